@@ -1,0 +1,26 @@
+# IssueTracker developer commands. `make dev` runs the platform locally,
+# `make test` proves it. Tool installs are idempotent and live under .local/.
+SHELL := /bin/bash
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+
+.PHONY: tools test unit vet dev dev-reset bench
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	echo 'module ignored // keeps `go ./...` out of node_modules' > node_modules/go.mod
+	touch $@
+
+tools: node_modules/.installed ## install the pinned npm tools and DynamoDB Local
+	@scripts/install-dynamodb-local.sh
+
+vet: ## go vet
+	go vet ./...
+
+test: tools vet ## unit and integration tests (starts DynamoDB Local and cognito-local itself)
+	go test -count=1 -timeout 12m ./...
+
+-include mk/*.mk

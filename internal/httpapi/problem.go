@@ -1,0 +1,101 @@
+// Package httpapi is the HTTP edge shared by every function: handlers that
+// return errors, one adapter that writes RFC 9457 problem+json, strict JSON
+// decoding, and the caller's Principal from the API Gateway context.
+package httpapi
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/issuetracker/issuetracker/internal/errs"
+)
+
+// ProblemContentType is the media type of every error body (RFC 9457).
+const ProblemContentType = "application/problem+json"
+
+// ProblemTypeBase prefixes the `type` URI of each problem; the suffix is the code.
+const ProblemTypeBase = "https://issuetracker.dev/problems/"
+
+// statusOf is THE table from error kind to HTTP status.
+var statusOf = map[errs.Kind]int{
+	errs.KindInvalid:            http.StatusBadRequest,
+	errs.KindUnauthorized:       http.StatusUnauthorized,
+	errs.KindForbidden:          http.StatusForbidden,
+	errs.KindNotFound:           http.StatusNotFound,
+	errs.KindConflict:           http.StatusConflict,
+	errs.KindPreconditionFailed: http.StatusPreconditionFailed,
+	errs.KindUnprocessable:      http.StatusUnprocessableEntity,
+	errs.KindRateLimited:        http.StatusTooManyRequests,
+	errs.KindInternal:           http.StatusInternalServerError,
+}
+
+// Status returns the HTTP status for an error kind.
+func Status(k errs.Kind) int {
+	if s, ok := statusOf[k]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// Problem is an RFC 9457 problem details body with our extensions.
+type Problem struct {
+	Type      string            `json:"type"`
+	Title     string            `json:"title"`
+	Status    int               `json:"status"`
+	Detail    string            `json:"detail,omitempty"`
+	Instance  string            `json:"instance,omitempty"`
+	Code      string            `json:"code"`
+	RequestID string            `json:"request_id,omitempty"`
+	Errors    []errs.FieldError `json:"errors,omitempty"`
+}
+
+// NewProblem builds the problem body for err as answered to r.
+func NewProblem(r *http.Request, err error) Problem {
+	e := errs.As(err)
+	status := Status(e.Kind)
+	return Problem{
+		Type:      ProblemTypeBase + e.Code,
+		Title:     http.StatusText(status),
+		Status:    status,
+		Detail:    e.Message,
+		Instance:  r.URL.Path,
+		Code:      e.Code,
+		RequestID: RequestID(r),
+		Errors:    e.Fields,
+	}
+}
+
+// WriteError writes err as problem+json. Internal errors are logged in full
+// and answered without their cause.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	p := NewProblem(r, err)
+	if p.Status >= 500 {
+		slog.ErrorContext(r.Context(), "request failed", "err", err, "path", r.URL.Path, "request_id", p.RequestID)
+	}
+	WriteProblem(w, p)
+}
+
+// WriteProblem writes a ready problem body.
+func WriteProblem(w http.ResponseWriter, p Problem) {
+	w.Header().Set("Content-Type", ProblemContentType)
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// WriteJSON writes v as a JSON body with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	return json.NewEncoder(w).Encode(v)
+}
+
+// HandlerFunc is an HTTP handler that returns its error instead of writing it.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// ServeHTTP writes a returned error as problem+json.
+func (h HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := h(w, r); err != nil {
+		WriteError(w, r, err)
+	}
+}

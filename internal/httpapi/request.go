@@ -1,0 +1,87 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+)
+
+// RequestIDHeader carries the request id to clients (and from the local gateway).
+const RequestIDHeader = "X-Request-Id"
+
+// RequestID is API Gateway's request id, or the header the gateway set.
+func RequestID(r *http.Request) string {
+	if rc, ok := core.GetAPIGatewayContextFromContext(r.Context()); ok && rc.RequestID != "" {
+		return rc.RequestID
+	}
+	return r.Header.Get(RequestIDHeader)
+}
+
+// CallerPrincipal returns the verified caller from the authorizer context.
+// It is the only source of the tenant id.
+func CallerPrincipal(r *http.Request) (tenancy.Principal, error) {
+	rc, ok := core.GetAPIGatewayContextFromContext(r.Context())
+	if !ok || rc.Authorizer == nil {
+		return tenancy.Principal{}, errs.Unauthorized("unauthenticated", "this route needs a verified caller")
+	}
+	p, err := tenancy.FromAuthorizerContext(rc.Authorizer)
+	if err != nil {
+		return tenancy.Principal{}, errs.Unauthorized("unauthenticated", "the authorizer context is incomplete")
+	}
+	return p, nil
+}
+
+// DefaultMaxBody bounds request bodies unless a handler says otherwise.
+const DefaultMaxBody = 256 << 10
+
+// DecodeJSON reads a JSON object into v: unknown fields, trailing data,
+// wrong types and oversized bodies are each a 400 that names the field.
+func DecodeJSON(r *http.Request, v any, maxBytes int64) error {
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBody
+	}
+	ct := r.Header.Get("Content-Type")
+	if ct != "" && !strings.HasPrefix(ct, "application/json") && !strings.HasPrefix(ct, "application/merge-patch+json") {
+		return errs.E(errs.KindInvalid, "unsupported_media_type", "Content-Type must be application/json, got %q", ct)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBytes+1))
+	if err != nil {
+		return errs.Invalid("unreadable_body", "the request body could not be read")
+	}
+	if int64(len(body)) > maxBytes {
+		return errs.Invalid("body_too_large", fmt.Sprintf("the request body exceeds %d bytes", maxBytes))
+	}
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if dec.More() {
+		return errs.Invalid("malformed_json", "the request body has data after the JSON value")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.EOF):
+		return errs.Invalid("malformed_json", "the request body is empty")
+	case errors.As(err, &syn):
+		return errs.Invalid("malformed_json", fmt.Sprintf("malformed JSON at byte %d", syn.Offset))
+	case errors.As(err, &typ):
+		return errs.Field(typ.Field, fmt.Sprintf("must be a %s", typ.Type))
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return errs.Invalid("unknown_field", fmt.Sprintf("unknown field %q", f), errs.FieldError{Field: f, Reason: "unknown field"})
+	}
+	return errs.Invalid("malformed_json", err.Error())
+}

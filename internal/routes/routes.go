@@ -1,0 +1,150 @@
+// Package routes is the one route table of the public API: method, path,
+// owning function and who may call it. The local gateway, the CDK API
+// construct and the OpenAPI document all read it, so they cannot drift.
+package routes
+
+import (
+	"strings"
+
+	"github.com/issuetracker/issuetracker/internal/roles"
+)
+
+// Function names a Lambda function (a folder under functions/).
+type Function string
+
+const (
+	FnMeta         Function = "meta"         // health, tier catalog, OpenAPI document
+	FnUsers        Function = "users"        // the caller, user management
+	FnIssues       Function = "issues"       // issues, labels, search
+	FnComments     Function = "comments"     // comments on issues
+	FnTeams        Function = "teams"        // teams and membership
+	FnAnalytics    Function = "analytics"    // metrics and reports
+	FnTenants      Function = "tenants"      // provider (root) administration
+	FnRegistration Function = "registration" // public sign-up
+)
+
+// AccessKind says which principals may call a route.
+type AccessKind string
+
+const (
+	Public AccessKind = "public" // no token; the authorizer is not run
+	Tenant AccessKind = "tenant" // a tenant user with at least MinRole
+	Root   AccessKind = "root"   // the provider's root users only
+)
+
+// Access is the permission rule of a route.
+type Access struct {
+	Kind    AccessKind
+	MinRole roles.Role // for Tenant routes
+}
+
+// Allows reports whether a principal of role r may call the route.
+func (a Access) Allows(r roles.Role) bool {
+	switch a.Kind {
+	case Public:
+		return true
+	case Root:
+		return r == roles.Root
+	case Tenant:
+		return r.AtLeast(a.MinRole)
+	}
+	return false
+}
+
+// Route is one operation of the API. Path uses API Gateway syntax:
+// "/v1/issues/{issueId}".
+type Route struct {
+	Method      string
+	Path        string
+	Function    Function
+	Access      Access
+	OperationID string
+	Summary     string
+}
+
+func public() Access               { return Access{Kind: Public} }
+func tenant(min roles.Role) Access { return Access{Kind: Tenant, MinRole: min} }
+func root() Access                 { return Access{Kind: Root} }
+
+var table = []Route{
+	{"GET", "/health", FnMeta, public(), "getHealth", "Liveness of the API"},
+	{"GET", "/v1/tiers", FnMeta, public(), "listTiers", "The tier catalog (pricing page)"},
+	{"GET", "/v1/me", FnUsers, tenant(roles.User), "getMe", "The caller: user, tenant, role, tier and limits"},
+	{"GET", "/v1/admin/me", FnTenants, root(), "getRootMe", "The calling provider (root) user"},
+}
+
+// All returns a copy of the route table.
+func All() []Route { return append([]Route(nil), table...) }
+
+// Functions returns the functions that own at least one route, in table order.
+func Functions() []Function {
+	var out []Function
+	seen := map[Function]bool{}
+	for _, r := range table {
+		if !seen[r.Function] {
+			seen[r.Function] = true
+			out = append(out, r.Function)
+		}
+	}
+	return out
+}
+
+// ForFunction returns the routes owned by fn.
+func ForFunction(fn Function) []Route {
+	var out []Route
+	for _, r := range table {
+		if r.Function == fn {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Match finds the route for a request. pathMatched reports whether some route
+// has this path (so a wrong method is 405, not 404). Path parameters are
+// returned by name.
+func Match(method, path string) (r Route, params map[string]string, ok bool, pathMatched bool) {
+	segs := split(path)
+	for _, rt := range table {
+		p, m := matchPath(split(rt.Path), segs)
+		if !m {
+			continue
+		}
+		pathMatched = true
+		if rt.Method == method {
+			return rt, p, true, true
+		}
+	}
+	return Route{}, nil, false, pathMatched
+}
+
+func split(p string) []string {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return nil
+	}
+	return strings.Split(p, "/")
+}
+
+func matchPath(tmpl, segs []string) (map[string]string, bool) {
+	if len(tmpl) != len(segs) {
+		return nil, false
+	}
+	var params map[string]string
+	for i, t := range tmpl {
+		if strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}") {
+			if segs[i] == "" {
+				return nil, false
+			}
+			if params == nil {
+				params = map[string]string{}
+			}
+			params[t[1:len(t)-1]] = segs[i]
+			continue
+		}
+		if t != segs[i] {
+			return nil, false
+		}
+	}
+	return params, true
+}

@@ -1,0 +1,55 @@
+package routes_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestTableIsWellFormed(t *testing.T) {
+	seenOp := map[string]bool{}
+	seenRoute := map[string]bool{}
+	for _, r := range routes.All() {
+		key := r.Method + " " + r.Path
+		assert.False(t, seenRoute[key], "duplicate route %s", key)
+		seenRoute[key] = true
+		assert.False(t, seenOp[r.OperationID], "duplicate operation id %s", r.OperationID)
+		seenOp[r.OperationID] = true
+		assert.Contains(t, []string{"GET", "POST", "PUT", "PATCH", "DELETE"}, r.Method, key)
+		assert.True(t, r.Path == "/health" || strings.HasPrefix(r.Path, "/v1/"), "%s is not versioned", key)
+		assert.NotEmpty(t, r.Function, key)
+		assert.NotEmpty(t, r.Summary, key)
+		if r.Access.Kind == routes.Tenant {
+			assert.True(t, r.Access.MinRole.IsTenant(), "%s needs a tenant MinRole", key)
+		}
+	}
+}
+
+func TestMatch(t *testing.T) {
+	r, params, ok, _ := routes.Match("GET", "/v1/me")
+	require.True(t, ok)
+	assert.Equal(t, "getMe", r.OperationID)
+	assert.Empty(t, params)
+
+	_, _, ok, pathMatched := routes.Match("DELETE", "/v1/me")
+	assert.False(t, ok)
+	assert.True(t, pathMatched, "a known path with another method is a 405")
+
+	_, _, ok, pathMatched = routes.Match("GET", "/v1/nothing")
+	assert.False(t, ok)
+	assert.False(t, pathMatched)
+}
+
+func TestAccessAllows(t *testing.T) {
+	admin := routes.Access{Kind: routes.Tenant, MinRole: roles.Admin}
+	assert.False(t, admin.Allows(roles.User))
+	assert.True(t, admin.Allows(roles.Admin))
+	assert.True(t, admin.Allows(roles.SuperAdmin))
+	assert.False(t, admin.Allows(roles.Root), "root is not a tenant role")
+	assert.True(t, routes.Access{Kind: routes.Root}.Allows(roles.Root))
+	assert.False(t, routes.Access{Kind: routes.Root}.Allows(roles.SuperAdmin))
+}

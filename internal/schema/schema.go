@@ -1,0 +1,110 @@
+// Package schema is the one definition of the DynamoDB tables: key schema,
+// indexes and TTL. The CDK datastore construct, the local cloud and the
+// stores all read it. Plain data, no AWS imports (internal/dynamo turns it
+// into CreateTable input).
+package schema
+
+import "fmt"
+
+// AttrType is a DynamoDB key attribute type.
+type AttrType string
+
+const (
+	String AttrType = "S"
+	Number AttrType = "N"
+)
+
+// Attr is a key attribute.
+type Attr struct {
+	Name string
+	Type AttrType
+}
+
+// Index is a global secondary index; all indexes project all attributes.
+type Index struct {
+	Name         string
+	PartitionKey Attr
+	SortKey      Attr
+}
+
+// Table is a table definition without a name: one definition serves the
+// pooled table and every Platinum tenant's silo table.
+type Table struct {
+	// ID is the construct / logical id stem ("App", "Control").
+	ID           string
+	PartitionKey Attr
+	SortKey      Attr
+	Indexes      []Index
+	// TTLAttribute holds an epoch-seconds expiry (idempotency records, caches).
+	TTLAttribute string
+}
+
+// Attribute names shared by every table.
+const (
+	PK        = "pk"
+	SK        = "sk"
+	GSI1PK    = "gsi1pk"
+	GSI1SK    = "gsi1sk"
+	GSI2PK    = "gsi2pk"
+	GSI2SK    = "gsi2sk"
+	GSI3PK    = "gsi3pk"
+	GSI3SK    = "gsi3sk"
+	ExpiresAt = "expires_at"
+
+	GSI1 = "gsi1"
+	GSI2 = "gsi2"
+	GSI3 = "gsi3"
+)
+
+func s(n string) Attr { return Attr{Name: n, Type: String} }
+
+// App holds tenant data: issues, comments, teams, users, labels. Every
+// partition key of the table and of its indexes starts with the tenant id.
+var App = Table{
+	ID:           "App",
+	PartitionKey: s(PK),
+	SortKey:      s(SK),
+	Indexes: []Index{
+		{Name: GSI1, PartitionKey: s(GSI1PK), SortKey: s(GSI1SK)},
+		{Name: GSI2, PartitionKey: s(GSI2PK), SortKey: s(GSI2SK)},
+		{Name: GSI3, PartitionKey: s(GSI3PK), SortKey: s(GSI3SK)},
+	},
+	TTLAttribute: ExpiresAt,
+}
+
+// Control is the control plane: tenant registry, slugs, API keys, usage,
+// configuration and the provider's audit log.
+var Control = Table{
+	ID:           "Control",
+	PartitionKey: s(PK),
+	SortKey:      s(SK),
+	Indexes: []Index{
+		{Name: GSI1, PartitionKey: s(GSI1PK), SortKey: s(GSI1SK)},
+	},
+	TTLAttribute: ExpiresAt,
+}
+
+// Names are the physical table names of one deployment. Prefix separates
+// deployments and test runs ("issuetracker" by default).
+type Names struct{ Prefix string }
+
+// DefaultPrefix is the prefix of the deployed platform and of `make dev`.
+const DefaultPrefix = "issuetracker"
+
+func (n Names) prefix() string {
+	if n.Prefix == "" {
+		return DefaultPrefix
+	}
+	return n.Prefix
+}
+
+// App is the pooled application table.
+func (n Names) App() string { return n.prefix() + "-app" }
+
+// Control is the control-plane table.
+func (n Names) Control() string { return n.prefix() + "-control" }
+
+// Silo is the dedicated application table of a Platinum tenant.
+func (n Names) Silo(tenantID string) string {
+	return fmt.Sprintf("%s-tenant-%s", n.prefix(), tenantID)
+}
