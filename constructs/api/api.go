@@ -1,0 +1,276 @@
+// Package api defines the public REST API of IssueTracker from the route
+// table in internal/routes and the tier catalog in internal/tiers: a Lambda
+// authorizer on every non-public route, one usage plan per tier, per-tenant
+// API keys supplied by the authorizer (usageIdentifierKey), CORS, access
+// logs and stage throttling.
+package api
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/tiers"
+)
+
+// Props configures an API.
+type Props struct {
+	// Functions maps every function named in Routes to its Lambda. Required.
+	Functions map[routes.Function]awslambda.IFunction
+	// Authorizer is the Lambda authorizer. Required.
+	Authorizer awslambda.IFunction
+	// Name is the API name and the prefix of usage plan names and SSM
+	// parameters. Default: "issuetracker".
+	Name string
+	// StageName. Default: "prod".
+	StageName string
+	// Routes. Default: routes.All().
+	Routes []routes.Route
+	// Tiers get one usage plan each. Default: tiers.All().
+	Tiers []tiers.Tier
+	// AuthorizerCacheTTL caches the authorizer's policy per token.
+	// Default: 5 minutes. The policy must therefore allow the whole API.
+	AuthorizerCacheTTL awscdk.Duration
+	// CORSOrigins allowed to call the API from a browser.
+	// Default: the Vite dev server, http://localhost:5173.
+	CORSOrigins []string
+	// StageRateLimit and StageBurstLimit throttle the whole stage, public
+	// routes included. Default: 1000 / 2000.
+	StageRateLimit  *float64
+	StageBurstLimit *float64
+	// AccessLogRetention. Default: three months.
+	AccessLogRetention awslogs.RetentionDays
+}
+
+// API is the REST API with its stage, authorizer and usage plans.
+type API struct {
+	constructs.Construct
+	RestAPI    awsapigateway.RestApi
+	Stage      awsapigateway.Stage
+	Authorizer awsapigateway.RequestAuthorizer
+	AccessLogs awslogs.LogGroup
+	// UsagePlans by tier; tenants' API keys are attached at onboarding.
+	UsagePlans map[tiers.Name]awsapigateway.UsagePlan
+	// UsagePlanParameters are SSM parameters holding each plan's id, so
+	// functions find the plan without a dependency cycle on the API.
+	UsagePlanParameters map[tiers.Name]awsssm.StringParameter
+	// Methods by "METHOD /path".
+	Methods map[string]awsapigateway.Method
+	name    string
+}
+
+// UsagePlanParameterName is the SSM parameter that holds the id of the usage
+// plan of tier t for the API named apiName.
+func UsagePlanParameterName(apiName string, t tiers.Name) string {
+	return fmt.Sprintf("/%s/usage-plans/%s", apiName, t)
+}
+
+// UsagePlanName is the name of the usage plan of tier t.
+func UsagePlanName(apiName string, t tiers.Name) string { return apiName + "-" + string(t) }
+
+// New defines the API. It panics when a route's function is missing.
+func New(scope constructs.Construct, id string, props *Props) *API {
+	if props == nil || props.Authorizer == nil || props.Functions == nil {
+		panic(fmt.Sprintf("api %s: Functions and Authorizer are required", id))
+	}
+	p := *props
+	if p.Name == "" {
+		p.Name = "issuetracker"
+	}
+	if p.StageName == "" {
+		p.StageName = "prod"
+	}
+	if p.Routes == nil {
+		p.Routes = routes.All()
+	}
+	if p.Tiers == nil {
+		p.Tiers = tiers.All()
+	}
+	if p.AuthorizerCacheTTL == nil {
+		p.AuthorizerCacheTTL = awscdk.Duration_Minutes(jsii.Number(5))
+	}
+	if p.CORSOrigins == nil {
+		p.CORSOrigins = []string{"http://localhost:5173"}
+	}
+	if p.StageRateLimit == nil {
+		p.StageRateLimit = jsii.Number(1000)
+	}
+	if p.StageBurstLimit == nil {
+		p.StageBurstLimit = jsii.Number(2000)
+	}
+	if p.AccessLogRetention == "" {
+		p.AccessLogRetention = awslogs.RetentionDays_THREE_MONTHS
+	}
+
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	a := &API{Construct: c, name: p.Name,
+		UsagePlans:          map[tiers.Name]awsapigateway.UsagePlan{},
+		UsagePlanParameters: map[tiers.Name]awsssm.StringParameter{},
+		Methods:             map[string]awsapigateway.Method{},
+	}
+	a.AccessLogs = awslogs.NewLogGroup(c, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
+		Retention:     p.AccessLogRetention,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+
+	a.RestAPI = awsapigateway.NewRestApi(c, jsii.String("RestApi"), &awsapigateway.RestApiProps{
+		RestApiName: jsii.String(p.Name),
+		Description: jsii.String("IssueTracker public API"),
+		// Usage plans meter the tenant's own key, returned by the authorizer.
+		ApiKeySourceType: awsapigateway.ApiKeySourceType_AUTHORIZER,
+		EndpointTypes:    &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
+		CloudWatchRole:   jsii.Bool(true),
+		DefaultCorsPreflightOptions: &awsapigateway.CorsOptions{
+			AllowOrigins:  jsii.Strings(p.CORSOrigins...),
+			AllowMethods:  awsapigateway.Cors_ALL_METHODS(),
+			AllowHeaders:  jsii.Strings("Authorization", "Content-Type", "Idempotency-Key", "If-Match", "X-Request-Id"),
+			ExposeHeaders: jsii.Strings("ETag", "Retry-After", "RateLimit", "RateLimit-Policy", "X-Request-Id", "Location"),
+			MaxAge:        awscdk.Duration_Hours(jsii.Number(1)),
+		},
+		DeployOptions: &awsapigateway.StageOptions{
+			StageName:            jsii.String(p.StageName),
+			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(a.AccessLogs),
+			AccessLogFormat:      awsapigateway.AccessLogFormat_Custom(jsii.String(accessLogFormat)),
+			LoggingLevel:         awsapigateway.MethodLoggingLevel_ERROR,
+			DataTraceEnabled:     jsii.Bool(false), // bodies hold tenant data
+			MetricsEnabled:       jsii.Bool(true),
+			TracingEnabled:       jsii.Bool(true),
+			ThrottlingRateLimit:  p.StageRateLimit,
+			ThrottlingBurstLimit: p.StageBurstLimit,
+		},
+	})
+	a.Stage = a.RestAPI.DeploymentStage()
+
+	// Errors produced by API Gateway itself (401 from the authorizer, 429
+	// from a usage plan) must carry CORS headers too, or browsers hide them.
+	cors := &map[string]*string{
+		"Access-Control-Allow-Origin":  jsii.String("'" + p.CORSOrigins[0] + "'"),
+		"Access-Control-Allow-Headers": jsii.String("'Authorization,Content-Type,Idempotency-Key,If-Match,X-Request-Id'"),
+	}
+	a.RestAPI.AddGatewayResponse(jsii.String("Default4xx"), &awsapigateway.GatewayResponseOptions{Type: awsapigateway.ResponseType_DEFAULT_4XX(), ResponseHeaders: cors})
+	a.RestAPI.AddGatewayResponse(jsii.String("Default5xx"), &awsapigateway.GatewayResponseOptions{Type: awsapigateway.ResponseType_DEFAULT_5XX(), ResponseHeaders: cors})
+
+	a.Authorizer = awsapigateway.NewRequestAuthorizer(c, jsii.String("Authorizer"), &awsapigateway.RequestAuthorizerProps{
+		AuthorizerName:  jsii.String(p.Name + "-authorizer"),
+		Handler:         p.Authorizer,
+		IdentitySources: &[]*string{awsapigateway.IdentitySource_Header(jsii.String("Authorization"))},
+		ResultsCacheTtl: p.AuthorizerCacheTTL,
+	})
+
+	integrations := map[routes.Function]awsapigateway.LambdaIntegration{}
+	for _, r := range p.Routes {
+		fn, ok := p.Functions[r.Function]
+		if !ok {
+			panic(fmt.Sprintf("api %s: no function %q for %s %s", id, r.Function, r.Method, r.Path))
+		}
+		integ, ok := integrations[r.Function]
+		if !ok {
+			// One invoke permission per function for the whole API instead
+			// of two per method: the template stays small as routes grow.
+			integ = awsapigateway.NewLambdaIntegration(fn, &awsapigateway.LambdaIntegrationOptions{
+				Proxy:                   jsii.Bool(true),
+				AllowTestInvoke:         jsii.Bool(false),
+				ScopePermissionToMethod: jsii.Bool(false),
+			})
+			integrations[r.Function] = integ
+		}
+		opts := &awsapigateway.MethodOptions{OperationName: jsii.String(r.OperationID)}
+		if r.Access.Kind == routes.Public {
+			opts.AuthorizationType = awsapigateway.AuthorizationType_NONE
+		} else {
+			opts.AuthorizationType = awsapigateway.AuthorizationType_CUSTOM
+			opts.Authorizer = a.Authorizer
+			// Tenant calls are metered against the tenant's own key; root
+			// users have no tenant key.
+			opts.ApiKeyRequired = jsii.Bool(r.Access.Kind == routes.Tenant)
+		}
+		res := a.RestAPI.Root().ResourceForPath(jsii.String(r.Path))
+		a.Methods[r.Method+" "+r.Path] = res.AddMethod(jsii.String(r.Method), integ, opts)
+	}
+
+	for _, t := range p.Tiers {
+		plan := a.RestAPI.AddUsagePlan(jsii.String("Plan-"+string(t.Name)), &awsapigateway.UsagePlanProps{
+			Name:        jsii.String(UsagePlanName(p.Name, t.Name)),
+			Description: jsii.String(t.DisplayName + " tier"),
+			Throttle: &awsapigateway.ThrottleSettings{
+				RateLimit:  jsii.Number(t.RateLimit),
+				BurstLimit: jsii.Number(float64(t.Burst)),
+			},
+			Quota: &awsapigateway.QuotaSettings{
+				Limit:  jsii.Number(float64(t.MonthlyQuota)),
+				Period: awsapigateway.Period_MONTH,
+			},
+			ApiStages: &[]*awsapigateway.UsagePlanPerApiStage{{Api: a.RestAPI, Stage: a.Stage}},
+		})
+		a.UsagePlans[t.Name] = plan
+		a.UsagePlanParameters[t.Name] = awsssm.NewStringParameter(c, jsii.String("PlanId-"+string(t.Name)), &awsssm.StringParameterProps{
+			ParameterName: jsii.String(UsagePlanParameterName(p.Name, t.Name)),
+			StringValue:   plan.UsagePlanId(),
+			Description:   jsii.String("Usage plan id of the " + t.DisplayName + " tier"),
+		})
+	}
+	return a
+}
+
+// GrantKeyManagement lets grantee create a tenant's API key, attach it to a
+// tier's usage plan (or move it on an upgrade) and read the plan ids.
+func (a *API) GrantKeyManagement(grantee awsiam.IGrantable) {
+	stack := awscdk.Stack_Of(a)
+	region := stack.Region()
+	arn := func(path string) *string {
+		return jsii.String(fmt.Sprintf("arn:%s:apigateway:%s::%s", *stack.Partition(), *region, path))
+	}
+	var planARNs, paramARNs []*string
+	for _, n := range sortedTiers(a.UsagePlans) {
+		planARNs = append(planARNs, arn("/usageplans/"+*a.UsagePlans[n].UsagePlanId()), arn("/usageplans/"+*a.UsagePlans[n].UsagePlanId()+"/keys"), arn("/usageplans/"+*a.UsagePlans[n].UsagePlanId()+"/keys/*"))
+		paramARNs = append(paramARNs, a.UsagePlanParameters[n].ParameterArn())
+	}
+	grantee.GrantPrincipal().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("apigateway:POST", "apigateway:GET", "apigateway:DELETE"),
+		Resources: &planARNs,
+	}))
+	grantee.GrantPrincipal().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("apigateway:POST", "apigateway:GET", "apigateway:PATCH", "apigateway:DELETE"),
+		Resources: &[]*string{arn("/apikeys"), arn("/apikeys/*")},
+	}))
+	grantee.GrantPrincipal().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("ssm:GetParameter", "ssm:GetParameters"),
+		Resources: &paramARNs,
+	}))
+}
+
+// ParameterPrefix is the SSM path under which the usage plan ids live.
+func (a *API) ParameterPrefix() string {
+	return fmt.Sprintf("/%s/usage-plans/", a.name)
+}
+
+// URL is the invoke URL of the stage.
+func (a *API) URL() *string { return a.RestAPI.Url() }
+
+func sortedTiers(m map[tiers.Name]awsapigateway.UsagePlan) []tiers.Name {
+	var out []tiers.Name
+	for n := range m {
+		out = append(out, n)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// accessLogFormat is one JSON line per request, with the tenant from the
+// authorizer context so access logs can be read per tenant.
+const accessLogFormat = `{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",` +
+	`"requestTime":"$context.requestTime","method":"$context.httpMethod","path":"$context.path",` +
+	`"resourcePath":"$context.resourcePath","status":"$context.status","protocol":"$context.protocol",` +
+	`"responseLength":"$context.responseLength","latencyMs":"$context.responseLatency",` +
+	`"integrationLatencyMs":"$context.integrationLatency","tenantId":"$context.authorizer.tenantId",` +
+	`"userId":"$context.authorizer.userId","apiKeyId":"$context.identity.apiKeyId",` +
+	`"error":"$context.error.messageString","authorizerError":"$context.authorizer.error"}`

@@ -1,0 +1,233 @@
+// Package identity defines a Cognito user pool of IssueTracker: the shared
+// tenant pool, the provider (root) pool, or a Platinum tenant's dedicated
+// pool. Each comes with its groups, the custom claims the runtime reads
+// (custom:tenant_id, custom:role, custom:tier), a web/CLI app client, a hosted
+// UI domain and, when configured, Google sign-in.
+package identity
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/issuetracker/issuetracker/internal/roles"
+)
+
+// Custom attribute names without the "custom:" prefix Cognito adds to claims.
+const (
+	AttrTenantID = "tenant_id"
+	AttrRole     = "role"
+	AttrTier     = "tier"
+)
+
+// Kind is what a pool is for.
+type Kind string
+
+const (
+	// Tenants is a pool of tenant users: the shared pool or a dedicated one.
+	// Groups user, admin, super_admin.
+	Tenants Kind = "tenants"
+	// Provider is the SaaS provider's pool. Group root.
+	Provider Kind = "provider"
+)
+
+// MFA is the multi-factor policy of a pool.
+type MFA string
+
+const (
+	MFAOptional MFA = "optional" // users may enrol SMS or TOTP
+	MFARequired MFA = "required" // every user must use SMS or TOTP
+)
+
+// Google configures the Google identity provider.
+type Google struct {
+	// ClientID is the Google OAuth client id. Required.
+	ClientID string
+	// ClientSecretName is the name or ARN of the Secrets Manager secret that
+	// holds the client secret as a plain string. Required.
+	ClientSecretName string
+}
+
+// Props configures a Pool.
+type Props struct {
+	// PoolName is the user pool name. Required.
+	PoolName string
+	// Kind selects the groups. Default: Tenants.
+	Kind Kind
+	// MFA is the MFA policy. Default: MFARequired for Provider, MFAOptional
+	// for Tenants (Premium and Platinum tenants enforce it in the app, per
+	// tenant, because a shared pool has one policy for everyone).
+	MFA MFA
+	// DomainPrefix is the hosted UI domain prefix
+	// (https://<prefix>.auth.<region>.amazoncognito.com). Required.
+	DomainPrefix string
+	// CallbackURLs of the web app for the authorization code flow.
+	// Default: the Vite dev server, http://localhost:5173/auth/callback.
+	CallbackURLs []string
+	// LogoutURLs of the web app. Default: http://localhost:5173/.
+	LogoutURLs []string
+	// Google enables "Sign in with Google". Default: nil, no Google.
+	Google *Google
+	// FeaturePlan is the Cognito feature plan. Default: ESSENTIALS (threat
+	// protection needs PLUS, billed per MAU).
+	FeaturePlan awscognito.FeaturePlan
+	// RemovalPolicy when the pool leaves the stack. Default: RETAIN.
+	RemovalPolicy awscdk.RemovalPolicy
+	// DeletionProtection blocks DeleteUserPool. Default: true.
+	DeletionProtection *bool
+}
+
+// Pool is a user pool with its groups, app client and domain.
+type Pool struct {
+	constructs.Construct
+	UserPool awscognito.UserPool
+	Client   awscognito.UserPoolClient
+	Domain   awscognito.UserPoolDomain
+	// Groups by role name.
+	Groups map[roles.Role]awscognito.CfnUserPoolGroup
+	// Google is nil unless configured.
+	Google awscognito.UserPoolIdentityProviderGoogle
+	Kind   Kind
+	MFA    MFA
+}
+
+// New defines a user pool. It panics when a required prop is missing.
+func New(scope constructs.Construct, id string, props *Props) *Pool {
+	if props == nil || props.PoolName == "" || props.DomainPrefix == "" {
+		panic(fmt.Sprintf("identity %s: PoolName and DomainPrefix are required", id))
+	}
+	p := *props
+	if p.Kind == "" {
+		p.Kind = Tenants
+	}
+	if p.MFA == "" {
+		p.MFA = MFAOptional
+		if p.Kind == Provider {
+			p.MFA = MFARequired
+		}
+	}
+	if p.CallbackURLs == nil {
+		p.CallbackURLs = []string{"http://localhost:5173/auth/callback"}
+	}
+	if p.LogoutURLs == nil {
+		p.LogoutURLs = []string{"http://localhost:5173/"}
+	}
+	if p.FeaturePlan == "" {
+		p.FeaturePlan = awscognito.FeaturePlan_ESSENTIALS
+	}
+	if p.RemovalPolicy == "" {
+		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+	}
+	if p.DeletionProtection == nil {
+		p.DeletionProtection = jsii.Bool(true)
+	}
+
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	out := &Pool{Construct: c, Kind: p.Kind, MFA: p.MFA, Groups: map[roles.Role]awscognito.CfnUserPoolGroup{}}
+
+	mfa := awscognito.Mfa_OPTIONAL
+	if p.MFA == MFARequired {
+		mfa = awscognito.Mfa_REQUIRED
+	}
+	out.UserPool = awscognito.NewUserPool(c, jsii.String("UserPool"), &awscognito.UserPoolProps{
+		UserPoolName: jsii.String(p.PoolName),
+		// Users are created by onboarding and by tenant admins, never by sign-up.
+		SelfSignUpEnabled: jsii.Bool(false),
+		SignInAliases:     &awscognito.SignInAliases{Email: jsii.Bool(true), Username: jsii.Bool(true)},
+		AutoVerify:        &awscognito.AutoVerifiedAttrs{Email: jsii.Bool(true)},
+		AccountRecovery:   awscognito.AccountRecovery_EMAIL_ONLY,
+		PasswordPolicy: &awscognito.PasswordPolicy{
+			MinLength:            jsii.Number(12),
+			RequireDigits:        jsii.Bool(true),
+			RequireLowercase:     jsii.Bool(true),
+			RequireUppercase:     jsii.Bool(true),
+			RequireSymbols:       jsii.Bool(true),
+			TempPasswordValidity: awscdk.Duration_Days(jsii.Number(3)),
+		},
+		Mfa:             mfa,
+		MfaSecondFactor: &awscognito.MfaSecondFactor{Sms: jsii.Bool(true), Otp: jsii.Bool(true)},
+		CustomAttributes: &map[string]awscognito.ICustomAttribute{
+			// The tenant of a user never changes: immutable after creation.
+			AttrTenantID: awscognito.NewStringAttribute(&awscognito.StringAttributeProps{Mutable: jsii.Bool(false), MinLen: jsii.Number(1), MaxLen: jsii.Number(64)}),
+			AttrRole:     awscognito.NewStringAttribute(&awscognito.StringAttributeProps{Mutable: jsii.Bool(true), MinLen: jsii.Number(1), MaxLen: jsii.Number(32)}),
+			AttrTier:     awscognito.NewStringAttribute(&awscognito.StringAttributeProps{Mutable: jsii.Bool(true), MinLen: jsii.Number(1), MaxLen: jsii.Number(32)}),
+		},
+		FeaturePlan:        p.FeaturePlan,
+		DeletionProtection: p.DeletionProtection,
+		RemovalPolicy:      p.RemovalPolicy,
+	})
+
+	for i, r := range groupsOf(p.Kind) {
+		out.Groups[r] = awscognito.NewCfnUserPoolGroup(c, jsii.String("Group-"+string(r)), &awscognito.CfnUserPoolGroupProps{
+			UserPoolId: out.UserPool.UserPoolId(),
+			GroupName:  jsii.String(string(r)),
+			// Highest role first: lower precedence wins in cognito:preferred_role.
+			Precedence: jsii.Number(float64(len(groupsOf(p.Kind)) - i)),
+		})
+	}
+
+	idps := []awscognito.UserPoolClientIdentityProvider{awscognito.UserPoolClientIdentityProvider_COGNITO()}
+	if g := p.Google; g != nil {
+		if g.ClientID == "" || g.ClientSecretName == "" {
+			panic(fmt.Sprintf("identity %s: Google needs ClientID and ClientSecretName", id))
+		}
+		out.Google = awscognito.NewUserPoolIdentityProviderGoogle(c, jsii.String("Google"), &awscognito.UserPoolIdentityProviderGoogleProps{
+			UserPool:          out.UserPool,
+			ClientId:          jsii.String(g.ClientID),
+			ClientSecretValue: awscdk.SecretValue_SecretsManager(jsii.String(g.ClientSecretName), nil),
+			Scopes:            jsii.Strings("openid", "email", "profile"),
+			AttributeMapping: &awscognito.AttributeMapping{
+				Email:    awscognito.ProviderAttribute_GOOGLE_EMAIL(),
+				Fullname: awscognito.ProviderAttribute_GOOGLE_NAME(),
+			},
+		})
+		idps = append(idps, awscognito.UserPoolClientIdentityProvider_GOOGLE())
+	}
+
+	// Clients may read the custom claims but never write them: a user must
+	// not be able to change their own tenant, role or tier.
+	read := awscognito.NewClientAttributes().
+		WithStandardAttributes(&awscognito.StandardAttributesMask{Email: jsii.Bool(true), EmailVerified: jsii.Bool(true), Fullname: jsii.Bool(true), PhoneNumber: jsii.Bool(true)}).
+		WithCustomAttributes(jsii.String(AttrTenantID), jsii.String(AttrRole), jsii.String(AttrTier))
+	write := awscognito.NewClientAttributes().
+		WithStandardAttributes(&awscognito.StandardAttributesMask{Fullname: jsii.Bool(true), PhoneNumber: jsii.Bool(true)})
+
+	out.Client = out.UserPool.AddClient(jsii.String("WebClient"), &awscognito.UserPoolClientOptions{
+		UserPoolClientName: jsii.String(p.PoolName + "-web"),
+		// A public client (browser SPA and CLI): PKCE, no secret.
+		GenerateSecret: jsii.Bool(false),
+		AuthFlows:      &awscognito.AuthFlow{UserPassword: jsii.Bool(true), UserSrp: jsii.Bool(true)},
+		OAuth: &awscognito.OAuthSettings{
+			Flows:        &awscognito.OAuthFlows{AuthorizationCodeGrant: jsii.Bool(true)},
+			Scopes:       &[]awscognito.OAuthScope{awscognito.OAuthScope_OPENID(), awscognito.OAuthScope_EMAIL(), awscognito.OAuthScope_PROFILE()},
+			CallbackUrls: jsii.Strings(p.CallbackURLs...),
+			LogoutUrls:   jsii.Strings(p.LogoutURLs...),
+		},
+		SupportedIdentityProviders: &idps,
+		PreventUserExistenceErrors: jsii.Bool(true),
+		EnableTokenRevocation:      jsii.Bool(true),
+		AccessTokenValidity:        awscdk.Duration_Hours(jsii.Number(1)),
+		IdTokenValidity:            awscdk.Duration_Hours(jsii.Number(1)),
+		RefreshTokenValidity:       awscdk.Duration_Days(jsii.Number(30)),
+		ReadAttributes:             read,
+		WriteAttributes:            write,
+	})
+	if out.Google != nil {
+		out.Client.Node().AddDependency(out.Google)
+	}
+
+	out.Domain = out.UserPool.AddDomain(jsii.String("Domain"), &awscognito.UserPoolDomainOptions{
+		CognitoDomain: &awscognito.CognitoDomainOptions{DomainPrefix: jsii.String(p.DomainPrefix)},
+	})
+	return out
+}
+
+func groupsOf(k Kind) []roles.Role {
+	if k == Provider {
+		return []roles.Role{roles.Root}
+	}
+	return roles.Tenant
+}
