@@ -21,6 +21,6 @@ vet: ## go vet
 	go vet ./...
 
 test: tools vet ## unit and integration tests (starts DynamoDB Local and cognito-local itself)
-	go test -count=1 -timeout 12m ./...
+	@status=0; go test -count=1 -timeout 12m ./... || status=$$?; scripts/stop-test-services.sh; exit $$status
 
 -include mk/*.mk

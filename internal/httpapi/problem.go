@@ -99,3 +99,7 @@ func (h HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 	}
 }
+
+// Operations are the handlers of a domain keyed by the route table's
+// OperationID; the composition root (internal/app) mounts them.
+type Operations map[string]HandlerFunc

@@ -1,0 +1,193 @@
+// Package apitest calls the API in-process the way API Gateway does: it finds
+// the owning function in the route table, builds the REST (v1) proxy event
+// with the authorizer context of a given principal, and invokes the
+// function's handler through the same adapter the Lambda mains use. Tests of
+// handlers use it with the real stores on DynamoDB Local.
+package apitest
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/lambdahttp"
+	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+)
+
+// API invokes functions in-process.
+type API struct {
+	t    testing.TB
+	deps app.Deps
+	mu   sync.Mutex
+	fns  map[routes.Function]*lambdahttp.Adapter
+}
+
+// New returns an API over deps.
+func New(t testing.TB, deps app.Deps) *API {
+	return &API{t: t, deps: deps, fns: map[routes.Function]*lambdahttp.Adapter{}}
+}
+
+// Response is a function's answer.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into v and fails the test on error.
+func (r *Response) JSON(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decode %d response %q: %v", r.Status, r.Body, err)
+	}
+}
+
+// Map decodes the body as a JSON object.
+func (r *Response) Map(t testing.TB) map[string]any {
+	var m map[string]any
+	r.JSON(t, &m)
+	return m
+}
+
+// Caller sends requests as one principal (nil: anonymous).
+type Caller struct {
+	api *API
+	p   *tenancy.Principal
+}
+
+// As returns a caller acting as p.
+func (a *API) As(p tenancy.Principal) Caller { return Caller{api: a, p: &p} }
+
+// Anonymous returns a caller without a token.
+func (a *API) Anonymous() Caller { return Caller{api: a} }
+
+// Do sends a request. body is marshalled to JSON unless it is a string or
+// []byte; headers are pairs "Name", "value".
+func (c Caller) Do(method, target string, body any, headers ...string) *Response {
+	c.api.t.Helper()
+	res, err := c.api.invoke(c.p, method, target, body, headers...)
+	if err != nil {
+		c.api.t.Fatalf("%s %s: %v", method, target, err)
+	}
+	return res
+}
+
+func (a *API) adapter(fn routes.Function) (*lambdahttp.Adapter, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if ad, ok := a.fns[fn]; ok {
+		return ad, nil
+	}
+	h, err := app.Function(fn, a.deps)
+	if err != nil {
+		return nil, err
+	}
+	ad := lambdahttp.New(h)
+	a.fns[fn] = ad
+	return ad, nil
+}
+
+// Event builds the API Gateway REST proxy event for a request.
+func Event(rt routes.Route, params map[string]string, p *tenancy.Principal, method string, u *url.URL, body []byte, hdr http.Header) events.APIGatewayProxyRequest {
+	ev := events.APIGatewayProxyRequest{
+		Resource:                        rt.Path,
+		Path:                            u.Path,
+		HTTPMethod:                      method,
+		Headers:                         map[string]string{},
+		MultiValueHeaders:               map[string][]string{},
+		QueryStringParameters:           map[string]string{},
+		MultiValueQueryStringParameters: map[string][]string{},
+		PathParameters:                  params,
+		RequestContext: events.APIGatewayProxyRequestContext{
+			ResourcePath: rt.Path, HTTPMethod: method, Path: u.Path, Stage: "v1",
+			RequestID: hdr.Get("X-Request-Id"),
+		},
+	}
+	for k, vs := range hdr {
+		ev.Headers[k] = vs[len(vs)-1]
+		ev.MultiValueHeaders[k] = vs
+	}
+	for k, vs := range u.Query() {
+		ev.QueryStringParameters[k] = vs[len(vs)-1]
+		ev.MultiValueQueryStringParameters[k] = vs
+	}
+	if p != nil {
+		ev.RequestContext.Authorizer = p.AuthorizerContext()
+	}
+	if len(body) > 0 {
+		ev.Body = base64.StdEncoding.EncodeToString(body)
+		ev.IsBase64Encoded = true
+	}
+	return ev
+}
+
+func (a *API) invoke(p *tenancy.Principal, method, target string, body any, headers ...string) (*Response, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, err
+	}
+	var raw []byte
+	switch b := body.(type) {
+	case nil:
+	case string:
+		raw = []byte(b)
+	case []byte:
+		raw = b
+	default:
+		if raw, err = json.Marshal(b); err != nil {
+			return nil, err
+		}
+	}
+	hdr := http.Header{}
+	if raw != nil {
+		hdr.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		hdr.Set(headers[i], headers[i+1])
+	}
+	if hdr.Get("X-Request-Id") == "" {
+		hdr.Set("X-Request-Id", "test-"+strings.ReplaceAll(u.Path, "/", "-"))
+	}
+	rt, params, ok, pathMatched := routes.Match(method, u.Path)
+	if !ok {
+		status := http.StatusNotFound
+		if pathMatched {
+			status = http.StatusMethodNotAllowed
+		}
+		return &Response{Status: status, Header: http.Header{}}, nil
+	}
+	ad, err := a.adapter(rt.Function)
+	if err != nil {
+		return nil, err
+	}
+	out, err := ad.Invoke(context.Background(), Event(rt, params, p, method, u, raw, hdr))
+	if err != nil {
+		return nil, fmt.Errorf("invoke %s: %w", rt.Function, err)
+	}
+	res := &Response{Status: out.StatusCode, Header: http.Header{}}
+	for k, v := range out.Headers {
+		res.Header.Set(k, v)
+	}
+	for k, vs := range out.MultiValueHeaders {
+		res.Header[http.CanonicalHeaderKey(k)] = vs
+	}
+	if out.IsBase64Encoded {
+		res.Body, err = base64.StdEncoding.DecodeString(out.Body)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		res.Body = bytes.Clone([]byte(out.Body))
+	}
+	return res, nil
+}

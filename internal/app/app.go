@@ -1,0 +1,101 @@
+// Package app is the composition root: it builds each function's
+// http.Handler from the route table and the operations of the domain
+// packages. The Lambda mains and the local gateway both call it, so a route
+// is served the same way in AWS and on a laptop.
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/schema"
+)
+
+// Deps are the clients and settings built once per cold start.
+type Deps struct {
+	DB      *dynamodb.Client
+	Cognito *cognitoidentityprovider.Client
+	Names   schema.Names
+	Now     func() time.Time
+}
+
+// DepsFromEnv builds Deps from the environment of a function or the gateway:
+// ITR_TABLE_PREFIX and the ITR_*_ENDPOINT overrides of package awsx.
+func DepsFromEnv(ctx context.Context) (Deps, error) {
+	e := awsx.EndpointsFromEnv()
+	cfg, err := awsx.Load(ctx, e)
+	if err != nil {
+		return Deps{}, err
+	}
+	return Deps{
+		DB:      awsx.DynamoDB(cfg, e),
+		Cognito: awsx.Cognito(cfg, e),
+		Names:   schema.Names{Prefix: envOr("ITR_TABLE_PREFIX", schema.DefaultPrefix)},
+		Now:     time.Now,
+	}, nil
+}
+
+// Function builds the handler of one function: every route it owns in the
+// route table, each behind the route's access rule. A route without an
+// operation is an error, so the table and the code cannot drift.
+func Function(fn routes.Function, d Deps) (http.Handler, error) {
+	all := operations(d)
+	mux := http.NewServeMux()
+	owned := routes.ForFunction(fn)
+	if len(owned) == 0 {
+		return nil, fmt.Errorf("function %q owns no route", fn)
+	}
+	for _, rt := range owned {
+		op, ok := all[rt.OperationID]
+		if !ok {
+			return nil, fmt.Errorf("route %s %s: no operation %q", rt.Method, rt.Path, rt.OperationID)
+		}
+		mux.Handle(rt.Method+" "+rt.Path, guard(rt, op))
+	}
+	mux.Handle("/", httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		return errs.E(errs.KindNotFound, "route_not_found", "no route %s %s", r.Method, r.URL.Path)
+	}))
+	return mux, nil
+}
+
+// MustFunction is Function for mains: a wiring error stops the cold start.
+func MustFunction(fn routes.Function, d Deps) http.Handler {
+	h, err := Function(fn, d)
+	if err != nil {
+		panic(err)
+	}
+	return h
+}
+
+// guard enforces the route's access rule: the one place where the permission
+// matrix is applied, in AWS and locally alike.
+func guard(rt routes.Route, op httpapi.HandlerFunc) http.Handler {
+	if rt.Access.Kind == routes.Public {
+		return op
+	}
+	return httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := httpapi.CallerPrincipal(r)
+		if err != nil {
+			return err
+		}
+		if !rt.Access.Allows(p.Role) {
+			return errs.Forbidden("role_forbidden", fmt.Sprintf("your role (%s) may not call %s %s", p.Role, rt.Method, rt.Path))
+		}
+		return op(w, r)
+	})
+}
+
+func envOr(k, def string) string {
+	if v := lookupEnv(k); v != "" {
+		return v
+	}
+	return def
+}

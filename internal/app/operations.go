@@ -1,0 +1,25 @@
+package app
+
+import (
+	"maps"
+	"os"
+
+	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/meta"
+	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+)
+
+var lookupEnv = os.Getenv
+
+// operations gathers every domain's operations. Add a domain here.
+func operations(d Deps) httpapi.Operations {
+	all := httpapi.Operations{}
+	for _, ops := range []httpapi.Operations{
+		meta.Operations(),
+		people.Operations(people.Deps{DB: d.DB, Tenants: tenantdb.New(d.DB, d.Names), Directory: people.UserDB{DB: d.DB}}),
+	} {
+		maps.Copy(all, ops)
+	}
+	return all
+}

@@ -1,0 +1,87 @@
+// Package dynamo holds what every DynamoDB store shares: creating tables from
+// internal/schema, and translating driver errors into internal/errs.
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/schema"
+)
+
+// CreateTableInput renders a schema table as CreateTable input (on-demand).
+func CreateTableInput(t schema.Table, name string) *dynamodb.CreateTableInput {
+	attrs := map[string]types.ScalarAttributeType{}
+	add := func(a schema.Attr) { attrs[a.Name] = types.ScalarAttributeType(a.Type) }
+	key := func(pk, sk schema.Attr) []types.KeySchemaElement {
+		add(pk)
+		ks := []types.KeySchemaElement{{AttributeName: aws.String(pk.Name), KeyType: types.KeyTypeHash}}
+		if sk.Name != "" {
+			add(sk)
+			ks = append(ks, types.KeySchemaElement{AttributeName: aws.String(sk.Name), KeyType: types.KeyTypeRange})
+		}
+		return ks
+	}
+	in := &dynamodb.CreateTableInput{
+		TableName:   aws.String(name),
+		BillingMode: types.BillingModePayPerRequest,
+		KeySchema:   key(t.PartitionKey, t.SortKey),
+	}
+	for _, ix := range t.Indexes {
+		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, types.GlobalSecondaryIndex{
+			IndexName:  aws.String(ix.Name),
+			KeySchema:  key(ix.PartitionKey, ix.SortKey),
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+		})
+	}
+	for n, ty := range attrs {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{
+			AttributeName: aws.String(n), AttributeType: ty})
+	}
+	return in
+}
+
+// EnsureTable creates the table if it does not exist, waits until it is
+// active and enables TTL. Safe to call again.
+func EnsureTable(ctx context.Context, db *dynamodb.Client, t schema.Table, name string) error {
+	_, err := db.CreateTable(ctx, CreateTableInput(t, name))
+	var inUse *types.ResourceInUseException
+	if err != nil && !errors.As(err, &inUse) {
+		return fmt.Errorf("create table %s: %w", name, err)
+	}
+	w := dynamodb.NewTableExistsWaiter(db, func(o *dynamodb.TableExistsWaiterOptions) {
+		o.MinDelay = 100 * time.Millisecond
+		o.MaxDelay = time.Second
+	})
+	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, time.Minute); err != nil {
+		return fmt.Errorf("wait for table %s: %w", name, err)
+	}
+	if t.TTLAttribute != "" {
+		_, err := db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
+			TableName: aws.String(name),
+			TimeToLiveSpecification: &types.TimeToLiveSpecification{
+				AttributeName: aws.String(t.TTLAttribute), Enabled: aws.Bool(true)},
+		})
+		// Enabling TTL twice is a ValidationException ("already enabled"): fine.
+		var ve interface{ ErrorCode() string }
+		if err != nil && !(errors.As(err, &ve) && ve.ErrorCode() == "ValidationException") {
+			return fmt.Errorf("enable ttl on %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// DeleteTable removes a table; a missing table is not an error.
+func DeleteTable(ctx context.Context, db *dynamodb.Client, name string) error {
+	_, err := db.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)})
+	var nf *types.ResourceNotFoundException
+	if err != nil && !errors.As(err, &nf) {
+		return fmt.Errorf("delete table %s: %w", name, err)
+	}
+	return nil
+}

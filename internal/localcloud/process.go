@@ -1,0 +1,187 @@
+// Package localcloud runs the local stand-ins for AWS on one machine: the
+// official DynamoDB Local (Java) and cognito-local (Node). `make dev` and the
+// integration tests both use it. It checks prerequisites and ports first so a
+// developer gets a sentence, not a stack trace.
+package localcloud
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// Process is a started service.
+type Process struct {
+	Name     string
+	Endpoint string
+	cmd      *exec.Cmd
+	done     chan struct{}
+	err      error
+}
+
+// Stop ends the process and waits for it.
+func (p *Process) Stop() {
+	if p == nil || p.cmd == nil || p.cmd.Process == nil {
+		return
+	}
+	// Signal the whole group: node and java may have children.
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		<-p.done
+	}
+}
+
+// Done is closed when the process exits.
+func (p *Process) Done() <-chan struct{} { return p.done }
+
+// Err is the exit error once Done is closed.
+func (p *Process) Err() error { return p.err }
+
+// Options of a service start.
+type Options struct {
+	Root    string    // repository root (where .local/ and node_modules/ live)
+	Port    int       // listen port on 127.0.0.1
+	DataDir string    // state on disk; empty means in memory (DynamoDB) or a temp dir
+	Log     io.Writer // where the child's output goes; nil discards it
+}
+
+// PortFree reports whether nothing listens on 127.0.0.1:port.
+func PortFree(port int) bool {
+	c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), 300*time.Millisecond)
+	if err != nil {
+		return true
+	}
+	c.Close()
+	return false
+}
+
+// ErrPortTaken is returned when a port is already in use.
+var ErrPortTaken = errors.New("port taken")
+
+func checkPort(name string, port int) error {
+	if !PortFree(port) {
+		return fmt.Errorf("%w: %s wants port %d, but something already listens there; stop it (e.g. `lsof -i :%d`) or choose another port", ErrPortTaken, name, port, port)
+	}
+	return nil
+}
+
+func start(ctx context.Context, name, endpoint string, cmd *exec.Cmd, o Options, ready func(context.Context) error) (*Process, error) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if o.Log != nil {
+		cmd.Stdout, cmd.Stderr = o.Log, o.Log
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	p := &Process{Name: name, Endpoint: endpoint, cmd: cmd, done: make(chan struct{})}
+	go func() { p.err = cmd.Wait(); close(p.done) }()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		select {
+		case <-p.done:
+			return nil, fmt.Errorf("%s exited during start-up: %v (see its log)", name, p.err)
+		default:
+		}
+		if err := ready(ctx); err == nil {
+			return p, nil
+		}
+		if time.Now().After(deadline) {
+			p.Stop()
+			return nil, fmt.Errorf("%s did not become ready on %s within 60s", name, endpoint)
+		}
+		select {
+		case <-ctx.Done():
+			p.Stop()
+			return nil, ctx.Err()
+		case <-time.After(150 * time.Millisecond):
+		}
+	}
+}
+
+// httpReady reports readiness when an HTTP request gets any answer.
+func httpReady(url string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		return nil
+	}
+}
+
+// DynamoDBLocal starts the official DynamoDB Local from Root/.local/dynamodb-local.
+func DynamoDBLocal(ctx context.Context, o Options) (*Process, error) {
+	dir := filepath.Join(o.Root, ".local", "dynamodb-local")
+	jar := filepath.Join(dir, "DynamoDBLocal.jar")
+	if _, err := os.Stat(jar); err != nil {
+		return nil, fmt.Errorf("DynamoDB Local is not installed (%s missing): run `make tools`", jar)
+	}
+	java, err := exec.LookPath("java")
+	if err != nil {
+		return nil, errors.New("java was not found on PATH: DynamoDB Local needs Java 17 or newer (e.g. `apt-get install openjdk-17-jre-headless`)")
+	}
+	if err := checkPort("DynamoDB Local", o.Port); err != nil {
+		return nil, err
+	}
+	args := []string{"-Djava.library.path=" + filepath.Join(dir, "DynamoDBLocal_lib"), "-Xms64m", "-Xmx512m",
+		"-jar", jar, "-port", strconv.Itoa(o.Port), "-sharedDb"}
+	if o.DataDir == "" {
+		args = append(args, "-inMemory")
+	} else {
+		if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
+			return nil, err
+		}
+		args = append(args, "-dbPath", o.DataDir)
+	}
+	cmd := exec.Command(java, args...)
+	cmd.Dir = dir
+	endpoint := fmt.Sprintf("http://127.0.0.1:%d", o.Port)
+	return start(ctx, "DynamoDB Local", endpoint, cmd, o, httpReady(endpoint))
+}
+
+// CognitoLocal starts cognito-local from Root/node_modules. Its state lives
+// in DataDir/.cognito (cognito-local keeps it relative to its working dir).
+func CognitoLocal(ctx context.Context, o Options) (*Process, error) {
+	script := filepath.Join(o.Root, "node_modules", "cognito-local", "lib", "bin", "start.js")
+	if _, err := os.Stat(script); err != nil {
+		return nil, fmt.Errorf("cognito-local is not installed (%s missing): run `make tools`", script)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return nil, errors.New("node was not found on PATH: cognito-local needs Node.js 20 or newer")
+	}
+	if err := checkPort("cognito-local", o.Port); err != nil {
+		return nil, err
+	}
+	if o.DataDir == "" {
+		o.DataDir, err = os.MkdirTemp("", "cognito-local-*")
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(node, script)
+	cmd.Dir = o.DataDir
+	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(o.Port), "HOST=localhost")
+	endpoint := fmt.Sprintf("http://localhost:%d", o.Port)
+	return start(ctx, "cognito-local", endpoint, cmd, o, httpReady(endpoint))
+}
+
+// Pid is the process id of the service.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }

@@ -1,0 +1,60 @@
+package people_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/issuetracker/issuetracker/internal/apitest"
+	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/tiers"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestGetMe(t *testing.T) {
+	db, names := testenv.Tables(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	require.NoError(t, tenantdb.New(db, names).Create(ctx, tenant.Tenant{ID: "acme", Name: "Acme Corp",
+		Tier: tiers.Standard, Status: tenant.StatusActive, Table: names.App(), CreatedAt: now, UpdatedAt: now}))
+	require.NoError(t, people.UserDB{DB: db}.Put(ctx, names.App(), people.User{ID: "u-1", TenantID: "acme",
+		Username: "ann", Email: "ann@acme.test", DisplayName: "Ann", Role: roles.Admin, Status: people.UserActive}))
+	api := apitest.New(t, app.Deps{DB: db, Names: names})
+	ann := tenancy.Principal{TenantID: "acme", UserID: "u-1", Username: "ann", Email: "ann@acme.test",
+		Role: roles.Admin, Tier: tiers.Standard, Table: names.App()}
+
+	t.Run("a tenant user sees their user, tenant and tier limits", func(t *testing.T) {
+		res := api.As(ann).Do("GET", "/v1/me", nil)
+		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+		var me people.Me
+		res.JSON(t, &me)
+		assert.Equal(t, "ann", me.User.Username)
+		assert.Equal(t, "Ann", me.User.DisplayName)
+		assert.Equal(t, "admin", me.User.Role)
+		assert.Equal(t, "Acme Corp", me.Tenant.Name)
+		assert.Equal(t, tiers.MustGet(tiers.Standard), me.Limits)
+	})
+	t.Run("an anonymous call is a 401 problem", func(t *testing.T) {
+		res := api.Anonymous().Do("GET", "/v1/me", nil)
+		assert.Equal(t, http.StatusUnauthorized, res.Status)
+		assert.Equal(t, "application/problem+json", res.Header.Get("Content-Type"))
+		assert.Equal(t, "unauthenticated", res.Map(t)["code"])
+	})
+	t.Run("a root user may not call a tenant route", func(t *testing.T) {
+		res := api.As(tenancy.Principal{UserID: "r", Role: roles.Root}).Do("GET", "/v1/me", nil)
+		assert.Equal(t, http.StatusForbidden, res.Status)
+	})
+	t.Run("a tenant user may not call a root route", func(t *testing.T) {
+		res := api.As(ann).Do("GET", "/v1/admin/me", nil)
+		assert.Equal(t, http.StatusForbidden, res.Status)
+		assert.Equal(t, "role_forbidden", res.Map(t)["code"])
+	})
+}

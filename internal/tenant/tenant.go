@@ -1,0 +1,93 @@
+// Package tenant is the tenant registry's domain: a company that uses
+// IssueTracker, its tier, its lifecycle status and where its data lives.
+package tenant
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/tiers"
+)
+
+// Status is the lifecycle state of a tenant.
+type Status string
+
+const (
+	StatusRegistered   Status = "registered"
+	StatusProvisioning Status = "provisioning"
+	StatusActive       Status = "active"
+	StatusFailed       Status = "failed"
+	StatusSuspended    Status = "suspended"
+	StatusOffboarding  Status = "offboarding"
+	StatusDeleted      Status = "deleted"
+)
+
+// Tenant is one company. Its ID is its slug: short, unique, never reused.
+type Tenant struct {
+	ID     string     `json:"id"`
+	Name   string     `json:"name"`
+	Tier   tiers.Name `json:"tier"`
+	Status Status     `json:"status"`
+	// StatusReason explains failed and suspended states.
+	StatusReason string `json:"status_reason,omitempty"`
+	// Table is the application table holding the tenant's data.
+	Table string `json:"table"`
+	// APIKey is the tenant's own API Gateway key value (usageIdentifierKey).
+	APIKey   string `json:"-"`
+	APIKeyID string `json:"api_key_id,omitempty"`
+	// UserPoolID, Issuer and ClientIDs name the tenant's dedicated pool (Platinum).
+	UserPoolID string    `json:"user_pool_id,omitempty"`
+	Issuer     string    `json:"issuer,omitempty"`
+	ClientIDs  []string  `json:"client_ids,omitempty"`
+	Branding   Branding  `json:"branding"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	Version    int64     `json:"version"`
+}
+
+// Branding customises the tenant's workspace.
+type Branding struct {
+	DisplayName  string `json:"display_name,omitempty"`
+	LogoURL      string `json:"logo_url,omitempty"`
+	PrimaryColor string `json:"primary_color,omitempty"`
+}
+
+// Serves reports whether the tenant's users may use the API.
+func (t Tenant) Serves() bool { return t.Status == StatusActive }
+
+var slugRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,30}[a-z0-9]$`)
+
+// Reserved slugs would collide with product paths, hostnames or the provider.
+var reserved = []string{"admin", "api", "app", "www", "root", "www", "support", "help", "status",
+	"login", "signup", "register", "platform", "issuetracker", "provider", "system", "internal", "static", "assets", "docs"}
+
+// ValidateSlug checks a tenant id: 3 to 32 lowercase letters, digits and
+// hyphens, starting with a letter, not reserved. DynamoDB Local rejects table
+// names under 3 characters, and the id is part of silo table names.
+func ValidateSlug(s string) error {
+	if !slugRE.MatchString(s) {
+		return errs.Field("slug", "must be 3-32 lowercase letters, digits or hyphens, start with a letter and not end with a hyphen")
+	}
+	if slices.Contains(reserved, s) {
+		return errs.Field("slug", fmt.Sprintf("%q is reserved", s))
+	}
+	return nil
+}
+
+// Registry reads and writes tenants.
+type Registry interface {
+	// Get returns the tenant, or errs not_found (code tenant_not_found).
+	Get(ctx context.Context, id string) (Tenant, error)
+	// Create stores a new tenant; conflict (tenant_exists) if the id is taken.
+	Create(ctx context.Context, t Tenant) error
+	// Put replaces a tenant whose Version matches; precondition_failed otherwise.
+	Put(ctx context.Context, t Tenant) (Tenant, error)
+	// ByIssuer finds the tenant that owns a dedicated user pool issuer.
+	ByIssuer(ctx context.Context, issuer string) (Tenant, error)
+	// List returns tenants in id order after cursor.
+	List(ctx context.Context, cursor string, limit int) ([]Tenant, string, error)
+}

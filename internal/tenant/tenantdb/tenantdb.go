@@ -1,0 +1,253 @@
+// Package tenantdb stores the tenant registry in the control-plane table.
+//
+// Keys: a tenant is pk "TENANT#<id>", sk "META", and also sits in the gsi1
+// partition "TENANTS" (sort key: its id) so the provider can page through all
+// tenants with a Query. A dedicated user pool's issuer is its own item,
+// pk "ISSUER#<iss>", which makes an issuer belong to one tenant only.
+package tenantdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/tiers"
+)
+
+func tenantPK(id string) string  { return "TENANT#" + id }
+func issuerPK(iss string) string { return "ISSUER#" + iss }
+
+const metaSK, issuerSK, listPK = "META", "ISSUER", "TENANTS"
+
+// item is the stored form of a tenant.
+type item struct {
+	PK           string          `dynamodbav:"pk"`
+	SK           string          `dynamodbav:"sk"`
+	GSI1PK       string          `dynamodbav:"gsi1pk"`
+	GSI1SK       string          `dynamodbav:"gsi1sk"`
+	ID           string          `dynamodbav:"id"`
+	Name         string          `dynamodbav:"name"`
+	Tier         string          `dynamodbav:"tier"`
+	Status       string          `dynamodbav:"status"`
+	StatusReason string          `dynamodbav:"status_reason,omitempty"`
+	Table        string          `dynamodbav:"table_name"`
+	APIKey       string          `dynamodbav:"api_key,omitempty"`
+	APIKeyID     string          `dynamodbav:"api_key_id,omitempty"`
+	UserPoolID   string          `dynamodbav:"user_pool_id,omitempty"`
+	Issuer       string          `dynamodbav:"issuer,omitempty"`
+	ClientIDs    []string        `dynamodbav:"client_ids,omitempty,stringset"`
+	Branding     tenant.Branding `dynamodbav:"branding"`
+	CreatedAt    time.Time       `dynamodbav:"created_at"`
+	UpdatedAt    time.Time       `dynamodbav:"updated_at"`
+	Version      int64           `dynamodbav:"version"`
+}
+
+// issuerItem maps a dedicated pool's issuer to its tenant; its key makes the
+// issuer unique across tenants.
+type issuerItem struct {
+	PK       string `dynamodbav:"pk"`
+	SK       string `dynamodbav:"sk"`
+	TenantID string `dynamodbav:"tenant_id"`
+}
+
+func toItem(t tenant.Tenant) item {
+	return item{PK: tenantPK(t.ID), SK: metaSK, GSI1PK: listPK, GSI1SK: t.ID,
+		ID: t.ID, Name: t.Name, Tier: string(t.Tier), Status: string(t.Status), StatusReason: t.StatusReason,
+		Table: t.Table, APIKey: t.APIKey, APIKeyID: t.APIKeyID, UserPoolID: t.UserPoolID, Issuer: t.Issuer,
+		ClientIDs: t.ClientIDs, Branding: t.Branding, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, Version: t.Version}
+}
+
+func (it item) tenant() tenant.Tenant {
+	return tenant.Tenant{ID: it.ID, Name: it.Name, Tier: tiers.Name(it.Tier), Status: tenant.Status(it.Status),
+		StatusReason: it.StatusReason, Table: it.Table, APIKey: it.APIKey, APIKeyID: it.APIKeyID,
+		UserPoolID: it.UserPoolID, Issuer: it.Issuer, ClientIDs: it.ClientIDs, Branding: it.Branding,
+		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, Version: it.Version}
+}
+
+// Store is the DynamoDB tenant registry.
+type Store struct {
+	DB    *dynamodb.Client
+	Table string // the control table
+}
+
+var _ tenant.Registry = (*Store)(nil)
+
+// New returns a registry on the control table of names.
+func New(db *dynamodb.Client, names schema.Names) *Store {
+	return &Store{DB: db, Table: names.Control()}
+}
+
+// Get implements tenant.Registry.
+func (s *Store) Get(ctx context.Context, id string) (tenant.Tenant, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(s.Table),
+		Key:            key(tenantPK(id), metaSK),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return tenant.Tenant{}, fmt.Errorf("get tenant %s: %w", id, err)
+	}
+	if out.Item == nil {
+		return tenant.Tenant{}, errs.NotFound("tenant")
+	}
+	var it item
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return tenant.Tenant{}, fmt.Errorf("decode tenant %s: %w", id, err)
+	}
+	return it.tenant(), nil
+}
+
+// Create implements tenant.Registry. The tenant item and, for a dedicated
+// pool, its issuer item are written in one transaction.
+func (s *Store) Create(ctx context.Context, t tenant.Tenant) error {
+	t.Version = 1
+	av, err := attributevalue.MarshalMap(toItem(t))
+	if err != nil {
+		return fmt.Errorf("encode tenant: %w", err)
+	}
+	items := []types.TransactWriteItem{{Put: &types.Put{
+		TableName:           aws.String(s.Table),
+		Item:                av,
+		ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	}}}
+	if t.Issuer != "" {
+		iv, _ := attributevalue.MarshalMap(issuerItem{PK: issuerPK(t.Issuer), SK: issuerSK, TenantID: t.ID})
+		items = append(items, types.TransactWriteItem{Put: &types.Put{
+			TableName: aws.String(s.Table), Item: iv, ConditionExpression: aws.String("attribute_not_exists(pk)")}})
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if isConditionFailure(err) {
+		return errs.Conflict("tenant_exists", fmt.Sprintf("a tenant with id %q already exists", t.ID))
+	}
+	if err != nil {
+		return fmt.Errorf("create tenant %s: %w", t.ID, err)
+	}
+	return nil
+}
+
+// Put implements tenant.Registry with optimistic locking on Version. Setting
+// an issuer for the first time also writes its issuer item.
+func (s *Store) Put(ctx context.Context, t tenant.Tenant) (tenant.Tenant, error) {
+	prev := t.Version
+	t.Version = prev + 1
+	av, err := attributevalue.MarshalMap(toItem(t))
+	if err != nil {
+		return tenant.Tenant{}, fmt.Errorf("encode tenant: %w", err)
+	}
+	cond := expression.Name("version").Equal(expression.Value(prev))
+	ex, err := expression.NewBuilder().WithCondition(cond).Build()
+	if err != nil {
+		return tenant.Tenant{}, err
+	}
+	items := []types.TransactWriteItem{{Put: &types.Put{
+		TableName: aws.String(s.Table), Item: av,
+		ConditionExpression:       ex.Condition(),
+		ExpressionAttributeNames:  ex.Names(),
+		ExpressionAttributeValues: ex.Values(),
+	}}}
+	if t.Issuer != "" {
+		iv, _ := attributevalue.MarshalMap(issuerItem{PK: issuerPK(t.Issuer), SK: issuerSK, TenantID: t.ID})
+		items = append(items, types.TransactWriteItem{Put: &types.Put{
+			TableName: aws.String(s.Table), Item: iv,
+			ConditionExpression:       aws.String("attribute_not_exists(pk) OR tenant_id = :id"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":id": &types.AttributeValueMemberS{Value: t.ID}},
+		}})
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if isConditionFailure(err) {
+		return tenant.Tenant{}, errs.E(errs.KindPreconditionFailed, "tenant_version_conflict", "tenant %s changed meanwhile; reload and retry", t.ID)
+	}
+	if err != nil {
+		return tenant.Tenant{}, fmt.Errorf("put tenant %s: %w", t.ID, err)
+	}
+	return t, nil
+}
+
+// ByIssuer implements tenant.Registry.
+func (s *Store) ByIssuer(ctx context.Context, issuer string) (tenant.Tenant, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(s.Table),
+		Key:       key(issuerPK(issuer), issuerSK),
+	})
+	if err != nil {
+		return tenant.Tenant{}, fmt.Errorf("tenant by issuer: %w", err)
+	}
+	if out.Item == nil {
+		return tenant.Tenant{}, errs.NotFound("tenant")
+	}
+	var it issuerItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return tenant.Tenant{}, err
+	}
+	return s.Get(ctx, it.TenantID)
+}
+
+// List implements tenant.Registry; the cursor is the last tenant id.
+func (s *Store) List(ctx context.Context, cursor string, limit int) ([]tenant.Tenant, string, error) {
+	if limit <= 0 || limit > 100 {
+		limit = 50
+	}
+	kc := expression.Key(schema.GSI1PK).Equal(expression.Value(listPK))
+	if cursor != "" {
+		kc = kc.And(expression.Key(schema.GSI1SK).GreaterThan(expression.Value(cursor)))
+	}
+	ex, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+		TableName: aws.String(s.Table), IndexName: aws.String(schema.GSI1),
+		KeyConditionExpression:    ex.KeyCondition(),
+		ExpressionAttributeNames:  ex.Names(),
+		ExpressionAttributeValues: ex.Values(),
+		Limit:                     aws.Int32(int32(limit)),
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("list tenants: %w", err)
+	}
+	var its []item
+	if err := attributevalue.UnmarshalListOfMaps(out.Items, &its); err != nil {
+		return nil, "", err
+	}
+	ts := make([]tenant.Tenant, len(its))
+	for i, it := range its {
+		ts[i] = it.tenant()
+	}
+	next := ""
+	if out.LastEvaluatedKey != nil && len(ts) > 0 {
+		next = ts[len(ts)-1].ID
+	}
+	return ts, next, nil
+}
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		schema.PK: &types.AttributeValueMemberS{Value: pk},
+		schema.SK: &types.AttributeValueMemberS{Value: sk},
+	}
+}
+
+func isConditionFailure(err error) bool {
+	var ccf *types.ConditionalCheckFailedException
+	var tc *types.TransactionCanceledException
+	if errors.As(err, &ccf) {
+		return true
+	}
+	if errors.As(err, &tc) {
+		for _, r := range tc.CancellationReasons {
+			if aws.ToString(r.Code) == "ConditionalCheckFailed" {
+				return true
+			}
+		}
+	}
+	return false
+}

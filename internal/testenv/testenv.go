@@ -1,0 +1,190 @@
+// Package testenv gives integration tests the real local services: DynamoDB
+// Local and cognito-local. It reuses services already running on the test
+// ports (or named by ITR_TEST_DYNAMODB_ENDPOINT / ITR_TEST_COGNITO_ENDPOINT),
+// and otherwise starts them once, detached, for every test binary of the run
+// to share (a file lock keeps parallel packages from racing). `make test`
+// stops them at the end. Each test gets tables with a unique prefix.
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
+	"github.com/issuetracker/issuetracker/internal/localcloud"
+	"github.com/issuetracker/issuetracker/internal/schema"
+)
+
+// Test ports differ from `make dev`'s (8000, 9229) so tests never touch dev data.
+const (
+	DynamoDBPort = 8010
+	CognitoPort  = 9239
+)
+
+var (
+	once      sync.Once
+	endpoints awsx.Endpoints
+	onceErr   error
+)
+
+// Root is the repository root (the folder holding go.mod).
+func Root() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// Endpoints starts or reuses the services and returns their endpoints.
+func Endpoints(t testing.TB) awsx.Endpoints {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: skipped with -short")
+	}
+	once.Do(func() { endpoints, onceErr = ensure() })
+	if onceErr != nil {
+		t.Fatalf("local services: %v", onceErr)
+	}
+	return endpoints
+}
+
+func ensure() (awsx.Endpoints, error) {
+	e := awsx.Endpoints{
+		DynamoDB: os.Getenv("ITR_TEST_DYNAMODB_ENDPOINT"),
+		Cognito:  os.Getenv("ITR_TEST_COGNITO_ENDPOINT"),
+	}
+	if e.DynamoDB != "" && e.Cognito != "" {
+		return e, nil
+	}
+	root, err := Root()
+	if err != nil {
+		return e, err
+	}
+	dir := filepath.Join(root, ".local", "test-services")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return e, err
+	}
+	lock, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return e, err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return e, err
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if e.DynamoDB == "" {
+		e.DynamoDB = fmt.Sprintf("http://127.0.0.1:%d", DynamoDBPort)
+		if localcloud.PortFree(DynamoDBPort) {
+			if err := startDetached(ctx, dir, "dynamodb", func(o localcloud.Options) (*localcloud.Process, error) {
+				o.Port = DynamoDBPort
+				return localcloud.DynamoDBLocal(ctx, o)
+			}, root); err != nil {
+				return e, err
+			}
+		}
+	}
+	if e.Cognito == "" {
+		e.Cognito = fmt.Sprintf("http://localhost:%d", CognitoPort)
+		if localcloud.PortFree(CognitoPort) {
+			if err := startDetached(ctx, dir, "cognito", func(o localcloud.Options) (*localcloud.Process, error) {
+				o.Port = CognitoPort
+				o.DataDir = filepath.Join(dir, "cognito")
+				_ = os.RemoveAll(o.DataDir) // test pools are throwaway
+				return localcloud.CognitoLocal(ctx, o)
+			}, root); err != nil {
+				return e, err
+			}
+		}
+	}
+	return e, nil
+}
+
+// startDetached starts a service that outlives this test binary, so the
+// other packages of the run reuse it; its pid is kept for `make test` to stop.
+func startDetached(ctx context.Context, dir, name string, run func(localcloud.Options) (*localcloud.Process, error), root string) error {
+	logf, err := os.Create(filepath.Join(dir, name+".log"))
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	p, err := run(localcloud.Options{Root: root, Log: logf})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, name+".pid"), []byte(fmt.Sprint(p.Pid())), 0o644)
+}
+
+// AWS returns an SDK config for the local services.
+func AWS(t testing.TB) (aws.Config, awsx.Endpoints) {
+	e := Endpoints(t)
+	cfg, err := awsx.Load(context.Background(), e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, e
+}
+
+// DynamoDB returns a client of the test DynamoDB Local.
+func DynamoDB(t testing.TB) *dynamodb.Client {
+	cfg, e := AWS(t)
+	return awsx.DynamoDB(cfg, e)
+}
+
+// Cognito returns a client of the test cognito-local.
+func Cognito(t testing.TB) *cognitoidentityprovider.Client {
+	cfg, e := AWS(t)
+	return awsx.Cognito(cfg, e)
+}
+
+// UniquePrefix is a table-name prefix no other test or run uses.
+func UniquePrefix(t testing.TB) string {
+	b := make([]byte, 5)
+	_, _ = rand.Read(b)
+	return "t" + hex.EncodeToString(b)
+}
+
+// Tables creates the application and control tables under a unique prefix
+// and deletes them when the test ends.
+func Tables(t testing.TB) (*dynamodb.Client, schema.Names) {
+	t.Helper()
+	db := DynamoDB(t)
+	names := schema.Names{Prefix: UniquePrefix(t)}
+	ctx := context.Background()
+	for _, tb := range []struct {
+		def  schema.Table
+		name string
+	}{{schema.App, names.App()}, {schema.Control, names.Control()}} {
+		if err := dynamo.EnsureTable(ctx, db, tb.def, tb.name); err != nil {
+			t.Fatal(err)
+		}
+		name := tb.name
+		t.Cleanup(func() { _ = dynamo.DeleteTable(context.Background(), db, name) })
+	}
+	return db, names
+}
