@@ -224,7 +224,7 @@ func New(scope constructs.Construct, id string, props *Props) *API {
 // GrantKeyManagement lets grantee create a tenant's API key, attach it to a
 // tier's usage plan (or move it on an upgrade) and read the plan ids.
 func (a *API) GrantKeyManagement(grantee awsiam.IGrantable) {
-	stack := awscdk.Stack_Of(a)
+	stack := awscdk.Stack_Of(a.Construct)
 	region := stack.Region()
 	arn := func(path string) *string {
 		return jsii.String(fmt.Sprintf("arn:%s:apigateway:%s::%s", *stack.Partition(), *region, path))

@@ -155,9 +155,10 @@ func New(scope constructs.Construct, id string, props *Props) *Pool {
 			AttrRole:     awscognito.NewStringAttribute(&awscognito.StringAttributeProps{Mutable: jsii.Bool(true), MinLen: jsii.Number(1), MaxLen: jsii.Number(32)}),
 			AttrTier:     awscognito.NewStringAttribute(&awscognito.StringAttributeProps{Mutable: jsii.Bool(true), MinLen: jsii.Number(1), MaxLen: jsii.Number(32)}),
 		},
-		FeaturePlan:        p.FeaturePlan,
-		DeletionProtection: p.DeletionProtection,
-		RemovalPolicy:      p.RemovalPolicy,
+		FeaturePlan:                  p.FeaturePlan,
+		StandardThreatProtectionMode: threatMode(p.FeaturePlan),
+		DeletionProtection:           p.DeletionProtection,
+		RemovalPolicy:                p.RemovalPolicy,
 	})
 
 	for i, r := range groupsOf(p.Kind) {
@@ -230,4 +231,12 @@ func groupsOf(k Kind) []roles.Role {
 		return []roles.Role{roles.Root}
 	}
 	return roles.Tenant
+}
+
+// threatMode blocks risky sign-ins where the plan includes threat protection.
+func threatMode(plan awscognito.FeaturePlan) awscognito.StandardThreatProtectionMode {
+	if plan == awscognito.FeaturePlan_PLUS {
+		return awscognito.StandardThreatProtectionMode_FULL_FUNCTION
+	}
+	return ""
 }

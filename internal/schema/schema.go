@@ -108,3 +108,12 @@ func (n Names) Control() string { return n.prefix() + "-control" }
 func (n Names) Silo(tenantID string) string {
 	return fmt.Sprintf("%s-tenant-%s", n.prefix(), tenantID)
 }
+
+// TenantKeyPrefix is how every partition key of the App table and of its
+// indexes starts for a tenant ("T#<tenant>#..."). The tenant data access
+// role's dynamodb:LeadingKeys condition is built from it, so a key that does
+// not start with it is refused by IAM, not only by the code.
+func TenantKeyPrefix(tenantID string) string { return TenantKeyPrefixStem + tenantID + "#" }
+
+// TenantKeyPrefixStem is the constant part of TenantKeyPrefix.
+const TenantKeyPrefixStem = "T#"

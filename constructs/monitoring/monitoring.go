@@ -1,0 +1,204 @@
+// Package monitoring defines the alarms, the alert topic and the dashboard
+// of IssueTracker. Create one Monitoring per stack, then Watch each function,
+// API, table and Platinum tenant: every watched thing gets its alarms and a
+// dashboard row, and every alarm notifies the one alert topic.
+package monitoring
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// TenantNamespace and TenantServerErrors are the EMF metric the functions
+// emit per tenant (dimension TenantId) for every 5XX answer.
+const (
+	TenantNamespace    = "IssueTracker"
+	TenantServerErrors = "ServerErrors"
+	TenantDimension    = "TenantId"
+)
+
+// Props configures Monitoring.
+type Props struct {
+	// Prefix of alarm, topic and dashboard names. Default: "issuetracker".
+	Prefix string
+	// Topic receives every alarm. Default: a new topic <Prefix>-alerts,
+	// encrypted with a new customer-managed key CloudWatch may use.
+	Topic awssns.ITopic
+	// AlarmEmails subscribe to the new topic. Default: none.
+	AlarmEmails []string
+	// Dashboard creates a CloudWatch dashboard named <Prefix>. Default: true.
+	Dashboard *bool
+}
+
+// Monitoring holds the alert topic, the alarms and the dashboard.
+type Monitoring struct {
+	constructs.Construct
+	Topic     awssns.ITopic
+	Dashboard awscloudwatch.Dashboard // nil when disabled
+	Alarms    []awscloudwatch.Alarm
+	prefix    string
+	action    awscloudwatch.IAlarmAction
+}
+
+// TopicName is the alert topic's name for prefix, so tenant stacks can find
+// the platform's topic without a cross-stack reference.
+func TopicName(prefix string) string { return prefix + "-alerts" }
+
+// ImportTopic returns the alert topic of the platform in scope's account and region.
+func ImportTopic(scope constructs.Construct, id, prefix string) awssns.ITopic {
+	arn := awscdk.Stack_Of(scope).FormatArn(&awscdk.ArnComponents{
+		Service:   jsii.String("sns"),
+		Resource:  jsii.String(TopicName(prefix)),
+		ArnFormat: awscdk.ArnFormat_NO_RESOURCE_NAME,
+	})
+	return awssns.Topic_FromTopicArn(scope, jsii.String(id), arn)
+}
+
+// New defines the topic (unless given) and the dashboard.
+func New(scope constructs.Construct, id string, props *Props) *Monitoring {
+	p := Props{}
+	if props != nil {
+		p = *props
+	}
+	if p.Prefix == "" {
+		p.Prefix = "issuetracker"
+	}
+	if p.Dashboard == nil {
+		p.Dashboard = jsii.Bool(true)
+	}
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	m := &Monitoring{Construct: c, prefix: p.Prefix, Topic: p.Topic}
+	if m.Topic == nil {
+		key := awskms.NewKey(c, jsii.String("AlertsKey"), &awskms.KeyProps{
+			Description:       jsii.String("Encrypts the " + TopicName(p.Prefix) + " topic"),
+			EnableKeyRotation: jsii.Bool(true),
+		})
+		// CloudWatch publishes alarms to the encrypted topic.
+		key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+			Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
+			Resources:  jsii.Strings("*"),
+		}), nil)
+		topic := awssns.NewTopic(c, jsii.String("Alerts"), &awssns.TopicProps{
+			TopicName:  jsii.String(TopicName(p.Prefix)),
+			MasterKey:  key,
+			EnforceSSL: jsii.Bool(true),
+		})
+		for _, e := range p.AlarmEmails {
+			topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(e), nil))
+		}
+		m.Topic = topic
+	}
+	m.action = awscloudwatchactions.NewSnsAction(m.Topic)
+	if *p.Dashboard {
+		m.Dashboard = awscloudwatch.NewDashboard(c, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
+			DashboardName: jsii.String(p.Prefix),
+		})
+	}
+	return m
+}
+
+func five() awscdk.Duration { return awscdk.Duration_Minutes(jsii.Number(5)) }
+
+func (m *Monitoring) alarm(id, name, desc string, metric awscloudwatch.IMetric, threshold float64, periods float64) awscloudwatch.Alarm {
+	a := awscloudwatch.NewAlarm(m.Construct, jsii.String(id), &awscloudwatch.AlarmProps{
+		AlarmName:          jsii.String(m.prefix + "-" + name),
+		AlarmDescription:   jsii.String(desc),
+		Metric:             metric,
+		Threshold:          jsii.Number(threshold),
+		EvaluationPeriods:  jsii.Number(periods),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+	a.AddAlarmAction(m.action)
+	a.AddOkAction(m.action)
+	m.Alarms = append(m.Alarms, a)
+	return a
+}
+
+func (m *Monitoring) row(widgets ...awscloudwatch.IWidget) {
+	if m.Dashboard != nil {
+		m.Dashboard.AddWidgets(widgets...)
+	}
+}
+
+func graph(title string, left ...awscloudwatch.IMetric) awscloudwatch.GraphWidget {
+	return awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{Title: jsii.String(title), Left: &left, Width: jsii.Number(8)})
+}
+
+// WatchFunction alarms on any error, any throttle, and a p99 duration above
+// 80% of the function's timeout.
+func (m *Monitoring) WatchFunction(name string, fn awslambda.IFunction, timeout awscdk.Duration) {
+	opt := &awscloudwatch.MetricOptions{Period: five()}
+	errs := fn.MetricErrors(opt)
+	thr := fn.MetricThrottles(opt)
+	p99 := fn.MetricDuration(&awscloudwatch.MetricOptions{Period: five(), Statistic: jsii.String("p99")})
+	m.alarm("Fn-"+name+"-Errors", "fn-"+name+"-errors", fmt.Sprintf("Function %s returned errors", name), errs, 1, 1)
+	m.alarm("Fn-"+name+"-Throttles", "fn-"+name+"-throttles", fmt.Sprintf("Function %s was throttled", name), thr, 1, 1)
+	m.alarm("Fn-"+name+"-P99", "fn-"+name+"-p99-duration", fmt.Sprintf("Function %s p99 duration near its timeout", name),
+		p99, *timeout.ToMilliseconds(nil)*0.8, 3)
+	m.row(graph("λ "+name+" invocations / errors", fn.MetricInvocations(opt), errs, thr), graph("λ "+name+" p99 duration (ms)", p99))
+}
+
+// WatchAPI alarms on a 5XX rate above 1% and a p99 latency above 2 s.
+func (m *Monitoring) WatchAPI(name string, api awsapigateway.RestApi) {
+	opt := &awscloudwatch.MetricOptions{Period: five()}
+	rate := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+		Expression:   jsii.String("100 * errors / MAX([requests, 1])"),
+		UsingMetrics: &map[string]awscloudwatch.IMetric{"errors": api.MetricServerError(opt), "requests": api.MetricCount(opt)},
+		Label:        jsii.String("5XX %"),
+		Period:       five(),
+	})
+	p99 := api.MetricLatency(&awscloudwatch.MetricOptions{Period: five(), Statistic: jsii.String("p99")})
+	m.alarm("Api-"+name+"-5xx", "api-"+name+"-5xx-rate", "API "+name+" answers more than 1% 5XX", rate, 1, 2)
+	m.alarm("Api-"+name+"-P99", "api-"+name+"-p99-latency", "API "+name+" p99 latency above 2 s", p99, 2000, 3)
+	m.row(graph("API requests / 4XX / 5XX", api.MetricCount(opt), api.MetricClientError(opt), api.MetricServerError(opt)),
+		graph("API 5XX %", rate), graph("API p99 latency (ms)", p99))
+}
+
+// WatchTable alarms on any throttled request and any system error.
+func (m *Monitoring) WatchTable(name string, t awsdynamodb.ITable) {
+	opt := &awscloudwatch.MetricOptions{Period: five(), Statistic: jsii.String("Sum")}
+	thr := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+		Expression:   jsii.String("r + w"),
+		UsingMetrics: &map[string]awscloudwatch.IMetric{"r": t.Metric(jsii.String("ReadThrottleEvents"), opt), "w": t.Metric(jsii.String("WriteThrottleEvents"), opt)},
+		Label:        jsii.String("throttle events"),
+		Period:       five(),
+	})
+	// The operations the runtime uses (an alarm takes at most 10 metrics).
+	sys := t.MetricSystemErrorsForOperations(&awsdynamodb.SystemErrorsForOperationsMetricOptions{Period: five(),
+		Operations: &[]awsdynamodb.Operation{awsdynamodb.Operation_GET_ITEM, awsdynamodb.Operation_BATCH_GET_ITEM,
+			awsdynamodb.Operation_QUERY, awsdynamodb.Operation_PUT_ITEM, awsdynamodb.Operation_UPDATE_ITEM,
+			awsdynamodb.Operation_DELETE_ITEM, awsdynamodb.Operation_BATCH_WRITE_ITEM,
+			awsdynamodb.Operation_TRANSACT_WRITE_ITEMS, awsdynamodb.Operation_TRANSACT_GET_ITEMS}})
+	m.alarm("Table-"+name+"-Throttles", "table-"+name+"-throttles", "Table "+name+" throttled requests", thr, 1, 1)
+	m.alarm("Table-"+name+"-SystemErrors", "table-"+name+"-system-errors", "Table "+name+" system errors", sys, 1, 1)
+	m.row(graph("table "+name+" capacity", t.MetricConsumedReadCapacityUnits(opt), t.MetricConsumedWriteCapacityUnits(opt)),
+		graph("table "+name+" throttles / errors", thr, sys))
+}
+
+// WatchTenant alarms on a Platinum tenant's 5XX answers, from the EMF
+// metric the functions emit per tenant.
+func (m *Monitoring) WatchTenant(tenantID string) {
+	errs := awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace:     jsii.String(TenantNamespace),
+		MetricName:    jsii.String(TenantServerErrors),
+		DimensionsMap: &map[string]*string{TenantDimension: jsii.String(tenantID)},
+		Statistic:     jsii.String("Sum"),
+		Period:        five(),
+	})
+	m.alarm("Tenant-"+tenantID+"-5xx", "tenant-"+tenantID+"-5xx", "Tenant "+tenantID+" got 5XX answers", errs, 5, 1)
+	m.row(graph("tenant "+tenantID+" 5XX", errs))
+}

@@ -1,0 +1,36 @@
+// Command infra is the IssueTracker CDK app (cdk.json runs it from the repo
+// root). Without context it synthesizes the platform stack; -c tenants=a,b
+// adds those Platinum tenants' stacks; -c tenant=acme synthesizes that
+// tenant's stack alone.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/issuetracker/issuetracker/infra/stacks"
+)
+
+func main() {
+	defer jsii.Close()
+	app := awscdk.NewApp(nil)
+	cfg := stacks.ConfigFromContext(app)
+	tenants, platform, err := stacks.TenantsFromContext(app)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "infra:", err)
+		os.Exit(2)
+	}
+	if platform {
+		stacks.NewPlatformStack(app, cfg)
+	}
+	for _, t := range tenants {
+		stacks.NewTenantStack(app, t, cfg)
+	}
+	if cfg.Nag {
+		stacks.ApplyNag(app)
+	}
+	app.Synth(nil)
+}

@@ -1,0 +1,169 @@
+// Package stacks builds the two kinds of IssueTracker stacks: the platform
+// stack (control plane and pooled application plane) and one stack per
+// Platinum tenant. The CDK app in infra/ and onboarding (SynthTenant) both
+// call it, so a tenant stack synthesized in-process is the one `cdk deploy`
+// deploys.
+package stacks
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/issuetracker/issuetracker/constructs/identity"
+	"github.com/issuetracker/issuetracker/internal/schema"
+)
+
+// Offline defaults: synth needs an account and region for ARNs and names, and
+// none is available without credentials. Deploys take them from the CLI.
+const (
+	DefaultAccount = "123456789012"
+	DefaultRegion  = "us-east-1"
+)
+
+// PlatformStackName is the name of the platform stack.
+const PlatformStackName = "IssueTracker-Platform"
+
+// TenantStackName is the name of a Platinum tenant's stack.
+func TenantStackName(tenantID string) string { return "IssueTracker-Tenant-" + tenantID }
+
+var tenantIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$|^[a-z0-9]$`)
+
+// ValidateTenantID checks that id can name a stack, a table and a Cognito
+// domain: lowercase letters, digits and inner hyphens, at most 40 characters.
+func ValidateTenantID(id string) error {
+	if !tenantIDPattern.MatchString(id) {
+		return fmt.Errorf("tenant id %q: want lowercase letters, digits and inner hyphens, 1-40 characters", id)
+	}
+	return nil
+}
+
+// Config is what varies between deployments. The zero value synthesizes.
+type Config struct {
+	// Account and Region of every stack. Default: DefaultAccount, DefaultRegion.
+	Account, Region string
+	// Prefix of physical names (tables, pools, topic). Default: schema.DefaultPrefix.
+	Prefix string
+	// WebOrigin is the web app's origin: CORS and OAuth callback URLs.
+	// Default: http://localhost:5173 (Vite).
+	WebOrigin string
+	// AlarmEmails subscribe to the alert topic. Default: none.
+	AlarmEmails []string
+	// Google enables Google sign-in on the shared tenant pool. Default: nil.
+	Google *identity.Google
+	// TenantMFA is the MFA policy of dedicated (Platinum) pools. Default: optional.
+	TenantMFA identity.MFA
+	// RepoRoot is the module root holding functions/. Default: found from the
+	// working directory.
+	RepoRoot string
+	// FunctionDirs overrides a function's folder (relative to RepoRoot).
+	FunctionDirs map[string]string
+	// Nag runs the cdk-nag AwsSolutions checks on every stack.
+	Nag bool
+}
+
+func (c Config) withDefaults() Config {
+	if c.Account == "" {
+		c.Account = DefaultAccount
+	}
+	if c.Region == "" {
+		c.Region = DefaultRegion
+	}
+	if c.Prefix == "" {
+		c.Prefix = schema.DefaultPrefix
+	}
+	if c.WebOrigin == "" {
+		c.WebOrigin = "http://localhost:5173"
+	}
+	if c.TenantMFA == "" {
+		c.TenantMFA = identity.MFAOptional
+	}
+	return c
+}
+
+func (c Config) names() schema.Names { return schema.Names{Prefix: c.Prefix} }
+
+func (c Config) env() *awscdk.Environment {
+	return &awscdk.Environment{Account: jsii.String(c.Account), Region: jsii.String(c.Region)}
+}
+
+// domainPrefix is a hosted UI domain prefix, unique per account and region.
+func (c Config) domainPrefix(part string) string {
+	return strings.ToLower(fmt.Sprintf("%s-%s-%s", c.Prefix, part, c.Account))
+}
+
+// ConfigFromContext reads the configuration from CDK context (-c key=value or
+// cdk.json) and the environment:
+//
+//	account, region      else CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION, else offline defaults
+//	prefix               physical name prefix
+//	webOrigin            web app origin
+//	alarmEmails          comma-separated
+//	googleClientId, googleSecretName   both, to enable Google sign-in
+//	tenantMfa            optional | required
+//	nag                  "false" disables cdk-nag
+func ConfigFromContext(app awscdk.App) Config {
+	get := func(k string) string {
+		if v, ok := app.Node().TryGetContext(jsii.String(k)).(string); ok {
+			return strings.TrimSpace(v)
+		}
+		return ""
+	}
+	or := func(a, b string) string {
+		if a != "" {
+			return a
+		}
+		return b
+	}
+	c := Config{
+		Account:   or(get("account"), os.Getenv("CDK_DEFAULT_ACCOUNT")),
+		Region:    or(get("region"), os.Getenv("CDK_DEFAULT_REGION")),
+		Prefix:    get("prefix"),
+		WebOrigin: get("webOrigin"),
+		TenantMFA: identity.MFA(get("tenantMfa")),
+		Nag:       get("nag") != "false",
+	}
+	c.AlarmEmails = splitList(get("alarmEmails"))
+	if id, secret := get("googleClientId"), get("googleSecretName"); id != "" && secret != "" {
+		c.Google = &identity.Google{ClientID: id, ClientSecretName: secret}
+	}
+	return c
+}
+
+// TenantsFromContext returns the tenants to synthesize and whether the
+// platform stack is wanted: -c tenant=acme gives that tenant's stack alone
+// (what `cdk deploy` of one tenant needs, without building the functions);
+// -c tenants=a,b,c gives the platform and those tenants.
+func TenantsFromContext(app awscdk.App) (tenants []string, platform bool, err error) {
+	get := func(k string) string {
+		v, _ := app.Node().TryGetContext(jsii.String(k)).(string)
+		return strings.TrimSpace(v)
+	}
+	if one := get("tenant"); one != "" {
+		if err := ValidateTenantID(one); err != nil {
+			return nil, false, err
+		}
+		return []string{one}, false, nil
+	}
+	tenants = splitList(get("tenants"))
+	for _, t := range tenants {
+		if err := ValidateTenantID(t); err != nil {
+			return nil, false, err
+		}
+	}
+	return tenants, true, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}

@@ -1,0 +1,191 @@
+package stacks
+
+import (
+	"path/filepath"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/issuetracker/issuetracker/constructs/api"
+	"github.com/issuetracker/issuetracker/constructs/datastore"
+	"github.com/issuetracker/issuetracker/constructs/gofunction"
+	"github.com/issuetracker/issuetracker/constructs/identity"
+	"github.com/issuetracker/issuetracker/constructs/monitoring"
+	"github.com/issuetracker/issuetracker/constructs/tenantaccess"
+	"github.com/issuetracker/issuetracker/internal/routes"
+)
+
+// AuthorizerFunction is the folder name of the Lambda authorizer.
+const AuthorizerFunction = "authorizer"
+
+// Environment variables the platform gives every function.
+const (
+	EnvTablePrefix         = "ITR_TABLE_PREFIX"
+	EnvTenantPoolID        = "ITR_TENANT_USER_POOL_ID"
+	EnvTenantClientID      = "ITR_TENANT_CLIENT_ID"
+	EnvProviderPoolID      = "ITR_PROVIDER_USER_POOL_ID"
+	EnvProviderClientID    = "ITR_PROVIDER_CLIENT_ID"
+	EnvTenantAccessRoleARN = "ITR_TENANT_ACCESS_ROLE_ARN"
+	EnvTenantSessionTag    = "ITR_TENANT_SESSION_TAG"
+	EnvUsagePlanParameters = "ITR_USAGE_PLAN_PARAMETER_PREFIX"
+	EnvEventBus            = "ITR_EVENT_BUS"
+)
+
+// FunctionNames are the functions of the platform: every function of the
+// route table, then the authorizer.
+func FunctionNames() []string {
+	var out []string
+	for _, f := range routes.Functions() {
+		out = append(out, string(f))
+	}
+	return append(out, AuthorizerFunction)
+}
+
+// Platform is the platform stack and the parts tests and other stacks use.
+type Platform struct {
+	awscdk.Stack
+	Config       Config
+	Pooled       *datastore.Table
+	Control      *datastore.Table
+	TenantPool   *identity.Pool
+	ProviderPool *identity.Pool
+	Functions    map[string]*gofunction.Function
+	TenantAccess *tenantaccess.TenantAccess
+	API          *api.API
+	Monitoring   *monitoring.Monitoring
+}
+
+// NewPlatformStack defines IssueTracker-Platform. It builds every function
+// with the local Go toolchain (cached by source hash).
+func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
+	cfg = cfg.withDefaults()
+	st := awscdk.NewStack(scope, jsii.String(PlatformStackName), &awscdk.StackProps{
+		Env:         cfg.env(),
+		Description: jsii.String("IssueTracker platform: control plane, pooled application plane, API"),
+	})
+	awscdk.Tags_Of(st).Add(jsii.String("project"), jsii.String("issuetracker"), nil)
+	p := &Platform{Stack: st, Config: cfg, Functions: map[string]*gofunction.Function{}}
+	names := cfg.names()
+
+	p.Pooled = datastore.New(st, "PooledTable", datastore.PooledProps(names))
+	p.Control = datastore.New(st, "ControlTable", datastore.ControlProps(names))
+
+	callback := []string{cfg.WebOrigin + "/auth/callback"}
+	logout := []string{cfg.WebOrigin + "/"}
+	p.TenantPool = identity.New(st, "TenantPool", &identity.Props{
+		PoolName: cfg.Prefix + "-tenants", Kind: identity.Tenants,
+		DomainPrefix: cfg.domainPrefix("tenants"), CallbackURLs: callback, LogoutURLs: logout,
+		Google: cfg.Google,
+	})
+	p.ProviderPool = identity.New(st, "ProviderPool", &identity.Props{
+		PoolName: cfg.Prefix + "-provider", Kind: identity.Provider,
+		DomainPrefix: cfg.domainPrefix("provider"), CallbackURLs: []string{cfg.WebOrigin + "/admin/auth/callback"}, LogoutURLs: logout,
+	})
+
+	env := map[string]string{
+		EnvTablePrefix:         cfg.Prefix,
+		EnvTenantPoolID:        *p.TenantPool.UserPool.UserPoolId(),
+		EnvTenantClientID:      *p.TenantPool.Client.UserPoolClientId(),
+		EnvProviderPoolID:      *p.ProviderPool.UserPool.UserPoolId(),
+		EnvProviderClientID:    *p.ProviderPool.Client.UserPoolClientId(),
+		EnvTenantSessionTag:    tenantaccess.DefaultTagKey,
+		EnvUsagePlanParameters: "/" + cfg.Prefix + "/usage-plans/",
+	}
+	root, err := rootOf(cfg)
+	if err != nil {
+		panic(err)
+	}
+	var assumers []awsiam.IRole
+	for _, name := range FunctionNames() {
+		fn := gofunction.New(st, "Fn-"+name, &gofunction.Props{
+			Name: name, RepoRoot: root, Dir: cfg.FunctionDirs[name],
+			FunctionName: cfg.Prefix + "-" + name,
+			Environment:  env,
+		})
+		p.Functions[name] = fn
+		assumers = append(assumers, fn.Role)
+		if name == AuthorizerFunction {
+			p.Control.Table.GrantReadData(fn.Role)
+		} else {
+			p.Control.Table.GrantReadWriteData(fn.Role)
+		}
+	}
+	p.TenantAccess = tenantaccess.New(st, "TenantAccess", &tenantaccess.Props{
+		PooledTable: p.Pooled.Table, Names: names, Assumers: assumers,
+	})
+	for _, fn := range p.Functions {
+		fn.Function.AddEnvironment(jsii.String(EnvTenantAccessRoleARN), p.TenantAccess.Role.RoleArn(), nil)
+	}
+	p.grantUserAdmin()
+
+	byRoute := map[routes.Function]awslambda.IFunction{}
+	for _, f := range routes.Functions() {
+		byRoute[f] = p.Functions[string(f)].Function
+	}
+	p.API = api.New(st, "Api", &api.Props{
+		Name: cfg.Prefix, Functions: byRoute, Authorizer: p.Functions[AuthorizerFunction].Function,
+		CORSOrigins: []string{cfg.WebOrigin},
+	})
+	for _, name := range []string{string(routes.FnRegistration), string(routes.FnTenants)} {
+		if fn, ok := p.Functions[name]; ok {
+			p.API.GrantKeyManagement(fn.Role)
+		}
+	}
+
+	p.Monitoring = monitoring.New(st, "Monitoring", &monitoring.Props{Prefix: cfg.Prefix, AlarmEmails: cfg.AlarmEmails})
+	for _, name := range FunctionNames() {
+		fn := p.Functions[name]
+		p.Monitoring.WatchFunction(name, fn.Function, fn.Timeout)
+	}
+	p.Monitoring.WatchAPI(cfg.Prefix, p.API.RestAPI)
+	p.Monitoring.WatchTable("app", p.Pooled.Table)
+	p.Monitoring.WatchTable("control", p.Control.Table)
+
+	out := func(id string, v *string) { awscdk.NewCfnOutput(st, jsii.String(id), &awscdk.CfnOutputProps{Value: v}) }
+	out("ApiUrl", p.API.URL())
+	out("TenantUserPoolId", p.TenantPool.UserPool.UserPoolId())
+	out("TenantClientId", p.TenantPool.Client.UserPoolClientId())
+	out("ProviderUserPoolId", p.ProviderPool.UserPool.UserPoolId())
+	out("ProviderClientId", p.ProviderPool.Client.UserPoolClientId())
+	out("AlertTopicArn", p.Monitoring.Topic.TopicArn())
+
+	suppressPlatform(p)
+	return p
+}
+
+// grantUserAdmin lets the functions that manage users do so in the shared
+// pool, and in dedicated pools, which carry the tenant-pool tag.
+func (p *Platform) grantUserAdmin() {
+	actions := jsii.Strings("cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminUpdateUserAttributes",
+		"cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser", "cognito-idp:AdminDeleteUser",
+		"cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminRemoveUserFromGroup", "cognito-idp:AdminListGroupsForUser",
+		"cognito-idp:AdminSetUserPassword", "cognito-idp:ListUsers")
+	dedicated := p.Stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("cognito-idp"), Resource: jsii.String("userpool"), ResourceName: jsii.String("*")})
+	for _, name := range []string{string(routes.FnUsers), string(routes.FnRegistration), string(routes.FnTenants)} {
+		fn, ok := p.Functions[name]
+		if !ok {
+			continue
+		}
+		fn.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: actions, Resources: &[]*string{p.TenantPool.UserPool.UserPoolArn()},
+		}))
+		fn.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: actions, Resources: &[]*string{dedicated},
+			Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"aws:ResourceTag/" + TenantPoolTag: "true"}},
+		}))
+	}
+}
+
+// TenantPoolTag marks dedicated tenant pools, so platform functions may
+// administer them without knowing their ids in advance.
+const TenantPoolTag = "issuetracker:tenant-pool"
+
+func rootOf(cfg Config) (string, error) {
+	if cfg.RepoRoot != "" {
+		return filepath.Abs(cfg.RepoRoot)
+	}
+	return gofunction.FindRepoRoot(".")
+}

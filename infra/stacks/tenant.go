@@ -1,0 +1,100 @@
+package stacks
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/issuetracker/issuetracker/constructs/datastore"
+	"github.com/issuetracker/issuetracker/constructs/identity"
+	"github.com/issuetracker/issuetracker/constructs/monitoring"
+	"github.com/issuetracker/issuetracker/internal/tiers"
+)
+
+// Tenant is a Platinum tenant's stack.
+type Tenant struct {
+	awscdk.Stack
+	TenantID   string
+	Table      *datastore.Table
+	Pool       *identity.Pool
+	Monitoring *monitoring.Monitoring
+}
+
+// NewTenantStack defines IssueTracker-Tenant-<id>: the tenant's dedicated
+// table, user pool and client, and its alarms, which notify the platform's
+// alert topic. It has no dependency on the platform stack's outputs: names
+// are derived from the prefix. It panics on an invalid tenant id.
+func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Tenant {
+	if err := ValidateTenantID(tenantID); err != nil {
+		panic(err)
+	}
+	cfg = cfg.withDefaults()
+	st := awscdk.NewStack(scope, jsii.String(TenantStackName(tenantID)), &awscdk.StackProps{
+		Env:         cfg.env(),
+		Description: jsii.String("IssueTracker Platinum tenant " + tenantID + ": dedicated table, user pool, alarms"),
+	})
+	tags := awscdk.Tags_Of(st)
+	tags.Add(jsii.String("project"), jsii.String("issuetracker"), nil)
+	tags.Add(jsii.String("issuetracker:tenant"), jsii.String(tenantID), nil)
+	tags.Add(jsii.String("issuetracker:tier"), jsii.String(string(tiers.Platinum)), nil)
+
+	t := &Tenant{Stack: st, TenantID: tenantID}
+	t.Table = datastore.New(st, "Table", datastore.SiloProps(cfg.names(), tenantID))
+	t.Pool = identity.New(st, "UserPool", &identity.Props{
+		PoolName: cfg.names().Silo(tenantID), Kind: identity.Tenants, MFA: cfg.TenantMFA,
+		DomainPrefix: cfg.domainPrefix(tenantID),
+		CallbackURLs: []string{cfg.WebOrigin + "/auth/callback"}, LogoutURLs: []string{cfg.WebOrigin + "/"},
+	})
+	awscdk.Tags_Of(t.Pool.UserPool).Add(jsii.String(TenantPoolTag), jsii.String("true"), nil)
+
+	t.Monitoring = monitoring.New(st, "Monitoring", &monitoring.Props{
+		Prefix:    cfg.Prefix + "-tenant-" + tenantID,
+		Topic:     monitoring.ImportTopic(st, "AlertTopic", cfg.Prefix),
+		Dashboard: jsii.Bool(false),
+	})
+	t.Monitoring.WatchTable("app", t.Table.Table)
+	t.Monitoring.WatchTenant(tenantID)
+
+	out := func(id string, v *string) { awscdk.NewCfnOutput(st, jsii.String(id), &awscdk.CfnOutputProps{Value: v}) }
+	out("TableName", t.Table.Table.TableName())
+	out("UserPoolId", t.Pool.UserPool.UserPoolId())
+	out("UserPoolClientId", t.Pool.Client.UserPoolClientId())
+	out("HostedUIDomain", t.Pool.Domain.DomainName())
+
+	suppressTenant(t)
+	return t
+}
+
+// SynthTenant synthesizes the stack of tenantID into outDir (created if
+// needed) in this process, and returns the path of its CloudFormation
+// template (<outDir>/IssueTracker-Tenant-<id>.template.json). Onboarding
+// deploys it; the local deployer applies its tables and user pools. It needs
+// node (the jsii runtime), not AWS credentials.
+func SynthTenant(outDir, tenantID string, cfg Config) (path string, err error) {
+	if err := ValidateTenantID(tenantID); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return "", err
+	}
+	abs, err := filepath.Abs(outDir)
+	if err != nil {
+		return "", err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("synth tenant %s: %v", tenantID, r)
+		}
+	}()
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(abs)})
+	st := NewTenantStack(app, tenantID, cfg)
+	if cfg.Nag {
+		ApplyNag(app)
+	}
+	asm := app.Synth(nil)
+	return *asm.GetStackByName(st.StackName()).TemplateFullPath(), nil
+}
