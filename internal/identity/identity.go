@@ -43,7 +43,7 @@ func (p Pools) EnsurePool(ctx context.Context, name string) (string, error) {
 		AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
 		// People sign in with their email; Cognito's username is then the sub.
 		UsernameAttributes: []types.UsernameAttributeType{types.UsernameAttributeTypeEmail},
-		MfaConfiguration:       types.UserPoolMfaTypeOptional,
+		MfaConfiguration:   types.UserPoolMfaTypeOptional,
 	})
 	if err != nil {
 		return "", fmt.Errorf("create user pool %s: %w", name, err)
