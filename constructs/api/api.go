@@ -7,7 +7,7 @@ package api
 
 import (
 	"fmt"
-	"sort"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
@@ -222,29 +222,26 @@ func New(scope constructs.Construct, id string, props *Props) *API {
 }
 
 // GrantKeyManagement lets grantee create a tenant's API key, attach it to a
-// tier's usage plan (or move it on an upgrade) and read the plan ids.
+// tier's usage plan (or move it on an upgrade) and read the plan ids from
+// SSM. Resources are named by pattern, not by reference: the API depends on
+// the functions, so a function's policy cannot depend on the API.
 func (a *API) GrantKeyManagement(grantee awsiam.IGrantable) {
 	stack := awscdk.Stack_Of(a.Construct)
-	region := stack.Region()
-	arn := func(path string) *string {
-		return jsii.String(fmt.Sprintf("arn:%s:apigateway:%s::%s", *stack.Partition(), *region, path))
-	}
-	var planARNs, paramARNs []*string
-	for _, n := range sortedTiers(a.UsagePlans) {
-		planARNs = append(planARNs, arn("/usageplans/"+*a.UsagePlans[n].UsagePlanId()), arn("/usageplans/"+*a.UsagePlans[n].UsagePlanId()+"/keys"), arn("/usageplans/"+*a.UsagePlans[n].UsagePlanId()+"/keys/*"))
-		paramARNs = append(paramARNs, a.UsagePlanParameters[n].ParameterArn())
+	gw := func(path string) *string {
+		return jsii.String(fmt.Sprintf("arn:%s:apigateway:%s::%s", *stack.Partition(), *stack.Region(), path))
 	}
 	grantee.GrantPrincipal().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("apigateway:POST", "apigateway:GET", "apigateway:DELETE"),
-		Resources: &planARNs,
+		Actions:   jsii.Strings("apigateway:GET", "apigateway:POST", "apigateway:DELETE"),
+		Resources: &[]*string{gw("/usageplans/*/keys"), gw("/usageplans/*/keys/*")},
 	}))
 	grantee.GrantPrincipal().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("apigateway:POST", "apigateway:GET", "apigateway:PATCH", "apigateway:DELETE"),
-		Resources: &[]*string{arn("/apikeys"), arn("/apikeys/*")},
+		Actions:   jsii.Strings("apigateway:GET", "apigateway:POST", "apigateway:PATCH", "apigateway:DELETE"),
+		Resources: &[]*string{gw("/apikeys"), gw("/apikeys/*")},
 	}))
 	grantee.GrantPrincipal().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("ssm:GetParameter", "ssm:GetParameters"),
-		Resources: &paramARNs,
+		Actions: jsii.Strings("ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"),
+		Resources: &[]*string{stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ssm"), Resource: jsii.String("parameter"),
+			ResourceName: jsii.String(strings.TrimPrefix(a.ParameterPrefix(), "/") + "*")})},
 	}))
 }
 
@@ -255,15 +252,6 @@ func (a *API) ParameterPrefix() string {
 
 // URL is the invoke URL of the stage.
 func (a *API) URL() *string { return a.RestAPI.Url() }
-
-func sortedTiers(m map[tiers.Name]awsapigateway.UsagePlan) []tiers.Name {
-	var out []tiers.Name
-	for n := range m {
-		out = append(out, n)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
-}
 
 // accessLogFormat is one JSON line per request, with the tenant from the
 // authorizer context so access logs can be read per tenant.

@@ -12,17 +12,71 @@ func ApplyNag(app awscdk.App) {
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 }
 
-// why is one suppression: the rule and the reason it does not apply here.
-type why struct{ rule, reason string }
+// why is one suppression: the rule, the reason it does not apply here and,
+// for granular rules, which findings (literal, or /regex/) it covers.
+type why struct {
+	rule, reason string
+	appliesTo    []string
+}
 
-func suppress(scope any, children bool, ws ...why) {
+func suppress(scope any, ws ...why) {
 	s := make([]*cdknag.NagPackSuppression, len(ws))
 	for i, w := range ws {
 		s[i] = &cdknag.NagPackSuppression{Id: jsii.String(w.rule), Reason: jsii.String(w.reason)}
+		if len(w.appliesTo) > 0 {
+			var at []interface{}
+			for _, a := range w.appliesTo {
+				if len(a) > 1 && a[0] == '/' {
+					at = append(at, &cdknag.RegexAppliesTo{Regex: jsii.String(a)})
+				} else {
+					at = append(at, a)
+				}
+			}
+			s[i].AppliesTo = &at
+		}
 	}
-	cdknag.NagSuppressions_AddResourceSuppressions(scope, &s, jsii.Bool(children))
+	cdknag.NagSuppressions_AddResourceSuppressions(scope, &s, jsii.Bool(true))
 }
 
-func suppressPlatform(p *Platform) {}
+var smsRole = why{"AwsSolutions-IAM5",
+	"Cognito's SMS role must publish to phone numbers, which have no ARN; the role is only assumable by Cognito with an external id.",
+	[]string{"Resource::*"}}
 
-func suppressTenant(t *Tenant) {}
+func suppressPlatform(p *Platform) {
+	suppress(p.TenantPool.UserPool, smsRole, why{"AwsSolutions-COG8",
+		"The shared pool serves Basic to Premium tenants on the Essentials plan: Plus is billed per MAU for every pooled user. Dedicated Platinum pools and the provider pool use Plus.", nil})
+	suppress(p.ProviderPool.UserPool, smsRole)
+	for _, fn := range p.Functions {
+		suppress(fn.Role, why{"AwsSolutions-IAM5",
+			"X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; queries on the control table's own indexes need index/*.",
+			[]string{"Resource::*", `/^Resource::<ControlTable[0-9A-F]+\.Arn>\/index\/\*$/`}})
+	}
+	for _, name := range []string{"users", "registration", "tenants"} {
+		if fn, ok := p.Functions[name]; ok {
+			suppress(fn.Role, why{"AwsSolutions-IAM5",
+				"Tenant API keys and dedicated Platinum pools are created at run time, so their ids are unknown here: keys and usage-plan keys are granted by path, dedicated pools by the issuetracker:tenant-pool resource tag, plan ids by the SSM path.",
+				[]string{`/^Resource::arn:<AWS::Partition>:apigateway:.*::\/(apikeys|usageplans)\/.*$/`,
+					`/^Resource::arn:<AWS::Partition>:cognito-idp:.*:userpool\/\*$/`,
+					`/^Resource::arn:<AWS::Partition>:ssm:.*:parameter\/.*\/usage-plans\/\*$/`}})
+		}
+	}
+	suppress(p.TenantAccess.Role, why{"AwsSolutions-IAM5",
+		"ABAC by design: a tenant session reaches its own silo table by name pattern and the pooled table's indexes, always under the dynamodb:LeadingKeys condition on its TenantId tag.",
+		[]string{`/^Resource::<PooledTable[0-9A-F]+\.Arn>\/index\/\*$/`, `/^Resource::arn:<AWS::Partition>:dynamodb:.*:table\/.*-tenant-<aws:PrincipalTag\/TenantId>(\/index\/\*)?$/`}})
+
+	suppress(p.API.RestAPI,
+		why{"AwsSolutions-APIG2", "Every integration is a Lambda proxy whose handler validates the request and answers RFC 9457 problem+json; gateway models would duplicate the domain validation.", nil},
+		why{"AwsSolutions-IAM4", "AmazonAPIGatewayPushToCloudWatchLogs is the AWS-maintained policy for the account's API Gateway logging role and is scoped to log delivery.",
+			[]string{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"}},
+		why{"AwsSolutions-COG4", "Tokens come from the shared pool, the provider pool and one pool per Platinum tenant: the Lambda authorizer verifies them against the tenant registry, which a Cognito authorizer (one fixed pool list) cannot do.", nil},
+	)
+	for key, m := range p.API.Methods {
+		if isPublic(key) {
+			suppress(m, why{"AwsSolutions-APIG4", "Public by the route table (internal/routes): health, tier catalog and sign-up need no caller; the stage throttle still applies.", nil})
+		}
+	}
+}
+
+func suppressTenant(t *Tenant) {
+	suppress(t.Pool.UserPool, smsRole)
+}

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -82,7 +83,7 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	})
 	p.ProviderPool = identity.New(st, "ProviderPool", &identity.Props{
 		PoolName: cfg.Prefix + "-provider", Kind: identity.Provider,
-		DomainPrefix: cfg.domainPrefix("provider"), CallbackURLs: []string{cfg.WebOrigin + "/admin/auth/callback"}, LogoutURLs: logout,
+		DomainPrefix: cfg.domainPrefix("provider"), FeaturePlan: awscognito.FeaturePlan_PLUS, CallbackURLs: []string{cfg.WebOrigin + "/admin/auth/callback"}, LogoutURLs: logout,
 	})
 
 	env := map[string]string{
@@ -188,4 +189,13 @@ func rootOf(cfg Config) (string, error) {
 		return filepath.Abs(cfg.RepoRoot)
 	}
 	return gofunction.FindRepoRoot(".")
+}
+
+func isPublic(methodAndPath string) bool {
+	for _, r := range routes.All() {
+		if r.Method+" "+r.Path == methodAndPath {
+			return r.Access.Kind == routes.Public
+		}
+	}
+	return false
 }

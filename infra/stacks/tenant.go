@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -46,7 +47,7 @@ func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Te
 	t.Table = datastore.New(st, "Table", datastore.SiloProps(cfg.names(), tenantID))
 	t.Pool = identity.New(st, "UserPool", &identity.Props{
 		PoolName: cfg.names().Silo(tenantID), Kind: identity.Tenants, MFA: cfg.TenantMFA,
-		DomainPrefix: cfg.domainPrefix(tenantID),
+		DomainPrefix: cfg.domainPrefix(tenantID), FeaturePlan: awscognito.FeaturePlan_PLUS,
 		CallbackURLs: []string{cfg.WebOrigin + "/auth/callback"}, LogoutURLs: []string{cfg.WebOrigin + "/"},
 	})
 	awscdk.Tags_Of(t.Pool.UserPool).Add(jsii.String(TenantPoolTag), jsii.String("true"), nil)

@@ -1,0 +1,128 @@
+package infra_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/issuetracker/issuetracker/infra/stacks"
+	"github.com/issuetracker/issuetracker/internal/schema"
+)
+
+func TestEveryFunctionIsAGravitonGoBinaryWithItsThreeAlarms(t *testing.T) {
+	ready(t)
+	fns := resources(t, stacks.PlatformStackName, "AWS::Lambda::Function")
+	alarms := resources(t, stacks.PlatformStackName, "AWS::CloudWatch::Alarm")
+	if len(fns) != len(stacks.FunctionNames()) {
+		t.Errorf("%d functions, want %d", len(fns), len(stacks.FunctionNames()))
+	}
+	for _, name := range stacks.FunctionNames() {
+		t.Run(name, func(t *testing.T) {
+			fn := synth.platform.Functions[name]
+			id := logicalID(fn.Function.Node().DefaultChild())
+			p := props(fns[id])
+			if p["Runtime"] != "provided.al2023" || p["Handler"] != "bootstrap" || jsonOf(p["Architectures"]) != `["arm64"]` {
+				t.Errorf("runtime %v handler %v arch %v, want provided.al2023 bootstrap arm64", p["Runtime"], p["Handler"], p["Architectures"])
+			}
+			if tc, _ := p["TracingConfig"].(map[string]any); tc["Mode"] != "Active" {
+				t.Errorf("tracing = %v, want Active", p["TracingConfig"])
+			}
+			if lc, _ := p["LoggingConfig"].(map[string]any); lc == nil || lc["LogGroup"] == nil {
+				t.Errorf("no explicit log group: %v", p["LoggingConfig"])
+			}
+			env := jsonOf(p["Environment"])
+			for _, k := range []string{stacks.EnvTablePrefix, stacks.EnvTenantAccessRoleARN, stacks.EnvTenantPoolID} {
+				if !strings.Contains(env, k) {
+					t.Errorf("environment lacks %s", k)
+				}
+			}
+			if !strings.HasSuffix(jsonOf(p["Code"]), `.zip"}`) || !strings.Contains(jsonOf(p["Code"]), fn.AssetHash[:16]) && !strings.Contains(jsonOf(p["Code"]), "S3Key") {
+				t.Errorf("code is not a zip asset: %v", p["Code"])
+			}
+			metrics := map[string]bool{}
+			for _, a := range alarms {
+				ap := props(a)
+				if strings.Contains(jsonOf(ap["Dimensions"]), id) && len(asList(ap["AlarmActions"])) > 0 {
+					metrics[ap["MetricName"].(string)+"/"+strOr(ap["ExtendedStatistic"], ap["Statistic"])] = true
+				}
+			}
+			for _, want := range []string{"Errors/Sum", "Throttles/Sum", "Duration/p99"} {
+				if !metrics[want] {
+					t.Errorf("no %s alarm with an action (has %v)", want, metrics)
+				}
+			}
+		})
+	}
+}
+
+func strOr(a, b any) string {
+	if s, ok := a.(string); ok {
+		return s
+	}
+	s, _ := b.(string)
+	return s
+}
+
+func TestAlarmsCoverTheApiTablesAndThePlatinumTenant(t *testing.T) {
+	platform := template(t, stacks.PlatformStackName)
+	check(t, "API 5XX rate", func() {
+		platform.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{"AlarmName": "issuetracker-api-issuetracker-5xx-rate", "Metrics": assertions.Match_AnyValue()})
+	})
+	check(t, "API p99 latency", func() {
+		platform.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{"AlarmName": "issuetracker-api-issuetracker-p99-latency", "ExtendedStatistic": "p99", "MetricName": "Latency"})
+	})
+	for _, table := range []string{"app", "control"} {
+		for _, kind := range []string{"throttles", "system-errors"} {
+			check(t, table+" "+kind, func() {
+				platform.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{"AlarmName": "issuetracker-table-" + table + "-" + kind})
+			})
+		}
+	}
+	check(t, "one dashboard", func() { platform.ResourceCountIs(jsii.String("AWS::CloudWatch::Dashboard"), jsii.Number(1)) })
+	check(t, "alert topic encrypted", func() {
+		platform.HasResourceProperties(jsii.String("AWS::SNS::Topic"), map[string]any{"TopicName": "issuetracker-alerts", "KmsMasterKeyId": assertions.Match_AnyValue()})
+	})
+
+	tenant := template(t, stacks.TenantStackName(tenantID))
+	prefix := "issuetracker-tenant-" + tenantID
+	check(t, "tenant alarms", func() { tenant.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(3)) })
+	for _, name := range []string{prefix + "-table-app-throttles", prefix + "-table-app-system-errors", prefix + "-tenant-" + tenantID + "-5xx"} {
+		check(t, name, func() {
+			tenant.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+				"AlarmName":    name,
+				"AlarmActions": []any{map[string]any{"Fn::Join": assertions.Match_AnyValue()}},
+			})
+		})
+	}
+	check(t, "tenant stack notifies the platform topic", func() {
+		if !strings.Contains(jsonOf(synth.raw[stacks.TenantStackName(tenantID)]), ":issuetracker-alerts") {
+			panic("no reference to the issuetracker-alerts topic")
+		}
+	})
+}
+
+func TestSynthTenantWritesATemplateTheLocalDeployerCanRead(t *testing.T) {
+	ready(t)
+	path, err := stacks.SynthTenant(t.TempDir(), "globex", stacks.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(path, "IssueTracker-Tenant-globex.template.json") {
+		t.Errorf("template path = %s", path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"AWS::DynamoDB::Table"`, `"TableName": "` + schema.Names{}.Silo("globex") + `"`, `"AWS::Cognito::UserPool"`, `"AWS::Cognito::UserPoolClient"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("template lacks %s", want)
+		}
+	}
+	if _, err := stacks.SynthTenant(t.TempDir(), "Not_Valid", stacks.Config{}); err == nil {
+		t.Error("SynthTenant accepted an invalid tenant id")
+	}
+}

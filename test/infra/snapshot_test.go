@@ -1,0 +1,49 @@
+package infra_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/issuetracker/issuetracker/infra/stacks"
+)
+
+// assetHash matches asset hashes (sha256 hex): they change with every source
+// edit and are checked by the asset tests, not by the snapshots.
+var assetHash = regexp.MustCompile(`[0-9a-f]{64}`)
+
+func normalize(t *testing.T, tmpl map[string]any) []byte {
+	t.Helper()
+	b, err := json.MarshalIndent(tmpl, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(assetHash.ReplaceAll(b, []byte("<asset-hash>")), '\n')
+}
+
+func TestSnapshots(t *testing.T) {
+	ready(t)
+	for _, stack := range []string{stacks.PlatformStackName, stacks.TenantStackName(tenantID)} {
+		t.Run(stack+" matches its golden template", func(t *testing.T) {
+			got := normalize(t, synth.raw[stack])
+			golden := filepath.Join("testdata", stack+".golden.json")
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./test/infra -update to create it)", err)
+			}
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("template differs from %s (-want +got); if intended, refresh with -update:\n%s", golden, diff)
+			}
+		})
+	}
+}
