@@ -16,6 +16,14 @@ import (
 
 func main() {
 	defer jsii.Close()
+	defer func() {
+		// Constructs report bad input by panicking: print the message, not a trace.
+		if r := recover(); r != nil {
+			fmt.Fprintln(os.Stderr, "infra:", r)
+			jsii.Close()
+			os.Exit(1)
+		}
+	}()
 	app := awscdk.NewApp(nil)
 	cfg := stacks.ConfigFromContext(app)
 	tenants, platform, err := stacks.TenantsFromContext(app)

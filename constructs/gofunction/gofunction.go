@@ -7,6 +7,7 @@ package gofunction
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -97,6 +98,9 @@ func New(scope constructs.Construct, id string, props *Props) *Function {
 		p.LogRemovalPolicy = awscdk.RemovalPolicy_DESTROY
 	}
 
+	if _, err := os.Stat(filepath.Join(p.RepoRoot, p.Dir)); err != nil {
+		panic(fmt.Sprintf("gofunction %s: no function folder %s under %s (merge main, or set Dir)", id, p.Dir, p.RepoRoot))
+	}
 	pkg := "./" + filepath.ToSlash(p.Dir)
 	hash, err := SourceHash(p.RepoRoot, pkg)
 	if err != nil {
