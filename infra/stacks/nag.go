@@ -70,11 +70,24 @@ func suppressPlatform(p *Platform) {
 			[]string{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"}},
 		why{"AwsSolutions-COG4", "Tokens come from the shared pool, the provider pool and one pool per Platinum tenant: the Lambda authorizer verifies them against the tenant registry, which a Cognito authorizer (one fixed pool list) cannot do.", nil},
 	)
+	suppressProvisioning(p)
 	for key, m := range p.API.Methods {
 		if isPublic(key) {
 			suppress(m, why{"AwsSolutions-APIG4", "Public by the route table (internal/routes): health, tier catalog and sign-up need no caller; the stage throttle still applies.", nil})
 		}
 	}
+}
+
+func suppressProvisioning(p *Platform) {
+	suppress(p.Provisioning.Project, why{"AwsSolutions-IAM5",
+		"CDK-generated grants scoped to this project: read of its source asset (s3 Get*/List* on the asset object), its KMS key, its own log group and report groups; assuming the account's CDK bootstrap roles (cdk-<qualifier>-*), the least a `cdk deploy` needs.",
+		[]string{"Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*", "Action::s3:GetBucket*", "Action::s3:GetObject*", "Action::s3:List*",
+			`/^Resource::arn:<AWS::Partition>:codebuild:.*:report-group\/<ProvisioningDeployer[0-9A-F]+>-\*$/`,
+			`/^Resource::arn:<AWS::Partition>:logs:.*:log-group:\/aws\/codebuild\/<ProvisioningDeployer[0-9A-F]+>:\*$/`,
+			`/^Resource::arn:<AWS::Partition>:iam::.*:role\/cdk-.*-\*-.*$/`}})
+	suppress(p.Provisioning.StateMachine, why{"AwsSolutions-IAM5",
+		"X-Ray tracing and CloudWatch Logs log delivery (logs:CreateLogDelivery and friends) support no resource-level permissions.",
+		[]string{"Resource::*"}})
 }
 
 func suppressTenant(t *Tenant) {

@@ -15,6 +15,7 @@ import (
 	"github.com/issuetracker/issuetracker/constructs/gofunction"
 	"github.com/issuetracker/issuetracker/constructs/identity"
 	"github.com/issuetracker/issuetracker/constructs/monitoring"
+	"github.com/issuetracker/issuetracker/constructs/provisioning"
 	"github.com/issuetracker/issuetracker/constructs/tenantaccess"
 	"github.com/issuetracker/issuetracker/internal/routes"
 )
@@ -57,6 +58,7 @@ type Platform struct {
 	TenantAccess *tenantaccess.TenantAccess
 	API          *api.API
 	Monitoring   *monitoring.Monitoring
+	Provisioning *provisioning.Provisioning
 }
 
 // NewPlatformStack defines IssueTracker-Platform. It builds every function
@@ -122,6 +124,17 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	}
 	p.grantUserAdmin()
 
+	p.Provisioning = provisioning.New(st, "Provisioning", &provisioning.Props{
+		SourceDir: root, BusName: cfg.Prefix,
+		Context: map[string]string{"prefix": cfg.Prefix, "webOrigin": cfg.WebOrigin, "tenantMfa": string(cfg.TenantMFA)},
+	})
+	for name, fn := range p.Functions {
+		fn.Function.AddEnvironment(jsii.String(EnvEventBus), p.Provisioning.Bus.EventBusName(), nil)
+		if name == string(routes.FnRegistration) || name == string(routes.FnTenants) {
+			p.Provisioning.Bus.GrantPutEventsTo(fn.Role, nil)
+		}
+	}
+
 	byRoute := map[routes.Function]awslambda.IFunction{}
 	for _, f := range routes.Functions() {
 		byRoute[f] = p.Functions[string(f)].Function
@@ -152,6 +165,8 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	out("ProviderUserPoolId", p.ProviderPool.UserPool.UserPoolId())
 	out("ProviderClientId", p.ProviderPool.Client.UserPoolClientId())
 	out("AlertTopicArn", p.Monitoring.Topic.TopicArn())
+	out("EventBusName", p.Provisioning.Bus.EventBusName())
+	out("ProvisioningStateMachineArn", p.Provisioning.StateMachine.StateMachineArn())
 
 	suppressPlatform(p)
 	return p
