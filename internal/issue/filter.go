@@ -36,6 +36,13 @@ type Filter struct {
 	UpdatedAfter, UpdatedBefore time.Time
 }
 
+// Selective reports whether the filter can reject an issue.
+func (f Filter) Selective() bool {
+	return len(f.Statuses)+len(f.Categories)+len(f.Assignees)+len(f.Teams)+len(f.Labels)+len(f.Priorities)+len(f.Types) > 0 ||
+		f.DueBefore != "" || f.DueAfter != "" || f.Overdue ||
+		!f.CreatedAfter.IsZero() || !f.CreatedBefore.IsZero() || !f.UpdatedAfter.IsZero() || !f.UpdatedBefore.IsZero()
+}
+
 // NoAssignee in Filter.Assignees selects issues without an assignee.
 const NoAssignee = "\x00none"
 

@@ -78,6 +78,9 @@ func (s Store) List(ctx context.Context, table, tenant string, q ListQuery) ([]i
 	in := &dynamodb.QueryInput{TableName: aws.String(table), IndexName: aws.String(ix.name),
 		KeyConditionExpression: e.KeyCondition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
 		ScanIndexForward: aws.Bool(!q.Desc), Limit: aws.Int32(pageRead)}
+	if !q.Filter.Selective() {
+		in.Limit = aws.Int32(int32(q.Limit)) // every item read is answered
+	}
 	if q.Cursor != "" {
 		var c listCursor
 		if err := decodeCursor(q.Cursor, &c); err != nil {
