@@ -117,7 +117,9 @@ func BenchmarkEndpoints(b *testing.B) {
 		return res
 	})
 	run("listIssues", 200, func(int) *apitest.Response { return ann.Do("GET", "/v1/issues?limit=25", nil) })
-	run("listIssues filtered", 200, func(int) *apitest.Response { return ann.Do("GET", "/v1/issues?limit=25&priority=high&assignee=none", nil) })
+	run("listIssues filtered", 200, func(int) *apitest.Response {
+		return ann.Do("GET", "/v1/issues?limit=25&priority=high&assignee=none", nil)
+	})
 	run("searchIssues", 200, func(int) *apitest.Response { return ann.Do("GET", "/v1/search?q=login+safari", nil) })
 	run("createComment", 201, func(int) *apitest.Response {
 		return ann.Do("POST", "/v1/issues/"+id+"/comments", `{"body":"me too @bob"}`)
