@@ -24,3 +24,10 @@ test: tools vet ## unit and integration tests (starts DynamoDB Local and cognito
 	@status=0; go test -count=1 -timeout 12m ./... || status=$$?; scripts/stop-test-services.sh; exit $$status
 
 -include mk/*.mk
+
+dev: tools ## run the whole platform locally on http://localhost:8080
+	go build -o bin/issuetracker ./cmd/issuetracker
+	bin/issuetracker dev
+
+dev-reset: ## wipe the local platform's state (.local/dev)
+	go run ./cmd/issuetracker reset

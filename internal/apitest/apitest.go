@@ -17,7 +17,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
 	"github.com/issuetracker/issuetracker/internal/routes"
@@ -97,40 +96,6 @@ func (a *API) adapter(fn routes.Function) (*lambdahttp.Adapter, error) {
 	return ad, nil
 }
 
-// Event builds the API Gateway REST proxy event for a request.
-func Event(rt routes.Route, params map[string]string, p *tenancy.Principal, method string, u *url.URL, body []byte, hdr http.Header) events.APIGatewayProxyRequest {
-	ev := events.APIGatewayProxyRequest{
-		Resource:                        rt.Path,
-		Path:                            u.Path,
-		HTTPMethod:                      method,
-		Headers:                         map[string]string{},
-		MultiValueHeaders:               map[string][]string{},
-		QueryStringParameters:           map[string]string{},
-		MultiValueQueryStringParameters: map[string][]string{},
-		PathParameters:                  params,
-		RequestContext: events.APIGatewayProxyRequestContext{
-			ResourcePath: rt.Path, HTTPMethod: method, Path: u.Path, Stage: "v1",
-			RequestID: hdr.Get("X-Request-Id"),
-		},
-	}
-	for k, vs := range hdr {
-		ev.Headers[k] = vs[len(vs)-1]
-		ev.MultiValueHeaders[k] = vs
-	}
-	for k, vs := range u.Query() {
-		ev.QueryStringParameters[k] = vs[len(vs)-1]
-		ev.MultiValueQueryStringParameters[k] = vs
-	}
-	if p != nil {
-		ev.RequestContext.Authorizer = p.AuthorizerContext()
-	}
-	if len(body) > 0 {
-		ev.Body = base64.StdEncoding.EncodeToString(body)
-		ev.IsBase64Encoded = true
-	}
-	return ev
-}
-
 func (a *API) invoke(p *tenancy.Principal, method, target string, body any, headers ...string) (*Response, error) {
 	u, err := url.Parse(target)
 	if err != nil {
@@ -170,7 +135,7 @@ func (a *API) invoke(p *tenancy.Principal, method, target string, body any, head
 	if err != nil {
 		return nil, err
 	}
-	out, err := ad.Invoke(context.Background(), Event(rt, params, p, method, u, raw, hdr))
+	out, err := ad.Invoke(context.Background(), lambdahttp.Event(rt, params, authz(p), method, u, raw, hdr))
 	if err != nil {
 		return nil, fmt.Errorf("invoke %s: %w", rt.Function, err)
 	}
@@ -190,4 +155,11 @@ func (a *API) invoke(p *tenancy.Principal, method, target string, body any, head
 		res.Body = bytes.Clone([]byte(out.Body))
 	}
 	return res, nil
+}
+
+func authz(p *tenancy.Principal) map[string]any {
+	if p == nil {
+		return nil
+	}
+	return p.AuthorizerContext()
 }

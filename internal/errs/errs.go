@@ -16,6 +16,7 @@ const (
 	KindUnauthorized       Kind = "unauthorized"        // 401: no or bad credentials
 	KindForbidden          Kind = "forbidden"           // 403: authenticated, not allowed
 	KindNotFound           Kind = "not_found"           // 404: absent, or another tenant's
+	KindMethodNotAllowed   Kind = "method_not_allowed"  // 405: known path, other method
 	KindConflict           Kind = "conflict"            // 409: state conflict (duplicate)
 	KindPreconditionFailed Kind = "precondition_failed" // 412: stale If-Match
 	KindUnprocessable      Kind = "unprocessable"       // 422: well-formed but not acceptable

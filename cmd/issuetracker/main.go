@@ -1,0 +1,190 @@
+// Command issuetracker is the developer CLI: `dev` runs the whole platform on
+// this machine, `login` prints a token for a demo user, `reset` wipes the
+// local state.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"flag"
+
+	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/devstack"
+	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/testenv"
+)
+
+const usage = `usage: issuetracker <command> [flags]
+
+commands:
+  dev                     run the platform locally (DynamoDB Local, cognito-local, API gateway)
+  login --user EMAIL      print an ID token for a user of the running platform
+  reset                   delete the local platform's state (.local/dev)
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "dev":
+		err = dev(os.Args[2:])
+	case "login":
+		err = login(os.Args[2:])
+	case "reset":
+		err = reset()
+	default:
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "issuetracker:", err)
+		os.Exit(1)
+	}
+}
+
+func stateDir() (string, string, error) {
+	root, err := testenv.Root()
+	if err != nil {
+		return "", "", err
+	}
+	return root, filepath.Join(root, ".local", "dev"), nil
+}
+
+func envInt(k string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(k)); err == nil {
+		return v
+	}
+	return def
+}
+
+func envStr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func dev(args []string) error {
+	fs := flag.NewFlagSet("dev", flag.ExitOnError)
+	addr := fs.String("addr", envStr("GATEWAY_ADDR", "localhost:8080"), "address of the API gateway")
+	_ = fs.Parse(args)
+	root, state, err := stateDir()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(state, 0o755); err != nil {
+		return err
+	}
+	logf, err := os.OpenFile(filepath.Join(state, "services.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	started := time.Now()
+	fmt.Println("starting DynamoDB Local, cognito-local and the API gateway ...")
+	s, err := devstack.Start(ctx, devstack.Config{
+		Root: root, StateDir: state, GatewayAddr: *addr,
+		DynamoDBPort: envInt("DYNAMODB_PORT", 8000), CognitoPort: envInt("COGNITO_PORT", 9229),
+		Log: logf, AllowedOrigins: strings.Split(envStr("CORS_ORIGINS", "http://localhost:5173,http://localhost:8080"), ","),
+	})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := devstack.WritePlatform(filepath.Join(state, "platform.json"), s.Platform); err != nil {
+		return err
+	}
+	banner(s.Platform, time.Since(started))
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			fmt.Println("\nstopping ...")
+			return nil
+		case <-tick.C:
+			if p := s.Crashed(); p != nil {
+				return fmt.Errorf("%s stopped unexpectedly (%v); see %s", p.Name, p.Err(), filepath.Join(state, "services.log"))
+			}
+		}
+	}
+}
+
+func banner(p devstack.Platform, took time.Duration) {
+	fmt.Printf("\nIssueTracker is running (ready in %s)\n\n  API   %s   (try %s/health)\n\n", took.Round(100*time.Millisecond), p.GatewayURL, p.GatewayURL)
+	fmt.Printf("Demo logins (password %s):\n\n", devstack.DemoPassword)
+	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "  EMAIL\tTENANT\tROLE")
+	for _, u := range p.Logins {
+		tn := u.TenantID
+		if u.Provider {
+			tn = "(provider)"
+		}
+		fmt.Fprintf(w, "  %s\t%s\t%s\n", u.Email, tn, u.Role)
+	}
+	w.Flush()
+	fmt.Printf("\nGet a token and call the API:\n\n  TOKEN=$(go run ./cmd/issuetracker login --user user@acme.test)\n  curl -H \"Authorization: Bearer $TOKEN\" %s/v1/me\n\nState is kept in .local/dev (make dev-reset wipes it). Ctrl-C stops everything.\n", p.GatewayURL)
+}
+
+func login(args []string) error {
+	fs := flag.NewFlagSet("login", flag.ExitOnError)
+	user := fs.String("user", "", "email of the user")
+	password := fs.String("password", devstack.DemoPassword, "password (the demo password by default)")
+	provider := fs.Bool("provider", false, "sign in to the provider (root) pool; implied for the demo root")
+	_ = fs.Parse(args)
+	if *user == "" {
+		return errors.New("login needs --user EMAIL")
+	}
+	_, state, err := stateDir()
+	if err != nil {
+		return err
+	}
+	p, err := devstack.ReadPlatform(filepath.Join(state, "platform.json"))
+	if err != nil {
+		return err
+	}
+	client := p.TenantClientID
+	if *provider || strings.EqualFold(*user, devstack.Demo.Root.Email) {
+		client = p.ProviderClientID
+	}
+	ctx := context.Background()
+	e := awsx.Endpoints{Cognito: p.CognitoEndpoint}
+	cfg, err := awsx.Load(ctx, e)
+	if err != nil {
+		return err
+	}
+	tok, err := identity.Pools{C: awsx.Cognito(cfg, e)}.PasswordLogin(ctx, client, *user, *password)
+	if err != nil {
+		return fmt.Errorf("%v (is `make dev` running?)", err)
+	}
+	fmt.Println(tok.IDToken)
+	return nil
+}
+
+func reset() error {
+	_, state, err := stateDir()
+	if err != nil {
+		return err
+	}
+	if err := os.RemoveAll(state); err != nil {
+		return err
+	}
+	fmt.Println("removed", state)
+	return nil
+}

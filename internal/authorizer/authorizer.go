@@ -1,0 +1,135 @@
+// Package authorizer decides who is calling: it verifies the bearer token
+// (package auth), takes the tenant only from the verified claims, confirms
+// the tenant and the user against the registry (short cache, so a
+// suspension, a disabled user or a role change takes effect within
+// RevocationDelay), and returns the principal and the tenant's own API key.
+// The Lambda authorizer (functions/authorizer) and the local gateway run
+// this same code.
+package authorizer
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/issuetracker/issuetracker/internal/auth"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+)
+
+// Registry caching. With API Gateway's result cache (ResultCacheTTL) on top,
+// a revoked user or a suspended tenant is refused at most RevocationDelay
+// after the change, even with an unexpired token.
+const (
+	RegistryCacheTTL = 10 * time.Second
+	ResultCacheTTL   = 20 * time.Second
+	RevocationDelay  = RegistryCacheTTL + ResultCacheTTL
+)
+
+// Authorizer is built once per cold start.
+type Authorizer struct {
+	verifier   *auth.Verifier
+	tenants    *cache[tenant.Tenant]
+	users      *cache[people.User]
+	dir        people.Directory
+	tenantsReg tenant.Registry
+}
+
+// Config names the platform's static pools.
+type Config struct {
+	TenantPool   auth.Pool // the shared pool of pooled tenants
+	ProviderPool auth.Pool // the provider's root users
+	Options      auth.Options
+	CacheTTL     time.Duration // registry cache; RegistryCacheTTL if zero
+}
+
+// New builds an Authorizer over the tenant registry and user directory.
+func New(cfg Config, reg tenant.Registry, dir people.Directory) *Authorizer {
+	ttl := cfg.CacheTTL
+	if ttl == 0 {
+		ttl = RegistryCacheTTL
+	}
+	a := &Authorizer{
+		tenants: newCache[tenant.Tenant](ttl),
+		users:   newCache[people.User](ttl),
+		dir:     dir,
+	}
+	resolver := pools{static: auth.StaticPools{cfg.TenantPool, cfg.ProviderPool}, reg: reg, cache: newCache[tenant.Tenant](ttl)}
+	a.verifier = auth.NewVerifier(resolver, cfg.Options)
+	a.tenantsReg = reg
+	return a
+}
+
+// Authorize checks an Authorization header value. It matches
+// gateway.AuthorizeFunc. The key is the tenant's API key (empty for root).
+func (a *Authorizer) Authorize(ctx context.Context, header string) (tenancy.Principal, string, error) {
+	raw, err := auth.BearerToken(header)
+	if err != nil {
+		return tenancy.Principal{}, "", err
+	}
+	c, err := a.verifier.Verify(ctx, raw)
+	if err != nil {
+		return tenancy.Principal{}, "", err
+	}
+	if c.Pool.Kind == auth.PoolProvider {
+		return tenancy.Principal{UserID: c.Subject, Username: c.Username, Email: c.Email, Role: roles.Root}, "", nil
+	}
+	t, err := a.tenants.get(c.TenantID, func() (tenant.Tenant, error) { return a.tenantsReg.Get(ctx, c.TenantID) })
+	if errs.Is(err, errs.KindNotFound) || (err == nil && t.Status == tenant.StatusDeleted) {
+		return tenancy.Principal{}, "", errs.Unauthorized("tenant_unknown", "the token names no registered tenant")
+	}
+	if err != nil {
+		return tenancy.Principal{}, "", errs.Internal(fmt.Errorf("authorize: %w", err))
+	}
+	// A tenant with a dedicated pool is reachable only through that pool.
+	if t.Issuer != "" && c.Pool.Kind != auth.PoolDedicated {
+		return tenancy.Principal{}, "", errs.Unauthorized("token_pool_mismatch", "this tenant signs in through its own user pool")
+	}
+	switch t.Status {
+	case tenant.StatusActive:
+	case tenant.StatusSuspended:
+		return tenancy.Principal{}, "", errs.Forbidden("tenant_suspended", "this workspace is suspended; contact your administrator")
+	default:
+		return tenancy.Principal{}, "", errs.Forbidden("tenant_inactive", fmt.Sprintf("this workspace is not active (status %s)", t.Status))
+	}
+	u, err := a.users.get(t.ID+"/"+c.Subject, func() (people.User, error) { return a.dir.Get(ctx, t.Table, t.ID, c.Subject) })
+	if errs.Is(err, errs.KindNotFound) {
+		return tenancy.Principal{}, "", errs.Unauthorized("user_unknown", "this user is not a member of the workspace")
+	}
+	if err != nil {
+		return tenancy.Principal{}, "", errs.Internal(fmt.Errorf("authorize: %w", err))
+	}
+	if u.Status != people.UserActive {
+		return tenancy.Principal{}, "", errs.Forbidden("user_disabled", "this user is disabled")
+	}
+	if !u.Role.IsTenant() {
+		return tenancy.Principal{}, "", errs.Internal(fmt.Errorf("user %s has role %q", u.ID, u.Role))
+	}
+	return tenancy.Principal{TenantID: t.ID, UserID: c.Subject, Username: c.Username, Email: c.Email,
+		Role: u.Role, Tier: t.Tier, Table: t.Table}, t.APIKey, nil
+}
+
+// pools resolves the static pools and, through the registry, the dedicated
+// pools of Platinum tenants.
+type pools struct {
+	static auth.StaticPools
+	reg    tenant.Registry
+	cache  *cache[tenant.Tenant]
+}
+
+func (p pools) PoolByIssuer(ctx context.Context, iss string) (auth.Pool, bool, error) {
+	if pl, ok, _ := p.static.PoolByIssuer(ctx, iss); ok {
+		return pl, true, nil
+	}
+	t, err := p.cache.get("iss/"+iss, func() (tenant.Tenant, error) { return p.reg.ByIssuer(ctx, iss) })
+	if errs.Is(err, errs.KindNotFound) {
+		return auth.Pool{}, false, nil
+	}
+	if err != nil {
+		return auth.Pool{}, false, err
+	}
+	return auth.NewPool(t.UserPoolID, t.Issuer, auth.PoolDedicated, t.ID, t.ClientIDs...), true, nil
+}

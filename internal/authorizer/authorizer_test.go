@@ -1,0 +1,189 @@
+package authorizer_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/issuetracker/issuetracker/internal/auth"
+	"github.com/issuetracker/issuetracker/internal/authorizer"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/tiers"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const password = "Correct-Horse-9"
+
+// world is a registry on DynamoDB Local and pools on cognito-local, with
+// real tokens issued by cognito-local.
+type world struct {
+	a      *authorizer.Authorizer
+	dir    people.UserDB
+	reg    *tenantdb.Store
+	table  string
+	tokens map[string]string // email → id token
+}
+
+func newWorld(t *testing.T) *world {
+	ctx := context.Background()
+	db, names := testenv.Tables(t)
+	_, e := testenv.AWS(t)
+	p := identity.Pools{C: testenv.Cognito(t)}
+	prefix := names.Prefix
+	mk := func(name string) (string, string) {
+		pool, err := p.EnsurePool(ctx, prefix+"-"+name)
+		require.NoError(t, err)
+		client, err := p.EnsureClient(ctx, pool, "web")
+		require.NoError(t, err)
+		return pool, client
+	}
+	tenantPool, tenantClient := mk("tenants")
+	providerPool, providerClient := mk("provider")
+	foreignPool, foreignClient := mk("foreign")
+
+	w := &world{dir: people.UserDB{DB: db}, reg: tenantdb.New(db, names), table: names.App(), tokens: map[string]string{}}
+	now := time.Now().UTC()
+	for _, tn := range []tenant.Tenant{
+		{ID: "acme", Name: "Acme", Tier: tiers.Standard, Status: tenant.StatusActive, APIKey: "key-acme"},
+		{ID: "sleepy", Name: "Sleepy", Tier: tiers.Basic, Status: tenant.StatusSuspended, APIKey: "key-sleepy"},
+		{ID: "newco", Name: "NewCo", Tier: tiers.Basic, Status: tenant.StatusProvisioning},
+	} {
+		tn.Table, tn.CreatedAt, tn.UpdatedAt = names.App(), now, now
+		require.NoError(t, w.reg.Create(ctx, tn))
+	}
+	user := func(pool, client, email, tenantID string, role roles.Role, record bool) {
+		sub, err := p.EnsureUser(ctx, pool, identity.UserSpec{Email: email, Password: password, TenantID: tenantID, Role: string(role)})
+		require.NoError(t, err)
+		if record {
+			require.NoError(t, w.dir.Put(ctx, names.App(), people.User{ID: sub, TenantID: tenantID, Email: email,
+				Username: email, Role: role, Status: people.UserActive}))
+		}
+		tok, err := p.PasswordLogin(ctx, client, email, password)
+		require.NoError(t, err)
+		w.tokens[email] = tok.IDToken
+	}
+	user(tenantPool, tenantClient, "ann@acme.test", "acme", roles.Admin, true)
+	user(tenantPool, tenantClient, "bob@acme.test", "acme", roles.User, true)
+	user(tenantPool, tenantClient, "ghost@acme.test", "acme", roles.User, false)
+	user(tenantPool, tenantClient, "zed@sleepy.test", "sleepy", roles.User, true)
+	user(tenantPool, tenantClient, "ned@newco.test", "newco", roles.SuperAdmin, true)
+	user(tenantPool, tenantClient, "who@nowhere.test", "nowhere", roles.User, false)
+	user(providerPool, providerClient, "root@provider.test", "", roles.Root, false)
+	user(foreignPool, foreignClient, "eve@acme.test", "acme", roles.SuperAdmin, false)
+
+	w.a = authorizer.New(authorizer.Config{
+		TenantPool:   authorizer.PoolFor(e.Cognito, tenantPool, auth.PoolTenant, tenantClient),
+		ProviderPool: authorizer.PoolFor(e.Cognito, providerPool, auth.PoolProvider, providerClient),
+		CacheTTL:     time.Nanosecond, // see every registry change at once
+	}, w.reg, w.dir)
+	return w
+}
+
+func tamper(tok string) string {
+	parts := strings.Split(tok, ".")
+	b := []byte(parts[1])
+	if b[10] == 'A' {
+		b[10] = 'B'
+	} else {
+		b[10] = 'A'
+	}
+	parts[1] = string(b)
+	return strings.Join(parts, ".")
+}
+
+func TestAuthorizeWithCognitoLocalTokens(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+
+	t.Run("a tenant user gets their tenant, directory role, tier, table and the tenant's API key", func(t *testing.T) {
+		p, key, err := w.a.Authorize(ctx, "Bearer "+w.tokens["ann@acme.test"])
+		require.NoError(t, err)
+		assert.Equal(t, "acme", p.TenantID)
+		assert.Equal(t, roles.Admin, p.Role)
+		assert.Equal(t, tiers.Standard, p.Tier)
+		assert.Equal(t, w.table, p.Table)
+		assert.Equal(t, "ann@acme.test", p.Email)
+		assert.Equal(t, "key-acme", key)
+	})
+	t.Run("a provider user is root with no tenant and no API key", func(t *testing.T) {
+		p, key, err := w.a.Authorize(ctx, "Bearer "+w.tokens["root@provider.test"])
+		require.NoError(t, err)
+		assert.Equal(t, roles.Root, p.Role)
+		assert.Empty(t, p.TenantID)
+		assert.Empty(t, key)
+	})
+
+	refusals := []struct {
+		name, header string
+		kind         errs.Kind
+		code         string
+	}{
+		{"no token", "", errs.KindUnauthorized, "token_missing"},
+		{"not a bearer token", "Basic abc", errs.KindUnauthorized, "token_malformed"},
+		{"a tampered token", "Bearer " + tamper(w.tokens["bob@acme.test"]), errs.KindUnauthorized, ""},
+		{"a token from a pool the platform does not know", "Bearer " + w.tokens["eve@acme.test"], errs.KindUnauthorized, "token_issuer_unknown"},
+		{"a tenant claim that matches no registered tenant", "Bearer " + w.tokens["who@nowhere.test"], errs.KindUnauthorized, "tenant_unknown"},
+		{"a user without a directory record", "Bearer " + w.tokens["ghost@acme.test"], errs.KindUnauthorized, "user_unknown"},
+		{"a suspended tenant", "Bearer " + w.tokens["zed@sleepy.test"], errs.KindForbidden, "tenant_suspended"},
+		{"a tenant still provisioning", "Bearer " + w.tokens["ned@newco.test"], errs.KindForbidden, "tenant_inactive"},
+	}
+	for _, c := range refusals {
+		t.Run("refuses "+c.name, func(t *testing.T) {
+			_, _, err := w.a.Authorize(ctx, c.header)
+			require.Error(t, err)
+			e := errs.As(err)
+			assert.Equal(t, c.kind, e.Kind, e.Error())
+			if c.code != "" {
+				assert.Equal(t, c.code, e.Code)
+			}
+		})
+	}
+
+	t.Run("a disabled user and a role change take effect with the same token", func(t *testing.T) {
+		tok := "Bearer " + w.tokens["bob@acme.test"]
+		p, _, err := w.a.Authorize(ctx, tok)
+		require.NoError(t, err)
+		u, err := w.dir.Get(ctx, w.table, "acme", p.UserID)
+		require.NoError(t, err)
+		u.Role = roles.SuperAdmin
+		require.NoError(t, w.dir.Put(ctx, w.table, u))
+		p, _, err = w.a.Authorize(ctx, tok)
+		require.NoError(t, err)
+		assert.Equal(t, roles.SuperAdmin, p.Role)
+		u.Status = people.UserDisabled
+		require.NoError(t, w.dir.Put(ctx, w.table, u))
+		_, _, err = w.a.Authorize(ctx, tok)
+		assert.Equal(t, "user_disabled", errs.As(err).Code)
+	})
+
+	t.Run("the Lambda handler allows with context and usage key, denies 403s and fails 401s", func(t *testing.T) {
+		arn := "arn:aws:execute-api:us-east-1:123456789012:api123/v1/GET/v1/me"
+		ev := events.APIGatewayCustomAuthorizerRequestTypeRequest{MethodArn: arn,
+			Headers: map[string]string{"authorization": "Bearer " + w.tokens["ann@acme.test"]}}
+		res, err := w.a.Handle(ctx, ev)
+		require.NoError(t, err)
+		assert.Equal(t, "Allow", res.PolicyDocument.Statement[0].Effect)
+		assert.Equal(t, []string{"arn:aws:execute-api:us-east-1:123456789012:api123/v1/*/*"}, res.PolicyDocument.Statement[0].Resource)
+		assert.Equal(t, "key-acme", res.UsageIdentifierKey)
+		assert.Equal(t, "acme", res.Context["tenantId"])
+
+		ev.Headers["authorization"] = "Bearer " + w.tokens["zed@sleepy.test"]
+		res, err = w.a.Handle(ctx, ev)
+		require.NoError(t, err)
+		assert.Equal(t, "Deny", res.PolicyDocument.Statement[0].Effect)
+		assert.Equal(t, "tenant_suspended", res.Context["code"])
+
+		ev.Headers["authorization"] = "Bearer garbage"
+		_, err = w.a.Handle(ctx, ev)
+		assert.ErrorIs(t, err, authorizer.ErrUnauthorized)
+	})
+}

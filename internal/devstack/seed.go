@@ -1,0 +1,155 @@
+// Package devstack assembles the whole platform on one machine: DynamoDB
+// Local and cognito-local, the platform's tables and pools, the demo seed,
+// and the local API gateway running every function and the authorizer.
+// `make dev` (cmd/issuetracker dev) and the end-to-end tests use it.
+package devstack
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/tiers"
+)
+
+// DemoPassword is the password of every demo login.
+const DemoPassword = "Demo-Passw0rd!"
+
+// DemoUser is a seeded login.
+type DemoUser struct {
+	Email    string     `json:"email"`
+	Role     roles.Role `json:"role"`
+	TenantID string     `json:"tenant_id,omitempty"`
+	Provider bool       `json:"provider,omitempty"`
+}
+
+// DemoTenant is a seeded tenant.
+type DemoTenant struct {
+	ID    string
+	Name  string
+	Tier  tiers.Name
+	Users []DemoUser
+}
+
+// Demo is the seed: the provider's root, a Standard tenant with a Super
+// Admin, an Admin and a User, and a Basic tenant (to see its usage plan bite).
+var Demo = struct {
+	Root    DemoUser
+	Tenants []DemoTenant
+}{
+	Root: DemoUser{Email: "root@issuetracker.local", Role: roles.Root, Provider: true},
+	Tenants: []DemoTenant{
+		{ID: "acme", Name: "Acme Corp", Tier: tiers.Standard, Users: []DemoUser{
+			{Email: "owner@acme.test", Role: roles.SuperAdmin, TenantID: "acme"},
+			{Email: "admin@acme.test", Role: roles.Admin, TenantID: "acme"},
+			{Email: "user@acme.test", Role: roles.User, TenantID: "acme"},
+		}},
+		{ID: "globex", Name: "Globex", Tier: tiers.Basic, Users: []DemoUser{
+			{Email: "owner@globex.test", Role: roles.SuperAdmin, TenantID: "globex"},
+		}},
+	},
+}
+
+// Platform is what a bootstrap created: the pools the authorizer trusts and
+// the clients that sign people in.
+type Platform struct {
+	Prefix           string     `json:"table_prefix"`
+	CognitoEndpoint  string     `json:"cognito_endpoint"`
+	DynamoDBEndpoint string     `json:"dynamodb_endpoint"`
+	TenantPoolID     string     `json:"tenant_pool_id"`
+	TenantClientID   string     `json:"tenant_client_id"`
+	ProviderPoolID   string     `json:"provider_pool_id"`
+	ProviderClientID string     `json:"provider_client_id"`
+	GatewayURL       string     `json:"gateway_url"`
+	Logins           []DemoUser `json:"logins"`
+}
+
+// Pool names of the platform.
+func poolNames(prefix string) (tenants, provider string) {
+	return prefix + "-tenants", prefix + "-provider"
+}
+
+// Bootstrap creates the platform's tables and pools and seeds the demo. It
+// is idempotent: run it on every start.
+func Bootstrap(ctx context.Context, db *dynamodb.Client, cog *cognitoidentityprovider.Client, names schema.Names) (Platform, error) {
+	for _, t := range []struct {
+		def  schema.Table
+		name string
+	}{{schema.App, names.App()}, {schema.Control, names.Control()}} {
+		if err := dynamo.EnsureTable(ctx, db, t.def, t.name); err != nil {
+			return Platform{}, err
+		}
+	}
+	pools := identity.Pools{C: cog}
+	pl := Platform{Prefix: names.Prefix}
+	tp, pp := poolNames(names.Prefix)
+	var err error
+	if pl.TenantPoolID, err = pools.EnsurePool(ctx, tp); err != nil {
+		return pl, err
+	}
+	if pl.TenantClientID, err = pools.EnsureClient(ctx, pl.TenantPoolID, "web"); err != nil {
+		return pl, err
+	}
+	if pl.ProviderPoolID, err = pools.EnsurePool(ctx, pp); err != nil {
+		return pl, err
+	}
+	if pl.ProviderClientID, err = pools.EnsureClient(ctx, pl.ProviderPoolID, "admin-web"); err != nil {
+		return pl, err
+	}
+	if _, err := pools.EnsureUser(ctx, pl.ProviderPoolID, identity.UserSpec{Email: Demo.Root.Email,
+		Password: DemoPassword, Role: string(roles.Root)}); err != nil {
+		return pl, err
+	}
+	pl.Logins = append(pl.Logins, Demo.Root)
+	reg := tenantdb.New(db, names)
+	dir := people.UserDB{DB: db}
+	for _, dt := range Demo.Tenants {
+		if err := seedTenant(ctx, reg, dir, pools, pl.TenantPoolID, names, dt); err != nil {
+			return pl, fmt.Errorf("seed %s: %w", dt.ID, err)
+		}
+		pl.Logins = append(pl.Logins, dt.Users...)
+	}
+	return pl, nil
+}
+
+func seedTenant(ctx context.Context, reg tenant.Registry, dir people.Directory, pools identity.Pools, poolID string, names schema.Names, dt DemoTenant) error {
+	now := time.Now().UTC()
+	err := reg.Create(ctx, tenant.Tenant{ID: dt.ID, Name: dt.Name, Tier: dt.Tier, Status: tenant.StatusActive,
+		Table: names.App(), APIKey: randomKey(), CreatedAt: now, UpdatedAt: now})
+	if err != nil && !errs.Is(err, errs.KindConflict) {
+		return err
+	}
+	for _, u := range dt.Users {
+		sub, err := pools.EnsureUser(ctx, poolID, identity.UserSpec{Email: u.Email, Password: DemoPassword,
+			TenantID: dt.ID, Role: string(u.Role), Tier: string(dt.Tier)})
+		if err != nil {
+			return err
+		}
+		if _, err := dir.Get(ctx, names.App(), dt.ID, sub); err == nil {
+			continue // keep what the developer changed since
+		}
+		if err := dir.Put(ctx, names.App(), people.User{ID: sub, TenantID: dt.ID, Username: u.Email, Email: u.Email,
+			Role: u.Role, Status: people.UserActive, CreatedAt: now, UpdatedAt: now, Version: 1}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func randomKey() string {
+	b := make([]byte, 20)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,168 @@
+package devstack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/auth"
+	"github.com/issuetracker/issuetracker/internal/authorizer"
+	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/gateway"
+	"github.com/issuetracker/issuetracker/internal/localcloud"
+	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+)
+
+// Config of a local platform.
+type Config struct {
+	Root         string // repository root
+	StateDir     string // where DynamoDB and cognito-local keep data; survives restarts
+	GatewayAddr  string // e.g. "localhost:8080"
+	DynamoDBPort int
+	CognitoPort  int
+	// Endpoints, when set, reuse running services instead of starting them.
+	Endpoints awsx.Endpoints
+	Prefix    string
+	Log       io.Writer // service logs
+	// AllowedOrigins for CORS (the web app's dev server).
+	AllowedOrigins []string
+}
+
+// Stack is a running local platform.
+type Stack struct {
+	Platform Platform
+	Gateway  *gateway.Gateway
+	procs    []*localcloud.Process
+	srv      *http.Server
+	ln       net.Listener
+}
+
+// Start brings the platform up: services, tables and pools, seed, gateway.
+func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
+	s := &Stack{}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	// Take the gateway's port first: a clear message beats half a platform.
+	if s.ln, err = net.Listen("tcp", cfg.GatewayAddr); err != nil {
+		return nil, fmt.Errorf("the API gateway cannot listen on %s (%v): is another `make dev` running? stop it or set GATEWAY_ADDR", cfg.GatewayAddr, err)
+	}
+	e := cfg.Endpoints
+	if e.DynamoDB == "" {
+		p, err := localcloud.DynamoDBLocal(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.DynamoDBPort,
+			DataDir: filepath.Join(cfg.StateDir, "dynamodb"), Log: cfg.Log})
+		if err != nil {
+			return nil, err
+		}
+		s.procs = append(s.procs, p)
+		e.DynamoDB = p.Endpoint
+	}
+	if e.Cognito == "" {
+		p, err := localcloud.CognitoLocal(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.CognitoPort,
+			DataDir: filepath.Join(cfg.StateDir, "cognito"), Log: cfg.Log})
+		if err != nil {
+			return nil, err
+		}
+		s.procs = append(s.procs, p)
+		e.Cognito = p.Endpoint
+	}
+	awsCfg, err := awsx.Load(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	db, cog := awsx.DynamoDB(awsCfg, e), awsx.Cognito(awsCfg, e)
+	names := schema.Names{Prefix: cfg.Prefix}
+	if s.Platform, err = Bootstrap(ctx, db, cog, names); err != nil {
+		return nil, fmt.Errorf("bootstrap: %w", err)
+	}
+	s.Platform.Prefix = names.Prefix
+	s.Platform.CognitoEndpoint, s.Platform.DynamoDBEndpoint = e.Cognito, e.DynamoDB
+	s.Platform.GatewayURL = "http://" + cfg.GatewayAddr
+	if strings.HasSuffix(cfg.GatewayAddr, ":0") {
+		s.Platform.GatewayURL = "http://" + s.ln.Addr().String()
+	}
+
+	deps := app.Deps{DB: db, Cognito: cog, Names: names, Now: time.Now}
+	fns := map[routes.Function]http.Handler{}
+	for _, fn := range routes.Functions() {
+		if fns[fn], err = app.Function(fn, deps); err != nil {
+			return nil, err
+		}
+	}
+	az := authorizer.New(authorizer.Config{
+		TenantPool:   authorizer.PoolFor(e.Cognito, s.Platform.TenantPoolID, auth.PoolTenant, s.Platform.TenantClientID),
+		ProviderPool: authorizer.PoolFor(e.Cognito, s.Platform.ProviderPoolID, auth.PoolProvider, s.Platform.ProviderClientID),
+	}, tenantdb.New(db, names), people.UserDB{DB: db})
+	s.Gateway = gateway.New(gateway.Config{
+		Functions:          fns,
+		Authorize:          az.Authorize,
+		AuthorizerCacheTTL: authorizer.ResultCacheTTL,
+		AllowedOrigins:     cfg.AllowedOrigins,
+	})
+	s.srv = &http.Server{Handler: s.Gateway, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintln(os.Stderr, "gateway:", err)
+		}
+	}()
+	return s, nil
+}
+
+// Crashed reports a started service that has exited.
+func (s *Stack) Crashed() *localcloud.Process {
+	for _, p := range s.procs {
+		select {
+		case <-p.Done():
+			return p
+		default:
+		}
+	}
+	return nil
+}
+
+// Close stops the gateway and every service the stack started.
+func (s *Stack) Close() {
+	if s.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		_ = s.srv.Shutdown(ctx)
+		cancel()
+	} else if s.ln != nil {
+		s.ln.Close()
+	}
+	for i := len(s.procs) - 1; i >= 0; i-- {
+		s.procs[i].Stop()
+	}
+}
+
+// WritePlatform saves the platform description for the CLI (login).
+func WritePlatform(path string, p Platform) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	b, _ := json.MarshalIndent(p, "", "  ")
+	return os.WriteFile(path, b, 0o644)
+}
+
+// ReadPlatform loads what WritePlatform saved.
+func ReadPlatform(path string) (Platform, error) {
+	var p Platform
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return p, fmt.Errorf("no local platform description at %s: run `make dev` first", path)
+	}
+	return p, json.Unmarshal(b, &p)
+}

@@ -1,0 +1,237 @@
+// Package gateway is the local API Gateway. For each request it does what
+// the deployed REST API does: match the route table, run the authorizer (with
+// a result cache), enforce the tenant's usage plan, build the REST (v1) proxy
+// event, invoke the owning function's handler through the same adapter the
+// Lambda mains use, and answer with CORS and security headers.
+package gateway
+
+import (
+	"context"
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/lambdahttp"
+	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/tiers"
+)
+
+// AuthorizeFunc verifies the Authorization header and returns the caller and
+// the usage identifier key (the tenant's API key; empty for root).
+type AuthorizeFunc func(ctx context.Context, authorization string) (tenancy.Principal, string, error)
+
+// Config of a gateway.
+type Config struct {
+	// Functions maps each function to its handler (app.Function).
+	Functions map[routes.Function]http.Handler
+	Authorize AuthorizeFunc
+	// AuthorizerCacheTTL is the authorizer result cache, as on the deployed
+	// API (keyed by the Authorization header). Zero disables it.
+	AuthorizerCacheTTL time.Duration
+	// AllowedOrigins for CORS; "*" allows any.
+	AllowedOrigins []string
+	// MaxBody bounds request bodies (API Gateway: 10 MB).
+	MaxBody int64
+	Now     func() time.Time
+}
+
+// Gateway is an http.Handler.
+type Gateway struct {
+	cfg      Config
+	adapters map[routes.Function]*lambdahttp.Adapter
+	usage    *UsagePlans
+	mu       sync.Mutex
+	cache    map[string]cached
+}
+
+type cached struct {
+	p       tenancy.Principal
+	key     string
+	err     error
+	expires time.Time
+}
+
+// New builds a gateway.
+func New(cfg Config) *Gateway {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = 10 << 20
+	}
+	g := &Gateway{cfg: cfg, adapters: map[routes.Function]*lambdahttp.Adapter{}, usage: NewUsagePlans(), cache: map[string]cached{}}
+	for fn, h := range cfg.Functions {
+		g.adapters[fn] = lambdahttp.New(h)
+	}
+	return g
+}
+
+// Usage exposes the usage plans (tests).
+func (g *Gateway) Usage() *UsagePlans { return g.usage }
+
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	reqID := uuid.NewString()
+	r.Header.Set(httpapi.RequestIDHeader, reqID)
+	g.headers(w, r)
+	w.Header().Set(httpapi.RequestIDHeader, reqID)
+	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+		w.WriteHeader(http.StatusNoContent) // CORS preflight, answered by the gateway like the deployed API
+		return
+	}
+	if err := g.serve(w, r); err != nil {
+		httpapi.WriteError(w, r, err)
+	}
+}
+
+func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) error {
+	rt, params, ok, pathMatched := routes.Match(r.Method, r.URL.Path)
+	if !ok {
+		if pathMatched {
+			return errs.E(errs.KindMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s", r.Method, r.URL.Path)
+		}
+		return errs.E(errs.KindNotFound, "route_not_found", "no route %s %s", r.Method, r.URL.Path)
+	}
+	var authz map[string]any
+	if rt.Access.Kind != routes.Public {
+		p, key, err := g.authorize(r.Context(), r.Header.Get("Authorization"))
+		if err != nil {
+			return err
+		}
+		authz = p.AuthorizerContext()
+		if key != "" { // root has no usage plan
+			t, ok := tiers.Get(p.Tier)
+			if !ok {
+				return errs.Internal(errorf("tenant %s has unknown tier %q", p.TenantID, p.Tier))
+			}
+			d := g.usage.Take(key, t, g.cfg.Now())
+			for k, v := range d.Headers {
+				w.Header().Set(k, v)
+			}
+			if !d.Allowed {
+				msg := "too many requests: the " + string(t.Name) + " tier allows a burst of " + itoa(t.Burst) + " at " + ftoa(t.RateLimit) + " requests per second"
+				if d.Reason == "quota" {
+					msg = "the monthly request quota of the " + string(t.Name) + " tier (" + itoa(int(t.MonthlyQuota)) + ") is used up"
+				}
+				return errs.E(errs.KindRateLimited, "rate_limited_"+d.Reason, "%s", msg)
+			}
+		}
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, g.cfg.MaxBody+1))
+	if err != nil {
+		return errs.Invalid("unreadable_body", "the request body could not be read")
+	}
+	if int64(len(body)) > g.cfg.MaxBody {
+		return errs.Invalid("body_too_large", "the request body is larger than the API accepts")
+	}
+	ad := g.adapters[rt.Function]
+	if ad == nil {
+		return errs.Internal(errorf("function %s is not running", rt.Function))
+	}
+	ev := lambdahttp.Event(rt, params, authz, r.Method, r.URL, body, r.Header)
+	ev.RequestContext.Identity.SourceIP = clientIP(r)
+	res, err := ad.Invoke(r.Context(), ev)
+	if err != nil {
+		return errs.Internal(err)
+	}
+	for k, v := range res.Headers {
+		w.Header().Set(k, v)
+	}
+	for k, vs := range res.MultiValueHeaders {
+		w.Header()[http.CanonicalHeaderKey(k)] = vs
+	}
+	w.WriteHeader(res.StatusCode)
+	if res.IsBase64Encoded {
+		b, err := base64.StdEncoding.DecodeString(res.Body)
+		if err != nil {
+			slog.Error("function returned bad base64", "function", rt.Function, "err", err)
+		}
+		_, _ = w.Write(b)
+	} else {
+		_, _ = io.WriteString(w, res.Body)
+	}
+	return nil
+}
+
+// authorize runs the authorizer behind a result cache keyed by the
+// Authorization header, like API Gateway's (failures are cached too).
+func (g *Gateway) authorize(ctx context.Context, header string) (tenancy.Principal, string, error) {
+	if header == "" || g.cfg.AuthorizerCacheTTL == 0 {
+		return g.cfg.Authorize(ctx, header)
+	}
+	now := g.cfg.Now()
+	g.mu.Lock()
+	c, ok := g.cache[header]
+	g.mu.Unlock()
+	if ok && now.Before(c.expires) {
+		return c.p, c.key, c.err
+	}
+	p, key, err := g.cfg.Authorize(ctx, header)
+	if err != nil && errs.As(err).Kind == errs.KindInternal {
+		return p, key, err // never cache our own failures
+	}
+	g.mu.Lock()
+	if len(g.cache) > 10000 {
+		g.cache = map[string]cached{}
+	}
+	g.cache[header] = cached{p: p, key: key, err: err, expires: now.Add(g.cfg.AuthorizerCacheTTL)}
+	g.mu.Unlock()
+	return p, key, err
+}
+
+// headers sets the CORS and security headers the deployed API sends.
+func (g *Gateway) headers(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	if origin := r.Header.Get("Origin"); origin != "" && g.originAllowed(origin) {
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Set("Vary", "Origin")
+		h.Set("Access-Control-Allow-Headers", CORSAllowHeaders)
+		h.Set("Access-Control-Allow-Methods", CORSAllowMethods)
+		h.Set("Access-Control-Expose-Headers", CORSExposeHeaders)
+		h.Set("Access-Control-Max-Age", "600")
+	}
+	for k, v := range SecurityHeaders {
+		h.Set(k, v)
+	}
+}
+
+func (g *Gateway) originAllowed(origin string) bool {
+	for _, o := range g.cfg.AllowedOrigins {
+		if o == "*" || strings.EqualFold(o, origin) {
+			return true
+		}
+	}
+	return false
+}
+
+// CORS and security headers; the CDK API construct sends the same.
+const (
+	CORSAllowHeaders  = "Authorization, Content-Type, If-Match, Idempotency-Key, X-Request-Id"
+	CORSAllowMethods  = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
+	CORSExposeHeaders = "ETag, Location, Retry-After, RateLimit, RateLimit-Policy, X-Request-Id"
+)
+
+// SecurityHeaders go on every response.
+var SecurityHeaders = map[string]string{
+	"Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+	"X-Content-Type-Options":    "nosniff",
+	"X-Frame-Options":           "DENY",
+	"Referrer-Policy":           "no-referrer",
+	"Cache-Control":             "no-store",
+	"Content-Security-Policy":   "default-src 'none'; frame-ancestors 'none'",
+}
+
+func clientIP(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndex(host, ":"); i > 0 {
+		host = host[:i]
+	}
+	return strings.Trim(host, "[]")
+}

@@ -1,0 +1,171 @@
+// Package identity manages Cognito user pools, app clients and users with
+// the SDK calls that work against Cognito and cognito-local alike. Seeding,
+// invitations and onboarding use it; every call is idempotent so a step can
+// be retried.
+package identity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+)
+
+// Custom attribute names (without the "custom:" prefix) every pool carries.
+// The tokens carry them as custom:tenant_id, custom:role and custom:tier.
+const (
+	AttrTenant = "tenant_id"
+	AttrRole   = "role"
+	AttrTier   = "tier"
+)
+
+// Pools wraps a Cognito client.
+type Pools struct{ C *cip.Client }
+
+// EnsurePool returns the id of the pool named name, creating it with the
+// platform's custom attributes and password policy if it does not exist.
+func (p Pools) EnsurePool(ctx context.Context, name string) (string, error) {
+	id, err := p.FindPool(ctx, name)
+	if err != nil || id != "" {
+		return id, err
+	}
+	attr := func(n string) types.SchemaAttributeType {
+		return types.SchemaAttributeType{Name: aws.String(n), AttributeDataType: types.AttributeDataTypeString, Mutable: aws.Bool(true)}
+	}
+	out, err := p.C.CreateUserPool(ctx, &cip.CreateUserPoolInput{
+		PoolName: aws.String(name),
+		Schema:   []types.SchemaAttributeType{attr(AttrTenant), attr(AttrRole), attr(AttrTier)},
+		Policies: &types.UserPoolPolicyType{PasswordPolicy: &types.PasswordPolicyType{
+			MinimumLength: aws.Int32(12), RequireLowercase: true, RequireUppercase: true, RequireNumbers: true}},
+		AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
+		// People sign in with their email; Cognito's username is then the sub.
+		UsernameAttributes: []types.UsernameAttributeType{types.UsernameAttributeTypeEmail},
+		MfaConfiguration:   types.UserPoolMfaTypeOptional,
+	})
+	if err != nil {
+		return "", fmt.Errorf("create user pool %s: %w", name, err)
+	}
+	return aws.ToString(out.UserPool.Id), nil
+}
+
+// FindPool returns the id of the pool named name, or "".
+func (p Pools) FindPool(ctx context.Context, name string) (string, error) {
+	pg := cip.NewListUserPoolsPaginator(p.C, &cip.ListUserPoolsInput{MaxResults: aws.Int32(60)})
+	for pg.HasMorePages() {
+		out, err := pg.NextPage(ctx)
+		if err != nil {
+			return "", fmt.Errorf("list user pools: %w", err)
+		}
+		for _, up := range out.UserPools {
+			if aws.ToString(up.Name) == name {
+				return aws.ToString(up.Id), nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// EnsureClient returns the id of the app client named name in pool, creating
+// a public client (no secret) with password and refresh-token flows.
+func (p Pools) EnsureClient(ctx context.Context, poolID, name string) (string, error) {
+	out, err := p.C.ListUserPoolClients(ctx, &cip.ListUserPoolClientsInput{UserPoolId: aws.String(poolID), MaxResults: aws.Int32(60)})
+	if err != nil {
+		return "", fmt.Errorf("list clients of %s: %w", poolID, err)
+	}
+	for _, c := range out.UserPoolClients {
+		if aws.ToString(c.ClientName) == name {
+			return aws.ToString(c.ClientId), nil
+		}
+	}
+	cr, err := p.C.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{
+		UserPoolId: aws.String(poolID), ClientName: aws.String(name),
+		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserPasswordAuth,
+			types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth, types.ExplicitAuthFlowsTypeAllowUserSrpAuth},
+	})
+	if err != nil {
+		return "", fmt.Errorf("create client %s: %w", name, err)
+	}
+	return aws.ToString(cr.UserPoolClient.ClientId), nil
+}
+
+// UserSpec describes a user to ensure. People sign in with their email.
+type UserSpec struct {
+	Email    string
+	Password string // set as permanent; empty leaves Cognito's invitation flow
+	TenantID string
+	Role     string
+	Tier     string
+}
+
+// EnsureUser creates the user (without sending a message) or updates its
+// attributes, sets a permanent password when given, and returns its sub.
+func (p Pools) EnsureUser(ctx context.Context, poolID string, u UserSpec) (string, error) {
+	attrs := []types.AttributeType{
+		{Name: aws.String("email"), Value: aws.String(u.Email)},
+		{Name: aws.String("email_verified"), Value: aws.String("true")},
+	}
+	for _, a := range [][2]string{{AttrTenant, u.TenantID}, {AttrRole, u.Role}, {AttrTier, u.Tier}} {
+		if a[1] != "" {
+			attrs = append(attrs, types.AttributeType{Name: aws.String("custom:" + a[0]), Value: aws.String(a[1])})
+		}
+	}
+	_, err := p.C.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
+		UserPoolId: aws.String(poolID), Username: aws.String(u.Email),
+		UserAttributes: attrs, MessageAction: types.MessageActionTypeSuppress,
+	})
+	var exists *types.UsernameExistsException
+	switch {
+	case errors.As(err, &exists):
+		if _, err := p.C.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{
+			UserPoolId: aws.String(poolID), Username: aws.String(u.Email), UserAttributes: attrs}); err != nil {
+			return "", fmt.Errorf("update user %s: %w", u.Email, err)
+		}
+	case err != nil:
+		return "", fmt.Errorf("create user %s: %w", u.Email, err)
+	}
+	if u.Password != "" {
+		if _, err := p.C.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
+			UserPoolId: aws.String(poolID), Username: aws.String(u.Email),
+			Password: aws.String(u.Password), Permanent: true}); err != nil {
+			return "", fmt.Errorf("set password of %s: %w", u.Email, err)
+		}
+	}
+	got, err := p.C.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(poolID), Username: aws.String(u.Email)})
+	if err != nil {
+		return "", fmt.Errorf("get user %s: %w", u.Email, err)
+	}
+	for _, a := range got.UserAttributes {
+		if aws.ToString(a.Name) == "sub" {
+			return aws.ToString(a.Value), nil
+		}
+	}
+	return "", fmt.Errorf("user %s has no sub", u.Email)
+}
+
+// Tokens are the result of a sign-in.
+type Tokens struct {
+	IDToken      string `json:"id_token"`
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	ExpiresIn    int32  `json:"expires_in"`
+}
+
+// PasswordLogin signs a user in with USER_PASSWORD_AUTH.
+func (p Pools) PasswordLogin(ctx context.Context, clientID, email, password string) (Tokens, error) {
+	out, err := p.C.InitiateAuth(ctx, &cip.InitiateAuthInput{
+		AuthFlow: types.AuthFlowTypeUserPasswordAuth, ClientId: aws.String(clientID),
+		AuthParameters: map[string]string{"USERNAME": email, "PASSWORD": password},
+	})
+	if err != nil {
+		return Tokens{}, fmt.Errorf("sign in %s: %w", email, err)
+	}
+	if out.AuthenticationResult == nil {
+		return Tokens{}, fmt.Errorf("sign in %s: challenge %s must be answered first", email, out.ChallengeName)
+	}
+	r := out.AuthenticationResult
+	return Tokens{IDToken: aws.ToString(r.IdToken), AccessToken: aws.ToString(r.AccessToken),
+		RefreshToken: aws.ToString(r.RefreshToken), ExpiresIn: r.ExpiresIn}, nil
+}
