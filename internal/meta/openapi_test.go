@@ -63,6 +63,30 @@ func TestOpenAPIDocumentMatchesTheRouteTable(t *testing.T) {
 		issue := doc.Components.Schemas["Issue"].(map[string]any)["properties"].(map[string]any)
 		assert.Equal(t, []any{"open", "in_progress", "in_review", "closed"}, issue["status"].(map[string]any)["enum"])
 	})
+	t.Run("component names are valid and every $ref resolves", func(t *testing.T) {
+		for name := range doc.Components.Schemas {
+			assert.Regexp(t, `^[A-Za-z0-9._-]+$`, name)
+		}
+		var raw any
+		res.JSON(t, &raw)
+		var walk func(v any)
+		walk = func(v any) {
+			switch x := v.(type) {
+			case map[string]any:
+				if ref, ok := x["$ref"].(string); ok {
+					assert.Contains(t, doc.Components.Schemas, strings.TrimPrefix(ref, "#/components/schemas/"), ref)
+				}
+				for _, e := range x {
+					walk(e)
+				}
+			case []any:
+				for _, e := range x {
+					walk(e)
+				}
+			}
+		}
+		walk(raw)
+	})
 	t.Run("tenant routes need the bearer token, public ones nothing", func(t *testing.T) {
 		assert.Empty(t, doc.Paths["/v1/openapi.json"]["get"]["security"])
 		assert.NotEmpty(t, doc.Paths["/v1/issues"]["post"]["security"])

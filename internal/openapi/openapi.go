@@ -165,6 +165,9 @@ func (g *gen) schema(t reflect.Type) map[string]any {
 			s := g.schema(f.Type)
 			return map[string]any{"oneOf": []any{s, map[string]any{"type": "null"}}}
 		}
+		if t.Name() == "" { // an anonymous struct is inlined, not a component
+			return g.object(t)
+		}
 		name := componentName(t)
 		if _, done := g.schemas[name]; !done {
 			g.schemas[name] = map[string]any{} // break cycles
