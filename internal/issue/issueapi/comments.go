@@ -56,26 +56,6 @@ func (d Deps) createComment(w http.ResponseWriter, r *http.Request) error {
 	return httpapi.WriteJSON(w, http.StatusCreated, c)
 }
 
-func (d Deps) listComments(w http.ResponseWriter, r *http.Request) error {
-	p, err := httpapi.CallerPrincipal(r)
-	if err != nil {
-		return err
-	}
-	limit, cursor, err := pageArgs(r)
-	if err != nil {
-		return err
-	}
-	i, err := d.load(r.Context(), p, r.PathValue("issueId"))
-	if err != nil {
-		return err
-	}
-	items, next, err := d.Store.Comments(r.Context(), p.Table, p.TenantID, i.ID, limit, cursor)
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, page(items, next))
-}
-
 // loadComment reads the issue (404 for another tenant's) then the comment.
 func (d Deps) loadComment(r *http.Request) (issue.Comment, error) {
 	p, err := httpapi.CallerPrincipal(r)

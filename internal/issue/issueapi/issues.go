@@ -256,44 +256,29 @@ func (d Deps) deleteIssue(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (d Deps) listHistory(w http.ResponseWriter, r *http.Request) error {
-	p, err := httpapi.CallerPrincipal(r)
-	if err != nil {
-		return err
+// listUnderIssue serves a page of what hangs under an issue (history,
+// activity, comments): the issue is read first, so another tenant's issue
+// is a 404 like a missing one.
+func listUnderIssue[T any](d Deps, fetch func(ctx context.Context, table, tenant, issueID string, limit int, cursor string) ([]T, string, error)) httpapi.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, err := httpapi.CallerPrincipal(r)
+		if err != nil {
+			return err
+		}
+		limit, cursor, err := pageArgs(r)
+		if err != nil {
+			return err
+		}
+		i, err := d.load(r.Context(), p, r.PathValue("issueId"))
+		if err != nil {
+			return err
+		}
+		items, next, err := fetch(r.Context(), p.Table, p.TenantID, i.ID, limit, cursor)
+		if err != nil {
+			return err
+		}
+		return httpapi.WriteJSON(w, http.StatusOK, page(items, next))
 	}
-	limit, cursor, err := pageArgs(r)
-	if err != nil {
-		return err
-	}
-	i, err := d.load(r.Context(), p, r.PathValue("issueId"))
-	if err != nil {
-		return err
-	}
-	items, next, err := d.Store.History(r.Context(), p.Table, p.TenantID, i.ID, limit, cursor)
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, page(items, next))
-}
-
-func (d Deps) listActivity(w http.ResponseWriter, r *http.Request) error {
-	p, err := httpapi.CallerPrincipal(r)
-	if err != nil {
-		return err
-	}
-	limit, cursor, err := pageArgs(r)
-	if err != nil {
-		return err
-	}
-	i, err := d.load(r.Context(), p, r.PathValue("issueId"))
-	if err != nil {
-		return err
-	}
-	items, next, err := d.Store.Activity(r.Context(), p.Table, p.TenantID, i.ID, limit, cursor)
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, page(items, next))
 }
 
 func (d Deps) getWorkflow(w http.ResponseWriter, r *http.Request) error {
