@@ -23,13 +23,15 @@ import (
 // AuthorizerFunction is the folder name of the Lambda authorizer.
 const AuthorizerFunction = "authorizer"
 
-// Environment variables the platform gives every function.
+// Environment variables the platform gives every function. The first five
+// are the names internal/app and internal/authorizer read (client ids are
+// comma-separated lists there; the platform has one client per pool).
 const (
 	EnvTablePrefix         = "ITR_TABLE_PREFIX"
-	EnvTenantPoolID        = "ITR_TENANT_USER_POOL_ID"
-	EnvTenantClientID      = "ITR_TENANT_CLIENT_ID"
-	EnvProviderPoolID      = "ITR_PROVIDER_USER_POOL_ID"
-	EnvProviderClientID    = "ITR_PROVIDER_CLIENT_ID"
+	EnvTenantPoolID        = "ITR_TENANT_POOL_ID"
+	EnvTenantClientID      = "ITR_TENANT_CLIENT_IDS"
+	EnvProviderPoolID      = "ITR_PROVIDER_POOL_ID"
+	EnvProviderClientID    = "ITR_PROVIDER_CLIENT_IDS"
 	EnvTenantAccessRoleARN = "ITR_TENANT_ACCESS_ROLE_ARN"
 	EnvTenantSessionTag    = "ITR_TENANT_SESSION_TAG"
 	EnvUsagePlanParameters = "ITR_USAGE_PLAN_PARAMETER_PREFIX"
