@@ -386,4 +386,3 @@ func brandingView(t tenant.Tenant) Branding {
 	}
 	return b
 }
-

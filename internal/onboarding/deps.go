@@ -68,7 +68,9 @@ func (p Platinum) Provision(ctx context.Context, t tenant.Tenant) (Placement, er
 }
 
 // Destroy implements Provisioner.
-func (p Platinum) Destroy(ctx context.Context, t tenant.Tenant) error { return p.Stacks.Destroy(ctx, t.ID) }
+func (p Platinum) Destroy(ctx context.Context, t tenant.Tenant) error {
+	return p.Stacks.Destroy(ctx, t.ID)
+}
 
 // Users manages people in Cognito (identity.Pools implements it).
 type Users interface {

@@ -123,8 +123,8 @@ func newFixture(t *testing.T) *fixture {
 	}
 	m := &onboarding.Machine{
 		Tenants: registry{f.reg, f.tr["activate"]}, States: onboardingdb.New(db, names), Audit: auditdb.New(db, names),
-		Pooled:  provisioner{onboarding.Pooled{Table: names.App(), UserPoolID: pool}, f.tr["place"]},
-		Users:   users{pools, f.tr["user"]}, Directory: directory{f.dir, f.tr["dir"]},
+		Pooled: provisioner{onboarding.Pooled{Table: names.App(), UserPoolID: pool}, f.tr["place"]},
+		Users:  users{pools, f.tr["user"]}, Directory: directory{f.dir, f.tr["dir"]},
 		Keys: keys{apikeys.Local{}, f.tr["key"]}, Data: tenantdata.Store{DB: db},
 		Archive: onboarding.DirArchive{Dir: t.TempDir()},
 	}
