@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
 	"github.com/issuetracker/issuetracker/internal/lifecycle"
 	"github.com/issuetracker/issuetracker/internal/meta"
 	"github.com/issuetracker/issuetracker/internal/people"
@@ -19,6 +20,7 @@ func operations(d Deps) httpapi.Operations {
 	for _, ops := range []httpapi.Operations{
 		meta.Operations(),
 		people.Operations(people.Deps{DB: d.DB, Tenants: tenantdb.New(d.DB, d.Names), Directory: people.UserDB{DB: d.DB}}),
+		issueapi.Operations(issueapi.NewDeps(d.DB, d.Now)),
 		lifecycle.Operations(lifecycleDeps(d)),
 	} {
 		maps.Copy(all, ops)

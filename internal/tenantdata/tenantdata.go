@@ -52,6 +52,13 @@ var Families = []Family{
 			return ""
 		},
 	},
+	// internal/issue/issuedb/keys.go: issues listed in gsi1 "T#<t>#ISSUES"; an
+	// issue's partition also holds its activity, history and comments.
+	{Name: "issues", Index: schema.GSI1, Expand: true, Partition: func(t string) string { return "T#" + t + "#ISSUES" }},
+	{Name: "issue-counter", Partition: func(t string) string { return "T#" + t + "#COUNTER" }},
+	{Name: "labels", Partition: func(t string) string { return "T#" + t + "#LABELS" }},
+	// Not yet reachable by Query from here: ISSUEKEY#<n>, LABEL#<id> (uses),
+	// TEAM#<id> and W#<xx> (search terms); the issues domain must list them.
 }
 
 // Store implements onboarding.Data.
