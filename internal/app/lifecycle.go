@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
@@ -17,7 +16,6 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantdata"
-	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
 // DefaultRegistrationsPerHour limits sign-ups per client address.
@@ -98,15 +96,4 @@ func (u usage) RequestsThisMonth(_ context.Context, t tenant.Tenant) (int64, err
 
 func (u usage) Users(ctx context.Context, t tenant.Tenant) (int, error) {
 	return u.data.CountUsers(ctx, t)
-}
-
-// usagePlansFromEnv reads ITR_USAGE_PLAN_IDS ("basic=id1,standard=id2,...").
-func usagePlansFromEnv() map[tiers.Name]string {
-	out := map[tiers.Name]string{}
-	for _, kv := range strings.Split(lookupEnv("ITR_USAGE_PLAN_IDS"), ",") {
-		if k, v, ok := strings.Cut(strings.TrimSpace(kv), "="); ok {
-			out[tiers.Name(k)] = v
-		}
-	}
-	return out
 }
