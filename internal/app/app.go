@@ -15,6 +15,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
 )
@@ -25,6 +26,16 @@ type Deps struct {
 	Cognito *cognitoidentityprovider.Client
 	Names   schema.Names
 	Now     func() time.Time
+	// TenantPoolID is the shared user pool of pooled tenants (ITR_TENANT_POOL_ID).
+	TenantPoolID string
+	// Lifecycle is the tenant lifecycle (registration, onboarding, Root's
+	// actions); nil builds a pooled-only one with in-request onboarding.
+	Lifecycle *onboarding.Service
+	// RequestsThisMonth reads a tenant API key's usage (the local gateway's
+	// usage plans); nil reports zero.
+	RequestsThisMonth func(apiKey string) int64
+	// RegistrationsPerHour per client address; DefaultRegistrationsPerHour if zero.
+	RegistrationsPerHour int
 }
 
 // DepsFromEnv builds Deps from the environment of a function or the gateway:
@@ -40,6 +51,8 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 		Cognito: awsx.Cognito(cfg, e),
 		Names:   schema.Names{Prefix: envOr("ITR_TABLE_PREFIX", schema.DefaultPrefix)},
 		Now:     time.Now,
+		// The authorizer reads ITR_TENANT_POOL_ID; the CDK platform stack sets ITR_TENANT_USER_POOL_ID.
+		TenantPoolID: envOr("ITR_TENANT_POOL_ID", lookupEnv("ITR_TENANT_USER_POOL_ID")),
 	}, nil
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
+	"github.com/issuetracker/issuetracker/internal/lifecycle"
 	"github.com/issuetracker/issuetracker/internal/meta"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
@@ -20,6 +21,7 @@ func operations(d Deps) httpapi.Operations {
 		meta.Operations(),
 		people.Operations(people.Deps{DB: d.DB, Tenants: tenantdb.New(d.DB, d.Names), Directory: people.UserDB{DB: d.DB}}),
 		issueapi.Operations(issueapi.NewDeps(d.DB, d.Now)),
+		lifecycle.Operations(lifecycleDeps(d)),
 	} {
 		maps.Copy(all, ops)
 	}

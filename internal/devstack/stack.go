@@ -19,6 +19,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/gateway"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -96,7 +97,23 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		s.Platform.GatewayURL = "http://" + s.ln.Addr().String()
 	}
 
-	deps := app.Deps{DB: db, Cognito: cog, Names: names, Now: time.Now}
+	deps := app.Deps{DB: db, Cognito: cog, Names: names, Now: time.Now, TenantPoolID: s.Platform.TenantPoolID}
+	deps.RequestsThisMonth = func(key string) int64 {
+		if s.Gateway == nil {
+			return 0
+		}
+		return s.Gateway.Usage().Used(key, time.Now())
+	}
+	// Onboarding runs beside the gateway, as the event-driven function does in
+	// AWS. Platinum needs the CDK app's synth (not on main yet): refused with 422.
+	exports := filepath.Join(cfg.StateDir, "exports")
+	if cfg.StateDir == "" {
+		exports = filepath.Join(os.TempDir(), "issuetracker-exports")
+	}
+	deps.Lifecycle = app.NewLifecycle(deps, app.LifecycleOptions{
+		Archive: onboarding.DirArchive{Dir: exports},
+		Driver:  func(m *onboarding.Machine) onboarding.Driver { return &onboarding.Async{M: m} },
+	})
 	fns := map[routes.Function]http.Handler{}
 	for _, fn := range routes.Functions() {
 		if fns[fn], err = app.Function(fn, deps); err != nil {

@@ -86,3 +86,13 @@ func ceilSeconds(d time.Duration, apply bool) int {
 
 // Reset forgets all usage (tests).
 func (u *UsagePlans) Reset() { u.mu.Lock(); u.keys = map[string]*keyUsage{}; u.mu.Unlock() }
+
+// Used is the key's request count this UTC month (the provider's usage summary).
+func (u *UsagePlans) Used(key string, now time.Time) int64 {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if k := u.keys[key]; k != nil && k.month == now.UTC().Format("2006-01") {
+		return k.used
+	}
+	return 0
+}

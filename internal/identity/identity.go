@@ -98,6 +98,9 @@ type UserSpec struct {
 	TenantID string
 	Role     string
 	Tier     string
+	// Invite lets Cognito send its invitation (a temporary password) when the
+	// user is created without Password; otherwise no message is sent.
+	Invite bool
 }
 
 // EnsureUser creates the user (without sending a message) or updates its
@@ -112,10 +115,14 @@ func (p Pools) EnsureUser(ctx context.Context, poolID string, u UserSpec) (strin
 			attrs = append(attrs, types.AttributeType{Name: aws.String("custom:" + a[0]), Value: aws.String(a[1])})
 		}
 	}
-	_, err := p.C.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
+	in := &cip.AdminCreateUserInput{
 		UserPoolId: aws.String(poolID), Username: aws.String(u.Email),
 		UserAttributes: attrs, MessageAction: types.MessageActionTypeSuppress,
-	})
+	}
+	if u.Invite && u.Password == "" {
+		in.MessageAction, in.DesiredDeliveryMediums = "", []types.DeliveryMediumType{types.DeliveryMediumTypeEmail}
+	}
+	_, err := p.C.AdminCreateUser(ctx, in)
 	var exists *types.UsernameExistsException
 	switch {
 	case errors.As(err, &exists):
@@ -168,4 +175,24 @@ func (p Pools) PasswordLogin(ctx context.Context, clientID, email, password stri
 	r := out.AuthenticationResult
 	return Tokens{IDToken: aws.ToString(r.IdToken), AccessToken: aws.ToString(r.AccessToken),
 		RefreshToken: aws.ToString(r.RefreshToken), ExpiresIn: r.ExpiresIn}, nil
+}
+
+// DeleteUser removes a user; an unknown user is not an error.
+func (p Pools) DeleteUser(ctx context.Context, poolID, username string) error {
+	_, err := p.C.AdminDeleteUser(ctx, &cip.AdminDeleteUserInput{UserPoolId: aws.String(poolID), Username: aws.String(username)})
+	var nf *types.UserNotFoundException
+	if err != nil && !errors.As(err, &nf) {
+		return fmt.Errorf("delete user %s: %w", username, err)
+	}
+	return nil
+}
+
+// DeletePool removes a user pool and its users; an unknown pool is not an error.
+func (p Pools) DeletePool(ctx context.Context, poolID string) error {
+	_, err := p.C.DeleteUserPool(ctx, &cip.DeleteUserPoolInput{UserPoolId: aws.String(poolID)})
+	var nf *types.ResourceNotFoundException
+	if err != nil && !errors.As(err, &nf) {
+		return fmt.Errorf("delete user pool %s: %w", poolID, err)
+	}
+	return nil
 }

@@ -3,9 +3,13 @@ package openapi
 import (
 	"reflect"
 
+	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
+	"github.com/issuetracker/issuetracker/internal/lifecycle"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
@@ -93,5 +97,30 @@ func Bodies() map[string]Body {
 			Body string `json:"body"`
 		}{}, Response: issue.Comment{}},
 		"deleteComment": {Status: 204},
+		// Tenant lifecycle (internal/lifecycle).
+		"register":        {Request: onboarding.Registration{}, Response: lifecycle.RegistrationAccepted{}, Status: 202},
+		"getRegistration": {Response: map[string]string{}},
+		"listTenants": {Response: struct {
+			Tenants    []lifecycle.TenantView `json:"tenants"`
+			NextCursor string                 `json:"next_cursor"`
+		}{}},
+		"getTenant": {Response: lifecycle.TenantView{}},
+		"suspendTenant": {Request: struct {
+			Reason string `json:"reason"`
+		}{}, Response: lifecycle.TenantView{}},
+		"reactivateTenant": {Response: lifecycle.TenantView{}},
+		"changeTenantTier": {Request: struct {
+			Tier string `json:"tier"`
+		}{}, Response: lifecycle.TenantView{}},
+		"retryTenantLifecycle": {Response: lifecycle.LifecycleView{}, Status: 202},
+		"offboardTenant": {Request: struct {
+			Confirm string `json:"confirm"`
+		}{}, Response: lifecycle.LifecycleView{}, Status: 202},
+		"listTenantAudit": {Response: struct {
+			Records    []audit.Record `json:"records"`
+			NextCursor string         `json:"next_cursor"`
+		}{}},
+		"getBranding": {Response: lifecycle.Branding{}},
+		"putBranding": {Request: tenant.Branding{}, Response: lifecycle.Branding{}},
 	}
 }

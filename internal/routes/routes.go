@@ -21,6 +21,7 @@ const (
 	FnAnalytics    Function = "analytics"    // metrics and reports
 	FnTenants      Function = "tenants"      // provider (root) administration
 	FnRegistration Function = "registration" // public sign-up
+	FnWorkspace    Function = "workspace"    // the tenant's workspace settings (branding)
 )
 
 // AccessKind says which principals may call a route.
@@ -90,6 +91,19 @@ var table = []Route{
 	{"POST", "/v1/issues/{issueId}/comments", FnComments, tenant(roles.User), "createComment", "Comment on an issue or reply to a comment"},
 	{"PATCH", "/v1/issues/{issueId}/comments/{commentId}", FnComments, tenant(roles.User), "updateComment", "Edit your comment"},
 	{"DELETE", "/v1/issues/{issueId}/comments/{commentId}", FnComments, tenant(roles.User), "deleteComment", "Delete a comment (author or Admin)"},
+	// Tenant lifecycle (internal/lifecycle).
+	{"POST", "/v1/registrations", FnRegistration, public(), "register", "A company signs up: company name, slug, admin email, tier"},
+	{"GET", "/v1/registrations/{tenantId}", FnRegistration, public(), "getRegistration", "Onboarding status of a registration"},
+	{"GET", "/v1/admin/tenants", FnTenants, root(), "listTenants", "Tenants with status, tier and usage"},
+	{"GET", "/v1/admin/tenants/{tenantId}", FnTenants, root(), "getTenant", "A tenant with usage and lifecycle progress"},
+	{"POST", "/v1/admin/tenants/{tenantId}/suspend", FnTenants, root(), "suspendTenant", "Refuse every token of the tenant; data kept"},
+	{"POST", "/v1/admin/tenants/{tenantId}/reactivate", FnTenants, root(), "reactivateTenant", "Lift a suspension"},
+	{"PUT", "/v1/admin/tenants/{tenantId}/tier", FnTenants, root(), "changeTenantTier", "Move a tenant between pooled tiers"},
+	{"POST", "/v1/admin/tenants/{tenantId}/lifecycle/retry", FnTenants, root(), "retryTenantLifecycle", "Resume a failed onboarding or offboarding"},
+	{"POST", "/v1/admin/tenants/{tenantId}/offboard", FnTenants, root(), "offboardTenant", "Export, then delete everything of the tenant (confirm required)"},
+	{"GET", "/v1/admin/tenants/{tenantId}/audit", FnTenants, root(), "listTenantAudit", "Who did what to the tenant, newest first"},
+	{"GET", "/v1/branding", FnWorkspace, tenant(roles.User), "getBranding", "The workspace's branding"},
+	{"PUT", "/v1/branding", FnWorkspace, tenant(roles.SuperAdmin), "putBranding", "Change the workspace's branding (tiers with branding)"},
 }
 
 // All returns a copy of the route table.

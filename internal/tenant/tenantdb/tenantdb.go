@@ -109,6 +109,13 @@ func (s *Store) Get(ctx context.Context, id string) (tenant.Tenant, error) {
 // Create implements tenant.Registry. The tenant item and, for a dedicated
 // pool, its issuer item are written in one transaction.
 func (s *Store) Create(ctx context.Context, t tenant.Tenant) error {
+	return s.CreateWith(ctx, t)
+}
+
+// CreateWith is Create with more items in the same transaction (onboarding
+// writes its state with the tenant, so neither exists without the other).
+// A condition failure of any item is tenant_exists.
+func (s *Store) CreateWith(ctx context.Context, t tenant.Tenant, extra ...types.TransactWriteItem) error {
 	t.Version = 1
 	av, err := attributevalue.MarshalMap(toItem(t))
 	if err != nil {
@@ -124,6 +131,7 @@ func (s *Store) Create(ctx context.Context, t tenant.Tenant) error {
 		items = append(items, types.TransactWriteItem{Put: &types.Put{
 			TableName: aws.String(s.Table), Item: iv, ConditionExpression: aws.String("attribute_not_exists(pk)")}})
 	}
+	items = append(items, extra...)
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if isConditionFailure(err) {
 		return errs.Conflict("tenant_exists", fmt.Sprintf("a tenant with id %q already exists", t.ID))
@@ -189,6 +197,14 @@ func (s *Store) ByIssuer(ctx context.Context, issuer string) (tenant.Tenant, err
 		return tenant.Tenant{}, err
 	}
 	return s.Get(ctx, it.TenantID)
+}
+
+// DeleteIssuer forgets a dedicated pool's issuer (offboarding destroyed the pool).
+func (s *Store) DeleteIssuer(ctx context.Context, issuer string) error {
+	if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: key(issuerPK(issuer), issuerSK)}); err != nil {
+		return fmt.Errorf("delete issuer: %w", err)
+	}
+	return nil
 }
 
 // List implements tenant.Registry; the cursor is the last tenant id.

@@ -1,0 +1,10 @@
+// Command registration is the Lambda function that serves the routes the route table
+// gives to "registration" (internal/routes), behind API Gateway's REST proxy.
+package main
+
+import (
+	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/routes"
+)
+
+func main() { app.Serve(routes.FnRegistration) }

@@ -1,0 +1,99 @@
+package app
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
+	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/lifecycle"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
+	"github.com/issuetracker/issuetracker/internal/onboarding/onboardingdb"
+	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/tenantdata"
+)
+
+// DefaultRegistrationsPerHour limits sign-ups per client address.
+const DefaultRegistrationsPerHour = 10
+
+// LifecycleOptions are what differs between AWS and the local platform.
+type LifecycleOptions struct {
+	// Platinum provisions dedicated stacks; nil refuses Platinum sign-ups
+	// (the AWS path goes through the provisioning construct, not yet wired).
+	Platinum onboarding.Provisioner
+	// Keys manage API keys; default: local keys.
+	Keys onboarding.APIKeys
+	// Archive keeps offboarding exports; default: a folder under the temp dir.
+	Archive onboarding.Archive
+	// Driver runs the machine; default: in the request (pooled onboarding
+	// takes seconds). The local platform passes an onboarding.Async.
+	Driver func(*onboarding.Machine) onboarding.Driver
+}
+
+// NewLifecycle builds the tenant lifecycle of a deployment on d's tables and
+// the shared tenant pool d.TenantPoolID.
+func NewLifecycle(d Deps, o LifecycleOptions) *onboarding.Service {
+	reg := tenantdb.New(d.DB, d.Names)
+	if o.Keys == nil {
+		o.Keys = apikeys.Local{}
+	}
+	if o.Archive == nil {
+		o.Archive = onboarding.DirArchive{Dir: filepath.Join(os.TempDir(), "issuetracker-exports")}
+	}
+	m := &onboarding.Machine{
+		Tenants: reg, States: onboardingdb.New(d.DB, d.Names), Audit: auditdb.New(d.DB, d.Names),
+		Pooled:   onboarding.Pooled{Table: d.Names.App(), UserPoolID: d.TenantPoolID},
+		Platinum: o.Platinum, Users: identity.Pools{C: d.Cognito}, Directory: people.UserDB{DB: d.DB},
+		Keys: o.Keys, Data: tenantdata.Store{DB: d.DB}, Archive: o.Archive,
+		ForgetIssuer: reg.DeleteIssuer, Now: d.Now,
+	}
+	var drv onboarding.Driver = onboarding.Inline{M: m}
+	if o.Driver != nil {
+		drv = o.Driver(m)
+	}
+	return &onboarding.Service{Machine: m, Registrar: onboardingdb.New(d.DB, d.Names), Driver: drv}
+}
+
+// lifecycleDeps are the lifecycle operations' dependencies; without a
+// database (unit wiring tests) the operations answer lifecycle_unavailable.
+func lifecycleDeps(d Deps) lifecycle.Deps {
+	if d.DB == nil {
+		return lifecycle.Deps{}
+	}
+	svc := d.Lifecycle
+	if svc == nil && d.TenantPoolID != "" {
+		svc = NewLifecycle(d, LifecycleOptions{})
+	}
+	perHour := d.RegistrationsPerHour
+	if perHour == 0 {
+		perHour = DefaultRegistrationsPerHour
+	}
+	return lifecycle.Deps{
+		Service: svc,
+		Audit:   auditdb.New(d.DB, d.Names),
+		Usage:   usage{data: tenantdata.Store{DB: d.DB}, requests: d.RequestsThisMonth},
+		Registrations: lifecycle.WindowLimiter{DB: d.DB, Table: d.Names.Control(), Scope: "register",
+			Max: perHour, Window: time.Hour, Now: d.Now},
+	}
+}
+
+type usage struct {
+	data     tenantdata.Store
+	requests func(apiKey string) int64
+}
+
+func (u usage) RequestsThisMonth(_ context.Context, t tenant.Tenant) (int64, error) {
+	if u.requests == nil {
+		return 0, nil
+	}
+	return u.requests(t.APIKey), nil
+}
+
+func (u usage) Users(ctx context.Context, t tenant.Tenant) (int, error) {
+	return u.data.CountUsers(ctx, t)
+}

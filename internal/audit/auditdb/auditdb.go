@@ -1,0 +1,100 @@
+// Package auditdb stores the audit log in the control-plane table.
+//
+// Keys: a record is pk "AUDIT#<tenant>", sk "<RFC3339Nano time>#<ulid>", so a
+// tenant's log is one Query in time order and two records never collide.
+package auditdb
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/audit"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/oklog/ulid/v2"
+)
+
+func auditPK(tenantID string) string { return "AUDIT#" + tenantID }
+
+type item struct {
+	PK       string            `dynamodbav:"pk"`
+	SK       string            `dynamodbav:"sk"`
+	TenantID string            `dynamodbav:"tenant_id"`
+	At       time.Time         `dynamodbav:"at"`
+	Actor    audit.Actor       `dynamodbav:"actor"`
+	Action   string            `dynamodbav:"action"`
+	Detail   map[string]string `dynamodbav:"detail,omitempty"`
+}
+
+// Store is the DynamoDB audit log.
+type Store struct {
+	DB    *dynamodb.Client
+	Table string // the control table
+}
+
+var _ audit.Log = Store{}
+
+// New returns the audit log on the control table of names.
+func New(db *dynamodb.Client, names schema.Names) Store { return Store{DB: db, Table: names.Control()} }
+
+// Append implements audit.Log.
+func (s Store) Append(ctx context.Context, r audit.Record) error {
+	if r.At.IsZero() {
+		r.At = time.Now()
+	}
+	r.At = r.At.UTC()
+	it := item{PK: auditPK(r.TenantID), SK: r.At.Format(time.RFC3339Nano) + "#" + ulid.Make().String(),
+		TenantID: r.TenantID, At: r.At, Actor: r.Actor, Action: r.Action, Detail: r.Detail}
+	av, err := attributevalue.MarshalMap(it)
+	if err != nil {
+		return err
+	}
+	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av,
+		ConditionExpression: aws.String("attribute_not_exists(pk)")}); err != nil {
+		return fmt.Errorf("append audit %s %s: %w", r.TenantID, r.Action, err)
+	}
+	return nil
+}
+
+// List implements audit.Log; the cursor is the last record's sort key.
+func (s Store) List(ctx context.Context, tenantID, cursor string, limit int) ([]audit.Record, string, error) {
+	if limit <= 0 || limit > 200 {
+		limit = 100
+	}
+	in := &dynamodb.QueryInput{
+		TableName:              aws.String(s.Table),
+		KeyConditionExpression: aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: auditPK(tenantID)}},
+		ScanIndexForward: aws.Bool(false),
+		Limit:            aws.Int32(int32(limit)),
+	}
+	if cursor != "" {
+		in.ExclusiveStartKey = map[string]types.AttributeValue{
+			schema.PK: &types.AttributeValueMemberS{Value: auditPK(tenantID)},
+			schema.SK: &types.AttributeValueMemberS{Value: cursor},
+		}
+	}
+	out, err := s.DB.Query(ctx, in)
+	if err != nil {
+		return nil, "", fmt.Errorf("list audit of %s: %w", tenantID, err)
+	}
+	var its []item
+	if err := attributevalue.UnmarshalListOfMaps(out.Items, &its); err != nil {
+		return nil, "", errs.Internal(err)
+	}
+	recs := make([]audit.Record, len(its))
+	for i, it := range its {
+		recs[i] = audit.Record{TenantID: it.TenantID, At: it.At, Actor: it.Actor, Action: it.Action, Detail: it.Detail}
+	}
+	next := ""
+	if out.LastEvaluatedKey != nil && len(its) > 0 {
+		next = its[len(its)-1].SK
+	}
+	return recs, next, nil
+}

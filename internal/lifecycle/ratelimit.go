@@ -1,0 +1,64 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/schema"
+)
+
+// Limiter counts attempts per key in fixed windows.
+type Limiter interface {
+	// Allow counts one attempt for key; false with the wait when over the limit.
+	Allow(ctx context.Context, key string) (ok bool, retryAfter time.Duration, err error)
+}
+
+// WindowLimiter is a fixed-window counter in the control table, shared by
+// every function instance: pk "RATE#<scope>#<key>", sk the window start;
+// items expire by TTL after their window.
+type WindowLimiter struct {
+	DB     *dynamodb.Client
+	Table  string
+	Scope  string
+	Max    int
+	Window time.Duration
+	Now    func() time.Time
+}
+
+// Allow implements Limiter with one conditional UpdateItem.
+func (l WindowLimiter) Allow(ctx context.Context, key string) (bool, time.Duration, error) {
+	now := time.Now()
+	if l.Now != nil {
+		now = l.Now()
+	}
+	start := now.Truncate(l.Window)
+	_, err := l.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(l.Table),
+		Key: map[string]types.AttributeValue{
+			schema.PK: &types.AttributeValueMemberS{Value: "RATE#" + l.Scope + "#" + key},
+			schema.SK: &types.AttributeValueMemberS{Value: strconv.FormatInt(start.Unix(), 10)},
+		},
+		UpdateExpression:         aws.String("ADD #n :one SET #exp = :exp"),
+		ConditionExpression:      aws.String("attribute_not_exists(#n) OR #n < :max"),
+		ExpressionAttributeNames: map[string]string{"#n": "count", "#exp": schema.ExpiresAt},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":one": &types.AttributeValueMemberN{Value: "1"},
+			":max": &types.AttributeValueMemberN{Value: strconv.Itoa(l.Max)},
+			":exp": &types.AttributeValueMemberN{Value: strconv.FormatInt(start.Add(2*l.Window).Unix(), 10)},
+		},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return false, start.Add(l.Window).Sub(now), nil
+	}
+	if err != nil {
+		return false, 0, fmt.Errorf("rate limit %s: %w", l.Scope, err)
+	}
+	return true, 0, nil
+}

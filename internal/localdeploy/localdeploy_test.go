@@ -1,0 +1,164 @@
+package localdeploy_test
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/issuetracker/issuetracker/internal/apitest"
+	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/auth"
+	"github.com/issuetracker/issuetracker/internal/authorizer"
+	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/localdeploy"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fixtureSynth stands in for stacks.SynthTenant until the CDK app is on
+// main: testdata holds the template the real CDK app synthesized for tenant
+// "acme" with prefix "issuetracker"; names are rewritten for the test.
+func fixtureSynth(names schema.Names) localdeploy.SynthFunc {
+	return func(outDir, tenantID string) (string, error) {
+		b, err := os.ReadFile("testdata/IssueTracker-Tenant-acme.template.json")
+		if err != nil {
+			return "", err
+		}
+		s := strings.ReplaceAll(string(b), "issuetracker-tenant-acme", names.Silo(tenantID))
+		s = strings.ReplaceAll(s, `"acme"`, `"`+tenantID+`"`)
+		if err := os.MkdirAll(outDir, 0o755); err != nil {
+			return "", err
+		}
+		p := filepath.Join(outDir, "IssueTracker-Tenant-"+tenantID+".template.json")
+		return p, os.WriteFile(p, []byte(s), 0o644)
+	}
+}
+
+func TestApplyCreatesTheTemplatesTablesAndPoolsIdempotently(t *testing.T) {
+	ctx := context.Background()
+	db, cog := testenv.DynamoDB(t), testenv.Cognito(t)
+	names := schema.Names{Prefix: testenv.UniquePrefix(t)}
+	path, err := fixtureSynth(names)(t.TempDir(), "apply")
+	require.NoError(t, err)
+	d := localdeploy.Deployer{DB: db, Cognito: cog}
+	t.Cleanup(func() { _ = d.Destroy(ctx, path) })
+
+	res, err := d.Apply(ctx, path)
+	require.NoError(t, err)
+	t.Run("the table has the template's keys, indexes and TTL", func(t *testing.T) {
+		out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(names.Silo("apply"))})
+		require.NoError(t, err)
+		assert.Len(t, out.Table.GlobalSecondaryIndexes, 3)
+		assert.Equal(t, "pk", aws.ToString(out.Table.KeySchema[0].AttributeName))
+		ttl, err := db.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(names.Silo("apply"))})
+		require.NoError(t, err)
+		assert.Equal(t, "expires_at", aws.ToString(ttl.TimeToLiveDescription.AttributeName))
+	})
+	t.Run("the pool, its client and the three role groups exist", func(t *testing.T) {
+		pool := res.Outputs["UserPoolId"]
+		require.NotEmpty(t, pool)
+		assert.NotEmpty(t, res.Outputs["UserPoolClientId"])
+		assert.Equal(t, names.Silo("apply"), res.Outputs["TableName"])
+		g, err := cog.ListGroups(ctx, &cip.ListGroupsInput{UserPoolId: aws.String(pool)})
+		require.NoError(t, err)
+		assert.Len(t, g.Groups, 3)
+	})
+	t.Run("the rest is listed as not emulated", func(t *testing.T) {
+		var types []string
+		for _, r := range res.NotEmulated {
+			types = append(types, r.Type)
+		}
+		assert.Contains(t, types, "AWS::CloudWatch::Alarm")
+		assert.Contains(t, types, "AWS::Cognito::UserPoolDomain")
+		assert.Contains(t, types, "AWS::IAM::Role")
+	})
+	t.Run("applying again changes nothing", func(t *testing.T) {
+		again, err := d.Apply(ctx, path)
+		require.NoError(t, err)
+		assert.Equal(t, res.Outputs, again.Outputs)
+	})
+}
+
+func TestPlatinumOnboardingAndOffboardingThroughTheLocalDeployer(t *testing.T) {
+	ctx := context.Background()
+	db, names := testenv.Tables(t)
+	_, e := testenv.AWS(t)
+	cog := testenv.Cognito(t)
+	pools := identity.Pools{C: cog}
+	shared, err := pools.EnsurePool(ctx, names.Prefix+"-tenants")
+	require.NoError(t, err)
+	stacks := localdeploy.Stacks{Deployer: localdeploy.Deployer{DB: db, Cognito: cog}, Synth: fixtureSynth(names), Dir: t.TempDir()}
+	d := app.Deps{DB: db, Cognito: cog, Names: names, Now: time.Now, TenantPoolID: shared, RegistrationsPerHour: 100}
+	d.Lifecycle = app.NewLifecycle(d, app.LifecycleOptions{Archive: onboarding.DirArchive{Dir: t.TempDir()},
+		Platinum: onboarding.Platinum{Stacks: stacks, IssuerBase: e.Cognito}})
+	api := apitest.New(t, d)
+	reg := tenantdb.New(db, names)
+	t.Cleanup(func() { _ = stacks.Destroy(context.Background(), "bigco") })
+
+	start := time.Now()
+	res := api.Anonymous().Do("POST", "/v1/registrations", map[string]string{"company_name": "Big Co", "slug": "bigco",
+		"admin_email": "owner@bigco.test", "tier": "platinum"})
+	require.Equal(t, http.StatusAccepted, res.Status, string(res.Body))
+	t.Logf("platinum registration to active (fixture synth + local deploy): %s", time.Since(start))
+	tn, err := reg.Get(ctx, "bigco")
+	require.NoError(t, err)
+
+	t.Run("the tenant is active in its own table and pool", func(t *testing.T) {
+		assert.Equal(t, tenant.StatusActive, tn.Status, tn.StatusReason)
+		assert.Equal(t, names.Silo("bigco"), tn.Table)
+		assert.NotEqual(t, shared, tn.UserPoolID)
+		assert.Equal(t, e.Cognito+"/"+tn.UserPoolID, tn.Issuer)
+	})
+	var p tenancy.Principal
+	t.Run("the Super Admin signs in through the dedicated pool and reads /v1/me", func(t *testing.T) {
+		_, err := cog.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(tn.UserPoolID),
+			Username: aws.String("owner@bigco.test"), Password: aws.String("Correct-Horse-9!"), Permanent: true})
+		require.NoError(t, err)
+		tok, err := pools.PasswordLogin(ctx, tn.ClientIDs[0], "owner@bigco.test", "Correct-Horse-9!")
+		require.NoError(t, err)
+		az := authorizer.New(authorizer.Config{
+			TenantPool:   authorizer.PoolFor(e.Cognito, shared, auth.PoolTenant),
+			ProviderPool: authorizer.PoolFor(e.Cognito, "none", auth.PoolProvider),
+			CacheTTL:     time.Nanosecond,
+		}, reg, people.UserDB{DB: db})
+		p, _, err = az.Authorize(ctx, "Bearer "+tok.IDToken)
+		require.NoError(t, err)
+		assert.Equal(t, roles.SuperAdmin, p.Role)
+		me := api.As(p).Do("GET", "/v1/me", nil)
+		require.Equal(t, http.StatusOK, me.Status, string(me.Body))
+	})
+	t.Run("its data is in its own table, never the pooled one", func(t *testing.T) {
+		_, err := people.UserDB{DB: db}.Get(ctx, names.Silo("bigco"), "bigco", p.UserID)
+		assert.NoError(t, err)
+		_, err = people.UserDB{DB: db}.Get(ctx, names.App(), "bigco", p.UserID)
+		assert.Error(t, err)
+	})
+	t.Run("offboarding destroys its table and pool", func(t *testing.T) {
+		root := tenancy.Principal{UserID: "root-1", Role: roles.Root}
+		res := api.As(root).Do("POST", "/v1/admin/tenants/bigco/offboard", map[string]string{"confirm": "bigco"})
+		require.Equal(t, http.StatusAccepted, res.Status, string(res.Body))
+		assert.Equal(t, true, res.Map(t)["finished"], string(res.Body))
+		_, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(names.Silo("bigco"))})
+		assert.Error(t, err, "the silo table is gone")
+		id, err := pools.FindPool(ctx, names.Silo("bigco"))
+		require.NoError(t, err)
+		assert.Empty(t, id, "the dedicated pool is gone")
+		_, err = reg.ByIssuer(ctx, tn.Issuer)
+		assert.Error(t, err, "the issuer no longer names a tenant")
+	})
+}

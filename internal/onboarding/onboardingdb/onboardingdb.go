@@ -1,0 +1,114 @@
+// Package onboardingdb stores lifecycle state in the control-plane table,
+// next to the tenant it belongs to: pk "TENANT#<id>", sk "ONBOARDING".
+// Registration writes it in the same transaction as the tenant record.
+package onboardingdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+)
+
+func statePK(tenantID string) string { return "TENANT#" + tenantID }
+
+const stateSK = "ONBOARDING"
+
+type item struct {
+	PK string `dynamodbav:"pk"`
+	SK string `dynamodbav:"sk"`
+	// State is stored whole; it is small and always read whole.
+	State   onboarding.State `dynamodbav:"state"`
+	Version int64            `dynamodbav:"version"`
+}
+
+// Store is the DynamoDB onboarding.Store and registrar.
+type Store struct {
+	DB      *dynamodb.Client
+	Table   string
+	Tenants *tenantdb.Store
+}
+
+var _ onboarding.Store = (*Store)(nil)
+
+// New returns the store on the control table of names.
+func New(db *dynamodb.Client, names schema.Names) *Store {
+	return &Store{DB: db, Table: names.Control(), Tenants: tenantdb.New(db, names)}
+}
+
+// Register creates the tenant and its lifecycle state in one transaction:
+// conflict tenant_exists if the id was ever used.
+func (s *Store) Register(ctx context.Context, t tenant.Tenant, st onboarding.State) error {
+	st.Version = 1
+	av, err := attributevalue.MarshalMap(item{PK: statePK(t.ID), SK: stateSK, State: st, Version: 1})
+	if err != nil {
+		return err
+	}
+	return s.Tenants.CreateWith(ctx, t, types.TransactWriteItem{Put: &types.Put{
+		TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	}})
+}
+
+// Get implements onboarding.Store.
+func (s *Store) Get(ctx context.Context, tenantID string) (onboarding.State, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table),
+		Key: key(tenantID), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return onboarding.State{}, fmt.Errorf("get onboarding %s: %w", tenantID, err)
+	}
+	if out.Item == nil {
+		return onboarding.State{}, errs.NotFound("onboarding")
+	}
+	var it item
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return onboarding.State{}, fmt.Errorf("decode onboarding %s: %w", tenantID, err)
+	}
+	it.State.Version = it.Version
+	return it.State, nil
+}
+
+// Put implements onboarding.Store with optimistic locking on Version.
+func (s *Store) Put(ctx context.Context, st onboarding.State) (onboarding.State, error) {
+	prev := st.Version
+	st.Version++
+	av, err := attributevalue.MarshalMap(item{PK: statePK(st.TenantID), SK: stateSK, State: st, Version: st.Version})
+	if err != nil {
+		return onboarding.State{}, err
+	}
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av,
+		ConditionExpression:       aws.String("version = :v"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: fmt.Sprint(prev)}},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return onboarding.State{}, errs.E(errs.KindPreconditionFailed, "onboarding_version_conflict", "onboarding of %s changed meanwhile", st.TenantID)
+	}
+	if err != nil {
+		return onboarding.State{}, fmt.Errorf("put onboarding %s: %w", st.TenantID, err)
+	}
+	return st, nil
+}
+
+// Delete implements onboarding.Store.
+func (s *Store) Delete(ctx context.Context, tenantID string) error {
+	if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: key(tenantID)}); err != nil {
+		return fmt.Errorf("delete onboarding %s: %w", tenantID, err)
+	}
+	return nil
+}
+
+func key(tenantID string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		schema.PK: &types.AttributeValueMemberS{Value: statePK(tenantID)},
+		schema.SK: &types.AttributeValueMemberS{Value: stateSK},
+	}
+}
