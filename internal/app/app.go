@@ -25,6 +25,8 @@ type Deps struct {
 	Cognito *cognitoidentityprovider.Client
 	Names   schema.Names
 	Now     func() time.Time
+	// TenantPoolID is the shared user pool of pooled tenants (ITR_TENANT_POOL_ID).
+	TenantPoolID string
 }
 
 // DepsFromEnv builds Deps from the environment of a function or the gateway:
@@ -40,6 +42,8 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 		Cognito: awsx.Cognito(cfg, e),
 		Names:   schema.Names{Prefix: envOr("ITR_TABLE_PREFIX", schema.DefaultPrefix)},
 		Now:     time.Now,
+
+		TenantPoolID: lookupEnv("ITR_TENANT_POOL_ID"),
 	}, nil
 }
 

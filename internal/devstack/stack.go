@@ -96,7 +96,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		s.Platform.GatewayURL = "http://" + s.ln.Addr().String()
 	}
 
-	deps := app.Deps{DB: db, Cognito: cog, Names: names, Now: time.Now}
+	deps := app.Deps{DB: db, Cognito: cog, Names: names, Now: time.Now, TenantPoolID: s.Platform.TenantPoolID}
 	fns := map[routes.Function]http.Handler{}
 	for _, fn := range routes.Functions() {
 		if fns[fn], err = app.Function(fn, deps); err != nil {

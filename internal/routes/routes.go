@@ -71,6 +71,27 @@ var table = []Route{
 	{"GET", "/v1/tiers", FnMeta, public(), "listTiers", "The tier catalog (pricing page)"},
 	{"GET", "/v1/me", FnUsers, tenant(roles.User), "getMe", "The caller: user, tenant, role, tier and limits"},
 	{"GET", "/v1/admin/me", FnTenants, root(), "getRootMe", "The calling provider (root) user"},
+
+	// People: the directory is readable by every member (assignee and team
+	// pickers); managing it is the Super Admin's (issue #4).
+	{"GET", "/v1/users", FnUsers, tenant(roles.User), "listUsers", "The workspace's users (cursor)"},
+	{"POST", "/v1/users", FnUsers, tenant(roles.SuperAdmin), "inviteUser", "Invite a user: Cognito emails the invitation"},
+	{"GET", "/v1/users/{userId}", FnUsers, tenant(roles.User), "getUser", "A user of the workspace"},
+	{"DELETE", "/v1/users/{userId}", FnUsers, tenant(roles.SuperAdmin), "removeUser", "Remove a user (their issues and comments stay)"},
+	{"PUT", "/v1/users/{userId}/role", FnUsers, tenant(roles.SuperAdmin), "changeUserRole", "Change a user's role"},
+	{"POST", "/v1/users/{userId}/disable", FnUsers, tenant(roles.SuperAdmin), "disableUser", "Disable a user: refused within 30 s"},
+	{"POST", "/v1/users/{userId}/enable", FnUsers, tenant(roles.SuperAdmin), "enableUser", "Enable a disabled user"},
+	{"GET", "/v1/users/{userId}/teams", FnUsers, tenant(roles.User), "listUserTeams", "A user's teams"},
+
+	// Teams: readable by every member, managed by Admins and above.
+	{"GET", "/v1/teams", FnTeams, tenant(roles.User), "listTeams", "The workspace's teams (cursor)"},
+	{"POST", "/v1/teams", FnTeams, tenant(roles.Admin), "createTeam", "Create a team"},
+	{"GET", "/v1/teams/{teamId}", FnTeams, tenant(roles.User), "getTeam", "A team"},
+	{"PATCH", "/v1/teams/{teamId}", FnTeams, tenant(roles.Admin), "updateTeam", "Rename or describe a team"},
+	{"DELETE", "/v1/teams/{teamId}", FnTeams, tenant(roles.Admin), "deleteTeam", "Delete a team and its memberships"},
+	{"GET", "/v1/teams/{teamId}/members", FnTeams, tenant(roles.User), "listTeamMembers", "A team's members (cursor)"},
+	{"PUT", "/v1/teams/{teamId}/members/{userId}", FnTeams, tenant(roles.Admin), "addTeamMember", "Add a user of the workspace to a team"},
+	{"DELETE", "/v1/teams/{teamId}/members/{userId}", FnTeams, tenant(roles.Admin), "removeTeamMember", "Remove a user from a team"},
 }
 
 // All returns a copy of the route table.
