@@ -17,6 +17,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
 // Deps are the clients and settings built once per cold start.
@@ -92,6 +93,9 @@ func guard(rt routes.Route, op httpapi.HandlerFunc) http.Handler {
 		}
 		if !rt.Access.Allows(p.Role) {
 			return errs.Forbidden("role_forbidden", fmt.Sprintf("your role (%s) may not call %s %s", p.Role, rt.Method, rt.Path))
+		}
+		if p.MFA == tenancy.MFAMissing && !routes.AllowedWithoutMFA(rt.OperationID) {
+			return errs.Forbidden("mfa_required", "your workspace requires MFA: set it up (GET /v1/me/mfa) and sign in again with it")
 		}
 		return op(w, r)
 	})

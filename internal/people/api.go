@@ -49,6 +49,8 @@ func Operations(d Deps) httpapi.Operations {
 		"listTeams": d.listTeams, "createTeam": d.createTeam, "getTeam": d.getTeam, "updateTeam": d.updateTeam,
 		"deleteTeam": d.deleteTeam, "listTeamMembers": d.listTeamMembers, "addTeamMember": d.addTeamMember,
 		"removeTeamMember": d.removeTeamMember,
+		"getMyMFA":         d.getMyMFA, "associateTOTP": d.associateTOTP, "verifyTOTP": d.verifyTOTP,
+		"getSecuritySettings": d.getSecuritySettings, "putSecuritySettings": d.putSecuritySettings,
 	}
 }
 

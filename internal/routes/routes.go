@@ -4,6 +4,7 @@
 package routes
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/issuetracker/issuetracker/internal/roles"
@@ -89,10 +90,22 @@ var table = []Route{
 	{"GET", "/v1/teams/{teamId}", FnTeams, tenant(roles.User), "getTeam", "A team"},
 	{"PATCH", "/v1/teams/{teamId}", FnTeams, tenant(roles.Admin), "updateTeam", "Rename or describe a team"},
 	{"DELETE", "/v1/teams/{teamId}", FnTeams, tenant(roles.Admin), "deleteTeam", "Delete a team and its memberships"},
+	{"GET", "/v1/me/mfa", FnUsers, tenant(roles.User), "getMyMFA", "The caller's MFA: methods, and whether the workspace requires it"},
+	{"POST", "/v1/me/mfa/totp", FnUsers, tenant(roles.User), "associateTOTP", "Start TOTP set-up: the secret and otpauth URI"},
+	{"POST", "/v1/me/mfa/totp/verify", FnUsers, tenant(roles.User), "verifyTOTP", "Finish TOTP set-up with a first code"},
+	{"GET", "/v1/settings/security", FnUsers, tenant(roles.SuperAdmin), "getSecuritySettings", "The workspace's MFA requirement"},
+	{"PUT", "/v1/settings/security", FnUsers, tenant(roles.SuperAdmin), "putSecuritySettings", "Require MFA for the whole workspace (tiers with MFA enforcement)"},
 	{"GET", "/v1/teams/{teamId}/members", FnTeams, tenant(roles.User), "listTeamMembers", "A team's members (cursor)"},
 	{"PUT", "/v1/teams/{teamId}/members/{userId}", FnTeams, tenant(roles.Admin), "addTeamMember", "Add a user of the workspace to a team"},
 	{"DELETE", "/v1/teams/{teamId}/members/{userId}", FnTeams, tenant(roles.Admin), "removeTeamMember", "Remove a user from a team"},
 }
+
+// withoutMFA are the operations a session that the workspace's MFA
+// requirement refuses may still call: to see and set up its MFA.
+var withoutMFA = []string{"getMe", "getMyMFA", "associateTOTP", "verifyTOTP"}
+
+// AllowedWithoutMFA reports whether operation op is open to such a session.
+func AllowedWithoutMFA(op string) bool { return slices.Contains(withoutMFA, op) }
 
 // All returns a copy of the route table.
 func All() []Route { return append([]Route(nil), table...) }
