@@ -51,6 +51,8 @@ func Operations(d Deps) httpapi.Operations {
 		"removeTeamMember": d.removeTeamMember,
 		"getMyMFA":         d.getMyMFA, "associateTOTP": d.associateTOTP, "verifyTOTP": d.verifyTOTP,
 		"getSecuritySettings": d.getSecuritySettings, "putSecuritySettings": d.putSecuritySettings,
+		"getSupportAccess": d.getSupportAccess, "grantSupportAccess": d.putSupportAccess, "revokeSupportAccess": d.deleteSupportAccess,
+		"rootListTenantUsers": d.rootListUsers, "rootGetTenantUser": d.rootGetUser, "rootGetSupportAccess": d.rootGetSupportAccess,
 	}
 }
 
