@@ -26,7 +26,8 @@ test: tools vet ## unit and integration tests (starts DynamoDB Local and cognito
 -include mk/*.mk
 
 dev: tools ## run the whole platform locally on http://localhost:8080
-	go run ./cmd/issuetracker dev
+	go build -o bin/issuetracker ./cmd/issuetracker
+	bin/issuetracker dev
 
 dev-reset: ## wipe the local platform's state (.local/dev)
 	go run ./cmd/issuetracker reset

@@ -6,6 +6,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
 	"github.com/issuetracker/issuetracker/internal/meta"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
@@ -20,6 +21,7 @@ func operations(d Deps) httpapi.Operations {
 		meta.Operations(),
 		people.Operations(people.Deps{DB: d.DB, Tenants: tenantdb.New(d.DB, d.Names), Directory: people.UserDB{DB: d.DB},
 			Identity: identity.Pools{C: d.Cognito}, TenantPoolID: d.TenantPoolID, Now: d.Now}),
+		issueapi.Operations(issueapi.NewDeps(d.DB, d.Now)),
 	} {
 		maps.Copy(all, ops)
 	}

@@ -18,8 +18,8 @@ import (
 
 // Issue #4's "done when", through real tokens, the local gateway and the
 // authorizer: the demo Super Admin invites a user, the user accepts the
-// invitation and signs in, an Admin puts them on a team, and they see it.
-// (That a team issue shows in their issue list belongs to the issues API.)
+// invitation and signs in, an Admin puts them on a team, they see it,
+// and a team issue shows in their issue list (the issues API on main).
 func TestInviteSignInAndTeamEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	_, e := testenv.AWS(t)
@@ -95,6 +95,14 @@ func TestInviteSignInAndTeamEndToEnd(t *testing.T) {
 		items := mine["items"].([]any)
 		require.Len(t, items, 1)
 		assert.Equal(t, teamID, items[0].(map[string]any)["team_id"])
+
+		status, iss := call("POST", "/v1/issues", admin, map[string]any{"title": "Answer the support queue", "team_id": teamID})
+		require.Equal(t, 201, status, iss)
+		status, list := call("GET", "/v1/issues?team="+teamID, newbie, nil)
+		require.Equal(t, 200, status, list)
+		issues := list["items"].([]any)
+		require.Len(t, issues, 1, "the team's issue shows in the new member's list")
+		assert.Equal(t, iss["id"], issues[0].(map[string]any)["id"])
 	})
 	t.Run("globex's Super Admin gets 404 for acme's new user", func(t *testing.T) {
 		status, _ := call("GET", "/v1/users/"+id, login("owner@globex.test"), nil)

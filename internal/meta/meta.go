@@ -1,11 +1,15 @@
 // Package meta serves the API's public operations that belong to no tenant:
-// liveness and the tier catalog (the pricing page reads it).
+// liveness, the tier catalog (the pricing page reads it) and the OpenAPI
+// document.
 package meta
 
 import (
 	"net/http"
+	"sync"
 
 	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/openapi"
+	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
@@ -18,5 +22,13 @@ func Operations() httpapi.Operations {
 		"listTiers": func(w http.ResponseWriter, r *http.Request) error {
 			return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"tiers": tiers.All()})
 		},
+		"getOpenAPI": func(w http.ResponseWriter, r *http.Request) error {
+			return httpapi.WriteJSON(w, http.StatusOK, openAPI())
+		},
 	}
 }
+
+// openAPI is the API's OpenAPI 3.1 document, built once from the route table.
+var openAPI = sync.OnceValue(func() openapi.Doc {
+	return openapi.Build(routes.All(), openapi.Bodies(), "1")
+})

@@ -110,6 +110,14 @@ func TestCrossTenantObjectsAreNotFound(t *testing.T) {
 		if rt.Access.Kind != routes.Tenant || !pathParam.MatchString(rt.Path) {
 			continue
 		}
+		ours := true // routes of users and teams; the issues API tests its own objects
+		for _, m := range pathParam.FindAllStringSubmatch(rt.Path, -1) {
+			_, ok := ids[m[1]]
+			ours = ours && ok
+		}
+		if !ours {
+			continue
+		}
 		path := pathParam.ReplaceAllStringFunc(rt.Path, func(p string) string { return ids[p[1:len(p)-1]] })
 		for _, caller := range []string{"admin@globex.test", "owner@globex.test"} {
 			if !rt.Access.Allows(w.users[caller].Role) {

@@ -72,6 +72,25 @@ var table = []Route{
 	{"GET", "/v1/tiers", FnMeta, public(), "listTiers", "The tier catalog (pricing page)"},
 	{"GET", "/v1/me", FnUsers, tenant(roles.User), "getMe", "The caller: user, tenant, role, tier and limits"},
 	{"GET", "/v1/admin/me", FnTenants, root(), "getRootMe", "The calling provider (root) user"},
+	{"GET", "/v1/openapi.json", FnMeta, public(), "getOpenAPI", "This API as an OpenAPI 3.1 document"},
+	{"POST", "/v1/issues", FnIssues, tenant(roles.User), "createIssue", "Create an issue"},
+	{"GET", "/v1/issues", FnIssues, tenant(roles.User), "listIssues", "List issues with filters, sort and cursor"},
+	{"GET", "/v1/issues/{issueId}", FnIssues, tenant(roles.User), "getIssue", "Get an issue by id or key (ACME-42)"},
+	{"PATCH", "/v1/issues/{issueId}", FnIssues, tenant(roles.User), "updateIssue", "Update an issue (JSON merge patch, If-Match)"},
+	{"DELETE", "/v1/issues/{issueId}", FnIssues, tenant(roles.Admin), "deleteIssue", "Delete an issue"},
+	{"POST", "/v1/issues/{issueId}/transitions", FnIssues, tenant(roles.User), "transitionIssue", "Move an issue along the workflow"},
+	{"GET", "/v1/issues/{issueId}/history", FnIssues, tenant(roles.User), "listIssueStatusHistory", "The issue's status history"},
+	{"GET", "/v1/issues/{issueId}/activity", FnIssues, tenant(roles.User), "listIssueActivity", "Who changed which field of the issue, when"},
+	{"GET", "/v1/workflow", FnIssues, tenant(roles.User), "getWorkflow", "Statuses, categories and allowed transitions"},
+	{"GET", "/v1/search", FnIssues, tenant(roles.User), "searchIssues", "Search issues by words, with the list filters"},
+	{"GET", "/v1/labels", FnIssues, tenant(roles.User), "listLabels", "The workspace's label catalog"},
+	{"POST", "/v1/labels", FnIssues, tenant(roles.Admin), "createLabel", "Create a label"},
+	{"PATCH", "/v1/labels/{labelId}", FnIssues, tenant(roles.Admin), "updateLabel", "Rename or recolor a label"},
+	{"DELETE", "/v1/labels/{labelId}", FnIssues, tenant(roles.Admin), "deleteLabel", "Delete a label no issue carries"},
+	{"GET", "/v1/issues/{issueId}/comments", FnComments, tenant(roles.User), "listComments", "The issue's comments, oldest first"},
+	{"POST", "/v1/issues/{issueId}/comments", FnComments, tenant(roles.User), "createComment", "Comment on an issue or reply to a comment"},
+	{"PATCH", "/v1/issues/{issueId}/comments/{commentId}", FnComments, tenant(roles.User), "updateComment", "Edit your comment"},
+	{"DELETE", "/v1/issues/{issueId}/comments/{commentId}", FnComments, tenant(roles.User), "deleteComment", "Delete a comment (author or Admin)"},
 
 	// People: the directory is readable by every member (assignee and team
 	// pickers); managing it is the Super Admin's (issue #4).
@@ -83,13 +102,6 @@ var table = []Route{
 	{"POST", "/v1/users/{userId}/disable", FnUsers, tenant(roles.SuperAdmin), "disableUser", "Disable a user: refused within 30 s"},
 	{"POST", "/v1/users/{userId}/enable", FnUsers, tenant(roles.SuperAdmin), "enableUser", "Enable a disabled user"},
 	{"GET", "/v1/users/{userId}/teams", FnUsers, tenant(roles.User), "listUserTeams", "A user's teams"},
-
-	// Teams: readable by every member, managed by Admins and above.
-	{"GET", "/v1/teams", FnTeams, tenant(roles.User), "listTeams", "The workspace's teams (cursor)"},
-	{"POST", "/v1/teams", FnTeams, tenant(roles.Admin), "createTeam", "Create a team"},
-	{"GET", "/v1/teams/{teamId}", FnTeams, tenant(roles.User), "getTeam", "A team"},
-	{"PATCH", "/v1/teams/{teamId}", FnTeams, tenant(roles.Admin), "updateTeam", "Rename or describe a team"},
-	{"DELETE", "/v1/teams/{teamId}", FnTeams, tenant(roles.Admin), "deleteTeam", "Delete a team and its memberships"},
 	{"GET", "/v1/me/mfa", FnUsers, tenant(roles.User), "getMyMFA", "The caller's MFA: methods, and whether the workspace requires it"},
 	{"POST", "/v1/me/mfa/totp", FnUsers, tenant(roles.User), "associateTOTP", "Start TOTP set-up: the secret and otpauth URI"},
 	{"POST", "/v1/me/mfa/totp/verify", FnUsers, tenant(roles.User), "verifyTOTP", "Finish TOTP set-up with a first code"},
@@ -101,6 +113,13 @@ var table = []Route{
 	{"GET", "/v1/admin/tenants/{tenantId}/users", FnUsers, root(), "rootListTenantUsers", "Support: a tenant's users (no issue contents)"},
 	{"GET", "/v1/admin/tenants/{tenantId}/users/{userId}", FnUsers, root(), "rootGetTenantUser", "Support: one user of a tenant"},
 	{"GET", "/v1/admin/tenants/{tenantId}/support-access", FnUsers, root(), "rootGetSupportAccess", "Support: whether the tenant granted access to issue contents"},
+
+	// Teams: readable by every member, managed by Admins and above.
+	{"GET", "/v1/teams", FnTeams, tenant(roles.User), "listTeams", "The workspace's teams (cursor)"},
+	{"POST", "/v1/teams", FnTeams, tenant(roles.Admin), "createTeam", "Create a team"},
+	{"GET", "/v1/teams/{teamId}", FnTeams, tenant(roles.User), "getTeam", "A team"},
+	{"PATCH", "/v1/teams/{teamId}", FnTeams, tenant(roles.Admin), "updateTeam", "Rename or describe a team"},
+	{"DELETE", "/v1/teams/{teamId}", FnTeams, tenant(roles.Admin), "deleteTeam", "Delete a team and its memberships"},
 	{"GET", "/v1/teams/{teamId}/members", FnTeams, tenant(roles.User), "listTeamMembers", "A team's members (cursor)"},
 	{"PUT", "/v1/teams/{teamId}/members/{userId}", FnTeams, tenant(roles.Admin), "addTeamMember", "Add a user of the workspace to a team"},
 	{"DELETE", "/v1/teams/{teamId}/members/{userId}", FnTeams, tenant(roles.Admin), "removeTeamMember", "Remove a user from a team"},

@@ -49,11 +49,14 @@ const (
 	GSI2SK    = "gsi2sk"
 	GSI3PK    = "gsi3pk"
 	GSI3SK    = "gsi3sk"
+	GSI4PK    = "gsi4pk"
+	GSI4SK    = "gsi4sk"
 	ExpiresAt = "expires_at"
 
 	GSI1 = "gsi1"
 	GSI2 = "gsi2"
 	GSI3 = "gsi3"
+	GSI4 = "gsi4"
 )
 
 func s(n string) Attr { return Attr{Name: n, Type: String} }
@@ -68,6 +71,8 @@ var App = Table{
 		{Name: GSI1, PartitionKey: s(GSI1PK), SortKey: s(GSI1SK)},
 		{Name: GSI2, PartitionKey: s(GSI2PK), SortKey: s(GSI2SK)},
 		{Name: GSI3, PartitionKey: s(GSI3PK), SortKey: s(GSI3SK)},
+		// gsi4: issues by due date (docs/data-model.md).
+		{Name: GSI4, PartitionKey: s(GSI4PK), SortKey: s(GSI4SK)},
 	},
 	TTLAttribute: ExpiresAt,
 }

@@ -1,0 +1,10 @@
+// Command issues is the Lambda function that serves the routes the route table
+// gives to "issues" (internal/routes), behind API Gateway's REST proxy.
+package main
+
+import (
+	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/routes"
+)
+
+func main() { app.Serve(routes.FnIssues) }

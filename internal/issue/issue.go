@@ -1,0 +1,240 @@
+// Package issue is the issue-tracking domain: issues, their workflow, labels,
+// comments, activity and the list filters. It knows nothing of DynamoDB or
+// HTTP; issuedb stores it and issueapi serves it.
+package issue
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/issuetracker/issuetracker/internal/errs"
+)
+
+// Limits on input, documented in docs/data-model.md.
+const (
+	MaxTitle       = 200          // runes
+	MaxDescription = 32 << 10     // bytes of markdown
+	MaxLabels      = 10           // labels on one issue
+	MaxCommentBody = 16 << 10     // bytes of markdown
+	MaxLabelName   = 50           // runes
+	MaxIDLen       = 64           // user, team, label ids
+	DateLayout     = "2006-01-02" // due dates are calendar dates
+)
+
+// Type of an issue.
+type Type string
+
+const (
+	Bug     Type = "bug"
+	Feature Type = "feature"
+	Task    Type = "task"
+)
+
+// Types lists the issue types.
+var Types = []Type{Bug, Feature, Task}
+
+// Priority of an issue; Rank orders them (urgent first when sorting).
+type Priority string
+
+const (
+	PriorityNone   Priority = "none"
+	PriorityLow    Priority = "low"
+	PriorityMedium Priority = "medium"
+	PriorityHigh   Priority = "high"
+	PriorityUrgent Priority = "urgent"
+)
+
+// Priorities lists the priorities, lowest first.
+var Priorities = []Priority{PriorityNone, PriorityLow, PriorityMedium, PriorityHigh, PriorityUrgent}
+
+// Rank is 0 (none) to 4 (urgent).
+func (p Priority) Rank() int {
+	for i, q := range Priorities {
+		if p == q {
+			return i
+		}
+	}
+	return 0
+}
+
+// Issue is a unit of work in a tenant.
+type Issue struct {
+	ID          string     `json:"id"`
+	Key         string     `json:"key"` // ACME-42
+	Number      int64      `json:"number"`
+	TenantID    string     `json:"-"`
+	Title       string     `json:"title"`
+	Description string     `json:"description"`
+	Type        Type       `json:"type"`
+	Priority    Priority   `json:"priority"`
+	Status      Status     `json:"status"`
+	Category    Category   `json:"category"`
+	AssigneeID  string     `json:"assignee_id,omitempty"`
+	TeamID      string     `json:"team_id,omitempty"`
+	Labels      []string   `json:"labels"`
+	DueDate     string     `json:"due_date,omitempty"` // YYYY-MM-DD
+	ReporterID  string     `json:"reporter_id"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	StartedAt   *time.Time `json:"started_at,omitempty"`
+	ResolvedAt  *time.Time `json:"resolved_at,omitempty"`
+	ClosedAt    *time.Time `json:"closed_at,omitempty"`
+	Version     int64      `json:"version"`
+}
+
+// Overdue reports whether the issue is past its due date and not completed.
+func (i Issue) Overdue(today string) bool {
+	return i.DueDate != "" && i.DueDate < today && i.Category != Completed
+}
+
+// Validate checks the fields a client sets.
+func (i Issue) Validate() error {
+	var fe []errs.FieldError
+	add := func(f, r string) { fe = append(fe, errs.FieldError{Field: f, Reason: r}) }
+	if n := utf8.RuneCountInString(strings.TrimSpace(i.Title)); n == 0 {
+		add("title", "is required")
+	} else if n > MaxTitle {
+		add("title", fmt.Sprintf("is longer than %d characters", MaxTitle))
+	}
+	if len(i.Description) > MaxDescription {
+		add("description", fmt.Sprintf("is longer than %d bytes", MaxDescription))
+	}
+	if !validType(i.Type) {
+		add("type", "must be one of bug, feature, task")
+	}
+	if !validPriority(i.Priority) {
+		add("priority", "must be one of none, low, medium, high, urgent")
+	}
+	if i.AssigneeID != "" && i.TeamID != "" {
+		add("team_id", "an issue is assigned to a user or a team, not both")
+	}
+	if i.AssigneeID != "" && !validID(i.AssigneeID) {
+		add("assignee_id", "is not a valid user id")
+	}
+	if i.TeamID != "" && !validID(i.TeamID) {
+		add("team_id", "is not a valid team id")
+	}
+	if len(i.Labels) > MaxLabels {
+		add("labels", fmt.Sprintf("at most %d labels", MaxLabels))
+	}
+	for _, l := range i.Labels {
+		if !validID(l) {
+			add("labels", fmt.Sprintf("%q is not a valid label id", l))
+			break
+		}
+	}
+	if i.DueDate != "" {
+		if _, err := time.Parse(DateLayout, i.DueDate); err != nil {
+			add("due_date", "must be a date YYYY-MM-DD")
+		}
+	}
+	if len(fe) > 0 {
+		return errs.Invalid("validation_failed", fe[0].Field+": "+fe[0].Reason, fe...)
+	}
+	return nil
+}
+
+func validType(t Type) bool {
+	for _, x := range Types {
+		if t == x {
+			return true
+		}
+	}
+	return false
+}
+
+func validPriority(p Priority) bool {
+	for _, x := range Priorities {
+		if p == x {
+			return true
+		}
+	}
+	return false
+}
+
+var idRE = regexp.MustCompile(`^[A-Za-z0-9_.:@-]{1,64}$`)
+
+func validID(s string) bool { return idRE.MatchString(s) }
+
+// ValidID reports whether s may be used as a user, team, label or issue id.
+func ValidID(s string) bool { return validID(s) }
+
+// KeyPrefix is the human key prefix of a tenant: its id's letters and digits,
+// upper-cased, at most 10 ("acme" → "ACME").
+func KeyPrefix(tenantID string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(tenantID) {
+		if b.Len() >= 10 {
+			break
+		}
+		if r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() == 0 {
+		return "ISSUE"
+	}
+	return b.String()
+}
+
+// FormatKey is the human key of issue number n.
+func FormatKey(tenantID string, n int64) string {
+	return KeyPrefix(tenantID) + "-" + strconv.FormatInt(n, 10)
+}
+
+// ParseKey returns the number of a human key of this tenant. ok is false when
+// ref is not a key of this tenant (another tenant's key is simply not found).
+func ParseKey(tenantID, ref string) (n int64, isKey, ok bool) {
+	i := strings.LastIndexByte(ref, '-')
+	if i <= 0 {
+		return 0, false, false
+	}
+	n, err := strconv.ParseInt(ref[i+1:], 10, 64)
+	if err != nil || n <= 0 {
+		return 0, false, false
+	}
+	return n, true, strings.EqualFold(ref[:i], KeyPrefix(tenantID))
+}
+
+// Change is one field's change in an activity entry.
+type Change struct {
+	Field string `json:"field"`
+	From  any    `json:"from"`
+	To    any    `json:"to"`
+}
+
+// Activity is one write to an issue: who changed what, when.
+type Activity struct {
+	ID      string    `json:"id"`
+	IssueID string    `json:"issue_id"`
+	ActorID string    `json:"actor_id"`
+	At      time.Time `json:"at"`
+	Action  string    `json:"action"` // created, updated, transitioned
+	Changes []Change  `json:"changes"`
+}
+
+// StatusChange is one entry of an issue's append-only status history.
+type StatusChange struct {
+	ID       string    `json:"id"`
+	IssueID  string    `json:"issue_id"`
+	From     Status    `json:"from,omitempty"`
+	To       Status    `json:"to"`
+	Category Category  `json:"category"`
+	ActorID  string    `json:"actor_id"`
+	At       time.Time `json:"at"`
+}
+
+// Directory answers whether users and teams exist in a tenant. Teams are
+// owned by the people package; this is the little the issues need of them.
+type Directory interface {
+	// UserExists reports whether the user belongs to the tenant.
+	UserExists(ctx context.Context, table, tenantID, userID string) (bool, error)
+	// TeamExists reports whether the team belongs to the tenant.
+	TeamExists(ctx context.Context, table, tenantID, teamID string) (bool, error)
+}

@@ -1,0 +1,60 @@
+package issue_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/issuetracker/issuetracker/internal/issue"
+	"github.com/stretchr/testify/assert"
+)
+
+func TestTransitionGraph(t *testing.T) {
+	cases := []struct {
+		from, to issue.Status
+		ok       bool
+	}{
+		{issue.Open, issue.InProgress, true}, {issue.Open, issue.Closed, true}, {issue.Open, issue.InReview, false},
+		{issue.InProgress, issue.InReview, true}, {issue.InProgress, issue.Open, true},
+		{issue.InReview, issue.Closed, true}, {issue.InReview, issue.Open, false},
+		{issue.Closed, issue.Open, true}, {issue.Closed, issue.InProgress, false}, {issue.Open, issue.Open, false},
+	}
+	for _, c := range cases {
+		name := string(c.from) + " to " + string(c.to) + " is forbidden"
+		if c.ok {
+			name = string(c.from) + " to " + string(c.to) + " is allowed"
+		}
+		t.Run(name, func(t *testing.T) {
+			i := issue.Issue{Status: c.from, Category: issue.CategoryOf(c.from)}
+			_, err := i.Transition(c.to, time.Now())
+			assert.Equal(t, c.ok, err == nil, err)
+		})
+	}
+}
+
+func TestKeys(t *testing.T) {
+	assert.Equal(t, "ACME-42", issue.FormatKey("acme", 42))
+	assert.Equal(t, "ACMECORP1-1", issue.FormatKey("acme-corp-1", 1))
+	n, isKey, ours := issue.ParseKey("acme", "acme-42")
+	assert.Equal(t, []any{int64(42), true, true}, []any{n, isKey, ours})
+	_, isKey, ours = issue.ParseKey("acme", "GLOBEX-42")
+	assert.True(t, isKey)
+	assert.False(t, ours, "another tenant's key is not ours")
+	_, isKey, _ = issue.ParseKey("acme", "01J8ZK3ZD5N0Q3W2XKZ6Y7ABCD")
+	assert.False(t, isKey, "an id is not a key")
+}
+
+func TestWordsAndMentions(t *testing.T) {
+	assert.Equal(t, []string{"login", "fails", "sso", "v2"}, issue.Words("The login fails (SSO) on v2!"))
+	assert.Equal(t, []string{"bob", "a.b"}, issue.Mentions("@bob, ping @a.b. mail me@x.org @bob"))
+	ts := issue.IssueTerms("Login login", "login page")
+	assert.Equal(t, []issue.Term{{Word: "login", Weight: 5}, {Word: "page", Weight: 1}}, ts)
+}
+
+func TestFilterMatch(t *testing.T) {
+	i := issue.Issue{Status: issue.Open, Category: issue.Unstarted, DueDate: "2020-01-01", Labels: []string{"a"}}
+	assert.True(t, issue.Filter{Overdue: true, Today: "2021-01-01"}.Match(i))
+	assert.True(t, issue.Filter{Assignees: []string{issue.NoAssignee}}.Match(i))
+	assert.False(t, issue.Filter{Labels: []string{"b"}}.Match(i))
+	i.Category = issue.Completed
+	assert.False(t, issue.Filter{Overdue: true, Today: "2021-01-01"}.Match(i), "a completed issue is never overdue")
+}

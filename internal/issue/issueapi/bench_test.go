@@ -1,0 +1,128 @@
+package issueapi_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/issuetracker/issuetracker/internal/apitest"
+	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/tiers"
+)
+
+// meter counts DynamoDB round trips and the wall time during which at least
+// one is in flight, at the SDK's HTTP client.
+type meter struct {
+	next     aws.HTTPClient
+	calls    atomic.Int64
+	mu       sync.Mutex
+	inFlight int
+	since    time.Time
+	busy     time.Duration
+}
+
+func (m *meter) Do(r *http.Request) (*http.Response, error) {
+	m.calls.Add(1)
+	m.mu.Lock()
+	if m.inFlight == 0 {
+		m.since = time.Now()
+	}
+	m.inFlight++
+	m.mu.Unlock()
+	res, err := m.next.Do(r)
+	m.mu.Lock()
+	if m.inFlight--; m.inFlight == 0 {
+		m.busy += time.Since(m.since)
+	}
+	m.mu.Unlock()
+	return res, err
+}
+
+func (m *meter) reset() {
+	m.calls.Store(0)
+	m.mu.Lock()
+	m.busy = 0
+	m.mu.Unlock()
+}
+
+// BenchmarkEndpoints reports, per endpoint, DynamoDB round trips per request
+// and the server time spent outside DynamoDB (handler, adapter, JSON).
+func BenchmarkEndpoints(b *testing.B) {
+	_, names := testenv.Tables(b)
+	cfg, e := testenv.AWS(b)
+	m := &meter{next: awshttp.NewBuildableClient()}
+	cfg.HTTPClient = m
+	db := awsx.DynamoDB(cfg, e)
+	ctx := context.Background()
+	for _, u := range []string{"ann", "bob"} {
+		if err := (people.UserDB{DB: db}).Put(ctx, names.App(), people.User{ID: u, TenantID: "acme", Username: u, Role: roles.User, Status: people.UserActive}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	api := apitest.New(b, app.Deps{DB: db, Names: names, Now: time.Now})
+	ann := api.As(tenancy.Principal{TenantID: "acme", UserID: "ann", Role: roles.User, Tier: tiers.Standard, Table: names.App()})
+	must := func(res *apitest.Response, status int) *apitest.Response {
+		if res.Status != status {
+			b.Fatalf("%d: %s", res.Status, res.Body)
+		}
+		return res
+	}
+	seed := must(ann.Do("POST", "/v1/issues", `{"title":"Login fails on Safari","description":"The login page loops","assignee_id":"bob"}`), 201)
+	id, key := seed.Map(b)["id"].(string), seed.Map(b)["key"].(string)
+	for n := range 40 {
+		must(ann.Do("POST", "/v1/issues", fmt.Sprintf(`{"title":"Issue %d about login","priority":"high"}`, n)), 201)
+	}
+	must(ann.Do("POST", "/v1/issues/"+id+"/comments", `{"body":"seen it"}`), 201)
+	version := int64(1)
+
+	run := func(name string, status int, do func(i int) *apitest.Response) {
+		b.Run(name, func(b *testing.B) {
+			m.reset()
+			start := time.Now()
+			for i := 0; b.Loop(); i++ {
+				must(do(i), status)
+			}
+			elapsed := time.Since(start)
+			n := float64(b.N)
+			b.ReportMetric(float64(m.calls.Load())/n, "ddb-calls/op")
+			b.ReportMetric(float64(m.busy.Microseconds())/n, "ddb-µs/op")
+			b.ReportMetric(float64((elapsed-m.busy).Microseconds())/n, "server-µs/op")
+		})
+	}
+	run("createIssue", 201, func(int) *apitest.Response {
+		return ann.Do("POST", "/v1/issues", `{"title":"Bench issue","description":"words to index here"}`)
+	})
+	run("createIssue+assignee", 201, func(int) *apitest.Response {
+		return ann.Do("POST", "/v1/issues", `{"title":"Bench issue","assignee_id":"bob"}`)
+	})
+	run("createIssue+Idempotency-Key", 201, func(i int) *apitest.Response {
+		return ann.Do("POST", "/v1/issues", `{"title":"Bench issue"}`, "Idempotency-Key", fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i))
+	})
+	run("getIssue", 200, func(int) *apitest.Response { return ann.Do("GET", "/v1/issues/"+id, nil) })
+	run("getIssue by key", 200, func(int) *apitest.Response { return ann.Do("GET", "/v1/issues/"+key, nil) })
+	run("updateIssue+If-Match", 200, func(i int) *apitest.Response {
+		res := ann.Do("PATCH", "/v1/issues/"+id, fmt.Sprintf(`{"description":"rev %d"}`, i), "If-Match", ifMatch(version))
+		version++
+		return res
+	})
+	run("listIssues", 200, func(int) *apitest.Response { return ann.Do("GET", "/v1/issues?limit=25", nil) })
+	run("listIssues filtered", 200, func(int) *apitest.Response {
+		return ann.Do("GET", "/v1/issues?limit=25&priority=high&assignee=none", nil)
+	})
+	run("searchIssues", 200, func(int) *apitest.Response { return ann.Do("GET", "/v1/search?q=login+safari", nil) })
+	run("createComment", 201, func(int) *apitest.Response {
+		return ann.Do("POST", "/v1/issues/"+id+"/comments", `{"body":"me too @bob"}`)
+	})
+	run("listComments", 200, func(int) *apitest.Response { return ann.Do("GET", "/v1/issues/"+id+"/comments?limit=25", nil) })
+}

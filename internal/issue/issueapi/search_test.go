@@ -1,0 +1,71 @@
+package issueapi_test
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestSearch(t *testing.T) {
+	w := newWorld(t)
+	ann := w.api.As(w.ann)
+	login := w.create(t, w.ann, map[string]any{"title": "Login fails with SSO", "description": "The authentication callback times out", "type": "bug"})
+	audit := w.create(t, w.ann, map[string]any{"title": "Audit export", "description": "Export the login history for auditors", "priority": "high"})
+	other := w.create(t, w.ann, map[string]any{"title": "Dark mode", "description": "Nice to have"})
+	res := ann.Do("POST", "/v1/issues/"+other.ID+"/comments", map[string]any{"body": "Blocked by the authentication rewrite"})
+	require.Equal(t, http.StatusCreated, res.Status)
+
+	search := func(q string) []string {
+		t.Helper()
+		p := list[issueapi.Hit](t, ann, "/v1/search?q="+url.QueryEscape(q))
+		var keys []string
+		for _, h := range p.Items {
+			keys = append(keys, h.Issue.Key)
+		}
+		return keys
+	}
+	t.Run("a word matches titles and descriptions, title matches ranked first", func(t *testing.T) {
+		assert.Equal(t, []string{login.Key, audit.Key}, search("login"))
+	})
+	t.Run("a prefix matches longer words, in comments too", func(t *testing.T) {
+		assert.ElementsMatch(t, []string{login.Key, other.Key}, search("authent"))
+		assert.ElementsMatch(t, []string{login.Key, audit.Key}, search("logi"))
+	})
+	t.Run("every word must match", func(t *testing.T) {
+		assert.Equal(t, []string{audit.Key}, search("login export"))
+		assert.Empty(t, search("login zebra"))
+	})
+	t.Run("search combines with the list filters", func(t *testing.T) {
+		p := list[issueapi.Hit](t, ann, "/v1/search?q=login&type=bug")
+		require.Len(t, p.Items, 1)
+		assert.Equal(t, login.Key, p.Items[0].Issue.Key)
+	})
+	t.Run("results page with a cursor tied to the query", func(t *testing.T) {
+		p := list[issueapi.Hit](t, ann, "/v1/search?q=login&limit=1")
+		require.Len(t, p.Items, 1)
+		require.NotEmpty(t, p.NextCursor)
+		p2 := list[issueapi.Hit](t, ann, "/v1/search?q=login&limit=1&cursor="+p.NextCursor)
+		require.Len(t, p2.Items, 1)
+		assert.Equal(t, audit.Key, p2.Items[0].Issue.Key)
+		assert.Empty(t, p2.NextCursor)
+		_, field := problem(t, ann.Do("GET", "/v1/search?q=export&cursor="+p.NextCursor, nil), http.StatusBadRequest)
+		assert.Equal(t, "cursor", field)
+	})
+	t.Run("an edit re-indexes: old words stop matching, new ones match", func(t *testing.T) {
+		require.Equal(t, http.StatusOK, ann.Do("PATCH", "/v1/issues/"+other.ID, `{"title":"Theme switcher"}`).Status)
+		assert.Empty(t, search("dark"))
+		assert.Equal(t, []string{other.Key}, search("theme"))
+	})
+	t.Run("deleted issues and comments leave the results", func(t *testing.T) {
+		require.Equal(t, http.StatusNoContent, w.api.As(w.ada).Do("DELETE", "/v1/issues/"+audit.ID, nil).Status)
+		assert.Equal(t, []string{login.Key}, search("login"))
+	})
+	t.Run("another tenant finds nothing of this one", func(t *testing.T) {
+		p := list[issueapi.Hit](t, w.api.As(w.gus), "/v1/search?q=login")
+		assert.Empty(t, p.Items)
+	})
+}

@@ -1,0 +1,114 @@
+package issuedb
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/issue"
+)
+
+// commentItem is a comment in its issue's partition: sk COMMENT#<ulid>, so
+// a Query lists an issue's comments in creation order.
+type commentItem struct {
+	PK        string     `dynamodbav:"pk"`
+	SK        string     `dynamodbav:"sk"`
+	Entity    string     `dynamodbav:"entity"`
+	ID        string     `dynamodbav:"id"`
+	IssueID   string     `dynamodbav:"issue_id"`
+	ParentID  string     `dynamodbav:"parent_id,omitempty"`
+	AuthorID  string     `dynamodbav:"author_id"`
+	Body      string     `dynamodbav:"body"`
+	Mentions  []string   `dynamodbav:"mentions,omitempty"`
+	CreatedAt time.Time  `dynamodbav:"created_at"`
+	UpdatedAt time.Time  `dynamodbav:"updated_at"`
+	EditedAt  *time.Time `dynamodbav:"edited_at,omitempty"`
+	DeletedAt *time.Time `dynamodbav:"deleted_at,omitempty"`
+	Terms     []string   `dynamodbav:"terms,omitempty"`
+}
+
+func toCommentItem(tenant string, c issue.Comment) commentItem {
+	var terms []string
+	if c.DeletedAt == nil {
+		terms = encodeTerms(issue.CommentTerms(c.Body))
+	}
+	return commentItem{PK: issuePK(tenant, c.IssueID), SK: preComment + c.ID, Entity: "comment", ID: c.ID,
+		IssueID: c.IssueID, ParentID: c.ParentID, AuthorID: c.AuthorID, Body: c.Body, Mentions: c.Mentions,
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, EditedAt: c.EditedAt, DeletedAt: c.DeletedAt, Terms: terms}
+}
+
+func (it commentItem) comment() issue.Comment {
+	m := it.Mentions
+	if m == nil {
+		m = []string{}
+	}
+	return issue.Comment{ID: it.ID, IssueID: it.IssueID, ParentID: it.ParentID, AuthorID: it.AuthorID, Body: it.Body,
+		Mentions: m, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, EditedAt: it.EditedAt, DeletedAt: it.DeletedAt}
+}
+
+// AddComment writes a comment and its search postings. A reply's parent
+// must be a comment of the same issue (400 naming parent_id otherwise).
+func (s Store) AddComment(ctx context.Context, table, tenant string, c issue.Comment) error {
+	t := &tx{table: table}
+	it := toCommentItem(tenant, c)
+	t.put(it, notExists(), func(map[string]av) error { return errs.Conflict("comment_exists", "comment id already used") })
+	if c.ParentID != "" {
+		t.check(key(issuePK(tenant, c.IssueID), preComment+c.ParentID), exists(), func(map[string]av) error {
+			return errs.Field("parent_id", "is not a comment of this issue")
+		})
+	}
+	termDelta(t, tenant, c.IssueID, "C"+c.ID, nil, decodeTerms(it.Terms))
+	return t.run(ctx, s.DB, "add comment")
+}
+
+// Comment returns a comment of an issue or comment_not_found.
+func (s Store) Comment(ctx context.Context, table, tenant, issueID, id string) (issue.Comment, error) {
+	if !issue.ValidID(id) {
+		return issue.Comment{}, errs.NotFound("comment")
+	}
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
+		Key: key(issuePK(tenant, issueID), preComment+id), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return issue.Comment{}, fmt.Errorf("get comment: %w", err)
+	}
+	if out.Item == nil {
+		return issue.Comment{}, errs.NotFound("comment")
+	}
+	var it commentItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return issue.Comment{}, fmt.Errorf("decode comment: %w", err)
+	}
+	return it.comment(), nil
+}
+
+// ReplaceComment writes an edit or a tombstone of old, if old is still what
+// is stored (412 comment_changed otherwise), and re-indexes its words.
+func (s Store) ReplaceComment(ctx context.Context, table, tenant string, old, c issue.Comment) error {
+	t := &tx{table: table}
+	cond := expression.Name("updated_at").Equal(expression.Value(old.UpdatedAt))
+	it := toCommentItem(tenant, c)
+	t.put(it, &cond, func(o map[string]av) error {
+		if o == nil {
+			return errs.NotFound("comment")
+		}
+		return errs.E(errs.KindPreconditionFailed, "comment_changed", "the comment changed meanwhile; read it again")
+	})
+	termDelta(t, tenant, c.IssueID, "C"+c.ID, decodeTerms(toCommentItem(tenant, old).Terms), decodeTerms(it.Terms))
+	return t.run(ctx, s.DB, "replace comment")
+}
+
+// Comments returns a page of an issue's comments, oldest first.
+func (s Store) Comments(ctx context.Context, table, tenant, issueID string, limit int, cursor string) ([]issue.Comment, string, error) {
+	var items []commentItem
+	next, err := s.queryChildren(ctx, table, issuePK(tenant, issueID), preComment, limit, cursor, &items)
+	out := make([]issue.Comment, len(items))
+	for i, it := range items {
+		out[i] = it.comment()
+	}
+	return out, next, err
+}

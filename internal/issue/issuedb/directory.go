@@ -1,0 +1,52 @@
+package issuedb
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/issue"
+	"github.com/issuetracker/issuetracker/internal/people"
+)
+
+// Directory answers issue.Directory from the people package's records:
+// users through people.UserDB, teams by their key (pk T#t#TEAM#<id>, sk
+// TEAM), which the people engineer writes with exactly that shape.
+type Directory struct{ DB *dynamodb.Client }
+
+var _ issue.Directory = Directory{}
+
+// UserExists implements issue.Directory.
+func (d Directory) UserExists(ctx context.Context, table, tenant, userID string) (bool, error) {
+	if !issue.ValidID(userID) {
+		return false, nil
+	}
+	_, err := people.UserDB{DB: d.DB}.Get(ctx, table, tenant, userID)
+	if errs.Is(err, errs.KindNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// TeamExists implements issue.Directory.
+func (d Directory) TeamExists(ctx context.Context, table, tenant, teamID string) (bool, error) {
+	if !issue.ValidID(teamID) {
+		return false, nil
+	}
+	out, err := d.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
+		Key: key(teamPK(tenant, teamID), skTeam), ProjectionExpression: aws.String("pk")})
+	if err != nil {
+		return false, fmt.Errorf("get team: %w", err)
+	}
+	return out.Item != nil, nil
+}
+
+// PutTeam writes a minimal team record with the people package's key shape;
+// tests use it until the teams API exists.
+func (d Directory) PutTeam(ctx context.Context, table, tenant, teamID, name string) error {
+	_, err := d.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]av{
+		"pk": str(teamPK(tenant, teamID)), "sk": str(skTeam), "id": str(teamID), "tenant_id": str(tenant), "name": str(name)}})
+	return err
+}

@@ -1,0 +1,216 @@
+package issuedb
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/issue"
+	"golang.org/x/sync/errgroup"
+)
+
+// Store is the DynamoDB store of issues, labels, comments and the search
+// index. table is always the caller's table (tenancy.Principal.Table).
+type Store struct{ DB *dynamodb.Client }
+
+// NextNumber allocates the tenant's next issue number with an atomic ADD on
+// the tenant's counter item: unique under any concurrency, never reused (a
+// failed create leaves a gap). See docs/data-model.md for why not a transaction.
+func (s Store) NextNumber(ctx context.Context, table, tenant string) (int64, error) {
+	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(table),
+		Key:                       key(counterPK(tenant), skCounter),
+		UpdateExpression:          aws.String("ADD #n :one"),
+		ExpressionAttributeNames:  map[string]string{"#n": "n"},
+		ExpressionAttributeValues: map[string]av{":one": &types.AttributeValueMemberN{Value: "1"}},
+		ReturnValues:              types.ReturnValueUpdatedNew,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("allocate issue number: %w", err)
+	}
+	n, ok := out.Attributes["n"].(*types.AttributeValueMemberN)
+	if !ok {
+		return 0, fmt.Errorf("allocate issue number: no counter in answer")
+	}
+	return strconv.ParseInt(n.Value, 10, 64)
+}
+
+// Create writes a new issue with its key alias, first status-history and
+// activity entries, label uses and search postings in one transaction. A
+// label that vanished meanwhile is a 400 naming labels.
+func (s Store) Create(ctx context.Context, table string, i issue.Issue, h issue.StatusChange, a issue.Activity) error {
+	t := &tx{table: table}
+	it := toIssueItem(i)
+	t.put(it, notExists(), func(map[string]av) error { return errs.Conflict("issue_exists", "issue id already used") })
+	t.put(keyItem{PK: issueKeyPK(i.TenantID, i.Number), SK: skKey, IssueID: i.ID}, notExists(),
+		func(map[string]av) error { return errs.Conflict("issue_key_taken", "issue key already used") })
+	t.put(toHistoryItem(i.TenantID, h), nil, nil)
+	t.put(toActivityItem(i.TenantID, a), nil, nil)
+	labelDelta(t, i.TenantID, i.ID, nil, i.Labels)
+	termDelta(t, i.TenantID, i.ID, "I", nil, decodeTerms(it.Terms))
+	return t.run(ctx, s.DB, "create issue")
+}
+
+// Get returns the issue or issue_not_found (also for another tenant's id:
+// the key is built from the caller's tenant, so it simply is not there).
+func (s Store) Get(ctx context.Context, table, tenant, id string) (issue.Issue, error) {
+	if !issue.ValidID(id) {
+		return issue.Issue{}, errs.NotFound("issue")
+	}
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
+		Key: key(issuePK(tenant, id), skIssue), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return issue.Issue{}, fmt.Errorf("get issue: %w", err)
+	}
+	if out.Item == nil {
+		return issue.Issue{}, errs.NotFound("issue")
+	}
+	var it issueItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return issue.Issue{}, fmt.Errorf("decode issue: %w", err)
+	}
+	return it.issue(), nil
+}
+
+// IDByNumber resolves a human key's number to the issue id.
+func (s Store) IDByNumber(ctx context.Context, table, tenant string, n int64) (string, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
+		Key: key(issueKeyPK(tenant, n), skKey), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return "", fmt.Errorf("get issue key: %w", err)
+	}
+	var k keyItem
+	if out.Item == nil {
+		return "", errs.NotFound("issue")
+	}
+	if err := attributevalue.UnmarshalMap(out.Item, &k); err != nil {
+		return "", fmt.Errorf("decode issue key: %w", err)
+	}
+	return k.IssueID, nil
+}
+
+func versionIs(v int64) *expression.ConditionBuilder {
+	c := expression.Name("version").Equal(expression.Value(v))
+	return &c
+}
+
+// staleOrGone maps a failed version condition: the item is gone (404) or
+// has moved on (412 version_mismatch).
+func staleOrGone(old map[string]av) error {
+	if old == nil {
+		return errs.NotFound("issue")
+	}
+	var it issueItem
+	_ = attributevalue.UnmarshalMap(old, &it)
+	return errs.E(errs.KindPreconditionFailed, "version_mismatch",
+		"the issue changed since version was read (current version %d)", it.Version)
+}
+
+// Update replaces old by i (whose Version is old.Version+1) if the stored
+// version is still old.Version, appending the activity entry and, for a
+// transition, the status-history entry. Label uses and search postings
+// change by their delta.
+func (s Store) Update(ctx context.Context, table string, old, i issue.Issue, a issue.Activity, h *issue.StatusChange) error {
+	t := &tx{table: table}
+	it := toIssueItem(i)
+	t.put(it, versionIs(old.Version), staleOrGone)
+	t.put(toActivityItem(i.TenantID, a), nil, nil)
+	if h != nil {
+		t.put(toHistoryItem(i.TenantID, *h), nil, nil)
+	}
+	labelDelta(t, i.TenantID, i.ID, old.Labels, i.Labels)
+	termDelta(t, i.TenantID, i.ID, "I", decodeTerms(toIssueItem(old).Terms), decodeTerms(it.Terms))
+	return t.run(ctx, s.DB, "update issue")
+}
+
+// Delete removes the issue, its key alias, label uses and issue postings if
+// its version is still version. Comments, activity and history stay in the
+// issue's partition, unreachable (every route reads the issue first).
+func (s Store) Delete(ctx context.Context, table string, i issue.Issue) error {
+	t := &tx{table: table}
+	t.delIf(key(issuePK(i.TenantID, i.ID), skIssue), versionIs(i.Version), staleOrGone)
+	t.del(key(issueKeyPK(i.TenantID, i.Number), skKey))
+	for _, l := range i.Labels {
+		t.del(key(labelUsePK(i.TenantID, l), useSK(i.ID)))
+	}
+	for w := range decodeTerms(toIssueItem(i).Terms) {
+		t.del(key(termPK(i.TenantID, w), termSK(w, i.ID, "I")))
+	}
+	return t.run(ctx, s.DB, "delete issue")
+}
+
+// labelDelta adds label-use items for added labels (each checked to exist in
+// the catalog) and deletes them for removed ones.
+func labelDelta(t *tx, tenant, issueID string, old, cur []string) {
+	for _, l := range cur {
+		if !slices.Contains(old, l) {
+			t.put(useItem{PK: labelUsePK(tenant, l), SK: useSK(issueID), IssueID: issueID}, nil, nil)
+			t.check(key(labelsPK(tenant), labelSK(l)), exists(), func(map[string]av) error {
+				return errs.Field("labels", fmt.Sprintf("label %q does not exist", l))
+			})
+		}
+	}
+	for _, l := range old {
+		if !slices.Contains(cur, l) {
+			t.del(key(labelUsePK(tenant, l), useSK(issueID)))
+		}
+	}
+}
+
+// termDelta writes the postings of new or re-weighted words of a document
+// and deletes those of words it no longer has.
+func termDelta(t *tx, tenant, issueID, src string, old, cur map[string]int) {
+	for w, wt := range cur {
+		if old[w] != wt {
+			t.put(postingItem{PK: termPK(tenant, w), SK: termSK(w, issueID, src), IssueID: issueID, Weight: wt}, nil, nil)
+		}
+	}
+	for w := range old {
+		if _, ok := cur[w]; !ok {
+			t.del(key(termPK(tenant, w), termSK(w, issueID, src)))
+		}
+	}
+}
+
+// GetMany reads issues by id with BatchGetItem (parallel batches of 100);
+// absent ids are skipped.
+func (s Store) GetMany(ctx context.Context, table, tenant string, ids []string) (map[string]issue.Issue, error) {
+	out := make(map[string]issue.Issue, len(ids))
+	var mu sync.Mutex
+	g, ctx := errgroup.WithContext(ctx)
+	for chunk := range slices.Chunk(ids, 100) {
+		g.Go(func() error {
+			keys := make([]map[string]av, len(chunk))
+			for i, id := range chunk {
+				keys[i] = key(issuePK(tenant, id), skIssue)
+			}
+			for len(keys) > 0 {
+				res, err := s.DB.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+					table: {Keys: keys, ConsistentRead: aws.Bool(true)}}})
+				if err != nil {
+					return fmt.Errorf("batch get issues: %w", err)
+				}
+				for _, m := range res.Responses[table] {
+					var it issueItem
+					if err := attributevalue.UnmarshalMap(m, &it); err != nil {
+						return fmt.Errorf("decode issue: %w", err)
+					}
+					mu.Lock()
+					out[it.ID] = it.issue()
+					mu.Unlock()
+				}
+				keys = res.UnprocessedKeys[table].Keys
+			}
+			return nil
+		})
+	}
+	return out, g.Wait()
+}

@@ -1,0 +1,184 @@
+package issuedb
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/issue"
+)
+
+// labelItem is a catalog entry: pk T#t#LABELS, sk LABEL#<id>. A guard item
+// (sk LABELNAME#<lower-cased name>) keeps names unique per tenant.
+type labelItem struct {
+	PK        string    `dynamodbav:"pk"`
+	SK        string    `dynamodbav:"sk"`
+	Entity    string    `dynamodbav:"entity"`
+	ID        string    `dynamodbav:"id"`
+	Name      string    `dynamodbav:"name"`
+	Color     string    `dynamodbav:"color"`
+	CreatedAt time.Time `dynamodbav:"created_at"`
+	UpdatedAt time.Time `dynamodbav:"updated_at"`
+}
+
+type nameGuard struct {
+	PK      string `dynamodbav:"pk"`
+	SK      string `dynamodbav:"sk"`
+	LabelID string `dynamodbav:"label_id"`
+}
+
+// MaxCatalog bounds a tenant's label catalog (one Query page lists it).
+const MaxCatalog = 500
+
+func nameTaken(name string) failFunc {
+	return func(map[string]av) error {
+		e := errs.Conflict("label_name_taken", fmt.Sprintf("a label named %q exists", name))
+		e.Fields = []errs.FieldError{{Field: "name", Reason: "is taken"}}
+		return e
+	}
+}
+
+// CreateLabel adds a label; its name (case-insensitive) must be free.
+func (s Store) CreateLabel(ctx context.Context, table, tenant string, l issue.Label) error {
+	t := &tx{table: table}
+	t.put(labelItem{PK: labelsPK(tenant), SK: labelSK(l.ID), Entity: "label", ID: l.ID, Name: l.Name, Color: l.Color,
+		CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt}, notExists(), func(map[string]av) error {
+		return errs.Conflict("label_exists", "label id already used")
+	})
+	t.put(nameGuard{PK: labelsPK(tenant), SK: labelNameSK(strings.ToLower(l.Name)), LabelID: l.ID}, notExists(), nameTaken(l.Name))
+	return t.run(ctx, s.DB, "create label")
+}
+
+// Label returns a label or label_not_found.
+func (s Store) Label(ctx context.Context, table, tenant, id string) (issue.Label, error) {
+	if !issue.ValidID(id) {
+		return issue.Label{}, errs.NotFound("label")
+	}
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
+		Key: key(labelsPK(tenant), labelSK(id)), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return issue.Label{}, fmt.Errorf("get label: %w", err)
+	}
+	if out.Item == nil {
+		return issue.Label{}, errs.NotFound("label")
+	}
+	var it labelItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return issue.Label{}, fmt.Errorf("decode label: %w", err)
+	}
+	return it.label(), nil
+}
+
+func (it labelItem) label() issue.Label {
+	return issue.Label{ID: it.ID, Name: it.Name, Color: it.Color, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt}
+}
+
+// UpdateLabel renames and/or recolors old into l, moving the name guard on a
+// rename. A concurrent change of the same label is a 412.
+func (s Store) UpdateLabel(ctx context.Context, table, tenant string, old, l issue.Label) error {
+	t := &tx{table: table}
+	c := expression.Name("updated_at").Equal(expression.Value(old.UpdatedAt))
+	t.put(labelItem{PK: labelsPK(tenant), SK: labelSK(l.ID), Entity: "label", ID: l.ID, Name: l.Name, Color: l.Color,
+		CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt}, &c, func(old map[string]av) error {
+		if old == nil {
+			return errs.NotFound("label")
+		}
+		return errs.E(errs.KindPreconditionFailed, "label_changed", "the label changed meanwhile; read it again")
+	})
+	if ol, nl := strings.ToLower(old.Name), strings.ToLower(l.Name); ol != nl {
+		t.del(key(labelsPK(tenant), labelNameSK(ol)))
+		t.put(nameGuard{PK: labelsPK(tenant), SK: labelNameSK(nl), LabelID: l.ID}, notExists(), nameTaken(l.Name))
+	}
+	return t.run(ctx, s.DB, "update label")
+}
+
+// DeleteLabel removes a label that no issue carries (409 label_in_use
+// otherwise: one Query of the label's use partition, Limit 1).
+func (s Store) DeleteLabel(ctx context.Context, table, tenant string, l issue.Label) error {
+	res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(table),
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]av{":pk": str(labelUsePK(tenant, l.ID))}, Limit: aws.Int32(1)})
+	if err != nil {
+		return fmt.Errorf("label uses: %w", err)
+	}
+	if len(res.Items) > 0 {
+		return errs.Conflict("label_in_use", "remove the label from its issues before deleting it")
+	}
+	t := &tx{table: table}
+	t.delIf(key(labelsPK(tenant), labelSK(l.ID)), exists(),
+		func(map[string]av) error { return errs.NotFound("label") })
+	t.del(key(labelsPK(tenant), labelNameSK(strings.ToLower(l.Name))))
+	return t.run(ctx, s.DB, "delete label")
+}
+
+// Labels lists the tenant's catalog by id (creation order).
+func (s Store) Labels(ctx context.Context, table, tenant string) ([]issue.Label, error) {
+	kc := expression.Key("pk").Equal(expression.Value(labelsPK(tenant))).And(expression.Key("sk").BeginsWith(preLabel))
+	e, _ := expression.NewBuilder().WithKeyCondition(kc).Build()
+	res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: e.KeyCondition(),
+		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(), Limit: aws.Int32(MaxCatalog)})
+	if err != nil {
+		return nil, fmt.Errorf("list labels: %w", err)
+	}
+	var items []labelItem
+	if err := attributevalue.UnmarshalListOfMaps(res.Items, &items); err != nil {
+		return nil, fmt.Errorf("decode labels: %w", err)
+	}
+	out := make([]issue.Label, len(items))
+	for i, it := range items {
+		out[i] = it.label()
+	}
+	return out, nil
+}
+
+// CountLabels says how many labels the catalog holds, to enforce MaxCatalog.
+func (s Store) CountLabels(ctx context.Context, table, tenant string) (int, error) {
+	res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(table),
+		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :p)"),
+		ExpressionAttributeValues: map[string]av{":pk": str(labelsPK(tenant)), ":p": str(preLabel)},
+		Select:                    types.SelectCount})
+	if err != nil {
+		return 0, fmt.Errorf("count labels: %w", err)
+	}
+	return int(res.Count), nil
+}
+
+// MissingLabels returns the ids among ids that are not in the catalog (one
+// BatchGetItem; at most issue.MaxLabels ids).
+func (s Store) MissingLabels(ctx context.Context, table, tenant string, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	keys := make([]map[string]av, len(ids))
+	for i, id := range ids {
+		keys[i] = key(labelsPK(tenant), labelSK(id))
+	}
+	found := map[string]bool{}
+	for len(keys) > 0 {
+		res, err := s.DB.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+			table: {Keys: keys, ProjectionExpression: aws.String("id")}}})
+		if err != nil {
+			return nil, fmt.Errorf("get labels: %w", err)
+		}
+		for _, m := range res.Responses[table] {
+			if v, ok := m["id"].(*types.AttributeValueMemberS); ok {
+				found[v.Value] = true
+			}
+		}
+		keys = res.UnprocessedKeys[table].Keys
+	}
+	var missing []string
+	for _, id := range ids {
+		if !found[id] {
+			missing = append(missing, id)
+		}
+	}
+	return missing, nil
+}

@@ -1,0 +1,97 @@
+package openapi
+
+import (
+	"reflect"
+
+	"github.com/issuetracker/issuetracker/internal/issue"
+	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
+	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/tiers"
+)
+
+func init() {
+	Enums[reflect.TypeOf(issue.Type(""))] = strs(issue.Types)
+	Enums[reflect.TypeOf(issue.Priority(""))] = strs(issue.Priorities)
+	Enums[reflect.TypeOf(issue.Status(""))] = strs(issue.Statuses)
+	Enums[reflect.TypeOf(issue.Category(""))] = strs(issue.Categories)
+	Enums[reflect.TypeOf(issue.Sort(""))] = strs(issue.Sorts)
+}
+
+func strs[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
+func str(desc string) Param {
+	return Param{Description: desc, Schema: map[string]any{"type": "string"}}
+}
+
+func named(name string, p Param) Param { p.Name = name; return p }
+
+var pageParams = []Param{
+	named("limit", Param{Description: "page size, 1 to 100 (default 25)", Schema: map[string]any{"type": "integer", "minimum": 1, "maximum": 100}}),
+	named("cursor", str("next_cursor of the previous page")),
+}
+
+var filterParams = []Param{
+	named("status", str("statuses, comma-separated: open, in_progress, in_review, closed")),
+	named("category", str("categories, comma-separated: unstarted, started, completed")),
+	named("assignee", str("user ids, comma-separated; me = the caller, none = unassigned")),
+	named("team", str("team ids, comma-separated")),
+	named("label", str("label ids, comma-separated (any of them)")),
+	named("priority", str("priorities, comma-separated")),
+	named("type", str("types, comma-separated")),
+	named("due_before", str("YYYY-MM-DD, inclusive")),
+	named("due_after", str("YYYY-MM-DD, inclusive")),
+	named("overdue", str("true: past due and not completed")),
+	named("created_after", str("RFC 3339")),
+	named("created_before", str("RFC 3339")),
+	named("updated_after", str("RFC 3339")),
+	named("updated_before", str("RFC 3339")),
+}
+
+func concat(ps ...[]Param) []Param {
+	var out []Param
+	for _, p := range ps {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// Bodies are the request and response bodies of every operation.
+func Bodies() map[string]Body {
+	return map[string]Body{
+		"getHealth":  {Response: map[string]string{}},
+		"listTiers":  {Response: map[string][]tiers.Tier{}},
+		"getMe":      {Response: people.Me{}},
+		"getRootMe":  {Response: map[string]people.MeUser{}},
+		"getOpenAPI": {Response: map[string]any{}},
+
+		"createIssue": {Request: issueapi.CreateIssue{}, Response: issue.Issue{}, Status: 201},
+		"listIssues": {Response: issueapi.Page[issue.Issue]{}, Query: concat(filterParams, []Param{
+			named("sort", str("updated (default), created, priority or due")),
+			named("order", str("asc or desc"))}, pageParams)},
+		"getIssue":               {Response: issue.Issue{}},
+		"updateIssue":            {Request: issue.Patch{}, Response: issue.Issue{}},
+		"deleteIssue":            {Status: 204},
+		"transitionIssue":        {Request: issueapi.Transition{}, Response: issue.Issue{}},
+		"listIssueStatusHistory": {Response: issueapi.Page[issue.StatusChange]{}, Query: pageParams},
+		"listIssueActivity":      {Response: issueapi.Page[issue.Activity]{}, Query: pageParams},
+		"getWorkflow":            {Response: issue.Workflow{}},
+		"searchIssues": {Response: issueapi.Page[issueapi.Hit]{}, Query: concat([]Param{
+			named("q", str("words; each must match a word of the title, description or a comment by prefix"))}, filterParams, pageParams)},
+		"listLabels":    {Response: issueapi.Page[issue.Label]{}},
+		"createLabel":   {Request: issueapi.LabelInput{}, Response: issue.Label{}, Status: 201},
+		"updateLabel":   {Request: issueapi.LabelInput{}, Response: issue.Label{}},
+		"deleteLabel":   {Status: 204},
+		"listComments":  {Response: issueapi.Page[issue.Comment]{}, Query: pageParams},
+		"createComment": {Request: issueapi.CommentInput{}, Response: issue.Comment{}, Status: 201},
+		"updateComment": {Request: struct {
+			Body string `json:"body"`
+		}{}, Response: issue.Comment{}},
+		"deleteComment": {Status: 204},
+	}
+}

@@ -1,0 +1,230 @@
+// Package openapi generates the OpenAPI 3.1 document of the API from the
+// route table (paths, methods, operation ids, security) and the Go types of
+// the request and response bodies (JSON Schema by reflection), so the
+// document cannot drift from the routes or the wire types.
+package openapi
+
+import (
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/issuetracker/issuetracker/internal/routes"
+)
+
+// Doc is an OpenAPI document as plain JSON data.
+type Doc = map[string]any
+
+// Body describes an operation's bodies; nil fields have none.
+type Body struct {
+	Request  any // a value of the request body type
+	Response any // a value of the success body type
+	Status   int // success status, default 200
+	Query    []Param
+}
+
+// Param is a query parameter.
+type Param struct {
+	Name, Description string
+	Schema            map[string]any
+}
+
+var pathParam = regexp.MustCompile(`\{([^}]+)\}`)
+
+// Build renders the document of rts, with the bodies of each operation.
+func Build(rts []routes.Route, bodies map[string]Body, version string) Doc {
+	g := &gen{schemas: map[string]any{}}
+	paths := map[string]any{}
+	for _, rt := range rts {
+		item, _ := paths[rt.Path].(map[string]any)
+		if item == nil {
+			item = map[string]any{}
+			paths[rt.Path] = item
+		}
+		item[strings.ToLower(rt.Method)] = g.operation(rt, bodies[rt.OperationID])
+	}
+	g.schemas["Problem"] = problemSchema
+	return Doc{
+		"openapi": "3.1.0",
+		"info": map[string]any{"title": "IssueTracker API", "version": version,
+			"description": "Multi-tenant issue tracking. Errors are RFC 9457 problem+json; lists use opaque cursors; POSTs accept Idempotency-Key; issue writes take If-Match."},
+		"paths": paths,
+		"components": map[string]any{
+			"schemas": g.schemas,
+			"securitySchemes": map[string]any{
+				"cognito": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+			},
+		},
+	}
+}
+
+// Security returns the security requirement of a route: none for public
+// routes, the Cognito bearer token for the others.
+func Security(rt routes.Route) []any {
+	if rt.Access.Kind == routes.Public {
+		return []any{}
+	}
+	return []any{map[string]any{"cognito": []any{}}}
+}
+
+type gen struct{ schemas map[string]any }
+
+func (g *gen) operation(rt routes.Route, b Body) map[string]any {
+	op := map[string]any{
+		"operationId": rt.OperationID,
+		"summary":     rt.Summary,
+		"tags":        []any{string(rt.Function)},
+		"security":    Security(rt),
+		"x-access":    accessText(rt.Access),
+	}
+	var params []any
+	for _, m := range pathParam.FindAllStringSubmatch(rt.Path, -1) {
+		params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+	}
+	for _, q := range b.Query {
+		params = append(params, map[string]any{"name": q.Name, "in": "query", "description": q.Description, "schema": q.Schema})
+	}
+	if rt.Method == "POST" && rt.Access.Kind != routes.Public {
+		params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header",
+			"description": "a retry with the same key and body replays the first response", "schema": map[string]any{"type": "string", "maxLength": 255}})
+	}
+	if (rt.Method == "PATCH" || rt.Method == "DELETE" || strings.HasSuffix(rt.Path, "/transitions")) && strings.HasPrefix(rt.Path, "/v1/issues/{issueId}") && !strings.Contains(rt.Path, "comments") {
+		params = append(params, map[string]any{"name": "If-Match", "in": "header",
+			"description": "the issue's ETag; a stale one is a 412", "schema": map[string]any{"type": "string"}})
+	}
+	if len(params) > 0 {
+		op["parameters"] = params
+	}
+	if b.Request != nil {
+		ct := "application/json"
+		if rt.Method == "PATCH" {
+			ct = "application/merge-patch+json"
+		}
+		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{ct: map[string]any{"schema": g.schema(reflect.TypeOf(b.Request))}}}
+	}
+	status := b.Status
+	if status == 0 {
+		status = 200
+	}
+	ok := map[string]any{"description": "success"}
+	if b.Response != nil {
+		ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(b.Response))}}
+	}
+	op["responses"] = map[string]any{
+		itoa(status): ok,
+		"default": map[string]any{"description": "an error", "content": map[string]any{
+			"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}}},
+	}
+	return op
+}
+
+func accessText(a routes.Access) string {
+	if a.Kind == routes.Tenant {
+		return "tenant:" + string(a.MinRole)
+	}
+	return string(a.Kind)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// Enums lists the allowed values of named string types.
+var Enums = map[reflect.Type][]string{}
+
+var timeType = reflect.TypeOf(time.Time{})
+
+// schema returns the JSON Schema of t, registering named structs as components.
+func (g *gen) schema(t reflect.Type) map[string]any {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == timeType {
+		return map[string]any{"type": "string", "format": "date-time"}
+	}
+	if vals, ok := Enums[t]; ok {
+		return map[string]any{"type": "string", "enum": vals}
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return map[string]any{"type": "string"}
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		return map[string]any{"type": "integer"}
+	case reflect.Float64:
+		return map[string]any{"type": "number"}
+	case reflect.Slice:
+		return map[string]any{"type": "array", "items": g.schema(t.Elem())}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": g.schema(t.Elem())}
+	case reflect.Interface:
+		return map[string]any{}
+	case reflect.Struct:
+		if f, ok := t.FieldByName("V"); ok && t.NumField() == 3 { // issue.Opt[T]: a merge-patch field
+			s := g.schema(f.Type)
+			return map[string]any{"oneOf": []any{s, map[string]any{"type": "null"}}}
+		}
+		if t.Name() == "" { // an anonymous struct is inlined, not a component
+			return g.object(t)
+		}
+		name := componentName(t)
+		if _, done := g.schemas[name]; !done {
+			g.schemas[name] = map[string]any{} // break cycles
+			g.schemas[name] = g.object(t)
+		}
+		return map[string]any{"$ref": "#/components/schemas/" + name}
+	}
+	return map[string]any{}
+}
+
+func (g *gen) object(t reflect.Type) map[string]any {
+	props := map[string]any{}
+	var required []any
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		name, opts, _ := strings.Cut(tag, ",")
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		props[name] = g.schema(f.Type)
+		if !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer && !strings.HasPrefix(f.Type.Name(), "Opt[") {
+			required = append(required, name)
+		}
+	}
+	o := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	if len(required) > 0 {
+		o["required"] = required
+	}
+	return o
+}
+
+// componentName names a struct schema: "Issue", or "Page_Issue" for Page[issue.Issue].
+func componentName(t reflect.Type) string {
+	n := t.Name()
+	if i := strings.IndexByte(n, '['); i >= 0 {
+		arg := n[i+1 : len(n)-1]
+		if j := strings.LastIndexByte(arg, '.'); j >= 0 {
+			arg = arg[j+1:]
+		}
+		n = n[:i] + "_" + arg
+	}
+	return n
+}
+
+var problemSchema = map[string]any{
+	"type": "object",
+	"properties": map[string]any{
+		"type": map[string]any{"type": "string"}, "title": map[string]any{"type": "string"},
+		"status": map[string]any{"type": "integer"}, "detail": map[string]any{"type": "string"},
+		"instance": map[string]any{"type": "string"}, "code": map[string]any{"type": "string"},
+		"request_id": map[string]any{"type": "string"},
+		"errors": map[string]any{"type": "array", "items": map[string]any{"type": "object",
+			"properties": map[string]any{"field": map[string]any{"type": "string"}, "reason": map[string]any{"type": "string"}}}},
+	},
+	"required": []any{"type", "title", "status", "code"},
+}
