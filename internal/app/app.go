@@ -18,6 +18,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
 // Deps are the clients and settings built once per cold start.
@@ -47,12 +48,11 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 		return Deps{}, err
 	}
 	return Deps{
-		DB:      awsx.DynamoDB(cfg, e),
-		Cognito: awsx.Cognito(cfg, e),
-		Names:   schema.Names{Prefix: envOr("ITR_TABLE_PREFIX", schema.DefaultPrefix)},
-		Now:     time.Now,
-		// The authorizer reads ITR_TENANT_POOL_ID; the CDK platform stack sets ITR_TENANT_USER_POOL_ID.
-		TenantPoolID: envOr("ITR_TENANT_POOL_ID", lookupEnv("ITR_TENANT_USER_POOL_ID")),
+		DB:           awsx.DynamoDB(cfg, e),
+		Cognito:      awsx.Cognito(cfg, e),
+		Names:        schema.Names{Prefix: envOr("ITR_TABLE_PREFIX", schema.DefaultPrefix)},
+		Now:          time.Now,
+		TenantPoolID: lookupEnv("ITR_TENANT_POOL_ID"),
 	}, nil
 }
 
@@ -101,6 +101,9 @@ func guard(rt routes.Route, op httpapi.HandlerFunc) http.Handler {
 		}
 		if !rt.Access.Allows(p.Role) {
 			return errs.Forbidden("role_forbidden", fmt.Sprintf("your role (%s) may not call %s %s", p.Role, rt.Method, rt.Path))
+		}
+		if p.MFA == tenancy.MFAMissing && !routes.AllowedWithoutMFA(rt.OperationID) {
+			return errs.Forbidden("mfa_required", "your workspace requires MFA: set it up (GET /v1/me/mfa) and sign in again with it")
 		}
 		return op(w, r)
 	})

@@ -108,6 +108,8 @@ type Claims struct {
 	Tier     string // custom:tier
 	Groups   []string
 	IssuedAt time.Time
+	// AuthTime is when the user signed in (auth_time; kept across refreshes).
+	AuthTime time.Time
 	// ExpiresAt is when the token stops being accepted, before the leeway.
 	ExpiresAt time.Time
 }

@@ -82,6 +82,7 @@ type cognitoClaims struct {
 	Role     string   `json:"custom:role"`
 	Tier     string   `json:"custom:tier"`
 	Groups   []string `json:"cognito:groups"`
+	AuthTime int64    `json:"auth_time"`
 }
 
 // Verify checks token and returns its claims. Rejections are unauthorized
@@ -222,6 +223,9 @@ func checkClaims(pool Pool, cc *cognitoClaims) (*Claims, error) {
 		Role:     cc.Role,
 		Tier:     cc.Tier,
 		Groups:   cc.Groups,
+	}
+	if cc.AuthTime > 0 {
+		c.AuthTime = time.Unix(cc.AuthTime, 0)
 	}
 	if cc.IssuedAt != nil {
 		c.IssuedAt = cc.IssuedAt.Time

@@ -171,6 +171,7 @@ func TestVerifyAccepts(t *testing.T) {
 			Tier:      "standard",
 			Groups:    []string{"admins"},
 			IssuedAt:  time.Unix(now.Add(-time.Minute).Unix(), 0),
+			AuthTime:  time.Unix(now.Add(-time.Minute).Unix(), 0),
 			ExpiresAt: time.Unix(now.Add(time.Hour).Unix(), 0),
 		}, got)
 	})

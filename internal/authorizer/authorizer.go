@@ -34,6 +34,7 @@ type Authorizer struct {
 	verifier   *auth.Verifier
 	tenants    *cache[tenant.Tenant]
 	users      *cache[people.User]
+	settings   *cache[people.Settings]
 	dir        people.Directory
 	tenantsReg tenant.Registry
 }
@@ -53,9 +54,10 @@ func New(cfg Config, reg tenant.Registry, dir people.Directory) *Authorizer {
 		ttl = RegistryCacheTTL
 	}
 	a := &Authorizer{
-		tenants: newCache[tenant.Tenant](ttl),
-		users:   newCache[people.User](ttl),
-		dir:     dir,
+		tenants:  newCache[tenant.Tenant](ttl),
+		users:    newCache[people.User](ttl),
+		settings: newCache[people.Settings](ttl),
+		dir:      dir,
 	}
 	resolver := pools{static: auth.StaticPools{cfg.TenantPool, cfg.ProviderPool}, reg: reg, cache: newCache[tenant.Tenant](ttl)}
 	a.verifier = auth.NewVerifier(resolver, cfg.Options)
@@ -108,8 +110,36 @@ func (a *Authorizer) Authorize(ctx context.Context, header string) (tenancy.Prin
 	if !u.Role.IsTenant() {
 		return tenancy.Principal{}, "", errs.Internal(fmt.Errorf("user %s has role %q", u.ID, u.Role))
 	}
+	mfa, err := a.mfa(ctx, t, u, c)
+	if err != nil {
+		return tenancy.Principal{}, "", errs.Internal(fmt.Errorf("authorize: %w", err))
+	}
 	return tenancy.Principal{TenantID: t.ID, UserID: c.Subject, Username: c.Username, Email: c.Email,
-		Role: u.Role, Tier: t.Tier, Table: t.Table}, t.APIKey, nil
+		Role: u.Role, Tier: t.Tier, Table: t.Table, MFA: mfa}, t.APIKey, nil
+}
+
+// mfa judges the session against the tenant's MFA requirement (cached like
+// the user): a session counts as MFA when the user had completed MFA set-up
+// before it signed in, since the pools challenge every sign-in of a user
+// with MFA enabled. The guard (internal/app) then refuses a missing one
+// everywhere but the MFA set-up routes.
+func (a *Authorizer) mfa(ctx context.Context, t tenant.Tenant, u people.User, c *auth.Claims) (string, error) {
+	sr, ok := a.dir.(people.SettingsReader)
+	if !ok {
+		return "", nil
+	}
+	st, err := a.settings.get(t.ID, func() (people.Settings, error) { return sr.Settings(ctx, t.Table, t.ID) })
+	if err != nil || !people.MFAEnforced(st, t.Tier) {
+		return "", err
+	}
+	signedIn := c.AuthTime
+	if signedIn.IsZero() {
+		signedIn = c.IssuedAt
+	}
+	if u.MFAEnabledAt.IsZero() || signedIn.Before(u.MFAEnabledAt) {
+		return tenancy.MFAMissing, nil
+	}
+	return "", nil
 }
 
 // pools resolves the static pools and, through the registry, the dedicated

@@ -48,6 +48,13 @@ func (p Pools) EnsurePool(ctx context.Context, name string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("create user pool %s: %w", name, err)
 	}
+	// TOTP on, MFA optional: Cognito challenges users who enabled MFA; a
+	// tenant's requirement is enforced per tenant (internal/people).
+	if _, err := p.C.SetUserPoolMfaConfig(ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: out.UserPool.Id,
+		MfaConfiguration:              types.UserPoolMfaTypeOptional,
+		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true}}); err != nil {
+		return "", fmt.Errorf("MFA config of user pool %s: %w", name, err)
+	}
 	return aws.ToString(out.UserPool.Id), nil
 }
 

@@ -229,7 +229,7 @@ func TestOffboardingLeavesNothingOfThePooledTenant(t *testing.T) {
 		assert.Equal(t, true, lc["finished"], lc)
 		archive = lc["archive"].(string)
 	})
-	t.Run("the archive holds the tenant record and both users", func(t *testing.T) {
+	t.Run("the archive holds the tenant record, both users and every other item", func(t *testing.T) {
 		f, err := os.Open(strings.TrimPrefix(archive, "file://"))
 		require.NoError(t, err)
 		defer f.Close()
@@ -239,7 +239,21 @@ func TestOffboardingLeavesNothingOfThePooledTenant(t *testing.T) {
 		var head map[string]any
 		require.NoError(t, dec.Decode(&head))
 		assert.Equal(t, "goner", head["tenant"].(map[string]any)["id"])
-		assert.EqualValues(t, 2, head["items"])
+		lines, users := 0, 0
+		for dec.More() {
+			var line struct {
+				Item map[string]map[string]any `json:"item"`
+			}
+			require.NoError(t, dec.Decode(&line))
+			lines++
+			pk, _ := line.Item["pk"]["S"].(string)
+			assert.True(t, strings.HasPrefix(pk, "T#goner#"), "only the tenant's items: %s", pk)
+			if strings.HasPrefix(pk, "T#goner#USER#") {
+				users++
+			}
+		}
+		assert.Equal(t, 2, users)
+		assert.EqualValues(t, lines, head["items"], "the header counts every item line")
 	})
 	t.Run("its token is refused", func(t *testing.T) {
 		_, _, err := az.Authorize(ctx, "Bearer "+tok)

@@ -1,26 +1,80 @@
 package people
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
+
+// Identity is what people needs of the user pools (identity.Pools).
+type Identity interface {
+	Invite(ctx context.Context, poolID string, u identity.UserSpec) (string, error)
+	SetRole(ctx context.Context, poolID, username, role string) error
+	SetEnabled(ctx context.Context, poolID, username string, enabled bool) error
+	DeleteUser(ctx context.Context, poolID, username string) error
+	MFA(ctx context.Context, poolID, username string) (identity.MFAState, error)
+	AssociateTOTP(ctx context.Context, accessToken string) (string, error)
+	VerifyTOTP(ctx context.Context, accessToken, code, device string) error
+}
 
 // Deps of the people operations.
 type Deps struct {
 	DB        *dynamodb.Client
 	Tenants   tenant.Registry
 	Directory Directory
+	Identity  Identity
+	// TenantPoolID is the shared pool of pooled tenants; Platinum tenants
+	// name their own pool in the registry.
+	TenantPoolID string
+	Now          func() time.Time
 }
 
-// Operations of the users function.
+// Operations of the users and teams functions.
 func Operations(d Deps) httpapi.Operations {
-	return httpapi.Operations{"getMe": d.getMe, "getRootMe": getRootMe}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return httpapi.Operations{
+		"getMe": d.getMe, "getRootMe": getRootMe,
+		"listUsers": d.listUsers, "getUser": d.getUser, "inviteUser": d.inviteUser,
+		"changeUserRole": d.changeUserRole, "disableUser": d.disableUser, "enableUser": d.enableUser,
+		"removeUser": d.removeUser, "listUserTeams": d.listUserTeams,
+		"listTeams": d.listTeams, "createTeam": d.createTeam, "getTeam": d.getTeam, "updateTeam": d.updateTeam,
+		"deleteTeam": d.deleteTeam, "listTeamMembers": d.listTeamMembers, "addTeamMember": d.addTeamMember,
+		"removeTeamMember": d.removeTeamMember,
+		"getMyMFA":         d.getMyMFA, "associateTOTP": d.associateTOTP, "verifyTOTP": d.verifyTOTP,
+		"getSecuritySettings": d.getSecuritySettings, "putSecuritySettings": d.putSecuritySettings,
+		"getSupportAccess": d.getSupportAccess, "grantSupportAccess": d.putSupportAccess, "revokeSupportAccess": d.deleteSupportAccess,
+		"rootListTenantUsers": d.rootListUsers, "rootGetTenantUser": d.rootGetUser, "rootGetSupportAccess": d.rootGetSupportAccess,
+	}
 }
+
+func (d Deps) users() UserDB { return UserDB{DB: d.DB} }
+func (d Deps) teams() TeamDB { return TeamDB{UserDB: d.users()} }
+
+// poolOf is the user pool of a tenant's people.
+func (d Deps) poolOf(t tenant.Tenant) (string, error) {
+	if t.UserPoolID != "" {
+		return t.UserPoolID, nil
+	}
+	if d.TenantPoolID == "" {
+		return "", errs.Internal(errMissingPool)
+	}
+	return d.TenantPoolID, nil
+}
+
+type constErr string
+
+func (e constErr) Error() string { return string(e) }
+
+const errMissingPool = constErr("no tenant user pool configured (ITR_TENANT_POOL_ID)")
 
 // Me is the caller's view of themselves.
 type Me struct {

@@ -1,21 +1,30 @@
 // Package people is who works in a tenant: the user directory (one record per
-// Cognito user, holding the role and status the authorizer trusts), and the
-// caller's own view (/v1/me).
+// Cognito user, holding the role and status the authorizer trusts), user
+// management by Super Admins (invite, roles, disable, remove), teams, MFA
+// and support access, and the caller's own view (/v1/me).
 package people
 
 import (
 	"context"
+	"fmt"
+	"net/mail"
+	"strings"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/roles"
 )
 
-// UserStatus is whether a user may sign in and call the API.
+// UserStatus is whether a user may sign in and call the API. Only active
+// users are let in by the authorizer.
 type UserStatus string
 
 const (
 	UserActive   UserStatus = "active"
 	UserDisabled UserStatus = "disabled"
+	// UserRemoving marks a removal in progress: refused like a disabled
+	// user, and a retry of the removal completes it.
+	UserRemoving UserStatus = "removing"
 )
 
 // User is a person of a tenant. ID is the Cognito sub.
@@ -27,15 +36,67 @@ type User struct {
 	DisplayName string     `json:"display_name,omitempty"`
 	Role        roles.Role `json:"role"`
 	Status      UserStatus `json:"status"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-	Version     int64      `json:"version"`
+	// MFAEnabledAt is when the user completed MFA set-up through the API;
+	// sessions authenticated since then passed an MFA challenge.
+	MFAEnabledAt time.Time `json:"mfa_enabled_at,omitzero"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+	Version      int64     `json:"version"`
 }
 
 // Directory reads and writes users of one tenant's table.
 type Directory interface {
 	// Get returns the user or not_found (user_not_found).
 	Get(ctx context.Context, table, tenantID, userID string) (User, error)
-	// Put creates or replaces a user.
+	// Put creates or replaces a user (seed, onboarding), keeping the
+	// tenant's user and super-admin counters right.
 	Put(ctx context.Context, table string, u User) error
+}
+
+// Settings are a tenant's people settings, kept in the tenant's own table.
+type Settings struct {
+	// MFARequired makes every user of the tenant use MFA (tiers with
+	// FeatureMFAEnforcement).
+	MFARequired bool `json:"mfa_required"`
+	// SupportAccessUntil is when the provider's support access to issue
+	// contents ends; zero: not granted.
+	SupportAccessUntil time.Time `json:"support_access_until,omitzero"`
+	SupportGrantedBy   string    `json:"support_access_granted_by,omitempty"`
+}
+
+// SupportAccess reports whether the provider may read issue contents at now.
+func (s Settings) SupportAccess(now time.Time) bool { return now.Before(s.SupportAccessUntil) }
+
+// SettingsReader reads a tenant's people settings (the authorizer uses it).
+type SettingsReader interface {
+	// Settings returns the tenant's settings; zero settings if never set.
+	Settings(ctx context.Context, table, tenantID string) (Settings, error)
+}
+
+// Invitation is a Super Admin's request to add a person.
+type Invitation struct {
+	Email       string `json:"email"`
+	Role        string `json:"role"`
+	DisplayName string `json:"display_name,omitempty"`
+}
+
+// Validate normalises the email and checks every field.
+func (in *Invitation) Validate() error {
+	var fields []errs.FieldError
+	in.Email = strings.TrimSpace(in.Email)
+	if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || a.Name != "" ||
+		!strings.Contains(in.Email[strings.LastIndex(in.Email, "@")+1:], ".") || len(in.Email) > 254 {
+		fields = append(fields, errs.FieldError{Field: "email", Reason: "must be a plain email address such as ann@example.com"})
+	}
+	if _, err := roles.ParseTenant(in.Role); err != nil {
+		fields = append(fields, errs.FieldError{Field: "role", Reason: err.Error()})
+	}
+	in.DisplayName = strings.TrimSpace(in.DisplayName)
+	if len(in.DisplayName) > 100 {
+		fields = append(fields, errs.FieldError{Field: "display_name", Reason: "at most 100 characters"})
+	}
+	if len(fields) > 0 {
+		return errs.Invalid("validation_failed", fmt.Sprintf("invalid invitation: %s: %s", fields[0].Field, fields[0].Reason), fields...)
+	}
+	return nil
 }

@@ -2,12 +2,14 @@ package people
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/issuetracker/issuetracker/internal/errs"
@@ -15,44 +17,104 @@ import (
 	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
-// Keys: a user is pk "T#<tenant>#USER#<id>", sk "USER"; the tenant's user
-// list is gsi1 partition "T#<tenant>#USERS" sorted by lower-cased email.
-func userPK(tenantID, id string) string { return "T#" + tenantID + "#USER#" + id }
-func usersGSI(tenantID string) string   { return "T#" + tenantID + "#USERS" }
+// Keys (every partition starts with "T#<tenant>#"):
+//   - user: pk "T#<t>#USER#<id>", sk "USER"; gsi1 "T#<t>#USERS" / "<lower email>#<id>"
+//   - email claim: pk "T#<t>#EMAIL#<lower email>", sk "EMAIL": one user per
+//     email; "pending" while an invitation is under way, "done" after
+//   - counters: pk "T#<t>#DIRECTORY", sk "COUNTERS": users (records and
+//     pending invitations) and super_admins (active ones), updated in the
+//     same transaction as the change they count, with the limit as condition
+//   - settings: pk "T#<t>#DIRECTORY", sk "SETTINGS"
+func tenantPrefix(tenantID string) string { return "T#" + tenantID + "#" }
+func userPK(tenantID, id string) string   { return tenantPrefix(tenantID) + "USER#" + id }
+func usersGSI(tenantID string) string     { return tenantPrefix(tenantID) + "USERS" }
+func usersGSISK(email, id string) string  { return strings.ToLower(email) + "#" + id }
+func emailPK(tenantID, email string) string {
+	return tenantPrefix(tenantID) + "EMAIL#" + strings.ToLower(email)
+}
+func directoryPK(tenantID string) string { return tenantPrefix(tenantID) + "DIRECTORY" }
+func keyOf(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		schema.PK: &types.AttributeValueMemberS{Value: pk},
+		schema.SK: &types.AttributeValueMemberS{Value: sk},
+	}
+}
 
-const userSK = "USER"
+const (
+	userSK, emailSK, countersSK, settingsSK = "USER", "EMAIL", "COUNTERS", "SETTINGS"
+	claimPending, claimDone                 = "pending", "done"
+)
 
 type userItem struct {
+	PK           string    `dynamodbav:"pk"`
+	SK           string    `dynamodbav:"sk"`
+	GSI1PK       string    `dynamodbav:"gsi1pk"`
+	GSI1SK       string    `dynamodbav:"gsi1sk"`
+	ID           string    `dynamodbav:"id"`
+	TenantID     string    `dynamodbav:"tenant_id"`
+	Username     string    `dynamodbav:"username"`
+	Email        string    `dynamodbav:"email"`
+	DisplayName  string    `dynamodbav:"display_name,omitempty"`
+	Role         string    `dynamodbav:"role"`
+	Status       string    `dynamodbav:"status"`
+	MFAEnabledAt time.Time `dynamodbav:"mfa_enabled_at,omitempty"`
+	CreatedAt    time.Time `dynamodbav:"created_at"`
+	UpdatedAt    time.Time `dynamodbav:"updated_at"`
+	Version      int64     `dynamodbav:"version"`
+}
+
+func toUserItem(u User) userItem {
+	return userItem{PK: userPK(u.TenantID, u.ID), SK: userSK,
+		GSI1PK: usersGSI(u.TenantID), GSI1SK: usersGSISK(u.Email, u.ID),
+		ID: u.ID, TenantID: u.TenantID, Username: u.Username, Email: u.Email, DisplayName: u.DisplayName,
+		Role: string(u.Role), Status: string(u.Status), MFAEnabledAt: u.MFAEnabledAt,
+		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, Version: u.Version}
+}
+
+func (it userItem) user() User {
+	return User{ID: it.ID, TenantID: it.TenantID, Username: it.Username, Email: it.Email,
+		DisplayName: it.DisplayName, Role: roles.Role(it.Role), Status: UserStatus(it.Status), MFAEnabledAt: it.MFAEnabledAt,
+		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, Version: it.Version}
+}
+
+type emailItem struct {
 	PK          string    `dynamodbav:"pk"`
 	SK          string    `dynamodbav:"sk"`
-	GSI1PK      string    `dynamodbav:"gsi1pk"`
-	GSI1SK      string    `dynamodbav:"gsi1sk"`
-	ID          string    `dynamodbav:"id"`
-	TenantID    string    `dynamodbav:"tenant_id"`
-	Username    string    `dynamodbav:"username"`
 	Email       string    `dynamodbav:"email"`
-	DisplayName string    `dynamodbav:"display_name,omitempty"`
 	Role        string    `dynamodbav:"role"`
+	DisplayName string    `dynamodbav:"display_name,omitempty"`
 	Status      string    `dynamodbav:"status"`
+	UserID      string    `dynamodbav:"user_id,omitempty"`
 	CreatedAt   time.Time `dynamodbav:"created_at"`
-	UpdatedAt   time.Time `dynamodbav:"updated_at"`
-	Version     int64     `dynamodbav:"version"`
+}
+
+type countersItem struct {
+	PK          string `dynamodbav:"pk"`
+	SK          string `dynamodbav:"sk"`
+	Users       int    `dynamodbav:"users"`
+	SuperAdmins int    `dynamodbav:"super_admins"`
+}
+
+type settingsItem struct {
+	PK                 string    `dynamodbav:"pk"`
+	SK                 string    `dynamodbav:"sk"`
+	MFARequired        bool      `dynamodbav:"mfa_required"`
+	SupportAccessUntil time.Time `dynamodbav:"support_access_until,omitempty"`
+	SupportGrantedBy   string    `dynamodbav:"support_granted_by,omitempty"`
 }
 
 // UserDB is the DynamoDB Directory.
 type UserDB struct{ DB *dynamodb.Client }
 
-var _ Directory = UserDB{}
+var (
+	_ Directory      = UserDB{}
+	_ SettingsReader = UserDB{}
+)
 
 // Get implements Directory.
 func (s UserDB) Get(ctx context.Context, table, tenantID, userID string) (User, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: aws.String(table),
-		Key: map[string]types.AttributeValue{
-			schema.PK: &types.AttributeValueMemberS{Value: userPK(tenantID, userID)},
-			schema.SK: &types.AttributeValueMemberS{Value: userSK},
-		},
-	})
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
+		Key: keyOf(userPK(tenantID, userID), userSK), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return User{}, fmt.Errorf("get user: %w", err)
 	}
@@ -63,23 +125,457 @@ func (s UserDB) Get(ctx context.Context, table, tenantID, userID string) (User, 
 	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
 		return User{}, fmt.Errorf("decode user: %w", err)
 	}
-	return User{ID: it.ID, TenantID: it.TenantID, Username: it.Username, Email: it.Email,
-		DisplayName: it.DisplayName, Role: roles.Role(it.Role), Status: UserStatus(it.Status),
-		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, Version: it.Version}, nil
+	return it.user(), nil
 }
 
-// Put implements Directory.
+// activeSA is 1 when u counts as a super admin (active), else 0.
+func activeSA(u User) int {
+	if u.Role == roles.SuperAdmin && u.Status == UserActive {
+		return 1
+	}
+	return 0
+}
+
+// Put implements Directory: the user, its email claim and the counters in
+// one transaction (no limit is applied: seed and onboarding are trusted).
 func (s UserDB) Put(ctx context.Context, table string, u User) error {
-	it := userItem{PK: userPK(u.TenantID, u.ID), SK: userSK,
-		GSI1PK: usersGSI(u.TenantID), GSI1SK: strings.ToLower(u.Email) + "#" + u.ID,
-		ID: u.ID, TenantID: u.TenantID, Username: u.Username, Email: u.Email, DisplayName: u.DisplayName,
-		Role: string(u.Role), Status: string(u.Status), CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, Version: u.Version}
-	av, err := attributevalue.MarshalMap(it)
+	if err := s.ensureCounters(ctx, table, u.TenantID); err != nil {
+		return err
+	}
+	old, err := s.Get(ctx, table, u.TenantID, u.ID)
+	isNew := errs.Is(err, errs.KindNotFound)
+	if err != nil && !isNew {
+		return err
+	}
+	cond := expression.AttributeNotExists(expression.Name(schema.PK))
+	du := 1
+	if !isNew {
+		cond = expression.Name("version").Equal(expression.Value(old.Version))
+		du = 0
+		u.Version = old.Version + 1
+	}
+	userPut, err := putItem(table, toUserItem(u), &cond)
+	if err != nil {
+		return err
+	}
+	claim, err := putItem(table, emailItem{PK: emailPK(u.TenantID, u.Email), SK: emailSK, Email: u.Email,
+		Role: string(u.Role), Status: claimDone, UserID: u.ID, CreatedAt: u.CreatedAt}, nil)
+	if err != nil {
+		return err
+	}
+	counters, err := counterUpdate(table, u.TenantID, du, activeSA(u)-activeSA(old), 0, false)
+	if err != nil {
+		return err
+	}
+	if _, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems: []types.TransactWriteItem{userPut, claim, counters}}); err != nil {
+		if _, ok := cancelled(err); ok {
+			return errs.Conflict("user_changed", "the user changed meanwhile; retry")
+		}
+		return fmt.Errorf("put user: %w", err)
+	}
+	return nil
+}
+
+// List returns a page of the tenant's users in email order.
+func (s UserDB) List(ctx context.Context, table, tenantID, cursor string, limit int) (Page[User], error) {
+	start, err := decodeCursor(cursor, schema.GSI1PK, usersGSI(tenantID), tenantPrefix(tenantID))
+	if err != nil {
+		return Page[User]{}, err
+	}
+	var its []userItem
+	next, err := s.query(ctx, table, schema.GSI1, expression.Key(schema.GSI1PK).Equal(expression.Value(usersGSI(tenantID))), start, limit, &its)
+	if err != nil {
+		return Page[User]{}, fmt.Errorf("list users: %w", err)
+	}
+	p := Page[User]{Items: make([]User, len(its)), NextCursor: next}
+	for i, it := range its {
+		p.Items[i] = it.user()
+	}
+	return p, nil
+}
+
+func (s UserDB) query(ctx context.Context, table, index string, kc expression.KeyConditionBuilder, start map[string]types.AttributeValue, limit int, out any) (string, error) {
+	if limit <= 0 || limit > 100 {
+		limit = 50
+	}
+	ex, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	if err != nil {
+		return "", err
+	}
+	in := &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: ex.KeyCondition(),
+		ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values(),
+		ExclusiveStartKey: start, Limit: aws.Int32(int32(limit))}
+	if index != "" {
+		in.IndexName = aws.String(index)
+	}
+	res, err := s.DB.Query(ctx, in)
+	if err != nil {
+		return "", err
+	}
+	if err := attributevalue.UnmarshalListOfMaps(res.Items, out); err != nil {
+		return "", err
+	}
+	return encodeCursor(res.LastEvaluatedKey), nil
+}
+
+// claim is a stored email claim.
+type claim struct {
+	Invitation
+	Status string
+	UserID string
+}
+
+// Reserve claims the email and a seat in one transaction: conflict
+// (user_exists) when the email is a user already, unprocessable
+// (user_limit_reached) past maxUsers (0: unlimited). A pending claim (an
+// invitation that stopped half-way) is returned for the caller to finish.
+func (s UserDB) Reserve(ctx context.Context, table, tenantID string, in Invitation, maxUsers int, now time.Time) (claim, error) {
+	if err := s.ensureCounters(ctx, table, tenantID); err != nil {
+		return claim{}, err
+	}
+	notExists := expression.AttributeNotExists(expression.Name(schema.PK))
+	put, err := putItem(table, emailItem{PK: emailPK(tenantID, in.Email), SK: emailSK, Email: in.Email,
+		Role: in.Role, DisplayName: in.DisplayName, Status: claimPending, CreatedAt: now}, &notExists)
+	if err != nil {
+		return claim{}, err
+	}
+	seat, err := counterUpdate(table, tenantID, 1, 0, maxUsers, true)
+	if err != nil {
+		return claim{}, err
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{put, seat}})
+	reasons, failed := cancelled(err)
+	switch {
+	case err == nil:
+		return claim{Invitation: in, Status: claimPending}, nil
+	case failed && reasons[0]:
+		c, err := s.getClaim(ctx, table, tenantID, in.Email)
+		if err != nil {
+			return claim{}, err
+		}
+		if c.Status == claimDone {
+			return claim{}, errs.Conflict("user_exists", fmt.Sprintf("%s is already a user of this workspace", in.Email))
+		}
+		return c, nil
+	case failed && reasons[1]:
+		return claim{}, errs.E(errs.KindUnprocessable, "user_limit_reached",
+			"your plan allows %d users and the workspace has reached that limit: remove a user or upgrade the plan", maxUsers)
+	}
+	return claim{}, fmt.Errorf("reserve invitation: %w", err)
+}
+
+func (s UserDB) getClaim(ctx context.Context, table, tenantID, email string) (claim, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
+		Key: keyOf(emailPK(tenantID, email), emailSK), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return claim{}, fmt.Errorf("get email claim: %w", err)
+	}
+	if out.Item == nil {
+		return claim{}, errs.NotFound("invitation")
+	}
+	var it emailItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return claim{}, err
+	}
+	return claim{Invitation: Invitation{Email: it.Email, Role: it.Role, DisplayName: it.DisplayName},
+		Status: it.Status, UserID: it.UserID}, nil
+}
+
+// Release gives back a pending claim and its seat (the invitation cannot be
+// completed, e.g. the email belongs to another tenant).
+func (s UserDB) Release(ctx context.Context, table, tenantID, email string) error {
+	cond := expression.Name("status").Equal(expression.Value(claimPending))
+	del, err := deleteItem(table, emailPK(tenantID, email), emailSK, &cond)
+	if err != nil {
+		return err
+	}
+	seat, err := counterUpdate(table, tenantID, -1, 0, 0, true)
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{del, seat}})
+	if _, ok := cancelled(err); err != nil && !ok {
+		return fmt.Errorf("release invitation: %w", err)
+	}
+	return nil
+}
+
+// Complete writes the user record of a reserved invitation and marks the
+// claim done, in one transaction; an already completed one is returned.
+func (s UserDB) Complete(ctx context.Context, table string, u User) (User, error) {
+	notExists := expression.AttributeNotExists(expression.Name(schema.PK))
+	put, err := putItem(table, toUserItem(u), &notExists)
+	if err != nil {
+		return User{}, err
+	}
+	upd, err := update(table, emailPK(u.TenantID, u.Email), emailSK,
+		expression.Set(expression.Name("status"), expression.Value(claimDone)).Set(expression.Name("user_id"), expression.Value(u.ID)),
+		expression.Name("status").Equal(expression.Value(claimPending)))
+	if err != nil {
+		return User{}, err
+	}
+	sa, err := counterUpdate(table, u.TenantID, 0, activeSA(u), 0, true)
+	if err != nil {
+		return User{}, err
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{put, upd, sa}})
+	if _, ok := cancelled(err); ok {
+		return s.Get(ctx, table, u.TenantID, u.ID)
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("complete invitation: %w", err)
+	}
+	return u, nil
+}
+
+// Change moves a user from the state cur to next (role and status) in one
+// transaction with the super-admin counter: conflict user_changed when cur
+// is stale, conflict last_super_admin when it would leave the tenant
+// without an active Super Admin.
+func (s UserDB) Change(ctx context.Context, table string, cur, next User) (User, error) {
+	if err := s.ensureCounters(ctx, table, cur.TenantID); err != nil {
+		return User{}, err
+	}
+	next.Version = cur.Version + 1
+	upd, err := update(table, userPK(cur.TenantID, cur.ID), userSK,
+		expression.Set(expression.Name("role"), expression.Value(string(next.Role))).
+			Set(expression.Name("status"), expression.Value(string(next.Status))).
+			Set(expression.Name("updated_at"), expression.Value(next.UpdatedAt)).
+			Set(expression.Name("version"), expression.Value(next.Version)),
+		expression.Name("version").Equal(expression.Value(cur.Version)))
+	if err != nil {
+		return User{}, err
+	}
+	items := []types.TransactWriteItem{upd}
+	if d := activeSA(next) - activeSA(cur); d != 0 {
+		c, err := counterUpdate(table, cur.TenantID, 0, d, 0, true)
+		if err != nil {
+			return User{}, err
+		}
+		items = append(items, c)
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	reasons, failed := cancelled(err)
+	switch {
+	case err == nil:
+		return next, nil
+	case failed && reasons[0]:
+		return User{}, errs.Conflict("user_changed", "the user changed meanwhile; reload and retry")
+	case failed && len(reasons) > 1 && reasons[1]:
+		return User{}, errs.Conflict("last_super_admin", "this is the last active Super Admin of the workspace: make another user Super Admin first")
+	}
+	return User{}, fmt.Errorf("change user: %w", err)
+}
+
+// Delete removes a user whose status is removing, its email claim and its
+// team memberships, and frees its seat.
+func (s UserDB) Delete(ctx context.Context, table string, u User) error {
+	for {
+		var ms []memberItem
+		_, err := s.query(ctx, table, schema.GSI1, expression.Key(schema.GSI1PK).Equal(expression.Value(userTeamsGSI(u.TenantID, u.ID))), nil, 100, &ms)
+		if err != nil {
+			return fmt.Errorf("list teams of removed user: %w", err)
+		}
+		if len(ms) == 0 {
+			break
+		}
+		for _, m := range ms {
+			if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: keyOf(m.PK, m.SK)}); err != nil {
+				return fmt.Errorf("remove membership: %w", err)
+			}
+		}
+	}
+	cond := expression.Name("status").Equal(expression.Value(string(UserRemoving)))
+	delUser, err := deleteItem(table, userPK(u.TenantID, u.ID), userSK, &cond)
+	if err != nil {
+		return err
+	}
+	delClaim, err := deleteItem(table, emailPK(u.TenantID, u.Email), emailSK, nil)
+	if err != nil {
+		return err
+	}
+	seat, err := counterUpdate(table, u.TenantID, -1, 0, 0, true)
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{delUser, delClaim, seat}})
+	if _, ok := cancelled(err); ok {
+		return nil // already deleted by an earlier attempt
+	}
+	if err != nil {
+		return fmt.Errorf("delete user: %w", err)
+	}
+	return nil
+}
+
+// SetMFAEnabled records when the user completed MFA set-up.
+func (s UserDB) SetMFAEnabled(ctx context.Context, table, tenantID, userID string, at time.Time) error {
+	it, err := update(table, userPK(tenantID, userID), userSK,
+		expression.Set(expression.Name("mfa_enabled_at"), expression.Value(at)).
+			Set(expression.Name("version"), expression.Name("version").Plus(expression.Value(1))),
+		expression.AttributeExists(expression.Name(schema.PK)))
+	if err != nil {
+		return err
+	}
+	u := it.Update
+	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
+		ConditionExpression: u.ConditionExpression, ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return errs.NotFound("user")
+	}
+	if err != nil {
+		return fmt.Errorf("set MFA of user: %w", err)
+	}
+	return nil
+}
+
+// Settings implements SettingsReader.
+func (s UserDB) Settings(ctx context.Context, table, tenantID string) (Settings, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: keyOf(directoryPK(tenantID), settingsSK), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return Settings{}, fmt.Errorf("get settings: %w", err)
+	}
+	var it settingsItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return Settings{}, err
+	}
+	return Settings{MFARequired: it.MFARequired, SupportAccessUntil: it.SupportAccessUntil, SupportGrantedBy: it.SupportGrantedBy}, nil
+}
+
+// PutSettings replaces the tenant's settings.
+func (s UserDB) PutSettings(ctx context.Context, table, tenantID string, st Settings) error {
+	av, err := attributevalue.MarshalMap(settingsItem{PK: directoryPK(tenantID), SK: settingsSK, MFARequired: st.MFARequired,
+		SupportAccessUntil: st.SupportAccessUntil, SupportGrantedBy: st.SupportGrantedBy})
 	if err != nil {
 		return err
 	}
 	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: av}); err != nil {
-		return fmt.Errorf("put user: %w", err)
+		return fmt.Errorf("put settings: %w", err)
 	}
 	return nil
+}
+
+// Counters returns the tenant's user and super-admin counts.
+func (s UserDB) Counters(ctx context.Context, table, tenantID string) (users, superAdmins int, err error) {
+	if err := s.ensureCounters(ctx, table, tenantID); err != nil {
+		return 0, 0, err
+	}
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: keyOf(directoryPK(tenantID), countersSK), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return 0, 0, fmt.Errorf("get counters: %w", err)
+	}
+	var it countersItem
+	err = attributevalue.UnmarshalMap(out.Item, &it)
+	return it.Users, it.SuperAdmins, err
+}
+
+// ensureCounters creates the counters of a tenant that has none yet by
+// counting its users once (a directory written before counters existed).
+func (s UserDB) ensureCounters(ctx context.Context, table, tenantID string) error {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: keyOf(directoryPK(tenantID), countersSK), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return fmt.Errorf("get counters: %w", err)
+	}
+	if out.Item != nil {
+		return nil
+	}
+	c := countersItem{PK: directoryPK(tenantID), SK: countersSK}
+	var start map[string]types.AttributeValue
+	for {
+		var its []userItem
+		next, err := s.query(ctx, table, schema.GSI1, expression.Key(schema.GSI1PK).Equal(expression.Value(usersGSI(tenantID))), start, 100, &its)
+		if err != nil {
+			return fmt.Errorf("count users: %w", err)
+		}
+		for _, it := range its {
+			c.Users++
+			c.SuperAdmins += activeSA(it.user())
+		}
+		if next == "" {
+			break
+		}
+		start, _ = decodeCursor(next, schema.GSI1PK, usersGSI(tenantID), tenantPrefix(tenantID))
+	}
+	av, err := attributevalue.MarshalMap(c)
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: av,
+		ConditionExpression: aws.String("attribute_not_exists(pk)")})
+	var ccf *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &ccf) {
+		return fmt.Errorf("create counters: %w", err)
+	}
+	return nil
+}
+
+// counterUpdate adds du users and dsa super admins. A positive du is
+// conditioned on the limit (maxUsers > 0); a negative dsa on leaving at
+// least one super admin (guardLastSA; the trusted Put does not guard).
+func counterUpdate(table, tenantID string, du, dsa, maxUsers int, guardLastSA bool) (types.TransactWriteItem, error) {
+	upd := expression.Add(expression.Name("users"), expression.Value(du)).Add(expression.Name("super_admins"), expression.Value(dsa))
+	cond := expression.AttributeExists(expression.Name(schema.PK))
+	if du > 0 && maxUsers > 0 {
+		cond = cond.And(expression.Name("users").LessThan(expression.Value(maxUsers)))
+	}
+	if dsa < 0 && guardLastSA {
+		cond = cond.And(expression.Name("super_admins").GreaterThan(expression.Value(-dsa)))
+	}
+	return update(table, directoryPK(tenantID), countersSK, upd, cond)
+}
+
+func update(table, pk, sk string, upd expression.UpdateBuilder, cond expression.ConditionBuilder) (types.TransactWriteItem, error) {
+	ex, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	return types.TransactWriteItem{Update: &types.Update{TableName: aws.String(table), Key: keyOf(pk, sk),
+		UpdateExpression: ex.Update(), ConditionExpression: ex.Condition(),
+		ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values()}}, nil
+}
+
+func putItem(table string, item any, cond *expression.ConditionBuilder) (types.TransactWriteItem, error) {
+	av, err := attributevalue.MarshalMap(item)
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	p := &types.Put{TableName: aws.String(table), Item: av}
+	if cond != nil {
+		ex, err := expression.NewBuilder().WithCondition(*cond).Build()
+		if err != nil {
+			return types.TransactWriteItem{}, err
+		}
+		p.ConditionExpression, p.ExpressionAttributeNames, p.ExpressionAttributeValues = ex.Condition(), ex.Names(), ex.Values()
+	}
+	return types.TransactWriteItem{Put: p}, nil
+}
+
+func deleteItem(table, pk, sk string, cond *expression.ConditionBuilder) (types.TransactWriteItem, error) {
+	d := &types.Delete{TableName: aws.String(table), Key: keyOf(pk, sk)}
+	if cond != nil {
+		ex, err := expression.NewBuilder().WithCondition(*cond).Build()
+		if err != nil {
+			return types.TransactWriteItem{}, err
+		}
+		d.ConditionExpression, d.ExpressionAttributeNames, d.ExpressionAttributeValues = ex.Condition(), ex.Names(), ex.Values()
+	}
+	return types.TransactWriteItem{Delete: d}, nil
+}
+
+// cancelled reports whether err is a cancelled transaction and, per item,
+// whether that item's condition failed.
+func cancelled(err error) ([]bool, bool) {
+	var tc *types.TransactionCanceledException
+	if !errors.As(err, &tc) {
+		return nil, false
+	}
+	out := make([]bool, len(tc.CancellationReasons))
+	any := false
+	for i, r := range tc.CancellationReasons {
+		out[i] = aws.ToString(r.Code) == "ConditionalCheckFailed"
+		any = any || out[i]
+	}
+	return out, any
 }

@@ -4,6 +4,7 @@
 package routes
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/issuetracker/issuetracker/internal/roles"
@@ -104,7 +105,46 @@ var table = []Route{
 	{"GET", "/v1/admin/tenants/{tenantId}/audit", FnTenants, root(), "listTenantAudit", "Who did what to the tenant, newest first"},
 	{"GET", "/v1/branding", FnWorkspace, tenant(roles.User), "getBranding", "The workspace's branding"},
 	{"PUT", "/v1/branding", FnWorkspace, tenant(roles.SuperAdmin), "putBranding", "Change the workspace's branding (tiers with branding)"},
+
+	// People: the directory is readable by every member (assignee and team
+	// pickers); managing it is the Super Admin's (issue #4).
+	{"GET", "/v1/users", FnUsers, tenant(roles.User), "listUsers", "The workspace's users (cursor)"},
+	{"POST", "/v1/users", FnUsers, tenant(roles.SuperAdmin), "inviteUser", "Invite a user: Cognito emails the invitation"},
+	{"GET", "/v1/users/{userId}", FnUsers, tenant(roles.User), "getUser", "A user of the workspace"},
+	{"DELETE", "/v1/users/{userId}", FnUsers, tenant(roles.SuperAdmin), "removeUser", "Remove a user (their issues and comments stay)"},
+	{"PUT", "/v1/users/{userId}/role", FnUsers, tenant(roles.SuperAdmin), "changeUserRole", "Change a user's role"},
+	{"POST", "/v1/users/{userId}/disable", FnUsers, tenant(roles.SuperAdmin), "disableUser", "Disable a user: refused within 30 s"},
+	{"POST", "/v1/users/{userId}/enable", FnUsers, tenant(roles.SuperAdmin), "enableUser", "Enable a disabled user"},
+	{"GET", "/v1/users/{userId}/teams", FnUsers, tenant(roles.User), "listUserTeams", "A user's teams"},
+	{"GET", "/v1/me/mfa", FnUsers, tenant(roles.User), "getMyMFA", "The caller's MFA: methods, and whether the workspace requires it"},
+	{"POST", "/v1/me/mfa/totp", FnUsers, tenant(roles.User), "associateTOTP", "Start TOTP set-up: the secret and otpauth URI"},
+	{"POST", "/v1/me/mfa/totp/verify", FnUsers, tenant(roles.User), "verifyTOTP", "Finish TOTP set-up with a first code"},
+	{"GET", "/v1/settings/security", FnUsers, tenant(roles.SuperAdmin), "getSecuritySettings", "The workspace's MFA requirement"},
+	{"PUT", "/v1/settings/security", FnUsers, tenant(roles.SuperAdmin), "putSecuritySettings", "Require MFA for the whole workspace (tiers with MFA enforcement)"},
+	{"GET", "/v1/settings/support-access", FnUsers, tenant(roles.SuperAdmin), "getSupportAccess", "Whether the provider's support may read issue contents"},
+	{"PUT", "/v1/settings/support-access", FnUsers, tenant(roles.SuperAdmin), "grantSupportAccess", "Grant the provider's support access to issue contents for 1-72 hours"},
+	{"DELETE", "/v1/settings/support-access", FnUsers, tenant(roles.SuperAdmin), "revokeSupportAccess", "End the provider's support access now"},
+	{"GET", "/v1/admin/tenants/{tenantId}/users", FnUsers, root(), "rootListTenantUsers", "Support: a tenant's users (no issue contents)"},
+	{"GET", "/v1/admin/tenants/{tenantId}/users/{userId}", FnUsers, root(), "rootGetTenantUser", "Support: one user of a tenant"},
+	{"GET", "/v1/admin/tenants/{tenantId}/support-access", FnUsers, root(), "rootGetSupportAccess", "Support: whether the tenant granted access to issue contents"},
+
+	// Teams: readable by every member, managed by Admins and above.
+	{"GET", "/v1/teams", FnTeams, tenant(roles.User), "listTeams", "The workspace's teams (cursor)"},
+	{"POST", "/v1/teams", FnTeams, tenant(roles.Admin), "createTeam", "Create a team"},
+	{"GET", "/v1/teams/{teamId}", FnTeams, tenant(roles.User), "getTeam", "A team"},
+	{"PATCH", "/v1/teams/{teamId}", FnTeams, tenant(roles.Admin), "updateTeam", "Rename or describe a team"},
+	{"DELETE", "/v1/teams/{teamId}", FnTeams, tenant(roles.Admin), "deleteTeam", "Delete a team and its memberships"},
+	{"GET", "/v1/teams/{teamId}/members", FnTeams, tenant(roles.User), "listTeamMembers", "A team's members (cursor)"},
+	{"PUT", "/v1/teams/{teamId}/members/{userId}", FnTeams, tenant(roles.Admin), "addTeamMember", "Add a user of the workspace to a team"},
+	{"DELETE", "/v1/teams/{teamId}/members/{userId}", FnTeams, tenant(roles.Admin), "removeTeamMember", "Remove a user from a team"},
 }
+
+// withoutMFA are the operations a session that the workspace's MFA
+// requirement refuses may still call: to see and set up its MFA.
+var withoutMFA = []string{"getMe", "getMyMFA", "associateTOTP", "verifyTOTP"}
+
+// AllowedWithoutMFA reports whether operation op is open to such a session.
+func AllowedWithoutMFA(op string) bool { return slices.Contains(withoutMFA, op) }
 
 // All returns a copy of the route table.
 func All() []Route { return append([]Route(nil), table...) }

@@ -23,7 +23,13 @@ type Principal struct {
 	// Table is the application table that holds the tenant's data: the
 	// pooled table, or the tenant's own table for Platinum.
 	Table string `json:"-"`
+	// MFA is MFAMissing when the tenant requires MFA and this session was
+	// not authenticated with it; empty otherwise (internal/people).
+	MFA string `json:"mfa,omitempty"`
 }
+
+// MFAMissing marks a session that must set up or use MFA first.
+const MFAMissing = "missing"
 
 // IsRoot reports whether the caller is a provider (root) user.
 func (p Principal) IsRoot() bool { return p.Role == roles.Root }
@@ -38,6 +44,7 @@ const (
 	ctxRole     = "role"
 	ctxTier     = "tier"
 	ctxTable    = "table"
+	ctxMFA      = "mfa"
 )
 
 // AuthorizerContext is the context map an authorizer returns for p.
@@ -50,6 +57,7 @@ func (p Principal) AuthorizerContext() map[string]any {
 		ctxRole:     string(p.Role),
 		ctxTier:     string(p.Tier),
 		ctxTable:    p.Table,
+		ctxMFA:      p.MFA,
 	}
 }
 
@@ -70,6 +78,7 @@ func FromAuthorizerContext(m map[string]any) (Principal, error) {
 		Role:     roles.Role(str(ctxRole)),
 		Tier:     tiers.Name(str(ctxTier)),
 		Table:    str(ctxTable),
+		MFA:      str(ctxMFA),
 	}
 	switch {
 	case p.UserID == "":

@@ -2,12 +2,15 @@
 // whole, for offboarding (and, later, for moving a tenant between the pooled
 // table and its own table: the export is the import's input).
 //
-// No Scan of the pooled table: a tenant's items there are found by Query,
-// family by family. Each domain that stores tenant items names its family
-// here: an index partition that lists every item of the family for one
-// tenant (and, with Expand, the base partitions those items head). A
-// Platinum tenant's own table holds nothing else, so it is paged through
-// whole (a background job on the tenant's own table, never a request path).
+// Completeness over cleverness: every partition key of the pooled table
+// starts with "T#<tenant>#" (schema.TenantKeyPrefix; the ABAC policy
+// enforces it), so the offboarding job finds ALL of a tenant's items by
+// paging through the pooled table with that prefix as a filter, whatever
+// domain wrote them. That read is O(pooled table) and runs only in the
+// offboarding job, never on a request path; at a size where it hurts,
+// replace it with a DynamoDB export to S3. A Platinum tenant's own table
+// holds nothing else, so it is paged through whole. Families list the
+// tenant's users by Query, for Cognito clean-up and the usage summary.
 package tenantdata
 
 import (
@@ -39,7 +42,7 @@ type Family struct {
 	UserName func(item map[string]types.AttributeValue) string
 }
 
-// Families of the pooled table. Add a line when a domain stores tenant items.
+// Families of the pooled table that the lifecycle reads by Query.
 var Families = []Family{
 	{
 		// internal/people/userdb.go: user pk "T#<t>#USER#<id>", listed in gsi1 "T#<t>#USERS".
@@ -52,13 +55,6 @@ var Families = []Family{
 			return ""
 		},
 	},
-	// internal/issue/issuedb/keys.go: issues listed in gsi1 "T#<t>#ISSUES"; an
-	// issue's partition also holds its activity, history and comments.
-	{Name: "issues", Index: schema.GSI1, Expand: true, Partition: func(t string) string { return "T#" + t + "#ISSUES" }},
-	{Name: "issue-counter", Partition: func(t string) string { return "T#" + t + "#COUNTER" }},
-	{Name: "labels", Partition: func(t string) string { return "T#" + t + "#LABELS" }},
-	// Not yet reachable by Query from here: ISSUEKEY#<n>, LABEL#<id> (uses),
-	// TEAM#<id> and W#<xx> (search terms); the issues domain must list them.
 }
 
 // Store implements onboarding.Data.
@@ -86,35 +82,7 @@ func (s Store) Items(ctx context.Context, t tenant.Tenant) ([]map[string]types.A
 	if siloed(t) {
 		return s.scanOwn(ctx, t.Table)
 	}
-	seen := map[string]bool{}
-	var out []map[string]types.AttributeValue
-	add := func(it map[string]types.AttributeValue) {
-		k := str(it[schema.PK]) + "\x00" + str(it[schema.SK])
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, it)
-		}
-	}
-	for _, f := range s.families() {
-		listed, err := s.query(ctx, t.Table, f.Index, indexPK(f.Index), f.Partition(t.ID))
-		if err != nil {
-			return nil, fmt.Errorf("family %s: %w", f.Name, err)
-		}
-		for _, it := range listed {
-			add(it)
-			if !f.Expand {
-				continue
-			}
-			under, err := s.query(ctx, t.Table, "", schema.PK, str(it[schema.PK]))
-			if err != nil {
-				return nil, fmt.Errorf("family %s: %w", f.Name, err)
-			}
-			for _, u := range under {
-				add(u)
-			}
-		}
-	}
-	return out, nil
+	return s.scan(ctx, t.Table, schema.TenantKeyPrefix(t.ID))
 }
 
 // Export implements onboarding.Data: a gzip of JSON lines, the first the
@@ -239,8 +207,20 @@ func (s Store) query(ctx context.Context, table, index, attr, value string) ([]m
 
 // scanOwn pages through a Platinum tenant's own table (offboarding job only).
 func (s Store) scanOwn(ctx context.Context, table string) ([]map[string]types.AttributeValue, error) {
+	return s.scan(ctx, table, "")
+}
+
+// scan pages through a table, keeping the items whose partition key starts
+// with prefix (all when empty). Offboarding job only, never a request path.
+func (s Store) scan(ctx context.Context, table, prefix string) ([]map[string]types.AttributeValue, error) {
 	var out []map[string]types.AttributeValue
-	p := dynamodb.NewScanPaginator(s.DB, &dynamodb.ScanInput{TableName: aws.String(table)})
+	in := &dynamodb.ScanInput{TableName: aws.String(table)}
+	if prefix != "" {
+		in.FilterExpression = aws.String("begins_with(#pk, :prefix)")
+		in.ExpressionAttributeNames = map[string]string{"#pk": schema.PK}
+		in.ExpressionAttributeValues = map[string]types.AttributeValue{":prefix": &types.AttributeValueMemberS{Value: prefix}}
+	}
+	p := dynamodb.NewScanPaginator(s.DB, in)
 	for p.HasMorePages() {
 		pg, err := p.NextPage(ctx)
 		if err != nil {

@@ -1,0 +1,111 @@
+package devstack_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/issuetracker/issuetracker/internal/devstack"
+	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Issue #4's "done when", through real tokens, the local gateway and the
+// authorizer: the demo Super Admin invites a user, the user accepts the
+// invitation and signs in, an Admin puts them on a team, they see it,
+// and a team issue shows in their issue list (the issues API on main).
+func TestInviteSignInAndTeamEndToEnd(t *testing.T) {
+	ctx := context.Background()
+	_, e := testenv.AWS(t)
+	root, err := testenv.Root()
+	require.NoError(t, err)
+	s, err := devstack.Start(ctx, devstack.Config{Root: root, GatewayAddr: "127.0.0.1:0", Endpoints: e, Prefix: testenv.UniquePrefix(t)})
+	require.NoError(t, err)
+	t.Cleanup(s.Close)
+	pl := s.Platform
+	pools := identity.Pools{C: testenv.Cognito(t)}
+	login := func(email string) string {
+		tok, err := pools.PasswordLogin(ctx, pl.TenantClientID, email, devstack.DemoPassword)
+		require.NoError(t, err)
+		return tok.IDToken
+	}
+	call := func(method, path, token string, body any) (int, map[string]any) {
+		var buf bytes.Buffer
+		if body != nil {
+			require.NoError(t, json.NewEncoder(&buf).Encode(body))
+		}
+		req, _ := http.NewRequest(method, pl.GatewayURL+path, &buf)
+		req.Header.Set("Authorization", "Bearer "+token)
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		var m map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&m)
+		return res.StatusCode, m
+	}
+	owner, admin, user := login("owner@acme.test"), login("admin@acme.test"), login("user@acme.test")
+
+	status, invited := call("POST", "/v1/users", owner, map[string]any{"email": "newbie@acme.test", "role": "user", "display_name": "Newbie"})
+	require.Equal(t, 201, status, invited)
+	id := invited["id"].(string)
+
+	t.Run("a User cannot invite, change roles or manage teams", func(t *testing.T) {
+		for _, c := range []struct{ method, path string }{
+			{"POST", "/v1/users"}, {"PUT", "/v1/users/" + id + "/role"}, {"POST", "/v1/teams"},
+			{"PUT", "/v1/teams/x/members/" + id},
+		} {
+			status, body := call(c.method, c.path, user, map[string]any{})
+			assert.Equal(t, 403, status, c)
+			assert.Equal(t, "role_forbidden", body["code"])
+		}
+	})
+	// The invitation email carries a temporary password; cognito-local's
+	// mail is not readable here, so the test sets the temporary password.
+	_, err = pools.C.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(pl.TenantPoolID),
+		Username: aws.String("newbie@acme.test"), Password: aws.String("Temp-Passw0rd-1"), Permanent: false})
+	require.NoError(t, err)
+	tok, err := pools.SignIn(ctx, pl.TenantClientID, "newbie@acme.test", "Temp-Passw0rd-1", "Newbie-Passw0rd!", nil)
+	require.NoError(t, err, "the invited user signs in and chooses a password")
+	newbie := tok.IDToken
+
+	t.Run("the invited user is a member of acme with the invited role", func(t *testing.T) {
+		status, me := call("GET", "/v1/me", newbie, nil)
+		require.Equal(t, 200, status, me)
+		assert.Equal(t, "acme", me["tenant"].(map[string]any)["id"])
+		assert.Equal(t, "user", me["user"].(map[string]any)["role"])
+		assert.Equal(t, "Newbie", me["user"].(map[string]any)["display_name"])
+	})
+	t.Run("an Admin puts them on a team and they see it", func(t *testing.T) {
+		status, team := call("POST", "/v1/teams", admin, map[string]any{"name": "Support"})
+		require.Equal(t, 201, status, team)
+		teamID := team["id"].(string)
+		status, body := call("PUT", "/v1/teams/"+teamID+"/members/"+id, admin, nil)
+		require.Equal(t, 200, status, body)
+		status, mine := call("GET", "/v1/users/"+id+"/teams", newbie, nil)
+		require.Equal(t, 200, status, mine)
+		items := mine["items"].([]any)
+		require.Len(t, items, 1)
+		assert.Equal(t, teamID, items[0].(map[string]any)["team_id"])
+
+		status, iss := call("POST", "/v1/issues", admin, map[string]any{"title": "Answer the support queue", "team_id": teamID})
+		require.Equal(t, 201, status, iss)
+		status, list := call("GET", "/v1/issues?team="+teamID, newbie, nil)
+		require.Equal(t, 200, status, list)
+		issues := list["items"].([]any)
+		require.Len(t, issues, 1, "the team's issue shows in the new member's list")
+		assert.Equal(t, iss["id"], issues[0].(map[string]any)["id"])
+	})
+	t.Run("globex's Super Admin gets 404 for acme's new user", func(t *testing.T) {
+		status, _ := call("GET", "/v1/users/"+id, login("owner@globex.test"), nil)
+		assert.Equal(t, 404, status)
+	})
+}

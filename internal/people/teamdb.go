@@ -1,0 +1,249 @@
+package people
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/schema"
+)
+
+// Keys (the contract with the issues API):
+//   - team: pk "T#<t>#TEAM#<id>", sk "TEAM"; gsi1 "T#<t>#TEAMS" / "<lower name>#<id>"
+//   - member: pk "T#<t>#TEAM#<id>", sk "MEMBER#<user>"; gsi1 "T#<t>#USERTEAMS#<user>" / "<team id>"
+func teamPK(tenantID, id string) string         { return tenantPrefix(tenantID) + "TEAM#" + id }
+func teamsGSI(tenantID string) string           { return tenantPrefix(tenantID) + "TEAMS" }
+func memberSK(userID string) string             { return memberPrefix + userID }
+func userTeamsGSI(tenantID, user string) string { return tenantPrefix(tenantID) + "USERTEAMS#" + user }
+
+const teamSK, memberPrefix = "TEAM", "MEMBER#"
+
+type teamItem struct {
+	PK          string    `dynamodbav:"pk"`
+	SK          string    `dynamodbav:"sk"`
+	GSI1PK      string    `dynamodbav:"gsi1pk"`
+	GSI1SK      string    `dynamodbav:"gsi1sk"`
+	ID          string    `dynamodbav:"id"`
+	TenantID    string    `dynamodbav:"tenant_id"`
+	Name        string    `dynamodbav:"name"`
+	Description string    `dynamodbav:"description,omitempty"`
+	CreatedAt   time.Time `dynamodbav:"created_at"`
+	UpdatedAt   time.Time `dynamodbav:"updated_at"`
+	Version     int64     `dynamodbav:"version"`
+}
+
+func toTeamItem(t Team) teamItem {
+	return teamItem{PK: teamPK(t.TenantID, t.ID), SK: teamSK, GSI1PK: teamsGSI(t.TenantID),
+		GSI1SK: strings.ToLower(t.Name) + "#" + t.ID, ID: t.ID, TenantID: t.TenantID, Name: t.Name,
+		Description: t.Description, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, Version: t.Version}
+}
+
+func (it teamItem) team() Team {
+	return Team{ID: it.ID, TenantID: it.TenantID, Name: it.Name, Description: it.Description,
+		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, Version: it.Version}
+}
+
+type memberItem struct {
+	PK       string    `dynamodbav:"pk"`
+	SK       string    `dynamodbav:"sk"`
+	GSI1PK   string    `dynamodbav:"gsi1pk"`
+	GSI1SK   string    `dynamodbav:"gsi1sk"`
+	TenantID string    `dynamodbav:"tenant_id"`
+	TeamID   string    `dynamodbav:"team_id"`
+	UserID   string    `dynamodbav:"user_id"`
+	AddedAt  time.Time `dynamodbav:"added_at"`
+	AddedBy  string    `dynamodbav:"added_by,omitempty"`
+}
+
+func (it memberItem) member() Member {
+	return Member{TeamID: it.TeamID, UserID: it.UserID, AddedAt: it.AddedAt, AddedBy: it.AddedBy}
+}
+
+// TeamDB stores teams and memberships in a tenant's table.
+type TeamDB struct{ UserDB }
+
+// Put writes a team: a new one (Version 0 → 1), or an update whose Version
+// matches (conflict team_changed otherwise).
+func (s TeamDB) Put(ctx context.Context, table string, t Team) (Team, error) {
+	cond := expression.AttributeNotExists(expression.Name(schema.PK))
+	if t.Version > 0 {
+		cond = expression.Name("version").Equal(expression.Value(t.Version))
+	}
+	t.Version++
+	it, err := putItem(table, toTeamItem(t), &cond)
+	if err != nil {
+		return Team{}, err
+	}
+	p := it.Put
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: p.TableName, Item: p.Item, ConditionExpression: p.ConditionExpression,
+		ExpressionAttributeNames: p.ExpressionAttributeNames, ExpressionAttributeValues: p.ExpressionAttributeValues})
+	if isCondFailed(err) {
+		return Team{}, errs.Conflict("team_changed", "the team changed or was deleted meanwhile; reload and retry")
+	}
+	if err != nil {
+		return Team{}, fmt.Errorf("put team: %w", err)
+	}
+	return t, nil
+}
+
+// GetTeam returns the team or not_found (team_not_found).
+func (s TeamDB) GetTeam(ctx context.Context, table, tenantID, id string) (Team, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: keyOf(teamPK(tenantID, id), teamSK), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return Team{}, fmt.Errorf("get team: %w", err)
+	}
+	if out.Item == nil {
+		return Team{}, errs.NotFound("team")
+	}
+	var it teamItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return Team{}, err
+	}
+	return it.team(), nil
+}
+
+// DeleteTeam deletes the team, then its memberships.
+func (s TeamDB) DeleteTeam(ctx context.Context, table, tenantID, id string) error {
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: keyOf(teamPK(tenantID, id), teamSK),
+		ConditionExpression: aws.String("attribute_exists(pk)")})
+	if isCondFailed(err) {
+		return errs.NotFound("team")
+	}
+	if err != nil {
+		return fmt.Errorf("delete team: %w", err)
+	}
+	for {
+		page, err := s.Members(ctx, table, tenantID, id, "", 100)
+		if err != nil {
+			return err
+		}
+		if len(page.Items) == 0 {
+			return nil
+		}
+		for _, m := range page.Items {
+			if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: keyOf(teamPK(tenantID, id), memberSK(m.UserID))}); err != nil {
+				return fmt.Errorf("delete membership: %w", err)
+			}
+		}
+	}
+}
+
+// Teams lists the tenant's teams in name order.
+func (s TeamDB) Teams(ctx context.Context, table, tenantID, cursor string, limit int) (Page[Team], error) {
+	start, err := decodeCursor(cursor, schema.GSI1PK, teamsGSI(tenantID), tenantPrefix(tenantID))
+	if err != nil {
+		return Page[Team]{}, err
+	}
+	var its []teamItem
+	next, err := s.query(ctx, table, schema.GSI1, expression.Key(schema.GSI1PK).Equal(expression.Value(teamsGSI(tenantID))), start, limit, &its)
+	if err != nil {
+		return Page[Team]{}, fmt.Errorf("list teams: %w", err)
+	}
+	p := Page[Team]{Items: make([]Team, len(its)), NextCursor: next}
+	for i, it := range its {
+		p.Items[i] = it.team()
+	}
+	return p, nil
+}
+
+// AddMember adds a user of the tenant to a team (idempotent). The user and
+// the team are checked in the same transaction: not_found for either.
+func (s TeamDB) AddMember(ctx context.Context, table, tenantID string, m Member) error {
+	put, err := putItem(table, memberItem{PK: teamPK(tenantID, m.TeamID), SK: memberSK(m.UserID),
+		GSI1PK: userTeamsGSI(tenantID, m.UserID), GSI1SK: m.TeamID, TenantID: tenantID,
+		TeamID: m.TeamID, UserID: m.UserID, AddedAt: m.AddedAt, AddedBy: m.AddedBy}, nil)
+	if err != nil {
+		return err
+	}
+	check := func(pk, sk string, cond expression.ConditionBuilder) (types.TransactWriteItem, error) {
+		ex, err := expression.NewBuilder().WithCondition(cond).Build()
+		if err != nil {
+			return types.TransactWriteItem{}, err
+		}
+		return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(table), Key: keyOf(pk, sk),
+			ConditionExpression: ex.Condition(), ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values()}}, nil
+	}
+	team, err := check(teamPK(tenantID, m.TeamID), teamSK, expression.AttributeExists(expression.Name(schema.PK)))
+	if err != nil {
+		return err
+	}
+	user, err := check(userPK(tenantID, m.UserID), userSK, expression.AttributeExists(expression.Name(schema.PK)).
+		And(expression.Name("status").NotEqual(expression.Value(string(UserRemoving)))))
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{team, user, put}})
+	reasons, failed := cancelled(err)
+	switch {
+	case err == nil:
+		return nil
+	case failed && reasons[0]:
+		return errs.NotFound("team")
+	case failed && reasons[1]:
+		return errs.E(errs.KindNotFound, "user_not_found", "no user %s in this workspace: only users of your workspace can join its teams", m.UserID)
+	}
+	return fmt.Errorf("add member: %w", err)
+}
+
+// RemoveMember removes a membership; not_found (member_not_found) if absent.
+func (s TeamDB) RemoveMember(ctx context.Context, table, tenantID, teamID, userID string) error {
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: keyOf(teamPK(tenantID, teamID), memberSK(userID)),
+		ConditionExpression: aws.String("attribute_exists(pk)")})
+	if isCondFailed(err) {
+		return errs.NotFound("member")
+	}
+	if err != nil {
+		return fmt.Errorf("remove member: %w", err)
+	}
+	return nil
+}
+
+// Members lists a team's members in user id order.
+func (s TeamDB) Members(ctx context.Context, table, tenantID, teamID, cursor string, limit int) (Page[Member], error) {
+	start, err := decodeCursor(cursor, schema.PK, teamPK(tenantID, teamID), tenantPrefix(tenantID))
+	if err != nil {
+		return Page[Member]{}, err
+	}
+	var its []memberItem
+	kc := expression.Key(schema.PK).Equal(expression.Value(teamPK(tenantID, teamID))).And(expression.Key(schema.SK).BeginsWith(memberPrefix))
+	next, err := s.query(ctx, table, "", kc, start, limit, &its)
+	if err != nil {
+		return Page[Member]{}, fmt.Errorf("list members: %w", err)
+	}
+	p := Page[Member]{Items: make([]Member, len(its)), NextCursor: next}
+	for i, it := range its {
+		p.Items[i] = it.member()
+	}
+	return p, nil
+}
+
+// UserTeams lists a user's memberships in team id order.
+func (s TeamDB) UserTeams(ctx context.Context, table, tenantID, userID, cursor string, limit int) (Page[Member], error) {
+	start, err := decodeCursor(cursor, schema.GSI1PK, userTeamsGSI(tenantID, userID), tenantPrefix(tenantID))
+	if err != nil {
+		return Page[Member]{}, err
+	}
+	var its []memberItem
+	next, err := s.query(ctx, table, schema.GSI1, expression.Key(schema.GSI1PK).Equal(expression.Value(userTeamsGSI(tenantID, userID))), start, limit, &its)
+	if err != nil {
+		return Page[Member]{}, fmt.Errorf("list user's teams: %w", err)
+	}
+	p := Page[Member]{Items: make([]Member, len(its)), NextCursor: next}
+	for i, it := range its {
+		p.Items[i] = it.member()
+	}
+	return p, nil
+}
+
+func isCondFailed(err error) bool {
+	var ccf *types.ConditionalCheckFailedException
+	return err != nil && errors.As(err, &ccf)
+}
