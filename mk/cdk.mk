@@ -4,35 +4,29 @@
 #   make synth TENANTS=acme,globex  platform + those Platinum tenants
 #   make synth TENANT=acme          that tenant's stack alone
 #   make deploy [TENANT=acme]       make diff [TENANT=acme]
-.PHONY: synth deploy diff destroy-tenant synth-bench cdk-cli
+.PHONY: synth deploy diff destroy-tenant synth-bench
 
-# The pinned aws-cdk 3.0.0 reads cloud assembly schema 43 at most; the CDK
+# The CLI is pinned in package.json (aws-cdk 2.1148.1): aws-cdk 3.0.0 is
+# deprecated on npm and reads cloud assembly schema 43 at most, while the CDK
 # library (v2.276.0) writes schema 55, which needs CLI >= 2.1147.0.
-CDK_CLI_VERSION ?= 2.1148.1
-CDK ?= .local/cdk-cli/node_modules/.bin/cdk
+CDK ?= node_modules/.bin/cdk
 CDK_OUT ?= cdk.out
 CDK_CONTEXT := $(if $(TENANT),-c tenant=$(TENANT)) $(if $(TENANTS),-c tenants=$(TENANTS))
 CDK_CONTEXT_JSON := {$(if $(TENANT),"tenant":"$(TENANT)")$(if $(and $(TENANT),$(TENANTS)),$(comma))$(if $(TENANTS),"tenants":"$(TENANTS)")}
 comma := ,
-
-.local/cdk-cli/.installed:
-	npm install --no-audit --no-fund --loglevel=error --prefix .local/cdk-cli aws-cdk@$(CDK_CLI_VERSION)
-	touch $@
-
-cdk-cli: .local/cdk-cli/.installed ## install the CDK CLI that reads this CDK library's assemblies
 
 synth: ## synthesize offline into cdk.out (TENANT=id or TENANTS=a,b,c)
 	rm -rf $(CDK_OUT)
 	CDK_OUTDIR=$(CDK_OUT) CDK_CONTEXT_JSON='$(CDK_CONTEXT_JSON)' go run ./infra
 	@ls $(CDK_OUT)/*.template.json
 
-deploy: .local/cdk-cli/.installed ## deploy the platform, or TENANT=id's stack, to the account of your credentials
+deploy: node_modules/.installed ## deploy the platform, or TENANT=id's stack, to the account of your credentials
 	$(CDK) deploy $(CDK_CONTEXT) $(if $(TENANT),IssueTracker-Tenant-$(TENANT),--all) --require-approval broadening
 
-diff: .local/cdk-cli/.installed ## diff the platform, or TENANT=id's stack, against the deployed one
+diff: node_modules/.installed ## diff the platform, or TENANT=id's stack, against the deployed one
 	$(CDK) diff $(CDK_CONTEXT) $(if $(TENANT),IssueTracker-Tenant-$(TENANT),--all)
 
-destroy-tenant: .local/cdk-cli/.installed ## destroy TENANT=id's stack (its table and user pool are retained)
+destroy-tenant: node_modules/.installed ## destroy TENANT=id's stack (its table and user pool are retained)
 	@test -n "$(TENANT)" || { echo "usage: make destroy-tenant TENANT=id"; exit 2; }
 	$(CDK) destroy -c tenant=$(TENANT) IssueTracker-Tenant-$(TENANT) --force
 

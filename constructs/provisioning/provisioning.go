@@ -116,11 +116,11 @@ func New(scope constructs.Construct, id string, props *Props) *Provisioning {
 				"GOTOOLCHAIN": "auto", "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
 			}},
 			"phases": map[string]interface{}{
-				"install": map[string]interface{}{"commands": []string{"make cdk-cli"}},
+				"install": map[string]interface{}{"commands": []string{"make node_modules/.installed"}},
 				"build": map[string]interface{}{"commands": []string{
 					`case "$TENANT_ID" in ""|*[!a-z0-9-]*) echo "bad tenant id '$TENANT_ID'"; exit 2;; esac`,
-					`if [ "$ACTION" = "destroy" ]; then .local/cdk-cli/node_modules/.bin/cdk destroy --force -c tenant=$TENANT_ID` + ctx + ` ` + p.StackNamePrefix + `$TENANT_ID; ` +
-						`else .local/cdk-cli/node_modules/.bin/cdk deploy --require-approval never -c tenant=$TENANT_ID` + ctx + ` ` + p.StackNamePrefix + `$TENANT_ID; fi`,
+					`if [ "$ACTION" = "destroy" ]; then node_modules/.bin/cdk destroy --force -c tenant=$TENANT_ID` + ctx + ` ` + p.StackNamePrefix + `$TENANT_ID; ` +
+						`else node_modules/.bin/cdk deploy --require-approval never -c tenant=$TENANT_ID` + ctx + ` ` + p.StackNamePrefix + `$TENANT_ID; fi`,
 				}},
 			},
 		}),
