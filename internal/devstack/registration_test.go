@@ -74,10 +74,13 @@ func TestRegisterSignInAndCallTheAPI(t *testing.T) {
 	require.Equal(t, 200, code, me)
 	assert.Equal(t, "super_admin", me["user"].(map[string]any)["role"])
 	assert.Equal(t, "umbrella", me["tenant"].(map[string]any)["id"])
+	code, iss := call("POST", "/v1/issues", tok.IDToken, map[string]string{"title": "Our first issue", "type": "task"})
+	require.Equal(t, 201, code, iss)
+	assert.Equal(t, "UMBRELLA-1", iss["key"])
 
 	rootTok, err := identity.Pools{C: testenv.Cognito(t)}.PasswordLogin(ctx, pl.ProviderClientID, devstack.Demo.Root.Email, devstack.DemoPassword)
 	require.NoError(t, err)
 	code, v := call("GET", "/v1/admin/tenants/umbrella", rootTok.IDToken, nil)
 	require.Equal(t, 200, code, v)
-	assert.EqualValues(t, 1, v["usage"].(map[string]any)["requests_this_month"], "the /v1/me call is counted")
+	assert.EqualValues(t, 2, v["usage"].(map[string]any)["requests_this_month"], "the /v1/me and the issue calls are counted")
 }

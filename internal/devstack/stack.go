@@ -19,6 +19,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/gateway"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
+	"github.com/issuetracker/issuetracker/internal/localdeploy"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/routes"
@@ -104,15 +105,26 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		}
 		return s.Gateway.Usage().Used(key, time.Now())
 	}
-	// Onboarding runs beside the gateway, as the event-driven function does in
-	// AWS. Platinum needs the CDK app's synth (not on main yet): refused with 422.
+	// Onboarding runs beside the gateway, as the event-driven function does in AWS.
 	exports := filepath.Join(cfg.StateDir, "exports")
 	if cfg.StateDir == "" {
 		exports = filepath.Join(os.TempDir(), "issuetracker-exports")
 	}
+	stacksDir := filepath.Join(cfg.StateDir, "stacks")
+	if cfg.StateDir == "" {
+		stacksDir = filepath.Join(os.TempDir(), "issuetracker-stacks")
+	}
 	deps.Lifecycle = app.NewLifecycle(deps, app.LifecycleOptions{
 		Archive: onboarding.DirArchive{Dir: exports},
 		Driver:  func(m *onboarding.Machine) onboarding.Driver { return &onboarding.Async{M: m} },
+		// Platinum: the real CDK app synthesizes IssueTracker-Tenant-<id> and
+		// the local deployer applies its tables and pools.
+		Platinum: onboarding.Platinum{IssuerBase: e.Cognito, Stacks: localdeploy.Stacks{
+			Deployer: localdeploy.Deployer{DB: db, Cognito: cog},
+			Synth:    localdeploy.SynthWithCDKApp(cfg.Root),
+			Dir:      stacksDir,
+			Log:      func(f string, a ...any) { fmt.Fprintf(logOr(cfg.Log), f+"\n", a...) },
+		}},
 	})
 	fns := map[routes.Function]http.Handler{}
 	for _, fn := range routes.Functions() {
@@ -182,4 +194,11 @@ func ReadPlatform(path string) (Platform, error) {
 		return p, fmt.Errorf("no local platform description at %s: run `make dev` first", path)
 	}
 	return p, json.Unmarshal(b, &p)
+}
+
+func logOr(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
 }

@@ -1,0 +1,133 @@
+package devstack_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/devstack"
+	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A Platinum company registers through the gateway; onboarding synthesizes
+// IssueTracker-Tenant-<id> with the real CDK app, the local deployer creates
+// its table and pool, and the Super Admin's issue lands in the tenant's own
+// table, never the pooled one. Offboarding then removes table and pool.
+func TestPlatinumRegistrationGetsItsOwnTableAndPool(t *testing.T) {
+	if testing.Short() {
+		t.Skip("synthesizes with the CDK app")
+	}
+	ctx := context.Background()
+	_, e := testenv.AWS(t)
+	root, err := testenv.Root()
+	require.NoError(t, err)
+	prefix := testenv.UniquePrefix(t)
+	s, err := devstack.Start(ctx, devstack.Config{Root: root, GatewayAddr: "127.0.0.1:0", Endpoints: e,
+		Prefix: prefix, StateDir: t.TempDir()})
+	require.NoError(t, err)
+	t.Cleanup(s.Close)
+	pl := s.Platform
+	db := testenv.DynamoDB(t)
+	cog := testenv.Cognito(t)
+	call := func(method, path, token string, body any) (int, map[string]any) {
+		b, _ := json.Marshal(body)
+		if body == nil {
+			b = nil
+		}
+		req, _ := http.NewRequest(method, pl.GatewayURL+path, bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		var m map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&m)
+		return res.StatusCode, m
+	}
+
+	id := "p" + prefix // unique per run: the tenant stack names its table after the id
+	start := time.Now()
+	code, body := call("POST", "/v1/registrations", "", map[string]string{"company_name": "Initech", "slug": id,
+		"admin_email": "owner@initech.test", "tier": "platinum"})
+	require.Equal(t, 202, code, body)
+	var status string
+	var reg map[string]any
+	for time.Since(start) < 5*time.Minute {
+		_, reg = call("GET", "/v1/registrations/"+id, "", nil)
+		if status, _ = reg["status"].(string); status == "active" || status == "failed" {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	require.Equal(t, "active", status, reg)
+	t.Logf("Platinum registration to active (synth + local deploy): %s", time.Since(start))
+
+	tn, err := tenantdb.New(db, schema.Names{Prefix: prefix}).Get(ctx, id)
+	require.NoError(t, err)
+	assert.Equal(t, schema.Names{}.Silo(id), tn.Table, "the tenant's data lives in its own table")
+	assert.NotEqual(t, pl.TenantPoolID, tn.UserPoolID, "and its people in their own pool")
+	require.NotEmpty(t, tn.ClientIDs)
+
+	_, err = cog.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(tn.UserPoolID),
+		Username: aws.String("owner@initech.test"), Password: aws.String(devstack.DemoPassword), Permanent: true})
+	require.NoError(t, err)
+	tok, err := identity.Pools{C: cog}.PasswordLogin(ctx, tn.ClientIDs[0], "owner@initech.test", devstack.DemoPassword)
+	require.NoError(t, err)
+	code, me := call("GET", "/v1/me", tok.IDToken, nil)
+	require.Equal(t, 200, code, me)
+	assert.Equal(t, "platinum", me["tenant"].(map[string]any)["tier"])
+	code, iss := call("POST", "/v1/issues", tok.IDToken, map[string]string{"title": "Dedicated at last", "type": "feature"})
+	require.Equal(t, 201, code, iss)
+
+	countTenantItems := func(table string) int {
+		out, err := db.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(table),
+			FilterExpression:          aws.String("begins_with(pk, :p)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: schema.TenantKeyPrefix(id)}}})
+		require.NoError(t, err)
+		return int(out.Count)
+	}
+	assert.Positive(t, countTenantItems(tn.Table), "the issue is in the tenant's own table")
+	assert.Zero(t, countTenantItems(schema.Names{Prefix: prefix}.App()), "and nothing of the tenant is in the pooled table")
+
+	t.Run("a shared-pool token naming the Platinum tenant is refused", func(t *testing.T) {
+		p := identity.Pools{C: cog}
+		_, err := p.EnsureUser(ctx, pl.TenantPoolID, identity.UserSpec{Email: "mallory@initech.test", Password: devstack.DemoPassword,
+			TenantID: id, Role: "super_admin"})
+		require.NoError(t, err)
+		forged, err := p.PasswordLogin(ctx, pl.TenantClientID, "mallory@initech.test", devstack.DemoPassword)
+		require.NoError(t, err)
+		code, body := call("GET", "/v1/me", forged.IDToken, nil)
+		assert.Equal(t, 401, code, body)
+	})
+
+	t.Run("offboarding removes the tenant's table and pool", func(t *testing.T) {
+		rootTok, err := identity.Pools{C: cog}.PasswordLogin(ctx, pl.ProviderClientID, devstack.Demo.Root.Email, devstack.DemoPassword)
+		require.NoError(t, err)
+		code, body := call("POST", "/v1/admin/tenants/"+id+"/offboard", rootTok.IDToken, map[string]string{"confirm": id})
+		require.Equal(t, 202, code, body)
+		deadline := time.Now().Add(time.Minute)
+		var gone bool
+		for time.Now().Before(deadline) && !gone {
+			_, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(tn.Table)})
+			gone = err != nil
+			time.Sleep(200 * time.Millisecond)
+		}
+		assert.True(t, gone, "the tenant's table is deleted")
+		_, err = cog.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(tn.UserPoolID)})
+		assert.Error(t, err, "the tenant's pool is deleted")
+	})
+}
