@@ -136,9 +136,11 @@ func New(scope constructs.Construct, id string, props *Props) *Pool {
 		UserPoolName: jsii.String(p.PoolName),
 		// Users are created by onboarding and by tenant admins, never by sign-up.
 		SelfSignUpEnabled: jsii.Bool(false),
-		SignInAliases:     &awscognito.SignInAliases{Email: jsii.Bool(true), Username: jsii.Bool(true)},
-		AutoVerify:        &awscognito.AutoVerifiedAttrs{Email: jsii.Bool(true)},
-		AccountRecovery:   awscognito.AccountRecovery_EMAIL_ONLY,
+		// Email IS the username (UsernameAttributes), as the runtime assumes: admin
+		// calls and sign-in pass the email; Cognito keeps the sub as the name.
+		SignInAliases:   &awscognito.SignInAliases{Email: jsii.Bool(true)},
+		AutoVerify:      &awscognito.AutoVerifiedAttrs{Email: jsii.Bool(true)},
+		AccountRecovery: awscognito.AccountRecovery_EMAIL_ONLY,
 		PasswordPolicy: &awscognito.PasswordPolicy{
 			MinLength:            jsii.Number(12),
 			RequireDigits:        jsii.Bool(true),

@@ -133,8 +133,16 @@ func (p Pools) EnsureUser(ctx context.Context, poolID string, u UserSpec) (strin
 	var exists *types.UsernameExistsException
 	switch {
 	case errors.As(err, &exists):
+		// custom:tenant_id is immutable in the deployed pools: a user never
+		// changes tenant, so only the other attributes are brought up to date.
+		var mutable []types.AttributeType
+		for _, a := range attrs {
+			if aws.ToString(a.Name) != "custom:"+AttrTenant {
+				mutable = append(mutable, a)
+			}
+		}
 		if _, err := p.C.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{
-			UserPoolId: aws.String(poolID), Username: aws.String(u.Email), UserAttributes: attrs}); err != nil {
+			UserPoolId: aws.String(poolID), Username: aws.String(u.Email), UserAttributes: mutable}); err != nil {
 			return "", fmt.Errorf("update user %s: %w", u.Email, err)
 		}
 	case err != nil:

@@ -41,6 +41,9 @@ func TestUserPoolsCarryTheClaimsTheRuntimeReads(t *testing.T) {
 			if p["MfaConfiguration"] != c.mfa || !strings.Contains(jsonOf(p["EnabledMfas"]), "SOFTWARE_TOKEN_MFA") || !strings.Contains(jsonOf(p["EnabledMfas"]), "SMS_MFA") {
 				t.Errorf("MFA = %v %v, want %s with SMS and TOTP", p["MfaConfiguration"], p["EnabledMfas"], c.mfa)
 			}
+			if jsonOf(p["UsernameAttributes"]) != `["email"]` || p["AliasAttributes"] != nil {
+				t.Errorf("people must sign in with their email as the username (the runtime passes it to the admin APIs): UsernameAttributes=%v AliasAttributes=%v", p["UsernameAttributes"], p["AliasAttributes"])
+			}
 			if p["DeletionProtection"] != "ACTIVE" {
 				t.Errorf("deletion protection = %v", p["DeletionProtection"])
 			}
