@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -47,7 +48,7 @@ func TestPlatformEndToEnd(t *testing.T) {
 	}
 
 	t.Run("bootstrap is idempotent", func(t *testing.T) {
-		again, err := devstack.Bootstrap(ctx, testenv.DynamoDB(t), testenv.Cognito(t), schemaNames(pl.Prefix))
+		again, err := devstack.Bootstrap(ctx, testenv.DynamoDB(t), testenv.Cognito(t), schemaNames(pl.Prefix), filepath.Join(root, devstack.PlatformTemplate))
 		require.NoError(t, err)
 		assert.Equal(t, pl.TenantPoolID, again.TenantPoolID)
 		assert.Equal(t, pl.TenantClientID, again.TenantClientID)

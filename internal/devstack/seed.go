@@ -9,13 +9,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/localdeploy"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -65,49 +66,47 @@ var Demo = struct {
 // Platform is what a bootstrap created: the pools the authorizer trusts and
 // the clients that sign people in.
 type Platform struct {
-	Prefix           string     `json:"table_prefix"`
-	CognitoEndpoint  string     `json:"cognito_endpoint"`
-	DynamoDBEndpoint string     `json:"dynamodb_endpoint"`
-	TenantPoolID     string     `json:"tenant_pool_id"`
-	TenantClientID   string     `json:"tenant_client_id"`
-	ProviderPoolID   string     `json:"provider_pool_id"`
-	ProviderClientID string     `json:"provider_client_id"`
-	GatewayURL       string     `json:"gateway_url"`
-	Logins           []DemoUser `json:"logins"`
+	Prefix           string `json:"table_prefix"`
+	CognitoEndpoint  string `json:"cognito_endpoint"`
+	DynamoDBEndpoint string `json:"dynamodb_endpoint"`
+	TenantPoolID     string `json:"tenant_pool_id"`
+	TenantClientID   string `json:"tenant_client_id"`
+	ProviderPoolID   string `json:"provider_pool_id"`
+	ProviderClientID string `json:"provider_client_id"`
+	GatewayURL       string `json:"gateway_url"`
+	// NotEmulated counts the template's resources the local cloud does not run (alarms, API, ...).
+	NotEmulated int        `json:"not_emulated"`
+	Logins      []DemoUser `json:"logins"`
 }
 
-// Pool names of the platform.
-func poolNames(prefix string) (tenants, provider string) {
-	return prefix + "-tenants", prefix + "-provider"
-}
+// PlatformTemplate is the platform stack as the CDK app synthesizes it
+// (relative to the repository root). The snapshot test keeps it equal to a
+// fresh synth, so the local tables and pools are the deployed ones without
+// paying for a synth (and 11 Lambda builds) on every `make dev`.
+const PlatformTemplate = "test/infra/testdata/IssueTracker-Platform.golden.json"
 
-// Bootstrap creates the platform's tables and pools and seeds the demo. It
-// is idempotent: run it on every start.
-func Bootstrap(ctx context.Context, db *dynamodb.Client, cog *cognitoidentityprovider.Client, names schema.Names) (Platform, error) {
-	for _, t := range []struct {
-		def  schema.Table
-		name string
-	}{{schema.App, names.App()}, {schema.Control, names.Control()}} {
-		if err := dynamo.EnsureTable(ctx, db, t.def, t.name); err != nil {
-			return Platform{}, err
+// Bootstrap applies the platform template's tables and pools to the local
+// cloud (through the same local deployer Platinum onboarding uses) and seeds
+// the demo. It is idempotent: run it on every start. Names follow
+// names.Prefix, so tests run side by side.
+func Bootstrap(ctx context.Context, db *dynamodb.Client, cog *cognitoidentityprovider.Client, names schema.Names, template string) (Platform, error) {
+	d := localdeploy.Deployer{DB: db, Cognito: cog, Rename: localdeploy.PrefixRename(names.Prefix)}
+	res, err := d.Apply(ctx, template)
+	if err != nil {
+		return Platform{}, fmt.Errorf("apply %s: %w", template, err)
+	}
+	out := res.Outputs
+	pl := Platform{Prefix: names.Prefix, TenantPoolID: out["TenantUserPoolId"], TenantClientID: out["TenantClientId"],
+		ProviderPoolID: out["ProviderUserPoolId"], ProviderClientID: out["ProviderClientId"], NotEmulated: len(res.NotEmulated)}
+	if pl.TenantPoolID == "" || pl.TenantClientID == "" || pl.ProviderPoolID == "" || pl.ProviderClientID == "" {
+		return pl, fmt.Errorf("the platform template lacks the pool and client outputs: %v", out)
+	}
+	for _, n := range []string{names.App(), names.Control()} {
+		if !slices.ContainsFunc(res.Applied, func(r localdeploy.Resource) bool { return r.PhysicalID == n }) {
+			return pl, fmt.Errorf("the platform template has no table %s", n)
 		}
 	}
 	pools := identity.Pools{C: cog}
-	pl := Platform{Prefix: names.Prefix}
-	tp, pp := poolNames(names.Prefix)
-	var err error
-	if pl.TenantPoolID, err = pools.EnsurePool(ctx, tp); err != nil {
-		return pl, err
-	}
-	if pl.TenantClientID, err = pools.EnsureClient(ctx, pl.TenantPoolID, "web"); err != nil {
-		return pl, err
-	}
-	if pl.ProviderPoolID, err = pools.EnsurePool(ctx, pp); err != nil {
-		return pl, err
-	}
-	if pl.ProviderClientID, err = pools.EnsureClient(ctx, pl.ProviderPoolID, "admin-web"); err != nil {
-		return pl, err
-	}
 	if _, err := pools.EnsureUser(ctx, pl.ProviderPoolID, identity.UserSpec{Email: Demo.Root.Email,
 		Password: DemoPassword, Role: string(roles.Root)}); err != nil {
 		return pl, err

@@ -88,7 +88,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	db, cog := awsx.DynamoDB(awsCfg, e), awsx.Cognito(awsCfg, e)
 	names := schema.Names{Prefix: cfg.Prefix}
-	if s.Platform, err = Bootstrap(ctx, db, cog, names); err != nil {
+	if s.Platform, err = Bootstrap(ctx, db, cog, names, filepath.Join(cfg.Root, PlatformTemplate)); err != nil {
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
 	s.Platform.Prefix = names.Prefix

@@ -12,8 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -50,6 +52,26 @@ type Result struct {
 type Deployer struct {
 	DB      *dynamodb.Client
 	Cognito *cip.Client
+	// Rename maps a template's table and pool names to local ones (tests run
+	// side by side under their own prefixes); nil keeps them.
+	Rename func(name string) string
+}
+
+func (d Deployer) name(n string) string {
+	if d.Rename == nil {
+		return n
+	}
+	return d.Rename(n)
+}
+
+// PrefixRename replaces the deployed name prefix "issuetracker-" by prefix+"-".
+func PrefixRename(prefix string) func(string) string {
+	return func(n string) string {
+		if prefix == "" || !strings.HasPrefix(n, "issuetracker-") {
+			return n
+		}
+		return prefix + "-" + strings.TrimPrefix(n, "issuetracker-")
+	}
 }
 
 type template struct {
@@ -153,6 +175,7 @@ func (d Deployer) Destroy(ctx context.Context, path string) error {
 		if err := json.Unmarshal(t.Resources[id].Properties, &p); err != nil {
 			return err
 		}
+		p.TableName = d.name(p.TableName)
 		_, err := d.DB.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(p.TableName)})
 		var nf *types.ResourceNotFoundException
 		if err != nil && !errors.As(err, &nf) {
@@ -165,7 +188,7 @@ func (d Deployer) Destroy(ctx context.Context, path string) error {
 		if err := json.Unmarshal(t.Resources[id].Properties, &p); err != nil {
 			return err
 		}
-		pid, err := pools.FindPool(ctx, p.UserPoolName)
+		pid, err := pools.FindPool(ctx, d.name(p.UserPoolName))
 		if err != nil {
 			return err
 		}
@@ -228,6 +251,7 @@ func (d Deployer) table(ctx context.Context, raw json.RawMessage) (string, error
 	if p.TableName == "" {
 		return "", fmt.Errorf("a table without TableName cannot be emulated (names must be known to the runtime)")
 	}
+	p.TableName = d.name(p.TableName)
 	in := &dynamodb.CreateTableInput{TableName: aws.String(p.TableName), BillingMode: types.BillingModePayPerRequest,
 		KeySchema: keySchema(p.KeySchema)}
 	for _, a := range p.AttributeDefinitions {
@@ -279,6 +303,7 @@ type poolProps struct {
 	UsernameAttributes     []string
 	AutoVerifiedAttributes []string
 	MfaConfiguration       string
+	EnabledMfas            []string
 	AdminCreateUserConfig  *struct{ AllowAdminCreateUserOnly bool }
 	UserPoolTags           map[string]string
 }
@@ -288,6 +313,7 @@ func (d Deployer) pool(ctx context.Context, raw json.RawMessage) (string, error)
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return "", err
 	}
+	p.UserPoolName = d.name(p.UserPoolName)
 	pools := identity.Pools{C: d.Cognito}
 	if id, err := pools.FindPool(ctx, p.UserPoolName); err != nil || id != "" {
 		return id, err
@@ -315,8 +341,13 @@ func (d Deployer) pool(ctx context.Context, raw json.RawMessage) (string, error)
 	for _, a := range p.AutoVerifiedAttributes {
 		in.AutoVerifiedAttributes = append(in.AutoVerifiedAttributes, ciptypes.VerifiedAttributeType(a))
 	}
-	if p.MfaConfiguration != "" {
-		in.MfaConfiguration = ciptypes.UserPoolMfaType(p.MfaConfiguration)
+	// MFA "ON" is applied as OPTIONAL: cognito-local can only challenge
+	// users who set MFA up, and answers SMS_MFA with "unsupported" for the
+	// others, so a required-MFA pool (the provider's) could not sign anyone in
+	// locally. Deployed, Cognito walks them through MFA set-up.
+	mfa := p.MfaConfiguration
+	if mfa == "ON" {
+		mfa = "OPTIONAL"
 	}
 	if c := p.AdminCreateUserConfig; c != nil {
 		in.AdminCreateUserConfig = &ciptypes.AdminCreateUserConfigType{AllowAdminCreateUserOnly: c.AllowAdminCreateUserOnly}
@@ -324,6 +355,15 @@ func (d Deployer) pool(ctx context.Context, raw json.RawMessage) (string, error)
 	out, err := d.Cognito.CreateUserPool(ctx, in)
 	if err != nil {
 		return "", fmt.Errorf("create user pool %s: %w", p.UserPoolName, err)
+	}
+	if mfa != "" && mfa != "OFF" {
+		mc := &cip.SetUserPoolMfaConfigInput{UserPoolId: out.UserPool.Id, MfaConfiguration: ciptypes.UserPoolMfaType(mfa)}
+		if slices.Contains(p.EnabledMfas, "SOFTWARE_TOKEN_MFA") {
+			mc.SoftwareTokenMfaConfiguration = &ciptypes.SoftwareTokenMfaConfigType{Enabled: true}
+		}
+		if _, err := d.Cognito.SetUserPoolMfaConfig(ctx, mc); err != nil {
+			return "", fmt.Errorf("MFA config of %s: %w", p.UserPoolName, err)
+		}
 	}
 	return aws.ToString(out.UserPool.Id), nil
 }
