@@ -76,7 +76,7 @@ func Function(fn routes.Function, d Deps) (http.Handler, error) {
 	mux.Handle("/", httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		return errs.E(errs.KindNotFound, "route_not_found", "no route %s %s", r.Method, r.URL.Path)
 	}))
-	return mux, nil
+	return instrument(fn, mux), nil
 }
 
 // MustFunction is Function for mains: a wiring error stops the cold start.
