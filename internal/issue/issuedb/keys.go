@@ -21,6 +21,7 @@ func labelsPK(tenant string) string          { return tp(tenant) + "LABELS" }
 func labelUsePK(tenant, label string) string { return tp(tenant) + "LABEL#" + label }
 func teamPK(tenant, team string) string      { return tp(tenant) + "TEAM#" + team }
 func termPK(tenant, word string) string      { return tp(tenant) + "W#" + string([]rune(word)[:2]) }
+func purgePK(tenant string) string           { return tp(tenant) + "PURGE" }
 
 // Sort keys.
 const (
@@ -40,6 +41,7 @@ const (
 func labelSK(id string) string        { return preLabel + id }
 func labelNameSK(lower string) string { return preName + lower }
 func useSK(issueID string) string     { return preUse + issueID }
+func purgeSK(issueID string) string   { return preUse + issueID }
 
 // termSK: prefix search is begins_with(sk, word) in the word's partition.
 // src is "I" for the issue's title and description, "C<id>" for a comment.
