@@ -48,7 +48,7 @@ var Families = []Family{
 	{
 		// internal/people/userdb.go: user pk "T#<t>#USER#<id>", listed in gsi1 "T#<t>#USERS".
 		Name: "users", Index: schema.GSI1, Expand: true,
-		Partition: func(t string) string { return "T#" + t + "#USERS" },
+		Partition: func(t string) string { return schema.TenantKeyPrefix(t) + "USERS" },
 		UserName: func(it map[string]types.AttributeValue) string {
 			if v, ok := it["email"].(*types.AttributeValueMemberS); ok {
 				return v.Value
