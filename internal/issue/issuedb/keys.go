@@ -5,12 +5,13 @@
 package issuedb
 
 import (
+	"github.com/issuetracker/issuetracker/internal/schema"
 	"strconv"
 	"time"
 )
 
 // Key builders: the only place key formats are spelled out.
-func tp(tenant string) string          { return "T#" + tenant + "#" }
+func tp(tenant string) string          { return schema.TenantKeyPrefix(tenant) }
 func issuePK(tenant, id string) string { return tp(tenant) + "ISSUE#" + id }
 func issueKeyPK(tenant string, n int64) string {
 	return tp(tenant) + "ISSUEKEY#" + strconv.FormatInt(n, 10)
