@@ -94,6 +94,9 @@ func dev(args []string) error {
 	}
 	defer logf.Close()
 
+	if os.Getenv("ITR_METRICS_LOG") == "" { // the functions' EMF metric lines, as CloudWatch would get them
+		os.Setenv("ITR_METRICS_LOG", filepath.Join(state, "metrics.log"))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	started := time.Now()
@@ -139,7 +142,7 @@ func banner(p devstack.Platform, took time.Duration) {
 		fmt.Fprintf(w, "  %s\t%s\t%s\n", u.Email, tn, u.Role)
 	}
 	w.Flush()
-	fmt.Printf("\nGet a token and call the API:\n\n  TOKEN=$(go run ./cmd/issuetracker login --user user@acme.test)\n  curl -H \"Authorization: Bearer $TOKEN\" %s/v1/me\n\nState is kept in .local/dev (make dev-reset wipes it). Ctrl-C stops everything.\n", p.GatewayURL)
+	fmt.Printf("\nGet a token and call the API:\n\n  TOKEN=$(go run ./cmd/issuetracker login --user user@acme.test)\n  curl -H \"Authorization: Bearer $TOKEN\" %s/v1/me\n\nState is kept in .local/dev (make dev-reset wipes it); service logs in services.log, EMF metrics in metrics.log. Ctrl-C stops everything.\n", p.GatewayURL)
 }
 
 func login(args []string) error {
