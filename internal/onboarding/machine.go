@@ -216,7 +216,7 @@ func (m *Machine) do(ctx context.Context, step Step, t tenant.Tenant, st *State)
 		if err != nil {
 			return t, err
 		}
-		loc, err := m.Archive.Store(ctx, fmt.Sprintf("%s-%s.jsonl.gz", t.ID, m.now().Format("20060102T150405Z")), body)
+		loc, err := m.Archive.Store(ctx, fmt.Sprintf("%s/%s-%s.jsonl.gz", t.ID, t.ID, m.now().Format("20060102T150405Z")), body)
 		if err != nil {
 			return t, err
 		}
