@@ -19,14 +19,18 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/issuetracker/issuetracker/internal/telemetry"
 )
 
-// TenantNamespace and TenantServerErrors are the EMF metric the functions
-// emit per tenant (dimension TenantId) for every 5XX answer.
+// TenantNamespace, TenantServerErrors and TenantDimension name the EMF
+// metric the functions emit per tenant for every 5XX answer; they are the
+// runtime's own constants (internal/telemetry), so the alarm cannot watch a
+// metric nobody writes.
 const (
-	TenantNamespace    = "IssueTracker"
-	TenantServerErrors = "ServerErrors"
-	TenantDimension    = "TenantId"
+	TenantNamespace    = telemetry.Namespace
+	TenantServerErrors = telemetry.MetricServerErrors
+	TenantDimension    = telemetry.DimTenant
 )
 
 // Props configures Monitoring.

@@ -24,6 +24,6 @@ func main() {
 	if err != nil {
 		log.Fatalf("authorizer: %v", err)
 	}
-	a := authorizer.New(cfg, tenantdb.New(deps.DB, deps.Names), people.UserDB{DB: deps.DB})
+	a := authorizer.New(cfg, tenantdb.New(deps.Control(), deps.Names), people.UserDB{DB: deps.DB})
 	lambda.Start(a.Handle)
 }

@@ -137,6 +137,18 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	for _, fn := range p.Functions {
 		fn.Function.AddEnvironment(jsii.String(EnvTenantAccessRoleARN), p.TenantAccess.Role.RoleArn(), nil)
 	}
+	// The offboarding job (tenants function) finds ALL of a tenant's items by
+	// paging through the pooled table (or the tenant's own table) with the
+	// tenant's key prefix as a filter (internal/tenantdata). Scan has no
+	// leading key for the tenant policy to check, so it is granted here, read
+	// only; the deletes still run through the tenant-scoped role.
+	if fn, ok := p.Functions[string(routes.FnTenants)]; ok {
+		fn.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("OffboardingReadsTenantItems"),
+			Actions:   jsii.Strings("dynamodb:Scan"),
+			Resources: &[]*string{p.Pooled.Table.TableArn(), st.FormatArn(&awscdk.ArnComponents{Service: jsii.String("dynamodb"), Resource: jsii.String("table"), ResourceName: jsii.String(names.Silo("*"))})},
+		}))
+	}
 	p.grantUserAdmin()
 
 	// Offboarding runs in the tenants function (Root's request, retries) and

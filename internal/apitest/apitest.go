@@ -21,6 +21,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/tenantcreds"
 )
 
 // API invokes functions in-process.
@@ -31,8 +32,13 @@ type API struct {
 	fns  map[routes.Function]*lambdahttp.Adapter
 }
 
-// New returns an API over deps.
+// New returns an API over deps. As in the deployed functions, tenant data
+// calls made outside a tenant context are refused (tenantcreds).
 func New(t testing.TB, deps app.Deps) *API {
+	if deps.DB != nil && deps.ControlDB == nil {
+		deps.ControlDB = deps.DB
+		deps.DB = tenantcreds.RequireTenant(deps.DB)
+	}
 	return &API{t: t, deps: deps, fns: map[routes.Function]*lambdahttp.Adapter{}}
 }
 

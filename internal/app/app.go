@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
@@ -19,14 +20,23 @@ import (
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/tenantcreds"
 )
 
 // Deps are the clients and settings built once per cold start.
 type Deps struct {
-	DB      *dynamodb.Client
-	Cognito *cognitoidentityprovider.Client
-	Names   schema.Names
-	Now     func() time.Time
+	// DB reads and writes tenant data. Every call must run under a tenant
+	// context (tenancy.WithTenant; the route guard sets it): in AWS it is
+	// signed with the tenant access role assumed for that tenant
+	// (tenantcreds), locally it is refused without one.
+	DB *dynamodb.Client
+	// ControlDB is the control plane (tenant registry, lifecycle, audit) and
+	// platform jobs, with the function's own credentials. Nil means DB's
+	// client without tenant scoping (unit wiring).
+	ControlDB *dynamodb.Client
+	Cognito   *cognitoidentityprovider.Client
+	Names     schema.Names
+	Now       func() time.Time
 	// TenantPoolID is the shared user pool of pooled tenants (ITR_TENANT_POOL_ID).
 	TenantPoolID string
 	// Lifecycle is the tenant lifecycle (registration, onboarding, Root's
@@ -47,8 +57,15 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 	if err != nil {
 		return Deps{}, err
 	}
+	base := awsx.DynamoDB(cfg, e)
+	tenantDB := tenantcreds.RequireTenant(base)
+	if role := lookupEnv("ITR_TENANT_ACCESS_ROLE_ARN"); role != "" && !e.Local() {
+		tenantDB = tenantcreds.Scoped(base, &tenantcreds.Provider{STS: sts.NewFromConfig(cfg), RoleARN: role,
+			TagKey: envOr("ITR_TENANT_SESSION_TAG", "TenantId")})
+	}
 	return Deps{
-		DB:           awsx.DynamoDB(cfg, e),
+		DB:           tenantDB,
+		ControlDB:    base,
 		Cognito:      awsx.Cognito(cfg, e),
 		Names:        schema.Names{Prefix: envOr("ITR_TABLE_PREFIX", schema.DefaultPrefix)},
 		Now:          time.Now,
@@ -76,7 +93,7 @@ func Function(fn routes.Function, d Deps) (http.Handler, error) {
 	mux.Handle("/", httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		return errs.E(errs.KindNotFound, "route_not_found", "no route %s %s", r.Method, r.URL.Path)
 	}))
-	return mux, nil
+	return instrument(fn, mux), nil
 }
 
 // MustFunction is Function for mains: a wiring error stops the cold start.
@@ -105,8 +122,20 @@ func guard(rt routes.Route, op httpapi.HandlerFunc) http.Handler {
 		if p.MFA == tenancy.MFAMissing && !routes.AllowedWithoutMFA(rt.OperationID) {
 			return errs.Forbidden("mfa_required", "your workspace requires MFA: set it up (GET /v1/me/mfa) and sign in again with it")
 		}
+		if p.TenantID != "" {
+			// From here on, tenant data is read and written as this tenant only.
+			r = r.WithContext(tenancy.WithTenant(r.Context(), p.TenantID))
+		}
 		return op(w, r)
 	})
+}
+
+// Control is the control-plane client (ControlDB, or DB when unset).
+func (d Deps) Control() *dynamodb.Client {
+	if d.ControlDB != nil {
+		return d.ControlDB
+	}
+	return d.DB
 }
 
 func envOr(k, def string) string {

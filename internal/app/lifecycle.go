@@ -38,7 +38,7 @@ type LifecycleOptions struct {
 // NewLifecycle builds the tenant lifecycle of a deployment on d's tables and
 // the shared tenant pool d.TenantPoolID.
 func NewLifecycle(d Deps, o LifecycleOptions) *onboarding.Service {
-	reg := tenantdb.New(d.DB, d.Names)
+	reg := tenantdb.New(d.Control(), d.Names)
 	if o.Keys == nil {
 		o.Keys = apikeys.Local{}
 	}
@@ -46,17 +46,17 @@ func NewLifecycle(d Deps, o LifecycleOptions) *onboarding.Service {
 		o.Archive = onboarding.DirArchive{Dir: filepath.Join(os.TempDir(), "issuetracker-exports")}
 	}
 	m := &onboarding.Machine{
-		Tenants: reg, States: onboardingdb.New(d.DB, d.Names), Audit: auditdb.New(d.DB, d.Names),
+		Tenants: reg, States: onboardingdb.New(d.Control(), d.Names), Audit: auditdb.New(d.Control(), d.Names),
 		Pooled:   onboarding.Pooled{Table: d.Names.App(), UserPoolID: d.TenantPoolID},
 		Platinum: o.Platinum, Users: identity.Pools{C: d.Cognito}, Directory: people.UserDB{DB: d.DB},
-		Keys: o.Keys, Data: tenantdata.Store{DB: d.DB}, Archive: o.Archive,
+		Keys: o.Keys, Data: tenantdata.Store{DB: d.DB, Platform: d.Control()}, Archive: o.Archive,
 		ForgetIssuer: reg.DeleteIssuer, Now: d.Now,
 	}
 	var drv onboarding.Driver = onboarding.Inline{M: m}
 	if o.Driver != nil {
 		drv = o.Driver(m)
 	}
-	return &onboarding.Service{Machine: m, Registrar: onboardingdb.New(d.DB, d.Names), Driver: drv}
+	return &onboarding.Service{Machine: m, Registrar: onboardingdb.New(d.Control(), d.Names), Driver: drv}
 }
 
 // lifecycleDeps are the lifecycle operations' dependencies; without a
@@ -75,9 +75,9 @@ func lifecycleDeps(d Deps) lifecycle.Deps {
 	}
 	return lifecycle.Deps{
 		Service: svc,
-		Audit:   auditdb.New(d.DB, d.Names),
-		Usage:   usage{data: tenantdata.Store{DB: d.DB}, requests: d.RequestsThisMonth},
-		Registrations: lifecycle.WindowLimiter{DB: d.DB, Table: d.Names.Control(), Scope: "register",
+		Audit:   auditdb.New(d.Control(), d.Names),
+		Usage:   usage{data: tenantdata.Store{DB: d.DB, Platform: d.Control()}, requests: d.RequestsThisMonth},
+		Registrations: lifecycle.WindowLimiter{DB: d.Control(), Table: d.Names.Control(), Scope: "register",
 			Max: perHour, Window: time.Hour, Now: d.Now},
 	}
 }

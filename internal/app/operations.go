@@ -20,7 +20,7 @@ func operations(d Deps) httpapi.Operations {
 	all := httpapi.Operations{}
 	for _, ops := range []httpapi.Operations{
 		meta.Operations(),
-		people.Operations(people.Deps{DB: d.DB, Tenants: tenantdb.New(d.DB, d.Names), Directory: people.UserDB{DB: d.DB},
+		people.Operations(people.Deps{DB: d.DB, Tenants: tenantdb.New(d.Control(), d.Names), Directory: people.UserDB{DB: d.DB},
 			Identity: identity.Pools{C: d.Cognito}, TenantPoolID: d.TenantPoolID, Now: d.Now}),
 		issueapi.Operations(issueapi.NewDeps(d.DB, d.Now)),
 		lifecycle.Operations(lifecycleDeps(d)),

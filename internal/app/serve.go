@@ -3,17 +3,19 @@ package app
 import (
 	"context"
 	"log"
+	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
 
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
+	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
 	"github.com/issuetracker/issuetracker/internal/routes"
 )
 
 // Serve runs fn as this process's Lambda function: clients are built once
 // per cold start, then every invocation goes through the route table.
 func Serve(fn routes.Function) {
+	useLambdaLogging(fn, os.Stdout)
 	deps, err := DepsFromEnv(context.Background())
 	if err != nil {
 		log.Fatalf("%s: %v", fn, err)
@@ -30,6 +32,7 @@ func Serve(fn routes.Function) {
 // provisioning pipeline's outcome events on the platform bus resume or fail
 // the tenant runs that wait on them (awsstacks.Handler).
 func ServeOnboardingEvents() {
+	useLambdaLogging("onboarding", os.Stdout)
 	ctx := context.Background()
 	deps, err := DepsFromEnv(ctx)
 	if err != nil {

@@ -97,6 +97,8 @@ func (a *Authorizer) Authorize(ctx context.Context, header string) (tenancy.Prin
 	default:
 		return tenancy.Principal{}, "", errs.Forbidden("tenant_inactive", fmt.Sprintf("this workspace is not active (status %s)", t.Status))
 	}
+	// The tenant's directory is read as that tenant (verified claims only).
+	ctx = tenancy.WithTenant(ctx, t.ID)
 	u, err := a.users.get(t.ID+"/"+c.Subject, func() (people.User, error) { return a.dir.Get(ctx, t.Table, t.ID, c.Subject) })
 	if errs.Is(err, errs.KindNotFound) {
 		return tenancy.Principal{}, "", errs.Unauthorized("user_unknown", "this user is not a member of the workspace")

@@ -1,7 +1,6 @@
 package devstack_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"path/filepath"
@@ -19,21 +18,9 @@ import (
 // The whole chain as `make dev` runs it: cognito-local tokens → local
 // gateway → authorizer → usage plan → function handler → DynamoDB Local.
 func TestPlatformEndToEnd(t *testing.T) {
-	ctx := context.Background()
-	_, e := testenv.AWS(t)
-	root, err := testenv.Root()
-	require.NoError(t, err)
-	s, err := devstack.Start(ctx, devstack.Config{Root: root, GatewayAddr: "127.0.0.1:0", Endpoints: e,
-		Prefix: testenv.UniquePrefix(t)})
-	require.NoError(t, err)
-	t.Cleanup(s.Close)
-	pl := s.Platform
-	pools := identity.Pools{C: testenv.Cognito(t)}
-	login := func(email, client string) string {
-		tok, err := pools.PasswordLogin(ctx, client, email, devstack.DemoPassword)
-		require.NoError(t, err)
-		return tok.IDToken
-	}
+	w := startPlatform(t)
+	ctx, root, pl := w.ctx, w.root, w.pl
+	login := func(email, client string) string { return w.login(client, email) }
 	get := func(path, token string) (*http.Response, map[string]any) {
 		req, _ := http.NewRequest("GET", pl.GatewayURL+path, nil)
 		if token != "" {

@@ -1,17 +1,10 @@
 package devstack_test
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"net/http"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/issuetracker/issuetracker/internal/devstack"
-	"github.com/issuetracker/issuetracker/internal/identity"
-	"github.com/issuetracker/issuetracker/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -21,37 +14,9 @@ import (
 // invitation and signs in, an Admin puts them on a team, they see it,
 // and a team issue shows in their issue list (the issues API on main).
 func TestInviteSignInAndTeamEndToEnd(t *testing.T) {
-	ctx := context.Background()
-	_, e := testenv.AWS(t)
-	root, err := testenv.Root()
-	require.NoError(t, err)
-	s, err := devstack.Start(ctx, devstack.Config{Root: root, GatewayAddr: "127.0.0.1:0", Endpoints: e, Prefix: testenv.UniquePrefix(t)})
-	require.NoError(t, err)
-	t.Cleanup(s.Close)
-	pl := s.Platform
-	pools := identity.Pools{C: testenv.Cognito(t)}
-	login := func(email string) string {
-		tok, err := pools.PasswordLogin(ctx, pl.TenantClientID, email, devstack.DemoPassword)
-		require.NoError(t, err)
-		return tok.IDToken
-	}
-	call := func(method, path, token string, body any) (int, map[string]any) {
-		var buf bytes.Buffer
-		if body != nil {
-			require.NoError(t, json.NewEncoder(&buf).Encode(body))
-		}
-		req, _ := http.NewRequest(method, pl.GatewayURL+path, &buf)
-		req.Header.Set("Authorization", "Bearer "+token)
-		if body != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		res, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer res.Body.Close()
-		var m map[string]any
-		_ = json.NewDecoder(res.Body).Decode(&m)
-		return res.StatusCode, m
-	}
+	w := startPlatform(t)
+	ctx, pl, pools, call := w.ctx, w.pl, w.pools, w.call
+	login := w.tenantLogin
 	owner, admin, user := login("owner@acme.test"), login("admin@acme.test"), login("user@acme.test")
 
 	status, invited := call("POST", "/v1/users", owner, map[string]any{"email": "newbie@acme.test", "role": "user", "display_name": "Newbie"})
@@ -70,7 +35,7 @@ func TestInviteSignInAndTeamEndToEnd(t *testing.T) {
 	})
 	// The invitation email carries a temporary password; cognito-local's
 	// mail is not readable here, so the test sets the temporary password.
-	_, err = pools.C.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(pl.TenantPoolID),
+	_, err := pools.C.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(pl.TenantPoolID),
 		Username: aws.String("newbie@acme.test"), Password: aws.String("Temp-Passw0rd-1"), Permanent: false})
 	require.NoError(t, err)
 	tok, err := pools.SignIn(ctx, pl.TenantClientID, "newbie@acme.test", "Temp-Passw0rd-1", "Newbie-Passw0rd!", nil)

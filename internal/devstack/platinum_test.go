@@ -1,10 +1,6 @@
 package devstack_test
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"net/http"
 	"testing"
 	"time"
 
@@ -30,36 +26,10 @@ func TestPlatinumRegistrationGetsItsOwnTableAndPool(t *testing.T) {
 	if testing.Short() {
 		t.Skip("synthesizes with the CDK app")
 	}
-	ctx := context.Background()
-	_, e := testenv.AWS(t)
-	root, err := testenv.Root()
-	require.NoError(t, err)
-	prefix := testenv.UniquePrefix(t)
-	s, err := devstack.Start(ctx, devstack.Config{Root: root, GatewayAddr: "127.0.0.1:0", Endpoints: e,
-		Prefix: prefix, StateDir: t.TempDir()})
-	require.NoError(t, err)
-	t.Cleanup(s.Close)
-	pl := s.Platform
+	w := startPlatform(t)
+	ctx, pl, call, prefix := w.ctx, w.pl, w.call, w.prefix
 	db := testenv.DynamoDB(t)
 	cog := testenv.Cognito(t)
-	call := func(method, path, token string, body any) (int, map[string]any) {
-		b, _ := json.Marshal(body)
-		if body == nil {
-			b = nil
-		}
-		req, _ := http.NewRequest(method, pl.GatewayURL+path, bytes.NewReader(b))
-		req.Header.Set("Content-Type", "application/json")
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		res, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer res.Body.Close()
-		var m map[string]any
-		_ = json.NewDecoder(res.Body).Decode(&m)
-		return res.StatusCode, m
-	}
-
 	id := "p" + prefix // unique per run: the tenant stack names its table after the id
 	start := time.Now()
 	code, body := call("POST", "/v1/registrations", "", map[string]string{"company_name": "Initech", "slug": id,

@@ -1,10 +1,6 @@
 package devstack_test
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"net/http"
 	"testing"
 	"time"
 
@@ -20,36 +16,8 @@ import (
 // A company registers through the local gateway, onboarding runs beside it,
 // and its Super Admin signs in and reads /v1/me.
 func TestRegisterSignInAndCallTheAPI(t *testing.T) {
-	ctx := context.Background()
-	_, e := testenv.AWS(t)
-	root, err := testenv.Root()
-	require.NoError(t, err)
-	s, err := devstack.Start(ctx, devstack.Config{Root: root, GatewayAddr: "127.0.0.1:0", Endpoints: e,
-		Prefix: testenv.UniquePrefix(t), StateDir: t.TempDir()})
-	require.NoError(t, err)
-	t.Cleanup(s.Close)
-	pl := s.Platform
-	call := func(method, path, token string, body any) (int, map[string]any) {
-		var rd *bytes.Reader
-		if body != nil {
-			b, _ := json.Marshal(body)
-			rd = bytes.NewReader(b)
-		} else {
-			rd = bytes.NewReader(nil)
-		}
-		req, _ := http.NewRequest(method, pl.GatewayURL+path, rd)
-		req.Header.Set("Content-Type", "application/json")
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		res, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer res.Body.Close()
-		var m map[string]any
-		_ = json.NewDecoder(res.Body).Decode(&m)
-		return res.StatusCode, m
-	}
-
+	w := startPlatform(t)
+	ctx, pl, call := w.ctx, w.pl, w.call
 	start := time.Now()
 	code, body := call("POST", "/v1/registrations", "", map[string]string{"company_name": "Umbrella", "slug": "umbrella",
 		"admin_email": "owner@umbrella.test", "tier": "standard"})
@@ -65,7 +33,7 @@ func TestRegisterSignInAndCallTheAPI(t *testing.T) {
 	require.Equal(t, "active", status)
 	t.Logf("registration to active through the local gateway: %s", time.Since(start))
 
-	_, err = testenv.Cognito(t).AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(pl.TenantPoolID),
+	_, err := testenv.Cognito(t).AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(pl.TenantPoolID),
 		Username: aws.String("owner@umbrella.test"), Password: aws.String(devstack.DemoPassword), Permanent: true})
 	require.NoError(t, err)
 	tok, err := identity.Pools{C: testenv.Cognito(t)}.PasswordLogin(ctx, pl.TenantClientID, "owner@umbrella.test", devstack.DemoPassword)

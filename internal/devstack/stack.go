@@ -26,6 +26,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/tenantcreds"
 )
 
 // Config of a local platform.
@@ -111,7 +112,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		s.Platform.GatewayURL = "http://" + s.ln.Addr().String()
 	}
 
-	deps := app.Deps{DB: db, Cognito: cog, Names: names, Now: time.Now, TenantPoolID: s.Platform.TenantPoolID}
+	deps := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cog, Names: names, Now: time.Now, TenantPoolID: s.Platform.TenantPoolID}
 	deps.RequestsThisMonth = func(key string) int64 {
 		if s.Gateway == nil {
 			return 0
@@ -151,7 +152,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	az := authorizer.New(authorizer.Config{
 		TenantPool:   authorizer.PoolFor(e.Cognito, s.Platform.TenantPoolID, auth.PoolTenant, s.Platform.TenantClientID),
 		ProviderPool: authorizer.PoolFor(e.Cognito, s.Platform.ProviderPoolID, auth.PoolProvider, s.Platform.ProviderClientID),
-	}, tenantdb.New(db, names), people.UserDB{DB: db})
+	}, tenantdb.New(db, names), people.UserDB{DB: deps.DB})
 	s.Gateway = gateway.New(gateway.Config{
 		Functions:          fns,
 		Authorize:          az.Authorize,

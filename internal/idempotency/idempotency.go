@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/issuetracker/issuetracker/internal/schema"
 	"io"
 	"net/http"
 	"strconv"
@@ -43,7 +44,9 @@ type Store struct {
 	TTL, Lease time.Duration
 }
 
-func recordPK(tenant, user, k string) string { return "T#" + tenant + "#IDEM#" + user + "#" + k }
+func recordPK(tenant, user, k string) string {
+	return schema.TenantKeyPrefix(tenant) + "IDEM#" + user + "#" + k
+}
 
 const recordSK = "IDEM"
 

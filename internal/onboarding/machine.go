@@ -12,6 +12,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
@@ -64,6 +65,7 @@ func (m *Machine) provisioner(t tiers.Name) (Provisioner, error) {
 // step and reason for onboarding) and returned; running again resumes at
 // the failed step. Conflict lifecycle_busy if another run holds the tenant.
 func (m *Machine) Run(ctx context.Context, tenantID string) (State, error) {
+	ctx = tenancy.WithTenant(ctx, tenantID) // its data is written as the tenant
 	st, err := m.States.Get(ctx, tenantID)
 	if err != nil {
 		return st, err

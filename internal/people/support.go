@@ -7,6 +7,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
 // Support access (docs/people.md): Root may list and read any tenant's user
@@ -94,12 +95,13 @@ func (d Deps) setSupport(w http.ResponseWriter, r *http.Request, dur time.Durati
 
 // rootTenantTable finds the table of the tenant named in a root route's
 // path: for Root the tenant is the object of the request, not the caller's.
-func (d Deps) rootTenantTable(r *http.Request) (string, string, error) {
+// The returned context reads that tenant's data as that tenant (support).
+func (d Deps) rootTenantTable(r *http.Request) (context.Context, string, string, error) {
 	t, err := d.Tenants.Get(r.Context(), r.PathValue("tenantId"))
 	if err != nil {
-		return "", "", err
+		return nil, "", "", err
 	}
-	return t.ID, t.Table, nil
+	return tenancy.WithTenant(r.Context(), t.ID), t.ID, t.Table, nil
 }
 
 func (d Deps) rootListUsers(w http.ResponseWriter, r *http.Request) error {
@@ -107,11 +109,11 @@ func (d Deps) rootListUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	id, table, err := d.rootTenantTable(r)
+	ctx, id, table, err := d.rootTenantTable(r)
 	if err != nil {
 		return err
 	}
-	page, err := d.users().List(r.Context(), table, id, cursor, limit)
+	page, err := d.users().List(ctx, table, id, cursor, limit)
 	if err != nil {
 		return err
 	}
@@ -119,11 +121,11 @@ func (d Deps) rootListUsers(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (d Deps) rootGetUser(w http.ResponseWriter, r *http.Request) error {
-	id, table, err := d.rootTenantTable(r)
+	ctx, id, table, err := d.rootTenantTable(r)
 	if err != nil {
 		return err
 	}
-	u, err := d.users().Get(r.Context(), table, id, r.PathValue("userId"))
+	u, err := d.users().Get(ctx, table, id, r.PathValue("userId"))
 	if err != nil {
 		return err
 	}
@@ -131,11 +133,11 @@ func (d Deps) rootGetUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (d Deps) rootGetSupportAccess(w http.ResponseWriter, r *http.Request) error {
-	id, table, err := d.rootTenantTable(r)
+	ctx, id, table, err := d.rootTenantTable(r)
 	if err != nil {
 		return err
 	}
-	st, err := d.users().Settings(r.Context(), table, id)
+	st, err := d.users().Settings(ctx, table, id)
 	if err != nil {
 		return err
 	}

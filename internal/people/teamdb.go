@@ -138,20 +138,8 @@ func (s TeamDB) DeleteTeam(ctx context.Context, table, tenantID, id string) erro
 
 // Teams lists the tenant's teams in name order.
 func (s TeamDB) Teams(ctx context.Context, table, tenantID, cursor string, limit int) (Page[Team], error) {
-	start, err := decodeCursor(cursor, schema.GSI1PK, teamsGSI(tenantID), tenantPrefix(tenantID))
-	if err != nil {
-		return Page[Team]{}, err
-	}
-	var its []teamItem
-	next, err := s.query(ctx, table, schema.GSI1, expression.Key(schema.GSI1PK).Equal(expression.Value(teamsGSI(tenantID))), start, limit, &its)
-	if err != nil {
-		return Page[Team]{}, fmt.Errorf("list teams: %w", err)
-	}
-	p := Page[Team]{Items: make([]Team, len(its)), NextCursor: next}
-	for i, it := range its {
-		p.Items[i] = it.team()
-	}
-	return p, nil
+	return listPage(ctx, s.UserDB, pageQuery{table: table, index: schema.GSI1, attr: schema.GSI1PK, partition: teamsGSI(tenantID),
+		tenantID: tenantID, cursor: cursor, limit: limit, what: "list teams"}, teamItem.team)
 }
 
 // AddMember adds a user of the tenant to a team (idempotent). The user and
@@ -208,39 +196,14 @@ func (s TeamDB) RemoveMember(ctx context.Context, table, tenantID, teamID, userI
 
 // Members lists a team's members in user id order.
 func (s TeamDB) Members(ctx context.Context, table, tenantID, teamID, cursor string, limit int) (Page[Member], error) {
-	start, err := decodeCursor(cursor, schema.PK, teamPK(tenantID, teamID), tenantPrefix(tenantID))
-	if err != nil {
-		return Page[Member]{}, err
-	}
-	var its []memberItem
-	kc := expression.Key(schema.PK).Equal(expression.Value(teamPK(tenantID, teamID))).And(expression.Key(schema.SK).BeginsWith(memberPrefix))
-	next, err := s.query(ctx, table, "", kc, start, limit, &its)
-	if err != nil {
-		return Page[Member]{}, fmt.Errorf("list members: %w", err)
-	}
-	p := Page[Member]{Items: make([]Member, len(its)), NextCursor: next}
-	for i, it := range its {
-		p.Items[i] = it.member()
-	}
-	return p, nil
+	return listPage(ctx, s.UserDB, pageQuery{table: table, attr: schema.PK, partition: teamPK(tenantID, teamID), skPrefix: memberPrefix,
+		tenantID: tenantID, cursor: cursor, limit: limit, what: "list members"}, memberItem.member)
 }
 
 // UserTeams lists a user's memberships in team id order.
 func (s TeamDB) UserTeams(ctx context.Context, table, tenantID, userID, cursor string, limit int) (Page[Member], error) {
-	start, err := decodeCursor(cursor, schema.GSI1PK, userTeamsGSI(tenantID, userID), tenantPrefix(tenantID))
-	if err != nil {
-		return Page[Member]{}, err
-	}
-	var its []memberItem
-	next, err := s.query(ctx, table, schema.GSI1, expression.Key(schema.GSI1PK).Equal(expression.Value(userTeamsGSI(tenantID, userID))), start, limit, &its)
-	if err != nil {
-		return Page[Member]{}, fmt.Errorf("list user's teams: %w", err)
-	}
-	p := Page[Member]{Items: make([]Member, len(its)), NextCursor: next}
-	for i, it := range its {
-		p.Items[i] = it.member()
-	}
-	return p, nil
+	return listPage(ctx, s.UserDB, pageQuery{table: table, index: schema.GSI1, attr: schema.GSI1PK, partition: userTeamsGSI(tenantID, userID),
+		tenantID: tenantID, cursor: cursor, limit: limit, what: "list user's teams"}, memberItem.member)
 }
 
 func isCondFailed(err error) bool {

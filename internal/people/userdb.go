@@ -25,7 +25,7 @@ import (
 //     pending invitations) and super_admins (active ones), updated in the
 //     same transaction as the change they count, with the limit as condition
 //   - settings: pk "T#<t>#DIRECTORY", sk "SETTINGS"
-func tenantPrefix(tenantID string) string { return "T#" + tenantID + "#" }
+func tenantPrefix(tenantID string) string { return schema.TenantKeyPrefix(tenantID) }
 func userPK(tenantID, id string) string   { return tenantPrefix(tenantID) + "USER#" + id }
 func usersGSI(tenantID string) string     { return tenantPrefix(tenantID) + "USERS" }
 func usersGSISK(email, id string) string  { return strings.ToLower(email) + "#" + id }
@@ -179,18 +179,37 @@ func (s UserDB) Put(ctx context.Context, table string, u User) error {
 
 // List returns a page of the tenant's users in email order.
 func (s UserDB) List(ctx context.Context, table, tenantID, cursor string, limit int) (Page[User], error) {
-	start, err := decodeCursor(cursor, schema.GSI1PK, usersGSI(tenantID), tenantPrefix(tenantID))
+	return listPage(ctx, s, pageQuery{table: table, index: schema.GSI1, attr: schema.GSI1PK, partition: usersGSI(tenantID),
+		tenantID: tenantID, cursor: cursor, limit: limit, what: "list users"}, userItem.user)
+}
+
+// pageQuery is one page of a Query on a partition of the tenant.
+type pageQuery struct {
+	table, index, attr, partition, tenantID, cursor string
+	limit                                           int
+	skPrefix                                        string // optional sort-key prefix
+	what                                            string
+}
+
+// listPage runs a pageQuery and converts the stored items: every list of
+// the directory (users, teams, members, a user's teams) is one of these.
+func listPage[I, T any](ctx context.Context, s UserDB, q pageQuery, conv func(I) T) (Page[T], error) {
+	start, err := decodeCursor(q.cursor, q.attr, q.partition, tenantPrefix(q.tenantID))
 	if err != nil {
-		return Page[User]{}, err
+		return Page[T]{}, err
 	}
-	var its []userItem
-	next, err := s.query(ctx, table, schema.GSI1, expression.Key(schema.GSI1PK).Equal(expression.Value(usersGSI(tenantID))), start, limit, &its)
+	kc := expression.Key(q.attr).Equal(expression.Value(q.partition))
+	if q.skPrefix != "" {
+		kc = kc.And(expression.Key(schema.SK).BeginsWith(q.skPrefix))
+	}
+	var its []I
+	next, err := s.query(ctx, q.table, q.index, kc, start, q.limit, &its)
 	if err != nil {
-		return Page[User]{}, fmt.Errorf("list users: %w", err)
+		return Page[T]{}, fmt.Errorf("%s: %w", q.what, err)
 	}
-	p := Page[User]{Items: make([]User, len(its)), NextCursor: next}
+	p := Page[T]{Items: make([]T, len(its)), NextCursor: next}
 	for i, it := range its {
-		p.Items[i] = it.user()
+		p.Items[i] = conv(it)
 	}
 	return p, nil
 }

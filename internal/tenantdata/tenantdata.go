@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
@@ -47,7 +48,7 @@ var Families = []Family{
 	{
 		// internal/people/userdb.go: user pk "T#<t>#USER#<id>", listed in gsi1 "T#<t>#USERS".
 		Name: "users", Index: schema.GSI1, Expand: true,
-		Partition: func(t string) string { return "T#" + t + "#USERS" },
+		Partition: func(t string) string { return schema.TenantKeyPrefix(t) + "USERS" },
 		UserName: func(it map[string]types.AttributeValue) string {
 			if v, ok := it["email"].(*types.AttributeValueMemberS); ok {
 				return v.Value
@@ -59,11 +60,22 @@ var Families = []Family{
 
 // Store implements onboarding.Data.
 type Store struct {
-	DB       *dynamodb.Client
+	// DB is the tenant-scoped client: Queries and deletes run as the tenant.
+	DB *dynamodb.Client
+	// Platform reads whole tables for the offboarding job (Scan is not a
+	// tenant action: it has no leading key for the tenant policy to check).
+	Platform *dynamodb.Client
 	Families []Family // default: Families
 }
 
 var _ onboarding.Data = Store{}
+
+func (s Store) platform() *dynamodb.Client {
+	if s.Platform != nil {
+		return s.Platform
+	}
+	return s.DB
+}
 
 func (s Store) families() []Family {
 	if s.Families != nil {
@@ -119,6 +131,7 @@ func (s Store) Delete(ctx context.Context, t tenant.Tenant) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	ctx = tenancy.WithTenant(ctx, t.ID) // the deletes run as the tenant
 	for start := 0; start < len(items); start += 25 {
 		var reqs []types.WriteRequest
 		for _, it := range items[start:min(start+25, len(items))] {
@@ -142,6 +155,7 @@ func (s Store) UserNames(ctx context.Context, t tenant.Tenant) ([]string, error)
 	if t.Table == "" {
 		return nil, nil
 	}
+	ctx = tenancy.WithTenant(ctx, t.ID)
 	var names []string
 	for _, f := range s.families() {
 		if f.UserName == nil {
@@ -165,6 +179,7 @@ func (s Store) CountUsers(ctx context.Context, t tenant.Tenant) (int, error) {
 	if t.Table == "" {
 		return 0, nil
 	}
+	ctx = tenancy.WithTenant(ctx, t.ID)
 	f := Families[0]
 	n := 0
 	var start map[string]types.AttributeValue
@@ -220,7 +235,7 @@ func (s Store) scan(ctx context.Context, table, prefix string) ([]map[string]typ
 		in.ExpressionAttributeNames = map[string]string{"#pk": schema.PK}
 		in.ExpressionAttributeValues = map[string]types.AttributeValue{":prefix": &types.AttributeValueMemberS{Value: prefix}}
 	}
-	p := dynamodb.NewScanPaginator(s.DB, in)
+	p := dynamodb.NewScanPaginator(s.platform(), in)
 	for p.HasMorePages() {
 		pg, err := p.NextPage(ctx)
 		if err != nil {

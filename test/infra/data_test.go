@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/issuetracker/issuetracker/infra/stacks"
+	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
@@ -183,7 +184,9 @@ func TestTenantDataIsReachableOnlyThroughTheTenantScopedRole(t *testing.T) {
 			}
 			assume := false
 			for _, s := range statements(t, fnRole) {
-				if strings.Contains(jsonOf(s["Resource"]), pooledID) {
+				// The one exception: the offboarding job's read-only Scan (tenantdata).
+				offboardingScan := name == string(routes.FnTenants) && jsonOf(s["Action"]) == `"dynamodb:Scan"`
+				if strings.Contains(jsonOf(s["Resource"]), pooledID) && !offboardingScan {
 					t.Errorf("function %s has a direct grant on the pooled table: %s", name, jsonOf(s))
 				}
 				if strings.Contains(jsonOf(s["Action"]), "sts:AssumeRole") {

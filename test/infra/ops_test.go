@@ -10,6 +10,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/infra/stacks"
 	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/telemetry"
 )
 
 func TestEveryFunctionIsAGravitonGoBinaryWithItsThreeAlarms(t *testing.T) {
@@ -97,6 +98,15 @@ func TestAlarmsCoverTheApiTablesAndThePlatinumTenant(t *testing.T) {
 			})
 		})
 	}
+	check(t, "the tenant 5xx alarm watches the metric the functions emit", func() {
+		tenant.ResourcePropertiesCountIs(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+			"AlarmName":  prefix + "-tenant-" + tenantID + "-5xx",
+			"Namespace":  telemetry.Namespace,
+			"MetricName": telemetry.MetricServerErrors,
+			"Dimensions": []any{map[string]any{"Name": telemetry.DimTenant, "Value": tenantID}},
+			"Statistic":  "Sum",
+		}, jsii.Number(1))
+	})
 	check(t, "tenant stack notifies the platform topic", func() {
 		if !strings.Contains(jsonOf(synth.raw[stacks.TenantStackName(tenantID)]), ":issuetracker-alerts") {
 			panic("no reference to the issuetracker-alerts topic")

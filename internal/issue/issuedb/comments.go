@@ -52,11 +52,13 @@ func (it commentItem) comment() issue.Comment {
 }
 
 // AddComment writes a comment and its search postings. A reply's parent
-// must be a comment of the same issue (400 naming parent_id otherwise).
+// must be a comment of the same issue (400 naming parent_id otherwise). The
+// issue must still exist, so no comment lands after a delete's purge.
 func (s Store) AddComment(ctx context.Context, table, tenant string, c issue.Comment) error {
 	t := &tx{table: table}
 	it := toCommentItem(tenant, c)
 	t.put(it, notExists(), func(map[string]av) error { return errs.Conflict("comment_exists", "comment id already used") })
+	t.check(key(issuePK(tenant, c.IssueID), skIssue), exists(), func(map[string]av) error { return errs.NotFound("issue") })
 	if c.ParentID != "" {
 		t.check(key(issuePK(tenant, c.IssueID), preComment+c.ParentID), exists(), func(map[string]av) error {
 			return errs.Field("parent_id", "is not a comment of this issue")

@@ -3,6 +3,7 @@ package issuedb
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"sync"
@@ -19,7 +20,12 @@ import (
 
 // Store is the DynamoDB store of issues, labels, comments and the search
 // index. table is always the caller's table (tenancy.Principal.Table).
-type Store struct{ DB *dynamodb.Client }
+type Store struct {
+	DB *dynamodb.Client
+	// PurgeBudget bounds the items a delete purges in its request;
+	// DefaultPurgeBudget if zero.
+	PurgeBudget int
+}
 
 // NextNumber allocates the tenant's next issue number with an atomic ADD on
 // the tenant's counter item: unique under any concurrency, never reused (a
@@ -131,9 +137,13 @@ func (s Store) Update(ctx context.Context, table string, old, i issue.Issue, a i
 	return t.run(ctx, s.DB, "update issue")
 }
 
-// Delete removes the issue, its key alias, label uses and issue postings if
-// its version is still version. Comments, activity and history stay in the
-// issue's partition, unreachable (every route reads the issue first).
+// Delete removes the issue at once if its version is still i.Version: the
+// issue, its key alias, label uses and issue postings go in one transaction
+// with a purge marker (so reads answer 404 at once, and the key's number is
+// never handed out again: the counter only grows). Then it purges what hangs
+// under the issue (comments and their postings, status history, activity)
+// within the request's budget; the marker keeps whatever is left for the
+// next delete in the tenant or PurgePending (see purge.go).
 func (s Store) Delete(ctx context.Context, table string, i issue.Issue) error {
 	t := &tx{table: table}
 	t.delIf(key(issuePK(i.TenantID, i.ID), skIssue), versionIs(i.Version), staleOrGone)
@@ -144,7 +154,15 @@ func (s Store) Delete(ctx context.Context, table string, i issue.Issue) error {
 	for w := range decodeTerms(toIssueItem(i).Terms) {
 		t.del(key(termPK(i.TenantID, w), termSK(w, i.ID, "I")))
 	}
-	return t.run(ctx, s.DB, "delete issue")
+	t.put(purgeItem{PK: purgePK(i.TenantID), SK: purgeSK(i.ID), IssueID: i.ID, DeletedAt: i.UpdatedAt}, nil, nil)
+	if err := t.run(ctx, s.DB, "delete issue"); err != nil {
+		return err
+	}
+	if _, err := s.PurgePending(ctx, table, i.TenantID, i.ID); err != nil {
+		// The issue is gone as promised; its marker keeps the rest for later.
+		slog.WarnContext(ctx, "purge deleted issue", "issue_id", i.ID, "err", err)
+	}
+	return nil
 }
 
 // labelDelta adds label-use items for added labels (each checked to exist in

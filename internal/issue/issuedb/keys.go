@@ -5,12 +5,13 @@
 package issuedb
 
 import (
+	"github.com/issuetracker/issuetracker/internal/schema"
 	"strconv"
 	"time"
 )
 
 // Key builders: the only place key formats are spelled out.
-func tp(tenant string) string          { return "T#" + tenant + "#" }
+func tp(tenant string) string          { return schema.TenantKeyPrefix(tenant) }
 func issuePK(tenant, id string) string { return tp(tenant) + "ISSUE#" + id }
 func issueKeyPK(tenant string, n int64) string {
 	return tp(tenant) + "ISSUEKEY#" + strconv.FormatInt(n, 10)
@@ -21,6 +22,7 @@ func labelsPK(tenant string) string          { return tp(tenant) + "LABELS" }
 func labelUsePK(tenant, label string) string { return tp(tenant) + "LABEL#" + label }
 func teamPK(tenant, team string) string      { return tp(tenant) + "TEAM#" + team }
 func termPK(tenant, word string) string      { return tp(tenant) + "W#" + string([]rune(word)[:2]) }
+func purgePK(tenant string) string           { return tp(tenant) + "PURGE" }
 
 // Sort keys.
 const (
@@ -40,6 +42,7 @@ const (
 func labelSK(id string) string        { return preLabel + id }
 func labelNameSK(lower string) string { return preName + lower }
 func useSK(issueID string) string     { return preUse + issueID }
+func purgeSK(issueID string) string   { return preUse + issueID }
 
 // termSK: prefix search is begins_with(sk, word) in the word's partition.
 // src is "I" for the issue's title and description, "C<id>" for a comment.

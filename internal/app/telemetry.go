@@ -1,0 +1,68 @@
+package app
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/telemetry"
+)
+
+// MetricsLogEnv names a file that receives the EMF lines outside Lambda
+// (make dev, tests); unset, they are dropped: a line per request would
+// flood the developer's console and tell nothing a response does not.
+const MetricsLogEnv = "ITR_METRICS_LOG"
+
+// inLambda reports whether this process is a Lambda function (the runtime
+// sets AWS_LAMBDA_FUNCTION_NAME).
+func inLambda() bool { return os.Getenv("AWS_LAMBDA_FUNCTION_NAME") != "" }
+
+// metricsSink is where every function of the process writes its EMF lines:
+// stdout in Lambda, where CloudWatch Logs extracts the metrics.
+var metricsSink = sync.OnceValue(func() *telemetry.Sink {
+	if inLambda() {
+		return telemetry.NewSink(os.Stdout)
+	}
+	if path := os.Getenv(MetricsLogEnv); path != "" {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err == nil {
+			return telemetry.NewSink(f)
+		}
+		slog.Warn("metrics log unavailable; metrics are dropped", "path", path, "err", err)
+	}
+	return telemetry.NewSink(nil)
+})
+
+// instrument wraps a function's handler with the request metrics.
+func instrument(fn routes.Function, h http.Handler) http.Handler {
+	return instrumentTo(metricsSink(), fn, h)
+}
+
+func instrumentTo(s *telemetry.Sink, fn routes.Function, h http.Handler) http.Handler {
+	return telemetry.Middleware(h, telemetry.Options{Function: string(fn), Sink: s, Labels: requestLabels})
+}
+
+// requestLabels reads the labels from the API Gateway event: the route
+// template (not the path, whose ids would multiply log values) and the
+// verified caller's tenant and tier. Public routes have no caller.
+func requestLabels(r *http.Request) telemetry.Labels {
+	l := telemetry.Labels{RequestID: httpapi.RequestID(r)}
+	if rc, ok := core.GetAPIGatewayContextFromContext(r.Context()); ok && rc.ResourcePath != "" {
+		l.Route = rc.HTTPMethod + " " + rc.ResourcePath
+	}
+	if p, err := httpapi.CallerPrincipal(r); err == nil {
+		l.TenantID, l.Tier = p.TenantID, string(p.Tier)
+	}
+	return l
+}
+
+// useLambdaLogging makes slog write JSON lines to stdout, each with the
+// function and, when logged with a request context, the request's labels.
+func useLambdaLogging(fn routes.Function, w io.Writer) {
+	slog.SetDefault(telemetry.NewJSONLogger(w, string(fn)))
+}

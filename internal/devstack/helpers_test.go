@@ -1,0 +1,74 @@
+package devstack_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"github.com/issuetracker/issuetracker/internal/devstack"
+	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/stretchr/testify/require"
+)
+
+// platform is a local platform started for one test: the real services,
+// its own table and pool prefix, and a gateway on a free port.
+type platform struct {
+	t      *testing.T
+	ctx    context.Context
+	root   string
+	s      *devstack.Stack
+	pl     devstack.Platform
+	pools  identity.Pools
+	prefix string
+}
+
+func startPlatform(t *testing.T) *platform {
+	t.Helper()
+	_, e := testenv.AWS(t)
+	root, err := testenv.Root()
+	require.NoError(t, err)
+	prefix := testenv.UniquePrefix(t)
+	s, err := devstack.Start(context.Background(), devstack.Config{Root: root, GatewayAddr: "127.0.0.1:0", Endpoints: e,
+		Prefix: prefix, StateDir: t.TempDir()})
+	require.NoError(t, err)
+	t.Cleanup(s.Close)
+	return &platform{t: t, ctx: context.Background(), root: root, s: s, pl: s.Platform,
+		pools: identity.Pools{C: testenv.Cognito(t)}, prefix: prefix}
+}
+
+// login signs a user in through the given app client and returns the ID token.
+func (p *platform) login(client, email string) string {
+	p.t.Helper()
+	tok, err := p.pools.PasswordLogin(p.ctx, client, email, devstack.DemoPassword)
+	require.NoError(p.t, err)
+	return tok.IDToken
+}
+
+// tenantLogin signs in a user of the shared tenant pool.
+func (p *platform) tenantLogin(email string) string { return p.login(p.pl.TenantClientID, email) }
+
+// call sends a request through the gateway and decodes the JSON answer.
+func (p *platform) call(method, path, token string, body any) (int, map[string]any) {
+	p.t.Helper()
+	var buf bytes.Buffer
+	if body != nil {
+		require.NoError(p.t, json.NewEncoder(&buf).Encode(body))
+	}
+	req, err := http.NewRequest(method, p.pl.GatewayURL+path, &buf)
+	require.NoError(p.t, err)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(p.t, err)
+	defer res.Body.Close()
+	var m map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&m)
+	return res.StatusCode, m
+}

@@ -1,0 +1,176 @@
+package issuedb
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/sync/errgroup"
+)
+
+// DefaultPurgeBudget bounds the items one request deletes while purging
+// deleted issues (about 20 BatchWriteItem calls): a request's cost stays
+// bounded whatever an issue has accumulated.
+const DefaultPurgeBudget = 500
+
+// purgePage is the Query page of an issue partition read per purge step.
+const purgePage = 50
+
+// purgeItem marks a deleted issue whose partition and comment postings are
+// still to be removed: written in the delete's transaction, deleted with the
+// last of the issue's items, so a crash or an exhausted budget loses nothing.
+type purgeItem struct {
+	PK        string    `dynamodbav:"pk"`
+	SK        string    `dynamodbav:"sk"`
+	IssueID   string    `dynamodbav:"issue_id"`
+	DeletedAt time.Time `dynamodbav:"deleted_at"`
+}
+
+// partitionItem is what a purge reads of each item under an issue.
+type partitionItem struct {
+	SK    string   `dynamodbav:"sk"`
+	Terms []string `dynamodbav:"terms"`
+}
+
+func (s Store) purgeBudget() int {
+	if s.PurgeBudget > 0 {
+		return s.PurgeBudget
+	}
+	return DefaultPurgeBudget
+}
+
+// PurgePending removes what deleted issues of the tenant left behind: first
+// the issue first (if not empty), then the oldest pending markers, within
+// the store's budget. done reports that no marker is left. Only Queries of
+// the marker partition and of each issue's own partition; no Scan.
+func (s Store) PurgePending(ctx context.Context, table, tenant, first string) (done bool, err error) {
+	budget := s.purgeBudget()
+	if first != "" {
+		if fin, err := s.purgeIssue(ctx, table, tenant, first, &budget); err != nil || !fin {
+			return false, err
+		}
+	}
+	for budget > 0 {
+		var marks []purgeItem
+		if err := s.markers(ctx, table, tenant, &marks); err != nil {
+			return false, fmt.Errorf("list purge markers: %w", err)
+		}
+		if len(marks) == 0 {
+			return true, nil
+		}
+		for _, m := range marks {
+			if fin, err := s.purgeIssue(ctx, table, tenant, m.IssueID, &budget); err != nil || !fin {
+				return false, err
+			}
+		}
+	}
+	return false, nil
+}
+
+// purgeIssue deletes an issue's partition page by page, each comment's
+// postings before the comment (which names them), and the marker last. It restarts from the top of the partition each step, so a
+// retry after a failure resumes where the last one stopped.
+func (s Store) purgeIssue(ctx context.Context, table, tenant, id string, budget *int) (finished bool, err error) {
+	pk := issuePK(tenant, id)
+	for *budget > 0 {
+		var items []partitionItem
+		more, err := s.queryPage(ctx, table, pk, int32(min(purgePage, *budget)), &items)
+		if err != nil {
+			return false, fmt.Errorf("purge issue %s: %w", id, err)
+		}
+		var postings, rows []map[string]av
+		for _, it := range items {
+			if c, ok := strings.CutPrefix(it.SK, preComment); ok {
+				for w := range decodeTerms(it.Terms) {
+					postings = append(postings, key(termPK(tenant, w), termSK(w, id, "C"+c)))
+				}
+			}
+			rows = append(rows, key(pk, it.SK))
+		}
+		if err := s.batchDelete(ctx, table, postings); err != nil {
+			return false, fmt.Errorf("purge issue %s postings: %w", id, err)
+		}
+		if err := s.batchDelete(ctx, table, rows); err != nil {
+			return false, fmt.Errorf("purge issue %s: %w", id, err)
+		}
+		*budget -= len(postings) + len(rows)
+		if !more {
+			// Only once everything else is gone: the marker is the memory of the work.
+			_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: key(purgePK(tenant), purgeSK(id))})
+			if err != nil {
+				return false, fmt.Errorf("purge issue %s marker: %w", id, err)
+			}
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// markers reads the tenant's oldest pending purge markers.
+func (s Store) markers(ctx context.Context, table, tenant string, dst *[]purgeItem) error {
+	e, err := expression.NewBuilder().WithKeyCondition(expression.Key("pk").Equal(expression.Value(purgePK(tenant)))).Build()
+	if err != nil {
+		return err
+	}
+	res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: e.KeyCondition(),
+		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(), Limit: aws.Int32(10), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return err
+	}
+	return attributevalue.UnmarshalListOfMaps(res.Items, dst)
+}
+
+// queryPage reads the first page of an issue partition (sk and terms) and
+// reports whether more items follow.
+func (s Store) queryPage(ctx context.Context, table, pk string, limit int32, dst *[]partitionItem) (more bool, err error) {
+	kc := expression.Key("pk").Equal(expression.Value(pk))
+	e, err := expression.NewBuilder().WithKeyCondition(kc).
+		WithProjection(expression.NamesList(expression.Name("sk"), expression.Name("terms"))).Build()
+	if err != nil {
+		return false, err
+	}
+	res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: e.KeyCondition(),
+		ProjectionExpression: e.Projection(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
+		Limit: aws.Int32(limit), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return false, err
+	}
+	return res.LastEvaluatedKey != nil, attributevalue.UnmarshalListOfMaps(res.Items, dst)
+}
+
+// batchDelete deletes keys with BatchWriteItem (25 a call, 4 calls at a
+// time), retrying unprocessed items with a short backoff.
+func (s Store) batchDelete(ctx context.Context, table string, keys []map[string]av) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(4)
+	for chunk := range slices.Chunk(keys, 25) {
+		g.Go(func() error {
+			reqs := make([]types.WriteRequest, len(chunk))
+			for i, k := range chunk {
+				reqs[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}}
+			}
+			for attempt := 0; len(reqs) > 0; attempt++ {
+				if attempt == 6 {
+					return fmt.Errorf("%d deletes still unprocessed", len(reqs))
+				}
+				if attempt > 0 {
+					time.Sleep(time.Duration(25<<attempt) * time.Millisecond)
+				}
+				res, err := s.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{table: reqs}})
+				if err != nil {
+					return err
+				}
+				reqs = res.UnprocessedItems[table]
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}

@@ -1,0 +1,97 @@
+// Package tenantcreds signs tenant-data calls with credentials of the tenant
+// the request acts for. In AWS, a function assumes the tenant access role
+// (constructs/tenantaccess) with a session tag naming the tenant; the role's
+// policy lets that session touch only the tenant's keys of the pooled table
+// (dynamodb:LeadingKeys) and the tenant's own silo table. So a bug in a
+// handler that builds another tenant's key gets AccessDenied from DynamoDB,
+// not the other tenant's data.
+//
+// The tenant comes from the context (tenancy.WithTenant), which the route
+// guard sets from the verified principal. A call without a tenant in its
+// context is refused before it is signed, locally too: the local cloud does
+// not enforce IAM, but every test then proves each tenant-data call is made
+// on behalf of a tenant.
+package tenantcreds
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+)
+
+// ErrNoTenant is returned for a tenant-data call made outside a tenant context.
+var ErrNoTenant = errors.New("tenant data accessed without a tenant in the context")
+
+// Provider is an aws.CredentialsProvider that answers per tenant. The SDK
+// asks for credentials with each operation's context, so one client serves
+// every tenant.
+type Provider struct {
+	// Base answers when no role is set (the local cloud's dummy credentials).
+	Base aws.CredentialsProvider
+	// STS and RoleARN, when set, assume the tenant access role per tenant.
+	STS     *sts.Client
+	RoleARN string
+	// TagKey is the session tag carrying the tenant id ("TenantId").
+	TagKey string
+
+	mu     sync.Mutex
+	caches map[string]*aws.CredentialsCache
+}
+
+// Retrieve implements aws.CredentialsProvider.
+func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	tenant := tenancy.TenantFrom(ctx)
+	if tenant == "" {
+		return aws.Credentials{}, ErrNoTenant
+	}
+	if p.RoleARN == "" {
+		return p.Base.Retrieve(ctx)
+	}
+	return p.cache(tenant).Retrieve(ctx)
+}
+
+// cache returns the tenant's credentials cache: one AssumeRole per tenant
+// per session lifetime (an hour), refreshed before expiry.
+func (p *Provider) cache(tenant string) *aws.CredentialsCache {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.caches == nil {
+		p.caches = map[string]*aws.CredentialsCache{}
+	}
+	if c, ok := p.caches[tenant]; ok {
+		return c
+	}
+	key := p.TagKey
+	if key == "" {
+		key = "TenantId"
+	}
+	c := aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(p.STS, p.RoleARN, func(o *stscreds.AssumeRoleOptions) {
+		o.RoleSessionName = "tenant-" + tenant
+		o.Tags = []ststypes.Tag{{Key: aws.String(key), Value: aws.String(tenant)}}
+	}))
+	p.caches[tenant] = c
+	return c
+}
+
+// Scoped returns a copy of db whose calls are signed per tenant by p.
+func Scoped(db *dynamodb.Client, p *Provider) *dynamodb.Client {
+	opts := db.Options()
+	if p.Base == nil {
+		p.Base = opts.Credentials
+	}
+	opts.Credentials = p
+	return dynamodb.New(opts)
+}
+
+// RequireTenant returns a copy of db that keeps db's credentials but refuses
+// calls made outside a tenant context (the local cloud and tests).
+func RequireTenant(db *dynamodb.Client) *dynamodb.Client {
+	return Scoped(db, &Provider{})
+}
