@@ -100,11 +100,12 @@ func dev(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	started := time.Now()
-	fmt.Println("starting DynamoDB Local, cognito-local and the API gateway ...")
+	fmt.Println("starting DynamoDB Local, cognito-local, the local S3 and the API gateway ...")
 	s, err := devstack.Start(ctx, devstack.Config{
 		Root: root, StateDir: state, GatewayAddr: *addr,
 		DynamoDBPort: envInt("DYNAMODB_PORT", 8000), CognitoPort: envInt("COGNITO_PORT", 9229),
-		Log: logf, AllowedOrigins: strings.Split(envStr("CORS_ORIGINS", "http://localhost:5173,http://localhost:8080"), ","),
+		S3Port: envInt("S3_PORT", 4569),
+		Log:    logf, AllowedOrigins: strings.Split(envStr("CORS_ORIGINS", "http://localhost:5173,http://localhost:8080"), ","),
 	})
 	if err != nil {
 		return err

@@ -21,21 +21,24 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctionstasks"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/issuetracker/issuetracker/internal/stackevents"
 )
 
-// The event contract with onboarding. Requests carry detail {"tenantId": id};
-// reports carry detail {"tenantId", "action", "status", "error"?}.
+// The event contract with onboarding (package internal/stackevents, which
+// the Lambda functions import without the CDK library). Requests carry
+// detail {"tenantId": id}; reports carry {"tenantId", "action", "status", "error"?}.
 const (
-	SourceOnboarding   = "issuetracker.onboarding"
-	SourceProvisioning = "issuetracker.provisioning"
+	SourceOnboarding   = stackevents.SourceOnboarding
+	SourceProvisioning = stackevents.SourceProvisioning
 
-	DetailTypeDeployRequested  = "Tenant Stack Deploy Requested"
-	DetailTypeDestroyRequested = "Tenant Stack Destroy Requested"
-	DetailTypeSucceeded        = "Tenant Stack Succeeded"
-	DetailTypeFailed           = "Tenant Stack Failed"
+	DetailTypeDeployRequested  = stackevents.DetailTypeDeployRequested
+	DetailTypeDestroyRequested = stackevents.DetailTypeDestroyRequested
+	DetailTypeSucceeded        = stackevents.DetailTypeSucceeded
+	DetailTypeFailed           = stackevents.DetailTypeFailed
 
-	ActionDeploy  = "deploy"
-	ActionDestroy = "destroy"
+	ActionDeploy  = stackevents.ActionDeploy
+	ActionDestroy = stackevents.ActionDestroy
 )
 
 // Props configures Provisioning.

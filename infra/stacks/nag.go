@@ -51,13 +51,20 @@ func suppressPlatform(p *Platform) {
 			"X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; queries on the control table's own indexes need index/*.",
 			[]string{"Resource::*", `/^Resource::<ControlTable[0-9A-F]+\.Arn>\/index\/\*$/`}})
 	}
-	for _, name := range []string{"users", "registration", "tenants"} {
+	for _, name := range append([]string{"users"}, lifecycleRunners...) {
 		if fn, ok := p.Functions[name]; ok {
 			suppress(fn.Role, why{"AwsSolutions-IAM5",
 				"Tenant API keys and dedicated Platinum pools are created at run time, so their ids are unknown here: keys and usage-plan keys are granted by path, dedicated pools by the issuetracker:tenant-pool resource tag, plan ids by the SSM path.",
 				[]string{`/^Resource::arn:<AWS::Partition>:apigateway:.*::\/(apikeys|usageplans)\/.*$/`,
 					`/^Resource::arn:<AWS::Partition>:cognito-idp:.*:userpool\/\*$/`,
 					`/^Resource::arn:<AWS::Partition>:ssm:.*:parameter\/.*\/usage-plans\/\*$/`}})
+		}
+	}
+	for _, name := range lifecycleRunners {
+		if fn, ok := p.Functions[name]; ok {
+			suppress(fn.Role, why{"AwsSolutions-IAM5",
+				"Platinum tenant stacks are created at run time: DescribeStacks (their status and outputs, nothing else) is granted on the IssueTracker-Tenant-* stack name pattern.",
+				[]string{`/^Resource::arn:<AWS::Partition>:cloudformation:.*:stack\/IssueTracker-Tenant-\*\/\*$/`}})
 		}
 	}
 	if fn, ok := p.Functions["tenants"]; ok {
@@ -76,6 +83,14 @@ func suppressPlatform(p *Platform) {
 		why{"AwsSolutions-COG4", "Tokens come from the shared pool, the provider pool and one pool per Platinum tenant: the Lambda authorizer verifies them against the tenant registry, which a Cognito authorizer (one fixed pool list) cannot do.", nil},
 	)
 	suppressProvisioning(p)
+	suppress(p.Exports.AccessLogs, why{"AwsSolutions-S1", "This is the exports bucket's server access log target; logging it to itself would loop.", nil})
+	for _, name := range offboarders {
+		if fn, ok := p.Functions[name]; ok {
+			suppress(fn.Role, why{"AwsSolutions-IAM5",
+				"Offboarding writes one export object per tenant and time, so its key is known only at run time: PutObject on the exports bucket's objects, nothing else.",
+				[]string{`/^Resource::<ExportsBucket[0-9A-F]+\.Arn>\/\*$/`}})
+		}
+	}
 	for key, m := range p.API.Methods {
 		if isPublic(key) {
 			suppress(m, why{"AwsSolutions-APIG4", "Public by the route table (internal/routes): health, tier catalog and sign-up need no caller; the stage throttle still applies.", nil})

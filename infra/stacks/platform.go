@@ -23,6 +23,14 @@ import (
 // AuthorizerFunction is the folder name of the Lambda authorizer.
 const AuthorizerFunction = "authorizer"
 
+// OnboardingFunction is the folder name of the function the platform bus
+// invokes with the provisioning pipeline's outcomes.
+const OnboardingFunction = "onboarding"
+
+// lifecycleRunners are the functions that run tenant lifecycle steps:
+// registration and Root's actions start runs, onboarding resumes them.
+var lifecycleRunners = []string{string(routes.FnRegistration), string(routes.FnTenants), OnboardingFunction}
+
 // Environment variables the platform gives every function. The first five
 // are the names internal/app and internal/authorizer read (client ids are
 // comma-separated lists there; the platform has one client per pool).
@@ -39,13 +47,13 @@ const (
 )
 
 // FunctionNames are the functions of the platform: every function of the
-// route table, then the authorizer.
+// route table, then the onboarding function and the authorizer.
 func FunctionNames() []string {
 	var out []string
 	for _, f := range routes.Functions() {
 		out = append(out, string(f))
 	}
-	return append(out, AuthorizerFunction)
+	return append(out, OnboardingFunction, AuthorizerFunction)
 }
 
 // Platform is the platform stack and the parts tests and other stacks use.
@@ -61,6 +69,7 @@ type Platform struct {
 	API          *api.API
 	Monitoring   *monitoring.Monitoring
 	Provisioning *provisioning.Provisioning
+	Exports      *Exports
 }
 
 // NewPlatformStack defines IssueTracker-Platform. It builds every function
@@ -105,10 +114,14 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	}
 	var assumers []awsiam.IRole
 	for _, name := range FunctionNames() {
+		var timeout awscdk.Duration
+		if name == OnboardingFunction {
+			timeout = awscdk.Duration_Minutes(jsii.Number(2)) // not behind API Gateway: a whole resumed run
+		}
 		fn := gofunction.New(st, "Fn-"+name, &gofunction.Props{
 			Name: name, RepoRoot: root, Dir: cfg.FunctionDirs[name],
 			FunctionName: cfg.Prefix + "-" + name,
-			Environment:  env,
+			Environment:  env, Timeout: timeout,
 		})
 		p.Functions[name] = fn
 		assumers = append(assumers, fn.Role)
@@ -138,16 +151,25 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	}
 	p.grantUserAdmin()
 
+	// Offboarding runs in the tenants function (Root's request, retries) and
+	// in the onboarding function (resumed after a stack event).
+	p.Exports = newExports(st)
+	for _, name := range offboarders {
+		if fn, ok := p.Functions[name]; ok {
+			p.Exports.grantWrite(fn.Role)
+			fn.Function.AddEnvironment(jsii.String(EnvExportBucket), p.Exports.Bucket.BucketName(), nil)
+			fn.Function.AddEnvironment(jsii.String(EnvExportKMSKey), p.Exports.Key.KeyArn(), nil)
+		}
+	}
+
 	p.Provisioning = provisioning.New(st, "Provisioning", &provisioning.Props{
 		SourceDir: root, BusName: cfg.Prefix,
 		Context: map[string]string{"prefix": cfg.Prefix, "webOrigin": cfg.WebOrigin, "tenantMfa": string(cfg.TenantMFA)},
 	})
-	for name, fn := range p.Functions {
+	for _, fn := range p.Functions {
 		fn.Function.AddEnvironment(jsii.String(EnvEventBus), p.Provisioning.Bus.EventBusName(), nil)
-		if name == string(routes.FnRegistration) || name == string(routes.FnTenants) {
-			p.Provisioning.Bus.GrantPutEventsTo(fn.Role, nil)
-		}
 	}
+	p.wireLifecycle()
 
 	byRoute := map[routes.Function]awslambda.IFunction{}
 	for _, f := range routes.Functions() {
@@ -157,7 +179,7 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 		Name: cfg.Prefix, Functions: byRoute, Authorizer: p.Functions[AuthorizerFunction].Function,
 		CORSOrigins: []string{cfg.WebOrigin},
 	})
-	for _, name := range []string{string(routes.FnRegistration), string(routes.FnTenants)} {
+	for _, name := range lifecycleRunners {
 		if fn, ok := p.Functions[name]; ok {
 			p.API.GrantKeyManagement(fn.Role)
 		}
@@ -180,6 +202,7 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	out("ProviderClientId", p.ProviderPool.Client.UserPoolClientId())
 	out("AlertTopicArn", p.Monitoring.Topic.TopicArn())
 	out("EventBusName", p.Provisioning.Bus.EventBusName())
+	out("ExportsBucketName", p.Exports.Bucket.BucketName())
 	out("ProvisioningStateMachineArn", p.Provisioning.StateMachine.StateMachineArn())
 
 	suppressPlatform(p)
@@ -194,7 +217,7 @@ func (p *Platform) grantUserAdmin() {
 		"cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminRemoveUserFromGroup", "cognito-idp:AdminListGroupsForUser",
 		"cognito-idp:AdminSetUserPassword", "cognito-idp:ListUsers")
 	dedicated := p.Stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("cognito-idp"), Resource: jsii.String("userpool"), ResourceName: jsii.String("*")})
-	for _, name := range []string{string(routes.FnUsers), string(routes.FnRegistration), string(routes.FnTenants)} {
+	for _, name := range append([]string{string(routes.FnUsers)}, lifecycleRunners...) {
 		fn, ok := p.Functions[name]
 		if !ok {
 			continue
@@ -208,6 +231,9 @@ func (p *Platform) grantUserAdmin() {
 		}))
 	}
 }
+
+// offboarders are the functions that run offboarding steps.
+var offboarders = []string{string(routes.FnTenants), OnboardingFunction}
 
 // TenantPoolTag marks dedicated tenant pools, so platform functions may
 // administer them without knowing their ids in advance.

@@ -5,7 +5,10 @@ import (
 	"log"
 	"os"
 
+	"github.com/aws/aws-lambda-go/lambda"
+
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
+	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
 	"github.com/issuetracker/issuetracker/internal/routes"
 )
 
@@ -17,5 +20,27 @@ func Serve(fn routes.Function) {
 	if err != nil {
 		log.Fatalf("%s: %v", fn, err)
 	}
+	if runsLifecycle(fn) {
+		if deps.Lifecycle, err = LifecycleFromEnv(context.Background(), deps); err != nil {
+			log.Fatalf("%s: %v", fn, err)
+		}
+	}
 	lambdahttp.Start(MustFunction(fn, deps))
+}
+
+// ServeOnboardingEvents runs this process as the onboarding function: the
+// provisioning pipeline's outcome events on the platform bus resume or fail
+// the tenant runs that wait on them (awsstacks.Handler).
+func ServeOnboardingEvents() {
+	useLambdaLogging("onboarding", os.Stdout)
+	ctx := context.Background()
+	deps, err := DepsFromEnv(ctx)
+	if err != nil {
+		log.Fatalf("onboarding: %v", err)
+	}
+	svc, err := LifecycleFromEnv(ctx, deps)
+	if err != nil {
+		log.Fatalf("onboarding: %v", err)
+	}
+	lambda.Start(awsstacks.Handler{M: svc.Machine}.Handle)
 }

@@ -8,6 +8,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -89,15 +90,21 @@ func TestPlatinumRegistrationGetsItsOwnTableAndPool(t *testing.T) {
 		require.NoError(t, err)
 		code, body := call("POST", "/v1/admin/tenants/"+id+"/offboard", rootTok.IDToken, map[string]string{"confirm": id})
 		require.Equal(t, 202, code, body)
+		// Offboarding runs in the background: wait for both, the table goes first.
 		deadline := time.Now().Add(time.Minute)
-		var gone bool
-		for time.Now().Before(deadline) && !gone {
+		var tableGone, poolGone bool
+		for time.Now().Before(deadline) && !(tableGone && poolGone) {
 			_, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(tn.Table)})
-			gone = err != nil
+			tableGone = err != nil
+			_, err = cog.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(tn.UserPoolID)})
+			poolGone = err != nil
 			time.Sleep(200 * time.Millisecond)
 		}
-		assert.True(t, gone, "the tenant's table is deleted")
-		_, err = cog.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(tn.UserPoolID)})
-		assert.Error(t, err, "the tenant's pool is deleted")
+		assert.True(t, tableGone, "the tenant's table is deleted")
+		assert.True(t, poolGone, "the tenant's pool is deleted")
+		objs, err := testenv.S3(t).ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(pl.ExportBucket), Prefix: aws.String(id + "/")})
+		require.NoError(t, err)
+		require.Len(t, objs.Contents, 1, "the export is in the local S3's exports bucket")
+		assert.Positive(t, aws.ToInt64(objs.Contents[0].Size))
 	})
 }

@@ -69,6 +69,8 @@ type Platform struct {
 	Prefix           string `json:"table_prefix"`
 	CognitoEndpoint  string `json:"cognito_endpoint"`
 	DynamoDBEndpoint string `json:"dynamodb_endpoint"`
+	S3Endpoint       string `json:"s3_endpoint"`
+	ExportBucket     string `json:"export_bucket"`
 	TenantPoolID     string `json:"tenant_pool_id"`
 	TenantClientID   string `json:"tenant_client_id"`
 	ProviderPoolID   string `json:"provider_pool_id"`

@@ -21,6 +21,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/onboarding/s3archive"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -35,6 +36,7 @@ type Config struct {
 	GatewayAddr  string // e.g. "localhost:8080"
 	DynamoDBPort int
 	CognitoPort  int
+	S3Port       int // 0: any free port
 	// Endpoints, when set, reuse running services instead of starting them.
 	Endpoints awsx.Endpoints
 	Prefix    string
@@ -48,6 +50,7 @@ type Stack struct {
 	Platform Platform
 	Gateway  *gateway.Gateway
 	procs    []*localcloud.Process
+	s3       *localcloud.S3Server
 	srv      *http.Server
 	ln       net.Listener
 }
@@ -83,6 +86,16 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		s.procs = append(s.procs, p)
 		e.Cognito = p.Endpoint
 	}
+	if e.S3 == "" {
+		dir := ""
+		if cfg.StateDir != "" {
+			dir = filepath.Join(cfg.StateDir, "s3")
+		}
+		if s.s3, err = localcloud.S3(ctx, localcloud.Options{Port: cfg.S3Port, DataDir: dir, Log: cfg.Log}); err != nil {
+			return nil, err
+		}
+		e.S3 = s.s3.Endpoint
+	}
 	awsCfg, err := awsx.Load(ctx, e)
 	if err != nil {
 		return nil, err
@@ -93,7 +106,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
 	s.Platform.Prefix = names.Prefix
-	s.Platform.CognitoEndpoint, s.Platform.DynamoDBEndpoint = e.Cognito, e.DynamoDB
+	s.Platform.CognitoEndpoint, s.Platform.DynamoDBEndpoint, s.Platform.S3Endpoint = e.Cognito, e.DynamoDB, e.S3
 	s.Platform.GatewayURL = "http://" + cfg.GatewayAddr
 	if strings.HasSuffix(cfg.GatewayAddr, ":0") {
 		s.Platform.GatewayURL = "http://" + s.ln.Addr().String()
@@ -106,17 +119,20 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		}
 		return s.Gateway.Usage().Used(key, time.Now())
 	}
-	// Onboarding runs beside the gateway, as the event-driven function does in AWS.
-	exports := filepath.Join(cfg.StateDir, "exports")
-	if cfg.StateDir == "" {
-		exports = filepath.Join(os.TempDir(), "issuetracker-exports")
+	// Onboarding runs beside the gateway, as the event-driven function does in
+	// AWS. Offboarding exports go to the local S3, as they go to the platform's
+	// exports bucket in AWS.
+	archive := s3archive.Archive{C: awsx.S3(awsCfg, e), Bucket: names.Prefix + "-exports"}
+	if err := s3archive.EnsureBucket(ctx, archive.C, archive.Bucket); err != nil {
+		return nil, err
 	}
+	s.Platform.ExportBucket = archive.Bucket
 	stacksDir := filepath.Join(cfg.StateDir, "stacks")
 	if cfg.StateDir == "" {
 		stacksDir = filepath.Join(os.TempDir(), "issuetracker-stacks")
 	}
 	deps.Lifecycle = app.NewLifecycle(deps, app.LifecycleOptions{
-		Archive: onboarding.DirArchive{Dir: exports},
+		Archive: archive,
 		Driver:  func(m *onboarding.Machine) onboarding.Driver { return &onboarding.Async{M: m} },
 		// Platinum: the real CDK app synthesizes IssueTracker-Tenant-<id> and
 		// the local deployer applies its tables and pools.
@@ -173,6 +189,7 @@ func (s *Stack) Close() {
 	} else if s.ln != nil {
 		s.ln.Close()
 	}
+	s.s3.Close()
 	for i := len(s.procs) - 1; i >= 0; i-- {
 		s.procs[i].Stop()
 	}

@@ -157,11 +157,13 @@ type LifecycleView struct {
 	Steps      []onboarding.Step       `json:"steps"`
 	Done       []onboarding.StepResult `json:"done"`
 	FailedStep onboarding.Step         `json:"failed_step,omitempty"`
-	Error      string                  `json:"error,omitempty"`
-	Attempts   int                     `json:"attempts"`
-	Archive    string                  `json:"archive,omitempty"`
-	Finished   bool                    `json:"finished"`
-	ElapsedMS  int64                   `json:"elapsed_ms,omitempty"`
+	// Waiting is the step waiting for the tenant stack's deploy or destroy (AWS).
+	Waiting   onboarding.Step `json:"waiting,omitempty"`
+	Error     string          `json:"error,omitempty"`
+	Attempts  int             `json:"attempts"`
+	Archive   string          `json:"archive,omitempty"`
+	Finished  bool            `json:"finished"`
+	ElapsedMS int64           `json:"elapsed_ms,omitempty"`
 }
 
 func lifecycleView(st onboarding.State) *LifecycleView {
@@ -170,7 +172,7 @@ func lifecycleView(st onboarding.State) *LifecycleView {
 		iso = t.Isolation
 	}
 	return &LifecycleView{Phase: st.Phase, Steps: onboarding.Plan(st.Phase, iso), Done: st.Done, FailedStep: st.FailedStep,
-		Error: st.Error, Attempts: st.Attempts, Archive: st.Archive, Finished: !st.FinishedAt.IsZero(), ElapsedMS: st.Elapsed().Milliseconds()}
+		Waiting: st.Waiting, Error: st.Error, Attempts: st.Attempts, Archive: st.Archive, Finished: !st.FinishedAt.IsZero(), ElapsedMS: st.Elapsed().Milliseconds()}
 }
 
 func (d Deps) view(ctx context.Context, t tenant.Tenant, detailed bool) (TenantView, error) {

@@ -14,6 +14,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/onboarding/s3archive"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -36,6 +37,8 @@ type world struct {
 	client string
 	reg    *tenantdb.Store
 	svc    *onboarding.Service
+	// archive is the exports bucket on the local S3.
+	archive s3archive.Archive
 }
 
 func newWorld(t *testing.T) *world {
@@ -48,8 +51,9 @@ func newWorld(t *testing.T) *world {
 	client, err := pools.EnsureClient(ctx, pool, "web")
 	require.NoError(t, err)
 	d := app.Deps{DB: db, Cognito: cog, Names: names, Now: time.Now, TenantPoolID: pool, RegistrationsPerHour: 1000}
-	d.Lifecycle = app.NewLifecycle(d, app.LifecycleOptions{Archive: onboarding.DirArchive{Dir: t.TempDir()}})
-	return &world{deps: d, api: apitest.New(t, d), pools: pools, client: client, reg: tenantdb.New(db, names), svc: d.Lifecycle}
+	archive := s3archive.Archive{C: testenv.S3(t), Bucket: testenv.Bucket(t)}
+	d.Lifecycle = app.NewLifecycle(d, app.LifecycleOptions{Archive: archive})
+	return &world{deps: d, api: apitest.New(t, d), pools: pools, client: client, reg: tenantdb.New(db, names), svc: d.Lifecycle, archive: archive}
 }
 
 // signIn stands in for the invitation e-mail: the admin sets a password, then signs in.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
@@ -230,10 +230,13 @@ func TestOffboardingLeavesNothingOfThePooledTenant(t *testing.T) {
 		archive = lc["archive"].(string)
 	})
 	t.Run("the archive holds the tenant record, both users and every other item", func(t *testing.T) {
-		f, err := os.Open(strings.TrimPrefix(archive, "file://"))
+		key, ok := strings.CutPrefix(archive, "s3://"+w.archive.Bucket+"/")
+		require.True(t, ok, "the archive is an object of the exports bucket: %s", archive)
+		assert.Regexp(t, `^goner/goner-\d{8}T\d{6}Z\.jsonl\.gz$`, key, "one key per tenant and time")
+		obj, err := w.archive.C.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(w.archive.Bucket), Key: aws.String(key)})
 		require.NoError(t, err)
-		defer f.Close()
-		zr, err := gzip.NewReader(f)
+		defer obj.Body.Close()
+		zr, err := gzip.NewReader(obj.Body)
 		require.NoError(t, err)
 		dec := json.NewDecoder(zr)
 		var head map[string]any

@@ -2,6 +2,7 @@ package onboarding
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -103,10 +104,13 @@ func (m *Machine) Run(ctx context.Context, tenantID string) (State, error) {
 			continue
 		}
 		start := m.now()
-		if t, err = m.do(ctx, step, t, &st); err != nil {
+		if t, err = m.do(ctx, step, t, &st); errors.Is(err, ErrWaiting) {
+			return m.wait(ctx, st, step)
+		} else if err != nil {
 			return m.fail(ctx, st, step, err)
 		}
 		end := m.now()
+		st.Waiting, st.WaitingSince = "", time.Time{}
 		st.Done = append(st.Done, StepResult{Step: step, FinishedAt: end, Duration: end.Sub(start)})
 		st.LeaseUntil = end.Add(m.lease())
 		if st, err = m.States.Put(ctx, st); err != nil {
@@ -123,6 +127,41 @@ func (m *Machine) Run(ctx context.Context, tenantID string) (State, error) {
 	}
 	m.audit(ctx, tenantID, string(st.Phase)+".completed", map[string]string{"elapsed": st.Elapsed().String()})
 	return st, nil
+}
+
+// ErrWaiting is returned by a step's dependency (a StackDeployer) that has
+// started work finishing elsewhere: the run stops without failing, the
+// state records the step as waiting, and running the machine again (on the
+// outcome's event, or Root's retry) resumes at that step, which checks the
+// work's outcome before starting it again.
+var ErrWaiting = errors.New("waiting for an external outcome")
+
+// wait records that step waits for an outcome reported later. It holds no
+// lease, so the outcome's event (or a retry) may run the machine at once.
+func (m *Machine) wait(ctx context.Context, st State, step Step) (State, error) {
+	if st.Waiting != step {
+		st.Waiting, st.WaitingSince = step, m.now()
+		m.audit(ctx, st.TenantID, string(st.Phase)+".waiting", map[string]string{"step": string(step)})
+	}
+	st.LeaseUntil = time.Time{}
+	return m.States.Put(ctx, st)
+}
+
+// FailWaiting records the failure reported for the step a run waits on
+// (the tenant stack's deploy failed). A report for a step the run is not
+// waiting on (a duplicate, or an outcome already handled) changes nothing
+// and returns false.
+func (m *Machine) FailWaiting(ctx context.Context, tenantID string, step Step, reason string) (bool, error) {
+	st, err := m.States.Get(ctx, tenantID)
+	if err != nil {
+		return false, err
+	}
+	if st.Waiting != step || !st.FinishedAt.IsZero() {
+		return false, nil
+	}
+	st.Waiting, st.WaitingSince = "", time.Time{}
+	_, _ = m.fail(ctx, st, step, errs.E(errs.KindUnprocessable, "step_failed", "%s", reason))
+	return true, nil
 }
 
 // fail records a failed step: the state keeps the step and the reason, an
@@ -218,7 +257,7 @@ func (m *Machine) do(ctx context.Context, step Step, t tenant.Tenant, st *State)
 		if err != nil {
 			return t, err
 		}
-		loc, err := m.Archive.Store(ctx, fmt.Sprintf("%s-%s.jsonl.gz", t.ID, m.now().Format("20060102T150405Z")), body)
+		loc, err := m.Archive.Store(ctx, fmt.Sprintf("%s/%s-%s.jsonl.gz", t.ID, t.ID, m.now().Format("20060102T150405Z")), body)
 		if err != nil {
 			return t, err
 		}

@@ -75,6 +75,10 @@ type State struct {
 	FailedStep Step   `json:"failed_step,omitempty"`
 	Error      string `json:"error,omitempty"`
 	Attempts   int    `json:"attempts"`
+	// Waiting is the step that waits for an outcome reported by an event
+	// (the tenant stack's deploy or destroy in AWS), since WaitingSince.
+	Waiting      Step      `json:"waiting,omitempty"`
+	WaitingSince time.Time `json:"waiting_since,omitzero"`
 	// AdminSub is the Super Admin's Cognito sub once created.
 	AdminSub string `json:"admin_sub,omitempty"`
 	// Archive is where offboarding exported the tenant's data.

@@ -1,9 +1,16 @@
 // Package testenv gives integration tests the real local services: DynamoDB
-// Local and cognito-local. It reuses services already running on the test
-// ports (or named by ITR_TEST_DYNAMODB_ENDPOINT / ITR_TEST_COGNITO_ENDPOINT),
-// and otherwise starts them once, detached, for every test binary of the run
-// to share (a file lock keeps parallel packages from racing). `make test`
-// stops them at the end. Each test gets tables with a unique prefix.
+// Local, cognito-local and the local S3. It reuses services already running
+// on the test ports (or named by ITR_TEST_DYNAMODB_ENDPOINT /
+// ITR_TEST_COGNITO_ENDPOINT), and otherwise starts them once, detached, for
+// every test binary of the run to share (a file lock keeps parallel packages
+// from racing). `make test` stops them at the end. Each test gets tables with
+// a unique prefix.
+//
+// The local S3 (gofakes3) is different: it is a Go library, so each test
+// binary serves its own in memory on a free port (ITR_TEST_S3_ENDPOINT
+// overrides). That costs milliseconds, needs no pid file or clean-up step,
+// and keeps test objects out of any shared state; buckets are unique per
+// test anyway (Bucket).
 package testenv
 
 import (
@@ -21,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
@@ -74,6 +82,14 @@ func ensure() (awsx.Endpoints, error) {
 	e := awsx.Endpoints{
 		DynamoDB: os.Getenv("ITR_TEST_DYNAMODB_ENDPOINT"),
 		Cognito:  os.Getenv("ITR_TEST_COGNITO_ENDPOINT"),
+		S3:       os.Getenv("ITR_TEST_S3_ENDPOINT"),
+	}
+	if e.S3 == "" {
+		srv, err := localcloud.S3(context.Background(), localcloud.Options{}) // lives as long as the test binary
+		if err != nil {
+			return e, err
+		}
+		e.S3 = srv.Endpoint
 	}
 	if e.DynamoDB != "" && e.Cognito != "" {
 		return e, nil
@@ -160,6 +176,23 @@ func DynamoDB(t testing.TB) *dynamodb.Client {
 func Cognito(t testing.TB) *cognitoidentityprovider.Client {
 	cfg, e := AWS(t)
 	return awsx.Cognito(cfg, e)
+}
+
+// S3 returns a client of the local S3 (path-style).
+func S3(t testing.TB) *s3.Client {
+	cfg, e := AWS(t)
+	return awsx.S3(cfg, e)
+}
+
+// Bucket creates a bucket with a unique name on the local S3 and returns
+// its name; it goes with the test binary's in-memory server.
+func Bucket(t testing.TB) string {
+	t.Helper()
+	name := UniquePrefix(t) + "-exports"
+	if _, err := S3(t).CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+		t.Fatalf("create bucket %s: %v", name, err)
+	}
+	return name
 }
 
 // UniquePrefix is a table-name prefix no other test or run uses.

@@ -1,0 +1,51 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/issuetracker/issuetracker/constructs/provisioning"
+)
+
+// OnStackOutcome is the construct id of the rule that sends the provisioning
+// pipeline's outcomes to the onboarding function.
+const OnStackOutcome = "OnTenantStackOutcome"
+
+// wireLifecycle gives the lifecycle runners what event-driven Platinum
+// provisioning needs: put deploy/destroy requests on the bus, read the
+// tenant stacks' state and outputs (and nothing else of CloudFormation), and
+// the rule that invokes the onboarding function with the outcomes.
+func (p *Platform) wireLifecycle() {
+	tenantStacks := p.Stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("cloudformation"), Resource: jsii.String("stack"),
+		ResourceName: jsii.String(TenantStackName("*") + "/*"),
+	})
+	for _, name := range lifecycleRunners {
+		fn, ok := p.Functions[name]
+		if !ok {
+			continue
+		}
+		p.Provisioning.Bus.GrantPutEventsTo(fn.Role, nil)
+		fn.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("cloudformation:DescribeStacks"), Resources: &[]*string{tenantStacks},
+		}))
+	}
+	onboarding, ok := p.Functions[OnboardingFunction]
+	if !ok {
+		return
+	}
+	awsevents.NewRule(p.Provisioning.Construct, jsii.String(OnStackOutcome), &awsevents.RuleProps{
+		EventBus:    p.Provisioning.Bus,
+		Description: jsii.String("Tenant stack deploy/destroy outcomes resume or fail the waiting onboarding run"),
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings(provisioning.SourceProvisioning),
+			DetailType: jsii.Strings(provisioning.DetailTypeSucceeded, provisioning.DetailTypeFailed),
+		},
+		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(onboarding.Function, &awseventstargets.LambdaFunctionProps{
+			RetryAttempts: jsii.Number(8), MaxEventAge: awscdk.Duration_Hours(jsii.Number(6)),
+		})},
+	})
+}

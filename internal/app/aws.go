@@ -1,0 +1,70 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
+	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
+	"github.com/issuetracker/issuetracker/internal/onboarding/s3archive"
+	"github.com/issuetracker/issuetracker/internal/routes"
+)
+
+// Environment of the functions that run the tenant lifecycle in AWS (the
+// platform stack sets them; infra/stacks names the same variables).
+const (
+	EnvUsagePlanParameterPrefix = "ITR_USAGE_PLAN_PARAMETER_PREFIX"
+	EnvEventBus                 = "ITR_EVENT_BUS"
+	EnvCognitoIssuerBase        = "ITR_COGNITO_ISSUER_BASE"
+)
+
+// runsLifecycle are the route functions that start or advance lifecycle
+// runs (the onboarding function is the other one). Only they read the
+// lifecycle's configuration at cold start.
+func runsLifecycle(fn routes.Function) bool {
+	return fn == routes.FnRegistration || fn == routes.FnTenants
+}
+
+// LifecycleFromEnv builds the lifecycle of a deployed function, once per
+// cold start, from what the platform stack configures:
+//   - ITR_EXPORT_BUCKET (+ ITR_EXPORT_KMS_KEY_ARN): offboarding exports in S3;
+//   - ITR_USAGE_PLAN_PARAMETER_PREFIX: API Gateway keys on the plans whose
+//     ids are read from SSM now (one GetParameters call);
+//   - ITR_EVENT_BUS: Platinum stacks deployed by the provisioning pipeline.
+//
+// What is not configured keeps NewLifecycle's default (a folder archive,
+// local keys, no Platinum).
+func LifecycleFromEnv(ctx context.Context, d Deps) (*onboarding.Service, error) {
+	e := awsx.EndpointsFromEnv()
+	cfg, err := awsx.Load(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	var o LifecycleOptions
+	if b := os.Getenv(s3archive.EnvBucket); b != "" {
+		o.Archive = s3archive.Archive{C: awsx.S3(cfg, e), Bucket: b, KMSKeyID: os.Getenv(s3archive.EnvKMSKey)}
+	}
+	if prefix := os.Getenv(EnvUsagePlanParameterPrefix); prefix != "" {
+		plans, err := apikeys.PlansFromSSM(ctx, ssm.NewFromConfig(cfg), prefix)
+		if err != nil {
+			return nil, err
+		}
+		o.Keys = apikeys.AWS{C: apigateway.NewFromConfig(cfg), Prefix: d.Names.Prefix, Plans: plans}
+	}
+	if bus := os.Getenv(EnvEventBus); bus != "" {
+		issuer := os.Getenv(EnvCognitoIssuerBase)
+		if issuer == "" {
+			issuer = fmt.Sprintf("https://cognito-idp.%s.amazonaws.com", cfg.Region)
+		}
+		o.Platinum = onboarding.Platinum{IssuerBase: issuer, Stacks: awsstacks.Stacks{
+			Events: eventbridge.NewFromConfig(cfg), CFN: cloudformation.NewFromConfig(cfg), Bus: bus}}
+	}
+	return NewLifecycle(d, o), nil
+}

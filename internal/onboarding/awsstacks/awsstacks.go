@@ -1,0 +1,138 @@
+// Package awsstacks deploys Platinum tenants' stacks in AWS through the
+// provisioning pipeline (constructs/provisioning): Stacks asks for a deploy
+// or destroy with an event on the platform bus and leaves the onboarding
+// waiting; Handler, in the onboarding function, takes the pipeline's
+// outcome events and resumes (or fails) the waiting run.
+//
+// Every call is idempotent because the stack's own state in CloudFormation
+// decides what to do: a deployed stack gives its outputs, a stack in
+// progress is waited for, anything else is (re)requested.
+package awsstacks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/smithy-go"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/stackevents"
+)
+
+// DefaultStackPrefix names tenant stacks (infra/stacks.TenantStackName).
+const DefaultStackPrefix = "IssueTracker-Tenant-"
+
+// Stacks implements onboarding.StackDeployer with the provisioning pipeline.
+type Stacks struct {
+	Events *eventbridge.Client
+	CFN    *cloudformation.Client
+	// Bus is the platform's event bus name (ITR_EVENT_BUS).
+	Bus string
+	// StackPrefix names tenant stacks. Default: DefaultStackPrefix.
+	StackPrefix string
+}
+
+var _ onboarding.StackDeployer = Stacks{}
+
+func (s Stacks) stackName(tenantID string) string {
+	if s.StackPrefix == "" {
+		return DefaultStackPrefix + tenantID
+	}
+	return s.StackPrefix + tenantID
+}
+
+// Deploy implements onboarding.StackDeployer: the outputs of a deployed
+// stack, or onboarding.ErrWaiting once a deploy is under way.
+func (s Stacks) Deploy(ctx context.Context, tenantID string) (map[string]string, error) {
+	st, err := s.describe(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case st != nil && deployed(st.StackStatus):
+		out := map[string]string{}
+		for _, o := range st.Outputs {
+			out[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
+		}
+		return out, nil
+	case st != nil && inProgress(st.StackStatus):
+		return nil, onboarding.ErrWaiting
+	}
+	if err := s.request(ctx, stackevents.DetailTypeDeployRequested, tenantID); err != nil {
+		return nil, err
+	}
+	return nil, onboarding.ErrWaiting
+}
+
+// Destroy implements onboarding.StackDeployer: nil once the stack is gone,
+// or onboarding.ErrWaiting once a destroy is under way. The stack's table
+// and user pool are retained by CloudFormation (see docs/deploy.md).
+func (s Stacks) Destroy(ctx context.Context, tenantID string) error {
+	st, err := s.describe(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case st == nil || st.StackStatus == cfntypes.StackStatusDeleteComplete:
+		return nil
+	case inProgress(st.StackStatus):
+		return onboarding.ErrWaiting
+	}
+	if err := s.request(ctx, stackevents.DetailTypeDestroyRequested, tenantID); err != nil {
+		return err
+	}
+	return onboarding.ErrWaiting
+}
+
+// describe returns the stack, or nil if it does not exist.
+func (s Stacks) describe(ctx context.Context, tenantID string) (*cfntypes.Stack, error) {
+	out, err := s.CFN.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(s.stackName(tenantID))})
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) && apiErr.ErrorCode() == "ValidationError" && strings.Contains(apiErr.ErrorMessage(), "does not exist") {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("describe stack %s: %w", s.stackName(tenantID), err)
+	}
+	if len(out.Stacks) == 0 {
+		return nil, nil
+	}
+	return &out.Stacks[0], nil
+}
+
+func (s Stacks) request(ctx context.Context, detailType, tenantID string) error {
+	detail, _ := json.Marshal(stackevents.Request{TenantID: tenantID})
+	out, err := s.Events.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{{
+		EventBusName: aws.String(s.Bus), Source: aws.String(stackevents.SourceOnboarding),
+		DetailType: aws.String(detailType), Detail: aws.String(string(detail)),
+		Resources: []string{s.stackName(tenantID)},
+	}}})
+	if err != nil {
+		return fmt.Errorf("request %q for %s: %w", detailType, tenantID, err)
+	}
+	if out.FailedEntryCount > 0 && len(out.Entries) > 0 {
+		return fmt.Errorf("request %q for %s: %s: %s", detailType, tenantID,
+			aws.ToString(out.Entries[0].ErrorCode), aws.ToString(out.Entries[0].ErrorMessage))
+	}
+	return nil
+}
+
+// deployed: the stack exists with usable outputs. UPDATE_ROLLBACK_COMPLETE
+// is a stack whose update was undone, still serving its previous version.
+func deployed(s cfntypes.StackStatus) bool {
+	switch s {
+	case cfntypes.StackStatusCreateComplete, cfntypes.StackStatusUpdateComplete,
+		cfntypes.StackStatusUpdateRollbackComplete, cfntypes.StackStatusImportComplete:
+		return true
+	}
+	return false
+}
+
+func inProgress(s cfntypes.StackStatus) bool { return strings.HasSuffix(string(s), "_IN_PROGRESS") }

@@ -1,0 +1,85 @@
+package awsstacks
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+
+	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/stackevents"
+)
+
+// Event is the part of an EventBridge event the handler reads.
+type Event struct {
+	Source     string          `json:"source"`
+	DetailType string          `json:"detail-type"`
+	Detail     json.RawMessage `json:"detail"`
+}
+
+// Handler turns the provisioning pipeline's outcomes into machine runs.
+type Handler struct{ M *onboarding.Machine }
+
+// stepOf is the machine step that waits on a stack action.
+func stepOf(action string) (onboarding.Step, bool) {
+	switch action {
+	case stackevents.ActionDeploy:
+		return onboarding.StepPlace, true
+	case stackevents.ActionDestroy:
+		return onboarding.StepDestroy, true
+	}
+	return "", false
+}
+
+// Handle processes one event. Succeeded resumes the tenant's run (the step
+// reads the stack's outputs from CloudFormation); Failed records the failure
+// on the waiting step. Redelivered or stale events change nothing. An error
+// is returned only for what a redelivery could fix (Lambda retries it).
+func (h Handler) Handle(ctx context.Context, ev Event) error {
+	if ev.Source != stackevents.SourceProvisioning {
+		slog.WarnContext(ctx, "ignored event from another source", "source", ev.Source, "detail_type", ev.DetailType)
+		return nil
+	}
+	var r stackevents.Report
+	if err := json.Unmarshal(ev.Detail, &r); err != nil || r.TenantID == "" {
+		slog.ErrorContext(ctx, "ignored malformed provisioning event", "detail", string(ev.Detail), "err", err)
+		return nil
+	}
+	step, ok := stepOf(r.Action)
+	if !ok {
+		slog.ErrorContext(ctx, "ignored provisioning event with an unknown action", "tenant", r.TenantID, "action", r.Action)
+		return nil
+	}
+	switch ev.DetailType {
+	case stackevents.DetailTypeSucceeded:
+		st, err := h.M.States.Get(ctx, r.TenantID)
+		if err != nil {
+			return fmt.Errorf("resume %s: %w", r.TenantID, err)
+		}
+		if st.Waiting != step || !st.FinishedAt.IsZero() {
+			slog.InfoContext(ctx, "stack outcome for a run not waiting on it", "tenant", r.TenantID, "action", r.Action, "waiting", st.Waiting)
+			return nil
+		}
+		st, err = h.M.Run(ctx, r.TenantID)
+		// A failed step is recorded in the state (and on the tenant); only a
+		// run that could not start or record its progress is retried.
+		if err != nil && st.FailedStep == "" {
+			return fmt.Errorf("resume %s: %w", r.TenantID, err)
+		}
+		slog.InfoContext(ctx, "lifecycle resumed", "tenant", r.TenantID, "phase", st.Phase, "finished", !st.FinishedAt.IsZero(), "failed_step", st.FailedStep)
+		return nil
+	case stackevents.DetailTypeFailed:
+		reason := "tenant stack " + r.Action + " failed in the provisioning pipeline"
+		if r.Error != "" {
+			reason += ": " + r.Error
+		}
+		failed, err := h.M.FailWaiting(ctx, r.TenantID, step, reason)
+		if err != nil {
+			return fmt.Errorf("record failure of %s: %w", r.TenantID, err)
+		}
+		slog.InfoContext(ctx, "stack failure recorded", "tenant", r.TenantID, "action", r.Action, "recorded", failed)
+		return nil
+	}
+	slog.WarnContext(ctx, "ignored provisioning event", "detail_type", ev.DetailType)
+	return nil
+}

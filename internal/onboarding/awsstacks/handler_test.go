@@ -1,0 +1,142 @@
+package awsstacks_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/audit"
+	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
+	"github.com/issuetracker/issuetracker/internal/stackevents"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func event(t *testing.T, detailType, tenantID, action, errText string) awsstacks.Event {
+	d, err := json.Marshal(stackevents.Report{TenantID: tenantID, Action: action, Status: "x", Error: errText})
+	require.NoError(t, err)
+	return awsstacks.Event{Source: stackevents.SourceProvisioning, DetailType: detailType, Detail: d}
+}
+
+// platinumWorld is the lifecycle on DynamoDB Local and cognito-local, with
+// the provisioning pipeline's AWS APIs faked (they have no local service).
+func platinumWorld(t *testing.T) (*onboarding.Service, *fakeAWS, map[string]string) {
+	ctx := context.Background()
+	db, names := testenv.Tables(t)
+	cog := testenv.Cognito(t)
+	pools := identity.Pools{C: cog}
+	shared, err := pools.EnsurePool(ctx, names.Prefix+"-tenants")
+	require.NoError(t, err)
+	// What the tenant stack's deploy creates: a dedicated pool and a table
+	// (the test table stands in for it).
+	pool, err := pools.EnsurePool(ctx, names.Prefix+"-tenant-initech")
+	require.NoError(t, err)
+	client, err := pools.EnsureClient(ctx, pool, "web")
+	require.NoError(t, err)
+	f, stacks := newFake(t)
+	d := app.Deps{DB: db, Cognito: cog, Names: names, Now: time.Now, TenantPoolID: shared}
+	svc := app.NewLifecycle(d, app.LifecycleOptions{
+		Platinum: onboarding.Platinum{IssuerBase: "https://cognito-idp.us-east-1.amazonaws.com", Stacks: stacks},
+		Archive:  onboarding.DirArchive{Dir: t.TempDir()},
+	})
+	return svc, f, map[string]string{"TableName": names.App(), "UserPoolId": pool, "UserPoolClientId": client}
+}
+
+func register(t *testing.T, svc *onboarding.Service) {
+	_, err := svc.Register(context.Background(), onboarding.Registration{CompanyName: "Initech", Slug: "initech",
+		AdminEmail: "owner@initech.test", Tier: "platinum"}, audit.System)
+	require.NoError(t, err)
+}
+
+func TestAPlatinumOnboardingWaitsForItsStackAndResumesOnItsEvents(t *testing.T) {
+	ctx := context.Background()
+	svc, f, outputs := platinumWorld(t)
+	h := awsstacks.Handler{M: svc.Machine}
+	register(t, svc)
+
+	t.Run("registration requests the stack and leaves the run waiting, not failed", func(t *testing.T) {
+		st, err := svc.States.Get(ctx, "initech")
+		require.NoError(t, err)
+		assert.Equal(t, onboarding.StepPlace, st.Waiting)
+		assert.Empty(t, st.FailedStep)
+		assert.Empty(t, st.Done)
+		tn, err := svc.Tenants.Get(ctx, "initech")
+		require.NoError(t, err)
+		assert.Equal(t, tenant.StatusProvisioning, tn.Status)
+		assert.Len(t, f.puts, 1)
+	})
+	t.Run("an outcome of another action changes nothing", func(t *testing.T) {
+		require.NoError(t, h.Handle(ctx, event(t, stackevents.DetailTypeSucceeded, "initech", stackevents.ActionDestroy, "")))
+		st, err := svc.States.Get(ctx, "initech")
+		require.NoError(t, err)
+		assert.Equal(t, onboarding.StepPlace, st.Waiting)
+	})
+	t.Run("the succeeded event resumes the run with the stack's outputs to an active tenant", func(t *testing.T) {
+		f.set("CREATE_COMPLETE", outputs)
+		require.NoError(t, h.Handle(ctx, event(t, stackevents.DetailTypeSucceeded, "initech", stackevents.ActionDeploy, "")))
+		tn, err := svc.Tenants.Get(ctx, "initech")
+		require.NoError(t, err)
+		assert.Equal(t, tenant.StatusActive, tn.Status)
+		assert.Equal(t, outputs["TableName"], tn.Table)
+		assert.Equal(t, outputs["UserPoolId"], tn.UserPoolID)
+		assert.Equal(t, "https://cognito-idp.us-east-1.amazonaws.com/"+outputs["UserPoolId"], tn.Issuer)
+		assert.NotEmpty(t, tn.APIKey)
+		st, err := svc.States.Get(ctx, "initech")
+		require.NoError(t, err)
+		assert.Empty(t, st.Waiting)
+		assert.False(t, st.FinishedAt.IsZero())
+		assert.Len(t, f.puts, 1, "no second deploy request")
+	})
+	t.Run("a redelivered succeeded event changes nothing", func(t *testing.T) {
+		before, err := svc.States.Get(ctx, "initech")
+		require.NoError(t, err)
+		require.NoError(t, h.Handle(ctx, event(t, stackevents.DetailTypeSucceeded, "initech", stackevents.ActionDeploy, "")))
+		after, err := svc.States.Get(ctx, "initech")
+		require.NoError(t, err)
+		assert.Equal(t, before.Version, after.Version)
+	})
+}
+
+func TestAFailedStackFailsTheOnboardingWithItsReasonAndARetryRequestsItAgain(t *testing.T) {
+	ctx := context.Background()
+	svc, f, _ := platinumWorld(t)
+	h := awsstacks.Handler{M: svc.Machine}
+	register(t, svc)
+
+	t.Run("the failed event marks the tenant failed with the pipeline's error", func(t *testing.T) {
+		f.set("ROLLBACK_COMPLETE", nil)
+		require.NoError(t, h.Handle(ctx, event(t, stackevents.DetailTypeFailed, "initech", stackevents.ActionDeploy, "States.TaskFailed")))
+		tn, err := svc.Tenants.Get(ctx, "initech")
+		require.NoError(t, err)
+		assert.Equal(t, tenant.StatusFailed, tn.Status)
+		assert.Contains(t, tn.StatusReason, `step "place" failed`)
+		assert.Contains(t, tn.StatusReason, "States.TaskFailed")
+		st, err := svc.States.Get(ctx, "initech")
+		require.NoError(t, err)
+		assert.Equal(t, onboarding.StepPlace, st.FailedStep)
+		assert.Empty(t, st.Waiting)
+	})
+	t.Run("a redelivered failed event is not recorded twice", func(t *testing.T) {
+		recorded, err := svc.FailWaiting(ctx, "initech", onboarding.StepPlace, "again")
+		require.NoError(t, err)
+		assert.False(t, recorded)
+	})
+	t.Run("Root's retry requests the deploy again and waits", func(t *testing.T) {
+		_, err := svc.Retry(ctx, "initech", audit.System)
+		require.NoError(t, err)
+		st, err := svc.States.Get(ctx, "initech")
+		require.NoError(t, err)
+		assert.Equal(t, onboarding.StepPlace, st.Waiting)
+		assert.Empty(t, st.FailedStep)
+		assert.Len(t, f.puts, 2)
+		tn, err := svc.Tenants.Get(ctx, "initech")
+		require.NoError(t, err)
+		assert.Equal(t, tenant.StatusProvisioning, tn.Status)
+	})
+}

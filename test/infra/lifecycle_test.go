@@ -1,0 +1,184 @@
+package infra_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/issuetracker/issuetracker/constructs/provisioning"
+	"github.com/issuetracker/issuetracker/infra/stacks"
+	"github.com/issuetracker/issuetracker/internal/routes"
+)
+
+// roleOf is the logical id of a platform function's role.
+func roleOf(name string) string {
+	return logicalID(synth.platform.Functions[name].Role.Node().DefaultChild())
+}
+
+// granted reports whether role has a statement with action whose resources mention resource.
+func granted(t *testing.T, roleID, action, resource string) bool {
+	for _, s := range statements(t, roleID) {
+		if strings.Contains(jsonOf(s["Action"]), `"`+action+`"`) && strings.Contains(jsonOf(s["Resource"]), resource) {
+			return true
+		}
+	}
+	return false
+}
+
+var runners = []string{string(routes.FnRegistration), string(routes.FnTenants), stacks.OnboardingFunction}
+
+func TestOffboardingExportsGoToAPrivateEncryptedRetainedBucket(t *testing.T) {
+	ready(t)
+	bucketID := logicalID(synth.platform.Exports.Bucket.Node().DefaultChild())
+	keyID := logicalID(synth.platform.Exports.Key.Node().DefaultChild())
+	bucket := resources(t, stacks.PlatformStackName, "AWS::S3::Bucket")[bucketID]
+
+	t.Run("the bucket is encrypted with its own rotating KMS key", func(t *testing.T) {
+		enc := jsonOf(props(bucket)["BucketEncryption"])
+		if !strings.Contains(enc, `"SSEAlgorithm":"aws:kms"`) || !strings.Contains(enc, keyID) {
+			t.Errorf("encryption = %s, want aws:kms with %s", enc, keyID)
+		}
+		key := props(resources(t, stacks.PlatformStackName, "AWS::KMS::Key")[keyID])
+		if key["EnableKeyRotation"] != true {
+			t.Error("the exports key does not rotate")
+		}
+	})
+	t.Run("the bucket blocks every kind of public access", func(t *testing.T) {
+		pab := props(bucket)["PublicAccessBlockConfiguration"].(map[string]any)
+		for _, k := range []string{"BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"} {
+			if pab[k] != true {
+				t.Errorf("%s = %v", k, pab[k])
+			}
+		}
+	})
+	t.Run("the bucket refuses requests without TLS", func(t *testing.T) {
+		found := false
+		for _, pol := range resources(t, stacks.PlatformStackName, "AWS::S3::BucketPolicy") {
+			p := props(pol)
+			doc := jsonOf(p["PolicyDocument"])
+			found = found || (ref(p["Bucket"]) == bucketID && strings.Contains(doc, `"aws:SecureTransport":"false"`) && strings.Contains(doc, `"Effect":"Deny"`))
+		}
+		if !found {
+			t.Error("no Deny on aws:SecureTransport=false for the exports bucket")
+		}
+	})
+	t.Run("exports move to Glacier, then expire, and the bucket outlives the stack", func(t *testing.T) {
+		rules := jsonOf(props(bucket)["LifecycleConfiguration"])
+		for _, want := range []string{`"StorageClass":"GLACIER"`, `"ExpirationInDays":400`, `"NoncurrentVersionExpiration"`, `"Status":"Enabled"`} {
+			if !strings.Contains(rules, want) {
+				t.Errorf("lifecycle lacks %s: %s", want, rules)
+			}
+		}
+		if bucket["DeletionPolicy"] != "Retain" || bucket["UpdateReplacePolicy"] != "Retain" {
+			t.Errorf("deletion policy %v / %v, want Retain", bucket["DeletionPolicy"], bucket["UpdateReplacePolicy"])
+		}
+	})
+	t.Run("only the offboarding functions may write exports, and none may read or delete them", func(t *testing.T) {
+		for _, name := range stacks.FunctionNames() {
+			writes := granted(t, roleOf(name), "s3:PutObject", bucketID)
+			want := name == string(routes.FnTenants) || name == stacks.OnboardingFunction
+			if writes != want {
+				t.Errorf("%s may put exports: %v, want %v", name, writes, want)
+			}
+			for _, s := range statements(t, roleOf(name)) {
+				if strings.Contains(jsonOf(s["Resource"]), bucketID) && jsonOf(s["Action"]) != `"s3:PutObject"` {
+					t.Errorf("%s is granted %s on the exports bucket", name, jsonOf(s["Action"]))
+				}
+			}
+		}
+	})
+	t.Run("the offboarding functions are told the bucket and its key", func(t *testing.T) {
+		fns := resources(t, stacks.PlatformStackName, "AWS::Lambda::Function")
+		for _, name := range []string{string(routes.FnTenants), stacks.OnboardingFunction} {
+			env := jsonOf(props(fns[logicalID(synth.platform.Functions[name].Function.Node().DefaultChild())])["Environment"])
+			if !strings.Contains(env, `"`+stacks.EnvExportBucket+`":{"Ref":"`+bucketID+`"}`) || !strings.Contains(env, stacks.EnvExportKMSKey) {
+				t.Errorf("%s environment lacks the exports bucket or key: %s", name, env)
+			}
+		}
+	})
+}
+
+func TestStackOutcomesOnTheBusInvokeTheOnboardingFunction(t *testing.T) {
+	ready(t)
+	busID := logicalID(synth.platform.Provisioning.Bus.Node().DefaultChild())
+	fnID := logicalID(synth.platform.Functions[stacks.OnboardingFunction].Function.Node().DefaultChild())
+	var ruleID string
+	t.Run("one rule on the bus matches both outcomes of the provisioning source and targets the onboarding function", func(t *testing.T) {
+		for id, r := range resources(t, stacks.PlatformStackName, "AWS::Events::Rule") {
+			p := props(r)
+			if !strings.Contains(jsonOf(p["Targets"]), fnID) {
+				continue
+			}
+			if ruleID != "" {
+				t.Errorf("two rules target the onboarding function: %s, %s", ruleID, id)
+			}
+			ruleID = id
+			if ref(p["EventBusName"]) != busID {
+				t.Errorf("rule on %v, want the platform bus", p["EventBusName"])
+			}
+			pat := p["EventPattern"].(map[string]any)
+			if jsonOf(pat["source"]) != `["`+provisioning.SourceProvisioning+`"]` {
+				t.Errorf("source = %s", jsonOf(pat["source"]))
+			}
+			var dts []string
+			for _, d := range asList(pat["detail-type"]) {
+				dts = append(dts, d.(string))
+			}
+			slices.Sort(dts)
+			if !slices.Equal(dts, []string{provisioning.DetailTypeFailed, provisioning.DetailTypeSucceeded}) {
+				t.Errorf("detail-type = %v", dts)
+			}
+			if !strings.Contains(jsonOf(p["Targets"]), `"MaximumRetryAttempts"`) {
+				t.Errorf("the target does not retry: %s", jsonOf(p["Targets"]))
+			}
+		}
+		if ruleID == "" {
+			t.Fatal("no rule targets the onboarding function")
+		}
+	})
+	t.Run("only that rule may invoke the onboarding function", func(t *testing.T) {
+		n := 0
+		for _, perm := range resources(t, stacks.PlatformStackName, "AWS::Lambda::Permission") {
+			p := props(perm)
+			if ref(p["FunctionName"]) != fnID {
+				continue
+			}
+			n++
+			if p["Principal"] != "events.amazonaws.com" || ref(p["SourceArn"]) != ruleID {
+				t.Errorf("invoke permission for %v from %v", p["Principal"], p["SourceArn"])
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d invoke permissions, want 1", n)
+		}
+	})
+	t.Run("only the lifecycle runners may put events and read tenant stacks, and only those", func(t *testing.T) {
+		for _, name := range stacks.FunctionNames() {
+			runner := slices.Contains(runners, name)
+			if got := granted(t, roleOf(name), "events:PutEvents", busID); got != runner {
+				t.Errorf("%s may put events: %v, want %v", name, got, runner)
+			}
+			if got := granted(t, roleOf(name), "cloudformation:DescribeStacks", ":stack/IssueTracker-Tenant-*/*"); got != runner {
+				t.Errorf("%s may describe tenant stacks: %v, want %v", name, got, runner)
+			}
+			for _, s := range statements(t, roleOf(name)) {
+				a := jsonOf(s["Action"])
+				if strings.Contains(a, "cloudformation:") && a != `"cloudformation:DescribeStacks"` {
+					t.Errorf("%s is granted %s", name, a)
+				}
+			}
+		}
+	})
+	t.Run("the lifecycle runners manage API keys and read the usage plan ids", func(t *testing.T) {
+		for _, name := range runners {
+			if !granted(t, roleOf(name), "apigateway:POST", "/apikeys") || !granted(t, roleOf(name), "ssm:GetParameters", "/usage-plans/") {
+				t.Errorf("%s cannot create keys or read the plan ids", name)
+			}
+		}
+		for _, name := range []string{string(routes.FnIssues), stacks.AuthorizerFunction} {
+			if granted(t, roleOf(name), "apigateway:POST", "/apikeys") {
+				t.Errorf("%s may create API keys", name)
+			}
+		}
+	})
+}
