@@ -122,7 +122,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	// Onboarding runs beside the gateway, as the event-driven function does in
 	// AWS. Offboarding exports go to the local S3, as they go to the platform's
 	// exports bucket in AWS.
-	archive := s3archive.Archive{C: awsx.S3(awsCfg, e), Bucket: names.Prefix + "-exports"}
+	archive := s3archive.Archive{C: awsx.S3(awsCfg, e), Bucket: names.Exports()}
 	if err := s3archive.EnsureBucket(ctx, archive.C, archive.Bucket); err != nil {
 		return nil, err
 	}

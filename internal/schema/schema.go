@@ -122,3 +122,7 @@ func TenantKeyPrefix(tenantID string) string { return TenantKeyPrefixStem + tena
 
 // TenantKeyPrefixStem is the constant part of TenantKeyPrefix.
 const TenantKeyPrefixStem = "T#"
+
+// Exports is the bucket of offboarding archives in the local cloud (in AWS
+// the platform stack names it and passes ITR_EXPORT_BUCKET).
+func (n Names) Exports() string { return n.prefix() + "-exports" }
