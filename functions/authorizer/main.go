@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
+	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 )
@@ -24,6 +25,7 @@ func main() {
 	if err != nil {
 		log.Fatalf("authorizer: %v", err)
 	}
+	cfg.MFAEnabled = identity.Pools{C: deps.Cognito}.MFAEnabled
 	a := authorizer.New(cfg, tenantdb.New(deps.Control(), deps.Names), people.UserDB{DB: deps.DB})
 	lambda.Start(a.Handle)
 }

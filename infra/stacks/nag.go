@@ -67,6 +67,11 @@ func suppressPlatform(p *Platform) {
 				[]string{`/^Resource::arn:<AWS::Partition>:cloudformation:.*:stack\/IssueTracker-Tenant-\*\/\*$/`}})
 		}
 	}
+	if fn, ok := p.Functions[AuthorizerFunction]; ok {
+		suppress(fn.Role, why{"AwsSolutions-IAM5",
+			"Dedicated Platinum pools are created at run time: the authorizer may AdminGetUser (read MFA state) only in pools carrying the issuetracker:tenant-pool tag.",
+			[]string{`/^Resource::arn:<AWS::Partition>:cognito-idp:.*:userpool\/\*$/`}})
+	}
 	if fn, ok := p.Functions["tenants"]; ok {
 		suppress(fn.Role, why{"AwsSolutions-IAM5",
 			"Offboarding reads a Platinum tenant's whole own table; those tables are created per tenant at run time and share the issuetracker-tenant-* name. Read-only Scan; deletes go through the tenant-scoped role.",

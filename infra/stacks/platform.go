@@ -230,6 +230,18 @@ func (p *Platform) grantUserAdmin() {
 			Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"aws:ResourceTag/" + TenantPoolTag: "true"}},
 		}))
 	}
+	// The authorizer reads (only) whether a user's sign-ins are challenged
+	// for MFA, for tenants that require it.
+	if fn, ok := p.Functions[AuthorizerFunction]; ok {
+		read := jsii.Strings("cognito-idp:AdminGetUser")
+		fn.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: read, Resources: &[]*string{p.TenantPool.UserPool.UserPoolArn()},
+		}))
+		fn.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: read, Resources: &[]*string{dedicated},
+			Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"aws:ResourceTag/" + TenantPoolTag: "true"}},
+		}))
+	}
 }
 
 // offboarders are the functions that run offboarding steps.

@@ -35,6 +35,9 @@ type Authorizer struct {
 	tenants    *cache[tenant.Tenant]
 	users      *cache[people.User]
 	settings   *cache[people.Settings]
+	mfaOn      *cache[bool]
+	mfaEnabled func(ctx context.Context, poolID, username string) (bool, error)
+	sharedPool string
 	dir        people.Directory
 	tenantsReg tenant.Registry
 }
@@ -45,6 +48,11 @@ type Config struct {
 	ProviderPool auth.Pool // the provider's root users
 	Options      auth.Options
 	CacheTTL     time.Duration // registry cache; RegistryCacheTTL if zero
+	// MFAEnabled asks Cognito whether a user's sign-ins are challenged for a
+	// second factor (identity.Pools.MFAEnabled), for tenants that require MFA:
+	// the directory only knows the user set MFA up through the API, not that
+	// they did not switch it off since. Nil skips that check.
+	MFAEnabled func(ctx context.Context, poolID, username string) (bool, error)
 }
 
 // New builds an Authorizer over the tenant registry and user directory.
@@ -54,10 +62,13 @@ func New(cfg Config, reg tenant.Registry, dir people.Directory) *Authorizer {
 		ttl = RegistryCacheTTL
 	}
 	a := &Authorizer{
-		tenants:  newCache[tenant.Tenant](ttl),
-		users:    newCache[people.User](ttl),
-		settings: newCache[people.Settings](ttl),
-		dir:      dir,
+		tenants:    newCache[tenant.Tenant](ttl),
+		users:      newCache[people.User](ttl),
+		settings:   newCache[people.Settings](ttl),
+		mfaOn:      newCache[bool](ttl),
+		mfaEnabled: cfg.MFAEnabled,
+		sharedPool: cfg.TenantPool.ID,
+		dir:        dir,
 	}
 	resolver := pools{static: auth.StaticPools{cfg.TenantPool, cfg.ProviderPool}, reg: reg, cache: newCache[tenant.Tenant](ttl)}
 	a.verifier = auth.NewVerifier(resolver, cfg.Options)
@@ -140,6 +151,19 @@ func (a *Authorizer) mfa(ctx context.Context, t tenant.Tenant, u people.User, c 
 	}
 	if u.MFAEnabledAt.IsZero() || signedIn.Before(u.MFAEnabledAt) {
 		return tenancy.MFAMissing, nil
+	}
+	if a.mfaEnabled != nil {
+		pool := t.UserPoolID
+		if pool == "" {
+			pool = a.sharedPool
+		}
+		on, err := a.mfaOn.get(t.ID+"/"+c.Subject, func() (bool, error) { return a.mfaEnabled(ctx, pool, c.Username) })
+		if err != nil {
+			return "", err
+		}
+		if !on {
+			return tenancy.MFAMissing, nil
+		}
 	}
 	return "", nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/gateway"
+	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
@@ -152,6 +153,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	az := authorizer.New(authorizer.Config{
 		TenantPool:   authorizer.PoolFor(e.Cognito, s.Platform.TenantPoolID, auth.PoolTenant, s.Platform.TenantClientID),
 		ProviderPool: authorizer.PoolFor(e.Cognito, s.Platform.ProviderPoolID, auth.PoolProvider, s.Platform.ProviderClientID),
+		MFAEnabled:   identity.Pools{C: cog}.MFAEnabled,
 	}, tenantdb.New(db, names), people.UserDB{DB: deps.DB})
 	s.Gateway = gateway.New(gateway.Config{
 		Functions:          fns,

@@ -91,6 +91,13 @@ func (p Pools) MFA(ctx context.Context, poolID, username string) (MFAState, erro
 	return MFAState{Methods: got.UserMFASettingList, Preferred: aws.ToString(got.PreferredMfaSetting)}, nil
 }
 
+// MFAEnabled reports whether Cognito currently challenges the user's
+// sign-ins for a second factor.
+func (p Pools) MFAEnabled(ctx context.Context, poolID, username string) (bool, error) {
+	st, err := p.MFA(ctx, poolID, username)
+	return len(st.Methods) > 0, err
+}
+
 // AssociateTOTP starts TOTP set-up for the holder of accessToken and returns
 // the shared secret (to show as a QR code of the otpauth URI).
 func (p Pools) AssociateTOTP(ctx context.Context, accessToken string) (string, error) {

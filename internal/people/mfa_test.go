@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/pquerna/otp/totp"
@@ -84,6 +87,22 @@ func TestMFARequirement(t *testing.T) {
 		res := w.api.As(p).Do("GET", "/v1/me/mfa", nil).Map(t)
 		assert.Equal(t, true, res["enabled"])
 		assert.Equal(t, true, res["session_accepted"])
+	})
+	t.Run("switching MFA off behind the API's back makes the next session MFA-missing", func(t *testing.T) {
+		tok, _ := signIn(func() string {
+			code, _ := totp.GenerateCode(secret, time.Now())
+			return code
+		})
+		_, err := w.pools.C.SetUserMFAPreference(ctx, &cip.SetUserMFAPreferenceInput{AccessToken: aws.String(tok.AccessToken),
+			SoftwareTokenMfaSettings: &ciptypes.SoftwareTokenMfaSettingsType{Enabled: false, PreferredMfa: false}})
+		require.NoError(t, err)
+		time.Sleep(1100 * time.Millisecond)
+		plain, err := w.pools.SignIn(ctx, w.client, "owner@initech.test", password, "", nil)
+		require.NoError(t, err, "Cognito no longer challenges")
+		time.Sleep(2 * cacheTTL)
+		p, _, err := w.az.Authorize(ctx, "Bearer "+plain.IDToken)
+		require.NoError(t, err)
+		assert.Equal(t, tenancy.MFAMissing, p.MFA, "the authorizer checks Cognito, not only the directory")
 	})
 	t.Run("a tenant that does not require MFA is unaffected", func(t *testing.T) {
 		tok, err := w.pools.SignIn(ctx, w.client, "owner@acme.test", password, "", nil)

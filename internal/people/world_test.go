@@ -76,6 +76,7 @@ func newWorld(t *testing.T) *world {
 		TenantPool:   authorizer.PoolFor(e.Cognito, w.pool, auth.PoolTenant, w.client),
 		ProviderPool: authorizer.PoolFor(e.Cognito, "none", auth.PoolProvider),
 		CacheTTL:     cacheTTL,
+		MFAEnabled:   w.pools.MFAEnabled,
 	}, reg, w.dir)
 	return w
 }
