@@ -46,6 +46,10 @@ func (f Filter) Selective() bool {
 // NoAssignee in Filter.Assignees selects issues without an assignee.
 const NoAssignee = "\x00none"
 
+// NoTeam in Filter.Teams matches no issue: it stands for "the caller's
+// teams" when the caller is in none.
+const NoTeam = "\x00noteam"
+
 // Match reports whether i passes the filter. Lists and search apply the
 // same predicate, so they cannot disagree.
 func (f Filter) Match(i Issue) bool {

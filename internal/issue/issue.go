@@ -237,4 +237,6 @@ type Directory interface {
 	UserExists(ctx context.Context, table, tenantID, userID string) (bool, error)
 	// TeamExists reports whether the team belongs to the tenant.
 	TeamExists(ctx context.Context, table, tenantID, teamID string) (bool, error)
+	// UserTeams returns the ids of the teams the user belongs to (at most 100).
+	UserTeams(ctx context.Context, table, tenantID, userID string) ([]string, error)
 }

@@ -44,7 +44,7 @@ var filterParams = []Param{
 	named("status", str("statuses, comma-separated: open, in_progress, in_review, closed")),
 	named("category", str("categories, comma-separated: unstarted, started, completed")),
 	named("assignee", str("user ids, comma-separated; me = the caller, none = unassigned")),
-	named("team", str("team ids, comma-separated")),
+	named("team", str("team ids, comma-separated; mine = the caller's teams")),
 	named("label", str("label ids, comma-separated (any of them)")),
 	named("priority", str("priorities, comma-separated")),
 	named("type", str("types, comma-separated")),

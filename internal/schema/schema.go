@@ -51,12 +51,18 @@ const (
 	GSI3SK    = "gsi3sk"
 	GSI4PK    = "gsi4pk"
 	GSI4SK    = "gsi4sk"
+	GSI5PK    = "gsi5pk"
+	GSI5SK    = "gsi5sk"
+	GSI6PK    = "gsi6pk"
+	GSI6SK    = "gsi6sk"
 	ExpiresAt = "expires_at"
 
 	GSI1 = "gsi1"
 	GSI2 = "gsi2"
 	GSI3 = "gsi3"
 	GSI4 = "gsi4"
+	GSI5 = "gsi5"
+	GSI6 = "gsi6"
 )
 
 func s(n string) Attr { return Attr{Name: n, Type: String} }
@@ -73,6 +79,11 @@ var App = Table{
 		{Name: GSI3, PartitionKey: s(GSI3PK), SortKey: s(GSI3SK)},
 		// gsi4: issues by due date (docs/data-model.md).
 		{Name: GSI4, PartitionKey: s(GSI4PK), SortKey: s(GSI4SK)},
+		// gsi5, gsi6: issues by owner (assignee or team) and by status, in
+		// update order, so a filtered list reads only matching issues
+		// (docs/data-model.md). AWS adds one GSI per table update.
+		{Name: GSI5, PartitionKey: s(GSI5PK), SortKey: s(GSI5SK)},
+		{Name: GSI6, PartitionKey: s(GSI6PK), SortKey: s(GSI6SK)},
 	},
 	TTLAttribute: ExpiresAt,
 }

@@ -2,6 +2,7 @@ package issueapi
 
 import (
 	"cmp"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -59,8 +60,36 @@ func enumParam[T ~string](q url.Values, k string, valid []T) ([]T, error) {
 	return out, nil
 }
 
+// myTeams stands for team=mine until filter resolves it.
+const myTeams = "\x00mine"
+
+// filter reads the filter parameters and resolves team=mine to the caller's
+// teams (one Query; none at all matches no issue).
+func (d Deps) filter(ctx context.Context, q url.Values, p tenancy.Principal) (issue.Filter, error) {
+	f, err := parseFilter(q, p, d.now())
+	if err != nil || !slices.Contains(f.Teams, myTeams) {
+		return f, err
+	}
+	mine, err := d.Directory.UserTeams(ctx, p.Table, p.TenantID, p.UserID)
+	if err != nil {
+		return f, err
+	}
+	teams := slices.DeleteFunc(f.Teams, func(t string) bool { return t == myTeams })
+	for _, t := range mine {
+		if !slices.Contains(teams, t) {
+			teams = append(teams, t)
+		}
+	}
+	if len(teams) == 0 {
+		teams = []string{issue.NoTeam}
+	}
+	f.Teams = teams
+	return f, nil
+}
+
 // parseFilter reads the filter parameters; "me" and "none" are assignee
-// shorthands for the caller and for unassigned issues.
+// shorthands for the caller and for unassigned issues, "mine" a team
+// shorthand for the caller's teams (resolved by Deps.filter).
 func parseFilter(q url.Values, p tenancy.Principal, now time.Time) (issue.Filter, error) {
 	f := issue.Filter{Today: now.Format(issue.DateLayout)}
 	var err error
@@ -94,7 +123,9 @@ func parseFilter(q url.Values, p tenancy.Principal, now time.Time) (issue.Filter
 		dst  *[]string
 	}{{"team", &f.Teams}, {"label", &f.Labels}} {
 		for _, v := range values(q, k.name) {
-			if !issue.ValidID(v) {
+			if k.name == "team" && v == "mine" {
+				v = myTeams
+			} else if !issue.ValidID(v) {
 				return f, errs.Field(k.name, "is not a valid id")
 			}
 			*k.dst = append(*k.dst, v)
@@ -164,7 +195,7 @@ func (d Deps) listIssues(w http.ResponseWriter, r *http.Request) error {
 	if lq.Limit, err = limitParam(q.Get("limit")); err != nil {
 		return err
 	}
-	if lq.Filter, err = parseFilter(q, p, d.now()); err != nil {
+	if lq.Filter, err = d.filter(r.Context(), q, p); err != nil {
 		return err
 	}
 	items, next, err := d.Store.List(r.Context(), p.Table, p.TenantID, lq)
@@ -205,7 +236,7 @@ func (d Deps) searchIssues(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f, err := parseFilter(q, p, d.now())
+	f, err := d.filter(r.Context(), q, p)
 	if err != nil {
 		return err
 	}

@@ -43,6 +43,20 @@ func (d Directory) TeamExists(ctx context.Context, table, tenant, teamID string)
 	return out.Item != nil, nil
 }
 
+// UserTeams implements issue.Directory: one Query of the user's memberships
+// (gsi1 T#t#USERTEAMS#<user>, people.TeamDB).
+func (d Directory) UserTeams(ctx context.Context, table, tenant, userID string) ([]string, error) {
+	p, err := people.TeamDB{UserDB: people.UserDB{DB: d.DB}}.UserTeams(ctx, table, tenant, userID, "", 100)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(p.Items))
+	for i, m := range p.Items {
+		ids[i] = m.TeamID
+	}
+	return ids, nil
+}
+
 // PutTeam writes a minimal team record with the people package's key shape;
 // tests use it until the teams API exists.
 func (d Directory) PutTeam(ctx context.Context, table, tenant, teamID, name string) error {

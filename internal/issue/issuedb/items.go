@@ -8,8 +8,10 @@ import (
 	"github.com/issuetracker/issuetracker/internal/issue"
 )
 
-// issueItem is an issue as stored: pk T#t#ISSUE#<id>, sk ISSUE, and one
-// entry in each of the four tenant-wide sort indexes.
+// issueItem is an issue as stored: pk T#t#ISSUE#<id>, sk ISSUE, one entry
+// in each of the four tenant-wide sort indexes, one in its owner's partition
+// (assignee or team) and one in its status's. They are
+// attributes of the issue item, so every write moves them with the issue.
 type issueItem struct {
 	PK          string     `dynamodbav:"pk"`
 	SK          string     `dynamodbav:"sk"`
@@ -21,6 +23,10 @@ type issueItem struct {
 	GSI3SK      string     `dynamodbav:"gsi3sk"`
 	GSI4PK      string     `dynamodbav:"gsi4pk"` // by due date (none last)
 	GSI4SK      string     `dynamodbav:"gsi4sk"`
+	GSI5PK      string     `dynamodbav:"gsi5pk"` // by owner (assignee, team or none), then updated
+	GSI5SK      string     `dynamodbav:"gsi5sk"`
+	GSI6PK      string     `dynamodbav:"gsi6pk"` // by status, then updated
+	GSI6SK      string     `dynamodbav:"gsi6sk"`
 	Entity      string     `dynamodbav:"entity"`
 	ID          string     `dynamodbav:"id"`
 	Number      int64      `dynamodbav:"number"`
@@ -53,12 +59,22 @@ func toIssueItem(i issue.Issue) issueItem {
 	if due == "" {
 		due = noDue
 	}
+	updated := ts(i.UpdatedAt) + "#" + i.ID
+	owner := unownedGSI(i.TenantID)
+	switch {
+	case i.AssigneeID != "":
+		owner = assigneeGSI(i.TenantID, i.AssigneeID)
+	case i.TeamID != "":
+		owner = teamIssuesGSI(i.TenantID, i.TeamID)
+	}
 	return issueItem{
 		PK: issuePK(i.TenantID, i.ID), SK: skIssue,
-		GSI1PK: g, GSI1SK: ts(i.UpdatedAt) + "#" + i.ID,
+		GSI1PK: g, GSI1SK: updated,
 		GSI2PK: g, GSI2SK: ts(i.CreatedAt) + "#" + i.ID,
 		GSI3PK: g, GSI3SK: strconv.Itoa(i.Priority.Rank()) + "#" + ts(i.UpdatedAt) + "#" + i.ID,
 		GSI4PK: g, GSI4SK: due + "#" + i.ID,
+		GSI5PK: owner, GSI5SK: updated,
+		GSI6PK: statusGSI(i.TenantID, i.Status), GSI6SK: updated,
 		Entity: "issue", ID: i.ID, Number: i.Number, Key: i.Key, TenantID: i.TenantID,
 		Title: i.Title, Description: i.Description, IssueType: string(i.Type), Priority: string(i.Priority),
 		Status: string(i.Status), Category: string(i.Category), AssigneeID: i.AssigneeID, TeamID: i.TeamID,

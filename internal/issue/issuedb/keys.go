@@ -5,6 +5,7 @@
 package issuedb
 
 import (
+	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"strconv"
 	"time"
@@ -16,13 +17,22 @@ func issuePK(tenant, id string) string { return tp(tenant) + "ISSUE#" + id }
 func issueKeyPK(tenant string, n int64) string {
 	return tp(tenant) + "ISSUEKEY#" + strconv.FormatInt(n, 10)
 }
-func counterPK(tenant string) string         { return tp(tenant) + "COUNTER" }
-func issuesGSI(tenant string) string         { return tp(tenant) + "ISSUES" }
-func labelsPK(tenant string) string          { return tp(tenant) + "LABELS" }
-func labelUsePK(tenant, label string) string { return tp(tenant) + "LABEL#" + label }
-func teamPK(tenant, team string) string      { return tp(tenant) + "TEAM#" + team }
-func termPK(tenant, word string) string      { return tp(tenant) + "W#" + string([]rune(word)[:2]) }
-func purgePK(tenant string) string           { return tp(tenant) + "PURGE" }
+func counterPK(tenant string) string { return tp(tenant) + "COUNTER" }
+func issuesGSI(tenant string) string { return tp(tenant) + "ISSUES" }
+
+// Filter partitions of the issue indexes: gsi5 by owner (an issue has an
+// assignee, a team or neither, never both), gsi6 by status.
+func assigneeGSI(tenant, user string) string { return tp(tenant) + "ISSUES#A#" + user }
+func unownedGSI(tenant string) string        { return tp(tenant) + "ISSUES#UNOWNED" }
+func teamIssuesGSI(tenant, team string) string {
+	return tp(tenant) + "ISSUES#TEAM#" + team
+}
+func statusGSI(tenant string, s issue.Status) string { return tp(tenant) + "ISSUES#S#" + string(s) }
+func labelsPK(tenant string) string                  { return tp(tenant) + "LABELS" }
+func labelUsePK(tenant, label string) string         { return tp(tenant) + "LABEL#" + label }
+func teamPK(tenant, team string) string              { return tp(tenant) + "TEAM#" + team }
+func termPK(tenant, word string) string              { return tp(tenant) + "W#" + string([]rune(word)[:2]) }
+func purgePK(tenant string) string                   { return tp(tenant) + "PURGE" }
 
 // Sort keys.
 const (

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
+	"golang.org/x/sync/errgroup"
 )
 
 // sortIndex maps a sort order to its tenant-wide index.
@@ -64,23 +65,15 @@ func decodeCursor(s string, v any) error {
 }
 
 // List answers one page of the tenant's issues in the requested order,
-// filtered with issue.Filter.Match (the same predicate search uses).
+// filtered with issue.Filter.Match (the same predicate search uses). The
+// plan (plan.go) picks the index; its partitions are merged in sort-key
+// order, which is the same for every index of one sort order, so a cursor
+// is a position in that order whichever plan wrote it.
 func (s Store) List(ctx context.Context, table, tenant string, q ListQuery) ([]issue.Issue, string, error) {
-	ix, ok := sortIndex[q.Sort]
-	if !ok {
+	if _, ok := sortIndex[q.Sort]; !ok {
 		return nil, "", errs.Field("sort", "must be one of updated, created, priority, due")
 	}
-	kc := expression.Key(ix.pk).Equal(expression.Value(issuesGSI(tenant)))
-	e, err := expression.NewBuilder().WithKeyCondition(kc).Build()
-	if err != nil {
-		return nil, "", err
-	}
-	in := &dynamodb.QueryInput{TableName: aws.String(table), IndexName: aws.String(ix.name),
-		KeyConditionExpression: e.KeyCondition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
-		ScanIndexForward: aws.Bool(!q.Desc), Limit: aws.Int32(pageRead)}
-	if !q.Filter.Selective() {
-		in.Limit = aws.Int32(int32(q.Limit)) // every item read is answered
-	}
+	var start *listCursor
 	if q.Cursor != "" {
 		var c listCursor
 		if err := decodeCursor(q.Cursor, &c); err != nil {
@@ -89,42 +82,164 @@ func (s Store) List(ctx context.Context, table, tenant string, q ListQuery) ([]i
 		if c.Sort != q.Sort || c.Desc != q.Desc || !issue.ValidID(c.ID) || !strings.HasSuffix(c.SK, "#"+c.ID) {
 			return nil, "", errs.Field("cursor", "belongs to another ordering or is damaged")
 		}
-		in.ExclusiveStartKey = map[string]av{ix.pk: str(issuesGSI(tenant)), ix.sk: str(c.SK),
-			"pk": str(issuePK(tenant, c.ID)), "sk": str(skIssue)}
+		start = &c
 	}
+	p := choosePlan(tenant, q)
+	limit := int32(pageRead)
+	if !p.residual.Selective() {
+		limit = int32(q.Limit) // every item read is answered
+	}
+	streams := make([]*stream, len(p.partitions))
+	for n, part := range p.partitions {
+		kc := expression.Key(p.pkAttr).Equal(expression.Value(part))
+		e, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+		if err != nil {
+			return nil, "", err
+		}
+		in := &dynamodb.QueryInput{TableName: aws.String(table), IndexName: aws.String(p.index),
+			KeyConditionExpression: e.KeyCondition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
+			ScanIndexForward: aws.Bool(!q.Desc), Limit: aws.Int32(limit)}
+		if start != nil {
+			in.ExclusiveStartKey = map[string]av{p.pkAttr: str(part), p.skAttr: str(start.SK),
+				"pk": str(issuePK(tenant, start.ID)), "sk": str(skIssue)}
+		}
+		streams[n] = &stream{in: in}
+	}
+	m := merge{db: s.DB, streams: streams, desc: q.Desc, sk: sortKeyOf(q.Sort), budget: maxPages + len(streams) - 1}
 	var out []issue.Issue
 	var last issueItem
-	for page := 0; page < maxPages; page++ {
-		res, err := s.DB.Query(ctx, in)
+	for {
+		it, ok, err := m.next(ctx)
 		if err != nil {
 			return nil, "", fmt.Errorf("list issues: %w", err)
 		}
-		for _, m := range res.Items {
-			var it issueItem
-			if err := attributevalue.UnmarshalMap(m, &it); err != nil {
-				return nil, "", fmt.Errorf("decode issue: %w", err)
+		if !ok {
+			if m.exhausted() {
+				return out, "", nil
 			}
-			last = it
-			if i := it.issue(); q.Filter.Match(i) {
-				out = append(out, i)
-				if len(out) == q.Limit {
-					return out, cursorAt(q, ix.sk, it), nil
-				}
+			return out, cursorAt(q, last), nil // budget spent: a short page
+		}
+		last = it
+		if i := it.issue(); q.Filter.Match(i) {
+			out = append(out, i)
+			if len(out) == q.Limit {
+				return out, cursorAt(q, it), nil
 			}
 		}
-		if res.LastEvaluatedKey == nil {
-			return out, "", nil
-		}
-		in.ExclusiveStartKey = res.LastEvaluatedKey
 	}
-	return out, cursorAt(q, ix.sk, last), nil
+}
+
+// sortKeyOf is the index sort key of an issue in an order.
+func sortKeyOf(s issue.Sort) func(issueItem) string {
+	switch s {
+	case issue.SortCreated:
+		return func(it issueItem) string { return it.GSI2SK }
+	case issue.SortPriority:
+		return func(it issueItem) string { return it.GSI3SK }
+	case issue.SortDue:
+		return func(it issueItem) string { return it.GSI4SK }
+	}
+	return func(it issueItem) string { return it.GSI1SK }
+}
+
+// stream is the Query pages of one partition.
+type stream struct {
+	in   *dynamodb.QueryInput
+	buf  []issueItem
+	done bool
+}
+
+// merge yields the items of its streams in sort-key order, reading at most
+// budget Query pages (the first page of every stream in parallel).
+type merge struct {
+	db      *dynamodb.Client
+	streams []*stream
+	desc    bool
+	sk      func(issueItem) string
+	budget  int
+	started bool
+}
+
+// fill reads the stream's next page; the caller counts it against the budget.
+func (m *merge) fill(ctx context.Context, st *stream) error {
+	res, err := m.db.Query(ctx, st.in)
+	if err != nil {
+		return err
+	}
+	for _, raw := range res.Items {
+		var it issueItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return fmt.Errorf("decode issue: %w", err)
+		}
+		st.buf = append(st.buf, it)
+	}
+	st.in.ExclusiveStartKey = res.LastEvaluatedKey
+	st.done = res.LastEvaluatedKey == nil
+	return nil
+}
+
+// next returns the next item; ok is false when every stream is exhausted or
+// the budget is spent with a stream still unread (then no item is skipped:
+// everything returned sorts before what that stream holds).
+func (m *merge) next(ctx context.Context) (issueItem, bool, error) {
+	if !m.started {
+		m.started = true
+		g, gctx := errgroup.WithContext(ctx)
+		for _, st := range m.streams {
+			g.Go(func() error { return m.fill(gctx, st) })
+		}
+		m.budget -= len(m.streams)
+		if err := g.Wait(); err != nil {
+			return issueItem{}, false, err
+		}
+	}
+	var best *stream
+	for _, st := range m.streams {
+		for len(st.buf) == 0 && !st.done {
+			if m.budget <= 0 {
+				return issueItem{}, false, nil
+			}
+			m.budget--
+			if err := m.fill(ctx, st); err != nil {
+				return issueItem{}, false, err
+			}
+		}
+		if len(st.buf) == 0 {
+			continue
+		}
+		if best == nil || m.before(st.buf[0], best.buf[0]) {
+			best = st
+		}
+	}
+	if best == nil {
+		return issueItem{}, false, nil
+	}
+	it := best.buf[0]
+	best.buf = best.buf[1:]
+	return it, true, nil
+}
+
+func (m *merge) before(a, b issueItem) bool {
+	if m.desc {
+		return m.sk(a) > m.sk(b)
+	}
+	return m.sk(a) < m.sk(b)
+}
+
+// exhausted reports whether every stream has been read to its end.
+func (m *merge) exhausted() bool {
+	for _, st := range m.streams {
+		if len(st.buf) > 0 || !st.done {
+			return false
+		}
+	}
+	return true
 }
 
 // cursorAt points after it. A page that ends exactly at the end of the
 // list still gets a cursor; the next page is then empty without one.
-func cursorAt(q ListQuery, skAttr string, it issueItem) string {
-	sk := map[string]string{"gsi1sk": it.GSI1SK, "gsi2sk": it.GSI2SK, "gsi3sk": it.GSI3SK, "gsi4sk": it.GSI4SK}[skAttr]
-	return encodeCursor(listCursor{Sort: q.Sort, Desc: q.Desc, SK: sk, ID: it.ID})
+func cursorAt(q ListQuery, it issueItem) string {
+	return encodeCursor(listCursor{Sort: q.Sort, Desc: q.Desc, SK: sortKeyOf(q.Sort)(it), ID: it.ID})
 }
 
 // childCursor is the cursor of a list inside an issue's partition.

@@ -1,0 +1,81 @@
+package issuedb
+
+import (
+	"slices"
+
+	"github.com/issuetracker/issuetracker/internal/issue"
+)
+
+// plan is how a list page is read: Queries of one index, one per partition,
+// merged in sort-key order. The sort indexes have one partition per tenant;
+// a filter index has one per filter value (assignee=ann,bob is two).
+type plan struct {
+	index, pkAttr, skAttr string
+	partitions            []string
+	// residual is what the index does not select; Match still checks the
+	// whole filter, since an index entry may lag behind its issue.
+	residual issue.Filter
+}
+
+// maxFanout bounds the partitions one page merges; a filter with more
+// values is read through the sort index instead.
+const maxFanout = 10
+
+// choosePlan picks the index of a list page. Only the updated order has
+// filter indexes (gsi5 owner, gsi6 status, both sorted like gsi1); among
+// the indexed filters the most selective drives the Query: assignee (many
+// users), then team, then status (four values). assignee=none is not
+// indexed: team-owned issues are unassigned too, and it is rarely
+// selective. Otherwise the sort index reads the tenant's issues and the
+// filter applies in memory.
+func choosePlan(tenant string, q ListQuery) plan {
+	f := q.Filter
+	ix := sortIndex[q.Sort]
+	p := plan{index: ix.name, pkAttr: ix.pk, skAttr: ix.sk, partitions: []string{issuesGSI(tenant)}, residual: f}
+	if q.Sort != issue.SortUpdated {
+		return p
+	}
+	if len(f.Assignees) > 0 && len(f.Assignees) <= maxFanout && !slices.Contains(f.Assignees, issue.NoAssignee) {
+		var parts []string
+		for _, a := range f.Assignees {
+			parts = append(parts, assigneeGSI(tenant, a))
+		}
+		p.residual.Assignees = nil
+		return plan{index: "gsi5", pkAttr: "gsi5pk", skAttr: "gsi5sk", partitions: parts, residual: p.residual}
+	}
+	if len(f.Teams) > 0 && len(f.Teams) <= maxFanout {
+		var parts []string
+		for _, t := range f.Teams {
+			if t != issue.NoTeam {
+				parts = append(parts, teamIssuesGSI(tenant, t))
+			}
+		}
+		p.residual.Teams = nil
+		return plan{index: "gsi5", pkAttr: "gsi5pk", skAttr: "gsi5sk", partitions: parts, residual: p.residual}
+	}
+	if statuses, ok := filterStatuses(f); ok {
+		var parts []string
+		for _, s := range statuses {
+			parts = append(parts, statusGSI(tenant, s))
+		}
+		p.residual.Statuses, p.residual.Categories = nil, nil
+		return plan{index: "gsi6", pkAttr: "gsi6pk", skAttr: "gsi6sk", partitions: parts, residual: p.residual}
+	}
+	return p
+}
+
+// filterStatuses are the statuses a status and category filter admits (none
+// when they contradict); ok is false if neither filters.
+func filterStatuses(f issue.Filter) ([]issue.Status, bool) {
+	if len(f.Statuses) == 0 && len(f.Categories) == 0 {
+		return nil, false
+	}
+	var out []issue.Status
+	for _, s := range issue.Statuses {
+		if (len(f.Statuses) == 0 || slices.Contains(f.Statuses, s)) &&
+			(len(f.Categories) == 0 || slices.Contains(f.Categories, issue.CategoryOf(s))) {
+			out = append(out, s)
+		}
+	}
+	return out, true
+}
