@@ -120,6 +120,12 @@ func BenchmarkEndpoints(b *testing.B) {
 	run("listIssues filtered", 200, func(int) *apitest.Response {
 		return ann.Do("GET", "/v1/issues?limit=25&priority=high&assignee=none", nil)
 	})
+	run("listIssues by assignee", 200, func(int) *apitest.Response {
+		return ann.Do("GET", "/v1/issues?limit=25&assignee=bob", nil)
+	})
+	run("listIssues by status", 200, func(int) *apitest.Response {
+		return ann.Do("GET", "/v1/issues?limit=25&status=in_progress", nil)
+	})
 	run("searchIssues", 200, func(int) *apitest.Response { return ann.Do("GET", "/v1/search?q=login+safari", nil) })
 	run("createComment", 201, func(int) *apitest.Response {
 		return ann.Do("POST", "/v1/issues/"+id+"/comments", `{"body":"me too @bob"}`)
