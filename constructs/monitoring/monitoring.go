@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -170,6 +171,13 @@ func (m *Monitoring) WatchAPI(name string, api awsapigateway.RestApi) {
 	m.alarm("Api-"+name+"-P99", "api-"+name+"-p99-latency", "API "+name+" p99 latency above 2 s", p99, 2000, 3)
 	m.row(graph("API requests / 4XX / 5XX", api.MetricCount(opt), api.MetricClientError(opt), api.MetricServerError(opt)),
 		graph("API 5XX %", rate), graph("API p99 latency (ms)", p99))
+}
+
+// WatchQueue alarms as soon as a (dead-letter) queue holds a message.
+func (m *Monitoring) WatchQueue(name string, q awssqs.IQueue, desc string) {
+	visible := q.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: five(), Statistic: jsii.String("Maximum")})
+	m.alarm("Queue-"+name+"-NotEmpty", "queue-"+name+"-not-empty", desc, visible, 1, 1)
+	m.row(graph("queue "+name+" messages", visible))
 }
 
 // WatchTable alarms on any throttled request and any system error.
