@@ -201,6 +201,28 @@ func (m *Monitoring) WatchTable(name string, t awsdynamodb.ITable) {
 		graph("table "+name+" throttles / errors", thr, sys))
 }
 
+// WatchTiers adds dashboard rows of the functions' own metrics (EMF, package
+// telemetry) per tier: requests, 4XX/5XX answers and p99 latency, so the
+// provider sees each tier's load against its usage plan.
+func (m *Monitoring) WatchTiers(tierNames []string) {
+	metric := func(name, tier, stat string) awscloudwatch.IMetric {
+		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace: jsii.String(telemetry.Namespace), MetricName: jsii.String(name),
+			DimensionsMap: &map[string]*string{telemetry.DimTier: jsii.String(tier)},
+			Statistic:     jsii.String(stat), Period: five(), Label: jsii.String(tier),
+		})
+	}
+	var reqs, errs5, errs4, p99 []awscloudwatch.IMetric
+	for _, t := range tierNames {
+		reqs = append(reqs, metric(telemetry.MetricRequests, t, "Sum"))
+		errs5 = append(errs5, metric(telemetry.MetricServerErrors, t, "Sum"))
+		errs4 = append(errs4, metric(telemetry.MetricClientErrors, t, "Sum"))
+		p99 = append(p99, metric(telemetry.MetricLatency, t, "p99"))
+	}
+	m.row(graph("requests by tier", reqs...), graph("5XX by tier", errs5...), graph("4XX by tier", errs4...))
+	m.row(graph("p99 latency by tier (ms)", p99...))
+}
+
 // WatchTenant alarms on a Platinum tenant's 5XX answers, from the EMF
 // metric the functions emit per tenant.
 func (m *Monitoring) WatchTenant(tenantID string) {

@@ -19,6 +19,7 @@ import (
 	"github.com/issuetracker/issuetracker/constructs/provisioning"
 	"github.com/issuetracker/issuetracker/constructs/tenantaccess"
 	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
 // AuthorizerFunction is the folder name of the Lambda authorizer.
@@ -194,6 +195,11 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 		p.Monitoring.WatchFunction(name, fn.Function, fn.Timeout)
 	}
 	p.Monitoring.WatchAPI(cfg.Prefix, p.API.RestAPI)
+	var tierNames []string
+	for _, t := range tiers.All() {
+		tierNames = append(tierNames, string(t.Name))
+	}
+	p.Monitoring.WatchTiers(tierNames)
 	if p.OutcomesDLQ != nil {
 		p.Monitoring.WatchQueue("outcomes-dlq", p.OutcomesDLQ,
 			"A tenant stack outcome could not be delivered to the onboarding function: replay it from the queue, or retry the onboarding (it asks CloudFormation again)")
