@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -172,6 +173,13 @@ func (m *Monitoring) WatchAPI(name string, api awsapigateway.RestApi) {
 		graph("API 5XX %", rate), graph("API p99 latency (ms)", p99))
 }
 
+// WatchQueue alarms as soon as a (dead-letter) queue holds a message.
+func (m *Monitoring) WatchQueue(name string, q awssqs.IQueue, desc string) {
+	visible := q.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: five(), Statistic: jsii.String("Maximum")})
+	m.alarm("Queue-"+name+"-NotEmpty", "queue-"+name+"-not-empty", desc, visible, 1, 1)
+	m.row(graph("queue "+name+" messages", visible))
+}
+
 // WatchTable alarms on any throttled request and any system error.
 func (m *Monitoring) WatchTable(name string, t awsdynamodb.ITable) {
 	opt := &awscloudwatch.MetricOptions{Period: five(), Statistic: jsii.String("Sum")}
@@ -191,6 +199,28 @@ func (m *Monitoring) WatchTable(name string, t awsdynamodb.ITable) {
 	m.alarm("Table-"+name+"-SystemErrors", "table-"+name+"-system-errors", "Table "+name+" system errors", sys, 1, 1)
 	m.row(graph("table "+name+" capacity", t.MetricConsumedReadCapacityUnits(opt), t.MetricConsumedWriteCapacityUnits(opt)),
 		graph("table "+name+" throttles / errors", thr, sys))
+}
+
+// WatchTiers adds dashboard rows of the functions' own metrics (EMF, package
+// telemetry) per tier: requests, 4XX/5XX answers and p99 latency, so the
+// provider sees each tier's load against its usage plan.
+func (m *Monitoring) WatchTiers(tierNames []string) {
+	metric := func(name, tier, stat string) awscloudwatch.IMetric {
+		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace: jsii.String(telemetry.Namespace), MetricName: jsii.String(name),
+			DimensionsMap: &map[string]*string{telemetry.DimTier: jsii.String(tier)},
+			Statistic:     jsii.String(stat), Period: five(), Label: jsii.String(tier),
+		})
+	}
+	var reqs, errs5, errs4, p99 []awscloudwatch.IMetric
+	for _, t := range tierNames {
+		reqs = append(reqs, metric(telemetry.MetricRequests, t, "Sum"))
+		errs5 = append(errs5, metric(telemetry.MetricServerErrors, t, "Sum"))
+		errs4 = append(errs4, metric(telemetry.MetricClientErrors, t, "Sum"))
+		p99 = append(p99, metric(telemetry.MetricLatency, t, "p99"))
+	}
+	m.row(graph("requests by tier", reqs...), graph("5XX by tier", errs5...), graph("4XX by tier", errs4...))
+	m.row(graph("p99 latency by tier (ms)", p99...))
 }
 
 // WatchTenant alarms on a Platinum tenant's 5XX answers, from the EMF

@@ -5,6 +5,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/issuetracker/issuetracker/constructs/provisioning"
@@ -46,6 +47,21 @@ func (p *Platform) wireLifecycle() {
 		},
 		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(onboarding.Function, &awseventstargets.LambdaFunctionProps{
 			RetryAttempts: jsii.Number(8), MaxEventAge: awscdk.Duration_Hours(jsii.Number(6)),
+			// An outcome that still fails after the retries is kept, not lost:
+			// the alarm on the queue tells the operator to replay it (or Root
+			// retries the onboarding, which asks CloudFormation again).
+			DeadLetterQueue: p.outcomesDLQ(),
 		})},
 	})
+}
+
+// outcomesDLQ keeps stack outcomes the onboarding function could not take
+// (monitoring alarms as soon as one is there: WatchQueue).
+func (p *Platform) outcomesDLQ() awssqs.IQueue {
+	p.OutcomesDLQ = awssqs.NewQueue(p.Provisioning.Construct, jsii.String("OutcomesDLQ"), &awssqs.QueueProps{
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+	})
+	return p.OutcomesDLQ
 }

@@ -104,6 +104,10 @@ func suppressPlatform(p *Platform) {
 }
 
 func suppressProvisioning(p *Platform) {
+	if p.OutcomesDLQ != nil {
+		suppress(p.OutcomesDLQ, why{"AwsSolutions-SQS3",
+			"This queue is itself the dead-letter queue of the stack-outcome rule's target (EventBridge DeadLetterConfig, which cdk-nag does not see); a DLQ of it would only move the same messages. An alarm fires on its first message.", nil})
+	}
 	suppress(p.Provisioning.Project, why{"AwsSolutions-IAM5",
 		"CDK-generated grants scoped to this project: read of its source asset (s3 Get*/List* on the asset object), its KMS key, its own log group and report groups; assuming the account's CDK bootstrap roles (cdk-<qualifier>-*), the least a `cdk deploy` needs.",
 		[]string{"Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*", "Action::s3:GetBucket*", "Action::s3:GetObject*", "Action::s3:List*",

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/issuetracker/issuetracker/constructs/provisioning"
 	"github.com/issuetracker/issuetracker/constructs/tenantaccess"
 	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
 // AuthorizerFunction is the folder name of the Lambda authorizer.
@@ -70,6 +72,8 @@ type Platform struct {
 	Monitoring   *monitoring.Monitoring
 	Provisioning *provisioning.Provisioning
 	Exports      *Exports
+	// OutcomesDLQ keeps provisioning outcomes the onboarding function could not take.
+	OutcomesDLQ awssqs.IQueue
 }
 
 // NewPlatformStack defines IssueTracker-Platform. It builds every function
@@ -191,6 +195,15 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 		p.Monitoring.WatchFunction(name, fn.Function, fn.Timeout)
 	}
 	p.Monitoring.WatchAPI(cfg.Prefix, p.API.RestAPI)
+	var tierNames []string
+	for _, t := range tiers.All() {
+		tierNames = append(tierNames, string(t.Name))
+	}
+	p.Monitoring.WatchTiers(tierNames)
+	if p.OutcomesDLQ != nil {
+		p.Monitoring.WatchQueue("outcomes-dlq", p.OutcomesDLQ,
+			"A tenant stack outcome could not be delivered to the onboarding function: replay it from the queue, or retry the onboarding (it asks CloudFormation again)")
+	}
 	p.Monitoring.WatchTable("app", p.Pooled.Table)
 	p.Monitoring.WatchTable("control", p.Control.Table)
 

@@ -131,6 +131,19 @@ func TestStackOutcomesOnTheBusInvokeTheOnboardingFunction(t *testing.T) {
 			if !strings.Contains(jsonOf(p["Targets"]), `"MaximumRetryAttempts"`) {
 				t.Errorf("the target does not retry: %s", jsonOf(p["Targets"]))
 			}
+			dlqID := logicalID(synth.platform.OutcomesDLQ.Node().DefaultChild())
+			if !strings.Contains(jsonOf(p["Targets"]), `"DeadLetterConfig"`) || !strings.Contains(jsonOf(p["Targets"]), dlqID) {
+				t.Errorf("an outcome that exhausts its retries is lost (no dead-letter queue): %s", jsonOf(p["Targets"]))
+			}
+			alarmed := false
+			for _, a := range resources(t, stacks.PlatformStackName, "AWS::CloudWatch::Alarm") {
+				if strings.Contains(jsonOf(props(a)["Dimensions"]), dlqID) {
+					alarmed = true
+				}
+			}
+			if !alarmed {
+				t.Error("no alarm watches the outcomes dead-letter queue")
+			}
 		}
 		if ruleID == "" {
 			t.Fatal("no rule targets the onboarding function")

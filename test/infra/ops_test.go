@@ -1,6 +1,7 @@
 package infra_test
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/issuetracker/issuetracker/infra/stacks"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/telemetry"
+	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
 func TestEveryFunctionIsAGravitonGoBinaryWithItsThreeAlarms(t *testing.T) {
@@ -134,5 +136,21 @@ func TestSynthTenantWritesATemplateTheLocalDeployerCanRead(t *testing.T) {
 	}
 	if _, err := stacks.SynthTenant(t.TempDir(), "Not_Valid", stacks.Config{}); err == nil {
 		t.Error("SynthTenant accepted an invalid tenant id")
+	}
+}
+
+func TestTheDashboardShowsEveryTiersTrafficFromTheFunctionsMetrics(t *testing.T) {
+	ready(t)
+	var body string
+	for _, d := range resources(t, stacks.PlatformStackName, "AWS::CloudWatch::Dashboard") {
+		body += jsonOf(props(d)["DashboardBody"])
+	}
+	for _, tr := range tiers.All() {
+		for _, m := range []string{telemetry.MetricRequests, telemetry.MetricServerErrors, telemetry.MetricLatency} {
+			want := fmt.Sprintf(`\"%s\",\"%s\",\"%s\",\"%s\"`, telemetry.Namespace, m, telemetry.DimTier, tr.Name)
+			if !strings.Contains(body, want) {
+				t.Errorf("the dashboard has no %s of tier %s (looked for %s)", m, tr.Name, want)
+			}
+		}
 	}
 }
