@@ -269,6 +269,11 @@ func (d Deployer) table(ctx context.Context, raw json.RawMessage) (string, error
 	if err != nil && !errors.As(err, &inUse) {
 		return "", fmt.Errorf("create table %s: %w", p.TableName, err)
 	}
+	if err != nil { // the table exists: bring its indexes up to the template
+		if err := d.addMissingIndexes(ctx, in); err != nil {
+			return "", err
+		}
+	}
 	w := dynamodb.NewTableExistsWaiter(d.DB, func(o *dynamodb.TableExistsWaiterOptions) { o.MinDelay, o.MaxDelay = 100*time.Millisecond, time.Second })
 	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(p.TableName)}, time.Minute); err != nil {
 		return "", err
@@ -374,6 +379,37 @@ func ref(v any, phys map[string]string) (string, error) {
 		return "", fmt.Errorf("cannot resolve %v", v)
 	}
 	return s, nil
+}
+
+// ErrStaleTable is returned when an existing local table lacks indexes the
+// template declares.
+var ErrStaleTable = errors.New("local table is older than the template")
+
+// addMissingIndexes checks that an existing table has every index of the
+// template. Deployed, CloudFormation adds a new index online; DynamoDB Local
+// 1.25 accepts the UpdateTable but leaves the index CREATING forever and
+// fails queries on it (measured), so locally the answer is a clear message:
+// reset the local state.
+func (d Deployer) addMissingIndexes(ctx context.Context, want *dynamodb.CreateTableInput) error {
+	out, err := d.DB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: want.TableName})
+	if err != nil {
+		return fmt.Errorf("describe table %s: %w", aws.ToString(want.TableName), err)
+	}
+	have := map[string]bool{}
+	for _, g := range out.Table.GlobalSecondaryIndexes {
+		have[aws.ToString(g.IndexName)] = true
+	}
+	var missing []string
+	for _, g := range want.GlobalSecondaryIndexes {
+		if !have[aws.ToString(g.IndexName)] {
+			missing = append(missing, aws.ToString(g.IndexName))
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%w: table %s lacks the indexes %v; DynamoDB Local cannot add indexes to an existing table, so wipe the local state (`make dev-reset`) and start again",
+			ErrStaleTable, aws.ToString(want.TableName), missing)
+	}
+	return nil
 }
 
 func (d Deployer) client(ctx context.Context, raw json.RawMessage, phys map[string]string) (string, error) {

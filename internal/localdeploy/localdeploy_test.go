@@ -16,6 +16,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/auth"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
@@ -161,4 +162,24 @@ func TestPlatinumOnboardingAndOffboardingThroughTheLocalDeployer(t *testing.T) {
 		_, err = reg.ByIssuer(ctx, tn.Issuer)
 		assert.Error(t, err, "the issuer no longer names a tenant")
 	})
+}
+
+func TestApplyToATableOlderThanTheTemplateSaysToReset(t *testing.T) {
+	ctx := context.Background()
+	db := testenv.DynamoDB(t)
+	names := schema.Names{Prefix: testenv.UniquePrefix(t)}
+	path, err := fixtureSynth(names)(t.TempDir(), "grow")
+	require.NoError(t, err)
+	d := localdeploy.Deployer{DB: db, Cognito: testenv.Cognito(t)}
+	t.Cleanup(func() { _ = d.Destroy(ctx, path) })
+
+	// The table as an older template made it: only the first index.
+	older := schema.App
+	older.Indexes = older.Indexes[:1]
+	require.NoError(t, dynamo.EnsureTable(ctx, db, older, names.Silo("grow")))
+
+	_, err = d.Apply(ctx, path)
+	require.ErrorIs(t, err, localdeploy.ErrStaleTable)
+	assert.Contains(t, err.Error(), "gsi2")
+	assert.Contains(t, err.Error(), "make dev-reset")
 }
