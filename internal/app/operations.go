@@ -4,6 +4,8 @@ import (
 	"maps"
 	"os"
 
+	"github.com/issuetracker/issuetracker/internal/audit"
+	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
@@ -21,11 +23,20 @@ func operations(d Deps) httpapi.Operations {
 	for _, ops := range []httpapi.Operations{
 		meta.Operations(),
 		people.Operations(people.Deps{DB: d.DB, Tenants: tenantdb.New(d.Control(), d.Names), Directory: people.UserDB{DB: d.DB},
-			Identity: identity.Pools{C: d.Cognito}, TenantPoolID: d.TenantPoolID, Now: d.Now}),
+			Identity: identity.Pools{C: d.Cognito}, TenantPoolID: d.TenantPoolID, Now: d.Now, Audit: peopleAudit(d)}),
 		issueapi.Operations(issueapi.NewDeps(d.DB, d.Now)),
 		lifecycle.Operations(lifecycleDeps(d)),
 	} {
 		maps.Copy(all, ops)
 	}
 	return all
+}
+
+// peopleAudit is the audit log of the Super Admin's changes (none in unit
+// wiring without a database).
+func peopleAudit(d Deps) audit.Log {
+	if d.Control() == nil {
+		return nil
+	}
+	return auditdb.New(d.Control(), d.Names)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/identity"
@@ -34,6 +35,8 @@ type Deps struct {
 	// name their own pool in the registry.
 	TenantPoolID string
 	Now          func() time.Time
+	// Audit records the Super Admin's changes; nil records nothing.
+	Audit audit.Log
 }
 
 // Operations of the users and teams functions.
@@ -41,7 +44,7 @@ func Operations(d Deps) httpapi.Operations {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return httpapi.Operations{
+	return d.withAudit(httpapi.Operations{
 		"getMe": d.getMe, "getRootMe": getRootMe,
 		"listUsers": d.listUsers, "getUser": d.getUser, "inviteUser": d.inviteUser,
 		"changeUserRole": d.changeUserRole, "disableUser": d.disableUser, "enableUser": d.enableUser,
@@ -53,7 +56,7 @@ func Operations(d Deps) httpapi.Operations {
 		"getSecuritySettings": d.getSecuritySettings, "putSecuritySettings": d.putSecuritySettings,
 		"getSupportAccess": d.getSupportAccess, "grantSupportAccess": d.putSupportAccess, "revokeSupportAccess": d.deleteSupportAccess,
 		"rootListTenantUsers": d.rootListUsers, "rootGetTenantUser": d.rootGetUser, "rootGetSupportAccess": d.rootGetSupportAccess,
-	}
+	})
 }
 
 func (d Deps) users() UserDB { return UserDB{DB: d.DB} }
