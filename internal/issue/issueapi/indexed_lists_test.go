@@ -32,6 +32,7 @@ func meteredWorld(t *testing.T) (*apitest.API, *meter, map[string]tenancy.Princi
 	cfg, e := testenv.AWS(t)
 	m := &meter{next: awshttp.NewBuildableClient()}
 	cfg.HTTPClient = m
+	cfg.APIOptions = append(cfg.APIOptions, m.countOperations)
 	db := awsx.DynamoDB(cfg, e)
 	ctx := context.Background()
 	users := map[string]tenancy.Principal{}
