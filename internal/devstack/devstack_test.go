@@ -83,22 +83,26 @@ func TestPlatformEndToEnd(t *testing.T) {
 		var mu sync.Mutex
 		codes := map[int]int{}
 		retryAfter := ""
-		var wg sync.WaitGroup
-		for range 40 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				res, _ := get("/v1/me", tok)
-				mu.Lock()
-				codes[res.StatusCode]++
-				if res.StatusCode == 429 {
-					retryAfter = res.Header.Get("Retry-After")
-				}
-				mu.Unlock()
-			}()
+		// Rounds of 40 parallel requests: one round normally drains the burst
+		// of 20; a loaded machine may need another before the 10/s refill loses.
+		for round := 0; round < 5 && codes[429] == 0; round++ {
+			var wg sync.WaitGroup
+			for range 40 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					res, _ := get("/v1/me", tok)
+					mu.Lock()
+					codes[res.StatusCode]++
+					if res.StatusCode == 429 {
+						retryAfter = res.Header.Get("Retry-After")
+					}
+					mu.Unlock()
+				}()
+			}
+			wg.Wait()
 		}
-		wg.Wait()
-		assert.Positive(t, codes[429], "some of 40 parallel requests exceed a burst of 20: %v", codes)
+		assert.Positive(t, codes[429], "parallel requests exceed a burst of 20: %v", codes)
 		assert.GreaterOrEqual(t, codes[200], 20, "the burst itself is served: %v", codes)
 		assert.NotEmpty(t, retryAfter)
 	})
