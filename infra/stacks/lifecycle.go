@@ -9,6 +9,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/issuetracker/issuetracker/constructs/provisioning"
+	"github.com/issuetracker/issuetracker/internal/stackevents"
 )
 
 // OnStackOutcome is the construct id of the rule that sends the provisioning
@@ -40,10 +41,12 @@ func (p *Platform) wireLifecycle() {
 	}
 	awsevents.NewRule(p.Provisioning.Construct, jsii.String(OnStackOutcome), &awsevents.RuleProps{
 		EventBus:    p.Provisioning.Bus,
-		Description: jsii.String("Tenant stack deploy/destroy outcomes resume or fail the waiting onboarding run"),
+		Description: jsii.String("Lifecycle run requests start, and tenant stack outcomes resume or fail, the onboarding function's runs"),
+		// The pipeline's outcomes, and the API's requests to run a tenant's
+		// lifecycle (registration, offboarding) out of the request.
 		EventPattern: &awsevents.EventPattern{
-			Source:     jsii.Strings(provisioning.SourceProvisioning),
-			DetailType: jsii.Strings(provisioning.DetailTypeSucceeded, provisioning.DetailTypeFailed),
+			Source:     jsii.Strings(provisioning.SourceProvisioning, stackevents.SourceLifecycle),
+			DetailType: jsii.Strings(provisioning.DetailTypeSucceeded, provisioning.DetailTypeFailed, stackevents.DetailTypeRunRequested),
 		},
 		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(onboarding.Function, &awseventstargets.LambdaFunctionProps{
 			RetryAttempts: jsii.Number(8), MaxEventAge: awscdk.Duration_Hours(jsii.Number(6)),

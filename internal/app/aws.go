@@ -63,8 +63,11 @@ func LifecycleFromEnv(ctx context.Context, d Deps) (*onboarding.Service, error) 
 		if issuer == "" {
 			issuer = fmt.Sprintf("https://cognito-idp.%s.amazonaws.com", cfg.Region)
 		}
+		events := eventbridge.NewFromConfig(cfg)
 		o.Platinum = onboarding.Platinum{IssuerBase: issuer, Stacks: awsstacks.Stacks{
-			Events: eventbridge.NewFromConfig(cfg), CFN: cloudformation.NewFromConfig(cfg), Bus: bus}}
+			Events: events, CFN: cloudformation.NewFromConfig(cfg), Bus: bus}}
+		// Runs happen in the onboarding function, not in the API request.
+		o.Driver = func(*onboarding.Machine) onboarding.Driver { return awsstacks.Driver{Events: events, Bus: bus} }
 	}
 	return NewLifecycle(d, o), nil
 }

@@ -9,6 +9,11 @@ package stackevents
 const (
 	SourceOnboarding   = "issuetracker.onboarding"
 	SourceProvisioning = "issuetracker.provisioning"
+	// SourceLifecycle asks the onboarding function to run a tenant's
+	// lifecycle (onboarding, offboarding) out of the API request.
+	SourceLifecycle = "issuetracker.lifecycle"
+
+	DetailTypeRunRequested = "Tenant Lifecycle Run Requested"
 
 	DetailTypeDeployRequested  = "Tenant Stack Deploy Requested"
 	DetailTypeDestroyRequested = "Tenant Stack Destroy Requested"

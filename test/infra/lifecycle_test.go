@@ -8,6 +8,7 @@ import (
 	"github.com/issuetracker/issuetracker/constructs/provisioning"
 	"github.com/issuetracker/issuetracker/infra/stacks"
 	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/stackevents"
 )
 
 // roleOf is the logical id of a platform function's role.
@@ -117,7 +118,7 @@ func TestStackOutcomesOnTheBusInvokeTheOnboardingFunction(t *testing.T) {
 				t.Errorf("rule on %v, want the platform bus", p["EventBusName"])
 			}
 			pat := p["EventPattern"].(map[string]any)
-			if jsonOf(pat["source"]) != `["`+provisioning.SourceProvisioning+`"]` {
+			if jsonOf(pat["source"]) != `["`+provisioning.SourceProvisioning+`","`+stackevents.SourceLifecycle+`"]` {
 				t.Errorf("source = %s", jsonOf(pat["source"]))
 			}
 			var dts []string
@@ -125,7 +126,7 @@ func TestStackOutcomesOnTheBusInvokeTheOnboardingFunction(t *testing.T) {
 				dts = append(dts, d.(string))
 			}
 			slices.Sort(dts)
-			if !slices.Equal(dts, []string{provisioning.DetailTypeFailed, provisioning.DetailTypeSucceeded}) {
+			if !slices.Equal(dts, []string{stackevents.DetailTypeRunRequested, provisioning.DetailTypeFailed, provisioning.DetailTypeSucceeded}) {
 				t.Errorf("detail-type = %v", dts)
 			}
 			if !strings.Contains(jsonOf(p["Targets"]), `"MaximumRetryAttempts"`) {

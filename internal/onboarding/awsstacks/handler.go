@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/stackevents"
 )
@@ -36,6 +37,9 @@ func stepOf(action string) (onboarding.Step, bool) {
 // on the waiting step. Redelivered or stale events change nothing. An error
 // is returned only for what a redelivery could fix (Lambda retries it).
 func (h Handler) Handle(ctx context.Context, ev Event) error {
+	if ev.Source == stackevents.SourceLifecycle && ev.DetailType == stackevents.DetailTypeRunRequested {
+		return h.run(ctx, ev)
+	}
 	if ev.Source != stackevents.SourceProvisioning {
 		slog.WarnContext(ctx, "ignored event from another source", "source", ev.Source, "detail_type", ev.DetailType)
 		return nil
@@ -81,5 +85,22 @@ func (h Handler) Handle(ctx context.Context, ev Event) error {
 		return nil
 	}
 	slog.WarnContext(ctx, "ignored provisioning event", "detail_type", ev.DetailType)
+	return nil
+}
+
+// run runs a tenant's lifecycle as the API asked (Driver). A failed step is
+// recorded in the state and on the tenant, and a run already in progress
+// holds the lease: neither is retried. Only a run that could not start is.
+func (h Handler) run(ctx context.Context, ev Event) error {
+	var r stackevents.Request
+	if err := json.Unmarshal(ev.Detail, &r); err != nil || r.TenantID == "" {
+		slog.ErrorContext(ctx, "ignored malformed lifecycle event", "detail", string(ev.Detail), "err", err)
+		return nil
+	}
+	st, err := h.M.Run(ctx, r.TenantID)
+	if err != nil && st.FailedStep == "" && !errs.Is(err, errs.KindConflict) {
+		return fmt.Errorf("run the lifecycle of %s: %w", r.TenantID, err)
+	}
+	slog.InfoContext(ctx, "lifecycle run", "tenant", r.TenantID, "phase", st.Phase, "finished", !st.FinishedAt.IsZero(), "failed_step", st.FailedStep, "waiting", st.Waiting)
 	return nil
 }
