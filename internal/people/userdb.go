@@ -478,10 +478,16 @@ func (s UserDB) PutSettings(ctx context.Context, table, tenantID string, st Sett
 
 // Counters returns the tenant's user and super-admin counts.
 func (s UserDB) Counters(ctx context.Context, table, tenantID string) (users, superAdmins int, err error) {
-	if err := s.ensureCounters(ctx, table, tenantID); err != nil {
-		return 0, 0, err
+	get := func() (*dynamodb.GetItemOutput, error) {
+		return s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: keyOf(directoryPK(tenantID), countersSK), ConsistentRead: aws.Bool(true)})
 	}
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: keyOf(directoryPK(tenantID), countersSK), ConsistentRead: aws.Bool(true)})
+	out, err := get()
+	if err == nil && out.Item == nil { // a directory written before counters existed: count once
+		if err := s.ensureCounters(ctx, table, tenantID); err != nil {
+			return 0, 0, err
+		}
+		out, err = get()
+	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("get counters: %w", err)
 	}

@@ -9,8 +9,8 @@
 // domain wrote them. That read is O(pooled table) and runs only in the
 // offboarding job, never on a request path; at a size where it hurts,
 // replace it with a DynamoDB export to S3. A Platinum tenant's own table
-// holds nothing else, so it is paged through whole. Families list the
-// tenant's users by Query, for Cognito clean-up and the usage summary.
+// holds nothing else, so it is paged through whole. The tenant's users (for
+// Cognito clean-up and the usage summary) come from the people directory.
 package tenantdata
 
 import (
@@ -24,39 +24,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
-
-// Family is one kind of tenant item in the pooled table.
-type Family struct {
-	Name string
-	// Index and Partition locate the list of the tenant's items of the family.
-	Index     string
-	Partition func(tenantID string) string
-	// Expand also reads every item under the base partition of each listed
-	// item (a user's partition may hold more than the user item).
-	Expand bool
-	// UserName, when set, gives the Cognito username of a listed item.
-	UserName func(item map[string]types.AttributeValue) string
-}
-
-// Families of the pooled table that the lifecycle reads by Query.
-var Families = []Family{
-	{
-		// internal/people/userdb.go: user pk "T#<t>#USER#<id>", listed in gsi1 "T#<t>#USERS".
-		Name: "users", Index: schema.GSI1, Expand: true,
-		Partition: func(t string) string { return schema.TenantKeyPrefix(t) + "USERS" },
-		UserName: func(it map[string]types.AttributeValue) string {
-			if v, ok := it["email"].(*types.AttributeValueMemberS); ok {
-				return v.Value
-			}
-			return ""
-		},
-	},
-}
 
 // Store implements onboarding.Data.
 type Store struct {
@@ -65,7 +38,6 @@ type Store struct {
 	// Platform reads whole tables for the offboarding job (Scan is not a
 	// tenant action: it has no leading key for the tenant policy to check).
 	Platform *dynamodb.Client
-	Families []Family // default: Families
 }
 
 var _ onboarding.Data = Store{}
@@ -75,13 +47,6 @@ func (s Store) platform() *dynamodb.Client {
 		return s.Platform
 	}
 	return s.DB
-}
-
-func (s Store) families() []Family {
-	if s.Families != nil {
-		return s.Families
-	}
-	return Families
 }
 
 func siloed(t tenant.Tenant) bool { return tiers.MustGet(t.Tier).Isolation == tiers.Silo }
@@ -150,74 +115,40 @@ func (s Store) Delete(ctx context.Context, t tenant.Tenant) (int, error) {
 	return len(items), nil
 }
 
-// UserNames implements onboarding.Data.
+// UserNames implements onboarding.Data: the Cognito usernames (emails) of
+// the tenant's directory, paged through with the directory's own query.
 func (s Store) UserNames(ctx context.Context, t tenant.Tenant) ([]string, error) {
 	if t.Table == "" {
 		return nil, nil
 	}
 	ctx = tenancy.WithTenant(ctx, t.ID)
+	dir := people.UserDB{DB: s.DB}
 	var names []string
-	for _, f := range s.families() {
-		if f.UserName == nil {
-			continue
-		}
-		listed, err := s.query(ctx, t.Table, f.Index, indexPK(f.Index), f.Partition(t.ID))
+	for cursor := ""; ; {
+		page, err := dir.List(ctx, t.Table, t.ID, cursor, 100)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("users of %s: %w", t.ID, err)
 		}
-		for _, it := range listed {
-			if n := f.UserName(it); n != "" {
-				names = append(names, n)
-			}
+		for _, u := range page.Items {
+			names = append(names, u.Email)
+		}
+		if cursor = page.NextCursor; cursor == "" {
+			return names, nil
 		}
 	}
-	return names, nil
 }
 
-// CountUsers counts the tenant's people with one Query (usage summary).
+// CountUsers is the tenant's seat count as the user limit sees it (the
+// directory's counter: one read).
 func (s Store) CountUsers(ctx context.Context, t tenant.Tenant) (int, error) {
 	if t.Table == "" {
 		return 0, nil
 	}
-	ctx = tenancy.WithTenant(ctx, t.ID)
-	f := Families[0]
-	n := 0
-	var start map[string]types.AttributeValue
-	for {
-		out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(t.Table), IndexName: aws.String(f.Index),
-			KeyConditionExpression:    aws.String("#k = :v"),
-			ExpressionAttributeNames:  map[string]string{"#k": indexPK(f.Index)},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberS{Value: f.Partition(t.ID)}},
-			Select:                    types.SelectCount, ExclusiveStartKey: start})
-		if err != nil {
-			return 0, fmt.Errorf("count users of %s: %w", t.ID, err)
-		}
-		n += int(out.Count)
-		if start = out.LastEvaluatedKey; start == nil {
-			return n, nil
-		}
+	n, _, err := people.UserDB{DB: s.DB}.Counters(tenancy.WithTenant(ctx, t.ID), t.Table, t.ID)
+	if err != nil {
+		return 0, fmt.Errorf("count users of %s: %w", t.ID, err)
 	}
-}
-
-func (s Store) query(ctx context.Context, table, index, attr, value string) ([]map[string]types.AttributeValue, error) {
-	in := &dynamodb.QueryInput{TableName: aws.String(table),
-		KeyConditionExpression:    aws.String("#k = :v"),
-		ExpressionAttributeNames:  map[string]string{"#k": attr},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberS{Value: value}},
-	}
-	if index != "" {
-		in.IndexName = aws.String(index)
-	}
-	var out []map[string]types.AttributeValue
-	p := dynamodb.NewQueryPaginator(s.DB, in)
-	for p.HasMorePages() {
-		pg, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("query %s %s=%s: %w", table, attr, value, err)
-		}
-		out = append(out, pg.Items...)
-	}
-	return out, nil
+	return n, nil
 }
 
 // scanOwn pages through a Platinum tenant's own table (offboarding job only).
@@ -244,23 +175,4 @@ func (s Store) scan(ctx context.Context, table, prefix string) ([]map[string]typ
 		out = append(out, pg.Items...)
 	}
 	return out, nil
-}
-
-func indexPK(index string) string {
-	switch index {
-	case schema.GSI1:
-		return schema.GSI1PK
-	case schema.GSI2:
-		return schema.GSI2PK
-	case schema.GSI3:
-		return schema.GSI3PK
-	}
-	return schema.PK
-}
-
-func str(v types.AttributeValue) string {
-	if s, ok := v.(*types.AttributeValueMemberS); ok {
-		return s.Value
-	}
-	return ""
 }
