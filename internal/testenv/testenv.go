@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -35,11 +36,20 @@ import (
 	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
-// Test ports differ from `make dev`'s (8000, 9229) so tests never touch dev data.
-const (
-	DynamoDBPort = 8010
-	CognitoPort  = 9239
+// Test ports differ from `make dev`'s (8000, 9229) so tests never touch dev
+// data. ITR_TEST_DYNAMODB_PORT and ITR_TEST_COGNITO_PORT move them, so two
+// checkouts can run their tests side by side without sharing services.
+var (
+	DynamoDBPort = envPort("ITR_TEST_DYNAMODB_PORT", 8010)
+	CognitoPort  = envPort("ITR_TEST_COGNITO_PORT", 9239)
 )
+
+func envPort(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
 
 var (
 	once      sync.Once
