@@ -175,10 +175,10 @@ func New(scope constructs.Construct, id string, props *Props) *API {
 		integ, ok := integrations[r.Function]
 		if !ok {
 			// One invoke permission per function for the whole API instead
-			// of two per method: the template stays small as routes grow.
+			// of two per method: the template stays small as routes grow
+			// (and no test-invoke permission, which needs per-method scope).
 			integ = awsapigateway.NewLambdaIntegration(fn, &awsapigateway.LambdaIntegrationOptions{
 				Proxy:                   jsii.Bool(true),
-				AllowTestInvoke:         jsii.Bool(false),
 				ScopePermissionToMethod: jsii.Bool(false),
 			})
 			integrations[r.Function] = integ

@@ -40,8 +40,11 @@ func newExports(st awscdk.Stack) *Exports {
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
 		EnforceSSL:        jsii.Bool(true),
-		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_PREFERRED, // the log delivery writes with its own ACL
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		// ACLs off: S3 log delivery is granted by the bucket policy
+		// (@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy), scoped to the
+		// exports bucket and this account, not by the LogDeliveryWrite ACL.
+		ObjectOwnership: awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		RemovalPolicy:   awscdk.RemovalPolicy_RETAIN,
 		LifecycleRules: &[]*awss3.LifecycleRule{{
 			Id: jsii.String("expire-logs"), Expiration: awscdk.Duration_Days(jsii.Number(ExportsExpireAfterDays)),
 		}},

@@ -4,6 +4,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/issuetracker/issuetracker/constructs/identity"
 )
 
 // ApplyNag runs the cdk-nag AwsSolutions checks on everything in app.
@@ -42,8 +44,12 @@ var smsRole = why{"AwsSolutions-IAM5",
 	"Cognito's SMS role must publish to phone numbers, which have no ARN; the role is only assumable by Cognito with an external id.",
 	[]string{"Resource::*"}}
 
+// optionalMFA: tenant pools let each workspace decide.
+var optionalMFA = why{"AwsSolutions-COG2",
+	"MFA is a per-workspace choice (Premium and Platinum may require it): the authorizer refuses a session without MFA for a workspace that requires it, so the pool itself leaves MFA optional.", nil}
+
 func suppressPlatform(p *Platform) {
-	suppress(p.TenantPool.UserPool, smsRole, why{"AwsSolutions-COG8",
+	suppress(p.TenantPool.UserPool, smsRole, optionalMFA, why{"AwsSolutions-COG8",
 		"The shared pool serves Basic to Premium tenants on the Essentials plan: Plus is billed per MAU for every pooled user. Dedicated Platinum pools and the provider pool use Plus.", nil})
 	suppress(p.ProviderPool.UserPool, smsRole)
 	for _, fn := range p.Functions {
@@ -55,31 +61,31 @@ func suppressPlatform(p *Platform) {
 		if fn, ok := p.Functions[name]; ok {
 			suppress(fn.Role, why{"AwsSolutions-IAM5",
 				"Tenant API keys and dedicated Platinum pools are created at run time, so their ids are unknown here: keys and usage-plan keys are granted by path, dedicated pools by the issuetracker:tenant-pool resource tag, plan ids by the SSM path.",
-				[]string{`/^Resource::arn:<AWS::Partition>:apigateway:.*::\/(apikeys|usageplans)\/.*$/`,
-					`/^Resource::arn:<AWS::Partition>:cognito-idp:.*:userpool\/\*$/`,
-					`/^Resource::arn:<AWS::Partition>:ssm:.*:parameter\/.*\/usage-plans\/\*$/`}})
+				[]string{`/^Resource::arn:[^:]+:apigateway:.*::\/(apikeys|usageplans)\/.*$/`,
+					`/^Resource::arn:[^:]+:cognito-idp:.*:userpool\/\*$/`,
+					`/^Resource::arn:[^:]+:ssm:.*:parameter\/.*\/usage-plans\/\*$/`}})
 		}
 	}
 	for _, name := range lifecycleRunners {
 		if fn, ok := p.Functions[name]; ok {
 			suppress(fn.Role, why{"AwsSolutions-IAM5",
 				"Platinum tenant stacks are created at run time: DescribeStacks (their status and outputs, nothing else) is granted on the IssueTracker-Tenant-* stack name pattern.",
-				[]string{`/^Resource::arn:<AWS::Partition>:cloudformation:.*:stack\/IssueTracker-Tenant-\*\/\*$/`}})
+				[]string{`/^Resource::arn:[^:]+:cloudformation:.*:stack\/IssueTracker-Tenant-\*\/\*$/`}})
 		}
 	}
 	if fn, ok := p.Functions[AuthorizerFunction]; ok {
 		suppress(fn.Role, why{"AwsSolutions-IAM5",
 			"Dedicated Platinum pools are created at run time: the authorizer may AdminGetUser (read MFA state) only in pools carrying the issuetracker:tenant-pool tag.",
-			[]string{`/^Resource::arn:<AWS::Partition>:cognito-idp:.*:userpool\/\*$/`}})
+			[]string{`/^Resource::arn:[^:]+:cognito-idp:.*:userpool\/\*$/`}})
 	}
 	if fn, ok := p.Functions["tenants"]; ok {
 		suppress(fn.Role, why{"AwsSolutions-IAM5",
 			"Offboarding reads a Platinum tenant's whole own table; those tables are created per tenant at run time and share the issuetracker-tenant-* name. Read-only Scan; deletes go through the tenant-scoped role.",
-			[]string{`/^Resource::arn:<AWS::Partition>:dynamodb:.*:table\/.*-tenant-\*$/`}})
+			[]string{`/^Resource::arn:[^:]+:dynamodb:.*:table\/.*-tenant-\*$/`}})
 	}
 	suppress(p.TenantAccess.Role, why{"AwsSolutions-IAM5",
 		"ABAC by design: a tenant session reaches its own silo table by name pattern and the pooled table's indexes, always under the dynamodb:LeadingKeys condition on its TenantId tag.",
-		[]string{`/^Resource::<PooledTable[0-9A-F]+\.Arn>\/index\/\*$/`, `/^Resource::arn:<AWS::Partition>:dynamodb:.*:table\/.*-tenant-<aws:PrincipalTag\/TenantId>(\/index\/\*)?$/`}})
+		[]string{`/^Resource::<PooledTable[0-9A-F]+\.Arn>\/index\/\*$/`, `/^Resource::arn:[^:]+:dynamodb:.*:table\/.*-tenant-<aws:PrincipalTag\/TenantId>(\/index\/\*)?$/`}})
 
 	suppress(p.API.RestAPI,
 		why{"AwsSolutions-APIG2", "Every integration is a Lambda proxy whose handler validates the request and answers RFC 9457 problem+json; gateway models would duplicate the domain validation.", nil},
@@ -111,9 +117,9 @@ func suppressProvisioning(p *Platform) {
 	suppress(p.Provisioning.Project, why{"AwsSolutions-IAM5",
 		"CDK-generated grants scoped to this project: read of its source asset (s3 Get*/List* on the asset object), its KMS key, its own log group and report groups; assuming the account's CDK bootstrap roles (cdk-<qualifier>-*), the least a `cdk deploy` needs.",
 		[]string{"Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*", "Action::s3:GetBucket*", "Action::s3:GetObject*", "Action::s3:List*",
-			`/^Resource::arn:<AWS::Partition>:codebuild:.*:report-group\/<ProvisioningDeployer[0-9A-F]+>-\*$/`,
-			`/^Resource::arn:<AWS::Partition>:logs:.*:log-group:\/aws\/codebuild\/<ProvisioningDeployer[0-9A-F]+>:\*$/`,
-			`/^Resource::arn:<AWS::Partition>:iam::.*:role\/cdk-.*-\*-.*$/`}})
+			`/^Resource::arn:[^:]+:codebuild:.*:report-group\/<ProvisioningDeployer[0-9A-F]+>-\*$/`,
+			`/^Resource::arn:[^:]+:logs:.*:log-group:\/aws\/codebuild\/<ProvisioningDeployer[0-9A-F]+>:\*$/`,
+			`/^Resource::arn:[^:]+:iam::.*:role\/cdk-.*-\*-.*$/`}})
 	suppress(p.Provisioning.StateMachine, why{"AwsSolutions-IAM5",
 		"X-Ray tracing and CloudWatch Logs log delivery (logs:CreateLogDelivery and friends) support no resource-level permissions.",
 		[]string{"Resource::*"}})
@@ -121,4 +127,7 @@ func suppressProvisioning(p *Platform) {
 
 func suppressTenant(t *Tenant) {
 	suppress(t.Pool.UserPool, smsRole)
+	if t.Pool.MFA != identity.MFARequired {
+		suppress(t.Pool.UserPool, optionalMFA)
+	}
 }

@@ -63,6 +63,36 @@ func TestOffboardingExportsGoToAPrivateEncryptedRetainedBucket(t *testing.T) {
 			t.Error("no Deny on aws:SecureTransport=false for the exports bucket")
 		}
 	})
+	t.Run("access logs are delivered by a bucket policy for the exports bucket only, with ACLs off", func(t *testing.T) {
+		logsID := logicalID(synth.platform.Exports.AccessLogs.Node().DefaultChild())
+		logs := props(resources(t, stacks.PlatformStackName, "AWS::S3::Bucket")[logsID])
+		if logs["AccessControl"] != nil {
+			t.Errorf("the log bucket grants the ACL %v", logs["AccessControl"])
+		}
+		if own := jsonOf(logs["OwnershipControls"]); !strings.Contains(own, "BucketOwnerEnforced") {
+			t.Errorf("ownership = %s, want BucketOwnerEnforced (ACLs disabled)", own)
+		}
+		found := false
+		for _, pol := range resources(t, stacks.PlatformStackName, "AWS::S3::BucketPolicy") {
+			if ref(props(pol)["Bucket"]) != logsID {
+				continue
+			}
+			for _, s := range asList(props(pol)["PolicyDocument"].(map[string]any)["Statement"]) {
+				s := s.(map[string]any)
+				if jsonOf(s["Principal"]) != `{"Service":"logging.s3.amazonaws.com"}` {
+					continue
+				}
+				found = true
+				cond := jsonOf(s["Condition"])
+				if s["Action"] != "s3:PutObject" || !strings.Contains(cond, bucketID) || !strings.Contains(cond, `"aws:SourceAccount":"`+stacks.DefaultAccount+`"`) {
+					t.Errorf("log delivery grant is broader than the exports bucket's logs: %s", jsonOf(s))
+				}
+			}
+		}
+		if !found {
+			t.Error("no bucket policy lets S3 log delivery write the access logs")
+		}
+	})
 	t.Run("exports move to Glacier, then expire, and the bucket outlives the stack", func(t *testing.T) {
 		rules := jsonOf(props(bucket)["LifecycleConfiguration"])
 		for _, want := range []string{`"StorageClass":"GLACIER"`, `"ExpirationInDays":400`, `"NoncurrentVersionExpiration"`, `"Status":"Enabled"`} {

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
@@ -76,7 +75,10 @@ func synthesize(out string) (err error) {
 			synth.substituted = append(synth.substituted, fn)
 		}
 	}
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(out)})
+	app, err := stacks.NewApp(root, out)
+	if err != nil {
+		return err
+	}
 	synth.platform = stacks.NewPlatformStack(app, cfg)
 	synth.tenant = stacks.NewTenantStack(app, tenantID, cfg)
 	stacks.ApplyNag(app)
