@@ -77,32 +77,63 @@ type Platform struct {
 }
 
 // NewPlatformStack defines IssueTracker-Platform. It builds every function
-// with the local Go toolchain (cached by source hash).
+// with the local Go toolchain (cached by source hash). Each step below adds
+// one part and the grants that part gives; they run in this order because
+// later parts use earlier ones (functions need the pools' ids, the tenant
+// access role trusts the functions' roles, the API routes to the functions).
 func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
-	cfg = cfg.withDefaults()
+	p := newPlatform(scope, cfg.withDefaults())
+	p.addTables()
+	p.addUserPools()
+	p.addFunctions()
+	p.addTenantAccess()
+	p.grantUserAdmin()
+	p.addExports()
+	p.addProvisioning()
+	p.wireLifecycle()
+	p.addAPI()
+	p.addMonitoring()
+	p.addOutputs()
+	suppressPlatform(p)
+	return p
+}
+
+func newPlatform(scope constructs.Construct, cfg Config) *Platform {
 	st := awscdk.NewStack(scope, jsii.String(PlatformStackName), &awscdk.StackProps{
 		Env:         cfg.env(),
 		Description: jsii.String("IssueTracker platform: control plane, pooled application plane, API"),
 	})
 	awscdk.Tags_Of(st).Add(jsii.String("project"), jsii.String("issuetracker"), nil)
-	p := &Platform{Stack: st, Config: cfg, Functions: map[string]*gofunction.Function{}}
-	names := cfg.names()
+	return &Platform{Stack: st, Config: cfg, Functions: map[string]*gofunction.Function{}}
+}
 
-	p.Pooled = datastore.New(st, "PooledTable", datastore.PooledProps(names))
-	p.Control = datastore.New(st, "ControlTable", datastore.ControlProps(names))
+// addTables adds the pooled application table and the control table.
+func (p *Platform) addTables() {
+	names := p.Config.names()
+	p.Pooled = datastore.New(p.Stack, "PooledTable", datastore.PooledProps(names))
+	p.Control = datastore.New(p.Stack, "ControlTable", datastore.ControlProps(names))
+}
 
-	callback := []string{cfg.WebOrigin + "/auth/callback"}
+// addUserPools adds the shared tenant pool and the provider (root) pool.
+func (p *Platform) addUserPools() {
+	cfg := p.Config
 	logout := []string{cfg.WebOrigin + "/"}
-	p.TenantPool = identity.New(st, "TenantPool", &identity.Props{
+	p.TenantPool = identity.New(p.Stack, "TenantPool", &identity.Props{
 		PoolName: cfg.Prefix + "-tenants", Kind: identity.Tenants,
-		DomainPrefix: cfg.domainPrefix("tenants"), CallbackURLs: callback, LogoutURLs: logout,
+		DomainPrefix: cfg.domainPrefix("tenants"), CallbackURLs: []string{cfg.WebOrigin + "/auth/callback"}, LogoutURLs: logout,
 		Google: cfg.Google,
 	})
-	p.ProviderPool = identity.New(st, "ProviderPool", &identity.Props{
+	p.ProviderPool = identity.New(p.Stack, "ProviderPool", &identity.Props{
 		PoolName: cfg.Prefix + "-provider", Kind: identity.Provider,
-		DomainPrefix: cfg.domainPrefix("provider"), FeaturePlan: awscognito.FeaturePlan_PLUS, CallbackURLs: []string{cfg.WebOrigin + "/admin/auth/callback"}, LogoutURLs: logout,
+		DomainPrefix: cfg.domainPrefix("provider"), FeaturePlan: awscognito.FeaturePlan_PLUS,
+		CallbackURLs: []string{cfg.WebOrigin + "/admin/auth/callback"}, LogoutURLs: logout,
 	})
+}
 
+// addFunctions builds every function with the environment every function
+// gets, and its access to the control table.
+func (p *Platform) addFunctions() {
+	cfg := p.Config
 	env := map[string]string{
 		EnvTablePrefix:         cfg.Prefix,
 		EnvTenantPoolID:        *p.TenantPool.UserPool.UserPoolId(),
@@ -116,27 +147,35 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	if err != nil {
 		panic(err)
 	}
-	var assumers []awsiam.IRole
 	for _, name := range FunctionNames() {
 		var timeout awscdk.Duration
 		if name == OnboardingFunction {
 			timeout = awscdk.Duration_Minutes(jsii.Number(2)) // not behind API Gateway: a whole resumed run
 		}
-		fn := gofunction.New(st, "Fn-"+name, &gofunction.Props{
+		fn := gofunction.New(p.Stack, "Fn-"+name, &gofunction.Props{
 			Name: name, RepoRoot: root, Dir: cfg.FunctionDirs[name],
 			FunctionName: cfg.Prefix + "-" + name,
 			Environment:  env, Timeout: timeout,
 		})
 		p.Functions[name] = fn
-		assumers = append(assumers, fn.Role)
 		if name == AuthorizerFunction {
 			p.Control.Table.GrantReadData(fn.Role)
 		} else {
 			p.Control.Table.GrantReadWriteData(fn.Role)
 		}
 	}
-	p.TenantAccess = tenantaccess.New(st, "TenantAccess", &tenantaccess.Props{
-		PooledTable: p.Pooled.Table, Names: names, Assumers: assumers,
+}
+
+// addTenantAccess adds the role every function assumes, tagged with the
+// caller's tenant, to read and write tenant data (ABAC), and the offboarding
+// job's read-only Scan.
+func (p *Platform) addTenantAccess() {
+	var assumers []awsiam.IRole
+	for _, name := range FunctionNames() {
+		assumers = append(assumers, p.Functions[name].Role)
+	}
+	p.TenantAccess = tenantaccess.New(p.Stack, "TenantAccess", &tenantaccess.Props{
+		PooledTable: p.Pooled.Table, Names: p.Config.names(), Assumers: assumers,
 	})
 	for _, fn := range p.Functions {
 		fn.Function.AddEnvironment(jsii.String(EnvTenantAccessRoleARN), p.TenantAccess.Role.RoleArn(), nil)
@@ -148,16 +187,19 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	// only; the deletes still run through the tenant-scoped role.
 	if fn, ok := p.Functions[string(routes.FnTenants)]; ok {
 		fn.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:       jsii.String("OffboardingReadsTenantItems"),
-			Actions:   jsii.Strings("dynamodb:Scan"),
-			Resources: &[]*string{p.Pooled.Table.TableArn(), st.FormatArn(&awscdk.ArnComponents{Service: jsii.String("dynamodb"), Resource: jsii.String("table"), ResourceName: jsii.String(names.Silo("*"))})},
+			Sid:     jsii.String("OffboardingReadsTenantItems"),
+			Actions: jsii.Strings("dynamodb:Scan"),
+			Resources: &[]*string{p.Pooled.Table.TableArn(), p.Stack.FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("dynamodb"), Resource: jsii.String("table"), ResourceName: jsii.String(p.Config.names().Silo("*"))})},
 		}))
 	}
-	p.grantUserAdmin()
+}
 
-	// Offboarding runs in the tenants function (Root's request, retries) and
-	// in the onboarding function (resumed after a stack event).
-	p.Exports = newExports(st)
+// addExports adds the offboarding exports bucket. Offboarding runs in the
+// tenants function (Root's request, retries) and in the onboarding function
+// (resumed after a stack event).
+func (p *Platform) addExports() {
+	p.Exports = newExports(p.Stack)
 	for _, name := range offboarders {
 		if fn, ok := p.Functions[name]; ok {
 			p.Exports.grantWrite(fn.Role)
@@ -165,49 +207,69 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 			fn.Function.AddEnvironment(jsii.String(EnvExportKMSKey), p.Exports.Key.KeyArn(), nil)
 		}
 	}
+}
 
-	p.Provisioning = provisioning.New(st, "Provisioning", &provisioning.Props{
+// addProvisioning adds the pipeline that deploys Platinum tenants' stacks.
+func (p *Platform) addProvisioning() {
+	root, err := rootOf(p.Config)
+	if err != nil {
+		panic(err)
+	}
+	cfg := p.Config
+	p.Provisioning = provisioning.New(p.Stack, "Provisioning", &provisioning.Props{
 		SourceDir: root, BusName: cfg.Prefix,
 		Context: map[string]string{"prefix": cfg.Prefix, "webOrigin": cfg.WebOrigin, "tenantMfa": string(cfg.TenantMFA)},
 	})
 	for _, fn := range p.Functions {
 		fn.Function.AddEnvironment(jsii.String(EnvEventBus), p.Provisioning.Bus.EventBusName(), nil)
 	}
-	p.wireLifecycle()
+}
 
+// addAPI adds the REST API over the route table, and lets the lifecycle
+// runners manage tenants' API keys.
+func (p *Platform) addAPI() {
 	byRoute := map[routes.Function]awslambda.IFunction{}
 	for _, f := range routes.Functions() {
 		byRoute[f] = p.Functions[string(f)].Function
 	}
-	p.API = api.New(st, "Api", &api.Props{
-		Name: cfg.Prefix, Functions: byRoute, Authorizer: p.Functions[AuthorizerFunction].Function,
-		CORSOrigins: []string{cfg.WebOrigin},
+	p.API = api.New(p.Stack, "Api", &api.Props{
+		Name: p.Config.Prefix, Functions: byRoute, Authorizer: p.Functions[AuthorizerFunction].Function,
+		CORSOrigins: []string{p.Config.WebOrigin},
 	})
 	for _, name := range lifecycleRunners {
 		if fn, ok := p.Functions[name]; ok {
 			p.API.GrantKeyManagement(fn.Role)
 		}
 	}
+}
 
-	p.Monitoring = monitoring.New(st, "Monitoring", &monitoring.Props{Prefix: cfg.Prefix, AlarmEmails: cfg.AlarmEmails})
+// addMonitoring adds alarms and the dashboard over every part.
+func (p *Platform) addMonitoring() {
+	m := monitoring.New(p.Stack, "Monitoring", &monitoring.Props{Prefix: p.Config.Prefix, AlarmEmails: p.Config.AlarmEmails})
+	p.Monitoring = m
 	for _, name := range FunctionNames() {
 		fn := p.Functions[name]
-		p.Monitoring.WatchFunction(name, fn.Function, fn.Timeout)
+		m.WatchFunction(name, fn.Function, fn.Timeout)
 	}
-	p.Monitoring.WatchAPI(cfg.Prefix, p.API.RestAPI)
+	m.WatchAPI(p.Config.Prefix, p.API.RestAPI)
 	var tierNames []string
 	for _, t := range tiers.All() {
 		tierNames = append(tierNames, string(t.Name))
 	}
-	p.Monitoring.WatchTiers(tierNames)
+	m.WatchTiers(tierNames)
 	if p.OutcomesDLQ != nil {
-		p.Monitoring.WatchQueue("outcomes-dlq", p.OutcomesDLQ,
+		m.WatchQueue("outcomes-dlq", p.OutcomesDLQ,
 			"A tenant stack outcome could not be delivered to the onboarding function: replay it from the queue, or retry the onboarding (it asks CloudFormation again)")
 	}
-	p.Monitoring.WatchTable("app", p.Pooled.Table)
-	p.Monitoring.WatchTable("control", p.Control.Table)
+	m.WatchTable("app", p.Pooled.Table)
+	m.WatchTable("control", p.Control.Table)
+}
 
-	out := func(id string, v *string) { awscdk.NewCfnOutput(st, jsii.String(id), &awscdk.CfnOutputProps{Value: v}) }
+// addOutputs adds what deployers and the web app need to know.
+func (p *Platform) addOutputs() {
+	out := func(id string, v *string) {
+		awscdk.NewCfnOutput(p.Stack, jsii.String(id), &awscdk.CfnOutputProps{Value: v})
+	}
 	out("ApiUrl", p.API.URL())
 	out("TenantUserPoolId", p.TenantPool.UserPool.UserPoolId())
 	out("TenantClientId", p.TenantPool.Client.UserPoolClientId())
@@ -217,9 +279,6 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	out("EventBusName", p.Provisioning.Bus.EventBusName())
 	out("ExportsBucketName", p.Exports.Bucket.BucketName())
 	out("ProvisioningStateMachineArn", p.Provisioning.StateMachine.StateMachineArn())
-
-	suppressPlatform(p)
-	return p
 }
 
 // grantUserAdmin lets the functions that manage users do so in the shared
