@@ -20,6 +20,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/devstack"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/testenv"
 )
@@ -94,8 +95,8 @@ func dev(args []string) error {
 	}
 	defer logf.Close()
 
-	if os.Getenv("ITR_METRICS_LOG") == "" { // the functions' EMF metric lines, as CloudWatch would get them
-		os.Setenv("ITR_METRICS_LOG", filepath.Join(state, "metrics.log"))
+	if os.Getenv(envvars.MetricsLog) == "" { // the functions' EMF metric lines, as CloudWatch would get them
+		os.Setenv(envvars.MetricsLog, filepath.Join(state, "metrics.log"))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

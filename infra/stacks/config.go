@@ -87,6 +87,9 @@ func (c Config) withDefaults() Config {
 
 func (c Config) names() schema.Names { return schema.Names{Prefix: c.Prefix} }
 
+// corsOrigins are the browser origins allowed to call the API: the web app's.
+func (c Config) corsOrigins() []string { return []string{c.WebOrigin} }
+
 func (c Config) env() *awscdk.Environment {
 	return &awscdk.Environment{Account: jsii.String(c.Account), Region: jsii.String(c.Region)}
 }

@@ -8,11 +8,9 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// Offboarding exports bucket settings (internal/onboarding/s3archive reads
-// the environment variables).
+// Offboarding exports bucket settings (the functions are told the bucket
+// and key by internal/envvars.ExportBucket and ExportKMSKey).
 const (
-	EnvExportBucket = "ITR_EXPORT_BUCKET"
-	EnvExportKMSKey = "ITR_EXPORT_KMS_KEY_ARN"
 	// ExportsArchiveAfterDays moves an export to Glacier once the first
 	// weeks of "we need it back" requests are over.
 	ExportsArchiveAfterDays = 30

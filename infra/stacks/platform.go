@@ -1,7 +1,9 @@
 package stacks
 
 import (
+	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
@@ -18,35 +20,21 @@ import (
 	"github.com/issuetracker/issuetracker/constructs/monitoring"
 	"github.com/issuetracker/issuetracker/constructs/provisioning"
 	"github.com/issuetracker/issuetracker/constructs/tenantaccess"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
 // AuthorizerFunction is the folder name of the Lambda authorizer.
-const AuthorizerFunction = "authorizer"
+const AuthorizerFunction = string(routes.FnAuthorizer)
 
 // OnboardingFunction is the folder name of the function the platform bus
 // invokes with the provisioning pipeline's outcomes.
-const OnboardingFunction = "onboarding"
+const OnboardingFunction = string(routes.FnOnboarding)
 
 // lifecycleRunners are the functions that run tenant lifecycle steps:
 // registration and Root's actions start runs, onboarding resumes them.
 var lifecycleRunners = []string{string(routes.FnRegistration), string(routes.FnTenants), OnboardingFunction}
-
-// Environment variables the platform gives every function. The first five
-// are the names internal/app and internal/authorizer read (client ids are
-// comma-separated lists there; the platform has one client per pool).
-const (
-	EnvTablePrefix         = "ITR_TABLE_PREFIX"
-	EnvTenantPoolID        = "ITR_TENANT_POOL_ID"
-	EnvTenantClientID      = "ITR_TENANT_CLIENT_IDS"
-	EnvProviderPoolID      = "ITR_PROVIDER_POOL_ID"
-	EnvProviderClientID    = "ITR_PROVIDER_CLIENT_IDS"
-	EnvTenantAccessRoleARN = "ITR_TENANT_ACCESS_ROLE_ARN"
-	EnvTenantSessionTag    = "ITR_TENANT_SESSION_TAG"
-	EnvUsagePlanParameters = "ITR_USAGE_PLAN_PARAMETER_PREFIX"
-	EnvEventBus            = "ITR_EVENT_BUS"
-)
 
 // FunctionNames are the functions of the platform: every function of the
 // route table, then the onboarding function and the authorizer.
@@ -92,6 +80,7 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	p.addProvisioning()
 	p.wireLifecycle()
 	p.addAPI()
+	p.setEnvironment()
 	p.addMonitoring()
 	p.addOutputs()
 	suppressPlatform(p)
@@ -130,19 +119,10 @@ func (p *Platform) addUserPools() {
 	})
 }
 
-// addFunctions builds every function with the environment every function
-// gets, and its access to the control table.
+// addFunctions builds every function with its access to the control table.
+// Their environment is set once every part exists (setEnvironment).
 func (p *Platform) addFunctions() {
 	cfg := p.Config
-	env := map[string]string{
-		EnvTablePrefix:         cfg.Prefix,
-		EnvTenantPoolID:        *p.TenantPool.UserPool.UserPoolId(),
-		EnvTenantClientID:      *p.TenantPool.Client.UserPoolClientId(),
-		EnvProviderPoolID:      *p.ProviderPool.UserPool.UserPoolId(),
-		EnvProviderClientID:    *p.ProviderPool.Client.UserPoolClientId(),
-		EnvTenantSessionTag:    tenantaccess.DefaultTagKey,
-		EnvUsagePlanParameters: "/" + cfg.Prefix + "/usage-plans/",
-	}
 	root, err := rootOf(cfg)
 	if err != nil {
 		panic(err)
@@ -154,8 +134,7 @@ func (p *Platform) addFunctions() {
 		}
 		fn := gofunction.New(p.Stack, "Fn-"+name, &gofunction.Props{
 			Name: name, RepoRoot: root, Dir: cfg.FunctionDirs[name],
-			FunctionName: cfg.Prefix + "-" + name,
-			Environment:  env, Timeout: timeout,
+			FunctionName: cfg.Prefix + "-" + name, Timeout: timeout,
 		})
 		p.Functions[name] = fn
 		if name == AuthorizerFunction {
@@ -177,9 +156,6 @@ func (p *Platform) addTenantAccess() {
 	p.TenantAccess = tenantaccess.New(p.Stack, "TenantAccess", &tenantaccess.Props{
 		PooledTable: p.Pooled.Table, Names: p.Config.names(), Assumers: assumers,
 	})
-	for _, fn := range p.Functions {
-		fn.Function.AddEnvironment(jsii.String(EnvTenantAccessRoleARN), p.TenantAccess.Role.RoleArn(), nil)
-	}
 	// The offboarding job (tenants function) finds ALL of a tenant's items by
 	// paging through the pooled table (or the tenant's own table) with the
 	// tenant's key prefix as a filter (internal/tenantdata). Scan has no
@@ -203,8 +179,6 @@ func (p *Platform) addExports() {
 	for _, name := range offboarders {
 		if fn, ok := p.Functions[name]; ok {
 			p.Exports.grantWrite(fn.Role)
-			fn.Function.AddEnvironment(jsii.String(EnvExportBucket), p.Exports.Bucket.BucketName(), nil)
-			fn.Function.AddEnvironment(jsii.String(EnvExportKMSKey), p.Exports.Key.KeyArn(), nil)
 		}
 	}
 }
@@ -220,9 +194,6 @@ func (p *Platform) addProvisioning() {
 		SourceDir: root, BusName: cfg.Prefix,
 		Context: map[string]string{"prefix": cfg.Prefix, "webOrigin": cfg.WebOrigin, "tenantMfa": string(cfg.TenantMFA)},
 	})
-	for _, fn := range p.Functions {
-		fn.Function.AddEnvironment(jsii.String(EnvEventBus), p.Provisioning.Bus.EventBusName(), nil)
-	}
 }
 
 // addAPI adds the REST API over the route table, and lets the lifecycle
@@ -234,11 +205,43 @@ func (p *Platform) addAPI() {
 	}
 	p.API = api.New(p.Stack, "Api", &api.Props{
 		Name: p.Config.Prefix, Functions: byRoute, Authorizer: p.Functions[AuthorizerFunction].Function,
-		CORSOrigins: []string{p.Config.WebOrigin},
+		CORSOrigins: p.Config.corsOrigins(),
 	})
 	for _, name := range lifecycleRunners {
 		if fn, ok := p.Functions[name]; ok {
 			p.API.GrantKeyManagement(fn.Role)
+		}
+	}
+}
+
+// setEnvironment gives each function exactly the variables the runtime
+// requires of it (internal/envvars.For), from the parts built above.
+func (p *Platform) setEnvironment() {
+	values := map[string]*string{
+		envvars.TablePrefix:              jsii.String(p.Config.Prefix),
+		envvars.TenantAccessRoleARN:      p.TenantAccess.Role.RoleArn(),
+		envvars.TenantSessionTag:         jsii.String(p.TenantAccess.TagKey),
+		envvars.TenantPoolID:             p.TenantPool.UserPool.UserPoolId(),
+		envvars.TenantClientIDs:          p.TenantPool.Client.UserPoolClientId(),
+		envvars.ProviderPoolID:           p.ProviderPool.UserPool.UserPoolId(),
+		envvars.ProviderClientIDs:        p.ProviderPool.Client.UserPoolClientId(),
+		envvars.UsagePlanParameterPrefix: jsii.String(p.API.ParameterPrefix()),
+		envvars.EventBus:                 p.Provisioning.Bus.EventBusName(),
+		envvars.ExportBucket:             p.Exports.Bucket.BucketName(),
+		envvars.ExportKMSKey:             p.Exports.Key.KeyArn(),
+		envvars.CORSOrigins:              jsii.String(strings.Join(p.Config.corsOrigins(), ",")),
+	}
+	for _, name := range FunctionNames() {
+		vars, ok := envvars.For(routes.Function(name))
+		if !ok {
+			panic(fmt.Sprintf("function %s has no environment contract in internal/envvars", name))
+		}
+		for _, v := range vars {
+			value, ok := values[v]
+			if !ok {
+				panic(fmt.Sprintf("function %s needs %s, which the platform stack does not provide", name, v))
+			}
+			p.Functions[name].Function.AddEnvironment(jsii.String(v), value, nil)
 		}
 	}
 }

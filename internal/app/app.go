@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/edge"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
@@ -47,10 +49,14 @@ type Deps struct {
 	RequestsThisMonth func(apiKey string) int64
 	// RegistrationsPerHour per client address; DefaultRegistrationsPerHour if zero.
 	RegistrationsPerHour int
+	// CORSOrigins may read the answers from a browser (edge.SetCORS); "*"
+	// allows any. Empty: none.
+	CORSOrigins []string
 }
 
-// DepsFromEnv builds Deps from the environment of a function or the gateway:
-// ITR_TABLE_PREFIX and the ITR_*_ENDPOINT overrides of package awsx.
+// DepsFromEnv builds Deps from the environment of a function (the names
+// and which function gets which are internal/envvars) and the local
+// endpoint overrides of package awsx.
 func DepsFromEnv(ctx context.Context) (Deps, error) {
 	e := awsx.EndpointsFromEnv()
 	cfg, err := awsx.Load(ctx, e)
@@ -59,17 +65,18 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 	}
 	base := awsx.DynamoDB(cfg, e)
 	tenantDB := tenantcreds.RequireTenant(base)
-	if role := lookupEnv("ITR_TENANT_ACCESS_ROLE_ARN"); role != "" && !e.Local() {
+	if role := lookupEnv(envvars.TenantAccessRoleARN); role != "" && !e.Local() {
 		tenantDB = tenantcreds.Scoped(base, &tenantcreds.Provider{STS: sts.NewFromConfig(cfg), RoleARN: role,
-			TagKey: envOr("ITR_TENANT_SESSION_TAG", "TenantId")})
+			TagKey: envOr(envvars.TenantSessionTag, "TenantId")})
 	}
 	return Deps{
 		DB:           tenantDB,
 		ControlDB:    base,
 		Cognito:      awsx.Cognito(cfg, e),
-		Names:        schema.Names{Prefix: envOr("ITR_TABLE_PREFIX", schema.DefaultPrefix)},
+		Names:        schema.Names{Prefix: envOr(envvars.TablePrefix, schema.DefaultPrefix)},
 		Now:          time.Now,
-		TenantPoolID: lookupEnv("ITR_TENANT_POOL_ID"),
+		TenantPoolID: lookupEnv(envvars.TenantPoolID),
+		CORSOrigins:  envvars.List(envvars.CORSOrigins),
 	}, nil
 }
 
@@ -93,7 +100,19 @@ func Function(fn routes.Function, d Deps) (http.Handler, error) {
 	mux.Handle("/", httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		return errs.E(errs.KindNotFound, "route_not_found", "no route %s %s", r.Method, r.URL.Path)
 	}))
-	return instrument(fn, mux), nil
+	return instrument(fn, withEdgeHeaders(mux, d.CORSOrigins)), nil
+}
+
+// withEdgeHeaders sends the API's security and CORS headers (internal/edge)
+// on every answer: API Gateway passes a Lambda proxy answer through as the
+// function wrote it and cannot add headers to it, so the functions send
+// them, in AWS and behind the local gateway alike.
+func withEdgeHeaders(h http.Handler, origins []string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		edge.SetSecurityHeaders(w.Header())
+		edge.SetCORS(w.Header(), r.Header.Get("Origin"), origins)
+		h.ServeHTTP(w, r)
+	})
 }
 
 // MustFunction is Function for mains: a wiring error stops the cold start.

@@ -17,6 +17,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/auth"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/edge"
 	"github.com/issuetracker/issuetracker/internal/gateway"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
@@ -113,7 +114,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		s.Platform.GatewayURL = "http://" + s.ln.Addr().String()
 	}
 
-	deps := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cog, Names: names, Now: time.Now, TenantPoolID: s.Platform.TenantPoolID}
+	deps := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cog, Names: names, Now: time.Now,
+		TenantPoolID: s.Platform.TenantPoolID, CORSOrigins: cfg.AllowedOrigins}
 	deps.RequestsThisMonth = func(key string) int64 {
 		if s.Gateway == nil {
 			return 0
@@ -158,7 +160,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	s.Gateway = gateway.New(gateway.Config{
 		Functions:          fns,
 		Authorize:          az.Authorize,
-		AuthorizerCacheTTL: authorizer.ResultCacheTTL,
+		AuthorizerCacheTTL: edge.AuthorizerResultTTL,
 		AllowedOrigins:     cfg.AllowedOrigins,
 	})
 	s.srv = &http.Server{Handler: s.Gateway, ReadHeaderTimeout: 10 * time.Second}

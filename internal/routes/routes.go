@@ -23,6 +23,11 @@ const (
 	FnTenants      Function = "tenants"      // provider (root) administration
 	FnRegistration Function = "registration" // public sign-up
 	FnWorkspace    Function = "workspace"    // the tenant's workspace settings (branding)
+
+	// Functions that own no route: the API's Lambda authorizer, and the
+	// function the platform bus invokes with lifecycle events.
+	FnAuthorizer Function = "authorizer"
+	FnOnboarding Function = "onboarding"
 )
 
 // AccessKind says which principals may call a route.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/constructs/provisioning"
 	"github.com/issuetracker/issuetracker/infra/stacks"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/stackevents"
 )
@@ -122,7 +123,7 @@ func TestOffboardingExportsGoToAPrivateEncryptedRetainedBucket(t *testing.T) {
 		fns := resources(t, stacks.PlatformStackName, "AWS::Lambda::Function")
 		for _, name := range []string{string(routes.FnTenants), stacks.OnboardingFunction} {
 			env := jsonOf(props(fns[logicalID(synth.platform.Functions[name].Function.Node().DefaultChild())])["Environment"])
-			if !strings.Contains(env, `"`+stacks.EnvExportBucket+`":{"Ref":"`+bucketID+`"}`) || !strings.Contains(env, stacks.EnvExportKMSKey) {
+			if !strings.Contains(env, `"`+envvars.ExportBucket+`":{"Ref":"`+bucketID+`"}`) || !strings.Contains(env, envvars.ExportKMSKey) {
 				t.Errorf("%s environment lacks the exports bucket or key: %s", name, env)
 			}
 		}

@@ -1,0 +1,154 @@
+// Package envvars is the environment contract between the CDK app and the
+// functions: it names every ITR_* variable the runtime reads, and says which
+// of them the platform must set for each function (For). The platform stack
+// sets exactly For(fn) on function fn; the runtime reads the names from here
+// and, in Lambda, refuses to start when one of For(fn) is missing (Check), so
+// a mismatch fails a test or a cold start, never a request.
+// Plain Go, no AWS imports.
+package envvars
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/issuetracker/issuetracker/internal/routes"
+)
+
+// Set by the platform stack (infra/stacks).
+const (
+	// TablePrefix prefixes the physical table names (schema.Names).
+	TablePrefix = "ITR_TABLE_PREFIX"
+	// TenantAccessRoleARN is the role assumed, tagged with the caller's
+	// tenant, to read and write tenant data (tenantcreds).
+	TenantAccessRoleARN = "ITR_TENANT_ACCESS_ROLE_ARN"
+	// TenantSessionTag is the session tag that carries the tenant id.
+	TenantSessionTag = "ITR_TENANT_SESSION_TAG"
+	// TenantPoolID is the shared user pool of pooled tenants.
+	TenantPoolID = "ITR_TENANT_POOL_ID"
+	// TenantClientIDs and ProviderClientIDs are comma-separated app client
+	// ids, the tokens' audiences; ProviderPoolID is the root users' pool.
+	TenantClientIDs   = "ITR_TENANT_CLIENT_IDS"
+	ProviderPoolID    = "ITR_PROVIDER_POOL_ID"
+	ProviderClientIDs = "ITR_PROVIDER_CLIENT_IDS"
+	// UsagePlanParameterPrefix is the SSM path holding each tier's usage plan id.
+	UsagePlanParameterPrefix = "ITR_USAGE_PLAN_PARAMETER_PREFIX"
+	// EventBus is the platform bus: lifecycle runs and Platinum stacks.
+	EventBus = "ITR_EVENT_BUS"
+	// ExportBucket and ExportKMSKey receive offboarded tenants' exports.
+	ExportBucket = "ITR_EXPORT_BUCKET"
+	ExportKMSKey = "ITR_EXPORT_KMS_KEY_ARN"
+	// CORSOrigins are the comma-separated browser origins allowed to call
+	// the API (the web app); "*" allows any.
+	CORSOrigins = "ITR_CORS_ORIGINS"
+)
+
+// Read only outside AWS (the local platform, tests); never set by the stack.
+const (
+	// CognitoIssuerBase replaces https://cognito-idp.<region>.amazonaws.com
+	// (cognito-local).
+	CognitoIssuerBase = "ITR_COGNITO_ISSUER_BASE"
+	// DynamoDBEndpoint, CognitoEndpoint and S3Endpoint point the SDK at the
+	// local services.
+	DynamoDBEndpoint = "ITR_DYNAMODB_ENDPOINT"
+	CognitoEndpoint  = "ITR_COGNITO_ENDPOINT"
+	S3Endpoint       = "ITR_S3_ENDPOINT"
+	// MetricsLog receives the EMF metric lines outside Lambda.
+	MetricsLog = "ITR_METRICS_LOG"
+)
+
+// Deployed are the variables the platform stack may set; Local the ones it
+// never sets.
+var (
+	Deployed = []string{TablePrefix, TenantAccessRoleARN, TenantSessionTag, TenantPoolID, TenantClientIDs,
+		ProviderPoolID, ProviderClientIDs, UsagePlanParameterPrefix, EventBus, ExportBucket, ExportKMSKey, CORSOrigins}
+	Local = []string{CognitoIssuerBase, DynamoDBEndpoint, CognitoEndpoint, S3Endpoint, MetricsLog}
+)
+
+// What a function does decides what it needs.
+var (
+	answersBrowsers = []string{CORSOrigins}                                        // an HTTP function behind the API
+	tenantData      = []string{TablePrefix, TenantAccessRoleARN, TenantSessionTag} // reads or writes tables
+	sharedPool      = []string{TenantPoolID}                                       // pooled tenants' users
+	verifiesTokens  = []string{TenantClientIDs, ProviderPoolID, ProviderClientIDs}
+	runsLifecycle   = []string{UsagePlanParameterPrefix, EventBus} // API keys, Platinum stacks
+	offboards       = []string{ExportBucket, ExportKMSKey}
+)
+
+// needs is what each function needs. The workspace function reads and
+// changes branding through the tenant lifecycle, which needs the shared pool.
+var needs = map[routes.Function][][]string{
+	routes.FnMeta:         {answersBrowsers},
+	routes.FnIssues:       {answersBrowsers, tenantData},
+	routes.FnComments:     {answersBrowsers, tenantData},
+	routes.FnTeams:        {answersBrowsers, tenantData},
+	routes.FnUsers:        {answersBrowsers, tenantData, sharedPool},
+	routes.FnWorkspace:    {answersBrowsers, tenantData, sharedPool},
+	routes.FnRegistration: {answersBrowsers, tenantData, sharedPool, runsLifecycle},
+	routes.FnTenants:      {answersBrowsers, tenantData, sharedPool, runsLifecycle, offboards},
+	routes.FnOnboarding:   {tenantData, sharedPool, runsLifecycle, offboards},
+	routes.FnAuthorizer:   {tenantData, sharedPool, verifiesTokens},
+}
+
+// For returns the variables the platform must set for function fn, sorted.
+// ok is false for a function the contract does not know.
+func For(fn routes.Function) (names []string, ok bool) {
+	groups, ok := needs[fn]
+	if !ok {
+		return nil, false
+	}
+	for _, g := range groups {
+		names = append(names, g...)
+	}
+	slices.Sort(names)
+	return slices.Compact(names), true
+}
+
+// Missing returns the variables of For(fn) that lookup does not find (or
+// finds empty).
+func Missing(fn routes.Function, lookup func(string) (string, bool)) ([]string, error) {
+	names, ok := For(fn)
+	if !ok {
+		return nil, fmt.Errorf("envvars: no contract for function %q", fn)
+	}
+	var out []string
+	for _, n := range names {
+		if v, ok := lookup(n); !ok || v == "" {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// Check fails when this process's environment lacks a variable that the
+// platform must set for fn. Lambda mains call it at cold start.
+func Check(fn routes.Function) error {
+	missing, err := Missing(fn, os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("function %s: the platform stack did not set %s (internal/envvars)", fn, strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// Get reads a variable, or def when it is unset or empty.
+func Get(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// List reads a comma-separated variable, without empty items.
+func List(name string) []string {
+	var out []string
+	for _, p := range strings.Split(os.Getenv(name), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
