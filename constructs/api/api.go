@@ -21,6 +21,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/issuetracker/issuetracker/internal/edge"
+	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
@@ -70,8 +71,10 @@ type API struct {
 	UsagePlanParameters map[tiers.Name]awsssm.StringParameter
 	// Methods by "METHOD /path".
 	Methods map[string]awsapigateway.Method
-	name    string
-	props   Props
+	// KeyPolicies are the policies GrantPlanKeys and GrantTenantKeys made.
+	KeyPolicies []awsiam.Policy
+	name        string
+	props       Props
 }
 
 // UsagePlanParameterName is the SSM parameter that holds the id of the usage
@@ -261,28 +264,72 @@ func (a *API) addUsagePlans() {
 	}
 }
 
-// GrantKeyManagement lets grantee create a tenant's API key, attach it to a
-// tier's usage plan (or move it on an upgrade) and read the plan ids from
-// SSM. Resources are named by pattern, not by reference: the API depends on
-// the functions, so a function's policy cannot depend on the API.
-func (a *API) GrantKeyManagement(grantee awsiam.IGrantable) {
+// TenantKeyTag is the tag every tenant's API key carries (its value is the
+// tenant id; internal/onboarding/apikeys sets it): only keys with it may be
+// deleted by the platform's functions.
+const TenantKeyTag = apikeys.TenantTag
+
+// GrantPlanKeys lets role put a tenant's API key on a tier's usage plan, or
+// move it between plans, on the plans of this API only, and read the plans'
+// ids from their SSM parameters. The statements are a policy of their own:
+// the API depends on the functions, and a function depends on its role's
+// default policy, which therefore cannot name the plans.
+func (a *API) GrantPlanKeys(role awsiam.IRole) {
 	stack := awscdk.Stack_Of(a.Construct)
-	gw := func(path string) *string {
-		return jsii.String(fmt.Sprintf("arn:%s:apigateway:%s::%s", *stack.Partition(), *stack.Region(), path))
+	var plans, planKeys, params []*string
+	for _, t := range a.props.Tiers {
+		id := *a.UsagePlans[t.Name].UsagePlanId()
+		plans = append(plans, a.gatewayArn("/usageplans/"+id+"/keys"))
+		planKeys = append(planKeys, a.gatewayArn("/usageplans/"+id+"/keys/*"))
+		params = append(params, stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ssm"), Resource: jsii.String("parameter"),
+			ResourceName: jsii.String(strings.TrimPrefix(UsagePlanParameterName(a.name, t.Name), "/"))}))
 	}
-	grantee.GrantPrincipal().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("apigateway:GET", "apigateway:POST", "apigateway:DELETE"),
-		Resources: &[]*string{gw("/usageplans/*/keys"), gw("/usageplans/*/keys/*")},
+	a.policy(role, "PlanKeys",
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{ // CreateUsagePlanKey
+			Actions: jsii.Strings("apigateway:POST"), Resources: &plans,
+		}),
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{ // GetUsagePlanKey, DeleteUsagePlanKey
+			Actions: jsii.Strings("apigateway:GET", "apigateway:DELETE"), Resources: &planKeys,
+		}),
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("ssm:GetParameters"), Resources: &params,
+		}))
+}
+
+// GrantTenantKeys lets role find, create and delete tenants' API keys: it
+// may create a key only with the tenant tag (and no other tag), and delete
+// only keys that carry it. Finding a key by name lists the account's keys:
+// API Gateway has no narrower resource for that query.
+func (a *API) GrantTenantKeys(role awsiam.IRole) {
+	a.policy(role, "TenantKeys",
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("apigateway:GET"), Resources: &[]*string{a.gatewayArn("/apikeys")},
+		}),
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("apigateway:POST"), Resources: &[]*string{a.gatewayArn("/apikeys")},
+			Conditions: &map[string]any{
+				"Null":                      map[string]any{"aws:RequestTag/" + TenantKeyTag: "false"},
+				"ForAllValues:StringEquals": map[string]any{"aws:TagKeys": []string{TenantKeyTag}},
+			},
+		}),
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("apigateway:DELETE"), Resources: &[]*string{a.gatewayArn("/apikeys/*")},
+			Conditions: &map[string]any{"Null": map[string]any{"aws:ResourceTag/" + TenantKeyTag: "false"}},
+		}))
+}
+
+// policy attaches statements to role as a policy of this construct.
+func (a *API) policy(role awsiam.IRole, what string, statements ...awsiam.PolicyStatement) {
+	id := what + "-" + *awscdk.Names_UniqueId(role)
+	a.KeyPolicies = append(a.KeyPolicies, awsiam.NewPolicy(a.Construct, jsii.String(id), &awsiam.PolicyProps{
+		Roles: &[]awsiam.IRole{role}, Statements: &statements,
 	}))
-	grantee.GrantPrincipal().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("apigateway:GET", "apigateway:POST", "apigateway:PATCH", "apigateway:DELETE"),
-		Resources: &[]*string{gw("/apikeys"), gw("/apikeys/*")},
-	}))
-	grantee.GrantPrincipal().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions: jsii.Strings("ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"),
-		Resources: &[]*string{stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ssm"), Resource: jsii.String("parameter"),
-			ResourceName: jsii.String(strings.TrimPrefix(a.ParameterPrefix(), "/") + "*")})},
-	}))
+}
+
+// gatewayArn is the ARN of an API Gateway management path in this region.
+func (a *API) gatewayArn(path string) *string {
+	stack := awscdk.Stack_Of(a.Construct)
+	return jsii.String(fmt.Sprintf("arn:%s:apigateway:%s::%s", *stack.Partition(), *stack.Region(), path))
 }
 
 // ParameterPrefix is the SSM path under which the usage plan ids live.

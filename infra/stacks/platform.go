@@ -32,10 +32,6 @@ const AuthorizerFunction = string(routes.FnAuthorizer)
 // invokes with the provisioning pipeline's outcomes.
 const OnboardingFunction = string(routes.FnOnboarding)
 
-// lifecycleRunners are the functions that run tenant lifecycle steps:
-// registration and Root's actions start runs, onboarding resumes them.
-var lifecycleRunners = []string{string(routes.FnRegistration), string(routes.FnTenants), OnboardingFunction}
-
 // FunctionNames are the functions of the platform: every function of the
 // route table, then the onboarding function and the authorizer.
 func FunctionNames() []string {
@@ -75,11 +71,11 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	p.addUserPools()
 	p.addFunctions()
 	p.addTenantAccess()
-	p.grantUserAdmin()
 	p.addExports()
 	p.addProvisioning()
 	p.wireLifecycle()
 	p.addAPI()
+	p.grant()
 	p.setEnvironment()
 	p.addMonitoring()
 	p.addOutputs()
@@ -119,8 +115,8 @@ func (p *Platform) addUserPools() {
 	})
 }
 
-// addFunctions builds every function with its access to the control table.
-// Their environment is set once every part exists (setEnvironment).
+// addFunctions builds every function. What each may do (grant) and its
+// environment (setEnvironment) come once every part exists.
 func (p *Platform) addFunctions() {
 	cfg := p.Config
 	root, err := rootOf(cfg)
@@ -137,51 +133,26 @@ func (p *Platform) addFunctions() {
 			FunctionName: cfg.Prefix + "-" + name, Timeout: timeout,
 		})
 		p.Functions[name] = fn
-		if name == AuthorizerFunction {
-			p.Control.Table.GrantReadData(fn.Role)
-		} else {
-			p.Control.Table.GrantReadWriteData(fn.Role)
-		}
 	}
 }
 
-// addTenantAccess adds the role every function assumes, tagged with the
-// caller's tenant, to read and write tenant data (ABAC), and the offboarding
-// job's read-only Scan.
+// addTenantAccess adds the role through which the functions that act as a
+// tenant read and write its data, tagged with the caller's tenant (ABAC).
+// Only they may assume it (envvars.ActsAsTenant).
 func (p *Platform) addTenantAccess() {
 	var assumers []awsiam.IRole
 	for _, name := range FunctionNames() {
-		assumers = append(assumers, p.Functions[name].Role)
+		if envvars.ActsAsTenant(routes.Function(name)) {
+			assumers = append(assumers, p.Functions[name].Role)
+		}
 	}
 	p.TenantAccess = tenantaccess.New(p.Stack, "TenantAccess", &tenantaccess.Props{
 		PooledTable: p.Pooled.Table, Names: p.Config.names(), Assumers: assumers,
 	})
-	// The offboarding job (tenants function) finds ALL of a tenant's items by
-	// paging through the pooled table (or the tenant's own table) with the
-	// tenant's key prefix as a filter (internal/tenantdata). Scan has no
-	// leading key for the tenant policy to check, so it is granted here, read
-	// only; the deletes still run through the tenant-scoped role.
-	if fn, ok := p.Functions[string(routes.FnTenants)]; ok {
-		fn.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:     jsii.String("OffboardingReadsTenantItems"),
-			Actions: jsii.Strings("dynamodb:Scan"),
-			Resources: &[]*string{p.Pooled.Table.TableArn(), p.Stack.FormatArn(&awscdk.ArnComponents{
-				Service: jsii.String("dynamodb"), Resource: jsii.String("table"), ResourceName: jsii.String(p.Config.names().Silo("*"))})},
-		}))
-	}
 }
 
-// addExports adds the offboarding exports bucket. Offboarding runs in the
-// tenants function (Root's request, retries) and in the onboarding function
-// (resumed after a stack event).
-func (p *Platform) addExports() {
-	p.Exports = newExports(p.Stack)
-	for _, name := range offboarders {
-		if fn, ok := p.Functions[name]; ok {
-			p.Exports.grantWrite(fn.Role)
-		}
-	}
-}
+// addExports adds the bucket where offboarding archives each tenant's data.
+func (p *Platform) addExports() { p.Exports = newExports(p.Stack) }
 
 // addProvisioning adds the pipeline that deploys Platinum tenants' stacks.
 func (p *Platform) addProvisioning() {
@@ -196,8 +167,7 @@ func (p *Platform) addProvisioning() {
 	})
 }
 
-// addAPI adds the REST API over the route table, and lets the lifecycle
-// runners manage tenants' API keys.
+// addAPI adds the REST API over the route table.
 func (p *Platform) addAPI() {
 	byRoute := map[routes.Function]awslambda.IFunction{}
 	for _, f := range routes.Functions() {
@@ -207,11 +177,6 @@ func (p *Platform) addAPI() {
 		Name: p.Config.Prefix, Functions: byRoute, Authorizer: p.Functions[AuthorizerFunction].Function,
 		CORSOrigins: p.Config.corsOrigins(),
 	})
-	for _, name := range lifecycleRunners {
-		if fn, ok := p.Functions[name]; ok {
-			p.API.GrantKeyManagement(fn.Role)
-		}
-	}
 }
 
 // setEnvironment gives each function exactly the variables the runtime
@@ -283,48 +248,6 @@ func (p *Platform) addOutputs() {
 	out("ExportsBucketName", p.Exports.Bucket.BucketName())
 	out("ProvisioningStateMachineArn", p.Provisioning.StateMachine.StateMachineArn())
 }
-
-// grantUserAdmin lets the functions that manage users do so in the shared
-// pool, and in dedicated pools, which carry the tenant-pool tag.
-func (p *Platform) grantUserAdmin() {
-	actions := jsii.Strings("cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminUpdateUserAttributes",
-		"cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser", "cognito-idp:AdminDeleteUser",
-		"cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminRemoveUserFromGroup", "cognito-idp:AdminListGroupsForUser",
-		"cognito-idp:AdminSetUserPassword", "cognito-idp:ListUsers")
-	dedicated := p.Stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("cognito-idp"), Resource: jsii.String("userpool"), ResourceName: jsii.String("*")})
-	for _, name := range append([]string{string(routes.FnUsers)}, lifecycleRunners...) {
-		fn, ok := p.Functions[name]
-		if !ok {
-			continue
-		}
-		fn.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions: actions, Resources: &[]*string{p.TenantPool.UserPool.UserPoolArn()},
-		}))
-		fn.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions: actions, Resources: &[]*string{dedicated},
-			Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"aws:ResourceTag/" + TenantPoolTag: "true"}},
-		}))
-	}
-	// The authorizer reads (only) whether a user's sign-ins are challenged
-	// for MFA, for tenants that require it.
-	if fn, ok := p.Functions[AuthorizerFunction]; ok {
-		read := jsii.Strings("cognito-idp:AdminGetUser")
-		fn.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions: read, Resources: &[]*string{p.TenantPool.UserPool.UserPoolArn()},
-		}))
-		fn.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions: read, Resources: &[]*string{dedicated},
-			Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"aws:ResourceTag/" + TenantPoolTag: "true"}},
-		}))
-	}
-}
-
-// offboarders are the functions that run offboarding steps.
-var offboarders = []string{string(routes.FnTenants), OnboardingFunction}
-
-// TenantPoolTag marks dedicated tenant pools, so platform functions may
-// administer them without knowing their ids in advance.
-const TenantPoolTag = "issuetracker:tenant-pool"
 
 func rootOf(cfg Config) (string, error) {
 	if cfg.RepoRoot != "" {

@@ -68,27 +68,38 @@ var (
 
 // What a function does decides what it needs.
 var (
-	answersBrowsers = []string{CORSOrigins}                                        // an HTTP function behind the API
-	tenantData      = []string{TablePrefix, TenantAccessRoleARN, TenantSessionTag} // reads or writes tables
-	sharedPool      = []string{TenantPoolID}                                       // pooled tenants' users
+	answersBrowsers = []string{CORSOrigins}                           // an HTTP function behind the API
+	tables          = []string{TablePrefix}                           // reads or writes a table
+	tenantData      = []string{TenantAccessRoleARN, TenantSessionTag} // as the tenant (ABAC)
+	sharedPool      = []string{TenantPoolID}                          // pooled tenants' users
 	verifiesTokens  = []string{TenantClientIDs, ProviderPoolID, ProviderClientIDs}
-	runsLifecycle   = []string{UsagePlanParameterPrefix, EventBus} // API keys, Platinum stacks
+	startsRuns      = []string{EventBus}                 // puts lifecycle run requests on the bus
+	managesKeys     = []string{UsagePlanParameterPrefix} // tenants' API keys on the tier plans
 	offboards       = []string{ExportBucket, ExportKMSKey}
 )
 
-// needs is what each function needs. The workspace function reads and
-// changes branding through the tenant lifecycle, which needs the shared pool.
+// needs is what each function needs in AWS, where lifecycle runs happen in
+// the onboarding function (the API functions request them on the bus). The
+// workspace function changes branding through the tenant lifecycle, which
+// is built with the shared pool.
 var needs = map[routes.Function][][]string{
 	routes.FnMeta:         {answersBrowsers},
-	routes.FnIssues:       {answersBrowsers, tenantData},
-	routes.FnComments:     {answersBrowsers, tenantData},
-	routes.FnTeams:        {answersBrowsers, tenantData},
-	routes.FnUsers:        {answersBrowsers, tenantData, sharedPool},
-	routes.FnWorkspace:    {answersBrowsers, tenantData, sharedPool},
-	routes.FnRegistration: {answersBrowsers, tenantData, sharedPool, runsLifecycle},
-	routes.FnTenants:      {answersBrowsers, tenantData, sharedPool, runsLifecycle, offboards},
-	routes.FnOnboarding:   {tenantData, sharedPool, runsLifecycle, offboards},
-	routes.FnAuthorizer:   {tenantData, sharedPool, verifiesTokens},
+	routes.FnIssues:       {answersBrowsers, tables, tenantData},
+	routes.FnComments:     {answersBrowsers, tables, tenantData},
+	routes.FnTeams:        {answersBrowsers, tables, tenantData},
+	routes.FnUsers:        {answersBrowsers, tables, tenantData, sharedPool},
+	routes.FnWorkspace:    {answersBrowsers, tables, sharedPool},
+	routes.FnRegistration: {answersBrowsers, tables, startsRuns},
+	routes.FnTenants:      {answersBrowsers, tables, tenantData, startsRuns, managesKeys},
+	routes.FnOnboarding:   {tables, tenantData, sharedPool, startsRuns, managesKeys, offboards},
+	routes.FnAuthorizer:   {tables, tenantData, sharedPool, verifiesTokens},
+}
+
+// ActsAsTenant reports whether fn reads or writes tenant data as the tenant
+// (and so may assume the tenant access role).
+func ActsAsTenant(fn routes.Function) bool {
+	names, _ := For(fn)
+	return slices.Contains(names, TenantAccessRoleARN)
 }
 
 // For returns the variables the platform must set for function fn, sorted.

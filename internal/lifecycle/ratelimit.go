@@ -41,7 +41,7 @@ func (l WindowLimiter) Allow(ctx context.Context, key string) (bool, time.Durati
 	_, err := l.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(l.Table),
 		Key: map[string]types.AttributeValue{
-			schema.PK: &types.AttributeValueMemberS{Value: "RATE#" + l.Scope + "#" + key},
+			schema.PK: &types.AttributeValueMemberS{Value: schema.ControlRate + l.Scope + "#" + key},
 			schema.SK: &types.AttributeValueMemberS{Value: strconv.FormatInt(start.Unix(), 10)},
 		},
 		UpdateExpression:         aws.String("ADD #n :one SET #exp = :exp"),

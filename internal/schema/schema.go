@@ -100,6 +100,28 @@ var Control = Table{
 	TTLAttribute: ExpiresAt,
 }
 
+// Partition key prefixes of the control table: each kind of control item
+// has its own, so IAM can grant a function one kind and not another
+// (dynamodb:LeadingKeys; internal/access says which function may do what).
+const (
+	// ControlTenant: a tenant's record (sk "META") and lifecycle state (sk
+	// "ONBOARDING"): "TENANT#<id>".
+	ControlTenant = "TENANT#"
+	// ControlIssuer: a dedicated user pool's issuer and its tenant: "ISSUER#<iss>".
+	ControlIssuer = "ISSUER#"
+	// ControlAudit: a tenant's audit log: "AUDIT#<tenant>".
+	ControlAudit = "AUDIT#"
+	// ControlRate: a fixed-window counter: "RATE#<scope>#<key>".
+	ControlRate = "RATE#"
+	// ControlTenantList is the gsi1 partition that lists every tenant.
+	ControlTenantList = "TENANTS"
+)
+
+// BrandingAttributes are the only attributes of a tenant record that a
+// branding change writes: the function that serves branding may write
+// these and nothing else of a tenant (not its tier, status or keys).
+var BrandingAttributes = []string{"branding", "updated_at", "version"}
+
 // Names are the physical table names of one deployment. Prefix separates
 // deployments and test runs ("issuetracker" by default).
 type Names struct{ Prefix string }

@@ -1,0 +1,108 @@
+// Package access says what each function may do on the control table: which
+// DynamoDB actions on which kinds of control items, a kind being one of the
+// partition-key prefixes of internal/schema (tenants, issuers, audit logs,
+// rate windows). The platform stack grants exactly this, with
+// dynamodb:LeadingKeys conditions (infra/stacks), and an integration test
+// records every control-table call each function makes and checks that it
+// is granted here (internal/app). Plain Go, no AWS imports.
+//
+// Why prefixes of one table, not one table per kind: the registry, issuer
+// map and lifecycle state are written together in transactions, and IAM's
+// LeadingKeys condition separates the kinds as well as tables would.
+package access
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/schema"
+)
+
+// Grant allows Actions ("GetItem", ...) on the items whose partition key
+// matches one of Keys ("TENANT#*"; * matches any suffix), in the table or,
+// with Index set, in that index of it.
+type Grant struct {
+	Actions []string
+	Keys    []string
+	Index   string
+	// Attributes, when set, are the only non-key attributes a write may
+	// name (dynamodb:Attributes).
+	Attributes []string
+}
+
+// The kinds of control items, as LeadingKeys patterns.
+var (
+	tenants   = schema.ControlTenant + "*"
+	issuers   = schema.ControlIssuer + "*"
+	audit     = schema.ControlAudit + "*"
+	rates     = schema.ControlRate + "*"
+	tenantIdx = schema.ControlTenantList
+)
+
+// control is what each function does on the control table in AWS, where
+// lifecycle runs happen in the onboarding function only (the API functions
+// put a run request on the bus).
+var control = map[routes.Function][]Grant{
+	// Confirms the caller's tenant, and finds a Platinum tenant by its pool's issuer.
+	routes.FnAuthorizer: {{Actions: []string{"GetItem"}, Keys: []string{tenants, issuers}}},
+	// Reads the caller's tenant (tier limits, its pool); audits the Super Admin's changes.
+	routes.FnUsers: {
+		{Actions: []string{"GetItem"}, Keys: []string{tenants}},
+		{Actions: []string{"PutItem"}, Keys: []string{audit}},
+	},
+	// Branding: reads the tenant, writes its branding and nothing else of it.
+	routes.FnWorkspace: {
+		{Actions: []string{"GetItem"}, Keys: []string{tenants}},
+		{Actions: []string{"UpdateItem"}, Keys: []string{tenants}, Attributes: schema.BrandingAttributes},
+		{Actions: []string{"PutItem"}, Keys: []string{audit}},
+	},
+	// Counts sign-ups per address; creates the tenant with its lifecycle
+	// state; answers a registration's status.
+	routes.FnRegistration: {
+		{Actions: []string{"UpdateItem"}, Keys: []string{rates}},
+		{Actions: []string{"GetItem"}, Keys: []string{tenants}},
+		{Actions: []string{"PutItem"}, Keys: []string{tenants, audit}},
+	},
+	// Root's administration: lists, reads and changes tenants, reads their audit.
+	routes.FnTenants: {
+		{Actions: []string{"GetItem"}, Keys: []string{tenants}},
+		{Actions: []string{"PutItem"}, Keys: []string{tenants, issuers, audit}},
+		{Actions: []string{"Query"}, Keys: []string{audit}},
+		{Actions: []string{"Query"}, Keys: []string{tenantIdx}, Index: schema.GSI1},
+	},
+	// Runs onboarding and offboarding: the tenant and its state, a dedicated
+	// pool's issuer (registered, then forgotten), the audit.
+	routes.FnOnboarding: {
+		{Actions: []string{"GetItem"}, Keys: []string{tenants}},
+		{Actions: []string{"PutItem"}, Keys: []string{tenants, issuers, audit}},
+		{Actions: []string{"DeleteItem"}, Keys: []string{issuers}},
+	},
+}
+
+// Control returns the grants of fn on the control table; none for a
+// function that does not touch it.
+func Control(fn routes.Function) []Grant { return control[fn] }
+
+// Allows reports whether fn may do action ("GetItem") on the item with
+// partition key pk, in the table (index "") or in an index of it, writing
+// (or reading) the non-key attributes attrs.
+func Allows(fn routes.Function, action, index, pk string, attrs []string) bool {
+	for _, g := range control[fn] {
+		if g.Index != index || !slices.Contains(g.Actions, action) || !slices.ContainsFunc(g.Keys, func(k string) bool { return match(k, pk) }) {
+			continue
+		}
+		if len(g.Attributes) > 0 && slices.ContainsFunc(attrs, func(a string) bool { return !slices.Contains(g.Attributes, a) }) {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+func match(pattern, pk string) bool {
+	if p, ok := strings.CutSuffix(pattern, "*"); ok {
+		return strings.HasPrefix(pk, p)
+	}
+	return pattern == pk
+}
