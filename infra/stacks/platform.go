@@ -20,6 +20,7 @@ import (
 	"github.com/issuetracker/issuetracker/constructs/monitoring"
 	"github.com/issuetracker/issuetracker/constructs/provisioning"
 	"github.com/issuetracker/issuetracker/constructs/tenantaccess"
+	"github.com/issuetracker/issuetracker/constructs/waf"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -53,6 +54,8 @@ type Platform struct {
 	Functions    map[string]*gofunction.Function
 	TenantAccess *tenantaccess.TenantAccess
 	API          *api.API
+	// WAF is the web ACL in front of the API stage; nil when turned off.
+	WAF          *waf.WebACL
 	Monitoring   *monitoring.Monitoring
 	Provisioning *provisioning.Provisioning
 	Exports      *Exports
@@ -75,6 +78,7 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	p.addProvisioning()
 	p.wireLifecycle()
 	p.addAPI()
+	p.addWAF()
 	p.grant()
 	p.setEnvironment()
 	p.addMonitoring()
@@ -177,6 +181,16 @@ func (p *Platform) addAPI() {
 		Name: p.Config.Prefix, Functions: byRoute, Authorizer: p.Functions[AuthorizerFunction].Function,
 		CORSOrigins: p.Config.corsOrigins(),
 	})
+}
+
+// addWAF puts the AWS WAF web ACL in front of the API stage.
+func (p *Platform) addWAF() {
+	props := p.Config.WAFProps(p.Config.Prefix + "-api")
+	if props == nil {
+		return
+	}
+	p.WAF = waf.New(p.Stack, "Waf", props)
+	p.WAF.Associate("ApiStage", p.API.Stage.StageArn())
 }
 
 // setEnvironment gives each function exactly the variables the runtime
