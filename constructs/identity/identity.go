@@ -2,7 +2,10 @@
 // tenant pool, the provider (root) pool, or a Platinum tenant's dedicated
 // pool. Each comes with its groups, the custom claims the runtime reads
 // (custom:tenant_id, custom:role, custom:tier), a web/CLI app client, a hosted
-// UI domain and, when configured, Google sign-in.
+// UI domain and, when configured, Google sign-in for invited people: a
+// PreSignUp trigger (functions/presignup, internal/federation) links a first
+// Google sign-in to the user a tenant invited with the same verified email,
+// so it carries that user's tenant claim, and refuses anyone not invited.
 package identity
 
 import (
@@ -10,10 +13,13 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/issuetracker/issuetracker/constructs/gofunction"
 	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/routes"
 )
 
 // Custom attribute names without the "custom:" prefix Cognito adds to claims.
@@ -49,6 +55,11 @@ type Google struct {
 	// ClientSecretName is the name or ARN of the Secrets Manager secret that
 	// holds the client secret as a plain string. Required.
 	ClientSecretName string
+	// RepoRoot holds functions/presignup, the linking trigger, built like
+	// every function. Default: found from the working directory.
+	RepoRoot string
+	// TriggerName is the trigger function's physical name. Default: generated.
+	TriggerName string
 }
 
 // Props configures a Pool.
@@ -90,8 +101,11 @@ type Pool struct {
 	Groups map[roles.Role]awscognito.CfnUserPoolGroup
 	// Google is nil unless configured.
 	Google awscognito.UserPoolIdentityProviderGoogle
-	Kind   Kind
-	MFA    MFA
+	// LinkTrigger is the PreSignUp trigger that links Google sign-ins to
+	// invited users; nil without Google.
+	LinkTrigger *gofunction.Function
+	Kind        Kind
+	MFA         MFA
 }
 
 // New defines a user pool. It panics when a required prop is missing.
@@ -173,20 +187,8 @@ func New(scope constructs.Construct, id string, props *Props) *Pool {
 	}
 
 	idps := []awscognito.UserPoolClientIdentityProvider{awscognito.UserPoolClientIdentityProvider_COGNITO()}
-	if g := p.Google; g != nil {
-		if g.ClientID == "" || g.ClientSecretName == "" {
-			panic(fmt.Sprintf("identity %s: Google needs ClientID and ClientSecretName", id))
-		}
-		out.Google = awscognito.NewUserPoolIdentityProviderGoogle(c, jsii.String("Google"), &awscognito.UserPoolIdentityProviderGoogleProps{
-			UserPool:          out.UserPool,
-			ClientId:          jsii.String(g.ClientID),
-			ClientSecretValue: awscdk.SecretValue_SecretsManager(jsii.String(g.ClientSecretName), nil),
-			Scopes:            jsii.Strings("openid", "email", "profile"),
-			AttributeMapping: &awscognito.AttributeMapping{
-				Email:    awscognito.ProviderAttribute_GOOGLE_EMAIL(),
-				Fullname: awscognito.ProviderAttribute_GOOGLE_NAME(),
-			},
-		})
+	if p.Google != nil {
+		out.addGoogle(id, p.Google)
 		idps = append(idps, awscognito.UserPoolClientIdentityProvider_GOOGLE())
 	}
 
@@ -226,6 +228,41 @@ func New(scope constructs.Construct, id string, props *Props) *Pool {
 		CognitoDomain: &awscognito.CognitoDomainOptions{DomainPrefix: jsii.String(p.DomainPrefix)},
 	})
 	return out
+}
+
+// addGoogle adds Google as an identity provider and the PreSignUp trigger
+// that links a first Google sign-in to the invited user of the same
+// verified email (and refuses the others).
+func (out *Pool) addGoogle(id string, g *Google) {
+	if g.ClientID == "" || g.ClientSecretName == "" {
+		panic(fmt.Sprintf("identity %s: Google needs ClientID and ClientSecretName", id))
+	}
+	out.Google = awscognito.NewUserPoolIdentityProviderGoogle(out.Construct, jsii.String("Google"), &awscognito.UserPoolIdentityProviderGoogleProps{
+		UserPool:          out.UserPool,
+		ClientId:          jsii.String(g.ClientID),
+		ClientSecretValue: awscdk.SecretValue_SecretsManager(jsii.String(g.ClientSecretName), nil),
+		Scopes:            jsii.Strings("openid", "email", "profile"),
+		AttributeMapping: &awscognito.AttributeMapping{
+			Email: awscognito.ProviderAttribute_GOOGLE_EMAIL(),
+			// The trigger links only an email Google has verified.
+			EmailVerified: awscognito.ProviderAttribute_GOOGLE_EMAIL_VERIFIED(),
+			Fullname:      awscognito.ProviderAttribute_GOOGLE_NAME(),
+		},
+	})
+	out.LinkTrigger = gofunction.New(out.Construct, "LinkTrigger", &gofunction.Props{
+		Name: string(routes.FnPreSignUp), RepoRoot: g.RepoRoot, FunctionName: g.TriggerName,
+		Description: "IssueTracker: links a first Google sign-in to the invited user",
+	})
+	out.UserPool.AddTrigger(awscognito.UserPoolOperation_PRE_SIGN_UP(), out.LinkTrigger.Function, "")
+	// A policy of its own: the pool depends on its trigger, which depends
+	// on its role's default policy, which therefore cannot name the pool.
+	awsiam.NewPolicy(out.Construct, jsii.String("LinkTriggerPolicy"), &awsiam.PolicyProps{
+		Roles: &[]awsiam.IRole{out.LinkTrigger.Role},
+		Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("cognito-idp:ListUsers", "cognito-idp:AdminLinkProviderForUser"),
+			Resources: &[]*string{out.UserPool.UserPoolArn()},
+		})},
+	})
 }
 
 func groupsOf(k Kind) []roles.Role {

@@ -48,6 +48,9 @@ var smsRole = why{"AwsSolutions-IAM5",
 	"Cognito's SMS role must publish to phone numbers, which have no ARN; the role is only assumable by Cognito with an external id.",
 	[]string{"Resource::*"}}
 
+// xray: every function traces.
+var xray = why{"AwsSolutions-IAM5", "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.", []string{"Resource::*"}}
+
 // keyPaths: tenants' API keys exist only at run time.
 var keyPaths = why{"AwsSolutions-IAM5",
 	"Tenants' API keys are created at run time, so their ids are unknown here: keys on this stack's usage plans are granted under each plan's own path (/usageplans/<plan id>/keys/*); tenant keys may be deleted only when they carry the issuetracker:tenant tag.",
@@ -62,10 +65,11 @@ func suppressPlatform(p *Platform) {
 	suppress(p.TenantPool.UserPool, smsRole, optionalMFA, why{"AwsSolutions-COG8",
 		"The shared pool serves Basic to Premium tenants on the Essentials plan: Plus is billed per MAU for every pooled user. Dedicated Platinum pools and the provider pool use Plus.", nil})
 	suppress(p.ProviderPool.UserPool, smsRole)
+	if t := p.TenantPool.LinkTrigger; t != nil {
+		suppress(t.Role, xray)
+	}
 	for _, fn := range p.Functions {
-		suppress(fn.Role, why{"AwsSolutions-IAM5",
-			"X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.",
-			[]string{"Resource::*"}})
+		suppress(fn.Role, xray)
 	}
 	suppressFunctionGrants(p)
 	suppress(p.TenantAccess.Role, why{"AwsSolutions-IAM5",

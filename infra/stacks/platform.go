@@ -107,10 +107,25 @@ func (p *Platform) addTables() {
 func (p *Platform) addUserPools() {
 	cfg := p.Config
 	logout := []string{cfg.WebOrigin + "/"}
+	var google *identity.Google
+	if cfg.Google != nil {
+		g := *cfg.Google
+		if g.RepoRoot == "" {
+			root, err := rootOf(cfg)
+			if err != nil {
+				panic(err)
+			}
+			g.RepoRoot = root
+		}
+		if g.TriggerName == "" {
+			g.TriggerName = cfg.Prefix + "-" + string(routes.FnPreSignUp)
+		}
+		google = &g
+	}
 	p.TenantPool = identity.New(p.Stack, "TenantPool", &identity.Props{
 		PoolName: cfg.Prefix + "-tenants", Kind: identity.Tenants,
 		DomainPrefix: cfg.domainPrefix("tenants"), CallbackURLs: []string{cfg.WebOrigin + "/auth/callback"}, LogoutURLs: logout,
-		Google: cfg.Google,
+		Google: google,
 	})
 	p.ProviderPool = identity.New(p.Stack, "ProviderPool", &identity.Props{
 		PoolName: cfg.Prefix + "-provider", Kind: identity.Provider,
@@ -232,6 +247,9 @@ func (p *Platform) addMonitoring() {
 	for _, name := range FunctionNames() {
 		fn := p.Functions[name]
 		m.WatchFunction(name, fn.Function, fn.Timeout)
+	}
+	if t := p.TenantPool.LinkTrigger; t != nil {
+		m.WatchFunction(string(routes.FnPreSignUp), t.Function, t.Timeout)
 	}
 	m.WatchAPI(p.Config.Prefix, p.API.RestAPI)
 	var tierNames []string

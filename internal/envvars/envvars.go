@@ -93,6 +93,8 @@ var needs = map[routes.Function][][]string{
 	routes.FnTenants:      {answersBrowsers, tables, tenantData, startsRuns, managesKeys},
 	routes.FnOnboarding:   {tables, tenantData, sharedPool, startsRuns, managesKeys, offboards},
 	routes.FnAuthorizer:   {tables, tenantData, sharedPool, verifiesTokens},
+	// The pool it serves comes in each event.
+	routes.FnPreSignUp: {},
 }
 
 // ActsAsTenant reports whether fn reads or writes tenant data as the tenant

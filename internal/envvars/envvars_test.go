@@ -23,7 +23,7 @@ import (
 // deployed are the functions of the platform stack: every function of the
 // route table, the authorizer and the onboarding function.
 func deployed() []routes.Function {
-	return append(routes.Functions(), routes.FnAuthorizer, routes.FnOnboarding)
+	return append(routes.Functions(), routes.FnAuthorizer, routes.FnOnboarding, routes.FnPreSignUp)
 }
 
 func TestEveryDeployedFunctionHasAContract(t *testing.T) {

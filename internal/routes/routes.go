@@ -28,6 +28,9 @@ const (
 	// function the platform bus invokes with lifecycle events.
 	FnAuthorizer Function = "authorizer"
 	FnOnboarding Function = "onboarding"
+	// FnPreSignUp links a first Google sign-in to the invited user (the
+	// shared pool's PreSignUp trigger, when Google sign-in is on).
+	FnPreSignUp Function = "presignup"
 )
 
 // AccessKind says which principals may call a route.

@@ -17,12 +17,15 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/issuetracker/issuetracker/constructs/gofunction"
+	"github.com/issuetracker/issuetracker/constructs/identity"
 	"github.com/issuetracker/issuetracker/infra/stacks"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden templates under testdata")
 
 const tenantID = "acme"
+
+var testGoogle = &identity.Google{ClientID: "1234.apps.googleusercontent.com", ClientSecretName: "issuetracker/google-client-secret"}
 
 // synth is the one synthesized app every test reads.
 var synth struct {
@@ -65,7 +68,8 @@ func synthesize(out string) (err error) {
 	if err != nil {
 		return err
 	}
-	cfg := stacks.Config{Nag: true, RepoRoot: root, FunctionDirs: map[string]string{}}
+	// Google sign-in on, so its trigger is built, granted and checked too.
+	cfg := stacks.Config{Nag: true, RepoRoot: root, FunctionDirs: map[string]string{}, Google: testGoogle}
 	for _, fn := range stacks.FunctionNames() {
 		if _, err := os.Stat(filepath.Join(root, "functions", fn, "main.go")); err != nil {
 			// The function is written on main and not merged here yet: build
