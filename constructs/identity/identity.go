@@ -142,13 +142,31 @@ func New(scope constructs.Construct, id string, props *Props) *Pool {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	out := &Pool{Construct: c, Kind: p.Kind, MFA: p.MFA, Groups: map[roles.Role]awscognito.CfnUserPoolGroup{}}
 
+	out.UserPool = newUserPool(c, p)
+	out.addGroups()
+	idps := []awscognito.UserPoolClientIdentityProvider{awscognito.UserPoolClientIdentityProvider_COGNITO()}
+	if p.Google != nil {
+		out.addGoogle(id, p.Google)
+		idps = append(idps, awscognito.UserPoolClientIdentityProvider_GOOGLE())
+	}
+	out.addClient(p, idps)
+	out.Domain = out.UserPool.AddDomain(jsii.String("Domain"), &awscognito.UserPoolDomainOptions{
+		CognitoDomain: &awscognito.CognitoDomainOptions{DomainPrefix: jsii.String(p.DomainPrefix)},
+	})
+	return out
+}
+
+// newUserPool is the pool: email as the username, a strong password policy,
+// MFA by SMS or TOTP, and the custom claims the runtime reads.
+func newUserPool(c constructs.Construct, p Props) awscognito.UserPool {
 	mfa := awscognito.Mfa_OPTIONAL
 	if p.MFA == MFARequired {
 		mfa = awscognito.Mfa_REQUIRED
 	}
-	out.UserPool = awscognito.NewUserPool(c, jsii.String("UserPool"), &awscognito.UserPoolProps{
+	return awscognito.NewUserPool(c, jsii.String("UserPool"), &awscognito.UserPoolProps{
 		UserPoolName: jsii.String(p.PoolName),
-		// Users are created by onboarding and by tenant admins, never by sign-up.
+		// Users are created by onboarding and by tenant admins, never by
+		// sign-up (a first Google sign-in is linked to such a user: addGoogle).
 		SelfSignUpEnabled: jsii.Bool(false),
 		// Email IS the username (UsernameAttributes), as the runtime assumes: admin
 		// calls and sign-in pass the email; Cognito keeps the sub as the name.
@@ -176,22 +194,22 @@ func New(scope constructs.Construct, id string, props *Props) *Pool {
 		DeletionProtection:           p.DeletionProtection,
 		RemovalPolicy:                p.RemovalPolicy,
 	})
+}
 
-	for i, r := range groupsOf(p.Kind) {
-		out.Groups[r] = awscognito.NewCfnUserPoolGroup(c, jsii.String("Group-"+string(r)), &awscognito.CfnUserPoolGroupProps{
+// addGroups adds one group per role of the pool's kind.
+func (out *Pool) addGroups() {
+	for i, r := range groupsOf(out.Kind) {
+		out.Groups[r] = awscognito.NewCfnUserPoolGroup(out.Construct, jsii.String("Group-"+string(r)), &awscognito.CfnUserPoolGroupProps{
 			UserPoolId: out.UserPool.UserPoolId(),
 			GroupName:  jsii.String(string(r)),
 			// Highest role first: lower precedence wins in cognito:preferred_role.
-			Precedence: jsii.Number(float64(len(groupsOf(p.Kind)) - i)),
+			Precedence: jsii.Number(float64(len(groupsOf(out.Kind)) - i)),
 		})
 	}
+}
 
-	idps := []awscognito.UserPoolClientIdentityProvider{awscognito.UserPoolClientIdentityProvider_COGNITO()}
-	if p.Google != nil {
-		out.addGoogle(id, p.Google)
-		idps = append(idps, awscognito.UserPoolClientIdentityProvider_GOOGLE())
-	}
-
+// addClient adds the web/CLI app client (authorization code with PKCE).
+func (out *Pool) addClient(p Props, idps []awscognito.UserPoolClientIdentityProvider) {
 	// Clients may read the custom claims but never write them: a user must
 	// not be able to change their own tenant, role or tier.
 	read := awscognito.NewClientAttributes().
@@ -223,11 +241,6 @@ func New(scope constructs.Construct, id string, props *Props) *Pool {
 	if out.Google != nil {
 		out.Client.Node().AddDependency(out.Google)
 	}
-
-	out.Domain = out.UserPool.AddDomain(jsii.String("Domain"), &awscognito.UserPoolDomainOptions{
-		CognitoDomain: &awscognito.CognitoDomainOptions{DomainPrefix: jsii.String(p.DomainPrefix)},
-	})
-	return out
 }
 
 // addGoogle adds Google as an identity provider and the PreSignUp trigger

@@ -14,8 +14,10 @@ import (
 	"github.com/issuetracker/issuetracker/internal/errs"
 )
 
-// ErrUnauthorized is the one error API Gateway turns into a 401 (its
-// UNAUTHORIZED gateway response renders the problem body).
+// ErrUnauthorized is the one error API Gateway turns into a 401. API
+// Gateway writes that answer itself ({"message":"Unauthorized"}), with the
+// edge's CORS and security headers (constructs/api gateway responses); the
+// local gateway answers the authorizer's problem+json.
 var ErrUnauthorized = errors.New("Unauthorized")
 
 // Handle is the Lambda REQUEST authorizer. Allowed callers get an Allow
