@@ -147,6 +147,11 @@ func (a *Authorizer) mfa(ctx context.Context, t tenant.Tenant, u people.User, c 
 	if err != nil || !people.MFAEnforced(st, t.Tier) {
 		return "", err
 	}
+	if c.Federated {
+		// A Google sign-in linked to the user (internal/federation) is
+		// never challenged for the second factor the workspace requires.
+		return tenancy.MFAMissing, nil
+	}
 	signedIn := c.AuthTime
 	if signedIn.IsZero() {
 		signedIn = c.IssuedAt
