@@ -16,7 +16,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/issuetracker/issuetracker/internal/capacity"
@@ -36,6 +38,7 @@ func run(args []string, stdout io.Writer) error {
 	profile := fs.String("profile", "typical", "traffic profile: "+strings.Join(capacity.ProfileNames(), ", "))
 	dir := fs.String("templates", "test/infra/testdata", "directory of the synthesized platform and tenant templates")
 	catalog := fs.Bool("catalog", false, "with -mix: also print the quota catalog and the hot keys")
+	raise := fs.String("raise", "", "quota values in force instead of the defaults, as id=value,... (e.g. apigw.method-throttle=10000,cognito.default-email=inf)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -54,6 +57,9 @@ func run(args []string, stdout io.Writer) error {
 	}
 	m, err := capacity.New(d, p)
 	if err != nil {
+		return err
+	}
+	if m.Applied, err = parseRaise(*raise); err != nil {
 		return err
 	}
 	shares, err := capacity.ParseMix(*mix)
@@ -89,6 +95,35 @@ var defaultScenarios = []scenario{
 	{"platinum-only", "platinum=1", "limit", 20},
 }
 
+// fixes are the two changes that cost nothing to make (docs/scale.md): a
+// verified SES sender for the user pools (Cognito's own 50 emails a day no
+// longer apply; SES's sending quota does) and the stage throttle raised to
+// the account throttle.
+var fixes = map[string]float64{"cognito.default-email": math.Inf(1), "apigw.method-throttle": 10000}
+
+func parseRaise(s string) (map[string]float64, error) {
+	out := map[string]float64{}
+	known := map[string]bool{}
+	for _, q := range capacity.Catalog() {
+		known[q.ID] = true
+	}
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		id, val, ok := strings.Cut(part, "=")
+		if !ok || !known[id] {
+			return nil, fmt.Errorf("raise %q: want a quota id=value", part)
+		}
+		v, err := strconv.ParseFloat(val, 64)
+		if err != nil || v < 0 {
+			return nil, fmt.Errorf("raise %q: value must be a number ≥ 0 or inf", part)
+		}
+		out[id] = v
+	}
+	return out, nil
+}
+
 func defaults(w io.Writer, d capacity.Design) error {
 	models := map[string]capacity.Model{}
 	for _, name := range capacity.ProfileNames() {
@@ -98,7 +133,7 @@ func defaults(w io.Writer, d capacity.Design) error {
 		}
 		models[name] = m
 	}
-	fmt.Fprintf(w, "# Capacity of one cell (one account and Region)\n\n")
+	fmt.Fprintf(w, "## Output of `make capacity`: one cell (one account and Region)\n\n")
 	fmt.Fprintf(w, "Design counted from the templates: platform stack %d resources (%d roles, %d tables, %d user pools, %d API resources, %d methods, %d functions), stage throttle %s requests/s per method, authorizer cache %s s, ID token %s h; a Platinum tenant stack %d resources (%d role, %d table, %d user pool, %d alarms).\n\n",
 		d.PlatformResources, d.PlatformRoles, d.PlatformTables, d.PlatformPools, d.APIResources, d.APIMethods, d.Functions,
 		capacity.Num(d.StageRateLimit), capacity.Num(d.AuthorizerTTL), capacity.Num(d.TokenHours),
@@ -116,32 +151,53 @@ func defaults(w io.Writer, d capacity.Design) error {
 		}
 		reports = append(reports, r)
 	}
-	fmt.Fprintf(w, "## Summary\n\n")
+	fmt.Fprintf(w, "### Summary\n\n")
 	capacity.WriteSummary(w, reports)
 
-	fmt.Fprintf(w, "## Tenants of one tier per cell\n\n")
+	fixed := map[string]capacity.Model{}
+	var fixedReports []capacity.Report
+	for name, m := range models {
+		m.Applied = fixes
+		fixed[name] = m
+	}
+	for _, s := range defaultScenarios {
+		shares, _ := capacity.ParseMix(s.mix)
+		r, err := fixed[s.profile].Run(capacity.Scenario{Name: s.name, Mix: shares, Tenants: s.tenants})
+		if err != nil {
+			return err
+		}
+		fixedReports = append(fixedReports, r)
+	}
+	fmt.Fprintf(w, "### Summary with an SES sender for Cognito and the stage throttle at 10,000 requests/s\n\n")
+	capacity.WriteSummary(w, fixedReports)
+
+	fmt.Fprintf(w, "### Tenants of one tier per cell\n\n")
 	for _, name := range capacity.ProfileNames() {
 		models[name].WriteTierCapacities(w)
 	}
+	fmt.Fprintf(w, "With an SES sender and the stage throttle at 10,000 requests/s:\n\n")
+	for _, name := range capacity.ProfileNames() {
+		fixed[name].WriteTierCapacities(w)
+	}
 
-	fmt.Fprintf(w, "## Per-tenant load\n\n")
+	fmt.Fprintf(w, "### Per-tenant load\n\n")
 	for _, name := range capacity.ProfileNames() {
 		models[name].WriteLoads(w)
 		fmt.Fprintln(w)
 	}
 
-	fmt.Fprintf(w, "## Scenarios\n\n")
+	fmt.Fprintf(w, "### Scenarios\n\n")
 	for i, r := range reports {
 		models[defaultScenarios[i].profile].WriteReport(w, r)
 	}
 
-	fmt.Fprintf(w, "## Growth of the balanced mix (typical profile): utilisation of the first quotas\n\n")
+	fmt.Fprintf(w, "### Growth of the balanced mix (typical profile): utilisation of the first quotas\n\n")
 	growth(w, models["typical"], reports[1])
 
-	fmt.Fprintf(w, "## Quota catalog (tenants of one tier alone each quota allows, typical profile)\n\n")
+	fmt.Fprintf(w, "### Quota catalog (tenants of one tier alone each quota allows, typical profile)\n\n")
 	models["typical"].WriteCatalog(w)
 
-	fmt.Fprintf(w, "## Hot partitions of one tenant (typical profile)\n\n")
+	fmt.Fprintf(w, "### Hot partitions of one tenant (typical profile)\n\n")
 	models["typical"].WriteHotKeys(w)
 	return nil
 }

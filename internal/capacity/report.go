@@ -94,7 +94,7 @@ func (m Model) WriteLoads(w io.Writer) {
 // WriteReport writes one scenario: the binding quota and every quota's use.
 func (m Model) WriteReport(w io.Writer, r Report) {
 	s := r.Scenario
-	fmt.Fprintf(w, "### %s: %s tenants, mix %s, profile %s\n\n", s.Name, Num(s.Tenants), FormatMix(s.Mix), r.Profile.Name)
+	fmt.Fprintf(w, "#### %s: %s tenants, mix %s, profile %s\n\n", s.Name, Num(s.Tenants), FormatMix(s.Mix), r.Profile.Name)
 	if r.Binding != nil {
 		fmt.Fprintf(w, "First to bind: **%s** (%s, %s %s) at **%s tenants** (%s).\n", r.Binding.Quota.Name, r.Binding.Quota.Service,
 			Num(r.Binding.Limit), r.Binding.Quota.Unit, tenants(r.Binding.MaxTenants), cellString(r.Cell))
