@@ -192,7 +192,9 @@ func TestEveryQuotaHasASourceAndAConsumer(t *testing.T) {
 			require.NotNil(t, q.PerTenant)
 			if q.Unpublished {
 				assert.NotEmpty(t, q.Source, "say what the docs do say")
-			} else if q.Adjustable != capacity.DesignSetting {
+			} else if q.Adjustable == capacity.DesignSetting {
+				require.NotNil(t, q.FromDesign, "a design setting reads its value from the templates")
+			} else {
 				assert.Positive(t, q.Default, "a published default")
 			}
 		})

@@ -14,11 +14,7 @@
 // Cell placement asks the same model: Fits and Place (place.go).
 package capacity
 
-import (
-	"math"
-
-	"github.com/issuetracker/issuetracker/internal/tiers"
-)
+import "math"
 
 // Scope is where a quota is counted.
 type Scope string
@@ -47,8 +43,10 @@ type Quota struct {
 	Service string
 	Name    string
 	Scope   Scope
-	// Default is the published default (the value of a design setting).
+	// Default is the published default. For a design setting, FromDesign
+	// reads the value the templates set instead.
 	Default    float64
+	FromDesign func(Design) float64
 	Adjustable Adjustable
 	Unit       string
 	// URL is the AWS documentation page the number is quoted from.
@@ -130,9 +128,10 @@ func Catalog() []Quota {
 			Fixed:    none, PerTenant: perTenant(func(l Load) float64 { return l.RPS })},
 		{ID: "apigw.method-throttle", Service: "API Gateway", Name: "Stage throttle per method (our stage default)",
 			Scope: ScopeAPI, Adjustable: DesignSetting, Unit: "requests/s per method", URL: urlAPIGWThrottle,
-			Source:   "constructs/api StageRateLimit; per-API per-stage limits apply at the method level",
-			Consumes: "the busiest route (GET /v1/issues or GET /v1/issues/{id}) across all tenants",
-			Fixed:    none, PerTenant: perTenant(func(l Load) float64 { return l.HotMethodRPS })},
+			FromDesign: func(d Design) float64 { return d.StageRateLimit },
+			Source:     "constructs/api StageRateLimit; per-API per-stage limits apply at the method level",
+			Consumes:   "the busiest route (GET /v1/issues or GET /v1/issues/{id}) across all tenants",
+			Fixed:      none, PerTenant: perTenant(func(l Load) float64 { return l.HotMethodRPS })},
 		{ID: "apigw.api-keys", Service: "API Gateway", Name: "API keys per account and Region",
 			Scope: ScopeRegion, Default: 10000, Adjustable: No, Unit: "keys", URL: urlAPIGWREST,
 			Source:   "an older copy (" + srcAPIGWArchive + ") says 500, adjustable",
@@ -272,8 +271,8 @@ func (q Quota) limit(applied map[string]float64, d Design) float64 {
 	if v, ok := applied[q.ID]; ok {
 		return v
 	}
-	if q.ID == "apigw.method-throttle" {
-		return d.StageRateLimit
+	if q.FromDesign != nil {
+		return q.FromDesign(d)
 	}
 	return q.Default
 }
@@ -282,6 +281,3 @@ func (q Quota) limit(applied map[string]float64, d Design) float64 {
 func (q Quota) binds() bool { return !q.Unpublished }
 
 var inf = math.Inf(1)
-
-// tierOf is a tier by name (the catalog is the one source of tiers).
-func tierOf(n tiers.Name) tiers.Tier { return tiers.MustGet(n) }
