@@ -21,6 +21,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/testenv"
 )
 
@@ -100,12 +101,13 @@ func dev(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	started := time.Now()
-	fmt.Println("starting DynamoDB Local, cognito-local, the local S3 and the API gateway ...")
+	fmt.Println("starting DynamoDB Local, cognito-local, the local S3, mailpit and the API gateway ...")
 	s, err := devstack.Start(ctx, devstack.Config{
 		Root: root, StateDir: state, GatewayAddr: *addr,
 		DynamoDBPort: envInt("DYNAMODB_PORT", 8000), CognitoPort: envInt("COGNITO_PORT", 9229),
-		S3Port: envInt("S3_PORT", 4569),
-		Log:    logf, AllowedOrigins: strings.Split(envStr("CORS_ORIGINS", "http://localhost:5173,http://localhost:8080"), ","),
+		S3Port: envInt("S3_PORT", 4569), MailSMTPPort: envInt("MAIL_SMTP_PORT", 1025), MailUIPort: envInt("MAIL_UI_PORT", 8025),
+		WebBaseURL: os.Getenv(mail.EnvWebBaseURL),
+		Log:        logf, AllowedOrigins: strings.Split(envStr("CORS_ORIGINS", "http://localhost:5173,http://localhost:8080"), ","),
 	})
 	if err != nil {
 		return err
@@ -131,7 +133,8 @@ func dev(args []string) error {
 }
 
 func banner(p devstack.Platform, took time.Duration) {
-	fmt.Printf("\nIssueTracker is running (ready in %s)\n\n  API   %s   (try %s/health)\n\n", took.Round(100*time.Millisecond), p.GatewayURL, p.GatewayURL)
+	fmt.Printf("\nIssueTracker is running (ready in %s)\n\n  API   %s   (try %s/health)\n  Mail  %s   (verification codes and invitations; SMTP on %s)\n\n",
+		took.Round(100*time.Millisecond), p.GatewayURL, p.GatewayURL, p.MailUIURL, p.SMTPAddr)
 	fmt.Printf("Demo logins (password %s):\n\n", devstack.DemoPassword)
 	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "  EMAIL\tTENANT\tROLE")

@@ -10,16 +10,17 @@ import (
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
 // Identity is what people needs of the user pools (identity.Pools).
 type Identity interface {
-	Invite(ctx context.Context, poolID string, u identity.UserSpec) (string, error)
-	SetRole(ctx context.Context, poolID, username, role string) error
-	SetEnabled(ctx context.Context, poolID, username string, enabled bool) error
-	DeleteUser(ctx context.Context, poolID, username string) error
+	Invite(ctx context.Context, poolID string, u identity.UserSpec) (identity.Invited, error)
+	SetRole(ctx context.Context, poolID, tenantID, username, role string) error
+	SetEnabled(ctx context.Context, poolID, tenantID, username string, enabled bool) error
+	DeleteUser(ctx context.Context, poolID, tenantID, username string) error
 	MFA(ctx context.Context, poolID, username string) (identity.MFAState, error)
 	AssociateTOTP(ctx context.Context, accessToken string) (string, error)
 	VerifyTOTP(ctx context.Context, accessToken, code, device string) error
@@ -37,6 +38,10 @@ type Deps struct {
 	Now          func() time.Time
 	// Audit records the Super Admin's changes; nil records nothing.
 	Audit audit.Log
+	// Mail sends invitations (the platform's mailer); nil refuses them.
+	Mail mail.Sender
+	// WebBaseURL is the web app, for the sign-in link of invitations.
+	WebBaseURL string
 }
 
 // Operations of the users and teams functions.

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -204,4 +205,25 @@ func (m *Mailbox) None() {
 			m.t.Fatalf("unexpected message %q to %s", s.Subject, m.to)
 		}
 	}
+}
+
+var (
+	codeRE     = regexp.MustCompile(`(?m)^\s+(\d{6})\s*$`)
+	passwordRE = regexp.MustCompile(`Temporary password:\s*(\S+)`)
+)
+
+// VerificationCode is the code of a registration's verification message.
+func (m MailMessage) VerificationCode() string {
+	if g := codeRE.FindStringSubmatch(m.Text); g != nil {
+		return g[1]
+	}
+	return ""
+}
+
+// TemporaryPassword is the temporary password of an invitation.
+func (m MailMessage) TemporaryPassword() string {
+	if g := passwordRE.FindStringSubmatch(m.Text); g != nil {
+		return g[1]
+	}
+	return ""
 }

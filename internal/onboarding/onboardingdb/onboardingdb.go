@@ -45,17 +45,23 @@ func New(db *dynamodb.Client, names schema.Names) *Store {
 	return &Store{DB: db, Table: names.Control(), Tenants: tenantdb.New(db, names)}
 }
 
-// Register creates the tenant and its lifecycle state in one transaction:
-// conflict tenant_exists if the id was ever used.
-func (s *Store) Register(ctx context.Context, t tenant.Tenant, st onboarding.State) error {
+// Register creates the tenant, its lifecycle state and its pending email
+// verification in one transaction: conflict tenant_exists if the id was
+// ever used.
+func (s *Store) Register(ctx context.Context, t tenant.Tenant, st onboarding.State, v onboarding.Verification) error {
 	st.Version = 1
 	av, err := attributevalue.MarshalMap(item{PK: statePK(t.ID), SK: stateSK, State: st, Version: 1})
 	if err != nil {
 		return err
 	}
-	return s.Tenants.CreateWith(ctx, t, types.TransactWriteItem{Put: &types.Put{
-		TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String("attribute_not_exists(pk)"),
-	}})
+	vv, err := attributevalue.MarshalMap(toVerificationItem(v))
+	if err != nil {
+		return err
+	}
+	notExists := aws.String("attribute_not_exists(pk)")
+	return s.Tenants.CreateWith(ctx, t,
+		types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: av, ConditionExpression: notExists}},
+		types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: vv, ConditionExpression: notExists}})
 }
 
 // Get implements onboarding.Store.
