@@ -118,12 +118,14 @@ func (d Deps) getMe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// One identity: the directory record, as /v1/users shows it (the
+	// token's cognito:username is the sub in pools that sign in by email).
 	u, err := d.Directory.Get(r.Context(), p.Table, p.TenantID, p.UserID)
-	if err != nil && !errs.Is(err, errs.KindNotFound) {
-		return err
+	if err != nil {
+		return err // the authorizer let the caller in on this record
 	}
 	me := Me{
-		User:   MeUser{ID: p.UserID, Username: p.Username, Email: p.Email, DisplayName: u.DisplayName, Role: string(p.Role)},
+		User:   MeUser{ID: u.ID, Username: u.Username, Email: u.Email, DisplayName: u.DisplayName, Role: string(p.Role)},
 		Tenant: MeTenant{ID: t.ID, Name: t.Name, Tier: t.Tier, Status: t.Status, Branding: t.Branding},
 		Limits: tiers.MustGet(t.Tier),
 	}
