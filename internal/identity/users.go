@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go"
 )
 
 // ErrOtherTenant is returned by every write to a user whose
@@ -230,13 +232,45 @@ func OTPAuthURI(issuer, account, secret string) string {
 
 // SignIn signs a user in with USER_PASSWORD_AUTH and answers the challenges
 // a person would: a new password for an invited user (newPassword) and a
-// TOTP code (totp, called when asked). For tests, the CLI and tools.
+// TOTP code (totp, called when asked). For tests and tools.
 func (p Pools) SignIn(ctx context.Context, clientID, email, password, newPassword string, totp func() string) (Tokens, error) {
+	a := Answers{}
+	if newPassword != "" {
+		a.NewPassword = func() (string, error) { return newPassword, nil }
+	}
+	if totp != nil {
+		a.TOTP = func() (string, error) { return totp(), nil }
+	}
+	return p.Authenticate(ctx, clientID, email, password, a)
+}
+
+// Answers answer the challenges of a sign-in; a nil one fails the sign-in
+// with ErrNewPasswordRequired or ErrTOTPRequired.
+type Answers struct {
+	NewPassword func() (string, error) // NEW_PASSWORD_REQUIRED (an invited user's first sign-in)
+	TOTP        func() (string, error) // SOFTWARE_TOKEN_MFA
+}
+
+// Why a sign-in failed.
+var (
+	ErrNewPasswordRequired = errors.New("a new password is required (first sign-in with a temporary password)")
+	ErrTOTPRequired        = errors.New("a TOTP code from the authenticator app is required")
+	ErrWrongCredentials    = errors.New("wrong email or password, or the user is disabled")
+	ErrPasswordPolicy      = errors.New("the new password does not meet the pool's policy")
+)
+
+// Authenticate signs a user in with USER_PASSWORD_AUTH and answers the
+// challenges with a.
+func (p Pools) Authenticate(ctx context.Context, clientID, email, password string, a Answers) (Tokens, error) {
 	out, err := p.C.InitiateAuth(ctx, &cip.InitiateAuthInput{
 		AuthFlow: types.AuthFlowTypeUserPasswordAuth, ClientId: aws.String(clientID),
 		AuthParameters: map[string]string{"USERNAME": email, "PASSWORD": password},
 	})
-	if err != nil {
+	switch {
+	// InvalidPasswordException is cognito-local's answer to a wrong password.
+	case apiError(err, "NotAuthorizedException", "UserNotFoundException", "InvalidPasswordException"):
+		return Tokens{}, fmt.Errorf("sign in %s: %w (%v)", email, ErrWrongCredentials, err)
+	case err != nil:
 		return Tokens{}, fmt.Errorf("sign in %s: %w", email, err)
 	}
 	result, challenge, session := out.AuthenticationResult, out.ChallengeName, out.Session
@@ -248,26 +282,46 @@ func (p Pools) SignIn(ctx context.Context, clientID, email, password, newPasswor
 		answers := map[string]string{"USERNAME": email}
 		switch challenge {
 		case types.ChallengeNameTypeNewPasswordRequired:
-			if newPassword == "" {
-				return Tokens{}, fmt.Errorf("sign in %s: a new password is required", email)
+			if a.NewPassword == nil {
+				return Tokens{}, fmt.Errorf("sign in %s: %w", email, ErrNewPasswordRequired)
 			}
-			answers["NEW_PASSWORD"] = newPassword
+			pw, err := a.NewPassword()
+			if err != nil {
+				return Tokens{}, fmt.Errorf("sign in %s: %w", email, err)
+			}
+			answers["NEW_PASSWORD"] = pw
 		case types.ChallengeNameTypeSoftwareTokenMfa:
-			if totp == nil {
-				return Tokens{}, fmt.Errorf("sign in %s: a TOTP code is required", email)
+			if a.TOTP == nil {
+				return Tokens{}, fmt.Errorf("sign in %s: %w", email, ErrTOTPRequired)
 			}
-			answers["SOFTWARE_TOKEN_MFA_CODE"] = totp()
+			code, err := a.TOTP()
+			if err != nil {
+				return Tokens{}, fmt.Errorf("sign in %s: %w", email, err)
+			}
+			answers["SOFTWARE_TOKEN_MFA_CODE"] = code
 		default:
 			return Tokens{}, fmt.Errorf("sign in %s: unsupported challenge %s", email, challenge)
 		}
 		r, err := p.C.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: aws.String(clientID),
 			ChallengeName: challenge, Session: session, ChallengeResponses: answers})
-		if err != nil {
+		switch {
+		case apiError(err, "InvalidPasswordException"):
+			return Tokens{}, fmt.Errorf("sign in %s: %w (%v)", email, ErrPasswordPolicy, err)
+		case apiError(err, "CodeMismatchException", "ExpiredCodeException"):
+			return Tokens{}, fmt.Errorf("sign in %s: %w (%v)", email, ErrCodeMismatch, err)
+		case err != nil:
 			return Tokens{}, fmt.Errorf("sign in %s: answer %s: %w", email, challenge, err)
 		}
 		result, challenge, session = r.AuthenticationResult, r.ChallengeName, r.Session
 	}
 	return Tokens{}, fmt.Errorf("sign in %s: too many challenges", email)
+}
+
+// apiError reports whether err is a service error with one of the codes
+// (by code: cognito-local's errors do not always decode to the SDK's types).
+func apiError(err error, codes ...string) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && slices.Contains(codes, ae.ErrorCode())
 }
 
 func attrMap(as []types.AttributeType) map[string]string {
