@@ -288,8 +288,10 @@ func (d Deps) availability(w http.ResponseWriter, r *http.Request) error {
 			a.Detail = fe[0].Reason
 		}
 	default:
-		_, err := s.Tenants.Get(r.Context(), slug)
+		t, err := s.Tenants.Get(r.Context(), slug)
 		switch {
+		case err == nil && onboarding.Reclaimable(t, time.Now()):
+			a.Available = true // an unverified registration past its time
 		case err == nil:
 			a.Reason = "taken" // including offboarded tenants: a slug is never reused
 		case errs.Is(err, errs.KindNotFound):

@@ -243,3 +243,35 @@ func TestVerificationCodesAreStoredHashed(t *testing.T) {
 	assert.WithinDuration(t, time.Now().Add(15*time.Minute), v.ExpiresAt, 5*time.Second)
 	assert.False(t, strings.Contains(v.CodeHash, c))
 }
+
+// An unverified registration holds its slug for UnverifiedTTL only; a
+// verified one (or a tenant) holds it for good.
+func TestAnUnverifiedRegistrationGivesItsSlugBackAfterADay(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.register(t, "squat", "nobody-reads@"+f.domain, "basic")
+	again := onboarding.Registration{CompanyName: "Real Co", Slug: "squat", AdminEmail: "real@" + f.domain, Tier: "basic"}
+	_, _, err := f.svc.Register(ctx, again, public)
+	assert.Equal(t, "slug_taken", code(err), "within the day the slug is held")
+
+	f.svc.Now = func() time.Time { return time.Now().Add(onboarding.UnverifiedTTL + time.Minute) }
+	defer func() { f.svc.Now = nil }()
+	box := testenv.NewMailbox(t, "real@"+f.domain)
+	tn, _, err := f.svc.Register(ctx, again, public)
+	require.NoError(t, err, "a day later a new registration takes it over")
+	assert.Equal(t, "Real Co", tn.Name)
+	st, err := f.svc.States.Get(ctx, "squat")
+	require.NoError(t, err)
+	assert.Equal(t, "real@"+f.domain, st.AdminEmail)
+	f.svc.Now = nil
+	got, err := f.svc.Verify(ctx, "squat", box.Next(mail.SubjectVerification).VerificationCode(), public)
+	require.NoError(t, err)
+	assert.Equal(t, tenant.StatusActive, got.Status)
+
+	c := f.register(t, "held", "owner-held@"+f.domain, "premium")
+	_, err = f.svc.Verify(ctx, "held", c, public)
+	require.NoError(t, err)
+	f.svc.Now = func() time.Time { return time.Now().Add(30 * 24 * time.Hour) }
+	_, _, err = f.svc.Register(ctx, onboarding.Registration{CompanyName: "Late", Slug: "held", AdminEmail: "late@" + f.domain, Tier: "basic"}, public)
+	assert.Equal(t, "slug_taken", code(err), "a verified registration is never taken over")
+}

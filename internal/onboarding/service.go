@@ -22,6 +22,20 @@ import (
 // conflict tenant_exists if the id was ever used.
 type Registrar interface {
 	Register(ctx context.Context, t tenant.Tenant, st State, v Verification) error
+	// Reclaim removes a registration that was never verified (tenant,
+	// state, verification) if t is still its current version and pending
+	// verification: conflict otherwise.
+	Reclaim(ctx context.Context, t tenant.Tenant) error
+}
+
+// UnverifiedTTL is how long an unverified registration holds its slug: after
+// that, a new registration of the slug replaces it (so a form filled with an
+// address nobody reads cannot block a name for good).
+const UnverifiedTTL = 24 * time.Hour
+
+// Reclaimable reports whether t is an unverified registration past UnverifiedTTL.
+func Reclaimable(t tenant.Tenant, now time.Time) bool {
+	return t.Status == tenant.StatusPendingVerification && now.Sub(t.CreatedAt) > UnverifiedTTL
 }
 
 // Service is the lifecycle as callers see it: registration and its email
@@ -91,7 +105,14 @@ func (s *Service) Register(ctx context.Context, r Registration, by audit.Actor) 
 	t := tenant.Tenant{ID: r.Slug, Name: r.CompanyName, Tier: tier, Status: tenant.StatusPendingVerification,
 		Branding: tenant.Branding{DisplayName: r.CompanyName}, CreatedAt: now, UpdatedAt: now}
 	st := State{TenantID: t.ID, Phase: PhaseOnboarding, AdminEmail: r.AdminEmail, Tier: tier, RegisteredAt: now}
-	if err := s.Registrar.Register(ctx, t, st, v); err != nil {
+	err = s.Registrar.Register(ctx, t, st, v)
+	if errs.Is(err, errs.KindConflict) {
+		if old, gerr := s.Tenants.Get(ctx, t.ID); gerr == nil && Reclaimable(old, now) && s.Registrar.Reclaim(ctx, old) == nil {
+			s.auditAs(ctx, t.ID, by, "registration.reclaimed", map[string]string{"registered_at": old.CreatedAt.Format(time.RFC3339)})
+			err = s.Registrar.Register(ctx, t, st, v)
+		}
+	}
+	if err != nil {
 		if errs.Is(err, errs.KindConflict) {
 			return tenant.Tenant{}, Verification{}, errs.Conflict("slug_taken", fmt.Sprintf("the slug %q is taken", r.Slug))
 		}

@@ -28,6 +28,10 @@ func issuerPK(iss string) string { return "ISSUER#" + iss }
 
 const metaSK, issuerSK, listPK = "META", "ISSUER", "TENANTS"
 
+// MetaSK is the sort key of a tenant item (its pk is "TENANT#<id>", shared
+// with the items onboarding keeps next to it).
+const MetaSK = metaSK
+
 // item is the stored form of a tenant.
 type item struct {
 	PK           string          `dynamodbav:"pk"`
