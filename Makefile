@@ -14,13 +14,14 @@ node_modules/.installed: package.json package-lock.json
 	echo 'module ignored // keeps `go ./...` out of node_modules' > node_modules/go.mod
 	touch $@
 
-tools: node_modules/.installed ## install the pinned npm tools and DynamoDB Local
+tools: node_modules/.installed ## install the pinned npm tools, DynamoDB Local and mailpit
 	@scripts/install-dynamodb-local.sh
+	@scripts/install-mailpit.sh
 
 vet: ## go vet
 	go vet ./...
 
-test: tools vet ## unit and integration tests (starts DynamoDB Local and cognito-local itself)
+test: tools vet ## unit and integration tests (starts DynamoDB Local, cognito-local and mailpit itself)
 	@status=0; go test -count=1 -timeout 12m ./... || status=$$?; scripts/stop-test-services.sh; exit $$status
 
 -include mk/*.mk
