@@ -153,5 +153,3 @@ func hex4(s []byte, at int) (rune, bool) {
 	n, err := strconv.ParseUint(string(s[at:at+4]), 16, 32)
 	return rune(n), err == nil
 }
-
-
