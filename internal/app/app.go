@@ -16,6 +16,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -47,6 +48,9 @@ type Deps struct {
 	RequestsThisMonth func(apiKey string) int64
 	// RegistrationsPerHour per client address; DefaultRegistrationsPerHour if zero.
 	RegistrationsPerHour int
+	// Cursors signs and checks every list cursor with the deployment's key
+	// (CursorsFromEnv). The zero value uses a key of this process only.
+	Cursors list.Codec
 }
 
 // DepsFromEnv builds Deps from the environment of a function or the gateway:
@@ -63,6 +67,10 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 		tenantDB = tenantcreds.Scoped(base, &tenantcreds.Provider{STS: sts.NewFromConfig(cfg), RoleARN: role,
 			TagKey: envOr("ITR_TENANT_SESSION_TAG", "TenantId")})
 	}
+	keys, err := CursorKeysFromEnv(cfg)
+	if err != nil {
+		return Deps{}, err
+	}
 	return Deps{
 		DB:           tenantDB,
 		ControlDB:    base,
@@ -70,6 +78,7 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 		Names:        schema.Names{Prefix: envOr("ITR_TABLE_PREFIX", schema.DefaultPrefix)},
 		Now:          time.Now,
 		TenantPoolID: lookupEnv("ITR_TENANT_POOL_ID"),
+		Cursors:      list.Codec{Keys: keys},
 	}, nil
 }
 

@@ -39,6 +39,7 @@ type LifecycleOptions struct {
 // the shared tenant pool d.TenantPoolID.
 func NewLifecycle(d Deps, o LifecycleOptions) *onboarding.Service {
 	reg := tenantdb.New(d.Control(), d.Names)
+	reg.Cursors = d.Cursors
 	if o.Keys == nil {
 		o.Keys = apikeys.Local{}
 	}
@@ -75,7 +76,7 @@ func lifecycleDeps(d Deps) lifecycle.Deps {
 	}
 	return lifecycle.Deps{
 		Service: svc,
-		Audit:   auditdb.New(d.Control(), d.Names),
+		Audit:   peopleAudit(d),
 		Usage:   usage{data: tenantdata.Store{DB: d.DB, Platform: d.Control()}, requests: d.RequestsThisMonth},
 		Registrations: lifecycle.WindowLimiter{DB: d.Control(), Table: d.Names.Control(), Scope: "register",
 			Max: perHour, Window: time.Hour, Now: d.Now},

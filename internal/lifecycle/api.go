@@ -15,6 +15,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -210,20 +211,23 @@ func (d Deps) listTenants(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-	ts, next, err := s.Tenants.List(r.Context(), r.URL.Query().Get("cursor"), limit)
+	req, err := list.Params(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	out := make([]TenantView, 0, len(ts))
-	for _, t := range ts {
+	pg, err := s.Tenants.List(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	out := make([]TenantView, 0, len(pg.Items))
+	for _, t := range pg.Items {
 		v, err := d.view(r.Context(), t, false)
 		if err != nil {
 			return err
 		}
 		out = append(out, v)
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"tenants": out, "next_cursor": next})
+	return httpapi.WriteJSON(w, http.StatusOK, list.NewPage(out, pg.NextCursor))
 }
 
 func (d Deps) getTenant(w http.ResponseWriter, r *http.Request) error {
@@ -324,15 +328,15 @@ func (d Deps) listAudit(w http.ResponseWriter, r *http.Request) error {
 	if d.Audit == nil {
 		return errs.E(errs.KindInternal, "lifecycle_unavailable", "the audit log is not configured")
 	}
-	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-	recs, next, err := d.Audit.List(r.Context(), r.PathValue("tenantId"), r.URL.Query().Get("cursor"), limit)
+	req, err := list.Params(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	if recs == nil {
-		recs = []audit.Record{}
+	pg, err := d.Audit.List(r.Context(), r.PathValue("tenantId"), req)
+	if err != nil {
+		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"records": recs, "next_cursor": next})
+	return httpapi.WriteJSON(w, http.StatusOK, list.NewPage(pg.Items, pg.NextCursor))
 }
 
 func (d Deps) getBranding(w http.ResponseWriter, r *http.Request) error {

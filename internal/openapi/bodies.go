@@ -7,6 +7,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
 	"github.com/issuetracker/issuetracker/internal/lifecycle"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/tenant"
@@ -36,7 +37,7 @@ func str(desc string) Param {
 func named(name string, p Param) Param { p.Name = name; return p }
 
 var pageParams = []Param{
-	named("limit", Param{Description: "page size, 1 to 100 (default 25)", Schema: map[string]any{"type": "integer", "minimum": 1, "maximum": 100}}),
+	named("limit", Param{Description: "page size, 1 to 100 (default 50)", Schema: map[string]any{"type": "integer", "minimum": 1, "maximum": 100}}),
 	named("cursor", str("next_cursor of the previous page")),
 }
 
@@ -75,23 +76,23 @@ func Bodies() map[string]Body {
 		"getOpenAPI": {Response: map[string]any{}},
 
 		"createIssue": {Request: issueapi.CreateIssue{}, Response: issue.Issue{}, Status: 201},
-		"listIssues": {Response: issueapi.Page[issue.Issue]{}, Query: concat(filterParams, []Param{
+		"listIssues": {Response: list.Page[issue.Issue]{}, Query: concat(filterParams, []Param{
 			named("sort", str("updated (default), created, priority or due")),
 			named("order", str("asc or desc"))}, pageParams)},
 		"getIssue":               {Response: issue.Issue{}},
 		"updateIssue":            {Request: issue.Patch{}, Response: issue.Issue{}},
 		"deleteIssue":            {Status: 204},
 		"transitionIssue":        {Request: issueapi.Transition{}, Response: issue.Issue{}},
-		"listIssueStatusHistory": {Response: issueapi.Page[issue.StatusChange]{}, Query: pageParams},
-		"listIssueActivity":      {Response: issueapi.Page[issue.Activity]{}, Query: pageParams},
+		"listIssueStatusHistory": {Response: list.Page[issue.StatusChange]{}, Query: pageParams},
+		"listIssueActivity":      {Response: list.Page[issue.Activity]{}, Query: pageParams},
 		"getWorkflow":            {Response: issue.Workflow{}},
-		"searchIssues": {Response: issueapi.Page[issueapi.Hit]{}, Query: concat([]Param{
+		"searchIssues": {Response: list.Page[issueapi.Hit]{}, Query: concat([]Param{
 			named("q", str("words; each must match a word of the title, description or a comment by prefix"))}, filterParams, pageParams)},
-		"listLabels":    {Response: issueapi.Page[issue.Label]{}},
+		"listLabels":    {Response: list.Page[issue.Label]{}},
 		"createLabel":   {Request: issueapi.LabelInput{}, Response: issue.Label{}, Status: 201},
 		"updateLabel":   {Request: issueapi.LabelInput{}, Response: issue.Label{}},
 		"deleteLabel":   {Status: 204},
-		"listComments":  {Response: issueapi.Page[issue.Comment]{}, Query: pageParams},
+		"listComments":  {Response: list.Page[issue.Comment]{}, Query: pageParams},
 		"createComment": {Request: issueapi.CommentInput{}, Response: issue.Comment{}, Status: 201},
 		"updateComment": {Request: struct {
 			Body string `json:"body"`
@@ -100,11 +101,8 @@ func Bodies() map[string]Body {
 		// Tenant lifecycle (internal/lifecycle).
 		"register":        {Request: onboarding.Registration{}, Response: lifecycle.RegistrationAccepted{}, Status: 202},
 		"getRegistration": {Response: map[string]string{}},
-		"listTenants": {Response: struct {
-			Tenants    []lifecycle.TenantView `json:"tenants"`
-			NextCursor string                 `json:"next_cursor"`
-		}{}},
-		"getTenant": {Response: lifecycle.TenantView{}},
+		"listTenants":     {Response: list.Page[lifecycle.TenantView]{}, Query: pageParams},
+		"getTenant":       {Response: lifecycle.TenantView{}},
 		"suspendTenant": {Request: struct {
 			Reason string `json:"reason"`
 		}{}, Response: lifecycle.TenantView{}},
@@ -116,11 +114,8 @@ func Bodies() map[string]Body {
 		"offboardTenant": {Request: struct {
 			Confirm string `json:"confirm"`
 		}{}, Response: lifecycle.LifecycleView{}, Status: 202},
-		"listTenantAudit": {Response: struct {
-			Records    []audit.Record `json:"records"`
-			NextCursor string         `json:"next_cursor"`
-		}{}},
-		"getBranding": {Response: lifecycle.Branding{}},
-		"putBranding": {Request: tenant.Branding{}, Response: lifecycle.Branding{}},
+		"listTenantAudit": {Response: list.Page[audit.Record]{}, Query: pageParams},
+		"getBranding":     {Response: lifecycle.Branding{}},
+		"putBranding":     {Request: tenant.Branding{}, Response: lifecycle.Branding{}},
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
@@ -37,6 +38,8 @@ type Deps struct {
 	Now          func() time.Time
 	// Audit records the Super Admin's changes; nil records nothing.
 	Audit audit.Log
+	// Cursors signs the cursors of the directory's lists.
+	Cursors list.Codec
 }
 
 // Operations of the users and teams functions.
@@ -59,7 +62,7 @@ func Operations(d Deps) httpapi.Operations {
 	})
 }
 
-func (d Deps) users() UserDB { return UserDB{DB: d.DB} }
+func (d Deps) users() UserDB { return UserDB{DB: d.DB, Cursors: d.Cursors} }
 func (d Deps) teams() TeamDB { return TeamDB{UserDB: d.users()} }
 
 // poolOf is the user pool of a tenant's people.

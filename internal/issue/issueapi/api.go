@@ -6,7 +6,6 @@ package issueapi
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/idempotency"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/oklog/ulid/v2"
 )
@@ -30,12 +30,12 @@ type Deps struct {
 	Now       func() time.Time
 }
 
-// NewDeps wires the DynamoDB implementations.
-func NewDeps(db *dynamodb.Client, now func() time.Time) Deps {
+// NewDeps wires the DynamoDB implementations; cursors signs list cursors.
+func NewDeps(db *dynamodb.Client, now func() time.Time, cursors list.Codec) Deps {
 	if now == nil {
 		now = time.Now
 	}
-	return Deps{Store: issuedb.Store{DB: db}, Directory: issuedb.Directory{DB: db},
+	return Deps{Store: issuedb.Store{DB: db, Cursors: cursors}, Directory: issuedb.Directory{DB: db},
 		Idem: idempotency.Store{DB: db, Now: now}, Now: now}
 }
 
@@ -115,41 +115,7 @@ func writeIssue(w http.ResponseWriter, status int, i issue.Issue) error {
 	return httpapi.WriteJSON(w, status, i)
 }
 
-// Page is a list answer.
-type Page[T any] struct {
-	Items      []T    `json:"items"`
-	NextCursor string `json:"next_cursor,omitempty"`
-}
-
-func page[T any](items []T, next string) Page[T] {
-	if items == nil {
-		items = []T{}
-	}
-	return Page[T]{Items: items, NextCursor: next}
-}
-
-// pageArgs reads limit (1..100, default 25) and cursor of a child list.
-func pageArgs(r *http.Request, allowed ...string) (int, string, error) {
-	q := r.URL.Query()
-	if err := onlyParams(q, append(allowed, "limit", "cursor")...); err != nil {
-		return 0, "", err
-	}
-	limit, err := limitParam(q.Get("limit"))
-	return limit, q.Get("cursor"), err
-}
-
-const (
-	defaultLimit = 25
-	maxLimit     = 100
-)
-
-func limitParam(s string) (int, error) {
-	if s == "" {
-		return defaultLimit, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > maxLimit {
-		return 0, errs.Field("limit", fmt.Sprintf("must be an integer from 1 to %d", maxLimit))
-	}
-	return n, nil
+// pageArgs reads limit and cursor of a child list (list.Params).
+func pageArgs(r *http.Request, allowed ...string) (list.Request, error) {
+	return list.Params(r.URL.Query(), allowed...)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
+	"github.com/issuetracker/issuetracker/internal/list"
 )
 
 // LabelInput is the body of POST /v1/labels and (merge patch) PATCH /v1/labels/{labelId}.
@@ -51,7 +52,7 @@ func (d Deps) listLabels(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, page(ls, ""))
+	return httpapi.WriteJSON(w, http.StatusOK, list.NewPage(ls, ""))
 }
 
 func (d Deps) createLabel(w http.ResponseWriter, r *http.Request) error {
