@@ -161,7 +161,7 @@ func (c Codec) Decode(ctx context.Context, scope, cursor string, pos any) error 
 	if !ok {
 		return invalidCursor("is not a cursor this list returned")
 	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	got, err := base64.RawURLEncoding.Strict().DecodeString(sig)
 	if err != nil || len(got) != tagLen {
 		return invalidCursor("is not a cursor this list returned")
 	}
@@ -172,7 +172,7 @@ func (c Codec) Decode(ctx context.Context, scope, cursor string, pos any) error 
 	if !hmac.Equal(got, tag(key, scope, body)) {
 		return invalidCursor("was not issued for this list, or was altered")
 	}
-	b, err := base64.RawURLEncoding.DecodeString(body)
+	b, err := base64.RawURLEncoding.Strict().DecodeString(body)
 	if err != nil {
 		return invalidCursor("is damaged")
 	}

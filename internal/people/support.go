@@ -114,7 +114,7 @@ func (d Deps) rootListUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page, err := d.users().List(ctx, table, id, req)
+	page, err := d.users().ListForSupport(ctx, table, id, req)
 	if err != nil {
 		return err
 	}

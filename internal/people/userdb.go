@@ -178,8 +178,18 @@ func (s UserDB) Put(ctx context.Context, table string, u User) error {
 
 // List returns a page of the tenant's users in email order.
 func (s UserDB) List(ctx context.Context, table, tenantID string, req list.Request) (list.Page[User], error) {
+	return s.listUsers(ctx, table, tenantID, list.Scope("users", tenantID), req)
+}
+
+// ListForSupport is List as the provider's support reads it: the same
+// users, with cursors of their own (a member's cursor is not Root's).
+func (s UserDB) ListForSupport(ctx context.Context, table, tenantID string, req list.Request) (list.Page[User], error) {
+	return s.listUsers(ctx, table, tenantID, list.Scope("support-users", tenantID), req)
+}
+
+func (s UserDB) listUsers(ctx context.Context, table, tenantID, scope string, req list.Request) (list.Page[User], error) {
 	return listPage(ctx, s, pageQuery{table: table, index: schema.GSI1, attr: schema.GSI1PK, partition: usersGSI(tenantID),
-		scope: list.Scope("users", tenantID), req: req, what: "list users"}, userItem.user)
+		scope: scope, req: req, what: "list users"}, userItem.user)
 }
 
 // pageQuery is one page of a Query on a partition of the tenant.
