@@ -27,8 +27,10 @@ type World struct {
 	Deps  app.Deps
 	Pools identity.Pools
 	Pool  string
-	Users map[string]people.User // by email
-	tiers map[string]tiers.Name
+	// Client is the pool's app client (sign-in for access tokens).
+	Client string
+	Users  map[string]people.User // by email
+	tiers  map[string]tiers.Name
 }
 
 // Password of every seeded user.
@@ -43,7 +45,11 @@ func NewWorld(t testing.TB) *World {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &World{t: t, Pools: pools, Pool: pool, Users: map[string]people.User{},
+	client, err := pools.EnsureClient(ctx, pool, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &World{t: t, Pools: pools, Pool: pool, Client: client, Users: map[string]people.User{},
 		tiers: map[string]tiers.Name{"acme": tiers.Premium, "globex": tiers.Basic}}
 	reg := tenantdb.New(db, names)
 	now := time.Now().UTC()
@@ -56,26 +62,28 @@ func NewWorld(t testing.TB) *World {
 	}
 	w.Deps = app.Deps{DB: db, Cognito: pools.C, Names: names, Now: time.Now, TenantPoolID: pool}
 	w.API = New(t, w.Deps)
-	dir := people.UserDB{DB: db}
-	for _, s := range []struct {
-		email, tenant string
-		role          roles.Role
-	}{
-		{"owner@acme.test", "acme", roles.SuperAdmin}, {"admin@acme.test", "acme", roles.Admin},
-		{"user@acme.test", "acme", roles.User}, {"owner@globex.test", "globex", roles.SuperAdmin},
-	} {
-		sub, err := pools.EnsureUser(ctx, pool, identity.UserSpec{Email: s.email, Password: Password, TenantID: s.tenant, Role: string(s.role)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		u := people.User{ID: sub, TenantID: s.tenant, Username: s.email, Email: s.email, Role: s.role,
-			Status: people.UserActive, CreatedAt: now, UpdatedAt: now, Version: 1}
-		if err := dir.Put(tenancy.WithTenant(ctx, s.tenant), names.App(), u); err != nil {
-			t.Fatal(err)
-		}
-		w.Users[s.email] = u
-	}
+	w.SeedUser("owner@acme.test", "acme", roles.SuperAdmin)
+	w.SeedUser("admin@acme.test", "acme", roles.Admin)
+	w.SeedUser("user@acme.test", "acme", roles.User)
+	w.SeedUser("owner@globex.test", "globex", roles.SuperAdmin)
 	return w
+}
+
+// SeedUser creates a Cognito user with Password and its directory record.
+func (w *World) SeedUser(email, tenantID string, role roles.Role) people.User {
+	ctx := context.Background()
+	sub, err := w.Pools.EnsureUser(ctx, w.Pool, identity.UserSpec{Email: email, Password: Password, TenantID: tenantID, Role: string(role)})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	u := people.User{ID: sub, TenantID: tenantID, Username: email, Email: email, Role: role,
+		Status: people.UserActive, CreatedAt: now, UpdatedAt: now, Version: 1}
+	if err := (people.UserDB{DB: w.Deps.DB}).Put(tenancy.WithTenant(ctx, tenantID), w.Deps.Names.App(), u); err != nil {
+		w.t.Fatal(err)
+	}
+	w.Users[email] = u
+	return u
 }
 
 // Principal is what the authorizer gives a seeded user.

@@ -1,7 +1,8 @@
 // Package issueapi serves the issue domain over HTTP: issues, workflow
 // transitions, history, labels, comments and search. Operations are keyed
 // by the route table's OperationID (internal/routes) and mounted by
-// internal/app; every POST is idempotent with an Idempotency-Key.
+// internal/app, whose route guard makes every POST idempotent with an
+// Idempotency-Key.
 package issueapi
 
 import (
@@ -14,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
-	"github.com/issuetracker/issuetracker/internal/idempotency"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
 	"github.com/issuetracker/issuetracker/internal/list"
@@ -26,7 +26,6 @@ import (
 type Deps struct {
 	Store     issuedb.Store
 	Directory issue.Directory
-	Idem      idempotency.Store
 	Now       func() time.Time
 }
 
@@ -35,30 +34,28 @@ func NewDeps(db *dynamodb.Client, now func() time.Time, cursors list.Codec) Deps
 	if now == nil {
 		now = time.Now
 	}
-	return Deps{Store: issuedb.Store{DB: db, Cursors: cursors}, Directory: issuedb.Directory{DB: db},
-		Idem: idempotency.Store{DB: db, Now: now}, Now: now}
+	return Deps{Store: issuedb.Store{DB: db, Cursors: cursors}, Directory: issuedb.Directory{DB: db}, Now: now}
 }
 
 // Operations of the issues and comments functions.
 func Operations(d Deps) httpapi.Operations {
-	idem := d.Idem.Wrap
 	return httpapi.Operations{
-		"createIssue":            idem(d.createIssue),
+		"createIssue":            d.createIssue,
 		"listIssues":             d.listIssues,
 		"getIssue":               d.getIssue,
 		"updateIssue":            d.updateIssue,
 		"deleteIssue":            d.deleteIssue,
-		"transitionIssue":        idem(d.transitionIssue),
+		"transitionIssue":        d.transitionIssue,
 		"listIssueStatusHistory": listUnderIssue(d, d.Store.History),
 		"listIssueActivity":      listUnderIssue(d, d.Store.Activity),
 		"getWorkflow":            d.getWorkflow,
 		"searchIssues":           d.searchIssues,
 		"listLabels":             d.listLabels,
-		"createLabel":            idem(d.createLabel),
+		"createLabel":            d.createLabel,
 		"updateLabel":            d.updateLabel,
 		"deleteLabel":            d.deleteLabel,
 		"listComments":           listUnderIssue(d, d.Store.Comments),
-		"createComment":          idem(d.createComment),
+		"createComment":          d.createComment,
 		"updateComment":          d.updateComment,
 		"deleteComment":          d.deleteComment,
 	}
