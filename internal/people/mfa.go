@@ -13,6 +13,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/text"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
@@ -121,6 +122,9 @@ func (d Deps) verifyTOTP(w http.ResponseWriter, r *http.Request) error {
 		DeviceName  string `json:"device_name"`
 	}
 	if err := httpapi.DecodeJSON(r, &in, 0); err != nil {
+		return err
+	}
+	if err := text.Clean("device_name", &in.DeviceName, text.Line); err != nil {
 		return err
 	}
 	if err := accessToken(p, in.AccessToken); err != nil {
