@@ -20,7 +20,7 @@ tools: node_modules/.installed ## install the pinned npm tools and DynamoDB Loca
 vet: ## go vet
 	go vet ./...
 
-test: tools vet ## unit and integration tests (starts DynamoDB Local and cognito-local itself)
+test: tools vet openapi-lint ## unit and integration tests (starts DynamoDB Local and cognito-local itself)
 	@status=0; go test -count=1 -timeout 12m ./... || status=$$?; scripts/stop-test-services.sh; exit $$status
 
 -include mk/*.mk

@@ -114,3 +114,8 @@ func (h HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Operations are the handlers of a domain keyed by the route table's
 // OperationID; the composition root (internal/app) mounts them.
 type Operations map[string]HandlerFunc
+
+// Health is the liveness answer of GET /health.
+type Health struct {
+	Status string `json:"status"`
+}

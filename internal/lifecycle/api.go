@@ -132,7 +132,13 @@ func (d Deps) getRegistration(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || t.Status == tenant.StatusDeleted {
 		return errs.NotFound("registration")
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"tenant_id": t.ID, "status": t.Status})
+	return httpapi.WriteJSON(w, http.StatusOK, RegistrationStatus{TenantID: t.ID, Status: t.Status})
+}
+
+// RegistrationStatus is the onboarding status of a registration.
+type RegistrationStatus struct {
+	TenantID string        `json:"tenant_id"`
+	Status   tenant.Status `json:"status"`
 }
 
 // UsageSummary is a tenant's consumption against its tier.

@@ -134,7 +134,10 @@ func getRootMe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{
-		"user": MeUser{ID: p.UserID, Username: p.Username, Email: p.Email, Role: string(p.Role)},
-	})
+	return httpapi.WriteJSON(w, http.StatusOK, RootMe{User: MeUser{ID: p.UserID, Username: p.Username, Email: p.Email, Role: string(p.Role)}})
+}
+
+// RootMe is the calling provider (root) user.
+type RootMe struct {
+	User MeUser `json:"user"`
 }

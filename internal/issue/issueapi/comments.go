@@ -12,7 +12,12 @@ import (
 	"github.com/issuetracker/issuetracker/internal/text"
 )
 
-// CommentInput is the body of POST (body, parent_id) and PATCH (body) of a comment.
+// CommentEdit is the body of PATCH .../comments/{commentId}.
+type CommentEdit struct {
+	Body string `json:"body"`
+}
+
+// CommentInput is the body of POST .../comments (a reply names its parent).
 type CommentInput struct {
 	Body     string `json:"body"`
 	ParentID string `json:"parent_id,omitempty"`
@@ -79,9 +84,7 @@ func (d Deps) updateComment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Body string `json:"body"`
-	}
+	var in CommentEdit
 	if err := httpapi.DecodeJSON(r, &in, issue.MaxCommentBody+4<<10); err != nil {
 		return err
 	}
