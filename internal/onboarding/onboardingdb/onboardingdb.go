@@ -5,13 +5,13 @@ package onboardingdb
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -88,12 +88,9 @@ func (s *Store) Put(ctx context.Context, st onboarding.State) (onboarding.State,
 		ConditionExpression:       aws.String("version = :v"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: fmt.Sprint(prev)}},
 	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		return onboarding.State{}, errs.E(errs.KindPreconditionFailed, "onboarding_version_conflict", "onboarding of %s changed meanwhile", st.TenantID)
-	}
-	if err != nil {
-		return onboarding.State{}, fmt.Errorf("put onboarding %s: %w", st.TenantID, err)
+	if err := dynamo.Translate(err, "put onboarding "+st.TenantID,
+		errs.E(errs.KindPreconditionFailed, "onboarding_version_conflict", "onboarding of %s changed meanwhile", st.TenantID)); err != nil {
+		return onboarding.State{}, err
 	}
 	return st, nil
 }
@@ -107,8 +104,5 @@ func (s *Store) Delete(ctx context.Context, tenantID string) error {
 }
 
 func key(tenantID string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		schema.PK: &types.AttributeValueMemberS{Value: statePK(tenantID)},
-		schema.SK: &types.AttributeValueMemberS{Value: stateSK},
-	}
+	return dynamo.Key(statePK(tenantID), stateSK)
 }
