@@ -81,7 +81,10 @@ func Clean(field string, s *string, k Kind) error {
 func NFC(s string) string { return norm.NFC.String(s) }
 
 // Fields checks several fields at once and returns every bad one.
-type Fields struct{ bad []errs.FieldError }
+type Fields struct {
+	bad   []errs.FieldError
+	other bool // a failure other than a text check (length, format)
+}
 
 // Clean is text.Clean recording the failure instead of returning it.
 func (f *Fields) Clean(field string, s *string, k Kind) {
@@ -93,6 +96,7 @@ func (f *Fields) Clean(field string, s *string, k Kind) {
 // Add records another field error (length, format...).
 func (f *Fields) Add(field, reason string) {
 	f.bad = append(f.bad, errs.FieldError{Field: field, Reason: reason})
+	f.other = true
 }
 
 // Has reports whether field already failed (so length checks do not repeat it).
@@ -112,10 +116,8 @@ func (f *Fields) Err() error {
 		return nil
 	}
 	code := Code
-	for _, b := range f.bad {
-		if !strings.HasPrefix(b.Reason, "is not valid UTF-8") && !strings.HasPrefix(b.Reason, "must not contain control") {
-			code = "validation_failed"
-		}
+	if f.other {
+		code = "validation_failed"
 	}
 	return errs.Invalid(code, f.bad[0].Field+": "+f.bad[0].Reason, f.bad...)
 }
