@@ -21,7 +21,7 @@ tools: node_modules/.installed ## install the pinned npm tools, DynamoDB Local a
 vet: ## go vet
 	go vet ./...
 
-test: tools vet ## unit and integration tests (starts DynamoDB Local, cognito-local and mailpit itself)
+test: tools vet openapi-lint ## unit and integration tests (starts DynamoDB Local, cognito-local and mailpit itself)
 	@status=0; go test -count=1 -timeout 12m ./... || status=$$?; scripts/stop-test-services.sh; exit $$status
 
 -include mk/*.mk

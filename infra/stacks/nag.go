@@ -46,6 +46,8 @@ func suppressPlatform(p *Platform) {
 	suppress(p.TenantPool.UserPool, smsRole, why{"AwsSolutions-COG8",
 		"The shared pool serves Basic to Premium tenants on the Essentials plan: Plus is billed per MAU for every pooled user. Dedicated Platinum pools and the provider pool use Plus.", nil})
 	suppress(p.ProviderPool.UserPool, smsRole)
+	suppress(p.CursorKey, why{"AwsSolutions-SMG4",
+		"The list cursor key is a random HMAC key with no external party: rotating it only invalidates cursors in flight (a client restarts its list); it is replaced by recreating the secret, so no rotation function is deployed.", nil})
 	for _, fn := range p.Functions {
 		suppress(fn.Role, why{"AwsSolutions-IAM5",
 			"X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; queries on the control table's own indexes need index/*.",

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -46,6 +47,9 @@ const (
 	EnvTenantSessionTag    = "ITR_TENANT_SESSION_TAG"
 	EnvUsagePlanParameters = "ITR_USAGE_PLAN_PARAMETER_PREFIX"
 	EnvEventBus            = "ITR_EVENT_BUS"
+	// EnvCursorKeySecret names the list cursor key's secret; internal/app
+	// (app.EnvCursorKeySecret) reads it, test/infra checks they agree.
+	EnvCursorKeySecret = "ITR_CURSOR_KEY_SECRET_ARN"
 )
 
 // FunctionNames are the functions of the platform: every function of the
@@ -74,6 +78,9 @@ type Platform struct {
 	Exports      *Exports
 	// OutcomesDLQ keeps provisioning outcomes the onboarding function could not take.
 	OutcomesDLQ awssqs.IQueue
+	// CursorKey is the HMAC key of list cursors, one random value per
+	// deployment; the route functions read it on their first list.
+	CursorKey awssecretsmanager.Secret
 }
 
 // NewPlatformStack defines IssueTracker-Platform. It builds every function
@@ -155,6 +162,7 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	}
 	p.grantUserAdmin()
 	p.wireMail()
+	p.addCursorKey()
 
 	// Offboarding runs in the tenants function (Root's request, retries) and
 	// in the onboarding function (resumed after a stack event).
@@ -279,4 +287,20 @@ func isPublic(methodAndPath string) bool {
 		}
 	}
 	return false
+}
+
+// addCursorKey creates the list cursor key (internal/list signs every
+// cursor with it) and lets each route function read it, and only them.
+func (p *Platform) addCursorKey() {
+	p.CursorKey = awssecretsmanager.NewSecret(p.Stack, jsii.String("CursorKey"), &awssecretsmanager.SecretProps{
+		Description: jsii.String("HMAC-SHA256 key of the API's list cursors (internal/list)"),
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			PasswordLength: jsii.Number(64), ExcludePunctuation: jsii.Bool(true), IncludeSpace: jsii.Bool(false),
+		},
+	})
+	for _, f := range routes.Functions() {
+		fn := p.Functions[string(f)]
+		p.CursorKey.GrantRead(fn.Role, nil)
+		fn.Function.AddEnvironment(jsii.String(EnvCursorKeySecret), p.CursorKey.SecretArn(), nil)
+	}
 }

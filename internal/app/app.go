@@ -19,6 +19,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/internal/idempotency"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -64,6 +66,9 @@ type Deps struct {
 	TenantClientID string
 	// Region is where the pools live (public workspace lookup).
 	Region string
+	// Cursors signs and checks every list cursor with the deployment's key
+	// (CursorsFromEnv). The zero value uses a key of this process only.
+	Cursors list.Codec
 }
 
 // DepsFromEnv builds Deps from the environment of a function or the gateway:
@@ -84,6 +89,10 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 	if err != nil && !errors.Is(err, mail.ErrNotConfigured) {
 		return Deps{}, err
 	}
+	keys, err := CursorKeysFromEnv(cfg)
+	if err != nil {
+		return Deps{}, err
+	}
 	return Deps{
 		DB:             tenantDB,
 		ControlDB:      base,
@@ -95,6 +104,7 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 		Region:         cfg.Region,
 		Mail:           sender,
 		WebBaseURL:     mail.WebBaseURL(),
+		Cursors:        list.Codec{Keys: keys},
 	}, nil
 }
 
@@ -103,6 +113,7 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 // operation is an error, so the table and the code cannot drift.
 func Function(fn routes.Function, d Deps) (http.Handler, error) {
 	all := operations(d)
+	idem := idempotency.Store{DB: d.DB, Control: d.Control(), ControlTable: d.Names.Control(), Now: d.Now}
 	mux := http.NewServeMux()
 	owned := routes.ForFunction(fn)
 	if len(owned) == 0 {
@@ -113,7 +124,7 @@ func Function(fn routes.Function, d Deps) (http.Handler, error) {
 		if !ok {
 			return nil, fmt.Errorf("route %s %s: no operation %q", rt.Method, rt.Path, rt.OperationID)
 		}
-		mux.Handle(rt.Method+" "+rt.Path, guard(rt, op))
+		mux.Handle(rt.Method+" "+rt.Path, guard(rt, op, idem))
 	}
 	mux.Handle("/", httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		return errs.E(errs.KindNotFound, "route_not_found", "no route %s %s", r.Method, r.URL.Path)
@@ -131,8 +142,12 @@ func MustFunction(fn routes.Function, d Deps) http.Handler {
 }
 
 // guard enforces the route's access rule: the one place where the permission
-// matrix is applied, in AWS and locally alike.
-func guard(rt routes.Route, op httpapi.HandlerFunc) http.Handler {
+// matrix is applied, in AWS and locally alike. Every POST honours
+// Idempotency-Key (internal/idempotency), inside the tenant context.
+func guard(rt routes.Route, op httpapi.HandlerFunc, idem idempotency.Store) http.Handler {
+	if rt.Method == http.MethodPost {
+		op = idem.Wrap(op)
+	}
 	if rt.Access.Kind == routes.Public {
 		return op
 	}

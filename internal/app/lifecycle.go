@@ -47,6 +47,7 @@ type LifecycleOptions struct {
 // the shared tenant pool d.TenantPoolID.
 func NewLifecycle(d Deps, o LifecycleOptions) *onboarding.Service {
 	reg := tenantdb.New(d.Control(), d.Names)
+	reg.Cursors = d.Cursors
 	if o.Keys == nil {
 		o.Keys = apikeys.Local{}
 	}
@@ -87,7 +88,7 @@ func lifecycleDeps(d Deps) lifecycle.Deps {
 	}
 	return lifecycle.Deps{
 		Service:       svc,
-		Audit:         auditdb.New(d.Control(), d.Names),
+		Audit:         peopleAudit(d),
 		Usage:         usage{data: tenantdata.Store{DB: d.DB, Platform: d.Control()}, requests: d.RequestsThisMonth},
 		Registrations: limiter("register", d.RegistrationsPerHour, DefaultRegistrationsPerHour, time.Hour),
 		Lookups:       limiter("lookup", d.LookupsPerMinute, DefaultLookupsPerMinute, time.Minute),

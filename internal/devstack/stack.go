@@ -2,6 +2,8 @@ package devstack
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +21,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/gateway"
 	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
 	"github.com/issuetracker/issuetracker/internal/mail"
@@ -147,9 +150,14 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		s.Platform.WebBaseURL = s.Platform.GatewayURL // the gateway serves the web app
 	}
 
+	keys, err := cursorKeys(cfg.StateDir)
+	if err != nil {
+		return nil, err
+	}
 	deps := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cog, Names: names, Now: time.Now,
 		TenantPoolID: s.Platform.TenantPoolID, TenantClientID: s.Platform.TenantClientID, Region: awsCfg.Region,
-		Mail: mail.SMTP{Addr: m.SMTPAddr, From: MailFrom}, WebBaseURL: s.Platform.WebBaseURL}
+		Mail: mail.SMTP{Addr: m.SMTPAddr, From: MailFrom}, WebBaseURL: s.Platform.WebBaseURL,
+		Cursors: list.Codec{Keys: keys}}
 	deps.RequestsThisMonth = func(key string) int64 {
 		if s.Gateway == nil {
 			return 0
@@ -257,4 +265,32 @@ func logOr(w io.Writer) io.Writer {
 		return io.Discard
 	}
 	return w
+}
+
+// cursorKeys is the local platform's list cursor key: ITR_CURSOR_KEY when
+// set, else a random key made on the first start and kept in the state
+// directory, so cursors survive a restart as they survive a deploy in AWS.
+func cursorKeys(stateDir string) (*list.Keyring, error) {
+	if k := os.Getenv(app.EnvCursorKey); k != "" {
+		return list.StaticKey(k)
+	}
+	if stateDir == "" {
+		return nil, nil // a key of this process
+	}
+	path := filepath.Join(stateDir, "cursor.key")
+	if b, err := os.ReadFile(path); err == nil {
+		return list.StaticKey(strings.TrimSpace(string(b)))
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	k := hex.EncodeToString(b)
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, []byte(k+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("keep the cursor key: %w", err)
+	}
+	return list.StaticKey(k)
 }

@@ -13,7 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/text"
 )
 
 // Limits on input, documented in docs/data-model.md.
@@ -96,11 +96,15 @@ func (i Issue) Overdue(today string) bool {
 	return i.DueDate != "" && i.DueDate < today && i.Category != Completed
 }
 
-// Validate checks the fields a client sets.
-func (i Issue) Validate() error {
-	var fe []errs.FieldError
-	add := func(f, r string) { fe = append(fe, errs.FieldError{Field: f, Reason: r}) }
-	if n := utf8.RuneCountInString(strings.TrimSpace(i.Title)); n == 0 {
+// Validate checks the fields a client sets and normalises its text (NFC;
+// the title trimmed): control characters and invalid UTF-8 are refused.
+func (i *Issue) Validate() error {
+	var tf text.Fields
+	add := tf.Add
+	tf.Clean("title", &i.Title, text.Line)
+	tf.Clean("description", &i.Description, text.Multiline)
+	if n := utf8.RuneCountInString(i.Title); tf.Has("title") {
+	} else if n == 0 {
 		add("title", "is required")
 	} else if n > MaxTitle {
 		add("title", fmt.Sprintf("is longer than %d characters", MaxTitle))
@@ -137,10 +141,7 @@ func (i Issue) Validate() error {
 			add("due_date", "must be a date YYYY-MM-DD")
 		}
 	}
-	if len(fe) > 0 {
-		return errs.Invalid("validation_failed", fe[0].Field+": "+fe[0].Reason, fe...)
-	}
-	return nil
+	return tf.Err()
 }
 
 func validType(t Type) bool {

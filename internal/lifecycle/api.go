@@ -18,6 +18,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -440,30 +441,31 @@ func (d Deps) listTenants(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	n, _ := strconv.Atoi(q.Get("limit"))
-	var ts []tenant.Tenant
-	var next string
-	if status := tenant.Status(q.Get("status")); status != "" {
+	req, err := list.Params(r.URL.Query(), "status")
+	if err != nil {
+		return err
+	}
+	var pg list.Page[tenant.Tenant]
+	if status := tenant.Status(r.URL.Query().Get("status")); status != "" {
 		if !slices.Contains(tenant.Statuses, status) {
 			return errs.Field("status", fmt.Sprintf("must be one of %v", tenant.Statuses))
 		}
-		ts, next, err = s.Tenants.ListByStatus(r.Context(), status, q.Get("cursor"), n)
+		pg, err = s.Tenants.ListByStatus(r.Context(), status, req)
 	} else {
-		ts, next, err = s.Tenants.List(r.Context(), q.Get("cursor"), n)
+		pg, err = s.Tenants.List(r.Context(), req)
 	}
 	if err != nil {
 		return err
 	}
-	out := make([]TenantView, 0, len(ts))
-	for _, t := range ts {
+	out := make([]TenantView, 0, len(pg.Items))
+	for _, t := range pg.Items {
 		v, err := d.view(r.Context(), t, false)
 		if err != nil {
 			return err
 		}
 		out = append(out, v)
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"tenants": out, "next_cursor": next})
+	return httpapi.WriteJSON(w, http.StatusOK, list.NewPage(out, pg.NextCursor))
 }
 
 func (d Deps) getTenant(w http.ResponseWriter, r *http.Request) error {
@@ -564,15 +566,15 @@ func (d Deps) listAudit(w http.ResponseWriter, r *http.Request) error {
 	if d.Audit == nil {
 		return errs.E(errs.KindInternal, "lifecycle_unavailable", "the audit log is not configured")
 	}
-	n, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-	recs, next, err := d.Audit.List(r.Context(), r.PathValue("tenantId"), r.URL.Query().Get("cursor"), n)
+	req, err := list.Params(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	if recs == nil {
-		recs = []audit.Record{}
+	pg, err := d.Audit.List(r.Context(), r.PathValue("tenantId"), req)
+	if err != nil {
+		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"records": recs, "next_cursor": next})
+	return httpapi.WriteJSON(w, http.StatusOK, list.NewPage(pg.Items, pg.NextCursor))
 }
 
 func (d Deps) getBranding(w http.ResponseWriter, r *http.Request) error {

@@ -156,7 +156,7 @@ func TestPooledRegistrationToFirstRequest(t *testing.T) {
 		res := w.api.As(root).Do("GET", "/v1/admin/tenants/initech/audit", nil)
 		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
 		var actions []string
-		for _, r := range res.Map(t)["records"].([]any) {
+		for _, r := range res.Map(t)["items"].([]any) {
 			rec := r.(map[string]any)
 			actions = append(actions, rec["action"].(string))
 			assert.NotEmpty(t, rec["at"])

@@ -16,6 +16,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
@@ -56,7 +57,7 @@ func TestRootSuspendsReactivatesAndChangesTiers(t *testing.T) {
 		res := w.api.As(root).Do("GET", "/v1/admin/tenants", nil)
 		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
 		byID := map[string]map[string]any{}
-		for _, v := range res.Map(t)["tenants"].([]any) {
+		for _, v := range res.Map(t)["items"].([]any) {
 			byID[v.(map[string]any)["id"].(string)] = v.(map[string]any)
 		}
 		require.Contains(t, byID, "hooli")
@@ -148,7 +149,7 @@ func TestRootSuspendsReactivatesAndChangesTiers(t *testing.T) {
 	t.Run("every root action is audited with who and what", func(t *testing.T) {
 		res := w.api.As(root).Do("GET", "/v1/admin/tenants/hooli/audit", nil)
 		seen := map[string]map[string]any{}
-		for _, r := range res.Map(t)["records"].([]any) {
+		for _, r := range res.Map(t)["items"].([]any) {
 			rec := r.(map[string]any)
 			seen[rec["action"].(string)] = rec
 		}
@@ -205,8 +206,9 @@ func TestBranding(t *testing.T) {
 	t.Run("the branding is unchanged by refused edits and the edit is audited", func(t *testing.T) {
 		tn, _ := w.reg.Get(ctx, "brandy")
 		assert.Equal(t, "#112233", tn.Branding.PrimaryColor)
-		recs, _, err := w.deps.Lifecycle.Audit.List(ctx, "brandy", "", 50)
+		pg, err := w.deps.Lifecycle.Audit.List(ctx, "brandy", list.Request{Limit: 50})
 		require.NoError(t, err)
+		recs := pg.Items
 		assert.Equal(t, "tenant.branding_changed", recs[0].Action)
 		assert.Equal(t, owner.UserID, recs[0].Actor.ID)
 	})

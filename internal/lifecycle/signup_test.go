@@ -97,7 +97,7 @@ func TestSignUpContract(t *testing.T) {
 	t.Run("Root lists pending sign-ups and approves one", func(t *testing.T) {
 		res := w.api.As(root).Do("GET", "/v1/admin/tenants?status=pending_approval", nil)
 		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
-		list := res.Map(t)["tenants"].([]any)
+		list := res.Map(t)["items"].([]any)
 		require.Len(t, list, 1)
 		assert.Equal(t, "globex", list[0].(map[string]any)["id"])
 		assert.Equal(t, 400, w.api.As(root).Do("GET", "/v1/admin/tenants?status=sleepy", nil).Status)

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/list"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/issuetracker/issuetracker/internal/audit"
@@ -127,10 +129,10 @@ func TestPaidTiersWaitForRootApproval(t *testing.T) {
 	_, err = f.svc.Run(ctx, "paidco")
 	assert.Equal(t, "registration_not_admitted", code(err))
 
-	pending, _, err := f.reg.ListByStatus(ctx, tenant.StatusPendingApproval, "", 10)
+	pending, err := f.reg.ListByStatus(ctx, tenant.StatusPendingApproval, list.Request{Limit: 10})
 	require.NoError(t, err)
-	require.Len(t, pending, 1)
-	assert.Equal(t, "paidco", pending[0].ID)
+	require.Len(t, pending.Items, 1)
+	assert.Equal(t, "paidco", pending.Items[0].ID)
 
 	root := audit.Actor{Kind: audit.ActorRoot, ID: "root-1"}
 	tn, err = f.svc.Approve(ctx, "paidco", root)

@@ -14,6 +14,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/text"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
@@ -59,7 +60,14 @@ type Registration struct {
 }
 
 // Validate checks every field and names each bad one.
-func (r Registration) Validate() error {
+func (r *Registration) Validate() error {
+	var tf text.Fields
+	tf.Clean("company_name", &r.CompanyName, text.Line)
+	tf.Clean("slug", &r.Slug, text.Line)
+	tf.Clean("admin_email", &r.AdminEmail, text.Line)
+	if err := tf.Err(); err != nil {
+		return err
+	}
 	var bad []errs.FieldError
 	if n := utf8.RuneCountInString(strings.TrimSpace(r.CompanyName)); n < 2 || n > 100 {
 		bad = append(bad, errs.FieldError{Field: "company_name", Reason: "must be 2-100 characters"})
@@ -384,7 +392,10 @@ func (s *Service) Offboard(ctx context.Context, tenantID, confirm string, by aud
 // Suspend refuses every token of the tenant (within the authorizer's
 // revocation delay); its data stays.
 func (s *Service) Suspend(ctx context.Context, tenantID, reason string, by audit.Actor) (tenant.Tenant, error) {
-	if strings.TrimSpace(reason) == "" {
+	if err := text.Clean("reason", &reason, text.Line); err != nil {
+		return tenant.Tenant{}, err
+	}
+	if reason == "" {
 		return tenant.Tenant{}, errs.Field("reason", "say why the tenant is suspended")
 	}
 	return s.update(ctx, tenantID, by, "tenant.suspended", map[string]string{"reason": reason}, func(t *tenant.Tenant) error {
@@ -449,7 +460,13 @@ var colorRE = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 
 // SetBranding replaces the tenant's branding; its tier must include it.
 func (s *Service) SetBranding(ctx context.Context, tenantID string, b tenant.Branding, by audit.Actor) (tenant.Tenant, error) {
-	b.DisplayName, b.LogoURL, b.PrimaryColor = strings.TrimSpace(b.DisplayName), strings.TrimSpace(b.LogoURL), strings.TrimSpace(b.PrimaryColor)
+	var tf text.Fields
+	tf.Clean("display_name", &b.DisplayName, text.Line)
+	tf.Clean("logo_url", &b.LogoURL, text.Line)
+	tf.Clean("primary_color", &b.PrimaryColor, text.Line)
+	if err := tf.Err(); err != nil {
+		return tenant.Tenant{}, err
+	}
 	var bad []errs.FieldError
 	if n := utf8.RuneCountInString(b.DisplayName); n > 80 {
 		bad = append(bad, errs.FieldError{Field: "display_name", Reason: "must be at most 80 characters"})

@@ -11,6 +11,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
@@ -42,6 +43,8 @@ type Deps struct {
 	Mail mail.Sender
 	// WebBaseURL is the web app, for the sign-in link of invitations.
 	WebBaseURL string
+	// Cursors signs the cursors of the directory's lists.
+	Cursors list.Codec
 }
 
 // Operations of the users and teams functions.
@@ -64,7 +67,7 @@ func Operations(d Deps) httpapi.Operations {
 	})
 }
 
-func (d Deps) users() UserDB { return UserDB{DB: d.DB} }
+func (d Deps) users() UserDB { return UserDB{DB: d.DB, Cursors: d.Cursors} }
 func (d Deps) teams() TeamDB { return TeamDB{UserDB: d.users()} }
 
 // poolOf is the user pool of a tenant's people.
@@ -141,7 +144,10 @@ func getRootMe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{
-		"user": MeUser{ID: p.UserID, Username: p.Username, Email: p.Email, Role: string(p.Role)},
-	})
+	return httpapi.WriteJSON(w, http.StatusOK, RootMe{User: MeUser{ID: p.UserID, Username: p.Username, Email: p.Email, Role: string(p.Role)}})
+}
+
+// RootMe is the calling provider (root) user.
+type RootMe struct {
+	User MeUser `json:"user"`
 }

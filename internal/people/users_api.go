@@ -4,40 +4,26 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
-
-// pageParams reads ?cursor= and ?limit= (1..100, default 50).
-func pageParams(r *http.Request) (string, int, error) {
-	q := r.URL.Query()
-	limit := 50
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 100 {
-			return "", 0, errs.Field("limit", "must be an integer from 1 to 100")
-		}
-		limit = n
-	}
-	return q.Get("cursor"), limit, nil
-}
 
 func (d Deps) listUsers(w http.ResponseWriter, r *http.Request) error {
 	p, err := httpapi.CallerPrincipal(r)
 	if err != nil {
 		return err
 	}
-	cursor, limit, err := pageParams(r)
+	req, err := list.Params(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	page, err := d.users().List(r.Context(), p.Table, p.TenantID, cursor, limit)
+	page, err := d.users().List(r.Context(), p.Table, p.TenantID, req)
 	if err != nil {
 		return err
 	}
@@ -229,7 +215,7 @@ func (d Deps) listUserTeams(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	cursor, limit, err := pageParams(r)
+	req, err := list.Params(r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -237,7 +223,7 @@ func (d Deps) listUserTeams(w http.ResponseWriter, r *http.Request) error {
 	if _, err := d.users().Get(r.Context(), p.Table, p.TenantID, id); err != nil {
 		return err
 	}
-	page, err := d.teams().UserTeams(r.Context(), p.Table, p.TenantID, id, cursor, limit)
+	page, err := d.teams().UserTeams(r.Context(), p.Table, p.TenantID, id, req)
 	if err != nil {
 		return err
 	}

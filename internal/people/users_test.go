@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/testenv"
@@ -45,7 +46,7 @@ func TestInviteUser(t *testing.T) {
 
 		res := w.as("user@acme.test").Do("GET", "/v1/users?limit=2", nil)
 		require.Equal(t, http.StatusOK, res.Status)
-		var page people.Page[people.User]
+		var page list.Page[people.User]
 		res.JSON(t, &page)
 		assert.Len(t, page.Items, 2)
 		require.NotEmpty(t, page.NextCursor)
@@ -53,7 +54,7 @@ func TestInviteUser(t *testing.T) {
 		for cursor := ""; ; {
 			res := w.as("user@acme.test").Do("GET", "/v1/users?limit=2&cursor="+cursor, nil)
 			require.Equal(t, http.StatusOK, res.Status, string(res.Body))
-			var page people.Page[people.User]
+			var page list.Page[people.User]
 			res.JSON(t, &page)
 			for _, u := range page.Items {
 				all = append(all, u.Email)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
@@ -110,9 +111,9 @@ type Registry interface {
 	Put(ctx context.Context, t Tenant) (Tenant, error)
 	// ByIssuer finds the tenant that owns a dedicated user pool issuer.
 	ByIssuer(ctx context.Context, issuer string) (Tenant, error)
-	// List returns tenants in id order after cursor.
-	List(ctx context.Context, cursor string, limit int) ([]Tenant, string, error)
-	// ListByStatus is List of the tenants with a status; a page may hold
-	// fewer than limit with a cursor to go on.
-	ListByStatus(ctx context.Context, status Status, cursor string, limit int) ([]Tenant, string, error)
+	// List returns a page of tenants in id order.
+	List(ctx context.Context, req list.Request) (list.Page[Tenant], error)
+	// ListByStatus is List of the tenants with a status (one filtered Query
+	// per page: a page may hold fewer than the limit, with a cursor to go on).
+	ListByStatus(ctx context.Context, status Status, req list.Request) (list.Page[Tenant], error)
 }

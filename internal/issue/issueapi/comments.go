@@ -11,19 +11,29 @@ import (
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/text"
 )
 
-// CommentInput is the body of POST (body, parent_id) and PATCH (body) of a comment.
+// CommentEdit is the body of PATCH .../comments/{commentId}.
+type CommentEdit struct {
+	Body string `json:"body"`
+}
+
+// CommentInput is the body of POST .../comments (a reply names its parent).
 type CommentInput struct {
 	Body     string `json:"body"`
 	ParentID string `json:"parent_id,omitempty"`
 }
 
-func validBody(b string) error {
-	if strings.TrimSpace(b) == "" {
+// cleanBody checks a comment body (multi-line text, NFC) in place.
+func cleanBody(b *string) error {
+	if err := text.Clean("body", b, text.Multiline); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*b) == "" {
 		return errs.Field("body", "is required")
 	}
-	if len(b) > issue.MaxCommentBody {
+	if len(*b) > issue.MaxCommentBody {
 		return errs.Field("body", fmt.Sprintf("is longer than %d bytes", issue.MaxCommentBody))
 	}
 	return nil
@@ -48,7 +58,7 @@ func (d Deps) createComment(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.DecodeJSON(r, &in, issue.MaxCommentBody+4<<10); err != nil {
 		return err
 	}
-	if err := validBody(in.Body); err != nil {
+	if err := cleanBody(&in.Body); err != nil {
 		return err
 	}
 	if in.ParentID != "" && !issue.ValidID(in.ParentID) {
@@ -90,13 +100,11 @@ func (d Deps) updateComment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Body string `json:"body"`
-	}
+	var in CommentEdit
 	if err := httpapi.DecodeJSON(r, &in, issue.MaxCommentBody+4<<10); err != nil {
 		return err
 	}
-	if err := validBody(in.Body); err != nil {
+	if err := cleanBody(&in.Body); err != nil {
 		return err
 	}
 	old, err := d.loadComment(r)

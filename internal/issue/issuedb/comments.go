@@ -9,8 +9,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
+	"github.com/issuetracker/issuetracker/internal/list"
 )
 
 // commentItem is a comment in its issue's partition: sk COMMENT#<ulid>, so
@@ -55,9 +57,9 @@ func (s Store) AddComment(ctx context.Context, table, tenant string, c issue.Com
 	t := &tx{table: table}
 	it := toCommentItem(tenant, c)
 	t.put(it, notExists(), func(map[string]av) error { return errs.Conflict("comment_exists", "comment id already used") })
-	t.check(key(issuePK(tenant, c.IssueID), skIssue), exists(), func(map[string]av) error { return errs.NotFound("issue") })
+	t.check(dynamo.Key(issuePK(tenant, c.IssueID), skIssue), exists(), func(map[string]av) error { return errs.NotFound("issue") })
 	if c.ParentID != "" {
-		t.check(key(issuePK(tenant, c.IssueID), preComment+c.ParentID), exists(), func(map[string]av) error {
+		t.check(dynamo.Key(issuePK(tenant, c.IssueID), preComment+c.ParentID), exists(), func(map[string]av) error {
 			return errs.Field("parent_id", "is not a comment of this issue")
 		})
 	}
@@ -71,7 +73,7 @@ func (s Store) Comment(ctx context.Context, table, tenant, issueID, id string) (
 		return issue.Comment{}, errs.NotFound("comment")
 	}
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
-		Key: key(issuePK(tenant, issueID), preComment+id), ConsistentRead: aws.Bool(true)})
+		Key: dynamo.Key(issuePK(tenant, issueID), preComment+id), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return issue.Comment{}, fmt.Errorf("get comment: %w", err)
 	}
@@ -102,12 +104,6 @@ func (s Store) ReplaceComment(ctx context.Context, table, tenant string, old, c 
 }
 
 // Comments returns a page of an issue's comments, oldest first.
-func (s Store) Comments(ctx context.Context, table, tenant, issueID string, limit int, cursor string) ([]issue.Comment, string, error) {
-	var items []commentItem
-	next, err := s.queryChildren(ctx, table, issuePK(tenant, issueID), preComment, limit, cursor, &items)
-	out := make([]issue.Comment, len(items))
-	for i, it := range items {
-		out[i] = it.comment()
-	}
-	return out, next, err
+func (s Store) Comments(ctx context.Context, table, tenant, issueID string, req list.Request) (list.Page[issue.Comment], error) {
+	return children(ctx, s, table, tenant, issueID, preComment, req, commentItem.comment)
 }

@@ -7,8 +7,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"golang.org/x/sync/errgroup"
 )
@@ -38,7 +40,7 @@ func (d Directory) TeamExists(ctx context.Context, table, tenant, teamID string)
 		return false, nil
 	}
 	out, err := d.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
-		Key: key(teamPK(tenant, teamID), skTeam), ProjectionExpression: aws.String("pk")})
+		Key: dynamo.Key(teamPK(tenant, teamID), skTeam), ProjectionExpression: aws.String("pk")})
 	if err != nil {
 		return false, fmt.Errorf("get team: %w", err)
 	}
@@ -48,7 +50,7 @@ func (d Directory) TeamExists(ctx context.Context, table, tenant, teamID string)
 // UserTeams implements issue.Directory: one Query of the user's memberships
 // (gsi1 T#t#USERTEAMS#<user>, people.TeamDB).
 func (d Directory) UserTeams(ctx context.Context, table, tenant, userID string) ([]string, error) {
-	p, err := people.TeamDB{UserDB: people.UserDB{DB: d.DB}}.UserTeams(ctx, table, tenant, userID, "", 100)
+	p, err := people.TeamDB{UserDB: people.UserDB{DB: d.DB}}.UserTeams(ctx, table, tenant, userID, list.Request{Limit: list.MaxLimit})
 	if err != nil {
 		return nil, err
 	}

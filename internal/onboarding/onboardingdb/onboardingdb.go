@@ -5,7 +5,6 @@ package onboardingdb
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -76,15 +76,13 @@ func (s *Store) Reclaim(ctx context.Context, t tenant.Tenant) error {
 		return err
 	}
 	del := func(sk string) types.TransactWriteItem {
-		return types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.Table), Key: map[string]types.AttributeValue{
-			schema.PK: &types.AttributeValueMemberS{Value: statePK(t.ID)}, schema.SK: &types.AttributeValueMemberS{Value: sk}}}}
+		return types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.Table), Key: dynamo.Key(statePK(t.ID), sk)}}
 	}
 	meta := del(tenantdb.MetaSK)
 	meta.Delete.ConditionExpression, meta.Delete.ExpressionAttributeNames, meta.Delete.ExpressionAttributeValues = ex.Condition(), ex.Names(), ex.Values()
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		meta, del(stateSK), del(verificationSK)}})
-	var tc *types.TransactionCanceledException
-	if errors.As(err, &tc) {
+	if _, cancelled := dynamo.CancelledItems(err); cancelled {
 		return errs.Conflict("registration_changed", "the registration of "+t.ID+" changed meanwhile")
 	}
 	if err != nil {
@@ -123,12 +121,9 @@ func (s *Store) Put(ctx context.Context, st onboarding.State) (onboarding.State,
 		ConditionExpression:       aws.String("version = :v"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: fmt.Sprint(prev)}},
 	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		return onboarding.State{}, errs.E(errs.KindPreconditionFailed, "onboarding_version_conflict", "onboarding of %s changed meanwhile", st.TenantID)
-	}
-	if err != nil {
-		return onboarding.State{}, fmt.Errorf("put onboarding %s: %w", st.TenantID, err)
+	if err := dynamo.Translate(err, "put onboarding "+st.TenantID,
+		errs.E(errs.KindPreconditionFailed, "onboarding_version_conflict", "onboarding of %s changed meanwhile", st.TenantID)); err != nil {
+		return onboarding.State{}, err
 	}
 	return st, nil
 }
@@ -142,8 +137,5 @@ func (s *Store) Delete(ctx context.Context, tenantID string) error {
 }
 
 func key(tenantID string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		schema.PK: &types.AttributeValueMemberS{Value: statePK(tenantID)},
-		schema.SK: &types.AttributeValueMemberS{Value: stateSK},
-	}
+	return dynamo.Key(statePK(tenantID), stateSK)
 }
