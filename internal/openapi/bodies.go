@@ -9,6 +9,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/lifecycle"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
@@ -19,6 +20,7 @@ func init() {
 	Enums[reflect.TypeOf(issue.Status(""))] = strs(issue.Statuses)
 	Enums[reflect.TypeOf(issue.Category(""))] = strs(issue.Categories)
 	Enums[reflect.TypeOf(issue.Sort(""))] = strs(issue.Sorts)
+	Enums[reflect.TypeOf(roles.Role(""))] = []string{string(roles.User), string(roles.Admin), string(roles.SuperAdmin), string(roles.Root)}
 }
 
 func strs[T ~string](vs []T) []string {
@@ -122,5 +124,50 @@ func Bodies() map[string]Body {
 		}{}},
 		"getBranding": {Response: lifecycle.Branding{}},
 		"putBranding": {Request: tenant.Branding{}, Response: lifecycle.Branding{}},
+
+		// People (internal/people): the web app's pickers and sign-in read them.
+		"listUsers":  {Response: people.Page[people.User]{}, Query: pageParams},
+		"inviteUser": {Request: people.Invitation{}, Response: people.User{}, Status: 201},
+		"getUser":    {Response: people.User{}},
+		"removeUser": {Status: 204},
+		"changeUserRole": {Request: struct {
+			Role roles.Role `json:"role"`
+		}{}, Response: people.User{}},
+		"disableUser":   {Response: people.User{}},
+		"enableUser":    {Response: people.User{}},
+		"listUserTeams": {Response: people.Page[people.Member]{}, Query: pageParams},
+		"getMyMFA":      {Response: people.MFAStatus{}},
+		"associateTOTP": {Request: struct {
+			AccessToken string `json:"access_token"`
+		}{}, Response: people.TOTPSetup{}},
+		"verifyTOTP": {Request: struct {
+			AccessToken string `json:"access_token"`
+			Code        string `json:"code"`
+			DeviceName  string `json:"device_name,omitempty"`
+		}{}, Response: struct {
+			Enabled     bool     `json:"enabled"`
+			Methods     []string `json:"methods"`
+			SignInAgain bool     `json:"sign_in_again"`
+		}{}},
+		"getSecuritySettings": {Response: people.SecuritySettings{}},
+		"putSecuritySettings": {Request: struct {
+			MFARequired *bool `json:"mfa_required"`
+		}{}, Response: people.SecuritySettings{}},
+		"getSupportAccess": {Response: people.SupportAccessView{}},
+		"grantSupportAccess": {Request: struct {
+			Hours int `json:"hours"`
+		}{}, Response: people.SupportAccessView{}},
+		"revokeSupportAccess":  {Response: people.SupportAccessView{}},
+		"rootListTenantUsers":  {Response: people.Page[people.User]{}, Query: pageParams},
+		"rootGetTenantUser":    {Response: people.User{}},
+		"rootGetSupportAccess": {Response: people.SupportAccessView{}},
+		"listTeams":            {Response: people.Page[people.Team]{}, Query: pageParams},
+		"createTeam":           {Request: people.TeamInput{}, Response: people.Team{}, Status: 201},
+		"getTeam":              {Response: people.Team{}},
+		"updateTeam":           {Request: people.TeamInput{}, Response: people.Team{}},
+		"deleteTeam":           {Status: 204},
+		"listTeamMembers":      {Response: people.Page[people.Member]{}, Query: pageParams},
+		"addTeamMember":        {Response: people.Member{}},
+		"removeTeamMember":     {Status: 204},
 	}
 }

@@ -35,7 +35,7 @@ var pathParam = regexp.MustCompile(`\{([^}]+)\}`)
 
 // Build renders the document of rts, with the bodies of each operation.
 func Build(rts []routes.Route, bodies map[string]Body, version string) Doc {
-	g := &gen{schemas: map[string]any{}}
+	g := &gen{schemas: map[string]any{}, types: map[string]reflect.Type{}}
 	paths := map[string]any{}
 	for _, rt := range rts {
 		item, _ := paths[rt.Path].(map[string]any)
@@ -69,7 +69,10 @@ func Security(rt routes.Route) []any {
 	return []any{map[string]any{"cognito": []any{}}}
 }
 
-type gen struct{ schemas map[string]any }
+type gen struct {
+	schemas map[string]any
+	types   map[string]reflect.Type // which Go type owns each component name
+}
 
 func (g *gen) operation(rt routes.Route, b Body) map[string]any {
 	op := map[string]any{
@@ -168,7 +171,7 @@ func (g *gen) schema(t reflect.Type) map[string]any {
 		if t.Name() == "" { // an anonymous struct is inlined, not a component
 			return g.object(t)
 		}
-		name := componentName(t)
+		name := g.componentName(t)
 		if _, done := g.schemas[name]; !done {
 			g.schemas[name] = map[string]any{} // break cycles
 			g.schemas[name] = g.object(t)
@@ -188,11 +191,23 @@ func (g *gen) object(t reflect.Type) map[string]any {
 		if !f.IsExported() || name == "-" {
 			continue
 		}
+		if name == "" && f.Anonymous && f.Type.Kind() == reflect.Struct {
+			// encoding/json promotes an embedded struct's fields: so does the schema.
+			inner := g.object(f.Type)
+			for k, v := range inner["properties"].(map[string]any) {
+				props[k] = v
+			}
+			if req, ok := inner["required"].([]any); ok {
+				required = append(required, req...)
+			}
+			continue
+		}
 		if name == "" {
 			name = f.Name
 		}
 		props[name] = g.schema(f.Type)
-		if !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer && !strings.HasPrefix(f.Type.Name(), "Opt[") {
+		optional := strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero")
+		if !optional && f.Type.Kind() != reflect.Pointer && !strings.HasPrefix(f.Type.Name(), "Opt[") {
 			required = append(required, name)
 		}
 	}
@@ -203,8 +218,22 @@ func (g *gen) object(t reflect.Type) map[string]any {
 	return o
 }
 
-// componentName names a struct schema: "Issue", or "Page_Issue" for Page[issue.Issue].
-func componentName(t reflect.Type) string {
+// componentName names a struct schema once per Go type; two types of the same
+// name in different packages (tenant.Branding, lifecycle.Branding) get the
+// package as a prefix ("LifecycleBranding") rather than sharing one schema.
+func (g *gen) componentName(t reflect.Type) string {
+	name := baseName(t)
+	if owner, ok := g.types[name]; ok && owner != t {
+		pkg := t.PkgPath()
+		pkg = pkg[strings.LastIndexByte(pkg, '/')+1:]
+		name = strings.ToUpper(pkg[:1]) + pkg[1:] + name
+	}
+	g.types[name] = t
+	return name
+}
+
+// baseName names a struct schema: "Issue", or "Page_Issue" for Page[issue.Issue].
+func baseName(t reflect.Type) string {
 	n := t.Name()
 	if i := strings.IndexByte(n, '['); i >= 0 {
 		arg := n[i+1 : len(n)-1]
