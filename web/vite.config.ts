@@ -45,7 +45,7 @@ export default defineConfig({
     chunkSizeWarningLimit: 250,
   },
   test: {
-    environment: 'jsdom',
+    environment: 'node', // component tests opt in with @vitest-environment jsdom
     globals: true,
     setupFiles: ['./src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],

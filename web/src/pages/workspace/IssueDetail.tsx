@@ -186,9 +186,9 @@ function Detail({ issue }: { issue: Issue }) {
                 <Tabs.Trigger
                   key={t}
                   value={t}
-                  className="rounded-md px-2 py-1 text-muted capitalize hover:bg-panel data-[state=active]:bg-panel data-[state=active]:font-medium data-[state=active]:text-ink"
+                  className="rounded-md px-2 py-1 text-muted hover:bg-panel data-[state=active]:bg-panel data-[state=active]:font-medium data-[state=active]:text-ink"
                 >
-                  {t === 'history' ? 'Status history' : t}
+                  {t === 'history' ? 'Status history' : t === 'activity' ? 'Activity' : 'Comments'}
                 </Tabs.Trigger>
               ))}
             </Tabs.List>
