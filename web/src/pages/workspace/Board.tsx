@@ -66,7 +66,9 @@ export default function Board() {
 
   const sensors = useSensors(
     useSensor(PointerSensor, { activationConstraint: { distance: 6 } }),
-    useSensor(KeyboardSensor),
+    useSensor(KeyboardSensor, {
+      keyboardCodes: { start: ['Space'], cancel: ['Escape'], end: ['Space', 'Enter'] },
+    }),
   );
   const onStart = (e: DragStartEvent) => setActive(e.active.data.current?.issue as Issue | undefined);
   const onEnd = (e: DragEndEvent) => {
@@ -137,7 +139,7 @@ export default function Board() {
               />
             ))}
           </div>
-          <DragOverlay>{active ? <Card issue={active} dir={dir} slug={slug} overlay /> : null}</DragOverlay>
+          <DragOverlay>{active ? <Card issue={active} dir={dir} overlay /> : null}</DragOverlay>
         </DndContext>
       )}
     </div>
@@ -196,7 +198,7 @@ function Column({
             <Draggable issue={i} dir={dir} slug={slug} />
           </li>
         ))}
-        {issues.length === 0 && <li className="px-1 py-3 text-center text-xs text-faint">No issues</li>}
+        {issues.length === 0 && <li className="px-1 py-3 text-center text-xs text-muted">No issues</li>}
         {more && (
           <li>
             <Button size="sm" variant="ghost" className="w-full" onClick={more}>
@@ -211,33 +213,26 @@ function Column({
 
 function Draggable({ issue, dir, slug }: { issue: Issue; dir: Directory; slug: string }) {
   const { attributes, listeners, setNodeRef, isDragging } = useDraggable({ id: issue.id, data: { issue } });
+  // The card is a link (Enter opens the issue) that can be dragged with the
+  // pointer or, with Space, from the keyboard.
+  const { role: _role, ...rest } = attributes;
   return (
-    <div
+    <Link
       ref={setNodeRef}
+      to={`/w/${slug}/issues/${issue.key}`}
       {...listeners}
-      {...attributes}
+      {...rest}
       aria-roledescription="draggable issue"
-      aria-label={`${issue.key} ${issue.title}`}
-      className={cx(isDragging && 'opacity-40')}
+      className={cx('block rounded-md', isDragging && 'opacity-40')}
       data-testid="card"
       data-key={issue.key}
     >
-      <Card issue={issue} dir={dir} slug={slug} />
-    </div>
+      <Card issue={issue} dir={dir} />
+    </Link>
   );
 }
 
-function Card({
-  issue,
-  dir,
-  slug,
-  overlay,
-}: {
-  issue: Issue;
-  dir: Directory;
-  slug: string;
-  overlay?: boolean;
-}) {
+function Card({ issue, dir, overlay }: { issue: Issue; dir: Directory; overlay?: boolean }) {
   const who = issue.assignee_id
     ? dir.userName(issue.assignee_id)
     : issue.team_id
@@ -256,9 +251,7 @@ function Card({
         <PriorityIcon priority={issue.priority} />
         {who && <Avatar name={who} />}
       </div>
-      <Link to={`/w/${slug}/issues/${issue.key}`} className="line-clamp-2 hover:underline" tabIndex={-1}>
-        {issue.title}
-      </Link>
+      <span className="line-clamp-2">{issue.title}</span>
     </div>
   );
 }

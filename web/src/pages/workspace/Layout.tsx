@@ -13,7 +13,7 @@ import {
   X,
 } from 'lucide-react';
 import { DropdownMenu } from 'radix-ui';
-import { useEffect, useMemo, useState, type CSSProperties } from 'react';
+import { useEffect, useMemo, useRef, useState, type CSSProperties } from 'react';
 import { Link, NavLink, Outlet, useLocation, useNavigate, useParams } from 'react-router';
 import { isApiError } from '../../api/problem';
 import { onAuthFailure } from '../../auth/guard';
@@ -36,11 +36,14 @@ export default function Layout() {
     sessions.get()?.workspace.slug === slug ? sessions.get() : undefined,
   );
   const [checked, setChecked] = useState(!!session);
+  // Set when the shell sends the user elsewhere (suspension page): ending the
+  // session then must not also send them to sign-in.
+  const leaving = useRef(false);
   const here = location.pathname + location.search;
 
   useEffect(() => {
     let live = true;
-    if (!session)
+    if (!session && !leaving.current)
       void sessions.restore(slug).then((s) => {
         if (!live) return;
         if (s) setSession(s);
@@ -53,7 +56,11 @@ export default function Layout() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [slug, session]);
 
-  useEffect(() => sessions.subscribe((s) => setSession(s?.workspace.slug === slug ? s : undefined)), [slug]);
+  useEffect(
+    () =>
+      sessions.subscribe((s) => !leaving.current && setSession(s?.workspace.slug === slug ? s : undefined)),
+    [slug],
+  );
 
   useEffect(
     () =>
@@ -63,6 +70,7 @@ export default function Layout() {
           sessions.end();
           navigate(`/w/${slug}/signin?expired=1&next=${encodeURIComponent(path)}`, { replace: true });
         } else if (f === 'suspended') {
+          leaving.current = true;
           sessions.end();
           navigate(`/w/${slug}/suspended`, { replace: true });
         } else if (f === 'mfa') {
@@ -239,7 +247,7 @@ function Shell({ slug }: { slug: string }) {
               <button
                 type="button"
                 className="flex items-center gap-2 rounded-md px-2 py-1.5 text-left text-sm hover:bg-white"
-                aria-label="Account menu"
+                aria-label={`${me.data.user.display_name || me.data.user.email}: account menu`}
               >
                 <CircleUser className="size-4 text-muted" aria-hidden />
                 <span className="min-w-0 flex-1 truncate" data-testid="me-email">

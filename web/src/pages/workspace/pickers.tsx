@@ -39,7 +39,7 @@ export function FilterMenu({
               ? 'border-brand/40 bg-brand/5 text-ink'
               : 'border-line text-muted hover:bg-panel hover:text-ink',
           )}
-          aria-label={`Filter by ${label.toLowerCase()}${chosen.length ? `: ${chosen.map((c) => c.label).join(', ')}` : ''}`}
+          aria-label={`${label}${chosen.length ? `: ${chosen.map((c) => c.label).join(', ')}` : ''}`}
         >
           {label}
           {chosen.length > 0 && (
