@@ -900,6 +900,12 @@ export interface components {
             color?: string;
             name?: string;
         };
+        LifecycleBranding: {
+            customizable: boolean;
+            display_name?: string;
+            logo_url?: string;
+            primary_color?: string;
+        };
         LifecycleView: {
             archive?: string;
             attempts: number;
@@ -1611,7 +1617,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Branding"];
+                    "application/json": components["schemas"]["LifecycleBranding"];
                 };
             };
             /** @description an error */
@@ -1644,7 +1650,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Branding"];
+                    "application/json": components["schemas"]["LifecycleBranding"];
                 };
             };
             /** @description an error */
