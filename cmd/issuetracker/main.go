@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -19,9 +18,8 @@ import (
 
 	"flag"
 
-	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/devstack"
-	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/meta"
 	"github.com/issuetracker/issuetracker/internal/testenv"
 )
@@ -29,8 +27,9 @@ import (
 const usage = `usage: issuetracker <command> [flags]
 
 commands:
-  dev                     run the platform locally (DynamoDB Local, cognito-local, API gateway, web app)
-  login --user EMAIL      print an ID token for a user of the running platform
+  dev                     run the platform locally (DynamoDB Local, cognito-local, mailpit, API gateway, web app)
+  login --user EMAIL      print an ID token (--workspace SLUG for any workspace, Platinum included;
+                          --new-password, --totp answer the first sign-in and MFA, or are prompted)
   reset                   delete the local platform's state (.local/dev)
   openapi                 print the API's OpenAPI document (the web app's client is generated from it)
 
@@ -47,7 +46,7 @@ func main() {
 	case "dev":
 		err = dev(os.Args[2:])
 	case "login":
-		err = login(os.Args[2:])
+		err = login(context.Background(), os.Args[2:], terminal())
 	case "reset":
 		err = reset()
 	case "openapi":
@@ -121,12 +120,13 @@ func dev(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	started := time.Now()
-	fmt.Println("starting DynamoDB Local, cognito-local, the local S3 and the API gateway ...")
+	fmt.Println("starting DynamoDB Local, cognito-local, the local S3, mailpit and the API gateway ...")
 	s, err := devstack.Start(ctx, devstack.Config{
 		Root: root, StateDir: state, GatewayAddr: *addr,
 		DynamoDBPort: envInt("DYNAMODB_PORT", 8000), CognitoPort: envInt("COGNITO_PORT", 9229),
-		S3Port: envInt("S3_PORT", 4569),
-		Log:    logf, AllowedOrigins: strings.Split(envStr("CORS_ORIGINS", defaultOrigins(*addr)), ","),
+		S3Port: envInt("S3_PORT", 4569), MailSMTPPort: envInt("MAIL_SMTP_PORT", 1025), MailUIPort: envInt("MAIL_UI_PORT", 8025),
+		WebBaseURL: os.Getenv(mail.EnvWebBaseURL),
+		Log:        logf, AllowedOrigins: strings.Split(envStr("CORS_ORIGINS", defaultOrigins(*addr)), ","),
 		WebDir: webDir(root, *web),
 	})
 	if err != nil {
@@ -166,7 +166,8 @@ func webDir(root, dir string) string {
 }
 
 func banner(p devstack.Platform, took time.Duration) {
-	fmt.Printf("\nIssueTracker is running (ready in %s)\n\n  Web   %s/\n  API   %s/v1   (try %s/health)\n\n", took.Round(100*time.Millisecond), p.GatewayURL, p.GatewayURL, p.GatewayURL)
+	fmt.Printf("\nIssueTracker is running (ready in %s)\n\n  Web   %s/\n  API   %s/v1   (try %s/health)\n  Mail  %s   (verification codes and invitations; SMTP on %s)\n\n",
+		took.Round(100*time.Millisecond), p.GatewayURL, p.GatewayURL, p.GatewayURL, p.MailUIURL, p.SMTPAddr)
 	fmt.Printf("Demo logins (password %s):\n\n", devstack.DemoPassword)
 	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "  EMAIL\tTENANT\tROLE")
@@ -178,42 +179,7 @@ func banner(p devstack.Platform, took time.Duration) {
 		fmt.Fprintf(w, "  %s\t%s\t%s\n", u.Email, tn, u.Role)
 	}
 	w.Flush()
-	fmt.Printf("\nGet a token and call the API:\n\n  TOKEN=$(go run ./cmd/issuetracker login --user user@acme.test)\n  curl -H \"Authorization: Bearer $TOKEN\" %s/v1/me\n\nState is kept in .local/dev (make dev-reset wipes it); service logs in services.log, EMF metrics in metrics.log. Ctrl-C stops everything.\n", p.GatewayURL)
-}
-
-func login(args []string) error {
-	fs := flag.NewFlagSet("login", flag.ExitOnError)
-	user := fs.String("user", "", "email of the user")
-	password := fs.String("password", devstack.DemoPassword, "password (the demo password by default)")
-	provider := fs.Bool("provider", false, "sign in to the provider (root) pool; implied for the demo root")
-	_ = fs.Parse(args)
-	if *user == "" {
-		return errors.New("login needs --user EMAIL")
-	}
-	_, state, err := stateDir()
-	if err != nil {
-		return err
-	}
-	p, err := devstack.ReadPlatform(filepath.Join(state, "platform.json"))
-	if err != nil {
-		return err
-	}
-	client := p.TenantClientID
-	if *provider || strings.EqualFold(*user, devstack.Demo.Root.Email) {
-		client = p.ProviderClientID
-	}
-	ctx := context.Background()
-	e := awsx.Endpoints{Cognito: p.CognitoEndpoint}
-	cfg, err := awsx.Load(ctx, e)
-	if err != nil {
-		return err
-	}
-	tok, err := identity.Pools{C: awsx.Cognito(cfg, e)}.PasswordLogin(ctx, client, *user, *password)
-	if err != nil {
-		return fmt.Errorf("%v (is `make dev` running?)", err)
-	}
-	fmt.Println(tok.IDToken)
-	return nil
+	fmt.Printf("\nGet a token and call the API:\n\n  TOKEN=$(go run ./cmd/issuetracker login --user user@acme.test)\n  curl -H \"Authorization: Bearer $TOKEN\" %s/v1/me\n\nA company signs up with POST /v1/registrations; its verification code and, once active, the\nSuper Admin's invitation arrive in the mail UI. Sign in to any workspace (Platinum too) with\n  go run ./cmd/issuetracker login --workspace <slug> --user <email>\n\nState is kept in .local/dev (make dev-reset wipes it); service logs in services.log, EMF metrics in metrics.log. Ctrl-C stops everything.\n", p.GatewayURL)
 }
 
 func reset() error {

@@ -53,6 +53,12 @@ type Config struct {
 	WebOrigin string
 	// AlarmEmails subscribe to the alert topic. Default: none.
 	AlarmEmails []string
+	// MailFrom is the From of the platform's mail (verification codes,
+	// invitations), sent with SES. Default: DefaultMailFrom.
+	MailFrom string
+	// SESIdentity is the verified SES identity (domain or address) the
+	// functions may send from. Default: MailFrom's domain.
+	SESIdentity string
 	// Google enables Google sign-in on the shared tenant pool. Default: nil.
 	Google *identity.Google
 	// TenantMFA is the MFA policy of dedicated (Platinum) pools. Default: optional.
@@ -82,6 +88,9 @@ func (c Config) withDefaults() Config {
 	if c.TenantMFA == "" {
 		c.TenantMFA = identity.MFAOptional
 	}
+	if c.MailFrom == "" {
+		c.MailFrom = DefaultMailFrom
+	}
 	return c
 }
 
@@ -103,6 +112,7 @@ func (c Config) domainPrefix(part string) string {
 //	prefix               physical name prefix
 //	webOrigin            web app origin
 //	alarmEmails          comma-separated
+//	mailFrom, sesIdentity  the platform mail's From and its verified SES identity
 //	googleClientId, googleSecretName   both, to enable Google sign-in
 //	tenantMfa            optional | required
 //	nag                  "false" disables cdk-nag
@@ -125,7 +135,8 @@ func ConfigFromContext(app awscdk.App) Config {
 		Prefix:    get("prefix"),
 		WebOrigin: get("webOrigin"),
 		TenantMFA: identity.MFA(get("tenantMfa")),
-		Nag:       get("nag") != "false",
+		MailFrom:  get("mailFrom"), SESIdentity: get("sesIdentity"),
+		Nag: get("nag") != "false",
 	}
 	c.AlarmEmails = splitList(get("alarmEmails"))
 	if id, secret := get("googleClientId"), get("googleSecretName"); id != "" && secret != "" {

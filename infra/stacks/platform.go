@@ -154,6 +154,7 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 		}))
 	}
 	p.grantUserAdmin()
+	p.wireMail()
 
 	// Offboarding runs in the tenants function (Root's request, retries) and
 	// in the onboarding function (resumed after a stack event).

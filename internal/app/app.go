@@ -6,8 +6,10 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -16,6 +18,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -47,6 +50,20 @@ type Deps struct {
 	RequestsThisMonth func(apiKey string) int64
 	// RegistrationsPerHour per client address; DefaultRegistrationsPerHour if zero.
 	RegistrationsPerHour int
+	// LookupsPerMinute (slug availability, workspace lookup) per client
+	// address, and CodeSendsPerHour (verification codes) per registration;
+	// the defaults of lifecycle.go if zero.
+	LookupsPerMinute int
+	CodeSendsPerHour int
+	// Mail sends the platform's messages (verification codes, invitations);
+	// nil: operations that must send mail answer mail_unavailable.
+	Mail mail.Sender
+	// WebBaseURL is the web app's base URL (links in messages).
+	WebBaseURL string
+	// TenantClientID is the shared pool's app client (public workspace lookup).
+	TenantClientID string
+	// Region is where the pools live (public workspace lookup).
+	Region string
 }
 
 // DepsFromEnv builds Deps from the environment of a function or the gateway:
@@ -63,13 +80,21 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 		tenantDB = tenantcreds.Scoped(base, &tenantcreds.Provider{STS: sts.NewFromConfig(cfg), RoleARN: role,
 			TagKey: envOr("ITR_TENANT_SESSION_TAG", "TenantId")})
 	}
+	sender, err := mail.FromEnv(cfg)
+	if err != nil && !errors.Is(err, mail.ErrNotConfigured) {
+		return Deps{}, err
+	}
 	return Deps{
-		DB:           tenantDB,
-		ControlDB:    base,
-		Cognito:      awsx.Cognito(cfg, e),
-		Names:        schema.Names{Prefix: envOr("ITR_TABLE_PREFIX", schema.DefaultPrefix)},
-		Now:          time.Now,
-		TenantPoolID: lookupEnv("ITR_TENANT_POOL_ID"),
+		DB:             tenantDB,
+		ControlDB:      base,
+		Cognito:        awsx.Cognito(cfg, e),
+		Names:          schema.Names{Prefix: envOr("ITR_TABLE_PREFIX", schema.DefaultPrefix)},
+		Now:            time.Now,
+		TenantPoolID:   lookupEnv("ITR_TENANT_POOL_ID"),
+		TenantClientID: strings.Split(lookupEnv("ITR_TENANT_CLIENT_IDS"), ",")[0],
+		Region:         cfg.Region,
+		Mail:           sender,
+		WebBaseURL:     mail.WebBaseURL(),
 	}, nil
 }
 

@@ -23,7 +23,8 @@ func operations(d Deps) httpapi.Operations {
 	for _, ops := range []httpapi.Operations{
 		meta.Operations(),
 		people.Operations(people.Deps{DB: d.DB, Tenants: tenantdb.New(d.Control(), d.Names), Directory: people.UserDB{DB: d.DB},
-			Identity: identity.Pools{C: d.Cognito}, TenantPoolID: d.TenantPoolID, Now: d.Now, Audit: peopleAudit(d)}),
+			Identity: identity.Pools{C: d.Cognito}, TenantPoolID: d.TenantPoolID, Now: d.Now, Audit: peopleAudit(d),
+			Mail: d.Mail, WebBaseURL: d.WebBaseURL}),
 		issueapi.Operations(issueapi.NewDeps(d.DB, d.Now)),
 		lifecycle.Operations(lifecycleDeps(d)),
 	} {

@@ -21,6 +21,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
+	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/s3archive"
 	"github.com/issuetracker/issuetracker/internal/people"
@@ -39,15 +40,30 @@ type Config struct {
 	DynamoDBPort int
 	CognitoPort  int
 	S3Port       int // 0: any free port
-	// Endpoints, when set, reuse running services instead of starting them.
+	// MailSMTPPort and MailUIPort are mailpit's (SMTP, web UI and API).
+	MailSMTPPort, MailUIPort int
+	// Endpoints, when set, reuse running services instead of starting them;
+	// Mail likewise reuses a running mailpit.
 	Endpoints awsx.Endpoints
-	Prefix    string
-	Log       io.Writer // service logs
+	Mail      *MailEndpoints
+	// WebBaseURL is the web app's address in mails; default the gateway's URL.
+	WebBaseURL string
+	Prefix     string
+	Log        io.Writer // service logs
 	// AllowedOrigins for CORS (the web app's dev server).
 	AllowedOrigins []string
 	// WebDir, when set, is the built web app the gateway serves at / (Web).
 	WebDir string
 }
+
+// MailEndpoints locate a running mailpit.
+type MailEndpoints struct {
+	SMTPAddr string // host:port
+	UIURL    string // web UI and /api/v1
+}
+
+// MailFrom is the From address of the local platform's mail.
+const MailFrom = "IssueTracker <no-reply@issuetracker.local>"
 
 // Stack is a running local platform.
 type Stack struct {
@@ -100,6 +116,19 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		}
 		e.S3 = s.s3.Endpoint
 	}
+	m := cfg.Mail
+	if m == nil {
+		dir := ""
+		if cfg.StateDir != "" {
+			dir = filepath.Join(cfg.StateDir, "mail")
+		}
+		p, err := localcloud.StartMailpit(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.MailSMTPPort, DataDir: dir, Log: cfg.Log}, cfg.MailUIPort)
+		if err != nil {
+			return nil, err
+		}
+		s.procs = append(s.procs, p.Process)
+		m = &MailEndpoints{SMTPAddr: p.SMTPAddr, UIURL: p.UIURL}
+	}
 	awsCfg, err := awsx.Load(ctx, e)
 	if err != nil {
 		return nil, err
@@ -115,8 +144,15 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if strings.HasSuffix(cfg.GatewayAddr, ":0") {
 		s.Platform.GatewayURL = "http://" + s.ln.Addr().String()
 	}
+	s.Platform.MailUIURL, s.Platform.SMTPAddr = m.UIURL, m.SMTPAddr
+	s.Platform.WebBaseURL = cfg.WebBaseURL
+	if s.Platform.WebBaseURL == "" {
+		s.Platform.WebBaseURL = s.Platform.GatewayURL // the gateway serves the web app
+	}
 
-	deps := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cog, Names: names, Now: time.Now, TenantPoolID: s.Platform.TenantPoolID}
+	deps := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cog, Names: names, Now: time.Now,
+		TenantPoolID: s.Platform.TenantPoolID, TenantClientID: s.Platform.TenantClientID, Region: awsCfg.Region,
+		Mail: mail.SMTP{Addr: m.SMTPAddr, From: MailFrom}, WebBaseURL: s.Platform.WebBaseURL}
 	deps.RequestsThisMonth = func(key string) int64 {
 		if s.Gateway == nil {
 			return 0
@@ -182,7 +218,14 @@ func (p Platform) WebConfig() webapp.Config {
 	return webapp.Config{APIURL: p.GatewayURL, Region: LocalRegion, CognitoEndpoint: p.CognitoEndpoint,
 		TenantPoolID: p.TenantPoolID, TenantClientID: p.TenantClientID,
 		ProviderPoolID: p.ProviderPoolID, ProviderClientID: p.ProviderClientID,
-		WebOrigin: p.GatewayURL, Environment: "local"}
+		WebOrigin: p.webOrigin(), Environment: "local"}
+}
+
+func (p Platform) webOrigin() string {
+	if p.WebBaseURL != "" {
+		return p.WebBaseURL
+	}
+	return p.GatewayURL
 }
 
 // Crashed reports a started service that has exited.

@@ -21,6 +21,7 @@ func init() {
 	Enums[reflect.TypeOf(issue.Category(""))] = strs(issue.Categories)
 	Enums[reflect.TypeOf(issue.Sort(""))] = strs(issue.Sorts)
 	Enums[reflect.TypeOf(roles.Role(""))] = []string{string(roles.User), string(roles.Admin), string(roles.SuperAdmin), string(roles.Root)}
+	Enums[reflect.TypeOf(tenant.Status(""))] = strs(tenant.Statuses)
 }
 
 func strs[T ~string](vs []T) []string {
@@ -100,9 +101,14 @@ func Bodies() map[string]Body {
 		}{}, Response: issue.Comment{}},
 		"deleteComment": {Status: 204},
 		// Tenant lifecycle (internal/lifecycle).
-		"register":        {Request: onboarding.Registration{}, Response: lifecycle.RegistrationAccepted{}, Status: 202},
-		"getRegistration": {Response: map[string]string{}},
-		"listTenants": {Response: struct {
+		"checkSlugAvailability": {Response: lifecycle.Availability{}, Query: []Param{named("slug", str("the slug to check"))}},
+		"register":              {Request: onboarding.Registration{}, Response: lifecycle.RegistrationView{}, Status: 202},
+		"getRegistration":       {Response: lifecycle.RegistrationView{}},
+		"verifyRegistration":    {Request: lifecycle.VerificationCode{}, Response: lifecycle.RegistrationView{}},
+		"resendVerification":    {Response: lifecycle.RegistrationView{}, Status: 202},
+		"getWorkspace":          {Response: lifecycle.Workspace{}},
+		"approveTenant":         {Response: lifecycle.TenantView{}, Status: 202},
+		"listTenants": {Query: concat([]Param{named("status", str("only tenants with this status, e.g. pending_approval"))}, pageParams), Response: struct {
 			Tenants    []lifecycle.TenantView `json:"tenants"`
 			NextCursor string                 `json:"next_cursor"`
 		}{}},

@@ -604,3 +604,25 @@ func cancelled(err error) ([]bool, bool) {
 	}
 	return out, any
 }
+
+// FindByHandle finds the user a mention names: an email ("ann@acme.com")
+// names the user with that email, a name ("ann") the user whose email is
+// "ann@..."; ok is false for no user or several (an ambiguous name). One
+// Query of at most two items on the users index (gsi1 sorts by lower email).
+func (s UserDB) FindByHandle(ctx context.Context, table, tenantID, handle string) (User, bool, error) {
+	h := strings.ToLower(handle)
+	prefix := h + "@"
+	if strings.Contains(h, "@") {
+		prefix = h + "#"
+	}
+	kc := expression.Key(schema.GSI1PK).Equal(expression.Value(usersGSI(tenantID))).
+		And(expression.Key(schema.GSI1SK).BeginsWith(prefix))
+	var its []userItem
+	if _, err := s.query(ctx, table, schema.GSI1, kc, nil, 2, &its); err != nil {
+		return User{}, false, fmt.Errorf("find user by handle: %w", err)
+	}
+	if len(its) != 1 {
+		return User{}, false, nil
+	}
+	return its[0].user(), true, nil
+}

@@ -60,6 +60,9 @@ func (d Deps) createIssue(w http.ResponseWriter, r *http.Request) error {
 	if err := d.checkRefs(r.Context(), p, issue.Issue{}, i); err != nil {
 		return err
 	}
+	if i.Mentions, err = d.mentions(r.Context(), p, i.Description); err != nil {
+		return err
+	}
 	n, err := d.Store.NextNumber(r.Context(), p.Table, p.TenantID)
 	if err != nil {
 		return err
@@ -184,6 +187,11 @@ func (d Deps) modify(r *http.Request, change func(*issue.Issue, tenancy.Principa
 		}
 		if err := d.checkRefs(r.Context(), p, old, cur); err != nil {
 			return issue.Issue{}, err
+		}
+		if cur.Description != old.Description {
+			if cur.Mentions, err = d.mentions(r.Context(), p, cur.Description); err != nil {
+				return issue.Issue{}, err
+			}
 		}
 		cur.Version, cur.UpdatedAt = old.Version+1, a.At
 		err = d.Store.Update(r.Context(), p.Table, old, cur, a, h)

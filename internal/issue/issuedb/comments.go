@@ -16,20 +16,21 @@ import (
 // commentItem is a comment in its issue's partition: sk COMMENT#<ulid>, so
 // a Query lists an issue's comments in creation order.
 type commentItem struct {
-	PK        string     `dynamodbav:"pk"`
-	SK        string     `dynamodbav:"sk"`
-	Entity    string     `dynamodbav:"entity"`
-	ID        string     `dynamodbav:"id"`
-	IssueID   string     `dynamodbav:"issue_id"`
-	ParentID  string     `dynamodbav:"parent_id,omitempty"`
-	AuthorID  string     `dynamodbav:"author_id"`
-	Body      string     `dynamodbav:"body"`
-	Mentions  []string   `dynamodbav:"mentions,omitempty"`
-	CreatedAt time.Time  `dynamodbav:"created_at"`
-	UpdatedAt time.Time  `dynamodbav:"updated_at"`
-	EditedAt  *time.Time `dynamodbav:"edited_at,omitempty"`
-	DeletedAt *time.Time `dynamodbav:"deleted_at,omitempty"`
-	Terms     []string   `dynamodbav:"terms,omitempty"`
+	PK       string `dynamodbav:"pk"`
+	SK       string `dynamodbav:"sk"`
+	Entity   string `dynamodbav:"entity"`
+	ID       string `dynamodbav:"id"`
+	IssueID  string `dynamodbav:"issue_id"`
+	ParentID string `dynamodbav:"parent_id,omitempty"`
+	AuthorID string `dynamodbav:"author_id"`
+	Body     string `dynamodbav:"body"`
+	// mention_refs replaced the unresolved "mentions" names of earlier items.
+	Mentions  []mentionItem `dynamodbav:"mention_refs,omitempty"`
+	CreatedAt time.Time     `dynamodbav:"created_at"`
+	UpdatedAt time.Time     `dynamodbav:"updated_at"`
+	EditedAt  *time.Time    `dynamodbav:"edited_at,omitempty"`
+	DeletedAt *time.Time    `dynamodbav:"deleted_at,omitempty"`
+	Terms     []string      `dynamodbav:"terms,omitempty"`
 }
 
 func toCommentItem(tenant string, c issue.Comment) commentItem {
@@ -38,17 +39,13 @@ func toCommentItem(tenant string, c issue.Comment) commentItem {
 		terms = encodeTerms(issue.CommentTerms(c.Body))
 	}
 	return commentItem{PK: issuePK(tenant, c.IssueID), SK: preComment + c.ID, Entity: "comment", ID: c.ID,
-		IssueID: c.IssueID, ParentID: c.ParentID, AuthorID: c.AuthorID, Body: c.Body, Mentions: c.Mentions,
+		IssueID: c.IssueID, ParentID: c.ParentID, AuthorID: c.AuthorID, Body: c.Body, Mentions: toMentionItems(c.Mentions),
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, EditedAt: c.EditedAt, DeletedAt: c.DeletedAt, Terms: terms}
 }
 
 func (it commentItem) comment() issue.Comment {
-	m := it.Mentions
-	if m == nil {
-		m = []string{}
-	}
 	return issue.Comment{ID: it.ID, IssueID: it.IssueID, ParentID: it.ParentID, AuthorID: it.AuthorID, Body: it.Body,
-		Mentions: m, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, EditedAt: it.EditedAt, DeletedAt: it.DeletedAt}
+		Mentions: mentions(it.Mentions), CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, EditedAt: it.EditedAt, DeletedAt: it.DeletedAt}
 }
 
 // AddComment writes a comment and its search postings. A reply's parent

@@ -28,6 +28,10 @@ func issuerPK(iss string) string { return "ISSUER#" + iss }
 
 const metaSK, issuerSK, listPK = "META", "ISSUER", "TENANTS"
 
+// MetaSK is the sort key of a tenant item (its pk is "TENANT#<id>", shared
+// with the items onboarding keeps next to it).
+const MetaSK = metaSK
+
 // item is the stored form of a tenant.
 type item struct {
 	PK           string          `dynamodbav:"pk"`
@@ -209,40 +213,69 @@ func (s *Store) DeleteIssuer(ctx context.Context, issuer string) error {
 
 // List implements tenant.Registry; the cursor is the last tenant id.
 func (s *Store) List(ctx context.Context, cursor string, limit int) ([]tenant.Tenant, string, error) {
+	return s.list(ctx, cursor, limit, "")
+}
+
+// maxFilteredPages bounds the Queries of one filtered page (Root's console).
+const maxFilteredPages = 5
+
+// ListByStatus implements tenant.Registry: the same Query with a filter on
+// the status, read until limit tenants match or maxFilteredPages pages were
+// read (then fewer come back, with a cursor to go on).
+func (s *Store) ListByStatus(ctx context.Context, status tenant.Status, cursor string, limit int) ([]tenant.Tenant, string, error) {
+	return s.list(ctx, cursor, limit, status)
+}
+
+func (s *Store) list(ctx context.Context, cursor string, limit int, status tenant.Status) ([]tenant.Tenant, string, error) {
 	if limit <= 0 || limit > 100 {
 		limit = 50
 	}
-	kc := expression.Key(schema.GSI1PK).Equal(expression.Value(listPK))
-	if cursor != "" {
-		kc = kc.And(expression.Key(schema.GSI1SK).GreaterThan(expression.Value(cursor)))
+	var ts []tenant.Tenant
+	for page := 0; ; page++ {
+		kc := expression.Key(schema.GSI1PK).Equal(expression.Value(listPK))
+		if cursor != "" {
+			kc = kc.And(expression.Key(schema.GSI1SK).GreaterThan(expression.Value(cursor)))
+		}
+		b := expression.NewBuilder().WithKeyCondition(kc)
+		if status != "" {
+			b = b.WithFilter(expression.Name("status").Equal(expression.Value(string(status))))
+		}
+		ex, err := b.Build()
+		if err != nil {
+			return nil, "", err
+		}
+		out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+			TableName: aws.String(s.Table), IndexName: aws.String(schema.GSI1),
+			KeyConditionExpression:    ex.KeyCondition(),
+			FilterExpression:          ex.Filter(),
+			ExpressionAttributeNames:  ex.Names(),
+			ExpressionAttributeValues: ex.Values(),
+			Limit:                     aws.Int32(int32(limit - len(ts))),
+		})
+		if err != nil {
+			return nil, "", fmt.Errorf("list tenants: %w", err)
+		}
+		var its []item
+		if err := attributevalue.UnmarshalListOfMaps(out.Items, &its); err != nil {
+			return nil, "", err
+		}
+		for _, it := range its {
+			ts = append(ts, it.tenant())
+		}
+		if out.LastEvaluatedKey == nil {
+			return ts, "", nil
+		}
+		var last struct {
+			GSI1SK string `dynamodbav:"gsi1sk"`
+		}
+		if err := attributevalue.UnmarshalMap(out.LastEvaluatedKey, &last); err != nil {
+			return nil, "", err
+		}
+		cursor = last.GSI1SK
+		if len(ts) >= limit || page+1 >= maxFilteredPages {
+			return ts, cursor, nil
+		}
 	}
-	ex, err := expression.NewBuilder().WithKeyCondition(kc).Build()
-	if err != nil {
-		return nil, "", err
-	}
-	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
-		TableName: aws.String(s.Table), IndexName: aws.String(schema.GSI1),
-		KeyConditionExpression:    ex.KeyCondition(),
-		ExpressionAttributeNames:  ex.Names(),
-		ExpressionAttributeValues: ex.Values(),
-		Limit:                     aws.Int32(int32(limit)),
-	})
-	if err != nil {
-		return nil, "", fmt.Errorf("list tenants: %w", err)
-	}
-	var its []item
-	if err := attributevalue.UnmarshalListOfMaps(out.Items, &its); err != nil {
-		return nil, "", err
-	}
-	ts := make([]tenant.Tenant, len(its))
-	for i, it := range its {
-		ts[i] = it.tenant()
-	}
-	next := ""
-	if out.LastEvaluatedKey != nil && len(ts) > 0 {
-		next = ts[len(ts)-1].ID
-	}
-	return ts, next, nil
 }
 
 func key(pk, sk string) map[string]types.AttributeValue {

@@ -45,7 +45,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Tenants with status, tier and usage */
+        /** Tenants with status, tier and usage (?status= filters, e.g. pending_approval) */
         get: operations["listTenants"];
         put?: never;
         post?: never;
@@ -66,6 +66,23 @@ export interface paths {
         get: operations["getTenant"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/tenants/{tenantId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a paid-tier registration: onboarding starts */
+        post: operations["approveTenant"];
         delete?: never;
         options?: never;
         head?: never;
@@ -497,8 +514,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A company signs up: company name, slug, admin email, tier */
+        /** A company signs up: company name, slug, admin email, tier; a code is mailed to the admin email */
         post: operations["register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registrations/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether a slug can be registered (rate limited per client address) */
+        get: operations["checkSlugAvailability"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -512,10 +546,44 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Onboarding status of a registration */
+        /** Status and onboarding steps of a registration */
         get: operations["getRegistration"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registrations/{tenantId}/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mail a new verification code (rate limited) */
+        post: operations["resendVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registrations/{tenantId}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Prove the admin email with the mailed code; Basic is then provisioned, paid tiers wait for approval */
+        post: operations["verifyRegistration"];
         delete?: never;
         options?: never;
         head?: never;
@@ -675,7 +743,7 @@ export interface paths {
         /** The workspace's users (cursor) */
         get: operations["listUsers"];
         put?: never;
-        /** Invite a user: Cognito emails the invitation */
+        /** Invite a user: the platform mails a temporary password and the sign-in link */
         post: operations["inviteUser"];
         delete?: never;
         options?: never;
@@ -786,6 +854,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/workspaces/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where a workspace's people sign in: user pool, app client, region (rate limited per client address) */
+        get: operations["getWorkspace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -804,6 +889,12 @@ export interface components {
             id?: string;
             kind: string;
             source_ip?: string;
+        };
+        Availability: {
+            available: boolean;
+            detail?: string;
+            reason?: string;
+            slug: string;
         };
         Branding: {
             display_name?: string;
@@ -826,7 +917,7 @@ export interface components {
             edited_at?: string;
             id: string;
             issue_id: string;
-            mentions: string[];
+            mentions: components["schemas"]["Mention"][];
             parent_id?: string;
             /** Format: date-time */
             updated_at: string;
@@ -869,6 +960,7 @@ export interface components {
             id: string;
             key: string;
             labels: string[];
+            mentions: components["schemas"]["Mention"][];
             number: number;
             /** @enum {string} */
             priority: "none" | "low" | "medium" | "high" | "urgent";
@@ -933,7 +1025,8 @@ export interface components {
             branding: components["schemas"]["Branding"];
             id: string;
             name: string;
-            status: string;
+            /** @enum {string} */
+            status: "pending_verification" | "pending_approval" | "registered" | "provisioning" | "active" | "failed" | "suspended" | "offboarding" | "deleted";
             tier: string;
         };
         MeUser: {
@@ -948,6 +1041,10 @@ export interface components {
             added_at: string;
             added_by?: string;
             team_id: string;
+            user_id: string;
+        };
+        Mention: {
+            handle: string;
             user_id: string;
         };
         Page_Activity: {
@@ -1026,10 +1123,17 @@ export interface components {
             slug: string;
             tier: string;
         };
-        RegistrationAccepted: {
-            status: string;
+        RegistrationView: {
+            phase: string;
+            slug: string;
+            /** @enum {string} */
+            status: "pending_verification" | "pending_approval" | "registered" | "provisioning" | "active" | "failed" | "suspended" | "offboarding" | "deleted";
             status_url: string;
+            steps: components["schemas"]["StepView"][];
             tenant_id: string;
+            tier: string;
+            /** Format: date-time */
+            verification_expires_at?: string;
         };
         SecuritySettings: {
             mfa_enforcement_available: boolean;
@@ -1052,6 +1156,10 @@ export interface components {
             duration_ns: number;
             /** Format: date-time */
             finished_at: string;
+            step: string;
+        };
+        StepView: {
+            state: string;
             step: string;
         };
         SupportAccessView: {
@@ -1089,7 +1197,8 @@ export interface components {
             issuer?: string;
             lifecycle?: components["schemas"]["LifecycleView"];
             name: string;
-            status: string;
+            /** @enum {string} */
+            status: "pending_verification" | "pending_approval" | "registered" | "provisioning" | "active" | "failed" | "suspended" | "offboarding" | "deleted";
             status_reason?: string;
             table: string;
             tier: string;
@@ -1140,6 +1249,9 @@ export interface components {
             username: string;
             version: number;
         };
+        VerificationCode: {
+            code: string;
+        };
         Workflow: {
             statuses: components["schemas"]["WorkflowStatus"][];
         };
@@ -1149,6 +1261,13 @@ export interface components {
             next: ("open" | "in_progress" | "in_review" | "closed")[];
             /** @enum {string} */
             status: "open" | "in_progress" | "in_review" | "closed";
+        };
+        Workspace: {
+            client_id: string;
+            name: string;
+            region: string;
+            slug: string;
+            user_pool_id: string;
         };
     };
     responses: never;
@@ -1223,7 +1342,14 @@ export interface operations {
     };
     listTenants: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description only tenants with this status, e.g. pending_approval */
+                status?: string;
+                /** @description page size, 1 to 100 (default 25) */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1266,6 +1392,40 @@ export interface operations {
         responses: {
             /** @description success */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantView"];
+                };
+            };
+            /** @description an error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approveTenant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a retry with the same key and body replays the first response */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2440,7 +2600,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RegistrationAccepted"];
+                    "application/json": components["schemas"]["RegistrationView"];
+                };
+            };
+            /** @description an error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    checkSlugAvailability: {
+        parameters: {
+            query?: {
+                /** @description the slug to check */
+                slug?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Availability"];
                 };
             };
             /** @description an error */
@@ -2471,9 +2663,73 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: string;
-                    };
+                    "application/json": components["schemas"]["RegistrationView"];
+                };
+            };
+            /** @description an error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resendVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistrationView"];
+                };
+            };
+            /** @description an error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verifyRegistration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerificationCode"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistrationView"];
                 };
             };
             /** @description an error */
@@ -3290,6 +3546,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Workflow"];
+                };
+            };
+            /** @description an error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWorkspace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workspace"];
                 };
             };
             /** @description an error */

@@ -11,6 +11,7 @@ const base: Issue = {
   status: 'open',
   category: 'unstarted',
   labels: ['a'],
+  mentions: [],
   reporter_id: 'u1',
   created_at: '2026-01-01T00:00:00Z',
   updated_at: '2026-01-01T00:00:00Z',

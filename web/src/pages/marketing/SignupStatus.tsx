@@ -13,6 +13,7 @@ const STEP_LABEL: Record<string, string> = {
   place: 'Database and user pool ready',
   deploy_stack: 'Dedicated stack deployed',
   admin_user: 'Your admin account created',
+  invite_admin: 'Sign-in details emailed to you',
   api_key: 'API key issued',
   activate: 'Workspace activated',
 };
@@ -22,29 +23,22 @@ interface StepView {
   state: 'done' | 'running' | 'pending' | 'failed';
 }
 
-/** The onboarding steps in order with their state, from whichever shape the API gives. */
+/** The onboarding steps in order with their state; the first pending one runs while provisioning. */
 export function stepViews(r: Registration): StepView[] {
-  const done = new Set((r.done ?? []).map((d) => d.step));
-  const raw = (r.steps ?? []) as unknown[];
-  const out: StepView[] = raw.map((s) => {
-    if (typeof s === 'string') return { step: s, state: done.has(s) ? 'done' : 'pending' };
-    const o = s as { step?: string; name?: string; status?: string };
-    const name = o.step ?? o.name ?? '?';
-    const st =
-      o.status === 'done' || done.has(name)
+  const out: StepView[] = r.steps.map((s) => ({
+    step: s.step,
+    state:
+      s.state === 'done'
         ? 'done'
-        : o.status === 'running'
-          ? 'running'
-          : o.status === 'failed'
-            ? 'failed'
-            : 'pending';
-    return { step: name, state: st };
-  });
-  const first = out.findIndex((s) => s.state === 'pending');
-  if (first >= 0 && !out.some((s) => s.state === 'running') && r.status === 'provisioning') {
-    const f = out[first];
-    if (f) f.state = 'running';
-  }
+        : s.state === 'failed'
+          ? 'failed'
+          : s.state === 'waiting'
+            ? 'running'
+            : 'pending',
+  }));
+  const busy = r.status === 'provisioning' || r.status === 'registered';
+  const first = out.find((s) => s.state === 'pending');
+  if (busy && first && !out.some((s) => s.state === 'running')) first.state = 'running';
   return out;
 }
 
@@ -181,7 +175,9 @@ export default function SignupStatus() {
                     <li key={s.step} className="flex items-center gap-2 text-sm">
                       <StepIcon state={s.state} />
                       <span className={s.state === 'pending' ? 'text-muted' : ''}>
-                        {STEP_LABEL[s.step] ?? s.step.replace(/_/g, ' ')}
+                        {r.tier === 'platinum' && s.step === 'place'
+                          ? 'Your dedicated stack deployed: its own database, user pool and alarms'
+                          : (STEP_LABEL[s.step] ?? s.step.replace(/_/g, ' '))}
                       </span>
                       <span className="sr-only">({s.state})</span>
                     </li>
