@@ -27,7 +27,7 @@ export const e2e = {
       DYNAMODB_PORT: this.dynamodbPort,
       COGNITO_PORT: this.cognitoPort,
       S3_PORT: this.s3Port,
-      SMTP_PORT: this.smtpPort,
+      MAIL_SMTP_PORT: this.smtpPort,
       MAIL_UI_PORT: this.mailUIPort,
       ITR_DEV_STATE: this.stateDir,
     };

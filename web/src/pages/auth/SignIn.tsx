@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { isApiError } from '../../api/problem';
+import { config } from '../../config';
 import { cognitoMessage, type AuthAnswer } from '../../auth/cognito';
 import { safeNext } from '../../auth/guard';
 import { cognitoFor, sessions, type Workspace } from '../../auth/session';
@@ -122,15 +123,19 @@ function SignInForm({ ws }: { ws: Workspace }) {
     else if (newPassword !== confirm) fe.confirm = 'The two passwords differ.';
     setFieldErrors(fe);
     if (Object.keys(fe).length) return;
-    void run(async () =>
-      handle(
-        await cognito.respond('NEW_PASSWORD_REQUIRED', step.session, {
-          USERNAME: step.username,
-          NEW_PASSWORD: newPassword,
-        }),
-        step.username,
-      ),
-    );
+    void run(async () => {
+      const a = await cognito.respond('NEW_PASSWORD_REQUIRED', step.session, {
+        USERNAME: step.username,
+        NEW_PASSWORD: newPassword,
+      });
+      // cognito-local does not keep the refresh token it issues from
+      // RespondToAuthChallenge, so a reload would sign the user out: locally,
+      // sign in once more with the new password (real Cognito needs not).
+      if (a.AuthenticationResult && config().environment === 'local') {
+        return handle(await cognito.signIn(email.trim() || step.username, newPassword), step.username);
+      }
+      return handle(a, step.username);
+    });
   };
 
   const onCode = (e: FormEvent) => {
