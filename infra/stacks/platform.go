@@ -18,6 +18,7 @@ import (
 	"github.com/issuetracker/issuetracker/constructs/monitoring"
 	"github.com/issuetracker/issuetracker/constructs/provisioning"
 	"github.com/issuetracker/issuetracker/constructs/tenantaccess"
+	"github.com/issuetracker/issuetracker/constructs/webapp"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
@@ -72,6 +73,7 @@ type Platform struct {
 	Monitoring   *monitoring.Monitoring
 	Provisioning *provisioning.Provisioning
 	Exports      *Exports
+	Web          *webapp.WebApp
 	// OutcomesDLQ keeps provisioning outcomes the onboarding function could not take.
 	OutcomesDLQ awssqs.IQueue
 }
@@ -87,6 +89,7 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	awscdk.Tags_Of(st).Add(jsii.String("project"), jsii.String("issuetracker"), nil)
 	p := &Platform{Stack: st, Config: cfg, Functions: map[string]*gofunction.Function{}}
 	names := cfg.names()
+	p.newWeb(&cfg) // first: its origin is the web origin below
 
 	p.Pooled = datastore.New(st, "PooledTable", datastore.PooledProps(names))
 	p.Control = datastore.New(st, "ControlTable", datastore.ControlProps(names))
@@ -209,6 +212,7 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	p.Monitoring.WatchTable("control", p.Control.Table)
 
 	out := func(id string, v *string) { awscdk.NewCfnOutput(st, jsii.String(id), &awscdk.CfnOutputProps{Value: v}) }
+	p.publishWeb()
 	out("ApiUrl", p.API.URL())
 	out("TenantUserPoolId", p.TenantPool.UserPool.UserPoolId())
 	out("TenantClientId", p.TenantPool.Client.UserPoolClientId())
