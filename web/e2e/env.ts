@@ -12,8 +12,8 @@ export const e2e = {
   dynamodbPort: env('E2E_DYNAMODB_PORT', '8401'),
   cognitoPort: env('E2E_COGNITO_PORT', '9430'),
   s3Port: env('E2E_S3_PORT', '4571'),
-  smtpPort: env('E2E_SMTP_PORT', '1026'),
-  mailUIPort: env('E2E_MAIL_UI_PORT', '8026'),
+  smtpPort: env('E2E_SMTP_PORT', '1027'),
+  mailUIPort: env('E2E_MAIL_UI_PORT', '8027'),
   /** E2E_REUSE=1: drive a platform you started yourself (make dev) instead. */
   reuse: !!process.env.E2E_REUSE,
   stateDir: path.resolve(import.meta.dirname, '..', '..', '.local', 'e2e'),
