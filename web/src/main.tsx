@@ -5,12 +5,17 @@ import './index.css';
 
 const root = createRoot(document.getElementById('root')!);
 
+// The landing and pricing pages load only what they show (src/marketing.tsx);
+// everything else is the app with its router.
+const marketing = ['/', '/pricing', '/pricing/'].includes(location.pathname);
+
 loadConfig()
   .then(async () => {
-    const { App } = await import('./App');
+    const page = marketing ? (await import('./marketing')).Marketing : (await import('./App')).App;
+    const Page = page;
     root.render(
       <StrictMode>
-        <App />
+        <Page />
       </StrictMode>,
     );
   })

@@ -1,5 +1,4 @@
 import { Gauge, Keyboard, KanbanSquare, ShieldCheck } from 'lucide-react';
-import { Link } from 'react-router';
 import { MarketingShell } from './Shell';
 import { TierCards } from './tiers';
 
@@ -38,18 +37,18 @@ export default function Landing() {
           on a calm, fast, keyboard-first interface.
         </p>
         <div className="mt-8 flex flex-wrap gap-3">
-          <Link
-            to="/signup"
+          <a
+            href="/signup"
             className="rounded-md bg-brand px-4 py-2 text-sm font-medium text-brand-fg hover:brightness-110"
           >
             Create your workspace
-          </Link>
-          <Link
-            to="/signin"
+          </a>
+          <a
+            href="/signin"
             className="rounded-md border border-line px-4 py-2 text-sm font-medium hover:bg-panel"
           >
             Sign in
-          </Link>
+          </a>
         </div>
       </section>
       <section aria-labelledby="why" className="border-y border-line bg-panel">
@@ -73,9 +72,9 @@ export default function Landing() {
         <p className="mt-1 mb-6 text-sm text-muted">Start free; move up when your team grows.</p>
         <TierCards compact />
         <p className="mt-4 text-sm">
-          <Link to="/pricing" className="font-medium text-brand hover:underline">
+          <a href="/pricing" className="font-medium text-brand hover:underline">
             Compare plans in detail
-          </Link>
+          </a>
         </p>
       </section>
     </MarketingShell>

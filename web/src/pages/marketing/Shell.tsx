@@ -1,5 +1,4 @@
 import type { ReactNode } from 'react';
-import { Link, NavLink } from 'react-router';
 import { Logo } from '../../components/Logo';
 
 export function MarketingShell({ children }: { children: ReactNode }) {
@@ -13,22 +12,26 @@ export function MarketingShell({ children }: { children: ReactNode }) {
       </a>
       <header className="border-b border-line">
         <nav aria-label="Main" className="mx-auto flex h-14 max-w-6xl items-center gap-6 px-4">
-          <Link to="/" className="flex items-center gap-2 font-semibold">
+          <a href="/" className="flex items-center gap-2 font-semibold">
             <Logo /> IssueTracker
-          </Link>
-          <NavLink to="/pricing" className="text-sm text-muted hover:text-ink aria-[current=page]:text-ink">
+          </a>
+          <a
+            href="/pricing"
+            aria-current={location.pathname === '/pricing' ? 'page' : undefined}
+            className="text-sm text-muted hover:text-ink aria-[current=page]:text-ink"
+          >
             Pricing
-          </NavLink>
+          </a>
           <span className="flex-1" />
-          <Link to="/signin" className="text-sm text-muted hover:text-ink">
+          <a href="/signin" className="text-sm text-muted hover:text-ink">
             Sign in
-          </Link>
-          <Link
-            to="/signup"
+          </a>
+          <a
+            href="/signup"
             className="rounded-md bg-brand px-3 py-1.5 text-sm font-medium text-brand-fg hover:brightness-110"
           >
             Get started
-          </Link>
+          </a>
         </nav>
       </header>
       <main id="main" className="flex-1">

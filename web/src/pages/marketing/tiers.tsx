@@ -1,17 +1,31 @@
-import { useQuery } from '@tanstack/react-query';
+import { useCallback, useEffect, useState } from 'react';
 import { Check } from 'lucide-react';
-import { Link } from 'react-router';
 import { api, unwrap, type components } from '../../api/client';
 import { cx, ErrorState, Skeleton } from '../../components/ui';
 
 export type Tier = components['schemas']['Tier'];
 
+/** The tier catalog (GET /v1/tiers). Plain state, no query cache: the
+ * landing page is its own light entry (src/marketing.tsx). */
 export function useTiers() {
-  return useQuery({
-    queryKey: ['tiers'],
-    queryFn: async () => (await unwrap(api().GET('/v1/tiers'))).tiers ?? [],
-    staleTime: 5 * 60_000,
-  });
+  const [data, setData] = useState<Tier[]>();
+  const [error, setError] = useState<unknown>();
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    let live = true;
+    unwrap(api().GET('/v1/tiers')).then(
+      (r) => live && setData(r.tiers ?? []),
+      (e: unknown) => live && setError(e),
+    );
+    return () => {
+      live = false;
+    };
+  }, [attempt]);
+  const refetch = useCallback(() => {
+    setError(undefined);
+    setAttempt((n) => n + 1);
+  }, []);
+  return { data, error, isPending: !data && !error, isError: !!error, refetch };
 }
 
 const FEATURE: Record<string, string> = {
@@ -50,8 +64,8 @@ export function price(t: Tier): string {
 /** The four tiers, read from the API's tier catalog (never a copy). */
 export function TierCards({ compact }: { compact?: boolean }) {
   const q = useTiers();
-  if (q.isPending) return <Skeleton rows={4} />;
-  if (q.isError) return <ErrorState error={q.error} onRetry={() => void q.refetch()} />;
+  if (q.isError) return <ErrorState error={q.error} onRetry={q.refetch} />;
+  if (!q.data) return <Skeleton rows={4} />;
   return (
     <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4" aria-label="Plans">
       {q.data.map((t) => (
@@ -76,8 +90,8 @@ export function TierCards({ compact }: { compact?: boolean }) {
                 </li>
               ))}
           </ul>
-          <Link
-            to={`/signup?tier=${t.name}`}
+          <a
+            href={`/signup?tier=${t.name}`}
             className={cx(
               'mt-5 rounded-md px-3 py-1.5 text-center text-sm font-medium',
               t.name === 'standard'
@@ -87,7 +101,7 @@ export function TierCards({ compact }: { compact?: boolean }) {
             aria-label={`Start with ${t.display_name}`}
           >
             Start with {t.display_name}
-          </Link>
+          </a>
         </li>
       ))}
     </ul>

@@ -1,4 +1,5 @@
-import { Kbd, Modal } from '../../components/ui';
+import { Kbd } from '../../components/ui';
+import { Modal } from '../../components/Modal';
 
 const rows: [string[], string][] = [
   [['C'], 'Create an issue'],
