@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/signal"
@@ -19,16 +20,20 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/internal/meta"
 	"github.com/issuetracker/issuetracker/internal/testenv"
 )
 
 const usage = `usage: issuetracker <command> [flags]
 
 commands:
-  dev                     run the platform locally (DynamoDB Local, cognito-local, API gateway)
+  dev                     run the platform locally (DynamoDB Local, cognito-local, mailpit, API gateway, web app)
   login --user EMAIL      print an ID token (--workspace SLUG for any workspace, Platinum included;
                           --new-password, --totp answer the first sign-in and MFA, or are prompted)
   reset                   delete the local platform's state (.local/dev)
+  openapi                 print the API's OpenAPI document (the web app's client is generated from it)
+
+The state folder is .local/dev unless ITR_DEV_STATE names another (the browser tests use their own).
 `
 
 func main() {
@@ -44,6 +49,8 @@ func main() {
 		err = login(context.Background(), os.Args[2:], terminal())
 	case "reset":
 		err = reset()
+	case "openapi":
+		err = printOpenAPI()
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
@@ -59,7 +66,20 @@ func stateDir() (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
+	if d := os.Getenv("ITR_DEV_STATE"); d != "" {
+		abs, err := filepath.Abs(d)
+		return root, abs, err
+	}
 	return root, filepath.Join(root, ".local", "dev"), nil
+}
+
+func printOpenAPI() error {
+	b, err := json.MarshalIndent(meta.Document(), "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Printf("%s\n", b)
+	return err
 }
 
 func envInt(k string, def int) int {
@@ -79,6 +99,7 @@ func envStr(k, def string) string {
 func dev(args []string) error {
 	fs := flag.NewFlagSet("dev", flag.ExitOnError)
 	addr := fs.String("addr", envStr("GATEWAY_ADDR", "localhost:8080"), "address of the API gateway")
+	web := fs.String("web", envStr("ITR_WEB_DIR", "web/dist"), "the built web app served at / (relative to the repository root)")
 	_ = fs.Parse(args)
 	root, state, err := stateDir()
 	if err != nil {
@@ -105,7 +126,8 @@ func dev(args []string) error {
 		DynamoDBPort: envInt("DYNAMODB_PORT", 8000), CognitoPort: envInt("COGNITO_PORT", 9229),
 		S3Port: envInt("S3_PORT", 4569), MailSMTPPort: envInt("MAIL_SMTP_PORT", 1025), MailUIPort: envInt("MAIL_UI_PORT", 8025),
 		WebBaseURL: os.Getenv(mail.EnvWebBaseURL),
-		Log:        logf, AllowedOrigins: strings.Split(envStr("CORS_ORIGINS", "http://localhost:5173,http://localhost:8080"), ","),
+		Log:        logf, AllowedOrigins: strings.Split(envStr("CORS_ORIGINS", defaultOrigins(*addr)), ","),
+		WebDir: webDir(root, *web),
 	})
 	if err != nil {
 		return err
@@ -130,9 +152,22 @@ func dev(args []string) error {
 	}
 }
 
+// defaultOrigins lets the gateway's own origin and Vite's (make web-dev,
+// VITE_PORT or 5173) call the API from a browser.
+func defaultOrigins(addr string) string {
+	return strings.Join([]string{"http://" + addr, "http://localhost:" + envStr("VITE_PORT", "5173")}, ",")
+}
+
+func webDir(root, dir string) string {
+	if dir == "" || filepath.IsAbs(dir) {
+		return dir
+	}
+	return filepath.Join(root, dir)
+}
+
 func banner(p devstack.Platform, took time.Duration) {
-	fmt.Printf("\nIssueTracker is running (ready in %s)\n\n  API   %s   (try %s/health)\n  Mail  %s   (verification codes and invitations; SMTP on %s)\n\n",
-		took.Round(100*time.Millisecond), p.GatewayURL, p.GatewayURL, p.MailUIURL, p.SMTPAddr)
+	fmt.Printf("\nIssueTracker is running (ready in %s)\n\n  Web   %s/\n  API   %s/v1   (try %s/health)\n  Mail  %s   (verification codes and invitations; SMTP on %s)\n\n",
+		took.Round(100*time.Millisecond), p.GatewayURL, p.GatewayURL, p.GatewayURL, p.MailUIURL, p.SMTPAddr)
 	fmt.Printf("Demo logins (password %s):\n\n", devstack.DemoPassword)
 	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "  EMAIL\tTENANT\tROLE")

@@ -20,6 +20,10 @@ type why struct {
 }
 
 func suppress(scope any, ws ...why) {
+	cdknag.NagSuppressions_AddResourceSuppressions(scope, suppressions(ws), jsii.Bool(true))
+}
+
+func suppressions(ws []why) *[]*cdknag.NagPackSuppression {
 	s := make([]*cdknag.NagPackSuppression, len(ws))
 	for i, w := range ws {
 		s[i] = &cdknag.NagPackSuppression{Id: jsii.String(w.rule), Reason: jsii.String(w.reason)}
@@ -35,7 +39,13 @@ func suppress(scope any, ws ...why) {
 			s[i].AppliesTo = &at
 		}
 	}
-	cdknag.NagSuppressions_AddResourceSuppressions(scope, &s, jsii.Bool(true))
+	return &s
+}
+
+// suppressPath suppresses findings on a resource that only a path names
+// (CDK's singleton providers).
+func suppressPath(st awscdk.Stack, path string, ws ...why) {
+	cdknag.NagSuppressions_AddResourceSuppressionsByPath(st, jsii.String(path), suppressions(ws), jsii.Bool(true))
 }
 
 var smsRole = why{"AwsSolutions-IAM5",

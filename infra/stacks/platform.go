@@ -19,6 +19,7 @@ import (
 	"github.com/issuetracker/issuetracker/constructs/monitoring"
 	"github.com/issuetracker/issuetracker/constructs/provisioning"
 	"github.com/issuetracker/issuetracker/constructs/tenantaccess"
+	"github.com/issuetracker/issuetracker/constructs/webapp"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
@@ -76,6 +77,7 @@ type Platform struct {
 	Monitoring   *monitoring.Monitoring
 	Provisioning *provisioning.Provisioning
 	Exports      *Exports
+	Web          *webapp.WebApp
 	// OutcomesDLQ keeps provisioning outcomes the onboarding function could not take.
 	OutcomesDLQ awssqs.IQueue
 	// CursorKey is the HMAC key of list cursors, one random value per
@@ -94,6 +96,7 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	awscdk.Tags_Of(st).Add(jsii.String("project"), jsii.String("issuetracker"), nil)
 	p := &Platform{Stack: st, Config: cfg, Functions: map[string]*gofunction.Function{}}
 	names := cfg.names()
+	p.newWeb(&cfg) // first: its origin is the web origin below
 
 	p.Pooled = datastore.New(st, "PooledTable", datastore.PooledProps(names))
 	p.Control = datastore.New(st, "ControlTable", datastore.ControlProps(names))
@@ -217,6 +220,7 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	p.Monitoring.WatchTable("control", p.Control.Table)
 
 	out := func(id string, v *string) { awscdk.NewCfnOutput(st, jsii.String(id), &awscdk.CfnOutputProps{Value: v}) }
+	p.publishWeb()
 	out("ApiUrl", p.API.URL())
 	out("TenantUserPoolId", p.TenantPool.UserPool.UserPoolId())
 	out("TenantClientId", p.TenantPool.Client.UserPoolClientId())

@@ -32,6 +32,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantcreds"
+	"github.com/issuetracker/issuetracker/internal/webapp"
 )
 
 // Config of a local platform.
@@ -54,6 +55,8 @@ type Config struct {
 	Log        io.Writer // service logs
 	// AllowedOrigins for CORS (the web app's dev server).
 	AllowedOrigins []string
+	// WebDir, when set, is the built web app the gateway serves at / (Web).
+	WebDir string
 }
 
 // MailEndpoints locate a running mailpit.
@@ -205,13 +208,32 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		AuthorizerCacheTTL: authorizer.ResultCacheTTL,
 		AllowedOrigins:     cfg.AllowedOrigins,
 	})
-	s.srv = &http.Server{Handler: s.Gateway, ReadHeaderTimeout: 10 * time.Second}
+	var handler http.Handler = s.Gateway
+	if cfg.WebDir != "" {
+		handler = Web{API: s.Gateway, Dir: cfg.WebDir, Config: s.Platform.WebConfig()}
+	}
+	s.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			fmt.Fprintln(os.Stderr, "gateway:", err)
 		}
 	}()
 	return s, nil
+}
+
+// WebConfig is the web app's /config.json for this platform.
+func (p Platform) WebConfig() webapp.Config {
+	return webapp.Config{APIURL: p.GatewayURL, Region: LocalRegion, CognitoEndpoint: p.CognitoEndpoint,
+		TenantPoolID: p.TenantPoolID, TenantClientID: p.TenantClientID,
+		ProviderPoolID: p.ProviderPoolID, ProviderClientID: p.ProviderClientID,
+		WebOrigin: p.webOrigin(), Environment: "local"}
+}
+
+func (p Platform) webOrigin() string {
+	if p.WebBaseURL != "" {
+		return p.WebBaseURL
+	}
+	return p.GatewayURL
 }
 
 // Crashed reports a started service that has exited.
