@@ -50,11 +50,26 @@ type Config struct {
 	Account, Region string
 	// Prefix of physical names (tables, pools, topic). Default: schema.DefaultPrefix.
 	Prefix string
-	// WebOrigin is the web app's origin: CORS and OAuth callback URLs.
-	// Default: http://localhost:5173 (Vite).
+	// WebOrigin is the web app's origin: CORS, OAuth callback URLs, links in
+	// mails. Default: https:// and WebDomain, or the web distribution's domain
+	// (never localhost).
 	WebOrigin string
+	// WebDomain is the web app's custom domain (app.example.com), served with
+	// WebCertificateArn (ACM, us-east-1). Default: the distribution's domain.
+	WebDomain, WebCertificateArn string
+	// WebACLArn is a CLOUDFRONT-scoped AWS WAF web ACL for the web
+	// distribution. Default: none.
+	WebACLArn string
+	// WebAssetsDir is the built web app. Default: web/dist under RepoRoot.
+	WebAssetsDir string
 	// AlarmEmails subscribe to the alert topic. Default: none.
 	AlarmEmails []string
+	// MailFrom is the From of the platform's mail (verification codes,
+	// invitations), sent with SES. Default: DefaultMailFrom.
+	MailFrom string
+	// SESIdentity is the verified SES identity (domain or address) the
+	// functions may send from. Default: MailFrom's domain.
+	SESIdentity string
 	// Google enables Google sign-in on the shared tenant pool. Default: nil.
 	Google *identity.Google
 	// TenantMFA is the MFA policy of dedicated (Platinum) pools. Default: optional.
@@ -93,11 +108,11 @@ func (c Config) withDefaults() Config {
 	if c.Prefix == "" {
 		c.Prefix = schema.DefaultPrefix
 	}
-	if c.WebOrigin == "" {
-		c.WebOrigin = "http://localhost:5173"
-	}
 	if c.TenantMFA == "" {
 		c.TenantMFA = identity.MFAOptional
+	}
+	if c.MailFrom == "" {
+		c.MailFrom = DefaultMailFrom
 	}
 	return c
 }
@@ -121,8 +136,11 @@ func (c Config) domainPrefix(part string) string {
 //
 //	account, region      else CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION, else offline defaults
 //	prefix               physical name prefix
-//	webOrigin            web app origin
+//	webOrigin            web app origin (default: the web distribution's, or https://webDomain)
+//	webDomain, webCertificateArn   the web app's custom domain and its ACM certificate (us-east-1)
+//	webAclArn            a CLOUDFRONT-scoped WAF web ACL for the web distribution
 //	alarmEmails          comma-separated
+//	mailFrom, sesIdentity  the platform mail's From and its verified SES identity
 //	googleClientId, googleSecretName   both, to enable Google sign-in
 //	tenantMfa            optional | required
 //	nag                  "false" disables cdk-nag
@@ -146,9 +164,11 @@ func ConfigFromContext(app awscdk.App) Config {
 		Region:    or(get("region"), os.Getenv("CDK_DEFAULT_REGION")),
 		Prefix:    get("prefix"),
 		WebOrigin: get("webOrigin"),
+		WebDomain: get("webDomain"), WebCertificateArn: get("webCertificateArn"), WebACLArn: get("webAclArn"),
 		TenantMFA: identity.MFA(get("tenantMfa")),
-		Nag:       get("nag") != "false",
-		NoWAF:     get("waf") == "false",
+		MailFrom:  get("mailFrom"), SESIdentity: get("sesIdentity"),
+		Nag:   get("nag") != "false",
+		NoWAF: get("waf") == "false",
 	}
 	if v := get("wafRateLimit"); v != "" {
 		n, err := strconv.ParseFloat(v, 64)

@@ -60,6 +60,12 @@ func (p *Platform) grant() {
 		if slices.Contains(vars, envvars.ExportBucket) {
 			p.grantOffboarding(f)
 		}
+		if slices.Contains(vars, envvars.CursorKeySecretARN) {
+			p.CursorKey.GrantRead(f.Role, nil)
+		}
+		if slices.Contains(vars, envvars.MailSender) {
+			p.grantMail(f)
+		}
 	}
 }
 

@@ -26,6 +26,10 @@ type why struct {
 }
 
 func suppress(scope any, ws ...why) {
+	cdknag.NagSuppressions_AddResourceSuppressions(scope, suppressions(ws), jsii.Bool(true))
+}
+
+func suppressions(ws []why) *[]*cdknag.NagPackSuppression {
 	s := make([]*cdknag.NagPackSuppression, len(ws))
 	for i, w := range ws {
 		s[i] = &cdknag.NagPackSuppression{Id: jsii.String(w.rule), Reason: jsii.String(w.reason)}
@@ -41,7 +45,13 @@ func suppress(scope any, ws ...why) {
 			s[i].AppliesTo = &at
 		}
 	}
-	cdknag.NagSuppressions_AddResourceSuppressions(scope, &s, jsii.Bool(true))
+	return &s
+}
+
+// suppressPath suppresses findings on a resource that only a path names
+// (CDK's singleton providers).
+func suppressPath(st awscdk.Stack, path string, ws ...why) {
+	cdknag.NagSuppressions_AddResourceSuppressionsByPath(st, jsii.String(path), suppressions(ws), jsii.Bool(true))
 }
 
 var smsRole = why{"AwsSolutions-IAM5",
@@ -68,6 +78,8 @@ func suppressPlatform(p *Platform) {
 	if t := p.TenantPool.LinkTrigger; t != nil {
 		suppress(t.Role, xray)
 	}
+	suppress(p.CursorKey, why{"AwsSolutions-SMG4",
+		"The list cursor key is a random HMAC key with no external party: rotating it only invalidates cursors in flight (a client restarts its list); it is replaced by recreating the secret, so no rotation function is deployed.", nil})
 	for _, fn := range p.Functions {
 		suppress(fn.Role, xray)
 	}

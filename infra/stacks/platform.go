@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -21,7 +22,9 @@ import (
 	"github.com/issuetracker/issuetracker/constructs/provisioning"
 	"github.com/issuetracker/issuetracker/constructs/tenantaccess"
 	"github.com/issuetracker/issuetracker/constructs/waf"
+	"github.com/issuetracker/issuetracker/constructs/webapp"
 	"github.com/issuetracker/issuetracker/internal/envvars"
+	itrmail "github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
@@ -59,8 +62,12 @@ type Platform struct {
 	Monitoring   *monitoring.Monitoring
 	Provisioning *provisioning.Provisioning
 	Exports      *Exports
+	Web          *webapp.WebApp
 	// OutcomesDLQ keeps provisioning outcomes the onboarding function could not take.
 	OutcomesDLQ awssqs.IQueue
+	// CursorKey is the HMAC key of list cursors, one random value per
+	// deployment; the route functions read it on their first list.
+	CursorKey awssecretsmanager.Secret
 }
 
 // NewPlatformStack defines IssueTracker-Platform. It builds every function
@@ -79,6 +86,7 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	p.wireLifecycle()
 	p.addAPI()
 	p.addWAF()
+	p.addCursorKey()
 	p.grant()
 	p.setEnvironment()
 	p.addMonitoring()
@@ -93,7 +101,9 @@ func newPlatform(scope constructs.Construct, cfg Config) *Platform {
 		Description: jsii.String("IssueTracker platform: control plane, pooled application plane, API"),
 	})
 	awscdk.Tags_Of(st).Add(jsii.String("project"), jsii.String("issuetracker"), nil)
-	return &Platform{Stack: st, Config: cfg, Functions: map[string]*gofunction.Function{}}
+	p := &Platform{Stack: st, Config: cfg, Functions: map[string]*gofunction.Function{}}
+	p.newWeb(&cfg) // first: its origin is the web origin of everything below
+	return p
 }
 
 // addTables adds the pooled application table and the control table.
@@ -224,6 +234,10 @@ func (p *Platform) setEnvironment() {
 		envvars.ExportBucket:             p.Exports.Bucket.BucketName(),
 		envvars.ExportKMSKey:             p.Exports.Key.KeyArn(),
 		envvars.CORSOrigins:              jsii.String(strings.Join(p.Config.corsOrigins(), ",")),
+		envvars.CursorKeySecretARN:       p.CursorKey.SecretArn(),
+		envvars.MailSender:               jsii.String(itrmail.SenderSES),
+		envvars.MailFrom:                 jsii.String(p.Config.MailFrom),
+		envvars.WebBaseURL:               jsii.String(p.Config.WebOrigin),
 	}
 	for _, name := range FunctionNames() {
 		vars, ok := envvars.For(routes.Function(name))
@@ -265,8 +279,10 @@ func (p *Platform) addMonitoring() {
 	m.WatchTable("control", p.Control.Table)
 }
 
-// addOutputs adds what deployers and the web app need to know.
+// addOutputs adds what deployers and the web app need to know, and
+// publishes the web app with a config.json made of them.
 func (p *Platform) addOutputs() {
+	p.publishWeb()
 	out := func(id string, v *string) {
 		awscdk.NewCfnOutput(p.Stack, jsii.String(id), &awscdk.CfnOutputProps{Value: v})
 	}
@@ -295,4 +311,15 @@ func isPublic(methodAndPath string) bool {
 		}
 	}
 	return false
+}
+
+// addCursorKey creates the list cursor key (internal/list signs every
+// cursor with it); the functions that list may read it (grant).
+func (p *Platform) addCursorKey() {
+	p.CursorKey = awssecretsmanager.NewSecret(p.Stack, jsii.String("CursorKey"), &awssecretsmanager.SecretProps{
+		Description: jsii.String("HMAC-SHA256 key of the API's list cursors (internal/list)"),
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			PasswordLength: jsii.Number(64), ExcludePunctuation: jsii.Bool(true), IncludeSpace: jsii.Bool(false),
+		},
+	})
 }

@@ -48,7 +48,7 @@ func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Te
 	t.Pool = identity.New(st, "UserPool", &identity.Props{
 		PoolName: cfg.names().Silo(tenantID), Kind: identity.Tenants, MFA: cfg.TenantMFA,
 		DomainPrefix: cfg.domainPrefix(tenantID), FeaturePlan: awscognito.FeaturePlan_PLUS,
-		CallbackURLs: []string{cfg.WebOrigin + "/auth/callback"}, LogoutURLs: []string{cfg.WebOrigin + "/"},
+		CallbackURLs: []string{webOrigin(st, cfg) + "/auth/callback"}, LogoutURLs: []string{webOrigin(st, cfg) + "/"},
 	})
 	awscdk.Tags_Of(t.Pool.UserPool).Add(jsii.String(TenantPoolTag), jsii.String("true"), nil)
 

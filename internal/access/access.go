@@ -38,7 +38,13 @@ var (
 	audit     = schema.ControlAudit + "*"
 	rates     = schema.ControlRate + "*"
 	tenantIdx = schema.ControlTenantList
+	rootIdem  = schema.ControlRootIdempotency + "*"
+	anonIdem  = schema.ControlPublicIdempotency + "*"
 )
+
+// verificationAttempt are the attributes a wrong verification code updates
+// (onboardingdb.Verifications.CountAttempt).
+var verificationAttempt = []string{"attempts", "salt"}
 
 // control is what each function does on the control table in AWS, where
 // lifecycle runs happen in the onboarding function only (the API functions
@@ -57,17 +63,24 @@ var control = map[routes.Function][]Grant{
 		{Actions: []string{"UpdateItem"}, Keys: []string{tenants}, Attributes: schema.BrandingAttributes},
 		{Actions: []string{"PutItem"}, Keys: []string{audit}},
 	},
-	// Counts sign-ups per address; creates the tenant with its lifecycle
-	// state; answers a registration's status.
+	// Counts sign-ups, lookups and code mails per address; creates the
+	// tenant with its lifecycle state and email verification, counts wrong
+	// codes, replaces an unverified registration of the slug; answers a
+	// registration's status and where a workspace signs in; keeps anonymous
+	// callers' Idempotency-Key records.
 	routes.FnRegistration: {
 		{Actions: []string{"UpdateItem"}, Keys: []string{rates}},
+		{Actions: []string{"UpdateItem"}, Keys: []string{tenants}, Attributes: verificationAttempt},
 		{Actions: []string{"GetItem"}, Keys: []string{tenants}},
-		{Actions: []string{"PutItem"}, Keys: []string{tenants, audit}},
+		{Actions: []string{"PutItem"}, Keys: []string{tenants, audit, anonIdem}},
+		{Actions: []string{"DeleteItem"}, Keys: []string{tenants, anonIdem}},
 	},
-	// Root's administration: lists, reads and changes tenants, reads their audit.
+	// Root's administration: lists, reads, approves and changes tenants,
+	// reads their audit; keeps Root's Idempotency-Key records.
 	routes.FnTenants: {
 		{Actions: []string{"GetItem"}, Keys: []string{tenants}},
-		{Actions: []string{"PutItem"}, Keys: []string{tenants, issuers, audit}},
+		{Actions: []string{"PutItem"}, Keys: []string{tenants, issuers, audit, rootIdem}},
+		{Actions: []string{"DeleteItem"}, Keys: []string{rootIdem}},
 		{Actions: []string{"Query"}, Keys: []string{audit}},
 		{Actions: []string{"Query"}, Keys: []string{tenantIdx}, Index: schema.GSI1},
 	},

@@ -19,6 +19,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenantcreds"
@@ -43,6 +44,14 @@ func (a *API) PerFunction(f func(routes.Function, app.Deps) app.Deps) *API {
 // New returns an API over deps. As in the deployed functions, tenant data
 // calls made outside a tenant context are refused (tenantcreds).
 func New(t testing.TB, deps app.Deps) *API {
+	if deps.Cursors.Keys == nil {
+		// Tests fix the deployment's cursor key, as make dev and AWS configure one.
+		k, err := list.StaticKey("apitest-cursor-key-0123456789abcdef")
+		if err != nil {
+			t.Fatal(err)
+		}
+		deps.Cursors = list.Codec{Keys: k}
+	}
 	if deps.DB != nil && deps.ControlDB == nil {
 		deps.ControlDB = deps.DB
 		deps.DB = tenantcreds.RequireTenant(deps.DB)

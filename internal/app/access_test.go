@@ -25,6 +25,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/auth"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
@@ -193,7 +194,8 @@ func TestFunctionsStayWithinTheirControlTableGrants(t *testing.T) {
 	rec := &controlRecorder{table: names.Control()}
 	queue := &runQueue{}
 	base := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cog, Names: names, Now: time.Now,
-		TenantPoolID: pool, RegistrationsPerHour: 1000}
+		TenantPoolID: pool, TenantClientID: client, Region: "us-east-1", RegistrationsPerHour: 1000, LookupsPerMinute: 1000,
+		Mail: testenv.MailSender(t), WebBaseURL: "http://web.test"}
 	as := func(fn routes.Function, d app.Deps) app.Deps {
 		d.ControlDB = rec.client(db, fn)
 		if fn == routes.FnRegistration || fn == routes.FnTenants {
@@ -216,22 +218,32 @@ func TestFunctionsStayWithinTheirControlTableGrants(t *testing.T) {
 		require.Equal(t, status, res.Status, string(res.Body))
 	}
 	const id = "grantco"
-	expect(api.Anonymous().Do("POST", "/v1/registrations", map[string]string{"company_name": "Grant Co", "slug": id,
-		"admin_email": "owner@grantco.test", "tier": "standard"}), http.StatusAccepted)
+	ownerEmail := "owner-" + id + "@" + names.Prefix + ".test"
+	anon := api.Anonymous()
+	sudo := api.As(root)
+	box := testenv.NewMailbox(t, ownerEmail)
+	expect(anon.Do("GET", "/v1/registrations/availability?slug="+id, nil), http.StatusOK)
+	expect(anon.Do("POST", "/v1/registrations", map[string]string{"company_name": "Grant Co", "slug": id,
+		"admin_email": ownerEmail, "tier": "standard"}, "Idempotency-Key", "register-grantco"), http.StatusAccepted)
+	box.Next(mail.SubjectVerification)
+	expect(anon.Do("POST", "/v1/registrations/"+id+"/verification", nil), http.StatusAccepted)
+	expect(anon.Do("POST", "/v1/registrations/"+id+"/verify", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()}), http.StatusOK)
+	expect(sudo.Do("POST", "/v1/admin/tenants/"+id+"/approve", nil, "Idempotency-Key", "approve-grantco"), http.StatusAccepted)
 	queue.drain(t, onboard)
-	expect(api.Anonymous().Do("GET", "/v1/registrations/"+id, nil), http.StatusOK)
+	expect(anon.Do("GET", "/v1/registrations/"+id, nil), http.StatusOK)
+	expect(anon.Do("GET", "/v1/workspaces/"+id, nil), http.StatusOK)
 
 	_, err = cog.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(pool),
-		Username: aws.String("owner@grantco.test"), Password: aws.String("Correct-Horse-9!"), Permanent: true})
+		Username: aws.String(ownerEmail), Password: aws.String("Correct-Horse-9!"), Permanent: true})
 	require.NoError(t, err)
-	tok, err := pools.PasswordLogin(ctx, client, "owner@grantco.test", "Correct-Horse-9!")
+	tok, err := pools.PasswordLogin(ctx, client, ownerEmail, "Correct-Horse-9!")
 	require.NoError(t, err)
 	owner, _, err := az.Authorize(ctx, "Bearer "+tok.IDToken)
 	require.NoError(t, err)
 
 	me := api.As(owner)
 	expect(me.Do("GET", "/v1/me", nil), http.StatusOK)
-	expect(me.Do("POST", "/v1/users", map[string]any{"email": "newbie@grantco.test", "role": "user", "display_name": "Newbie"}), http.StatusCreated)
+	expect(me.Do("POST", "/v1/users", map[string]any{"email": "newbie-" + id + "@" + names.Prefix + ".test", "role": "user", "display_name": "Newbie"}), http.StatusCreated)
 	expect(me.Do("GET", "/v1/branding", nil), http.StatusOK)
 	expect(me.Do("PUT", "/v1/branding", map[string]string{"display_name": "Grant", "primary_color": "#123456"}), http.StatusOK)
 	issue := me.Do("POST", "/v1/issues", map[string]any{"title": "A grant too wide"})
@@ -239,7 +251,6 @@ func TestFunctionsStayWithinTheirControlTableGrants(t *testing.T) {
 	expect(me.Do("POST", "/v1/issues/"+issue.Map(t)["id"].(string)+"/comments", map[string]any{"body": "least privilege"}), http.StatusCreated)
 	expect(me.Do("POST", "/v1/teams", map[string]any{"name": "Support"}), http.StatusCreated)
 
-	sudo := api.As(root)
 	expect(sudo.Do("GET", "/v1/admin/tenants", nil), http.StatusOK)
 	expect(sudo.Do("GET", "/v1/admin/tenants/"+id, nil), http.StatusOK)
 	expect(sudo.Do("GET", "/v1/admin/tenants/"+id+"/users", nil), http.StatusOK)

@@ -6,8 +6,10 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -18,6 +20,9 @@ import (
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/internal/idempotency"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -49,6 +54,23 @@ type Deps struct {
 	RequestsThisMonth func(apiKey string) int64
 	// RegistrationsPerHour per client address; DefaultRegistrationsPerHour if zero.
 	RegistrationsPerHour int
+	// LookupsPerMinute (slug availability, workspace lookup) per client
+	// address, and CodeSendsPerHour (verification codes) per registration;
+	// the defaults of lifecycle.go if zero.
+	LookupsPerMinute int
+	CodeSendsPerHour int
+	// Mail sends the platform's messages (verification codes, invitations);
+	// nil: operations that must send mail answer mail_unavailable.
+	Mail mail.Sender
+	// WebBaseURL is the web app's base URL (links in messages).
+	WebBaseURL string
+	// TenantClientID is the shared pool's app client (public workspace lookup).
+	TenantClientID string
+	// Region is where the pools live (public workspace lookup).
+	Region string
+	// Cursors signs and checks every list cursor with the deployment's key
+	// (CursorsFromEnv). The zero value uses a key of this process only.
+	Cursors list.Codec
 	// CORSOrigins may read the answers from a browser (edge.SetCORS); "*"
 	// allows any. Empty: none.
 	CORSOrigins []string
@@ -69,14 +91,27 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 		tenantDB = tenantcreds.Scoped(base, &tenantcreds.Provider{STS: sts.NewFromConfig(cfg), RoleARN: role,
 			TagKey: envOr(envvars.TenantSessionTag, "TenantId")})
 	}
+	sender, err := mail.FromEnv(cfg)
+	if err != nil && !errors.Is(err, mail.ErrNotConfigured) {
+		return Deps{}, err
+	}
+	keys, err := CursorKeysFromEnv(cfg)
+	if err != nil {
+		return Deps{}, err
+	}
 	return Deps{
-		DB:           tenantDB,
-		ControlDB:    base,
-		Cognito:      awsx.Cognito(cfg, e),
-		Names:        schema.Names{Prefix: envOr(envvars.TablePrefix, schema.DefaultPrefix)},
-		Now:          time.Now,
-		TenantPoolID: lookupEnv(envvars.TenantPoolID),
-		CORSOrigins:  envvars.List(envvars.CORSOrigins),
+		DB:             tenantDB,
+		ControlDB:      base,
+		Cognito:        awsx.Cognito(cfg, e),
+		Names:          schema.Names{Prefix: envOr(envvars.TablePrefix, schema.DefaultPrefix)},
+		Now:            time.Now,
+		TenantPoolID:   lookupEnv(envvars.TenantPoolID),
+		TenantClientID: strings.Split(lookupEnv(envvars.TenantClientIDs), ",")[0],
+		Region:         cfg.Region,
+		Mail:           sender,
+		WebBaseURL:     mail.WebBaseURL(),
+		Cursors:        list.Codec{Keys: keys},
+		CORSOrigins:    envvars.List(envvars.CORSOrigins),
 	}, nil
 }
 
@@ -85,6 +120,7 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 // operation is an error, so the table and the code cannot drift.
 func Function(fn routes.Function, d Deps) (http.Handler, error) {
 	all := operations(d)
+	idem := idempotency.Store{DB: d.DB, Control: d.Control(), ControlTable: d.Names.Control(), Now: d.Now}
 	mux := http.NewServeMux()
 	owned := routes.ForFunction(fn)
 	if len(owned) == 0 {
@@ -95,7 +131,7 @@ func Function(fn routes.Function, d Deps) (http.Handler, error) {
 		if !ok {
 			return nil, fmt.Errorf("route %s %s: no operation %q", rt.Method, rt.Path, rt.OperationID)
 		}
-		mux.Handle(rt.Method+" "+rt.Path, guard(rt, op))
+		mux.Handle(rt.Method+" "+rt.Path, guard(rt, op, idem))
 	}
 	mux.Handle("/", httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		return errs.E(errs.KindNotFound, "route_not_found", "no route %s %s", r.Method, r.URL.Path)
@@ -125,8 +161,12 @@ func MustFunction(fn routes.Function, d Deps) http.Handler {
 }
 
 // guard enforces the route's access rule: the one place where the permission
-// matrix is applied, in AWS and locally alike.
-func guard(rt routes.Route, op httpapi.HandlerFunc) http.Handler {
+// matrix is applied, in AWS and locally alike. Every POST honours
+// Idempotency-Key (internal/idempotency), inside the tenant context.
+func guard(rt routes.Route, op httpapi.HandlerFunc, idem idempotency.Store) http.Handler {
+	if rt.Method == http.MethodPost {
+		op = idem.Wrap(op)
+	}
 	if rt.Access.Kind == routes.Public {
 		return op
 	}

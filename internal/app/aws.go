@@ -4,19 +4,55 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
 	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
 	"github.com/issuetracker/issuetracker/internal/onboarding/s3archive"
 	"github.com/issuetracker/issuetracker/internal/routes"
 )
+
+// The list cursor key (internal/list): the key itself (the local platform
+// and tests, at least 32 bytes), or, in AWS, the Secrets Manager secret the
+// platform stack creates, read on the first list of a cold start.
+const (
+	EnvCursorKey       = envvars.CursorKey
+	EnvCursorKeySecret = envvars.CursorKeySecretARN
+)
+
+// CursorKeyFetchTimeout bounds the one Secrets Manager read of a cold start.
+const CursorKeyFetchTimeout = 3 * time.Second
+
+// CursorKeysFromEnv returns the deployment's cursor keyring: ITR_CURSOR_KEY,
+// else the secret ITR_CURSOR_KEY_SECRET_ARN (fetched lazily, cached per
+// cold start), else nil (a key of this process only).
+func CursorKeysFromEnv(cfg aws.Config) (*list.Keyring, error) {
+	if k := os.Getenv(EnvCursorKey); k != "" {
+		return list.StaticKey(k)
+	}
+	id := os.Getenv(EnvCursorKeySecret)
+	if id == "" {
+		return nil, nil
+	}
+	sm := secretsmanager.NewFromConfig(cfg)
+	return list.LazyKey(func(ctx context.Context) (string, error) {
+		out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(id)})
+		if err != nil {
+			return "", err
+		}
+		return aws.ToString(out.SecretString), nil
+	}, CursorKeyFetchTimeout), nil
+}
 
 // runsLifecycle are the route functions that start or advance lifecycle
 // runs (the onboarding function is the other one). Only they read the

@@ -18,8 +18,16 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenantdata"
 )
 
-// DefaultRegistrationsPerHour limits sign-ups per client address.
-const DefaultRegistrationsPerHour = 10
+// Public lifecycle endpoints' limits.
+const (
+	// DefaultRegistrationsPerHour limits sign-ups per client address.
+	DefaultRegistrationsPerHour = 10
+	// DefaultLookupsPerMinute limits slug availability checks and workspace
+	// lookups per client address (they reveal whether a slug exists).
+	DefaultLookupsPerMinute = 60
+	// DefaultCodeSendsPerHour limits verification codes mailed per registration.
+	DefaultCodeSendsPerHour = 5
+)
 
 // LifecycleOptions are what differs between AWS and the local platform.
 type LifecycleOptions struct {
@@ -39,6 +47,7 @@ type LifecycleOptions struct {
 // the shared tenant pool d.TenantPoolID.
 func NewLifecycle(d Deps, o LifecycleOptions) *onboarding.Service {
 	reg := tenantdb.New(d.Control(), d.Names)
+	reg.Cursors = d.Cursors
 	if o.Keys == nil {
 		o.Keys = apikeys.Local{}
 	}
@@ -51,12 +60,14 @@ func NewLifecycle(d Deps, o LifecycleOptions) *onboarding.Service {
 		Platinum: o.Platinum, Users: identity.Pools{C: d.Cognito}, Directory: people.UserDB{DB: d.DB},
 		Keys: o.Keys, Data: tenantdata.Store{DB: d.DB, Platform: d.Control()}, Archive: o.Archive,
 		ForgetIssuer: reg.DeleteIssuer, Now: d.Now,
+		Mail: d.Mail, WebBaseURL: d.WebBaseURL, SharedPoolID: d.TenantPoolID,
 	}
 	var drv onboarding.Driver = onboarding.Inline{M: m}
 	if o.Driver != nil {
 		drv = o.Driver(m)
 	}
-	return &onboarding.Service{Machine: m, Registrar: onboardingdb.New(d.Control(), d.Names), Driver: drv}
+	return &onboarding.Service{Machine: m, Registrar: onboardingdb.New(d.Control(), d.Names),
+		Verifications: onboardingdb.NewVerifications(d.Control(), d.Names), Driver: drv}
 }
 
 // lifecycleDeps are the lifecycle operations' dependencies; without a
@@ -69,16 +80,20 @@ func lifecycleDeps(d Deps) lifecycle.Deps {
 	if svc == nil && d.TenantPoolID != "" {
 		svc = NewLifecycle(d, LifecycleOptions{})
 	}
-	perHour := d.RegistrationsPerHour
-	if perHour == 0 {
-		perHour = DefaultRegistrationsPerHour
+	limiter := func(scope string, max, def int, window time.Duration) lifecycle.WindowLimiter {
+		if max == 0 {
+			max = def
+		}
+		return lifecycle.WindowLimiter{DB: d.Control(), Table: d.Names.Control(), Scope: scope, Max: max, Window: window, Now: d.Now}
 	}
 	return lifecycle.Deps{
-		Service: svc,
-		Audit:   auditdb.New(d.Control(), d.Names),
-		Usage:   usage{data: tenantdata.Store{DB: d.DB, Platform: d.Control()}, requests: d.RequestsThisMonth},
-		Registrations: lifecycle.WindowLimiter{DB: d.Control(), Table: d.Names.Control(), Scope: "register",
-			Max: perHour, Window: time.Hour, Now: d.Now},
+		Service:       svc,
+		Audit:         peopleAudit(d),
+		Usage:         usage{data: tenantdata.Store{DB: d.DB, Platform: d.Control()}, requests: d.RequestsThisMonth},
+		Registrations: limiter("register", d.RegistrationsPerHour, DefaultRegistrationsPerHour, time.Hour),
+		Lookups:       limiter("lookup", d.LookupsPerMinute, DefaultLookupsPerMinute, time.Minute),
+		CodeSends:     limiter("code", d.CodeSendsPerHour, DefaultCodeSendsPerHour, time.Hour),
+		SignIn:        lifecycle.SignInConfig{SharedPoolID: d.TenantPoolID, SharedClientID: d.TenantClientID, Region: d.Region},
 	}
 }
 

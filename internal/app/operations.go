@@ -22,9 +22,10 @@ func operations(d Deps) httpapi.Operations {
 	all := httpapi.Operations{}
 	for _, ops := range []httpapi.Operations{
 		meta.Operations(),
-		people.Operations(people.Deps{DB: d.DB, Tenants: tenantdb.New(d.Control(), d.Names), Directory: people.UserDB{DB: d.DB},
-			Identity: identity.Pools{C: d.Cognito}, TenantPoolID: d.TenantPoolID, Now: d.Now, Audit: peopleAudit(d)}),
-		issueapi.Operations(issueapi.NewDeps(d.DB, d.Now)),
+		people.Operations(people.Deps{DB: d.DB, Tenants: tenantdb.New(d.Control(), d.Names), Directory: people.UserDB{DB: d.DB, Cursors: d.Cursors},
+			Identity: identity.Pools{C: d.Cognito}, TenantPoolID: d.TenantPoolID, Now: d.Now, Audit: peopleAudit(d), Cursors: d.Cursors,
+			Mail: d.Mail, WebBaseURL: d.WebBaseURL}),
+		issueapi.Operations(issueapi.NewDeps(d.DB, d.Now, d.Cursors)),
 		lifecycle.Operations(lifecycleDeps(d)),
 	} {
 		maps.Copy(all, ops)
@@ -38,5 +39,7 @@ func peopleAudit(d Deps) audit.Log {
 	if d.Control() == nil {
 		return nil
 	}
-	return auditdb.New(d.Control(), d.Names)
+	a := auditdb.New(d.Control(), d.Names)
+	a.Cursors = d.Cursors
+	return a
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
 	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
 	"github.com/issuetracker/issuetracker/internal/routes"
@@ -21,6 +22,9 @@ func Serve(fn routes.Function) {
 	deps, err := DepsFromEnv(context.Background())
 	if err != nil {
 		log.Fatalf("%s: %v", fn, err)
+	}
+	if deps.Cursors.Keys == nil && !awsx.EndpointsFromEnv().Local() {
+		log.Fatalf("%s: no list cursor key: set %s (or %s)", fn, EnvCursorKeySecret, EnvCursorKey)
 	}
 	if runsLifecycle(fn) {
 		if deps.Lifecycle, err = LifecycleFromEnv(context.Background(), deps); err != nil {

@@ -7,6 +7,8 @@ package audit
 import (
 	"context"
 	"time"
+
+	"github.com/issuetracker/issuetracker/internal/list"
 )
 
 // ActorKind says who acted.
@@ -43,6 +45,6 @@ type Record struct {
 type Log interface {
 	// Append records r; a record is never changed afterwards.
 	Append(ctx context.Context, r Record) error
-	// List returns a tenant's records, newest first, after cursor.
-	List(ctx context.Context, tenantID, cursor string, limit int) ([]Record, string, error)
+	// List returns a page of a tenant's records, newest first.
+	List(ctx context.Context, tenantID string, req list.Request) (list.Page[Record], error)
 }

@@ -69,6 +69,7 @@ func NewVerifier(r PoolResolver, o Options) *Verifier {
 			jwt.WithExpirationRequired(),
 			jwt.WithIssuedAt(),
 			jwt.WithTimeFunc(o.Now),
+			jwt.WithStrictDecoding(), // one token, one string: no second base64 spelling of a signature
 		),
 		keys: newKeyCache(o.HTTPClient, o.MinRefreshInterval),
 	}

@@ -31,8 +31,9 @@ func startPlatform(t *testing.T) *platform {
 	root, err := testenv.Root()
 	require.NoError(t, err)
 	prefix := testenv.UniquePrefix(t)
+	m := testenv.Mail(t)
 	s, err := devstack.Start(context.Background(), devstack.Config{Root: root, GatewayAddr: "127.0.0.1:0", Endpoints: e,
-		Prefix: prefix, StateDir: t.TempDir()})
+		Mail: &devstack.MailEndpoints{SMTPAddr: m.SMTPAddr, UIURL: m.API}, Prefix: prefix, StateDir: t.TempDir()})
 	require.NoError(t, err)
 	t.Cleanup(s.Close)
 	return &platform{t: t, ctx: context.Background(), root: root, s: s, pl: s.Platform,

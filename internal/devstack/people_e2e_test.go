@@ -3,8 +3,7 @@ package devstack_test
 import (
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/issuetracker/issuetracker/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -19,7 +18,9 @@ func TestInviteSignInAndTeamEndToEnd(t *testing.T) {
 	login := w.tenantLogin
 	owner, admin, user := login("owner@acme.test"), login("admin@acme.test"), login("user@acme.test")
 
-	status, invited := call("POST", "/v1/users", owner, map[string]any{"email": "newbie@acme.test", "role": "user", "display_name": "Newbie"})
+	newbie := "newbie@" + w.prefix + ".acme.test"
+	box := testenv.NewMailbox(t, newbie)
+	status, invited := call("POST", "/v1/users", owner, map[string]any{"email": newbie, "role": "user", "display_name": "Newbie"})
 	require.Equal(t, 201, status, invited)
 	id := invited["id"].(string)
 
@@ -33,17 +34,16 @@ func TestInviteSignInAndTeamEndToEnd(t *testing.T) {
 			assert.Equal(t, "role_forbidden", body["code"])
 		}
 	})
-	// The invitation email carries a temporary password; cognito-local's
-	// mail is not readable here, so the test sets the temporary password.
-	_, err := pools.C.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(pl.TenantPoolID),
-		Username: aws.String("newbie@acme.test"), Password: aws.String("Temp-Passw0rd-1"), Permanent: false})
-	require.NoError(t, err)
-	tok, err := pools.SignIn(ctx, pl.TenantClientID, "newbie@acme.test", "Temp-Passw0rd-1", "Newbie-Passw0rd!", nil)
+	// The platform mails the invitation (mailpit): a temporary password and
+	// the workspace's sign-in page.
+	inv := box.Next("You're invited to Acme Corp on IssueTracker")
+	assert.Contains(t, inv.Text, pl.GatewayURL+"/w/acme/signin")
+	tok, err := pools.SignIn(ctx, pl.TenantClientID, newbie, inv.TemporaryPassword(), "Newbie-Passw0rd!", nil)
 	require.NoError(t, err, "the invited user signs in and chooses a password")
-	newbie := tok.IDToken
+	newbieTok := tok.IDToken
 
 	t.Run("the invited user is a member of acme with the invited role", func(t *testing.T) {
-		status, me := call("GET", "/v1/me", newbie, nil)
+		status, me := call("GET", "/v1/me", newbieTok, nil)
 		require.Equal(t, 200, status, me)
 		assert.Equal(t, "acme", me["tenant"].(map[string]any)["id"])
 		assert.Equal(t, "user", me["user"].(map[string]any)["role"])
@@ -55,7 +55,7 @@ func TestInviteSignInAndTeamEndToEnd(t *testing.T) {
 		teamID := team["id"].(string)
 		status, body := call("PUT", "/v1/teams/"+teamID+"/members/"+id, admin, nil)
 		require.Equal(t, 200, status, body)
-		status, mine := call("GET", "/v1/users/"+id+"/teams", newbie, nil)
+		status, mine := call("GET", "/v1/users/"+id+"/teams", newbieTok, nil)
 		require.Equal(t, 200, status, mine)
 		items := mine["items"].([]any)
 		require.Len(t, items, 1)
@@ -63,7 +63,7 @@ func TestInviteSignInAndTeamEndToEnd(t *testing.T) {
 
 		status, iss := call("POST", "/v1/issues", admin, map[string]any{"title": "Answer the support queue", "team_id": teamID})
 		require.Equal(t, 201, status, iss)
-		status, list := call("GET", "/v1/issues?team="+teamID, newbie, nil)
+		status, list := call("GET", "/v1/issues?team="+teamID, newbieTok, nil)
 		require.Equal(t, 200, status, list)
 		issues := list["items"].([]any)
 		require.Len(t, issues, 1, "the team's issue shows in the new member's list")

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/testenv"
@@ -31,9 +32,18 @@ func TestPlatinumRegistrationGetsItsOwnTableAndPool(t *testing.T) {
 	db := testenv.DynamoDB(t)
 	cog := testenv.Cognito(t)
 	id := "p" + prefix // unique per run: the tenant stack names its table after the id
-	start := time.Now()
+	owner := "owner@" + id + ".test"
+	box := testenv.NewMailbox(t, owner)
 	code, body := call("POST", "/v1/registrations", "", map[string]string{"company_name": "Initech", "slug": id,
-		"admin_email": "owner@initech.test", "tier": "platinum"})
+		"admin_email": owner, "tier": "platinum"})
+	require.Equal(t, 202, code, body)
+	code, body = call("POST", "/v1/registrations/"+id+"/verify", "", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
+	require.Equal(t, 200, code, body)
+	require.Equal(t, "pending_approval", body["status"], "no AWS resources before Root approves")
+	rootTok, err := identity.Pools{C: cog}.PasswordLogin(ctx, pl.ProviderClientID, devstack.Demo.Root.Email, devstack.DemoPassword)
+	require.NoError(t, err)
+	start := time.Now()
+	code, body = call("POST", "/v1/admin/tenants/"+id+"/approve", rootTok.IDToken, nil)
 	require.Equal(t, 202, code, body)
 	var status string
 	var reg map[string]any
@@ -45,7 +55,12 @@ func TestPlatinumRegistrationGetsItsOwnTableAndPool(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	require.Equal(t, "active", status, reg)
-	t.Logf("Platinum registration to active (synth + local deploy): %s", time.Since(start))
+	t.Logf("Platinum approval to active (synth + local deploy): %s", time.Since(start))
+	var steps []string
+	for _, s := range reg["steps"].([]any) {
+		steps = append(steps, s.(map[string]any)["step"].(string))
+	}
+	assert.Equal(t, []string{"place", "admin_user", "api_key", "invite_admin", "activate"}, steps, "the public status lists the stack steps")
 
 	tn, err := tenantdb.New(db, schema.Names{Prefix: prefix}).Get(ctx, id)
 	require.NoError(t, err)
@@ -53,10 +68,12 @@ func TestPlatinumRegistrationGetsItsOwnTableAndPool(t *testing.T) {
 	assert.NotEqual(t, pl.TenantPoolID, tn.UserPoolID, "and its people in their own pool")
 	require.NotEmpty(t, tn.ClientIDs)
 
-	_, err = cog.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(tn.UserPoolID),
-		Username: aws.String("owner@initech.test"), Password: aws.String(devstack.DemoPassword), Permanent: true})
-	require.NoError(t, err)
-	tok, err := identity.Pools{C: cog}.PasswordLogin(ctx, tn.ClientIDs[0], "owner@initech.test", devstack.DemoPassword)
+	code, ws := call("GET", "/v1/workspaces/"+id, "", nil)
+	require.Equal(t, 200, code, ws)
+	assert.Equal(t, tn.UserPoolID, ws["user_pool_id"], "the workspace lookup names the dedicated pool")
+	require.Equal(t, tn.ClientIDs[0], ws["client_id"])
+	inv := box.Next("You're invited to Initech on IssueTracker")
+	tok, err := identity.Pools{C: cog}.SignIn(ctx, ws["client_id"].(string), owner, inv.TemporaryPassword(), devstack.DemoPassword, nil)
 	require.NoError(t, err)
 	code, me := call("GET", "/v1/me", tok.IDToken, nil)
 	require.Equal(t, 200, code, me)
@@ -86,8 +103,6 @@ func TestPlatinumRegistrationGetsItsOwnTableAndPool(t *testing.T) {
 	})
 
 	t.Run("offboarding removes the tenant's table and pool", func(t *testing.T) {
-		rootTok, err := identity.Pools{C: cog}.PasswordLogin(ctx, pl.ProviderClientID, devstack.Demo.Root.Email, devstack.DemoPassword)
-		require.NoError(t, err)
 		code, body := call("POST", "/v1/admin/tenants/"+id+"/offboard", rootTok.IDToken, map[string]string{"confirm": id})
 		require.Equal(t, 202, code, body)
 		// Offboarding runs in the background: wait for both, the table goes first.

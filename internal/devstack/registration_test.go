@@ -4,10 +4,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -18,9 +17,19 @@ import (
 func TestRegisterSignInAndCallTheAPI(t *testing.T) {
 	w := startPlatform(t)
 	ctx, pl, call := w.ctx, w.pl, w.call
-	start := time.Now()
+	owner := "owner@" + w.prefix + ".umbrella.test"
+	box := testenv.NewMailbox(t, owner)
 	code, body := call("POST", "/v1/registrations", "", map[string]string{"company_name": "Umbrella", "slug": "umbrella",
-		"admin_email": "owner@umbrella.test", "tier": "standard"})
+		"admin_email": owner, "tier": "standard"})
+	require.Equal(t, 202, code, body)
+	assert.Equal(t, "pending_verification", body["status"])
+	code, body = call("POST", "/v1/registrations/umbrella/verify", "", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
+	require.Equal(t, 200, code, body)
+	assert.Equal(t, "pending_approval", body["status"], "Standard is a paid tier")
+	rootTok, err := identity.Pools{C: testenv.Cognito(t)}.PasswordLogin(ctx, pl.ProviderClientID, devstack.Demo.Root.Email, devstack.DemoPassword)
+	require.NoError(t, err)
+	start := time.Now()
+	code, body = call("POST", "/v1/admin/tenants/umbrella/approve", rootTok.IDToken, nil)
 	require.Equal(t, 202, code, body)
 	status := ""
 	for time.Since(start) < 30*time.Second {
@@ -31,12 +40,11 @@ func TestRegisterSignInAndCallTheAPI(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	require.Equal(t, "active", status)
-	t.Logf("registration to active through the local gateway: %s", time.Since(start))
+	t.Logf("approval to active through the local gateway: %s", time.Since(start))
 
-	_, err := testenv.Cognito(t).AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(pl.TenantPoolID),
-		Username: aws.String("owner@umbrella.test"), Password: aws.String(devstack.DemoPassword), Permanent: true})
-	require.NoError(t, err)
-	tok, err := identity.Pools{C: testenv.Cognito(t)}.PasswordLogin(ctx, pl.TenantClientID, "owner@umbrella.test", devstack.DemoPassword)
+	inv := box.Next("You're invited to Umbrella on IssueTracker")
+	assert.Contains(t, inv.Text, pl.GatewayURL+"/w/umbrella/signin", "the sign-in page of the web app the gateway serves")
+	tok, err := identity.Pools{C: testenv.Cognito(t)}.SignIn(ctx, pl.TenantClientID, owner, inv.TemporaryPassword(), devstack.DemoPassword, nil)
 	require.NoError(t, err)
 	code, me := call("GET", "/v1/me", tok.IDToken, nil)
 	require.Equal(t, 200, code, me)
@@ -46,8 +54,6 @@ func TestRegisterSignInAndCallTheAPI(t *testing.T) {
 	require.Equal(t, 201, code, iss)
 	assert.Equal(t, "UMBRELLA-1", iss["key"])
 
-	rootTok, err := identity.Pools{C: testenv.Cognito(t)}.PasswordLogin(ctx, pl.ProviderClientID, devstack.Demo.Root.Email, devstack.DemoPassword)
-	require.NoError(t, err)
 	code, v := call("GET", "/v1/admin/tenants/umbrella", rootTok.IDToken, nil)
 	require.Equal(t, 200, code, v)
 	assert.EqualValues(t, 2, v["usage"].(map[string]any)["requests_this_month"], "the /v1/me and the issue calls are counted")

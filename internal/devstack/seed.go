@@ -76,6 +76,11 @@ type Platform struct {
 	ProviderPoolID   string `json:"provider_pool_id"`
 	ProviderClientID string `json:"provider_client_id"`
 	GatewayURL       string `json:"gateway_url"`
+	// MailUIURL is mailpit's web UI (and /api/v1), SMTPAddr its SMTP server:
+	// verification codes and invitations land there.
+	MailUIURL  string `json:"mail_ui_url"`
+	SMTPAddr   string `json:"smtp_addr"`
+	WebBaseURL string `json:"web_base_url"`
 	// NotEmulated counts the template's resources the local cloud does not run (alarms, API, ...).
 	NotEmulated int        `json:"not_emulated"`
 	Logins      []DemoUser `json:"logins"`

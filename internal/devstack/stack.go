@@ -2,6 +2,8 @@ package devstack
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,8 +22,10 @@ import (
 	"github.com/issuetracker/issuetracker/internal/edge"
 	"github.com/issuetracker/issuetracker/internal/gateway"
 	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
+	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/s3archive"
 	"github.com/issuetracker/issuetracker/internal/people"
@@ -29,6 +33,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantcreds"
+	"github.com/issuetracker/issuetracker/internal/webapp"
 )
 
 // Config of a local platform.
@@ -39,13 +44,30 @@ type Config struct {
 	DynamoDBPort int
 	CognitoPort  int
 	S3Port       int // 0: any free port
-	// Endpoints, when set, reuse running services instead of starting them.
+	// MailSMTPPort and MailUIPort are mailpit's (SMTP, web UI and API).
+	MailSMTPPort, MailUIPort int
+	// Endpoints, when set, reuse running services instead of starting them;
+	// Mail likewise reuses a running mailpit.
 	Endpoints awsx.Endpoints
-	Prefix    string
-	Log       io.Writer // service logs
+	Mail      *MailEndpoints
+	// WebBaseURL is the web app's address in mails; default the gateway's URL.
+	WebBaseURL string
+	Prefix     string
+	Log        io.Writer // service logs
 	// AllowedOrigins for CORS (the web app's dev server).
 	AllowedOrigins []string
+	// WebDir, when set, is the built web app the gateway serves at / (Web).
+	WebDir string
 }
+
+// MailEndpoints locate a running mailpit.
+type MailEndpoints struct {
+	SMTPAddr string // host:port
+	UIURL    string // web UI and /api/v1
+}
+
+// MailFrom is the From address of the local platform's mail.
+const MailFrom = "IssueTracker <no-reply@issuetracker.local>"
 
 // Stack is a running local platform.
 type Stack struct {
@@ -98,6 +120,19 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		}
 		e.S3 = s.s3.Endpoint
 	}
+	m := cfg.Mail
+	if m == nil {
+		dir := ""
+		if cfg.StateDir != "" {
+			dir = filepath.Join(cfg.StateDir, "mail")
+		}
+		p, err := localcloud.StartMailpit(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.MailSMTPPort, DataDir: dir, Log: cfg.Log}, cfg.MailUIPort)
+		if err != nil {
+			return nil, err
+		}
+		s.procs = append(s.procs, p.Process)
+		m = &MailEndpoints{SMTPAddr: p.SMTPAddr, UIURL: p.UIURL}
+	}
 	awsCfg, err := awsx.Load(ctx, e)
 	if err != nil {
 		return nil, err
@@ -113,9 +148,20 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if strings.HasSuffix(cfg.GatewayAddr, ":0") {
 		s.Platform.GatewayURL = "http://" + s.ln.Addr().String()
 	}
+	s.Platform.MailUIURL, s.Platform.SMTPAddr = m.UIURL, m.SMTPAddr
+	s.Platform.WebBaseURL = cfg.WebBaseURL
+	if s.Platform.WebBaseURL == "" {
+		s.Platform.WebBaseURL = s.Platform.GatewayURL // the gateway serves the web app
+	}
 
+	keys, err := cursorKeys(cfg.StateDir)
+	if err != nil {
+		return nil, err
+	}
 	deps := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cog, Names: names, Now: time.Now,
-		TenantPoolID: s.Platform.TenantPoolID, CORSOrigins: cfg.AllowedOrigins}
+		TenantPoolID: s.Platform.TenantPoolID, TenantClientID: s.Platform.TenantClientID, Region: awsCfg.Region,
+		Mail: mail.SMTP{Addr: m.SMTPAddr, From: MailFrom}, WebBaseURL: s.Platform.WebBaseURL,
+		Cursors: list.Codec{Keys: keys}, CORSOrigins: cfg.AllowedOrigins}
 	deps.RequestsThisMonth = func(key string) int64 {
 		if s.Gateway == nil {
 			return 0
@@ -163,13 +209,32 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		AuthorizerCacheTTL: edge.AuthorizerResultTTL,
 		AllowedOrigins:     cfg.AllowedOrigins,
 	})
-	s.srv = &http.Server{Handler: s.Gateway, ReadHeaderTimeout: 10 * time.Second}
+	var handler http.Handler = s.Gateway
+	if cfg.WebDir != "" {
+		handler = Web{API: s.Gateway, Dir: cfg.WebDir, Config: s.Platform.WebConfig()}
+	}
+	s.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			fmt.Fprintln(os.Stderr, "gateway:", err)
 		}
 	}()
 	return s, nil
+}
+
+// WebConfig is the web app's /config.json for this platform.
+func (p Platform) WebConfig() webapp.Config {
+	return webapp.Config{APIURL: p.GatewayURL, Region: LocalRegion, CognitoEndpoint: p.CognitoEndpoint,
+		TenantPoolID: p.TenantPoolID, TenantClientID: p.TenantClientID,
+		ProviderPoolID: p.ProviderPoolID, ProviderClientID: p.ProviderClientID,
+		WebOrigin: p.webOrigin(), Environment: "local"}
+}
+
+func (p Platform) webOrigin() string {
+	if p.WebBaseURL != "" {
+		return p.WebBaseURL
+	}
+	return p.GatewayURL
 }
 
 // Crashed reports a started service that has exited.
@@ -223,4 +288,32 @@ func logOr(w io.Writer) io.Writer {
 		return io.Discard
 	}
 	return w
+}
+
+// cursorKeys is the local platform's list cursor key: ITR_CURSOR_KEY when
+// set, else a random key made on the first start and kept in the state
+// directory, so cursors survive a restart as they survive a deploy in AWS.
+func cursorKeys(stateDir string) (*list.Keyring, error) {
+	if k := os.Getenv(app.EnvCursorKey); k != "" {
+		return list.StaticKey(k)
+	}
+	if stateDir == "" {
+		return nil, nil // a key of this process
+	}
+	path := filepath.Join(stateDir, "cursor.key")
+	if b, err := os.ReadFile(path); err == nil {
+		return list.StaticKey(strings.TrimSpace(string(b)))
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	k := hex.EncodeToString(b)
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, []byte(k+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("keep the cursor key: %w", err)
+	}
+	return list.StaticKey(k)
 }

@@ -42,6 +42,14 @@ const (
 	// CORSOrigins are the comma-separated browser origins allowed to call
 	// the API (the web app); "*" allows any.
 	CORSOrigins = "ITR_CORS_ORIGINS"
+	// CursorKeySecretARN is the Secrets Manager secret holding the HMAC key
+	// of list cursors (internal/list).
+	CursorKeySecretARN = "ITR_CURSOR_KEY_SECRET_ARN"
+	// MailSender ("ses" in AWS, "smtp" locally), MailFrom (the From
+	// address) and WebBaseURL (links in mails) configure internal/mail.
+	MailSender = "ITR_MAIL_SENDER"
+	MailFrom   = "ITR_MAIL_FROM"
+	WebBaseURL = "ITR_WEB_BASE_URL"
 )
 
 // Read only outside AWS (the local platform, tests); never set by the stack.
@@ -56,14 +64,32 @@ const (
 	S3Endpoint       = "ITR_S3_ENDPOINT"
 	// MetricsLog receives the EMF metric lines outside Lambda.
 	MetricsLog = "ITR_METRICS_LOG"
+	// CursorKey is the cursor HMAC key itself (at least 32 bytes).
+	CursorKey = "ITR_CURSOR_KEY"
+	// SMTPAddr is the SMTP server's host:port (mailpit).
+	SMTPAddr = "ITR_SMTP_ADDR"
+)
+
+// Read by the developer CLI (cmd/issuetracker), not by functions.
+const (
+	// DevState moves the local platform's state folder (default .local/dev).
+	DevState = "ITR_DEV_STATE"
+	// WebDir is the built web app the local gateway serves.
+	WebDir = "ITR_WEB_DIR"
+	// PlatformFile is the local platform description `login` reads.
+	PlatformFile = "ITR_PLATFORM_FILE"
+	// APIURL is the API `login --workspace` asks (default: the local gateway).
+	APIURL = "ITR_API_URL"
 )
 
 // Deployed are the variables the platform stack may set; Local the ones it
 // never sets.
 var (
 	Deployed = []string{TablePrefix, TenantAccessRoleARN, TenantSessionTag, TenantPoolID, TenantClientIDs,
-		ProviderPoolID, ProviderClientIDs, UsagePlanParameterPrefix, EventBus, ExportBucket, ExportKMSKey, CORSOrigins}
-	Local = []string{CognitoIssuerBase, DynamoDBEndpoint, CognitoEndpoint, S3Endpoint, MetricsLog}
+		ProviderPoolID, ProviderClientIDs, UsagePlanParameterPrefix, EventBus, ExportBucket, ExportKMSKey, CORSOrigins,
+		CursorKeySecretARN, MailSender, MailFrom, WebBaseURL}
+	Local = []string{CognitoIssuerBase, DynamoDBEndpoint, CognitoEndpoint, S3Endpoint, MetricsLog, CursorKey, SMTPAddr,
+		DevState, WebDir, PlatformFile, APIURL}
 )
 
 // What a function does decides what it needs.
@@ -76,22 +102,28 @@ var (
 	startsRuns      = []string{EventBus}                 // puts lifecycle run requests on the bus
 	managesKeys     = []string{UsagePlanParameterPrefix} // tenants' API keys on the tier plans
 	offboards       = []string{ExportBucket, ExportKMSKey}
+	lists           = []string{CursorKeySecretARN}               // signs list cursors (every route function: app.Serve needs it)
+	sendsMail       = []string{MailSender, MailFrom, WebBaseURL} // verification codes, invitations
+	findsWorkspaces = []string{TenantPoolID, TenantClientIDs}    // the public workspace lookup names the shared pool's client
 )
 
 // needs is what each function needs in AWS, where lifecycle runs happen in
-// the onboarding function (the API functions request them on the bus). The
-// workspace function changes branding through the tenant lifecycle, which
-// is built with the shared pool.
+// the onboarding function (the API functions request them on the bus): it
+// mails the new admin's invitation, registration mails verification codes
+// and users mails invitations. The workspace function changes branding
+// through the tenant lifecycle, which is built with the shared pool. Every
+// route function signs list cursors (app.Serve refuses to start without
+// the key).
 var needs = map[routes.Function][][]string{
-	routes.FnMeta:         {answersBrowsers},
-	routes.FnIssues:       {answersBrowsers, tables, tenantData},
-	routes.FnComments:     {answersBrowsers, tables, tenantData},
-	routes.FnTeams:        {answersBrowsers, tables, tenantData},
-	routes.FnUsers:        {answersBrowsers, tables, tenantData, sharedPool},
-	routes.FnWorkspace:    {answersBrowsers, tables, sharedPool},
-	routes.FnRegistration: {answersBrowsers, tables, startsRuns},
-	routes.FnTenants:      {answersBrowsers, tables, tenantData, startsRuns, managesKeys},
-	routes.FnOnboarding:   {tables, tenantData, sharedPool, startsRuns, managesKeys, offboards},
+	routes.FnMeta:         {answersBrowsers, lists},
+	routes.FnIssues:       {answersBrowsers, lists, tables, tenantData},
+	routes.FnComments:     {answersBrowsers, lists, tables, tenantData},
+	routes.FnTeams:        {answersBrowsers, lists, tables, tenantData},
+	routes.FnUsers:        {answersBrowsers, lists, tables, tenantData, sharedPool, sendsMail},
+	routes.FnWorkspace:    {answersBrowsers, lists, tables, sharedPool},
+	routes.FnRegistration: {answersBrowsers, lists, tables, startsRuns, sendsMail, findsWorkspaces},
+	routes.FnTenants:      {answersBrowsers, lists, tables, tenantData, startsRuns, managesKeys},
+	routes.FnOnboarding:   {tables, tenantData, sharedPool, startsRuns, managesKeys, offboards, sendsMail},
 	routes.FnAuthorizer:   {tables, tenantData, sharedPool, verifiesTokens},
 	// The pool it serves comes in each event.
 	routes.FnPreSignUp: {},

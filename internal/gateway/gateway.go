@@ -89,6 +89,12 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := uuid.NewString()
 	r.Header.Set(httpapi.RequestIDHeader, reqID)
 	w.Header().Set(httpapi.RequestIDHeader, reqID)
+	// A malformed request (path, query, headers, two Authorization headers)
+	// is a 400 before routing, authorization or any function runs.
+	if err := httpapi.CheckEdge(httpapi.EdgeOf(r)); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
 	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 		// CORS preflight, answered by the gateway like the deployed API's.
 		edge.SetPreflight(w.Header(), r.Header.Get("Origin"), g.cfg.AllowedOrigins)

@@ -21,6 +21,7 @@ type UsagePlans struct {
 type keyUsage struct {
 	tier    tiers.Name
 	limiter *rate.Limiter
+	last    time.Time // latest time seen: the bucket's clock never runs backwards
 	month   string
 	used    int64
 }
@@ -36,7 +37,10 @@ type Decision struct {
 // NewUsagePlans returns empty usage state.
 func NewUsagePlans() *UsagePlans { return &UsagePlans{keys: map[string]*keyUsage{}} }
 
-// Take counts one request of key under tier t at now.
+// Take counts one request of key under tier t at now. Callers read their
+// clocks before taking the lock, so under concurrency times arrive out of
+// order; a time earlier than one already seen counts as that later time
+// (rate.Limiter would otherwise credit the same interval twice).
 func (u *UsagePlans) Take(key string, t tiers.Tier, now time.Time) Decision {
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -44,10 +48,14 @@ func (u *UsagePlans) Take(key string, t tiers.Tier, now time.Time) Decision {
 	if k == nil || k.tier != t.Name { // a tier change switches the plan
 		k = &keyUsage{tier: t.Name, limiter: rate.NewLimiter(rate.Limit(t.RateLimit), t.Burst)}
 		if old := u.keys[key]; old != nil {
-			k.month, k.used = old.month, old.used
+			k.month, k.used, k.last = old.month, old.used, old.last
 		}
 		u.keys[key] = k
 	}
+	if now.Before(k.last) {
+		now = k.last
+	}
+	k.last = now
 	month := now.UTC().Format("2006-01")
 	if k.month != month {
 		k.month, k.used = month, 0

@@ -1,6 +1,9 @@
 package gateway
 
 import (
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -66,4 +69,72 @@ func TestRefusedRequestsDoNotCount(t *testing.T) {
 	for i := range basic.Burst {
 		require.True(t, u.Take("k", basic, later).Allowed, "request %d", i)
 	}
+}
+
+// The bucket admits at most rate x elapsed + burst, whatever the order in
+// which concurrent callers' clock readings reach it. Out-of-order times made
+// rate.Limiter credit the same interval twice (39% over at 32 workers).
+func TestBucketNeverAdmitsMoreThanRateTimesTimePlusBurst(t *testing.T) {
+	basic := tiers.MustGet(tiers.Basic)
+	start := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	const n = 4000
+	step := 5 * time.Millisecond // 200 requests/s offered against 10/s
+	times := make([]time.Time, n)
+	for i := range times {
+		times[i] = start.Add(time.Duration(i) * step)
+	}
+	elapsed := times[n-1].Sub(start).Seconds()
+	limit := int(basic.RateLimit*elapsed) + basic.Burst
+
+	t.Run("in order", func(t *testing.T) {
+		u := NewUsagePlans()
+		admitted := 0
+		for _, ts := range times {
+			if u.Take("k", basic, ts).Allowed {
+				admitted++
+			}
+		}
+		assert.LessOrEqual(t, admitted, limit)
+		assert.GreaterOrEqual(t, admitted, limit-1, "the bucket admits what the rate allows")
+	})
+	t.Run("arriving out of order, as concurrent callers' readings do", func(t *testing.T) {
+		u := NewUsagePlans()
+		// Readings taken by 32 workers reach the lock up to 32 steps out of order.
+		order := make([]time.Time, 0, n)
+		for base := 0; base < n; base += 32 {
+			for j := min(base+31, n-1); j >= base; j-- {
+				order = append(order, times[j])
+			}
+		}
+		admitted := 0
+		for _, ts := range order {
+			if u.Take("k", basic, ts).Allowed {
+				admitted++
+			}
+		}
+		assert.LessOrEqual(t, admitted, limit, "admitted %d, at most %d allowed", admitted, limit)
+	})
+	t.Run("from many goroutines", func(t *testing.T) {
+		u := NewUsagePlans()
+		var next atomic.Int64
+		var admitted atomic.Int64
+		var wg sync.WaitGroup
+		for range 32 {
+			wg.Go(func() {
+				for {
+					i := next.Add(1) - 1
+					if i >= n {
+						return
+					}
+					ts := times[i] // read "the clock" before the lock, like the gateway
+					runtime.Gosched()
+					if u.Take("k", basic, ts).Allowed {
+						admitted.Add(1)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		assert.LessOrEqual(t, int(admitted.Load()), limit)
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/text"
 )
 
 // ProblemContentType is the media type of every error body (RFC 9457).
@@ -53,16 +54,25 @@ type Problem struct {
 
 // NewProblem builds the problem body for err as answered to r.
 func NewProblem(r *http.Request, err error) Problem {
+	return ProblemOf(err, r.URL.Path, RequestID(r))
+}
+
+// ProblemOf builds the problem body for err about instance (a path); the
+// Lambda adapter uses it for events it refuses before a request exists.
+func ProblemOf(err error, instance, requestID string) Problem {
 	e := errs.As(err)
 	status := Status(e.Kind)
+	if text.Problem(instance, text.Line) != "" || len(instance) > MaxPathBytes {
+		instance = "" // a malformed path is not echoed back
+	}
 	return Problem{
 		Type:      ProblemTypeBase + e.Code,
 		Title:     http.StatusText(status),
 		Status:    status,
 		Detail:    e.Message,
-		Instance:  r.URL.Path,
+		Instance:  instance,
 		Code:      e.Code,
-		RequestID: RequestID(r),
+		RequestID: requestID,
 		Errors:    e.Fields,
 	}
 }
@@ -88,7 +98,7 @@ func WriteProblem(w http.ResponseWriter, p Problem) {
 func WriteJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	return json.NewEncoder(w).Encode(v)
+	return json.NewEncoder(w).Encode(NonNil(v))
 }
 
 // HandlerFunc is an HTTP handler that returns its error instead of writing it.
@@ -104,3 +114,8 @@ func (h HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Operations are the handlers of a domain keyed by the route table's
 // OperationID; the composition root (internal/app) mounts them.
 type Operations map[string]HandlerFunc
+
+// Health is the liveness answer of GET /health.
+type Health struct {
+	Status string `json:"status"`
+}

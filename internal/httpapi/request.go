@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,7 +45,10 @@ func CallerPrincipal(r *http.Request) (tenancy.Principal, error) {
 const DefaultMaxBody = edge.MaxBodyBytes
 
 // DecodeJSON reads a JSON object into v: unknown fields, trailing data,
-// wrong types and oversized bodies are each a 400 that names the field.
+// wrong types, oversized bodies, invalid UTF-8, lone surrogates and control
+// characters (other than newline, carriage return and tab) are each a 400
+// that names the field. It is the one JSON request decoder: every handler
+// decodes its body with it.
 func DecodeJSON(r *http.Request, v any, maxBytes int64) error {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxBody
@@ -60,7 +64,10 @@ func DecodeJSON(r *http.Request, v any, maxBytes int64) error {
 	if int64(len(body)) > maxBytes {
 		return errs.Invalid("body_too_large", fmt.Sprintf("the request body exceeds %d bytes", maxBytes))
 	}
-	dec := json.NewDecoder(strings.NewReader(string(body)))
+	if err := checkJSONText(body); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)

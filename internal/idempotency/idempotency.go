@@ -1,7 +1,11 @@
 // Package idempotency makes POST routes safe to retry: the first response to
-// an Idempotency-Key is stored in the caller's tenant table (with a TTL) and
-// replayed to any retry with the same key and body; the same key with another
-// body is a 422. Wrap an operation with Store.Wrap.
+// an Idempotency-Key is stored (with a TTL) and replayed to any retry with the
+// same key and body; the same key with another body is a 422, and a retry
+// while the first request still runs is a 409. The route guard
+// (internal/app) wraps every POST of the route table with Store.Wrap.
+//
+// Records are per caller: a tenant user's in the tenant's table, Root's and
+// anonymous callers' (per source address) in the control table.
 package idempotency
 
 import (
@@ -10,11 +14,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/issuetracker/issuetracker/internal/schema"
 	"io"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
+	"github.com/issuetracker/issuetracker/internal/schema"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -37,8 +44,13 @@ const MaxKeyLen = 255
 // "IDEM", expiring after TTL (24h by default). Keys are per caller, so two
 // users cannot collide or read each other's responses.
 type Store struct {
-	DB  *dynamodb.Client
-	Now func() time.Time
+	// DB is the tenant data client (tenant users' records).
+	DB *dynamodb.Client
+	// Control and ControlTable keep Root's and anonymous callers' records;
+	// without them those POSTs run without idempotency (unit wiring).
+	Control      *dynamodb.Client
+	ControlTable string
+	Now          func() time.Time
 	// TTL is how long a response is replayable; Lease how long a pending
 	// request holds its key before a retry may take it over (a crashed run).
 	TTL, Lease time.Duration
@@ -77,9 +89,9 @@ func (s Store) Wrap(h httpapi.HandlerFunc) httpapi.HandlerFunc {
 			return errs.Invalid("invalid_idempotency_key", fmt.Sprintf("%s must be 1 to %d printable ASCII characters", Header, MaxKeyLen),
 				errs.FieldError{Field: Header, Reason: "malformed"})
 		}
-		p, err := httpapi.CallerPrincipal(r)
-		if err != nil {
-			return err
+		db, table, pk, ok := s.scope(r, k)
+		if !ok {
+			return h(w, r)
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, httpapi.DefaultMaxBody+1))
 		if err != nil {
@@ -88,9 +100,7 @@ func (s Store) Wrap(h httpapi.HandlerFunc) httpapi.HandlerFunc {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		sum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "\n" + string(body)))
 		fp := hex.EncodeToString(sum[:])
-		pk := recordPK(p.TenantID, p.UserID, k)
-
-		prev, err := s.claim(r, p.Table, pk, fp)
+		prev, err := s.claim(r, db, table, pk, fp)
 		if err != nil {
 			return err
 		}
@@ -104,21 +114,34 @@ func (s Store) Wrap(h httpapi.HandlerFunc) httpapi.HandlerFunc {
 		}
 		if rec.status >= 500 {
 			// Let a retry run again: nothing durable is promised for a failure.
-			_, _ = s.DB.DeleteItem(r.Context(), &dynamodb.DeleteItemInput{TableName: aws.String(p.Table), Key: keyOf(pk)})
-		} else if err := s.complete(r, p.Table, pk, fp, rec); err != nil {
+			_, _ = db.DeleteItem(r.Context(), &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: dynamo.Key(pk, recordSK)})
+		} else if err := s.complete(r, db, table, pk, fp, rec); err != nil {
 			return err
 		}
 		return rec.flush(w)
 	}
 }
 
-func keyOf(pk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: pk}, "sk": &types.AttributeValueMemberS{Value: recordSK}}
+// scope finds where the caller's records live: the tenant's table for a
+// tenant user, the control table for Root and for anonymous callers (keyed
+// by source address).
+func (s Store) scope(r *http.Request, k string) (*dynamodb.Client, string, string, bool) {
+	if p, err := httpapi.CallerPrincipal(r); err == nil {
+		if p.TenantID != "" {
+			return s.DB, p.Table, recordPK(p.TenantID, p.UserID, k), s.DB != nil
+		}
+		return s.Control, s.ControlTable, schema.ControlRootIdempotency + p.UserID + "#" + k, s.Control != nil
+	}
+	ip := ""
+	if rc, ok := core.GetAPIGatewayContextFromContext(r.Context()); ok {
+		ip = rc.Identity.SourceIP
+	}
+	return s.Control, s.ControlTable, schema.ControlPublicIdempotency + ip + "#" + k, s.Control != nil
 }
 
 // claim takes the key with a conditional put; if the key is already taken
 // it returns the existing record (read by the same call).
-func (s Store) claim(r *http.Request, table, pk, fp string) (*record, error) {
+func (s Store) claim(r *http.Request, db *dynamodb.Client, table, pk, fp string) (*record, error) {
 	now := s.now()
 	rec := record{PK: pk, SK: recordSK, State: "pending", Fingerprint: fp,
 		LeaseUntil: now.Add(s.lease()).Unix(), ExpiresAt: now.Add(s.ttl()).Unix()}
@@ -126,7 +149,7 @@ func (s Store) claim(r *http.Request, table, pk, fp string) (*record, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, err = s.DB.PutItem(r.Context(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: item,
+	_, err = db.PutItem(r.Context(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: item,
 		ConditionExpression:      aws.String("attribute_not_exists(pk) OR (#s = :pending AND lease_until < :now) OR expires_at < :now"),
 		ExpressionAttributeNames: map[string]string{"#s": "state"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -165,7 +188,7 @@ func (s Store) answerExisting(w http.ResponseWriter, prev record, fp string) err
 	return err
 }
 
-func (s Store) complete(r *http.Request, table, pk, fp string, rec *recorder) error {
+func (s Store) complete(r *http.Request, db *dynamodb.Client, table, pk, fp string, rec *recorder) error {
 	hdr := map[string]string{}
 	for _, k := range replayed {
 		if v := rec.header.Get(k); v != "" {
@@ -177,7 +200,7 @@ func (s Store) complete(r *http.Request, table, pk, fp string, rec *recorder) er
 	if err != nil {
 		return err
 	}
-	if _, err := s.DB.PutItem(r.Context(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: item}); err != nil {
+	if _, err := db.PutItem(r.Context(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: item}); err != nil {
 		return fmt.Errorf("store idempotent response: %w", err)
 	}
 	return nil

@@ -101,18 +101,13 @@ func (p Pools) EnsureClient(ctx context.Context, poolID, name string) (string, e
 // UserSpec describes a user to ensure. People sign in with their email.
 type UserSpec struct {
 	Email    string
-	Password string // set as permanent; empty leaves Cognito's invitation flow
-	TenantID string
+	Password string // set as permanent; empty leaves a user who must be invited
+	TenantID string // "" only in the provider pool
 	Role     string
 	Tier     string
-	// Invite lets Cognito send its invitation (a temporary password) when the
-	// user is created without Password; otherwise no message is sent.
-	Invite bool
 }
 
-// EnsureUser creates the user (without sending a message) or updates its
-// attributes, sets a permanent password when given, and returns its sub.
-func (p Pools) EnsureUser(ctx context.Context, poolID string, u UserSpec) (string, error) {
+func (u UserSpec) attributes() []types.AttributeType {
 	attrs := []types.AttributeType{
 		{Name: aws.String("email"), Value: aws.String(u.Email)},
 		{Name: aws.String("email_verified"), Value: aws.String("true")},
@@ -122,31 +117,46 @@ func (p Pools) EnsureUser(ctx context.Context, poolID string, u UserSpec) (strin
 			attrs = append(attrs, types.AttributeType{Name: aws.String("custom:" + a[0]), Value: aws.String(a[1])})
 		}
 	}
-	in := &cip.AdminCreateUserInput{
+	return attrs
+}
+
+// EnsureUser creates the user (Cognito sends no message) or, when it exists
+// in the same tenant, brings its attributes up to date; sets a permanent
+// password when given; returns its sub. A user of another tenant is never
+// touched: ErrOtherTenant.
+func (p Pools) EnsureUser(ctx context.Context, poolID string, u UserSpec) (string, error) {
+	attrs := u.attributes()
+	out, err := p.C.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
 		UserPoolId: aws.String(poolID), Username: aws.String(u.Email),
 		UserAttributes: attrs, MessageAction: types.MessageActionTypeSuppress,
-	}
-	if u.Invite && u.Password == "" {
-		in.MessageAction, in.DesiredDeliveryMediums = "", []types.DeliveryMediumType{types.DeliveryMediumTypeEmail}
-	}
-	_, err := p.C.AdminCreateUser(ctx, in)
+	})
 	var exists *types.UsernameExistsException
+	sub := ""
 	switch {
 	case errors.As(err, &exists):
-		// custom:tenant_id is immutable in the deployed pools: a user never
-		// changes tenant, so only the other attributes are brought up to date.
+		cur, err := p.owned(ctx, poolID, u.TenantID, u.Email)
+		if err != nil {
+			return "", err
+		}
+		sub = cur.attrs["sub"]
+		// custom:tenant_id is immutable in the deployed pools (and equal
+		// here): only the other attributes are brought up to date.
 		var mutable []types.AttributeType
 		for _, a := range attrs {
-			if aws.ToString(a.Name) != "custom:"+AttrTenant {
+			if aws.ToString(a.Name) != "custom:"+AttrTenant && cur.attrs[aws.ToString(a.Name)] != aws.ToString(a.Value) {
 				mutable = append(mutable, a)
 			}
 		}
-		if _, err := p.C.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{
-			UserPoolId: aws.String(poolID), Username: aws.String(u.Email), UserAttributes: mutable}); err != nil {
-			return "", fmt.Errorf("update user %s: %w", u.Email, err)
+		if len(mutable) > 0 {
+			if _, err := p.C.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{
+				UserPoolId: aws.String(poolID), Username: aws.String(u.Email), UserAttributes: mutable}); err != nil {
+				return "", fmt.Errorf("update user %s: %w", u.Email, err)
+			}
 		}
 	case err != nil:
 		return "", fmt.Errorf("create user %s: %w", u.Email, err)
+	default:
+		sub = attrMap(out.User.Attributes)["sub"]
 	}
 	if u.Password != "" {
 		if _, err := p.C.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
@@ -155,16 +165,17 @@ func (p Pools) EnsureUser(ctx context.Context, poolID string, u UserSpec) (strin
 			return "", fmt.Errorf("set password of %s: %w", u.Email, err)
 		}
 	}
-	got, err := p.C.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(poolID), Username: aws.String(u.Email)})
-	if err != nil {
-		return "", fmt.Errorf("get user %s: %w", u.Email, err)
-	}
-	for _, a := range got.UserAttributes {
-		if aws.ToString(a.Name) == "sub" {
-			return aws.ToString(a.Value), nil
+	if sub == "" {
+		cur, err := p.owned(ctx, poolID, u.TenantID, u.Email)
+		if err != nil {
+			return "", err
 		}
+		sub = cur.attrs["sub"]
 	}
-	return "", fmt.Errorf("user %s has no sub", u.Email)
+	if sub == "" {
+		return "", fmt.Errorf("user %s has no sub", u.Email)
+	}
+	return sub, nil
 }
 
 // Tokens are the result of a sign-in.
@@ -190,16 +201,6 @@ func (p Pools) PasswordLogin(ctx context.Context, clientID, email, password stri
 	r := out.AuthenticationResult
 	return Tokens{IDToken: aws.ToString(r.IdToken), AccessToken: aws.ToString(r.AccessToken),
 		RefreshToken: aws.ToString(r.RefreshToken), ExpiresIn: r.ExpiresIn}, nil
-}
-
-// DeleteUser removes a user; an unknown user is not an error.
-func (p Pools) DeleteUser(ctx context.Context, poolID, username string) error {
-	_, err := p.C.AdminDeleteUser(ctx, &cip.AdminDeleteUserInput{UserPoolId: aws.String(poolID), Username: aws.String(username)})
-	var nf *types.UserNotFoundException
-	if err != nil && !errors.As(err, &nf) {
-		return fmt.Errorf("delete user %s: %w", username, err)
-	}
-	return nil
 }
 
 // DeletePool removes a user pool and its users; an unknown pool is not an error.

@@ -5,53 +5,120 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go"
 )
 
-// ErrOtherTenant is returned by Invite when the email already belongs to a
-// user of another tenant in the same (shared) pool.
+// ErrOtherTenant is returned by every write to a user whose
+// custom:tenant_id is not the tenant the caller acts for: an identity that
+// another tenant created is never reused, changed or deleted.
 var ErrOtherTenant = errors.New("the email belongs to a user of another tenant")
 
-// Invite creates the user with the tenant and role attributes and lets
-// Cognito email the invitation (a temporary password). It is idempotent: a
-// user that already exists in the same tenant is returned as is (no second
-// message), so a half-done invitation can be retried.
-func (p Pools) Invite(ctx context.Context, poolID string, u UserSpec) (string, error) {
-	attrs := []types.AttributeType{
-		{Name: aws.String("email"), Value: aws.String(u.Email)},
-		{Name: aws.String("email_verified"), Value: aws.String("true")},
-		{Name: aws.String("custom:" + AttrTenant), Value: aws.String(u.TenantID)},
-		{Name: aws.String("custom:" + AttrRole), Value: aws.String(u.Role)},
-		{Name: aws.String("custom:" + AttrTier), Value: aws.String(u.Tier)},
-	}
-	_, err := p.C.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
-		UserPoolId: aws.String(poolID), Username: aws.String(u.Email), UserAttributes: attrs,
-		DesiredDeliveryMediums: []types.DeliveryMediumType{types.DeliveryMediumTypeEmail},
-	})
-	var exists *types.UsernameExistsException
-	if err != nil && !errors.As(err, &exists) {
-		return "", fmt.Errorf("invite %s: %w", u.Email, err)
-	}
-	got, err := p.C.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(poolID), Username: aws.String(u.Email)})
-	if err != nil {
-		return "", fmt.Errorf("get invited user %s: %w", u.Email, err)
-	}
-	a := attrMap(got.UserAttributes)
-	if a["custom:"+AttrTenant] != u.TenantID {
-		return "", ErrOtherTenant
-	}
-	if a["sub"] == "" {
-		return "", fmt.Errorf("user %s has no sub", u.Email)
-	}
-	return a["sub"], nil
+// ErrUserNotFound is returned by writes to a user that does not exist.
+var ErrUserNotFound = errors.New("no such user")
+
+type user struct {
+	attrs  map[string]string
+	status types.UserStatusType
 }
 
-// SetRole records the role on the Cognito user (informational: the user
-// directory is what the authorizer trusts).
-func (p Pools) SetRole(ctx context.Context, poolID, username, role string) error {
+// owned reads a user and checks that it belongs to tenantID ("" for the
+// provider pool, whose users have no tenant). It is the guard every write
+// to an existing user goes through.
+func (p Pools) owned(ctx context.Context, poolID, tenantID, username string) (user, error) {
+	got, err := p.C.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(poolID), Username: aws.String(username)})
+	var nf *types.UserNotFoundException
+	if errors.As(err, &nf) {
+		return user{}, ErrUserNotFound
+	}
+	if err != nil {
+		return user{}, fmt.Errorf("get user %s: %w", username, err)
+	}
+	u := user{attrs: attrMap(got.UserAttributes), status: got.UserStatus}
+	if u.attrs["custom:"+AttrTenant] != tenantID {
+		return user{}, ErrOtherTenant
+	}
+	return u, nil
+}
+
+// TenantOf returns the tenant of the user username (custom:tenant_id);
+// found is false when the pool has no such user. It reads, never writes.
+func (p Pools) TenantOf(ctx context.Context, poolID, username string) (string, bool, error) {
+	got, err := p.C.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(poolID), Username: aws.String(username)})
+	var nf *types.UserNotFoundException
+	if errors.As(err, &nf) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("get user %s: %w", username, err)
+	}
+	return attrMap(got.UserAttributes)["custom:"+AttrTenant], true, nil
+}
+
+// Invited is a user who can sign in for the first time.
+type Invited struct {
+	Sub string
+	// TemporaryPassword is set when the user still has to choose a password
+	// (a new user, or one who never signed in); empty when the user has.
+	TemporaryPassword string
+}
+
+// Invite creates the user with the tenant and role attributes and a
+// temporary password of its own, without any message from Cognito: the
+// platform mails the invitation (package mail). It is idempotent: for a
+// user of the same tenant who has not signed in yet, it sets a new
+// temporary password (so a failed invitation mail can be sent again); a
+// user of another tenant is ErrOtherTenant and is not touched.
+func (p Pools) Invite(ctx context.Context, poolID string, u UserSpec) (Invited, error) {
+	pw, err := TemporaryPassword()
+	if err != nil {
+		return Invited{}, err
+	}
+	out, err := p.C.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
+		UserPoolId: aws.String(poolID), Username: aws.String(u.Email), UserAttributes: u.attributes(),
+		TemporaryPassword: aws.String(pw), MessageAction: types.MessageActionTypeSuppress,
+	})
+	var exists *types.UsernameExistsException
+	created := err == nil
+	switch {
+	case created:
+		if sub := attrMap(out.User.Attributes)["sub"]; sub != "" {
+			return Invited{Sub: sub, TemporaryPassword: pw}, nil
+		}
+	case !errors.As(err, &exists):
+		return Invited{}, fmt.Errorf("invite %s: %w", u.Email, err)
+	}
+	cur, err := p.owned(ctx, poolID, u.TenantID, u.Email)
+	if err != nil {
+		return Invited{}, err
+	}
+	sub := cur.attrs["sub"]
+	if sub == "" {
+		return Invited{}, fmt.Errorf("user %s has no sub", u.Email)
+	}
+	if created { // the answer lacked the sub
+		return Invited{Sub: sub, TemporaryPassword: pw}, nil
+	}
+	if cur.status != types.UserStatusTypeForceChangePassword {
+		return Invited{Sub: sub}, nil
+	}
+	if _, err := p.C.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(poolID),
+		Username: aws.String(u.Email), Password: aws.String(pw), Permanent: false}); err != nil {
+		return Invited{}, fmt.Errorf("reset temporary password of %s: %w", u.Email, err)
+	}
+	return Invited{Sub: sub, TemporaryPassword: pw}, nil
+}
+
+// SetRole records the role on the tenant's Cognito user (informational:
+// the user directory is what the authorizer trusts).
+func (p Pools) SetRole(ctx context.Context, poolID, tenantID, username, role string) error {
+	if _, err := p.owned(ctx, poolID, tenantID, username); err != nil {
+		return fmt.Errorf("set role of %s: %w", username, err)
+	}
 	_, err := p.C.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{
 		UserPoolId: aws.String(poolID), Username: aws.String(username),
 		UserAttributes: []types.AttributeType{{Name: aws.String("custom:" + AttrRole), Value: aws.String(role)}},
@@ -62,8 +129,11 @@ func (p Pools) SetRole(ctx context.Context, poolID, username, role string) error
 	return nil
 }
 
-// SetEnabled enables or disables sign-in of the user.
-func (p Pools) SetEnabled(ctx context.Context, poolID, username string, enabled bool) error {
+// SetEnabled enables or disables sign-in of the tenant's user.
+func (p Pools) SetEnabled(ctx context.Context, poolID, tenantID, username string, enabled bool) error {
+	if _, err := p.owned(ctx, poolID, tenantID, username); err != nil {
+		return fmt.Errorf("set enabled=%v of %s: %w", enabled, username, err)
+	}
 	var err error
 	if enabled {
 		_, err = p.C.AdminEnableUser(ctx, &cip.AdminEnableUserInput{UserPoolId: aws.String(poolID), Username: aws.String(username)})
@@ -72,6 +142,24 @@ func (p Pools) SetEnabled(ctx context.Context, poolID, username string, enabled 
 	}
 	if err != nil {
 		return fmt.Errorf("set enabled=%v of %s: %w", enabled, username, err)
+	}
+	return nil
+}
+
+// DeleteUser removes a user of tenantID; an unknown user is not an error,
+// a user of another tenant is ErrOtherTenant (and stays).
+func (p Pools) DeleteUser(ctx context.Context, poolID, tenantID, username string) error {
+	_, err := p.owned(ctx, poolID, tenantID, username)
+	if errors.Is(err, ErrUserNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("delete user %s: %w", username, err)
+	}
+	_, err = p.C.AdminDeleteUser(ctx, &cip.AdminDeleteUserInput{UserPoolId: aws.String(poolID), Username: aws.String(username)})
+	var nf *types.UserNotFoundException
+	if err != nil && !errors.As(err, &nf) {
+		return fmt.Errorf("delete user %s: %w", username, err)
 	}
 	return nil
 }
@@ -144,13 +232,45 @@ func OTPAuthURI(issuer, account, secret string) string {
 
 // SignIn signs a user in with USER_PASSWORD_AUTH and answers the challenges
 // a person would: a new password for an invited user (newPassword) and a
-// TOTP code (totp, called when asked). For tests, the CLI and tools.
+// TOTP code (totp, called when asked). For tests and tools.
 func (p Pools) SignIn(ctx context.Context, clientID, email, password, newPassword string, totp func() string) (Tokens, error) {
+	a := Answers{}
+	if newPassword != "" {
+		a.NewPassword = func() (string, error) { return newPassword, nil }
+	}
+	if totp != nil {
+		a.TOTP = func() (string, error) { return totp(), nil }
+	}
+	return p.Authenticate(ctx, clientID, email, password, a)
+}
+
+// Answers answer the challenges of a sign-in; a nil one fails the sign-in
+// with ErrNewPasswordRequired or ErrTOTPRequired.
+type Answers struct {
+	NewPassword func() (string, error) // NEW_PASSWORD_REQUIRED (an invited user's first sign-in)
+	TOTP        func() (string, error) // SOFTWARE_TOKEN_MFA
+}
+
+// Why a sign-in failed.
+var (
+	ErrNewPasswordRequired = errors.New("a new password is required (first sign-in with a temporary password)")
+	ErrTOTPRequired        = errors.New("a TOTP code from the authenticator app is required")
+	ErrWrongCredentials    = errors.New("wrong email or password, or the user is disabled")
+	ErrPasswordPolicy      = errors.New("the new password does not meet the pool's policy")
+)
+
+// Authenticate signs a user in with USER_PASSWORD_AUTH and answers the
+// challenges with a.
+func (p Pools) Authenticate(ctx context.Context, clientID, email, password string, a Answers) (Tokens, error) {
 	out, err := p.C.InitiateAuth(ctx, &cip.InitiateAuthInput{
 		AuthFlow: types.AuthFlowTypeUserPasswordAuth, ClientId: aws.String(clientID),
 		AuthParameters: map[string]string{"USERNAME": email, "PASSWORD": password},
 	})
-	if err != nil {
+	switch {
+	// InvalidPasswordException is cognito-local's answer to a wrong password.
+	case apiError(err, "NotAuthorizedException", "UserNotFoundException", "InvalidPasswordException"):
+		return Tokens{}, fmt.Errorf("sign in %s: %w (%v)", email, ErrWrongCredentials, err)
+	case err != nil:
 		return Tokens{}, fmt.Errorf("sign in %s: %w", email, err)
 	}
 	result, challenge, session := out.AuthenticationResult, out.ChallengeName, out.Session
@@ -162,26 +282,46 @@ func (p Pools) SignIn(ctx context.Context, clientID, email, password, newPasswor
 		answers := map[string]string{"USERNAME": email}
 		switch challenge {
 		case types.ChallengeNameTypeNewPasswordRequired:
-			if newPassword == "" {
-				return Tokens{}, fmt.Errorf("sign in %s: a new password is required", email)
+			if a.NewPassword == nil {
+				return Tokens{}, fmt.Errorf("sign in %s: %w", email, ErrNewPasswordRequired)
 			}
-			answers["NEW_PASSWORD"] = newPassword
+			pw, err := a.NewPassword()
+			if err != nil {
+				return Tokens{}, fmt.Errorf("sign in %s: %w", email, err)
+			}
+			answers["NEW_PASSWORD"] = pw
 		case types.ChallengeNameTypeSoftwareTokenMfa:
-			if totp == nil {
-				return Tokens{}, fmt.Errorf("sign in %s: a TOTP code is required", email)
+			if a.TOTP == nil {
+				return Tokens{}, fmt.Errorf("sign in %s: %w", email, ErrTOTPRequired)
 			}
-			answers["SOFTWARE_TOKEN_MFA_CODE"] = totp()
+			code, err := a.TOTP()
+			if err != nil {
+				return Tokens{}, fmt.Errorf("sign in %s: %w", email, err)
+			}
+			answers["SOFTWARE_TOKEN_MFA_CODE"] = code
 		default:
 			return Tokens{}, fmt.Errorf("sign in %s: unsupported challenge %s", email, challenge)
 		}
 		r, err := p.C.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: aws.String(clientID),
 			ChallengeName: challenge, Session: session, ChallengeResponses: answers})
-		if err != nil {
+		switch {
+		case apiError(err, "InvalidPasswordException"):
+			return Tokens{}, fmt.Errorf("sign in %s: %w (%v)", email, ErrPasswordPolicy, err)
+		case apiError(err, "CodeMismatchException", "ExpiredCodeException"):
+			return Tokens{}, fmt.Errorf("sign in %s: %w (%v)", email, ErrCodeMismatch, err)
+		case err != nil:
 			return Tokens{}, fmt.Errorf("sign in %s: answer %s: %w", email, challenge, err)
 		}
 		result, challenge, session = r.AuthenticationResult, r.ChallengeName, r.Session
 	}
 	return Tokens{}, fmt.Errorf("sign in %s: too many challenges", email)
+}
+
+// apiError reports whether err is a service error with one of the codes
+// (by code: cognito-local's errors do not always decode to the SDK's types).
+func apiError(err error, codes ...string) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && slices.Contains(codes, ae.ErrorCode())
 }
 
 func attrMap(as []types.AttributeType) map[string]string {

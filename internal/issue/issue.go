@@ -13,7 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/text"
 )
 
 // Limits on input, documented in docs/data-model.md.
@@ -65,27 +65,30 @@ func (p Priority) Rank() int {
 
 // Issue is a unit of work in a tenant.
 type Issue struct {
-	ID          string     `json:"id"`
-	Key         string     `json:"key"` // ACME-42
-	Number      int64      `json:"number"`
-	TenantID    string     `json:"-"`
-	Title       string     `json:"title"`
-	Description string     `json:"description"`
-	Type        Type       `json:"type"`
-	Priority    Priority   `json:"priority"`
-	Status      Status     `json:"status"`
-	Category    Category   `json:"category"`
-	AssigneeID  string     `json:"assignee_id,omitempty"`
-	TeamID      string     `json:"team_id,omitempty"`
-	Labels      []string   `json:"labels"`
-	DueDate     string     `json:"due_date,omitempty"` // YYYY-MM-DD
-	ReporterID  string     `json:"reporter_id"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-	StartedAt   *time.Time `json:"started_at,omitempty"`
-	ResolvedAt  *time.Time `json:"resolved_at,omitempty"`
-	ClosedAt    *time.Time `json:"closed_at,omitempty"`
-	Version     int64      `json:"version"`
+	ID          string   `json:"id"`
+	Key         string   `json:"key"` // ACME-42
+	Number      int64    `json:"number"`
+	TenantID    string   `json:"-"`
+	Title       string   `json:"title"`
+	Description string   `json:"description"`
+	Type        Type     `json:"type"`
+	Priority    Priority `json:"priority"`
+	Status      Status   `json:"status"`
+	Category    Category `json:"category"`
+	AssigneeID  string   `json:"assignee_id,omitempty"`
+	TeamID      string   `json:"team_id,omitempty"`
+	Labels      []string `json:"labels"`
+	// Mentions are the users the description mentions, resolved when it
+	// was written; the description keeps the text as written.
+	Mentions   []Mention  `json:"mentions"`
+	DueDate    string     `json:"due_date,omitempty"` // YYYY-MM-DD
+	ReporterID string     `json:"reporter_id"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+	StartedAt  *time.Time `json:"started_at,omitempty"`
+	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
+	ClosedAt   *time.Time `json:"closed_at,omitempty"`
+	Version    int64      `json:"version"`
 }
 
 // Overdue reports whether the issue is past its due date and not completed.
@@ -93,11 +96,15 @@ func (i Issue) Overdue(today string) bool {
 	return i.DueDate != "" && i.DueDate < today && i.Category != Completed
 }
 
-// Validate checks the fields a client sets.
-func (i Issue) Validate() error {
-	var fe []errs.FieldError
-	add := func(f, r string) { fe = append(fe, errs.FieldError{Field: f, Reason: r}) }
-	if n := utf8.RuneCountInString(strings.TrimSpace(i.Title)); n == 0 {
+// Validate checks the fields a client sets and normalises its text (NFC;
+// the title trimmed): control characters and invalid UTF-8 are refused.
+func (i *Issue) Validate() error {
+	var tf text.Fields
+	add := tf.Add
+	tf.Clean("title", &i.Title, text.Line)
+	tf.Clean("description", &i.Description, text.Multiline)
+	if n := utf8.RuneCountInString(i.Title); tf.Has("title") {
+	} else if n == 0 {
 		add("title", "is required")
 	} else if n > MaxTitle {
 		add("title", fmt.Sprintf("is longer than %d characters", MaxTitle))
@@ -134,10 +141,7 @@ func (i Issue) Validate() error {
 			add("due_date", "must be a date YYYY-MM-DD")
 		}
 	}
-	if len(fe) > 0 {
-		return errs.Invalid("validation_failed", fe[0].Field+": "+fe[0].Reason, fe...)
-	}
-	return nil
+	return tf.Err()
 }
 
 func validType(t Type) bool {
@@ -239,4 +243,9 @@ type Directory interface {
 	TeamExists(ctx context.Context, table, tenantID, teamID string) (bool, error)
 	// UserTeams returns the ids of the teams the user belongs to (at most 100).
 	UserTeams(ctx context.Context, table, tenantID, userID string) ([]string, error)
+	// ResolveMentions maps handles (MentionHandles) to the tenant's users:
+	// an email names its user, a name the one user whose email starts with
+	// "name@"; unknown and ambiguous handles are left out. One query per
+	// handle, run in parallel.
+	ResolveMentions(ctx context.Context, table, tenantID string, handles []string) ([]Mention, error)
 }

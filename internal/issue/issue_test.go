@@ -1,6 +1,8 @@
 package issue_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,7 +47,7 @@ func TestKeys(t *testing.T) {
 
 func TestWordsAndMentions(t *testing.T) {
 	assert.Equal(t, []string{"login", "fails", "sso", "v2"}, issue.Words("The login fails (SSO) on v2!"))
-	assert.Equal(t, []string{"bob", "a.b"}, issue.Mentions("@bob, ping @a.b. mail me@x.org @bob"))
+	assert.Equal(t, []string{"bob", "a.b"}, issue.MentionHandles("@bob, ping @a.b. mail me@x.org @bob"))
 	ts := issue.IssueTerms("Login login", "login page")
 	assert.Equal(t, []issue.Term{{Word: "login", Weight: 5}, {Word: "page", Weight: 1}}, ts)
 }
@@ -57,4 +59,48 @@ func TestFilterMatch(t *testing.T) {
 	assert.False(t, issue.Filter{Labels: []string{"b"}}.Match(i))
 	i.Category = issue.Completed
 	assert.False(t, issue.Filter{Overdue: true, Today: "2021-01-01"}.Match(i), "a completed issue is never overdue")
+}
+
+func TestMentionHandles(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want []string
+	}{
+		{"@someone@company.com please look", []string{"someone@company.com"}},
+		{"cc @Ann.Smith@Acme.io.", []string{"Ann.Smith@Acme.io"}},
+		{"(@ann) and @ann@acme.test, @ANN again", []string{"ann", "ann@acme.test"}},
+		{"mail me@x.org or @x@y, not @@ann", []string{"x"}},
+		{"@first.last- and @a+tag@sub.example.co.uk", []string{"first.last", "a+tag@sub.example.co.uk"}},
+		{"no mentions here", nil},
+	} {
+		assert.Equal(t, tc.want, issue.MentionHandles(tc.text), tc.text)
+	}
+	var many strings.Builder
+	for i := range 50 {
+		fmt.Fprintf(&many, "@user%d ", i)
+	}
+	assert.Len(t, issue.MentionHandles(many.String()), issue.MaxMentions)
+}
+
+// FuzzMentionHandles: any text gives at most MaxMentions distinct handles,
+// each of which, written after "@", is found again as itself.
+func FuzzMentionHandles(f *testing.F) {
+	for _, s := range []string{"@ann", "@someone@company.com.", "x@y @z", "@a@b@c.d", "@\u00e9t\u00e9", "@-x @.y"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		hs := issue.MentionHandles(text)
+		if len(hs) > issue.MaxMentions {
+			t.Fatalf("%d handles", len(hs))
+		}
+		for _, h := range hs {
+			if h == "" || strings.HasSuffix(h, ".") || strings.HasSuffix(h, "-") {
+				t.Fatalf("bad handle %q of %q", h, text)
+			}
+			again := issue.MentionHandles("@" + h)
+			if len(again) != 1 || again[0] != h {
+				t.Fatalf("handle %q of %q parses as %q", h, text, again)
+			}
+		}
+	})
 }

@@ -121,12 +121,13 @@ type Label struct {
 
 // Comment is a markdown comment on an issue; ParentID threads replies.
 type Comment struct {
-	ID        string     `json:"id"`
-	IssueID   string     `json:"issue_id"`
-	ParentID  string     `json:"parent_id,omitempty"`
-	AuthorID  string     `json:"author_id"`
-	Body      string     `json:"body"`
-	Mentions  []string   `json:"mentions"`
+	ID       string `json:"id"`
+	IssueID  string `json:"issue_id"`
+	ParentID string `json:"parent_id,omitempty"`
+	AuthorID string `json:"author_id"`
+	Body     string `json:"body"`
+	// Mentions are the users the body mentions, resolved when it was written.
+	Mentions  []Mention  `json:"mentions"`
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
 	EditedAt  *time.Time `json:"edited_at,omitempty"`

@@ -95,16 +95,36 @@ func TermWords(ts []Term) []string {
 	return out
 }
 
-var mentionRE = regexp.MustCompile(`(?:^|[^\w@])@([A-Za-z0-9][A-Za-z0-9._-]{0,63})`)
+// A mention is "@" after a non-word character, then an email address
+// ("@ann@acme.com") or a name ("@ann", "@ann.smith"); trailing dots and
+// hyphens are punctuation.
+var mentionRE = regexp.MustCompile(`(?:^|[^\w@])@([A-Za-z0-9][A-Za-z0-9._%+-]{0,63}(?:@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+)?)`)
 
-// Mentions returns the distinct @usernames of a markdown body, in order.
-func Mentions(body string) []string {
+// MaxMentions is how many distinct handles of one text are resolved.
+const MaxMentions = 20
+
+// MentionHandles returns the distinct handles mentioned in a markdown body,
+// in order, as written (compared case-insensitively), at most MaxMentions:
+// "someone@company.com" for "@someone@company.com", "ann" for "@ann".
+func MentionHandles(body string) []string {
 	var out []string
 	for _, m := range mentionRE.FindAllStringSubmatch(body, -1) {
-		u := strings.TrimRight(m[1], ".-")
-		if u != "" && !slices.Contains(out, u) {
-			out = append(out, u)
+		h := strings.TrimRight(m[1], ".-")
+		if h == "" || slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, h) }) {
+			continue
 		}
+		if len(out) == MaxMentions {
+			break
+		}
+		out = append(out, h)
 	}
 	return out
+}
+
+// Mention is a handle of a text resolved to a user of the workspace when
+// the text was written. Handles that match no user (or several) stay text
+// and are not listed.
+type Mention struct {
+	Handle string `json:"handle"`
+	UserID string `json:"user_id"`
 }

@@ -6,12 +6,16 @@ package lambdahttp
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/url"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/routes"
 )
 
@@ -21,21 +25,62 @@ type Adapter struct{ a *httpadapter.HandlerAdapter }
 // New wraps h.
 func New(h http.Handler) *Adapter { return &Adapter{a: httpadapter.New(h)} }
 
-// Invoke runs one event through the handler.
+// Invoke runs one event through the handler. A malformed event (bad path,
+// query or headers, two Authorization headers, a body that is not base64)
+// is answered with a 400 problem before the handler runs: it never fails the
+// function, which API Gateway would turn into a 502.
 func (a *Adapter) Invoke(ctx context.Context, ev events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	return a.a.ProxyWithContext(ctx, ev)
+	if err := httpapi.CheckEdge(EdgeOf(ev)); err != nil {
+		return Problem(ev, err), nil
+	}
+	res, err := a.a.ProxyWithContext(ctx, ev)
+	if err != nil {
+		slog.WarnContext(ctx, "refused an event the adapter cannot read", "err", err, "request_id", ev.RequestContext.RequestID)
+		return Problem(ev, errs.Invalid("malformed_request", "the request could not be read")), nil
+	}
+	return res, nil
+}
+
+// EdgeOf describes an event for httpapi.CheckEdge with the values the
+// adapter will build the request from (multi-value maps when present).
+func EdgeOf(ev events.APIGatewayProxyRequest) httpapi.EdgeRequest {
+	hdr := ev.MultiValueHeaders
+	if hdr == nil {
+		hdr = map[string][]string{}
+		for k, v := range ev.Headers {
+			hdr[k] = []string{v}
+		}
+	}
+	q := ev.MultiValueQueryStringParameters
+	if len(q) == 0 {
+		q = map[string][]string{}
+		for k, v := range ev.QueryStringParameters {
+			q[k] = []string{v}
+		}
+	}
+	return httpapi.EdgeRequest{Method: ev.HTTPMethod, EscapedPath: ev.Path, Query: q, Header: hdr}
+}
+
+// Problem is the proxy response of a problem+json error.
+func Problem(ev events.APIGatewayProxyRequest, err error) events.APIGatewayProxyResponse {
+	p := httpapi.ProblemOf(err, ev.Path, ev.RequestContext.RequestID)
+	b, _ := json.Marshal(p)
+	return events.APIGatewayProxyResponse{StatusCode: p.Status, Body: string(b) + "\n",
+		Headers: map[string]string{"Content-Type": httpapi.ProblemContentType}}
 }
 
 // Start serves h as the Lambda function of this process.
 func Start(h http.Handler) { lambda.Start(New(h).Invoke) }
 
 // Event builds the API Gateway REST (v1) proxy event for a request, as API
-// Gateway does: resource, path parameters, headers, query and the
-// authorizer context; bodies are base64 so binary bodies survive.
+// Gateway does: resource, the path still percent-encoded, path parameters,
+// headers, the decoded query and the authorizer context; bodies are base64
+// so binary bodies survive.
 func Event(rt routes.Route, params map[string]string, authorizer map[string]any, method string, u *url.URL, body []byte, hdr http.Header) events.APIGatewayProxyRequest {
+	path := u.EscapedPath()
 	ev := events.APIGatewayProxyRequest{
 		Resource:                        rt.Path,
-		Path:                            u.Path,
+		Path:                            path,
 		HTTPMethod:                      method,
 		Headers:                         map[string]string{},
 		MultiValueHeaders:               map[string][]string{},
@@ -43,7 +88,7 @@ func Event(rt routes.Route, params map[string]string, authorizer map[string]any,
 		MultiValueQueryStringParameters: map[string][]string{},
 		PathParameters:                  params,
 		RequestContext: events.APIGatewayProxyRequestContext{
-			ResourcePath: rt.Path, HTTPMethod: method, Path: u.Path, Stage: "v1",
+			ResourcePath: rt.Path, HTTPMethod: method, Path: path, Stage: "v1",
 			RequestID: hdr.Get("X-Request-Id"),
 		},
 	}

@@ -6,15 +6,19 @@ package lifecycle
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -35,23 +39,34 @@ type Deps struct {
 	Usage   Usage
 	// Registrations limits sign-ups per client address.
 	Registrations Limiter
+	// Lookups limits slug availability checks and workspace lookups per
+	// client address; CodeSends limits verification codes per registration.
+	Lookups   Limiter
+	CodeSends Limiter
+	// SignIn is what the public workspace lookup tells about pooled tenants.
+	SignIn SignInConfig
 }
 
 // Operations of the registration, tenants and workspace functions.
 func Operations(d Deps) httpapi.Operations {
 	return httpapi.Operations{
-		"register":             d.register,
-		"getRegistration":      d.getRegistration,
-		"listTenants":          d.listTenants,
-		"getTenant":            d.getTenant,
-		"suspendTenant":        d.suspend,
-		"reactivateTenant":     d.reactivate,
-		"changeTenantTier":     d.changeTier,
-		"retryTenantLifecycle": d.retry,
-		"offboardTenant":       d.offboard,
-		"listTenantAudit":      d.listAudit,
-		"getBranding":          d.getBranding,
-		"putBranding":          d.putBranding,
+		"register":              d.register,
+		"getRegistration":       d.getRegistration,
+		"checkSlugAvailability": d.availability,
+		"verifyRegistration":    d.verify,
+		"resendVerification":    d.resendVerification,
+		"getWorkspace":          d.getWorkspace,
+		"approveTenant":         d.approve,
+		"listTenants":           d.listTenants,
+		"getTenant":             d.getTenant,
+		"suspendTenant":         d.suspend,
+		"reactivateTenant":      d.reactivate,
+		"changeTenantTier":      d.changeTier,
+		"retryTenantLifecycle":  d.retry,
+		"offboardTenant":        d.offboard,
+		"listTenantAudit":       d.listAudit,
+		"getBranding":           d.getBranding,
+		"putBranding":           d.putBranding,
 	}
 }
 
@@ -81,11 +96,20 @@ func actor(r *http.Request) audit.Actor {
 	return audit.Actor{Kind: k, ID: p.UserID, Email: p.Email, SourceIP: sourceIP(r)}
 }
 
-// RegistrationAccepted answers a sign-up.
-type RegistrationAccepted struct {
-	TenantID string        `json:"tenant_id"`
-	Status   tenant.Status `json:"status"`
-	Location string        `json:"status_url"`
+// limit counts one attempt of key; a 429 problem with Retry-After when over.
+func limit(w http.ResponseWriter, r *http.Request, l Limiter, key, code, what string) error {
+	if l == nil {
+		return nil
+	}
+	ok, wait, err := l.Allow(r.Context(), key)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		return errs.E(errs.KindRateLimited, code, "too many %s; retry in %s", what, wait.Round(time.Second))
+	}
+	return nil
 }
 
 func (d Deps) register(w http.ResponseWriter, r *http.Request) error {
@@ -93,35 +117,28 @@ func (d Deps) register(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if d.Registrations != nil {
-		ok, wait, err := d.Registrations.Allow(r.Context(), sourceIP(r))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-			return errs.E(errs.KindRateLimited, "registration_rate_limited", "too many registrations from your address; retry in %s", wait.Round(time.Second))
-		}
+	if err := limit(w, r, d.Registrations, sourceIP(r), "registration_rate_limited", "registrations from your address"); err != nil {
+		return err
 	}
 	var reg onboarding.Registration
 	if err := httpapi.DecodeJSON(r, &reg, 8<<10); err != nil {
 		return err
 	}
-	t, err := s.Register(r.Context(), reg, actor(r))
+	t, v, err := s.Register(r.Context(), reg, actor(r))
 	if err != nil {
 		return err
 	}
-	cur, err := s.Tenants.Get(r.Context(), t.ID) // Inline drivers have finished already
-	if err == nil {
-		t = cur
+	view, err := d.registrationView(r.Context(), t)
+	if err != nil {
+		return err
 	}
-	loc := "/v1/registrations/" + t.ID
-	w.Header().Set("Location", loc)
-	return httpapi.WriteJSON(w, http.StatusAccepted, RegistrationAccepted{TenantID: t.ID, Status: t.Status, Location: loc})
+	view.VerificationExpiresAt = &v.ExpiresAt
+	w.Header().Set("Location", view.Location)
+	return httpapi.WriteJSON(w, http.StatusAccepted, view)
 }
 
-// getRegistration tells a registrant how onboarding goes: the status only
-// (the reason of a failure is for the provider).
+// getRegistration tells a registrant how their registration goes: the
+// status and the steps (the reason of a failure is for the provider).
 func (d Deps) getRegistration(w http.ResponseWriter, r *http.Request) error {
 	s, err := d.svc()
 	if err != nil {
@@ -131,7 +148,221 @@ func (d Deps) getRegistration(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || t.Status == tenant.StatusDeleted {
 		return errs.NotFound("registration")
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"tenant_id": t.ID, "status": t.Status})
+	view, err := d.registrationView(r.Context(), t)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, view)
+}
+
+// VerificationCode is the body of POST /v1/registrations/{tenantId}/verify.
+type VerificationCode struct {
+	Code string `json:"code"`
+}
+
+func (d Deps) verify(w http.ResponseWriter, r *http.Request) error {
+	s, err := d.svc()
+	if err != nil {
+		return err
+	}
+	var in VerificationCode
+	if err := httpapi.DecodeJSON(r, &in, 1<<10); err != nil {
+		return err
+	}
+	t, err := s.Verify(r.Context(), r.PathValue("tenantId"), in.Code, actor(r))
+	if err != nil {
+		return err
+	}
+	view, err := d.registrationView(r.Context(), t)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, view)
+}
+
+func (d Deps) resendVerification(w http.ResponseWriter, r *http.Request) error {
+	s, err := d.svc()
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("tenantId")
+	if _, err := s.Tenants.Get(r.Context(), id); err != nil {
+		return errs.NotFound("registration")
+	}
+	if err := limit(w, r, d.CodeSends, id, "verification_rate_limited", "verification codes for this registration"); err != nil {
+		return err
+	}
+	t, v, err := s.ResendVerification(r.Context(), id, actor(r))
+	if err != nil {
+		return err
+	}
+	view, err := d.registrationView(r.Context(), t)
+	if err != nil {
+		return err
+	}
+	view.VerificationExpiresAt = &v.ExpiresAt
+	return httpapi.WriteJSON(w, http.StatusAccepted, view)
+}
+
+// RegistrationView is a registration as the registrant sees it.
+type RegistrationView struct {
+	TenantID string        `json:"tenant_id"`
+	Slug     string        `json:"slug"`
+	Tier     tiers.Name    `json:"tier"`
+	Status   tenant.Status `json:"status"`
+	// Phase and Steps are the lifecycle run's progress (Platinum shows its
+	// stack steps).
+	Phase    onboarding.Phase `json:"phase"`
+	Steps    []StepView       `json:"steps"`
+	Location string           `json:"status_url"`
+	// VerificationExpiresAt is when the code just mailed stops working
+	// (answers to the registration and to a resend only).
+	VerificationExpiresAt *time.Time `json:"verification_expires_at,omitempty"`
+}
+
+// StepView is one step of a lifecycle run: pending, done, waiting or failed.
+type StepView struct {
+	Step  onboarding.Step `json:"step"`
+	State string          `json:"state"`
+}
+
+func (d Deps) registrationView(ctx context.Context, t tenant.Tenant) (RegistrationView, error) {
+	v := RegistrationView{TenantID: t.ID, Slug: t.ID, Tier: t.Tier, Status: t.Status, Phase: onboarding.PhaseOnboarding,
+		Location: "/v1/registrations/" + t.ID, Steps: []StepView{}}
+	st, err := d.Service.States.Get(ctx, t.ID)
+	if err != nil && !errs.Is(err, errs.KindNotFound) {
+		return v, err
+	}
+	if st.Phase != "" {
+		v.Phase = st.Phase
+	}
+	iso := tiers.Pooled
+	if tr, ok := tiers.Get(t.Tier); ok {
+		iso = tr.Isolation
+	}
+	for _, step := range onboarding.Plan(v.Phase, iso) {
+		state := "pending"
+		switch {
+		case st.IsDone(step):
+			state = "done"
+		case st.Waiting == step:
+			state = "waiting"
+		case st.FailedStep == step:
+			state = "failed"
+		}
+		v.Steps = append(v.Steps, StepView{Step: step, State: state})
+	}
+	return v, nil
+}
+
+// SignInConfig is the shared pool of pooled tenants and its app client.
+type SignInConfig struct {
+	SharedPoolID, SharedClientID, Region string
+}
+
+// Availability answers GET /v1/registrations/availability.
+type Availability struct {
+	Slug      string `json:"slug"`
+	Available bool   `json:"available"`
+	// Reason is taken, reserved or invalid when not available.
+	Reason string `json:"reason,omitempty"`
+	// Detail says what is wrong with an invalid slug.
+	Detail string `json:"detail,omitempty"`
+}
+
+func (d Deps) availability(w http.ResponseWriter, r *http.Request) error {
+	s, err := d.svc()
+	if err != nil {
+		return err
+	}
+	if err := limit(w, r, d.Lookups, sourceIP(r), "lookup_rate_limited", "lookups from your address"); err != nil {
+		return err
+	}
+	slug := r.URL.Query().Get("slug")
+	a := Availability{Slug: slug}
+	switch err := tenant.ValidateSlug(slug); {
+	case tenant.IsReserved(slug):
+		a.Reason = "reserved"
+	case err != nil:
+		a.Reason = "invalid"
+		if fe := errs.As(err).Fields; len(fe) > 0 {
+			a.Detail = fe[0].Reason
+		}
+	default:
+		t, err := s.Tenants.Get(r.Context(), slug)
+		switch {
+		case err == nil && onboarding.Reclaimable(t, time.Now()):
+			a.Available = true // an unverified registration past its time
+		case err == nil:
+			a.Reason = "taken" // including offboarded tenants: a slug is never reused
+		case errs.Is(err, errs.KindNotFound):
+			a.Available = true
+		default:
+			return err
+		}
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, a)
+}
+
+// Workspace is what a sign-in page needs of a tenant: where its people
+// sign in. Nothing else of the tenant is public.
+type Workspace struct {
+	Slug       string `json:"slug"`
+	Name       string `json:"name"`
+	UserPoolID string `json:"user_pool_id"`
+	ClientID   string `json:"client_id"`
+	Region     string `json:"region"`
+}
+
+func (d Deps) getWorkspace(w http.ResponseWriter, r *http.Request) error {
+	s, err := d.svc()
+	if err != nil {
+		return err
+	}
+	if err := limit(w, r, d.Lookups, sourceIP(r), "lookup_rate_limited", "lookups from your address"); err != nil {
+		return err
+	}
+	t, err := s.Tenants.Get(r.Context(), r.PathValue("slug"))
+	// Pending, failed and offboarded tenants have no workspace to sign in to.
+	if err != nil || (t.Status != tenant.StatusActive && t.Status != tenant.StatusSuspended) {
+		if err != nil && !errs.Is(err, errs.KindNotFound) {
+			return err
+		}
+		return errs.NotFound("workspace")
+	}
+	ws := Workspace{Slug: t.ID, Name: brandingView(t).DisplayName, UserPoolID: d.SignIn.SharedPoolID,
+		ClientID: d.SignIn.SharedClientID, Region: d.SignIn.Region}
+	if t.UserPoolID != "" && t.UserPoolID != d.SignIn.SharedPoolID && len(t.ClientIDs) > 0 {
+		ws.UserPoolID, ws.ClientID = t.UserPoolID, t.ClientIDs[0] // Platinum: its own pool
+	}
+	if ws.Region == "" {
+		ws.Region = regionOfPool(ws.UserPoolID)
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, ws)
+}
+
+// regionOfPool reads the region from a pool id ("us-east-1_AbC").
+func regionOfPool(id string) string {
+	if i := strings.IndexByte(id, '_'); i > 0 {
+		return id[:i]
+	}
+	return ""
+}
+
+func (d Deps) approve(w http.ResponseWriter, r *http.Request) error {
+	s, err := d.svc()
+	if err != nil {
+		return err
+	}
+	t, err := s.Approve(r.Context(), r.PathValue("tenantId"), actor(r))
+	if err != nil {
+		return err
+	}
+	v, err := d.view(r.Context(), t, false)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusAccepted, v)
 }
 
 // UsageSummary is a tenant's consumption against its tier.
@@ -210,20 +441,31 @@ func (d Deps) listTenants(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-	ts, next, err := s.Tenants.List(r.Context(), r.URL.Query().Get("cursor"), limit)
+	req, err := list.Params(r.URL.Query(), "status")
 	if err != nil {
 		return err
 	}
-	out := make([]TenantView, 0, len(ts))
-	for _, t := range ts {
+	var pg list.Page[tenant.Tenant]
+	if status := tenant.Status(r.URL.Query().Get("status")); status != "" {
+		if !slices.Contains(tenant.Statuses, status) {
+			return errs.Field("status", fmt.Sprintf("must be one of %v", tenant.Statuses))
+		}
+		pg, err = s.Tenants.ListByStatus(r.Context(), status, req)
+	} else {
+		pg, err = s.Tenants.List(r.Context(), req)
+	}
+	if err != nil {
+		return err
+	}
+	out := make([]TenantView, 0, len(pg.Items))
+	for _, t := range pg.Items {
 		v, err := d.view(r.Context(), t, false)
 		if err != nil {
 			return err
 		}
 		out = append(out, v)
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"tenants": out, "next_cursor": next})
+	return httpapi.WriteJSON(w, http.StatusOK, list.NewPage(out, pg.NextCursor))
 }
 
 func (d Deps) getTenant(w http.ResponseWriter, r *http.Request) error {
@@ -324,15 +566,15 @@ func (d Deps) listAudit(w http.ResponseWriter, r *http.Request) error {
 	if d.Audit == nil {
 		return errs.E(errs.KindInternal, "lifecycle_unavailable", "the audit log is not configured")
 	}
-	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-	recs, next, err := d.Audit.List(r.Context(), r.PathValue("tenantId"), r.URL.Query().Get("cursor"), limit)
+	req, err := list.Params(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	if recs == nil {
-		recs = []audit.Record{}
+	pg, err := d.Audit.List(r.Context(), r.PathValue("tenantId"), req)
+	if err != nil {
+		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"records": recs, "next_cursor": next})
+	return httpapi.WriteJSON(w, http.StatusOK, list.NewPage(pg.Items, pg.NextCursor))
 }
 
 func (d Deps) getBranding(w http.ResponseWriter, r *http.Request) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/auth"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/s3archive"
 	"github.com/issuetracker/issuetracker/internal/people"
@@ -39,6 +40,17 @@ type world struct {
 	svc    *onboarding.Service
 	// archive is the exports bucket on the local S3.
 	archive s3archive.Archive
+	// domain of this world's e-mail addresses (unique per test).
+	domain string
+}
+
+// owner is the admin email of the company slug in this world.
+func (w *world) owner(slug string) string { return "owner-" + slug + "@" + w.domain }
+
+func (w *world) registration(slug, tier string) map[string]string {
+	r := registration(slug, tier)
+	r["admin_email"] = w.owner(slug)
+	return r
 }
 
 func newWorld(t *testing.T) *world {
@@ -50,10 +62,12 @@ func newWorld(t *testing.T) *world {
 	require.NoError(t, err)
 	client, err := pools.EnsureClient(ctx, pool, "web")
 	require.NoError(t, err)
-	d := app.Deps{DB: db, Cognito: cog, Names: names, Now: time.Now, TenantPoolID: pool, RegistrationsPerHour: 1000}
+	d := app.Deps{DB: db, Cognito: cog, Names: names, Now: time.Now, TenantPoolID: pool, TenantClientID: client, Region: "us-east-1",
+		RegistrationsPerHour: 1000, LookupsPerMinute: 1000, Mail: testenv.MailSender(t), WebBaseURL: "http://web.test"}
 	archive := s3archive.Archive{C: testenv.S3(t), Bucket: testenv.Bucket(t)}
 	d.Lifecycle = app.NewLifecycle(d, app.LifecycleOptions{Archive: archive})
-	return &world{deps: d, api: apitest.New(t, d), pools: pools, client: client, reg: tenantdb.New(db, names), svc: d.Lifecycle, archive: archive}
+	return &world{deps: d, api: apitest.New(t, d), pools: pools, client: client, reg: tenantdb.New(db, names), svc: d.Lifecycle,
+		archive: archive, domain: names.Prefix + ".test"}
 }
 
 // signIn stands in for the invitation e-mail: the admin sets a password, then signs in.
@@ -84,10 +98,23 @@ func TestPooledRegistrationToFirstRequest(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	start := time.Now()
-	res := w.api.Anonymous().Do("POST", "/v1/registrations", registration("initech", "standard"))
+	box := testenv.NewMailbox(t, w.owner("initech"))
+	res := w.api.Anonymous().Do("POST", "/v1/registrations", w.registration("initech", "basic"))
 	require.Equal(t, http.StatusAccepted, res.Status, string(res.Body))
+	t.Run("the registration waits for the code mailed to the admin email", func(t *testing.T) {
+		m := res.Map(t)
+		assert.Equal(t, "pending_verification", m["status"])
+		assert.Equal(t, "initech", m["tenant_id"])
+		assert.Equal(t, "initech", m["slug"])
+		assert.Equal(t, "basic", m["tier"])
+		assert.NotEmpty(t, m["verification_expires_at"])
+		assert.Equal(t, "/v1/registrations/initech", res.Header.Get("Location"))
+	})
+	invitations := testenv.NewMailbox(t, w.owner("initech"))
+	res = w.api.Anonymous().Do("POST", "/v1/registrations/initech/verify", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
 	elapsed := time.Since(start)
-	t.Logf("pooled registration to active: %s", elapsed)
+	t.Logf("pooled registration to active (including the verification mail): %s", elapsed)
 
 	t.Run("the tenant is active with its own API key, the shared table and pool", func(t *testing.T) {
 		assert.Equal(t, "active", res.Map(t)["status"])
@@ -97,10 +124,14 @@ func TestPooledRegistrationToFirstRequest(t *testing.T) {
 		assert.Equal(t, w.deps.Names.App(), tn.Table)
 		assert.Equal(t, w.deps.TenantPoolID, tn.UserPoolID)
 		assert.NotEmpty(t, tn.APIKey)
-		assert.Equal(t, tiers.Standard, tn.Tier)
+		assert.Equal(t, tiers.Basic, tn.Tier)
 	})
-	t.Run("the Super Admin signs in and reads /v1/me through the real authorizer", func(t *testing.T) {
-		tok := w.signIn(t, "owner@initech.test")
+	t.Run("the Super Admin signs in with the mailed invitation and reads /v1/me through the real authorizer", func(t *testing.T) {
+		inv := invitations.Next("You're invited to Company initech on IssueTracker")
+		assert.Contains(t, inv.Text, "http://web.test/w/initech/signin")
+		tokens, err := w.pools.SignIn(ctx, w.client, w.owner("initech"), inv.TemporaryPassword(), password, nil)
+		require.NoError(t, err)
+		tok := tokens.IDToken
 		p, key, err := w.authorizer(t).Authorize(ctx, "Bearer "+tok)
 		require.NoError(t, err)
 		assert.Equal(t, roles.SuperAdmin, p.Role)
@@ -109,21 +140,29 @@ func TestPooledRegistrationToFirstRequest(t *testing.T) {
 		require.Equal(t, http.StatusOK, me.Status, string(me.Body))
 		assert.Equal(t, "initech", me.Map(t)["tenant"].(map[string]any)["id"])
 	})
-	t.Run("the public status of the registration is active", func(t *testing.T) {
+	t.Run("the public status of the registration is active with every step done", func(t *testing.T) {
 		res := w.api.Anonymous().Do("GET", "/v1/registrations/initech", nil)
-		assert.Equal(t, "active", res.Map(t)["status"])
+		m := res.Map(t)
+		assert.Equal(t, "active", m["status"])
+		var steps []string
+		for _, s := range m["steps"].([]any) {
+			assert.Equal(t, "done", s.(map[string]any)["state"])
+			steps = append(steps, s.(map[string]any)["step"].(string))
+		}
+		assert.Equal(t, []string{"place", "admin_user", "api_key", "invite_admin", "activate"}, steps)
+		assert.NotContains(t, string(res.Body), w.owner("initech"), "the admin email is not public")
 	})
 	t.Run("root sees every step in the audit log with who and when", func(t *testing.T) {
 		res := w.api.As(root).Do("GET", "/v1/admin/tenants/initech/audit", nil)
 		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
 		var actions []string
-		for _, r := range res.Map(t)["records"].([]any) {
+		for _, r := range res.Map(t)["items"].([]any) {
 			rec := r.(map[string]any)
 			actions = append(actions, rec["action"].(string))
 			assert.NotEmpty(t, rec["at"])
 			assert.NotEmpty(t, rec["actor"].(map[string]any)["kind"])
 		}
-		for _, a := range []string{"tenant.registered", "onboarding.started", "onboarding.step_completed", "onboarding.completed"} {
+		for _, a := range []string{"tenant.registered", "registration.verified", "onboarding.started", "onboarding.step_completed", "onboarding.completed"} {
 			assert.Contains(t, actions, a)
 		}
 	})

@@ -2,7 +2,6 @@ package lifecycle
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
@@ -39,11 +39,8 @@ func (l WindowLimiter) Allow(ctx context.Context, key string) (bool, time.Durati
 	}
 	start := now.Truncate(l.Window)
 	_, err := l.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(l.Table),
-		Key: map[string]types.AttributeValue{
-			schema.PK: &types.AttributeValueMemberS{Value: schema.ControlRate + l.Scope + "#" + key},
-			schema.SK: &types.AttributeValueMemberS{Value: strconv.FormatInt(start.Unix(), 10)},
-		},
+		TableName:                aws.String(l.Table),
+		Key:                      dynamo.Key(schema.ControlRate+l.Scope+"#"+key, strconv.FormatInt(start.Unix(), 10)),
 		UpdateExpression:         aws.String("ADD #n :one SET #exp = :exp"),
 		ConditionExpression:      aws.String("attribute_not_exists(#n) OR #n < :max"),
 		ExpressionAttributeNames: map[string]string{"#n": "count", "#exp": schema.ExpiresAt},
@@ -53,8 +50,7 @@ func (l WindowLimiter) Allow(ctx context.Context, key string) (bool, time.Durati
 			":exp": &types.AttributeValueMemberN{Value: strconv.FormatInt(start.Add(2*l.Window).Unix(), 10)},
 		},
 	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
+	if dynamo.ConditionFailed(err) {
 		return false, start.Add(l.Window).Sub(now), nil
 	}
 	if err != nil {

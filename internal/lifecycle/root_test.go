@@ -15,19 +15,33 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
+// register signs a company up through the API, verifies the admin email
+// with the mailed code, approves a paid tier as Root and expects it active.
 func (w *world) register(t *testing.T, slug, tier string) {
 	t.Helper()
-	res := w.api.Anonymous().Do("POST", "/v1/registrations", registration(slug, tier))
+	box := testenv.NewMailbox(t, w.owner(slug))
+	res := w.api.Anonymous().Do("POST", "/v1/registrations", w.registration(slug, tier))
 	require.Equal(t, http.StatusAccepted, res.Status, string(res.Body))
+	require.Equal(t, "pending_verification", res.Map(t)["status"])
+	res = w.api.Anonymous().Do("POST", "/v1/registrations/"+slug+"/verify", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	if tier != "basic" {
+		require.Equal(t, "pending_approval", res.Map(t)["status"])
+		res = w.api.As(root).Do("POST", "/v1/admin/tenants/"+slug+"/approve", nil)
+		require.Equal(t, http.StatusAccepted, res.Status, string(res.Body))
+	}
 	require.Equal(t, "active", res.Map(t)["status"])
 }
 
@@ -37,13 +51,13 @@ func TestRootSuspendsReactivatesAndChangesTiers(t *testing.T) {
 	w.register(t, "hooli", "basic")
 	w.register(t, "piedpiper", "standard")
 	az := w.authorizer(t)
-	tok := w.signIn(t, "owner@hooli.test")
+	tok := w.signIn(t, w.owner("hooli"))
 
 	t.Run("root lists tenants with status, tier and usage", func(t *testing.T) {
 		res := w.api.As(root).Do("GET", "/v1/admin/tenants", nil)
 		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
 		byID := map[string]map[string]any{}
-		for _, v := range res.Map(t)["tenants"].([]any) {
+		for _, v := range res.Map(t)["items"].([]any) {
 			byID[v.(map[string]any)["id"].(string)] = v.(map[string]any)
 		}
 		require.Contains(t, byID, "hooli")
@@ -59,7 +73,7 @@ func TestRootSuspendsReactivatesAndChangesTiers(t *testing.T) {
 		assert.EqualValues(t, 1, m["usage"].(map[string]any)["users"])
 		lc := m["lifecycle"].(map[string]any)
 		assert.Equal(t, true, lc["finished"])
-		assert.Len(t, lc["done"], 4)
+		assert.Len(t, lc["done"], 5)
 	})
 	t.Run("suspension refuses an existing token with a clear 403 and keeps the data", func(t *testing.T) {
 		_, _, err := az.Authorize(ctx, "Bearer "+tok)
@@ -135,7 +149,7 @@ func TestRootSuspendsReactivatesAndChangesTiers(t *testing.T) {
 	t.Run("every root action is audited with who and what", func(t *testing.T) {
 		res := w.api.As(root).Do("GET", "/v1/admin/tenants/hooli/audit", nil)
 		seen := map[string]map[string]any{}
-		for _, r := range res.Map(t)["records"].([]any) {
+		for _, r := range res.Map(t)["items"].([]any) {
 			rec := r.(map[string]any)
 			seen[rec["action"].(string)] = rec
 		}
@@ -154,11 +168,11 @@ func TestBranding(t *testing.T) {
 	w.register(t, "brandy", "standard")
 	w.register(t, "plain", "basic")
 	az := w.authorizer(t)
-	owner, _, err := az.Authorize(ctx, "Bearer "+w.signIn(t, "owner@brandy.test"))
+	owner, _, err := az.Authorize(ctx, "Bearer "+w.signIn(t, w.owner("brandy")))
 	require.NoError(t, err)
 	user := owner
 	user.Role = roles.User
-	basicOwner, _, err := az.Authorize(ctx, "Bearer "+w.signIn(t, "owner@plain.test"))
+	basicOwner, _, err := az.Authorize(ctx, "Bearer "+w.signIn(t, w.owner("plain")))
 	require.NoError(t, err)
 
 	t.Run("the Super Admin sets display name, logo and color, and the workspace reads them", func(t *testing.T) {
@@ -192,8 +206,9 @@ func TestBranding(t *testing.T) {
 	t.Run("the branding is unchanged by refused edits and the edit is audited", func(t *testing.T) {
 		tn, _ := w.reg.Get(ctx, "brandy")
 		assert.Equal(t, "#112233", tn.Branding.PrimaryColor)
-		recs, _, err := w.deps.Lifecycle.Audit.List(ctx, "brandy", "", 50)
+		pg, err := w.deps.Lifecycle.Audit.List(ctx, "brandy", list.Request{Limit: 50})
 		require.NoError(t, err)
+		recs := pg.Items
 		assert.Equal(t, "tenant.branding_changed", recs[0].Action)
 		assert.Equal(t, owner.UserID, recs[0].Actor.ID)
 	})
@@ -205,12 +220,12 @@ func TestOffboardingLeavesNothingOfThePooledTenant(t *testing.T) {
 	w.register(t, "goner", "premium")
 	w.register(t, "stayer", "basic")
 	az := w.authorizer(t)
-	tok := w.signIn(t, "owner@goner.test")
+	tok := w.signIn(t, w.owner("goner"))
 	// A second person of the tenant, as the people API would add them.
-	sub, err := w.pools.EnsureUser(ctx, w.deps.TenantPoolID, identity.UserSpec{Email: "dev@goner.test", TenantID: "goner", Role: "user"})
+	sub, err := w.pools.EnsureUser(ctx, w.deps.TenantPoolID, identity.UserSpec{Email: "dev@" + w.domain, TenantID: "goner", Role: "user"})
 	require.NoError(t, err)
 	require.NoError(t, people.UserDB{DB: w.deps.DB}.Put(ctx, w.deps.Names.App(), people.User{ID: sub, TenantID: "goner",
-		Username: "dev@goner.test", Email: "dev@goner.test", Role: roles.User, Status: people.UserActive}))
+		Username: "dev@" + w.domain, Email: "dev@" + w.domain, Role: roles.User, Status: people.UserActive}))
 
 	t.Run("offboarding without the confirmation is refused and changes nothing", func(t *testing.T) {
 		for _, body := range []any{nil, map[string]string{"confirm": "yes"}} {

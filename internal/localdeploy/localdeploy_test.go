@@ -19,6 +19,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
+	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
@@ -104,18 +105,25 @@ func TestPlatinumOnboardingAndOffboardingThroughTheLocalDeployer(t *testing.T) {
 	shared, err := pools.EnsurePool(ctx, names.Prefix+"-tenants")
 	require.NoError(t, err)
 	stacks := localdeploy.Stacks{Deployer: localdeploy.Deployer{DB: db, Cognito: cog}, Synth: fixtureSynth(names), Dir: t.TempDir()}
-	d := app.Deps{DB: db, Cognito: cog, Names: names, Now: time.Now, TenantPoolID: shared, RegistrationsPerHour: 100}
+	d := app.Deps{DB: db, Cognito: cog, Names: names, Now: time.Now, TenantPoolID: shared, RegistrationsPerHour: 100, Mail: testenv.MailSender(t)}
 	d.Lifecycle = app.NewLifecycle(d, app.LifecycleOptions{Archive: onboarding.DirArchive{Dir: t.TempDir()},
 		Platinum: onboarding.Platinum{Stacks: stacks, IssuerBase: e.Cognito}})
 	api := apitest.New(t, d)
 	reg := tenantdb.New(db, names)
 	t.Cleanup(func() { _ = stacks.Destroy(context.Background(), "bigco") })
 
-	start := time.Now()
+	owner := "owner@" + names.Prefix + ".test"
+	box := testenv.NewMailbox(t, owner)
 	res := api.Anonymous().Do("POST", "/v1/registrations", map[string]string{"company_name": "Big Co", "slug": "bigco",
-		"admin_email": "owner@bigco.test", "tier": "platinum"})
+		"admin_email": owner, "tier": "platinum"})
 	require.Equal(t, http.StatusAccepted, res.Status, string(res.Body))
-	t.Logf("platinum registration to active (fixture synth + local deploy): %s", time.Since(start))
+	res = api.Anonymous().Do("POST", "/v1/registrations/bigco/verify", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	require.Equal(t, "pending_approval", res.Map(t)["status"], "no stack before Root approves")
+	start := time.Now()
+	res = api.As(tenancy.Principal{UserID: "root-1", Role: roles.Root}).Do("POST", "/v1/admin/tenants/bigco/approve", nil)
+	require.Equal(t, http.StatusAccepted, res.Status, string(res.Body))
+	t.Logf("platinum approval to active (fixture synth + local deploy): %s", time.Since(start))
 	tn, err := reg.Get(ctx, "bigco")
 	require.NoError(t, err)
 
@@ -126,11 +134,9 @@ func TestPlatinumOnboardingAndOffboardingThroughTheLocalDeployer(t *testing.T) {
 		assert.Equal(t, e.Cognito+"/"+tn.UserPoolID, tn.Issuer)
 	})
 	var p tenancy.Principal
-	t.Run("the Super Admin signs in through the dedicated pool and reads /v1/me", func(t *testing.T) {
-		_, err := cog.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(tn.UserPoolID),
-			Username: aws.String("owner@bigco.test"), Password: aws.String("Correct-Horse-9!"), Permanent: true})
-		require.NoError(t, err)
-		tok, err := pools.PasswordLogin(ctx, tn.ClientIDs[0], "owner@bigco.test", "Correct-Horse-9!")
+	t.Run("the Super Admin signs in through the dedicated pool with the mailed invitation and reads /v1/me", func(t *testing.T) {
+		inv := box.Next("You're invited to Big Co on IssueTracker")
+		tok, err := pools.SignIn(ctx, tn.ClientIDs[0], owner, inv.TemporaryPassword(), "Correct-Horse-9!", nil)
 		require.NoError(t, err)
 		az := authorizer.New(authorizer.Config{
 			TenantPool:   authorizer.PoolFor(e.Cognito, shared, auth.PoolTenant),

@@ -9,7 +9,6 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/openapi"
-	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
@@ -17,10 +16,10 @@ import (
 func Operations() httpapi.Operations {
 	return httpapi.Operations{
 		"getHealth": func(w http.ResponseWriter, r *http.Request) error {
-			return httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+			return httpapi.WriteJSON(w, http.StatusOK, httpapi.Health{Status: "ok"})
 		},
 		"listTiers": func(w http.ResponseWriter, r *http.Request) error {
-			return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"tiers": tiers.All()})
+			return httpapi.WriteJSON(w, http.StatusOK, tiers.Catalog{Tiers: tiers.All()})
 		},
 		"getOpenAPI": func(w http.ResponseWriter, r *http.Request) error {
 			return httpapi.WriteJSON(w, http.StatusOK, openAPI())
@@ -28,7 +27,10 @@ func Operations() httpapi.Operations {
 	}
 }
 
+// Document is the API's OpenAPI 3.1 document (the web app's client is generated from it).
+func Document() openapi.Doc { return openAPI() }
+
 // openAPI is the API's OpenAPI 3.1 document, built once from the route table.
 var openAPI = sync.OnceValue(func() openapi.Doc {
-	return openapi.Build(routes.All(), openapi.Bodies(), "1")
+	return openapi.Document()
 })

@@ -22,7 +22,10 @@ func TestOpenAPIDocumentMatchesTheRouteTable(t *testing.T) {
 	res := api.Anonymous().Do("GET", "/v1/openapi.json", nil)
 	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
 	var doc struct {
-		OpenAPI    string                               `json:"openapi"`
+		OpenAPI string `json:"openapi"`
+		Servers []struct {
+			URL string `json:"url"`
+		} `json:"servers"`
 		Paths      map[string]map[string]map[string]any `json:"paths"`
 		Components struct {
 			Schemas map[string]any `json:"schemas"`
@@ -30,6 +33,11 @@ func TestOpenAPIDocumentMatchesTheRouteTable(t *testing.T) {
 	}
 	res.JSON(t, &doc)
 	assert.Equal(t, "3.1.0", doc.OpenAPI)
+	t.Run("servers name the deployed stage and the local gateway", func(t *testing.T) {
+		require.Len(t, doc.Servers, 2)
+		assert.True(t, strings.HasSuffix(doc.Servers[0].URL, ".amazonaws.com/prod"), doc.Servers[0].URL)
+		assert.Equal(t, "http://localhost:8080", doc.Servers[1].URL)
+	})
 
 	want := map[string]routes.Route{}
 	for _, rt := range routes.All() {

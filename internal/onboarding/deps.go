@@ -72,10 +72,14 @@ func (p Platinum) Destroy(ctx context.Context, t tenant.Tenant) error {
 	return p.Stacks.Destroy(ctx, t.ID)
 }
 
-// Users manages people in Cognito (identity.Pools implements it).
+// Users manages people in Cognito (identity.Pools implements it). Every
+// write refuses a user of another tenant (identity.ErrOtherTenant).
 type Users interface {
 	EnsureUser(ctx context.Context, poolID string, u identity.UserSpec) (string, error)
-	DeleteUser(ctx context.Context, poolID, username string) error
+	Invite(ctx context.Context, poolID string, u identity.UserSpec) (identity.Invited, error)
+	DeleteUser(ctx context.Context, poolID, tenantID, username string) error
+	// TenantOf is the tenant of the pool's user username; found false if none.
+	TenantOf(ctx context.Context, poolID, username string) (tenantID string, found bool, err error)
 }
 
 // APIKeys manages each tenant's API Gateway key and its usage plan.

@@ -10,6 +10,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -29,6 +30,14 @@ type Machine struct {
 	Keys      APIKeys
 	Data      Data
 	Archive   Archive
+	// Mail sends the Super Admin's invitation (and, in Service, the
+	// registration's verification code); WebBaseURL is the web app for the
+	// sign-in link.
+	Mail       mail.Sender
+	WebBaseURL string
+	// SharedPoolID is the shared user pool of pooled tiers: verification
+	// checks that the admin email is not a user of another tenant there.
+	SharedPoolID string
 	// ForgetIssuer removes a destroyed pool's issuer mapping (tenantdb.DeleteIssuer).
 	ForgetIssuer func(ctx context.Context, issuer string) error
 	Now          func() time.Time
@@ -72,6 +81,17 @@ func (m *Machine) Run(ctx context.Context, tenantID string) (State, error) {
 	}
 	if !st.FinishedAt.IsZero() {
 		return st, nil
+	}
+	if st.Phase == PhaseOnboarding {
+		// Nothing is provisioned for a registration that is not verified
+		// (and, for a paid tier, approved), whoever asks for the run.
+		t, err := m.Tenants.Get(ctx, tenantID)
+		if err != nil {
+			return st, err
+		}
+		if !t.Admitted() {
+			return st, errs.Conflict("registration_not_admitted", fmt.Sprintf("%s is %s: nothing is provisioned before that", tenantID, t.Status))
+		}
 	}
 	now := m.now()
 	if now.Before(st.LeaseUntil) {
@@ -219,8 +239,10 @@ func (m *Machine) do(ctx context.Context, step Step, t tenant.Tenant, st *State)
 		t.Table, t.UserPoolID, t.Issuer, t.ClientIDs = pl.Table, pl.UserPoolID, pl.Issuer, pl.ClientIDs
 		return put(t)
 	case StepAdminUser:
-		sub, err := m.Users.EnsureUser(ctx, t.UserPoolID, identity.UserSpec{Email: st.AdminEmail, TenantID: t.ID,
-			Role: string(roles.SuperAdmin), Tier: string(t.Tier), Invite: true})
+		sub, err := m.Users.EnsureUser(ctx, t.UserPoolID, m.adminSpec(t, st))
+		if errors.Is(err, identity.ErrOtherTenant) {
+			return t, errAdminEmailInUse()
+		}
 		if err != nil {
 			return t, err
 		}
@@ -233,6 +255,20 @@ func (m *Machine) do(ctx context.Context, step Step, t tenant.Tenant, st *State)
 		now := m.now()
 		return t, m.Directory.Put(ctx, t.Table, people.User{ID: sub, TenantID: t.ID, Username: st.AdminEmail,
 			Email: st.AdminEmail, Role: roles.SuperAdmin, Status: people.UserActive, CreatedAt: now, UpdatedAt: now, Version: 1})
+	case StepInvite:
+		// A fresh temporary password each time the step runs, until the Super
+		// Admin signs in: a failed mail is simply sent again on retry.
+		inv, err := m.Users.Invite(ctx, t.UserPoolID, m.adminSpec(t, st))
+		if errors.Is(err, identity.ErrOtherTenant) {
+			return t, errAdminEmailInUse()
+		}
+		if err != nil {
+			return t, err
+		}
+		if inv.TemporaryPassword == "" {
+			return t, nil // signed in already
+		}
+		return t, people.SendInvitation(ctx, m.Mail, m.WebBaseURL, t, st.AdminEmail, string(roles.SuperAdmin), inv.TemporaryPassword)
 	case StepAPIKey:
 		if t.APIKey != "" {
 			return t, nil
@@ -265,6 +301,12 @@ func (m *Machine) do(ctx context.Context, step Step, t tenant.Tenant, st *State)
 		m.audit(ctx, t.ID, "offboarding.exported", map[string]string{"archive": loc, "items": fmt.Sprint(n)})
 		return t, nil
 	case StepDeleteUsers:
+		// Only identities the tenant created: every delete is guarded by the
+		// user's custom:tenant_id (set at creation, immutable), so an admin
+		// email that belongs to another tenant's user is kept.
+		if t.UserPoolID == "" {
+			return t, nil // never placed (a registration turned down): no identity
+		}
 		names, err := m.Data.UserNames(ctx, t)
 		if err != nil {
 			return t, err
@@ -273,7 +315,12 @@ func (m *Machine) do(ctx context.Context, step Step, t tenant.Tenant, st *State)
 			names = append(names, st.AdminEmail)
 		}
 		for _, n := range names {
-			if err := m.Users.DeleteUser(ctx, t.UserPoolID, n); err != nil {
+			err := m.Users.DeleteUser(ctx, t.UserPoolID, t.ID, n)
+			if errors.Is(err, identity.ErrOtherTenant) {
+				m.audit(ctx, t.ID, "offboarding.identity_kept", map[string]string{"reason": "belongs to another tenant"})
+				continue
+			}
+			if err != nil {
 				return t, err
 			}
 		}
@@ -309,6 +356,14 @@ func (m *Machine) do(ctx context.Context, step Step, t tenant.Tenant, st *State)
 		return put(t)
 	}
 	return t, errorf("unknown step %q", step)
+}
+
+func (m *Machine) adminSpec(t tenant.Tenant, st *State) identity.UserSpec {
+	return identity.UserSpec{Email: st.AdminEmail, TenantID: t.ID, Role: string(roles.SuperAdmin), Tier: string(t.Tier)}
+}
+
+func errAdminEmailInUse() error {
+	return errs.Conflict("admin_email_in_use", "the admin email belongs to a user of another tenant; that user was not changed")
 }
 
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

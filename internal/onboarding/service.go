@@ -3,7 +3,8 @@ package onboarding
 import (
 	"context"
 	"fmt"
-	"net/mail"
+	"log/slog"
+	netmail "net/mail"
 	"regexp"
 	"strings"
 	"time"
@@ -11,22 +12,43 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/text"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
-// Registrar creates a tenant together with its lifecycle state
-// (onboardingdb.Store): conflict tenant_exists if the id was ever used.
+// Registrar creates a tenant together with its lifecycle state and its
+// pending email verification (onboardingdb.Store), in one transaction:
+// conflict tenant_exists if the id was ever used.
 type Registrar interface {
-	Register(ctx context.Context, t tenant.Tenant, st State) error
+	Register(ctx context.Context, t tenant.Tenant, st State, v Verification) error
+	// Reclaim removes a registration that was never verified (tenant,
+	// state, verification) if t is still its current version and pending
+	// verification: conflict otherwise.
+	Reclaim(ctx context.Context, t tenant.Tenant) error
 }
 
-// Service is the lifecycle as callers see it: registration, Root's actions
-// and branding. Every change is audited with its actor.
+// UnverifiedTTL is how long an unverified registration holds its slug: after
+// that, a new registration of the slug replaces it (so a form filled with an
+// address nobody reads cannot block a name for good).
+const UnverifiedTTL = 24 * time.Hour
+
+// Reclaimable reports whether t is an unverified registration past UnverifiedTTL.
+func Reclaimable(t tenant.Tenant, now time.Time) bool {
+	return t.Status == tenant.StatusPendingVerification && now.Sub(t.CreatedAt) > UnverifiedTTL
+}
+
+// Service is the lifecycle as callers see it: registration and its email
+// verification, Root's actions and branding. Every change is audited with
+// its actor.
 type Service struct {
 	*Machine
-	Registrar Registrar
-	Driver    Driver
+	Registrar     Registrar
+	Verifications Verifications
+	Driver        Driver
+	// Admission decides what a verified registration waits for; RootApproval if nil.
+	Admission Admission
 }
 
 // Registration is a company's sign-up.
@@ -38,7 +60,14 @@ type Registration struct {
 }
 
 // Validate checks every field and names each bad one.
-func (r Registration) Validate() error {
+func (r *Registration) Validate() error {
+	var tf text.Fields
+	tf.Clean("company_name", &r.CompanyName, text.Line)
+	tf.Clean("slug", &r.Slug, text.Line)
+	tf.Clean("admin_email", &r.AdminEmail, text.Line)
+	if err := tf.Err(); err != nil {
+		return err
+	}
 	var bad []errs.FieldError
 	if n := utf8.RuneCountInString(strings.TrimSpace(r.CompanyName)); n < 2 || n > 100 {
 		bad = append(bad, errs.FieldError{Field: "company_name", Reason: "must be 2-100 characters"})
@@ -46,7 +75,7 @@ func (r Registration) Validate() error {
 	if err := tenant.ValidateSlug(r.Slug); err != nil {
 		bad = append(bad, errs.As(err).Fields...)
 	}
-	if a, err := mail.ParseAddress(r.AdminEmail); err != nil || a.Address != r.AdminEmail || len(r.AdminEmail) > 254 {
+	if a, err := netmail.ParseAddress(r.AdminEmail); err != nil || a.Address != r.AdminEmail || len(r.AdminEmail) > 254 {
 		bad = append(bad, errs.FieldError{Field: "admin_email", Reason: "must be a plain email address"})
 	}
 	if _, err := tiers.Parse(r.Tier); err != nil {
@@ -58,33 +87,237 @@ func (r Registration) Validate() error {
 	return nil
 }
 
-// Register creates the tenant (status registered) with its onboarding state
-// and starts onboarding.
-func (s *Service) Register(ctx context.Context, r Registration, by audit.Actor) (tenant.Tenant, error) {
+// Register records a sign-up (status pending_verification) and mails a
+// code to the admin email. Nothing is provisioned, and no identity is
+// created or looked at, until the code comes back (Verify): so an address
+// never tells an anonymous caller whether it is a user already. A failure
+// to send the mail is logged and leaves the registration in place: the
+// registrant asks for another code (ResendVerification).
+func (s *Service) Register(ctx context.Context, r Registration, by audit.Actor) (tenant.Tenant, Verification, error) {
 	r.CompanyName, r.AdminEmail = strings.TrimSpace(r.CompanyName), strings.ToLower(strings.TrimSpace(r.AdminEmail))
 	if err := r.Validate(); err != nil {
-		return tenant.Tenant{}, err
+		return tenant.Tenant{}, Verification{}, err
 	}
 	tier := tiers.Name(r.Tier)
 	if _, err := s.provisioner(tier); err != nil {
-		return tenant.Tenant{}, err
+		return tenant.Tenant{}, Verification{}, err
+	}
+	if s.Mail == nil {
+		return tenant.Tenant{}, Verification{}, errMailUnavailable()
 	}
 	now := s.now()
-	t := tenant.Tenant{ID: r.Slug, Name: r.CompanyName, Tier: tier, Status: tenant.StatusRegistered,
+	code, v, err := newCode(r.Slug, now)
+	if err != nil {
+		return tenant.Tenant{}, Verification{}, err
+	}
+	t := tenant.Tenant{ID: r.Slug, Name: r.CompanyName, Tier: tier, Status: tenant.StatusPendingVerification,
 		Branding: tenant.Branding{DisplayName: r.CompanyName}, CreatedAt: now, UpdatedAt: now}
 	st := State{TenantID: t.ID, Phase: PhaseOnboarding, AdminEmail: r.AdminEmail, Tier: tier, RegisteredAt: now}
-	if err := s.Registrar.Register(ctx, t, st); err != nil {
-		if errs.Is(err, errs.KindConflict) {
-			return tenant.Tenant{}, errs.Conflict("slug_taken", fmt.Sprintf("the slug %q is taken", r.Slug))
+	err = s.Registrar.Register(ctx, t, st, v)
+	if errs.Is(err, errs.KindConflict) {
+		if old, gerr := s.Tenants.Get(ctx, t.ID); gerr == nil && Reclaimable(old, now) && s.Registrar.Reclaim(ctx, old) == nil {
+			s.auditAs(ctx, t.ID, by, "registration.reclaimed", map[string]string{"registered_at": old.CreatedAt.Format(time.RFC3339)})
+			err = s.Registrar.Register(ctx, t, st, v)
 		}
-		return tenant.Tenant{}, err
+	}
+	if err != nil {
+		if errs.Is(err, errs.KindConflict) {
+			return tenant.Tenant{}, Verification{}, errs.Conflict("slug_taken", fmt.Sprintf("the slug %q is taken", r.Slug))
+		}
+		return tenant.Tenant{}, Verification{}, err
 	}
 	s.auditAs(ctx, t.ID, by, "tenant.registered", map[string]string{"tier": string(tier), "name": t.Name})
 	t.Version = 1
+	if err := s.sendCode(ctx, t, r.AdminEmail, code); err != nil {
+		slog.ErrorContext(ctx, "registration: verification mail not sent", "tenant", t.ID, "err", err)
+	}
+	return t, v, nil
+}
+
+func errMailUnavailable() error {
+	return errs.E(errs.KindInternal, "mail_unavailable", "mail cannot be sent from this deployment (no mail sender configured)")
+}
+
+func (s *Service) sendCode(ctx context.Context, t tenant.Tenant, to, code string) error {
+	if s.Mail == nil {
+		return errMailUnavailable()
+	}
+	m, err := mail.Verification{To: to, Company: t.Name, Code: code, ExpiresIn: CodeTTL}.Message()
+	if err != nil {
+		return err
+	}
+	return s.Mail.Send(ctx, m)
+}
+
+// pendingRegistration returns a tenant that is still a registration;
+// not_found for unknown and deleted ids.
+func (s *Service) registration(ctx context.Context, tenantID string) (tenant.Tenant, error) {
+	t, err := s.Tenants.Get(ctx, tenantID)
+	if errs.Is(err, errs.KindNotFound) || (err == nil && t.Status == tenant.StatusDeleted) {
+		return tenant.Tenant{}, errs.NotFound("registration")
+	}
+	return t, err
+}
+
+// ResendVerification mails a new code for a registration that waits for
+// one (the old code stops working, the attempts start again).
+// Conflict registration_verified when it is verified already.
+func (s *Service) ResendVerification(ctx context.Context, tenantID string, by audit.Actor) (tenant.Tenant, Verification, error) {
+	t, err := s.registration(ctx, tenantID)
+	if err != nil {
+		return t, Verification{}, err
+	}
+	if t.Status != tenant.StatusPendingVerification {
+		return t, Verification{}, errs.Conflict("registration_verified", fmt.Sprintf("the registration of %s is verified already (status %s)", tenantID, t.Status))
+	}
+	old, err := s.Verifications.Get(ctx, tenantID)
+	if err != nil {
+		return t, Verification{}, err
+	}
+	st, err := s.States.Get(ctx, tenantID)
+	if err != nil {
+		return t, Verification{}, err
+	}
+	code, v, err := newCode(tenantID, s.now())
+	if err != nil {
+		return t, Verification{}, err
+	}
+	v.Sends = old.Sends + 1
+	if err := s.Verifications.Replace(ctx, v); err != nil {
+		return t, Verification{}, err
+	}
+	s.auditAs(ctx, tenantID, by, "registration.code_resent", map[string]string{"sends": fmt.Sprint(v.Sends)})
+	if err := s.sendCode(ctx, t, st.AdminEmail, code); err != nil {
+		return t, Verification{}, errs.E(errs.KindInternal, "mail_unavailable", "the verification mail could not be sent; try again later")
+	}
+	return t, v, nil
+}
+
+// Verify checks the code mailed to the admin email. The right code proves
+// the registrant owns it; then, for pooled tiers, the email must not be a
+// user of another tenant in the shared pool (conflict admin_email_in_use:
+// the registration fails, that user is not touched), and the registration
+// moves on as Admission says: Basic is provisioned at once, paid tiers wait
+// for approval. Errors: invalid_code and code_expired (400),
+// verification_locked (409) after MaxCodeAttempts entries. Verifying a
+// verified registration returns it as it is.
+func (s *Service) Verify(ctx context.Context, tenantID, code string, by audit.Actor) (tenant.Tenant, error) {
+	t, err := s.registration(ctx, tenantID)
+	if err != nil || t.Status != tenant.StatusPendingVerification {
+		return t, err
+	}
+	v, err := s.Verifications.Get(ctx, tenantID)
+	if errs.Is(err, errs.KindNotFound) {
+		if t, err = s.registration(ctx, tenantID); err != nil || t.Status != tenant.StatusPendingVerification {
+			return t, err // verified meanwhile
+		}
+		return t, errCodeExpired() // long expired and cleared
+	}
+	if err != nil {
+		return t, err
+	}
+	switch {
+	case v.Locked():
+		return t, errVerificationLocked()
+	case !s.now().Before(v.ExpiresAt):
+		return t, errCodeExpired()
+	}
+	ok, err := s.Verifications.CountAttempt(ctx, tenantID, v.Salt)
+	if err != nil {
+		return t, err
+	}
+	if !ok { // locked, or replaced by a resend meanwhile
+		return t, errVerificationLocked()
+	}
+	if !v.matches(code) {
+		s.auditAs(ctx, tenantID, by, "registration.code_rejected", map[string]string{"attempt": fmt.Sprint(v.Attempts + 1)})
+		return t, errs.Invalid("invalid_code", fmt.Sprintf("the code is not right; %d attempt(s) left", MaxCodeAttempts-v.Attempts-1),
+			errs.FieldError{Field: "code", Reason: "does not match"})
+	}
+	return s.verified(ctx, t, by)
+}
+
+func errCodeExpired() error {
+	return errs.Invalid("code_expired", "the code has expired: ask for a new one", errs.FieldError{Field: "code", Reason: "expired"})
+}
+
+func errVerificationLocked() error {
+	return errs.Conflict("verification_locked", fmt.Sprintf("the code was entered wrong %d times: ask for a new one", MaxCodeAttempts))
+}
+
+// verified moves a registration on once its admin email is proven.
+func (s *Service) verified(ctx context.Context, t tenant.Tenant, by audit.Actor) (tenant.Tenant, error) {
+	st, err := s.States.Get(ctx, t.ID)
+	if err != nil {
+		return t, err
+	}
+	now := s.now()
+	st.VerifiedAt = now
+	if st, err = s.States.Put(ctx, st); errs.Is(err, errs.KindPreconditionFailed) {
+		return s.registration(ctx, t.ID) // a concurrent right code is moving it on
+	} else if err != nil {
+		return t, err
+	}
+	s.auditAs(ctx, t.ID, by, "registration.verified", nil)
+	if tiers.MustGet(t.Tier).Isolation == tiers.Pooled && s.SharedPoolID != "" {
+		owner, found, err := s.Users.TenantOf(ctx, s.SharedPoolID, st.AdminEmail)
+		if err != nil {
+			return t, err
+		}
+		if found && owner != t.ID {
+			t.Status, t.StatusReason, t.UpdatedAt = tenant.StatusFailed, "admin_email_in_use: the admin email is a user of another workspace", now
+			if _, err := s.Tenants.Put(ctx, t); err != nil {
+				return t, err
+			}
+			_ = s.Verifications.Delete(ctx, t.ID)
+			s.auditAs(ctx, t.ID, by, "registration.refused", map[string]string{"reason": "admin_email_in_use"})
+			return t, errs.Conflict("admin_email_in_use", "this email address is already a user of another IssueTracker workspace; register with another address")
+		}
+	}
+	admission := s.Admission
+	if admission == nil {
+		admission = RootApproval{}
+	}
+	t.Status, t.UpdatedAt = admission.AfterVerification(t), now
+	if t, err = s.Tenants.Put(ctx, t); err != nil {
+		if errs.Is(err, errs.KindPreconditionFailed) { // a concurrent right code won
+			return s.registration(ctx, t.ID)
+		}
+		return t, err
+	}
+	_ = s.Verifications.Delete(ctx, t.ID) // an expired leftover only: the tenant is no longer pending
+	if t.Status != tenant.StatusRegistered {
+		s.auditAs(ctx, t.ID, by, "registration.awaiting", map[string]string{"status": string(t.Status)})
+		return t, nil
+	}
 	if err := s.Driver.Start(ctx, t.ID); err != nil {
 		return t, err
 	}
-	return t, nil
+	return s.registration(ctx, t.ID)
+}
+
+// Approve admits a registration that waits for the provider's approval
+// (a paid tier) and starts its onboarding. Conflict
+// tenant_not_pending_approval otherwise.
+func (s *Service) Approve(ctx context.Context, tenantID string, by audit.Actor) (tenant.Tenant, error) {
+	t, err := s.update(ctx, tenantID, by, "tenant.approved", nil, func(t *tenant.Tenant) error {
+		if t.Status != tenant.StatusPendingApproval {
+			return errs.Conflict("tenant_not_pending_approval", fmt.Sprintf("only a registration pending approval can be approved; %s is %s", t.ID, t.Status))
+		}
+		t.Status, t.StatusReason = tenant.StatusRegistered, ""
+		return nil
+	})
+	if err != nil {
+		return t, err
+	}
+	if st, err := s.States.Get(ctx, tenantID); err == nil {
+		st.ApprovedAt, st.ApprovedBy = s.now(), by.ID
+		_, _ = s.States.Put(ctx, st) // informational; the tenant's status is what admits it
+	}
+	if err := s.Driver.Start(ctx, tenantID); err != nil {
+		return t, err
+	}
+	return s.Tenants.Get(ctx, tenantID)
 }
 
 // Retry restarts a failed onboarding or offboarding where it stopped.
@@ -96,6 +329,9 @@ func (s *Service) Retry(ctx context.Context, tenantID string, by audit.Actor) (S
 	}
 	if err != nil {
 		return st, err
+	}
+	if t, err := s.Tenants.Get(ctx, tenantID); err == nil && st.Phase == PhaseOnboarding && !t.Admitted() {
+		return st, errs.Conflict("registration_not_admitted", fmt.Sprintf("%s is %s: there is nothing to retry", tenantID, t.Status))
 	}
 	stuck := st.FinishedAt.IsZero() && st.FailedStep == "" && !s.now().Before(st.LeaseUntil) // a run that died
 	if st.FailedStep == "" && !stuck {
@@ -121,7 +357,9 @@ func (s *Service) Offboard(ctx context.Context, tenantID, confirm string, by aud
 			errs.FieldError{Field: "confirm", Reason: "must equal the tenant id"})
 	}
 	switch t.Status {
-	case tenant.StatusActive, tenant.StatusSuspended, tenant.StatusFailed:
+	// A pending registration may be offboarded too: that is how Root turns
+	// a sign-up down (nothing was provisioned; its record becomes a tombstone).
+	case tenant.StatusActive, tenant.StatusSuspended, tenant.StatusFailed, tenant.StatusPendingVerification, tenant.StatusPendingApproval:
 	case tenant.StatusOffboarding:
 		return State{}, errs.Conflict("offboarding_in_progress", fmt.Sprintf("%s is already being offboarded; retry it if it failed", tenantID))
 	default:
@@ -154,7 +392,10 @@ func (s *Service) Offboard(ctx context.Context, tenantID, confirm string, by aud
 // Suspend refuses every token of the tenant (within the authorizer's
 // revocation delay); its data stays.
 func (s *Service) Suspend(ctx context.Context, tenantID, reason string, by audit.Actor) (tenant.Tenant, error) {
-	if strings.TrimSpace(reason) == "" {
+	if err := text.Clean("reason", &reason, text.Line); err != nil {
+		return tenant.Tenant{}, err
+	}
+	if reason == "" {
 		return tenant.Tenant{}, errs.Field("reason", "say why the tenant is suspended")
 	}
 	return s.update(ctx, tenantID, by, "tenant.suspended", map[string]string{"reason": reason}, func(t *tenant.Tenant) error {
@@ -219,7 +460,13 @@ var colorRE = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 
 // SetBranding replaces the tenant's branding; its tier must include it.
 func (s *Service) SetBranding(ctx context.Context, tenantID string, b tenant.Branding, by audit.Actor) (tenant.Tenant, error) {
-	b.DisplayName, b.LogoURL, b.PrimaryColor = strings.TrimSpace(b.DisplayName), strings.TrimSpace(b.LogoURL), strings.TrimSpace(b.PrimaryColor)
+	var tf text.Fields
+	tf.Clean("display_name", &b.DisplayName, text.Line)
+	tf.Clean("logo_url", &b.LogoURL, text.Line)
+	tf.Clean("primary_color", &b.PrimaryColor, text.Line)
+	if err := tf.Err(); err != nil {
+		return tenant.Tenant{}, err
+	}
 	var bad []errs.FieldError
 	if n := utf8.RuneCountInString(b.DisplayName); n > 80 {
 		bad = append(bad, errs.FieldError{Field: "display_name", Reason: "must be at most 80 characters"})

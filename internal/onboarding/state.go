@@ -20,10 +20,11 @@ type Step string
 
 // Onboarding steps, in order.
 const (
-	StepPlace     Step = "place"      // where the data and users live: shared table and pool, or the tenant's own stack
-	StepAdminUser Step = "admin_user" // the Super Admin in the tenant's pool and user directory
-	StepAPIKey    Step = "api_key"    // the tenant's API key on its tier's usage plan
-	StepActivate  Step = "activate"   // the registry record active
+	StepPlace     Step = "place"        // where the data and users live: shared table and pool, or the tenant's own stack
+	StepAdminUser Step = "admin_user"   // the Super Admin in the tenant's pool and user directory
+	StepAPIKey    Step = "api_key"      // the tenant's API key on its tier's usage plan
+	StepInvite    Step = "invite_admin" // the Super Admin's invitation mail (temporary password, sign-in URL)
+	StepActivate  Step = "activate"     // the registry record active
 )
 
 // Offboarding steps, in order.
@@ -53,7 +54,7 @@ func Plan(p Phase, iso tiers.Isolation) []Step {
 		}
 		return []Step{StepSuspend, StepExport, StepDeleteUsers, StepDeleteData, StepDeleteKey, StepTombstone}
 	}
-	return []Step{StepPlace, StepAdminUser, StepAPIKey, StepActivate}
+	return []Step{StepPlace, StepAdminUser, StepAPIKey, StepInvite, StepActivate}
 }
 
 // StepResult is a finished step.
@@ -81,6 +82,11 @@ type State struct {
 	WaitingSince time.Time `json:"waiting_since,omitzero"`
 	// AdminSub is the Super Admin's Cognito sub once created.
 	AdminSub string `json:"admin_sub,omitempty"`
+	// VerifiedAt is when the registrant proved they own AdminEmail;
+	// ApprovedAt and ApprovedBy when Root admitted a paid tier.
+	VerifiedAt time.Time `json:"verified_at,omitzero"`
+	ApprovedAt time.Time `json:"approved_at,omitzero"`
+	ApprovedBy string    `json:"approved_by,omitempty"`
 	// Archive is where offboarding exported the tenant's data.
 	Archive string `json:"archive,omitempty"`
 	// LeaseUntil keeps two runners off the same tenant.

@@ -4,9 +4,11 @@ import (
 	"reflect"
 
 	"github.com/issuetracker/issuetracker/internal/audit"
+	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
 	"github.com/issuetracker/issuetracker/internal/lifecycle"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/tenant"
@@ -19,6 +21,7 @@ func init() {
 	Enums[reflect.TypeOf(issue.Status(""))] = strs(issue.Statuses)
 	Enums[reflect.TypeOf(issue.Category(""))] = strs(issue.Categories)
 	Enums[reflect.TypeOf(issue.Sort(""))] = strs(issue.Sorts)
+	Enums[reflect.TypeOf(tenant.Status(""))] = strs(tenant.Statuses)
 }
 
 func strs[T ~string](vs []T) []string {
@@ -36,7 +39,7 @@ func str(desc string) Param {
 func named(name string, p Param) Param { p.Name = name; return p }
 
 var pageParams = []Param{
-	named("limit", Param{Description: "page size, 1 to 100 (default 25)", Schema: map[string]any{"type": "integer", "minimum": 1, "maximum": 100}}),
+	named("limit", Param{Description: "page size, 1 to 100 (default 50)", Schema: map[string]any{"type": "integer", "minimum": 1, "maximum": 100}}),
 	named("cursor", str("next_cursor of the previous page")),
 }
 
@@ -65,45 +68,48 @@ func concat(ps ...[]Param) []Param {
 	return out
 }
 
-// Bodies are the request and response bodies of every operation.
+// Bodies are the request and response bodies of every operation of the
+// route table; the conformance test (internal/openapi) fails for a route
+// without an entry here.
 func Bodies() map[string]Body {
 	return map[string]Body{
-		"getHealth":  {Response: map[string]string{}},
-		"listTiers":  {Response: map[string][]tiers.Tier{}},
+		"getHealth":  {Response: httpapi.Health{}},
+		"listTiers":  {Response: tiers.Catalog{}},
 		"getMe":      {Response: people.Me{}},
-		"getRootMe":  {Response: map[string]people.MeUser{}},
+		"getRootMe":  {Response: people.RootMe{}},
 		"getOpenAPI": {Response: map[string]any{}},
 
 		"createIssue": {Request: issueapi.CreateIssue{}, Response: issue.Issue{}, Status: 201},
-		"listIssues": {Response: issueapi.Page[issue.Issue]{}, Query: concat(filterParams, []Param{
+		"listIssues": {Response: list.Page[issue.Issue]{}, Query: concat(filterParams, []Param{
 			named("sort", str("updated (default), created, priority or due")),
 			named("order", str("asc or desc"))}, pageParams)},
 		"getIssue":               {Response: issue.Issue{}},
-		"updateIssue":            {Request: issue.Patch{}, Response: issue.Issue{}},
-		"deleteIssue":            {Status: 204},
-		"transitionIssue":        {Request: issueapi.Transition{}, Response: issue.Issue{}},
-		"listIssueStatusHistory": {Response: issueapi.Page[issue.StatusChange]{}, Query: pageParams},
-		"listIssueActivity":      {Response: issueapi.Page[issue.Activity]{}, Query: pageParams},
+		"updateIssue":            {Request: issue.Patch{}, Response: issue.Issue{}, Errors: []int{412}},
+		"deleteIssue":            {Status: 204, Errors: []int{412}},
+		"transitionIssue":        {Request: issueapi.Transition{}, Response: issue.Issue{}, Errors: []int{412}},
+		"listIssueStatusHistory": {Response: list.Page[issue.StatusChange]{}, Query: pageParams},
+		"listIssueActivity":      {Response: list.Page[issue.Activity]{}, Query: pageParams},
 		"getWorkflow":            {Response: issue.Workflow{}},
-		"searchIssues": {Response: issueapi.Page[issueapi.Hit]{}, Query: concat([]Param{
+		"searchIssues": {Response: list.Page[issueapi.Hit]{}, Query: concat([]Param{
 			named("q", str("words; each must match a word of the title, description or a comment by prefix"))}, filterParams, pageParams)},
-		"listLabels":    {Response: issueapi.Page[issue.Label]{}},
+		"listLabels":    {Response: list.Page[issue.Label]{}},
 		"createLabel":   {Request: issueapi.LabelInput{}, Response: issue.Label{}, Status: 201},
 		"updateLabel":   {Request: issueapi.LabelInput{}, Response: issue.Label{}},
 		"deleteLabel":   {Status: 204},
-		"listComments":  {Response: issueapi.Page[issue.Comment]{}, Query: pageParams},
+		"listComments":  {Response: list.Page[issue.Comment]{}, Query: pageParams},
 		"createComment": {Request: issueapi.CommentInput{}, Response: issue.Comment{}, Status: 201},
-		"updateComment": {Request: struct {
-			Body string `json:"body"`
-		}{}, Response: issue.Comment{}},
+		"updateComment": {Request: issueapi.CommentEdit{}, Response: issue.Comment{}},
 		"deleteComment": {Status: 204},
 		// Tenant lifecycle (internal/lifecycle).
-		"register":        {Request: onboarding.Registration{}, Response: lifecycle.RegistrationAccepted{}, Status: 202},
-		"getRegistration": {Response: map[string]string{}},
-		"listTenants": {Response: struct {
-			Tenants    []lifecycle.TenantView `json:"tenants"`
-			NextCursor string                 `json:"next_cursor"`
-		}{}},
+		"checkSlugAvailability": {Response: lifecycle.Availability{}, Query: []Param{named("slug", str("the slug to check"))}},
+		"register":              {Request: onboarding.Registration{}, Response: lifecycle.RegistrationView{}, Status: 202, Errors: []int{403, 429}},
+		"getRegistration":       {Response: lifecycle.RegistrationView{}},
+		"verifyRegistration":    {Request: lifecycle.VerificationCode{}, Response: lifecycle.RegistrationView{}},
+		"resendVerification":    {Response: lifecycle.RegistrationView{}, Status: 202},
+		"getWorkspace":          {Response: lifecycle.Workspace{}},
+		"approveTenant":         {Response: lifecycle.TenantView{}, Status: 202},
+		"listTenants": {Query: concat([]Param{named("status", str("only tenants with this status, e.g. pending_approval"))}, pageParams),
+			Response: list.Page[lifecycle.TenantView]{}},
 		"getTenant": {Response: lifecycle.TenantView{}},
 		"suspendTenant": {Request: struct {
 			Reason string `json:"reason"`
@@ -115,12 +121,44 @@ func Bodies() map[string]Body {
 		"retryTenantLifecycle": {Response: lifecycle.LifecycleView{}, Status: 202},
 		"offboardTenant": {Request: struct {
 			Confirm string `json:"confirm"`
-		}{}, Response: lifecycle.LifecycleView{}, Status: 202},
-		"listTenantAudit": {Response: struct {
-			Records    []audit.Record `json:"records"`
-			NextCursor string         `json:"next_cursor"`
-		}{}},
-		"getBranding": {Response: lifecycle.Branding{}},
-		"putBranding": {Request: tenant.Branding{}, Response: lifecycle.Branding{}},
+		}{}, Response: lifecycle.LifecycleView{}, Status: 202, Errors: []int{412}},
+		"listTenantAudit": {Response: list.Page[audit.Record]{}, Query: pageParams},
+		"getBranding":     {Response: lifecycle.Branding{}},
+		"putBranding":     {Request: tenant.Branding{}, Response: lifecycle.Branding{}},
+
+		// People (internal/people).
+		"listUsers":  {Response: list.Page[people.User]{}, Query: pageParams},
+		"inviteUser": {Request: people.Invitation{}, Response: people.User{}, Status: 201},
+		"getUser":    {Response: people.User{}},
+		"removeUser": {Status: 204},
+		"changeUserRole": {Request: struct {
+			Role string `json:"role"`
+		}{}, Response: people.User{}},
+		"disableUser":         {Response: people.User{}},
+		"enableUser":          {Response: people.User{}},
+		"listUserTeams":       {Response: list.Page[people.Member]{}, Query: pageParams},
+		"getMyMFA":            {Response: people.MFAStatus{}},
+		"associateTOTP":       {Request: people.TOTPInput{}, Response: people.TOTPSetup{}},
+		"verifyTOTP":          {Request: people.TOTPInput{}, Response: people.TOTPEnabled{}},
+		"getSecuritySettings": {Response: people.SecuritySettings{}},
+		"putSecuritySettings": {Request: people.SecurityInput{}, Response: people.SecuritySettings{}},
+		"getSupportAccess":    {Response: people.SupportAccessView{}},
+		"grantSupportAccess": {Request: struct {
+			Hours int `json:"hours"`
+		}{}, Response: people.SupportAccessView{}},
+		"revokeSupportAccess":  {Response: people.SupportAccessView{}},
+		"rootListTenantUsers":  {Response: list.Page[people.User]{}, Query: pageParams},
+		"rootGetTenantUser":    {Response: people.User{}},
+		"rootGetSupportAccess": {Response: people.SupportAccessView{}},
+
+		// Teams (internal/people).
+		"listTeams":        {Response: list.Page[people.Team]{}, Query: pageParams},
+		"createTeam":       {Request: people.TeamInput{}, Response: people.Team{}, Status: 201},
+		"getTeam":          {Response: people.Team{}},
+		"updateTeam":       {Request: people.TeamInput{}, Response: people.Team{}},
+		"deleteTeam":       {Status: 204},
+		"listTeamMembers":  {Response: list.Page[people.Member]{}, Query: pageParams},
+		"addTeamMember":    {Response: people.Member{}},
+		"removeTeamMember": {Status: 204},
 	}
 }

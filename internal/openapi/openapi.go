@@ -5,8 +5,10 @@
 package openapi
 
 import (
+	"net/http"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +25,62 @@ type Body struct {
 	Response any // a value of the success body type
 	Status   int // success status, default 200
 	Query    []Param
+	// OptionalRequest: the request body may be left out.
+	OptionalRequest bool
+	// Errors are error statuses of this operation beyond those every
+	// operation of its kind can answer (ErrorStatuses).
+	Errors []int
+}
+
+// Servers the document names: the deployed stage (API Gateway REST API,
+// stage StageName, as constructs/api creates it) and the local gateway.
+const (
+	StageName = "prod"
+	LocalURL  = "http://localhost:8080"
+)
+
+// Servers is the document's servers list.
+func Servers() []any {
+	return []any{
+		map[string]any{"url": "https://{restApiId}.execute-api.{region}.amazonaws.com/" + StageName,
+			"description": "the deployed API (API Gateway stage " + StageName + ")",
+			"variables": map[string]any{
+				"restApiId": map[string]any{"default": "abcdef1234", "description": "the REST API id (stack output)"},
+				"region":    map[string]any{"default": "eu-west-1", "description": "the AWS region of the platform stack"},
+			}},
+		map[string]any{"url": LocalURL, "description": "the local platform (make dev)"},
+	}
+}
+
+// ErrorStatuses are the error statuses an operation documents: every one
+// can be malformed (400) or fail (500); one behind the authorizer can be
+// unauthenticated (401), refused for its role or MFA (403) or rate limited
+// (429); one with path parameters can name a missing object (404); a POST
+// can meet its Idempotency-Key in use (409) or reused with another body
+// (422); a write can conflict (409); plus the operation's own.
+func ErrorStatuses(rt routes.Route, b Body) []int {
+	set := map[int]bool{400: true, 500: true}
+	if rt.Access.Kind != routes.Public {
+		set[401], set[403], set[429] = true, true, true
+	}
+	if strings.Contains(rt.Path, "{") {
+		set[404] = true
+	}
+	if rt.Method != "GET" {
+		set[409] = true
+	}
+	if rt.Method == "POST" {
+		set[422] = true
+	}
+	for _, s := range b.Errors {
+		set[s] = true
+	}
+	var out []int
+	for s := range set {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Param is a query parameter.
@@ -33,9 +91,15 @@ type Param struct {
 
 var pathParam = regexp.MustCompile(`\{([^}]+)\}`)
 
+// Version of the document (info.version).
+const Version = "1"
+
+// Document is the API's document: the route table with Bodies.
+func Document() Doc { return Build(routes.All(), Bodies(), Version) }
+
 // Build renders the document of rts, with the bodies of each operation.
 func Build(rts []routes.Route, bodies map[string]Body, version string) Doc {
-	g := &gen{schemas: map[string]any{}}
+	g := &gen{schemas: map[string]any{}, types: map[string]reflect.Type{}}
 	paths := map[string]any{}
 	for _, rt := range rts {
 		item, _ := paths[rt.Path].(map[string]any)
@@ -48,6 +112,7 @@ func Build(rts []routes.Route, bodies map[string]Body, version string) Doc {
 	g.schemas["Problem"] = problemSchema
 	return Doc{
 		"openapi": "3.1.0",
+		"servers": Servers(),
 		"info": map[string]any{"title": "IssueTracker API", "version": version,
 			"description": "Multi-tenant issue tracking. Errors are RFC 9457 problem+json; lists use opaque cursors; POSTs accept Idempotency-Key; issue writes take If-Match."},
 		"paths": paths,
@@ -69,7 +134,10 @@ func Security(rt routes.Route) []any {
 	return []any{map[string]any{"cognito": []any{}}}
 }
 
-type gen struct{ schemas map[string]any }
+type gen struct {
+	schemas map[string]any
+	types   map[string]reflect.Type // which type owns each component name
+}
 
 func (g *gen) operation(rt routes.Route, b Body) map[string]any {
 	op := map[string]any{
@@ -102,7 +170,7 @@ func (g *gen) operation(rt routes.Route, b Body) map[string]any {
 		if rt.Method == "PATCH" {
 			ct = "application/merge-patch+json"
 		}
-		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{ct: map[string]any{"schema": g.schema(reflect.TypeOf(b.Request))}}}
+		op["requestBody"] = map[string]any{"required": !b.OptionalRequest, "content": map[string]any{ct: map[string]any{"schema": g.schema(reflect.TypeOf(b.Request))}}}
 	}
 	status := b.Status
 	if status == 0 {
@@ -112,11 +180,15 @@ func (g *gen) operation(rt routes.Route, b Body) map[string]any {
 	if b.Response != nil {
 		ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(b.Response))}}
 	}
-	op["responses"] = map[string]any{
-		itoa(status): ok,
-		"default": map[string]any{"description": "an error", "content": map[string]any{
-			"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}}},
+	problem := func(desc string) map[string]any {
+		return map[string]any{"description": desc, "content": map[string]any{
+			"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}}}
 	}
+	responses := map[string]any{itoa(status): ok, "default": problem("an unexpected error")}
+	for _, s := range ErrorStatuses(rt, b) {
+		responses[itoa(s)] = problem(http.StatusText(s))
+	}
+	op["responses"] = responses
 	return op
 }
 
@@ -154,9 +226,9 @@ func (g *gen) schema(t reflect.Type) map[string]any {
 		return map[string]any{"type": "integer"}
 	case reflect.Float64:
 		return map[string]any{"type": "number"}
-	case reflect.Slice:
+	case reflect.Slice: // httpapi.WriteJSON answers [] for a nil slice, never null
 		return map[string]any{"type": "array", "items": g.schema(t.Elem())}
-	case reflect.Map:
+	case reflect.Map: // and {} for a nil map
 		return map[string]any{"type": "object", "additionalProperties": g.schema(t.Elem())}
 	case reflect.Interface:
 		return map[string]any{}
@@ -169,6 +241,13 @@ func (g *gen) schema(t reflect.Type) map[string]any {
 			return g.object(t)
 		}
 		name := componentName(t)
+		if owner, ok := g.types[name]; ok && owner != t {
+			// Two types of one name (tenant.Branding, lifecycle.Branding):
+			// the later one is qualified by its package.
+			pkg := t.PkgPath()[strings.LastIndexByte(t.PkgPath(), '/')+1:]
+			name = strings.ToUpper(pkg[:1]) + pkg[1:] + name
+		}
+		g.types[name] = t
 		if _, done := g.schemas[name]; !done {
 			g.schemas[name] = map[string]any{} // break cycles
 			g.schemas[name] = g.object(t)
@@ -181,10 +260,31 @@ func (g *gen) schema(t reflect.Type) map[string]any {
 func (g *gen) object(t reflect.Type) map[string]any {
 	props := map[string]any{}
 	var required []any
+	g.fields(t, props, &required)
+	o := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	if len(required) > 0 {
+		o["required"] = required
+	}
+	return o
+}
+
+// fields adds t's JSON fields to props as encoding/json writes them: an
+// embedded struct without a JSON name is flattened into its parent.
+func (g *gen) fields(t reflect.Type, props map[string]any, required *[]any) {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
 		name, opts, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				g.fields(ft, props, required)
+				continue
+			}
+		}
 		if !f.IsExported() || name == "-" {
 			continue
 		}
@@ -192,15 +292,10 @@ func (g *gen) object(t reflect.Type) map[string]any {
 			name = f.Name
 		}
 		props[name] = g.schema(f.Type)
-		if !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer && !strings.HasPrefix(f.Type.Name(), "Opt[") {
-			required = append(required, name)
+		if !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") && f.Type.Kind() != reflect.Pointer && !strings.HasPrefix(f.Type.Name(), "Opt[") {
+			*required = append(*required, name)
 		}
 	}
-	o := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
-	if len(required) > 0 {
-		o["required"] = required
-	}
-	return o
 }
 
 // componentName names a struct schema: "Issue", or "Page_Issue" for Page[issue.Issue].

@@ -11,16 +11,18 @@ import (
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
 // Identity is what people needs of the user pools (identity.Pools).
 type Identity interface {
-	Invite(ctx context.Context, poolID string, u identity.UserSpec) (string, error)
-	SetRole(ctx context.Context, poolID, username, role string) error
-	SetEnabled(ctx context.Context, poolID, username string, enabled bool) error
-	DeleteUser(ctx context.Context, poolID, username string) error
+	Invite(ctx context.Context, poolID string, u identity.UserSpec) (identity.Invited, error)
+	SetRole(ctx context.Context, poolID, tenantID, username, role string) error
+	SetEnabled(ctx context.Context, poolID, tenantID, username string, enabled bool) error
+	DeleteUser(ctx context.Context, poolID, tenantID, username string) error
 	MFA(ctx context.Context, poolID, username string) (identity.MFAState, error)
 	AssociateTOTP(ctx context.Context, accessToken string) (string, error)
 	VerifyTOTP(ctx context.Context, accessToken, code, device string) error
@@ -38,6 +40,12 @@ type Deps struct {
 	Now          func() time.Time
 	// Audit records the Super Admin's changes; nil records nothing.
 	Audit audit.Log
+	// Mail sends invitations (the platform's mailer); nil refuses them.
+	Mail mail.Sender
+	// WebBaseURL is the web app, for the sign-in link of invitations.
+	WebBaseURL string
+	// Cursors signs the cursors of the directory's lists.
+	Cursors list.Codec
 }
 
 // Operations of the users and teams functions.
@@ -60,7 +68,7 @@ func Operations(d Deps) httpapi.Operations {
 	})
 }
 
-func (d Deps) users() UserDB { return UserDB{DB: d.DB} }
+func (d Deps) users() UserDB { return UserDB{DB: d.DB, Cursors: d.Cursors} }
 func (d Deps) teams() TeamDB { return TeamDB{UserDB: d.users()} }
 
 // poolOf is the user pool of a tenant's people.
@@ -114,12 +122,17 @@ func (d Deps) getMe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// One identity: the directory record, as /v1/users shows it (the
+	// token's cognito:username is the sub in pools that sign in by email).
 	u, err := d.Directory.Get(r.Context(), p.Table, p.TenantID, p.UserID)
-	if err != nil && !errs.Is(err, errs.KindNotFound) {
+	switch {
+	case errs.Is(err, errs.KindNotFound): // only behind a stand-in authorizer: the real one requires the record
+		u = User{ID: p.UserID, Username: p.Username, Email: p.Email}
+	case err != nil:
 		return err
 	}
 	me := Me{
-		User:   MeUser{ID: p.UserID, Username: p.Username, Email: p.Email, DisplayName: u.DisplayName, Role: string(p.Role)},
+		User:   MeUser{ID: u.ID, Username: u.Username, Email: u.Email, DisplayName: u.DisplayName, Role: string(p.Role)},
 		Tenant: MeTenant{ID: t.ID, Name: t.Name, Tier: t.Tier, Status: t.Status, Branding: t.Branding},
 		Limits: tiers.MustGet(t.Tier),
 	}
@@ -132,7 +145,10 @@ func getRootMe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{
-		"user": MeUser{ID: p.UserID, Username: p.Username, Email: p.Email, Role: string(p.Role)},
-	})
+	return httpapi.WriteJSON(w, http.StatusOK, RootMe{User: MeUser{ID: p.UserID, Username: p.Username, Email: p.Email, Role: string(p.Role)}})
+}
+
+// RootMe is the calling provider (root) user.
+type RootMe struct {
+	User MeUser `json:"user"`
 }

@@ -58,3 +58,23 @@ func TestGetMe(t *testing.T) {
 		assert.Equal(t, "role_forbidden", res.Map(t)["code"])
 	})
 }
+
+// Issue 9 item 11: /v1/me and /v1/users show one identity. The authorizer's
+// principal carries the token's cognito:username, which is the sub in pools
+// that sign in by email; both answers come from the directory record.
+func TestMeAndTheUserListShowOneIdentity(t *testing.T) {
+	w := newWorld(t)
+	u := w.users["user@acme.test"]
+	p := tenancy.Principal{TenantID: "acme", UserID: u.ID, Username: u.ID /* what Cognito puts in cognito:username */, Email: u.Email,
+		Role: roles.User, Tier: tiers.Standard, Table: w.names.App()}
+	var me people.Me
+	res := w.api.As(p).Do("GET", "/v1/me", nil)
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	res.JSON(t, &me)
+	var listed people.User
+	w.api.As(p).Do("GET", "/v1/users/"+u.ID, nil).JSON(t, &listed)
+	assert.Equal(t, listed.ID, me.User.ID)
+	assert.Equal(t, listed.Username, me.User.Username)
+	assert.Equal(t, listed.Email, me.User.Email)
+	assert.Equal(t, "user@acme.test", me.User.Username, "the username is the email, not the sub")
+}

@@ -29,7 +29,7 @@ func TestTheSuperAdminsChangesAreAudited(t *testing.T) {
 				Email string `json:"email"`
 			} `json:"actor"`
 			Detail map[string]string `json:"detail"`
-		} `json:"records"`
+		} `json:"items"`
 	}
 	res.JSON(t, &page)
 	got := map[string]string{}

@@ -13,6 +13,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/text"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
@@ -123,6 +124,9 @@ func (d Deps) verifyTOTP(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.DecodeJSON(r, &in, 0); err != nil {
 		return err
 	}
+	if err := text.Clean("device_name", &in.DeviceName, text.Line); err != nil {
+		return err
+	}
 	if err := accessToken(p, in.AccessToken); err != nil {
 		return err
 	}
@@ -142,11 +146,30 @@ func (d Deps) verifyTOTP(w http.ResponseWriter, r *http.Request) error {
 	if err := d.users().SetMFAEnabled(r.Context(), p.Table, p.TenantID, p.UserID, at); err != nil {
 		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"enabled": true, "methods": []string{"SOFTWARE_TOKEN_MFA"},
-		"sign_in_again": true})
+	return httpapi.WriteJSON(w, http.StatusOK, TOTPEnabled{Enabled: true, Methods: []string{"SOFTWARE_TOKEN_MFA"}, SignInAgain: true})
+}
+
+// TOTPEnabled answers a verified TOTP set-up.
+type TOTPEnabled struct {
+	Enabled     bool     `json:"enabled"`
+	Methods     []string `json:"methods"`
+	SignInAgain bool     `json:"sign_in_again"`
+}
+
+// TOTPInput is the body of the TOTP set-up routes (the code and device
+// name only when verifying).
+type TOTPInput struct {
+	AccessToken string `json:"access_token"`
+	Code        string `json:"code,omitempty"`
+	DeviceName  string `json:"device_name,omitempty"`
 }
 
 // SecuritySettings is the Super Admin's view of the MFA requirement.
+// SecurityInput is the body of PUT /v1/settings/security.
+type SecurityInput struct {
+	MFARequired *bool `json:"mfa_required"`
+}
+
 type SecuritySettings struct {
 	MFARequired  bool `json:"mfa_required"`
 	MFAAvailable bool `json:"mfa_enforcement_available"`
@@ -170,9 +193,7 @@ func (d Deps) putSecuritySettings(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	var in struct {
-		MFARequired *bool `json:"mfa_required"`
-	}
+	var in SecurityInput
 	if err := httpapi.DecodeJSON(r, &in, 0); err != nil {
 		return err
 	}

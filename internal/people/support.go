@@ -7,6 +7,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
@@ -105,7 +106,7 @@ func (d Deps) rootTenantTable(r *http.Request) (context.Context, string, string,
 }
 
 func (d Deps) rootListUsers(w http.ResponseWriter, r *http.Request) error {
-	cursor, limit, err := pageParams(r)
+	req, err := list.Params(r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -113,7 +114,7 @@ func (d Deps) rootListUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page, err := d.users().List(ctx, table, id, cursor, limit)
+	page, err := d.users().ListForSupport(ctx, table, id, req)
 	if err != nil {
 		return err
 	}

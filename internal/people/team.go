@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/text"
 )
 
 // Team is a group of a tenant's users; issues can be assigned to it.
@@ -40,14 +41,21 @@ func (in TeamInput) Apply(t *Team, create bool) error {
 		return errs.Field("name", "is required")
 	}
 	if in.Name != nil {
-		n := strings.TrimSpace(*in.Name)
+		n := *in.Name
+		if err := text.Clean("name", &n, text.Line); err != nil {
+			return err
+		}
 		if n == "" || len(n) > 80 {
 			return errs.Field("name", "must be 1 to 80 characters")
 		}
 		t.Name = n
 	}
 	if in.Description != nil {
-		d := strings.TrimSpace(*in.Description)
+		d := *in.Description
+		if err := text.Clean("description", &d, text.Multiline); err != nil {
+			return err
+		}
+		d = strings.TrimSpace(d)
 		if len(d) > 1000 {
 			return errs.Field("description", "at most 1000 characters")
 		}

@@ -2,7 +2,6 @@ package people
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -12,7 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
@@ -85,7 +86,7 @@ func (s TeamDB) Put(ctx context.Context, table string, t Team) (Team, error) {
 	p := it.Put
 	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: p.TableName, Item: p.Item, ConditionExpression: p.ConditionExpression,
 		ExpressionAttributeNames: p.ExpressionAttributeNames, ExpressionAttributeValues: p.ExpressionAttributeValues})
-	if isCondFailed(err) {
+	if dynamo.ConditionFailed(err) {
 		return Team{}, errs.Conflict("team_changed", "the team changed or was deleted meanwhile; reload and retry")
 	}
 	if err != nil {
@@ -96,7 +97,7 @@ func (s TeamDB) Put(ctx context.Context, table string, t Team) (Team, error) {
 
 // GetTeam returns the team or not_found (team_not_found).
 func (s TeamDB) GetTeam(ctx context.Context, table, tenantID, id string) (Team, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: keyOf(teamPK(tenantID, id), teamSK), ConsistentRead: aws.Bool(true)})
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: dynamo.Key(teamPK(tenantID, id), teamSK), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return Team{}, fmt.Errorf("get team: %w", err)
 	}
@@ -112,16 +113,16 @@ func (s TeamDB) GetTeam(ctx context.Context, table, tenantID, id string) (Team, 
 
 // DeleteTeam deletes the team, then its memberships.
 func (s TeamDB) DeleteTeam(ctx context.Context, table, tenantID, id string) error {
-	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: keyOf(teamPK(tenantID, id), teamSK),
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: dynamo.Key(teamPK(tenantID, id), teamSK),
 		ConditionExpression: aws.String("attribute_exists(pk)")})
-	if isCondFailed(err) {
+	if dynamo.ConditionFailed(err) {
 		return errs.NotFound("team")
 	}
 	if err != nil {
 		return fmt.Errorf("delete team: %w", err)
 	}
 	for {
-		page, err := s.Members(ctx, table, tenantID, id, "", 100)
+		page, err := s.Members(ctx, table, tenantID, id, list.Request{Limit: list.MaxLimit})
 		if err != nil {
 			return err
 		}
@@ -129,7 +130,7 @@ func (s TeamDB) DeleteTeam(ctx context.Context, table, tenantID, id string) erro
 			return nil
 		}
 		for _, m := range page.Items {
-			if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: keyOf(teamPK(tenantID, id), memberSK(m.UserID))}); err != nil {
+			if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: dynamo.Key(teamPK(tenantID, id), memberSK(m.UserID))}); err != nil {
 				return fmt.Errorf("delete membership: %w", err)
 			}
 		}
@@ -137,9 +138,9 @@ func (s TeamDB) DeleteTeam(ctx context.Context, table, tenantID, id string) erro
 }
 
 // Teams lists the tenant's teams in name order.
-func (s TeamDB) Teams(ctx context.Context, table, tenantID, cursor string, limit int) (Page[Team], error) {
+func (s TeamDB) Teams(ctx context.Context, table, tenantID string, req list.Request) (list.Page[Team], error) {
 	return listPage(ctx, s.UserDB, pageQuery{table: table, index: schema.GSI1, attr: schema.GSI1PK, partition: teamsGSI(tenantID),
-		tenantID: tenantID, cursor: cursor, limit: limit, what: "list teams"}, teamItem.team)
+		scope: list.Scope("teams", tenantID), req: req, what: "list teams"}, teamItem.team)
 }
 
 // AddMember adds a user of the tenant to a team (idempotent). The user and
@@ -156,7 +157,7 @@ func (s TeamDB) AddMember(ctx context.Context, table, tenantID string, m Member)
 		if err != nil {
 			return types.TransactWriteItem{}, err
 		}
-		return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(table), Key: keyOf(pk, sk),
+		return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(table), Key: dynamo.Key(pk, sk),
 			ConditionExpression: ex.Condition(), ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values()}}, nil
 	}
 	team, err := check(teamPK(tenantID, m.TeamID), teamSK, expression.AttributeExists(expression.Name(schema.PK)))
@@ -169,7 +170,7 @@ func (s TeamDB) AddMember(ctx context.Context, table, tenantID string, m Member)
 		return err
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{team, user, put}})
-	reasons, failed := cancelled(err)
+	reasons, failed := dynamo.CancelledItems(err)
 	switch {
 	case err == nil:
 		return nil
@@ -183,9 +184,9 @@ func (s TeamDB) AddMember(ctx context.Context, table, tenantID string, m Member)
 
 // RemoveMember removes a membership; not_found (member_not_found) if absent.
 func (s TeamDB) RemoveMember(ctx context.Context, table, tenantID, teamID, userID string) error {
-	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: keyOf(teamPK(tenantID, teamID), memberSK(userID)),
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: dynamo.Key(teamPK(tenantID, teamID), memberSK(userID)),
 		ConditionExpression: aws.String("attribute_exists(pk)")})
-	if isCondFailed(err) {
+	if dynamo.ConditionFailed(err) {
 		return errs.NotFound("member")
 	}
 	if err != nil {
@@ -195,18 +196,13 @@ func (s TeamDB) RemoveMember(ctx context.Context, table, tenantID, teamID, userI
 }
 
 // Members lists a team's members in user id order.
-func (s TeamDB) Members(ctx context.Context, table, tenantID, teamID, cursor string, limit int) (Page[Member], error) {
+func (s TeamDB) Members(ctx context.Context, table, tenantID, teamID string, req list.Request) (list.Page[Member], error) {
 	return listPage(ctx, s.UserDB, pageQuery{table: table, attr: schema.PK, partition: teamPK(tenantID, teamID), skPrefix: memberPrefix,
-		tenantID: tenantID, cursor: cursor, limit: limit, what: "list members"}, memberItem.member)
+		scope: list.Scope("team-members", tenantID, teamID), req: req, what: "list members"}, memberItem.member)
 }
 
 // UserTeams lists a user's memberships in team id order.
-func (s TeamDB) UserTeams(ctx context.Context, table, tenantID, userID, cursor string, limit int) (Page[Member], error) {
+func (s TeamDB) UserTeams(ctx context.Context, table, tenantID, userID string, req list.Request) (list.Page[Member], error) {
 	return listPage(ctx, s.UserDB, pageQuery{table: table, index: schema.GSI1, attr: schema.GSI1PK, partition: userTeamsGSI(tenantID, userID),
-		tenantID: tenantID, cursor: cursor, limit: limit, what: "list user's teams"}, memberItem.member)
-}
-
-func isCondFailed(err error) bool {
-	var ccf *types.ConditionalCheckFailedException
-	return err != nil && errors.As(err, &ccf)
+		scope: list.Scope("user-teams", tenantID, userID), req: req, what: "list user's teams"}, memberItem.member)
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/list"
 )
 
 func (d Deps) listTeams(w http.ResponseWriter, r *http.Request) error {
@@ -11,11 +12,11 @@ func (d Deps) listTeams(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	cursor, limit, err := pageParams(r)
+	req, err := list.Params(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	page, err := d.teams().Teams(r.Context(), p.Table, p.TenantID, cursor, limit)
+	page, err := d.teams().Teams(r.Context(), p.Table, p.TenantID, req)
 	if err != nil {
 		return err
 	}
@@ -95,7 +96,7 @@ func (d Deps) listTeamMembers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	cursor, limit, err := pageParams(r)
+	req, err := list.Params(r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -103,7 +104,7 @@ func (d Deps) listTeamMembers(w http.ResponseWriter, r *http.Request) error {
 	if _, err := d.teams().GetTeam(r.Context(), p.Table, p.TenantID, id); err != nil {
 		return err
 	}
-	page, err := d.teams().Members(r.Context(), p.Table, p.TenantID, id, cursor, limit)
+	page, err := d.teams().Members(r.Context(), p.Table, p.TenantID, id, req)
 	if err != nil {
 		return err
 	}

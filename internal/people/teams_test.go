@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/stretchr/testify/assert"
@@ -46,11 +47,11 @@ func TestTeams(t *testing.T) {
 	})
 	t.Run("members see the team, its members and their own teams", func(t *testing.T) {
 		assert.Equal(t, "Platform", user.Do("GET", "/v1/teams/"+team.ID, nil).Map(t)["name"])
-		var members people.Page[people.Member]
+		var members list.Page[people.Member]
 		user.Do("GET", "/v1/teams/"+team.ID+"/members", nil).JSON(t, &members)
 		require.Len(t, members.Items, 1)
 		assert.Equal(t, w.users["user@acme.test"].ID, members.Items[0].UserID)
-		var mine people.Page[people.Member]
+		var mine list.Page[people.Member]
 		user.Do("GET", "/v1/users/"+w.users["user@acme.test"].ID+"/teams", nil).JSON(t, &mine)
 		require.Len(t, mine.Items, 1)
 		assert.Equal(t, team.ID, mine.Items[0].TeamID)
@@ -60,7 +61,7 @@ func TestTeams(t *testing.T) {
 		require.Equal(t, 200, res.Status, string(res.Body))
 		assert.Equal(t, "Infra", res.Map(t)["description"], "absent fields stay")
 		require.Equal(t, 201, admin.Do("POST", "/v1/teams", map[string]any{"name": "Beta"}).Status)
-		var page people.Page[people.Team]
+		var page list.Page[people.Team]
 		user.Do("GET", "/v1/teams", nil).JSON(t, &page)
 		require.Len(t, page.Items, 2)
 		assert.Equal(t, "Alpha", page.Items[0].Name)
@@ -88,7 +89,7 @@ func TestTeams(t *testing.T) {
 	t.Run("deleting a team removes its memberships", func(t *testing.T) {
 		require.Equal(t, 204, admin.Do("DELETE", "/v1/teams/"+team.ID, nil).Status)
 		assert.Equal(t, 404, user.Do("GET", "/v1/teams/"+team.ID, nil).Status)
-		var mine people.Page[people.Member]
+		var mine list.Page[people.Member]
 		user.Do("GET", "/v1/users/"+w.users["user@acme.test"].ID+"/teams", nil).JSON(t, &mine)
 		assert.Empty(t, mine.Items)
 	})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/text"
 )
 
 // UserStatus is whether a user may sign in and call the API. Only active
@@ -82,6 +83,12 @@ type Invitation struct {
 
 // Validate normalises the email and checks every field.
 func (in *Invitation) Validate() error {
+	var tf text.Fields
+	tf.Clean("email", &in.Email, text.Line)
+	tf.Clean("display_name", &in.DisplayName, text.Line)
+	if err := tf.Err(); err != nil {
+		return err
+	}
 	var fields []errs.FieldError
 	in.Email = strings.TrimSpace(in.Email)
 	if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || a.Name != "" ||

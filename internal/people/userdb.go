@@ -2,7 +2,6 @@ package people
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -12,7 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/schema"
 )
@@ -33,12 +34,6 @@ func emailPK(tenantID, email string) string {
 	return tenantPrefix(tenantID) + "EMAIL#" + strings.ToLower(email)
 }
 func directoryPK(tenantID string) string { return tenantPrefix(tenantID) + "DIRECTORY" }
-func keyOf(pk, sk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		schema.PK: &types.AttributeValueMemberS{Value: pk},
-		schema.SK: &types.AttributeValueMemberS{Value: sk},
-	}
-}
 
 const (
 	userSK, emailSK, countersSK, settingsSK = "USER", "EMAIL", "COUNTERS", "SETTINGS"
@@ -103,8 +98,12 @@ type settingsItem struct {
 	SupportGrantedBy   string    `dynamodbav:"support_granted_by,omitempty"`
 }
 
-// UserDB is the DynamoDB Directory.
-type UserDB struct{ DB *dynamodb.Client }
+// UserDB is the DynamoDB Directory. Cursors signs the cursors of its lists
+// (the zero value: a key of this process only).
+type UserDB struct {
+	DB      *dynamodb.Client
+	Cursors list.Codec
+}
 
 var (
 	_ Directory      = UserDB{}
@@ -114,7 +113,7 @@ var (
 // Get implements Directory.
 func (s UserDB) Get(ctx context.Context, table, tenantID, userID string) (User, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
-		Key: keyOf(userPK(tenantID, userID), userSK), ConsistentRead: aws.Bool(true)})
+		Key: dynamo.Key(userPK(tenantID, userID), userSK), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return User{}, fmt.Errorf("get user: %w", err)
 	}
@@ -169,7 +168,7 @@ func (s UserDB) Put(ctx context.Context, table string, u User) error {
 	}
 	if _, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 		TransactItems: []types.TransactWriteItem{userPut, claim, counters}}); err != nil {
-		if _, ok := cancelled(err); ok {
+		if _, ok := dynamo.CancelledItems(err); ok {
 			return errs.Conflict("user_changed", "the user changed meanwhile; retry")
 		}
 		return fmt.Errorf("put user: %w", err)
@@ -178,49 +177,77 @@ func (s UserDB) Put(ctx context.Context, table string, u User) error {
 }
 
 // List returns a page of the tenant's users in email order.
-func (s UserDB) List(ctx context.Context, table, tenantID, cursor string, limit int) (Page[User], error) {
+func (s UserDB) List(ctx context.Context, table, tenantID string, req list.Request) (list.Page[User], error) {
+	return s.listUsers(ctx, table, tenantID, list.Scope("users", tenantID), req)
+}
+
+// ListForSupport is List as the provider's support reads it: the same
+// users, with cursors of their own (a member's cursor is not Root's).
+func (s UserDB) ListForSupport(ctx context.Context, table, tenantID string, req list.Request) (list.Page[User], error) {
+	return s.listUsers(ctx, table, tenantID, list.Scope("support-users", tenantID), req)
+}
+
+func (s UserDB) listUsers(ctx context.Context, table, tenantID, scope string, req list.Request) (list.Page[User], error) {
 	return listPage(ctx, s, pageQuery{table: table, index: schema.GSI1, attr: schema.GSI1PK, partition: usersGSI(tenantID),
-		tenantID: tenantID, cursor: cursor, limit: limit, what: "list users"}, userItem.user)
+		scope: scope, req: req, what: "list users"}, userItem.user)
 }
 
 // pageQuery is one page of a Query on a partition of the tenant.
 type pageQuery struct {
-	table, index, attr, partition, tenantID, cursor string
-	limit                                           int
-	skPrefix                                        string // optional sort-key prefix
-	what                                            string
+	table, index, attr, partition string
+	skPrefix                      string // optional sort-key prefix
+	scope                         string // the list's cursor scope (list.Scope)
+	req                           list.Request
+	what                          string
 }
 
 // listPage runs a pageQuery and converts the stored items: every list of
 // the directory (users, teams, members, a user's teams) is one of these.
-func listPage[I, T any](ctx context.Context, s UserDB, q pageQuery, conv func(I) T) (Page[T], error) {
-	start, err := decodeCursor(q.cursor, q.attr, q.partition, tenantPrefix(q.tenantID))
+func listPage[I, T any](ctx context.Context, s UserDB, q pageQuery, conv func(I) T) (list.Page[T], error) {
+	in, err := s.queryInput(q.table, q.index, q.attr, q.partition, q.skPrefix)
 	if err != nil {
-		return Page[T]{}, err
+		return list.Page[T]{}, err
 	}
-	kc := expression.Key(q.attr).Equal(expression.Value(q.partition))
-	if q.skPrefix != "" {
-		kc = kc.And(expression.Key(schema.SK).BeginsWith(q.skPrefix))
+	keys := []string{schema.PK, schema.SK}
+	if q.index != "" {
+		keys = append(keys, q.attr, q.attr[:len(q.attr)-2]+"sk") // gsi1pk -> gsi1sk
 	}
 	var its []I
-	next, err := s.query(ctx, q.table, q.index, kc, start, q.limit, &its)
+	next, err := dynamo.QueryPage(ctx, s.DB, dynamo.Page{In: in, Codec: s.Cursors, Scope: q.scope, KeyAttr: keys, Request: q.req}, &its)
 	if err != nil {
-		return Page[T]{}, fmt.Errorf("%s: %w", q.what, err)
+		return list.Page[T]{}, fmt.Errorf("%s: %w", q.what, err)
 	}
-	p := Page[T]{Items: make([]T, len(its)), NextCursor: next}
+	out := make([]T, len(its))
 	for i, it := range its {
-		p.Items[i] = conv(it)
+		out[i] = conv(it)
 	}
-	return p, nil
+	return list.NewPage(out, next), nil
 }
 
-func (s UserDB) query(ctx context.Context, table, index string, kc expression.KeyConditionBuilder, start map[string]types.AttributeValue, limit int, out any) (string, error) {
-	if limit <= 0 || limit > 100 {
-		limit = 50
+// queryInput is the Query of one partition (of an index when index is set).
+func (s UserDB) queryInput(table, index, attr, partition, skPrefix string) (*dynamodb.QueryInput, error) {
+	kc := expression.Key(attr).Equal(expression.Value(partition))
+	if skPrefix != "" {
+		kc = kc.And(expression.Key(schema.SK).BeginsWith(skPrefix))
 	}
 	ex, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 	if err != nil {
-		return "", err
+		return nil, err
+	}
+	in := &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: ex.KeyCondition(),
+		ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values()}
+	if index != "" {
+		in.IndexName = aws.String(index)
+	}
+	return in, nil
+}
+
+// query reads one page of a partition from start (a LastEvaluatedKey) for
+// the store's own loops; it returns where the next page starts.
+func (s UserDB) query(ctx context.Context, table, index string, kc expression.KeyConditionBuilder, start map[string]types.AttributeValue, limit int, out any) (map[string]types.AttributeValue, error) {
+	ex, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	if err != nil {
+		return nil, err
 	}
 	in := &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: ex.KeyCondition(),
 		ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values(),
@@ -230,12 +257,12 @@ func (s UserDB) query(ctx context.Context, table, index string, kc expression.Ke
 	}
 	res, err := s.DB.Query(ctx, in)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if err := attributevalue.UnmarshalListOfMaps(res.Items, out); err != nil {
-		return "", err
+		return nil, err
 	}
-	return encodeCursor(res.LastEvaluatedKey), nil
+	return res.LastEvaluatedKey, nil
 }
 
 // claim is a stored email claim.
@@ -264,7 +291,7 @@ func (s UserDB) Reserve(ctx context.Context, table, tenantID string, in Invitati
 		return claim{}, err
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{put, seat}})
-	reasons, failed := cancelled(err)
+	reasons, failed := dynamo.CancelledItems(err)
 	switch {
 	case err == nil:
 		return claim{Invitation: in, Status: claimPending}, nil
@@ -286,7 +313,7 @@ func (s UserDB) Reserve(ctx context.Context, table, tenantID string, in Invitati
 
 func (s UserDB) getClaim(ctx context.Context, table, tenantID, email string) (claim, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
-		Key: keyOf(emailPK(tenantID, email), emailSK), ConsistentRead: aws.Bool(true)})
+		Key: dynamo.Key(emailPK(tenantID, email), emailSK), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return claim{}, fmt.Errorf("get email claim: %w", err)
 	}
@@ -314,7 +341,7 @@ func (s UserDB) Release(ctx context.Context, table, tenantID, email string) erro
 		return err
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{del, seat}})
-	if _, ok := cancelled(err); err != nil && !ok {
+	if _, ok := dynamo.CancelledItems(err); err != nil && !ok {
 		return fmt.Errorf("release invitation: %w", err)
 	}
 	return nil
@@ -339,7 +366,7 @@ func (s UserDB) Complete(ctx context.Context, table string, u User) (User, error
 		return User{}, err
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{put, upd, sa}})
-	if _, ok := cancelled(err); ok {
+	if _, ok := dynamo.CancelledItems(err); ok {
 		return s.Get(ctx, table, u.TenantID, u.ID)
 	}
 	if err != nil {
@@ -375,7 +402,7 @@ func (s UserDB) Change(ctx context.Context, table string, cur, next User) (User,
 		items = append(items, c)
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	reasons, failed := cancelled(err)
+	reasons, failed := dynamo.CancelledItems(err)
 	switch {
 	case err == nil:
 		return next, nil
@@ -400,7 +427,7 @@ func (s UserDB) Delete(ctx context.Context, table string, u User) error {
 			break
 		}
 		for _, m := range ms {
-			if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: keyOf(m.PK, m.SK)}); err != nil {
+			if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: dynamo.Key(m.PK, m.SK)}); err != nil {
 				return fmt.Errorf("remove membership: %w", err)
 			}
 		}
@@ -419,7 +446,7 @@ func (s UserDB) Delete(ctx context.Context, table string, u User) error {
 		return err
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{delUser, delClaim, seat}})
-	if _, ok := cancelled(err); ok {
+	if _, ok := dynamo.CancelledItems(err); ok {
 		return nil // already deleted by an earlier attempt
 	}
 	if err != nil {
@@ -440,19 +467,12 @@ func (s UserDB) SetMFAEnabled(ctx context.Context, table, tenantID, userID strin
 	u := it.Update
 	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
 		ConditionExpression: u.ConditionExpression, ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		return errs.NotFound("user")
-	}
-	if err != nil {
-		return fmt.Errorf("set MFA of user: %w", err)
-	}
-	return nil
+	return dynamo.Translate(err, "set MFA of user", errs.NotFound("user"))
 }
 
 // Settings implements SettingsReader.
 func (s UserDB) Settings(ctx context.Context, table, tenantID string) (Settings, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: keyOf(directoryPK(tenantID), settingsSK), ConsistentRead: aws.Bool(true)})
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: dynamo.Key(directoryPK(tenantID), settingsSK), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return Settings{}, fmt.Errorf("get settings: %w", err)
 	}
@@ -479,7 +499,7 @@ func (s UserDB) PutSettings(ctx context.Context, table, tenantID string, st Sett
 // Counters returns the tenant's user and super-admin counts.
 func (s UserDB) Counters(ctx context.Context, table, tenantID string) (users, superAdmins int, err error) {
 	get := func() (*dynamodb.GetItemOutput, error) {
-		return s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: keyOf(directoryPK(tenantID), countersSK), ConsistentRead: aws.Bool(true)})
+		return s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: dynamo.Key(directoryPK(tenantID), countersSK), ConsistentRead: aws.Bool(true)})
 	}
 	out, err := get()
 	if err == nil && out.Item == nil { // a directory written before counters existed: count once
@@ -499,7 +519,7 @@ func (s UserDB) Counters(ctx context.Context, table, tenantID string) (users, su
 // ensureCounters creates the counters of a tenant that has none yet by
 // counting its users once (a directory written before counters existed).
 func (s UserDB) ensureCounters(ctx context.Context, table, tenantID string) error {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: keyOf(directoryPK(tenantID), countersSK), ConsistentRead: aws.Bool(true)})
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: dynamo.Key(directoryPK(tenantID), countersSK), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return fmt.Errorf("get counters: %w", err)
 	}
@@ -518,10 +538,10 @@ func (s UserDB) ensureCounters(ctx context.Context, table, tenantID string) erro
 			c.Users++
 			c.SuperAdmins += activeSA(it.user())
 		}
-		if next == "" {
+		if len(next) == 0 {
 			break
 		}
-		start, _ = decodeCursor(next, schema.GSI1PK, usersGSI(tenantID), tenantPrefix(tenantID))
+		start = next
 	}
 	av, err := attributevalue.MarshalMap(c)
 	if err != nil {
@@ -529,11 +549,10 @@ func (s UserDB) ensureCounters(ctx context.Context, table, tenantID string) erro
 	}
 	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: av,
 		ConditionExpression: aws.String("attribute_not_exists(pk)")})
-	var ccf *types.ConditionalCheckFailedException
-	if err != nil && !errors.As(err, &ccf) {
-		return fmt.Errorf("create counters: %w", err)
+	if dynamo.ConditionFailed(err) {
+		return nil // another request counted first
 	}
-	return nil
+	return dynamo.Translate(err, "create counters", nil)
 }
 
 // counterUpdate adds du users and dsa super admins. A positive du is
@@ -556,7 +575,7 @@ func update(table, pk, sk string, upd expression.UpdateBuilder, cond expression.
 	if err != nil {
 		return types.TransactWriteItem{}, err
 	}
-	return types.TransactWriteItem{Update: &types.Update{TableName: aws.String(table), Key: keyOf(pk, sk),
+	return types.TransactWriteItem{Update: &types.Update{TableName: aws.String(table), Key: dynamo.Key(pk, sk),
 		UpdateExpression: ex.Update(), ConditionExpression: ex.Condition(),
 		ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values()}}, nil
 }
@@ -578,7 +597,7 @@ func putItem(table string, item any, cond *expression.ConditionBuilder) (types.T
 }
 
 func deleteItem(table, pk, sk string, cond *expression.ConditionBuilder) (types.TransactWriteItem, error) {
-	d := &types.Delete{TableName: aws.String(table), Key: keyOf(pk, sk)}
+	d := &types.Delete{TableName: aws.String(table), Key: dynamo.Key(pk, sk)}
 	if cond != nil {
 		ex, err := expression.NewBuilder().WithCondition(*cond).Build()
 		if err != nil {
@@ -589,18 +608,24 @@ func deleteItem(table, pk, sk string, cond *expression.ConditionBuilder) (types.
 	return types.TransactWriteItem{Delete: d}, nil
 }
 
-// cancelled reports whether err is a cancelled transaction and, per item,
-// whether that item's condition failed.
-func cancelled(err error) ([]bool, bool) {
-	var tc *types.TransactionCanceledException
-	if !errors.As(err, &tc) {
-		return nil, false
+// FindByHandle finds the user a mention names: an email ("ann@acme.com")
+// names the user with that email, a name ("ann") the user whose email is
+// "ann@..."; ok is false for no user or several (an ambiguous name). One
+// Query of at most two items on the users index (gsi1 sorts by lower email).
+func (s UserDB) FindByHandle(ctx context.Context, table, tenantID, handle string) (User, bool, error) {
+	h := strings.ToLower(handle)
+	prefix := h + "@"
+	if strings.Contains(h, "@") {
+		prefix = h + "#"
 	}
-	out := make([]bool, len(tc.CancellationReasons))
-	any := false
-	for i, r := range tc.CancellationReasons {
-		out[i] = aws.ToString(r.Code) == "ConditionalCheckFailed"
-		any = any || out[i]
+	kc := expression.Key(schema.GSI1PK).Equal(expression.Value(usersGSI(tenantID))).
+		And(expression.Key(schema.GSI1SK).BeginsWith(prefix))
+	var its []userItem
+	if _, err := s.query(ctx, table, schema.GSI1, kc, nil, 2, &its); err != nil {
+		return User{}, false, fmt.Errorf("find user by handle: %w", err)
 	}
-	return out, any
+	if len(its) != 1 {
+		return User{}, false, nil
+	}
+	return its[0].user(), true, nil
 }

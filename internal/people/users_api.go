@@ -4,40 +4,26 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
-
-// pageParams reads ?cursor= and ?limit= (1..100, default 50).
-func pageParams(r *http.Request) (string, int, error) {
-	q := r.URL.Query()
-	limit := 50
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 100 {
-			return "", 0, errs.Field("limit", "must be an integer from 1 to 100")
-		}
-		limit = n
-	}
-	return q.Get("cursor"), limit, nil
-}
 
 func (d Deps) listUsers(w http.ResponseWriter, r *http.Request) error {
 	p, err := httpapi.CallerPrincipal(r)
 	if err != nil {
 		return err
 	}
-	cursor, limit, err := pageParams(r)
+	req, err := list.Params(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	page, err := d.users().List(r.Context(), p.Table, p.TenantID, cursor, limit)
+	page, err := d.users().List(r.Context(), p.Table, p.TenantID, req)
 	if err != nil {
 		return err
 	}
@@ -57,9 +43,10 @@ func (d Deps) getUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 // inviteUser reserves the email and a seat (limit checked in the same
-// transaction), creates the Cognito user (Cognito emails the invitation),
+// transaction), creates the Cognito user with a temporary password (no
+// message from Cognito), mails the invitation with the platform's mailer,
 // then writes the user record. Each step is idempotent: a retry of a failed
-// invitation completes it.
+// invitation completes it (with a fresh temporary password in a new mail).
 func (d Deps) inviteUser(w http.ResponseWriter, r *http.Request) error {
 	p, err := httpapi.CallerPrincipal(r)
 	if err != nil {
@@ -71,6 +58,9 @@ func (d Deps) inviteUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := in.Validate(); err != nil {
 		return err
+	}
+	if d.Mail == nil {
+		return errs.E(errs.KindInternal, "mail_unavailable", "invitations cannot be mailed from this deployment (no mail sender configured)")
 	}
 	ctx := r.Context()
 	t, err := d.Tenants.Get(ctx, p.TenantID)
@@ -86,7 +76,7 @@ func (d Deps) inviteUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sub, err := d.Identity.Invite(ctx, pool, identity.UserSpec{Email: c.Email, TenantID: t.ID, Role: c.Role, Tier: string(t.Tier)})
+	inv, err := d.Identity.Invite(ctx, pool, identity.UserSpec{Email: c.Email, TenantID: t.ID, Role: c.Role, Tier: string(t.Tier)})
 	if errors.Is(err, identity.ErrOtherTenant) {
 		if err := d.users().Release(ctx, p.Table, t.ID, c.Email); err != nil {
 			return err
@@ -96,7 +86,12 @@ func (d Deps) inviteUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err // the claim stays pending: retrying the invitation completes it
 	}
-	u, err := d.users().Complete(ctx, p.Table, User{ID: sub, TenantID: t.ID, Username: c.Email, Email: c.Email,
+	if inv.TemporaryPassword != "" {
+		if err := SendInvitation(ctx, d.Mail, d.WebBaseURL, t, c.Email, c.Role, inv.TemporaryPassword); err != nil {
+			return err // pending as well: a retry sets a new temporary password and mails it
+		}
+	}
+	u, err := d.users().Complete(ctx, p.Table, User{ID: inv.Sub, TenantID: t.ID, Username: c.Email, Email: c.Email,
 		DisplayName: c.DisplayName, Role: roles.Role(c.Role), Status: UserActive, CreatedAt: now, UpdatedAt: now, Version: 1})
 	if err != nil {
 		return err
@@ -161,7 +156,9 @@ func (d Deps) changeUserRole(w http.ResponseWriter, r *http.Request) error {
 		return errs.Field("role", err.Error())
 	}
 	return d.change(w, r, func(u *User) error { u.Role = role; return nil },
-		func(pool string, u User) error { return d.Identity.SetRole(r.Context(), pool, u.ID, string(u.Role)) })
+		func(pool string, u User) error {
+			return d.Identity.SetRole(r.Context(), pool, u.TenantID, u.ID, string(u.Role))
+		})
 }
 
 func (d Deps) setEnabled(w http.ResponseWriter, r *http.Request, enabled bool) error {
@@ -170,7 +167,9 @@ func (d Deps) setEnabled(w http.ResponseWriter, r *http.Request, enabled bool) e
 		status = UserActive
 	}
 	return d.change(w, r, func(u *User) error { u.Status = status; return nil },
-		func(pool string, u User) error { return d.Identity.SetEnabled(r.Context(), pool, u.ID, enabled) })
+		func(pool string, u User) error {
+			return d.Identity.SetEnabled(r.Context(), pool, u.TenantID, u.ID, enabled)
+		})
 }
 
 func (d Deps) disableUser(w http.ResponseWriter, r *http.Request) error {
@@ -201,7 +200,7 @@ func (d Deps) removeUser(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	if err := d.syncIdentity(ctx, p, func(pool string) error { return d.Identity.DeleteUser(ctx, pool, u.ID) }); err != nil {
+	if err := d.syncIdentity(ctx, p, func(pool string) error { return d.Identity.DeleteUser(ctx, pool, u.TenantID, u.ID) }); err != nil {
 		return err
 	}
 	if err := d.users().Delete(ctx, p.Table, u); err != nil {
@@ -216,7 +215,7 @@ func (d Deps) listUserTeams(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	cursor, limit, err := pageParams(r)
+	req, err := list.Params(r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -224,7 +223,7 @@ func (d Deps) listUserTeams(w http.ResponseWriter, r *http.Request) error {
 	if _, err := d.users().Get(r.Context(), p.Table, p.TenantID, id); err != nil {
 		return err
 	}
-	page, err := d.teams().UserTeams(r.Context(), p.Table, p.TenantID, id, cursor, limit)
+	page, err := d.teams().UserTeams(r.Context(), p.Table, p.TenantID, id, req)
 	if err != nil {
 		return err
 	}

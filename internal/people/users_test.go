@@ -10,8 +10,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -44,7 +46,7 @@ func TestInviteUser(t *testing.T) {
 
 		res := w.as("user@acme.test").Do("GET", "/v1/users?limit=2", nil)
 		require.Equal(t, http.StatusOK, res.Status)
-		var page people.Page[people.User]
+		var page list.Page[people.User]
 		res.JSON(t, &page)
 		assert.Len(t, page.Items, 2)
 		require.NotEmpty(t, page.NextCursor)
@@ -52,7 +54,7 @@ func TestInviteUser(t *testing.T) {
 		for cursor := ""; ; {
 			res := w.as("user@acme.test").Do("GET", "/v1/users?limit=2&cursor="+cursor, nil)
 			require.Equal(t, http.StatusOK, res.Status, string(res.Body))
-			var page people.Page[people.User]
+			var page list.Page[people.User]
 			res.JSON(t, &page)
 			for _, u := range page.Items {
 				all = append(all, u.Email)
@@ -62,6 +64,19 @@ func TestInviteUser(t *testing.T) {
 			}
 		}
 		assert.Equal(t, []string{"admin@acme.test", "new@acme.test", "owner@acme.test", "user@acme.test"}, all, "every user once, email order, this tenant only")
+	})
+
+	t.Run("the platform mails the invitation: subject, sign-in page of the workspace, temporary password", func(t *testing.T) {
+		box := testenv.NewMailbox(t, "mailed@acme.test")
+		w.invite("owner@acme.test", "mailed@acme.test", roles.User)
+		msg := box.Next("You're invited to")
+		assert.Equal(t, "You're invited to Acme on IssueTracker", msg.Subject)
+		assert.Contains(t, msg.Text, "http://web.test/w/acme/signin")
+		assert.Contains(t, msg.HTML, `href="http://web.test/w/acme/signin"`)
+		assert.Len(t, msg.TemporaryPassword(), 16)
+		got, err := w.pools.C.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(w.pool), Username: aws.String("mailed@acme.test")})
+		require.NoError(t, err)
+		assert.Equal(t, "FORCE_CHANGE_PASSWORD", string(got.UserStatus))
 	})
 
 	for _, c := range []struct {

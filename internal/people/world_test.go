@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/issuetracker/issuetracker/internal/apitest"
 	"github.com/issuetracker/issuetracker/internal/app"
@@ -41,6 +39,8 @@ type world struct {
 	az     *authorizer.Authorizer
 	dir    people.UserDB
 	users  map[string]people.User // by email
+	// boxes are the mailboxes of invited people, opened before the invitation.
+	boxes map[string]*testenv.Mailbox
 }
 
 const cacheTTL = 50 * time.Millisecond
@@ -49,7 +49,8 @@ func newWorld(t *testing.T) *world {
 	ctx := context.Background()
 	db, names := testenv.Tables(t)
 	_, e := testenv.AWS(t)
-	w := &world{t: t, db: db, names: names, pools: identity.Pools{C: testenv.Cognito(t)}, dir: people.UserDB{DB: db}, users: map[string]people.User{}}
+	w := &world{t: t, db: db, names: names, pools: identity.Pools{C: testenv.Cognito(t)}, dir: people.UserDB{DB: db}, users: map[string]people.User{},
+		boxes: map[string]*testenv.Mailbox{}}
 	var err error
 	w.pool, err = w.pools.EnsurePool(ctx, names.Prefix+"-tenants")
 	require.NoError(t, err)
@@ -71,7 +72,8 @@ func newWorld(t *testing.T) *world {
 	w.seed("owner@globex.test", "globex", roles.SuperAdmin)
 	w.seed("admin@globex.test", "globex", roles.Admin)
 	w.seed("owner@initech.test", "initech", roles.SuperAdmin)
-	w.api = apitest.New(t, app.Deps{DB: db, Cognito: w.pools.C, Names: names, Now: time.Now, TenantPoolID: w.pool})
+	w.api = apitest.New(t, app.Deps{DB: db, Cognito: w.pools.C, Names: names, Now: time.Now, TenantPoolID: w.pool,
+		Mail: testenv.MailSender(t), WebBaseURL: "http://web.test"})
 	w.az = authorizer.New(authorizer.Config{
 		TenantPool:   authorizer.PoolFor(e.Cognito, w.pool, auth.PoolTenant, w.client),
 		ProviderPool: authorizer.PoolFor(e.Cognito, "none", auth.PoolProvider),
@@ -102,21 +104,25 @@ func (w *world) as(email string) apitest.Caller {
 		Role: u.Role, Tier: tier, Table: w.names.App()})
 }
 
-// acceptInvitation is what the invited person does: the emailed temporary
-// password (set here, since cognito-local's email is not readable), then a
-// sign-in that answers NEW_PASSWORD_REQUIRED.
+// acceptInvitation is what the invited person does: the temporary password
+// from the invitation mail (read from mailpit), then a sign-in that answers
+// NEW_PASSWORD_REQUIRED.
 func (w *world) acceptInvitation(email string) identity.Tokens {
-	ctx := context.Background()
-	_, err := w.pools.C.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(w.pool),
-		Username: aws.String(email), Password: aws.String("Temp-Passw0rd-1"), Permanent: false})
-	require.NoError(w.t, err)
-	tok, err := w.pools.SignIn(ctx, w.client, email, "Temp-Passw0rd-1", password, nil)
+	w.t.Helper()
+	box, ok := w.boxes[email]
+	require.True(w.t, ok, "invite %s first", email)
+	msg := box.Next("You're invited to")
+	require.NotEmpty(w.t, msg.TemporaryPassword(), msg.Text)
+	tok, err := w.pools.SignIn(context.Background(), w.client, email, msg.TemporaryPassword(), password, nil)
 	require.NoError(w.t, err)
 	return tok
 }
 
 func (w *world) invite(by, email string, role roles.Role) people.User {
 	w.t.Helper()
+	if w.boxes[email] == nil {
+		w.boxes[email] = testenv.NewMailbox(w.t, email)
+	}
 	res := w.as(by).Do("POST", "/v1/users", map[string]any{"email": email, "role": role})
 	require.Equal(w.t, http.StatusCreated, res.Status, string(res.Body))
 	var u people.User

@@ -101,9 +101,15 @@ var table = []Route{
 	{"PATCH", "/v1/issues/{issueId}/comments/{commentId}", FnComments, tenant(roles.User), "updateComment", "Edit your comment"},
 	{"DELETE", "/v1/issues/{issueId}/comments/{commentId}", FnComments, tenant(roles.User), "deleteComment", "Delete a comment (author or Admin)"},
 	// Tenant lifecycle (internal/lifecycle).
-	{"POST", "/v1/registrations", FnRegistration, public(), "register", "A company signs up: company name, slug, admin email, tier"},
-	{"GET", "/v1/registrations/{tenantId}", FnRegistration, public(), "getRegistration", "Onboarding status of a registration"},
-	{"GET", "/v1/admin/tenants", FnTenants, root(), "listTenants", "Tenants with status, tier and usage"},
+	// Before /v1/registrations/{tenantId}: a literal segment wins (as in API Gateway).
+	{"GET", "/v1/registrations/availability", FnRegistration, public(), "checkSlugAvailability", "Whether a slug can be registered (rate limited per client address)"},
+	{"POST", "/v1/registrations", FnRegistration, public(), "register", "A company signs up: company name, slug, admin email, tier; a code is mailed to the admin email"},
+	{"GET", "/v1/registrations/{tenantId}", FnRegistration, public(), "getRegistration", "Status and onboarding steps of a registration"},
+	{"POST", "/v1/registrations/{tenantId}/verify", FnRegistration, public(), "verifyRegistration", "Prove the admin email with the mailed code; Basic is then provisioned, paid tiers wait for approval"},
+	{"POST", "/v1/registrations/{tenantId}/verification", FnRegistration, public(), "resendVerification", "Mail a new verification code (rate limited)"},
+	{"GET", "/v1/workspaces/{slug}", FnRegistration, public(), "getWorkspace", "Where a workspace's people sign in: user pool, app client, region (rate limited per client address)"},
+	{"GET", "/v1/admin/tenants", FnTenants, root(), "listTenants", "Tenants with status, tier and usage (?status= filters, e.g. pending_approval)"},
+	{"POST", "/v1/admin/tenants/{tenantId}/approve", FnTenants, root(), "approveTenant", "Approve a paid-tier registration: onboarding starts"},
 	{"GET", "/v1/admin/tenants/{tenantId}", FnTenants, root(), "getTenant", "A tenant with usage and lifecycle progress"},
 	{"POST", "/v1/admin/tenants/{tenantId}/suspend", FnTenants, root(), "suspendTenant", "Refuse every token of the tenant; data kept"},
 	{"POST", "/v1/admin/tenants/{tenantId}/reactivate", FnTenants, root(), "reactivateTenant", "Lift a suspension"},
@@ -117,7 +123,7 @@ var table = []Route{
 	// People: the directory is readable by every member (assignee and team
 	// pickers); managing it is the Super Admin's (issue #4).
 	{"GET", "/v1/users", FnUsers, tenant(roles.User), "listUsers", "The workspace's users (cursor)"},
-	{"POST", "/v1/users", FnUsers, tenant(roles.SuperAdmin), "inviteUser", "Invite a user: Cognito emails the invitation"},
+	{"POST", "/v1/users", FnUsers, tenant(roles.SuperAdmin), "inviteUser", "Invite a user: the platform mails a temporary password and the sign-in link"},
 	{"GET", "/v1/users/{userId}", FnUsers, tenant(roles.User), "getUser", "A user of the workspace"},
 	{"DELETE", "/v1/users/{userId}", FnUsers, tenant(roles.SuperAdmin), "removeUser", "Remove a user (their issues and comments stay)"},
 	{"PUT", "/v1/users/{userId}/role", FnUsers, tenant(roles.SuperAdmin), "changeUserRole", "Change a user's role"},

@@ -104,8 +104,8 @@ var Control = Table{
 // has its own, so IAM can grant a function one kind and not another
 // (dynamodb:LeadingKeys; internal/access says which function may do what).
 const (
-	// ControlTenant: a tenant's record (sk "META") and lifecycle state (sk
-	// "ONBOARDING"): "TENANT#<id>".
+	// ControlTenant: a tenant's record (sk "META"), lifecycle state (sk
+	// "ONBOARDING") and email verification: "TENANT#<id>".
 	ControlTenant = "TENANT#"
 	// ControlIssuer: a dedicated user pool's issuer and its tenant: "ISSUER#<iss>".
 	ControlIssuer = "ISSUER#"
@@ -115,6 +115,11 @@ const (
 	ControlRate = "RATE#"
 	// ControlTenantList is the gsi1 partition that lists every tenant.
 	ControlTenantList = "TENANTS"
+	// ControlRootIdempotency and ControlPublicIdempotency: Idempotency-Key
+	// records of Root's and of anonymous callers' POSTs ("ROOT#IDEM#<user>#<key>",
+	// "PUBLIC#IDEM#<address>#<key>"); tenant users' live in the tenant's table.
+	ControlRootIdempotency   = "ROOT#IDEM#"
+	ControlPublicIdempotency = "PUBLIC#IDEM#"
 )
 
 // BrandingAttributes are the only attributes of a tenant record that a

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
@@ -17,6 +18,14 @@ import (
 type Status string
 
 const (
+	// StatusPendingVerification: signed up, the admin email not proven yet;
+	// nothing is provisioned.
+	StatusPendingVerification Status = "pending_verification"
+	// StatusPendingApproval: verified, a paid tier waiting for the
+	// provider's (Root) approval before anything is provisioned. (The
+	// billing issue adds a pending_payment status next to it.)
+	StatusPendingApproval Status = "pending_approval"
+	// StatusRegistered: admitted, onboarding about to start.
 	StatusRegistered   Status = "registered"
 	StatusProvisioning Status = "provisioning"
 	StatusActive       Status = "active"
@@ -56,6 +65,16 @@ type Branding struct {
 	PrimaryColor string `json:"primary_color,omitempty"`
 }
 
+// Statuses lists every status (API enums).
+var Statuses = []Status{StatusPendingVerification, StatusPendingApproval, StatusRegistered, StatusProvisioning,
+	StatusActive, StatusFailed, StatusSuspended, StatusOffboarding, StatusDeleted}
+
+// Admitted reports whether onboarding may provision the tenant: its
+// registration is verified and, for paid tiers, approved.
+func (t Tenant) Admitted() bool {
+	return t.Status != StatusPendingVerification && t.Status != StatusPendingApproval
+}
+
 // Serves reports whether the tenant's users may use the API.
 func (t Tenant) Serves() bool { return t.Status == StatusActive }
 
@@ -63,7 +82,11 @@ var slugRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,30}[a-z0-9]$`)
 
 // Reserved slugs would collide with product paths, hostnames or the provider.
 var reserved = []string{"admin", "api", "app", "www", "root", "www", "support", "help", "status",
-	"login", "signup", "register", "platform", "issuetracker", "provider", "system", "internal", "static", "assets", "docs"}
+	"login", "signup", "register", "platform", "issuetracker", "provider", "system", "internal", "static", "assets", "docs",
+	"availability", "verification", "signin", "signout", "workspace", "workspaces", "billing", "mail"}
+
+// IsReserved reports whether s is a reserved slug.
+func IsReserved(s string) bool { return slices.Contains(reserved, s) }
 
 // ValidateSlug checks a tenant id: 3 to 32 lowercase letters, digits and
 // hyphens, starting with a letter, not reserved. DynamoDB Local rejects table
@@ -72,7 +95,7 @@ func ValidateSlug(s string) error {
 	if !slugRE.MatchString(s) {
 		return errs.Field("slug", "must be 3-32 lowercase letters, digits or hyphens, start with a letter and not end with a hyphen")
 	}
-	if slices.Contains(reserved, s) {
+	if IsReserved(s) {
 		return errs.Field("slug", fmt.Sprintf("%q is reserved", s))
 	}
 	return nil
@@ -93,6 +116,9 @@ type Registry interface {
 	SetBranding(ctx context.Context, t Tenant) (Tenant, error)
 	// ByIssuer finds the tenant that owns a dedicated user pool issuer.
 	ByIssuer(ctx context.Context, issuer string) (Tenant, error)
-	// List returns tenants in id order after cursor.
-	List(ctx context.Context, cursor string, limit int) ([]Tenant, string, error)
+	// List returns a page of tenants in id order.
+	List(ctx context.Context, req list.Request) (list.Page[Tenant], error)
+	// ListByStatus is List of the tenants with a status (one filtered Query
+	// per page: a page may hold fewer than the limit, with a cursor to go on).
+	ListByStatus(ctx context.Context, status Status, req list.Request) (list.Page[Tenant], error)
 }

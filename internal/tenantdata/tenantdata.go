@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -125,7 +126,7 @@ func (s Store) UserNames(ctx context.Context, t tenant.Tenant) ([]string, error)
 	dir := people.UserDB{DB: s.DB}
 	var names []string
 	for cursor := ""; ; {
-		page, err := dir.List(ctx, t.Table, t.ID, cursor, 100)
+		page, err := dir.List(ctx, t.Table, t.ID, list.Request{Limit: list.MaxLimit, Cursor: cursor})
 		if err != nil {
 			return nil, fmt.Errorf("users of %s: %w", t.ID, err)
 		}

@@ -119,3 +119,8 @@ func Parse(s string) (Name, error) {
 	}
 	return "", fmt.Errorf("unknown tier %q (want one of basic, standard, premium, platinum)", s)
 }
+
+// Catalog is the answer of GET /v1/tiers (the pricing page's data).
+type Catalog struct {
+	Tiers []Tier `json:"tiers"`
+}

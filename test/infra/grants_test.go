@@ -115,6 +115,10 @@ const (
 	userAdmin   = "cognito-idp:AdminAddUserToGroup cognito-idp:AdminCreateUser cognito-idp:AdminDeleteUser cognito-idp:AdminDisableUser cognito-idp:AdminEnableUser cognito-idp:AdminGetUser cognito-idp:AdminListGroupsForUser cognito-idp:AdminRemoveUserFromGroup cognito-idp:AdminSetUserPassword cognito-idp:AdminUpdateUserAttributes cognito-idp:ListUsers"
 	dedicated   = `arn:aws:cognito-idp:us-east-1:123456789012:userpool/* {"StringEquals":{"aws:ResourceTag/issuetracker:tenant-pool":"true"}}: `
 	runRequests = `<ProvisioningBus> {"StringEquals":{"events:detail-type":["Tenant Lifecycle Run Requested"],"events:source":"issuetracker.lifecycle"}}: events:PutEvents`
+	// Every route function signs list cursors with the deployment's key.
+	cursorKey = "<CursorKey>: secretsmanager:DescribeSecret secretsmanager:GetSecretValue"
+	// The mail senders send from the configured identity and address only.
+	sendMail = `arn:aws:ses:us-east-1:123456789012:identity/example.com {"StringEquals":{"ses:FromAddress":"no-reply@example.com"}}: ses:SendEmail`
 )
 
 func logsOf(fn string) string { return "<Fn" + fn + "Logs>: logs:CreateLogStream logs:PutLogEvents" }
@@ -128,33 +132,36 @@ func logsOf(fn string) string { return "<Fn" + fn + "Logs>: logs:CreateLogStream
 // all, and the workspace function can change a tenant's branding but not
 // its tier.
 var allowed = map[string][]string{
-	"meta":     {xray, logsOf("meta")},
-	"issues":   {xray, logsOf("issues"), asTenant},
-	"comments": {xray, logsOf("comments"), asTenant},
-	"teams":    {xray, logsOf("teams"), asTenant},
-	"users": {xray, logsOf("users"), asTenant,
+	"meta":     {xray, logsOf("meta"), cursorKey},
+	"issues":   {xray, logsOf("issues"), cursorKey, asTenant},
+	"comments": {xray, logsOf("comments"), cursorKey, asTenant},
+	"teams":    {xray, logsOf("teams"), cursorKey, asTenant},
+	"users": {xray, logsOf("users"), cursorKey, asTenant, sendMail,
 		"<ControlTable> " + leading("TENANT#*") + ": dynamodb:GetItem",
 		"<ControlTable> " + leading("AUDIT#*") + ": dynamodb:PutItem",
 		"<TenantPoolUserPool>: " + userAdmin,
 		dedicated + userAdmin,
 	},
-	"workspace": {xray, logsOf("workspace"),
+	"workspace": {xray, logsOf("workspace"), cursorKey,
 		"<ControlTable> " + leading("TENANT#*") + ": dynamodb:GetItem",
 		`<ControlTable> {"ForAllValues:StringEquals":{"dynamodb:Attributes":["pk","sk","branding","updated_at","version"]},"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["TENANT#*"]},"Null":{"dynamodb:LeadingKeys":"false"},"StringEqualsIfExists":{"dynamodb:ReturnValues":["NONE","UPDATED_OLD","UPDATED_NEW"]}}: dynamodb:UpdateItem`,
 		"<ControlTable> " + leading("AUDIT#*") + ": dynamodb:PutItem",
 	},
-	"registration": {xray, logsOf("registration"), runRequests,
+	"registration": {xray, logsOf("registration"), cursorKey, runRequests, sendMail,
 		"<ControlTable> " + leading("RATE#*") + ": dynamodb:UpdateItem",
+		`<ControlTable> {"ForAllValues:StringEquals":{"dynamodb:Attributes":["pk","sk","attempts","salt"]},"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["TENANT#*"]},"Null":{"dynamodb:LeadingKeys":"false"},"StringEqualsIfExists":{"dynamodb:ReturnValues":["NONE","UPDATED_OLD","UPDATED_NEW"]}}: dynamodb:UpdateItem`,
 		"<ControlTable> " + leading("TENANT#*") + ": dynamodb:GetItem",
-		"<ControlTable> " + leading("TENANT#*", "AUDIT#*") + ": dynamodb:PutItem",
+		"<ControlTable> " + leading("TENANT#*", "AUDIT#*", "PUBLIC#IDEM#*") + ": dynamodb:PutItem",
+		"<ControlTable> " + leading("TENANT#*", "PUBLIC#IDEM#*") + ": dynamodb:DeleteItem",
 	},
-	"tenants": append(append([]string{xray, logsOf("tenants"), asTenant, runRequests,
+	"tenants": append(append([]string{xray, logsOf("tenants"), cursorKey, asTenant, runRequests,
 		"<ControlTable> " + leading("TENANT#*") + ": dynamodb:GetItem",
-		"<ControlTable> " + leading("TENANT#*", "ISSUER#*", "AUDIT#*") + ": dynamodb:PutItem",
+		"<ControlTable> " + leading("TENANT#*", "ISSUER#*", "AUDIT#*", "ROOT#IDEM#*") + ": dynamodb:PutItem",
+		"<ControlTable> " + leading("ROOT#IDEM#*") + ": dynamodb:DeleteItem",
 		"<ControlTable> " + leading("AUDIT#*") + ": dynamodb:Query",
 		"<ControlTable>/index/gsi1 " + leading("TENANTS") + ": dynamodb:Query",
 	}, plans()...), planIDs()...),
-	"onboarding": append(append([]string{xray, logsOf("onboarding"), asTenant,
+	"onboarding": append(append([]string{xray, logsOf("onboarding"), asTenant, sendMail,
 		"<ControlTable> " + leading("TENANT#*") + ": dynamodb:GetItem",
 		"<ControlTable> " + leading("TENANT#*", "ISSUER#*", "AUDIT#*") + ": dynamodb:PutItem",
 		"<ControlTable> " + leading("ISSUER#*") + ": dynamodb:DeleteItem",

@@ -18,6 +18,11 @@ import (
 func TestEveryFunctionIsAGravitonGoBinaryWithItsThreeAlarms(t *testing.T) {
 	ready(t)
 	fns := resources(t, stacks.PlatformStackName, "AWS::Lambda::Function")
+	for id := range fns {
+		if strings.HasPrefix(id, "CustomCDKBucketDeployment") {
+			delete(fns, id) // CDK's own handler that uploads the web app (constructs/webapp), not ours
+		}
+	}
 	alarms := resources(t, stacks.PlatformStackName, "AWS::CloudWatch::Alarm")
 	if want := len(stacks.FunctionNames()) + 1; len(fns) != want { // + Google sign-in's trigger
 		t.Errorf("%d functions, want %d", len(fns), want)

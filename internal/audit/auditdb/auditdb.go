@@ -14,7 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/issuetracker/issuetracker/internal/audit"
-	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/oklog/ulid/v2"
 )
@@ -35,6 +36,8 @@ type item struct {
 type Store struct {
 	DB    *dynamodb.Client
 	Table string // the control table
+	// Cursors signs list cursors (the zero value: a key of this process).
+	Cursors list.Codec
 }
 
 var _ audit.Log = Store{}
@@ -61,40 +64,24 @@ func (s Store) Append(ctx context.Context, r audit.Record) error {
 	return nil
 }
 
-// List implements audit.Log; the cursor is the last record's sort key.
-func (s Store) List(ctx context.Context, tenantID, cursor string, limit int) ([]audit.Record, string, error) {
-	if limit <= 0 || limit > 200 {
-		limit = 100
-	}
+// List implements audit.Log: a tenant's records, newest first.
+func (s Store) List(ctx context.Context, tenantID string, req list.Request) (list.Page[audit.Record], error) {
 	in := &dynamodb.QueryInput{
 		TableName:              aws.String(s.Table),
 		KeyConditionExpression: aws.String("pk = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk": &types.AttributeValueMemberS{Value: auditPK(tenantID)}},
 		ScanIndexForward: aws.Bool(false),
-		Limit:            aws.Int32(int32(limit)),
-	}
-	if cursor != "" {
-		in.ExclusiveStartKey = map[string]types.AttributeValue{
-			schema.PK: &types.AttributeValueMemberS{Value: auditPK(tenantID)},
-			schema.SK: &types.AttributeValueMemberS{Value: cursor},
-		}
-	}
-	out, err := s.DB.Query(ctx, in)
-	if err != nil {
-		return nil, "", fmt.Errorf("list audit of %s: %w", tenantID, err)
 	}
 	var its []item
-	if err := attributevalue.UnmarshalListOfMaps(out.Items, &its); err != nil {
-		return nil, "", errs.Internal(err)
+	next, err := dynamo.QueryPage(ctx, s.DB, dynamo.Page{In: in, Codec: s.Cursors, Scope: list.Scope("audit", tenantID),
+		KeyAttr: []string{schema.PK, schema.SK}, Request: req}, &its)
+	if err != nil {
+		return list.Page[audit.Record]{}, fmt.Errorf("list audit of %s: %w", tenantID, err)
 	}
 	recs := make([]audit.Record, len(its))
 	for i, it := range its {
 		recs[i] = audit.Record{TenantID: it.TenantID, At: it.At, Actor: it.Actor, Action: it.Action, Detail: it.Detail}
 	}
-	next := ""
-	if out.LastEvaluatedKey != nil && len(its) > 0 {
-		next = its[len(its)-1].SK
-	}
-	return recs, next, nil
+	return list.NewPage(recs, next), nil
 }

@@ -1,12 +1,12 @@
 // Package issueapi serves the issue domain over HTTP: issues, workflow
 // transitions, history, labels, comments and search. Operations are keyed
 // by the route table's OperationID (internal/routes) and mounted by
-// internal/app; every POST is idempotent with an Idempotency-Key.
+// internal/app, whose route guard makes every POST idempotent with an
+// Idempotency-Key.
 package issueapi
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,9 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
-	"github.com/issuetracker/issuetracker/internal/idempotency"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/oklog/ulid/v2"
 )
@@ -26,39 +26,36 @@ import (
 type Deps struct {
 	Store     issuedb.Store
 	Directory issue.Directory
-	Idem      idempotency.Store
 	Now       func() time.Time
 }
 
-// NewDeps wires the DynamoDB implementations.
-func NewDeps(db *dynamodb.Client, now func() time.Time) Deps {
+// NewDeps wires the DynamoDB implementations; cursors signs list cursors.
+func NewDeps(db *dynamodb.Client, now func() time.Time, cursors list.Codec) Deps {
 	if now == nil {
 		now = time.Now
 	}
-	return Deps{Store: issuedb.Store{DB: db}, Directory: issuedb.Directory{DB: db},
-		Idem: idempotency.Store{DB: db, Now: now}, Now: now}
+	return Deps{Store: issuedb.Store{DB: db, Cursors: cursors}, Directory: issuedb.Directory{DB: db}, Now: now}
 }
 
 // Operations of the issues and comments functions.
 func Operations(d Deps) httpapi.Operations {
-	idem := d.Idem.Wrap
 	return httpapi.Operations{
-		"createIssue":            idem(d.createIssue),
+		"createIssue":            d.createIssue,
 		"listIssues":             d.listIssues,
 		"getIssue":               d.getIssue,
 		"updateIssue":            d.updateIssue,
 		"deleteIssue":            d.deleteIssue,
-		"transitionIssue":        idem(d.transitionIssue),
+		"transitionIssue":        d.transitionIssue,
 		"listIssueStatusHistory": listUnderIssue(d, d.Store.History),
 		"listIssueActivity":      listUnderIssue(d, d.Store.Activity),
 		"getWorkflow":            d.getWorkflow,
 		"searchIssues":           d.searchIssues,
 		"listLabels":             d.listLabels,
-		"createLabel":            idem(d.createLabel),
+		"createLabel":            d.createLabel,
 		"updateLabel":            d.updateLabel,
 		"deleteLabel":            d.deleteLabel,
 		"listComments":           listUnderIssue(d, d.Store.Comments),
-		"createComment":          idem(d.createComment),
+		"createComment":          d.createComment,
 		"updateComment":          d.updateComment,
 		"deleteComment":          d.deleteComment,
 	}
@@ -115,41 +112,7 @@ func writeIssue(w http.ResponseWriter, status int, i issue.Issue) error {
 	return httpapi.WriteJSON(w, status, i)
 }
 
-// Page is a list answer.
-type Page[T any] struct {
-	Items      []T    `json:"items"`
-	NextCursor string `json:"next_cursor,omitempty"`
-}
-
-func page[T any](items []T, next string) Page[T] {
-	if items == nil {
-		items = []T{}
-	}
-	return Page[T]{Items: items, NextCursor: next}
-}
-
-// pageArgs reads limit (1..100, default 25) and cursor of a child list.
-func pageArgs(r *http.Request, allowed ...string) (int, string, error) {
-	q := r.URL.Query()
-	if err := onlyParams(q, append(allowed, "limit", "cursor")...); err != nil {
-		return 0, "", err
-	}
-	limit, err := limitParam(q.Get("limit"))
-	return limit, q.Get("cursor"), err
-}
-
-const (
-	defaultLimit = 25
-	maxLimit     = 100
-)
-
-func limitParam(s string) (int, error) {
-	if s == "" {
-		return defaultLimit, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > maxLimit {
-		return 0, errs.Field("limit", fmt.Sprintf("must be an integer from 1 to %d", maxLimit))
-	}
-	return n, nil
+// pageArgs reads limit and cursor of a child list (list.Params).
+func pageArgs(r *http.Request, allowed ...string) (list.Request, error) {
+	return list.Params(r.URL.Query(), allowed...)
 }

@@ -1,6 +1,7 @@
 package issueapi
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -9,22 +10,43 @@ import (
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/text"
 )
 
-// CommentInput is the body of POST (body, parent_id) and PATCH (body) of a comment.
+// CommentEdit is the body of PATCH .../comments/{commentId}.
+type CommentEdit struct {
+	Body string `json:"body"`
+}
+
+// CommentInput is the body of POST .../comments (a reply names its parent).
 type CommentInput struct {
 	Body     string `json:"body"`
 	ParentID string `json:"parent_id,omitempty"`
 }
 
-func validBody(b string) error {
-	if strings.TrimSpace(b) == "" {
+// cleanBody checks a comment body (multi-line text, NFC) in place.
+func cleanBody(b *string) error {
+	if err := text.Clean("body", b, text.Multiline); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*b) == "" {
 		return errs.Field("body", "is required")
 	}
-	if len(b) > issue.MaxCommentBody {
+	if len(*b) > issue.MaxCommentBody {
 		return errs.Field("body", fmt.Sprintf("is longer than %d bytes", issue.MaxCommentBody))
 	}
 	return nil
+}
+
+// mentions resolves the handles a text mentions to the caller's tenant's
+// users (never nil); the text itself is kept as written.
+func (d Deps) mentions(ctx context.Context, p tenancy.Principal, text string) ([]issue.Mention, error) {
+	handles := issue.MentionHandles(text)
+	if len(handles) == 0 {
+		return []issue.Mention{}, nil
+	}
+	return d.Directory.ResolveMentions(ctx, p.Table, p.TenantID, handles)
 }
 
 func (d Deps) createComment(w http.ResponseWriter, r *http.Request) error {
@@ -36,7 +58,7 @@ func (d Deps) createComment(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.DecodeJSON(r, &in, issue.MaxCommentBody+4<<10); err != nil {
 		return err
 	}
-	if err := validBody(in.Body); err != nil {
+	if err := cleanBody(&in.Body); err != nil {
 		return err
 	}
 	if in.ParentID != "" && !issue.ValidID(in.ParentID) {
@@ -46,9 +68,13 @@ func (d Deps) createComment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	mentions, err := d.mentions(r.Context(), p, in.Body)
+	if err != nil {
+		return err
+	}
 	now := d.now()
 	c := issue.Comment{ID: newID(), IssueID: i.ID, ParentID: in.ParentID, AuthorID: p.UserID, Body: in.Body,
-		Mentions: issue.Mentions(in.Body), CreatedAt: now, UpdatedAt: now}
+		Mentions: mentions, CreatedAt: now, UpdatedAt: now}
 	if err := d.Store.AddComment(r.Context(), p.Table, p.TenantID, c); err != nil {
 		return err
 	}
@@ -74,13 +100,11 @@ func (d Deps) updateComment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Body string `json:"body"`
-	}
+	var in CommentEdit
 	if err := httpapi.DecodeJSON(r, &in, issue.MaxCommentBody+4<<10); err != nil {
 		return err
 	}
-	if err := validBody(in.Body); err != nil {
+	if err := cleanBody(&in.Body); err != nil {
 		return err
 	}
 	old, err := d.loadComment(r)
@@ -93,8 +117,12 @@ func (d Deps) updateComment(w http.ResponseWriter, r *http.Request) error {
 	case old.AuthorID != p.UserID:
 		return errs.Forbidden("not_comment_author", "only the author may edit a comment")
 	}
+	mentions, err := d.mentions(r.Context(), p, in.Body)
+	if err != nil {
+		return err
+	}
 	c, now := old, d.now()
-	c.Body, c.Mentions, c.UpdatedAt, c.EditedAt = in.Body, issue.Mentions(in.Body), now, &now
+	c.Body, c.Mentions, c.UpdatedAt, c.EditedAt = in.Body, mentions, now, &now
 	if err := d.Store.ReplaceComment(r.Context(), p.Table, p.TenantID, old, c); err != nil {
 		return err
 	}
@@ -117,7 +145,7 @@ func (d Deps) deleteComment(w http.ResponseWriter, r *http.Request) error {
 	}
 	if old.DeletedAt == nil {
 		c, now := old, d.now()
-		c.Body, c.Mentions, c.UpdatedAt, c.DeletedAt = "", []string{}, now, &now
+		c.Body, c.Mentions, c.UpdatedAt, c.DeletedAt = "", []issue.Mention{}, now, &now
 		if err := d.Store.ReplaceComment(r.Context(), p.Table, p.TenantID, old, c); err != nil {
 			return err
 		}

@@ -29,8 +29,9 @@ func TestComments(t *testing.T) {
 		return c
 	}
 	root := post("ann", map[string]any{"body": "Ping @bob and @ada.smith, see mail@example.com"})
-	t.Run("mentions are parsed and stored", func(t *testing.T) {
-		assert.Equal(t, []string{"bob", "ada.smith"}, root.Mentions)
+	t.Run("mentions resolve to users; unknown ones stay text", func(t *testing.T) {
+		assert.Equal(t, []issue.Mention{{Handle: "bob", UserID: w.bob.UserID}}, root.Mentions)
+		assert.Contains(t, root.Body, "@ada.smith", "the text is kept as written")
 	})
 	reply := post("bob", map[string]any{"body": "on it", "parent_id": root.ID})
 	t.Run("a reply threads under its parent", func(t *testing.T) {
@@ -45,7 +46,7 @@ func TestComments(t *testing.T) {
 		var c issue.Comment
 		res.JSON(t, &c)
 		assert.NotNil(t, c.EditedAt)
-		assert.Equal(t, []string{"ann"}, c.Mentions)
+		assert.Equal(t, []issue.Mention{{Handle: "ann", UserID: w.ann.UserID}}, c.Mentions)
 		code, _ := problem(t, ann.Do("PATCH", base+"/"+reply.ID, `{"body":"hijack"}`), http.StatusForbidden)
 		assert.Equal(t, "not_comment_author", code)
 		problem(t, ada.Do("PATCH", base+"/"+reply.ID, `{"body":"hijack"}`), http.StatusForbidden)

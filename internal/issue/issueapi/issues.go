@@ -10,6 +10,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/issue"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"golang.org/x/sync/errgroup"
 )
@@ -58,6 +59,9 @@ func (d Deps) createIssue(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Validate references before allocating a number: bad input writes nothing.
 	if err := d.checkRefs(r.Context(), p, issue.Issue{}, i); err != nil {
+		return err
+	}
+	if i.Mentions, err = d.mentions(r.Context(), p, i.Description); err != nil {
 		return err
 	}
 	n, err := d.Store.NextNumber(r.Context(), p.Table, p.TenantID)
@@ -185,6 +189,11 @@ func (d Deps) modify(r *http.Request, change func(*issue.Issue, tenancy.Principa
 		if err := d.checkRefs(r.Context(), p, old, cur); err != nil {
 			return issue.Issue{}, err
 		}
+		if cur.Description != old.Description {
+			if cur.Mentions, err = d.mentions(r.Context(), p, cur.Description); err != nil {
+				return issue.Issue{}, err
+			}
+		}
 		cur.Version, cur.UpdatedAt = old.Version+1, a.At
 		err = d.Store.Update(r.Context(), p.Table, old, cur, a, h)
 		if err == nil {
@@ -259,13 +268,13 @@ func (d Deps) deleteIssue(w http.ResponseWriter, r *http.Request) error {
 // listUnderIssue serves a page of what hangs under an issue (history,
 // activity, comments): the issue is read first, so another tenant's issue
 // is a 404 like a missing one.
-func listUnderIssue[T any](d Deps, fetch func(ctx context.Context, table, tenant, issueID string, limit int, cursor string) ([]T, string, error)) httpapi.HandlerFunc {
+func listUnderIssue[T any](d Deps, fetch func(ctx context.Context, table, tenant, issueID string, req list.Request) (list.Page[T], error)) httpapi.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		p, err := httpapi.CallerPrincipal(r)
 		if err != nil {
 			return err
 		}
-		limit, cursor, err := pageArgs(r)
+		req, err := pageArgs(r)
 		if err != nil {
 			return err
 		}
@@ -273,11 +282,11 @@ func listUnderIssue[T any](d Deps, fetch func(ctx context.Context, table, tenant
 		if err != nil {
 			return err
 		}
-		items, next, err := fetch(r.Context(), p.Table, p.TenantID, i.ID, limit, cursor)
+		pg, err := fetch(r.Context(), p.Table, p.TenantID, i.ID, req)
 		if err != nil {
 			return err
 		}
-		return httpapi.WriteJSON(w, http.StatusOK, page(items, next))
+		return httpapi.WriteJSON(w, http.StatusOK, list.NewPage(pg.Items, pg.NextCursor))
 	}
 }
 

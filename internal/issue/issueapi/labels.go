@@ -11,6 +11,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
+	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/text"
 )
 
 // LabelInput is the body of POST /v1/labels and (merge patch) PATCH /v1/labels/{labelId}.
@@ -23,7 +25,11 @@ var colorRE = regexp.MustCompile(`^#[0-9a-f]{6}$`)
 
 func (in LabelInput) apply(l *issue.Label) error {
 	if in.Name != nil {
-		n := strings.TrimSpace(*in.Name)
+		n := *in.Name
+		// NFC before the uniqueness check: names that look the same are the same.
+		if err := text.Clean("name", &n, text.Line); err != nil {
+			return err
+		}
 		if c := utf8.RuneCountInString(n); c == 0 || c > issue.MaxLabelName {
 			return errs.Field("name", fmt.Sprintf("must be 1 to %d characters", issue.MaxLabelName))
 		}
@@ -51,7 +57,7 @@ func (d Deps) listLabels(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, page(ls, ""))
+	return httpapi.WriteJSON(w, http.StatusOK, list.NewPage(ls, ""))
 }
 
 func (d Deps) createLabel(w http.ResponseWriter, r *http.Request) error {

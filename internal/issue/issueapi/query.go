@@ -3,10 +3,6 @@ package issueapi
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -18,6 +14,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"golang.org/x/sync/errgroup"
 )
@@ -171,10 +168,11 @@ func (d Deps) listIssues(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	if err := onlyParams(q, append(filterParams, "sort", "order", "limit", "cursor")...); err != nil {
+	req, err := list.Params(q, append(filterParams, "sort", "order")...)
+	if err != nil {
 		return err
 	}
-	lq := issuedb.ListQuery{Sort: issue.SortUpdated, Cursor: q.Get("cursor")}
+	lq := issuedb.ListQuery{Sort: issue.SortUpdated, Cursor: req.Cursor, Limit: req.Limit}
 	if s := q.Get("sort"); s != "" {
 		if !slices.Contains(issue.Sorts, issue.Sort(s)) {
 			return errs.Field("sort", "must be one of updated, created, priority, due")
@@ -192,9 +190,6 @@ func (d Deps) listIssues(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return errs.Field("order", "must be asc or desc")
 	}
-	if lq.Limit, err = limitParam(q.Get("limit")); err != nil {
-		return err
-	}
 	if lq.Filter, err = d.filter(r.Context(), q, p); err != nil {
 		return err
 	}
@@ -202,7 +197,7 @@ func (d Deps) listIssues(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, page(items, next))
+	return httpapi.WriteJSON(w, http.StatusOK, list.NewPage(items, next))
 }
 
 // Hit is a search result.
@@ -214,9 +209,10 @@ type Hit struct {
 // maxCandidates bounds the issues one search reads (top-ranked first).
 const maxCandidates = 200
 
+// searchCursor is a search position; its scope binds it to the tenant,
+// the words and the filters.
 type searchCursor struct {
-	Offset int    `json:"o"`
-	Query  string `json:"q"`
+	Offset int `json:"o"`
 }
 
 // searchIssues answers q (every word must match, by prefix, in the title,
@@ -229,13 +225,11 @@ func (d Deps) searchIssues(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	if err := onlyParams(q, append(filterParams, "q", "limit", "cursor")...); err != nil {
-		return err
-	}
-	limit, err := limitParam(q.Get("limit"))
+	req, err := list.Params(q, append(filterParams, "q")...)
 	if err != nil {
 		return err
 	}
+	limit := req.Limit
 	f, err := d.filter(r.Context(), q, p)
 	if err != nil {
 		return err
@@ -249,13 +243,15 @@ func (d Deps) searchIssues(w http.ResponseWriter, r *http.Request) error {
 	case len(words) > issue.MaxQueryWords:
 		return errs.Field("q", fmt.Sprintf("at most %d words", issue.MaxQueryWords))
 	}
-	qhash := queryHash(q)
+	scope := searchScope(p.TenantID, q)
 	offset := 0
-	if c := q.Get("cursor"); c != "" {
+	if req.Cursor != "" {
 		var sc searchCursor
-		b, err := base64.RawURLEncoding.DecodeString(c)
-		if err != nil || json.Unmarshal(b, &sc) != nil || sc.Query != qhash || sc.Offset < 0 {
-			return errs.Field("cursor", "is not a cursor of this search")
+		if err := d.Store.Cursors.Decode(r.Context(), scope, req.Cursor, &sc); err != nil {
+			return err
+		}
+		if sc.Offset < 0 || sc.Offset > maxCandidates {
+			return errs.Invalid("invalid_cursor", "the cursor is damaged", errs.FieldError{Field: "cursor", Reason: "damaged"})
 		}
 		offset = sc.Offset
 	}
@@ -307,20 +303,20 @@ func (d Deps) searchIssues(w http.ResponseWriter, r *http.Request) error {
 	}
 	end := min(offset+limit, len(hits))
 	if end < len(hits) {
-		b, _ := json.Marshal(searchCursor{Offset: end, Query: qhash})
-		next = base64.RawURLEncoding.EncodeToString(b)
+		if next, err = d.Store.Cursors.Encode(r.Context(), scope, searchCursor{Offset: end}); err != nil {
+			return err
+		}
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, page(hits[offset:end], next))
+	return httpapi.WriteJSON(w, http.StatusOK, list.NewPage(hits[offset:end], next))
 }
 
-// queryHash ties a search cursor to its query and filters.
-func queryHash(q url.Values) string {
+// searchScope binds a search cursor to the tenant, the words and filters.
+func searchScope(tenant string, q url.Values) string {
 	c := url.Values{}
 	for k, v := range q {
 		if k != "cursor" && k != "limit" {
 			c[k] = v
 		}
 	}
-	s := sha256.Sum256([]byte(c.Encode()))
-	return hex.EncodeToString(s[:8])
+	return list.Scope("search", tenant, c.Encode())
 }

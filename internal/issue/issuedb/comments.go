@@ -9,27 +9,30 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
+	"github.com/issuetracker/issuetracker/internal/list"
 )
 
 // commentItem is a comment in its issue's partition: sk COMMENT#<ulid>, so
 // a Query lists an issue's comments in creation order.
 type commentItem struct {
-	PK        string     `dynamodbav:"pk"`
-	SK        string     `dynamodbav:"sk"`
-	Entity    string     `dynamodbav:"entity"`
-	ID        string     `dynamodbav:"id"`
-	IssueID   string     `dynamodbav:"issue_id"`
-	ParentID  string     `dynamodbav:"parent_id,omitempty"`
-	AuthorID  string     `dynamodbav:"author_id"`
-	Body      string     `dynamodbav:"body"`
-	Mentions  []string   `dynamodbav:"mentions,omitempty"`
-	CreatedAt time.Time  `dynamodbav:"created_at"`
-	UpdatedAt time.Time  `dynamodbav:"updated_at"`
-	EditedAt  *time.Time `dynamodbav:"edited_at,omitempty"`
-	DeletedAt *time.Time `dynamodbav:"deleted_at,omitempty"`
-	Terms     []string   `dynamodbav:"terms,omitempty"`
+	PK       string `dynamodbav:"pk"`
+	SK       string `dynamodbav:"sk"`
+	Entity   string `dynamodbav:"entity"`
+	ID       string `dynamodbav:"id"`
+	IssueID  string `dynamodbav:"issue_id"`
+	ParentID string `dynamodbav:"parent_id,omitempty"`
+	AuthorID string `dynamodbav:"author_id"`
+	Body     string `dynamodbav:"body"`
+	// mention_refs replaced the unresolved "mentions" names of earlier items.
+	Mentions  []mentionItem `dynamodbav:"mention_refs,omitempty"`
+	CreatedAt time.Time     `dynamodbav:"created_at"`
+	UpdatedAt time.Time     `dynamodbav:"updated_at"`
+	EditedAt  *time.Time    `dynamodbav:"edited_at,omitempty"`
+	DeletedAt *time.Time    `dynamodbav:"deleted_at,omitempty"`
+	Terms     []string      `dynamodbav:"terms,omitempty"`
 }
 
 func toCommentItem(tenant string, c issue.Comment) commentItem {
@@ -38,17 +41,13 @@ func toCommentItem(tenant string, c issue.Comment) commentItem {
 		terms = encodeTerms(issue.CommentTerms(c.Body))
 	}
 	return commentItem{PK: issuePK(tenant, c.IssueID), SK: preComment + c.ID, Entity: "comment", ID: c.ID,
-		IssueID: c.IssueID, ParentID: c.ParentID, AuthorID: c.AuthorID, Body: c.Body, Mentions: c.Mentions,
+		IssueID: c.IssueID, ParentID: c.ParentID, AuthorID: c.AuthorID, Body: c.Body, Mentions: toMentionItems(c.Mentions),
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, EditedAt: c.EditedAt, DeletedAt: c.DeletedAt, Terms: terms}
 }
 
 func (it commentItem) comment() issue.Comment {
-	m := it.Mentions
-	if m == nil {
-		m = []string{}
-	}
 	return issue.Comment{ID: it.ID, IssueID: it.IssueID, ParentID: it.ParentID, AuthorID: it.AuthorID, Body: it.Body,
-		Mentions: m, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, EditedAt: it.EditedAt, DeletedAt: it.DeletedAt}
+		Mentions: mentions(it.Mentions), CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, EditedAt: it.EditedAt, DeletedAt: it.DeletedAt}
 }
 
 // AddComment writes a comment and its search postings. A reply's parent
@@ -58,9 +57,9 @@ func (s Store) AddComment(ctx context.Context, table, tenant string, c issue.Com
 	t := &tx{table: table}
 	it := toCommentItem(tenant, c)
 	t.put(it, notExists(), func(map[string]av) error { return errs.Conflict("comment_exists", "comment id already used") })
-	t.check(key(issuePK(tenant, c.IssueID), skIssue), exists(), func(map[string]av) error { return errs.NotFound("issue") })
+	t.check(dynamo.Key(issuePK(tenant, c.IssueID), skIssue), exists(), func(map[string]av) error { return errs.NotFound("issue") })
 	if c.ParentID != "" {
-		t.check(key(issuePK(tenant, c.IssueID), preComment+c.ParentID), exists(), func(map[string]av) error {
+		t.check(dynamo.Key(issuePK(tenant, c.IssueID), preComment+c.ParentID), exists(), func(map[string]av) error {
 			return errs.Field("parent_id", "is not a comment of this issue")
 		})
 	}
@@ -74,7 +73,7 @@ func (s Store) Comment(ctx context.Context, table, tenant, issueID, id string) (
 		return issue.Comment{}, errs.NotFound("comment")
 	}
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
-		Key: key(issuePK(tenant, issueID), preComment+id), ConsistentRead: aws.Bool(true)})
+		Key: dynamo.Key(issuePK(tenant, issueID), preComment+id), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return issue.Comment{}, fmt.Errorf("get comment: %w", err)
 	}
@@ -105,12 +104,6 @@ func (s Store) ReplaceComment(ctx context.Context, table, tenant string, old, c 
 }
 
 // Comments returns a page of an issue's comments, oldest first.
-func (s Store) Comments(ctx context.Context, table, tenant, issueID string, limit int, cursor string) ([]issue.Comment, string, error) {
-	var items []commentItem
-	next, err := s.queryChildren(ctx, table, issuePK(tenant, issueID), preComment, limit, cursor, &items)
-	out := make([]issue.Comment, len(items))
-	for i, it := range items {
-		out[i] = it.comment()
-	}
-	return out, next, err
+func (s Store) Comments(ctx context.Context, table, tenant, issueID string, req list.Request) (list.Page[issue.Comment], error) {
+	return children(ctx, s, table, tenant, issueID, preComment, req, commentItem.comment)
 }

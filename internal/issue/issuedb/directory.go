@@ -3,12 +3,16 @@ package issuedb
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"golang.org/x/sync/errgroup"
 )
 
 // Directory answers issue.Directory from the people package's records:
@@ -36,7 +40,7 @@ func (d Directory) TeamExists(ctx context.Context, table, tenant, teamID string)
 		return false, nil
 	}
 	out, err := d.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
-		Key: key(teamPK(tenant, teamID), skTeam), ProjectionExpression: aws.String("pk")})
+		Key: dynamo.Key(teamPK(tenant, teamID), skTeam), ProjectionExpression: aws.String("pk")})
 	if err != nil {
 		return false, fmt.Errorf("get team: %w", err)
 	}
@@ -46,7 +50,7 @@ func (d Directory) TeamExists(ctx context.Context, table, tenant, teamID string)
 // UserTeams implements issue.Directory: one Query of the user's memberships
 // (gsi1 T#t#USERTEAMS#<user>, people.TeamDB).
 func (d Directory) UserTeams(ctx context.Context, table, tenant, userID string) ([]string, error) {
-	p, err := people.TeamDB{UserDB: people.UserDB{DB: d.DB}}.UserTeams(ctx, table, tenant, userID, "", 100)
+	p, err := people.TeamDB{UserDB: people.UserDB{DB: d.DB}}.UserTeams(ctx, table, tenant, userID, list.Request{Limit: list.MaxLimit})
 	if err != nil {
 		return nil, err
 	}
@@ -55,6 +59,31 @@ func (d Directory) UserTeams(ctx context.Context, table, tenant, userID string) 
 		ids[i] = m.TeamID
 	}
 	return ids, nil
+}
+
+// ResolveMentions implements issue.Directory.
+func (d Directory) ResolveMentions(ctx context.Context, table, tenant string, handles []string) ([]issue.Mention, error) {
+	found := make([]issue.Mention, len(handles))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, h := range handles {
+		g.Go(func() error {
+			u, ok, err := people.UserDB{DB: d.DB}.FindByHandle(gctx, table, tenant, h)
+			if ok {
+				found[i] = issue.Mention{Handle: h, UserID: u.ID}
+			}
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	out := []issue.Mention{}
+	for _, m := range found {
+		if m.UserID != "" && !slices.ContainsFunc(out, func(o issue.Mention) bool { return o.UserID == m.UserID }) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }
 
 // PutTeam writes a minimal team record with the people package's key shape;

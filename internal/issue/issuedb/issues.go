@@ -13,8 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -22,6 +24,8 @@ import (
 // index. table is always the caller's table (tenancy.Principal.Table).
 type Store struct {
 	DB *dynamodb.Client
+	// Cursors signs list cursors (the zero value: a key of this process).
+	Cursors list.Codec
 	// PurgeBudget bounds the items a delete purges in its request;
 	// DefaultPurgeBudget if zero.
 	PurgeBudget int
@@ -33,7 +37,7 @@ type Store struct {
 func (s Store) NextNumber(ctx context.Context, table, tenant string) (int64, error) {
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(table),
-		Key:                       key(counterPK(tenant), skCounter),
+		Key:                       dynamo.Key(counterPK(tenant), skCounter),
 		UpdateExpression:          aws.String("ADD #n :one"),
 		ExpressionAttributeNames:  map[string]string{"#n": "n"},
 		ExpressionAttributeValues: map[string]av{":one": &types.AttributeValueMemberN{Value: "1"}},
@@ -72,7 +76,7 @@ func (s Store) Get(ctx context.Context, table, tenant, id string) (issue.Issue, 
 		return issue.Issue{}, errs.NotFound("issue")
 	}
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
-		Key: key(issuePK(tenant, id), skIssue), ConsistentRead: aws.Bool(true)})
+		Key: dynamo.Key(issuePK(tenant, id), skIssue), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return issue.Issue{}, fmt.Errorf("get issue: %w", err)
 	}
@@ -89,7 +93,7 @@ func (s Store) Get(ctx context.Context, table, tenant, id string) (issue.Issue, 
 // IDByNumber resolves a human key's number to the issue id.
 func (s Store) IDByNumber(ctx context.Context, table, tenant string, n int64) (string, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
-		Key: key(issueKeyPK(tenant, n), skKey), ConsistentRead: aws.Bool(true)})
+		Key: dynamo.Key(issueKeyPK(tenant, n), skKey), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return "", fmt.Errorf("get issue key: %w", err)
 	}
@@ -146,13 +150,13 @@ func (s Store) Update(ctx context.Context, table string, old, i issue.Issue, a i
 // next delete in the tenant or PurgePending (see purge.go).
 func (s Store) Delete(ctx context.Context, table string, i issue.Issue) error {
 	t := &tx{table: table}
-	t.delIf(key(issuePK(i.TenantID, i.ID), skIssue), versionIs(i.Version), staleOrGone)
-	t.del(key(issueKeyPK(i.TenantID, i.Number), skKey))
+	t.delIf(dynamo.Key(issuePK(i.TenantID, i.ID), skIssue), versionIs(i.Version), staleOrGone)
+	t.del(dynamo.Key(issueKeyPK(i.TenantID, i.Number), skKey))
 	for _, l := range i.Labels {
-		t.del(key(labelUsePK(i.TenantID, l), useSK(i.ID)))
+		t.del(dynamo.Key(labelUsePK(i.TenantID, l), useSK(i.ID)))
 	}
 	for w := range decodeTerms(toIssueItem(i).Terms) {
-		t.del(key(termPK(i.TenantID, w), termSK(w, i.ID, "I")))
+		t.del(dynamo.Key(termPK(i.TenantID, w), termSK(w, i.ID, "I")))
 	}
 	t.put(purgeItem{PK: purgePK(i.TenantID), SK: purgeSK(i.ID), IssueID: i.ID, DeletedAt: i.UpdatedAt}, nil, nil)
 	if err := t.run(ctx, s.DB, "delete issue"); err != nil {
@@ -171,14 +175,14 @@ func labelDelta(t *tx, tenant, issueID string, old, cur []string) {
 	for _, l := range cur {
 		if !slices.Contains(old, l) {
 			t.put(useItem{PK: labelUsePK(tenant, l), SK: useSK(issueID), IssueID: issueID}, nil, nil)
-			t.check(key(labelsPK(tenant), labelSK(l)), exists(), func(map[string]av) error {
+			t.check(dynamo.Key(labelsPK(tenant), labelSK(l)), exists(), func(map[string]av) error {
 				return errs.Field("labels", fmt.Sprintf("label %q does not exist", l))
 			})
 		}
 	}
 	for _, l := range old {
 		if !slices.Contains(cur, l) {
-			t.del(key(labelUsePK(tenant, l), useSK(issueID)))
+			t.del(dynamo.Key(labelUsePK(tenant, l), useSK(issueID)))
 		}
 	}
 }
@@ -193,7 +197,7 @@ func termDelta(t *tx, tenant, issueID, src string, old, cur map[string]int) {
 	}
 	for w := range old {
 		if _, ok := cur[w]; !ok {
-			t.del(key(termPK(tenant, w), termSK(w, issueID, src)))
+			t.del(dynamo.Key(termPK(tenant, w), termSK(w, issueID, src)))
 		}
 	}
 }
@@ -208,7 +212,7 @@ func (s Store) GetMany(ctx context.Context, table, tenant string, ids []string) 
 		g.Go(func() error {
 			keys := make([]map[string]av, len(chunk))
 			for i, id := range chunk {
-				keys[i] = key(issuePK(tenant, id), skIssue)
+				keys[i] = dynamo.Key(issuePK(tenant, id), skIssue)
 			}
 			for len(keys) > 0 {
 				res, err := s.DB.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{

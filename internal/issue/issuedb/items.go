@@ -13,42 +13,43 @@ import (
 // (assignee or team) and one in its status's. They are
 // attributes of the issue item, so every write moves them with the issue.
 type issueItem struct {
-	PK          string     `dynamodbav:"pk"`
-	SK          string     `dynamodbav:"sk"`
-	GSI1PK      string     `dynamodbav:"gsi1pk"` // by updated
-	GSI1SK      string     `dynamodbav:"gsi1sk"`
-	GSI2PK      string     `dynamodbav:"gsi2pk"` // by created
-	GSI2SK      string     `dynamodbav:"gsi2sk"`
-	GSI3PK      string     `dynamodbav:"gsi3pk"` // by priority, then updated
-	GSI3SK      string     `dynamodbav:"gsi3sk"`
-	GSI4PK      string     `dynamodbav:"gsi4pk"` // by due date (none last)
-	GSI4SK      string     `dynamodbav:"gsi4sk"`
-	GSI5PK      string     `dynamodbav:"gsi5pk"` // by owner (assignee, team or none), then updated
-	GSI5SK      string     `dynamodbav:"gsi5sk"`
-	GSI6PK      string     `dynamodbav:"gsi6pk"` // by status, then updated
-	GSI6SK      string     `dynamodbav:"gsi6sk"`
-	Entity      string     `dynamodbav:"entity"`
-	ID          string     `dynamodbav:"id"`
-	Number      int64      `dynamodbav:"number"`
-	Key         string     `dynamodbav:"key"`
-	TenantID    string     `dynamodbav:"tenant_id"`
-	Title       string     `dynamodbav:"title"`
-	Description string     `dynamodbav:"description,omitempty"`
-	IssueType   string     `dynamodbav:"issue_type"`
-	Priority    string     `dynamodbav:"priority"`
-	Status      string     `dynamodbav:"status"`
-	Category    string     `dynamodbav:"category"`
-	AssigneeID  string     `dynamodbav:"assignee_id,omitempty"`
-	TeamID      string     `dynamodbav:"team_id,omitempty"`
-	Labels      []string   `dynamodbav:"labels,omitempty"`
-	DueDate     string     `dynamodbav:"due_date,omitempty"`
-	ReporterID  string     `dynamodbav:"reporter_id"`
-	CreatedAt   time.Time  `dynamodbav:"created_at"`
-	UpdatedAt   time.Time  `dynamodbav:"updated_at"`
-	StartedAt   *time.Time `dynamodbav:"started_at,omitempty"`
-	ResolvedAt  *time.Time `dynamodbav:"resolved_at,omitempty"`
-	ClosedAt    *time.Time `dynamodbav:"closed_at,omitempty"`
-	Version     int64      `dynamodbav:"version"`
+	PK          string        `dynamodbav:"pk"`
+	SK          string        `dynamodbav:"sk"`
+	GSI1PK      string        `dynamodbav:"gsi1pk"` // by updated
+	GSI1SK      string        `dynamodbav:"gsi1sk"`
+	GSI2PK      string        `dynamodbav:"gsi2pk"` // by created
+	GSI2SK      string        `dynamodbav:"gsi2sk"`
+	GSI3PK      string        `dynamodbav:"gsi3pk"` // by priority, then updated
+	GSI3SK      string        `dynamodbav:"gsi3sk"`
+	GSI4PK      string        `dynamodbav:"gsi4pk"` // by due date (none last)
+	GSI4SK      string        `dynamodbav:"gsi4sk"`
+	GSI5PK      string        `dynamodbav:"gsi5pk"` // by owner (assignee, team or none), then updated
+	GSI5SK      string        `dynamodbav:"gsi5sk"`
+	GSI6PK      string        `dynamodbav:"gsi6pk"` // by status, then updated
+	GSI6SK      string        `dynamodbav:"gsi6sk"`
+	Entity      string        `dynamodbav:"entity"`
+	ID          string        `dynamodbav:"id"`
+	Number      int64         `dynamodbav:"number"`
+	Key         string        `dynamodbav:"key"`
+	TenantID    string        `dynamodbav:"tenant_id"`
+	Title       string        `dynamodbav:"title"`
+	Description string        `dynamodbav:"description,omitempty"`
+	IssueType   string        `dynamodbav:"issue_type"`
+	Priority    string        `dynamodbav:"priority"`
+	Status      string        `dynamodbav:"status"`
+	Category    string        `dynamodbav:"category"`
+	AssigneeID  string        `dynamodbav:"assignee_id,omitempty"`
+	TeamID      string        `dynamodbav:"team_id,omitempty"`
+	Labels      []string      `dynamodbav:"labels,omitempty"`
+	Mentions    []mentionItem `dynamodbav:"mention_refs,omitempty"`
+	DueDate     string        `dynamodbav:"due_date,omitempty"`
+	ReporterID  string        `dynamodbav:"reporter_id"`
+	CreatedAt   time.Time     `dynamodbav:"created_at"`
+	UpdatedAt   time.Time     `dynamodbav:"updated_at"`
+	StartedAt   *time.Time    `dynamodbav:"started_at,omitempty"`
+	ResolvedAt  *time.Time    `dynamodbav:"resolved_at,omitempty"`
+	ClosedAt    *time.Time    `dynamodbav:"closed_at,omitempty"`
+	Version     int64         `dynamodbav:"version"`
 	// Terms are the indexed "word:weight"s, so an update writes only the delta.
 	Terms []string `dynamodbav:"terms,omitempty"`
 }
@@ -78,7 +79,7 @@ func toIssueItem(i issue.Issue) issueItem {
 		Entity: "issue", ID: i.ID, Number: i.Number, Key: i.Key, TenantID: i.TenantID,
 		Title: i.Title, Description: i.Description, IssueType: string(i.Type), Priority: string(i.Priority),
 		Status: string(i.Status), Category: string(i.Category), AssigneeID: i.AssigneeID, TeamID: i.TeamID,
-		Labels: i.Labels, DueDate: i.DueDate, ReporterID: i.ReporterID,
+		Labels: i.Labels, Mentions: toMentionItems(i.Mentions), DueDate: i.DueDate, ReporterID: i.ReporterID,
 		CreatedAt: i.CreatedAt, UpdatedAt: i.UpdatedAt, StartedAt: i.StartedAt, ResolvedAt: i.ResolvedAt,
 		ClosedAt: i.ClosedAt, Version: i.Version,
 		Terms: encodeTerms(issue.IssueTerms(i.Title, i.Description)),
@@ -93,9 +94,32 @@ func (it issueItem) issue() issue.Issue {
 	return issue.Issue{ID: it.ID, Key: it.Key, Number: it.Number, TenantID: it.TenantID, Title: it.Title,
 		Description: it.Description, Type: issue.Type(it.IssueType), Priority: issue.Priority(it.Priority),
 		Status: issue.Status(it.Status), Category: issue.Category(it.Category), AssigneeID: it.AssigneeID,
-		TeamID: it.TeamID, Labels: labels, DueDate: it.DueDate, ReporterID: it.ReporterID,
+		TeamID: it.TeamID, Labels: labels, Mentions: mentions(it.Mentions), DueDate: it.DueDate, ReporterID: it.ReporterID,
 		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, StartedAt: it.StartedAt, ResolvedAt: it.ResolvedAt,
 		ClosedAt: it.ClosedAt, Version: it.Version}
+}
+
+// mentionItem is a resolved mention (issue descriptions and comments).
+type mentionItem struct {
+	Handle string `dynamodbav:"handle"`
+	UserID string `dynamodbav:"user_id"`
+}
+
+func toMentionItems(ms []issue.Mention) []mentionItem {
+	var out []mentionItem
+	for _, m := range ms {
+		out = append(out, mentionItem(m))
+	}
+	return out
+}
+
+// mentions converts stored mentions; never nil.
+func mentions(its []mentionItem) []issue.Mention {
+	out := make([]issue.Mention, 0, len(its))
+	for _, it := range its {
+		out = append(out, issue.Mention(it))
+	}
+	return out
 }
 
 func encodeTerms(ts []issue.Term) []string {

@@ -5,10 +5,11 @@
 package issuedb
 
 import (
-	"github.com/issuetracker/issuetracker/internal/issue"
-	"github.com/issuetracker/issuetracker/internal/schema"
 	"strconv"
 	"time"
+
+	"github.com/issuetracker/issuetracker/internal/issue"
+	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
 // Key builders: the only place key formats are spelled out.

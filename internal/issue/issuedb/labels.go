@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
 )
@@ -62,7 +63,7 @@ func (s Store) Label(ctx context.Context, table, tenant, id string) (issue.Label
 		return issue.Label{}, errs.NotFound("label")
 	}
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
-		Key: key(labelsPK(tenant), labelSK(id)), ConsistentRead: aws.Bool(true)})
+		Key: dynamo.Key(labelsPK(tenant), labelSK(id)), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return issue.Label{}, fmt.Errorf("get label: %w", err)
 	}
@@ -93,7 +94,7 @@ func (s Store) UpdateLabel(ctx context.Context, table, tenant string, old, l iss
 		return errs.E(errs.KindPreconditionFailed, "label_changed", "the label changed meanwhile; read it again")
 	})
 	if ol, nl := strings.ToLower(old.Name), strings.ToLower(l.Name); ol != nl {
-		t.del(key(labelsPK(tenant), labelNameSK(ol)))
+		t.del(dynamo.Key(labelsPK(tenant), labelNameSK(ol)))
 		t.put(nameGuard{PK: labelsPK(tenant), SK: labelNameSK(nl), LabelID: l.ID}, notExists(), nameTaken(l.Name))
 	}
 	return t.run(ctx, s.DB, "update label")
@@ -112,9 +113,9 @@ func (s Store) DeleteLabel(ctx context.Context, table, tenant string, l issue.La
 		return errs.Conflict("label_in_use", "remove the label from its issues before deleting it")
 	}
 	t := &tx{table: table}
-	t.delIf(key(labelsPK(tenant), labelSK(l.ID)), exists(),
+	t.delIf(dynamo.Key(labelsPK(tenant), labelSK(l.ID)), exists(),
 		func(map[string]av) error { return errs.NotFound("label") })
-	t.del(key(labelsPK(tenant), labelNameSK(strings.ToLower(l.Name))))
+	t.del(dynamo.Key(labelsPK(tenant), labelNameSK(strings.ToLower(l.Name))))
 	return t.run(ctx, s.DB, "delete label")
 }
 
@@ -158,7 +159,7 @@ func (s Store) MissingLabels(ctx context.Context, table, tenant string, ids []st
 	}
 	keys := make([]map[string]av, len(ids))
 	for i, id := range ids {
-		keys[i] = key(labelsPK(tenant), labelSK(id))
+		keys[i] = dynamo.Key(labelsPK(tenant), labelSK(id))
 	}
 	found := map[string]bool{}
 	for len(keys) > 0 {

@@ -2,18 +2,19 @@ package issuedb
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -42,26 +43,19 @@ const (
 	maxPages = 5
 )
 
-// listCursor is what an opaque cursor holds: where the last page stopped in
-// which ordering. The tenant is never in it: keys are rebuilt from the caller.
+// listCursor is the position a cursor holds: where the last page stopped.
+// The tenant is never in it: keys are rebuilt from the caller, and the
+// cursor's scope (listScope) binds it to the tenant, ordering and filter.
 type listCursor struct {
-	Sort issue.Sort `json:"s"`
-	Desc bool       `json:"d"`
-	SK   string     `json:"k"`
-	ID   string     `json:"i"`
+	SK string `json:"k"`
+	ID string `json:"i"`
 }
 
-func encodeCursor(v any) string {
-	b, _ := json.Marshal(v)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s string, v any) error {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || json.Unmarshal(b, v) != nil {
-		return errs.Field("cursor", "is not a cursor this list returned")
-	}
-	return nil
+// listScope binds an issue list cursor to the caller's tenant, the
+// ordering and the filter it was made for.
+func listScope(tenant string, q ListQuery) string {
+	f, _ := json.Marshal(q.Filter)
+	return list.Scope("issues", tenant, string(q.Sort), strconv.FormatBool(q.Desc), string(f))
 }
 
 // List answers one page of the tenant's issues in the requested order,
@@ -76,11 +70,11 @@ func (s Store) List(ctx context.Context, table, tenant string, q ListQuery) ([]i
 	var start *listCursor
 	if q.Cursor != "" {
 		var c listCursor
-		if err := decodeCursor(q.Cursor, &c); err != nil {
+		if err := s.Cursors.Decode(ctx, listScope(tenant, q), q.Cursor, &c); err != nil {
 			return nil, "", err
 		}
-		if c.Sort != q.Sort || c.Desc != q.Desc || !issue.ValidID(c.ID) || !strings.HasSuffix(c.SK, "#"+c.ID) {
-			return nil, "", errs.Field("cursor", "belongs to another ordering or is damaged")
+		if !issue.ValidID(c.ID) || !strings.HasSuffix(c.SK, "#"+c.ID) {
+			return nil, "", errs.Invalid("invalid_cursor", "the cursor is damaged", errs.FieldError{Field: "cursor", Reason: "damaged"})
 		}
 		start = &c
 	}
@@ -117,13 +111,15 @@ func (s Store) List(ctx context.Context, table, tenant string, q ListQuery) ([]i
 			if m.exhausted() {
 				return out, "", nil
 			}
-			return out, cursorAt(q, last), nil // budget spent: a short page
+			next, err := s.cursorAt(ctx, tenant, q, last) // budget spent: a short page
+			return out, next, err
 		}
 		last = it
 		if i := it.issue(); q.Filter.Match(i) {
 			out = append(out, i)
 			if len(out) == q.Limit {
-				return out, cursorAt(q, it), nil
+				next, err := s.cursorAt(ctx, tenant, q, it)
+				return out, next, err
 			}
 		}
 	}
@@ -238,68 +234,45 @@ func (m *merge) exhausted() bool {
 
 // cursorAt points after it. A page that ends exactly at the end of the
 // list still gets a cursor; the next page is then empty without one.
-func cursorAt(q ListQuery, it issueItem) string {
-	return encodeCursor(listCursor{Sort: q.Sort, Desc: q.Desc, SK: sortKeyOf(q.Sort)(it), ID: it.ID})
-}
-
-// childCursor is the cursor of a list inside an issue's partition.
-type childCursor struct {
-	SK string `json:"k"`
+func (s Store) cursorAt(ctx context.Context, tenant string, q ListQuery, it issueItem) (string, error) {
+	return s.Cursors.Encode(ctx, listScope(tenant, q), listCursor{SK: sortKeyOf(q.Sort)(it), ID: it.ID})
 }
 
 // queryChildren reads one page of the items of an issue's partition whose sk
-// starts with prefix, oldest first, into dst (a pointer to a slice).
-func (s Store) queryChildren(ctx context.Context, table, pk, prefix string, limit int, cursor string, dst any) (string, error) {
+// starts with prefix, oldest first, into dst (a pointer to a slice). The
+// cursor is bound to that issue and that kind of child.
+func (s Store) queryChildren(ctx context.Context, table, pk, prefix string, req list.Request, dst any) (string, error) {
 	kc := expression.Key("pk").Equal(expression.Value(pk)).And(expression.Key("sk").BeginsWith(prefix))
 	e, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 	if err != nil {
 		return "", err
 	}
 	in := &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: e.KeyCondition(),
-		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(), Limit: aws.Int32(int32(limit)),
-		ConsistentRead: aws.Bool(true)}
-	if cursor != "" {
-		var c childCursor
-		if err := decodeCursor(cursor, &c); err != nil {
-			return "", err
-		}
-		if !strings.HasPrefix(c.SK, prefix) {
-			return "", errs.Field("cursor", "belongs to another list")
-		}
-		in.ExclusiveStartKey = key(pk, c.SK)
-	}
-	res, err := s.DB.Query(ctx, in)
+		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(), ConsistentRead: aws.Bool(true)}
+	return dynamo.QueryPage(ctx, s.DB, dynamo.Page{In: in, Codec: s.Cursors, Scope: list.Scope("issue-children", pk, prefix),
+		KeyAttr: []string{"pk", "sk"}, Request: req}, dst)
+}
+
+// children reads a page of an issue's children and converts them.
+func children[I, T any](ctx context.Context, s Store, table, tenant, issueID, prefix string, req list.Request, conv func(I) T) (list.Page[T], error) {
+	var items []I
+	next, err := s.queryChildren(ctx, table, issuePK(tenant, issueID), prefix, req, &items)
 	if err != nil {
-		return "", fmt.Errorf("query %s: %w", prefix, err)
+		return list.Page[T]{}, err
 	}
-	if err := attributevalue.UnmarshalListOfMaps(res.Items, dst); err != nil {
-		return "", fmt.Errorf("decode %s: %w", prefix, err)
+	out := make([]T, len(items))
+	for i, it := range items {
+		out[i] = conv(it)
 	}
-	if res.LastEvaluatedKey == nil {
-		return "", nil
-	}
-	sk, _ := res.LastEvaluatedKey["sk"].(*types.AttributeValueMemberS)
-	return encodeCursor(childCursor{SK: sk.Value}), nil
+	return list.NewPage(out, next), nil
 }
 
 // Activity returns a page of the issue's activity, oldest first.
-func (s Store) Activity(ctx context.Context, table, tenant, issueID string, limit int, cursor string) ([]issue.Activity, string, error) {
-	var items []activityItem
-	next, err := s.queryChildren(ctx, table, issuePK(tenant, issueID), preAct, limit, cursor, &items)
-	out := make([]issue.Activity, len(items))
-	for i, it := range items {
-		out[i] = it.activity()
-	}
-	return out, next, err
+func (s Store) Activity(ctx context.Context, table, tenant, issueID string, req list.Request) (list.Page[issue.Activity], error) {
+	return children(ctx, s, table, tenant, issueID, preAct, req, activityItem.activity)
 }
 
 // History returns a page of the issue's status history, oldest first.
-func (s Store) History(ctx context.Context, table, tenant, issueID string, limit int, cursor string) ([]issue.StatusChange, string, error) {
-	var items []historyItem
-	next, err := s.queryChildren(ctx, table, issuePK(tenant, issueID), preHist, limit, cursor, &items)
-	out := make([]issue.StatusChange, len(items))
-	for i, it := range items {
-		out[i] = it.change()
-	}
-	return out, next, err
+func (s Store) History(ctx context.Context, table, tenant, issueID string, req list.Request) (list.Page[issue.StatusChange], error) {
+	return children(ctx, s, table, tenant, issueID, preHist, req, historyItem.change)
 }

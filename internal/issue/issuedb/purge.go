@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -89,10 +90,10 @@ func (s Store) purgeIssue(ctx context.Context, table, tenant, id string, budget 
 		for _, it := range items {
 			if c, ok := strings.CutPrefix(it.SK, preComment); ok {
 				for w := range decodeTerms(it.Terms) {
-					postings = append(postings, key(termPK(tenant, w), termSK(w, id, "C"+c)))
+					postings = append(postings, dynamo.Key(termPK(tenant, w), termSK(w, id, "C"+c)))
 				}
 			}
-			rows = append(rows, key(pk, it.SK))
+			rows = append(rows, dynamo.Key(pk, it.SK))
 		}
 		if err := s.batchDelete(ctx, table, postings); err != nil {
 			return false, fmt.Errorf("purge issue %s postings: %w", id, err)
@@ -103,7 +104,7 @@ func (s Store) purgeIssue(ctx context.Context, table, tenant, id string, budget 
 		*budget -= len(postings) + len(rows)
 		if !more {
 			// Only once everything else is gone: the marker is the memory of the work.
-			_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: key(purgePK(tenant), purgeSK(id))})
+			_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: dynamo.Key(purgePK(tenant), purgeSK(id))})
 			if err != nil {
 				return false, fmt.Errorf("purge issue %s marker: %w", id, err)
 			}

@@ -10,13 +10,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 )
 
 type av = types.AttributeValue
 
 func str(s string) *types.AttributeValueMemberS { return &types.AttributeValueMemberS{Value: s} }
-
-func key(pk, sk string) map[string]av { return map[string]av{"pk": str(pk), "sk": str(sk)} }
 
 // failFunc turns a failed condition of one transaction item into a domain
 // error; old is the item as it was (nil when absent).
@@ -94,10 +93,10 @@ func (t *tx) run(ctx context.Context, db *dynamodb.Client, op string) error {
 	}
 	_, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: t.items})
 	var tce *types.TransactionCanceledException
-	if errors.As(err, &tce) {
-		for i, r := range tce.CancellationReasons {
-			if aws.ToString(r.Code) == "ConditionalCheckFailed" && i < len(t.fail) && t.fail[i] != nil {
-				return t.fail[i](r.Item)
+	if failed, ok := dynamo.CancelledItems(err); ok && errors.As(err, &tce) {
+		for i, f := range failed {
+			if f && i < len(t.fail) && t.fail[i] != nil {
+				return t.fail[i](tce.CancellationReasons[i].Item)
 			}
 		}
 	}

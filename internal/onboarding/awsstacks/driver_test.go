@@ -8,6 +8,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
 	"github.com/issuetracker/issuetracker/internal/stackevents"
@@ -26,15 +27,20 @@ func TestARegistrationIsRunByTheOnboardingFunctionNotTheRequest(t *testing.T) {
 	shared, err := identity.Pools{C: cog}.EnsurePool(ctx, names.Prefix+"-tenants")
 	require.NoError(t, err)
 	f, stacks := newFake(t)
-	svc := app.NewLifecycle(app.Deps{DB: db, Cognito: cog, Names: names, TenantPoolID: shared}, app.LifecycleOptions{
+	svc := app.NewLifecycle(app.Deps{DB: db, Cognito: cog, Names: names, TenantPoolID: shared, Mail: testenv.MailSender(t)}, app.LifecycleOptions{
 		Archive: onboarding.DirArchive{Dir: t.TempDir()},
 		Driver: func(*onboarding.Machine) onboarding.Driver {
 			return awsstacks.Driver{Events: stacks.Events, Bus: "issuetracker"}
 		},
 	})
 
-	_, err = svc.Register(ctx, onboarding.Registration{CompanyName: "Hooli", Slug: "hooli",
-		AdminEmail: "gavin@hooli.test", Tier: "basic"}, audit.System)
+	email := "gavin@" + names.Prefix + ".test"
+	box := testenv.NewMailbox(t, email)
+	_, _, err = svc.Register(ctx, onboarding.Registration{CompanyName: "Hooli", Slug: "hooli",
+		AdminEmail: email, Tier: "basic"}, audit.System)
+	require.NoError(t, err)
+	require.Empty(t, f.puts, "an unverified registration asks for no run")
+	_, err = svc.Verify(ctx, "hooli", box.Next(mail.SubjectVerification).VerificationCode(), audit.System)
 	require.NoError(t, err)
 
 	t.Run("the request puts one run-requested event and provisions nothing", func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
 	"github.com/issuetracker/issuetracker/internal/stackevents"
@@ -40,7 +41,7 @@ func platinumWorld(t *testing.T) (*onboarding.Service, *fakeAWS, map[string]stri
 	client, err := pools.EnsureClient(ctx, pool, "web")
 	require.NoError(t, err)
 	f, stacks := newFake(t)
-	d := app.Deps{DB: db, Cognito: cog, Names: names, Now: time.Now, TenantPoolID: shared}
+	d := app.Deps{DB: db, Cognito: cog, Names: names, Now: time.Now, TenantPoolID: shared, Mail: testenv.MailSender(t)}
 	svc := app.NewLifecycle(d, app.LifecycleOptions{
 		Platinum: onboarding.Platinum{IssuerBase: "https://cognito-idp.us-east-1.amazonaws.com", Stacks: stacks},
 		Archive:  onboarding.DirArchive{Dir: t.TempDir()},
@@ -48,9 +49,19 @@ func platinumWorld(t *testing.T) (*onboarding.Service, *fakeAWS, map[string]stri
 	return svc, f, map[string]string{"TableName": names.App(), "UserPoolId": pool, "UserPoolClientId": client}
 }
 
+// register signs Initech up on Platinum, verifies the admin email with the
+// mailed code and approves it as Root: onboarding then starts.
 func register(t *testing.T, svc *onboarding.Service) {
-	_, err := svc.Register(context.Background(), onboarding.Registration{CompanyName: "Initech", Slug: "initech",
-		AdminEmail: "owner@initech.test", Tier: "platinum"}, audit.System)
+	ctx := context.Background()
+	email := "owner-initech@" + testenv.UniquePrefix(t) + ".test"
+	box := testenv.NewMailbox(t, email)
+	_, _, err := svc.Register(ctx, onboarding.Registration{CompanyName: "Initech", Slug: "initech",
+		AdminEmail: email, Tier: "platinum"}, audit.System)
+	require.NoError(t, err)
+	tn, err := svc.Verify(ctx, "initech", box.Next(mail.SubjectVerification).VerificationCode(), audit.System)
+	require.NoError(t, err)
+	require.Equal(t, tenant.StatusPendingApproval, tn.Status, "Platinum waits for Root")
+	_, err = svc.Approve(ctx, "initech", audit.Actor{Kind: audit.ActorRoot, ID: "root-1"})
 	require.NoError(t, err)
 }
 

@@ -5,13 +5,14 @@ package onboardingdb
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -45,17 +46,49 @@ func New(db *dynamodb.Client, names schema.Names) *Store {
 	return &Store{DB: db, Table: names.Control(), Tenants: tenantdb.New(db, names)}
 }
 
-// Register creates the tenant and its lifecycle state in one transaction:
-// conflict tenant_exists if the id was ever used.
-func (s *Store) Register(ctx context.Context, t tenant.Tenant, st onboarding.State) error {
+// Register creates the tenant, its lifecycle state and its pending email
+// verification in one transaction: conflict tenant_exists if the id was
+// ever used.
+func (s *Store) Register(ctx context.Context, t tenant.Tenant, st onboarding.State, v onboarding.Verification) error {
 	st.Version = 1
 	av, err := attributevalue.MarshalMap(item{PK: statePK(t.ID), SK: stateSK, State: st, Version: 1})
 	if err != nil {
 		return err
 	}
-	return s.Tenants.CreateWith(ctx, t, types.TransactWriteItem{Put: &types.Put{
-		TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String("attribute_not_exists(pk)"),
-	}})
+	vv, err := attributevalue.MarshalMap(toVerificationItem(v))
+	if err != nil {
+		return err
+	}
+	notExists := aws.String("attribute_not_exists(pk)")
+	return s.Tenants.CreateWith(ctx, t,
+		types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: av, ConditionExpression: notExists}},
+		types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: vv, ConditionExpression: notExists}})
+}
+
+// Reclaim removes an unverified registration in one transaction: the tenant
+// (only at t's version and still pending verification), its state and its
+// verification. Conflict registration_changed otherwise.
+func (s *Store) Reclaim(ctx context.Context, t tenant.Tenant) error {
+	cond := expression.Name("version").Equal(expression.Value(t.Version)).
+		And(expression.Name("status").Equal(expression.Value(string(tenant.StatusPendingVerification))))
+	ex, err := expression.NewBuilder().WithCondition(cond).Build()
+	if err != nil {
+		return err
+	}
+	del := func(sk string) types.TransactWriteItem {
+		return types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.Table), Key: dynamo.Key(statePK(t.ID), sk)}}
+	}
+	meta := del(tenantdb.MetaSK)
+	meta.Delete.ConditionExpression, meta.Delete.ExpressionAttributeNames, meta.Delete.ExpressionAttributeValues = ex.Condition(), ex.Names(), ex.Values()
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		meta, del(stateSK), del(verificationSK)}})
+	if _, cancelled := dynamo.CancelledItems(err); cancelled {
+		return errs.Conflict("registration_changed", "the registration of "+t.ID+" changed meanwhile")
+	}
+	if err != nil {
+		return fmt.Errorf("reclaim registration %s: %w", t.ID, err)
+	}
+	return nil
 }
 
 // Get implements onboarding.Store.
@@ -88,12 +121,9 @@ func (s *Store) Put(ctx context.Context, st onboarding.State) (onboarding.State,
 		ConditionExpression:       aws.String("version = :v"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: fmt.Sprint(prev)}},
 	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		return onboarding.State{}, errs.E(errs.KindPreconditionFailed, "onboarding_version_conflict", "onboarding of %s changed meanwhile", st.TenantID)
-	}
-	if err != nil {
-		return onboarding.State{}, fmt.Errorf("put onboarding %s: %w", st.TenantID, err)
+	if err := dynamo.Translate(err, "put onboarding "+st.TenantID,
+		errs.E(errs.KindPreconditionFailed, "onboarding_version_conflict", "onboarding of %s changed meanwhile", st.TenantID)); err != nil {
+		return onboarding.State{}, err
 	}
 	return st, nil
 }
@@ -107,8 +137,5 @@ func (s *Store) Delete(ctx context.Context, tenantID string) error {
 }
 
 func key(tenantID string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		schema.PK: &types.AttributeValueMemberS{Value: statePK(tenantID)},
-		schema.SK: &types.AttributeValueMemberS{Value: stateSK},
-	}
+	return dynamo.Key(statePK(tenantID), stateSK)
 }

@@ -8,7 +8,6 @@ package tenantdb
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -17,7 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -27,6 +28,10 @@ func tenantPK(id string) string  { return schema.ControlTenant + id }
 func issuerPK(iss string) string { return schema.ControlIssuer + iss }
 
 const metaSK, issuerSK, listPK = "META", "ISSUER", schema.ControlTenantList
+
+// MetaSK is the sort key of a tenant item (its pk is "TENANT#<id>", shared
+// with the items onboarding keeps next to it).
+const MetaSK = metaSK
 
 // item is the stored form of a tenant.
 type item struct {
@@ -77,6 +82,8 @@ func (it item) tenant() tenant.Tenant {
 type Store struct {
 	DB    *dynamodb.Client
 	Table string // the control table
+	// Cursors signs list cursors (the zero value: a key of this process).
+	Cursors list.Codec
 }
 
 var _ tenant.Registry = (*Store)(nil)
@@ -90,7 +97,7 @@ func New(db *dynamodb.Client, names schema.Names) *Store {
 func (s *Store) Get(ctx context.Context, id string) (tenant.Tenant, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(s.Table),
-		Key:            key(tenantPK(id), metaSK),
+		Key:            dynamo.Key(tenantPK(id), metaSK),
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
@@ -133,7 +140,7 @@ func (s *Store) CreateWith(ctx context.Context, t tenant.Tenant, extra ...types.
 	}
 	items = append(items, extra...)
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if isConditionFailure(err) {
+	if dynamo.ConditionFailed(err) {
 		return errs.Conflict("tenant_exists", fmt.Sprintf("a tenant with id %q already exists", t.ID))
 	}
 	if err != nil {
@@ -171,7 +178,7 @@ func (s *Store) Put(ctx context.Context, t tenant.Tenant) (tenant.Tenant, error)
 		}})
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if isConditionFailure(err) {
+	if dynamo.ConditionFailed(err) {
 		return tenant.Tenant{}, errs.E(errs.KindPreconditionFailed, "tenant_version_conflict", "tenant %s changed meanwhile; reload and retry", t.ID)
 	}
 	if err != nil {
@@ -203,11 +210,11 @@ func (s *Store) SetBranding(ctx context.Context, t tenant.Tenant) (tenant.Tenant
 		return tenant.Tenant{}, err
 	}
 	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.Table), Key: key(tenantPK(t.ID), metaSK),
+		TableName: aws.String(s.Table), Key: dynamo.Key(tenantPK(t.ID), metaSK),
 		UpdateExpression: ex.Update(), ConditionExpression: ex.Condition(),
 		ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values(),
 	})
-	if isConditionFailure(err) {
+	if dynamo.ConditionFailed(err) {
 		return tenant.Tenant{}, errs.E(errs.KindPreconditionFailed, "tenant_version_conflict", "tenant %s changed meanwhile; reload and retry", t.ID)
 	}
 	if err != nil {
@@ -221,7 +228,7 @@ func (s *Store) SetBranding(ctx context.Context, t tenant.Tenant) (tenant.Tenant
 func (s *Store) ByIssuer(ctx context.Context, issuer string) (tenant.Tenant, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: aws.String(s.Table),
-		Key:       key(issuerPK(issuer), issuerSK),
+		Key:       dynamo.Key(issuerPK(issuer), issuerSK),
 	})
 	if err != nil {
 		return tenant.Tenant{}, fmt.Errorf("tenant by issuer: %w", err)
@@ -238,69 +245,50 @@ func (s *Store) ByIssuer(ctx context.Context, issuer string) (tenant.Tenant, err
 
 // DeleteIssuer forgets a dedicated pool's issuer (offboarding destroyed the pool).
 func (s *Store) DeleteIssuer(ctx context.Context, issuer string) error {
-	if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: key(issuerPK(issuer), issuerSK)}); err != nil {
+	if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: dynamo.Key(issuerPK(issuer), issuerSK)}); err != nil {
 		return fmt.Errorf("delete issuer: %w", err)
 	}
 	return nil
 }
 
-// List implements tenant.Registry; the cursor is the last tenant id.
-func (s *Store) List(ctx context.Context, cursor string, limit int) ([]tenant.Tenant, string, error) {
-	if limit <= 0 || limit > 100 {
-		limit = 50
+// List implements tenant.Registry: tenants in id order.
+func (s *Store) List(ctx context.Context, req list.Request) (list.Page[tenant.Tenant], error) {
+	return s.list(ctx, "", req)
+}
+
+// ListByStatus implements tenant.Registry: the same Query with a filter on
+// the status (Root's console lists pending sign-ups with it).
+func (s *Store) ListByStatus(ctx context.Context, status tenant.Status, req list.Request) (list.Page[tenant.Tenant], error) {
+	return s.list(ctx, status, req)
+}
+
+func (s *Store) list(ctx context.Context, status tenant.Status, req list.Request) (list.Page[tenant.Tenant], error) {
+	b := expression.NewBuilder().WithKeyCondition(expression.Key(schema.GSI1PK).Equal(expression.Value(listPK)))
+	scope := list.Scope("tenants")
+	if status != "" {
+		b = b.WithFilter(expression.Name("status").Equal(expression.Value(string(status))))
+		scope = list.Scope("tenants", "status="+string(status))
 	}
-	kc := expression.Key(schema.GSI1PK).Equal(expression.Value(listPK))
-	if cursor != "" {
-		kc = kc.And(expression.Key(schema.GSI1SK).GreaterThan(expression.Value(cursor)))
-	}
-	ex, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	ex, err := b.Build()
 	if err != nil {
-		return nil, "", err
+		return list.Page[tenant.Tenant]{}, err
 	}
-	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+	in := &dynamodb.QueryInput{
 		TableName: aws.String(s.Table), IndexName: aws.String(schema.GSI1),
 		KeyConditionExpression:    ex.KeyCondition(),
+		FilterExpression:          ex.Filter(),
 		ExpressionAttributeNames:  ex.Names(),
 		ExpressionAttributeValues: ex.Values(),
-		Limit:                     aws.Int32(int32(limit)),
-	})
-	if err != nil {
-		return nil, "", fmt.Errorf("list tenants: %w", err)
 	}
 	var its []item
-	if err := attributevalue.UnmarshalListOfMaps(out.Items, &its); err != nil {
-		return nil, "", err
+	next, err := dynamo.QueryPage(ctx, s.DB, dynamo.Page{In: in, Codec: s.Cursors, Scope: scope,
+		KeyAttr: []string{schema.PK, schema.SK, schema.GSI1PK, schema.GSI1SK}, Request: req}, &its)
+	if err != nil {
+		return list.Page[tenant.Tenant]{}, fmt.Errorf("list tenants: %w", err)
 	}
 	ts := make([]tenant.Tenant, len(its))
 	for i, it := range its {
 		ts[i] = it.tenant()
 	}
-	next := ""
-	if out.LastEvaluatedKey != nil && len(ts) > 0 {
-		next = ts[len(ts)-1].ID
-	}
-	return ts, next, nil
-}
-
-func key(pk, sk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		schema.PK: &types.AttributeValueMemberS{Value: pk},
-		schema.SK: &types.AttributeValueMemberS{Value: sk},
-	}
-}
-
-func isConditionFailure(err error) bool {
-	var ccf *types.ConditionalCheckFailedException
-	var tc *types.TransactionCanceledException
-	if errors.As(err, &ccf) {
-		return true
-	}
-	if errors.As(err, &tc) {
-		for _, r := range tc.CancellationReasons {
-			if aws.ToString(r.Code) == "ConditionalCheckFailed" {
-				return true
-			}
-		}
-	}
-	return false
+	return list.NewPage(ts, next), nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/testenv"
@@ -76,8 +77,9 @@ func TestRegistry(t *testing.T) {
 		seen := map[string]int{}
 		cursor := ""
 		for {
-			ts, next, err := s.List(ctx, cursor, 2)
+			pg, err := s.List(ctx, list.Request{Limit: 2, Cursor: cursor})
 			require.NoError(t, err)
+			ts, next := pg.Items, pg.NextCursor
 			for _, tn := range ts {
 				seen[tn.ID]++
 			}

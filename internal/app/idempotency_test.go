@@ -1,0 +1,59 @@
+package app_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"github.com/issuetracker/issuetracker/internal/apitest"
+	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Every POST of the route table honours Idempotency-Key: the same key and
+// body replay the first answer without running the handler again (no second
+// effect), and the same key with another body is a 422.
+func TestEveryPOSTHonoursIdempotencyKey(t *testing.T) {
+	w := apitest.NewWorld(t)
+	c := w.SeedContent()
+	examples := w.Examples(c)
+	n := 0
+	for _, rt := range routes.All() {
+		if rt.Method != http.MethodPost {
+			continue
+		}
+		n++
+		t.Run(rt.OperationID, func(t *testing.T) {
+			ex, ok := examples[rt.OperationID]
+			require.True(t, ok, "no example request for %s: add one to apitest.Examples", rt.OperationID)
+			path := ex.Path
+			if path == "" {
+				path = c.Path(rt.Path)
+			}
+			key := "idem-" + rt.OperationID
+			first := w.Call(ex, "POST", path, ex.Body, "Idempotency-Key", key)
+			require.Less(t, first.Status, 500, string(first.Body))
+
+			again := w.Call(ex, "POST", path, ex.Body, "Idempotency-Key", key)
+			assert.Equal(t, first.Status, again.Status)
+			assert.Equal(t, string(first.Body), string(again.Body))
+			assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"), "the handler ran a second time")
+
+			other := ex.Alt
+			if other == nil {
+				b, _ := json.Marshal(ex.Body)
+				other = string(b) + " " // another body: the fingerprint is over the bytes
+				if ex.Body == nil {
+					other = "{}"
+				}
+			}
+			reused := w.Call(ex, "POST", path, other, "Idempotency-Key", key)
+			assert.Equal(t, http.StatusUnprocessableEntity, reused.Status, string(reused.Body))
+			if reused.Header.Get("Content-Type") == "application/problem+json" {
+				assert.Equal(t, "idempotency_key_reused", reused.Map(t)["code"])
+			}
+		})
+	}
+	assert.GreaterOrEqual(t, n, 15)
+}

@@ -1,0 +1,174 @@
+package capacity
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Design is what one deployment of the platform puts into an account and
+// Region, counted from the synthesized CloudFormation templates (the CDK
+// snapshot goldens, which test/infra keeps equal to a fresh synth), so the
+// model cannot drift from the CDK app.
+type Design struct {
+	// The platform stack (IssueTracker-Platform).
+	PlatformResources int // CloudFormation resources in the template
+	PlatformOutputs   int
+	PlatformRoles     int // AWS::IAM::Role
+	PlatformTables    int // AWS::DynamoDB::Table (pooled + control)
+	PlatformPools     int // AWS::Cognito::UserPool (shared tenant pool + provider pool)
+	PlatformBuckets   int // AWS::S3::Bucket
+	PooledGSIs        int // global secondary indexes of the pooled table
+	UsagePlans        int // one per tier
+	APIResources      int // AWS::ApiGateway::Resource (path segments)
+	APIMethods        int // AWS::ApiGateway::Method (routes + CORS preflight)
+	Functions         int // AWS::Lambda::Function
+	EventRules        int // AWS::Events::Rule on the platform bus
+	// StageRateLimit is the stage's default method throttle (requests/s per
+	// method, constructs/api StageRateLimit).
+	StageRateLimit float64
+	// AuthorizerTTL is API Gateway's authorizer result cache, seconds.
+	AuthorizerTTL float64
+	// TokenHours is the ID token lifetime: a signed-in user refreshes it
+	// (one UserAuthentication call) this often.
+	TokenHours float64
+
+	// One Platinum tenant's stack (IssueTracker-Tenant-<id>).
+	TenantResources int
+	TenantRoles     int
+	TenantTables    int
+	TenantPools     int
+	TenantAlarms    int
+}
+
+// CDK bootstrap (`cdk bootstrap`, once per account and Region) adds one
+// stack (CDKToolkit), one staging bucket and five roles (cfn-exec, deploy,
+// file-publishing, image-publishing, lookup) that the provisioning
+// pipeline deploys tenant stacks through.
+const (
+	bootstrapStacks  = 1
+	bootstrapBuckets = 1
+	bootstrapRoles   = 5
+)
+
+// Template file names of the CDK snapshot goldens (test/infra/testdata).
+const (
+	PlatformTemplate = "IssueTracker-Platform.golden.json"
+	TenantTemplate   = "IssueTracker-Tenant-acme.golden.json"
+)
+
+// DesignFromDir reads the platform and tenant templates in dir.
+func DesignFromDir(dir string) (Design, error) {
+	p, err := os.ReadFile(filepath.Join(dir, PlatformTemplate))
+	if err != nil {
+		return Design{}, err
+	}
+	t, err := os.ReadFile(filepath.Join(dir, TenantTemplate))
+	if err != nil {
+		return Design{}, err
+	}
+	return DesignFromTemplates(p, t)
+}
+
+type template struct {
+	Resources map[string]struct {
+		Type       string          `json:"Type"`
+		Properties json.RawMessage `json:"Properties"`
+	} `json:"Resources"`
+	Outputs map[string]json.RawMessage `json:"Outputs"`
+}
+
+// DesignFromTemplates counts a Design from the platform and Platinum tenant
+// CloudFormation templates (JSON).
+func DesignFromTemplates(platform, tenant []byte) (Design, error) {
+	var p, t template
+	if err := json.Unmarshal(platform, &p); err != nil {
+		return Design{}, fmt.Errorf("platform template: %w", err)
+	}
+	if err := json.Unmarshal(tenant, &t); err != nil {
+		return Design{}, fmt.Errorf("tenant template: %w", err)
+	}
+	if len(p.Resources) == 0 || len(t.Resources) == 0 {
+		return Design{}, fmt.Errorf("templates without resources")
+	}
+	d := Design{
+		PlatformResources: len(p.Resources),
+		PlatformOutputs:   len(p.Outputs),
+		PlatformRoles:     p.count("AWS::IAM::Role"),
+		PlatformTables:    p.count("AWS::DynamoDB::Table"),
+		PlatformPools:     p.count("AWS::Cognito::UserPool"),
+		PlatformBuckets:   p.count("AWS::S3::Bucket"),
+		UsagePlans:        p.count("AWS::ApiGateway::UsagePlan"),
+		APIResources:      p.count("AWS::ApiGateway::Resource"),
+		APIMethods:        p.count("AWS::ApiGateway::Method"),
+		Functions:         p.count("AWS::Lambda::Function"),
+		EventRules:        p.count("AWS::Events::Rule"),
+		TenantResources:   len(t.Resources),
+		TenantRoles:       t.count("AWS::IAM::Role"),
+		TenantTables:      t.count("AWS::DynamoDB::Table"),
+		TenantPools:       t.count("AWS::Cognito::UserPool"),
+		TenantAlarms:      t.count("AWS::CloudWatch::Alarm"),
+		TokenHours:        1,
+	}
+	for _, r := range p.Resources {
+		switch r.Type {
+		case "AWS::DynamoDB::Table":
+			var props struct {
+				TableName string            `json:"TableName"`
+				GSIs      []json.RawMessage `json:"GlobalSecondaryIndexes"`
+			}
+			if err := json.Unmarshal(r.Properties, &props); err == nil && strings.HasSuffix(props.TableName, "-app") {
+				d.PooledGSIs = len(props.GSIs)
+			}
+		case "AWS::ApiGateway::Stage":
+			var props struct {
+				MethodSettings []struct {
+					ThrottlingRateLimit float64 `json:"ThrottlingRateLimit"`
+				} `json:"MethodSettings"`
+			}
+			if err := json.Unmarshal(r.Properties, &props); err == nil && len(props.MethodSettings) > 0 {
+				d.StageRateLimit = props.MethodSettings[0].ThrottlingRateLimit
+			}
+		case "AWS::ApiGateway::Authorizer":
+			var props struct {
+				TTL float64 `json:"AuthorizerResultTtlInSeconds"`
+			}
+			if err := json.Unmarshal(r.Properties, &props); err == nil {
+				d.AuthorizerTTL = props.TTL
+			}
+		case "AWS::Cognito::UserPoolClient":
+			var props struct {
+				IDToken float64 `json:"IdTokenValidity"`
+				Units   struct {
+					IDToken string `json:"IdToken"`
+				} `json:"TokenValidityUnits"`
+			}
+			if err := json.Unmarshal(r.Properties, &props); err == nil && props.IDToken > 0 {
+				switch props.Units.IDToken {
+				case "minutes":
+					d.TokenHours = props.IDToken / 60
+				case "hours", "":
+					d.TokenHours = props.IDToken
+				case "days":
+					d.TokenHours = props.IDToken * 24
+				}
+			}
+		}
+	}
+	if d.StageRateLimit == 0 || d.AuthorizerTTL == 0 {
+		return Design{}, fmt.Errorf("platform template: no stage throttle or authorizer cache found")
+	}
+	return d, nil
+}
+
+func (t template) count(typ string) int {
+	n := 0
+	for _, r := range t.Resources {
+		if r.Type == typ {
+			n++
+		}
+	}
+	return n
+}

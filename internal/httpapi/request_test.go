@@ -1,0 +1,98 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type body struct {
+	Title  string   `json:"title"`
+	Labels []string `json:"labels"`
+	Nested struct {
+		Name string `json:"name"`
+	} `json:"branding"`
+}
+
+func decode(raw string) (body, error) {
+	var b body
+	r := httptest.NewRequest("POST", "/v1/issues", strings.NewReader(raw))
+	r.Header.Set("Content-Type", "application/json")
+	return b, httpapi.DecodeJSON(r, &b, 0)
+}
+
+func TestDecodeJSONRefusesTextItWouldRepair(t *testing.T) {
+	for _, c := range []struct {
+		name, raw, field, code string
+	}{
+		{"invalid UTF-8 in a value", "{\"title\":\"a\xffb\"}", "title", "invalid_text"},
+		{"a lone high surrogate", `{"title":"x\ud800y"}`, "title", "invalid_text"},
+		{"a lone low surrogate", `{"title":"\udc00"}`, "title", "invalid_text"},
+		{"a high surrogate followed by a non-surrogate", `{"title":"\ud800\u0041"}`, "title", "invalid_text"},
+		{"a high surrogate at the end", `{"title":"\ud83d"}`, "title", "invalid_text"},
+		{"NUL in a value", `{"title":"a\u0000b"}`, "title", "invalid_text"},
+		{"an ANSI escape in a value", `{"title":"\u001b[31mred"}`, "title", "invalid_text"},
+		{"a C1 control", `{"title":"\u0085"}`, "title", "invalid_text"},
+		{"DEL", `{"title":"\u007f"}`, "title", "invalid_text"},
+		{"a control in an array element", `{"labels":["ok","b\u0007"]}`, "labels[1]", "invalid_text"},
+		{"a control in a nested field", `{"branding":{"name":"\u0001"}}`, "branding.name", "invalid_text"},
+		{"invalid UTF-8 in a key", "{\"ti\xfftle\":\"a\"}", "ti\ufffdtle", "invalid_text"},
+		{"an unknown field", `{"nope":1}`, "nope", "unknown_field"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := decode(c.raw)
+			require.Error(t, err)
+			e := errs.As(err)
+			assert.Equal(t, errs.KindInvalid, e.Kind)
+			assert.Equal(t, c.code, e.Code)
+			require.NotEmpty(t, e.Fields)
+			assert.Equal(t, c.field, e.Fields[0].Field)
+		})
+	}
+}
+
+func TestDecodeJSONAcceptsText(t *testing.T) {
+	b, err := decode(`{"title":"caf\u00e9 \ud83d\ude00 line\nnext\ttab\r\n","labels":["a","b"],"branding":{"name":"ok"}}`)
+	require.NoError(t, err)
+	assert.Equal(t, "café 😀 line\nnext\ttab\r\n", b.Title)
+	assert.Equal(t, []string{"a", "b"}, b.Labels)
+	assert.Equal(t, "ok", b.Nested.Name)
+}
+
+// FuzzDecodeJSON: the one request decoder never panics, answers a 400 or
+// nothing, and whatever it accepts holds only valid UTF-8 without controls
+// other than newline, carriage return and tab.
+func FuzzDecodeJSON(f *testing.F) {
+	for _, s := range []string{`{"title":"x"}`, `{"title":"\ud800"}`, "{\"title\":\"\xff\"}", `{"labels":["a","\u0000"]}`,
+		`{"branding":{"name":"\ud83d\ude00"}}`, `{"title":"a"} x`, `[`, `{"title":1}`, `{"title":"\\u0000"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		b, err := decode(string(raw))
+		if err != nil {
+			if e := errs.As(err); e.Kind != errs.KindInvalid {
+				t.Fatalf("decode %q: %v is not a 400", raw, err)
+			}
+			return
+		}
+		for _, s := range append([]string{b.Title, b.Nested.Name}, b.Labels...) {
+			sentReplacement := strings.ContainsRune(string(raw), utf8.RuneError) || strings.Contains(strings.ToLower(string(raw)), `\ufffd`)
+			if !utf8.ValidString(s) || (strings.ContainsRune(s, utf8.RuneError) && !sentReplacement) {
+				t.Fatalf("accepted %q as %q: repaired, not refused", raw, s)
+			}
+			for _, r := range s {
+				if (r < 0x20 && r != '\n' && r != '\r' && r != '\t') || (r >= 0x7f && r <= 0x9f) {
+					t.Fatalf("accepted control %U from %q", r, raw)
+				}
+			}
+		}
+		_, _ = json.Marshal(b)
+	})
+}

@@ -1,0 +1,112 @@
+// Package mail sends the platform's own e-mail: registration verification
+// codes and invitations. A Sender is chosen by the environment: SMTP locally
+// (mailpit, `make dev` and the tests read what was sent) and Amazon SES v2 in
+// AWS. Messages have a plain-text and an HTML part, both from templates.
+package mail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"github.com/issuetracker/issuetracker/internal/envvars"
+)
+
+// Environment of the functions and the local platform (the names live in
+// internal/envvars, the contract the CDK app and DepsFromEnv share).
+const (
+	// EnvSender selects the sender: "ses" (AWS) or "smtp" (local). Unset:
+	// no sender, and operations that must send mail answer mail_unavailable.
+	EnvSender = envvars.MailSender
+	// EnvFrom is the From address ("IssueTracker <no-reply@example.com>");
+	// in AWS its domain (or the address) is a verified SES identity.
+	EnvFrom = envvars.MailFrom
+	// EnvSMTPAddr is host:port of the SMTP server (mailpit locally).
+	EnvSMTPAddr = envvars.SMTPAddr
+	// EnvWebBaseURL is the web app's base URL, for links in messages.
+	EnvWebBaseURL = envvars.WebBaseURL
+)
+
+// Sender kinds (values of EnvSender).
+const (
+	SenderSES  = "ses"
+	SenderSMTP = "smtp"
+)
+
+// DefaultFrom is the From address when EnvFrom is unset.
+const DefaultFrom = "IssueTracker <no-reply@issuetracker.local>"
+
+// DefaultWebBaseURL is the web app of `make dev` (the gateway serves it).
+const DefaultWebBaseURL = "http://localhost:8080"
+
+// Message is one e-mail to one recipient.
+type Message struct {
+	To      string
+	Subject string
+	Text    string
+	HTML    string
+}
+
+// Sender delivers messages.
+type Sender interface {
+	Send(ctx context.Context, m Message) error
+}
+
+// ErrNotConfigured is returned by FromEnv when no sender is configured.
+var ErrNotConfigured = errors.New("no mail sender is configured (" + EnvSender + ")")
+
+// FromEnv builds the sender the environment names; cfg is used for SES.
+// ErrNotConfigured when EnvSender is unset.
+func FromEnv(cfg aws.Config) (Sender, error) {
+	from := os.Getenv(EnvFrom)
+	if from == "" {
+		from = DefaultFrom
+	}
+	if _, err := mail.ParseAddress(from); err != nil {
+		return nil, fmt.Errorf("%s %q: %w", EnvFrom, from, err)
+	}
+	switch kind := strings.ToLower(os.Getenv(EnvSender)); kind {
+	case "":
+		return nil, ErrNotConfigured
+	case SenderSES:
+		return SES{C: sesv2.NewFromConfig(cfg), From: from}, nil
+	case SenderSMTP:
+		addr := os.Getenv(EnvSMTPAddr)
+		if addr == "" {
+			return nil, fmt.Errorf("%s=smtp needs %s (host:port)", EnvSender, EnvSMTPAddr)
+		}
+		return SMTP{Addr: addr, From: from}, nil
+	default:
+		return nil, fmt.Errorf("%s=%q: want %q or %q", EnvSender, kind, SenderSES, SenderSMTP)
+	}
+}
+
+// WebBaseURL is EnvWebBaseURL without a trailing slash, or the default.
+func WebBaseURL() string {
+	if v := strings.TrimRight(os.Getenv(EnvWebBaseURL), "/"); v != "" {
+		return v
+	}
+	return DefaultWebBaseURL
+}
+
+// validate refuses what no sender should send: header injection through
+// the recipient or the subject, or an empty message.
+func (m Message) validate() error {
+	a, err := mail.ParseAddress(m.To)
+	if err != nil || a.Address != m.To {
+		return fmt.Errorf("send mail: recipient %q is not a plain address", m.To)
+	}
+	if strings.ContainsAny(m.Subject, "\r\n") {
+		return errors.New("send mail: the subject has a line break")
+	}
+	if m.Text == "" && m.HTML == "" {
+		return errors.New("send mail: empty message")
+	}
+	return nil
+}

@@ -1,0 +1,91 @@
+package mail
+
+import (
+	"bytes"
+	"embed"
+	htmltemplate "html/template"
+	"strings"
+	texttemplate "text/template"
+	"time"
+)
+
+// Subject lines are stable: the web app's end-to-end tests find messages
+// in mailpit by them (docs/onboarding.md lists them).
+const (
+	SubjectVerification = "Verify your email for IssueTracker"
+	subjectInvitation   = "You're invited to %s on IssueTracker"
+)
+
+// InvitationSubject is the subject of an invitation to company.
+func InvitationSubject(company string) string {
+	return strings.Replace(subjectInvitation, "%s", oneLine(company), 1)
+}
+
+//go:embed templates
+var files embed.FS
+
+var (
+	textT = texttemplate.Must(texttemplate.ParseFS(files, "templates/*.txt"))
+	htmlT = htmltemplate.Must(htmltemplate.ParseFS(files, "templates/*.html"))
+)
+
+// Verification is the data of a registration's verification code message.
+type Verification struct {
+	To        string
+	Company   string
+	Code      string
+	ExpiresIn time.Duration
+}
+
+// Message renders the verification message.
+func (v Verification) Message() (Message, error) {
+	return render(v.To, SubjectVerification, "verification", map[string]any{
+		"Company": oneLine(v.Company), "Code": v.Code, "Minutes": int(v.ExpiresIn.Minutes())})
+}
+
+// Invitation is the data of an invitation: the temporary password and
+// where to sign in with it.
+type Invitation struct {
+	To                string
+	Company           string
+	Role              string
+	TemporaryPassword string
+	SignInURL         string
+	// ValidFor is how long the temporary password works (the pool's
+	// policy); DefaultTemporaryPasswordValidity if zero.
+	ValidFor time.Duration
+}
+
+// DefaultTemporaryPasswordValidity is the pools' TempPasswordValidity
+// (constructs/identity).
+const DefaultTemporaryPasswordValidity = 72 * time.Hour
+
+// Message renders the invitation.
+func (in Invitation) Message() (Message, error) {
+	if in.ValidFor <= 0 {
+		in.ValidFor = DefaultTemporaryPasswordValidity
+	}
+	return render(in.To, InvitationSubject(in.Company), "invitation", map[string]any{
+		"Company": oneLine(in.Company), "Email": in.To, "Role": strings.ReplaceAll(in.Role, "_", " "),
+		"Password": in.TemporaryPassword, "SignInURL": in.SignInURL, "Days": int(in.ValidFor.Hours() / 24)})
+}
+
+// SignInURL is the web app's sign-in page of a workspace.
+func SignInURL(webBase, slug string) string {
+	return strings.TrimRight(webBase, "/") + "/w/" + slug + "/signin"
+}
+
+func render(to, subject, name string, data map[string]any) (Message, error) {
+	var text, html bytes.Buffer
+	if err := textT.ExecuteTemplate(&text, name+".txt", data); err != nil {
+		return Message{}, err
+	}
+	if err := htmlT.ExecuteTemplate(&html, name+".html", data); err != nil {
+		return Message{}, err
+	}
+	return Message{To: to, Subject: subject, Text: text.String(), HTML: html.String()}, nil
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
