@@ -7,8 +7,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
 	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
 	"github.com/issuetracker/issuetracker/internal/routes"
