@@ -24,6 +24,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenantcreds"
+	"github.com/issuetracker/issuetracker/internal/usage"
 )
 
 // Deps are the clients and settings built once per cold start.
@@ -45,9 +46,6 @@ type Deps struct {
 	// Lifecycle is the tenant lifecycle (registration, onboarding, Root's
 	// actions); nil builds a pooled-only one with in-request onboarding.
 	Lifecycle *onboarding.Service
-	// RequestsThisMonth reads a tenant API key's usage (the local gateway's
-	// usage plans); nil reports zero.
-	RequestsThisMonth func(apiKey string) int64
 	// RegistrationsPerHour per client address; DefaultRegistrationsPerHour if zero.
 	RegistrationsPerHour int
 	// LookupsPerMinute (slug availability, workspace lookup) per client
@@ -64,6 +62,9 @@ type Deps struct {
 	TenantClientID string
 	// Region is where the pools live (public workspace lookup).
 	Region string
+	// Meter counts each tenant's API calls, active users and storage in the
+	// process (flushed in the background; nil: no metering).
+	Meter *usage.Meter
 }
 
 // DepsFromEnv builds Deps from the environment of a function or the gateway:
@@ -118,7 +119,7 @@ func Function(fn routes.Function, d Deps) (http.Handler, error) {
 	mux.Handle("/", httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		return errs.E(errs.KindNotFound, "route_not_found", "no route %s %s", r.Method, r.URL.Path)
 	}))
-	return instrument(fn, mux), nil
+	return instrument(fn, metered(d.Meter, mux)), nil
 }
 
 // MustFunction is Function for mains: a wiring error stops the cold start.

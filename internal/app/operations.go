@@ -13,6 +13,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/meta"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/usage/usageapi"
 )
 
 var lookupEnv = os.Getenv
@@ -27,6 +28,7 @@ func operations(d Deps) httpapi.Operations {
 			Mail: d.Mail, WebBaseURL: d.WebBaseURL}),
 		issueapi.Operations(issueapi.NewDeps(d.DB, d.Now)),
 		lifecycle.Operations(lifecycleDeps(d)),
+		usageapi.Operations(usageDeps(d)),
 	} {
 		maps.Copy(all, ops)
 	}

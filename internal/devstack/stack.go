@@ -29,6 +29,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantcreds"
+	"github.com/issuetracker/issuetracker/internal/usage"
 )
 
 // Config of a local platform.
@@ -70,7 +71,16 @@ type Stack struct {
 	s3       *localcloud.S3Server
 	srv      *http.Server
 	ln       net.Listener
+	meter    *usage.Meter
+	// stopMeter ends the meter's flush loop (which flushes a last time).
+	stopMeter context.CancelFunc
 }
+
+// MeterFlushInterval is how often the local platform flushes usage.
+const MeterFlushInterval = 5 * time.Second
+
+// FlushUsage writes the usage counted so far (tests, CLI).
+func (s *Stack) FlushUsage(ctx context.Context) error { return s.meter.Flush(ctx) }
 
 // Start brings the platform up: services, tables and pools, seed, gateway.
 func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
@@ -150,12 +160,14 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	deps := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cog, Names: names, Now: time.Now,
 		TenantPoolID: s.Platform.TenantPoolID, TenantClientID: s.Platform.TenantClientID, Region: awsCfg.Region,
 		Mail: mail.SMTP{Addr: m.SMTPAddr, From: MailFrom}, WebBaseURL: s.Platform.WebBaseURL}
-	deps.RequestsThisMonth = func(key string) int64 {
-		if s.Gateway == nil {
-			return 0
-		}
-		return s.Gateway.Usage().Used(key, time.Now())
-	}
+	// Usage is metered as in AWS: aggregated in this process and flushed in
+	// the background (more often than the functions' minute, so a developer
+	// sees figures move), and once more on Close.
+	deps.Meter = app.NewMeter(deps)
+	s.meter = deps.Meter
+	meterCtx, stopMeter := context.WithCancel(context.Background())
+	s.stopMeter = stopMeter
+	go deps.Meter.Run(meterCtx, MeterFlushInterval)
 	// Onboarding runs beside the gateway, as the event-driven function does in
 	// AWS. Offboarding exports go to the local S3, as they go to the platform's
 	// exports bucket in AWS.
@@ -226,6 +238,10 @@ func (s *Stack) Close() {
 		cancel()
 	} else if s.ln != nil {
 		s.ln.Close()
+	}
+	if s.stopMeter != nil {
+		s.stopMeter()
+		s.meter.FlushWithin(context.Background(), 2*time.Second)
 	}
 	s.s3.Close()
 	for i := len(s.procs) - 1; i >= 0; i-- {

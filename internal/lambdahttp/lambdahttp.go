@@ -27,7 +27,7 @@ func (a *Adapter) Invoke(ctx context.Context, ev events.APIGatewayProxyRequest) 
 }
 
 // Start serves h as the Lambda function of this process.
-func Start(h http.Handler) { lambda.Start(New(h).Invoke) }
+func Start(h http.Handler, opts ...lambda.Option) { lambda.StartWithOptions(New(h).Invoke, opts...) }
 
 // Event builds the API Gateway REST (v1) proxy event for a request, as API
 // Gateway does: resource, path parameters, headers, query and the

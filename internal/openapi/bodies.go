@@ -11,6 +11,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tiers"
+	"github.com/issuetracker/issuetracker/internal/usage"
+	"github.com/issuetracker/issuetracker/internal/usage/usageapi"
 )
 
 func init() {
@@ -127,6 +129,9 @@ func Bodies() map[string]Body {
 			NextCursor string         `json:"next_cursor"`
 		}{}},
 		"getBranding": {Response: lifecycle.Branding{}},
+		// Usage and billing.
+		"getUsage":     {Response: usage.Report{}},
+		"getRootUsage": {Response: usageapi.RootUsage{}, Query: []Param{named("month", str("YYYY-MM (default: this UTC month)"))}},
 		"putBranding": {Request: tenant.Branding{}, Response: lifecycle.Branding{}},
 	}
 }

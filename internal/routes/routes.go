@@ -23,6 +23,7 @@ const (
 	FnTenants      Function = "tenants"      // provider (root) administration
 	FnRegistration Function = "registration" // public sign-up
 	FnWorkspace    Function = "workspace"    // the tenant's workspace settings (branding)
+	FnBilling      Function = "billing"      // usage, plans, Stripe checkout and webhook, monthly close
 )
 
 // AccessKind says which principals may call a route.
@@ -133,6 +134,13 @@ var table = []Route{
 	{"GET", "/v1/admin/tenants/{tenantId}/users", FnUsers, root(), "rootListTenantUsers", "Support: a tenant's users (no issue contents)"},
 	{"GET", "/v1/admin/tenants/{tenantId}/users/{userId}", FnUsers, root(), "rootGetTenantUser", "Support: one user of a tenant"},
 	{"GET", "/v1/admin/tenants/{tenantId}/support-access", FnUsers, root(), "rootGetSupportAccess", "Support: whether the tenant granted access to issue contents"},
+
+	// Usage and billing (internal/usage, internal/billing): the Super Admin
+	// sees the workspace's usage and manages its plan; Root sees every
+	// tenant's usage, MRR and churn; Stripe calls the webhook (its
+	// signature is checked in the function: no authorizer).
+	{"GET", "/v1/usage", FnBilling, tenant(roles.SuperAdmin), "getUsage", "The workspace's usage this month against its tier's limits, with warnings at 80% and 100%"},
+	{"GET", "/v1/admin/usage", FnBilling, root(), "getRootUsage", "Every tenant's usage this month (?month=YYYY-MM) and totals per tier"},
 
 	// Teams: readable by every member, managed by Admins and above.
 	{"GET", "/v1/teams", FnTeams, tenant(roles.User), "listTeams", "The workspace's teams (cursor)"},

@@ -13,8 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
+	"github.com/issuetracker/issuetracker/internal/usage"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -46,7 +48,22 @@ func (s Store) NextNumber(ctx context.Context, table, tenant string) (int64, err
 	if !ok {
 		return 0, fmt.Errorf("allocate issue number: no counter in answer")
 	}
-	return strconv.ParseInt(n.Value, 10, 64)
+	num, err := strconv.ParseInt(n.Value, 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	usage.AddItemBytes(ctx, counterSize(tenant, num)-counterSize(tenant, num-1))
+	return num, nil
+}
+
+// counterSize is the stored size of the tenant's issue counter at n (0: absent).
+func counterSize(tenant string, n int64) int64 {
+	if n <= 0 {
+		return 0
+	}
+	m := key(counterPK(tenant), skCounter)
+	m["n"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+	return dynamo.ItemSize(m)
 }
 
 // Create writes a new issue with its key alias, first status-history and
@@ -128,6 +145,7 @@ func (s Store) Update(ctx context.Context, table string, old, i issue.Issue, a i
 	t := &tx{table: table}
 	it := toIssueItem(i)
 	t.put(it, versionIs(old.Version), staleOrGone)
+	t.gone(toIssueItem(old))
 	t.put(toActivityItem(i.TenantID, a), nil, nil)
 	if h != nil {
 		t.put(toHistoryItem(i.TenantID, *h), nil, nil)
@@ -147,12 +165,16 @@ func (s Store) Update(ctx context.Context, table string, old, i issue.Issue, a i
 func (s Store) Delete(ctx context.Context, table string, i issue.Issue) error {
 	t := &tx{table: table}
 	t.delIf(key(issuePK(i.TenantID, i.ID), skIssue), versionIs(i.Version), staleOrGone)
+	t.gone(toIssueItem(i))
 	t.del(key(issueKeyPK(i.TenantID, i.Number), skKey))
+	t.gone(keyItem{PK: issueKeyPK(i.TenantID, i.Number), SK: skKey, IssueID: i.ID})
 	for _, l := range i.Labels {
 		t.del(key(labelUsePK(i.TenantID, l), useSK(i.ID)))
+		t.gone(useItem{PK: labelUsePK(i.TenantID, l), SK: useSK(i.ID), IssueID: i.ID})
 	}
-	for w := range decodeTerms(toIssueItem(i).Terms) {
+	for w, wt := range decodeTerms(toIssueItem(i).Terms) {
 		t.del(key(termPK(i.TenantID, w), termSK(w, i.ID, "I")))
+		t.gone(postingItem{PK: termPK(i.TenantID, w), SK: termSK(w, i.ID, "I"), IssueID: i.ID, Weight: wt})
 	}
 	t.put(purgeItem{PK: purgePK(i.TenantID), SK: purgeSK(i.ID), IssueID: i.ID, DeletedAt: i.UpdatedAt}, nil, nil)
 	if err := t.run(ctx, s.DB, "delete issue"); err != nil {
@@ -179,6 +201,7 @@ func labelDelta(t *tx, tenant, issueID string, old, cur []string) {
 	for _, l := range old {
 		if !slices.Contains(cur, l) {
 			t.del(key(labelUsePK(tenant, l), useSK(issueID)))
+			t.gone(useItem{PK: labelUsePK(tenant, l), SK: useSK(issueID), IssueID: issueID})
 		}
 	}
 }
@@ -186,14 +209,21 @@ func labelDelta(t *tx, tenant, issueID string, old, cur []string) {
 // termDelta writes the postings of new or re-weighted words of a document
 // and deletes those of words it no longer has.
 func termDelta(t *tx, tenant, issueID, src string, old, cur map[string]int) {
+	posting := func(w string, wt int) postingItem {
+		return postingItem{PK: termPK(tenant, w), SK: termSK(w, issueID, src), IssueID: issueID, Weight: wt}
+	}
 	for w, wt := range cur {
 		if old[w] != wt {
-			t.put(postingItem{PK: termPK(tenant, w), SK: termSK(w, issueID, src), IssueID: issueID, Weight: wt}, nil, nil)
+			t.put(posting(w, wt), nil, nil)
+			if ow, ok := old[w]; ok {
+				t.gone(posting(w, ow))
+			}
 		}
 	}
-	for w := range old {
+	for w, ow := range old {
 		if _, ok := cur[w]; !ok {
 			t.del(key(termPK(tenant, w), termSK(w, issueID, src)))
+			t.gone(posting(w, ow))
 		}
 	}
 }
