@@ -84,4 +84,3 @@ func usageDeps(d Deps) usageapi.Deps {
 	return usageapi.Deps{Store: store, Tenants: tenantdb.New(d.Control(), d.Names), Now: d.Now,
 		Seats: func(ctx context.Context, t tenant.Tenant) (int, error) { return data.CountUsers(ctx, t) }}
 }
-

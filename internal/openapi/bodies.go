@@ -132,6 +132,6 @@ func Bodies() map[string]Body {
 		// Usage and billing.
 		"getUsage":     {Response: usage.Report{}},
 		"getRootUsage": {Response: usageapi.RootUsage{}, Query: []Param{named("month", str("YYYY-MM (default: this UTC month)"))}},
-		"putBranding": {Request: tenant.Branding{}, Response: lifecycle.Branding{}},
+		"putBranding":  {Request: tenant.Branding{}, Response: lifecycle.Branding{}},
 	}
 }
