@@ -14,14 +14,15 @@ node_modules/.installed: package.json package-lock.json
 	echo 'module ignored // keeps `go ./...` out of node_modules' > node_modules/go.mod
 	touch $@
 
-tools: node_modules/.installed ## install the pinned npm tools, DynamoDB Local and mailpit
+tools: node_modules/.installed ## install the pinned npm tools, DynamoDB Local, mailpit and stripe-mock
 	@scripts/install-dynamodb-local.sh
 	@scripts/install-mailpit.sh
+	@scripts/install-stripe-mock.sh
 
 vet: ## go vet
 	go vet ./...
 
-test: tools vet ## unit and integration tests (starts DynamoDB Local, cognito-local and mailpit itself)
+test: tools vet ## unit and integration tests (starts DynamoDB Local, cognito-local, mailpit and stripe-mock itself)
 	@status=0; go test -count=1 -timeout 12m ./... || status=$$?; scripts/stop-test-services.sh; exit $$status
 
 -include mk/*.mk

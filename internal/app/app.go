@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/mail"
@@ -65,6 +66,13 @@ type Deps struct {
 	// Meter counts each tenant's API calls, active users and storage in the
 	// process (flushed in the background; nil: no metering).
 	Meter *usage.Meter
+	// Billing is the billing provider (Stripe; stripe-mock locally); nil:
+	// billing is off, paid tiers wait for Root's approval and the billing
+	// routes answer billing_unavailable.
+	Billing *BillingConfig
+	// BillingService overrides the service NewBilling would build (the
+	// local platform shares one with its jobs).
+	BillingService *billing.Service
 }
 
 // DepsFromEnv builds Deps from the environment of a function or the gateway:
@@ -85,7 +93,12 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 	if err != nil && !errors.Is(err, mail.ErrNotConfigured) {
 		return Deps{}, err
 	}
+	bc, err := StripeFromEnv(ctx)
+	if err != nil {
+		return Deps{}, err
+	}
 	return Deps{
+		Billing:        bc,
 		DB:             tenantDB,
 		ControlDB:      base,
 		Cognito:        awsx.Cognito(cfg, e),

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
+	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/lifecycle"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
@@ -67,8 +68,12 @@ func NewLifecycle(d Deps, o LifecycleOptions) *onboarding.Service {
 	if o.Driver != nil {
 		drv = o.Driver(m)
 	}
-	return &onboarding.Service{Machine: m, Registrar: onboardingdb.New(d.Control(), d.Names),
+	svc := &onboarding.Service{Machine: m, Registrar: onboardingdb.New(d.Control(), d.Names),
 		Verifications: onboardingdb.NewVerifications(d.Control(), d.Names), Driver: drv}
+	if d.Billing != nil {
+		svc.Admission = billing.Admission{} // paid pooled tiers wait for their first payment
+	}
+	return svc
 }
 
 // lifecycleDeps are the lifecycle operations' dependencies; without a

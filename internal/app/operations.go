@@ -6,6 +6,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
+	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
@@ -29,6 +30,7 @@ func operations(d Deps) httpapi.Operations {
 		issueapi.Operations(issueapi.NewDeps(d.DB, d.Now)),
 		lifecycle.Operations(lifecycleDeps(d)),
 		usageapi.Operations(usageDeps(d)),
+		billingapi.Operations(billingDeps(d)),
 	} {
 		maps.Copy(all, ops)
 	}

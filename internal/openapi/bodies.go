@@ -4,6 +4,8 @@ import (
 	"reflect"
 
 	"github.com/issuetracker/issuetracker/internal/audit"
+	"github.com/issuetracker/issuetracker/internal/billing"
+	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
 	"github.com/issuetracker/issuetracker/internal/lifecycle"
@@ -130,8 +132,15 @@ func Bodies() map[string]Body {
 		}{}},
 		"getBranding": {Response: lifecycle.Branding{}},
 		// Usage and billing.
-		"getUsage":     {Response: usage.Report{}},
-		"getRootUsage": {Response: usageapi.RootUsage{}, Query: []Param{named("month", str("YYYY-MM (default: this UTC month)"))}},
-		"putBranding":  {Request: tenant.Branding{}, Response: lifecycle.Branding{}},
+		"getUsage":                   {Response: usage.Report{}},
+		"getRootUsage":               {Response: usageapi.RootUsage{}, Query: []Param{named("month", str("YYYY-MM (default: this UTC month)"))}},
+		"getBilling":                 {Response: billingapi.Plan{}},
+		"startCheckout":              {Request: billingapi.TierChoice{}, Response: billing.CheckoutSession{}, Status: 201},
+		"changePlan":                 {Request: billingapi.TierChoice{}, Response: billingapi.Plan{}},
+		"listInvoices":               {Response: billingapi.Invoices{}, Query: pageParams},
+		"stripeWebhook":              {Request: map[string]any{}, Response: billingapi.Received{}},
+		"getRootBilling":             {Response: billing.Figures{}},
+		"createRegistrationCheckout": {Response: billing.CheckoutSession{}, Status: 201},
+		"putBranding":                {Request: tenant.Branding{}, Response: lifecycle.Branding{}},
 	}
 }

@@ -141,6 +141,13 @@ var table = []Route{
 	// signature is checked in the function: no authorizer).
 	{"GET", "/v1/usage", FnBilling, tenant(roles.SuperAdmin), "getUsage", "The workspace's usage this month against its tier's limits, with warnings at 80% and 100%"},
 	{"GET", "/v1/admin/usage", FnBilling, root(), "getRootUsage", "Every tenant's usage this month (?month=YYYY-MM) and totals per tier"},
+	{"GET", "/v1/billing", FnBilling, tenant(roles.SuperAdmin), "getBilling", "The workspace's plan: tier, price, subscription status, grace period"},
+	{"POST", "/v1/billing/checkout", FnBilling, tenant(roles.SuperAdmin), "startCheckout", "A Stripe Checkout page to move a workspace without a subscription (Basic) to a paid tier"},
+	{"PUT", "/v1/billing/plan", FnBilling, tenant(roles.SuperAdmin), "changePlan", "Upgrade or downgrade the subscription (prorated; Basic cancels it)"},
+	{"GET", "/v1/billing/invoices", FnBilling, tenant(roles.SuperAdmin), "listInvoices", "The workspace's invoices, newest first (cursor)"},
+	{"POST", "/v1/billing/webhook", FnBilling, public(), "stripeWebhook", "Stripe's events: Stripe-Signature checked with a tolerance window, each event processed once"},
+	{"POST", "/v1/registrations/{tenantId}/checkout", FnBilling, public(), "createRegistrationCheckout", "A Stripe Checkout page for a paid-tier registration waiting for its first payment"},
+	{"GET", "/v1/admin/billing", FnBilling, root(), "getRootBilling", "MRR and churn per tier this month, and the monthly closes"},
 
 	// Teams: readable by every member, managed by Admins and above.
 	{"GET", "/v1/teams", FnTeams, tenant(roles.User), "listTeams", "The workspace's teams (cursor)"},
