@@ -19,7 +19,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-
 // A Premium sign-up waits in pending_payment with nothing provisioned,
 // pays through a Checkout session (created on stripe-mock), and becomes
 // active when the signed checkout.session.completed arrives; a replay of

@@ -30,7 +30,7 @@ var root = tenancy.Principal{UserID: "root-1", Username: "root", Email: "root@pr
 
 type clock struct{ ns atomic.Int64 }
 
-func (c *clock) Now() time.Time           { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *clock) Now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
 func (c *clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 
 // world is a deployment with billing on: DynamoDB Local, cognito-local,
