@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
 	"github.com/issuetracker/issuetracker/internal/identity"
@@ -15,6 +16,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
+	"github.com/issuetracker/issuetracker/internal/usage"
+	"github.com/issuetracker/issuetracker/internal/usage/usagedb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -172,14 +175,19 @@ func TestGracePeriodSuspensionAndReactivation(t *testing.T) {
 	})
 
 	w.clock.Advance(31 * time.Minute)
-	swept, err := w.svc.Sweep(ctx)
+	job, err := app.RunJob(ctx, w.deps, app.JobHourly) // what the schedule runs
 	require.NoError(t, err)
-	assert.Equal(t, []string{"pied"}, swept.Suspended)
+	assert.Equal(t, []string{"pied"}, job.Suspended)
+	assert.Equal(t, 1, job.Seats, "the hourly job records the seats (the Super Admin) on the month")
+	months, err := usagedb.New(w.deps.DB, w.deps.Names).Months(ctx, usage.MonthKey(w.clock.Now()))
+	require.NoError(t, err)
+	require.Len(t, months, 1)
+	assert.Equal(t, int64(1), months[0].Seats)
 	tn, _ = w.reg.Get(ctx, "pied")
 	assert.Equal(t, tenant.StatusSuspended, tn.Status)
 	assert.Contains(t, tn.StatusReason, billing.SuspensionReason)
 	box.Next(mail.BillingNoticeSubject("Company pied", true))
-	swept, err = w.svc.Sweep(ctx)
+	swept, err := w.svc.Sweep(ctx)
 	require.NoError(t, err)
 	assert.Empty(t, swept.Suspended, "once")
 
