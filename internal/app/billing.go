@@ -18,19 +18,6 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 )
 
-// Billing environment (the CDK app sets the same names).
-const (
-	// EnvBillingProvider turns billing on ("stripe"): paid tiers then wait
-	// for their first payment at registration (billing.Admission). The
-	// registration, tenants, onboarding and billing functions get it.
-	EnvBillingProvider = "ITR_BILLING_PROVIDER"
-	// EnvBillingGrace is the grace period after a failed payment (a Go
-	// duration; billing.DefaultGrace when unset).
-	EnvBillingGrace = "ITR_BILLING_GRACE"
-	// BillingProviderStripe is the one provider.
-	BillingProviderStripe = "stripe"
-)
-
 // SecretFetchTimeout bounds the one Secrets Manager read per secret and cold start.
 const SecretFetchTimeout = 3 * time.Second
 
@@ -48,7 +35,7 @@ type BillingConfig struct {
 // timeout and cached per cold start (ITR_STRIPE_*_SECRET_ARN); the API base
 // points at stripe-mock locally. Nil when billing is off.
 func StripeFromEnv(ctx context.Context) (*BillingConfig, error) {
-	if os.Getenv(EnvBillingProvider) != BillingProviderStripe {
+	if os.Getenv(billing.EnvProvider) != billing.ProviderStripe {
 		return nil, nil
 	}
 	var sm *secretsmanager.Client
@@ -74,10 +61,10 @@ func StripeFromEnv(ctx context.Context) (*BillingConfig, error) {
 		}, SecretFetchTimeout)
 	}
 	c := &BillingConfig{
-		Provider: &stripebilling.Provider{Key: secret(stripebilling.EnvAPIKey, stripebilling.EnvAPIKeySecretARN), APIBase: os.Getenv(stripebilling.EnvAPIBase)},
-		Verifier: stripebilling.Verifier{Secret: secret(stripebilling.EnvWebhookSecret, stripebilling.EnvWebhookSecretARN)},
+		Provider: &stripebilling.Provider{Key: secret(billing.EnvStripeAPIKey, billing.EnvStripeAPIKeySecretARN), APIBase: os.Getenv(billing.EnvStripeAPIBase)},
+		Verifier: stripebilling.Verifier{Secret: secret(billing.EnvStripeWebhookSecret, billing.EnvStripeWebhookSecretARN)},
 	}
-	if g := os.Getenv(EnvBillingGrace); g != "" {
+	if g := os.Getenv(billing.EnvGrace); g != "" {
 		d, err := time.ParseDuration(g)
 		if err != nil {
 			return nil, err

@@ -23,16 +23,10 @@ import (
 	"github.com/issuetracker/issuetracker/internal/usage/usagedb"
 )
 
-// Scheduled jobs of the billing function (EventBridge Scheduler invokes it
-// with {"job": <name>}; the CDK app names the same jobs).
+// Scheduled jobs of the billing function (billing.JobHourly, billing.JobMonthlyClose).
 const (
-	// JobHourly suspends workspaces whose grace period ran out, records
-	// every tenant's seats on its month and mails the usage thresholds
-	// that a flush in a function without mail could not.
-	JobHourly = "hourly"
-	// JobMonthlyClose records the month that ended (MRR, churn per tier),
-	// then does the hourly work.
-	JobMonthlyClose = "monthly_close"
+	JobHourly       = billing.JobHourly
+	JobMonthlyClose = billing.JobMonthlyClose
 )
 
 // JobInput is what the schedule sends.

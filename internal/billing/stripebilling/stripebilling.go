@@ -21,21 +21,6 @@ import (
 	"github.com/stripe/stripe-go/v82/webhook"
 )
 
-// Environment of the billing function (the one place these names live).
-const (
-	// EnvAPIKey is the secret API key itself (local, tests); in AWS
-	// EnvAPIKeySecretARN names the Secrets Manager secret that holds it.
-	EnvAPIKey          = "ITR_STRIPE_API_KEY"
-	EnvAPIKeySecretARN = "ITR_STRIPE_API_KEY_SECRET_ARN"
-	// EnvWebhookSecret is the endpoint's signing secret (local, tests); in
-	// AWS EnvWebhookSecretARN names its Secrets Manager secret.
-	EnvWebhookSecret    = "ITR_STRIPE_WEBHOOK_SECRET"
-	EnvWebhookSecretARN = "ITR_STRIPE_WEBHOOK_SECRET_ARN"
-	// EnvAPIBase points the client at stripe-mock (http://127.0.0.1:12111);
-	// unset in AWS (Stripe's API).
-	EnvAPIBase = "ITR_STRIPE_API_BASE"
-)
-
 // Provider implements billing.Provider on Stripe.
 type Provider struct {
 	// Key returns the secret API key (fetched lazily in AWS; see Secret).
