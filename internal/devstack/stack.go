@@ -17,6 +17,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/auth"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
 	"github.com/issuetracker/issuetracker/internal/gateway"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
@@ -42,6 +43,14 @@ type Config struct {
 	S3Port       int // 0: any free port
 	// MailSMTPPort and MailUIPort are mailpit's (SMTP, web UI and API).
 	MailSMTPPort, MailUIPort int
+	// StripePort is stripe-mock's (HTTP; HTTPS on the next port), unless
+	// StripeAPIBase names a running one.
+	StripePort    int
+	StripeAPIBase string
+	// BillingGrace after a failed payment; DevGrace if zero.
+	BillingGrace time.Duration
+	// BillingJobsEvery runs the hourly billing job; BillingSweepInterval if zero.
+	BillingJobsEvery time.Duration
 	// Endpoints, when set, reuse running services instead of starting them;
 	// Mail likewise reuses a running mailpit.
 	Endpoints awsx.Endpoints
@@ -78,6 +87,27 @@ type Stack struct {
 
 // MeterFlushInterval is how often the local platform flushes usage.
 const MeterFlushInterval = 5 * time.Second
+
+// runBillingJobs is the local EventBridge Scheduler of the billing
+// function's hourly job (dunning, seats, usage mails), every few seconds.
+// The monthly close is AWS's schedule only; Root's live figures are in
+// GET /v1/admin/billing either way.
+func (s *Stack) runBillingJobs(ctx context.Context, d app.Deps, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if res, err := app.RunJob(ctx, d, app.JobHourly); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(os.Stderr, "billing job: %v\n", err)
+			} else if len(res.Suspended) > 0 {
+				fmt.Printf("billing: suspended for non-payment: %v\n", res.Suspended)
+			}
+		}
+	}
+}
 
 // FlushUsage writes the usage counted so far (tests, CLI).
 func (s *Stack) FlushUsage(ctx context.Context) error { return s.meter.Flush(ctx) }
@@ -136,6 +166,15 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		s.procs = append(s.procs, p.Process)
 		m = &MailEndpoints{SMTPAddr: p.SMTPAddr, UIURL: p.UIURL}
 	}
+	stripeBase := cfg.StripeAPIBase
+	if stripeBase == "" {
+		p, err := localcloud.StartStripeMock(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.StripePort, Log: cfg.Log})
+		if err != nil {
+			return nil, err
+		}
+		s.procs = append(s.procs, p)
+		stripeBase = p.Endpoint
+	}
 	awsCfg, err := awsx.Load(ctx, e)
 	if err != nil {
 		return nil, err
@@ -157,9 +196,19 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		s.Platform.WebBaseURL = s.Platform.GatewayURL // the gateway serves the web app
 	}
 
+	grace := cfg.BillingGrace
+	if grace == 0 {
+		grace = DevGrace
+	}
+	s.Platform.StripeAPIBase, s.Platform.StripeWebhookSecret, s.Platform.BillingGrace = stripeBase, DevWebhookSecret, grace.String()
 	deps := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cog, Names: names, Now: time.Now,
 		TenantPoolID: s.Platform.TenantPoolID, TenantClientID: s.Platform.TenantClientID, Region: awsCfg.Region,
-		Mail: mail.SMTP{Addr: m.SMTPAddr, From: MailFrom}, WebBaseURL: s.Platform.WebBaseURL}
+		Mail: mail.SMTP{Addr: m.SMTPAddr, From: MailFrom}, WebBaseURL: s.Platform.WebBaseURL,
+		// Billing against stripe-mock: every Stripe call is checked against
+		// Stripe's API definition; events come signed with the local secret.
+		Billing: &app.BillingConfig{Grace: grace,
+			Provider: &stripebilling.Provider{Key: stripebilling.Static(localcloud.StripeMockAPIKey), APIBase: stripeBase},
+			Verifier: stripebilling.Verifier{Secret: stripebilling.Static(DevWebhookSecret)}}}
 	// Usage is metered as in AWS: aggregated in this process and flushed in
 	// the background (more often than the functions' minute, so a developer
 	// sees figures move), and once more on Close.
@@ -192,6 +241,14 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			Log:      func(f string, a ...any) { fmt.Fprintf(logOr(cfg.Log), f+"\n", a...) },
 		}},
 	})
+	// The billing service of the functions and of the local scheduler,
+	// which runs the hourly job every few seconds (dunning, seats, usage mail).
+	deps.BillingService = app.NewBilling(deps)
+	every := cfg.BillingJobsEvery
+	if every == 0 {
+		every = BillingSweepInterval
+	}
+	go s.runBillingJobs(meterCtx, deps, every)
 	fns := map[routes.Function]http.Handler{}
 	for _, fn := range routes.Functions() {
 		if fns[fn], err = app.Function(fn, deps); err != nil {
