@@ -99,7 +99,6 @@ func (p *Platform) wireBilling() {
 	// A payment admits a registration (an event starts its onboarding run)
 	// and a plan change moves the tenant's API key to the tier's usage plan.
 	p.Provisioning.Bus.GrantPutEventsTo(fn.Role, nil)
-	fn.Function.AddEnvironment(jsii.String(EnvEventBus), p.Provisioning.Bus.EventBusName(), nil)
 
 	b.JobsDLQ = awssqs.NewQueue(c, jsii.String("JobsDLQ"), &awssqs.QueueProps{
 		Encryption: awssqs.QueueEncryption_SQS_MANAGED, EnforceSSL: jsii.Bool(true), RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),

@@ -12,6 +12,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
 	"github.com/issuetracker/issuetracker/internal/billing/billingdb"
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
+	"github.com/issuetracker/issuetracker/internal/lifecycle"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
@@ -103,8 +104,13 @@ func NewBilling(d Deps) *billing.Service {
 }
 
 func billingDeps(d Deps) billingapi.Deps {
-	if d.BillingService != nil {
-		return billingapi.Deps{Service: d.BillingService}
+	svc := d.BillingService
+	if svc == nil {
+		svc = NewBilling(d)
 	}
-	return billingapi.Deps{Service: NewBilling(d)}
+	if svc == nil {
+		return billingapi.Deps{}
+	}
+	return billingapi.Deps{Service: svc, Checkouts: lifecycle.WindowLimiter{DB: d.Control(), Table: d.Names.Control(), Scope: "checkout",
+		Max: billingapi.DefaultCheckoutsPerHour, Window: time.Hour, Now: d.Now}}
 }

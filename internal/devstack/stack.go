@@ -167,6 +167,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		m = &MailEndpoints{SMTPAddr: p.SMTPAddr, UIURL: p.UIURL}
 	}
 	stripeBase := cfg.StripeAPIBase
+	if stripeBase == "" && cfg.StripePort == 0 {
+		return nil, errors.New("devstack: set StripePort (stripe-mock is started) or StripeAPIBase (a running one)")
+	}
 	if stripeBase == "" {
 		p, err := localcloud.StartStripeMock(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.StripePort, Log: cfg.Log})
 		if err != nil {

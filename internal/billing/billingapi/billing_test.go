@@ -339,3 +339,18 @@ func TestRootSeesMRRAndChurnPerTier(t *testing.T) {
 		assert.Equal(t, http.StatusForbidden, w.api.As(sa).Do("GET", "/v1/admin/billing", nil).Status)
 	})
 }
+
+// The public checkout of a registration is limited per registration (each
+// one is a Stripe call): 429 with Retry-After past the limit.
+func TestRegistrationCheckoutsAreRateLimited(t *testing.T) {
+	w := newWorld(t)
+	w.signUp(t, "spammy", "standard")
+	for i := range 10 {
+		res := w.api.Anonymous().Do("POST", "/v1/registrations/spammy/checkout", nil)
+		require.Equal(t, http.StatusCreated, res.Status, "checkout %d: %s", i+1, res.Body)
+	}
+	res := w.api.Anonymous().Do("POST", "/v1/registrations/spammy/checkout", nil)
+	require.Equal(t, http.StatusTooManyRequests, res.Status, string(res.Body))
+	assert.Equal(t, "checkout_rate_limited", res.Map(t)["code"])
+	assert.NotEmpty(t, res.Header.Get("Retry-After"))
+}

@@ -6,13 +6,16 @@ package billingapi
 
 import (
 	"io"
+	"math"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/lifecycle"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
@@ -26,7 +29,13 @@ const MaxWebhookBody = 256 << 10
 // Deps of the billing operations. Service nil answers 503 billing_unavailable.
 type Deps struct {
 	Service *billing.Service
+	// Checkouts limits the public checkout of a registration (each one is
+	// a Stripe call), per registration.
+	Checkouts lifecycle.Limiter
 }
+
+// DefaultCheckoutsPerHour is the public checkout's limit per registration.
+const DefaultCheckoutsPerHour = 10
 
 // Operations of the billing routes.
 func Operations(d Deps) httpapi.Operations {
@@ -213,6 +222,16 @@ func (d Deps) registrationCheckout(w http.ResponseWriter, r *http.Request) error
 	s, err := d.svc()
 	if err != nil {
 		return err
+	}
+	if d.Checkouts != nil {
+		ok, wait, err := d.Checkouts.Allow(r.Context(), r.PathValue("tenantId"))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+			return errs.E(errs.KindRateLimited, "checkout_rate_limited", "too many checkouts for this registration; retry in %s", wait.Round(time.Second))
+		}
 	}
 	cs, err := s.RegistrationCheckout(r.Context(), r.PathValue("tenantId"))
 	if err != nil {
