@@ -96,11 +96,12 @@ type Report struct {
 	ActiveUsers ActiveUsers `json:"active_users"`
 	Days        []Day       `json:"days"`
 	Warnings    []Warning   `json:"warnings"`
-	// FlushInterval is how far behind the call and active-user figures may be.
+	// FlushSeconds is how far behind the call and active-user figures may
+	// be (the functions' flush interval).
 	FlushSeconds int `json:"lag_seconds"`
 }
 
-// Inputs of a report, read by the caller.
+// ReportInput is what a report is built from (read by the caller).
 type ReportInput struct {
 	TenantID string
 	Tier     tiers.Tier
