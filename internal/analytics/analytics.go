@@ -119,7 +119,7 @@ func (s *Service) Apply(ctx context.Context, table, tenant string, events []Even
 		byIssue[e.IssueID] = append(byIssue[e.IssueID], e)
 	}
 	for _, id := range order {
-		if err := s.applyIssue(ctx, table, tenant, id, byIssue[id], set); err != nil {
+		if err := s.applyIssue(ctx, table, tenant, id, byIssue[id], set, false); err != nil {
 			return fmt.Errorf("apply issue %s of %s: %w", id, tenant, err)
 		}
 	}
@@ -129,7 +129,19 @@ func (s *Service) Apply(ctx context.Context, table, tenant string, events []Even
 // maxConflicts bounds the retries of one issue against concurrent writers.
 const maxConflicts = 8
 
-func (s *Service) applyIssue(ctx context.Context, table, tenant, id string, evs []Event, set Settings) error {
+// Recompute folds an issue's events (all of its items, read back by a
+// rebuild) and writes its contribution even when the events bring nothing
+// new, so rollups left wrong by an earlier version of Contribute are
+// corrected against what they hold (IssueState.Applied).
+func (s *Service) Recompute(ctx context.Context, table, tenant, issueID string, events []Event) error {
+	set, err := s.SettingsFor(ctx, table, tenant)
+	if err != nil {
+		return err
+	}
+	return s.applyIssue(ctx, table, tenant, issueID, events, set, true)
+}
+
+func (s *Service) applyIssue(ctx context.Context, table, tenant, id string, evs []Event, set Settings, force bool) error {
 	for attempt := 0; ; attempt++ {
 		st, err := s.Store.State(ctx, table, tenant, id)
 		if err != nil {
@@ -140,11 +152,14 @@ func (s *Service) applyIssue(ctx context.Context, table, tenant, id string, evs 
 		for _, e := range evs {
 			changed = st.Fold(e) || changed
 		}
-		if !changed {
+		if !changed && !force {
 			return nil // redelivered or superseded: already counted
 		}
 		cur := st.Contribute(set)
 		delta := Delta(st.Applied, cur)
+		if !changed && len(delta) == 0 {
+			return nil
+		}
 		st.Applied = cur
 		st.Rev++
 		err = s.Store.Apply(ctx, table, tenant, st, delta)

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"os"
 
+	"github.com/issuetracker/issuetracker/internal/analytics/analyticsapi"
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
@@ -25,6 +26,7 @@ func operations(d Deps) httpapi.Operations {
 		people.Operations(people.Deps{DB: d.DB, Tenants: tenantdb.New(d.Control(), d.Names), Directory: people.UserDB{DB: d.DB},
 			Identity: identity.Pools{C: d.Cognito}, TenantPoolID: d.TenantPoolID, Now: d.Now, Audit: peopleAudit(d)}),
 		issueapi.Operations(issueapi.NewDeps(d.DB, d.Now)),
+		analyticsapi.Operations(analyticsapi.NewDeps(d.DB, d.Now)),
 		lifecycle.Operations(lifecycleDeps(d)),
 	} {
 		maps.Copy(all, ops)
