@@ -30,6 +30,7 @@ commands:
   dev                     run the platform locally (DynamoDB Local, cognito-local, API gateway)
   login --user EMAIL      print an ID token for a user of the running platform
   reset                   delete the local platform's state (.local/dev)
+  analytics backfill|seed rebuild analytics rollups; seed a backdated demo history
 `
 
 func main() {
@@ -45,6 +46,8 @@ func main() {
 		err = login(os.Args[2:])
 	case "reset":
 		err = reset()
+	case "analytics":
+		err = analyticsCmd(os.Args[2:])
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)

@@ -17,6 +17,7 @@ import (
 	"github.com/issuetracker/issuetracker/constructs/identity"
 	"github.com/issuetracker/issuetracker/constructs/monitoring"
 	"github.com/issuetracker/issuetracker/constructs/provisioning"
+	"github.com/issuetracker/issuetracker/constructs/streamconsumer"
 	"github.com/issuetracker/issuetracker/constructs/tenantaccess"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -74,6 +75,8 @@ type Platform struct {
 	Exports      *Exports
 	// OutcomesDLQ keeps provisioning outcomes the onboarding function could not take.
 	OutcomesDLQ awssqs.IQueue
+	// StreamAnalytics consumes the pooled table's change stream.
+	StreamAnalytics *streamconsumer.Consumer
 }
 
 // NewPlatformStack defines IssueTracker-Platform. It builds every function
@@ -204,6 +207,7 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 		p.Monitoring.WatchQueue("outcomes-dlq", p.OutcomesDLQ,
 			"A tenant stack outcome could not be delivered to the onboarding function: replay it from the queue, or retry the onboarding (it asks CloudFormation again)")
 	}
+	p.StreamAnalytics = analyticsConsumer(st, p.Pooled, root, cfg.Prefix+"-"+StreamAnalyticsFunction, p.Monitoring)
 	p.Monitoring.WatchTable("app", p.Pooled.Table)
 	p.Monitoring.WatchTable("control", p.Control.Table)
 

@@ -14,6 +14,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // ErrStateChanged is returned by Store.Apply when another writer changed
@@ -118,13 +120,23 @@ func (s *Service) Apply(ctx context.Context, table, tenant string, events []Even
 		}
 		byIssue[e.IssueID] = append(byIssue[e.IssueID], e)
 	}
+	// Issues are independent: apply them side by side (rollup items they
+	// share are ADDed in transactions, retried on conflict).
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(ApplyConcurrency)
 	for _, id := range order {
-		if err := s.applyIssue(ctx, table, tenant, id, byIssue[id], set, false); err != nil {
-			return fmt.Errorf("apply issue %s of %s: %w", id, tenant, err)
-		}
+		g.Go(func() error {
+			if err := s.applyIssue(gctx, table, tenant, id, byIssue[id], set, false); err != nil {
+				return fmt.Errorf("apply issue %s of %s: %w", id, tenant, err)
+			}
+			return nil
+		})
 	}
-	return nil
+	return g.Wait()
 }
+
+// ApplyConcurrency is how many issues of a batch are applied at once.
+const ApplyConcurrency = 8
 
 // maxConflicts bounds the retries of one issue against concurrent writers.
 const maxConflicts = 8

@@ -11,11 +11,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/auth"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
+	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/gateway"
 	"github.com/issuetracker/issuetracker/internal/identity"
@@ -54,6 +56,10 @@ type Stack struct {
 	s3       *localcloud.S3Server
 	srv      *http.Server
 	ln       net.Listener
+	// Consumers read the tenant tables' change streams (ChangeConsumers).
+	Consumers []*streampoller.Poller
+	stopPoll  context.CancelFunc
+	polling   sync.WaitGroup
 }
 
 // Start brings the platform up: services, tables and pools, seed, gateway.
@@ -144,6 +150,18 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			Log:      func(f string, a ...any) { fmt.Fprintf(logOr(cfg.Log), f+"\n", a...) },
 		}},
 	})
+	// The change stream's consumers run beside the gateway, off the
+	// request path, as their functions do in AWS.
+	s.Consumers = ChangeConsumers(db, awsx.Streams(awsCfg, e), names, cfg.Log)
+	pctx, stop := context.WithCancel(context.Background())
+	s.stopPoll = stop
+	for _, p := range s.Consumers {
+		s.polling.Add(1)
+		go func() {
+			defer s.polling.Done()
+			_ = p.Run(pctx)
+		}()
+	}
 	fns := map[routes.Function]http.Handler{}
 	for _, fn := range routes.Functions() {
 		if fns[fn], err = app.Function(fn, deps); err != nil {
@@ -170,6 +188,17 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	return s, nil
 }
 
+// DrainChanges waits until every consumer has handled every change made so
+// far (tests, the seed command).
+func (s *Stack) DrainChanges(ctx context.Context) error {
+	for _, p := range s.Consumers {
+		if err := p.Drain(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Crashed reports a started service that has exited.
 func (s *Stack) Crashed() *localcloud.Process {
 	for _, p := range s.procs {
@@ -190,6 +219,10 @@ func (s *Stack) Close() {
 		cancel()
 	} else if s.ln != nil {
 		s.ln.Close()
+	}
+	if s.stopPoll != nil {
+		s.stopPoll()
+		s.polling.Wait()
 	}
 	s.s3.Close()
 	for i := len(s.procs) - 1; i >= 0; i-- {

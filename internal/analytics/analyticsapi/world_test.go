@@ -41,7 +41,7 @@ type world struct {
 	clock               time.Time
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	db, names := testenv.Tables(t)
 	cfg, e := testenv.AWS(t)
@@ -78,12 +78,12 @@ func (w *world) at(t time.Time) {
 }
 
 // drain waits until the consumer has applied every change so far.
-func (w *world) drain(t *testing.T) {
+func (w *world) drain(t testing.TB) {
 	t.Helper()
 	require.NoError(t, w.poller.Drain(context.Background()))
 }
 
-func (w *world) do(t *testing.T, p tenancy.Principal, method, path string, body any, want int) *apitest.Response {
+func (w *world) do(t testing.TB, p tenancy.Principal, method, path string, body any, want int) *apitest.Response {
 	t.Helper()
 	res := w.api.As(p).Do(method, path, body)
 	require.Equal(t, want, res.Status, "%s %s: %s", method, path, res.Body)
@@ -116,7 +116,7 @@ type mMove struct {
 // scenario creates n issues over days starting at start, each with a
 // seeded random life: assignment, priority, progress, closes, reopens and
 // comments by the reporter and by others; it records them in the model.
-func (w *world) scenario(t *testing.T, m *model, seed uint64, n int, start time.Time, days int) {
+func (w *world) scenario(t testing.TB, m *model, seed uint64, n int, start time.Time, days int) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 7))
 	people := map[string]tenancy.Principal{"ann": w.ann, "bob": w.bob, "ada": w.ada}

@@ -50,11 +50,17 @@ type Poller struct {
 	BatchSize int32
 	// MaxAttempts of one batch before it is recorded as failed. Default 5.
 	MaxAttempts int
+	// CheckpointEvery bounds how often a busy shard's checkpoint is saved
+	// (a round trip per batch would add to the lag; a restart at most
+	// delivers this much again, which consumers absorb). Default 1 s.
+	CheckpointEvery time.Duration
 	// Log receives progress and failures; nil discards.
 	Log *slog.Logger
 
 	mu     sync.Mutex
 	shards map[string]*shardState // by stream ARN + shard id
+	// polling serializes reads: Run's loop and a Drain may run together.
+	polling sync.Mutex
 }
 
 type shardState struct {
@@ -63,12 +69,22 @@ type shardState struct {
 	iterator      *string
 	done          bool
 	seq           string
+	saved         string    // the checkpointed seq
+	savedDone     bool      // the checkpoint says done
+	savedAt       time.Time // when it was saved
 }
 
-// Run polls until ctx ends. It returns ctx's error, or an error that stops
-// all reading (none of the consumer's: those are retried, then recorded).
+// Run polls until ctx ends, then saves its checkpoints. It returns ctx's
+// error (the consumer's errors are retried, then recorded).
 func (p *Poller) Run(ctx context.Context) error {
 	p.defaults()
+	defer func() {
+		fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := p.Flush(fctx); err != nil {
+			p.Log.Warn("stream checkpoint flush", "consumer", p.Name, "err", err)
+		}
+	}()
 	var last time.Time
 	for {
 		if time.Since(last) >= p.Discover {
@@ -107,6 +123,9 @@ func (p *Poller) defaults() {
 	if p.MaxAttempts == 0 {
 		p.MaxAttempts = 5
 	}
+	if p.CheckpointEvery == 0 {
+		p.CheckpointEvery = time.Second
+	}
 	if p.Log == nil {
 		p.Log = slog.New(slog.DiscardHandler)
 	}
@@ -131,9 +150,43 @@ func (p *Poller) Drain(ctx context.Context) error {
 			return err
 		}
 		if n == 0 {
-			return nil
+			return p.Flush(ctx)
 		}
 	}
+}
+
+// Flush saves the checkpoints of every shard read past its last one.
+func (p *Poller) Flush(ctx context.Context) error {
+	p.polling.Lock()
+	defer p.polling.Unlock()
+	p.mu.Lock()
+	shards := make([]*shardState, 0, len(p.shards))
+	for _, s := range p.shards {
+		shards = append(shards, s)
+	}
+	p.mu.Unlock()
+	for _, s := range shards {
+		if err := p.checkpoint(ctx, s, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkpoint saves how far s was read, if it moved and (unless now) the
+// last save is CheckpointEvery old or the shard is finished.
+func (p *Poller) checkpoint(ctx context.Context, s *shardState, now bool) error {
+	if s.seq == s.saved && s.done == s.savedDone {
+		return nil
+	}
+	if !now && !s.done && time.Since(s.savedAt) < p.CheckpointEvery {
+		return nil
+	}
+	if err := p.Checkpoints.Put(ctx, p.Name, s.stream, aws.ToString(s.shard.ShardId), Checkpoint{Seq: s.seq, Done: s.done}); err != nil {
+		return err
+	}
+	s.saved, s.savedDone, s.savedAt = s.seq, s.done, time.Now()
+	return nil
 }
 
 // discover lists the tables' streams and their shards, and adds the shards
@@ -188,7 +241,7 @@ func (p *Poller) addShard(ctx context.Context, table, stream string, sh streamty
 		return err
 	}
 	p.mu.Lock()
-	p.shards[id] = &shardState{table: table, stream: stream, shard: sh, seq: cp.Seq, done: cp.Done}
+	p.shards[id] = &shardState{table: table, stream: stream, shard: sh, seq: cp.Seq, saved: cp.Seq, done: cp.Done, savedDone: cp.Done, savedAt: time.Now()}
 	p.mu.Unlock()
 	return nil
 }
@@ -197,6 +250,8 @@ func (p *Poller) addShard(ctx context.Context, table, stream string, sh streamty
 // records it handed to the consumer (or skipped by the filter).
 func (p *Poller) PollOnce(ctx context.Context) (int, error) {
 	p.defaults()
+	p.polling.Lock()
+	defer p.polling.Unlock()
 	var total int
 	var errs []error
 	for _, s := range p.readable() {
@@ -269,10 +324,8 @@ func (p *Poller) pollShard(ctx context.Context, s *shardState) (int, error) {
 	if s.iterator == nil {
 		s.done = true // closed shard read to its end: its children may start
 	}
-	if len(out.Records) > 0 || s.done {
-		if err := p.Checkpoints.Put(ctx, p.Name, s.stream, aws.ToString(s.shard.ShardId), Checkpoint{Seq: s.seq, Done: s.done}); err != nil {
-			return len(out.Records), err
-		}
+	if err := p.checkpoint(ctx, s, false); err != nil {
+		return len(out.Records), err
 	}
 	return len(out.Records), nil
 }

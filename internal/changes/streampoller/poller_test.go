@@ -98,6 +98,22 @@ func TestPollerReadsTheStreamResumesFromItsCheckpointAndRetries(t *testing.T) {
 		assert.Equal(t, []string{"KEEP#2"}, again.sks())
 	})
 
+	t.Run("a running poller delivers within its interval and saves its checkpoint when stopped", func(t *testing.T) {
+		live := &recorder{}
+		p := newPoller(live)
+		p.CheckpointEvery = time.Hour // only the stop saves it
+		ctx, cancel := context.WithCancel(context.Background())
+		stopped := make(chan error)
+		go func() { stopped <- p.Run(ctx) }()
+		put(t, db, app, "T#acme#X#9", "KEEP#9")
+		require.Eventually(t, func() bool { return len(live.sks()) == 1 }, 10*time.Second, 20*time.Millisecond)
+		cancel()
+		<-stopped
+		after := &recorder{}
+		require.NoError(t, newPoller(after).Drain(context.Background()))
+		assert.Empty(t, after.sks(), "a restart resumes after the last record handled")
+	})
+
 	t.Run("a failing batch is delivered again, then recorded as failed and skipped", func(t *testing.T) {
 		put(t, db, app, "T#acme#X#3", "KEEP#3")
 		flaky := &recorder{fails: 1}
