@@ -14,8 +14,6 @@ import (
 	"log/slog"
 	"sync"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 )
 
 // ErrStateChanged is returned by Store.Apply when another writer changed
@@ -48,8 +46,16 @@ type Store interface {
 	// PutSettings stores s if the stored version is s.Version-1
 	// (precondition_failed otherwise).
 	PutSettings(ctx context.Context, table, tenant string, s Settings) error
-	// State returns the issue's state (Rev 0 when there is none).
+	// State returns the issue's state (Rev 0 when there is none), after
+	// finishing a pending multi-transaction apply.
 	State(ctx context.Context, table, tenant, issueID string) (IssueState, error)
+	// States returns the states of several issues in one read; a state with
+	// an unfinished multi-transaction apply comes back with Pending set.
+	States(ctx context.Context, table, tenant string, issueIDs []string) (map[string]IssueState, error)
+	// ApplyMany adds delta to the rollups and stores every state, in one
+	// transaction (len(states) + cells <= MaxTxActions), each state
+	// conditioned on its previous revision; ErrStateChanged if any moved.
+	ApplyMany(ctx context.Context, table, tenant string, states []IssueState, delta Contribution) error
 	// Apply adds delta to the rollups and stores st, atomically, if the
 	// stored state is still at revision st.Rev-1; ErrStateChanged otherwise.
 	Apply(ctx context.Context, table, tenant string, st IssueState, delta Contribution) error
@@ -120,23 +126,97 @@ func (s *Service) Apply(ctx context.Context, table, tenant string, events []Even
 		}
 		byIssue[e.IssueID] = append(byIssue[e.IssueID], e)
 	}
-	// Issues are independent: apply them side by side (rollup items they
-	// share are ADDed in transactions, retried on conflict).
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(ApplyConcurrency)
-	for _, id := range order {
-		g.Go(func() error {
-			if err := s.applyIssue(gctx, table, tenant, id, byIssue[id], set, false); err != nil {
-				return fmt.Errorf("apply issue %s of %s: %w", id, tenant, err)
-			}
-			return nil
-		})
+	// The common case costs one read and one write for the whole batch:
+	// every issue's state in one BatchGetItem, then all the deltas merged
+	// (issues of a batch share the tenant's day and gauge cells) with the
+	// new states in one transaction. An issue whose state moved meanwhile,
+	// or whose delta needs several transactions, goes on its own.
+	states, err := s.Store.States(ctx, table, tenant, order)
+	if err != nil {
+		return err
 	}
-	return g.Wait()
+	var alone []string
+	group := &txGroup{delta: Contribution{}}
+	flush := func() error {
+		if len(group.states) == 0 {
+			return nil
+		}
+		err := s.Store.ApplyMany(ctx, table, tenant, group.states, group.delta)
+		if errors.Is(err, ErrStateChanged) {
+			for _, st := range group.states {
+				alone = append(alone, st.IssueID)
+			}
+			err = nil
+		}
+		group = &txGroup{delta: Contribution{}}
+		return err
+	}
+	for _, id := range order {
+		st, ok := states[id]
+		if !ok || st.Pending {
+			alone = append(alone, id)
+			continue
+		}
+		st.IssueID = id
+		changed := false
+		for _, e := range byIssue[id] {
+			changed = st.Fold(e) || changed
+		}
+		if !changed {
+			continue
+		}
+		cur := st.Contribute(set)
+		delta := Delta(st.Applied, cur)
+		st.Applied, st.Rev = cur, st.Rev+1
+		if !group.fits(delta) {
+			if err := flush(); err != nil {
+				return err
+			}
+			if !group.fits(delta) {
+				alone = append(alone, id)
+				continue
+			}
+		}
+		group.add(st, delta)
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	for _, id := range alone {
+		if err := s.applyIssue(ctx, table, tenant, id, byIssue[id], set, false); err != nil {
+			return fmt.Errorf("apply issue %s of %s: %w", id, tenant, err)
+		}
+	}
+	return nil
 }
 
-// ApplyConcurrency is how many issues of a batch are applied at once.
-const ApplyConcurrency = 8
+// MaxTxActions is DynamoDB's limit of actions in one transaction.
+const MaxTxActions = 100
+
+// txGroup is issues whose states and merged deltas fit one transaction.
+type txGroup struct {
+	states []IssueState
+	delta  Contribution
+}
+
+func (g *txGroup) fits(d Contribution) bool {
+	n := len(g.states) + 1 + len(g.delta)
+	for c := range d {
+		if _, ok := g.delta[c]; !ok {
+			n++
+		}
+	}
+	return n <= MaxTxActions
+}
+
+func (g *txGroup) add(st IssueState, d Contribution) {
+	g.states = append(g.states, st)
+	for c, fs := range d {
+		for f, n := range fs {
+			g.delta.add(c, f, n)
+		}
+	}
+}
 
 // maxConflicts bounds the retries of one issue against concurrent writers.
 const maxConflicts = 8

@@ -62,6 +62,8 @@ type IssueState struct {
 	Applied    Contribution
 	// Rev counts the state's writes (optimistic locking of the state item).
 	Rev int64
+	// Pending: a multi-transaction apply is unfinished (Store.States).
+	Pending bool
 }
 
 // Fold applies an event to the state and reports whether it changed.

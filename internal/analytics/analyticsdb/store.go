@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -146,6 +147,62 @@ func (s Store) State(ctx context.Context, table, tenant, issueID string) (analyt
 		}
 	}
 	return analytics.IssueState{}, analytics.ErrStateChanged
+}
+
+// States implements analytics.Store: BatchGetItem (consistent), 100 keys a
+// call; an issue without a state gets a zero one.
+func (s Store) States(ctx context.Context, table, tenant string, ids []string) (map[string]analytics.IssueState, error) {
+	out := make(map[string]analytics.IssueState, len(ids))
+	for _, id := range ids {
+		out[id] = analytics.IssueState{IssueID: id}
+	}
+	for chunk := range slices.Chunk(ids, 100) {
+		keys := make([]map[string]av, len(chunk))
+		for i, id := range chunk {
+			keys[i] = key(statePK(tenant, id), skState)
+		}
+		for len(keys) > 0 {
+			res, err := s.DB.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+				table: {Keys: keys, ConsistentRead: aws.Bool(true)}}})
+			if err != nil {
+				return nil, fmt.Errorf("get analytics states: %w", err)
+			}
+			for _, m := range res.Responses[table] {
+				var it stateItem
+				if err := attributevalue.UnmarshalMap(m, &it); err != nil {
+					return nil, fmt.Errorf("decode analytics state: %w", err)
+				}
+				st := it.state()
+				st.Pending = it.Pending != nil
+				out[it.IssueID] = st
+			}
+			keys = res.UnprocessedKeys[table].Keys
+		}
+	}
+	return out, nil
+}
+
+// ApplyMany implements analytics.Store.
+func (s Store) ApplyMany(ctx context.Context, table, tenant string, states []analytics.IssueState, delta analytics.Contribution) error {
+	items := make([]types.TransactWriteItem, 0, len(states)+len(delta))
+	for _, c := range delta.Cells() {
+		u, err := s.cellUpdate(table, tenant, c, delta[c])
+		if err != nil {
+			return err
+		}
+		items = append(items, u)
+	}
+	for _, st := range states {
+		w, err := s.stateWrite(table, tenant, analytics.IssueState{IssueID: st.IssueID, Rev: st.Rev - 1}, st, 0, 1)
+		if err != nil {
+			return err
+		}
+		items = append(items, w)
+	}
+	if len(items) > analytics.MaxTxActions {
+		return fmt.Errorf("apply analytics: %d actions exceed one transaction", len(items))
+	}
+	return s.transact(ctx, items)
 }
 
 // MaxCellsPerTx is how many rollup cells one transaction updates, with the
