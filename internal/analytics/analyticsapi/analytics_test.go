@@ -329,3 +329,56 @@ func TestBadInputIsRefusedWithAProblem(t *testing.T) {
 		assert.Empty(t, s["history"], "nothing was written")
 	})
 }
+
+// The backfill rebuilds the rollups from the items alone (no stream), in
+// pages, resumably; running it again, or letting the stream deliver the
+// same changes afterwards, counts nothing twice.
+func TestBackfillRebuildsFromTheItemsAndAgreesWithTheStream(t *testing.T) {
+	w := newWorld(t)
+	m := &model{}
+	w.scenario(t, m, 9, 30, time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), 8)
+	w.at(time.Date(2026, 4, 20, 0, 0, 0, 0, time.UTC))
+	db := testenv.DynamoDB(t)
+	r := analytics.Range{From: "2026-03-31", To: "2026-04-19", Bucket: analytics.BucketWeek}
+	want := m.expect(time.UTC, func(*mIssue) bool { return true }, r.From, r.To)
+	svc := &analytics.Service{Store: analyticsdb.Store{DB: db}, Now: w.now}
+	report := func() analytics.Report {
+		rep, err := svc.Report(context.Background(), w.names.App(), "acme", analytics.ScopeAll, r)
+		require.NoError(t, err)
+		return rep
+	}
+
+	pages := 0
+	rb := analyticsdb.Rebuild{DB: db, Service: svc, PageSize: 7, Progress: func(int) { pages++ }}
+	n, err := rb.Run(context.Background(), w.names.App(), "acme", false)
+	require.NoError(t, err)
+	assert.Equal(t, 30, n)
+	assert.Equal(t, 5, pages, "30 issues in pages of 7")
+	checkReport(t, report(), want)
+
+	t.Run("a resumed backfill continues after its last page", func(t *testing.T) {
+		n, err := rb.Run(context.Background(), w.names.App(), "acme", true)
+		require.NoError(t, err)
+		assert.Zero(t, n, "the last run finished")
+	})
+	t.Run("a second backfill and the stream's own delivery change nothing", func(t *testing.T) {
+		_, err := rb.Run(context.Background(), w.names.App(), "acme", false)
+		require.NoError(t, err)
+		w.drain(t)
+		checkReport(t, report(), want)
+	})
+	t.Run("a backfill restores an issue whose records were lost (a batch sent to the failure queue)", func(t *testing.T) {
+		store := analyticsdb.Store{DB: db}
+		st, err := store.State(context.Background(), w.names.App(), "acme", m.issues[0].id)
+		require.NoError(t, err)
+		// Take the issue's contribution out of the rollups and forget its state.
+		lost := analytics.Delta(st.Applied, analytics.Contribution{})
+		require.NoError(t, store.Apply(context.Background(), w.names.App(), "acme", analytics.IssueState{IssueID: "lost", Rev: 1}, lost))
+		require.NoError(t, store.Apply(context.Background(), w.names.App(), "acme", analytics.IssueState{IssueID: st.IssueID, Rev: st.Rev + 1}, nil))
+		assert.Equal(t, int64(29), report().Totals.Created)
+
+		_, err = rb.Run(context.Background(), w.names.App(), "acme", false)
+		require.NoError(t, err)
+		checkReport(t, report(), want)
+	})
+}

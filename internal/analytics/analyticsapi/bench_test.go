@@ -3,6 +3,7 @@ package analyticsapi_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -12,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
@@ -30,7 +33,30 @@ import (
 )
 
 // ddbMeter counts DynamoDB operations and the items and bytes they return.
-type ddbMeter struct{ calls, items atomic.Int64 }
+type ddbMeter struct {
+	calls, items, bytes atomic.Int64
+	next                aws.HTTPClient
+}
+
+// Do counts the bytes of DynamoDB's answers.
+func (m *ddbMeter) Do(r *http.Request) (*http.Response, error) {
+	res, err := m.next.Do(r)
+	if err == nil {
+		res.Body = countingBody{res.Body, &m.bytes}
+	}
+	return res, err
+}
+
+type countingBody struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (c countingBody) Read(p []byte) (int, error) {
+	n, err := c.ReadCloser.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
 
 func (m *ddbMeter) option(stack *middleware.Stack) error {
 	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("countOperations",
@@ -96,13 +122,14 @@ func synthetic(n, days int, now time.Time) analytics.Contribution {
 // history, written through the store's own transactions.
 func BenchmarkDashboard(b *testing.B) {
 	now := time.Now().UTC()
-	type figures struct{ calls, items, micros float64 }
+	type figures struct{ calls, items, kb, micros float64 }
 	got := map[int]figures{}
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprintf("issues=%d", n), func(b *testing.B) {
 			_, names := testenv.Tables(b)
 			cfg, e := testenv.AWS(b)
-			m := &ddbMeter{}
+			m := &ddbMeter{next: awshttp.NewBuildableClient()}
+			cfg.HTTPClient = m
 			cfg.APIOptions = append(cfg.APIOptions, m.option)
 			db := awsx.DynamoDB(cfg, e)
 			ctx := context.Background()
@@ -126,6 +153,7 @@ func BenchmarkDashboard(b *testing.B) {
 			from := now.AddDate(0, 0, -89).Format(analytics.DayLayout)
 			m.calls.Store(0)
 			m.items.Store(0)
+			m.bytes.Store(0)
 			start := time.Now()
 			for b.Loop() {
 				if res := ada.Do("GET", "/v1/analytics/issues?from="+from, nil); res.Status != http.StatusOK {
@@ -136,16 +164,17 @@ func BenchmarkDashboard(b *testing.B) {
 				}
 			}
 			f := figures{float64(m.calls.Load()) / float64(b.N), float64(m.items.Load()) / float64(b.N),
-				float64(time.Since(start).Microseconds()) / float64(b.N)}
+				float64(m.bytes.Load()) / 1024 / float64(b.N), float64(time.Since(start).Microseconds()) / float64(b.N)}
 			got[n] = f
 			b.ReportMetric(f.calls, "ddb-calls/op")
 			b.ReportMetric(f.items, "items-read/op")
+			b.ReportMetric(f.kb, "kB-read/op")
 			b.ReportMetric(f.micros, "µs/op")
 		})
 	}
 	if small, big := got[1000], got[10000]; small.calls > 0 && big.calls > 0 {
-		b.Logf("10,000 vs 1,000 issues: round trips x%.2f, items read x%.2f, time x%.2f",
-			big.calls/small.calls, big.items/small.items, big.micros/small.micros)
+		b.Logf("10,000 vs 1,000 issues: round trips x%.2f, items read x%.2f, bytes read x%.2f, time x%.2f",
+			big.calls/small.calls, big.items/small.items, big.kb/small.kb, big.micros/small.micros)
 		if big.calls/small.calls > 1.2 || big.items/small.items > 1.2 {
 			b.Errorf("the dashboard's cost grows with issues")
 		}

@@ -35,13 +35,16 @@ type progressItem struct {
 	Entity string `dynamodbav:"entity"`
 	Cursor string `dynamodbav:"cursor"`
 	Done   int    `dynamodbav:"done"`
+	// Finished: the run reached the last issue; --resume has nothing to do.
+	Finished bool `dynamodbav:"finished"`
 }
 
 func progressKey(tenant string) map[string]av { return key(an(tenant)+"BACKFILL", "BACKFILL") }
 
 // Run rebuilds the tenant's rollups. With resume it continues after the
-// last saved page of an earlier run; otherwise it starts from the first
-// issue. It returns the number of issues processed in this run.
+// last saved page of an unfinished earlier run (nothing, if it finished);
+// otherwise it starts from the first issue. It returns the number of
+// issues processed in this run.
 func (r Rebuild) Run(ctx context.Context, table, tenant string, resume bool) (int, error) {
 	size := r.PageSize
 	if size <= 0 {
@@ -56,6 +59,9 @@ func (r Rebuild) Run(ctx context.Context, table, tenant string, resume bool) (in
 		}
 		if err := attributevalue.UnmarshalMap(out.Item, &prog); err != nil {
 			return 0, err
+		}
+		if prog.Finished {
+			return 0, nil
 		}
 	}
 	done := 0
@@ -74,7 +80,7 @@ func (r Rebuild) Run(ctx context.Context, table, tenant string, resume bool) (in
 		if r.Progress != nil {
 			r.Progress(done)
 		}
-		m, _ := attributevalue.MarshalMap(progressItem{Entity: "analytics_backfill", Cursor: next, Done: prog.Done + done})
+		m, _ := attributevalue.MarshalMap(progressItem{Entity: "analytics_backfill", Cursor: next, Done: prog.Done + done, Finished: next == ""})
 		for k, v := range progressKey(tenant) {
 			m[k] = v
 		}
