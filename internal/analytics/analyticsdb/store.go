@@ -173,8 +173,9 @@ func (s Store) States(ctx context.Context, table, tenant string, ids []string) (
 					return nil, fmt.Errorf("decode analytics state: %w", err)
 				}
 				st := it.state()
+				st.IssueID = strings.TrimPrefix(it.PK, statePK(tenant, "")) // also for a pending first write
 				st.Pending = it.Pending != nil
-				out[it.IssueID] = st
+				out[st.IssueID] = st
 			}
 			keys = res.UnprocessedKeys[table].Keys
 		}
@@ -277,7 +278,8 @@ func (s Store) stateWrite(table, tenant string, prev, next analytics.IssueState,
 		pending := toStateItem(tenant, next)
 		upd = expression.Set(expression.Name("pending"), expression.Value(pending)).Set(expression.Name("done"), expression.Value(1))
 		if prev.Rev == 0 {
-			upd = upd.Set(expression.Name("rev"), expression.Value(0)).Set(expression.Name("entity"), expression.Value("analytics_issue"))
+			upd = upd.Set(expression.Name("rev"), expression.Value(0)).Set(expression.Name("entity"), expression.Value("analytics_issue")).
+				Set(expression.Name("issue_id"), expression.Value(next.IssueID))
 		}
 	} else {
 		upd = expression.Set(expression.Name("done"), expression.Value(k+1))
