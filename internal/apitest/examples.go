@@ -105,6 +105,12 @@ func (w *World) Examples(c Content) map[string]Example {
 	altEvent, _ := stripebilling.SignedEvent(WebhookSecret, "evt_example_alt_"+domain, "customer.created",
 		map[string]any{"id": "cus_example_alt", "object": "customer"}, time.Now())
 	return map[string]Example{
+		"getIssueAnalytics":          {Caller: owner, Path: "/v1/analytics/issues?bucket=week"},
+		"getWorkload":                {Caller: owner, Path: "/v1/analytics/workload?group_by=priority"},
+		"getTeamVelocity":            {Caller: owner},
+		"getUserPerformance":         {Caller: owner},
+		"getAnalyticsSettings":       {Caller: owner},
+		"putAnalyticsSettings":       {Caller: owner, Body: map[string]any{"time_zone": "Europe/Paris"}},
 		"getUsage":                   {Caller: owner},
 		"getRootUsage":               {Caller: "root", Path: "/v1/admin/usage?month=" + time.Now().UTC().Format("2006-01")},
 		"getBilling":                 {Caller: paid},
