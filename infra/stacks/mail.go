@@ -16,8 +16,8 @@ import (
 
 // MailSenders are the functions that send the platform's mail (their
 // environment contract has envvars.MailSender): registration (verification
-// codes), users (invitations) and onboarding, which runs the invite_admin
-// step in AWS.
+// codes), users (invitations), onboarding, which runs the invite_admin step in
+// AWS, and billing (payment notices, usage threshold mails of the hourly job).
 var MailSenders = functionsNeeding(envvars.MailSender)
 
 // functionsNeeding lists the platform functions whose contract has v.

@@ -98,6 +98,8 @@ func suppressPlatform(p *Platform) {
 		suppress(pol, keyPaths)
 	}
 	suppressProvisioning(p)
+	suppressBilling(p)
+	suppressConsumer(p.StreamAnalytics)
 	suppress(p.Exports.AccessLogs, why{"AwsSolutions-S1", "This is the exports bucket's server access log target; logging it to itself would loop.", nil})
 	for key, m := range p.API.Methods {
 		if isPublic(key) {
@@ -150,4 +152,5 @@ func suppressTenant(t *Tenant) {
 	if t.Pool.MFA != identity.MFARequired {
 		suppress(t.Pool.UserPool, optionalMFA)
 	}
+	suppressConsumer(t.StreamAnalytics)
 }

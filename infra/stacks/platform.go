@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -20,9 +21,11 @@ import (
 	"github.com/issuetracker/issuetracker/constructs/identity"
 	"github.com/issuetracker/issuetracker/constructs/monitoring"
 	"github.com/issuetracker/issuetracker/constructs/provisioning"
+	"github.com/issuetracker/issuetracker/constructs/streamconsumer"
 	"github.com/issuetracker/issuetracker/constructs/tenantaccess"
 	"github.com/issuetracker/issuetracker/constructs/waf"
 	"github.com/issuetracker/issuetracker/constructs/webapp"
+	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	itrmail "github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/routes"
@@ -68,6 +71,10 @@ type Platform struct {
 	// CursorKey is the HMAC key of list cursors, one random value per
 	// deployment; the route functions read it on their first list.
 	CursorKey awssecretsmanager.Secret
+	// BillingParts are Stripe's secrets and the billing schedules.
+	BillingParts *Billing
+	// StreamAnalytics consumes the pooled table's change stream.
+	StreamAnalytics *streamconsumer.Consumer
 }
 
 // NewPlatformStack defines IssueTracker-Platform. It builds every function
@@ -84,6 +91,7 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	p.addExports()
 	p.addProvisioning()
 	p.wireLifecycle()
+	p.wireBilling()
 	p.addAPI()
 	p.addWAF()
 	p.addCursorKey()
@@ -238,6 +246,9 @@ func (p *Platform) setEnvironment() {
 		envvars.MailSender:               jsii.String(itrmail.SenderSES),
 		envvars.MailFrom:                 jsii.String(p.Config.MailFrom),
 		envvars.WebBaseURL:               jsii.String(p.Config.WebOrigin),
+		envvars.BillingProvider:          jsii.String(billing.ProviderStripe),
+		envvars.StripeAPIKeySecretARN:    p.BillingParts.APIKey.SecretArn(),
+		envvars.StripeWebhookSecretARN:   p.BillingParts.WebhookSecret.SecretArn(),
 	}
 	for _, name := range FunctionNames() {
 		vars, ok := envvars.For(routes.Function(name))
@@ -275,6 +286,18 @@ func (p *Platform) addMonitoring() {
 		m.WatchQueue("outcomes-dlq", p.OutcomesDLQ,
 			"A tenant stack outcome could not be delivered to the onboarding function: replay it from the queue, or retry the onboarding (it asks CloudFormation again)")
 	}
+	p.StreamAnalytics = analyticsConsumer(p.Stack, p.Pooled, p.root(), p.Config.Prefix+"-"+StreamAnalyticsFunction, m)
+	if b := p.BillingParts; b != nil {
+		m.WatchQueue("billing-jobs-dlq", b.JobsDLQ,
+			"A billing job (hourly dunning and usage, or the monthly close) could not be delivered to the billing function: run it again (docs/billing.md)")
+	}
+	var logGroups []awslogs.ILogGroup
+	for _, name := range FunctionNames() {
+		if name != AuthorizerFunction && name != OnboardingFunction {
+			logGroups = append(logGroups, p.Functions[name].LogGroup)
+		}
+	}
+	m.WatchTenantUsage(logGroups)
 	m.WatchTable("app", p.Pooled.Table)
 	m.WatchTable("control", p.Control.Table)
 }
@@ -295,6 +318,15 @@ func (p *Platform) addOutputs() {
 	out("EventBusName", p.Provisioning.Bus.EventBusName())
 	out("ExportsBucketName", p.Exports.Bucket.BucketName())
 	out("ProvisioningStateMachineArn", p.Provisioning.StateMachine.StateMachineArn())
+}
+
+// root is the repository root the functions are built from.
+func (p *Platform) root() string {
+	root, err := rootOf(p.Config)
+	if err != nil {
+		panic(err)
+	}
+	return root
 }
 
 func rootOf(cfg Config) (string, error) {

@@ -40,7 +40,25 @@ var (
 	tenantIdx = schema.ControlTenantList
 	rootIdem  = schema.ControlRootIdempotency + "*"
 	anonIdem  = schema.ControlPublicIdempotency + "*"
+	usageOf   = schema.ControlUsage + "*"
+	usageIdx  = schema.ControlUsageMonth + "*"
+	customers = schema.ControlBillingCustomer + "*"
+	events    = schema.ControlBillingEvent + "*"
+	closes    = schema.ControlBillingClose
+	accounts  = schema.ControlBillingAccounts
 )
+
+// metered is what every function serving tenants' users does for usage
+// metering (internal/usage): its meter adds the process's counts to the
+// tenant's usage items, claims a threshold notice once, and reads the
+// tenant (its name and tier) to mail the notice.
+var metered = []Grant{
+	{Actions: []string{"UpdateItem", "PutItem"}, Keys: []string{usageOf}},
+	{Actions: []string{"GetItem"}, Keys: []string{tenants}},
+}
+
+// with is fn's own grants and the metering ones.
+func with(own ...Grant) []Grant { return append(slices.Clone(metered), own...) }
 
 // verificationAttempt are the attributes a wrong verification code updates
 // (onboardingdb.Verifications.CountAttempt).
@@ -53,16 +71,21 @@ var control = map[routes.Function][]Grant{
 	// Confirms the caller's tenant, and finds a Platinum tenant by its pool's issuer.
 	routes.FnAuthorizer: {{Actions: []string{"GetItem"}, Keys: []string{tenants, issuers}}},
 	// Reads the caller's tenant (tier limits, its pool); audits the Super Admin's changes.
-	routes.FnUsers: {
-		{Actions: []string{"GetItem"}, Keys: []string{tenants}},
-		{Actions: []string{"PutItem"}, Keys: []string{audit}},
-	},
+	routes.FnUsers: with(
+		Grant{Actions: []string{"GetItem"}, Keys: []string{tenants}},
+		Grant{Actions: []string{"PutItem"}, Keys: []string{audit}},
+	),
+	// Tenants' users' own data: metering only.
+	routes.FnIssues:    metered,
+	routes.FnComments:  metered,
+	routes.FnTeams:     metered,
+	routes.FnAnalytics: metered,
 	// Branding: reads the tenant, writes its branding and nothing else of it.
-	routes.FnWorkspace: {
-		{Actions: []string{"GetItem"}, Keys: []string{tenants}},
-		{Actions: []string{"UpdateItem"}, Keys: []string{tenants}, Attributes: schema.BrandingAttributes},
-		{Actions: []string{"PutItem"}, Keys: []string{audit}},
-	},
+	routes.FnWorkspace: with(
+		Grant{Actions: []string{"GetItem"}, Keys: []string{tenants}},
+		Grant{Actions: []string{"UpdateItem"}, Keys: []string{tenants}, Attributes: schema.BrandingAttributes},
+		Grant{Actions: []string{"PutItem"}, Keys: []string{audit}},
+	),
 	// Counts sign-ups, lookups and code mails per address; creates the
 	// tenant with its lifecycle state and email verification, counts wrong
 	// codes, replaces an unverified registration of the slug; answers a
@@ -76,14 +99,32 @@ var control = map[routes.Function][]Grant{
 		{Actions: []string{"DeleteItem"}, Keys: []string{tenants, anonIdem}},
 	},
 	// Root's administration: lists, reads, approves and changes tenants,
-	// reads their audit; keeps Root's Idempotency-Key records.
+	// reads their audit and usage; keeps Root's Idempotency-Key records.
 	routes.FnTenants: {
 		{Actions: []string{"GetItem"}, Keys: []string{tenants}},
 		{Actions: []string{"PutItem"}, Keys: []string{tenants, issuers, audit, rootIdem}},
 		{Actions: []string{"DeleteItem"}, Keys: []string{rootIdem}},
 		{Actions: []string{"Query"}, Keys: []string{audit}},
 		{Actions: []string{"Query"}, Keys: []string{tenantIdx}, Index: schema.GSI1},
+		// A tenant's usage this month on its page.
+		{Actions: []string{"BatchGetItem"}, Keys: []string{usageOf}},
 	},
+	// Billing: the workspace's plan and usage, Stripe's checkout and
+	// webhook (each event claimed once, its customer mapped to its tenant),
+	// the hourly and monthly jobs (every account and tenant, seats, usage
+	// notices, the monthly close); a payment or a failure changes the
+	// tenant's status through its lifecycle (audited); checkouts of a
+	// registration are counted; anonymous callers' Idempotency-Key records.
+	routes.FnBilling: with(
+		Grant{Actions: []string{"GetItem", "PutItem", "UpdateItem", "ConditionCheckItem"}, Keys: []string{tenants}},
+		Grant{Actions: []string{"GetItem", "PutItem", "UpdateItem", "DeleteItem"}, Keys: []string{customers, events}},
+		Grant{Actions: []string{"PutItem", "Query"}, Keys: []string{closes}},
+		Grant{Actions: []string{"BatchGetItem"}, Keys: []string{usageOf}},
+		Grant{Actions: []string{"Query"}, Keys: []string{accounts, usageIdx, tenantIdx}, Index: schema.GSI1},
+		Grant{Actions: []string{"PutItem", "Query"}, Keys: []string{audit}},
+		Grant{Actions: []string{"UpdateItem"}, Keys: []string{rates}},
+		Grant{Actions: []string{"PutItem", "DeleteItem"}, Keys: []string{anonIdem}},
+	),
 	// Runs onboarding and offboarding: the tenant and its state, a dedicated
 	// pool's issuer (registered, then forgotten), the audit.
 	routes.FnOnboarding: {

@@ -20,7 +20,9 @@ func TestAllows(t *testing.T) {
 	}{
 		{"the authorizer reads a tenant", routes.FnAuthorizer, "GetItem", "", "TENANT#acme", nil, true},
 		{"the authorizer writes nothing", routes.FnAuthorizer, "PutItem", "", "TENANT#acme", nil, false},
-		{"comments touch no control item", routes.FnComments, "GetItem", "", "TENANT#acme", nil, false},
+		{"comments read no tenant audit", routes.FnComments, "Query", "", "AUDIT#acme", nil, false},
+		{"comments meter usage", routes.FnComments, "UpdateItem", "", schema.ControlUsage + "acme", nil, true},
+		{"meta touches no control item", routes.FnMeta, "GetItem", "", "TENANT#acme", nil, false},
 		{"the workspace function writes branding", routes.FnWorkspace, "UpdateItem", "", "TENANT#acme", []string{"branding", "updated_at", "version"}, true},
 		{"the workspace function cannot write a tier", routes.FnWorkspace, "UpdateItem", "", "TENANT#acme", []string{"branding", "tier"}, false},
 		{"the workspace function cannot replace a tenant", routes.FnWorkspace, "PutItem", "", "TENANT#acme", nil, false},

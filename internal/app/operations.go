@@ -4,8 +4,10 @@ import (
 	"maps"
 	"os"
 
+	"github.com/issuetracker/issuetracker/internal/analytics/analyticsapi"
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
+	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
@@ -13,6 +15,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/meta"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/usage/usageapi"
 )
 
 var lookupEnv = os.Getenv
@@ -26,7 +29,10 @@ func operations(d Deps) httpapi.Operations {
 			Identity: identity.Pools{C: d.Cognito}, TenantPoolID: d.TenantPoolID, Now: d.Now, Audit: peopleAudit(d), Cursors: d.Cursors,
 			Mail: d.Mail, WebBaseURL: d.WebBaseURL}),
 		issueapi.Operations(issueapi.NewDeps(d.DB, d.Now, d.Cursors)),
+		analyticsapi.Operations(analyticsapi.NewDeps(d.DB, d.Now)),
 		lifecycle.Operations(lifecycleDeps(d)),
+		usageapi.Operations(usageDeps(d)),
+		billingapi.Operations(billingDeps(d)),
 	} {
 		maps.Copy(all, ops)
 	}

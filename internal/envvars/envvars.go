@@ -50,6 +50,14 @@ const (
 	MailSender = "ITR_MAIL_SENDER"
 	MailFrom   = "ITR_MAIL_FROM"
 	WebBaseURL = "ITR_WEB_BASE_URL"
+	// BillingProvider turns billing on ("stripe"): paid pooled tiers then
+	// wait for their first payment at registration (billing.Admission).
+	BillingProvider = "ITR_BILLING_PROVIDER"
+	// StripeAPIKeySecretARN and StripeWebhookSecretARN name the Secrets
+	// Manager secrets holding Stripe's API key and the webhook's signing
+	// secret (read by the billing function only).
+	StripeAPIKeySecretARN  = "ITR_STRIPE_API_KEY_SECRET_ARN"
+	StripeWebhookSecretARN = "ITR_STRIPE_WEBHOOK_SECRET_ARN"
 )
 
 // Read only outside AWS (the local platform, tests); never set by the stack.
@@ -68,6 +76,14 @@ const (
 	CursorKey = "ITR_CURSOR_KEY"
 	// SMTPAddr is the SMTP server's host:port (mailpit).
 	SMTPAddr = "ITR_SMTP_ADDR"
+	// BillingGrace is the grace period after a failed payment (a Go
+	// duration; billing.DefaultGrace when unset).
+	BillingGrace = "ITR_BILLING_GRACE"
+	// StripeAPIKey and StripeWebhookSecret are the secrets themselves,
+	// StripeAPIBase points the client at stripe-mock.
+	StripeAPIKey        = "ITR_STRIPE_API_KEY"
+	StripeWebhookSecret = "ITR_STRIPE_WEBHOOK_SECRET"
+	StripeAPIBase       = "ITR_STRIPE_API_BASE"
 )
 
 // Read by the developer CLI (cmd/issuetracker), not by functions.
@@ -87,9 +103,9 @@ const (
 var (
 	Deployed = []string{TablePrefix, TenantAccessRoleARN, TenantSessionTag, TenantPoolID, TenantClientIDs,
 		ProviderPoolID, ProviderClientIDs, UsagePlanParameterPrefix, EventBus, ExportBucket, ExportKMSKey, CORSOrigins,
-		CursorKeySecretARN, MailSender, MailFrom, WebBaseURL}
+		CursorKeySecretARN, MailSender, MailFrom, WebBaseURL, BillingProvider, StripeAPIKeySecretARN, StripeWebhookSecretARN}
 	Local = []string{CognitoIssuerBase, DynamoDBEndpoint, CognitoEndpoint, S3Endpoint, MetricsLog, CursorKey, SMTPAddr,
-		DevState, WebDir, PlatformFile, APIURL}
+		BillingGrace, StripeAPIKey, StripeWebhookSecret, StripeAPIBase, DevState, WebDir, PlatformFile, APIURL}
 )
 
 // What a function does decides what it needs.
@@ -105,6 +121,8 @@ var (
 	lists           = []string{CursorKeySecretARN}               // signs list cursors (every route function: app.Serve needs it)
 	sendsMail       = []string{MailSender, MailFrom, WebBaseURL} // verification codes, invitations
 	findsWorkspaces = []string{TenantPoolID, TenantClientIDs}    // the public workspace lookup names the shared pool's client
+	admitsBilling   = []string{BillingProvider}                  // admits registrations: paid tiers wait for a payment
+	chargesStripe   = []string{StripeAPIKeySecretARN, StripeWebhookSecretARN}
 )
 
 // needs is what each function needs in AWS, where lifecycle runs happen in
@@ -121,10 +139,15 @@ var needs = map[routes.Function][][]string{
 	routes.FnTeams:        {answersBrowsers, lists, tables, tenantData},
 	routes.FnUsers:        {answersBrowsers, lists, tables, tenantData, sharedPool, sendsMail},
 	routes.FnWorkspace:    {answersBrowsers, lists, tables, sharedPool},
-	routes.FnRegistration: {answersBrowsers, lists, tables, startsRuns, sendsMail, findsWorkspaces},
-	routes.FnTenants:      {answersBrowsers, lists, tables, tenantData, startsRuns, managesKeys},
-	routes.FnOnboarding:   {tables, tenantData, sharedPool, startsRuns, managesKeys, offboards, sendsMail},
-	routes.FnAuthorizer:   {tables, tenantData, sharedPool, verifiesTokens},
+	routes.FnAnalytics:    {answersBrowsers, lists, tables, tenantData},
+	routes.FnRegistration: {answersBrowsers, lists, tables, startsRuns, sendsMail, findsWorkspaces, admitsBilling},
+	routes.FnTenants:      {answersBrowsers, lists, tables, tenantData, startsRuns, managesKeys, admitsBilling},
+	routes.FnOnboarding:   {tables, tenantData, sharedPool, startsRuns, managesKeys, offboards, sendsMail, admitsBilling},
+	// Stripe's checkout and webhook, the hourly and monthly jobs: a
+	// payment starts a held onboarding run (an event), a plan change moves
+	// the tenant's API key, notices and usage thresholds are mailed.
+	routes.FnBilling:    {answersBrowsers, lists, tables, tenantData, sharedPool, startsRuns, managesKeys, sendsMail, admitsBilling, chargesStripe},
+	routes.FnAuthorizer: {tables, tenantData, sharedPool, verifiesTokens},
 	// The pool it serves comes in each event.
 	routes.FnPreSignUp: {},
 }

@@ -121,6 +121,13 @@ const (
 	sendMail = `arn:aws:ses:us-east-1:123456789012:identity/example.com {"StringEquals":{"ses:FromAddress":"no-reply@example.com"}}: ses:SendEmail`
 )
 
+// Every function serving tenants' users meters their usage: it adds to the
+// tenant's usage items and reads the tenant to mail a threshold notice.
+var (
+	readTenant = "<ControlTable> " + leading("TENANT#*") + ": dynamodb:GetItem"
+	meterUsage = "<ControlTable> " + leading("USAGE#*") + ": dynamodb:PutItem dynamodb:UpdateItem"
+)
+
 func logsOf(fn string) string { return "<Fn" + fn + "Logs>: logs:CreateLogStream logs:PutLogEvents" }
 
 // allowed is every permission of every function, reviewed by hand: a
@@ -132,18 +139,17 @@ func logsOf(fn string) string { return "<Fn" + fn + "Logs>: logs:CreateLogStream
 // all, and the workspace function can change a tenant's branding but not
 // its tier.
 var allowed = map[string][]string{
-	"meta":     {xray, logsOf("meta"), cursorKey},
-	"issues":   {xray, logsOf("issues"), cursorKey, asTenant},
-	"comments": {xray, logsOf("comments"), cursorKey, asTenant},
-	"teams":    {xray, logsOf("teams"), cursorKey, asTenant},
-	"users": {xray, logsOf("users"), cursorKey, asTenant, sendMail,
-		"<ControlTable> " + leading("TENANT#*") + ": dynamodb:GetItem",
+	"meta":      {xray, logsOf("meta"), cursorKey},
+	"issues":    {xray, logsOf("issues"), cursorKey, asTenant, readTenant, meterUsage},
+	"comments":  {xray, logsOf("comments"), cursorKey, asTenant, readTenant, meterUsage},
+	"teams":     {xray, logsOf("teams"), cursorKey, asTenant, readTenant, meterUsage},
+	"analytics": {xray, logsOf("analytics"), cursorKey, asTenant, readTenant, meterUsage},
+	"users": {xray, logsOf("users"), cursorKey, asTenant, sendMail, readTenant, meterUsage,
 		"<ControlTable> " + leading("AUDIT#*") + ": dynamodb:PutItem",
 		"<TenantPoolUserPool>: " + userAdmin,
 		dedicated + userAdmin,
 	},
-	"workspace": {xray, logsOf("workspace"), cursorKey,
-		"<ControlTable> " + leading("TENANT#*") + ": dynamodb:GetItem",
+	"workspace": {xray, logsOf("workspace"), cursorKey, readTenant, meterUsage,
 		`<ControlTable> {"ForAllValues:StringEquals":{"dynamodb:Attributes":["pk","sk","branding","updated_at","version"]},"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["TENANT#*"]},"Null":{"dynamodb:LeadingKeys":"false"},"StringEqualsIfExists":{"dynamodb:ReturnValues":["NONE","UPDATED_OLD","UPDATED_NEW"]}}: dynamodb:UpdateItem`,
 		"<ControlTable> " + leading("AUDIT#*") + ": dynamodb:PutItem",
 	},
@@ -160,6 +166,22 @@ var allowed = map[string][]string{
 		"<ControlTable> " + leading("ROOT#IDEM#*") + ": dynamodb:DeleteItem",
 		"<ControlTable> " + leading("AUDIT#*") + ": dynamodb:Query",
 		"<ControlTable>/index/gsi1 " + leading("TENANTS") + ": dynamodb:Query",
+		"<ControlTable> " + leading("USAGE#*") + ": dynamodb:BatchGetItem",
+	}, plans()...), planIDs()...),
+	// Stripe's secrets are the billing function's alone; it changes plans
+	// and statuses (through the tenant's lifecycle), claims Stripe's events,
+	// runs the hourly and monthly jobs over every account, and meters.
+	"billing": append(append([]string{xray, logsOf("billing"), cursorKey, asTenant, runRequests, sendMail,
+		"<Billingapikey>: secretsmanager:DescribeSecret secretsmanager:GetSecretValue",
+		"<Billingwebhooksigningsecret>: secretsmanager:DescribeSecret secretsmanager:GetSecretValue",
+		"<ControlTable> " + leading("AUDIT#*") + ": dynamodb:PutItem dynamodb:Query",
+		"<ControlTable> " + leading("BILLINGCLOSE") + ": dynamodb:PutItem dynamodb:Query",
+		"<ControlTable> " + leading("BILLINGCUSTOMER#*", "BILLINGEVENT#*") + ": dynamodb:DeleteItem dynamodb:GetItem dynamodb:PutItem dynamodb:UpdateItem",
+		"<ControlTable> " + leading("PUBLIC#IDEM#*") + ": dynamodb:DeleteItem dynamodb:PutItem",
+		"<ControlTable> " + leading("RATE#*") + ": dynamodb:UpdateItem",
+		"<ControlTable> " + leading("TENANT#*") + ": dynamodb:ConditionCheckItem dynamodb:GetItem dynamodb:PutItem dynamodb:UpdateItem",
+		"<ControlTable> " + leading("USAGE#*") + ": dynamodb:BatchGetItem dynamodb:PutItem dynamodb:UpdateItem",
+		"<ControlTable>/index/gsi1 " + leading("BILLING", "USAGEMONTH#*", "TENANTS") + ": dynamodb:Query",
 	}, plans()...), planIDs()...),
 	"onboarding": append(append([]string{xray, logsOf("onboarding"), asTenant, sendMail,
 		"<ControlTable> " + leading("TENANT#*") + ": dynamodb:GetItem",

@@ -24,7 +24,7 @@ func TestEveryFunctionIsAGravitonGoBinaryWithItsThreeAlarms(t *testing.T) {
 		}
 	}
 	alarms := resources(t, stacks.PlatformStackName, "AWS::CloudWatch::Alarm")
-	if want := len(stacks.FunctionNames()) + 1; len(fns) != want { // + Google sign-in's trigger
+	if want := len(stacks.FunctionNames()) + 2; len(fns) != want { // + Google sign-in's trigger and the stream-analytics consumer
 		t.Errorf("%d functions, want %d", len(fns), want)
 	}
 	for _, name := range stacks.FunctionNames() {
@@ -90,8 +90,11 @@ func TestAlarmsCoverTheApiTablesAndThePlatinumTenant(t *testing.T) {
 
 	tenant := template(t, stacks.TenantStackName(tenantID))
 	prefix := "issuetracker-tenant-" + tenantID
-	check(t, "tenant alarms", func() { tenant.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(3)) })
-	for _, name := range []string{prefix + "-table-app-throttles", prefix + "-table-app-system-errors", prefix + "-tenant-" + tenantID + "-5xx"} {
+	// The table's and the tenant's 5XX, and the analytics consumer's five
+	// (errors, throttles, duration, failed batch, iterator age).
+	check(t, "tenant alarms", func() { tenant.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(8)) })
+	for _, name := range []string{prefix + "-table-app-throttles", prefix + "-table-app-system-errors", prefix + "-tenant-" + tenantID + "-5xx",
+		prefix + "-stream-stream-analytics-iterator-age", prefix + "-queue-stream-analytics-failures-not-empty"} {
 		check(t, name, func() {
 			tenant.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
 				"AlarmName": name,
