@@ -35,7 +35,21 @@ export const routes: RouteObject[] = [
           { path: '*', element: <NotFoundPage inWorkspace /> },
         ],
       },
-      // The provider console (/admin/...) comes in a later issue.
+      // the provider console (Root, the provider pool)
+      { path: '/admin/signin', lazy: page(() => import('./pages/admin/SignIn')) },
+      {
+        path: '/admin',
+        lazy: page(() => import('./pages/admin/Layout')),
+        children: [
+          { index: true, element: <Navigate to="tenants" replace /> },
+          { path: 'tenants', lazy: page(() => import('./pages/admin/Tenants')) },
+          { path: 'tenants/:id', lazy: page(() => import('./pages/admin/Tenant')) },
+          { path: 'approvals', lazy: page(() => import('./pages/admin/Approvals')) },
+          { path: 'analytics', lazy: page(() => import('./pages/admin/Analytics')) },
+          { path: 'settings', lazy: page(() => import('./pages/admin/Settings')) },
+          { path: '*', element: <NotFoundPage /> },
+        ],
+      },
       { path: '*', element: <NotFoundPage /> },
     ],
   },
