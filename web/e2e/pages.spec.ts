@@ -90,3 +90,68 @@ test('provider console pages are accessible', async ({ page }) => {
     expect(page.getByRole('table', { name: 'Tier catalog' })).toBeVisible(),
   );
 });
+
+test('settings and analytics pages are accessible', async ({ page }) => {
+  await signIn(page, 'acme', 'owner@acme.test');
+  const pages: [string, string, () => Promise<void>][] = [
+    [
+      'settings-people',
+      '/w/acme/settings/people',
+      () => expect(page.getByRole('table', { name: 'People' })).toBeVisible(),
+    ],
+    [
+      'settings-teams',
+      '/w/acme/settings/teams',
+      () => expect(page.getByRole('heading', { name: 'Teams' })).toBeVisible(),
+    ],
+    [
+      'settings-labels',
+      '/w/acme/settings/labels',
+      () => expect(page.getByRole('heading', { name: 'Labels' })).toBeVisible(),
+    ],
+    [
+      'settings-branding',
+      '/w/acme/settings/branding',
+      () => expect(page.getByTestId('brand-preview')).toBeVisible(),
+    ],
+    [
+      'settings-security',
+      '/w/acme/settings/security',
+      () => expect(page.getByTestId('support-state')).toBeVisible(),
+    ],
+    [
+      'settings-usage',
+      '/w/acme/settings/usage',
+      () => expect(page.getByTestId('gauge-api-calls')).toBeVisible(),
+    ],
+    [
+      'settings-billing',
+      '/w/acme/settings/billing',
+      () => expect(page.getByTestId('current-plan')).toBeVisible(),
+    ],
+    [
+      'analytics-issues',
+      '/w/acme/analytics/issues',
+      () => expect(page.getByTestId('issue-totals')).toBeVisible(),
+    ],
+    [
+      'analytics-teams',
+      '/w/acme/analytics/teams',
+      () => expect(page.getByRole('link', { name: 'Teams' })).toBeVisible(),
+    ],
+    [
+      'analytics-people',
+      '/w/acme/analytics/people',
+      () => expect(page.getByRole('region', { name: /completed issues and first responses/ })).toBeVisible(),
+    ],
+  ];
+  for (const [name, url, ready] of pages) {
+    await page.goto(url);
+    await check(page, name, ready);
+  }
+  await page.goto('/w/acme/settings/people');
+  await page.getByRole('button', { name: 'Invite' }).click();
+  await check(page, 'settings-invite', () =>
+    expect(page.getByRole('dialog', { name: 'Invite a person' })).toBeVisible(),
+  );
+});

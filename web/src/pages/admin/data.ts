@@ -3,6 +3,8 @@
 import { useQuery } from '@tanstack/react-query';
 import { api, unwrap, type components } from '../../api/client';
 
+export { formatBytes, formatCents } from '../../lib/format';
+
 export type TenantView = components['schemas']['TenantView'];
 export type TenantUsage = components['schemas']['TenantUsage'];
 export type RootUsage = components['schemas']['RootUsage'];
@@ -101,26 +103,6 @@ export function running(t: TenantView | undefined): boolean {
   if (!t) return false;
   if (['registered', 'provisioning', 'offboarding'].includes(t.status)) return true;
   return !!t.lifecycle && !t.lifecycle.finished && !t.lifecycle.error;
-}
-
-export function formatCents(cents: number, currency = 'usd'): string {
-  return new Intl.NumberFormat('en-US', {
-    style: 'currency',
-    currency: currency.toUpperCase(),
-    maximumFractionDigits: cents % 100 === 0 ? 0 : 2,
-  }).format(cents / 100);
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 10 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
 }
 
 export function statusLabel(s: string): string {
