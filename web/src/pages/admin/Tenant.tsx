@@ -77,8 +77,17 @@ function Detail({ t }: { t: TenantView }) {
       <div className="grid gap-4 p-4 sm:px-6 lg:grid-cols-2">
         <Lifecycle t={t} />
         <Usage t={t} />
-        <SupportAccess id={t.id} />
-        <Users id={t.id} />
+        {t.status === 'deleted' ? (
+          <p className="text-sm text-muted lg:col-span-2">
+            The tenant's data is deleted; its users and settings are gone. The audit log and the export
+            archive remain.
+          </p>
+        ) : (
+          <>
+            <SupportAccess id={t.id} />
+            <Users id={t.id} />
+          </>
+        )}
         <Audit id={t.id} />
       </div>
     </main>
