@@ -14,9 +14,10 @@ node_modules/.installed: package.json package-lock.json
 	echo 'module ignored // keeps `go ./...` out of node_modules' > node_modules/go.mod
 	touch $@
 
-tools: node_modules/.installed web-tools ## install the pinned npm tools, DynamoDB Local, mailpit, the web app's packages and Chromium
+tools: node_modules/.installed web-tools ## install the pinned npm tools, DynamoDB Local, mailpit, versitygw (the local S3), the web app's packages and Chromium
 	@scripts/install-dynamodb-local.sh
 	@scripts/install-mailpit.sh
+	@scripts/install-versitygw.sh
 
 vet: ## go vet
 	go vet ./...

@@ -73,7 +73,6 @@ type Stack struct {
 	Platform Platform
 	Gateway  *gateway.Gateway
 	procs    []*localcloud.Process
-	s3       *localcloud.S3Server
 	srv      *http.Server
 	ln       net.Listener
 }
@@ -114,10 +113,12 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		if cfg.StateDir != "" {
 			dir = filepath.Join(cfg.StateDir, "s3")
 		}
-		if s.s3, err = localcloud.S3(ctx, localcloud.Options{Port: cfg.S3Port, DataDir: dir, Log: cfg.Log}); err != nil {
+		p, err := localcloud.S3(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.S3Port, DataDir: dir, Log: cfg.Log})
+		if err != nil {
 			return nil, err
 		}
-		e.S3 = s.s3.Endpoint
+		s.procs = append(s.procs, p)
+		e.S3 = p.Endpoint
 	}
 	m := cfg.Mail
 	if m == nil {
@@ -257,7 +258,6 @@ func (s *Stack) Close() {
 	} else if s.ln != nil {
 		s.ln.Close()
 	}
-	s.s3.Close()
 	for i := len(s.procs) - 1; i >= 0; i-- {
 		s.procs[i].Stop()
 	}
