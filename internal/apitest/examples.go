@@ -82,7 +82,26 @@ func (w *World) Examples(c Content) map[string]Example {
 	if res := w.API.Anonymous().Do("POST", "/v1/registrations/wonka/verify", map[string]any{"code": approveCode}); res.Status != 200 {
 		w.t.Fatalf("examples: verify wonka: %d %s", res.Status, res.Body)
 	}
+	// Attachments: one ready (get, download, list), one spare (delete) and
+	// one uploaded but not yet confirmed (confirm).
+	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01")
+	ready := ownerC.Attach(w.t, c["issueId"], "screenshot.png", "image/png", png)
+	spareFile := ownerC.Attach(w.t, c["issueId"], "old.png", "image/png", png)
+	pending := ownerC.RequestUpload(w.t, c["issueId"], "log.txt", "text/plain", []byte("line one\n"))
+	if st := Put(w.t, pending.URL, pending.Headers, []byte("line one\n")); st != 200 {
+		w.t.Fatalf("examples: upload: %d", st)
+	}
+	files := issue + "/attachments/"
 	return map[string]Example{
+		"createAttachmentUpload": {Caller: owner, Body: map[string]any{"filename": "notes.txt", "content_type": "text/plain", "size": 5, "sha256": SHA256([]byte("hello"))},
+			Alt: map[string]any{"filename": "trace.json", "content_type": "application/json", "size": 2, "sha256": SHA256([]byte("{}")), "comment_id": c["commentId"]}},
+		"listAttachments":    {Caller: owner},
+		"getAttachment":      {Caller: owner, Path: files + ready},
+		"confirmAttachment":  {Caller: owner, Path: files + pending.ID() + "/confirm"},
+		"downloadAttachment": {Caller: owner, Path: files + ready + "/download"},
+		"deleteAttachment":   {Caller: owner, Path: files + spareFile},
+		"getStorageUsage":    {Caller: owner},
+
 		"getHealth": {}, "listTiers": {}, "getOpenAPI": {},
 		"getMe":     {Caller: owner},
 		"getRootMe": {Caller: "root"},

@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/attachment"
+	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/tenantcreds"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
@@ -31,6 +34,8 @@ type World struct {
 	Client string
 	Users  map[string]people.User // by email
 	tiers  map[string]tiers.Name
+	// Files is the world's attachments bucket on the local S3.
+	Files Files
 }
 
 // Password of every seeded user.
@@ -63,6 +68,9 @@ func NewWorld(t testing.TB) *World {
 	w.Deps = app.Deps{DB: db, Cognito: pools.C, Names: names, Now: time.Now, TenantPoolID: pool, TenantClientID: client,
 		Region: "us-east-1", RegistrationsPerHour: 1000, LookupsPerMinute: 1000, CodeSendsPerHour: 1000,
 		Mail: testenv.MailSender(t), WebBaseURL: "http://web.test"}
+	w.Files = AttachmentsBucket(t, names)
+	w.Deps.Attachments = app.NewAttachments(tenantcreds.RequireTenant(db), w.Files.Objects,
+		attachment.Buckets{Pooled: w.Files.Bucket, Silo: names.SiloFiles}, list.Codec{Keys: cursorKey(t)})
 	w.API = New(t, w.Deps)
 	w.SeedUser("owner@acme.test", "acme", roles.SuperAdmin)
 	w.SeedUser("admin@acme.test", "acme", roles.Admin)
@@ -107,7 +115,7 @@ func (w *World) Root() Caller {
 }
 
 // Content is what SeedContent made in acme, by path parameter name
-// (issueId, commentId, labelId, teamId, userId, tenantId).
+// (issueId, commentId, labelId, teamId, userId, tenantId, attachmentId).
 type Content map[string]string
 
 // Path fills a route path's parameters with the seeded ids.
@@ -154,6 +162,9 @@ func (w *World) SeedContent() Content {
 	must(owner.Do("PATCH", issue, map[string]any{"priority": "high"}), 200)
 	for _, b := range []string{"first", "second"} {
 		c["commentId"] = must(owner.Do("POST", issue+"/comments", map[string]any{"body": b}), 201)["id"].(string)
+	}
+	for _, n := range []string{"one.txt", "two.txt"} {
+		c["attachmentId"] = owner.Attach(w.t, c["issueId"], n, "text/plain", []byte(n))
 	}
 	for i, n := range []string{"Platform", "Web"} {
 		id := must(owner.Do("POST", "/v1/teams", map[string]any{"name": n}), 201)["id"].(string)

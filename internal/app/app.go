@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
@@ -69,6 +70,9 @@ type Deps struct {
 	// Cursors signs and checks every list cursor with the deployment's key
 	// (CursorsFromEnv). The zero value uses a key of this process only.
 	Cursors list.Codec
+	// Attachments is the attachments service (object storage configured);
+	// nil answers attachments_unavailable.
+	Attachments *attachment.Service
 }
 
 // DepsFromEnv builds Deps from the environment of a function or the gateway:
@@ -80,11 +84,11 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 		return Deps{}, err
 	}
 	base := awsx.DynamoDB(cfg, e)
-	tenantDB := tenantcreds.RequireTenant(base)
+	creds := &tenantcreds.Provider{}
 	if role := lookupEnv("ITR_TENANT_ACCESS_ROLE_ARN"); role != "" && !e.Local() {
-		tenantDB = tenantcreds.Scoped(base, &tenantcreds.Provider{STS: sts.NewFromConfig(cfg), RoleARN: role,
-			TagKey: envOr("ITR_TENANT_SESSION_TAG", "TenantId")})
+		creds = &tenantcreds.Provider{STS: sts.NewFromConfig(cfg), RoleARN: role, TagKey: envOr("ITR_TENANT_SESSION_TAG", "TenantId")}
 	}
+	tenantDB := tenantcreds.Scoped(base, creds)
 	sender, err := mail.FromEnv(cfg)
 	if err != nil && !errors.Is(err, mail.ErrNotConfigured) {
 		return Deps{}, err
@@ -93,11 +97,13 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 	if err != nil {
 		return Deps{}, err
 	}
+	names := schema.Names{Prefix: envOr("ITR_TABLE_PREFIX", schema.DefaultPrefix)}
 	return Deps{
+		Attachments:    AttachmentsFromEnv(cfg, e, tenantDB, creds, names, keys),
 		DB:             tenantDB,
 		ControlDB:      base,
 		Cognito:        awsx.Cognito(cfg, e),
-		Names:          schema.Names{Prefix: envOr("ITR_TABLE_PREFIX", schema.DefaultPrefix)},
+		Names:          names,
 		Now:            time.Now,
 		TenantPoolID:   lookupEnv("ITR_TENANT_POOL_ID"),
 		TenantClientID: strings.Split(lookupEnv("ITR_TENANT_CLIENT_IDS"), ",")[0],

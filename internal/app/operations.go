@@ -4,6 +4,7 @@ import (
 	"maps"
 	"os"
 
+	"github.com/issuetracker/issuetracker/internal/attachment/attachmentapi"
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
@@ -27,6 +28,7 @@ func operations(d Deps) httpapi.Operations {
 			Mail: d.Mail, WebBaseURL: d.WebBaseURL}),
 		issueapi.Operations(issueapi.NewDeps(d.DB, d.Now, d.Cursors)),
 		lifecycle.Operations(lifecycleDeps(d)),
+		attachmentapi.Operations(d.Attachments),
 	} {
 		maps.Copy(all, ops)
 	}

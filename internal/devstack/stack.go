@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/attachment"
+	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
 	"github.com/issuetracker/issuetracker/internal/auth"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/awsx"
@@ -192,6 +194,16 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			Log:      func(f string, a ...any) { fmt.Fprintf(logOr(cfg.Log), f+"\n", a...) },
 		}},
 	})
+	// Attachments in the local S3, signed per tenant (refused outside a
+	// tenant context, as the DynamoDB calls are), downloads through /files.
+	objs := s3objects.New(tenantcreds.ScopedS3(awsx.S3(awsCfg, e), &tenantcreds.Provider{}))
+	objs.CreateBuckets, objs.DownloadBase = true, s.Platform.GatewayURL+FilesPrefix
+	objs.CORSOrigins = append([]string{webapp.Origin(s.Platform.WebBaseURL), webapp.Origin(s.Platform.GatewayURL)}, cfg.AllowedOrigins...)
+	if err := s3objects.EnsureBucket(ctx, awsx.S3(awsCfg, e), names.Attachments(), objs.CORSOrigins); err != nil {
+		return nil, err
+	}
+	deps.Attachments = app.NewAttachments(deps.DB, objs, attachment.Buckets{Pooled: names.Attachments(), Silo: names.SiloFiles}, deps.Cursors)
+	s.Platform.AttachmentsBucket = names.Attachments()
 	fns := map[routes.Function]http.Handler{}
 	for _, fn := range routes.Functions() {
 		if fns[fn], err = app.Function(fn, deps); err != nil {
@@ -211,8 +223,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	})
 	var handler http.Handler = s.Gateway
 	if cfg.WebDir != "" {
-		handler = Web{API: s.Gateway, Dir: cfg.WebDir, Config: s.Platform.WebConfig()}
+		handler = Web{API: s.Gateway, Dir: cfg.WebDir, Config: s.Platform.WebConfig(), Uploads: e.S3}
 	}
+	handler = Files{Next: handler, S3: e.S3}
 	s.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

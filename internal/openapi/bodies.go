@@ -3,6 +3,7 @@ package openapi
 import (
 	"reflect"
 
+	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/issue"
@@ -22,6 +23,7 @@ func init() {
 	Enums[reflect.TypeOf(issue.Category(""))] = strs(issue.Categories)
 	Enums[reflect.TypeOf(issue.Sort(""))] = strs(issue.Sorts)
 	Enums[reflect.TypeOf(tenant.Status(""))] = strs(tenant.Statuses)
+	Enums[reflect.TypeOf(attachment.State(""))] = []string{string(attachment.Pending), string(attachment.Ready)}
 }
 
 func strs[T ~string](vs []T) []string {
@@ -100,6 +102,14 @@ func Bodies() map[string]Body {
 		"createComment": {Request: issueapi.CommentInput{}, Response: issue.Comment{}, Status: 201},
 		"updateComment": {Request: issueapi.CommentEdit{}, Response: issue.Comment{}},
 		"deleteComment": {Status: 204},
+		// Attachments (internal/attachment).
+		"createAttachmentUpload": {Request: attachment.UploadRequest{}, Response: attachment.Upload{}, Status: 201, Errors: []int{409, 422}},
+		"listAttachments":        {Response: list.Page[attachment.Attachment]{}, Query: pageParams},
+		"getAttachment":          {Response: attachment.Attachment{}},
+		"confirmAttachment":      {Response: attachment.Attachment{}, Errors: []int{409, 422}},
+		"downloadAttachment":     {Response: attachment.Download{}},
+		"deleteAttachment":       {Status: 204},
+		"getStorageUsage":        {Response: attachment.Usage{}},
 		// Tenant lifecycle (internal/lifecycle).
 		"checkSlugAvailability": {Response: lifecycle.Availability{}, Query: []Param{named("slug", str("the slug to check"))}},
 		"register":              {Request: onboarding.Registration{}, Response: lifecycle.RegistrationView{}, Status: 202, Errors: []int{403, 429}},

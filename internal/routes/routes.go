@@ -23,6 +23,7 @@ const (
 	FnTenants      Function = "tenants"      // provider (root) administration
 	FnRegistration Function = "registration" // public sign-up
 	FnWorkspace    Function = "workspace"    // the tenant's workspace settings (branding)
+	FnAttachments  Function = "attachments"  // files on issues and comments (issue #14)
 )
 
 // AccessKind says which principals may call a route.
@@ -92,6 +93,15 @@ var table = []Route{
 	{"POST", "/v1/issues/{issueId}/comments", FnComments, tenant(roles.User), "createComment", "Comment on an issue or reply to a comment"},
 	{"PATCH", "/v1/issues/{issueId}/comments/{commentId}", FnComments, tenant(roles.User), "updateComment", "Edit your comment"},
 	{"DELETE", "/v1/issues/{issueId}/comments/{commentId}", FnComments, tenant(roles.User), "deleteComment", "Delete a comment (author or Admin)"},
+	// Attachments (internal/attachment): presigned uploads confirmed by the
+	// platform, presigned downloads.
+	{"POST", "/v1/issues/{issueId}/attachments", FnAttachments, tenant(roles.User), "createAttachmentUpload", "Ask to upload a file to an issue or one of its comments: a presigned PUT that fixes its size, type and SHA-256"},
+	{"GET", "/v1/issues/{issueId}/attachments", FnAttachments, tenant(roles.User), "listAttachments", "The issue's attachments, oldest first"},
+	{"GET", "/v1/issues/{issueId}/attachments/{attachmentId}", FnAttachments, tenant(roles.User), "getAttachment", "An attachment of the issue"},
+	{"POST", "/v1/issues/{issueId}/attachments/{attachmentId}/confirm", FnAttachments, tenant(roles.User), "confirmAttachment", "Confirm an upload: the platform checks the stored file against the declaration, then it appears"},
+	{"GET", "/v1/issues/{issueId}/attachments/{attachmentId}/download", FnAttachments, tenant(roles.User), "downloadAttachment", "A short-lived download URL (images inline, other files as downloads)"},
+	{"DELETE", "/v1/issues/{issueId}/attachments/{attachmentId}", FnAttachments, tenant(roles.User), "deleteAttachment", "Delete an attachment (its uploader or an Admin)"},
+	{"GET", "/v1/storage", FnAttachments, tenant(roles.User), "getStorageUsage", "Attachment storage in use and reserved, against the plan"},
 	// Tenant lifecycle (internal/lifecycle).
 	// Before /v1/registrations/{tenantId}: a literal segment wins (as in API Gateway).
 	{"GET", "/v1/registrations/availability", FnRegistration, public(), "checkSlugAvailability", "Whether a slug can be registered (rate limited per client address)"},

@@ -134,6 +134,14 @@ func TenantKeyPrefix(tenantID string) string { return TenantKeyPrefixStem + tena
 // TenantKeyPrefixStem is the constant part of TenantKeyPrefix.
 const TenantKeyPrefixStem = "T#"
 
+// Attachments is the pooled attachments bucket in the local cloud (in AWS
+// the platform stack names it and passes ITR_ATTACHMENTS_BUCKET).
+func (n Names) Attachments() string { return n.prefix() + "-attachments" }
+
+// SiloFiles is the attachments bucket of a Platinum tenant's own stack, in
+// AWS and locally: the tenant access role reaches it by this name.
+func (n Names) SiloFiles(tenantID string) string { return n.prefix() + "-files-" + tenantID }
+
 // Exports is the bucket of offboarding archives in the local cloud (in AWS
 // the platform stack names it and passes ITR_EXPORT_BUCKET).
 func (n Names) Exports() string { return n.prefix() + "-exports" }
