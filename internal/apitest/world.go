@@ -8,14 +8,14 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/attachment"
-	"github.com/issuetracker/issuetracker/internal/list"
-	"github.com/issuetracker/issuetracker/internal/tenantcreds"
 	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/tenantcreds"
 	"github.com/issuetracker/issuetracker/internal/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )

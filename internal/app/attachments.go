@@ -24,9 +24,9 @@ import (
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
-	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenantcreds"
 )
 

@@ -141,8 +141,8 @@ func TestAttachments(t *testing.T) {
 			body  map[string]any
 			field string
 		}{
-			"oversized": {map[string]any{"filename": "big.zip", "content_type": "application/zip", "size": max + 1, "sha256": apitest.SHA256(png)}, "size"},
-			"wrong type": {map[string]any{"filename": "x.html", "content_type": "text/html", "size": 10, "sha256": apitest.SHA256(png)}, "content_type"},
+			"oversized":   {map[string]any{"filename": "big.zip", "content_type": "application/zip", "size": max + 1, "sha256": apitest.SHA256(png)}, "size"},
+			"wrong type":  {map[string]any{"filename": "x.html", "content_type": "text/html", "size": 10, "sha256": apitest.SHA256(png)}, "content_type"},
 			"no checksum": {map[string]any{"filename": "x.png", "content_type": "image/png", "size": 10}, "sha256"},
 			"a comment of no issue": {map[string]any{"filename": "x.png", "content_type": "image/png", "size": 10, "sha256": apitest.SHA256(png),
 				"comment_id": "01HZZZZZZZZZZZZZZZZZZZZZZZ"}, "comment_id"},
