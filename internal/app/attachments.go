@@ -22,6 +22,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
 	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -134,4 +135,27 @@ func ServeAttachments() {
 		}
 		return api.Invoke(ctx, ev)
 	})
+}
+
+// filesData deletes a tenant's attachment objects before its items when
+// offboarding (the objects' records are items; a Platinum tenant's own
+// bucket must be empty before its stack is destroyed).
+type filesData struct {
+	onboarding.Data
+	files *attachment.Service
+}
+
+func withFiles(d onboarding.Data, files *attachment.Service) onboarding.Data {
+	if files == nil {
+		return d
+	}
+	return filesData{Data: d, files: files}
+}
+
+// Delete implements onboarding.Data.
+func (f filesData) Delete(ctx context.Context, t tenant.Tenant) (int, error) {
+	if _, err := f.files.Offboard(tenancy.WithTenant(ctx, t.ID), t.ID, t.Tier); err != nil {
+		return 0, fmt.Errorf("delete attachments of %s: %w", t.ID, err)
+	}
+	return f.Data.Delete(ctx, t)
 }
