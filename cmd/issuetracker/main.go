@@ -31,6 +31,7 @@ commands:
   login --user EMAIL      print an ID token (--workspace SLUG for any workspace, Platinum included;
                           --new-password, --totp answer the first sign-in and MFA, or are prompted)
   reset                   delete the local platform's state (.local/dev)
+  billing ...             Stripe events for the local platform (local only), price sync (see 'billing' alone)
   openapi                 print the API's OpenAPI document (the web app's client is generated from it)
 
 The state folder is .local/dev unless ITR_DEV_STATE names another (the browser tests use their own).
@@ -51,6 +52,8 @@ func main() {
 		err = reset()
 	case "openapi":
 		err = printOpenAPI()
+	case "billing":
+		err = billingCmd(context.Background(), os.Args[2:])
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
@@ -89,6 +92,13 @@ func envInt(k string, def int) int {
 	return def
 }
 
+func envDuration(k string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(os.Getenv(k)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
 func envStr(k, def string) string {
 	if v := os.Getenv(k); v != "" {
 		return v
@@ -120,11 +130,12 @@ func dev(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	started := time.Now()
-	fmt.Println("starting DynamoDB Local, cognito-local, the local S3, mailpit and the API gateway ...")
+	fmt.Println("starting DynamoDB Local, cognito-local, the local S3, mailpit, stripe-mock and the API gateway ...")
 	s, err := devstack.Start(ctx, devstack.Config{
 		Root: root, StateDir: state, GatewayAddr: *addr,
 		DynamoDBPort: envInt("DYNAMODB_PORT", 8000), CognitoPort: envInt("COGNITO_PORT", 9229),
 		S3Port: envInt("S3_PORT", 4569), MailSMTPPort: envInt("MAIL_SMTP_PORT", 1025), MailUIPort: envInt("MAIL_UI_PORT", 8025),
+		StripePort: envInt("STRIPE_PORT", 12111), BillingGrace: envDuration("ITR_BILLING_GRACE", devstack.DevGrace),
 		WebBaseURL: os.Getenv(mail.EnvWebBaseURL),
 		Log:        logf, AllowedOrigins: strings.Split(envStr("CORS_ORIGINS", defaultOrigins(*addr)), ","),
 		WebDir: webDir(root, *web),
@@ -166,8 +177,8 @@ func webDir(root, dir string) string {
 }
 
 func banner(p devstack.Platform, took time.Duration) {
-	fmt.Printf("\nIssueTracker is running (ready in %s)\n\n  Web   %s/\n  API   %s/v1   (try %s/health)\n  Mail  %s   (verification codes and invitations; SMTP on %s)\n\n",
-		took.Round(100*time.Millisecond), p.GatewayURL, p.GatewayURL, p.GatewayURL, p.MailUIURL, p.SMTPAddr)
+	fmt.Printf("\nIssueTracker is running (ready in %s)\n\n  Web     %s/\n  API     %s/v1   (try %s/health)\n  Mail    %s   (verification codes and invitations; SMTP on %s)\n  Stripe  %s   (stripe-mock; grace after a failed payment: %s)\n\n",
+		took.Round(100*time.Millisecond), p.GatewayURL, p.GatewayURL, p.GatewayURL, p.MailUIURL, p.SMTPAddr, p.StripeAPIBase, p.BillingGrace)
 	fmt.Printf("Demo logins (password %s):\n\n", devstack.DemoPassword)
 	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "  EMAIL\tTENANT\tROLE")
@@ -179,7 +190,7 @@ func banner(p devstack.Platform, took time.Duration) {
 		fmt.Fprintf(w, "  %s\t%s\t%s\n", u.Email, tn, u.Role)
 	}
 	w.Flush()
-	fmt.Printf("\nGet a token and call the API:\n\n  TOKEN=$(go run ./cmd/issuetracker login --user user@acme.test)\n  curl -H \"Authorization: Bearer $TOKEN\" %s/v1/me\n\nA company signs up with POST /v1/registrations; its verification code and, once active, the\nSuper Admin's invitation arrive in the mail UI. Sign in to any workspace (Platinum too) with\n  go run ./cmd/issuetracker login --workspace <slug> --user <email>\n\nState is kept in .local/dev (make dev-reset wipes it); service logs in services.log, EMF metrics in metrics.log. Ctrl-C stops everything.\n", p.GatewayURL)
+	fmt.Printf("\nGet a token and call the API:\n\n  TOKEN=$(go run ./cmd/issuetracker login --user user@acme.test)\n  curl -H \"Authorization: Bearer $TOKEN\" %s/v1/me\n\nA company signs up with POST /v1/registrations; its verification code and, once active, the\nSuper Admin's invitation arrive in the mail UI. A paid tier waits for its payment: POST\n/v1/registrations/<slug>/checkout, then (local only, stripe-mock hosts no checkout page)\n  go run ./cmd/issuetracker billing complete-checkout --tenant <slug>\nand payment-failed / invoice-paid events with 'billing event'. Sign in to any workspace (Platinum too) with\n  go run ./cmd/issuetracker login --workspace <slug> --user <email>\n\nState is kept in .local/dev (make dev-reset wipes it); service logs in services.log, EMF metrics in metrics.log. Ctrl-C stops everything.\n", p.GatewayURL)
 }
 
 func reset() error {

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
@@ -221,6 +222,36 @@ func (m *Monitoring) WatchTiers(tierNames []string) {
 	}
 	m.row(graph("requests by tier", reqs...), graph("5XX by tier", errs5...), graph("4XX by tier", errs4...))
 	m.row(graph("p99 latency by tier (ms)", p99...))
+}
+
+// WatchTenantUsage adds per-tenant usage to the dashboard: every tenant's
+// requests and 5XX answers from the functions' EMF metrics (a SEARCH
+// expression, so tenants created after the deploy appear without one), and
+// the top tenants by requests over the dashboard's range from the
+// functions' logs (Logs Insights over the EMF lines).
+func (m *Monitoring) WatchTenantUsage(logGroups []awslogs.ILogGroup) {
+	search := func(metric, label string) awscloudwatch.IMetric {
+		return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+			Expression: jsii.String(fmt.Sprintf("SEARCH('{%s,%s} MetricName=\"%s\"', 'Sum', 300)", telemetry.Namespace, telemetry.DimTenant, metric)),
+			Label:      jsii.String(label), Period: five(),
+		})
+	}
+	m.row(graph("requests by tenant", search(telemetry.MetricRequests, "requests")), graph("5XX by tenant", search(telemetry.MetricServerErrors, "5XX")))
+	if m.Dashboard == nil || len(logGroups) == 0 {
+		return
+	}
+	names := make([]*string, len(logGroups))
+	for i, g := range logGroups {
+		names[i] = g.LogGroupName()
+	}
+	m.Dashboard.AddWidgets(awscloudwatch.NewLogQueryWidget(&awscloudwatch.LogQueryWidgetProps{
+		Title:         jsii.String("top tenants by requests"),
+		LogGroupNames: &names,
+		QueryLines: jsii.Strings("filter ispresent("+telemetry.DimTenant+")",
+			"stats sum("+telemetry.MetricRequests+") as requests, sum("+telemetry.MetricServerErrors+") as errors_5xx by "+telemetry.DimTenant+", "+telemetry.DimTier,
+			"sort requests desc", "limit 25"),
+		Width: jsii.Number(16),
+	}))
 }
 
 // WatchTenant alarms on a Platinum tenant's 5XX answers, from the EMF

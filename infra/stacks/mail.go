@@ -15,8 +15,9 @@ import (
 // MailSenders are the functions that send the platform's mail: registration
 // (verification codes), users (invitations) and the lifecycle runners that
 // run onboarding's invite_admin step (tenants: Root's approval and retries;
-// onboarding: runs resumed by events).
-var MailSenders = []string{string(routes.FnRegistration), string(routes.FnUsers), string(routes.FnTenants), OnboardingFunction}
+// onboarding: runs resumed by events) and billing (payment notices, usage
+// threshold mails of the hourly job).
+var MailSenders = []string{string(routes.FnRegistration), string(routes.FnUsers), string(routes.FnTenants), OnboardingFunction, string(routes.FnBilling)}
 
 // Mail defaults: synth needs a From address; a deployment sets its own
 // (context mailFrom, sesIdentity) and verifies the identity in SES first.

@@ -100,6 +100,7 @@ func suppressPlatform(p *Platform) {
 		why{"AwsSolutions-COG4", "Tokens come from the shared pool, the provider pool and one pool per Platinum tenant: the Lambda authorizer verifies them against the tenant registry, which a Cognito authorizer (one fixed pool list) cannot do.", nil},
 	)
 	suppressProvisioning(p)
+	suppressBilling(p)
 	suppress(p.Exports.AccessLogs, why{"AwsSolutions-S1", "This is the exports bucket's server access log target; logging it to itself would loop.", nil})
 	for _, name := range offboarders {
 		if fn, ok := p.Functions[name]; ok {

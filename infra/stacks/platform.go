@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -83,6 +84,8 @@ type Platform struct {
 	// CursorKey is the HMAC key of list cursors, one random value per
 	// deployment; the route functions read it on their first list.
 	CursorKey awssecretsmanager.Secret
+	// BillingParts are Stripe's secrets and the billing schedules.
+	BillingParts *Billing
 }
 
 // NewPlatformStack defines IssueTracker-Platform. It builds every function
@@ -186,6 +189,7 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 		fn.Function.AddEnvironment(jsii.String(EnvEventBus), p.Provisioning.Bus.EventBusName(), nil)
 	}
 	p.wireLifecycle()
+	p.wireBilling()
 
 	byRoute := map[routes.Function]awslambda.IFunction{}
 	for _, f := range routes.Functions() {
@@ -200,6 +204,7 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 			p.API.GrantKeyManagement(fn.Role)
 		}
 	}
+	p.grantBillingKeys()
 
 	p.Monitoring = monitoring.New(st, "Monitoring", &monitoring.Props{Prefix: cfg.Prefix, AlarmEmails: cfg.AlarmEmails})
 	for _, name := range FunctionNames() {
@@ -216,6 +221,17 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 		p.Monitoring.WatchQueue("outcomes-dlq", p.OutcomesDLQ,
 			"A tenant stack outcome could not be delivered to the onboarding function: replay it from the queue, or retry the onboarding (it asks CloudFormation again)")
 	}
+	if b := p.BillingParts; b != nil {
+		p.Monitoring.WatchQueue("billing-jobs-dlq", b.JobsDLQ,
+			"A billing job (hourly dunning and usage, or the monthly close) could not be delivered to the billing function: run it again (docs/billing.md)")
+	}
+	var logGroups []awslogs.ILogGroup
+	for _, name := range FunctionNames() {
+		if name != AuthorizerFunction && name != OnboardingFunction {
+			logGroups = append(logGroups, p.Functions[name].LogGroup)
+		}
+	}
+	p.Monitoring.WatchTenantUsage(logGroups)
 	p.Monitoring.WatchTable("app", p.Pooled.Table)
 	p.Monitoring.WatchTable("control", p.Control.Table)
 

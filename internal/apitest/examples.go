@@ -2,7 +2,14 @@ package apitest
 
 import (
 	"context"
+	"encoding/json"
 	"time"
+
+	"github.com/issuetracker/issuetracker/internal/billing"
+	"github.com/issuetracker/issuetracker/internal/billing/billingdb"
+	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
+	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/tiers"
 
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/testenv"
@@ -22,10 +29,13 @@ type Example struct {
 	Path string
 	// Body is the request body; Alt another valid body of the operation.
 	Body, Alt any
+	// Headers are sent with every call of the example (name, value, ...).
+	Headers []string
 }
 
 // Call sends the example (with extra headers) to the world.
 func (w *World) Call(ex Example, method, path string, body any, headers ...string) *Response {
+	headers = append(append([]string(nil), ex.Headers...), headers...)
 	switch ex.Caller {
 	case "":
 		return w.API.Anonymous().Do(method, path, body, headers...)
@@ -92,15 +102,36 @@ func (w *World) Examples(c Content) map[string]Example {
 		w.t.Fatalf("examples: upload: %d", st)
 	}
 	files := issue + "/attachments/"
+	// Billing: a paid workspace with a subscription (checkout completed by a
+	// signed Stripe event), and a paid registration waiting for its payment.
+	paid := w.paidWorkspaceForExample("globochem", "standard", domain)
+	w.registerForExample("soylent", "premium", domain)
+	if res := w.API.Anonymous().Do("POST", "/v1/registrations/soylent/verify",
+		map[string]any{"code": w.lastCode("soylent", domain)}); res.Status != 200 {
+		w.t.Fatalf("examples: verify soylent: %d %s", res.Status, res.Body)
+	}
+	event, sig := stripebilling.SignedEvent(WebhookSecret, "evt_example_"+domain, "customer.created",
+		map[string]any{"id": "cus_example", "object": "customer"}, time.Now())
+	altEvent, _ := stripebilling.SignedEvent(WebhookSecret, "evt_example_alt_"+domain, "customer.created",
+		map[string]any{"id": "cus_example_alt", "object": "customer"}, time.Now())
 	return map[string]Example{
 		"createAttachmentUpload": {Caller: owner, Body: map[string]any{"filename": "notes.txt", "content_type": "text/plain", "size": 5, "sha256": SHA256([]byte("hello"))},
 			Alt: map[string]any{"filename": "trace.json", "content_type": "application/json", "size": 2, "sha256": SHA256([]byte("{}")), "comment_id": c["commentId"]}},
-		"listAttachments":    {Caller: owner},
-		"getAttachment":      {Caller: owner, Path: files + ready},
-		"confirmAttachment":  {Caller: owner, Path: files + pending.ID() + "/confirm"},
-		"downloadAttachment": {Caller: owner, Path: files + ready + "/download"},
-		"deleteAttachment":   {Caller: owner, Path: files + spareFile},
-		"getStorageUsage":    {Caller: owner},
+		"listAttachments":            {Caller: owner},
+		"getAttachment":              {Caller: owner, Path: files + ready},
+		"confirmAttachment":          {Caller: owner, Path: files + pending.ID() + "/confirm"},
+		"downloadAttachment":         {Caller: owner, Path: files + ready + "/download"},
+		"deleteAttachment":           {Caller: owner, Path: files + spareFile},
+		"getStorageUsage":            {Caller: owner},
+		"getUsage":                   {Caller: owner},
+		"getRootUsage":               {Caller: "root", Path: "/v1/admin/usage?month=" + time.Now().UTC().Format("2006-01")},
+		"getBilling":                 {Caller: paid},
+		"startCheckout":              {Caller: "owner@umbrella.test", Body: map[string]any{"tier": "standard"}, Alt: map[string]any{"tier": "premium"}},
+		"changePlan":                 {Caller: paid, Body: map[string]any{"tier": "premium"}},
+		"listInvoices":               {Caller: paid},
+		"stripeWebhook":              {Body: json.RawMessage(event), Alt: json.RawMessage(altEvent), Headers: []string{"Stripe-Signature", sig}},
+		"createRegistrationCheckout": {Path: "/v1/registrations/soylent/checkout"},
+		"getRootBilling":             {Caller: "root"},
 
 		"getHealth": {}, "listTiers": {}, "getOpenAPI": {},
 		"getMe":     {Caller: owner},
@@ -188,5 +219,38 @@ func (w *World) registerForExample(slug, tier, domain string) string {
 	if res.Status != 202 {
 		w.t.Fatalf("examples: register %s: %d %s", slug, res.Status, res.Body)
 	}
-	return box.Next(mail.SubjectVerification).VerificationCode()
+	code := box.Next(mail.SubjectVerification).VerificationCode()
+	w.codes[slug] = code
+	return code
+}
+
+func (w *World) lastCode(slug, _ string) string { return w.codes[slug] }
+
+// paidWorkspaceForExample signs slug up on a paid tier, pays its checkout
+// with a signed Stripe event, and returns its Super Admin as a caller of
+// this world.
+func (w *World) paidWorkspaceForExample(slug, tier, domain string) string {
+	w.t.Helper()
+	code := w.registerForExample(slug, tier, domain)
+	anon := w.API.Anonymous()
+	if res := anon.Do("POST", "/v1/registrations/"+slug+"/verify", map[string]any{"code": code}); res.Status != 200 {
+		w.t.Fatalf("examples: verify %s: %d %s", slug, res.Status, res.Body)
+	}
+	if res := anon.Do("POST", "/v1/registrations/"+slug+"/checkout", nil); res.Status != 201 {
+		w.t.Fatalf("examples: checkout %s: %d %s", slug, res.Status, res.Body)
+	}
+	a, err := billingdb.New(w.Deps.Control(), w.Deps.Names).Get(context.Background(), slug)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	payload, sig := stripebilling.SignedEvent(WebhookSecret, "evt_checkout_"+slug+"_"+domain, billing.EventCheckoutCompleted,
+		stripebilling.CheckoutCompleted(a.CheckoutSessionID, slug, a.CustomerID, "sub_"+slug), time.Now())
+	if res := anon.Do("POST", "/v1/billing/webhook", payload, "Stripe-Signature", sig); res.Status != 200 {
+		w.t.Fatalf("examples: checkout completed %s: %d %s", slug, res.Status, res.Body)
+	}
+	email := "owner@" + slug + "." + domain
+	w.tiers[slug] = tiers.Name(tier)
+	w.Users[email] = people.User{ID: "sa-" + slug, TenantID: slug, Username: email, Email: email, Role: roles.SuperAdmin,
+		Status: people.UserActive}
+	return email
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/idempotency"
@@ -27,6 +28,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenantcreds"
+	"github.com/issuetracker/issuetracker/internal/usage"
 )
 
 // Deps are the clients and settings built once per cold start.
@@ -48,9 +50,6 @@ type Deps struct {
 	// Lifecycle is the tenant lifecycle (registration, onboarding, Root's
 	// actions); nil builds a pooled-only one with in-request onboarding.
 	Lifecycle *onboarding.Service
-	// RequestsThisMonth reads a tenant API key's usage (the local gateway's
-	// usage plans); nil reports zero.
-	RequestsThisMonth func(apiKey string) int64
 	// RegistrationsPerHour per client address; DefaultRegistrationsPerHour if zero.
 	RegistrationsPerHour int
 	// LookupsPerMinute (slug availability, workspace lookup) per client
@@ -73,6 +72,16 @@ type Deps struct {
 	// Attachments is the attachments service (object storage configured);
 	// nil answers attachments_unavailable.
 	Attachments *attachment.Service
+	// Meter counts each tenant's API calls, active users and storage in the
+	// process (flushed in the background; nil: no metering).
+	Meter *usage.Meter
+	// Billing is the billing provider (Stripe; stripe-mock locally); nil:
+	// billing is off, paid tiers wait for Root's approval and the billing
+	// routes answer billing_unavailable.
+	Billing *BillingConfig
+	// BillingService overrides the service NewBilling would build (the
+	// local platform shares one with its jobs).
+	BillingService *billing.Service
 }
 
 // DepsFromEnv builds Deps from the environment of a function or the gateway:
@@ -97,9 +106,14 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 	if err != nil {
 		return Deps{}, err
 	}
+	bc, err := StripeFromEnv(ctx)
+	if err != nil {
+		return Deps{}, err
+	}
 	names := schema.Names{Prefix: envOr("ITR_TABLE_PREFIX", schema.DefaultPrefix)}
 	return Deps{
 		Attachments:    AttachmentsFromEnv(cfg, e, tenantDB, creds, names, keys),
+		Billing:        bc,
 		DB:             tenantDB,
 		ControlDB:      base,
 		Cognito:        awsx.Cognito(cfg, e),
@@ -135,7 +149,7 @@ func Function(fn routes.Function, d Deps) (http.Handler, error) {
 	mux.Handle("/", httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		return errs.E(errs.KindNotFound, "route_not_found", "no route %s %s", r.Method, r.URL.Path)
 	}))
-	return instrument(fn, mux), nil
+	return instrument(fn, metered(d.Meter, mux)), nil
 }
 
 // MustFunction is Function for mains: a wiring error stops the cold start.

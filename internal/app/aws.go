@@ -62,10 +62,11 @@ func CursorKeysFromEnv(cfg aws.Config) (*list.Keyring, error) {
 }
 
 // runsLifecycle are the route functions that start or advance lifecycle
-// runs (the onboarding function is the other one). Only they read the
+// runs (the onboarding function is the other one; billing admits paid
+// registrations, suspends, reactivates and changes tiers). Only they read the
 // lifecycle's configuration at cold start.
 func runsLifecycle(fn routes.Function) bool {
-	return fn == routes.FnRegistration || fn == routes.FnTenants
+	return fn == routes.FnRegistration || fn == routes.FnTenants || fn == routes.FnBilling
 }
 
 // LifecycleFromEnv builds the lifecycle of a deployed function, once per

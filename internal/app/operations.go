@@ -7,6 +7,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/attachment/attachmentapi"
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
+	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
@@ -14,6 +15,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/meta"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/usage/usageapi"
 )
 
 var lookupEnv = os.Getenv
@@ -29,6 +31,8 @@ func operations(d Deps) httpapi.Operations {
 		issueapi.Operations(issueapi.NewDeps(d.DB, d.Now, d.Cursors)),
 		lifecycle.Operations(lifecycleDeps(d)),
 		attachmentapi.Operations(d.Attachments),
+		usageapi.Operations(usageDeps(d)),
+		billingapi.Operations(billingDeps(d)),
 	} {
 		maps.Copy(all, ops)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log"
 	"os"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
 	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
 	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/usage"
 )
 
 // Serve runs fn as this process's Lambda function: clients are built once
@@ -29,7 +31,14 @@ func Serve(fn routes.Function) {
 			log.Fatalf("%s: %v", fn, err)
 		}
 	}
-	lambdahttp.Start(MustFunction(fn, deps))
+	// Usage is aggregated here and flushed in the background: once a
+	// minute while the environment runs, and on SIGTERM (WithEnableSIGTERM
+	// registers the extension that makes Lambda send it before shutdown).
+	deps.Meter = NewMeter(deps)
+	go deps.Meter.Run(context.Background(), usage.DefaultFlushInterval)
+	lambdahttp.Start(MustFunction(fn, deps), lambda.WithEnableSIGTERM(func() {
+		deps.Meter.FlushWithin(context.Background(), 400*time.Millisecond)
+	}))
 }
 
 // ServeOnboardingEvents runs this process as the onboarding function: the

@@ -21,6 +21,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/auth"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
 	"github.com/issuetracker/issuetracker/internal/gateway"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/list"
@@ -34,6 +35,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantcreds"
+	"github.com/issuetracker/issuetracker/internal/usage"
 	"github.com/issuetracker/issuetracker/internal/webapp"
 )
 
@@ -47,6 +49,14 @@ type Config struct {
 	S3Port       int // 0: any free port
 	// MailSMTPPort and MailUIPort are mailpit's (SMTP, web UI and API).
 	MailSMTPPort, MailUIPort int
+	// StripePort is stripe-mock's (HTTP; HTTPS on the next port), unless
+	// StripeAPIBase names a running one.
+	StripePort    int
+	StripeAPIBase string
+	// BillingGrace after a failed payment; DevGrace if zero.
+	BillingGrace time.Duration
+	// BillingJobsEvery runs the hourly billing job; BillingSweepInterval if zero.
+	BillingJobsEvery time.Duration
 	// Endpoints, when set, reuse running services instead of starting them;
 	// Mail likewise reuses a running mailpit.
 	Endpoints awsx.Endpoints
@@ -77,7 +87,37 @@ type Stack struct {
 	procs    []*localcloud.Process
 	srv      *http.Server
 	ln       net.Listener
+	meter    *usage.Meter
+	// stopMeter ends the meter's flush loop (which flushes a last time).
+	stopMeter context.CancelFunc
 }
+
+// MeterFlushInterval is how often the local platform flushes usage.
+const MeterFlushInterval = 5 * time.Second
+
+// runBillingJobs is the local EventBridge Scheduler of the billing
+// function's hourly job (dunning, seats, usage mails), every few seconds.
+// The monthly close is AWS's schedule only; Root's live figures are in
+// GET /v1/admin/billing either way.
+func (s *Stack) runBillingJobs(ctx context.Context, d app.Deps, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if res, err := app.RunJob(ctx, d, app.JobHourly); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(os.Stderr, "billing job: %v\n", err)
+			} else if len(res.Suspended) > 0 {
+				fmt.Printf("billing: suspended for non-payment: %v\n", res.Suspended)
+			}
+		}
+	}
+}
+
+// FlushUsage writes the usage counted so far (tests, CLI).
+func (s *Stack) FlushUsage(ctx context.Context) error { return s.meter.Flush(ctx) }
 
 // Start brings the platform up: services, tables and pools, seed, gateway.
 func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
@@ -135,6 +175,18 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		s.procs = append(s.procs, p.Process)
 		m = &MailEndpoints{SMTPAddr: p.SMTPAddr, UIURL: p.UIURL}
 	}
+	stripeBase := cfg.StripeAPIBase
+	if stripeBase == "" && cfg.StripePort == 0 {
+		return nil, errors.New("devstack: set StripePort (stripe-mock is started) or StripeAPIBase (a running one)")
+	}
+	if stripeBase == "" {
+		p, err := localcloud.StartStripeMock(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.StripePort, Log: cfg.Log})
+		if err != nil {
+			return nil, err
+		}
+		s.procs = append(s.procs, p)
+		stripeBase = p.Endpoint
+	}
 	awsCfg, err := awsx.Load(ctx, e)
 	if err != nil {
 		return nil, err
@@ -160,16 +212,28 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
+	grace := cfg.BillingGrace
+	if grace == 0 {
+		grace = DevGrace
+	}
+	s.Platform.StripeAPIBase, s.Platform.StripeWebhookSecret, s.Platform.BillingGrace = stripeBase, DevWebhookSecret, grace.String()
 	deps := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cog, Names: names, Now: time.Now,
 		TenantPoolID: s.Platform.TenantPoolID, TenantClientID: s.Platform.TenantClientID, Region: awsCfg.Region,
 		Mail: mail.SMTP{Addr: m.SMTPAddr, From: MailFrom}, WebBaseURL: s.Platform.WebBaseURL,
-		Cursors: list.Codec{Keys: keys}}
-	deps.RequestsThisMonth = func(key string) int64 {
-		if s.Gateway == nil {
-			return 0
-		}
-		return s.Gateway.Usage().Used(key, time.Now())
-	}
+		Cursors: list.Codec{Keys: keys},
+		// Billing against stripe-mock: every Stripe call is checked against
+		// Stripe's API definition; events come signed with the local secret.
+		Billing: &app.BillingConfig{Grace: grace,
+			Provider: &stripebilling.Provider{Key: stripebilling.Static(localcloud.StripeMockAPIKey), APIBase: stripeBase},
+			Verifier: stripebilling.Verifier{Secret: stripebilling.Static(DevWebhookSecret)}}}
+	// Usage is metered as in AWS: aggregated in this process and flushed in
+	// the background (more often than the functions' minute, so a developer
+	// sees figures move), and once more on Close.
+	deps.Meter = app.NewMeter(deps)
+	s.meter = deps.Meter
+	meterCtx, stopMeter := context.WithCancel(context.Background())
+	s.stopMeter = stopMeter
+	go deps.Meter.Run(meterCtx, MeterFlushInterval)
 	// Onboarding runs beside the gateway, as the event-driven function does in
 	// AWS. Offboarding exports go to the local S3, as they go to the platform's
 	// exports bucket in AWS.
@@ -204,6 +268,14 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	deps.Attachments = app.NewAttachments(deps.DB, objs, attachment.Buckets{Pooled: names.Attachments(), Silo: names.SiloFiles}, deps.Cursors)
 	s.Platform.AttachmentsBucket = names.Attachments()
+	// The billing service of the functions and of the local scheduler,
+	// which runs the hourly job every few seconds (dunning, seats, usage mail).
+	deps.BillingService = app.NewBilling(deps)
+	every := cfg.BillingJobsEvery
+	if every == 0 {
+		every = BillingSweepInterval
+	}
+	go s.runBillingJobs(meterCtx, deps, every)
 	fns := map[routes.Function]http.Handler{}
 	for _, fn := range routes.Functions() {
 		if fns[fn], err = app.Function(fn, deps); err != nil {
@@ -270,6 +342,10 @@ func (s *Stack) Close() {
 		cancel()
 	} else if s.ln != nil {
 		s.ln.Close()
+	}
+	if s.stopMeter != nil {
+		s.stopMeter()
+		s.meter.FlushWithin(context.Background(), 2*time.Second)
 	}
 	for i := len(s.procs) - 1; i >= 0; i-- {
 		s.procs[i].Stop()

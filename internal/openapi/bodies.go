@@ -5,6 +5,8 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/audit"
+	"github.com/issuetracker/issuetracker/internal/billing"
+	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
@@ -14,6 +16,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tiers"
+	"github.com/issuetracker/issuetracker/internal/usage"
+	"github.com/issuetracker/issuetracker/internal/usage/usageapi"
 )
 
 func init() {
@@ -170,5 +174,15 @@ func Bodies() map[string]Body {
 		"listTeamMembers":  {Response: list.Page[people.Member]{}, Query: pageParams},
 		"addTeamMember":    {Response: people.Member{}},
 		"removeTeamMember": {Status: 204},
+		// Usage and billing.
+		"getUsage":                   {Response: usage.Report{}},
+		"getRootUsage":               {Response: usageapi.RootUsage{}, Query: []Param{named("month", str("YYYY-MM (default: this UTC month)"))}},
+		"getBilling":                 {Response: billingapi.Plan{}},
+		"startCheckout":              {Request: billingapi.TierChoice{}, Response: billing.CheckoutSession{}, Status: 201},
+		"changePlan":                 {Request: billingapi.TierChoice{}, Response: billingapi.Plan{}},
+		"listInvoices":               {Response: billingapi.Invoices{}, Query: pageParams},
+		"stripeWebhook":              {Request: map[string]any{}, Response: billingapi.Received{}},
+		"getRootBilling":             {Response: billing.Figures{}},
+		"createRegistrationCheckout": {Response: billing.CheckoutSession{}, Status: 201},
 	}
 }

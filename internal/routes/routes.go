@@ -24,6 +24,7 @@ const (
 	FnRegistration Function = "registration" // public sign-up
 	FnWorkspace    Function = "workspace"    // the tenant's workspace settings (branding)
 	FnAttachments  Function = "attachments"  // files on issues and comments (issue #14)
+	FnBilling      Function = "billing"      // usage, plans, Stripe checkout and webhook, monthly close
 )
 
 // AccessKind says which principals may call a route.
@@ -143,6 +144,20 @@ var table = []Route{
 	{"GET", "/v1/admin/tenants/{tenantId}/users", FnUsers, root(), "rootListTenantUsers", "Support: a tenant's users (no issue contents)"},
 	{"GET", "/v1/admin/tenants/{tenantId}/users/{userId}", FnUsers, root(), "rootGetTenantUser", "Support: one user of a tenant"},
 	{"GET", "/v1/admin/tenants/{tenantId}/support-access", FnUsers, root(), "rootGetSupportAccess", "Support: whether the tenant granted access to issue contents"},
+
+	// Usage and billing (internal/usage, internal/billing): the Super Admin
+	// sees the workspace's usage and manages its plan; Root sees every
+	// tenant's usage, MRR and churn; Stripe calls the webhook (its
+	// signature is checked in the function: no authorizer).
+	{"GET", "/v1/usage", FnBilling, tenant(roles.SuperAdmin), "getUsage", "The workspace's usage this month against its tier's limits, with warnings at 80% and 100%"},
+	{"GET", "/v1/admin/usage", FnBilling, root(), "getRootUsage", "Every tenant's usage this month (?month=YYYY-MM) and totals per tier"},
+	{"GET", "/v1/billing", FnBilling, tenant(roles.SuperAdmin), "getBilling", "The workspace's plan: tier, price, subscription status, grace period"},
+	{"POST", "/v1/billing/checkout", FnBilling, tenant(roles.SuperAdmin), "startCheckout", "A Stripe Checkout page to move a workspace without a subscription (Basic) to a paid tier"},
+	{"PUT", "/v1/billing/plan", FnBilling, tenant(roles.SuperAdmin), "changePlan", "Upgrade or downgrade the subscription (prorated; Basic cancels it)"},
+	{"GET", "/v1/billing/invoices", FnBilling, tenant(roles.SuperAdmin), "listInvoices", "The workspace's invoices, newest first (cursor)"},
+	{"POST", "/v1/billing/webhook", FnBilling, public(), "stripeWebhook", "Stripe's events: Stripe-Signature checked with a tolerance window, each event processed once"},
+	{"POST", "/v1/registrations/{tenantId}/checkout", FnBilling, public(), "createRegistrationCheckout", "A Stripe Checkout page for a paid-tier registration waiting for its first payment"},
+	{"GET", "/v1/admin/billing", FnBilling, root(), "getRootBilling", "MRR and churn per tier this month, and the monthly closes"},
 
 	// Teams: readable by every member, managed by Admins and above.
 	{"GET", "/v1/teams", FnTeams, tenant(roles.User), "listTeams", "The workspace's teams (cursor)"},

@@ -22,9 +22,12 @@ const (
 	// nothing is provisioned.
 	StatusPendingVerification Status = "pending_verification"
 	// StatusPendingApproval: verified, a paid tier waiting for the
-	// provider's (Root) approval before anything is provisioned. (The
-	// billing issue adds a pending_payment status next to it.)
+	// provider's (Root) approval before anything is provisioned.
 	StatusPendingApproval Status = "pending_approval"
+	// StatusPendingPayment: verified, a paid tier waiting for its first
+	// payment (a Stripe Checkout session) before anything is provisioned;
+	// Root may still approve it instead (internal/billing).
+	StatusPendingPayment Status = "pending_payment"
 	// StatusRegistered: admitted, onboarding about to start.
 	StatusRegistered   Status = "registered"
 	StatusProvisioning Status = "provisioning"
@@ -66,13 +69,13 @@ type Branding struct {
 }
 
 // Statuses lists every status (API enums).
-var Statuses = []Status{StatusPendingVerification, StatusPendingApproval, StatusRegistered, StatusProvisioning,
+var Statuses = []Status{StatusPendingVerification, StatusPendingApproval, StatusPendingPayment, StatusRegistered, StatusProvisioning,
 	StatusActive, StatusFailed, StatusSuspended, StatusOffboarding, StatusDeleted}
 
 // Admitted reports whether onboarding may provision the tenant: its
-// registration is verified and, for paid tiers, approved.
+// registration is verified and, for paid tiers, paid for or approved.
 func (t Tenant) Admitted() bool {
-	return t.Status != StatusPendingVerification && t.Status != StatusPendingApproval
+	return t.Status != StatusPendingVerification && t.Status != StatusPendingApproval && t.Status != StatusPendingPayment
 }
 
 // Serves reports whether the tenant's users may use the API.

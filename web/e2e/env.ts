@@ -14,6 +14,7 @@ export const e2e = {
   s3Port: env('E2E_S3_PORT', '4571'),
   smtpPort: env('E2E_SMTP_PORT', '1027'),
   mailUIPort: env('E2E_MAIL_UI_PORT', '8027'),
+  stripePort: env('E2E_STRIPE_PORT', '12131'),
   /** E2E_REUSE=1: drive a platform you started yourself (make dev) instead. */
   reuse: !!process.env.E2E_REUSE,
   stateDir: path.resolve(import.meta.dirname, '..', '..', '.local', 'e2e'),
@@ -29,6 +30,7 @@ export const e2e = {
       S3_PORT: this.s3Port,
       MAIL_SMTP_PORT: this.smtpPort,
       MAIL_UI_PORT: this.mailUIPort,
+      STRIPE_PORT: this.stripePort,
       ITR_DEV_STATE: this.stateDir,
     };
   },

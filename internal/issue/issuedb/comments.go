@@ -99,6 +99,7 @@ func (s Store) ReplaceComment(ctx context.Context, table, tenant string, old, c 
 		}
 		return errs.E(errs.KindPreconditionFailed, "comment_changed", "the comment changed meanwhile; read it again")
 	})
+	t.gone(toCommentItem(tenant, old))
 	termDelta(t, tenant, c.IssueID, "C"+c.ID, decodeTerms(toCommentItem(tenant, old).Terms), decodeTerms(it.Terms))
 	return t.run(ctx, s.DB, "replace comment")
 }

@@ -93,8 +93,11 @@ func (s Store) UpdateLabel(ctx context.Context, table, tenant string, old, l iss
 		}
 		return errs.E(errs.KindPreconditionFailed, "label_changed", "the label changed meanwhile; read it again")
 	})
+	t.gone(labelItem{PK: labelsPK(tenant), SK: labelSK(old.ID), Entity: "label", ID: old.ID, Name: old.Name, Color: old.Color,
+		CreatedAt: old.CreatedAt, UpdatedAt: old.UpdatedAt})
 	if ol, nl := strings.ToLower(old.Name), strings.ToLower(l.Name); ol != nl {
 		t.del(dynamo.Key(labelsPK(tenant), labelNameSK(ol)))
+		t.gone(nameGuard{PK: labelsPK(tenant), SK: labelNameSK(ol), LabelID: l.ID})
 		t.put(nameGuard{PK: labelsPK(tenant), SK: labelNameSK(nl), LabelID: l.ID}, notExists(), nameTaken(l.Name))
 	}
 	return t.run(ctx, s.DB, "update label")
@@ -115,7 +118,10 @@ func (s Store) DeleteLabel(ctx context.Context, table, tenant string, l issue.La
 	t := &tx{table: table}
 	t.delIf(dynamo.Key(labelsPK(tenant), labelSK(l.ID)), exists(),
 		func(map[string]av) error { return errs.NotFound("label") })
+	t.gone(labelItem{PK: labelsPK(tenant), SK: labelSK(l.ID), Entity: "label", ID: l.ID, Name: l.Name, Color: l.Color,
+		CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt})
 	t.del(dynamo.Key(labelsPK(tenant), labelNameSK(strings.ToLower(l.Name))))
+	t.gone(nameGuard{PK: labelsPK(tenant), SK: labelNameSK(strings.ToLower(l.Name)), LabelID: l.ID})
 	return t.run(ctx, s.DB, "delete label")
 }
 

@@ -1,0 +1,87 @@
+package app
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/tenantdata"
+	"github.com/issuetracker/issuetracker/internal/usage"
+	"github.com/issuetracker/issuetracker/internal/usage/usageapi"
+	"github.com/issuetracker/issuetracker/internal/usage/usagedb"
+)
+
+// NewMeter is the process's usage meter on d's control table: threshold
+// mails go to the tenant's Super Admins through d.Mail. Run it with
+// Meter.Run (and flush it at shutdown).
+func NewMeter(d Deps) *usage.Meter {
+	store := usagedb.New(d.Control(), d.Names)
+	store.Now = d.Now
+	return &usage.Meter{Store: store, Now: d.Now,
+		Notifier: usage.Notices{Store: store, Mail: d.Mail, Recipients: superAdmins(d), WebBaseURL: d.WebBaseURL}}
+}
+
+// metered counts every request of a tenant's user (the principal comes
+// from the authorizer context, so nothing is read) and lets the stores
+// reached by the request report storage changes: no database round trip.
+func metered(m *usage.Meter, h http.Handler) http.Handler {
+	if m == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, err := httpapi.CallerPrincipal(r); err == nil && p.TenantID != "" {
+			m.Call(p.TenantID, p.Tier, p.UserID)
+		}
+		h.ServeHTTP(w, r.WithContext(usage.WithMeter(r.Context(), m)))
+	})
+}
+
+// superAdmins are the active Super Admins of a tenant, read as the tenant
+// (at most 10 pages of its directory: notices are rare).
+func superAdmins(d Deps) usage.Recipients {
+	return func(ctx context.Context, tenantID string) (string, []string, error) {
+		t, err := tenantdb.New(d.Control(), d.Names).Get(ctx, tenantID)
+		if err != nil {
+			return "", nil, err
+		}
+		emails, err := SuperAdminEmails(tenancy.WithTenant(ctx, tenantID), people.UserDB{DB: d.DB}, t)
+		return t.Name, emails, err
+	}
+}
+
+// SuperAdminEmails lists the addresses of a tenant's active Super Admins.
+func SuperAdminEmails(ctx context.Context, dir people.UserDB, t tenant.Tenant) ([]string, error) {
+	var out []string
+	for cursor, page := "", 0; page < 10; page++ {
+		p, err := dir.List(ctx, t.Table, t.ID, list.Request{Limit: list.MaxLimit, Cursor: cursor})
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range p.Items {
+			if u.Role == roles.SuperAdmin && u.Status == people.UserActive && u.Email != "" {
+				out = append(out, u.Email)
+			}
+		}
+		if cursor = p.NextCursor; cursor == "" {
+			break
+		}
+	}
+	return out, nil
+}
+
+// usageDeps are the usage operations' dependencies (none without a database).
+func usageDeps(d Deps) usageapi.Deps {
+	if d.Control() == nil {
+		return usageapi.Deps{}
+	}
+	store := usagedb.New(d.Control(), d.Names)
+	data := tenantdata.Store{DB: d.DB, Platform: d.Control()}
+	return usageapi.Deps{Store: store, Tenants: tenantdb.New(d.Control(), d.Names), Now: d.Now,
+		Seats: func(ctx context.Context, t tenant.Tenant) (int, error) { return data.CountUsers(ctx, t) }}
+}
