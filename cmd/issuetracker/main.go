@@ -31,6 +31,7 @@ commands:
   login --user EMAIL      print an ID token (--workspace SLUG for any workspace, Platinum included;
                           --new-password, --totp answer the first sign-in and MFA, or are prompted)
   reset                   delete the local platform's state (.local/dev)
+  analytics backfill|seed rebuild analytics rollups; seed a backdated demo history
   billing ...             Stripe events for the local platform (local only), price sync (see 'billing' alone)
   openapi                 print the API's OpenAPI document (the web app's client is generated from it)
 
@@ -54,6 +55,8 @@ func main() {
 		err = printOpenAPI()
 	case "billing":
 		err = billingCmd(context.Background(), os.Args[2:])
+	case "analytics":
+		err = analyticsCmd(os.Args[2:])
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
@@ -190,7 +193,7 @@ func banner(p devstack.Platform, took time.Duration) {
 		fmt.Fprintf(w, "  %s\t%s\t%s\n", u.Email, tn, u.Role)
 	}
 	w.Flush()
-	fmt.Printf("\nGet a token and call the API:\n\n  TOKEN=$(go run ./cmd/issuetracker login --user user@acme.test)\n  curl -H \"Authorization: Bearer $TOKEN\" %s/v1/me\n\nA company signs up with POST /v1/registrations; its verification code and, once active, the\nSuper Admin's invitation arrive in the mail UI. A paid tier waits for its payment: POST\n/v1/registrations/<slug>/checkout, then (local only, stripe-mock hosts no checkout page)\n  go run ./cmd/issuetracker billing complete-checkout --tenant <slug>\nand payment-failed / invoice-paid events with 'billing event'. Sign in to any workspace (Platinum too) with\n  go run ./cmd/issuetracker login --workspace <slug> --user <email>\n\nState is kept in .local/dev (make dev-reset wipes it); service logs in services.log, EMF metrics in metrics.log. Ctrl-C stops everything.\n", p.GatewayURL)
+	fmt.Printf("\nGet a token and call the API:\n\n  TOKEN=$(go run ./cmd/issuetracker login --user user@acme.test)\n  curl -H \"Authorization: Bearer $TOKEN\" %s/v1/me\n\nA company signs up with POST /v1/registrations; its verification code and, once active, the\nSuper Admin's invitation arrive in the mail UI. A paid tier waits for its payment: POST\n/v1/registrations/<slug>/checkout, then (local only, stripe-mock hosts no checkout page)\n  go run ./cmd/issuetracker billing complete-checkout --tenant <slug>\nand payment-failed / invoice-paid events with 'billing event'.\n\nAnalytics demo: go run ./cmd/issuetracker analytics seed --tenant acme (backdated issues), then GET /v1/analytics/issues?bucket=week Sign in to any workspace (Platinum too) with\n  go run ./cmd/issuetracker login --workspace <slug> --user <email>\n\nState is kept in .local/dev (make dev-reset wipes it); service logs in services.log, EMF metrics in metrics.log. Ctrl-C stops everything.\n", p.GatewayURL)
 }
 
 func reset() error {

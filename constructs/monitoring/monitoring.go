@@ -267,3 +267,17 @@ func (m *Monitoring) WatchTenant(tenantID string) {
 	m.alarm("Tenant-"+tenantID+"-5xx", "tenant-"+tenantID+"-5xx", "Tenant "+tenantID+" got 5XX answers", errs, 5, 1)
 	m.row(graph("tenant "+tenantID+" 5XX", errs))
 }
+
+// WatchStreamConsumer watches a change-stream consumer: its function (as
+// WatchFunction), its failure queue (alarm on the first failed batch, as
+// WatchQueue) and its lag: the age of the last record read (IteratorAge,
+// maximum) at or above maxAge for two periods.
+func (m *Monitoring) WatchStreamConsumer(name string, fn awslambda.IFunction, timeout awscdk.Duration, dlq awssqs.IQueue, maxAge awscdk.Duration) {
+	m.WatchFunction(name, fn, timeout)
+	m.WatchQueue(name+"-failures", dlq, fmt.Sprintf("Stream consumer %s gave up on a batch of records (retries or record age exhausted): the message names the shard and sequence range; fix the cause, then run the consumer's backfill", name))
+	age := fn.Metric(jsii.String("IteratorAge"), &awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Maximum")})
+	m.alarm("Stream-"+name+"-IteratorAge", "stream-"+name+"-iterator-age",
+		fmt.Sprintf("Stream consumer %s is more than %.0f s behind its table's changes", name, *maxAge.ToSeconds(nil)),
+		age, *maxAge.ToMilliseconds(nil), 2)
+	m.row(graph("stream "+name+" iterator age (ms)", age))
+}

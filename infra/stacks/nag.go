@@ -101,6 +101,7 @@ func suppressPlatform(p *Platform) {
 	)
 	suppressProvisioning(p)
 	suppressBilling(p)
+	suppressConsumer(p.StreamAnalytics)
 	suppress(p.Exports.AccessLogs, why{"AwsSolutions-S1", "This is the exports bucket's server access log target; logging it to itself would loop.", nil})
 	for _, name := range offboarders {
 		if fn, ok := p.Functions[name]; ok {
@@ -134,4 +135,5 @@ func suppressProvisioning(p *Platform) {
 
 func suppressTenant(t *Tenant) {
 	suppress(t.Pool.UserPool, smsRole)
+	suppressConsumer(t.StreamAnalytics)
 }

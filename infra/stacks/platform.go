@@ -19,6 +19,7 @@ import (
 	"github.com/issuetracker/issuetracker/constructs/identity"
 	"github.com/issuetracker/issuetracker/constructs/monitoring"
 	"github.com/issuetracker/issuetracker/constructs/provisioning"
+	"github.com/issuetracker/issuetracker/constructs/streamconsumer"
 	"github.com/issuetracker/issuetracker/constructs/tenantaccess"
 	"github.com/issuetracker/issuetracker/constructs/webapp"
 	"github.com/issuetracker/issuetracker/internal/routes"
@@ -86,6 +87,8 @@ type Platform struct {
 	CursorKey awssecretsmanager.Secret
 	// BillingParts are Stripe's secrets and the billing schedules.
 	BillingParts *Billing
+	// StreamAnalytics consumes the pooled table's change stream.
+	StreamAnalytics *streamconsumer.Consumer
 }
 
 // NewPlatformStack defines IssueTracker-Platform. It builds every function
@@ -221,6 +224,7 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 		p.Monitoring.WatchQueue("outcomes-dlq", p.OutcomesDLQ,
 			"A tenant stack outcome could not be delivered to the onboarding function: replay it from the queue, or retry the onboarding (it asks CloudFormation again)")
 	}
+	p.StreamAnalytics = analyticsConsumer(st, p.Pooled, root, cfg.Prefix+"-"+StreamAnalyticsFunction, p.Monitoring)
 	if b := p.BillingParts; b != nil {
 		p.Monitoring.WatchQueue("billing-jobs-dlq", b.JobsDLQ,
 			"A billing job (hourly dunning and usage, or the monthly close) could not be delivered to the billing function: run it again (docs/billing.md)")

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"os"
 
+	"github.com/issuetracker/issuetracker/internal/analytics/analyticsapi"
 	"github.com/issuetracker/issuetracker/internal/attachment/attachmentapi"
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
@@ -29,6 +30,7 @@ func operations(d Deps) httpapi.Operations {
 			Identity: identity.Pools{C: d.Cognito}, TenantPoolID: d.TenantPoolID, Now: d.Now, Audit: peopleAudit(d), Cursors: d.Cursors,
 			Mail: d.Mail, WebBaseURL: d.WebBaseURL}),
 		issueapi.Operations(issueapi.NewDeps(d.DB, d.Now, d.Cursors)),
+		analyticsapi.Operations(analyticsapi.NewDeps(d.DB, d.Now)),
 		lifecycle.Operations(lifecycleDeps(d)),
 		attachmentapi.Operations(d.Attachments),
 		usageapi.Operations(usageDeps(d)),

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
@@ -54,6 +55,16 @@ func Load(ctx context.Context, e Endpoints) (aws.Config, error) {
 // DynamoDB builds a DynamoDB client for cfg and e.
 func DynamoDB(cfg aws.Config, e Endpoints) *dynamodb.Client {
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+		if e.DynamoDB != "" {
+			o.BaseEndpoint = aws.String(e.DynamoDB)
+		}
+	})
+}
+
+// Streams builds a DynamoDB Streams client for cfg and e (DynamoDB Local
+// serves the Streams API on its own endpoint).
+func Streams(cfg aws.Config, e Endpoints) *dynamodbstreams.Client {
+	return dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) {
 		if e.DynamoDB != "" {
 			o.BaseEndpoint = aws.String(e.DynamoDB)
 		}

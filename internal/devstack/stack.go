@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/app"
@@ -22,6 +23,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
+	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
 	"github.com/issuetracker/issuetracker/internal/gateway"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/list"
@@ -90,6 +92,10 @@ type Stack struct {
 	meter    *usage.Meter
 	// stopMeter ends the meter's flush loop (which flushes a last time).
 	stopMeter context.CancelFunc
+	// Consumers read the tenant tables' change streams (ChangeConsumers).
+	Consumers []*streampoller.Poller
+	stopPoll  context.CancelFunc
+	polling   sync.WaitGroup
 }
 
 // MeterFlushInterval is how often the local platform flushes usage.
@@ -276,6 +282,18 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		every = BillingSweepInterval
 	}
 	go s.runBillingJobs(meterCtx, deps, every)
+	// The change stream's consumers run beside the gateway, off the
+	// request path, as their functions do in AWS.
+	s.Consumers = ChangeConsumers(db, awsx.Streams(awsCfg, e), names, cfg.Log)
+	pctx, stop := context.WithCancel(context.Background())
+	s.stopPoll = stop
+	for _, p := range s.Consumers {
+		s.polling.Add(1)
+		go func() {
+			defer s.polling.Done()
+			_ = p.Run(pctx)
+		}()
+	}
 	fns := map[routes.Function]http.Handler{}
 	for _, fn := range routes.Functions() {
 		if fns[fn], err = app.Function(fn, deps); err != nil {
@@ -322,6 +340,17 @@ func (p Platform) webOrigin() string {
 	return p.GatewayURL
 }
 
+// DrainChanges waits until every consumer has handled every change made so
+// far (tests, the seed command).
+func (s *Stack) DrainChanges(ctx context.Context) error {
+	for _, p := range s.Consumers {
+		if err := p.Drain(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Crashed reports a started service that has exited.
 func (s *Stack) Crashed() *localcloud.Process {
 	for _, p := range s.procs {
@@ -346,6 +375,10 @@ func (s *Stack) Close() {
 	if s.stopMeter != nil {
 		s.stopMeter()
 		s.meter.FlushWithin(context.Background(), 2*time.Second)
+	}
+	if s.stopPoll != nil {
+		s.stopPoll()
+		s.polling.Wait()
 	}
 	for i := len(s.procs) - 1; i >= 0; i-- {
 		s.procs[i].Stop()

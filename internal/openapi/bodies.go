@@ -3,6 +3,8 @@ package openapi
 import (
 	"reflect"
 
+	"github.com/issuetracker/issuetracker/internal/analytics"
+	"github.com/issuetracker/issuetracker/internal/analytics/analyticsapi"
 	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/billing"
@@ -64,6 +66,11 @@ var filterParams = []Param{
 	named("created_before", str("RFC 3339")),
 	named("updated_after", str("RFC 3339")),
 	named("updated_before", str("RFC 3339")),
+}
+
+var rangeParams = []Param{
+	named("from", str("first day, YYYY-MM-DD in the workspace's time zone (default: 29 days before to)")),
+	named("to", str("last day, YYYY-MM-DD (default: today); at most 366 days after from")),
 }
 
 func concat(ps ...[]Param) []Param {
@@ -184,5 +191,16 @@ func Bodies() map[string]Body {
 		"stripeWebhook":              {Request: map[string]any{}, Response: billingapi.Received{}},
 		"getRootBilling":             {Response: billing.Figures{}},
 		"createRegistrationCheckout": {Response: billing.CheckoutSession{}, Status: 201},
+		// Analytics (internal/analytics).
+		"getIssueAnalytics": {Response: analytics.Report{}, Query: concat(rangeParams, []Param{
+			named("bucket", str("day (default), week (ISO, Monday first) or month")),
+			named("team", str("a team id: its issues only")),
+			named("assignee", str("a user id, me or none (Admins for other people)")),
+			named("priority", str("a priority"))})},
+		"getWorkload":          {Response: analytics.Workload{}, Query: []Param{named("group_by", str("assignee (Admins), team, priority or category"))}},
+		"getTeamVelocity":      {Response: analytics.Velocity{}, Query: rangeParams},
+		"getUserPerformance":   {Response: analytics.UserPerformance{}, Query: concat(rangeParams, []Param{named("bucket", str("day, week or month"))})},
+		"getAnalyticsSettings": {Response: analyticsapi.SettingsView{}},
+		"putAnalyticsSettings": {Request: analyticsapi.SettingsInput{}, Response: analyticsapi.SettingsView{}},
 	}
 }

@@ -158,6 +158,16 @@ var table = []Route{
 	{"POST", "/v1/billing/webhook", FnBilling, public(), "stripeWebhook", "Stripe's events: Stripe-Signature checked with a tolerance window, each event processed once"},
 	{"POST", "/v1/registrations/{tenantId}/checkout", FnBilling, public(), "createRegistrationCheckout", "A Stripe Checkout page for a paid-tier registration waiting for its first payment"},
 	{"GET", "/v1/admin/billing", FnBilling, root(), "getRootBilling", "MRR and churn per tier this month, and the monthly closes"},
+	// Analytics (internal/analytics): read from rollups the analytics
+	// consumer keeps from the change stream. Members see the workspace's and
+	// teams' figures and their own; other people's need Admin (checked in
+	// the handlers: it depends on the person asked for).
+	{"GET", "/v1/analytics/issues", FnAnalytics, tenant(roles.User), "getIssueAnalytics", "Created, resolved, backlog, lead and cycle time per day, week or month; by team, assignee or priority"},
+	{"GET", "/v1/analytics/workload", FnAnalytics, tenant(roles.User), "getWorkload", "Open issues now by assignee (Admin), team, priority or category"},
+	{"GET", "/v1/analytics/teams/{teamId}/velocity", FnAnalytics, tenant(roles.User), "getTeamVelocity", "A team's resolved issues per week"},
+	{"GET", "/v1/analytics/users/{userId}", FnAnalytics, tenant(roles.User), "getUserPerformance", "A person's completed issues and first response times (yours, or anyone's for Admins)"},
+	{"GET", "/v1/analytics/settings", FnAnalytics, tenant(roles.User), "getAnalyticsSettings", "The workspace's time zone for analytics"},
+	{"PUT", "/v1/analytics/settings", FnAnalytics, tenant(roles.SuperAdmin), "putAnalyticsSettings", "Change the workspace's time zone (in force a minute later)"},
 
 	// Teams: readable by every member, managed by Admins and above.
 	{"GET", "/v1/teams", FnTeams, tenant(roles.User), "listTeams", "The workspace's teams (cursor)"},

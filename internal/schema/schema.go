@@ -4,7 +4,10 @@
 // into CreateTable input).
 package schema
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // AttrType is a DynamoDB key attribute type.
 type AttrType string
@@ -37,7 +40,17 @@ type Table struct {
 	Indexes      []Index
 	// TTLAttribute holds an epoch-seconds expiry (idempotency records, caches).
 	TTLAttribute string
+	// Stream is what the table's DynamoDB stream carries; "" publishes none.
+	// The change consumers (internal/changes) need new and old images.
+	Stream StreamView
 }
+
+// StreamView is a DynamoDB stream view type.
+type StreamView string
+
+// NewAndOldImages is the view the change consumers read: each record has
+// the item before and after the write.
+const NewAndOldImages StreamView = "NEW_AND_OLD_IMAGES"
 
 // Attribute names shared by every table.
 const (
@@ -86,6 +99,9 @@ var App = Table{
 		{Name: GSI6, PartitionKey: s(GSI6PK), SortKey: s(GSI6SK)},
 	},
 	TTLAttribute: ExpiresAt,
+	// One change stream, many consumers (docs/changes.md): analytics now,
+	// notifications, webhooks and tier migration later.
+	Stream: NewAndOldImages,
 }
 
 // Control is the control plane: tenant registry, slugs, API keys, usage,
@@ -141,6 +157,20 @@ func (n Names) Attachments() string { return n.prefix() + "-attachments" }
 // SiloFiles is the attachments bucket of a Platinum tenant's own stack, in
 // AWS and locally: the tenant access role reaches it by this name.
 func (n Names) SiloFiles(tenantID string) string { return n.prefix() + "-files-" + tenantID }
+
+// ParseTenantKey splits a partition key built with TenantKeyPrefix into the
+// tenant id and the rest ("T#acme#ISSUE#01H.." -> "acme", "ISSUE#01H..").
+// Tenant ids hold no '#', so the first one after the stem ends the id.
+func ParseTenantKey(pk string) (tenantID, rest string, ok bool) {
+	if !strings.HasPrefix(pk, TenantKeyPrefixStem) {
+		return "", "", false
+	}
+	tenantID, rest, ok = strings.Cut(pk[len(TenantKeyPrefixStem):], "#")
+	if !ok || tenantID == "" {
+		return "", "", false
+	}
+	return tenantID, rest, true
+}
 
 // Exports is the bucket of offboarding archives in the local cloud (in AWS
 // the platform stack names it and passes ITR_EXPORT_BUCKET).

@@ -120,3 +120,19 @@ type Registry interface {
 	// per page: a page may hold fewer than the limit, with a cursor to go on).
 	ListByStatus(ctx context.Context, status Status, req list.Request) (list.Page[Tenant], error)
 }
+
+// All reads every tenant of the registry, page by page (platform jobs and
+// commands: Root-sized reads, never a tenant's request path).
+func All(ctx context.Context, reg Registry) ([]Tenant, error) {
+	var out []Tenant
+	for cursor := ""; ; {
+		page, err := reg.List(ctx, list.Request{Limit: list.MaxLimit, Cursor: cursor})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Items...)
+		if cursor = page.NextCursor; cursor == "" {
+			return out, nil
+		}
+	}
+}

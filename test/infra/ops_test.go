@@ -24,8 +24,8 @@ func TestEveryFunctionIsAGravitonGoBinaryWithItsThreeAlarms(t *testing.T) {
 		}
 	}
 	alarms := resources(t, stacks.PlatformStackName, "AWS::CloudWatch::Alarm")
-	if len(fns) != len(stacks.FunctionNames()) {
-		t.Errorf("%d functions, want %d", len(fns), len(stacks.FunctionNames()))
+	if want := len(stacks.FunctionNames()) + 1; len(fns) != want { // + the stream-analytics consumer
+		t.Errorf("%d functions, want %d", len(fns), want)
 	}
 	for _, name := range stacks.FunctionNames() {
 		t.Run(name, func(t *testing.T) {
@@ -96,8 +96,11 @@ func TestAlarmsCoverTheApiTablesAndThePlatinumTenant(t *testing.T) {
 
 	tenant := template(t, stacks.TenantStackName(tenantID))
 	prefix := "issuetracker-tenant-" + tenantID
-	check(t, "tenant alarms", func() { tenant.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(3)) })
-	for _, name := range []string{prefix + "-table-app-throttles", prefix + "-table-app-system-errors", prefix + "-tenant-" + tenantID + "-5xx"} {
+	// The table's and the tenant's 5XX, and the analytics consumer's five
+	// (errors, throttles, duration, failed batch, iterator age).
+	check(t, "tenant alarms", func() { tenant.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(8)) })
+	for _, name := range []string{prefix + "-table-app-throttles", prefix + "-table-app-system-errors", prefix + "-tenant-" + tenantID + "-5xx",
+		prefix + "-stream-stream-analytics-iterator-age", prefix + "-queue-stream-analytics-failures-not-empty"} {
 		check(t, name, func() {
 			tenant.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
 				"AlarmName":    name,

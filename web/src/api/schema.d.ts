@@ -276,6 +276,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/analytics/issues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Created, resolved, backlog, lead and cycle time per day, week or month; by team, assignee or priority */
+        get: operations["getIssueAnalytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's time zone for analytics */
+        get: operations["getAnalyticsSettings"];
+        /** Change the workspace's time zone (in force a minute later) */
+        put: operations["putAnalyticsSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/teams/{teamId}/velocity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A team's resolved issues per week */
+        get: operations["getTeamVelocity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/users/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A person's completed issues and first response times (yours, or anyone's for Admins) */
+        get: operations["getUserPerformance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/workload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open issues now by assignee (Admin), team, priority or category */
+        get: operations["getWorkload"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/billing": {
         parameters: {
             query?: never;
@@ -1157,6 +1243,15 @@ export interface components {
             kind: string;
             source_ip?: string;
         };
+        AnalyticsReport: {
+            bucket: string;
+            buckets: components["schemas"]["BucketFigures"][];
+            from: string;
+            scope: string;
+            time_zone: string;
+            to: string;
+            totals: components["schemas"]["Totals"];
+        };
         Attachment: {
             comment_id?: string;
             /** Format: date-time */
@@ -1183,6 +1278,15 @@ export interface components {
             display_name?: string;
             logo_url?: string;
             primary_color?: string;
+        };
+        BucketFigures: {
+            backlog: number;
+            created: number;
+            cycle_time: components["schemas"]["Percentiles"];
+            end: string;
+            lead_time: components["schemas"]["Percentiles"];
+            resolved: number;
+            start: string;
         };
         Catalog: {
             tiers: components["schemas"]["Tier"][];
@@ -1454,6 +1558,12 @@ export interface components {
             title?: string | null;
             type?: ("bug" | "feature" | "task") | null;
         };
+        Percentiles: {
+            count: number;
+            p50: number;
+            p85: number;
+            p95: number;
+        };
         Plan: {
             account: components["schemas"]["Account"];
             plans: components["schemas"]["Price"][];
@@ -1544,6 +1654,14 @@ export interface components {
         SecuritySettings: {
             mfa_enforcement_available: boolean;
             mfa_required: boolean;
+        };
+        SettingsInput: {
+            time_zone: string;
+        };
+        SettingsView: {
+            history: components["schemas"]["ZoneChange"][];
+            pending?: components["schemas"]["ZoneChange"];
+            time_zone: string;
         };
         StatusChange: {
             actor_id: string;
@@ -1674,6 +1792,18 @@ export interface components {
             tenants: number;
             tier: string;
         };
+        Totals: {
+            backlog_end: number;
+            backlog_start: number;
+            created: number;
+            creation_rate_per_day: number;
+            cycle_time: components["schemas"]["Percentiles"];
+            first_response_time: components["schemas"]["Percentiles"];
+            lead_time: components["schemas"]["Percentiles"];
+            resolution_rate_per_day: number;
+            resolved: number;
+            throughput_per_week: number;
+        };
         Transition: {
             /** @enum {string} */
             to: "open" | "in_progress" | "in_review" | "closed";
@@ -1726,6 +1856,31 @@ export interface components {
             username: string;
             version: number;
         };
+        UserBucket: {
+            completed: number;
+            end: string;
+            first_responses: number;
+            start: string;
+        };
+        UserPerformance: {
+            bucket: string;
+            buckets: components["schemas"]["UserBucket"][];
+            completed: number;
+            cycle_time: components["schemas"]["Percentiles"];
+            first_response_time: components["schemas"]["Percentiles"];
+            from: string;
+            lead_time: components["schemas"]["Percentiles"];
+            to: string;
+            user_id: string;
+            workload: components["schemas"]["WorkloadItem"];
+        };
+        Velocity: {
+            average_per_week: number;
+            from: string;
+            team_id: string;
+            to: string;
+            weeks: components["schemas"]["WeekFigure"][];
+        };
         VerificationCode: {
             code: string;
         };
@@ -1734,6 +1889,11 @@ export interface components {
             message: string;
             metric: string;
             percent: number;
+        };
+        WeekFigure: {
+            end: string;
+            resolved: number;
+            start: string;
         };
         Workflow: {
             statuses: components["schemas"]["WorkflowStatus"][];
@@ -1745,12 +1905,27 @@ export interface components {
             /** @enum {string} */
             status: "open" | "in_progress" | "in_review" | "closed";
         };
+        Workload: {
+            group_by: string;
+            items: components["schemas"]["WorkloadItem"][];
+            total: components["schemas"]["WorkloadItem"];
+        };
+        WorkloadItem: {
+            in_progress: number;
+            key: string;
+            open: number;
+        };
         Workspace: {
             client_id: string;
             name: string;
             region: string;
             slug: string;
             user_pool_id: string;
+        };
+        ZoneChange: {
+            /** Format: date-time */
+            since: string;
+            time_zone: string;
         };
     };
     responses: never;
@@ -3143,6 +3318,513 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RootUsage"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getIssueAnalytics: {
+        parameters: {
+            query?: {
+                /** @description first day, YYYY-MM-DD in the workspace's time zone (default: 29 days before to) */
+                from?: string;
+                /** @description last day, YYYY-MM-DD (default: today); at most 366 days after from */
+                to?: string;
+                /** @description day (default), week (ISO, Monday first) or month */
+                bucket?: string;
+                /** @description a team id: its issues only */
+                team?: string;
+                /** @description a user id, me or none (Admins for other people) */
+                assignee?: string;
+                /** @description a priority */
+                priority?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsReport"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAnalyticsSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putAnalyticsSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingsInput"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTeamVelocity: {
+        parameters: {
+            query?: {
+                /** @description first day, YYYY-MM-DD in the workspace's time zone (default: 29 days before to) */
+                from?: string;
+                /** @description last day, YYYY-MM-DD (default: today); at most 366 days after from */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                teamId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Velocity"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getUserPerformance: {
+        parameters: {
+            query?: {
+                /** @description first day, YYYY-MM-DD in the workspace's time zone (default: 29 days before to) */
+                from?: string;
+                /** @description last day, YYYY-MM-DD (default: today); at most 366 days after from */
+                to?: string;
+                /** @description day, week or month */
+                bucket?: string;
+            };
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserPerformance"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWorkload: {
+        parameters: {
+            query?: {
+                /** @description assignee (Admins), team, priority or category */
+                group_by?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workload"];
                 };
             };
             /** @description Bad Request */
