@@ -5,6 +5,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -89,6 +90,10 @@ type Platform struct {
 	BillingParts *Billing
 	// StreamAnalytics consumes the pooled table's change stream.
 	StreamAnalytics *streamconsumer.Consumer
+	// StreamActivity is its second reader (watchers, inbox, notification
+	// mail); MailSchedule runs its mail job every minute.
+	StreamActivity *streamconsumer.Consumer
+	MailSchedule   awsevents.Rule
 }
 
 // NewPlatformStack defines IssueTracker-Platform. It builds every function
@@ -225,6 +230,8 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 			"A tenant stack outcome could not be delivered to the onboarding function: replay it from the queue, or retry the onboarding (it asks CloudFormation again)")
 	}
 	p.StreamAnalytics = analyticsConsumer(st, p.Pooled, root, cfg.Prefix+"-"+StreamAnalyticsFunction, p.Monitoring)
+	p.StreamActivity = activityConsumer(st, p.Pooled, root, cfg.Prefix+"-"+StreamActivityFunction, p.Monitoring)
+	p.wireNotificationMail()
 	if b := p.BillingParts; b != nil {
 		p.Monitoring.WatchQueue("billing-jobs-dlq", b.JobsDLQ,
 			"A billing job (hourly dunning and usage, or the monthly close) could not be delivered to the billing function: run it again (docs/billing.md)")

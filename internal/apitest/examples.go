@@ -12,6 +12,9 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tiers"
 
 	"github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/internal/notify"
+	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/testenv"
 
 	"github.com/issuetracker/issuetracker/internal/roles"
@@ -102,6 +105,20 @@ func (w *World) Examples(c Content) map[string]Example {
 		w.t.Fatalf("examples: upload: %d", st)
 	}
 	files := issue + "/attachments/"
+	// Notifications: one in the owner's inbox (the activity consumer writes
+	// them from the change stream, which the world does not run) and the
+	// owner's unsubscribe token.
+	ownerID := w.Users[owner].ID
+	note := "01J0000000000000000000NOTE"
+	if _, err := (notifydb.Store{DB: w.Deps.DB}).Deliver(tenancy.WithTenant(ctx, "acme"), w.Deps.Names.App(), "acme", ownerID,
+		notify.Notification{ID: note, Kind: notify.Mentioned, IssueID: c["issueId"], IssueKey: "ACME-1", IssueTitle: "Example",
+			ActorID: admin, Summary: "mentioned you in ACME-1", At: time.Now()}, nil); err != nil {
+		w.t.Fatalf("examples: notification: %v", err)
+	}
+	unsub, err := notify.Tokens{Key: cursorKey(w.t).Key}.Make(ctx, "acme", ownerID)
+	if err != nil {
+		w.t.Fatal(err)
+	}
 	// Billing: a paid workspace with a subscription (checkout completed by a
 	// signed Stripe event), and a paid registration waiting for its payment.
 	paid := w.paidWorkspaceForExample("globochem", "standard", domain)
@@ -129,6 +146,17 @@ func (w *World) Examples(c Content) map[string]Example {
 		"getUserPerformance":         {Caller: owner},
 		"getAnalyticsSettings":       {Caller: owner},
 		"putAnalyticsSettings":       {Caller: owner, Body: map[string]any{"time_zone": "Europe/Paris"}},
+		"listWatchers":               {Caller: owner},
+		"watchIssue":                 {Caller: owner},
+		"unwatchIssue":               {Caller: owner},
+		"listNotifications":          {Caller: owner},
+		"getUnreadCount":             {Caller: owner},
+		"markNotificationRead":       {Caller: owner, Path: "/v1/notifications/" + note + "/read"},
+		"markAllNotificationsRead":   {Caller: owner},
+		"getNotificationPreferences": {Caller: owner},
+		"putNotificationPreferences": {Caller: owner, Body: map[string]any{"email": map[string]any{"commented": "daily"}},
+			Alt: map[string]any{"email": map[string]any{"updated": "off", "mentioned": "immediately"}}},
+		"unsubscribeNotifications":   {Path: "/v1/notifications/unsubscribe?token=" + unsub},
 		"getUsage":                   {Caller: owner},
 		"getRootUsage":               {Caller: "root", Path: "/v1/admin/usage?month=" + time.Now().UTC().Format("2006-01")},
 		"getBilling":                 {Caller: paid},

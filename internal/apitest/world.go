@@ -13,6 +13,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/notify"
+	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -177,6 +179,20 @@ func (w *World) SeedContent() Content {
 	}
 	for _, n := range []string{"one.txt", "two.txt"} {
 		c["attachmentId"] = owner.Attach(w.t, c["issueId"], n, "text/plain", []byte(n))
+	}
+	// Watchers (owner and admin), and two notifications in the owner's
+	// inbox: the activity consumer writes those from the change stream,
+	// which the world does not run.
+	must(owner.Do("PUT", issue+"/watchers/me", nil), 200)
+	must(w.As("admin@acme.test").Do("PUT", issue+"/watchers/me", nil), 200)
+	for i, id := range []string{"01J0000000000000000000SEE1", "01J0000000000000000000SEE2"} {
+		n := notify.Notification{ID: id, Kind: notify.Commented, IssueID: c["issueId"], IssueTitle: "seeded",
+			ActorID: w.Users["admin@acme.test"].ID, Summary: "commented", At: time.Now().Add(time.Duration(i) * time.Second)}
+		if _, err := (notifydb.Store{DB: w.Deps.DB}).Deliver(tenancy.WithTenant(context.Background(), "acme"), w.Deps.Names.App(), "acme",
+			w.Users["owner@acme.test"].ID, n, nil); err != nil {
+			w.t.Fatal(err)
+		}
+		c["notificationId"] = id
 	}
 	for i, n := range []string{"Platform", "Web"} {
 		id := must(owner.Do("POST", "/v1/teams", map[string]any{"name": n}), 201)["id"].(string)

@@ -62,6 +62,8 @@ type Deps struct {
 	Mail mail.Sender
 	// WebBaseURL is the web app's base URL (links in messages).
 	WebBaseURL string
+	// APIBaseURL is the API's public base URL (unsubscribe links).
+	APIBaseURL string
 	// TenantClientID is the shared pool's app client (public workspace lookup).
 	TenantClientID string
 	// Region is where the pools live (public workspace lookup).
@@ -124,6 +126,7 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 		Region:         cfg.Region,
 		Mail:           sender,
 		WebBaseURL:     mail.WebBaseURL(),
+		APIBaseURL:     lookupEnv(EnvAPIBaseURL),
 		Cursors:        list.Codec{Keys: keys},
 	}, nil
 }

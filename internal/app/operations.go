@@ -14,6 +14,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
 	"github.com/issuetracker/issuetracker/internal/lifecycle"
 	"github.com/issuetracker/issuetracker/internal/meta"
+	"github.com/issuetracker/issuetracker/internal/notify/notifyapi"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/usage/usageapi"
@@ -35,6 +36,7 @@ func operations(d Deps) httpapi.Operations {
 		attachmentapi.Operations(d.Attachments),
 		usageapi.Operations(usageDeps(d)),
 		billingapi.Operations(billingDeps(d)),
+		notifyapi.Operations(notifyDeps(d)),
 	} {
 		maps.Copy(all, ops)
 	}

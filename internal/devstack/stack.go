@@ -59,6 +59,9 @@ type Config struct {
 	BillingGrace time.Duration
 	// BillingJobsEvery runs the hourly billing job; BillingSweepInterval if zero.
 	BillingJobsEvery time.Duration
+	// NotifyWindow batches notification mail (DevNotifyWindow if zero);
+	// MailJobEvery runs the mail job (MailJobInterval if zero).
+	NotifyWindow, MailJobEvery time.Duration
 	// Endpoints, when set, reuse running services instead of starting them;
 	// Mail likewise reuses a running mailpit.
 	Endpoints awsx.Endpoints
@@ -117,6 +120,30 @@ func (s *Stack) runBillingJobs(ctx context.Context, d app.Deps, every time.Durat
 				fmt.Fprintf(os.Stderr, "billing job: %v\n", err)
 			} else if len(res.Suspended) > 0 {
 				fmt.Printf("billing: suspended for non-payment: %v\n", res.Suspended)
+			}
+		}
+	}
+}
+
+// DevNotifyWindow is make dev's mail batching window: short, so a
+// developer sees the mail of a mention within a minute (AWS: five minutes).
+const DevNotifyWindow = 20 * time.Second
+
+// MailJobInterval is how often the local scheduler runs the mail job
+// (EventBridge Scheduler's minute in AWS).
+const MailJobInterval = 5 * time.Second
+
+// runMailJob is the local schedule of the activity function's mail job.
+func (s *Stack) runMailJob(ctx context.Context, d app.Deps, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if _, err := app.SendNotificationMail(ctx, d, now); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(os.Stderr, "notification mail job: %v\n", err)
 			}
 		}
 	}
@@ -225,7 +252,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	s.Platform.StripeAPIBase, s.Platform.StripeWebhookSecret, s.Platform.BillingGrace = stripeBase, DevWebhookSecret, grace.String()
 	deps := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cog, Names: names, Now: time.Now,
 		TenantPoolID: s.Platform.TenantPoolID, TenantClientID: s.Platform.TenantClientID, Region: awsCfg.Region,
-		Mail: mail.SMTP{Addr: m.SMTPAddr, From: MailFrom}, WebBaseURL: s.Platform.WebBaseURL,
+		Mail: mail.SMTP{Addr: m.SMTPAddr, From: MailFrom}, WebBaseURL: s.Platform.WebBaseURL, APIBaseURL: s.Platform.GatewayURL,
 		Cursors: list.Codec{Keys: keys},
 		// Billing against stripe-mock: every Stripe call is checked against
 		// Stripe's API definition; events come signed with the local secret.
@@ -284,7 +311,16 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	go s.runBillingJobs(meterCtx, deps, every)
 	// The change stream's consumers run beside the gateway, off the
 	// request path, as their functions do in AWS.
-	s.Consumers = ChangeConsumers(db, awsx.Streams(awsCfg, e), names, cfg.Log)
+	window := cfg.NotifyWindow
+	if window == 0 {
+		window = DevNotifyWindow
+	}
+	s.Consumers = ChangeConsumers(db, awsx.Streams(awsCfg, e), names, window, cfg.Log)
+	mailEvery := cfg.MailJobEvery
+	if mailEvery == 0 {
+		mailEvery = MailJobInterval
+	}
+	go s.runMailJob(meterCtx, deps, mailEvery)
 	pctx, stop := context.WithCancel(context.Background())
 	s.stopPoll = stop
 	for _, p := range s.Consumers {

@@ -17,7 +17,7 @@ const (
 	FnMeta         Function = "meta"         // health, tier catalog, OpenAPI document
 	FnUsers        Function = "users"        // the caller, user management
 	FnIssues       Function = "issues"       // issues, labels, search
-	FnComments     Function = "comments"     // comments on issues
+	FnComments     Function = "comments"     // comments on issues; watchers, the inbox, notification preferences (#14)
 	FnTeams        Function = "teams"        // teams and membership
 	FnAnalytics    Function = "analytics"    // metrics and reports
 	FnTenants      Function = "tenants"      // provider (root) administration
@@ -103,6 +103,18 @@ var table = []Route{
 	{"GET", "/v1/issues/{issueId}/attachments/{attachmentId}/download", FnAttachments, tenant(roles.User), "downloadAttachment", "A short-lived download URL (images inline, other files as downloads)"},
 	{"DELETE", "/v1/issues/{issueId}/attachments/{attachmentId}", FnAttachments, tenant(roles.User), "deleteAttachment", "Delete an attachment (its uploader or an Admin)"},
 	{"GET", "/v1/storage", FnAttachments, tenant(roles.User), "getStorageUsage", "Attachment storage in use and reserved, against the plan"},
+	// Watchers and notifications (internal/notify): produced from the change
+	// stream by the activity consumer, never in the request that changed the issue.
+	{"GET", "/v1/issues/{issueId}/watchers", FnComments, tenant(roles.User), "listWatchers", "The people watching the issue"},
+	{"PUT", "/v1/issues/{issueId}/watchers/me", FnComments, tenant(roles.User), "watchIssue", "Watch the issue (notifications of its comments and changes)"},
+	{"DELETE", "/v1/issues/{issueId}/watchers/me", FnComments, tenant(roles.User), "unwatchIssue", "Stop watching the issue (until someone mentions you)"},
+	{"GET", "/v1/notifications", FnComments, tenant(roles.User), "listNotifications", "Your inbox, newest first (unread=true: unread only)"},
+	{"GET", "/v1/notifications/unread-count", FnComments, tenant(roles.User), "getUnreadCount", "How many of your notifications are unread"},
+	{"POST", "/v1/notifications/{notificationId}/read", FnComments, tenant(roles.User), "markNotificationRead", "Mark one notification read"},
+	{"POST", "/v1/notifications/read-all", FnComments, tenant(roles.User), "markAllNotificationsRead", "Mark all your notifications read"},
+	{"GET", "/v1/notifications/preferences", FnComments, tenant(roles.User), "getNotificationPreferences", "Your email preferences per kind of notification"},
+	{"PUT", "/v1/notifications/preferences", FnComments, tenant(roles.User), "putNotificationPreferences", "Change your email preferences (immediately, daily, off per kind)"},
+	{"POST", "/v1/notifications/unsubscribe", FnComments, public(), "unsubscribeNotifications", "One-click unsubscribe from notification mail (RFC 8058; the signed token of the mail)"},
 	// Tenant lifecycle (internal/lifecycle).
 	// Before /v1/registrations/{tenantId}: a literal segment wins (as in API Gateway).
 	{"GET", "/v1/registrations/availability", FnRegistration, public(), "checkSlugAvailability", "Whether a slug can be registered (rate limited per client address)"},
