@@ -12,6 +12,9 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tiers"
 
 	"github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/internal/notify"
+	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/testenv"
 
 	"github.com/issuetracker/issuetracker/internal/roles"
@@ -92,6 +95,30 @@ func (w *World) Examples(c Content) map[string]Example {
 	if res := w.API.Anonymous().Do("POST", "/v1/registrations/wonka/verify", map[string]any{"code": approveCode}); res.Status != 200 {
 		w.t.Fatalf("examples: verify wonka: %d %s", res.Status, res.Body)
 	}
+	// Attachments: one ready (get, download, list), one spare (delete) and
+	// one uploaded but not yet confirmed (confirm).
+	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01")
+	ready := ownerC.Attach(w.t, c["issueId"], "screenshot.png", "image/png", png)
+	spareFile := ownerC.Attach(w.t, c["issueId"], "old.png", "image/png", png)
+	pending := ownerC.RequestUpload(w.t, c["issueId"], "log.txt", "text/plain", []byte("line one\n"))
+	if st := Put(w.t, pending.URL, pending.Headers, []byte("line one\n")); st != 200 {
+		w.t.Fatalf("examples: upload: %d", st)
+	}
+	files := issue + "/attachments/"
+	// Notifications: one in the owner's inbox (the activity consumer writes
+	// them from the change stream, which the world does not run) and the
+	// owner's unsubscribe token.
+	ownerID := w.Users[owner].ID
+	note := "01J0000000000000000000NOTE"
+	if _, err := (notifydb.Store{DB: w.Deps.DB}).Deliver(tenancy.WithTenant(ctx, "acme"), w.Deps.Names.App(), "acme", ownerID,
+		notify.Notification{ID: note, Kind: notify.Mentioned, IssueID: c["issueId"], IssueKey: "ACME-1", IssueTitle: "Example",
+			ActorID: admin, Summary: "mentioned you in ACME-1", At: time.Now()}, nil); err != nil {
+		w.t.Fatalf("examples: notification: %v", err)
+	}
+	unsub, err := notify.Tokens{Key: cursorKey(w.t).Key}.Make(ctx, "acme", ownerID)
+	if err != nil {
+		w.t.Fatal(err)
+	}
 	// Billing: a paid workspace with a subscription (checkout completed by a
 	// signed Stripe event), and a paid registration waiting for its payment.
 	paid := w.paidWorkspaceForExample("globochem", "standard", domain)
@@ -105,12 +132,31 @@ func (w *World) Examples(c Content) map[string]Example {
 	altEvent, _ := stripebilling.SignedEvent(WebhookSecret, "evt_example_alt_"+domain, "customer.created",
 		map[string]any{"id": "cus_example_alt", "object": "customer"}, time.Now())
 	return map[string]Example{
+		"createAttachmentUpload": {Caller: owner, Body: map[string]any{"filename": "notes.txt", "content_type": "text/plain", "size": 5, "sha256": SHA256([]byte("hello"))},
+			Alt: map[string]any{"filename": "trace.json", "content_type": "application/json", "size": 2, "sha256": SHA256([]byte("{}")), "comment_id": c["commentId"]}},
+		"listAttachments":            {Caller: owner},
+		"getAttachment":              {Caller: owner, Path: files + ready},
+		"confirmAttachment":          {Caller: owner, Path: files + pending.ID() + "/confirm"},
+		"downloadAttachment":         {Caller: owner, Path: files + ready + "/download"},
+		"deleteAttachment":           {Caller: owner, Path: files + spareFile},
+		"getStorageUsage":            {Caller: owner},
 		"getIssueAnalytics":          {Caller: owner, Path: "/v1/analytics/issues?bucket=week"},
 		"getWorkload":                {Caller: owner, Path: "/v1/analytics/workload?group_by=priority"},
 		"getTeamVelocity":            {Caller: owner},
 		"getUserPerformance":         {Caller: owner},
 		"getAnalyticsSettings":       {Caller: owner},
 		"putAnalyticsSettings":       {Caller: owner, Body: map[string]any{"time_zone": "Europe/Paris"}},
+		"listWatchers":               {Caller: owner},
+		"watchIssue":                 {Caller: owner},
+		"unwatchIssue":               {Caller: owner},
+		"listNotifications":          {Caller: owner},
+		"getUnreadCount":             {Caller: owner},
+		"markNotificationRead":       {Caller: owner, Path: "/v1/notifications/" + note + "/read"},
+		"markAllNotificationsRead":   {Caller: owner},
+		"getNotificationPreferences": {Caller: owner},
+		"putNotificationPreferences": {Caller: owner, Body: map[string]any{"email": map[string]any{"commented": "daily"}},
+			Alt: map[string]any{"email": map[string]any{"updated": "off", "mentioned": "immediately"}}},
+		"unsubscribeNotifications":   {Path: "/v1/notifications/unsubscribe?token=" + unsub},
 		"getUsage":                   {Caller: owner},
 		"getRootUsage":               {Caller: "root", Path: "/v1/admin/usage?month=" + time.Now().UTC().Format("2006-01")},
 		"getBilling":                 {Caller: paid},

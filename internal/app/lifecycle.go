@@ -61,7 +61,7 @@ func NewLifecycle(d Deps, o LifecycleOptions) *onboarding.Service {
 		Tenants: reg, States: onboardingdb.New(d.Control(), d.Names), Audit: auditdb.New(d.Control(), d.Names),
 		Pooled:   onboarding.Pooled{Table: d.Names.App(), UserPoolID: d.TenantPoolID},
 		Platinum: o.Platinum, Users: identity.Pools{C: d.Cognito}, Directory: people.UserDB{DB: d.DB},
-		Keys: o.Keys, Data: tenantdata.Store{DB: d.DB, Platform: d.Control()}, Archive: o.Archive,
+		Keys: o.Keys, Data: withFiles(tenantdata.Store{DB: d.DB, Platform: d.Control()}, d.Attachments), Archive: o.Archive,
 		ForgetIssuer: reg.DeleteIssuer, Now: d.Now,
 		Mail: d.Mail, WebBaseURL: d.WebBaseURL, SharedPoolID: d.TenantPoolID,
 	}

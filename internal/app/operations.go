@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsapi"
+	"github.com/issuetracker/issuetracker/internal/attachment/attachmentapi"
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
 	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
@@ -13,6 +14,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
 	"github.com/issuetracker/issuetracker/internal/lifecycle"
 	"github.com/issuetracker/issuetracker/internal/meta"
+	"github.com/issuetracker/issuetracker/internal/notify/notifyapi"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/usage/usageapi"
@@ -31,8 +33,10 @@ func operations(d Deps) httpapi.Operations {
 		issueapi.Operations(issueapi.NewDeps(d.DB, d.Now, d.Cursors)),
 		analyticsapi.Operations(analyticsapi.NewDeps(d.DB, d.Now)),
 		lifecycle.Operations(lifecycleDeps(d)),
+		attachmentapi.Operations(d.Attachments),
 		usageapi.Operations(usageDeps(d)),
 		billingapi.Operations(billingDeps(d)),
+		notifyapi.Operations(notifyDeps(d)),
 	} {
 		maps.Copy(all, ops)
 	}

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/attachment"
+	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
 	"github.com/issuetracker/issuetracker/internal/auth"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/awsx"
@@ -58,6 +60,9 @@ type Config struct {
 	BillingGrace time.Duration
 	// BillingJobsEvery runs the hourly billing job; BillingSweepInterval if zero.
 	BillingJobsEvery time.Duration
+	// NotifyWindow batches notification mail (DevNotifyWindow if zero);
+	// MailJobEvery runs the mail job (MailJobInterval if zero).
+	NotifyWindow, MailJobEvery time.Duration
 	// Endpoints, when set, reuse running services instead of starting them;
 	// Mail likewise reuses a running mailpit.
 	Endpoints awsx.Endpoints
@@ -86,7 +91,6 @@ type Stack struct {
 	Platform Platform
 	Gateway  *gateway.Gateway
 	procs    []*localcloud.Process
-	s3       *localcloud.S3Server
 	srv      *http.Server
 	ln       net.Listener
 	meter    *usage.Meter
@@ -117,6 +121,30 @@ func (s *Stack) runBillingJobs(ctx context.Context, d app.Deps, every time.Durat
 				fmt.Fprintf(os.Stderr, "billing job: %v\n", err)
 			} else if len(res.Suspended) > 0 {
 				fmt.Printf("billing: suspended for non-payment: %v\n", res.Suspended)
+			}
+		}
+	}
+}
+
+// DevNotifyWindow is make dev's mail batching window: short, so a
+// developer sees the mail of a mention within a minute (AWS: five minutes).
+const DevNotifyWindow = 20 * time.Second
+
+// MailJobInterval is how often the local scheduler runs the mail job
+// (EventBridge Scheduler's minute in AWS).
+const MailJobInterval = 5 * time.Second
+
+// runMailJob is the local schedule of the activity function's mail job.
+func (s *Stack) runMailJob(ctx context.Context, d app.Deps, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if _, err := app.SendNotificationMail(ctx, d, now); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(os.Stderr, "notification mail job: %v\n", err)
 			}
 		}
 	}
@@ -161,10 +189,12 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		if cfg.StateDir != "" {
 			dir = filepath.Join(cfg.StateDir, "s3")
 		}
-		if s.s3, err = localcloud.S3(ctx, localcloud.Options{Port: cfg.S3Port, DataDir: dir, Log: cfg.Log}); err != nil {
+		p, err := localcloud.S3(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.S3Port, DataDir: dir, Log: cfg.Log})
+		if err != nil {
 			return nil, err
 		}
-		e.S3 = s.s3.Endpoint
+		s.procs = append(s.procs, p)
+		e.S3 = p.Endpoint
 	}
 	m := cfg.Mail
 	if m == nil {
@@ -223,7 +253,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	s.Platform.StripeAPIBase, s.Platform.StripeWebhookSecret, s.Platform.BillingGrace = stripeBase, DevWebhookSecret, grace.String()
 	deps := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cog, Names: names, Now: time.Now,
 		TenantPoolID: s.Platform.TenantPoolID, TenantClientID: s.Platform.TenantClientID, Region: awsCfg.Region,
-		Mail: mail.SMTP{Addr: m.SMTPAddr, From: MailFrom}, WebBaseURL: s.Platform.WebBaseURL,
+		Mail: mail.SMTP{Addr: m.SMTPAddr, From: MailFrom}, WebBaseURL: s.Platform.WebBaseURL, APIBaseURL: s.Platform.GatewayURL,
 		Cursors: list.Codec{Keys: keys}, CORSOrigins: cfg.AllowedOrigins,
 		// Billing against stripe-mock: every Stripe call is checked against
 		// Stripe's API definition; events come signed with the local secret.
@@ -262,6 +292,16 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			Log:      func(f string, a ...any) { fmt.Fprintf(logOr(cfg.Log), f+"\n", a...) },
 		}},
 	})
+	// Attachments in the local S3, signed per tenant (refused outside a
+	// tenant context, as the DynamoDB calls are), downloads through /files.
+	objs := s3objects.New(tenantcreds.ScopedS3(awsx.S3(awsCfg, e), &tenantcreds.Provider{}))
+	objs.CreateBuckets, objs.DownloadBase = true, s.Platform.GatewayURL+FilesPrefix
+	objs.CORSOrigins = append([]string{webapp.Origin(s.Platform.WebBaseURL), webapp.Origin(s.Platform.GatewayURL)}, cfg.AllowedOrigins...)
+	if err := s3objects.EnsureBucket(ctx, awsx.S3(awsCfg, e), names.Attachments(), objs.CORSOrigins); err != nil {
+		return nil, err
+	}
+	deps.Attachments = app.NewAttachments(deps.DB, objs, attachment.Buckets{Pooled: names.Attachments(), Silo: names.SiloFiles}, deps.Cursors)
+	s.Platform.AttachmentsBucket = names.Attachments()
 	// The billing service of the functions and of the local scheduler,
 	// which runs the hourly job every few seconds (dunning, seats, usage mail).
 	deps.BillingService = app.NewBilling(deps)
@@ -272,7 +312,16 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	go s.runBillingJobs(meterCtx, deps, every)
 	// The change stream's consumers run beside the gateway, off the
 	// request path, as their functions do in AWS.
-	s.Consumers = ChangeConsumers(db, awsx.Streams(awsCfg, e), names, cfg.Log)
+	window := cfg.NotifyWindow
+	if window == 0 {
+		window = DevNotifyWindow
+	}
+	s.Consumers = ChangeConsumers(db, awsx.Streams(awsCfg, e), names, window, cfg.Log)
+	mailEvery := cfg.MailJobEvery
+	if mailEvery == 0 {
+		mailEvery = MailJobInterval
+	}
+	go s.runMailJob(meterCtx, deps, mailEvery)
 	pctx, stop := context.WithCancel(context.Background())
 	s.stopPoll = stop
 	for _, p := range s.Consumers {
@@ -301,8 +350,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	})
 	var handler http.Handler = s.Gateway
 	if cfg.WebDir != "" {
-		handler = Web{API: s.Gateway, Dir: cfg.WebDir, Config: s.Platform.WebConfig()}
+		handler = Web{API: s.Gateway, Dir: cfg.WebDir, Config: s.Platform.WebConfig(), Uploads: e.S3}
 	}
+	handler = Files{Next: handler, S3: e.S3}
 	s.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -367,7 +417,6 @@ func (s *Stack) Close() {
 		s.stopPoll()
 		s.polling.Wait()
 	}
-	s.s3.Close()
 	for i := len(s.procs) - 1; i >= 0; i-- {
 		s.procs[i].Stop()
 	}

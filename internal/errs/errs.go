@@ -97,3 +97,9 @@ func Is(err error, k Kind) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Kind == k
 }
+
+// WithFields returns e naming the fields it is about.
+func (e *Error) WithFields(f ...FieldError) *Error {
+	e.Fields = append(e.Fields, f...)
+	return e
+}

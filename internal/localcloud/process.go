@@ -26,6 +26,7 @@ type Process struct {
 	cmd      *exec.Cmd
 	done     chan struct{}
 	err      error
+	onStop   func() // removes a temporary data folder
 }
 
 // Stop ends the process and waits for it.
@@ -40,6 +41,9 @@ func (p *Process) Stop() {
 	case <-time.After(5 * time.Second):
 		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 		<-p.done
+	}
+	if p.onStop != nil {
+		p.onStop()
 	}
 }
 
