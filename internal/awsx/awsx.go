@@ -6,9 +6,12 @@ package awsx
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -43,13 +46,29 @@ func Load(ctx context.Context, e Endpoints) (aws.Config, error) {
 		return aws.Config{
 			Region:      "us-east-1",
 			Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+			HTTPClient:  HTTPClient(),
 		}, nil
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithHTTPClient(HTTPClient()))
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load aws config: %w", err)
 	}
 	return cfg, nil
+}
+
+// Timeouts of every AWS SDK call attempt: a dependency that stops
+// answering costs a request a bounded wait, then the SDK's retries, then a
+// 503 (httpapi.Classify), never a hang.
+const (
+	DialTimeout    = 2 * time.Second
+	AttemptTimeout = 10 * time.Second
+)
+
+// HTTPClient is the SDK's HTTP client with DialTimeout and AttemptTimeout.
+func HTTPClient() *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().
+		WithDialerOptions(func(d *net.Dialer) { d.Timeout = DialTimeout }).
+		WithTimeout(AttemptTimeout)
 }
 
 // DynamoDB builds a DynamoDB client for cfg and e.

@@ -69,6 +69,9 @@ type Config struct {
 	AllowedOrigins []string
 	// WebDir, when set, is the built web app the gateway serves at / (Web).
 	WebDir string
+	// TierLimits raise or lower the gateway's usage plans for a run
+	// (gateway.EnvTierLimits; load tests).
+	TierLimits gateway.TierLimits
 }
 
 // MailEndpoints locate a running mailpit.
@@ -297,6 +300,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		Authorize:          az.Authorize,
 		AuthorizerCacheTTL: authorizer.ResultCacheTTL,
 		AllowedOrigins:     cfg.AllowedOrigins,
+		TierLimits:         cfg.TierLimits,
 	})
 	var handler http.Handler = s.Gateway
 	if cfg.WebDir != "" {
