@@ -35,8 +35,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantcreds"
-	"github.com/issuetracker/issuetracker/internal/webapp"
 	"github.com/issuetracker/issuetracker/internal/usage"
+	"github.com/issuetracker/issuetracker/internal/webapp"
 )
 
 // Config of a local platform.

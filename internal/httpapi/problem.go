@@ -83,7 +83,11 @@ func ProblemOf(err error, instance, requestID string) Problem {
 // and answered without their cause.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	p := NewProblem(r, err)
-	if p.Status >= 500 {
+	switch {
+	case p.Status == http.StatusServiceUnavailable, p.Status == http.StatusGatewayTimeout:
+		// A dependency's outage, not a defect: one line, not an alarm each.
+		slog.WarnContext(r.Context(), "dependency unavailable", "err", err, "path", r.URL.Path, "request_id", p.RequestID)
+	case p.Status >= 500:
 		slog.ErrorContext(r.Context(), "request failed", "err", err, "path", r.URL.Path, "request_id", p.RequestID)
 	}
 	WriteProblem(w, p)

@@ -240,3 +240,15 @@ func (l *Load) Platform(ctx context.Context, d time.Duration) *Stats {
 	st.close()
 	return st
 }
+
+// KnownIssue is an issue of the last tenant (the highest tier) the load
+// has seen, with its tenant's id.
+func (l *Load) KnownIssue() (tenant, id string) {
+	ts := l.states[len(l.states)-1]
+	ts.mu.RLock()
+	defer ts.mu.RUnlock()
+	if len(ts.issues) == 0 {
+		return ts.spec.ID, ""
+	}
+	return ts.spec.ID, ts.issues[0].id
+}
