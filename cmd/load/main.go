@@ -37,7 +37,12 @@ func run() error {
 	soak := flag.Bool("soak", false, "sample the platform's memory and goroutines (-debug) and apply the growth rule")
 	debugURL := flag.String("debug", "", "the platform's /debug/vars URL (ITR_DEBUG_ADDR of `issuetracker dev`)")
 	every := flag.Duration("sample", 15*time.Second, "sampling interval of -soak")
+	mixFlag := flag.String("mix", "", "operation weights, e.g. read=1 (default read=40,list=15,search=10,create=15,update=12,comment=8)")
 	flag.Parse()
+	mix, err := loadtest.ParseMix(*mixFlag)
+	if err != nil {
+		return err
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -45,7 +50,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	l, err := loadtest.Prepare(ctx, loadtest.Config{Platform: pl, Workers: *workers, Duration: *duration, Preload: *preload})
+	l, err := loadtest.Prepare(ctx, loadtest.Config{Platform: pl, Workers: *workers, Duration: *duration, Preload: *preload, Mix: mix})
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -182,4 +183,28 @@ func mustJSON(v any) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// ParseMix reads "read=40,list=15,..." (nil for the empty string: DefaultMix).
+func ParseMix(s string) (Mix, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	m := Mix{}
+	for _, part := range strings.Split(s, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || !slices.Contains(Ops, Op(k)) {
+			return nil, fmt.Errorf("mix: %q is not op=weight with op one of %v", part, Ops)
+		}
+		m[Op(k)] = n
+	}
+	total := 0
+	for _, n := range m {
+		total += n
+	}
+	if total == 0 {
+		return nil, fmt.Errorf("mix: %q weighs nothing", s)
+	}
+	return m, nil
 }
