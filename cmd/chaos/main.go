@@ -114,8 +114,8 @@ func setup(ctx context.Context) (*rig, error) {
 	r.dev.Stdout, r.dev.Stderr = r.log, r.log
 	r.dev.Env = append(os.Environ(), "ITR_DEV_STATE="+devState,
 		"ITR_DYNAMODB_ENDPOINT=http://"+r.proxy.Addr(), "ITR_COGNITO_ENDPOINT="+r.cog.Endpoint,
-		"GATEWAY_ADDR="+env("GATEWAY_ADDR", "127.0.0.1:8091"), "S3_PORT="+env("S3_PORT", "4571"),
-		"MAIL_SMTP_PORT="+env("MAIL_SMTP_PORT", "1027"), "MAIL_UI_PORT="+env("MAIL_UI_PORT", "8027"),
+		"GATEWAY_ADDR="+env("GATEWAY_ADDR", "127.0.0.1:8091"), "S3_PORT="+env("S3_PORT", "4581"),
+		"MAIL_SMTP_PORT="+env("MAIL_SMTP_PORT", "1031"), "MAIL_UI_PORT="+env("MAIL_UI_PORT", "8031"),
 		"STRIPE_PORT="+env("STRIPE_PORT", "12115"), "ITR_DEBUG_ADDR="+debugAddr,
 		"ITR_LOCAL_TIER_LIMITS="+env("ITR_LOCAL_TIER_LIMITS", "*=100000:100000:1000000000"))
 	if err := r.dev.Start(); err != nil {
