@@ -263,7 +263,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			Dir:      stacksDir,
 			Log:      func(f string, a ...any) { fmt.Fprintf(logOr(cfg.Log), f+"\n", a...) },
 		}},
+		Lease: OnboardingLease,
 	})
+	go resumeOnboardings(meterCtx, deps.Lifecycle, every(cfg.BillingJobsEvery))
 	// The billing service of the functions and of the local scheduler,
 	// which runs the hourly job every few seconds (dunning, seats, usage mail).
 	deps.BillingService = app.NewBilling(deps)
