@@ -2,6 +2,8 @@ module github.com/issuetracker/issuetracker
 
 go 1.26.0
 
+toolchain go1.26.8
+
 require (
 	github.com/MicahParks/jwkset v0.11.4
 	github.com/MicahParks/keyfunc/v3 v3.9.1

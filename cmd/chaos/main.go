@@ -30,6 +30,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/chaos"
 	"github.com/issuetracker/issuetracker/internal/debugvars"
 	"github.com/issuetracker/issuetracker/internal/devstack"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/loadtest"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 )
@@ -107,17 +108,17 @@ func setup(ctx context.Context) (*rig, error) {
 	if r.proxy, err = chaos.Listen("127.0.0.1:0", fmt.Sprintf("127.0.0.1:%d", r.ddbOpts.Port)); err != nil {
 		return r, err
 	}
-	debugAddr := env("ITR_DEBUG_ADDR", "127.0.0.1:6062")
+	debugAddr := env(envvars.DebugAddr, "127.0.0.1:6062")
 	r.debugURL = "http://" + debugAddr + "/debug/vars"
 	devState := filepath.Join(r.state, "platform")
 	r.dev = exec.Command(filepath.Join(root, "bin", "issuetracker"), "dev", "-web", "")
 	r.dev.Stdout, r.dev.Stderr = r.log, r.log
-	r.dev.Env = append(os.Environ(), "ITR_DEV_STATE="+devState,
-		"ITR_DYNAMODB_ENDPOINT=http://"+r.proxy.Addr(), "ITR_COGNITO_ENDPOINT="+r.cog.Endpoint,
+	r.dev.Env = append(os.Environ(), envvars.DevState+"="+devState,
+		envvars.DynamoDBEndpoint+"=http://"+r.proxy.Addr(), envvars.CognitoEndpoint+"="+r.cog.Endpoint,
 		"GATEWAY_ADDR="+env("GATEWAY_ADDR", "127.0.0.1:8091"), "S3_PORT="+env("S3_PORT", "4581"),
 		"MAIL_SMTP_PORT="+env("MAIL_SMTP_PORT", "1031"), "MAIL_UI_PORT="+env("MAIL_UI_PORT", "8031"),
-		"STRIPE_PORT="+env("STRIPE_PORT", "12115"), "ITR_DEBUG_ADDR="+debugAddr,
-		"ITR_LOCAL_TIER_LIMITS="+env("ITR_LOCAL_TIER_LIMITS", "*=100000:100000:1000000000"))
+		"STRIPE_PORT="+env("STRIPE_PORT", "12115"), envvars.DebugAddr+"="+debugAddr,
+		envvars.LocalTierLimits+"="+env(envvars.LocalTierLimits, "*=100000:100000:1000000000"))
 	if err := r.dev.Start(); err != nil {
 		return r, fmt.Errorf("start the platform (build bin/issuetracker first): %w", err)
 	}

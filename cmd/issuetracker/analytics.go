@@ -14,12 +14,13 @@ import (
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/devstack"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 )
 
-const analyticsUsage = `usage: issuetracker analytics <command> [flags]
+var analyticsUsage = fmt.Sprintf(`usage: issuetracker analytics <command> [flags]
 
   backfill --tenant ID | --all [--resume] [--aws]
         rebuild a tenant's analytics rollups from its issues, history and comments
@@ -29,8 +30,8 @@ const analyticsUsage = `usage: issuetracker analytics <command> [flags]
         the running platform's analytics consumer applies them in seconds
 
 Against the running local platform (.local/dev/platform.json), or with --aws
-against the account of your credentials (ITR_TABLE_PREFIX names the tables).
-`
+against the account of your credentials (%s names the tables).
+`, envvars.TablePrefix)
 
 func analyticsCmd(args []string) error {
 	if len(args) == 0 {
@@ -57,7 +58,7 @@ func target(ctx context.Context, useAWS bool) (*dynamodb.Client, schema.Names, e
 		if err != nil {
 			return nil, schema.Names{}, err
 		}
-		return awsx.DynamoDB(cfg, e), schema.Names{Prefix: envStr("ITR_TABLE_PREFIX", schema.DefaultPrefix)}, nil
+		return awsx.DynamoDB(cfg, e), schema.Names{Prefix: envStr(envvars.TablePrefix, schema.DefaultPrefix)}, nil
 	}
 	_, state, err := stateDir()
 	if err != nil {
@@ -80,7 +81,7 @@ func backfill(args []string) error {
 	id := fs.String("tenant", "", "tenant id")
 	all := fs.Bool("all", false, "every tenant that is not deleted")
 	resume := fs.Bool("resume", false, "continue after the last saved page of an earlier run")
-	useAWS := fs.Bool("aws", false, "the deployed platform (credentials and ITR_TABLE_PREFIX from the environment)")
+	useAWS := fs.Bool("aws", false, "the deployed platform (credentials and "+envvars.TablePrefix+" from the environment)")
 	_ = fs.Parse(args)
 	if (*id == "") == !*all {
 		return errors.New("analytics backfill needs --tenant ID or --all")

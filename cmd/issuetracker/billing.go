@@ -11,10 +11,11 @@ import (
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
 	"github.com/issuetracker/issuetracker/internal/devstack"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
-const billingUsage = `usage: issuetracker billing <command>
+var billingUsage = fmt.Sprintf(`usage: issuetracker billing <command>
 
   event KIND --tenant SLUG   LOCAL ONLY (make dev): sign a Stripe event for the tenant's billing account with
                              the local webhook secret and post it to the local webhook, as Stripe would.
@@ -22,9 +23,9 @@ const billingUsage = `usage: issuetracker billing <command>
   complete-checkout --tenant SLUG
                              LOCAL ONLY: the same as 'event checkout-completed' (stripe-mock hosts no
                              checkout page: this is the customer paying)
-  sync-prices                create the paid tiers' prices in the Stripe account of ITR_STRIPE_API_KEY
-                             (found by lookup key; ITR_STRIPE_API_BASE for stripe-mock); run once per account
-`
+  sync-prices                create the paid tiers' prices in the Stripe account of %s
+                             (found by lookup key; %s for stripe-mock); run once per account
+`, envvars.StripeAPIKey, envvars.StripeAPIBase)
 
 func billingCmd(ctx context.Context, args []string) error {
 	if len(args) == 0 {

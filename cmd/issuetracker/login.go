@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/devstack"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"golang.org/x/term"
 )
@@ -38,7 +39,7 @@ type console struct {
 
 func terminal() console {
 	c := console{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Terminal: term.IsTerminal(int(os.Stdin.Fd()))}
-	if v := os.Getenv("ITR_PLATFORM_FILE"); v != "" {
+	if v := os.Getenv(envvars.PlatformFile); v != "" {
 		c.PlatformFile = v
 	} else if _, state, err := stateDir(); err == nil {
 		c.PlatformFile = filepath.Join(state, "platform.json")
@@ -107,7 +108,7 @@ func login(ctx context.Context, args []string, c console) error {
 	totp := fs.String("totp", "", "the code of the authenticator app, when the user has MFA (prompted if needed)")
 	slug := fs.String("workspace", "", "the workspace (slug) to sign in to: looked up on the API, Platinum included")
 	provider := fs.Bool("provider", false, "sign in to the provider (root) pool of the local platform; implied for the demo root")
-	api := fs.String("api", os.Getenv("ITR_API_URL"), "the API's base URL (default: the local platform's gateway)")
+	api := fs.String("api", os.Getenv(envvars.APIURL), "the API's base URL (default: the local platform's gateway)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -130,7 +131,7 @@ func login(ctx context.Context, args []string, c console) error {
 		clientID, local = pl.ProviderClientID, true
 	case *slug != "":
 		if *api == "" {
-			return errors.New("--workspace needs the API's URL: pass --api (or set ITR_API_URL), or run `make dev`")
+			return errors.New("--workspace needs the API's URL: pass --api (or set " + envvars.APIURL + "), or run `make dev`")
 		}
 		ws, err := lookupWorkspace(ctx, *api, *slug, local)
 		if err != nil {

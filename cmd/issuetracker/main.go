@@ -21,13 +21,14 @@ import (
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/debugvars"
 	"github.com/issuetracker/issuetracker/internal/devstack"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/gateway"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/meta"
 	"github.com/issuetracker/issuetracker/internal/testenv"
 )
 
-const usage = `usage: issuetracker <command> [flags]
+var usage = `usage: issuetracker <command> [flags]
 
 commands:
   dev                     run the platform locally (DynamoDB Local, cognito-local, mailpit, API gateway, web app)
@@ -38,7 +39,7 @@ commands:
   billing ...             Stripe events for the local platform (local only), price sync (see 'billing' alone)
   openapi                 print the API's OpenAPI document (the web app's client is generated from it)
 
-The state folder is .local/dev unless ITR_DEV_STATE names another (the browser tests use their own).
+The state folder is .local/dev unless ` + envvars.DevState + ` names another (the browser tests use their own).
 `
 
 func main() {
@@ -75,7 +76,7 @@ func stateDir() (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	if d := os.Getenv("ITR_DEV_STATE"); d != "" {
+	if d := os.Getenv(envvars.DevState); d != "" {
 		abs, err := filepath.Abs(d)
 		return root, abs, err
 	}
@@ -115,7 +116,7 @@ func envStr(k, def string) string {
 func dev(args []string) error {
 	fs := flag.NewFlagSet("dev", flag.ExitOnError)
 	addr := fs.String("addr", envStr("GATEWAY_ADDR", "localhost:8080"), "address of the API gateway")
-	web := fs.String("web", envStr("ITR_WEB_DIR", "web/dist"), "the built web app served at / (relative to the repository root)")
+	web := fs.String("web", envStr(envvars.WebDir, "web/dist"), "the built web app served at / (relative to the repository root)")
 	_ = fs.Parse(args)
 	root, state, err := stateDir()
 	if err != nil {
@@ -130,8 +131,8 @@ func dev(args []string) error {
 	}
 	defer logf.Close()
 
-	if os.Getenv("ITR_METRICS_LOG") == "" { // the functions' EMF metric lines, as CloudWatch would get them
-		os.Setenv("ITR_METRICS_LOG", filepath.Join(state, "metrics.log"))
+	if os.Getenv(envvars.MetricsLog) == "" { // the functions' EMF metric lines, as CloudWatch would get them
+		os.Setenv(envvars.MetricsLog, filepath.Join(state, "metrics.log"))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -152,7 +153,7 @@ func dev(args []string) error {
 		Root: root, StateDir: state, GatewayAddr: *addr,
 		DynamoDBPort: envInt("DYNAMODB_PORT", 8000), CognitoPort: envInt("COGNITO_PORT", 9229),
 		S3Port: envInt("S3_PORT", 4569), MailSMTPPort: envInt("MAIL_SMTP_PORT", 1025), MailUIPort: envInt("MAIL_UI_PORT", 8025),
-		StripePort: envInt("STRIPE_PORT", 12111), BillingGrace: envDuration("ITR_BILLING_GRACE", devstack.DevGrace),
+		StripePort: envInt("STRIPE_PORT", 12111), BillingGrace: envDuration(envvars.BillingGrace, devstack.DevGrace),
 		WebBaseURL: os.Getenv(mail.EnvWebBaseURL),
 		Log:        logf, AllowedOrigins: strings.Split(envStr("CORS_ORIGINS", defaultOrigins(*addr)), ","),
 		WebDir: webDir(root, *web),

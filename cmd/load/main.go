@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/devstack"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/loadtest"
 )
 
@@ -35,7 +36,7 @@ func run() error {
 	preload := flag.Int("preload", 30, "issues created per tenant before the run")
 	raw := flag.Bool("raw", true, "run the raw DynamoDB phase and print the ratio")
 	soak := flag.Bool("soak", false, "sample the platform's memory and goroutines (-debug) and apply the growth rule")
-	debugURL := flag.String("debug", "", "the platform's /debug/vars URL (ITR_DEBUG_ADDR of `issuetracker dev`)")
+	debugURL := flag.String("debug", "", "the platform's /debug/vars URL ("+envvars.DebugAddr+" of `issuetracker dev`)")
 	every := flag.Duration("sample", 15*time.Second, "sampling interval of -soak")
 	mixFlag := flag.String("mix", "", "operation weights, e.g. read=1 (default read=40,list=15,search=10,create=15,update=12,comment=8)")
 	flag.Parse()

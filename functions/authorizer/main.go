@@ -12,10 +12,12 @@ import (
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 )
 
 func main() {
+	app.MustHaveEnvironment(routes.FnAuthorizer)
 	ctx := context.Background()
 	deps, err := app.DepsFromEnv(ctx)
 	if err != nil {

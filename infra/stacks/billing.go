@@ -11,6 +11,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/issuetracker/issuetracker/internal/billing"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/routes"
 )
 
@@ -20,7 +21,7 @@ var BillingFunction = string(routes.FnBilling)
 // BillingAdmitters are the functions whose lifecycle admits registrations
 // by billing's rules (registration: verification; tenants: Root's
 // approval and retries; onboarding: resumed runs; billing: payments).
-var BillingAdmitters = []string{string(routes.FnRegistration), string(routes.FnTenants), OnboardingFunction, BillingFunction}
+var BillingAdmitters = functionsNeeding(envvars.BillingProvider)
 
 // Schedules of the billing function: the jobs internal/app runs.
 const (
@@ -89,16 +90,10 @@ func (p *Platform) wireBilling() {
 	b.WebhookSecret = secret("webhook-signing-secret", "Signing secret of the Stripe webhook endpoint /v1/billing/webhook (only the billing function reads it)")
 	b.APIKey.GrantRead(fn.Role, nil)
 	b.WebhookSecret.GrantRead(fn.Role, nil)
-	fn.Function.AddEnvironment(jsii.String(billing.EnvStripeAPIKeySecretARN), b.APIKey.SecretArn(), nil)
-	fn.Function.AddEnvironment(jsii.String(billing.EnvStripeWebhookSecretARN), b.WebhookSecret.SecretArn(), nil)
-	for _, name := range BillingAdmitters {
-		if f, ok := p.Functions[name]; ok {
-			f.Function.AddEnvironment(jsii.String(billing.EnvProvider), jsii.String(billing.ProviderStripe), nil)
-		}
-	}
-	// A payment admits a registration (an event starts its onboarding run)
-	// and a plan change moves the tenant's API key to the tier's usage plan.
-	p.Provisioning.Bus.GrantPutEventsTo(fn.Role, nil)
+	// The secrets' ARNs and the billing admission of the functions that
+	// admit registrations are environment (internal/envvars); a payment's
+	// event (starting onboarding) and the move of a tenant's API key to
+	// its tier's plan are grants of its contract (grant).
 
 	b.JobsDLQ = awssqs.NewQueue(c, jsii.String("JobsDLQ"), &awssqs.QueueProps{
 		Encryption: awssqs.QueueEncryption_SQS_MANAGED, EnforceSSL: jsii.Bool(true), RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
@@ -132,12 +127,4 @@ func (p *Platform) wireBilling() {
 			Day: jsii.String("1"), Hour: jsii.String("0"), Minute: jsii.String("5"), TimeZone: awscdk.TimeZone_ETC_UTC()}),
 		Target: *target(billing.JobMonthlyClose),
 	})
-}
-
-// grantBillingKeys lets the billing function move a tenant's API key to
-// another tier's usage plan (after the API exists: patterns, not refs).
-func (p *Platform) grantBillingKeys() {
-	if fn, ok := p.Functions[BillingFunction]; ok {
-		p.API.GrantKeyManagement(fn.Role)
-	}
 }

@@ -9,12 +9,14 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/issuetracker/issuetracker/constructs/identity"
+	"github.com/issuetracker/issuetracker/constructs/waf"
 	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
@@ -79,6 +81,21 @@ type Config struct {
 	FunctionDirs map[string]string
 	// Nag runs the cdk-nag AwsSolutions checks on every stack.
 	Nag bool
+	// NoWAF leaves the API without its AWS WAF web ACL. Default: false (on).
+	NoWAF bool
+	// WAFRateLimit is how many requests one source IP may send per five
+	// minutes before WAF blocks it. Default: waf.DefaultRateLimit.
+	WAFRateLimit float64
+}
+
+// WAFProps are the web ACL settings of this deployment for an ACL named
+// name (the API's; a web distribution's, with waf.NewForCloudFront in a
+// us-east-1 stack), or nil when WAF is off.
+func (c Config) WAFProps(name string) *waf.Props {
+	if c.NoWAF {
+		return nil
+	}
+	return &waf.Props{Name: name, RateLimit: c.WAFRateLimit}
 }
 
 func (c Config) withDefaults() Config {
@@ -102,6 +119,9 @@ func (c Config) withDefaults() Config {
 
 func (c Config) names() schema.Names { return schema.Names{Prefix: c.Prefix} }
 
+// corsOrigins are the browser origins allowed to call the API: the web app's.
+func (c Config) corsOrigins() []string { return []string{c.WebOrigin} }
+
 func (c Config) env() *awscdk.Environment {
 	return &awscdk.Environment{Account: jsii.String(c.Account), Region: jsii.String(c.Region)}
 }
@@ -124,6 +144,8 @@ func (c Config) domainPrefix(part string) string {
 //	googleClientId, googleSecretName   both, to enable Google sign-in
 //	tenantMfa            optional | required
 //	nag                  "false" disables cdk-nag
+//	waf                  "false" leaves the API without its WAF web ACL
+//	wafRateLimit         requests per source IP per 5 minutes
 func ConfigFromContext(app awscdk.App) Config {
 	get := func(k string) string {
 		if v, ok := app.Node().TryGetContext(jsii.String(k)).(string); ok {
@@ -145,7 +167,15 @@ func ConfigFromContext(app awscdk.App) Config {
 		WebDomain: get("webDomain"), WebCertificateArn: get("webCertificateArn"), WebACLArn: get("webAclArn"),
 		TenantMFA: identity.MFA(get("tenantMfa")),
 		MailFrom:  get("mailFrom"), SESIdentity: get("sesIdentity"),
-		Nag: get("nag") != "false",
+		Nag:   get("nag") != "false",
+		NoWAF: get("waf") == "false",
+	}
+	if v := get("wafRateLimit"); v != "" {
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil || n < 10 {
+			panic(fmt.Sprintf("wafRateLimit %q: want a number of requests per 5 minutes, at least 10", v))
+		}
+		c.WAFRateLimit = n
 	}
 	c.AlarmEmails = splitList(get("alarmEmails"))
 	if id, secret := get("googleClientId"), get("googleSecretName"); id != "" && secret != "" {

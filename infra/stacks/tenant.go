@@ -100,7 +100,10 @@ func SynthTenant(outDir, tenantID string, cfg Config) (path string, err error) {
 			err = fmt.Errorf("synth tenant %s: %v", tenantID, r)
 		}
 	}()
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(abs)})
+	app, err := NewApp(cfg.RepoRoot, abs)
+	if err != nil {
+		return "", err
+	}
 	st := NewTenantStack(app, tenantID, cfg)
 	if cfg.Nag {
 		ApplyNag(app)

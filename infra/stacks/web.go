@@ -88,5 +88,5 @@ func (p *Platform) suppressWeb() {
 	suppressPath(p.Stack, handler+"/ServiceRole/DefaultPolicy/Resource", why{"AwsSolutions-IAM5",
 		"CDK's BucketDeployment handler copies the web app's build from the CDK asset bucket into the site bucket (read the asset objects, write and list the site objects) and invalidates the distribution (CloudFront invalidations have no resource-level permission).",
 		[]string{"Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*", "Action::s3:DeleteObject*", "Action::s3:Abort*",
-			`/^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-.*\/\*$/`, `/^Resource::<WebSite[0-9A-F]+\.Arn>\/\*$/`, "Resource::*"}})
+			`/^Resource::arn:[^:]+:s3:::cdk-[a-z0-9]+-assets-.*\/\*$/`, `/^Resource::<WebSite[0-9A-F]+\.Arn>\/\*$/`, "Resource::*"}})
 }

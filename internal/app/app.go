@@ -17,11 +17,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/billing"
+	"github.com/issuetracker/issuetracker/internal/edge"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
-	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/idempotency"
 	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -68,6 +70,9 @@ type Deps struct {
 	// Cursors signs and checks every list cursor with the deployment's key
 	// (CursorsFromEnv). The zero value uses a key of this process only.
 	Cursors list.Codec
+	// CORSOrigins may read the answers from a browser (edge.SetCORS); "*"
+	// allows any. Empty: none.
+	CORSOrigins []string
 	// Meter counts each tenant's API calls, active users and storage in the
 	// process (flushed in the background; nil: no metering).
 	Meter *usage.Meter
@@ -80,8 +85,9 @@ type Deps struct {
 	BillingService *billing.Service
 }
 
-// DepsFromEnv builds Deps from the environment of a function or the gateway:
-// ITR_TABLE_PREFIX and the ITR_*_ENDPOINT overrides of package awsx.
+// DepsFromEnv builds Deps from the environment of a function (the names
+// and which function gets which are internal/envvars) and the local
+// endpoint overrides of package awsx.
 func DepsFromEnv(ctx context.Context) (Deps, error) {
 	e := awsx.EndpointsFromEnv()
 	cfg, err := awsx.Load(ctx, e)
@@ -90,9 +96,9 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 	}
 	base := awsx.DynamoDB(cfg, e)
 	tenantDB := tenantcreds.RequireTenant(base)
-	if role := lookupEnv("ITR_TENANT_ACCESS_ROLE_ARN"); role != "" && !e.Local() {
+	if role := lookupEnv(envvars.TenantAccessRoleARN); role != "" && !e.Local() {
 		tenantDB = tenantcreds.Scoped(base, &tenantcreds.Provider{STS: sts.NewFromConfig(cfg), RoleARN: role,
-			TagKey: envOr("ITR_TENANT_SESSION_TAG", "TenantId")})
+			TagKey: envOr(envvars.TenantSessionTag, "TenantId")})
 	}
 	sender, err := mail.FromEnv(cfg)
 	if err != nil && !errors.Is(err, mail.ErrNotConfigured) {
@@ -111,14 +117,15 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 		DB:             tenantDB,
 		ControlDB:      base,
 		Cognito:        awsx.Cognito(cfg, e),
-		Names:          schema.Names{Prefix: envOr("ITR_TABLE_PREFIX", schema.DefaultPrefix)},
+		Names:          schema.Names{Prefix: envOr(envvars.TablePrefix, schema.DefaultPrefix)},
 		Now:            time.Now,
-		TenantPoolID:   lookupEnv("ITR_TENANT_POOL_ID"),
-		TenantClientID: strings.Split(lookupEnv("ITR_TENANT_CLIENT_IDS"), ",")[0],
+		TenantPoolID:   lookupEnv(envvars.TenantPoolID),
+		TenantClientID: strings.Split(lookupEnv(envvars.TenantClientIDs), ",")[0],
 		Region:         cfg.Region,
 		Mail:           sender,
 		WebBaseURL:     mail.WebBaseURL(),
 		Cursors:        list.Codec{Keys: keys},
+		CORSOrigins:    envvars.List(envvars.CORSOrigins),
 	}, nil
 }
 
@@ -143,7 +150,19 @@ func Function(fn routes.Function, d Deps) (http.Handler, error) {
 	mux.Handle("/", httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		return errs.E(errs.KindNotFound, "route_not_found", "no route %s %s", r.Method, r.URL.Path)
 	}))
-	return instrument(fn, metered(d.Meter, mux)), nil
+	return instrument(fn, withEdgeHeaders(metered(d.Meter, mux), d.CORSOrigins)), nil
+}
+
+// withEdgeHeaders sends the API's security and CORS headers (internal/edge)
+// on every answer: API Gateway passes a Lambda proxy answer through as the
+// function wrote it and cannot add headers to it, so the functions send
+// them, in AWS and behind the local gateway alike.
+func withEdgeHeaders(h http.Handler, origins []string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		edge.SetSecurityHeaders(w.Header())
+		edge.SetCORS(w.Header(), r.Header.Get("Origin"), origins)
+		h.ServeHTTP(w, r)
+	})
 }
 
 // MustFunction is Function for mains: a wiring error stops the cold start.

@@ -147,6 +147,7 @@ func UsageSweep(ctx context.Context, d Deps) (int, error) {
 func ServeBilling() {
 	fn := routes.FnBilling
 	useLambdaLogging(fn, os.Stdout)
+	MustHaveEnvironment(fn)
 	ctx := context.Background()
 	deps, err := DepsFromEnv(ctx)
 	if err != nil {

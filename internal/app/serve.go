@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
 	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
 	"github.com/issuetracker/issuetracker/internal/routes"
@@ -19,6 +20,7 @@ import (
 // per cold start, then every invocation goes through the route table.
 func Serve(fn routes.Function) {
 	useLambdaLogging(fn, os.Stdout)
+	MustHaveEnvironment(fn)
 	deps, err := DepsFromEnv(context.Background())
 	if err != nil {
 		log.Fatalf("%s: %v", fn, err)
@@ -45,7 +47,8 @@ func Serve(fn routes.Function) {
 // provisioning pipeline's outcome events on the platform bus resume or fail
 // the tenant runs that wait on them (awsstacks.Handler).
 func ServeOnboardingEvents() {
-	useLambdaLogging("onboarding", os.Stdout)
+	useLambdaLogging(routes.FnOnboarding, os.Stdout)
+	MustHaveEnvironment(routes.FnOnboarding)
 	ctx := context.Background()
 	deps, err := DepsFromEnv(ctx)
 	if err != nil {
@@ -56,4 +59,17 @@ func ServeOnboardingEvents() {
 		log.Fatalf("onboarding: %v", err)
 	}
 	lambda.Start(awsstacks.Handler{M: svc.Machine}.Handle)
+}
+
+// MustHaveEnvironment stops a Lambda cold start when the platform stack did
+// not set a variable the function needs (internal/envvars): a clear init
+// error beats a function that half works. Outside Lambda (make dev, tests)
+// the local platform configures the code directly.
+func MustHaveEnvironment(fn routes.Function) {
+	if !inLambda() {
+		return
+	}
+	if err := envvars.Check(fn); err != nil {
+		log.Fatal(err)
+	}
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/issuetracker/issuetracker/internal/envvars"
 )
 
 // Endpoints overrides service endpoints; empty means AWS.
@@ -27,12 +29,13 @@ type Endpoints struct {
 	S3       string
 }
 
-// EndpointsFromEnv reads ITR_DYNAMODB_ENDPOINT, ITR_COGNITO_ENDPOINT and ITR_S3_ENDPOINT.
+// EndpointsFromEnv reads the local endpoints (envvars.DynamoDBEndpoint,
+// CognitoEndpoint, S3Endpoint); unset in AWS.
 func EndpointsFromEnv() Endpoints {
 	return Endpoints{
-		DynamoDB: os.Getenv("ITR_DYNAMODB_ENDPOINT"),
-		Cognito:  os.Getenv("ITR_COGNITO_ENDPOINT"),
-		S3:       os.Getenv("ITR_S3_ENDPOINT"),
+		DynamoDB: os.Getenv(envvars.DynamoDBEndpoint),
+		Cognito:  os.Getenv(envvars.CognitoEndpoint),
+		S3:       os.Getenv(envvars.S3Endpoint),
 	}
 }
 

@@ -1,27 +1,29 @@
 package billing
 
-// Environment of the functions (the one place these names live: the CDK
-// app sets them, internal/app reads them).
+import "github.com/issuetracker/issuetracker/internal/envvars"
+
+// Environment of the functions (named in internal/envvars, the contract
+// between the CDK app and the functions).
 const (
 	// EnvProvider turns billing on ("stripe"): paid pooled tiers then wait
 	// for their first payment at registration (Admission).
-	EnvProvider = "ITR_BILLING_PROVIDER"
+	EnvProvider = envvars.BillingProvider
 	// ProviderStripe is the one provider.
 	ProviderStripe = "stripe"
 	// EnvGrace is the grace period after a failed payment (a Go duration;
 	// DefaultGrace when unset).
-	EnvGrace = "ITR_BILLING_GRACE"
+	EnvGrace = envvars.BillingGrace
 	// EnvStripeAPIKey is Stripe's secret API key itself (local, tests); in
 	// AWS EnvStripeAPIKeySecretARN names the Secrets Manager secret holding it.
-	EnvStripeAPIKey          = "ITR_STRIPE_API_KEY"
-	EnvStripeAPIKeySecretARN = "ITR_STRIPE_API_KEY_SECRET_ARN"
+	EnvStripeAPIKey          = envvars.StripeAPIKey
+	EnvStripeAPIKeySecretARN = envvars.StripeAPIKeySecretARN
 	// EnvStripeWebhookSecret is the webhook endpoint's signing secret
 	// (local, tests); in AWS EnvStripeWebhookSecretARN names its secret.
-	EnvStripeWebhookSecret    = "ITR_STRIPE_WEBHOOK_SECRET"
-	EnvStripeWebhookSecretARN = "ITR_STRIPE_WEBHOOK_SECRET_ARN"
+	EnvStripeWebhookSecret    = envvars.StripeWebhookSecret
+	EnvStripeWebhookSecretARN = envvars.StripeWebhookSecretARN
 	// EnvStripeAPIBase points the client at stripe-mock
 	// (http://127.0.0.1:12111); unset in AWS (Stripe's API).
-	EnvStripeAPIBase = "ITR_STRIPE_API_BASE"
+	EnvStripeAPIBase = envvars.StripeAPIBase
 )
 
 // Scheduled jobs of the billing function: EventBridge Scheduler invokes it

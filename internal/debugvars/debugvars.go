@@ -15,10 +15,12 @@ import (
 	"net/http/pprof"
 	"runtime"
 	"time"
+
+	"github.com/issuetracker/issuetracker/internal/envvars"
 )
 
 // EnvAddr is the variable naming the debug listener (e.g. 127.0.0.1:18290).
-const EnvAddr = "ITR_DEBUG_ADDR"
+const EnvAddr = envvars.DebugAddr
 
 func init() {
 	expvar.Publish("goroutines", expvar.Func(func() any { return runtime.NumGoroutine() }))

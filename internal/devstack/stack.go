@@ -22,6 +22,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
 	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
+	"github.com/issuetracker/issuetracker/internal/edge"
 	"github.com/issuetracker/issuetracker/internal/gateway"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/list"
@@ -226,7 +227,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	deps := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cog, Names: names, Now: time.Now,
 		TenantPoolID: s.Platform.TenantPoolID, TenantClientID: s.Platform.TenantClientID, Region: awsCfg.Region,
 		Mail: mail.SMTP{Addr: m.SMTPAddr, From: MailFrom}, WebBaseURL: s.Platform.WebBaseURL,
-		Cursors: list.Codec{Keys: keys},
+		Cursors: list.Codec{Keys: keys}, CORSOrigins: cfg.AllowedOrigins,
 		// Billing against stripe-mock: every Stripe call is checked against
 		// Stripe's API definition; events come signed with the local secret.
 		Billing: &app.BillingConfig{Grace: grace,
@@ -300,7 +301,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	s.Gateway = gateway.New(gateway.Config{
 		Functions:          fns,
 		Authorize:          az.Authorize,
-		AuthorizerCacheTTL: authorizer.ResultCacheTTL,
+		AuthorizerCacheTTL: edge.AuthorizerResultTTL,
 		AllowedOrigins:     cfg.AllowedOrigins,
 		TierLimits:         cfg.TierLimits,
 	})

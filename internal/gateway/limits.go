@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
@@ -14,7 +15,7 @@ import (
 // tier=rate:burst[:quota], where tier may be * for every tier, e.g.
 // "*=100000:100000:1000000000" or "premium=500:1000,basic=10:20". Local
 // only: the deployed usage plans come from the catalog (internal/tiers).
-const EnvTierLimits = "ITR_LOCAL_TIER_LIMITS"
+const EnvTierLimits = envvars.LocalTierLimits
 
 // Limit overrides a tier's throttle and quota (zero Quota keeps the tier's).
 type Limit struct {

@@ -516,14 +516,25 @@ func (s *Service) SetBranding(ctx context.Context, tenantID string, b tenant.Bra
 	if len(bad) > 0 {
 		return tenant.Tenant{}, errs.Invalid("validation_failed", "the branding has invalid fields", bad...)
 	}
-	return s.update(ctx, tenantID, by, "tenant.branding_changed", map[string]string{
-		"display_name": b.DisplayName, "logo_url": b.LogoURL, "primary_color": b.PrimaryColor}, func(t *tenant.Tenant) error {
-		if !tiers.MustGet(t.Tier).Has(tiers.FeatureBranding) {
-			return errs.Forbidden("feature_not_in_tier", fmt.Sprintf("custom branding is not part of the %s tier", t.Tier))
-		}
-		t.Branding = b
-		return nil
-	})
+	t, err := s.Tenants.Get(ctx, tenantID)
+	if err != nil {
+		return t, err
+	}
+	if t.Status == tenant.StatusDeleted {
+		return t, errs.NotFound("tenant")
+	}
+	if !tiers.MustGet(t.Tier).Has(tiers.FeatureBranding) {
+		return tenant.Tenant{}, errs.Forbidden("feature_not_in_tier", fmt.Sprintf("custom branding is not part of the %s tier", t.Tier))
+	}
+	t.Branding, t.UpdatedAt = b, s.now()
+	// Branding alone is written: the workspace function may change nothing
+	// else of a tenant (its tier, status, keys), and IAM holds it to that.
+	if t, err = s.Tenants.SetBranding(ctx, t); err != nil {
+		return t, err
+	}
+	s.auditAs(ctx, tenantID, by, "tenant.branding_changed", map[string]string{
+		"display_name": b.DisplayName, "logo_url": b.LogoURL, "primary_color": b.PrimaryColor, "status_before": string(t.Status)})
+	return t, nil
 }
 
 // update applies change to the tenant with optimistic locking and audits it.

@@ -7,11 +7,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/issuetracker/issuetracker/internal/audit"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/identity"
-	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
@@ -85,7 +86,7 @@ type constErr string
 
 func (e constErr) Error() string { return string(e) }
 
-const errMissingPool = constErr("no tenant user pool configured (ITR_TENANT_POOL_ID)")
+const errMissingPool = constErr("no tenant user pool configured (" + envvars.TenantPoolID + ")")
 
 // Me is the caller's view of themselves.
 type Me struct {

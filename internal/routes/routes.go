@@ -24,6 +24,14 @@ const (
 	FnRegistration Function = "registration" // public sign-up
 	FnWorkspace    Function = "workspace"    // the tenant's workspace settings (branding)
 	FnBilling      Function = "billing"      // usage, plans, Stripe checkout and webhook, monthly close
+
+	// Functions that own no route: the API's Lambda authorizer, and the
+	// function the platform bus invokes with lifecycle events.
+	FnAuthorizer Function = "authorizer"
+	FnOnboarding Function = "onboarding"
+	// FnPreSignUp links a first Google sign-in to the invited user (the
+	// shared pool's PreSignUp trigger, when Google sign-in is on).
+	FnPreSignUp Function = "presignup"
 )
 
 // AccessKind says which principals may call a route.

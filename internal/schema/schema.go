@@ -116,6 +116,47 @@ var Control = Table{
 	TTLAttribute: ExpiresAt,
 }
 
+// Partition key prefixes of the control table: each kind of control item
+// has its own, so IAM can grant a function one kind and not another
+// (dynamodb:LeadingKeys; internal/access says which function may do what).
+const (
+	// ControlTenant: a tenant's record (sk "META"), lifecycle state (sk
+	// "ONBOARDING") and email verification: "TENANT#<id>".
+	ControlTenant = "TENANT#"
+	// ControlIssuer: a dedicated user pool's issuer and its tenant: "ISSUER#<iss>".
+	ControlIssuer = "ISSUER#"
+	// ControlAudit: a tenant's audit log: "AUDIT#<tenant>".
+	ControlAudit = "AUDIT#"
+	// ControlRate: a fixed-window counter: "RATE#<scope>#<key>".
+	ControlRate = "RATE#"
+	// ControlTenantList is the gsi1 partition that lists every tenant.
+	ControlTenantList = "TENANTS"
+	// ControlRootIdempotency and ControlPublicIdempotency: Idempotency-Key
+	// records of Root's and of anonymous callers' POSTs ("ROOT#IDEM#<user>#<key>",
+	// "PUBLIC#IDEM#<address>#<key>"); tenant users' live in the tenant's table.
+	ControlRootIdempotency   = "ROOT#IDEM#"
+	ControlPublicIdempotency = "PUBLIC#IDEM#"
+	// ControlUsage: a tenant's metered usage (months, weeks, storage,
+	// active users, notices sent): "USAGE#<tenant>"; ControlUsageMonth is
+	// the gsi1 partition of one month's usage items ("USAGEMONTH#<yyyy-mm>").
+	ControlUsage      = "USAGE#"
+	ControlUsageMonth = "USAGEMONTH#"
+	// ControlBillingCustomer maps a Stripe customer to its tenant
+	// ("BILLINGCUSTOMER#<id>"); ControlBillingEvent claims a Stripe event
+	// once ("BILLINGEVENT#<id>"); ControlBillingClose holds the monthly
+	// closes; ControlBillingAccounts is the gsi1 partition listing every
+	// tenant's billing account (the account itself is in TENANT#<id>).
+	ControlBillingCustomer = "BILLINGCUSTOMER#"
+	ControlBillingEvent    = "BILLINGEVENT#"
+	ControlBillingClose    = "BILLINGCLOSE"
+	ControlBillingAccounts = "BILLING"
+)
+
+// BrandingAttributes are the only attributes of a tenant record that a
+// branding change writes: the function that serves branding may write
+// these and nothing else of a tenant (not its tier, status or keys).
+var BrandingAttributes = []string{"branding", "updated_at", "version"}
+
 // Names are the physical table names of one deployment. Prefix separates
 // deployments and test runs ("issuetracker" by default).
 type Names struct{ Prefix string }

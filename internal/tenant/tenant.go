@@ -112,6 +112,11 @@ type Registry interface {
 	Create(ctx context.Context, t Tenant) error
 	// Put replaces a tenant whose Version matches; precondition_failed otherwise.
 	Put(ctx context.Context, t Tenant) (Tenant, error)
+	// SetBranding stores t's Branding and UpdatedAt, and nothing else of it,
+	// if the stored tenant's Version is still t.Version (precondition_failed
+	// otherwise), and returns t with its new Version. The function serving
+	// branding may write nothing else of a tenant (internal/access).
+	SetBranding(ctx context.Context, t Tenant) (Tenant, error)
 	// ByIssuer finds the tenant that owns a dedicated user pool issuer.
 	ByIssuer(ctx context.Context, issuer string) (Tenant, error)
 	// List returns a page of tenants in id order.

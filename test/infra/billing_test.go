@@ -51,7 +51,7 @@ func TestStripeSecretsAreReadableByTheBillingFunctionOnly(t *testing.T) {
 				}
 				continue
 			}
-			if len(reads) != 1 || reads[0] != `["secretsmanager:GetSecretValue","secretsmanager:DescribeSecret"]` {
+			if len(reads) != 1 || (reads[0] != `["secretsmanager:GetSecretValue","secretsmanager:DescribeSecret"]` && reads[0] != `["secretsmanager:DescribeSecret","secretsmanager:GetSecretValue"]`) {
 				t.Errorf("billing reads %s with %v, want GetSecretValue and DescribeSecret only", id, reads)
 			}
 			if !strings.Contains(fnEnv, `"`+env+`":{"Ref":"`+id+`"}`) {
@@ -142,7 +142,7 @@ func TestBillingIsWiredIntoTheLifecycle(t *testing.T) {
 		}
 	}
 	role := roleOf(stacks.BillingFunction)
-	if !granted(t, role, "apigateway:PATCH", "/apikeys") || !granted(t, role, "ssm:GetParameters", "/usage-plans/") {
+	if !granted(t, role, "apigateway:POST", "/usageplans/") || !granted(t, role, "apigateway:DELETE", "/usageplans/") || !granted(t, role, "ssm:GetParameters", "/usage-plans/") {
 		t.Error("billing cannot move a tenant's API key to another usage plan")
 	}
 	if !slices.Contains(stacks.MailSenders, string(routes.FnBilling)) {

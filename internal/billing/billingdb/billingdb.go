@@ -31,13 +31,13 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
-func accountPK(tenantID string) string { return "TENANT#" + tenantID }
-func customerPK(id string) string      { return "BILLINGCUSTOMER#" + id }
-func eventPK(id string) string         { return "BILLINGEVENT#" + id }
+func accountPK(tenantID string) string { return schema.ControlTenant + tenantID }
+func customerPK(id string) string      { return schema.ControlBillingCustomer + id }
+func eventPK(id string) string         { return schema.ControlBillingEvent + id }
 
 const (
 	accountSK, customerSK, eventSK = "BILLING", "CUSTOMER", "EVENT"
-	accountsGSI, closePK           = "BILLING", "BILLINGCLOSE"
+	accountsGSI, closePK           = schema.ControlBillingAccounts, schema.ControlBillingClose
 )
 
 // EventTTL keeps processed event ids (Stripe retries an event for 3 days).

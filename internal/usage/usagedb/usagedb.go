@@ -30,9 +30,9 @@ import (
 	"github.com/issuetracker/issuetracker/internal/usage"
 )
 
-func tenantPK(t string) string            { return "USAGE#" + t }
+func tenantPK(t string) string            { return schema.ControlUsage + t }
 func monthSK(m string) string             { return "MONTH#" + m }
-func monthGSI(m string) string            { return "USAGEMONTH#" + m }
+func monthGSI(m string) string            { return schema.ControlUsageMonth + m }
 func weekSK(w string) string              { return "WEEK#" + w }
 func activeSK(user string) string         { return "ACTIVE#" + user }
 func dayAttr(prefix string, d int) string { return fmt.Sprintf("%s%02d", prefix, d) }
@@ -271,7 +271,7 @@ func (s Store) StorageOf(ctx context.Context, tenantIDs []string) (map[string]us
 	out := make(map[string]usage.Storage, len(items))
 	for _, it := range items {
 		pk := it[schema.PK].(*types.AttributeValueMemberS).Value
-		out[pk[len("USAGE#"):]] = usage.Storage{ItemBytes: number(it["item_bytes"]), AttachmentBytes: number(it["attachment_bytes"])}
+		out[pk[len(schema.ControlUsage):]] = usage.Storage{ItemBytes: number(it["item_bytes"]), AttachmentBytes: number(it["attachment_bytes"])}
 	}
 	return out, nil
 }
