@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"time"
 
@@ -67,11 +68,14 @@ const (
 	AttemptTimeout = 10 * time.Second
 )
 
-// HTTPClient is the SDK's HTTP client with DialTimeout and AttemptTimeout.
+// HTTPClient is the SDK's HTTP client: DialTimeout to connect, AttemptTimeout
+// for the answer's headers once the request is sent.
 func HTTPClient() *awshttp.BuildableClient {
 	return awshttp.NewBuildableClient().
 		WithDialerOptions(func(d *net.Dialer) { d.Timeout = DialTimeout }).
-		WithTimeout(AttemptTimeout)
+		// The wait for the answer, not the whole exchange: a large export
+		// upload to S3 may take longer than this and must not be cut.
+		WithTransportOptions(func(t *http.Transport) { t.ResponseHeaderTimeout = AttemptTimeout })
 }
 
 // DynamoDB builds a DynamoDB client for cfg and e.
