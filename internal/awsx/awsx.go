@@ -5,18 +5,23 @@ package awsx
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -78,13 +83,64 @@ func HTTPClient() *awshttp.BuildableClient {
 		WithTransportOptions(func(t *http.Transport) { t.ResponseHeaderTimeout = AttemptTimeout })
 }
 
-// DynamoDB builds a DynamoDB client for cfg and e.
+// DynamoDB builds a DynamoDB client for cfg and e, with DynamoDBRetryer.
 func DynamoDB(cfg aws.Config, e Endpoints) *dynamodb.Client {
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		if e.DynamoDB != "" {
 			o.BaseEndpoint = aws.String(e.DynamoDB)
 		}
+		o.Retryer = DynamoDBRetryer()
 	})
+}
+
+// DynamoDB retries: the SDK's standard retryer (throttling, 5xx, broken
+// connections) with more attempts and a shorter maximum backoff, which
+// also retries a transaction cancelled only because another transaction
+// was writing the same items at the same time (TransactionConflict: two
+// comments on one issue, two writers of one counter). Such a transaction
+// wrote nothing, and the SDK sends the same ClientRequestToken on every
+// attempt, so repeating it is safe; a cancellation for any other reason
+// (a condition that failed) is the caller's answer and is not retried.
+// Without this, concurrent writers on a loaded machine got 500s.
+//
+// The client-side retry quota is off: in Lambda a client serves one
+// request at a time, and the local platform runs every function's
+// requests through one client, where a burst of conflicts would empty the
+// shared bucket and fail unrelated requests.
+const (
+	DynamoDBMaxAttempts = 6
+	DynamoDBMaxBackoff  = 800 * time.Millisecond
+)
+
+// DynamoDBRetryer returns the retryer DynamoDB clients use.
+func DynamoDBRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = DynamoDBMaxAttempts
+		o.MaxBackoff = DynamoDBMaxBackoff
+		o.RateLimiter = ratelimit.None
+		o.Retryables = append(slices.Clone(o.Retryables), retry.IsErrorRetryableFunc(TransactionConflict))
+	})
+}
+
+// TransactionConflict says whether err is a transaction cancelled only by
+// conflicts with other transactions (retry), by something else (do not),
+// or is not a cancelled transaction (no opinion).
+func TransactionConflict(err error) aws.Ternary {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return aws.UnknownTernary
+	}
+	conflict := false
+	for _, r := range tce.CancellationReasons {
+		switch aws.ToString(r.Code) {
+		case "", "None":
+		case "TransactionConflict":
+			conflict = true
+		default:
+			return aws.FalseTernary
+		}
+	}
+	return aws.BoolTernary(conflict)
 }
 
 // Streams builds a DynamoDB Streams client for cfg and e (DynamoDB Local

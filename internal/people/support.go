@@ -102,6 +102,11 @@ func (d Deps) rootTenantTable(r *http.Request) (context.Context, string, string,
 	if err != nil {
 		return nil, "", "", err
 	}
+	if t.Table == "" {
+		// Not placed yet (a registration waiting for verification,
+		// approval or payment) or offboarded: it has no data to show.
+		return nil, "", "", errs.E(errs.KindNotFound, "tenant_data_not_found", "tenant %s has no data (not provisioned yet, or offboarded)", t.ID)
+	}
 	return tenancy.WithTenant(r.Context(), t.ID), t.ID, t.Table, nil
 }
 
