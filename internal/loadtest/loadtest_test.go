@@ -37,16 +37,26 @@ func TestShortLoadAnswersNo5xxAndLosesNothing(t *testing.T) {
 	ctx := context.Background()
 	l, err := loadtest.Prepare(ctx, loadtest.Config{Platform: s.Platform, Workers: 6, Duration: 3 * time.Second, Preload: 3})
 	require.NoError(t, err)
-	st := l.Platform(ctx, 0)
-	logStats(t, st)
-	assert.Zero(t, st.ServerErrors(), "5xx answers: %v", st.Codes)
-	assert.Empty(t, st.Transport, "requests without an answer")
-	assert.Empty(t, st.Throttled, "429s with the limits raised")
+	// Rounds of a few seconds until every operation has run (a loaded
+	// machine may answer only a few dozen requests a round).
+	ran := map[loadtest.Op]int{}
+	for round := 0; round < 10 && len(ran) < len(loadtest.Ops); round++ {
+		st := l.Platform(ctx, 0)
+		logStats(t, st)
+		assert.Zero(t, st.ServerErrors(), "5xx answers: %v", st.Codes)
+		assert.Empty(t, st.Transport, "requests without an answer")
+		assert.Empty(t, st.Throttled, "429s with the limits raised")
+		for _, op := range loadtest.Ops {
+			if st.Count(op) > 0 {
+				ran[op] += st.Count(op)
+			}
+		}
+	}
 	for _, op := range loadtest.Ops {
-		assert.Positive(t, st.Count(op), "the mix ran %s", op)
+		assert.Positive(t, ran[op], "the mix ran %s", op)
 	}
 	creates, _, _ := l.Ledger.Counts()
-	require.Greater(t, creates, 9, "creates acknowledged besides the preload")
+	require.Greater(t, creates, 9, "creates acknowledged besides the preload of 3 per tenant")
 
 	v, err := l.Verify(ctx)
 	require.NoError(t, err)
