@@ -24,8 +24,15 @@ vet: ## go vet
 	go vet ./...
 
 test: tools vet openapi-lint ## Go tests (they start DynamoDB Local, cognito-local, versitygw, mailpit and stripe-mock), then the web app's (build, Vitest, client drift, Playwright)
-	@status=0; go test -count=1 -timeout 12m ./... || status=$$?; scripts/stop-test-services.sh; exit $$status
+	@status=0; go test -count=1 -timeout 12m ./... || status=$$?; \
+	go test -race -count=1 -timeout 6m $(RACE_PKGS) || status=$$?; \
+	scripts/stop-test-services.sh; exit $$status
 	@$(MAKE) --no-print-directory web-test
+
+# The race detector on the packages with concurrency: the gateway (usage
+# plans, authorizer cache) under the short load, the authorizer's caches,
+# the fault-injection proxy.
+RACE_PKGS := ./internal/gateway/ ./internal/authorizer/ ./internal/chaos/ ./internal/loadtest/
 
 -include mk/*.mk
 

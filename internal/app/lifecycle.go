@@ -44,6 +44,9 @@ type LifecycleOptions struct {
 	// Driver runs the machine; default: in the request (pooled onboarding
 	// takes seconds). The local platform passes an onboarding.Async.
 	Driver func(*onboarding.Machine) onboarding.Driver
+	// Lease is how long a run owns a tenant without progress (the
+	// machine's default when zero).
+	Lease time.Duration
 }
 
 // NewLifecycle builds the tenant lifecycle of a deployment on d's tables and
@@ -63,7 +66,7 @@ func NewLifecycle(d Deps, o LifecycleOptions) *onboarding.Service {
 		Platinum: o.Platinum, Users: identity.Pools{C: d.Cognito}, Directory: people.UserDB{DB: d.DB},
 		Keys: o.Keys, Data: withFiles(tenantdata.Store{DB: d.DB, Platform: d.Control()}, d.Attachments), Archive: o.Archive,
 		ForgetIssuer: reg.DeleteIssuer, Now: d.Now,
-		Mail: d.Mail, WebBaseURL: d.WebBaseURL, SharedPoolID: d.TenantPoolID,
+		Mail: d.Mail, WebBaseURL: d.WebBaseURL, SharedPoolID: d.TenantPoolID, Lease: o.Lease,
 	}
 	var drv onboarding.Driver = onboarding.Inline{M: m}
 	if o.Driver != nil {

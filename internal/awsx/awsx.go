@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"slices"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -52,13 +55,32 @@ func Load(ctx context.Context, e Endpoints) (aws.Config, error) {
 		return aws.Config{
 			Region:      "us-east-1",
 			Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+			HTTPClient:  HTTPClient(),
 		}, nil
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithHTTPClient(HTTPClient()))
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load aws config: %w", err)
 	}
 	return cfg, nil
+}
+
+// Timeouts of every AWS SDK call attempt: a dependency that stops
+// answering costs a request a bounded wait, then the SDK's retries, then a
+// 503 (httpapi.Classify), never a hang.
+const (
+	DialTimeout    = 2 * time.Second
+	AttemptTimeout = 10 * time.Second
+)
+
+// HTTPClient is the SDK's HTTP client: DialTimeout to connect, AttemptTimeout
+// for the answer's headers once the request is sent.
+func HTTPClient() *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().
+		WithDialerOptions(func(d *net.Dialer) { d.Timeout = DialTimeout }).
+		// The wait for the answer, not the whole exchange: a large export
+		// upload to S3 may take longer than this and must not be cut.
+		WithTransportOptions(func(t *http.Transport) { t.ResponseHeaderTimeout = AttemptTimeout })
 }
 
 // DynamoDB builds a DynamoDB client for cfg and e, with DynamoDBRetryer.

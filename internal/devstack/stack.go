@@ -75,6 +75,9 @@ type Config struct {
 	AllowedOrigins []string
 	// WebDir, when set, is the built web app the gateway serves at / (Web).
 	WebDir string
+	// TierLimits raise or lower the gateway's usage plans for a run
+	// (gateway.EnvTierLimits; load tests).
+	TierLimits gateway.TierLimits
 }
 
 // MailEndpoints locate a running mailpit.
@@ -291,6 +294,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			Dir:      stacksDir,
 			Log:      func(f string, a ...any) { fmt.Fprintf(logOr(cfg.Log), f+"\n", a...) },
 		}},
+		Lease: OnboardingLease,
 	})
 	// Attachments in the local S3, signed per tenant (refused outside a
 	// tenant context, as the DynamoDB calls are), downloads through /files.
@@ -302,6 +306,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	deps.Attachments = app.NewAttachments(deps.DB, objs, attachment.Buckets{Pooled: names.Attachments(), Silo: names.SiloFiles}, deps.Cursors)
 	s.Platform.AttachmentsBucket = names.Attachments()
+	go resumeOnboardings(meterCtx, deps.Lifecycle, every(cfg.BillingJobsEvery))
 	// The billing service of the functions and of the local scheduler,
 	// which runs the hourly job every few seconds (dunning, seats, usage mail).
 	deps.BillingService = app.NewBilling(deps)
@@ -347,6 +352,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		Authorize:          az.Authorize,
 		AuthorizerCacheTTL: edge.AuthorizerResultTTL,
 		AllowedOrigins:     cfg.AllowedOrigins,
+		TierLimits:         cfg.TierLimits,
 	})
 	var handler http.Handler = s.Gateway
 	if cfg.WebDir != "" {

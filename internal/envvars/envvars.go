@@ -106,6 +106,11 @@ const (
 	PlatformFile = "ITR_PLATFORM_FILE"
 	// APIURL is the API `login --workspace` asks (default: the local gateway).
 	APIURL = "ITR_API_URL"
+	// LocalTierLimits raises or lowers the local gateway's usage plans for
+	// a run (load tests; gateway.ParseTierLimits), never the deployed ones.
+	LocalTierLimits = "ITR_LOCAL_TIER_LIMITS"
+	// DebugAddr serves the local platform's expvar and pprof (debugvars).
+	DebugAddr = "ITR_DEBUG_ADDR"
 )
 
 // Deployed are the variables the platform stack may set; Local the ones it
@@ -115,7 +120,8 @@ var (
 		ProviderPoolID, ProviderClientIDs, UsagePlanParameterPrefix, EventBus, ExportBucket, ExportKMSKey, CORSOrigins,
 		CursorKeySecretARN, MailSender, MailFrom, WebBaseURL, BillingProvider, StripeAPIKeySecretARN, StripeWebhookSecretARN}
 	Local = []string{CognitoIssuerBase, DynamoDBEndpoint, CognitoEndpoint, S3Endpoint, MetricsLog, CursorKey, SMTPAddr,
-		BillingGrace, StripeAPIKey, StripeWebhookSecret, StripeAPIBase, AttachmentsBucket, AttachmentsDownloadBase, DevState, WebDir, PlatformFile, APIURL}
+		BillingGrace, StripeAPIKey, StripeWebhookSecret, StripeAPIBase, AttachmentsBucket, AttachmentsDownloadBase, DevState, WebDir, PlatformFile, APIURL,
+		LocalTierLimits, DebugAddr}
 )
 
 // OnConsumers are set by the platform stack on a change-stream consumer
