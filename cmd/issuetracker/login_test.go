@@ -13,6 +13,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -148,7 +149,7 @@ func TestLoginAnswersChallengesAndFindsAnyWorkspace(t *testing.T) {
 		owner := "owner@bigco.test"
 		sub, err := pools.EnsureUser(ctx, pool, identity.UserSpec{Email: owner, Password: "Bigco-Passw0rd!", TenantID: "bigco", Role: "super_admin"})
 		require.NoError(t, err)
-		require.NoError(t, people.UserDB{DB: testenv.DynamoDB(t)}.Put(tenancy.WithTenant(ctx, "bigco"), names.App(), people.User{ID: sub,
+		require.NoError(t, peopledb.UserDB{DB: testenv.DynamoDB(t)}.Put(tenancy.WithTenant(ctx, "bigco"), names.App(), people.User{ID: sub,
 			TenantID: "bigco", Username: owner, Email: owner, Role: roles.SuperAdmin, Status: people.UserActive, CreatedAt: now, UpdatedAt: now}))
 
 		_, _, err = c.run("", "--user", owner, "--password", "Bigco-Passw0rd!")

@@ -11,7 +11,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/identity"
-	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 )
 
@@ -26,6 +26,6 @@ func main() {
 		log.Fatalf("authorizer: %v", err)
 	}
 	cfg.MFAEnabled = identity.Pools{C: deps.Cognito}.MFAEnabled
-	a := authorizer.New(cfg, tenantdb.New(deps.Control(), deps.Names), people.UserDB{DB: deps.DB})
+	a := authorizer.New(cfg, tenantdb.New(deps.Control(), deps.Names), peopledb.UserDB{DB: deps.DB})
 	lambda.Start(a.Handle)
 }

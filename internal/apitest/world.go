@@ -9,6 +9,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
@@ -81,7 +82,7 @@ func (w *World) SeedUser(email, tenantID string, role roles.Role) people.User {
 	now := time.Now().UTC()
 	u := people.User{ID: sub, TenantID: tenantID, Username: email, Email: email, Role: role,
 		Status: people.UserActive, CreatedAt: now, UpdatedAt: now, Version: 1}
-	if err := (people.UserDB{DB: w.Deps.DB}).Put(tenancy.WithTenant(ctx, tenantID), w.Deps.Names.App(), u); err != nil {
+	if err := (peopledb.UserDB{DB: w.Deps.DB}).Put(tenancy.WithTenant(ctx, tenantID), w.Deps.Names.App(), u); err != nil {
 		w.t.Fatal(err)
 	}
 	w.Users[email] = u

@@ -12,6 +12,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/lifecycle"
 	"github.com/issuetracker/issuetracker/internal/meta"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopleapi"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 )
 
@@ -22,15 +24,20 @@ func operations(d Deps) httpapi.Operations {
 	all := httpapi.Operations{}
 	for _, ops := range []httpapi.Operations{
 		meta.Operations(),
-		people.Operations(people.Deps{DB: d.DB, Tenants: tenantdb.New(d.Control(), d.Names), Directory: people.UserDB{DB: d.DB, Cursors: d.Cursors},
-			Identity: identity.Pools{C: d.Cognito}, TenantPoolID: d.TenantPoolID, Now: d.Now, Audit: peopleAudit(d), Cursors: d.Cursors,
-			Mail: d.Mail, WebBaseURL: d.WebBaseURL}),
+		peopleapi.Operations(peopleapi.Deps{Service: peopleService(d), Audit: peopleAudit(d), Now: d.Now}),
 		issueapi.Operations(issueapi.NewDeps(d.DB, d.Now, d.Cursors)),
 		lifecycle.Operations(lifecycleDeps(d)),
 	} {
 		maps.Copy(all, ops)
 	}
 	return all
+}
+
+// peopleService is the people domain on d's tables and pools.
+func peopleService(d Deps) *people.Service {
+	users := peopledb.UserDB{DB: d.DB, Cursors: d.Cursors}
+	return &people.Service{Users: users, Teams: peopledb.TeamDB{UserDB: users}, Tenants: tenantdb.New(d.Control(), d.Names),
+		Identity: identity.Pools{C: d.Cognito}, TenantPoolID: d.TenantPoolID, Mail: d.Mail, WebBaseURL: d.WebBaseURL, Now: d.Now}
 }
 
 // peopleAudit is the audit log of the Super Admin's changes (none in unit

@@ -12,6 +12,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
@@ -27,7 +28,7 @@ const password = "Correct-Horse-9"
 // real tokens issued by cognito-local.
 type world struct {
 	a      *authorizer.Authorizer
-	dir    people.UserDB
+	dir    peopledb.UserDB
 	reg    *tenantdb.Store
 	table  string
 	tokens map[string]string // email → id token
@@ -50,7 +51,7 @@ func newWorld(t *testing.T) *world {
 	providerPool, providerClient := mk("provider")
 	foreignPool, foreignClient := mk("foreign")
 
-	w := &world{dir: people.UserDB{DB: db}, reg: tenantdb.New(db, names), table: names.App(), tokens: map[string]string{}}
+	w := &world{dir: peopledb.UserDB{DB: db}, reg: tenantdb.New(db, names), table: names.App(), tokens: map[string]string{}}
 	now := time.Now().UTC()
 	for _, tn := range []tenant.Tenant{
 		{ID: "acme", Name: "Acme", Tier: tiers.Standard, Status: tenant.StatusActive, APIKey: "key-acme"},

@@ -18,6 +18,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenant"
@@ -120,7 +121,7 @@ func Bootstrap(ctx context.Context, db *dynamodb.Client, cog *cognitoidentitypro
 	}
 	pl.Logins = append(pl.Logins, Demo.Root)
 	reg := tenantdb.New(db, names)
-	dir := people.UserDB{DB: db}
+	dir := peopledb.UserDB{DB: db}
 	for _, dt := range Demo.Tenants {
 		if err := seedTenant(ctx, reg, dir, pools, pl.TenantPoolID, names, dt); err != nil {
 			return pl, fmt.Errorf("seed %s: %w", dt.ID, err)

@@ -16,7 +16,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/s3archive"
-	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
@@ -87,7 +87,7 @@ func (w *world) authorizer(t *testing.T) *authorizer.Authorizer {
 		TenantPool:   authorizer.PoolFor(e.Cognito, w.deps.TenantPoolID, auth.PoolTenant, w.client),
 		ProviderPool: authorizer.PoolFor(e.Cognito, "none", auth.PoolProvider),
 		CacheTTL:     time.Nanosecond,
-	}, w.reg, people.UserDB{DB: w.deps.DB})
+	}, w.reg, peopledb.UserDB{DB: w.deps.DB})
 }
 
 func registration(slug, tier string) map[string]string {

@@ -15,10 +15,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/identity"
-	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
@@ -224,7 +225,7 @@ func TestOffboardingLeavesNothingOfThePooledTenant(t *testing.T) {
 	// A second person of the tenant, as the people API would add them.
 	sub, err := w.pools.EnsureUser(ctx, w.deps.TenantPoolID, identity.UserSpec{Email: "dev@" + w.domain, TenantID: "goner", Role: "user"})
 	require.NoError(t, err)
-	require.NoError(t, people.UserDB{DB: w.deps.DB}.Put(ctx, w.deps.Names.App(), people.User{ID: sub, TenantID: "goner",
+	require.NoError(t, peopledb.UserDB{DB: w.deps.DB}.Put(ctx, w.deps.Names.App(), people.User{ID: sub, TenantID: "goner",
 		Username: "dev@" + w.domain, Email: "dev@" + w.domain, Role: roles.User, Status: people.UserActive}))
 
 	t.Run("offboarding without the confirmation is refused and changes nothing", func(t *testing.T) {

@@ -21,7 +21,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
-	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -142,7 +142,7 @@ func TestPlatinumOnboardingAndOffboardingThroughTheLocalDeployer(t *testing.T) {
 			TenantPool:   authorizer.PoolFor(e.Cognito, shared, auth.PoolTenant),
 			ProviderPool: authorizer.PoolFor(e.Cognito, "none", auth.PoolProvider),
 			CacheTTL:     time.Nanosecond,
-		}, reg, people.UserDB{DB: db})
+		}, reg, peopledb.UserDB{DB: db})
 		p, _, err = az.Authorize(ctx, "Bearer "+tok.IDToken)
 		require.NoError(t, err)
 		assert.Equal(t, roles.SuperAdmin, p.Role)
@@ -150,9 +150,9 @@ func TestPlatinumOnboardingAndOffboardingThroughTheLocalDeployer(t *testing.T) {
 		require.Equal(t, http.StatusOK, me.Status, string(me.Body))
 	})
 	t.Run("its data is in its own table, never the pooled one", func(t *testing.T) {
-		_, err := people.UserDB{DB: db}.Get(ctx, names.Silo("bigco"), "bigco", p.UserID)
+		_, err := peopledb.UserDB{DB: db}.Get(ctx, names.Silo("bigco"), "bigco", p.UserID)
 		assert.NoError(t, err)
-		_, err = people.UserDB{DB: db}.Get(ctx, names.App(), "bigco", p.UserID)
+		_, err = peopledb.UserDB{DB: db}.Get(ctx, names.App(), "bigco", p.UserID)
 		assert.Error(t, err)
 	})
 	t.Run("offboarding destroys its table and pool", func(t *testing.T) {

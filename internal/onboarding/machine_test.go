@@ -15,6 +15,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
 	"github.com/issuetracker/issuetracker/internal/onboarding/onboardingdb"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantdata"
@@ -120,7 +121,7 @@ func (s sender) Send(ctx context.Context, m mail.Message) error {
 type fixture struct {
 	svc    *onboarding.Service
 	reg    *tenantdb.Store
-	dir    people.UserDB
+	dir    peopledb.UserDB
 	pools  identity.Pools
 	pool   string
 	client string
@@ -137,7 +138,7 @@ func newFixture(t *testing.T) *fixture {
 	require.NoError(t, err)
 	client, err := pools.EnsureClient(ctx, pool, "web")
 	require.NoError(t, err)
-	f := &fixture{reg: tenantdb.New(db, names), dir: people.UserDB{DB: db}, pools: pools, pool: pool, client: client,
+	f := &fixture{reg: tenantdb.New(db, names), dir: peopledb.UserDB{DB: db}, pools: pools, pool: pool, client: client,
 		table: names.App(), domain: names.Prefix + ".test", tr: map[string]*trap{}}
 	for _, k := range []string{"place", "user", "dir", "key", "mail", "activate"} {
 		f.tr[k] = &trap{calls: map[string]int{}}

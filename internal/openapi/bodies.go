@@ -11,6 +11,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopleapi"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
@@ -138,10 +139,10 @@ func Bodies() map[string]Body {
 		"enableUser":          {Response: people.User{}},
 		"listUserTeams":       {Response: list.Page[people.Member]{}, Query: pageParams},
 		"getMyMFA":            {Response: people.MFAStatus{}},
-		"associateTOTP":       {Request: people.TOTPInput{}, Response: people.TOTPSetup{}},
-		"verifyTOTP":          {Request: people.TOTPInput{}, Response: people.TOTPEnabled{}},
+		"associateTOTP":       {Request: peopleapi.TOTPInput{}, Response: people.TOTPSetup{}},
+		"verifyTOTP":          {Request: peopleapi.TOTPInput{}, Response: people.TOTPEnabled{}},
 		"getSecuritySettings": {Response: people.SecuritySettings{}},
-		"putSecuritySettings": {Request: people.SecurityInput{}, Response: people.SecuritySettings{}},
+		"putSecuritySettings": {Request: peopleapi.SecurityInput{}, Response: people.SecuritySettings{}},
 		"getSupportAccess":    {Response: people.SupportAccessView{}},
 		"grantSupportAccess": {Request: struct {
 			Hours int `json:"hours"`

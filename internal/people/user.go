@@ -1,7 +1,9 @@
 // Package people is who works in a tenant: the user directory (one record per
 // Cognito user, holding the role and status the authorizer trusts), user
 // management by Super Admins (invite, roles, disable, remove), teams, MFA
-// and support access, and the caller's own view (/v1/me).
+// and support access, and the caller's own view (/v1/me). It holds the
+// types, their validation, the Service and the stores it needs; peopledb
+// stores it in DynamoDB and peopleapi serves it over HTTP.
 package people
 
 import (
@@ -72,6 +74,14 @@ func (s Settings) SupportAccess(now time.Time) bool { return now.Before(s.Suppor
 type SettingsReader interface {
 	// Settings returns the tenant's settings; zero settings if never set.
 	Settings(ctx context.Context, table, tenantID string) (Settings, error)
+}
+
+// Claim is an invitation's hold on an email and a seat: pending while the
+// invitation is under way, done once the user record exists.
+type Claim struct {
+	Invitation
+	Done   bool
+	UserID string
 }
 
 // Invitation is a Super Admin's request to add a person.

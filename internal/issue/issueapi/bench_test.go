@@ -16,6 +16,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/testenv"
@@ -77,7 +78,7 @@ func BenchmarkEndpoints(b *testing.B) {
 	db := awsx.DynamoDB(cfg, e)
 	ctx := context.Background()
 	for _, u := range []string{"ann", "bob"} {
-		if err := (people.UserDB{DB: db}).Put(ctx, names.App(), people.User{ID: u, TenantID: "acme", Username: u, Role: roles.User, Status: people.UserActive}); err != nil {
+		if err := (peopledb.UserDB{DB: db}).Put(ctx, names.App(), people.User{ID: u, TenantID: "acme", Username: u, Role: roles.User, Status: people.UserActive}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/testenv"
@@ -34,7 +35,7 @@ func newWorld(t *testing.T) *world {
 	db, names := testenv.Tables(t)
 	ctx := context.Background()
 	p := func(tenant, id string, r roles.Role) tenancy.Principal {
-		require.NoError(t, people.UserDB{DB: db}.Put(ctx, names.App(), people.User{ID: id, TenantID: tenant,
+		require.NoError(t, peopledb.UserDB{DB: db}.Put(ctx, names.App(), people.User{ID: id, TenantID: tenant,
 			Username: id, Email: id + "@" + tenant + ".test", Role: r, Status: people.UserActive}))
 		return tenancy.Principal{TenantID: tenant, UserID: id, Username: id, Role: r, Tier: tiers.Standard, Table: names.App()}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/testenv"
@@ -37,7 +38,7 @@ func meteredWorld(t *testing.T) (*apitest.API, *meter, map[string]tenancy.Princi
 	ctx := context.Background()
 	users := map[string]tenancy.Principal{}
 	for u, r := range map[string]roles.Role{"ann": roles.User, "bob": roles.User, "cat": roles.User, "ada": roles.Admin} {
-		require.NoError(t, people.UserDB{DB: db}.Put(ctx, names.App(), people.User{ID: u, TenantID: "acme", Username: u,
+		require.NoError(t, peopledb.UserDB{DB: db}.Put(ctx, names.App(), people.User{ID: u, TenantID: "acme", Username: u,
 			Email: u + "@acme.test", Role: r, Status: people.UserActive}))
 		users[u] = tenancy.Principal{TenantID: "acme", UserID: u, Username: u, Role: r, Tier: tiers.Standard, Table: names.App()}
 	}
@@ -45,7 +46,7 @@ func meteredWorld(t *testing.T) (*apitest.API, *meter, map[string]tenancy.Princi
 	for _, team := range []string{"core", "web"} {
 		require.NoError(t, dir.PutTeam(ctx, names.App(), "acme", team, team))
 	}
-	require.NoError(t, people.TeamDB{UserDB: people.UserDB{DB: db}}.AddMember(ctx, names.App(), "acme",
+	require.NoError(t, peopledb.TeamDB{UserDB: peopledb.UserDB{DB: db}}.AddMember(ctx, names.App(), "acme",
 		people.Member{TeamID: "core", UserID: "ann", AddedAt: time.Now()}))
 	return apitest.New(t, app.Deps{DB: db, Names: names, Now: time.Now}), m, users
 }

@@ -11,12 +11,12 @@ import (
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/list"
-	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"golang.org/x/sync/errgroup"
 )
 
 // Directory answers issue.Directory from the people package's records:
-// users through people.UserDB, teams by their key (pk T#t#TEAM#<id>, sk
+// users through peopledb.UserDB, teams by their key (pk T#t#TEAM#<id>, sk
 // TEAM), which the people engineer writes with exactly that shape.
 type Directory struct{ DB *dynamodb.Client }
 
@@ -27,7 +27,7 @@ func (d Directory) UserExists(ctx context.Context, table, tenant, userID string)
 	if !issue.ValidID(userID) {
 		return false, nil
 	}
-	_, err := people.UserDB{DB: d.DB}.Get(ctx, table, tenant, userID)
+	_, err := peopledb.UserDB{DB: d.DB}.Get(ctx, table, tenant, userID)
 	if errs.Is(err, errs.KindNotFound) {
 		return false, nil
 	}
@@ -48,9 +48,9 @@ func (d Directory) TeamExists(ctx context.Context, table, tenant, teamID string)
 }
 
 // UserTeams implements issue.Directory: one Query of the user's memberships
-// (gsi1 T#t#USERTEAMS#<user>, people.TeamDB).
+// (gsi1 T#t#USERTEAMS#<user>, peopledb.TeamDB).
 func (d Directory) UserTeams(ctx context.Context, table, tenant, userID string) ([]string, error) {
-	p, err := people.TeamDB{UserDB: people.UserDB{DB: d.DB}}.UserTeams(ctx, table, tenant, userID, list.Request{Limit: list.MaxLimit})
+	p, err := peopledb.TeamDB{UserDB: peopledb.UserDB{DB: d.DB}}.UserTeams(ctx, table, tenant, userID, list.Request{Limit: list.MaxLimit})
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +67,7 @@ func (d Directory) ResolveMentions(ctx context.Context, table, tenant string, ha
 	g, gctx := errgroup.WithContext(ctx)
 	for i, h := range handles {
 		g.Go(func() error {
-			u, ok, err := people.UserDB{DB: d.DB}.FindByHandle(gctx, table, tenant, h)
+			u, ok, err := peopledb.UserDB{DB: d.DB}.FindByHandle(gctx, table, tenant, h)
 			if ok {
 				found[i] = issue.Mention{Handle: h, UserID: u.ID}
 			}

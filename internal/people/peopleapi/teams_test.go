@@ -1,4 +1,4 @@
-package people_test
+package peopleapi_test
 
 import (
 	"context"

@@ -1,4 +1,7 @@
-package people
+// Package peopledb stores the people domain in DynamoDB: the user directory
+// (users, email claims, counters, settings), teams and memberships, with
+// their keys and item converters. Every partition starts with "T#<tenant>#".
+package peopledb
 
 import (
 	"context"
@@ -14,6 +17,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/schema"
 )
@@ -58,7 +62,7 @@ type userItem struct {
 	Version      int64     `dynamodbav:"version"`
 }
 
-func toUserItem(u User) userItem {
+func toUserItem(u people.User) userItem {
 	return userItem{PK: userPK(u.TenantID, u.ID), SK: userSK,
 		GSI1PK: usersGSI(u.TenantID), GSI1SK: usersGSISK(u.Email, u.ID),
 		ID: u.ID, TenantID: u.TenantID, Username: u.Username, Email: u.Email, DisplayName: u.DisplayName,
@@ -66,9 +70,9 @@ func toUserItem(u User) userItem {
 		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, Version: u.Version}
 }
 
-func (it userItem) user() User {
-	return User{ID: it.ID, TenantID: it.TenantID, Username: it.Username, Email: it.Email,
-		DisplayName: it.DisplayName, Role: roles.Role(it.Role), Status: UserStatus(it.Status), MFAEnabledAt: it.MFAEnabledAt,
+func (it userItem) user() people.User {
+	return people.User{ID: it.ID, TenantID: it.TenantID, Username: it.Username, Email: it.Email,
+		DisplayName: it.DisplayName, Role: roles.Role(it.Role), Status: people.UserStatus(it.Status), MFAEnabledAt: it.MFAEnabledAt,
 		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, Version: it.Version}
 }
 
@@ -106,30 +110,30 @@ type UserDB struct {
 }
 
 var (
-	_ Directory      = UserDB{}
-	_ SettingsReader = UserDB{}
+	_ people.Directory      = UserDB{}
+	_ people.SettingsReader = UserDB{}
 )
 
 // Get implements Directory.
-func (s UserDB) Get(ctx context.Context, table, tenantID, userID string) (User, error) {
+func (s UserDB) Get(ctx context.Context, table, tenantID, userID string) (people.User, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
 		Key: dynamo.Key(userPK(tenantID, userID), userSK), ConsistentRead: aws.Bool(true)})
 	if err != nil {
-		return User{}, fmt.Errorf("get user: %w", err)
+		return people.User{}, fmt.Errorf("get user: %w", err)
 	}
 	if out.Item == nil {
-		return User{}, errs.NotFound("user")
+		return people.User{}, errs.NotFound("user")
 	}
 	var it userItem
 	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return User{}, fmt.Errorf("decode user: %w", err)
+		return people.User{}, fmt.Errorf("decode user: %w", err)
 	}
 	return it.user(), nil
 }
 
 // activeSA is 1 when u counts as a super admin (active), else 0.
-func activeSA(u User) int {
-	if u.Role == roles.SuperAdmin && u.Status == UserActive {
+func activeSA(u people.User) int {
+	if u.Role == roles.SuperAdmin && u.Status == people.UserActive {
 		return 1
 	}
 	return 0
@@ -137,7 +141,7 @@ func activeSA(u User) int {
 
 // Put implements Directory: the user, its email claim and the counters in
 // one transaction (no limit is applied: seed and onboarding are trusted).
-func (s UserDB) Put(ctx context.Context, table string, u User) error {
+func (s UserDB) Put(ctx context.Context, table string, u people.User) error {
 	if err := s.ensureCounters(ctx, table, u.TenantID); err != nil {
 		return err
 	}
@@ -177,17 +181,17 @@ func (s UserDB) Put(ctx context.Context, table string, u User) error {
 }
 
 // List returns a page of the tenant's users in email order.
-func (s UserDB) List(ctx context.Context, table, tenantID string, req list.Request) (list.Page[User], error) {
+func (s UserDB) List(ctx context.Context, table, tenantID string, req list.Request) (list.Page[people.User], error) {
 	return s.listUsers(ctx, table, tenantID, list.Scope("users", tenantID), req)
 }
 
 // ListForSupport is List as the provider's support reads it: the same
 // users, with cursors of their own (a member's cursor is not Root's).
-func (s UserDB) ListForSupport(ctx context.Context, table, tenantID string, req list.Request) (list.Page[User], error) {
+func (s UserDB) ListForSupport(ctx context.Context, table, tenantID string, req list.Request) (list.Page[people.User], error) {
 	return s.listUsers(ctx, table, tenantID, list.Scope("support-users", tenantID), req)
 }
 
-func (s UserDB) listUsers(ctx context.Context, table, tenantID, scope string, req list.Request) (list.Page[User], error) {
+func (s UserDB) listUsers(ctx context.Context, table, tenantID, scope string, req list.Request) (list.Page[people.User], error) {
 	return listPage(ctx, s, pageQuery{table: table, index: schema.GSI1, attr: schema.GSI1PK, partition: usersGSI(tenantID),
 		scope: scope, req: req, what: "list users"}, userItem.user)
 }
@@ -265,67 +269,60 @@ func (s UserDB) query(ctx context.Context, table, index string, kc expression.Ke
 	return res.LastEvaluatedKey, nil
 }
 
-// claim is a stored email claim.
-type claim struct {
-	Invitation
-	Status string
-	UserID string
-}
-
 // Reserve claims the email and a seat in one transaction: conflict
 // (user_exists) when the email is a user already, unprocessable
 // (user_limit_reached) past maxUsers (0: unlimited). A pending claim (an
 // invitation that stopped half-way) is returned for the caller to finish.
-func (s UserDB) Reserve(ctx context.Context, table, tenantID string, in Invitation, maxUsers int, now time.Time) (claim, error) {
+func (s UserDB) Reserve(ctx context.Context, table, tenantID string, in people.Invitation, maxUsers int, now time.Time) (people.Claim, error) {
 	if err := s.ensureCounters(ctx, table, tenantID); err != nil {
-		return claim{}, err
+		return people.Claim{}, err
 	}
 	notExists := expression.AttributeNotExists(expression.Name(schema.PK))
 	put, err := putItem(table, emailItem{PK: emailPK(tenantID, in.Email), SK: emailSK, Email: in.Email,
 		Role: in.Role, DisplayName: in.DisplayName, Status: claimPending, CreatedAt: now}, &notExists)
 	if err != nil {
-		return claim{}, err
+		return people.Claim{}, err
 	}
 	seat, err := counterUpdate(table, tenantID, 1, 0, maxUsers, true)
 	if err != nil {
-		return claim{}, err
+		return people.Claim{}, err
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{put, seat}})
 	reasons, failed := dynamo.CancelledItems(err)
 	switch {
 	case err == nil:
-		return claim{Invitation: in, Status: claimPending}, nil
+		return people.Claim{Invitation: in}, nil
 	case failed && reasons[0]:
 		c, err := s.getClaim(ctx, table, tenantID, in.Email)
 		if err != nil {
-			return claim{}, err
+			return people.Claim{}, err
 		}
-		if c.Status == claimDone {
-			return claim{}, errs.Conflict("user_exists", fmt.Sprintf("%s is already a user of this workspace", in.Email))
+		if c.Done {
+			return people.Claim{}, errs.Conflict("user_exists", fmt.Sprintf("%s is already a user of this workspace", in.Email))
 		}
 		return c, nil
 	case failed && reasons[1]:
-		return claim{}, errs.E(errs.KindUnprocessable, "user_limit_reached",
+		return people.Claim{}, errs.E(errs.KindUnprocessable, "user_limit_reached",
 			"your plan allows %d users and the workspace has reached that limit: remove a user or upgrade the plan", maxUsers)
 	}
-	return claim{}, fmt.Errorf("reserve invitation: %w", err)
+	return people.Claim{}, fmt.Errorf("reserve invitation: %w", err)
 }
 
-func (s UserDB) getClaim(ctx context.Context, table, tenantID, email string) (claim, error) {
+func (s UserDB) getClaim(ctx context.Context, table, tenantID, email string) (people.Claim, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
 		Key: dynamo.Key(emailPK(tenantID, email), emailSK), ConsistentRead: aws.Bool(true)})
 	if err != nil {
-		return claim{}, fmt.Errorf("get email claim: %w", err)
+		return people.Claim{}, fmt.Errorf("get email claim: %w", err)
 	}
 	if out.Item == nil {
-		return claim{}, errs.NotFound("invitation")
+		return people.Claim{}, errs.NotFound("invitation")
 	}
 	var it emailItem
 	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return claim{}, err
+		return people.Claim{}, err
 	}
-	return claim{Invitation: Invitation{Email: it.Email, Role: it.Role, DisplayName: it.DisplayName},
-		Status: it.Status, UserID: it.UserID}, nil
+	return people.Claim{Invitation: people.Invitation{Email: it.Email, Role: it.Role, DisplayName: it.DisplayName},
+		Done: it.Status == claimDone, UserID: it.UserID}, nil
 }
 
 // Release gives back a pending claim and its seat (the invitation cannot be
@@ -349,28 +346,28 @@ func (s UserDB) Release(ctx context.Context, table, tenantID, email string) erro
 
 // Complete writes the user record of a reserved invitation and marks the
 // claim done, in one transaction; an already completed one is returned.
-func (s UserDB) Complete(ctx context.Context, table string, u User) (User, error) {
+func (s UserDB) Complete(ctx context.Context, table string, u people.User) (people.User, error) {
 	notExists := expression.AttributeNotExists(expression.Name(schema.PK))
 	put, err := putItem(table, toUserItem(u), &notExists)
 	if err != nil {
-		return User{}, err
+		return people.User{}, err
 	}
 	upd, err := update(table, emailPK(u.TenantID, u.Email), emailSK,
 		expression.Set(expression.Name("status"), expression.Value(claimDone)).Set(expression.Name("user_id"), expression.Value(u.ID)),
 		expression.Name("status").Equal(expression.Value(claimPending)))
 	if err != nil {
-		return User{}, err
+		return people.User{}, err
 	}
 	sa, err := counterUpdate(table, u.TenantID, 0, activeSA(u), 0, true)
 	if err != nil {
-		return User{}, err
+		return people.User{}, err
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{put, upd, sa}})
 	if _, ok := dynamo.CancelledItems(err); ok {
 		return s.Get(ctx, table, u.TenantID, u.ID)
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("complete invitation: %w", err)
+		return people.User{}, fmt.Errorf("complete invitation: %w", err)
 	}
 	return u, nil
 }
@@ -379,9 +376,9 @@ func (s UserDB) Complete(ctx context.Context, table string, u User) (User, error
 // transaction with the super-admin counter: conflict user_changed when cur
 // is stale, conflict last_super_admin when it would leave the tenant
 // without an active Super Admin.
-func (s UserDB) Change(ctx context.Context, table string, cur, next User) (User, error) {
+func (s UserDB) Change(ctx context.Context, table string, cur, next people.User) (people.User, error) {
 	if err := s.ensureCounters(ctx, table, cur.TenantID); err != nil {
-		return User{}, err
+		return people.User{}, err
 	}
 	next.Version = cur.Version + 1
 	upd, err := update(table, userPK(cur.TenantID, cur.ID), userSK,
@@ -391,13 +388,13 @@ func (s UserDB) Change(ctx context.Context, table string, cur, next User) (User,
 			Set(expression.Name("version"), expression.Value(next.Version)),
 		expression.Name("version").Equal(expression.Value(cur.Version)))
 	if err != nil {
-		return User{}, err
+		return people.User{}, err
 	}
 	items := []types.TransactWriteItem{upd}
 	if d := activeSA(next) - activeSA(cur); d != 0 {
 		c, err := counterUpdate(table, cur.TenantID, 0, d, 0, true)
 		if err != nil {
-			return User{}, err
+			return people.User{}, err
 		}
 		items = append(items, c)
 	}
@@ -407,16 +404,16 @@ func (s UserDB) Change(ctx context.Context, table string, cur, next User) (User,
 	case err == nil:
 		return next, nil
 	case failed && reasons[0]:
-		return User{}, errs.Conflict("user_changed", "the user changed meanwhile; reload and retry")
+		return people.User{}, errs.Conflict("user_changed", "the user changed meanwhile; reload and retry")
 	case failed && len(reasons) > 1 && reasons[1]:
-		return User{}, errs.Conflict("last_super_admin", "this is the last active Super Admin of the workspace: make another user Super Admin first")
+		return people.User{}, errs.Conflict("last_super_admin", "this is the last active Super Admin of the workspace: make another user Super Admin first")
 	}
-	return User{}, fmt.Errorf("change user: %w", err)
+	return people.User{}, fmt.Errorf("change user: %w", err)
 }
 
 // Delete removes a user whose status is removing, its email claim and its
 // team memberships, and frees its seat.
-func (s UserDB) Delete(ctx context.Context, table string, u User) error {
+func (s UserDB) Delete(ctx context.Context, table string, u people.User) error {
 	for {
 		var ms []memberItem
 		_, err := s.query(ctx, table, schema.GSI1, expression.Key(schema.GSI1PK).Equal(expression.Value(userTeamsGSI(u.TenantID, u.ID))), nil, 100, &ms)
@@ -432,7 +429,7 @@ func (s UserDB) Delete(ctx context.Context, table string, u User) error {
 			}
 		}
 	}
-	cond := expression.Name("status").Equal(expression.Value(string(UserRemoving)))
+	cond := expression.Name("status").Equal(expression.Value(string(people.UserRemoving)))
 	delUser, err := deleteItem(table, userPK(u.TenantID, u.ID), userSK, &cond)
 	if err != nil {
 		return err
@@ -471,20 +468,20 @@ func (s UserDB) SetMFAEnabled(ctx context.Context, table, tenantID, userID strin
 }
 
 // Settings implements SettingsReader.
-func (s UserDB) Settings(ctx context.Context, table, tenantID string) (Settings, error) {
+func (s UserDB) Settings(ctx context.Context, table, tenantID string) (people.Settings, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: dynamo.Key(directoryPK(tenantID), settingsSK), ConsistentRead: aws.Bool(true)})
 	if err != nil {
-		return Settings{}, fmt.Errorf("get settings: %w", err)
+		return people.Settings{}, fmt.Errorf("get settings: %w", err)
 	}
 	var it settingsItem
 	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return Settings{}, err
+		return people.Settings{}, err
 	}
-	return Settings{MFARequired: it.MFARequired, SupportAccessUntil: it.SupportAccessUntil, SupportGrantedBy: it.SupportGrantedBy}, nil
+	return people.Settings{MFARequired: it.MFARequired, SupportAccessUntil: it.SupportAccessUntil, SupportGrantedBy: it.SupportGrantedBy}, nil
 }
 
 // PutSettings replaces the tenant's settings.
-func (s UserDB) PutSettings(ctx context.Context, table, tenantID string, st Settings) error {
+func (s UserDB) PutSettings(ctx context.Context, table, tenantID string, st people.Settings) error {
 	av, err := attributevalue.MarshalMap(settingsItem{PK: directoryPK(tenantID), SK: settingsSK, MFARequired: st.MFARequired,
 		SupportAccessUntil: st.SupportAccessUntil, SupportGrantedBy: st.SupportGrantedBy})
 	if err != nil {
@@ -612,7 +609,7 @@ func deleteItem(table, pk, sk string, cond *expression.ConditionBuilder) (types.
 // names the user with that email, a name ("ann") the user whose email is
 // "ann@..."; ok is false for no user or several (an ambiguous name). One
 // Query of at most two items on the users index (gsi1 sorts by lower email).
-func (s UserDB) FindByHandle(ctx context.Context, table, tenantID, handle string) (User, bool, error) {
+func (s UserDB) FindByHandle(ctx context.Context, table, tenantID, handle string) (people.User, bool, error) {
 	h := strings.ToLower(handle)
 	prefix := h + "@"
 	if strings.Contains(h, "@") {
@@ -622,10 +619,10 @@ func (s UserDB) FindByHandle(ctx context.Context, table, tenantID, handle string
 		And(expression.Key(schema.GSI1SK).BeginsWith(prefix))
 	var its []userItem
 	if _, err := s.query(ctx, table, schema.GSI1, kc, nil, 2, &its); err != nil {
-		return User{}, false, fmt.Errorf("find user by handle: %w", err)
+		return people.User{}, false, fmt.Errorf("find user by handle: %w", err)
 	}
 	if len(its) != 1 {
-		return User{}, false, nil
+		return people.User{}, false, nil
 	}
 	return its[0].user(), true, nil
 }

@@ -1,4 +1,7 @@
-package people
+// Package peopledb stores the people domain in DynamoDB: the user directory
+// (users, email claims, counters, settings), teams and memberships, with
+// their keys and item converters. Every partition starts with "T#<tenant>#".
+package peopledb
 
 import (
 	"context"
@@ -14,6 +17,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
@@ -41,14 +45,14 @@ type teamItem struct {
 	Version     int64     `dynamodbav:"version"`
 }
 
-func toTeamItem(t Team) teamItem {
+func toTeamItem(t people.Team) teamItem {
 	return teamItem{PK: teamPK(t.TenantID, t.ID), SK: teamSK, GSI1PK: teamsGSI(t.TenantID),
 		GSI1SK: strings.ToLower(t.Name) + "#" + t.ID, ID: t.ID, TenantID: t.TenantID, Name: t.Name,
 		Description: t.Description, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, Version: t.Version}
 }
 
-func (it teamItem) team() Team {
-	return Team{ID: it.ID, TenantID: it.TenantID, Name: it.Name, Description: it.Description,
+func (it teamItem) team() people.Team {
+	return people.Team{ID: it.ID, TenantID: it.TenantID, Name: it.Name, Description: it.Description,
 		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, Version: it.Version}
 }
 
@@ -64,8 +68,8 @@ type memberItem struct {
 	AddedBy  string    `dynamodbav:"added_by,omitempty"`
 }
 
-func (it memberItem) member() Member {
-	return Member{TeamID: it.TeamID, UserID: it.UserID, AddedAt: it.AddedAt, AddedBy: it.AddedBy}
+func (it memberItem) member() people.Member {
+	return people.Member{TeamID: it.TeamID, UserID: it.UserID, AddedAt: it.AddedAt, AddedBy: it.AddedBy}
 }
 
 // TeamDB stores teams and memberships in a tenant's table.
@@ -73,7 +77,7 @@ type TeamDB struct{ UserDB }
 
 // Put writes a team: a new one (Version 0 → 1), or an update whose Version
 // matches (conflict team_changed otherwise).
-func (s TeamDB) Put(ctx context.Context, table string, t Team) (Team, error) {
+func (s TeamDB) Put(ctx context.Context, table string, t people.Team) (people.Team, error) {
 	cond := expression.AttributeNotExists(expression.Name(schema.PK))
 	if t.Version > 0 {
 		cond = expression.Name("version").Equal(expression.Value(t.Version))
@@ -81,32 +85,32 @@ func (s TeamDB) Put(ctx context.Context, table string, t Team) (Team, error) {
 	t.Version++
 	it, err := putItem(table, toTeamItem(t), &cond)
 	if err != nil {
-		return Team{}, err
+		return people.Team{}, err
 	}
 	p := it.Put
 	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: p.TableName, Item: p.Item, ConditionExpression: p.ConditionExpression,
 		ExpressionAttributeNames: p.ExpressionAttributeNames, ExpressionAttributeValues: p.ExpressionAttributeValues})
 	if dynamo.ConditionFailed(err) {
-		return Team{}, errs.Conflict("team_changed", "the team changed or was deleted meanwhile; reload and retry")
+		return people.Team{}, errs.Conflict("team_changed", "the team changed or was deleted meanwhile; reload and retry")
 	}
 	if err != nil {
-		return Team{}, fmt.Errorf("put team: %w", err)
+		return people.Team{}, fmt.Errorf("put team: %w", err)
 	}
 	return t, nil
 }
 
 // GetTeam returns the team or not_found (team_not_found).
-func (s TeamDB) GetTeam(ctx context.Context, table, tenantID, id string) (Team, error) {
+func (s TeamDB) GetTeam(ctx context.Context, table, tenantID, id string) (people.Team, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: dynamo.Key(teamPK(tenantID, id), teamSK), ConsistentRead: aws.Bool(true)})
 	if err != nil {
-		return Team{}, fmt.Errorf("get team: %w", err)
+		return people.Team{}, fmt.Errorf("get team: %w", err)
 	}
 	if out.Item == nil {
-		return Team{}, errs.NotFound("team")
+		return people.Team{}, errs.NotFound("team")
 	}
 	var it teamItem
 	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return Team{}, err
+		return people.Team{}, err
 	}
 	return it.team(), nil
 }
@@ -138,14 +142,14 @@ func (s TeamDB) DeleteTeam(ctx context.Context, table, tenantID, id string) erro
 }
 
 // Teams lists the tenant's teams in name order.
-func (s TeamDB) Teams(ctx context.Context, table, tenantID string, req list.Request) (list.Page[Team], error) {
+func (s TeamDB) Teams(ctx context.Context, table, tenantID string, req list.Request) (list.Page[people.Team], error) {
 	return listPage(ctx, s.UserDB, pageQuery{table: table, index: schema.GSI1, attr: schema.GSI1PK, partition: teamsGSI(tenantID),
 		scope: list.Scope("teams", tenantID), req: req, what: "list teams"}, teamItem.team)
 }
 
 // AddMember adds a user of the tenant to a team (idempotent). The user and
 // the team are checked in the same transaction: not_found for either.
-func (s TeamDB) AddMember(ctx context.Context, table, tenantID string, m Member) error {
+func (s TeamDB) AddMember(ctx context.Context, table, tenantID string, m people.Member) error {
 	put, err := putItem(table, memberItem{PK: teamPK(tenantID, m.TeamID), SK: memberSK(m.UserID),
 		GSI1PK: userTeamsGSI(tenantID, m.UserID), GSI1SK: m.TeamID, TenantID: tenantID,
 		TeamID: m.TeamID, UserID: m.UserID, AddedAt: m.AddedAt, AddedBy: m.AddedBy}, nil)
@@ -165,7 +169,7 @@ func (s TeamDB) AddMember(ctx context.Context, table, tenantID string, m Member)
 		return err
 	}
 	user, err := check(userPK(tenantID, m.UserID), userSK, expression.AttributeExists(expression.Name(schema.PK)).
-		And(expression.Name("status").NotEqual(expression.Value(string(UserRemoving)))))
+		And(expression.Name("status").NotEqual(expression.Value(string(people.UserRemoving)))))
 	if err != nil {
 		return err
 	}
@@ -196,13 +200,13 @@ func (s TeamDB) RemoveMember(ctx context.Context, table, tenantID, teamID, userI
 }
 
 // Members lists a team's members in user id order.
-func (s TeamDB) Members(ctx context.Context, table, tenantID, teamID string, req list.Request) (list.Page[Member], error) {
+func (s TeamDB) Members(ctx context.Context, table, tenantID, teamID string, req list.Request) (list.Page[people.Member], error) {
 	return listPage(ctx, s.UserDB, pageQuery{table: table, attr: schema.PK, partition: teamPK(tenantID, teamID), skPrefix: memberPrefix,
 		scope: list.Scope("team-members", tenantID, teamID), req: req, what: "list members"}, memberItem.member)
 }
 
 // UserTeams lists a user's memberships in team id order.
-func (s TeamDB) UserTeams(ctx context.Context, table, tenantID, userID string, req list.Request) (list.Page[Member], error) {
+func (s TeamDB) UserTeams(ctx context.Context, table, tenantID, userID string, req list.Request) (list.Page[people.Member], error) {
 	return listPage(ctx, s.UserDB, pageQuery{table: table, index: schema.GSI1, attr: schema.GSI1PK, partition: userTeamsGSI(tenantID, userID),
 		scope: list.Scope("user-teams", tenantID, userID), req: req, what: "list user's teams"}, memberItem.member)
 }

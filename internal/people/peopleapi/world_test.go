@@ -1,4 +1,4 @@
-package people_test
+package peopleapi_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -37,7 +38,7 @@ type world struct {
 	client string
 	api    *apitest.API
 	az     *authorizer.Authorizer
-	dir    people.UserDB
+	dir    peopledb.UserDB
 	users  map[string]people.User // by email
 	// boxes are the mailboxes of invited people, opened before the invitation.
 	boxes map[string]*testenv.Mailbox
@@ -49,7 +50,7 @@ func newWorld(t *testing.T) *world {
 	ctx := context.Background()
 	db, names := testenv.Tables(t)
 	_, e := testenv.AWS(t)
-	w := &world{t: t, db: db, names: names, pools: identity.Pools{C: testenv.Cognito(t)}, dir: people.UserDB{DB: db}, users: map[string]people.User{},
+	w := &world{t: t, db: db, names: names, pools: identity.Pools{C: testenv.Cognito(t)}, dir: peopledb.UserDB{DB: db}, users: map[string]people.User{},
 		boxes: map[string]*testenv.Mailbox{}}
 	var err error
 	w.pool, err = w.pools.EnsurePool(ctx, names.Prefix+"-tenants")

@@ -1,4 +1,4 @@
-package people_test
+package peopleapi_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/apitest"
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
@@ -25,7 +26,7 @@ func TestGetMe(t *testing.T) {
 	now := time.Now().UTC()
 	require.NoError(t, tenantdb.New(db, names).Create(ctx, tenant.Tenant{ID: "acme", Name: "Acme Corp",
 		Tier: tiers.Standard, Status: tenant.StatusActive, Table: names.App(), CreatedAt: now, UpdatedAt: now}))
-	require.NoError(t, people.UserDB{DB: db}.Put(ctx, names.App(), people.User{ID: "u-1", TenantID: "acme",
+	require.NoError(t, peopledb.UserDB{DB: db}.Put(ctx, names.App(), people.User{ID: "u-1", TenantID: "acme",
 		Username: "ann", Email: "ann@acme.test", DisplayName: "Ann", Role: roles.Admin, Status: people.UserActive}))
 	api := apitest.New(t, app.Deps{DB: db, Names: names})
 	ann := tenancy.Principal{TenantID: "acme", UserID: "u-1", Username: "ann", Email: "ann@acme.test",

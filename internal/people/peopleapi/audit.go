@@ -1,4 +1,4 @@
-package people
+package peopleapi
 
 import (
 	"log/slog"
