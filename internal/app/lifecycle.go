@@ -13,6 +13,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
 	"github.com/issuetracker/issuetracker/internal/onboarding/onboardingdb"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
+	"github.com/issuetracker/issuetracker/internal/ratelimit"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantdata"
@@ -80,11 +81,11 @@ func lifecycleDeps(d Deps) lifecycle.Deps {
 	if svc == nil && d.TenantPoolID != "" {
 		svc = NewLifecycle(d, LifecycleOptions{})
 	}
-	limiter := func(scope string, max, def int, window time.Duration) lifecycle.WindowLimiter {
+	limiter := func(scope string, max, def int, window time.Duration) ratelimit.Window {
 		if max == 0 {
 			max = def
 		}
-		return lifecycle.WindowLimiter{DB: d.Control(), Table: d.Names.Control(), Scope: scope, Max: max, Window: window, Now: d.Now}
+		return ratelimit.Window{DB: d.Control(), Table: d.Names.Control(), Scope: scope, Max: max, Window: window, Now: d.Now}
 	}
 	return lifecycle.Deps{
 		Service:       svc,

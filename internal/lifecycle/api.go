@@ -20,6 +20,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/ratelimit"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
@@ -38,11 +39,11 @@ type Deps struct {
 	Audit   audit.Log
 	Usage   Usage
 	// Registrations limits sign-ups per client address.
-	Registrations Limiter
+	Registrations ratelimit.Limiter
 	// Lookups limits slug availability checks and workspace lookups per
 	// client address; CodeSends limits verification codes per registration.
-	Lookups   Limiter
-	CodeSends Limiter
+	Lookups   ratelimit.Limiter
+	CodeSends ratelimit.Limiter
 	// SignIn is what the public workspace lookup tells about pooled tenants.
 	SignIn SignInConfig
 }
@@ -97,7 +98,7 @@ func actor(r *http.Request) audit.Actor {
 }
 
 // limit counts one attempt of key; a 429 problem with Retry-After when over.
-func limit(w http.ResponseWriter, r *http.Request, l Limiter, key, code, what string) error {
+func limit(w http.ResponseWriter, r *http.Request, l ratelimit.Limiter, key, code, what string) error {
 	if l == nil {
 		return nil
 	}
@@ -260,16 +261,6 @@ type SignInConfig struct {
 	SharedPoolID, SharedClientID, Region string
 }
 
-// Availability answers GET /v1/registrations/availability.
-type Availability struct {
-	Slug      string `json:"slug"`
-	Available bool   `json:"available"`
-	// Reason is taken, reserved or invalid when not available.
-	Reason string `json:"reason,omitempty"`
-	// Detail says what is wrong with an invalid slug.
-	Detail string `json:"detail,omitempty"`
-}
-
 func (d Deps) availability(w http.ResponseWriter, r *http.Request) error {
 	s, err := d.svc()
 	if err != nil {
@@ -278,28 +269,9 @@ func (d Deps) availability(w http.ResponseWriter, r *http.Request) error {
 	if err := limit(w, r, d.Lookups, sourceIP(r), "lookup_rate_limited", "lookups from your address"); err != nil {
 		return err
 	}
-	slug := r.URL.Query().Get("slug")
-	a := Availability{Slug: slug}
-	switch err := tenant.ValidateSlug(slug); {
-	case tenant.IsReserved(slug):
-		a.Reason = "reserved"
-	case err != nil:
-		a.Reason = "invalid"
-		if fe := errs.As(err).Fields; len(fe) > 0 {
-			a.Detail = fe[0].Reason
-		}
-	default:
-		t, err := s.Tenants.Get(r.Context(), slug)
-		switch {
-		case err == nil && onboarding.Reclaimable(t, time.Now()):
-			a.Available = true // an unverified registration past its time
-		case err == nil:
-			a.Reason = "taken" // including offboarded tenants: a slug is never reused
-		case errs.Is(err, errs.KindNotFound):
-			a.Available = true
-		default:
-			return err
-		}
+	a, err := s.SlugAvailability(r.Context(), r.URL.Query().Get("slug"))
+	if err != nil {
+		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, a)
 }

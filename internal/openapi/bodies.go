@@ -102,7 +102,7 @@ func Bodies() map[string]Body {
 		"updateComment": {Request: issueapi.CommentEdit{}, Response: issue.Comment{}},
 		"deleteComment": {Status: 204},
 		// Tenant lifecycle (internal/lifecycle).
-		"checkSlugAvailability": {Response: lifecycle.Availability{}, Query: []Param{named("slug", str("the slug to check"))}},
+		"checkSlugAvailability": {Response: onboarding.Availability{}, Query: []Param{named("slug", str("the slug to check"))}},
 		"register":              {Request: onboarding.Registration{}, Response: lifecycle.RegistrationView{}, Status: 202, Errors: []int{403, 429}},
 		"getRegistration":       {Response: lifecycle.RegistrationView{}},
 		"verifyRegistration":    {Request: lifecycle.VerificationCode{}, Response: lifecycle.RegistrationView{}},

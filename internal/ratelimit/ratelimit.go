@@ -1,4 +1,8 @@
-package lifecycle
+// Package ratelimit counts attempts per key in fixed windows shared by every
+// function instance (the public lifecycle endpoints' limits per client
+// address and per registration). The API gateway's usage plans are not here:
+// they are per tenant API key (internal/gateway, the CDK API construct).
+package ratelimit
 
 import (
 	"context"
@@ -19,10 +23,10 @@ type Limiter interface {
 	Allow(ctx context.Context, key string) (ok bool, retryAfter time.Duration, err error)
 }
 
-// WindowLimiter is a fixed-window counter in the control table, shared by
+// Window is a fixed-window counter in the control table, shared by
 // every function instance: pk "RATE#<scope>#<key>", sk the window start;
 // items expire by TTL after their window.
-type WindowLimiter struct {
+type Window struct {
 	DB     *dynamodb.Client
 	Table  string
 	Scope  string
@@ -32,7 +36,7 @@ type WindowLimiter struct {
 }
 
 // Allow implements Limiter with one conditional UpdateItem.
-func (l WindowLimiter) Allow(ctx context.Context, key string) (bool, time.Duration, error) {
+func (l Window) Allow(ctx context.Context, key string) (bool, time.Duration, error) {
 	now := time.Now()
 	if l.Now != nil {
 		now = l.Now()
