@@ -8,7 +8,9 @@ import (
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
+	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
 	"github.com/issuetracker/issuetracker/internal/lifecycle"
 	"github.com/issuetracker/issuetracker/internal/meta"
 	"github.com/issuetracker/issuetracker/internal/people"
@@ -25,12 +27,18 @@ func operations(d Deps) httpapi.Operations {
 	for _, ops := range []httpapi.Operations{
 		meta.Operations(),
 		peopleapi.Operations(peopleapi.Deps{Service: peopleService(d), Audit: peopleAudit(d), Now: d.Now}),
-		issueapi.Operations(issueapi.NewDeps(d.DB, d.Now, d.Cursors)),
+		issueapi.Operations(issueapi.Deps{Service: issueService(d)}),
 		lifecycle.Operations(lifecycleDeps(d)),
 	} {
 		maps.Copy(all, ops)
 	}
 	return all
+}
+
+// issueService is the issue domain on d's tables.
+func issueService(d Deps) *issue.Service {
+	return &issue.Service{Store: issuedb.Store{DB: d.DB, Cursors: d.Cursors}, Directory: issuedb.Directory{DB: d.DB},
+		Cursors: d.Cursors, Now: d.Now}
 }
 
 // peopleService is the people domain on d's tables and pools.

@@ -46,6 +46,10 @@ func (f Filter) Selective() bool {
 // NoAssignee in Filter.Assignees selects issues without an assignee.
 const NoAssignee = "\x00none"
 
+// MyTeams in Filter.Teams stands for the caller's teams; the Service
+// resolves it before the filter is applied.
+const MyTeams = "\x00mine"
+
 // NoTeam in Filter.Teams matches no issue: it stands for "the caller's
 // teams" when the caller is in none.
 const NoTeam = "\x00noteam"
@@ -81,4 +85,13 @@ func (f Filter) Match(i Issue) bool {
 		return false
 	}
 	return true
+}
+
+// ListQuery is one page request of an issue list.
+type ListQuery struct {
+	Sort   Sort
+	Desc   bool
+	Filter Filter
+	Limit  int
+	Cursor string // opaque, from a previous page
 }

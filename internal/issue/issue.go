@@ -18,13 +18,14 @@ import (
 
 // Limits on input, documented in docs/data-model.md.
 const (
-	MaxTitle       = 200          // runes
-	MaxDescription = 32 << 10     // bytes of markdown
-	MaxLabels      = 10           // labels on one issue
-	MaxCommentBody = 16 << 10     // bytes of markdown
-	MaxLabelName   = 50           // runes
-	MaxIDLen       = 64           // user, team, label ids
-	DateLayout     = "2006-01-02" // due dates are calendar dates
+	MaxTitle        = 200          // runes
+	MaxDescription  = 32 << 10     // bytes of markdown
+	MaxLabels       = 10           // labels on one issue
+	MaxCommentBody  = 16 << 10     // bytes of markdown
+	MaxLabelName    = 50           // runes
+	MaxLabelCatalog = 500          // labels of a workspace
+	MaxIDLen        = 64           // user, team, label ids
+	DateLayout      = "2006-01-02" // due dates are calendar dates
 )
 
 // Type of an issue.

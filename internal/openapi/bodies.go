@@ -80,7 +80,7 @@ func Bodies() map[string]Body {
 		"getRootMe":  {Response: people.RootMe{}},
 		"getOpenAPI": {Response: map[string]any{}},
 
-		"createIssue": {Request: issueapi.CreateIssue{}, Response: issue.Issue{}, Status: 201},
+		"createIssue": {Request: issue.CreateIssue{}, Response: issue.Issue{}, Status: 201},
 		"listIssues": {Response: list.Page[issue.Issue]{}, Query: concat(filterParams, []Param{
 			named("sort", str("updated (default), created, priority or due")),
 			named("order", str("asc or desc"))}, pageParams)},
@@ -91,11 +91,11 @@ func Bodies() map[string]Body {
 		"listIssueStatusHistory": {Response: list.Page[issue.StatusChange]{}, Query: pageParams},
 		"listIssueActivity":      {Response: list.Page[issue.Activity]{}, Query: pageParams},
 		"getWorkflow":            {Response: issue.Workflow{}},
-		"searchIssues": {Response: list.Page[issueapi.Hit]{}, Query: concat([]Param{
+		"searchIssues": {Response: list.Page[issue.Hit]{}, Query: concat([]Param{
 			named("q", str("words; each must match a word of the title, description or a comment by prefix"))}, filterParams, pageParams)},
 		"listLabels":    {Response: list.Page[issue.Label]{}},
-		"createLabel":   {Request: issueapi.LabelInput{}, Response: issue.Label{}, Status: 201},
-		"updateLabel":   {Request: issueapi.LabelInput{}, Response: issue.Label{}},
+		"createLabel":   {Request: issue.LabelInput{}, Response: issue.Label{}, Status: 201},
+		"updateLabel":   {Request: issue.LabelInput{}, Response: issue.Label{}},
 		"deleteLabel":   {Status: 204},
 		"listComments":  {Response: list.Page[issue.Comment]{}, Query: pageParams},
 		"createComment": {Request: issueapi.CommentInput{}, Response: issue.Comment{}, Status: 201},

@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
-	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
 	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -72,7 +71,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func searchIDs(t *testing.T, w *world, q string) []string {
 	t.Helper()
-	p := list[issueapi.Hit](t, w.api.As(w.ann), "/v1/search?q="+url.QueryEscape(q))
+	p := list[issue.Hit](t, w.api.As(w.ann), "/v1/search?q="+url.QueryEscape(q))
 	ids := []string{}
 	for _, h := range p.Items {
 		ids = append(ids, h.Issue.ID)

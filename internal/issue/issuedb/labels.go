@@ -35,8 +35,8 @@ type nameGuard struct {
 	LabelID string `dynamodbav:"label_id"`
 }
 
-// MaxCatalog bounds a tenant's label catalog (one Query page lists it).
-const MaxCatalog = 500
+// MaxCatalog bounds a tenant's label catalog: one Query page lists it.
+const MaxCatalog = issue.MaxLabelCatalog
 
 func nameTaken(name string) failFunc {
 	return func(map[string]av) error {

@@ -26,15 +26,6 @@ var sortIndex = map[issue.Sort]struct{ name, pk, sk string }{
 	issue.SortDue:      {"gsi4", "gsi4pk", "gsi4sk"},
 }
 
-// ListQuery is one page request of an issue list.
-type ListQuery struct {
-	Sort   issue.Sort
-	Desc   bool
-	Filter issue.Filter
-	Limit  int
-	Cursor string // opaque, from a previous page
-}
-
 // Page bounds: a list request reads at most maxPages Query pages of
 // pageRead items, so its cost is constant whatever the tenant's size; a
 // selective filter may answer a short page with a next_cursor.
@@ -53,7 +44,7 @@ type listCursor struct {
 
 // listScope binds an issue list cursor to the caller's tenant, the
 // ordering and the filter it was made for.
-func listScope(tenant string, q ListQuery) string {
+func listScope(tenant string, q issue.ListQuery) string {
 	f, _ := json.Marshal(q.Filter)
 	return list.Scope("issues", tenant, string(q.Sort), strconv.FormatBool(q.Desc), string(f))
 }
@@ -63,7 +54,7 @@ func listScope(tenant string, q ListQuery) string {
 // plan (plan.go) picks the index; its partitions are merged in sort-key
 // order, which is the same for every index of one sort order, so a cursor
 // is a position in that order whichever plan wrote it.
-func (s Store) List(ctx context.Context, table, tenant string, q ListQuery) ([]issue.Issue, string, error) {
+func (s Store) List(ctx context.Context, table, tenant string, q issue.ListQuery) ([]issue.Issue, string, error) {
 	if _, ok := sortIndex[q.Sort]; !ok {
 		return nil, "", errs.Field("sort", "must be one of updated, created, priority, due")
 	}
@@ -234,7 +225,7 @@ func (m *merge) exhausted() bool {
 
 // cursorAt points after it. A page that ends exactly at the end of the
 // list still gets a cursor; the next page is then empty without one.
-func (s Store) cursorAt(ctx context.Context, tenant string, q ListQuery, it issueItem) (string, error) {
+func (s Store) cursorAt(ctx context.Context, tenant string, q issue.ListQuery, it issueItem) (string, error) {
 	return s.Cursors.Encode(ctx, listScope(tenant, q), listCursor{SK: sortKeyOf(q.Sort)(it), ID: it.ID})
 }
 
