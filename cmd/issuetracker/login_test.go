@@ -149,7 +149,7 @@ func TestLoginAnswersChallengesAndFindsAnyWorkspace(t *testing.T) {
 		owner := "owner@bigco.test"
 		sub, err := pools.EnsureUser(ctx, pool, identity.UserSpec{Email: owner, Password: "Bigco-Passw0rd!", TenantID: "bigco", Role: "super_admin"})
 		require.NoError(t, err)
-		require.NoError(t, peopledb.UserDB{DB: testenv.DynamoDB(t)}.Put(tenancy.WithTenant(ctx, "bigco"), names.App(), people.User{ID: sub,
+		require.NoError(t, peopledb.UserDB{DB: testenv.DynamoDB(t)}.Put(tenancy.WithTenant(ctx, "bigco"), tenancy.Scope{Table: names.App(), TenantID: "bigco"}, people.User{ID: sub,
 			TenantID: "bigco", Username: owner, Email: owner, Role: roles.SuperAdmin, Status: people.UserActive, CreatedAt: now, UpdatedAt: now}))
 
 		_, _, err = c.run("", "--user", owner, "--password", "Bigco-Passw0rd!")

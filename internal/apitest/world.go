@@ -82,7 +82,7 @@ func (w *World) SeedUser(email, tenantID string, role roles.Role) people.User {
 	now := time.Now().UTC()
 	u := people.User{ID: sub, TenantID: tenantID, Username: email, Email: email, Role: role,
 		Status: people.UserActive, CreatedAt: now, UpdatedAt: now, Version: 1}
-	if err := (peopledb.UserDB{DB: w.Deps.DB}).Put(tenancy.WithTenant(ctx, tenantID), w.Deps.Names.App(), u); err != nil {
+	if err := (peopledb.UserDB{DB: w.Deps.DB}).Put(tenancy.WithTenant(ctx, tenantID), tenancy.Scope{Table: w.Deps.Names.App(), TenantID: tenantID}, u); err != nil {
 		w.t.Fatal(err)
 	}
 	w.Users[email] = u

@@ -18,9 +18,9 @@ import (
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
-	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/idempotency"
 	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -162,11 +162,12 @@ func guard(rt routes.Route, op httpapi.HandlerFunc, idem idempotency.Store) http
 		if p.MFA == tenancy.MFAMissing && !routes.AllowedWithoutMFA(rt.OperationID) {
 			return errs.Forbidden("mfa_required", "your workspace requires MFA: set it up (GET /v1/me/mfa) and sign in again with it")
 		}
+		ctx := tenancy.WithPrincipal(r.Context(), p) // decoded once per request
 		if p.TenantID != "" {
 			// From here on, tenant data is read and written as this tenant only.
-			r = r.WithContext(tenancy.WithTenant(r.Context(), p.TenantID))
+			ctx = tenancy.WithTenant(ctx, p.TenantID)
 		}
-		return op(w, r)
+		return op(w, r.WithContext(ctx))
 	})
 }
 

@@ -110,7 +110,7 @@ func (a *Authorizer) Authorize(ctx context.Context, header string) (tenancy.Prin
 	}
 	// The tenant's directory is read as that tenant (verified claims only).
 	ctx = tenancy.WithTenant(ctx, t.ID)
-	u, err := a.users.get(t.ID+"/"+c.Subject, func() (people.User, error) { return a.dir.Get(ctx, t.Table, t.ID, c.Subject) })
+	u, err := a.users.get(t.ID+"/"+c.Subject, func() (people.User, error) { return a.dir.Get(ctx, t.Scope(), c.Subject) })
 	if errs.Is(err, errs.KindNotFound) {
 		return tenancy.Principal{}, "", errs.Unauthorized("user_unknown", "this user is not a member of the workspace")
 	}
@@ -141,7 +141,7 @@ func (a *Authorizer) mfa(ctx context.Context, t tenant.Tenant, u people.User, c 
 	if !ok {
 		return "", nil
 	}
-	st, err := a.settings.get(t.ID, func() (people.Settings, error) { return sr.Settings(ctx, t.Table, t.ID) })
+	st, err := a.settings.get(t.ID, func() (people.Settings, error) { return sr.Settings(ctx, t.Scope()) })
 	if err != nil || !people.MFAEnforced(st, t.Tier) {
 		return "", err
 	}

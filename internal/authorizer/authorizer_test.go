@@ -14,6 +14,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/testenv"
@@ -65,7 +66,7 @@ func newWorld(t *testing.T) *world {
 		sub, err := p.EnsureUser(ctx, pool, identity.UserSpec{Email: email, Password: password, TenantID: tenantID, Role: string(role)})
 		require.NoError(t, err)
 		if record {
-			require.NoError(t, w.dir.Put(ctx, names.App(), people.User{ID: sub, TenantID: tenantID, Email: email,
+			require.NoError(t, w.dir.Put(ctx, tenancy.Scope{Table: names.App(), TenantID: tenantID}, people.User{ID: sub, TenantID: tenantID, Email: email,
 				Username: email, Role: role, Status: people.UserActive}))
 		}
 		tok, err := p.PasswordLogin(ctx, client, email, password)
@@ -153,15 +154,15 @@ func TestAuthorizeWithCognitoLocalTokens(t *testing.T) {
 		tok := "Bearer " + w.tokens["bob@acme.test"]
 		p, _, err := w.a.Authorize(ctx, tok)
 		require.NoError(t, err)
-		u, err := w.dir.Get(ctx, w.table, "acme", p.UserID)
+		u, err := w.dir.Get(ctx, tenancy.Scope{Table: w.table, TenantID: "acme"}, p.UserID)
 		require.NoError(t, err)
 		u.Role = roles.SuperAdmin
-		require.NoError(t, w.dir.Put(ctx, w.table, u))
+		require.NoError(t, w.dir.Put(ctx, tenancy.Scope{Table: w.table, TenantID: u.TenantID}, u))
 		p, _, err = w.a.Authorize(ctx, tok)
 		require.NoError(t, err)
 		assert.Equal(t, roles.SuperAdmin, p.Role)
 		u.Status = people.UserDisabled
-		require.NoError(t, w.dir.Put(ctx, w.table, u))
+		require.NoError(t, w.dir.Put(ctx, tenancy.Scope{Table: w.table, TenantID: u.TenantID}, u))
 		_, _, err = w.a.Authorize(ctx, tok)
 		assert.Equal(t, "user_disabled", errs.As(err).Code)
 	})

@@ -21,6 +21,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -144,10 +145,11 @@ func seedTenant(ctx context.Context, reg tenant.Registry, dir people.Directory, 
 		if err != nil {
 			return err
 		}
-		if _, err := dir.Get(ctx, names.App(), dt.ID, sub); err == nil {
+		sc := tenancy.Scope{Table: names.App(), TenantID: dt.ID}
+		if _, err := dir.Get(ctx, sc, sub); err == nil {
 			continue // keep what the developer changed since
 		}
-		if err := dir.Put(ctx, names.App(), people.User{ID: sub, TenantID: dt.ID, Username: u.Email, Email: u.Email,
+		if err := dir.Put(ctx, sc, people.User{ID: sub, TenantID: dt.ID, Username: u.Email, Email: u.Email,
 			Role: u.Role, Status: people.UserActive, CreatedAt: now, UpdatedAt: now, Version: 1}); err != nil {
 			return err
 		}

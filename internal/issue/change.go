@@ -27,7 +27,7 @@ func (s *Service) modify(ctx context.Context, p tenancy.Principal, ref string, i
 		if err != nil || !w.changed {
 			return w.cur, err
 		}
-		err = s.Store.Update(ctx, p.Table, w.old, w.cur, w.activity, w.history)
+		err = s.Store.Update(ctx, p.Scope(), w.old, w.cur, w.activity, w.history)
 		if err == nil {
 			return w.cur, nil
 		}
@@ -117,7 +117,7 @@ func (s *Service) Delete(ctx context.Context, p tenancy.Principal, ref string, i
 	if ifMatch != 0 && ifMatch != i.Version {
 		return Stale(ifMatch, i.Version)
 	}
-	return s.Store.Delete(ctx, p.Table, i)
+	return s.Store.Delete(ctx, p.Scope(), i)
 }
 
 // History pages through the issue's status history.
@@ -138,12 +138,12 @@ func (s *Service) Comments(ctx context.Context, p tenancy.Principal, ref string,
 // underIssue reads a page of what hangs under an issue: the issue is read
 // first, so another tenant's issue is not found like a missing one.
 func underIssue[T any](ctx context.Context, s *Service, p tenancy.Principal, ref string, req list.Request,
-	fetch func(ctx context.Context, table, tenant, issueID string, req list.Request) (list.Page[T], error)) (list.Page[T], error) {
+	fetch func(ctx context.Context, sc tenancy.Scope, issueID string, req list.Request) (list.Page[T], error)) (list.Page[T], error) {
 	i, err := s.Load(ctx, p, ref)
 	if err != nil {
 		return list.Page[T]{}, err
 	}
-	pg, err := fetch(ctx, p.Table, p.TenantID, i.ID, req)
+	pg, err := fetch(ctx, p.Scope(), i.ID, req)
 	if err != nil {
 		return list.Page[T]{}, err
 	}

@@ -45,7 +45,7 @@ func (s *Service) AddComment(ctx context.Context, p tenancy.Principal, ref, body
 	now := s.now()
 	c := Comment{ID: newID(), IssueID: i.ID, ParentID: parentID, AuthorID: p.UserID, Body: body,
 		Mentions: mentions, CreatedAt: now, UpdatedAt: now}
-	if err := s.Store.AddComment(ctx, p.Table, p.TenantID, c); err != nil {
+	if err := s.Store.AddComment(ctx, p.Scope(), c); err != nil {
 		return Comment{}, err
 	}
 	return c, nil
@@ -57,7 +57,7 @@ func (s *Service) comment(ctx context.Context, p tenancy.Principal, ref, id stri
 	if err != nil {
 		return Comment{}, err
 	}
-	return s.Store.Comment(ctx, p.Table, p.TenantID, i.ID, id)
+	return s.Store.Comment(ctx, p.Scope(), i.ID, id)
 }
 
 // EditComment replaces the body of the caller's own comment.
@@ -81,7 +81,7 @@ func (s *Service) EditComment(ctx context.Context, p tenancy.Principal, ref, id,
 	}
 	c, now := old, s.now()
 	c.Body, c.Mentions, c.UpdatedAt, c.EditedAt = body, mentions, now, &now
-	if err := s.Store.ReplaceComment(ctx, p.Table, p.TenantID, old, c); err != nil {
+	if err := s.Store.ReplaceComment(ctx, p.Scope(), old, c); err != nil {
 		return Comment{}, err
 	}
 	return c, nil
@@ -102,5 +102,5 @@ func (s *Service) DeleteComment(ctx context.Context, p tenancy.Principal, ref, i
 	}
 	c, now := old, s.now()
 	c.Body, c.Mentions, c.UpdatedAt, c.DeletedAt = "", []Mention{}, now, &now
-	return s.Store.ReplaceComment(ctx, p.Table, p.TenantID, old, c)
+	return s.Store.ReplaceComment(ctx, p.Scope(), old, c)
 }

@@ -44,7 +44,7 @@ func (in LabelInput) apply(l *Label) error {
 
 // Labels is the caller's tenant's label catalog.
 func (s *Service) Labels(ctx context.Context, p tenancy.Principal) ([]Label, error) {
-	return s.Store.Labels(ctx, p.Table, p.TenantID)
+	return s.Store.Labels(ctx, p.Scope())
 }
 
 // CreateLabel adds a label to the catalog (at most MaxLabelCatalog).
@@ -57,12 +57,12 @@ func (s *Service) CreateLabel(ctx context.Context, p tenancy.Principal, in Label
 	if err := in.apply(&l); err != nil {
 		return Label{}, err
 	}
-	if n, err := s.Store.CountLabels(ctx, p.Table, p.TenantID); err != nil {
+	if n, err := s.Store.CountLabels(ctx, p.Scope()); err != nil {
 		return Label{}, err
 	} else if n >= MaxLabelCatalog {
 		return Label{}, errs.Conflict("label_catalog_full", fmt.Sprintf("a workspace has at most %d labels", MaxLabelCatalog))
 	}
-	if err := s.Store.CreateLabel(ctx, p.Table, p.TenantID, l); err != nil {
+	if err := s.Store.CreateLabel(ctx, p.Scope(), l); err != nil {
 		return Label{}, err
 	}
 	return l, nil
@@ -70,7 +70,7 @@ func (s *Service) CreateLabel(ctx context.Context, p tenancy.Principal, in Label
 
 // UpdateLabel renames or recolours a label.
 func (s *Service) UpdateLabel(ctx context.Context, p tenancy.Principal, id string, in LabelInput) (Label, error) {
-	old, err := s.Store.Label(ctx, p.Table, p.TenantID, id)
+	old, err := s.Store.Label(ctx, p.Scope(), id)
 	if err != nil {
 		return Label{}, err
 	}
@@ -82,7 +82,7 @@ func (s *Service) UpdateLabel(ctx context.Context, p tenancy.Principal, id strin
 		return l, nil
 	}
 	l.UpdatedAt = s.now()
-	if err := s.Store.UpdateLabel(ctx, p.Table, p.TenantID, old, l); err != nil {
+	if err := s.Store.UpdateLabel(ctx, p.Scope(), old, l); err != nil {
 		return Label{}, err
 	}
 	return l, nil
@@ -90,9 +90,9 @@ func (s *Service) UpdateLabel(ctx context.Context, p tenancy.Principal, id strin
 
 // DeleteLabel removes a label no issue uses (conflict label_in_use).
 func (s *Service) DeleteLabel(ctx context.Context, p tenancy.Principal, id string) error {
-	l, err := s.Store.Label(ctx, p.Table, p.TenantID, id)
+	l, err := s.Store.Label(ctx, p.Scope(), id)
 	if err != nil {
 		return err
 	}
-	return s.Store.DeleteLabel(ctx, p.Table, p.TenantID, l)
+	return s.Store.DeleteLabel(ctx, p.Scope(), l)
 }

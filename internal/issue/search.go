@@ -22,7 +22,7 @@ func (s *Service) resolve(ctx context.Context, p tenancy.Principal, f Filter) (F
 	if !slices.Contains(f.Teams, MyTeams) {
 		return f, nil
 	}
-	mine, err := s.Directory.UserTeams(ctx, p.Table, p.TenantID, p.UserID)
+	mine, err := s.Directory.UserTeams(ctx, p.Scope(), p.UserID)
 	if err != nil {
 		return f, err
 	}
@@ -45,7 +45,7 @@ func (s *Service) List(ctx context.Context, p tenancy.Principal, q ListQuery) (l
 	if q.Filter, err = s.resolve(ctx, p, q.Filter); err != nil {
 		return list.Page[Issue]{}, err
 	}
-	items, next, err := s.Store.List(ctx, p.Table, p.TenantID, q)
+	items, next, err := s.Store.List(ctx, p.Scope(), q)
 	if err != nil {
 		return list.Page[Issue]{}, err
 	}
@@ -154,7 +154,7 @@ func (s *Service) score(ctx context.Context, p tenancy.Principal, words []string
 	g, ctx := errgroup.WithContext(ctx)
 	for n, word := range words {
 		g.Go(func() error {
-			hits, _, err := s.Store.WordHits(ctx, p.Table, p.TenantID, word)
+			hits, _, err := s.Store.WordHits(ctx, p.Scope(), word)
 			perWord[n] = hits
 			return err
 		})
@@ -187,7 +187,7 @@ func (s *Service) matching(ctx context.Context, p tenancy.Principal, scores map[
 	if len(ids) > maxCandidates {
 		ids = ids[:maxCandidates]
 	}
-	found, err := s.Store.GetMany(ctx, p.Table, p.TenantID, ids)
+	found, err := s.Store.GetMany(ctx, p.Scope(), ids)
 	if err != nil {
 		return nil, err
 	}

@@ -46,11 +46,11 @@ func (s *Service) Load(ctx context.Context, p tenancy.Principal, ref string) (Is
 			return Issue{}, errs.NotFound("issue")
 		}
 		var err error
-		if id, err = s.Store.IDByNumber(ctx, p.Table, p.TenantID, n); err != nil {
+		if id, err = s.Store.IDByNumber(ctx, p.Scope(), n); err != nil {
 			return Issue{}, err
 		}
 	}
-	return s.Store.Get(ctx, p.Table, p.TenantID, id)
+	return s.Store.Get(ctx, p.Scope(), id)
 }
 
 // CreateIssue is what a new issue is made of.
@@ -84,14 +84,14 @@ func (s *Service) Create(ctx context.Context, p tenancy.Principal, in CreateIssu
 	if i.Mentions, err = s.mentions(ctx, p, i.Description); err != nil {
 		return Issue{}, err
 	}
-	n, err := s.Store.NextNumber(ctx, p.Table, p.TenantID)
+	n, err := s.Store.NextNumber(ctx, p.Scope())
 	if err != nil {
 		return Issue{}, err
 	}
 	i.ID, i.Number, i.Key = newID(), n, FormatKey(p.TenantID, n)
 	h := StatusChange{ID: newID(), IssueID: i.ID, To: i.Status, Category: i.Category, ActorID: p.UserID, At: now}
 	a := Activity{ID: newID(), IssueID: i.ID, ActorID: p.UserID, At: now, Action: "created", Changes: []Change{}}
-	if err := s.Store.Create(ctx, p.Table, i, h, a); err != nil {
+	if err := s.Store.Create(ctx, p.Scope(), i, h, a); err != nil {
 		return Issue{}, err
 	}
 	return i, nil
@@ -110,7 +110,7 @@ func (s *Service) checkRefs(ctx context.Context, p tenancy.Principal, old, cur I
 	}
 	if cur.AssigneeID != "" && cur.AssigneeID != old.AssigneeID {
 		g.Go(func() error {
-			ok, err := s.Directory.UserExists(ctx, p.Table, p.TenantID, cur.AssigneeID)
+			ok, err := s.Directory.UserExists(ctx, p.Scope(), cur.AssigneeID)
 			if err == nil && !ok {
 				fail("assignee_id", "no such user in this workspace")
 			}
@@ -119,7 +119,7 @@ func (s *Service) checkRefs(ctx context.Context, p tenancy.Principal, old, cur I
 	}
 	if cur.TeamID != "" && cur.TeamID != old.TeamID {
 		g.Go(func() error {
-			ok, err := s.Directory.TeamExists(ctx, p.Table, p.TenantID, cur.TeamID)
+			ok, err := s.Directory.TeamExists(ctx, p.Scope(), cur.TeamID)
 			if err == nil && !ok {
 				fail("team_id", "no such team in this workspace")
 			}
@@ -128,7 +128,7 @@ func (s *Service) checkRefs(ctx context.Context, p tenancy.Principal, old, cur I
 	}
 	if added := addedLabels(old.Labels, cur.Labels); len(added) > 0 {
 		g.Go(func() error {
-			missing, err := s.Store.MissingLabels(ctx, p.Table, p.TenantID, added)
+			missing, err := s.Store.MissingLabels(ctx, p.Scope(), added)
 			if err == nil && len(missing) > 0 {
 				fail("labels", fmt.Sprintf("no such label: %v", missing))
 			}
@@ -163,5 +163,5 @@ func (s *Service) mentions(ctx context.Context, p tenancy.Principal, text string
 	if len(handles) == 0 {
 		return []Mention{}, nil
 	}
-	return s.Directory.ResolveMentions(ctx, p.Table, p.TenantID, handles)
+	return s.Directory.ResolveMentions(ctx, p.Scope(), handles)
 }

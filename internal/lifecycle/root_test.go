@@ -225,7 +225,7 @@ func TestOffboardingLeavesNothingOfThePooledTenant(t *testing.T) {
 	// A second person of the tenant, as the people API would add them.
 	sub, err := w.pools.EnsureUser(ctx, w.deps.TenantPoolID, identity.UserSpec{Email: "dev@" + w.domain, TenantID: "goner", Role: "user"})
 	require.NoError(t, err)
-	require.NoError(t, peopledb.UserDB{DB: w.deps.DB}.Put(ctx, w.deps.Names.App(), people.User{ID: sub, TenantID: "goner",
+	require.NoError(t, peopledb.UserDB{DB: w.deps.DB}.Put(ctx, tenancy.Scope{Table: w.deps.Names.App(), TenantID: "goner"}, people.User{ID: sub, TenantID: "goner",
 		Username: "dev@" + w.domain, Email: "dev@" + w.domain, Role: roles.User, Status: people.UserActive}))
 
 	t.Run("offboarding without the confirmation is refused and changes nothing", func(t *testing.T) {

@@ -150,9 +150,9 @@ func TestPlatinumOnboardingAndOffboardingThroughTheLocalDeployer(t *testing.T) {
 		require.Equal(t, http.StatusOK, me.Status, string(me.Body))
 	})
 	t.Run("its data is in its own table, never the pooled one", func(t *testing.T) {
-		_, err := peopledb.UserDB{DB: db}.Get(ctx, names.Silo("bigco"), "bigco", p.UserID)
+		_, err := peopledb.UserDB{DB: db}.Get(ctx, tenancy.Scope{Table: names.Silo("bigco"), TenantID: "bigco"}, p.UserID)
 		assert.NoError(t, err)
-		_, err = peopledb.UserDB{DB: db}.Get(ctx, names.App(), "bigco", p.UserID)
+		_, err = peopledb.UserDB{DB: db}.Get(ctx, tenancy.Scope{Table: names.App(), TenantID: "bigco"}, p.UserID)
 		assert.Error(t, err)
 	})
 	t.Run("offboarding destroys its table and pool", func(t *testing.T) {

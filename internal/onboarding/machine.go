@@ -247,13 +247,13 @@ func (m *Machine) do(ctx context.Context, step Step, t tenant.Tenant, st *State)
 			return t, err
 		}
 		st.AdminSub = sub
-		if _, err := m.Directory.Get(ctx, t.Table, t.ID, sub); err == nil {
+		if _, err := m.Directory.Get(ctx, t.Scope(), sub); err == nil {
 			return t, nil
 		} else if !errs.Is(err, errs.KindNotFound) {
 			return t, err
 		}
 		now := m.now()
-		return t, m.Directory.Put(ctx, t.Table, people.User{ID: sub, TenantID: t.ID, Username: st.AdminEmail,
+		return t, m.Directory.Put(ctx, t.Scope(), people.User{ID: sub, TenantID: t.ID, Username: st.AdminEmail,
 			Email: st.AdminEmail, Role: roles.SuperAdmin, Status: people.UserActive, CreatedAt: now, UpdatedAt: now, Version: 1})
 	case StepInvite:
 		// A fresh temporary password each time the step runs, until the Super

@@ -16,6 +16,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/onboarding/onboardingdb"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantdata"
@@ -71,11 +72,11 @@ type directory struct {
 	tr *trap
 }
 
-func (d directory) Put(ctx context.Context, table string, u people.User) error {
+func (d directory) Put(ctx context.Context, sc tenancy.Scope, u people.User) error {
 	if err := d.tr.hit("directory_put"); err != nil {
 		return err
 	}
-	return d.Directory.Put(ctx, table, u)
+	return d.Directory.Put(ctx, sc, u)
 }
 
 type keys struct {
@@ -218,7 +219,7 @@ func TestOnboardingResumesAfterAFailureAtEachStep(t *testing.T) {
 			assert.Equal(t, tenant.StatusActive, tn.Status)
 			assert.Empty(t, tn.StatusReason)
 			assert.NotEmpty(t, tn.APIKey)
-			u, err := f.dir.Get(ctx, f.table, slug, st.AdminSub)
+			u, err := f.dir.Get(ctx, tenancy.Scope{Table: f.table, TenantID: slug}, st.AdminSub)
 			require.NoError(t, err)
 			assert.Equal(t, email, u.Email)
 			// Steps finished before the failure did not run again.

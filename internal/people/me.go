@@ -47,7 +47,7 @@ func (s *Service) Me(ctx context.Context, p tenancy.Principal) (Me, error) {
 	if err != nil {
 		return Me{}, err
 	}
-	u, err := s.Users.Get(ctx, p.Table, p.TenantID, p.UserID)
+	u, err := s.Users.Get(ctx, p.Scope(), p.UserID)
 	switch {
 	case errs.Is(err, errs.KindNotFound): // only behind a stand-in authorizer: the real one requires the record
 		u = User{ID: p.UserID, Username: p.Username, Email: p.Email}

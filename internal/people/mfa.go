@@ -43,7 +43,7 @@ type MFAStatus struct {
 // MyMFA is the caller's MFA: whether the workspace requires it, what the
 // user pool has enabled for them, and whether this session counts.
 func (s *Service) MyMFA(ctx context.Context, p tenancy.Principal) (MFAStatus, error) {
-	st, err := s.Users.Settings(ctx, p.Table, p.TenantID)
+	st, err := s.Users.Settings(ctx, p.Scope())
 	if err != nil {
 		return MFAStatus{}, err
 	}
@@ -123,7 +123,7 @@ func (s *Service) VerifyTOTP(ctx context.Context, p tenancy.Principal, token, co
 	// Sessions count as MFA from the next whole second: sign-in times are
 	// whole seconds, and this session signed in without MFA.
 	at := s.now().Truncate(time.Second).Add(time.Second)
-	if err := s.Users.SetMFAEnabled(ctx, p.Table, p.TenantID, p.UserID, at); err != nil {
+	if err := s.Users.SetMFAEnabled(ctx, p.Scope(), p.UserID, at); err != nil {
 		return TOTPEnabled{}, err
 	}
 	return TOTPEnabled{Enabled: true, Methods: []string{"SOFTWARE_TOKEN_MFA"}, SignInAgain: true}, nil
@@ -144,7 +144,7 @@ type SecuritySettings struct {
 
 // SecuritySettings reads the caller's tenant's MFA requirement.
 func (s *Service) SecuritySettings(ctx context.Context, p tenancy.Principal) (SecuritySettings, error) {
-	st, err := s.Users.Settings(ctx, p.Table, p.TenantID)
+	st, err := s.Users.Settings(ctx, p.Scope())
 	if err != nil {
 		return SecuritySettings{}, err
 	}
@@ -159,12 +159,12 @@ func (s *Service) SetMFARequired(ctx context.Context, p tenancy.Principal, requi
 	if required && !t.Has(tiers.FeatureMFAEnforcement) {
 		return SecuritySettings{}, errs.E(errs.KindForbidden, "feature_not_in_tier", "the %s plan cannot require MFA: upgrade to Premium or Platinum", t.DisplayName)
 	}
-	st, err := s.Users.Settings(ctx, p.Table, p.TenantID)
+	st, err := s.Users.Settings(ctx, p.Scope())
 	if err != nil {
 		return SecuritySettings{}, err
 	}
 	st.MFARequired = required
-	if err := s.Users.PutSettings(ctx, p.Table, p.TenantID, st); err != nil {
+	if err := s.Users.PutSettings(ctx, p.Scope(), st); err != nil {
 		return SecuritySettings{}, err
 	}
 	return SecuritySettings{MFARequired: st.MFARequired, MFAAvailable: t.Has(tiers.FeatureMFAEnforcement)}, nil

@@ -33,7 +33,7 @@ func view(st Settings, now time.Time) SupportAccessView {
 
 // SupportAccess is the caller's tenant's grant.
 func (s *Service) SupportAccess(ctx context.Context, p tenancy.Principal) (SupportAccessView, error) {
-	st, err := s.Users.Settings(ctx, p.Table, p.TenantID)
+	st, err := s.Users.Settings(ctx, p.Scope())
 	if err != nil {
 		return SupportAccessView{}, err
 	}
@@ -55,7 +55,7 @@ func (s *Service) RevokeSupportAccess(ctx context.Context, p tenancy.Principal) 
 }
 
 func (s *Service) setSupport(ctx context.Context, p tenancy.Principal, dur time.Duration) (SupportAccessView, error) {
-	st, err := s.Users.Settings(ctx, p.Table, p.TenantID)
+	st, err := s.Users.Settings(ctx, p.Scope())
 	if err != nil {
 		return SupportAccessView{}, err
 	}
@@ -64,7 +64,7 @@ func (s *Service) setSupport(ctx context.Context, p tenancy.Principal, dur time.
 	if dur > 0 {
 		st.SupportAccessUntil, st.SupportGrantedBy = now.Add(dur), p.UserID
 	}
-	if err := s.Users.PutSettings(ctx, p.Table, p.TenantID, st); err != nil {
+	if err := s.Users.PutSettings(ctx, p.Scope(), st); err != nil {
 		return SupportAccessView{}, err
 	}
 	return view(st, now), nil
@@ -72,8 +72,8 @@ func (s *Service) setSupport(ctx context.Context, p tenancy.Principal, dur time.
 
 // SupportAccessGranted reports whether the provider may read the tenant's
 // issue contents at now.
-func (s *Service) SupportAccessGranted(ctx context.Context, table, tenantID string, now time.Time) (bool, error) {
-	st, err := s.Users.Settings(ctx, table, tenantID)
+func (s *Service) SupportAccessGranted(ctx context.Context, sc tenancy.Scope, now time.Time) (bool, error) {
+	st, err := s.Users.Settings(ctx, sc)
 	if err != nil {
 		return false, err
 	}
@@ -83,39 +83,39 @@ func (s *Service) SupportAccessGranted(ctx context.Context, table, tenantID stri
 // supportTenant finds the tenant a root route names: for Root the tenant is
 // the object of the request, not the caller's. The returned context reads
 // that tenant's data as that tenant (support).
-func (s *Service) supportTenant(ctx context.Context, tenantID string) (context.Context, string, string, error) {
+func (s *Service) supportTenant(ctx context.Context, tenantID string) (context.Context, tenancy.Scope, error) {
 	t, err := s.Tenants.Get(ctx, tenantID)
 	if err != nil {
-		return nil, "", "", err
+		return nil, tenancy.Scope{}, err
 	}
-	return tenancy.WithTenant(ctx, t.ID), t.ID, t.Table, nil
+	return tenancy.WithTenant(ctx, t.ID), tenancy.Scope{Table: t.Table, TenantID: t.ID}, nil
 }
 
 // SupportListUsers is Root's page of a tenant's users.
 func (s *Service) SupportListUsers(ctx context.Context, tenantID string, req list.Request) (list.Page[User], error) {
-	ctx, id, table, err := s.supportTenant(ctx, tenantID)
+	ctx, sc, err := s.supportTenant(ctx, tenantID)
 	if err != nil {
 		return list.Page[User]{}, err
 	}
-	return s.Users.ListForSupport(ctx, table, id, req)
+	return s.Users.ListForSupport(ctx, sc, req)
 }
 
 // SupportGetUser is Root's read of a tenant's user.
 func (s *Service) SupportGetUser(ctx context.Context, tenantID, userID string) (User, error) {
-	ctx, id, table, err := s.supportTenant(ctx, tenantID)
+	ctx, sc, err := s.supportTenant(ctx, tenantID)
 	if err != nil {
 		return User{}, err
 	}
-	return s.Users.Get(ctx, table, id, userID)
+	return s.Users.Get(ctx, sc, userID)
 }
 
 // SupportGrant is Root's view of a tenant's support-access grant.
 func (s *Service) SupportGrant(ctx context.Context, tenantID string) (SupportAccessView, error) {
-	ctx, id, table, err := s.supportTenant(ctx, tenantID)
+	ctx, sc, err := s.supportTenant(ctx, tenantID)
 	if err != nil {
 		return SupportAccessView{}, err
 	}
-	st, err := s.Users.Settings(ctx, table, id)
+	st, err := s.Users.Settings(ctx, sc)
 	if err != nil {
 		return SupportAccessView{}, err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/text"
 )
 
@@ -50,10 +51,10 @@ type User struct {
 // Directory reads and writes users of one tenant's table.
 type Directory interface {
 	// Get returns the user or not_found (user_not_found).
-	Get(ctx context.Context, table, tenantID, userID string) (User, error)
+	Get(ctx context.Context, sc tenancy.Scope, userID string) (User, error)
 	// Put creates or replaces a user (seed, onboarding), keeping the
 	// tenant's user and super-admin counters right.
-	Put(ctx context.Context, table string, u User) error
+	Put(ctx context.Context, sc tenancy.Scope, u User) error
 }
 
 // Settings are a tenant's people settings, kept in the tenant's own table.
@@ -73,7 +74,7 @@ func (s Settings) SupportAccess(now time.Time) bool { return now.Before(s.Suppor
 // SettingsReader reads a tenant's people settings (the authorizer uses it).
 type SettingsReader interface {
 	// Settings returns the tenant's settings; zero settings if never set.
-	Settings(ctx context.Context, table, tenantID string) (Settings, error)
+	Settings(ctx context.Context, sc tenancy.Scope) (Settings, error)
 }
 
 // Claim is an invitation's hold on an email and a seat: pending while the

@@ -14,12 +14,12 @@ import (
 
 // ListUsers returns a page of the caller's tenant's users.
 func (s *Service) ListUsers(ctx context.Context, p tenancy.Principal, req list.Request) (list.Page[User], error) {
-	return s.Users.List(ctx, p.Table, p.TenantID, req)
+	return s.Users.List(ctx, p.Scope(), req)
 }
 
 // GetUser returns a user of the caller's tenant (user_not_found otherwise).
 func (s *Service) GetUser(ctx context.Context, p tenancy.Principal, id string) (User, error) {
-	return s.Users.Get(ctx, p.Table, p.TenantID, id)
+	return s.Users.Get(ctx, p.Scope(), id)
 }
 
 // Invite reserves the email and a seat (limit checked in the same
@@ -43,13 +43,13 @@ func (s *Service) Invite(ctx context.Context, p tenancy.Principal, in Invitation
 		return User{}, err
 	}
 	now := s.now()
-	c, err := s.Users.Reserve(ctx, p.Table, t.ID, in, tiers.MustGet(t.Tier).MaxUsers, now)
+	c, err := s.Users.Reserve(ctx, p.Scope(), in, tiers.MustGet(t.Tier).MaxUsers, now)
 	if err != nil {
 		return User{}, err
 	}
 	inv, err := s.Identity.Invite(ctx, pool, identity.UserSpec{Email: c.Email, TenantID: t.ID, Role: c.Role, Tier: string(t.Tier)})
 	if errors.Is(err, identity.ErrOtherTenant) {
-		if err := s.Users.Release(ctx, p.Table, t.ID, c.Email); err != nil {
+		if err := s.Users.Release(ctx, p.Scope(), c.Email); err != nil {
 			return User{}, err
 		}
 		return User{}, errs.Conflict("email_unavailable", "this email address is already registered with IssueTracker for another workspace and cannot be invited")
@@ -62,7 +62,7 @@ func (s *Service) Invite(ctx context.Context, p tenancy.Principal, in Invitation
 			return User{}, err // pending as well: a retry sets a new temporary password and mails it
 		}
 	}
-	return s.Users.Complete(ctx, p.Table, User{ID: inv.Sub, TenantID: t.ID, Username: c.Email, Email: c.Email,
+	return s.Users.Complete(ctx, p.Scope(), User{ID: inv.Sub, TenantID: t.ID, Username: c.Email, Email: c.Email,
 		DisplayName: c.DisplayName, Role: roles.Role(c.Role), Status: UserActive, CreatedAt: now, UpdatedAt: now, Version: 1})
 }
 
@@ -70,7 +70,7 @@ func (s *Service) Invite(ctx context.Context, p tenancy.Principal, in Invitation
 // (the authorizer trusts it), then Cognito via sync. Both are idempotent,
 // so a retry after a Cognito failure completes the change.
 func (s *Service) change(ctx context.Context, p tenancy.Principal, userID string, edit func(*User), sync func(pool string, u User) error) (User, error) {
-	cur, err := s.Users.Get(ctx, p.Table, p.TenantID, userID)
+	cur, err := s.Users.Get(ctx, p.Scope(), userID)
 	if err != nil {
 		return User{}, err
 	}
@@ -81,7 +81,7 @@ func (s *Service) change(ctx context.Context, p tenancy.Principal, userID string
 	edit(&next)
 	if next.Role != cur.Role || next.Status != cur.Status {
 		next.UpdatedAt = s.now()
-		if next, err = s.Users.Change(ctx, p.Table, cur, next); err != nil {
+		if next, err = s.Users.Change(ctx, p.Scope(), cur, next); err != nil {
 			return User{}, err
 		}
 	}
@@ -122,14 +122,14 @@ func (s *Service) SetEnabled(ctx context.Context, p tenancy.Principal, userID st
 // user, then the directory record, email claim and memberships. Issues and
 // comments stay: they belong to the company (docs/people.md).
 func (s *Service) Remove(ctx context.Context, p tenancy.Principal, userID string) error {
-	u, err := s.Users.Get(ctx, p.Table, p.TenantID, userID)
+	u, err := s.Users.Get(ctx, p.Scope(), userID)
 	if err != nil {
 		return err
 	}
 	if u.Status != UserRemoving {
 		next := u
 		next.Status, next.UpdatedAt = UserRemoving, s.now()
-		if u, err = s.Users.Change(ctx, p.Table, u, next); err != nil {
+		if u, err = s.Users.Change(ctx, p.Scope(), u, next); err != nil {
 			return err
 		}
 	}
@@ -140,13 +140,13 @@ func (s *Service) Remove(ctx context.Context, p tenancy.Principal, userID string
 	if err := s.Identity.DeleteUser(ctx, pool, u.TenantID, u.ID); err != nil {
 		return err
 	}
-	return s.Users.Delete(ctx, p.Table, u)
+	return s.Users.Delete(ctx, p.Scope(), u)
 }
 
 // UserTeams lists the memberships of a user of the caller's tenant.
 func (s *Service) UserTeams(ctx context.Context, p tenancy.Principal, userID string, req list.Request) (list.Page[Member], error) {
-	if _, err := s.Users.Get(ctx, p.Table, p.TenantID, userID); err != nil {
+	if _, err := s.Users.Get(ctx, p.Scope(), userID); err != nil {
 		return list.Page[Member]{}, err
 	}
-	return s.Teams.UserTeams(ctx, p.Table, p.TenantID, userID, req)
+	return s.Teams.UserTeams(ctx, p.Scope(), userID, req)
 }

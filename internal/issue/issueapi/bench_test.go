@@ -78,7 +78,7 @@ func BenchmarkEndpoints(b *testing.B) {
 	db := awsx.DynamoDB(cfg, e)
 	ctx := context.Background()
 	for _, u := range []string{"ann", "bob"} {
-		if err := (peopledb.UserDB{DB: db}).Put(ctx, names.App(), people.User{ID: u, TenantID: "acme", Username: u, Role: roles.User, Status: people.UserActive}); err != nil {
+		if err := (peopledb.UserDB{DB: db}).Put(ctx, tenancy.Scope{Table: names.App(), TenantID: "acme"}, people.User{ID: u, TenantID: "acme", Username: u, Role: roles.User, Status: people.UserActive}); err != nil {
 			b.Fatal(err)
 		}
 	}

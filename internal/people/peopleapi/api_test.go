@@ -26,7 +26,7 @@ func TestGetMe(t *testing.T) {
 	now := time.Now().UTC()
 	require.NoError(t, tenantdb.New(db, names).Create(ctx, tenant.Tenant{ID: "acme", Name: "Acme Corp",
 		Tier: tiers.Standard, Status: tenant.StatusActive, Table: names.App(), CreatedAt: now, UpdatedAt: now}))
-	require.NoError(t, peopledb.UserDB{DB: db}.Put(ctx, names.App(), people.User{ID: "u-1", TenantID: "acme",
+	require.NoError(t, peopledb.UserDB{DB: db}.Put(ctx, tenancy.Scope{Table: names.App(), TenantID: "acme"}, people.User{ID: "u-1", TenantID: "acme",
 		Username: "ann", Email: "ann@acme.test", DisplayName: "Ann", Role: roles.Admin, Status: people.UserActive}))
 	api := apitest.New(t, app.Deps{DB: db, Names: names})
 	ann := tenancy.Principal{TenantID: "acme", UserID: "u-1", Username: "ann", Email: "ann@acme.test",

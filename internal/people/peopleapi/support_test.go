@@ -27,7 +27,7 @@ func TestRootSupport(t *testing.T) {
 	})
 	t.Run("support access is off until a Super Admin grants it, for a bounded time, and revocable", func(t *testing.T) {
 		granted := func() bool {
-			ok, err := (&people.Service{Users: w.dir}).SupportAccessGranted(context.Background(), w.names.App(), "acme", time.Now())
+			ok, err := (&people.Service{Users: w.dir}).SupportAccessGranted(context.Background(), tenancy.Scope{Table: w.names.App(), TenantID: "acme"}, time.Now())
 			require.NoError(t, err)
 			return ok
 		}
@@ -40,7 +40,7 @@ func TestRootSupport(t *testing.T) {
 		assert.True(t, granted())
 		assert.Equal(t, true, root.Do("GET", "/v1/admin/tenants/acme/support-access", nil).Map(t)["granted"])
 		assert.False(t, func() bool {
-			ok, _ := (&people.Service{Users: w.dir}).SupportAccessGranted(context.Background(), w.names.App(), "acme", time.Now().Add(3*time.Hour))
+			ok, _ := (&people.Service{Users: w.dir}).SupportAccessGranted(context.Background(), tenancy.Scope{Table: w.names.App(), TenantID: "acme"}, time.Now().Add(3*time.Hour))
 			return ok
 		}(), "the grant expires")
 		require.Equal(t, http.StatusOK, w.as("owner@acme.test").Do("DELETE", "/v1/settings/support-access", nil).Status)

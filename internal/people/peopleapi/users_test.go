@@ -13,6 +13,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/stretchr/testify/assert"
@@ -94,14 +95,14 @@ func TestInviteUser(t *testing.T) {
 		{"an email of another tenant's user", "email_unavailable", 409, map[string]any{"email": "owner@globex.test", "role": "user"}},
 	} {
 		t.Run(c.name+" is a "+fmt.Sprint(c.status)+" "+c.code, func(t *testing.T) {
-			before, _, err := w.dir.Counters(ctx, w.names.App(), "acme")
+			before, _, err := w.dir.Counters(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "acme"})
 			require.NoError(t, err)
 			res := w.as("owner@acme.test").Do("POST", "/v1/users", c.body)
 			assert.Equal(t, c.status, res.Status, string(res.Body))
 			assert.Equal(t, "application/problem+json", res.Header.Get("Content-Type"))
 			assert.Equal(t, c.code, res.Map(t)["code"])
 			assert.NotEmpty(t, res.Map(t)["detail"])
-			after, _, err := w.dir.Counters(ctx, w.names.App(), "acme")
+			after, _, err := w.dir.Counters(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "acme"})
 			require.NoError(t, err)
 			assert.Equal(t, before, after, "no seat taken")
 		})
@@ -109,7 +110,7 @@ func TestInviteUser(t *testing.T) {
 
 	t.Run("an invitation that stopped after the Cognito user was created completes on retry", func(t *testing.T) {
 		// the first attempt reserved the email and created the Cognito user, then failed
-		_, err := w.dir.Reserve(ctx, w.names.App(), "acme", people.Invitation{Email: "half@acme.test", Role: "user"}, 0, time.Now())
+		_, err := w.dir.Reserve(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "acme"}, people.Invitation{Email: "half@acme.test", Role: "user"}, 0, time.Now())
 		require.NoError(t, err)
 		_, err = w.pools.Invite(ctx, w.pool, identityUser("half@acme.test", "acme"))
 		require.NoError(t, err)
@@ -150,7 +151,7 @@ func TestUserLimit(t *testing.T) {
 		wg.Wait()
 		assert.Equal(t, map[int]int{201: 1, 422: 4}, codes)
 		assert.Contains(t, detail, fmt.Sprintf("%d users", limit))
-		users, _, err := w.dir.Counters(ctx, w.names.App(), "globex")
+		users, _, err := w.dir.Counters(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "globex"})
 		require.NoError(t, err)
 		assert.Equal(t, limit, users)
 	})
@@ -211,7 +212,7 @@ func TestRolesAndLastSuperAdmin(t *testing.T) {
 		}
 		wg.Wait()
 		assert.ElementsMatch(t, []int{200, 409}, statuses)
-		_, sas, err := w.dir.Counters(context.Background(), w.names.App(), "acme")
+		_, sas, err := w.dir.Counters(context.Background(), tenancy.Scope{Table: w.names.App(), TenantID: "acme"})
 		require.NoError(t, err)
 		assert.Equal(t, 1, sas)
 	})
@@ -253,7 +254,7 @@ func TestRevocation(t *testing.T) {
 		assert.NoError(t, err)
 	})
 	t.Run("a removed user is unknown, gone from Cognito, their teams and the seat count", func(t *testing.T) {
-		before, _, _ := w.dir.Counters(ctx, w.names.App(), "acme")
+		before, _, _ := w.dir.Counters(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "acme"})
 		res := w.as("owner@acme.test").Do("DELETE", "/v1/users/"+u.ID, nil)
 		require.Equal(t, 204, res.Status, string(res.Body))
 		time.Sleep(2 * cacheTTL)
@@ -262,7 +263,7 @@ func TestRevocation(t *testing.T) {
 		assert.Contains(t, err.Error(), "user_unknown")
 		_, err = w.pools.C.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(w.pool), Username: aws.String(u.ID)})
 		assert.Error(t, err)
-		after, _, _ := w.dir.Counters(ctx, w.names.App(), "acme")
+		after, _, _ := w.dir.Counters(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "acme"})
 		assert.Equal(t, before-1, after)
 		members := w.as("admin@acme.test").Do("GET", "/v1/teams/"+team+"/members", nil).Map(t)["items"].([]any)
 		assert.Empty(t, members)

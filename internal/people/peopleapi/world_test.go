@@ -91,7 +91,7 @@ func (w *world) seed(email, tenantID string, role roles.Role) people.User {
 	require.NoError(w.t, err)
 	now := time.Now().UTC()
 	u := people.User{ID: sub, TenantID: tenantID, Username: email, Email: email, Role: role, Status: people.UserActive, CreatedAt: now, UpdatedAt: now, Version: 1}
-	require.NoError(w.t, w.dir.Put(ctx, w.names.App(), u))
+	require.NoError(w.t, w.dir.Put(ctx, tenancy.Scope{Table: w.names.App(), TenantID: tenantID}, u))
 	w.users[email] = u
 	return u
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
 // Keys (the contract with the issues API):
@@ -77,13 +78,13 @@ type TeamDB struct{ UserDB }
 
 // Put writes a team: a new one (Version 0 → 1), or an update whose Version
 // matches (conflict team_changed otherwise).
-func (s TeamDB) Put(ctx context.Context, table string, t people.Team) (people.Team, error) {
+func (s TeamDB) Put(ctx context.Context, sc tenancy.Scope, t people.Team) (people.Team, error) {
 	cond := expression.AttributeNotExists(expression.Name(schema.PK))
 	if t.Version > 0 {
 		cond = expression.Name("version").Equal(expression.Value(t.Version))
 	}
 	t.Version++
-	it, err := putItem(table, toTeamItem(t), &cond)
+	it, err := putItem(sc.Table, toTeamItem(t), &cond)
 	if err != nil {
 		return people.Team{}, err
 	}
@@ -100,8 +101,8 @@ func (s TeamDB) Put(ctx context.Context, table string, t people.Team) (people.Te
 }
 
 // GetTeam returns the team or not_found (team_not_found).
-func (s TeamDB) GetTeam(ctx context.Context, table, tenantID, id string) (people.Team, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: dynamo.Key(teamPK(tenantID, id), teamSK), ConsistentRead: aws.Bool(true)})
+func (s TeamDB) GetTeam(ctx context.Context, sc tenancy.Scope, id string) (people.Team, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(teamPK(sc.TenantID, id), teamSK), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return people.Team{}, fmt.Errorf("get team: %w", err)
 	}
@@ -116,8 +117,8 @@ func (s TeamDB) GetTeam(ctx context.Context, table, tenantID, id string) (people
 }
 
 // DeleteTeam deletes the team, then its memberships.
-func (s TeamDB) DeleteTeam(ctx context.Context, table, tenantID, id string) error {
-	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: dynamo.Key(teamPK(tenantID, id), teamSK),
+func (s TeamDB) DeleteTeam(ctx context.Context, sc tenancy.Scope, id string) error {
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(teamPK(sc.TenantID, id), teamSK),
 		ConditionExpression: aws.String("attribute_exists(pk)")})
 	if dynamo.ConditionFailed(err) {
 		return errs.NotFound("team")
@@ -126,7 +127,7 @@ func (s TeamDB) DeleteTeam(ctx context.Context, table, tenantID, id string) erro
 		return fmt.Errorf("delete team: %w", err)
 	}
 	for {
-		page, err := s.Members(ctx, table, tenantID, id, list.Request{Limit: list.MaxLimit})
+		page, err := s.Members(ctx, sc, id, list.Request{Limit: list.MaxLimit})
 		if err != nil {
 			return err
 		}
@@ -134,7 +135,7 @@ func (s TeamDB) DeleteTeam(ctx context.Context, table, tenantID, id string) erro
 			return nil
 		}
 		for _, m := range page.Items {
-			if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: dynamo.Key(teamPK(tenantID, id), memberSK(m.UserID))}); err != nil {
+			if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(teamPK(sc.TenantID, id), memberSK(m.UserID))}); err != nil {
 				return fmt.Errorf("delete membership: %w", err)
 			}
 		}
@@ -142,16 +143,16 @@ func (s TeamDB) DeleteTeam(ctx context.Context, table, tenantID, id string) erro
 }
 
 // Teams lists the tenant's teams in name order.
-func (s TeamDB) Teams(ctx context.Context, table, tenantID string, req list.Request) (list.Page[people.Team], error) {
-	return listPage(ctx, s.UserDB, pageQuery{table: table, index: schema.GSI1, attr: schema.GSI1PK, partition: teamsGSI(tenantID),
-		scope: list.Scope("teams", tenantID), req: req, what: "list teams"}, teamItem.team)
+func (s TeamDB) Teams(ctx context.Context, sc tenancy.Scope, req list.Request) (list.Page[people.Team], error) {
+	return listPage(ctx, s.UserDB, pageQuery{table: sc.Table, index: schema.GSI1, attr: schema.GSI1PK, partition: teamsGSI(sc.TenantID),
+		scope: list.Scope("teams", sc.TenantID), req: req, what: "list teams"}, teamItem.team)
 }
 
 // AddMember adds a user of the tenant to a team (idempotent). The user and
 // the team are checked in the same transaction: not_found for either.
-func (s TeamDB) AddMember(ctx context.Context, table, tenantID string, m people.Member) error {
-	put, err := putItem(table, memberItem{PK: teamPK(tenantID, m.TeamID), SK: memberSK(m.UserID),
-		GSI1PK: userTeamsGSI(tenantID, m.UserID), GSI1SK: m.TeamID, TenantID: tenantID,
+func (s TeamDB) AddMember(ctx context.Context, sc tenancy.Scope, m people.Member) error {
+	put, err := putItem(sc.Table, memberItem{PK: teamPK(sc.TenantID, m.TeamID), SK: memberSK(m.UserID),
+		GSI1PK: userTeamsGSI(sc.TenantID, m.UserID), GSI1SK: m.TeamID, TenantID: sc.TenantID,
 		TeamID: m.TeamID, UserID: m.UserID, AddedAt: m.AddedAt, AddedBy: m.AddedBy}, nil)
 	if err != nil {
 		return err
@@ -161,14 +162,14 @@ func (s TeamDB) AddMember(ctx context.Context, table, tenantID string, m people.
 		if err != nil {
 			return types.TransactWriteItem{}, err
 		}
-		return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(table), Key: dynamo.Key(pk, sk),
+		return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(sc.Table), Key: dynamo.Key(pk, sk),
 			ConditionExpression: ex.Condition(), ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values()}}, nil
 	}
-	team, err := check(teamPK(tenantID, m.TeamID), teamSK, expression.AttributeExists(expression.Name(schema.PK)))
+	team, err := check(teamPK(sc.TenantID, m.TeamID), teamSK, expression.AttributeExists(expression.Name(schema.PK)))
 	if err != nil {
 		return err
 	}
-	user, err := check(userPK(tenantID, m.UserID), userSK, expression.AttributeExists(expression.Name(schema.PK)).
+	user, err := check(userPK(sc.TenantID, m.UserID), userSK, expression.AttributeExists(expression.Name(schema.PK)).
 		And(expression.Name("status").NotEqual(expression.Value(string(people.UserRemoving)))))
 	if err != nil {
 		return err
@@ -187,8 +188,8 @@ func (s TeamDB) AddMember(ctx context.Context, table, tenantID string, m people.
 }
 
 // RemoveMember removes a membership; not_found (member_not_found) if absent.
-func (s TeamDB) RemoveMember(ctx context.Context, table, tenantID, teamID, userID string) error {
-	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: dynamo.Key(teamPK(tenantID, teamID), memberSK(userID)),
+func (s TeamDB) RemoveMember(ctx context.Context, sc tenancy.Scope, teamID, userID string) error {
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(teamPK(sc.TenantID, teamID), memberSK(userID)),
 		ConditionExpression: aws.String("attribute_exists(pk)")})
 	if dynamo.ConditionFailed(err) {
 		return errs.NotFound("member")
@@ -200,13 +201,13 @@ func (s TeamDB) RemoveMember(ctx context.Context, table, tenantID, teamID, userI
 }
 
 // Members lists a team's members in user id order.
-func (s TeamDB) Members(ctx context.Context, table, tenantID, teamID string, req list.Request) (list.Page[people.Member], error) {
-	return listPage(ctx, s.UserDB, pageQuery{table: table, attr: schema.PK, partition: teamPK(tenantID, teamID), skPrefix: memberPrefix,
-		scope: list.Scope("team-members", tenantID, teamID), req: req, what: "list members"}, memberItem.member)
+func (s TeamDB) Members(ctx context.Context, sc tenancy.Scope, teamID string, req list.Request) (list.Page[people.Member], error) {
+	return listPage(ctx, s.UserDB, pageQuery{table: sc.Table, attr: schema.PK, partition: teamPK(sc.TenantID, teamID), skPrefix: memberPrefix,
+		scope: list.Scope("team-members", sc.TenantID, teamID), req: req, what: "list members"}, memberItem.member)
 }
 
 // UserTeams lists a user's memberships in team id order.
-func (s TeamDB) UserTeams(ctx context.Context, table, tenantID, userID string, req list.Request) (list.Page[people.Member], error) {
-	return listPage(ctx, s.UserDB, pageQuery{table: table, index: schema.GSI1, attr: schema.GSI1PK, partition: userTeamsGSI(tenantID, userID),
-		scope: list.Scope("user-teams", tenantID, userID), req: req, what: "list user's teams"}, memberItem.member)
+func (s TeamDB) UserTeams(ctx context.Context, sc tenancy.Scope, userID string, req list.Request) (list.Page[people.Member], error) {
+	return listPage(ctx, s.UserDB, pageQuery{table: sc.Table, index: schema.GSI1, attr: schema.GSI1PK, partition: userTeamsGSI(sc.TenantID, userID),
+		scope: list.Scope("user-teams", sc.TenantID, userID), req: req, what: "list user's teams"}, memberItem.member)
 }

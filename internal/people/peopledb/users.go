@@ -20,6 +20,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
 // Keys (every partition starts with "T#<tenant>#"):
@@ -115,9 +116,9 @@ var (
 )
 
 // Get implements Directory.
-func (s UserDB) Get(ctx context.Context, table, tenantID, userID string) (people.User, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
-		Key: dynamo.Key(userPK(tenantID, userID), userSK), ConsistentRead: aws.Bool(true)})
+func (s UserDB) Get(ctx context.Context, sc tenancy.Scope, userID string) (people.User, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table),
+		Key: dynamo.Key(userPK(sc.TenantID, userID), userSK), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return people.User{}, fmt.Errorf("get user: %w", err)
 	}
@@ -141,11 +142,11 @@ func activeSA(u people.User) int {
 
 // Put implements Directory: the user, its email claim and the counters in
 // one transaction (no limit is applied: seed and onboarding are trusted).
-func (s UserDB) Put(ctx context.Context, table string, u people.User) error {
-	if err := s.ensureCounters(ctx, table, u.TenantID); err != nil {
+func (s UserDB) Put(ctx context.Context, sc tenancy.Scope, u people.User) error {
+	if err := s.ensureCounters(ctx, sc); err != nil {
 		return err
 	}
-	old, err := s.Get(ctx, table, u.TenantID, u.ID)
+	old, err := s.Get(ctx, sc, u.ID)
 	isNew := errs.Is(err, errs.KindNotFound)
 	if err != nil && !isNew {
 		return err
@@ -157,16 +158,16 @@ func (s UserDB) Put(ctx context.Context, table string, u people.User) error {
 		du = 0
 		u.Version = old.Version + 1
 	}
-	userPut, err := putItem(table, toUserItem(u), &cond)
+	userPut, err := putItem(sc.Table, toUserItem(u), &cond)
 	if err != nil {
 		return err
 	}
-	claim, err := putItem(table, emailItem{PK: emailPK(u.TenantID, u.Email), SK: emailSK, Email: u.Email,
+	claim, err := putItem(sc.Table, emailItem{PK: emailPK(u.TenantID, u.Email), SK: emailSK, Email: u.Email,
 		Role: string(u.Role), Status: claimDone, UserID: u.ID, CreatedAt: u.CreatedAt}, nil)
 	if err != nil {
 		return err
 	}
-	counters, err := counterUpdate(table, u.TenantID, du, activeSA(u)-activeSA(old), 0, false)
+	counters, err := counterUpdate(sc, du, activeSA(u)-activeSA(old), 0, false)
 	if err != nil {
 		return err
 	}
@@ -181,18 +182,18 @@ func (s UserDB) Put(ctx context.Context, table string, u people.User) error {
 }
 
 // List returns a page of the tenant's users in email order.
-func (s UserDB) List(ctx context.Context, table, tenantID string, req list.Request) (list.Page[people.User], error) {
-	return s.listUsers(ctx, table, tenantID, list.Scope("users", tenantID), req)
+func (s UserDB) List(ctx context.Context, sc tenancy.Scope, req list.Request) (list.Page[people.User], error) {
+	return s.listUsers(ctx, sc, list.Scope("users", sc.TenantID), req)
 }
 
 // ListForSupport is List as the provider's support reads it: the same
 // users, with cursors of their own (a member's cursor is not Root's).
-func (s UserDB) ListForSupport(ctx context.Context, table, tenantID string, req list.Request) (list.Page[people.User], error) {
-	return s.listUsers(ctx, table, tenantID, list.Scope("support-users", tenantID), req)
+func (s UserDB) ListForSupport(ctx context.Context, sc tenancy.Scope, req list.Request) (list.Page[people.User], error) {
+	return s.listUsers(ctx, sc, list.Scope("support-users", sc.TenantID), req)
 }
 
-func (s UserDB) listUsers(ctx context.Context, table, tenantID, scope string, req list.Request) (list.Page[people.User], error) {
-	return listPage(ctx, s, pageQuery{table: table, index: schema.GSI1, attr: schema.GSI1PK, partition: usersGSI(tenantID),
+func (s UserDB) listUsers(ctx context.Context, sc tenancy.Scope, scope string, req list.Request) (list.Page[people.User], error) {
+	return listPage(ctx, s, pageQuery{table: sc.Table, index: schema.GSI1, attr: schema.GSI1PK, partition: usersGSI(sc.TenantID),
 		scope: scope, req: req, what: "list users"}, userItem.user)
 }
 
@@ -273,17 +274,17 @@ func (s UserDB) query(ctx context.Context, table, index string, kc expression.Ke
 // (user_exists) when the email is a user already, unprocessable
 // (user_limit_reached) past maxUsers (0: unlimited). A pending claim (an
 // invitation that stopped half-way) is returned for the caller to finish.
-func (s UserDB) Reserve(ctx context.Context, table, tenantID string, in people.Invitation, maxUsers int, now time.Time) (people.Claim, error) {
-	if err := s.ensureCounters(ctx, table, tenantID); err != nil {
+func (s UserDB) Reserve(ctx context.Context, sc tenancy.Scope, in people.Invitation, maxUsers int, now time.Time) (people.Claim, error) {
+	if err := s.ensureCounters(ctx, sc); err != nil {
 		return people.Claim{}, err
 	}
 	notExists := expression.AttributeNotExists(expression.Name(schema.PK))
-	put, err := putItem(table, emailItem{PK: emailPK(tenantID, in.Email), SK: emailSK, Email: in.Email,
+	put, err := putItem(sc.Table, emailItem{PK: emailPK(sc.TenantID, in.Email), SK: emailSK, Email: in.Email,
 		Role: in.Role, DisplayName: in.DisplayName, Status: claimPending, CreatedAt: now}, &notExists)
 	if err != nil {
 		return people.Claim{}, err
 	}
-	seat, err := counterUpdate(table, tenantID, 1, 0, maxUsers, true)
+	seat, err := counterUpdate(sc, 1, 0, maxUsers, true)
 	if err != nil {
 		return people.Claim{}, err
 	}
@@ -293,7 +294,7 @@ func (s UserDB) Reserve(ctx context.Context, table, tenantID string, in people.I
 	case err == nil:
 		return people.Claim{Invitation: in}, nil
 	case failed && reasons[0]:
-		c, err := s.getClaim(ctx, table, tenantID, in.Email)
+		c, err := s.getClaim(ctx, sc, in.Email)
 		if err != nil {
 			return people.Claim{}, err
 		}
@@ -308,9 +309,9 @@ func (s UserDB) Reserve(ctx context.Context, table, tenantID string, in people.I
 	return people.Claim{}, fmt.Errorf("reserve invitation: %w", err)
 }
 
-func (s UserDB) getClaim(ctx context.Context, table, tenantID, email string) (people.Claim, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
-		Key: dynamo.Key(emailPK(tenantID, email), emailSK), ConsistentRead: aws.Bool(true)})
+func (s UserDB) getClaim(ctx context.Context, sc tenancy.Scope, email string) (people.Claim, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table),
+		Key: dynamo.Key(emailPK(sc.TenantID, email), emailSK), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return people.Claim{}, fmt.Errorf("get email claim: %w", err)
 	}
@@ -327,13 +328,13 @@ func (s UserDB) getClaim(ctx context.Context, table, tenantID, email string) (pe
 
 // Release gives back a pending claim and its seat (the invitation cannot be
 // completed, e.g. the email belongs to another tenant).
-func (s UserDB) Release(ctx context.Context, table, tenantID, email string) error {
+func (s UserDB) Release(ctx context.Context, sc tenancy.Scope, email string) error {
 	cond := expression.Name("status").Equal(expression.Value(claimPending))
-	del, err := deleteItem(table, emailPK(tenantID, email), emailSK, &cond)
+	del, err := deleteItem(sc.Table, emailPK(sc.TenantID, email), emailSK, &cond)
 	if err != nil {
 		return err
 	}
-	seat, err := counterUpdate(table, tenantID, -1, 0, 0, true)
+	seat, err := counterUpdate(sc, -1, 0, 0, true)
 	if err != nil {
 		return err
 	}
@@ -346,25 +347,25 @@ func (s UserDB) Release(ctx context.Context, table, tenantID, email string) erro
 
 // Complete writes the user record of a reserved invitation and marks the
 // claim done, in one transaction; an already completed one is returned.
-func (s UserDB) Complete(ctx context.Context, table string, u people.User) (people.User, error) {
+func (s UserDB) Complete(ctx context.Context, sc tenancy.Scope, u people.User) (people.User, error) {
 	notExists := expression.AttributeNotExists(expression.Name(schema.PK))
-	put, err := putItem(table, toUserItem(u), &notExists)
+	put, err := putItem(sc.Table, toUserItem(u), &notExists)
 	if err != nil {
 		return people.User{}, err
 	}
-	upd, err := update(table, emailPK(u.TenantID, u.Email), emailSK,
+	upd, err := update(sc.Table, emailPK(u.TenantID, u.Email), emailSK,
 		expression.Set(expression.Name("status"), expression.Value(claimDone)).Set(expression.Name("user_id"), expression.Value(u.ID)),
 		expression.Name("status").Equal(expression.Value(claimPending)))
 	if err != nil {
 		return people.User{}, err
 	}
-	sa, err := counterUpdate(table, u.TenantID, 0, activeSA(u), 0, true)
+	sa, err := counterUpdate(sc, 0, activeSA(u), 0, true)
 	if err != nil {
 		return people.User{}, err
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{put, upd, sa}})
 	if _, ok := dynamo.CancelledItems(err); ok {
-		return s.Get(ctx, table, u.TenantID, u.ID)
+		return s.Get(ctx, sc, u.ID)
 	}
 	if err != nil {
 		return people.User{}, fmt.Errorf("complete invitation: %w", err)
@@ -376,12 +377,12 @@ func (s UserDB) Complete(ctx context.Context, table string, u people.User) (peop
 // transaction with the super-admin counter: conflict user_changed when cur
 // is stale, conflict last_super_admin when it would leave the tenant
 // without an active Super Admin.
-func (s UserDB) Change(ctx context.Context, table string, cur, next people.User) (people.User, error) {
-	if err := s.ensureCounters(ctx, table, cur.TenantID); err != nil {
+func (s UserDB) Change(ctx context.Context, sc tenancy.Scope, cur, next people.User) (people.User, error) {
+	if err := s.ensureCounters(ctx, sc); err != nil {
 		return people.User{}, err
 	}
 	next.Version = cur.Version + 1
-	upd, err := update(table, userPK(cur.TenantID, cur.ID), userSK,
+	upd, err := update(sc.Table, userPK(cur.TenantID, cur.ID), userSK,
 		expression.Set(expression.Name("role"), expression.Value(string(next.Role))).
 			Set(expression.Name("status"), expression.Value(string(next.Status))).
 			Set(expression.Name("updated_at"), expression.Value(next.UpdatedAt)).
@@ -392,7 +393,7 @@ func (s UserDB) Change(ctx context.Context, table string, cur, next people.User)
 	}
 	items := []types.TransactWriteItem{upd}
 	if d := activeSA(next) - activeSA(cur); d != 0 {
-		c, err := counterUpdate(table, cur.TenantID, 0, d, 0, true)
+		c, err := counterUpdate(sc, 0, d, 0, true)
 		if err != nil {
 			return people.User{}, err
 		}
@@ -413,10 +414,10 @@ func (s UserDB) Change(ctx context.Context, table string, cur, next people.User)
 
 // Delete removes a user whose status is removing, its email claim and its
 // team memberships, and frees its seat.
-func (s UserDB) Delete(ctx context.Context, table string, u people.User) error {
+func (s UserDB) Delete(ctx context.Context, sc tenancy.Scope, u people.User) error {
 	for {
 		var ms []memberItem
-		_, err := s.query(ctx, table, schema.GSI1, expression.Key(schema.GSI1PK).Equal(expression.Value(userTeamsGSI(u.TenantID, u.ID))), nil, 100, &ms)
+		_, err := s.query(ctx, sc.Table, schema.GSI1, expression.Key(schema.GSI1PK).Equal(expression.Value(userTeamsGSI(u.TenantID, u.ID))), nil, 100, &ms)
 		if err != nil {
 			return fmt.Errorf("list teams of removed user: %w", err)
 		}
@@ -424,21 +425,21 @@ func (s UserDB) Delete(ctx context.Context, table string, u people.User) error {
 			break
 		}
 		for _, m := range ms {
-			if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: dynamo.Key(m.PK, m.SK)}); err != nil {
+			if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(m.PK, m.SK)}); err != nil {
 				return fmt.Errorf("remove membership: %w", err)
 			}
 		}
 	}
 	cond := expression.Name("status").Equal(expression.Value(string(people.UserRemoving)))
-	delUser, err := deleteItem(table, userPK(u.TenantID, u.ID), userSK, &cond)
+	delUser, err := deleteItem(sc.Table, userPK(u.TenantID, u.ID), userSK, &cond)
 	if err != nil {
 		return err
 	}
-	delClaim, err := deleteItem(table, emailPK(u.TenantID, u.Email), emailSK, nil)
+	delClaim, err := deleteItem(sc.Table, emailPK(u.TenantID, u.Email), emailSK, nil)
 	if err != nil {
 		return err
 	}
-	seat, err := counterUpdate(table, u.TenantID, -1, 0, 0, true)
+	seat, err := counterUpdate(sc, -1, 0, 0, true)
 	if err != nil {
 		return err
 	}
@@ -453,8 +454,8 @@ func (s UserDB) Delete(ctx context.Context, table string, u people.User) error {
 }
 
 // SetMFAEnabled records when the user completed MFA set-up.
-func (s UserDB) SetMFAEnabled(ctx context.Context, table, tenantID, userID string, at time.Time) error {
-	it, err := update(table, userPK(tenantID, userID), userSK,
+func (s UserDB) SetMFAEnabled(ctx context.Context, sc tenancy.Scope, userID string, at time.Time) error {
+	it, err := update(sc.Table, userPK(sc.TenantID, userID), userSK,
 		expression.Set(expression.Name("mfa_enabled_at"), expression.Value(at)).
 			Set(expression.Name("version"), expression.Name("version").Plus(expression.Value(1))),
 		expression.AttributeExists(expression.Name(schema.PK)))
@@ -468,8 +469,8 @@ func (s UserDB) SetMFAEnabled(ctx context.Context, table, tenantID, userID strin
 }
 
 // Settings implements SettingsReader.
-func (s UserDB) Settings(ctx context.Context, table, tenantID string) (people.Settings, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: dynamo.Key(directoryPK(tenantID), settingsSK), ConsistentRead: aws.Bool(true)})
+func (s UserDB) Settings(ctx context.Context, sc tenancy.Scope) (people.Settings, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(directoryPK(sc.TenantID), settingsSK), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return people.Settings{}, fmt.Errorf("get settings: %w", err)
 	}
@@ -481,26 +482,26 @@ func (s UserDB) Settings(ctx context.Context, table, tenantID string) (people.Se
 }
 
 // PutSettings replaces the tenant's settings.
-func (s UserDB) PutSettings(ctx context.Context, table, tenantID string, st people.Settings) error {
-	av, err := attributevalue.MarshalMap(settingsItem{PK: directoryPK(tenantID), SK: settingsSK, MFARequired: st.MFARequired,
+func (s UserDB) PutSettings(ctx context.Context, sc tenancy.Scope, st people.Settings) error {
+	av, err := attributevalue.MarshalMap(settingsItem{PK: directoryPK(sc.TenantID), SK: settingsSK, MFARequired: st.MFARequired,
 		SupportAccessUntil: st.SupportAccessUntil, SupportGrantedBy: st.SupportGrantedBy})
 	if err != nil {
 		return err
 	}
-	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: av}); err != nil {
+	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(sc.Table), Item: av}); err != nil {
 		return fmt.Errorf("put settings: %w", err)
 	}
 	return nil
 }
 
 // Counters returns the tenant's user and super-admin counts.
-func (s UserDB) Counters(ctx context.Context, table, tenantID string) (users, superAdmins int, err error) {
+func (s UserDB) Counters(ctx context.Context, sc tenancy.Scope) (users, superAdmins int, err error) {
 	get := func() (*dynamodb.GetItemOutput, error) {
-		return s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: dynamo.Key(directoryPK(tenantID), countersSK), ConsistentRead: aws.Bool(true)})
+		return s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(directoryPK(sc.TenantID), countersSK), ConsistentRead: aws.Bool(true)})
 	}
 	out, err := get()
 	if err == nil && out.Item == nil { // a directory written before counters existed: count once
-		if err := s.ensureCounters(ctx, table, tenantID); err != nil {
+		if err := s.ensureCounters(ctx, sc); err != nil {
 			return 0, 0, err
 		}
 		out, err = get()
@@ -515,19 +516,19 @@ func (s UserDB) Counters(ctx context.Context, table, tenantID string) (users, su
 
 // ensureCounters creates the counters of a tenant that has none yet by
 // counting its users once (a directory written before counters existed).
-func (s UserDB) ensureCounters(ctx context.Context, table, tenantID string) error {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: dynamo.Key(directoryPK(tenantID), countersSK), ConsistentRead: aws.Bool(true)})
+func (s UserDB) ensureCounters(ctx context.Context, sc tenancy.Scope) error {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(directoryPK(sc.TenantID), countersSK), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return fmt.Errorf("get counters: %w", err)
 	}
 	if out.Item != nil {
 		return nil
 	}
-	c := countersItem{PK: directoryPK(tenantID), SK: countersSK}
+	c := countersItem{PK: directoryPK(sc.TenantID), SK: countersSK}
 	var start map[string]types.AttributeValue
 	for {
 		var its []userItem
-		next, err := s.query(ctx, table, schema.GSI1, expression.Key(schema.GSI1PK).Equal(expression.Value(usersGSI(tenantID))), start, 100, &its)
+		next, err := s.query(ctx, sc.Table, schema.GSI1, expression.Key(schema.GSI1PK).Equal(expression.Value(usersGSI(sc.TenantID))), start, 100, &its)
 		if err != nil {
 			return fmt.Errorf("count users: %w", err)
 		}
@@ -544,7 +545,7 @@ func (s UserDB) ensureCounters(ctx context.Context, table, tenantID string) erro
 	if err != nil {
 		return err
 	}
-	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: av,
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(sc.Table), Item: av,
 		ConditionExpression: aws.String("attribute_not_exists(pk)")})
 	if dynamo.ConditionFailed(err) {
 		return nil // another request counted first
@@ -555,7 +556,7 @@ func (s UserDB) ensureCounters(ctx context.Context, table, tenantID string) erro
 // counterUpdate adds du users and dsa super admins. A positive du is
 // conditioned on the limit (maxUsers > 0); a negative dsa on leaving at
 // least one super admin (guardLastSA; the trusted Put does not guard).
-func counterUpdate(table, tenantID string, du, dsa, maxUsers int, guardLastSA bool) (types.TransactWriteItem, error) {
+func counterUpdate(sc tenancy.Scope, du, dsa, maxUsers int, guardLastSA bool) (types.TransactWriteItem, error) {
 	upd := expression.Add(expression.Name("users"), expression.Value(du)).Add(expression.Name("super_admins"), expression.Value(dsa))
 	cond := expression.AttributeExists(expression.Name(schema.PK))
 	if du > 0 && maxUsers > 0 {
@@ -564,7 +565,7 @@ func counterUpdate(table, tenantID string, du, dsa, maxUsers int, guardLastSA bo
 	if dsa < 0 && guardLastSA {
 		cond = cond.And(expression.Name("super_admins").GreaterThan(expression.Value(-dsa)))
 	}
-	return update(table, directoryPK(tenantID), countersSK, upd, cond)
+	return update(sc.Table, directoryPK(sc.TenantID), countersSK, upd, cond)
 }
 
 func update(table, pk, sk string, upd expression.UpdateBuilder, cond expression.ConditionBuilder) (types.TransactWriteItem, error) {
@@ -609,16 +610,16 @@ func deleteItem(table, pk, sk string, cond *expression.ConditionBuilder) (types.
 // names the user with that email, a name ("ann") the user whose email is
 // "ann@..."; ok is false for no user or several (an ambiguous name). One
 // Query of at most two items on the users index (gsi1 sorts by lower email).
-func (s UserDB) FindByHandle(ctx context.Context, table, tenantID, handle string) (people.User, bool, error) {
+func (s UserDB) FindByHandle(ctx context.Context, sc tenancy.Scope, handle string) (people.User, bool, error) {
 	h := strings.ToLower(handle)
 	prefix := h + "@"
 	if strings.Contains(h, "@") {
 		prefix = h + "#"
 	}
-	kc := expression.Key(schema.GSI1PK).Equal(expression.Value(usersGSI(tenantID))).
+	kc := expression.Key(schema.GSI1PK).Equal(expression.Value(usersGSI(sc.TenantID))).
 		And(expression.Key(schema.GSI1SK).BeginsWith(prefix))
 	var its []userItem
-	if _, err := s.query(ctx, table, schema.GSI1, kc, nil, 2, &its); err != nil {
+	if _, err := s.query(ctx, sc.Table, schema.GSI1, kc, nil, 2, &its); err != nil {
 		return people.User{}, false, fmt.Errorf("find user by handle: %w", err)
 	}
 	if len(its) != 1 {
