@@ -18,8 +18,8 @@ import (
 	"flag"
 
 	"github.com/issuetracker/issuetracker/internal/devstack"
+	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/mail"
-	"github.com/issuetracker/issuetracker/internal/testenv"
 )
 
 const usage = `usage: issuetracker <command> [flags]
@@ -55,7 +55,7 @@ func main() {
 }
 
 func stateDir() (string, string, error) {
-	root, err := testenv.Root()
+	root, err := localcloud.RepoRoot()
 	if err != nil {
 		return "", "", err
 	}

@@ -57,23 +57,8 @@ var (
 	onceErr   error
 )
 
-// Root is the repository root (the folder holding go.mod).
-func Root() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
+// Root is the repository root (localcloud.RepoRoot).
+func Root() (string, error) { return localcloud.RepoRoot() }
 
 // Endpoints starts or reuses the services and returns their endpoints.
 func Endpoints(t testing.TB) awsx.Endpoints {
