@@ -32,8 +32,9 @@ const (
 
 // LifecycleOptions are what differs between AWS and the local platform.
 type LifecycleOptions struct {
-	// Platinum provisions dedicated stacks; nil refuses Platinum sign-ups
-	// (the AWS path goes through the provisioning construct, not yet wired).
+	// Platinum provisions dedicated stacks; nil refuses Platinum sign-ups.
+	// In AWS it is the provisioning pipeline (LifecycleFromEnv, with
+	// ITR_EVENT_BUS); locally the CDK app and the local deployer (devstack).
 	Platinum onboarding.Provisioner
 	// Keys manage API keys; default: local keys.
 	Keys onboarding.APIKeys

@@ -7,10 +7,14 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
 	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 )
 
 // Serve runs fn as this process's Lambda function: clients are built once
@@ -47,4 +51,22 @@ func ServeOnboardingEvents() {
 		log.Fatalf("onboarding: %v", err)
 	}
 	lambda.Start(awsstacks.Handler{M: svc.Machine}.Handle)
+}
+
+// ServeAuthorizer runs this process as the API's Lambda authorizer: the
+// tenant registry, the user directory and Cognito's MFA state, built once
+// per cold start.
+func ServeAuthorizer() {
+	useLambdaLogging("authorizer", os.Stdout)
+	deps, err := DepsFromEnv(context.Background())
+	if err != nil {
+		log.Fatalf("authorizer: %v", err)
+	}
+	cfg, err := authorizer.ConfigFromEnv()
+	if err != nil {
+		log.Fatalf("authorizer: %v", err)
+	}
+	cfg.MFAEnabled = identity.Pools{C: deps.Cognito}.MFAEnabled
+	a := authorizer.New(cfg, tenantdb.New(deps.Control(), deps.Names), peopledb.UserDB{DB: deps.DB})
+	lambda.Start(a.Handle)
 }

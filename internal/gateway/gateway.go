@@ -192,7 +192,8 @@ func (g *Gateway) authorize(ctx context.Context, header string) (tenancy.Princip
 	return p, key, err
 }
 
-// headers sets the CORS and security headers the deployed API sends.
+// headers sets CORS (as the CDK API construct configures it for the
+// deployed API) and SecurityHeaders.
 func (g *Gateway) headers(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	if origin := r.Header.Get("Origin"); origin != "" && g.originAllowed(origin) {
@@ -217,14 +218,16 @@ func (g *Gateway) originAllowed(origin string) bool {
 	return false
 }
 
-// CORS and security headers; the CDK API construct sends the same.
+// CORS headers; the CDK API construct (constructs/api) configures the same
+// for the deployed API.
 const (
 	CORSAllowHeaders  = "Authorization, Content-Type, If-Match, Idempotency-Key, X-Request-Id"
 	CORSAllowMethods  = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
 	CORSExposeHeaders = "ETag, Location, Retry-After, RateLimit, RateLimit-Policy, X-Request-Id"
 )
 
-// SecurityHeaders go on every response.
+// SecurityHeaders go on every response of this gateway. The deployed API
+// does not add them: constructs/api configures CORS only.
 var SecurityHeaders = map[string]string{
 	"Strict-Transport-Security": "max-age=63072000; includeSubDomains",
 	"X-Content-Type-Options":    "nosniff",

@@ -32,8 +32,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// fixtureSynth stands in for stacks.SynthTenant until the CDK app is on
-// main: testdata holds the template the real CDK app synthesized for tenant
+// fixtureSynth stands in for stacks.SynthTenant so this test pays for no
+// synth: testdata holds the template the real CDK app synthesized for tenant
 // "acme" with prefix "issuetracker"; names are rewritten for the test.
 func fixtureSynth(names schema.Names) localdeploy.SynthFunc {
 	return func(outDir, tenantID string) (string, error) {
