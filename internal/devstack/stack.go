@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/auth"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
@@ -30,6 +32,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantcreds"
 )
@@ -87,47 +90,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if s.ln, err = net.Listen("tcp", cfg.GatewayAddr); err != nil {
 		return nil, fmt.Errorf("the API gateway cannot listen on %s (%v): is another `make dev` running? stop it or set GATEWAY_ADDR", cfg.GatewayAddr, err)
 	}
-	e := cfg.Endpoints
-	if e.DynamoDB == "" {
-		p, err := localcloud.DynamoDBLocal(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.DynamoDBPort,
-			DataDir: filepath.Join(cfg.StateDir, "dynamodb"), Log: cfg.Log})
-		if err != nil {
-			return nil, err
-		}
-		s.procs = append(s.procs, p)
-		e.DynamoDB = p.Endpoint
-	}
-	if e.Cognito == "" {
-		p, err := localcloud.CognitoLocal(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.CognitoPort,
-			DataDir: filepath.Join(cfg.StateDir, "cognito"), Log: cfg.Log})
-		if err != nil {
-			return nil, err
-		}
-		s.procs = append(s.procs, p)
-		e.Cognito = p.Endpoint
-	}
-	if e.S3 == "" {
-		dir := ""
-		if cfg.StateDir != "" {
-			dir = filepath.Join(cfg.StateDir, "s3")
-		}
-		if s.s3, err = localcloud.S3(ctx, localcloud.Options{Port: cfg.S3Port, DataDir: dir, Log: cfg.Log}); err != nil {
-			return nil, err
-		}
-		e.S3 = s.s3.Endpoint
-	}
-	m := cfg.Mail
-	if m == nil {
-		dir := ""
-		if cfg.StateDir != "" {
-			dir = filepath.Join(cfg.StateDir, "mail")
-		}
-		p, err := localcloud.StartMailpit(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.MailSMTPPort, DataDir: dir, Log: cfg.Log}, cfg.MailUIPort)
-		if err != nil {
-			return nil, err
-		}
-		s.procs = append(s.procs, p.Process)
-		m = &MailEndpoints{SMTPAddr: p.SMTPAddr, UIURL: p.UIURL}
+	e, m, err := s.startServices(ctx, cfg)
+	if err != nil {
+		return nil, err
 	}
 	awsCfg, err := awsx.Load(ctx, e)
 	if err != nil {
@@ -138,6 +103,69 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if s.Platform, err = Bootstrap(ctx, db, cog, names, filepath.Join(cfg.Root, PlatformTemplate)); err != nil {
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
+	s.describe(cfg, names, e, m)
+	deps, err := s.appDeps(ctx, cfg, awsCfg, e, m)
+	if err != nil {
+		return nil, err
+	}
+	fns := map[routes.Function]http.Handler{}
+	for _, fn := range routes.Functions() {
+		if fns[fn], err = app.Function(fn, deps); err != nil {
+			return nil, err
+		}
+	}
+	s.serve(fns, s.authorizer(e, cog, tenantdb.New(db, names), deps), cfg.AllowedOrigins)
+	return s, nil
+}
+
+// startServices starts DynamoDB Local, cognito-local, the local S3 and
+// mailpit, each unless cfg names a running one.
+func (s *Stack) startServices(ctx context.Context, cfg Config) (awsx.Endpoints, *MailEndpoints, error) {
+	e := cfg.Endpoints
+	state := func(name string) string {
+		if cfg.StateDir == "" {
+			return ""
+		}
+		return filepath.Join(cfg.StateDir, name)
+	}
+	for _, svc := range []struct {
+		endpoint *string
+		start    func(context.Context, localcloud.Options) (*localcloud.Process, error)
+		opts     localcloud.Options
+	}{
+		{&e.DynamoDB, localcloud.DynamoDBLocal, localcloud.Options{Root: cfg.Root, Port: cfg.DynamoDBPort, DataDir: filepath.Join(cfg.StateDir, "dynamodb"), Log: cfg.Log}},
+		{&e.Cognito, localcloud.CognitoLocal, localcloud.Options{Root: cfg.Root, Port: cfg.CognitoPort, DataDir: filepath.Join(cfg.StateDir, "cognito"), Log: cfg.Log}},
+	} {
+		if *svc.endpoint != "" {
+			continue
+		}
+		p, err := svc.start(ctx, svc.opts)
+		if err != nil {
+			return e, nil, err
+		}
+		s.procs = append(s.procs, p)
+		*svc.endpoint = p.Endpoint
+	}
+	if e.S3 == "" {
+		var err error
+		if s.s3, err = localcloud.S3(ctx, localcloud.Options{Port: cfg.S3Port, DataDir: state("s3"), Log: cfg.Log}); err != nil {
+			return e, nil, err
+		}
+		e.S3 = s.s3.Endpoint
+	}
+	if cfg.Mail != nil {
+		return e, cfg.Mail, nil
+	}
+	p, err := localcloud.StartMailpit(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.MailSMTPPort, DataDir: state("mail"), Log: cfg.Log}, cfg.MailUIPort)
+	if err != nil {
+		return e, nil, err
+	}
+	s.procs = append(s.procs, p.Process)
+	return e, &MailEndpoints{SMTPAddr: p.SMTPAddr, UIURL: p.UIURL}, nil
+}
+
+// describe fills in where the platform's parts answer.
+func (s *Stack) describe(cfg Config, names schema.Names, e awsx.Endpoints, m *MailEndpoints) {
 	s.Platform.Prefix = names.Prefix
 	s.Platform.CognitoEndpoint, s.Platform.DynamoDBEndpoint, s.Platform.S3Endpoint = e.Cognito, e.DynamoDB, e.S3
 	s.Platform.GatewayURL = "http://" + cfg.GatewayAddr
@@ -149,12 +177,17 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if s.Platform.WebBaseURL == "" {
 		s.Platform.WebBaseURL = s.Platform.GatewayURL // the gateway serves the web app
 	}
+}
 
+// appDeps are the functions' dependencies on the local cloud, with the
+// gateway's usage plans as the usage source and the local lifecycle.
+func (s *Stack) appDeps(ctx context.Context, cfg Config, awsCfg aws.Config, e awsx.Endpoints, m *MailEndpoints) (app.Deps, error) {
 	keys, err := cursorKeys(cfg.StateDir)
 	if err != nil {
-		return nil, err
+		return app.Deps{}, err
 	}
-	deps := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cog, Names: names, Now: time.Now,
+	db, cog := awsx.DynamoDB(awsCfg, e), awsx.Cognito(awsCfg, e)
+	deps := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cog, Names: schema.Names{Prefix: cfg.Prefix}, Now: time.Now,
 		TenantPoolID: s.Platform.TenantPoolID, TenantClientID: s.Platform.TenantClientID, Region: awsCfg.Region,
 		Mail: mail.SMTP{Addr: m.SMTPAddr, From: MailFrom}, WebBaseURL: s.Platform.WebBaseURL,
 		Cursors: list.Codec{Keys: keys}}
@@ -164,10 +197,17 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		}
 		return s.Gateway.Usage().Used(key, time.Now())
 	}
-	// Onboarding runs beside the gateway, as the event-driven function does in
-	// AWS. Offboarding exports go to the local S3, as they go to the platform's
-	// exports bucket in AWS.
-	archive := s3archive.Archive{C: awsx.S3(awsCfg, e), Bucket: names.Exports()}
+	if deps.Lifecycle, err = s.lifecycle(ctx, cfg, deps, awsCfg, e); err != nil {
+		return app.Deps{}, err
+	}
+	return deps, nil
+}
+
+// lifecycle runs onboarding beside the gateway, as the event-driven
+// function does in AWS. Offboarding exports go to the local S3, as they go
+// to the platform's exports bucket in AWS.
+func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg aws.Config, e awsx.Endpoints) (*onboarding.Service, error) {
+	archive := s3archive.Archive{C: awsx.S3(awsCfg, e), Bucket: deps.Names.Exports()}
 	if err := s3archive.EnsureBucket(ctx, archive.C, archive.Bucket); err != nil {
 		return nil, err
 	}
@@ -176,34 +216,36 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if cfg.StateDir == "" {
 		stacksDir = filepath.Join(os.TempDir(), "issuetracker-stacks")
 	}
-	deps.Lifecycle = app.NewLifecycle(deps, app.LifecycleOptions{
+	return app.NewLifecycle(deps, app.LifecycleOptions{
 		Archive: archive,
 		Driver:  func(m *onboarding.Machine) onboarding.Driver { return &onboarding.Async{M: m} },
 		// Platinum: the real CDK app synthesizes IssueTracker-Tenant-<id> and
 		// the local deployer applies its tables and pools.
 		Platinum: onboarding.Platinum{IssuerBase: e.Cognito, Stacks: localdeploy.Stacks{
-			Deployer: localdeploy.Deployer{DB: db, Cognito: cog},
+			Deployer: localdeploy.Deployer{DB: deps.ControlDB, Cognito: deps.Cognito},
 			Synth:    localdeploy.SynthWithCDKApp(cfg.Root),
 			Dir:      stacksDir,
 			Log:      func(f string, a ...any) { fmt.Fprintf(logOr(cfg.Log), f+"\n", a...) },
 		}},
-	})
-	fns := map[routes.Function]http.Handler{}
-	for _, fn := range routes.Functions() {
-		if fns[fn], err = app.Function(fn, deps); err != nil {
-			return nil, err
-		}
-	}
-	az := authorizer.New(authorizer.Config{
+	}), nil
+}
+
+// authorizer is the API's authorizer on the local pools.
+func (s *Stack) authorizer(e awsx.Endpoints, cog *cognitoidentityprovider.Client, reg tenant.Registry, deps app.Deps) *authorizer.Authorizer {
+	return authorizer.New(authorizer.Config{
 		TenantPool:   authorizer.PoolFor(e.Cognito, s.Platform.TenantPoolID, auth.PoolTenant, s.Platform.TenantClientID),
 		ProviderPool: authorizer.PoolFor(e.Cognito, s.Platform.ProviderPoolID, auth.PoolProvider, s.Platform.ProviderClientID),
 		MFAEnabled:   identity.Pools{C: cog}.MFAEnabled,
-	}, tenantdb.New(db, names), peopledb.UserDB{DB: deps.DB})
+	}, reg, peopledb.UserDB{DB: deps.DB})
+}
+
+// serve runs the gateway on the listener Start took.
+func (s *Stack) serve(fns map[routes.Function]http.Handler, az *authorizer.Authorizer, origins []string) {
 	s.Gateway = gateway.New(gateway.Config{
 		Functions:          fns,
 		Authorize:          az.Authorize,
 		AuthorizerCacheTTL: authorizer.ResultCacheTTL,
-		AllowedOrigins:     cfg.AllowedOrigins,
+		AllowedOrigins:     origins,
 	})
 	s.srv = &http.Server{Handler: s.Gateway, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -211,7 +253,6 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			fmt.Fprintln(os.Stderr, "gateway:", err)
 		}
 	}()
-	return s, nil
 }
 
 // Crashed reports a started service that has exited.
