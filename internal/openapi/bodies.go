@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"maps"
 	"reflect"
 
 	"github.com/issuetracker/issuetracker/internal/audit"
@@ -73,13 +74,27 @@ func concat(ps ...[]Param) []Param {
 // route table; the conformance test (internal/openapi) fails for a route
 // without an entry here.
 func Bodies() map[string]Body {
+	all := map[string]Body{}
+	for _, bodies := range []map[string]Body{metaBodies(), issueBodies(), tenantBodies(), peopleBodies()} {
+		maps.Copy(all, bodies)
+	}
+	return all
+}
+
+// metaBodies are the platform's own operations (health, tiers, /v1/me, the document).
+func metaBodies() map[string]Body {
 	return map[string]Body{
 		"getHealth":  {Response: httpapi.Health{}},
 		"listTiers":  {Response: tiers.Catalog{}},
 		"getMe":      {Response: people.Me{}},
 		"getRootMe":  {Response: people.RootMe{}},
 		"getOpenAPI": {Response: map[string]any{}},
+	}
+}
 
+// issueBodies are the issue domain's (internal/issue/issueapi).
+func issueBodies() map[string]Body {
+	return map[string]Body{
 		"createIssue": {Request: issue.CreateIssue{}, Response: issue.Issue{}, Status: 201},
 		"listIssues": {Response: list.Page[issue.Issue]{}, Query: concat(filterParams, []Param{
 			named("sort", str("updated (default), created, priority or due")),
@@ -101,7 +116,12 @@ func Bodies() map[string]Body {
 		"createComment": {Request: issueapi.CommentInput{}, Response: issue.Comment{}, Status: 201},
 		"updateComment": {Request: issueapi.CommentEdit{}, Response: issue.Comment{}},
 		"deleteComment": {Status: 204},
-		// Tenant lifecycle (internal/lifecycle).
+	}
+}
+
+// tenantBodies are the tenant lifecycle's (internal/lifecycle).
+func tenantBodies() map[string]Body {
+	return map[string]Body{
 		"checkSlugAvailability": {Response: onboarding.Availability{}, Query: []Param{named("slug", str("the slug to check"))}},
 		"register":              {Request: onboarding.Registration{}, Response: lifecycle.RegistrationView{}, Status: 202, Errors: []int{403, 429}},
 		"getRegistration":       {Response: lifecycle.RegistrationView{}},
@@ -126,8 +146,12 @@ func Bodies() map[string]Body {
 		"listTenantAudit": {Response: list.Page[audit.Record]{}, Query: pageParams},
 		"getBranding":     {Response: lifecycle.Branding{}},
 		"putBranding":     {Request: tenant.Branding{}, Response: lifecycle.Branding{}},
+	}
+}
 
-		// People (internal/people).
+// peopleBodies are the people domain's: users, MFA, support access and teams (internal/people/peopleapi).
+func peopleBodies() map[string]Body {
+	return map[string]Body{
 		"listUsers":  {Response: list.Page[people.User]{}, Query: pageParams},
 		"inviteUser": {Request: people.Invitation{}, Response: people.User{}, Status: 201},
 		"getUser":    {Response: people.User{}},
