@@ -2,9 +2,12 @@ package apitest
 
 import (
 	"context"
+	"maps"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/testenv"
 
 	"github.com/issuetracker/issuetracker/internal/roles"
@@ -35,13 +38,36 @@ func (w *World) Call(ex Example, method, path string, body any, headers ...strin
 	return w.As(ex.Caller).Do(method, path, body, headers...)
 }
 
+// exampleOwner is the caller of most examples: acme's Super Admin.
+const exampleOwner = "owner@acme.test"
+
+// exampleFixtures are what the examples act on besides SeedContent: spare
+// objects for the destructive operations, tokens, a TOTP code and
+// registrations in each state the sign-up operations need.
+type exampleFixtures struct {
+	spareIssue, spareLabel, spareTeam, spareComment string
+	issue                                           string // the seeded issue's path
+	leaving                                         people.User
+	tok, adminTok                                   identity.Tokens
+	code, admin, domain, verifyCode                 string
+}
+
 // Examples returns one example per operation id of the route table, on the
 // content SeedContent made plus spare objects for the destructive ones.
 func (w *World) Examples(c Content) map[string]Example {
 	w.t.Helper()
+	f := w.exampleFixtures(c)
+	all := map[string]Example{}
+	for _, ex := range []map[string]Example{metaExamples(), issueExamples(f), tenantExamples(f), peopleExamples(w, c, f)} {
+		maps.Copy(all, ex)
+	}
+	return all
+}
+
+func (w *World) exampleFixtures(c Content) exampleFixtures {
+	var f exampleFixtures
 	ctx := context.Background()
-	owner := "owner@acme.test"
-	ownerC := w.As(owner)
+	ownerC := w.As(exampleOwner)
 	post := func(path string, body any) string {
 		res := ownerC.Do("POST", path, body)
 		if res.Status != 201 {
@@ -49,68 +75,81 @@ func (w *World) Examples(c Content) map[string]Example {
 		}
 		return res.Map(w.t)["id"].(string)
 	}
-	spareIssue := post("/v1/issues", map[string]any{"title": "to delete"})
-	spareLabel := post("/v1/labels", map[string]any{"name": "to delete"})
-	spareTeam := post("/v1/teams", map[string]any{"name": "to delete"})
-	issue := "/v1/issues/" + c["issueId"]
-	spareComment := post(issue+"/comments", map[string]any{"body": "to delete"})
-	leaving := w.SeedUser("leaving@acme.test", "acme", roles.User)
-	tok, err := w.Pools.SignIn(ctx, w.Client, owner, Password, "", nil)
+	f.spareIssue = post("/v1/issues", map[string]any{"title": "to delete"})
+	f.spareLabel = post("/v1/labels", map[string]any{"name": "to delete"})
+	f.spareTeam = post("/v1/teams", map[string]any{"name": "to delete"})
+	f.issue = "/v1/issues/" + c["issueId"]
+	f.spareComment = post(f.issue+"/comments", map[string]any{"body": "to delete"})
+	f.leaving = w.SeedUser("leaving@acme.test", "acme", roles.User)
+	var err error
+	f.tok, err = w.Pools.SignIn(ctx, w.Client, exampleOwner, Password, "", nil)
 	if err != nil {
 		w.t.Fatal(err)
 	}
 	// TOTP set-up is started here so verifyTOTP has a secret to answer.
-	res := ownerC.Do("POST", "/v1/me/mfa/totp", map[string]any{"access_token": tok.AccessToken})
+	res := ownerC.Do("POST", "/v1/me/mfa/totp", map[string]any{"access_token": f.tok.AccessToken})
 	if res.Status != 200 {
 		w.t.Fatalf("examples: associate TOTP: %d %s", res.Status, res.Body)
 	}
-	code, _ := totp.GenerateCode(res.Map(w.t)["secret_code"].(string), time.Now())
+	f.code, _ = totp.GenerateCode(res.Map(w.t)["secret_code"].(string), time.Now())
 	// associateTOTP's example is another user's, so it does not replace
 	// the secret that code answers.
-	adminTok, err := w.Pools.SignIn(ctx, w.Client, "admin@acme.test", Password, "", nil)
+	f.adminTok, err = w.Pools.SignIn(ctx, w.Client, "admin@acme.test", Password, "", nil)
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	admin := w.Users["admin@acme.test"].ID
+	f.admin = w.Users["admin@acme.test"].ID
 	// Registrations in each state the sign-up operations need: one waiting
 	// for its code (verify), one for a resend, one verified paid tier
 	// waiting for Root's approval.
-	domain := w.Deps.Names.Prefix + ".test"
-	verifyCode := w.registerForExample("vandelay", "basic", domain)
-	w.registerForExample("initrode", "basic", domain)
-	approveCode := w.registerForExample("wonka", "standard", domain)
+	f.domain = w.Deps.Names.Prefix + ".test"
+	f.verifyCode = w.registerForExample("vandelay", "basic", f.domain)
+	w.registerForExample("initrode", "basic", f.domain)
+	approveCode := w.registerForExample("wonka", "standard", f.domain)
 	if res := w.API.Anonymous().Do("POST", "/v1/registrations/wonka/verify", map[string]any{"code": approveCode}); res.Status != 200 {
 		w.t.Fatalf("examples: verify wonka: %d %s", res.Status, res.Body)
 	}
+	return f
+}
+
+func metaExamples() map[string]Example {
 	return map[string]Example{
 		"getHealth": {}, "listTiers": {}, "getOpenAPI": {},
-		"getMe":     {Caller: owner},
+		"getMe":     {Caller: exampleOwner},
 		"getRootMe": {Caller: "root"},
+	}
+}
 
-		"createIssue":            {Caller: owner, Body: map[string]any{"title": "Broken login", "priority": "high"}, Alt: map[string]any{"title": "Other"}},
-		"listIssues":             {Caller: owner, Path: "/v1/issues?limit=2&sort=created"},
-		"getIssue":               {Caller: owner},
-		"updateIssue":            {Caller: owner, Body: map[string]any{"description": "more detail"}},
-		"deleteIssue":            {Caller: owner, Path: "/v1/issues/" + spareIssue},
-		"transitionIssue":        {Caller: owner, Body: map[string]any{"to": "closed"}, Alt: map[string]any{"to": "open"}},
-		"listIssueStatusHistory": {Caller: owner},
-		"listIssueActivity":      {Caller: owner},
-		"getWorkflow":            {Caller: owner},
-		"searchIssues":           {Caller: owner, Path: "/v1/search?q=zebra&limit=2"},
-		"listLabels":             {Caller: owner},
-		"createLabel":            {Caller: owner, Body: map[string]any{"name": "backend", "color": "#aabbcc"}, Alt: map[string]any{"name": "frontend"}},
-		"updateLabel":            {Caller: owner, Body: map[string]any{"color": "#112233"}},
-		"deleteLabel":            {Caller: owner, Path: "/v1/labels/" + spareLabel},
-		"listComments":           {Caller: owner},
-		"createComment":          {Caller: owner, Body: map[string]any{"body": "looks good\nto me"}, Alt: map[string]any{"body": "other"}},
-		"updateComment":          {Caller: owner, Body: map[string]any{"body": "edited"}},
-		"deleteComment":          {Caller: owner, Path: issue + "/comments/" + spareComment},
+func issueExamples(f exampleFixtures) map[string]Example {
+	return map[string]Example{
+		"createIssue":            {Caller: exampleOwner, Body: map[string]any{"title": "Broken login", "priority": "high"}, Alt: map[string]any{"title": "Other"}},
+		"listIssues":             {Caller: exampleOwner, Path: "/v1/issues?limit=2&sort=created"},
+		"getIssue":               {Caller: exampleOwner},
+		"updateIssue":            {Caller: exampleOwner, Body: map[string]any{"description": "more detail"}},
+		"deleteIssue":            {Caller: exampleOwner, Path: "/v1/issues/" + f.spareIssue},
+		"transitionIssue":        {Caller: exampleOwner, Body: map[string]any{"to": "closed"}, Alt: map[string]any{"to": "open"}},
+		"listIssueStatusHistory": {Caller: exampleOwner},
+		"listIssueActivity":      {Caller: exampleOwner},
+		"getWorkflow":            {Caller: exampleOwner},
+		"searchIssues":           {Caller: exampleOwner, Path: "/v1/search?q=zebra&limit=2"},
+		"listLabels":             {Caller: exampleOwner},
+		"createLabel":            {Caller: exampleOwner, Body: map[string]any{"name": "backend", "color": "#aabbcc"}, Alt: map[string]any{"name": "frontend"}},
+		"updateLabel":            {Caller: exampleOwner, Body: map[string]any{"color": "#112233"}},
+		"deleteLabel":            {Caller: exampleOwner, Path: "/v1/labels/" + f.spareLabel},
+		"listComments":           {Caller: exampleOwner},
+		"createComment":          {Caller: exampleOwner, Body: map[string]any{"body": "looks good\nto me"}, Alt: map[string]any{"body": "other"}},
+		"updateComment":          {Caller: exampleOwner, Body: map[string]any{"body": "edited"}},
+		"deleteComment":          {Caller: exampleOwner, Path: f.issue + "/comments/" + f.spareComment},
+	}
+}
 
-		"register": {Body: map[string]any{"company_name": "Hooli", "slug": "hooli", "admin_email": "owner@hooli." + domain, "tier": "basic"},
-			Alt: map[string]any{"company_name": "Pied Piper", "slug": "piedpiper", "admin_email": "owner@piedpiper." + domain, "tier": "basic"}},
+func tenantExamples(f exampleFixtures) map[string]Example {
+	return map[string]Example{
+		"register": {Body: map[string]any{"company_name": "Hooli", "slug": "hooli", "admin_email": "owner@hooli." + f.domain, "tier": "basic"},
+			Alt: map[string]any{"company_name": "Pied Piper", "slug": "piedpiper", "admin_email": "owner@piedpiper." + f.domain, "tier": "basic"}},
 		"getRegistration":       {Path: "/v1/registrations/acme"},
 		"checkSlugAvailability": {Path: "/v1/registrations/availability?slug=fresh-co"},
-		"verifyRegistration": {Path: "/v1/registrations/vandelay/verify", Body: map[string]any{"code": verifyCode},
+		"verifyRegistration": {Path: "/v1/registrations/vandelay/verify", Body: map[string]any{"code": f.verifyCode},
 			Alt: map[string]any{"code": "000000"}},
 		"resendVerification": {Path: "/v1/registrations/initrode/verification"},
 		"getWorkspace":       {Path: "/v1/workspaces/acme"},
@@ -124,37 +163,41 @@ func (w *World) Examples(c Content) map[string]Example {
 		"retryTenantLifecycle": {Caller: "root", Path: "/v1/admin/tenants/hooli/lifecycle/retry"},
 		"offboardTenant":       {Caller: "root", Path: "/v1/admin/tenants/hooli/offboard", Body: map[string]any{"confirm": "hooli"}, Alt: map[string]any{"confirm": "hooli "}},
 		"listTenantAudit":      {Caller: "root"},
-		"getBranding":          {Caller: owner},
-		"putBranding":          {Caller: owner, Body: map[string]any{"display_name": "Acme Corp", "primary_color": "#112233"}},
+		"getBranding":          {Caller: exampleOwner},
+		"putBranding":          {Caller: exampleOwner, Body: map[string]any{"display_name": "Acme Corp", "primary_color": "#112233"}},
+	}
+}
 
-		"listUsers":            {Caller: owner},
-		"inviteUser":           {Caller: owner, Body: map[string]any{"email": "new@acme.test", "role": "user"}, Alt: map[string]any{"email": "other@acme.test", "role": "user"}},
-		"getUser":              {Caller: owner},
-		"removeUser":           {Caller: owner, Path: "/v1/users/" + leaving.ID},
-		"changeUserRole":       {Caller: owner, Path: "/v1/users/" + w.Users["user@acme.test"].ID + "/role", Body: map[string]any{"role": "admin"}},
-		"disableUser":          {Caller: owner, Path: "/v1/users/" + admin + "/disable"},
-		"enableUser":           {Caller: owner, Path: "/v1/users/" + admin + "/enable"},
-		"listUserTeams":        {Caller: owner},
-		"getMyMFA":             {Caller: owner},
-		"associateTOTP":        {Caller: "admin@acme.test", Body: map[string]any{"access_token": adminTok.AccessToken}, Alt: map[string]any{"access_token": adminTok.AccessToken + "x"}},
-		"verifyTOTP":           {Caller: owner, Body: map[string]any{"access_token": tok.AccessToken, "code": code, "device_name": "phone"}},
-		"getSecuritySettings":  {Caller: owner},
-		"putSecuritySettings":  {Caller: owner, Body: map[string]any{"mfa_required": false}},
-		"getSupportAccess":     {Caller: owner},
-		"grantSupportAccess":   {Caller: owner, Body: map[string]any{"hours": 2}},
-		"revokeSupportAccess":  {Caller: owner},
+func peopleExamples(w *World, c Content, f exampleFixtures) map[string]Example {
+	return map[string]Example{
+		"listUsers":            {Caller: exampleOwner},
+		"inviteUser":           {Caller: exampleOwner, Body: map[string]any{"email": "new@acme.test", "role": "user"}, Alt: map[string]any{"email": "other@acme.test", "role": "user"}},
+		"getUser":              {Caller: exampleOwner},
+		"removeUser":           {Caller: exampleOwner, Path: "/v1/users/" + f.leaving.ID},
+		"changeUserRole":       {Caller: exampleOwner, Path: "/v1/users/" + w.Users["user@acme.test"].ID + "/role", Body: map[string]any{"role": "admin"}},
+		"disableUser":          {Caller: exampleOwner, Path: "/v1/users/" + f.admin + "/disable"},
+		"enableUser":           {Caller: exampleOwner, Path: "/v1/users/" + f.admin + "/enable"},
+		"listUserTeams":        {Caller: exampleOwner},
+		"getMyMFA":             {Caller: exampleOwner},
+		"associateTOTP":        {Caller: "admin@acme.test", Body: map[string]any{"access_token": f.adminTok.AccessToken}, Alt: map[string]any{"access_token": f.adminTok.AccessToken + "x"}},
+		"verifyTOTP":           {Caller: exampleOwner, Body: map[string]any{"access_token": f.tok.AccessToken, "code": f.code, "device_name": "phone"}},
+		"getSecuritySettings":  {Caller: exampleOwner},
+		"putSecuritySettings":  {Caller: exampleOwner, Body: map[string]any{"mfa_required": false}},
+		"getSupportAccess":     {Caller: exampleOwner},
+		"grantSupportAccess":   {Caller: exampleOwner, Body: map[string]any{"hours": 2}},
+		"revokeSupportAccess":  {Caller: exampleOwner},
 		"rootListTenantUsers":  {Caller: "root"},
 		"rootGetTenantUser":    {Caller: "root"},
 		"rootGetSupportAccess": {Caller: "root"},
 
-		"listTeams":        {Caller: owner},
-		"createTeam":       {Caller: owner, Body: map[string]any{"name": "Mobile"}, Alt: map[string]any{"name": "Desktop"}},
-		"getTeam":          {Caller: owner},
-		"updateTeam":       {Caller: owner, Body: map[string]any{"description": "the platform team"}},
-		"deleteTeam":       {Caller: owner, Path: "/v1/teams/" + spareTeam},
-		"listTeamMembers":  {Caller: owner},
-		"addTeamMember":    {Caller: owner, Path: "/v1/teams/" + c["teamId"] + "/members/" + w.Users["user@acme.test"].ID},
-		"removeTeamMember": {Caller: owner, Path: "/v1/teams/" + c["teamId"] + "/members/" + admin},
+		"listTeams":        {Caller: exampleOwner},
+		"createTeam":       {Caller: exampleOwner, Body: map[string]any{"name": "Mobile"}, Alt: map[string]any{"name": "Desktop"}},
+		"getTeam":          {Caller: exampleOwner},
+		"updateTeam":       {Caller: exampleOwner, Body: map[string]any{"description": "the platform team"}},
+		"deleteTeam":       {Caller: exampleOwner, Path: "/v1/teams/" + f.spareTeam},
+		"listTeamMembers":  {Caller: exampleOwner},
+		"addTeamMember":    {Caller: exampleOwner, Path: "/v1/teams/" + c["teamId"] + "/members/" + w.Users["user@acme.test"].ID},
+		"removeTeamMember": {Caller: exampleOwner, Path: "/v1/teams/" + c["teamId"] + "/members/" + f.admin},
 	}
 }
 
