@@ -2,13 +2,9 @@ package issuedb
 
 import (
 	"context"
-	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
@@ -73,17 +69,9 @@ func (s Store) Comment(ctx context.Context, sc tenancy.Scope, issueID, id string
 	if !issue.ValidID(id) {
 		return issue.Comment{}, errs.NotFound("comment")
 	}
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table),
-		Key: dynamo.Key(issuePK(sc.TenantID, issueID), preComment+id), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return issue.Comment{}, fmt.Errorf("get comment: %w", err)
-	}
-	if out.Item == nil {
-		return issue.Comment{}, errs.NotFound("comment")
-	}
 	var it commentItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return issue.Comment{}, fmt.Errorf("decode comment: %w", err)
+	if err := dynamo.GetItem(ctx, s.DB, sc.Table, dynamo.Key(issuePK(sc.TenantID, issueID), preComment+id), &it, "comment", errs.NotFound("comment")); err != nil {
+		return issue.Comment{}, err
 	}
 	return it.comment(), nil
 }

@@ -76,34 +76,18 @@ func (s Store) Get(ctx context.Context, sc tenancy.Scope, id string) (issue.Issu
 	if !issue.ValidID(id) {
 		return issue.Issue{}, errs.NotFound("issue")
 	}
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table),
-		Key: dynamo.Key(issuePK(sc.TenantID, id), skIssue), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return issue.Issue{}, fmt.Errorf("get issue: %w", err)
-	}
-	if out.Item == nil {
-		return issue.Issue{}, errs.NotFound("issue")
-	}
 	var it issueItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return issue.Issue{}, fmt.Errorf("decode issue: %w", err)
+	if err := dynamo.GetItem(ctx, s.DB, sc.Table, dynamo.Key(issuePK(sc.TenantID, id), skIssue), &it, "issue", errs.NotFound("issue")); err != nil {
+		return issue.Issue{}, err
 	}
 	return it.issue(), nil
 }
 
 // IDByNumber resolves a human key's number to the issue id.
 func (s Store) IDByNumber(ctx context.Context, sc tenancy.Scope, n int64) (string, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table),
-		Key: dynamo.Key(issueKeyPK(sc.TenantID, n), skKey), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return "", fmt.Errorf("get issue key: %w", err)
-	}
 	var k keyItem
-	if out.Item == nil {
-		return "", errs.NotFound("issue")
-	}
-	if err := attributevalue.UnmarshalMap(out.Item, &k); err != nil {
-		return "", fmt.Errorf("decode issue key: %w", err)
+	if err := dynamo.GetItem(ctx, s.DB, sc.Table, dynamo.Key(issueKeyPK(sc.TenantID, n), skKey), &k, "issue key", errs.NotFound("issue")); err != nil {
+		return "", err
 	}
 	return k.IssueID, nil
 }

@@ -63,17 +63,9 @@ func (s Store) Label(ctx context.Context, sc tenancy.Scope, id string) (issue.La
 	if !issue.ValidID(id) {
 		return issue.Label{}, errs.NotFound("label")
 	}
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table),
-		Key: dynamo.Key(labelsPK(sc.TenantID), labelSK(id)), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return issue.Label{}, fmt.Errorf("get label: %w", err)
-	}
-	if out.Item == nil {
-		return issue.Label{}, errs.NotFound("label")
-	}
 	var it labelItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return issue.Label{}, fmt.Errorf("decode label: %w", err)
+	if err := dynamo.GetItem(ctx, s.DB, sc.Table, dynamo.Key(labelsPK(sc.TenantID), labelSK(id)), &it, "label", errs.NotFound("label")); err != nil {
+		return issue.Label{}, err
 	}
 	return it.label(), nil
 }

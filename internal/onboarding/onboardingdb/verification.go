@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -69,16 +70,9 @@ func verificationKey(tenantID string) map[string]types.AttributeValue {
 
 // Get implements onboarding.Verifications.
 func (s Verifications) Get(ctx context.Context, tenantID string) (onboarding.Verification, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: verificationKey(tenantID), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return onboarding.Verification{}, fmt.Errorf("get verification of %s: %w", tenantID, err)
-	}
-	if out.Item == nil {
-		return onboarding.Verification{}, errs.NotFound("verification")
-	}
 	var it verificationItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return onboarding.Verification{}, fmt.Errorf("decode verification of %s: %w", tenantID, err)
+	if err := dynamo.GetItem(ctx, s.DB, s.Table, verificationKey(tenantID), &it, "verification of", errs.NotFound("verification")); err != nil {
+		return onboarding.Verification{}, err
 	}
 	return it.verification(), nil
 }

@@ -5,6 +5,7 @@
 package peopleapi
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
 // Deps of the people operations.
@@ -43,15 +45,7 @@ func Operations(d Deps) httpapi.Operations {
 }
 
 func (d Deps) getMe(w http.ResponseWriter, r *http.Request) error {
-	p, err := httpapi.CallerPrincipal(r)
-	if err != nil {
-		return err
-	}
-	me, err := d.Service.Me(r.Context(), p)
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, me)
+	return callFor(w, r, http.StatusOK, d.Service.Me)
 }
 
 // getRootMe answers a provider (root) user with who they are.
@@ -63,25 +57,60 @@ func getRootMe(w http.ResponseWriter, r *http.Request) error {
 	return httpapi.WriteJSON(w, http.StatusOK, people.RootMeOf(p))
 }
 
-// page answers a list the service returned.
-func page[T any](w http.ResponseWriter, pg list.Page[T], err error) error {
+// listFor answers a page that fetch lists for the caller.
+func listFor[T any](w http.ResponseWriter, r *http.Request, fetch func(context.Context, tenancy.Principal, list.Request) (list.Page[T], error)) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	req, err := list.Params(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	pg, err := fetch(r.Context(), p, req)
 	if err != nil {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, pg)
 }
 
-// answer writes v with status, or returns err.
-func answer[T any](w http.ResponseWriter, status int, v T, err error) error {
+// callFor answers with status what call returns for the caller.
+func callFor[T any](w http.ResponseWriter, r *http.Request, status int, call func(context.Context, tenancy.Principal) (T, error)) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	v, err := call(r.Context(), p)
 	if err != nil {
 		return err
 	}
 	return httpapi.WriteJSON(w, status, v)
 }
 
-// noContent answers 204, or returns err.
-func noContent(w http.ResponseWriter, err error) error {
+// decodeFor decodes the body into a new In, then answers like callFor.
+func decodeFor[In, T any](w http.ResponseWriter, r *http.Request, status int, call func(context.Context, tenancy.Principal, In) (T, error)) error {
+	p, err := httpapi.CallerPrincipal(r)
 	if err != nil {
+		return err
+	}
+	var in In
+	if err := httpapi.DecodeJSON(r, &in, 0); err != nil {
+		return err
+	}
+	v, err := call(r.Context(), p, in)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, status, v)
+}
+
+// doFor answers 204 when do succeeds for the caller.
+func doFor(w http.ResponseWriter, r *http.Request, do func(context.Context, tenancy.Principal) error) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	if err := do(r.Context(), p); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

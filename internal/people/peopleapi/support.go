@@ -1,45 +1,34 @@
 package peopleapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
+// supportGrant is the body of PUT /v1/settings/support-access.
+type supportGrant struct {
+	Hours int `json:"hours"`
+}
+
 func (d Deps) getSupportAccess(w http.ResponseWriter, r *http.Request) error {
-	p, err := httpapi.CallerPrincipal(r)
-	if err != nil {
-		return err
-	}
-	v, err := d.Service.SupportAccess(r.Context(), p)
-	return answer(w, http.StatusOK, v, err)
+	return callFor(w, r, http.StatusOK, d.Service.SupportAccess)
 }
 
 // putSupportAccess grants the provider's support access for some hours;
 // deleteSupportAccess ends it at once.
 func (d Deps) putSupportAccess(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Hours int `json:"hours"`
-	}
-	if err := httpapi.DecodeJSON(r, &in, 0); err != nil {
-		return err
-	}
-	p, err := httpapi.CallerPrincipal(r)
-	if err != nil {
-		return err
-	}
-	v, err := d.Service.GrantSupportAccess(r.Context(), p, in.Hours)
-	return answer(w, http.StatusOK, v, err)
+	return decodeFor(w, r, http.StatusOK, func(ctx context.Context, p tenancy.Principal, in supportGrant) (people.SupportAccessView, error) {
+		return d.Service.GrantSupportAccess(ctx, p, in.Hours)
+	})
 }
 
 func (d Deps) deleteSupportAccess(w http.ResponseWriter, r *http.Request) error {
-	p, err := httpapi.CallerPrincipal(r)
-	if err != nil {
-		return err
-	}
-	v, err := d.Service.RevokeSupportAccess(r.Context(), p)
-	return answer(w, http.StatusOK, v, err)
+	return callFor(w, r, http.StatusOK, d.Service.RevokeSupportAccess)
 }
 
 func (d Deps) rootListUsers(w http.ResponseWriter, r *http.Request) error {
@@ -48,7 +37,7 @@ func (d Deps) rootListUsers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	pg, err := d.Service.SupportListUsers(r.Context(), r.PathValue("tenantId"), req)
-	return page(w, pg, err)
+	return answer(w, http.StatusOK, pg, err)
 }
 
 func (d Deps) rootGetUser(w http.ResponseWriter, r *http.Request) error {
@@ -59,4 +48,12 @@ func (d Deps) rootGetUser(w http.ResponseWriter, r *http.Request) error {
 func (d Deps) rootGetSupportAccess(w http.ResponseWriter, r *http.Request) error {
 	v, err := d.Service.SupportGrant(r.Context(), r.PathValue("tenantId"))
 	return answer(w, http.StatusOK, v, err)
+}
+
+// answer writes v with status, or returns err.
+func answer[T any](w http.ResponseWriter, status int, v T, err error) error {
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, status, v)
 }

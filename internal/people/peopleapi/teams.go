@@ -1,96 +1,56 @@
 package peopleapi
 
 import (
+	"context"
 	"net/http"
 
-	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
 func (d Deps) listTeams(w http.ResponseWriter, r *http.Request) error {
-	p, err := httpapi.CallerPrincipal(r)
-	if err != nil {
-		return err
-	}
-	req, err := list.Params(r.URL.Query())
-	if err != nil {
-		return err
-	}
-	pg, err := d.Service.ListTeams(r.Context(), p, req)
-	return page(w, pg, err)
+	return listFor(w, r, d.Service.ListTeams)
 }
 
 func (d Deps) createTeam(w http.ResponseWriter, r *http.Request) error {
-	p, err := httpapi.CallerPrincipal(r)
-	if err != nil {
-		return err
-	}
-	var in people.TeamInput
-	if err := httpapi.DecodeJSON(r, &in, 0); err != nil {
-		return err
-	}
-	t, err := d.Service.CreateTeam(r.Context(), p, in)
-	return answer(w, http.StatusCreated, t, err)
+	return decodeFor(w, r, http.StatusCreated, d.Service.CreateTeam)
 }
 
 func (d Deps) getTeam(w http.ResponseWriter, r *http.Request) error {
-	p, err := httpapi.CallerPrincipal(r)
-	if err != nil {
-		return err
-	}
-	t, err := d.Service.GetTeam(r.Context(), p, r.PathValue("teamId"))
-	return answer(w, http.StatusOK, t, err)
+	return callFor(w, r, http.StatusOK, func(ctx context.Context, p tenancy.Principal) (people.Team, error) {
+		return d.Service.GetTeam(ctx, p, r.PathValue("teamId"))
+	})
 }
 
+// updateTeam renames or re-describes a team (merge: absent fields stay).
 func (d Deps) updateTeam(w http.ResponseWriter, r *http.Request) error {
-	p, err := httpapi.CallerPrincipal(r)
-	if err != nil {
-		return err
-	}
-	var in people.TeamInput
-	if err := httpapi.DecodeJSON(r, &in, 0); err != nil {
-		return err
-	}
-	t, err := d.Service.UpdateTeam(r.Context(), p, r.PathValue("teamId"), in)
-	return answer(w, http.StatusOK, t, err)
+	return decodeFor(w, r, http.StatusOK, func(ctx context.Context, p tenancy.Principal, in people.TeamInput) (people.Team, error) {
+		return d.Service.UpdateTeam(ctx, p, r.PathValue("teamId"), in)
+	})
 }
 
 func (d Deps) deleteTeam(w http.ResponseWriter, r *http.Request) error {
-	p, err := httpapi.CallerPrincipal(r)
-	if err != nil {
-		return err
-	}
-	return noContent(w, d.Service.DeleteTeam(r.Context(), p, r.PathValue("teamId")))
+	return doFor(w, r, func(ctx context.Context, p tenancy.Principal) error {
+		return d.Service.DeleteTeam(ctx, p, r.PathValue("teamId"))
+	})
 }
 
 func (d Deps) listTeamMembers(w http.ResponseWriter, r *http.Request) error {
-	p, err := httpapi.CallerPrincipal(r)
-	if err != nil {
-		return err
-	}
-	req, err := list.Params(r.URL.Query())
-	if err != nil {
-		return err
-	}
-	pg, err := d.Service.Members(r.Context(), p, r.PathValue("teamId"), req)
-	return page(w, pg, err)
+	return listFor(w, r, func(ctx context.Context, p tenancy.Principal, req list.Request) (list.Page[people.Member], error) {
+		return d.Service.Members(ctx, p, r.PathValue("teamId"), req)
+	})
 }
 
 // addTeamMember is idempotent (PUT): the user must be of the same tenant.
 func (d Deps) addTeamMember(w http.ResponseWriter, r *http.Request) error {
-	p, err := httpapi.CallerPrincipal(r)
-	if err != nil {
-		return err
-	}
-	m, err := d.Service.AddMember(r.Context(), p, r.PathValue("teamId"), r.PathValue("userId"))
-	return answer(w, http.StatusOK, m, err)
+	return callFor(w, r, http.StatusOK, func(ctx context.Context, p tenancy.Principal) (people.Member, error) {
+		return d.Service.AddMember(ctx, p, r.PathValue("teamId"), r.PathValue("userId"))
+	})
 }
 
 func (d Deps) removeTeamMember(w http.ResponseWriter, r *http.Request) error {
-	p, err := httpapi.CallerPrincipal(r)
-	if err != nil {
-		return err
-	}
-	return noContent(w, d.Service.RemoveMember(r.Context(), p, r.PathValue("teamId"), r.PathValue("userId")))
+	return doFor(w, r, func(ctx context.Context, p tenancy.Principal) error {
+		return d.Service.RemoveMember(ctx, p, r.PathValue("teamId"), r.PathValue("userId"))
+	})
 }

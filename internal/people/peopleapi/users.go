@@ -1,70 +1,43 @@
 package peopleapi
 
 import (
+	"context"
 	"net/http"
 
-	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
+// roleChange is the body of PUT /v1/users/{userId}/role.
+type roleChange struct {
+	Role string `json:"role"`
+}
+
 func (d Deps) listUsers(w http.ResponseWriter, r *http.Request) error {
-	p, err := httpapi.CallerPrincipal(r)
-	if err != nil {
-		return err
-	}
-	req, err := list.Params(r.URL.Query())
-	if err != nil {
-		return err
-	}
-	pg, err := d.Service.ListUsers(r.Context(), p, req)
-	return page(w, pg, err)
+	return listFor(w, r, d.Service.ListUsers)
 }
 
 func (d Deps) getUser(w http.ResponseWriter, r *http.Request) error {
-	p, err := httpapi.CallerPrincipal(r)
-	if err != nil {
-		return err
-	}
-	u, err := d.Service.GetUser(r.Context(), p, r.PathValue("userId"))
-	return answer(w, http.StatusOK, u, err)
+	return callFor(w, r, http.StatusOK, func(ctx context.Context, p tenancy.Principal) (people.User, error) {
+		return d.Service.GetUser(ctx, p, r.PathValue("userId"))
+	})
 }
 
 func (d Deps) inviteUser(w http.ResponseWriter, r *http.Request) error {
-	p, err := httpapi.CallerPrincipal(r)
-	if err != nil {
-		return err
-	}
-	var in people.Invitation
-	if err := httpapi.DecodeJSON(r, &in, 0); err != nil {
-		return err
-	}
-	u, err := d.Service.Invite(r.Context(), p, in)
-	return answer(w, http.StatusCreated, u, err)
+	return decodeFor(w, r, http.StatusCreated, d.Service.Invite)
 }
 
 func (d Deps) changeUserRole(w http.ResponseWriter, r *http.Request) error {
-	p, err := httpapi.CallerPrincipal(r)
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Role string `json:"role"`
-	}
-	if err := httpapi.DecodeJSON(r, &in, 0); err != nil {
-		return err
-	}
-	u, err := d.Service.ChangeRole(r.Context(), p, r.PathValue("userId"), in.Role)
-	return answer(w, http.StatusOK, u, err)
+	return decodeFor(w, r, http.StatusOK, func(ctx context.Context, p tenancy.Principal, in roleChange) (people.User, error) {
+		return d.Service.ChangeRole(ctx, p, r.PathValue("userId"), in.Role)
+	})
 }
 
 func (d Deps) setEnabled(w http.ResponseWriter, r *http.Request, enabled bool) error {
-	p, err := httpapi.CallerPrincipal(r)
-	if err != nil {
-		return err
-	}
-	u, err := d.Service.SetEnabled(r.Context(), p, r.PathValue("userId"), enabled)
-	return answer(w, http.StatusOK, u, err)
+	return callFor(w, r, http.StatusOK, func(ctx context.Context, p tenancy.Principal) (people.User, error) {
+		return d.Service.SetEnabled(ctx, p, r.PathValue("userId"), enabled)
+	})
 }
 
 func (d Deps) disableUser(w http.ResponseWriter, r *http.Request) error {
@@ -76,22 +49,13 @@ func (d Deps) enableUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (d Deps) removeUser(w http.ResponseWriter, r *http.Request) error {
-	p, err := httpapi.CallerPrincipal(r)
-	if err != nil {
-		return err
-	}
-	return noContent(w, d.Service.Remove(r.Context(), p, r.PathValue("userId")))
+	return doFor(w, r, func(ctx context.Context, p tenancy.Principal) error {
+		return d.Service.Remove(ctx, p, r.PathValue("userId"))
+	})
 }
 
 func (d Deps) listUserTeams(w http.ResponseWriter, r *http.Request) error {
-	p, err := httpapi.CallerPrincipal(r)
-	if err != nil {
-		return err
-	}
-	req, err := list.Params(r.URL.Query())
-	if err != nil {
-		return err
-	}
-	pg, err := d.Service.UserTeams(r.Context(), p, r.PathValue("userId"), req)
-	return page(w, pg, err)
+	return listFor(w, r, func(ctx context.Context, p tenancy.Principal, req list.Request) (list.Page[people.Member], error) {
+		return d.Service.UserTeams(ctx, p, r.PathValue("userId"), req)
+	})
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -102,15 +101,8 @@ func (s TeamDB) Put(ctx context.Context, sc tenancy.Scope, t people.Team) (peopl
 
 // GetTeam returns the team or not_found (team_not_found).
 func (s TeamDB) GetTeam(ctx context.Context, sc tenancy.Scope, id string) (people.Team, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(teamPK(sc.TenantID, id), teamSK), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return people.Team{}, fmt.Errorf("get team: %w", err)
-	}
-	if out.Item == nil {
-		return people.Team{}, errs.NotFound("team")
-	}
 	var it teamItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+	if err := dynamo.GetItem(ctx, s.DB, sc.Table, dynamo.Key(teamPK(sc.TenantID, id), teamSK), &it, "team", errs.NotFound("team")); err != nil {
 		return people.Team{}, err
 	}
 	return it.team(), nil

@@ -117,17 +117,9 @@ var (
 
 // Get implements Directory.
 func (s UserDB) Get(ctx context.Context, sc tenancy.Scope, userID string) (people.User, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table),
-		Key: dynamo.Key(userPK(sc.TenantID, userID), userSK), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return people.User{}, fmt.Errorf("get user: %w", err)
-	}
-	if out.Item == nil {
-		return people.User{}, errs.NotFound("user")
-	}
 	var it userItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return people.User{}, fmt.Errorf("decode user: %w", err)
+	if err := dynamo.GetItem(ctx, s.DB, sc.Table, dynamo.Key(userPK(sc.TenantID, userID), userSK), &it, "user", errs.NotFound("user")); err != nil {
+		return people.User{}, err
 	}
 	return it.user(), nil
 }
@@ -310,16 +302,8 @@ func (s UserDB) Reserve(ctx context.Context, sc tenancy.Scope, in people.Invitat
 }
 
 func (s UserDB) getClaim(ctx context.Context, sc tenancy.Scope, email string) (people.Claim, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table),
-		Key: dynamo.Key(emailPK(sc.TenantID, email), emailSK), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return people.Claim{}, fmt.Errorf("get email claim: %w", err)
-	}
-	if out.Item == nil {
-		return people.Claim{}, errs.NotFound("invitation")
-	}
 	var it emailItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+	if err := dynamo.GetItem(ctx, s.DB, sc.Table, dynamo.Key(emailPK(sc.TenantID, email), emailSK), &it, "email claim", errs.NotFound("invitation")); err != nil {
 		return people.Claim{}, err
 	}
 	return people.Claim{Invitation: people.Invitation{Email: it.Email, Role: it.Role, DisplayName: it.DisplayName},
