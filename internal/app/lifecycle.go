@@ -8,7 +8,6 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
 	"github.com/issuetracker/issuetracker/internal/identity"
-	"github.com/issuetracker/issuetracker/internal/lifecycle"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
 	"github.com/issuetracker/issuetracker/internal/onboarding/onboardingdb"
@@ -16,6 +15,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/ratelimit"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/tenantapi"
 	"github.com/issuetracker/issuetracker/internal/tenantdata"
 )
 
@@ -74,9 +74,9 @@ func NewLifecycle(d Deps, o LifecycleOptions) *onboarding.Service {
 
 // lifecycleDeps are the lifecycle operations' dependencies; without a
 // database (unit wiring tests) the operations answer lifecycle_unavailable.
-func lifecycleDeps(d Deps) lifecycle.Deps {
+func lifecycleDeps(d Deps) tenantapi.Deps {
 	if d.DB == nil {
-		return lifecycle.Deps{}
+		return tenantapi.Deps{}
 	}
 	svc := d.Lifecycle
 	if svc == nil && d.TenantPoolID != "" {
@@ -88,14 +88,14 @@ func lifecycleDeps(d Deps) lifecycle.Deps {
 		}
 		return ratelimit.Window{DB: d.Control(), Table: d.Names.Control(), Scope: scope, Max: max, Window: window, Now: d.Now}
 	}
-	return lifecycle.Deps{
+	return tenantapi.Deps{
 		Service:       svc,
 		Audit:         peopleAudit(d),
 		Usage:         usage{data: tenantdata.Store{DB: d.DB, Platform: d.Control()}, requests: d.RequestsThisMonth},
 		Registrations: limiter("register", d.RegistrationsPerHour, DefaultRegistrationsPerHour, time.Hour),
 		Lookups:       limiter("lookup", d.LookupsPerMinute, DefaultLookupsPerMinute, time.Minute),
 		CodeSends:     limiter("code", d.CodeSendsPerHour, DefaultCodeSendsPerHour, time.Hour),
-		SignIn:        lifecycle.SignInConfig{SharedPoolID: d.TenantPoolID, SharedClientID: d.TenantClientID, Region: d.Region},
+		SignIn:        tenantapi.SignInConfig{SharedPoolID: d.TenantPoolID, SharedClientID: d.TenantClientID, Region: d.Region},
 	}
 }
 

@@ -11,12 +11,12 @@ import (
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
 	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
-	"github.com/issuetracker/issuetracker/internal/lifecycle"
 	"github.com/issuetracker/issuetracker/internal/meta"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopleapi"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/tenantapi"
 )
 
 var lookupEnv = os.Getenv
@@ -28,7 +28,7 @@ func operations(d Deps) httpapi.Operations {
 		meta.Operations(),
 		peopleapi.Operations(peopleapi.Deps{Service: peopleService(d), Audit: peopleAudit(d), Now: d.Now}),
 		issueapi.Operations(issueapi.Deps{Service: issueService(d)}),
-		lifecycle.Operations(lifecycleDeps(d)),
+		tenantapi.Operations(lifecycleDeps(d)),
 	} {
 		maps.Copy(all, ops)
 	}

@@ -8,12 +8,12 @@ import (
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
-	"github.com/issuetracker/issuetracker/internal/lifecycle"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopleapi"
 	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/tenantapi"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
@@ -119,33 +119,33 @@ func issueBodies() map[string]Body {
 	}
 }
 
-// tenantBodies are the tenant lifecycle's (internal/lifecycle).
+// tenantBodies are the tenant lifecycle's (internal/tenantapi).
 func tenantBodies() map[string]Body {
 	return map[string]Body{
 		"checkSlugAvailability": {Response: onboarding.Availability{}, Query: []Param{named("slug", str("the slug to check"))}},
-		"register":              {Request: onboarding.Registration{}, Response: lifecycle.RegistrationView{}, Status: 202, Errors: []int{403, 429}},
-		"getRegistration":       {Response: lifecycle.RegistrationView{}},
-		"verifyRegistration":    {Request: lifecycle.VerificationCode{}, Response: lifecycle.RegistrationView{}},
-		"resendVerification":    {Response: lifecycle.RegistrationView{}, Status: 202},
-		"getWorkspace":          {Response: lifecycle.Workspace{}},
-		"approveTenant":         {Response: lifecycle.TenantView{}, Status: 202},
+		"register":              {Request: onboarding.Registration{}, Response: tenantapi.RegistrationView{}, Status: 202, Errors: []int{403, 429}},
+		"getRegistration":       {Response: tenantapi.RegistrationView{}},
+		"verifyRegistration":    {Request: tenantapi.VerificationCode{}, Response: tenantapi.RegistrationView{}},
+		"resendVerification":    {Response: tenantapi.RegistrationView{}, Status: 202},
+		"getWorkspace":          {Response: tenantapi.Workspace{}},
+		"approveTenant":         {Response: tenantapi.TenantView{}, Status: 202},
 		"listTenants": {Query: concat([]Param{named("status", str("only tenants with this status, e.g. pending_approval"))}, pageParams),
-			Response: list.Page[lifecycle.TenantView]{}},
-		"getTenant": {Response: lifecycle.TenantView{}},
+			Response: list.Page[tenantapi.TenantView]{}},
+		"getTenant": {Response: tenantapi.TenantView{}},
 		"suspendTenant": {Request: struct {
 			Reason string `json:"reason"`
-		}{}, Response: lifecycle.TenantView{}},
-		"reactivateTenant": {Response: lifecycle.TenantView{}},
+		}{}, Response: tenantapi.TenantView{}},
+		"reactivateTenant": {Response: tenantapi.TenantView{}},
 		"changeTenantTier": {Request: struct {
 			Tier string `json:"tier"`
-		}{}, Response: lifecycle.TenantView{}},
-		"retryTenantLifecycle": {Response: lifecycle.LifecycleView{}, Status: 202},
+		}{}, Response: tenantapi.TenantView{}},
+		"retryTenantLifecycle": {Response: tenantapi.LifecycleView{}, Status: 202},
 		"offboardTenant": {Request: struct {
 			Confirm string `json:"confirm"`
-		}{}, Response: lifecycle.LifecycleView{}, Status: 202, Errors: []int{412}},
+		}{}, Response: tenantapi.LifecycleView{}, Status: 202, Errors: []int{412}},
 		"listTenantAudit": {Response: list.Page[audit.Record]{}, Query: pageParams},
-		"getBranding":     {Response: lifecycle.Branding{}},
-		"putBranding":     {Request: tenant.Branding{}, Response: lifecycle.Branding{}},
+		"getBranding":     {Response: tenantapi.Branding{}},
+		"putBranding":     {Request: tenant.Branding{}, Response: tenantapi.Branding{}},
 	}
 }
 

@@ -92,7 +92,7 @@ var table = []Route{
 	{"POST", "/v1/issues/{issueId}/comments", FnComments, tenant(roles.User), "createComment", "Comment on an issue or reply to a comment"},
 	{"PATCH", "/v1/issues/{issueId}/comments/{commentId}", FnComments, tenant(roles.User), "updateComment", "Edit your comment"},
 	{"DELETE", "/v1/issues/{issueId}/comments/{commentId}", FnComments, tenant(roles.User), "deleteComment", "Delete a comment (author or Admin)"},
-	// Tenant lifecycle (internal/lifecycle).
+	// Tenant lifecycle (internal/tenantapi).
 	// Before /v1/registrations/{tenantId}: a literal segment wins (as in API Gateway).
 	{"GET", "/v1/registrations/availability", FnRegistration, public(), "checkSlugAvailability", "Whether a slug can be registered (rate limited per client address)"},
 	{"POST", "/v1/registrations", FnRegistration, public(), "register", "A company signs up: company name, slug, admin email, tier; a code is mailed to the admin email"},

@@ -1,8 +1,9 @@
-// Package lifecycle serves how a company becomes a tenant and stops being
-// one over HTTP: public registration, the provider's (Root) tenant
+// Package tenantapi serves the tenant lifecycle over HTTP: public
+// registration and workspace lookup, the provider's (Root) tenant
 // administration and the Super Admin's branding. The work is done by
-// package onboarding; this package decodes, authorizes and answers.
-package lifecycle
+// package onboarding (the lifecycle's domain); this package decodes, calls
+// it and answers.
+package tenantapi
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package lifecycle_test
+package tenantapi_test
 
 import (
 	"compress/gzip"
