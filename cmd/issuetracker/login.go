@@ -19,8 +19,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/devstack"
-	"github.com/issuetracker/issuetracker/internal/identity"
 	"golang.org/x/term"
 )
 
@@ -192,7 +192,7 @@ func login(ctx context.Context, args []string, c console) error {
 			return err
 		}
 	}
-	tok, err := identity.Pools{C: awsx.Cognito(cfg, e)}.Authenticate(ctx, tg.clientID, f.user, f.password, f.answers(c))
+	tok, err := cognito.Pools{C: awsx.Cognito(cfg, e)}.Authenticate(ctx, tg.clientID, f.user, f.password, f.answers(c))
 	if err != nil {
 		return explain(err, tg.local, e.Cognito)
 	}
@@ -201,20 +201,20 @@ func login(ctx context.Context, args []string, c console) error {
 }
 
 // answers answer the sign-in's challenges from the flags, else prompts.
-func (f loginFlags) answers(c console) identity.Answers {
-	return identity.Answers{
+func (f loginFlags) answers(c console) cognito.Answers {
+	return cognito.Answers{
 		NewPassword: func() (string, error) {
 			if f.newPassword != "" {
 				return f.newPassword, nil
 			}
 			fmt.Fprintln(c.Err, "This is your first sign-in: choose a password (12+ characters with upper and lower case, digits and symbols), or pass --new-password.")
-			return c.answer("New password: ", true, identity.ErrNewPasswordRequired)
+			return c.answer("New password: ", true, cognito.ErrNewPasswordRequired)
 		},
 		TOTP: func() (string, error) {
 			if f.totp != "" {
 				return f.totp, nil
 			}
-			return c.answer("Code from your authenticator app (or --totp): ", false, identity.ErrTOTPRequired)
+			return c.answer("Code from your authenticator app (or --totp): ", false, cognito.ErrTOTPRequired)
 		},
 	}
 }
@@ -257,13 +257,13 @@ func explain(err error, local bool, endpoint string) error {
 		return fmt.Errorf("nothing answers at %s: is `make dev` running? (%v)", endpoint, err)
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return fmt.Errorf("nothing answers at %s (%v)", endpoint, err)
-	case errors.Is(err, identity.ErrWrongCredentials):
+	case errors.Is(err, cognito.ErrWrongCredentials):
 		return fmt.Errorf("sign-in refused: %w", err)
-	case errors.Is(err, identity.ErrCodeMismatch):
+	case errors.Is(err, cognito.ErrCodeMismatch):
 		return fmt.Errorf("the code is wrong or has expired, try the next one: %w", err)
-	case errors.Is(err, identity.ErrNewPasswordRequired):
+	case errors.Is(err, cognito.ErrNewPasswordRequired):
 		return fmt.Errorf("%w: pass --new-password, or run login in a terminal to be asked", err)
-	case errors.Is(err, identity.ErrTOTPRequired):
+	case errors.Is(err, cognito.ErrTOTPRequired):
 		return fmt.Errorf("%w: pass --totp CODE, or run login in a terminal to be asked", err)
 	}
 	return err

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/devstack"
-	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
@@ -65,7 +65,7 @@ func TestLoginAnswersChallengesAndFindsAnyWorkspace(t *testing.T) {
 	c := cli{t: t, file: filepath.Join(t.TempDir(), "platform.json")}
 	require.NoError(t, devstack.WritePlatform(c.file, pl))
 	ctx := context.Background()
-	pools := identity.Pools{C: testenv.Cognito(t)}
+	pools := cognito.Pools{C: testenv.Cognito(t)}
 
 	t.Run("a demo user gets an ID token of the shared pool", func(t *testing.T) {
 		tok, _, err := c.run("", "--user", "user@acme.test")
@@ -86,7 +86,7 @@ func TestLoginAnswersChallengesAndFindsAnyWorkspace(t *testing.T) {
 	})
 
 	invited := "invited@" + prefix + ".test"
-	inv, err := pools.Invite(ctx, pl.TenantPoolID, identity.UserSpec{Email: invited, TenantID: "acme", Role: "user", Tier: "standard"})
+	inv, err := pools.Invite(ctx, pl.TenantPoolID, cognito.UserSpec{Email: invited, TenantID: "acme", Role: "user", Tier: "standard"})
 	require.NoError(t, err)
 	t.Run("an invited user without --new-password and nobody to ask is told what to pass", func(t *testing.T) {
 		_, _, err := c.run("", "--user", invited, "--password", inv.TemporaryPassword)
@@ -94,7 +94,7 @@ func TestLoginAnswersChallengesAndFindsAnyWorkspace(t *testing.T) {
 		assert.Contains(t, err.Error(), "--new-password")
 	})
 	t.Run("NEW_PASSWORD_REQUIRED is answered from a prompt, then the chosen password works", func(t *testing.T) {
-		inv, err := pools.Invite(ctx, pl.TenantPoolID, identity.UserSpec{Email: invited, TenantID: "acme", Role: "user", Tier: "standard"})
+		inv, err := pools.Invite(ctx, pl.TenantPoolID, cognito.UserSpec{Email: invited, TenantID: "acme", Role: "user", Tier: "standard"})
 		require.NoError(t, err)
 		tok, prompts, err := c.run(inv.TemporaryPassword+"\nChosen-Passw0rd!\n", "--user", invited)
 		require.NoError(t, err)
@@ -106,7 +106,7 @@ func TestLoginAnswersChallengesAndFindsAnyWorkspace(t *testing.T) {
 	})
 	t.Run("NEW_PASSWORD_REQUIRED is answered by --new-password", func(t *testing.T) {
 		other := "flagged@" + prefix + ".test"
-		inv, err := pools.Invite(ctx, pl.TenantPoolID, identity.UserSpec{Email: other, TenantID: "acme", Role: "user", Tier: "standard"})
+		inv, err := pools.Invite(ctx, pl.TenantPoolID, cognito.UserSpec{Email: other, TenantID: "acme", Role: "user", Tier: "standard"})
 		require.NoError(t, err)
 		_, _, err = c.run("", "--user", other, "--password", inv.TemporaryPassword, "--new-password", "Flagged-Passw0rd!")
 		require.NoError(t, err)
@@ -147,7 +147,7 @@ func TestLoginAnswersChallengesAndFindsAnyWorkspace(t *testing.T) {
 			Tier: "platinum", Status: tenant.StatusActive, Table: names.App(), UserPoolID: pool, ClientIDs: []string{client},
 			Issuer: e.Cognito + "/" + pool, APIKey: "key-bigco", CreatedAt: now, UpdatedAt: now}))
 		owner := "owner@bigco.test"
-		sub, err := pools.EnsureUser(ctx, pool, identity.UserSpec{Email: owner, Password: "Bigco-Passw0rd!", TenantID: "bigco", Role: "super_admin"})
+		sub, err := pools.EnsureUser(ctx, pool, cognito.UserSpec{Email: owner, Password: "Bigco-Passw0rd!", TenantID: "bigco", Role: "super_admin"})
 		require.NoError(t, err)
 		require.NoError(t, peopledb.UserDB{DB: testenv.DynamoDB(t)}.Put(tenancy.WithTenant(ctx, "bigco"), tenancy.Scope{Table: names.App(), TenantID: "bigco"}, people.User{ID: sub,
 			TenantID: "bigco", Username: owner, Email: owner, Role: roles.SuperAdmin, Status: people.UserActive, CreatedAt: now, UpdatedAt: now}))

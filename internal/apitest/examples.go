@@ -5,7 +5,7 @@ import (
 	"maps"
 	"time"
 
-	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/testenv"
@@ -48,7 +48,7 @@ type exampleFixtures struct {
 	spareIssue, spareLabel, spareTeam, spareComment string
 	issue                                           string // the seeded issue's path
 	leaving                                         people.User
-	tok, adminTok                                   identity.Tokens
+	tok, adminTok                                   cognito.Tokens
 	code, admin, domain, verifyCode                 string
 }
 

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/app"
-	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
@@ -26,7 +26,7 @@ type World struct {
 	t     testing.TB
 	API   *API
 	Deps  app.Deps
-	Pools identity.Pools
+	Pools cognito.Pools
 	Pool  string
 	// Client is the pool's app client (sign-in for access tokens).
 	Client string
@@ -41,7 +41,7 @@ const Password = "Correct-Horse-9"
 func NewWorld(t testing.TB) *World {
 	ctx := context.Background()
 	db, names := testenv.Tables(t)
-	pools := identity.Pools{C: testenv.Cognito(t)}
+	pools := cognito.Pools{C: testenv.Cognito(t)}
 	pool, err := pools.EnsurePool(ctx, names.Prefix+"-tenants")
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +75,7 @@ func NewWorld(t testing.TB) *World {
 // SeedUser creates a Cognito user with Password and its directory record.
 func (w *World) SeedUser(email, tenantID string, role roles.Role) people.User {
 	ctx := context.Background()
-	sub, err := w.Pools.EnsureUser(ctx, w.Pool, identity.UserSpec{Email: email, Password: Password, TenantID: tenantID, Role: string(role)})
+	sub, err := w.Pools.EnsureUser(ctx, w.Pool, cognito.UserSpec{Email: email, Password: Password, TenantID: tenantID, Role: string(role)})
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
-	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
 	"github.com/issuetracker/issuetracker/internal/onboarding/onboardingdb"
@@ -59,7 +59,7 @@ func NewLifecycle(d Deps, o LifecycleOptions) *onboarding.Service {
 	m := &onboarding.Machine{
 		Tenants: reg, States: onboardingdb.New(d.Control(), d.Names), Audit: auditdb.New(d.Control(), d.Names),
 		Pooled:   onboarding.Pooled{Table: d.Names.App(), UserPoolID: d.TenantPoolID},
-		Platinum: o.Platinum, Users: identity.Pools{C: d.Cognito}, Directory: peopledb.UserDB{DB: d.DB},
+		Platinum: o.Platinum, Users: cognito.Pools{C: d.Cognito}, Directory: peopledb.UserDB{DB: d.DB},
 		Keys: o.Keys, Data: tenantdata.Store{DB: d.DB, Platform: d.Control()}, Archive: o.Archive,
 		ForgetIssuer: reg.DeleteIssuer, Now: d.Now,
 		Mail: d.Mail, WebBaseURL: d.WebBaseURL, SharedPoolID: d.TenantPoolID,

@@ -9,7 +9,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/awsx"
-	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
 	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
@@ -66,7 +66,7 @@ func ServeAuthorizer() {
 	if err != nil {
 		log.Fatalf("authorizer: %v", err)
 	}
-	cfg.MFAEnabled = identity.Pools{C: deps.Cognito}.MFAEnabled
+	cfg.MFAEnabled = cognito.Pools{C: deps.Cognito}.MFAEnabled
 	a := authorizer.New(cfg, tenantdb.New(deps.Control(), deps.Names), peopledb.UserDB{DB: deps.DB})
 	lambda.Start(a.Handle)
 }

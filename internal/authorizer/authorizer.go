@@ -49,7 +49,7 @@ type Config struct {
 	Options      auth.Options
 	CacheTTL     time.Duration // registry cache; RegistryCacheTTL if zero
 	// MFAEnabled asks Cognito whether a user's sign-ins are challenged for a
-	// second factor (identity.Pools.MFAEnabled), for tenants that require MFA:
+	// second factor (cognito.Pools.MFAEnabled), for tenants that require MFA:
 	// the directory only knows the user set MFA up through the API, not that
 	// they did not switch it off since. Nil skips that check.
 	MFAEnabled func(ctx context.Context, poolID, username string) (bool, error)

@@ -9,8 +9,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/issuetracker/issuetracker/internal/auth"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/errs"
-	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
@@ -39,7 +39,7 @@ func newWorld(t *testing.T) *world {
 	ctx := context.Background()
 	db, names := testenv.Tables(t)
 	_, e := testenv.AWS(t)
-	p := identity.Pools{C: testenv.Cognito(t)}
+	p := cognito.Pools{C: testenv.Cognito(t)}
 	prefix := names.Prefix
 	mk := func(name string) (string, string) {
 		pool, err := p.EnsurePool(ctx, prefix+"-"+name)
@@ -63,7 +63,7 @@ func newWorld(t *testing.T) *world {
 		require.NoError(t, w.reg.Create(ctx, tn))
 	}
 	user := func(pool, client, email, tenantID string, role roles.Role, record bool) {
-		sub, err := p.EnsureUser(ctx, pool, identity.UserSpec{Email: email, Password: password, TenantID: tenantID, Role: string(role)})
+		sub, err := p.EnsureUser(ctx, pool, cognito.UserSpec{Email: email, Password: password, TenantID: tenantID, Role: string(role)})
 		require.NoError(t, err)
 		if record {
 			require.NoError(t, w.dir.Put(ctx, tenancy.Scope{Table: names.App(), TenantID: tenantID}, people.User{ID: sub, TenantID: tenantID, Email: email,

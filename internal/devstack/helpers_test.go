@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/devstack"
-	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/testenv"
 	"github.com/stretchr/testify/require"
 )
@@ -21,7 +21,7 @@ type platform struct {
 	root   string
 	s      *devstack.Stack
 	pl     devstack.Platform
-	pools  identity.Pools
+	pools  cognito.Pools
 	prefix string
 }
 
@@ -37,7 +37,7 @@ func startPlatform(t *testing.T) *platform {
 	require.NoError(t, err)
 	t.Cleanup(s.Close)
 	return &platform{t: t, ctx: context.Background(), root: root, s: s, pl: s.Platform,
-		pools: identity.Pools{C: testenv.Cognito(t)}, prefix: prefix}
+		pools: cognito.Pools{C: testenv.Cognito(t)}, prefix: prefix}
 }
 
 // login signs a user in through the given app client and returns the ID token.

@@ -14,8 +14,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/errs"
-	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
@@ -115,8 +115,8 @@ func Bootstrap(ctx context.Context, db *dynamodb.Client, cog *cognitoidentitypro
 			return pl, fmt.Errorf("the platform template has no table %s", n)
 		}
 	}
-	pools := identity.Pools{C: cog}
-	if _, err := pools.EnsureUser(ctx, pl.ProviderPoolID, identity.UserSpec{Email: Demo.Root.Email,
+	pools := cognito.Pools{C: cog}
+	if _, err := pools.EnsureUser(ctx, pl.ProviderPoolID, cognito.UserSpec{Email: Demo.Root.Email,
 		Password: DemoPassword, Role: string(roles.Root)}); err != nil {
 		return pl, err
 	}
@@ -132,7 +132,7 @@ func Bootstrap(ctx context.Context, db *dynamodb.Client, cog *cognitoidentitypro
 	return pl, nil
 }
 
-func seedTenant(ctx context.Context, reg tenant.Registry, dir people.Directory, pools identity.Pools, poolID string, names schema.Names, dt DemoTenant) error {
+func seedTenant(ctx context.Context, reg tenant.Registry, dir people.Directory, pools cognito.Pools, poolID string, names schema.Names, dt DemoTenant) error {
 	now := time.Now().UTC()
 	err := reg.Create(ctx, tenant.Tenant{ID: dt.ID, Name: dt.Name, Tier: dt.Tier, Status: tenant.StatusActive,
 		Table: names.App(), APIKey: randomKey(), CreatedAt: now, UpdatedAt: now})
@@ -140,7 +140,7 @@ func seedTenant(ctx context.Context, reg tenant.Registry, dir people.Directory, 
 		return err
 	}
 	for _, u := range dt.Users {
-		sub, err := pools.EnsureUser(ctx, poolID, identity.UserSpec{Email: u.Email, Password: DemoPassword,
+		sub, err := pools.EnsureUser(ctx, poolID, cognito.UserSpec{Email: u.Email, Password: DemoPassword,
 			TenantID: dt.ID, Role: string(u.Role), Tier: string(dt.Tier)})
 		if err != nil {
 			return err

@@ -16,8 +16,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/auth"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
-	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
@@ -101,7 +101,7 @@ func TestPlatinumOnboardingAndOffboardingThroughTheLocalDeployer(t *testing.T) {
 	db, names := testenv.Tables(t)
 	_, e := testenv.AWS(t)
 	cog := testenv.Cognito(t)
-	pools := identity.Pools{C: cog}
+	pools := cognito.Pools{C: cog}
 	shared, err := pools.EnsurePool(ctx, names.Prefix+"-tenants")
 	require.NoError(t, err)
 	stacks := localdeploy.Stacks{Deployer: localdeploy.Deployer{DB: db, Cognito: cog}, Synth: fixtureSynth(names), Dir: t.TempDir()}

@@ -8,8 +8,8 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/errs"
-	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
@@ -60,7 +60,7 @@ type users struct {
 	tr *trap
 }
 
-func (u users) EnsureUser(ctx context.Context, pool string, s identity.UserSpec) (string, error) {
+func (u users) EnsureUser(ctx context.Context, pool string, s cognito.UserSpec) (string, error) {
 	if err := u.tr.hit("ensure_user"); err != nil {
 		return "", err
 	}
@@ -123,7 +123,7 @@ type fixture struct {
 	svc    *onboarding.Service
 	reg    *tenantdb.Store
 	dir    peopledb.UserDB
-	pools  identity.Pools
+	pools  cognito.Pools
 	pool   string
 	client string
 	table  string
@@ -134,7 +134,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	ctx := context.Background()
 	db, names := testenv.Tables(t)
-	pools := identity.Pools{C: testenv.Cognito(t)}
+	pools := cognito.Pools{C: testenv.Cognito(t)}
 	pool, err := pools.EnsurePool(ctx, names.Prefix+"-tenants")
 	require.NoError(t, err)
 	client, err := pools.EnsureClient(ctx, pool, "web")

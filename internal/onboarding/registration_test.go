@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/issuetracker/issuetracker/internal/audit"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/errs"
-	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/tenant"
@@ -165,7 +165,7 @@ func TestARegistrationCannotTakeOverAnotherTenantsUser(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	victim := "victim@" + f.domain
-	_, err := f.pools.EnsureUser(ctx, f.pool, identity.UserSpec{Email: victim, Password: "Victim-Passw0rd!",
+	_, err := f.pools.EnsureUser(ctx, f.pool, cognito.UserSpec{Email: victim, Password: "Victim-Passw0rd!",
 		TenantID: "victimco", Role: "super_admin", Tier: "basic"})
 	require.NoError(t, err)
 	before := userAttrs(t, f, victim)

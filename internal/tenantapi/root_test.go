@@ -13,8 +13,8 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/errs"
-	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
@@ -223,7 +223,7 @@ func TestOffboardingLeavesNothingOfThePooledTenant(t *testing.T) {
 	az := w.authorizer(t)
 	tok := w.signIn(t, w.owner("goner"))
 	// A second person of the tenant, as the people API would add them.
-	sub, err := w.pools.EnsureUser(ctx, w.deps.TenantPoolID, identity.UserSpec{Email: "dev@" + w.domain, TenantID: "goner", Role: "user"})
+	sub, err := w.pools.EnsureUser(ctx, w.deps.TenantPoolID, cognito.UserSpec{Email: "dev@" + w.domain, TenantID: "goner", Role: "user"})
 	require.NoError(t, err)
 	require.NoError(t, peopledb.UserDB{DB: w.deps.DB}.Put(ctx, tenancy.Scope{Table: w.deps.Names.App(), TenantID: "goner"}, people.User{ID: sub, TenantID: "goner",
 		Username: "dev@" + w.domain, Email: "dev@" + w.domain, Role: roles.User, Status: people.UserActive}))

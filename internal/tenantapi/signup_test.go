@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/issuetracker/issuetracker/internal/apitest"
-	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/testenv"
@@ -147,7 +147,7 @@ func TestSignUpContract(t *testing.T) {
 func TestAdminEmailOfAnotherTenantsUserOverHTTP(t *testing.T) {
 	w := newWorld(t)
 	victim := "victim@" + w.domain
-	_, err := w.pools.EnsureUser(context.Background(), w.deps.TenantPoolID, identity.UserSpec{Email: victim, Password: password,
+	_, err := w.pools.EnsureUser(context.Background(), w.deps.TenantPoolID, cognito.UserSpec{Email: victim, Password: password,
 		TenantID: "victimco", Role: "super_admin", Tier: "basic"})
 	require.NoError(t, err)
 	box := testenv.NewMailbox(t, victim)

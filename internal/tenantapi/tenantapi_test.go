@@ -12,7 +12,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/auth"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
-	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/s3archive"
@@ -34,7 +34,7 @@ var root = tenancy.Principal{UserID: "root-1", Username: "root", Email: "root@pr
 type world struct {
 	deps   app.Deps
 	api    *apitest.API
-	pools  identity.Pools
+	pools  cognito.Pools
 	client string
 	reg    *tenantdb.Store
 	svc    *onboarding.Service
@@ -57,7 +57,7 @@ func newWorld(t *testing.T) *world {
 	ctx := context.Background()
 	db, names := testenv.Tables(t)
 	cog := testenv.Cognito(t)
-	pools := identity.Pools{C: cog}
+	pools := cognito.Pools{C: cog}
 	pool, err := pools.EnsurePool(ctx, names.Prefix+"-tenants")
 	require.NoError(t, err)
 	client, err := pools.EnsureClient(ctx, pool, "web")

@@ -8,7 +8,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/audit"
-	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
@@ -31,7 +31,7 @@ func platinumWorld(t *testing.T) (*onboarding.Service, *fakeAWS, map[string]stri
 	ctx := context.Background()
 	db, names := testenv.Tables(t)
 	cog := testenv.Cognito(t)
-	pools := identity.Pools{C: cog}
+	pools := cognito.Pools{C: cog}
 	shared, err := pools.EnsurePool(ctx, names.Prefix+"-tenants")
 	require.NoError(t, err)
 	// What the tenant stack's deploy creates: a dedicated pool and a table

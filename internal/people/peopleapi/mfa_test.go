@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/pquerna/otp/totp"
 	"github.com/stretchr/testify/assert"
@@ -19,7 +19,7 @@ import (
 func TestMFARequirement(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	signIn := func(code func() string) (identity.Tokens, tenancy.Principal) {
+	signIn := func(code func() string) (cognito.Tokens, tenancy.Principal) {
 		tok, err := w.pools.SignIn(ctx, w.client, "owner@initech.test", password, "", code)
 		require.NoError(t, err)
 		time.Sleep(2 * cacheTTL)

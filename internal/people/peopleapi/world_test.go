@@ -11,7 +11,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/auth"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
-	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
@@ -33,7 +33,7 @@ type world struct {
 	t      *testing.T
 	db     *dynamodb.Client
 	names  schema.Names
-	pools  identity.Pools
+	pools  cognito.Pools
 	pool   string
 	client string
 	api    *apitest.API
@@ -50,7 +50,7 @@ func newWorld(t *testing.T) *world {
 	ctx := context.Background()
 	db, names := testenv.Tables(t)
 	_, e := testenv.AWS(t)
-	w := &world{t: t, db: db, names: names, pools: identity.Pools{C: testenv.Cognito(t)}, dir: peopledb.UserDB{DB: db}, users: map[string]people.User{},
+	w := &world{t: t, db: db, names: names, pools: cognito.Pools{C: testenv.Cognito(t)}, dir: peopledb.UserDB{DB: db}, users: map[string]people.User{},
 		boxes: map[string]*testenv.Mailbox{}}
 	var err error
 	w.pool, err = w.pools.EnsurePool(ctx, names.Prefix+"-tenants")
@@ -87,7 +87,7 @@ func newWorld(t *testing.T) *world {
 // seed creates a Cognito user with a permanent password and its record.
 func (w *world) seed(email, tenantID string, role roles.Role) people.User {
 	ctx := context.Background()
-	sub, err := w.pools.EnsureUser(ctx, w.pool, identity.UserSpec{Email: email, Password: password, TenantID: tenantID, Role: string(role)})
+	sub, err := w.pools.EnsureUser(ctx, w.pool, cognito.UserSpec{Email: email, Password: password, TenantID: tenantID, Role: string(role)})
 	require.NoError(w.t, err)
 	now := time.Now().UTC()
 	u := people.User{ID: sub, TenantID: tenantID, Username: email, Email: email, Role: role, Status: people.UserActive, CreatedAt: now, UpdatedAt: now, Version: 1}
@@ -108,7 +108,7 @@ func (w *world) as(email string) apitest.Caller {
 // acceptInvitation is what the invited person does: the temporary password
 // from the invitation mail (read from mailpit), then a sign-in that answers
 // NEW_PASSWORD_REQUIRED.
-func (w *world) acceptInvitation(email string) identity.Tokens {
+func (w *world) acceptInvitation(email string) cognito.Tokens {
 	w.t.Helper()
 	box, ok := w.boxes[email]
 	require.True(w.t, ok, "invite %s first", email)
@@ -132,6 +132,6 @@ func (w *world) invite(by, email string, role roles.Role) people.User {
 	return u
 }
 
-func identityUser(email, tenantID string) identity.UserSpec {
-	return identity.UserSpec{Email: email, TenantID: tenantID, Role: "user", Tier: "standard"}
+func identityUser(email, tenantID string) cognito.UserSpec {
+	return cognito.UserSpec{Email: email, TenantID: tenantID, Role: "user", Tier: "standard"}
 }

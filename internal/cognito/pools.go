@@ -1,8 +1,8 @@
-// Package identity manages Cognito user pools, app clients and users with
+// Package cognito manages Cognito user pools, app clients and users with
 // the SDK calls that work against Cognito and cognito-local alike. Seeding,
 // invitations and onboarding use it; every call is idempotent so a step can
 // be retried.
-package identity
+package cognito
 
 import (
 	"context"

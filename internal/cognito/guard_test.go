@@ -1,4 +1,4 @@
-package identity_test
+package cognito_test
 
 import (
 	"context"
@@ -7,14 +7,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-func pool(t *testing.T) (identity.Pools, string, string) {
-	p := identity.Pools{C: testenv.Cognito(t)}
+func pool(t *testing.T) (cognito.Pools, string, string) {
+	p := cognito.Pools{C: testenv.Cognito(t)}
 	ctx := context.Background()
 	id, err := p.EnsurePool(ctx, testenv.UniquePrefix(t)+"-tenants")
 	require.NoError(t, err)
@@ -23,7 +23,7 @@ func pool(t *testing.T) (identity.Pools, string, string) {
 	return p, id, client
 }
 
-func attrs(t *testing.T, p identity.Pools, poolID, email string) map[string]string {
+func attrs(t *testing.T, p cognito.Pools, poolID, email string) map[string]string {
 	got, err := p.C.AdminGetUser(context.Background(), &cip.AdminGetUserInput{UserPoolId: aws.String(poolID), Username: aws.String(email)})
 	require.NoError(t, err)
 	m := map[string]string{"enabled": "false"}
@@ -41,7 +41,7 @@ func attrs(t *testing.T, p identity.Pools, poolID, email string) map[string]stri
 func TestNoIdentityWriteReachesAUserOfAnotherTenant(t *testing.T) {
 	p, poolID, client := pool(t)
 	ctx := context.Background()
-	victim := identity.UserSpec{Email: "victim@acme.test", Password: "Victim-Passw0rd!", TenantID: "acme", Role: "super_admin", Tier: "basic"}
+	victim := cognito.UserSpec{Email: "victim@acme.test", Password: "Victim-Passw0rd!", TenantID: "acme", Role: "super_admin", Tier: "basic"}
 	sub, err := p.EnsureUser(ctx, poolID, victim)
 	require.NoError(t, err)
 	before := attrs(t, p, poolID, victim.Email)
@@ -51,15 +51,15 @@ func TestNoIdentityWriteReachesAUserOfAnotherTenant(t *testing.T) {
 		write func() error
 	}{
 		{"EnsureUser (onboarding's admin user)", func() error {
-			_, err := p.EnsureUser(ctx, poolID, identity.UserSpec{Email: victim.Email, TenantID: "evil", Role: "super_admin", Tier: "premium"})
+			_, err := p.EnsureUser(ctx, poolID, cognito.UserSpec{Email: victim.Email, TenantID: "evil", Role: "super_admin", Tier: "premium"})
 			return err
 		}},
 		{"EnsureUser with a password", func() error {
-			_, err := p.EnsureUser(ctx, poolID, identity.UserSpec{Email: victim.Email, Password: "Attacker-Passw0rd!", TenantID: "evil"})
+			_, err := p.EnsureUser(ctx, poolID, cognito.UserSpec{Email: victim.Email, Password: "Attacker-Passw0rd!", TenantID: "evil"})
 			return err
 		}},
 		{"Invite", func() error {
-			_, err := p.Invite(ctx, poolID, identity.UserSpec{Email: victim.Email, TenantID: "evil", Role: "user", Tier: "basic"})
+			_, err := p.Invite(ctx, poolID, cognito.UserSpec{Email: victim.Email, TenantID: "evil", Role: "user", Tier: "basic"})
 			return err
 		}},
 		{"SetRole", func() error { return p.SetRole(ctx, poolID, "evil", sub, "user") }},
@@ -69,7 +69,7 @@ func TestNoIdentityWriteReachesAUserOfAnotherTenant(t *testing.T) {
 		{"a write for the provider (no tenant)", func() error { return p.DeleteUser(ctx, poolID, "", victim.Email) }},
 	} {
 		t.Run(tc.name+" is refused with ErrOtherTenant", func(t *testing.T) {
-			assert.ErrorIs(t, tc.write(), identity.ErrOtherTenant)
+			assert.ErrorIs(t, tc.write(), cognito.ErrOtherTenant)
 			assert.Equal(t, before, attrs(t, p, poolID, victim.Email), "the user is unchanged")
 		})
 	}
@@ -89,11 +89,11 @@ func TestNoIdentityWriteReachesAUserOfAnotherTenant(t *testing.T) {
 func TestInviteGivesATemporaryPasswordAndResetsItUntilFirstSignIn(t *testing.T) {
 	p, poolID, client := pool(t)
 	ctx := context.Background()
-	spec := identity.UserSpec{Email: "new@acme.test", TenantID: "acme", Role: "user", Tier: "basic"}
+	spec := cognito.UserSpec{Email: "new@acme.test", TenantID: "acme", Role: "user", Tier: "basic"}
 	first, err := p.Invite(ctx, poolID, spec)
 	require.NoError(t, err)
 	require.NotEmpty(t, first.Sub)
-	require.Len(t, first.TemporaryPassword, identity.TemporaryPasswordLength)
+	require.Len(t, first.TemporaryPassword, cognito.TemporaryPasswordLength)
 
 	again, err := p.Invite(ctx, poolID, spec)
 	require.NoError(t, err)
@@ -116,7 +116,7 @@ func TestInviteGivesATemporaryPasswordAndResetsItUntilFirstSignIn(t *testing.T) 
 func TestTemporaryPasswordsSatisfyThePoolPolicy(t *testing.T) {
 	seen := map[string]bool{}
 	for range 200 {
-		pw, err := identity.TemporaryPassword()
+		pw, err := cognito.TemporaryPassword()
 		require.NoError(t, err)
 		assert.Len(t, pw, 16)
 		for _, class := range []string{"abcdefghijkmnopqrstuvwxyz", "ABCDEFGHJKLMNPQRSTUVWXYZ", "23456789", "!#%+-=?@_"} {

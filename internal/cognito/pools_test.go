@@ -1,4 +1,4 @@
-package identity_test
+package cognito_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -24,7 +24,7 @@ func claims(t *testing.T, jwt string) map[string]any {
 }
 
 func TestEnsureIsIdempotentAndTokensCarryTenantClaims(t *testing.T) {
-	p := identity.Pools{C: testenv.Cognito(t)}
+	p := cognito.Pools{C: testenv.Cognito(t)}
 	ctx := context.Background()
 	name := testenv.UniquePrefix(t) + "-tenants"
 
@@ -40,7 +40,7 @@ func TestEnsureIsIdempotentAndTokensCarryTenantClaims(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, client, client2)
 
-	spec := identity.UserSpec{Email: "ann@acme.test", Password: "Correct-Horse-9",
+	spec := cognito.UserSpec{Email: "ann@acme.test", Password: "Correct-Horse-9",
 		TenantID: "acme", Role: "admin", Tier: "standard"}
 	sub, err := p.EnsureUser(ctx, pool, spec)
 	require.NoError(t, err)
