@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/issuetracker/issuetracker/internal/cognito"
-	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

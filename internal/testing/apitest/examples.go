@@ -8,7 +8,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/people"
-	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/pquerna/otp/totp"
