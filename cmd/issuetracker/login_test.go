@@ -19,6 +19,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/pquerna/otp/totp"
 	"github.com/stretchr/testify/assert"
@@ -113,7 +114,7 @@ func TestLoginAnswersChallengesAndFindsAnyWorkspace(t *testing.T) {
 	})
 
 	t.Run("SOFTWARE_TOKEN_MFA is answered by --totp or a prompt", func(t *testing.T) {
-		first, err := pools.PasswordLogin(ctx, pl.TenantClientID, invited, "Chosen-Passw0rd!")
+		first, err := cognitotest.PasswordLogin(ctx, pools.C, pl.TenantClientID, invited, "Chosen-Passw0rd!")
 		require.NoError(t, err)
 		secret, err := pools.AssociateTOTP(ctx, first.AccessToken)
 		require.NoError(t, err)
@@ -137,9 +138,9 @@ func TestLoginAnswersChallengesAndFindsAnyWorkspace(t *testing.T) {
 
 	t.Run("a Platinum user signs in to the workspace's own pool found by --workspace", func(t *testing.T) {
 		// A Platinum tenant as onboarding leaves it: its own pool and client, active.
-		pool, err := pools.EnsurePool(ctx, prefix+"-tenant-bigco")
+		pool, err := cognitotest.EnsurePool(ctx, pools.C, prefix+"-tenant-bigco")
 		require.NoError(t, err)
-		client, err := pools.EnsureClient(ctx, pool, "web")
+		client, err := cognitotest.EnsureClient(ctx, pools.C, pool, "web")
 		require.NoError(t, err)
 		names := schema.Names{Prefix: prefix}
 		now := time.Now().UTC()

@@ -17,6 +17,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/stretchr/testify/assert"
@@ -42,9 +43,9 @@ func newWorld(t *testing.T) *world {
 	p := cognito.Pools{C: testenv.Cognito(t)}
 	prefix := names.Prefix
 	mk := func(name string) (string, string) {
-		pool, err := p.EnsurePool(ctx, prefix+"-"+name)
+		pool, err := cognitotest.EnsurePool(ctx, p.C, prefix+"-"+name)
 		require.NoError(t, err)
-		client, err := p.EnsureClient(ctx, pool, "web")
+		client, err := cognitotest.EnsureClient(ctx, p.C, pool, "web")
 		require.NoError(t, err)
 		return pool, client
 	}
@@ -69,7 +70,7 @@ func newWorld(t *testing.T) *world {
 			require.NoError(t, w.dir.Put(ctx, tenancy.Scope{Table: names.App(), TenantID: tenantID}, people.User{ID: sub, TenantID: tenantID, Email: email,
 				Username: email, Role: role, Status: people.UserActive}))
 		}
-		tok, err := p.PasswordLogin(ctx, client, email, password)
+		tok, err := cognitotest.PasswordLogin(ctx, p.C, client, email, password)
 		require.NoError(t, err)
 		w.tokens[email] = tok.IDToken
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -16,9 +17,9 @@ import (
 func pool(t *testing.T) (cognito.Pools, string, string) {
 	p := cognito.Pools{C: testenv.Cognito(t)}
 	ctx := context.Background()
-	id, err := p.EnsurePool(ctx, testenv.UniquePrefix(t)+"-tenants")
+	id, err := cognitotest.EnsurePool(ctx, p.C, testenv.UniquePrefix(t)+"-tenants")
 	require.NoError(t, err)
-	client, err := p.EnsureClient(ctx, id, "web")
+	client, err := cognitotest.EnsureClient(ctx, p.C, id, "web")
 	require.NoError(t, err)
 	return p, id, client
 }
@@ -74,7 +75,7 @@ func TestNoIdentityWriteReachesAUserOfAnotherTenant(t *testing.T) {
 		})
 	}
 	t.Run("the victim still signs in with their own password", func(t *testing.T) {
-		tok, err := p.PasswordLogin(ctx, client, victim.Email, victim.Password)
+		tok, err := cognitotest.PasswordLogin(ctx, p.C, client, victim.Email, victim.Password)
 		require.NoError(t, err)
 		assert.Equal(t, "acme", claims(t, tok.IDToken)["custom:tenant_id"])
 	})
@@ -102,14 +103,14 @@ func TestInviteGivesATemporaryPasswordAndResetsItUntilFirstSignIn(t *testing.T) 
 
 	// (That the replaced one stops working is Cognito's behaviour; cognito-local
 	// 5.3.0 does not check the password of a FORCE_CHANGE_PASSWORD user at all.)
-	tok, err := p.SignIn(ctx, client, spec.Email, again.TemporaryPassword, "Chosen-Passw0rd!", nil)
+	tok, err := cognitotest.SignIn(ctx, p.C, client, spec.Email, again.TemporaryPassword, "Chosen-Passw0rd!", nil)
 	require.NoError(t, err, "NEW_PASSWORD_REQUIRED is answered with the chosen password")
 	assert.Equal(t, first.Sub, claims(t, tok.IDToken)["sub"])
 
 	after, err := p.Invite(ctx, poolID, spec)
 	require.NoError(t, err)
 	assert.Empty(t, after.TemporaryPassword, "a user who signed in keeps their password")
-	_, err = p.PasswordLogin(ctx, client, spec.Email, "Chosen-Passw0rd!")
+	_, err = cognitotest.PasswordLogin(ctx, p.C, client, spec.Email, "Chosen-Passw0rd!")
 	assert.NoError(t, err)
 }
 

@@ -25,39 +25,6 @@ const (
 // Pools wraps a Cognito client.
 type Pools struct{ C *cip.Client }
 
-// EnsurePool returns the id of the pool named name, creating it with the
-// platform's custom attributes and password policy if it does not exist.
-func (p Pools) EnsurePool(ctx context.Context, name string) (string, error) {
-	id, err := p.FindPool(ctx, name)
-	if err != nil || id != "" {
-		return id, err
-	}
-	attr := func(n string) types.SchemaAttributeType {
-		return types.SchemaAttributeType{Name: aws.String(n), AttributeDataType: types.AttributeDataTypeString, Mutable: aws.Bool(true)}
-	}
-	out, err := p.C.CreateUserPool(ctx, &cip.CreateUserPoolInput{
-		PoolName: aws.String(name),
-		Schema:   []types.SchemaAttributeType{attr(AttrTenant), attr(AttrRole), attr(AttrTier)},
-		Policies: &types.UserPoolPolicyType{PasswordPolicy: &types.PasswordPolicyType{
-			MinimumLength: aws.Int32(12), RequireLowercase: true, RequireUppercase: true, RequireNumbers: true}},
-		AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
-		// People sign in with their email; Cognito's username is then the sub.
-		UsernameAttributes: []types.UsernameAttributeType{types.UsernameAttributeTypeEmail},
-		MfaConfiguration:   types.UserPoolMfaTypeOptional,
-	})
-	if err != nil {
-		return "", fmt.Errorf("create user pool %s: %w", name, err)
-	}
-	// TOTP on, MFA optional: Cognito challenges users who enabled MFA; a
-	// tenant's requirement is enforced per tenant (internal/people).
-	if _, err := p.C.SetUserPoolMfaConfig(ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: out.UserPool.Id,
-		MfaConfiguration:              types.UserPoolMfaTypeOptional,
-		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true}}); err != nil {
-		return "", fmt.Errorf("MFA config of user pool %s: %w", name, err)
-	}
-	return aws.ToString(out.UserPool.Id), nil
-}
-
 // FindPool returns the id of the pool named name, or "".
 func (p Pools) FindPool(ctx context.Context, name string) (string, error) {
 	pg := cip.NewListUserPoolsPaginator(p.C, &cip.ListUserPoolsInput{MaxResults: aws.Int32(60)})
@@ -73,29 +40,6 @@ func (p Pools) FindPool(ctx context.Context, name string) (string, error) {
 		}
 	}
 	return "", nil
-}
-
-// EnsureClient returns the id of the app client named name in pool, creating
-// a public client (no secret) with password and refresh-token flows.
-func (p Pools) EnsureClient(ctx context.Context, poolID, name string) (string, error) {
-	out, err := p.C.ListUserPoolClients(ctx, &cip.ListUserPoolClientsInput{UserPoolId: aws.String(poolID), MaxResults: aws.Int32(60)})
-	if err != nil {
-		return "", fmt.Errorf("list clients of %s: %w", poolID, err)
-	}
-	for _, c := range out.UserPoolClients {
-		if aws.ToString(c.ClientName) == name {
-			return aws.ToString(c.ClientId), nil
-		}
-	}
-	cr, err := p.C.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{
-		UserPoolId: aws.String(poolID), ClientName: aws.String(name),
-		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserPasswordAuth,
-			types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth, types.ExplicitAuthFlowsTypeAllowUserSrpAuth},
-	})
-	if err != nil {
-		return "", fmt.Errorf("create client %s: %w", name, err)
-	}
-	return aws.ToString(cr.UserPoolClient.ClientId), nil
 }
 
 // UserSpec describes a user to ensure. People sign in with their email.
@@ -184,23 +128,6 @@ type Tokens struct {
 	AccessToken  string `json:"access_token"`
 	RefreshToken string `json:"refresh_token"`
 	ExpiresIn    int32  `json:"expires_in"`
-}
-
-// PasswordLogin signs a user in with USER_PASSWORD_AUTH.
-func (p Pools) PasswordLogin(ctx context.Context, clientID, email, password string) (Tokens, error) {
-	out, err := p.C.InitiateAuth(ctx, &cip.InitiateAuthInput{
-		AuthFlow: types.AuthFlowTypeUserPasswordAuth, ClientId: aws.String(clientID),
-		AuthParameters: map[string]string{"USERNAME": email, "PASSWORD": password},
-	})
-	if err != nil {
-		return Tokens{}, fmt.Errorf("sign in %s: %w", email, err)
-	}
-	if out.AuthenticationResult == nil {
-		return Tokens{}, fmt.Errorf("sign in %s: challenge %s must be answered first", email, out.ChallengeName)
-	}
-	r := out.AuthenticationResult
-	return Tokens{IDToken: aws.ToString(r.IdToken), AccessToken: aws.ToString(r.AccessToken),
-		RefreshToken: aws.ToString(r.RefreshToken), ExpiresIn: r.ExpiresIn}, nil
 }
 
 // DeletePool removes a user pool and its users; an unknown pool is not an error.

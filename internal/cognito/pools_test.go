@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -28,15 +29,15 @@ func TestEnsureIsIdempotentAndTokensCarryTenantClaims(t *testing.T) {
 	ctx := context.Background()
 	name := testenv.UniquePrefix(t) + "-tenants"
 
-	pool, err := p.EnsurePool(ctx, name)
+	pool, err := cognitotest.EnsurePool(ctx, p.C, name)
 	require.NoError(t, err)
-	again, err := p.EnsurePool(ctx, name)
+	again, err := cognitotest.EnsurePool(ctx, p.C, name)
 	require.NoError(t, err)
 	assert.Equal(t, pool, again, "a second EnsurePool finds the first pool")
 
-	client, err := p.EnsureClient(ctx, pool, "web")
+	client, err := cognitotest.EnsureClient(ctx, p.C, pool, "web")
 	require.NoError(t, err)
-	client2, err := p.EnsureClient(ctx, pool, "web")
+	client2, err := cognitotest.EnsureClient(ctx, p.C, pool, "web")
 	require.NoError(t, err)
 	assert.Equal(t, client, client2)
 
@@ -49,7 +50,7 @@ func TestEnsureIsIdempotentAndTokensCarryTenantClaims(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, sub, sub2, "re-ensuring keeps the same user")
 
-	tok, err := p.PasswordLogin(ctx, client, "ann@acme.test", "Correct-Horse-9")
+	tok, err := cognitotest.PasswordLogin(ctx, p.C, client, "ann@acme.test", "Correct-Horse-9")
 	require.NoError(t, err)
 	c := claims(t, tok.IDToken)
 	assert.Equal(t, "id", c["token_use"])
@@ -59,6 +60,6 @@ func TestEnsureIsIdempotentAndTokensCarryTenantClaims(t *testing.T) {
 	assert.Equal(t, "super_admin", c["custom:role"], "the update reached the token")
 	assert.True(t, strings.HasSuffix(c["iss"].(string), "/"+pool))
 
-	_, err = p.PasswordLogin(ctx, client, "ann@acme.test", "wrong-password")
+	_, err = cognitotest.PasswordLogin(ctx, p.C, client, "ann@acme.test", "wrong-password")
 	assert.Error(t, err)
 }

@@ -230,20 +230,6 @@ func OTPAuthURI(issuer, account, secret string) string {
 	return "otpauth://totp/" + url.PathEscape(issuer+":"+account) + "?" + v.Encode()
 }
 
-// SignIn signs a user in with USER_PASSWORD_AUTH and answers the challenges
-// a person would: a new password for an invited user (newPassword) and a
-// TOTP code (totp, called when asked). For tests and tools.
-func (p Pools) SignIn(ctx context.Context, clientID, email, password, newPassword string, totp func() string) (Tokens, error) {
-	a := Answers{}
-	if newPassword != "" {
-		a.NewPassword = func() (string, error) { return newPassword, nil }
-	}
-	if totp != nil {
-		a.TOTP = func() (string, error) { return totp(), nil }
-	}
-	return p.Authenticate(ctx, clientID, email, password, a)
-}
-
 // Answers answer the challenges of a sign-in; a nil one fails the sign-in
 // with ErrNewPasswordRequired or ErrTOTPRequired.
 type Answers struct {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/devstack"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -60,9 +61,9 @@ func TestPlatformEndToEnd(t *testing.T) {
 	}
 	t.Run("a token from a user pool the platform does not trust gets a 401", func(t *testing.T) {
 		p := cognito.Pools{C: testenv.Cognito(t)}
-		pool, err := p.EnsurePool(ctx, pl.Prefix+"-rogue")
+		pool, err := cognitotest.EnsurePool(ctx, p.C, pl.Prefix+"-rogue")
 		require.NoError(t, err)
-		client, err := p.EnsureClient(ctx, pool, "web")
+		client, err := cognitotest.EnsureClient(ctx, p.C, pool, "web")
 		require.NoError(t, err)
 		_, err = p.EnsureUser(ctx, pool, cognito.UserSpec{Email: "eve@acme.test", Password: devstack.DemoPassword,
 			TenantID: "acme", Role: "super_admin"})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/devstack"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/require"
 )
@@ -43,7 +44,7 @@ func startPlatform(t *testing.T) *platform {
 // login signs a user in through the given app client and returns the ID token.
 func (p *platform) login(client, email string) string {
 	p.t.Helper()
-	tok, err := p.pools.PasswordLogin(p.ctx, client, email, devstack.DemoPassword)
+	tok, err := cognitotest.PasswordLogin(p.ctx, p.pools.C, client, email, devstack.DemoPassword)
 	require.NoError(p.t, err)
 	return tok.IDToken
 }

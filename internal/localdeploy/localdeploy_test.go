@@ -27,6 +27,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -102,7 +103,7 @@ func TestPlatinumOnboardingAndOffboardingThroughTheLocalDeployer(t *testing.T) {
 	_, e := testenv.AWS(t)
 	cog := testenv.Cognito(t)
 	pools := cognito.Pools{C: cog}
-	shared, err := pools.EnsurePool(ctx, names.Prefix+"-tenants")
+	shared, err := cognitotest.EnsurePool(ctx, pools.C, names.Prefix+"-tenants")
 	require.NoError(t, err)
 	stacks := localdeploy.Stacks{Deployer: localdeploy.Deployer{DB: db, Cognito: cog}, Synth: fixtureSynth(names), Dir: t.TempDir()}
 	d := app.Deps{DB: db, Cognito: cog, Names: names, Now: time.Now, TenantPoolID: shared, RegistrationsPerHour: 100, Mail: testenv.MailSender(t)}
@@ -136,7 +137,7 @@ func TestPlatinumOnboardingAndOffboardingThroughTheLocalDeployer(t *testing.T) {
 	var p tenancy.Principal
 	t.Run("the Super Admin signs in through the dedicated pool with the mailed invitation and reads /v1/me", func(t *testing.T) {
 		inv := box.Next("You're invited to Big Co on IssueTracker")
-		tok, err := pools.SignIn(ctx, tn.ClientIDs[0], owner, inv.TemporaryPassword(), "Correct-Horse-9!", nil)
+		tok, err := cognitotest.SignIn(ctx, pools.C, tn.ClientIDs[0], owner, inv.TemporaryPassword(), "Correct-Horse-9!", nil)
 		require.NoError(t, err)
 		az := authorizer.New(authorizer.Config{
 			TenantPool:   authorizer.PoolFor(e.Cognito, shared, auth.PoolTenant),

@@ -20,6 +20,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantdata"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/stretchr/testify/assert"
@@ -135,9 +136,9 @@ func newFixture(t *testing.T) *fixture {
 	ctx := context.Background()
 	db, names := testenv.Tables(t)
 	pools := cognito.Pools{C: testenv.Cognito(t)}
-	pool, err := pools.EnsurePool(ctx, names.Prefix+"-tenants")
+	pool, err := cognitotest.EnsurePool(ctx, pools.C, names.Prefix+"-tenants")
 	require.NoError(t, err)
-	client, err := pools.EnsureClient(ctx, pool, "web")
+	client, err := cognitotest.EnsureClient(ctx, pools.C, pool, "web")
 	require.NoError(t, err)
 	f := &fixture{reg: tenantdb.New(db, names), dir: peopledb.UserDB{DB: db}, pools: pools, pool: pool, client: client,
 		table: names.App(), domain: names.Prefix + ".test", tr: map[string]*trap{}}

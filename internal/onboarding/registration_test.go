@@ -16,6 +16,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -97,7 +98,7 @@ func TestNothingIsProvisionedBeforeTheAdminEmailIsVerified(t *testing.T) {
 		assert.Equal(t, tenant.StatusActive, tn.Status)
 		msg := invitations.Next("You're invited to Company unverified on IssueTracker")
 		assert.Contains(t, msg.Text, "http://web.test/w/unverified/signin")
-		tok, err := f.pools.SignIn(ctx, f.client, email, msg.TemporaryPassword(), "Chosen-Passw0rd!", nil)
+		tok, err := cognitotest.SignIn(ctx, f.pools.C, f.client, email, msg.TemporaryPassword(), "Chosen-Passw0rd!", nil)
 		require.NoError(t, err, "the mailed temporary password signs in and is replaced")
 		assert.NotEmpty(t, tok.IDToken)
 	})
@@ -172,7 +173,7 @@ func TestARegistrationCannotTakeOverAnotherTenantsUser(t *testing.T) {
 	untouched := func(t *testing.T) {
 		t.Helper()
 		assert.Equal(t, before, userAttrs(t, f, victim), "the other tenant's user is unchanged")
-		_, err := f.pools.PasswordLogin(ctx, f.client, victim, "Victim-Passw0rd!")
+		_, err := cognitotest.PasswordLogin(ctx, f.pools.C, f.client, victim, "Victim-Passw0rd!")
 		assert.NoError(t, err, "and still signs in with their password")
 	}
 

@@ -9,6 +9,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -158,7 +159,7 @@ func TestAdminEmailOfAnotherTenantsUserOverHTTP(t *testing.T) {
 	assert.Equal(t, 409, res.Status)
 	assert.Equal(t, "admin_email_in_use", res.Map(t)["code"], "the verified owner is told")
 	assert.Equal(t, "failed", w.api.Anonymous().Do("GET", "/v1/registrations/evil", nil).Map(t)["status"])
-	got, err := w.pools.PasswordLogin(context.Background(), w.client, victim, password)
+	got, err := cognitotest.PasswordLogin(context.Background(), w.pools.C, w.client, victim, password)
 	require.NoError(t, err, "the user is untouched")
 	assert.NotEmpty(t, got.IDToken)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/stretchr/testify/assert"
@@ -58,9 +59,9 @@ func newWorld(t *testing.T) *world {
 	db, names := testenv.Tables(t)
 	cog := testenv.Cognito(t)
 	pools := cognito.Pools{C: cog}
-	pool, err := pools.EnsurePool(ctx, names.Prefix+"-tenants")
+	pool, err := cognitotest.EnsurePool(ctx, pools.C, names.Prefix+"-tenants")
 	require.NoError(t, err)
-	client, err := pools.EnsureClient(ctx, pool, "web")
+	client, err := cognitotest.EnsureClient(ctx, pools.C, pool, "web")
 	require.NoError(t, err)
 	d := app.Deps{DB: db, Cognito: cog, Names: names, Now: time.Now, TenantPoolID: pool, TenantClientID: client, Region: "us-east-1",
 		RegistrationsPerHour: 1000, LookupsPerMinute: 1000, Mail: testenv.MailSender(t), WebBaseURL: "http://web.test"}
@@ -76,7 +77,7 @@ func (w *world) signIn(t *testing.T, email string) string {
 	_, err := w.pools.C.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(w.deps.TenantPoolID),
 		Username: aws.String(email), Password: aws.String(password), Permanent: true})
 	require.NoError(t, err)
-	tok, err := w.pools.PasswordLogin(ctx, w.client, email, password)
+	tok, err := cognitotest.PasswordLogin(ctx, w.pools.C, w.client, email, password)
 	require.NoError(t, err)
 	return tok.IDToken
 }
@@ -129,7 +130,7 @@ func TestPooledRegistrationToFirstRequest(t *testing.T) {
 	t.Run("the Super Admin signs in with the mailed invitation and reads /v1/me through the real authorizer", func(t *testing.T) {
 		inv := invitations.Next("You're invited to Company initech on IssueTracker")
 		assert.Contains(t, inv.Text, "http://web.test/w/initech/signin")
-		tokens, err := w.pools.SignIn(ctx, w.client, w.owner("initech"), inv.TemporaryPassword(), password, nil)
+		tokens, err := cognitotest.SignIn(ctx, w.pools.C, w.client, w.owner("initech"), inv.TemporaryPassword(), password, nil)
 		require.NoError(t, err)
 		tok := tokens.IDToken
 		p, key, err := w.authorizer(t).Authorize(ctx, "Bearer "+tok)

@@ -11,6 +11,7 @@ import (
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/pquerna/otp/totp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -20,7 +21,7 @@ func TestMFARequirement(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	signIn := func(code func() string) (cognito.Tokens, tenancy.Principal) {
-		tok, err := w.pools.SignIn(ctx, w.client, "owner@initech.test", password, "", code)
+		tok, err := cognitotest.SignIn(ctx, w.pools.C, w.client, "owner@initech.test", password, "", code)
 		require.NoError(t, err)
 		time.Sleep(2 * cacheTTL)
 		p, _, err := w.az.Authorize(ctx, "Bearer "+tok.IDToken)
@@ -51,7 +52,7 @@ func TestMFARequirement(t *testing.T) {
 		assert.Equal(t, map[string]any{"required": true, "enabled": false, "methods": []any{}, "session_accepted": false}, res.Map(t))
 	})
 	t.Run("someone else's access token is refused", func(t *testing.T) {
-		other, err := w.pools.SignIn(ctx, w.client, "owner@acme.test", password, "", nil)
+		other, err := cognitotest.SignIn(ctx, w.pools.C, w.client, "owner@acme.test", password, "", nil)
 		require.NoError(t, err)
 		res := w.api.As(p).Do("POST", "/v1/me/mfa/totp", map[string]any{"access_token": other.AccessToken})
 		assert.Equal(t, http.StatusBadRequest, res.Status)
@@ -97,7 +98,7 @@ func TestMFARequirement(t *testing.T) {
 			SoftwareTokenMfaSettings: &ciptypes.SoftwareTokenMfaSettingsType{Enabled: false, PreferredMfa: false}})
 		require.NoError(t, err)
 		time.Sleep(1100 * time.Millisecond)
-		plain, err := w.pools.SignIn(ctx, w.client, "owner@initech.test", password, "", nil)
+		plain, err := cognitotest.SignIn(ctx, w.pools.C, w.client, "owner@initech.test", password, "", nil)
 		require.NoError(t, err, "Cognito no longer challenges")
 		time.Sleep(2 * cacheTTL)
 		p, _, err := w.az.Authorize(ctx, "Bearer "+plain.IDToken)
@@ -105,7 +106,7 @@ func TestMFARequirement(t *testing.T) {
 		assert.Equal(t, tenancy.MFAMissing, p.MFA, "the authorizer checks Cognito, not only the directory")
 	})
 	t.Run("a tenant that does not require MFA is unaffected", func(t *testing.T) {
-		tok, err := w.pools.SignIn(ctx, w.client, "owner@acme.test", password, "", nil)
+		tok, err := cognitotest.SignIn(ctx, w.pools.C, w.client, "owner@acme.test", password, "", nil)
 		require.NoError(t, err)
 		p, _, err := w.az.Authorize(ctx, "Bearer "+tok.IDToken)
 		require.NoError(t, err)

@@ -14,6 +14,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/stretchr/testify/assert"
@@ -188,7 +189,7 @@ func TestRolesAndLastSuperAdmin(t *testing.T) {
 		assert.Equal(t, "validation_failed", code)
 	})
 	t.Run("User becomes Admin then Super Admin, and the authorizer gives the new role", func(t *testing.T) {
-		tok, err := w.pools.SignIn(context.Background(), w.client, "user@acme.test", password, "", nil)
+		tok, err := cognitotest.SignIn(context.Background(), w.pools.C, w.client, "user@acme.test", password, "", nil)
 		require.NoError(t, err)
 		for _, r := range []roles.Role{roles.Admin, roles.SuperAdmin} {
 			status, _ := role("owner@acme.test", user.ID, string(r))

@@ -19,6 +19,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/stretchr/testify/require"
@@ -53,9 +54,9 @@ func newWorld(t *testing.T) *world {
 	w := &world{t: t, db: db, names: names, pools: cognito.Pools{C: testenv.Cognito(t)}, dir: peopledb.UserDB{DB: db}, users: map[string]people.User{},
 		boxes: map[string]*testenv.Mailbox{}}
 	var err error
-	w.pool, err = w.pools.EnsurePool(ctx, names.Prefix+"-tenants")
+	w.pool, err = cognitotest.EnsurePool(ctx, w.pools.C, names.Prefix+"-tenants")
 	require.NoError(t, err)
-	w.client, err = w.pools.EnsureClient(ctx, w.pool, "web")
+	w.client, err = cognitotest.EnsureClient(ctx, w.pools.C, w.pool, "web")
 	require.NoError(t, err)
 	reg := tenantdb.New(db, names)
 	now := time.Now().UTC()
@@ -114,7 +115,7 @@ func (w *world) acceptInvitation(email string) cognito.Tokens {
 	require.True(w.t, ok, "invite %s first", email)
 	msg := box.Next("You're invited to")
 	require.NotEmpty(w.t, msg.TemporaryPassword(), msg.Text)
-	tok, err := w.pools.SignIn(context.Background(), w.client, email, msg.TemporaryPassword(), password, nil)
+	tok, err := cognitotest.SignIn(context.Background(), w.pools.C, w.client, email, msg.TemporaryPassword(), password, nil)
 	require.NoError(w.t, err)
 	return tok
 }

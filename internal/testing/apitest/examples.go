@@ -8,6 +8,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 
 	"github.com/issuetracker/issuetracker/internal/roles"
@@ -82,7 +83,7 @@ func (w *World) exampleFixtures(c Content) exampleFixtures {
 	f.spareComment = post(f.issue+"/comments", map[string]any{"body": "to delete"})
 	f.leaving = w.SeedUser("leaving@acme.test", "acme", roles.User)
 	var err error
-	f.tok, err = w.Pools.SignIn(ctx, w.Client, exampleOwner, Password, "", nil)
+	f.tok, err = cognitotest.SignIn(ctx, w.Pools.C, w.Client, exampleOwner, Password, "", nil)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -94,7 +95,7 @@ func (w *World) exampleFixtures(c Content) exampleFixtures {
 	f.code, _ = totp.GenerateCode(res.Map(w.t)["secret_code"].(string), time.Now())
 	// associateTOTP's example is another user's, so it does not replace
 	// the secret that code answers.
-	f.adminTok, err = w.Pools.SignIn(ctx, w.Client, "admin@acme.test", Password, "", nil)
+	f.adminTok, err = cognitotest.SignIn(ctx, w.Pools.C, w.Client, "admin@acme.test", Password, "", nil)
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
@@ -42,11 +43,11 @@ func NewWorld(t testing.TB) *World {
 	ctx := context.Background()
 	db, names := testenv.Tables(t)
 	pools := cognito.Pools{C: testenv.Cognito(t)}
-	pool, err := pools.EnsurePool(ctx, names.Prefix+"-tenants")
+	pool, err := cognitotest.EnsurePool(ctx, pools.C, names.Prefix+"-tenants")
 	if err != nil {
 		t.Fatal(err)
 	}
-	client, err := pools.EnsureClient(ctx, pool, "web")
+	client, err := cognitotest.EnsureClient(ctx, pools.C, pool, "web")
 	if err != nil {
 		t.Fatal(err)
 	}
