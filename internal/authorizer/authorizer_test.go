@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/issuetracker/issuetracker/internal/auth"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/idtoken"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
@@ -84,8 +84,8 @@ func newWorld(t *testing.T) *world {
 	user(foreignPool, foreignClient, "eve@acme.test", "acme", roles.SuperAdmin, false)
 
 	w.a = authorizer.New(authorizer.Config{
-		TenantPool:   authorizer.PoolFor(e.Cognito, tenantPool, auth.PoolTenant, tenantClient),
-		ProviderPool: authorizer.PoolFor(e.Cognito, providerPool, auth.PoolProvider, providerClient),
+		TenantPool:   authorizer.PoolFor(e.Cognito, tenantPool, idtoken.PoolTenant, tenantClient),
+		ProviderPool: authorizer.PoolFor(e.Cognito, providerPool, idtoken.PoolProvider, providerClient),
 		CacheTTL:     time.Nanosecond, // see every registry change at once
 	}, w.reg, w.dir)
 	return w

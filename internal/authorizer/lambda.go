@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/issuetracker/issuetracker/internal/auth"
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/idtoken"
 )
 
 // ErrUnauthorized is the one error API Gateway turns into a 401 (its
@@ -88,14 +88,14 @@ func ConfigFromEnv() (Config, error) {
 		return Config{}, fmt.Errorf("ITR_TENANT_POOL_ID and ITR_PROVIDER_POOL_ID are required")
 	}
 	return Config{
-		TenantPool:   PoolFor(base, tp, auth.PoolTenant, splitList(os.Getenv("ITR_TENANT_CLIENT_IDS"))...),
-		ProviderPool: PoolFor(base, pp, auth.PoolProvider, splitList(os.Getenv("ITR_PROVIDER_CLIENT_IDS"))...),
+		TenantPool:   PoolFor(base, tp, idtoken.PoolTenant, splitList(os.Getenv("ITR_TENANT_CLIENT_IDS"))...),
+		ProviderPool: PoolFor(base, pp, idtoken.PoolProvider, splitList(os.Getenv("ITR_PROVIDER_CLIENT_IDS"))...),
 	}, nil
 }
 
 // PoolFor describes a pool by its issuer base and id.
-func PoolFor(issuerBase, poolID string, kind auth.PoolKind, clientIDs ...string) auth.Pool {
-	return auth.NewPool(poolID, strings.TrimRight(issuerBase, "/")+"/"+poolID, kind, "", clientIDs...)
+func PoolFor(issuerBase, poolID string, kind idtoken.PoolKind, clientIDs ...string) idtoken.Pool {
+	return idtoken.NewPool(poolID, strings.TrimRight(issuerBase, "/")+"/"+poolID, kind, "", clientIDs...)
 }
 
 func splitList(s string) []string {

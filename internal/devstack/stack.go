@@ -18,11 +18,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/issuetracker/issuetracker/internal/app"
-	"github.com/issuetracker/issuetracker/internal/auth"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/gateway"
+	"github.com/issuetracker/issuetracker/internal/idtoken"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
@@ -233,8 +233,8 @@ func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg
 // authorizer is the API's authorizer on the local pools.
 func (s *Stack) authorizer(e awsx.Endpoints, cog *cognitoidentityprovider.Client, reg tenant.Registry, deps app.Deps) *authorizer.Authorizer {
 	return authorizer.New(authorizer.Config{
-		TenantPool:   authorizer.PoolFor(e.Cognito, s.Platform.TenantPoolID, auth.PoolTenant, s.Platform.TenantClientID),
-		ProviderPool: authorizer.PoolFor(e.Cognito, s.Platform.ProviderPoolID, auth.PoolProvider, s.Platform.ProviderClientID),
+		TenantPool:   authorizer.PoolFor(e.Cognito, s.Platform.TenantPoolID, idtoken.PoolTenant, s.Platform.TenantClientID),
+		ProviderPool: authorizer.PoolFor(e.Cognito, s.Platform.ProviderPoolID, idtoken.PoolProvider, s.Platform.ProviderClientID),
 		MFAEnabled:   cognito.Pools{C: cog}.MFAEnabled,
 	}, reg, peopledb.UserDB{DB: deps.DB})
 }

@@ -13,10 +13,10 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/issuetracker/issuetracker/internal/app"
-	"github.com/issuetracker/issuetracker/internal/auth"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
+	"github.com/issuetracker/issuetracker/internal/idtoken"
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
@@ -140,8 +140,8 @@ func TestPlatinumOnboardingAndOffboardingThroughTheLocalDeployer(t *testing.T) {
 		tok, err := cognitotest.SignIn(ctx, pools.C, tn.ClientIDs[0], owner, inv.TemporaryPassword(), "Correct-Horse-9!", nil)
 		require.NoError(t, err)
 		az := authorizer.New(authorizer.Config{
-			TenantPool:   authorizer.PoolFor(e.Cognito, shared, auth.PoolTenant),
-			ProviderPool: authorizer.PoolFor(e.Cognito, "none", auth.PoolProvider),
+			TenantPool:   authorizer.PoolFor(e.Cognito, shared, idtoken.PoolTenant),
+			ProviderPool: authorizer.PoolFor(e.Cognito, "none", idtoken.PoolProvider),
 			CacheTTL:     time.Nanosecond,
 		}, reg, peopledb.UserDB{DB: db})
 		p, _, err = az.Authorize(ctx, "Bearer "+tok.IDToken)

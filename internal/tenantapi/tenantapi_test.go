@@ -9,9 +9,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/issuetracker/issuetracker/internal/app"
-	"github.com/issuetracker/issuetracker/internal/auth"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/idtoken"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/s3archive"
@@ -85,8 +85,8 @@ func (w *world) signIn(t *testing.T, email string) string {
 func (w *world) authorizer(t *testing.T) *authorizer.Authorizer {
 	_, e := testenv.AWS(t)
 	return authorizer.New(authorizer.Config{
-		TenantPool:   authorizer.PoolFor(e.Cognito, w.deps.TenantPoolID, auth.PoolTenant, w.client),
-		ProviderPool: authorizer.PoolFor(e.Cognito, "none", auth.PoolProvider),
+		TenantPool:   authorizer.PoolFor(e.Cognito, w.deps.TenantPoolID, idtoken.PoolTenant, w.client),
+		ProviderPool: authorizer.PoolFor(e.Cognito, "none", idtoken.PoolProvider),
 		CacheTTL:     time.Nanosecond,
 	}, w.reg, peopledb.UserDB{DB: w.deps.DB})
 }

@@ -8,9 +8,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/issuetracker/issuetracker/internal/app"
-	"github.com/issuetracker/issuetracker/internal/auth"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/idtoken"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
@@ -77,8 +77,8 @@ func newWorld(t *testing.T) *world {
 	w.api = apitest.New(t, app.Deps{DB: db, Cognito: w.pools.C, Names: names, Now: time.Now, TenantPoolID: w.pool,
 		Mail: testenv.MailSender(t), WebBaseURL: "http://web.test"})
 	w.az = authorizer.New(authorizer.Config{
-		TenantPool:   authorizer.PoolFor(e.Cognito, w.pool, auth.PoolTenant, w.client),
-		ProviderPool: authorizer.PoolFor(e.Cognito, "none", auth.PoolProvider),
+		TenantPool:   authorizer.PoolFor(e.Cognito, w.pool, idtoken.PoolTenant, w.client),
+		ProviderPool: authorizer.PoolFor(e.Cognito, "none", idtoken.PoolProvider),
 		CacheTTL:     cacheTTL,
 		MFAEnabled:   w.pools.MFAEnabled,
 	}, reg, w.dir)

@@ -1,4 +1,4 @@
-// Package auth verifies the Cognito ID tokens that callers present: the
+// Package idtoken verifies the Cognito ID tokens that callers present: the
 // signature against the JWKS of the user pool that issued the token, the
 // issuer, the app client (aud), the token use and the validity window. The
 // Lambda authorizer and the local gateway both call Verify; what a verified
@@ -9,7 +9,7 @@
 // runtime. A PoolResolver maps a token's iss to its pool; an issuer it does not
 // know is rejected before any key is fetched, so a token can never make us
 // fetch a URL of its choosing.
-package auth
+package idtoken
 
 import (
 	"context"
