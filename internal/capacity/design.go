@@ -9,9 +9,9 @@ import (
 )
 
 // Design is what one deployment of the platform puts into an account and
-// Region, counted from the synthesized CloudFormation templates (the CDK
-// snapshot goldens, which test/infra keeps equal to a fresh synth), so the
-// model cannot drift from the CDK app.
+// Region, counted from the synthesized CloudFormation templates
+// (infra/templates, which the snapshot tests of test/infra keep equal to a
+// fresh synth), so the model cannot drift from the CDK app.
 type Design struct {
 	// The platform stack (IssueTracker-Platform).
 	PlatformResources int // CloudFormation resources in the template
@@ -53,10 +53,11 @@ const (
 	bootstrapRoles   = 5
 )
 
-// Template file names of the CDK snapshot goldens (test/infra/testdata).
+// Template file names of the synthesized stacks (infra/templates, kept equal
+// to a fresh synth by the snapshot tests of test/infra).
 const (
-	PlatformTemplate = "IssueTracker-Platform.golden.json"
-	TenantTemplate   = "IssueTracker-Tenant-acme.golden.json"
+	PlatformTemplate = "IssueTracker-Platform.json"
+	TenantTemplate   = "IssueTracker-Tenant-acme.json"
 )
 
 // DesignFromDir reads the platform and tenant templates in dir.

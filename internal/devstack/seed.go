@@ -89,10 +89,10 @@ type Platform struct {
 }
 
 // PlatformTemplate is the platform stack as the CDK app synthesizes it
-// (relative to the repository root). The snapshot test keeps it equal to a
-// fresh synth, so the local tables and pools are the deployed ones without
-// paying for a synth (and 11 Lambda builds) on every `make dev`.
-const PlatformTemplate = "test/infra/testdata/IssueTracker-Platform.golden.json"
+// (relative to the repository root). The snapshot test (test/infra) keeps
+// it equal to a fresh synth, so the local tables and pools are the deployed
+// ones without paying for a synth (and 11 Lambda builds) on every `make dev`.
+const PlatformTemplate = "infra/templates/IssueTracker-Platform.json"
 
 // Bootstrap applies the platform template's tables and pools to the local
 // cloud (through the same local deployer Platinum onboarding uses) and seeds

@@ -30,7 +30,7 @@ func TestSnapshots(t *testing.T) {
 	for _, stack := range []string{stacks.PlatformStackName, stacks.TenantStackName(tenantID)} {
 		t.Run(stack+" matches its golden template", func(t *testing.T) {
 			got := normalize(t, synth.raw[stack])
-			golden := filepath.Join("testdata", stack+".golden.json")
+			golden := filepath.Join("..", "..", "infra", "templates", stack+".json")
 			if *update {
 				if err := os.WriteFile(golden, got, 0o644); err != nil {
 					t.Fatal(err)
