@@ -52,31 +52,35 @@ type Deps struct {
 // Operations of the registration, tenants and workspace functions.
 func Operations(d Deps) httpapi.Operations {
 	return httpapi.Operations{
-		"register":              d.register,
-		"getRegistration":       d.getRegistration,
-		"checkSlugAvailability": d.availability,
-		"verifyRegistration":    d.verify,
-		"resendVerification":    d.resendVerification,
-		"getWorkspace":          d.getWorkspace,
-		"approveTenant":         d.approve,
-		"listTenants":           d.listTenants,
-		"getTenant":             d.getTenant,
-		"suspendTenant":         d.suspend,
-		"reactivateTenant":      d.reactivate,
-		"changeTenantTier":      d.changeTier,
-		"retryTenantLifecycle":  d.retry,
-		"offboardTenant":        d.offboard,
+		"register":              d.with(d.register),
+		"getRegistration":       d.with(d.getRegistration),
+		"checkSlugAvailability": d.with(d.availability),
+		"verifyRegistration":    d.with(d.verify),
+		"resendVerification":    d.with(d.resendVerification),
+		"getWorkspace":          d.with(d.getWorkspace),
+		"approveTenant":         d.with(d.approve),
+		"listTenants":           d.with(d.listTenants),
+		"getTenant":             d.with(d.getTenant),
+		"suspendTenant":         d.with(d.suspend),
+		"reactivateTenant":      d.with(d.reactivate),
+		"changeTenantTier":      d.with(d.changeTier),
+		"retryTenantLifecycle":  d.with(d.retry),
+		"offboardTenant":        d.with(d.offboard),
 		"listTenantAudit":       d.listAudit,
-		"getBranding":           d.getBranding,
-		"putBranding":           d.putBranding,
+		"getBranding":           d.with(d.getBranding),
+		"putBranding":           d.with(d.putBranding),
 	}
 }
 
-func (d Deps) svc() (*onboarding.Service, error) {
-	if d.Service == nil {
-		return nil, errs.E(errs.KindInternal, "lifecycle_unavailable", "tenant lifecycle is not configured in this deployment")
+// with serves h with the lifecycle service; without one (unit wiring) the
+// operation answers lifecycle_unavailable.
+func (d Deps) with(h func(*onboarding.Service, http.ResponseWriter, *http.Request) error) httpapi.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if d.Service == nil {
+			return errs.E(errs.KindInternal, "lifecycle_unavailable", "tenant lifecycle is not configured in this deployment")
+		}
+		return h(d.Service, w, r)
 	}
-	return d.Service, nil
 }
 
 func sourceIP(r *http.Request) string {
@@ -114,11 +118,7 @@ func limit(w http.ResponseWriter, r *http.Request, l ratelimit.Limiter, key, cod
 	return nil
 }
 
-func (d Deps) register(w http.ResponseWriter, r *http.Request) error {
-	s, err := d.svc()
-	if err != nil {
-		return err
-	}
+func (d Deps) register(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
 	if err := limit(w, r, d.Registrations, sourceIP(r), "registration_rate_limited", "registrations from your address"); err != nil {
 		return err
 	}
@@ -130,31 +130,17 @@ func (d Deps) register(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	view, err := d.registrationView(r.Context(), t)
-	if err != nil {
-		return err
-	}
-	view.VerificationExpiresAt = &v.ExpiresAt
-	w.Header().Set("Location", view.Location)
-	return httpapi.WriteJSON(w, http.StatusAccepted, view)
+	return d.writeRegistration(w, r, http.StatusAccepted, t, &v, true)
 }
 
 // getRegistration tells a registrant how their registration goes: the
 // status and the steps (the reason of a failure is for the provider).
-func (d Deps) getRegistration(w http.ResponseWriter, r *http.Request) error {
-	s, err := d.svc()
-	if err != nil {
-		return err
-	}
+func (d Deps) getRegistration(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
 	t, err := s.Tenants.Get(r.Context(), r.PathValue("tenantId"))
 	if err != nil || t.Status == tenant.StatusDeleted {
 		return errs.NotFound("registration")
 	}
-	view, err := d.registrationView(r.Context(), t)
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, view)
+	return d.writeRegistration(w, r, http.StatusOK, t, nil, false)
 }
 
 // VerificationCode is the body of POST /v1/registrations/{tenantId}/verify.
@@ -162,11 +148,7 @@ type VerificationCode struct {
 	Code string `json:"code"`
 }
 
-func (d Deps) verify(w http.ResponseWriter, r *http.Request) error {
-	s, err := d.svc()
-	if err != nil {
-		return err
-	}
+func (d Deps) verify(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
 	var in VerificationCode
 	if err := httpapi.DecodeJSON(r, &in, 1<<10); err != nil {
 		return err
@@ -175,18 +157,10 @@ func (d Deps) verify(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	view, err := d.registrationView(r.Context(), t)
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, view)
+	return d.writeRegistration(w, r, http.StatusOK, t, nil, false)
 }
 
-func (d Deps) resendVerification(w http.ResponseWriter, r *http.Request) error {
-	s, err := d.svc()
-	if err != nil {
-		return err
-	}
+func (d Deps) resendVerification(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("tenantId")
 	if _, err := s.Tenants.Get(r.Context(), id); err != nil {
 		return errs.NotFound("registration")
@@ -198,12 +172,7 @@ func (d Deps) resendVerification(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	view, err := d.registrationView(r.Context(), t)
-	if err != nil {
-		return err
-	}
-	view.VerificationExpiresAt = &v.ExpiresAt
-	return httpapi.WriteJSON(w, http.StatusAccepted, view)
+	return d.writeRegistration(w, r, http.StatusAccepted, t, &v, false)
 }
 
 // RegistrationView is a registration as the registrant sees it.
@@ -226,6 +195,23 @@ type RegistrationView struct {
 type StepView struct {
 	Step  onboarding.Step `json:"step"`
 	State string          `json:"state"`
+}
+
+// writeRegistration answers t's registration view with status; v is the
+// verification code just mailed (register and resend), whose expiry it
+// tells; located adds the view's Location (a new registration).
+func (d Deps) writeRegistration(w http.ResponseWriter, r *http.Request, status int, t tenant.Tenant, v *onboarding.Verification, located bool) error {
+	view, err := d.registrationView(r.Context(), t)
+	if err != nil {
+		return err
+	}
+	if v != nil {
+		view.VerificationExpiresAt = &v.ExpiresAt
+	}
+	if located {
+		w.Header().Set("Location", view.Location)
+	}
+	return httpapi.WriteJSON(w, status, view)
 }
 
 func (d Deps) registrationView(ctx context.Context, t tenant.Tenant) (RegistrationView, error) {
@@ -262,11 +248,7 @@ type SignInConfig struct {
 	SharedPoolID, SharedClientID, Region string
 }
 
-func (d Deps) availability(w http.ResponseWriter, r *http.Request) error {
-	s, err := d.svc()
-	if err != nil {
-		return err
-	}
+func (d Deps) availability(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
 	if err := limit(w, r, d.Lookups, sourceIP(r), "lookup_rate_limited", "lookups from your address"); err != nil {
 		return err
 	}
@@ -287,11 +269,7 @@ type Workspace struct {
 	Region     string `json:"region"`
 }
 
-func (d Deps) getWorkspace(w http.ResponseWriter, r *http.Request) error {
-	s, err := d.svc()
-	if err != nil {
-		return err
-	}
+func (d Deps) getWorkspace(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
 	if err := limit(w, r, d.Lookups, sourceIP(r), "lookup_rate_limited", "lookups from your address"); err != nil {
 		return err
 	}
@@ -322,11 +300,7 @@ func regionOfPool(id string) string {
 	return ""
 }
 
-func (d Deps) approve(w http.ResponseWriter, r *http.Request) error {
-	s, err := d.svc()
-	if err != nil {
-		return err
-	}
+func (d Deps) approve(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
 	t, err := s.Approve(r.Context(), r.PathValue("tenantId"), actor(r))
 	if err != nil {
 		return err
@@ -409,11 +383,7 @@ func (d Deps) view(ctx context.Context, t tenant.Tenant, detailed bool) (TenantV
 	return v, nil
 }
 
-func (d Deps) listTenants(w http.ResponseWriter, r *http.Request) error {
-	s, err := d.svc()
-	if err != nil {
-		return err
-	}
+func (d Deps) listTenants(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
 	req, err := list.Params(r.URL.Query(), "status")
 	if err != nil {
 		return err
@@ -441,11 +411,7 @@ func (d Deps) listTenants(w http.ResponseWriter, r *http.Request) error {
 	return httpapi.WriteJSON(w, http.StatusOK, list.NewPage(out, pg.NextCursor))
 }
 
-func (d Deps) getTenant(w http.ResponseWriter, r *http.Request) error {
-	s, err := d.svc()
-	if err != nil {
-		return err
-	}
+func (d Deps) getTenant(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
 	t, err := s.Tenants.Get(r.Context(), r.PathValue("tenantId"))
 	if err != nil {
 		return err
@@ -458,11 +424,7 @@ func (d Deps) getTenant(w http.ResponseWriter, r *http.Request) error {
 }
 
 // tenantChange decodes a body, applies a change and answers the tenant.
-func (d Deps) tenantChange(w http.ResponseWriter, r *http.Request, body any, change func(*onboarding.Service, string) (tenant.Tenant, error)) error {
-	s, err := d.svc()
-	if err != nil {
-		return err
-	}
+func (d Deps) tenantChange(s *onboarding.Service, w http.ResponseWriter, r *http.Request, body any, change func(*onboarding.Service, string) (tenant.Tenant, error)) error {
 	if body != nil {
 		if err := httpapi.DecodeJSON(r, body, 8<<10); err != nil {
 			return err
@@ -479,35 +441,31 @@ func (d Deps) tenantChange(w http.ResponseWriter, r *http.Request, body any, cha
 	return httpapi.WriteJSON(w, http.StatusOK, v)
 }
 
-func (d Deps) suspend(w http.ResponseWriter, r *http.Request) error {
+func (d Deps) suspend(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Reason string `json:"reason"`
 	}
-	return d.tenantChange(w, r, &in, func(s *onboarding.Service, id string) (tenant.Tenant, error) {
+	return d.tenantChange(s, w, r, &in, func(s *onboarding.Service, id string) (tenant.Tenant, error) {
 		return s.Suspend(r.Context(), id, in.Reason, actor(r))
 	})
 }
 
-func (d Deps) reactivate(w http.ResponseWriter, r *http.Request) error {
-	return d.tenantChange(w, r, nil, func(s *onboarding.Service, id string) (tenant.Tenant, error) {
+func (d Deps) reactivate(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
+	return d.tenantChange(s, w, r, nil, func(s *onboarding.Service, id string) (tenant.Tenant, error) {
 		return s.Reactivate(r.Context(), id, actor(r))
 	})
 }
 
-func (d Deps) changeTier(w http.ResponseWriter, r *http.Request) error {
+func (d Deps) changeTier(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Tier string `json:"tier"`
 	}
-	return d.tenantChange(w, r, &in, func(s *onboarding.Service, id string) (tenant.Tenant, error) {
+	return d.tenantChange(s, w, r, &in, func(s *onboarding.Service, id string) (tenant.Tenant, error) {
 		return s.ChangeTier(r.Context(), id, in.Tier, actor(r))
 	})
 }
 
-func (d Deps) retry(w http.ResponseWriter, r *http.Request) error {
-	s, err := d.svc()
-	if err != nil {
-		return err
-	}
+func (d Deps) retry(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
 	st, err := s.Retry(r.Context(), r.PathValue("tenantId"), actor(r))
 	if err != nil {
 		return err
@@ -515,11 +473,7 @@ func (d Deps) retry(w http.ResponseWriter, r *http.Request) error {
 	return httpapi.WriteJSON(w, http.StatusAccepted, lifecycleView(st))
 }
 
-func (d Deps) offboard(w http.ResponseWriter, r *http.Request) error {
-	s, err := d.svc()
-	if err != nil {
-		return err
-	}
+func (d Deps) offboard(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Confirm string `json:"confirm"`
 	}
@@ -550,11 +504,7 @@ func (d Deps) listAudit(w http.ResponseWriter, r *http.Request) error {
 	return httpapi.WriteJSON(w, http.StatusOK, list.NewPage(pg.Items, pg.NextCursor))
 }
 
-func (d Deps) getBranding(w http.ResponseWriter, r *http.Request) error {
-	s, err := d.svc()
-	if err != nil {
-		return err
-	}
+func (d Deps) getBranding(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
 	p, err := httpapi.CallerPrincipal(r)
 	if err != nil {
 		return err
@@ -566,11 +516,7 @@ func (d Deps) getBranding(w http.ResponseWriter, r *http.Request) error {
 	return httpapi.WriteJSON(w, http.StatusOK, brandingView(t))
 }
 
-func (d Deps) putBranding(w http.ResponseWriter, r *http.Request) error {
-	s, err := d.svc()
-	if err != nil {
-		return err
-	}
+func (d Deps) putBranding(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
 	p, err := httpapi.CallerPrincipal(r)
 	if err != nil {
 		return err
