@@ -14,19 +14,21 @@ node_modules/.installed: package.json package-lock.json
 	echo 'module ignored // keeps `go ./...` out of node_modules' > node_modules/go.mod
 	touch $@
 
-tools: node_modules/.installed ## install the pinned npm tools, DynamoDB Local and mailpit
+tools: node_modules/.installed web-tools ## install the pinned npm tools, DynamoDB Local, mailpit, stripe-mock, the web app's packages and Chromium
 	@scripts/install-dynamodb-local.sh
 	@scripts/install-mailpit.sh
+	@scripts/install-stripe-mock.sh
 
 vet: ## go vet
 	go vet ./...
 
-test: tools vet openapi-lint ## unit and integration tests (starts DynamoDB Local, cognito-local and mailpit itself)
+test: tools vet openapi-lint ## Go tests (they start DynamoDB Local, cognito-local, mailpit and stripe-mock), then the web app's (build, Vitest, client drift, Playwright)
 	@status=0; go test -count=1 -timeout 12m ./... || status=$$?; scripts/stop-test-services.sh; exit $$status
+	@$(MAKE) --no-print-directory web-test
 
 -include mk/*.mk
 
-dev: tools ## run the whole platform locally on http://localhost:8080
+dev: tools web-build ## run the whole platform locally on http://localhost:8080 (web app at /, API at /v1)
 	go build -o bin/issuetracker ./cmd/issuetracker
 	bin/issuetracker dev
 

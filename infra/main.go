@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/issuetracker/issuetracker/infra/stacks"
@@ -24,7 +23,11 @@ func main() {
 			os.Exit(1)
 		}
 	}()
-	app := awscdk.NewApp(nil)
+	app, err := stacks.NewApp("", "")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "infra:", err)
+		os.Exit(2)
+	}
 	cfg := stacks.ConfigFromContext(app)
 	tenants, platform, err := stacks.TenantsFromContext(app)
 	if err != nil {

@@ -15,12 +15,12 @@ CDK_CONTEXT := $(if $(TENANT),-c tenant=$(TENANT)) $(if $(TENANTS),-c tenants=$(
 CDK_CONTEXT_JSON := {$(if $(TENANT),"tenant":"$(TENANT)")$(if $(and $(TENANT),$(TENANTS)),$(comma))$(if $(TENANTS),"tenants":"$(TENANTS)")}
 comma := ,
 
-synth: ## synthesize offline into cdk.out (TENANT=id or TENANTS=a,b,c)
+synth: $(if $(TENANT),,web-build) ## synthesize offline into cdk.out (TENANT=id or TENANTS=a,b,c); the platform includes the built web app
 	rm -rf $(CDK_OUT)
 	CDK_OUTDIR=$(CDK_OUT) CDK_CONTEXT_JSON='$(CDK_CONTEXT_JSON)' go run ./infra
 	@ls $(CDK_OUT)/*.template.json
 
-deploy: node_modules/.installed ## deploy the platform, or TENANT=id's stack, to the account of your credentials
+deploy: node_modules/.installed $(if $(TENANT),,web-build) ## deploy the platform, or TENANT=id's stack, to the account of your credentials
 	$(CDK) deploy $(CDK_CONTEXT) $(if $(TENANT),IssueTracker-Tenant-$(TENANT),--all) --require-approval broadening
 
 diff: node_modules/.installed ## diff the platform, or TENANT=id's stack, against the deployed one

@@ -21,6 +21,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/devstack"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"golang.org/x/term"
 )
 
@@ -38,7 +39,7 @@ type console struct {
 
 func terminal() console {
 	c := console{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Terminal: term.IsTerminal(int(os.Stdin.Fd()))}
-	if v := os.Getenv("ITR_PLATFORM_FILE"); v != "" {
+	if v := os.Getenv(envvars.PlatformFile); v != "" {
 		c.PlatformFile = v
 	} else if _, state, err := stateDir(); err == nil {
 		c.PlatformFile = filepath.Join(state, "platform.json")
@@ -110,7 +111,7 @@ func parseLogin(args []string, c console) (loginFlags, error) {
 	fs.StringVar(&f.totp, "totp", "", "the code of the authenticator app, when the user has MFA (prompted if needed)")
 	fs.StringVar(&f.slug, "workspace", "", "the workspace (slug) to sign in to: looked up on the API, Platinum included")
 	fs.BoolVar(&f.provider, "provider", false, "sign in to the provider (root) pool of the local platform; implied for the demo root")
-	fs.StringVar(&f.api, "api", os.Getenv("ITR_API_URL"), "the API's base URL (default: the local platform's gateway)")
+	fs.StringVar(&f.api, "api", os.Getenv(envvars.APIURL), "the API's base URL (default: the local platform's gateway)")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
@@ -127,10 +128,10 @@ type signInTarget struct {
 	local            bool
 }
 
-// target finds the app client: the provider pool's for root, the
+// signInTargetOf finds the app client: the provider pool's for root, the
 // workspace's (looked up on the API) with --workspace, else the local
 // platform's shared pool.
-func target(ctx context.Context, f *loginFlags, pl devstack.Platform, plErr error) (signInTarget, error) {
+func signInTargetOf(ctx context.Context, f *loginFlags, pl devstack.Platform, plErr error) (signInTarget, error) {
 	if f.api == "" && plErr == nil {
 		f.api = pl.GatewayURL
 	}
@@ -143,7 +144,7 @@ func target(ctx context.Context, f *loginFlags, pl devstack.Platform, plErr erro
 		return signInTarget{clientID: pl.ProviderClientID, local: true}, nil
 	case f.slug != "":
 		if f.api == "" {
-			return signInTarget{}, errors.New("--workspace needs the API's URL: pass --api (or set ITR_API_URL), or run `make dev`")
+			return signInTarget{}, errors.New("--workspace needs the API's URL: pass --api (or set " + envvars.APIURL + "), or run `make dev`")
 		}
 		ws, err := lookupWorkspace(ctx, f.api, f.slug, local)
 		if err != nil {
@@ -168,7 +169,7 @@ func login(ctx context.Context, args []string, c console) error {
 		return err
 	}
 	pl, plErr := devstack.ReadPlatform(c.PlatformFile)
-	tg, err := target(ctx, &f, pl, plErr)
+	tg, err := signInTargetOf(ctx, &f, pl, plErr)
 	if err != nil {
 		return err
 	}

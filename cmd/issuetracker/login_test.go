@@ -59,7 +59,8 @@ func TestLoginAnswersChallengesAndFindsAnyWorkspace(t *testing.T) {
 	m := testenv.Mail(t)
 	prefix := testenv.UniquePrefix(t)
 	s, err := devstack.Start(context.Background(), devstack.Config{Root: root, GatewayAddr: "127.0.0.1:0", Endpoints: e,
-		Mail: &devstack.MailEndpoints{SMTPAddr: m.SMTPAddr, UIURL: m.API}, Prefix: prefix, StateDir: t.TempDir()})
+		Mail: &devstack.MailEndpoints{SMTPAddr: m.SMTPAddr, UIURL: m.API}, Prefix: prefix, StateDir: t.TempDir(),
+		StripeAPIBase: testenv.StripeMock(t)})
 	require.NoError(t, err)
 	t.Cleanup(s.Close)
 	pl := s.Platform

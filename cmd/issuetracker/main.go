@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/signal"
@@ -18,17 +19,24 @@ import (
 	"flag"
 
 	"github.com/issuetracker/issuetracker/internal/devstack"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/internal/meta"
 )
 
-const usage = `usage: issuetracker <command> [flags]
+var usage = `usage: issuetracker <command> [flags]
 
 commands:
-  dev                     run the platform locally (DynamoDB Local, cognito-local, API gateway)
+  dev                     run the platform locally (DynamoDB Local, cognito-local, mailpit, API gateway, web app)
   login --user EMAIL      print an ID token (--workspace SLUG for any workspace, Platinum included;
                           --new-password, --totp answer the first sign-in and MFA, or are prompted)
   reset                   delete the local platform's state (.local/dev)
+  analytics backfill|seed rebuild analytics rollups; seed a backdated demo history
+  billing ...             Stripe events for the local platform (local only), price sync (see 'billing' alone)
+  openapi                 print the API's OpenAPI document (the web app's client is generated from it)
+
+The state folder is .local/dev unless ` + envvars.DevState + ` names another (the browser tests use their own).
 `
 
 func main() {
@@ -44,6 +52,12 @@ func main() {
 		err = login(context.Background(), os.Args[2:], terminal())
 	case "reset":
 		err = reset()
+	case "openapi":
+		err = printOpenAPI()
+	case "billing":
+		err = billingCmd(context.Background(), os.Args[2:])
+	case "analytics":
+		err = analyticsCmd(os.Args[2:])
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
@@ -59,11 +73,31 @@ func stateDir() (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
+	if d := os.Getenv(envvars.DevState); d != "" {
+		abs, err := filepath.Abs(d)
+		return root, abs, err
+	}
 	return root, filepath.Join(root, ".local", "dev"), nil
+}
+
+func printOpenAPI() error {
+	b, err := json.MarshalIndent(meta.Document(), "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Printf("%s\n", b)
+	return err
 }
 
 func envInt(k string, def int) int {
 	if v, err := strconv.Atoi(os.Getenv(k)); err == nil {
+		return v
+	}
+	return def
+}
+
+func envDuration(k string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(os.Getenv(k)); err == nil && v > 0 {
 		return v
 	}
 	return def
@@ -79,6 +113,7 @@ func envStr(k, def string) string {
 func dev(args []string) error {
 	fs := flag.NewFlagSet("dev", flag.ExitOnError)
 	addr := fs.String("addr", envStr("GATEWAY_ADDR", "localhost:8080"), "address of the API gateway")
+	web := fs.String("web", envStr(envvars.WebDir, "web/dist"), "the built web app served at / (relative to the repository root)")
 	_ = fs.Parse(args)
 	root, state, err := stateDir()
 	if err != nil {
@@ -93,19 +128,21 @@ func dev(args []string) error {
 	}
 	defer logf.Close()
 
-	if os.Getenv("ITR_METRICS_LOG") == "" { // the functions' EMF metric lines, as CloudWatch would get them
-		os.Setenv("ITR_METRICS_LOG", filepath.Join(state, "metrics.log"))
+	if os.Getenv(envvars.MetricsLog) == "" { // the functions' EMF metric lines, as CloudWatch would get them
+		os.Setenv(envvars.MetricsLog, filepath.Join(state, "metrics.log"))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	started := time.Now()
-	fmt.Println("starting DynamoDB Local, cognito-local, the local S3, mailpit and the API gateway ...")
+	fmt.Println("starting DynamoDB Local, cognito-local, the local S3, mailpit, stripe-mock and the API gateway ...")
 	s, err := devstack.Start(ctx, devstack.Config{
 		Root: root, StateDir: state, GatewayAddr: *addr,
 		DynamoDBPort: envInt("DYNAMODB_PORT", 8000), CognitoPort: envInt("COGNITO_PORT", 9229),
 		S3Port: envInt("S3_PORT", 4569), MailSMTPPort: envInt("MAIL_SMTP_PORT", 1025), MailUIPort: envInt("MAIL_UI_PORT", 8025),
+		StripePort: envInt("STRIPE_PORT", 12111), BillingGrace: envDuration(envvars.BillingGrace, devstack.DevGrace),
 		WebBaseURL: os.Getenv(mail.EnvWebBaseURL),
-		Log:        logf, AllowedOrigins: strings.Split(envStr("CORS_ORIGINS", "http://localhost:5173,http://localhost:8080"), ","),
+		Log:        logf, AllowedOrigins: strings.Split(envStr("CORS_ORIGINS", defaultOrigins(*addr)), ","),
+		WebDir: webDir(root, *web),
 	})
 	if err != nil {
 		return err
@@ -130,9 +167,22 @@ func dev(args []string) error {
 	}
 }
 
+// defaultOrigins lets the gateway's own origin and Vite's (make web-dev,
+// VITE_PORT or 5173) call the API from a browser.
+func defaultOrigins(addr string) string {
+	return strings.Join([]string{"http://" + addr, "http://localhost:" + envStr("VITE_PORT", "5173")}, ",")
+}
+
+func webDir(root, dir string) string {
+	if dir == "" || filepath.IsAbs(dir) {
+		return dir
+	}
+	return filepath.Join(root, dir)
+}
+
 func banner(p devstack.Platform, took time.Duration) {
-	fmt.Printf("\nIssueTracker is running (ready in %s)\n\n  API   %s   (try %s/health)\n  Mail  %s   (verification codes and invitations; SMTP on %s)\n\n",
-		took.Round(100*time.Millisecond), p.GatewayURL, p.GatewayURL, p.MailUIURL, p.SMTPAddr)
+	fmt.Printf("\nIssueTracker is running (ready in %s)\n\n  Web     %s/\n  API     %s/v1   (try %s/health)\n  Mail    %s   (verification codes and invitations; SMTP on %s)\n  Stripe  %s   (stripe-mock; grace after a failed payment: %s)\n\n",
+		took.Round(100*time.Millisecond), p.GatewayURL, p.GatewayURL, p.GatewayURL, p.MailUIURL, p.SMTPAddr, p.StripeAPIBase, p.BillingGrace)
 	fmt.Printf("Demo logins (password %s):\n\n", devstack.DemoPassword)
 	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "  EMAIL\tTENANT\tROLE")
@@ -144,7 +194,7 @@ func banner(p devstack.Platform, took time.Duration) {
 		fmt.Fprintf(w, "  %s\t%s\t%s\n", u.Email, tn, u.Role)
 	}
 	w.Flush()
-	fmt.Printf("\nGet a token and call the API:\n\n  TOKEN=$(go run ./cmd/issuetracker login --user user@acme.test)\n  curl -H \"Authorization: Bearer $TOKEN\" %s/v1/me\n\nA company signs up with POST /v1/registrations; its verification code and, once active, the\nSuper Admin's invitation arrive in the mail UI. Sign in to any workspace (Platinum too) with\n  go run ./cmd/issuetracker login --workspace <slug> --user <email>\n\nState is kept in .local/dev (make dev-reset wipes it); service logs in services.log, EMF metrics in metrics.log. Ctrl-C stops everything.\n", p.GatewayURL)
+	fmt.Printf("\nGet a token and call the API:\n\n  TOKEN=$(go run ./cmd/issuetracker login --user user@acme.test)\n  curl -H \"Authorization: Bearer $TOKEN\" %s/v1/me\n\nA company signs up with POST /v1/registrations; its verification code and, once active, the\nSuper Admin's invitation arrive in the mail UI. A paid tier waits for its payment: POST\n/v1/registrations/<slug>/checkout, then (local only, stripe-mock hosts no checkout page)\n  go run ./cmd/issuetracker billing complete-checkout --tenant <slug>\nand payment-failed / invoice-paid events with 'billing event'.\n\nAnalytics demo: go run ./cmd/issuetracker analytics seed --tenant acme (backdated issues), then GET /v1/analytics/issues?bucket=week Sign in to any workspace (Platinum too) with\n  go run ./cmd/issuetracker login --workspace <slug> --user <email>\n\nState is kept in .local/dev (make dev-reset wipes it); service logs in services.log, EMF metrics in metrics.log. Ctrl-C stops everything.\n", p.GatewayURL)
 }
 
 func reset() error {

@@ -1,8 +1,10 @@
 // Package api defines the public REST API of IssueTracker from the route
-// table in internal/routes and the tier catalog in internal/tiers: a Lambda
-// authorizer on every non-public route, one usage plan per tier, per-tenant
-// API keys supplied by the authorizer (usageIdentifierKey), CORS, access
-// logs and stage throttling.
+// table in internal/routes, the tier catalog in internal/tiers and the edge
+// behaviour in internal/edge: a Lambda authorizer on every non-public route
+// (result cache edge.AuthorizerResultTTL), one usage plan per tier,
+// per-tenant API keys supplied by the authorizer (usageIdentifierKey), CORS
+// preflights, the edge's headers on API Gateway's own answers, access logs
+// and stage throttling.
 package api
 
 import (
@@ -18,6 +20,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/issuetracker/issuetracker/internal/edge"
+	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
@@ -37,11 +41,13 @@ type Props struct {
 	Routes []routes.Route
 	// Tiers get one usage plan each. Default: tiers.All().
 	Tiers []tiers.Tier
-	// AuthorizerCacheTTL caches the authorizer's policy per token.
-	// Default: 5 minutes. The policy must therefore allow the whole API.
+	// AuthorizerCacheTTL caches the authorizer's policy per token, so the
+	// policy must allow the whole API. Default: edge.AuthorizerResultTTL,
+	// which the revocation delay the runtime promises is built on.
 	AuthorizerCacheTTL awscdk.Duration
-	// CORSOrigins allowed to call the API from a browser.
-	// Default: the Vite dev server, http://localhost:5173.
+	// CORSOrigins allowed to call the API from a browser. The first one is
+	// named in API Gateway's own error answers (a gateway response cannot
+	// echo the origin). Default: the Vite dev server, http://localhost:5173.
 	CORSOrigins []string
 	// StageRateLimit and StageBurstLimit throttle the whole stage, public
 	// routes included. Default: 1000 / 2000.
@@ -65,14 +71,21 @@ type API struct {
 	UsagePlanParameters map[tiers.Name]awsssm.StringParameter
 	// Methods by "METHOD /path".
 	Methods map[string]awsapigateway.Method
-	name    string
+	// KeyPolicies are the policies GrantPlanKeys and GrantTenantKeys made.
+	KeyPolicies []awsiam.Policy
+	name        string
+	props       Props
 }
 
 // UsagePlanParameterName is the SSM parameter that holds the id of the usage
 // plan of tier t for the API named apiName.
 func UsagePlanParameterName(apiName string, t tiers.Name) string {
-	return fmt.Sprintf("/%s/usage-plans/%s", apiName, t)
+	return ParameterPrefix(apiName) + string(t)
 }
+
+// ParameterPrefix is the SSM path under which the usage plan ids of the API
+// named apiName live.
+func ParameterPrefix(apiName string) string { return fmt.Sprintf("/%s/usage-plans/", apiName) }
 
 // UsagePlanName is the name of the usage plan of tier t.
 func UsagePlanName(apiName string, t tiers.Name) string { return apiName + "-" + string(t) }
@@ -82,7 +95,27 @@ func New(scope constructs.Construct, id string, props *Props) *API {
 	if props == nil || props.Authorizer == nil || props.Functions == nil {
 		panic(fmt.Sprintf("api %s: Functions and Authorizer are required", id))
 	}
-	p := *props
+	p := withDefaults(*props)
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	a := &API{Construct: c, name: p.Name, props: p,
+		UsagePlans:          map[tiers.Name]awsapigateway.UsagePlan{},
+		UsagePlanParameters: map[tiers.Name]awsssm.StringParameter{},
+		Methods:             map[string]awsapigateway.Method{},
+	}
+	a.addRestAPI()
+	a.addGatewayResponses()
+	a.Authorizer = awsapigateway.NewRequestAuthorizer(c, jsii.String("Authorizer"), &awsapigateway.RequestAuthorizerProps{
+		AuthorizerName:  jsii.String(p.Name + "-authorizer"),
+		Handler:         p.Authorizer,
+		IdentitySources: &[]*string{awsapigateway.IdentitySource_Header(jsii.String("Authorization"))},
+		ResultsCacheTtl: p.AuthorizerCacheTTL,
+	})
+	a.addMethods(id)
+	a.addUsagePlans()
+	return a
+}
+
+func withDefaults(p Props) Props {
 	if p.Name == "" {
 		p.Name = "issuetracker"
 	}
@@ -96,9 +129,9 @@ func New(scope constructs.Construct, id string, props *Props) *API {
 		p.Tiers = tiers.All()
 	}
 	if p.AuthorizerCacheTTL == nil {
-		p.AuthorizerCacheTTL = awscdk.Duration_Minutes(jsii.Number(5))
+		p.AuthorizerCacheTTL = awscdk.Duration_Seconds(jsii.Number(edge.AuthorizerResultTTL.Seconds()))
 	}
-	if p.CORSOrigins == nil {
+	if len(p.CORSOrigins) == 0 {
 		p.CORSOrigins = []string{"http://localhost:5173"}
 	}
 	if p.StageRateLimit == nil {
@@ -110,19 +143,18 @@ func New(scope constructs.Construct, id string, props *Props) *API {
 	if p.AccessLogRetention == "" {
 		p.AccessLogRetention = awslogs.RetentionDays_THREE_MONTHS
 	}
+	return p
+}
 
-	c := constructs.NewConstruct(scope, jsii.String(id))
-	a := &API{Construct: c, name: p.Name,
-		UsagePlans:          map[tiers.Name]awsapigateway.UsagePlan{},
-		UsagePlanParameters: map[tiers.Name]awsssm.StringParameter{},
-		Methods:             map[string]awsapigateway.Method{},
-	}
-	a.AccessLogs = awslogs.NewLogGroup(c, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
+// addRestAPI adds the REST API, its stage with access logs and throttling,
+// and the CORS preflights of internal/edge.
+func (a *API) addRestAPI() {
+	p := a.props
+	a.AccessLogs = awslogs.NewLogGroup(a.Construct, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
 		Retention:     p.AccessLogRetention,
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
-
-	a.RestAPI = awsapigateway.NewRestApi(c, jsii.String("RestApi"), &awsapigateway.RestApiProps{
+	a.RestAPI = awsapigateway.NewRestApi(a.Construct, jsii.String("RestApi"), &awsapigateway.RestApiProps{
 		RestApiName: jsii.String(p.Name),
 		Description: jsii.String("IssueTracker public API"),
 		// Usage plans meter the tenant's own key, returned by the authorizer.
@@ -130,11 +162,10 @@ func New(scope constructs.Construct, id string, props *Props) *API {
 		EndpointTypes:    &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
 		CloudWatchRole:   jsii.Bool(true),
 		DefaultCorsPreflightOptions: &awsapigateway.CorsOptions{
-			AllowOrigins:  jsii.Strings(p.CORSOrigins...),
-			AllowMethods:  awsapigateway.Cors_ALL_METHODS(),
-			AllowHeaders:  jsii.Strings("Authorization", "Content-Type", "Idempotency-Key", "If-Match", "X-Request-Id"),
-			ExposeHeaders: jsii.Strings("ETag", "Retry-After", "RateLimit", "RateLimit-Policy", "X-Request-Id", "Location"),
-			MaxAge:        awscdk.Duration_Hours(jsii.Number(1)),
+			AllowOrigins: jsii.Strings(p.CORSOrigins...),
+			AllowMethods: jsii.Strings(edge.CORSAllowMethods...),
+			AllowHeaders: jsii.Strings(edge.CORSAllowHeaders...),
+			MaxAge:       awscdk.Duration_Seconds(jsii.Number(edge.CORSMaxAge.Seconds())),
 		},
 		DeployOptions: &awsapigateway.StageOptions{
 			StageName:            jsii.String(p.StageName),
@@ -149,36 +180,45 @@ func New(scope constructs.Construct, id string, props *Props) *API {
 		},
 	})
 	a.Stage = a.RestAPI.DeploymentStage()
+}
 
-	// Errors produced by API Gateway itself (401 from the authorizer, 429
-	// from a usage plan) must carry CORS headers too, or browsers hide them.
-	cors := &map[string]*string{
-		"Access-Control-Allow-Origin":  jsii.String("'" + p.CORSOrigins[0] + "'"),
-		"Access-Control-Allow-Headers": jsii.String("'Authorization,Content-Type,Idempotency-Key,If-Match,X-Request-Id'"),
+// addGatewayResponses puts the edge's headers on the answers API Gateway
+// makes itself (401 from the authorizer, 429 from a usage plan, 403 from the
+// WAF...): without CORS a browser could not even read them. The functions
+// send the same headers on their own answers (internal/app), which API
+// Gateway passes through as they are.
+func (a *API) addGatewayResponses() {
+	headers := map[string]*string{
+		"Access-Control-Allow-Origin":   jsii.String("'" + a.props.CORSOrigins[0] + "'"),
+		"Access-Control-Expose-Headers": jsii.String("'" + edge.List(edge.CORSExposeHeaders) + "'"),
+		"Vary":                          jsii.String("'Origin'"),
 	}
-	a.RestAPI.AddGatewayResponse(jsii.String("Default4xx"), &awsapigateway.GatewayResponseOptions{Type: awsapigateway.ResponseType_DEFAULT_4XX(), ResponseHeaders: cors})
-	a.RestAPI.AddGatewayResponse(jsii.String("Default5xx"), &awsapigateway.GatewayResponseOptions{Type: awsapigateway.ResponseType_DEFAULT_5XX(), ResponseHeaders: cors})
+	for k, v := range edge.StaticSecurityHeaders() {
+		headers[k] = jsii.String("'" + v + "'")
+	}
+	for id, typ := range map[string]awsapigateway.ResponseType{
+		"Default4xx": awsapigateway.ResponseType_DEFAULT_4XX(), "Default5xx": awsapigateway.ResponseType_DEFAULT_5XX(),
+	} {
+		a.RestAPI.AddGatewayResponse(jsii.String(id), &awsapigateway.GatewayResponseOptions{Type: typ, ResponseHeaders: &headers})
+	}
+}
 
-	a.Authorizer = awsapigateway.NewRequestAuthorizer(c, jsii.String("Authorizer"), &awsapigateway.RequestAuthorizerProps{
-		AuthorizerName:  jsii.String(p.Name + "-authorizer"),
-		Handler:         p.Authorizer,
-		IdentitySources: &[]*string{awsapigateway.IdentitySource_Header(jsii.String("Authorization"))},
-		ResultsCacheTtl: p.AuthorizerCacheTTL,
-	})
-
+// addMethods adds one method per route, behind the authorizer unless the
+// route is public; tenant routes are metered by the tenant's API key.
+func (a *API) addMethods(id string) {
 	integrations := map[routes.Function]awsapigateway.LambdaIntegration{}
-	for _, r := range p.Routes {
-		fn, ok := p.Functions[r.Function]
+	for _, r := range a.props.Routes {
+		fn, ok := a.props.Functions[r.Function]
 		if !ok {
 			panic(fmt.Sprintf("api %s: no function %q for %s %s", id, r.Function, r.Method, r.Path))
 		}
 		integ, ok := integrations[r.Function]
 		if !ok {
 			// One invoke permission per function for the whole API instead
-			// of two per method: the template stays small as routes grow.
+			// of two per method: the template stays small as routes grow
+			// (and no test-invoke permission, which needs per-method scope).
 			integ = awsapigateway.NewLambdaIntegration(fn, &awsapigateway.LambdaIntegrationOptions{
 				Proxy:                   jsii.Bool(true),
-				AllowTestInvoke:         jsii.Bool(false),
 				ScopePermissionToMethod: jsii.Bool(false),
 			})
 			integrations[r.Function] = integ
@@ -196,10 +236,14 @@ func New(scope constructs.Construct, id string, props *Props) *API {
 		res := a.RestAPI.Root().ResourceForPath(jsii.String(r.Path))
 		a.Methods[r.Method+" "+r.Path] = res.AddMethod(jsii.String(r.Method), integ, opts)
 	}
+}
 
-	for _, t := range p.Tiers {
+// addUsagePlans adds one usage plan per tier, with the catalog's limits,
+// and an SSM parameter with its id for the functions.
+func (a *API) addUsagePlans() {
+	for _, t := range a.props.Tiers {
 		plan := a.RestAPI.AddUsagePlan(jsii.String("Plan-"+string(t.Name)), &awsapigateway.UsagePlanProps{
-			Name:        jsii.String(UsagePlanName(p.Name, t.Name)),
+			Name:        jsii.String(UsagePlanName(a.name, t.Name)),
 			Description: jsii.String(t.DisplayName + " tier"),
 			Throttle: &awsapigateway.ThrottleSettings{
 				RateLimit:  jsii.Number(t.RateLimit),
@@ -212,43 +256,84 @@ func New(scope constructs.Construct, id string, props *Props) *API {
 			ApiStages: &[]*awsapigateway.UsagePlanPerApiStage{{Api: a.RestAPI, Stage: a.Stage}},
 		})
 		a.UsagePlans[t.Name] = plan
-		a.UsagePlanParameters[t.Name] = awsssm.NewStringParameter(c, jsii.String("PlanId-"+string(t.Name)), &awsssm.StringParameterProps{
-			ParameterName: jsii.String(UsagePlanParameterName(p.Name, t.Name)),
+		a.UsagePlanParameters[t.Name] = awsssm.NewStringParameter(a.Construct, jsii.String("PlanId-"+string(t.Name)), &awsssm.StringParameterProps{
+			ParameterName: jsii.String(UsagePlanParameterName(a.name, t.Name)),
 			StringValue:   plan.UsagePlanId(),
 			Description:   jsii.String("Usage plan id of the " + t.DisplayName + " tier"),
 		})
 	}
-	return a
 }
 
-// GrantKeyManagement lets grantee create a tenant's API key, attach it to a
-// tier's usage plan (or move it on an upgrade) and read the plan ids from
-// SSM. Resources are named by pattern, not by reference: the API depends on
-// the functions, so a function's policy cannot depend on the API.
-func (a *API) GrantKeyManagement(grantee awsiam.IGrantable) {
+// TenantKeyTag is the tag every tenant's API key carries (its value is the
+// tenant id; internal/onboarding/apikeys sets it): only keys with it may be
+// deleted by the platform's functions.
+const TenantKeyTag = apikeys.TenantTag
+
+// GrantPlanKeys lets role put a tenant's API key on a tier's usage plan, or
+// move it between plans, on the plans of this API only, and read the plans'
+// ids from their SSM parameters. The statements are a policy of their own:
+// the API depends on the functions, and a function depends on its role's
+// default policy, which therefore cannot name the plans.
+func (a *API) GrantPlanKeys(role awsiam.IRole) {
 	stack := awscdk.Stack_Of(a.Construct)
-	gw := func(path string) *string {
-		return jsii.String(fmt.Sprintf("arn:%s:apigateway:%s::%s", *stack.Partition(), *stack.Region(), path))
+	var plans, planKeys, params []*string
+	for _, t := range a.props.Tiers {
+		id := *a.UsagePlans[t.Name].UsagePlanId()
+		plans = append(plans, a.gatewayArn("/usageplans/"+id+"/keys"))
+		planKeys = append(planKeys, a.gatewayArn("/usageplans/"+id+"/keys/*"))
+		params = append(params, stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ssm"), Resource: jsii.String("parameter"),
+			ResourceName: jsii.String(strings.TrimPrefix(UsagePlanParameterName(a.name, t.Name), "/"))}))
 	}
-	grantee.GrantPrincipal().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("apigateway:GET", "apigateway:POST", "apigateway:DELETE"),
-		Resources: &[]*string{gw("/usageplans/*/keys"), gw("/usageplans/*/keys/*")},
+	a.policy(role, "PlanKeys",
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{ // CreateUsagePlanKey
+			Actions: jsii.Strings("apigateway:POST"), Resources: &plans,
+		}),
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{ // GetUsagePlanKey, DeleteUsagePlanKey
+			Actions: jsii.Strings("apigateway:GET", "apigateway:DELETE"), Resources: &planKeys,
+		}),
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("ssm:GetParameters"), Resources: &params,
+		}))
+}
+
+// GrantTenantKeys lets role find, create and delete tenants' API keys: it
+// may create a key only with the tenant tag (and no other tag), and delete
+// only keys that carry it. Finding a key by name lists the account's keys:
+// API Gateway has no narrower resource for that query.
+func (a *API) GrantTenantKeys(role awsiam.IRole) {
+	a.policy(role, "TenantKeys",
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("apigateway:GET"), Resources: &[]*string{a.gatewayArn("/apikeys")},
+		}),
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("apigateway:POST"), Resources: &[]*string{a.gatewayArn("/apikeys")},
+			Conditions: &map[string]any{
+				"Null":                      map[string]any{"aws:RequestTag/" + TenantKeyTag: "false"},
+				"ForAllValues:StringEquals": map[string]any{"aws:TagKeys": []string{TenantKeyTag}},
+			},
+		}),
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("apigateway:DELETE"), Resources: &[]*string{a.gatewayArn("/apikeys/*")},
+			Conditions: &map[string]any{"Null": map[string]any{"aws:ResourceTag/" + TenantKeyTag: "false"}},
+		}))
+}
+
+// policy attaches statements to role as a policy of this construct.
+func (a *API) policy(role awsiam.IRole, what string, statements ...awsiam.PolicyStatement) {
+	id := what + "-" + *awscdk.Names_UniqueId(role)
+	a.KeyPolicies = append(a.KeyPolicies, awsiam.NewPolicy(a.Construct, jsii.String(id), &awsiam.PolicyProps{
+		Roles: &[]awsiam.IRole{role}, Statements: &statements,
 	}))
-	grantee.GrantPrincipal().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("apigateway:GET", "apigateway:POST", "apigateway:PATCH", "apigateway:DELETE"),
-		Resources: &[]*string{gw("/apikeys"), gw("/apikeys/*")},
-	}))
-	grantee.GrantPrincipal().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions: jsii.Strings("ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"),
-		Resources: &[]*string{stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ssm"), Resource: jsii.String("parameter"),
-			ResourceName: jsii.String(strings.TrimPrefix(a.ParameterPrefix(), "/") + "*")})},
-	}))
+}
+
+// gatewayArn is the ARN of an API Gateway management path in this region.
+func (a *API) gatewayArn(path string) *string {
+	stack := awscdk.Stack_Of(a.Construct)
+	return jsii.String(fmt.Sprintf("arn:%s:apigateway:%s::%s", *stack.Partition(), *stack.Region(), path))
 }
 
 // ParameterPrefix is the SSM path under which the usage plan ids live.
-func (a *API) ParameterPrefix() string {
-	return fmt.Sprintf("/%s/usage-plans/", a.name)
-}
+func (a *API) ParameterPrefix() string { return ParameterPrefix(a.name) }
 
 // URL is the invoke URL of the stage.
 func (a *API) URL() *string { return a.RestAPI.Url() }

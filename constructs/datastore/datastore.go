@@ -78,7 +78,7 @@ func New(scope constructs.Construct, id string, props *Props) *Table {
 	def := *props.Schema
 
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	t := awsdynamodb.NewTable(c, jsii.String("Table"), &awsdynamodb.TableProps{
+	tp := &awsdynamodb.TableProps{
 		TableName:    jsii.String(props.TableName),
 		PartitionKey: attr(def.PartitionKey),
 		SortKey:      optAttr(def.SortKey),
@@ -91,7 +91,11 @@ func New(scope constructs.Construct, id string, props *Props) *Table {
 		TimeToLiveAttribute: optString(def.TTLAttribute),
 		RemovalPolicy:       removal,
 		DeletionProtection:  protect,
-	})
+	}
+	if def.Stream != "" {
+		tp.Stream = streamView(def.Stream)
+	}
+	t := awsdynamodb.NewTable(c, jsii.String("Table"), tp)
 	for _, ix := range def.Indexes {
 		t.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
 			IndexName:      jsii.String(ix.Name),
@@ -120,6 +124,15 @@ func optAttr(a schema.Attr) *awsdynamodb.Attribute {
 		return nil
 	}
 	return attr(a)
+}
+
+// streamView maps the schema's stream view.
+func streamView(v schema.StreamView) awsdynamodb.StreamViewType {
+	switch v {
+	case schema.NewAndOldImages:
+		return awsdynamodb.StreamViewType_NEW_AND_OLD_IMAGES
+	}
+	panic(fmt.Sprintf("datastore: unsupported stream view %q", v))
 }
 
 func optString(s string) *string {

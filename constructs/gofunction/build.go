@@ -17,20 +17,54 @@ import (
 )
 
 // Build settings of every function: Lambda's provided.al2023 runtime on
-// Graviton, no RPC shim, stripped, reproducible.
+// Graviton (baseline ARMv8.0, which every Graviton runs), no RPC shim,
+// stripped, reproducible.
 const (
-	goos   = "linux"
-	goarch = "arm64"
-	tags   = "lambda.norpc"
-	ldflag = "-s -w"
+	goos    = "linux"
+	goarch  = "arm64"
+	goarm64 = "v8.0"
+	tags    = "lambda.norpc"
+	ldflag  = "-s -w"
 )
 
 func buildArgs(out, pkg string) []string {
 	return []string{"build", "-trimpath", "-buildvcs=false", "-tags", tags, "-ldflags", ldflag, "-o", out, pkg}
 }
 
+// buildEnv is the caller's environment with every setting that changes the
+// binary pinned: the caller's GOFLAGS and GOEXPERIMENT are cleared, so the
+// asset hash (settings + toolchain + sources) describes the binary fully.
 func buildEnv() []string {
-	return append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0")
+	return append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "GOARM64="+goarm64, "CGO_ENABLED=0",
+		"GOFLAGS=", "GOEXPERIMENT=")
+}
+
+// settings is the build configuration as hashed: target, flags, toolchain.
+func settings(toolchain string) string {
+	return fmt.Sprintf("toolchain=%s GOOS=%s GOARCH=%s GOARM64=%s tags=%s ldflags=%s trimpath buildvcs=false CGO_ENABLED=0\n",
+		toolchain, goos, goarch, goarm64, tags, ldflag)
+}
+
+// Toolchain is the version of the Go toolchain that builds in root, as
+// `go env GOVERSION` reports it there (go.mod's toolchain line may switch
+// to another one than the go on PATH): "go1.26.8". Its runtime (and
+// standard library) is linked into every function, so it is part of the
+// asset hash: a Go security release redeploys the functions.
+func Toolchain(root string) (string, error) {
+	cmd := exec.Command(goTool(), "env", "GOVERSION")
+	cmd.Dir = root
+	cmd.Env = buildEnv()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOVERSION: %v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	v := strings.TrimSpace(string(out))
+	if !strings.HasPrefix(v, "go") {
+		return "", fmt.Errorf("go env GOVERSION: unexpected %q", v)
+	}
+	return v, nil
 }
 
 // FindRepoRoot walks up from dir to the directory holding go.mod.
@@ -59,11 +93,21 @@ func goTool() string {
 }
 
 // SourceHash is the hash of everything that goes into the binary built from
-// pkg (a "./path" relative to root): the build settings, go.mod, go.sum and
-// every file of every package of this module that pkg imports, for the
-// target platform. It does not depend on the machine or the Go toolchain
-// installed, so the same sources give the same asset on every machine.
+// pkg (a "./path" relative to root): the Go toolchain that builds it, the
+// build settings, go.mod, go.sum and every file of every package of this
+// module that pkg imports, for the target platform. It does not depend on
+// the machine or the checkout's location: the same sources built by the
+// same toolchain (go.mod pins it) give the same asset everywhere, and a new
+// toolchain gives a new asset.
 func SourceHash(root, pkg string) (string, error) {
+	tc, err := Toolchain(root)
+	if err != nil {
+		return "", err
+	}
+	return sourceHash(root, pkg, tc)
+}
+
+func sourceHash(root, pkg, toolchain string) (string, error) {
 	cmd := exec.Command(goTool(), "list", "-deps", "-tags", tags,
 		"-f", `{{if .Module}}{{if .Module.Main}}{{.Dir}}{{range .GoFiles}}|{{.}}{{end}}{{range .EmbedFiles}}|{{.}}{{end}}{{end}}{{end}}`, pkg)
 	cmd.Dir = root
@@ -92,7 +136,7 @@ func SourceHash(root, pkg string) (string, error) {
 	sort.Strings(files)
 
 	h := sha256.New()
-	fmt.Fprintf(h, "GOOS=%s GOARCH=%s tags=%s ldflags=%s trimpath CGO_ENABLED=0\n", goos, goarch, tags, ldflag)
+	io.WriteString(h, settings(toolchain))
 	for _, f := range files {
 		fh, err := os.Open(filepath.Join(root, f))
 		if errors.Is(err, os.ErrNotExist) && f == "go.sum" {

@@ -1,6 +1,7 @@
 package gofunction
 
 import (
+	"debug/buildinfo"
 	"debug/elf"
 	"os"
 	"path/filepath"
@@ -102,5 +103,67 @@ func TestBuildMakesAStrippedArm64Bootstrap(t *testing.T) {
 	after, _ := os.Stat(filepath.Join(again, "bootstrap"))
 	if !after.ModTime().Equal(before.ModTime()) {
 		t.Error("the cached binary was rebuilt")
+	}
+}
+
+func TestSourceHashFollowsTheToolchain(t *testing.T) {
+	root := module(t)
+	a, err := sourceHash(root, "./fn", "go1.26.8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := sourceHash(root, "./fn", "go1.26.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == b {
+		t.Error("a Go security release (go1.26.8 -> go1.26.9) does not change the asset hash: the functions would not be redeployed")
+	}
+	tc, err := Toolchain(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := sourceHash(root, "./fn", tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := hash(t, root); got != want {
+		t.Errorf("SourceHash does not hash the building toolchain %s", tc)
+	}
+}
+
+func TestTheHashedToolchainIsTheOneThatBuilds(t *testing.T) {
+	root := module(t)
+	tc, err := Toolchain(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := Build(root, "./fn", "fn", hash(t, root), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := buildinfo.ReadFile(filepath.Join(dir, "bootstrap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.GoVersion != tc {
+		t.Errorf("binary built by %s, hash names %s", info.GoVersion, tc)
+	}
+	for _, s := range info.Settings {
+		if s.Key == "GOARM64" && s.Value != goarm64 {
+			t.Errorf("GOARM64 = %s, want %s", s.Value, goarm64)
+		}
+	}
+}
+
+func TestTheCallersGoFlagsDoNotReachTheBuild(t *testing.T) {
+	root := module(t)
+	// A file that only a leaked build tag would compile into the binary.
+	write(t, root, "lib/extra.go", "//go:build extra\n\npackage lib\n\nfunc Extra() {}\n")
+	h := hash(t, root)
+	t.Setenv("GOFLAGS", "-tags=extra")
+	t.Setenv("GOEXPERIMENT", "")
+	if got := hash(t, root); got != h {
+		t.Error("GOFLAGS changed the hash: the build depends on the caller's environment")
 	}
 }

@@ -1,8 +1,10 @@
 // Package gofunction defines a Go Lambda function built by the project from
 // functions/<name>: arm64, provided.al2023, -tags lambda.norpc, stripped,
-// with its own log group, least-privilege role and X-Ray tracing. No Docker:
-// the binary is built with the local Go toolchain at synth time, and its
-// asset hash is the hash of the sources it is built from.
+// with its own log group, a role that may write its logs and traces and
+// nothing else (the caller grants the rest), and X-Ray tracing. No Docker:
+// the binary is built with the local Go toolchain at synth time (go.mod pins
+// it), and its asset hash covers the sources, the toolchain and the build
+// settings, so a Go release redeploys the functions.
 package gofunction
 
 import (

@@ -2,7 +2,10 @@
 // tenant pool, the provider (root) pool, or a Platinum tenant's dedicated
 // pool. Each comes with its groups, the custom claims the runtime reads
 // (custom:tenant_id, custom:role, custom:tier), a web/CLI app client, a hosted
-// UI domain and, when configured, Google sign-in.
+// UI domain and, when configured, Google sign-in for invited people: a
+// PreSignUp trigger (functions/presignup, internal/federation) links a first
+// Google sign-in to the user a tenant invited with the same verified email,
+// so it carries that user's tenant claim, and refuses anyone not invited.
 package identity
 
 import (
@@ -10,10 +13,13 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/issuetracker/issuetracker/constructs/gofunction"
 	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/routes"
 )
 
 // Custom attribute names without the "custom:" prefix Cognito adds to claims.
@@ -49,6 +55,11 @@ type Google struct {
 	// ClientSecretName is the name or ARN of the Secrets Manager secret that
 	// holds the client secret as a plain string. Required.
 	ClientSecretName string
+	// RepoRoot holds functions/presignup, the linking trigger, built like
+	// every function. Default: found from the working directory.
+	RepoRoot string
+	// TriggerName is the trigger function's physical name. Default: generated.
+	TriggerName string
 }
 
 // Props configures a Pool.
@@ -90,8 +101,11 @@ type Pool struct {
 	Groups map[roles.Role]awscognito.CfnUserPoolGroup
 	// Google is nil unless configured.
 	Google awscognito.UserPoolIdentityProviderGoogle
-	Kind   Kind
-	MFA    MFA
+	// LinkTrigger is the PreSignUp trigger that links Google sign-ins to
+	// invited users; nil without Google.
+	LinkTrigger *gofunction.Function
+	Kind        Kind
+	MFA         MFA
 }
 
 // New defines a user pool. It panics when a required prop is missing.
@@ -128,13 +142,31 @@ func New(scope constructs.Construct, id string, props *Props) *Pool {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	out := &Pool{Construct: c, Kind: p.Kind, MFA: p.MFA, Groups: map[roles.Role]awscognito.CfnUserPoolGroup{}}
 
+	out.UserPool = newUserPool(c, p)
+	out.addGroups()
+	idps := []awscognito.UserPoolClientIdentityProvider{awscognito.UserPoolClientIdentityProvider_COGNITO()}
+	if p.Google != nil {
+		out.addGoogle(id, p.Google)
+		idps = append(idps, awscognito.UserPoolClientIdentityProvider_GOOGLE())
+	}
+	out.addClient(p, idps)
+	out.Domain = out.UserPool.AddDomain(jsii.String("Domain"), &awscognito.UserPoolDomainOptions{
+		CognitoDomain: &awscognito.CognitoDomainOptions{DomainPrefix: jsii.String(p.DomainPrefix)},
+	})
+	return out
+}
+
+// newUserPool is the pool: email as the username, a strong password policy,
+// MFA by SMS or TOTP, and the custom claims the runtime reads.
+func newUserPool(c constructs.Construct, p Props) awscognito.UserPool {
 	mfa := awscognito.Mfa_OPTIONAL
 	if p.MFA == MFARequired {
 		mfa = awscognito.Mfa_REQUIRED
 	}
-	out.UserPool = awscognito.NewUserPool(c, jsii.String("UserPool"), &awscognito.UserPoolProps{
+	return awscognito.NewUserPool(c, jsii.String("UserPool"), &awscognito.UserPoolProps{
 		UserPoolName: jsii.String(p.PoolName),
-		// Users are created by onboarding and by tenant admins, never by sign-up.
+		// Users are created by onboarding and by tenant admins, never by
+		// sign-up (a first Google sign-in is linked to such a user: addGoogle).
 		SelfSignUpEnabled: jsii.Bool(false),
 		// Email IS the username (UsernameAttributes), as the runtime assumes: admin
 		// calls and sign-in pass the email; Cognito keeps the sub as the name.
@@ -162,34 +194,22 @@ func New(scope constructs.Construct, id string, props *Props) *Pool {
 		DeletionProtection:           p.DeletionProtection,
 		RemovalPolicy:                p.RemovalPolicy,
 	})
+}
 
-	for i, r := range groupsOf(p.Kind) {
-		out.Groups[r] = awscognito.NewCfnUserPoolGroup(c, jsii.String("Group-"+string(r)), &awscognito.CfnUserPoolGroupProps{
+// addGroups adds one group per role of the pool's kind.
+func (out *Pool) addGroups() {
+	for i, r := range groupsOf(out.Kind) {
+		out.Groups[r] = awscognito.NewCfnUserPoolGroup(out.Construct, jsii.String("Group-"+string(r)), &awscognito.CfnUserPoolGroupProps{
 			UserPoolId: out.UserPool.UserPoolId(),
 			GroupName:  jsii.String(string(r)),
 			// Highest role first: lower precedence wins in cognito:preferred_role.
-			Precedence: jsii.Number(float64(len(groupsOf(p.Kind)) - i)),
+			Precedence: jsii.Number(float64(len(groupsOf(out.Kind)) - i)),
 		})
 	}
+}
 
-	idps := []awscognito.UserPoolClientIdentityProvider{awscognito.UserPoolClientIdentityProvider_COGNITO()}
-	if g := p.Google; g != nil {
-		if g.ClientID == "" || g.ClientSecretName == "" {
-			panic(fmt.Sprintf("identity %s: Google needs ClientID and ClientSecretName", id))
-		}
-		out.Google = awscognito.NewUserPoolIdentityProviderGoogle(c, jsii.String("Google"), &awscognito.UserPoolIdentityProviderGoogleProps{
-			UserPool:          out.UserPool,
-			ClientId:          jsii.String(g.ClientID),
-			ClientSecretValue: awscdk.SecretValue_SecretsManager(jsii.String(g.ClientSecretName), nil),
-			Scopes:            jsii.Strings("openid", "email", "profile"),
-			AttributeMapping: &awscognito.AttributeMapping{
-				Email:    awscognito.ProviderAttribute_GOOGLE_EMAIL(),
-				Fullname: awscognito.ProviderAttribute_GOOGLE_NAME(),
-			},
-		})
-		idps = append(idps, awscognito.UserPoolClientIdentityProvider_GOOGLE())
-	}
-
+// addClient adds the web/CLI app client (authorization code with PKCE).
+func (out *Pool) addClient(p Props, idps []awscognito.UserPoolClientIdentityProvider) {
 	// Clients may read the custom claims but never write them: a user must
 	// not be able to change their own tenant, role or tier.
 	read := awscognito.NewClientAttributes().
@@ -221,11 +241,41 @@ func New(scope constructs.Construct, id string, props *Props) *Pool {
 	if out.Google != nil {
 		out.Client.Node().AddDependency(out.Google)
 	}
+}
 
-	out.Domain = out.UserPool.AddDomain(jsii.String("Domain"), &awscognito.UserPoolDomainOptions{
-		CognitoDomain: &awscognito.CognitoDomainOptions{DomainPrefix: jsii.String(p.DomainPrefix)},
+// addGoogle adds Google as an identity provider and the PreSignUp trigger
+// that links a first Google sign-in to the invited user of the same
+// verified email (and refuses the others).
+func (out *Pool) addGoogle(id string, g *Google) {
+	if g.ClientID == "" || g.ClientSecretName == "" {
+		panic(fmt.Sprintf("identity %s: Google needs ClientID and ClientSecretName", id))
+	}
+	out.Google = awscognito.NewUserPoolIdentityProviderGoogle(out.Construct, jsii.String("Google"), &awscognito.UserPoolIdentityProviderGoogleProps{
+		UserPool:          out.UserPool,
+		ClientId:          jsii.String(g.ClientID),
+		ClientSecretValue: awscdk.SecretValue_SecretsManager(jsii.String(g.ClientSecretName), nil),
+		Scopes:            jsii.Strings("openid", "email", "profile"),
+		AttributeMapping: &awscognito.AttributeMapping{
+			Email: awscognito.ProviderAttribute_GOOGLE_EMAIL(),
+			// The trigger links only an email Google has verified.
+			EmailVerified: awscognito.ProviderAttribute_GOOGLE_EMAIL_VERIFIED(),
+			Fullname:      awscognito.ProviderAttribute_GOOGLE_NAME(),
+		},
 	})
-	return out
+	out.LinkTrigger = gofunction.New(out.Construct, "LinkTrigger", &gofunction.Props{
+		Name: string(routes.FnPreSignUp), RepoRoot: g.RepoRoot, FunctionName: g.TriggerName,
+		Description: "IssueTracker: links a first Google sign-in to the invited user",
+	})
+	out.UserPool.AddTrigger(awscognito.UserPoolOperation_PRE_SIGN_UP(), out.LinkTrigger.Function, "")
+	// A policy of its own: the pool depends on its trigger, which depends
+	// on its role's default policy, which therefore cannot name the pool.
+	awsiam.NewPolicy(out.Construct, jsii.String("LinkTriggerPolicy"), &awsiam.PolicyProps{
+		Roles: &[]awsiam.IRole{out.LinkTrigger.Role},
+		Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("cognito-idp:ListUsers", "cognito-idp:AdminLinkProviderForUser"),
+			Resources: &[]*string{out.UserPool.UserPoolArn()},
+		})},
+	})
 }
 
 func groupsOf(k Kind) []roles.Role {

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
@@ -223,6 +224,36 @@ func (m *Monitoring) WatchTiers(tierNames []string) {
 	m.row(graph("p99 latency by tier (ms)", p99...))
 }
 
+// WatchTenantUsage adds per-tenant usage to the dashboard: every tenant's
+// requests and 5XX answers from the functions' EMF metrics (a SEARCH
+// expression, so tenants created after the deploy appear without one), and
+// the top tenants by requests over the dashboard's range from the
+// functions' logs (Logs Insights over the EMF lines).
+func (m *Monitoring) WatchTenantUsage(logGroups []awslogs.ILogGroup) {
+	search := func(metric, label string) awscloudwatch.IMetric {
+		return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+			Expression: jsii.String(fmt.Sprintf("SEARCH('{%s,%s} MetricName=\"%s\"', 'Sum', 300)", telemetry.Namespace, telemetry.DimTenant, metric)),
+			Label:      jsii.String(label), Period: five(),
+		})
+	}
+	m.row(graph("requests by tenant", search(telemetry.MetricRequests, "requests")), graph("5XX by tenant", search(telemetry.MetricServerErrors, "5XX")))
+	if m.Dashboard == nil || len(logGroups) == 0 {
+		return
+	}
+	names := make([]*string, len(logGroups))
+	for i, g := range logGroups {
+		names[i] = g.LogGroupName()
+	}
+	m.Dashboard.AddWidgets(awscloudwatch.NewLogQueryWidget(&awscloudwatch.LogQueryWidgetProps{
+		Title:         jsii.String("top tenants by requests"),
+		LogGroupNames: &names,
+		QueryLines: jsii.Strings("filter ispresent("+telemetry.DimTenant+")",
+			"stats sum("+telemetry.MetricRequests+") as requests, sum("+telemetry.MetricServerErrors+") as errors_5xx by "+telemetry.DimTenant+", "+telemetry.DimTier,
+			"sort requests desc", "limit 25"),
+		Width: jsii.Number(16),
+	}))
+}
+
 // WatchTenant alarms on a Platinum tenant's 5XX answers, from the EMF
 // metric the functions emit per tenant.
 func (m *Monitoring) WatchTenant(tenantID string) {
@@ -235,4 +266,18 @@ func (m *Monitoring) WatchTenant(tenantID string) {
 	})
 	m.alarm("Tenant-"+tenantID+"-5xx", "tenant-"+tenantID+"-5xx", "Tenant "+tenantID+" got 5XX answers", errs, 5, 1)
 	m.row(graph("tenant "+tenantID+" 5XX", errs))
+}
+
+// WatchStreamConsumer watches a change-stream consumer: its function (as
+// WatchFunction), its failure queue (alarm on the first failed batch, as
+// WatchQueue) and its lag: the age of the last record read (IteratorAge,
+// maximum) at or above maxAge for two periods.
+func (m *Monitoring) WatchStreamConsumer(name string, fn awslambda.IFunction, timeout awscdk.Duration, dlq awssqs.IQueue, maxAge awscdk.Duration) {
+	m.WatchFunction(name, fn, timeout)
+	m.WatchQueue(name+"-failures", dlq, fmt.Sprintf("Stream consumer %s gave up on a batch of records (retries or record age exhausted): the message names the shard and sequence range; fix the cause, then run the consumer's backfill", name))
+	age := fn.Metric(jsii.String("IteratorAge"), &awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Maximum")})
+	m.alarm("Stream-"+name+"-IteratorAge", "stream-"+name+"-iterator-age",
+		fmt.Sprintf("Stream consumer %s is more than %.0f s behind its table's changes", name, *maxAge.ToSeconds(nil)),
+		age, *maxAge.ToMilliseconds(nil), 2)
+	m.row(graph("stream "+name+" iterator age (ms)", age))
 }

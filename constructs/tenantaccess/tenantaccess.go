@@ -3,8 +3,10 @@
 // the tenant; the role's policy only lets that session touch items whose
 // partition key starts with the tenant's prefix in the pooled table
 // (dynamodb:LeadingKeys) and the tenant's own silo table (name pattern). A
-// bug in a handler cannot read another tenant's items. The functions get no
-// direct grant on application tables.
+// bug in a handler cannot read another tenant's items. Only the functions
+// given as Assumers may assume it; the platform gives the functions no
+// direct grant on application tables, except the offboarding job's
+// read-only Scan (infra/stacks).
 package tenantaccess
 
 import (

@@ -9,12 +9,14 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/issuetracker/issuetracker/constructs/identity"
+	"github.com/issuetracker/issuetracker/constructs/waf"
 	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
@@ -48,9 +50,18 @@ type Config struct {
 	Account, Region string
 	// Prefix of physical names (tables, pools, topic). Default: schema.DefaultPrefix.
 	Prefix string
-	// WebOrigin is the web app's origin: CORS and OAuth callback URLs.
-	// Default: http://localhost:5173 (Vite).
+	// WebOrigin is the web app's origin: CORS, OAuth callback URLs, links in
+	// mails. Default: https:// and WebDomain, or the web distribution's domain
+	// (never localhost).
 	WebOrigin string
+	// WebDomain is the web app's custom domain (app.example.com), served with
+	// WebCertificateArn (ACM, us-east-1). Default: the distribution's domain.
+	WebDomain, WebCertificateArn string
+	// WebACLArn is a CLOUDFRONT-scoped AWS WAF web ACL for the web
+	// distribution. Default: none.
+	WebACLArn string
+	// WebAssetsDir is the built web app. Default: web/dist under RepoRoot.
+	WebAssetsDir string
 	// AlarmEmails subscribe to the alert topic. Default: none.
 	AlarmEmails []string
 	// MailFrom is the From of the platform's mail (verification codes,
@@ -70,6 +81,21 @@ type Config struct {
 	FunctionDirs map[string]string
 	// Nag runs the cdk-nag AwsSolutions checks on every stack.
 	Nag bool
+	// NoWAF leaves the API without its AWS WAF web ACL. Default: false (on).
+	NoWAF bool
+	// WAFRateLimit is how many requests one source IP may send per five
+	// minutes before WAF blocks it. Default: waf.DefaultRateLimit.
+	WAFRateLimit float64
+}
+
+// WAFProps are the web ACL settings of this deployment for an ACL named
+// name (the API's; a web distribution's, with waf.NewForCloudFront in a
+// us-east-1 stack), or nil when WAF is off.
+func (c Config) WAFProps(name string) *waf.Props {
+	if c.NoWAF {
+		return nil
+	}
+	return &waf.Props{Name: name, RateLimit: c.WAFRateLimit}
 }
 
 func (c Config) withDefaults() Config {
@@ -82,9 +108,6 @@ func (c Config) withDefaults() Config {
 	if c.Prefix == "" {
 		c.Prefix = schema.DefaultPrefix
 	}
-	if c.WebOrigin == "" {
-		c.WebOrigin = "http://localhost:5173"
-	}
 	if c.TenantMFA == "" {
 		c.TenantMFA = identity.MFAOptional
 	}
@@ -95,6 +118,9 @@ func (c Config) withDefaults() Config {
 }
 
 func (c Config) names() schema.Names { return schema.Names{Prefix: c.Prefix} }
+
+// corsOrigins are the browser origins allowed to call the API: the web app's.
+func (c Config) corsOrigins() []string { return []string{c.WebOrigin} }
 
 func (c Config) env() *awscdk.Environment {
 	return &awscdk.Environment{Account: jsii.String(c.Account), Region: jsii.String(c.Region)}
@@ -110,12 +136,16 @@ func (c Config) domainPrefix(part string) string {
 //
 //	account, region      else CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION, else offline defaults
 //	prefix               physical name prefix
-//	webOrigin            web app origin
+//	webOrigin            web app origin (default: the web distribution's, or https://webDomain)
+//	webDomain, webCertificateArn   the web app's custom domain and its ACM certificate (us-east-1)
+//	webAclArn            a CLOUDFRONT-scoped WAF web ACL for the web distribution
 //	alarmEmails          comma-separated
 //	mailFrom, sesIdentity  the platform mail's From and its verified SES identity
 //	googleClientId, googleSecretName   both, to enable Google sign-in
 //	tenantMfa            optional | required
 //	nag                  "false" disables cdk-nag
+//	waf                  "false" leaves the API without its WAF web ACL
+//	wafRateLimit         requests per source IP per 5 minutes
 func ConfigFromContext(app awscdk.App) Config {
 	get := func(k string) string {
 		if v, ok := app.Node().TryGetContext(jsii.String(k)).(string); ok {
@@ -134,9 +164,18 @@ func ConfigFromContext(app awscdk.App) Config {
 		Region:    or(get("region"), os.Getenv("CDK_DEFAULT_REGION")),
 		Prefix:    get("prefix"),
 		WebOrigin: get("webOrigin"),
+		WebDomain: get("webDomain"), WebCertificateArn: get("webCertificateArn"), WebACLArn: get("webAclArn"),
 		TenantMFA: identity.MFA(get("tenantMfa")),
 		MailFrom:  get("mailFrom"), SESIdentity: get("sesIdentity"),
-		Nag: get("nag") != "false",
+		Nag:   get("nag") != "false",
+		NoWAF: get("waf") == "false",
+	}
+	if v := get("wafRateLimit"); v != "" {
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil || n < 10 {
+			panic(fmt.Sprintf("wafRateLimit %q: want a number of requests per 5 minutes, at least 10", v))
+		}
+		c.WAFRateLimit = n
 	}
 	c.AlarmEmails = splitList(get("alarmEmails"))
 	if id, secret := get("googleClientId"), get("googleSecretName"); id != "" && secret != "" {

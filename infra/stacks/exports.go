@@ -8,11 +8,9 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// Offboarding exports bucket settings (internal/onboarding/s3archive reads
-// the environment variables).
+// Offboarding exports bucket settings (the functions are told the bucket
+// and key by internal/envvars.ExportBucket and ExportKMSKey).
 const (
-	EnvExportBucket = "ITR_EXPORT_BUCKET"
-	EnvExportKMSKey = "ITR_EXPORT_KMS_KEY_ARN"
 	// ExportsArchiveAfterDays moves an export to Glacier once the first
 	// weeks of "we need it back" requests are over.
 	ExportsArchiveAfterDays = 30
@@ -40,8 +38,11 @@ func newExports(st awscdk.Stack) *Exports {
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
 		EnforceSSL:        jsii.Bool(true),
-		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_PREFERRED, // the log delivery writes with its own ACL
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		// ACLs off: S3 log delivery is granted by the bucket policy
+		// (@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy), scoped to the
+		// exports bucket and this account, not by the LogDeliveryWrite ACL.
+		ObjectOwnership: awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		RemovalPolicy:   awscdk.RemovalPolicy_RETAIN,
 		LifecycleRules: &[]*awss3.LifecycleRule{{
 			Id: jsii.String("expire-logs"), Expiration: awscdk.Duration_Days(jsii.Number(ExportsExpireAfterDays)),
 		}},

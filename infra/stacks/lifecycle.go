@@ -4,7 +4,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 
@@ -16,25 +15,10 @@ import (
 // pipeline's outcomes to the onboarding function.
 const OnStackOutcome = "OnTenantStackOutcome"
 
-// wireLifecycle gives the lifecycle runners what event-driven Platinum
-// provisioning needs: put deploy/destroy requests on the bus, read the
-// tenant stacks' state and outputs (and nothing else of CloudFormation), and
-// the rule that invokes the onboarding function with the outcomes.
+// wireLifecycle adds the rule that invokes the onboarding function with
+// lifecycle run requests and the provisioning pipeline's outcomes (what
+// each function may put on the bus is in grant).
 func (p *Platform) wireLifecycle() {
-	tenantStacks := p.Stack.FormatArn(&awscdk.ArnComponents{
-		Service: jsii.String("cloudformation"), Resource: jsii.String("stack"),
-		ResourceName: jsii.String(TenantStackName("*") + "/*"),
-	})
-	for _, name := range lifecycleRunners {
-		fn, ok := p.Functions[name]
-		if !ok {
-			continue
-		}
-		p.Provisioning.Bus.GrantPutEventsTo(fn.Role, nil)
-		fn.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions: jsii.Strings("cloudformation:DescribeStacks"), Resources: &[]*string{tenantStacks},
-		}))
-	}
 	onboarding, ok := p.Functions[OnboardingFunction]
 	if !ok {
 		return

@@ -2,21 +2,34 @@ package stacks
 
 import (
 	"net/mail"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/jsii-runtime-go"
 
-	itrmail "github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/constructs/gofunction"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/routes"
 )
 
-// MailSenders are the functions that send the platform's mail: registration
-// (verification codes), users (invitations) and the lifecycle runners that
-// run onboarding's invite_admin step (tenants: Root's approval and retries;
-// onboarding: runs resumed by events).
-var MailSenders = []string{string(routes.FnRegistration), string(routes.FnUsers), string(routes.FnTenants), OnboardingFunction}
+// MailSenders are the functions that send the platform's mail (their
+// environment contract has envvars.MailSender): registration (verification
+// codes), users (invitations), onboarding, which runs the invite_admin step in
+// AWS, and billing (payment notices, usage threshold mails of the hourly job).
+var MailSenders = functionsNeeding(envvars.MailSender)
+
+// functionsNeeding lists the platform functions whose contract has v.
+func functionsNeeding(v string) []string {
+	var out []string
+	for _, name := range FunctionNames() {
+		if vars, _ := envvars.For(routes.Function(name)); slices.Contains(vars, v) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
 
 // Mail defaults: synth needs a From address; a deployment sets its own
 // (context mailFrom, sesIdentity) and verifies the identity in SES first.
@@ -41,30 +54,19 @@ func (p *Platform) SESIdentityARN() *string {
 		ResourceName: jsii.String(p.Config.sesIdentity())})
 }
 
-// wireMail lets the mail senders send with SES v2, only from the configured
-// identity and From address, and tells them the sender, the address and
-// the web app (for the links in mails).
-func (p *Platform) wireMail() {
+// grantMail lets a mail sender send with SES v2, only from the configured
+// identity and From address.
+func (p *Platform) grantMail(f *gofunction.Function) {
 	from, err := mail.ParseAddress(p.Config.MailFrom)
 	if err != nil {
 		panic("stacks: mailFrom " + p.Config.MailFrom + ": " + err.Error())
 	}
-	for _, name := range MailSenders {
-		fn, ok := p.Functions[name]
-		if !ok {
-			continue
-		}
-		fn.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:       jsii.String("SendPlatformMail"),
-			Actions:   jsii.Strings("ses:SendEmail"),
-			Resources: &[]*string{p.SESIdentityARN()},
-			Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{
-				"ses:FromAddress": from.Address,
-			}},
-		}))
-		for k, v := range map[string]string{itrmail.EnvSender: itrmail.SenderSES, itrmail.EnvFrom: p.Config.MailFrom,
-			itrmail.EnvWebBaseURL: p.Config.WebOrigin} {
-			fn.Function.AddEnvironment(jsii.String(k), jsii.String(v), nil)
-		}
-	}
+	f.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("SendPlatformMail"),
+		Actions:   jsii.Strings("ses:SendEmail"),
+		Resources: &[]*string{p.SESIdentityARN()},
+		Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{
+			"ses:FromAddress": from.Address,
+		}},
+	}))
 }

@@ -1,9 +1,15 @@
 package stacks
 
 import (
+	"slices"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/issuetracker/issuetracker/constructs/identity"
+	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/routes"
 )
 
 // ApplyNag runs the cdk-nag AwsSolutions checks on everything in app.
@@ -20,6 +26,10 @@ type why struct {
 }
 
 func suppress(scope any, ws ...why) {
+	cdknag.NagSuppressions_AddResourceSuppressions(scope, suppressions(ws), jsii.Bool(true))
+}
+
+func suppressions(ws []why) *[]*cdknag.NagPackSuppression {
 	s := make([]*cdknag.NagPackSuppression, len(ws))
 	for i, w := range ws {
 		s[i] = &cdknag.NagPackSuppression{Id: jsii.String(w.rule), Reason: jsii.String(w.reason)}
@@ -35,53 +45,48 @@ func suppress(scope any, ws ...why) {
 			s[i].AppliesTo = &at
 		}
 	}
-	cdknag.NagSuppressions_AddResourceSuppressions(scope, &s, jsii.Bool(true))
+	return &s
+}
+
+// suppressPath suppresses findings on a resource that only a path names
+// (CDK's singleton providers).
+func suppressPath(st awscdk.Stack, path string, ws ...why) {
+	cdknag.NagSuppressions_AddResourceSuppressionsByPath(st, jsii.String(path), suppressions(ws), jsii.Bool(true))
 }
 
 var smsRole = why{"AwsSolutions-IAM5",
 	"Cognito's SMS role must publish to phone numbers, which have no ARN; the role is only assumable by Cognito with an external id.",
 	[]string{"Resource::*"}}
 
+// xray: every function traces.
+var xray = why{"AwsSolutions-IAM5", "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.", []string{"Resource::*"}}
+
+// keyPaths: tenants' API keys exist only at run time.
+var keyPaths = why{"AwsSolutions-IAM5",
+	"Tenants' API keys are created at run time, so their ids are unknown here: keys on this stack's usage plans are granted under each plan's own path (/usageplans/<plan id>/keys/*); tenant keys may be deleted only when they carry the issuetracker:tenant tag.",
+	[]string{`/^Resource::arn:[^:]+:apigateway:.*::\/usageplans\/<ApiRestApiPlan[A-Za-z0-9]+>\/keys\/\*$/`,
+		`/^Resource::arn:[^:]+:apigateway:.*::\/apikeys\/\*$/`}}
+
+// optionalMFA: tenant pools let each workspace decide.
+var optionalMFA = why{"AwsSolutions-COG2",
+	"MFA is a per-workspace choice (Premium and Platinum may require it): the authorizer refuses a session without MFA for a workspace that requires it, so the pool itself leaves MFA optional.", nil}
+
 func suppressPlatform(p *Platform) {
-	suppress(p.TenantPool.UserPool, smsRole, why{"AwsSolutions-COG8",
+	suppress(p.TenantPool.UserPool, smsRole, optionalMFA, why{"AwsSolutions-COG8",
 		"The shared pool serves Basic to Premium tenants on the Essentials plan: Plus is billed per MAU for every pooled user. Dedicated Platinum pools and the provider pool use Plus.", nil})
 	suppress(p.ProviderPool.UserPool, smsRole)
+	if t := p.TenantPool.LinkTrigger; t != nil {
+		suppress(t.Role, xray)
+	}
 	suppress(p.CursorKey, why{"AwsSolutions-SMG4",
 		"The list cursor key is a random HMAC key with no external party: rotating it only invalidates cursors in flight (a client restarts its list); it is replaced by recreating the secret, so no rotation function is deployed.", nil})
 	for _, fn := range p.Functions {
-		suppress(fn.Role, why{"AwsSolutions-IAM5",
-			"X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; queries on the control table's own indexes need index/*.",
-			[]string{"Resource::*", `/^Resource::<ControlTable[0-9A-F]+\.Arn>\/index\/\*$/`}})
+		suppress(fn.Role, xray)
 	}
-	for _, name := range append([]string{"users"}, lifecycleRunners...) {
-		if fn, ok := p.Functions[name]; ok {
-			suppress(fn.Role, why{"AwsSolutions-IAM5",
-				"Tenant API keys and dedicated Platinum pools are created at run time, so their ids are unknown here: keys and usage-plan keys are granted by path, dedicated pools by the issuetracker:tenant-pool resource tag, plan ids by the SSM path.",
-				[]string{`/^Resource::arn:<AWS::Partition>:apigateway:.*::\/(apikeys|usageplans)\/.*$/`,
-					`/^Resource::arn:<AWS::Partition>:cognito-idp:.*:userpool\/\*$/`,
-					`/^Resource::arn:<AWS::Partition>:ssm:.*:parameter\/.*\/usage-plans\/\*$/`}})
-		}
-	}
-	for _, name := range lifecycleRunners {
-		if fn, ok := p.Functions[name]; ok {
-			suppress(fn.Role, why{"AwsSolutions-IAM5",
-				"Platinum tenant stacks are created at run time: DescribeStacks (their status and outputs, nothing else) is granted on the IssueTracker-Tenant-* stack name pattern.",
-				[]string{`/^Resource::arn:<AWS::Partition>:cloudformation:.*:stack\/IssueTracker-Tenant-\*\/\*$/`}})
-		}
-	}
-	if fn, ok := p.Functions[AuthorizerFunction]; ok {
-		suppress(fn.Role, why{"AwsSolutions-IAM5",
-			"Dedicated Platinum pools are created at run time: the authorizer may AdminGetUser (read MFA state) only in pools carrying the issuetracker:tenant-pool tag.",
-			[]string{`/^Resource::arn:<AWS::Partition>:cognito-idp:.*:userpool\/\*$/`}})
-	}
-	if fn, ok := p.Functions["tenants"]; ok {
-		suppress(fn.Role, why{"AwsSolutions-IAM5",
-			"Offboarding reads a Platinum tenant's whole own table; those tables are created per tenant at run time and share the issuetracker-tenant-* name. Read-only Scan; deletes go through the tenant-scoped role.",
-			[]string{`/^Resource::arn:<AWS::Partition>:dynamodb:.*:table\/.*-tenant-\*$/`}})
-	}
+	suppressFunctionGrants(p)
 	suppress(p.TenantAccess.Role, why{"AwsSolutions-IAM5",
 		"ABAC by design: a tenant session reaches its own silo table by name pattern and the pooled table's indexes, always under the dynamodb:LeadingKeys condition on its TenantId tag.",
-		[]string{`/^Resource::<PooledTable[0-9A-F]+\.Arn>\/index\/\*$/`, `/^Resource::arn:<AWS::Partition>:dynamodb:.*:table\/.*-tenant-<aws:PrincipalTag\/TenantId>(\/index\/\*)?$/`}})
+		[]string{`/^Resource::<PooledTable[0-9A-F]+\.Arn>\/index\/\*$/`, `/^Resource::arn:[^:]+:dynamodb:.*:table\/.*-tenant-<aws:PrincipalTag\/TenantId>(\/index\/\*)?$/`}})
 
 	suppress(p.API.RestAPI,
 		why{"AwsSolutions-APIG2", "Every integration is a Lambda proxy whose handler validates the request and answers RFC 9457 problem+json; gateway models would duplicate the domain validation.", nil},
@@ -89,18 +94,39 @@ func suppressPlatform(p *Platform) {
 			[]string{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"}},
 		why{"AwsSolutions-COG4", "Tokens come from the shared pool, the provider pool and one pool per Platinum tenant: the Lambda authorizer verifies them against the tenant registry, which a Cognito authorizer (one fixed pool list) cannot do.", nil},
 	)
-	suppressProvisioning(p)
-	suppress(p.Exports.AccessLogs, why{"AwsSolutions-S1", "This is the exports bucket's server access log target; logging it to itself would loop.", nil})
-	for _, name := range offboarders {
-		if fn, ok := p.Functions[name]; ok {
-			suppress(fn.Role, why{"AwsSolutions-IAM5",
-				"Offboarding writes one export object per tenant and time, so its key is known only at run time: PutObject on the exports bucket's objects, nothing else.",
-				[]string{`/^Resource::<ExportsBucket[0-9A-F]+\.Arn>\/\*$/`}})
-		}
+	for _, pol := range p.API.KeyPolicies {
+		suppress(pol, keyPaths)
 	}
+	suppressProvisioning(p)
+	suppressBilling(p)
+	suppressConsumer(p.StreamAnalytics)
+	suppress(p.Exports.AccessLogs, why{"AwsSolutions-S1", "This is the exports bucket's server access log target; logging it to itself would loop.", nil})
 	for key, m := range p.API.Methods {
 		if isPublic(key) {
 			suppress(m, why{"AwsSolutions-APIG4", "Public by the route table (internal/routes): health, tier catalog and sign-up need no caller; the stage throttle still applies.", nil})
+		}
+	}
+}
+
+// suppressFunctionGrants explains the run-time resources in the functions'
+// own grants (grants.go).
+func suppressFunctionGrants(p *Platform) {
+	dedicatedPools := why{"AwsSolutions-IAM5",
+		"Dedicated Platinum pools are created at run time: user administration (or, for the authorizer, AdminGetUser) is granted only in pools carrying the issuetracker:tenant-pool resource tag.",
+		[]string{`/^Resource::arn:[^:]+:cognito-idp:.*:userpool\/\*$/`}}
+	for _, name := range append([]routes.Function{routes.FnAuthorizer}, adminsUsers...) {
+		suppress(p.Functions[string(name)].Role, dedicatedPools)
+	}
+	for _, name := range deploysStacks {
+		suppress(p.Functions[string(name)].Role, why{"AwsSolutions-IAM5",
+			"Platinum tenant stacks are created at run time: DescribeStacks (their status and outputs, nothing else) is granted on the IssueTracker-Tenant-* stack name pattern.",
+			[]string{`/^Resource::arn:[^:]+:cloudformation:.*:stack\/IssueTracker-Tenant-\*\/\*$/`}})
+	}
+	for _, name := range FunctionNames() {
+		if vars, _ := envvars.For(routes.Function(name)); slices.Contains(vars, envvars.ExportBucket) {
+			suppress(p.Functions[name].Role, why{"AwsSolutions-IAM5",
+				"Offboarding reads a Platinum tenant's whole own table (tables created per tenant at run time, named issuetracker-tenant-*; read-only Scan, deletes go through the tenant-scoped role) and writes one export object per tenant and time (PutObject on the exports bucket's objects, nothing else).",
+				[]string{`/^Resource::arn:[^:]+:dynamodb:.*:table\/.*-tenant-\*$/`, `/^Resource::<ExportsBucket[0-9A-F]+\.Arn>\/\*$/`}})
 		}
 	}
 }
@@ -113,9 +139,9 @@ func suppressProvisioning(p *Platform) {
 	suppress(p.Provisioning.Project, why{"AwsSolutions-IAM5",
 		"CDK-generated grants scoped to this project: read of its source asset (s3 Get*/List* on the asset object), its KMS key, its own log group and report groups; assuming the account's CDK bootstrap roles (cdk-<qualifier>-*), the least a `cdk deploy` needs.",
 		[]string{"Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*", "Action::s3:GetBucket*", "Action::s3:GetObject*", "Action::s3:List*",
-			`/^Resource::arn:<AWS::Partition>:codebuild:.*:report-group\/<ProvisioningDeployer[0-9A-F]+>-\*$/`,
-			`/^Resource::arn:<AWS::Partition>:logs:.*:log-group:\/aws\/codebuild\/<ProvisioningDeployer[0-9A-F]+>:\*$/`,
-			`/^Resource::arn:<AWS::Partition>:iam::.*:role\/cdk-.*-\*-.*$/`}})
+			`/^Resource::arn:[^:]+:codebuild:.*:report-group\/<ProvisioningDeployer[0-9A-F]+>-\*$/`,
+			`/^Resource::arn:[^:]+:logs:.*:log-group:\/aws\/codebuild\/<ProvisioningDeployer[0-9A-F]+>:\*$/`,
+			`/^Resource::arn:[^:]+:iam::.*:role\/cdk-.*-\*-.*$/`}})
 	suppress(p.Provisioning.StateMachine, why{"AwsSolutions-IAM5",
 		"X-Ray tracing and CloudWatch Logs log delivery (logs:CreateLogDelivery and friends) support no resource-level permissions.",
 		[]string{"Resource::*"}})
@@ -123,4 +149,8 @@ func suppressProvisioning(p *Platform) {
 
 func suppressTenant(t *Tenant) {
 	suppress(t.Pool.UserPool, smsRole)
+	if t.Pool.MFA != identity.MFARequired {
+		suppress(t.Pool.UserPool, optionalMFA)
+	}
+	suppressConsumer(t.StreamAnalytics)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/issuetracker/issuetracker/constructs/datastore"
 	"github.com/issuetracker/issuetracker/constructs/identity"
 	"github.com/issuetracker/issuetracker/constructs/monitoring"
+	"github.com/issuetracker/issuetracker/constructs/streamconsumer"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
@@ -23,6 +24,8 @@ type Tenant struct {
 	Table      *datastore.Table
 	Pool       *identity.Pool
 	Monitoring *monitoring.Monitoring
+	// StreamAnalytics consumes the tenant table's change stream.
+	StreamAnalytics *streamconsumer.Consumer
 }
 
 // NewTenantStack defines IssueTracker-Tenant-<id>: the tenant's dedicated
@@ -36,7 +39,7 @@ func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Te
 	cfg = cfg.withDefaults()
 	st := awscdk.NewStack(scope, jsii.String(TenantStackName(tenantID)), &awscdk.StackProps{
 		Env:         cfg.env(),
-		Description: jsii.String("IssueTracker Platinum tenant " + tenantID + ": dedicated table, user pool, alarms"),
+		Description: jsii.String("IssueTracker Platinum tenant " + tenantID + ": dedicated table, user pool, analytics consumer, alarms"),
 	})
 	tags := awscdk.Tags_Of(st)
 	tags.Add(jsii.String("project"), jsii.String("issuetracker"), nil)
@@ -48,7 +51,7 @@ func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Te
 	t.Pool = identity.New(st, "UserPool", &identity.Props{
 		PoolName: cfg.names().Silo(tenantID), Kind: identity.Tenants, MFA: cfg.TenantMFA,
 		DomainPrefix: cfg.domainPrefix(tenantID), FeaturePlan: awscognito.FeaturePlan_PLUS,
-		CallbackURLs: []string{cfg.WebOrigin + "/auth/callback"}, LogoutURLs: []string{cfg.WebOrigin + "/"},
+		CallbackURLs: []string{webOrigin(st, cfg) + "/auth/callback"}, LogoutURLs: []string{webOrigin(st, cfg) + "/"},
 	})
 	awscdk.Tags_Of(t.Pool.UserPool).Add(jsii.String(TenantPoolTag), jsii.String("true"), nil)
 
@@ -58,6 +61,12 @@ func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Te
 		Dashboard: jsii.Bool(false),
 	})
 	t.Monitoring.WatchTable("app", t.Table.Table)
+	root, err := rootOf(cfg)
+	if err != nil {
+		panic(err)
+	}
+	// Names are generated: the tenant id would push a spelled-out name past 64 characters.
+	t.StreamAnalytics = analyticsConsumer(st, t.Table, root, "", t.Monitoring)
 	t.Monitoring.WatchTenant(tenantID)
 
 	out := func(id string, v *string) { awscdk.NewCfnOutput(st, jsii.String(id), &awscdk.CfnOutputProps{Value: v}) }
@@ -91,7 +100,10 @@ func SynthTenant(outDir, tenantID string, cfg Config) (path string, err error) {
 			err = fmt.Errorf("synth tenant %s: %v", tenantID, r)
 		}
 	}()
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(abs)})
+	app, err := NewApp(cfg.RepoRoot, abs)
+	if err != nil {
+		return "", err
+	}
 	st := NewTenantStack(app, tenantID, cfg)
 	if cfg.Nag {
 		ApplyNag(app)

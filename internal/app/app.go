@@ -16,6 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/billing"
+	"github.com/issuetracker/issuetracker/internal/edge"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/idempotency"
@@ -26,6 +29,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenantcreds"
+	"github.com/issuetracker/issuetracker/internal/usage"
 )
 
 // Deps are the clients and settings built once per cold start.
@@ -47,9 +51,6 @@ type Deps struct {
 	// Lifecycle is the tenant lifecycle (registration, onboarding, Root's
 	// actions); nil builds a pooled-only one with in-request onboarding.
 	Lifecycle *onboarding.Service
-	// RequestsThisMonth reads a tenant API key's usage (the local gateway's
-	// usage plans); nil reports zero.
-	RequestsThisMonth func(apiKey string) int64
 	// RegistrationsPerHour per client address; DefaultRegistrationsPerHour if zero.
 	RegistrationsPerHour int
 	// LookupsPerMinute (slug availability, workspace lookup) per client
@@ -69,10 +70,24 @@ type Deps struct {
 	// Cursors signs and checks every list cursor with the deployment's key
 	// (CursorsFromEnv). The zero value uses a key of this process only.
 	Cursors list.Codec
+	// CORSOrigins may read the answers from a browser (edge.SetCORS); "*"
+	// allows any. Empty: none.
+	CORSOrigins []string
+	// Meter counts each tenant's API calls, active users and storage in the
+	// process (flushed in the background; nil: no metering).
+	Meter *usage.Meter
+	// Billing is the billing provider (Stripe; stripe-mock locally); nil:
+	// billing is off, paid tiers wait for Root's approval and the billing
+	// routes answer billing_unavailable.
+	Billing *BillingConfig
+	// BillingService overrides the service NewBilling would build (the
+	// local platform shares one with its jobs).
+	BillingService *billing.Service
 }
 
-// DepsFromEnv builds Deps from the environment of a function or the gateway:
-// ITR_TABLE_PREFIX and the ITR_*_ENDPOINT overrides of package awsx.
+// DepsFromEnv builds Deps from the environment of a function (the names
+// and which function gets which are internal/envvars) and the local
+// endpoint overrides of package awsx.
 func DepsFromEnv(ctx context.Context) (Deps, error) {
 	e := awsx.EndpointsFromEnv()
 	cfg, err := awsx.Load(ctx, e)
@@ -81,9 +96,9 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 	}
 	base := awsx.DynamoDB(cfg, e)
 	tenantDB := tenantcreds.RequireTenant(base)
-	if role := lookupEnv("ITR_TENANT_ACCESS_ROLE_ARN"); role != "" && !e.Local() {
+	if role := lookupEnv(envvars.TenantAccessRoleARN); role != "" && !e.Local() {
 		tenantDB = tenantcreds.Scoped(base, &tenantcreds.Provider{STS: sts.NewFromConfig(cfg), RoleARN: role,
-			TagKey: envOr("ITR_TENANT_SESSION_TAG", "TenantId")})
+			TagKey: envOr(envvars.TenantSessionTag, "TenantId")})
 	}
 	sender, err := mail.FromEnv(cfg)
 	if err != nil && !errors.Is(err, mail.ErrNotConfigured) {
@@ -93,18 +108,24 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 	if err != nil {
 		return Deps{}, err
 	}
+	bc, err := StripeFromEnv(ctx)
+	if err != nil {
+		return Deps{}, err
+	}
 	return Deps{
+		Billing:        bc,
 		DB:             tenantDB,
 		ControlDB:      base,
 		Cognito:        awsx.Cognito(cfg, e),
-		Names:          schema.Names{Prefix: envOr("ITR_TABLE_PREFIX", schema.DefaultPrefix)},
+		Names:          schema.Names{Prefix: envOr(envvars.TablePrefix, schema.DefaultPrefix)},
 		Now:            time.Now,
-		TenantPoolID:   lookupEnv("ITR_TENANT_POOL_ID"),
-		TenantClientID: strings.Split(lookupEnv("ITR_TENANT_CLIENT_IDS"), ",")[0],
+		TenantPoolID:   lookupEnv(envvars.TenantPoolID),
+		TenantClientID: strings.Split(lookupEnv(envvars.TenantClientIDs), ",")[0],
 		Region:         cfg.Region,
 		Mail:           sender,
 		WebBaseURL:     mail.WebBaseURL(),
 		Cursors:        list.Codec{Keys: keys},
+		CORSOrigins:    envvars.List(envvars.CORSOrigins),
 	}, nil
 }
 
@@ -129,7 +150,19 @@ func Function(fn routes.Function, d Deps) (http.Handler, error) {
 	mux.Handle("/", httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		return errs.E(errs.KindNotFound, "route_not_found", "no route %s %s", r.Method, r.URL.Path)
 	}))
-	return instrument(fn, mux), nil
+	return instrument(fn, withEdgeHeaders(metered(d.Meter, mux), d.CORSOrigins)), nil
+}
+
+// withEdgeHeaders sends the API's security and CORS headers (internal/edge)
+// on every answer: API Gateway passes a Lambda proxy answer through as the
+// function wrote it and cannot add headers to it, so the functions send
+// them, in AWS and behind the local gateway alike.
+func withEdgeHeaders(h http.Handler, origins []string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		edge.SetSecurityHeaders(w.Header())
+		edge.SetCORS(w.Header(), r.Header.Get("Origin"), origins)
+		h.ServeHTTP(w, r)
+	})
 }
 
 // MustFunction is Function for mains: a wiring error stops the cold start.

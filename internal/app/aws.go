@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
@@ -21,20 +22,12 @@ import (
 	"github.com/issuetracker/issuetracker/internal/routes"
 )
 
-// Environment of the functions that run the tenant lifecycle in AWS (the
-// platform stack sets them; infra/stacks names the same variables).
-const (
-	EnvUsagePlanParameterPrefix = "ITR_USAGE_PLAN_PARAMETER_PREFIX"
-	EnvEventBus                 = "ITR_EVENT_BUS"
-	EnvCognitoIssuerBase        = "ITR_COGNITO_ISSUER_BASE"
-)
-
 // The list cursor key (internal/list): the key itself (the local platform
 // and tests, at least 32 bytes), or, in AWS, the Secrets Manager secret the
 // platform stack creates, read on the first list of a cold start.
 const (
-	EnvCursorKey       = "ITR_CURSOR_KEY"
-	EnvCursorKeySecret = "ITR_CURSOR_KEY_SECRET_ARN"
+	EnvCursorKey       = envvars.CursorKey
+	EnvCursorKeySecret = envvars.CursorKeySecretARN
 )
 
 // CursorKeyFetchTimeout bounds the one Secrets Manager read of a cold start.
@@ -62,18 +55,19 @@ func CursorKeysFromEnv(cfg aws.Config) (*list.Keyring, error) {
 }
 
 // runsLifecycle are the route functions that start or advance lifecycle
-// runs (the onboarding function is the other one). Only they read the
+// runs (the onboarding function is the other one; billing admits paid
+// registrations, suspends, reactivates and changes tiers). Only they read the
 // lifecycle's configuration at cold start.
 func runsLifecycle(fn routes.Function) bool {
-	return fn == routes.FnRegistration || fn == routes.FnTenants
+	return fn == routes.FnRegistration || fn == routes.FnTenants || fn == routes.FnBilling
 }
 
 // LifecycleFromEnv builds the lifecycle of a deployed function, once per
-// cold start, from what the platform stack configures:
-//   - ITR_EXPORT_BUCKET (+ ITR_EXPORT_KMS_KEY_ARN): offboarding exports in S3;
-//   - ITR_USAGE_PLAN_PARAMETER_PREFIX: API Gateway keys on the plans whose
+// cold start, from what the platform stack configures (internal/envvars):
+//   - envvars.ExportBucket (+ ExportKMSKey): offboarding exports in S3;
+//   - envvars.UsagePlanParameterPrefix: API Gateway keys on the plans whose
 //     ids are read from SSM now (one GetParameters call);
-//   - ITR_EVENT_BUS: Platinum stacks deployed by the provisioning pipeline.
+//   - envvars.EventBus: Platinum stacks deployed by the provisioning pipeline.
 //
 // What is not configured keeps NewLifecycle's default (a folder archive,
 // local keys, no Platinum).
@@ -87,15 +81,15 @@ func LifecycleFromEnv(ctx context.Context, d Deps) (*onboarding.Service, error) 
 	if b := os.Getenv(s3archive.EnvBucket); b != "" {
 		o.Archive = s3archive.Archive{C: awsx.S3(cfg, e), Bucket: b, KMSKeyID: os.Getenv(s3archive.EnvKMSKey)}
 	}
-	if prefix := os.Getenv(EnvUsagePlanParameterPrefix); prefix != "" {
+	if prefix := os.Getenv(envvars.UsagePlanParameterPrefix); prefix != "" {
 		plans, err := apikeys.PlansFromSSM(ctx, ssm.NewFromConfig(cfg), prefix)
 		if err != nil {
 			return nil, err
 		}
 		o.Keys = apikeys.AWS{C: apigateway.NewFromConfig(cfg), Prefix: d.Names.Prefix, Plans: plans}
 	}
-	if bus := os.Getenv(EnvEventBus); bus != "" {
-		issuer := os.Getenv(EnvCognitoIssuerBase)
+	if bus := os.Getenv(envvars.EventBus); bus != "" {
+		issuer := os.Getenv(envvars.CognitoIssuerBase)
 		if issuer == "" {
 			issuer = fmt.Sprintf("https://cognito-idp.%s.amazonaws.com", cfg.Region)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
+	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
@@ -17,6 +18,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantapi"
 	"github.com/issuetracker/issuetracker/internal/tenantdata"
+	"github.com/issuetracker/issuetracker/internal/usage"
+	"github.com/issuetracker/issuetracker/internal/usage/usagedb"
 )
 
 // Public lifecycle endpoints' limits.
@@ -68,8 +71,12 @@ func NewLifecycle(d Deps, o LifecycleOptions) *onboarding.Service {
 	if o.Driver != nil {
 		drv = o.Driver(m)
 	}
-	return &onboarding.Service{Machine: m, Registrar: onboardingdb.New(d.Control(), d.Names),
+	svc := &onboarding.Service{Machine: m, Registrar: onboardingdb.New(d.Control(), d.Names),
 		Verifications: onboardingdb.NewVerifications(d.Control(), d.Names), Driver: drv}
+	if d.Billing != nil {
+		svc.Admission = billing.Admission{} // paid pooled tiers wait for their first payment
+	}
+	return svc
 }
 
 // lifecycleDeps are the lifecycle operations' dependencies; without a
@@ -91,7 +98,7 @@ func lifecycleDeps(d Deps) tenantapi.Deps {
 	return tenantapi.Deps{
 		Service:       svc,
 		Audit:         peopleAudit(d),
-		Usage:         usage{data: tenantdata.Store{DB: d.DB, Platform: d.Control()}, requests: d.RequestsThisMonth},
+		Usage:         tenantUsage{data: tenantdata.Store{DB: d.DB, Platform: d.Control()}, store: usagedb.New(d.Control(), d.Names), now: d.Now},
 		Registrations: limiter("register", d.RegistrationsPerHour, DefaultRegistrationsPerHour, time.Hour),
 		Lookups:       limiter("lookup", d.LookupsPerMinute, DefaultLookupsPerMinute, time.Minute),
 		CodeSends:     limiter("code", d.CodeSendsPerHour, DefaultCodeSendsPerHour, time.Hour),
@@ -99,18 +106,24 @@ func lifecycleDeps(d Deps) tenantapi.Deps {
 	}
 }
 
-type usage struct {
-	data     tenantdata.Store
-	requests func(apiKey string) int64
+// tenantUsage is Root's usage summary of a tenant: the metered calls of
+// this month (internal/usage, the same counters in AWS and locally) and the
+// directory's seat count.
+type tenantUsage struct {
+	data  tenantdata.Store
+	store usagedb.Store
+	now   func() time.Time
 }
 
-func (u usage) RequestsThisMonth(_ context.Context, t tenant.Tenant) (int64, error) {
-	if u.requests == nil {
-		return 0, nil
+func (u tenantUsage) RequestsThisMonth(ctx context.Context, t tenant.Tenant) (int64, error) {
+	now := time.Now()
+	if u.now != nil {
+		now = u.now()
 	}
-	return u.requests(t.APIKey), nil
+	snap, err := u.store.Snapshot(ctx, t.ID, usage.MonthKey(now), usage.WeekKey(now))
+	return snap.Month.Calls, err
 }
 
-func (u usage) Users(ctx context.Context, t tenant.Tenant) (int, error) {
+func (u tenantUsage) Users(ctx context.Context, t tenant.Tenant) (int, error) {
 	return u.data.CountUsers(ctx, t)
 }

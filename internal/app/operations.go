@@ -4,8 +4,10 @@ import (
 	"maps"
 	"os"
 
+	"github.com/issuetracker/issuetracker/internal/analytics/analyticsapi"
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
+	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/issue"
@@ -17,6 +19,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantapi"
+	"github.com/issuetracker/issuetracker/internal/usage/usageapi"
 )
 
 var lookupEnv = os.Getenv
@@ -29,6 +32,9 @@ func operations(d Deps) httpapi.Operations {
 		peopleapi.Operations(peopleapi.Deps{Service: peopleService(d), Audit: peopleAudit(d), Now: d.Now}),
 		issueapi.Operations(issueapi.Deps{Service: issueService(d)}),
 		tenantapi.Operations(lifecycleDeps(d)),
+		analyticsapi.Operations(analyticsapi.NewDeps(d.DB, d.Now)),
+		usageapi.Operations(usageDeps(d)),
+		billingapi.Operations(billingDeps(d)),
 	} {
 		maps.Copy(all, ops)
 	}

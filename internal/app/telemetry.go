@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/telemetry"
@@ -16,7 +17,7 @@ import (
 // MetricsLogEnv names a file that receives the EMF lines outside Lambda
 // (make dev, tests); unset, they are dropped: a line per request would
 // flood the developer's console and tell nothing a response does not.
-const MetricsLogEnv = "ITR_METRICS_LOG"
+const MetricsLogEnv = envvars.MetricsLog
 
 // inLambda reports whether this process is a Lambda function (the runtime
 // sets AWS_LAMBDA_FUNCTION_NAME).

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/edge"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/idtoken"
 	"github.com/issuetracker/issuetracker/internal/people"
@@ -20,12 +21,13 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenant"
 )
 
-// Registry caching. With API Gateway's result cache (ResultCacheTTL) on top,
-// a revoked user or a suspended tenant is refused at most RevocationDelay
-// after the change, even with an unexpired token.
+// Registry caching. With the API's result cache on top (ResultCacheTTL:
+// API Gateway's authorizer cache and the local gateway's, both from
+// internal/edge), a revoked user or a suspended tenant is refused at most
+// RevocationDelay after the change, even with an unexpired token.
 const (
 	RegistryCacheTTL = 10 * time.Second
-	ResultCacheTTL   = 20 * time.Second
+	ResultCacheTTL   = edge.AuthorizerResultTTL
 	RevocationDelay  = RegistryCacheTTL + ResultCacheTTL
 )
 
@@ -144,6 +146,11 @@ func (a *Authorizer) mfa(ctx context.Context, t tenant.Tenant, u people.User, c 
 	st, err := a.settings.get(t.ID, func() (people.Settings, error) { return sr.Settings(ctx, t.Scope()) })
 	if err != nil || !people.MFAEnforced(st, t.Tier) {
 		return "", err
+	}
+	if c.Federated {
+		// A Google sign-in linked to the user (internal/federation) is
+		// never challenged for the second factor the workspace requires.
+		return tenancy.MFAMissing, nil
 	}
 	signedIn := c.AuthTime
 	if signedIn.IsZero() {

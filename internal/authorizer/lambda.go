@@ -9,12 +9,15 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/idtoken"
 )
 
-// ErrUnauthorized is the one error API Gateway turns into a 401 (its
-// UNAUTHORIZED gateway response renders the problem body).
+// ErrUnauthorized is the one error API Gateway turns into a 401. API
+// Gateway writes that answer itself ({"message":"Unauthorized"}), with the
+// edge's CORS and security headers (constructs/api gateway responses); the
+// local gateway answers the authorizer's problem+json.
 var ErrUnauthorized = errors.New("Unauthorized")
 
 // Handle is the Lambda REQUEST authorizer. Allowed callers get an Allow
@@ -69,41 +72,30 @@ func policy(effect, methodArn string) events.APIGatewayCustomAuthorizerPolicy {
 	}
 }
 
-// ConfigFromEnv reads the static pools from the function's environment:
-// ITR_TENANT_POOL_ID, ITR_TENANT_CLIENT_IDS, ITR_PROVIDER_POOL_ID,
-// ITR_PROVIDER_CLIENT_IDS (comma-separated) and ITR_COGNITO_ISSUER_BASE
-// (default https://cognito-idp.<AWS_REGION>.amazonaws.com; cognito-local:
-// http://localhost:9229).
+// ConfigFromEnv reads the static pools from the function's environment
+// (internal/envvars): the tenant and provider pools and their client ids,
+// and the issuer base (default https://cognito-idp.<AWS_REGION>.amazonaws.com;
+// cognito-local: http://localhost:9229).
 func ConfigFromEnv() (Config, error) {
-	base := os.Getenv("ITR_COGNITO_ISSUER_BASE")
+	base := os.Getenv(envvars.CognitoIssuerBase)
 	if base == "" {
 		region := os.Getenv("AWS_REGION")
 		if region == "" {
-			return Config{}, fmt.Errorf("set ITR_COGNITO_ISSUER_BASE or AWS_REGION")
+			return Config{}, fmt.Errorf("set %s or AWS_REGION", envvars.CognitoIssuerBase)
 		}
 		base = "https://cognito-idp." + region + ".amazonaws.com"
 	}
-	tp, pp := os.Getenv("ITR_TENANT_POOL_ID"), os.Getenv("ITR_PROVIDER_POOL_ID")
+	tp, pp := os.Getenv(envvars.TenantPoolID), os.Getenv(envvars.ProviderPoolID)
 	if tp == "" || pp == "" {
-		return Config{}, fmt.Errorf("ITR_TENANT_POOL_ID and ITR_PROVIDER_POOL_ID are required")
+		return Config{}, fmt.Errorf("%s and %s are required", envvars.TenantPoolID, envvars.ProviderPoolID)
 	}
 	return Config{
-		TenantPool:   PoolFor(base, tp, idtoken.PoolTenant, splitList(os.Getenv("ITR_TENANT_CLIENT_IDS"))...),
-		ProviderPool: PoolFor(base, pp, idtoken.PoolProvider, splitList(os.Getenv("ITR_PROVIDER_CLIENT_IDS"))...),
+		TenantPool:   PoolFor(base, tp, idtoken.PoolTenant, envvars.List(envvars.TenantClientIDs)...),
+		ProviderPool: PoolFor(base, pp, idtoken.PoolProvider, envvars.List(envvars.ProviderClientIDs)...),
 	}, nil
 }
 
 // PoolFor describes a pool by its issuer base and id.
 func PoolFor(issuerBase, poolID string, kind idtoken.PoolKind, clientIDs ...string) idtoken.Pool {
 	return idtoken.NewPool(poolID, strings.TrimRight(issuerBase, "/")+"/"+poolID, kind, "", clientIDs...)
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }

@@ -13,7 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/issuetracker/issuetracker/internal/envvars"
 )
 
 // Endpoints overrides service endpoints; empty means AWS.
@@ -23,12 +26,13 @@ type Endpoints struct {
 	S3       string
 }
 
-// EndpointsFromEnv reads ITR_DYNAMODB_ENDPOINT, ITR_COGNITO_ENDPOINT and ITR_S3_ENDPOINT.
+// EndpointsFromEnv reads the local endpoints (envvars.DynamoDBEndpoint,
+// CognitoEndpoint, S3Endpoint); unset in AWS.
 func EndpointsFromEnv() Endpoints {
 	return Endpoints{
-		DynamoDB: os.Getenv("ITR_DYNAMODB_ENDPOINT"),
-		Cognito:  os.Getenv("ITR_COGNITO_ENDPOINT"),
-		S3:       os.Getenv("ITR_S3_ENDPOINT"),
+		DynamoDB: os.Getenv(envvars.DynamoDBEndpoint),
+		Cognito:  os.Getenv(envvars.CognitoEndpoint),
+		S3:       os.Getenv(envvars.S3Endpoint),
 	}
 }
 
@@ -54,6 +58,16 @@ func Load(ctx context.Context, e Endpoints) (aws.Config, error) {
 // DynamoDB builds a DynamoDB client for cfg and e.
 func DynamoDB(cfg aws.Config, e Endpoints) *dynamodb.Client {
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+		if e.DynamoDB != "" {
+			o.BaseEndpoint = aws.String(e.DynamoDB)
+		}
+	})
+}
+
+// Streams builds a DynamoDB Streams client for cfg and e (DynamoDB Local
+// serves the Streams API on its own endpoint).
+func Streams(cfg aws.Config, e Endpoints) *dynamodbstreams.Client {
+	return dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) {
 		if e.DynamoDB != "" {
 			o.BaseEndpoint = aws.String(e.DynamoDB)
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/devstack"
@@ -34,7 +35,8 @@ func startPlatform(t *testing.T) *platform {
 	prefix := testenv.UniquePrefix(t)
 	m := testenv.Mail(t)
 	s, err := devstack.Start(context.Background(), devstack.Config{Root: root, GatewayAddr: "127.0.0.1:0", Endpoints: e,
-		Mail: &devstack.MailEndpoints{SMTPAddr: m.SMTPAddr, UIURL: m.API}, Prefix: prefix, StateDir: t.TempDir()})
+		Mail: &devstack.MailEndpoints{SMTPAddr: m.SMTPAddr, UIURL: m.API}, Prefix: prefix, StateDir: t.TempDir(),
+		StripeAPIBase: testenv.StripeMock(t), BillingGrace: time.Second, BillingJobsEvery: 100 * time.Millisecond})
 	require.NoError(t, err)
 	t.Cleanup(s.Close)
 	return &platform{t: t, ctx: context.Background(), root: root, s: s, pl: s.Platform,

@@ -90,6 +90,10 @@ func TestPlatinumRegistrationGetsItsOwnTableAndPool(t *testing.T) {
 		return int(out.Count)
 	}
 	assert.Positive(t, countTenantItems(tn.Table), "the issue is in the tenant's own table")
+	require.NoError(t, w.s.DrainChanges(ctx))
+	code, rep := call("GET", "/v1/analytics/issues", tok.IDToken, nil)
+	require.Equal(t, 200, code, rep)
+	assert.Equal(t, 1.0, rep["totals"].(map[string]any)["created"], "the tenant table's stream reached the analytics consumer")
 	assert.Zero(t, countTenantItems(schema.Names{Prefix: prefix}.App()), "and nothing of the tenant is in the pooled table")
 
 	t.Run("a shared-pool token naming the Platinum tenant is refused", func(t *testing.T) {

@@ -25,7 +25,7 @@ func TestRegisterSignInAndCallTheAPI(t *testing.T) {
 	assert.Equal(t, "pending_verification", body["status"])
 	code, body = call("POST", "/v1/registrations/umbrella/verify", "", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
 	require.Equal(t, 200, code, body)
-	assert.Equal(t, "pending_approval", body["status"], "Standard is a paid tier")
+	assert.Equal(t, "pending_payment", body["status"], "Standard is a paid tier: it waits for its payment (or Root's approval)")
 	rootTok, err := cognitotest.PasswordLogin(ctx, testenv.Cognito(t), pl.ProviderClientID, devstack.Demo.Root.Email, devstack.DemoPassword)
 	require.NoError(t, err)
 	start := time.Now()
@@ -54,6 +54,7 @@ func TestRegisterSignInAndCallTheAPI(t *testing.T) {
 	require.Equal(t, 201, code, iss)
 	assert.Equal(t, "UMBRELLA-1", iss["key"])
 
+	require.NoError(t, w.s.FlushUsage(ctx)) // what the background flush does within seconds
 	code, v := call("GET", "/v1/admin/tenants/umbrella", rootTok.IDToken, nil)
 	require.Equal(t, 200, code, v)
 	assert.EqualValues(t, 2, v["usage"].(map[string]any)["requests_this_month"], "the /v1/me and the issue calls are counted")

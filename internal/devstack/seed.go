@@ -83,6 +83,12 @@ type Platform struct {
 	MailUIURL  string `json:"mail_ui_url"`
 	SMTPAddr   string `json:"smtp_addr"`
 	WebBaseURL string `json:"web_base_url"`
+	// StripeAPIBase is stripe-mock; StripeWebhookSecret the local webhook
+	// signing secret (local only: `issuetracker billing event` signs with it).
+	StripeAPIBase       string `json:"stripe_api_base"`
+	StripeWebhookSecret string `json:"stripe_webhook_secret"`
+	// BillingGrace is the local grace period after a failed payment.
+	BillingGrace string `json:"billing_grace"`
 	// NotEmulated counts the template's resources the local cloud does not run (alarms, API, ...).
 	NotEmulated int        `json:"not_emulated"`
 	Logins      []DemoUser `json:"logins"`

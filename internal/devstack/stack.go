@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -20,7 +21,10 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
+	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
 	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/edge"
 	"github.com/issuetracker/issuetracker/internal/gateway"
 	"github.com/issuetracker/issuetracker/internal/idtoken"
 	"github.com/issuetracker/issuetracker/internal/list"
@@ -35,6 +39,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantcreds"
+	"github.com/issuetracker/issuetracker/internal/usage"
+	"github.com/issuetracker/issuetracker/internal/webapp"
 )
 
 // Config of a local platform.
@@ -47,6 +53,14 @@ type Config struct {
 	S3Port       int // 0: any free port
 	// MailSMTPPort and MailUIPort are mailpit's (SMTP, web UI and API).
 	MailSMTPPort, MailUIPort int
+	// StripePort is stripe-mock's (HTTP; HTTPS on the next port), unless
+	// StripeAPIBase names a running one.
+	StripePort    int
+	StripeAPIBase string
+	// BillingGrace after a failed payment; DevGrace if zero.
+	BillingGrace time.Duration
+	// BillingJobsEvery runs the hourly billing job; BillingSweepInterval if zero.
+	BillingJobsEvery time.Duration
 	// Endpoints, when set, reuse running services instead of starting them;
 	// Mail likewise reuses a running mailpit.
 	Endpoints awsx.Endpoints
@@ -57,6 +71,8 @@ type Config struct {
 	Log        io.Writer // service logs
 	// AllowedOrigins for CORS (the web app's dev server).
 	AllowedOrigins []string
+	// WebDir, when set, is the built web app the gateway serves at / (Web).
+	WebDir string
 }
 
 // MailEndpoints locate a running mailpit.
@@ -76,7 +92,41 @@ type Stack struct {
 	s3       *localcloud.S3Server
 	srv      *http.Server
 	ln       net.Listener
+	meter    *usage.Meter
+	// stopMeter ends the meter's flush loop (which flushes a last time).
+	stopMeter context.CancelFunc
+	// Consumers read the tenant tables' change streams (ChangeConsumers).
+	Consumers []*streampoller.Poller
+	stopPoll  context.CancelFunc
+	polling   sync.WaitGroup
 }
+
+// MeterFlushInterval is how often the local platform flushes usage.
+const MeterFlushInterval = 5 * time.Second
+
+// runBillingJobs is the local EventBridge Scheduler of the billing
+// function's hourly job (dunning, seats, usage mails), every few seconds.
+// The monthly close is AWS's schedule only; Root's live figures are in
+// GET /v1/admin/billing either way.
+func (s *Stack) runBillingJobs(ctx context.Context, d app.Deps, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if res, err := app.RunJob(ctx, d, app.JobHourly); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(os.Stderr, "billing job: %v\n", err)
+			} else if len(res.Suspended) > 0 {
+				fmt.Printf("billing: suspended for non-payment: %v\n", res.Suspended)
+			}
+		}
+	}
+}
+
+// FlushUsage writes the usage counted so far (tests, CLI).
+func (s *Stack) FlushUsage(ctx context.Context) error { return s.meter.Flush(ctx) }
 
 // Start brings the platform up: services, tables and pools, seed, gateway.
 func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
@@ -94,6 +144,10 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
+	stripeBase, err := s.startStripe(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
 	awsCfg, err := awsx.Load(ctx, e)
 	if err != nil {
 		return nil, err
@@ -104,17 +158,18 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
 	s.describe(cfg, names, e, m)
-	deps, err := s.appDeps(ctx, cfg, awsCfg, e, m)
+	deps, err := s.appDeps(ctx, cfg, awsCfg, e, m, stripeBase)
 	if err != nil {
 		return nil, err
 	}
+	s.runBackground(cfg, deps, awsCfg, e)
 	fns := map[routes.Function]http.Handler{}
 	for _, fn := range routes.Functions() {
 		if fns[fn], err = app.Function(fn, deps); err != nil {
 			return nil, err
 		}
 	}
-	s.serve(fns, s.authorizer(e, cog, tenantdb.New(db, names), deps), cfg.AllowedOrigins)
+	s.serve(cfg, fns, s.authorizer(e, cog, tenantdb.New(db, names), deps))
 	return s, nil
 }
 
@@ -164,6 +219,23 @@ func (s *Stack) startServices(ctx context.Context, cfg Config) (awsx.Endpoints, 
 	return e, &MailEndpoints{SMTPAddr: p.SMTPAddr, UIURL: p.UIURL}, nil
 }
 
+// startStripe starts stripe-mock unless cfg names a running one, and
+// returns its API base.
+func (s *Stack) startStripe(ctx context.Context, cfg Config) (string, error) {
+	if cfg.StripeAPIBase != "" {
+		return cfg.StripeAPIBase, nil
+	}
+	if cfg.StripePort == 0 {
+		return "", errors.New("devstack: set StripePort (stripe-mock is started) or StripeAPIBase (a running one)")
+	}
+	p, err := localcloud.StartStripeMock(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.StripePort, Log: cfg.Log})
+	if err != nil {
+		return "", err
+	}
+	s.procs = append(s.procs, p)
+	return p.Endpoint, nil
+}
+
 // describe fills in where the platform's parts answer.
 func (s *Stack) describe(cfg Config, names schema.Names, e awsx.Endpoints, m *MailEndpoints) {
 	s.Platform.Prefix = names.Prefix
@@ -179,27 +251,38 @@ func (s *Stack) describe(cfg Config, names schema.Names, e awsx.Endpoints, m *Ma
 	}
 }
 
-// appDeps are the functions' dependencies on the local cloud, with the
-// gateway's usage plans as the usage source and the local lifecycle.
-func (s *Stack) appDeps(ctx context.Context, cfg Config, awsCfg aws.Config, e awsx.Endpoints, m *MailEndpoints) (app.Deps, error) {
+// appDeps are the functions' dependencies on the local cloud: billing
+// against stripe-mock, the usage meter, the local lifecycle and the
+// billing service.
+func (s *Stack) appDeps(ctx context.Context, cfg Config, awsCfg aws.Config, e awsx.Endpoints, m *MailEndpoints, stripeBase string) (app.Deps, error) {
 	keys, err := cursorKeys(cfg.StateDir)
 	if err != nil {
 		return app.Deps{}, err
 	}
+	grace := cfg.BillingGrace
+	if grace == 0 {
+		grace = DevGrace
+	}
+	s.Platform.StripeAPIBase, s.Platform.StripeWebhookSecret, s.Platform.BillingGrace = stripeBase, DevWebhookSecret, grace.String()
 	db, cog := awsx.DynamoDB(awsCfg, e), awsx.Cognito(awsCfg, e)
 	deps := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cog, Names: schema.Names{Prefix: cfg.Prefix}, Now: time.Now,
 		TenantPoolID: s.Platform.TenantPoolID, TenantClientID: s.Platform.TenantClientID, Region: awsCfg.Region,
 		Mail: mail.SMTP{Addr: m.SMTPAddr, From: MailFrom}, WebBaseURL: s.Platform.WebBaseURL,
-		Cursors: list.Codec{Keys: keys}}
-	deps.RequestsThisMonth = func(key string) int64 {
-		if s.Gateway == nil {
-			return 0
-		}
-		return s.Gateway.Usage().Used(key, time.Now())
-	}
+		Cursors: list.Codec{Keys: keys}, CORSOrigins: cfg.AllowedOrigins,
+		// Billing against stripe-mock: every Stripe call is checked against
+		// Stripe's API definition; events come signed with the local secret.
+		Billing: &app.BillingConfig{Grace: grace,
+			Provider: &stripebilling.Provider{Key: stripebilling.Static(localcloud.StripeMockAPIKey), APIBase: stripeBase},
+			Verifier: stripebilling.Verifier{Secret: stripebilling.Static(DevWebhookSecret)}}}
+	// Usage is metered as in AWS: aggregated in this process and flushed in
+	// the background (runBackground), and once more on Close.
+	deps.Meter = app.NewMeter(deps)
+	s.meter = deps.Meter
 	if deps.Lifecycle, err = s.lifecycle(ctx, cfg, deps, awsCfg, e); err != nil {
 		return app.Deps{}, err
 	}
+	// The billing service of the functions and of the local scheduler.
+	deps.BillingService = app.NewBilling(deps)
 	return deps, nil
 }
 
@@ -230,6 +313,32 @@ func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg
 	}), nil
 }
 
+// runBackground starts what runs beside the gateway, off the request path,
+// as it does in AWS: the usage meter's flushes (more often than the
+// functions' minute, so a developer sees figures move), the local scheduler
+// of the hourly billing job (every few seconds: dunning, seats, usage mail)
+// and the change stream's consumers.
+func (s *Stack) runBackground(cfg Config, deps app.Deps, awsCfg aws.Config, e awsx.Endpoints) {
+	meterCtx, stopMeter := context.WithCancel(context.Background())
+	s.stopMeter = stopMeter
+	go deps.Meter.Run(meterCtx, MeterFlushInterval)
+	every := cfg.BillingJobsEvery
+	if every == 0 {
+		every = BillingSweepInterval
+	}
+	go s.runBillingJobs(meterCtx, deps, every)
+	s.Consumers = ChangeConsumers(deps.ControlDB, awsx.Streams(awsCfg, e), deps.Names, cfg.Log)
+	pctx, stop := context.WithCancel(context.Background())
+	s.stopPoll = stop
+	for _, p := range s.Consumers {
+		s.polling.Add(1)
+		go func() {
+			defer s.polling.Done()
+			_ = p.Run(pctx)
+		}()
+	}
+}
+
 // authorizer is the API's authorizer on the local pools.
 func (s *Stack) authorizer(e awsx.Endpoints, cog *cognitoidentityprovider.Client, reg tenant.Registry, deps app.Deps) *authorizer.Authorizer {
 	return authorizer.New(authorizer.Config{
@@ -239,20 +348,51 @@ func (s *Stack) authorizer(e awsx.Endpoints, cog *cognitoidentityprovider.Client
 	}, reg, peopledb.UserDB{DB: deps.DB})
 }
 
-// serve runs the gateway on the listener Start took.
-func (s *Stack) serve(fns map[routes.Function]http.Handler, az *authorizer.Authorizer, origins []string) {
+// serve runs the gateway (and the built web app, with cfg.WebDir) on the
+// listener Start took.
+func (s *Stack) serve(cfg Config, fns map[routes.Function]http.Handler, az *authorizer.Authorizer) {
 	s.Gateway = gateway.New(gateway.Config{
 		Functions:          fns,
 		Authorize:          az.Authorize,
-		AuthorizerCacheTTL: authorizer.ResultCacheTTL,
-		AllowedOrigins:     origins,
+		AuthorizerCacheTTL: edge.AuthorizerResultTTL,
+		AllowedOrigins:     cfg.AllowedOrigins,
 	})
-	s.srv = &http.Server{Handler: s.Gateway, ReadHeaderTimeout: 10 * time.Second}
+	var handler http.Handler = s.Gateway
+	if cfg.WebDir != "" {
+		handler = Web{API: s.Gateway, Dir: cfg.WebDir, Config: s.Platform.WebConfig()}
+	}
+	s.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			fmt.Fprintln(os.Stderr, "gateway:", err)
 		}
 	}()
+}
+
+// WebConfig is the web app's /config.json for this platform.
+func (p Platform) WebConfig() webapp.Config {
+	return webapp.Config{APIURL: p.GatewayURL, Region: LocalRegion, CognitoEndpoint: p.CognitoEndpoint,
+		TenantPoolID: p.TenantPoolID, TenantClientID: p.TenantClientID,
+		ProviderPoolID: p.ProviderPoolID, ProviderClientID: p.ProviderClientID,
+		WebOrigin: p.webOrigin(), Environment: "local"}
+}
+
+func (p Platform) webOrigin() string {
+	if p.WebBaseURL != "" {
+		return p.WebBaseURL
+	}
+	return p.GatewayURL
+}
+
+// DrainChanges waits until every consumer has handled every change made so
+// far (tests, the seed command).
+func (s *Stack) DrainChanges(ctx context.Context) error {
+	for _, p := range s.Consumers {
+		if err := p.Drain(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Crashed reports a started service that has exited.
@@ -275,6 +415,14 @@ func (s *Stack) Close() {
 		cancel()
 	} else if s.ln != nil {
 		s.ln.Close()
+	}
+	if s.stopMeter != nil {
+		s.stopMeter()
+		s.meter.FlushWithin(context.Background(), 2*time.Second)
+	}
+	if s.stopPoll != nil {
+		s.stopPoll()
+		s.polling.Wait()
 	}
 	s.s3.Close()
 	for i := len(s.procs) - 1; i >= 0; i-- {

@@ -34,6 +34,10 @@ func CreateTableInput(t schema.Table, name string) *dynamodb.CreateTableInput {
 		BillingMode: types.BillingModePayPerRequest,
 		KeySchema:   key(t.PartitionKey, t.SortKey),
 	}
+	if t.Stream != "" {
+		in.StreamSpecification = &types.StreamSpecification{StreamEnabled: aws.Bool(true),
+			StreamViewType: types.StreamViewType(t.Stream)}
+	}
 	for _, ix := range t.Indexes {
 		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, types.GlobalSecondaryIndex{
 			IndexName:  aws.String(ix.Name),

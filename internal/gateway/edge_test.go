@@ -73,7 +73,7 @@ var malformed = []struct {
 }
 
 func TestGatewayRefusesMalformedRequests(t *testing.T) {
-	srv, calls := setup(t)
+	srv, calls, _ := setup(t)
 	for _, c := range malformed {
 		t.Run(c.name, func(t *testing.T) {
 			before := calls.Load()

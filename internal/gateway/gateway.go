@@ -1,8 +1,10 @@
 // Package gateway is the local API Gateway. For each request it does what
 // the deployed REST API does: match the route table, run the authorizer (with
 // a result cache), enforce the tenant's usage plan, build the REST (v1) proxy
-// event, invoke the owning function's handler through the same adapter the
-// Lambda mains use, and answer with CORS and security headers.
+// event and invoke the owning function's handler through the same adapter the
+// Lambda mains use. Like API Gateway it answers CORS preflights itself, adds
+// the edge's headers (internal/edge) to the answers it makes itself, and
+// passes a function's answer through as the function wrote it.
 package gateway
 
 import (
@@ -16,6 +18,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/issuetracker/issuetracker/internal/edge"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
@@ -33,12 +36,14 @@ type Config struct {
 	// Functions maps each function to its handler (app.Function).
 	Functions map[routes.Function]http.Handler
 	Authorize AuthorizeFunc
-	// AuthorizerCacheTTL is the authorizer result cache, as on the deployed
-	// API (keyed by the Authorization header). Zero disables it.
+	// AuthorizerCacheTTL is the authorizer result cache, keyed by the
+	// Authorization header. Zero: edge.AuthorizerResultTTL, as on the
+	// deployed API; negative disables it.
 	AuthorizerCacheTTL time.Duration
 	// AllowedOrigins for CORS; "*" allows any.
 	AllowedOrigins []string
-	// MaxBody bounds request bodies (API Gateway: 10 MB).
+	// MaxBody bounds request bodies. Zero: edge.MaxBodyBytes, as the WAF in
+	// front of the deployed API.
 	MaxBody int64
 	Now     func() time.Time
 }
@@ -65,7 +70,10 @@ func New(cfg Config) *Gateway {
 		cfg.Now = time.Now
 	}
 	if cfg.MaxBody == 0 {
-		cfg.MaxBody = 10 << 20
+		cfg.MaxBody = edge.MaxBodyBytes
+	}
+	if cfg.AuthorizerCacheTTL == 0 {
+		cfg.AuthorizerCacheTTL = edge.AuthorizerResultTTL
 	}
 	g := &Gateway{cfg: cfg, adapters: map[routes.Function]*lambdahttp.Adapter{}, usage: NewUsagePlans(), cache: map[string]cached{}}
 	for fn, h := range cfg.Functions {
@@ -80,7 +88,6 @@ func (g *Gateway) Usage() *UsagePlans { return g.usage }
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := uuid.NewString()
 	r.Header.Set(httpapi.RequestIDHeader, reqID)
-	g.headers(w, r)
 	w.Header().Set(httpapi.RequestIDHeader, reqID)
 	// A malformed request (path, query, headers, two Authorization headers)
 	// is a 400 before routing, authorization or any function runs.
@@ -89,12 +96,25 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
-		w.WriteHeader(http.StatusNoContent) // CORS preflight, answered by the gateway like the deployed API
+		// CORS preflight, answered by the gateway like the deployed API's.
+		edge.SetPreflight(w.Header(), r.Header.Get("Origin"), g.cfg.AllowedOrigins)
+		w.WriteHeader(http.StatusNoContent)
 		return
 	}
 	if err := g.serve(w, r); err != nil {
+		g.ownHeaders(w.Header(), r)
 		httpapi.WriteError(w, r, err)
 	}
+}
+
+// ownHeaders go on the answers the gateway makes itself (401, 403, 404,
+// 429...), as the deployed API's gateway responses carry them
+// (constructs/api): CORS, and the security headers API Gateway can send.
+func (g *Gateway) ownHeaders(h http.Header, r *http.Request) {
+	for k, v := range edge.StaticSecurityHeaders() {
+		h.Set(k, v)
+	}
+	edge.SetCORS(h, r.Header.Get("Origin"), g.cfg.AllowedOrigins)
 }
 
 func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) error {
@@ -169,7 +189,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) error {
 // authorize runs the authorizer behind a result cache keyed by the
 // Authorization header, like API Gateway's (failures are cached too).
 func (g *Gateway) authorize(ctx context.Context, header string) (tenancy.Principal, string, error) {
-	if header == "" || g.cfg.AuthorizerCacheTTL == 0 {
+	if header == "" || g.cfg.AuthorizerCacheTTL < 0 {
 		return g.cfg.Authorize(ctx, header)
 	}
 	now := g.cfg.Now()
@@ -190,51 +210,6 @@ func (g *Gateway) authorize(ctx context.Context, header string) (tenancy.Princip
 	g.cache[header] = cached{p: p, key: key, err: err, expires: now.Add(g.cfg.AuthorizerCacheTTL)}
 	g.mu.Unlock()
 	return p, key, err
-}
-
-// headers sets CORS (as the CDK API construct configures it for the
-// deployed API) and SecurityHeaders.
-func (g *Gateway) headers(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	if origin := r.Header.Get("Origin"); origin != "" && g.originAllowed(origin) {
-		h.Set("Access-Control-Allow-Origin", origin)
-		h.Set("Vary", "Origin")
-		h.Set("Access-Control-Allow-Headers", CORSAllowHeaders)
-		h.Set("Access-Control-Allow-Methods", CORSAllowMethods)
-		h.Set("Access-Control-Expose-Headers", CORSExposeHeaders)
-		h.Set("Access-Control-Max-Age", "600")
-	}
-	for k, v := range SecurityHeaders {
-		h.Set(k, v)
-	}
-}
-
-func (g *Gateway) originAllowed(origin string) bool {
-	for _, o := range g.cfg.AllowedOrigins {
-		if o == "*" || strings.EqualFold(o, origin) {
-			return true
-		}
-	}
-	return false
-}
-
-// CORS headers; the CDK API construct (constructs/api) configures the same
-// for the deployed API.
-const (
-	CORSAllowHeaders  = "Authorization, Content-Type, If-Match, Idempotency-Key, X-Request-Id"
-	CORSAllowMethods  = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
-	CORSExposeHeaders = "ETag, Location, Retry-After, RateLimit, RateLimit-Policy, X-Request-Id"
-)
-
-// SecurityHeaders go on every response of this gateway. The deployed API
-// does not add them: constructs/api configures CORS only.
-var SecurityHeaders = map[string]string{
-	"Strict-Transport-Security": "max-age=63072000; includeSubDomains",
-	"X-Content-Type-Options":    "nosniff",
-	"X-Frame-Options":           "DENY",
-	"Referrer-Policy":           "no-referrer",
-	"Cache-Control":             "no-store",
-	"Content-Security-Policy":   "default-src 'none'; frame-ancestors 'none'",
 }
 
 func clientIP(r *http.Request) string {

@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/edge"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/gateway"
 	"github.com/issuetracker/issuetracker/internal/roles"
@@ -26,21 +29,23 @@ import (
 // The gateway's contract with the authorizer is AuthorizeFunc; the real
 // authorizer is exercised end to end in package devstack. Here a table of
 // header → principal stands in for it.
-func setup(t *testing.T) (*httptest.Server, *atomic.Int32) {
+func setup(t *testing.T) (*httptest.Server, *atomic.Int32, *clock) {
 	db, names := testenv.Tables(t)
 	now := time.Now().UTC()
 	require.NoError(t, tenantdb.New(db, names).Create(context.Background(), tenant.Tenant{ID: "tiny", Name: "Tiny",
 		Tier: tiers.Basic, Status: tenant.StatusActive, Table: names.App(), APIKey: "key-tiny", CreatedAt: now, UpdatedAt: now}))
-	deps := app.Deps{DB: db, Names: names, Now: time.Now}
+	deps := app.Deps{DB: db, Names: names, Now: time.Now, CORSOrigins: []string{webOrigin}}
 	fns := map[routes.Function]http.Handler{}
 	for _, fn := range routes.Functions() {
 		fns[fn] = app.MustFunction(fn, deps)
 	}
 	calls := &atomic.Int32{}
+	clk := &clock{}
+	clk.t.Store(now.UnixNano())
 	gw := gateway.New(gateway.Config{
-		Functions:          fns,
-		AuthorizerCacheTTL: time.Minute,
-		AllowedOrigins:     []string{"http://localhost:5173"},
+		Functions:      fns,
+		AllowedOrigins: []string{webOrigin},
+		Now:            clk.Now,
 		Authorize: func(ctx context.Context, h string) (tenancy.Principal, string, error) {
 			calls.Add(1)
 			if h != "Bearer tiny-user" {
@@ -52,11 +57,23 @@ func setup(t *testing.T) (*httptest.Server, *atomic.Int32) {
 	})
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)
-	return srv, calls
+	return srv, calls, clk
 }
 
+const webOrigin = "http://localhost:5173"
+
+// clock is the gateway's time (cache expiry, usage plans), moved by tests.
+type clock struct{ t atomic.Int64 }
+
+func (c *clock) Now() time.Time          { return time.Unix(0, c.t.Load()) }
+func (c *clock) Advance(d time.Duration) { c.t.Add(int64(d)) }
+
 func do(t *testing.T, srv *httptest.Server, method, path string, hdr ...string) (*http.Response, map[string]any) {
-	req, err := http.NewRequest(method, srv.URL+path, nil)
+	return doBody(t, srv, method, path, "", hdr...)
+}
+
+func doBody(t *testing.T, srv *httptest.Server, method, path, body string, hdr ...string) (*http.Response, map[string]any) {
+	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 	require.NoError(t, err)
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
@@ -70,7 +87,7 @@ func do(t *testing.T, srv *httptest.Server, method, path string, hdr ...string) 
 }
 
 func TestGateway(t *testing.T) {
-	srv, calls := setup(t)
+	srv, calls, clk := setup(t)
 
 	t.Run("health is public and carries security headers and a request id", func(t *testing.T) {
 		res, body := do(t, srv, "GET", "/health")
@@ -93,21 +110,55 @@ func TestGateway(t *testing.T) {
 		res, _ = do(t, srv, "DELETE", "/health")
 		assert.Equal(t, 405, res.StatusCode)
 	})
-	t.Run("a CORS preflight from an allowed origin is answered by the gateway", func(t *testing.T) {
-		res, _ := do(t, srv, "OPTIONS", "/v1/me", "Origin", "http://localhost:5173", "Access-Control-Request-Method", "GET")
+	t.Run("a CORS preflight from an allowed origin is answered by the gateway with the edge's CORS", func(t *testing.T) {
+		res, _ := do(t, srv, "OPTIONS", "/v1/me", "Origin", webOrigin, "Access-Control-Request-Method", "GET")
 		assert.Equal(t, 204, res.StatusCode)
-		assert.Equal(t, "http://localhost:5173", res.Header.Get("Access-Control-Allow-Origin"))
-		assert.Contains(t, res.Header.Get("Access-Control-Allow-Headers"), "Idempotency-Key")
+		assert.Equal(t, webOrigin, res.Header.Get("Access-Control-Allow-Origin"))
+		assert.Equal(t, edge.List(edge.CORSAllowHeaders), res.Header.Get("Access-Control-Allow-Headers"))
+		assert.Equal(t, edge.List(edge.CORSAllowMethods), res.Header.Get("Access-Control-Allow-Methods"))
+		assert.Equal(t, strconv.Itoa(int(edge.CORSMaxAge.Seconds())), res.Header.Get("Access-Control-Max-Age"))
 		res, _ = do(t, srv, "OPTIONS", "/v1/me", "Origin", "http://evil.test", "Access-Control-Request-Method", "GET")
 		assert.Empty(t, res.Header.Get("Access-Control-Allow-Origin"))
 	})
-	t.Run("the authorizer result is cached per token", func(t *testing.T) {
+	t.Run("a function's answer carries the edge's security headers, sent by the function, and CORS for an allowed origin", func(t *testing.T) {
+		res, _ := do(t, srv, "GET", "/health", "Origin", webOrigin)
+		require.Equal(t, 200, res.StatusCode)
+		for k, v := range edge.SecurityHeaders() {
+			assert.Equal(t, v, res.Header.Get(k), k)
+		}
+		assert.Equal(t, webOrigin, res.Header.Get("Access-Control-Allow-Origin"))
+		assert.Equal(t, edge.List(edge.CORSExposeHeaders), res.Header.Get("Access-Control-Expose-Headers"))
+		res, _ = do(t, srv, "GET", "/health", "Origin", "http://evil.test")
+		assert.Empty(t, res.Header.Get("Access-Control-Allow-Origin"))
+	})
+	t.Run("the gateway's own answers carry the security headers API Gateway can send, and CORS", func(t *testing.T) {
+		res, _ := do(t, srv, "GET", "/v1/me", "Origin", webOrigin)
+		require.Equal(t, 401, res.StatusCode)
+		for k, v := range edge.StaticSecurityHeaders() {
+			assert.Equal(t, v, res.Header.Get(k), k)
+		}
+		assert.Equal(t, webOrigin, res.Header.Get("Access-Control-Allow-Origin"), "a browser could not read the 401")
+	})
+	t.Run("bodies up to the edge's limit pass, larger ones are refused before any function runs", func(t *testing.T) {
+		res, _ := doBody(t, srv, "GET", "/health", strings.Repeat("x", edge.MaxBodyBytes))
+		assert.Equal(t, 200, res.StatusCode)
+		res, body := doBody(t, srv, "GET", "/health", strings.Repeat("x", edge.MaxBodyBytes+1))
+		assert.Equal(t, 400, res.StatusCode)
+		assert.Equal(t, "body_too_large", body["code"])
+	})
+	t.Run("the authorizer result is cached per token for the edge's TTL, not longer", func(t *testing.T) {
 		before := calls.Load()
 		for range 3 {
 			res, _ := do(t, srv, "GET", "/v1/me", "Authorization", "Bearer tiny-user")
 			require.Equal(t, 200, res.StatusCode)
 		}
 		assert.Equal(t, before+1, calls.Load())
+		clk.Advance(edge.AuthorizerResultTTL - time.Second)
+		do(t, srv, "GET", "/v1/me", "Authorization", "Bearer tiny-user")
+		assert.Equal(t, before+1, calls.Load(), "cached within the TTL")
+		clk.Advance(time.Second)
+		do(t, srv, "GET", "/v1/me", "Authorization", "Bearer tiny-user")
+		assert.Equal(t, before+2, calls.Load(), "the result outlived edge.AuthorizerResultTTL")
 	})
 	t.Run("a Basic tenant past its burst gets 429 with Retry-After and RateLimit headers", func(t *testing.T) {
 		burst := tiers.MustGet(tiers.Basic).Burst

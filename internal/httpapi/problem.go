@@ -98,7 +98,7 @@ func WriteProblem(w http.ResponseWriter, p Problem) {
 func WriteJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	return json.NewEncoder(w).Encode(v)
+	return json.NewEncoder(w).Encode(NonNil(v))
 }
 
 // HandlerFunc is an HTTP handler that returns its error instead of writing it.

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+	"github.com/issuetracker/issuetracker/internal/edge"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
@@ -43,8 +44,9 @@ func CallerPrincipal(r *http.Request) (tenancy.Principal, error) {
 	return p, nil
 }
 
-// DefaultMaxBody bounds request bodies unless a handler says otherwise.
-const DefaultMaxBody = 256 << 10
+// DefaultMaxBody bounds request bodies unless a handler says otherwise: the
+// edge's limit (the WAF refuses larger bodies before a function runs).
+const DefaultMaxBody = edge.MaxBodyBytes
 
 // DecodeJSON reads a JSON object into v: unknown fields, trailing data,
 // wrong types, oversized bodies, invalid UTF-8, lone surrogates and control

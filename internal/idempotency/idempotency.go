@@ -130,13 +130,13 @@ func (s Store) scope(r *http.Request, k string) (*dynamodb.Client, string, strin
 		if p.TenantID != "" {
 			return s.DB, p.Table, recordPK(p.TenantID, p.UserID, k), s.DB != nil
 		}
-		return s.Control, s.ControlTable, "ROOT#IDEM#" + p.UserID + "#" + k, s.Control != nil
+		return s.Control, s.ControlTable, schema.ControlRootIdempotency + p.UserID + "#" + k, s.Control != nil
 	}
 	ip := ""
 	if rc, ok := core.GetAPIGatewayContextFromContext(r.Context()); ok {
 		ip = rc.Identity.SourceIP
 	}
-	return s.Control, s.ControlTable, "PUBLIC#IDEM#" + ip + "#" + k, s.Control != nil
+	return s.Control, s.ControlTable, schema.ControlPublicIdempotency + ip + "#" + k, s.Control != nil
 }
 
 // claim takes the key with a conditional put; if the key is already taken

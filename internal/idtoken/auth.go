@@ -112,6 +112,10 @@ type Claims struct {
 	AuthTime time.Time
 	// ExpiresAt is when the token stops being accepted, before the leeway.
 	ExpiresAt time.Time
+	// Federated: the user signed in through an external provider (Google),
+	// which Cognito does not challenge for a second factor (the
+	// "identities" claim).
+	Federated bool
 }
 
 // BearerToken extracts the token from an Authorization header value of the

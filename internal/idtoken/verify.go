@@ -2,9 +2,11 @@ package idtoken
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -84,6 +86,8 @@ type cognitoClaims struct {
 	Tier     string   `json:"custom:tier"`
 	Groups   []string `json:"cognito:groups"`
 	AuthTime int64    `json:"auth_time"`
+	// Identities lists the external providers of a federated sign-in.
+	Identities json.RawMessage `json:"identities"`
 }
 
 // Verify checks token and returns its claims. Rejections are unauthorized
@@ -224,6 +228,9 @@ func checkClaims(pool Pool, cc *cognitoClaims) (*Claims, error) {
 		Role:     cc.Role,
 		Tier:     cc.Tier,
 		Groups:   cc.Groups,
+	}
+	if id := strings.TrimSpace(string(cc.Identities)); id != "" && id != "null" && id != "[]" {
+		c.Federated = true
 	}
 	if cc.AuthTime > 0 {
 		c.AuthTime = time.Unix(cc.AuthTime, 0)

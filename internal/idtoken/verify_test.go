@@ -266,3 +266,16 @@ func TestBearerToken(t *testing.T) {
 		})
 	}
 }
+
+func TestVerifyMarksAFederatedSignIn(t *testing.T) {
+	f := newFixture(t)
+	v := f.verifier(Options{})
+	ctx := context.Background()
+	google := []map[string]any{{"providerName": "Google", "providerType": "Google", "userId": "104812345", "primary": "false"}}
+	got, err := v.Verify(ctx, signLocal(t, with(f.idClaims(f.tenant), "identities", google)))
+	require.NoError(t, err)
+	assert.True(t, got.Federated, "a Google sign-in (identities claim) is federated")
+	got, err = v.Verify(ctx, signLocal(t, f.idClaims(f.tenant)))
+	require.NoError(t, err)
+	assert.False(t, got.Federated, "a password sign-in is not")
+}

@@ -70,7 +70,7 @@ func Problem(ev events.APIGatewayProxyRequest, err error) events.APIGatewayProxy
 }
 
 // Start serves h as the Lambda function of this process.
-func Start(h http.Handler) { lambda.Start(New(h).Invoke) }
+func Start(h http.Handler, opts ...lambda.Option) { lambda.StartWithOptions(New(h).Invoke, opts...) }
 
 // Event builds the API Gateway REST (v1) proxy event for a request, as API
 // Gateway does: resource, the path still percent-encoded, path parameters,

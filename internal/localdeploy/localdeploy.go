@@ -233,6 +233,7 @@ type tableProps struct {
 		AttributeName string
 		Enabled       bool
 	}
+	StreamSpecification *struct{ StreamViewType string }
 }
 
 func keySchema(ks []keyElem) []types.KeySchemaElement {
@@ -264,13 +265,19 @@ func (d Deployer) table(ctx context.Context, raw json.RawMessage) (string, error
 			Projection: &types.Projection{ProjectionType: types.ProjectionType(g.Projection.ProjectionType), NonKeyAttributes: g.Projection.NonKeyAttributes},
 		})
 	}
+	if ss := p.StreamSpecification; ss != nil && ss.StreamViewType != "" {
+		in.StreamSpecification = &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewType(ss.StreamViewType)}
+	}
 	_, err := d.DB.CreateTable(ctx, in)
 	var inUse *types.ResourceInUseException
 	if err != nil && !errors.As(err, &inUse) {
 		return "", fmt.Errorf("create table %s: %w", p.TableName, err)
 	}
-	if err != nil { // the table exists: bring its indexes up to the template
+	if err != nil { // the table exists: bring its indexes and stream up to the template
 		if err := d.addMissingIndexes(ctx, in); err != nil {
+			return "", err
+		}
+		if err := d.ensureStream(ctx, in); err != nil {
 			return "", err
 		}
 	}
@@ -408,6 +415,30 @@ func (d Deployer) addMissingIndexes(ctx context.Context, want *dynamodb.CreateTa
 	if len(missing) > 0 {
 		return fmt.Errorf("%w: table %s lacks the indexes %v; DynamoDB Local cannot add indexes to an existing table, so wipe the local state (`make dev-reset`) and start again",
 			ErrStaleTable, aws.ToString(want.TableName), missing)
+	}
+	return nil
+}
+
+// ensureStream turns on the template's stream on an existing table (a
+// table made before the template had one), as CloudFormation would; DynamoDB
+// Local implements UpdateTable's StreamSpecification.
+func (d Deployer) ensureStream(ctx context.Context, want *dynamodb.CreateTableInput) error {
+	if want.StreamSpecification == nil {
+		return nil
+	}
+	out, err := d.DB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: want.TableName})
+	if err != nil {
+		return fmt.Errorf("describe table %s: %w", aws.ToString(want.TableName), err)
+	}
+	if ss := out.Table.StreamSpecification; ss != nil && aws.ToBool(ss.StreamEnabled) {
+		if ss.StreamViewType != want.StreamSpecification.StreamViewType {
+			return fmt.Errorf("%w: table %s streams %s, the template wants %s; wipe the local state (`make dev-reset`)",
+				ErrStaleTable, aws.ToString(want.TableName), ss.StreamViewType, want.StreamSpecification.StreamViewType)
+		}
+		return nil
+	}
+	if _, err := d.DB.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: want.TableName, StreamSpecification: want.StreamSpecification}); err != nil {
+		return fmt.Errorf("enable the stream of %s: %w", aws.ToString(want.TableName), err)
 	}
 	return nil
 }

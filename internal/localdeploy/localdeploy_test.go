@@ -2,6 +2,7 @@ package localdeploy_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -189,4 +190,35 @@ func TestApplyToATableOlderThanTheTemplateSaysToReset(t *testing.T) {
 	require.ErrorIs(t, err, localdeploy.ErrStaleTable)
 	assert.Contains(t, err.Error(), "gsi2")
 	assert.Contains(t, err.Error(), "make dev-reset")
+}
+
+func TestApplyTurnsOnTheStreamOfATableMadeBeforeTheTemplateHadOne(t *testing.T) {
+	ctx := context.Background()
+	db := testenv.DynamoDB(t)
+	name := testenv.UniquePrefix(t) + "-app"
+	old := schema.App
+	old.Stream = ""
+	require.NoError(t, dynamo.EnsureTable(ctx, db, old, name))
+	t.Cleanup(func() { _ = dynamo.DeleteTable(context.Background(), db, name) })
+
+	tmpl := map[string]any{"Resources": map[string]any{"Table": map[string]any{"Type": localdeploy.TypeTable, "Properties": map[string]any{
+		"TableName":            name,
+		"KeySchema":            []any{map[string]any{"AttributeName": "pk", "KeyType": "HASH"}, map[string]any{"AttributeName": "sk", "KeyType": "RANGE"}},
+		"AttributeDefinitions": []any{map[string]any{"AttributeName": "pk", "AttributeType": "S"}, map[string]any{"AttributeName": "sk", "AttributeType": "S"}},
+		"StreamSpecification":  map[string]any{"StreamViewType": "NEW_AND_OLD_IMAGES"},
+	}}}}
+	path := filepath.Join(t.TempDir(), "t.json")
+	b, _ := json.Marshal(tmpl)
+	require.NoError(t, os.WriteFile(path, b, 0o644))
+	d := localdeploy.Deployer{DB: db, Cognito: testenv.Cognito(t)}
+	for range 2 { // and again: nothing more to do
+		_, err := d.Apply(ctx, path)
+		require.NoError(t, err)
+		out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+		require.NoError(t, err)
+		require.NotNil(t, out.Table.StreamSpecification)
+		assert.True(t, aws.ToBool(out.Table.StreamSpecification.StreamEnabled))
+		assert.Equal(t, "NEW_AND_OLD_IMAGES", string(out.Table.StreamSpecification.StreamViewType))
+		assert.NotEmpty(t, aws.ToString(out.Table.LatestStreamArn))
+	}
 }

@@ -14,21 +14,23 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"github.com/issuetracker/issuetracker/internal/envvars"
 )
 
-// Environment of the functions and the local platform: the one place these
-// names are defined (the CDK app passes them, DepsFromEnv reads them).
+// Environment of the functions and the local platform (the names live in
+// internal/envvars, the contract the CDK app and DepsFromEnv share).
 const (
 	// EnvSender selects the sender: "ses" (AWS) or "smtp" (local). Unset:
 	// no sender, and operations that must send mail answer mail_unavailable.
-	EnvSender = "ITR_MAIL_SENDER"
+	EnvSender = envvars.MailSender
 	// EnvFrom is the From address ("IssueTracker <no-reply@example.com>");
 	// in AWS its domain (or the address) is a verified SES identity.
-	EnvFrom = "ITR_MAIL_FROM"
+	EnvFrom = envvars.MailFrom
 	// EnvSMTPAddr is host:port of the SMTP server (mailpit locally).
-	EnvSMTPAddr = "ITR_SMTP_ADDR"
+	EnvSMTPAddr = envvars.SMTPAddr
 	// EnvWebBaseURL is the web app's base URL, for links in messages.
-	EnvWebBaseURL = "ITR_WEB_BASE_URL"
+	EnvWebBaseURL = envvars.WebBaseURL
 )
 
 // Sender kinds (values of EnvSender).

@@ -89,3 +89,68 @@ func render(to, subject, name string, data map[string]any) (Message, error) {
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
+
+// Usage and billing subjects (stable, like the others).
+const (
+	subjectUsageWarning  = "%s: usage warning on IssueTracker"
+	subjectUsageLimit    = "%s: usage limit reached on IssueTracker"
+	subjectPaymentFailed = "%s: payment failed on IssueTracker"
+	subjectSuspended     = "%s: workspace suspended for non-payment"
+)
+
+// UsageWarning tells a Super Admin a quantity crossed 80% or 100% of the
+// tier's limit (sent once per threshold and period).
+type UsageWarning struct {
+	To, Company, Tier, Period string
+	// Limit reached (100%) rather than a warning (80%).
+	AtLimit     bool
+	Text        string
+	Used, Limit string
+	UsageURL    string
+}
+
+// UsageWarningSubject is the subject of a usage warning for company.
+func UsageWarningSubject(company string, atLimit bool) string {
+	s := subjectUsageWarning
+	if atLimit {
+		s = subjectUsageLimit
+	}
+	return strings.Replace(s, "%s", oneLine(company), 1)
+}
+
+// Message renders the warning.
+func (u UsageWarning) Message() (Message, error) {
+	return render(u.To, UsageWarningSubject(u.Company, u.AtLimit), "usage_warning", map[string]any{
+		"Company": oneLine(u.Company), "Tier": u.Tier, "Period": u.Period, "Message": u.Text,
+		"Used": u.Used, "Limit": u.Limit, "UsageURL": u.UsageURL})
+}
+
+// BillingNotice tells a Super Admin a payment failed (with the grace
+// period's end) or that the workspace was suspended for non-payment.
+type BillingNotice struct {
+	To, Company string
+	Suspended   bool
+	Text        string
+	Until       string // end of the grace period
+	BillingURL  string
+}
+
+// BillingNoticeSubject is the subject of a billing notice for company.
+func BillingNoticeSubject(company string, suspended bool) string {
+	s := subjectPaymentFailed
+	if suspended {
+		s = subjectSuspended
+	}
+	return strings.Replace(s, "%s", oneLine(company), 1)
+}
+
+// Message renders the notice.
+func (b BillingNotice) Message() (Message, error) {
+	return render(b.To, BillingNoticeSubject(b.Company, b.Suspended), "billing", map[string]any{
+		"Company": oneLine(b.Company), "Message": b.Text, "Until": b.Until, "BillingURL": b.BillingURL})
+}
+
+// WorkspaceURL is a page of a workspace in the web app (settings/usage, settings/billing).
+func WorkspaceURL(webBase, slug, page string) string {
+	return strings.TrimRight(webBase, "/") + "/w/" + slug + "/" + page
+}

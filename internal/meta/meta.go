@@ -27,6 +27,9 @@ func Operations() httpapi.Operations {
 	}
 }
 
+// Document is the API's OpenAPI 3.1 document (the web app's client is generated from it).
+func Document() openapi.Doc { return openAPI() }
+
 // openAPI is the API's OpenAPI 3.1 document, built once from the route table.
 var openAPI = sync.OnceValue(func() openapi.Doc {
 	return openapi.Document()

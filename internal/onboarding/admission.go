@@ -7,10 +7,11 @@ import (
 
 // Admission decides what a verified registration waits for before it is
 // provisioned: nothing (StatusRegistered, onboarding starts) or someone's
-// decision. It is the seam where billing plugs in: the billing issue adds a
-// policy that answers tenant.StatusPendingPayment for paid tiers and admits
-// the tenant when the payment succeeds (Service.Admit), with Root approval
-// kept for what still needs a human (Platinum's own AWS resources).
+// decision. Billing plugs in here: billing.Admission answers
+// tenant.StatusPendingPayment for paid pooled tiers, and the provider's
+// confirmed payment admits the tenant (Service.Admit), with Root approval
+// kept for what still needs a human (Platinum's own AWS resources) and as
+// the alternative to a payment (Service.Approve).
 type Admission interface {
 	AfterVerification(t tenant.Tenant) tenant.Status
 }

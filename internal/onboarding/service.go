@@ -297,12 +297,13 @@ func (s *Service) verified(ctx context.Context, t tenant.Tenant, by audit.Actor)
 }
 
 // Approve admits a registration that waits for the provider's approval
-// (a paid tier) and starts its onboarding. Conflict
+// or for its first payment (Root may let a paid tier in without one, e.g.
+// a customer paying by invoice) and starts its onboarding. Conflict
 // tenant_not_pending_approval otherwise.
 func (s *Service) Approve(ctx context.Context, tenantID string, by audit.Actor) (tenant.Tenant, error) {
 	t, err := s.update(ctx, tenantID, by, "tenant.approved", nil, func(t *tenant.Tenant) error {
-		if t.Status != tenant.StatusPendingApproval {
-			return errs.Conflict("tenant_not_pending_approval", fmt.Sprintf("only a registration pending approval can be approved; %s is %s", t.ID, t.Status))
+		if t.Status != tenant.StatusPendingApproval && t.Status != tenant.StatusPendingPayment {
+			return errs.Conflict("tenant_not_pending_approval", fmt.Sprintf("only a registration pending approval or payment can be approved; %s is %s", t.ID, t.Status))
 		}
 		t.Status, t.StatusReason = tenant.StatusRegistered, ""
 		return nil
@@ -313,6 +314,41 @@ func (s *Service) Approve(ctx context.Context, tenantID string, by audit.Actor) 
 	if st, err := s.States.Get(ctx, tenantID); err == nil {
 		st.ApprovedAt, st.ApprovedBy = s.now(), by.ID
 		_, _ = s.States.Put(ctx, st) // informational; the tenant's status is what admits it
+	}
+	if err := s.Driver.Start(ctx, tenantID); err != nil {
+		return t, err
+	}
+	return s.Tenants.Get(ctx, tenantID)
+}
+
+// Admit lets in a registration whose first payment the billing provider
+// confirmed (status pending_payment) and starts its onboarding. Admitting
+// an admitted tenant returns it unchanged (the provider's confirmation may
+// come twice); conflict tenant_not_pending_payment for a registration that
+// waits for something else.
+func (s *Service) Admit(ctx context.Context, tenantID string, by audit.Actor) (tenant.Tenant, error) {
+	t, err := s.Tenants.Get(ctx, tenantID)
+	if err != nil {
+		return t, err
+	}
+	switch {
+	case t.Admitted():
+		return t, nil
+	case t.Status != tenant.StatusPendingPayment:
+		return t, errs.Conflict("tenant_not_pending_payment", fmt.Sprintf("%s is %s, not waiting for a payment", tenantID, t.Status))
+	}
+	t, err = s.update(ctx, tenantID, by, "tenant.paid", nil, func(t *tenant.Tenant) error {
+		if t.Status != tenant.StatusPendingPayment {
+			return errs.E(errs.KindPreconditionFailed, "tenant_version_conflict", "%s changed meanwhile", t.ID)
+		}
+		t.Status, t.StatusReason = tenant.StatusRegistered, ""
+		return nil
+	})
+	if errs.Is(err, errs.KindPreconditionFailed) { // a concurrent confirmation admitted it
+		return s.Tenants.Get(ctx, tenantID)
+	}
+	if err != nil {
+		return t, err
 	}
 	if err := s.Driver.Start(ctx, tenantID); err != nil {
 		return t, err
@@ -359,7 +395,7 @@ func (s *Service) Offboard(ctx context.Context, tenantID, confirm string, by aud
 	switch t.Status {
 	// A pending registration may be offboarded too: that is how Root turns
 	// a sign-up down (nothing was provisioned; its record becomes a tombstone).
-	case tenant.StatusActive, tenant.StatusSuspended, tenant.StatusFailed, tenant.StatusPendingVerification, tenant.StatusPendingApproval:
+	case tenant.StatusActive, tenant.StatusSuspended, tenant.StatusFailed, tenant.StatusPendingVerification, tenant.StatusPendingApproval, tenant.StatusPendingPayment:
 	case tenant.StatusOffboarding:
 		return State{}, errs.Conflict("offboarding_in_progress", fmt.Sprintf("%s is already being offboarded; retry it if it failed", tenantID))
 	default:
@@ -480,14 +516,25 @@ func (s *Service) SetBranding(ctx context.Context, tenantID string, b tenant.Bra
 	if len(bad) > 0 {
 		return tenant.Tenant{}, errs.Invalid("validation_failed", "the branding has invalid fields", bad...)
 	}
-	return s.update(ctx, tenantID, by, "tenant.branding_changed", map[string]string{
-		"display_name": b.DisplayName, "logo_url": b.LogoURL, "primary_color": b.PrimaryColor}, func(t *tenant.Tenant) error {
-		if !tiers.MustGet(t.Tier).Has(tiers.FeatureBranding) {
-			return errs.Forbidden("feature_not_in_tier", fmt.Sprintf("custom branding is not part of the %s tier", t.Tier))
-		}
-		t.Branding = b
-		return nil
-	})
+	t, err := s.Tenants.Get(ctx, tenantID)
+	if err != nil {
+		return t, err
+	}
+	if t.Status == tenant.StatusDeleted {
+		return t, errs.NotFound("tenant")
+	}
+	if !tiers.MustGet(t.Tier).Has(tiers.FeatureBranding) {
+		return tenant.Tenant{}, errs.Forbidden("feature_not_in_tier", fmt.Sprintf("custom branding is not part of the %s tier", t.Tier))
+	}
+	t.Branding, t.UpdatedAt = b, s.now()
+	// Branding alone is written: the workspace function may change nothing
+	// else of a tenant (its tier, status, keys), and IAM holds it to that.
+	if t, err = s.Tenants.SetBranding(ctx, t); err != nil {
+		return t, err
+	}
+	s.auditAs(ctx, tenantID, by, "tenant.branding_changed", map[string]string{
+		"display_name": b.DisplayName, "logo_url": b.LogoURL, "primary_color": b.PrimaryColor, "status_before": string(t.Status)})
+	return t, nil
 }
 
 // update applies change to the tenant with optimistic locking and audits it.

@@ -4,7 +4,11 @@ import (
 	"maps"
 	"reflect"
 
+	"github.com/issuetracker/issuetracker/internal/analytics"
+	"github.com/issuetracker/issuetracker/internal/analytics/analyticsapi"
 	"github.com/issuetracker/issuetracker/internal/audit"
+	"github.com/issuetracker/issuetracker/internal/billing"
+	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
@@ -15,6 +19,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenantapi"
 	"github.com/issuetracker/issuetracker/internal/tiers"
+	"github.com/issuetracker/issuetracker/internal/usage"
+	"github.com/issuetracker/issuetracker/internal/usage/usageapi"
 )
 
 func init() {
@@ -60,6 +66,11 @@ var filterParams = []Param{
 	named("created_before", str("RFC 3339")),
 	named("updated_after", str("RFC 3339")),
 	named("updated_before", str("RFC 3339")),
+}
+
+var rangeParams = []Param{
+	named("from", str("first day, YYYY-MM-DD in the workspace's time zone (default: 29 days before to)")),
+	named("to", str("last day, YYYY-MM-DD (default: today); at most 366 days after from")),
 }
 
 func concat(ps ...[]Param) []Param {
@@ -185,5 +196,26 @@ func peopleBodies() map[string]Body {
 		"listTeamMembers":  {Response: list.Page[people.Member]{}, Query: pageParams},
 		"addTeamMember":    {Response: people.Member{}},
 		"removeTeamMember": {Status: 204},
+		// Usage and billing.
+		"getUsage":                   {Response: usage.Report{}},
+		"getRootUsage":               {Response: usageapi.RootUsage{}, Query: []Param{named("month", str("YYYY-MM (default: this UTC month)"))}},
+		"getBilling":                 {Response: billingapi.Plan{}},
+		"startCheckout":              {Request: billingapi.TierChoice{}, Response: billing.CheckoutSession{}, Status: 201},
+		"changePlan":                 {Request: billingapi.TierChoice{}, Response: billingapi.Plan{}},
+		"listInvoices":               {Response: billingapi.Invoices{}, Query: pageParams},
+		"stripeWebhook":              {Request: map[string]any{}, Response: billingapi.Received{}},
+		"getRootBilling":             {Response: billing.Figures{}},
+		"createRegistrationCheckout": {Response: billing.CheckoutSession{}, Status: 201},
+		// Analytics (internal/analytics).
+		"getIssueAnalytics": {Response: analytics.Report{}, Query: concat(rangeParams, []Param{
+			named("bucket", str("day (default), week (ISO, Monday first) or month")),
+			named("team", str("a team id: its issues only")),
+			named("assignee", str("a user id, me or none (Admins for other people)")),
+			named("priority", str("a priority"))})},
+		"getWorkload":          {Response: analytics.Workload{}, Query: []Param{named("group_by", str("assignee (Admins), team, priority or category"))}},
+		"getTeamVelocity":      {Response: analytics.Velocity{}, Query: rangeParams},
+		"getUserPerformance":   {Response: analytics.UserPerformance{}, Query: concat(rangeParams, []Param{named("bucket", str("day, week or month"))})},
+		"getAnalyticsSettings": {Response: analyticsapi.SettingsView{}},
+		"putAnalyticsSettings": {Request: analyticsapi.SettingsInput{}, Response: analyticsapi.SettingsView{}},
 	}
 }

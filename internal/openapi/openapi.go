@@ -227,10 +227,10 @@ func (g *gen) schema(t reflect.Type) map[string]any {
 		return map[string]any{"type": "integer"}
 	case reflect.Float64:
 		return map[string]any{"type": "number"}
-	case reflect.Slice: // encoding/json writes a nil slice as null
-		return map[string]any{"type": []any{"array", "null"}, "items": g.schema(t.Elem())}
-	case reflect.Map:
-		return map[string]any{"type": []any{"object", "null"}, "additionalProperties": g.schema(t.Elem())}
+	case reflect.Slice: // httpapi.WriteJSON answers [] for a nil slice, never null
+		return map[string]any{"type": "array", "items": g.schema(t.Elem())}
+	case reflect.Map: // and {} for a nil map
+		return map[string]any{"type": "object", "additionalProperties": g.schema(t.Elem())}
 	case reflect.Interface:
 		return map[string]any{}
 	case reflect.Struct:

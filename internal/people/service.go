@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -71,4 +72,4 @@ type constErr string
 
 func (e constErr) Error() string { return string(e) }
 
-const errMissingPool = constErr("no tenant user pool configured (ITR_TENANT_POOL_ID)")
+const errMissingPool = constErr("no tenant user pool configured (" + envvars.TenantPoolID + ")")

@@ -44,7 +44,7 @@ func (l Window) Allow(ctx context.Context, key string) (bool, time.Duration, err
 	start := now.Truncate(l.Window)
 	_, err := l.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(l.Table),
-		Key:                      dynamo.Key("RATE#"+l.Scope+"#"+key, strconv.FormatInt(start.Unix(), 10)),
+		Key:                      dynamo.Key(schema.ControlRate+l.Scope+"#"+key, strconv.FormatInt(start.Unix(), 10)),
 		UpdateExpression:         aws.String("ADD #n :one SET #exp = :exp"),
 		ConditionExpression:      aws.String("attribute_not_exists(#n) OR #n < :max"),
 		ExpressionAttributeNames: map[string]string{"#n": "count", "#exp": schema.ExpiresAt},

@@ -23,6 +23,15 @@ const (
 	FnTenants      Function = "tenants"      // provider (root) administration
 	FnRegistration Function = "registration" // public sign-up
 	FnWorkspace    Function = "workspace"    // the tenant's workspace settings (branding)
+	FnBilling      Function = "billing"      // usage, plans, Stripe checkout and webhook, monthly close
+
+	// Functions that own no route: the API's Lambda authorizer, and the
+	// function the platform bus invokes with lifecycle events.
+	FnAuthorizer Function = "authorizer"
+	FnOnboarding Function = "onboarding"
+	// FnPreSignUp links a first Google sign-in to the invited user (the
+	// shared pool's PreSignUp trigger, when Google sign-in is on).
+	FnPreSignUp Function = "presignup"
 )
 
 // AccessKind says which principals may call a route.
@@ -133,6 +142,30 @@ var table = []Route{
 	{"GET", "/v1/admin/tenants/{tenantId}/users", FnUsers, root(), "rootListTenantUsers", "Support: a tenant's users (no issue contents)"},
 	{"GET", "/v1/admin/tenants/{tenantId}/users/{userId}", FnUsers, root(), "rootGetTenantUser", "Support: one user of a tenant"},
 	{"GET", "/v1/admin/tenants/{tenantId}/support-access", FnUsers, root(), "rootGetSupportAccess", "Support: whether the tenant granted access to issue contents"},
+
+	// Usage and billing (internal/usage, internal/billing): the Super Admin
+	// sees the workspace's usage and manages its plan; Root sees every
+	// tenant's usage, MRR and churn; Stripe calls the webhook (its
+	// signature is checked in the function: no authorizer).
+	{"GET", "/v1/usage", FnBilling, tenant(roles.SuperAdmin), "getUsage", "The workspace's usage this month against its tier's limits, with warnings at 80% and 100%"},
+	{"GET", "/v1/admin/usage", FnBilling, root(), "getRootUsage", "Every tenant's usage this month (?month=YYYY-MM) and totals per tier"},
+	{"GET", "/v1/billing", FnBilling, tenant(roles.SuperAdmin), "getBilling", "The workspace's plan: tier, price, subscription status, grace period"},
+	{"POST", "/v1/billing/checkout", FnBilling, tenant(roles.SuperAdmin), "startCheckout", "A Stripe Checkout page to move a workspace without a subscription (Basic) to a paid tier"},
+	{"PUT", "/v1/billing/plan", FnBilling, tenant(roles.SuperAdmin), "changePlan", "Upgrade or downgrade the subscription (prorated; Basic cancels it)"},
+	{"GET", "/v1/billing/invoices", FnBilling, tenant(roles.SuperAdmin), "listInvoices", "The workspace's invoices, newest first (cursor)"},
+	{"POST", "/v1/billing/webhook", FnBilling, public(), "stripeWebhook", "Stripe's events: Stripe-Signature checked with a tolerance window, each event processed once"},
+	{"POST", "/v1/registrations/{tenantId}/checkout", FnBilling, public(), "createRegistrationCheckout", "A Stripe Checkout page for a paid-tier registration waiting for its first payment"},
+	{"GET", "/v1/admin/billing", FnBilling, root(), "getRootBilling", "MRR and churn per tier this month, and the monthly closes"},
+	// Analytics (internal/analytics): read from rollups the analytics
+	// consumer keeps from the change stream. Members see the workspace's and
+	// teams' figures and their own; other people's need Admin (checked in
+	// the handlers: it depends on the person asked for).
+	{"GET", "/v1/analytics/issues", FnAnalytics, tenant(roles.User), "getIssueAnalytics", "Created, resolved, backlog, lead and cycle time per day, week or month; by team, assignee or priority"},
+	{"GET", "/v1/analytics/workload", FnAnalytics, tenant(roles.User), "getWorkload", "Open issues now by assignee (Admin), team, priority or category"},
+	{"GET", "/v1/analytics/teams/{teamId}/velocity", FnAnalytics, tenant(roles.User), "getTeamVelocity", "A team's resolved issues per week"},
+	{"GET", "/v1/analytics/users/{userId}", FnAnalytics, tenant(roles.User), "getUserPerformance", "A person's completed issues and first response times (yours, or anyone's for Admins)"},
+	{"GET", "/v1/analytics/settings", FnAnalytics, tenant(roles.User), "getAnalyticsSettings", "The workspace's time zone for analytics"},
+	{"PUT", "/v1/analytics/settings", FnAnalytics, tenant(roles.SuperAdmin), "putAnalyticsSettings", "Change the workspace's time zone (in force a minute later)"},
 
 	// Teams: readable by every member, managed by Admins and above.
 	{"GET", "/v1/teams", FnTeams, tenant(roles.User), "listTeams", "The workspace's teams (cursor)"},

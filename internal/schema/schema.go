@@ -4,7 +4,10 @@
 // into CreateTable input).
 package schema
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // AttrType is a DynamoDB key attribute type.
 type AttrType string
@@ -37,7 +40,17 @@ type Table struct {
 	Indexes      []Index
 	// TTLAttribute holds an epoch-seconds expiry (idempotency records, caches).
 	TTLAttribute string
+	// Stream is what the table's DynamoDB stream carries; "" publishes none.
+	// The change consumers (internal/changes) need new and old images.
+	Stream StreamView
 }
+
+// StreamView is a DynamoDB stream view type.
+type StreamView string
+
+// NewAndOldImages is the view the change consumers read: each record has
+// the item before and after the write.
+const NewAndOldImages StreamView = "NEW_AND_OLD_IMAGES"
 
 // Attribute names shared by every table.
 const (
@@ -86,6 +99,9 @@ var App = Table{
 		{Name: GSI6, PartitionKey: s(GSI6PK), SortKey: s(GSI6SK)},
 	},
 	TTLAttribute: ExpiresAt,
+	// One change stream, many consumers (docs/changes.md): analytics now,
+	// notifications, webhooks and tier migration later.
+	Stream: NewAndOldImages,
 }
 
 // Control is the control plane: tenant registry, slugs, API keys, usage,
@@ -99,6 +115,47 @@ var Control = Table{
 	},
 	TTLAttribute: ExpiresAt,
 }
+
+// Partition key prefixes of the control table: each kind of control item
+// has its own, so IAM can grant a function one kind and not another
+// (dynamodb:LeadingKeys; internal/access says which function may do what).
+const (
+	// ControlTenant: a tenant's record (sk "META"), lifecycle state (sk
+	// "ONBOARDING") and email verification: "TENANT#<id>".
+	ControlTenant = "TENANT#"
+	// ControlIssuer: a dedicated user pool's issuer and its tenant: "ISSUER#<iss>".
+	ControlIssuer = "ISSUER#"
+	// ControlAudit: a tenant's audit log: "AUDIT#<tenant>".
+	ControlAudit = "AUDIT#"
+	// ControlRate: a fixed-window counter: "RATE#<scope>#<key>".
+	ControlRate = "RATE#"
+	// ControlTenantList is the gsi1 partition that lists every tenant.
+	ControlTenantList = "TENANTS"
+	// ControlRootIdempotency and ControlPublicIdempotency: Idempotency-Key
+	// records of Root's and of anonymous callers' POSTs ("ROOT#IDEM#<user>#<key>",
+	// "PUBLIC#IDEM#<address>#<key>"); tenant users' live in the tenant's table.
+	ControlRootIdempotency   = "ROOT#IDEM#"
+	ControlPublicIdempotency = "PUBLIC#IDEM#"
+	// ControlUsage: a tenant's metered usage (months, weeks, storage,
+	// active users, notices sent): "USAGE#<tenant>"; ControlUsageMonth is
+	// the gsi1 partition of one month's usage items ("USAGEMONTH#<yyyy-mm>").
+	ControlUsage      = "USAGE#"
+	ControlUsageMonth = "USAGEMONTH#"
+	// ControlBillingCustomer maps a Stripe customer to its tenant
+	// ("BILLINGCUSTOMER#<id>"); ControlBillingEvent claims a Stripe event
+	// once ("BILLINGEVENT#<id>"); ControlBillingClose holds the monthly
+	// closes; ControlBillingAccounts is the gsi1 partition listing every
+	// tenant's billing account (the account itself is in TENANT#<id>).
+	ControlBillingCustomer = "BILLINGCUSTOMER#"
+	ControlBillingEvent    = "BILLINGEVENT#"
+	ControlBillingClose    = "BILLINGCLOSE"
+	ControlBillingAccounts = "BILLING"
+)
+
+// BrandingAttributes are the only attributes of a tenant record that a
+// branding change writes: the function that serves branding may write
+// these and nothing else of a tenant (not its tier, status or keys).
+var BrandingAttributes = []string{"branding", "updated_at", "version"}
 
 // Names are the physical table names of one deployment. Prefix separates
 // deployments and test runs ("issuetracker" by default).
@@ -133,6 +190,20 @@ func TenantKeyPrefix(tenantID string) string { return TenantKeyPrefixStem + tena
 
 // TenantKeyPrefixStem is the constant part of TenantKeyPrefix.
 const TenantKeyPrefixStem = "T#"
+
+// ParseTenantKey splits a partition key built with TenantKeyPrefix into the
+// tenant id and the rest ("T#acme#ISSUE#01H.." -> "acme", "ISSUE#01H..").
+// Tenant ids hold no '#', so the first one after the stem ends the id.
+func ParseTenantKey(pk string) (tenantID, rest string, ok bool) {
+	if !strings.HasPrefix(pk, TenantKeyPrefixStem) {
+		return "", "", false
+	}
+	tenantID, rest, ok = strings.Cut(pk[len(TenantKeyPrefixStem):], "#")
+	if !ok || tenantID == "" {
+		return "", "", false
+	}
+	return tenantID, rest, true
+}
 
 // Exports is the bucket of offboarding archives in the local cloud (in AWS
 // the platform stack names it and passes ITR_EXPORT_BUCKET).

@@ -23,9 +23,12 @@ const (
 	// nothing is provisioned.
 	StatusPendingVerification Status = "pending_verification"
 	// StatusPendingApproval: verified, a paid tier waiting for the
-	// provider's (Root) approval before anything is provisioned. (The
-	// billing issue adds a pending_payment status next to it.)
+	// provider's (Root) approval before anything is provisioned.
 	StatusPendingApproval Status = "pending_approval"
+	// StatusPendingPayment: verified, a paid tier waiting for its first
+	// payment (a Stripe Checkout session) before anything is provisioned;
+	// Root may still approve it instead (internal/billing).
+	StatusPendingPayment Status = "pending_payment"
 	// StatusRegistered: admitted, onboarding about to start.
 	StatusRegistered   Status = "registered"
 	StatusProvisioning Status = "provisioning"
@@ -67,13 +70,13 @@ type Branding struct {
 }
 
 // Statuses lists every status (API enums).
-var Statuses = []Status{StatusPendingVerification, StatusPendingApproval, StatusRegistered, StatusProvisioning,
+var Statuses = []Status{StatusPendingVerification, StatusPendingApproval, StatusPendingPayment, StatusRegistered, StatusProvisioning,
 	StatusActive, StatusFailed, StatusSuspended, StatusOffboarding, StatusDeleted}
 
 // Admitted reports whether onboarding may provision the tenant: its
-// registration is verified and, for paid tiers, approved.
+// registration is verified and, for paid tiers, paid for or approved.
 func (t Tenant) Admitted() bool {
-	return t.Status != StatusPendingVerification && t.Status != StatusPendingApproval
+	return t.Status != StatusPendingVerification && t.Status != StatusPendingApproval && t.Status != StatusPendingPayment
 }
 
 // Serves reports whether the tenant's users may use the API.
@@ -110,6 +113,11 @@ type Registry interface {
 	Create(ctx context.Context, t Tenant) error
 	// Put replaces a tenant whose Version matches; precondition_failed otherwise.
 	Put(ctx context.Context, t Tenant) (Tenant, error)
+	// SetBranding stores t's Branding and UpdatedAt, and nothing else of it,
+	// if the stored tenant's Version is still t.Version (precondition_failed
+	// otherwise), and returns t with its new Version. The function serving
+	// branding may write nothing else of a tenant (internal/access).
+	SetBranding(ctx context.Context, t Tenant) (Tenant, error)
 	// ByIssuer finds the tenant that owns a dedicated user pool issuer.
 	ByIssuer(ctx context.Context, issuer string) (Tenant, error)
 	// List returns a page of tenants in id order.
@@ -122,3 +130,19 @@ type Registry interface {
 // Scope is where the tenant's data lives (its table) and the id its keys
 // start with.
 func (t Tenant) Scope() tenancy.Scope { return tenancy.Scope{Table: t.Table, TenantID: t.ID} }
+
+// All reads every tenant of the registry, page by page (platform jobs and
+// commands: Root-sized reads, never a tenant's request path).
+func All(ctx context.Context, reg Registry) ([]Tenant, error) {
+	var out []Tenant
+	for cursor := ""; ; {
+		page, err := reg.List(ctx, list.Request{Limit: list.MaxLimit, Cursor: cursor})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Items...)
+		if cursor = page.NextCursor; cursor == "" {
+			return out, nil
+		}
+	}
+}

@@ -189,6 +189,9 @@ type RegistrationView struct {
 	// VerificationExpiresAt is when the code just mailed stops working
 	// (answers to the registration and to a resend only).
 	VerificationExpiresAt *time.Time `json:"verification_expires_at,omitempty"`
+	// CheckoutPath is where a registration waiting for its first payment
+	// gets its Stripe Checkout page (POST).
+	CheckoutPath string `json:"checkout_path,omitempty"`
 }
 
 // StepView is one step of a lifecycle run: pending, done, waiting or failed.
@@ -217,6 +220,9 @@ func (d Deps) writeRegistration(w http.ResponseWriter, r *http.Request, status i
 func (d Deps) registrationView(ctx context.Context, t tenant.Tenant) (RegistrationView, error) {
 	v := RegistrationView{TenantID: t.ID, Slug: t.ID, Tier: t.Tier, Status: t.Status, Phase: onboarding.PhaseOnboarding,
 		Location: "/v1/registrations/" + t.ID, Steps: []StepView{}}
+	if t.Status == tenant.StatusPendingPayment {
+		v.CheckoutPath = "/v1/registrations/" + t.ID + "/checkout"
+	}
 	st, err := d.Service.States.Get(ctx, t.ID)
 	if err != nil && !errs.Is(err, errs.KindNotFound) {
 		return v, err

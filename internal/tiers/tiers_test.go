@@ -41,3 +41,24 @@ func TestParse(t *testing.T) {
 		assert.Error(t, err, bad)
 	}
 }
+
+func TestEveryPaidTierHasOnePriceAndBasicIsFree(t *testing.T) {
+	_, ok := tiers.PriceOf(tiers.Basic)
+	assert.False(t, ok, "Basic is free: no subscription")
+	keys := map[string]bool{}
+	for _, tr := range tiers.All() {
+		p, ok := tiers.PriceOf(tr.Name)
+		assert.Equal(t, !tr.Free(), ok, tr.Name)
+		if !ok {
+			continue
+		}
+		assert.Equal(t, int64(tr.PriceUSD)*100, p.AmountCents, "the price is the catalog's list price")
+		assert.Equal(t, "month", p.Interval)
+		assert.False(t, keys[p.LookupKey], "lookup keys are unique")
+		keys[p.LookupKey] = true
+		back, ok := tiers.ByLookupKey(p.LookupKey)
+		assert.True(t, ok)
+		assert.Equal(t, tr.Name, back.Tier)
+	}
+	assert.Len(t, tiers.Prices(), 3)
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/constructs/provisioning"
 	"github.com/issuetracker/issuetracker/infra/stacks"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/stackevents"
 )
@@ -63,6 +64,36 @@ func TestOffboardingExportsGoToAPrivateEncryptedRetainedBucket(t *testing.T) {
 			t.Error("no Deny on aws:SecureTransport=false for the exports bucket")
 		}
 	})
+	t.Run("access logs are delivered by a bucket policy for the exports bucket only, with ACLs off", func(t *testing.T) {
+		logsID := logicalID(synth.platform.Exports.AccessLogs.Node().DefaultChild())
+		logs := props(resources(t, stacks.PlatformStackName, "AWS::S3::Bucket")[logsID])
+		if logs["AccessControl"] != nil {
+			t.Errorf("the log bucket grants the ACL %v", logs["AccessControl"])
+		}
+		if own := jsonOf(logs["OwnershipControls"]); !strings.Contains(own, "BucketOwnerEnforced") {
+			t.Errorf("ownership = %s, want BucketOwnerEnforced (ACLs disabled)", own)
+		}
+		found := false
+		for _, pol := range resources(t, stacks.PlatformStackName, "AWS::S3::BucketPolicy") {
+			if ref(props(pol)["Bucket"]) != logsID {
+				continue
+			}
+			for _, s := range asList(props(pol)["PolicyDocument"].(map[string]any)["Statement"]) {
+				s := s.(map[string]any)
+				if jsonOf(s["Principal"]) != `{"Service":"logging.s3.amazonaws.com"}` {
+					continue
+				}
+				found = true
+				cond := jsonOf(s["Condition"])
+				if s["Action"] != "s3:PutObject" || !strings.Contains(cond, bucketID) || !strings.Contains(cond, `"aws:SourceAccount":"`+stacks.DefaultAccount+`"`) {
+					t.Errorf("log delivery grant is broader than the exports bucket's logs: %s", jsonOf(s))
+				}
+			}
+		}
+		if !found {
+			t.Error("no bucket policy lets S3 log delivery write the access logs")
+		}
+	})
 	t.Run("exports move to Glacier, then expire, and the bucket outlives the stack", func(t *testing.T) {
 		rules := jsonOf(props(bucket)["LifecycleConfiguration"])
 		for _, want := range []string{`"StorageClass":"GLACIER"`, `"ExpirationInDays":400`, `"NoncurrentVersionExpiration"`, `"Status":"Enabled"`} {
@@ -74,10 +105,10 @@ func TestOffboardingExportsGoToAPrivateEncryptedRetainedBucket(t *testing.T) {
 			t.Errorf("deletion policy %v / %v, want Retain", bucket["DeletionPolicy"], bucket["UpdateReplacePolicy"])
 		}
 	})
-	t.Run("only the offboarding functions may write exports, and none may read or delete them", func(t *testing.T) {
+	t.Run("only the function that runs offboarding may write exports, and none may read or delete them", func(t *testing.T) {
 		for _, name := range stacks.FunctionNames() {
 			writes := granted(t, roleOf(name), "s3:PutObject", bucketID)
-			want := name == string(routes.FnTenants) || name == stacks.OnboardingFunction
+			want := name == stacks.OnboardingFunction
 			if writes != want {
 				t.Errorf("%s may put exports: %v, want %v", name, writes, want)
 			}
@@ -88,11 +119,11 @@ func TestOffboardingExportsGoToAPrivateEncryptedRetainedBucket(t *testing.T) {
 			}
 		}
 	})
-	t.Run("the offboarding functions are told the bucket and its key", func(t *testing.T) {
+	t.Run("the function that runs offboarding is told the bucket and its key", func(t *testing.T) {
 		fns := resources(t, stacks.PlatformStackName, "AWS::Lambda::Function")
-		for _, name := range []string{string(routes.FnTenants), stacks.OnboardingFunction} {
+		for _, name := range []string{stacks.OnboardingFunction} {
 			env := jsonOf(props(fns[logicalID(synth.platform.Functions[name].Function.Node().DefaultChild())])["Environment"])
-			if !strings.Contains(env, `"`+stacks.EnvExportBucket+`":{"Ref":"`+bucketID+`"}`) || !strings.Contains(env, stacks.EnvExportKMSKey) {
+			if !strings.Contains(env, `"`+envvars.ExportBucket+`":{"Ref":"`+bucketID+`"}`) || !strings.Contains(env, envvars.ExportKMSKey) {
 				t.Errorf("%s environment lacks the exports bucket or key: %s", name, env)
 			}
 		}
@@ -166,14 +197,28 @@ func TestStackOutcomesOnTheBusInvokeTheOnboardingFunction(t *testing.T) {
 			t.Errorf("%d invoke permissions, want 1", n)
 		}
 	})
-	t.Run("only the lifecycle runners may put events and read tenant stacks, and only those", func(t *testing.T) {
+	t.Run("the API functions may put only run requests on the bus, the onboarding function only stack requests; only it reads tenant stacks", func(t *testing.T) {
 		for _, name := range stacks.FunctionNames() {
 			runner := slices.Contains(runners, name)
-			if got := granted(t, roleOf(name), "events:PutEvents", busID); got != runner {
-				t.Errorf("%s may put events: %v, want %v", name, got, runner)
+			// Billing starts the onboarding run of a paid registration (an
+			// event); it reads no stack.
+			if got, want := granted(t, roleOf(name), "events:PutEvents", busID), runner || name == stacks.BillingFunction; got != want {
+				t.Errorf("%s may put events: %v, want %v", name, got, want)
 			}
-			if got := granted(t, roleOf(name), "cloudformation:DescribeStacks", ":stack/IssueTracker-Tenant-*/*"); got != runner {
-				t.Errorf("%s may describe tenant stacks: %v, want %v", name, got, runner)
+			for _, s := range statements(t, roleOf(name)) {
+				if !strings.Contains(jsonOf(s["Action"]), "events:PutEvents") {
+					continue
+				}
+				want := `{"StringEquals":{"events:detail-type":["` + stackevents.DetailTypeRunRequested + `"],"events:source":"` + stackevents.SourceLifecycle + `"}}`
+				if name == stacks.OnboardingFunction {
+					want = `{"StringEquals":{"events:detail-type":["` + provisioning.DetailTypeDeployRequested + `","` + provisioning.DetailTypeDestroyRequested + `"],"events:source":"` + provisioning.SourceOnboarding + `"}}`
+				}
+				if got := jsonOf(s["Condition"]); got != want {
+					t.Errorf("%s may put %s, want %s (no function may forge the pipeline's outcomes)", name, got, want)
+				}
+			}
+			if got := granted(t, roleOf(name), "cloudformation:DescribeStacks", ":stack/IssueTracker-Tenant-*/*"); got != (name == stacks.OnboardingFunction) {
+				t.Errorf("%s may describe tenant stacks: %v", name, got)
 			}
 			for _, s := range statements(t, roleOf(name)) {
 				a := jsonOf(s["Action"])
@@ -183,15 +228,15 @@ func TestStackOutcomesOnTheBusInvokeTheOnboardingFunction(t *testing.T) {
 			}
 		}
 	})
-	t.Run("the lifecycle runners manage API keys and read the usage plan ids", func(t *testing.T) {
-		for _, name := range runners {
-			if !granted(t, roleOf(name), "apigateway:POST", "/apikeys") || !granted(t, roleOf(name), "ssm:GetParameters", "/usage-plans/") {
-				t.Errorf("%s cannot create keys or read the plan ids", name)
-			}
-		}
-		for _, name := range []string{string(routes.FnIssues), stacks.AuthorizerFunction} {
-			if granted(t, roleOf(name), "apigateway:POST", "/apikeys") {
-				t.Errorf("%s may create API keys", name)
+	t.Run("the onboarding function creates API keys; Root's and billing's functions only move them between plans; all three read the plan ids", func(t *testing.T) {
+		for _, name := range stacks.FunctionNames() {
+			creates := granted(t, roleOf(name), "apigateway:POST", "/apikeys")
+			moves := granted(t, roleOf(name), "apigateway:POST", "/usageplans/")
+			reads := granted(t, roleOf(name), "ssm:GetParameters", "/usage-plans/")
+			want := [3]bool{name == stacks.OnboardingFunction, name == stacks.OnboardingFunction || name == string(routes.FnTenants) || name == stacks.BillingFunction, false}
+			want[2] = want[1]
+			if got := [3]bool{creates, moves, reads}; got != want {
+				t.Errorf("%s creates keys, moves keys, reads plan ids: %v, want %v", name, got, want)
 			}
 		}
 	})

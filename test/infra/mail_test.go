@@ -14,7 +14,7 @@ import (
 // function may send at all.
 func TestOnlyTheMailSendersMaySendAndOnlyFromTheConfiguredIdentity(t *testing.T) {
 	ready(t)
-	identityARN := `{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":ses:us-east-1:123456789012:identity/example.com"]]}`
+	identityARN := `"arn:aws:ses:us-east-1:123456789012:identity/example.com"`
 	for _, name := range stacks.FunctionNames() {
 		sender := slices.Contains(stacks.MailSenders, name)
 		var ses []map[string]any
@@ -50,7 +50,8 @@ func TestTheMailSendersAreToldTheSenderTheAddressAndTheWebApp(t *testing.T) {
 	for _, name := range stacks.FunctionNames() {
 		env := jsonOf(props(fns[logicalID(synth.platform.Functions[name].Function.Node().DefaultChild())])["Environment"])
 		want := []string{`"` + mail.EnvSender + `":"ses"`, `"` + mail.EnvFrom + `":"IssueTracker \u003cno-reply@example.com\u003e"`,
-			`"` + mail.EnvWebBaseURL + `":"http://localhost:5173"`}
+			// the web distribution's origin (constructs/webapp), never localhost
+			`"` + mail.EnvWebBaseURL + `":{"Fn::Join":["",["https://",{"Fn::GetAtt":["WebDistribution`}
 		for _, w := range want {
 			if got := strings.Contains(env, w); got != slices.Contains(stacks.MailSenders, name) {
 				t.Errorf("%s: environment has %s: %v, want %v", name, w, got, !got)

@@ -12,18 +12,20 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/issuetracker/issuetracker/constructs/gofunction"
+	"github.com/issuetracker/issuetracker/constructs/identity"
 	"github.com/issuetracker/issuetracker/infra/stacks"
 )
 
 var update = flag.Bool("update", false, "rewrite the synthesized templates under infra/templates")
 
 const tenantID = "acme"
+
+var testGoogle = &identity.Google{ClientID: "1234.apps.googleusercontent.com", ClientSecretName: "issuetracker/google-client-secret"}
 
 // synth is the one synthesized app every test reads.
 var synth struct {
@@ -66,7 +68,10 @@ func synthesize(out string) (err error) {
 	if err != nil {
 		return err
 	}
-	cfg := stacks.Config{Nag: true, RepoRoot: root, FunctionDirs: map[string]string{}}
+	// Google sign-in on, so its trigger is built, granted and checked too.
+	// The web app's build is a fixture: go test runs before make web-build.
+	cfg := stacks.Config{Nag: true, RepoRoot: root, FunctionDirs: map[string]string{}, Google: testGoogle,
+		WebAssetsDir: filepath.Join(root, "constructs", "webapp", "testdata", "site")}
 	for _, fn := range stacks.FunctionNames() {
 		if _, err := os.Stat(filepath.Join(root, "functions", fn, "main.go")); err != nil {
 			// The function is written on main and not merged here yet: build
@@ -76,7 +81,10 @@ func synthesize(out string) (err error) {
 			synth.substituted = append(synth.substituted, fn)
 		}
 	}
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(out)})
+	app, err := stacks.NewApp(root, out)
+	if err != nil {
+		return err
+	}
 	synth.platform = stacks.NewPlatformStack(app, cfg)
 	synth.tenant = stacks.NewTenantStack(app, tenantID, cfg)
 	stacks.ApplyNag(app)

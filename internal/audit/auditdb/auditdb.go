@@ -20,7 +20,7 @@ import (
 	"github.com/oklog/ulid/v2"
 )
 
-func auditPK(tenantID string) string { return "AUDIT#" + tenantID }
+func auditPK(tenantID string) string { return schema.ControlAudit + tenantID }
 
 type item struct {
 	PK       string            `dynamodbav:"pk"`

@@ -88,6 +88,7 @@ func (s Store) ReplaceComment(ctx context.Context, sc tenancy.Scope, old, c issu
 		}
 		return errs.E(errs.KindPreconditionFailed, "comment_changed", "the comment changed meanwhile; read it again")
 	})
+	t.gone(toCommentItem(sc.TenantID, old))
 	termDelta(t, sc.TenantID, c.IssueID, "C"+c.ID, decodeTerms(toCommentItem(sc.TenantID, old).Terms), decodeTerms(it.Terms))
 	return t.run(ctx, s.DB, "replace comment")
 }

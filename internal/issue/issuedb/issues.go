@@ -18,6 +18,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/usage"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -51,7 +52,22 @@ func (s Store) NextNumber(ctx context.Context, sc tenancy.Scope) (int64, error) 
 	if !ok {
 		return 0, fmt.Errorf("allocate issue number: no counter in answer")
 	}
-	return strconv.ParseInt(n.Value, 10, 64)
+	num, err := strconv.ParseInt(n.Value, 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	usage.AddItemBytes(ctx, counterSize(sc.TenantID, num)-counterSize(sc.TenantID, num-1))
+	return num, nil
+}
+
+// counterSize is the stored size of the tenant's issue counter at n (0: absent).
+func counterSize(tenant string, n int64) int64 {
+	if n <= 0 {
+		return 0
+	}
+	m := dynamo.Key(counterPK(tenant), skCounter)
+	m["n"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+	return dynamo.ItemSize(m)
 }
 
 // Create writes a new issue with its key alias, first status-history and
@@ -117,6 +133,7 @@ func (s Store) Update(ctx context.Context, sc tenancy.Scope, old, i issue.Issue,
 	t := &tx{table: sc.Table}
 	it := toIssueItem(i)
 	t.put(it, versionIs(old.Version), staleOrGone)
+	t.gone(toIssueItem(old))
 	t.put(toActivityItem(i.TenantID, a), nil, nil)
 	if h != nil {
 		t.put(toHistoryItem(i.TenantID, *h), nil, nil)
@@ -136,12 +153,16 @@ func (s Store) Update(ctx context.Context, sc tenancy.Scope, old, i issue.Issue,
 func (s Store) Delete(ctx context.Context, sc tenancy.Scope, i issue.Issue) error {
 	t := &tx{table: sc.Table}
 	t.delIf(dynamo.Key(issuePK(i.TenantID, i.ID), skIssue), versionIs(i.Version), staleOrGone)
+	t.gone(toIssueItem(i))
 	t.del(dynamo.Key(issueKeyPK(i.TenantID, i.Number), skKey))
+	t.gone(keyItem{PK: issueKeyPK(i.TenantID, i.Number), SK: skKey, IssueID: i.ID})
 	for _, l := range i.Labels {
 		t.del(dynamo.Key(labelUsePK(i.TenantID, l), useSK(i.ID)))
+		t.gone(useItem{PK: labelUsePK(i.TenantID, l), SK: useSK(i.ID), IssueID: i.ID})
 	}
-	for w := range decodeTerms(toIssueItem(i).Terms) {
+	for w, wt := range decodeTerms(toIssueItem(i).Terms) {
 		t.del(dynamo.Key(termPK(i.TenantID, w), termSK(w, i.ID, "I")))
+		t.gone(postingItem{PK: termPK(i.TenantID, w), SK: termSK(w, i.ID, "I"), IssueID: i.ID, Weight: wt})
 	}
 	t.put(purgeItem{PK: purgePK(i.TenantID), SK: purgeSK(i.ID), IssueID: i.ID, DeletedAt: i.UpdatedAt}, nil, nil)
 	if err := t.run(ctx, s.DB, "delete issue"); err != nil {
@@ -168,6 +189,7 @@ func labelDelta(t *tx, tenant, issueID string, old, cur []string) {
 	for _, l := range old {
 		if !slices.Contains(cur, l) {
 			t.del(dynamo.Key(labelUsePK(tenant, l), useSK(issueID)))
+			t.gone(useItem{PK: labelUsePK(tenant, l), SK: useSK(issueID), IssueID: issueID})
 		}
 	}
 }
@@ -175,14 +197,21 @@ func labelDelta(t *tx, tenant, issueID string, old, cur []string) {
 // termDelta writes the postings of new or re-weighted words of a document
 // and deletes those of words it no longer has.
 func termDelta(t *tx, tenant, issueID, src string, old, cur map[string]int) {
+	posting := func(w string, wt int) postingItem {
+		return postingItem{PK: termPK(tenant, w), SK: termSK(w, issueID, src), IssueID: issueID, Weight: wt}
+	}
 	for w, wt := range cur {
 		if old[w] != wt {
-			t.put(postingItem{PK: termPK(tenant, w), SK: termSK(w, issueID, src), IssueID: issueID, Weight: wt}, nil, nil)
+			t.put(posting(w, wt), nil, nil)
+			if ow, ok := old[w]; ok {
+				t.gone(posting(w, ow))
+			}
 		}
 	}
-	for w := range old {
+	for w, ow := range old {
 		if _, ok := cur[w]; !ok {
 			t.del(dynamo.Key(termPK(tenant, w), termSK(w, issueID, src)))
+			t.gone(posting(w, ow))
 		}
 	}
 }

@@ -86,8 +86,11 @@ func (s Store) UpdateLabel(ctx context.Context, sc tenancy.Scope, old, l issue.L
 		}
 		return errs.E(errs.KindPreconditionFailed, "label_changed", "the label changed meanwhile; read it again")
 	})
+	t.gone(labelItem{PK: labelsPK(sc.TenantID), SK: labelSK(old.ID), Entity: "label", ID: old.ID, Name: old.Name, Color: old.Color,
+		CreatedAt: old.CreatedAt, UpdatedAt: old.UpdatedAt})
 	if ol, nl := strings.ToLower(old.Name), strings.ToLower(l.Name); ol != nl {
 		t.del(dynamo.Key(labelsPK(sc.TenantID), labelNameSK(ol)))
+		t.gone(nameGuard{PK: labelsPK(sc.TenantID), SK: labelNameSK(ol), LabelID: l.ID})
 		t.put(nameGuard{PK: labelsPK(sc.TenantID), SK: labelNameSK(nl), LabelID: l.ID}, notExists(), nameTaken(l.Name))
 	}
 	return t.run(ctx, s.DB, "update label")
@@ -108,7 +111,10 @@ func (s Store) DeleteLabel(ctx context.Context, sc tenancy.Scope, l issue.Label)
 	t := &tx{table: sc.Table}
 	t.delIf(dynamo.Key(labelsPK(sc.TenantID), labelSK(l.ID)), exists(),
 		func(map[string]av) error { return errs.NotFound("label") })
+	t.gone(labelItem{PK: labelsPK(sc.TenantID), SK: labelSK(l.ID), Entity: "label", ID: l.ID, Name: l.Name, Color: l.Color,
+		CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt})
 	t.del(dynamo.Key(labelsPK(sc.TenantID), labelNameSK(strings.ToLower(l.Name))))
+	t.gone(nameGuard{PK: labelsPK(sc.TenantID), SK: labelNameSK(strings.ToLower(l.Name)), LabelID: l.ID})
 	return t.run(ctx, s.DB, "delete label")
 }
 

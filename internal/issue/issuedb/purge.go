@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/usage"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -39,6 +40,7 @@ type purgeItem struct {
 type partitionItem struct {
 	SK    string   `dynamodbav:"sk"`
 	Terms []string `dynamodbav:"terms"`
+	Size  int64    `dynamodbav:"-"`
 }
 
 func (s Store) purgeBudget() int {
@@ -88,12 +90,16 @@ func (s Store) purgeIssue(ctx context.Context, sc tenancy.Scope, id string, budg
 			return false, fmt.Errorf("purge issue %s: %w", id, err)
 		}
 		var postings, rows []map[string]av
+		var freed int64
 		for _, it := range items {
 			if c, ok := strings.CutPrefix(it.SK, preComment); ok {
-				for w := range decodeTerms(it.Terms) {
+				for w, wt := range decodeTerms(it.Terms) {
+					p, _ := attributevalue.MarshalMap(postingItem{PK: termPK(sc.TenantID, w), SK: termSK(w, id, "C"+c), IssueID: id, Weight: wt})
+					freed += dynamo.ItemSize(p)
 					postings = append(postings, dynamo.Key(termPK(sc.TenantID, w), termSK(w, id, "C"+c)))
 				}
 			}
+			freed += it.Size
 			rows = append(rows, dynamo.Key(pk, it.SK))
 		}
 		if err := s.batchDelete(ctx, sc, postings); err != nil {
@@ -102,13 +108,16 @@ func (s Store) purgeIssue(ctx context.Context, sc tenancy.Scope, id string, budg
 		if err := s.batchDelete(ctx, sc, rows); err != nil {
 			return false, fmt.Errorf("purge issue %s: %w", id, err)
 		}
+		usage.AddItemBytes(ctx, -freed)
 		*budget -= len(postings) + len(rows)
 		if !more {
 			// Only once everything else is gone: the marker is the memory of the work.
-			_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(purgePK(sc.TenantID), purgeSK(id))})
+			out, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(purgePK(sc.TenantID), purgeSK(id)),
+				ReturnValues: types.ReturnValueAllOld})
 			if err != nil {
 				return false, fmt.Errorf("purge issue %s marker: %w", id, err)
 			}
+			usage.AddItemBytes(ctx, -dynamo.ItemSize(out.Attributes))
 			return true, nil
 		}
 	}
@@ -129,22 +138,28 @@ func (s Store) markers(ctx context.Context, sc tenancy.Scope, dst *[]purgeItem) 
 	return attributevalue.UnmarshalListOfMaps(res.Items, dst)
 }
 
-// queryPage reads the first page of an issue partition (sk and terms) and
-// reports whether more items follow.
+// queryPage reads the first page of an issue partition (whole items: a
+// projection would cost the same read capacity, and their sizes leave the
+// tenant's storage counter) and reports whether more items follow.
 func (s Store) queryPage(ctx context.Context, table, pk string, limit int32, dst *[]partitionItem) (more bool, err error) {
 	kc := expression.Key("pk").Equal(expression.Value(pk))
-	e, err := expression.NewBuilder().WithKeyCondition(kc).
-		WithProjection(expression.NamesList(expression.Name("sk"), expression.Name("terms"))).Build()
+	e, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 	if err != nil {
 		return false, err
 	}
 	res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: e.KeyCondition(),
-		ProjectionExpression: e.Projection(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
+		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
 		Limit: aws.Int32(limit), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return false, err
 	}
-	return res.LastEvaluatedKey != nil, attributevalue.UnmarshalListOfMaps(res.Items, dst)
+	if err := attributevalue.UnmarshalListOfMaps(res.Items, dst); err != nil {
+		return false, err
+	}
+	for i, it := range res.Items {
+		(*dst)[i].Size = dynamo.ItemSize(it)
+	}
+	return res.LastEvaluatedKey != nil, nil
 }
 
 // batchDelete deletes keys with BatchWriteItem (25 a call, 4 calls at a

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
+	"github.com/issuetracker/issuetracker/internal/usage"
 )
 
 type av = types.AttributeValue
@@ -28,6 +29,17 @@ type tx struct {
 	items []types.TransactWriteItem
 	fail  []failFunc
 	err   error
+	// bytes is how much the transaction grows the tenant's stored items:
+	// every put adds its item's size, gone subtracts what it replaces or
+	// deletes. Reported to the usage meter once the transaction commits.
+	bytes int64
+}
+
+// gone records that item (as stored) is replaced or deleted by the transaction.
+func (t *tx) gone(item any) {
+	if m, err := attributevalue.MarshalMap(item); err == nil {
+		t.bytes -= dynamo.ItemSize(m)
+	}
 }
 
 func (t *tx) put(item any, cond *expression.ConditionBuilder, fail failFunc) {
@@ -36,6 +48,7 @@ func (t *tx) put(item any, cond *expression.ConditionBuilder, fail failFunc) {
 		t.err = errors.Join(t.err, err)
 		return
 	}
+	t.bytes += dynamo.ItemSize(m)
 	p := &types.Put{TableName: aws.String(t.table), Item: m}
 	if cond != nil {
 		e, err := expression.NewBuilder().WithCondition(*cond).Build()
@@ -103,6 +116,7 @@ func (t *tx) run(ctx context.Context, db *dynamodb.Client, op string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
+	usage.AddItemBytes(ctx, t.bytes)
 	return nil
 }
 

@@ -39,6 +39,10 @@ func (Local) Move(context.Context, string, tiers.Name, tiers.Name) error { retur
 // Delete implements onboarding.APIKeys.
 func (Local) Delete(context.Context, string) error { return nil }
 
+// TenantTag is on every tenant's key, with the tenant id: the platform's
+// functions may delete only keys that carry it (constructs/api).
+const TenantTag = "issuetracker:tenant"
+
 // AWS manages keys with the API Gateway API.
 type AWS struct {
 	C *apigateway.Client
@@ -80,7 +84,7 @@ func (a AWS) Create(ctx context.Context, tenantID string, tier tiers.Name) (stri
 		out, err := a.C.CreateApiKey(ctx, &apigateway.CreateApiKeyInput{
 			Name: aws.String(a.name(tenantID)), Enabled: true,
 			Description: aws.String("IssueTracker tenant " + tenantID),
-			Tags:        map[string]string{"issuetracker:tenant": tenantID},
+			Tags:        map[string]string{TenantTag: tenantID},
 		})
 		if err != nil {
 			return "", "", fmt.Errorf("create api key of %s: %w", tenantID, err)

@@ -20,7 +20,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 )
 
-func statePK(tenantID string) string { return "TENANT#" + tenantID }
+func statePK(tenantID string) string { return schema.ControlTenant + tenantID }
 
 const stateSK = "ONBOARDING"
 

@@ -13,13 +13,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 )
 
-// Environment variables of the functions that offboard.
+// Environment variables of the functions that offboard (internal/envvars).
 const (
-	EnvBucket = "ITR_EXPORT_BUCKET"
-	EnvKMSKey = "ITR_EXPORT_KMS_KEY_ARN"
+	EnvBucket = envvars.ExportBucket
+	EnvKMSKey = envvars.ExportKMSKey
 )
 
 // Archive stores each export as one object. Server-side encryption is

@@ -24,10 +24,10 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
-func tenantPK(id string) string  { return "TENANT#" + id }
-func issuerPK(iss string) string { return "ISSUER#" + iss }
+func tenantPK(id string) string  { return schema.ControlTenant + id }
+func issuerPK(iss string) string { return schema.ControlIssuer + iss }
 
-const metaSK, issuerSK, listPK = "META", "ISSUER", "TENANTS"
+const metaSK, issuerSK, listPK = "META", "ISSUER", schema.ControlTenantList
 
 // MetaSK is the sort key of a tenant item (its pk is "TENANT#<id>", shared
 // with the items onboarding keeps next to it).
@@ -173,6 +173,43 @@ func (s *Store) Put(ctx context.Context, t tenant.Tenant) (tenant.Tenant, error)
 	if err != nil {
 		return tenant.Tenant{}, fmt.Errorf("put tenant %s: %w", t.ID, err)
 	}
+	return t, nil
+}
+
+// SetBranding implements tenant.Registry with one UpdateItem that names the
+// branding attributes only (schema.BrandingAttributes, which the branding
+// function's IAM policy is limited to) and returns nothing.
+func (s *Store) SetBranding(ctx context.Context, t tenant.Tenant) (tenant.Tenant, error) {
+	bv, err := attributevalue.Marshal(t.Branding)
+	if err != nil {
+		return tenant.Tenant{}, fmt.Errorf("encode branding: %w", err)
+	}
+	t.UpdatedAt = t.UpdatedAt.UTC()
+	atv, err := attributevalue.Marshal(t.UpdatedAt)
+	if err != nil {
+		return tenant.Tenant{}, err
+	}
+	branding, updatedAt, version := schema.BrandingAttributes[0], schema.BrandingAttributes[1], schema.BrandingAttributes[2]
+	upd := expression.Set(expression.Name(branding), expression.Value(bv)).
+		Set(expression.Name(updatedAt), expression.Value(atv)).
+		Set(expression.Name(version), expression.Value(t.Version+1))
+	ex, err := expression.NewBuilder().WithUpdate(upd).
+		WithCondition(expression.Name(version).Equal(expression.Value(t.Version))).Build()
+	if err != nil {
+		return tenant.Tenant{}, err
+	}
+	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.Table), Key: dynamo.Key(tenantPK(t.ID), metaSK),
+		UpdateExpression: ex.Update(), ConditionExpression: ex.Condition(),
+		ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values(),
+	})
+	if dynamo.ConditionFailed(err) {
+		return tenant.Tenant{}, errs.E(errs.KindPreconditionFailed, "tenant_version_conflict", "tenant %s changed meanwhile; reload and retry", t.ID)
+	}
+	if err != nil {
+		return tenant.Tenant{}, fmt.Errorf("set branding of %s: %w", t.ID, err)
+	}
+	t.Version++
 	return t, nil
 }
 

@@ -94,3 +94,33 @@ func TestRegistry(t *testing.T) {
 		}
 	})
 }
+
+// The workspace function may write a tenant's branding and nothing else
+// (internal/access limits its UpdateItem to schema.BrandingAttributes): the
+// store's branding change must name no other attribute, even when handed a
+// tenant whose tier or status differ from the stored one.
+func TestSetBrandingWritesTheBrandingAttributesOnly(t *testing.T) {
+	db, names := testenv.Tables(t)
+	s := tenantdb.New(db, names)
+	ctx := context.Background()
+	require.NoError(t, s.Create(ctx, newTenant("brand")))
+	cur, err := s.Get(ctx, "brand")
+	require.NoError(t, err)
+
+	changed := cur
+	changed.Branding = tenant.Branding{DisplayName: "Brand Co", PrimaryColor: "#123456"}
+	changed.UpdatedAt = cur.UpdatedAt.Add(time.Minute)
+	changed.Tier, changed.Status, changed.APIKey = tiers.Premium, tenant.StatusSuspended, "stolen"
+	got, err := s.SetBranding(ctx, changed)
+	require.NoError(t, err)
+	assert.Equal(t, cur.Version+1, got.Version)
+
+	stored, err := s.Get(ctx, "brand")
+	require.NoError(t, err)
+	want := cur
+	want.Branding, want.UpdatedAt, want.Version = changed.Branding, changed.UpdatedAt, cur.Version+1
+	assert.Equal(t, want, stored, "only branding, updated_at and version may change")
+
+	_, err = s.SetBranding(ctx, changed) // changed still carries the old version
+	assert.True(t, errs.Is(err, errs.KindPreconditionFailed), "got %v", err)
+}

@@ -31,6 +31,14 @@ type API struct {
 	deps app.Deps
 	mu   sync.Mutex
 	fns  map[routes.Function]*lambdahttp.Adapter
+	per  func(routes.Function, app.Deps) app.Deps
+}
+
+// PerFunction gives each function its own deps, made by f from the API's,
+// as each Lambda function has its own role in AWS. Call it before any request.
+func (a *API) PerFunction(f func(routes.Function, app.Deps) app.Deps) *API {
+	a.per = f
+	return a
 }
 
 // New returns an API over deps. As in the deployed functions, tenant data
@@ -102,7 +110,11 @@ func (a *API) adapter(fn routes.Function) (*lambdahttp.Adapter, error) {
 	if ad, ok := a.fns[fn]; ok {
 		return ad, nil
 	}
-	h, err := app.Function(fn, a.deps)
+	d := a.deps
+	if a.per != nil {
+		d = a.per(fn, d)
+	}
+	h, err := app.Function(fn, d)
 	if err != nil {
 		return nil, err
 	}

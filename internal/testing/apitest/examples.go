@@ -2,14 +2,19 @@ package apitest
 
 import (
 	"context"
+	"encoding/json"
 	"maps"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/billing"
+	"github.com/issuetracker/issuetracker/internal/billing/billingdb"
+	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
+	"github.com/issuetracker/issuetracker/internal/tiers"
 
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/pquerna/otp/totp"
@@ -26,10 +31,13 @@ type Example struct {
 	Path string
 	// Body is the request body; Alt another valid body of the operation.
 	Body, Alt any
+	// Headers are sent with every call of the example (name, value, ...).
+	Headers []string
 }
 
 // Call sends the example (with extra headers) to the world.
 func (w *World) Call(ex Example, method, path string, body any, headers ...string) *Response {
+	headers = append(append([]string(nil), ex.Headers...), headers...)
 	switch ex.Caller {
 	case "":
 		return w.API.Anonymous().Do(method, path, body, headers...)
@@ -51,6 +59,9 @@ type exampleFixtures struct {
 	leaving                                         people.User
 	tok, adminTok                                   cognito.Tokens
 	code, admin, domain, verifyCode                 string
+	paid                                            string // a paid workspace's Super Admin
+	event, altEvent                                 []byte // signed Stripe webhook events
+	eventSignature                                  string
 }
 
 // Examples returns one example per operation id of the route table, on the
@@ -59,7 +70,7 @@ func (w *World) Examples(c Content) map[string]Example {
 	w.t.Helper()
 	f := w.exampleFixtures(c)
 	all := map[string]Example{}
-	for _, ex := range []map[string]Example{metaExamples(), issueExamples(f), tenantExamples(f), peopleExamples(w, c, f)} {
+	for _, ex := range []map[string]Example{metaExamples(), issueExamples(f), tenantExamples(f), peopleExamples(w, c, f), insightExamples(), billingExamples(f)} {
 		maps.Copy(all, ex)
 	}
 	return all
@@ -110,7 +121,24 @@ func (w *World) exampleFixtures(c Content) exampleFixtures {
 	if res := w.API.Anonymous().Do("POST", "/v1/registrations/wonka/verify", map[string]any{"code": approveCode}); res.Status != 200 {
 		w.t.Fatalf("examples: verify wonka: %d %s", res.Status, res.Body)
 	}
+	w.billingFixtures(&f)
 	return f
+}
+
+// billingFixtures makes a paid workspace with a subscription (checkout
+// completed by a signed Stripe event), a paid registration waiting for its
+// payment, and two signed webhook events.
+func (w *World) billingFixtures(f *exampleFixtures) {
+	f.paid = w.paidWorkspaceForExample("globochem", "standard", f.domain)
+	w.registerForExample("soylent", "premium", f.domain)
+	if res := w.API.Anonymous().Do("POST", "/v1/registrations/soylent/verify",
+		map[string]any{"code": w.lastCode("soylent", f.domain)}); res.Status != 200 {
+		w.t.Fatalf("examples: verify soylent: %d %s", res.Status, res.Body)
+	}
+	f.event, f.eventSignature = stripebilling.SignedEvent(WebhookSecret, "evt_example_"+f.domain, "customer.created",
+		map[string]any{"id": "cus_example", "object": "customer"}, time.Now())
+	f.altEvent, _ = stripebilling.SignedEvent(WebhookSecret, "evt_example_alt_"+f.domain, "customer.created",
+		map[string]any{"id": "cus_example_alt", "object": "customer"}, time.Now())
 }
 
 func metaExamples() map[string]Example {
@@ -118,6 +146,32 @@ func metaExamples() map[string]Example {
 		"getHealth": {}, "listTiers": {}, "getOpenAPI": {},
 		"getMe":     {Caller: exampleOwner},
 		"getRootMe": {Caller: "root"},
+	}
+}
+
+func insightExamples() map[string]Example {
+	return map[string]Example{
+		"getIssueAnalytics":    {Caller: exampleOwner, Path: "/v1/analytics/issues?bucket=week"},
+		"getWorkload":          {Caller: exampleOwner, Path: "/v1/analytics/workload?group_by=priority"},
+		"getTeamVelocity":      {Caller: exampleOwner},
+		"getUserPerformance":   {Caller: exampleOwner},
+		"getAnalyticsSettings": {Caller: exampleOwner},
+		"putAnalyticsSettings": {Caller: exampleOwner, Body: map[string]any{"time_zone": "Europe/Paris"}},
+		"getUsage":             {Caller: exampleOwner},
+		"getRootUsage":         {Caller: "root", Path: "/v1/admin/usage?month=" + time.Now().UTC().Format("2006-01")},
+	}
+}
+
+func billingExamples(f exampleFixtures) map[string]Example {
+	return map[string]Example{
+		"getBilling":    {Caller: f.paid},
+		"startCheckout": {Caller: "owner@umbrella.test", Body: map[string]any{"tier": "standard"}, Alt: map[string]any{"tier": "premium"}},
+		"changePlan":    {Caller: f.paid, Body: map[string]any{"tier": "premium"}},
+		"listInvoices":  {Caller: f.paid},
+		"stripeWebhook": {Body: json.RawMessage(f.event), Alt: json.RawMessage(f.altEvent),
+			Headers: []string{"Stripe-Signature", f.eventSignature}},
+		"createRegistrationCheckout": {Path: "/v1/registrations/soylent/checkout"},
+		"getRootBilling":             {Caller: "root"},
 	}
 }
 
@@ -213,5 +267,38 @@ func (w *World) registerForExample(slug, tier, domain string) string {
 	if res.Status != 202 {
 		w.t.Fatalf("examples: register %s: %d %s", slug, res.Status, res.Body)
 	}
-	return box.Next(mail.SubjectVerification).VerificationCode()
+	code := box.Next(mail.SubjectVerification).VerificationCode()
+	w.codes[slug] = code
+	return code
+}
+
+func (w *World) lastCode(slug, _ string) string { return w.codes[slug] }
+
+// paidWorkspaceForExample signs slug up on a paid tier, pays its checkout
+// with a signed Stripe event, and returns its Super Admin as a caller of
+// this world.
+func (w *World) paidWorkspaceForExample(slug, tier, domain string) string {
+	w.t.Helper()
+	code := w.registerForExample(slug, tier, domain)
+	anon := w.API.Anonymous()
+	if res := anon.Do("POST", "/v1/registrations/"+slug+"/verify", map[string]any{"code": code}); res.Status != 200 {
+		w.t.Fatalf("examples: verify %s: %d %s", slug, res.Status, res.Body)
+	}
+	if res := anon.Do("POST", "/v1/registrations/"+slug+"/checkout", nil); res.Status != 201 {
+		w.t.Fatalf("examples: checkout %s: %d %s", slug, res.Status, res.Body)
+	}
+	a, err := billingdb.New(w.Deps.Control(), w.Deps.Names).Get(context.Background(), slug)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	payload, sig := stripebilling.SignedEvent(WebhookSecret, "evt_checkout_"+slug+"_"+domain, billing.EventCheckoutCompleted,
+		stripebilling.CheckoutCompleted(a.CheckoutSessionID, slug, a.CustomerID, "sub_"+slug), time.Now())
+	if res := anon.Do("POST", "/v1/billing/webhook", payload, "Stripe-Signature", sig); res.Status != 200 {
+		w.t.Fatalf("examples: checkout completed %s: %d %s", slug, res.Status, res.Body)
+	}
+	email := "owner@" + slug + "." + domain
+	w.tiers[slug] = tiers.Name(tier)
+	w.Users[email] = people.User{ID: "sa-" + slug, TenantID: slug, Username: email, Email: email, Role: roles.SuperAdmin,
+		Status: people.UserActive}
+	return email
 }

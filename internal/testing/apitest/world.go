@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
+	"github.com/issuetracker/issuetracker/internal/localcloud"
+
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/people"
@@ -20,7 +23,7 @@ import (
 )
 
 // World is a small deployment for tests that drive many routes: tenants
-// acme (Premium) and globex (Basic) in a shared pool on cognito-local, their
+// acme (Premium), globex and umbrella (Basic) in a shared pool on cognito-local, their
 // data on DynamoDB Local, a Super Admin, an Admin and a User in acme, a
 // Super Admin in globex, and the API in-process.
 type World struct {
@@ -33,10 +36,14 @@ type World struct {
 	Client string
 	Users  map[string]people.User // by email
 	tiers  map[string]tiers.Name
+	codes  map[string]string // verification codes of the examples' registrations, by slug
 }
 
 // Password of every seeded user.
 const Password = "Correct-Horse-9"
+
+// WebhookSecret signs the Stripe events a World's webhook accepts.
+const WebhookSecret = "whsec_apitest"
 
 // NewWorld builds a World.
 func NewWorld(t testing.TB) *World {
@@ -52,7 +59,7 @@ func NewWorld(t testing.TB) *World {
 		t.Fatal(err)
 	}
 	w := &World{t: t, Pools: pools, Pool: pool, Client: client, Users: map[string]people.User{},
-		tiers: map[string]tiers.Name{"acme": tiers.Premium, "globex": tiers.Basic}}
+		tiers: map[string]tiers.Name{"acme": tiers.Premium, "globex": tiers.Basic, "umbrella": tiers.Basic}, codes: map[string]string{}}
 	reg := tenantdb.New(db, names)
 	now := time.Now().UTC()
 	for id, tier := range w.tiers {
@@ -64,12 +71,17 @@ func NewWorld(t testing.TB) *World {
 	}
 	w.Deps = app.Deps{DB: db, Cognito: pools.C, Names: names, Now: time.Now, TenantPoolID: pool, TenantClientID: client,
 		Region: "us-east-1", RegistrationsPerHour: 1000, LookupsPerMinute: 1000, CodeSendsPerHour: 1000,
-		Mail: testenv.MailSender(t), WebBaseURL: "http://web.test"}
+		Mail: testenv.MailSender(t), WebBaseURL: "http://web.test",
+		// Billing against stripe-mock, events signed with WebhookSecret.
+		Billing: &app.BillingConfig{Grace: time.Hour,
+			Provider: &stripebilling.Provider{Key: stripebilling.Static(localcloud.StripeMockAPIKey), APIBase: testenv.StripeMock(t)},
+			Verifier: stripebilling.Verifier{Secret: stripebilling.Static(WebhookSecret)}}}
 	w.API = New(t, w.Deps)
 	w.SeedUser("owner@acme.test", "acme", roles.SuperAdmin)
 	w.SeedUser("admin@acme.test", "acme", roles.Admin)
 	w.SeedUser("user@acme.test", "acme", roles.User)
 	w.SeedUser("owner@globex.test", "globex", roles.SuperAdmin)
+	w.SeedUser("owner@umbrella.test", "umbrella", roles.SuperAdmin)
 	return w
 }
 

@@ -1,0 +1,58 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/issuetracker/issuetracker/constructs/datastore"
+	"github.com/issuetracker/issuetracker/constructs/gofunction"
+	"github.com/issuetracker/issuetracker/constructs/monitoring"
+	"github.com/issuetracker/issuetracker/constructs/streamconsumer"
+	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
+)
+
+// StreamAnalyticsFunction is the folder of the analytics consumer of the
+// change stream. Each table stream has at most two consumers
+// (streamconsumer.MaxConsumersPerStream): analytics, and activity
+// (notifications, webhooks, migration replay) when it comes.
+const StreamAnalyticsFunction = "stream-analytics"
+
+// StreamLagAlarmMinutes is the IteratorAge at which a consumer's lag alarms.
+const StreamLagAlarmMinutes = 5
+
+// analyticsConsumer defines the analytics consumer of table's stream. Its
+// role may read the stream (the mapping's grant) and touch analytics items
+// only: GetItem/BatchGetItem/PutItem/UpdateItem/ConditionCheckItem on keys T#*#AN#*
+// (analyticsdb.LeadingKeysPattern), BatchGetItem for a batch's states. It
+// never reads an issue.
+func analyticsConsumer(scope constructs.Construct, table *datastore.Table, root, functionName string, mon *monitoring.Monitoring) *streamconsumer.Consumer {
+	c := streamconsumer.New(scope, "StreamAnalytics", &streamconsumer.Props{
+		Table: table.Table,
+		Function: &gofunction.Props{Name: StreamAnalyticsFunction, RepoRoot: root, FunctionName: functionName,
+			Description: "IssueTracker analytics consumer of " + table.Name + "'s change stream",
+			Timeout:     awscdk.Duration_Minutes(jsii.Number(1))},
+		FilterPattern: analyticsdb.Filter.Pattern(),
+	})
+	c.Function.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("AnalyticsItemsOnly"),
+		Actions:   jsii.Strings("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"),
+		Resources: &[]*string{table.Table.TableArn()},
+		Conditions: &map[string]interface{}{
+			"ForAllValues:StringLike": map[string]interface{}{"dynamodb:LeadingKeys": []string{analyticsdb.LeadingKeysPattern}},
+			"Null":                    map[string]interface{}{"dynamodb:LeadingKeys": "false"},
+		},
+	}))
+	mon.WatchStreamConsumer(StreamAnalyticsFunction, c.Function.Function, c.Function.Timeout, c.DLQ, awscdk.Duration_Minutes(jsii.Number(StreamLagAlarmMinutes)))
+	return c
+}
+
+// suppressConsumer explains the consumer's findings that do not apply.
+func suppressConsumer(c *streamconsumer.Consumer) {
+	suppress(c.Function.Role, why{"AwsSolutions-IAM5",
+		"X-Ray PutTraceSegments/PutTelemetryRecords and dynamodb:ListStreams (the event source mapping's stream discovery) support no resource-level permissions; the stream itself is granted by ARN.",
+		[]string{"Resource::*"}})
+	suppress(c.DLQ, why{"AwsSolutions-SQS3",
+		"This queue is itself the failure destination of the stream's event source mapping (batches given up after retries); a DLQ of it would only move the same messages. An alarm fires on its first message.", nil})
+}

@@ -1,0 +1,162 @@
+// Package access says what each function may do on the control table: which
+// DynamoDB actions on which kinds of control items, a kind being one of the
+// partition-key prefixes of internal/schema (tenants, issuers, audit logs,
+// rate windows). The platform stack grants exactly this, with
+// dynamodb:LeadingKeys conditions (infra/stacks), and an integration test
+// records every control-table call each function makes and checks that it
+// is granted here (internal/app). Plain Go, no AWS imports.
+//
+// Why prefixes of one table, not one table per kind: the registry, issuer
+// map and lifecycle state are written together in transactions, and IAM's
+// LeadingKeys condition separates the kinds as well as tables would.
+package access
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/schema"
+)
+
+// Grant allows Actions ("GetItem", ...) on the items whose partition key
+// matches one of Keys ("TENANT#*"; * matches any suffix), in the table or,
+// with Index set, in that index of it.
+type Grant struct {
+	Actions []string
+	Keys    []string
+	Index   string
+	// Attributes, when set, are the only non-key attributes a write may
+	// name (dynamodb:Attributes).
+	Attributes []string
+}
+
+// The kinds of control items, as LeadingKeys patterns.
+var (
+	tenants   = schema.ControlTenant + "*"
+	issuers   = schema.ControlIssuer + "*"
+	audit     = schema.ControlAudit + "*"
+	rates     = schema.ControlRate + "*"
+	tenantIdx = schema.ControlTenantList
+	rootIdem  = schema.ControlRootIdempotency + "*"
+	anonIdem  = schema.ControlPublicIdempotency + "*"
+	usageOf   = schema.ControlUsage + "*"
+	usageIdx  = schema.ControlUsageMonth + "*"
+	customers = schema.ControlBillingCustomer + "*"
+	events    = schema.ControlBillingEvent + "*"
+	closes    = schema.ControlBillingClose
+	accounts  = schema.ControlBillingAccounts
+)
+
+// metered is what every function serving tenants' users does for usage
+// metering (internal/usage): its meter adds the process's counts to the
+// tenant's usage items, claims a threshold notice once, and reads the
+// tenant (its name and tier) to mail the notice.
+var metered = []Grant{
+	{Actions: []string{"UpdateItem", "PutItem"}, Keys: []string{usageOf}},
+	{Actions: []string{"GetItem"}, Keys: []string{tenants}},
+}
+
+// with is fn's own grants and the metering ones.
+func with(own ...Grant) []Grant { return append(slices.Clone(metered), own...) }
+
+// verificationAttempt are the attributes a wrong verification code updates
+// (onboardingdb.Verifications.CountAttempt).
+var verificationAttempt = []string{"attempts", "salt"}
+
+// control is what each function does on the control table in AWS, where
+// lifecycle runs happen in the onboarding function only (the API functions
+// put a run request on the bus).
+var control = map[routes.Function][]Grant{
+	// Confirms the caller's tenant, and finds a Platinum tenant by its pool's issuer.
+	routes.FnAuthorizer: {{Actions: []string{"GetItem"}, Keys: []string{tenants, issuers}}},
+	// Reads the caller's tenant (tier limits, its pool); audits the Super Admin's changes.
+	routes.FnUsers: with(
+		Grant{Actions: []string{"GetItem"}, Keys: []string{tenants}},
+		Grant{Actions: []string{"PutItem"}, Keys: []string{audit}},
+	),
+	// Tenants' users' own data: metering only.
+	routes.FnIssues:    metered,
+	routes.FnComments:  metered,
+	routes.FnTeams:     metered,
+	routes.FnAnalytics: metered,
+	// Branding: reads the tenant, writes its branding and nothing else of it.
+	routes.FnWorkspace: with(
+		Grant{Actions: []string{"GetItem"}, Keys: []string{tenants}},
+		Grant{Actions: []string{"UpdateItem"}, Keys: []string{tenants}, Attributes: schema.BrandingAttributes},
+		Grant{Actions: []string{"PutItem"}, Keys: []string{audit}},
+	),
+	// Counts sign-ups, lookups and code mails per address; creates the
+	// tenant with its lifecycle state and email verification, counts wrong
+	// codes, replaces an unverified registration of the slug; answers a
+	// registration's status and where a workspace signs in; keeps anonymous
+	// callers' Idempotency-Key records.
+	routes.FnRegistration: {
+		{Actions: []string{"UpdateItem"}, Keys: []string{rates}},
+		{Actions: []string{"UpdateItem"}, Keys: []string{tenants}, Attributes: verificationAttempt},
+		{Actions: []string{"GetItem"}, Keys: []string{tenants}},
+		{Actions: []string{"PutItem"}, Keys: []string{tenants, audit, anonIdem}},
+		{Actions: []string{"DeleteItem"}, Keys: []string{tenants, anonIdem}},
+	},
+	// Root's administration: lists, reads, approves and changes tenants,
+	// reads their audit and usage; keeps Root's Idempotency-Key records.
+	routes.FnTenants: {
+		{Actions: []string{"GetItem"}, Keys: []string{tenants}},
+		{Actions: []string{"PutItem"}, Keys: []string{tenants, issuers, audit, rootIdem}},
+		{Actions: []string{"DeleteItem"}, Keys: []string{rootIdem}},
+		{Actions: []string{"Query"}, Keys: []string{audit}},
+		{Actions: []string{"Query"}, Keys: []string{tenantIdx}, Index: schema.GSI1},
+		// A tenant's usage this month on its page.
+		{Actions: []string{"BatchGetItem"}, Keys: []string{usageOf}},
+	},
+	// Billing: the workspace's plan and usage, Stripe's checkout and
+	// webhook (each event claimed once, its customer mapped to its tenant),
+	// the hourly and monthly jobs (every account and tenant, seats, usage
+	// notices, the monthly close); a payment or a failure changes the
+	// tenant's status through its lifecycle (audited); checkouts of a
+	// registration are counted; anonymous callers' Idempotency-Key records.
+	routes.FnBilling: with(
+		Grant{Actions: []string{"GetItem", "PutItem", "UpdateItem", "ConditionCheckItem"}, Keys: []string{tenants}},
+		Grant{Actions: []string{"GetItem", "PutItem", "UpdateItem", "DeleteItem"}, Keys: []string{customers, events}},
+		Grant{Actions: []string{"PutItem", "Query"}, Keys: []string{closes}},
+		Grant{Actions: []string{"BatchGetItem"}, Keys: []string{usageOf}},
+		Grant{Actions: []string{"Query"}, Keys: []string{accounts, usageIdx, tenantIdx}, Index: schema.GSI1},
+		Grant{Actions: []string{"PutItem", "Query"}, Keys: []string{audit}},
+		Grant{Actions: []string{"UpdateItem"}, Keys: []string{rates}},
+		Grant{Actions: []string{"PutItem", "DeleteItem"}, Keys: []string{anonIdem}},
+	),
+	// Runs onboarding and offboarding: the tenant and its state, a dedicated
+	// pool's issuer (registered, then forgotten), the audit.
+	routes.FnOnboarding: {
+		{Actions: []string{"GetItem"}, Keys: []string{tenants}},
+		{Actions: []string{"PutItem"}, Keys: []string{tenants, issuers, audit}},
+		{Actions: []string{"DeleteItem"}, Keys: []string{issuers}},
+	},
+}
+
+// Control returns the grants of fn on the control table; none for a
+// function that does not touch it.
+func Control(fn routes.Function) []Grant { return control[fn] }
+
+// Allows reports whether fn may do action ("GetItem") on the item with
+// partition key pk, in the table (index "") or in an index of it, writing
+// (or reading) the non-key attributes attrs.
+func Allows(fn routes.Function, action, index, pk string, attrs []string) bool {
+	for _, g := range control[fn] {
+		if g.Index != index || !slices.Contains(g.Actions, action) || !slices.ContainsFunc(g.Keys, func(k string) bool { return match(k, pk) }) {
+			continue
+		}
+		if len(g.Attributes) > 0 && slices.ContainsFunc(attrs, func(a string) bool { return !slices.Contains(g.Attributes, a) }) {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+func match(pattern, pk string) bool {
+	if p, ok := strings.CutSuffix(pattern, "*"); ok {
+		return strings.HasPrefix(pk, p)
+	}
+	return pattern == pk
+}

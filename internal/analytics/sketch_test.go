@@ -1,0 +1,40 @@
+package analytics_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"sort"
+	"testing"
+
+	"github.com/issuetracker/issuetracker/internal/analytics"
+	"github.com/stretchr/testify/assert"
+)
+
+func TestHistogramQuantilesAreWithinTheSketchAccuracy(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{1, 2, 7, 100, 5000} {
+		vs := make([]float64, n)
+		h := analytics.Histogram{}
+		for i := range vs {
+			vs[i] = math.Exp(rng.Float64() * 16) // 1 s .. ~100 days
+			h.Add(analytics.Histogram{analytics.Bin(vs[i]): 1})
+		}
+		sort.Float64s(vs)
+		for _, q := range []float64{0, 0.5, 0.85, 0.95, 1} {
+			want := vs[int(q*float64(n-1))]
+			got := h.Quantile(q)
+			assert.LessOrEqual(t, math.Abs(got-want), analytics.Accuracy*want*1.0001, "n=%d q=%v", n, q)
+		}
+	}
+	assert.Equal(t, 0.0, analytics.Histogram{}.Quantile(0.5))
+	assert.Equal(t, 0, analytics.Bin(0.4), "under a second shares bin 0")
+	assert.Equal(t, 0.0, analytics.BinValue(0))
+}
+
+func TestHistogramsOfDaysMergeByAddition(t *testing.T) {
+	a := analytics.Histogram{analytics.Bin(60): 2}
+	b := analytics.Histogram{analytics.Bin(60): 1, analytics.Bin(3600): 1}
+	a.Add(b)
+	assert.Equal(t, int64(4), a.Count())
+	assert.Equal(t, int64(3), a[analytics.Bin(60)])
+}

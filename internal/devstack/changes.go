@@ -1,0 +1,53 @@
+package devstack
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
+	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
+	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+)
+
+// ChangeConsumers are the local stream pollers of the consumers of the
+// tenant tables' change streams, each running the handler its function
+// runs in AWS: today the analytics consumer (activity comes later; at most
+// two per stream, docs/changes.md). Checkpoints live in the control table,
+// so a restarted `make dev` resumes where it stopped.
+func ChangeConsumers(db *dynamodb.Client, streams *dynamodbstreams.Client, names schema.Names, log io.Writer) []*streampoller.Poller {
+	return []*streampoller.Poller{{
+		Name: analyticsdb.ConsumerName, DB: db, Streams: streams,
+		Consumer:    app.AnalyticsConsumer(analyticsdb.Store{DB: db}),
+		Filter:      analyticsdb.Filter,
+		Tables:      TenantTables(db, names),
+		Checkpoints: streampoller.TableCheckpoints{DB: db, Table: names.Control()},
+		Log:         slog.New(slog.NewTextHandler(logOr(log), nil)),
+	}}
+}
+
+// TenantTables lists the tables with tenant data: the pooled table and the
+// table of every tenant in the registry (Platinum tenants onboarded
+// meanwhile have their own), as an event source mapping exists per table.
+func TenantTables(db *dynamodb.Client, names schema.Names) func(context.Context) ([]string, error) {
+	reg := tenantdb.New(db, names)
+	return func(ctx context.Context) ([]string, error) {
+		out := []string{names.App()}
+		all, err := tenant.All(ctx, reg)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range all {
+			if t.Table != "" && t.Status != tenant.StatusDeleted && !slices.Contains(out, t.Table) {
+				out = append(out, t.Table)
+			}
+		}
+		return out, nil
+	}
+}

@@ -1,0 +1,115 @@
+// Package edge is what the API's edge does around every request, as data
+// shared like routes and tiers: the deployed API (constructs/api, the WAF in
+// constructs/waf), the functions' common HTTP layer (internal/app) and the
+// local gateway (internal/gateway) all read it, so they cannot drift.
+// Plain Go, no AWS imports.
+package edge
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// AuthorizerResultTTL is how long the API caches an authorizer's answer per
+// Authorization header (API Gateway's result cache; the local gateway's
+// cache). With the authorizer's own registry cache on top, it bounds how
+// long a revoked user or a suspended tenant is still served.
+const AuthorizerResultTTL = 20 * time.Second
+
+// MaxBodyBytes is the largest request body the edge lets through (AWS WAF in
+// front of the deployed API, the gateway locally). It is above every
+// handler's own limit (an issue: 40 KB) and within what WAF can inspect of a
+// body sent to API Gateway (64 KB).
+const MaxBodyBytes = 64 << 10
+
+// CORS: what a browser on an allowed origin may send and read.
+var (
+	CORSAllowHeaders  = []string{"Authorization", "Content-Type", "Idempotency-Key", "If-Match", "X-Request-Id"}
+	CORSAllowMethods  = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+	CORSExposeHeaders = []string{"ETag", "Location", "Retry-After", "RateLimit", "RateLimit-Policy", "X-Request-Id"}
+)
+
+// CORSMaxAge is how long a browser may reuse a preflight answer.
+const CORSMaxAge = 10 * time.Minute
+
+// List renders a header list as every home of the edge sends it.
+func List(v []string) string { return strings.Join(v, ",") }
+
+// securityHeaders go on every answer of the API (JSON, never rendered): no
+// sniffing, no framing, no caching of tenant data, no referrer, HTTPS only.
+var securityHeaders = map[string]string{
+	"Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+	"X-Content-Type-Options":    "nosniff",
+	"X-Frame-Options":           "DENY",
+	"Content-Security-Policy":   "default-src 'none'; frame-ancestors 'none'",
+	"Referrer-Policy":           "no-referrer",
+	"Cache-Control":             "no-store",
+}
+
+// SecurityHeaders returns the security headers of API answers (a copy).
+func SecurityHeaders() map[string]string {
+	out := make(map[string]string, len(securityHeaders))
+	for k, v := range securityHeaders {
+		out[k] = v
+	}
+	return out
+}
+
+// StaticSecurityHeaders are the security headers that API Gateway can add
+// to the answers it makes itself (gateway responses: 401, 403, 429...). Its
+// static values are written in single quotes, so a value holding one (the
+// CSP's 'none') cannot be expressed there and is left out; those answers are
+// problem+json with nosniff, never rendered.
+func StaticSecurityHeaders() map[string]string {
+	out := SecurityHeaders()
+	for k, v := range out {
+		if strings.Contains(v, "'") {
+			delete(out, k)
+		}
+	}
+	return out
+}
+
+// SetSecurityHeaders puts the security headers on an answer.
+func SetSecurityHeaders(h http.Header) {
+	for k, v := range securityHeaders {
+		h.Set(k, v)
+	}
+}
+
+// OriginAllowed reports whether a browser on origin may call the API:
+// allowed lists origins ("https://app.example.com"), "*" allows any.
+func OriginAllowed(origin string, allowed []string) bool {
+	if origin == "" {
+		return false
+	}
+	return slices.ContainsFunc(allowed, func(o string) bool { return o == "*" || strings.EqualFold(o, origin) })
+}
+
+// SetCORS puts the CORS headers of an actual (not preflight) answer for a
+// request from origin, when it is allowed. Browsers need them on every
+// answer, errors included, to let the page read it.
+func SetCORS(h http.Header, origin string, allowed []string) {
+	if !slices.Contains(h.Values("Vary"), "Origin") {
+		h.Add("Vary", "Origin") // the answer depends on the origin: caches must not mix them
+	}
+	if !OriginAllowed(origin, allowed) {
+		return
+	}
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Set("Access-Control-Expose-Headers", List(CORSExposeHeaders))
+}
+
+// SetPreflight puts the headers of a preflight (OPTIONS) answer.
+func SetPreflight(h http.Header, origin string, allowed []string) {
+	SetCORS(h, origin, allowed)
+	if !OriginAllowed(origin, allowed) {
+		return
+	}
+	h.Set("Access-Control-Allow-Headers", List(CORSAllowHeaders))
+	h.Set("Access-Control-Allow-Methods", List(CORSAllowMethods))
+	h.Set("Access-Control-Max-Age", strconv.Itoa(int(CORSMaxAge.Seconds())))
+}

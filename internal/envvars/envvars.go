@@ -1,0 +1,222 @@
+// Package envvars is the environment contract between the CDK app and the
+// functions: it names every ITR_* variable the runtime reads, and says which
+// of them the platform must set for each function (For). The platform stack
+// sets exactly For(fn) on function fn; the runtime reads the names from here
+// and, in Lambda, refuses to start when one of For(fn) is missing (Check), so
+// a mismatch fails a test or a cold start, never a request.
+// Plain Go, no AWS imports.
+package envvars
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/issuetracker/issuetracker/internal/routes"
+)
+
+// Set by the platform stack (infra/stacks).
+const (
+	// TablePrefix prefixes the physical table names (schema.Names).
+	TablePrefix = "ITR_TABLE_PREFIX"
+	// TenantAccessRoleARN is the role assumed, tagged with the caller's
+	// tenant, to read and write tenant data (tenantcreds).
+	TenantAccessRoleARN = "ITR_TENANT_ACCESS_ROLE_ARN"
+	// TenantSessionTag is the session tag that carries the tenant id.
+	TenantSessionTag = "ITR_TENANT_SESSION_TAG"
+	// TenantPoolID is the shared user pool of pooled tenants.
+	TenantPoolID = "ITR_TENANT_POOL_ID"
+	// TenantClientIDs and ProviderClientIDs are comma-separated app client
+	// ids, the tokens' audiences; ProviderPoolID is the root users' pool.
+	TenantClientIDs   = "ITR_TENANT_CLIENT_IDS"
+	ProviderPoolID    = "ITR_PROVIDER_POOL_ID"
+	ProviderClientIDs = "ITR_PROVIDER_CLIENT_IDS"
+	// UsagePlanParameterPrefix is the SSM path holding each tier's usage plan id.
+	UsagePlanParameterPrefix = "ITR_USAGE_PLAN_PARAMETER_PREFIX"
+	// EventBus is the platform bus: lifecycle runs and Platinum stacks.
+	EventBus = "ITR_EVENT_BUS"
+	// ExportBucket and ExportKMSKey receive offboarded tenants' exports.
+	ExportBucket = "ITR_EXPORT_BUCKET"
+	ExportKMSKey = "ITR_EXPORT_KMS_KEY_ARN"
+	// CORSOrigins are the comma-separated browser origins allowed to call
+	// the API (the web app); "*" allows any.
+	CORSOrigins = "ITR_CORS_ORIGINS"
+	// CursorKeySecretARN is the Secrets Manager secret holding the HMAC key
+	// of list cursors (internal/list).
+	CursorKeySecretARN = "ITR_CURSOR_KEY_SECRET_ARN"
+	// MailSender ("ses" in AWS, "smtp" locally), MailFrom (the From
+	// address) and WebBaseURL (links in mails) configure internal/mail.
+	MailSender = "ITR_MAIL_SENDER"
+	MailFrom   = "ITR_MAIL_FROM"
+	WebBaseURL = "ITR_WEB_BASE_URL"
+	// BillingProvider turns billing on ("stripe"): paid pooled tiers then
+	// wait for their first payment at registration (billing.Admission).
+	BillingProvider = "ITR_BILLING_PROVIDER"
+	// StripeAPIKeySecretARN and StripeWebhookSecretARN name the Secrets
+	// Manager secrets holding Stripe's API key and the webhook's signing
+	// secret (read by the billing function only).
+	StripeAPIKeySecretARN  = "ITR_STRIPE_API_KEY_SECRET_ARN"
+	StripeWebhookSecretARN = "ITR_STRIPE_WEBHOOK_SECRET_ARN"
+)
+
+// Read only outside AWS (the local platform, tests); never set by the stack.
+const (
+	// CognitoIssuerBase replaces https://cognito-idp.<region>.amazonaws.com
+	// (cognito-local).
+	CognitoIssuerBase = "ITR_COGNITO_ISSUER_BASE"
+	// DynamoDBEndpoint, CognitoEndpoint and S3Endpoint point the SDK at the
+	// local services.
+	DynamoDBEndpoint = "ITR_DYNAMODB_ENDPOINT"
+	CognitoEndpoint  = "ITR_COGNITO_ENDPOINT"
+	S3Endpoint       = "ITR_S3_ENDPOINT"
+	// MetricsLog receives the EMF metric lines outside Lambda.
+	MetricsLog = "ITR_METRICS_LOG"
+	// CursorKey is the cursor HMAC key itself (at least 32 bytes).
+	CursorKey = "ITR_CURSOR_KEY"
+	// SMTPAddr is the SMTP server's host:port (mailpit).
+	SMTPAddr = "ITR_SMTP_ADDR"
+	// BillingGrace is the grace period after a failed payment (a Go
+	// duration; billing.DefaultGrace when unset).
+	BillingGrace = "ITR_BILLING_GRACE"
+	// StripeAPIKey and StripeWebhookSecret are the secrets themselves,
+	// StripeAPIBase points the client at stripe-mock.
+	StripeAPIKey        = "ITR_STRIPE_API_KEY"
+	StripeWebhookSecret = "ITR_STRIPE_WEBHOOK_SECRET"
+	StripeAPIBase       = "ITR_STRIPE_API_BASE"
+)
+
+// Read by the developer CLI (cmd/issuetracker), not by functions.
+const (
+	// DevState moves the local platform's state folder (default .local/dev).
+	DevState = "ITR_DEV_STATE"
+	// WebDir is the built web app the local gateway serves.
+	WebDir = "ITR_WEB_DIR"
+	// PlatformFile is the local platform description `login` reads.
+	PlatformFile = "ITR_PLATFORM_FILE"
+	// APIURL is the API `login --workspace` asks (default: the local gateway).
+	APIURL = "ITR_API_URL"
+)
+
+// Deployed are the variables the platform stack may set; Local the ones it
+// never sets.
+var (
+	Deployed = []string{TablePrefix, TenantAccessRoleARN, TenantSessionTag, TenantPoolID, TenantClientIDs,
+		ProviderPoolID, ProviderClientIDs, UsagePlanParameterPrefix, EventBus, ExportBucket, ExportKMSKey, CORSOrigins,
+		CursorKeySecretARN, MailSender, MailFrom, WebBaseURL, BillingProvider, StripeAPIKeySecretARN, StripeWebhookSecretARN}
+	Local = []string{CognitoIssuerBase, DynamoDBEndpoint, CognitoEndpoint, S3Endpoint, MetricsLog, CursorKey, SMTPAddr,
+		BillingGrace, StripeAPIKey, StripeWebhookSecret, StripeAPIBase, DevState, WebDir, PlatformFile, APIURL}
+)
+
+// What a function does decides what it needs.
+var (
+	answersBrowsers = []string{CORSOrigins}                           // an HTTP function behind the API
+	tables          = []string{TablePrefix}                           // reads or writes a table
+	tenantData      = []string{TenantAccessRoleARN, TenantSessionTag} // as the tenant (ABAC)
+	sharedPool      = []string{TenantPoolID}                          // pooled tenants' users
+	verifiesTokens  = []string{TenantClientIDs, ProviderPoolID, ProviderClientIDs}
+	startsRuns      = []string{EventBus}                 // puts lifecycle run requests on the bus
+	managesKeys     = []string{UsagePlanParameterPrefix} // tenants' API keys on the tier plans
+	offboards       = []string{ExportBucket, ExportKMSKey}
+	lists           = []string{CursorKeySecretARN}               // signs list cursors (every route function: app.Serve needs it)
+	sendsMail       = []string{MailSender, MailFrom, WebBaseURL} // verification codes, invitations
+	findsWorkspaces = []string{TenantPoolID, TenantClientIDs}    // the public workspace lookup names the shared pool's client
+	admitsBilling   = []string{BillingProvider}                  // admits registrations: paid tiers wait for a payment
+	chargesStripe   = []string{StripeAPIKeySecretARN, StripeWebhookSecretARN}
+)
+
+// needs is what each function needs in AWS, where lifecycle runs happen in
+// the onboarding function (the API functions request them on the bus): it
+// mails the new admin's invitation, registration mails verification codes
+// and users mails invitations. The workspace function changes branding
+// through the tenant lifecycle, which is built with the shared pool. Every
+// route function signs list cursors (app.Serve refuses to start without
+// the key).
+var needs = map[routes.Function][][]string{
+	routes.FnMeta:         {answersBrowsers, lists},
+	routes.FnIssues:       {answersBrowsers, lists, tables, tenantData},
+	routes.FnComments:     {answersBrowsers, lists, tables, tenantData},
+	routes.FnTeams:        {answersBrowsers, lists, tables, tenantData},
+	routes.FnUsers:        {answersBrowsers, lists, tables, tenantData, sharedPool, sendsMail},
+	routes.FnWorkspace:    {answersBrowsers, lists, tables, sharedPool},
+	routes.FnAnalytics:    {answersBrowsers, lists, tables, tenantData},
+	routes.FnRegistration: {answersBrowsers, lists, tables, startsRuns, sendsMail, findsWorkspaces, admitsBilling},
+	routes.FnTenants:      {answersBrowsers, lists, tables, tenantData, startsRuns, managesKeys, admitsBilling},
+	routes.FnOnboarding:   {tables, tenantData, sharedPool, startsRuns, managesKeys, offboards, sendsMail, admitsBilling},
+	// Stripe's checkout and webhook, the hourly and monthly jobs: a
+	// payment starts a held onboarding run (an event), a plan change moves
+	// the tenant's API key, notices and usage thresholds are mailed.
+	routes.FnBilling:    {answersBrowsers, lists, tables, tenantData, sharedPool, startsRuns, managesKeys, sendsMail, admitsBilling, chargesStripe},
+	routes.FnAuthorizer: {tables, tenantData, sharedPool, verifiesTokens},
+	// The pool it serves comes in each event.
+	routes.FnPreSignUp: {},
+}
+
+// ActsAsTenant reports whether fn reads or writes tenant data as the tenant
+// (and so may assume the tenant access role).
+func ActsAsTenant(fn routes.Function) bool {
+	names, _ := For(fn)
+	return slices.Contains(names, TenantAccessRoleARN)
+}
+
+// For returns the variables the platform must set for function fn, sorted.
+// ok is false for a function the contract does not know.
+func For(fn routes.Function) (names []string, ok bool) {
+	groups, ok := needs[fn]
+	if !ok {
+		return nil, false
+	}
+	for _, g := range groups {
+		names = append(names, g...)
+	}
+	slices.Sort(names)
+	return slices.Compact(names), true
+}
+
+// Missing returns the variables of For(fn) that lookup does not find (or
+// finds empty).
+func Missing(fn routes.Function, lookup func(string) (string, bool)) ([]string, error) {
+	names, ok := For(fn)
+	if !ok {
+		return nil, fmt.Errorf("envvars: no contract for function %q", fn)
+	}
+	var out []string
+	for _, n := range names {
+		if v, ok := lookup(n); !ok || v == "" {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// Check fails when this process's environment lacks a variable that the
+// platform must set for fn. Lambda mains call it at cold start.
+func Check(fn routes.Function) error {
+	missing, err := Missing(fn, os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("function %s: the platform stack did not set %s (internal/envvars)", fn, strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// Get reads a variable, or def when it is unset or empty.
+func Get(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// List reads a comma-separated variable, without empty items.
+func List(name string) []string {
+	var out []string
+	for _, p := range strings.Split(os.Getenv(name), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

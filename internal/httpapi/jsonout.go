@@ -1,0 +1,109 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"reflect"
+)
+
+// NonNil returns v with every nil slice and map inside it (struct fields,
+// elements, map values, through pointers and interfaces) replaced by an
+// empty one, so the API answers [] and {} where encoding/json would write
+// null: clients and the OpenAPI document then treat every array as an array.
+// Values are copied where they are not addressable; v itself is not changed
+// unless it holds pointers to the values it changes.
+func NonNil(v any) any {
+	if v == nil {
+		return nil
+	}
+	rv := reflect.ValueOf(v)
+	cp := reflect.New(rv.Type()).Elem()
+	cp.Set(rv)
+	fill(cp, 0)
+	return cp.Interface()
+}
+
+var rawMessage = reflect.TypeFor[json.RawMessage]()
+
+// fill replaces nil slices and maps under v (which must be settable).
+func fill(v reflect.Value, depth int) {
+	if depth > 32 { // API values are shallow; this only stops a cycle
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			fill(v.Elem(), depth+1)
+		}
+	case reflect.Interface:
+		if v.IsNil() {
+			return
+		}
+		inner := v.Elem()
+		cp := reflect.New(inner.Type()).Elem()
+		cp.Set(inner)
+		fill(cp, depth+1)
+		v.Set(cp)
+	case reflect.Struct:
+		t := v.Type()
+		for i := range v.NumField() {
+			if f := v.Field(i); t.Field(i).IsExported() && f.CanSet() {
+				fill(f, depth+1)
+			}
+		}
+	case reflect.Slice:
+		if v.Type() == rawMessage || v.Type().Elem().Kind() == reflect.Uint8 {
+			return
+		}
+		if v.IsNil() {
+			v.Set(reflect.MakeSlice(v.Type(), 0, 0))
+			return
+		}
+		if !mayHoldNil(v.Type().Elem(), 0) {
+			return
+		}
+		cp := reflect.MakeSlice(v.Type(), v.Len(), v.Len()) // the caller's elements stay as they were
+		reflect.Copy(cp, v)
+		for i := range cp.Len() {
+			fill(cp.Index(i), depth+1)
+		}
+		v.Set(cp)
+	case reflect.Array:
+		for i := range v.Len() {
+			fill(v.Index(i), depth+1)
+		}
+	case reflect.Map:
+		if v.IsNil() {
+			v.Set(reflect.MakeMap(v.Type()))
+			return
+		}
+		cp := reflect.MakeMapWithSize(v.Type(), v.Len()) // the caller's map stays as it was
+		iter := v.MapRange()
+		for iter.Next() {
+			val := reflect.New(iter.Value().Type()).Elem()
+			val.Set(iter.Value())
+			fill(val, depth+1)
+			cp.SetMapIndex(iter.Key(), val)
+		}
+		v.Set(cp)
+	}
+}
+
+// mayHoldNil reports whether a value of type t can contain a nil slice or map.
+func mayHoldNil(t reflect.Type, depth int) bool {
+	if depth > 8 {
+		return true
+	}
+	switch t.Kind() {
+	case reflect.Slice, reflect.Map, reflect.Interface, reflect.Pointer:
+		return true
+	case reflect.Array:
+		return mayHoldNil(t.Elem(), depth+1)
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if t.Field(i).IsExported() && mayHoldNil(t.Field(i).Type, depth+1) {
+				return true
+			}
+		}
+	}
+	return false
+}

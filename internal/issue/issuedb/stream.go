@@ -1,0 +1,102 @@
+package issuedb
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/issuetracker/issuetracker/internal/changes"
+	"github.com/issuetracker/issuetracker/internal/issue"
+)
+
+// ChangeFilter selects the stream records of issues, their status history
+// and their comments (what analytics and the activity consumers read).
+var ChangeFilter = changes.Filter{SortKeys: []string{skIssue}, SortKeyPrefixes: []string{preHist, preComment}}
+
+// Entities of the items the filter passes (their "entity" attribute).
+const (
+	EntityIssue        = "issue"
+	EntityStatusChange = "status_change"
+	EntityComment      = "comment"
+)
+
+// DecodeIssue decodes an issue item (a stream image or a read).
+func DecodeIssue(m changes.Item) (issue.Issue, error) {
+	var it issueItem
+	if err := attributevalue.UnmarshalMap(m, &it); err != nil {
+		return issue.Issue{}, fmt.Errorf("decode issue: %w", err)
+	}
+	return it.issue(), nil
+}
+
+// DecodeStatusChange decodes a status-history item.
+func DecodeStatusChange(m changes.Item) (issue.StatusChange, error) {
+	var it historyItem
+	if err := attributevalue.UnmarshalMap(m, &it); err != nil {
+		return issue.StatusChange{}, fmt.Errorf("decode status change: %w", err)
+	}
+	return it.change(), nil
+}
+
+// DecodeComment decodes a comment item.
+func DecodeComment(m changes.Item) (issue.Comment, error) {
+	var it commentItem
+	if err := attributevalue.UnmarshalMap(m, &it); err != nil {
+		return issue.Comment{}, fmt.Errorf("decode comment: %w", err)
+	}
+	return it.comment(), nil
+}
+
+// IssuePage returns up to limit issue items of the tenant in creation
+// order after cursor (gsi2), and the cursor of the next page ("" at the
+// end). Rebuilds (analytics backfill) read the tenant's issues with it.
+func (s Store) IssuePage(ctx context.Context, table, tenant, cursor string, limit int) ([]changes.Item, string, error) {
+	kc := expression.Key("gsi2pk").Equal(expression.Value(issuesGSI(tenant)))
+	if cursor != "" {
+		kc = kc.And(expression.Key("gsi2sk").GreaterThan(expression.Value(cursor)))
+	}
+	e, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(table), IndexName: aws.String("gsi2"),
+		KeyConditionExpression: e.KeyCondition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
+		Limit: aws.Int32(int32(limit))})
+	if err != nil {
+		return nil, "", fmt.Errorf("query issues by creation: %w", err)
+	}
+	next := ""
+	if out.LastEvaluatedKey != nil && len(out.Items) > 0 {
+		var it issueItem
+		if err := attributevalue.UnmarshalMap(out.Items[len(out.Items)-1], &it); err != nil {
+			return nil, "", err
+		}
+		next = it.GSI2SK
+	}
+	return out.Items, next, nil
+}
+
+// IssueChildren returns the status-history and comment items of an issue.
+func (s Store) IssueChildren(ctx context.Context, table, tenant, issueID string) ([]changes.Item, error) {
+	var all []changes.Item
+	for _, prefix := range []string{preComment, preHist} {
+		kc := expression.Key("pk").Equal(expression.Value(issuePK(tenant, issueID))).And(expression.Key("sk").BeginsWith(prefix))
+		e, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+		if err != nil {
+			return nil, err
+		}
+		p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: e.KeyCondition(),
+			ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(), ConsistentRead: aws.Bool(true)})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("query %s of issue: %w", prefix, err)
+			}
+			all = append(all, page.Items...)
+		}
+	}
+	return all, nil
+}

@@ -1,0 +1,315 @@
+// Package usagedb keeps the usage counters in the control table (platform
+// data, written with the functions' own credentials by the meter's flush).
+//
+// Keys, all in the tenant's partition pk "USAGE#<tenant>":
+//   - sk "MONTH#<yyyy-mm>": calls, c01..c31 (calls by day), a01..a31 (newly
+//     active users by day), mau, tier, seats; also in the gsi1 partition
+//     "USAGEMONTH#<yyyy-mm>" (sort key: the tenant) for Root's table;
+//   - sk "WEEK#<yyyy-Www>": wau;
+//   - sk "STORAGE": item_bytes, attachment_bytes;
+//   - sk "ACTIVE#<user>": last_day, the user's active-day marker;
+//   - sk "NOTICE#<period>#<metric>#<level>": a threshold mail was sent (TTL).
+//
+// Every counter changes by an atomic ADD, so flushes of many processes add up.
+package usagedb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tiers"
+	"github.com/issuetracker/issuetracker/internal/usage"
+)
+
+func tenantPK(t string) string            { return schema.ControlUsage + t }
+func monthSK(m string) string             { return "MONTH#" + m }
+func monthGSI(m string) string            { return schema.ControlUsageMonth + m }
+func weekSK(w string) string              { return "WEEK#" + w }
+func activeSK(user string) string         { return "ACTIVE#" + user }
+func dayAttr(prefix string, d int) string { return fmt.Sprintf("%s%02d", prefix, d) }
+
+const storageSK = "STORAGE"
+
+// NoticeTTL keeps a sent-notice record long enough to cover its period.
+const NoticeTTL = 400 * 24 * time.Hour
+
+// Store implements usage.Store.
+type Store struct {
+	DB    *dynamodb.Client
+	Table string // the control table
+	Now   func() time.Time
+}
+
+var _ usage.Store = Store{}
+
+// New returns the store on the control table of names.
+func New(db *dynamodb.Client, names schema.Names) Store { return Store{DB: db, Table: names.Control()} }
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		schema.PK: &types.AttributeValueMemberS{Value: pk},
+		schema.SK: &types.AttributeValueMemberS{Value: sk},
+	}
+}
+
+func (s Store) update(ctx context.Context, k map[string]types.AttributeValue, upd expression.UpdateBuilder, rv types.ReturnValue) (map[string]types.AttributeValue, error) {
+	ex, err := expression.NewBuilder().WithUpdate(upd).Build()
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: k,
+		UpdateExpression: ex.Update(), ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values(),
+		ReturnValues: rv})
+	if err != nil {
+		return nil, err
+	}
+	return out.Attributes, nil
+}
+
+// Add implements usage.Store: one UpdateItem per item the delta touches.
+func (s Store) Add(ctx context.Context, d usage.Delta) (usage.Totals, error) {
+	tot := usage.Totals{TenantID: d.TenantID, Tier: d.Tier, Month: d.Month}
+	if len(d.Calls) > 0 || len(d.Active) > 0 || d.NewMonthly > 0 {
+		upd := expression.Set(expression.Name("tenant_id"), expression.Value(d.TenantID)).
+			Set(expression.Name("month"), expression.Value(d.Month)).
+			Set(expression.Name(schema.GSI1PK), expression.Value(monthGSI(d.Month))).
+			Set(expression.Name(schema.GSI1SK), expression.Value(d.TenantID)).
+			Add(expression.Name("calls"), expression.Value(sum(d.Calls))).
+			Add(expression.Name("mau"), expression.Value(d.NewMonthly))
+		if d.Tier != "" {
+			upd = upd.Set(expression.Name("tier"), expression.Value(string(d.Tier)))
+		}
+		for day, n := range d.Calls {
+			upd = upd.Add(expression.Name(dayAttr("c", day)), expression.Value(n))
+		}
+		for day, n := range d.Active {
+			upd = upd.Add(expression.Name(dayAttr("a", day)), expression.Value(n))
+		}
+		attrs, err := s.update(ctx, key(tenantPK(d.TenantID), monthSK(d.Month)), upd, types.ReturnValueUpdatedNew)
+		if err != nil {
+			return tot, fmt.Errorf("add usage of %s: %w", d.TenantID, err)
+		}
+		tot.Calls, tot.HasCalls = number(attrs["calls"]), true
+	}
+	for week, n := range d.NewWeekly {
+		if _, err := s.update(ctx, key(tenantPK(d.TenantID), weekSK(week)),
+			expression.Add(expression.Name("wau"), expression.Value(n)), types.ReturnValueNone); err != nil {
+			return tot, fmt.Errorf("add weekly actives of %s: %w", d.TenantID, err)
+		}
+	}
+	if d.ItemBytes != 0 || d.AttachmentBytes != 0 {
+		upd := expression.Add(expression.Name("item_bytes"), expression.Value(d.ItemBytes)).
+			Add(expression.Name("attachment_bytes"), expression.Value(d.AttachmentBytes))
+		attrs, err := s.update(ctx, key(tenantPK(d.TenantID), storageSK), upd, types.ReturnValueAllNew)
+		if err != nil {
+			return tot, fmt.Errorf("add storage of %s: %w", d.TenantID, err)
+		}
+		tot.Storage = usage.Storage{ItemBytes: number(attrs["item_bytes"]), AttachmentBytes: number(attrs["attachment_bytes"])}
+		tot.HasStorage = true
+	}
+	return tot, nil
+}
+
+func sum(m map[int]int64) int64 {
+	var n int64
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+func number(v types.AttributeValue) int64 {
+	n, ok := v.(*types.AttributeValueMemberN)
+	if !ok {
+		return 0
+	}
+	i, _ := strconv.ParseInt(n.Value, 10, 64)
+	return i
+}
+
+// MarkActive implements usage.Store with one conditional update: only the
+// first writer of the day records it.
+func (s Store) MarkActive(ctx context.Context, tenantID, userID string, day time.Time) (time.Time, bool, error) {
+	today := usage.DayKey(day)
+	cond := expression.AttributeNotExists(expression.Name("last_day")).Or(expression.Name("last_day").LessThan(expression.Value(today)))
+	ex, err := expression.NewBuilder().WithUpdate(expression.Set(expression.Name("last_day"), expression.Value(today))).WithCondition(cond).Build()
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: key(tenantPK(tenantID), activeSK(userID)),
+		UpdateExpression: ex.Update(), ConditionExpression: ex.Condition(), ExpressionAttributeNames: ex.Names(),
+		ExpressionAttributeValues: ex.Values(), ReturnValues: types.ReturnValueAllOld})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("mark active user of %s: %w", tenantID, err)
+	}
+	var prev time.Time
+	if v, ok := out.Attributes["last_day"].(*types.AttributeValueMemberS); ok {
+		prev, _ = time.Parse(time.DateOnly, v.Value)
+	}
+	return prev, true, nil
+}
+
+// monthItem is the stored month; day attributes are read from the raw map.
+type monthItem struct {
+	TenantID string `dynamodbav:"tenant_id"`
+	Month    string `dynamodbav:"month"`
+	Tier     string `dynamodbav:"tier"`
+	Calls    int64  `dynamodbav:"calls"`
+	MAU      int64  `dynamodbav:"mau"`
+	Seats    int64  `dynamodbav:"seats"`
+}
+
+func toMonth(raw map[string]types.AttributeValue) (usage.Month, error) {
+	var it monthItem
+	if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+		return usage.Month{}, err
+	}
+	m := usage.Month{TenantID: it.TenantID, Tier: tiers.Name(it.Tier), Month: it.Month, Calls: it.Calls,
+		MonthlyActive: it.MAU, Seats: it.Seats, DailyCalls: make([]int64, 31), DailyActive: make([]int64, 31)}
+	for d := 1; d <= 31; d++ {
+		m.DailyCalls[d-1] = number(raw[dayAttr("c", d)])
+		m.DailyActive[d-1] = number(raw[dayAttr("a", d)])
+	}
+	return m, nil
+}
+
+// Snapshot implements usage.Store with one BatchGetItem.
+func (s Store) Snapshot(ctx context.Context, tenantID, month, week string) (usage.Snapshot, error) {
+	snap := usage.Snapshot{Month: usage.Month{TenantID: tenantID, Month: month, DailyCalls: make([]int64, 31), DailyActive: make([]int64, 31)}}
+	keys := []map[string]types.AttributeValue{key(tenantPK(tenantID), monthSK(month)), key(tenantPK(tenantID), weekSK(week)), key(tenantPK(tenantID), storageSK)}
+	items, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return snap, fmt.Errorf("usage of %s: %w", tenantID, err)
+	}
+	for _, it := range items {
+		switch sk := it[schema.SK].(*types.AttributeValueMemberS).Value; {
+		case sk == monthSK(month):
+			if snap.Month, err = toMonth(it); err != nil {
+				return snap, err
+			}
+		case sk == weekSK(week):
+			snap.Weekly = number(it["wau"])
+		case sk == storageSK:
+			snap.Storage = usage.Storage{ItemBytes: number(it["item_bytes"]), AttachmentBytes: number(it["attachment_bytes"])}
+		}
+	}
+	snap.Month.TenantID, snap.Month.Month = tenantID, month
+	return snap, nil
+}
+
+func (s Store) batchGet(ctx context.Context, keys []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
+	var out []map[string]types.AttributeValue
+	for start := 0; start < len(keys); start += 100 {
+		pending := keys[start:min(start+100, len(keys))]
+		for attempt := 0; len(pending) > 0; attempt++ {
+			if attempt > 0 {
+				time.Sleep(time.Duration(20<<min(attempt, 5)) * time.Millisecond)
+			}
+			res, err := s.DB.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+				s.Table: {Keys: pending, ConsistentRead: aws.Bool(true)}}})
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, res.Responses[s.Table]...)
+			pending = res.UnprocessedKeys[s.Table].Keys
+		}
+	}
+	return out, nil
+}
+
+// MaxMonthPages bounds Root's read of a month (1 MB pages: tens of thousands of tenants).
+const MaxMonthPages = 50
+
+// Months implements usage.Store: a Query of the month's gsi1 partition.
+func (s Store) Months(ctx context.Context, month string) ([]usage.Month, error) {
+	ex, err := expression.NewBuilder().WithKeyCondition(expression.Key(schema.GSI1PK).Equal(expression.Value(monthGSI(month)))).Build()
+	if err != nil {
+		return nil, err
+	}
+	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: aws.String(s.Table), IndexName: aws.String(schema.GSI1),
+		KeyConditionExpression: ex.KeyCondition(), ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values()})
+	var out []usage.Month
+	for page := 0; p.HasMorePages() && page < MaxMonthPages; page++ {
+		pg, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("usage of %s: %w", month, err)
+		}
+		for _, it := range pg.Items {
+			m, err := toMonth(it)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// StorageOf implements usage.Store with BatchGetItem.
+func (s Store) StorageOf(ctx context.Context, tenantIDs []string) (map[string]usage.Storage, error) {
+	keys := make([]map[string]types.AttributeValue, len(tenantIDs))
+	for i, t := range tenantIDs {
+		keys[i] = key(tenantPK(t), storageSK)
+	}
+	items, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("storage of tenants: %w", err)
+	}
+	out := make(map[string]usage.Storage, len(items))
+	for _, it := range items {
+		pk := it[schema.PK].(*types.AttributeValueMemberS).Value
+		out[pk[len(schema.ControlUsage):]] = usage.Storage{ItemBytes: number(it["item_bytes"]), AttachmentBytes: number(it["attachment_bytes"])}
+	}
+	return out, nil
+}
+
+// SetSeats implements usage.Store.
+func (s Store) SetSeats(ctx context.Context, tenantID string, tier tiers.Name, month string, seats int64) error {
+	upd := expression.Set(expression.Name("seats"), expression.Value(seats)).
+		Set(expression.Name("tier"), expression.Value(string(tier))).
+		Set(expression.Name("tenant_id"), expression.Value(tenantID)).
+		Set(expression.Name("month"), expression.Value(month)).
+		Set(expression.Name(schema.GSI1PK), expression.Value(monthGSI(month))).
+		Set(expression.Name(schema.GSI1SK), expression.Value(tenantID))
+	if _, err := s.update(ctx, key(tenantPK(tenantID), monthSK(month)), upd, types.ReturnValueNone); err != nil {
+		return fmt.Errorf("record seats of %s: %w", tenantID, err)
+	}
+	return nil
+}
+
+// ClaimNotice implements usage.Store with a conditional put.
+func (s Store) ClaimNotice(ctx context.Context, tenantID, period string, metric usage.Metric, level usage.Level) (bool, error) {
+	now := time.Now()
+	if s.Now != nil {
+		now = s.Now()
+	}
+	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table),
+		Item: map[string]types.AttributeValue{
+			schema.PK:        &types.AttributeValueMemberS{Value: tenantPK(tenantID)},
+			schema.SK:        &types.AttributeValueMemberS{Value: "NOTICE#" + period + "#" + string(metric) + "#" + string(level)},
+			"sent_at":        &types.AttributeValueMemberS{Value: now.UTC().Format(time.RFC3339)},
+			schema.ExpiresAt: &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(NoticeTTL).Unix(), 10)},
+		},
+		ConditionExpression: aws.String("attribute_not_exists(pk)")})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("claim usage notice of %s: %w", tenantID, err)
+	}
+	return true, nil
+}

@@ -1,0 +1,190 @@
+package usagedb_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
+	"github.com/issuetracker/issuetracker/internal/tiers"
+	"github.com/issuetracker/issuetracker/internal/usage"
+	"github.com/issuetracker/issuetracker/internal/usage/usagedb"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// clock is a settable time shared by the meters of a test.
+type clock struct{ ns atomic.Int64 }
+
+func (c *clock) Now() time.Time                { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *clock) Set(t time.Time)               { c.ns.Store(t.UnixNano()) }
+func newClock(t time.Time) *clock              { c := &clock{}; c.Set(t); return c }
+func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 12, 0, 0, 0, time.UTC) }
+
+// Three processes (meters) count calls of two tenants from many goroutines
+// and flush while counting: every call is counted once, every user is
+// active once per day however many processes saw them, weekly and monthly
+// figures count distinct users, and storage deltas add up.
+func TestMetersCountEveryCallOnceAndEveryUserOncePerDayUnderConcurrency(t *testing.T) {
+	db, names := testenv.Tables(t)
+	store := usagedb.New(db, names)
+	ctx := context.Background()
+	clk := newClock(day(2026, time.May, 4)) // a Monday
+	meters := []*usage.Meter{{Store: store, Now: clk.Now}, {Store: store, Now: clk.Now}, {Store: store, Now: clk.Now}}
+
+	run := func(users []string, callsPerWorker int) {
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		for _, m := range meters { // flushes race with the counting
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-stop:
+						return
+					case <-time.After(5 * time.Millisecond):
+						assert.NoError(t, m.Flush(ctx))
+					}
+				}
+			}()
+		}
+		var workers sync.WaitGroup
+		for w := range 12 {
+			workers.Add(1)
+			go func() {
+				defer workers.Done()
+				m := meters[w%len(meters)]
+				for i := range callsPerWorker {
+					m.Call("acme", tiers.Premium, users[(w+i)%len(users)])
+					if i%10 == 0 {
+						m.Call("globex", tiers.Basic, "gus")
+						m.ItemBytes("acme", 100)
+					}
+					if i%25 == 0 {
+						m.ItemBytes("acme", -30)
+					}
+				}
+			}()
+		}
+		workers.Wait()
+		close(stop)
+		wg.Wait()
+		for _, m := range meters {
+			require.NoError(t, m.Flush(ctx))
+			assert.False(t, m.Pending())
+		}
+	}
+
+	run([]string{"ann", "bob", "cid", "dan", "eve"}, 200) // Monday: 5 users
+	snap, err := store.Snapshot(ctx, "acme", "2026-05", "2026-W19")
+	require.NoError(t, err)
+	assert.Equal(t, int64(12*200), snap.Month.Calls, "every call once")
+	assert.Equal(t, int64(12*200), snap.Month.DailyCalls[3], "on the 4th")
+	assert.Equal(t, int64(5), snap.Month.DailyActive[3], "5 users active, each once although 3 processes saw them")
+	assert.Equal(t, int64(5), snap.Weekly)
+	assert.Equal(t, int64(5), snap.Month.MonthlyActive)
+	assert.Equal(t, tiers.Premium, snap.Month.Tier)
+	assert.Equal(t, int64(12*(20*100-8*30)), snap.Storage.ItemBytes, "storage deltas add up")
+	gl, err := store.Snapshot(ctx, "globex", "2026-05", "2026-W19")
+	require.NoError(t, err)
+	assert.Equal(t, int64(12*20), gl.Month.Calls)
+	assert.Equal(t, int64(1), gl.Month.DailyActive[3])
+
+	// Tuesday, same week and month: 2 returning users and 1 new one.
+	clk.Set(day(2026, time.May, 5))
+	run([]string{"ann", "bob", "fay"}, 30)
+	snap, err = store.Snapshot(ctx, "acme", "2026-05", "2026-W19")
+	require.NoError(t, err)
+	assert.Equal(t, int64(3), snap.Month.DailyActive[4], "3 active on the 5th")
+	assert.Equal(t, int64(6), snap.Weekly, "the week has 6 distinct users")
+	assert.Equal(t, int64(6), snap.Month.MonthlyActive)
+	assert.Equal(t, int64(12*200+12*30), snap.Month.Calls)
+
+	// Next Monday: a new week, same month.
+	clk.Set(day(2026, time.May, 11))
+	run([]string{"ann"}, 10)
+	snap, err = store.Snapshot(ctx, "acme", "2026-05", "2026-W20")
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), snap.Weekly, "ann starts week 20")
+	assert.Equal(t, int64(6), snap.Month.MonthlyActive, "ann was counted in May already")
+
+	// June: a new month counts ann again.
+	clk.Set(day(2026, time.June, 1))
+	run([]string{"ann"}, 10)
+	june, err := store.Snapshot(ctx, "acme", "2026-06", usage.WeekKey(clk.Now()))
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), june.Month.MonthlyActive)
+	assert.Equal(t, int64(120), june.Month.Calls)
+
+	t.Run("Root reads every tenant's month in one query", func(t *testing.T) {
+		months, err := store.Months(ctx, "2026-05")
+		require.NoError(t, err)
+		got := map[string]int64{}
+		for _, m := range months {
+			got[m.TenantID] = m.Calls
+		}
+		assert.Equal(t, map[string]int64{"acme": 12*200 + 12*30 + 120, "globex": 12*20 + 12*3 + 12*1}, got)
+	})
+}
+
+// A failed flush keeps its counts for the next one.
+func TestAFailedFlushKeepsItsCounts(t *testing.T) {
+	db, names := testenv.Tables(t)
+	store := usagedb.New(db, names)
+	broken := usagedb.Store{DB: db, Table: "no-such-table"}
+	m := &usage.Meter{Store: broken}
+	for range 7 {
+		m.Call("acme", tiers.Standard, "ann")
+	}
+	m.ItemBytes("acme", 500)
+	require.Error(t, m.Flush(context.Background()))
+	assert.True(t, m.Pending())
+	m.Store = store
+	require.NoError(t, m.Flush(context.Background()))
+	now := time.Now()
+	snap, err := store.Snapshot(context.Background(), "acme", usage.MonthKey(now), usage.WeekKey(now))
+	require.NoError(t, err)
+	assert.Equal(t, int64(7), snap.Month.Calls)
+	assert.Equal(t, int64(1), snap.Month.MonthlyActive)
+	assert.Equal(t, int64(500), snap.Storage.ItemBytes)
+}
+
+// Crossing 80% and then 100% of the monthly quota mails the Super Admins
+// once per threshold, whatever the number of flushes and processes.
+func TestThresholdMailsGoOutOncePerThresholdAndMonth(t *testing.T) {
+	db, names := testenv.Tables(t)
+	store := usagedb.New(db, names)
+	to := fmt.Sprintf("owner-%s@acme.test", testenv.UniquePrefix(t))
+	box := testenv.NewMailbox(t, to)
+	notices := usage.Notices{Store: store, Mail: testenv.MailSender(t), WebBaseURL: "http://web.test",
+		Recipients: func(context.Context, string) (string, []string, error) { return "Acme Corp", []string{to}, nil }}
+	clk := newClock(day(2026, time.March, 10))
+	a := &usage.Meter{Store: store, Notifier: notices, Now: clk.Now}
+	b := &usage.Meter{Store: store, Notifier: notices, Now: clk.Now}
+	quota := tiers.MustGet(tiers.Basic).MonthlyQuota
+	ctx := context.Background()
+	calls := func(m *usage.Meter, n int64) {
+		for range n {
+			m.Call("acme", tiers.Basic, "ann")
+		}
+		require.NoError(t, m.Flush(ctx))
+	}
+	calls(a, quota*79/100)
+	box.None()
+	calls(b, quota/100) // 80%
+	msg := box.Next("usage warning")
+	assert.Contains(t, msg.Text, "80% of this month's API calls of the Basic tier used")
+	assert.Contains(t, msg.Text, "http://web.test/w/acme/settings/usage")
+	calls(a, 10)
+	calls(b, 10)
+	box.None()
+	calls(a, quota*20/100) // 100%
+	msg = box.Next("usage limit reached")
+	assert.Contains(t, msg.Text, "limit of this month's API calls is reached")
+	calls(b, 5)
+	box.None()
+}

@@ -1,0 +1,31 @@
+package webapp_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/issuetracker/issuetracker/internal/webapp"
+	"github.com/stretchr/testify/assert"
+)
+
+func TestCSPAllowsOnlyTheAppTheAPIAndCognito(t *testing.T) {
+	csp := webapp.CSP("https://api.example.com/prod/", "https://cognito-idp.eu-west-1.amazonaws.com", "https://api.example.com/prod", "")
+	assert.Contains(t, csp, "connect-src 'self' https://api.example.com/prod https://cognito-idp.eu-west-1.amazonaws.com;", "deduplicated, no empty source")
+	for _, d := range strings.Split(csp, "; ") {
+		if strings.HasPrefix(d, "script-src") {
+			assert.Equal(t, "script-src 'self'", d, "no inline script, no eval")
+		}
+	}
+	assert.Contains(t, csp, "object-src 'none'")
+	assert.Contains(t, csp, "frame-ancestors 'none'")
+	assert.Equal(t, "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'", webapp.CSP())
+}
+
+func TestConfigAndOrigins(t *testing.T) {
+	m := webapp.Config{APIURL: "https://x", Region: "us-east-1", Environment: "aws"}.Map()
+	assert.NotContains(t, m, "cognito_endpoint", "only the local platform names a Cognito endpoint")
+	assert.Equal(t, "https://x", m["api_url"])
+	assert.Equal(t, "https://cognito-idp.us-east-1.amazonaws.com", webapp.CognitoOrigin("us-east-1"))
+	assert.Equal(t, "http://localhost:8080", webapp.Origin("http://localhost:8080/v1/me"))
+	assert.Equal(t, "", webapp.Origin("not a url"))
+}

@@ -1,0 +1,50 @@
+# The web app (issue #11): web/ is a Vite + React + TypeScript project with
+# its own package.json and lock file. See docs/web.md.
+#   make web-build     build web/dist (make dev serves it at /)
+#   make web-dev       Vite with hot reload, API proxied to a running make dev
+#   make web-api       regenerate the typed API client from the OpenAPI document
+#   make web-test      typecheck, lint, Vitest, client drift, then the Playwright suite
+.PHONY: web-tools web-build web-dev web-api web-api-check web-unit web-e2e web-test web-perf
+
+WEB_NPM := cd web &&
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	$(WEB_NPM) npm ci --no-audit --no-fund --loglevel=error
+	echo 'module ignored // keeps `go ./...` out of node_modules' > web/node_modules/go.mod
+	touch $@
+
+web-tools: web/node_modules/.installed ## npm ci in web/ and Debian's chromium for the browser tests
+	@scripts/install-chromium.sh
+
+web-build: web/node_modules/.installed ## build the web app into web/dist
+	$(WEB_NPM) npm run --silent build -- --logLevel warn
+
+web-dev: web/node_modules/.installed ## Vite with hot reload on VITE_PORT (5173), API from make dev (GATEWAY_ADDR)
+	$(WEB_NPM) npm run dev
+
+web-api: web/node_modules/.installed ## regenerate web/src/api from the API's OpenAPI document
+	go run ./cmd/issuetracker openapi > web/src/api/openapi.json
+	$(WEB_NPM) npx openapi-typescript src/api/openapi.json -o src/api/schema.d.ts --silent
+
+web-api-check: web/node_modules/.installed ## fail when the web app's generated client drifts from the API
+	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
+	go run ./cmd/issuetracker openapi > $$tmp/openapi.json && \
+	(cd web && npx openapi-typescript $$tmp/openapi.json -o $$tmp/schema.d.ts --silent) && \
+	if ! diff -q $$tmp/openapi.json web/src/api/openapi.json >/dev/null || ! diff -q $$tmp/schema.d.ts web/src/api/schema.d.ts >/dev/null; then \
+	  echo "web/src/api is stale: the API changed. Run 'make web-api' and commit the result." >&2; \
+	  diff -u web/src/api/openapi.json $$tmp/openapi.json | head -40 >&2; exit 1; \
+	fi; echo "web API client: no drift"
+
+web-unit: web/node_modules/.installed ## typecheck, lint and Vitest
+	$(WEB_NPM) npx tsc -b && npx eslint . && npx prettier --check . --log-level warn && npx vitest run
+
+# The Playwright suite starts its own platform (bin/issuetracker dev) on the
+# E2E_* ports (see web/e2e/env.ts) with its state in .local/e2e.
+web-e2e: web-tools web-build ## the Playwright suite in Chromium (starts its own local platform)
+	go build -o bin/issuetracker ./cmd/issuetracker
+	$(WEB_NPM) npx playwright test
+
+web-test: web-build web-unit web-api-check web-e2e ## everything the web app is tested with
+
+web-perf: web-build ## bundle sizes and list first render with 1,000 issues (needs make dev running)
+	$(WEB_NPM) node scripts/perf.mjs

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the official stripe-mock (Stripe's API served from its OpenAPI
+# definition: every request is checked against the real API's shape) into
+# .local/bin with `go install`. Idempotent: a stamp file records the
+# installed version, so a version bump reinstalls.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VERSION=v0.203.0
+BIN=.local/bin/stripe-mock
+STAMP=.local/bin/stripe-mock.version
+if [ -x "$BIN" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$VERSION" ]; then
+  exit 0
+fi
+command -v go >/dev/null || { echo "go is required to install stripe-mock" >&2; exit 1; }
+echo "installing stripe-mock $VERSION into $BIN (go install) ..."
+mkdir -p .local/bin
+GOBIN="$PWD/.local/bin" go install "github.com/stripe/stripe-mock@$VERSION"
+echo "$VERSION" > "$STAMP"
+echo "stripe-mock installed in $BIN"

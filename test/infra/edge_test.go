@@ -1,0 +1,130 @@
+package infra_test
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/issuetracker/issuetracker/constructs/api"
+	"github.com/issuetracker/issuetracker/constructs/tenantaccess"
+	"github.com/issuetracker/issuetracker/infra/stacks"
+	"github.com/issuetracker/issuetracker/internal/authorizer"
+	"github.com/issuetracker/issuetracker/internal/edge"
+	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/tiers"
+)
+
+// webOrigin is the platform's web origin as the template spells it (symbolic):
+// the web app's CloudFront distribution (constructs/webapp), never localhost.
+const webOrigin = "https://<WebDistribution.DomainName>"
+
+func quoted(s string) string { return "'" + s + "'" }
+
+// The revocation promise (docs/people.md, README): a revoked user or a
+// suspended tenant is refused within authorizer.RevocationDelay (30 s). The
+// deployed authorizer cache is part of that delay.
+func TestTheDeployedAuthorizerCachesForTheEdgeTTL(t *testing.T) {
+	for _, a := range resources(t, stacks.PlatformStackName, "AWS::ApiGateway::Authorizer") {
+		got, _ := props(a)["AuthorizerResultTtlInSeconds"].(float64)
+		if want := edge.AuthorizerResultTTL.Seconds(); got != want {
+			t.Errorf("authorizer result TTL = %v s, want edge.AuthorizerResultTTL = %v s", got, want)
+		}
+		if delay := authorizer.RegistryCacheTTL.Seconds() + got; delay > authorizer.RevocationDelay.Seconds() {
+			t.Errorf("a revocation takes up to %v s in AWS, the runtime promises %v", delay, authorizer.RevocationDelay)
+		}
+	}
+}
+
+func TestCORSPreflightsAreTheEdges(t *testing.T) {
+	want := map[string]any{
+		"method.response.header.Access-Control-Allow-Origin":  quoted(webOrigin),
+		"method.response.header.Access-Control-Allow-Headers": quoted(edge.List(edge.CORSAllowHeaders)),
+		"method.response.header.Access-Control-Allow-Methods": quoted(edge.List(edge.CORSAllowMethods)),
+		"method.response.header.Access-Control-Max-Age":       quoted(strconv.Itoa(int(edge.CORSMaxAge.Seconds()))),
+		"method.response.header.Vary":                         quoted("Origin"),
+	}
+	n := 0
+	for id, m := range resources(t, stacks.PlatformStackName, "AWS::ApiGateway::Method") {
+		p := props(m)
+		if p["HttpMethod"] != "OPTIONS" {
+			continue
+		}
+		n++
+		integ := p["Integration"].(map[string]any)
+		got := symbolic(asList(integ["IntegrationResponses"])[0].(map[string]any)["ResponseParameters"])
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("preflight %s (-edge +template):\n%s", id, diff)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no CORS preflight methods")
+	}
+}
+
+// API Gateway's own answers (401 from the authorizer, 429 from a usage
+// plan, WAF blocks...) must carry CORS, or a browser cannot read them, and
+// the security headers API Gateway can express.
+func TestGatewayResponsesCarryTheEdgeHeaders(t *testing.T) {
+	want := map[string]any{
+		"gatewayresponse.header.Access-Control-Allow-Origin":   quoted(webOrigin),
+		"gatewayresponse.header.Access-Control-Expose-Headers": quoted(edge.List(edge.CORSExposeHeaders)),
+		"gatewayresponse.header.Vary":                          quoted("Origin"),
+	}
+	for k, v := range edge.StaticSecurityHeaders() {
+		want["gatewayresponse.header."+k] = quoted(v)
+	}
+	var types []string
+	for _, r := range resources(t, stacks.PlatformStackName, "AWS::ApiGateway::GatewayResponse") {
+		p := props(r)
+		types = append(types, p["ResponseType"].(string))
+		if diff := cmp.Diff(want, symbolic(p["ResponseParameters"])); diff != "" {
+			t.Errorf("gateway response %s (-edge +template):\n%s", p["ResponseType"], diff)
+		}
+	}
+	sort.Strings(types)
+	if strings.Join(types, ",") != "DEFAULT_4XX,DEFAULT_5XX" {
+		t.Errorf("gateway responses %v, want DEFAULT_4XX and DEFAULT_5XX", types)
+	}
+}
+
+// The environment contract: each function gets exactly the variables the
+// runtime requires of it (internal/envvars.For), with the values the rest of
+// the stack uses.
+func TestEachFunctionGetsTheEnvironmentTheRuntimeRequires(t *testing.T) {
+	fns := resources(t, stacks.PlatformStackName, "AWS::Lambda::Function")
+	for _, name := range stacks.FunctionNames() {
+		t.Run(name, func(t *testing.T) {
+			fn := synth.platform.Functions[name]
+			env, _ := props(fns[logicalID(fn.Function.Node().DefaultChild())])["Environment"].(map[string]any)
+			vars, _ := env["Variables"].(map[string]any)
+			want, ok := envvars.For(routes.Function(name))
+			if !ok {
+				t.Fatalf("no contract for %s", name)
+			}
+			if diff := cmp.Diff(want, keys(vars)); diff != "" {
+				t.Errorf("environment (-contract +template):\n%s", diff)
+			}
+			literal := map[string]string{
+				envvars.TablePrefix:      "issuetracker",
+				envvars.TenantSessionTag: tenantaccess.DefaultTagKey,
+				envvars.CORSOrigins:      webOrigin,
+			}
+			for k, v := range literal {
+				if got, ok := vars[k]; ok && symbolic(got) != v {
+					t.Errorf("%s = %v, want %s", k, got, v)
+				}
+			}
+			if prefix, ok := vars[envvars.UsagePlanParameterPrefix].(string); ok {
+				for _, tier := range tiers.All() {
+					if p := api.UsagePlanParameterName("issuetracker", tier.Name); !strings.HasPrefix(p, prefix) {
+						t.Errorf("the plan id of %s is at %s, outside %s", tier.Name, p, prefix)
+					}
+				}
+			}
+		})
+	}
+}

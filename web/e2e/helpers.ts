@@ -1,0 +1,145 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, type Page, type TestInfo } from '@playwright/test';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DEMO_PASSWORD, e2e } from './env';
+
+/** Signs in through the workspace's sign-in page, as a person would. */
+export async function signIn(page: Page, slug: string, email: string, password = DEMO_PASSWORD) {
+  await page.goto(`/w/${slug}/signin`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('me-email')).toBeVisible();
+}
+
+/** Creates an issue with the create dialog (c) and returns its key. */
+export async function createIssue(page: Page, title: string, description = ''): Promise<string> {
+  await page.keyboard.press('c');
+  const dialog = page.getByRole('dialog', { name: 'New issue' });
+  await dialog.getByLabel('Title').fill(title);
+  if (description) await dialog.getByLabel('Description').fill(description);
+  await dialog.getByRole('button', { name: 'Create issue' }).click();
+  await expect(dialog).toBeHidden();
+  const toast = page.getByRole('status').filter({ hasText: 'Created' });
+  const text = (await toast.textContent()) ?? '';
+  const key = /([A-Z0-9]+-\d+)/.exec(text)?.[1];
+  expect(key, `created toast: ${text}`).toBeTruthy();
+  return key!;
+}
+
+interface RuntimeConfig {
+  cognito_endpoint?: string;
+  region: string;
+  provider_client_id: string;
+  tenant_client_id: string;
+}
+
+async function config(): Promise<RuntimeConfig> {
+  const r = await fetch(`${e2e.baseURL}/config.json`);
+  return (await r.json()) as RuntimeConfig;
+}
+
+/** An ID token from Cognito's USER_PASSWORD_AUTH (for test set-up through the API only). */
+export async function cognitoToken(
+  email: string,
+  password = DEMO_PASSWORD,
+  provider = false,
+): Promise<string> {
+  const c = await config();
+  const endpoint = c.cognito_endpoint ?? `https://cognito-idp.${c.region}.amazonaws.com`;
+  const r = await fetch(endpoint + '/', {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-amz-json-1.1',
+      'X-Amz-Target': 'AWSCognitoIdentityProviderService.InitiateAuth',
+    },
+    body: JSON.stringify({
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      ClientId: provider ? c.provider_client_id : c.tenant_client_id,
+      AuthParameters: { USERNAME: email, PASSWORD: password },
+    }),
+  });
+  const body = (await r.json()) as { AuthenticationResult?: { IdToken: string } };
+  if (!body.AuthenticationResult) throw new Error(`sign-in of ${email} failed: ${JSON.stringify(body)}`);
+  return body.AuthenticationResult.IdToken;
+}
+
+/** Calls the API with a token (test set-up and Root's actions, never the browser's session). */
+export async function apiCall(method: string, p: string, token: string | undefined, body?: unknown) {
+  const r = await fetch(e2e.baseURL + p, {
+    method,
+    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  return { status: r.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+/** Runs axe-core on the page: no serious or critical violation. */
+export async function expectAccessible(page: Page, info: TestInfo, name: string) {
+  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  await info.attach(`axe-${name}.json`, {
+    body: JSON.stringify(r.violations, null, 2),
+    contentType: 'application/json',
+  });
+  expect(
+    bad.map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 3)
+          .join(', ')}`,
+    ),
+    `${name}: axe violations`,
+  ).toEqual([]);
+}
+
+const shots = path.resolve(import.meta.dirname, '..', 'artifacts', 'screenshots');
+
+/** Saves screenshots at desktop and phone width (artifacts, not golden images). */
+export async function screenshots(page: Page, name: string) {
+  fs.mkdirSync(shots, { recursive: true });
+  const vp = page.viewportSize() ?? { width: 1280, height: 800 };
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.screenshot({ path: path.join(shots, `${name}-desktop.png`) });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: path.join(shots, `${name}-phone.png`) });
+  await page.setViewportSize(vp);
+}
+
+/** The newest mail to an address, from the local mail catcher (mailpit's API). */
+export async function mailTo(
+  address: string,
+  subject: RegExp,
+  timeoutMs = 30_000,
+): Promise<{ subject: string; text: string }> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    const r = await fetch(
+      `${e2e.mailAPI}/api/v1/search?query=${encodeURIComponent(`to:"${address}"`)}`,
+    ).catch((e: Error) => {
+      last = e.message;
+      return undefined;
+    });
+    if (r?.ok) {
+      const list = (await r.json()) as { messages?: { ID: string; Subject: string }[] };
+      const m = list.messages?.find((x) => subject.test(x.Subject));
+      if (m) {
+        const full = (await (await fetch(`${e2e.mailAPI}/api/v1/message/${m.ID}`)).json()) as {
+          Text: string;
+          Subject: string;
+        };
+        return { subject: full.Subject, text: full.Text };
+      }
+      last = `no mail matching ${subject} yet (${list.messages?.length ?? 0} to ${address})`;
+    } else if (r) {
+      last = `mailpit answered ${r.status}`;
+    }
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  throw new Error(`no mail to ${address} matching ${subject} within ${timeoutMs} ms: ${last}`);
+}

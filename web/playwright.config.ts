@@ -1,0 +1,47 @@
+import { defineConfig } from '@playwright/test';
+import { e2e } from './e2e/env';
+
+// The browser suite starts the whole local platform itself with the repo's
+// CLI (bin/issuetracker dev, built by make), on its own ports and its own
+// state folder (wiped per run), then drives Debian's Chromium.
+export default defineConfig({
+  testDir: 'e2e',
+  outputDir: 'artifacts/test-results',
+  timeout: 120_000,
+  expect: { timeout: 15_000 },
+  fullyParallel: false,
+  workers: Number(process.env.E2E_WORKERS ?? 2),
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+  reporter: [['list'], ['html', { open: 'never', outputFolder: 'artifacts/report' }]],
+  use: {
+    baseURL: e2e.baseURL,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      // The machine's closed network refuses Chromium's background connections.
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-dev-shm-usage',
+      ],
+    },
+  },
+  webServer: e2e.reuse
+    ? undefined
+    : {
+        command: `rm -rf "${e2e.stateDir}" && exec ../bin/issuetracker dev`,
+        url: `${e2e.baseURL}/health`,
+        env: e2e.serverEnv(),
+        timeout: 240_000,
+        reuseExistingServer: false,
+        gracefulShutdown: { signal: 'SIGTERM', timeout: 20_000 },
+        stdout: 'ignore',
+        stderr: 'pipe',
+      },
+});

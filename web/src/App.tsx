@@ -1,0 +1,35 @@
+import { QueryCache, QueryClient, QueryClientProvider, MutationCache } from '@tanstack/react-query';
+import { RouterProvider } from 'react-router';
+import { setTokenSource } from './api/client';
+import { isApiError } from './api/problem';
+import { sessions } from './auth/session';
+import { notifyAuthFailure } from './auth/guard';
+import { router } from './routes';
+
+setTokenSource(() => sessions.token());
+
+function onError(e: unknown) {
+  if (isApiError(e, 401)) notifyAuthFailure('expired');
+  else if (isApiError(e, 403, 'tenant_suspended')) notifyAuthFailure('suspended');
+  else if (isApiError(e, 403, 'mfa_required')) notifyAuthFailure('mfa');
+}
+
+const queryClient = new QueryClient({
+  queryCache: new QueryCache({ onError }),
+  mutationCache: new MutationCache({ onError }),
+  defaultOptions: {
+    queries: {
+      staleTime: 15_000,
+      refetchOnWindowFocus: true,
+      retry: (n, e) => n < 2 && !(isApiError(e) && e.status >= 400 && e.status < 500),
+    },
+  },
+});
+
+export function App() {
+  return (
+    <QueryClientProvider client={queryClient}>
+      <RouterProvider router={router} />
+    </QueryClientProvider>
+  );
+}

@@ -1,0 +1,170 @@
+import { claims, Cognito, type Tokens } from './cognito';
+import { cognitoEndpoint } from '../config';
+
+/** A workspace as the public lookup tells it: where its people sign in. */
+export interface Workspace {
+  slug: string;
+  name: string;
+  user_pool_id: string;
+  client_id: string;
+  region: string;
+}
+
+export interface Session {
+  workspace: Workspace;
+  idToken: string;
+  accessToken: string;
+  refreshToken?: string;
+  /** ms since epoch when the ID token expires */
+  expiresAt: number;
+  email: string;
+  sub: string;
+}
+
+// Tokens live in memory. Only the refresh token (with the workspace it
+// belongs to) is kept in sessionStorage, so a reload of this tab stays signed
+// in and closing the tab ends the session.
+const STORE_KEY = 'itr.session';
+const LAST_WORKSPACE = 'itr.lastWorkspace';
+const REFRESH_BEFORE_MS = 60_000;
+
+type Listener = (s: Session | undefined) => void;
+
+interface Stored {
+  workspace: Workspace;
+  refreshToken: string;
+  email: string;
+}
+
+export function cognitoFor(ws: Workspace): Cognito {
+  return new Cognito(cognitoEndpoint(ws.region), ws.client_id);
+}
+
+class SessionStore {
+  private current: Session | undefined;
+  private listeners = new Set<Listener>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private refreshing: Promise<Session | undefined> | undefined;
+
+  get(): Session | undefined {
+    return this.current;
+  }
+
+  subscribe(l: Listener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  private emit() {
+    for (const l of this.listeners) l(this.current);
+  }
+
+  /** Starts a session from Cognito's tokens. */
+  start(workspace: Workspace, tokens: Tokens, fallbackEmail = ''): Session {
+    const c = claims(tokens.IdToken);
+    const exp = typeof c.exp === 'number' ? c.exp * 1000 : Date.now() + tokens.ExpiresIn * 1000;
+    const s: Session = {
+      workspace,
+      idToken: tokens.IdToken,
+      accessToken: tokens.AccessToken,
+      refreshToken: tokens.RefreshToken ?? this.current?.refreshToken,
+      expiresAt: exp,
+      email: String(c.email ?? fallbackEmail),
+      sub: String(c.sub ?? ''),
+    };
+    this.current = s;
+    if (s.refreshToken) {
+      const stored: Stored = { workspace, refreshToken: s.refreshToken, email: s.email };
+      sessionStorage.setItem(STORE_KEY, JSON.stringify(stored));
+    }
+    rememberWorkspace(workspace.slug);
+    this.schedule();
+    this.emit();
+    return s;
+  }
+
+  private schedule() {
+    clearTimeout(this.timer);
+    if (!this.current?.refreshToken) return;
+    const wait = Math.max(5_000, this.current.expiresAt - Date.now() - REFRESH_BEFORE_MS);
+    this.timer = setTimeout(() => void this.refresh(), wait);
+  }
+
+  /** Exchanges the refresh token for new tokens (one request at a time). */
+  refresh(): Promise<Session | undefined> {
+    this.refreshing ??= this.doRefresh().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async doRefresh(): Promise<Session | undefined> {
+    const stored = readStored();
+    const ws = this.current?.workspace ?? stored?.workspace;
+    const rt = this.current?.refreshToken ?? stored?.refreshToken;
+    if (!ws || !rt) return undefined;
+    try {
+      const a = await cognitoFor(ws).refresh(rt);
+      if (!a.AuthenticationResult) return this.end();
+      return this.start(ws, { ...a.AuthenticationResult, RefreshToken: rt }, stored?.email);
+    } catch {
+      return this.end();
+    }
+  }
+
+  /** The session of workspace slug, restored from this tab's refresh token if needed. */
+  async restore(slug: string): Promise<Session | undefined> {
+    if (this.current?.workspace.slug === slug) return this.current;
+    const stored = readStored();
+    if (stored?.workspace.slug !== slug) return undefined;
+    return this.refresh();
+  }
+
+  /** A valid ID token, refreshed first when it is about to expire. */
+  async token(): Promise<string | undefined> {
+    const s = this.current;
+    if (!s) return undefined;
+    if (s.expiresAt - Date.now() < 30_000) return (await this.refresh())?.idToken;
+    return s.idToken;
+  }
+
+  /** Ends the session here (the API refused it, or the user signed out). */
+  end(): undefined {
+    clearTimeout(this.timer);
+    this.current = undefined;
+    sessionStorage.removeItem(STORE_KEY);
+    this.emit();
+    return undefined;
+  }
+
+  async signOut(): Promise<void> {
+    const s = this.current;
+    this.end();
+    if (s?.refreshToken) await cognitoFor(s.workspace).revoke(s.refreshToken);
+  }
+}
+
+function readStored(): Stored | undefined {
+  try {
+    const raw = sessionStorage.getItem(STORE_KEY);
+    return raw ? (JSON.parse(raw) as Stored) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function rememberWorkspace(slug: string) {
+  try {
+    localStorage.setItem(LAST_WORKSPACE, slug);
+  } catch {
+    /* private mode */
+  }
+}
+
+export function lastWorkspace(): string | undefined {
+  try {
+    return localStorage.getItem(LAST_WORKSPACE) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const sessions = new SessionStore();
