@@ -3,6 +3,10 @@ package app
 import (
 	"maps"
 	"os"
+	"time"
+
+	"github.com/issuetracker/issuetracker/internal/analytics"
+	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
 
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsapi"
 	"github.com/issuetracker/issuetracker/internal/audit"
@@ -32,7 +36,7 @@ func operations(d Deps) httpapi.Operations {
 		peopleapi.Operations(peopleapi.Deps{Service: peopleService(d), Audit: peopleAudit(d), Now: d.Now}),
 		issueapi.Operations(issueapi.Deps{Service: issueService(d)}),
 		tenantapi.Operations(lifecycleDeps(d)),
-		analyticsapi.Operations(analyticsapi.NewDeps(d.DB, d.Now)),
+		analyticsapi.Operations(analyticsDeps(d)),
 		usageapi.Operations(usageDeps(d)),
 		billingapi.Operations(billingDeps(d)),
 	} {
@@ -45,6 +49,17 @@ func operations(d Deps) httpapi.Operations {
 func issueService(d Deps) *issue.Service {
 	return &issue.Service{Store: issuedb.Store{DB: d.DB, Cursors: d.Cursors}, Directory: issuedb.Directory{DB: d.DB},
 		Cursors: d.Cursors, Now: d.Now}
+}
+
+// analyticsDeps are the analytics reports on d's tables, with the issue
+// directory for their user and team filters.
+func analyticsDeps(d Deps) analyticsapi.Deps {
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	return analyticsapi.Deps{Service: &analytics.Service{Store: analyticsdb.Store{DB: d.DB}, Now: now},
+		Directory: issuedb.Directory{DB: d.DB}, Now: now}
 }
 
 // peopleService is the people domain on d's tables and pools.

@@ -143,7 +143,7 @@ func BenchmarkDashboard(b *testing.B) {
 				for _, c := range cells[k:min(k+analyticsdb.MaxCellsPerTx, len(cells))] {
 					part[c] = sum[c]
 				}
-				if err := store.Apply(ctx, names.App(), "acme", analytics.IssueState{IssueID: fmt.Sprint("generated-", k), Rev: 1, Applied: part}, part); err != nil {
+				if err := store.Apply(ctx, tenancy.Scope{Table: names.App(), TenantID: "acme"}, analytics.IssueState{IssueID: fmt.Sprint("generated-", k), Rev: 1, Applied: part}, part); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -42,6 +42,9 @@ type world struct {
 	clock               time.Time
 }
 
+// acme is the scope of the world's main tenant.
+func (w *world) acme() tenancy.Scope { return tenancy.Scope{Table: w.names.App(), TenantID: "acme"} }
+
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	db, names := testenv.Tables(t)
