@@ -12,6 +12,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/federation"
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
 	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
@@ -95,4 +96,20 @@ func MustHaveEnvironment(fn routes.Function) {
 	if err := envvars.Check(fn); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// ServePreSignUp runs this process as the shared tenant pool's PreSignUp
+// trigger (Google sign-in on): a first Google sign-in is linked to the
+// person a tenant invited with the same verified email, everyone else is
+// refused (internal/federation).
+func ServePreSignUp() {
+	useLambdaLogging(routes.FnPreSignUp, os.Stdout)
+	MustHaveEnvironment(routes.FnPreSignUp)
+	ctx := context.Background()
+	e := awsx.EndpointsFromEnv()
+	cfg, err := awsx.Load(ctx, e)
+	if err != nil {
+		log.Fatalf("presignup: %v", err)
+	}
+	lambda.Start(federation.Linker{C: awsx.Cognito(cfg, e)}.Handle)
 }
