@@ -113,5 +113,5 @@ func billingDeps(d Deps) billingapi.Deps {
 		return billingapi.Deps{}
 	}
 	return billingapi.Deps{Service: svc, Checkouts: ratelimit.Window{DB: d.Control(), Table: d.Names.Control(), Scope: "checkout",
-		Max: billingapi.DefaultCheckoutsPerHour, Window: time.Hour, Now: d.Now}}
+		Max: billingapi.DefaultCheckoutsPerHour, Window: time.Hour, Now: d.Now}, Cursors: d.Cursors}
 }

@@ -202,7 +202,7 @@ func peopleBodies() map[string]Body {
 		"getBilling":                 {Response: billingapi.Plan{}},
 		"startCheckout":              {Request: billingapi.TierChoice{}, Response: billing.CheckoutSession{}, Status: 201},
 		"changePlan":                 {Request: billingapi.TierChoice{}, Response: billingapi.Plan{}},
-		"listInvoices":               {Response: billingapi.Invoices{}, Query: pageParams},
+		"listInvoices":               {Response: list.Page[billing.Invoice]{}, Query: pageParams},
 		"stripeWebhook":              {Request: map[string]any{}, Response: billingapi.Received{}},
 		"getRootBilling":             {Response: billing.Figures{}},
 		"createRegistrationCheckout": {Response: billing.CheckoutSession{}, Status: 201},

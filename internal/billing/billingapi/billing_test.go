@@ -278,7 +278,13 @@ func TestPlanChanges(t *testing.T) {
 		res := sa.Do("GET", "/v1/billing/invoices?limit=5", nil)
 		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
 		assert.NotEmpty(t, res.Map(t)["items"])
-		assert.Equal(t, http.StatusBadRequest, sa.Do("GET", "/v1/billing/invoices?limit=0", nil).Status)
+		// The one list rule: a strict limit, and only cursors this list
+		// issued (a provider's invoice id is not one).
+		for _, q := range []string{"limit=0", "limit=25x", "cursor=in_123", "after=in_123"} {
+			res := sa.Do("GET", "/v1/billing/invoices?"+q, nil)
+			assert.Equal(t, http.StatusBadRequest, res.Status, q)
+		}
+		assert.Equal(t, "invalid_cursor", sa.Do("GET", "/v1/billing/invoices?cursor=in_123", nil).Map(t)["code"])
 	})
 	t.Run("only the Super Admin manages billing", func(t *testing.T) {
 		p := w.superAdmin(t, "umbrella")

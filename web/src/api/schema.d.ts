@@ -1278,10 +1278,6 @@ export interface components {
             period_start?: string;
             status: string;
         };
-        Invoices: {
-            items: components["schemas"]["Invoice"][];
-            next_cursor?: string;
-        };
         Issue: {
             assignee_id?: string;
             /** @enum {string} */
@@ -1400,6 +1396,10 @@ export interface components {
         };
         Page_Hit: {
             items: components["schemas"]["Hit"][];
+            next_cursor?: string;
+        };
+        Page_Invoice: {
+            items: components["schemas"]["Invoice"][];
             next_cursor?: string;
         };
         Page_Issue: {
@@ -3938,7 +3938,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Invoices"];
+                    "application/json": components["schemas"]["Page_Invoice"];
                 };
             };
             /** @description Bad Request */
