@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -41,7 +42,7 @@ type progressItem struct {
 	Finished bool `dynamodbav:"finished"`
 }
 
-func progressKey(tenant string) map[string]av { return key(an(tenant)+"BACKFILL", "BACKFILL") }
+func progressKey(tenant string) map[string]av { return dynamo.Key(an(tenant)+"BACKFILL", "BACKFILL") }
 
 // Run rebuilds the tenant's rollups. With resume it continues after the
 // last saved page of an unfinished earlier run (nothing, if it finished);

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -37,7 +38,7 @@ type settingsItem struct {
 
 // Settings implements analytics.Store.
 func (s Store) Settings(ctx context.Context, sc tenancy.Scope) (analytics.Settings, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table), Key: key(settingsPK(sc.TenantID), skSettings), ConsistentRead: aws.Bool(true)})
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(settingsPK(sc.TenantID), skSettings), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return analytics.Settings{}, fmt.Errorf("get analytics settings: %w", err)
 	}
@@ -128,7 +129,7 @@ func (it stateItem) state() analytics.IssueState {
 // multi-transaction apply, if a crash left one.
 func (s Store) State(ctx context.Context, sc tenancy.Scope, issueID string) (analytics.IssueState, error) {
 	for range 3 {
-		out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table), Key: key(statePK(sc.TenantID, issueID), skState), ConsistentRead: aws.Bool(true)})
+		out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(statePK(sc.TenantID, issueID), skState), ConsistentRead: aws.Bool(true)})
 		if err != nil {
 			return analytics.IssueState{}, fmt.Errorf("get analytics state: %w", err)
 		}
@@ -161,7 +162,7 @@ func (s Store) States(ctx context.Context, sc tenancy.Scope, ids []string) (map[
 	for chunk := range slices.Chunk(ids, 100) {
 		keys := make([]map[string]av, len(chunk))
 		for i, id := range chunk {
-			keys[i] = key(statePK(sc.TenantID, id), skState)
+			keys[i] = dynamo.Key(statePK(sc.TenantID, id), skState)
 		}
 		for len(keys) > 0 {
 			res, err := s.DB.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
@@ -290,7 +291,7 @@ func (s Store) stateWrite(sc tenancy.Scope, prev, next analytics.IssueState, k, 
 	if err != nil {
 		return types.TransactWriteItem{}, err
 	}
-	return types.TransactWriteItem{Update: &types.Update{TableName: aws.String(sc.Table), Key: key(statePK(sc.TenantID, next.IssueID), skState),
+	return types.TransactWriteItem{Update: &types.Update{TableName: aws.String(sc.Table), Key: dynamo.Key(statePK(sc.TenantID, next.IssueID), skState),
 		UpdateExpression: e.Update(), ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}}, nil
 }
 
@@ -322,9 +323,9 @@ func cellKey(tenant, cell string) (map[string]av, error) {
 	parts := strings.Split(cell, "|")
 	switch {
 	case len(parts) == 3 && parts[0] == "D":
-		return key(dayPK(tenant, parts[1]), parts[2]), nil
+		return dynamo.Key(dayPK(tenant, parts[1]), parts[2]), nil
 	case len(parts) == 2 && parts[0] == "G":
-		return key(gaugePK(tenant), parts[1]), nil
+		return dynamo.Key(gaugePK(tenant), parts[1]), nil
 	}
 	return nil, fmt.Errorf("bad rollup cell %q", cell)
 }

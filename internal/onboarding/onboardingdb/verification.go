@@ -2,7 +2,6 @@ package onboardingdb
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -91,8 +90,7 @@ func (s Verifications) CountAttempt(ctx context.Context, tenantID, salt string) 
 	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: verificationKey(tenantID),
 		UpdateExpression: ex.Update(), ConditionExpression: ex.Condition(),
 		ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values()})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
+	if dynamo.ConditionFailed(err) {
 		return false, nil
 	}
 	if err != nil {
@@ -110,8 +108,7 @@ func (s Verifications) Replace(ctx context.Context, v onboarding.Verification) e
 	}
 	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av,
 		ConditionExpression: aws.String("attribute_exists(pk)")})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
+	if dynamo.ConditionFailed(err) {
 		return errs.Conflict("registration_verified", "the registration of "+v.TenantID+" is verified already")
 	}
 	if err != nil {
