@@ -14,17 +14,25 @@ node_modules/.installed: package.json package-lock.json
 	echo 'module ignored // keeps `go ./...` out of node_modules' > node_modules/go.mod
 	touch $@
 
-tools: node_modules/.installed web-tools ## install the pinned npm tools, DynamoDB Local, mailpit, stripe-mock, the web app's packages and Chromium
+tools: node_modules/.installed web-tools ## install the pinned npm tools, DynamoDB Local, mailpit, versitygw (the local S3), stripe-mock, the web app's packages and Chromium
 	@scripts/install-dynamodb-local.sh
 	@scripts/install-mailpit.sh
+	@scripts/install-versitygw.sh
 	@scripts/install-stripe-mock.sh
 
 vet: ## go vet
 	go vet ./...
 
-test: tools vet openapi-lint ## Go tests (they start DynamoDB Local, cognito-local, mailpit and stripe-mock), then the web app's (build, Vitest, client drift, Playwright)
-	@status=0; go test -count=1 -timeout 12m ./... || status=$$?; scripts/stop-test-services.sh; exit $$status
+test: tools vet openapi-lint ## Go tests (they start DynamoDB Local, cognito-local, versitygw, mailpit and stripe-mock), then the web app's (build, Vitest, client drift, Playwright)
+	@status=0; go test -count=1 -timeout 12m ./... || status=$$?; \
+	go test -race -count=1 -timeout 6m $(RACE_PKGS) || status=$$?; \
+	scripts/stop-test-services.sh; exit $$status
 	@$(MAKE) --no-print-directory web-test
+
+# The race detector on the packages with concurrency: the gateway (usage
+# plans, authorizer cache) under the short load, the authorizer's caches,
+# the fault-injection proxy.
+RACE_PKGS := ./internal/gateway/ ./internal/authorizer/ ./internal/chaos/ ./internal/loadtest/
 
 -include mk/*.mk
 

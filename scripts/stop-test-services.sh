@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stops the DynamoDB Local, cognito-local, mailpit and stripe-mock that the integration tests started.
+# Stops the DynamoDB Local, cognito-local, versitygw, mailpit and stripe-mock that the integration tests started.
 cd "$(dirname "$0")/.."
 for f in .local/test-services/*.pid; do
   [ -f "$f" ] || continue

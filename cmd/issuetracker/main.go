@@ -18,8 +18,11 @@ import (
 
 	"flag"
 
+	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/debugvars"
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/gateway"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/meta"
@@ -133,6 +136,17 @@ func dev(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	limits, err := gateway.TierLimitsFromEnv()
+	if err != nil {
+		return err
+	}
+	if a := os.Getenv(debugvars.EnvAddr); a != "" {
+		got, err := debugvars.Serve(ctx, a)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("runtime figures on http://%s/debug/vars (pprof at /debug/pprof/)\n", got)
+	}
 	started := time.Now()
 	fmt.Println("starting DynamoDB Local, cognito-local, the local S3, mailpit, stripe-mock and the API gateway ...")
 	s, err := devstack.Start(ctx, devstack.Config{
@@ -143,6 +157,9 @@ func dev(args []string) error {
 		WebBaseURL: os.Getenv(mail.EnvWebBaseURL),
 		Log:        logf, AllowedOrigins: strings.Split(envStr("CORS_ORIGINS", defaultOrigins(*addr)), ","),
 		WebDir: webDir(root, *web),
+		// Running services to reuse (ITR_DYNAMODB_ENDPOINT, ...): the fault
+		// injection suite owns DynamoDB Local so it can kill and restart it.
+		Endpoints: awsx.EndpointsFromEnv(), TierLimits: limits,
 	})
 	if err != nil {
 		return err
@@ -181,8 +198,8 @@ func webDir(root, dir string) string {
 }
 
 func banner(p devstack.Platform, took time.Duration) {
-	fmt.Printf("\nIssueTracker is running (ready in %s)\n\n  Web     %s/\n  API     %s/v1   (try %s/health)\n  Mail    %s   (verification codes and invitations; SMTP on %s)\n  Stripe  %s   (stripe-mock; grace after a failed payment: %s)\n\n",
-		took.Round(100*time.Millisecond), p.GatewayURL, p.GatewayURL, p.GatewayURL, p.MailUIURL, p.SMTPAddr, p.StripeAPIBase, p.BillingGrace)
+	fmt.Printf("\nIssueTracker is running (ready in %s)\n\n  Web     %s/   (a workspace: %s/w/acme/signin)\n  Console %s/admin   (the provider console: sign in as root)\n  API     %s/v1   (try %s/health)\n  Mail    %s   (verification codes and invitations; SMTP on %s)\n  Stripe  %s   (stripe-mock; grace after a failed payment: %s)\n\n",
+		took.Round(100*time.Millisecond), p.GatewayURL, p.GatewayURL, p.GatewayURL, p.GatewayURL, p.GatewayURL, p.MailUIURL, p.SMTPAddr, p.StripeAPIBase, p.BillingGrace)
 	fmt.Printf("Demo logins (password %s):\n\n", devstack.DemoPassword)
 	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "  EMAIL\tTENANT\tROLE")

@@ -8,6 +8,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/issuetracker/issuetracker/constructs/identity"
+	"github.com/issuetracker/issuetracker/constructs/streamconsumer"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/routes"
 )
@@ -100,6 +101,8 @@ func suppressPlatform(p *Platform) {
 	suppressProvisioning(p)
 	suppressBilling(p)
 	suppressConsumer(p.StreamAnalytics)
+	suppressConsumer(p.StreamActivity)
+	suppressActivity(p.StreamActivity, true)
 	suppress(p.Exports.AccessLogs, why{"AwsSolutions-S1", "This is the exports bucket's server access log target; logging it to itself would loop.", nil})
 	for key, m := range p.API.Methods {
 		if isPublic(key) {
@@ -153,4 +156,21 @@ func suppressTenant(t *Tenant) {
 		suppress(t.Pool.UserPool, optionalMFA)
 	}
 	suppressConsumer(t.StreamAnalytics)
+	suppressConsumer(t.StreamActivity)
+	suppressActivity(t.StreamActivity, false)
+}
+
+// suppressActivity explains the activity consumer's wildcards: its items
+// are reached through the table's indexes (team memberships, the tenant
+// registry by status) under the same leading-key conditions, and the
+// platform's mail job reads and clears the pending mail of every Platinum
+// tenant's table, whose names are known only when tenants onboard.
+func suppressActivity(c *streamconsumer.Consumer, platform bool) {
+	ev := []string{`/^Resource::<[A-Za-z0-9]+\.Arn>\/index\/\*$/`}
+	if platform {
+		ev = append(ev, `/^Resource::arn:[^:]+:dynamodb:.*:table\/.*-tenant-\*$/`)
+	}
+	suppress(c.Function.Role, why{"AwsSolutions-IAM5",
+		"Index ARNs (index/*) of the table the consumer reads under dynamodb:LeadingKeys conditions (notification items, issues, users, team memberships; the registry by status); on the platform, the Platinum tenants' tables (<prefix>-tenant-*), named at onboarding, under the same conditions for the mail job.",
+		ev})
 }

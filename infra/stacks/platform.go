@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -39,6 +40,14 @@ const AuthorizerFunction = string(routes.FnAuthorizer)
 // invokes with the provisioning pipeline's outcomes.
 const OnboardingFunction = string(routes.FnOnboarding)
 
+// ObservabilityStackID is the construct id of the platform's nested stack
+// of alarms and dashboard.
+const ObservabilityStackID = "Observability"
+
+// MaxTemplateResources is the headroom kept under CloudFormation's 500
+// resources per template.
+const MaxTemplateResources = 470
+
 // FunctionNames are the functions of the platform: every function of the
 // route table, then the onboarding function and the authorizer.
 func FunctionNames() []string {
@@ -61,11 +70,13 @@ type Platform struct {
 	TenantAccess *tenantaccess.TenantAccess
 	API          *api.API
 	// WAF is the web ACL in front of the API stage; nil when turned off.
-	WAF          *waf.WebACL
-	Monitoring   *monitoring.Monitoring
-	Provisioning *provisioning.Provisioning
-	Exports      *Exports
-	Web          *webapp.WebApp
+	WAF        *waf.WebACL
+	Monitoring *monitoring.Monitoring
+	// Observability is the nested stack holding Monitoring.
+	Observability awscdk.NestedStack
+	Provisioning  *provisioning.Provisioning
+	Exports       *Exports
+	Web           *webapp.WebApp
 	// OutcomesDLQ keeps provisioning outcomes the onboarding function could not take.
 	OutcomesDLQ awssqs.IQueue
 	// CursorKey is the HMAC key of list cursors, one random value per
@@ -75,6 +86,10 @@ type Platform struct {
 	BillingParts *Billing
 	// StreamAnalytics consumes the pooled table's change stream.
 	StreamAnalytics *streamconsumer.Consumer
+	// StreamActivity is its second reader (watchers, inbox, notification
+	// mail); MailSchedule runs its mail job every minute.
+	StreamActivity *streamconsumer.Consumer
+	MailSchedule   awsevents.Rule
 }
 
 // NewPlatformStack defines IssueTracker-Platform. It builds every function
@@ -265,9 +280,17 @@ func (p *Platform) setEnvironment() {
 	}
 }
 
-// addMonitoring adds alarms and the dashboard over every part.
+// addMonitoring adds alarms and the dashboard over every part, in a nested
+// stack of their own: CloudFormation takes at most 500 resources per
+// template, and the API's methods alone are near 300 of the platform's
+// (TestEveryTemplateStaysUnderTheResourceLimit keeps the headroom). The
+// nested stack deploys and rolls back with the platform; CDK passes the
+// functions', tables' and queues' names in as parameters.
 func (p *Platform) addMonitoring() {
-	m := monitoring.New(p.Stack, "Monitoring", &monitoring.Props{Prefix: p.Config.Prefix, AlarmEmails: p.Config.AlarmEmails})
+	p.Observability = awscdk.NewNestedStack(p.Stack, jsii.String(ObservabilityStackID), &awscdk.NestedStackProps{
+		Description: jsii.String("IssueTracker platform: alarms, alert topic and dashboard"),
+	})
+	m := monitoring.New(p.Observability, "Monitoring", &monitoring.Props{Prefix: p.Config.Prefix, AlarmEmails: p.Config.AlarmEmails})
 	p.Monitoring = m
 	for _, name := range FunctionNames() {
 		fn := p.Functions[name]
@@ -287,6 +310,8 @@ func (p *Platform) addMonitoring() {
 			"A tenant stack outcome could not be delivered to the onboarding function: replay it from the queue, or retry the onboarding (it asks CloudFormation again)")
 	}
 	p.StreamAnalytics = analyticsConsumer(p.Stack, p.Pooled, p.root(), p.Config.Prefix+"-"+StreamAnalyticsFunction, m)
+	p.StreamActivity = activityConsumer(p.Stack, p.Pooled, p.root(), p.Config.Prefix+"-"+StreamActivityFunction, m)
+	p.wireNotificationMail()
 	if b := p.BillingParts; b != nil {
 		m.WatchQueue("billing-jobs-dlq", b.JobsDLQ,
 			"A billing job (hourly dunning and usage, or the monthly close) could not be delivered to the billing function: run it again (docs/billing.md)")

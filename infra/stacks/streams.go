@@ -11,6 +11,7 @@ import (
 	"github.com/issuetracker/issuetracker/constructs/monitoring"
 	"github.com/issuetracker/issuetracker/constructs/streamconsumer"
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
+	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
 )
 
 // StreamAnalyticsFunction is the folder of the analytics consumer of the
@@ -55,4 +56,49 @@ func suppressConsumer(c *streamconsumer.Consumer) {
 		[]string{"Resource::*"}})
 	suppress(c.DLQ, why{"AwsSolutions-SQS3",
 		"This queue is itself the failure destination of the stream's event source mapping (batches given up after retries); a DLQ of it would only move the same messages. An alarm fires on its first message.", nil})
+}
+
+// StreamActivityFunction is the folder of the activity consumer (watchers,
+// inbox and notification mail, internal/notify): the second reader of each
+// table stream.
+const StreamActivityFunction = "stream-activity"
+
+// activityReadPatterns are the items the activity consumer reads beside
+// its own: issues (key, title, assignee), users (mail addresses) and team
+// memberships.
+var activityReadPatterns = []string{"T#*#ISSUE#*", "T#*#USER#*", "T#*#TEAM#*"}
+
+// activityConsumer defines the activity consumer of table's stream. Its
+// role writes notification items only (notifydb.LeadingKeysPatterns) and
+// reads issues, users and team members; it never writes an issue.
+func activityConsumer(scope constructs.Construct, table *datastore.Table, root, functionName string, mon *monitoring.Monitoring) *streamconsumer.Consumer {
+	c := streamconsumer.New(scope, "StreamActivity", &streamconsumer.Props{
+		Table: table.Table,
+		Function: &gofunction.Props{Name: StreamActivityFunction, RepoRoot: root, FunctionName: functionName,
+			Description: "IssueTracker activity consumer of " + table.Name + "'s change stream: watchers, inbox, notification mail",
+			Timeout:     awscdk.Duration_Minutes(jsii.Number(1))},
+		FilterPattern: notifydb.Filter.Pattern(),
+	})
+	resources := &[]*string{table.Table.TableArn(), jsii.String(*table.Table.TableArn() + "/index/*")}
+	c.Function.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("NotificationItemsOnly"),
+		Actions: jsii.Strings("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+			"dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"),
+		Resources: resources,
+		Conditions: &map[string]interface{}{
+			"ForAllValues:StringLike": map[string]interface{}{"dynamodb:LeadingKeys": notifydb.LeadingKeysPatterns},
+			"Null":                    map[string]interface{}{"dynamodb:LeadingKeys": "false"},
+		},
+	}))
+	c.Function.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ReadIssuesAndPeople"),
+		Actions:   jsii.Strings("dynamodb:GetItem", "dynamodb:Query"),
+		Resources: resources,
+		Conditions: &map[string]interface{}{
+			"ForAllValues:StringLike": map[string]interface{}{"dynamodb:LeadingKeys": activityReadPatterns},
+			"Null":                    map[string]interface{}{"dynamodb:LeadingKeys": "false"},
+		},
+	}))
+	mon.WatchStreamConsumer(StreamActivityFunction, c.Function.Function, c.Function.Timeout, c.DLQ, awscdk.Duration_Minutes(jsii.Number(StreamLagAlarmMinutes)))
+	return c
 }

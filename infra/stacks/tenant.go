@@ -26,6 +26,9 @@ type Tenant struct {
 	Monitoring *monitoring.Monitoring
 	// StreamAnalytics consumes the tenant table's change stream.
 	StreamAnalytics *streamconsumer.Consumer
+	// StreamActivity is the second reader: watchers and inbox (the
+	// platform's mail job sends the tenant's notification mail).
+	StreamActivity *streamconsumer.Consumer
 }
 
 // NewTenantStack defines IssueTracker-Tenant-<id>: the tenant's dedicated
@@ -67,6 +70,7 @@ func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Te
 	}
 	// Names are generated: the tenant id would push a spelled-out name past 64 characters.
 	t.StreamAnalytics = analyticsConsumer(st, t.Table, root, "", t.Monitoring)
+	t.StreamActivity = activityConsumer(st, t.Table, root, "", t.Monitoring)
 	t.Monitoring.WatchTenant(tenantID)
 
 	out := func(id string, v *string) { awscdk.NewCfnOutput(st, jsii.String(id), &awscdk.CfnOutputProps{Value: v}) }

@@ -76,10 +76,11 @@ var control = map[routes.Function][]Grant{
 		Grant{Actions: []string{"PutItem"}, Keys: []string{audit}},
 	),
 	// Tenants' users' own data: metering only.
-	routes.FnIssues:    metered,
-	routes.FnComments:  metered,
-	routes.FnTeams:     metered,
-	routes.FnAnalytics: metered,
+	routes.FnIssues:      metered,
+	routes.FnComments:    metered,
+	routes.FnTeams:       metered,
+	routes.FnAnalytics:   metered,
+	routes.FnAttachments: metered,
 	// Branding: reads the tenant, writes its branding and nothing else of it.
 	routes.FnWorkspace: with(
 		Grant{Actions: []string{"GetItem"}, Keys: []string{tenants}},

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/edge"
@@ -63,6 +64,8 @@ type Deps struct {
 	Mail mail.Sender
 	// WebBaseURL is the web app's base URL (links in messages).
 	WebBaseURL string
+	// APIBaseURL is the API's public base URL (unsubscribe links).
+	APIBaseURL string
 	// TenantClientID is the shared pool's app client (public workspace lookup).
 	TenantClientID string
 	// Region is where the pools live (public workspace lookup).
@@ -73,6 +76,9 @@ type Deps struct {
 	// CORSOrigins may read the answers from a browser (edge.SetCORS); "*"
 	// allows any. Empty: none.
 	CORSOrigins []string
+	// Attachments is the attachments service (object storage configured);
+	// nil answers attachments_unavailable.
+	Attachments *attachment.Service
 	// Meter counts each tenant's API calls, active users and storage in the
 	// process (flushed in the background; nil: no metering).
 	Meter *usage.Meter
@@ -95,11 +101,11 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 		return Deps{}, err
 	}
 	base := awsx.DynamoDB(cfg, e)
-	tenantDB := tenantcreds.RequireTenant(base)
+	creds := &tenantcreds.Provider{}
 	if role := lookupEnv(envvars.TenantAccessRoleARN); role != "" && !e.Local() {
-		tenantDB = tenantcreds.Scoped(base, &tenantcreds.Provider{STS: sts.NewFromConfig(cfg), RoleARN: role,
-			TagKey: envOr(envvars.TenantSessionTag, "TenantId")})
+		creds = &tenantcreds.Provider{STS: sts.NewFromConfig(cfg), RoleARN: role, TagKey: envOr(envvars.TenantSessionTag, "TenantId")}
 	}
+	tenantDB := tenantcreds.Scoped(base, creds)
 	sender, err := mail.FromEnv(cfg)
 	if err != nil && !errors.Is(err, mail.ErrNotConfigured) {
 		return Deps{}, err
@@ -112,18 +118,21 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 	if err != nil {
 		return Deps{}, err
 	}
+	names := schema.Names{Prefix: envOr(envvars.TablePrefix, schema.DefaultPrefix)}
 	return Deps{
+		Attachments:    AttachmentsFromEnv(cfg, e, tenantDB, creds, names, keys),
 		Billing:        bc,
 		DB:             tenantDB,
 		ControlDB:      base,
 		Cognito:        awsx.Cognito(cfg, e),
-		Names:          schema.Names{Prefix: envOr(envvars.TablePrefix, schema.DefaultPrefix)},
+		Names:          names,
 		Now:            time.Now,
 		TenantPoolID:   lookupEnv(envvars.TenantPoolID),
 		TenantClientID: strings.Split(lookupEnv(envvars.TenantClientIDs), ",")[0],
 		Region:         cfg.Region,
 		Mail:           sender,
 		WebBaseURL:     mail.WebBaseURL(),
+		APIBaseURL:     lookupEnv(EnvAPIBaseURL),
 		Cursors:        list.Codec{Keys: keys},
 		CORSOrigins:    envvars.List(envvars.CORSOrigins),
 	}, nil

@@ -46,6 +46,9 @@ type LifecycleOptions struct {
 	// Driver runs the machine; default: in the request (pooled onboarding
 	// takes seconds). The local platform passes an onboarding.Async.
 	Driver func(*onboarding.Machine) onboarding.Driver
+	// Lease is how long a run owns a tenant without progress (the
+	// machine's default when zero).
+	Lease time.Duration
 }
 
 // NewLifecycle builds the tenant lifecycle of a deployment on d's tables and
@@ -63,9 +66,9 @@ func NewLifecycle(d Deps, o LifecycleOptions) *onboarding.Service {
 		Tenants: reg, States: onboardingdb.New(d.Control(), d.Names), Audit: auditdb.New(d.Control(), d.Names),
 		Pooled:   onboarding.Pooled{Table: d.Names.App(), UserPoolID: d.TenantPoolID},
 		Platinum: o.Platinum, Users: cognito.Pools{C: d.Cognito}, Directory: peopledb.UserDB{DB: d.DB},
-		Keys: o.Keys, Data: tenantdata.Store{DB: d.DB, Platform: d.Control()}, Archive: o.Archive,
+		Keys: o.Keys, Data: withFiles(tenantdata.Store{DB: d.DB, Platform: d.Control()}, d.Attachments), Archive: o.Archive,
 		ForgetIssuer: reg.DeleteIssuer, Now: d.Now,
-		Mail: d.Mail, WebBaseURL: d.WebBaseURL, SharedPoolID: d.TenantPoolID,
+		Mail: d.Mail, WebBaseURL: d.WebBaseURL, SharedPoolID: d.TenantPoolID, Lease: o.Lease,
 	}
 	var drv onboarding.Driver = onboarding.Inline{M: m}
 	if o.Driver != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
 
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsapi"
+	"github.com/issuetracker/issuetracker/internal/attachment/attachmentapi"
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
 	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
@@ -18,6 +19,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
 	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
 	"github.com/issuetracker/issuetracker/internal/meta"
+	"github.com/issuetracker/issuetracker/internal/notify/notifyapi"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopleapi"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
@@ -37,8 +39,10 @@ func operations(d Deps) httpapi.Operations {
 		issueapi.Operations(issueapi.Deps{Service: issueService(d)}),
 		tenantapi.Operations(lifecycleDeps(d)),
 		analyticsapi.Operations(analyticsDeps(d)),
+		attachmentapi.Operations(d.Attachments),
 		usageapi.Operations(usageDeps(d)),
 		billingapi.Operations(billingDeps(d)),
+		notifyapi.Operations(notifyDeps(d)),
 	} {
 		maps.Copy(all, ops)
 	}

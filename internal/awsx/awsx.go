@@ -5,14 +5,23 @@ package awsx
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
+	"slices"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -46,22 +55,92 @@ func Load(ctx context.Context, e Endpoints) (aws.Config, error) {
 		return aws.Config{
 			Region:      "us-east-1",
 			Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+			HTTPClient:  HTTPClient(),
 		}, nil
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithHTTPClient(HTTPClient()))
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load aws config: %w", err)
 	}
 	return cfg, nil
 }
 
-// DynamoDB builds a DynamoDB client for cfg and e.
+// Timeouts of every AWS SDK call attempt: a dependency that stops
+// answering costs a request a bounded wait, then the SDK's retries, then a
+// 503 (httpapi.Classify), never a hang.
+const (
+	DialTimeout    = 2 * time.Second
+	AttemptTimeout = 10 * time.Second
+)
+
+// HTTPClient is the SDK's HTTP client: DialTimeout to connect, AttemptTimeout
+// for the answer's headers once the request is sent.
+func HTTPClient() *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().
+		WithDialerOptions(func(d *net.Dialer) { d.Timeout = DialTimeout }).
+		// The wait for the answer, not the whole exchange: a large export
+		// upload to S3 may take longer than this and must not be cut.
+		WithTransportOptions(func(t *http.Transport) { t.ResponseHeaderTimeout = AttemptTimeout })
+}
+
+// DynamoDB builds a DynamoDB client for cfg and e, with DynamoDBRetryer.
 func DynamoDB(cfg aws.Config, e Endpoints) *dynamodb.Client {
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		if e.DynamoDB != "" {
 			o.BaseEndpoint = aws.String(e.DynamoDB)
 		}
+		o.Retryer = DynamoDBRetryer()
 	})
+}
+
+// DynamoDB retries: the SDK's standard retryer (throttling, 5xx, broken
+// connections) with more attempts and a shorter maximum backoff, which
+// also retries a transaction cancelled only because another transaction
+// was writing the same items at the same time (TransactionConflict: two
+// comments on one issue, two writers of one counter). Such a transaction
+// wrote nothing, and the SDK sends the same ClientRequestToken on every
+// attempt, so repeating it is safe; a cancellation for any other reason
+// (a condition that failed) is the caller's answer and is not retried.
+// Without this, concurrent writers on a loaded machine got 500s.
+//
+// The client-side retry quota is off: in Lambda a client serves one
+// request at a time, and the local platform runs every function's
+// requests through one client, where a burst of conflicts would empty the
+// shared bucket and fail unrelated requests.
+const (
+	DynamoDBMaxAttempts = 6
+	DynamoDBMaxBackoff  = 800 * time.Millisecond
+)
+
+// DynamoDBRetryer returns the retryer DynamoDB clients use.
+func DynamoDBRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = DynamoDBMaxAttempts
+		o.MaxBackoff = DynamoDBMaxBackoff
+		o.RateLimiter = ratelimit.None
+		o.Retryables = append(slices.Clone(o.Retryables), retry.IsErrorRetryableFunc(TransactionConflict))
+	})
+}
+
+// TransactionConflict says whether err is a transaction cancelled only by
+// conflicts with other transactions (retry), by something else (do not),
+// or is not a cancelled transaction (no opinion).
+func TransactionConflict(err error) aws.Ternary {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return aws.UnknownTernary
+	}
+	conflict := false
+	for _, r := range tce.CancellationReasons {
+		switch aws.ToString(r.Code) {
+		case "", "None":
+		case "TransactionConflict":
+			conflict = true
+		default:
+			return aws.FalseTernary
+		}
+	}
+	return aws.BoolTernary(conflict)
 }
 
 // Streams builds a DynamoDB Streams client for cfg and e (DynamoDB Local

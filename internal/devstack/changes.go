@@ -5,12 +5,14 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
+	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
@@ -18,14 +20,22 @@ import (
 
 // ChangeConsumers are the local stream pollers of the consumers of the
 // tenant tables' change streams, each running the handler its function
-// runs in AWS: today the analytics consumer (activity comes later; at most
-// two per stream, docs/changes.md). Checkpoints live in the control table,
-// so a restarted `make dev` resumes where it stopped.
-func ChangeConsumers(db *dynamodb.Client, streams *dynamodbstreams.Client, names schema.Names, log io.Writer) []*streampoller.Poller {
+// runs in AWS: analytics and activity (notifications; window is its mail
+// batching window), the two readers a stream may have (docs/changes.md).
+// Checkpoints live in the control table, so a restarted `make dev` resumes
+// where it stopped.
+func ChangeConsumers(db *dynamodb.Client, streams *dynamodbstreams.Client, names schema.Names, window time.Duration, log io.Writer) []*streampoller.Poller {
 	return []*streampoller.Poller{{
 		Name: analyticsdb.ConsumerName, DB: db, Streams: streams,
 		Consumer:    app.AnalyticsConsumer(analyticsdb.Store{DB: db}),
 		Filter:      analyticsdb.Filter,
+		Tables:      TenantTables(db, names),
+		Checkpoints: streampoller.TableCheckpoints{DB: db, Table: names.Control()},
+		Log:         slog.New(slog.NewTextHandler(logOr(log), nil)),
+	}, {
+		Name: notifydb.ConsumerName, DB: db, Streams: streams,
+		Consumer:    app.ActivityConsumer(db, window),
+		Filter:      notifydb.Filter,
 		Tables:      TenantTables(db, names),
 		Checkpoints: streampoller.TableCheckpoints{DB: db, Table: names.Control()},
 		Log:         slog.New(slog.NewTextHandler(logOr(log), nil)),

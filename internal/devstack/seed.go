@@ -68,16 +68,17 @@ var Demo = struct {
 // Platform is what a bootstrap created: the pools the authorizer trusts and
 // the clients that sign people in.
 type Platform struct {
-	Prefix           string `json:"table_prefix"`
-	CognitoEndpoint  string `json:"cognito_endpoint"`
-	DynamoDBEndpoint string `json:"dynamodb_endpoint"`
-	S3Endpoint       string `json:"s3_endpoint"`
-	ExportBucket     string `json:"export_bucket"`
-	TenantPoolID     string `json:"tenant_pool_id"`
-	TenantClientID   string `json:"tenant_client_id"`
-	ProviderPoolID   string `json:"provider_pool_id"`
-	ProviderClientID string `json:"provider_client_id"`
-	GatewayURL       string `json:"gateway_url"`
+	Prefix            string `json:"table_prefix"`
+	CognitoEndpoint   string `json:"cognito_endpoint"`
+	DynamoDBEndpoint  string `json:"dynamodb_endpoint"`
+	S3Endpoint        string `json:"s3_endpoint"`
+	ExportBucket      string `json:"export_bucket"`
+	AttachmentsBucket string `json:"attachments_bucket"`
+	TenantPoolID      string `json:"tenant_pool_id"`
+	TenantClientID    string `json:"tenant_client_id"`
+	ProviderPoolID    string `json:"provider_pool_id"`
+	ProviderClientID  string `json:"provider_client_id"`
+	GatewayURL        string `json:"gateway_url"`
 	// MailUIURL is mailpit's web UI (and /api/v1), SMTPAddr its SMTP server:
 	// verification codes and invitations land there.
 	MailUIURL  string `json:"mail_ui_url"`

@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/attachment"
+	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
@@ -61,6 +63,9 @@ type Config struct {
 	BillingGrace time.Duration
 	// BillingJobsEvery runs the hourly billing job; BillingSweepInterval if zero.
 	BillingJobsEvery time.Duration
+	// NotifyWindow batches notification mail (DevNotifyWindow if zero);
+	// MailJobEvery runs the mail job (MailJobInterval if zero).
+	NotifyWindow, MailJobEvery time.Duration
 	// Endpoints, when set, reuse running services instead of starting them;
 	// Mail likewise reuses a running mailpit.
 	Endpoints awsx.Endpoints
@@ -73,6 +78,9 @@ type Config struct {
 	AllowedOrigins []string
 	// WebDir, when set, is the built web app the gateway serves at / (Web).
 	WebDir string
+	// TierLimits raise or lower the gateway's usage plans for a run
+	// (gateway.EnvTierLimits; load tests).
+	TierLimits gateway.TierLimits
 }
 
 // MailEndpoints locate a running mailpit.
@@ -89,7 +97,6 @@ type Stack struct {
 	Platform Platform
 	Gateway  *gateway.Gateway
 	procs    []*localcloud.Process
-	s3       *localcloud.S3Server
 	srv      *http.Server
 	ln       net.Listener
 	meter    *usage.Meter
@@ -120,6 +127,30 @@ func (s *Stack) runBillingJobs(ctx context.Context, d app.Deps, every time.Durat
 				fmt.Fprintf(os.Stderr, "billing job: %v\n", err)
 			} else if len(res.Suspended) > 0 {
 				fmt.Printf("billing: suspended for non-payment: %v\n", res.Suspended)
+			}
+		}
+	}
+}
+
+// DevNotifyWindow is make dev's mail batching window: short, so a
+// developer sees the mail of a mention within a minute (AWS: five minutes).
+const DevNotifyWindow = 20 * time.Second
+
+// MailJobInterval is how often the local scheduler runs the mail job
+// (EventBridge Scheduler's minute in AWS).
+const MailJobInterval = 5 * time.Second
+
+// runMailJob is the local schedule of the activity function's mail job.
+func (s *Stack) runMailJob(ctx context.Context, d app.Deps, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if _, err := app.SendNotificationMail(ctx, d, now); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(os.Stderr, "notification mail job: %v\n", err)
 			}
 		}
 	}
@@ -169,7 +200,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			return nil, err
 		}
 	}
-	s.serve(cfg, fns, s.authorizer(e, cog, tenantdb.New(db, names), deps))
+	s.serve(cfg, e, fns, s.authorizer(e, cog, tenantdb.New(db, names), deps))
 	return s, nil
 }
 
@@ -202,11 +233,12 @@ func (s *Stack) startServices(ctx context.Context, cfg Config) (awsx.Endpoints, 
 		*svc.endpoint = p.Endpoint
 	}
 	if e.S3 == "" {
-		var err error
-		if s.s3, err = localcloud.S3(ctx, localcloud.Options{Port: cfg.S3Port, DataDir: state("s3"), Log: cfg.Log}); err != nil {
+		p, err := localcloud.S3(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.S3Port, DataDir: state("s3"), Log: cfg.Log})
+		if err != nil {
 			return e, nil, err
 		}
-		e.S3 = s.s3.Endpoint
+		s.procs = append(s.procs, p)
+		e.S3 = p.Endpoint
 	}
 	if cfg.Mail != nil {
 		return e, cfg.Mail, nil
@@ -267,7 +299,7 @@ func (s *Stack) appDeps(ctx context.Context, cfg Config, awsCfg aws.Config, e aw
 	db, cog := awsx.DynamoDB(awsCfg, e), awsx.Cognito(awsCfg, e)
 	deps := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cog, Names: schema.Names{Prefix: cfg.Prefix}, Now: time.Now,
 		TenantPoolID: s.Platform.TenantPoolID, TenantClientID: s.Platform.TenantClientID, Region: awsCfg.Region,
-		Mail: mail.SMTP{Addr: m.SMTPAddr, From: MailFrom}, WebBaseURL: s.Platform.WebBaseURL,
+		Mail: mail.SMTP{Addr: m.SMTPAddr, From: MailFrom}, WebBaseURL: s.Platform.WebBaseURL, APIBaseURL: s.Platform.GatewayURL,
 		Cursors: list.Codec{Keys: keys}, CORSOrigins: cfg.AllowedOrigins,
 		// Billing against stripe-mock: every Stripe call is checked against
 		// Stripe's API definition; events come signed with the local secret.
@@ -279,6 +311,9 @@ func (s *Stack) appDeps(ctx context.Context, cfg Config, awsCfg aws.Config, e aw
 	deps.Meter = app.NewMeter(deps)
 	s.meter = deps.Meter
 	if deps.Lifecycle, err = s.lifecycle(ctx, cfg, deps, awsCfg, e); err != nil {
+		return app.Deps{}, err
+	}
+	if deps.Attachments, err = s.attachments(ctx, cfg, deps, awsCfg, e); err != nil {
 		return app.Deps{}, err
 	}
 	// The billing service of the functions and of the local scheduler.
@@ -310,24 +345,49 @@ func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg
 			Dir:      stacksDir,
 			Log:      func(f string, a ...any) { fmt.Fprintf(logOr(cfg.Log), f+"\n", a...) },
 		}},
+		Lease: OnboardingLease,
 	}), nil
+}
+
+// attachments keeps attachments in the local S3, signed per tenant
+// (refused outside a tenant context, as the DynamoDB calls are), downloads
+// through /files.
+func (s *Stack) attachments(ctx context.Context, cfg Config, deps app.Deps, awsCfg aws.Config, e awsx.Endpoints) (*attachment.Service, error) {
+	names := deps.Names
+	objs := s3objects.New(tenantcreds.ScopedS3(awsx.S3(awsCfg, e), &tenantcreds.Provider{}))
+	objs.CreateBuckets, objs.DownloadBase = true, s.Platform.GatewayURL+FilesPrefix
+	objs.CORSOrigins = append([]string{webapp.Origin(s.Platform.WebBaseURL), webapp.Origin(s.Platform.GatewayURL)}, cfg.AllowedOrigins...)
+	if err := s3objects.EnsureBucket(ctx, awsx.S3(awsCfg, e), names.Attachments(), objs.CORSOrigins); err != nil {
+		return nil, err
+	}
+	s.Platform.AttachmentsBucket = names.Attachments()
+	return app.NewAttachments(deps.DB, objs, attachment.Buckets{Pooled: names.Attachments(), Silo: names.SiloFiles}, deps.Cursors), nil
 }
 
 // runBackground starts what runs beside the gateway, off the request path,
 // as it does in AWS: the usage meter's flushes (more often than the
-// functions' minute, so a developer sees figures move), the local scheduler
-// of the hourly billing job (every few seconds: dunning, seats, usage mail)
-// and the change stream's consumers.
+// functions' minute, so a developer sees figures move), the resumption of
+// stalled onboarding runs, the local scheduler of the hourly billing job
+// (every few seconds: dunning, seats, usage mail), the change stream's
+// consumers and the notification mail job.
 func (s *Stack) runBackground(cfg Config, deps app.Deps, awsCfg aws.Config, e awsx.Endpoints) {
 	meterCtx, stopMeter := context.WithCancel(context.Background())
 	s.stopMeter = stopMeter
 	go deps.Meter.Run(meterCtx, MeterFlushInterval)
-	every := cfg.BillingJobsEvery
-	if every == 0 {
-		every = BillingSweepInterval
+	go resumeOnboardings(meterCtx, deps.Lifecycle, every(cfg.BillingJobsEvery))
+	go s.runBillingJobs(meterCtx, deps, every(cfg.BillingJobsEvery))
+	// The change stream's consumers run beside the gateway, off the
+	// request path, as their functions do in AWS.
+	window := cfg.NotifyWindow
+	if window == 0 {
+		window = DevNotifyWindow
 	}
-	go s.runBillingJobs(meterCtx, deps, every)
-	s.Consumers = ChangeConsumers(deps.ControlDB, awsx.Streams(awsCfg, e), deps.Names, cfg.Log)
+	s.Consumers = ChangeConsumers(deps.ControlDB, awsx.Streams(awsCfg, e), deps.Names, window, cfg.Log)
+	mailEvery := cfg.MailJobEvery
+	if mailEvery == 0 {
+		mailEvery = MailJobInterval
+	}
+	go s.runMailJob(meterCtx, deps, mailEvery)
 	pctx, stop := context.WithCancel(context.Background())
 	s.stopPoll = stop
 	for _, p := range s.Consumers {
@@ -350,17 +410,19 @@ func (s *Stack) authorizer(e awsx.Endpoints, cog *cognitoidentityprovider.Client
 
 // serve runs the gateway (and the built web app, with cfg.WebDir) on the
 // listener Start took.
-func (s *Stack) serve(cfg Config, fns map[routes.Function]http.Handler, az *authorizer.Authorizer) {
+func (s *Stack) serve(cfg Config, e awsx.Endpoints, fns map[routes.Function]http.Handler, az *authorizer.Authorizer) {
 	s.Gateway = gateway.New(gateway.Config{
 		Functions:          fns,
 		Authorize:          az.Authorize,
 		AuthorizerCacheTTL: edge.AuthorizerResultTTL,
 		AllowedOrigins:     cfg.AllowedOrigins,
+		TierLimits:         cfg.TierLimits,
 	})
 	var handler http.Handler = s.Gateway
 	if cfg.WebDir != "" {
-		handler = Web{API: s.Gateway, Dir: cfg.WebDir, Config: s.Platform.WebConfig()}
+		handler = Web{API: s.Gateway, Dir: cfg.WebDir, Config: s.Platform.WebConfig(), Uploads: e.S3}
 	}
+	handler = Files{Next: handler, S3: e.S3}
 	s.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -424,7 +486,6 @@ func (s *Stack) Close() {
 		s.stopPoll()
 		s.polling.Wait()
 	}
-	s.s3.Close()
 	for i := len(s.procs) - 1; i >= 0; i-- {
 		s.procs[i].Stop()
 	}

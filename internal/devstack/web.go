@@ -20,6 +20,8 @@ type Web struct {
 	API    http.Handler
 	Dir    string // the Vite build output
 	Config webapp.Config
+	// Uploads is the origin attachment uploads go to (the local S3).
+	Uploads string
 }
 
 const (
@@ -42,7 +44,7 @@ func (h Web) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 	hd.Set("X-Frame-Options", "DENY")
-	hd.Set("Content-Security-Policy", webapp.CSP(h.Config.APIURL, h.Config.CognitoEndpoint))
+	hd.Set("Content-Security-Policy", webapp.CSP(h.Config.APIURL, h.Config.CognitoEndpoint, h.Uploads))
 	if p == "/config.json" {
 		hd.Set("Content-Type", "application/json")
 		hd.Set("Cache-Control", "no-store")

@@ -50,6 +50,9 @@ const (
 	MailSender = "ITR_MAIL_SENDER"
 	MailFrom   = "ITR_MAIL_FROM"
 	WebBaseURL = "ITR_WEB_BASE_URL"
+	// APIBaseURL is the API's public URL (links to it in mails: the
+	// notification mail's one-click unsubscribe).
+	APIBaseURL = "ITR_API_BASE_URL"
 	// BillingProvider turns billing on ("stripe"): paid pooled tiers then
 	// wait for their first payment at registration (billing.Admission).
 	BillingProvider = "ITR_BILLING_PROVIDER"
@@ -84,6 +87,13 @@ const (
 	StripeAPIKey        = "ITR_STRIPE_API_KEY"
 	StripeWebhookSecret = "ITR_STRIPE_WEBHOOK_SECRET"
 	StripeAPIBase       = "ITR_STRIPE_API_BASE"
+	// AttachmentsBucket is the pooled attachments bucket, and
+	// AttachmentsDownloadBase the download origin (a distribution adding
+	// nosniff). Read by the attachments service; the platform stack does
+	// not deploy the bucket yet (issue 14), so today only the local
+	// platform and tests configure attachments (in code, not by these).
+	AttachmentsBucket       = "ITR_ATTACHMENTS_BUCKET"
+	AttachmentsDownloadBase = "ITR_ATTACHMENTS_DOWNLOAD_BASE"
 )
 
 // Read by the developer CLI (cmd/issuetracker), not by functions.
@@ -96,6 +106,11 @@ const (
 	PlatformFile = "ITR_PLATFORM_FILE"
 	// APIURL is the API `login --workspace` asks (default: the local gateway).
 	APIURL = "ITR_API_URL"
+	// LocalTierLimits raises or lowers the local gateway's usage plans for
+	// a run (load tests; gateway.ParseTierLimits), never the deployed ones.
+	LocalTierLimits = "ITR_LOCAL_TIER_LIMITS"
+	// DebugAddr serves the local platform's expvar and pprof (debugvars).
+	DebugAddr = "ITR_DEBUG_ADDR"
 )
 
 // Deployed are the variables the platform stack may set; Local the ones it
@@ -105,8 +120,14 @@ var (
 		ProviderPoolID, ProviderClientIDs, UsagePlanParameterPrefix, EventBus, ExportBucket, ExportKMSKey, CORSOrigins,
 		CursorKeySecretARN, MailSender, MailFrom, WebBaseURL, BillingProvider, StripeAPIKeySecretARN, StripeWebhookSecretARN}
 	Local = []string{CognitoIssuerBase, DynamoDBEndpoint, CognitoEndpoint, S3Endpoint, MetricsLog, CursorKey, SMTPAddr,
-		BillingGrace, StripeAPIKey, StripeWebhookSecret, StripeAPIBase, DevState, WebDir, PlatformFile, APIURL}
+		BillingGrace, StripeAPIKey, StripeWebhookSecret, StripeAPIBase, AttachmentsBucket, AttachmentsDownloadBase, DevState, WebDir, PlatformFile, APIURL,
+		LocalTierLimits, DebugAddr}
 )
+
+// OnConsumers are set by the platform stack on a change-stream consumer
+// (stream-activity's mail job), which is not a route function and has no
+// contract here: the API's URL for the unsubscribe links of its mails.
+var OnConsumers = []string{APIBaseURL}
 
 // What a function does decides what it needs.
 var (
@@ -133,13 +154,15 @@ var (
 // route function signs list cursors (app.Serve refuses to start without
 // the key).
 var needs = map[routes.Function][][]string{
-	routes.FnMeta:         {answersBrowsers, lists},
-	routes.FnIssues:       {answersBrowsers, lists, tables, tenantData},
-	routes.FnComments:     {answersBrowsers, lists, tables, tenantData},
-	routes.FnTeams:        {answersBrowsers, lists, tables, tenantData},
-	routes.FnUsers:        {answersBrowsers, lists, tables, tenantData, sharedPool, sendsMail},
-	routes.FnWorkspace:    {answersBrowsers, lists, tables, sharedPool},
-	routes.FnAnalytics:    {answersBrowsers, lists, tables, tenantData},
+	routes.FnMeta:      {answersBrowsers, lists},
+	routes.FnIssues:    {answersBrowsers, lists, tables, tenantData},
+	routes.FnComments:  {answersBrowsers, lists, tables, tenantData},
+	routes.FnTeams:     {answersBrowsers, lists, tables, tenantData},
+	routes.FnUsers:     {answersBrowsers, lists, tables, tenantData, sharedPool, sendsMail},
+	routes.FnWorkspace: {answersBrowsers, lists, tables, sharedPool},
+	routes.FnAnalytics: {answersBrowsers, lists, tables, tenantData},
+	// Its objects' bucket is not deployed yet (AttachmentsBucket).
+	routes.FnAttachments:  {answersBrowsers, lists, tables, tenantData},
 	routes.FnRegistration: {answersBrowsers, lists, tables, startsRuns, sendsMail, findsWorkspaces, admitsBilling},
 	routes.FnTenants:      {answersBrowsers, lists, tables, tenantData, startsRuns, managesKeys, admitsBilling},
 	routes.FnOnboarding:   {tables, tenantData, sharedPool, startsRuns, managesKeys, offboards, sendsMail, admitsBilling},

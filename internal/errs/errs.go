@@ -21,7 +21,9 @@ const (
 	KindPreconditionFailed Kind = "precondition_failed" // 412: stale If-Match
 	KindUnprocessable      Kind = "unprocessable"       // 422: well-formed but not acceptable
 	KindRateLimited        Kind = "rate_limited"        // 429
+	KindUnavailable        Kind = "unavailable"         // 503: a dependency is down or overloaded; retry later
 	KindInternal           Kind = "internal"            // 500
+	KindTimeout            Kind = "timeout"             // 504: the function did not answer in time
 )
 
 // FieldError names one bad field of a request.
@@ -83,6 +85,12 @@ func Internal(err error) *Error {
 	return &Error{Kind: KindInternal, Code: "internal", Message: "internal error", Err: err}
 }
 
+// Unavailable reports that a dependency (database, identity provider,
+// object store, mail) cannot answer now; the client should retry later.
+func Unavailable(code, msg string, cause error) *Error {
+	return &Error{Kind: KindUnavailable, Code: code, Message: msg, Err: cause}
+}
+
 // As returns the *Error in err's chain, or an internal error wrapping err.
 func As(err error) *Error {
 	var e *Error
@@ -96,4 +104,10 @@ func As(err error) *Error {
 func Is(err error, k Kind) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Kind == k
+}
+
+// WithFields returns e naming the fields it is about.
+func (e *Error) WithFields(f ...FieldError) *Error {
+	e.Fields = append(e.Fields, f...)
+	return e
 }

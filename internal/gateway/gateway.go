@@ -45,8 +45,17 @@ type Config struct {
 	// MaxBody bounds request bodies. Zero: edge.MaxBodyBytes, as the WAF in
 	// front of the deployed API.
 	MaxBody int64
+	// TierLimits overrides usage plans for a local run (EnvTierLimits).
+	TierLimits TierLimits
+	// Timeout bounds each function invocation, as API Gateway's integration
+	// timeout does (DefaultTimeout when zero): a slow dependency costs the
+	// caller a 504, never a hang.
+	Timeout time.Duration
 	Now     func() time.Time
 }
+
+// DefaultTimeout is API Gateway's integration timeout.
+const DefaultTimeout = 29 * time.Second
 
 // Gateway is an http.Handler.
 type Gateway struct {
@@ -74,6 +83,9 @@ func New(cfg Config) *Gateway {
 	}
 	if cfg.AuthorizerCacheTTL == 0 {
 		cfg.AuthorizerCacheTTL = edge.AuthorizerResultTTL
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
 	}
 	g := &Gateway{cfg: cfg, adapters: map[routes.Function]*lambdahttp.Adapter{}, usage: NewUsagePlans(), cache: map[string]cached{}}
 	for fn, h := range cfg.Functions {
@@ -137,6 +149,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) error {
 			if !ok {
 				return errs.Internal(errorf("tenant %s has unknown tier %q", p.TenantID, p.Tier))
 			}
+			t = g.cfg.TierLimits.Apply(t)
 			d := g.usage.Take(key, t, g.cfg.Now())
 			for k, v := range d.Headers {
 				w.Header().Set(k, v)
@@ -163,7 +176,12 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) error {
 	}
 	ev := lambdahttp.Event(rt, params, authz, r.Method, r.URL, body, r.Header)
 	ev.RequestContext.Identity.SourceIP = clientIP(r)
-	res, err := ad.Invoke(r.Context(), ev)
+	ctx, cancel := context.WithTimeout(r.Context(), g.cfg.Timeout)
+	defer cancel()
+	res, err := ad.Invoke(ctx, ev)
+	if ctx.Err() == context.DeadlineExceeded {
+		return errs.E(errs.KindTimeout, "integration_timeout", "the request took longer than %s", g.cfg.Timeout)
+	}
 	if err != nil {
 		return errs.Internal(err)
 	}

@@ -29,7 +29,9 @@ var statusOf = map[errs.Kind]int{
 	errs.KindPreconditionFailed: http.StatusPreconditionFailed,
 	errs.KindUnprocessable:      http.StatusUnprocessableEntity,
 	errs.KindRateLimited:        http.StatusTooManyRequests,
+	errs.KindUnavailable:        http.StatusServiceUnavailable,
 	errs.KindInternal:           http.StatusInternalServerError,
+	errs.KindTimeout:            http.StatusGatewayTimeout,
 }
 
 // Status returns the HTTP status for an error kind.
@@ -60,7 +62,7 @@ func NewProblem(r *http.Request, err error) Problem {
 // ProblemOf builds the problem body for err about instance (a path); the
 // Lambda adapter uses it for events it refuses before a request exists.
 func ProblemOf(err error, instance, requestID string) Problem {
-	e := errs.As(err)
+	e := Classify(err)
 	status := Status(e.Kind)
 	if text.Problem(instance, text.Line) != "" || len(instance) > MaxPathBytes {
 		instance = "" // a malformed path is not echoed back
@@ -81,15 +83,22 @@ func ProblemOf(err error, instance, requestID string) Problem {
 // and answered without their cause.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	p := NewProblem(r, err)
-	if p.Status >= 500 {
+	switch {
+	case p.Status == http.StatusServiceUnavailable, p.Status == http.StatusGatewayTimeout:
+		// A dependency's outage, not a defect: one line, not an alarm each.
+		slog.WarnContext(r.Context(), "dependency unavailable", "err", err, "path", r.URL.Path, "request_id", p.RequestID)
+	case p.Status >= 500:
 		slog.ErrorContext(r.Context(), "request failed", "err", err, "path", r.URL.Path, "request_id", p.RequestID)
 	}
 	WriteProblem(w, p)
 }
 
-// WriteProblem writes a ready problem body.
+// WriteProblem writes a ready problem body. A 503 says when to come back.
 func WriteProblem(w http.ResponseWriter, p Problem) {
 	w.Header().Set("Content-Type", ProblemContentType)
+	if p.Status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", RetryAfterUnavailable)
+	}
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
 }

@@ -177,6 +177,9 @@ func (s Store) answerExisting(w http.ResponseWriter, prev record, fp string) err
 		e.Fields = []errs.FieldError{{Field: Header, Reason: "reused with a different request"}}
 		return e
 	case prev.State != "done":
+		// The first request holds a lease (it may have died with a dependency's
+		// outage): the client may retry when it ends.
+		w.Header().Set("Retry-After", strconv.FormatInt(max(1, prev.LeaseUntil-s.now().Unix()), 10))
 		return errs.Conflict("idempotency_in_progress", "a request with this Idempotency-Key is still running; retry later")
 	}
 	for k, v := range prev.Header {

@@ -7,9 +7,11 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -29,11 +31,22 @@ func New(h http.Handler) *Adapter { return &Adapter{a: httpadapter.New(h)} }
 // query or headers, two Authorization headers, a body that is not base64)
 // is answered with a 400 problem before the handler runs: it never fails the
 // function, which API Gateway would turn into a 502.
-func (a *Adapter) Invoke(ctx context.Context, ev events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+//
+// A handler that panics is answered with a 500 problem carrying the request
+// id, and the panic is logged with its stack: one bad request must not take
+// the process (the local gateway, a warm Lambda) down with it.
+func (a *Adapter) Invoke(ctx context.Context, ev events.APIGatewayProxyRequest) (res events.APIGatewayProxyResponse, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			slog.ErrorContext(ctx, "handler panicked", "panic", fmt.Sprint(p), "path", ev.Path,
+				"request_id", ev.RequestContext.RequestID, "stack", string(debug.Stack()))
+			res, err = Problem(ev, errs.Internal(fmt.Errorf("panic: %v", p))), nil
+		}
+	}()
 	if err := httpapi.CheckEdge(EdgeOf(ev)); err != nil {
 		return Problem(ev, err), nil
 	}
-	res, err := a.a.ProxyWithContext(ctx, ev)
+	res, err = a.a.ProxyWithContext(ctx, ev)
 	if err != nil {
 		slog.WarnContext(ctx, "refused an event the adapter cannot read", "err", err, "request_id", ev.RequestContext.RequestID)
 		return Problem(ev, errs.Invalid("malformed_request", "the request could not be read")), nil
@@ -65,8 +78,11 @@ func EdgeOf(ev events.APIGatewayProxyRequest) httpapi.EdgeRequest {
 func Problem(ev events.APIGatewayProxyRequest, err error) events.APIGatewayProxyResponse {
 	p := httpapi.ProblemOf(err, ev.Path, ev.RequestContext.RequestID)
 	b, _ := json.Marshal(p)
-	return events.APIGatewayProxyResponse{StatusCode: p.Status, Body: string(b) + "\n",
-		Headers: map[string]string{"Content-Type": httpapi.ProblemContentType}}
+	h := map[string]string{"Content-Type": httpapi.ProblemContentType}
+	if p.Status == http.StatusServiceUnavailable {
+		h["Retry-After"] = httpapi.RetryAfterUnavailable
+	}
+	return events.APIGatewayProxyResponse{StatusCode: p.Status, Body: string(b) + "\n", Headers: h}
 }
 
 // Start serves h as the Lambda function of this process.

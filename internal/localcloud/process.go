@@ -26,6 +26,7 @@ type Process struct {
 	cmd      *exec.Cmd
 	done     chan struct{}
 	err      error
+	onStop   func() // removes a temporary data folder
 }
 
 // Stop ends the process and waits for it.
@@ -40,6 +41,9 @@ func (p *Process) Stop() {
 	case <-time.After(5 * time.Second):
 		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 		<-p.done
+	}
+	if p.onStop != nil {
+		p.onStop()
 	}
 }
 
@@ -185,3 +189,13 @@ func CognitoLocal(ctx context.Context, o Options) (*Process, error) {
 
 // Pid is the process id of the service.
 func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
+// Kill ends the process group with SIGKILL, as a crash would (fault
+// injection), and waits for it.
+func (p *Process) Kill() {
+	if p == nil || p.cmd == nil || p.cmd.Process == nil {
+		return
+	}
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	<-p.done
+}

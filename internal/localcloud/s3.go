@@ -2,80 +2,84 @@ package localcloud
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
-	"time"
-
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3bolt"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
-	bolt "go.etcd.io/bbolt"
 )
 
-// S3Server is the local S3: gofakes3 served in this process (it is a Go
-// library, so no child process or extra runtime is needed).
-type S3Server struct {
-	Endpoint string
-	srv      *http.Server
-	closeDB  func() error
-}
+// Credentials of the local S3's root account: the fixed ones awsx.Load
+// gives every client of the local cloud, so SDK calls and presigned URLs
+// are signed with a key the server knows.
+const (
+	S3AccessKey = "local"
+	S3SecretKey = "local"
+)
 
-// S3 serves an S3-compatible API on 127.0.0.1:o.Port (0 picks a free port).
-// With o.DataDir the objects live in a bolt file there (s3.db) and survive
-// restarts; without it they are kept in memory. Clients must use path-style
-// addressing (awsx.S3 does when an endpoint is set).
-func S3(_ context.Context, o Options) (*S3Server, error) {
-	var backend gofakes3.Backend
-	closeDB := func() error { return nil }
+// S3 starts the local S3: versitygw (Root/.local/bin/versitygw, installed
+// by `make tools`) serving the posix folder o.DataDir on 127.0.0.1:o.Port.
+// Unlike an in-memory fake it verifies SigV4 on every request, presigned
+// URLs included: an altered or expired URL, or a PUT whose length, type or
+// checksum differ from what was signed, is refused as S3 refuses it. Buckets
+// are folders of DataDir (a temporary folder when empty), so objects
+// survive restarts. Clients address it path-style (awsx.S3 does).
+func S3(ctx context.Context, o Options) (*Process, error) {
+	bin := filepath.Join(o.Root, ".local", "bin", "versitygw")
+	if _, err := os.Stat(bin); err != nil {
+		return nil, fmt.Errorf("the local S3 (versitygw) is not installed (%s missing): run `make tools`", bin)
+	}
+	if o.Port == 0 {
+		var err error
+		if o.Port, err = FreePort(); err != nil {
+			return nil, err
+		}
+	} else if err := checkPort("the local S3 (versitygw)", o.Port); err != nil {
+		return nil, err
+	}
+	var cleanup func()
 	if o.DataDir == "" {
-		backend = s3mem.New()
-	} else {
-		if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
-			return nil, err
-		}
-		// bolt locks its file: a second platform on the same state fails fast.
-		db, err := bolt.Open(filepath.Join(o.DataDir, "s3.db"), 0o600, &bolt.Options{Timeout: 2 * time.Second})
+		dir, err := os.MkdirTemp("", "local-s3-*")
 		if err != nil {
-			return nil, fmt.Errorf("open the local S3's data in %s: %w (is another `make dev` running?)", o.DataDir, err)
-		}
-		backend, closeDB = s3bolt.New(db), db.Close
-	}
-	if o.Port != 0 {
-		if err := checkPort("the local S3", o.Port); err != nil {
-			_ = closeDB()
 			return nil, err
 		}
+		o.DataDir, cleanup = dir, func() { _ = os.RemoveAll(dir) }
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(o.Port))
-	if err != nil {
-		_ = closeDB()
-		return nil, fmt.Errorf("the local S3 cannot listen on port %d: %w", o.Port, err)
+	if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
+		return nil, err
 	}
-	faker := gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog()))
-	s := &S3Server{Endpoint: "http://" + ln.Addr().String(), closeDB: closeDB,
-		srv: &http.Server{Handler: faker.Server(), ReadHeaderTimeout: 10 * time.Second}}
-	go func() {
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			if o.Log != nil {
-				fmt.Fprintln(o.Log, "local S3:", err)
-			}
+	addr := "127.0.0.1:" + strconv.Itoa(o.Port)
+	cmd := exec.Command(bin, "--port", addr, "--quiet", "posix", o.DataDir)
+	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+S3AccessKey, "ROOT_SECRET_KEY="+S3SecretKey)
+	endpoint := "http://" + addr
+	p, err := start(ctx, "the local S3 (versitygw)", endpoint, cmd, o, func(ctx context.Context) error {
+		// Any S3 answer (an anonymous request is a 403) means it serves.
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"/", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
 		}
-	}()
-	return s, nil
+		resp.Body.Close()
+		return nil
+	})
+	if err != nil {
+		if cleanup != nil {
+			cleanup()
+		}
+		return nil, err
+	}
+	p.onStop = cleanup
+	return p, nil
 }
 
-// Close stops serving and closes the data file.
-func (s *S3Server) Close() {
-	if s == nil {
-		return
+// FreePort returns a port nothing listens on now.
+func FreePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	_ = s.srv.Shutdown(ctx)
-	_ = s.closeDB()
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
 }

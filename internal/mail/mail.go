@@ -51,7 +51,12 @@ type Message struct {
 	Subject string
 	Text    string
 	HTML    string
+	// Headers are extra header fields (List-Unsubscribe, ...), in order.
+	Headers []Header
 }
+
+// Header is one extra header field of a message.
+type Header struct{ Name, Value string }
 
 // Sender delivers messages.
 type Sender interface {
@@ -104,6 +109,11 @@ func (m Message) validate() error {
 	}
 	if strings.ContainsAny(m.Subject, "\r\n") {
 		return errors.New("send mail: the subject has a line break")
+	}
+	for _, h := range m.Headers {
+		if h.Name == "" || strings.ContainsAny(h.Name, "\r\n: ") || strings.ContainsAny(h.Value, "\r\n") {
+			return fmt.Errorf("send mail: header %q is malformed", h.Name)
+		}
 	}
 	if m.Text == "" && m.HTML == "" {
 		return errors.New("send mail: empty message")

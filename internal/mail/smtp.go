@@ -91,6 +91,9 @@ func compose(from *mail.Address, m Message, now time.Time) ([]byte, error) {
 		"MIME-Version: 1.0",
 		`Content-Type: multipart/alternative; boundary="` + mw.Boundary() + `"`,
 	}
+	for _, h := range m.Headers {
+		hdr = append(hdr, h.Name+": "+h.Value)
+	}
 	var out bytes.Buffer
 	out.WriteString(strings.Join(hdr, "\r\n") + "\r\n\r\n")
 	for _, p := range []struct{ ctype, body string }{{"text/plain", m.Text}, {"text/html", m.HTML}} {

@@ -3,6 +3,7 @@ package mail
 import (
 	"bytes"
 	"embed"
+	"fmt"
 	htmltemplate "html/template"
 	"strings"
 	texttemplate "text/template"
@@ -153,4 +154,45 @@ func (b BillingNotice) Message() (Message, error) {
 // WorkspaceURL is a page of a workspace in the web app (settings/usage, settings/billing).
 func WorkspaceURL(webBase, slug, page string) string {
 	return strings.TrimRight(webBase, "/") + "/w/" + slug + "/" + page
+}
+
+// NotificationLine is one change in a notification mail.
+type NotificationLine struct {
+	Actor, Summary, Title, Excerpt, URL string
+}
+
+// Notifications is one batch of a person's notifications (a burst of
+// changes, or the daily digest), with the workspace's name as branding
+// and the links to preferences and one-click unsubscribe.
+type Notifications struct {
+	To, Name, Company string
+	Lines             []NotificationLine
+	Digest            bool
+	// PreferencesURL is the web app's settings page; UnsubscribeURL the
+	// signed one-click unsubscribe (also in List-Unsubscribe, RFC 8058).
+	PreferencesURL, UnsubscribeURL string
+}
+
+// NotificationsSubject is the subject of a batch: the one change, or how
+// many there are.
+func NotificationsSubject(company string, lines []NotificationLine, digest bool) string {
+	switch {
+	case digest:
+		return fmt.Sprintf("[%s] Your daily digest: %d updates", oneLine(company), len(lines))
+	case len(lines) == 1:
+		return fmt.Sprintf("[%s] %s %s", oneLine(company), oneLine(lines[0].Actor), oneLine(lines[0].Summary))
+	}
+	return fmt.Sprintf("[%s] %d updates on issues you follow", oneLine(company), len(lines))
+}
+
+// Message renders the batch with its List-Unsubscribe headers.
+func (n Notifications) Message() (Message, error) {
+	m, err := render(n.To, NotificationsSubject(n.Company, n.Lines, n.Digest), "notifications", map[string]any{
+		"Name": oneLine(n.Name), "Company": oneLine(n.Company), "Lines": n.Lines,
+		"PreferencesURL": n.PreferencesURL, "UnsubscribeURL": n.UnsubscribeURL})
+	if err != nil {
+		return m, err
+	}
+	m.Headers = []Header{{"List-Unsubscribe", "<" + n.UnsubscribeURL + ">"}, {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"}}
+	return m, nil
 }

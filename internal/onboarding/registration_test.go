@@ -13,6 +13,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/tenant"
@@ -277,4 +278,18 @@ func TestAnUnverifiedRegistrationGivesItsSlugBackAfterADay(t *testing.T) {
 	f.svc.Now = func() time.Time { return time.Now().Add(30 * 24 * time.Hour) }
 	_, _, err = f.svc.Register(ctx, onboarding.Registration{CompanyName: "Late", Slug: "held", AdminEmail: "late@" + f.domain, Tier: "basic"}, public)
 	assert.Equal(t, "slug_taken", code(err), "a verified registration is never taken over")
+}
+
+// A verification mail that cannot be sent (the mail service is down) is a
+// 503 the registrant may retry, not a 500.
+func TestAResendWhenMailIsDownIsA503(t *testing.T) {
+	f := newFixture(t)
+	f.register(t, "maildown", "owner-maildown@"+f.domain, "basic")
+	f.tr["mail"].armed = true
+	_, _, err := f.svc.ResendVerification(context.Background(), "maildown", audit.Actor{Kind: audit.ActorPublic})
+	require.Error(t, err)
+	e := httpapi.Classify(err)
+	assert.Equal(t, errs.KindUnavailable, e.Kind)
+	assert.Equal(t, "mail_unavailable", e.Code)
+	assert.Equal(t, 503, httpapi.Status(e.Kind))
 }

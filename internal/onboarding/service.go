@@ -188,7 +188,7 @@ func (s *Service) ResendVerification(ctx context.Context, tenantID string, by au
 	}
 	s.auditAs(ctx, tenantID, by, "registration.code_resent", map[string]string{"sends": fmt.Sprint(v.Sends)})
 	if err := s.sendCode(ctx, t, st.AdminEmail, code); err != nil {
-		return t, Verification{}, errs.E(errs.KindInternal, "mail_unavailable", "the verification mail could not be sent; try again later")
+		return t, Verification{}, errs.Unavailable("mail_unavailable", "the verification mail could not be sent; try again later", err)
 	}
 	return t, v, nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/analytics"
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsapi"
+	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
@@ -13,6 +14,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
 	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/notify"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopleapi"
@@ -30,6 +32,9 @@ func init() {
 	Enums[reflect.TypeOf(issue.Category(""))] = strs(issue.Categories)
 	Enums[reflect.TypeOf(issue.Sort(""))] = strs(issue.Sorts)
 	Enums[reflect.TypeOf(tenant.Status(""))] = strs(tenant.Statuses)
+	Enums[reflect.TypeOf(notify.Kind(""))] = strs(notify.Kinds)
+	Enums[reflect.TypeOf(notify.Mode(""))] = []string{string(notify.Immediately), string(notify.Daily), string(notify.Off)}
+	Enums[reflect.TypeOf(attachment.State(""))] = []string{string(attachment.Pending), string(attachment.Ready)}
 }
 
 func strs[T ~string](vs []T) []string {
@@ -86,7 +91,7 @@ func concat(ps ...[]Param) []Param {
 // without an entry here.
 func Bodies() map[string]Body {
 	all := map[string]Body{}
-	for _, bodies := range []map[string]Body{metaBodies(), issueBodies(), tenantBodies(), peopleBodies()} {
+	for _, bodies := range []map[string]Body{metaBodies(), issueBodies(), tenantBodies(), peopleBodies(), collabBodies()} {
 		maps.Copy(all, bodies)
 	}
 	return all
@@ -217,5 +222,30 @@ func peopleBodies() map[string]Body {
 		"getUserPerformance":   {Response: analytics.UserPerformance{}, Query: concat(rangeParams, []Param{named("bucket", str("day, week or month"))})},
 		"getAnalyticsSettings": {Response: analyticsapi.SettingsView{}},
 		"putAnalyticsSettings": {Request: analyticsapi.SettingsInput{}, Response: analyticsapi.SettingsView{}},
+	}
+}
+
+// collabBodies are attachments' (internal/attachment) and watchers' and
+// notifications' (internal/notify).
+func collabBodies() map[string]Body {
+	return map[string]Body{
+		"createAttachmentUpload": {Request: attachment.UploadRequest{}, Response: attachment.Upload{}, Status: 201, Errors: []int{409, 422}},
+		"listAttachments":        {Response: list.Page[attachment.Attachment]{}, Query: pageParams},
+		"getAttachment":          {Response: attachment.Attachment{}},
+		"confirmAttachment":      {Response: attachment.Attachment{}, Errors: []int{409, 422}},
+		"downloadAttachment":     {Response: attachment.Download{}},
+		"deleteAttachment":       {Status: 204},
+		"getStorageUsage":        {Response: attachment.Usage{}},
+		// Watchers and notifications (internal/notify).
+		"listWatchers":               {Response: list.Page[notify.Watcher]{}, Query: pageParams},
+		"watchIssue":                 {Response: notify.WatchState{}},
+		"unwatchIssue":               {Response: notify.WatchState{}},
+		"listNotifications":          {Response: list.Page[notify.Notification]{}, Query: append([]Param{named("unread", Param{Description: "true: unread notifications only", Schema: map[string]any{"type": "string", "enum": []string{"true", "false"}}})}, pageParams...)},
+		"getUnreadCount":             {Response: notify.UnreadCount{}},
+		"markNotificationRead":       {Response: notify.Notification{}},
+		"markAllNotificationsRead":   {Response: notify.UnreadCount{}},
+		"getNotificationPreferences": {Response: notify.Preferences{}},
+		"putNotificationPreferences": {Request: notify.Preferences{}, Response: notify.Preferences{}},
+		"unsubscribeNotifications":   {Response: notify.Preferences{}, Query: []Param{named("token", Param{Description: "the signed token of the mail's unsubscribe link", Schema: map[string]any{"type": "string"}})}},
 	}
 }

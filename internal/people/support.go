@@ -88,6 +88,11 @@ func (s *Service) supportTenant(ctx context.Context, tenantID string) (context.C
 	if err != nil {
 		return nil, tenancy.Scope{}, err
 	}
+	if t.Table == "" {
+		// Not placed yet (a registration waiting for verification,
+		// approval or payment) or offboarded: it has no data to show.
+		return nil, tenancy.Scope{}, errs.E(errs.KindNotFound, "tenant_data_not_found", "tenant %s has no data (not provisioned yet, or offboarded)", t.ID)
+	}
 	return tenancy.WithTenant(ctx, t.ID), tenancy.Scope{Table: t.Table, TenantID: t.ID}, nil
 }
 

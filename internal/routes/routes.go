@@ -17,12 +17,13 @@ const (
 	FnMeta         Function = "meta"         // health, tier catalog, OpenAPI document
 	FnUsers        Function = "users"        // the caller, user management
 	FnIssues       Function = "issues"       // issues, labels, search
-	FnComments     Function = "comments"     // comments on issues
+	FnComments     Function = "comments"     // comments on issues; watchers, the inbox, notification preferences (#14)
 	FnTeams        Function = "teams"        // teams and membership
 	FnAnalytics    Function = "analytics"    // metrics and reports
 	FnTenants      Function = "tenants"      // provider (root) administration
 	FnRegistration Function = "registration" // public sign-up
 	FnWorkspace    Function = "workspace"    // the tenant's workspace settings (branding)
+	FnAttachments  Function = "attachments"  // files on issues and comments (issue #14)
 	FnBilling      Function = "billing"      // usage, plans, Stripe checkout and webhook, monthly close
 
 	// Functions that own no route: the API's Lambda authorizer, and the
@@ -101,6 +102,27 @@ var table = []Route{
 	{"POST", "/v1/issues/{issueId}/comments", FnComments, tenant(roles.User), "createComment", "Comment on an issue or reply to a comment"},
 	{"PATCH", "/v1/issues/{issueId}/comments/{commentId}", FnComments, tenant(roles.User), "updateComment", "Edit your comment"},
 	{"DELETE", "/v1/issues/{issueId}/comments/{commentId}", FnComments, tenant(roles.User), "deleteComment", "Delete a comment (author or Admin)"},
+	// Attachments (internal/attachment): presigned uploads confirmed by the
+	// platform, presigned downloads.
+	{"POST", "/v1/issues/{issueId}/attachments", FnAttachments, tenant(roles.User), "createAttachmentUpload", "Ask to upload a file to an issue or one of its comments: a presigned PUT that fixes its size, type and SHA-256"},
+	{"GET", "/v1/issues/{issueId}/attachments", FnAttachments, tenant(roles.User), "listAttachments", "The issue's attachments, oldest first"},
+	{"GET", "/v1/issues/{issueId}/attachments/{attachmentId}", FnAttachments, tenant(roles.User), "getAttachment", "An attachment of the issue"},
+	{"POST", "/v1/issues/{issueId}/attachments/{attachmentId}/confirm", FnAttachments, tenant(roles.User), "confirmAttachment", "Confirm an upload: the platform checks the stored file against the declaration, then it appears"},
+	{"GET", "/v1/issues/{issueId}/attachments/{attachmentId}/download", FnAttachments, tenant(roles.User), "downloadAttachment", "A short-lived download URL (images inline, other files as downloads)"},
+	{"DELETE", "/v1/issues/{issueId}/attachments/{attachmentId}", FnAttachments, tenant(roles.User), "deleteAttachment", "Delete an attachment (its uploader or an Admin)"},
+	{"GET", "/v1/storage", FnAttachments, tenant(roles.User), "getStorageUsage", "Attachment storage in use and reserved, against the plan"},
+	// Watchers and notifications (internal/notify): produced from the change
+	// stream by the activity consumer, never in the request that changed the issue.
+	{"GET", "/v1/issues/{issueId}/watchers", FnComments, tenant(roles.User), "listWatchers", "The people watching the issue"},
+	{"PUT", "/v1/issues/{issueId}/watchers/me", FnComments, tenant(roles.User), "watchIssue", "Watch the issue (notifications of its comments and changes)"},
+	{"DELETE", "/v1/issues/{issueId}/watchers/me", FnComments, tenant(roles.User), "unwatchIssue", "Stop watching the issue (until someone mentions you)"},
+	{"GET", "/v1/notifications", FnComments, tenant(roles.User), "listNotifications", "Your inbox, newest first (unread=true: unread only)"},
+	{"GET", "/v1/notifications/unread-count", FnComments, tenant(roles.User), "getUnreadCount", "How many of your notifications are unread"},
+	{"POST", "/v1/notifications/{notificationId}/read", FnComments, tenant(roles.User), "markNotificationRead", "Mark one notification read"},
+	{"POST", "/v1/notifications/read-all", FnComments, tenant(roles.User), "markAllNotificationsRead", "Mark all your notifications read"},
+	{"GET", "/v1/notifications/preferences", FnComments, tenant(roles.User), "getNotificationPreferences", "Your email preferences per kind of notification"},
+	{"PUT", "/v1/notifications/preferences", FnComments, tenant(roles.User), "putNotificationPreferences", "Change your email preferences (immediately, daily, off per kind)"},
+	{"POST", "/v1/notifications/unsubscribe", FnComments, public(), "unsubscribeNotifications", "One-click unsubscribe from notification mail (RFC 8058; the signed token of the mail)"},
 	// Tenant lifecycle (internal/tenantapi).
 	// Before /v1/registrations/{tenantId}: a literal segment wins (as in API Gateway).
 	{"GET", "/v1/registrations/availability", FnRegistration, public(), "checkSlugAvailability", "Whether a slug can be registered (rate limited per client address)"},

@@ -191,6 +191,14 @@ func TenantKeyPrefix(tenantID string) string { return TenantKeyPrefixStem + tena
 // TenantKeyPrefixStem is the constant part of TenantKeyPrefix.
 const TenantKeyPrefixStem = "T#"
 
+// Attachments is the pooled attachments bucket in the local cloud (in AWS
+// the platform stack names it and passes ITR_ATTACHMENTS_BUCKET).
+func (n Names) Attachments() string { return n.prefix() + "-attachments" }
+
+// SiloFiles is the attachments bucket of a Platinum tenant's own stack, in
+// AWS and locally: the tenant access role reaches it by this name.
+func (n Names) SiloFiles(tenantID string) string { return n.prefix() + "-files-" + tenantID }
+
 // ParseTenantKey splits a partition key built with TenantKeyPrefix into the
 // tenant id and the rest ("T#acme#ISSUE#01H.." -> "acme", "ISSUE#01H..").
 // Tenant ids hold no '#', so the first one after the stem ends the id.

@@ -24,6 +24,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
+	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -227,6 +228,19 @@ func TestOffboardingLeavesNothingOfThePooledTenant(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, peopledb.UserDB{DB: w.deps.DB}.Put(ctx, tenancy.Scope{Table: w.deps.Names.App(), TenantID: "goner"}, people.User{ID: sub, TenantID: "goner",
 		Username: "dev@" + w.domain, Email: "dev@" + w.domain, Role: roles.User, Status: people.UserActive}))
+	// A file on an issue of each tenant.
+	objects := func(tenantID string) int {
+		out, err := w.files.S3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(w.files.Bucket), Prefix: aws.String(tenantID + "/")})
+		require.NoError(t, err)
+		return len(out.Contents)
+	}
+	for _, id := range []string{"goner", "stayer"} {
+		as := w.api.As(tenancy.Principal{TenantID: id, UserID: "u-" + id, Role: roles.SuperAdmin, Tier: tiers.Basic, Table: w.deps.Names.App()})
+		res := as.Do("POST", "/v1/issues", map[string]any{"title": "with a file"})
+		require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
+		as.Attach(t, res.Map(t)["id"].(string), "notes.txt", "text/plain", []byte("notes of "+id))
+		require.Equal(t, 1, objects(id))
+	}
 
 	t.Run("offboarding without the confirmation is refused and changes nothing", func(t *testing.T) {
 		for _, body := range []any{nil, map[string]string{"confirm": "yes"}} {
@@ -281,6 +295,10 @@ func TestOffboardingLeavesNothingOfThePooledTenant(t *testing.T) {
 	t.Run("no item of the tenant is left in the pooled table", func(t *testing.T) {
 		assert.Empty(t, tenantItems(t, w.deps.DB, w.deps.Names.App(), "goner"))
 		assert.NotEmpty(t, tenantItems(t, w.deps.DB, w.deps.Names.App(), "stayer"), "other tenants keep theirs")
+	})
+	t.Run("no attachment of the tenant is left in the bucket", func(t *testing.T) {
+		assert.Zero(t, objects("goner"))
+		assert.Equal(t, 1, objects("stayer"), "other tenants keep theirs")
 	})
 	t.Run("no user of the tenant is left in the shared pool", func(t *testing.T) {
 		out, err := w.pools.C.ListUsers(ctx, &cip.ListUsersInput{UserPoolId: aws.String(w.deps.TenantPoolID)})

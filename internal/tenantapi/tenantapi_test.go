@@ -9,9 +9,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/idtoken"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/s3archive"
@@ -20,6 +22,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/tenantcreds"
 	"github.com/issuetracker/issuetracker/internal/testing/apitest"
 	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
@@ -43,6 +46,8 @@ type world struct {
 	archive s3archive.Archive
 	// domain of this world's e-mail addresses (unique per test).
 	domain string
+	// files is the attachments bucket on the local S3.
+	files apitest.Files
 }
 
 // owner is the admin email of the company slug in this world.
@@ -66,9 +71,11 @@ func newWorld(t *testing.T) *world {
 	d := app.Deps{DB: db, Cognito: cog, Names: names, Now: time.Now, TenantPoolID: pool, TenantClientID: client, Region: "us-east-1",
 		RegistrationsPerHour: 1000, LookupsPerMinute: 1000, Mail: testenv.MailSender(t), WebBaseURL: "http://web.test"}
 	archive := s3archive.Archive{C: testenv.S3(t), Bucket: testenv.Bucket(t)}
+	files := apitest.AttachmentsBucket(t, names)
+	d.Attachments = app.NewAttachments(tenantcreds.RequireTenant(db), files.Objects, attachment.Buckets{Pooled: files.Bucket, Silo: names.SiloFiles}, list.Codec{})
 	d.Lifecycle = app.NewLifecycle(d, app.LifecycleOptions{Archive: archive})
 	return &world{deps: d, api: apitest.New(t, d), pools: pools, client: client, reg: tenantdb.New(db, names), svc: d.Lifecycle,
-		archive: archive, domain: names.Prefix + ".test"}
+		archive: archive, domain: names.Prefix + ".test", files: files}
 }
 
 // signIn stands in for the invitation e-mail: the admin sets a password, then signs in.

@@ -73,7 +73,7 @@ func (s Store) Export(ctx context.Context, t tenant.Tenant) ([]byte, int, error)
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	enc := json.NewEncoder(zw)
-	if err := enc.Encode(map[string]any{"format": "issuetracker-export/1", "tenant": t, "items": len(items)}); err != nil {
+	if err := enc.Encode(map[string]any{"format": ExportFormat, "tenant": t, "items": len(items)}); err != nil {
 		return nil, 0, err
 	}
 	for _, it := range items {

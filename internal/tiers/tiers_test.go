@@ -13,12 +13,15 @@ func TestCatalogIsOrderedAndConsistent(t *testing.T) {
 	require.Len(t, all, 4)
 	for i, tr := range all {
 		assert.Positive(t, tr.RateLimit, tr.Name)
+		assert.Positive(t, tr.MaxFileBytes, tr.Name)
+		assert.Less(t, tr.MaxFileBytes, tr.StorageBytes, "a file fits in the storage of %s", tr.Name)
 		assert.GreaterOrEqual(t, float64(tr.Burst), tr.RateLimit, "burst of %s must cover one second of its rate", tr.Name)
 		if i > 0 {
 			prev := all[i-1]
 			assert.Greater(t, tr.RateLimit, prev.RateLimit, "%s must allow more than %s", tr.Name, prev.Name)
 			assert.Greater(t, tr.MonthlyQuota, prev.MonthlyQuota)
 			assert.Greater(t, tr.StorageBytes, prev.StorageBytes)
+			assert.GreaterOrEqual(t, tr.MaxFileBytes, prev.MaxFileBytes)
 		}
 		assert.Equal(t, tr.Isolation == tiers.Silo, tr.Has(tiers.FeatureDedicatedStack), "only silo tiers get a dedicated stack: %s", tr.Name)
 	}

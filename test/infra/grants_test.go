@@ -144,6 +144,8 @@ var allowed = map[string][]string{
 	"comments":  {xray, logsOf("comments"), cursorKey, asTenant, readTenant, meterUsage},
 	"teams":     {xray, logsOf("teams"), cursorKey, asTenant, readTenant, meterUsage},
 	"analytics": {xray, logsOf("analytics"), cursorKey, asTenant, readTenant, meterUsage},
+	// No bucket grant: the attachments bucket is not deployed yet.
+	"attachments": {xray, logsOf("attachments"), cursorKey, asTenant, readTenant, meterUsage},
 	"users": {xray, logsOf("users"), cursorKey, asTenant, sendMail, readTenant, meterUsage,
 		"<ControlTable> " + leading("AUDIT#*") + ": dynamodb:PutItem",
 		"<TenantPoolUserPool>: " + userAdmin,

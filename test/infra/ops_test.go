@@ -24,7 +24,7 @@ func TestEveryFunctionIsAGravitonGoBinaryWithItsThreeAlarms(t *testing.T) {
 		}
 	}
 	alarms := resources(t, stacks.PlatformStackName, "AWS::CloudWatch::Alarm")
-	if want := len(stacks.FunctionNames()) + 2; len(fns) != want { // + Google sign-in's trigger and the stream-analytics consumer
+	if want := len(stacks.FunctionNames()) + 3; len(fns) != want { // + Google sign-in's trigger, the stream-analytics and stream-activity consumers
 		t.Errorf("%d functions, want %d", len(fns), want)
 	}
 	for _, name := range stacks.FunctionNames() {
@@ -90,9 +90,9 @@ func TestAlarmsCoverTheApiTablesAndThePlatinumTenant(t *testing.T) {
 
 	tenant := template(t, stacks.TenantStackName(tenantID))
 	prefix := "issuetracker-tenant-" + tenantID
-	// The table's and the tenant's 5XX, and the analytics consumer's five
+	// The table's and the tenant's 5XX, and the analytics and activity consumers' five each
 	// (errors, throttles, duration, failed batch, iterator age).
-	check(t, "tenant alarms", func() { tenant.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(8)) })
+	check(t, "tenant alarms", func() { tenant.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(13)) })
 	for _, name := range []string{prefix + "-table-app-throttles", prefix + "-table-app-system-errors", prefix + "-tenant-" + tenantID + "-5xx",
 		prefix + "-stream-stream-analytics-iterator-age", prefix + "-queue-stream-analytics-failures-not-empty"} {
 		check(t, name, func() {

@@ -7,14 +7,15 @@ import (
 	"github.com/issuetracker/issuetracker/constructs/streamconsumer"
 	"github.com/issuetracker/issuetracker/infra/stacks"
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
+	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
 	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
 // Every tenant table publishes its change stream; each stream has the
-// analytics consumer (at most two consumers), with batching, bisect on
+// analytics and the activity consumer (at most two consumers), with batching, bisect on
 // error, bounded retries and record age, a failure queue and the filter
 // of the records it reads; its role touches analytics items only.
-func TestTenantTablesStreamToTheAnalyticsConsumer(t *testing.T) {
+func TestTenantTablesStreamToTheAnalyticsAndActivityConsumers(t *testing.T) {
 	names := schema.Names{}
 	for _, c := range []struct{ stack, table string }{
 		{stacks.PlatformStackName, names.App()},
@@ -38,76 +39,119 @@ func TestTenantTablesStreamToTheAnalyticsConsumer(t *testing.T) {
 				t.Fatalf("no table %s", c.table)
 			}
 			maps := resources(t, c.stack, "AWS::Lambda::EventSourceMapping")
-			perStream := 0
-			var m map[string]any
+			var mine []map[string]any
 			for _, r := range maps {
 				p := props(r)
 				if strings.Contains(jsonOf(p["EventSourceArn"]), tableID) {
-					perStream++
-					m = p
+					mine = append(mine, p)
 				}
 			}
-			if perStream == 0 || perStream > streamconsumer.MaxConsumersPerStream {
-				t.Fatalf("%d consumers of the stream, want 1..%d", perStream, streamconsumer.MaxConsumersPerStream)
+			if len(mine) == 0 || len(mine) > streamconsumer.MaxConsumersPerStream {
+				t.Fatalf("%d consumers of the stream, want 1..%d", len(mine), streamconsumer.MaxConsumersPerStream)
 			}
-			want := map[string]any{"StartingPosition": "TRIM_HORIZON", "BisectBatchOnFunctionError": true, "BatchSize": 100.0,
-				"MaximumRetryAttempts": 8.0, "MaximumRecordAgeInSeconds": 21600.0, "ParallelizationFactor": 1.0}
-			for k, v := range want {
-				if m[k] != v {
-					t.Errorf("%s = %v, want %v", k, m[k], v)
-				}
-			}
-			if !strings.Contains(jsonOf(m["DestinationConfig"]), "OnFailure") {
-				t.Errorf("no failure destination: %v", m["DestinationConfig"])
-			}
-			filters := asList(m["FilterCriteria"].(map[string]any)["Filters"])
-			if len(filters) != 1 || filters[0].(map[string]any)["Pattern"] != analyticsdb.Filter.Pattern() {
-				t.Errorf("filter = %v, want the consumer's own %s", filters, analyticsdb.Filter.Pattern())
-			}
-
-			// The consumer's role: stream read, analytics items only.
-			fnID := ref(m["FunctionName"])
-			role := ref(props(resources(t, c.stack, "AWS::Lambda::Function")[fnID])["Role"])
-			var dynamo []map[string]any
-			for _, pol := range resources(t, c.stack, "AWS::IAM::Policy") {
-				p := props(pol)
-				if !strings.Contains(jsonOf(p["Roles"]), role) {
-					continue
-				}
-				for _, st := range asList(p["PolicyDocument"].(map[string]any)["Statement"]) {
-					s := st.(map[string]any)
-					if strings.Contains(jsonOf(s["Action"]), "dynamodb:") {
-						dynamo = append(dynamo, s)
+			seen := map[string]bool{}
+			for _, m := range mine {
+				want := map[string]any{"StartingPosition": "TRIM_HORIZON", "BisectBatchOnFunctionError": true, "BatchSize": 100.0,
+					"MaximumRetryAttempts": 8.0, "MaximumRecordAgeInSeconds": 21600.0, "ParallelizationFactor": 1.0}
+				for k, v := range want {
+					if m[k] != v {
+						t.Errorf("%s = %v, want %v", k, m[k], v)
 					}
 				}
-			}
-			items := 0
-			for _, s := range dynamo {
-				acts := jsonOf(s["Action"])
-				switch {
-				case strings.Contains(acts, "dynamodb:GetRecords") || acts == `"dynamodb:ListStreams"`,
-					acts == `["dynamodb:ListStreams","xray:PutTelemetryRecords","xray:PutTraceSegments"]`:
-					// stream read: the mapping's grant, on the stream ARN;
-					// ListStreams has no resource level (minimized with X-Ray's
-					// statement under @aws-cdk/aws-iam:minimizePolicies)
-				case strings.Contains(acts, "Item"):
-					items++
-					cond := jsonOf(s["Condition"])
-					if !strings.Contains(cond, `"dynamodb:LeadingKeys":["`+analyticsdb.LeadingKeysPattern+`"]`) || !strings.Contains(cond, "ForAllValues:StringLike") {
-						t.Errorf("item access without the analytics leading-keys condition: %s", jsonOf(s))
-					}
-					for _, bad := range []string{"Scan", "Query", "DeleteItem", "BatchWriteItem", "*"} {
-						if strings.Contains(acts, bad) {
-							t.Errorf("consumer may %s: %s", bad, acts)
-						}
-					}
+				if !strings.Contains(jsonOf(m["DestinationConfig"]), "OnFailure") {
+					t.Errorf("no failure destination: %v", m["DestinationConfig"])
+				}
+				filters := asList(m["FilterCriteria"].(map[string]any)["Filters"])
+				if len(filters) != 1 {
+					t.Fatalf("filters = %v, want the consumer's own", filters)
+				}
+				consumer := ""
+				switch filters[0].(map[string]any)["Pattern"] {
+				case analyticsdb.Filter.Pattern():
+					consumer = "analytics"
+				case notifydb.Filter.Pattern():
+					consumer = "activity"
 				default:
-					t.Errorf("unexpected DynamoDB grant: %s", jsonOf(s))
+					t.Fatalf("filter %v is no consumer's", filters)
 				}
+				seen[consumer] = true
+				fnID := ref(m["FunctionName"])
+				role := ref(props(resources(t, c.stack, "AWS::Lambda::Function")[fnID])["Role"])
+				checkConsumerRole(t, c.stack, role, consumer)
 			}
-			if items != 1 {
-				t.Errorf("%d item statements, want exactly the analytics one", items)
+			if !seen["analytics"] || !seen["activity"] {
+				t.Errorf("consumers %v, want analytics and activity", seen)
 			}
 		})
 	}
+}
+
+// checkConsumerRole: stream read, and item access only under the
+// consumer's leading keys: analytics items (GetItem/PutItem/UpdateItem);
+// for activity, notification items (writes) and issues, users and team
+// memberships (GetItem/Query). Never Scan, never a whole-table write.
+func checkConsumerRole(t *testing.T, stack, role, consumer string) {
+	t.Helper()
+	var dynamo []map[string]any
+	for _, pol := range resources(t, stack, "AWS::IAM::Policy") {
+		p := props(pol)
+		if !strings.Contains(jsonOf(p["Roles"]), role) {
+			continue
+		}
+		for _, st := range asList(p["PolicyDocument"].(map[string]any)["Statement"]) {
+			s := st.(map[string]any)
+			if strings.Contains(jsonOf(s["Action"]), "dynamodb:") {
+				dynamo = append(dynamo, s)
+			}
+		}
+	}
+	items := 0
+	for _, s := range dynamo {
+		acts := jsonOf(s["Action"])
+		cond := jsonOf(s["Condition"])
+		if strings.Contains(acts, "Scan") || strings.Contains(acts, "dynamodb:*") {
+			t.Errorf("%s consumer may %s", consumer, acts)
+		}
+		switch {
+		case strings.Contains(acts, "dynamodb:GetRecords") || acts == `"dynamodb:ListStreams"`,
+			acts == `["dynamodb:ListStreams","xray:PutTelemetryRecords","xray:PutTraceSegments"]`:
+			// stream read: the mapping's grant, on the stream ARN;
+			// ListStreams has no resource level (minimized with X-Ray's
+			// statement under @aws-cdk/aws-iam:minimizePolicies)
+		case consumer == "analytics" && strings.Contains(acts, "Item"):
+			items++
+			if !strings.Contains(cond, `"dynamodb:LeadingKeys":["`+analyticsdb.LeadingKeysPattern+`"]`) || !strings.Contains(cond, "ForAllValues:StringLike") {
+				t.Errorf("item access without the analytics leading-keys condition: %s", jsonOf(s))
+			}
+			for _, bad := range []string{"Query", "DeleteItem", "BatchWriteItem"} {
+				if strings.Contains(acts, bad) {
+					t.Errorf("analytics consumer may %s: %s", bad, acts)
+				}
+			}
+		case consumer == "activity" && s["Sid"] == "TenantRegistryRead":
+			if acts != `["dynamodb:GetItem","dynamodb:Query"]` {
+				t.Errorf("registry access %s, want read", acts)
+			}
+		case consumer == "activity":
+			items++
+			if !strings.Contains(cond, "ForAllValues:StringLike") || !strings.Contains(cond, "T#*#") {
+				t.Errorf("item access without a leading-keys condition: %s", jsonOf(s))
+			}
+			writes := strings.Contains(acts, "PutItem") || strings.Contains(acts, "UpdateItem") || strings.Contains(acts, "Delete") || strings.Contains(acts, "BatchWrite")
+			for _, k := range []string{"ISSUE#", "USER#", "TEAM#"} {
+				if writes && strings.Contains(cond, k) {
+					t.Errorf("activity consumer may write %s items: %s", k, jsonOf(s))
+				}
+			}
+		default:
+			t.Errorf("unexpected DynamoDB grant: %s", jsonOf(s))
+		}
+	}
+	if items == 0 {
+		t.Errorf("%s consumer has no item statement", consumer)
+	}
+	if consumer == "analytics" && items != 1 {
+		t.Errorf("%d item statements, want exactly the analytics one", items)
+	}
+
 }

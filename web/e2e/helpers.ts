@@ -143,3 +143,55 @@ export async function mailTo(
   }
   throw new Error(`no mail to ${address} matching ${subject} within ${timeoutMs} ms: ${last}`);
 }
+
+/** Registers a company through the API and verifies its admin email with the mailed code. */
+export async function registerCompany(tier: 'basic' | 'standard' | 'premium' | 'platinum', prefix = 'co') {
+  const n = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
+  const slug = `${prefix}-${n}`;
+  const email = `admin-${n}@${prefix}.test`;
+  const company = `${prefix[0]!.toUpperCase()}${prefix.slice(1)} ${n}`;
+  const r = await apiCall('POST', '/v1/registrations', undefined, {
+    company_name: company,
+    slug,
+    admin_email: email,
+    tier,
+  });
+  expect(r.status, JSON.stringify(r.body)).toBe(202);
+  const tenantId = String(r.body.tenant_id);
+  const mail = await mailTo(email, /^Verify your email for IssueTracker$/);
+  const code = /\b(\d{6})\b/.exec(mail.text)?.[1];
+  const v = await apiCall('POST', `/v1/registrations/${tenantId}/verify`, undefined, { code });
+  expect(v.status, JSON.stringify(v.body)).toBe(200);
+  return { slug, email, company, tenantId };
+}
+
+/** First sign-in of an invited person: the mailed temporary password, then a password of their own. */
+export async function firstSignIn(
+  page: Page,
+  slug: string,
+  email: string,
+  company: string,
+  password: string,
+) {
+  const invite = await mailTo(email, new RegExp(`^You're invited to ${company} on IssueTracker$`));
+  const temp = /Temporary password:\s*(\S+)/.exec(invite.text)?.[1];
+  expect(temp, invite.text).toBeTruthy();
+  await page.goto(`/w/${slug}/signin`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(temp!);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('New password', { exact: true }).fill(password);
+  await page.getByLabel('Confirm new password').fill(password);
+  await page.getByRole('button', { name: 'Set password and sign in' }).click();
+  await expect(page.getByTestId('me-email')).toBeVisible();
+}
+
+/** Root signs in to the provider console (from whatever console URL the page is on). */
+export async function rootSignIn(page: Page, path = '/admin') {
+  await page.goto(path);
+  await expect(page).toHaveURL(/\/admin\/signin\?next=/);
+  await page.getByLabel('Email').fill('root@issuetracker.local');
+  await page.getByLabel('Password', { exact: true }).fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('root-email')).toHaveText('root@issuetracker.local');
+}

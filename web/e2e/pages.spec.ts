@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { createIssue, expectAccessible, screenshots, signIn } from './helpers';
+import { createIssue, expectAccessible, rootSignIn, screenshots, signIn } from './helpers';
 
 // axe-core on every main page (no serious or critical violation) and
 // screenshots at desktop and phone width, kept under web/artifacts/.
@@ -59,4 +59,99 @@ test('workspace pages are accessible', async ({ page }) => {
   );
   await page.goto('/w/acme/issues/ACME-99999');
   await check(page, 'issue-not-found', () => expect(page.getByTestId('not-found')).toBeVisible());
+});
+
+test('provider console pages are accessible', async ({ page }) => {
+  await page.goto('/admin/signin');
+  await check(page, 'admin-signin', () =>
+    expect(page.getByRole('heading', { name: 'Provider console' })).toBeVisible(),
+  );
+  await rootSignIn(page, '/admin/tenants');
+  await check(page, 'admin-tenants', () => expect(page.getByTestId('tenant-row').first()).toBeVisible());
+  await page.goto('/admin/tenants/acme');
+  await check(page, 'admin-tenant', () =>
+    expect(page.getByRole('table', { name: 'Users of the tenant' })).toBeVisible(),
+  );
+  await page.getByRole('button', { name: 'Offboard' }).click();
+  await check(page, 'admin-offboard', () =>
+    expect(page.getByRole('dialog', { name: 'Offboard Acme Corp' })).toBeVisible(),
+  );
+  await page.keyboard.press('Escape');
+  await page.goto('/admin/approvals');
+  await check(page, 'admin-approvals', () =>
+    expect(page.getByRole('heading', { name: 'Waiting for approval' })).toBeVisible(),
+  );
+  await page.goto('/admin/analytics');
+  await check(page, 'admin-analytics', () =>
+    expect(page.getByRole('heading', { name: 'MRR by tier' })).toBeVisible(),
+  );
+  await page.goto('/admin/settings');
+  await check(page, 'admin-settings', () =>
+    expect(page.getByRole('table', { name: 'Tier catalog' })).toBeVisible(),
+  );
+});
+
+test('settings and analytics pages are accessible', async ({ page }) => {
+  await signIn(page, 'acme', 'owner@acme.test');
+  const pages: [string, string, () => Promise<void>][] = [
+    [
+      'settings-people',
+      '/w/acme/settings/people',
+      () => expect(page.getByRole('table', { name: 'People' })).toBeVisible(),
+    ],
+    [
+      'settings-teams',
+      '/w/acme/settings/teams',
+      () => expect(page.getByRole('heading', { name: 'Teams' })).toBeVisible(),
+    ],
+    [
+      'settings-labels',
+      '/w/acme/settings/labels',
+      () => expect(page.getByRole('heading', { name: 'Labels' })).toBeVisible(),
+    ],
+    [
+      'settings-branding',
+      '/w/acme/settings/branding',
+      () => expect(page.getByTestId('brand-preview')).toBeVisible(),
+    ],
+    [
+      'settings-security',
+      '/w/acme/settings/security',
+      () => expect(page.getByTestId('support-state')).toBeVisible(),
+    ],
+    [
+      'settings-usage',
+      '/w/acme/settings/usage',
+      () => expect(page.getByTestId('gauge-api-calls')).toBeVisible(),
+    ],
+    [
+      'settings-billing',
+      '/w/acme/settings/billing',
+      () => expect(page.getByTestId('current-plan')).toBeVisible(),
+    ],
+    [
+      'analytics-issues',
+      '/w/acme/analytics/issues',
+      () => expect(page.getByTestId('issue-totals')).toBeVisible(),
+    ],
+    [
+      'analytics-teams',
+      '/w/acme/analytics/teams',
+      () => expect(page.getByRole('link', { name: 'Teams' })).toBeVisible(),
+    ],
+    [
+      'analytics-people',
+      '/w/acme/analytics/people',
+      () => expect(page.getByRole('region', { name: /completed issues and first responses/ })).toBeVisible(),
+    ],
+  ];
+  for (const [name, url, ready] of pages) {
+    await page.goto(url);
+    await check(page, name, ready);
+  }
+  await page.goto('/w/acme/settings/people');
+  await page.getByRole('button', { name: 'Invite' }).click();
+  await check(page, 'settings-invite', () =>
+    expect(page.getByRole('dialog', { name: 'Invite a person' })).toBeVisible(),
+  );
 });

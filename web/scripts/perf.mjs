@@ -7,7 +7,8 @@
 //     tenant (created through the API if missing), median of 5, and the DOM
 //     rows and frame times while scrolling the whole list.
 // Env: BASE (default http://localhost:8080), PERF_SLUG (acme),
-// PERF_EMAIL (owner@acme.test), PERF_PASSWORD (Demo-Passw0rd!), RUNS (5).
+// PERF_EMAIL (owner@acme.test), PERF_PASSWORD (Demo-Passw0rd!), RUNS (5),
+// PERF_SIZES_ONLY=1 (only part 1).
 import { chromium } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -79,7 +80,33 @@ const areas = [
     await signIn(p);
     await p.getByTestId('me-email').waitFor();
   }),
+  await jsOf(`settings (/w/${SLUG}/settings/people)`, async (p) => {
+    await signIn(p);
+    await p.getByTestId('me-email').waitFor();
+    await p.goto(`${BASE}/w/${SLUG}/settings/people`);
+    await p.getByTestId('person-row').first().waitFor();
+  }),
+  await jsOf(`analytics (/w/${SLUG}/analytics/issues)`, async (p) => {
+    await signIn(p);
+    await p.getByTestId('me-email').waitFor();
+    await p.goto(`${BASE}/w/${SLUG}/analytics/issues`);
+    await p.getByTestId('issue-totals').waitFor();
+  }),
+  await jsOf('provider console (/admin/tenants, after sign-in)', async (p) => {
+    await p.goto(`${BASE}/admin/signin`);
+    await p.getByLabel('Email').fill(process.env.PERF_ROOT_EMAIL ?? 'root@issuetracker.local');
+    await p.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByTestId('tenant-row').first().waitFor();
+  }),
 ];
+
+if (process.env.PERF_SIZES_ONLY) {
+  await browser.close();
+  console.log('\nInitial JavaScript per area (gzip, as served by CloudFront):');
+  for (const a of areas) console.log(`  ${a.label.padEnd(48)} ${kb(a.gzip).padStart(9)}  (${a.files} files)`);
+  process.exit(0);
+}
 
 // 2. The list with >= 1,000 issues.
 async function token() {
@@ -188,7 +215,7 @@ await browser.close();
 
 const p95 = [...frames].sort((a, b) => a - b)[Math.floor(frames.length * 0.95)] ?? 0;
 console.log('\nInitial JavaScript per area (gzip, as served by CloudFront):');
-for (const a of areas) console.log(`  ${a.label.padEnd(44)} ${kb(a.gzip).padStart(9)}  (${a.files} files)`);
+for (const a of areas) console.log(`  ${a.label.padEnd(48)} ${kb(a.gzip).padStart(9)}  (${a.files} files)`);
 console.log(`\nIssue list with ${count} issues in ${SLUG} (Chromium, ${RUNS} runs):`);
 console.log(
   `  sign-in click -> first rows shown     median ${median(firstRender).toFixed(0)} ms  (runs: ${firstRender.map((x) => x.toFixed(0)).join(', ')})`,

@@ -2,11 +2,12 @@ import { QueryCache, QueryClient, QueryClientProvider, MutationCache } from '@ta
 import { RouterProvider } from 'react-router';
 import { setTokenSource } from './api/client';
 import { isApiError } from './api/problem';
-import { sessions } from './auth/session';
+import { providerSessions, sessions } from './auth/session';
 import { notifyAuthFailure } from './auth/guard';
 import { router } from './routes';
 
-setTokenSource(() => sessions.token());
+// The provider console (/admin) calls the API as Root; every other page as the workspace's user.
+setTokenSource(() => (window.location.pathname.startsWith('/admin') ? providerSessions : sessions).token());
 
 function onError(e: unknown) {
   if (isApiError(e, 401)) notifyAuthFailure('expired');

@@ -31,11 +31,42 @@ export const routes: RouteObject[] = [
           { path: 'issues/:key', lazy: page(() => import('./pages/workspace/IssueDetail')) },
           { path: 'board', lazy: page(() => import('./pages/workspace/Board')) },
           { path: 'account/security', lazy: page(() => import('./pages/workspace/MFASetup')) },
-          // Later issues add here: views/:id, inbox, projects, settings/*, analytics/*.
+          {
+            path: 'settings',
+            lazy: page(() => import('./pages/settings/Layout')),
+            children: [
+              { index: true, element: <Navigate to="people" replace /> },
+              { path: 'people', lazy: page(() => import('./pages/settings/People')) },
+              { path: 'teams', lazy: page(() => import('./pages/settings/Teams')) },
+              { path: 'labels', lazy: page(() => import('./pages/settings/Labels')) },
+              { path: 'branding', lazy: page(() => import('./pages/settings/Branding')) },
+              { path: 'security', lazy: page(() => import('./pages/settings/Security')) },
+              { path: 'usage', lazy: page(() => import('./pages/settings/Usage')) },
+              { path: 'billing', lazy: page(() => import('./pages/settings/Billing')) },
+              { path: '*', element: <NotFoundPage inWorkspace /> },
+            ],
+          },
+          { path: 'analytics', element: <Navigate to="issues" replace /> },
+          { path: 'analytics/:view', lazy: page(() => import('./pages/analytics/Analytics')) },
+          // Later issues add here: views/:id, inbox, projects, settings/{projects,fields,audit,webhooks}.
           { path: '*', element: <NotFoundPage inWorkspace /> },
         ],
       },
-      // The provider console (/admin/...) comes in a later issue.
+      // the provider console (Root, the provider pool)
+      { path: '/admin/signin', lazy: page(() => import('./pages/admin/SignIn')) },
+      {
+        path: '/admin',
+        lazy: page(() => import('./pages/admin/Layout')),
+        children: [
+          { index: true, element: <Navigate to="tenants" replace /> },
+          { path: 'tenants', lazy: page(() => import('./pages/admin/Tenants')) },
+          { path: 'tenants/:id', lazy: page(() => import('./pages/admin/Tenant')) },
+          { path: 'approvals', lazy: page(() => import('./pages/admin/Approvals')) },
+          { path: 'analytics', lazy: page(() => import('./pages/admin/Analytics')) },
+          { path: 'settings', lazy: page(() => import('./pages/admin/Settings')) },
+          { path: '*', element: <NotFoundPage /> },
+        ],
+      },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

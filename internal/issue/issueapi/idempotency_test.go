@@ -44,6 +44,9 @@ func TestIdempotencyKey(t *testing.T) {
 				if res.Status != http.StatusCreated && res.Status != http.StatusConflict {
 					t.Errorf("status %d: %s", res.Status, res.Body)
 				}
+				if res.Status == http.StatusConflict && res.Header.Get("Retry-After") == "" {
+					t.Errorf("a 409 idempotency_in_progress says when to retry: %s", res.Body)
+				}
 			})
 		}
 		wg.Wait()

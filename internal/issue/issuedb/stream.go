@@ -102,3 +102,20 @@ func (s Store) IssueChildren(ctx context.Context, sc tenancy.Scope, issueID stri
 	}
 	return all, nil
 }
+
+// ActivityFilter selects what the activity consumer (notifications) reads:
+// issues (a removal drops the issue's watchers), activity entries (who
+// changed what) and comments.
+var ActivityFilter = changes.Filter{SortKeys: []string{skIssue}, SortKeyPrefixes: []string{preAct, preComment}}
+
+// EntityActivity is the "entity" of an activity entry.
+const EntityActivity = "activity"
+
+// DecodeActivity decodes an activity entry.
+func DecodeActivity(m changes.Item) (issue.Activity, error) {
+	var it activityItem
+	if err := attributevalue.UnmarshalMap(m, &it); err != nil {
+		return issue.Activity{}, fmt.Errorf("decode activity: %w", err)
+	}
+	return it.activity(), nil
+}

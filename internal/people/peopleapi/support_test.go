@@ -25,6 +25,13 @@ func TestRootSupport(t *testing.T) {
 		assert.Equal(t, http.StatusNotFound, root.Do("GET", "/v1/admin/tenants/globex/users/"+u.ID, nil).Status, "acme's user is not globex's")
 		assert.Equal(t, http.StatusNotFound, root.Do("GET", "/v1/admin/tenants/nope/users", nil).Status)
 	})
+	t.Run("a tenant without data (offboarded, or not provisioned yet) has none to show: 404, not 500", func(t *testing.T) {
+		for _, path := range []string{"/v1/admin/tenants/gone/users", "/v1/admin/tenants/gone/users/u-1", "/v1/admin/tenants/gone/support-access"} {
+			res := root.Do("GET", path, nil)
+			assert.Equal(t, http.StatusNotFound, res.Status, path+": "+string(res.Body))
+			assert.Equal(t, "tenant_data_not_found", res.Map(t)["code"], path)
+		}
+	})
 	t.Run("support access is off until a Super Admin grants it, for a bounded time, and revocable", func(t *testing.T) {
 		granted := func() bool {
 			ok, err := (&people.Service{Users: w.dir}).SupportAccessGranted(context.Background(), tenancy.Scope{Table: w.names.App(), TenantID: "acme"}, time.Now())

@@ -68,6 +68,9 @@ func newWorld(t *testing.T) *world {
 		tn.Table, tn.CreatedAt, tn.UpdatedAt = names.App(), now, now
 		require.NoError(t, reg.Create(ctx, tn))
 	}
+	// An offboarded tenant keeps its record, without a table.
+	require.NoError(t, reg.Create(ctx, tenant.Tenant{ID: "gone", Name: "Gone", Tier: tiers.Basic, Status: tenant.StatusDeleted,
+		APIKey: "key-gone", CreatedAt: now, UpdatedAt: now}))
 	w.seed("owner@acme.test", "acme", roles.SuperAdmin)
 	w.seed("admin@acme.test", "acme", roles.Admin)
 	w.seed("user@acme.test", "acme", roles.User)

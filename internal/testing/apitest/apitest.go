@@ -46,17 +46,21 @@ func (a *API) PerFunction(f func(routes.Function, app.Deps) app.Deps) *API {
 func New(t testing.TB, deps app.Deps) *API {
 	if deps.Cursors.Keys == nil {
 		// Tests fix the deployment's cursor key, as make dev and AWS configure one.
-		k, err := list.StaticKey("apitest-cursor-key-0123456789abcdef")
-		if err != nil {
-			t.Fatal(err)
-		}
-		deps.Cursors = list.Codec{Keys: k}
+		deps.Cursors = list.Codec{Keys: cursorKey(t)}
 	}
 	if deps.DB != nil && deps.ControlDB == nil {
 		deps.ControlDB = deps.DB
 		deps.DB = tenantcreds.RequireTenant(deps.DB)
 	}
 	return &API{t: t, deps: deps, fns: map[routes.Function]*lambdahttp.Adapter{}}
+}
+
+func cursorKey(t testing.TB) *list.Keyring {
+	k, err := list.StaticKey("apitest-cursor-key-0123456789abcdef")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 // Response is a function's answer.

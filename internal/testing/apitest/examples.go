@@ -16,7 +16,10 @@ import (
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 
+	"github.com/issuetracker/issuetracker/internal/notify"
+	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
 	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/pquerna/otp/totp"
 )
 
@@ -62,6 +65,11 @@ type exampleFixtures struct {
 	paid                                            string // a paid workspace's Super Admin
 	event, altEvent                                 []byte // signed Stripe webhook events
 	eventSignature                                  string
+	// Attachments: one ready, one spare (delete), one uploaded but not yet
+	// confirmed; a notification in the owner's inbox and the owner's
+	// unsubscribe token.
+	readyFile, spareFile, pendingFile string
+	note, unsubscribe                 string
 }
 
 // Examples returns one example per operation id of the route table, on the
@@ -70,7 +78,7 @@ func (w *World) Examples(c Content) map[string]Example {
 	w.t.Helper()
 	f := w.exampleFixtures(c)
 	all := map[string]Example{}
-	for _, ex := range []map[string]Example{metaExamples(), issueExamples(f), tenantExamples(f), peopleExamples(w, c, f), insightExamples(), billingExamples(f)} {
+	for _, ex := range []map[string]Example{metaExamples(), issueExamples(f), tenantExamples(f), peopleExamples(w, c, f), insightExamples(), billingExamples(f), collabExamples(f, c)} {
 		maps.Copy(all, ex)
 	}
 	return all
@@ -121,6 +129,7 @@ func (w *World) exampleFixtures(c Content) exampleFixtures {
 	if res := w.API.Anonymous().Do("POST", "/v1/registrations/wonka/verify", map[string]any{"code": approveCode}); res.Status != 200 {
 		w.t.Fatalf("examples: verify wonka: %d %s", res.Status, res.Body)
 	}
+	w.collabFixtures(&f, c)
 	w.billingFixtures(&f)
 	return f
 }
@@ -301,4 +310,60 @@ func (w *World) paidWorkspaceForExample(slug, tier, domain string) string {
 	w.Users[email] = people.User{ID: "sa-" + slug, TenantID: slug, Username: email, Email: email, Role: roles.SuperAdmin,
 		Status: people.UserActive}
 	return email
+}
+
+// collabFixtures makes the attachments and the notification the collab
+// examples act on.
+func (w *World) collabFixtures(f *exampleFixtures, c Content) {
+	ctx := context.Background()
+	ownerC := w.As(exampleOwner)
+	// Attachments: one ready (get, download, list), one spare (delete) and
+	// one uploaded but not yet confirmed (confirm).
+	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01")
+	f.readyFile = ownerC.Attach(w.t, c["issueId"], "screenshot.png", "image/png", png)
+	f.spareFile = ownerC.Attach(w.t, c["issueId"], "old.png", "image/png", png)
+	pending := ownerC.RequestUpload(w.t, c["issueId"], "log.txt", "text/plain", []byte("line one\n"))
+	if st := Put(w.t, pending.URL, pending.Headers, []byte("line one\n")); st != 200 {
+		w.t.Fatalf("examples: upload: %d", st)
+	}
+	f.pendingFile = pending.ID()
+	// Notifications: one in the owner's inbox (the activity consumer writes
+	// them from the change stream, which the world does not run) and the
+	// owner's unsubscribe token.
+	ownerID := w.Users[exampleOwner].ID
+	f.note = "01J0000000000000000000NOTE"
+	if _, err := (notifydb.Store{DB: w.Deps.DB}).Deliver(tenancy.WithTenant(ctx, "acme"), w.Deps.Names.App(), "acme", ownerID,
+		notify.Notification{ID: f.note, Kind: notify.Mentioned, IssueID: c["issueId"], IssueKey: "ACME-1", IssueTitle: "Example",
+			ActorID: w.Users["admin@acme.test"].ID, Summary: "mentioned you in ACME-1", At: time.Now()}, nil); err != nil {
+		w.t.Fatalf("examples: notification: %v", err)
+	}
+	var err error
+	if f.unsubscribe, err = (notify.Tokens{Key: cursorKey(w.t).Key}).Make(ctx, "acme", ownerID); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+func collabExamples(f exampleFixtures, c Content) map[string]Example {
+	files := f.issue + "/attachments/"
+	return map[string]Example{
+		"createAttachmentUpload": {Caller: exampleOwner, Body: map[string]any{"filename": "notes.txt", "content_type": "text/plain", "size": 5, "sha256": SHA256([]byte("hello"))},
+			Alt: map[string]any{"filename": "trace.json", "content_type": "application/json", "size": 2, "sha256": SHA256([]byte("{}")), "comment_id": c["commentId"]}},
+		"listAttachments":            {Caller: exampleOwner},
+		"getAttachment":              {Caller: exampleOwner, Path: files + f.readyFile},
+		"confirmAttachment":          {Caller: exampleOwner, Path: files + f.pendingFile + "/confirm"},
+		"downloadAttachment":         {Caller: exampleOwner, Path: files + f.readyFile + "/download"},
+		"deleteAttachment":           {Caller: exampleOwner, Path: files + f.spareFile},
+		"getStorageUsage":            {Caller: exampleOwner},
+		"listWatchers":               {Caller: exampleOwner},
+		"watchIssue":                 {Caller: exampleOwner},
+		"unwatchIssue":               {Caller: exampleOwner},
+		"listNotifications":          {Caller: exampleOwner},
+		"getUnreadCount":             {Caller: exampleOwner},
+		"markNotificationRead":       {Caller: exampleOwner, Path: "/v1/notifications/" + f.note + "/read"},
+		"markAllNotificationsRead":   {Caller: exampleOwner},
+		"getNotificationPreferences": {Caller: exampleOwner},
+		"putNotificationPreferences": {Caller: exampleOwner, Body: map[string]any{"email": map[string]any{"commented": "daily"}},
+			Alt: map[string]any{"email": map[string]any{"updated": "off", "mentioned": "immediately"}}},
+		"unsubscribeNotifications": {Path: "/v1/notifications/unsubscribe?token=" + f.unsubscribe},
+	}
 }

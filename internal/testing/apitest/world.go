@@ -10,13 +10,18 @@ import (
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 
 	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/notify"
+	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/tenantcreds"
 	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -36,7 +41,9 @@ type World struct {
 	Client string
 	Users  map[string]people.User // by email
 	tiers  map[string]tiers.Name
-	codes  map[string]string // verification codes of the examples' registrations, by slug
+	// Files is the world's attachments bucket on the local S3.
+	Files Files
+	codes map[string]string // verification codes of the examples' registrations, by slug
 }
 
 // Password of every seeded user.
@@ -76,6 +83,9 @@ func NewWorld(t testing.TB) *World {
 		Billing: &app.BillingConfig{Grace: time.Hour,
 			Provider: &stripebilling.Provider{Key: stripebilling.Static(localcloud.StripeMockAPIKey), APIBase: testenv.StripeMock(t)},
 			Verifier: stripebilling.Verifier{Secret: stripebilling.Static(WebhookSecret)}}}
+	w.Files = AttachmentsBucket(t, names)
+	w.Deps.Attachments = app.NewAttachments(tenantcreds.RequireTenant(db), w.Files.Objects,
+		attachment.Buckets{Pooled: w.Files.Bucket, Silo: names.SiloFiles}, list.Codec{Keys: cursorKey(t)})
 	w.API = New(t, w.Deps)
 	w.SeedUser("owner@acme.test", "acme", roles.SuperAdmin)
 	w.SeedUser("admin@acme.test", "acme", roles.Admin)
@@ -121,7 +131,7 @@ func (w *World) Root() Caller {
 }
 
 // Content is what SeedContent made in acme, by path parameter name
-// (issueId, commentId, labelId, teamId, userId, tenantId).
+// (issueId, commentId, labelId, teamId, userId, tenantId, attachmentId).
 type Content map[string]string
 
 // Path fills a route path's parameters with the seeded ids.
@@ -168,6 +178,23 @@ func (w *World) SeedContent() Content {
 	must(owner.Do("PATCH", issue, map[string]any{"priority": "high"}), 200)
 	for _, b := range []string{"first", "second"} {
 		c["commentId"] = must(owner.Do("POST", issue+"/comments", map[string]any{"body": b}), 201)["id"].(string)
+	}
+	for _, n := range []string{"one.txt", "two.txt"} {
+		c["attachmentId"] = owner.Attach(w.t, c["issueId"], n, "text/plain", []byte(n))
+	}
+	// Watchers (owner and admin), and two notifications in the owner's
+	// inbox: the activity consumer writes those from the change stream,
+	// which the world does not run.
+	must(owner.Do("PUT", issue+"/watchers/me", nil), 200)
+	must(w.As("admin@acme.test").Do("PUT", issue+"/watchers/me", nil), 200)
+	for i, id := range []string{"01J0000000000000000000SEE1", "01J0000000000000000000SEE2"} {
+		n := notify.Notification{ID: id, Kind: notify.Commented, IssueID: c["issueId"], IssueTitle: "seeded",
+			ActorID: w.Users["admin@acme.test"].ID, Summary: "commented", At: time.Now().Add(time.Duration(i) * time.Second)}
+		if _, err := (notifydb.Store{DB: w.Deps.DB}).Deliver(tenancy.WithTenant(context.Background(), "acme"), w.Deps.Names.App(), "acme",
+			w.Users["owner@acme.test"].ID, n, nil); err != nil {
+			w.t.Fatal(err)
+		}
+		c["notificationId"] = id
 	}
 	for i, n := range []string{"Platform", "Web"} {
 		id := must(owner.Do("POST", "/v1/teams", map[string]any{"name": n}), 201)["id"].(string)

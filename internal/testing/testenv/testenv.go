@@ -1,16 +1,10 @@
 // Package testenv gives integration tests the real local services: DynamoDB
-// Local, cognito-local and the local S3. It reuses services already running
-// on the test ports (or named by ITR_TEST_DYNAMODB_ENDPOINT /
-// ITR_TEST_COGNITO_ENDPOINT), and otherwise starts them once, detached, for
-// every test binary of the run to share (a file lock keeps parallel packages
-// from racing). `make test` stops them at the end. Each test gets tables with
-// a unique prefix.
-//
-// The local S3 (gofakes3) is different: it is a Go library, so each test
-// binary serves its own in memory on a free port (ITR_TEST_S3_ENDPOINT
-// overrides). That costs milliseconds, needs no pid file or clean-up step,
-// and keeps test objects out of any shared state; buckets are unique per
-// test anyway (Bucket).
+// Local, cognito-local and the local S3 (versitygw). It reuses services
+// already running on the test ports (or named by ITR_TEST_DYNAMODB_ENDPOINT /
+// ITR_TEST_COGNITO_ENDPOINT / ITR_TEST_S3_ENDPOINT), and otherwise starts
+// them once, detached, for every test binary of the run to share (a file
+// lock keeps parallel packages from racing). `make test` stops them at the
+// end. Each test gets tables and buckets with a unique prefix.
 package testenv
 
 import (
@@ -42,6 +36,8 @@ import (
 var (
 	DynamoDBPort = envPort("ITR_TEST_DYNAMODB_PORT", 8010)
 	CognitoPort  = envPort("ITR_TEST_COGNITO_PORT", 9239)
+	// S3Port is the tests' versitygw (make dev: 4569; the web suite: 4571).
+	S3Port = envPort("ITR_TEST_S3_PORT", 4573)
 )
 
 func envPort(name string, def int) int {
@@ -79,14 +75,7 @@ func ensure() (awsx.Endpoints, error) {
 		Cognito:  os.Getenv("ITR_TEST_COGNITO_ENDPOINT"),
 		S3:       os.Getenv("ITR_TEST_S3_ENDPOINT"),
 	}
-	if e.S3 == "" {
-		srv, err := localcloud.S3(context.Background(), localcloud.Options{}) // lives as long as the test binary
-		if err != nil {
-			return e, err
-		}
-		e.S3 = srv.Endpoint
-	}
-	if e.DynamoDB != "" && e.Cognito != "" {
+	if e.DynamoDB != "" && e.Cognito != "" && e.S3 != "" {
 		return e, nil
 	}
 	root, err := Root()
@@ -128,6 +117,19 @@ func ensure() (awsx.Endpoints, error) {
 				o.DataDir = filepath.Join(dir, "cognito")
 				_ = os.RemoveAll(o.DataDir) // test pools are throwaway
 				return localcloud.CognitoLocal(ctx, o)
+			}, root); err != nil {
+				return e, err
+			}
+		}
+	}
+	if e.S3 == "" {
+		e.S3 = fmt.Sprintf("http://127.0.0.1:%d", S3Port)
+		if localcloud.PortFree(S3Port) {
+			if err := startDetached(ctx, dir, "s3", func(o localcloud.Options) (*localcloud.Process, error) {
+				o.Port = S3Port
+				o.DataDir = filepath.Join(dir, "s3")
+				_ = os.RemoveAll(o.DataDir) // test buckets are throwaway
+				return localcloud.S3(ctx, o)
 			}, root); err != nil {
 				return e, err
 			}
@@ -180,14 +182,32 @@ func S3(t testing.TB) *s3.Client {
 }
 
 // Bucket creates a bucket with a unique name on the local S3 and returns
-// its name; it goes with the test binary's in-memory server.
+// its name; it is emptied and deleted when the test ends.
 func Bucket(t testing.TB) string {
 	t.Helper()
 	name := UniquePrefix(t) + "-exports"
-	if _, err := S3(t).CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+	c := S3(t)
+	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
 		t.Fatalf("create bucket %s: %v", name, err)
 	}
+	t.Cleanup(func() { DeleteBucket(c, name) })
 	return name
+}
+
+// DeleteBucket empties and deletes a bucket of the local S3, best effort.
+func DeleteBucket(c *s3.Client, name string) {
+	ctx := context.Background()
+	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(name)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			break
+		}
+		for _, o := range page.Contents {
+			_, _ = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(name), Key: o.Key})
+		}
+	}
+	_, _ = c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(name)})
 }
 
 // UniquePrefix is a table-name prefix no other test or run uses.

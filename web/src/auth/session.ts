@@ -1,5 +1,5 @@
 import { claims, Cognito, type Tokens } from './cognito';
-import { cognitoEndpoint } from '../config';
+import { cognitoEndpoint, config } from '../config';
 
 /** A workspace as the public lookup tells it: where its people sign in. */
 export interface Workspace {
@@ -24,7 +24,6 @@ export interface Session {
 // Tokens live in memory. Only the refresh token (with the workspace it
 // belongs to) is kept in sessionStorage, so a reload of this tab stays signed
 // in and closing the tab ends the session.
-const STORE_KEY = 'itr.session';
 const LAST_WORKSPACE = 'itr.lastWorkspace';
 const REFRESH_BEFORE_MS = 60_000;
 
@@ -40,7 +39,13 @@ export function cognitoFor(ws: Workspace): Cognito {
   return new Cognito(cognitoEndpoint(ws.region), ws.client_id);
 }
 
-class SessionStore {
+export class SessionStore {
+  /** key: where this tab keeps the refresh token; remember: note the workspace for /signin. */
+  constructor(
+    private readonly key: string,
+    private readonly remember = true,
+  ) {}
+
   private current: Session | undefined;
   private listeners = new Set<Listener>();
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -75,9 +80,9 @@ class SessionStore {
     this.current = s;
     if (s.refreshToken) {
       const stored: Stored = { workspace, refreshToken: s.refreshToken, email: s.email };
-      sessionStorage.setItem(STORE_KEY, JSON.stringify(stored));
+      sessionStorage.setItem(this.key, JSON.stringify(stored));
     }
-    rememberWorkspace(workspace.slug);
+    if (this.remember) rememberWorkspace(workspace.slug);
     this.schedule();
     this.emit();
     return s;
@@ -97,7 +102,7 @@ class SessionStore {
   }
 
   private async doRefresh(): Promise<Session | undefined> {
-    const stored = readStored();
+    const stored = readStored(this.key);
     const ws = this.current?.workspace ?? stored?.workspace;
     const rt = this.current?.refreshToken ?? stored?.refreshToken;
     if (!ws || !rt) return undefined;
@@ -113,7 +118,7 @@ class SessionStore {
   /** The session of workspace slug, restored from this tab's refresh token if needed. */
   async restore(slug: string): Promise<Session | undefined> {
     if (this.current?.workspace.slug === slug) return this.current;
-    const stored = readStored();
+    const stored = readStored(this.key);
     if (stored?.workspace.slug !== slug) return undefined;
     return this.refresh();
   }
@@ -130,7 +135,7 @@ class SessionStore {
   end(): undefined {
     clearTimeout(this.timer);
     this.current = undefined;
-    sessionStorage.removeItem(STORE_KEY);
+    sessionStorage.removeItem(this.key);
     this.emit();
     return undefined;
   }
@@ -142,9 +147,9 @@ class SessionStore {
   }
 }
 
-function readStored(): Stored | undefined {
+function readStored(key: string): Stored | undefined {
   try {
-    const raw = sessionStorage.getItem(STORE_KEY);
+    const raw = sessionStorage.getItem(key);
     return raw ? (JSON.parse(raw) as Stored) : undefined;
   } catch {
     return undefined;
@@ -167,4 +172,20 @@ export function lastWorkspace(): string | undefined {
   }
 }
 
-export const sessions = new SessionStore();
+/** The tenant user's session (one workspace at a time). */
+export const sessions = new SessionStore('itr.session');
+
+/** Root's session in the provider console: the provider pool, kept apart from any workspace session. */
+export const providerSessions = new SessionStore('itr.provider', false);
+
+/** The provider pool as a sign-in target (the console's "workspace"). */
+export function providerWorkspace(): Workspace {
+  const c = config();
+  return {
+    slug: 'admin',
+    name: 'IssueTracker provider console',
+    user_pool_id: c.provider_pool_id,
+    client_id: c.provider_client_id,
+    region: c.region,
+  };
+}

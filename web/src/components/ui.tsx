@@ -190,7 +190,8 @@ export function Avatar({ name, size = 'sm' }: { name: string; size?: 'sm' | 'md'
         'inline-flex shrink-0 items-center justify-center rounded-full font-semibold text-white',
         size === 'sm' ? 'size-5 text-[0.5625rem]' : 'size-7 text-xs',
       )}
-      style={{ backgroundColor: `hsl(${h} 45% 38%)` }}
+      // 30 % lightness keeps white initials above 4.5:1 on every hue (yellows fail at 38 %).
+      style={{ backgroundColor: `hsl(${h} 45% 30%)` }}
     >
       {initials}
     </span>

@@ -4,7 +4,7 @@ import { isApiError } from '../../api/problem';
 import { config } from '../../config';
 import { cognitoMessage, type AuthAnswer } from '../../auth/cognito';
 import { safeNext } from '../../auth/guard';
-import { cognitoFor, sessions, type Workspace } from '../../auth/session';
+import { cognitoFor, sessions, type SessionStore, type Workspace } from '../../auth/session';
 import { useWorkspace } from '../../auth/workspace';
 import { otpauthURI, TotpQR } from '../../components/TotpQR';
 import { Banner, Button, ErrorState, Field, Input, Spinner } from '../../components/ui';
@@ -45,10 +45,22 @@ export default function SignIn() {
   return <SignInForm ws={ws.data} />;
 }
 
-function SignInForm({ ws }: { ws: Workspace }) {
+/** The sign-in steps against a pool: password, new password, TOTP (challenge or set-up). The
+ * provider console uses it with the provider pool and Root's session store. */
+export function SignInForm({
+  ws,
+  store = sessions,
+  home = `/w/${ws.slug}/issues`,
+  provider = false,
+}: {
+  ws: Workspace;
+  store?: SessionStore;
+  home?: string;
+  provider?: boolean;
+}) {
   const navigate = useNavigate();
   const [params] = useSearchParams();
-  const next = safeNext(params.get('next'), `/w/${ws.slug}/issues`);
+  const next = safeNext(params.get('next'), home);
   const expired = params.get('expired') === '1';
   const [step, setStep] = useState<Step>({ kind: 'password' });
   const [email, setEmail] = useState('');
@@ -63,7 +75,7 @@ function SignInForm({ ws }: { ws: Workspace }) {
 
   const handle = async (a: AuthAnswer, username: string) => {
     if (a.AuthenticationResult) {
-      sessions.start(ws, a.AuthenticationResult, username);
+      store.start(ws, a.AuthenticationResult, username);
       navigate(next, { replace: true });
       return;
     }
@@ -169,13 +181,17 @@ function SignInForm({ ws }: { ws: Workspace }) {
         ? 'Two-factor authentication'
         : step.kind === 'mfa_setup'
           ? 'Set up two-factor authentication'
-          : `Sign in to ${ws.name}`;
+          : provider
+            ? 'Provider console'
+            : `Sign in to ${ws.name}`;
 
   return (
     <AuthShell
       title={title}
       subtitle={
-        step.kind === 'password' ? (
+        step.kind === 'password' && provider ? (
+          <span>Sign in as the platform's root</span>
+        ) : step.kind === 'password' ? (
           <span>
             {location.host}/w/{ws.slug}
           </span>
@@ -220,12 +236,14 @@ function SignInForm({ ws }: { ws: Workspace }) {
           <Button type="submit" variant="primary" busy={busy} className="w-full">
             Sign in
           </Button>
-          <p className="text-center text-xs text-muted">
-            Not your workspace?{' '}
-            <Link to="/signin" className="font-medium text-brand hover:underline">
-              Choose another
-            </Link>
-          </p>
+          {!provider && (
+            <p className="text-center text-xs text-muted">
+              Not your workspace?{' '}
+              <Link to="/signin" className="font-medium text-brand hover:underline">
+                Choose another
+              </Link>
+            </p>
+          )}
         </form>
       )}
       {step.kind === 'new_password' && (
@@ -270,7 +288,7 @@ function SignInForm({ ws }: { ws: Workspace }) {
           {step.kind === 'mfa_setup' && step.secret && (
             <>
               <p className="text-sm text-muted">
-                Your workspace requires two-factor sign-in. Scan this code with an authenticator app.
+                Two-factor sign-in is required. Scan this code with an authenticator app.
               </p>
               <TotpQR uri={otpauthURI(step.secret, step.username)} secret={step.secret} />
             </>

@@ -1,5 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import {
+  BarChart3,
   CircleUser,
   KanbanSquare,
   Keyboard,
@@ -8,6 +9,7 @@ import {
   Menu,
   Plus,
   Search,
+  Settings,
   ShieldCheck,
   User,
   X,
@@ -21,6 +23,7 @@ import { sessions, type Session } from '../../auth/session';
 import { Logo } from '../../components/Logo';
 import { Button, cx, ErrorState, Kbd, Spinner } from '../../components/ui';
 import { brandVars } from '../../lib/color';
+import { visiblePages } from '../../lib/permissions';
 import { useShortcuts } from '../../lib/shortcuts';
 import { Ctx, type WorkspaceCtx } from './context';
 import { CreateIssueDialog } from './CreateIssue';
@@ -147,6 +150,7 @@ function Shell({ slug }: { slug: string }) {
     navigate(`/w/${slug}/signin`, { replace: true });
   };
   const logo = b?.logo_url;
+  const settings = visiblePages(me.data.user.role)[0]?.path;
 
   const nav = (
     <nav aria-label="Workspace" className="flex flex-col gap-0.5 text-sm">
@@ -163,6 +167,18 @@ function Shell({ slug }: { slug: string }) {
       <NavItem to={`/w/${slug}/board`} icon={<KanbanSquare className="size-4" aria-hidden />}>
         Board
       </NavItem>
+      <NavItem to={`/w/${slug}/analytics`} icon={<BarChart3 className="size-4" aria-hidden />}>
+        Analytics
+      </NavItem>
+      {settings && (
+        <NavItem
+          to={`/w/${slug}/settings/${settings}`}
+          prefix={`/w/${slug}/settings`}
+          icon={<Settings className="size-4" aria-hidden />}
+        >
+          Settings
+        </NavItem>
+      )}
     </nav>
   );
 
@@ -310,15 +326,18 @@ function NavItem({
   children,
   end,
   matchSearch,
+  prefix,
 }: {
   to: string;
   icon: React.ReactNode;
   children: React.ReactNode;
   end?: boolean;
   matchSearch?: string;
+  /** Active on every page under this path (a section whose link opens its first page). */
+  prefix?: string;
 }) {
   const loc = useLocation();
-  const path = to.split('?')[0] ?? to;
+  const path = prefix ?? to.split('?')[0] ?? to;
   const active = matchSearch
     ? loc.pathname === path && loc.search.includes(matchSearch)
     : (end ? loc.pathname === path : loc.pathname.startsWith(path)) &&

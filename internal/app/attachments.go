@@ -1,0 +1,159 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/issuetracker/issuetracker/internal/attachment"
+	"github.com/issuetracker/issuetracker/internal/attachment/attachmentapi"
+	"github.com/issuetracker/issuetracker/internal/attachment/attachmentdb"
+	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
+	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
+	"github.com/issuetracker/issuetracker/internal/lambdahttp"
+	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/tenantcreds"
+)
+
+// Environment of the attachments service (internal/envvars).
+const (
+	EnvAttachmentsBucket = envvars.AttachmentsBucket
+	EnvDownloadBase      = envvars.AttachmentsDownloadBase
+)
+
+// NewAttachments wires the attachments service on DynamoDB (tenant-scoped
+// db) and the object store.
+func NewAttachments(db *dynamodb.Client, objects attachment.Objects, buckets attachment.Buckets, cursors list.Codec) *attachment.Service {
+	return &attachment.Service{
+		Store:   attachmentdb.Store{DB: db, Cursors: cursors},
+		Objects: objects,
+		Issues:  attachmentapi.Issues{Store: issuedb.Store{DB: db, Cursors: cursors}},
+		Buckets: buckets,
+	}
+}
+
+// AttachmentsFromEnv builds the service of a deployed function: objects in
+// ITR_ATTACHMENTS_BUCKET (Platinum tenants' in their own bucket), signed
+// with the tenant's session; downloads presigned path-style against the
+// Regional endpoint and served from ITR_ATTACHMENTS_DOWNLOAD_BASE. Nil
+// when no bucket is configured.
+func AttachmentsFromEnv(cfg aws.Config, e awsx.Endpoints, db *dynamodb.Client, creds *tenantcreds.Provider, names schema.Names, keys *list.Keyring) *attachment.Service {
+	bucket := lookupEnv(EnvAttachmentsBucket)
+	if bucket == "" {
+		return nil
+	}
+	c := tenantcreds.ScopedS3(awsx.S3(cfg, e), creds)
+	objs := s3objects.New(c)
+	objs.Downloads = s3.NewPresignClient(c, func(o *s3.PresignOptions) {
+		o.ClientOptions = append(o.ClientOptions, func(o *s3.Options) { o.UsePathStyle = true })
+	})
+	objs.DownloadBase = lookupEnv(EnvDownloadBase)
+	return NewAttachments(db, objs, attachment.Buckets{Pooled: bucket, Silo: names.SiloFiles}, list.Codec{Keys: keys})
+}
+
+// JobSweepUploads is the attachments function's scheduled job.
+const JobSweepUploads = "sweep-uploads"
+
+// sweepPerTenant bounds one tenant's share of a sweep run.
+const sweepPerTenant = 200
+
+// SweepUploads releases, for every active tenant, the uploads that were
+// never confirmed in time and deletes what they left in the bucket. It
+// reports how many it released.
+func SweepUploads(ctx context.Context, d Deps) (int, error) {
+	if d.Attachments == nil {
+		return 0, nil
+	}
+	reg := tenantdb.New(d.Control(), d.Names)
+	total := 0
+	var errs []error
+	req := list.Request{Limit: list.MaxLimit}
+	for {
+		page, err := reg.ListByStatus(ctx, tenant.StatusActive, req)
+		if err != nil {
+			return total, err
+		}
+		for _, t := range page.Items {
+			tctx := tenancy.WithTenant(ctx, t.ID)
+			n, err := d.Attachments.Sweep(tctx, t.Table, t.ID, sweepPerTenant)
+			total += n
+			if err != nil {
+				errs = append(errs, fmt.Errorf("tenant %s: %w", t.ID, err))
+			}
+		}
+		if page.NextCursor == "" {
+			return total, errors.Join(errs...)
+		}
+		req.Cursor = page.NextCursor
+	}
+}
+
+// ServeAttachments runs the attachments function: API Gateway's requests
+// through the route table, and {"job": "sweep-uploads"} from its schedule.
+func ServeAttachments() {
+	fn := routes.FnAttachments
+	useLambdaLogging(fn, os.Stdout)
+	deps, err := DepsFromEnv(context.Background())
+	if err != nil {
+		log.Fatalf("%s: %v", fn, err)
+	}
+	api := lambdahttp.New(MustFunction(fn, deps))
+	lambda.Start(func(ctx context.Context, raw json.RawMessage) (any, error) {
+		var job struct {
+			Job string `json:"job"`
+		}
+		if json.Unmarshal(raw, &job) == nil && job.Job != "" {
+			if job.Job != JobSweepUploads {
+				return nil, fmt.Errorf("unknown job %q", job.Job)
+			}
+			n, err := SweepUploads(ctx, deps)
+			slog.InfoContext(ctx, "swept uploads", "released", n, "error", err)
+			return map[string]any{"job": job.Job, "released": n}, err
+		}
+		var ev events.APIGatewayProxyRequest
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return nil, err
+		}
+		return api.Invoke(ctx, ev)
+	})
+}
+
+// filesData deletes a tenant's attachment objects before its items when
+// offboarding (the objects' records are items; a Platinum tenant's own
+// bucket must be empty before its stack is destroyed).
+type filesData struct {
+	onboarding.Data
+	files *attachment.Service
+}
+
+func withFiles(d onboarding.Data, files *attachment.Service) onboarding.Data {
+	if files == nil {
+		return d
+	}
+	return filesData{Data: d, files: files}
+}
+
+// Delete implements onboarding.Data.
+func (f filesData) Delete(ctx context.Context, t tenant.Tenant) (int, error) {
+	if _, err := f.files.Offboard(tenancy.WithTenant(ctx, t.ID), t.ID, t.Tier); err != nil {
+		return 0, fmt.Errorf("delete attachments of %s: %w", t.ID, err)
+	}
+	return f.Data.Delete(ctx, t)
+}

@@ -1,0 +1,176 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
+	"log"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/changes"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
+	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/notify"
+	"github.com/issuetracker/issuetracker/internal/notify/notifyapi"
+	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
+	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+)
+
+// EnvAPIBaseURL is the API's public base URL (notify.EnvAPIBaseURL).
+const EnvAPIBaseURL = notify.EnvAPIBaseURL
+
+func notifyDeps(d Deps) notifyapi.Deps {
+	return notifyapi.Deps{
+		Store:  notifydb.Store{DB: d.DB, Cursors: d.Cursors},
+		Issues: issuedb.Store{DB: d.DB, Cursors: d.Cursors},
+		Tokens: notify.Tokens{Key: d.Cursors.Keys.Key},
+		TenantTable: func(ctx context.Context, id string) (string, error) {
+			if d.Control() == nil {
+				return "", errs.NotFound("tenant")
+			}
+			t, err := tenantdb.New(d.Control(), d.Names).Get(ctx, id)
+			if err != nil {
+				return "", err
+			}
+			return t.Table, nil
+		},
+		Now: d.Now,
+	}
+}
+
+// teams lists a team's member ids for the fan-out.
+type teams struct{ db peopledb.TeamDB }
+
+func (t teams) MemberIDs(ctx context.Context, sc tenancy.Scope, teamID string) ([]string, error) {
+	var out []string
+	req := list.Request{Limit: list.MaxLimit}
+	for {
+		pg, err := t.db.Members(ctx, sc, teamID, req)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range pg.Items {
+			out = append(out, m.UserID)
+		}
+		if pg.NextCursor == "" {
+			return out, nil
+		}
+		req.Cursor = pg.NextCursor
+	}
+}
+
+// ActivityConsumer is the activity consumer of the change stream on db
+// (notifications): the one the stream-activity function runs in AWS and
+// the local poller runs in `make dev` and the tests. It is not a request
+// of a tenant: it reads the change's tenant from the item's key.
+// window is the mail batching window (notify.BatchWindow if zero).
+func ActivityConsumer(db *dynamodb.Client, window time.Duration) changes.Consumer {
+	st := notifydb.Store{DB: db}
+	return notifydb.Consumer{Store: st, Fanout: notify.Fanout{Store: st, Issues: issuedb.Store{DB: db}, Window: window,
+		Teams: teams{db: peopledb.TeamDB{UserDB: peopledb.UserDB{DB: db}}}}}
+}
+
+// persons finds users for the mail job.
+type persons struct{ db peopledb.UserDB }
+
+func (p persons) Person(ctx context.Context, sc tenancy.Scope, user string) (notify.Person, error) {
+	u, err := p.db.Get(ctx, sc, user)
+	if errs.Is(err, errs.KindNotFound) {
+		return notify.Person{}, nil
+	}
+	if err != nil {
+		return notify.Person{}, err
+	}
+	return notify.Person{Email: u.Email, Name: u.DisplayName, Active: u.Status == people.UserActive}, nil
+}
+
+// NewMailer is the notification mail job of the deployment.
+func NewMailer(d Deps) notify.Mailer {
+	return notify.Mailer{Store: notifydb.Store{DB: d.DB}, People: persons{db: peopledb.UserDB{DB: d.DB}}, Mail: d.Mail,
+		Tokens: notify.Tokens{Key: d.Cursors.Keys.Key}, WebBaseURL: d.WebBaseURL, APIBaseURL: d.APIBaseURL}
+}
+
+// JobSendMail is the activity function's scheduled job (notify.JobSendMail).
+const JobSendMail = notify.JobSendMail
+
+// SendNotificationMail sends, for every active tenant, the notification
+// mail that is due, and reports how many mails went out.
+func SendNotificationMail(ctx context.Context, d Deps, now time.Time) (int, error) {
+	if d.Mail == nil {
+		return 0, nil
+	}
+	m := NewMailer(d)
+	reg := tenantdb.New(d.Control(), d.Names)
+	total := 0
+	var failed []error
+	req := list.Request{Limit: list.MaxLimit}
+	for {
+		page, err := reg.ListByStatus(ctx, tenant.StatusActive, req)
+		if err != nil {
+			return total, err
+		}
+		for _, t := range page.Items {
+			company := t.Branding.DisplayName
+			if company == "" {
+				company = t.Name
+			}
+			n, err := m.SendDue(tenancy.WithTenant(ctx, t.ID), t.Table, t.ID, company, now)
+			total += n
+			if err != nil {
+				failed = append(failed, fmt.Errorf("tenant %s: %w", t.ID, err))
+			}
+		}
+		if page.NextCursor == "" {
+			return total, errors.Join(failed...)
+		}
+		req.Cursor = page.NextCursor
+	}
+}
+
+// ServeActivityStream runs this process as the stream-activity function:
+// batches of change records from a tenant table's stream, and
+// {"job": "send-notification-mail"} from its schedule.
+func ServeActivityStream() {
+	useLambdaLogging("stream-activity", os.Stdout)
+	deps, err := DepsFromEnv(context.Background())
+	if err != nil {
+		log.Fatalf("stream-activity: %v", err)
+	}
+	e := awsx.EndpointsFromEnv()
+	cfg, err := awsx.Load(context.Background(), e)
+	if err != nil {
+		log.Fatalf("stream-activity: %v", err)
+	}
+	stream := changes.LambdaHandler(ActivityConsumer(awsx.DynamoDB(cfg, e), 0), notifydb.Filter)
+	lambda.Start(func(ctx context.Context, raw json.RawMessage) (any, error) {
+		var job struct {
+			Job string `json:"job"`
+		}
+		if json.Unmarshal(raw, &job) == nil && job.Job != "" {
+			if job.Job != JobSendMail {
+				return nil, fmt.Errorf("unknown job %q", job.Job)
+			}
+			n, err := SendNotificationMail(ctx, deps, time.Now())
+			slog.InfoContext(ctx, "sent notification mail", "mails", n, "error", err)
+			return map[string]any{"job": job.Job, "mails": n}, err
+		}
+		var ev events.DynamoDBEvent
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return nil, err
+		}
+		return nil, stream(ctx, ev)
+	})
+}

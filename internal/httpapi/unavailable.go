@@ -1,0 +1,60 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net"
+	"syscall"
+
+	"github.com/aws/smithy-go"
+	"github.com/issuetracker/issuetracker/internal/errs"
+)
+
+// RetryAfterUnavailable is the Retry-After (seconds) of a 503: long enough
+// for a restarted dependency, short enough that a client's retry is prompt.
+const RetryAfterUnavailable = "2"
+
+// Classify returns the classified error of err. An unclassified (internal)
+// error caused by a dependency that cannot answer now (connection refused or
+// reset, a timeout, throttling, a server fault of an AWS service) becomes a
+// 503 the client may retry, not a 500: the request did not fail because of
+// a defect, and nothing it asked for was acknowledged.
+func Classify(err error) *errs.Error {
+	e := errs.As(err)
+	if e.Kind != errs.KindInternal || !DependencyDown(err) {
+		return e
+	}
+	code := e.Code
+	if code == "internal" {
+		code = "service_unavailable"
+	}
+	return errs.Unavailable(code, "a service the API depends on is unavailable or overloaded; retry shortly", err)
+}
+
+// throttled are the AWS error codes that mean "too much, retry later".
+var throttled = map[string]bool{
+	"ProvisionedThroughputExceededException": true, "ThrottlingException": true, "RequestLimitExceeded": true,
+	"TooManyRequestsException": true, "LimitExceededException": false, "ServiceUnavailable": true,
+	"InternalServerError": true, "SlowDown": true,
+}
+
+// DependencyDown reports whether err comes from a dependency that cannot
+// answer now rather than from a defect or a bad request.
+func DependencyDown(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	var ne net.Error // *url.Error, *net.OpError, *net.DNSError: the call never got an answer
+	if errors.As(err, &ne) {
+		return true
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return throttled[ae.ErrorCode()] || ae.ErrorFault() == smithy.FaultServer
+	}
+	return false
+}

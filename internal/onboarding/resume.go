@@ -1,0 +1,47 @@
+package onboarding
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+)
+
+// ResumeStalled starts again every onboarding whose run died: the tenant is
+// provisioning, its run has neither finished, failed nor stopped to wait
+// for an outcome, and its lease has expired (the process that held it is
+// gone: a killed local platform, a function that timed out). Each step is
+// idempotent, so the new run picks up at the first step not recorded done.
+// It returns the tenants resumed. The local platform calls it periodically.
+func (s *Service) ResumeStalled(ctx context.Context) ([]string, error) {
+	var resumed []string
+	for cursor := ""; ; {
+		page, err := s.Tenants.ListByStatus(ctx, tenant.StatusProvisioning, list.Request{Limit: list.MaxLimit, Cursor: cursor})
+		if err != nil {
+			return resumed, fmt.Errorf("resume stalled onboardings: %w", err)
+		}
+		for _, t := range page.Items {
+			st, err := s.States.Get(ctx, t.ID)
+			if errs.Is(err, errs.KindNotFound) {
+				continue
+			}
+			if err != nil {
+				return resumed, err
+			}
+			if st.Phase != PhaseOnboarding || !st.FinishedAt.IsZero() || st.FailedStep != "" || st.Waiting != "" ||
+				s.now().Before(st.LeaseUntil) {
+				continue
+			}
+			s.audit(ctx, t.ID, "onboarding.resumed", map[string]string{"attempt": fmt.Sprint(st.Attempts + 1)})
+			if err := s.Driver.Start(ctx, t.ID); err != nil && !errs.Is(err, errs.KindConflict) {
+				return resumed, fmt.Errorf("resume onboarding of %s: %w", t.ID, err)
+			}
+			resumed = append(resumed, t.ID)
+		}
+		if cursor = page.NextCursor; cursor == "" {
+			return resumed, nil
+		}
+	}
+}

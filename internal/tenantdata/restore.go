@@ -1,0 +1,210 @@
+package tenantdata
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+)
+
+// Archive is an export read back: its header and items.
+type Archive struct {
+	Format string        `json:"format"`
+	Tenant tenant.Tenant `json:"tenant"`
+	Count  int           `json:"items"`
+	Items  []map[string]types.AttributeValue
+}
+
+// ExportFormat names the archive layout Export writes.
+const ExportFormat = "issuetracker-export/1"
+
+// ReadArchive parses what Export wrote (gzip of JSON lines) and checks the
+// item count against the header, so a truncated archive is refused.
+func ReadArchive(r io.Reader) (Archive, error) {
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return Archive{}, fmt.Errorf("read archive: %w", err)
+	}
+	dec := json.NewDecoder(bufio.NewReader(zr))
+	var a Archive
+	if err := dec.Decode(&a); err != nil {
+		return a, fmt.Errorf("read archive header: %w", err)
+	}
+	if a.Format != ExportFormat {
+		return a, fmt.Errorf("read archive: format %q, want %q", a.Format, ExportFormat)
+	}
+	for {
+		var line struct {
+			Item map[string]json.RawMessage `json:"item"`
+		}
+		if err := dec.Decode(&line); err == io.EOF {
+			break
+		} else if err != nil {
+			return a, fmt.Errorf("read archive item %d: %w", len(a.Items)+1, err)
+		}
+		it, err := FromDynamoJSON(line.Item)
+		if err != nil {
+			return a, fmt.Errorf("read archive item %d: %w", len(a.Items)+1, err)
+		}
+		a.Items = append(a.Items, it)
+	}
+	if len(a.Items) != a.Count {
+		return a, fmt.Errorf("read archive: %d items, the header says %d (truncated?)", len(a.Items), a.Count)
+	}
+	return a, nil
+}
+
+// Import writes an archive's items into table as the tenant (the inverse of
+// Export), 25 at a time, retrying unprocessed items. The items keep their
+// keys, so importing twice writes the same items again.
+func (s Store) Import(ctx context.Context, a Archive, table string) (int, error) {
+	ctx = tenancy.WithTenant(ctx, a.Tenant.ID)
+	for start := 0; start < len(a.Items); start += 25 {
+		var reqs []types.WriteRequest
+		for _, it := range a.Items[start:min(start+25, len(a.Items))] {
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: it}})
+		}
+		pending := map[string][]types.WriteRequest{table: reqs}
+		for len(pending) > 0 {
+			out, err := s.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+			if err != nil {
+				return start, fmt.Errorf("import items of %s into %s: %w", a.Tenant.ID, table, err)
+			}
+			pending = out.UnprocessedItems
+		}
+	}
+	return len(a.Items), nil
+}
+
+// Checksum is a digest of items independent of their order: the SHA-256 of
+// their canonical DynamoDB JSON (object keys sorted) sorted by key.
+func Checksum(items []map[string]types.AttributeValue) string {
+	lines := make([]string, len(items))
+	for i, it := range items {
+		b, _ := json.Marshal(DynamoJSON(it)) // encoding/json sorts map keys
+		lines[i] = string(b)
+	}
+	sort.Strings(lines)
+	h := sha256.New()
+	for _, l := range lines {
+		h.Write([]byte(l))
+		h.Write([]byte{'\n'})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// FromDynamoJSON is the inverse of DynamoJSON. Written here because the SDK
+// exposes no decoder of its wire format for items held outside a call.
+func FromDynamoJSON(item map[string]json.RawMessage) (map[string]types.AttributeValue, error) {
+	out := make(map[string]types.AttributeValue, len(item))
+	for k, raw := range item {
+		v, err := fromValue(raw)
+		if err != nil {
+			return nil, fmt.Errorf("attribute %s: %w", k, err)
+		}
+		out[k] = v
+	}
+	if _, ok := out[schema.PK]; !ok {
+		return nil, fmt.Errorf("the item has no %s", schema.PK)
+	}
+	return out, nil
+}
+
+func fromValue(raw json.RawMessage) (types.AttributeValue, error) {
+	var v map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &v); err != nil || len(v) != 1 {
+		return nil, fmt.Errorf("not a DynamoDB JSON value: %s", raw)
+	}
+	for typ, body := range v {
+		return decodeTyped(typ, body)
+	}
+	return nil, nil
+}
+
+func decodeTyped(typ string, body json.RawMessage) (types.AttributeValue, error) {
+	b64 := func(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }
+	switch typ {
+	case "S":
+		var s string
+		err := json.Unmarshal(body, &s)
+		return &types.AttributeValueMemberS{Value: s}, err
+	case "N":
+		var s string
+		err := json.Unmarshal(body, &s)
+		return &types.AttributeValueMemberN{Value: s}, err
+	case "BOOL":
+		var b bool
+		err := json.Unmarshal(body, &b)
+		return &types.AttributeValueMemberBOOL{Value: b}, err
+	case "NULL":
+		return &types.AttributeValueMemberNULL{Value: true}, nil
+	case "B":
+		var s string
+		if err := json.Unmarshal(body, &s); err != nil {
+			return nil, err
+		}
+		b, err := b64(s)
+		return &types.AttributeValueMemberB{Value: b}, err
+	case "SS", "NS", "BS":
+		var ss []string
+		if err := json.Unmarshal(body, &ss); err != nil {
+			return nil, err
+		}
+		switch typ {
+		case "SS":
+			return &types.AttributeValueMemberSS{Value: ss}, nil
+		case "NS":
+			return &types.AttributeValueMemberNS{Value: ss}, nil
+		}
+		bs := make([][]byte, len(ss))
+		for i, s := range ss {
+			b, err := b64(s)
+			if err != nil {
+				return nil, err
+			}
+			bs[i] = b
+		}
+		return &types.AttributeValueMemberBS{Value: bs}, nil
+	case "L":
+		var l []json.RawMessage
+		if err := json.Unmarshal(body, &l); err != nil {
+			return nil, err
+		}
+		out := make([]types.AttributeValue, len(l))
+		for i, e := range l {
+			v, err := fromValue(e)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		}
+		return &types.AttributeValueMemberL{Value: out}, nil
+	case "M":
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(body, &m); err != nil {
+			return nil, err
+		}
+		out := make(map[string]types.AttributeValue, len(m))
+		for k, e := range m {
+			v, err := fromValue(e)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", k, err)
+			}
+			out[k] = v
+		}
+		return &types.AttributeValueMemberM{Value: out}, nil
+	}
+	return nil, fmt.Errorf("unknown DynamoDB type %q", typ)
+}

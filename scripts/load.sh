@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Starts a fresh local platform (`issuetracker dev`, state in LOAD_STATE) with
+# the usage plans raised for the run, runs cmd/load against it, stops it.
+#   scripts/load.sh [cmd/load flags]     (make load, make soak)
+# Ports follow the make dev variables; their defaults here differ from
+# make dev's so both run side by side.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+state=${LOAD_STATE:-.local/load}
+export ITR_DEV_STATE=$state
+export GATEWAY_ADDR=${GATEWAY_ADDR:-127.0.0.1:8090} DYNAMODB_PORT=${DYNAMODB_PORT:-8001} COGNITO_PORT=${COGNITO_PORT:-9230}
+export S3_PORT=${S3_PORT:-4580} MAIL_SMTP_PORT=${MAIL_SMTP_PORT:-1030} MAIL_UI_PORT=${MAIL_UI_PORT:-8030} STRIPE_PORT=${STRIPE_PORT:-12113}
+export ITR_DEBUG_ADDR=${ITR_DEBUG_ADDR:-127.0.0.1:6061}
+# Every tier's throttle and quota raised for the run (configuration, not code).
+export ITR_LOCAL_TIER_LIMITS=${ITR_LOCAL_TIER_LIMITS:-*=100000:100000:1000000000}
+rm -rf "$state"
+mkdir -p "$state" bin
+go build -o bin/issuetracker ./cmd/issuetracker
+go build -o bin/load ./cmd/load
+bin/issuetracker dev -web "" >"$state/dev.log" 2>&1 &
+pid=$!
+trap 'kill -INT $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 240); do
+	if [ -f "$state/platform.json" ] && curl -sf "http://$GATEWAY_ADDR/health" >/dev/null; then break; fi
+	kill -0 $pid 2>/dev/null || { cat "$state/dev.log"; exit 1; }
+	sleep 0.5
+done
+echo "platform up (pid $pid, log $state/dev.log; tier limits $ITR_LOCAL_TIER_LIMITS)"
+bin/load -platform "$state/platform.json" -debug "http://$ITR_DEBUG_ADDR/debug/vars" "$@"

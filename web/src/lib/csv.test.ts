@@ -1,0 +1,30 @@
+import { toCSV } from './csv';
+
+describe('toCSV', () => {
+  it('writes a header and one line per row, CRLF-terminated', () => {
+    const csv = toCSV(
+      [
+        { day: '2026-11-01', created: 3 },
+        { day: '2026-11-02', created: 0 },
+      ],
+      [
+        { key: 'day', label: 'Day' },
+        { key: 'created', label: 'Created' },
+      ],
+    );
+    expect(csv).toBe('Day,Created\r\n2026-11-01,3\r\n2026-11-02,0\r\n');
+  });
+
+  it('quotes commas, quotes and newlines, and defuses spreadsheet formulas', () => {
+    const csv = toCSV(
+      [{ name: 'Acme, "Inc"', note: 'a\nb', f: '=HYPERLINK("x")', n: -4 }],
+      [
+        { key: 'name', label: 'Name' },
+        { key: 'note', label: 'Note' },
+        { key: 'f', label: 'F' },
+        { key: 'n', label: 'N' },
+      ],
+    );
+    expect(csv.split('\r\n')[1]).toBe('"Acme, ""Inc""","a\nb","\'=HYPERLINK(""x"")",-4');
+  });
+});

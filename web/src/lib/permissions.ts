@@ -1,0 +1,83 @@
+// What a tenant role may do, for showing only the controls a person may use.
+// The server stays the judge (internal/routes, enforced by the API's guard);
+// this table mirrors the route table's `x-access` for the operations the web
+// app offers, and a test keeps the two equal (permissions.test.ts).
+export type Role = 'user' | 'admin' | 'super_admin';
+
+const RANK: Record<Role, number> = { user: 0, admin: 1, super_admin: 2 };
+
+/** The least role each operation of the settings pages needs. */
+export const OPERATIONS = {
+  listUsers: 'user',
+  inviteUser: 'super_admin',
+  changeUserRole: 'super_admin',
+  disableUser: 'super_admin',
+  enableUser: 'super_admin',
+  removeUser: 'super_admin',
+  listTeams: 'user',
+  createTeam: 'admin',
+  updateTeam: 'admin',
+  deleteTeam: 'admin',
+  listTeamMembers: 'user',
+  addTeamMember: 'admin',
+  removeTeamMember: 'admin',
+  listLabels: 'user',
+  createLabel: 'admin',
+  updateLabel: 'admin',
+  deleteLabel: 'admin',
+  getBranding: 'user',
+  putBranding: 'super_admin',
+  getSecuritySettings: 'super_admin',
+  putSecuritySettings: 'super_admin',
+  getSupportAccess: 'super_admin',
+  grantSupportAccess: 'super_admin',
+  revokeSupportAccess: 'super_admin',
+  getUsage: 'super_admin',
+  getBilling: 'super_admin',
+  startCheckout: 'super_admin',
+  changePlan: 'super_admin',
+  listInvoices: 'super_admin',
+  getIssueAnalytics: 'user',
+  getWorkload: 'user',
+  getTeamVelocity: 'user',
+  getUserPerformance: 'user',
+  getAnalyticsSettings: 'user',
+  putAnalyticsSettings: 'super_admin',
+} as const satisfies Record<string, Role>;
+
+export type Operation = keyof typeof OPERATIONS;
+
+export function asRole(r: string): Role {
+  return r === 'super_admin' || r === 'admin' ? r : 'user';
+}
+
+export function can(role: string, op: Operation): boolean {
+  return RANK[asRole(role)] >= RANK[OPERATIONS[op]];
+}
+
+/** The settings pages: who sees each (the least role of the operation it is built on). */
+export const SETTINGS_PAGES = [
+  { path: 'people', label: 'People', needs: 'admin' },
+  { path: 'teams', label: 'Teams', needs: 'admin' },
+  { path: 'labels', label: 'Labels', needs: 'admin' },
+  { path: 'branding', label: 'Branding', needs: 'super_admin' },
+  { path: 'security', label: 'Security', needs: 'super_admin' },
+  { path: 'usage', label: 'API usage', needs: 'super_admin' },
+  { path: 'billing', label: 'Billing', needs: 'super_admin' },
+] as const satisfies { path: string; label: string; needs: Role }[];
+
+export type SettingsPage = (typeof SETTINGS_PAGES)[number]['path'];
+
+export function canSee(role: string, page: SettingsPage): boolean {
+  const p = SETTINGS_PAGES.find((x) => x.path === page);
+  return !!p && RANK[asRole(role)] >= RANK[p.needs];
+}
+
+export function visiblePages(role: string) {
+  return SETTINGS_PAGES.filter((p) => canSee(role, p.path));
+}
+
+/** Whether role ranks at least as high as min (Admins see everyone's analytics, Users their own). */
+export function atLeast(role: string, min: Role): boolean {
+  return RANK[asRole(role)] >= RANK[min];
+}
