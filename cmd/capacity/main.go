@@ -8,7 +8,7 @@
 //
 // The design (resources, roles, pools, tables, the stage throttle, the
 // authorizer cache) is counted from the synthesized templates the CDK
-// snapshot tests keep current (test/infra/testdata).
+// snapshot tests keep current (infra/templates).
 package main
 
 import (
@@ -36,7 +36,7 @@ func run(args []string, stdout io.Writer) error {
 	mix := fs.String("mix", "", "tier mix as tier=weight,... (e.g. basic=70,standard=20,premium=8,platinum=2); empty prints the default scenarios")
 	n := fs.Float64("tenants", 5000, "tenants in the cell")
 	profile := fs.String("profile", "typical", "traffic profile: "+strings.Join(capacity.ProfileNames(), ", "))
-	dir := fs.String("templates", "test/infra/testdata", "directory of the synthesized platform and tenant templates")
+	dir := fs.String("templates", "infra/templates", "directory of the synthesized platform and tenant templates")
 	catalog := fs.Bool("catalog", false, "with -mix: also print the quota catalog and the hot keys")
 	raise := fs.String("raise", "", "quota values in force instead of the defaults, as id=value,... (e.g. apigw.method-throttle=10000,cognito.default-email=inf)")
 	if err := fs.Parse(args); err != nil {

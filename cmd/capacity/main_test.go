@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const templates = "../../test/infra/testdata"
+const templates = "../../infra/templates"
 
 var update = flag.Bool("update", false, "rewrite the output of make capacity quoted in docs/scale.md")
 

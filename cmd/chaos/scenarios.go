@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"net/http"
 	"os"
 	"sort"
@@ -11,9 +12,9 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
-	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/loadtest"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 )
@@ -186,9 +187,9 @@ func (r *rig) cognitoDown(ctx context.Context, l *loadtest.Load) error {
 	if err != nil {
 		return err
 	}
-	pools := identity.Pools{C: awsx.Cognito(awsCfg, awsx.Endpoints{Cognito: r.cog.Endpoint})}
+	pools := cognito.Pools{C: awsx.Cognito(awsCfg, awsx.Endpoints{Cognito: r.cog.Endpoint})}
 	email := "user2@" + loadtest.DefaultTenants[2].ID + ".test"
-	tok, err := pools.PasswordLogin(ctx, r.pl.TenantClientID, email, devstack.DemoPassword)
+	tok, err := cognitotest.PasswordLogin(ctx, pools.C, r.pl.TenantClientID, email, devstack.DemoPassword)
 	if err != nil {
 		return err
 	}
@@ -205,7 +206,7 @@ func (r *rig) cognitoDown(ctx context.Context, l *loadtest.Load) error {
 		r.fail("GET /v1/me with cognito-local down: %s, want 200 or 503", a)
 	}
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	_, err = pools.PasswordLogin(sctx, r.pl.TenantClientID, email, devstack.DemoPassword)
+	_, err = cognitotest.PasswordLogin(sctx, pools.C, r.pl.TenantClientID, email, devstack.DemoPassword)
 	cancel()
 	fmt.Printf("    sign-in: %v\n", err)
 	if err == nil {
@@ -214,7 +215,7 @@ func (r *rig) cognitoDown(ctx context.Context, l *loadtest.Load) error {
 	if r.cog, err = localcloud.CognitoLocal(ctx, r.cogOpts); err != nil {
 		return fmt.Errorf("restart cognito-local: %w", err)
 	}
-	if _, err := pools.PasswordLogin(ctx, r.pl.TenantClientID, email, devstack.DemoPassword); err != nil {
+	if _, err := cognitotest.PasswordLogin(ctx, pools.C, r.pl.TenantClientID, email, devstack.DemoPassword); err != nil {
 		r.fail("sign-in after cognito-local is back: %v", err)
 	} else {
 		fmt.Println("   cognito-local restarted on its data; sign-in works again")

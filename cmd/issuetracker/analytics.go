@@ -111,7 +111,7 @@ func backfill(args []string) error {
 		}
 		start := time.Now()
 		rb.Progress = func(done int) { fmt.Printf("\r%s: %d issues", t.ID, done) }
-		n, err := rb.Run(ctx, t.Table, t.ID, *resume)
+		n, err := rb.Run(ctx, t.Scope(), *resume)
 		fmt.Println()
 		if err != nil {
 			return fmt.Errorf("backfill %s (rerun with --resume to continue): %w", t.ID, err)

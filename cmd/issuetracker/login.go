@@ -19,9 +19,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/envvars"
-	"github.com/issuetracker/issuetracker/internal/identity"
 	"golang.org/x/term"
 )
 
@@ -95,95 +95,129 @@ type workspace struct {
 	Region     string `json:"region"`
 }
 
+// loginFlags are login's command line.
+type loginFlags struct {
+	user, password, newPassword, totp, slug, api string
+	provider                                     bool
+}
+
+func parseLogin(args []string, c console) (loginFlags, error) {
+	var f loginFlags
+	fs := flag.NewFlagSet("login", flag.ContinueOnError)
+	fs.SetOutput(c.Err)
+	fs.StringVar(&f.user, "user", "", "email of the user")
+	fs.StringVar(&f.password, "password", "", "password (prompted if empty; the demo password for the demo logins)")
+	fs.StringVar(&f.newPassword, "new-password", "", "the password to choose at the first sign-in with a temporary one (prompted if needed)")
+	fs.StringVar(&f.totp, "totp", "", "the code of the authenticator app, when the user has MFA (prompted if needed)")
+	fs.StringVar(&f.slug, "workspace", "", "the workspace (slug) to sign in to: looked up on the API, Platinum included")
+	fs.BoolVar(&f.provider, "provider", false, "sign in to the provider (root) pool of the local platform; implied for the demo root")
+	fs.StringVar(&f.api, "api", os.Getenv(envvars.APIURL), "the API's base URL (default: the local platform's gateway)")
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	if f.user == "" {
+		return f, errors.New("login needs --user EMAIL")
+	}
+	return f, nil
+}
+
+// signInTarget is the app client to sign in to, its region when a deployed
+// workspace names one, and whether it is the local platform's.
+type signInTarget struct {
+	clientID, region string
+	local            bool
+}
+
+// signInTargetOf finds the app client: the provider pool's for root, the
+// workspace's (looked up on the API) with --workspace, else the local
+// platform's shared pool.
+func signInTargetOf(ctx context.Context, f *loginFlags, pl devstack.Platform, plErr error) (signInTarget, error) {
+	if f.api == "" && plErr == nil {
+		f.api = pl.GatewayURL
+	}
+	local := plErr == nil && strings.TrimRight(f.api, "/") == strings.TrimRight(pl.GatewayURL, "/")
+	switch {
+	case f.provider || strings.EqualFold(f.user, devstack.Demo.Root.Email):
+		if plErr != nil {
+			return signInTarget{}, plErr
+		}
+		return signInTarget{clientID: pl.ProviderClientID, local: true}, nil
+	case f.slug != "":
+		if f.api == "" {
+			return signInTarget{}, errors.New("--workspace needs the API's URL: pass --api (or set " + envvars.APIURL + "), or run `make dev`")
+		}
+		ws, err := lookupWorkspace(ctx, f.api, f.slug, local)
+		if err != nil {
+			return signInTarget{}, err
+		}
+		return signInTarget{clientID: ws.ClientID, region: ws.Region, local: local}, nil
+	default:
+		if plErr != nil {
+			return signInTarget{}, fmt.Errorf("%v; or sign in to a deployed workspace with --workspace SLUG --api URL", plErr)
+		}
+		return signInTarget{clientID: pl.TenantClientID, local: true}, nil
+	}
+}
+
 // login signs a user in and prints the ID token. The workspace lookup finds
 // the app client of any workspace (Platinum: its own pool); without
 // --workspace the local platform's shared pool (or, for root, the provider
 // pool) is used. Challenges are answered from flags or prompts.
 func login(ctx context.Context, args []string, c console) error {
-	fs := flag.NewFlagSet("login", flag.ContinueOnError)
-	fs.SetOutput(c.Err)
-	user := fs.String("user", "", "email of the user")
-	password := fs.String("password", "", "password (prompted if empty; the demo password for the demo logins)")
-	newPassword := fs.String("new-password", "", "the password to choose at the first sign-in with a temporary one (prompted if needed)")
-	totp := fs.String("totp", "", "the code of the authenticator app, when the user has MFA (prompted if needed)")
-	slug := fs.String("workspace", "", "the workspace (slug) to sign in to: looked up on the API, Platinum included")
-	provider := fs.Bool("provider", false, "sign in to the provider (root) pool of the local platform; implied for the demo root")
-	api := fs.String("api", os.Getenv(envvars.APIURL), "the API's base URL (default: the local platform's gateway)")
-	if err := fs.Parse(args); err != nil {
+	f, err := parseLogin(args, c)
+	if err != nil {
 		return err
 	}
-	if *user == "" {
-		return errors.New("login needs --user EMAIL")
-	}
 	pl, plErr := devstack.ReadPlatform(c.PlatformFile)
-	if *api == "" && plErr == nil {
-		*api = pl.GatewayURL
+	tg, err := signInTargetOf(ctx, &f, pl, plErr)
+	if err != nil {
+		return err
 	}
-	local := plErr == nil && strings.TrimRight(*api, "/") == strings.TrimRight(pl.GatewayURL, "/")
 	e := awsx.EndpointsFromEnv()
-	region := ""
-	var clientID string
-	switch {
-	case *provider || strings.EqualFold(*user, devstack.Demo.Root.Email):
-		if plErr != nil {
-			return plErr
-		}
-		clientID, local = pl.ProviderClientID, true
-	case *slug != "":
-		if *api == "" {
-			return errors.New("--workspace needs the API's URL: pass --api (or set " + envvars.APIURL + "), or run `make dev`")
-		}
-		ws, err := lookupWorkspace(ctx, *api, *slug, local)
-		if err != nil {
-			return err
-		}
-		clientID, region = ws.ClientID, ws.Region
-	default:
-		if plErr != nil {
-			return fmt.Errorf("%v; or sign in to a deployed workspace with --workspace SLUG --api URL", plErr)
-		}
-		clientID, local = pl.TenantClientID, true
-	}
-	if local && e.Cognito == "" {
+	if tg.local && e.Cognito == "" {
 		e.Cognito = pl.CognitoEndpoint
 	}
 	cfg, err := awsx.Load(ctx, e)
 	if err != nil {
 		return err
 	}
-	if region != "" && e.Cognito == "" {
-		cfg.Region = region
+	if tg.region != "" && e.Cognito == "" {
+		cfg.Region = tg.region
 	}
 	cfg.Credentials = aws.AnonymousCredentials{} // sign-in calls are not signed
-	if *password == "" && local && slices.ContainsFunc(pl.Logins, func(u devstack.DemoUser) bool { return strings.EqualFold(u.Email, *user) }) {
-		*password = devstack.DemoPassword
+	if f.password == "" && tg.local && slices.ContainsFunc(pl.Logins, func(u devstack.DemoUser) bool { return strings.EqualFold(u.Email, f.user) }) {
+		f.password = devstack.DemoPassword
 	}
-	if *password == "" {
-		if *password, err = c.answer("Password for "+*user+": ", true, errPasswordRequired); err != nil {
+	if f.password == "" {
+		if f.password, err = c.answer("Password for "+f.user+": ", true, errPasswordRequired); err != nil {
 			return err
 		}
 	}
-	answers := identity.Answers{
-		NewPassword: func() (string, error) {
-			if *newPassword != "" {
-				return *newPassword, nil
-			}
-			fmt.Fprintln(c.Err, "This is your first sign-in: choose a password (12+ characters with upper and lower case, digits and symbols), or pass --new-password.")
-			return c.answer("New password: ", true, identity.ErrNewPasswordRequired)
-		},
-		TOTP: func() (string, error) {
-			if *totp != "" {
-				return *totp, nil
-			}
-			return c.answer("Code from your authenticator app (or --totp): ", false, identity.ErrTOTPRequired)
-		},
-	}
-	tok, err := identity.Pools{C: awsx.Cognito(cfg, e)}.Authenticate(ctx, clientID, *user, *password, answers)
+	tok, err := cognito.Pools{C: awsx.Cognito(cfg, e)}.Authenticate(ctx, tg.clientID, f.user, f.password, f.answers(c))
 	if err != nil {
-		return explain(err, local, e.Cognito)
+		return explain(err, tg.local, e.Cognito)
 	}
 	fmt.Fprintln(c.Out, tok.IDToken)
 	return nil
+}
+
+// answers answer the sign-in's challenges from the flags, else prompts.
+func (f loginFlags) answers(c console) cognito.Answers {
+	return cognito.Answers{
+		NewPassword: func() (string, error) {
+			if f.newPassword != "" {
+				return f.newPassword, nil
+			}
+			fmt.Fprintln(c.Err, "This is your first sign-in: choose a password (12+ characters with upper and lower case, digits and symbols), or pass --new-password.")
+			return c.answer("New password: ", true, cognito.ErrNewPasswordRequired)
+		},
+		TOTP: func() (string, error) {
+			if f.totp != "" {
+				return f.totp, nil
+			}
+			return c.answer("Code from your authenticator app (or --totp): ", false, cognito.ErrTOTPRequired)
+		},
+	}
 }
 
 func lookupWorkspace(ctx context.Context, api, slug string, local bool) (workspace, error) {
@@ -224,13 +258,13 @@ func explain(err error, local bool, endpoint string) error {
 		return fmt.Errorf("nothing answers at %s: is `make dev` running? (%v)", endpoint, err)
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return fmt.Errorf("nothing answers at %s (%v)", endpoint, err)
-	case errors.Is(err, identity.ErrWrongCredentials):
+	case errors.Is(err, cognito.ErrWrongCredentials):
 		return fmt.Errorf("sign-in refused: %w", err)
-	case errors.Is(err, identity.ErrCodeMismatch):
+	case errors.Is(err, cognito.ErrCodeMismatch):
 		return fmt.Errorf("the code is wrong or has expired, try the next one: %w", err)
-	case errors.Is(err, identity.ErrNewPasswordRequired):
+	case errors.Is(err, cognito.ErrNewPasswordRequired):
 		return fmt.Errorf("%w: pass --new-password, or run login in a terminal to be asked", err)
-	case errors.Is(err, identity.ErrTOTPRequired):
+	case errors.Is(err, cognito.ErrTOTPRequired):
 		return fmt.Errorf("%w: pass --totp CODE, or run login in a terminal to be asked", err)
 	}
 	return err

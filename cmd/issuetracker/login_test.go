@@ -10,15 +10,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/devstack"
-	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
-	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/pquerna/otp/totp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -65,7 +67,7 @@ func TestLoginAnswersChallengesAndFindsAnyWorkspace(t *testing.T) {
 	c := cli{t: t, file: filepath.Join(t.TempDir(), "platform.json")}
 	require.NoError(t, devstack.WritePlatform(c.file, pl))
 	ctx := context.Background()
-	pools := identity.Pools{C: testenv.Cognito(t)}
+	pools := cognito.Pools{C: testenv.Cognito(t)}
 
 	t.Run("a demo user gets an ID token of the shared pool", func(t *testing.T) {
 		tok, _, err := c.run("", "--user", "user@acme.test")
@@ -86,7 +88,7 @@ func TestLoginAnswersChallengesAndFindsAnyWorkspace(t *testing.T) {
 	})
 
 	invited := "invited@" + prefix + ".test"
-	inv, err := pools.Invite(ctx, pl.TenantPoolID, identity.UserSpec{Email: invited, TenantID: "acme", Role: "user", Tier: "standard"})
+	inv, err := pools.Invite(ctx, pl.TenantPoolID, cognito.UserSpec{Email: invited, TenantID: "acme", Role: "user", Tier: "standard"})
 	require.NoError(t, err)
 	t.Run("an invited user without --new-password and nobody to ask is told what to pass", func(t *testing.T) {
 		_, _, err := c.run("", "--user", invited, "--password", inv.TemporaryPassword)
@@ -94,7 +96,7 @@ func TestLoginAnswersChallengesAndFindsAnyWorkspace(t *testing.T) {
 		assert.Contains(t, err.Error(), "--new-password")
 	})
 	t.Run("NEW_PASSWORD_REQUIRED is answered from a prompt, then the chosen password works", func(t *testing.T) {
-		inv, err := pools.Invite(ctx, pl.TenantPoolID, identity.UserSpec{Email: invited, TenantID: "acme", Role: "user", Tier: "standard"})
+		inv, err := pools.Invite(ctx, pl.TenantPoolID, cognito.UserSpec{Email: invited, TenantID: "acme", Role: "user", Tier: "standard"})
 		require.NoError(t, err)
 		tok, prompts, err := c.run(inv.TemporaryPassword+"\nChosen-Passw0rd!\n", "--user", invited)
 		require.NoError(t, err)
@@ -106,14 +108,14 @@ func TestLoginAnswersChallengesAndFindsAnyWorkspace(t *testing.T) {
 	})
 	t.Run("NEW_PASSWORD_REQUIRED is answered by --new-password", func(t *testing.T) {
 		other := "flagged@" + prefix + ".test"
-		inv, err := pools.Invite(ctx, pl.TenantPoolID, identity.UserSpec{Email: other, TenantID: "acme", Role: "user", Tier: "standard"})
+		inv, err := pools.Invite(ctx, pl.TenantPoolID, cognito.UserSpec{Email: other, TenantID: "acme", Role: "user", Tier: "standard"})
 		require.NoError(t, err)
 		_, _, err = c.run("", "--user", other, "--password", inv.TemporaryPassword, "--new-password", "Flagged-Passw0rd!")
 		require.NoError(t, err)
 	})
 
 	t.Run("SOFTWARE_TOKEN_MFA is answered by --totp or a prompt", func(t *testing.T) {
-		first, err := pools.PasswordLogin(ctx, pl.TenantClientID, invited, "Chosen-Passw0rd!")
+		first, err := cognitotest.PasswordLogin(ctx, pools.C, pl.TenantClientID, invited, "Chosen-Passw0rd!")
 		require.NoError(t, err)
 		secret, err := pools.AssociateTOTP(ctx, first.AccessToken)
 		require.NoError(t, err)
@@ -137,9 +139,9 @@ func TestLoginAnswersChallengesAndFindsAnyWorkspace(t *testing.T) {
 
 	t.Run("a Platinum user signs in to the workspace's own pool found by --workspace", func(t *testing.T) {
 		// A Platinum tenant as onboarding leaves it: its own pool and client, active.
-		pool, err := pools.EnsurePool(ctx, prefix+"-tenant-bigco")
+		pool, err := cognitotest.EnsurePool(ctx, pools.C, prefix+"-tenant-bigco")
 		require.NoError(t, err)
-		client, err := pools.EnsureClient(ctx, pool, "web")
+		client, err := cognitotest.EnsureClient(ctx, pools.C, pool, "web")
 		require.NoError(t, err)
 		names := schema.Names{Prefix: prefix}
 		now := time.Now().UTC()
@@ -147,9 +149,9 @@ func TestLoginAnswersChallengesAndFindsAnyWorkspace(t *testing.T) {
 			Tier: "platinum", Status: tenant.StatusActive, Table: names.App(), UserPoolID: pool, ClientIDs: []string{client},
 			Issuer: e.Cognito + "/" + pool, APIKey: "key-bigco", CreatedAt: now, UpdatedAt: now}))
 		owner := "owner@bigco.test"
-		sub, err := pools.EnsureUser(ctx, pool, identity.UserSpec{Email: owner, Password: "Bigco-Passw0rd!", TenantID: "bigco", Role: "super_admin"})
+		sub, err := pools.EnsureUser(ctx, pool, cognito.UserSpec{Email: owner, Password: "Bigco-Passw0rd!", TenantID: "bigco", Role: "super_admin"})
 		require.NoError(t, err)
-		require.NoError(t, people.UserDB{DB: testenv.DynamoDB(t)}.Put(tenancy.WithTenant(ctx, "bigco"), names.App(), people.User{ID: sub,
+		require.NoError(t, peopledb.UserDB{DB: testenv.DynamoDB(t)}.Put(tenancy.WithTenant(ctx, "bigco"), tenancy.Scope{Table: names.App(), TenantID: "bigco"}, people.User{ID: sub,
 			TenantID: "bigco", Username: owner, Email: owner, Role: roles.SuperAdmin, Status: people.UserActive, CreatedAt: now, UpdatedAt: now}))
 
 		_, _, err = c.run("", "--user", owner, "--password", "Bigco-Passw0rd!")

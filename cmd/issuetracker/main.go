@@ -23,9 +23,9 @@ import (
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/gateway"
+	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/meta"
-	"github.com/issuetracker/issuetracker/internal/testenv"
 )
 
 var usage = `usage: issuetracker <command> [flags]
@@ -72,7 +72,7 @@ func main() {
 }
 
 func stateDir() (string, string, error) {
-	root, err := testenv.Root()
+	root, err := localcloud.RepoRoot()
 	if err != nil {
 		return "", "", err
 	}

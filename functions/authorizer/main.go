@@ -3,31 +3,6 @@
 // policy, the principal and the tenant's API key (internal/authorizer).
 package main
 
-import (
-	"context"
-	"log"
+import "github.com/issuetracker/issuetracker/internal/app"
 
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/issuetracker/issuetracker/internal/app"
-	"github.com/issuetracker/issuetracker/internal/authorizer"
-	"github.com/issuetracker/issuetracker/internal/identity"
-	"github.com/issuetracker/issuetracker/internal/people"
-	"github.com/issuetracker/issuetracker/internal/routes"
-	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
-)
-
-func main() {
-	app.MustHaveEnvironment(routes.FnAuthorizer)
-	ctx := context.Background()
-	deps, err := app.DepsFromEnv(ctx)
-	if err != nil {
-		log.Fatalf("authorizer: %v", err)
-	}
-	cfg, err := authorizer.ConfigFromEnv()
-	if err != nil {
-		log.Fatalf("authorizer: %v", err)
-	}
-	cfg.MFAEnabled = identity.Pools{C: deps.Cognito}.MFAEnabled
-	a := authorizer.New(cfg, tenantdb.New(deps.Control(), deps.Names), people.UserDB{DB: deps.DB})
-	lambda.Start(a.Handle)
-}
+func main() { app.ServeAuthorizer() }

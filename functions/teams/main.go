@@ -3,18 +3,8 @@
 package main
 
 import (
-	"context"
-	"log"
-
 	"github.com/issuetracker/issuetracker/internal/app"
-	"github.com/issuetracker/issuetracker/internal/lambdahttp"
 	"github.com/issuetracker/issuetracker/internal/routes"
 )
 
-func main() {
-	deps, err := app.DepsFromEnv(context.Background())
-	if err != nil {
-		log.Fatalf("teams: %v", err)
-	}
-	lambdahttp.Start(app.MustFunction(routes.FnTeams, deps))
-}
+func main() { app.Serve(routes.FnTeams) }

@@ -14,6 +14,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
 // ErrStateChanged is returned by Store.Apply when another writer changed
@@ -42,27 +44,27 @@ type Gauge struct {
 // Store keeps settings, issue states and rollups in the tenant's table.
 type Store interface {
 	// Settings returns the tenant's settings (zero value: UTC).
-	Settings(ctx context.Context, table, tenant string) (Settings, error)
+	Settings(ctx context.Context, sc tenancy.Scope) (Settings, error)
 	// PutSettings stores s if the stored version is s.Version-1
 	// (precondition_failed otherwise).
-	PutSettings(ctx context.Context, table, tenant string, s Settings) error
+	PutSettings(ctx context.Context, sc tenancy.Scope, s Settings) error
 	// State returns the issue's state (Rev 0 when there is none), after
 	// finishing a pending multi-transaction apply.
-	State(ctx context.Context, table, tenant, issueID string) (IssueState, error)
+	State(ctx context.Context, sc tenancy.Scope, issueID string) (IssueState, error)
 	// States returns the states of several issues in one read; a state with
 	// an unfinished multi-transaction apply comes back with Pending set.
-	States(ctx context.Context, table, tenant string, issueIDs []string) (map[string]IssueState, error)
+	States(ctx context.Context, sc tenancy.Scope, issueIDs []string) (map[string]IssueState, error)
 	// ApplyMany adds delta to the rollups and stores every state, in one
 	// transaction (len(states) + cells <= MaxTxActions), each state
 	// conditioned on its previous revision; ErrStateChanged if any moved.
-	ApplyMany(ctx context.Context, table, tenant string, states []IssueState, delta Contribution) error
+	ApplyMany(ctx context.Context, sc tenancy.Scope, states []IssueState, delta Contribution) error
 	// Apply adds delta to the rollups and stores st, atomically, if the
 	// stored state is still at revision st.Rev-1; ErrStateChanged otherwise.
-	Apply(ctx context.Context, table, tenant string, st IssueState, delta Contribution) error
+	Apply(ctx context.Context, sc tenancy.Scope, st IssueState, delta Contribution) error
 	// Days returns the scope's day rollups from..to (inclusive, by date).
-	Days(ctx context.Context, table, tenant, scope, from, to string) ([]DayRollup, error)
+	Days(ctx context.Context, sc tenancy.Scope, scope, from, to string) ([]DayRollup, error)
 	// Gauges returns the gauges of the scopes starting with prefix.
-	Gauges(ctx context.Context, table, tenant, prefix string) ([]Gauge, error)
+	Gauges(ctx context.Context, sc tenancy.Scope, prefix string) ([]Gauge, error)
 }
 
 // Service applies events to the rollups and answers reports.
@@ -87,15 +89,15 @@ func (s *Service) now() time.Time {
 }
 
 // SettingsFor returns the tenant's settings, cached for SettingsTTL.
-func (s *Service) SettingsFor(ctx context.Context, table, tenant string) (Settings, error) {
-	key := table + "|" + tenant
+func (s *Service) SettingsFor(ctx context.Context, sc tenancy.Scope) (Settings, error) {
+	key := sc.Table + "|" + sc.TenantID
 	s.mu.Lock()
 	c, ok := s.settings[key]
 	s.mu.Unlock()
 	if ok && time.Since(c.at) < SettingsTTL {
 		return c.s, nil
 	}
-	set, err := s.Store.Settings(ctx, table, tenant)
+	set, err := s.Store.Settings(ctx, sc)
 	if err != nil {
 		return Settings{}, err
 	}
@@ -113,8 +115,8 @@ func (s *Service) SettingsFor(ctx context.Context, table, tenant string) (Settin
 // one issue are folded together, so a batch costs one read and one write
 // per issue. It is idempotent: applying the same events again changes
 // nothing.
-func (s *Service) Apply(ctx context.Context, table, tenant string, events []Event) error {
-	set, err := s.SettingsFor(ctx, table, tenant)
+func (s *Service) Apply(ctx context.Context, sc tenancy.Scope, events []Event) error {
+	set, err := s.SettingsFor(ctx, sc)
 	if err != nil {
 		return err
 	}
@@ -131,7 +133,7 @@ func (s *Service) Apply(ctx context.Context, table, tenant string, events []Even
 	// (issues of a batch share the tenant's day and gauge cells) with the
 	// new states in one transaction. An issue whose state moved meanwhile,
 	// or whose delta needs several transactions, goes on its own.
-	states, err := s.Store.States(ctx, table, tenant, order)
+	states, err := s.Store.States(ctx, sc, order)
 	if err != nil {
 		return err
 	}
@@ -141,7 +143,7 @@ func (s *Service) Apply(ctx context.Context, table, tenant string, events []Even
 		if len(group.states) == 0 {
 			return nil
 		}
-		err := s.Store.ApplyMany(ctx, table, tenant, group.states, group.delta)
+		err := s.Store.ApplyMany(ctx, sc, group.states, group.delta)
 		if errors.Is(err, ErrStateChanged) {
 			for _, st := range group.states {
 				alone = append(alone, st.IssueID)
@@ -183,8 +185,8 @@ func (s *Service) Apply(ctx context.Context, table, tenant string, events []Even
 		return err
 	}
 	for _, id := range alone {
-		if err := s.applyIssue(ctx, table, tenant, id, byIssue[id], set, false); err != nil {
-			return fmt.Errorf("apply issue %s of %s: %w", id, tenant, err)
+		if err := s.applyIssue(ctx, sc, id, byIssue[id], set, false); err != nil {
+			return fmt.Errorf("apply issue %s of %s: %w", id, sc.TenantID, err)
 		}
 	}
 	return nil
@@ -225,17 +227,17 @@ const maxConflicts = 8
 // rebuild) and writes its contribution even when the events bring nothing
 // new, so rollups left wrong by an earlier version of Contribute are
 // corrected against what they hold (IssueState.Applied).
-func (s *Service) Recompute(ctx context.Context, table, tenant, issueID string, events []Event) error {
-	set, err := s.SettingsFor(ctx, table, tenant)
+func (s *Service) Recompute(ctx context.Context, sc tenancy.Scope, issueID string, events []Event) error {
+	set, err := s.SettingsFor(ctx, sc)
 	if err != nil {
 		return err
 	}
-	return s.applyIssue(ctx, table, tenant, issueID, events, set, true)
+	return s.applyIssue(ctx, sc, issueID, events, set, true)
 }
 
-func (s *Service) applyIssue(ctx context.Context, table, tenant, id string, evs []Event, set Settings, force bool) error {
+func (s *Service) applyIssue(ctx context.Context, sc tenancy.Scope, id string, evs []Event, set Settings, force bool) error {
 	for attempt := 0; ; attempt++ {
-		st, err := s.Store.State(ctx, table, tenant, id)
+		st, err := s.Store.State(ctx, sc, id)
 		if err != nil {
 			return err
 		}
@@ -254,7 +256,7 @@ func (s *Service) applyIssue(ctx context.Context, table, tenant, id string, evs 
 		}
 		st.Applied = cur
 		st.Rev++
-		err = s.Store.Apply(ctx, table, tenant, st, delta)
+		err = s.Store.Apply(ctx, sc, st, delta)
 		if !errors.Is(err, ErrStateChanged) {
 			return err
 		}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+
 	"github.com/issuetracker/issuetracker/internal/errs"
 )
 
@@ -157,16 +159,16 @@ const lastDay = "9999-12-31"
 // Report computes the scope's figures over r: one Query of the scope's
 // days from r.From on (the days after r.To give the backlog back from
 // the gauge) and one of its gauge.
-func (s *Service) Report(ctx context.Context, table, tenant, scope string, r Range) (Report, error) {
-	set, err := s.SettingsFor(ctx, table, tenant)
+func (s *Service) Report(ctx context.Context, sc tenancy.Scope, scope string, r Range) (Report, error) {
+	set, err := s.SettingsFor(ctx, sc)
 	if err != nil {
 		return Report{}, err
 	}
-	days, err := s.Store.Days(ctx, table, tenant, scope, r.From, lastDay)
+	days, err := s.Store.Days(ctx, sc, scope, r.From, lastDay)
 	if err != nil {
 		return Report{}, err
 	}
-	open, err := s.gauge(ctx, table, tenant, scope)
+	open, err := s.gauge(ctx, sc, scope)
 	if err != nil {
 		return Report{}, err
 	}
@@ -216,8 +218,8 @@ func (s *Service) Report(ctx context.Context, table, tenant, scope string, r Ran
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
-func (s *Service) gauge(ctx context.Context, table, tenant, scope string) (Gauge, error) {
-	gs, err := s.Store.Gauges(ctx, table, tenant, scope)
+func (s *Service) gauge(ctx context.Context, sc tenancy.Scope, scope string) (Gauge, error) {
+	gs, err := s.Store.Gauges(ctx, sc, scope)
 	if err != nil {
 		return Gauge{}, err
 	}
@@ -264,9 +266,9 @@ type Workload struct {
 
 // Workload reads the gauges of one dimension (one Query) and the
 // tenant's (one more).
-func (s *Service) Workload(ctx context.Context, table, tenant string, g GroupBy) (Workload, error) {
+func (s *Service) Workload(ctx context.Context, sc tenancy.Scope, g GroupBy) (Workload, error) {
 	w := Workload{GroupBy: g, Items: []WorkloadItem{}}
-	all, err := s.gauge(ctx, table, tenant, ScopeAll)
+	all, err := s.gauge(ctx, sc, ScopeAll)
 	if err != nil {
 		return w, err
 	}
@@ -277,7 +279,7 @@ func (s *Service) Workload(ctx context.Context, table, tenant string, g GroupBy)
 		return w, nil
 	}
 	prefix := map[GroupBy]string{ByAssignee: UserScope(""), ByTeam: TeamScope(""), ByPriority: PriorityScope("")}[g]
-	gs, err := s.Store.Gauges(ctx, table, tenant, prefix)
+	gs, err := s.Store.Gauges(ctx, sc, prefix)
 	if err != nil {
 		return w, err
 	}
@@ -287,12 +289,12 @@ func (s *Service) Workload(ctx context.Context, table, tenant string, g GroupBy)
 		}
 	}
 	if g == ByAssignee {
-		none, err := s.gauge(ctx, table, tenant, ScopeUnowned)
+		none, err := s.gauge(ctx, sc, ScopeUnowned)
 		if err != nil {
 			return w, err
 		}
 		var teams int64
-		tg, err := s.Store.Gauges(ctx, table, tenant, TeamScope(""))
+		tg, err := s.Store.Gauges(ctx, sc, TeamScope(""))
 		if err != nil {
 			return w, err
 		}
@@ -323,9 +325,9 @@ type WeekFigure struct {
 }
 
 // Velocity is the team's throughput by ISO week over r.
-func (s *Service) Velocity(ctx context.Context, table, tenant, teamID string, r Range) (Velocity, error) {
+func (s *Service) Velocity(ctx context.Context, sc tenancy.Scope, teamID string, r Range) (Velocity, error) {
 	r.Bucket = BucketWeek
-	rep, err := s.Report(ctx, table, tenant, TeamScope(teamID), r)
+	rep, err := s.Report(ctx, sc, TeamScope(teamID), r)
 	if err != nil {
 		return Velocity{}, err
 	}
@@ -361,12 +363,12 @@ type UserBucket struct {
 }
 
 // UserPerformance reads the person's assignee scope and responder scope.
-func (s *Service) UserPerformance(ctx context.Context, table, tenant, userID string, r Range) (UserPerformance, error) {
-	rep, err := s.Report(ctx, table, tenant, UserScope(userID), r)
+func (s *Service) UserPerformance(ctx context.Context, sc tenancy.Scope, userID string, r Range) (UserPerformance, error) {
+	rep, err := s.Report(ctx, sc, UserScope(userID), r)
 	if err != nil {
 		return UserPerformance{}, err
 	}
-	days, err := s.Store.Days(ctx, table, tenant, ResponderScope(userID), r.From, r.To)
+	days, err := s.Store.Days(ctx, sc, ResponderScope(userID), r.From, r.To)
 	if err != nil {
 		return UserPerformance{}, err
 	}
@@ -382,7 +384,7 @@ func (s *Service) UserPerformance(ctx context.Context, table, tenant, userID str
 		u.Buckets = append(u.Buckets, UserBucket{Start: b.Start, End: b.End, Completed: b.Resolved, Responses: perBucket[b.Start]})
 	}
 	u.FirstResponse = resp.Summary()
-	g, err := s.gauge(ctx, table, tenant, UserScope(userID))
+	g, err := s.gauge(ctx, sc, UserScope(userID))
 	if err != nil {
 		return u, err
 	}

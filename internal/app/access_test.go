@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -20,21 +23,19 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/issuetracker/issuetracker/internal/access"
-	"github.com/issuetracker/issuetracker/internal/apitest"
 	"github.com/issuetracker/issuetracker/internal/app"
-	"github.com/issuetracker/issuetracker/internal/auth"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
-	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/idtoken"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
-	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantcreds"
-	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/usage"
 )
 
@@ -194,10 +195,9 @@ func TestFunctionsStayWithinTheirControlTableGrants(t *testing.T) {
 	ctx := context.Background()
 	db, names := testenv.Tables(t)
 	cog := testenv.Cognito(t)
-	pools := identity.Pools{C: cog}
-	pool, err := pools.EnsurePool(ctx, names.Prefix+"-tenants")
+	pool, err := cognitotest.EnsurePool(ctx, cog, names.Prefix+"-tenants")
 	require.NoError(t, err)
-	client, err := pools.EnsureClient(ctx, pool, "web")
+	client, err := cognitotest.EnsureClient(ctx, cog, pool, "web")
 	require.NoError(t, err)
 
 	rec := &controlRecorder{table: names.Control()}
@@ -220,10 +220,10 @@ func TestFunctionsStayWithinTheirControlTableGrants(t *testing.T) {
 	onboard := app.NewLifecycle(as(routes.FnOnboarding, base), app.LifecycleOptions{
 		Archive: onboarding.DirArchive{Dir: t.TempDir()}}).Machine
 	az := authorizer.New(authorizer.Config{
-		TenantPool:   authorizer.PoolFor(testenvCognito(t), pool, auth.PoolTenant, client),
-		ProviderPool: authorizer.PoolFor(testenvCognito(t), "none", auth.PoolProvider),
+		TenantPool:   authorizer.PoolFor(testenvCognito(t), pool, idtoken.PoolTenant, client),
+		ProviderPool: authorizer.PoolFor(testenvCognito(t), "none", idtoken.PoolProvider),
 		CacheTTL:     time.Nanosecond,
-	}, tenantdb.New(rec.client(db, routes.FnAuthorizer), names), people.UserDB{DB: base.DB})
+	}, tenantdb.New(rec.client(db, routes.FnAuthorizer), names), peopledb.UserDB{DB: base.DB})
 	root := tenancy.Principal{UserID: "root-1", Username: "root", Email: "root@provider.test", Role: roles.Root}
 
 	expect := func(res *apitest.Response, status int) {
@@ -249,7 +249,7 @@ func TestFunctionsStayWithinTheirControlTableGrants(t *testing.T) {
 	_, err = cog.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(pool),
 		Username: aws.String(ownerEmail), Password: aws.String("Correct-Horse-9!"), Permanent: true})
 	require.NoError(t, err)
-	tok, err := pools.PasswordLogin(ctx, client, ownerEmail, "Correct-Horse-9!")
+	tok, err := cognitotest.PasswordLogin(ctx, cog, client, ownerEmail, "Correct-Horse-9!")
 	require.NoError(t, err)
 	owner, _, err := az.Authorize(ctx, "Bearer "+tok.IDToken)
 	require.NoError(t, err)

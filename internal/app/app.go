@@ -204,11 +204,12 @@ func guard(rt routes.Route, op httpapi.HandlerFunc, idem idempotency.Store) http
 		if p.MFA == tenancy.MFAMissing && !routes.AllowedWithoutMFA(rt.OperationID) {
 			return errs.Forbidden("mfa_required", "your workspace requires MFA: set it up (GET /v1/me/mfa) and sign in again with it")
 		}
+		ctx := tenancy.WithPrincipal(r.Context(), p) // decoded once per request
 		if p.TenantID != "" {
 			// From here on, tenant data is read and written as this tenant only.
-			r = r.WithContext(tenancy.WithTenant(r.Context(), p.TenantID))
+			ctx = tenancy.WithTenant(ctx, p.TenantID)
 		}
-		return op(w, r)
+		return op(w, r.WithContext(ctx))
 	})
 }
 

@@ -12,8 +12,9 @@ import (
 	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
 	"github.com/issuetracker/issuetracker/internal/billing/billingdb"
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
-	"github.com/issuetracker/issuetracker/internal/lifecycle"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
+	"github.com/issuetracker/issuetracker/internal/ratelimit"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
@@ -91,7 +92,7 @@ func NewBilling(d Deps) *billing.Service {
 		Grace: d.Billing.Grace, Now: d.Now,
 		Contacts: func(ctx context.Context, t tenant.Tenant) ([]string, error) {
 			if t.Admitted() && t.Table != "" {
-				if emails, err := SuperAdminEmails(tenancy.WithTenant(ctx, t.ID), people.UserDB{DB: d.DB}, t); err != nil || len(emails) > 0 {
+				if emails, err := people.SuperAdminEmails(tenancy.WithTenant(ctx, t.ID), peopledb.UserDB{DB: d.DB}, t.Scope()); err != nil || len(emails) > 0 {
 					return emails, err
 				}
 			}
@@ -111,6 +112,6 @@ func billingDeps(d Deps) billingapi.Deps {
 	if svc == nil {
 		return billingapi.Deps{}
 	}
-	return billingapi.Deps{Service: svc, Checkouts: lifecycle.WindowLimiter{DB: d.Control(), Table: d.Names.Control(), Scope: "checkout",
-		Max: billingapi.DefaultCheckoutsPerHour, Window: time.Hour, Now: d.Now}}
+	return billingapi.Deps{Service: svc, Checkouts: ratelimit.Window{DB: d.Control(), Table: d.Names.Control(), Scope: "checkout",
+		Max: billingapi.DefaultCheckoutsPerHour, Window: time.Hour, Now: d.Now}, Cursors: d.Cursors}
 }

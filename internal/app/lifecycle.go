@@ -8,14 +8,15 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
 	"github.com/issuetracker/issuetracker/internal/billing"
-	"github.com/issuetracker/issuetracker/internal/identity"
-	"github.com/issuetracker/issuetracker/internal/lifecycle"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
 	"github.com/issuetracker/issuetracker/internal/onboarding/onboardingdb"
-	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
+	"github.com/issuetracker/issuetracker/internal/ratelimit"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/tenantapi"
 	"github.com/issuetracker/issuetracker/internal/tenantdata"
 	"github.com/issuetracker/issuetracker/internal/usage"
 	"github.com/issuetracker/issuetracker/internal/usage/usagedb"
@@ -34,8 +35,9 @@ const (
 
 // LifecycleOptions are what differs between AWS and the local platform.
 type LifecycleOptions struct {
-	// Platinum provisions dedicated stacks; nil refuses Platinum sign-ups
-	// (the AWS path goes through the provisioning construct, not yet wired).
+	// Platinum provisions dedicated stacks; nil refuses Platinum sign-ups.
+	// In AWS it is the provisioning pipeline (LifecycleFromEnv, with
+	// ITR_EVENT_BUS); locally the CDK app and the local deployer (devstack).
 	Platinum onboarding.Provisioner
 	// Keys manage API keys; default: local keys.
 	Keys onboarding.APIKeys
@@ -63,7 +65,7 @@ func NewLifecycle(d Deps, o LifecycleOptions) *onboarding.Service {
 	m := &onboarding.Machine{
 		Tenants: reg, States: onboardingdb.New(d.Control(), d.Names), Audit: auditdb.New(d.Control(), d.Names),
 		Pooled:   onboarding.Pooled{Table: d.Names.App(), UserPoolID: d.TenantPoolID},
-		Platinum: o.Platinum, Users: identity.Pools{C: d.Cognito}, Directory: people.UserDB{DB: d.DB},
+		Platinum: o.Platinum, Users: cognito.Pools{C: d.Cognito}, Directory: peopledb.UserDB{DB: d.DB},
 		Keys: o.Keys, Data: withFiles(tenantdata.Store{DB: d.DB, Platform: d.Control()}, d.Attachments), Archive: o.Archive,
 		ForgetIssuer: reg.DeleteIssuer, Now: d.Now,
 		Mail: d.Mail, WebBaseURL: d.WebBaseURL, SharedPoolID: d.TenantPoolID, Lease: o.Lease,
@@ -82,28 +84,28 @@ func NewLifecycle(d Deps, o LifecycleOptions) *onboarding.Service {
 
 // lifecycleDeps are the lifecycle operations' dependencies; without a
 // database (unit wiring tests) the operations answer lifecycle_unavailable.
-func lifecycleDeps(d Deps) lifecycle.Deps {
+func lifecycleDeps(d Deps) tenantapi.Deps {
 	if d.DB == nil {
-		return lifecycle.Deps{}
+		return tenantapi.Deps{}
 	}
 	svc := d.Lifecycle
 	if svc == nil && d.TenantPoolID != "" {
 		svc = NewLifecycle(d, LifecycleOptions{})
 	}
-	limiter := func(scope string, max, def int, window time.Duration) lifecycle.WindowLimiter {
+	limiter := func(scope string, max, def int, window time.Duration) ratelimit.Window {
 		if max == 0 {
 			max = def
 		}
-		return lifecycle.WindowLimiter{DB: d.Control(), Table: d.Names.Control(), Scope: scope, Max: max, Window: window, Now: d.Now}
+		return ratelimit.Window{DB: d.Control(), Table: d.Names.Control(), Scope: scope, Max: max, Window: window, Now: d.Now}
 	}
-	return lifecycle.Deps{
+	return tenantapi.Deps{
 		Service:       svc,
 		Audit:         peopleAudit(d),
 		Usage:         tenantUsage{data: tenantdata.Store{DB: d.DB, Platform: d.Control()}, store: usagedb.New(d.Control(), d.Names), now: d.Now},
 		Registrations: limiter("register", d.RegistrationsPerHour, DefaultRegistrationsPerHour, time.Hour),
 		Lookups:       limiter("lookup", d.LookupsPerMinute, DefaultLookupsPerMinute, time.Minute),
 		CodeSends:     limiter("code", d.CodeSendsPerHour, DefaultCodeSendsPerHour, time.Hour),
-		SignIn:        lifecycle.SignInConfig{SharedPoolID: d.TenantPoolID, SharedClientID: d.TenantClientID, Region: d.Region},
+		SignIn:        tenantapi.SignInConfig{SharedPoolID: d.TenantPoolID, SharedClientID: d.TenantClientID, Region: d.Region},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"log"
 	"log/slog"
 	"os"
@@ -51,13 +52,13 @@ func notifyDeps(d Deps) notifyapi.Deps {
 }
 
 // teams lists a team's member ids for the fan-out.
-type teams struct{ db people.TeamDB }
+type teams struct{ db peopledb.TeamDB }
 
-func (t teams) MemberIDs(ctx context.Context, table, tenant, teamID string) ([]string, error) {
+func (t teams) MemberIDs(ctx context.Context, sc tenancy.Scope, teamID string) ([]string, error) {
 	var out []string
 	req := list.Request{Limit: list.MaxLimit}
 	for {
-		pg, err := t.db.Members(ctx, table, tenant, teamID, req)
+		pg, err := t.db.Members(ctx, sc, teamID, req)
 		if err != nil {
 			return nil, err
 		}
@@ -79,14 +80,14 @@ func (t teams) MemberIDs(ctx context.Context, table, tenant, teamID string) ([]s
 func ActivityConsumer(db *dynamodb.Client, window time.Duration) changes.Consumer {
 	st := notifydb.Store{DB: db}
 	return notifydb.Consumer{Store: st, Fanout: notify.Fanout{Store: st, Issues: issuedb.Store{DB: db}, Window: window,
-		Teams: teams{db: people.TeamDB{UserDB: people.UserDB{DB: db}}}}}
+		Teams: teams{db: peopledb.TeamDB{UserDB: peopledb.UserDB{DB: db}}}}}
 }
 
 // persons finds users for the mail job.
-type persons struct{ db people.UserDB }
+type persons struct{ db peopledb.UserDB }
 
-func (p persons) Person(ctx context.Context, table, tenant, user string) (notify.Person, error) {
-	u, err := p.db.Get(ctx, table, tenant, user)
+func (p persons) Person(ctx context.Context, sc tenancy.Scope, user string) (notify.Person, error) {
+	u, err := p.db.Get(ctx, sc, user)
 	if errs.Is(err, errs.KindNotFound) {
 		return notify.Person{}, nil
 	}
@@ -98,7 +99,7 @@ func (p persons) Person(ctx context.Context, table, tenant, user string) (notify
 
 // NewMailer is the notification mail job of the deployment.
 func NewMailer(d Deps) notify.Mailer {
-	return notify.Mailer{Store: notifydb.Store{DB: d.DB}, People: persons{db: people.UserDB{DB: d.DB}}, Mail: d.Mail,
+	return notify.Mailer{Store: notifydb.Store{DB: d.DB}, People: persons{db: peopledb.UserDB{DB: d.DB}}, Mail: d.Mail,
 		Tokens: notify.Tokens{Key: d.Cursors.Keys.Key}, WebBaseURL: d.WebBaseURL, APIBaseURL: d.APIBaseURL}
 }
 

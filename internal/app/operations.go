@@ -3,20 +3,28 @@ package app
 import (
 	"maps"
 	"os"
+	"time"
+
+	"github.com/issuetracker/issuetracker/internal/analytics"
+	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
 
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsapi"
 	"github.com/issuetracker/issuetracker/internal/attachment/attachmentapi"
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
 	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
-	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
-	"github.com/issuetracker/issuetracker/internal/lifecycle"
+	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
 	"github.com/issuetracker/issuetracker/internal/meta"
 	"github.com/issuetracker/issuetracker/internal/notify/notifyapi"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopleapi"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/tenantapi"
 	"github.com/issuetracker/issuetracker/internal/usage/usageapi"
 )
 
@@ -27,12 +35,10 @@ func operations(d Deps) httpapi.Operations {
 	all := httpapi.Operations{}
 	for _, ops := range []httpapi.Operations{
 		meta.Operations(),
-		people.Operations(people.Deps{DB: d.DB, Tenants: tenantdb.New(d.Control(), d.Names), Directory: people.UserDB{DB: d.DB, Cursors: d.Cursors},
-			Identity: identity.Pools{C: d.Cognito}, TenantPoolID: d.TenantPoolID, Now: d.Now, Audit: peopleAudit(d), Cursors: d.Cursors,
-			Mail: d.Mail, WebBaseURL: d.WebBaseURL}),
-		issueapi.Operations(issueapi.NewDeps(d.DB, d.Now, d.Cursors)),
-		analyticsapi.Operations(analyticsapi.NewDeps(d.DB, d.Now)),
-		lifecycle.Operations(lifecycleDeps(d)),
+		peopleapi.Operations(peopleapi.Deps{Service: peopleService(d), Audit: peopleAudit(d), Now: d.Now}),
+		issueapi.Operations(issueapi.Deps{Service: issueService(d)}),
+		tenantapi.Operations(lifecycleDeps(d)),
+		analyticsapi.Operations(analyticsDeps(d)),
 		attachmentapi.Operations(d.Attachments),
 		usageapi.Operations(usageDeps(d)),
 		billingapi.Operations(billingDeps(d)),
@@ -41,6 +47,30 @@ func operations(d Deps) httpapi.Operations {
 		maps.Copy(all, ops)
 	}
 	return all
+}
+
+// issueService is the issue domain on d's tables.
+func issueService(d Deps) *issue.Service {
+	return &issue.Service{Store: issuedb.Store{DB: d.DB, Cursors: d.Cursors}, Directory: issuedb.Directory{DB: d.DB},
+		Cursors: d.Cursors, Now: d.Now}
+}
+
+// analyticsDeps are the analytics reports on d's tables, with the issue
+// directory for their user and team filters.
+func analyticsDeps(d Deps) analyticsapi.Deps {
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	return analyticsapi.Deps{Service: &analytics.Service{Store: analyticsdb.Store{DB: d.DB}, Now: now},
+		Directory: issuedb.Directory{DB: d.DB}, Now: now}
+}
+
+// peopleService is the people domain on d's tables and pools.
+func peopleService(d Deps) *people.Service {
+	users := peopledb.UserDB{DB: d.DB, Cursors: d.Cursors}
+	return &people.Service{Users: users, Teams: peopledb.TeamDB{UserDB: users}, Tenants: tenantdb.New(d.Control(), d.Names),
+		Identity: cognito.Pools{C: d.Cognito}, TenantPoolID: d.TenantPoolID, Mail: d.Mail, WebBaseURL: d.WebBaseURL, Now: d.Now}
 }
 
 // peopleAudit is the audit log of the Super Admin's changes (none in unit

@@ -8,11 +8,16 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/federation"
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
 	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/usage"
 )
 
@@ -61,6 +66,25 @@ func ServeOnboardingEvents() {
 	lambda.Start(awsstacks.Handler{M: svc.Machine}.Handle)
 }
 
+// ServeAuthorizer runs this process as the API's Lambda authorizer: the
+// tenant registry, the user directory and Cognito's MFA state, built once
+// per cold start.
+func ServeAuthorizer() {
+	useLambdaLogging(routes.FnAuthorizer, os.Stdout)
+	MustHaveEnvironment(routes.FnAuthorizer)
+	deps, err := DepsFromEnv(context.Background())
+	if err != nil {
+		log.Fatalf("authorizer: %v", err)
+	}
+	cfg, err := authorizer.ConfigFromEnv()
+	if err != nil {
+		log.Fatalf("authorizer: %v", err)
+	}
+	cfg.MFAEnabled = cognito.Pools{C: deps.Cognito}.MFAEnabled
+	a := authorizer.New(cfg, tenantdb.New(deps.Control(), deps.Names), peopledb.UserDB{DB: deps.DB})
+	lambda.Start(a.Handle)
+}
+
 // MustHaveEnvironment stops a Lambda cold start when the platform stack did
 // not set a variable the function needs (internal/envvars): a clear init
 // error beats a function that half works. Outside Lambda (make dev, tests)
@@ -72,4 +96,20 @@ func MustHaveEnvironment(fn routes.Function) {
 	if err := envvars.Check(fn); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// ServePreSignUp runs this process as the shared tenant pool's PreSignUp
+// trigger (Google sign-in on): a first Google sign-in is linked to the
+// person a tenant invited with the same verified email, everyone else is
+// refused (internal/federation).
+func ServePreSignUp() {
+	useLambdaLogging(routes.FnPreSignUp, os.Stdout)
+	MustHaveEnvironment(routes.FnPreSignUp)
+	ctx := context.Background()
+	e := awsx.EndpointsFromEnv()
+	cfg, err := awsx.Load(ctx, e)
+	if err != nil {
+		log.Fatalf("presignup: %v", err)
+	}
+	lambda.Start(federation.Linker{C: awsx.Cognito(cfg, e)}.Handle)
 }

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/issuetracker/issuetracker/internal/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/apitest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

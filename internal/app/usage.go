@@ -5,9 +5,8 @@ import (
 	"net/http"
 
 	"github.com/issuetracker/issuetracker/internal/httpapi"
-	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/people"
-	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
@@ -50,29 +49,9 @@ func superAdmins(d Deps) usage.Recipients {
 		if err != nil {
 			return "", nil, err
 		}
-		emails, err := SuperAdminEmails(tenancy.WithTenant(ctx, tenantID), people.UserDB{DB: d.DB}, t)
+		emails, err := people.SuperAdminEmails(tenancy.WithTenant(ctx, tenantID), peopledb.UserDB{DB: d.DB}, t.Scope())
 		return t.Name, emails, err
 	}
-}
-
-// SuperAdminEmails lists the addresses of a tenant's active Super Admins.
-func SuperAdminEmails(ctx context.Context, dir people.UserDB, t tenant.Tenant) ([]string, error) {
-	var out []string
-	for cursor, page := "", 0; page < 10; page++ {
-		p, err := dir.List(ctx, t.Table, t.ID, list.Request{Limit: list.MaxLimit, Cursor: cursor})
-		if err != nil {
-			return nil, err
-		}
-		for _, u := range p.Items {
-			if u.Role == roles.SuperAdmin && u.Status == people.UserActive && u.Email != "" {
-				out = append(out, u.Email)
-			}
-		}
-		if cursor = p.NextCursor; cursor == "" {
-			break
-		}
-	}
-	return out, nil
 }
 
 // usageDeps are the usage operations' dependencies (none without a database).

@@ -1,5 +1,5 @@
 // Package authorizer decides who is calling: it verifies the bearer token
-// (package auth), takes the tenant only from the verified claims, confirms
+// (package idtoken), takes the tenant only from the verified claims, confirms
 // the tenant and the user against the registry (short cache, so a
 // suspension, a disabled user or a role change takes effect within
 // RevocationDelay), and returns the principal and the tenant's own API key.
@@ -12,9 +12,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/issuetracker/issuetracker/internal/auth"
 	"github.com/issuetracker/issuetracker/internal/edge"
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/idtoken"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -33,7 +33,7 @@ const (
 
 // Authorizer is built once per cold start.
 type Authorizer struct {
-	verifier   *auth.Verifier
+	verifier   *idtoken.Verifier
 	tenants    *cache[tenant.Tenant]
 	users      *cache[people.User]
 	settings   *cache[people.Settings]
@@ -46,12 +46,12 @@ type Authorizer struct {
 
 // Config names the platform's static pools.
 type Config struct {
-	TenantPool   auth.Pool // the shared pool of pooled tenants
-	ProviderPool auth.Pool // the provider's root users
-	Options      auth.Options
+	TenantPool   idtoken.Pool // the shared pool of pooled tenants
+	ProviderPool idtoken.Pool // the provider's root users
+	Options      idtoken.Options
 	CacheTTL     time.Duration // registry cache; RegistryCacheTTL if zero
 	// MFAEnabled asks Cognito whether a user's sign-ins are challenged for a
-	// second factor (identity.Pools.MFAEnabled), for tenants that require MFA:
+	// second factor (cognito.Pools.MFAEnabled), for tenants that require MFA:
 	// the directory only knows the user set MFA up through the API, not that
 	// they did not switch it off since. Nil skips that check.
 	MFAEnabled func(ctx context.Context, poolID, username string) (bool, error)
@@ -72,8 +72,8 @@ func New(cfg Config, reg tenant.Registry, dir people.Directory) *Authorizer {
 		sharedPool: cfg.TenantPool.ID,
 		dir:        dir,
 	}
-	resolver := pools{static: auth.StaticPools{cfg.TenantPool, cfg.ProviderPool}, reg: reg, cache: newCache[tenant.Tenant](ttl)}
-	a.verifier = auth.NewVerifier(resolver, cfg.Options)
+	resolver := pools{static: idtoken.StaticPools{cfg.TenantPool, cfg.ProviderPool}, reg: reg, cache: newCache[tenant.Tenant](ttl)}
+	a.verifier = idtoken.NewVerifier(resolver, cfg.Options)
 	a.tenantsReg = reg
 	return a
 }
@@ -81,7 +81,7 @@ func New(cfg Config, reg tenant.Registry, dir people.Directory) *Authorizer {
 // Authorize checks an Authorization header value. It matches
 // gateway.AuthorizeFunc. The key is the tenant's API key (empty for root).
 func (a *Authorizer) Authorize(ctx context.Context, header string) (tenancy.Principal, string, error) {
-	raw, err := auth.BearerToken(header)
+	raw, err := idtoken.BearerToken(header)
 	if err != nil {
 		return tenancy.Principal{}, "", err
 	}
@@ -89,7 +89,7 @@ func (a *Authorizer) Authorize(ctx context.Context, header string) (tenancy.Prin
 	if err != nil {
 		return tenancy.Principal{}, "", err
 	}
-	if c.Pool.Kind == auth.PoolProvider {
+	if c.Pool.Kind == idtoken.PoolProvider {
 		return tenancy.Principal{UserID: c.Subject, Username: c.Username, Email: c.Email, Role: roles.Root}, "", nil
 	}
 	t, err := a.tenants.get(c.TenantID, func() (tenant.Tenant, error) { return a.tenantsReg.Get(ctx, c.TenantID) })
@@ -100,7 +100,7 @@ func (a *Authorizer) Authorize(ctx context.Context, header string) (tenancy.Prin
 		return tenancy.Principal{}, "", errs.Internal(fmt.Errorf("authorize: %w", err))
 	}
 	// A tenant with a dedicated pool is reachable only through that pool.
-	if t.Issuer != "" && c.Pool.Kind != auth.PoolDedicated {
+	if t.Issuer != "" && c.Pool.Kind != idtoken.PoolDedicated {
 		return tenancy.Principal{}, "", errs.Unauthorized("token_pool_mismatch", "this tenant signs in through its own user pool")
 	}
 	switch t.Status {
@@ -112,7 +112,7 @@ func (a *Authorizer) Authorize(ctx context.Context, header string) (tenancy.Prin
 	}
 	// The tenant's directory is read as that tenant (verified claims only).
 	ctx = tenancy.WithTenant(ctx, t.ID)
-	u, err := a.users.get(t.ID+"/"+c.Subject, func() (people.User, error) { return a.dir.Get(ctx, t.Table, t.ID, c.Subject) })
+	u, err := a.users.get(t.ID+"/"+c.Subject, func() (people.User, error) { return a.dir.Get(ctx, t.Scope(), c.Subject) })
 	if errs.Is(err, errs.KindNotFound) {
 		return tenancy.Principal{}, "", errs.Unauthorized("user_unknown", "this user is not a member of the workspace")
 	}
@@ -138,12 +138,12 @@ func (a *Authorizer) Authorize(ctx context.Context, header string) (tenancy.Prin
 // before it signed in, since the pools challenge every sign-in of a user
 // with MFA enabled. The guard (internal/app) then refuses a missing one
 // everywhere but the MFA set-up routes.
-func (a *Authorizer) mfa(ctx context.Context, t tenant.Tenant, u people.User, c *auth.Claims) (string, error) {
+func (a *Authorizer) mfa(ctx context.Context, t tenant.Tenant, u people.User, c *idtoken.Claims) (string, error) {
 	sr, ok := a.dir.(people.SettingsReader)
 	if !ok {
 		return "", nil
 	}
-	st, err := a.settings.get(t.ID, func() (people.Settings, error) { return sr.Settings(ctx, t.Table, t.ID) })
+	st, err := a.settings.get(t.ID, func() (people.Settings, error) { return sr.Settings(ctx, t.Scope()) })
 	if err != nil || !people.MFAEnforced(st, t.Tier) {
 		return "", err
 	}
@@ -178,21 +178,21 @@ func (a *Authorizer) mfa(ctx context.Context, t tenant.Tenant, u people.User, c 
 // pools resolves the static pools and, through the registry, the dedicated
 // pools of Platinum tenants.
 type pools struct {
-	static auth.StaticPools
+	static idtoken.StaticPools
 	reg    tenant.Registry
 	cache  *cache[tenant.Tenant]
 }
 
-func (p pools) PoolByIssuer(ctx context.Context, iss string) (auth.Pool, bool, error) {
+func (p pools) PoolByIssuer(ctx context.Context, iss string) (idtoken.Pool, bool, error) {
 	if pl, ok, _ := p.static.PoolByIssuer(ctx, iss); ok {
 		return pl, true, nil
 	}
 	t, err := p.cache.get("iss/"+iss, func() (tenant.Tenant, error) { return p.reg.ByIssuer(ctx, iss) })
 	if errs.Is(err, errs.KindNotFound) {
-		return auth.Pool{}, false, nil
+		return idtoken.Pool{}, false, nil
 	}
 	if err != nil {
-		return auth.Pool{}, false, err
+		return idtoken.Pool{}, false, err
 	}
-	return auth.NewPool(t.UserPoolID, t.Issuer, auth.PoolDedicated, t.ID, t.ClientIDs...), true, nil
+	return idtoken.NewPool(t.UserPoolID, t.Issuer, idtoken.PoolDedicated, t.ID, t.ClientIDs...), true, nil
 }

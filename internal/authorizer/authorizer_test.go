@@ -7,15 +7,18 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/issuetracker/issuetracker/internal/auth"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/errs"
-	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/idtoken"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
-	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -27,7 +30,7 @@ const password = "Correct-Horse-9"
 // real tokens issued by cognito-local.
 type world struct {
 	a      *authorizer.Authorizer
-	dir    people.UserDB
+	dir    peopledb.UserDB
 	reg    *tenantdb.Store
 	table  string
 	tokens map[string]string // email → id token
@@ -37,12 +40,12 @@ func newWorld(t *testing.T) *world {
 	ctx := context.Background()
 	db, names := testenv.Tables(t)
 	_, e := testenv.AWS(t)
-	p := identity.Pools{C: testenv.Cognito(t)}
+	p := cognito.Pools{C: testenv.Cognito(t)}
 	prefix := names.Prefix
 	mk := func(name string) (string, string) {
-		pool, err := p.EnsurePool(ctx, prefix+"-"+name)
+		pool, err := cognitotest.EnsurePool(ctx, p.C, prefix+"-"+name)
 		require.NoError(t, err)
-		client, err := p.EnsureClient(ctx, pool, "web")
+		client, err := cognitotest.EnsureClient(ctx, p.C, pool, "web")
 		require.NoError(t, err)
 		return pool, client
 	}
@@ -50,7 +53,7 @@ func newWorld(t *testing.T) *world {
 	providerPool, providerClient := mk("provider")
 	foreignPool, foreignClient := mk("foreign")
 
-	w := &world{dir: people.UserDB{DB: db}, reg: tenantdb.New(db, names), table: names.App(), tokens: map[string]string{}}
+	w := &world{dir: peopledb.UserDB{DB: db}, reg: tenantdb.New(db, names), table: names.App(), tokens: map[string]string{}}
 	now := time.Now().UTC()
 	for _, tn := range []tenant.Tenant{
 		{ID: "acme", Name: "Acme", Tier: tiers.Standard, Status: tenant.StatusActive, APIKey: "key-acme"},
@@ -61,13 +64,13 @@ func newWorld(t *testing.T) *world {
 		require.NoError(t, w.reg.Create(ctx, tn))
 	}
 	user := func(pool, client, email, tenantID string, role roles.Role, record bool) {
-		sub, err := p.EnsureUser(ctx, pool, identity.UserSpec{Email: email, Password: password, TenantID: tenantID, Role: string(role)})
+		sub, err := p.EnsureUser(ctx, pool, cognito.UserSpec{Email: email, Password: password, TenantID: tenantID, Role: string(role)})
 		require.NoError(t, err)
 		if record {
-			require.NoError(t, w.dir.Put(ctx, names.App(), people.User{ID: sub, TenantID: tenantID, Email: email,
+			require.NoError(t, w.dir.Put(ctx, tenancy.Scope{Table: names.App(), TenantID: tenantID}, people.User{ID: sub, TenantID: tenantID, Email: email,
 				Username: email, Role: role, Status: people.UserActive}))
 		}
-		tok, err := p.PasswordLogin(ctx, client, email, password)
+		tok, err := cognitotest.PasswordLogin(ctx, p.C, client, email, password)
 		require.NoError(t, err)
 		w.tokens[email] = tok.IDToken
 	}
@@ -81,8 +84,8 @@ func newWorld(t *testing.T) *world {
 	user(foreignPool, foreignClient, "eve@acme.test", "acme", roles.SuperAdmin, false)
 
 	w.a = authorizer.New(authorizer.Config{
-		TenantPool:   authorizer.PoolFor(e.Cognito, tenantPool, auth.PoolTenant, tenantClient),
-		ProviderPool: authorizer.PoolFor(e.Cognito, providerPool, auth.PoolProvider, providerClient),
+		TenantPool:   authorizer.PoolFor(e.Cognito, tenantPool, idtoken.PoolTenant, tenantClient),
+		ProviderPool: authorizer.PoolFor(e.Cognito, providerPool, idtoken.PoolProvider, providerClient),
 		CacheTTL:     time.Nanosecond, // see every registry change at once
 	}, w.reg, w.dir)
 	return w
@@ -152,15 +155,15 @@ func TestAuthorizeWithCognitoLocalTokens(t *testing.T) {
 		tok := "Bearer " + w.tokens["bob@acme.test"]
 		p, _, err := w.a.Authorize(ctx, tok)
 		require.NoError(t, err)
-		u, err := w.dir.Get(ctx, w.table, "acme", p.UserID)
+		u, err := w.dir.Get(ctx, tenancy.Scope{Table: w.table, TenantID: "acme"}, p.UserID)
 		require.NoError(t, err)
 		u.Role = roles.SuperAdmin
-		require.NoError(t, w.dir.Put(ctx, w.table, u))
+		require.NoError(t, w.dir.Put(ctx, tenancy.Scope{Table: w.table, TenantID: u.TenantID}, u))
 		p, _, err = w.a.Authorize(ctx, tok)
 		require.NoError(t, err)
 		assert.Equal(t, roles.SuperAdmin, p.Role)
 		u.Status = people.UserDisabled
-		require.NoError(t, w.dir.Put(ctx, w.table, u))
+		require.NoError(t, w.dir.Put(ctx, tenancy.Scope{Table: w.table, TenantID: u.TenantID}, u))
 		_, _, err = w.a.Authorize(ctx, tok)
 		assert.Equal(t, "user_disabled", errs.As(err).Code)
 	})

@@ -9,9 +9,9 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/issuetracker/issuetracker/internal/auth"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/idtoken"
 )
 
 // ErrUnauthorized is the one error API Gateway turns into a 401. API
@@ -90,12 +90,12 @@ func ConfigFromEnv() (Config, error) {
 		return Config{}, fmt.Errorf("%s and %s are required", envvars.TenantPoolID, envvars.ProviderPoolID)
 	}
 	return Config{
-		TenantPool:   PoolFor(base, tp, auth.PoolTenant, envvars.List(envvars.TenantClientIDs)...),
-		ProviderPool: PoolFor(base, pp, auth.PoolProvider, envvars.List(envvars.ProviderClientIDs)...),
+		TenantPool:   PoolFor(base, tp, idtoken.PoolTenant, envvars.List(envvars.TenantClientIDs)...),
+		ProviderPool: PoolFor(base, pp, idtoken.PoolProvider, envvars.List(envvars.ProviderClientIDs)...),
 	}, nil
 }
 
 // PoolFor describes a pool by its issuer base and id.
-func PoolFor(issuerBase, poolID string, kind auth.PoolKind, clientIDs ...string) auth.Pool {
-	return auth.NewPool(poolID, strings.TrimRight(issuerBase, "/")+"/"+poolID, kind, "", clientIDs...)
+func PoolFor(issuerBase, poolID string, kind idtoken.PoolKind, clientIDs ...string) idtoken.Pool {
+	return idtoken.NewPool(poolID, strings.TrimRight(issuerBase, "/")+"/"+poolID, kind, "", clientIDs...)
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/issuetracker/issuetracker/internal/auth"
+	"github.com/issuetracker/issuetracker/internal/idtoken"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
@@ -21,7 +21,7 @@ type settingsDir struct {
 	st people.Settings
 }
 
-func (d settingsDir) Settings(context.Context, string, string) (people.Settings, error) {
+func (d settingsDir) Settings(context.Context, tenancy.Scope) (people.Settings, error) {
 	return d.st, nil
 }
 
@@ -40,16 +40,16 @@ func TestAFederatedSessionDoesNotSatisfyAnMFARequirement(t *testing.T) {
 	u := people.User{MFAEnabledAt: time.Now().Add(-time.Hour)}
 	premium := tenant.Tenant{ID: "acme", Tier: tiers.Premium, Table: "app"}
 
-	got, err := a.mfa(ctx, premium, u, &auth.Claims{Subject: "s", Username: "ann", AuthTime: time.Now()})
+	got, err := a.mfa(ctx, premium, u, &idtoken.Claims{Subject: "s", Username: "ann", AuthTime: time.Now()})
 	require.NoError(t, err)
 	assert.Empty(t, got, "a password sign-in with MFA set up satisfies the requirement")
 
-	got, err = a.mfa(ctx, premium, u, &auth.Claims{Subject: "s", Username: "ann", AuthTime: time.Now(), Federated: true})
+	got, err = a.mfa(ctx, premium, u, &idtoken.Claims{Subject: "s", Username: "ann", AuthTime: time.Now(), Federated: true})
 	require.NoError(t, err)
 	assert.Equal(t, tenancy.MFAMissing, got, "a Google sign-in does not")
 
 	basic := tenant.Tenant{ID: "small", Tier: tiers.Basic, Table: "app"}
-	got, err = a.mfa(ctx, basic, u, &auth.Claims{Subject: "s", Username: "ann", AuthTime: time.Now(), Federated: true})
+	got, err = a.mfa(ctx, basic, u, &idtoken.Claims{Subject: "s", Username: "ann", AuthTime: time.Now(), Federated: true})
 	require.NoError(t, err)
 	assert.Empty(t, got, "where MFA is not required, a Google sign-in is a sign-in")
 }

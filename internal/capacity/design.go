@@ -9,9 +9,9 @@ import (
 )
 
 // Design is what one deployment of the platform puts into an account and
-// Region, counted from the synthesized CloudFormation templates (the CDK
-// snapshot goldens, which test/infra keeps equal to a fresh synth), so the
-// model cannot drift from the CDK app.
+// Region, counted from the synthesized CloudFormation templates
+// (infra/templates, which the snapshot tests of test/infra keep equal to a
+// fresh synth), so the model cannot drift from the CDK app.
 type Design struct {
 	// The platform stack (IssueTracker-Platform).
 	PlatformResources int // CloudFormation resources in the template
@@ -53,10 +53,11 @@ const (
 	bootstrapRoles   = 5
 )
 
-// Template file names of the CDK snapshot goldens (test/infra/testdata).
+// Template file names of the synthesized stacks (infra/templates, kept equal
+// to a fresh synth by the snapshot tests of test/infra).
 const (
-	PlatformTemplate = "IssueTracker-Platform.golden.json"
-	TenantTemplate   = "IssueTracker-Tenant-acme.golden.json"
+	PlatformTemplate = "IssueTracker-Platform.json"
+	TenantTemplate   = "IssueTracker-Tenant-acme.json"
 )
 
 // DesignFromDir reads the platform and tenant templates in dir.
@@ -113,54 +114,77 @@ func DesignFromTemplates(platform, tenant []byte) (Design, error) {
 		TokenHours:        1,
 	}
 	for _, r := range p.Resources {
-		switch r.Type {
-		case "AWS::DynamoDB::Table":
-			var props struct {
-				TableName string            `json:"TableName"`
-				GSIs      []json.RawMessage `json:"GlobalSecondaryIndexes"`
-			}
-			if err := json.Unmarshal(r.Properties, &props); err == nil && strings.HasSuffix(props.TableName, "-app") {
-				d.PooledGSIs = len(props.GSIs)
-			}
-		case "AWS::ApiGateway::Stage":
-			var props struct {
-				MethodSettings []struct {
-					ThrottlingRateLimit float64 `json:"ThrottlingRateLimit"`
-				} `json:"MethodSettings"`
-			}
-			if err := json.Unmarshal(r.Properties, &props); err == nil && len(props.MethodSettings) > 0 {
-				d.StageRateLimit = props.MethodSettings[0].ThrottlingRateLimit
-			}
-		case "AWS::ApiGateway::Authorizer":
-			var props struct {
-				TTL float64 `json:"AuthorizerResultTtlInSeconds"`
-			}
-			if err := json.Unmarshal(r.Properties, &props); err == nil {
-				d.AuthorizerTTL = props.TTL
-			}
-		case "AWS::Cognito::UserPoolClient":
-			var props struct {
-				IDToken float64 `json:"IdTokenValidity"`
-				Units   struct {
-					IDToken string `json:"IdToken"`
-				} `json:"TokenValidityUnits"`
-			}
-			if err := json.Unmarshal(r.Properties, &props); err == nil && props.IDToken > 0 {
-				switch props.Units.IDToken {
-				case "minutes":
-					d.TokenHours = props.IDToken / 60
-				case "hours", "":
-					d.TokenHours = props.IDToken
-				case "days":
-					d.TokenHours = props.IDToken * 24
-				}
-			}
+		if read, ok := settingReaders[r.Type]; ok {
+			read(r.Properties, &d)
 		}
 	}
 	if d.StageRateLimit == 0 || d.AuthorizerTTL == 0 {
 		return Design{}, fmt.Errorf("platform template: no stage throttle or authorizer cache found")
 	}
 	return d, nil
+}
+
+// settingReaders read the settings the model needs from the platform's
+// resources, by resource type; a property that does not decode is skipped.
+var settingReaders = map[string]func(props json.RawMessage, d *Design){
+	"AWS::DynamoDB::Table":         readPooledGSIs,
+	"AWS::ApiGateway::Stage":       readStageThrottle,
+	"AWS::ApiGateway::Authorizer":  readAuthorizerTTL,
+	"AWS::Cognito::UserPoolClient": readTokenHours,
+}
+
+// readPooledGSIs counts the pooled table's global secondary indexes.
+func readPooledGSIs(raw json.RawMessage, d *Design) {
+	var props struct {
+		TableName string            `json:"TableName"`
+		GSIs      []json.RawMessage `json:"GlobalSecondaryIndexes"`
+	}
+	if err := json.Unmarshal(raw, &props); err == nil && strings.HasSuffix(props.TableName, "-app") {
+		d.PooledGSIs = len(props.GSIs)
+	}
+}
+
+// readStageThrottle reads the stage's default method throttle.
+func readStageThrottle(raw json.RawMessage, d *Design) {
+	var props struct {
+		MethodSettings []struct {
+			ThrottlingRateLimit float64 `json:"ThrottlingRateLimit"`
+		} `json:"MethodSettings"`
+	}
+	if err := json.Unmarshal(raw, &props); err == nil && len(props.MethodSettings) > 0 {
+		d.StageRateLimit = props.MethodSettings[0].ThrottlingRateLimit
+	}
+}
+
+// readAuthorizerTTL reads the authorizer's result cache.
+func readAuthorizerTTL(raw json.RawMessage, d *Design) {
+	var props struct {
+		TTL float64 `json:"AuthorizerResultTtlInSeconds"`
+	}
+	if err := json.Unmarshal(raw, &props); err == nil {
+		d.AuthorizerTTL = props.TTL
+	}
+}
+
+// readTokenHours reads an app client's ID token validity in hours.
+func readTokenHours(raw json.RawMessage, d *Design) {
+	var props struct {
+		IDToken float64 `json:"IdTokenValidity"`
+		Units   struct {
+			IDToken string `json:"IdToken"`
+		} `json:"TokenValidityUnits"`
+	}
+	if err := json.Unmarshal(raw, &props); err != nil || props.IDToken <= 0 {
+		return
+	}
+	switch props.Units.IDToken {
+	case "minutes":
+		d.TokenHours = props.IDToken / 60
+	case "hours", "":
+		d.TokenHours = props.IDToken
+	case "days":
+		d.TokenHours = props.IDToken * 24
+	}
 }
 
 func (t template) count(typ string) int {

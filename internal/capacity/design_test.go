@@ -51,7 +51,7 @@ func TestDesignFromTemplates(t *testing.T) {
 // The synthesized templates of the CDK snapshot tests are what `make
 // capacity` counts: they must keep parsing into a plausible design.
 func TestDesignFromTheSnapshotTemplates(t *testing.T) {
-	d, err := capacity.DesignFromDir("../../test/infra/testdata")
+	d, err := capacity.DesignFromDir("../../infra/templates")
 	require.NoError(t, err)
 	assert.Positive(t, d.PlatformRoles)
 	assert.Equal(t, 2, d.PlatformTables, "pooled and control tables")

@@ -14,7 +14,10 @@
 // Cell placement asks the same model: Fits and Place (place.go).
 package capacity
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // Scope is where a quota is counted.
 type Scope string
@@ -119,8 +122,12 @@ const (
 
 // Catalog is every quota of the model.
 func Catalog() []Quota {
+	return slices.Concat(apiGatewayQuotas(), lambdaQuotas(), cognitoQuotas(), dynamoDBQuotas(), cloudFormationQuotas(), iamQuotas(), otherQuotas())
+}
+
+// apiGatewayQuotas are the API Gateway quotas the design consumes.
+func apiGatewayQuotas() []Quota {
 	return []Quota{
-		// --- API Gateway ---
 		{ID: "apigw.account-throttle", Service: "API Gateway", Name: "Throttle per account and Region (steady rate)",
 			Scope: ScopeRegion, Default: 10000, Adjustable: Yes, Unit: "requests/s", URL: urlAPIGW,
 			Source:   "burst bucket 5,000, not adjustable; 2,500 requests/s in 13 newer Regions",
@@ -157,8 +164,12 @@ func Catalog() []Quota {
 			Scope: ScopeRegion, Default: 600, Adjustable: No, Unit: "APIs", URL: urlAPIGWREST,
 			Consumes: "one API for every tenant (Platinum stacks add none)",
 			Fixed:    func(Design) float64 { return 1 }, PerTenant: perTenant(func(Load) float64 { return 0 })},
+	}
+}
 
-		// --- Lambda ---
+// lambdaQuotas are the Lambda quotas the design consumes.
+func lambdaQuotas() []Quota {
+	return []Quota{
 		{ID: "lambda.concurrency", Service: "Lambda", Name: "Concurrent executions",
 			Scope: ScopeRegion, Default: 1000, Adjustable: Yes, Unit: "executions", URL: urlLambda,
 			Source:   "new accounts start lower; raised to tens of thousands",
@@ -172,8 +183,12 @@ func Catalog() []Quota {
 			Scope: ScopeRegion, Default: 1000, Adjustable: No, Unit: "environments/10 s", URL: urlLambdaScaling,
 			Consumes: "the busiest function's (issues) peak concurrency × the share of it that arrives within 10 s",
 			Fixed:    none, PerTenant: perTenant(func(l Load) float64 { return l.ScalingStep })},
+	}
+}
 
-		// --- Cognito ---
+// cognitoQuotas are the Cognito quotas the design consumes.
+func cognitoQuotas() []Quota {
+	return []Quota{
 		{ID: "cognito.user-pools", Service: "Cognito", Name: "User pools per account and Region",
 			Scope: ScopeRegion, Default: 1000, Adjustable: Yes, Unit: "pools", URL: urlCognito, Source: srcCognitoArchive,
 			Consumes:  "shared tenant pool + provider pool; one dedicated pool per Platinum tenant",
@@ -199,8 +214,12 @@ func Catalog() []Quota {
 			Scope: ScopeAccount, Default: 50, Adjustable: No, Unit: "emails/day", URL: urlCognito, Source: srcCognitoArchive + "; applies only while pools use Cognito's default email, not SES",
 			Consumes: "every invitation (AdminCreateUser emails a temporary password) and password reset; the pools configure no SES sender",
 			Fixed:    none, PerTenant: perTenant(func(l Load) float64 { return l.EmailsPerDay })},
+	}
+}
 
-		// --- DynamoDB ---
+// dynamoDBQuotas are the DynamoDB quotas the design consumes.
+func dynamoDBQuotas() []Quota {
+	return []Quota{
 		{ID: "dynamodb.tables", Service: "DynamoDB", Name: "Tables per account and Region",
 			Scope: ScopeRegion, Default: 2500, Adjustable: Yes, Unit: "tables", URL: urlDynamo, Source: srcDynamoArchive,
 			Consumes:  "pooled + control tables; one table per Platinum tenant",
@@ -218,8 +237,12 @@ func Catalog() []Quota {
 			Scope: ScopeTable, Default: 20, Adjustable: Yes, Unit: "indexes", URL: urlDynamo, Source: srcDynamoArchive,
 			Consumes: "gsi1..gsi6 of schema.App (each Platinum table has the same six)",
 			Fixed:    func(d Design) float64 { return float64(d.PooledGSIs) }, PerTenant: perTenant(func(Load) float64 { return 0 })},
+	}
+}
 
-		// --- CloudFormation ---
+// cloudFormationQuotas are the CloudFormation quotas the design consumes.
+func cloudFormationQuotas() []Quota {
+	return []Quota{
 		{ID: "cfn.stacks", Service: "CloudFormation", Name: "Stacks per account and Region",
 			Scope: ScopeRegion, Default: 2000, Adjustable: Yes, Unit: "stacks", URL: urlCFN, Source: srcCFNArchive,
 			Consumes:  "IssueTracker-Platform + CDKToolkit; one IssueTracker-Tenant-<id> per Platinum tenant",
@@ -233,8 +256,12 @@ func Catalog() []Quota {
 			Scope: ScopeStack, Default: 200, Adjustable: No, Unit: "outputs", URL: urlCFN, Source: srcCFNArchive,
 			Consumes: "the platform's outputs",
 			Fixed:    func(d Design) float64 { return float64(d.PlatformOutputs) }, PerTenant: perTenant(func(Load) float64 { return 0 })},
+	}
+}
 
-		// --- IAM, STS ---
+// iamQuotas are the IAM and STS quotas the design consumes.
+func iamQuotas() []Quota {
+	return []Quota{
 		{ID: "iam.roles", Service: "IAM", Name: "Roles per account",
 			Scope: ScopeAccount, Default: 1000, Adjustable: Yes, Unit: "roles", URL: urlIAM, Source: srcIAMArchive + "; up to 5,000",
 			Consumes:  "platform roles (one per function, pipeline, tenant access, pools' SMS roles) + 5 CDK bootstrap roles; one SMS role per Platinum pool",
@@ -245,8 +272,12 @@ func Catalog() []Quota {
 			Source:   "AWS documents that IAM and STS throttle per account and that the rates cannot be raised, but publishes no number",
 			Consumes: "one AssumeRole per tenant per execution environment per hour (tenant-scoped credentials, internal/tenantcreds)",
 			Fixed:    none, PerTenant: perTenant(func(l Load) float64 { return l.AssumeRolePerSec })},
+	}
+}
 
-		// --- Others ---
+// otherQuotas are the S3, EventBridge and CodeBuild quotas the design consumes.
+func otherQuotas() []Quota {
+	return []Quota{
 		{ID: "s3.buckets", Service: "S3", Name: "General purpose buckets per account",
 			Scope: ScopeAccount, Default: 10000, Adjustable: Yes, Unit: "buckets", URL: urlS3,
 			Consumes: "exports + access-log buckets + the CDK staging bucket; no tenant adds any",

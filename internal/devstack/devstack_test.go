@@ -8,9 +8,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/devstack"
-	"github.com/issuetracker/issuetracker/internal/identity"
-	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -59,12 +60,12 @@ func TestPlatformEndToEnd(t *testing.T) {
 		})
 	}
 	t.Run("a token from a user pool the platform does not trust gets a 401", func(t *testing.T) {
-		p := identity.Pools{C: testenv.Cognito(t)}
-		pool, err := p.EnsurePool(ctx, pl.Prefix+"-rogue")
+		p := cognito.Pools{C: testenv.Cognito(t)}
+		pool, err := cognitotest.EnsurePool(ctx, p.C, pl.Prefix+"-rogue")
 		require.NoError(t, err)
-		client, err := p.EnsureClient(ctx, pool, "web")
+		client, err := cognitotest.EnsureClient(ctx, p.C, pool, "web")
 		require.NoError(t, err)
-		_, err = p.EnsureUser(ctx, pool, identity.UserSpec{Email: "eve@acme.test", Password: devstack.DemoPassword,
+		_, err = p.EnsureUser(ctx, pool, cognito.UserSpec{Email: "eve@acme.test", Password: devstack.DemoPassword,
 			TenantID: "acme", Role: "super_admin"})
 		require.NoError(t, err)
 		res, body := get("/v1/me", login("eve@acme.test", client))

@@ -8,9 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/devstack"
-	"github.com/issuetracker/issuetracker/internal/identity"
-	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/require"
 )
 
@@ -22,7 +23,7 @@ type platform struct {
 	root   string
 	s      *devstack.Stack
 	pl     devstack.Platform
-	pools  identity.Pools
+	pools  cognito.Pools
 	prefix string
 }
 
@@ -39,13 +40,13 @@ func startPlatform(t *testing.T) *platform {
 	require.NoError(t, err)
 	t.Cleanup(s.Close)
 	return &platform{t: t, ctx: context.Background(), root: root, s: s, pl: s.Platform,
-		pools: identity.Pools{C: testenv.Cognito(t)}, prefix: prefix}
+		pools: cognito.Pools{C: testenv.Cognito(t)}, prefix: prefix}
 }
 
 // login signs a user in through the given app client and returns the ID token.
 func (p *platform) login(client, email string) string {
 	p.t.Helper()
-	tok, err := p.pools.PasswordLogin(p.ctx, client, email, devstack.DemoPassword)
+	tok, err := cognitotest.PasswordLogin(p.ctx, p.pools.C, client, email, devstack.DemoPassword)
 	require.NoError(p.t, err)
 	return tok.IDToken
 }

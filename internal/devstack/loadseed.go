@@ -5,8 +5,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/issuetracker/issuetracker/internal/identity"
-	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 )
@@ -16,5 +16,5 @@ import (
 // without sign-up. Load and fault-injection runs use it; it is idempotent.
 func SeedTenant(ctx context.Context, db *dynamodb.Client, cog *cognitoidentityprovider.Client, pl Platform, dt DemoTenant) error {
 	names := schema.Names{Prefix: pl.Prefix}
-	return seedTenant(ctx, tenantdb.New(db, names), people.UserDB{DB: db}, identity.Pools{C: cog}, pl.TenantPoolID, names, dt)
+	return seedTenant(ctx, tenantdb.New(db, names), peopledb.UserDB{DB: db}, cognito.Pools{C: cog}, pl.TenantPoolID, names, dt)
 }

@@ -3,7 +3,8 @@ package devstack_test
 import (
 	"testing"
 
-	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -38,7 +39,7 @@ func TestInviteSignInAndTeamEndToEnd(t *testing.T) {
 	// the workspace's sign-in page.
 	inv := box.Next("You're invited to Acme Corp on IssueTracker")
 	assert.Contains(t, inv.Text, pl.GatewayURL+"/w/acme/signin")
-	tok, err := pools.SignIn(ctx, pl.TenantClientID, newbie, inv.TemporaryPassword(), "Newbie-Passw0rd!", nil)
+	tok, err := cognitotest.SignIn(ctx, pools.C, pl.TenantClientID, newbie, inv.TemporaryPassword(), "Newbie-Passw0rd!", nil)
 	require.NoError(t, err, "the invited user signs in and chooses a password")
 	newbieTok := tok.IDToken
 

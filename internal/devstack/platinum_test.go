@@ -9,12 +9,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/devstack"
-	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
-	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -40,7 +41,7 @@ func TestPlatinumRegistrationGetsItsOwnTableAndPool(t *testing.T) {
 	code, body = call("POST", "/v1/registrations/"+id+"/verify", "", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
 	require.Equal(t, 200, code, body)
 	require.Equal(t, "pending_approval", body["status"], "no AWS resources before Root approves")
-	rootTok, err := identity.Pools{C: cog}.PasswordLogin(ctx, pl.ProviderClientID, devstack.Demo.Root.Email, devstack.DemoPassword)
+	rootTok, err := cognitotest.PasswordLogin(ctx, cog, pl.ProviderClientID, devstack.Demo.Root.Email, devstack.DemoPassword)
 	require.NoError(t, err)
 	start := time.Now()
 	code, body = call("POST", "/v1/admin/tenants/"+id+"/approve", rootTok.IDToken, nil)
@@ -73,7 +74,7 @@ func TestPlatinumRegistrationGetsItsOwnTableAndPool(t *testing.T) {
 	assert.Equal(t, tn.UserPoolID, ws["user_pool_id"], "the workspace lookup names the dedicated pool")
 	require.Equal(t, tn.ClientIDs[0], ws["client_id"])
 	inv := box.Next("You're invited to Initech on IssueTracker")
-	tok, err := identity.Pools{C: cog}.SignIn(ctx, ws["client_id"].(string), owner, inv.TemporaryPassword(), devstack.DemoPassword, nil)
+	tok, err := cognitotest.SignIn(ctx, cog, ws["client_id"].(string), owner, inv.TemporaryPassword(), devstack.DemoPassword, nil)
 	require.NoError(t, err)
 	code, me := call("GET", "/v1/me", tok.IDToken, nil)
 	require.Equal(t, 200, code, me)
@@ -96,11 +97,11 @@ func TestPlatinumRegistrationGetsItsOwnTableAndPool(t *testing.T) {
 	assert.Zero(t, countTenantItems(schema.Names{Prefix: prefix}.App()), "and nothing of the tenant is in the pooled table")
 
 	t.Run("a shared-pool token naming the Platinum tenant is refused", func(t *testing.T) {
-		p := identity.Pools{C: cog}
-		_, err := p.EnsureUser(ctx, pl.TenantPoolID, identity.UserSpec{Email: "mallory@initech.test", Password: devstack.DemoPassword,
+		p := cognito.Pools{C: cog}
+		_, err := p.EnsureUser(ctx, pl.TenantPoolID, cognito.UserSpec{Email: "mallory@initech.test", Password: devstack.DemoPassword,
 			TenantID: id, Role: "super_admin"})
 		require.NoError(t, err)
-		forged, err := p.PasswordLogin(ctx, pl.TenantClientID, "mallory@initech.test", devstack.DemoPassword)
+		forged, err := cognitotest.PasswordLogin(ctx, p.C, pl.TenantClientID, "mallory@initech.test", devstack.DemoPassword)
 		require.NoError(t, err)
 		code, body := call("GET", "/v1/me", forged.IDToken, nil)
 		assert.Equal(t, 401, code, body)

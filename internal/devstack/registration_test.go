@@ -5,9 +5,9 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/devstack"
-	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/mail"
-	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -26,7 +26,7 @@ func TestRegisterSignInAndCallTheAPI(t *testing.T) {
 	code, body = call("POST", "/v1/registrations/umbrella/verify", "", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
 	require.Equal(t, 200, code, body)
 	assert.Equal(t, "pending_payment", body["status"], "Standard is a paid tier: it waits for its payment (or Root's approval)")
-	rootTok, err := identity.Pools{C: testenv.Cognito(t)}.PasswordLogin(ctx, pl.ProviderClientID, devstack.Demo.Root.Email, devstack.DemoPassword)
+	rootTok, err := cognitotest.PasswordLogin(ctx, testenv.Cognito(t), pl.ProviderClientID, devstack.Demo.Root.Email, devstack.DemoPassword)
 	require.NoError(t, err)
 	start := time.Now()
 	code, body = call("POST", "/v1/admin/tenants/umbrella/approve", rootTok.IDToken, nil)
@@ -44,7 +44,7 @@ func TestRegisterSignInAndCallTheAPI(t *testing.T) {
 
 	inv := box.Next("You're invited to Umbrella on IssueTracker")
 	assert.Contains(t, inv.Text, pl.GatewayURL+"/w/umbrella/signin", "the sign-in page of the web app the gateway serves")
-	tok, err := identity.Pools{C: testenv.Cognito(t)}.SignIn(ctx, pl.TenantClientID, owner, inv.TemporaryPassword(), devstack.DemoPassword, nil)
+	tok, err := cognitotest.SignIn(ctx, testenv.Cognito(t), pl.TenantClientID, owner, inv.TemporaryPassword(), devstack.DemoPassword, nil)
 	require.NoError(t, err)
 	code, me := call("GET", "/v1/me", tok.IDToken, nil)
 	require.Equal(t, 200, code, me)

@@ -14,12 +14,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/errs"
-	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -94,10 +96,10 @@ type Platform struct {
 }
 
 // PlatformTemplate is the platform stack as the CDK app synthesizes it
-// (relative to the repository root). The snapshot test keeps it equal to a
-// fresh synth, so the local tables and pools are the deployed ones without
-// paying for a synth (and 11 Lambda builds) on every `make dev`.
-const PlatformTemplate = "test/infra/testdata/IssueTracker-Platform.golden.json"
+// (relative to the repository root). The snapshot test (test/infra) keeps
+// it equal to a fresh synth, so the local tables and pools are the deployed
+// ones without paying for a synth (and 11 Lambda builds) on every `make dev`.
+const PlatformTemplate = "infra/templates/IssueTracker-Platform.json"
 
 // Bootstrap applies the platform template's tables and pools to the local
 // cloud (through the same local deployer Platinum onboarding uses) and seeds
@@ -120,14 +122,14 @@ func Bootstrap(ctx context.Context, db *dynamodb.Client, cog *cognitoidentitypro
 			return pl, fmt.Errorf("the platform template has no table %s", n)
 		}
 	}
-	pools := identity.Pools{C: cog}
-	if _, err := pools.EnsureUser(ctx, pl.ProviderPoolID, identity.UserSpec{Email: Demo.Root.Email,
+	pools := cognito.Pools{C: cog}
+	if _, err := pools.EnsureUser(ctx, pl.ProviderPoolID, cognito.UserSpec{Email: Demo.Root.Email,
 		Password: DemoPassword, Role: string(roles.Root)}); err != nil {
 		return pl, err
 	}
 	pl.Logins = append(pl.Logins, Demo.Root)
 	reg := tenantdb.New(db, names)
-	dir := people.UserDB{DB: db}
+	dir := peopledb.UserDB{DB: db}
 	for _, dt := range Demo.Tenants {
 		if err := seedTenant(ctx, reg, dir, pools, pl.TenantPoolID, names, dt); err != nil {
 			return pl, fmt.Errorf("seed %s: %w", dt.ID, err)
@@ -137,7 +139,7 @@ func Bootstrap(ctx context.Context, db *dynamodb.Client, cog *cognitoidentitypro
 	return pl, nil
 }
 
-func seedTenant(ctx context.Context, reg tenant.Registry, dir people.Directory, pools identity.Pools, poolID string, names schema.Names, dt DemoTenant) error {
+func seedTenant(ctx context.Context, reg tenant.Registry, dir people.Directory, pools cognito.Pools, poolID string, names schema.Names, dt DemoTenant) error {
 	now := time.Now().UTC()
 	err := reg.Create(ctx, tenant.Tenant{ID: dt.ID, Name: dt.Name, Tier: dt.Tier, Status: tenant.StatusActive,
 		Table: names.App(), APIKey: randomKey(), CreatedAt: now, UpdatedAt: now})
@@ -145,15 +147,16 @@ func seedTenant(ctx context.Context, reg tenant.Registry, dir people.Directory, 
 		return err
 	}
 	for _, u := range dt.Users {
-		sub, err := pools.EnsureUser(ctx, poolID, identity.UserSpec{Email: u.Email, Password: DemoPassword,
+		sub, err := pools.EnsureUser(ctx, poolID, cognito.UserSpec{Email: u.Email, Password: DemoPassword,
 			TenantID: dt.ID, Role: string(u.Role), Tier: string(dt.Tier)})
 		if err != nil {
 			return err
 		}
-		if _, err := dir.Get(ctx, names.App(), dt.ID, sub); err == nil {
+		sc := tenancy.Scope{Table: names.App(), TenantID: dt.ID}
+		if _, err := dir.Get(ctx, sc, sub); err == nil {
 			continue // keep what the developer changed since
 		}
-		if err := dir.Put(ctx, names.App(), people.User{ID: sub, TenantID: dt.ID, Username: u.Email, Email: u.Email,
+		if err := dir.Put(ctx, sc, people.User{ID: sub, TenantID: dt.ID, Username: u.Email, Email: u.Email,
 			Role: u.Role, Status: people.UserActive, CreatedAt: now, UpdatedAt: now, Version: 1}); err != nil {
 			return err
 		}

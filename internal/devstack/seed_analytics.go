@@ -17,6 +17,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -49,7 +50,7 @@ func SeedHistory(ctx context.Context, db *dynamodb.Client, names schema.Names, h
 	if err != nil {
 		return 0, err
 	}
-	page, err := people.UserDB{DB: db}.List(ctx, t.Table, t.ID, list.Request{Limit: 50})
+	page, err := peopledb.UserDB{DB: db}.List(ctx, t.Scope(), list.Request{Limit: 50})
 	if err != nil {
 		return 0, err
 	}
@@ -62,7 +63,7 @@ func SeedHistory(ctx context.Context, db *dynamodb.Client, names schema.Names, h
 		Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }}, fns: map[routes.Function]*lambdahttp.Adapter{}}
 	set := func(at time.Time) { mu.Lock(); clock = at; mu.Unlock() }
 	var team string
-	if tp, err := (people.TeamDB{UserDB: people.UserDB{DB: db}}).Teams(ctx, t.Table, t.ID, list.Request{Limit: 1}); err == nil && len(tp.Items) > 0 {
+	if tp, err := (peopledb.TeamDB{UserDB: peopledb.UserDB{DB: db}}).Teams(ctx, t.Scope(), list.Request{Limit: 1}); err == nil && len(tp.Items) > 0 {
 		team = tp.Items[0].ID
 	}
 	as := func(u people.User) tenancy.Principal {

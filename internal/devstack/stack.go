@@ -16,26 +16,29 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
-	"github.com/issuetracker/issuetracker/internal/auth"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
 	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/edge"
 	"github.com/issuetracker/issuetracker/internal/gateway"
-	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/idtoken"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/s3archive"
-	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantcreds"
 	"github.com/issuetracker/issuetracker/internal/usage"
@@ -168,61 +171,13 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if s.ln, err = net.Listen("tcp", cfg.GatewayAddr); err != nil {
 		return nil, fmt.Errorf("the API gateway cannot listen on %s (%v): is another `make dev` running? stop it or set GATEWAY_ADDR", cfg.GatewayAddr, err)
 	}
-	e := cfg.Endpoints
-	if e.DynamoDB == "" {
-		p, err := localcloud.DynamoDBLocal(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.DynamoDBPort,
-			DataDir: filepath.Join(cfg.StateDir, "dynamodb"), Log: cfg.Log})
-		if err != nil {
-			return nil, err
-		}
-		s.procs = append(s.procs, p)
-		e.DynamoDB = p.Endpoint
+	e, m, err := s.startServices(ctx, cfg)
+	if err != nil {
+		return nil, err
 	}
-	if e.Cognito == "" {
-		p, err := localcloud.CognitoLocal(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.CognitoPort,
-			DataDir: filepath.Join(cfg.StateDir, "cognito"), Log: cfg.Log})
-		if err != nil {
-			return nil, err
-		}
-		s.procs = append(s.procs, p)
-		e.Cognito = p.Endpoint
-	}
-	if e.S3 == "" {
-		dir := ""
-		if cfg.StateDir != "" {
-			dir = filepath.Join(cfg.StateDir, "s3")
-		}
-		p, err := localcloud.S3(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.S3Port, DataDir: dir, Log: cfg.Log})
-		if err != nil {
-			return nil, err
-		}
-		s.procs = append(s.procs, p)
-		e.S3 = p.Endpoint
-	}
-	m := cfg.Mail
-	if m == nil {
-		dir := ""
-		if cfg.StateDir != "" {
-			dir = filepath.Join(cfg.StateDir, "mail")
-		}
-		p, err := localcloud.StartMailpit(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.MailSMTPPort, DataDir: dir, Log: cfg.Log}, cfg.MailUIPort)
-		if err != nil {
-			return nil, err
-		}
-		s.procs = append(s.procs, p.Process)
-		m = &MailEndpoints{SMTPAddr: p.SMTPAddr, UIURL: p.UIURL}
-	}
-	stripeBase := cfg.StripeAPIBase
-	if stripeBase == "" && cfg.StripePort == 0 {
-		return nil, errors.New("devstack: set StripePort (stripe-mock is started) or StripeAPIBase (a running one)")
-	}
-	if stripeBase == "" {
-		p, err := localcloud.StartStripeMock(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.StripePort, Log: cfg.Log})
-		if err != nil {
-			return nil, err
-		}
-		s.procs = append(s.procs, p)
-		stripeBase = p.Endpoint
+	stripeBase, err := s.startStripe(ctx, cfg)
+	if err != nil {
+		return nil, err
 	}
 	awsCfg, err := awsx.Load(ctx, e)
 	if err != nil {
@@ -233,6 +188,88 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if s.Platform, err = Bootstrap(ctx, db, cog, names, filepath.Join(cfg.Root, PlatformTemplate)); err != nil {
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
+	s.describe(cfg, names, e, m)
+	deps, err := s.appDeps(ctx, cfg, awsCfg, e, m, stripeBase)
+	if err != nil {
+		return nil, err
+	}
+	s.runBackground(cfg, deps, awsCfg, e)
+	fns := map[routes.Function]http.Handler{}
+	for _, fn := range routes.Functions() {
+		if fns[fn], err = app.Function(fn, deps); err != nil {
+			return nil, err
+		}
+	}
+	s.serve(cfg, e, fns, s.authorizer(e, cog, tenantdb.New(db, names), deps))
+	return s, nil
+}
+
+// startServices starts DynamoDB Local, cognito-local, the local S3 and
+// mailpit, each unless cfg names a running one.
+func (s *Stack) startServices(ctx context.Context, cfg Config) (awsx.Endpoints, *MailEndpoints, error) {
+	e := cfg.Endpoints
+	state := func(name string) string {
+		if cfg.StateDir == "" {
+			return ""
+		}
+		return filepath.Join(cfg.StateDir, name)
+	}
+	for _, svc := range []struct {
+		endpoint *string
+		start    func(context.Context, localcloud.Options) (*localcloud.Process, error)
+		opts     localcloud.Options
+	}{
+		{&e.DynamoDB, localcloud.DynamoDBLocal, localcloud.Options{Root: cfg.Root, Port: cfg.DynamoDBPort, DataDir: filepath.Join(cfg.StateDir, "dynamodb"), Log: cfg.Log}},
+		{&e.Cognito, localcloud.CognitoLocal, localcloud.Options{Root: cfg.Root, Port: cfg.CognitoPort, DataDir: filepath.Join(cfg.StateDir, "cognito"), Log: cfg.Log}},
+	} {
+		if *svc.endpoint != "" {
+			continue
+		}
+		p, err := svc.start(ctx, svc.opts)
+		if err != nil {
+			return e, nil, err
+		}
+		s.procs = append(s.procs, p)
+		*svc.endpoint = p.Endpoint
+	}
+	if e.S3 == "" {
+		p, err := localcloud.S3(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.S3Port, DataDir: state("s3"), Log: cfg.Log})
+		if err != nil {
+			return e, nil, err
+		}
+		s.procs = append(s.procs, p)
+		e.S3 = p.Endpoint
+	}
+	if cfg.Mail != nil {
+		return e, cfg.Mail, nil
+	}
+	p, err := localcloud.StartMailpit(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.MailSMTPPort, DataDir: state("mail"), Log: cfg.Log}, cfg.MailUIPort)
+	if err != nil {
+		return e, nil, err
+	}
+	s.procs = append(s.procs, p.Process)
+	return e, &MailEndpoints{SMTPAddr: p.SMTPAddr, UIURL: p.UIURL}, nil
+}
+
+// startStripe starts stripe-mock unless cfg names a running one, and
+// returns its API base.
+func (s *Stack) startStripe(ctx context.Context, cfg Config) (string, error) {
+	if cfg.StripeAPIBase != "" {
+		return cfg.StripeAPIBase, nil
+	}
+	if cfg.StripePort == 0 {
+		return "", errors.New("devstack: set StripePort (stripe-mock is started) or StripeAPIBase (a running one)")
+	}
+	p, err := localcloud.StartStripeMock(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.StripePort, Log: cfg.Log})
+	if err != nil {
+		return "", err
+	}
+	s.procs = append(s.procs, p)
+	return p.Endpoint, nil
+}
+
+// describe fills in where the platform's parts answer.
+func (s *Stack) describe(cfg Config, names schema.Names, e awsx.Endpoints, m *MailEndpoints) {
 	s.Platform.Prefix = names.Prefix
 	s.Platform.CognitoEndpoint, s.Platform.DynamoDBEndpoint, s.Platform.S3Endpoint = e.Cognito, e.DynamoDB, e.S3
 	s.Platform.GatewayURL = "http://" + cfg.GatewayAddr
@@ -244,17 +281,23 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if s.Platform.WebBaseURL == "" {
 		s.Platform.WebBaseURL = s.Platform.GatewayURL // the gateway serves the web app
 	}
+}
 
+// appDeps are the functions' dependencies on the local cloud: billing
+// against stripe-mock, the usage meter, the local lifecycle and the
+// billing service.
+func (s *Stack) appDeps(ctx context.Context, cfg Config, awsCfg aws.Config, e awsx.Endpoints, m *MailEndpoints, stripeBase string) (app.Deps, error) {
 	keys, err := cursorKeys(cfg.StateDir)
 	if err != nil {
-		return nil, err
+		return app.Deps{}, err
 	}
 	grace := cfg.BillingGrace
 	if grace == 0 {
 		grace = DevGrace
 	}
 	s.Platform.StripeAPIBase, s.Platform.StripeWebhookSecret, s.Platform.BillingGrace = stripeBase, DevWebhookSecret, grace.String()
-	deps := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cog, Names: names, Now: time.Now,
+	db, cog := awsx.DynamoDB(awsCfg, e), awsx.Cognito(awsCfg, e)
+	deps := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cog, Names: schema.Names{Prefix: cfg.Prefix}, Now: time.Now,
 		TenantPoolID: s.Platform.TenantPoolID, TenantClientID: s.Platform.TenantClientID, Region: awsCfg.Region,
 		Mail: mail.SMTP{Addr: m.SMTPAddr, From: MailFrom}, WebBaseURL: s.Platform.WebBaseURL, APIBaseURL: s.Platform.GatewayURL,
 		Cursors: list.Codec{Keys: keys}, CORSOrigins: cfg.AllowedOrigins,
@@ -264,17 +307,25 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			Provider: &stripebilling.Provider{Key: stripebilling.Static(localcloud.StripeMockAPIKey), APIBase: stripeBase},
 			Verifier: stripebilling.Verifier{Secret: stripebilling.Static(DevWebhookSecret)}}}
 	// Usage is metered as in AWS: aggregated in this process and flushed in
-	// the background (more often than the functions' minute, so a developer
-	// sees figures move), and once more on Close.
+	// the background (runBackground), and once more on Close.
 	deps.Meter = app.NewMeter(deps)
 	s.meter = deps.Meter
-	meterCtx, stopMeter := context.WithCancel(context.Background())
-	s.stopMeter = stopMeter
-	go deps.Meter.Run(meterCtx, MeterFlushInterval)
-	// Onboarding runs beside the gateway, as the event-driven function does in
-	// AWS. Offboarding exports go to the local S3, as they go to the platform's
-	// exports bucket in AWS.
-	archive := s3archive.Archive{C: awsx.S3(awsCfg, e), Bucket: names.Exports()}
+	if deps.Lifecycle, err = s.lifecycle(ctx, cfg, deps, awsCfg, e); err != nil {
+		return app.Deps{}, err
+	}
+	if deps.Attachments, err = s.attachments(ctx, cfg, deps, awsCfg, e); err != nil {
+		return app.Deps{}, err
+	}
+	// The billing service of the functions and of the local scheduler.
+	deps.BillingService = app.NewBilling(deps)
+	return deps, nil
+}
+
+// lifecycle runs onboarding beside the gateway, as the event-driven
+// function does in AWS. Offboarding exports go to the local S3, as they go
+// to the platform's exports bucket in AWS.
+func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg aws.Config, e awsx.Endpoints) (*onboarding.Service, error) {
+	archive := s3archive.Archive{C: awsx.S3(awsCfg, e), Bucket: deps.Names.Exports()}
 	if err := s3archive.EnsureBucket(ctx, archive.C, archive.Bucket); err != nil {
 		return nil, err
 	}
@@ -283,45 +334,55 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if cfg.StateDir == "" {
 		stacksDir = filepath.Join(os.TempDir(), "issuetracker-stacks")
 	}
-	deps.Lifecycle = app.NewLifecycle(deps, app.LifecycleOptions{
+	return app.NewLifecycle(deps, app.LifecycleOptions{
 		Archive: archive,
 		Driver:  func(m *onboarding.Machine) onboarding.Driver { return &onboarding.Async{M: m} },
 		// Platinum: the real CDK app synthesizes IssueTracker-Tenant-<id> and
 		// the local deployer applies its tables and pools.
 		Platinum: onboarding.Platinum{IssuerBase: e.Cognito, Stacks: localdeploy.Stacks{
-			Deployer: localdeploy.Deployer{DB: db, Cognito: cog},
+			Deployer: localdeploy.Deployer{DB: deps.ControlDB, Cognito: deps.Cognito},
 			Synth:    localdeploy.SynthWithCDKApp(cfg.Root),
 			Dir:      stacksDir,
 			Log:      func(f string, a ...any) { fmt.Fprintf(logOr(cfg.Log), f+"\n", a...) },
 		}},
 		Lease: OnboardingLease,
-	})
-	// Attachments in the local S3, signed per tenant (refused outside a
-	// tenant context, as the DynamoDB calls are), downloads through /files.
+	}), nil
+}
+
+// attachments keeps attachments in the local S3, signed per tenant
+// (refused outside a tenant context, as the DynamoDB calls are), downloads
+// through /files.
+func (s *Stack) attachments(ctx context.Context, cfg Config, deps app.Deps, awsCfg aws.Config, e awsx.Endpoints) (*attachment.Service, error) {
+	names := deps.Names
 	objs := s3objects.New(tenantcreds.ScopedS3(awsx.S3(awsCfg, e), &tenantcreds.Provider{}))
 	objs.CreateBuckets, objs.DownloadBase = true, s.Platform.GatewayURL+FilesPrefix
 	objs.CORSOrigins = append([]string{webapp.Origin(s.Platform.WebBaseURL), webapp.Origin(s.Platform.GatewayURL)}, cfg.AllowedOrigins...)
 	if err := s3objects.EnsureBucket(ctx, awsx.S3(awsCfg, e), names.Attachments(), objs.CORSOrigins); err != nil {
 		return nil, err
 	}
-	deps.Attachments = app.NewAttachments(deps.DB, objs, attachment.Buckets{Pooled: names.Attachments(), Silo: names.SiloFiles}, deps.Cursors)
 	s.Platform.AttachmentsBucket = names.Attachments()
+	return app.NewAttachments(deps.DB, objs, attachment.Buckets{Pooled: names.Attachments(), Silo: names.SiloFiles}, deps.Cursors), nil
+}
+
+// runBackground starts what runs beside the gateway, off the request path,
+// as it does in AWS: the usage meter's flushes (more often than the
+// functions' minute, so a developer sees figures move), the resumption of
+// stalled onboarding runs, the local scheduler of the hourly billing job
+// (every few seconds: dunning, seats, usage mail), the change stream's
+// consumers and the notification mail job.
+func (s *Stack) runBackground(cfg Config, deps app.Deps, awsCfg aws.Config, e awsx.Endpoints) {
+	meterCtx, stopMeter := context.WithCancel(context.Background())
+	s.stopMeter = stopMeter
+	go deps.Meter.Run(meterCtx, MeterFlushInterval)
 	go resumeOnboardings(meterCtx, deps.Lifecycle, every(cfg.BillingJobsEvery))
-	// The billing service of the functions and of the local scheduler,
-	// which runs the hourly job every few seconds (dunning, seats, usage mail).
-	deps.BillingService = app.NewBilling(deps)
-	every := cfg.BillingJobsEvery
-	if every == 0 {
-		every = BillingSweepInterval
-	}
-	go s.runBillingJobs(meterCtx, deps, every)
+	go s.runBillingJobs(meterCtx, deps, every(cfg.BillingJobsEvery))
 	// The change stream's consumers run beside the gateway, off the
 	// request path, as their functions do in AWS.
 	window := cfg.NotifyWindow
 	if window == 0 {
 		window = DevNotifyWindow
 	}
-	s.Consumers = ChangeConsumers(db, awsx.Streams(awsCfg, e), names, window, cfg.Log)
+	s.Consumers = ChangeConsumers(deps.ControlDB, awsx.Streams(awsCfg, e), deps.Names, window, cfg.Log)
 	mailEvery := cfg.MailJobEvery
 	if mailEvery == 0 {
 		mailEvery = MailJobInterval
@@ -336,17 +397,20 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			_ = p.Run(pctx)
 		}()
 	}
-	fns := map[routes.Function]http.Handler{}
-	for _, fn := range routes.Functions() {
-		if fns[fn], err = app.Function(fn, deps); err != nil {
-			return nil, err
-		}
-	}
-	az := authorizer.New(authorizer.Config{
-		TenantPool:   authorizer.PoolFor(e.Cognito, s.Platform.TenantPoolID, auth.PoolTenant, s.Platform.TenantClientID),
-		ProviderPool: authorizer.PoolFor(e.Cognito, s.Platform.ProviderPoolID, auth.PoolProvider, s.Platform.ProviderClientID),
-		MFAEnabled:   identity.Pools{C: cog}.MFAEnabled,
-	}, tenantdb.New(db, names), people.UserDB{DB: deps.DB})
+}
+
+// authorizer is the API's authorizer on the local pools.
+func (s *Stack) authorizer(e awsx.Endpoints, cog *cognitoidentityprovider.Client, reg tenant.Registry, deps app.Deps) *authorizer.Authorizer {
+	return authorizer.New(authorizer.Config{
+		TenantPool:   authorizer.PoolFor(e.Cognito, s.Platform.TenantPoolID, idtoken.PoolTenant, s.Platform.TenantClientID),
+		ProviderPool: authorizer.PoolFor(e.Cognito, s.Platform.ProviderPoolID, idtoken.PoolProvider, s.Platform.ProviderClientID),
+		MFAEnabled:   cognito.Pools{C: cog}.MFAEnabled,
+	}, reg, peopledb.UserDB{DB: deps.DB})
+}
+
+// serve runs the gateway (and the built web app, with cfg.WebDir) on the
+// listener Start took.
+func (s *Stack) serve(cfg Config, e awsx.Endpoints, fns map[routes.Function]http.Handler, az *authorizer.Authorizer) {
 	s.Gateway = gateway.New(gateway.Config{
 		Functions:          fns,
 		Authorize:          az.Authorize,
@@ -365,7 +429,6 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			fmt.Fprintln(os.Stderr, "gateway:", err)
 		}
 	}()
-	return s, nil
 }
 
 // WebConfig is the web app's /config.json for this platform.

@@ -23,6 +23,22 @@ func Key(pk, sk string) map[string]types.AttributeValue {
 	}
 }
 
+// GetItem reads the item at key (a strongly consistent read) into out:
+// notFound when there is none; other errors name what was read.
+func GetItem(ctx context.Context, db *dynamodb.Client, table string, key map[string]types.AttributeValue, out any, what string, notFound error) error {
+	res, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return fmt.Errorf("get %s: %w", what, err)
+	}
+	if res.Item == nil {
+		return notFound
+	}
+	if err := attributevalue.UnmarshalMap(res.Item, out); err != nil {
+		return fmt.Errorf("decode %s: %w", what, err)
+	}
+	return nil
+}
+
 // ConditionFailed reports whether err is a failed condition: of a single
 // write, or of any item of a cancelled transaction.
 func ConditionFailed(err error) bool {

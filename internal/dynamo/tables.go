@@ -1,5 +1,7 @@
-// Package dynamo holds what every DynamoDB store shares: creating tables from
-// internal/schema, and translating driver errors into internal/errs.
+// Package dynamo holds what every DynamoDB store (<domain>db) shares: the
+// key of an item, one-item reads, pages of a Query with signed cursors
+// (internal/list), the translation of driver errors into internal/errs, and
+// tables created from internal/schema.
 package dynamo
 
 import (

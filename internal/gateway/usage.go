@@ -92,9 +92,6 @@ func ceilSeconds(d time.Duration, apply bool) int {
 	return int(math.Ceil(d.Seconds()))
 }
 
-// Reset forgets all usage (tests).
-func (u *UsagePlans) Reset() { u.mu.Lock(); u.keys = map[string]*keyUsage{}; u.mu.Unlock() }
-
 // Used is the key's request count this UTC month (the provider's usage summary).
 func (u *UsagePlans) Used(key string, now time.Time) int64 {
 	u.mu.Lock()

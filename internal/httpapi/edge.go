@@ -70,18 +70,8 @@ func checkPath(p string) error {
 	case !strings.HasPrefix(p, "/"):
 		return bad("must start with /")
 	}
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		switch {
-		case c == '%':
-			if i+2 >= len(p) || !isHex(p[i+1]) || !isHex(p[i+2]) {
-				return bad("has a '%' that is not a percent-escape")
-			}
-		case c <= ' ' || c == 0x7f:
-			return bad("has a control character or space")
-		case c == '?' || c == '#' || c == '\\':
-			return bad(fmt.Sprintf("has a %q", c))
-		}
+	if reason := pathBytes(p); reason != "" {
+		return bad(reason)
 	}
 	segs := strings.Split(p[1:], "/")
 	for i, s := range segs {
@@ -101,6 +91,25 @@ func checkPath(p string) error {
 		}
 	}
 	return nil
+}
+
+// pathBytes finds what is wrong with the raw bytes of a path: a stray '%',
+// a control character or space, '?', '#' or a backslash.
+func pathBytes(p string) string {
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '%':
+			if i+2 >= len(p) || !isHex(p[i+1]) || !isHex(p[i+2]) {
+				return "has a '%' that is not a percent-escape"
+			}
+		case c <= ' ' || c == 0x7f:
+			return "has a control character or space"
+		case c == '?' || c == '#' || c == '\\':
+			return fmt.Sprintf("has a %q", c)
+		}
+	}
+	return ""
 }
 
 func checkQuery(raw string, decoded map[string][]string) error {

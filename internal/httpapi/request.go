@@ -26,9 +26,13 @@ func RequestID(r *http.Request) string {
 	return r.Header.Get(RequestIDHeader)
 }
 
-// CallerPrincipal returns the verified caller from the authorizer context.
-// It is the only source of the tenant id.
+// CallerPrincipal returns the verified caller: the one the route guard
+// decoded for this request (tenancy.WithPrincipal), else the authorizer
+// context's. It is the only source of the tenant id.
 func CallerPrincipal(r *http.Request) (tenancy.Principal, error) {
+	if p, ok := tenancy.PrincipalFrom(r.Context()); ok {
+		return p, nil
+	}
 	rc, ok := core.GetAPIGatewayContextFromContext(r.Context())
 	if !ok || rc.Authorizer == nil {
 		return tenancy.Principal{}, errs.Unauthorized("unauthenticated", "this route needs a verified caller")

@@ -46,6 +46,10 @@ func (f Filter) Selective() bool {
 // NoAssignee in Filter.Assignees selects issues without an assignee.
 const NoAssignee = "\x00none"
 
+// MyTeams in Filter.Teams stands for the caller's teams; the Service
+// resolves it before the filter is applied.
+const MyTeams = "\x00mine"
+
 // NoTeam in Filter.Teams matches no issue: it stands for "the caller's
 // teams" when the caller is in none.
 const NoTeam = "\x00noteam"
@@ -53,13 +57,22 @@ const NoTeam = "\x00noteam"
 // Match reports whether i passes the filter. Lists and search apply the
 // same predicate, so they cannot disagree.
 func (f Filter) Match(i Issue) bool {
+	return f.matchFields(i) && f.matchDates(i) && f.matchAssignee(i) && f.matchLabels(i)
+}
+
+// matchFields checks status, category, team, priority and type.
+func (f Filter) matchFields(i Issue) bool {
+	return anyOf(f.Statuses, i.Status) && anyOf(f.Categories, i.Category) && anyOf(f.Teams, i.TeamID) &&
+		anyOf(f.Priorities, i.Priority) && anyOf(f.Types, i.Type)
+}
+
+// anyOf is true when the filter's list is empty or holds v.
+func anyOf[T comparable](list []T, v T) bool { return len(list) == 0 || slices.Contains(list, v) }
+
+// matchDates checks the due date (and overdue), creation and update times.
+func (f Filter) matchDates(i Issue) bool {
 	switch {
-	case len(f.Statuses) > 0 && !slices.Contains(f.Statuses, i.Status),
-		len(f.Categories) > 0 && !slices.Contains(f.Categories, i.Category),
-		len(f.Teams) > 0 && !slices.Contains(f.Teams, i.TeamID),
-		len(f.Priorities) > 0 && !slices.Contains(f.Priorities, i.Priority),
-		len(f.Types) > 0 && !slices.Contains(f.Types, i.Type),
-		f.DueBefore != "" && (i.DueDate == "" || i.DueDate > f.DueBefore),
+	case f.DueBefore != "" && (i.DueDate == "" || i.DueDate > f.DueBefore),
 		f.DueAfter != "" && (i.DueDate == "" || i.DueDate < f.DueAfter),
 		f.Overdue && !i.Overdue(f.Today),
 		!f.CreatedAfter.IsZero() && i.CreatedAt.Before(f.CreatedAfter),
@@ -68,17 +81,28 @@ func (f Filter) Match(i Issue) bool {
 		!f.UpdatedBefore.IsZero() && !i.UpdatedAt.Before(f.UpdatedBefore):
 		return false
 	}
-	if len(f.Assignees) > 0 {
-		a := i.AssigneeID
-		if a == "" {
-			a = NoAssignee
-		}
-		if !slices.Contains(f.Assignees, a) {
-			return false
-		}
-	}
-	if len(f.Labels) > 0 && !slices.ContainsFunc(i.Labels, func(l string) bool { return slices.Contains(f.Labels, l) }) {
-		return false
-	}
 	return true
+}
+
+// matchAssignee checks the assignee (NoAssignee: unassigned).
+func (f Filter) matchAssignee(i Issue) bool {
+	a := i.AssigneeID
+	if a == "" {
+		a = NoAssignee
+	}
+	return anyOf(f.Assignees, a)
+}
+
+// matchLabels is true when the issue carries any of the filter's labels.
+func (f Filter) matchLabels(i Issue) bool {
+	return len(f.Labels) == 0 || slices.ContainsFunc(i.Labels, func(l string) bool { return slices.Contains(f.Labels, l) })
+}
+
+// ListQuery is one page request of an issue list.
+type ListQuery struct {
+	Sort   Sort
+	Desc   bool
+	Filter Filter
+	Limit  int
+	Cursor string // opaque, from a previous page
 }

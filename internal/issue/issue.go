@@ -13,18 +13,20 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/text"
 )
 
 // Limits on input, documented in docs/data-model.md.
 const (
-	MaxTitle       = 200          // runes
-	MaxDescription = 32 << 10     // bytes of markdown
-	MaxLabels      = 10           // labels on one issue
-	MaxCommentBody = 16 << 10     // bytes of markdown
-	MaxLabelName   = 50           // runes
-	MaxIDLen       = 64           // user, team, label ids
-	DateLayout     = "2006-01-02" // due dates are calendar dates
+	MaxTitle        = 200          // runes
+	MaxDescription  = 32 << 10     // bytes of markdown
+	MaxLabels       = 10           // labels on one issue
+	MaxCommentBody  = 16 << 10     // bytes of markdown
+	MaxLabelName    = 50           // runes
+	MaxLabelCatalog = 500          // labels of a workspace
+	MaxIDLen        = 64           // user, team, label ids
+	DateLayout      = "2006-01-02" // due dates are calendar dates
 )
 
 // Type of an issue.
@@ -238,14 +240,14 @@ type StatusChange struct {
 // owned by the people package; this is the little the issues need of them.
 type Directory interface {
 	// UserExists reports whether the user belongs to the tenant.
-	UserExists(ctx context.Context, table, tenantID, userID string) (bool, error)
+	UserExists(ctx context.Context, sc tenancy.Scope, userID string) (bool, error)
 	// TeamExists reports whether the team belongs to the tenant.
-	TeamExists(ctx context.Context, table, tenantID, teamID string) (bool, error)
+	TeamExists(ctx context.Context, sc tenancy.Scope, teamID string) (bool, error)
 	// UserTeams returns the ids of the teams the user belongs to (at most 100).
-	UserTeams(ctx context.Context, table, tenantID, userID string) ([]string, error)
+	UserTeams(ctx context.Context, sc tenancy.Scope, userID string) ([]string, error)
 	// ResolveMentions maps handles (MentionHandles) to the tenant's users:
 	// an email names its user, a name the one user whose email starts with
 	// "name@"; unknown and ambiguous handles are left out. One query per
 	// handle, run in parallel.
-	ResolveMentions(ctx context.Context, table, tenantID string, handles []string) ([]Mention, error)
+	ResolveMentions(ctx context.Context, sc tenancy.Scope, handles []string) ([]Mention, error)
 }

@@ -11,14 +11,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"net"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/devstack"
-	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -91,7 +92,7 @@ func Prepare(ctx context.Context, cfg Config) (*Load, error) {
 		return nil, err
 	}
 	db, cog := awsx.DynamoDB(awsCfg, e), awsx.Cognito(awsCfg, e)
-	pools := identity.Pools{C: cog}
+	pools := cognito.Pools{C: cog}
 	l := &Load{cfg: cfg, Ledger: newLedger(), client: newClient(cfg.Workers, cfg.Timeout)}
 	for _, t := range cfg.Tenants {
 		dt := devstack.DemoTenant{ID: t.ID, Name: "Load " + string(t.Tier), Tier: t.Tier}
@@ -103,7 +104,7 @@ func Prepare(ctx context.Context, cfg Config) (*Load, error) {
 		}
 		var tokens []string
 		for _, u := range dt.Users {
-			tok, err := pools.PasswordLogin(ctx, pl.TenantClientID, u.Email, devstack.DemoPassword)
+			tok, err := cognitotest.PasswordLogin(ctx, pools.C, pl.TenantClientID, u.Email, devstack.DemoPassword)
 			if err != nil {
 				return nil, fmt.Errorf("sign in %s: %w", u.Email, err)
 			}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -89,6 +90,7 @@ type rawRunner struct {
 
 func (r rawRunner) do(ctx context.Context, op Op, ts *tenantState, rnd *rand.Rand) error {
 	tenant := ts.spec.ID
+	sc := tenancy.Scope{Table: r.table, TenantID: tenant}
 	k := ts.random(rnd)
 	if k == nil && op != OpList && op != OpSearch {
 		op = OpCreate
@@ -96,13 +98,13 @@ func (r rawRunner) do(ctx context.Context, op Op, ts *tenantState, rnd *rand.Ran
 	now := time.Now().UTC()
 	switch op {
 	case OpRead:
-		_, err := r.s.Get(ctx, r.table, tenant, k.id)
+		_, err := r.s.Get(ctx, sc, k.id)
 		return err
 	case OpList:
-		_, _, err := r.s.List(ctx, r.table, tenant, issuedb.ListQuery{Sort: issue.SortUpdated, Desc: true, Limit: 25})
+		_, _, err := r.s.List(ctx, sc, issue.ListQuery{Sort: issue.SortUpdated, Desc: true, Limit: 25})
 		return err
 	case OpSearch:
-		hits, _, err := r.s.WordHits(ctx, r.table, tenant, words[rnd.IntN(len(words))])
+		hits, _, err := r.s.WordHits(ctx, sc, words[rnd.IntN(len(words))])
 		if err != nil {
 			return err
 		}
@@ -111,10 +113,10 @@ func (r rawRunner) do(ctx context.Context, op Op, ts *tenantState, rnd *rand.Ran
 			ids = append(ids, id)
 		}
 		slices.SortFunc(ids, func(a, b string) int { return cmp.Or(hits[b]-hits[a], strings.Compare(b, a)) })
-		_, err = r.s.GetMany(ctx, r.table, tenant, ids[:min(len(ids), 200)])
+		_, err = r.s.GetMany(ctx, sc, ids[:min(len(ids), 200)])
 		return err
 	case OpCreate:
-		n, err := r.s.NextNumber(ctx, r.table, tenant)
+		n, err := r.s.NextNumber(ctx, sc)
 		if err != nil {
 			return err
 		}
@@ -125,13 +127,13 @@ func (r rawRunner) do(ctx context.Context, op Op, ts *tenantState, rnd *rand.Ran
 			CreatedAt: now, UpdatedAt: now, Version: 1}
 		h := issue.StatusChange{ID: ulid.Make().String(), IssueID: i.ID, To: i.Status, Category: i.Category, ActorID: "load", At: now}
 		a := issue.Activity{ID: ulid.Make().String(), IssueID: i.ID, ActorID: "load", At: now, Action: "created", Changes: []issue.Change{}}
-		if err := r.s.Create(ctx, r.table, i, h, a); err != nil {
+		if err := r.s.Create(ctx, sc, i, h, a); err != nil {
 			return err
 		}
 		ts.add(i.ID, 1)
 		return nil
 	case OpUpdate:
-		old, err := r.s.Get(ctx, r.table, tenant, k.id)
+		old, err := r.s.Get(ctx, sc, k.id)
 		if err != nil {
 			return err
 		}
@@ -147,16 +149,16 @@ func (r rawRunner) do(ctx context.Context, op Op, ts *tenantState, rnd *rand.Ran
 		}
 		cur.Version, cur.UpdatedAt = old.Version+1, now
 		a := issue.Activity{ID: ulid.Make().String(), IssueID: cur.ID, ActorID: "load", At: now, Action: "updated", Changes: ch}
-		if err := r.s.Update(ctx, r.table, old, cur, a, nil); err != nil {
+		if err := r.s.Update(ctx, sc, old, cur, a, nil); err != nil {
 			return err
 		}
 		seen(k, cur.Version)
 		return nil
 	case OpComment:
-		if _, err := r.s.Get(ctx, r.table, tenant, k.id); err != nil {
+		if _, err := r.s.Get(ctx, sc, k.id); err != nil {
 			return err
 		}
-		return r.s.AddComment(ctx, r.table, tenant, issue.Comment{ID: ulid.Make().String(), IssueID: k.id, AuthorID: "load",
+		return r.s.AddComment(ctx, sc, issue.Comment{ID: ulid.Make().String(), IssueID: k.id, AuthorID: "load",
 			Body: "A comment from the load generator: " + words[rnd.IntN(len(words))], Mentions: []issue.Mention{}, CreatedAt: now, UpdatedAt: now})
 	}
 	return fmt.Errorf("unknown op %q", op)

@@ -23,7 +23,7 @@ import (
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 )
 
 // Resource types the local cloud emulates.
@@ -182,7 +182,7 @@ func (d Deployer) Destroy(ctx context.Context, path string) error {
 			return fmt.Errorf("delete table %s: %w", p.TableName, err)
 		}
 	}
-	pools := identity.Pools{C: d.Cognito}
+	pools := cognito.Pools{C: d.Cognito}
 	for _, id := range t.ids(TypePool) {
 		var p poolProps
 		if err := json.Unmarshal(t.Resources[id].Properties, &p); err != nil {
@@ -326,7 +326,7 @@ func (d Deployer) pool(ctx context.Context, raw json.RawMessage) (string, error)
 		return "", err
 	}
 	p.UserPoolName = d.name(p.UserPoolName)
-	pools := identity.Pools{C: d.Cognito}
+	pools := cognito.Pools{C: d.Cognito}
 	if id, err := pools.FindPool(ctx, p.UserPoolName); err != nil || id != "" {
 		return id, err
 	}

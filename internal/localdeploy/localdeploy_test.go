@@ -13,28 +13,29 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/issuetracker/issuetracker/internal/apitest"
 	"github.com/issuetracker/issuetracker/internal/app"
-	"github.com/issuetracker/issuetracker/internal/auth"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
-	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/idtoken"
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
-	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
-	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// fixtureSynth stands in for stacks.SynthTenant until the CDK app is on
-// main: testdata holds the template the real CDK app synthesized for tenant
+// fixtureSynth stands in for stacks.SynthTenant so this test pays for no
+// synth: testdata holds the template the real CDK app synthesized for tenant
 // "acme" with prefix "issuetracker"; names are rewritten for the test.
 func fixtureSynth(names schema.Names) localdeploy.SynthFunc {
 	return func(outDir, tenantID string) (string, error) {
@@ -102,8 +103,8 @@ func TestPlatinumOnboardingAndOffboardingThroughTheLocalDeployer(t *testing.T) {
 	db, names := testenv.Tables(t)
 	_, e := testenv.AWS(t)
 	cog := testenv.Cognito(t)
-	pools := identity.Pools{C: cog}
-	shared, err := pools.EnsurePool(ctx, names.Prefix+"-tenants")
+	pools := cognito.Pools{C: cog}
+	shared, err := cognitotest.EnsurePool(ctx, pools.C, names.Prefix+"-tenants")
 	require.NoError(t, err)
 	stacks := localdeploy.Stacks{Deployer: localdeploy.Deployer{DB: db, Cognito: cog}, Synth: fixtureSynth(names), Dir: t.TempDir()}
 	d := app.Deps{DB: db, Cognito: cog, Names: names, Now: time.Now, TenantPoolID: shared, RegistrationsPerHour: 100, Mail: testenv.MailSender(t)}
@@ -137,13 +138,13 @@ func TestPlatinumOnboardingAndOffboardingThroughTheLocalDeployer(t *testing.T) {
 	var p tenancy.Principal
 	t.Run("the Super Admin signs in through the dedicated pool with the mailed invitation and reads /v1/me", func(t *testing.T) {
 		inv := box.Next("You're invited to Big Co on IssueTracker")
-		tok, err := pools.SignIn(ctx, tn.ClientIDs[0], owner, inv.TemporaryPassword(), "Correct-Horse-9!", nil)
+		tok, err := cognitotest.SignIn(ctx, pools.C, tn.ClientIDs[0], owner, inv.TemporaryPassword(), "Correct-Horse-9!", nil)
 		require.NoError(t, err)
 		az := authorizer.New(authorizer.Config{
-			TenantPool:   authorizer.PoolFor(e.Cognito, shared, auth.PoolTenant),
-			ProviderPool: authorizer.PoolFor(e.Cognito, "none", auth.PoolProvider),
+			TenantPool:   authorizer.PoolFor(e.Cognito, shared, idtoken.PoolTenant),
+			ProviderPool: authorizer.PoolFor(e.Cognito, "none", idtoken.PoolProvider),
 			CacheTTL:     time.Nanosecond,
-		}, reg, people.UserDB{DB: db})
+		}, reg, peopledb.UserDB{DB: db})
 		p, _, err = az.Authorize(ctx, "Bearer "+tok.IDToken)
 		require.NoError(t, err)
 		assert.Equal(t, roles.SuperAdmin, p.Role)
@@ -151,9 +152,9 @@ func TestPlatinumOnboardingAndOffboardingThroughTheLocalDeployer(t *testing.T) {
 		require.Equal(t, http.StatusOK, me.Status, string(me.Body))
 	})
 	t.Run("its data is in its own table, never the pooled one", func(t *testing.T) {
-		_, err := people.UserDB{DB: db}.Get(ctx, names.Silo("bigco"), "bigco", p.UserID)
+		_, err := peopledb.UserDB{DB: db}.Get(ctx, tenancy.Scope{Table: names.Silo("bigco"), TenantID: "bigco"}, p.UserID)
 		assert.NoError(t, err)
-		_, err = people.UserDB{DB: db}.Get(ctx, names.App(), "bigco", p.UserID)
+		_, err = peopledb.UserDB{DB: db}.Get(ctx, tenancy.Scope{Table: names.App(), TenantID: "bigco"}, p.UserID)
 		assert.Error(t, err)
 	})
 	t.Run("offboarding destroys its table and pool", func(t *testing.T) {

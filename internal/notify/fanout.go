@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"fmt"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"slices"
 	"strings"
 	"time"
@@ -42,12 +43,12 @@ type Pending struct {
 
 // Issues reads the issue a change is about.
 type Issues interface {
-	Get(ctx context.Context, table, tenant, id string) (issue.Issue, error)
+	Get(ctx context.Context, sc tenancy.Scope, id string) (issue.Issue, error)
 }
 
 // Teams lists a team's members (an issue assigned to a team notifies them).
 type Teams interface {
-	MemberIDs(ctx context.Context, table, tenant, teamID string) ([]string, error)
+	MemberIDs(ctx context.Context, sc tenancy.Scope, teamID string) ([]string, error)
 }
 
 // Event is one change to an issue as the fan-out sees it: an activity
@@ -82,7 +83,7 @@ type Fanout struct {
 // each person concerned but the actor, of the strongest kind, with the
 // mail their preferences ask for.
 func (f Fanout) Handle(ctx context.Context, ev Event) error {
-	is, err := f.Issues.Get(ctx, ev.Table, ev.TenantID, ev.IssueID)
+	is, err := f.Issues.Get(ctx, tenancy.Scope{Table: ev.Table, TenantID: ev.TenantID}, ev.IssueID)
 	if errs.Is(err, errs.KindNotFound) {
 		return nil // deleted since: nothing to tell
 	}
@@ -215,7 +216,7 @@ func (f Fanout) team(ctx context.Context, ev Event, teamID string, direct map[st
 	if f.Teams == nil {
 		return nil
 	}
-	ids, err := f.Teams.MemberIDs(ctx, ev.Table, ev.TenantID, teamID)
+	ids, err := f.Teams.MemberIDs(ctx, tenancy.Scope{Table: ev.Table, TenantID: ev.TenantID}, teamID)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"slices"
 	"strings"
 	"time"
@@ -40,7 +41,7 @@ type Person struct {
 
 // People finds users (nil error and Active false for one who left).
 type People interface {
-	Person(ctx context.Context, table, tenant, user string) (Person, error)
+	Person(ctx context.Context, sc tenancy.Scope, user string) (Person, error)
 }
 
 // Mailer sends the due batches of a tenant.
@@ -99,7 +100,7 @@ func (m Mailer) SendDue(ctx context.Context, table, tenant, company string, now 
 }
 
 func (m Mailer) sendBatch(ctx context.Context, table, tenant, company, user string, ps []Pending) (bool, error) {
-	to, err := m.People.Person(ctx, table, tenant, user)
+	to, err := m.People.Person(ctx, tenancy.Scope{Table: table, TenantID: tenant}, user)
 	if err != nil || !to.Active || to.Email == "" {
 		return false, err // gone: the entries are dropped
 	}
@@ -118,7 +119,7 @@ func (m Mailer) sendBatch(ctx context.Context, table, tenant, company, user stri
 		digest = digest || p.Mode == Daily
 		actor, ok := names[p.ActorID]
 		if !ok {
-			who, err := m.People.Person(ctx, table, tenant, p.ActorID)
+			who, err := m.People.Person(ctx, tenancy.Scope{Table: table, TenantID: tenant}, p.ActorID)
 			if err != nil {
 				return false, err
 			}

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/audit"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/errs"
-	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
@@ -76,36 +76,13 @@ func (m *Machine) provisioner(t tiers.Name) (Provisioner, error) {
 func (m *Machine) Run(ctx context.Context, tenantID string) (State, error) {
 	ctx = tenancy.WithTenant(ctx, tenantID) // its data is written as the tenant
 	st, err := m.States.Get(ctx, tenantID)
-	if err != nil {
+	if err != nil || !st.FinishedAt.IsZero() {
 		return st, err
 	}
-	if !st.FinishedAt.IsZero() {
-		return st, nil
+	if err := m.admitted(ctx, st); err != nil {
+		return st, err
 	}
-	if st.Phase == PhaseOnboarding {
-		// Nothing is provisioned for a registration that is not verified
-		// (and, for a paid tier, approved), whoever asks for the run.
-		t, err := m.Tenants.Get(ctx, tenantID)
-		if err != nil {
-			return st, err
-		}
-		if !t.Admitted() {
-			return st, errs.Conflict("registration_not_admitted", fmt.Sprintf("%s is %s: nothing is provisioned before that", tenantID, t.Status))
-		}
-	}
-	now := m.now()
-	if now.Before(st.LeaseUntil) {
-		return st, errs.Conflict("lifecycle_busy", fmt.Sprintf("the %s of %s is running", st.Phase, tenantID))
-	}
-	st.LeaseUntil, st.FailedStep, st.Error = now.Add(m.lease()), "", ""
-	st.Attempts++
-	if st.StartedAt.IsZero() {
-		st.StartedAt = now
-	}
-	if st, err = m.States.Put(ctx, st); err != nil {
-		if errs.Is(err, errs.KindPreconditionFailed) {
-			return st, errs.Conflict("lifecycle_busy", fmt.Sprintf("the %s of %s is running", st.Phase, tenantID))
-		}
+	if st, err = m.claim(ctx, st); err != nil {
 		return st, err
 	}
 	t, err := m.Tenants.Get(ctx, tenantID)
@@ -113,7 +90,7 @@ func (m *Machine) Run(ctx context.Context, tenantID string) (State, error) {
 		return st, err
 	}
 	if st.Phase == PhaseOnboarding && (t.Status == tenant.StatusRegistered || t.Status == tenant.StatusFailed) {
-		t.Status, t.StatusReason, t.UpdatedAt = tenant.StatusProvisioning, "", now
+		t.Status, t.StatusReason, t.UpdatedAt = tenant.StatusProvisioning, "", m.now()
 		if t, err = m.Tenants.Put(ctx, t); err != nil {
 			return m.fail(ctx, st, "", err)
 		}
@@ -123,29 +100,87 @@ func (m *Machine) Run(ctx context.Context, tenantID string) (State, error) {
 		if st.IsDone(step) {
 			continue
 		}
-		start := m.now()
-		if t, err = m.do(ctx, step, t, &st); errors.Is(err, ErrWaiting) {
-			return m.wait(ctx, st, step)
-		} else if err != nil {
-			return m.fail(ctx, st, step, err)
+		var waiting bool
+		if st, t, waiting, err = m.step(ctx, st, t, step); waiting || err != nil {
+			return st, err
 		}
-		end := m.now()
-		st.Waiting, st.WaitingSince = "", time.Time{}
-		st.Done = append(st.Done, StepResult{Step: step, FinishedAt: end, Duration: end.Sub(start)})
-		st.LeaseUntil = end.Add(m.lease())
-		if st, err = m.States.Put(ctx, st); err != nil {
-			return st, fmt.Errorf("record step %s of %s: %w", step, tenantID, err)
-		}
-		m.audit(ctx, tenantID, string(st.Phase)+".step_completed", map[string]string{"step": string(step), "duration": end.Sub(start).String()})
 	}
+	return m.finish(ctx, st)
+}
+
+// admitted refuses to onboard a registration that is not verified (and,
+// for a paid tier, approved), whoever asks for the run.
+func (m *Machine) admitted(ctx context.Context, st State) error {
+	if st.Phase != PhaseOnboarding {
+		return nil
+	}
+	t, err := m.Tenants.Get(ctx, st.TenantID)
+	if err != nil {
+		return err
+	}
+	if !t.Admitted() {
+		return errs.Conflict("registration_not_admitted", fmt.Sprintf("%s is %s: nothing is provisioned before that", st.TenantID, t.Status))
+	}
+	return nil
+}
+
+// claim takes the run's lease (conflict lifecycle_busy while another run
+// holds it) and counts the attempt.
+func (m *Machine) claim(ctx context.Context, st State) (State, error) {
+	now := m.now()
+	busy := errs.Conflict("lifecycle_busy", fmt.Sprintf("the %s of %s is running", st.Phase, st.TenantID))
+	if now.Before(st.LeaseUntil) {
+		return st, busy
+	}
+	st.LeaseUntil, st.FailedStep, st.Error = now.Add(m.lease()), "", ""
+	st.Attempts++
+	if st.StartedAt.IsZero() {
+		st.StartedAt = now
+	}
+	saved, err := m.States.Put(ctx, st)
+	if errs.Is(err, errs.KindPreconditionFailed) {
+		return saved, busy
+	}
+	return saved, err
+}
+
+// step runs one step and records it done, waiting (the run stops without
+// failing) or failed.
+func (m *Machine) step(ctx context.Context, st State, t tenant.Tenant, step Step) (State, tenant.Tenant, bool, error) {
+	start := m.now()
+	t, err := m.do(ctx, step, t, &st)
+	if errors.Is(err, ErrWaiting) {
+		st, err = m.wait(ctx, st, step)
+		return st, t, true, err
+	}
+	if err != nil {
+		st, err = m.fail(ctx, st, step, err)
+		return st, t, false, err
+	}
+	end := m.now()
+	st.Waiting, st.WaitingSince = "", time.Time{}
+	st.Done = append(st.Done, StepResult{Step: step, FinishedAt: end, Duration: end.Sub(start)})
+	st.LeaseUntil = end.Add(m.lease())
+	id := st.TenantID
+	if st, err = m.States.Put(ctx, st); err != nil {
+		return st, t, false, fmt.Errorf("record step %s of %s: %w", step, id, err)
+	}
+	m.audit(ctx, st.TenantID, string(st.Phase)+".step_completed", map[string]string{"step": string(step), "duration": end.Sub(start).String()})
+	return st, t, false, nil
+}
+
+// finish records the run's end; nothing personal outlives an offboarded
+// tenant.
+func (m *Machine) finish(ctx context.Context, st State) (State, error) {
 	st.FinishedAt, st.LeaseUntil = m.now(), time.Time{}
 	if st.Phase == PhaseOffboarding {
-		st.AdminEmail, st.AdminSub = "", "" // nothing personal outlives the tenant
+		st.AdminEmail, st.AdminSub = "", ""
 	}
-	if st, err = m.States.Put(ctx, st); err != nil {
+	st, err := m.States.Put(ctx, st)
+	if err != nil {
 		return st, err
 	}
-	m.audit(ctx, tenantID, string(st.Phase)+".completed", map[string]string{"elapsed": st.Elapsed().String()})
+	m.audit(ctx, st.TenantID, string(st.Phase)+".completed", map[string]string{"elapsed": st.Elapsed().String()})
 	return st, nil
 }
 
@@ -219,147 +254,8 @@ func (m *Machine) auditAs(ctx context.Context, tenantID string, a audit.Actor, a
 	_ = m.Audit.Append(ctx, audit.Record{TenantID: tenantID, At: m.now(), Actor: a, Action: action, Detail: detail})
 }
 
-// do runs one step. Each step checks what already exists, so running it
-// twice is harmless.
-func (m *Machine) do(ctx context.Context, step Step, t tenant.Tenant, st *State) (tenant.Tenant, error) {
-	put := func(t tenant.Tenant) (tenant.Tenant, error) {
-		t.UpdatedAt = m.now()
-		return m.Tenants.Put(ctx, t)
-	}
-	switch step {
-	case StepPlace:
-		prov, err := m.provisioner(t.Tier)
-		if err != nil {
-			return t, err
-		}
-		pl, err := prov.Provision(ctx, t)
-		if err != nil {
-			return t, err
-		}
-		t.Table, t.UserPoolID, t.Issuer, t.ClientIDs = pl.Table, pl.UserPoolID, pl.Issuer, pl.ClientIDs
-		return put(t)
-	case StepAdminUser:
-		sub, err := m.Users.EnsureUser(ctx, t.UserPoolID, m.adminSpec(t, st))
-		if errors.Is(err, identity.ErrOtherTenant) {
-			return t, errAdminEmailInUse()
-		}
-		if err != nil {
-			return t, err
-		}
-		st.AdminSub = sub
-		if _, err := m.Directory.Get(ctx, t.Table, t.ID, sub); err == nil {
-			return t, nil
-		} else if !errs.Is(err, errs.KindNotFound) {
-			return t, err
-		}
-		now := m.now()
-		return t, m.Directory.Put(ctx, t.Table, people.User{ID: sub, TenantID: t.ID, Username: st.AdminEmail,
-			Email: st.AdminEmail, Role: roles.SuperAdmin, Status: people.UserActive, CreatedAt: now, UpdatedAt: now, Version: 1})
-	case StepInvite:
-		// A fresh temporary password each time the step runs, until the Super
-		// Admin signs in: a failed mail is simply sent again on retry.
-		inv, err := m.Users.Invite(ctx, t.UserPoolID, m.adminSpec(t, st))
-		if errors.Is(err, identity.ErrOtherTenant) {
-			return t, errAdminEmailInUse()
-		}
-		if err != nil {
-			return t, err
-		}
-		if inv.TemporaryPassword == "" {
-			return t, nil // signed in already
-		}
-		return t, people.SendInvitation(ctx, m.Mail, m.WebBaseURL, t, st.AdminEmail, string(roles.SuperAdmin), inv.TemporaryPassword)
-	case StepAPIKey:
-		if t.APIKey != "" {
-			return t, nil
-		}
-		id, value, err := m.Keys.Create(ctx, t.ID, t.Tier)
-		if err != nil {
-			return t, err
-		}
-		t.APIKeyID, t.APIKey = id, value
-		return put(t)
-	case StepActivate:
-		t.Status, t.StatusReason = tenant.StatusActive, ""
-		return put(t)
-	case StepSuspend:
-		if t.Status == tenant.StatusOffboarding {
-			return t, nil
-		}
-		t.Status, t.StatusReason = tenant.StatusOffboarding, "offboarding"
-		return put(t)
-	case StepExport:
-		body, n, err := m.Data.Export(ctx, t)
-		if err != nil {
-			return t, err
-		}
-		loc, err := m.Archive.Store(ctx, fmt.Sprintf("%s/%s-%s.jsonl.gz", t.ID, t.ID, m.now().Format("20060102T150405Z")), body)
-		if err != nil {
-			return t, err
-		}
-		st.Archive = loc
-		m.audit(ctx, t.ID, "offboarding.exported", map[string]string{"archive": loc, "items": fmt.Sprint(n)})
-		return t, nil
-	case StepDeleteUsers:
-		// Only identities the tenant created: every delete is guarded by the
-		// user's custom:tenant_id (set at creation, immutable), so an admin
-		// email that belongs to another tenant's user is kept.
-		if t.UserPoolID == "" {
-			return t, nil // never placed (a registration turned down): no identity
-		}
-		names, err := m.Data.UserNames(ctx, t)
-		if err != nil {
-			return t, err
-		}
-		if st.AdminEmail != "" {
-			names = append(names, st.AdminEmail)
-		}
-		for _, n := range names {
-			err := m.Users.DeleteUser(ctx, t.UserPoolID, t.ID, n)
-			if errors.Is(err, identity.ErrOtherTenant) {
-				m.audit(ctx, t.ID, "offboarding.identity_kept", map[string]string{"reason": "belongs to another tenant"})
-				continue
-			}
-			if err != nil {
-				return t, err
-			}
-		}
-		return t, nil
-	case StepDeleteData:
-		_, err := m.Data.Delete(ctx, t)
-		return t, err
-	case StepDeleteKey:
-		if t.APIKeyID == "" && t.APIKey == "" {
-			return t, nil
-		}
-		if t.APIKeyID != "" {
-			if err := m.Keys.Delete(ctx, t.APIKeyID); err != nil {
-				return t, err
-			}
-		}
-		t.APIKeyID, t.APIKey = "", ""
-		return put(t)
-	case StepDestroy:
-		prov, err := m.provisioner(t.Tier)
-		if err != nil {
-			return t, err
-		}
-		return t, prov.Destroy(ctx, t)
-	case StepTombstone:
-		if t.Issuer != "" && m.ForgetIssuer != nil {
-			if err := m.ForgetIssuer(ctx, t.Issuer); err != nil {
-				return t, err
-			}
-		}
-		t = tenant.Tenant{ID: t.ID, Tier: t.Tier, Status: tenant.StatusDeleted, CreatedAt: t.CreatedAt,
-			StatusReason: "offboarded " + m.now().Format(time.RFC3339), Version: t.Version}
-		return put(t)
-	}
-	return t, errorf("unknown step %q", step)
-}
-
-func (m *Machine) adminSpec(t tenant.Tenant, st *State) identity.UserSpec {
-	return identity.UserSpec{Email: st.AdminEmail, TenantID: t.ID, Role: string(roles.SuperAdmin), Tier: string(t.Tier)}
+func (m *Machine) adminSpec(t tenant.Tenant, st *State) cognito.UserSpec {
+	return cognito.UserSpec{Email: st.AdminEmail, TenantID: t.ID, Role: string(roles.SuperAdmin), Tier: string(t.Tier)}
 }
 
 func errAdminEmailInUse() error {

@@ -8,17 +8,20 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/errs"
-	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
 	"github.com/issuetracker/issuetracker/internal/onboarding/onboardingdb"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantdata"
-	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -58,7 +61,7 @@ type users struct {
 	tr *trap
 }
 
-func (u users) EnsureUser(ctx context.Context, pool string, s identity.UserSpec) (string, error) {
+func (u users) EnsureUser(ctx context.Context, pool string, s cognito.UserSpec) (string, error) {
 	if err := u.tr.hit("ensure_user"); err != nil {
 		return "", err
 	}
@@ -70,11 +73,11 @@ type directory struct {
 	tr *trap
 }
 
-func (d directory) Put(ctx context.Context, table string, u people.User) error {
+func (d directory) Put(ctx context.Context, sc tenancy.Scope, u people.User) error {
 	if err := d.tr.hit("directory_put"); err != nil {
 		return err
 	}
-	return d.Directory.Put(ctx, table, u)
+	return d.Directory.Put(ctx, sc, u)
 }
 
 type keys struct {
@@ -120,8 +123,8 @@ func (s sender) Send(ctx context.Context, m mail.Message) error {
 type fixture struct {
 	svc    *onboarding.Service
 	reg    *tenantdb.Store
-	dir    people.UserDB
-	pools  identity.Pools
+	dir    peopledb.UserDB
+	pools  cognito.Pools
 	pool   string
 	client string
 	table  string
@@ -132,12 +135,12 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	ctx := context.Background()
 	db, names := testenv.Tables(t)
-	pools := identity.Pools{C: testenv.Cognito(t)}
-	pool, err := pools.EnsurePool(ctx, names.Prefix+"-tenants")
+	pools := cognito.Pools{C: testenv.Cognito(t)}
+	pool, err := cognitotest.EnsurePool(ctx, pools.C, names.Prefix+"-tenants")
 	require.NoError(t, err)
-	client, err := pools.EnsureClient(ctx, pool, "web")
+	client, err := cognitotest.EnsureClient(ctx, pools.C, pool, "web")
 	require.NoError(t, err)
-	f := &fixture{reg: tenantdb.New(db, names), dir: people.UserDB{DB: db}, pools: pools, pool: pool, client: client,
+	f := &fixture{reg: tenantdb.New(db, names), dir: peopledb.UserDB{DB: db}, pools: pools, pool: pool, client: client,
 		table: names.App(), domain: names.Prefix + ".test", tr: map[string]*trap{}}
 	for _, k := range []string{"place", "user", "dir", "key", "mail", "activate"} {
 		f.tr[k] = &trap{calls: map[string]int{}}
@@ -217,7 +220,7 @@ func TestOnboardingResumesAfterAFailureAtEachStep(t *testing.T) {
 			assert.Equal(t, tenant.StatusActive, tn.Status)
 			assert.Empty(t, tn.StatusReason)
 			assert.NotEmpty(t, tn.APIKey)
-			u, err := f.dir.Get(ctx, f.table, slug, st.AdminSub)
+			u, err := f.dir.Get(ctx, tenancy.Scope{Table: f.table, TenantID: slug}, st.AdminSub)
 			require.NoError(t, err)
 			assert.Equal(t, email, u.Email)
 			// Steps finished before the failure did not run again.

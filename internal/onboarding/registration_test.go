@@ -11,13 +11,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/issuetracker/issuetracker/internal/audit"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
-	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/tenant"
-	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -98,7 +99,7 @@ func TestNothingIsProvisionedBeforeTheAdminEmailIsVerified(t *testing.T) {
 		assert.Equal(t, tenant.StatusActive, tn.Status)
 		msg := invitations.Next("You're invited to Company unverified on IssueTracker")
 		assert.Contains(t, msg.Text, "http://web.test/w/unverified/signin")
-		tok, err := f.pools.SignIn(ctx, f.client, email, msg.TemporaryPassword(), "Chosen-Passw0rd!", nil)
+		tok, err := cognitotest.SignIn(ctx, f.pools.C, f.client, email, msg.TemporaryPassword(), "Chosen-Passw0rd!", nil)
 		require.NoError(t, err, "the mailed temporary password signs in and is replaced")
 		assert.NotEmpty(t, tok.IDToken)
 	})
@@ -166,14 +167,14 @@ func TestARegistrationCannotTakeOverAnotherTenantsUser(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	victim := "victim@" + f.domain
-	_, err := f.pools.EnsureUser(ctx, f.pool, identity.UserSpec{Email: victim, Password: "Victim-Passw0rd!",
+	_, err := f.pools.EnsureUser(ctx, f.pool, cognito.UserSpec{Email: victim, Password: "Victim-Passw0rd!",
 		TenantID: "victimco", Role: "super_admin", Tier: "basic"})
 	require.NoError(t, err)
 	before := userAttrs(t, f, victim)
 	untouched := func(t *testing.T) {
 		t.Helper()
 		assert.Equal(t, before, userAttrs(t, f, victim), "the other tenant's user is unchanged")
-		_, err := f.pools.PasswordLogin(ctx, f.client, victim, "Victim-Passw0rd!")
+		_, err := cognitotest.PasswordLogin(ctx, f.pools.C, f.client, victim, "Victim-Passw0rd!")
 		assert.NoError(t, err, "and still signs in with their password")
 	}
 

@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"maps"
 	"reflect"
 
 	"github.com/issuetracker/issuetracker/internal/analytics"
@@ -12,12 +13,13 @@ import (
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
-	"github.com/issuetracker/issuetracker/internal/lifecycle"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/notify"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopleapi"
 	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/tenantapi"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/issuetracker/issuetracker/internal/usage"
 	"github.com/issuetracker/issuetracker/internal/usage/usageapi"
@@ -88,14 +90,28 @@ func concat(ps ...[]Param) []Param {
 // route table; the conformance test (internal/openapi) fails for a route
 // without an entry here.
 func Bodies() map[string]Body {
+	all := map[string]Body{}
+	for _, bodies := range []map[string]Body{metaBodies(), issueBodies(), tenantBodies(), peopleBodies(), collabBodies()} {
+		maps.Copy(all, bodies)
+	}
+	return all
+}
+
+// metaBodies are the platform's own operations (health, tiers, /v1/me, the document).
+func metaBodies() map[string]Body {
 	return map[string]Body{
 		"getHealth":  {Response: httpapi.Health{}},
 		"listTiers":  {Response: tiers.Catalog{}},
 		"getMe":      {Response: people.Me{}},
 		"getRootMe":  {Response: people.RootMe{}},
 		"getOpenAPI": {Response: map[string]any{}},
+	}
+}
 
-		"createIssue": {Request: issueapi.CreateIssue{}, Response: issue.Issue{}, Status: 201},
+// issueBodies are the issue domain's (internal/issue/issueapi).
+func issueBodies() map[string]Body {
+	return map[string]Body{
+		"createIssue": {Request: issue.CreateIssue{}, Response: issue.Issue{}, Status: 201},
 		"listIssues": {Response: list.Page[issue.Issue]{}, Query: concat(filterParams, []Param{
 			named("sort", str("updated (default), created, priority or due")),
 			named("order", str("asc or desc"))}, pageParams)},
@@ -106,62 +122,52 @@ func Bodies() map[string]Body {
 		"listIssueStatusHistory": {Response: list.Page[issue.StatusChange]{}, Query: pageParams},
 		"listIssueActivity":      {Response: list.Page[issue.Activity]{}, Query: pageParams},
 		"getWorkflow":            {Response: issue.Workflow{}},
-		"searchIssues": {Response: list.Page[issueapi.Hit]{}, Query: concat([]Param{
+		"searchIssues": {Response: list.Page[issue.Hit]{}, Query: concat([]Param{
 			named("q", str("words; each must match a word of the title, description or a comment by prefix"))}, filterParams, pageParams)},
 		"listLabels":    {Response: list.Page[issue.Label]{}},
-		"createLabel":   {Request: issueapi.LabelInput{}, Response: issue.Label{}, Status: 201},
-		"updateLabel":   {Request: issueapi.LabelInput{}, Response: issue.Label{}},
+		"createLabel":   {Request: issue.LabelInput{}, Response: issue.Label{}, Status: 201},
+		"updateLabel":   {Request: issue.LabelInput{}, Response: issue.Label{}},
 		"deleteLabel":   {Status: 204},
 		"listComments":  {Response: list.Page[issue.Comment]{}, Query: pageParams},
 		"createComment": {Request: issueapi.CommentInput{}, Response: issue.Comment{}, Status: 201},
 		"updateComment": {Request: issueapi.CommentEdit{}, Response: issue.Comment{}},
 		"deleteComment": {Status: 204},
-		// Attachments (internal/attachment).
-		"createAttachmentUpload": {Request: attachment.UploadRequest{}, Response: attachment.Upload{}, Status: 201, Errors: []int{409, 422}},
-		"listAttachments":        {Response: list.Page[attachment.Attachment]{}, Query: pageParams},
-		"getAttachment":          {Response: attachment.Attachment{}},
-		"confirmAttachment":      {Response: attachment.Attachment{}, Errors: []int{409, 422}},
-		"downloadAttachment":     {Response: attachment.Download{}},
-		"deleteAttachment":       {Status: 204},
-		"getStorageUsage":        {Response: attachment.Usage{}},
-		// Watchers and notifications (internal/notify).
-		"listWatchers":               {Response: list.Page[notify.Watcher]{}, Query: pageParams},
-		"watchIssue":                 {Response: notify.WatchState{}},
-		"unwatchIssue":               {Response: notify.WatchState{}},
-		"listNotifications":          {Response: list.Page[notify.Notification]{}, Query: append([]Param{named("unread", Param{Description: "true: unread notifications only", Schema: map[string]any{"type": "string", "enum": []string{"true", "false"}}})}, pageParams...)},
-		"getUnreadCount":             {Response: notify.UnreadCount{}},
-		"markNotificationRead":       {Response: notify.Notification{}},
-		"markAllNotificationsRead":   {Response: notify.UnreadCount{}},
-		"getNotificationPreferences": {Response: notify.Preferences{}},
-		"putNotificationPreferences": {Request: notify.Preferences{}, Response: notify.Preferences{}},
-		"unsubscribeNotifications":   {Response: notify.Preferences{}, Query: []Param{named("token", Param{Description: "the signed token of the mail's unsubscribe link", Schema: map[string]any{"type": "string"}})}},
-		// Tenant lifecycle (internal/lifecycle).
-		"checkSlugAvailability": {Response: lifecycle.Availability{}, Query: []Param{named("slug", str("the slug to check"))}},
-		"register":              {Request: onboarding.Registration{}, Response: lifecycle.RegistrationView{}, Status: 202, Errors: []int{403, 429}},
-		"getRegistration":       {Response: lifecycle.RegistrationView{}},
-		"verifyRegistration":    {Request: lifecycle.VerificationCode{}, Response: lifecycle.RegistrationView{}},
-		"resendVerification":    {Response: lifecycle.RegistrationView{}, Status: 202},
-		"getWorkspace":          {Response: lifecycle.Workspace{}},
-		"approveTenant":         {Response: lifecycle.TenantView{}, Status: 202},
+	}
+}
+
+// tenantBodies are the tenant lifecycle's (internal/tenantapi).
+func tenantBodies() map[string]Body {
+	return map[string]Body{
+		"checkSlugAvailability": {Response: onboarding.Availability{}, Query: []Param{named("slug", str("the slug to check"))}},
+		"register":              {Request: onboarding.Registration{}, Response: tenantapi.RegistrationView{}, Status: 202, Errors: []int{403, 429}},
+		"getRegistration":       {Response: tenantapi.RegistrationView{}},
+		"verifyRegistration":    {Request: tenantapi.VerificationCode{}, Response: tenantapi.RegistrationView{}},
+		"resendVerification":    {Response: tenantapi.RegistrationView{}, Status: 202},
+		"getWorkspace":          {Response: tenantapi.Workspace{}},
+		"approveTenant":         {Response: tenantapi.TenantView{}, Status: 202},
 		"listTenants": {Query: concat([]Param{named("status", str("only tenants with this status, e.g. pending_approval"))}, pageParams),
-			Response: list.Page[lifecycle.TenantView]{}},
-		"getTenant": {Response: lifecycle.TenantView{}},
+			Response: list.Page[tenantapi.TenantView]{}},
+		"getTenant": {Response: tenantapi.TenantView{}},
 		"suspendTenant": {Request: struct {
 			Reason string `json:"reason"`
-		}{}, Response: lifecycle.TenantView{}},
-		"reactivateTenant": {Response: lifecycle.TenantView{}},
+		}{}, Response: tenantapi.TenantView{}},
+		"reactivateTenant": {Response: tenantapi.TenantView{}},
 		"changeTenantTier": {Request: struct {
 			Tier string `json:"tier"`
-		}{}, Response: lifecycle.TenantView{}},
-		"retryTenantLifecycle": {Response: lifecycle.LifecycleView{}, Status: 202},
+		}{}, Response: tenantapi.TenantView{}},
+		"retryTenantLifecycle": {Response: tenantapi.LifecycleView{}, Status: 202},
 		"offboardTenant": {Request: struct {
 			Confirm string `json:"confirm"`
-		}{}, Response: lifecycle.LifecycleView{}, Status: 202, Errors: []int{412}},
+		}{}, Response: tenantapi.LifecycleView{}, Status: 202, Errors: []int{412}},
 		"listTenantAudit": {Response: list.Page[audit.Record]{}, Query: pageParams},
-		"getBranding":     {Response: lifecycle.Branding{}},
-		"putBranding":     {Request: tenant.Branding{}, Response: lifecycle.Branding{}},
+		"getBranding":     {Response: tenantapi.Branding{}},
+		"putBranding":     {Request: tenant.Branding{}, Response: tenantapi.Branding{}},
+	}
+}
 
-		// People (internal/people).
+// peopleBodies are the people domain's: users, MFA, support access and teams (internal/people/peopleapi).
+func peopleBodies() map[string]Body {
+	return map[string]Body{
 		"listUsers":  {Response: list.Page[people.User]{}, Query: pageParams},
 		"inviteUser": {Request: people.Invitation{}, Response: people.User{}, Status: 201},
 		"getUser":    {Response: people.User{}},
@@ -173,10 +179,10 @@ func Bodies() map[string]Body {
 		"enableUser":          {Response: people.User{}},
 		"listUserTeams":       {Response: list.Page[people.Member]{}, Query: pageParams},
 		"getMyMFA":            {Response: people.MFAStatus{}},
-		"associateTOTP":       {Request: people.TOTPInput{}, Response: people.TOTPSetup{}},
-		"verifyTOTP":          {Request: people.TOTPInput{}, Response: people.TOTPEnabled{}},
+		"associateTOTP":       {Request: peopleapi.TOTPInput{}, Response: people.TOTPSetup{}},
+		"verifyTOTP":          {Request: peopleapi.TOTPInput{}, Response: people.TOTPEnabled{}},
 		"getSecuritySettings": {Response: people.SecuritySettings{}},
-		"putSecuritySettings": {Request: people.SecurityInput{}, Response: people.SecuritySettings{}},
+		"putSecuritySettings": {Request: peopleapi.SecurityInput{}, Response: people.SecuritySettings{}},
 		"getSupportAccess":    {Response: people.SupportAccessView{}},
 		"grantSupportAccess": {Request: struct {
 			Hours int `json:"hours"`
@@ -201,7 +207,7 @@ func Bodies() map[string]Body {
 		"getBilling":                 {Response: billingapi.Plan{}},
 		"startCheckout":              {Request: billingapi.TierChoice{}, Response: billing.CheckoutSession{}, Status: 201},
 		"changePlan":                 {Request: billingapi.TierChoice{}, Response: billingapi.Plan{}},
-		"listInvoices":               {Response: billingapi.Invoices{}, Query: pageParams},
+		"listInvoices":               {Response: list.Page[billing.Invoice]{}, Query: pageParams},
 		"stripeWebhook":              {Request: map[string]any{}, Response: billingapi.Received{}},
 		"getRootBilling":             {Response: billing.Figures{}},
 		"createRegistrationCheckout": {Response: billing.CheckoutSession{}, Status: 201},
@@ -216,5 +222,30 @@ func Bodies() map[string]Body {
 		"getUserPerformance":   {Response: analytics.UserPerformance{}, Query: concat(rangeParams, []Param{named("bucket", str("day, week or month"))})},
 		"getAnalyticsSettings": {Response: analyticsapi.SettingsView{}},
 		"putAnalyticsSettings": {Request: analyticsapi.SettingsInput{}, Response: analyticsapi.SettingsView{}},
+	}
+}
+
+// collabBodies are attachments' (internal/attachment) and watchers' and
+// notifications' (internal/notify).
+func collabBodies() map[string]Body {
+	return map[string]Body{
+		"createAttachmentUpload": {Request: attachment.UploadRequest{}, Response: attachment.Upload{}, Status: 201, Errors: []int{409, 422}},
+		"listAttachments":        {Response: list.Page[attachment.Attachment]{}, Query: pageParams},
+		"getAttachment":          {Response: attachment.Attachment{}},
+		"confirmAttachment":      {Response: attachment.Attachment{}, Errors: []int{409, 422}},
+		"downloadAttachment":     {Response: attachment.Download{}},
+		"deleteAttachment":       {Status: 204},
+		"getStorageUsage":        {Response: attachment.Usage{}},
+		// Watchers and notifications (internal/notify).
+		"listWatchers":               {Response: list.Page[notify.Watcher]{}, Query: pageParams},
+		"watchIssue":                 {Response: notify.WatchState{}},
+		"unwatchIssue":               {Response: notify.WatchState{}},
+		"listNotifications":          {Response: list.Page[notify.Notification]{}, Query: append([]Param{named("unread", Param{Description: "true: unread notifications only", Schema: map[string]any{"type": "string", "enum": []string{"true", "false"}}})}, pageParams...)},
+		"getUnreadCount":             {Response: notify.UnreadCount{}},
+		"markNotificationRead":       {Response: notify.Notification{}},
+		"markAllNotificationsRead":   {Response: notify.UnreadCount{}},
+		"getNotificationPreferences": {Response: notify.Preferences{}},
+		"putNotificationPreferences": {Request: notify.Preferences{}, Response: notify.Preferences{}},
+		"unsubscribeNotifications":   {Response: notify.Preferences{}, Query: []Param{named("token", Param{Description: "the signed token of the mail's unsubscribe link", Schema: map[string]any{"type": "string"}})}},
 	}
 }

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/issuetracker/issuetracker/internal/apitest"
 	"github.com/issuetracker/issuetracker/internal/openapi"
 	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/testing/apitest"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/tenantapi"
 )
 
 // Doc is an OpenAPI document as plain JSON data.
@@ -241,8 +242,11 @@ func (g *gen) schema(t reflect.Type) map[string]any {
 			return g.object(t)
 		}
 		name := componentName(t)
+		if published, ok := publishedNames[t]; ok {
+			name = published
+		}
 		if owner, ok := g.types[name]; ok && owner != t {
-			// Two types of one name (tenant.Branding, lifecycle.Branding):
+			// Two types of one name (tenant.Branding, tenantapi.Branding):
 			// the later one is qualified by its package.
 			pkg := t.PkgPath()[strings.LastIndexByte(t.PkgPath(), '/')+1:]
 			name = strings.ToUpper(pkg[:1]) + pkg[1:] + name
@@ -296,6 +300,13 @@ func (g *gen) fields(t reflect.Type, props map[string]any, required *[]any) {
 			*required = append(*required, name)
 		}
 	}
+}
+
+// publishedNames keep the component names the document has published for
+// types whose package was renamed since (clients generated from the
+// document name their types after them).
+var publishedNames = map[reflect.Type]string{
+	reflect.TypeFor[tenantapi.Branding](): "LifecycleBranding",
 }
 
 // componentName names a struct schema: "Issue", or "Page_Issue" for Page[issue.Issue].

@@ -1,17 +1,16 @@
 package people
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/errs"
-	"github.com/issuetracker/issuetracker/internal/httpapi"
-	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/text"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -41,25 +40,24 @@ type MFAStatus struct {
 	SessionAccepted bool `json:"session_accepted"`
 }
 
-func (d Deps) getMyMFA(w http.ResponseWriter, r *http.Request) error {
-	p, err := httpapi.CallerPrincipal(r)
+// MyMFA is the caller's MFA: whether the workspace requires it, what the
+// user pool has enabled for them, and whether this session counts.
+func (s *Service) MyMFA(ctx context.Context, p tenancy.Principal) (MFAStatus, error) {
+	st, err := s.Users.Settings(ctx, p.Scope())
 	if err != nil {
-		return err
+		return MFAStatus{}, err
 	}
-	st, err := d.users().Settings(r.Context(), p.Table, p.TenantID)
+	pool, err := s.callerPool(ctx, p)
 	if err != nil {
-		return err
+		return MFAStatus{}, err
 	}
-	var state identity.MFAState
-	if err := d.syncIdentity(r.Context(), p, func(pool string) error {
-		state, err = d.Identity.MFA(r.Context(), pool, p.UserID)
-		return err
-	}); err != nil {
-		return err
+	state, err := s.Identity.MFA(ctx, pool, p.UserID)
+	if err != nil {
+		return MFAStatus{}, err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, MFAStatus{Required: MFAEnforced(st, p.Tier),
+	return MFAStatus{Required: MFAEnforced(st, p.Tier),
 		Enabled: slices.Contains(state.Methods, "SOFTWARE_TOKEN_MFA") || slices.Contains(state.Methods, "SMS_MFA"),
-		Methods: append([]string{}, state.Methods...), SessionAccepted: p.MFA != tenancy.MFAMissing})
+		Methods: append([]string{}, state.Methods...), SessionAccepted: p.MFA != tenancy.MFAMissing}, nil
 }
 
 // accessToken reads the caller's Cognito access token from the body: the
@@ -90,63 +88,45 @@ type TOTPSetup struct {
 	OTPAuthURI string `json:"otpauth_uri"`
 }
 
-func (d Deps) associateTOTP(w http.ResponseWriter, r *http.Request) error {
-	p, err := httpapi.CallerPrincipal(r)
+// AssociateTOTP starts TOTP set-up for the holder of accessToken, who must
+// be the caller: the secret to load into an authenticator app.
+func (s *Service) AssociateTOTP(ctx context.Context, p tenancy.Principal, token string) (TOTPSetup, error) {
+	if err := accessToken(p, token); err != nil {
+		return TOTPSetup{}, err
+	}
+	secret, err := s.Identity.AssociateTOTP(ctx, token)
 	if err != nil {
-		return err
+		return TOTPSetup{}, err
 	}
-	var in struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := httpapi.DecodeJSON(r, &in, 0); err != nil {
-		return err
-	}
-	if err := accessToken(p, in.AccessToken); err != nil {
-		return err
-	}
-	secret, err := d.Identity.AssociateTOTP(r.Context(), in.AccessToken)
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, TOTPSetup{SecretCode: secret, OTPAuthURI: identity.OTPAuthURI("IssueTracker", p.Email, secret)})
+	return TOTPSetup{SecretCode: secret, OTPAuthURI: cognito.OTPAuthURI("IssueTracker", p.Email, secret)}, nil
 }
 
-func (d Deps) verifyTOTP(w http.ResponseWriter, r *http.Request) error {
-	p, err := httpapi.CallerPrincipal(r)
-	if err != nil {
-		return err
+// VerifyTOTP completes TOTP set-up with the authenticator's code; sessions
+// signed in from then on count as MFA.
+func (s *Service) VerifyTOTP(ctx context.Context, p tenancy.Principal, token, code, deviceName string) (TOTPEnabled, error) {
+	if err := text.Clean("device_name", &deviceName, text.Line); err != nil {
+		return TOTPEnabled{}, err
 	}
-	var in struct {
-		AccessToken string `json:"access_token"`
-		Code        string `json:"code"`
-		DeviceName  string `json:"device_name"`
+	if err := accessToken(p, token); err != nil {
+		return TOTPEnabled{}, err
 	}
-	if err := httpapi.DecodeJSON(r, &in, 0); err != nil {
-		return err
+	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
+		return TOTPEnabled{}, errs.Field("code", "must be the 6-digit code your authenticator shows")
 	}
-	if err := text.Clean("device_name", &in.DeviceName, text.Line); err != nil {
-		return err
-	}
-	if err := accessToken(p, in.AccessToken); err != nil {
-		return err
-	}
-	if len(in.Code) != 6 || strings.Trim(in.Code, "0123456789") != "" {
-		return errs.Field("code", "must be the 6-digit code your authenticator shows")
-	}
-	err = d.Identity.VerifyTOTP(r.Context(), in.AccessToken, in.Code, in.DeviceName)
-	if errors.Is(err, identity.ErrCodeMismatch) {
-		return errs.Invalid("mfa_code_mismatch", "the code does not match: check the authenticator's clock and try the next code", errs.FieldError{Field: "code", Reason: "mismatch"})
+	err := s.Identity.VerifyTOTP(ctx, token, code, deviceName)
+	if errors.Is(err, cognito.ErrCodeMismatch) {
+		return TOTPEnabled{}, errs.Invalid("mfa_code_mismatch", "the code does not match: check the authenticator's clock and try the next code", errs.FieldError{Field: "code", Reason: "mismatch"})
 	}
 	if err != nil {
-		return err
+		return TOTPEnabled{}, err
 	}
 	// Sessions count as MFA from the next whole second: sign-in times are
 	// whole seconds, and this session signed in without MFA.
-	at := d.Now().UTC().Truncate(time.Second).Add(time.Second)
-	if err := d.users().SetMFAEnabled(r.Context(), p.Table, p.TenantID, p.UserID, at); err != nil {
-		return err
+	at := s.now().Truncate(time.Second).Add(time.Second)
+	if err := s.Users.SetMFAEnabled(ctx, p.Scope(), p.UserID, at); err != nil {
+		return TOTPEnabled{}, err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, TOTPEnabled{Enabled: true, Methods: []string{"SOFTWARE_TOKEN_MFA"}, SignInAgain: true})
+	return TOTPEnabled{Enabled: true, Methods: []string{"SOFTWARE_TOKEN_MFA"}, SignInAgain: true}, nil
 }
 
 // TOTPEnabled answers a verified TOTP set-up.
@@ -156,61 +136,36 @@ type TOTPEnabled struct {
 	SignInAgain bool     `json:"sign_in_again"`
 }
 
-// TOTPInput is the body of the TOTP set-up routes (the code and device
-// name only when verifying).
-type TOTPInput struct {
-	AccessToken string `json:"access_token"`
-	Code        string `json:"code,omitempty"`
-	DeviceName  string `json:"device_name,omitempty"`
-}
-
 // SecuritySettings is the Super Admin's view of the MFA requirement.
-// SecurityInput is the body of PUT /v1/settings/security.
-type SecurityInput struct {
-	MFARequired *bool `json:"mfa_required"`
-}
-
 type SecuritySettings struct {
 	MFARequired  bool `json:"mfa_required"`
 	MFAAvailable bool `json:"mfa_enforcement_available"`
 }
 
-func (d Deps) getSecuritySettings(w http.ResponseWriter, r *http.Request) error {
-	p, err := httpapi.CallerPrincipal(r)
+// SecuritySettings reads the caller's tenant's MFA requirement.
+func (s *Service) SecuritySettings(ctx context.Context, p tenancy.Principal) (SecuritySettings, error) {
+	st, err := s.Users.Settings(ctx, p.Scope())
 	if err != nil {
-		return err
-	}
-	st, err := d.users().Settings(r.Context(), p.Table, p.TenantID)
-	if err != nil {
-		return err
+		return SecuritySettings{}, err
 	}
 	t, _ := tiers.Get(p.Tier)
-	return httpapi.WriteJSON(w, http.StatusOK, SecuritySettings{MFARequired: MFAEnforced(st, p.Tier), MFAAvailable: t.Has(tiers.FeatureMFAEnforcement)})
+	return SecuritySettings{MFARequired: MFAEnforced(st, p.Tier), MFAAvailable: t.Has(tiers.FeatureMFAEnforcement)}, nil
 }
 
-func (d Deps) putSecuritySettings(w http.ResponseWriter, r *http.Request) error {
-	p, err := httpapi.CallerPrincipal(r)
-	if err != nil {
-		return err
-	}
-	var in SecurityInput
-	if err := httpapi.DecodeJSON(r, &in, 0); err != nil {
-		return err
-	}
-	if in.MFARequired == nil {
-		return errs.Field("mfa_required", "is required")
-	}
+// SetMFARequired turns the tenant's MFA requirement on or off (on only for
+// tiers with MFA enforcement: forbidden feature_not_in_tier otherwise).
+func (s *Service) SetMFARequired(ctx context.Context, p tenancy.Principal, required bool) (SecuritySettings, error) {
 	t, _ := tiers.Get(p.Tier)
-	if *in.MFARequired && !t.Has(tiers.FeatureMFAEnforcement) {
-		return errs.E(errs.KindForbidden, "feature_not_in_tier", "the %s plan cannot require MFA: upgrade to Premium or Platinum", t.DisplayName)
+	if required && !t.Has(tiers.FeatureMFAEnforcement) {
+		return SecuritySettings{}, errs.E(errs.KindForbidden, "feature_not_in_tier", "the %s plan cannot require MFA: upgrade to Premium or Platinum", t.DisplayName)
 	}
-	st, err := d.users().Settings(r.Context(), p.Table, p.TenantID)
+	st, err := s.Users.Settings(ctx, p.Scope())
 	if err != nil {
-		return err
+		return SecuritySettings{}, err
 	}
-	st.MFARequired = *in.MFARequired
-	if err := d.users().PutSettings(r.Context(), p.Table, p.TenantID, st); err != nil {
-		return err
+	st.MFARequired = required
+	if err := s.Users.PutSettings(ctx, p.Scope(), st); err != nil {
+		return SecuritySettings{}, err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, SecuritySettings{MFARequired: st.MFARequired, MFAAvailable: t.Has(tiers.FeatureMFAEnforcement)})
+	return SecuritySettings{MFARequired: st.MFARequired, MFAAvailable: t.Has(tiers.FeatureMFAEnforcement)}, nil
 }

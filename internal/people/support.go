@@ -2,11 +2,9 @@ package people
 
 import (
 	"context"
-	"net/http"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
-	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
@@ -18,16 +16,6 @@ import (
 
 // MaxSupportHours bounds one support-access grant.
 const MaxSupportHours = 72
-
-// SupportAccessGranted reports whether the provider may read the tenant's
-// issue contents now.
-func (s UserDB) SupportAccessGranted(ctx context.Context, table, tenantID string, now time.Time) (bool, error) {
-	st, err := s.Settings(ctx, table, tenantID)
-	if err != nil {
-		return false, err
-	}
-	return st.SupportAccess(now), nil
-}
 
 // SupportAccessView is a tenant's support-access grant.
 type SupportAccessView struct {
@@ -43,109 +31,98 @@ func view(st Settings, now time.Time) SupportAccessView {
 	return SupportAccessView{Granted: true, Until: st.SupportAccessUntil, GrantedBy: st.SupportGrantedBy}
 }
 
-func (d Deps) getSupportAccess(w http.ResponseWriter, r *http.Request) error {
-	p, err := httpapi.CallerPrincipal(r)
+// SupportAccess is the caller's tenant's grant.
+func (s *Service) SupportAccess(ctx context.Context, p tenancy.Principal) (SupportAccessView, error) {
+	st, err := s.Users.Settings(ctx, p.Scope())
 	if err != nil {
-		return err
+		return SupportAccessView{}, err
 	}
-	st, err := d.users().Settings(r.Context(), p.Table, p.TenantID)
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, view(st, d.Now()))
+	return view(st, s.now()), nil
 }
 
-// putSupportAccess grants the provider's support access for some hours;
-// deleteSupportAccess ends it at once.
-func (d Deps) putSupportAccess(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Hours int `json:"hours"`
+// GrantSupportAccess grants the provider's support access for 1 to
+// MaxSupportHours hours; RevokeSupportAccess ends it at once.
+func (s *Service) GrantSupportAccess(ctx context.Context, p tenancy.Principal, hours int) (SupportAccessView, error) {
+	if hours < 1 || hours > MaxSupportHours {
+		return SupportAccessView{}, errs.Field("hours", "must be from 1 to 72")
 	}
-	if err := httpapi.DecodeJSON(r, &in, 0); err != nil {
-		return err
-	}
-	if in.Hours < 1 || in.Hours > MaxSupportHours {
-		return errs.Field("hours", "must be from 1 to 72")
-	}
-	return d.setSupport(w, r, time.Duration(in.Hours)*time.Hour)
+	return s.setSupport(ctx, p, time.Duration(hours)*time.Hour)
 }
 
-func (d Deps) deleteSupportAccess(w http.ResponseWriter, r *http.Request) error {
-	return d.setSupport(w, r, 0)
+// RevokeSupportAccess ends the provider's support access.
+func (s *Service) RevokeSupportAccess(ctx context.Context, p tenancy.Principal) (SupportAccessView, error) {
+	return s.setSupport(ctx, p, 0)
 }
 
-func (d Deps) setSupport(w http.ResponseWriter, r *http.Request, dur time.Duration) error {
-	p, err := httpapi.CallerPrincipal(r)
+func (s *Service) setSupport(ctx context.Context, p tenancy.Principal, dur time.Duration) (SupportAccessView, error) {
+	st, err := s.Users.Settings(ctx, p.Scope())
 	if err != nil {
-		return err
+		return SupportAccessView{}, err
 	}
-	st, err := d.users().Settings(r.Context(), p.Table, p.TenantID)
-	if err != nil {
-		return err
-	}
-	now := d.Now().UTC()
+	now := s.now()
 	st.SupportAccessUntil, st.SupportGrantedBy = time.Time{}, ""
 	if dur > 0 {
 		st.SupportAccessUntil, st.SupportGrantedBy = now.Add(dur), p.UserID
 	}
-	if err := d.users().PutSettings(r.Context(), p.Table, p.TenantID, st); err != nil {
-		return err
+	if err := s.Users.PutSettings(ctx, p.Scope(), st); err != nil {
+		return SupportAccessView{}, err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, view(st, now))
+	return view(st, now), nil
 }
 
-// rootTenantTable finds the table of the tenant named in a root route's
-// path: for Root the tenant is the object of the request, not the caller's.
-// The returned context reads that tenant's data as that tenant (support).
-func (d Deps) rootTenantTable(r *http.Request) (context.Context, string, string, error) {
-	t, err := d.Tenants.Get(r.Context(), r.PathValue("tenantId"))
+// SupportAccessGranted reports whether the provider may read the tenant's
+// issue contents at now.
+func (s *Service) SupportAccessGranted(ctx context.Context, sc tenancy.Scope, now time.Time) (bool, error) {
+	st, err := s.Users.Settings(ctx, sc)
 	if err != nil {
-		return nil, "", "", err
+		return false, err
+	}
+	return st.SupportAccess(now), nil
+}
+
+// supportTenant finds the tenant a root route names: for Root the tenant is
+// the object of the request, not the caller's. The returned context reads
+// that tenant's data as that tenant (support).
+func (s *Service) supportTenant(ctx context.Context, tenantID string) (context.Context, tenancy.Scope, error) {
+	t, err := s.Tenants.Get(ctx, tenantID)
+	if err != nil {
+		return nil, tenancy.Scope{}, err
 	}
 	if t.Table == "" {
 		// Not placed yet (a registration waiting for verification,
 		// approval or payment) or offboarded: it has no data to show.
-		return nil, "", "", errs.E(errs.KindNotFound, "tenant_data_not_found", "tenant %s has no data (not provisioned yet, or offboarded)", t.ID)
+		return nil, tenancy.Scope{}, errs.E(errs.KindNotFound, "tenant_data_not_found", "tenant %s has no data (not provisioned yet, or offboarded)", t.ID)
 	}
-	return tenancy.WithTenant(r.Context(), t.ID), t.ID, t.Table, nil
+	return tenancy.WithTenant(ctx, t.ID), tenancy.Scope{Table: t.Table, TenantID: t.ID}, nil
 }
 
-func (d Deps) rootListUsers(w http.ResponseWriter, r *http.Request) error {
-	req, err := list.Params(r.URL.Query())
+// SupportListUsers is Root's page of a tenant's users.
+func (s *Service) SupportListUsers(ctx context.Context, tenantID string, req list.Request) (list.Page[User], error) {
+	ctx, sc, err := s.supportTenant(ctx, tenantID)
 	if err != nil {
-		return err
+		return list.Page[User]{}, err
 	}
-	ctx, id, table, err := d.rootTenantTable(r)
-	if err != nil {
-		return err
-	}
-	page, err := d.users().ListForSupport(ctx, table, id, req)
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, page)
+	return s.Users.ListForSupport(ctx, sc, req)
 }
 
-func (d Deps) rootGetUser(w http.ResponseWriter, r *http.Request) error {
-	ctx, id, table, err := d.rootTenantTable(r)
+// SupportGetUser is Root's read of a tenant's user.
+func (s *Service) SupportGetUser(ctx context.Context, tenantID, userID string) (User, error) {
+	ctx, sc, err := s.supportTenant(ctx, tenantID)
 	if err != nil {
-		return err
+		return User{}, err
 	}
-	u, err := d.users().Get(ctx, table, id, r.PathValue("userId"))
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, u)
+	return s.Users.Get(ctx, sc, userID)
 }
 
-func (d Deps) rootGetSupportAccess(w http.ResponseWriter, r *http.Request) error {
-	ctx, id, table, err := d.rootTenantTable(r)
+// SupportGrant is Root's view of a tenant's support-access grant.
+func (s *Service) SupportGrant(ctx context.Context, tenantID string) (SupportAccessView, error) {
+	ctx, sc, err := s.supportTenant(ctx, tenantID)
 	if err != nil {
-		return err
+		return SupportAccessView{}, err
 	}
-	st, err := d.users().Settings(ctx, table, id)
+	st, err := s.Users.Settings(ctx, sc)
 	if err != nil {
-		return err
+		return SupportAccessView{}, err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, view(st, d.Now()))
+	return view(st, s.now()), nil
 }

@@ -1,12 +1,15 @@
 package people
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"strings"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/text"
 )
 
@@ -68,4 +71,65 @@ func newTeamID() string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	return "tm_" + hex.EncodeToString(b)
+}
+
+// ListTeams returns a page of the caller's tenant's teams.
+func (s *Service) ListTeams(ctx context.Context, p tenancy.Principal, req list.Request) (list.Page[Team], error) {
+	return s.Teams.Teams(ctx, p.Scope(), req)
+}
+
+// CreateTeam validates in and stores a new team of the caller's tenant.
+func (s *Service) CreateTeam(ctx context.Context, p tenancy.Principal, in TeamInput) (Team, error) {
+	now := s.now()
+	t := Team{ID: newTeamID(), TenantID: p.TenantID, CreatedAt: now, UpdatedAt: now}
+	if err := in.Apply(&t, true); err != nil {
+		return Team{}, err
+	}
+	return s.Teams.Put(ctx, p.Scope(), t)
+}
+
+// GetTeam returns a team of the caller's tenant (team_not_found otherwise).
+func (s *Service) GetTeam(ctx context.Context, p tenancy.Principal, id string) (Team, error) {
+	return s.Teams.GetTeam(ctx, p.Scope(), id)
+}
+
+// UpdateTeam renames or re-describes a team (merge: absent fields stay).
+func (s *Service) UpdateTeam(ctx context.Context, p tenancy.Principal, id string, in TeamInput) (Team, error) {
+	t, err := s.Teams.GetTeam(ctx, p.Scope(), id)
+	if err != nil {
+		return Team{}, err
+	}
+	if err := in.Apply(&t, false); err != nil {
+		return Team{}, err
+	}
+	t.UpdatedAt = s.now()
+	return s.Teams.Put(ctx, p.Scope(), t)
+}
+
+// DeleteTeam deletes a team of the caller's tenant and its memberships.
+func (s *Service) DeleteTeam(ctx context.Context, p tenancy.Principal, id string) error {
+	return s.Teams.DeleteTeam(ctx, p.Scope(), id)
+}
+
+// Members lists the members of a team of the caller's tenant.
+func (s *Service) Members(ctx context.Context, p tenancy.Principal, teamID string, req list.Request) (list.Page[Member], error) {
+	if _, err := s.Teams.GetTeam(ctx, p.Scope(), teamID); err != nil {
+		return list.Page[Member]{}, err
+	}
+	return s.Teams.Members(ctx, p.Scope(), teamID, req)
+}
+
+// AddMember adds a user of the caller's tenant to one of its teams
+// (idempotent); the caller is recorded as who added them.
+func (s *Service) AddMember(ctx context.Context, p tenancy.Principal, teamID, userID string) (Member, error) {
+	m := Member{TeamID: teamID, UserID: userID, AddedAt: s.now(), AddedBy: p.UserID}
+	if err := s.Teams.AddMember(ctx, p.Scope(), m); err != nil {
+		return Member{}, err
+	}
+	return m, nil
+}
+
+// RemoveMember removes a membership (member_not_found if absent).
+func (s *Service) RemoveMember(ctx context.Context, p tenancy.Principal, teamID, userID string) error {
+	return s.Teams.RemoveMember(ctx, p.Scope(), teamID, userID)
 }

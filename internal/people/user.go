@@ -1,7 +1,9 @@
 // Package people is who works in a tenant: the user directory (one record per
 // Cognito user, holding the role and status the authorizer trusts), user
 // management by Super Admins (invite, roles, disable, remove), teams, MFA
-// and support access, and the caller's own view (/v1/me).
+// and support access, and the caller's own view (/v1/me). It holds the
+// types, their validation, the Service and the stores it needs; peopledb
+// stores it in DynamoDB and peopleapi serves it over HTTP.
 package people
 
 import (
@@ -13,6 +15,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/text"
 )
 
@@ -48,10 +51,10 @@ type User struct {
 // Directory reads and writes users of one tenant's table.
 type Directory interface {
 	// Get returns the user or not_found (user_not_found).
-	Get(ctx context.Context, table, tenantID, userID string) (User, error)
+	Get(ctx context.Context, sc tenancy.Scope, userID string) (User, error)
 	// Put creates or replaces a user (seed, onboarding), keeping the
 	// tenant's user and super-admin counters right.
-	Put(ctx context.Context, table string, u User) error
+	Put(ctx context.Context, sc tenancy.Scope, u User) error
 }
 
 // Settings are a tenant's people settings, kept in the tenant's own table.
@@ -71,7 +74,15 @@ func (s Settings) SupportAccess(now time.Time) bool { return now.Before(s.Suppor
 // SettingsReader reads a tenant's people settings (the authorizer uses it).
 type SettingsReader interface {
 	// Settings returns the tenant's settings; zero settings if never set.
-	Settings(ctx context.Context, table, tenantID string) (Settings, error)
+	Settings(ctx context.Context, sc tenancy.Scope) (Settings, error)
+}
+
+// Claim is an invitation's hold on an email and a seat: pending while the
+// invitation is under way, done once the user record exists.
+type Claim struct {
+	Invitation
+	Done   bool
+	UserID string
 }
 
 // Invitation is a Super Admin's request to add a person.

@@ -123,7 +123,7 @@ var table = []Route{
 	{"GET", "/v1/notifications/preferences", FnComments, tenant(roles.User), "getNotificationPreferences", "Your email preferences per kind of notification"},
 	{"PUT", "/v1/notifications/preferences", FnComments, tenant(roles.User), "putNotificationPreferences", "Change your email preferences (immediately, daily, off per kind)"},
 	{"POST", "/v1/notifications/unsubscribe", FnComments, public(), "unsubscribeNotifications", "One-click unsubscribe from notification mail (RFC 8058; the signed token of the mail)"},
-	// Tenant lifecycle (internal/lifecycle).
+	// Tenant lifecycle (internal/tenantapi).
 	// Before /v1/registrations/{tenantId}: a literal segment wins (as in API Gateway).
 	{"GET", "/v1/registrations/availability", FnRegistration, public(), "checkSlugAvailability", "Whether a slug can be registered (rate limited per client address)"},
 	{"POST", "/v1/registrations", FnRegistration, public(), "register", "A company signs up: company name, slug, admin email, tier; a code is mailed to the admin email"},

@@ -11,6 +11,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
@@ -125,6 +126,10 @@ type Registry interface {
 	// per page: a page may hold fewer than the limit, with a cursor to go on).
 	ListByStatus(ctx context.Context, status Status, req list.Request) (list.Page[Tenant], error)
 }
+
+// Scope is where the tenant's data lives (its table) and the id its keys
+// start with.
+func (t Tenant) Scope() tenancy.Scope { return tenancy.Scope{Table: t.Table, TenantID: t.ID} }
 
 // All reads every tenant of the registry, page by page (platform jobs and
 // commands: Root-sized reads, never a tenant's request path).

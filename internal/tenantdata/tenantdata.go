@@ -25,7 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
-	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
@@ -123,10 +123,10 @@ func (s Store) UserNames(ctx context.Context, t tenant.Tenant) ([]string, error)
 		return nil, nil
 	}
 	ctx = tenancy.WithTenant(ctx, t.ID)
-	dir := people.UserDB{DB: s.DB}
+	dir := peopledb.UserDB{DB: s.DB}
 	var names []string
 	for cursor := ""; ; {
-		page, err := dir.List(ctx, t.Table, t.ID, list.Request{Limit: list.MaxLimit, Cursor: cursor})
+		page, err := dir.List(ctx, t.Scope(), list.Request{Limit: list.MaxLimit, Cursor: cursor})
 		if err != nil {
 			return nil, fmt.Errorf("users of %s: %w", t.ID, err)
 		}
@@ -145,7 +145,7 @@ func (s Store) CountUsers(ctx context.Context, t tenant.Tenant) (int, error) {
 	if t.Table == "" {
 		return 0, nil
 	}
-	n, _, err := people.UserDB{DB: s.DB}.Counters(tenancy.WithTenant(ctx, t.ID), t.Table, t.ID)
+	n, _, err := peopledb.UserDB{DB: s.DB}.Counters(tenancy.WithTenant(ctx, t.ID), t.Scope())
 	if err != nil {
 		return 0, fmt.Errorf("count users of %s: %w", t.ID, err)
 	}

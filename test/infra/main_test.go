@@ -22,7 +22,7 @@ import (
 	"github.com/issuetracker/issuetracker/infra/stacks"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden templates under testdata")
+var update = flag.Bool("update", false, "rewrite the synthesized templates under infra/templates")
 
 const tenantID = "acme"
 

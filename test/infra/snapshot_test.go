@@ -36,7 +36,7 @@ func TestSnapshots(t *testing.T) {
 	for stack := range synth.files {
 		t.Run(stack+" matches its golden template", func(t *testing.T) {
 			got := normalize(t, synth.files[stack])
-			golden := filepath.Join("testdata", strings.ReplaceAll(stack, "/", ".")+".golden.json")
+			golden := filepath.Join("..", "..", "infra", "templates", strings.ReplaceAll(stack, "/", ".")+".json")
 			if *update {
 				if err := os.WriteFile(golden, got, 0o644); err != nil {
 					t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
 	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
-	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -252,13 +252,13 @@ func TestRedeliveredAndOutOfOrderRecordsDoNotCountTwice(t *testing.T) {
 	svc1 := &analytics.Service{Store: analyticsdb.Store{DB: testenv.DynamoDB(t)}, Now: w.now}
 	r := analytics.Range{From: "2026-02-28", To: "2026-03-11", Bucket: analytics.BucketDay}
 	for _, scope := range []string{analytics.ScopeAll, analytics.TeamScope("core"), analytics.UserScope("bob"), analytics.PriorityScope("high"), analytics.ScopeUnowned} {
-		inOrder, err := svc1.Report(context.Background(), w.names.App(), "acme", scope, r)
+		inOrder, err := svc1.Report(context.Background(), w.acme(), scope, r)
 		require.NoError(t, err)
-		replayed, err := replay.Service.Report(context.Background(), names2.App(), "acme", scope, r)
+		replayed, err := replay.Service.Report(context.Background(), tenancy.Scope{Table: names2.App(), TenantID: "acme"}, scope, r)
 		require.NoError(t, err)
 		assert.Equal(t, inOrder, replayed, scope)
 	}
-	inOrder, err := svc1.Report(context.Background(), w.names.App(), "acme", analytics.ScopeAll, r)
+	inOrder, err := svc1.Report(context.Background(), w.acme(), analytics.ScopeAll, r)
 	require.NoError(t, err)
 	checkReport(t, inOrder, m.expect(time.UTC, func(*mIssue) bool { return true }, r.From, r.To))
 
@@ -267,7 +267,7 @@ func TestRedeliveredAndOutOfOrderRecordsDoNotCountTwice(t *testing.T) {
 		w.do(t, w.ada, "DELETE", "/v1/issues/"+victim.id, nil, http.StatusNoContent)
 		w.drain(t)
 		m.issues = m.issues[1:]
-		rep, err := svc1.Report(context.Background(), w.names.App(), "acme", analytics.ScopeAll, r)
+		rep, err := svc1.Report(context.Background(), w.acme(), analytics.ScopeAll, r)
 		require.NoError(t, err)
 		checkReport(t, rep, m.expect(time.UTC, func(*mIssue) bool { return true }, r.From, r.To))
 		// The issue's older records arriving after its removal change nothing.
@@ -279,7 +279,7 @@ func TestRedeliveredAndOutOfOrderRecordsDoNotCountTwice(t *testing.T) {
 		}
 		require.NotEmpty(t, late)
 		require.NoError(t, w.poller.Consumer.Handle(context.Background(), late))
-		again, err := svc1.Report(context.Background(), w.names.App(), "acme", analytics.ScopeAll, r)
+		again, err := svc1.Report(context.Background(), w.acme(), analytics.ScopeAll, r)
 		require.NoError(t, err)
 		assert.Equal(t, rep, again)
 	})
@@ -343,41 +343,41 @@ func TestBackfillRebuildsFromTheItemsAndAgreesWithTheStream(t *testing.T) {
 	want := m.expect(time.UTC, func(*mIssue) bool { return true }, r.From, r.To)
 	svc := &analytics.Service{Store: analyticsdb.Store{DB: db}, Now: w.now}
 	report := func() analytics.Report {
-		rep, err := svc.Report(context.Background(), w.names.App(), "acme", analytics.ScopeAll, r)
+		rep, err := svc.Report(context.Background(), w.acme(), analytics.ScopeAll, r)
 		require.NoError(t, err)
 		return rep
 	}
 
 	pages := 0
 	rb := analyticsdb.Rebuild{DB: db, Service: svc, PageSize: 7, Progress: func(int) { pages++ }}
-	n, err := rb.Run(context.Background(), w.names.App(), "acme", false)
+	n, err := rb.Run(context.Background(), w.acme(), false)
 	require.NoError(t, err)
 	assert.Equal(t, 30, n)
 	assert.Equal(t, 5, pages, "30 issues in pages of 7")
 	checkReport(t, report(), want)
 
 	t.Run("a resumed backfill continues after its last page", func(t *testing.T) {
-		n, err := rb.Run(context.Background(), w.names.App(), "acme", true)
+		n, err := rb.Run(context.Background(), w.acme(), true)
 		require.NoError(t, err)
 		assert.Zero(t, n, "the last run finished")
 	})
 	t.Run("a second backfill and the stream's own delivery change nothing", func(t *testing.T) {
-		_, err := rb.Run(context.Background(), w.names.App(), "acme", false)
+		_, err := rb.Run(context.Background(), w.acme(), false)
 		require.NoError(t, err)
 		w.drain(t)
 		checkReport(t, report(), want)
 	})
 	t.Run("a backfill restores an issue whose records were lost (a batch sent to the failure queue)", func(t *testing.T) {
 		store := analyticsdb.Store{DB: db}
-		st, err := store.State(context.Background(), w.names.App(), "acme", m.issues[0].id)
+		st, err := store.State(context.Background(), w.acme(), m.issues[0].id)
 		require.NoError(t, err)
 		// Take the issue's contribution out of the rollups and forget its state.
 		lost := analytics.Delta(st.Applied, analytics.Contribution{})
-		require.NoError(t, store.Apply(context.Background(), w.names.App(), "acme", analytics.IssueState{IssueID: "lost", Rev: 1}, lost))
-		require.NoError(t, store.Apply(context.Background(), w.names.App(), "acme", analytics.IssueState{IssueID: st.IssueID, Rev: st.Rev + 1}, nil))
+		require.NoError(t, store.Apply(context.Background(), w.acme(), analytics.IssueState{IssueID: "lost", Rev: 1}, lost))
+		require.NoError(t, store.Apply(context.Background(), w.acme(), analytics.IssueState{IssueID: st.IssueID, Rev: st.Rev + 1}, nil))
 		assert.Equal(t, int64(29), report().Totals.Created)
 
-		_, err = rb.Run(context.Background(), w.names.App(), "acme", false)
+		_, err = rb.Run(context.Background(), w.acme(), false)
 		require.NoError(t, err)
 		checkReport(t, report(), want)
 	})

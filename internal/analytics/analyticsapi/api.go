@@ -13,31 +13,20 @@ import (
 	"slices"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/issuetracker/issuetracker/internal/analytics"
-	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/issue"
-	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
-// Deps of the analytics operations.
+// Deps of the analytics operations (internal/app wires the DynamoDB
+// implementations).
 type Deps struct {
 	Service   *analytics.Service
 	Directory issue.Directory
 	Now       func() time.Time
-}
-
-// NewDeps wires the DynamoDB implementations.
-func NewDeps(db *dynamodb.Client, now func() time.Time) Deps {
-	if now == nil {
-		now = time.Now
-	}
-	return Deps{Service: &analytics.Service{Store: analyticsdb.Store{DB: db}, Now: now},
-		Directory: issuedb.Directory{DB: db}, Now: now}
 }
 
 // Operations of the analytics function.
@@ -64,7 +53,7 @@ func onlyParams(q url.Values, allowed ...string) error {
 
 // rangeOf reads from, to and bucket in the tenant's zone.
 func (d Deps) rangeOf(ctx context.Context, p tenancy.Principal, q url.Values) (analytics.Range, error) {
-	set, err := d.Service.SettingsFor(ctx, p.Table, p.TenantID)
+	set, err := d.Service.SettingsFor(ctx, p.Scope())
 	if err != nil {
 		return analytics.Range{}, err
 	}
@@ -88,7 +77,7 @@ func (d Deps) userID(ctx context.Context, p tenancy.Principal, ref string) (stri
 	if err := othersFigures(p, ref); err != nil {
 		return "", err
 	}
-	ok, err := d.Directory.UserExists(ctx, p.Table, p.TenantID, ref)
+	ok, err := d.Directory.UserExists(ctx, p.Scope(), ref)
 	if err != nil {
 		return "", err
 	}
@@ -99,7 +88,7 @@ func (d Deps) userID(ctx context.Context, p tenancy.Principal, ref string) (stri
 }
 
 func (d Deps) teamID(ctx context.Context, p tenancy.Principal, ref string) (string, error) {
-	ok, err := d.Directory.TeamExists(ctx, p.Table, p.TenantID, ref)
+	ok, err := d.Directory.TeamExists(ctx, p.Scope(), ref)
 	if err != nil {
 		return "", err
 	}
@@ -160,7 +149,7 @@ func (d Deps) issues(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rep, err := d.Service.Report(r.Context(), p.Table, p.TenantID, scope, rg)
+	rep, err := d.Service.Report(r.Context(), p.Scope(), scope, rg)
 	if err != nil {
 		return err
 	}
@@ -185,7 +174,7 @@ func (d Deps) workload(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	wl, err := d.Service.Workload(r.Context(), p.Table, p.TenantID, g)
+	wl, err := d.Service.Workload(r.Context(), p.Scope(), g)
 	if err != nil {
 		return err
 	}
@@ -209,7 +198,7 @@ func (d Deps) velocity(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := d.Service.Velocity(r.Context(), p.Table, p.TenantID, team, rg)
+	v, err := d.Service.Velocity(r.Context(), p.Scope(), team, rg)
 	if err != nil {
 		return err
 	}
@@ -233,7 +222,7 @@ func (d Deps) user(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, err := d.Service.UserPerformance(r.Context(), p.Table, p.TenantID, id, rg)
+	u, err := d.Service.UserPerformance(r.Context(), p.Scope(), id, rg)
 	if err != nil {
 		return err
 	}
@@ -273,7 +262,7 @@ func (d Deps) getSettings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s, err := d.Service.Store.Settings(r.Context(), p.Table, p.TenantID)
+	s, err := d.Service.Store.Settings(r.Context(), p.Scope())
 	if err != nil {
 		return err
 	}
@@ -289,7 +278,7 @@ func (d Deps) putSettings(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.DecodeJSON(r, &in, 0); err != nil {
 		return err
 	}
-	cur, err := d.Service.Store.Settings(r.Context(), p.Table, p.TenantID)
+	cur, err := d.Service.Store.Settings(r.Context(), p.Scope())
 	if err != nil {
 		return err
 	}
@@ -299,7 +288,7 @@ func (d Deps) putSettings(w http.ResponseWriter, r *http.Request) error {
 	}
 	if next.Version == cur.Version && len(next.Zones) != len(cur.Zones) {
 		next.Version++
-		if err := d.Service.Store.PutSettings(r.Context(), p.Table, p.TenantID, next); err != nil {
+		if err := d.Service.Store.PutSettings(r.Context(), p.Scope(), next); err != nil {
 			return err
 		}
 	}

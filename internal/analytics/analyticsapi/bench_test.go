@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -20,7 +22,6 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	"github.com/issuetracker/issuetracker/internal/analytics"
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
-	"github.com/issuetracker/issuetracker/internal/apitest"
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/changes"
@@ -28,7 +29,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
-	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
@@ -141,11 +143,11 @@ func BenchmarkDashboard(b *testing.B) {
 				for _, c := range cells[k:min(k+analyticsdb.MaxCellsPerTx, len(cells))] {
 					part[c] = sum[c]
 				}
-				if err := store.Apply(ctx, names.App(), "acme", analytics.IssueState{IssueID: fmt.Sprint("generated-", k), Rev: 1, Applied: part}, part); err != nil {
+				if err := store.Apply(ctx, tenancy.Scope{Table: names.App(), TenantID: "acme"}, analytics.IssueState{IssueID: fmt.Sprint("generated-", k), Rev: 1, Applied: part}, part); err != nil {
 					b.Fatal(err)
 				}
 			}
-			if err := (people.UserDB{DB: db}).Put(ctx, names.App(), people.User{ID: "ada", TenantID: "acme", Username: "ada", Role: roles.Admin, Status: people.UserActive}); err != nil {
+			if err := (peopledb.UserDB{DB: db}).Put(ctx, tenancy.Scope{Table: names.App(), TenantID: "acme"}, people.User{ID: "ada", TenantID: "acme", Username: "ada", Role: roles.Admin, Status: people.UserActive}); err != nil {
 				b.Fatal(err)
 			}
 			api := apitest.New(b, app.Deps{DB: db, Names: names, Now: time.Now})

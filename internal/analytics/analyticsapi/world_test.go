@@ -10,20 +10,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
+
 	"github.com/issuetracker/issuetracker/internal/analytics"
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
-	"github.com/issuetracker/issuetracker/internal/apitest"
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
 	"github.com/issuetracker/issuetracker/internal/issue"
-	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
-	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/stretchr/testify/require"
 )
@@ -41,13 +42,16 @@ type world struct {
 	clock               time.Time
 }
 
+// acme is the scope of the world's main tenant.
+func (w *world) acme() tenancy.Scope { return tenancy.Scope{Table: w.names.App(), TenantID: "acme"} }
+
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	db, names := testenv.Tables(t)
 	cfg, e := testenv.AWS(t)
 	ctx := context.Background()
 	p := func(tenant, id string, r roles.Role) tenancy.Principal {
-		require.NoError(t, people.UserDB{DB: db}.Put(ctx, names.App(), people.User{ID: id, TenantID: tenant,
+		require.NoError(t, peopledb.UserDB{DB: db}.Put(ctx, tenancy.Scope{Table: names.App(), TenantID: tenant}, people.User{ID: id, TenantID: tenant,
 			Username: id, Email: id + "@" + tenant + ".test", Role: r, Status: people.UserActive}))
 		return tenancy.Principal{TenantID: tenant, UserID: id, Username: id, Role: r, Tier: tiers.Standard, Table: names.App()}
 	}
@@ -55,8 +59,11 @@ func newWorld(t testing.TB) *world {
 	w.api = apitest.New(t, app.Deps{DB: db, Names: names, Now: w.now})
 	w.ann, w.bob, w.ada, w.owen = p("acme", "ann", roles.User), p("acme", "bob", roles.User), p("acme", "ada", roles.Admin), p("acme", "owen", roles.SuperAdmin)
 	w.gus = p("globex", "gus", roles.User)
-	require.NoError(t, issuedb.Directory{DB: db}.PutTeam(ctx, names.App(), "acme", "core", "Core"))
-	require.NoError(t, issuedb.Directory{DB: db}.PutTeam(ctx, names.App(), "globex", "ops", "Ops"))
+	teams := peopledb.TeamDB{UserDB: peopledb.UserDB{DB: db}}
+	for _, tm := range []people.Team{{ID: "core", TenantID: "acme", Name: "Core"}, {ID: "ops", TenantID: "globex", Name: "Ops"}} {
+		_, err := teams.Put(ctx, tenancy.Scope{Table: names.App(), TenantID: tm.TenantID}, tm)
+		require.NoError(t, err)
+	}
 	w.poller = &streampoller.Poller{Name: analyticsdb.ConsumerName, DB: db, Streams: awsx.Streams(cfg, e),
 		Consumer:    analyticsdb.Consumer{Service: &analytics.Service{Store: analyticsdb.Store{DB: db}}},
 		Filter:      analyticsdb.Filter,

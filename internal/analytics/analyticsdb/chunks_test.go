@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/issuetracker/issuetracker/internal/analytics"
-	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -21,9 +23,9 @@ func bigDelta(n int) analytics.Contribution {
 	return c
 }
 
-func created(t *testing.T, s Store, table string) int64 {
+func created(t *testing.T, s Store, acme tenancy.Scope) int64 {
 	t.Helper()
-	days, err := s.Days(context.Background(), table, "acme", analytics.ScopeAll, "2026-01-01", "2026-12-31")
+	days, err := s.Days(context.Background(), acme, analytics.ScopeAll, "2026-01-01", "2026-12-31")
 	require.NoError(t, err)
 	var n int64
 	for _, d := range days {
@@ -38,12 +40,12 @@ func TestADeltaOverOneTransactionIsAppliedInChunksAndFinishedAfterACrash(t *test
 	db, names := testenv.Tables(t)
 	s := Store{DB: db}
 	ctx := context.Background()
-	table := names.App()
+	acme := tenancy.Scope{Table: names.App(), TenantID: "acme"}
 
 	whole := bigDelta(250)
-	require.NoError(t, s.Apply(ctx, table, "acme", analytics.IssueState{IssueID: "a", Rev: 1, Applied: whole}, whole))
-	assert.Equal(t, int64(250), created(t, s, table))
-	st, err := s.State(ctx, table, "acme", "a")
+	require.NoError(t, s.Apply(ctx, acme, analytics.IssueState{IssueID: "a", Rev: 1, Applied: whole}, whole))
+	assert.Equal(t, int64(250), created(t, s, acme))
+	st, err := s.State(ctx, acme, "a")
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), st.Rev)
 	assert.Len(t, st.Applied, 250)
@@ -53,30 +55,30 @@ func TestADeltaOverOneTransactionIsAppliedInChunksAndFinishedAfterACrash(t *test
 	cells := whole.Cells()
 	var items []types.TransactWriteItem
 	for _, c := range cells[:MaxCellsPerTx] {
-		u, err := s.cellUpdate(table, "acme", c, whole[c])
+		u, err := s.cellUpdate(acme, c, whole[c])
 		require.NoError(t, err)
 		items = append(items, u)
 	}
-	w, err := s.stateWrite(table, "acme", analytics.IssueState{IssueID: "b"}, next, 0, 3)
+	w, err := s.stateWrite(acme, analytics.IssueState{IssueID: "b"}, next, 0, 3)
 	require.NoError(t, err)
 	require.NoError(t, s.transact(ctx, append(items, w)))
-	assert.Equal(t, int64(250+MaxCellsPerTx), created(t, s, table), "half applied")
-	states, err := s.States(ctx, table, "acme", []string{"b"})
+	assert.Equal(t, int64(250+MaxCellsPerTx), created(t, s, acme), "half applied")
+	states, err := s.States(ctx, acme, []string{"b"})
 	require.NoError(t, err)
 	assert.True(t, states["b"].Pending)
 
-	st, err = s.State(ctx, table, "acme", "b")
+	st, err = s.State(ctx, acme, "b")
 	require.NoError(t, err)
-	assert.Equal(t, int64(500), created(t, s, table), "the read finished the other chunks")
+	assert.Equal(t, int64(500), created(t, s, acme), "the read finished the other chunks")
 	assert.Equal(t, int64(1), st.Rev)
 	assert.False(t, st.Pending)
-	_, err = s.State(ctx, table, "acme", "b")
+	_, err = s.State(ctx, acme, "b")
 	require.NoError(t, err)
-	assert.Equal(t, int64(500), created(t, s, table), "and only once")
+	assert.Equal(t, int64(500), created(t, s, acme), "and only once")
 
 	t.Run("a stale writer is refused", func(t *testing.T) {
-		err := s.Apply(ctx, table, "acme", analytics.IssueState{IssueID: "b", Rev: 1}, bigDelta(3))
+		err := s.Apply(ctx, acme, analytics.IssueState{IssueID: "b", Rev: 1}, bigDelta(3))
 		assert.ErrorIs(t, err, analytics.ErrStateChanged)
-		assert.Equal(t, int64(500), created(t, s, table), "nothing of it was applied")
+		assert.Equal(t, int64(500), created(t, s, acme), "nothing of it was applied")
 	})
 }

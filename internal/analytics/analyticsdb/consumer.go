@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+
 	"github.com/issuetracker/issuetracker/internal/analytics"
 	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
@@ -26,9 +28,8 @@ var _ changes.Consumer = Consumer{}
 
 // Handle implements changes.Consumer.
 func (c Consumer) Handle(ctx context.Context, batch []changes.Change) error {
-	type where struct{ table, tenant string }
-	byTenant := map[where][]analytics.Event{}
-	var order []where
+	byTenant := map[tenancy.Scope][]analytics.Event{}
+	var order []tenancy.Scope
 	for _, ch := range batch {
 		e, ok, err := EventOf(ch)
 		if err != nil {
@@ -37,14 +38,14 @@ func (c Consumer) Handle(ctx context.Context, batch []changes.Change) error {
 		if !ok {
 			continue
 		}
-		w := where{ch.Table, ch.TenantID}
+		w := tenancy.Scope{Table: ch.Table, TenantID: ch.TenantID}
 		if _, seen := byTenant[w]; !seen {
 			order = append(order, w)
 		}
 		byTenant[w] = append(byTenant[w], e)
 	}
 	for _, w := range order {
-		if err := c.Service.Apply(ctx, w.table, w.tenant, byTenant[w]); err != nil {
+		if err := c.Service.Apply(ctx, w, byTenant[w]); err != nil {
 			return err
 		}
 	}

@@ -36,7 +36,3 @@ const (
 )
 
 type av = types.AttributeValue
-
-func str(s string) *types.AttributeValueMemberS { return &types.AttributeValueMemberS{Value: s} }
-
-func key(pk, sk string) map[string]av { return map[string]av{schema.PK: str(pk), schema.SK: str(sk)} }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/issuetracker/issuetracker/internal/dynamo"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -39,13 +42,13 @@ type progressItem struct {
 	Finished bool `dynamodbav:"finished"`
 }
 
-func progressKey(tenant string) map[string]av { return key(an(tenant)+"BACKFILL", "BACKFILL") }
+func progressKey(tenant string) map[string]av { return dynamo.Key(an(tenant)+"BACKFILL", "BACKFILL") }
 
 // Run rebuilds the tenant's rollups. With resume it continues after the
 // last saved page of an unfinished earlier run (nothing, if it finished);
 // otherwise it starts from the first issue. It returns the number of
 // issues processed in this run.
-func (r Rebuild) Run(ctx context.Context, table, tenant string, resume bool) (int, error) {
+func (r Rebuild) Run(ctx context.Context, sc tenancy.Scope, resume bool) (int, error) {
 	size := r.PageSize
 	if size <= 0 {
 		size = 100
@@ -53,7 +56,7 @@ func (r Rebuild) Run(ctx context.Context, table, tenant string, resume bool) (in
 	issues := issuedb.Store{DB: r.DB}
 	var prog progressItem
 	if resume {
-		out, err := r.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: progressKey(tenant), ConsistentRead: aws.Bool(true)})
+		out, err := r.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table), Key: progressKey(sc.TenantID), ConsistentRead: aws.Bool(true)})
 		if err != nil {
 			return 0, fmt.Errorf("read backfill progress: %w", err)
 		}
@@ -67,12 +70,12 @@ func (r Rebuild) Run(ctx context.Context, table, tenant string, resume bool) (in
 	done := 0
 	cursor := prog.Cursor
 	for {
-		page, next, err := issues.IssuePage(ctx, table, tenant, cursor, size)
+		page, next, err := issues.IssuePage(ctx, sc, cursor, size)
 		if err != nil {
 			return done, err
 		}
 		for _, item := range page {
-			if err := r.issue(ctx, issues, table, tenant, item); err != nil {
+			if err := r.issue(ctx, issues, sc, item); err != nil {
 				return done, err
 			}
 			done++
@@ -81,10 +84,10 @@ func (r Rebuild) Run(ctx context.Context, table, tenant string, resume bool) (in
 			r.Progress(done)
 		}
 		m, _ := attributevalue.MarshalMap(progressItem{Entity: "analytics_backfill", Cursor: next, Done: prog.Done + done, Finished: next == ""})
-		for k, v := range progressKey(tenant) {
+		for k, v := range progressKey(sc.TenantID) {
 			m[k] = v
 		}
-		if _, err := r.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: m}); err != nil {
+		if _, err := r.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(sc.Table), Item: m}); err != nil {
 			return done, fmt.Errorf("save backfill progress: %w", err)
 		}
 		if next == "" {
@@ -94,18 +97,18 @@ func (r Rebuild) Run(ctx context.Context, table, tenant string, resume bool) (in
 	}
 }
 
-func (r Rebuild) issue(ctx context.Context, issues issuedb.Store, table, tenant string, item changes.Item) error {
+func (r Rebuild) issue(ctx context.Context, issues issuedb.Store, sc tenancy.Scope, item changes.Item) error {
 	i, err := issuedb.DecodeIssue(item)
 	if err != nil {
 		return err
 	}
 	events := []analytics.Event{{IssueID: i.ID, Issue: &i}}
-	children, err := issues.IssueChildren(ctx, table, tenant, i.ID)
+	children, err := issues.IssueChildren(ctx, sc, i.ID)
 	if err != nil {
 		return err
 	}
 	for _, c := range children {
-		e, ok, err := EventOf(changes.Change{TenantID: tenant, Entity: str2(c["entity"]), Op: changes.Insert, New: c})
+		e, ok, err := EventOf(changes.Change{TenantID: sc.TenantID, Entity: str2(c["entity"]), Op: changes.Insert, New: c})
 		if err != nil {
 			return err
 		}
@@ -113,5 +116,5 @@ func (r Rebuild) issue(ctx context.Context, issues issuedb.Store, table, tenant 
 			events = append(events, e)
 		}
 	}
-	return r.Service.Recompute(ctx, table, tenant, i.ID, events)
+	return r.Service.Recompute(ctx, sc, i.ID, events)
 }

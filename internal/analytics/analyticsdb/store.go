@@ -10,6 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/dynamo"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -34,8 +37,8 @@ type settingsItem struct {
 }
 
 // Settings implements analytics.Store.
-func (s Store) Settings(ctx context.Context, table, tenant string) (analytics.Settings, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key(settingsPK(tenant), skSettings), ConsistentRead: aws.Bool(true)})
+func (s Store) Settings(ctx context.Context, sc tenancy.Scope) (analytics.Settings, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(settingsPK(sc.TenantID), skSettings), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return analytics.Settings{}, fmt.Errorf("get analytics settings: %w", err)
 	}
@@ -47,8 +50,8 @@ func (s Store) Settings(ctx context.Context, table, tenant string) (analytics.Se
 }
 
 // PutSettings implements analytics.Store.
-func (s Store) PutSettings(ctx context.Context, table, tenant string, set analytics.Settings) error {
-	m, err := attributevalue.MarshalMap(settingsItem{PK: settingsPK(tenant), SK: skSettings, Entity: "analytics_settings", Zones: set.Zones, Version: set.Version})
+func (s Store) PutSettings(ctx context.Context, sc tenancy.Scope, set analytics.Settings) error {
+	m, err := attributevalue.MarshalMap(settingsItem{PK: settingsPK(sc.TenantID), SK: skSettings, Entity: "analytics_settings", Zones: set.Zones, Version: set.Version})
 	if err != nil {
 		return err
 	}
@@ -60,7 +63,7 @@ func (s Store) PutSettings(ctx context.Context, table, tenant string, set analyt
 	if err != nil {
 		return err
 	}
-	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: m, ConditionExpression: e.Condition(),
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(sc.Table), Item: m, ConditionExpression: e.Condition(),
 		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
@@ -124,9 +127,9 @@ func (it stateItem) state() analytics.IssueState {
 
 // State implements analytics.Store; it first finishes a pending
 // multi-transaction apply, if a crash left one.
-func (s Store) State(ctx context.Context, table, tenant, issueID string) (analytics.IssueState, error) {
+func (s Store) State(ctx context.Context, sc tenancy.Scope, issueID string) (analytics.IssueState, error) {
 	for range 3 {
-		out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key(statePK(tenant, issueID), skState), ConsistentRead: aws.Bool(true)})
+		out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(statePK(sc.TenantID, issueID), skState), ConsistentRead: aws.Bool(true)})
 		if err != nil {
 			return analytics.IssueState{}, fmt.Errorf("get analytics state: %w", err)
 		}
@@ -141,7 +144,7 @@ func (s Store) State(ctx context.Context, table, tenant, issueID string) (analyt
 			return it.state(), nil
 		}
 		next := it.Pending.state()
-		err = s.chunks(ctx, table, tenant, it.state(), next, analytics.Delta(analytics.Contribution(it.Applied), next.Applied), it.Done)
+		err = s.chunks(ctx, sc, it.state(), next, analytics.Delta(analytics.Contribution(it.Applied), next.Applied), it.Done)
 		if err != nil && !errors.Is(err, analytics.ErrStateChanged) {
 			return analytics.IssueState{}, err
 		}
@@ -151,7 +154,7 @@ func (s Store) State(ctx context.Context, table, tenant, issueID string) (analyt
 
 // States implements analytics.Store: BatchGetItem (consistent), 100 keys a
 // call; an issue without a state gets a zero one.
-func (s Store) States(ctx context.Context, table, tenant string, ids []string) (map[string]analytics.IssueState, error) {
+func (s Store) States(ctx context.Context, sc tenancy.Scope, ids []string) (map[string]analytics.IssueState, error) {
 	out := make(map[string]analytics.IssueState, len(ids))
 	for _, id := range ids {
 		out[id] = analytics.IssueState{IssueID: id}
@@ -159,42 +162,42 @@ func (s Store) States(ctx context.Context, table, tenant string, ids []string) (
 	for chunk := range slices.Chunk(ids, 100) {
 		keys := make([]map[string]av, len(chunk))
 		for i, id := range chunk {
-			keys[i] = key(statePK(tenant, id), skState)
+			keys[i] = dynamo.Key(statePK(sc.TenantID, id), skState)
 		}
 		for len(keys) > 0 {
 			res, err := s.DB.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
-				table: {Keys: keys, ConsistentRead: aws.Bool(true)}}})
+				sc.Table: {Keys: keys, ConsistentRead: aws.Bool(true)}}})
 			if err != nil {
 				return nil, fmt.Errorf("get analytics states: %w", err)
 			}
-			for _, m := range res.Responses[table] {
+			for _, m := range res.Responses[sc.Table] {
 				var it stateItem
 				if err := attributevalue.UnmarshalMap(m, &it); err != nil {
 					return nil, fmt.Errorf("decode analytics state: %w", err)
 				}
 				st := it.state()
-				st.IssueID = strings.TrimPrefix(it.PK, statePK(tenant, "")) // also for a pending first write
+				st.IssueID = strings.TrimPrefix(it.PK, statePK(sc.TenantID, "")) // also for a pending first write
 				st.Pending = it.Pending != nil
 				out[st.IssueID] = st
 			}
-			keys = res.UnprocessedKeys[table].Keys
+			keys = res.UnprocessedKeys[sc.Table].Keys
 		}
 	}
 	return out, nil
 }
 
 // ApplyMany implements analytics.Store.
-func (s Store) ApplyMany(ctx context.Context, table, tenant string, states []analytics.IssueState, delta analytics.Contribution) error {
+func (s Store) ApplyMany(ctx context.Context, sc tenancy.Scope, states []analytics.IssueState, delta analytics.Contribution) error {
 	items := make([]types.TransactWriteItem, 0, len(states)+len(delta))
 	for _, c := range delta.Cells() {
-		u, err := s.cellUpdate(table, tenant, c, delta[c])
+		u, err := s.cellUpdate(sc, c, delta[c])
 		if err != nil {
 			return err
 		}
 		items = append(items, u)
 	}
 	for _, st := range states {
-		w, err := s.stateWrite(table, tenant, analytics.IssueState{IssueID: st.IssueID, Rev: st.Rev - 1}, st, 0, 1)
+		w, err := s.stateWrite(sc, analytics.IssueState{IssueID: st.IssueID, Rev: st.Rev - 1}, st, 0, 1)
 		if err != nil {
 			return err
 		}
@@ -216,12 +219,12 @@ const MaxCellsPerTx = 99
 // to another team) goes in chunks: the first records the new state as
 // pending, each chunk advances a counter under the same condition, the last
 // writes the state; a crash midway is finished by the next State.
-func (s Store) Apply(ctx context.Context, table, tenant string, st analytics.IssueState, delta analytics.Contribution) error {
+func (s Store) Apply(ctx context.Context, sc tenancy.Scope, st analytics.IssueState, delta analytics.Contribution) error {
 	prev := analytics.IssueState{IssueID: st.IssueID, Rev: st.Rev - 1}
-	return s.chunks(ctx, table, tenant, prev, st, delta, 0)
+	return s.chunks(ctx, sc, prev, st, delta, 0)
 }
 
-func (s Store) chunks(ctx context.Context, table, tenant string, prev, next analytics.IssueState, delta analytics.Contribution, done int) error {
+func (s Store) chunks(ctx context.Context, sc tenancy.Scope, prev, next analytics.IssueState, delta analytics.Contribution, done int) error {
 	cells := delta.Cells()
 	n := (len(cells) + MaxCellsPerTx - 1) / MaxCellsPerTx
 	if n == 0 {
@@ -231,13 +234,13 @@ func (s Store) chunks(ctx context.Context, table, tenant string, prev, next anal
 		part := cells[min(k*MaxCellsPerTx, len(cells)):min((k+1)*MaxCellsPerTx, len(cells))]
 		var items []types.TransactWriteItem
 		for _, c := range part {
-			u, err := s.cellUpdate(table, tenant, c, delta[c])
+			u, err := s.cellUpdate(sc, c, delta[c])
 			if err != nil {
 				return err
 			}
 			items = append(items, u)
 		}
-		st, err := s.stateWrite(table, tenant, prev, next, k, n)
+		st, err := s.stateWrite(sc, prev, next, k, n)
 		if err != nil {
 			return err
 		}
@@ -251,7 +254,7 @@ func (s Store) chunks(ctx context.Context, table, tenant string, prev, next anal
 
 // stateWrite is the state action of chunk k of n: the last puts the new
 // state, the first of several records it as pending, the others count.
-func (s Store) stateWrite(table, tenant string, prev, next analytics.IssueState, k, n int) (types.TransactWriteItem, error) {
+func (s Store) stateWrite(sc tenancy.Scope, prev, next analytics.IssueState, k, n int) (types.TransactWriteItem, error) {
 	var cond expression.ConditionBuilder
 	if prev.Rev == 0 {
 		cond = expression.AttributeNotExists(expression.Name("pk"))
@@ -266,16 +269,16 @@ func (s Store) stateWrite(table, tenant string, prev, next analytics.IssueState,
 		if err != nil {
 			return types.TransactWriteItem{}, err
 		}
-		m, err := attributevalue.MarshalMap(toStateItem(tenant, next))
+		m, err := attributevalue.MarshalMap(toStateItem(sc.TenantID, next))
 		if err != nil {
 			return types.TransactWriteItem{}, err
 		}
-		return types.TransactWriteItem{Put: &types.Put{TableName: aws.String(table), Item: m, ConditionExpression: e.Condition(),
+		return types.TransactWriteItem{Put: &types.Put{TableName: aws.String(sc.Table), Item: m, ConditionExpression: e.Condition(),
 			ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}}, nil
 	}
 	var upd expression.UpdateBuilder
 	if k == 0 {
-		pending := toStateItem(tenant, next)
+		pending := toStateItem(sc.TenantID, next)
 		upd = expression.Set(expression.Name("pending"), expression.Value(pending)).Set(expression.Name("done"), expression.Value(1))
 		if prev.Rev == 0 {
 			upd = upd.Set(expression.Name("rev"), expression.Value(0)).Set(expression.Name("entity"), expression.Value("analytics_issue")).
@@ -288,13 +291,13 @@ func (s Store) stateWrite(table, tenant string, prev, next analytics.IssueState,
 	if err != nil {
 		return types.TransactWriteItem{}, err
 	}
-	return types.TransactWriteItem{Update: &types.Update{TableName: aws.String(table), Key: key(statePK(tenant, next.IssueID), skState),
+	return types.TransactWriteItem{Update: &types.Update{TableName: aws.String(sc.Table), Key: dynamo.Key(statePK(sc.TenantID, next.IssueID), skState),
 		UpdateExpression: e.Update(), ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}}, nil
 }
 
 // cellUpdate ADDs a cell's counts to its rollup item.
-func (s Store) cellUpdate(table, tenant, cell string, fields map[string]int64) (types.TransactWriteItem, error) {
-	k, err := cellKey(tenant, cell)
+func (s Store) cellUpdate(sc tenancy.Scope, cell string, fields map[string]int64) (types.TransactWriteItem, error) {
+	k, err := cellKey(sc.TenantID, cell)
 	if err != nil {
 		return types.TransactWriteItem{}, err
 	}
@@ -311,7 +314,7 @@ func (s Store) cellUpdate(table, tenant, cell string, fields map[string]int64) (
 	if err != nil {
 		return types.TransactWriteItem{}, err
 	}
-	return types.TransactWriteItem{Update: &types.Update{TableName: aws.String(table), Key: k, UpdateExpression: e.Update(),
+	return types.TransactWriteItem{Update: &types.Update{TableName: aws.String(sc.Table), Key: k, UpdateExpression: e.Update(),
 		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}}, nil
 }
 
@@ -320,9 +323,9 @@ func cellKey(tenant, cell string) (map[string]av, error) {
 	parts := strings.Split(cell, "|")
 	switch {
 	case len(parts) == 3 && parts[0] == "D":
-		return key(dayPK(tenant, parts[1]), parts[2]), nil
+		return dynamo.Key(dayPK(tenant, parts[1]), parts[2]), nil
 	case len(parts) == 2 && parts[0] == "G":
-		return key(gaugePK(tenant), parts[1]), nil
+		return dynamo.Key(gaugePK(tenant), parts[1]), nil
 	}
 	return nil, fmt.Errorf("bad rollup cell %q", cell)
 }
@@ -361,14 +364,14 @@ func (s Store) transact(ctx context.Context, items []types.TransactWriteItem) er
 }
 
 // Days implements analytics.Store: one Query (paged) of the scope's days.
-func (s Store) Days(ctx context.Context, table, tenant, scope, from, to string) ([]analytics.DayRollup, error) {
-	kc := expression.Key("pk").Equal(expression.Value(dayPK(tenant, scope))).And(expression.Key("sk").Between(expression.Value(from), expression.Value(to)))
+func (s Store) Days(ctx context.Context, sc tenancy.Scope, scope, from, to string) ([]analytics.DayRollup, error) {
+	kc := expression.Key("pk").Equal(expression.Value(dayPK(sc.TenantID, scope))).And(expression.Key("sk").Between(expression.Value(from), expression.Value(to)))
 	e, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 	if err != nil {
 		return nil, err
 	}
 	var out []analytics.DayRollup
-	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: e.KeyCondition(),
+	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: aws.String(sc.Table), KeyConditionExpression: e.KeyCondition(),
 		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -424,8 +427,8 @@ func str2(v av) string {
 }
 
 // Gauges implements analytics.Store: one Query of the gauge partition.
-func (s Store) Gauges(ctx context.Context, table, tenant, prefix string) ([]analytics.Gauge, error) {
-	kc := expression.Key("pk").Equal(expression.Value(gaugePK(tenant)))
+func (s Store) Gauges(ctx context.Context, sc tenancy.Scope, prefix string) ([]analytics.Gauge, error) {
+	kc := expression.Key("pk").Equal(expression.Value(gaugePK(sc.TenantID)))
 	if prefix != "" {
 		kc = kc.And(expression.Key("sk").BeginsWith(prefix))
 	}
@@ -434,7 +437,7 @@ func (s Store) Gauges(ctx context.Context, table, tenant, prefix string) ([]anal
 		return nil, err
 	}
 	var out []analytics.Gauge
-	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: e.KeyCondition(),
+	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: aws.String(sc.Table), KeyConditionExpression: e.KeyCondition(),
 		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)

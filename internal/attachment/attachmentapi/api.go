@@ -129,11 +129,11 @@ func (i Issues) Resolve(ctx context.Context, p tenancy.Principal, ref string) (s
 			return "", errs.NotFound("issue")
 		}
 		var err error
-		if id, err = i.Store.IDByNumber(ctx, p.Table, p.TenantID, n); err != nil {
+		if id, err = i.Store.IDByNumber(ctx, p.Scope(), n); err != nil {
 			return "", err
 		}
 	}
-	it, err := i.Store.Get(ctx, p.Table, p.TenantID, id)
+	it, err := i.Store.Get(ctx, p.Scope(), id)
 	if err != nil {
 		return "", err
 	}

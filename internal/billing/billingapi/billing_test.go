@@ -9,12 +9,12 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
-	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
-	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/issuetracker/issuetracker/internal/usage"
 	"github.com/issuetracker/issuetracker/internal/usage/usagedb"
@@ -33,7 +33,7 @@ func TestCheckoutTakesAPaidRegistrationFromPendingPaymentToActive(t *testing.T) 
 	assert.Equal(t, "pending_payment", res.Map(t)["status"])
 	assert.Equal(t, "/v1/registrations/initech/checkout", res.Map(t)["checkout_path"])
 	t.Run("nothing is provisioned before the payment", func(t *testing.T) {
-		_, found, err := identity.Pools{C: w.deps.Cognito}.TenantOf(ctx, w.deps.TenantPoolID, w.owner("initech"))
+		_, found, err := cognito.Pools{C: w.deps.Cognito}.TenantOf(ctx, w.deps.TenantPoolID, w.owner("initech"))
 		require.NoError(t, err)
 		assert.False(t, found, "no user in the pool")
 		tn, err := w.reg.Get(ctx, "initech")
@@ -278,7 +278,13 @@ func TestPlanChanges(t *testing.T) {
 		res := sa.Do("GET", "/v1/billing/invoices?limit=5", nil)
 		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
 		assert.NotEmpty(t, res.Map(t)["items"])
-		assert.Equal(t, http.StatusBadRequest, sa.Do("GET", "/v1/billing/invoices?limit=0", nil).Status)
+		// The one list rule: a strict limit, and only cursors this list
+		// issued (a provider's invoice id is not one).
+		for _, q := range []string{"limit=0", "limit=25x", "cursor=in_123", "after=in_123"} {
+			res := sa.Do("GET", "/v1/billing/invoices?"+q, nil)
+			assert.Equal(t, http.StatusBadRequest, res.Status, q)
+		}
+		assert.Equal(t, "invalid_cursor", sa.Do("GET", "/v1/billing/invoices?cursor=in_123", nil).Map(t)["code"])
 	})
 	t.Run("only the Super Admin manages billing", func(t *testing.T) {
 		p := w.superAdmin(t, "umbrella")

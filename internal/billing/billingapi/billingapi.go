@@ -15,7 +15,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
-	"github.com/issuetracker/issuetracker/internal/lifecycle"
+	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/ratelimit"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
@@ -31,7 +32,9 @@ type Deps struct {
 	Service *billing.Service
 	// Checkouts limits the public checkout of a registration (each one is
 	// a Stripe call), per registration.
-	Checkouts lifecycle.Limiter
+	Checkouts ratelimit.Limiter
+	// Cursors sign the invoice list's cursors.
+	Cursors list.Codec
 }
 
 // DefaultCheckoutsPerHour is the public checkout's limit per registration.
@@ -165,10 +168,10 @@ func (d Deps) changePlan(w http.ResponseWriter, r *http.Request) error {
 	return d.plan(w, r, s, t, http.StatusOK)
 }
 
-// Invoices is a page of invoices; next_cursor is the last invoice's id.
-type Invoices struct {
-	Items      []billing.Invoice `json:"items"`
-	NextCursor string            `json:"next_cursor,omitempty"`
+// invoiceCursor is a position in a tenant's invoices: the provider's id of
+// the last invoice shown, signed like every cursor of the API (list.Codec).
+type invoiceCursor struct {
+	After string `json:"after"`
 }
 
 func (d Deps) listInvoices(w http.ResponseWriter, r *http.Request) error {
@@ -176,23 +179,28 @@ func (d Deps) listInvoices(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	limit := 25
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			return errs.Field("limit", "must be an integer from 1 to 100")
-		}
-		limit = n
-	}
-	invs, more, err := s.Invoices(r.Context(), t.ID, limit, r.URL.Query().Get("cursor"))
+	req, err := list.Params(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	out := Invoices{Items: invs}
-	if more && len(invs) > 0 {
-		out.NextCursor = invs[len(invs)-1].ID
+	scope := list.Scope("invoices", t.ID)
+	var pos invoiceCursor
+	if req.Cursor != "" {
+		if err := d.Cursors.Decode(r.Context(), scope, req.Cursor, &pos); err != nil {
+			return err
+		}
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, out)
+	invs, more, err := s.Invoices(r.Context(), t.ID, req.Limit, pos.After)
+	if err != nil {
+		return err
+	}
+	next := ""
+	if more && len(invs) > 0 {
+		if next, err = d.Cursors.Encode(r.Context(), scope, invoiceCursor{After: invs[len(invs)-1].ID}); err != nil {
+			return err
+		}
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, list.NewPage(invs, next))
 }
 
 // Received answers the provider's webhook.

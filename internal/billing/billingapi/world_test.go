@@ -8,19 +8,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/issuetracker/issuetracker/internal/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
+
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/billing/billingdb"
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
-	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
-	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/require"
 )
 
@@ -51,10 +52,9 @@ func newWorld(t *testing.T) *world {
 	ctx := context.Background()
 	db, names := testenv.Tables(t)
 	cog := testenv.Cognito(t)
-	pools := identity.Pools{C: cog}
-	pool, err := pools.EnsurePool(ctx, names.Prefix+"-tenants")
+	pool, err := cognitotest.EnsurePool(ctx, cog, names.Prefix+"-tenants")
 	require.NoError(t, err)
-	client, err := pools.EnsureClient(ctx, pool, "web")
+	client, err := cognitotest.EnsureClient(ctx, cog, pool, "web")
 	require.NoError(t, err)
 	clk := &clock{}
 	clk.ns.Store(time.Now().UnixNano())

@@ -15,7 +15,6 @@ package billingdb
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -26,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/issuetracker/issuetracker/internal/billing"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -99,21 +99,11 @@ var _ billing.Store = Store{}
 // New returns the store on the control table of names.
 func New(db *dynamodb.Client, names schema.Names) Store { return Store{DB: db, Table: names.Control()} }
 
-func key(pk, sk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{schema.PK: &types.AttributeValueMemberS{Value: pk}, schema.SK: &types.AttributeValueMemberS{Value: sk}}
-}
-
 // Get implements billing.Store.
 func (s Store) Get(ctx context.Context, tenantID string) (billing.Account, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: key(accountPK(tenantID), accountSK), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return billing.Account{}, fmt.Errorf("get billing account %s: %w", tenantID, err)
-	}
-	if out.Item == nil {
-		return billing.Account{}, errs.NotFound("account")
-	}
 	var it accountItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+	if err := dynamo.GetItem(ctx, s.DB, s.Table, dynamo.Key(accountPK(tenantID), accountSK), &it,
+		"billing account "+tenantID, errs.NotFound("account")); err != nil {
 		return billing.Account{}, err
 	}
 	return it.account(), nil
@@ -150,10 +140,9 @@ func (s Store) Put(ctx context.Context, a billing.Account) (billing.Account, err
 		}})
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	var tce *types.TransactionCanceledException
-	if errors.As(err, &tce) {
-		for i, r := range tce.CancellationReasons {
-			if aws.ToString(r.Code) != "ConditionalCheckFailed" {
+	if failed, ok := dynamo.CancelledItems(err); ok {
+		for i, f := range failed {
+			if !f {
 				continue
 			}
 			if i == 1 {
@@ -170,7 +159,7 @@ func (s Store) Put(ctx context.Context, a billing.Account) (billing.Account, err
 
 // ByCustomer implements billing.Store.
 func (s Store) ByCustomer(ctx context.Context, customerID string) (billing.Account, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: key(customerPK(customerID), customerSK), ConsistentRead: aws.Bool(true)})
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: dynamo.Key(customerPK(customerID), customerSK), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return billing.Account{}, fmt.Errorf("billing customer: %w", err)
 	}
@@ -227,8 +216,7 @@ func (s Store) ClaimEvent(ctx context.Context, id, typ string, now time.Time) (b
 			":processing": &types.AttributeValueMemberS{Value: "processing"},
 			":stale":      &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(-EventLease).Unix(), 10)},
 		}})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
+	if dynamo.ConditionFailed(err) {
 		return false, nil
 	}
 	if err != nil {
@@ -239,7 +227,7 @@ func (s Store) ClaimEvent(ctx context.Context, id, typ string, now time.Time) (b
 
 // FinishEvent implements billing.Store.
 func (s Store) FinishEvent(ctx context.Context, id string, now time.Time) error {
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: key(eventPK(id), eventSK),
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: dynamo.Key(eventPK(id), eventSK),
 		UpdateExpression:          aws.String("SET #s = :done, done_at = :at"),
 		ExpressionAttributeNames:  map[string]string{"#s": "state"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":done": &types.AttributeValueMemberS{Value: "done"}, ":at": &types.AttributeValueMemberS{Value: now.UTC().Format(time.RFC3339)}}})
@@ -251,7 +239,7 @@ func (s Store) FinishEvent(ctx context.Context, id string, now time.Time) error 
 
 // ReleaseEvent implements billing.Store.
 func (s Store) ReleaseEvent(ctx context.Context, id string) error {
-	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: key(eventPK(id), eventSK)})
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: dynamo.Key(eventPK(id), eventSK)})
 	if err != nil {
 		return fmt.Errorf("release billing event %s: %w", id, err)
 	}

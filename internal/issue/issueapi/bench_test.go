@@ -12,13 +12,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go/middleware"
-	"github.com/issuetracker/issuetracker/internal/apitest"
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
-	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/issuetracker/issuetracker/internal/usage"
 	"github.com/issuetracker/issuetracker/internal/usage/usagedb"
@@ -79,7 +80,7 @@ func BenchmarkEndpoints(b *testing.B) {
 	db := awsx.DynamoDB(cfg, e)
 	ctx := context.Background()
 	for _, u := range []string{"ann", "bob"} {
-		if err := (people.UserDB{DB: db}).Put(ctx, names.App(), people.User{ID: u, TenantID: "acme", Username: u, Role: roles.User, Status: people.UserActive}); err != nil {
+		if err := (peopledb.UserDB{DB: db}).Put(ctx, tenancy.Scope{Table: names.App(), TenantID: "acme"}, people.User{ID: u, TenantID: "acme", Username: u, Role: roles.User, Status: people.UserActive}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/issuetracker/issuetracker/internal/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/apitest"
 
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/stretchr/testify/assert"

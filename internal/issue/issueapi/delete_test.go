@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
-	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
 	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -72,7 +72,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func searchIDs(t *testing.T, w *world, q string) []string {
 	t.Helper()
-	p := list[issueapi.Hit](t, w.api.As(w.ann), "/v1/search?q="+url.QueryEscape(q))
+	p := list[issue.Hit](t, w.api.As(w.ann), "/v1/search?q="+url.QueryEscape(q))
 	ids := []string{}
 	for _, h := range p.Items {
 		ids = append(ids, h.Issue.ID)
@@ -147,7 +147,7 @@ func TestDeletingAnIssueLeavesNothingBehind(t *testing.T) {
 		assert.Len(t, list[issue.Comment](t, w.api.As(w.ann), "/v1/issues/"+other.ID+"/comments").Items, 2)
 	})
 	t.Run("no comment can land on the deleted issue", func(t *testing.T) {
-		err := issuedb.Store{DB: w.dir.DB}.AddComment(context.Background(), w.table, "acme",
+		err := issuedb.Store{DB: w.dir.DB}.AddComment(context.Background(), tenancy.Scope{Table: w.table, TenantID: "acme"},
 			issue.Comment{ID: "01JLATECOMMENT0000000000000", IssueID: doomed.ID, AuthorID: "ann", Body: "late"})
 		assert.Equal(t, errs.KindNotFound, errs.As(err).Kind, "%v", err)
 		assert.Zero(t, footprint(t, w, doomed, bug.ID)["whole partition"])
@@ -165,7 +165,7 @@ func TestAnInterruptedPurgeIsFinishedLater(t *testing.T) {
 	ctx := context.Background()
 	doomed := busyIssue(t, w, bug.ID, "Quokka migration crashes")
 	short := issuedb.Store{DB: w.dir.DB, PurgeBudget: 1}
-	require.NoError(t, short.Delete(ctx, w.table, doomed))
+	require.NoError(t, short.Delete(ctx, tenancy.Scope{Table: w.table, TenantID: "acme"}, doomed))
 
 	left := footprint(t, w, doomed, bug.ID)
 	assert.Zero(t, left["issue"], "the issue itself goes at once")
@@ -191,7 +191,7 @@ func TestAnInterruptedPurgeIsFinishedLater(t *testing.T) {
 			for family, n := range footprint(t, w, doomed, bug.ID) {
 				assert.Zero(t, n, family)
 			}
-			done, err := issuedb.Store{DB: w.dir.DB}.PurgePending(ctx, w.table, "acme", "")
+			done, err := issuedb.Store{DB: w.dir.DB}.PurgePending(ctx, tenancy.Scope{Table: w.table, TenantID: "acme"}, "")
 			require.NoError(t, err)
 			assert.True(t, done, "no marker left")
 		})

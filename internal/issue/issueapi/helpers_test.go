@@ -7,14 +7,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/issuetracker/issuetracker/internal/apitest"
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
-	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/stretchr/testify/require"
 )
@@ -34,14 +35,16 @@ func newWorld(t *testing.T) *world {
 	db, names := testenv.Tables(t)
 	ctx := context.Background()
 	p := func(tenant, id string, r roles.Role) tenancy.Principal {
-		require.NoError(t, people.UserDB{DB: db}.Put(ctx, names.App(), people.User{ID: id, TenantID: tenant,
+		require.NoError(t, peopledb.UserDB{DB: db}.Put(ctx, tenancy.Scope{Table: names.App(), TenantID: tenant}, people.User{ID: id, TenantID: tenant,
 			Username: id, Email: id + "@" + tenant + ".test", Role: r, Status: people.UserActive}))
 		return tenancy.Principal{TenantID: tenant, UserID: id, Username: id, Role: r, Tier: tiers.Standard, Table: names.App()}
 	}
 	w := &world{api: apitest.New(t, app.Deps{DB: db, Names: names, Now: time.Now}),
 		ann: p("acme", "ann", roles.User), bob: p("acme", "bob", roles.User), ada: p("acme", "ada", roles.Admin),
 		gus: p("globex", "gus", roles.User), dir: issuedb.Directory{DB: db}, table: names.App()}
-	require.NoError(t, w.dir.PutTeam(ctx, names.App(), "acme", "core", "Core"))
+	_, err := peopledb.TeamDB{UserDB: peopledb.UserDB{DB: db}}.Put(ctx, tenancy.Scope{Table: names.App(), TenantID: "acme"},
+		people.Team{ID: "core", TenantID: "acme", Name: "Core"})
+	require.NoError(t, err)
 	return w
 }
 

@@ -10,15 +10,15 @@ import (
 	"time"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/issuetracker/issuetracker/internal/apitest"
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/issue"
-	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
-	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -36,16 +36,18 @@ func meteredWorld(t *testing.T) (*apitest.API, *meter, map[string]tenancy.Princi
 	db := awsx.DynamoDB(cfg, e)
 	ctx := context.Background()
 	users := map[string]tenancy.Principal{}
+	acme := tenancy.Scope{Table: names.App(), TenantID: "acme"}
 	for u, r := range map[string]roles.Role{"ann": roles.User, "bob": roles.User, "cat": roles.User, "ada": roles.Admin} {
-		require.NoError(t, people.UserDB{DB: db}.Put(ctx, names.App(), people.User{ID: u, TenantID: "acme", Username: u,
+		require.NoError(t, peopledb.UserDB{DB: db}.Put(ctx, acme, people.User{ID: u, TenantID: "acme", Username: u,
 			Email: u + "@acme.test", Role: r, Status: people.UserActive}))
 		users[u] = tenancy.Principal{TenantID: "acme", UserID: u, Username: u, Role: r, Tier: tiers.Standard, Table: names.App()}
 	}
-	dir := issuedb.Directory{DB: db}
+	teams := peopledb.TeamDB{UserDB: peopledb.UserDB{DB: db}}
 	for _, team := range []string{"core", "web"} {
-		require.NoError(t, dir.PutTeam(ctx, names.App(), "acme", team, team))
+		_, err := teams.Put(ctx, acme, people.Team{ID: team, TenantID: "acme", Name: team})
+		require.NoError(t, err)
 	}
-	require.NoError(t, people.TeamDB{UserDB: people.UserDB{DB: db}}.AddMember(ctx, names.App(), "acme",
+	require.NoError(t, teams.AddMember(ctx, acme,
 		people.Member{TeamID: "core", UserID: "ann", AddedAt: time.Now()}))
 	return apitest.New(t, app.Deps{DB: db, Names: names, Now: time.Now}), m, users
 }

@@ -7,7 +7,9 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -22,7 +24,7 @@ func TestMentionsResolveToUsersAtWriteTime(t *testing.T) {
 		{ID: "sam-1", Email: "sam@acme.test"}, {ID: "sam-2", Email: "sam@partner.test"},
 	} {
 		u.TenantID, u.Username, u.Role, u.Status = "acme", u.Email, roles.User, people.UserActive
-		require.NoError(t, people.UserDB{DB: w.dir.DB}.Put(ctx, w.table, u))
+		require.NoError(t, peopledb.UserDB{DB: w.dir.DB}.Put(ctx, tenancy.Scope{Table: w.table, TenantID: u.TenantID}, u))
 	}
 	bob, ann := issue.Mention{Handle: "bob@acme.test", UserID: w.bob.UserID}, w.ann.UserID
 

@@ -5,7 +5,7 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
+	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -21,7 +21,7 @@ func TestSearch(t *testing.T) {
 
 	search := func(q string) []string {
 		t.Helper()
-		p := list[issueapi.Hit](t, ann, "/v1/search?q="+url.QueryEscape(q))
+		p := list[issue.Hit](t, ann, "/v1/search?q="+url.QueryEscape(q))
 		var keys []string
 		for _, h := range p.Items {
 			keys = append(keys, h.Issue.Key)
@@ -40,15 +40,15 @@ func TestSearch(t *testing.T) {
 		assert.Empty(t, search("login zebra"))
 	})
 	t.Run("search combines with the list filters", func(t *testing.T) {
-		p := list[issueapi.Hit](t, ann, "/v1/search?q=login&type=bug")
+		p := list[issue.Hit](t, ann, "/v1/search?q=login&type=bug")
 		require.Len(t, p.Items, 1)
 		assert.Equal(t, login.Key, p.Items[0].Issue.Key)
 	})
 	t.Run("results page with a cursor tied to the query", func(t *testing.T) {
-		p := list[issueapi.Hit](t, ann, "/v1/search?q=login&limit=1")
+		p := list[issue.Hit](t, ann, "/v1/search?q=login&limit=1")
 		require.Len(t, p.Items, 1)
 		require.NotEmpty(t, p.NextCursor)
-		p2 := list[issueapi.Hit](t, ann, "/v1/search?q=login&limit=1&cursor="+p.NextCursor)
+		p2 := list[issue.Hit](t, ann, "/v1/search?q=login&limit=1&cursor="+p.NextCursor)
 		require.Len(t, p2.Items, 1)
 		assert.Equal(t, audit.Key, p2.Items[0].Issue.Key)
 		assert.Empty(t, p2.NextCursor)
@@ -65,7 +65,7 @@ func TestSearch(t *testing.T) {
 		assert.Equal(t, []string{login.Key}, search("login"))
 	})
 	t.Run("another tenant finds nothing of this one", func(t *testing.T) {
-		p := list[issueapi.Hit](t, w.api.As(w.gus), "/v1/search?q=login")
+		p := list[issue.Hit](t, w.api.As(w.gus), "/v1/search?q=login")
 		assert.Empty(t, p.Items)
 	})
 }

@@ -2,17 +2,14 @@ package issuedb
 
 import (
 	"context"
-	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
 // commentItem is a comment in its issue's partition: sk COMMENT#<ulid>, so
@@ -53,58 +50,50 @@ func (it commentItem) comment() issue.Comment {
 // AddComment writes a comment and its search postings. A reply's parent
 // must be a comment of the same issue (400 naming parent_id otherwise). The
 // issue must still exist, so no comment lands after a delete's purge.
-func (s Store) AddComment(ctx context.Context, table, tenant string, c issue.Comment) error {
-	t := &tx{table: table}
-	it := toCommentItem(tenant, c)
+func (s Store) AddComment(ctx context.Context, sc tenancy.Scope, c issue.Comment) error {
+	t := &tx{table: sc.Table}
+	it := toCommentItem(sc.TenantID, c)
 	t.put(it, notExists(), func(map[string]av) error { return errs.Conflict("comment_exists", "comment id already used") })
-	t.check(dynamo.Key(issuePK(tenant, c.IssueID), skIssue), exists(), func(map[string]av) error { return errs.NotFound("issue") })
+	t.check(dynamo.Key(issuePK(sc.TenantID, c.IssueID), skIssue), exists(), func(map[string]av) error { return errs.NotFound("issue") })
 	if c.ParentID != "" {
-		t.check(dynamo.Key(issuePK(tenant, c.IssueID), preComment+c.ParentID), exists(), func(map[string]av) error {
+		t.check(dynamo.Key(issuePK(sc.TenantID, c.IssueID), preComment+c.ParentID), exists(), func(map[string]av) error {
 			return errs.Field("parent_id", "is not a comment of this issue")
 		})
 	}
-	termDelta(t, tenant, c.IssueID, "C"+c.ID, nil, decodeTerms(it.Terms))
+	termDelta(t, sc.TenantID, c.IssueID, "C"+c.ID, nil, decodeTerms(it.Terms))
 	return t.run(ctx, s.DB, "add comment")
 }
 
 // Comment returns a comment of an issue or comment_not_found.
-func (s Store) Comment(ctx context.Context, table, tenant, issueID, id string) (issue.Comment, error) {
+func (s Store) Comment(ctx context.Context, sc tenancy.Scope, issueID, id string) (issue.Comment, error) {
 	if !issue.ValidID(id) {
 		return issue.Comment{}, errs.NotFound("comment")
 	}
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
-		Key: dynamo.Key(issuePK(tenant, issueID), preComment+id), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return issue.Comment{}, fmt.Errorf("get comment: %w", err)
-	}
-	if out.Item == nil {
-		return issue.Comment{}, errs.NotFound("comment")
-	}
 	var it commentItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return issue.Comment{}, fmt.Errorf("decode comment: %w", err)
+	if err := dynamo.GetItem(ctx, s.DB, sc.Table, dynamo.Key(issuePK(sc.TenantID, issueID), preComment+id), &it, "comment", errs.NotFound("comment")); err != nil {
+		return issue.Comment{}, err
 	}
 	return it.comment(), nil
 }
 
 // ReplaceComment writes an edit or a tombstone of old, if old is still what
 // is stored (412 comment_changed otherwise), and re-indexes its words.
-func (s Store) ReplaceComment(ctx context.Context, table, tenant string, old, c issue.Comment) error {
-	t := &tx{table: table}
+func (s Store) ReplaceComment(ctx context.Context, sc tenancy.Scope, old, c issue.Comment) error {
+	t := &tx{table: sc.Table}
 	cond := expression.Name("updated_at").Equal(expression.Value(old.UpdatedAt))
-	it := toCommentItem(tenant, c)
+	it := toCommentItem(sc.TenantID, c)
 	t.put(it, &cond, func(o map[string]av) error {
 		if o == nil {
 			return errs.NotFound("comment")
 		}
 		return errs.E(errs.KindPreconditionFailed, "comment_changed", "the comment changed meanwhile; read it again")
 	})
-	t.gone(toCommentItem(tenant, old))
-	termDelta(t, tenant, c.IssueID, "C"+c.ID, decodeTerms(toCommentItem(tenant, old).Terms), decodeTerms(it.Terms))
+	t.gone(toCommentItem(sc.TenantID, old))
+	termDelta(t, sc.TenantID, c.IssueID, "C"+c.ID, decodeTerms(toCommentItem(sc.TenantID, old).Terms), decodeTerms(it.Terms))
 	return t.run(ctx, s.DB, "replace comment")
 }
 
 // Comments returns a page of an issue's comments, oldest first.
-func (s Store) Comments(ctx context.Context, table, tenant, issueID string, req list.Request) (list.Page[issue.Comment], error) {
-	return children(ctx, s, table, tenant, issueID, preComment, req, commentItem.comment)
+func (s Store) Comments(ctx context.Context, sc tenancy.Scope, issueID string, req list.Request) (list.Page[issue.Comment], error) {
+	return children(ctx, s, sc, issueID, preComment, req, commentItem.comment)
 }

@@ -11,23 +11,24 @@ import (
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/list"
-	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"golang.org/x/sync/errgroup"
 )
 
 // Directory answers issue.Directory from the people package's records:
-// users through people.UserDB, teams by their key (pk T#t#TEAM#<id>, sk
+// users through peopledb.UserDB, teams by their key (pk T#t#TEAM#<id>, sk
 // TEAM), which the people engineer writes with exactly that shape.
 type Directory struct{ DB *dynamodb.Client }
 
 var _ issue.Directory = Directory{}
 
 // UserExists implements issue.Directory.
-func (d Directory) UserExists(ctx context.Context, table, tenant, userID string) (bool, error) {
+func (d Directory) UserExists(ctx context.Context, sc tenancy.Scope, userID string) (bool, error) {
 	if !issue.ValidID(userID) {
 		return false, nil
 	}
-	_, err := people.UserDB{DB: d.DB}.Get(ctx, table, tenant, userID)
+	_, err := peopledb.UserDB{DB: d.DB}.Get(ctx, sc, userID)
 	if errs.Is(err, errs.KindNotFound) {
 		return false, nil
 	}
@@ -35,12 +36,12 @@ func (d Directory) UserExists(ctx context.Context, table, tenant, userID string)
 }
 
 // TeamExists implements issue.Directory.
-func (d Directory) TeamExists(ctx context.Context, table, tenant, teamID string) (bool, error) {
+func (d Directory) TeamExists(ctx context.Context, sc tenancy.Scope, teamID string) (bool, error) {
 	if !issue.ValidID(teamID) {
 		return false, nil
 	}
-	out, err := d.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
-		Key: dynamo.Key(teamPK(tenant, teamID), skTeam), ProjectionExpression: aws.String("pk")})
+	out, err := d.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table),
+		Key: dynamo.Key(teamPK(sc.TenantID, teamID), skTeam), ProjectionExpression: aws.String("pk")})
 	if err != nil {
 		return false, fmt.Errorf("get team: %w", err)
 	}
@@ -48,9 +49,9 @@ func (d Directory) TeamExists(ctx context.Context, table, tenant, teamID string)
 }
 
 // UserTeams implements issue.Directory: one Query of the user's memberships
-// (gsi1 T#t#USERTEAMS#<user>, people.TeamDB).
-func (d Directory) UserTeams(ctx context.Context, table, tenant, userID string) ([]string, error) {
-	p, err := people.TeamDB{UserDB: people.UserDB{DB: d.DB}}.UserTeams(ctx, table, tenant, userID, list.Request{Limit: list.MaxLimit})
+// (gsi1 T#t#USERTEAMS#<user>, peopledb.TeamDB).
+func (d Directory) UserTeams(ctx context.Context, sc tenancy.Scope, userID string) ([]string, error) {
+	p, err := peopledb.TeamDB{UserDB: peopledb.UserDB{DB: d.DB}}.UserTeams(ctx, sc, userID, list.Request{Limit: list.MaxLimit})
 	if err != nil {
 		return nil, err
 	}
@@ -62,12 +63,12 @@ func (d Directory) UserTeams(ctx context.Context, table, tenant, userID string) 
 }
 
 // ResolveMentions implements issue.Directory.
-func (d Directory) ResolveMentions(ctx context.Context, table, tenant string, handles []string) ([]issue.Mention, error) {
+func (d Directory) ResolveMentions(ctx context.Context, sc tenancy.Scope, handles []string) ([]issue.Mention, error) {
 	found := make([]issue.Mention, len(handles))
 	g, gctx := errgroup.WithContext(ctx)
 	for i, h := range handles {
 		g.Go(func() error {
-			u, ok, err := people.UserDB{DB: d.DB}.FindByHandle(gctx, table, tenant, h)
+			u, ok, err := peopledb.UserDB{DB: d.DB}.FindByHandle(gctx, sc, h)
 			if ok {
 				found[i] = issue.Mention{Handle: h, UserID: u.ID}
 			}
@@ -84,12 +85,4 @@ func (d Directory) ResolveMentions(ctx context.Context, table, tenant string, ha
 		}
 	}
 	return out, nil
-}
-
-// PutTeam writes a minimal team record with the people package's key shape;
-// tests use it until the teams API exists.
-func (d Directory) PutTeam(ctx context.Context, table, tenant, teamID, name string) error {
-	_, err := d.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]av{
-		"pk": str(teamPK(tenant, teamID)), "sk": str(skTeam), "id": str(teamID), "tenant_id": str(tenant), "name": str(name)}})
-	return err
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/usage"
 	"golang.org/x/sync/errgroup"
 )
@@ -35,10 +36,10 @@ type Store struct {
 // NextNumber allocates the tenant's next issue number with an atomic ADD on
 // the tenant's counter item: unique under any concurrency, never reused (a
 // failed create leaves a gap). See docs/data-model.md for why not a transaction.
-func (s Store) NextNumber(ctx context.Context, table, tenant string) (int64, error) {
+func (s Store) NextNumber(ctx context.Context, sc tenancy.Scope) (int64, error) {
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(table),
-		Key:                       dynamo.Key(counterPK(tenant), skCounter),
+		TableName:                 aws.String(sc.Table),
+		Key:                       dynamo.Key(counterPK(sc.TenantID), skCounter),
 		UpdateExpression:          aws.String("ADD #n :one"),
 		ExpressionAttributeNames:  map[string]string{"#n": "n"},
 		ExpressionAttributeValues: map[string]av{":one": &types.AttributeValueMemberN{Value: "1"}},
@@ -55,7 +56,7 @@ func (s Store) NextNumber(ctx context.Context, table, tenant string) (int64, err
 	if err != nil {
 		return 0, err
 	}
-	usage.AddItemBytes(ctx, counterSize(tenant, num)-counterSize(tenant, num-1))
+	usage.AddItemBytes(ctx, counterSize(sc.TenantID, num)-counterSize(sc.TenantID, num-1))
 	return num, nil
 }
 
@@ -72,8 +73,8 @@ func counterSize(tenant string, n int64) int64 {
 // Create writes a new issue with its key alias, first status-history and
 // activity entries, label uses and search postings in one transaction. A
 // label that vanished meanwhile is a 400 naming labels.
-func (s Store) Create(ctx context.Context, table string, i issue.Issue, h issue.StatusChange, a issue.Activity) error {
-	t := &tx{table: table}
+func (s Store) Create(ctx context.Context, sc tenancy.Scope, i issue.Issue, h issue.StatusChange, a issue.Activity) error {
+	t := &tx{table: sc.Table}
 	it := toIssueItem(i)
 	t.put(it, notExists(), func(map[string]av) error { return errs.Conflict("issue_exists", "issue id already used") })
 	t.put(keyItem{PK: issueKeyPK(i.TenantID, i.Number), SK: skKey, IssueID: i.ID}, notExists(),
@@ -87,38 +88,22 @@ func (s Store) Create(ctx context.Context, table string, i issue.Issue, h issue.
 
 // Get returns the issue or issue_not_found (also for another tenant's id:
 // the key is built from the caller's tenant, so it simply is not there).
-func (s Store) Get(ctx context.Context, table, tenant, id string) (issue.Issue, error) {
+func (s Store) Get(ctx context.Context, sc tenancy.Scope, id string) (issue.Issue, error) {
 	if !issue.ValidID(id) {
 		return issue.Issue{}, errs.NotFound("issue")
 	}
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
-		Key: dynamo.Key(issuePK(tenant, id), skIssue), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return issue.Issue{}, fmt.Errorf("get issue: %w", err)
-	}
-	if out.Item == nil {
-		return issue.Issue{}, errs.NotFound("issue")
-	}
 	var it issueItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return issue.Issue{}, fmt.Errorf("decode issue: %w", err)
+	if err := dynamo.GetItem(ctx, s.DB, sc.Table, dynamo.Key(issuePK(sc.TenantID, id), skIssue), &it, "issue", errs.NotFound("issue")); err != nil {
+		return issue.Issue{}, err
 	}
 	return it.issue(), nil
 }
 
 // IDByNumber resolves a human key's number to the issue id.
-func (s Store) IDByNumber(ctx context.Context, table, tenant string, n int64) (string, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
-		Key: dynamo.Key(issueKeyPK(tenant, n), skKey), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return "", fmt.Errorf("get issue key: %w", err)
-	}
+func (s Store) IDByNumber(ctx context.Context, sc tenancy.Scope, n int64) (string, error) {
 	var k keyItem
-	if out.Item == nil {
-		return "", errs.NotFound("issue")
-	}
-	if err := attributevalue.UnmarshalMap(out.Item, &k); err != nil {
-		return "", fmt.Errorf("decode issue key: %w", err)
+	if err := dynamo.GetItem(ctx, s.DB, sc.Table, dynamo.Key(issueKeyPK(sc.TenantID, n), skKey), &k, "issue key", errs.NotFound("issue")); err != nil {
+		return "", err
 	}
 	return k.IssueID, nil
 }
@@ -144,8 +129,8 @@ func staleOrGone(old map[string]av) error {
 // version is still old.Version, appending the activity entry and, for a
 // transition, the status-history entry. Label uses and search postings
 // change by their delta.
-func (s Store) Update(ctx context.Context, table string, old, i issue.Issue, a issue.Activity, h *issue.StatusChange) error {
-	t := &tx{table: table}
+func (s Store) Update(ctx context.Context, sc tenancy.Scope, old, i issue.Issue, a issue.Activity, h *issue.StatusChange) error {
+	t := &tx{table: sc.Table}
 	it := toIssueItem(i)
 	t.put(it, versionIs(old.Version), staleOrGone)
 	t.gone(toIssueItem(old))
@@ -165,8 +150,8 @@ func (s Store) Update(ctx context.Context, table string, old, i issue.Issue, a i
 // under the issue (comments and their postings, status history, activity)
 // within the request's budget; the marker keeps whatever is left for the
 // next delete in the tenant or PurgePending (see purge.go).
-func (s Store) Delete(ctx context.Context, table string, i issue.Issue) error {
-	t := &tx{table: table}
+func (s Store) Delete(ctx context.Context, sc tenancy.Scope, i issue.Issue) error {
+	t := &tx{table: sc.Table}
 	t.delIf(dynamo.Key(issuePK(i.TenantID, i.ID), skIssue), versionIs(i.Version), staleOrGone)
 	t.gone(toIssueItem(i))
 	t.del(dynamo.Key(issueKeyPK(i.TenantID, i.Number), skKey))
@@ -183,7 +168,7 @@ func (s Store) Delete(ctx context.Context, table string, i issue.Issue) error {
 	if err := t.run(ctx, s.DB, "delete issue"); err != nil {
 		return err
 	}
-	if _, err := s.PurgePending(ctx, table, i.TenantID, i.ID); err != nil {
+	if _, err := s.PurgePending(ctx, sc, i.ID); err != nil {
 		// The issue is gone as promised; its marker keeps the rest for later.
 		slog.WarnContext(ctx, "purge deleted issue", "issue_id", i.ID, "err", err)
 	}
@@ -233,7 +218,7 @@ func termDelta(t *tx, tenant, issueID, src string, old, cur map[string]int) {
 
 // GetMany reads issues by id with BatchGetItem (parallel batches of 100);
 // absent ids are skipped.
-func (s Store) GetMany(ctx context.Context, table, tenant string, ids []string) (map[string]issue.Issue, error) {
+func (s Store) GetMany(ctx context.Context, sc tenancy.Scope, ids []string) (map[string]issue.Issue, error) {
 	out := make(map[string]issue.Issue, len(ids))
 	var mu sync.Mutex
 	g, ctx := errgroup.WithContext(ctx)
@@ -241,15 +226,15 @@ func (s Store) GetMany(ctx context.Context, table, tenant string, ids []string) 
 		g.Go(func() error {
 			keys := make([]map[string]av, len(chunk))
 			for i, id := range chunk {
-				keys[i] = dynamo.Key(issuePK(tenant, id), skIssue)
+				keys[i] = dynamo.Key(issuePK(sc.TenantID, id), skIssue)
 			}
 			for len(keys) > 0 {
 				res, err := s.DB.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
-					table: {Keys: keys, ConsistentRead: aws.Bool(true)}}})
+					sc.Table: {Keys: keys, ConsistentRead: aws.Bool(true)}}})
 				if err != nil {
 					return fmt.Errorf("batch get issues: %w", err)
 				}
-				for _, m := range res.Responses[table] {
+				for _, m := range res.Responses[sc.Table] {
 					var it issueItem
 					if err := attributevalue.UnmarshalMap(m, &it); err != nil {
 						return fmt.Errorf("decode issue: %w", err)
@@ -258,7 +243,7 @@ func (s Store) GetMany(ctx context.Context, table, tenant string, ids []string) 
 					out[it.ID] = it.issue()
 					mu.Unlock()
 				}
-				keys = res.UnprocessedKeys[table].Keys
+				keys = res.UnprocessedKeys[sc.Table].Keys
 			}
 			return nil
 		})

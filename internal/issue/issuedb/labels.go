@@ -14,6 +14,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
 // labelItem is a catalog entry: pk T#t#LABELS, sk LABEL#<id>. A guard item
@@ -35,8 +36,8 @@ type nameGuard struct {
 	LabelID string `dynamodbav:"label_id"`
 }
 
-// MaxCatalog bounds a tenant's label catalog (one Query page lists it).
-const MaxCatalog = 500
+// MaxCatalog bounds a tenant's label catalog: one Query page lists it.
+const MaxCatalog = issue.MaxLabelCatalog
 
 func nameTaken(name string) failFunc {
 	return func(map[string]av) error {
@@ -47,32 +48,24 @@ func nameTaken(name string) failFunc {
 }
 
 // CreateLabel adds a label; its name (case-insensitive) must be free.
-func (s Store) CreateLabel(ctx context.Context, table, tenant string, l issue.Label) error {
-	t := &tx{table: table}
-	t.put(labelItem{PK: labelsPK(tenant), SK: labelSK(l.ID), Entity: "label", ID: l.ID, Name: l.Name, Color: l.Color,
+func (s Store) CreateLabel(ctx context.Context, sc tenancy.Scope, l issue.Label) error {
+	t := &tx{table: sc.Table}
+	t.put(labelItem{PK: labelsPK(sc.TenantID), SK: labelSK(l.ID), Entity: "label", ID: l.ID, Name: l.Name, Color: l.Color,
 		CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt}, notExists(), func(map[string]av) error {
 		return errs.Conflict("label_exists", "label id already used")
 	})
-	t.put(nameGuard{PK: labelsPK(tenant), SK: labelNameSK(strings.ToLower(l.Name)), LabelID: l.ID}, notExists(), nameTaken(l.Name))
+	t.put(nameGuard{PK: labelsPK(sc.TenantID), SK: labelNameSK(strings.ToLower(l.Name)), LabelID: l.ID}, notExists(), nameTaken(l.Name))
 	return t.run(ctx, s.DB, "create label")
 }
 
 // Label returns a label or label_not_found.
-func (s Store) Label(ctx context.Context, table, tenant, id string) (issue.Label, error) {
+func (s Store) Label(ctx context.Context, sc tenancy.Scope, id string) (issue.Label, error) {
 	if !issue.ValidID(id) {
 		return issue.Label{}, errs.NotFound("label")
 	}
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
-		Key: dynamo.Key(labelsPK(tenant), labelSK(id)), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return issue.Label{}, fmt.Errorf("get label: %w", err)
-	}
-	if out.Item == nil {
-		return issue.Label{}, errs.NotFound("label")
-	}
 	var it labelItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return issue.Label{}, fmt.Errorf("decode label: %w", err)
+	if err := dynamo.GetItem(ctx, s.DB, sc.Table, dynamo.Key(labelsPK(sc.TenantID), labelSK(id)), &it, "label", errs.NotFound("label")); err != nil {
+		return issue.Label{}, err
 	}
 	return it.label(), nil
 }
@@ -83,53 +76,53 @@ func (it labelItem) label() issue.Label {
 
 // UpdateLabel renames and/or recolors old into l, moving the name guard on a
 // rename. A concurrent change of the same label is a 412.
-func (s Store) UpdateLabel(ctx context.Context, table, tenant string, old, l issue.Label) error {
-	t := &tx{table: table}
+func (s Store) UpdateLabel(ctx context.Context, sc tenancy.Scope, old, l issue.Label) error {
+	t := &tx{table: sc.Table}
 	c := expression.Name("updated_at").Equal(expression.Value(old.UpdatedAt))
-	t.put(labelItem{PK: labelsPK(tenant), SK: labelSK(l.ID), Entity: "label", ID: l.ID, Name: l.Name, Color: l.Color,
+	t.put(labelItem{PK: labelsPK(sc.TenantID), SK: labelSK(l.ID), Entity: "label", ID: l.ID, Name: l.Name, Color: l.Color,
 		CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt}, &c, func(old map[string]av) error {
 		if old == nil {
 			return errs.NotFound("label")
 		}
 		return errs.E(errs.KindPreconditionFailed, "label_changed", "the label changed meanwhile; read it again")
 	})
-	t.gone(labelItem{PK: labelsPK(tenant), SK: labelSK(old.ID), Entity: "label", ID: old.ID, Name: old.Name, Color: old.Color,
+	t.gone(labelItem{PK: labelsPK(sc.TenantID), SK: labelSK(old.ID), Entity: "label", ID: old.ID, Name: old.Name, Color: old.Color,
 		CreatedAt: old.CreatedAt, UpdatedAt: old.UpdatedAt})
 	if ol, nl := strings.ToLower(old.Name), strings.ToLower(l.Name); ol != nl {
-		t.del(dynamo.Key(labelsPK(tenant), labelNameSK(ol)))
-		t.gone(nameGuard{PK: labelsPK(tenant), SK: labelNameSK(ol), LabelID: l.ID})
-		t.put(nameGuard{PK: labelsPK(tenant), SK: labelNameSK(nl), LabelID: l.ID}, notExists(), nameTaken(l.Name))
+		t.del(dynamo.Key(labelsPK(sc.TenantID), labelNameSK(ol)))
+		t.gone(nameGuard{PK: labelsPK(sc.TenantID), SK: labelNameSK(ol), LabelID: l.ID})
+		t.put(nameGuard{PK: labelsPK(sc.TenantID), SK: labelNameSK(nl), LabelID: l.ID}, notExists(), nameTaken(l.Name))
 	}
 	return t.run(ctx, s.DB, "update label")
 }
 
 // DeleteLabel removes a label that no issue carries (409 label_in_use
 // otherwise: one Query of the label's use partition, Limit 1).
-func (s Store) DeleteLabel(ctx context.Context, table, tenant string, l issue.Label) error {
-	res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(table),
+func (s Store) DeleteLabel(ctx context.Context, sc tenancy.Scope, l issue.Label) error {
+	res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(sc.Table),
 		KeyConditionExpression:    aws.String("pk = :pk"),
-		ExpressionAttributeValues: map[string]av{":pk": str(labelUsePK(tenant, l.ID))}, Limit: aws.Int32(1)})
+		ExpressionAttributeValues: map[string]av{":pk": str(labelUsePK(sc.TenantID, l.ID))}, Limit: aws.Int32(1)})
 	if err != nil {
 		return fmt.Errorf("label uses: %w", err)
 	}
 	if len(res.Items) > 0 {
 		return errs.Conflict("label_in_use", "remove the label from its issues before deleting it")
 	}
-	t := &tx{table: table}
-	t.delIf(dynamo.Key(labelsPK(tenant), labelSK(l.ID)), exists(),
+	t := &tx{table: sc.Table}
+	t.delIf(dynamo.Key(labelsPK(sc.TenantID), labelSK(l.ID)), exists(),
 		func(map[string]av) error { return errs.NotFound("label") })
-	t.gone(labelItem{PK: labelsPK(tenant), SK: labelSK(l.ID), Entity: "label", ID: l.ID, Name: l.Name, Color: l.Color,
+	t.gone(labelItem{PK: labelsPK(sc.TenantID), SK: labelSK(l.ID), Entity: "label", ID: l.ID, Name: l.Name, Color: l.Color,
 		CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt})
-	t.del(dynamo.Key(labelsPK(tenant), labelNameSK(strings.ToLower(l.Name))))
-	t.gone(nameGuard{PK: labelsPK(tenant), SK: labelNameSK(strings.ToLower(l.Name)), LabelID: l.ID})
+	t.del(dynamo.Key(labelsPK(sc.TenantID), labelNameSK(strings.ToLower(l.Name))))
+	t.gone(nameGuard{PK: labelsPK(sc.TenantID), SK: labelNameSK(strings.ToLower(l.Name)), LabelID: l.ID})
 	return t.run(ctx, s.DB, "delete label")
 }
 
 // Labels lists the tenant's catalog by id (creation order).
-func (s Store) Labels(ctx context.Context, table, tenant string) ([]issue.Label, error) {
-	kc := expression.Key("pk").Equal(expression.Value(labelsPK(tenant))).And(expression.Key("sk").BeginsWith(preLabel))
+func (s Store) Labels(ctx context.Context, sc tenancy.Scope) ([]issue.Label, error) {
+	kc := expression.Key("pk").Equal(expression.Value(labelsPK(sc.TenantID))).And(expression.Key("sk").BeginsWith(preLabel))
 	e, _ := expression.NewBuilder().WithKeyCondition(kc).Build()
-	res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: e.KeyCondition(),
+	res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(sc.Table), KeyConditionExpression: e.KeyCondition(),
 		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(), Limit: aws.Int32(MaxCatalog)})
 	if err != nil {
 		return nil, fmt.Errorf("list labels: %w", err)
@@ -146,10 +139,10 @@ func (s Store) Labels(ctx context.Context, table, tenant string) ([]issue.Label,
 }
 
 // CountLabels says how many labels the catalog holds, to enforce MaxCatalog.
-func (s Store) CountLabels(ctx context.Context, table, tenant string) (int, error) {
-	res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(table),
+func (s Store) CountLabels(ctx context.Context, sc tenancy.Scope) (int, error) {
+	res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(sc.Table),
 		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :p)"),
-		ExpressionAttributeValues: map[string]av{":pk": str(labelsPK(tenant)), ":p": str(preLabel)},
+		ExpressionAttributeValues: map[string]av{":pk": str(labelsPK(sc.TenantID)), ":p": str(preLabel)},
 		Select:                    types.SelectCount})
 	if err != nil {
 		return 0, fmt.Errorf("count labels: %w", err)
@@ -159,27 +152,27 @@ func (s Store) CountLabels(ctx context.Context, table, tenant string) (int, erro
 
 // MissingLabels returns the ids among ids that are not in the catalog (one
 // BatchGetItem; at most issue.MaxLabels ids).
-func (s Store) MissingLabels(ctx context.Context, table, tenant string, ids []string) ([]string, error) {
+func (s Store) MissingLabels(ctx context.Context, sc tenancy.Scope, ids []string) ([]string, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	keys := make([]map[string]av, len(ids))
 	for i, id := range ids {
-		keys[i] = dynamo.Key(labelsPK(tenant), labelSK(id))
+		keys[i] = dynamo.Key(labelsPK(sc.TenantID), labelSK(id))
 	}
 	found := map[string]bool{}
 	for len(keys) > 0 {
 		res, err := s.DB.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
-			table: {Keys: keys, ProjectionExpression: aws.String("id")}}})
+			sc.Table: {Keys: keys, ProjectionExpression: aws.String("id")}}})
 		if err != nil {
 			return nil, fmt.Errorf("get labels: %w", err)
 		}
-		for _, m := range res.Responses[table] {
+		for _, m := range res.Responses[sc.Table] {
 			if v, ok := m["id"].(*types.AttributeValueMemberS); ok {
 				found[v.Value] = true
 			}
 		}
-		keys = res.UnprocessedKeys[table].Keys
+		keys = res.UnprocessedKeys[sc.Table].Keys
 	}
 	var missing []string
 	for _, id := range ids {

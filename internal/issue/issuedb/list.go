@@ -15,6 +15,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -24,15 +25,6 @@ var sortIndex = map[issue.Sort]struct{ name, pk, sk string }{
 	issue.SortCreated:  {"gsi2", "gsi2pk", "gsi2sk"},
 	issue.SortPriority: {"gsi3", "gsi3pk", "gsi3sk"},
 	issue.SortDue:      {"gsi4", "gsi4pk", "gsi4sk"},
-}
-
-// ListQuery is one page request of an issue list.
-type ListQuery struct {
-	Sort   issue.Sort
-	Desc   bool
-	Filter issue.Filter
-	Limit  int
-	Cursor string // opaque, from a previous page
 }
 
 // Page bounds: a list request reads at most maxPages Query pages of
@@ -53,7 +45,7 @@ type listCursor struct {
 
 // listScope binds an issue list cursor to the caller's tenant, the
 // ordering and the filter it was made for.
-func listScope(tenant string, q ListQuery) string {
+func listScope(tenant string, q issue.ListQuery) string {
 	f, _ := json.Marshal(q.Filter)
 	return list.Scope("issues", tenant, string(q.Sort), strconv.FormatBool(q.Desc), string(f))
 }
@@ -63,14 +55,14 @@ func listScope(tenant string, q ListQuery) string {
 // plan (plan.go) picks the index; its partitions are merged in sort-key
 // order, which is the same for every index of one sort order, so a cursor
 // is a position in that order whichever plan wrote it.
-func (s Store) List(ctx context.Context, table, tenant string, q ListQuery) ([]issue.Issue, string, error) {
+func (s Store) List(ctx context.Context, sc tenancy.Scope, q issue.ListQuery) ([]issue.Issue, string, error) {
 	if _, ok := sortIndex[q.Sort]; !ok {
 		return nil, "", errs.Field("sort", "must be one of updated, created, priority, due")
 	}
 	var start *listCursor
 	if q.Cursor != "" {
 		var c listCursor
-		if err := s.Cursors.Decode(ctx, listScope(tenant, q), q.Cursor, &c); err != nil {
+		if err := s.Cursors.Decode(ctx, listScope(sc.TenantID, q), q.Cursor, &c); err != nil {
 			return nil, "", err
 		}
 		if !issue.ValidID(c.ID) || !strings.HasSuffix(c.SK, "#"+c.ID) {
@@ -78,7 +70,7 @@ func (s Store) List(ctx context.Context, table, tenant string, q ListQuery) ([]i
 		}
 		start = &c
 	}
-	p := choosePlan(tenant, q)
+	p := choosePlan(sc.TenantID, q)
 	limit := int32(pageRead)
 	if !p.residual.Selective() {
 		limit = int32(q.Limit) // every item read is answered
@@ -90,12 +82,12 @@ func (s Store) List(ctx context.Context, table, tenant string, q ListQuery) ([]i
 		if err != nil {
 			return nil, "", err
 		}
-		in := &dynamodb.QueryInput{TableName: aws.String(table), IndexName: aws.String(p.index),
+		in := &dynamodb.QueryInput{TableName: aws.String(sc.Table), IndexName: aws.String(p.index),
 			KeyConditionExpression: e.KeyCondition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
 			ScanIndexForward: aws.Bool(!q.Desc), Limit: aws.Int32(limit)}
 		if start != nil {
 			in.ExclusiveStartKey = map[string]av{p.pkAttr: str(part), p.skAttr: str(start.SK),
-				"pk": str(issuePK(tenant, start.ID)), "sk": str(skIssue)}
+				"pk": str(issuePK(sc.TenantID, start.ID)), "sk": str(skIssue)}
 		}
 		streams[n] = &stream{in: in}
 	}
@@ -111,14 +103,14 @@ func (s Store) List(ctx context.Context, table, tenant string, q ListQuery) ([]i
 			if m.exhausted() {
 				return out, "", nil
 			}
-			next, err := s.cursorAt(ctx, tenant, q, last) // budget spent: a short page
+			next, err := s.cursorAt(ctx, sc.TenantID, q, last) // budget spent: a short page
 			return out, next, err
 		}
 		last = it
 		if i := it.issue(); q.Filter.Match(i) {
 			out = append(out, i)
 			if len(out) == q.Limit {
-				next, err := s.cursorAt(ctx, tenant, q, it)
+				next, err := s.cursorAt(ctx, sc.TenantID, q, it)
 				return out, next, err
 			}
 		}
@@ -234,7 +226,7 @@ func (m *merge) exhausted() bool {
 
 // cursorAt points after it. A page that ends exactly at the end of the
 // list still gets a cursor; the next page is then empty without one.
-func (s Store) cursorAt(ctx context.Context, tenant string, q ListQuery, it issueItem) (string, error) {
+func (s Store) cursorAt(ctx context.Context, tenant string, q issue.ListQuery, it issueItem) (string, error) {
 	return s.Cursors.Encode(ctx, listScope(tenant, q), listCursor{SK: sortKeyOf(q.Sort)(it), ID: it.ID})
 }
 
@@ -254,9 +246,9 @@ func (s Store) queryChildren(ctx context.Context, table, pk, prefix string, req 
 }
 
 // children reads a page of an issue's children and converts them.
-func children[I, T any](ctx context.Context, s Store, table, tenant, issueID, prefix string, req list.Request, conv func(I) T) (list.Page[T], error) {
+func children[I, T any](ctx context.Context, s Store, sc tenancy.Scope, issueID, prefix string, req list.Request, conv func(I) T) (list.Page[T], error) {
 	var items []I
-	next, err := s.queryChildren(ctx, table, issuePK(tenant, issueID), prefix, req, &items)
+	next, err := s.queryChildren(ctx, sc.Table, issuePK(sc.TenantID, issueID), prefix, req, &items)
 	if err != nil {
 		return list.Page[T]{}, err
 	}
@@ -268,11 +260,11 @@ func children[I, T any](ctx context.Context, s Store, table, tenant, issueID, pr
 }
 
 // Activity returns a page of the issue's activity, oldest first.
-func (s Store) Activity(ctx context.Context, table, tenant, issueID string, req list.Request) (list.Page[issue.Activity], error) {
-	return children(ctx, s, table, tenant, issueID, preAct, req, activityItem.activity)
+func (s Store) Activity(ctx context.Context, sc tenancy.Scope, issueID string, req list.Request) (list.Page[issue.Activity], error) {
+	return children(ctx, s, sc, issueID, preAct, req, activityItem.activity)
 }
 
 // History returns a page of the issue's status history, oldest first.
-func (s Store) History(ctx context.Context, table, tenant, issueID string, req list.Request) (list.Page[issue.StatusChange], error) {
-	return children(ctx, s, table, tenant, issueID, preHist, req, historyItem.change)
+func (s Store) History(ctx context.Context, sc tenancy.Scope, issueID string, req list.Request) (list.Page[issue.StatusChange], error) {
+	return children(ctx, s, sc, issueID, preHist, req, historyItem.change)
 }

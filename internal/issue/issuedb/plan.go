@@ -28,7 +28,7 @@ const maxFanout = 10
 // indexed: team-owned issues are unassigned too, and it is rarely
 // selective. Otherwise the sort index reads the tenant's issues and the
 // filter applies in memory.
-func choosePlan(tenant string, q ListQuery) plan {
+func choosePlan(tenant string, q issue.ListQuery) plan {
 	f := q.Filter
 	ix := sortIndex[q.Sort]
 	p := plan{index: ix.name, pkAttr: ix.pk, skAttr: ix.sk, partitions: []string{issuesGSI(tenant)}, residual: f}

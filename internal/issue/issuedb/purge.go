@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/usage"
 	"golang.org/x/sync/errgroup"
 )
@@ -53,23 +54,23 @@ func (s Store) purgeBudget() int {
 // the issue first (if not empty), then the oldest pending markers, within
 // the store's budget. done reports that no marker is left. Only Queries of
 // the marker partition and of each issue's own partition; no Scan.
-func (s Store) PurgePending(ctx context.Context, table, tenant, first string) (done bool, err error) {
+func (s Store) PurgePending(ctx context.Context, sc tenancy.Scope, first string) (done bool, err error) {
 	budget := s.purgeBudget()
 	if first != "" {
-		if fin, err := s.purgeIssue(ctx, table, tenant, first, &budget); err != nil || !fin {
+		if fin, err := s.purgeIssue(ctx, sc, first, &budget); err != nil || !fin {
 			return false, err
 		}
 	}
 	for budget > 0 {
 		var marks []purgeItem
-		if err := s.markers(ctx, table, tenant, &marks); err != nil {
+		if err := s.markers(ctx, sc, &marks); err != nil {
 			return false, fmt.Errorf("list purge markers: %w", err)
 		}
 		if len(marks) == 0 {
 			return true, nil
 		}
 		for _, m := range marks {
-			if fin, err := s.purgeIssue(ctx, table, tenant, m.IssueID, &budget); err != nil || !fin {
+			if fin, err := s.purgeIssue(ctx, sc, m.IssueID, &budget); err != nil || !fin {
 				return false, err
 			}
 		}
@@ -80,11 +81,11 @@ func (s Store) PurgePending(ctx context.Context, table, tenant, first string) (d
 // purgeIssue deletes an issue's partition page by page, each comment's
 // postings before the comment (which names them), and the marker last. It restarts from the top of the partition each step, so a
 // retry after a failure resumes where the last one stopped.
-func (s Store) purgeIssue(ctx context.Context, table, tenant, id string, budget *int) (finished bool, err error) {
-	pk := issuePK(tenant, id)
+func (s Store) purgeIssue(ctx context.Context, sc tenancy.Scope, id string, budget *int) (finished bool, err error) {
+	pk := issuePK(sc.TenantID, id)
 	for *budget > 0 {
 		var items []partitionItem
-		more, err := s.queryPage(ctx, table, pk, int32(min(purgePage, *budget)), &items)
+		more, err := s.queryPage(ctx, sc.Table, pk, int32(min(purgePage, *budget)), &items)
 		if err != nil {
 			return false, fmt.Errorf("purge issue %s: %w", id, err)
 		}
@@ -93,25 +94,25 @@ func (s Store) purgeIssue(ctx context.Context, table, tenant, id string, budget 
 		for _, it := range items {
 			if c, ok := strings.CutPrefix(it.SK, preComment); ok {
 				for w, wt := range decodeTerms(it.Terms) {
-					p, _ := attributevalue.MarshalMap(postingItem{PK: termPK(tenant, w), SK: termSK(w, id, "C"+c), IssueID: id, Weight: wt})
+					p, _ := attributevalue.MarshalMap(postingItem{PK: termPK(sc.TenantID, w), SK: termSK(w, id, "C"+c), IssueID: id, Weight: wt})
 					freed += dynamo.ItemSize(p)
-					postings = append(postings, dynamo.Key(termPK(tenant, w), termSK(w, id, "C"+c)))
+					postings = append(postings, dynamo.Key(termPK(sc.TenantID, w), termSK(w, id, "C"+c)))
 				}
 			}
 			freed += it.Size
 			rows = append(rows, dynamo.Key(pk, it.SK))
 		}
-		if err := s.batchDelete(ctx, table, postings); err != nil {
+		if err := s.batchDelete(ctx, sc, postings); err != nil {
 			return false, fmt.Errorf("purge issue %s postings: %w", id, err)
 		}
-		if err := s.batchDelete(ctx, table, rows); err != nil {
+		if err := s.batchDelete(ctx, sc, rows); err != nil {
 			return false, fmt.Errorf("purge issue %s: %w", id, err)
 		}
 		usage.AddItemBytes(ctx, -freed)
 		*budget -= len(postings) + len(rows)
 		if !more {
 			// Only once everything else is gone: the marker is the memory of the work.
-			out, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: dynamo.Key(purgePK(tenant), purgeSK(id)),
+			out, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(purgePK(sc.TenantID), purgeSK(id)),
 				ReturnValues: types.ReturnValueAllOld})
 			if err != nil {
 				return false, fmt.Errorf("purge issue %s marker: %w", id, err)
@@ -124,12 +125,12 @@ func (s Store) purgeIssue(ctx context.Context, table, tenant, id string, budget 
 }
 
 // markers reads the tenant's oldest pending purge markers.
-func (s Store) markers(ctx context.Context, table, tenant string, dst *[]purgeItem) error {
-	e, err := expression.NewBuilder().WithKeyCondition(expression.Key("pk").Equal(expression.Value(purgePK(tenant)))).Build()
+func (s Store) markers(ctx context.Context, sc tenancy.Scope, dst *[]purgeItem) error {
+	e, err := expression.NewBuilder().WithKeyCondition(expression.Key("pk").Equal(expression.Value(purgePK(sc.TenantID)))).Build()
 	if err != nil {
 		return err
 	}
-	res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: e.KeyCondition(),
+	res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(sc.Table), KeyConditionExpression: e.KeyCondition(),
 		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(), Limit: aws.Int32(10), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return err
@@ -163,7 +164,7 @@ func (s Store) queryPage(ctx context.Context, table, pk string, limit int32, dst
 
 // batchDelete deletes keys with BatchWriteItem (25 a call, 4 calls at a
 // time), retrying unprocessed items with a short backoff.
-func (s Store) batchDelete(ctx context.Context, table string, keys []map[string]av) error {
+func (s Store) batchDelete(ctx context.Context, sc tenancy.Scope, keys []map[string]av) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(4)
 	for chunk := range slices.Chunk(keys, 25) {
@@ -179,11 +180,11 @@ func (s Store) batchDelete(ctx context.Context, table string, keys []map[string]
 				if attempt > 0 {
 					time.Sleep(time.Duration(25<<attempt) * time.Millisecond)
 				}
-				res, err := s.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{table: reqs}})
+				res, err := s.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{sc.Table: reqs}})
 				if err != nil {
 					return err
 				}
-				reqs = res.UnprocessedItems[table]
+				reqs = res.UnprocessedItems[sc.Table]
 			}
 			return nil
 		})

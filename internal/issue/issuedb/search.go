@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
 // MaxPostings bounds what one search word reads: its cost grows with the
@@ -18,13 +19,13 @@ const MaxPostings = 2000
 // WordHits maps issue id to the score of one search word: the weights of its
 // postings, doubled where the indexed word is the search word itself rather
 // than a longer word it prefixes. truncated reports MaxPostings was reached.
-func (s Store) WordHits(ctx context.Context, table, tenant, word string) (hits map[string]int, truncated bool, err error) {
-	kc := expression.Key("pk").Equal(expression.Value(termPK(tenant, word))).And(expression.Key("sk").BeginsWith(word))
+func (s Store) WordHits(ctx context.Context, sc tenancy.Scope, word string) (hits map[string]int, truncated bool, err error) {
+	kc := expression.Key("pk").Equal(expression.Value(termPK(sc.TenantID, word))).And(expression.Key("sk").BeginsWith(word))
 	e, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 	if err != nil {
 		return nil, false, err
 	}
-	in := &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: e.KeyCondition(),
+	in := &dynamodb.QueryInput{TableName: aws.String(sc.Table), KeyConditionExpression: e.KeyCondition(),
 		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}
 	hits = map[string]int{}
 	n := 0

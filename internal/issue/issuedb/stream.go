@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -53,8 +55,8 @@ func DecodeComment(m changes.Item) (issue.Comment, error) {
 // IssuePage returns up to limit issue items of the tenant in creation
 // order after cursor (gsi2), and the cursor of the next page ("" at the
 // end). Rebuilds (analytics backfill) read the tenant's issues with it.
-func (s Store) IssuePage(ctx context.Context, table, tenant, cursor string, limit int) ([]changes.Item, string, error) {
-	kc := expression.Key("gsi2pk").Equal(expression.Value(issuesGSI(tenant)))
+func (s Store) IssuePage(ctx context.Context, sc tenancy.Scope, cursor string, limit int) ([]changes.Item, string, error) {
+	kc := expression.Key("gsi2pk").Equal(expression.Value(issuesGSI(sc.TenantID)))
 	if cursor != "" {
 		kc = kc.And(expression.Key("gsi2sk").GreaterThan(expression.Value(cursor)))
 	}
@@ -62,7 +64,7 @@ func (s Store) IssuePage(ctx context.Context, table, tenant, cursor string, limi
 	if err != nil {
 		return nil, "", err
 	}
-	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(table), IndexName: aws.String("gsi2"),
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(sc.Table), IndexName: aws.String("gsi2"),
 		KeyConditionExpression: e.KeyCondition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
 		Limit: aws.Int32(int32(limit))})
 	if err != nil {
@@ -80,15 +82,15 @@ func (s Store) IssuePage(ctx context.Context, table, tenant, cursor string, limi
 }
 
 // IssueChildren returns the status-history and comment items of an issue.
-func (s Store) IssueChildren(ctx context.Context, table, tenant, issueID string) ([]changes.Item, error) {
+func (s Store) IssueChildren(ctx context.Context, sc tenancy.Scope, issueID string) ([]changes.Item, error) {
 	var all []changes.Item
 	for _, prefix := range []string{preComment, preHist} {
-		kc := expression.Key("pk").Equal(expression.Value(issuePK(tenant, issueID))).And(expression.Key("sk").BeginsWith(prefix))
+		kc := expression.Key("pk").Equal(expression.Value(issuePK(sc.TenantID, issueID))).And(expression.Key("sk").BeginsWith(prefix))
 		e, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 		if err != nil {
 			return nil, err
 		}
-		p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: e.KeyCondition(),
+		p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: aws.String(sc.Table), KeyConditionExpression: e.KeyCondition(),
 			ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(), ConsistentRead: aws.Bool(true)})
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)

@@ -65,7 +65,7 @@ func (d Deps) now() time.Time {
 // issue checks the issue exists in the caller's tenant (another tenant's
 // id is simply not found) and returns it.
 func (d Deps) issue(r *http.Request, p tenancy.Principal) (issue.Issue, error) {
-	return d.Issues.Get(r.Context(), p.Table, p.TenantID, r.PathValue("issueId"))
+	return d.Issues.Get(r.Context(), p.Scope(), r.PathValue("issueId"))
 }
 
 func (d Deps) listWatchers(w http.ResponseWriter, r *http.Request, p tenancy.Principal) error {

@@ -3,6 +3,7 @@ package notifyapi_test
 import (
 	"context"
 	"fmt"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"net/url"
 	"strings"
 	"testing"
@@ -11,11 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/issuetracker/issuetracker/internal/apitest"
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
-	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/notify"
 	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
@@ -25,7 +24,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
-	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
@@ -56,7 +56,7 @@ func newWorld(t *testing.T) *world {
 	p := func(tn, id string) tenancy.Principal {
 		mail := id + "@" + run + "." + tn + ".test"
 		w.email[id] = mail
-		require.NoError(t, people.UserDB{DB: db}.Put(ctx, names.App(), people.User{ID: id, TenantID: tn, Username: id,
+		require.NoError(t, peopledb.UserDB{DB: db}.Put(ctx, tenancy.Scope{Table: names.App(), TenantID: tn}, people.User{ID: id, TenantID: tn, Username: id,
 			Email: mail, DisplayName: strings.ToUpper(id[:1]) + id[1:], Role: roles.User, Status: people.UserActive}))
 		return tenancy.Principal{TenantID: tn, UserID: id, Username: id, Email: mail, Role: roles.User, Tier: tiers.Standard, Table: names.App()}
 	}
@@ -66,8 +66,10 @@ func newWorld(t *testing.T) *world {
 		require.NoError(t, err)
 	}
 	w.ann, w.bob, w.carl, w.dave, w.gus = p("acme", "ann"), p("acme", "bob"), p("acme", "carl"), p("acme", "dave"), p("globex", "gus")
-	require.NoError(t, issuedb.Directory{DB: db}.PutTeam(ctx, names.App(), "acme", "core", "Core"))
-	require.NoError(t, people.TeamDB{UserDB: people.UserDB{DB: db}}.AddMember(ctx, names.App(), "acme", people.Member{TeamID: "core", UserID: "dave", AddedAt: time.Now()}))
+	teams, acme := peopledb.TeamDB{UserDB: peopledb.UserDB{DB: db}}, tenancy.Scope{Table: names.App(), TenantID: "acme"}
+	_, err = teams.Put(ctx, acme, people.Team{ID: "core", TenantID: "acme", Name: "Core", CreatedAt: time.Now(), UpdatedAt: time.Now()})
+	require.NoError(t, err)
+	require.NoError(t, teams.AddMember(ctx, acme, people.Member{TeamID: "core", UserID: "dave", AddedAt: time.Now()}))
 	w.deps = app.Deps{DB: db, Names: names, Now: time.Now, Mail: testenv.MailSender(t), WebBaseURL: "http://web.test",
 		APIBaseURL: "http://api.test", Cursors: list.Codec{Keys: keys}}
 	w.api = apitest.New(t, w.deps)

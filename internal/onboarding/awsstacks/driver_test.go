@@ -7,13 +7,13 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/audit"
-	"github.com/issuetracker/issuetracker/internal/identity"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
 	"github.com/issuetracker/issuetracker/internal/stackevents"
 	"github.com/issuetracker/issuetracker/internal/tenant"
-	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -24,7 +24,7 @@ func TestARegistrationIsRunByTheOnboardingFunctionNotTheRequest(t *testing.T) {
 	ctx := context.Background()
 	db, names := testenv.Tables(t)
 	cog := testenv.Cognito(t)
-	shared, err := identity.Pools{C: cog}.EnsurePool(ctx, names.Prefix+"-tenants")
+	shared, err := cognitotest.EnsurePool(ctx, cog, names.Prefix+"-tenants")
 	require.NoError(t, err)
 	f, stacks := newFake(t)
 	svc := app.NewLifecycle(app.Deps{DB: db, Cognito: cog, Names: names, TenantPoolID: shared, Mail: testenv.MailSender(t)}, app.LifecycleOptions{

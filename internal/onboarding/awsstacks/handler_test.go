@@ -8,13 +8,14 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/audit"
-	"github.com/issuetracker/issuetracker/internal/identity"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
 	"github.com/issuetracker/issuetracker/internal/stackevents"
 	"github.com/issuetracker/issuetracker/internal/tenant"
-	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -31,14 +32,14 @@ func platinumWorld(t *testing.T) (*onboarding.Service, *fakeAWS, map[string]stri
 	ctx := context.Background()
 	db, names := testenv.Tables(t)
 	cog := testenv.Cognito(t)
-	pools := identity.Pools{C: cog}
-	shared, err := pools.EnsurePool(ctx, names.Prefix+"-tenants")
+	pools := cognito.Pools{C: cog}
+	shared, err := cognitotest.EnsurePool(ctx, pools.C, names.Prefix+"-tenants")
 	require.NoError(t, err)
 	// What the tenant stack's deploy creates: a dedicated pool and a table
 	// (the test table stands in for it).
-	pool, err := pools.EnsurePool(ctx, names.Prefix+"-tenant-initech")
+	pool, err := cognitotest.EnsurePool(ctx, pools.C, names.Prefix+"-tenant-initech")
 	require.NoError(t, err)
-	client, err := pools.EnsureClient(ctx, pool, "web")
+	client, err := cognitotest.EnsureClient(ctx, pools.C, pool, "web")
 	require.NoError(t, err)
 	f, stacks := newFake(t)
 	d := app.Deps{DB: db, Cognito: cog, Names: names, Now: time.Now, TenantPoolID: shared, Mail: testenv.MailSender(t)}

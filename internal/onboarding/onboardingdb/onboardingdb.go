@@ -93,17 +93,9 @@ func (s *Store) Reclaim(ctx context.Context, t tenant.Tenant) error {
 
 // Get implements onboarding.Store.
 func (s *Store) Get(ctx context.Context, tenantID string) (onboarding.State, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table),
-		Key: key(tenantID), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return onboarding.State{}, fmt.Errorf("get onboarding %s: %w", tenantID, err)
-	}
-	if out.Item == nil {
-		return onboarding.State{}, errs.NotFound("onboarding")
-	}
 	var it item
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return onboarding.State{}, fmt.Errorf("decode onboarding %s: %w", tenantID, err)
+	if err := dynamo.GetItem(ctx, s.DB, s.Table, key(tenantID), &it, "onboarding", errs.NotFound("onboarding")); err != nil {
+		return onboarding.State{}, err
 	}
 	it.State.Version = it.Version
 	return it.State, nil

@@ -2,7 +2,6 @@ package onboardingdb
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -69,16 +69,9 @@ func verificationKey(tenantID string) map[string]types.AttributeValue {
 
 // Get implements onboarding.Verifications.
 func (s Verifications) Get(ctx context.Context, tenantID string) (onboarding.Verification, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: verificationKey(tenantID), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return onboarding.Verification{}, fmt.Errorf("get verification of %s: %w", tenantID, err)
-	}
-	if out.Item == nil {
-		return onboarding.Verification{}, errs.NotFound("verification")
-	}
 	var it verificationItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return onboarding.Verification{}, fmt.Errorf("decode verification of %s: %w", tenantID, err)
+	if err := dynamo.GetItem(ctx, s.DB, s.Table, verificationKey(tenantID), &it, "verification of", errs.NotFound("verification")); err != nil {
+		return onboarding.Verification{}, err
 	}
 	return it.verification(), nil
 }
@@ -97,8 +90,7 @@ func (s Verifications) CountAttempt(ctx context.Context, tenantID, salt string) 
 	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: verificationKey(tenantID),
 		UpdateExpression: ex.Update(), ConditionExpression: ex.Condition(),
 		ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values()})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
+	if dynamo.ConditionFailed(err) {
 		return false, nil
 	}
 	if err != nil {
@@ -116,8 +108,7 @@ func (s Verifications) Replace(ctx context.Context, v onboarding.Verification) e
 	}
 	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av,
 		ConditionExpression: aws.String("attribute_exists(pk)")})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
+	if dynamo.ConditionFailed(err) {
 		return errs.Conflict("registration_verified", "the registration of "+v.TenantID+" is verified already")
 	}
 	if err != nil {

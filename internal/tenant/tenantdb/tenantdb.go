@@ -95,20 +95,9 @@ func New(db *dynamodb.Client, names schema.Names) *Store {
 
 // Get implements tenant.Registry.
 func (s *Store) Get(ctx context.Context, id string) (tenant.Tenant, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName:      aws.String(s.Table),
-		Key:            dynamo.Key(tenantPK(id), metaSK),
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return tenant.Tenant{}, fmt.Errorf("get tenant %s: %w", id, err)
-	}
-	if out.Item == nil {
-		return tenant.Tenant{}, errs.NotFound("tenant")
-	}
 	var it item
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return tenant.Tenant{}, fmt.Errorf("decode tenant %s: %w", id, err)
+	if err := dynamo.GetItem(ctx, s.DB, s.Table, dynamo.Key(tenantPK(id), metaSK), &it, "tenant", errs.NotFound("tenant")); err != nil {
+		return tenant.Tenant{}, err
 	}
 	return it.tenant(), nil
 }

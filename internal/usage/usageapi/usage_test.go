@@ -8,11 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
-	"github.com/issuetracker/issuetracker/internal/apitest"
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
@@ -22,7 +23,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
-	"github.com/issuetracker/issuetracker/internal/testenv"
+	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/issuetracker/issuetracker/internal/usage"
 	"github.com/issuetracker/issuetracker/internal/usage/usageapi"
@@ -69,7 +71,7 @@ func newWorld(t *testing.T) *world {
 	}
 	for _, u := range []people.User{{ID: "own", Role: roles.SuperAdmin}, {ID: "ann", Role: roles.User}} {
 		u.TenantID, u.Username, u.Email, u.Status = "acme", u.ID, u.ID+"@acme.test", people.UserActive
-		require.NoError(t, people.UserDB{DB: db}.Put(tenancy.WithTenant(ctx, "acme"), names.App(), u))
+		require.NoError(t, peopledb.UserDB{DB: db}.Put(tenancy.WithTenant(ctx, "acme"), tenancy.Scope{Table: names.App(), TenantID: "acme"}, u))
 	}
 	p := func(id string, r roles.Role) tenancy.Principal {
 		return tenancy.Principal{TenantID: "acme", UserID: id, Username: id, Role: r, Tier: tiers.Standard, Table: names.App()}

@@ -15,7 +15,6 @@ package usagedb
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -25,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/issuetracker/issuetracker/internal/usage"
@@ -53,13 +53,6 @@ var _ usage.Store = Store{}
 
 // New returns the store on the control table of names.
 func New(db *dynamodb.Client, names schema.Names) Store { return Store{DB: db, Table: names.Control()} }
-
-func key(pk, sk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		schema.PK: &types.AttributeValueMemberS{Value: pk},
-		schema.SK: &types.AttributeValueMemberS{Value: sk},
-	}
-}
 
 func (s Store) update(ctx context.Context, k map[string]types.AttributeValue, upd expression.UpdateBuilder, rv types.ReturnValue) (map[string]types.AttributeValue, error) {
 	ex, err := expression.NewBuilder().WithUpdate(upd).Build()
@@ -94,14 +87,14 @@ func (s Store) Add(ctx context.Context, d usage.Delta) (usage.Totals, error) {
 		for day, n := range d.Active {
 			upd = upd.Add(expression.Name(dayAttr("a", day)), expression.Value(n))
 		}
-		attrs, err := s.update(ctx, key(tenantPK(d.TenantID), monthSK(d.Month)), upd, types.ReturnValueUpdatedNew)
+		attrs, err := s.update(ctx, dynamo.Key(tenantPK(d.TenantID), monthSK(d.Month)), upd, types.ReturnValueUpdatedNew)
 		if err != nil {
 			return tot, fmt.Errorf("add usage of %s: %w", d.TenantID, err)
 		}
 		tot.Calls, tot.HasCalls = number(attrs["calls"]), true
 	}
 	for week, n := range d.NewWeekly {
-		if _, err := s.update(ctx, key(tenantPK(d.TenantID), weekSK(week)),
+		if _, err := s.update(ctx, dynamo.Key(tenantPK(d.TenantID), weekSK(week)),
 			expression.Add(expression.Name("wau"), expression.Value(n)), types.ReturnValueNone); err != nil {
 			return tot, fmt.Errorf("add weekly actives of %s: %w", d.TenantID, err)
 		}
@@ -109,7 +102,7 @@ func (s Store) Add(ctx context.Context, d usage.Delta) (usage.Totals, error) {
 	if d.ItemBytes != 0 || d.AttachmentBytes != 0 {
 		upd := expression.Add(expression.Name("item_bytes"), expression.Value(d.ItemBytes)).
 			Add(expression.Name("attachment_bytes"), expression.Value(d.AttachmentBytes))
-		attrs, err := s.update(ctx, key(tenantPK(d.TenantID), storageSK), upd, types.ReturnValueAllNew)
+		attrs, err := s.update(ctx, dynamo.Key(tenantPK(d.TenantID), storageSK), upd, types.ReturnValueAllNew)
 		if err != nil {
 			return tot, fmt.Errorf("add storage of %s: %w", d.TenantID, err)
 		}
@@ -145,11 +138,10 @@ func (s Store) MarkActive(ctx context.Context, tenantID, userID string, day time
 	if err != nil {
 		return time.Time{}, false, err
 	}
-	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: key(tenantPK(tenantID), activeSK(userID)),
+	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: dynamo.Key(tenantPK(tenantID), activeSK(userID)),
 		UpdateExpression: ex.Update(), ConditionExpression: ex.Condition(), ExpressionAttributeNames: ex.Names(),
 		ExpressionAttributeValues: ex.Values(), ReturnValues: types.ReturnValueAllOld})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
+	if dynamo.ConditionFailed(err) {
 		return time.Time{}, false, nil
 	}
 	if err != nil {
@@ -189,7 +181,7 @@ func toMonth(raw map[string]types.AttributeValue) (usage.Month, error) {
 // Snapshot implements usage.Store with one BatchGetItem.
 func (s Store) Snapshot(ctx context.Context, tenantID, month, week string) (usage.Snapshot, error) {
 	snap := usage.Snapshot{Month: usage.Month{TenantID: tenantID, Month: month, DailyCalls: make([]int64, 31), DailyActive: make([]int64, 31)}}
-	keys := []map[string]types.AttributeValue{key(tenantPK(tenantID), monthSK(month)), key(tenantPK(tenantID), weekSK(week)), key(tenantPK(tenantID), storageSK)}
+	keys := []map[string]types.AttributeValue{dynamo.Key(tenantPK(tenantID), monthSK(month)), dynamo.Key(tenantPK(tenantID), weekSK(week)), dynamo.Key(tenantPK(tenantID), storageSK)}
 	items, err := s.batchGet(ctx, keys)
 	if err != nil {
 		return snap, fmt.Errorf("usage of %s: %w", tenantID, err)
@@ -262,7 +254,7 @@ func (s Store) Months(ctx context.Context, month string) ([]usage.Month, error) 
 func (s Store) StorageOf(ctx context.Context, tenantIDs []string) (map[string]usage.Storage, error) {
 	keys := make([]map[string]types.AttributeValue, len(tenantIDs))
 	for i, t := range tenantIDs {
-		keys[i] = key(tenantPK(t), storageSK)
+		keys[i] = dynamo.Key(tenantPK(t), storageSK)
 	}
 	items, err := s.batchGet(ctx, keys)
 	if err != nil {
@@ -284,7 +276,7 @@ func (s Store) SetSeats(ctx context.Context, tenantID string, tier tiers.Name, m
 		Set(expression.Name("month"), expression.Value(month)).
 		Set(expression.Name(schema.GSI1PK), expression.Value(monthGSI(month))).
 		Set(expression.Name(schema.GSI1SK), expression.Value(tenantID))
-	if _, err := s.update(ctx, key(tenantPK(tenantID), monthSK(month)), upd, types.ReturnValueNone); err != nil {
+	if _, err := s.update(ctx, dynamo.Key(tenantPK(tenantID), monthSK(month)), upd, types.ReturnValueNone); err != nil {
 		return fmt.Errorf("record seats of %s: %w", tenantID, err)
 	}
 	return nil
@@ -304,8 +296,7 @@ func (s Store) ClaimNotice(ctx context.Context, tenantID, period string, metric 
 			schema.ExpiresAt: &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(NoticeTTL).Unix(), 10)},
 		},
 		ConditionExpression: aws.String("attribute_not_exists(pk)")})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
+	if dynamo.ConditionFailed(err) {
 		return false, nil
 	}
 	if err != nil {

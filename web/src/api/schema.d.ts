@@ -1525,10 +1525,6 @@ export interface components {
             period_start?: string;
             status: string;
         };
-        Invoices: {
-            items: components["schemas"]["Invoice"][];
-            next_cursor?: string;
-        };
         Issue: {
             assignee_id?: string;
             /** @enum {string} */
@@ -1665,6 +1661,10 @@ export interface components {
         };
         Page_Hit: {
             items: components["schemas"]["Hit"][];
+            next_cursor?: string;
+        };
+        Page_Invoice: {
+            items: components["schemas"]["Invoice"][];
             next_cursor?: string;
         };
         Page_Issue: {
@@ -4254,7 +4254,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Invoices"];
+                    "application/json": components["schemas"]["Page_Invoice"];
                 };
             };
             /** @description Bad Request */

@@ -40,6 +40,7 @@ const tier = (name: string, price: number, isolation = 'pooled'): Tier => ({
   monthly_quota: 1,
   max_users: 1,
   storage_bytes: 1,
+  max_file_bytes: 1,
   features: [],
   price_usd: price,
 });

@@ -1,0 +1,98 @@
+package issue
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/text"
+)
+
+// LabelInput creates a label or (merge patch) changes one.
+type LabelInput struct {
+	Name  *string `json:"name"`
+	Color *string `json:"color"`
+}
+
+var colorRE = regexp.MustCompile(`^#[0-9a-f]{6}$`)
+
+func (in LabelInput) apply(l *Label) error {
+	if in.Name != nil {
+		n := *in.Name
+		// NFC before the uniqueness check: names that look the same are the same.
+		if err := text.Clean("name", &n, text.Line); err != nil {
+			return err
+		}
+		if c := utf8.RuneCountInString(n); c == 0 || c > MaxLabelName {
+			return errs.Field("name", fmt.Sprintf("must be 1 to %d characters", MaxLabelName))
+		}
+		l.Name = n
+	}
+	if in.Color != nil {
+		c := strings.ToLower(*in.Color)
+		if !colorRE.MatchString(c) {
+			return errs.Field("color", "must be a hex colour #rrggbb")
+		}
+		l.Color = c
+	}
+	return nil
+}
+
+// Labels is the caller's tenant's label catalog.
+func (s *Service) Labels(ctx context.Context, p tenancy.Principal) ([]Label, error) {
+	return s.Store.Labels(ctx, p.Scope())
+}
+
+// CreateLabel adds a label to the catalog (at most MaxLabelCatalog).
+func (s *Service) CreateLabel(ctx context.Context, p tenancy.Principal, in LabelInput) (Label, error) {
+	if in.Name == nil {
+		return Label{}, errs.Field("name", "is required")
+	}
+	now := s.now()
+	l := Label{ID: newID(), Color: "#888888", CreatedAt: now, UpdatedAt: now}
+	if err := in.apply(&l); err != nil {
+		return Label{}, err
+	}
+	if n, err := s.Store.CountLabels(ctx, p.Scope()); err != nil {
+		return Label{}, err
+	} else if n >= MaxLabelCatalog {
+		return Label{}, errs.Conflict("label_catalog_full", fmt.Sprintf("a workspace has at most %d labels", MaxLabelCatalog))
+	}
+	if err := s.Store.CreateLabel(ctx, p.Scope(), l); err != nil {
+		return Label{}, err
+	}
+	return l, nil
+}
+
+// UpdateLabel renames or recolours a label.
+func (s *Service) UpdateLabel(ctx context.Context, p tenancy.Principal, id string, in LabelInput) (Label, error) {
+	old, err := s.Store.Label(ctx, p.Scope(), id)
+	if err != nil {
+		return Label{}, err
+	}
+	l := old
+	if err := in.apply(&l); err != nil {
+		return Label{}, err
+	}
+	if l == old {
+		return l, nil
+	}
+	l.UpdatedAt = s.now()
+	if err := s.Store.UpdateLabel(ctx, p.Scope(), old, l); err != nil {
+		return Label{}, err
+	}
+	return l, nil
+}
+
+// DeleteLabel removes a label no issue uses (conflict label_in_use).
+func (s *Service) DeleteLabel(ctx context.Context, p tenancy.Principal, id string) error {
+	l, err := s.Store.Label(ctx, p.Scope(), id)
+	if err != nil {
+		return err
+	}
+	return s.Store.DeleteLabel(ctx, p.Scope(), l)
+}

@@ -1,0 +1,201 @@
+package issue
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"golang.org/x/sync/errgroup"
+)
+
+// resolve dates the filter (today, for Overdue) and replaces MyTeams with
+// the caller's teams (one Query; none at all matches no issue).
+func (s *Service) resolve(ctx context.Context, p tenancy.Principal, f Filter) (Filter, error) {
+	if f.Today == "" {
+		f.Today = s.now().Format(DateLayout)
+	}
+	if !slices.Contains(f.Teams, MyTeams) {
+		return f, nil
+	}
+	mine, err := s.Directory.UserTeams(ctx, p.Scope(), p.UserID)
+	if err != nil {
+		return f, err
+	}
+	teams := slices.DeleteFunc(f.Teams, func(t string) bool { return t == MyTeams })
+	for _, t := range mine {
+		if !slices.Contains(teams, t) {
+			teams = append(teams, t)
+		}
+	}
+	if len(teams) == 0 {
+		teams = []string{NoTeam}
+	}
+	f.Teams = teams
+	return f, nil
+}
+
+// List answers one page of the caller's tenant's issues.
+func (s *Service) List(ctx context.Context, p tenancy.Principal, q ListQuery) (list.Page[Issue], error) {
+	var err error
+	if q.Filter, err = s.resolve(ctx, p, q.Filter); err != nil {
+		return list.Page[Issue]{}, err
+	}
+	items, next, err := s.Store.List(ctx, p.Scope(), q)
+	if err != nil {
+		return list.Page[Issue]{}, err
+	}
+	return list.NewPage(items, next), nil
+}
+
+// SearchQuery is one page of a search.
+type SearchQuery struct {
+	Text   string
+	Filter Filter
+	Limit  int
+	Cursor string
+	// Bind is what a cursor is bound to besides the tenant: the words and
+	// filters as the caller wrote them.
+	Bind string
+}
+
+// Hit is a search result.
+type Hit struct {
+	Score int   `json:"score"`
+	Issue Issue `json:"issue"`
+}
+
+// MaxSearchLen bounds the text of a search.
+const MaxSearchLen = 200
+
+// maxCandidates bounds the issues one search reads (top-ranked first).
+const maxCandidates = 200
+
+// searchCursor is a search position; its scope binds it to the tenant,
+// the words and the filters.
+type searchCursor struct {
+	Offset int `json:"o"`
+}
+
+// Search answers q.Text (every word must match, by prefix, in the title,
+// description or a comment) with the filter, best score first. Each word is
+// one Query of the inverted index and the candidates one batch read: cost
+// grows with the matches, not the tenant's issues.
+func (s *Service) Search(ctx context.Context, p tenancy.Principal, q SearchQuery) (list.Page[Hit], error) {
+	f, err := s.resolve(ctx, p, q.Filter)
+	if err != nil {
+		return list.Page[Hit]{}, err
+	}
+	words, err := searchWords(q.Text)
+	if err != nil {
+		return list.Page[Hit]{}, err
+	}
+	scope := list.Scope("search", p.TenantID, q.Bind)
+	offset, err := s.searchOffset(ctx, scope, q.Cursor)
+	if err != nil {
+		return list.Page[Hit]{}, err
+	}
+	scores, err := s.score(ctx, p, words)
+	if err != nil {
+		return list.Page[Hit]{}, err
+	}
+	hits, err := s.matching(ctx, p, scores, f)
+	if err != nil {
+		return list.Page[Hit]{}, err
+	}
+	offset = min(offset, len(hits))
+	end := min(offset+q.Limit, len(hits))
+	var next string
+	if end < len(hits) {
+		if next, err = s.Cursors.Encode(ctx, scope, searchCursor{Offset: end}); err != nil {
+			return list.Page[Hit]{}, err
+		}
+	}
+	return list.NewPage(hits[offset:end], next), nil
+}
+
+// searchWords are the distinct words of a search text.
+func searchWords(text string) ([]string, error) {
+	words := Dedup(Words(text))
+	switch {
+	case len(text) > MaxSearchLen:
+		return nil, errs.Field("q", fmt.Sprintf("is longer than %d characters", MaxSearchLen))
+	case len(words) == 0:
+		return nil, errs.Field("q", fmt.Sprintf("needs a word of at least %d letters or digits", MinTermLen))
+	case len(words) > MaxQueryWords:
+		return nil, errs.Field("q", fmt.Sprintf("at most %d words", MaxQueryWords))
+	}
+	return words, nil
+}
+
+// searchOffset reads where a search cursor resumes (0 without one).
+func (s *Service) searchOffset(ctx context.Context, scope, cursor string) (int, error) {
+	if cursor == "" {
+		return 0, nil
+	}
+	var sc searchCursor
+	if err := s.Cursors.Decode(ctx, scope, cursor, &sc); err != nil {
+		return 0, err
+	}
+	if sc.Offset < 0 || sc.Offset > maxCandidates {
+		return 0, errs.Invalid("invalid_cursor", "the cursor is damaged", errs.FieldError{Field: "cursor", Reason: "damaged"})
+	}
+	return sc.Offset, nil
+}
+
+// score looks every word up in parallel and keeps the issues that match
+// all of them, with the sum of their scores.
+func (s *Service) score(ctx context.Context, p tenancy.Principal, words []string) (map[string]int, error) {
+	perWord := make([]map[string]int, len(words))
+	g, ctx := errgroup.WithContext(ctx)
+	for n, word := range words {
+		g.Go(func() error {
+			hits, _, err := s.Store.WordHits(ctx, p.Scope(), word)
+			perWord[n] = hits
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	scores := perWord[0]
+	for _, m := range perWord[1:] {
+		for id, sc := range scores {
+			if m[id] == 0 {
+				delete(scores, id)
+			} else {
+				scores[id] = sc + m[id]
+			}
+		}
+	}
+	return scores, nil
+}
+
+// matching reads the best maxCandidates issues of scores and keeps those
+// the filter passes, best score first; among equals the newest issue
+// (ULIDs sort by time).
+func (s *Service) matching(ctx context.Context, p tenancy.Principal, scores map[string]int, f Filter) ([]Hit, error) {
+	ids := make([]string, 0, len(scores))
+	for id := range scores {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b string) int { return cmp.Or(scores[b]-scores[a], strings.Compare(b, a)) })
+	if len(ids) > maxCandidates {
+		ids = ids[:maxCandidates]
+	}
+	found, err := s.Store.GetMany(ctx, p.Scope(), ids)
+	if err != nil {
+		return nil, err
+	}
+	var hits []Hit
+	for _, id := range ids {
+		if i, ok := found[id]; ok && f.Match(i) {
+			hits = append(hits, Hit{Score: scores[id], Issue: i})
+		}
+	}
+	return hits, nil
+}

@@ -1,0 +1,167 @@
+package issue
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/oklog/ulid/v2"
+	"golang.org/x/sync/errgroup"
+)
+
+// Service is the issue tracker's behaviour, whoever calls it (the API, the
+// web app, imports, bulk edits): creating, changing, moving and deleting
+// issues with their references checked and mentions resolved, comments,
+// labels, lists and search. Every method acts for the verified caller p:
+// the tenant and table come from p, never from input.
+type Service struct {
+	Store     Store
+	Directory Directory
+	// Cursors signs search cursors (the zero value: a key of this process).
+	Cursors list.Codec
+	Now     func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now().UTC()
+	}
+	return s.Now().UTC()
+}
+
+func newID() string { return ulid.Make().String() }
+
+// Load finds an issue by id or by human key ("ACME-42"); another tenant's
+// key or id is simply not found.
+func (s *Service) Load(ctx context.Context, p tenancy.Principal, ref string) (Issue, error) {
+	id := ref
+	if n, isKey, ours := ParseKey(p.TenantID, ref); isKey {
+		if !ours {
+			return Issue{}, errs.NotFound("issue")
+		}
+		var err error
+		if id, err = s.Store.IDByNumber(ctx, p.Scope(), n); err != nil {
+			return Issue{}, err
+		}
+	}
+	return s.Store.Get(ctx, p.Scope(), id)
+}
+
+// CreateIssue is what a new issue is made of.
+type CreateIssue struct {
+	Title       string   `json:"title"`
+	Description string   `json:"description,omitempty"`
+	Type        Type     `json:"type,omitempty"`     // default task
+	Priority    Priority `json:"priority,omitempty"` // default none
+	AssigneeID  string   `json:"assignee_id,omitempty"`
+	TeamID      string   `json:"team_id,omitempty"`
+	Labels      []string `json:"labels,omitempty"`
+	DueDate     string   `json:"due_date,omitempty"`
+}
+
+// Create files a new open issue reported by the caller: it is validated,
+// its assignee, team and labels must exist in the caller's tenant, and
+// only then is a number allocated, so bad input writes nothing.
+func (s *Service) Create(ctx context.Context, p tenancy.Principal, in CreateIssue) (Issue, error) {
+	now := s.now()
+	i := Issue{TenantID: p.TenantID, Title: in.Title, Description: in.Description, Type: cmp.Or(in.Type, Task),
+		Priority: cmp.Or(in.Priority, PriorityNone), Status: Open, Category: CategoryOf(Open), AssigneeID: in.AssigneeID,
+		TeamID: in.TeamID, Labels: Dedup(in.Labels), DueDate: in.DueDate, ReporterID: p.UserID,
+		CreatedAt: now, UpdatedAt: now, Version: 1}
+	if err := i.Validate(); err != nil {
+		return Issue{}, err
+	}
+	if err := s.checkRefs(ctx, p, Issue{}, i); err != nil {
+		return Issue{}, err
+	}
+	var err error
+	if i.Mentions, err = s.mentions(ctx, p, i.Description); err != nil {
+		return Issue{}, err
+	}
+	n, err := s.Store.NextNumber(ctx, p.Scope())
+	if err != nil {
+		return Issue{}, err
+	}
+	i.ID, i.Number, i.Key = newID(), n, FormatKey(p.TenantID, n)
+	h := StatusChange{ID: newID(), IssueID: i.ID, To: i.Status, Category: i.Category, ActorID: p.UserID, At: now}
+	a := Activity{ID: newID(), IssueID: i.ID, ActorID: p.UserID, At: now, Action: "created", Changes: []Change{}}
+	if err := s.Store.Create(ctx, p.Scope(), i, h, a); err != nil {
+		return Issue{}, err
+	}
+	return i, nil
+}
+
+// checkRefs verifies, in parallel, that a new assignee, team and labels
+// exist in the caller's tenant (a user of another tenant is not found).
+func (s *Service) checkRefs(ctx context.Context, p tenancy.Principal, old, cur Issue) error {
+	g, ctx := errgroup.WithContext(ctx)
+	var bad []errs.FieldError
+	var mu sync.Mutex
+	fail := func(f, reason string) {
+		mu.Lock()
+		defer mu.Unlock()
+		bad = append(bad, errs.FieldError{Field: f, Reason: reason})
+	}
+	if cur.AssigneeID != "" && cur.AssigneeID != old.AssigneeID {
+		g.Go(func() error {
+			ok, err := s.Directory.UserExists(ctx, p.Scope(), cur.AssigneeID)
+			if err == nil && !ok {
+				fail("assignee_id", "no such user in this workspace")
+			}
+			return err
+		})
+	}
+	if cur.TeamID != "" && cur.TeamID != old.TeamID {
+		g.Go(func() error {
+			ok, err := s.Directory.TeamExists(ctx, p.Scope(), cur.TeamID)
+			if err == nil && !ok {
+				fail("team_id", "no such team in this workspace")
+			}
+			return err
+		})
+	}
+	if added := addedLabels(old.Labels, cur.Labels); len(added) > 0 {
+		g.Go(func() error {
+			missing, err := s.Store.MissingLabels(ctx, p.Scope(), added)
+			if err == nil && len(missing) > 0 {
+				fail("labels", fmt.Sprintf("no such label: %v", missing))
+			}
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if len(bad) > 0 {
+		slices.SortFunc(bad, func(a, b errs.FieldError) int { return cmp.Compare(a.Field, b.Field) })
+		return errs.Invalid("validation_failed", bad[0].Field+": "+bad[0].Reason, bad...)
+	}
+	return nil
+}
+
+// addedLabels are the labels of cur that old does not have.
+func addedLabels(old, cur []string) []string {
+	var added []string
+	for _, l := range cur {
+		if !slices.Contains(old, l) {
+			added = append(added, l)
+		}
+	}
+	return added
+}
+
+// mentions resolves the handles a text mentions to the caller's tenant's
+// users (never nil); the text itself is kept as written.
+func (s *Service) mentions(ctx context.Context, p tenancy.Principal, text string) ([]Mention, error) {
+	handles := MentionHandles(text)
+	if len(handles) == 0 {
+		return []Mention{}, nil
+	}
+	return s.Directory.ResolveMentions(ctx, p.Scope(), handles)
+}

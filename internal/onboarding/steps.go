@@ -1,0 +1,211 @@
+package onboarding
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+)
+
+// stepFunc runs one step on t (st records what the step learns: the admin's
+// sub, the archive). Each step checks what already exists, so running it
+// twice is harmless.
+type stepFunc func(m *Machine, ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error)
+
+// steps are the lifecycle's steps by name; Plan orders them per phase.
+var steps = map[Step]stepFunc{
+	StepPlace:       (*Machine).place,
+	StepAdminUser:   (*Machine).adminUser,
+	StepInvite:      (*Machine).inviteAdmin,
+	StepAPIKey:      (*Machine).createAPIKey,
+	StepActivate:    (*Machine).activate,
+	StepSuspend:     (*Machine).suspendForOffboarding,
+	StepExport:      (*Machine).export,
+	StepDeleteUsers: (*Machine).deleteUsers,
+	StepDeleteData:  (*Machine).deleteData,
+	StepDeleteKey:   (*Machine).deleteKey,
+	StepDestroy:     (*Machine).destroy,
+	StepTombstone:   (*Machine).tombstone,
+}
+
+// do runs one step.
+func (m *Machine) do(ctx context.Context, step Step, t tenant.Tenant, st *State) (tenant.Tenant, error) {
+	f, ok := steps[step]
+	if !ok {
+		return t, errorf("unknown step %q", step)
+	}
+	return f(m, ctx, t, st)
+}
+
+// save stores a change to the tenant record.
+func (m *Machine) save(ctx context.Context, t tenant.Tenant) (tenant.Tenant, error) {
+	t.UpdatedAt = m.now()
+	return m.Tenants.Put(ctx, t)
+}
+
+// place gives the tenant its table and user pool (pooled: the shared ones;
+// Platinum: its own stack).
+func (m *Machine) place(ctx context.Context, t tenant.Tenant, _ *State) (tenant.Tenant, error) {
+	prov, err := m.provisioner(t.Tier)
+	if err != nil {
+		return t, err
+	}
+	pl, err := prov.Provision(ctx, t)
+	if err != nil {
+		return t, err
+	}
+	t.Table, t.UserPoolID, t.Issuer, t.ClientIDs = pl.Table, pl.UserPoolID, pl.Issuer, pl.ClientIDs
+	return m.save(ctx, t)
+}
+
+// adminUser creates the Super Admin's identity and directory record.
+func (m *Machine) adminUser(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
+	sub, err := m.Users.EnsureUser(ctx, t.UserPoolID, m.adminSpec(t, st))
+	if errors.Is(err, cognito.ErrOtherTenant) {
+		return t, errAdminEmailInUse()
+	}
+	if err != nil {
+		return t, err
+	}
+	st.AdminSub = sub
+	if _, err := m.Directory.Get(ctx, t.Scope(), sub); err == nil {
+		return t, nil
+	} else if !errs.Is(err, errs.KindNotFound) {
+		return t, err
+	}
+	now := m.now()
+	return t, m.Directory.Put(ctx, t.Scope(), people.User{ID: sub, TenantID: t.ID, Username: st.AdminEmail,
+		Email: st.AdminEmail, Role: roles.SuperAdmin, Status: people.UserActive, CreatedAt: now, UpdatedAt: now, Version: 1})
+}
+
+// inviteAdmin mails the Super Admin a fresh temporary password each time
+// the step runs, until they sign in: a failed mail is simply sent again on
+// retry.
+func (m *Machine) inviteAdmin(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
+	inv, err := m.Users.Invite(ctx, t.UserPoolID, m.adminSpec(t, st))
+	if errors.Is(err, cognito.ErrOtherTenant) {
+		return t, errAdminEmailInUse()
+	}
+	if err != nil {
+		return t, err
+	}
+	if inv.TemporaryPassword == "" {
+		return t, nil // signed in already
+	}
+	return t, people.SendInvitation(ctx, m.Mail, m.WebBaseURL, t, st.AdminEmail, string(roles.SuperAdmin), inv.TemporaryPassword)
+}
+
+// createAPIKey gives the tenant its own API key on its tier's usage plan.
+func (m *Machine) createAPIKey(ctx context.Context, t tenant.Tenant, _ *State) (tenant.Tenant, error) {
+	if t.APIKey != "" {
+		return t, nil
+	}
+	id, value, err := m.Keys.Create(ctx, t.ID, t.Tier)
+	if err != nil {
+		return t, err
+	}
+	t.APIKeyID, t.APIKey = id, value
+	return m.save(ctx, t)
+}
+
+func (m *Machine) activate(ctx context.Context, t tenant.Tenant, _ *State) (tenant.Tenant, error) {
+	t.Status, t.StatusReason = tenant.StatusActive, ""
+	return m.save(ctx, t)
+}
+
+// suspendForOffboarding stops the tenant's requests while it is taken apart.
+func (m *Machine) suspendForOffboarding(ctx context.Context, t tenant.Tenant, _ *State) (tenant.Tenant, error) {
+	if t.Status == tenant.StatusOffboarding {
+		return t, nil
+	}
+	t.Status, t.StatusReason = tenant.StatusOffboarding, "offboarding"
+	return m.save(ctx, t)
+}
+
+// export archives the tenant's data for the provider.
+func (m *Machine) export(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
+	body, n, err := m.Data.Export(ctx, t)
+	if err != nil {
+		return t, err
+	}
+	loc, err := m.Archive.Store(ctx, fmt.Sprintf("%s/%s-%s.jsonl.gz", t.ID, t.ID, m.now().Format("20060102T150405Z")), body)
+	if err != nil {
+		return t, err
+	}
+	st.Archive = loc
+	m.audit(ctx, t.ID, "offboarding.exported", map[string]string{"archive": loc, "items": fmt.Sprint(n)})
+	return t, nil
+}
+
+// deleteUsers deletes only identities the tenant created: every delete is
+// guarded by the user's custom:tenant_id (set at creation, immutable), so
+// an admin email that belongs to another tenant's user is kept.
+func (m *Machine) deleteUsers(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
+	if t.UserPoolID == "" {
+		return t, nil // never placed (a registration turned down): no identity
+	}
+	names, err := m.Data.UserNames(ctx, t)
+	if err != nil {
+		return t, err
+	}
+	if st.AdminEmail != "" {
+		names = append(names, st.AdminEmail)
+	}
+	for _, n := range names {
+		err := m.Users.DeleteUser(ctx, t.UserPoolID, t.ID, n)
+		if errors.Is(err, cognito.ErrOtherTenant) {
+			m.audit(ctx, t.ID, "offboarding.identity_kept", map[string]string{"reason": "belongs to another tenant"})
+			continue
+		}
+		if err != nil {
+			return t, err
+		}
+	}
+	return t, nil
+}
+
+func (m *Machine) deleteData(ctx context.Context, t tenant.Tenant, _ *State) (tenant.Tenant, error) {
+	_, err := m.Data.Delete(ctx, t)
+	return t, err
+}
+
+func (m *Machine) deleteKey(ctx context.Context, t tenant.Tenant, _ *State) (tenant.Tenant, error) {
+	if t.APIKeyID == "" && t.APIKey == "" {
+		return t, nil
+	}
+	if t.APIKeyID != "" {
+		if err := m.Keys.Delete(ctx, t.APIKeyID); err != nil {
+			return t, err
+		}
+	}
+	t.APIKeyID, t.APIKey = "", ""
+	return m.save(ctx, t)
+}
+
+// destroy removes what place created (a Platinum tenant's stack).
+func (m *Machine) destroy(ctx context.Context, t tenant.Tenant, _ *State) (tenant.Tenant, error) {
+	prov, err := m.provisioner(t.Tier)
+	if err != nil {
+		return t, err
+	}
+	return t, prov.Destroy(ctx, t)
+}
+
+// tombstone keeps only the tenant's id (a slug is never reused), tier,
+// creation time and when it was offboarded.
+func (m *Machine) tombstone(ctx context.Context, t tenant.Tenant, _ *State) (tenant.Tenant, error) {
+	if t.Issuer != "" && m.ForgetIssuer != nil {
+		if err := m.ForgetIssuer(ctx, t.Issuer); err != nil {
+			return t, err
+		}
+	}
+	t = tenant.Tenant{ID: t.ID, Tier: t.Tier, Status: tenant.StatusDeleted, CreatedAt: t.CreatedAt,
+		StatusReason: "offboarded " + m.now().Format(time.RFC3339), Version: t.Version}
+	return m.save(ctx, t)
+}

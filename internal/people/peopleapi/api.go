@@ -1,0 +1,118 @@
+// Package peopleapi serves the people domain over HTTP: /v1/me, users,
+// teams, MFA, security settings and support access, and Root's support view
+// of a tenant's directory. Handlers decode, call people.Service and encode;
+// operations are keyed by the route table's OperationID (internal/routes).
+package peopleapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/issuetracker/issuetracker/internal/audit"
+	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+)
+
+// Deps of the people operations.
+type Deps struct {
+	Service *people.Service
+	// Audit records the Super Admin's changes; nil records nothing.
+	Audit audit.Log
+	Now   func() time.Time
+}
+
+// Operations of the users and teams functions.
+func Operations(d Deps) httpapi.Operations {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return d.withAudit(httpapi.Operations{
+		"getMe": d.getMe, "getRootMe": getRootMe,
+		"listUsers": d.listUsers, "getUser": d.getUser, "inviteUser": d.inviteUser,
+		"changeUserRole": d.changeUserRole, "disableUser": d.disableUser, "enableUser": d.enableUser,
+		"removeUser": d.removeUser, "listUserTeams": d.listUserTeams,
+		"listTeams": d.listTeams, "createTeam": d.createTeam, "getTeam": d.getTeam, "updateTeam": d.updateTeam,
+		"deleteTeam": d.deleteTeam, "listTeamMembers": d.listTeamMembers, "addTeamMember": d.addTeamMember,
+		"removeTeamMember": d.removeTeamMember,
+		"getMyMFA":         d.getMyMFA, "associateTOTP": d.associateTOTP, "verifyTOTP": d.verifyTOTP,
+		"getSecuritySettings": d.getSecuritySettings, "putSecuritySettings": d.putSecuritySettings,
+		"getSupportAccess": d.getSupportAccess, "grantSupportAccess": d.putSupportAccess, "revokeSupportAccess": d.deleteSupportAccess,
+		"rootListTenantUsers": d.rootListUsers, "rootGetTenantUser": d.rootGetUser, "rootGetSupportAccess": d.rootGetSupportAccess,
+	})
+}
+
+func (d Deps) getMe(w http.ResponseWriter, r *http.Request) error {
+	return callFor(w, r, http.StatusOK, d.Service.Me)
+}
+
+// getRootMe answers a provider (root) user with who they are.
+func getRootMe(w http.ResponseWriter, r *http.Request) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, people.RootMeOf(p))
+}
+
+// listFor answers a page that fetch lists for the caller.
+func listFor[T any](w http.ResponseWriter, r *http.Request, fetch func(context.Context, tenancy.Principal, list.Request) (list.Page[T], error)) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	req, err := list.Params(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	pg, err := fetch(r.Context(), p, req)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, pg)
+}
+
+// callFor answers with status what call returns for the caller.
+func callFor[T any](w http.ResponseWriter, r *http.Request, status int, call func(context.Context, tenancy.Principal) (T, error)) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	v, err := call(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, status, v)
+}
+
+// decodeFor decodes the body into a new In, then answers like callFor.
+func decodeFor[In, T any](w http.ResponseWriter, r *http.Request, status int, call func(context.Context, tenancy.Principal, In) (T, error)) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	var in In
+	if err := httpapi.DecodeJSON(r, &in, 0); err != nil {
+		return err
+	}
+	v, err := call(r.Context(), p, in)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, status, v)
+}
+
+// doFor answers 204 when do succeeds for the caller.
+func doFor(w http.ResponseWriter, r *http.Request, do func(context.Context, tenancy.Principal) error) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	if err := do(r.Context(), p); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

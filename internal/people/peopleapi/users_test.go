@@ -1,0 +1,278 @@
+package peopleapi_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
+	"github.com/issuetracker/issuetracker/internal/tiers"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestInviteUser(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+
+	t.Run("a Super Admin invites a user who then signs in with the invitation", func(t *testing.T) {
+		u := w.invite("owner@acme.test", "new@acme.test", roles.Admin)
+		assert.Equal(t, "acme", u.TenantID)
+		assert.Equal(t, roles.Admin, u.Role)
+		assert.Equal(t, people.UserActive, u.Status)
+		got, err := w.pools.C.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(w.pool), Username: aws.String(u.ID)})
+		require.NoError(t, err)
+		attrs := map[string]string{}
+		for _, a := range got.UserAttributes {
+			attrs[*a.Name] = *a.Value
+		}
+		assert.Equal(t, "acme", attrs["custom:tenant_id"])
+		assert.Equal(t, "admin", attrs["custom:role"])
+		assert.Equal(t, "FORCE_CHANGE_PASSWORD", string(got.UserStatus), "Cognito sent an invitation with a temporary password")
+
+		tok := w.acceptInvitation("new@acme.test")
+		p, _, err := w.az.Authorize(ctx, "Bearer "+tok.IDToken)
+		require.NoError(t, err)
+		assert.Equal(t, "acme", p.TenantID)
+		assert.Equal(t, roles.Admin, p.Role)
+
+		res := w.as("user@acme.test").Do("GET", "/v1/users?limit=2", nil)
+		require.Equal(t, http.StatusOK, res.Status)
+		var page list.Page[people.User]
+		res.JSON(t, &page)
+		assert.Len(t, page.Items, 2)
+		require.NotEmpty(t, page.NextCursor)
+		var all []string
+		for cursor := ""; ; {
+			res := w.as("user@acme.test").Do("GET", "/v1/users?limit=2&cursor="+cursor, nil)
+			require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+			var page list.Page[people.User]
+			res.JSON(t, &page)
+			for _, u := range page.Items {
+				all = append(all, u.Email)
+			}
+			if cursor = page.NextCursor; cursor == "" {
+				break
+			}
+		}
+		assert.Equal(t, []string{"admin@acme.test", "new@acme.test", "owner@acme.test", "user@acme.test"}, all, "every user once, email order, this tenant only")
+	})
+
+	t.Run("the platform mails the invitation: subject, sign-in page of the workspace, temporary password", func(t *testing.T) {
+		box := testenv.NewMailbox(t, "mailed@acme.test")
+		w.invite("owner@acme.test", "mailed@acme.test", roles.User)
+		msg := box.Next("You're invited to")
+		assert.Equal(t, "You're invited to Acme on IssueTracker", msg.Subject)
+		assert.Contains(t, msg.Text, "http://web.test/w/acme/signin")
+		assert.Contains(t, msg.HTML, `href="http://web.test/w/acme/signin"`)
+		assert.Len(t, msg.TemporaryPassword(), 16)
+		got, err := w.pools.C.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(w.pool), Username: aws.String("mailed@acme.test")})
+		require.NoError(t, err)
+		assert.Equal(t, "FORCE_CHANGE_PASSWORD", string(got.UserStatus))
+	})
+
+	for _, c := range []struct {
+		name, code string
+		status     int
+		body       any
+	}{
+		{"an invalid email", "validation_failed", 400, map[string]any{"email": "not-an-email", "role": "user"}},
+		{"an email with a display name", "validation_failed", 400, map[string]any{"email": "Ann <ann@acme.test>", "role": "user"}},
+		{"an unknown role", "validation_failed", 400, map[string]any{"email": "x@acme.test", "role": "owner"}},
+		{"the root role", "validation_failed", 400, map[string]any{"email": "x@acme.test", "role": "root"}},
+		{"an unknown field", "unknown_field", 400, map[string]any{"email": "x@acme.test", "role": "user", "tenant_id": "globex"}},
+		{"a duplicate invitation", "user_exists", 409, map[string]any{"email": "user@acme.test", "role": "user"}},
+		{"a duplicate in another case", "user_exists", 409, map[string]any{"email": "USER@acme.test", "role": "user"}},
+		{"an email of another tenant's user", "email_unavailable", 409, map[string]any{"email": "owner@globex.test", "role": "user"}},
+	} {
+		t.Run(c.name+" is a "+fmt.Sprint(c.status)+" "+c.code, func(t *testing.T) {
+			before, _, err := w.dir.Counters(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "acme"})
+			require.NoError(t, err)
+			res := w.as("owner@acme.test").Do("POST", "/v1/users", c.body)
+			assert.Equal(t, c.status, res.Status, string(res.Body))
+			assert.Equal(t, "application/problem+json", res.Header.Get("Content-Type"))
+			assert.Equal(t, c.code, res.Map(t)["code"])
+			assert.NotEmpty(t, res.Map(t)["detail"])
+			after, _, err := w.dir.Counters(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "acme"})
+			require.NoError(t, err)
+			assert.Equal(t, before, after, "no seat taken")
+		})
+	}
+
+	t.Run("an invitation that stopped after the Cognito user was created completes on retry", func(t *testing.T) {
+		// the first attempt reserved the email and created the Cognito user, then failed
+		_, err := w.dir.Reserve(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "acme"}, people.Invitation{Email: "half@acme.test", Role: "user"}, 0, time.Now())
+		require.NoError(t, err)
+		_, err = w.pools.Invite(ctx, w.pool, identityUser("half@acme.test", "acme"))
+		require.NoError(t, err)
+		u := w.invite("owner@acme.test", "half@acme.test", roles.User)
+		assert.Equal(t, people.UserActive, u.Status)
+		res := w.as("owner@acme.test").Do("POST", "/v1/users", map[string]any{"email": "half@acme.test", "role": "user"})
+		assert.Equal(t, http.StatusConflict, res.Status, "and then it is done")
+	})
+}
+
+func TestUserLimit(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	limit := tiers.MustGet(tiers.Basic).MaxUsers
+	// globex (Basic) has 2 users; fill it to one seat short of the limit
+	for i := 2; i < limit-1; i++ {
+		w.seed(fmt.Sprintf("u%d@globex.test", i), "globex", roles.User)
+	}
+	t.Run("parallel invitations for the last seat: exactly one wins, the others name the limit", func(t *testing.T) {
+		var mu sync.Mutex
+		codes := map[int]int{}
+		var detail string
+		var wg sync.WaitGroup
+		for i := range 5 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res := w.as("owner@globex.test").Do("POST", "/v1/users", map[string]any{"email": fmt.Sprintf("race%d@globex.test", i), "role": "user"})
+				mu.Lock()
+				defer mu.Unlock()
+				codes[res.Status]++
+				if res.Status == 422 {
+					detail, _ = res.Map(t)["detail"].(string)
+					assert.Equal(t, "user_limit_reached", res.Map(t)["code"])
+				}
+			}()
+		}
+		wg.Wait()
+		assert.Equal(t, map[int]int{201: 1, 422: 4}, codes)
+		assert.Contains(t, detail, fmt.Sprintf("%d users", limit))
+		users, _, err := w.dir.Counters(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "globex"})
+		require.NoError(t, err)
+		assert.Equal(t, limit, users)
+	})
+	t.Run("removing a user frees a seat", func(t *testing.T) {
+		res := w.as("owner@globex.test").Do("DELETE", "/v1/users/"+w.users["u2@globex.test"].ID, nil)
+		require.Equal(t, http.StatusNoContent, res.Status, string(res.Body))
+		w.invite("owner@globex.test", "after@globex.test", roles.User)
+	})
+}
+
+func TestRolesAndLastSuperAdmin(t *testing.T) {
+	w := newWorld(t)
+	owner, user := w.users["owner@acme.test"], w.users["user@acme.test"]
+	role := func(by, id, r string) (int, string) {
+		res := w.as(by).Do("PUT", "/v1/users/"+id+"/role", map[string]any{"role": r})
+		code, _ := res.Map(t)["code"].(string)
+		return res.Status, code
+	}
+	t.Run("the last Super Admin cannot demote themselves", func(t *testing.T) {
+		status, code := role("owner@acme.test", owner.ID, "admin")
+		assert.Equal(t, 409, status)
+		assert.Equal(t, "last_super_admin", code)
+	})
+	t.Run("nor disable or remove themselves", func(t *testing.T) {
+		for _, req := range [][2]string{{"POST", "/v1/users/" + owner.ID + "/disable"}, {"DELETE", "/v1/users/" + owner.ID}} {
+			res := w.as("owner@acme.test").Do(req[0], req[1], nil)
+			assert.Equal(t, 409, res.Status, req)
+			assert.Equal(t, "last_super_admin", res.Map(t)["code"])
+		}
+	})
+	t.Run("an unknown role is a 400", func(t *testing.T) {
+		status, code := role("owner@acme.test", user.ID, "boss")
+		assert.Equal(t, 400, status)
+		assert.Equal(t, "validation_failed", code)
+	})
+	t.Run("User becomes Admin then Super Admin, and the authorizer gives the new role", func(t *testing.T) {
+		tok, err := cognitotest.SignIn(context.Background(), w.pools.C, w.client, "user@acme.test", password, "", nil)
+		require.NoError(t, err)
+		for _, r := range []roles.Role{roles.Admin, roles.SuperAdmin} {
+			status, _ := role("owner@acme.test", user.ID, string(r))
+			require.Equal(t, 200, status)
+			time.Sleep(2 * cacheTTL)
+			p, _, err := w.az.Authorize(context.Background(), "Bearer "+tok.IDToken)
+			require.NoError(t, err)
+			assert.Equal(t, r, p.Role, "the unexpired token carries the new role")
+		}
+	})
+	t.Run("two Super Admins demoting each other at once: exactly one succeeds", func(t *testing.T) {
+		w.users["user@acme.test"] = people.User{ID: user.ID, TenantID: "acme", Email: "user@acme.test", Role: roles.SuperAdmin}
+		var wg sync.WaitGroup
+		statuses := make([]int, 2)
+		for i, pair := range [][2]string{{"owner@acme.test", user.ID}, {"user@acme.test", owner.ID}} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i], _ = role(pair[0], pair[1], "user")
+			}()
+		}
+		wg.Wait()
+		assert.ElementsMatch(t, []int{200, 409}, statuses)
+		_, sas, err := w.dir.Counters(context.Background(), tenancy.Scope{Table: w.names.App(), TenantID: "acme"})
+		require.NoError(t, err)
+		assert.Equal(t, 1, sas)
+	})
+}
+
+func TestRevocation(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	u := w.invite("owner@acme.test", "leaver@acme.test", roles.User)
+	tok := w.acceptInvitation("leaver@acme.test")
+	authorize := func() (string, error) {
+		p, _, err := w.az.Authorize(ctx, "Bearer "+tok.IDToken)
+		return string(p.Role), err
+	}
+	_, err := authorize()
+	require.NoError(t, err)
+	// the team membership must go with the user
+	res := w.as("admin@acme.test").Do("POST", "/v1/teams", map[string]any{"name": "Ops"})
+	require.Equal(t, 201, res.Status, string(res.Body))
+	team := res.Map(t)["id"].(string)
+	require.Equal(t, 200, w.as("admin@acme.test").Do("PUT", "/v1/teams/"+team+"/members/"+u.ID, nil).Status)
+
+	t.Run("a disabled user's unexpired token is refused within the cache time", func(t *testing.T) {
+		res := w.as("owner@acme.test").Do("POST", "/v1/users/"+u.ID+"/disable", nil)
+		require.Equal(t, 200, res.Status, string(res.Body))
+		assert.Equal(t, "disabled", res.Map(t)["status"])
+		time.Sleep(2 * cacheTTL)
+		_, err := authorize()
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "user_disabled")
+		got, err := w.pools.C.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(w.pool), Username: aws.String(u.ID)})
+		require.NoError(t, err)
+		assert.False(t, got.Enabled, "the Cognito user is disabled too (cognito-local does not refuse its sign-in; Cognito does)")
+	})
+	t.Run("enabling lets the token in again", func(t *testing.T) {
+		require.Equal(t, 200, w.as("owner@acme.test").Do("POST", "/v1/users/"+u.ID+"/enable", nil).Status)
+		time.Sleep(2 * cacheTTL)
+		_, err := authorize()
+		assert.NoError(t, err)
+	})
+	t.Run("a removed user is unknown, gone from Cognito, their teams and the seat count", func(t *testing.T) {
+		before, _, _ := w.dir.Counters(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "acme"})
+		res := w.as("owner@acme.test").Do("DELETE", "/v1/users/"+u.ID, nil)
+		require.Equal(t, 204, res.Status, string(res.Body))
+		time.Sleep(2 * cacheTTL)
+		_, err := authorize()
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "user_unknown")
+		_, err = w.pools.C.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(w.pool), Username: aws.String(u.ID)})
+		assert.Error(t, err)
+		after, _, _ := w.dir.Counters(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "acme"})
+		assert.Equal(t, before-1, after)
+		members := w.as("admin@acme.test").Do("GET", "/v1/teams/"+team+"/members", nil).Map(t)["items"].([]any)
+		assert.Empty(t, members)
+		assert.Equal(t, 404, w.as("owner@acme.test").Do("GET", "/v1/users/"+u.ID, nil).Status)
+		assert.Equal(t, 404, w.as("owner@acme.test").Do("DELETE", "/v1/users/"+u.ID, nil).Status)
+	})
+	t.Run("the removed person can be invited again as a new user", func(t *testing.T) {
+		again := w.invite("owner@acme.test", "leaver@acme.test", roles.User)
+		assert.NotEqual(t, u.ID, again.ID)
+	})
+}

@@ -1,0 +1,557 @@
+// Package tenantapi serves the tenant lifecycle over HTTP: public
+// registration and workspace lookup, the provider's (Root) tenant
+// administration and the Super Admin's branding. The work is done by
+// package onboarding (the lifecycle's domain); this package decodes, calls
+// it and answers.
+package tenantapi
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+	"github.com/issuetracker/issuetracker/internal/audit"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/ratelimit"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/tiers"
+)
+
+// Usage reads a tenant's consumption for the provider's summary.
+type Usage interface {
+	// RequestsThisMonth is the count of the key's requests this UTC month.
+	RequestsThisMonth(ctx context.Context, t tenant.Tenant) (int64, error)
+	// Users is the number of the tenant's people.
+	Users(ctx context.Context, t tenant.Tenant) (int, error)
+}
+
+// Deps of the lifecycle operations. Service nil answers 503.
+type Deps struct {
+	Service *onboarding.Service
+	Audit   audit.Log
+	Usage   Usage
+	// Registrations limits sign-ups per client address.
+	Registrations ratelimit.Limiter
+	// Lookups limits slug availability checks and workspace lookups per
+	// client address; CodeSends limits verification codes per registration.
+	Lookups   ratelimit.Limiter
+	CodeSends ratelimit.Limiter
+	// SignIn is what the public workspace lookup tells about pooled tenants.
+	SignIn SignInConfig
+}
+
+// Operations of the registration, tenants and workspace functions.
+func Operations(d Deps) httpapi.Operations {
+	return httpapi.Operations{
+		"register":              d.with(d.register),
+		"getRegistration":       d.with(d.getRegistration),
+		"checkSlugAvailability": d.with(d.availability),
+		"verifyRegistration":    d.with(d.verify),
+		"resendVerification":    d.with(d.resendVerification),
+		"getWorkspace":          d.with(d.getWorkspace),
+		"approveTenant":         d.with(d.approve),
+		"listTenants":           d.with(d.listTenants),
+		"getTenant":             d.with(d.getTenant),
+		"suspendTenant":         d.with(d.suspend),
+		"reactivateTenant":      d.with(d.reactivate),
+		"changeTenantTier":      d.with(d.changeTier),
+		"retryTenantLifecycle":  d.with(d.retry),
+		"offboardTenant":        d.with(d.offboard),
+		"listTenantAudit":       d.listAudit,
+		"getBranding":           d.with(d.getBranding),
+		"putBranding":           d.with(d.putBranding),
+	}
+}
+
+// with serves h with the lifecycle service; without one (unit wiring) the
+// operation answers lifecycle_unavailable.
+func (d Deps) with(h func(*onboarding.Service, http.ResponseWriter, *http.Request) error) httpapi.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if d.Service == nil {
+			return errs.E(errs.KindInternal, "lifecycle_unavailable", "tenant lifecycle is not configured in this deployment")
+		}
+		return h(d.Service, w, r)
+	}
+}
+
+func sourceIP(r *http.Request) string {
+	if rc, ok := core.GetAPIGatewayContextFromContext(r.Context()); ok {
+		return rc.Identity.SourceIP
+	}
+	return ""
+}
+
+func actor(r *http.Request) audit.Actor {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return audit.Actor{Kind: audit.ActorPublic, SourceIP: sourceIP(r)}
+	}
+	k := audit.ActorTenant
+	if p.IsRoot() {
+		k = audit.ActorRoot
+	}
+	return audit.Actor{Kind: k, ID: p.UserID, Email: p.Email, SourceIP: sourceIP(r)}
+}
+
+// limit counts one attempt of key; a 429 problem with Retry-After when over.
+func limit(w http.ResponseWriter, r *http.Request, l ratelimit.Limiter, key, code, what string) error {
+	if l == nil {
+		return nil
+	}
+	ok, wait, err := l.Allow(r.Context(), key)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		return errs.E(errs.KindRateLimited, code, "too many %s; retry in %s", what, wait.Round(time.Second))
+	}
+	return nil
+}
+
+func (d Deps) register(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
+	if err := limit(w, r, d.Registrations, sourceIP(r), "registration_rate_limited", "registrations from your address"); err != nil {
+		return err
+	}
+	var reg onboarding.Registration
+	if err := httpapi.DecodeJSON(r, &reg, 8<<10); err != nil {
+		return err
+	}
+	t, v, err := s.Register(r.Context(), reg, actor(r))
+	if err != nil {
+		return err
+	}
+	return d.writeRegistration(w, r, http.StatusAccepted, t, &v, true)
+}
+
+// getRegistration tells a registrant how their registration goes: the
+// status and the steps (the reason of a failure is for the provider).
+func (d Deps) getRegistration(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
+	t, err := s.Tenants.Get(r.Context(), r.PathValue("tenantId"))
+	if err != nil || t.Status == tenant.StatusDeleted {
+		return errs.NotFound("registration")
+	}
+	return d.writeRegistration(w, r, http.StatusOK, t, nil, false)
+}
+
+// VerificationCode is the body of POST /v1/registrations/{tenantId}/verify.
+type VerificationCode struct {
+	Code string `json:"code"`
+}
+
+func (d Deps) verify(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
+	var in VerificationCode
+	if err := httpapi.DecodeJSON(r, &in, 1<<10); err != nil {
+		return err
+	}
+	t, err := s.Verify(r.Context(), r.PathValue("tenantId"), in.Code, actor(r))
+	if err != nil {
+		return err
+	}
+	return d.writeRegistration(w, r, http.StatusOK, t, nil, false)
+}
+
+func (d Deps) resendVerification(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("tenantId")
+	if _, err := s.Tenants.Get(r.Context(), id); err != nil {
+		return errs.NotFound("registration")
+	}
+	if err := limit(w, r, d.CodeSends, id, "verification_rate_limited", "verification codes for this registration"); err != nil {
+		return err
+	}
+	t, v, err := s.ResendVerification(r.Context(), id, actor(r))
+	if err != nil {
+		return err
+	}
+	return d.writeRegistration(w, r, http.StatusAccepted, t, &v, false)
+}
+
+// RegistrationView is a registration as the registrant sees it.
+type RegistrationView struct {
+	TenantID string        `json:"tenant_id"`
+	Slug     string        `json:"slug"`
+	Tier     tiers.Name    `json:"tier"`
+	Status   tenant.Status `json:"status"`
+	// Phase and Steps are the lifecycle run's progress (Platinum shows its
+	// stack steps).
+	Phase    onboarding.Phase `json:"phase"`
+	Steps    []StepView       `json:"steps"`
+	Location string           `json:"status_url"`
+	// VerificationExpiresAt is when the code just mailed stops working
+	// (answers to the registration and to a resend only).
+	VerificationExpiresAt *time.Time `json:"verification_expires_at,omitempty"`
+	// CheckoutPath is where a registration waiting for its first payment
+	// gets its Stripe Checkout page (POST).
+	CheckoutPath string `json:"checkout_path,omitempty"`
+}
+
+// StepView is one step of a lifecycle run: pending, done, waiting or failed.
+type StepView struct {
+	Step  onboarding.Step `json:"step"`
+	State string          `json:"state"`
+}
+
+// writeRegistration answers t's registration view with status; v is the
+// verification code just mailed (register and resend), whose expiry it
+// tells; located adds the view's Location (a new registration).
+func (d Deps) writeRegistration(w http.ResponseWriter, r *http.Request, status int, t tenant.Tenant, v *onboarding.Verification, located bool) error {
+	view, err := d.registrationView(r.Context(), t)
+	if err != nil {
+		return err
+	}
+	if v != nil {
+		view.VerificationExpiresAt = &v.ExpiresAt
+	}
+	if located {
+		w.Header().Set("Location", view.Location)
+	}
+	return httpapi.WriteJSON(w, status, view)
+}
+
+func (d Deps) registrationView(ctx context.Context, t tenant.Tenant) (RegistrationView, error) {
+	v := RegistrationView{TenantID: t.ID, Slug: t.ID, Tier: t.Tier, Status: t.Status, Phase: onboarding.PhaseOnboarding,
+		Location: "/v1/registrations/" + t.ID, Steps: []StepView{}}
+	if t.Status == tenant.StatusPendingPayment {
+		v.CheckoutPath = "/v1/registrations/" + t.ID + "/checkout"
+	}
+	st, err := d.Service.States.Get(ctx, t.ID)
+	if err != nil && !errs.Is(err, errs.KindNotFound) {
+		return v, err
+	}
+	if st.Phase != "" {
+		v.Phase = st.Phase
+	}
+	iso := tiers.Pooled
+	if tr, ok := tiers.Get(t.Tier); ok {
+		iso = tr.Isolation
+	}
+	for _, step := range onboarding.Plan(v.Phase, iso) {
+		state := "pending"
+		switch {
+		case st.IsDone(step):
+			state = "done"
+		case st.Waiting == step:
+			state = "waiting"
+		case st.FailedStep == step:
+			state = "failed"
+		}
+		v.Steps = append(v.Steps, StepView{Step: step, State: state})
+	}
+	return v, nil
+}
+
+// SignInConfig is the shared pool of pooled tenants and its app client.
+type SignInConfig struct {
+	SharedPoolID, SharedClientID, Region string
+}
+
+func (d Deps) availability(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
+	if err := limit(w, r, d.Lookups, sourceIP(r), "lookup_rate_limited", "lookups from your address"); err != nil {
+		return err
+	}
+	a, err := s.SlugAvailability(r.Context(), r.URL.Query().Get("slug"))
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, a)
+}
+
+// Workspace is what a sign-in page needs of a tenant: where its people
+// sign in. Nothing else of the tenant is public.
+type Workspace struct {
+	Slug       string `json:"slug"`
+	Name       string `json:"name"`
+	UserPoolID string `json:"user_pool_id"`
+	ClientID   string `json:"client_id"`
+	Region     string `json:"region"`
+}
+
+func (d Deps) getWorkspace(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
+	if err := limit(w, r, d.Lookups, sourceIP(r), "lookup_rate_limited", "lookups from your address"); err != nil {
+		return err
+	}
+	t, err := s.Tenants.Get(r.Context(), r.PathValue("slug"))
+	// Pending, failed and offboarded tenants have no workspace to sign in to.
+	if err != nil || (t.Status != tenant.StatusActive && t.Status != tenant.StatusSuspended) {
+		if err != nil && !errs.Is(err, errs.KindNotFound) {
+			return err
+		}
+		return errs.NotFound("workspace")
+	}
+	ws := Workspace{Slug: t.ID, Name: brandingView(t).DisplayName, UserPoolID: d.SignIn.SharedPoolID,
+		ClientID: d.SignIn.SharedClientID, Region: d.SignIn.Region}
+	if t.UserPoolID != "" && t.UserPoolID != d.SignIn.SharedPoolID && len(t.ClientIDs) > 0 {
+		ws.UserPoolID, ws.ClientID = t.UserPoolID, t.ClientIDs[0] // Platinum: its own pool
+	}
+	if ws.Region == "" {
+		ws.Region = regionOfPool(ws.UserPoolID)
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, ws)
+}
+
+// regionOfPool reads the region from a pool id ("us-east-1_AbC").
+func regionOfPool(id string) string {
+	if i := strings.IndexByte(id, '_'); i > 0 {
+		return id[:i]
+	}
+	return ""
+}
+
+func (d Deps) approve(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
+	t, err := s.Approve(r.Context(), r.PathValue("tenantId"), actor(r))
+	if err != nil {
+		return err
+	}
+	v, err := d.view(r.Context(), t, false)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusAccepted, v)
+}
+
+// UsageSummary is a tenant's consumption against its tier.
+type UsageSummary struct {
+	RequestsThisMonth int64   `json:"requests_this_month"`
+	MonthlyQuota      int64   `json:"monthly_quota"`
+	Users             *int    `json:"users,omitempty"`
+	MaxUsers          int     `json:"max_users"`
+	RateLimit         float64 `json:"rate_limit"`
+	Burst             int     `json:"burst"`
+}
+
+// TenantView is a tenant as the provider sees it.
+type TenantView struct {
+	tenant.Tenant
+	Usage     UsageSummary   `json:"usage"`
+	Lifecycle *LifecycleView `json:"lifecycle,omitempty"`
+}
+
+// LifecycleView is the onboarding or offboarding progress.
+type LifecycleView struct {
+	Phase      onboarding.Phase        `json:"phase"`
+	Steps      []onboarding.Step       `json:"steps"`
+	Done       []onboarding.StepResult `json:"done"`
+	FailedStep onboarding.Step         `json:"failed_step,omitempty"`
+	// Waiting is the step waiting for the tenant stack's deploy or destroy (AWS).
+	Waiting   onboarding.Step `json:"waiting,omitempty"`
+	Error     string          `json:"error,omitempty"`
+	Attempts  int             `json:"attempts"`
+	Archive   string          `json:"archive,omitempty"`
+	Finished  bool            `json:"finished"`
+	ElapsedMS int64           `json:"elapsed_ms,omitempty"`
+}
+
+func lifecycleView(st onboarding.State) *LifecycleView {
+	iso := tiers.Pooled
+	if t, ok := tiers.Get(st.Tier); ok {
+		iso = t.Isolation
+	}
+	return &LifecycleView{Phase: st.Phase, Steps: onboarding.Plan(st.Phase, iso), Done: st.Done, FailedStep: st.FailedStep,
+		Waiting: st.Waiting, Error: st.Error, Attempts: st.Attempts, Archive: st.Archive, Finished: !st.FinishedAt.IsZero(), ElapsedMS: st.Elapsed().Milliseconds()}
+}
+
+func (d Deps) view(ctx context.Context, t tenant.Tenant, detailed bool) (TenantView, error) {
+	v := TenantView{Tenant: t}
+	if tr, ok := tiers.Get(t.Tier); ok {
+		v.Usage = UsageSummary{MonthlyQuota: tr.MonthlyQuota, MaxUsers: tr.MaxUsers, RateLimit: tr.RateLimit, Burst: tr.Burst}
+	}
+	if d.Usage != nil && t.APIKey != "" {
+		n, err := d.Usage.RequestsThisMonth(ctx, t)
+		if err != nil {
+			return v, err
+		}
+		v.Usage.RequestsThisMonth = n
+	}
+	if !detailed {
+		return v, nil
+	}
+	if d.Usage != nil {
+		n, err := d.Usage.Users(ctx, t)
+		if err != nil {
+			return v, err
+		}
+		v.Usage.Users = &n
+	}
+	if st, err := d.Service.States.Get(ctx, t.ID); err == nil {
+		v.Lifecycle = lifecycleView(st)
+	} else if !errs.Is(err, errs.KindNotFound) {
+		return v, err
+	}
+	return v, nil
+}
+
+func (d Deps) listTenants(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
+	req, err := list.Params(r.URL.Query(), "status")
+	if err != nil {
+		return err
+	}
+	var pg list.Page[tenant.Tenant]
+	if status := tenant.Status(r.URL.Query().Get("status")); status != "" {
+		if !slices.Contains(tenant.Statuses, status) {
+			return errs.Field("status", fmt.Sprintf("must be one of %v", tenant.Statuses))
+		}
+		pg, err = s.Tenants.ListByStatus(r.Context(), status, req)
+	} else {
+		pg, err = s.Tenants.List(r.Context(), req)
+	}
+	if err != nil {
+		return err
+	}
+	out := make([]TenantView, 0, len(pg.Items))
+	for _, t := range pg.Items {
+		v, err := d.view(r.Context(), t, false)
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, list.NewPage(out, pg.NextCursor))
+}
+
+func (d Deps) getTenant(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
+	t, err := s.Tenants.Get(r.Context(), r.PathValue("tenantId"))
+	if err != nil {
+		return err
+	}
+	v, err := d.view(r.Context(), t, true)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, v)
+}
+
+// tenantChange decodes a body, applies a change and answers the tenant.
+func (d Deps) tenantChange(s *onboarding.Service, w http.ResponseWriter, r *http.Request, body any, change func(*onboarding.Service, string) (tenant.Tenant, error)) error {
+	if body != nil {
+		if err := httpapi.DecodeJSON(r, body, 8<<10); err != nil {
+			return err
+		}
+	}
+	t, err := change(s, r.PathValue("tenantId"))
+	if err != nil {
+		return err
+	}
+	v, err := d.view(r.Context(), t, false)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, v)
+}
+
+func (d Deps) suspend(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	return d.tenantChange(s, w, r, &in, func(s *onboarding.Service, id string) (tenant.Tenant, error) {
+		return s.Suspend(r.Context(), id, in.Reason, actor(r))
+	})
+}
+
+func (d Deps) reactivate(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
+	return d.tenantChange(s, w, r, nil, func(s *onboarding.Service, id string) (tenant.Tenant, error) {
+		return s.Reactivate(r.Context(), id, actor(r))
+	})
+}
+
+func (d Deps) changeTier(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Tier string `json:"tier"`
+	}
+	return d.tenantChange(s, w, r, &in, func(s *onboarding.Service, id string) (tenant.Tenant, error) {
+		return s.ChangeTier(r.Context(), id, in.Tier, actor(r))
+	})
+}
+
+func (d Deps) retry(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
+	st, err := s.Retry(r.Context(), r.PathValue("tenantId"), actor(r))
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusAccepted, lifecycleView(st))
+}
+
+func (d Deps) offboard(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Confirm string `json:"confirm"`
+	}
+	if r.ContentLength != 0 {
+		if err := httpapi.DecodeJSON(r, &in, 8<<10); err != nil {
+			return err
+		}
+	}
+	st, err := s.Offboard(r.Context(), r.PathValue("tenantId"), in.Confirm, actor(r))
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusAccepted, lifecycleView(st))
+}
+
+func (d Deps) listAudit(w http.ResponseWriter, r *http.Request) error {
+	if d.Audit == nil {
+		return errs.E(errs.KindInternal, "lifecycle_unavailable", "the audit log is not configured")
+	}
+	req, err := list.Params(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	pg, err := d.Audit.List(r.Context(), r.PathValue("tenantId"), req)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, list.NewPage(pg.Items, pg.NextCursor))
+}
+
+func (d Deps) getBranding(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	t, err := s.Tenants.Get(r.Context(), p.TenantID)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, brandingView(t))
+}
+
+func (d Deps) putBranding(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	var b tenant.Branding
+	if err := httpapi.DecodeJSON(r, &b, 8<<10); err != nil {
+		return err
+	}
+	t, err := s.SetBranding(r.Context(), p.TenantID, b, actor(r))
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, brandingView(t))
+}
+
+// Branding is what the workspace renders.
+type Branding struct {
+	tenant.Branding
+	// Customizable says whether the tier lets the Super Admin change it.
+	Customizable bool `json:"customizable"`
+}
+
+func brandingView(t tenant.Tenant) Branding {
+	b := Branding{Branding: t.Branding}
+	if tr, ok := tiers.Get(t.Tier); ok {
+		b.Customizable = tr.Has(tiers.FeatureBranding)
+	}
+	if b.DisplayName == "" {
+		b.DisplayName = t.Name
+	}
+	return b
+}

@@ -1,0 +1,238 @@
+// Package testenv gives integration tests the real local services: DynamoDB
+// Local, cognito-local and the local S3 (versitygw). It reuses services
+// already running on the test ports (or named by ITR_TEST_DYNAMODB_ENDPOINT /
+// ITR_TEST_COGNITO_ENDPOINT / ITR_TEST_S3_ENDPOINT), and otherwise starts
+// them once, detached, for every test binary of the run to share (a file
+// lock keeps parallel packages from racing). `make test` stops them at the
+// end. Each test gets tables and buckets with a unique prefix.
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
+	"github.com/issuetracker/issuetracker/internal/localcloud"
+	"github.com/issuetracker/issuetracker/internal/schema"
+)
+
+// Test ports differ from `make dev`'s (8000, 9229) so tests never touch dev
+// data. ITR_TEST_DYNAMODB_PORT and ITR_TEST_COGNITO_PORT move them, so two
+// checkouts can run their tests side by side without sharing services.
+var (
+	DynamoDBPort = envPort("ITR_TEST_DYNAMODB_PORT", 8010)
+	CognitoPort  = envPort("ITR_TEST_COGNITO_PORT", 9239)
+	// S3Port is the tests' versitygw (make dev: 4569; the web suite: 4571).
+	S3Port = envPort("ITR_TEST_S3_PORT", 4573)
+)
+
+func envPort(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+var (
+	once      sync.Once
+	endpoints awsx.Endpoints
+	onceErr   error
+)
+
+// Root is the repository root (localcloud.RepoRoot).
+func Root() (string, error) { return localcloud.RepoRoot() }
+
+// Endpoints starts or reuses the services and returns their endpoints.
+func Endpoints(t testing.TB) awsx.Endpoints {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: skipped with -short")
+	}
+	once.Do(func() { endpoints, onceErr = ensure() })
+	if onceErr != nil {
+		t.Fatalf("local services: %v", onceErr)
+	}
+	return endpoints
+}
+
+func ensure() (awsx.Endpoints, error) {
+	e := awsx.Endpoints{
+		DynamoDB: os.Getenv("ITR_TEST_DYNAMODB_ENDPOINT"),
+		Cognito:  os.Getenv("ITR_TEST_COGNITO_ENDPOINT"),
+		S3:       os.Getenv("ITR_TEST_S3_ENDPOINT"),
+	}
+	if e.DynamoDB != "" && e.Cognito != "" && e.S3 != "" {
+		return e, nil
+	}
+	root, err := Root()
+	if err != nil {
+		return e, err
+	}
+	dir := filepath.Join(root, ".local", "test-services")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return e, err
+	}
+	lock, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return e, err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return e, err
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if e.DynamoDB == "" {
+		e.DynamoDB = fmt.Sprintf("http://127.0.0.1:%d", DynamoDBPort)
+		if localcloud.PortFree(DynamoDBPort) {
+			if err := startDetached(ctx, dir, "dynamodb", func(o localcloud.Options) (*localcloud.Process, error) {
+				o.Port = DynamoDBPort
+				return localcloud.DynamoDBLocal(ctx, o)
+			}, root); err != nil {
+				return e, err
+			}
+		}
+	}
+	if e.Cognito == "" {
+		e.Cognito = fmt.Sprintf("http://localhost:%d", CognitoPort)
+		if localcloud.PortFree(CognitoPort) {
+			if err := startDetached(ctx, dir, "cognito", func(o localcloud.Options) (*localcloud.Process, error) {
+				o.Port = CognitoPort
+				o.DataDir = filepath.Join(dir, "cognito")
+				_ = os.RemoveAll(o.DataDir) // test pools are throwaway
+				return localcloud.CognitoLocal(ctx, o)
+			}, root); err != nil {
+				return e, err
+			}
+		}
+	}
+	if e.S3 == "" {
+		e.S3 = fmt.Sprintf("http://127.0.0.1:%d", S3Port)
+		if localcloud.PortFree(S3Port) {
+			if err := startDetached(ctx, dir, "s3", func(o localcloud.Options) (*localcloud.Process, error) {
+				o.Port = S3Port
+				o.DataDir = filepath.Join(dir, "s3")
+				_ = os.RemoveAll(o.DataDir) // test buckets are throwaway
+				return localcloud.S3(ctx, o)
+			}, root); err != nil {
+				return e, err
+			}
+		}
+	}
+	return e, nil
+}
+
+// startDetached starts a service that outlives this test binary, so the
+// other packages of the run reuse it; its pid is kept for `make test` to stop.
+func startDetached(ctx context.Context, dir, name string, run func(localcloud.Options) (*localcloud.Process, error), root string) error {
+	logf, err := os.Create(filepath.Join(dir, name+".log"))
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	p, err := run(localcloud.Options{Root: root, Log: logf})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, name+".pid"), []byte(fmt.Sprint(p.Pid())), 0o644)
+}
+
+// AWS returns an SDK config for the local services.
+func AWS(t testing.TB) (aws.Config, awsx.Endpoints) {
+	e := Endpoints(t)
+	cfg, err := awsx.Load(context.Background(), e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, e
+}
+
+// DynamoDB returns a client of the test DynamoDB Local.
+func DynamoDB(t testing.TB) *dynamodb.Client {
+	cfg, e := AWS(t)
+	return awsx.DynamoDB(cfg, e)
+}
+
+// Cognito returns a client of the test cognito-local.
+func Cognito(t testing.TB) *cognitoidentityprovider.Client {
+	cfg, e := AWS(t)
+	return awsx.Cognito(cfg, e)
+}
+
+// S3 returns a client of the local S3 (path-style).
+func S3(t testing.TB) *s3.Client {
+	cfg, e := AWS(t)
+	return awsx.S3(cfg, e)
+}
+
+// Bucket creates a bucket with a unique name on the local S3 and returns
+// its name; it is emptied and deleted when the test ends.
+func Bucket(t testing.TB) string {
+	t.Helper()
+	name := UniquePrefix(t) + "-exports"
+	c := S3(t)
+	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+		t.Fatalf("create bucket %s: %v", name, err)
+	}
+	t.Cleanup(func() { DeleteBucket(c, name) })
+	return name
+}
+
+// DeleteBucket empties and deletes a bucket of the local S3, best effort.
+func DeleteBucket(c *s3.Client, name string) {
+	ctx := context.Background()
+	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(name)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			break
+		}
+		for _, o := range page.Contents {
+			_, _ = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(name), Key: o.Key})
+		}
+	}
+	_, _ = c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(name)})
+}
+
+// UniquePrefix is a table-name prefix no other test or run uses.
+func UniquePrefix(t testing.TB) string {
+	b := make([]byte, 5)
+	_, _ = rand.Read(b)
+	return "t" + hex.EncodeToString(b)
+}
+
+// Tables creates the application and control tables under a unique prefix
+// and deletes them when the test ends.
+func Tables(t testing.TB) (*dynamodb.Client, schema.Names) {
+	t.Helper()
+	db := DynamoDB(t)
+	names := schema.Names{Prefix: UniquePrefix(t)}
+	ctx := context.Background()
+	for _, tb := range []struct {
+		def  schema.Table
+		name string
+	}{{schema.App, names.App()}, {schema.Control, names.Control()}} {
+		if err := dynamo.EnsureTable(ctx, db, tb.def, tb.name); err != nil {
+			t.Fatal(err)
+		}
+		name := tb.name
+		t.Cleanup(func() { _ = dynamo.DeleteTable(context.Background(), db, name) })
+	}
+	return db, names
+}
