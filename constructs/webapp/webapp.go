@@ -83,7 +83,16 @@ func New(scope constructs.Construct, id string, p *Props) *WebApp {
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	w := &WebApp{Construct: c, props: *p}
+	w.addBuckets()
+	w.addEdgePolicies()
+	w.addDistribution()
+	return w
+}
 
+// addBuckets creates the private site bucket and the log bucket (S3 access
+// logs and CloudFront standard logs, kept 90 days).
+func (w *WebApp) addBuckets() {
+	c := w.Construct
 	w.Logs = awss3.NewBucket(c, jsii.String("Logs"), &awss3.BucketProps{
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
@@ -104,7 +113,12 @@ func New(scope constructs.Construct, id string, p *Props) *WebApp {
 		ServerAccessLogsPrefix: jsii.String("s3/"),
 		RemovalPolicy:          awscdk.RemovalPolicy_RETAIN,
 	})
+}
 
+// addEdgePolicies creates the security headers every answer carries and the
+// viewer-request function that sends app routes to index.html.
+func (w *WebApp) addEdgePolicies() {
+	c := w.Construct
 	w.Headers = awscloudfront.NewResponseHeadersPolicy(c, jsii.String("Headers"), &awscloudfront.ResponseHeadersPolicyProps{
 		Comment: jsii.String("IssueTracker web app: CSP, HSTS and friends"),
 		SecurityHeadersBehavior: &awscloudfront.ResponseSecurityHeadersBehavior{
@@ -126,7 +140,12 @@ func New(scope constructs.Construct, id string, p *Props) *WebApp {
 		Code:    awscloudfront.FunctionCode_FromInline(jsii.String(routerCode)),
 		Runtime: awscloudfront.FunctionRuntime_JS_2_0(),
 	})
+}
 
+// addDistribution creates the distribution: uncached documents, hashed
+// assets cached for good, the custom domain and WAF when given.
+func (w *WebApp) addDistribution() {
+	c, p := w.Construct, &w.props
 	origin := awscloudfrontorigins.S3BucketOrigin_WithOriginAccessControl(w.Bucket, nil)
 	dp := &awscloudfront.DistributionProps{
 		Comment:           jsii.String("IssueTracker web app"),
@@ -172,7 +191,6 @@ func New(scope constructs.Construct, id string, p *Props) *WebApp {
 		dp.WebAclId = jsii.String(p.WebACLArn)
 	}
 	w.Distribution = awscloudfront.NewDistribution(c, jsii.String("Distribution"), dp)
-	return w
 }
 
 // Origin is where the app is served: https:// and the custom domain, or the

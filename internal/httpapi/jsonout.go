@@ -35,14 +35,7 @@ func fill(v reflect.Value, depth int) {
 			fill(v.Elem(), depth+1)
 		}
 	case reflect.Interface:
-		if v.IsNil() {
-			return
-		}
-		inner := v.Elem()
-		cp := reflect.New(inner.Type()).Elem()
-		cp.Set(inner)
-		fill(cp, depth+1)
-		v.Set(cp)
+		fillInterface(v, depth)
 	case reflect.Struct:
 		t := v.Type()
 		for i := range v.NumField() {
@@ -51,41 +44,67 @@ func fill(v reflect.Value, depth int) {
 			}
 		}
 	case reflect.Slice:
-		if v.Type() == rawMessage || v.Type().Elem().Kind() == reflect.Uint8 {
-			return
-		}
-		if v.IsNil() {
-			v.Set(reflect.MakeSlice(v.Type(), 0, 0))
-			return
-		}
-		if !mayHoldNil(v.Type().Elem(), 0) {
-			return
-		}
-		cp := reflect.MakeSlice(v.Type(), v.Len(), v.Len()) // the caller's elements stay as they were
-		reflect.Copy(cp, v)
-		for i := range cp.Len() {
-			fill(cp.Index(i), depth+1)
-		}
-		v.Set(cp)
+		fillSlice(v, depth)
 	case reflect.Array:
 		for i := range v.Len() {
 			fill(v.Index(i), depth+1)
 		}
 	case reflect.Map:
-		if v.IsNil() {
-			v.Set(reflect.MakeMap(v.Type()))
-			return
-		}
-		cp := reflect.MakeMapWithSize(v.Type(), v.Len()) // the caller's map stays as it was
-		iter := v.MapRange()
-		for iter.Next() {
-			val := reflect.New(iter.Value().Type()).Elem()
-			val.Set(iter.Value())
-			fill(val, depth+1)
-			cp.SetMapIndex(iter.Key(), val)
-		}
-		v.Set(cp)
+		fillMap(v, depth)
 	}
+}
+
+// fillInterface fills a copy of the interface's dynamic value (which is not
+// addressable) and stores the copy back.
+func fillInterface(v reflect.Value, depth int) {
+	if v.IsNil() {
+		return
+	}
+	inner := v.Elem()
+	cp := reflect.New(inner.Type()).Elem()
+	cp.Set(inner)
+	fill(cp, depth+1)
+	v.Set(cp)
+}
+
+// fillSlice makes a nil slice empty and fills the elements of a copy, so
+// the caller's elements stay as they were. Byte slices (and raw JSON) are
+// left alone: encoding/json writes them as strings.
+func fillSlice(v reflect.Value, depth int) {
+	if v.Type() == rawMessage || v.Type().Elem().Kind() == reflect.Uint8 {
+		return
+	}
+	if v.IsNil() {
+		v.Set(reflect.MakeSlice(v.Type(), 0, 0))
+		return
+	}
+	if !mayHoldNil(v.Type().Elem(), 0) {
+		return
+	}
+	cp := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+	reflect.Copy(cp, v)
+	for i := range cp.Len() {
+		fill(cp.Index(i), depth+1)
+	}
+	v.Set(cp)
+}
+
+// fillMap makes a nil map empty and fills the values of a copy, so the
+// caller's map stays as it was.
+func fillMap(v reflect.Value, depth int) {
+	if v.IsNil() {
+		v.Set(reflect.MakeMap(v.Type()))
+		return
+	}
+	cp := reflect.MakeMapWithSize(v.Type(), v.Len())
+	iter := v.MapRange()
+	for iter.Next() {
+		val := reflect.New(iter.Value().Type()).Elem()
+		val.Set(iter.Value())
+		fill(val, depth+1)
+		cp.SetMapIndex(iter.Key(), val)
+	}
+	v.Set(cp)
 }
 
 // mayHoldNil reports whether a value of type t can contain a nil slice or map.
