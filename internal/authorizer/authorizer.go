@@ -10,6 +10,7 @@ package authorizer
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/edge"
@@ -29,6 +30,7 @@ const (
 	RegistryCacheTTL = 10 * time.Second
 	ResultCacheTTL   = edge.AuthorizerResultTTL
 	RevocationDelay  = RegistryCacheTTL + ResultCacheTTL
+	MFASessionTTL    = edge.MFASessionTTL
 )
 
 // Authorizer is built once per cold start.
@@ -67,7 +69,7 @@ func New(cfg Config, reg tenant.Registry, dir people.Directory) *Authorizer {
 		tenants:    newCache[tenant.Tenant](ttl),
 		users:      newCache[people.User](ttl),
 		settings:   newCache[people.Settings](ttl),
-		mfaOn:      newCache[bool](ttl),
+		mfaOn:      newCache[bool](MFASessionTTL),
 		mfaEnabled: cfg.MFAEnabled,
 		sharedPool: cfg.TenantPool.ID,
 		dir:        dir,
@@ -164,7 +166,13 @@ func (a *Authorizer) mfa(ctx context.Context, t tenant.Tenant, u people.User, c 
 		if pool == "" {
 			pool = a.sharedPool
 		}
-		on, err := a.mfaOn.get(t.ID+"/"+c.Subject, func() (bool, error) { return a.mfaEnabled(ctx, pool, c.Username) })
+		// Once per session (its sign-in time), not per authorizer call: a
+		// session that Cognito challenged stays an MFA session, and a
+		// sign-in after MFA was switched off is a new session, asked anew.
+		// This keeps AdminGetUser (Cognito's UserRead quota, shared by the
+		// account) at the sign-in rate instead of the authorizer's.
+		key := t.ID + "/" + c.Subject + "/" + strconv.FormatInt(signedIn.Unix(), 10)
+		on, err := a.mfaOn.get(key, func() (bool, error) { return a.mfaEnabled(ctx, pool, c.Username) })
 		if err != nil {
 			return "", err
 		}

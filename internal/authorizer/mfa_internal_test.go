@@ -53,3 +53,38 @@ func TestAFederatedSessionDoesNotSatisfyAnMFARequirement(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, got, "where MFA is not required, a Google sign-in is a sign-in")
 }
+
+// Cognito's UserRead quota is shared by the account: the authorizer asks
+// whether MFA is on once per session (sign-in), not once per call, and asks
+// again for a new sign-in, which may come after MFA was switched off.
+func TestTheMFACheckAsksCognitoOncePerSession(t *testing.T) {
+	ctx := context.Background()
+	asked, on := 0, true
+	a := &Authorizer{
+		dir:        settingsDir{st: people.Settings{MFARequired: true}},
+		settings:   newCache[people.Settings](time.Minute),
+		mfaOn:      newCache[bool](MFASessionTTL),
+		mfaEnabled: func(context.Context, string, string) (bool, error) { asked++; return on, nil },
+		sharedPool: "pool",
+	}
+	u := people.User{MFAEnabledAt: time.Now().Add(-time.Hour)}
+	acme := tenant.Tenant{ID: "acme", Tier: tiers.Premium, Table: "app"}
+	first := time.Now().Add(-10 * time.Minute).Truncate(time.Second)
+	for range 5 {
+		got, err := a.mfa(ctx, acme, u, &idtoken.Claims{Subject: "s", Username: "ann", AuthTime: first})
+		require.NoError(t, err)
+		assert.Empty(t, got)
+	}
+	assert.Equal(t, 1, asked, "five calls of one session, one question")
+
+	on = false // switched off behind the API's back, then a new sign-in
+	got, err := a.mfa(ctx, acme, u, &idtoken.Claims{Subject: "s", Username: "ann", AuthTime: first.Add(5 * time.Minute)})
+	require.NoError(t, err)
+	assert.Equal(t, tenancy.MFAMissing, got, "the new session was not challenged")
+	assert.Equal(t, 2, asked)
+
+	other := tenant.Tenant{ID: "initech", Tier: tiers.Premium, Table: "app"}
+	_, err = a.mfa(ctx, other, u, &idtoken.Claims{Subject: "s", Username: "ann", AuthTime: first})
+	require.NoError(t, err)
+	assert.Equal(t, 3, asked, "the key holds the tenant: one tenant's answer is not another's")
+}

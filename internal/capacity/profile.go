@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/issuetracker/issuetracker/internal/edge"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
@@ -58,7 +59,8 @@ type Profile struct {
 	HotFunctionShare, StepShare float64
 	// EnvsPerTenantHour is the number of Lambda execution environments one
 	// active tenant's requests reach in an hour: each assumes the tenant
-	// access role once per hour (internal/tenantcreds).
+	// access role once per hour (internal/tenantcreds); a session's
+	// authorizer calls reach as many authorizer environments.
 	EnvsPerTenantHour float64
 	// BuildMinutes is one tenant stack deploy in CodeBuild.
 	BuildMinutes float64
@@ -138,8 +140,9 @@ type Load struct {
 	// AuthorizerRPS: one authorizer invocation per signed-in user per
 	// result-cache TTL. AuthRPS: Cognito sign-ins and token refreshes/s.
 	AuthorizerRPS, AuthRPS float64
-	// AdminGetUserRPS: the authorizer's MFA check for tenants that enforce
-	// MFA, plus the read after each invitation.
+	// AdminGetUserRPS: the authorizer's MFA check (once per session and
+	// authorizer environment per edge.MFASessionTTL) for tenants that
+	// enforce MFA, plus the read after each invitation.
 	AdminGetUserRPS float64
 	// InvitesPerDay: AdminCreateUser calls, each an email; EmailsPerDay adds
 	// the password resets. InvitesPeakRPS is their busiest-hour rate.
@@ -200,7 +203,14 @@ func (p Profile) Load(t tiers.Tier, d Design) Load {
 	l.InvitesPerDay = tp.Seats * (p.SeatTurnoverPerMonth/30 + p.GrowthPerDay)
 	l.EmailsPerDay = l.InvitesPerDay + tp.Seats*p.PasswordResetsPerSeatMonth/30
 	l.InvitesPeakRPS = l.InvitesPerDay / 86400 * p.DailyPeak
-	l.AdminGetUserRPS = l.AuthorizerRPS*mfa + l.InvitesPeakRPS
+	// The authorizer asks Cognito once per session per MFASessionTTL in each
+	// warm authorizer environment the session's calls reach (at most one
+	// ask per authorizer call).
+	checksPerHour := p.EnvsPerTenantHour * 3600 / edge.MFASessionTTL.Seconds()
+	if d.AuthorizerTTL > 0 {
+		checksPerHour = math.Min(checksPerHour, 3600/d.AuthorizerTTL)
+	}
+	l.AdminGetUserRPS = l.ActiveUsers*mfa*checksPerHour/3600 + l.InvitesPeakRPS
 	l.OnboardingsPerDay = p.GrowthPerDay
 	l.OnboardingsPeakRPS = p.GrowthPerDay / 86400 * p.DailyPeak
 	c := p.Mix.Cost(p.Sizes)

@@ -204,7 +204,7 @@ func cognitoQuotas() []Quota {
 			Fixed:    none, PerTenant: perTenant(func(l Load) float64 { return l.AuthRPS })},
 		{ID: "cognito.user-read", Service: "Cognito", Name: "UserRead category (AdminGetUser)",
 			Scope: ScopeRegion, Default: 120, Adjustable: Yes, Unit: "requests/s", URL: urlCognito, Source: srcCognitoArchive,
-			Consumes: "the authorizer's AdminGetUser per authorizer call for tenants enforcing MFA, plus one after each invitation",
+			Consumes: "the authorizer's AdminGetUser once per session and authorizer environment per hour (edge.MFASessionTTL) for tenants enforcing MFA, plus one after each invitation",
 			Fixed:    none, PerTenant: perTenant(func(l Load) float64 { return l.AdminGetUserRPS })},
 		{ID: "cognito.user-creation", Service: "Cognito", Name: "UserCreation category (AdminCreateUser)",
 			Scope: ScopeRegion, Default: 50, Adjustable: Yes, Unit: "requests/s", URL: urlCognito, Source: srcCognitoArchive,

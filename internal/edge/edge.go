@@ -19,6 +19,12 @@ import (
 // long a revoked user or a suspended tenant is still served.
 const AuthorizerResultTTL = 20 * time.Second
 
+// MFASessionTTL is how long the authorizer keeps, per session (its sign-in
+// time), the answer to "was this sign-in challenged for a second factor"
+// (one AdminGetUser): the ID token's lifetime, after which a refreshed
+// token of the same session is asked again. The capacity model reads it.
+const MFASessionTTL = time.Hour
+
 // MaxBodyBytes is the largest request body the edge lets through (AWS WAF in
 // front of the deployed API, the gateway locally). It is above every
 // handler's own limit (an issue: 40 KB) and within what WAF can inspect of a
