@@ -1,7 +1,8 @@
 // Command infra is the IssueTracker CDK app (cdk.json runs it from the repo
 // root). Without context it synthesizes the platform stack; -c tenants=a,b
 // adds those Platinum tenants' stacks; -c tenant=acme synthesizes that
-// tenant's stack alone.
+// tenant's stack alone. `infra synth-worker` serves tenant synths to the
+// local cloud (internal/localdeploy.SynthWorker) from one warm process.
 package main
 
 import (
@@ -23,6 +24,14 @@ func main() {
 			os.Exit(1)
 		}
 	}()
+	if len(os.Args) > 1 && os.Args[1] == "synth-worker" {
+		if err := stacks.ServeTenantSynths(os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "infra synth-worker:", err)
+			jsii.Close()
+			os.Exit(1)
+		}
+		return
+	}
 	app, err := stacks.NewApp("", "")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "infra:", err)

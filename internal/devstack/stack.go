@@ -106,6 +106,8 @@ type Stack struct {
 	Consumers []*streampoller.Poller
 	stopPoll  context.CancelFunc
 	polling   sync.WaitGroup
+	// synth is the warm CDK app that synthesizes Platinum tenant stacks.
+	synth *localdeploy.SynthWorker
 }
 
 // MeterFlushInterval is how often the local platform flushes usage.
@@ -334,14 +336,16 @@ func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg
 	if cfg.StateDir == "" {
 		stacksDir = filepath.Join(os.TempDir(), "issuetracker-stacks")
 	}
+	s.synth = &localdeploy.SynthWorker{Root: cfg.Root}
 	return app.NewLifecycle(deps, app.LifecycleOptions{
 		Archive: archive,
 		Driver:  func(m *onboarding.Machine) onboarding.Driver { return &onboarding.Async{M: m} },
-		// Platinum: the real CDK app synthesizes IssueTracker-Tenant-<id> and
-		// the local deployer applies its tables and pools.
+		// Platinum: the real CDK app (one warm worker process) synthesizes
+		// IssueTracker-Tenant-<id> and the local deployer applies its tables
+		// and pools.
 		Platinum: onboarding.Platinum{IssuerBase: e.Cognito, Stacks: localdeploy.Stacks{
 			Deployer: localdeploy.Deployer{DB: deps.ControlDB, Cognito: deps.Cognito},
-			Synth:    localdeploy.SynthWithCDKApp(cfg.Root),
+			Synth:    s.synth.Synth,
 			Dir:      stacksDir,
 			Log:      func(f string, a ...any) { fmt.Fprintf(logOr(cfg.Log), f+"\n", a...) },
 		}},
@@ -485,6 +489,9 @@ func (s *Stack) Close() {
 	if s.stopPoll != nil {
 		s.stopPoll()
 		s.polling.Wait()
+	}
+	if s.synth != nil {
+		_ = s.synth.Close()
 	}
 	for i := len(s.procs) - 1; i >= 0; i-- {
 		s.procs[i].Stop()

@@ -5,11 +5,14 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/issuetracker/issuetracker/constructs/gofunction"
 	"github.com/issuetracker/issuetracker/infra/stacks"
+	"github.com/issuetracker/issuetracker/internal/localdeploy"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/telemetry"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -154,6 +157,41 @@ func TestTheDashboardShowsEveryTiersTrafficFromTheFunctionsMetrics(t *testing.T)
 			if !strings.Contains(body, want) {
 				t.Errorf("the dashboard has no %s of tier %s (looked for %s)", m, tr.Name, want)
 			}
+		}
+	}
+}
+
+// The local cloud's warm synth worker (`infra synth-worker`) writes the same
+// templates as the CDK app run per tenant, keeps serving after a bad
+// request, and answers the next tenant without starting node again.
+func TestTheSynthWorkerServesTenantAfterTenant(t *testing.T) {
+	ready(t)
+	root, err := gofunction.FindRepoRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &localdeploy.SynthWorker{Root: root}
+	defer w.Close()
+	for i, id := range []string{"globex", "Not_Valid", "initech"} {
+		start := time.Now()
+		path, err := w.Synth(t.TempDir(), id)
+		if id == "Not_Valid" {
+			if err == nil {
+				t.Error("the worker accepted an invalid tenant id")
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("synth %s: %v", id, err)
+		}
+		t.Logf("synth %d (%s): %v", i+1, id, time.Since(start).Round(time.Millisecond))
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := `"TableName": "` + (schema.Names{}).Silo(id) + `"`
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s: template lacks %s", id, want)
 		}
 	}
 }
