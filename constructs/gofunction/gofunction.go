@@ -70,36 +70,7 @@ func New(scope constructs.Construct, id string, props *Props) *Function {
 	if props == nil || props.Name == "" {
 		panic(fmt.Sprintf("gofunction %s: Name is required", id))
 	}
-	p := *props
-	if p.RepoRoot == "" {
-		root, err := FindRepoRoot(".")
-		if err != nil {
-			panic(fmt.Sprintf("gofunction %s: %v", id, err))
-		}
-		p.RepoRoot = root
-	}
-	if p.Dir == "" {
-		p.Dir = filepath.Join("functions", p.Name)
-	}
-	if p.CacheDir == "" {
-		p.CacheDir = filepath.Join(p.RepoRoot, ".local", "gofunction")
-	}
-	if p.Description == "" {
-		p.Description = "IssueTracker " + p.Name
-	}
-	if p.MemorySize == nil {
-		p.MemorySize = jsii.Number(256)
-	}
-	if p.Timeout == nil {
-		p.Timeout = awscdk.Duration_Seconds(jsii.Number(10))
-	}
-	if p.LogRetention == "" {
-		p.LogRetention = awslogs.RetentionDays_ONE_MONTH
-	}
-	if p.LogRemovalPolicy == "" {
-		p.LogRemovalPolicy = awscdk.RemovalPolicy_DESTROY
-	}
-
+	p := withDefaults(id, *props)
 	if _, err := os.Stat(filepath.Join(p.RepoRoot, p.Dir)); err != nil {
 		panic(fmt.Sprintf("gofunction %s: no function folder %s under %s (merge main, or set Dir)", id, p.Dir, p.RepoRoot))
 	}
@@ -149,6 +120,40 @@ func New(scope constructs.Construct, id string, props *Props) *Function {
 		ReservedConcurrentExecutions: p.ReservedConcurrency,
 	})
 	return &Function{Construct: c, Function: fn, LogGroup: logs, Role: role, Name: p.Name, AssetHash: hash, Timeout: p.Timeout}
+}
+
+// withDefaults fills the optional props (the repository root is found
+// from the working directory).
+func withDefaults(id string, p Props) Props {
+	if p.RepoRoot == "" {
+		root, err := FindRepoRoot(".")
+		if err != nil {
+			panic(fmt.Sprintf("gofunction %s: %v", id, err))
+		}
+		p.RepoRoot = root
+	}
+	if p.Dir == "" {
+		p.Dir = filepath.Join("functions", p.Name)
+	}
+	if p.CacheDir == "" {
+		p.CacheDir = filepath.Join(p.RepoRoot, ".local", "gofunction")
+	}
+	if p.Description == "" {
+		p.Description = "IssueTracker " + p.Name
+	}
+	if p.MemorySize == nil {
+		p.MemorySize = jsii.Number(256)
+	}
+	if p.Timeout == nil {
+		p.Timeout = awscdk.Duration_Seconds(jsii.Number(10))
+	}
+	if p.LogRetention == "" {
+		p.LogRetention = awslogs.RetentionDays_ONE_MONTH
+	}
+	if p.LogRemovalPolicy == "" {
+		p.LogRemovalPolicy = awscdk.RemovalPolicy_DESTROY
+	}
+	return p
 }
 
 func env(m map[string]string) *map[string]*string {

@@ -71,7 +71,18 @@ func New(scope constructs.Construct, id string, props *Props) *Provisioning {
 	if props == nil || props.SourceDir == "" {
 		panic(fmt.Sprintf("provisioning %s: SourceDir is required", id))
 	}
-	p := *props
+	p := withDefaults(*props)
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	out := &Provisioning{Construct: c}
+	out.Bus = awsevents.NewEventBus(c, jsii.String("Bus"), &awsevents.EventBusProps{EventBusName: jsii.String(p.BusName)})
+	out.Project = newBuildProject(c, p)
+	out.StateMachine = newStateMachine(c, out.Bus, out.Project)
+	addRequestRules(c, out.Bus, out.StateMachine)
+	return out
+}
+
+// withDefaults fills the optional props.
+func withDefaults(p Props) Props {
 	if p.BusName == "" {
 		p.BusName = "issuetracker"
 	}
@@ -84,11 +95,14 @@ func New(scope constructs.Construct, id string, props *Props) *Provisioning {
 	if p.Timeout == nil {
 		p.Timeout = awscdk.Duration_Minutes(jsii.Number(30))
 	}
-	c := constructs.NewConstruct(scope, jsii.String(id))
-	stack := awscdk.Stack_Of(c)
-	out := &Provisioning{Construct: c}
-	out.Bus = awsevents.NewEventBus(c, jsii.String("Bus"), &awsevents.EventBusProps{EventBusName: jsii.String(p.BusName)})
+	return p
+}
 
+// newBuildProject is the CodeBuild project that runs `cdk deploy` or `cdk
+// destroy` of one tenant stack from the repository's source, assuming only
+// the account's CDK bootstrap roles.
+func newBuildProject(c constructs.Construct, p Props) awscodebuild.Project {
+	stack := awscdk.Stack_Of(c)
 	source := awss3assets.NewAsset(c, jsii.String("Source"), &awss3assets.AssetProps{
 		Path: jsii.String(p.SourceDir),
 		Exclude: jsii.Strings(".git", "node_modules", "cdk.out", ".local", "web/node_modules", "web/dist",
@@ -102,7 +116,7 @@ func New(scope constructs.Construct, id string, props *Props) *Provisioning {
 		Description: jsii.String("Encrypts the tenant stack build's artifacts and logs"), EnableKeyRotation: jsii.Bool(true),
 	})
 	logs := awslogs.NewLogGroup(c, jsii.String("BuildLogs"), &awslogs.LogGroupProps{Retention: awslogs.RetentionDays_THREE_MONTHS})
-	out.Project = awscodebuild.NewProject(c, jsii.String("Deployer"), &awscodebuild.ProjectProps{
+	project := awscodebuild.NewProject(c, jsii.String("Deployer"), &awscodebuild.ProjectProps{
 		Description:   jsii.String("cdk deploy / destroy of one tenant stack"),
 		Source:        awscodebuild.Source_S3(&awscodebuild.S3SourceProps{Bucket: source.Bucket(), Path: source.S3ObjectKey()}),
 		EncryptionKey: key,
@@ -131,21 +145,26 @@ func New(scope constructs.Construct, id string, props *Props) *Provisioning {
 	// Least privilege: the build only assumes the account's CDK bootstrap
 	// roles (deploy, asset publishing, lookups); CloudFormation does the rest
 	// with the bootstrap's execution role.
-	out.Project.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	project.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions: jsii.Strings("sts:AssumeRole", "sts:TagSession"),
 		Resources: &[]*string{stack.FormatArn(&awscdk.ArnComponents{
 			Service: jsii.String("iam"), Region: jsii.String(""), Resource: jsii.String("role"),
 			ResourceName: jsii.String(fmt.Sprintf("cdk-%s-*-%s-%s", p.CDKQualifier, *stack.Account(), *stack.Region())),
 		})},
 	}))
-	out.Project.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	project.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions: jsii.Strings("ssm:GetParameter"),
 		Resources: &[]*string{stack.FormatArn(&awscdk.ArnComponents{
 			Service: jsii.String("ssm"), Resource: jsii.String("parameter"),
 			ResourceName: jsii.String("cdk-bootstrap/" + p.CDKQualifier + "/version"),
 		})},
 	}))
+	return project
+}
 
+// newStateMachine runs one build per request and reports its outcome on the
+// bus (Tenant Stack Succeeded / Failed), which onboarding waits for.
+func newStateMachine(c constructs.Construct, bus awsevents.EventBus, project awscodebuild.Project) awsstepfunctions.StateMachine {
 	report := func(name, detailType, status string, withError bool) awsstepfunctionstasks.EventBridgePutEvents {
 		detail := map[string]interface{}{
 			"tenantId": awsstepfunctions.JsonPath_StringAt(jsii.String("$.tenantId")),
@@ -157,14 +176,14 @@ func New(scope constructs.Construct, id string, props *Props) *Provisioning {
 		}
 		return awsstepfunctionstasks.NewEventBridgePutEvents(c, jsii.String(name), &awsstepfunctionstasks.EventBridgePutEventsProps{
 			Entries: &[]*awsstepfunctionstasks.EventBridgePutEventsEntry{{
-				EventBus: out.Bus, Source: jsii.String(SourceProvisioning), DetailType: jsii.String(detailType),
+				EventBus: bus, Source: jsii.String(SourceProvisioning), DetailType: jsii.String(detailType),
 				Detail: awsstepfunctions.TaskInput_FromObject(&detail),
 			}},
 			ResultPath: awsstepfunctions.JsonPath_DISCARD(),
 		})
 	}
 	build := awsstepfunctionstasks.NewCodeBuildStartBuild(c, jsii.String("RunCdk"), &awsstepfunctionstasks.CodeBuildStartBuildProps{
-		Project:            out.Project,
+		Project:            project,
 		IntegrationPattern: awsstepfunctions.IntegrationPattern_RUN_JOB,
 		EnvironmentVariablesOverride: &map[string]*awscodebuild.BuildEnvironmentVariable{
 			"TENANT_ID": {Value: awsstepfunctions.JsonPath_StringAt(jsii.String("$.tenantId"))},
@@ -178,23 +197,27 @@ func New(scope constructs.Construct, id string, props *Props) *Provisioning {
 	definition := build.Next(report("ReportSuccess", DetailTypeSucceeded, "succeeded", false))
 
 	sfnLogs := awslogs.NewLogGroup(c, jsii.String("StateMachineLogs"), &awslogs.LogGroupProps{Retention: awslogs.RetentionDays_THREE_MONTHS})
-	out.StateMachine = awsstepfunctions.NewStateMachine(c, jsii.String("StateMachine"), &awsstepfunctions.StateMachineProps{
+	return awsstepfunctions.NewStateMachine(c, jsii.String("StateMachine"), &awsstepfunctions.StateMachineProps{
 		DefinitionBody: awsstepfunctions.DefinitionBody_FromChainable(definition),
 		Timeout:        awscdk.Duration_Hours(jsii.Number(1)),
 		TracingEnabled: jsii.Bool(true),
 		Logs:           &awsstepfunctions.LogOptions{Destination: sfnLogs, Level: awsstepfunctions.LogLevel_ALL, IncludeExecutionData: jsii.Bool(true)},
 	})
+}
 
+// addRequestRules start the state machine on onboarding's deploy and
+// destroy requests.
+func addRequestRules(c constructs.Construct, bus awsevents.EventBus, sm awsstepfunctions.StateMachine) {
 	for _, r := range []struct{ id, detailType, action string }{
 		{"OnDeployRequested", DetailTypeDeployRequested, ActionDeploy},
 		{"OnDestroyRequested", DetailTypeDestroyRequested, ActionDestroy},
 	} {
 		awsevents.NewRule(c, jsii.String(r.id), &awsevents.RuleProps{
-			EventBus: out.Bus,
+			EventBus: bus,
 			EventPattern: &awsevents.EventPattern{
 				Source: jsii.Strings(SourceOnboarding), DetailType: jsii.Strings(r.detailType),
 			},
-			Targets: &[]awsevents.IRuleTarget{awseventstargets.NewSfnStateMachine(out.StateMachine, &awseventstargets.SfnStateMachineProps{
+			Targets: &[]awsevents.IRuleTarget{awseventstargets.NewSfnStateMachine(sm, &awseventstargets.SfnStateMachineProps{
 				Input: awsevents.RuleTargetInput_FromObject(map[string]interface{}{
 					"tenantId": awsevents.EventField_FromPath(jsii.String("$.detail.tenantId")),
 					"action":   r.action,
@@ -202,5 +225,4 @@ func New(scope constructs.Construct, id string, props *Props) *Provisioning {
 			})},
 		})
 	}
-	return out
 }

@@ -3,10 +3,12 @@ package notify
 import (
 	"context"
 	"fmt"
-	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"maps"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
@@ -90,100 +92,38 @@ func (f Fanout) Handle(ctx context.Context, ev Event) error {
 	if err != nil {
 		return err
 	}
-	direct := map[string]Kind{} // addressed to someone
-	watch := map[string]string{}
-	var mentioned []string
-	base := Kind("")
-	var fields []string
-	to := string(is.Status)
+	c := concern{direct: map[string]Kind{}, watch: map[string]string{}, to: string(is.Status)}
 	switch ev.Action {
 	case "created":
-		watch[ev.ActorID] = ReasonReporter
-		if is.ReporterID != "" {
-			watch[is.ReporterID] = ReasonReporter
-		}
-		if is.AssigneeID != "" {
-			watch[is.AssigneeID], direct[is.AssigneeID] = ReasonAssignee, Assigned
-		}
-		mentioned = mentionIDs(is.Mentions)
-		if is.TeamID != "" {
-			if err := f.team(ctx, ev, is.TeamID, direct); err != nil {
-				return err
-			}
-		}
+		err = f.created(ctx, ev, is, &c)
 	case "updated", "transitioned":
-		base = Updated
-		if ev.Action == "transitioned" {
-			base = StatusChanged
-		}
-		for _, c := range ev.Changes {
-			fields = append(fields, c.Field)
-			switch c.Field {
-			case "assignee_id":
-				if u, _ := c.To.(string); u != "" {
-					watch[u], direct[u] = ReasonAssignee, Assigned
-				}
-			case "team_id":
-				if t, _ := c.To.(string); t != "" {
-					if err := f.team(ctx, ev, t, direct); err != nil {
-						return err
-					}
-				}
-			case "description":
-				from, _ := c.From.(string)
-				now, _ := c.To.(string)
-				mentioned = newMentions(is.Mentions, from, now)
-			case "status":
-				if s, _ := c.To.(string); s != "" {
-					to = s
-				}
-			}
-		}
+		err = f.changed(ctx, ev, is, &c)
 	case "commented":
-		base = Commented
-		watch[ev.ActorID] = ReasonCommenter
+		c.base = Commented
+		c.watch[ev.ActorID] = ReasonCommenter
 		if ev.Comment != nil {
-			mentioned = mentionIDs(ev.Comment.Mentions)
+			c.mentioned = mentionIDs(ev.Comment.Mentions)
 		}
 	default:
 		return nil
 	}
-	for _, u := range mentioned {
-		watch[u], direct[u] = ReasonMentioned, Mentioned
+	if err != nil {
+		return err
 	}
-	for u, why := range watch {
-		if u == "" {
-			continue
-		}
-		if err := f.Store.Watch(ctx, ev.Table, ev.TenantID, ev.IssueID, Watcher{UserID: u, Reason: why, Since: ev.At, State: Watching}, why == ReasonMentioned); err != nil {
-			return err
-		}
+	for _, u := range c.mentioned {
+		c.watch[u], c.direct[u] = ReasonMentioned, Mentioned
 	}
-	who := map[string]Kind{}
-	if base != "" {
-		ws, err := f.Store.Watchers(ctx, ev.Table, ev.TenantID, ev.IssueID)
-		if err != nil {
-			return err
-		}
-		for _, w := range ws {
-			who[w.UserID] = base
-		}
+	if err := f.autoWatch(ctx, ev, c.watch); err != nil {
+		return err
 	}
-	for u, k := range direct {
-		if cur, ok := who[u]; !ok || k.rank() > cur.rank() {
-			who[u] = k
-		}
+	who, err := f.recipients(ctx, ev, c)
+	if err != nil {
+		return err
 	}
-	delete(who, ev.ActorID)
-	users := make([]string, 0, len(who))
-	for u := range who {
-		users = append(users, u)
-	}
-	slices.Sort(users)
-	for _, u := range users {
+	for _, u := range slices.Sorted(maps.Keys(who)) {
 		k := who[u]
 		n := Notification{ID: ev.SourceID, Kind: k, IssueID: is.ID, IssueKey: is.Key, IssueTitle: is.Title,
-			ActorID: ev.ActorID, Summary: summary(k, is.Key, fields, to), At: ev.At}
+			ActorID: ev.ActorID, Summary: summary(k, is.Key, c.fields, c.to), At: ev.At}
 		if ev.Comment != nil {
 			n.Excerpt = excerpt(ev.Comment.Body)
 		}
@@ -192,6 +132,105 @@ func (f Fanout) Handle(ctx context.Context, ev Event) error {
 		}
 	}
 	return nil
+}
+
+// concern is who an event concerns: the people it addresses (direct), who
+// starts watching and why, who it mentions, the kind every watcher gets
+// (base; none for a creation), and for the summary the changed fields and
+// the status reached.
+type concern struct {
+	direct    map[string]Kind
+	watch     map[string]string
+	mentioned []string
+	base      Kind
+	fields    []string
+	to        string
+}
+
+// created: the reporter watches, the assignee and the team are addressed,
+// the description's mentions too.
+func (f Fanout) created(ctx context.Context, ev Event, is issue.Issue, c *concern) error {
+	c.watch[ev.ActorID] = ReasonReporter
+	if is.ReporterID != "" {
+		c.watch[is.ReporterID] = ReasonReporter
+	}
+	if is.AssigneeID != "" {
+		c.watch[is.AssigneeID], c.direct[is.AssigneeID] = ReasonAssignee, Assigned
+	}
+	c.mentioned = mentionIDs(is.Mentions)
+	if is.TeamID != "" {
+		return f.team(ctx, ev, is.TeamID, c.direct)
+	}
+	return nil
+}
+
+// changed: every watcher hears of the change; a new assignee, a new team
+// and new mentions are addressed.
+func (f Fanout) changed(ctx context.Context, ev Event, is issue.Issue, c *concern) error {
+	c.base = Updated
+	if ev.Action == "transitioned" {
+		c.base = StatusChanged
+	}
+	for _, ch := range ev.Changes {
+		c.fields = append(c.fields, ch.Field)
+		switch ch.Field {
+		case "assignee_id":
+			if u, _ := ch.To.(string); u != "" {
+				c.watch[u], c.direct[u] = ReasonAssignee, Assigned
+			}
+		case "team_id":
+			if t, _ := ch.To.(string); t != "" {
+				if err := f.team(ctx, ev, t, c.direct); err != nil {
+					return err
+				}
+			}
+		case "description":
+			from, _ := ch.From.(string)
+			now, _ := ch.To.(string)
+			c.mentioned = newMentions(is.Mentions, from, now)
+		case "status":
+			if s, _ := ch.To.(string); s != "" {
+				c.to = s
+			}
+		}
+	}
+	return nil
+}
+
+// autoWatch records the automatic watchers (a mention re-watches someone
+// who had unwatched).
+func (f Fanout) autoWatch(ctx context.Context, ev Event, watch map[string]string) error {
+	for u, why := range watch {
+		if u == "" {
+			continue
+		}
+		if err := f.Store.Watch(ctx, ev.Table, ev.TenantID, ev.IssueID, Watcher{UserID: u, Reason: why, Since: ev.At, State: Watching}, why == ReasonMentioned); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recipients gives each person concerned, but the actor, the strongest
+// kind of notification: addressed beats watching.
+func (f Fanout) recipients(ctx context.Context, ev Event, c concern) (map[string]Kind, error) {
+	who := map[string]Kind{}
+	if c.base != "" {
+		ws, err := f.Store.Watchers(ctx, ev.Table, ev.TenantID, ev.IssueID)
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range ws {
+			who[w.UserID] = c.base
+		}
+	}
+	for u, k := range c.direct {
+		if cur, ok := who[u]; !ok || k.rank() > cur.rank() {
+			who[u] = k
+		}
+	}
+	delete(who, ev.ActorID)
+	return who, nil
 }
 
 func (f Fanout) deliver(ctx context.Context, ev Event, user string, n Notification) error {

@@ -133,78 +133,96 @@ func fromValue(raw json.RawMessage) (types.AttributeValue, error) {
 	return nil, nil
 }
 
+// decodeTyped decodes the body of one DynamoDB JSON value of type typ.
+// (Hand-written: aws-sdk-go-v2 has no DynamoDB JSON codec for
+// types.AttributeValue; the export writes the same format.)
 func decodeTyped(typ string, body json.RawMessage) (types.AttributeValue, error) {
-	b64 := func(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }
 	switch typ {
-	case "S":
-		var s string
-		err := json.Unmarshal(body, &s)
-		return &types.AttributeValueMemberS{Value: s}, err
-	case "N":
-		var s string
-		err := json.Unmarshal(body, &s)
-		return &types.AttributeValueMemberN{Value: s}, err
+	case "S", "N", "B":
+		return decodeScalar(typ, body)
 	case "BOOL":
 		var b bool
 		err := json.Unmarshal(body, &b)
 		return &types.AttributeValueMemberBOOL{Value: b}, err
 	case "NULL":
 		return &types.AttributeValueMemberNULL{Value: true}, nil
-	case "B":
-		var s string
-		if err := json.Unmarshal(body, &s); err != nil {
-			return nil, err
-		}
-		b, err := b64(s)
-		return &types.AttributeValueMemberB{Value: b}, err
 	case "SS", "NS", "BS":
-		var ss []string
-		if err := json.Unmarshal(body, &ss); err != nil {
-			return nil, err
-		}
-		switch typ {
-		case "SS":
-			return &types.AttributeValueMemberSS{Value: ss}, nil
-		case "NS":
-			return &types.AttributeValueMemberNS{Value: ss}, nil
-		}
-		bs := make([][]byte, len(ss))
-		for i, s := range ss {
-			b, err := b64(s)
-			if err != nil {
-				return nil, err
-			}
-			bs[i] = b
-		}
-		return &types.AttributeValueMemberBS{Value: bs}, nil
+		return decodeSet(typ, body)
 	case "L":
-		var l []json.RawMessage
-		if err := json.Unmarshal(body, &l); err != nil {
-			return nil, err
-		}
-		out := make([]types.AttributeValue, len(l))
-		for i, e := range l {
-			v, err := fromValue(e)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = v
-		}
-		return &types.AttributeValueMemberL{Value: out}, nil
+		return decodeList(body)
 	case "M":
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(body, &m); err != nil {
-			return nil, err
-		}
-		out := make(map[string]types.AttributeValue, len(m))
-		for k, e := range m {
-			v, err := fromValue(e)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", k, err)
-			}
-			out[k] = v
-		}
-		return &types.AttributeValueMemberM{Value: out}, nil
+		return decodeMap(body)
 	}
 	return nil, fmt.Errorf("unknown DynamoDB type %q", typ)
+}
+
+// decodeScalar decodes a string, a number (kept as its decimal string) or
+// base64 binary.
+func decodeScalar(typ string, body json.RawMessage) (types.AttributeValue, error) {
+	var s string
+	if err := json.Unmarshal(body, &s); err != nil {
+		return nil, err
+	}
+	switch typ {
+	case "S":
+		return &types.AttributeValueMemberS{Value: s}, nil
+	case "N":
+		return &types.AttributeValueMemberN{Value: s}, nil
+	}
+	b, err := base64.StdEncoding.DecodeString(s)
+	return &types.AttributeValueMemberB{Value: b}, err
+}
+
+func decodeSet(typ string, body json.RawMessage) (types.AttributeValue, error) {
+	var ss []string
+	if err := json.Unmarshal(body, &ss); err != nil {
+		return nil, err
+	}
+	switch typ {
+	case "SS":
+		return &types.AttributeValueMemberSS{Value: ss}, nil
+	case "NS":
+		return &types.AttributeValueMemberNS{Value: ss}, nil
+	}
+	bs := make([][]byte, len(ss))
+	for i, s := range ss {
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			return nil, err
+		}
+		bs[i] = b
+	}
+	return &types.AttributeValueMemberBS{Value: bs}, nil
+}
+
+func decodeList(body json.RawMessage) (types.AttributeValue, error) {
+	var l []json.RawMessage
+	if err := json.Unmarshal(body, &l); err != nil {
+		return nil, err
+	}
+	out := make([]types.AttributeValue, len(l))
+	for i, e := range l {
+		v, err := fromValue(e)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return &types.AttributeValueMemberL{Value: out}, nil
+}
+
+func decodeMap(body json.RawMessage) (types.AttributeValue, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, err
+	}
+	out := make(map[string]types.AttributeValue, len(m))
+	for k, e := range m {
+		v, err := fromValue(e)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", k, err)
+		}
+		out[k] = v
+	}
+	return &types.AttributeValueMemberM{Value: out}, nil
 }
