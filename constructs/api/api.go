@@ -196,10 +196,11 @@ func (a *API) addGatewayResponses() {
 	for k, v := range edge.StaticSecurityHeaders() {
 		headers[k] = jsii.String("'" + v + "'")
 	}
-	for id, typ := range map[string]awsapigateway.ResponseType{
-		"Default4xx": awsapigateway.ResponseType_DEFAULT_4XX(), "Default5xx": awsapigateway.ResponseType_DEFAULT_5XX(),
-	} {
-		a.RestAPI.AddGatewayResponse(jsii.String(id), &awsapigateway.GatewayResponseOptions{Type: typ, ResponseHeaders: &headers})
+	for _, r := range []struct {
+		id  string
+		typ awsapigateway.ResponseType
+	}{{"Default4xx", awsapigateway.ResponseType_DEFAULT_4XX()}, {"Default5xx", awsapigateway.ResponseType_DEFAULT_5XX()}} {
+		a.RestAPI.AddGatewayResponse(jsii.String(r.id), &awsapigateway.GatewayResponseOptions{Type: r.typ, ResponseHeaders: &headers})
 	}
 }
 

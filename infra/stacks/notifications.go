@@ -31,16 +31,20 @@ func (p *Platform) wireNotificationMail() {
 	}))
 	tenantTables := p.Stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("dynamodb"), Resource: jsii.String("table"),
 		ResourceName: jsii.String(p.Config.Prefix + "-tenant-*")})
-	for sid, patterns := range map[string][]string{"TenantTablesMailItems": {"T#*#MAILQ", "T#*#MAILBATCH#*", "T#*#NOTIFYPREF"},
-		"TenantTablesUsers": {"T#*#USER#*"}} {
-		actions := jsii.Strings("dynamodb:GetItem", "dynamodb:Query")
-		if sid == "TenantTablesMailItems" {
-			actions = jsii.Strings("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem")
-		}
+	// A slice, not a map: the statements keep their order in the template.
+	for _, g := range []struct {
+		sid      string
+		patterns []string
+		actions  *[]*string
+	}{
+		{"TenantTablesMailItems", []string{"T#*#MAILQ", "T#*#MAILBATCH#*", "T#*#NOTIFYPREF"},
+			jsii.Strings("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem")},
+		{"TenantTablesUsers", []string{"T#*#USER#*"}, jsii.Strings("dynamodb:GetItem", "dynamodb:Query")},
+	} {
 		fn.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid: jsii.String(sid), Actions: actions, Resources: &[]*string{tenantTables},
+			Sid: jsii.String(g.sid), Actions: g.actions, Resources: &[]*string{tenantTables},
 			Conditions: &map[string]interface{}{
-				"ForAllValues:StringLike": map[string]interface{}{"dynamodb:LeadingKeys": patterns},
+				"ForAllValues:StringLike": map[string]interface{}{"dynamodb:LeadingKeys": g.patterns},
 				"Null":                    map[string]interface{}{"dynamodb:LeadingKeys": "false"},
 			},
 		}))

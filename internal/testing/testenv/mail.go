@@ -6,12 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -54,23 +51,11 @@ func Mail(t testing.TB) MailEnv {
 
 func ensureMail() (MailEnv, error) {
 	e := MailEnv{SMTPAddr: fmt.Sprintf("127.0.0.1:%d", SMTPPort), API: fmt.Sprintf("http://127.0.0.1:%d", MailUIPort)}
-	root, err := Root()
+	root, dir, unlock, err := lockServices()
 	if err != nil {
 		return e, err
 	}
-	dir := filepath.Join(root, ".local", "test-services")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return e, err
-	}
-	lock, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return e, err
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return e, err
-	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	defer unlock()
 	if !localcloud.PortFree(SMTPPort) && !localcloud.PortFree(MailUIPort) {
 		return e, nil // started by another test binary of this run
 	}

@@ -3,10 +3,7 @@ package testenv
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -40,23 +37,11 @@ func StripeMock(t testing.TB) string {
 
 func ensureStripe() (string, error) {
 	url := fmt.Sprintf("http://127.0.0.1:%d", StripePort)
-	root, err := Root()
+	root, dir, unlock, err := lockServices()
 	if err != nil {
 		return url, err
 	}
-	dir := filepath.Join(root, ".local", "test-services")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return url, err
-	}
-	lock, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return url, err
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return url, err
-	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	defer unlock()
 	if !localcloud.PortFree(StripePort) {
 		return url, nil // started by another test binary of this run
 	}

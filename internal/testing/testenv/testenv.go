@@ -78,23 +78,11 @@ func ensure() (awsx.Endpoints, error) {
 	if e.DynamoDB != "" && e.Cognito != "" && e.S3 != "" {
 		return e, nil
 	}
-	root, err := Root()
+	root, dir, unlock, err := lockServices()
 	if err != nil {
 		return e, err
 	}
-	dir := filepath.Join(root, ".local", "test-services")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return e, err
-	}
-	lock, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return e, err
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return e, err
-	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	defer unlock()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -235,4 +223,27 @@ func Tables(t testing.TB) (*dynamodb.Client, schema.Names) {
 		t.Cleanup(func() { _ = dynamo.DeleteTable(context.Background(), db, name) })
 	}
 	return db, names
+}
+
+// lockServices takes the lock of the test services' folder
+// (.local/test-services), which every test binary of a run shares: one
+// starts a service, the others find it running. It returns the repository
+// root, the folder and the unlock.
+func lockServices() (root, dir string, unlock func(), err error) {
+	if root, err = Root(); err != nil {
+		return "", "", nil, err
+	}
+	dir = filepath.Join(root, ".local", "test-services")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", "", nil, err
+	}
+	lock, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return "", "", nil, err
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		lock.Close()
+		return "", "", nil, err
+	}
+	return root, dir, func() { _ = syscall.Flock(int(lock.Fd()), syscall.LOCK_UN); lock.Close() }, nil
 }
