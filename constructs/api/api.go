@@ -16,6 +16,12 @@
 // paths of its route groups (groups.go). The Deployment's logical id hashes
 // the route table and every setting a deployment snapshots (fingerprint),
 // so any change redeploys the stage, as CDK does for a single-stack API.
+//
+// Deploying this layout over a stack that still holds the routes in the
+// parent takes two deploys: nested stacks create their resources before the
+// parent deletes its old ones, and API Gateway refuses a second resource
+// with the same path. First deploy with the route groups removed (Routes
+// without them), then with them.
 package api
 
 import (

@@ -155,6 +155,12 @@ func localPath(c constructs.IConstruct) string {
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
+// deploymentVersion goes into the fingerprint: bump it when a change to
+// this package's code alters what every method or resource renders (an
+// option of addMethod, the integration, the preflight) without a change to
+// the data hashed below, so the stage gets a new deployment.
+const deploymentVersion = 1
+
 // fingerprint hashes everything an API Gateway deployment snapshots: every
 // route (method, path, function, access), the authorizer, the CORS
 // preflights, the gateway responses and where each group lives. It goes
@@ -187,6 +193,7 @@ func (a *API) fingerprint() string {
 		},
 		"gatewayResponses": map[string]any{"expose": edge.CORSExposeHeaders, "security": edge.StaticSecurityHeaders()},
 		"integration":      "AWS_PROXY POST",
+		"version":          deploymentVersion,
 		"stacks":           planRoutes(p.Routes, p.RouteStacks).stackOf,
 	}
 	b, err := json.Marshal(doc)
