@@ -134,8 +134,8 @@ func defaults(w io.Writer, d capacity.Design) error {
 		models[name] = m
 	}
 	fmt.Fprintf(w, "## Output of `make capacity`: one cell (one account and Region)\n\n")
-	fmt.Fprintf(w, "Design counted from the templates: platform stack %d resources (%d roles, %d tables, %d user pools, %d API resources, %d methods, %d functions), stage throttle %s requests/s per method, authorizer cache %s s, ID token %s h; a Platinum tenant stack %d resources (%d role, %d table, %d user pool, %d alarms).\n\n",
-		d.PlatformResources, d.PlatformRoles, d.PlatformTables, d.PlatformPools, d.APIResources, d.APIMethods, d.Functions,
+	fmt.Fprintf(w, "Design counted from the templates: platform stack %d resources in %d templates (the largest, %s, %d), with %d roles, %d tables, %d user pools, %d API resources, %d methods, %d functions; stage throttle %s requests/s per method, authorizer cache %s s, ID token %s h; a Platinum tenant stack %d resources (%d role, %d table, %d user pool, %d alarms).\n\n",
+		d.PlatformTotalResources, d.PlatformTemplates, d.PlatformLargest, d.PlatformResources, d.PlatformRoles, d.PlatformTables, d.PlatformPools, d.APIResources, d.APIMethods, d.Functions,
 		capacity.Num(d.StageRateLimit), capacity.Num(d.AuthorizerTTL), capacity.Num(d.TokenHours),
 		d.TenantResources, d.TenantRoles, d.TenantTables, d.TenantPools, d.TenantAlarms)
 

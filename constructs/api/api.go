@@ -5,6 +5,23 @@
 // per-tenant API keys supplied by the authorizer (usageIdentifierKey), CORS
 // preflights, the edge's headers on API Gateway's own answers, access logs
 // and stage throttling.
+//
+// CloudFormation takes at most 500 resources per template and the API's
+// path resources and methods alone are near 300, so they live in nested
+// stacks (CDK's documented pattern, aws-apigateway integ.restapi-import):
+// the parent keeps the RestApi (deploy off), the /v1 resource shared by
+// every group, the authorizer, the gateway responses, the usage plans, one
+// invoke permission per function, and a Deployment and Stage that depend on
+// every nested stack; each nested stack imports the RestApi and adds the
+// paths of its route groups (groups.go). The Deployment's logical id hashes
+// the route table and every setting a deployment snapshots (fingerprint),
+// so any change redeploys the stage, as CDK does for a single-stack API.
+//
+// Deploying this layout over a stack that still holds the routes in the
+// parent takes two deploys: nested stacks create their resources before the
+// parent deletes its old ones, and API Gateway refuses a second resource
+// with the same path. First deploy with the route groups removed (Routes
+// without them), then with them.
 package api
 
 import (
@@ -55,6 +72,9 @@ type Props struct {
 	StageBurstLimit *float64
 	// AccessLogRetention. Default: three months.
 	AccessLogRetention awslogs.RetentionDays
+	// RouteStacks assigns route groups (groups.go) to nested stacks.
+	// Default: DefaultRouteStacks.
+	RouteStacks map[string]string
 }
 
 // API is the REST API with its stage, authorizer and usage plans.
@@ -71,6 +91,14 @@ type API struct {
 	UsagePlanParameters map[tiers.Name]awsssm.StringParameter
 	// Methods by "METHOD /path".
 	Methods map[string]awsapigateway.Method
+	// Deployment is the stage's current deployment; its logical id changes
+	// with Fingerprint.
+	Deployment awsapigateway.Deployment
+	// Fingerprint is the hash of everything a deployment snapshots.
+	Fingerprint string
+	// RouteStacks are the nested stacks holding the path resources and
+	// methods, by name (RouteStackID gives their construct id).
+	RouteStacks map[string]awscdk.NestedStack
 	// KeyPolicies are the policies GrantPlanKeys and GrantTenantKeys made.
 	KeyPolicies []awsiam.Policy
 	name        string
@@ -104,13 +132,18 @@ func New(scope constructs.Construct, id string, props *Props) *API {
 	}
 	a.addRestAPI()
 	a.addGatewayResponses()
+	// One authorizer for every nested stack: CDK binds an Authorizer to
+	// the first API it is attached to and compares the next one by
+	// restApiId, which every imported copy shares (it is the parent's
+	// RestApi id), so the L2 authorizer serves methods in any nested stack.
 	a.Authorizer = awsapigateway.NewRequestAuthorizer(c, jsii.String("Authorizer"), &awsapigateway.RequestAuthorizerProps{
 		AuthorizerName:  jsii.String(p.Name + "-authorizer"),
 		Handler:         p.Authorizer,
-		IdentitySources: &[]*string{awsapigateway.IdentitySource_Header(jsii.String("Authorization"))},
+		IdentitySources: &[]*string{awsapigateway.IdentitySource_Header(jsii.String(authorizerHeader))},
 		ResultsCacheTtl: p.AuthorizerCacheTTL,
 	})
 	a.addMethods(id)
+	a.addStage()
 	a.addUsagePlans()
 	return a
 }
@@ -143,11 +176,15 @@ func withDefaults(p Props) Props {
 	if p.AccessLogRetention == "" {
 		p.AccessLogRetention = awslogs.RetentionDays_THREE_MONTHS
 	}
+	if p.RouteStacks == nil {
+		p.RouteStacks = DefaultRouteStacks
+	}
 	return p
 }
 
-// addRestAPI adds the REST API, its stage with access logs and throttling,
-// and the CORS preflights of internal/edge.
+// addRestAPI adds the REST API (deployed by addStage once every nested
+// stack's methods exist), its access log group, and the root's CORS
+// preflight.
 func (a *API) addRestAPI() {
 	p := a.props
 	a.AccessLogs = awslogs.NewLogGroup(a.Construct, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
@@ -158,28 +195,62 @@ func (a *API) addRestAPI() {
 		RestApiName: jsii.String(p.Name),
 		Description: jsii.String("IssueTracker public API"),
 		// Usage plans meter the tenant's own key, returned by the authorizer.
-		ApiKeySourceType: awsapigateway.ApiKeySourceType_AUTHORIZER,
-		EndpointTypes:    &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
-		CloudWatchRole:   jsii.Bool(true),
-		DefaultCorsPreflightOptions: &awsapigateway.CorsOptions{
-			AllowOrigins: jsii.Strings(p.CORSOrigins...),
-			AllowMethods: jsii.Strings(edge.CORSAllowMethods...),
-			AllowHeaders: jsii.Strings(edge.CORSAllowHeaders...),
-			MaxAge:       awscdk.Duration_Seconds(jsii.Number(edge.CORSMaxAge.Seconds())),
-		},
-		DeployOptions: &awsapigateway.StageOptions{
-			StageName:            jsii.String(p.StageName),
-			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(a.AccessLogs),
-			AccessLogFormat:      awsapigateway.AccessLogFormat_Custom(jsii.String(accessLogFormat)),
-			LoggingLevel:         awsapigateway.MethodLoggingLevel_ERROR,
-			DataTraceEnabled:     jsii.Bool(false), // bodies hold tenant data
-			MetricsEnabled:       jsii.Bool(true),
-			TracingEnabled:       jsii.Bool(true),
-			ThrottlingRateLimit:  p.StageRateLimit,
-			ThrottlingBurstLimit: p.StageBurstLimit,
-		},
+		ApiKeySourceType:            awsapigateway.ApiKeySourceType_AUTHORIZER,
+		EndpointTypes:               &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
+		CloudWatchRole:              jsii.Bool(true),
+		DefaultCorsPreflightOptions: a.cors(),
+		Deploy:                      jsii.Bool(false),
 	})
-	a.Stage = a.RestAPI.DeploymentStage()
+}
+
+// cors is the CORS preflight of internal/edge, for every path resource.
+func (a *API) cors() *awsapigateway.CorsOptions {
+	return &awsapigateway.CorsOptions{
+		AllowOrigins: jsii.Strings(a.props.CORSOrigins...),
+		AllowMethods: jsii.Strings(edge.CORSAllowMethods...),
+		AllowHeaders: jsii.Strings(edge.CORSAllowHeaders...),
+		MaxAge:       awscdk.Duration_Seconds(jsii.Number(edge.CORSMaxAge.Seconds())),
+	}
+}
+
+// addStage deploys the API: a Deployment that depends on the authorizer,
+// the parent's methods and every nested stack, with the fingerprint in its
+// logical id, and the stage with access logs and throttling. Both keep the
+// construct paths RestApi gives them with deploy on, so the stage keeps its
+// logical id (a new logical id would create a second stage of the same name,
+// which API Gateway refuses).
+func (a *API) addStage() {
+	p := a.props
+	a.Fingerprint = a.fingerprint()
+	a.Deployment = awsapigateway.NewDeployment(a.RestAPI, jsii.String("Deployment"), &awsapigateway.DeploymentProps{
+		Api:         a.RestAPI,
+		Description: jsii.String("IssueTracker public API"),
+	})
+	a.Deployment.AddToLogicalId(jsii.String(a.Fingerprint))
+	a.Deployment.Node().AddDependency(a.Authorizer)
+	for _, m := range *a.RestAPI.Methods() {
+		a.Deployment.Node().AddDependency(m)
+	}
+	for _, name := range sortedKeys(a.RouteStacks) {
+		a.Deployment.Node().AddDependency(a.RouteStacks[name].NestedStackResource())
+	}
+	a.Stage = awsapigateway.NewStage(a.RestAPI, jsii.String("DeploymentStage."+p.StageName), &awsapigateway.StageProps{
+		Deployment:           a.Deployment,
+		StageName:            jsii.String(p.StageName),
+		AccessLogDestination: awsapigateway.NewLogGroupLogDestination(a.AccessLogs),
+		AccessLogFormat:      awsapigateway.AccessLogFormat_Custom(jsii.String(accessLogFormat)),
+		LoggingLevel:         awsapigateway.MethodLoggingLevel_ERROR,
+		DataTraceEnabled:     jsii.Bool(false), // bodies hold tenant data
+		MetricsEnabled:       jsii.Bool(true),
+		TracingEnabled:       jsii.Bool(true),
+		ThrottlingRateLimit:  p.StageRateLimit,
+		ThrottlingBurstLimit: p.StageBurstLimit,
+	})
+	// The stage's logging needs the account's CloudWatch role first.
+	if account := a.RestAPI.Node().TryFindChild(jsii.String("Account")); account != nil {
+		a.Stage.Node().AddDependency(account)
+	}
+	a.RestAPI.SetDeploymentStage(a.Stage)
 }
 
 // addGatewayResponses puts the edge's headers on the answers API Gateway
@@ -205,37 +276,101 @@ func (a *API) addGatewayResponses() {
 }
 
 // addMethods adds one method per route, behind the authorizer unless the
-// route is public; tenant routes are metered by the tenant's API key.
+// route is public; tenant routes are metered by the tenant's API key. Each
+// route group's paths go to its nested stack; paths shared by groups (/v1)
+// stay in the parent.
 func (a *API) addMethods(id string) {
-	integrations := map[routes.Function]awsapigateway.LambdaIntegration{}
 	for _, r := range a.props.Routes {
-		fn, ok := a.props.Functions[r.Function]
-		if !ok {
+		if _, ok := a.props.Functions[r.Function]; !ok {
 			panic(fmt.Sprintf("api %s: no function %q for %s %s", id, r.Function, r.Method, r.Path))
 		}
-		integ, ok := integrations[r.Function]
-		if !ok {
-			// One invoke permission per function for the whole API instead
-			// of two per method: the template stays small as routes grow
-			// (and no test-invoke permission, which needs per-method scope).
-			integ = awsapigateway.NewLambdaIntegration(fn, &awsapigateway.LambdaIntegrationOptions{
-				Proxy:                   jsii.Bool(true),
-				ScopePermissionToMethod: jsii.Bool(false),
-			})
-			integrations[r.Function] = integ
+	}
+	a.addPermissions()
+	plan := planRoutes(a.props.Routes, a.props.RouteStacks)
+	shared := map[string]awsapigateway.IResource{"/": a.RestAPI.Root()}
+	for _, path := range plan.shared {
+		shared[path] = a.RestAPI.Root().ResourceForPath(jsii.String(path))
+	}
+	a.RouteStacks = map[string]awscdk.NestedStack{}
+	for _, name := range plan.stackNames() {
+		ns := awscdk.NewNestedStack(a.Construct, jsii.String(RouteStackID(name)), &awscdk.NestedStackProps{
+			Description: jsii.String("IssueTracker public API: routes " + strings.Join(plan.groupsOf(name), ", ")),
+		})
+		a.RouteStacks[name] = ns
+		api := awsapigateway.RestApi_FromRestApiAttributes(ns, jsii.String("RestApi"), &awsapigateway.RestApiAttributes{
+			RestApiId: a.RestAPI.RestApiId(), RootResourceId: a.RestAPI.RestApiRootResourceId(),
+		})
+		parents := map[string]awsapigateway.IResource{"/": api.Root()}
+		for _, g := range plan.groupsOf(name) {
+			parentPath, part := splitPath(g)
+			parent, ok := parents[parentPath]
+			if !ok {
+				parent = awsapigateway.Resource_FromResourceAttributes(ns, jsii.String("Shared"+strings.ReplaceAll(parentPath, "/", "-")), &awsapigateway.ResourceAttributes{
+					ResourceId: shared[parentPath].ResourceId(), RestApi: api, Path: jsii.String(parentPath),
+				})
+				parents[parentPath] = parent
+			}
+			// An imported resource has no CORS defaults to hand down.
+			top := parent.AddResource(jsii.String(part), &awsapigateway.ResourceOptions{DefaultCorsPreflightOptions: a.cors()})
+			for _, r := range plan.routes[g] {
+				res := awsapigateway.IResource(top)
+				if rest := strings.TrimPrefix(strings.TrimPrefix(r.Path, g), "/"); rest != "" {
+					res = top.ResourceForPath(jsii.String(rest))
+				}
+				a.addMethod(res, r)
+			}
 		}
-		opts := &awsapigateway.MethodOptions{OperationName: jsii.String(r.OperationID)}
-		if r.Access.Kind == routes.Public {
-			opts.AuthorizationType = awsapigateway.AuthorizationType_NONE
-		} else {
-			opts.AuthorizationType = awsapigateway.AuthorizationType_CUSTOM
-			opts.Authorizer = a.Authorizer
-			// Tenant calls are metered against the tenant's own key; root
-			// users have no tenant key.
-			opts.ApiKeyRequired = jsii.Bool(r.Access.Kind == routes.Tenant)
+	}
+	for _, r := range plan.parentRoutes {
+		a.addMethod(shared[r.Path], r)
+	}
+}
+
+// addMethod adds route r's method on res.
+func (a *API) addMethod(res awsapigateway.IResource, r routes.Route) {
+	opts := &awsapigateway.MethodOptions{OperationName: jsii.String(r.OperationID)}
+	if r.Access.Kind == routes.Public {
+		opts.AuthorizationType = awsapigateway.AuthorizationType_NONE
+	} else {
+		opts.AuthorizationType = awsapigateway.AuthorizationType_CUSTOM
+		opts.Authorizer = a.Authorizer
+		// Tenant calls are metered against the tenant's own key; root
+		// users have no tenant key.
+		opts.ApiKeyRequired = jsii.Bool(r.Access.Kind == routes.Tenant)
+	}
+	a.Methods[r.Method+" "+r.Path] = res.AddMethod(jsii.String(r.Method), a.integration(r.Function), opts)
+}
+
+// integration is the Lambda proxy integration of function f. It is the
+// integration LambdaIntegration renders, without the invoke permission
+// LambdaIntegration would add in every nested stack that uses the function:
+// addPermissions adds one per function for the whole API.
+func (a *API) integration(f routes.Function) awsapigateway.Integration {
+	fn := a.props.Functions[f]
+	arn := awscdk.Arn_Split(fn.FunctionArn(), awscdk.ArnFormat_COLON_RESOURCE_NAME)
+	return awsapigateway.NewIntegration(&awsapigateway.IntegrationProps{
+		Type:                  awsapigateway.IntegrationType_AWS_PROXY,
+		IntegrationHttpMethod: jsii.String("POST"),
+		Uri: jsii.String(fmt.Sprintf("arn:%s:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations",
+			*arn.Partition, *arn.Region, *fn.FunctionArn())),
+	})
+}
+
+// addPermissions lets API Gateway invoke each routed function from any
+// method and stage of this API: one permission per function instead of two
+// per method, so the templates stay small as routes grow (and no
+// test-invoke permission, which needs per-method scope).
+func (a *API) addPermissions() {
+	seen := map[routes.Function]bool{}
+	for _, r := range a.props.Routes {
+		if seen[r.Function] {
+			continue
 		}
-		res := a.RestAPI.Root().ResourceForPath(jsii.String(r.Path))
-		a.Methods[r.Method+" "+r.Path] = res.AddMethod(jsii.String(r.Method), integ, opts)
+		seen[r.Function] = true
+		a.props.Functions[r.Function].AddPermission(jsii.String("ApiInvoke-"+*awscdk.Names_UniqueId(a.Construct)), &awslambda.Permission{
+			Principal: awsiam.NewServicePrincipal(jsii.String("apigateway.amazonaws.com"), nil),
+			SourceArn: a.RestAPI.ArnForExecuteApi(jsii.String("*"), jsii.String("/*"), jsii.String("*")),
+		})
 	}
 }
 

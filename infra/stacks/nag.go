@@ -95,6 +95,9 @@ func suppressPlatform(p *Platform) {
 			[]string{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"}},
 		why{"AwsSolutions-COG4", "Tokens come from the shared pool, the provider pool and one pool per Platinum tenant: the Lambda authorizer verifies them against the tenant registry, which a Cognito authorizer (one fixed pool list) cannot do.", nil},
 	)
+	for _, ns := range p.API.RouteStacks {
+		suppress(ns, why{"AwsSolutions-COG4", "Tokens come from the shared pool, the provider pool and one pool per Platinum tenant: the Lambda authorizer verifies them against the tenant registry, which a Cognito authorizer (one fixed pool list) cannot do.", nil})
+	}
 	for _, pol := range p.API.KeyPolicies {
 		suppress(pol, keyPaths)
 	}

@@ -4,7 +4,6 @@
 package infra_test
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
@@ -20,6 +18,7 @@ import (
 	"github.com/issuetracker/issuetracker/constructs/gofunction"
 	"github.com/issuetracker/issuetracker/constructs/identity"
 	"github.com/issuetracker/issuetracker/infra/stacks"
+	"github.com/issuetracker/issuetracker/internal/cfntemplate"
 )
 
 var update = flag.Bool("update", false, "rewrite the synthesized templates under infra/templates")
@@ -34,7 +33,7 @@ var synth struct {
 	tenant   *stacks.Tenant
 	asm      cxapi.CloudAssembly
 	// raw templates by stack name, as the tests read them: a nested
-	// stack's resources are inlined into its parent's (inline).
+	// stack's resources are inlined into its parent's (cfntemplate.Flatten).
 	raw map[string]map[string]any
 	// files are the templates as written to the cloud assembly, nested
 	// stacks under "<parent>/<id>" (the snapshots).
@@ -95,75 +94,16 @@ func synthesize(out string) (err error) {
 	stacks.ApplyNag(app)
 	synth.asm = app.Synth(nil)
 	synth.raw, synth.files = map[string]map[string]any{}, map[string]map[string]any{}
-	read := func(path string) (map[string]any, error) {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, err
-		}
-		var tmpl map[string]any
-		return tmpl, json.Unmarshal(b, &tmpl)
-	}
 	for _, name := range []string{stacks.PlatformStackName, stacks.TenantStackName(tenantID)} {
-		tmpl, err := read(*synth.asm.GetStackByName(jsii.String(name)).TemplateFullPath())
+		stack, err := cfntemplate.Load(*synth.asm.Directory(), name)
 		if err != nil {
 			return err
 		}
-		synth.files[name] = tmpl
-		view, err := read(*synth.asm.GetStackByName(jsii.String(name)).TemplateFullPath())
-		if err != nil {
+		for _, s := range stack.All() {
+			synth.files[s.Name] = s.Template
+		}
+		if synth.raw[name], err = stack.Flatten(); err != nil {
 			return err
-		}
-		if name == stacks.PlatformStackName {
-			nested := synth.platform.Observability
-			id := *awscdk.Stack_Of(nested.NestedStackResource()).GetLogicalId(nested.NestedStackResource().(awscdk.CfnElement))
-			if err := inline(view, name, id, filepath.Join(*synth.asm.Directory(), *nested.TemplateFile()), read); err != nil {
-				return err
-			}
-		}
-		synth.raw[name] = view
-	}
-	return nil
-}
-
-// inline copies the resources of tmpl's nested stacks into tmpl, with each
-// parameter reference replaced by the value the parent passes, so a test
-// reads an alarm in the nested stack as if it were the parent's. The
-// nested templates themselves go to synth.files for the snapshots.
-func inline(tmpl map[string]any, name, id, file string, read func(string) (map[string]any, error)) error {
-	res := tmpl["Resources"].(map[string]any)
-	{
-		r := res[id].(map[string]any)
-		nested, err := read(file)
-		if err != nil {
-			return fmt.Errorf("nested stack %s: %w", id, err)
-		}
-		synth.files[name+"/"+stacks.ObservabilityStackID] = nested
-		params, _ := props(r)["Parameters"].(map[string]any)
-		var resolve func(v any) any
-		resolve = func(v any) any {
-			switch x := v.(type) {
-			case map[string]any:
-				if p, ok := x["Ref"].(string); ok && len(x) == 1 {
-					if val, ok := params[p]; ok {
-						return val
-					}
-				}
-				out := map[string]any{}
-				for k, e := range x {
-					out[k] = resolve(e)
-				}
-				return out
-			case []any:
-				out := make([]any, len(x))
-				for i, e := range x {
-					out[i] = resolve(e)
-				}
-				return out
-			}
-			return v
-		}
-		for nid, nr := range nested["Resources"].(map[string]any) {
-			res[nid] = resolve(nr)
 		}
 	}
 	return nil
