@@ -29,6 +29,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/edge"
 	"github.com/issuetracker/issuetracker/internal/gateway"
 	"github.com/issuetracker/issuetracker/internal/idtoken"
+	"github.com/issuetracker/issuetracker/internal/lambdaproc"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
@@ -81,6 +82,16 @@ type Config struct {
 	// TierLimits raise or lower the gateway's usage plans for a run
 	// (gateway.EnvTierLimits; load tests).
 	TierLimits gateway.TierLimits
+	// Mode: InProcess (default) or FromTemplate (functions.go).
+	Mode Mode
+	// FunctionLog receives the function processes' output and REPORT lines
+	// (FromTemplate; default Log); ReportLog their JSON platform.report
+	// records (the local metrics log).
+	FunctionLog, ReportLog io.Writer
+	// FunctionConcurrency caps each function's processes, FunctionIdle
+	// reaps idle ones (lambdaproc's defaults when zero).
+	FunctionConcurrency int
+	FunctionIdle        time.Duration
 }
 
 // MailEndpoints locate a running mailpit.
@@ -96,10 +107,12 @@ const MailFrom = "IssueTracker <no-reply@issuetracker.local>"
 type Stack struct {
 	Platform Platform
 	Gateway  *gateway.Gateway
-	procs    []*localcloud.Process
-	srv      *http.Server
-	ln       net.Listener
-	meter    *usage.Meter
+	// Functions are the function processes (FromTemplate mode).
+	Functions *lambdaproc.Platform
+	procs     []*localcloud.Process
+	srv       *http.Server
+	ln        net.Listener
+	meter     *usage.Meter
 	// stopMeter ends the meter's flush loop (which flushes a last time).
 	stopMeter context.CancelFunc
 	// Consumers read the tenant tables' change streams (ChangeConsumers).
@@ -185,7 +198,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	db, cog := awsx.DynamoDB(awsCfg, e), awsx.Cognito(awsCfg, e)
 	names := schema.Names{Prefix: cfg.Prefix}
-	if s.Platform, err = Bootstrap(ctx, db, cog, names, filepath.Join(cfg.Root, PlatformTemplate)); err != nil {
+	var applied localdeploy.Result
+	if s.Platform, applied, err = bootstrap(ctx, db, cog, names, filepath.Join(cfg.Root, PlatformTemplate)); err != nil {
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
 	s.describe(cfg, names, e, m)
@@ -194,6 +208,18 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 	s.runBackground(cfg, deps, awsCfg, e)
+	if cfg.Mode == FromTemplate {
+		ls := localSettings{names: names, endpoints: e, smtpAddr: m.SMTPAddr, stripeBase: stripeBase, grace: s.Platform.BillingGrace}
+		if ls.cursorKey, err = cursorKey(cfg.StateDir); err != nil {
+			return nil, err
+		}
+		gcfg, err := s.startFromTemplate(ctx, cfg, applied, ls)
+		if err != nil {
+			return nil, err
+		}
+		s.serveWith(cfg, e, gcfg)
+		return s, nil
+	}
 	fns := map[routes.Function]http.Handler{}
 	for _, fn := range routes.Functions() {
 		if fns[fn], err = app.Function(fn, deps); err != nil {
@@ -411,13 +437,18 @@ func (s *Stack) authorizer(e awsx.Endpoints, cog *cognitoidentityprovider.Client
 // serve runs the gateway (and the built web app, with cfg.WebDir) on the
 // listener Start took.
 func (s *Stack) serve(cfg Config, e awsx.Endpoints, fns map[routes.Function]http.Handler, az *authorizer.Authorizer) {
-	s.Gateway = gateway.New(gateway.Config{
+	s.serveWith(cfg, e, gateway.Config{
 		Functions:          fns,
 		Authorize:          az.Authorize,
 		AuthorizerCacheTTL: edge.AuthorizerResultTTL,
 		AllowedOrigins:     cfg.AllowedOrigins,
-		TierLimits:         cfg.TierLimits,
 	})
+}
+
+// serveWith runs a gateway of gcfg (cfg's tier limits added).
+func (s *Stack) serveWith(cfg Config, e awsx.Endpoints, gcfg gateway.Config) {
+	gcfg.TierLimits = cfg.TierLimits
+	s.Gateway = gateway.New(gcfg)
 	var handler http.Handler = s.Gateway
 	if cfg.WebDir != "" {
 		handler = Web{API: s.Gateway, Dir: cfg.WebDir, Config: s.Platform.WebConfig(), Uploads: e.S3}
@@ -478,6 +509,9 @@ func (s *Stack) Close() {
 	} else if s.ln != nil {
 		s.ln.Close()
 	}
+	if s.Functions != nil {
+		s.Functions.Close()
+	}
 	if s.stopMeter != nil {
 		s.stopMeter()
 		s.meter.FlushWithin(context.Background(), 2*time.Second)
@@ -515,6 +549,26 @@ func logOr(w io.Writer) io.Writer {
 		return io.Discard
 	}
 	return w
+}
+
+// cursorKey is the cursor key the function processes share: the one
+// cursorKeys uses, or a key of this run without a state folder.
+func cursorKey(stateDir string) (string, error) {
+	if k := os.Getenv(app.EnvCursorKey); k != "" {
+		return k, nil
+	}
+	if stateDir != "" {
+		if _, err := cursorKeys(stateDir); err != nil { // makes the file on a first start
+			return "", err
+		}
+		b, err := os.ReadFile(filepath.Join(stateDir, "cursor.key"))
+		return strings.TrimSpace(string(b)), err
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
 }
 
 // cursorKeys is the local platform's list cursor key: ITR_CURSOR_KEY when
