@@ -440,27 +440,26 @@ func matchSegments(tmpl string, segs []string) (map[string]string, bool) {
 // one process of each API function and of the authorizer, and returns the
 // gateway that serves the template's API with them.
 func (s *Stack) startFromTemplate(ctx context.Context, cfg Config, applied localdeploy.Result, ls localSettings) (gateway.Config, error) {
-	path := filepath.Join(cfg.Root, PlatformTemplate)
-	tmpl, err := localdeploy.ReadTemplate(path)
+	tmpl, err := localdeploy.ReadTemplate(cfg.Template)
 	if err != nil {
 		return gateway.Config{}, err
 	}
 	p, _, err := s.templateFunctions(cfg, tmpl, applied, ls)
 	if err != nil {
-		return gateway.Config{}, fmt.Errorf("%s: %w", PlatformTemplate, err)
+		return gateway.Config{}, fmt.Errorf("%s: %w", filepath.Base(cfg.Template), err)
 	}
 	s.Functions = p
 	l := s.locals(cfg, tmpl, nil, applied, ls)
 	api, err := tmpl.API(l)
 	if err != nil {
-		return gateway.Config{}, fmt.Errorf("%s: %w", PlatformTemplate, err)
+		return gateway.Config{}, fmt.Errorf("%s: %w", filepath.Base(cfg.Template), err)
 	}
 	if err := checkAPI(api); err != nil {
-		return gateway.Config{}, fmt.Errorf("%s: %w", PlatformTemplate, err)
+		return gateway.Config{}, fmt.Errorf("%s: %w", filepath.Base(cfg.Template), err)
 	}
 	gcfg, err := templateGateway(api, p, cfg.AllowedOrigins)
 	if err != nil {
-		return gateway.Config{}, fmt.Errorf("%s: %w", PlatformTemplate, err)
+		return gateway.Config{}, fmt.Errorf("%s: %w", filepath.Base(cfg.Template), err)
 	}
 	served := []string{api.Authorizer.Function}
 	for fn := range gcfg.Invokers {
@@ -468,7 +467,7 @@ func (s *Stack) startFromTemplate(ctx context.Context, cfg Config, applied local
 	}
 	sort.Strings(served)
 	if err := warm(ctx, p, served); err != nil {
-		return gateway.Config{}, fmt.Errorf("%s: %w", PlatformTemplate, err)
+		return gateway.Config{}, fmt.Errorf("%s: %w", filepath.Base(cfg.Template), err)
 	}
 	return gcfg, nil
 }

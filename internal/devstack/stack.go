@@ -84,6 +84,9 @@ type Config struct {
 	TierLimits gateway.TierLimits
 	// Mode: InProcess (default) or FromTemplate (functions.go).
 	Mode Mode
+	// Template is the platform template applied (and, FromTemplate, run);
+	// default Root/PlatformTemplate.
+	Template string
 	// FunctionLog receives the function processes' output and REPORT lines
 	// (FromTemplate; default Log); ReportLog their JSON platform.report
 	// records (the local metrics log).
@@ -199,7 +202,10 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	db, cog := awsx.DynamoDB(awsCfg, e), awsx.Cognito(awsCfg, e)
 	names := schema.Names{Prefix: cfg.Prefix}
 	var applied localdeploy.Result
-	if s.Platform, applied, err = bootstrap(ctx, db, cog, names, filepath.Join(cfg.Root, PlatformTemplate)); err != nil {
+	if cfg.Template == "" {
+		cfg.Template = filepath.Join(cfg.Root, PlatformTemplate)
+	}
+	if s.Platform, applied, err = bootstrap(ctx, db, cog, names, cfg.Template); err != nil {
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
 	s.describe(cfg, names, e, m)

@@ -207,6 +207,9 @@ type Stats struct {
 	ColdStarts, Invocations, Timeouts, Reaped int
 	// Processes running now; Peak the most at once.
 	Processes, Peak int
+	// Inits is the total init duration of the cold starts (process start
+	// to its first /next).
+	Inits time.Duration
 }
 
 // Spec returns the function's spec.
@@ -310,6 +313,7 @@ func (f *Function) cold(ctx context.Context) (*instance, error) {
 	}
 	f.all[in] = true
 	f.stats.ColdStarts++
+	f.stats.Inits += in.initDur
 	if len(f.all) > f.stats.Peak {
 		f.stats.Peak = len(f.all)
 	}
