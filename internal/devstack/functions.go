@@ -133,11 +133,16 @@ func (s *Stack) locals(cfg Config, tmpl *localdeploy.Template, fns []localdeploy
 			"https://" + host: s.Platform.WebBaseURL,
 			"https://local.execute-api." + lambdaproc.Region + ".amazonaws.com/prod/": gw + "/",
 		},
-		Rename: localdeploy.PrefixRename(ls.names.Prefix),
-		Literals: map[string]string{
-			envvars.MailSender + "=ses":           "smtp", // mailpit stands in for SES
-			envvars.TablePrefix + "=issuetracker": ls.names.Prefix,
-		}}
+		Rename:   localdeploy.PrefixRename(ls.names.Prefix),
+		Literals: literals(ls.names)}
+}
+
+func literals(names schema.Names) map[string]string {
+	l := map[string]string{envvars.MailSender + "=ses": "smtp"} // mailpit stands in for SES
+	if names.Prefix != "" {
+		l[envvars.TablePrefix+"="+schema.DefaultPrefix] = names.Prefix // tests run side by side
+	}
+	return l
 }
 
 // standIns add the local-only variables (internal/envvars.Local) that stand
@@ -149,9 +154,6 @@ func standIns(f localdeploy.Function, env map[string]string, ls localSettings) {
 	env[envvars.CognitoEndpoint] = ls.endpoints.Cognito
 	env[envvars.S3Endpoint] = ls.endpoints.S3
 	env[envvars.CognitoIssuerBase] = ls.endpoints.Cognito
-	if env[envvars.TablePrefix] == "" && ls.names.Prefix != "" {
-		delete(env, envvars.TablePrefix) // literal rename to "" keeps the default
-	}
 	if _, ok := env[envvars.CursorKeySecretARN]; ok && ls.cursorKey != "" {
 		env[envvars.CursorKey] = ls.cursorKey
 	}

@@ -46,6 +46,7 @@ type instance struct {
 	mu       sync.Mutex
 	current  *invocation
 	lastUsed time.Time
+	invoked  bool // its first event has been handed out
 	reported bool // the init duration went into a REPORT
 }
 
@@ -199,8 +200,9 @@ func (in *instance) alive() bool {
 	}
 }
 
-// stop ends the process as Lambda ends an idle environment: SHUTDOWN to
-// the extension, SIGTERM, and SIGKILL after shutdownGrace.
+// stop ends the process as Lambda ends an environment whose runtime
+// registered an internal extension: SIGTERM, and SIGKILL after
+// shutdownGrace. The process counts as gone at once.
 func (in *instance) stop() {
 	in.stopOnce.Do(func() {
 		close(in.shutdown)
@@ -214,9 +216,7 @@ func (in *instance) stop() {
 					<-in.exited
 				}
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			_ = in.srv.Shutdown(ctx)
-			cancel()
+			_ = in.srv.Close()
 		}()
 	})
 }

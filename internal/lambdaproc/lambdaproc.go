@@ -253,11 +253,17 @@ func (f *Function) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	in, coldStart, err := f.acquire(ctx)
+	in, err := f.acquire(ctx)
 	if err != nil {
 		<-f.slots
 		return nil, err
 	}
+	// The first event of a process reports its init (Lambda's REPORT of a
+	// cold start), also when Warm started it ahead.
+	in.mu.Lock()
+	coldStart := !in.invoked
+	in.invoked = true
+	in.mu.Unlock()
 	inv := &invocation{id: uuid.NewString(), payload: payload, deadline: time.Now().Add(f.spec.Timeout), done: make(chan result, 1)}
 	out := make(chan result, 1)
 	go func() {
@@ -280,20 +286,19 @@ func (f *Function) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 }
 
 // acquire takes the most recently used idle process, or starts one.
-func (f *Function) acquire(ctx context.Context) (*instance, bool, error) {
+func (f *Function) acquire(ctx context.Context) (*instance, error) {
 	f.mu.Lock()
 	for len(f.idle) > 0 {
 		in := f.idle[len(f.idle)-1]
 		f.idle = f.idle[:len(f.idle)-1]
 		if in.alive() {
 			f.mu.Unlock()
-			return in, false, nil
+			return in, nil
 		}
 		delete(f.all, in)
 	}
 	f.mu.Unlock()
-	in, err := f.cold(ctx)
-	return in, err == nil, err
+	return f.cold(ctx)
 }
 
 func (f *Function) cold(ctx context.Context) (*instance, error) {

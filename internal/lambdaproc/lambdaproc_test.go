@@ -205,3 +205,18 @@ func TestIdleProcessesAreReaped(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, f.Stats().ColdStarts)
 }
+
+func TestAWarmedProcessReportsItsInitWithItsFirstEvent(t *testing.T) {
+	f, _, reports := platform(t, lambdaproc.Options{}, lambdaproc.Spec{})
+	require.NoError(t, f.Warm(context.Background()))
+	require.NoError(t, f.Warm(context.Background()), "a running process is enough")
+	assert.Equal(t, 1, f.Stats().ColdStarts)
+	_, err := invoke(t, f, `{}`)
+	require.NoError(t, err)
+	_, err = invoke(t, f, `{}`)
+	require.NoError(t, err)
+	reps := reports.reports(t)
+	require.Len(t, reps, 2)
+	assert.NotNil(t, reps[0].Record.Metrics.InitDurationMs)
+	assert.Nil(t, reps[1].Record.Metrics.InitDurationMs)
+}

@@ -98,14 +98,13 @@ func (in *instance) handler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]string{"functionName": in.fn.spec.Name, "functionVersion": "$LATEST", "handler": "bootstrap"})
 	})
+	// It registers for no events, so its /next never answers: it ends with
+	// the process.
 	mux.HandleFunc("GET "+pathExtNext, func(w http.ResponseWriter, r *http.Request) {
 		select {
-		case <-in.shutdown:
+		case <-in.exited:
 		case <-r.Context().Done():
-			return
 		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"eventType": "SHUTDOWN", "shutdownReason": "spindown", "deadlineMs": time.Now().Add(shutdownGrace).UnixMilli()})
 	})
 	return mux
 }
@@ -116,9 +115,7 @@ func (in *instance) next(w http.ResponseWriter, r *http.Request) {
 	var inv *invocation
 	select {
 	case inv = <-in.events:
-	case <-in.shutdown:
-		// Lambda freezes an idle environment; here the process is ending.
-		http.Error(w, "shutting down", http.StatusGone)
+	case <-in.exited: // Lambda ends an environment with its runtime blocked in /next
 		return
 	case <-r.Context().Done():
 		return
