@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -446,7 +447,8 @@ func (s *Stack) startFromTemplate(ctx context.Context, cfg Config, applied local
 	if err != nil {
 		return gateway.Config{}, err
 	}
-	p, _, err := s.templateFunctions(cfg, tmpl, applied, ls)
+	began := time.Now()
+	p, fns, err := s.templateFunctions(cfg, tmpl, applied, ls)
 	if err != nil {
 		return gateway.Config{}, fmt.Errorf("%s: %w", filepath.Base(cfg.Template), err)
 	}
@@ -468,9 +470,12 @@ func (s *Stack) startFromTemplate(ctx context.Context, cfg Config, applied local
 		served = append(served, string(fn))
 	}
 	sort.Strings(served)
+	built := time.Since(began)
 	if err := warm(ctx, p, served); err != nil {
 		return gateway.Config{}, fmt.Errorf("%s: %w", filepath.Base(cfg.Template), err)
 	}
+	fmt.Fprintf(p.Log(), "lambda | %d functions of %s built in %s; %d started in %s (one process each: the API's functions and the authorizer)\n",
+		len(fns), filepath.Base(cfg.Template), built.Round(time.Millisecond), len(served), (time.Since(began) - built).Round(time.Millisecond))
 	return gcfg, nil
 }
 

@@ -460,6 +460,14 @@ func (s *Stack) serveWith(cfg Config, e awsx.Endpoints, gcfg gateway.Config) {
 		handler = Web{API: s.Gateway, Dir: cfg.WebDir, Config: s.Platform.WebConfig(), Uploads: e.S3}
 	}
 	handler = Files{Next: handler, S3: e.S3}
+	if s.Functions != nil {
+		// The Lambda Invoke API on the gateway's address (the SDK's Lambda
+		// endpoint is the gateway URL): what calls Lambda runs the processes.
+		mux := http.NewServeMux()
+		mux.Handle("/2015-03-31/functions/", s.Functions.InvokeAPI())
+		mux.Handle("/", handler)
+		handler = mux
+	}
 	s.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -103,6 +103,18 @@ func TestTheTemplateDrivenPlatformEndToEnd(t *testing.T) {
 		assert.Contains(t, res.Header.Get("Access-Control-Allow-Headers"), "Idempotency-Key")
 		assert.Equal(t, "600", res.Header.Get("Access-Control-Max-Age"))
 	})
+	t.Run("the Lambda Invoke API on the gateway's address runs a function process", func(t *testing.T) {
+		ev := `{"version":"1","triggerSource":"PreSignUp_AdminCreateUser","region":"us-east-1","userPoolId":"` + w.pl.TenantPoolID +
+			`","userName":"someone","request":{"userAttributes":{"email":"someone@example.com"}},"response":{}}`
+		res, err := http.Post(w.pl.GatewayURL+"/2015-03-31/functions/presignup/invocations", "application/json", strings.NewReader(ev))
+		require.NoError(t, err)
+		defer res.Body.Close()
+		var out map[string]any
+		require.NoError(t, json.NewDecoder(res.Body).Decode(&out))
+		assert.Equal(t, 200, res.StatusCode)
+		assert.Empty(t, res.Header.Get("X-Amz-Function-Error"), out)
+		assert.Equal(t, "PreSignUp_AdminCreateUser", out["triggerSource"], "the trigger answers its event")
+	})
 	t.Run("every invocation is reported as Lambda reports it", func(t *testing.T) {
 		byFn := map[string]int{}
 		sc := bufio.NewScanner(strings.NewReader(reports.String()))

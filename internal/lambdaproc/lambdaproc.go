@@ -132,6 +132,9 @@ func (p *Platform) Add(s Spec) (*Function, error) {
 	return f, nil
 }
 
+// Log is where the processes' output goes.
+func (p *Platform) Log() io.Writer { return p.opts.Log }
+
 // Function returns a registered function.
 func (p *Platform) Function(name string) *Function {
 	p.mu.Lock()

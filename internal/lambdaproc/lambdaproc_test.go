@@ -6,6 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -219,4 +222,40 @@ func TestAWarmedProcessReportsItsInitWithItsFirstEvent(t *testing.T) {
 	require.Len(t, reps, 2)
 	assert.NotNil(t, reps[0].Record.Metrics.InitDurationMs)
 	assert.Nil(t, reps[1].Record.Metrics.InitDurationMs)
+}
+
+func TestTheInvokeAPIRunsTheProcesses(t *testing.T) {
+	logs, reports := &syncBuffer{}, &syncBuffer{}
+	p := lambdaproc.New(lambdaproc.Options{Log: logs, Reports: reports})
+	t.Cleanup(p.Close)
+	_, err := p.Add(lambdaproc.Spec{Name: "echo", Binary: echoBin, Timeout: 3 * time.Second, MemoryMB: 128})
+	require.NoError(t, err)
+	srv := httptest.NewServer(p.InvokeAPI())
+	t.Cleanup(srv.Close)
+	post := func(name, body, typ string) (*http.Response, string) {
+		req, _ := http.NewRequest("POST", srv.URL+"/2015-03-31/functions/"+name+"/invocations", strings.NewReader(body))
+		if typ != "" {
+			req.Header.Set("X-Amz-Invocation-Type", typ)
+		}
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res, string(b)
+	}
+	res, body := post("echo", `{"echo":"hi"}`, "")
+	assert.Equal(t, 200, res.StatusCode)
+	assert.Contains(t, body, `"echo":"hi"`)
+	res, body = post("arn:aws:lambda:us-east-1:000000000000:function:echo:$LATEST", `{"fail":"no"}`, "")
+	assert.Equal(t, 200, res.StatusCode)
+	assert.Equal(t, "Unhandled", res.Header.Get("X-Amz-Function-Error"))
+	assert.Contains(t, body, `"errorMessage":"no"`)
+	res, _ = post("nosuch", `{}`, "")
+	assert.Equal(t, 404, res.StatusCode)
+	assert.Equal(t, "ResourceNotFoundException", res.Header.Get("X-Amzn-ErrorType"))
+	res, _ = post("echo", `{}`, "DryRun")
+	assert.Equal(t, 204, res.StatusCode)
+	res, _ = post("echo", `{"echo":"later"}`, "Event")
+	assert.Equal(t, 202, res.StatusCode)
+	require.Eventually(t, func() bool { return len(reports.reports(t)) == 3 }, 3*time.Second, 20*time.Millisecond)
 }
