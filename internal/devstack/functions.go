@@ -85,7 +85,7 @@ func (s *Stack) templateFunctions(cfg Config, tmpl *localdeploy.Template, applie
 	for _, f := range fns {
 		pkgs = append(pkgs, "./"+f.Source)
 	}
-	bins, err := gobuild.BuildHost(cfg.Root, filepath.Join(cfg.Root, FunctionsDir), pkgs...)
+	bins, err := buildOnce(cfg.Root, pkgs)
 	if err != nil {
 		return nil, nil, fmt.Errorf("build the template's functions: %w", err)
 	}
@@ -108,6 +108,27 @@ func (s *Stack) templateFunctions(cfg Config, tmpl *localdeploy.Template, applie
 		}
 	}
 	return p, fns, nil
+}
+
+var (
+	builtMu sync.Mutex
+	built   = map[string]map[string]string{}
+)
+
+// buildOnce builds the functions once per process (a test binary starts
+// several platforms; go build would find them up to date, in seconds).
+func buildOnce(root string, pkgs []string) (map[string]string, error) {
+	key := root + "|" + strings.Join(pkgs, " ")
+	builtMu.Lock()
+	defer builtMu.Unlock()
+	if bins, ok := built[key]; ok {
+		return bins, nil
+	}
+	bins, err := gobuild.BuildHost(root, filepath.Join(root, FunctionsDir), pkgs...)
+	if err == nil {
+		built[key] = bins
+	}
+	return bins, err
 }
 
 // locals are the template's references as the local cloud has them.
