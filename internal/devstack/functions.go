@@ -491,12 +491,12 @@ func (s *Stack) startFromTemplate(ctx context.Context, cfg Config, applied local
 		served = append(served, string(fn))
 	}
 	sort.Strings(served)
-	built := time.Since(began)
+	buildTime := time.Since(began)
 	if err := warm(ctx, p, served); err != nil {
 		return gateway.Config{}, fmt.Errorf("%s: %w", filepath.Base(cfg.Template), err)
 	}
 	fmt.Fprintf(p.Log(), "lambda | %d functions of %s built in %s; %d started in %s (one process each: the API's functions and the authorizer)\n",
-		len(fns), filepath.Base(cfg.Template), built.Round(time.Millisecond), len(served), (time.Since(began) - built).Round(time.Millisecond))
+		len(fns), filepath.Base(cfg.Template), buildTime.Round(time.Millisecond), len(served), (time.Since(began) - buildTime).Round(time.Millisecond))
 	return gcfg, nil
 }
 
