@@ -31,8 +31,13 @@ func (p *Platform) wireNotificationMail() {
 	}))
 	tenantTables := p.Stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("dynamodb"), Resource: jsii.String("table"),
 		ResourceName: jsii.String(p.Config.Prefix + "-tenant-*")})
-	for sid, patterns := range map[string][]string{"TenantTablesMailItems": {"T#*#MAILQ", "T#*#MAILBATCH#*", "T#*#NOTIFYPREF"},
-		"TenantTablesUsers": {"T#*#USER#*"}} {
+	// A slice, not a map: the statements' order must not change between
+	// synths (the snapshot test compares templates).
+	for _, st := range []struct {
+		sid      string
+		patterns []string
+	}{{"TenantTablesMailItems", []string{"T#*#MAILQ", "T#*#MAILBATCH#*", "T#*#NOTIFYPREF"}}, {"TenantTablesUsers", []string{"T#*#USER#*"}}} {
+		sid, patterns := st.sid, st.patterns
 		actions := jsii.Strings("dynamodb:GetItem", "dynamodb:Query")
 		if sid == "TenantTablesMailItems" {
 			actions = jsii.Strings("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem")
