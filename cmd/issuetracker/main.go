@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -117,6 +118,7 @@ func dev(args []string) error {
 	fs := flag.NewFlagSet("dev", flag.ExitOnError)
 	addr := fs.String("addr", envStr("GATEWAY_ADDR", "localhost:8080"), "address of the API gateway")
 	web := fs.String("web", envStr(envvars.WebDir, "web/dist"), "the built web app served at / (relative to the repository root)")
+	modeFlag := fs.String("mode", envStr(envvars.DevMode, string(devstack.FromTemplate)), "template: the synthesized template's functions as Lambda processes behind its API; in-process: every handler in this process (faster, what the Go tests use)")
 	_ = fs.Parse(args)
 	root, state, err := stateDir()
 	if err != nil {
@@ -147,9 +149,23 @@ func dev(args []string) error {
 		}
 		fmt.Printf("runtime figures on http://%s/debug/vars (pprof at /debug/pprof/)\n", got)
 	}
+	mode, err := devstack.ParseMode(*modeFlag)
+	if err != nil {
+		return err
+	}
+	var reports io.Writer
+	if mode == devstack.FromTemplate { // each invocation's platform.report, as Lambda logs it
+		rf, err := os.OpenFile(os.Getenv(envvars.MetricsLog), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return err
+		}
+		defer rf.Close()
+		reports = rf
+	}
 	started := time.Now()
-	fmt.Println("starting DynamoDB Local, cognito-local, the local S3, mailpit, stripe-mock and the API gateway ...")
+	fmt.Printf("starting DynamoDB Local, cognito-local, the local S3, mailpit, stripe-mock and the API gateway (%s mode) ...\n", mode)
 	s, err := devstack.Start(ctx, devstack.Config{
+		Mode: mode, FunctionLog: os.Stdout, ReportLog: reports,
 		Root: root, StateDir: state, GatewayAddr: *addr,
 		DynamoDBPort: envInt("DYNAMODB_PORT", 8000), CognitoPort: envInt("COGNITO_PORT", 9229),
 		S3Port: envInt("S3_PORT", 4569), MailSMTPPort: envInt("MAIL_SMTP_PORT", 1025), MailUIPort: envInt("MAIL_UI_PORT", 8025),

@@ -14,6 +14,8 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+
+	"github.com/issuetracker/issuetracker/internal/gobuild"
 )
 
 // Build settings of every function: Lambda's provided.al2023 runtime on
@@ -23,13 +25,11 @@ const (
 	goos    = "linux"
 	goarch  = "arm64"
 	goarm64 = "v8.0"
-	tags    = "lambda.norpc"
-	ldflag  = "-s -w"
+	tags    = gobuild.Tags
+	ldflag  = gobuild.LDFlags
 )
 
-func buildArgs(out, pkg string) []string {
-	return []string{"build", "-trimpath", "-buildvcs=false", "-tags", tags, "-ldflags", ldflag, "-o", out, pkg}
-}
+func buildArgs(out, pkg string) []string { return gobuild.Args(out, pkg) }
 
 // buildEnv is the caller's environment with every setting that changes the
 // binary pinned: the caller's GOFLAGS and GOEXPERIMENT are cleared, so the

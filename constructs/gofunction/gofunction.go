@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/issuetracker/issuetracker/internal/gobuild"
 )
 
 // Props configures a Function.
@@ -119,6 +121,9 @@ func New(scope constructs.Construct, id string, props *Props) *Function {
 		Role:                         role,
 		ReservedConcurrentExecutions: p.ReservedConcurrency,
 	})
+	// The package the binary is built from, for the local cloud, which
+	// builds and runs the functions the template declares.
+	fn.Node().DefaultChild().(awscdk.CfnResource).AddMetadata(jsii.String(gobuild.SourceMetadata), jsii.String(filepath.ToSlash(p.Dir)))
 	return &Function{Construct: c, Function: fn, LogGroup: logs, Role: role, Name: p.Name, AssetHash: hash, Timeout: p.Timeout}
 }
 

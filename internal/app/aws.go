@@ -78,8 +78,20 @@ func LifecycleFromEnv(ctx context.Context, d Deps) (*onboarding.Service, error) 
 		return nil, err
 	}
 	var o LifecycleOptions
+	// Against the local cloud (a function process of make dev's template
+	// mode) there is no KMS, SSM, API Gateway keys API or EventBridge: the
+	// exports go unencrypted to the local S3, API keys are local ones, and
+	// runs happen in the function (as in the in-process platform).
+	local := e.Local()
 	if b := os.Getenv(s3archive.EnvBucket); b != "" {
 		o.Archive = s3archive.Archive{C: awsx.S3(cfg, e), Bucket: b, KMSKeyID: os.Getenv(s3archive.EnvKMSKey)}
+		if local {
+			o.Archive = s3archive.Archive{C: awsx.S3(cfg, e), Bucket: b}
+		}
+	}
+	if local {
+		o.Driver = func(m *onboarding.Machine) onboarding.Driver { return &onboarding.Async{M: m} }
+		return NewLifecycle(d, o), nil
 	}
 	if prefix := os.Getenv(envvars.UsagePlanParameterPrefix); prefix != "" {
 		plans, err := apikeys.PlansFromSSM(ctx, ssm.NewFromConfig(cfg), prefix)

@@ -106,11 +106,22 @@ const PlatformTemplate = "infra/templates/IssueTracker-Platform.json"
 // the demo. It is idempotent: run it on every start. Names follow
 // names.Prefix, so tests run side by side.
 func Bootstrap(ctx context.Context, db *dynamodb.Client, cog *cognitoidentityprovider.Client, names schema.Names, template string) (Platform, error) {
+	pl, _, err := bootstrap(ctx, db, cog, names, template)
+	return pl, err
+}
+
+// bootstrap is Bootstrap that also returns what the deployer applied.
+func bootstrap(ctx context.Context, db *dynamodb.Client, cog *cognitoidentityprovider.Client, names schema.Names, template string) (Platform, localdeploy.Result, error) {
 	d := localdeploy.Deployer{DB: db, Cognito: cog, Rename: localdeploy.PrefixRename(names.Prefix)}
 	res, err := d.Apply(ctx, template)
 	if err != nil {
-		return Platform{}, fmt.Errorf("apply %s: %w", template, err)
+		return Platform{}, res, fmt.Errorf("apply %s: %w", template, err)
 	}
+	pl, err := seedPlatform(ctx, db, cog, names, res)
+	return pl, res, err
+}
+
+func seedPlatform(ctx context.Context, db *dynamodb.Client, cog *cognitoidentityprovider.Client, names schema.Names, res localdeploy.Result) (Platform, error) {
 	out := res.Outputs
 	pl := Platform{Prefix: names.Prefix, TenantPoolID: out["TenantUserPoolId"], TenantClientID: out["TenantClientId"],
 		ProviderPoolID: out["ProviderUserPoolId"], ProviderClientID: out["ProviderClientId"], NotEmulated: len(res.NotEmulated)}

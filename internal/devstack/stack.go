@@ -29,6 +29,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/edge"
 	"github.com/issuetracker/issuetracker/internal/gateway"
 	"github.com/issuetracker/issuetracker/internal/idtoken"
+	"github.com/issuetracker/issuetracker/internal/lambdaproc"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
@@ -81,6 +82,19 @@ type Config struct {
 	// TierLimits raise or lower the gateway's usage plans for a run
 	// (gateway.EnvTierLimits; load tests).
 	TierLimits gateway.TierLimits
+	// Mode: InProcess (default) or FromTemplate (functions.go).
+	Mode Mode
+	// Template is the platform template applied (and, FromTemplate, run);
+	// default Root/PlatformTemplate.
+	Template string
+	// FunctionLog receives the function processes' output and REPORT lines
+	// (FromTemplate; default Log); ReportLog their JSON platform.report
+	// records (the local metrics log).
+	FunctionLog, ReportLog io.Writer
+	// FunctionConcurrency caps each function's processes, FunctionIdle
+	// reaps idle ones (lambdaproc's defaults when zero).
+	FunctionConcurrency int
+	FunctionIdle        time.Duration
 }
 
 // MailEndpoints locate a running mailpit.
@@ -96,10 +110,12 @@ const MailFrom = "IssueTracker <no-reply@issuetracker.local>"
 type Stack struct {
 	Platform Platform
 	Gateway  *gateway.Gateway
-	procs    []*localcloud.Process
-	srv      *http.Server
-	ln       net.Listener
-	meter    *usage.Meter
+	// Functions are the function processes (FromTemplate mode).
+	Functions *lambdaproc.Platform
+	procs     []*localcloud.Process
+	srv       *http.Server
+	ln        net.Listener
+	meter     *usage.Meter
 	// stopMeter ends the meter's flush loop (which flushes a last time).
 	stopMeter context.CancelFunc
 	// Consumers read the tenant tables' change streams (ChangeConsumers).
@@ -187,7 +203,11 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	db, cog := awsx.DynamoDB(awsCfg, e), awsx.Cognito(awsCfg, e)
 	names := schema.Names{Prefix: cfg.Prefix}
-	if s.Platform, err = Bootstrap(ctx, db, cog, names, filepath.Join(cfg.Root, PlatformTemplate)); err != nil {
+	var applied localdeploy.Result
+	if cfg.Template == "" {
+		cfg.Template = filepath.Join(cfg.Root, PlatformTemplate)
+	}
+	if s.Platform, applied, err = bootstrap(ctx, db, cog, names, cfg.Template); err != nil {
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
 	s.describe(cfg, names, e, m)
@@ -196,6 +216,18 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 	s.runBackground(cfg, deps, awsCfg, e)
+	if cfg.Mode == FromTemplate {
+		ls := localSettings{names: names, endpoints: e, smtpAddr: m.SMTPAddr, stripeBase: stripeBase, grace: s.Platform.BillingGrace}
+		if ls.cursorKey, err = cursorKey(cfg.StateDir); err != nil {
+			return nil, err
+		}
+		gcfg, err := s.startFromTemplate(ctx, cfg, applied, ls)
+		if err != nil {
+			return nil, err
+		}
+		s.serveWith(cfg, e, gcfg)
+		return s, nil
+	}
 	fns := map[routes.Function]http.Handler{}
 	for _, fn := range routes.Functions() {
 		if fns[fn], err = app.Function(fn, deps); err != nil {
@@ -415,18 +447,31 @@ func (s *Stack) authorizer(e awsx.Endpoints, cog *cognitoidentityprovider.Client
 // serve runs the gateway (and the built web app, with cfg.WebDir) on the
 // listener Start took.
 func (s *Stack) serve(cfg Config, e awsx.Endpoints, fns map[routes.Function]http.Handler, az *authorizer.Authorizer) {
-	s.Gateway = gateway.New(gateway.Config{
+	s.serveWith(cfg, e, gateway.Config{
 		Functions:          fns,
 		Authorize:          az.Authorize,
 		AuthorizerCacheTTL: edge.AuthorizerResultTTL,
 		AllowedOrigins:     cfg.AllowedOrigins,
-		TierLimits:         cfg.TierLimits,
 	})
+}
+
+// serveWith runs a gateway of gcfg (cfg's tier limits added).
+func (s *Stack) serveWith(cfg Config, e awsx.Endpoints, gcfg gateway.Config) {
+	gcfg.TierLimits = cfg.TierLimits
+	s.Gateway = gateway.New(gcfg)
 	var handler http.Handler = s.Gateway
 	if cfg.WebDir != "" {
 		handler = Web{API: s.Gateway, Dir: cfg.WebDir, Config: s.Platform.WebConfig(), Uploads: e.S3}
 	}
 	handler = Files{Next: handler, S3: e.S3}
+	if s.Functions != nil {
+		// The Lambda Invoke API on the gateway's address (the SDK's Lambda
+		// endpoint is the gateway URL): what calls Lambda runs the processes.
+		mux := http.NewServeMux()
+		mux.Handle("/2015-03-31/functions/", s.Functions.InvokeAPI())
+		mux.Handle("/", handler)
+		handler = mux
+	}
 	s.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -482,6 +527,9 @@ func (s *Stack) Close() {
 	} else if s.ln != nil {
 		s.ln.Close()
 	}
+	if s.Functions != nil {
+		s.Functions.Close()
+	}
 	if s.stopMeter != nil {
 		s.stopMeter()
 		s.meter.FlushWithin(context.Background(), 2*time.Second)
@@ -522,6 +570,26 @@ func logOr(w io.Writer) io.Writer {
 		return io.Discard
 	}
 	return w
+}
+
+// cursorKey is the cursor key the function processes share: the one
+// cursorKeys uses, or a key of this run without a state folder.
+func cursorKey(stateDir string) (string, error) {
+	if k := os.Getenv(app.EnvCursorKey); k != "" {
+		return k, nil
+	}
+	if stateDir != "" {
+		if _, err := cursorKeys(stateDir); err != nil { // makes the file on a first start
+			return "", err
+		}
+		b, err := os.ReadFile(filepath.Join(stateDir, "cursor.key"))
+		return strings.TrimSpace(string(b)), err
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
 }
 
 // cursorKeys is the local platform's list cursor key: ITR_CURSOR_KEY when

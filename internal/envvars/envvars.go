@@ -111,6 +111,9 @@ const (
 	LocalTierLimits = "ITR_LOCAL_TIER_LIMITS"
 	// DebugAddr serves the local platform's expvar and pprof (debugvars).
 	DebugAddr = "ITR_DEBUG_ADDR"
+	// DevMode is make dev's platform mode: "template" (the synthesized
+	// template's functions as processes; default) or "in-process".
+	DevMode = "ITR_DEV_MODE"
 )
 
 // Deployed are the variables the platform stack may set; Local the ones it
@@ -121,7 +124,7 @@ var (
 		CursorKeySecretARN, MailSender, MailFrom, WebBaseURL, BillingProvider, StripeAPIKeySecretARN, StripeWebhookSecretARN}
 	Local = []string{CognitoIssuerBase, DynamoDBEndpoint, CognitoEndpoint, S3Endpoint, MetricsLog, CursorKey, SMTPAddr,
 		BillingGrace, StripeAPIKey, StripeWebhookSecret, StripeAPIBase, AttachmentsBucket, AttachmentsDownloadBase, DevState, WebDir, PlatformFile, APIURL,
-		LocalTierLimits, DebugAddr}
+		LocalTierLimits, DebugAddr, DevMode}
 )
 
 // OnConsumers are set by the platform stack on a change-stream consumer

@@ -10,6 +10,7 @@ package gateway
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/uuid"
 	"github.com/issuetracker/issuetracker/internal/edge"
 	"github.com/issuetracker/issuetracker/internal/errs"
@@ -52,7 +54,30 @@ type Config struct {
 	// caller a 504, never a hang.
 	Timeout time.Duration
 	Now     func() time.Time
+
+	// The template-driven platform (devstack's template mode) sets these;
+	// nil keeps the in-process behaviour above.
+
+	// Router matches a request to a route instead of the route table
+	// (routes.Match): the routes of the synthesized template's API.
+	Router func(method, path string) (rt routes.Route, params map[string]string, ok, pathMatched bool)
+	// Invokers invoke a function with the proxy event instead of calling
+	// its handler in process (Functions): a Lambda process.
+	Invokers map[routes.Function]InvokeFunc
+	// UsagePlan gives a tier's usage plan (the template's) instead of the
+	// catalog's figures.
+	UsagePlan func(tiers.Tier) (tiers.Tier, error)
+	// OwnHeaders, when set, are the headers of the answers the gateway makes
+	// itself, by status (the template's gateway responses), instead of
+	// internal/edge's.
+	OwnHeaders func(status int, origin string) http.Header
+	// Preflight, when set, writes the CORS preflight answer's headers (the
+	// template's OPTIONS methods) instead of internal/edge's.
+	Preflight func(h http.Header, origin string)
 }
+
+// InvokeFunc invokes a function with an API Gateway proxy event.
+type InvokeFunc func(ctx context.Context, ev events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error)
 
 // DefaultTimeout is API Gateway's integration timeout.
 const DefaultTimeout = 29 * time.Second
@@ -109,12 +134,16 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 		// CORS preflight, answered by the gateway like the deployed API's.
-		edge.SetPreflight(w.Header(), r.Header.Get("Origin"), g.cfg.AllowedOrigins)
+		if g.cfg.Preflight != nil {
+			g.cfg.Preflight(w.Header(), r.Header.Get("Origin"))
+		} else {
+			edge.SetPreflight(w.Header(), r.Header.Get("Origin"), g.cfg.AllowedOrigins)
+		}
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
 	if err := g.serve(w, r); err != nil {
-		g.ownHeaders(w.Header(), r)
+		g.ownHeaders(w.Header(), r, httpapi.Status(errs.As(err).Kind))
 		httpapi.WriteError(w, r, err)
 	}
 }
@@ -122,7 +151,13 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // ownHeaders go on the answers the gateway makes itself (401, 403, 404,
 // 429...), as the deployed API's gateway responses carry them
 // (constructs/api): CORS, and the security headers API Gateway can send.
-func (g *Gateway) ownHeaders(h http.Header, r *http.Request) {
+func (g *Gateway) ownHeaders(h http.Header, r *http.Request, status int) {
+	if g.cfg.OwnHeaders != nil {
+		for k, vs := range g.cfg.OwnHeaders(status, r.Header.Get("Origin")) {
+			h[k] = vs
+		}
+		return
+	}
 	for k, v := range edge.StaticSecurityHeaders() {
 		h.Set(k, v)
 	}
@@ -130,7 +165,11 @@ func (g *Gateway) ownHeaders(h http.Header, r *http.Request) {
 }
 
 func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) error {
-	rt, params, ok, pathMatched := routes.Match(r.Method, r.URL.Path)
+	match := routes.Match
+	if g.cfg.Router != nil {
+		match = g.cfg.Router
+	}
+	rt, params, ok, pathMatched := match(r.Method, r.URL.Path)
 	if !ok {
 		if pathMatched {
 			return errs.E(errs.KindMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s", r.Method, r.URL.Path)
@@ -148,6 +187,12 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) error {
 			t, ok := tiers.Get(p.Tier)
 			if !ok {
 				return errs.Internal(errorf("tenant %s has unknown tier %q", p.TenantID, p.Tier))
+			}
+			if g.cfg.UsagePlan != nil {
+				var err error
+				if t, err = g.cfg.UsagePlan(t); err != nil {
+					return errs.Internal(err)
+				}
 			}
 			t = g.cfg.TierLimits.Apply(t)
 			d := g.usage.Take(key, t, g.cfg.Now())
@@ -170,17 +215,26 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) error {
 	if int64(len(body)) > g.cfg.MaxBody {
 		return errs.Invalid("body_too_large", "the request body is larger than the API accepts")
 	}
-	ad := g.adapters[rt.Function]
-	if ad == nil {
+	invoke := g.cfg.Invokers[rt.Function]
+	if invoke == nil {
+		if ad := g.adapters[rt.Function]; ad != nil {
+			invoke = ad.Invoke
+		}
+	}
+	if invoke == nil {
 		return errs.Internal(errorf("function %s is not running", rt.Function))
 	}
 	ev := lambdahttp.Event(rt, params, authz, r.Method, r.URL, body, r.Header)
 	ev.RequestContext.Identity.SourceIP = clientIP(r)
 	ctx, cancel := context.WithTimeout(r.Context(), g.cfg.Timeout)
 	defer cancel()
-	res, err := ad.Invoke(ctx, ev)
+	res, err := invoke(ctx, ev)
 	if ctx.Err() == context.DeadlineExceeded {
 		return errs.E(errs.KindTimeout, "integration_timeout", "the request took longer than %s", g.cfg.Timeout)
+	}
+	var known *errs.Error
+	if errors.As(err, &known) { // an invoker's own answer (a function's timeout)
+		return known
 	}
 	if err != nil {
 		return errs.Internal(err)

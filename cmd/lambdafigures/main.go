@@ -1,0 +1,192 @@
+// Command lambdafigures measures the template-driven local platform's
+// function processes (docs/performance.md): each function's binary size and
+// cold start (process start to its first Runtime API /next) beside a
+// minimal aws-lambda-go function built the same way, and the warm overhead
+// of the process boundary against the in-process mode on GET /health.
+//
+//	go run ./cmd/lambdafigures [-n 20] [-warm 2000]
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/gobuild"
+	"github.com/issuetracker/issuetracker/internal/lambdahttp"
+	"github.com/issuetracker/issuetracker/internal/lambdaproc"
+	"github.com/issuetracker/issuetracker/internal/localdeploy"
+	"github.com/issuetracker/issuetracker/internal/routes"
+)
+
+const minimal = "./internal/lambdaproc/testdata/echo"
+
+func main() {
+	n := flag.Int("n", 20, "cold starts per function")
+	warmN := flag.Int("warm", 2000, "warm invocations for the overhead figure")
+	flag.Parse()
+	if err := run(*n, *warmN); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(n, warmN int) error {
+	root, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	tmpl, err := localdeploy.ReadTemplate(filepath.Join(root, "infra/templates/IssueTracker-Platform.json"))
+	if err != nil {
+		return err
+	}
+	fns, err := tmpl.Functions()
+	if err != nil {
+		return err
+	}
+	pkgs := []string{minimal}
+	for _, f := range fns {
+		pkgs = append(pkgs, "./"+f.Source)
+	}
+	began := time.Now()
+	bins, err := gobuild.BuildHost(root, filepath.Join(root, ".local/functions"), pkgs...)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("build of %d packages (go build, cache as it is): %s\n\n", len(pkgs), time.Since(began).Round(time.Millisecond))
+	l := locals(tmpl)
+	p := lambdaproc.New(lambdaproc.Options{})
+	defer p.Close()
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	specs := []lambdaproc.Spec{{Name: "minimal (aws-lambda-go)", Binary: bins[minimal], Timeout: 10 * time.Second, MemoryMB: 256}}
+	for _, f := range fns {
+		env, err := l.Env(tmpl, f)
+		if err != nil {
+			return err
+		}
+		// The local services are not needed to start: clients connect lazily.
+		env[envvars.DynamoDBEndpoint], env[envvars.CognitoEndpoint], env[envvars.S3Endpoint] = "http://127.0.0.1:9", "http://127.0.0.1:9", "http://127.0.0.1:9"
+		env[envvars.CursorKey], env[envvars.SMTPAddr], env[envvars.StripeAPIKey] = hex.EncodeToString(key), "127.0.0.1:9", "sk_test_123"
+		specs = append(specs, lambdaproc.Spec{Name: f.Name, Binary: bins["./"+f.Source], Env: env, Timeout: f.Timeout, MemoryMB: f.MemoryMB})
+	}
+	fmt.Printf("| function | binary MB | cold start p50 ms | p90 ms | vs minimal |\n|---|---:|---:|---:|---:|\n")
+	var base float64
+	for _, s := range specs {
+		st, err := os.Stat(s.Binary)
+		if err != nil {
+			return err
+		}
+		inits, err := coldStarts(s, n)
+		if err != nil {
+			return err
+		}
+		p50, p90 := pct(inits, 50), pct(inits, 90)
+		if base == 0 {
+			base = p50
+		}
+		fmt.Printf("| %s | %.1f | %.1f | %.1f | %.1fx |\n", s.Name, float64(st.Size())/1e6, p50, p90, p50/base)
+	}
+	return warmOverhead(p, specs, warmN)
+}
+
+// coldStarts starts s n times (one process each, stopped after) and
+// returns the init durations in ms.
+func coldStarts(s lambdaproc.Spec, n int) ([]float64, error) {
+	var out []float64
+	for range n {
+		p := lambdaproc.New(lambdaproc.Options{})
+		f, err := p.Add(s)
+		if err != nil {
+			return nil, err
+		}
+		if err := f.Warm(context.Background()); err != nil {
+			p.Close()
+			return nil, err
+		}
+		out = append(out, float64(f.Stats().Inits.Microseconds())/1000)
+		p.Close()
+	}
+	return out, nil
+}
+
+// warmOverhead compares GET /health through a warm meta process with the
+// same handler called in process.
+func warmOverhead(p *lambdaproc.Platform, specs []lambdaproc.Spec, n int) error {
+	var meta lambdaproc.Spec
+	for _, s := range specs {
+		if s.Name == string(routes.FnMeta) {
+			meta = s
+		}
+	}
+	f, err := p.Add(meta)
+	if err != nil {
+		return err
+	}
+	rt, params, _, _ := routes.Match("GET", "/health")
+	u, _ := url.Parse("/health")
+	ev := lambdahttp.Event(rt, params, nil, "GET", u, nil, nil)
+	payload, _ := json.Marshal(ev)
+	ctx := context.Background()
+	if _, err := f.Invoke(ctx, payload); err != nil {
+		return err
+	}
+	began := time.Now()
+	for range n {
+		out, err := f.Invoke(ctx, payload)
+		if err != nil {
+			return err
+		}
+		var res events.APIGatewayProxyResponse
+		if err := json.Unmarshal(out, &res); err != nil || res.StatusCode != 200 {
+			return fmt.Errorf("health: %d %v", res.StatusCode, err)
+		}
+	}
+	proc := time.Since(began) / time.Duration(n)
+	h, err := app.Function(routes.FnMeta, app.Deps{})
+	if err != nil {
+		return err
+	}
+	ad := lambdahttp.New(h)
+	began = time.Now()
+	for range n {
+		res, err := ad.Invoke(ctx, ev)
+		if err != nil || res.StatusCode != 200 {
+			return fmt.Errorf("health in process: %d %v", res.StatusCode, err)
+		}
+	}
+	inproc := time.Since(began) / time.Duration(n)
+	fmt.Printf("\nwarm GET /health, %d invocations: function process %s, in process %s, overhead %s (%.1fx)\n",
+		n, proc.Round(time.Microsecond), inproc.Round(time.Microsecond), (proc - inproc).Round(time.Microsecond), float64(proc)/float64(inproc))
+	return nil
+}
+
+func locals(tmpl *localdeploy.Template) localdeploy.Locals {
+	phys := map[string]string{}
+	for _, typ := range []string{localdeploy.TypePool, localdeploy.TypeClient, localdeploy.TypeTable, "AWS::S3::Bucket"} {
+		for _, id := range tmpl.IDs(typ) {
+			phys[id] = "local-" + id
+		}
+	}
+	return localdeploy.Locals{Physical: phys, WebDomain: "localhost:8080", APIID: "local",
+		URLs:     map[string]string{"https://localhost:8080": "http://localhost:8080"},
+		Literals: map[string]string{envvars.MailSender + "=ses": "smtp"}}
+}
+
+func pct(xs []float64, p int) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	return s[(len(s)-1)*p/100]
+}

@@ -1,0 +1,83 @@
+package devstack
+
+import (
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/issuetracker/issuetracker/internal/lambdaproc"
+	"github.com/issuetracker/issuetracker/internal/localdeploy"
+	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/tiers"
+)
+
+func templateAPI(t *testing.T) (*localdeploy.API, *lambdaproc.Platform) {
+	t.Helper()
+	tmpl, err := localdeploy.ReadTemplate(filepath.Join("..", "..", PlatformTemplate))
+	require.NoError(t, err)
+	api, err := tmpl.API(localdeploy.Locals{WebDomain: "localhost:1234", URLs: map[string]string{"https://localhost:1234": "http://localhost:1234"}})
+	require.NoError(t, err)
+	fns, err := tmpl.Functions()
+	require.NoError(t, err)
+	p := lambdaproc.New(lambdaproc.Options{})
+	t.Cleanup(p.Close)
+	for _, f := range fns { // registered, never started
+		_, err := p.Add(lambdaproc.Spec{Name: f.Name, Binary: "/nonexistent", Timeout: f.Timeout})
+		require.NoError(t, err)
+	}
+	return api, p
+}
+
+func TestTheTemplatesRoutesMatchAsTheRouteTables(t *testing.T) {
+	api, _ := templateAPI(t)
+	r, err := newTemplateRouter(api.Methods)
+	require.NoError(t, err)
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/health"}, {"GET", "/v1/issues"}, {"GET", "/v1/issues/ACME-42"}, {"POST", "/v1/issues/x/transitions"},
+		{"GET", "/v1/admin/tenants"}, {"GET", "/v1/nothing"}, {"DELETE", "/v1/issues"}, {"GET", "/v1/me"},
+	} {
+		want, wantParams, wantOK, wantPath := routes.Match(c.method, c.path)
+		got, params, ok, pathMatched := r.match(c.method, c.path)
+		assert.Equal(t, wantOK, ok, "%s %s", c.method, c.path)
+		assert.Equal(t, wantPath, pathMatched, "%s %s", c.method, c.path)
+		if ok {
+			assert.Equal(t, want.Path, got.Path)
+			assert.Equal(t, want.Function, got.Function)
+			assert.Equal(t, wantParams, params)
+		}
+	}
+}
+
+// The gateway's usage plans are the template's: a plan changed in the
+// template (as a changed tier catalog synthesizes it) changes the limits.
+func TestTheGatewaysUsagePlansAreTheTemplates(t *testing.T) {
+	api, p := templateAPI(t)
+	plan := api.Plans["issuetracker-basic"]
+	plan.Rate, plan.Burst, plan.Quota = 3, 4, 50
+	api.Plans["issuetracker-basic"] = plan
+	cfg, err := templateGateway(api, p, nil)
+	require.NoError(t, err)
+	basic, _ := tiers.Get(tiers.Basic)
+	got, err := cfg.UsagePlan(basic)
+	require.NoError(t, err)
+	assert.Equal(t, 3.0, got.RateLimit)
+	assert.Equal(t, 4, got.Burst)
+	assert.Equal(t, int64(50), got.MonthlyQuota)
+	delete(api.Plans, "issuetracker-premium")
+	premium, _ := tiers.Get(tiers.Premium)
+	_, err = cfg.UsagePlan(premium)
+	assert.ErrorContains(t, err, "no usage plan for the premium tier")
+	assert.Equal(t, 20*time.Second, cfg.AuthorizerCacheTTL, "the authorizer's result TTL")
+	h := cfg.OwnHeaders(404, "")
+	assert.Equal(t, "no-store", h.Get("Cache-Control"))
+	pre := http.Header{}
+	cfg.Preflight(pre, "http://localhost:1234")
+	assert.Equal(t, "http://localhost:1234", pre.Get("Access-Control-Allow-Origin"))
+	pre = http.Header{}
+	cfg.Preflight(pre, "https://evil.example")
+	assert.Empty(t, pre.Get("Access-Control-Allow-Origin"))
+}
