@@ -3,12 +3,13 @@ package localdeploy
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/cfntemplate"
 	"github.com/issuetracker/issuetracker/internal/gobuild"
 )
 
@@ -42,9 +43,17 @@ type TemplateResource struct {
 	Metadata   map[string]any `json:"Metadata"`
 }
 
-// ReadTemplate parses the template at path.
+// ReadTemplate parses the template at path (a cloud assembly's
+// <stack>.template.json or a golden <stack>.json) with its nested stacks
+// inlined (cfntemplate.Flatten): the API's methods live in nested stacks,
+// and a resource reads as if the platform stack held it.
 func ReadTemplate(p string) (*Template, error) {
-	b, err := os.ReadFile(p)
+	name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(p), ".json"), ".template")
+	flat, err := cfntemplate.LoadFlat(filepath.Dir(p), name)
+	if err != nil {
+		return nil, fmt.Errorf("template %s: %w", p, err)
+	}
+	b, err := json.Marshal(flat)
 	if err != nil {
 		return nil, err
 	}
