@@ -36,9 +36,9 @@ RACE_PKGS := ./internal/gateway/ ./internal/authorizer/ ./internal/chaos/ ./inte
 
 -include mk/*.mk
 
-dev: tools web-build ## run the whole platform locally on http://localhost:8080 (web app at /, API at /v1)
+dev: tools web-build ## run the whole platform locally on http://localhost:8080 (web app at /, API at /v1); MODE=template runs the synthesized template's functions as processes
 	go build -o bin/issuetracker ./cmd/issuetracker
-	bin/issuetracker dev
+	bin/issuetracker dev $(if $(MODE),-mode $(MODE))
 
 dev-reset: ## wipe the local platform's state (.local/dev)
 	go run ./cmd/issuetracker reset

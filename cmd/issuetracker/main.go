@@ -118,7 +118,7 @@ func dev(args []string) error {
 	fs := flag.NewFlagSet("dev", flag.ExitOnError)
 	addr := fs.String("addr", envStr("GATEWAY_ADDR", "localhost:8080"), "address of the API gateway")
 	web := fs.String("web", envStr(envvars.WebDir, "web/dist"), "the built web app served at / (relative to the repository root)")
-	modeFlag := fs.String("mode", envStr(envvars.DevMode, string(devstack.FromTemplate)), "template: the synthesized template's functions as Lambda processes behind its API; in-process: every handler in this process (faster, what the Go tests use)")
+	modeFlag := fs.String("mode", envStr(envvars.DevMode, string(devstack.InProcess)), "in-process (default): every handler in this process behind the route table's gateway, the whole product (Platinum too); template: the synthesized template's functions as Lambda processes behind its API (no Platinum sign-ups yet)")
 	_ = fs.Parse(args)
 	root, state, err := stateDir()
 	if err != nil {
