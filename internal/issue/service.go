@@ -61,7 +61,7 @@ type CreateIssue struct {
 	Priority    Priority `json:"priority,omitempty"` // default none
 	AssigneeID  string   `json:"assignee_id,omitempty"`
 	TeamID      string   `json:"team_id,omitempty"`
-	Labels      []string `json:"labels,omitempty"`
+	Labels      []string `json:"labels,omitempty"` // ids or names
 	DueDate     string   `json:"due_date,omitempty"`
 }
 
@@ -69,10 +69,14 @@ type CreateIssue struct {
 // its assignee, team and labels must exist in the caller's tenant, and
 // only then is a number allocated, so bad input writes nothing.
 func (s *Service) Create(ctx context.Context, p tenancy.Principal, in CreateIssue) (Issue, error) {
+	labels, err := s.LabelIDs(ctx, p, "labels", in.Labels)
+	if err != nil {
+		return Issue{}, err
+	}
 	now := s.now()
 	i := Issue{TenantID: p.TenantID, Title: in.Title, Description: in.Description, Type: cmp.Or(in.Type, Task),
 		Priority: cmp.Or(in.Priority, PriorityNone), Status: Open, Category: CategoryOf(Open), AssigneeID: in.AssigneeID,
-		TeamID: in.TeamID, Labels: Dedup(in.Labels), DueDate: in.DueDate, ReporterID: p.UserID,
+		TeamID: in.TeamID, Labels: labels, DueDate: in.DueDate, ReporterID: p.UserID,
 		CreatedAt: now, UpdatedAt: now, Version: 1}
 	if err := i.Validate(); err != nil {
 		return Issue{}, err
@@ -80,7 +84,6 @@ func (s *Service) Create(ctx context.Context, p tenancy.Principal, in CreateIssu
 	if err := s.checkRefs(ctx, p, Issue{}, i); err != nil {
 		return Issue{}, err
 	}
-	var err error
 	if i.Mentions, err = s.mentions(ctx, p, i.Description); err != nil {
 		return Issue{}, err
 	}

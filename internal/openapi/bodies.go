@@ -61,7 +61,7 @@ var filterParams = []Param{
 	named("category", str("categories, comma-separated: unstarted, started, completed")),
 	named("assignee", str("user ids, comma-separated; me = the caller, none = unassigned")),
 	named("team", str("team ids, comma-separated; mine = the caller's teams")),
-	named("label", str("label ids, comma-separated (any of them)")),
+	named("label", str("label ids or names (any case), comma-separated (any of them)")),
 	named("priority", str("priorities, comma-separated")),
 	named("type", str("types, comma-separated")),
 	named("due_before", str("YYYY-MM-DD, inclusive")),

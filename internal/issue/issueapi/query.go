@@ -13,6 +13,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/text"
 )
 
 // filterParams are the query parameters of the issue filter (list and search).
@@ -104,7 +105,7 @@ func assignees(p tenancy.Principal) func(url.Values, *issue.Filter) error {
 	}
 }
 
-// ids reads team (ids or "mine") and label (ids).
+// ids reads team (ids or "mine") and label (ids or names).
 func ids(q url.Values, f *issue.Filter) error {
 	for _, k := range []struct {
 		name string
@@ -113,6 +114,11 @@ func ids(q url.Values, f *issue.Filter) error {
 		for _, v := range values(q, k.name) {
 			if k.name == "team" && v == "mine" {
 				v = issue.MyTeams
+			} else if k.name == "label" {
+				// a label id or name (the service resolves names)
+				if text.Problem(v, text.Line) != "" {
+					return errs.Field("label", "is not a valid label id or name")
+				}
 			} else if !issue.ValidID(v) {
 				return errs.Field(k.name, "is not a valid id")
 			}
