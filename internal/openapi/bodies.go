@@ -23,6 +23,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/issuetracker/issuetracker/internal/usage"
 	"github.com/issuetracker/issuetracker/internal/usage/usageapi"
+	"github.com/issuetracker/issuetracker/internal/view"
 )
 
 func init() {
@@ -116,6 +117,7 @@ func issueBodies() map[string]Body {
 			named("sort", str("updated (default), created, priority or due")),
 			named("order", str("asc or desc"))}, pageParams)},
 		"getIssue":               {Response: issue.Issue{}},
+		"bulkEditIssues":         {Request: issue.BulkEdit{}, Response: issueapi.BulkResult{}, Errors: []int{422}},
 		"updateIssue":            {Request: issue.Patch{}, Response: issue.Issue{}, Errors: []int{412}},
 		"deleteIssue":            {Status: 204, Errors: []int{412}},
 		"transitionIssue":        {Request: issueapi.Transition{}, Response: issue.Issue{}, Errors: []int{412}},
@@ -124,14 +126,20 @@ func issueBodies() map[string]Body {
 		"getWorkflow":            {Response: issue.Workflow{}},
 		"searchIssues": {Response: list.Page[issue.Hit]{}, Query: concat([]Param{
 			named("q", str("words; each must match a word of the title, description or a comment by prefix"))}, filterParams, pageParams)},
-		"listLabels":    {Response: list.Page[issue.Label]{}},
-		"createLabel":   {Request: issue.LabelInput{}, Response: issue.Label{}, Status: 201},
-		"updateLabel":   {Request: issue.LabelInput{}, Response: issue.Label{}},
-		"deleteLabel":   {Status: 204},
-		"listComments":  {Response: list.Page[issue.Comment]{}, Query: pageParams},
-		"createComment": {Request: issueapi.CommentInput{}, Response: issue.Comment{}, Status: 201},
-		"updateComment": {Request: issueapi.CommentEdit{}, Response: issue.Comment{}},
-		"deleteComment": {Status: 204},
+		"listLabels":     {Response: list.Page[issue.Label]{}},
+		"createLabel":    {Request: issue.LabelInput{}, Response: issue.Label{}, Status: 201},
+		"updateLabel":    {Request: issue.LabelInput{}, Response: issue.Label{}},
+		"deleteLabel":    {Status: 204},
+		"listComments":   {Response: list.Page[issue.Comment]{}, Query: pageParams},
+		"createComment":  {Request: issueapi.CommentInput{}, Response: issue.Comment{}, Status: 201},
+		"updateComment":  {Request: issueapi.CommentEdit{}, Response: issue.Comment{}},
+		"deleteComment":  {Status: 204},
+		"listViews":      {Response: list.Page[view.View]{}},
+		"createView":     {Request: view.Input{}, Response: view.View{}, Status: 201, Errors: []int{409, 422}},
+		"getView":        {Response: view.View{}},
+		"updateView":     {Request: view.Input{}, Response: view.View{}, Errors: []int{412, 422}},
+		"deleteView":     {Status: 204},
+		"listViewIssues": {Response: list.Page[issue.Issue]{}, Query: pageParams},
 	}
 }
 

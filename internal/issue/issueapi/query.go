@@ -254,3 +254,20 @@ func searchBinding(q url.Values) string {
 	}
 	return c.Encode()
 }
+
+// FilterParams are the names of the issue list's filter parameters (saved
+// views hold only these).
+func FilterParams() []string { return slices.Clone(filterParams) }
+
+// ParseListQuery reads an issue list's filter, sort and order as GET
+// /v1/issues does (saved views check and apply theirs with it); limit and
+// cursor are the caller's.
+func ParseListQuery(q url.Values, p tenancy.Principal) (issue.ListQuery, error) {
+	var lq issue.ListQuery
+	if err := listOrder(q, &lq); err != nil {
+		return lq, err
+	}
+	var err error
+	lq.Filter, err = parseFilter(q, p)
+	return lq, err
+}

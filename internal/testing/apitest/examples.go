@@ -58,6 +58,7 @@ const exampleOwner = "owner@acme.test"
 // registrations in each state the sign-up operations need.
 type exampleFixtures struct {
 	spareIssue, spareLabel, spareTeam, spareComment string
+	view, spareView                                 string // saved views of the owner
 	issue                                           string // the seeded issue's path
 	leaving                                         people.User
 	tok, adminTok                                   cognito.Tokens
@@ -100,6 +101,8 @@ func (w *World) exampleFixtures(c Content) exampleFixtures {
 	f.spareTeam = post("/v1/teams", map[string]any{"name": "to delete"})
 	f.issue = "/v1/issues/" + c["issueId"]
 	f.spareComment = post(f.issue+"/comments", map[string]any{"body": "to delete"})
+	f.view = "/v1/views/" + post("/v1/views", map[string]any{"name": "Open bugs", "filter": map[string]any{"type": "bug", "category": "unstarted"}})
+	f.spareView = "/v1/views/" + post("/v1/views", map[string]any{"name": "to delete"})
 	f.leaving = w.SeedUser("leaving@acme.test", "acme", roles.User)
 	var err error
 	f.tok, err = cognitotest.SignIn(ctx, w.Pools.C, w.Client, exampleOwner, Password, "", nil)
@@ -197,13 +200,22 @@ func issueExamples(f exampleFixtures) map[string]Example {
 		"getWorkflow":            {Caller: exampleOwner},
 		"searchIssues":           {Caller: exampleOwner, Path: "/v1/search?q=zebra&limit=2"},
 		"listLabels":             {Caller: exampleOwner},
-		"createLabel":            {Caller: exampleOwner, Body: map[string]any{"name": "backend", "color": "#aabbcc"}, Alt: map[string]any{"name": "frontend"}},
-		"updateLabel":            {Caller: exampleOwner, Body: map[string]any{"color": "#112233"}},
-		"deleteLabel":            {Caller: exampleOwner, Path: "/v1/labels/" + f.spareLabel},
-		"listComments":           {Caller: exampleOwner},
-		"createComment":          {Caller: exampleOwner, Body: map[string]any{"body": "looks good\nto me"}, Alt: map[string]any{"body": "other"}},
-		"updateComment":          {Caller: exampleOwner, Body: map[string]any{"body": "edited"}},
-		"deleteComment":          {Caller: exampleOwner, Path: f.issue + "/comments/" + f.spareComment},
+		"listViews":              {Caller: exampleOwner},
+		"bulkEditIssues": {Caller: exampleOwner, Body: map[string]any{"issues": []string{f.spareIssue}, "changes": map[string]any{"priority": "high"}},
+			Alt: map[string]any{"issues": []string{f.spareIssue}, "changes": map[string]any{"priority": "low"}}},
+		"createView": {Caller: exampleOwner, Body: map[string]any{"name": "Mine", "filter": map[string]any{"assignee": "me"}, "sort": "priority"},
+			Alt: map[string]any{"name": "Shared", "visibility": "shared"}},
+		"getView":        {Caller: exampleOwner, Path: f.view},
+		"updateView":     {Caller: exampleOwner, Path: f.view, Body: map[string]any{"group_by": "status"}},
+		"deleteView":     {Caller: exampleOwner, Path: f.spareView},
+		"listViewIssues": {Caller: exampleOwner, Path: f.view + "/issues?limit=2"},
+		"createLabel":    {Caller: exampleOwner, Body: map[string]any{"name": "backend", "color": "#aabbcc"}, Alt: map[string]any{"name": "frontend"}},
+		"updateLabel":    {Caller: exampleOwner, Body: map[string]any{"color": "#112233"}},
+		"deleteLabel":    {Caller: exampleOwner, Path: "/v1/labels/" + f.spareLabel},
+		"listComments":   {Caller: exampleOwner},
+		"createComment":  {Caller: exampleOwner, Body: map[string]any{"body": "looks good\nto me"}, Alt: map[string]any{"body": "other"}},
+		"updateComment":  {Caller: exampleOwner, Body: map[string]any{"body": "edited"}},
+		"deleteComment":  {Caller: exampleOwner, Path: f.issue + "/comments/" + f.spareComment},
 	}
 }
 
