@@ -24,6 +24,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/usage"
 	"github.com/issuetracker/issuetracker/internal/usage/usageapi"
 	"github.com/issuetracker/issuetracker/internal/view"
+	"github.com/issuetracker/issuetracker/internal/view/viewapi"
 )
 
 func init() {
@@ -140,6 +141,8 @@ func issueBodies() map[string]Body {
 		"updateView":     {Request: view.Input{}, Response: view.View{}, Errors: []int{412, 422}},
 		"deleteView":     {Status: 204},
 		"listViewIssues": {Response: list.Page[issue.Issue]{}, Query: pageParams},
+		"exportView": {Response: viewapi.ExportJSON{}, Query: []Param{named("format", str("csv (default) or json")),
+			named("cursor", str("the Next-Cursor (CSV) or next_cursor (JSON) of the previous call"))}},
 	}
 }
 

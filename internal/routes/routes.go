@@ -105,6 +105,7 @@ var table = []Route{
 	{"PATCH", "/v1/views/{viewId}", FnIssues, tenant(roles.User), "updateView", "Change a view (its owner; an Admin for a shared one)"},
 	{"DELETE", "/v1/views/{viewId}", FnIssues, tenant(roles.User), "deleteView", "Delete a view (its owner; an Admin for a shared one)"},
 	{"GET", "/v1/views/{viewId}/issues", FnIssues, tenant(roles.User), "listViewIssues", "The issues a view selects, in its order (the issue list's Query plan)"},
+	{"GET", "/v1/views/{viewId}/export", FnIssues, tenant(roles.User), "exportView", "Export a view's issues as CSV or JSON (up to 1,000 a call; Next-Cursor continues)"},
 	{"GET", "/v1/issues/{issueId}/comments", FnComments, tenant(roles.User), "listComments", "The issue's comments, oldest first"},
 	{"POST", "/v1/issues/{issueId}/comments", FnComments, tenant(roles.User), "createComment", "Comment on an issue or reply to a comment"},
 	{"PATCH", "/v1/issues/{issueId}/comments/{commentId}", FnComments, tenant(roles.User), "updateComment", "Edit your comment"},

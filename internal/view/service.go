@@ -34,6 +34,7 @@ type Store interface {
 type Issues interface {
 	List(ctx context.Context, p tenancy.Principal, q issue.ListQuery) (list.Page[issue.Issue], error)
 	LabelIDs(ctx context.Context, p tenancy.Principal, field string, refs []string) ([]string, error)
+	Labels(ctx context.Context, p tenancy.Principal) ([]issue.Label, error)
 }
 
 // ParseQuery reads an issue list's query parameters (filter, sort, order)

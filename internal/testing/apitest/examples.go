@@ -209,6 +209,7 @@ func issueExamples(f exampleFixtures) map[string]Example {
 		"updateView":     {Caller: exampleOwner, Path: f.view, Body: map[string]any{"group_by": "status"}},
 		"deleteView":     {Caller: exampleOwner, Path: f.spareView},
 		"listViewIssues": {Caller: exampleOwner, Path: f.view + "/issues?limit=2"},
+		"exportView":     {Caller: exampleOwner, Path: f.view + "/export?format=json"},
 		"createLabel":    {Caller: exampleOwner, Body: map[string]any{"name": "backend", "color": "#aabbcc"}, Alt: map[string]any{"name": "frontend"}},
 		"updateLabel":    {Caller: exampleOwner, Body: map[string]any{"color": "#112233"}},
 		"deleteLabel":    {Caller: exampleOwner, Path: "/v1/labels/" + f.spareLabel},

@@ -3,7 +3,15 @@
 package viewapi
 
 import (
+	"encoding/csv"
+	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/issue"
 
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/list"
@@ -24,6 +32,7 @@ func Operations(d Deps) httpapi.Operations {
 		"updateView":     d.updateView,
 		"deleteView":     d.deleteView,
 		"listViewIssues": d.listViewIssues,
+		"exportView":     d.exportView,
 	}
 }
 
@@ -115,4 +124,74 @@ func (d Deps) listViewIssues(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, pg)
+}
+
+// exportView writes up to view.MaxExport issues of the view as CSV (the
+// view's columns, a header row; the next slice's cursor in the
+// Next-Cursor header) or JSON ({"view", "columns", "items", "next_cursor"}).
+func (d Deps) exportView(w http.ResponseWriter, r *http.Request) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	if err := onlyParams(q, "format", "cursor"); err != nil {
+		return err
+	}
+	format := q.Get("format")
+	if format != "csv" && format != "json" && format != "" {
+		return errs.Field("format", "must be csv or json")
+	}
+	ex, err := d.Service.Export(r.Context(), p, r.PathValue("viewId"), q.Get("cursor"))
+	if err != nil {
+		return err
+	}
+	if format == "json" {
+		return httpapi.WriteJSON(w, http.StatusOK, ExportJSON{View: ex.View, Columns: ex.Columns, Items: ex.Issues, NextCursor: ex.NextCursor})
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="view-`+ex.View.ID+`.csv"`)
+	if ex.NextCursor != "" {
+		w.Header().Set("Next-Cursor", ex.NextCursor)
+	}
+	w.WriteHeader(http.StatusOK)
+	cw := csv.NewWriter(w)
+	_ = cw.Write(ex.Columns)
+	for _, row := range ex.Rows {
+		_ = cw.Write(safeCells(row))
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// ExportJSON is the JSON export of a view.
+type ExportJSON struct {
+	View       view.View     `json:"view"`
+	Columns    []string      `json:"columns"`
+	Items      []issue.Issue `json:"items"`
+	NextCursor string        `json:"next_cursor,omitempty"`
+}
+
+// safeCells defuses spreadsheet formulas: a cell starting with = + - @ is
+// prefixed with a quote (OWASP CSV injection), so an issue title cannot run
+// in the spreadsheet of whoever opens the export.
+func safeCells(row []string) []string {
+	out := make([]string, len(row))
+	for i, c := range row {
+		if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+			c = "'" + c
+		}
+		out[i] = c
+	}
+	return out
+}
+
+func onlyParams(q url.Values, allowed ...string) error {
+	for k := range q {
+		if !slices.Contains(allowed, k) {
+			return errs.Invalid("unknown_parameter", fmt.Sprintf("unknown query parameter %q", k),
+				errs.FieldError{Field: k, Reason: "unknown query parameter"})
+		}
+	}
+	return nil
 }

@@ -1,7 +1,9 @@
 package viewapi_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"net/http"
 	"testing"
 	"time"
@@ -165,6 +167,27 @@ func TestSavedViews(t *testing.T) {
 		assert.Equal(t, "filter.priority", field)
 		assert.Equal(t, map[string]string{"assignee": "me"}, get[view.View](t, ann, "/v1/views/"+mine.ID).Filter)
 		assert.Len(t, get[page[view.View]](t, ann, "/v1/views").Items, 2)
+	})
+	t.Run("a view exports as CSV with its columns and as JSON", func(t *testing.T) {
+		require.Equal(t, http.StatusCreated, ann.Do("POST", "/v1/issues", map[string]any{"title": "=HYPERLINK(\"x\")", "assignee_id": "ann", "labels": []string{"needs ux"}}).Status)
+		ex := w.view(t, w.ann, map[string]any{"name": "Export", "filter": map[string]any{"assignee": "me"}, "sort": "created", "order": "asc",
+			"columns": []string{"title", "priority", "labels"}})
+		res := ann.Do("GET", "/v1/views/"+ex.ID+"/export?format=csv", nil)
+		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+		assert.Equal(t, "text/csv; charset=utf-8", res.Header.Get("Content-Type"))
+		rows, err := csv.NewReader(bytes.NewReader(res.Body)).ReadAll()
+		require.NoError(t, err)
+		assert.Equal(t, [][]string{{"title", "priority", "labels"}, {"mine urgent", "urgent", "Needs UX"}, {"mine low", "low", ""},
+			{"'=HYPERLINK(\"x\")", "none", "Needs UX"}}, rows, "formulas are defused")
+		js := get[struct {
+			Columns []string      `json:"columns"`
+			Items   []issue.Issue `json:"items"`
+		}](t, ann, "/v1/views/"+ex.ID+"/export?format=json")
+		assert.Equal(t, []string{"title", "priority", "labels"}, js.Columns)
+		assert.Len(t, js.Items, 3)
+		_, field := problem(t, ann.Do("GET", "/v1/views/"+ex.ID+"/export?format=xlsx", nil), http.StatusBadRequest)
+		assert.Equal(t, "format", field)
+		problem(t, bob.Do("GET", "/v1/views/"+ex.ID+"/export", nil), http.StatusNotFound)
 	})
 	t.Run("the owner deletes a view", func(t *testing.T) {
 		assert.Equal(t, http.StatusNoContent, ann.Do("DELETE", "/v1/views/"+mine.ID, nil).Status)
