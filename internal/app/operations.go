@@ -15,6 +15,9 @@ import (
 	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/imports"
+	"github.com/issuetracker/issuetracker/internal/imports/importsapi"
+	"github.com/issuetracker/issuetracker/internal/imports/importsdb"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
 	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
@@ -41,6 +44,7 @@ func operations(d Deps) httpapi.Operations {
 		peopleapi.Operations(peopleapi.Deps{Service: peopleService(d), Audit: peopleAudit(d), Now: d.Now}),
 		issueapi.Operations(issueapi.Deps{Service: issueService(d)}),
 		viewapi.Operations(viewapi.Deps{Service: viewService(d)}),
+		importsapi.Operations(importsapi.Deps{Service: &imports.Service{Store: importsdb.Store{DB: d.DB}, Issues: issueService(d), Now: d.Now}}),
 		tenantapi.Operations(lifecycleDeps(d)),
 		analyticsapi.Operations(analyticsDeps(d)),
 		attachmentapi.Operations(d.Attachments),

@@ -11,6 +11,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/imports"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
 	"github.com/issuetracker/issuetracker/internal/list"
@@ -141,6 +142,11 @@ func issueBodies() map[string]Body {
 		"updateView":     {Request: view.Input{}, Response: view.View{}, Errors: []int{412, 422}},
 		"deleteView":     {Status: 204},
 		"listViewIssues": {Response: list.Page[issue.Issue]{}, Query: pageParams},
+		"createImport":   {Request: imports.NewJob{}, Response: imports.Job{}, Status: 201, Errors: []int{422}},
+		"getImport":      {Response: imports.Job{}},
+		"putImportPart":  {Request: imports.Part{}, Status: 204, Errors: []int{409, 422}},
+		"previewImport":  {Response: imports.Preview{}, Errors: []int{409, 422}},
+		"runImport":      {Response: imports.Job{}, Errors: []int{409, 412, 422}},
 		"exportView": {Response: viewapi.ExportJSON{}, Query: []Param{named("format", str("csv (default) or json")),
 			named("cursor", str("the Next-Cursor (CSV) or next_cursor (JSON) of the previous call"))}},
 	}
