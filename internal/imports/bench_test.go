@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// BenchmarkImport10k imports a 10,000-row Jira export (about 4% bad rows)
+// BenchmarkImport10k imports a 10,000-row Jira export (a fifth of them bad rows)
 // in one job through the service against DynamoDB Local, calling Run
 // until done as a client would, and logs the progress of each call.
 func BenchmarkImport10k(b *testing.B) {

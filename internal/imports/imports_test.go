@@ -66,7 +66,7 @@ func (f fixture) upload(t testing.TB, p tenancy.Principal, csv string, size int)
 	return j
 }
 
-// jiraCSV is a Jira export of n rows; every 25th row has a problem.
+// jiraCSV is a Jira export of n rows; 4 rows in 20 have a problem.
 func jiraCSV(n int) (string, int) {
 	var b strings.Builder
 	b.WriteString("Summary,Issue key,Issue Type,Status,Priority,Assignee Email,Labels,Labels,Description,Sprint\n")
@@ -74,16 +74,16 @@ func jiraCSV(n int) (string, int) {
 	for i := 1; i <= n; i++ {
 		row := fmt.Sprintf("Issue %d,JRA-%d,Bug,In Progress,Highest,bob@acme.test,backend,needs ux,\"multi\nline, with comma\",S1\n", i, i)
 		switch {
-		case i%100 == 25:
+		case i%20 == 5:
 			row = fmt.Sprintf("Issue %d,JRA-%d,Bug,Limbo,High,,,,,\n", i, i) // unknown status
 			bad++
-		case i%100 == 50:
+		case i%20 == 10:
 			row = fmt.Sprintf("Issue %d,JRA-%d,Task,Done,Low,nobody@acme.test,,,,\n", i, i) // unknown assignee
 			bad++
-		case i%100 == 75:
+		case i%20 == 15:
 			row = fmt.Sprintf("Issue \"%d\" broken,JRA-%d,Task,Done,Low,,,,,\n", i, i) // malformed CSV
 			bad++
-		case i%100 == 99:
+		case i%20 == 19:
 			row = fmt.Sprintf(",JRA-%d,Task,To Do,Medium,,frontend,,,\n", i) // no summary, unknown label
 			bad++
 		case i%2 == 0:
@@ -114,7 +114,8 @@ func countIssues(t testing.TB, s *issue.Service, p tenancy.Principal) (int, map[
 func TestImport(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	csv, valid := jiraCSV(150)
+	imports.SetBatch(f.svc, 20)
+	csv, valid := jiraCSV(60)
 	job := f.upload(t, f.ada, csv, 7000)
 
 	t.Run("an incomplete upload cannot be previewed and says what is missing", func(t *testing.T) {
@@ -129,9 +130,9 @@ func TestImport(t *testing.T) {
 	t.Run("the preview maps Jira's columns and names each bad row, creating nothing", func(t *testing.T) {
 		pv, err := f.svc.Preview(ctx, f.ada, job.ID)
 		require.NoError(t, err)
-		assert.Equal(t, 150, pv.Rows)
+		assert.Equal(t, 60, pv.Rows)
 		assert.Equal(t, valid, pv.Valid)
-		assert.Equal(t, 150-valid, pv.Invalid)
+		assert.Equal(t, 60-valid, pv.Invalid)
 		assert.Equal(t, map[string]string{"Summary": "title", "Issue key": "key", "Issue Type": "type", "Status": "status",
 			"Priority": "priority", "Assignee Email": "assignee", "Labels": "labels", "Description": "description"}, pv.Columns)
 		assert.Equal(t, []string{"Sprint"}, pv.Ignored)
@@ -139,11 +140,11 @@ func TestImport(t *testing.T) {
 		for _, e := range pv.Errors {
 			byRow[e.Row] = e
 		}
-		assert.Equal(t, imports.RowError{Row: 25, Key: "JRA-25", Field: "status", Reason: `unknown status "Limbo"`}, byRow[25])
-		assert.Equal(t, "assignee", byRow[50].Field)
-		assert.Equal(t, "row", byRow[75].Field)
-		assert.Contains(t, byRow[75].Reason, "malformed CSV on line")
-		assert.Equal(t, "labels", byRow[99].Field)
+		assert.Equal(t, imports.RowError{Row: 5, Key: "JRA-5", Field: "status", Reason: `unknown status "Limbo"`}, byRow[5])
+		assert.Equal(t, "assignee", byRow[10].Field)
+		assert.Equal(t, "row", byRow[15].Field)
+		assert.Contains(t, byRow[15].Reason, "malformed CSV on line")
+		assert.Equal(t, "labels", byRow[19].Field)
 		s := pv.Sample[0]
 		assert.Equal(t, "Issue 1", s.Title)
 		assert.Equal(t, "in_progress", s.Status)
@@ -158,7 +159,7 @@ func TestImport(t *testing.T) {
 	t.Run("a crash after rows were created resumes from the last committed row, without duplicates", func(t *testing.T) {
 		crash := errors.New("crash")
 		imports.SetBeforeCommit(f.svc, func(done int) error {
-			if done == 100 {
+			if done == 40 {
 				return crash
 			}
 			return nil
@@ -167,16 +168,16 @@ func TestImport(t *testing.T) {
 		require.ErrorIs(t, err, crash)
 		j, err := f.svc.Get(ctx, f.ada, job.ID)
 		require.NoError(t, err)
-		assert.Equal(t, 0, j.RowsDone, "the first slice was not committed")
-		assert.Equal(t, imports.Ready, j.State, "nothing committed: the job is as the preview left it")
+		assert.Equal(t, 20, j.RowsDone, "the second slice was not committed")
+		assert.Equal(t, imports.Running, j.State)
 		imports.SetBeforeCommit(f.svc, nil)
 		j, err = f.svc.Run(ctx, f.ada, job.ID)
 		require.NoError(t, err)
 		assert.Equal(t, imports.Done, j.State)
-		assert.Equal(t, 150, j.RowsDone)
+		assert.Equal(t, 60, j.RowsDone)
 		assert.Equal(t, valid, j.Created+j.Existing)
 		assert.Positive(t, j.Existing, "the uncommitted slice's issues were found, not made again")
-		assert.Equal(t, 150-valid, j.Failed)
+		assert.Equal(t, 60-valid, j.Failed)
 		n, titles := countIssues(t, f.issues, f.ada)
 		assert.Equal(t, valid, n)
 		for title, c := range titles {

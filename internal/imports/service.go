@@ -2,6 +2,7 @@ package imports
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -52,6 +53,8 @@ type Service struct {
 	// progress (the API's 29 s timeout bounds it); 20 s if zero.
 	Budget time.Duration
 	Now    func() time.Time
+	// batch is the rows between two commits (batchRows if zero; tests).
+	batch int
 	// beforeCommit, when set (tests), runs before each progress commit;
 	// an error stops the run there, as a crash would.
 	beforeCommit func(rowsDone int) error
@@ -323,9 +326,10 @@ func (s *Service) Run(ctx context.Context, p tenancy.Principal, id string) (Job,
 		budget = 20 * time.Second
 	}
 	deadline := time.Now().Add(budget)
+	size := cmp.Or(s.batch, batchRows)
 	for j.RowsDone < len(r.drafts) && time.Now().Before(deadline) {
 		prev := j.RowsDone
-		batch := r.drafts[prev:min(prev+batchRows, len(r.drafts))]
+		batch := r.drafts[prev:min(prev+size, len(r.drafts))]
 		if err := s.runBatch(ctx, p, &j, batch); err != nil {
 			return Job{}, err
 		}
