@@ -18,8 +18,9 @@ const MaxBulk = 100
 const bulkParallel = 10
 
 // BulkRef names one issue of a bulk edit: its id or key, and optionally
-// the version the change must apply to (else the latest). In JSON either
-// "ACME-12" or {"id": "ACME-12", "version": 3}.
+// the version the change must apply to (else the latest). In JSON
+// {"id": "ACME-12", "version": 3}; a plain "ACME-12" is accepted too (the
+// OpenAPI document shows the object form only).
 type BulkRef struct {
 	ID      string `json:"id"`
 	Version int64  `json:"version,omitempty"`
