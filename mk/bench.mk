@@ -4,7 +4,9 @@
 # stream-to-rollup lag (internal/analytics/analyticsapi/bench_test.go).
 .PHONY: bench
 bench: tools ## benchmarks: round trips and time per endpoint, analytics dashboard, stream lag
-	@status=0; go test -run '^$$' -bench . -benchtime 200x -count 1 ./internal/issue/issueapi/ || status=$$?; \
+	@status=0; go test -run '^$$' -bench BenchmarkEndpoints -benchtime 200x -count 1 ./internal/issue/issueapi/ || status=$$?; \
+	go test -run '^$$' -bench BenchmarkBulkEdit -benchtime 5x -count 1 ./internal/issue/issueapi/ || status=$$?; \
+	go test -run '^$$' -bench BenchmarkImport10k -benchtime 1x -count 1 -timeout 30m -v ./internal/imports/ || status=$$?; \
 	go test -run '^$$' -bench BenchmarkDashboard -benchtime 30x -count 1 -timeout 20m ./internal/analytics/analyticsapi/ || status=$$?; \
 	go test -run '^$$' -bench BenchmarkStreamToRollupLag -benchtime 1x -count 1 ./internal/analytics/analyticsapi/ || status=$$?; \
 	scripts/stop-test-services.sh; exit $$status

@@ -15,6 +15,9 @@ import (
 	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/imports"
+	"github.com/issuetracker/issuetracker/internal/imports/importsapi"
+	"github.com/issuetracker/issuetracker/internal/imports/importsdb"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
 	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
@@ -26,6 +29,9 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantapi"
 	"github.com/issuetracker/issuetracker/internal/usage/usageapi"
+	"github.com/issuetracker/issuetracker/internal/view"
+	"github.com/issuetracker/issuetracker/internal/view/viewapi"
+	"github.com/issuetracker/issuetracker/internal/view/viewdb"
 )
 
 var lookupEnv = os.Getenv
@@ -37,6 +43,8 @@ func operations(d Deps) httpapi.Operations {
 		meta.Operations(),
 		peopleapi.Operations(peopleapi.Deps{Service: peopleService(d), Audit: peopleAudit(d), Now: d.Now}),
 		issueapi.Operations(issueapi.Deps{Service: issueService(d)}),
+		viewapi.Operations(viewapi.Deps{Service: viewService(d)}),
+		importsapi.Operations(importsapi.Deps{Service: &imports.Service{Store: importsdb.Store{DB: d.DB}, Issues: issueService(d), Now: d.Now}}),
 		tenantapi.Operations(lifecycleDeps(d)),
 		analyticsapi.Operations(analyticsDeps(d)),
 		attachmentapi.Operations(d.Attachments),
@@ -53,6 +61,12 @@ func operations(d Deps) httpapi.Operations {
 func issueService(d Deps) *issue.Service {
 	return &issue.Service{Store: issuedb.Store{DB: d.DB, Cursors: d.Cursors}, Directory: issuedb.Directory{DB: d.DB},
 		Cursors: d.Cursors, Now: d.Now}
+}
+
+// viewService is the saved views on d's tables, over the issue list.
+func viewService(d Deps) *view.Service {
+	return &view.Service{Store: viewdb.Store{DB: d.DB}, Tracker: issueService(d), Parse: issueapi.ParseListQuery,
+		Params: issueapi.FilterParams(), Now: d.Now}
 }
 
 // analyticsDeps are the analytics reports on d's tables, with the issue

@@ -86,6 +86,12 @@ func Stale(want, have int64) error {
 // Update applies a merge patch to the issue ref (id or key); ifMatch is the
 // version it must apply to (0: the latest).
 func (s *Service) Update(ctx context.Context, p tenancy.Principal, ref string, ifMatch int64, patch Patch) (Issue, error) {
+	if patch.Labels.Set && !patch.Labels.Null {
+		var err error
+		if patch.Labels.V, err = s.LabelIDs(ctx, p, "labels", patch.Labels.V); err != nil {
+			return Issue{}, err
+		}
+	}
 	return s.modify(ctx, p, ref, ifMatch, func(i *Issue) (Activity, *StatusChange, error) {
 		now := s.now()
 		ch, err := patch.Apply(i, now)

@@ -10,6 +10,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/text"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 )
 
 // LabelInput creates a label or (merge patch) changes one.
@@ -95,4 +97,55 @@ func (s *Service) DeleteLabel(ctx context.Context, p tenancy.Principal, id strin
 		return err
 	}
 	return s.Store.DeleteLabel(ctx, p.Scope(), l)
+}
+
+// LabelNameKey is the form under which label names are unique in a tenant:
+// NFC, Unicode case folding (so "Straße" and "STRASSE" are one name), NFC
+// again (folding can denormalise).
+func LabelNameKey(name string) string {
+	return norm.NFC.String(cases.Fold().String(norm.NFC.String(strings.TrimSpace(name))))
+}
+
+// labelIDRE is the shape of a label id (a ULID): any other reference is a name.
+var labelIDRE = regexp.MustCompile(`^[0-9A-HJKMNP-TV-Z]{26}$`)
+
+// LabelIDs resolves label references, ids or names (any case, any Unicode
+// normal form), to ids in the order given, without repeats. Ids are kept
+// as they are (Create and Update check they exist); names are looked up in
+// one read and an unknown one is a 400 naming field. No read without names.
+func (s *Service) LabelIDs(ctx context.Context, p tenancy.Principal, field string, refs []string) ([]string, error) {
+	if len(refs) == 0 {
+		return refs, nil
+	}
+	if len(refs) > MaxLabelCatalog {
+		return nil, errs.Field(field, fmt.Sprintf("at most %d labels", MaxLabelCatalog))
+	}
+	var names []string
+	for _, r := range refs {
+		if !labelIDRE.MatchString(r) {
+			if len(r) > 4*MaxLabelName {
+				return nil, errs.Field(field, "a label name is at most 50 characters")
+			}
+			names = append(names, LabelNameKey(r))
+		}
+	}
+	if len(names) == 0 {
+		return Dedup(refs), nil
+	}
+	byName, err := s.Store.LabelIDsByName(ctx, p.Scope(), Dedup(names))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(refs))
+	for _, r := range refs {
+		id := r
+		if !labelIDRE.MatchString(r) {
+			var ok bool
+			if id, ok = byName[LabelNameKey(r)]; !ok {
+				return nil, errs.Field(field, fmt.Sprintf("no label named %q", r))
+			}
+		}
+		out = append(out, id)
+	}
+	return Dedup(out), nil
 }

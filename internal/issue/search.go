@@ -19,6 +19,10 @@ func (s *Service) resolve(ctx context.Context, p tenancy.Principal, f Filter) (F
 	if f.Today == "" {
 		f.Today = s.now().Format(DateLayout)
 	}
+	var err error
+	if f.Labels, err = s.LabelIDs(ctx, p, "label", f.Labels); err != nil {
+		return f, err
+	}
 	if !slices.Contains(f.Teams, MyTeams) {
 		return f, nil
 	}

@@ -61,26 +61,34 @@ type CreateIssue struct {
 	Priority    Priority `json:"priority,omitempty"` // default none
 	AssigneeID  string   `json:"assignee_id,omitempty"`
 	TeamID      string   `json:"team_id,omitempty"`
-	Labels      []string `json:"labels,omitempty"`
+	Labels      []string `json:"labels,omitempty"` // ids or names
 	DueDate     string   `json:"due_date,omitempty"`
+	// ImportID and ImportStatus are set by CSV imports only (never from
+	// JSON): the id derived from the file and row, the status it starts in.
+	ImportID     string `json:"-"`
+	ImportStatus Status `json:"-"`
 }
 
 // Create files a new open issue reported by the caller: it is validated,
 // its assignee, team and labels must exist in the caller's tenant, and
 // only then is a number allocated, so bad input writes nothing.
 func (s *Service) Create(ctx context.Context, p tenancy.Principal, in CreateIssue) (Issue, error) {
+	labels, err := s.LabelIDs(ctx, p, "labels", in.Labels)
+	if err != nil {
+		return Issue{}, err
+	}
 	now := s.now()
 	i := Issue{TenantID: p.TenantID, Title: in.Title, Description: in.Description, Type: cmp.Or(in.Type, Task),
 		Priority: cmp.Or(in.Priority, PriorityNone), Status: Open, Category: CategoryOf(Open), AssigneeID: in.AssigneeID,
-		TeamID: in.TeamID, Labels: Dedup(in.Labels), DueDate: in.DueDate, ReporterID: p.UserID,
+		TeamID: in.TeamID, Labels: labels, DueDate: in.DueDate, ReporterID: p.UserID,
 		CreatedAt: now, UpdatedAt: now, Version: 1}
+	i.startAs(in.ImportStatus, now)
 	if err := i.Validate(); err != nil {
 		return Issue{}, err
 	}
 	if err := s.checkRefs(ctx, p, Issue{}, i); err != nil {
 		return Issue{}, err
 	}
-	var err error
 	if i.Mentions, err = s.mentions(ctx, p, i.Description); err != nil {
 		return Issue{}, err
 	}
@@ -88,7 +96,7 @@ func (s *Service) Create(ctx context.Context, p tenancy.Principal, in CreateIssu
 	if err != nil {
 		return Issue{}, err
 	}
-	i.ID, i.Number, i.Key = newID(), n, FormatKey(p.TenantID, n)
+	i.ID, i.Number, i.Key = cmp.Or(in.ImportID, newID()), n, FormatKey(p.TenantID, n)
 	h := StatusChange{ID: newID(), IssueID: i.ID, To: i.Status, Category: i.Category, ActorID: p.UserID, At: now}
 	a := Activity{ID: newID(), IssueID: i.ID, ActorID: p.UserID, At: now, Action: "created", Changes: []Change{}}
 	if err := s.Store.Create(ctx, p.Scope(), i, h, a); err != nil {

@@ -57,6 +57,9 @@ type LabelStore interface {
 	CountLabels(ctx context.Context, sc tenancy.Scope) (int, error)
 	// MissingLabels returns the ids that are not in the catalog.
 	MissingLabels(ctx context.Context, sc tenancy.Scope, ids []string) ([]string, error)
+	// LabelIDsByName maps name keys (LabelNameKey) to label ids; unknown
+	// names are left out.
+	LabelIDsByName(ctx context.Context, sc tenancy.Scope, keys []string) (map[string]string, error)
 	// CreateLabel adds a label: conflict label_name_taken for a name in use.
 	CreateLabel(ctx context.Context, sc tenancy.Scope, l Label) error
 	// Label returns a label or not_found (label_not_found).

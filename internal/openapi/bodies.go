@@ -11,6 +11,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/imports"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
 	"github.com/issuetracker/issuetracker/internal/list"
@@ -23,6 +24,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/issuetracker/issuetracker/internal/usage"
 	"github.com/issuetracker/issuetracker/internal/usage/usageapi"
+	"github.com/issuetracker/issuetracker/internal/view"
+	"github.com/issuetracker/issuetracker/internal/view/viewapi"
 )
 
 func init() {
@@ -61,7 +64,7 @@ var filterParams = []Param{
 	named("category", str("categories, comma-separated: unstarted, started, completed")),
 	named("assignee", str("user ids, comma-separated; me = the caller, none = unassigned")),
 	named("team", str("team ids, comma-separated; mine = the caller's teams")),
-	named("label", str("label ids, comma-separated (any of them)")),
+	named("label", str("label ids or names (any case), comma-separated (any of them)")),
 	named("priority", str("priorities, comma-separated")),
 	named("type", str("types, comma-separated")),
 	named("due_before", str("YYYY-MM-DD, inclusive")),
@@ -116,6 +119,7 @@ func issueBodies() map[string]Body {
 			named("sort", str("updated (default), created, priority or due")),
 			named("order", str("asc or desc"))}, pageParams)},
 		"getIssue":               {Response: issue.Issue{}},
+		"bulkEditIssues":         {Request: issue.BulkEdit{}, Response: issueapi.BulkResult{}, Errors: []int{422}},
 		"updateIssue":            {Request: issue.Patch{}, Response: issue.Issue{}, Errors: []int{412}},
 		"deleteIssue":            {Status: 204, Errors: []int{412}},
 		"transitionIssue":        {Request: issueapi.Transition{}, Response: issue.Issue{}, Errors: []int{412}},
@@ -124,14 +128,27 @@ func issueBodies() map[string]Body {
 		"getWorkflow":            {Response: issue.Workflow{}},
 		"searchIssues": {Response: list.Page[issue.Hit]{}, Query: concat([]Param{
 			named("q", str("words; each must match a word of the title, description or a comment by prefix"))}, filterParams, pageParams)},
-		"listLabels":    {Response: list.Page[issue.Label]{}},
-		"createLabel":   {Request: issue.LabelInput{}, Response: issue.Label{}, Status: 201},
-		"updateLabel":   {Request: issue.LabelInput{}, Response: issue.Label{}},
-		"deleteLabel":   {Status: 204},
-		"listComments":  {Response: list.Page[issue.Comment]{}, Query: pageParams},
-		"createComment": {Request: issueapi.CommentInput{}, Response: issue.Comment{}, Status: 201},
-		"updateComment": {Request: issueapi.CommentEdit{}, Response: issue.Comment{}},
-		"deleteComment": {Status: 204},
+		"listLabels":     {Response: list.Page[issue.Label]{}},
+		"createLabel":    {Request: issue.LabelInput{}, Response: issue.Label{}, Status: 201},
+		"updateLabel":    {Request: issue.LabelInput{}, Response: issue.Label{}},
+		"deleteLabel":    {Status: 204},
+		"listComments":   {Response: list.Page[issue.Comment]{}, Query: pageParams},
+		"createComment":  {Request: issueapi.CommentInput{}, Response: issue.Comment{}, Status: 201},
+		"updateComment":  {Request: issueapi.CommentEdit{}, Response: issue.Comment{}},
+		"deleteComment":  {Status: 204},
+		"listViews":      {Response: list.Page[view.View]{}},
+		"createView":     {Request: view.Input{}, Response: view.View{}, Status: 201, Errors: []int{409, 422}},
+		"getView":        {Response: view.View{}},
+		"updateView":     {Request: view.Input{}, Response: view.View{}, Errors: []int{412, 422}},
+		"deleteView":     {Status: 204},
+		"listViewIssues": {Response: list.Page[issue.Issue]{}, Query: pageParams},
+		"createImport":   {Request: imports.NewJob{}, Response: imports.Job{}, Status: 201, Errors: []int{422}},
+		"getImport":      {Response: imports.Job{}},
+		"putImportPart":  {Request: imports.Part{}, Status: 204, Errors: []int{409, 422}},
+		"previewImport":  {Response: imports.Preview{}, Errors: []int{409, 422}},
+		"runImport":      {Response: imports.Job{}, Errors: []int{409, 412, 422}},
+		"exportView": {Response: viewapi.ExportJSON{}, Query: []Param{named("format", str("csv (default) or json")),
+			named("cursor", str("the Next-Cursor (CSV) or next_cursor (JSON) of the previous call"))}},
 	}
 }
 

@@ -25,6 +25,7 @@ type Deps struct {
 func Operations(d Deps) httpapi.Operations {
 	return httpapi.Operations{
 		"createIssue":            d.createIssue,
+		"bulkEditIssues":         d.bulkEditIssues,
 		"listIssues":             d.listIssues,
 		"getIssue":               d.getIssue,
 		"updateIssue":            d.updateIssue,

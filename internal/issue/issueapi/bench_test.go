@@ -142,9 +142,50 @@ func BenchmarkEndpoints(b *testing.B) {
 	run("listIssues by status", 200, func(int) *apitest.Response {
 		return ann.Do("GET", "/v1/issues?limit=25&status=in_progress", nil)
 	})
+	view := must(ann.Do("POST", "/v1/views", `{"name":"Mine","filter":{"assignee":"bob"}}`), 201).Map(b)["id"].(string)
+	run("listViewIssues", 200, func(int) *apitest.Response {
+		return ann.Do("GET", "/v1/views/"+view+"/issues?limit=25", nil)
+	})
 	run("searchIssues", 200, func(int) *apitest.Response { return ann.Do("GET", "/v1/search?q=login+safari", nil) })
 	run("createComment", 201, func(int) *apitest.Response {
 		return ann.Do("POST", "/v1/issues/"+id+"/comments", `{"body":"me too @bob"}`)
 	})
 	run("listComments", 200, func(int) *apitest.Response { return ann.Do("GET", "/v1/issues/"+id+"/comments?limit=25", nil) })
+}
+
+// BenchmarkBulkEdit times one bulk edit of 100 issues (each changes: the
+// priority alternates), through the handler, against DynamoDB Local.
+func BenchmarkBulkEdit(b *testing.B) {
+	_, names := testenv.Tables(b)
+	cfg, e := testenv.AWS(b)
+	m := &meter{next: awshttp.NewBuildableClient()}
+	cfg.HTTPClient = m
+	cfg.APIOptions = append(cfg.APIOptions, m.countOperations)
+	db := awsx.DynamoDB(cfg, e)
+	if err := (peopledb.UserDB{DB: db}).Put(context.Background(), tenancy.Scope{Table: names.App(), TenantID: "acme"},
+		people.User{ID: "ann", TenantID: "acme", Username: "ann", Role: roles.User, Status: people.UserActive}); err != nil {
+		b.Fatal(err)
+	}
+	api := apitest.New(b, app.Deps{DB: db, Names: names, Now: time.Now})
+	ann := api.As(tenancy.Principal{TenantID: "acme", UserID: "ann", Role: roles.User, Tier: tiers.Standard, Table: names.App()})
+	ids := make([]string, 100)
+	for n := range ids {
+		res := ann.Do("POST", "/v1/issues", fmt.Sprintf(`{"title":"Bulk %d"}`, n))
+		if res.Status != 201 {
+			b.Fatalf("%d %s", res.Status, res.Body)
+		}
+		ids[n] = res.Map(b)["id"].(string)
+	}
+	m.reset()
+	start := time.Now()
+	for i := 0; b.Loop(); i++ {
+		prio := []string{"high", "low"}[i%2]
+		res := ann.Do("POST", "/v1/issues/bulk", map[string]any{"issues": ids, "changes": map[string]any{"priority": prio, "assignee_id": "ann"}})
+		if res.Status != 200 || res.Map(b)["succeeded"].(float64) != 100 {
+			b.Fatalf("%d %s", res.Status, res.Body)
+		}
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(time.Since(start).Milliseconds())/n, "ms/100-issues")
+	b.ReportMetric(float64(m.calls.Load())/n, "ddb-calls/op")
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/text"
 )
 
 // filterParams are the query parameters of the issue filter (list and search).
@@ -104,7 +105,7 @@ func assignees(p tenancy.Principal) func(url.Values, *issue.Filter) error {
 	}
 }
 
-// ids reads team (ids or "mine") and label (ids).
+// ids reads team (ids or "mine") and label (ids or names).
 func ids(q url.Values, f *issue.Filter) error {
 	for _, k := range []struct {
 		name string
@@ -113,6 +114,11 @@ func ids(q url.Values, f *issue.Filter) error {
 		for _, v := range values(q, k.name) {
 			if k.name == "team" && v == "mine" {
 				v = issue.MyTeams
+			} else if k.name == "label" {
+				// a label id or name (the service resolves names)
+				if text.Problem(v, text.Line) != "" {
+					return errs.Field("label", "is not a valid label id or name")
+				}
 			} else if !issue.ValidID(v) {
 				return errs.Field(k.name, "is not a valid id")
 			}
@@ -247,4 +253,21 @@ func searchBinding(q url.Values) string {
 		}
 	}
 	return c.Encode()
+}
+
+// FilterParams are the names of the issue list's filter parameters (saved
+// views hold only these).
+func FilterParams() []string { return slices.Clone(filterParams) }
+
+// ParseListQuery reads an issue list's filter, sort and order as GET
+// /v1/issues does (saved views check and apply theirs with it); limit and
+// cursor are the caller's.
+func ParseListQuery(q url.Values, p tenancy.Principal) (issue.ListQuery, error) {
+	var lq issue.ListQuery
+	if err := listOrder(q, &lq); err != nil {
+		return lq, err
+	}
+	var err error
+	lq.Filter, err = parseFilter(q, p)
+	return lq, err
 }

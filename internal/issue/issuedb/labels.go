@@ -18,7 +18,9 @@ import (
 )
 
 // labelItem is a catalog entry: pk T#t#LABELS, sk LABEL#<id>. A guard item
-// (sk LABELNAME#<lower-cased name>) keeps names unique per tenant.
+// (sk LABELNAME#<issue.LabelNameKey(name)>: NFC and case-folded) keeps names
+// unique per tenant. Guards written before case folding hold the lower-cased
+// name; a rename or delete removes that form too.
 type labelItem struct {
 	PK        string    `dynamodbav:"pk"`
 	SK        string    `dynamodbav:"sk"`
@@ -54,7 +56,7 @@ func (s Store) CreateLabel(ctx context.Context, sc tenancy.Scope, l issue.Label)
 		CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt}, notExists(), func(map[string]av) error {
 		return errs.Conflict("label_exists", "label id already used")
 	})
-	t.put(nameGuard{PK: labelsPK(sc.TenantID), SK: labelNameSK(strings.ToLower(l.Name)), LabelID: l.ID}, notExists(), nameTaken(l.Name))
+	t.put(nameGuard{PK: labelsPK(sc.TenantID), SK: labelNameSK(issue.LabelNameKey(l.Name)), LabelID: l.ID}, notExists(), nameTaken(l.Name))
 	return t.run(ctx, s.DB, "create label")
 }
 
@@ -88,9 +90,10 @@ func (s Store) UpdateLabel(ctx context.Context, sc tenancy.Scope, old, l issue.L
 	})
 	t.gone(labelItem{PK: labelsPK(sc.TenantID), SK: labelSK(old.ID), Entity: "label", ID: old.ID, Name: old.Name, Color: old.Color,
 		CreatedAt: old.CreatedAt, UpdatedAt: old.UpdatedAt})
-	if ol, nl := strings.ToLower(old.Name), strings.ToLower(l.Name); ol != nl {
+	if ol, nl := issue.LabelNameKey(old.Name), issue.LabelNameKey(l.Name); ol != nl {
 		t.del(dynamo.Key(labelsPK(sc.TenantID), labelNameSK(ol)))
 		t.gone(nameGuard{PK: labelsPK(sc.TenantID), SK: labelNameSK(ol), LabelID: l.ID})
+		delLegacyGuard(t, sc.TenantID, old.Name, nl)
 		t.put(nameGuard{PK: labelsPK(sc.TenantID), SK: labelNameSK(nl), LabelID: l.ID}, notExists(), nameTaken(l.Name))
 	}
 	return t.run(ctx, s.DB, "update label")
@@ -113,9 +116,48 @@ func (s Store) DeleteLabel(ctx context.Context, sc tenancy.Scope, l issue.Label)
 		func(map[string]av) error { return errs.NotFound("label") })
 	t.gone(labelItem{PK: labelsPK(sc.TenantID), SK: labelSK(l.ID), Entity: "label", ID: l.ID, Name: l.Name, Color: l.Color,
 		CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt})
-	t.del(dynamo.Key(labelsPK(sc.TenantID), labelNameSK(strings.ToLower(l.Name))))
-	t.gone(nameGuard{PK: labelsPK(sc.TenantID), SK: labelNameSK(strings.ToLower(l.Name)), LabelID: l.ID})
+	t.del(dynamo.Key(labelsPK(sc.TenantID), labelNameSK(issue.LabelNameKey(l.Name))))
+	t.gone(nameGuard{PK: labelsPK(sc.TenantID), SK: labelNameSK(issue.LabelNameKey(l.Name)), LabelID: l.ID})
+	delLegacyGuard(t, sc.TenantID, l.Name, "")
 	return t.run(ctx, s.DB, "delete label")
+}
+
+// delLegacyGuard removes the lower-cased guard a label written before case
+// folding may have, when it differs from the folded one (and from keep).
+func delLegacyGuard(t *tx, tenant, name, keep string) {
+	if lower := strings.ToLower(name); lower != issue.LabelNameKey(name) && lower != keep {
+		t.del(dynamo.Key(labelsPK(tenant), labelNameSK(lower)))
+	}
+}
+
+// LabelIDsByName maps name keys to label ids by their guards (BatchGetItem,
+// 100 keys a call); unknown names are left out.
+func (s Store) LabelIDsByName(ctx context.Context, sc tenancy.Scope, keys []string) (map[string]string, error) {
+	out := map[string]string{}
+	for len(keys) > 0 {
+		n := min(len(keys), 100)
+		batch := make([]map[string]av, n)
+		for i, k := range keys[:n] {
+			batch[i] = dynamo.Key(labelsPK(sc.TenantID), labelNameSK(k))
+		}
+		keys = keys[n:]
+		for len(batch) > 0 {
+			res, err := s.DB.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+				sc.Table: {Keys: batch}}})
+			if err != nil {
+				return nil, fmt.Errorf("label names: %w", err)
+			}
+			for _, m := range res.Responses[sc.Table] {
+				var g nameGuard
+				if err := attributevalue.UnmarshalMap(m, &g); err != nil {
+					return nil, fmt.Errorf("decode label name: %w", err)
+				}
+				out[strings.TrimPrefix(g.SK, preName)] = g.LabelID
+			}
+			batch = res.UnprocessedKeys[sc.Table].Keys
+		}
+	}
+	return out, nil
 }
 
 // Labels lists the tenant's catalog by id (creation order).

@@ -2,7 +2,10 @@ package apitest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"time"
 
@@ -58,6 +61,8 @@ const exampleOwner = "owner@acme.test"
 // registrations in each state the sign-up operations need.
 type exampleFixtures struct {
 	spareIssue, spareLabel, spareTeam, spareComment string
+	view, spareView                                 string // saved views of the owner
+	importDone, importOpen                          string // imports: every part in; one part of two in
 	issue                                           string // the seeded issue's path
 	leaving                                         people.User
 	tok, adminTok                                   cognito.Tokens
@@ -100,6 +105,10 @@ func (w *World) exampleFixtures(c Content) exampleFixtures {
 	f.spareTeam = post("/v1/teams", map[string]any{"name": "to delete"})
 	f.issue = "/v1/issues/" + c["issueId"]
 	f.spareComment = post(f.issue+"/comments", map[string]any{"body": "to delete"})
+	f.view = "/v1/views/" + post("/v1/views", map[string]any{"name": "Open bugs", "filter": map[string]any{"type": "bug", "category": "unstarted"}})
+	f.spareView = "/v1/views/" + post("/v1/views", map[string]any{"name": "to delete"})
+	f.importDone = w.importForExample("Summary,Priority\nImported,High\n", 1)
+	f.importOpen = w.importForExample("Summary,Priority\nHalf,Low\nsent,High\n", 2)
 	f.leaving = w.SeedUser("leaving@acme.test", "acme", roles.User)
 	var err error
 	f.tok, err = cognitotest.SignIn(ctx, w.Pools.C, w.Client, exampleOwner, Password, "", nil)
@@ -197,13 +206,28 @@ func issueExamples(f exampleFixtures) map[string]Example {
 		"getWorkflow":            {Caller: exampleOwner},
 		"searchIssues":           {Caller: exampleOwner, Path: "/v1/search?q=zebra&limit=2"},
 		"listLabels":             {Caller: exampleOwner},
-		"createLabel":            {Caller: exampleOwner, Body: map[string]any{"name": "backend", "color": "#aabbcc"}, Alt: map[string]any{"name": "frontend"}},
-		"updateLabel":            {Caller: exampleOwner, Body: map[string]any{"color": "#112233"}},
-		"deleteLabel":            {Caller: exampleOwner, Path: "/v1/labels/" + f.spareLabel},
-		"listComments":           {Caller: exampleOwner},
-		"createComment":          {Caller: exampleOwner, Body: map[string]any{"body": "looks good\nto me"}, Alt: map[string]any{"body": "other"}},
-		"updateComment":          {Caller: exampleOwner, Body: map[string]any{"body": "edited"}},
-		"deleteComment":          {Caller: exampleOwner, Path: f.issue + "/comments/" + f.spareComment},
+		"listViews":              {Caller: exampleOwner},
+		"bulkEditIssues": {Caller: exampleOwner, Body: map[string]any{"issues": []any{map[string]any{"id": f.spareIssue}}, "changes": map[string]any{"priority": "high"}},
+			Alt: map[string]any{"issues": []any{map[string]any{"id": f.spareIssue, "version": 1}}, "changes": map[string]any{"priority": "low"}}},
+		"createView": {Caller: exampleOwner, Body: map[string]any{"name": "Mine", "filter": map[string]any{"assignee": "me"}, "sort": "priority"},
+			Alt: map[string]any{"name": "Shared", "visibility": "shared"}},
+		"getView":        {Caller: exampleOwner, Path: f.view},
+		"updateView":     {Caller: exampleOwner, Path: f.view, Body: map[string]any{"group_by": "status"}},
+		"deleteView":     {Caller: exampleOwner, Path: f.spareView},
+		"listViewIssues": {Caller: exampleOwner, Path: f.view + "/issues?limit=2"},
+		"exportView":     {Caller: exampleOwner, Path: f.view + "/export?format=json"},
+		"createImport":   {Caller: exampleOwner, Body: importDeclaration("Summary\nA\n"), Alt: importDeclaration("Summary\nB\n")},
+		"getImport":      {Caller: exampleOwner, Path: f.importDone},
+		"putImportPart":  {Caller: exampleOwner, Path: f.importOpen + "/parts/1", Body: map[string]any{"data": "sent,High\n"}},
+		"previewImport":  {Caller: exampleOwner, Path: f.importDone + "/preview"},
+		"runImport":      {Caller: exampleOwner, Path: f.importDone + "/run"},
+		"createLabel":    {Caller: exampleOwner, Body: map[string]any{"name": "backend", "color": "#aabbcc"}, Alt: map[string]any{"name": "frontend"}},
+		"updateLabel":    {Caller: exampleOwner, Body: map[string]any{"color": "#112233"}},
+		"deleteLabel":    {Caller: exampleOwner, Path: "/v1/labels/" + f.spareLabel},
+		"listComments":   {Caller: exampleOwner},
+		"createComment":  {Caller: exampleOwner, Body: map[string]any{"body": "looks good\nto me"}, Alt: map[string]any{"body": "other"}},
+		"updateComment":  {Caller: exampleOwner, Body: map[string]any{"body": "edited"}},
+		"deleteComment":  {Caller: exampleOwner, Path: f.issue + "/comments/" + f.spareComment},
 	}
 }
 
@@ -366,4 +390,31 @@ func collabExamples(f exampleFixtures, c Content) map[string]Example {
 			Alt: map[string]any{"email": map[string]any{"updated": "off", "mentioned": "immediately"}}},
 		"unsubscribeNotifications": {Path: "/v1/notifications/unsubscribe?token=" + f.unsubscribe},
 	}
+}
+
+// importDeclaration declares a one-part CSV file.
+func importDeclaration(csv string) map[string]any {
+	sum := sha256.Sum256([]byte(csv))
+	return map[string]any{"filename": "issues.csv", "size": len(csv), "sha256": hex.EncodeToString(sum[:]), "parts": 1}
+}
+
+// importForExample declares csv in parts parts and sends all but the last
+// one unless parts is 1; it returns the import's path.
+func (w *World) importForExample(csv string, parts int) string {
+	w.t.Helper()
+	c := w.As(exampleOwner)
+	d := importDeclaration(csv)
+	d["parts"] = parts
+	res := c.Do("POST", "/v1/imports", d)
+	if res.Status != 201 {
+		w.t.Fatalf("examples: declare import: %d %s", res.Status, res.Body)
+	}
+	path := "/v1/imports/" + d["sha256"].(string)
+	step := (len(csv) + parts - 1) / parts
+	for n := 0; n < parts && (parts == 1 || n < parts-1); n++ {
+		if res := c.Do("PUT", fmt.Sprintf("%s/parts/%d", path, n), map[string]any{"data": csv[n*step : min(len(csv), (n+1)*step)]}); res.Status != 204 {
+			w.t.Fatalf("examples: import part: %d %s", res.Status, res.Body)
+		}
+	}
+	return path
 }

@@ -1,0 +1,34 @@
+package imports_test
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// BenchmarkImport10k imports a 10,000-row Jira export (a fifth of them bad rows)
+// in one job through the service against DynamoDB Local, calling Run
+// until done as a client would, and logs the progress of each call.
+func BenchmarkImport10k(b *testing.B) {
+	for b.Loop() {
+		f := setup(b)
+		f.svc.Budget = 20 * time.Second
+		csv, valid := jiraCSV(10000)
+		job := f.upload(b, f.ada, csv, 48<<10)
+		start := time.Now()
+		for {
+			j, err := f.svc.Run(context.Background(), f.ada, job.ID)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Logf("%v: %d/%d rows, %d created, %d failed", time.Since(start).Round(time.Second), j.RowsDone, j.Rows, j.Created, j.Failed)
+			if j.State == "done" {
+				if j.Created != valid {
+					b.Fatalf("created %d, want %d", j.Created, valid)
+				}
+				break
+			}
+		}
+		b.ReportMetric(time.Since(start).Seconds(), "s/10k-rows")
+	}
+}

@@ -1,0 +1,106 @@
+// Package imports is the CSV import domain: a file is uploaded in parts
+// into an import job named by its SHA-256, previewed (a dry run with
+// per-row errors), then run in slices that commit their progress, so a
+// crashed or timed-out run resumes from the last committed row. Each row
+// becomes an issue whose id derives from the file's hash and the row
+// number: running the same file again, or re-running a slice, finds the
+// issues it made instead of making them twice. Jira and Linear export
+// columns are mapped (mapping.go). It knows nothing of DynamoDB or HTTP;
+// importsdb stores it and importsapi serves it.
+package imports
+
+import (
+	"time"
+)
+
+// Limits of an import.
+const (
+	MaxRows      = 10000    // data rows of one file
+	MaxBytes     = 8 << 20  // of one file
+	MaxPartBytes = 48 << 10 // of one part's text: a part travels in a JSON body under the edge's 64 KB
+	MaxParts     = 400      // MaxBytes / a part's size, rounded up generously
+	MaxErrors    = 100      // row errors kept on a job and shown by a preview
+	batchRows    = 100      // rows between two progress commits
+	parallel     = 4        // rows created at once (rows sharing labels conflict in their transactions: the label ConditionChecks)
+)
+
+// State of a job.
+type State string
+
+const (
+	Uploading State = "uploading" // parts are being sent
+	Ready     State = "ready"     // every part is in and the hash matched (a preview or a run checked)
+	Running   State = "running"   // some rows are done
+	Done      State = "done"      // every row is done
+)
+
+// Job is one file's import. Its id is the file's SHA-256 (hex), so the
+// same file sent again is the same job.
+type Job struct {
+	ID        string     `json:"id"`
+	Filename  string     `json:"filename"`
+	Size      int64      `json:"size"`
+	Parts     int        `json:"parts"`
+	State     State      `json:"state"`
+	Missing   []int      `json:"missing_parts,omitempty"` // parts not received yet (uploading)
+	Rows      int        `json:"rows"`                    // data rows, known once ready
+	RowsDone  int        `json:"rows_done"`               // committed progress: rows before this one are done
+	Created   int        `json:"created"`                 // issues made
+	Existing  int        `json:"existing"`                // rows whose issue an earlier run made
+	Failed    int        `json:"failed"`                  // rows skipped for their errors
+	Errors    []RowError `json:"errors"`                  // the first MaxErrors
+	CreatedBy string     `json:"created_by"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+}
+
+// RowError names a bad row: its number (1 is the first row after the
+// header), the issue key it had in the other tracker, the field and why.
+type RowError struct {
+	Row    int    `json:"row"`
+	Key    string `json:"key,omitempty"`
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+// NewJob is the declaration of a file before its parts are sent.
+type NewJob struct {
+	Filename string `json:"filename"`
+	Size     int64  `json:"size"`   // bytes of the UTF-8 text
+	SHA256   string `json:"sha256"` // hex of the whole file's bytes
+	Parts    int    `json:"parts"`  // how many parts will be sent, numbered 0..parts-1
+}
+
+// Part is one slice of the file's text, in order: concatenated, the parts
+// are the file (split anywhere between characters).
+type Part struct {
+	Data string `json:"data"`
+}
+
+// Preview is a dry run's answer: how the columns map, how many rows are
+// good, the first MaxErrors row errors and the first rows as they would
+// be created. Nothing is written by a preview.
+type Preview struct {
+	Job     Job               `json:"job"`
+	Columns map[string]string `json:"columns"` // file column -> issue field
+	Ignored []string          `json:"ignored"` // file columns not imported
+	Rows    int               `json:"rows"`
+	Valid   int               `json:"valid"`
+	Invalid int               `json:"invalid"`
+	Errors  []RowError        `json:"errors"`
+	Sample  []SampleRow       `json:"sample"`
+}
+
+// SampleRow is a row as it would be created.
+type SampleRow struct {
+	Row         int      `json:"row"`
+	Key         string   `json:"key,omitempty"`
+	Title       string   `json:"title"`
+	Status      string   `json:"status"`
+	Priority    string   `json:"priority"`
+	Type        string   `json:"type"`
+	AssigneeID  string   `json:"assignee_id,omitempty"`
+	Labels      []string `json:"labels"`
+	DueDate     string   `json:"due_date,omitempty"`
+	Description string   `json:"description,omitempty"`
+}

@@ -1,0 +1,210 @@
+package issue
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"golang.org/x/sync/errgroup"
+)
+
+// MaxBulk bounds the issues of one bulk edit.
+const MaxBulk = 100
+
+// bulkParallel is how many issues of a bulk edit are written at once.
+const bulkParallel = 10
+
+// BulkRef names one issue of a bulk edit: its id or key, and optionally
+// the version the change must apply to (else the latest). In JSON
+// {"id": "ACME-12", "version": 3}; a plain "ACME-12" is accepted too (the
+// OpenAPI document shows the object form only).
+type BulkRef struct {
+	ID      string `json:"id"`
+	Version int64  `json:"version,omitempty"`
+}
+
+// UnmarshalJSON takes a plain id or key as well as the object.
+func (r *BulkRef) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		return json.Unmarshal(b, &r.ID)
+	}
+	type plain BulkRef
+	return json.Unmarshal(b, (*plain)(r))
+}
+
+// LabelChange adds and removes labels (ids or names); both are idempotent,
+// so a retried bulk edit lands the same.
+type LabelChange struct {
+	Add    []string `json:"add,omitempty"`
+	Remove []string `json:"remove,omitempty"`
+}
+
+// BulkChanges are the changes a bulk edit makes to every issue it names;
+// absent fields are left alone. Each is a set (or add/remove), never a
+// delta, so applying it twice is applying it once. New fields (a project,
+// a cycle) go here with their check in validate and their edit in apply.
+type BulkChanges struct {
+	Status     Opt[Status]   `json:"status"`
+	AssigneeID Opt[string]   `json:"assignee_id"` // null unassigns
+	Priority   Opt[Priority] `json:"priority"`
+	Labels     *LabelChange  `json:"labels"`
+}
+
+// BulkEdit is one bulk edit request.
+type BulkEdit struct {
+	Issues  []BulkRef   `json:"issues"`
+	Changes BulkChanges `json:"changes"`
+}
+
+// BulkOutcome is what happened to one issue: Issue after the change, or
+// Err (not found, a version conflict, a change the issue cannot take).
+type BulkOutcome struct {
+	Ref   BulkRef
+	Issue Issue
+	Err   error
+}
+
+// Bulk applies the same changes to up to MaxBulk issues. The request as a
+// whole is checked first (the count, the changes, the assignee and labels
+// exist): a bad one is a 422 naming the field and changes nothing. Then
+// each issue is changed by the single-issue write path (read, apply, one
+// transaction with its activity and, for a status change, its history
+// entry), so each issue changes entirely or not at all, and its outcome
+// is reported on its own: another tenant's issue is not found like a
+// missing one.
+func (s *Service) Bulk(ctx context.Context, p tenancy.Principal, in BulkEdit) ([]BulkOutcome, error) {
+	ch, err := s.checkBulk(ctx, p, in)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]BulkOutcome, len(in.Issues))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(bulkParallel)
+	for n, ref := range in.Issues {
+		g.Go(func() error {
+			i, err := s.modify(gctx, p, ref.ID, ref.Version, func(i *Issue) (Activity, *StatusChange, error) {
+				return s.bulkEdit(p, ch, i)
+			})
+			out[n] = BulkOutcome{Ref: ref, Issue: i, Err: err}
+			if e := errs.As(err); err != nil && (e.Kind == errs.KindInternal || e.Kind == errs.KindUnavailable) {
+				return err // the store failed: stop, the caller retries (each edit is idempotent)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// bulkEdit is the change of one issue: the fields as a merge patch (the
+// same as PATCH), then the status as a transition (the same graph as POST
+// …/transitions), recorded as one activity entry and, when the status
+// moves, one history entry. An issue already as asked is left unwritten.
+func (s *Service) bulkEdit(p tenancy.Principal, ch BulkChanges, i *Issue) (Activity, *StatusChange, error) {
+	now := s.now()
+	patch := Patch{Priority: ch.Priority, AssigneeID: ch.AssigneeID}
+	if ch.Labels != nil {
+		l := slices.DeleteFunc(slices.Clone(i.Labels), func(id string) bool { return slices.Contains(ch.Labels.Remove, id) })
+		for _, id := range ch.Labels.Add {
+			if !slices.Contains(l, id) && !slices.Contains(ch.Labels.Remove, id) {
+				l = append(l, id)
+			}
+		}
+		patch.Labels = Opt[[]string]{Set: true, V: l}
+	}
+	changes, err := patch.Apply(i, now)
+	if err != nil {
+		return Activity{}, nil, err
+	}
+	a := Activity{ID: newID(), IssueID: i.ID, ActorID: p.UserID, At: now, Action: "updated", Changes: changes}
+	if !ch.Status.Set || i.Status == ch.Status.V {
+		return a, nil, nil
+	}
+	from := i.Status
+	moved, err := i.Transition(ch.Status.V, now)
+	if err != nil {
+		return Activity{}, nil, err
+	}
+	a.Action, a.Changes = "transitioned", append(moved, a.Changes...)
+	h := &StatusChange{ID: newID(), IssueID: i.ID, From: from, To: i.Status, Category: i.Category, ActorID: p.UserID, At: now}
+	return a, h, nil
+}
+
+// checkBulk checks the request before any issue is touched and resolves
+// label names to ids.
+func (s *Service) checkBulk(ctx context.Context, p tenancy.Principal, in BulkEdit) (BulkChanges, error) {
+	bad := func(field, reason string) error {
+		return errs.E(errs.KindUnprocessable, "invalid_bulk_edit", "%s: %s", field, reason).WithFields(errs.FieldError{Field: field, Reason: reason})
+	}
+	ch := in.Changes
+	switch {
+	case len(in.Issues) == 0:
+		return ch, bad("issues", "name at least one issue")
+	case len(in.Issues) > MaxBulk:
+		return ch, bad("issues", fmt.Sprintf("at most %d issues in one request, got %d", MaxBulk, len(in.Issues)))
+	case !ch.Status.Set && !ch.AssigneeID.Set && !ch.Priority.Set && ch.Labels == nil:
+		return ch, bad("changes", "change at least one of status, assignee_id, priority, labels")
+	case ch.Status.Set && (ch.Status.Null || !ValidStatus(ch.Status.V)):
+		return ch, bad("changes.status", fmt.Sprintf("must be one of %v", Statuses))
+	case ch.Priority.Set && (ch.Priority.Null || !validPriority(ch.Priority.V)):
+		return ch, bad("changes.priority", fmt.Sprintf("must be one of %v", Priorities))
+	case ch.AssigneeID.Set && !ch.AssigneeID.Null && !validID(ch.AssigneeID.V):
+		return ch, bad("changes.assignee_id", "is not a valid user id")
+	}
+	seen := map[string]bool{}
+	for n, r := range in.Issues {
+		if r.ID == "" || len(r.ID) > MaxIDLen || r.Version < 0 {
+			return ch, bad(fmt.Sprintf("issues[%d]", n), "must be an issue id or key (and a positive version)")
+		}
+		if seen[r.ID] {
+			return ch, bad(fmt.Sprintf("issues[%d]", n), fmt.Sprintf("%s is named twice", r.ID))
+		}
+		seen[r.ID] = true
+	}
+	if ch.AssigneeID.Set && !ch.AssigneeID.Null {
+		ok, err := s.Directory.UserExists(ctx, p.Scope(), ch.AssigneeID.V)
+		if err != nil {
+			return ch, err
+		}
+		if !ok {
+			return ch, bad("changes.assignee_id", "no such user in this workspace")
+		}
+	}
+	if ch.Labels != nil {
+		lc := *ch.Labels
+		for _, f := range []struct {
+			name string
+			refs *[]string
+		}{{"changes.labels.add", &lc.Add}, {"changes.labels.remove", &lc.Remove}} {
+			if len(*f.refs) > MaxLabels {
+				return ch, bad(f.name, fmt.Sprintf("at most %d labels", MaxLabels))
+			}
+			ids, err := s.LabelIDs(ctx, p, f.name, *f.refs)
+			if err != nil {
+				return ch, asUnprocessable(err)
+			}
+			*f.refs = ids
+		}
+		if missing, err := s.Store.MissingLabels(ctx, p.Scope(), lc.Add); err != nil {
+			return ch, err
+		} else if len(missing) > 0 {
+			return ch, bad("changes.labels.add", fmt.Sprintf("no such label: %v", missing))
+		}
+		ch.Labels = &lc
+	}
+	return ch, nil
+}
+
+// asUnprocessable makes an input error of a well-formed request a 422.
+func asUnprocessable(err error) error {
+	e := errs.As(err)
+	if e.Kind != errs.KindInvalid {
+		return err
+	}
+	return &errs.Error{Kind: errs.KindUnprocessable, Code: "invalid_bulk_edit", Message: e.Message, Fields: e.Fields}
+}
