@@ -2,8 +2,12 @@ package app
 
 import (
 	"maps"
+
 	"os"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/issuetracker/issuetracker/internal/list"
 
 	"github.com/issuetracker/issuetracker/internal/analytics"
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
@@ -23,6 +27,9 @@ import (
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopleapi"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
+	"github.com/issuetracker/issuetracker/internal/project"
+	"github.com/issuetracker/issuetracker/internal/project/projectapi"
+	"github.com/issuetracker/issuetracker/internal/project/projectdb"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantapi"
 	"github.com/issuetracker/issuetracker/internal/usage/usageapi"
@@ -37,6 +44,7 @@ func operations(d Deps) httpapi.Operations {
 		meta.Operations(),
 		peopleapi.Operations(peopleapi.Deps{Service: peopleService(d), Audit: peopleAudit(d), Now: d.Now}),
 		issueapi.Operations(issueapi.Deps{Service: issueService(d)}),
+		projectapi.Operations(projectapi.Deps{Service: newProjectService(d.DB, d.Now)}),
 		tenantapi.Operations(lifecycleDeps(d)),
 		analyticsapi.Operations(analyticsDeps(d)),
 		attachmentapi.Operations(d.Attachments),
@@ -50,9 +58,17 @@ func operations(d Deps) httpapi.Operations {
 }
 
 // issueService is the issue domain on d's tables.
-func issueService(d Deps) *issue.Service {
-	return &issue.Service{Store: issuedb.Store{DB: d.DB, Cursors: d.Cursors}, Directory: issuedb.Directory{DB: d.DB},
-		Cursors: d.Cursors, Now: d.Now}
+func issueService(d Deps) *issue.Service { return newIssueService(d.DB, d.Cursors, d.Now) }
+
+// newIssueService is the issue domain with its projects on db.
+func newIssueService(db *dynamodb.Client, cursors list.Codec, now func() time.Time) *issue.Service {
+	return &issue.Service{Store: issuedb.Store{DB: db, Cursors: cursors}, Directory: issuedb.Directory{DB: db},
+		Projects: project.Issues{Service: newProjectService(db, now)}, Cursors: cursors, Now: now}
+}
+
+// newProjectService is the project domain on db.
+func newProjectService(db *dynamodb.Client, now func() time.Time) *project.Service {
+	return &project.Service{Store: projectdb.Store{DB: db}, Users: issuedb.Directory{DB: db}, Now: now}
 }
 
 // analyticsDeps are the analytics reports on d's tables, with the issue

@@ -20,14 +20,14 @@ type Store interface {
 
 // IssueStore keeps issues, their history and activity.
 type IssueStore interface {
-	// NextNumber allocates the tenant's next issue number (never reused).
-	NextNumber(ctx context.Context, sc tenancy.Scope) (int64, error)
+	// NextNumber allocates the project's next issue number (never reused).
+	NextNumber(ctx context.Context, sc tenancy.Scope, projectID string) (int64, error)
 	// Create writes a new issue with its first history and activity entries.
 	Create(ctx context.Context, sc tenancy.Scope, i Issue, h StatusChange, a Activity) error
 	// Get returns the issue or not_found (issue_not_found).
 	Get(ctx context.Context, sc tenancy.Scope, id string) (Issue, error)
-	// IDByNumber resolves a human key's number to the issue id.
-	IDByNumber(ctx context.Context, sc tenancy.Scope, n int64) (string, error)
+	// IDByNumber resolves a project's issue number to the issue id.
+	IDByNumber(ctx context.Context, sc tenancy.Scope, projectID string, n int64) (string, error)
 	// GetMany reads issues by id; missing ones are left out.
 	GetMany(ctx context.Context, sc tenancy.Scope, ids []string) (map[string]Issue, error)
 	// Update writes i over old: precondition_failed when old is stale.

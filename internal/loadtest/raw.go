@@ -116,7 +116,7 @@ func (r rawRunner) do(ctx context.Context, op Op, ts *tenantState, rnd *rand.Ran
 		_, err = r.s.GetMany(ctx, sc, ids[:min(len(ids), 200)])
 		return err
 	case OpCreate:
-		n, err := r.s.NextNumber(ctx, sc)
+		n, err := r.s.NextNumber(ctx, sc, issue.DefaultProjectID)
 		if err != nil {
 			return err
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopleapi"
+	"github.com/issuetracker/issuetracker/internal/project"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenantapi"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -64,6 +65,8 @@ var filterParams = []Param{
 	named("label", str("label ids, comma-separated (any of them)")),
 	named("priority", str("priorities, comma-separated")),
 	named("type", str("types, comma-separated")),
+	named("project", str("project ids or keys (current or former), comma-separated")),
+	named("parent", str("parent issue ids or keys, comma-separated: their sub-issues")),
 	named("due_before", str("YYYY-MM-DD, inclusive")),
 	named("due_after", str("YYYY-MM-DD, inclusive")),
 	named("overdue", str("true: past due and not completed")),
@@ -128,6 +131,10 @@ func issueBodies() map[string]Body {
 		"createLabel":   {Request: issue.LabelInput{}, Response: issue.Label{}, Status: 201},
 		"updateLabel":   {Request: issue.LabelInput{}, Response: issue.Label{}},
 		"deleteLabel":   {Status: 204},
+		"listProjects":  {Response: list.Page[project.Project]{}},
+		"createProject": {Request: project.Input{}, Response: project.Project{}, Status: 201},
+		"getProject":    {Response: project.Project{}},
+		"updateProject": {Request: project.Input{}, Response: project.Project{}, Errors: []int{412}},
 		"listComments":  {Response: list.Page[issue.Comment]{}, Query: pageParams},
 		"createComment": {Request: issueapi.CommentInput{}, Response: issue.Comment{}, Status: 201},
 		"updateComment": {Request: issueapi.CommentEdit{}, Response: issue.Comment{}},

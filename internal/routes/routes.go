@@ -16,7 +16,7 @@ type Function string
 const (
 	FnMeta         Function = "meta"         // health, tier catalog, OpenAPI document
 	FnUsers        Function = "users"        // the caller, user management
-	FnIssues       Function = "issues"       // issues, labels, search
+	FnIssues       Function = "issues"       // issues, labels, search, projects
 	FnComments     Function = "comments"     // comments on issues; watchers, the inbox, notification preferences (#14)
 	FnTeams        Function = "teams"        // teams and membership
 	FnAnalytics    Function = "analytics"    // metrics and reports
@@ -98,6 +98,11 @@ var table = []Route{
 	{"POST", "/v1/labels", FnIssues, tenant(roles.Admin), "createLabel", "Create a label"},
 	{"PATCH", "/v1/labels/{labelId}", FnIssues, tenant(roles.Admin), "updateLabel", "Rename or recolor a label"},
 	{"DELETE", "/v1/labels/{labelId}", FnIssues, tenant(roles.Admin), "deleteLabel", "Delete a label no issue carries"},
+	// Projects (internal/project): every issue belongs to one and is numbered in it.
+	{"GET", "/v1/projects", FnIssues, tenant(roles.User), "listProjects", "The workspace's projects, the default one first"},
+	{"POST", "/v1/projects", FnIssues, tenant(roles.Admin), "createProject", "Create a project (its key numbers its issues: WEB-1)"},
+	{"GET", "/v1/projects/{projectId}", FnIssues, tenant(roles.User), "getProject", "Get a project by id or by a current or former key"},
+	{"PATCH", "/v1/projects/{projectId}", FnIssues, tenant(roles.Admin), "updateProject", "Change a project: name, description, lead, default assignee, archived, key (the old key keeps resolving)"},
 	{"GET", "/v1/issues/{issueId}/comments", FnComments, tenant(roles.User), "listComments", "The issue's comments, oldest first"},
 	{"POST", "/v1/issues/{issueId}/comments", FnComments, tenant(roles.User), "createComment", "Comment on an issue or reply to a comment"},
 	{"PATCH", "/v1/issues/{issueId}/comments/{commentId}", FnComments, tenant(roles.User), "updateComment", "Edit your comment"},
