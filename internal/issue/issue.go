@@ -95,6 +95,8 @@ type Issue struct {
 	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
 	ClosedAt   *time.Time `json:"closed_at,omitempty"`
 	Version    int64      `json:"version"`
+	// Progress rolls up the sub-issues (GET of one issue only).
+	Progress *Progress `json:"progress,omitempty"`
 }
 
 // Overdue reports whether the issue is past its due date and not completed.

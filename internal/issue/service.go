@@ -110,6 +110,8 @@ type CreateIssue struct {
 	DueDate     string   `json:"due_date,omitempty"`
 	// ProjectID is the project's id or key; the default project if empty.
 	ProjectID string `json:"project_id,omitempty"`
+	// ParentID makes the issue a sub-issue of another (id or key).
+	ParentID string `json:"parent_id,omitempty"`
 }
 
 // Create files a new open issue reported by the caller: it is validated,
@@ -136,6 +138,10 @@ func (s *Service) Create(ctx context.Context, p tenancy.Principal, in CreateIssu
 		TeamID: in.TeamID, Labels: Dedup(in.Labels), DueDate: in.DueDate, ReporterID: p.UserID,
 		CreatedAt: now, UpdatedAt: now, Version: 1}
 	if err := i.Validate(); err != nil {
+		return Issue{}, err
+	}
+	i.ParentID = in.ParentID
+	if err := s.checkParent(ctx, p, Issue{}, &i); err != nil {
 		return Issue{}, err
 	}
 	if err := s.checkRefs(ctx, p, Issue{}, i); err != nil {

@@ -125,6 +125,9 @@ func issueBodies() map[string]Body {
 		"listIssueStatusHistory": {Response: list.Page[issue.StatusChange]{}, Query: pageParams},
 		"listIssueActivity":      {Response: list.Page[issue.Activity]{}, Query: pageParams},
 		"getWorkflow":            {Response: issue.Workflow{}},
+		"listRelations":          {Response: list.Page[issue.Link]{}},
+		"createRelation":         {Request: issue.RelationInput{}, Response: issue.Link{}, Status: 201},
+		"deleteRelation":         {Status: 204},
 		"searchIssues": {Response: list.Page[issue.Hit]{}, Query: concat([]Param{
 			named("q", str("words; each must match a word of the title, description or a comment by prefix"))}, filterParams, pageParams)},
 		"listLabels":    {Response: list.Page[issue.Label]{}},

@@ -130,7 +130,7 @@ func staleOrGone(old map[string]av) error {
 // version is still old.Version, appending the activity entry and, for a
 // transition, the status-history entry. Label uses and search postings
 // change by their delta.
-func (s Store) Update(ctx context.Context, sc tenancy.Scope, old, i issue.Issue, a issue.Activity, h *issue.StatusChange) error {
+func (s Store) Update(ctx context.Context, sc tenancy.Scope, old, i issue.Issue, a issue.Activity, h *issue.StatusChange, r *issue.Relation) error {
 	t := &tx{table: sc.Table}
 	it := toIssueItem(i)
 	t.put(it, versionIs(old.Version), staleOrGone)
@@ -141,6 +141,9 @@ func (s Store) Update(ctx context.Context, sc tenancy.Scope, old, i issue.Issue,
 	}
 	labelDelta(t, i.TenantID, i.ID, old.Labels, i.Labels)
 	termDelta(t, i.TenantID, i.ID, "I", decodeTerms(toIssueItem(old).Terms), decodeTerms(it.Terms))
+	if r != nil {
+		relate(t, i.TenantID, *r, false)
+	}
 	return t.run(ctx, s.DB, "update issue")
 }
 

@@ -58,6 +58,7 @@ const exampleOwner = "owner@acme.test"
 // registrations in each state the sign-up operations need.
 type exampleFixtures struct {
 	spareIssue, spareLabel, spareTeam, spareComment string
+	relTarget, spareRelation                        string // an issue to relate to; a relation to delete
 	issue                                           string // the seeded issue's path
 	leaving                                         people.User
 	tok, adminTok                                   cognito.Tokens
@@ -100,6 +101,8 @@ func (w *World) exampleFixtures(c Content) exampleFixtures {
 	f.spareTeam = post("/v1/teams", map[string]any{"name": "to delete"})
 	f.issue = "/v1/issues/" + c["issueId"]
 	f.spareComment = post(f.issue+"/comments", map[string]any{"body": "to delete"})
+	f.relTarget = post("/v1/issues", map[string]any{"title": "related"})
+	f.spareRelation = post(f.issue+"/relations", map[string]any{"type": "relates_to", "issue_id": post("/v1/issues", map[string]any{"title": "unrelated soon"})})
 	f.leaving = w.SeedUser("leaving@acme.test", "acme", roles.User)
 	var err error
 	f.tok, err = cognitotest.SignIn(ctx, w.Pools.C, w.Client, exampleOwner, Password, "", nil)
@@ -200,6 +203,9 @@ func issueExamples(f exampleFixtures) map[string]Example {
 		"createLabel":            {Caller: exampleOwner, Body: map[string]any{"name": "backend", "color": "#aabbcc"}, Alt: map[string]any{"name": "frontend"}},
 		"updateLabel":            {Caller: exampleOwner, Body: map[string]any{"color": "#112233"}},
 		"deleteLabel":            {Caller: exampleOwner, Path: "/v1/labels/" + f.spareLabel},
+		"listRelations":          {Caller: exampleOwner},
+		"createRelation":         {Caller: exampleOwner, Body: map[string]any{"type": "blocks", "issue_id": f.relTarget}, Alt: map[string]any{"type": "duplicates", "issue_id": f.relTarget}},
+		"deleteRelation":         {Caller: exampleOwner, Path: f.issue + "/relations/" + f.spareRelation},
 		"listProjects":           {Caller: exampleOwner},
 		"createProject":          {Caller: exampleOwner, Body: map[string]any{"key": "WEB", "name": "Website"}, Alt: map[string]any{"key": "API", "name": "API"}},
 		"getProject":             {Caller: exampleOwner},
