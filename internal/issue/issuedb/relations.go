@@ -38,7 +38,7 @@ type relationItem struct {
 const preRel = "REL#"
 
 func relSK(typ issue.RelationType, to string) string { return preRel + string(typ) + "#" + to }
-func inRelGSI(tenant, to string) string            { return issuePK(tenant, to) + "#INREL" }
+func inRelGSI(tenant, to string) string              { return issuePK(tenant, to) + "#INREL" }
 
 func toRelationItem(tenant string, r issue.Relation) relationItem {
 	return relationItem{PK: issuePK(tenant, r.From), SK: relSK(r.Type, r.To), GSI1PK: inRelGSI(tenant, r.To),
