@@ -20,7 +20,6 @@ import (
 	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/envvars"
-	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
@@ -44,7 +43,7 @@ func NewAttachments(db *dynamodb.Client, objects attachment.Objects, buckets att
 	return &attachment.Service{
 		Store:   attachmentdb.Store{DB: db, Cursors: cursors},
 		Objects: objects,
-		Issues:  attachmentapi.Issues{Store: issuedb.Store{DB: db, Cursors: cursors}},
+		Issues:  attachmentapi.Issues{Service: newIssueService(db, cursors, nil)},
 		Buckets: buckets,
 	}
 }

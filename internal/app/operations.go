@@ -2,8 +2,12 @@ package app
 
 import (
 	"maps"
+
 	"os"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/issuetracker/issuetracker/internal/list"
 
 	"github.com/issuetracker/issuetracker/internal/analytics"
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
@@ -26,6 +30,9 @@ import (
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopleapi"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
+	"github.com/issuetracker/issuetracker/internal/project"
+	"github.com/issuetracker/issuetracker/internal/project/projectapi"
+	"github.com/issuetracker/issuetracker/internal/project/projectdb"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantapi"
 	"github.com/issuetracker/issuetracker/internal/usage/usageapi"
@@ -45,6 +52,7 @@ func operations(d Deps) httpapi.Operations {
 		issueapi.Operations(issueapi.Deps{Service: issueService(d)}),
 		viewapi.Operations(viewapi.Deps{Service: viewService(d)}),
 		importsapi.Operations(importsapi.Deps{Service: &imports.Service{Store: importsdb.Store{DB: d.DB}, Issues: issueService(d), Now: d.Now}}),
+		projectapi.Operations(projectapi.Deps{Service: newProjectService(d.DB, d.Now)}),
 		tenantapi.Operations(lifecycleDeps(d)),
 		analyticsapi.Operations(analyticsDeps(d)),
 		attachmentapi.Operations(d.Attachments),
@@ -58,9 +66,17 @@ func operations(d Deps) httpapi.Operations {
 }
 
 // issueService is the issue domain on d's tables.
-func issueService(d Deps) *issue.Service {
-	return &issue.Service{Store: issuedb.Store{DB: d.DB, Cursors: d.Cursors}, Directory: issuedb.Directory{DB: d.DB},
-		Cursors: d.Cursors, Now: d.Now}
+func issueService(d Deps) *issue.Service { return newIssueService(d.DB, d.Cursors, d.Now) }
+
+// newIssueService is the issue domain with its projects on db.
+func newIssueService(db *dynamodb.Client, cursors list.Codec, now func() time.Time) *issue.Service {
+	return &issue.Service{Store: issuedb.Store{DB: db, Cursors: cursors}, Directory: issuedb.Directory{DB: db},
+		Projects: project.Issues{Service: newProjectService(db, now)}, Cursors: cursors, Now: now}
+}
+
+// newProjectService is the project domain on db.
+func newProjectService(db *dynamodb.Client, now func() time.Time) *project.Service {
+	return &project.Service{Store: projectdb.Store{DB: db}, Users: issuedb.Directory{DB: db}, Now: now}
 }
 
 // viewService is the saved views on d's tables, over the issue list.

@@ -24,7 +24,8 @@ type Sizes struct {
 	HotPrefixShare float64
 	// IdempotentShare of POSTs that carry an Idempotency-Key.
 	IdempotentShare float64
-	// IssueGSIs are the indexes every issue item is written to (gsi1..gsi6);
+	// IssueGSIs are the indexes every issue item is written to (gsi1..gsi7;
+	// gsi8 only holds sub-issues);
 	// KeyChangingGSIs are those whose sort key holds updated_at, so an edit
 	// moves the entry (a delete and a put).
 	IssueGSIs, KeyChangingGSIs float64
@@ -38,7 +39,7 @@ func DefaultSizes() Sizes {
 		LabelsPerIssue: 2, ListItems: 25,
 		SearchWords: 2, PostingsPerWord: 300, SearchCandidates: 50, MaxPostingsPerWord: 2000,
 		HotPrefixShare: 0.08, IdempotentShare: 0.5,
-		IssueGSIs: 6, KeyChangingGSIs: 4,
+		IssueGSIs: 7, KeyChangingGSIs: 5,
 	}
 }
 

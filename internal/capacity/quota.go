@@ -235,7 +235,7 @@ func dynamoDBQuotas() []Quota {
 			Fixed:    none, PerTenant: onlyPooled(func(l Load) float64 { return l.RRU })},
 		{ID: "dynamodb.gsis-per-table", Service: "DynamoDB", Name: "Global secondary indexes per table",
 			Scope: ScopeTable, Default: 20, Adjustable: Yes, Unit: "indexes", URL: urlDynamo, Source: srcDynamoArchive,
-			Consumes: "gsi1..gsi6 of schema.App (each Platinum table has the same six)",
+			Consumes: "gsi1..gsi8 of schema.App (each Platinum table has the same eight)",
 			Fixed:    func(d Design) float64 { return float64(d.PooledGSIs) }, PerTenant: perTenant(func(Load) float64 { return 0 })},
 	}
 }

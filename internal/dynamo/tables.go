@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -67,6 +68,11 @@ func EnsureTable(ctx context.Context, db *dynamodb.Client, t schema.Table, name 
 	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, time.Minute); err != nil {
 		return fmt.Errorf("wait for table %s: %w", name, err)
 	}
+	if inUse != nil {
+		if err := addMissingIndexes(ctx, db, t, name); err != nil {
+			return err
+		}
+	}
 	if t.TTLAttribute != "" {
 		_, err := db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
 			TableName: aws.String(name),
@@ -80,6 +86,62 @@ func EnsureTable(ctx context.Context, db *dynamodb.Client, t schema.Table, name 
 		}
 	}
 	return nil
+}
+
+// addMissingIndexes adds the schema's indexes an existing table lacks (a
+// local table made before the schema gained them), one per UpdateTable as
+// AWS requires, waiting for each to be active. In AWS the stack does this.
+func addMissingIndexes(ctx context.Context, db *dynamodb.Client, t schema.Table, name string) error {
+	want := CreateTableInput(t, name)
+	for _, ix := range want.GlobalSecondaryIndexes {
+		out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+		if err != nil {
+			return fmt.Errorf("describe table %s: %w", name, err)
+		}
+		if slices.ContainsFunc(out.Table.GlobalSecondaryIndexes, func(g types.GlobalSecondaryIndexDescription) bool {
+			return aws.ToString(g.IndexName) == aws.ToString(ix.IndexName)
+		}) {
+			continue
+		}
+		var defs []types.AttributeDefinition
+		for _, k := range ix.KeySchema {
+			for _, d := range want.AttributeDefinitions {
+				if aws.ToString(d.AttributeName) == aws.ToString(k.AttributeName) {
+					defs = append(defs, d)
+				}
+			}
+		}
+		_, err = db.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(name), AttributeDefinitions: defs,
+			GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{{Create: &types.CreateGlobalSecondaryIndexAction{
+				IndexName: ix.IndexName, KeySchema: ix.KeySchema, Projection: ix.Projection}}}})
+		if err != nil {
+			return fmt.Errorf("add index %s to %s: %w", aws.ToString(ix.IndexName), name, err)
+		}
+		if err := waitIndexActive(ctx, db, name, aws.ToString(ix.IndexName)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func waitIndexActive(ctx context.Context, db *dynamodb.Client, table, index string) error {
+	for range 600 {
+		out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+		if err != nil {
+			return fmt.Errorf("describe table %s: %w", table, err)
+		}
+		for _, g := range out.Table.GlobalSecondaryIndexes {
+			if aws.ToString(g.IndexName) == index && g.IndexStatus == types.IndexStatusActive {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("index %s of %s did not become active", index, table)
 }
 
 // DeleteTable removes a table; a missing table is not an error.

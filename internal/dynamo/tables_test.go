@@ -42,3 +42,22 @@ func TestEnsureTableCreatesTheSchemaAndIsIdempotent(t *testing.T) {
 	require.NoError(t, dynamo.DeleteTable(ctx, db, name))
 	require.NoError(t, dynamo.DeleteTable(ctx, db, name), "deleting a missing table is not an error")
 }
+
+func TestEnsureTableAddsTheIndexesAnOlderTableLacks(t *testing.T) {
+	db := testenv.DynamoDB(t)
+	ctx := context.Background()
+	name := testenv.UniquePrefix(t) + "-app"
+	t.Cleanup(func() { _ = dynamo.DeleteTable(ctx, db, name) })
+	old := schema.App
+	old.Indexes = old.Indexes[:6] // the table as made before gsi7 and gsi8
+	require.NoError(t, dynamo.EnsureTable(ctx, db, old, name))
+
+	require.NoError(t, dynamo.EnsureTable(ctx, db, schema.App, name))
+	out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	require.NoError(t, err)
+	var gsis []string
+	for _, g := range out.Table.GlobalSecondaryIndexes {
+		gsis = append(gsis, aws.ToString(g.IndexName))
+	}
+	assert.ElementsMatch(t, []string{"gsi1", "gsi2", "gsi3", "gsi4", "gsi5", "gsi6", "gsi7", "gsi8"}, gsis)
+}

@@ -22,12 +22,22 @@ type edit func(i *Issue) (Activity, *StatusChange, error)
 // precondition_failed (version_mismatch); without, it is retried on a
 // concurrent change. Either way no update is lost.
 func (s *Service) modify(ctx context.Context, p tenancy.Principal, ref string, ifMatch int64, change edit) (Issue, error) {
+	return s.modifyWith(ctx, p, ref, ifMatch, change, nil)
+}
+
+// modifyWith is modify with a relation written in the same transaction
+// (closing as a duplicate); rel is asked after change ran.
+func (s *Service) modifyWith(ctx context.Context, p tenancy.Principal, ref string, ifMatch int64, change edit, rel func() *Relation) (Issue, error) {
 	for attempt := 1; ; attempt++ {
 		w, err := s.prepare(ctx, p, ref, ifMatch, change)
 		if err != nil || !w.changed {
 			return w.cur, err
 		}
-		err = s.Store.Update(ctx, p.Scope(), w.old, w.cur, w.activity, w.history)
+		var r *Relation
+		if rel != nil {
+			r = rel()
+		}
+		err = s.Store.Update(ctx, p.Scope(), w.old, w.cur, w.activity, w.history, r)
 		if err == nil {
 			return w.cur, nil
 		}
@@ -64,6 +74,9 @@ func (s *Service) prepare(ctx context.Context, p tenancy.Principal, ref string, 
 	}
 	if len(a.Changes) == 0 {
 		return write{old: old, cur: old}, nil
+	}
+	if err := s.checkParent(ctx, p, old, &cur); err != nil {
+		return write{}, err
 	}
 	if err := s.checkRefs(ctx, p, old, cur); err != nil {
 		return write{}, err

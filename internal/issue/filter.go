@@ -25,6 +25,8 @@ type Filter struct {
 	Categories                  []Category
 	Assignees                   []string // user ids; NoAssignee selects unassigned issues
 	Teams                       []string
+	Projects                    []string // project ids (the Service resolves keys)
+	Parents                     []string // parent issue ids: their sub-issues
 	Labels                      []string // an issue carrying any of them
 	Priorities                  []Priority
 	Types                       []Type
@@ -38,7 +40,8 @@ type Filter struct {
 
 // Selective reports whether the filter can reject an issue.
 func (f Filter) Selective() bool {
-	return len(f.Statuses)+len(f.Categories)+len(f.Assignees)+len(f.Teams)+len(f.Labels)+len(f.Priorities)+len(f.Types) > 0 ||
+	return len(f.Statuses)+len(f.Categories)+len(f.Assignees)+len(f.Teams)+len(f.Labels)+len(f.Priorities)+len(f.Types)+
+		len(f.Projects)+len(f.Parents) > 0 ||
 		f.DueBefore != "" || f.DueAfter != "" || f.Overdue ||
 		!f.CreatedAfter.IsZero() || !f.CreatedBefore.IsZero() || !f.UpdatedAfter.IsZero() || !f.UpdatedBefore.IsZero()
 }
@@ -63,7 +66,8 @@ func (f Filter) Match(i Issue) bool {
 // matchFields checks status, category, team, priority and type.
 func (f Filter) matchFields(i Issue) bool {
 	return anyOf(f.Statuses, i.Status) && anyOf(f.Categories, i.Category) && anyOf(f.Teams, i.TeamID) &&
-		anyOf(f.Priorities, i.Priority) && anyOf(f.Types, i.Type)
+		anyOf(f.Priorities, i.Priority) && anyOf(f.Types, i.Type) && anyOf(f.Projects, i.ProjectID) &&
+		(len(f.Parents) == 0 || i.ParentID != "" && slices.Contains(f.Parents, i.ParentID))
 }
 
 // anyOf is true when the filter's list is empty or holds v.

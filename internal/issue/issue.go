@@ -67,9 +67,13 @@ func (p Priority) Rank() int {
 
 // Issue is a unit of work in a tenant.
 type Issue struct {
-	ID          string   `json:"id"`
-	Key         string   `json:"key"` // ACME-42
-	Number      int64    `json:"number"`
+	ID     string `json:"id"`
+	Key    string `json:"key"` // WEB-42: the project's key when the issue was filed
+	Number int64  `json:"number"`
+	// ProjectID is the project the issue belongs to and is numbered in.
+	ProjectID string `json:"project_id"`
+	// ParentID is the issue this one is a sub-issue of.
+	ParentID    string   `json:"parent_id,omitempty"`
 	TenantID    string   `json:"-"`
 	Title       string   `json:"title"`
 	Description string   `json:"description"`
@@ -91,6 +95,8 @@ type Issue struct {
 	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
 	ClosedAt   *time.Time `json:"closed_at,omitempty"`
 	Version    int64      `json:"version"`
+	// Progress rolls up the sub-issues (GET of one issue only).
+	Progress *Progress `json:"progress,omitempty"`
 }
 
 // Overdue reports whether the issue is past its due date and not completed.
@@ -189,23 +195,27 @@ func KeyPrefix(tenantID string) string {
 	return b.String()
 }
 
-// FormatKey is the human key of issue number n.
+// FormatKey is the human key of issue number n of the tenant's default
+// project under its original key.
 func FormatKey(tenantID string, n int64) string {
-	return KeyPrefix(tenantID) + "-" + strconv.FormatInt(n, 10)
+	return ProjectKey(KeyPrefix(tenantID), n)
 }
 
-// ParseKey returns the number of a human key of this tenant. ok is false when
-// ref is not a key of this tenant (another tenant's key is simply not found).
-func ParseKey(tenantID, ref string) (n int64, isKey, ok bool) {
+// ProjectKey is the human key of issue number n of the project keyed prefix.
+func ProjectKey(prefix string, n int64) string { return prefix + "-" + strconv.FormatInt(n, 10) }
+
+// SplitKey splits a human key into its project key (upper-cased) and
+// number; ok is false when ref is not shaped like a key (an id).
+func SplitKey(ref string) (prefix string, n int64, ok bool) {
 	i := strings.LastIndexByte(ref, '-')
-	if i <= 0 {
-		return 0, false, false
+	if i <= 0 || i > 10 {
+		return "", 0, false
 	}
 	n, err := strconv.ParseInt(ref[i+1:], 10, 64)
 	if err != nil || n <= 0 {
-		return 0, false, false
+		return "", 0, false
 	}
-	return n, true, strings.EqualFold(ref[:i], KeyPrefix(tenantID))
+	return strings.ToUpper(ref[:i]), n, true
 }
 
 // Change is one field's change in an activity entry.
@@ -234,6 +244,28 @@ type StatusChange struct {
 	Category Category  `json:"category"`
 	ActorID  string    `json:"actor_id"`
 	At       time.Time `json:"at"`
+}
+
+// DefaultProjectID is the id of every tenant's default project (package
+// project): issues written before projects, and issues created without one,
+// belong to it. Its numbers and key aliases are the tenant's original ones.
+const DefaultProjectID = "default"
+
+// ProjectRef is what issues need of their project.
+type ProjectRef struct {
+	ID                string
+	Key               string
+	DefaultAssigneeID string
+	Archived          bool
+}
+
+// Projects finds the caller's projects (project.Service): by id, or by a
+// current or former key. Another tenant's project is not found.
+type Projects interface {
+	// Project finds a project by id or key.
+	Project(ctx context.Context, p tenancy.Principal, ref string) (ProjectRef, error)
+	// ProjectID resolves a key (upper case) to the project's id: one read.
+	ProjectID(ctx context.Context, p tenancy.Principal, key string) (string, error)
 }
 
 // Directory answers whether users and teams exist in a tenant. Teams are

@@ -36,13 +36,13 @@ func TestTransitionGraph(t *testing.T) {
 func TestKeys(t *testing.T) {
 	assert.Equal(t, "ACME-42", issue.FormatKey("acme", 42))
 	assert.Equal(t, "ACMECORP1-1", issue.FormatKey("acme-corp-1", 1))
-	n, isKey, ours := issue.ParseKey("acme", "acme-42")
-	assert.Equal(t, []any{int64(42), true, true}, []any{n, isKey, ours})
-	_, isKey, ours = issue.ParseKey("acme", "GLOBEX-42")
-	assert.True(t, isKey)
-	assert.False(t, ours, "another tenant's key is not ours")
-	_, isKey, _ = issue.ParseKey("acme", "01J8ZK3ZD5N0Q3W2XKZ6Y7ABCD")
-	assert.False(t, isKey, "an id is not a key")
+	assert.Equal(t, "WEB-7", issue.ProjectKey("WEB", 7))
+	prefix, n, isKey := issue.SplitKey("web-42")
+	assert.Equal(t, []any{"WEB", int64(42), true}, []any{prefix, n, isKey})
+	for _, notKey := range []string{"01J8ZK3ZD5N0Q3W2XKZ6Y7ABCD", "-4", "WEB-", "WEB-0", "WEB-x", "VERYLONGKEYX-1"} {
+		_, _, isKey = issue.SplitKey(notKey)
+		assert.False(t, isKey, notKey)
+	}
 }
 
 func TestWordsAndMentions(t *testing.T) {

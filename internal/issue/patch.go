@@ -36,6 +36,7 @@ type Patch struct {
 	TeamID      Opt[string]   `json:"team_id"`
 	Labels      Opt[[]string] `json:"labels"`
 	DueDate     Opt[string]   `json:"due_date"`
+	ParentID    Opt[string]   `json:"parent_id"` // id or key; null: no longer a sub-issue
 	Status      Opt[string]   `json:"status"`
 }
 
@@ -72,6 +73,7 @@ func (p Patch) Apply(i *Issue, now time.Time) ([]Change, error) {
 		{"assignee_id", p.AssigneeID, &i.AssigneeID, false},
 		{"team_id", p.TeamID, &i.TeamID, false},
 		{"due_date", p.DueDate, &i.DueDate, false},
+		{"parent_id", p.ParentID, &i.ParentID, false},
 	} {
 		if err := str(f.name, f.o, f.dst, f.req); err != nil {
 			return nil, err

@@ -23,6 +23,12 @@ func (s *Service) resolve(ctx context.Context, p tenancy.Principal, f Filter) (F
 	if f.Labels, err = s.LabelIDs(ctx, p, "label", f.Labels); err != nil {
 		return f, err
 	}
+	if f.Projects, err = s.resolveProjects(ctx, p, f.Projects); err != nil {
+		return f, err
+	}
+	if f.Parents, err = s.resolveParents(ctx, p, f.Parents); err != nil {
+		return f, err
+	}
 	if !slices.Contains(f.Teams, MyTeams) {
 		return f, nil
 	}
@@ -41,6 +47,57 @@ func (s *Service) resolve(ctx context.Context, p tenancy.Principal, f Filter) (F
 	}
 	f.Teams = teams
 	return f, nil
+}
+
+// resolveProjects turns project keys of a filter into ids (one read each);
+// ids are kept as they are (an unknown id selects nothing).
+func (s *Service) resolveProjects(ctx context.Context, p tenancy.Principal, refs []string) ([]string, error) {
+	out := make([]string, 0, len(refs))
+	for _, r := range refs {
+		if looksLikeProjectKey(r) {
+			id, err := s.projectID(ctx, p, strings.ToUpper(r))
+			if errs.Is(err, errs.KindNotFound) {
+				return nil, errs.Field("project", fmt.Sprintf("no project has the key %s", r))
+			} else if err != nil {
+				return nil, err
+			}
+			r = id
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// resolveParents turns issue keys of a parent filter into ids.
+func (s *Service) resolveParents(ctx context.Context, p tenancy.Principal, refs []string) ([]string, error) {
+	out := make([]string, 0, len(refs))
+	for _, r := range refs {
+		if _, _, isKey := SplitKey(r); isKey {
+			i, err := s.Load(ctx, p, r)
+			if errs.Is(err, errs.KindNotFound) {
+				return nil, errs.Field("parent", fmt.Sprintf("no issue %s", r))
+			} else if err != nil {
+				return nil, err
+			}
+			r = i.ID
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// looksLikeProjectKey tells a project key (WEB, web, ACME2: 2-10 letters or
+// digits) from a project id (a 26-character ULID, or "default").
+func looksLikeProjectKey(ref string) bool {
+	if ref == DefaultProjectID || len(ref) < 1 || len(ref) > 10 {
+		return false
+	}
+	for _, r := range ref {
+		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // List answers one page of the caller's tenant's issues.

@@ -23,6 +23,8 @@ import (
 type Service struct {
 	Store     Store
 	Directory Directory
+	// Projects finds projects; nil knows only the default project.
+	Projects Projects
 	// Cursors signs search cursors (the zero value: a key of this process).
 	Cursors list.Codec
 	Now     func() time.Time
@@ -37,20 +39,63 @@ func (s *Service) now() time.Time {
 
 func newID() string { return ulid.Make().String() }
 
-// Load finds an issue by id or by human key ("ACME-42"); another tenant's
-// key or id is simply not found.
+// Load finds an issue by id or by human key ("WEB-42", also under a former
+// key of its project); another tenant's key or id is simply not found.
 func (s *Service) Load(ctx context.Context, p tenancy.Principal, ref string) (Issue, error) {
 	id := ref
-	if n, isKey, ours := ParseKey(p.TenantID, ref); isKey {
-		if !ours {
+	if prefix, n, isKey := SplitKey(ref); isKey {
+		pid, err := s.projectID(ctx, p, prefix)
+		if errs.Is(err, errs.KindNotFound) {
 			return Issue{}, errs.NotFound("issue")
 		}
-		var err error
-		if id, err = s.Store.IDByNumber(ctx, p.Scope(), n); err != nil {
+		if err != nil {
+			return Issue{}, err
+		}
+		if id, err = s.Store.IDByNumber(ctx, p.Scope(), pid, n); err != nil {
 			return Issue{}, err
 		}
 	}
 	return s.Store.Get(ctx, p.Scope(), id)
+}
+
+// defaultProject is the caller's default project as it is before anyone
+// renames it (what a Service without Projects knows).
+func defaultProject(tenantID string) ProjectRef {
+	return ProjectRef{ID: DefaultProjectID, Key: KeyPrefix(tenantID)}
+}
+
+// projectID resolves a project key (current or former) to its id.
+func (s *Service) projectID(ctx context.Context, p tenancy.Principal, key string) (string, error) {
+	if s.Projects == nil {
+		if key == KeyPrefix(p.TenantID) {
+			return DefaultProjectID, nil
+		}
+		return "", errs.NotFound("project")
+	}
+	return s.Projects.ProjectID(ctx, p, key)
+}
+
+// project finds a project by id or key for a new issue: a 400 naming
+// project_id when there is none, a 422 when it is archived.
+func (s *Service) project(ctx context.Context, p tenancy.Principal, ref string) (ProjectRef, error) {
+	pr := defaultProject(p.TenantID)
+	var err error
+	if s.Projects != nil {
+		pr, err = s.Projects.Project(ctx, p, ref)
+	} else if ref != DefaultProjectID && ref != pr.Key {
+		err = errs.NotFound("project")
+	}
+	if errs.Is(err, errs.KindNotFound) {
+		return ProjectRef{}, errs.Field("project_id", "no such project in this workspace")
+	}
+	if err != nil {
+		return ProjectRef{}, err
+	}
+	if pr.Archived {
+		return ProjectRef{}, errs.E(errs.KindUnprocessable, "project_archived", "project %s is archived", pr.Key).
+			WithFields(errs.FieldError{Field: "project_id", Reason: "is archived"})
+	}
+	return pr, nil
 }
 
 // CreateIssue is what a new issue is made of.
@@ -67,6 +112,10 @@ type CreateIssue struct {
 	// JSON): the id derived from the file and row, the status it starts in.
 	ImportID     string `json:"-"`
 	ImportStatus Status `json:"-"`
+	// ProjectID is the project's id or key; the default project if empty.
+	ProjectID string `json:"project_id,omitempty"`
+	// ParentID makes the issue a sub-issue of another (id or key).
+	ParentID string `json:"parent_id,omitempty"`
 }
 
 // Create files a new open issue reported by the caller: it is validated,
@@ -78,12 +127,30 @@ func (s *Service) Create(ctx context.Context, p tenancy.Principal, in CreateIssu
 		return Issue{}, err
 	}
 	now := s.now()
-	i := Issue{TenantID: p.TenantID, Title: in.Title, Description: in.Description, Type: cmp.Or(in.Type, Task),
+	if in.ProjectID != "" && !ValidID(in.ProjectID) {
+		return Issue{}, errs.Field("project_id", "is not a valid project id or key")
+	}
+	pr, err := s.project(ctx, p, cmp.Or(in.ProjectID, DefaultProjectID))
+	if err != nil {
+		return Issue{}, err
+	}
+	if in.AssigneeID == "" && in.TeamID == "" && pr.DefaultAssigneeID != "" {
+		if ok, err := s.Directory.UserExists(ctx, p.Scope(), pr.DefaultAssigneeID); err != nil {
+			return Issue{}, err
+		} else if ok { // a default assignee who left is skipped
+			in.AssigneeID = pr.DefaultAssigneeID
+		}
+	}
+	i := Issue{ProjectID: pr.ID, TenantID: p.TenantID, Title: in.Title, Description: in.Description, Type: cmp.Or(in.Type, Task),
 		Priority: cmp.Or(in.Priority, PriorityNone), Status: Open, Category: CategoryOf(Open), AssigneeID: in.AssigneeID,
 		TeamID: in.TeamID, Labels: labels, DueDate: in.DueDate, ReporterID: p.UserID,
 		CreatedAt: now, UpdatedAt: now, Version: 1}
 	i.startAs(in.ImportStatus, now)
 	if err := i.Validate(); err != nil {
+		return Issue{}, err
+	}
+	i.ParentID = in.ParentID
+	if err := s.checkParent(ctx, p, Issue{}, &i); err != nil {
 		return Issue{}, err
 	}
 	if err := s.checkRefs(ctx, p, Issue{}, i); err != nil {
@@ -92,11 +159,11 @@ func (s *Service) Create(ctx context.Context, p tenancy.Principal, in CreateIssu
 	if i.Mentions, err = s.mentions(ctx, p, i.Description); err != nil {
 		return Issue{}, err
 	}
-	n, err := s.Store.NextNumber(ctx, p.Scope())
+	n, err := s.Store.NextNumber(ctx, p.Scope(), pr.ID)
 	if err != nil {
 		return Issue{}, err
 	}
-	i.ID, i.Number, i.Key = cmp.Or(in.ImportID, newID()), n, FormatKey(p.TenantID, n)
+	i.ID, i.Number, i.Key = cmp.Or(in.ImportID, newID()), n, ProjectKey(pr.Key, n)
 	h := StatusChange{ID: newID(), IssueID: i.ID, To: i.Status, Category: i.Category, ActorID: p.UserID, At: now}
 	a := Activity{ID: newID(), IssueID: i.ID, ActorID: p.UserID, At: now, Action: "created", Changes: []Change{}}
 	if err := s.Store.Create(ctx, p.Scope(), i, h, a); err != nil {

@@ -13,6 +13,7 @@ type Store interface {
 	IssueStore
 	CommentStore
 	LabelStore
+	RelationStore
 	// WordHits returns the issues the search index holds for a word (by
 	// prefix), with their scores; truncated when the word is too common.
 	WordHits(ctx context.Context, sc tenancy.Scope, word string) (hits map[string]int, truncated bool, err error)
@@ -20,18 +21,22 @@ type Store interface {
 
 // IssueStore keeps issues, their history and activity.
 type IssueStore interface {
-	// NextNumber allocates the tenant's next issue number (never reused).
-	NextNumber(ctx context.Context, sc tenancy.Scope) (int64, error)
+	// NextNumber allocates the project's next issue number (never reused).
+	NextNumber(ctx context.Context, sc tenancy.Scope, projectID string) (int64, error)
 	// Create writes a new issue with its first history and activity entries.
 	Create(ctx context.Context, sc tenancy.Scope, i Issue, h StatusChange, a Activity) error
 	// Get returns the issue or not_found (issue_not_found).
 	Get(ctx context.Context, sc tenancy.Scope, id string) (Issue, error)
-	// IDByNumber resolves a human key's number to the issue id.
-	IDByNumber(ctx context.Context, sc tenancy.Scope, n int64) (string, error)
+	// IDByNumber resolves a project's issue number to the issue id.
+	IDByNumber(ctx context.Context, sc tenancy.Scope, projectID string, n int64) (string, error)
 	// GetMany reads issues by id; missing ones are left out.
 	GetMany(ctx context.Context, sc tenancy.Scope, ids []string) (map[string]Issue, error)
-	// Update writes i over old: precondition_failed when old is stale.
-	Update(ctx context.Context, sc tenancy.Scope, old, i Issue, a Activity, h *StatusChange) error
+	// Update writes i over old: precondition_failed when old is stale; r,
+	// when not nil, is a relation added in the same transaction.
+	Update(ctx context.Context, sc tenancy.Scope, old, i Issue, a Activity, h *StatusChange, r *Relation) error
+	// ChildCategories counts the sub-issues of parent by category, reading
+	// at most max; truncated when there are more.
+	ChildCategories(ctx context.Context, sc tenancy.Scope, parent string, max int) (counts map[Category]int, truncated bool, err error)
 	// Delete removes the issue (what hangs under it is purged after).
 	Delete(ctx context.Context, sc tenancy.Scope, i Issue) error
 	// List answers one page of the tenant's issues: the items and the next cursor.

@@ -116,7 +116,7 @@ func (r rawRunner) do(ctx context.Context, op Op, ts *tenantState, rnd *rand.Ran
 		_, err = r.s.GetMany(ctx, sc, ids[:min(len(ids), 200)])
 		return err
 	case OpCreate:
-		n, err := r.s.NextNumber(ctx, sc)
+		n, err := r.s.NextNumber(ctx, sc, issue.DefaultProjectID)
 		if err != nil {
 			return err
 		}
@@ -149,7 +149,7 @@ func (r rawRunner) do(ctx context.Context, op Op, ts *tenantState, rnd *rand.Ran
 		}
 		cur.Version, cur.UpdatedAt = old.Version+1, now
 		a := issue.Activity{ID: ulid.Make().String(), IssueID: cur.ID, ActorID: "load", At: now, Action: "updated", Changes: ch}
-		if err := r.s.Update(ctx, sc, old, cur, a, nil); err != nil {
+		if err := r.s.Update(ctx, sc, old, cur, a, nil, nil); err != nil {
 			return err
 		}
 		seen(k, cur.Version)

@@ -19,6 +19,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopleapi"
+	"github.com/issuetracker/issuetracker/internal/project"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenantapi"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -67,6 +68,8 @@ var filterParams = []Param{
 	named("label", str("label ids or names (any case), comma-separated (any of them)")),
 	named("priority", str("priorities, comma-separated")),
 	named("type", str("types, comma-separated")),
+	named("project", str("project ids or keys (current or former), comma-separated")),
+	named("parent", str("parent issue ids or keys, comma-separated: their sub-issues")),
 	named("due_before", str("YYYY-MM-DD, inclusive")),
 	named("due_after", str("YYYY-MM-DD, inclusive")),
 	named("overdue", str("true: past due and not completed")),
@@ -126,6 +129,9 @@ func issueBodies() map[string]Body {
 		"listIssueStatusHistory": {Response: list.Page[issue.StatusChange]{}, Query: pageParams},
 		"listIssueActivity":      {Response: list.Page[issue.Activity]{}, Query: pageParams},
 		"getWorkflow":            {Response: issue.Workflow{}},
+		"listRelations":          {Response: list.Page[issue.Link]{}},
+		"createRelation":         {Request: issue.RelationInput{}, Response: issue.Link{}, Status: 201},
+		"deleteRelation":         {Status: 204},
 		"searchIssues": {Response: list.Page[issue.Hit]{}, Query: concat([]Param{
 			named("q", str("words; each must match a word of the title, description or a comment by prefix"))}, filterParams, pageParams)},
 		"listLabels":     {Response: list.Page[issue.Label]{}},
@@ -149,6 +155,10 @@ func issueBodies() map[string]Body {
 		"runImport":      {Response: imports.Job{}, Errors: []int{409, 412, 422}},
 		"exportView": {Response: viewapi.ExportJSON{}, Query: []Param{named("format", str("csv (default) or json")),
 			named("cursor", str("the Next-Cursor (CSV) or next_cursor (JSON) of the previous call"))}},
+		"listProjects":  {Response: list.Page[project.Project]{}},
+		"createProject": {Request: project.Input{}, Response: project.Project{}, Status: 201},
+		"getProject":    {Response: project.Project{}},
+		"updateProject": {Request: project.Input{}, Response: project.Project{}, Errors: []int{412}},
 	}
 }
 

@@ -16,7 +16,7 @@ type Function string
 const (
 	FnMeta         Function = "meta"         // health, tier catalog, OpenAPI document
 	FnUsers        Function = "users"        // the caller, user management
-	FnIssues       Function = "issues"       // issues, labels, search
+	FnIssues       Function = "issues"       // issues, labels, search, projects
 	FnComments     Function = "comments"     // comments on issues; watchers, the inbox, notification preferences (#14)
 	FnTeams        Function = "teams"        // teams and membership
 	FnAnalytics    Function = "analytics"    // metrics and reports
@@ -93,6 +93,9 @@ var table = []Route{
 	{"POST", "/v1/issues/{issueId}/transitions", FnIssues, tenant(roles.User), "transitionIssue", "Move an issue along the workflow"},
 	{"GET", "/v1/issues/{issueId}/history", FnIssues, tenant(roles.User), "listIssueStatusHistory", "The issue's status history"},
 	{"GET", "/v1/issues/{issueId}/activity", FnIssues, tenant(roles.User), "listIssueActivity", "Who changed which field of the issue, when"},
+	{"GET", "/v1/issues/{issueId}/relations", FnIssues, tenant(roles.User), "listRelations", "The issue's relations, from its side (blocks, blocked_by, duplicates, duplicated_by, relates_to)"},
+	{"POST", "/v1/issues/{issueId}/relations", FnIssues, tenant(roles.User), "createRelation", "Relate the issue to another (no cycles of blocks or duplicates)"},
+	{"DELETE", "/v1/issues/{issueId}/relations/{relationId}", FnIssues, tenant(roles.User), "deleteRelation", "Remove a relation (its id as listed: type:issue id)"},
 	{"GET", "/v1/workflow", FnIssues, tenant(roles.User), "getWorkflow", "Statuses, categories and allowed transitions"},
 	{"GET", "/v1/search", FnIssues, tenant(roles.User), "searchIssues", "Search issues by words, with the list filters"},
 	{"GET", "/v1/labels", FnIssues, tenant(roles.User), "listLabels", "The workspace's label catalog"},
@@ -111,6 +114,11 @@ var table = []Route{
 	{"PUT", "/v1/imports/{importId}/parts/{part}", FnIssues, tenant(roles.Admin), "putImportPart", "Send one part of the file's text"},
 	{"POST", "/v1/imports/{importId}/preview", FnIssues, tenant(roles.Admin), "previewImport", "Dry run: column mapping, counts and per-row errors; nothing is created"},
 	{"POST", "/v1/imports/{importId}/run", FnIssues, tenant(roles.Admin), "runImport", "Import rows from the committed progress on for up to 20 s; call again until done"},
+	// Projects (internal/project): every issue belongs to one and is numbered in it.
+	{"GET", "/v1/projects", FnIssues, tenant(roles.User), "listProjects", "The workspace's projects, the default one first"},
+	{"POST", "/v1/projects", FnIssues, tenant(roles.Admin), "createProject", "Create a project (its key numbers its issues: WEB-1)"},
+	{"GET", "/v1/projects/{projectId}", FnIssues, tenant(roles.User), "getProject", "Get a project by id or by a current or former key"},
+	{"PATCH", "/v1/projects/{projectId}", FnIssues, tenant(roles.Admin), "updateProject", "Change a project: name, description, lead, default assignee, archived, key (the old key keeps resolving)"},
 	{"GET", "/v1/issues/{issueId}/comments", FnComments, tenant(roles.User), "listComments", "The issue's comments, oldest first"},
 	{"POST", "/v1/issues/{issueId}/comments", FnComments, tenant(roles.User), "createComment", "Comment on an issue or reply to a comment"},
 	{"PATCH", "/v1/issues/{issueId}/comments/{commentId}", FnComments, tenant(roles.User), "updateComment", "Edit your comment"},

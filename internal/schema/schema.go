@@ -68,6 +68,10 @@ const (
 	GSI5SK    = "gsi5sk"
 	GSI6PK    = "gsi6pk"
 	GSI6SK    = "gsi6sk"
+	GSI7PK    = "gsi7pk"
+	GSI7SK    = "gsi7sk"
+	GSI8PK    = "gsi8pk"
+	GSI8SK    = "gsi8sk"
 	ExpiresAt = "expires_at"
 
 	GSI1 = "gsi1"
@@ -76,6 +80,8 @@ const (
 	GSI4 = "gsi4"
 	GSI5 = "gsi5"
 	GSI6 = "gsi6"
+	GSI7 = "gsi7"
+	GSI8 = "gsi8"
 )
 
 func s(n string) Attr { return Attr{Name: n, Type: String} }
@@ -97,6 +103,11 @@ var App = Table{
 		// (docs/data-model.md). AWS adds one GSI per table update.
 		{Name: GSI5, PartitionKey: s(GSI5PK), SortKey: s(GSI5SK)},
 		{Name: GSI6, PartitionKey: s(GSI6PK), SortKey: s(GSI6SK)},
+		// gsi7: issues by project; gsi8 (sparse): sub-issues by parent. Both
+		// in update order like gsi1, so a project's or a parent's issues are
+		// one Query per page (docs/data-model.md).
+		{Name: GSI7, PartitionKey: s(GSI7PK), SortKey: s(GSI7SK)},
+		{Name: GSI8, PartitionKey: s(GSI8PK), SortKey: s(GSI8SK)},
 	},
 	TTLAttribute: ExpiresAt,
 	// One change stream, many consumers (docs/changes.md): analytics now,

@@ -56,6 +56,9 @@ type Tier struct {
 	MonthlyQuota int64 `json:"monthly_quota"`
 	// MaxUsers is the number of users a tenant may have; 0 means unlimited.
 	MaxUsers int `json:"max_users"`
+	// MaxProjects is the number of projects a tenant may have (archived
+	// ones count); 0 means unlimited.
+	MaxProjects int `json:"max_projects"`
 	// StorageBytes is the attachment storage a tenant may use.
 	StorageBytes int64 `json:"storage_bytes"`
 	// MaxFileBytes is the largest attachment a tenant may upload.
@@ -73,12 +76,12 @@ func (t Tier) UnlimitedUsers() bool { return t.MaxUsers == 0 }
 
 var catalog = []Tier{
 	{Name: Basic, DisplayName: "Basic", Isolation: Pooled, RateLimit: 10, Burst: 20,
-		MonthlyQuota: 100_000, MaxUsers: 10, StorageBytes: 1 * gib, MaxFileBytes: 10 * mib, PriceUSD: 0},
+		MonthlyQuota: 100_000, MaxUsers: 10, MaxProjects: 3, StorageBytes: 1 * gib, MaxFileBytes: 10 * mib, PriceUSD: 0},
 	{Name: Standard, DisplayName: "Standard", Isolation: Pooled, RateLimit: 25, Burst: 50,
-		MonthlyQuota: 500_000, MaxUsers: 50, StorageBytes: 10 * gib, MaxFileBytes: 25 * mib, PriceUSD: 49,
+		MonthlyQuota: 500_000, MaxUsers: 50, MaxProjects: 20, StorageBytes: 10 * gib, MaxFileBytes: 25 * mib, PriceUSD: 49,
 		Features: []Feature{FeatureBranding}},
 	{Name: Premium, DisplayName: "Premium", Isolation: Pooled, RateLimit: 100, Burst: 200,
-		MonthlyQuota: 2_000_000, MaxUsers: 250, StorageBytes: 100 * gib, MaxFileBytes: 100 * mib, PriceUSD: 199,
+		MonthlyQuota: 2_000_000, MaxUsers: 250, MaxProjects: 100, StorageBytes: 100 * gib, MaxFileBytes: 100 * mib, PriceUSD: 199,
 		Features: []Feature{FeatureBranding, FeatureMFAEnforcement, FeatureAuditExport}},
 	{Name: Platinum, DisplayName: "Platinum", Isolation: Silo, RateLimit: 500, Burst: 1000,
 		MonthlyQuota: 20_000_000, MaxUsers: 0, StorageBytes: 1 * tib, MaxFileBytes: 250 * mib, PriceUSD: 999,

@@ -13,7 +13,6 @@ import (
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/issue"
-	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
@@ -117,23 +116,14 @@ func (h handlers) usage(w http.ResponseWriter, r *http.Request, p tenancy.Princi
 	return httpapi.WriteJSON(w, http.StatusOK, u)
 }
 
-// Issues resolves issue references with the issue store: a human key
-// (ACME-42) through its alias, then the issue itself must exist.
-type Issues struct{ Store issuedb.Store }
+// Issues resolves issue references with the issue service: a human key
+// (WEB-42, also under a former project key) through its alias, then the
+// issue itself must exist.
+type Issues struct{ Service *issue.Service }
 
 // Resolve implements attachment.Issues.
 func (i Issues) Resolve(ctx context.Context, p tenancy.Principal, ref string) (string, error) {
-	id := ref
-	if n, isKey, ours := issue.ParseKey(p.TenantID, ref); isKey {
-		if !ours {
-			return "", errs.NotFound("issue")
-		}
-		var err error
-		if id, err = i.Store.IDByNumber(ctx, p.Scope(), n); err != nil {
-			return "", err
-		}
-	}
-	it, err := i.Store.Get(ctx, p.Scope(), id)
+	it, err := i.Service.Load(ctx, p, ref)
 	if err != nil {
 		return "", err
 	}

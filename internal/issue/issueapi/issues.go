@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/list"
@@ -13,6 +14,10 @@ import (
 // Transition is the body of POST /v1/issues/{issueId}/transitions.
 type Transition struct {
 	To issue.Status `json:"to"`
+	// DuplicateOf closes the issue as a duplicate of another (id or key):
+	// to must be closed (or left out), and the duplicates relation is
+	// written with the transition.
+	DuplicateOf string `json:"duplicate_of,omitempty"`
 }
 
 const maxIssueBody = issue.MaxDescription + 8<<10
@@ -38,7 +43,7 @@ func (d Deps) getIssue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	i, err := d.Service.Load(r.Context(), p, r.PathValue("issueId"))
+	i, err := d.Service.LoadWithProgress(r.Context(), p, r.PathValue("issueId"))
 	if err != nil {
 		return err
 	}
@@ -77,6 +82,14 @@ func (d Deps) transitionIssue(w http.ResponseWriter, r *http.Request) error {
 	var in Transition
 	if err := httpapi.DecodeJSON(r, &in, 1<<10); err != nil {
 		return err
+	}
+	if in.DuplicateOf != "" {
+		if in.To != "" && in.To != issue.Closed {
+			return errs.Field("to", "closing as a duplicate moves the issue to closed")
+		}
+		return d.write(w, r, func(ctx context.Context, p tenancy.Principal, ref string, ifMatch int64) (issue.Issue, error) {
+			return d.Service.CloseAsDuplicate(ctx, p, ref, ifMatch, in.DuplicateOf)
+		})
 	}
 	return d.write(w, r, func(ctx context.Context, p tenancy.Principal, ref string, ifMatch int64) (issue.Issue, error) {
 		return d.Service.Transition(ctx, p, ref, ifMatch, in.To)
@@ -121,4 +134,48 @@ func listUnderIssue[T any](fetch func(ctx context.Context, p tenancy.Principal, 
 
 func (d Deps) getWorkflow(w http.ResponseWriter, r *http.Request) error {
 	return httpapi.WriteJSON(w, http.StatusOK, issue.TheWorkflow())
+}
+
+func (d Deps) listRelations(w http.ResponseWriter, r *http.Request) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	if err := onlyParams(r.URL.Query()); err != nil {
+		return err
+	}
+	ls, err := d.Service.Relations(r.Context(), p, r.PathValue("issueId"))
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, list.NewPage(ls, ""))
+}
+
+func (d Deps) createRelation(w http.ResponseWriter, r *http.Request) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	var in issue.RelationInput
+	if err := httpapi.DecodeJSON(r, &in, 1<<10); err != nil {
+		return err
+	}
+	l, err := d.Service.Relate(r.Context(), p, r.PathValue("issueId"), in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/v1/issues/"+r.PathValue("issueId")+"/relations/"+l.ID)
+	return httpapi.WriteJSON(w, http.StatusCreated, l)
+}
+
+func (d Deps) deleteRelation(w http.ResponseWriter, r *http.Request) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	if err := d.Service.Unrelate(r.Context(), p, r.PathValue("issueId"), r.PathValue("relationId")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

@@ -17,7 +17,7 @@ import (
 )
 
 // filterParams are the query parameters of the issue filter (list and search).
-var filterParams = []string{"status", "category", "assignee", "team", "label", "priority", "type",
+var filterParams = []string{"status", "category", "assignee", "team", "label", "priority", "type", "project", "parent",
 	"due_before", "due_after", "overdue", "created_after", "created_before", "updated_after", "updated_before"}
 
 func onlyParams(q url.Values, allowed ...string) error {
@@ -105,12 +105,13 @@ func assignees(p tenancy.Principal) func(url.Values, *issue.Filter) error {
 	}
 }
 
-// ids reads team (ids or "mine") and label (ids or names).
+// ids reads team (ids or "mine"), label (ids or names), project (ids or
+// keys) and parent (issue ids or keys).
 func ids(q url.Values, f *issue.Filter) error {
 	for _, k := range []struct {
 		name string
 		dst  *[]string
-	}{{"team", &f.Teams}, {"label", &f.Labels}} {
+	}{{"team", &f.Teams}, {"label", &f.Labels}, {"project", &f.Projects}, {"parent", &f.Parents}} {
 		for _, v := range values(q, k.name) {
 			if k.name == "team" && v == "mine" {
 				v = issue.MyTeams

@@ -33,13 +33,14 @@ type Store struct {
 	PurgeBudget int
 }
 
-// NextNumber allocates the tenant's next issue number with an atomic ADD on
-// the tenant's counter item: unique under any concurrency, never reused (a
-// failed create leaves a gap). See docs/data-model.md for why not a transaction.
-func (s Store) NextNumber(ctx context.Context, sc tenancy.Scope) (int64, error) {
+// NextNumber allocates the project's next issue number with an atomic ADD
+// on the project's counter item: unique under any concurrency, never reused
+// (a failed create leaves a gap). See docs/data-model.md for why not a
+// transaction.
+func (s Store) NextNumber(ctx context.Context, sc tenancy.Scope, projectID string) (int64, error) {
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(sc.Table),
-		Key:                       dynamo.Key(counterPK(sc.TenantID), skCounter),
+		Key:                       dynamo.Key(counterPK(sc.TenantID), counterSK(projectID)),
 		UpdateExpression:          aws.String("ADD #n :one"),
 		ExpressionAttributeNames:  map[string]string{"#n": "n"},
 		ExpressionAttributeValues: map[string]av{":one": &types.AttributeValueMemberN{Value: "1"}},
@@ -56,16 +57,16 @@ func (s Store) NextNumber(ctx context.Context, sc tenancy.Scope) (int64, error) 
 	if err != nil {
 		return 0, err
 	}
-	usage.AddItemBytes(ctx, counterSize(sc.TenantID, num)-counterSize(sc.TenantID, num-1))
+	usage.AddItemBytes(ctx, counterSize(sc.TenantID, projectID, num)-counterSize(sc.TenantID, projectID, num-1))
 	return num, nil
 }
 
-// counterSize is the stored size of the tenant's issue counter at n (0: absent).
-func counterSize(tenant string, n int64) int64 {
+// counterSize is the stored size of a project's issue counter at n (0: absent).
+func counterSize(tenant, project string, n int64) int64 {
 	if n <= 0 {
 		return 0
 	}
-	m := dynamo.Key(counterPK(tenant), skCounter)
+	m := dynamo.Key(counterPK(tenant), counterSK(project))
 	m["n"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
 	return dynamo.ItemSize(m)
 }
@@ -77,7 +78,7 @@ func (s Store) Create(ctx context.Context, sc tenancy.Scope, i issue.Issue, h is
 	t := &tx{table: sc.Table}
 	it := toIssueItem(i)
 	t.put(it, notExists(), func(map[string]av) error { return errs.Conflict("issue_exists", "issue id already used") })
-	t.put(keyItem{PK: issueKeyPK(i.TenantID, i.Number), SK: skKey, IssueID: i.ID}, notExists(),
+	t.put(keyItem{PK: issueKeyPK(i.TenantID, i.ProjectID, i.Number), SK: skKey, IssueID: i.ID}, notExists(),
 		func(map[string]av) error { return errs.Conflict("issue_key_taken", "issue key already used") })
 	t.put(toHistoryItem(i.TenantID, h), nil, nil)
 	t.put(toActivityItem(i.TenantID, a), nil, nil)
@@ -99,10 +100,10 @@ func (s Store) Get(ctx context.Context, sc tenancy.Scope, id string) (issue.Issu
 	return it.issue(), nil
 }
 
-// IDByNumber resolves a human key's number to the issue id.
-func (s Store) IDByNumber(ctx context.Context, sc tenancy.Scope, n int64) (string, error) {
+// IDByNumber resolves a project's issue number to the issue id.
+func (s Store) IDByNumber(ctx context.Context, sc tenancy.Scope, projectID string, n int64) (string, error) {
 	var k keyItem
-	if err := dynamo.GetItem(ctx, s.DB, sc.Table, dynamo.Key(issueKeyPK(sc.TenantID, n), skKey), &k, "issue key", errs.NotFound("issue")); err != nil {
+	if err := dynamo.GetItem(ctx, s.DB, sc.Table, dynamo.Key(issueKeyPK(sc.TenantID, projectID, n), skKey), &k, "issue key", errs.NotFound("issue")); err != nil {
 		return "", err
 	}
 	return k.IssueID, nil
@@ -129,7 +130,7 @@ func staleOrGone(old map[string]av) error {
 // version is still old.Version, appending the activity entry and, for a
 // transition, the status-history entry. Label uses and search postings
 // change by their delta.
-func (s Store) Update(ctx context.Context, sc tenancy.Scope, old, i issue.Issue, a issue.Activity, h *issue.StatusChange) error {
+func (s Store) Update(ctx context.Context, sc tenancy.Scope, old, i issue.Issue, a issue.Activity, h *issue.StatusChange, r *issue.Relation) error {
 	t := &tx{table: sc.Table}
 	it := toIssueItem(i)
 	t.put(it, versionIs(old.Version), staleOrGone)
@@ -140,6 +141,9 @@ func (s Store) Update(ctx context.Context, sc tenancy.Scope, old, i issue.Issue,
 	}
 	labelDelta(t, i.TenantID, i.ID, old.Labels, i.Labels)
 	termDelta(t, i.TenantID, i.ID, "I", decodeTerms(toIssueItem(old).Terms), decodeTerms(it.Terms))
+	if r != nil {
+		relate(t, i.TenantID, *r, false)
+	}
 	return t.run(ctx, s.DB, "update issue")
 }
 
@@ -154,8 +158,8 @@ func (s Store) Delete(ctx context.Context, sc tenancy.Scope, i issue.Issue) erro
 	t := &tx{table: sc.Table}
 	t.delIf(dynamo.Key(issuePK(i.TenantID, i.ID), skIssue), versionIs(i.Version), staleOrGone)
 	t.gone(toIssueItem(i))
-	t.del(dynamo.Key(issueKeyPK(i.TenantID, i.Number), skKey))
-	t.gone(keyItem{PK: issueKeyPK(i.TenantID, i.Number), SK: skKey, IssueID: i.ID})
+	t.del(dynamo.Key(issueKeyPK(i.TenantID, i.ProjectID, i.Number), skKey))
+	t.gone(keyItem{PK: issueKeyPK(i.TenantID, i.ProjectID, i.Number), SK: skKey, IssueID: i.ID})
 	for _, l := range i.Labels {
 		t.del(dynamo.Key(labelUsePK(i.TenantID, l), useSK(i.ID)))
 		t.gone(useItem{PK: labelUsePK(i.TenantID, l), SK: useSK(i.ID), IssueID: i.ID})

@@ -27,10 +27,16 @@ type issueItem struct {
 	GSI5SK      string        `dynamodbav:"gsi5sk"`
 	GSI6PK      string        `dynamodbav:"gsi6pk"` // by status, then updated
 	GSI6SK      string        `dynamodbav:"gsi6sk"`
+	GSI7PK      string        `dynamodbav:"gsi7pk"` // by project, then updated
+	GSI7SK      string        `dynamodbav:"gsi7sk"`
+	GSI8PK      string        `dynamodbav:"gsi8pk,omitempty"` // sub-issues by parent, then updated (sparse)
+	GSI8SK      string        `dynamodbav:"gsi8sk,omitempty"`
 	Entity      string        `dynamodbav:"entity"`
 	ID          string        `dynamodbav:"id"`
 	Number      int64         `dynamodbav:"number"`
 	Key         string        `dynamodbav:"key"`
+	ProjectID   string        `dynamodbav:"project_id,omitempty"` // absent: written before projects (the default)
+	ParentID    string        `dynamodbav:"parent_id,omitempty"`
 	TenantID    string        `dynamodbav:"tenant_id"`
 	Title       string        `dynamodbav:"title"`
 	Description string        `dynamodbav:"description,omitempty"`
@@ -68,8 +74,14 @@ func toIssueItem(i issue.Issue) issueItem {
 	case i.TeamID != "":
 		owner = teamIssuesGSI(i.TenantID, i.TeamID)
 	}
+	var parentPK, parentSK string
+	if i.ParentID != "" {
+		parentPK, parentSK = childrenGSI(i.TenantID, i.ParentID), updated
+	}
 	return issueItem{
 		PK: issuePK(i.TenantID, i.ID), SK: skIssue,
+		GSI7PK: projectIssuesGSI(i.TenantID, i.ProjectID), GSI7SK: updated,
+		GSI8PK: parentPK, GSI8SK: parentSK, ProjectID: projectOrDefault(i.ProjectID), ParentID: i.ParentID,
 		GSI1PK: g, GSI1SK: updated,
 		GSI2PK: g, GSI2SK: ts(i.CreatedAt) + "#" + i.ID,
 		GSI3PK: g, GSI3SK: strconv.Itoa(i.Priority.Rank()) + "#" + ts(i.UpdatedAt) + "#" + i.ID,
@@ -91,7 +103,7 @@ func (it issueItem) issue() issue.Issue {
 	if labels == nil {
 		labels = []string{}
 	}
-	return issue.Issue{ID: it.ID, Key: it.Key, Number: it.Number, TenantID: it.TenantID, Title: it.Title,
+	return issue.Issue{ID: it.ID, Key: it.Key, Number: it.Number, ProjectID: projectOrDefault(it.ProjectID), ParentID: it.ParentID, TenantID: it.TenantID, Title: it.Title,
 		Description: it.Description, Type: issue.Type(it.IssueType), Priority: issue.Priority(it.Priority),
 		Status: issue.Status(it.Status), Category: issue.Category(it.Category), AssigneeID: it.AssigneeID,
 		TeamID: it.TeamID, Labels: labels, Mentions: mentions(it.Mentions), DueDate: it.DueDate, ReporterID: it.ReporterID,

@@ -15,10 +15,41 @@ import (
 // Key builders: the only place key formats are spelled out.
 func tp(tenant string) string          { return schema.TenantKeyPrefix(tenant) }
 func issuePK(tenant, id string) string { return tp(tenant) + "ISSUE#" + id }
-func issueKeyPK(tenant string, n int64) string {
-	return tp(tenant) + "ISSUEKEY#" + strconv.FormatInt(n, 10)
+
+// issueKeyPK is the key alias of a project's issue number. The default
+// project keeps the tenant's original aliases (T#t#ISSUEKEY#<n>), so keys
+// written before projects resolve unchanged; others add the project id.
+func issueKeyPK(tenant, project string, n int64) string {
+	if project == "" || project == issue.DefaultProjectID {
+		return tp(tenant) + "ISSUEKEY#" + strconv.FormatInt(n, 10)
+	}
+	return tp(tenant) + "ISSUEKEY#" + project + "#" + strconv.FormatInt(n, 10)
 }
 func counterPK(tenant string) string { return tp(tenant) + "COUNTER" }
+
+// counterSK is a project's issue counter (the default project's is the
+// tenant's original one).
+func counterSK(project string) string {
+	if project == "" || project == issue.DefaultProjectID {
+		return skCounter
+	}
+	return skCounter + "#" + project
+}
+
+// projectIssuesGSI is a project's issues in gsi7; childrenGSI an issue's
+// sub-issues in gsi8.
+func projectIssuesGSI(tenant, project string) string {
+	return tp(tenant) + "PROJECT#" + projectOrDefault(project) + "#ISSUES"
+}
+func childrenGSI(tenant, parent string) string { return tp(tenant) + "ISSUE#" + parent + "#CHILDREN" }
+
+// projectOrDefault: an issue written before projects has none stored.
+func projectOrDefault(p string) string {
+	if p == "" {
+		return issue.DefaultProjectID
+	}
+	return p
+}
 func issuesGSI(tenant string) string { return tp(tenant) + "ISSUES" }
 
 // Filter partitions of the issue indexes: gsi5 by owner (an issue has an

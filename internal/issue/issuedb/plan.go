@@ -22,9 +22,9 @@ type plan struct {
 const maxFanout = 10
 
 // choosePlan picks the index of a list page. Only the updated order has
-// filter indexes (gsi5 owner, gsi6 status, both sorted like gsi1); among
-// the indexed filters the most selective drives the Query: assignee (many
-// users), then team, then status (four values). assignee=none is not
+// filter indexes (gsi5 owner, gsi6 status, gsi7 project, gsi8 parent, all
+// sorted like gsi1); among the indexed filters the most selective drives
+// the Query: parent, assignee (many users), then team, project, status. assignee=none is not
 // indexed: team-owned issues are unassigned too, and it is rarely
 // selective. Otherwise the sort index reads the tenant's issues and the
 // filter applies in memory.
@@ -34,6 +34,14 @@ func choosePlan(tenant string, q issue.ListQuery) plan {
 	p := plan{index: ix.name, pkAttr: ix.pk, skAttr: ix.sk, partitions: []string{issuesGSI(tenant)}, residual: f}
 	if q.Sort != issue.SortUpdated {
 		return p
+	}
+	if len(f.Parents) > 0 && len(f.Parents) <= maxFanout { // a parent's sub-issues: the most selective
+		var parts []string
+		for _, x := range f.Parents {
+			parts = append(parts, childrenGSI(tenant, x))
+		}
+		p.residual.Parents = nil
+		return plan{index: "gsi8", pkAttr: "gsi8pk", skAttr: "gsi8sk", partitions: parts, residual: p.residual}
 	}
 	if len(f.Assignees) > 0 && len(f.Assignees) <= maxFanout && !slices.Contains(f.Assignees, issue.NoAssignee) {
 		var parts []string
@@ -52,6 +60,14 @@ func choosePlan(tenant string, q issue.ListQuery) plan {
 		}
 		p.residual.Teams = nil
 		return plan{index: "gsi5", pkAttr: "gsi5pk", skAttr: "gsi5sk", partitions: parts, residual: p.residual}
+	}
+	if len(f.Projects) > 0 && len(f.Projects) <= maxFanout {
+		var parts []string
+		for _, x := range f.Projects {
+			parts = append(parts, projectIssuesGSI(tenant, x))
+		}
+		p.residual.Projects = nil
+		return plan{index: "gsi7", pkAttr: "gsi7pk", skAttr: "gsi7sk", partitions: parts, residual: p.residual}
 	}
 	if statuses, ok := filterStatuses(f); ok {
 		var parts []string

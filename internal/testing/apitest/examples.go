@@ -63,6 +63,7 @@ type exampleFixtures struct {
 	spareIssue, spareLabel, spareTeam, spareComment string
 	view, spareView                                 string // saved views of the owner
 	importDone, importOpen                          string // imports: every part in; one part of two in
+	relTarget, spareRelation                        string // an issue to relate to; a relation to delete
 	issue                                           string // the seeded issue's path
 	leaving                                         people.User
 	tok, adminTok                                   cognito.Tokens
@@ -109,6 +110,8 @@ func (w *World) exampleFixtures(c Content) exampleFixtures {
 	f.spareView = "/v1/views/" + post("/v1/views", map[string]any{"name": "to delete"})
 	f.importDone = w.importForExample("Summary,Priority\nImported,High\n", 1)
 	f.importOpen = w.importForExample("Summary,Priority\nHalf,Low\nsent,High\n", 2)
+	f.relTarget = post("/v1/issues", map[string]any{"title": "related"})
+	f.spareRelation = post(f.issue+"/relations", map[string]any{"type": "relates_to", "issue_id": post("/v1/issues", map[string]any{"title": "unrelated soon"})})
 	f.leaving = w.SeedUser("leaving@acme.test", "acme", roles.User)
 	var err error
 	f.tok, err = cognitotest.SignIn(ctx, w.Pools.C, w.Client, exampleOwner, Password, "", nil)
@@ -228,6 +231,13 @@ func issueExamples(f exampleFixtures) map[string]Example {
 		"createComment":  {Caller: exampleOwner, Body: map[string]any{"body": "looks good\nto me"}, Alt: map[string]any{"body": "other"}},
 		"updateComment":  {Caller: exampleOwner, Body: map[string]any{"body": "edited"}},
 		"deleteComment":  {Caller: exampleOwner, Path: f.issue + "/comments/" + f.spareComment},
+		"listRelations":  {Caller: exampleOwner},
+		"createRelation": {Caller: exampleOwner, Body: map[string]any{"type": "blocks", "issue_id": f.relTarget}, Alt: map[string]any{"type": "duplicates", "issue_id": f.relTarget}},
+		"deleteRelation": {Caller: exampleOwner, Path: f.issue + "/relations/" + f.spareRelation},
+		"listProjects":   {Caller: exampleOwner},
+		"createProject":  {Caller: exampleOwner, Body: map[string]any{"key": "WEB", "name": "Website"}, Alt: map[string]any{"key": "API", "name": "API"}},
+		"getProject":     {Caller: exampleOwner},
+		"updateProject":  {Caller: exampleOwner, Body: map[string]any{"description": "Everything filed before projects"}},
 	}
 }
 

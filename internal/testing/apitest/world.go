@@ -160,7 +160,7 @@ func (w *World) SeedContent() Content {
 		}
 		return res.Map(w.t)
 	}
-	c := Content{"tenantId": "acme", "userId": w.Users["admin@acme.test"].ID}
+	c := Content{"tenantId": "acme", "userId": w.Users["admin@acme.test"].ID, "projectId": "default"}
 	var labels []string
 	for _, n := range []string{"bug", "ui"} {
 		labels = append(labels, must(owner.Do("POST", "/v1/labels", map[string]any{"name": n}), 201)["id"].(string))

@@ -39,6 +39,7 @@ const tier = (name: string, price: number, isolation = 'pooled'): Tier => ({
   burst: 1,
   monthly_quota: 1,
   max_users: 1,
+  max_projects: 1,
   storage_bytes: 1,
   max_file_bytes: 1,
   features: [],

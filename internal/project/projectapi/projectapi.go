@@ -1,0 +1,115 @@
+// Package projectapi serves the project domain over HTTP: the tenant's
+// projects, read by everyone and managed by Admins (the route table).
+package projectapi
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/project"
+)
+
+// Deps of the project operations.
+type Deps struct {
+	Service *project.Service
+}
+
+// Operations of the projects (served by the issues function).
+func Operations(d Deps) httpapi.Operations {
+	return httpapi.Operations{
+		"listProjects":  d.list,
+		"createProject": d.create,
+		"getProject":    d.get,
+		"updateProject": d.update,
+	}
+}
+
+const maxBody = project.MaxDescription + 2<<10
+
+func (d Deps) list(w http.ResponseWriter, r *http.Request) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	for k := range r.URL.Query() {
+		return errs.Invalid("unknown_parameter", "unknown query parameter "+strconv.Quote(k),
+			errs.FieldError{Field: k, Reason: "unknown query parameter"})
+	}
+	ps, err := d.Service.List(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, list.NewPage(ps, ""))
+}
+
+func (d Deps) create(w http.ResponseWriter, r *http.Request) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	var in project.Input
+	if err := httpapi.DecodeJSON(r, &in, maxBody); err != nil {
+		return err
+	}
+	pr, err := d.Service.Create(r.Context(), p, in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/v1/projects/"+pr.ID)
+	return write(w, http.StatusCreated, pr)
+}
+
+func (d Deps) get(w http.ResponseWriter, r *http.Request) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	pr, err := d.Service.Get(r.Context(), p, r.PathValue("projectId"))
+	if err != nil {
+		return err
+	}
+	return write(w, http.StatusOK, pr)
+}
+
+func (d Deps) update(w http.ResponseWriter, r *http.Request) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	want, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	var in project.Input
+	if err := httpapi.DecodeJSON(r, &in, maxBody); err != nil {
+		return err
+	}
+	pr, err := d.Service.Update(r.Context(), p, r.PathValue("projectId"), want, in)
+	if err != nil {
+		return err
+	}
+	return write(w, http.StatusOK, pr)
+}
+
+func write(w http.ResponseWriter, status int, pr project.Project) error {
+	w.Header().Set("ETag", `"`+strconv.FormatInt(pr.Version, 10)+`"`)
+	return httpapi.WriteJSON(w, status, pr)
+}
+
+// ifMatch reads If-Match: 0 when absent or "*", else the version it names.
+func ifMatch(r *http.Request) (int64, error) {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" || h == "*" {
+		return 0, nil
+	}
+	v, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(h, "W/"), `"`), 10, 64)
+	if err != nil || v <= 0 {
+		return 0, errs.Invalid("invalid_if_match", `If-Match must be an ETag of this API, such as "3"`,
+			errs.FieldError{Field: "If-Match", Reason: "malformed"})
+	}
+	return v, nil
+}
