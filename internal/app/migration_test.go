@@ -216,3 +216,111 @@ func TestMigrationPooledToPlatinumAndBackWhileWriting(t *testing.T) {
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 func errorsAs(err error, target any) bool { return err != nil && errors.As(err, target) }
+
+// A failure injected at each step stops the run with the tenant working in
+// its old home (writes included: the freeze is lifted); Root's retry
+// completes it. Then a failed run is rolled back: the tenant is where it
+// started, the new home's copy gone, nothing lost.
+func TestMigrationFailsAtEachStepRetriesAndRollsBack(t *testing.T) {
+	w := apitest.NewWorld(t)
+	svc := w.Deps.Lifecycle
+	svc.Migration = onboarding.MigrationOptions{Settle: 10 * time.Millisecond, Grace: time.Millisecond}
+	var failAt onboarding.Step
+	svc.BeforeStep = func(_ context.Context, id string, _ onboarding.Phase, s onboarding.Step) error {
+		if id == "globex" && s == failAt {
+			failAt = ""
+			return errors.New("injected failure")
+		}
+		return nil
+	}
+	reg := tenantdb.New(w.Deps.DB, w.Deps.Names)
+	ctx := context.Background()
+	wr := newWriter(w.As("owner@globex.test"))
+	for range 10 {
+		wr.do("POST", "/v1/issues", map[string]any{"title": "before"})
+	}
+	pooled, own := w.Deps.Names.App(), apitest.TablePlatinum{Names: w.Deps.Names}.Table("globex")
+	tiers := map[string]string{pooled: "platinum", own: "basic"}
+	home := pooled
+	for _, step := range onboarding.Plan(onboarding.PhaseMigration, "") {
+		t.Run("a failure at "+string(step)+" is retried to the end", func(t *testing.T) {
+			failAt = step
+			res := w.Root().Do("POST", "/v1/admin/tenants/globex/migration", map[string]any{"tier": tiers[home]})
+			require.Equal(t, 202, res.Status, string(res.Body))
+			st, err := svc.States.Get(ctx, "globex")
+			require.NoError(t, err)
+			require.Equal(t, step, st.FailedStep)
+			tn, err := reg.Get(ctx, "globex")
+			require.NoError(t, err)
+			assert.False(t, tn.WritesFrozen, "a failed run lifts the freeze")
+			if step != onboarding.StepRetire {
+				assert.Equal(t, home, tn.Table, "still in the old home")
+			}
+			require.NotNil(t, wr.do("POST", "/v1/issues", map[string]any{"title": "while failed at " + string(step)}), "writes work")
+			again := w.Root().Do("POST", "/v1/admin/tenants/globex/migration", map[string]any{"tier": tiers[home]})
+			assert.Equal(t, 409, again.Status, "one migration at a time")
+			assert.Equal(t, "migration_in_progress", again.Map(t)["code"])
+
+			res = w.Root().Do("POST", "/v1/admin/tenants/globex/lifecycle/retry", nil)
+			require.Equal(t, 202, res.Status, string(res.Body))
+			st, err = svc.States.Get(ctx, "globex")
+			require.NoError(t, err)
+			require.Empty(t, st.FailedStep, st.Error)
+			require.False(t, st.FinishedAt.IsZero())
+			tn, err = reg.Get(ctx, "globex")
+			require.NoError(t, err)
+			assert.NotEqual(t, home, tn.Table)
+			assert.Zero(t, tenantItems(t, w.Deps.DB, home, "globex"), "the old home is emptied")
+			home = tn.Table
+			wr.check(t)
+		})
+	}
+	t.Run("a failed run rolled back leaves the tenant where it started", func(t *testing.T) {
+		before := tenantItems(t, w.Deps.DB, home, "globex")
+		failAt = onboarding.StepVerify
+		res := w.Root().Do("POST", "/v1/admin/tenants/globex/migration", map[string]any{"tier": tiers[home]})
+		require.Equal(t, 202, res.Status, string(res.Body))
+		res = w.Root().Do("POST", "/v1/admin/tenants/globex/migration/rollback", nil)
+		require.Equal(t, 200, res.Status, string(res.Body))
+		assert.Equal(t, true, res.Map(t)["migration"].(map[string]any)["rolled_back"])
+		tn, err := reg.Get(ctx, "globex")
+		require.NoError(t, err)
+		assert.Equal(t, home, tn.Table)
+		assert.EqualValues(t, map[string]string{pooled: "basic", own: "platinum"}[home], tn.Tier)
+		assert.False(t, tn.WritesFrozen)
+		assert.Equal(t, before, tenantItems(t, w.Deps.DB, home, "globex"), "nothing lost")
+		other := map[string]string{pooled: own, own: pooled}[home]
+		assert.Zero(t, tenantItems(t, w.Deps.DB, other, "globex"), "the new home's copy is gone")
+		wr.check(t)
+		res = w.Root().Do("POST", "/v1/admin/tenants/globex/migration/rollback", nil)
+		assert.Equal(t, 409, res.Status, "nothing left to roll back")
+	})
+}
+
+// Bad input starts nothing: a 4xx problem naming the reason.
+func TestMigrationRefusals(t *testing.T) {
+	w := apitest.NewWorld(t)
+	ctx := context.Background()
+	res := w.Root().Do("POST", "/v1/admin/tenants/umbrella/suspend", map[string]any{"reason": "unpaid"})
+	require.Equal(t, 200, res.Status, string(res.Body))
+	for _, tc := range []struct {
+		name, tenant, tier, code string
+		status                   int
+	}{
+		{"an unknown tier", "globex", "gold", "unknown_tier", 422},
+		{"a tier needing no move", "globex", "premium", "migration_not_needed", 422},
+		{"the tier it has", "globex", "basic", "tier_unchanged", 409},
+		{"a suspended tenant", "umbrella", "platinum", "tenant_not_active", 409},
+		{"an unknown tenant", "nobody", "platinum", "tenant_not_found", 404},
+	} {
+		t.Run(tc.name+" is refused", func(t *testing.T) {
+			res := w.Root().Do("POST", "/v1/admin/tenants/"+tc.tenant+"/migration", map[string]any{"tier": tc.tier})
+			assert.Equal(t, tc.status, res.Status, string(res.Body))
+			assert.Equal(t, tc.code, res.Map(t)["code"])
+			assert.Equal(t, "application/problem+json", res.Header.Get("Content-Type"))
+			if st, err := w.Deps.Lifecycle.States.Get(ctx, tc.tenant); err == nil {
+				assert.NotEqual(t, onboarding.PhaseMigration, st.Phase, "nothing started")
+			}
+		})
+	}
+}

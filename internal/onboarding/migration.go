@@ -144,13 +144,16 @@ func (s *Service) Migrate(ctx context.Context, tenantID, to string, by audit.Act
 	if err != nil {
 		return State{}, err
 	}
+	st, err := s.States.Get(ctx, tenantID)
+	if err == nil && st.Phase == PhaseMigration && st.FinishedAt.IsZero() {
+		return st, errs.Conflict("migration_in_progress", fmt.Sprintf("a migration of %s to %s has not finished (step %s); retry, roll back or wait for it", tenantID, st.Tier, st.current()))
+	}
 	if err := s.migratable(t, name); err != nil {
 		return State{}, err
 	}
 	if _, err := s.provisioner(name); err != nil {
 		return State{}, err
 	}
-	st, err := s.States.Get(ctx, tenantID)
 	switch {
 	case errs.Is(err, errs.KindNotFound): // a tenant created before lifecycle state existed (seed)
 		st = State{TenantID: tenantID, Tier: t.Tier}
@@ -159,8 +162,6 @@ func (s *Service) Migrate(ctx context.Context, tenantID, to string, by audit.Act
 		}
 	case err != nil:
 		return st, err
-	case st.Phase == PhaseMigration && st.FinishedAt.IsZero():
-		return st, errs.Conflict("migration_in_progress", fmt.Sprintf("a migration of %s to %s has not finished (step %s); retry, roll back or wait for it", tenantID, st.Tier, st.current()))
 	case st.FinishedAt.IsZero() && s.now().Before(st.LeaseUntil):
 		return st, errs.Conflict("lifecycle_busy", fmt.Sprintf("the %s of %s is running", st.Phase, tenantID))
 	}
