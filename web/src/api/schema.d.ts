@@ -140,6 +140,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/tenants/{tenantId}/migration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move a tenant between pooled tiers and Platinum, online (a persisted run) */
+        post: operations["migrateTenant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/tenants/{tenantId}/migration/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Undo a migration that has not switched: the tenant stays where it started */
+        post: operations["rollbackMigration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/tenants/{tenantId}/offboard": {
         parameters: {
             query?: never;
@@ -216,7 +250,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Move a tenant between pooled tiers */
+        /** Change a tenant's tier (to or from Platinum: starts a migration) */
         put: operations["changeTenantTier"];
         post?: never;
         delete?: never;
@@ -1484,6 +1518,10 @@ export interface components {
             expires_at: string;
             url: string;
         };
+        FamilyDigest: {
+            checksum: string;
+            items: number;
+        };
         Figures: {
             closes: components["schemas"]["MonthClose"][];
             currency: string;
@@ -1503,6 +1541,10 @@ export interface components {
         Hit: {
             issue: components["schemas"]["Issue"];
             score: number;
+        };
+        Home: {
+            silo?: boolean;
+            table: string;
         };
         Invitation: {
             display_name?: string;
@@ -1584,6 +1626,7 @@ export interface components {
             error?: string;
             failed_step?: string;
             finished: boolean;
+            migration?: components["schemas"]["MigrationRecord"];
             phase: string;
             steps: string[];
             waiting?: string;
@@ -1624,6 +1667,31 @@ export interface components {
         Mention: {
             handle: string;
             user_id: string;
+        };
+        MigrationRecord: {
+            catch_up?: number[];
+            copied: number;
+            drained: number;
+            freeze_ms?: number;
+            from: components["schemas"]["Home"];
+            from_tier: string;
+            /** Format: date-time */
+            frozen_at?: string;
+            /** Format: date-time */
+            last_write?: string;
+            /** Format: date-time */
+            retire_after?: string;
+            rolled_back?: boolean;
+            source?: {
+                [key: string]: components["schemas"]["FamilyDigest"];
+            };
+            /** Format: date-time */
+            switched_at?: string;
+            target?: {
+                [key: string]: components["schemas"]["FamilyDigest"];
+            };
+            target_pool?: string;
+            to: components["schemas"]["Home"];
         };
         MonthClose: {
             /** Format: date-time */
@@ -1908,6 +1976,8 @@ export interface components {
             client_ids?: string[];
             /** Format: date-time */
             created_at: string;
+            /** Format: date-time */
+            home_since?: string;
             id: string;
             issuer?: string;
             lifecycle?: components["schemas"]["LifecycleView"];
@@ -1922,6 +1992,7 @@ export interface components {
             usage: components["schemas"]["UsageSummary"];
             user_pool_id?: string;
             version: number;
+            writes_frozen?: boolean;
         };
         Tier: {
             burst: number;
@@ -2687,6 +2758,224 @@ export interface operations {
         responses: {
             /** @description success */
             202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    migrateTenant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a retry with the same key and body replays the first response */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    tier: string;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rollbackMigration: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a retry with the same key and body replays the first response */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
