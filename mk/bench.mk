@@ -10,3 +10,13 @@ bench: tools ## benchmarks: round trips and time per endpoint, analytics dashboa
 	go test -run '^$$' -bench BenchmarkDashboard -benchtime 30x -count 1 -timeout 20m ./internal/analytics/analyticsapi/ || status=$$?; \
 	go test -run '^$$' -bench BenchmarkStreamToRollupLag -benchtime 1x -count 1 ./internal/analytics/analyticsapi/ || status=$$?; \
 	scripts/stop-test-services.sh; exit $$status
+
+# `make migration-bench`: a tier migration of 1,000 and 10,000 issues to
+# Platinum and back, total time and write-freeze window per step
+# (internal/app/migration_bench_test.go; figures in docs/performance.md).
+# MIGRATION_ISSUES overrides the sizes.
+.PHONY: migration-bench
+migration-bench: tools ## tier migration time and write-freeze window at 1,000 and 10,000 issues
+	@status=0; ITR_MIGRATION_ISSUES=$${MIGRATION_ISSUES:-1000,10000} go test -run '^TestMigrationFigures$$' -count 1 -v -timeout 60m ./internal/app/ \
+	  | grep -E '^(migration-figures|--- |ok|FAIL)' || status=$$?; \
+	scripts/stop-test-services.sh; exit $$status

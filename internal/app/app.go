@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +30,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantcreds"
 	"github.com/issuetracker/issuetracker/internal/usage"
 )
@@ -144,6 +147,10 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 func Function(fn routes.Function, d Deps) (http.Handler, error) {
 	all := operations(d)
 	idem := idempotency.Store{DB: d.DB, Control: d.Control(), ControlTable: d.Names.Control(), Now: d.Now}
+	var homes tenant.Registry
+	if d.Control() != nil {
+		homes = tenantdb.New(d.Control(), d.Names)
+	}
 	mux := http.NewServeMux()
 	owned := routes.ForFunction(fn)
 	if len(owned) == 0 {
@@ -154,7 +161,7 @@ func Function(fn routes.Function, d Deps) (http.Handler, error) {
 		if !ok {
 			return nil, fmt.Errorf("route %s %s: no operation %q", rt.Method, rt.Path, rt.OperationID)
 		}
-		mux.Handle(rt.Method+" "+rt.Path, guard(rt, op, idem))
+		mux.Handle(rt.Method+" "+rt.Path, guard(rt, op, idem, homes))
 	}
 	mux.Handle("/", httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		return errs.E(errs.KindNotFound, "route_not_found", "no route %s %s", r.Method, r.URL.Path)
@@ -186,7 +193,12 @@ func MustFunction(fn routes.Function, d Deps) http.Handler {
 // guard enforces the route's access rule: the one place where the permission
 // matrix is applied, in AWS and locally alike. Every POST honours
 // Idempotency-Key (internal/idempotency), inside the tenant context.
-func guard(rt routes.Route, op httpapi.HandlerFunc, idem idempotency.Store) http.Handler {
+//
+// A tenant's request reads the tenant's record (one consistent GetItem,
+// never cached): its table may have changed within the authorizer's cache
+// time (a tier migration's switch), and during a migration's write freeze
+// its writes answer 503 with Retry-After while its reads go on.
+func guard(rt routes.Route, op httpapi.HandlerFunc, idem idempotency.Store, homes tenant.Registry) http.Handler {
 	if rt.Method == http.MethodPost {
 		op = idem.Wrap(op)
 	}
@@ -204,6 +216,22 @@ func guard(rt routes.Route, op httpapi.HandlerFunc, idem idempotency.Store) http
 		if p.MFA == tenancy.MFAMissing && !routes.AllowedWithoutMFA(rt.OperationID) {
 			return errs.Forbidden("mfa_required", "your workspace requires MFA: set it up (GET /v1/me/mfa) and sign in again with it")
 		}
+		if p.TenantID != "" && homes != nil {
+			t, err := homes.Get(r.Context(), p.TenantID)
+			switch {
+			case errs.Is(err, errs.KindNotFound):
+				// Not in the registry (a principal made by a test): the authorizer's word stands.
+				t = tenant.Tenant{Table: p.Table}
+			case err != nil:
+				return err
+			}
+			if t.WritesFrozen && !safeMethod(rt.Method) {
+				w.Header().Set("Retry-After", strconv.Itoa(onboarding.RetryAfterFreeze))
+				return errs.Unavailable("tenant_migrating",
+					"your workspace is moving to its new home: writes resume in a few seconds, reads work meanwhile", nil)
+			}
+			p.Table = t.Table
+		}
 		ctx := tenancy.WithPrincipal(r.Context(), p) // decoded once per request
 		if p.TenantID != "" {
 			// From here on, tenant data is read and written as this tenant only.
@@ -211,6 +239,10 @@ func guard(rt routes.Route, op httpapi.HandlerFunc, idem idempotency.Store) http
 		}
 		return op(w, r.WithContext(ctx))
 	})
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
 
 // Control is the control-plane client (ControlDB, or DB when unset).

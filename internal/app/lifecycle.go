@@ -49,6 +49,8 @@ type LifecycleOptions struct {
 	// Lease is how long a run owns a tenant without progress (the
 	// machine's default when zero).
 	Lease time.Duration
+	// Migration tunes tier migrations (grace period, settle time).
+	Migration onboarding.MigrationOptions
 }
 
 // NewLifecycle builds the tenant lifecycle of a deployment on d's tables and
@@ -69,6 +71,7 @@ func NewLifecycle(d Deps, o LifecycleOptions) *onboarding.Service {
 		Keys: o.Keys, Data: withFiles(tenantdata.Store{DB: d.DB, Platform: d.Control()}, d.Attachments), Archive: o.Archive,
 		ForgetIssuer: reg.DeleteIssuer, Now: d.Now,
 		Mail: d.Mail, WebBaseURL: d.WebBaseURL, SharedPoolID: d.TenantPoolID, Lease: o.Lease,
+		Move: tenantdata.Store{DB: d.DB, Platform: d.Control()}, Migration: o.Migration,
 	}
 	var drv onboarding.Driver = onboarding.Inline{M: m}
 	if o.Driver != nil {

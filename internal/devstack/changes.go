@@ -11,7 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
 	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
+	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenant"
@@ -24,22 +26,38 @@ import (
 // batching window), the two readers a stream may have (docs/changes.md).
 // Checkpoints live in the control table, so a restarted `make dev` resumes
 // where it stopped.
+//
+// Both see only the changes of each tenant's current home (changes.HomeOnly):
+// a tier migration's copy and the deletion of the old copy are skipped.
 func ChangeConsumers(db *dynamodb.Client, streams *dynamodbstreams.Client, names schema.Names, window time.Duration, log io.Writer) []*streampoller.Poller {
+	home := Homes(tenantdb.New(db, names))
 	return []*streampoller.Poller{{
 		Name: analyticsdb.ConsumerName, DB: db, Streams: streams,
-		Consumer:    app.AnalyticsConsumer(analyticsdb.Store{DB: db}),
+		Consumer:    changes.HomeOnly(home, app.AnalyticsConsumer(analyticsdb.Store{DB: db})),
 		Filter:      analyticsdb.Filter,
 		Tables:      TenantTables(db, names),
 		Checkpoints: streampoller.TableCheckpoints{DB: db, Table: names.Control()},
 		Log:         slog.New(slog.NewTextHandler(logOr(log), nil)),
 	}, {
 		Name: notifydb.ConsumerName, DB: db, Streams: streams,
-		Consumer:    app.ActivityConsumer(db, window),
+		Consumer:    changes.HomeOnly(home, app.ActivityConsumer(db, window)),
 		Filter:      notifydb.Filter,
 		Tables:      TenantTables(db, names),
 		Checkpoints: streampoller.TableCheckpoints{DB: db, Table: names.Control()},
 		Log:         slog.New(slog.NewTextHandler(logOr(log), nil)),
 	}}
+}
+
+// Homes reads a tenant's home from the registry; a tenant not (or no
+// longer) in it has none, and its changes are skipped.
+func Homes(reg tenant.Registry) changes.HomeFunc {
+	return func(ctx context.Context, id string) (string, time.Time, error) {
+		t, err := reg.Get(ctx, id)
+		if errs.Is(err, errs.KindNotFound) {
+			return "", time.Time{}, nil
+		}
+		return t.Table, t.HomeSince, err
+	}
 }
 
 // TenantTables lists the tables with tenant data: the pooled table and the

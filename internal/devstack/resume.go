@@ -38,6 +38,12 @@ func resumeOnboardings(ctx context.Context, svc *onboarding.Service, interval ti
 			if len(ids) > 0 {
 				fmt.Printf("onboarding: resumed the stalled runs of %v\n", ids)
 			}
+			if ids, err = svc.RetireExpired(ctx); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(os.Stderr, "retire old homes: %v\n", err)
+			}
+			if len(ids) > 0 {
+				fmt.Printf("migration: deleting the old homes of %v\n", ids)
+			}
 		}
 	}
 }

@@ -43,6 +43,12 @@ type Machine struct {
 	Now          func() time.Time
 	// Lease is how long a run owns a tenant without progress (default 15 min).
 	Lease time.Duration
+	// Move copies a tenant's items between homes (tier migrations).
+	Move      Mover
+	Migration MigrationOptions
+	// BeforeStep, when set, runs before every step and fails it with its
+	// error: the failure-injection hook of the tests and `make chaos`.
+	BeforeStep func(ctx context.Context, tenantID string, p Phase, s Step) error
 }
 
 func (m *Machine) now() time.Time {
@@ -148,7 +154,13 @@ func (m *Machine) claim(ctx context.Context, st State) (State, error) {
 // failing) or failed.
 func (m *Machine) step(ctx context.Context, st State, t tenant.Tenant, step Step) (State, tenant.Tenant, bool, error) {
 	start := m.now()
-	t, err := m.do(ctx, step, t, &st)
+	var err error
+	if m.BeforeStep != nil {
+		err = m.BeforeStep(ctx, st.TenantID, st.Phase, step)
+	}
+	if err == nil {
+		t, err = m.do(ctx, step, t, &st)
+	}
 	if errors.Is(err, ErrWaiting) {
 		st, err = m.wait(ctx, st, step)
 		return st, t, true, err
@@ -227,6 +239,7 @@ func (m *Machine) fail(ctx context.Context, st State, step Step, cause error) (S
 		reason = e.Message
 	}
 	st.FailedStep, st.Error, st.LeaseUntil = step, reason, time.Time{}
+	m.failMigration(ctx, &st)
 	if saved, err := m.States.Put(ctx, st); err == nil {
 		st = saved
 	}

@@ -460,11 +460,19 @@ func (s *Service) Reactivate(ctx context.Context, tenantID string, by audit.Acto
 
 // ChangeTier moves a tenant between pooled tiers: its API key moves to the
 // new tier's usage plan, and its limits switch with the registry record.
-// Moving to or from Platinum needs a data migration (a later issue).
+// Moving to or from Platinum starts a migration (Migrate) and returns the
+// tenant as it is: the tier changes at the migration's switch.
 func (s *Service) ChangeTier(ctx context.Context, tenantID, to string, by audit.Actor) (tenant.Tenant, error) {
 	name, err := tiers.Parse(to)
 	if err != nil {
 		return tenant.Tenant{}, errs.Field("tier", err.Error())
+	}
+	if cur, err := s.Tenants.Get(ctx, tenantID); err == nil && cur.Status != tenant.StatusDeleted && cur.Tier != name &&
+		tiers.MustGet(cur.Tier).Isolation != tiers.MustGet(name).Isolation {
+		if _, err := s.Migrate(ctx, tenantID, to, by); err != nil {
+			return tenant.Tenant{}, err
+		}
+		return s.Tenants.Get(ctx, tenantID)
 	}
 	var from tiers.Name
 	return s.update(ctx, tenantID, by, "tenant.tier_changed", map[string]string{"to": to}, func(t *tenant.Tenant) error {
@@ -476,9 +484,8 @@ func (s *Service) ChangeTier(ctx context.Context, tenantID, to string, by audit.
 		if t.Tier == name {
 			return errs.Conflict("tier_unchanged", fmt.Sprintf("%s is already on %s", t.ID, name))
 		}
-		if tiers.MustGet(t.Tier).Isolation != tiers.Pooled || tiers.MustGet(name).Isolation != tiers.Pooled {
-			return errs.E(errs.KindUnprocessable, "tier_change_needs_migration",
-				"moving %s between pooled tiers and %s needs a data migration, which is not available yet", t.ID, tiers.Platinum)
+		if tiers.MustGet(t.Tier).Isolation != tiers.MustGet(name).Isolation {
+			return errs.Conflict("lifecycle_busy", fmt.Sprintf("the tier of %s changed meanwhile", t.ID))
 		}
 		from = t.Tier
 		if t.APIKeyID != "" {

@@ -48,6 +48,9 @@ const (
 
 // Plan returns the steps of a phase for a tier's model, in order.
 func Plan(p Phase, iso tiers.Isolation) []Step {
+	if p == PhaseMigration {
+		return migrationPlan()
+	}
 	if p == PhaseOffboarding {
 		if iso == tiers.Silo {
 			return []Step{StepSuspend, StepExport, StepDeleteKey, StepDestroy, StepTombstone}
@@ -89,6 +92,8 @@ type State struct {
 	ApprovedBy string    `json:"approved_by,omitempty"`
 	// Archive is where offboarding exported the tenant's data.
 	Archive string `json:"archive,omitempty"`
+	// Migration is a tier migration's progress (phase migration).
+	Migration *MigrationRecord `json:"migration,omitempty"`
 	// LeaseUntil keeps two runners off the same tenant.
 	LeaseUntil   time.Time `json:"lease_until,omitzero"`
 	RegisteredAt time.Time `json:"registered_at"`

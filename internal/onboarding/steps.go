@@ -32,6 +32,15 @@ var steps = map[Step]stepFunc{
 	StepDeleteKey:   (*Machine).deleteKey,
 	StepDestroy:     (*Machine).destroy,
 	StepTombstone:   (*Machine).tombstone,
+
+	StepProvisionTarget: (*Machine).provisionTarget,
+	StepCopy:            (*Machine).copyItems,
+	StepCatchUp:         (*Machine).catchUp,
+	StepFreeze:          (*Machine).freeze,
+	StepDrain:           (*Machine).drain,
+	StepVerify:          (*Machine).verify,
+	StepSwitch:          (*Machine).switchHome,
+	StepRetire:          (*Machine).retire,
 }
 
 // do runs one step.

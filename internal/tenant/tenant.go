@@ -53,13 +53,21 @@ type Tenant struct {
 	APIKey   string `json:"-"`
 	APIKeyID string `json:"api_key_id,omitempty"`
 	// UserPoolID, Issuer and ClientIDs name the tenant's dedicated pool (Platinum).
-	UserPoolID string    `json:"user_pool_id,omitempty"`
-	Issuer     string    `json:"issuer,omitempty"`
-	ClientIDs  []string  `json:"client_ids,omitempty"`
-	Branding   Branding  `json:"branding"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
-	Version    int64     `json:"version"`
+	UserPoolID string   `json:"user_pool_id,omitempty"`
+	Issuer     string   `json:"issuer,omitempty"`
+	ClientIDs  []string `json:"client_ids,omitempty"`
+	Branding   Branding `json:"branding"`
+	// WritesFrozen is set for the few seconds a tier migration drains the
+	// last changes into the new home: writes answer 503 with Retry-After,
+	// reads keep working (internal/app's guard reads it on every request).
+	WritesFrozen bool `json:"writes_frozen,omitempty"`
+	// HomeSince is when the tenant's data moved into Table (a tier
+	// migration's switch): the change stream's records of Table from before
+	// it are the migration's copy, which consumers skip (app.HomeOnly).
+	HomeSince time.Time `json:"home_since,omitzero"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Version   int64     `json:"version"`
 }
 
 // Branding customises the tenant's workspace.

@@ -66,6 +66,8 @@ func Operations(d Deps) httpapi.Operations {
 		"changeTenantTier":      d.with(d.changeTier),
 		"retryTenantLifecycle":  d.with(d.retry),
 		"offboardTenant":        d.with(d.offboard),
+		"migrateTenant":         d.with(d.migrate),
+		"rollbackMigration":     d.with(d.rollbackMigration),
 		"listTenantAudit":       d.listAudit,
 		"getBranding":           d.with(d.getBranding),
 		"putBranding":           d.with(d.putBranding),
@@ -348,6 +350,9 @@ type LifecycleView struct {
 	Archive   string          `json:"archive,omitempty"`
 	Finished  bool            `json:"finished"`
 	ElapsedMS int64           `json:"elapsed_ms,omitempty"`
+	// Migration is a tier migration's progress: homes, items copied, the
+	// catch-up rounds, the write freeze and the per-family verification.
+	Migration *onboarding.MigrationRecord `json:"migration,omitempty"`
 }
 
 func lifecycleView(st onboarding.State) *LifecycleView {
@@ -356,7 +361,8 @@ func lifecycleView(st onboarding.State) *LifecycleView {
 		iso = t.Isolation
 	}
 	return &LifecycleView{Phase: st.Phase, Steps: onboarding.Plan(st.Phase, iso), Done: st.Done, FailedStep: st.FailedStep,
-		Waiting: st.Waiting, Error: st.Error, Attempts: st.Attempts, Archive: st.Archive, Finished: !st.FinishedAt.IsZero(), ElapsedMS: st.Elapsed().Milliseconds()}
+		Waiting: st.Waiting, Error: st.Error, Attempts: st.Attempts, Archive: st.Archive, Finished: !st.FinishedAt.IsZero(), ElapsedMS: st.Elapsed().Milliseconds(),
+		Migration: st.Migration}
 }
 
 func (d Deps) view(ctx context.Context, t tenant.Tenant, detailed bool) (TenantView, error) {
@@ -444,6 +450,9 @@ func (d Deps) tenantChange(s *onboarding.Service, w http.ResponseWriter, r *http
 	if err != nil {
 		return err
 	}
+	if st, err := s.States.Get(r.Context(), t.ID); err == nil && st.Phase == onboarding.PhaseMigration && st.FinishedAt.IsZero() {
+		v.Lifecycle = lifecycleView(st)
+	}
 	return httpapi.WriteJSON(w, http.StatusOK, v)
 }
 
@@ -471,12 +480,38 @@ func (d Deps) changeTier(s *onboarding.Service, w http.ResponseWriter, r *http.R
 	})
 }
 
+// A tier change across isolation models answers the tenant with its
+// lifecycle (the migration it started): see tenantChange.
+
 func (d Deps) retry(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
 	st, err := s.Retry(r.Context(), r.PathValue("tenantId"), actor(r))
 	if err != nil {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusAccepted, lifecycleView(st))
+}
+
+// migrate starts a tier migration across isolation models.
+func (d Deps) migrate(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Tier string `json:"tier"`
+	}
+	if err := httpapi.DecodeJSON(r, &in, 8<<10); err != nil {
+		return err
+	}
+	st, err := s.Migrate(r.Context(), r.PathValue("tenantId"), in.Tier, actor(r))
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusAccepted, lifecycleView(st))
+}
+
+func (d Deps) rollbackMigration(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
+	st, err := s.RollbackMigration(r.Context(), r.PathValue("tenantId"), actor(r))
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, lifecycleView(st))
 }
 
 func (d Deps) offboard(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {

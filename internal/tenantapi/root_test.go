@@ -116,7 +116,7 @@ func TestRootSuspendsReactivatesAndChangesTiers(t *testing.T) {
 		code       string
 	}{
 		{"an unknown tier", "/v1/admin/tenants/hooli/tier", map[string]string{"tier": "gold"}, 400, "validation_failed"},
-		{"a move to Platinum", "/v1/admin/tenants/hooli/tier", map[string]string{"tier": "platinum"}, 422, "tier_change_needs_migration"},
+		{"a move to Platinum where no tenant stack can be provisioned", "/v1/admin/tenants/hooli/tier", map[string]string{"tier": "platinum"}, 422, "tier_unavailable"},
 		{"the same tier", "/v1/admin/tenants/hooli/tier", map[string]string{"tier": "premium"}, 409, "tier_unchanged"},
 		{"an unknown tenant", "/v1/admin/tenants/nobody/tier", map[string]string{"tier": "basic"}, 404, "tenant_not_found"},
 		{"reactivating an active tenant", "/v1/admin/tenants/hooli/reactivate", nil, 409, "tenant_not_suspended"},

@@ -259,10 +259,13 @@ func tenantExamples(f exampleFixtures) map[string]Example {
 		"changeTenantTier":   {Caller: "root", Path: "/v1/admin/tenants/globex/tier", Body: map[string]any{"tier": "standard"}},
 		// hooli is the company the register example signs up (it runs first).
 		"retryTenantLifecycle": {Caller: "root", Path: "/v1/admin/tenants/hooli/lifecycle/retry"},
-		"offboardTenant":       {Caller: "root", Path: "/v1/admin/tenants/hooli/offboard", Body: map[string]any{"confirm": "hooli"}, Alt: map[string]any{"confirm": "hooli "}},
-		"listTenantAudit":      {Caller: "root"},
-		"getBranding":          {Caller: exampleOwner},
-		"putBranding":          {Caller: exampleOwner, Body: map[string]any{"display_name": "Acme Corp", "primary_color": "#112233"}},
+		// umbrella's migrations fail at the drain (World), leaving one to roll back.
+		"migrateTenant":     {Caller: "root", Path: "/v1/admin/tenants/umbrella/migration", Body: map[string]any{"tier": "platinum"}},
+		"rollbackMigration": {Caller: "root", Path: "/v1/admin/tenants/umbrella/migration/rollback"},
+		"offboardTenant":    {Caller: "root", Path: "/v1/admin/tenants/hooli/offboard", Body: map[string]any{"confirm": "hooli"}, Alt: map[string]any{"confirm": "hooli "}},
+		"listTenantAudit":   {Caller: "root"},
+		"getBranding":       {Caller: exampleOwner},
+		"putBranding":       {Caller: exampleOwner, Body: map[string]any{"display_name": "Acme Corp", "primary_color": "#112233"}},
 	}
 }
 

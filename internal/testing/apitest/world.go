@@ -2,6 +2,7 @@ package apitest
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/notify"
 	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
@@ -86,6 +88,17 @@ func NewWorld(t testing.TB) *World {
 	w.Files = AttachmentsBucket(t, names)
 	w.Deps.Attachments = app.NewAttachments(tenantcreds.RequireTenant(db), w.Files.Objects,
 		attachment.Buckets{Pooled: w.Files.Bucket, Silo: names.SiloFiles}, list.Codec{Keys: cursorKey(t)})
+	// Platinum is a table of its own (TablePlatinum); umbrella's tier
+	// migrations fail at the drain, so the rollback example has one to undo.
+	w.Deps.Lifecycle = app.NewLifecycle(w.Deps, app.LifecycleOptions{
+		Platinum:  TablePlatinum{DB: db, Names: names, PoolID: pool},
+		Migration: onboarding.MigrationOptions{Settle: 10 * time.Millisecond, Grace: time.Hour}})
+	w.Deps.Lifecycle.BeforeStep = func(_ context.Context, id string, p onboarding.Phase, s onboarding.Step) error {
+		if id == "umbrella" && s == onboarding.StepDrain {
+			return errors.New("injected: umbrella's migrations fail at the drain")
+		}
+		return nil
+	}
 	w.API = New(t, w.Deps)
 	w.SeedUser("owner@acme.test", "acme", roles.SuperAdmin)
 	w.SeedUser("admin@acme.test", "acme", roles.Admin)

@@ -1,0 +1,101 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/stretchr/testify/require"
+)
+
+// TestMigrationFigures measures a migration of N issues to Platinum and
+// back (make migration-bench: ITR_MIGRATION_ISSUES=1000,10000). Each issue
+// is seeded as five items of its real shapes (issue, key alias, status
+// change, activity entry, search posting), written straight into the
+// pooled table: seeding through the API would take longer than the
+// migration it measures.
+func TestMigrationFigures(t *testing.T) {
+	sizes := os.Getenv("ITR_MIGRATION_ISSUES")
+	if sizes == "" {
+		t.Skip("ITR_MIGRATION_ISSUES=1000,10000 (make migration-bench)")
+	}
+	w := apitest.NewWorld(t)
+	svc := w.Deps.Lifecycle
+	svc.Migration = onboarding.MigrationOptions{Settle: 2 * time.Second, Grace: time.Millisecond}
+	ctx := context.Background()
+	for _, s := range strings.Split(sizes, ",") {
+		n, err := strconv.Atoi(s)
+		require.NoError(t, err)
+		id := "globex"
+		seedIssues(t, w.Deps.DB, w.Deps.Names.App(), id, n)
+		for _, tier := range []string{"platinum", "basic"} {
+			start := time.Now()
+			res := w.Root().Do("POST", "/v1/admin/tenants/"+id+"/migration", map[string]any{"tier": tier})
+			require.Equal(t, 202, res.Status, string(res.Body))
+			st, err := svc.States.Get(ctx, id)
+			require.NoError(t, err)
+			require.Empty(t, st.Error)
+			items := 0
+			for _, d := range st.Migration.Target {
+				items += d.Items
+			}
+			var steps []string
+			for _, r := range st.Done {
+				steps = append(steps, fmt.Sprintf("%s %s", r.Step, r.Duration.Round(time.Millisecond)))
+			}
+			fmt.Printf("migration-figures issues=%d to=%s items=%d total=%s freeze_ms=%d (settle %s) steps: %s\n",
+				n, tier, items, time.Since(start).Round(time.Millisecond), st.Migration.FreezeMS, svc.Migration.Settle, strings.Join(steps, ", "))
+		}
+		// Empty the tenant for the next size.
+		_, err = w.Deps.Lifecycle.Move.Drop(ctx, id, onboarding.Home{Table: w.Deps.Names.App()})
+		require.NoError(t, err)
+	}
+}
+
+func seedIssues(t *testing.T, db *dynamodb.Client, table, tenantID string, n int) {
+	t.Helper()
+	ctx := tenancy.WithTenant(context.Background(), tenantID)
+	p := schema.TenantKeyPrefix(tenantID)
+	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+	var reqs []types.WriteRequest
+	flush := func() {
+		for start := 0; start < len(reqs); start += 25 {
+			pending := map[string][]types.WriteRequest{table: reqs[start:min(start+25, len(reqs))]}
+			for len(pending) > 0 {
+				out, err := db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+				require.NoError(t, err)
+				pending = out.UnprocessedItems
+			}
+		}
+		reqs = reqs[:0]
+	}
+	put := func(it map[string]types.AttributeValue) {
+		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: it}})
+	}
+	for i := range n {
+		iss := fmt.Sprintf("01BENCH%019d", i)
+		now := time.Now().UTC().Format(time.RFC3339Nano)
+		put(map[string]types.AttributeValue{"pk": s(p + "ISSUE#" + iss), "sk": s("ISSUE"), "entity": s("issue"), "id": s(iss),
+			"title": s(fmt.Sprintf("Issue %d: the login page loads slowly on mobile", i)), "description": s(strings.Repeat("Steps to reproduce. ", 10)),
+			"status": s("todo"), "priority": s("medium"), "created_at": s(now), "updated_at": s(now), "version": &types.AttributeValueMemberN{Value: "1"},
+			"gsi1pk": s(p + "ISSUES"), "gsi1sk": s(now + "#" + iss)})
+		put(map[string]types.AttributeValue{"pk": s(p + "ISSUEKEY#" + strconv.Itoa(i+1)), "sk": s("KEY"), "issue_id": s(iss)})
+		put(map[string]types.AttributeValue{"pk": s(p + "ISSUE#" + iss), "sk": s("HIST#" + now), "entity": s("status_change"), "to": s("todo"), "at": s(now)})
+		put(map[string]types.AttributeValue{"pk": s(p + "ISSUE#" + iss), "sk": s("ACT#" + now), "entity": s("activity"), "action": s("created"), "at": s(now)})
+		put(map[string]types.AttributeValue{"pk": s(p + "W#lo"), "sk": s("login#" + iss + "#I"), "issue_id": s(iss), "w": &types.AttributeValueMemberN{Value: "3"}})
+		if len(reqs) >= 500 {
+			flush()
+		}
+	}
+	flush()
+}

@@ -1,0 +1,331 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// writer keeps creating and updating issues and adding comments as one
+// user, through the API, and remembers every write the API acknowledged.
+// A write answered 503 (the migration's freeze) is tried again.
+type writer struct {
+	caller apitest.Caller
+	mu     sync.Mutex
+	titles map[string]string   // issue id -> last acknowledged title
+	notes  map[string][]string // issue id -> acknowledged comment ids
+	frozen int                 // 503s seen
+	other  []string            // unexpected answers
+}
+
+func newWriter(c apitest.Caller) *writer {
+	return &writer{caller: c, titles: map[string]string{}, notes: map[string][]string{}}
+}
+
+func (wr *writer) run(ctx context.Context) {
+	for n := 0; ctx.Err() == nil; n++ {
+		var ids []string
+		wr.mu.Lock()
+		for id := range wr.titles {
+			ids = append(ids, id)
+		}
+		wr.mu.Unlock()
+		switch {
+		case n%3 == 0 || len(ids) == 0:
+			title := fmt.Sprintf("issue %d", n)
+			res := wr.do("POST", "/v1/issues", map[string]any{"title": title})
+			if res != nil {
+				wr.mu.Lock()
+				wr.titles[res["id"].(string)] = title
+				wr.mu.Unlock()
+			}
+		case n%3 == 1:
+			id := ids[n%len(ids)]
+			title := fmt.Sprintf("issue %s, edit %d", id[len(id)-4:], n)
+			if res := wr.do("PATCH", "/v1/issues/"+id, map[string]any{"title": title}); res != nil {
+				wr.mu.Lock()
+				wr.titles[id] = title
+				wr.mu.Unlock()
+			}
+		default:
+			id := ids[n%len(ids)]
+			if res := wr.do("POST", "/v1/issues/"+id+"/comments", map[string]any{"body": fmt.Sprintf("note %d", n)}); res != nil {
+				wr.mu.Lock()
+				wr.notes[id] = append(wr.notes[id], res["id"].(string))
+				wr.mu.Unlock()
+			}
+		}
+	}
+}
+
+// do sends one write until it is acknowledged (nil if it never was).
+func (wr *writer) do(method, path string, body any) map[string]any {
+	for range 200 {
+		res := wr.caller.Do(method, path, body)
+		switch {
+		case res.Status == 503:
+			wr.mu.Lock()
+			wr.frozen++
+			wr.mu.Unlock()
+			time.Sleep(20 * time.Millisecond)
+			continue
+		case res.Status < 300:
+			var m map[string]any
+			_ = jsonUnmarshal(res.Body, &m)
+			return m
+		default:
+			wr.mu.Lock()
+			wr.other = append(wr.other, fmt.Sprintf("%s %s: %d %s", method, path, res.Status, res.Body))
+			wr.mu.Unlock()
+			return nil
+		}
+	}
+	return nil
+}
+
+// check asserts that every acknowledged write is in the tenant's home
+// exactly once, read through the API.
+func (wr *writer) check(t *testing.T) {
+	t.Helper()
+	wr.mu.Lock()
+	defer wr.mu.Unlock()
+	assert.Empty(t, wr.other, "no write answered anything but success or 503")
+	seen := map[string]int{}
+	for cursor := ""; ; {
+		path := "/v1/issues?limit=100&sort=created"
+		if cursor != "" {
+			path += "&cursor=" + cursor
+		}
+		res := wr.caller.Do("GET", path, nil)
+		require.Equal(t, 200, res.Status, string(res.Body))
+		var page struct {
+			Items []struct {
+				ID    string `json:"id"`
+				Title string `json:"title"`
+			} `json:"items"`
+			Next string `json:"next_cursor"`
+		}
+		require.NoError(t, jsonUnmarshal(res.Body, &page))
+		for _, it := range page.Items {
+			seen[it.ID]++
+			if want, ok := wr.titles[it.ID]; ok {
+				assert.Equal(t, want, it.Title, "the last acknowledged title of %s", it.ID)
+			}
+		}
+		if cursor = page.Next; cursor == "" {
+			break
+		}
+	}
+	for id := range wr.titles {
+		assert.Equal(t, 1, seen[id], "issue %s listed once", id)
+	}
+	for id, notes := range wr.notes {
+		res := wr.caller.Do("GET", "/v1/issues/"+id+"/comments?limit=100", nil)
+		require.Equal(t, 200, res.Status, string(res.Body))
+		var page struct {
+			Items []struct {
+				ID string `json:"id"`
+			} `json:"items"`
+		}
+		require.NoError(t, jsonUnmarshal(res.Body, &page))
+		got := map[string]int{}
+		for _, c := range page.Items {
+			got[c.ID]++
+		}
+		for _, c := range notes {
+			assert.Equal(t, 1, got[c], "comment %s of %s once", c, id)
+		}
+	}
+}
+
+func tenantItems(t *testing.T, db *dynamodb.Client, table, tenantID string) int {
+	t.Helper()
+	out, err := db.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(table), Select: types.SelectCount,
+		FilterExpression:          aws.String("begins_with(pk, :p)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: schema.TenantKeyPrefix(tenantID)}}})
+	var nf *types.ResourceNotFoundException
+	if errorsAs(err, &nf) {
+		return 0
+	}
+	require.NoError(t, err)
+	return int(out.Count)
+}
+
+// globex moves from the pooled table to a table of its own and back while
+// its Super Admin keeps writing: each time every acknowledged write is
+// there once, the writes that met the freeze were answered 503 and tried
+// again, and nothing of globex is left in the old home.
+func TestMigrationPooledToPlatinumAndBackWhileWriting(t *testing.T) {
+	w := apitest.NewWorld(t)
+	svc := w.Deps.Lifecycle
+	svc.Migration = onboarding.MigrationOptions{Settle: 50 * time.Millisecond, Grace: time.Millisecond}
+	reg := tenantdb.New(w.Deps.DB, w.Deps.Names)
+	ctx := context.Background()
+	wr := newWriter(w.As("owner@globex.test"))
+	for range 30 { // something to copy
+		wr.do("POST", "/v1/issues", map[string]any{"title": "before"})
+	}
+	pooled := w.Deps.Names.App()
+	own := apitest.TablePlatinum{Names: w.Deps.Names}.Table("globex")
+
+	for _, step := range []struct{ tier, from, to string }{{"platinum", pooled, own}, {"basic", own, pooled}} {
+		wctx, stop := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { defer wg.Done(); wr.run(wctx) }()
+		time.Sleep(100 * time.Millisecond)
+		res := w.Root().Do("POST", "/v1/admin/tenants/globex/migration", map[string]any{"tier": step.tier})
+		require.Equal(t, 202, res.Status, string(res.Body))
+		time.Sleep(100 * time.Millisecond)
+		stop()
+		wg.Wait()
+
+		st, err := svc.States.Get(ctx, "globex")
+		require.NoError(t, err)
+		require.Empty(t, st.Error)
+		require.False(t, st.FinishedAt.IsZero(), "the run finished: %+v", st)
+		tn, err := reg.Get(ctx, "globex")
+		require.NoError(t, err)
+		assert.Equal(t, step.to, tn.Table)
+		assert.EqualValues(t, step.tier, tn.Tier)
+		assert.False(t, tn.WritesFrozen)
+		mg := st.Migration
+		assert.Equal(t, mg.Source, mg.Target, "verified family by family")
+		t.Logf("to %s: copied %d, catch-up %v, drained %d, freeze %d ms, %d writes met the freeze, %d issues",
+			step.tier, mg.Copied, mg.CatchUp, mg.Drained, mg.FreezeMS, wr.frozen, len(wr.titles))
+		wr.check(t)
+		assert.Zero(t, tenantItems(t, w.Deps.DB, step.from, "globex"), "nothing of globex left in %s", step.from)
+	}
+	assert.Positive(t, wr.frozen, "some writes met the freeze and were retried")
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func errorsAs(err error, target any) bool { return err != nil && errors.As(err, target) }
+
+// A failure injected at each step stops the run with the tenant working in
+// its old home (writes included: the freeze is lifted); Root's retry
+// completes it. Then a failed run is rolled back: the tenant is where it
+// started, the new home's copy gone, nothing lost.
+func TestMigrationFailsAtEachStepRetriesAndRollsBack(t *testing.T) {
+	w := apitest.NewWorld(t)
+	svc := w.Deps.Lifecycle
+	svc.Migration = onboarding.MigrationOptions{Settle: 10 * time.Millisecond, Grace: time.Millisecond}
+	var failAt onboarding.Step
+	svc.BeforeStep = func(_ context.Context, id string, _ onboarding.Phase, s onboarding.Step) error {
+		if id == "globex" && s == failAt {
+			failAt = ""
+			return errors.New("injected failure")
+		}
+		return nil
+	}
+	reg := tenantdb.New(w.Deps.DB, w.Deps.Names)
+	ctx := context.Background()
+	wr := newWriter(w.As("owner@globex.test"))
+	for range 10 {
+		wr.do("POST", "/v1/issues", map[string]any{"title": "before"})
+	}
+	pooled, own := w.Deps.Names.App(), apitest.TablePlatinum{Names: w.Deps.Names}.Table("globex")
+	tiers := map[string]string{pooled: "platinum", own: "basic"}
+	home := pooled
+	steps := []onboarding.Step{onboarding.StepDrain, onboarding.StepSwitch} // make test: the frozen steps
+	if os.Getenv("ITR_MIGRATION_ALL_STEPS") != "" {
+		steps = onboarding.Plan(onboarding.PhaseMigration, "") // every step (about a minute locally)
+	}
+	for _, step := range steps {
+		t.Run("a failure at "+string(step)+" is retried to the end", func(t *testing.T) {
+			failAt = step
+			res := w.Root().Do("POST", "/v1/admin/tenants/globex/migration", map[string]any{"tier": tiers[home]})
+			require.Equal(t, 202, res.Status, string(res.Body))
+			st, err := svc.States.Get(ctx, "globex")
+			require.NoError(t, err)
+			require.Equal(t, step, st.FailedStep)
+			tn, err := reg.Get(ctx, "globex")
+			require.NoError(t, err)
+			assert.False(t, tn.WritesFrozen, "a failed run lifts the freeze")
+			if step != onboarding.StepRetire {
+				assert.Equal(t, home, tn.Table, "still in the old home")
+			}
+			require.NotNil(t, wr.do("POST", "/v1/issues", map[string]any{"title": "while failed at " + string(step)}), "writes work")
+			again := w.Root().Do("POST", "/v1/admin/tenants/globex/migration", map[string]any{"tier": tiers[home]})
+			assert.Equal(t, 409, again.Status, "one migration at a time")
+			assert.Equal(t, "migration_in_progress", again.Map(t)["code"])
+
+			res = w.Root().Do("POST", "/v1/admin/tenants/globex/lifecycle/retry", nil)
+			require.Equal(t, 202, res.Status, string(res.Body))
+			st, err = svc.States.Get(ctx, "globex")
+			require.NoError(t, err)
+			require.Empty(t, st.FailedStep, st.Error)
+			require.False(t, st.FinishedAt.IsZero())
+			tn, err = reg.Get(ctx, "globex")
+			require.NoError(t, err)
+			assert.NotEqual(t, home, tn.Table)
+			assert.Zero(t, tenantItems(t, w.Deps.DB, home, "globex"), "the old home is emptied")
+			home = tn.Table
+			wr.check(t)
+		})
+	}
+	t.Run("a failed run rolled back leaves the tenant where it started", func(t *testing.T) {
+		before := tenantItems(t, w.Deps.DB, home, "globex")
+		failAt = onboarding.StepVerify
+		res := w.Root().Do("POST", "/v1/admin/tenants/globex/migration", map[string]any{"tier": tiers[home]})
+		require.Equal(t, 202, res.Status, string(res.Body))
+		res = w.Root().Do("POST", "/v1/admin/tenants/globex/migration/rollback", nil)
+		require.Equal(t, 200, res.Status, string(res.Body))
+		assert.Equal(t, true, res.Map(t)["migration"].(map[string]any)["rolled_back"])
+		tn, err := reg.Get(ctx, "globex")
+		require.NoError(t, err)
+		assert.Equal(t, home, tn.Table)
+		assert.EqualValues(t, map[string]string{pooled: "basic", own: "platinum"}[home], tn.Tier)
+		assert.False(t, tn.WritesFrozen)
+		assert.Equal(t, before, tenantItems(t, w.Deps.DB, home, "globex"), "nothing lost")
+		other := map[string]string{pooled: own, own: pooled}[home]
+		assert.Zero(t, tenantItems(t, w.Deps.DB, other, "globex"), "the new home's copy is gone")
+		wr.check(t)
+		res = w.Root().Do("POST", "/v1/admin/tenants/globex/migration/rollback", nil)
+		assert.Equal(t, 409, res.Status, "nothing left to roll back")
+	})
+}
+
+// Bad input starts nothing: a 4xx problem naming the reason.
+func TestMigrationRefusals(t *testing.T) {
+	w := apitest.NewWorld(t)
+	ctx := context.Background()
+	res := w.Root().Do("POST", "/v1/admin/tenants/umbrella/suspend", map[string]any{"reason": "unpaid"})
+	require.Equal(t, 200, res.Status, string(res.Body))
+	for _, tc := range []struct {
+		name, tenant, tier, code string
+		status                   int
+	}{
+		{"an unknown tier", "globex", "gold", "unknown_tier", 422},
+		{"a tier needing no move", "globex", "premium", "migration_not_needed", 422},
+		{"the tier it has", "globex", "basic", "tier_unchanged", 409},
+		{"a suspended tenant", "umbrella", "platinum", "tenant_not_active", 409},
+		{"an unknown tenant", "nobody", "platinum", "tenant_not_found", 404},
+	} {
+		t.Run(tc.name+" is refused", func(t *testing.T) {
+			res := w.Root().Do("POST", "/v1/admin/tenants/"+tc.tenant+"/migration", map[string]any{"tier": tc.tier})
+			assert.Equal(t, tc.status, res.Status, string(res.Body))
+			assert.Equal(t, tc.code, res.Map(t)["code"])
+			assert.Equal(t, "application/problem+json", res.Header.Get("Content-Type"))
+			if st, err := w.Deps.Lifecycle.States.Get(ctx, tc.tenant); err == nil {
+				assert.NotEqual(t, onboarding.PhaseMigration, st.Phase, "nothing started")
+			}
+		})
+	}
+}

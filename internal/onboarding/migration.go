@@ -1,0 +1,548 @@
+package onboarding
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/issuetracker/issuetracker/internal/audit"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/tiers"
+)
+
+// A tier migration moves a tenant between isolation models (pooled <->
+// Platinum) while it keeps working: the new home is provisioned, every item
+// copied, the changes made meanwhile applied in catch-up rounds, then a
+// short write freeze drains the last ones, both sides are verified (count
+// and checksum per key family), the registry switches to the new home and
+// the freeze lifts. The old home stays, unreachable, for a grace period as
+// the rollback, then the run's last step deletes it.
+//
+// Catch-up reads both homes and writes the difference (Mover.Sync), rather
+// than replaying the change stream: the freeze must read both sides whole
+// anyway to verify them, so the difference comes at no extra read, it is
+// exact whatever the stream's delivery order or lag, and it needs no third
+// reader of a stream that already has its two (docs/migration.md).
+const PhaseMigration Phase = "migration"
+
+// Migration steps, in order.
+const (
+	StepProvisionTarget Step = "provision_target" // the new home: the tenant stack (Platinum) or the pooled table
+	StepCopy            Step = "copy"             // every item into the new home, the tenant working meanwhile
+	StepCatchUp         Step = "catch_up"         // the changes made during the copy, in rounds until few are left
+	StepFreeze          Step = "freeze_writes"    // writes answer 503 + Retry-After; in-flight writes settle
+	StepDrain           Step = "drain"            // the last changes, with nothing writing
+	StepVerify          Step = "verify"           // item count and checksum per key family, equal on both sides
+	StepSwitch          Step = "switch"           // the registry names the new home and tier; the freeze lifts
+	StepRetire          Step = "retire_old_home"  // after the grace period: the old copy deleted
+)
+
+// frozenSteps are redone together after a failure: the freeze is lifted
+// when a run fails, so a retry freezes, drains and verifies again.
+var frozenSteps = []Step{StepFreeze, StepDrain, StepVerify}
+
+func migrationPlan() []Step {
+	return []Step{StepProvisionTarget, StepCopy, StepCatchUp, StepFreeze, StepDrain, StepVerify, StepSwitch, StepRetire}
+}
+
+// Home is where a tenant's items live: a table, whole (Silo) or shared.
+type Home struct {
+	Table string `json:"table"`
+	Silo  bool   `json:"silo,omitempty"`
+}
+
+// FamilyDigest is one key family's item count and order-free checksum.
+type FamilyDigest struct {
+	Items    int    `json:"items"`
+	Checksum string `json:"checksum"`
+}
+
+// Mover reads and writes a tenant's items in a home (package tenantdata).
+type Mover interface {
+	// Sync makes to hold exactly the tenant's items of from: it reads both
+	// homes, writes what differs and deletes what from lacks. It returns
+	// the writes made and from's digest as read.
+	Sync(ctx context.Context, tenantID string, from, to Home) (writes int, digest map[string]FamilyDigest, err error)
+	// Digest reads the tenant's items in h: per key family, count and checksum.
+	Digest(ctx context.Context, tenantID string, h Home) (map[string]FamilyDigest, error)
+	// Drop deletes every item of the tenant in h.
+	Drop(ctx context.Context, tenantID string, h Home) (int, error)
+}
+
+// MigrationOptions tune a migration; the zero value is production's.
+type MigrationOptions struct {
+	// Grace is how long the old home is kept after the switch (default 24 h).
+	Grace time.Duration
+	// Settle is how long the freeze waits for writes that passed the guard
+	// before it to finish (default 2 s: the API's write timeout locally;
+	// set it to the functions' timeout in AWS).
+	Settle time.Duration
+	// CatchUpRounds and CatchUpBelow bound catch-up: rounds stop when one
+	// writes fewer than CatchUpBelow items (defaults 5 and 100).
+	CatchUpRounds, CatchUpBelow int
+}
+
+// RetryAfterFreeze is what a frozen write's Retry-After says, in seconds.
+const RetryAfterFreeze = 2
+
+// MigrationRecord is a migration's own progress inside State.
+type MigrationRecord struct {
+	FromTier tiers.Name `json:"from_tier"`
+	From     Home       `json:"from"`
+	To       Home       `json:"to"`
+	// TargetPool is the new home's user pool (the tenant stack's); the
+	// users stay in their pool until they are migrated (not built yet).
+	TargetPool string `json:"target_pool,omitempty"`
+	// Copied counts the items the copy wrote; CatchUp the writes of each round.
+	Copied  int   `json:"copied"`
+	CatchUp []int `json:"catch_up,omitempty"`
+	Drained int   `json:"drained"`
+	// Source is the old home's digest read by the drain; Target the new
+	// home's, read by verify.
+	Source map[string]FamilyDigest `json:"source,omitempty"`
+	Target map[string]FamilyDigest `json:"target,omitempty"`
+	// FrozenAt and FreezeMS: when writes stopped and for how long.
+	FrozenAt  time.Time `json:"frozen_at,omitzero"`
+	LastWrite time.Time `json:"last_write,omitzero"`
+	FreezeMS  int64     `json:"freeze_ms,omitempty"`
+	SwitchAt  time.Time `json:"switched_at,omitzero"`
+	// RetireAfter is when the old home may be deleted.
+	RetireAfter time.Time `json:"retire_after,omitzero"`
+	RolledBack  bool      `json:"rolled_back,omitempty"`
+}
+
+func (m *Machine) grace() time.Duration {
+	if m.Migration.Grace > 0 {
+		return m.Migration.Grace
+	}
+	return 24 * time.Hour
+}
+
+func (m *Machine) home(t tenant.Tenant) Home {
+	return Home{Table: t.Table, Silo: tiers.MustGet(t.Tier).Isolation == tiers.Silo}
+}
+
+// Migrate starts moving a tenant to a tier of the other isolation model
+// (pooled <-> Platinum) and returns its state; the run goes on in the
+// background (Driver). Errors, with nothing started: tier unknown_tier
+// (422), tenant_not_active (409: suspended, offboarding, ...),
+// tier_unchanged (409), migration_not_needed (422: a pooled tier to
+// another, PUT .../tier), migration_in_progress (409: one is running or
+// keeps its old home), lifecycle_busy (409), tier_unavailable (422: no
+// Platinum provisioning here), user_migration_unavailable (422: users in a
+// dedicated pool cannot move back to the shared one yet).
+func (s *Service) Migrate(ctx context.Context, tenantID, to string, by audit.Actor) (State, error) {
+	name, err := tiers.Parse(to)
+	if err != nil {
+		return State{}, errs.E(errs.KindUnprocessable, "unknown_tier", "%s", err.Error())
+	}
+	t, err := s.Tenants.Get(ctx, tenantID)
+	if err != nil {
+		return State{}, err
+	}
+	st, err := s.States.Get(ctx, tenantID)
+	if err == nil && st.Phase == PhaseMigration && st.FinishedAt.IsZero() {
+		return st, errs.Conflict("migration_in_progress", fmt.Sprintf("a migration of %s to %s has not finished (step %s); retry, roll back or wait for it", tenantID, st.Tier, st.current()))
+	}
+	if err := s.migratable(t, name); err != nil {
+		return State{}, err
+	}
+	if _, err := s.provisioner(name); err != nil {
+		return State{}, err
+	}
+	switch {
+	case errs.Is(err, errs.KindNotFound): // a tenant created before lifecycle state existed (seed)
+		st = State{TenantID: tenantID, Tier: t.Tier}
+		if st, err = s.States.Put(ctx, st); err != nil {
+			return st, err
+		}
+	case err != nil:
+		return st, err
+	case st.FinishedAt.IsZero() && s.now().Before(st.LeaseUntil):
+		return st, errs.Conflict("lifecycle_busy", fmt.Sprintf("the %s of %s is running", st.Phase, tenantID))
+	}
+	st.Phase, st.Tier, st.Done, st.FailedStep, st.Error, st.Attempts = PhaseMigration, name, nil, "", "", 0
+	st.Waiting, st.WaitingSince, st.Archive = "", time.Time{}, ""
+	st.StartedAt, st.FinishedAt = s.now(), time.Time{}
+	st.Migration = &MigrationRecord{FromTier: t.Tier, From: s.home(t)}
+	if st, err = s.States.Put(ctx, st); err != nil {
+		if errs.Is(err, errs.KindPreconditionFailed) {
+			return st, errs.Conflict("lifecycle_busy", fmt.Sprintf("the lifecycle of %s changed meanwhile", tenantID))
+		}
+		return st, err
+	}
+	s.auditAs(ctx, tenantID, by, "migration.requested", map[string]string{"from": string(t.Tier), "to": string(name)})
+	if err := s.Driver.Start(ctx, tenantID); err != nil {
+		return st, err
+	}
+	return s.States.Get(ctx, tenantID)
+}
+
+// migratable says why t cannot move to tier to, or nil.
+func (s *Service) migratable(t tenant.Tenant, to tiers.Name) error {
+	if t.Status != tenant.StatusActive {
+		if t.Status == tenant.StatusDeleted {
+			return errs.NotFound("tenant")
+		}
+		return errs.Conflict("tenant_not_active", fmt.Sprintf("only an active tenant can be migrated; %s is %s", t.ID, t.Status))
+	}
+	if t.Tier == to {
+		return errs.Conflict("tier_unchanged", fmt.Sprintf("%s is already on %s", t.ID, to))
+	}
+	from, dest := tiers.MustGet(t.Tier).Isolation, tiers.MustGet(to).Isolation
+	if from == dest {
+		return errs.E(errs.KindUnprocessable, "migration_not_needed",
+			"%s and %s share an isolation model: change the tier in place (PUT /v1/admin/tenants/%s/tier)", t.Tier, to, t.ID)
+	}
+	if dest == tiers.Pooled && t.Issuer != "" {
+		return errs.E(errs.KindUnprocessable, "user_migration_unavailable",
+			"the users of %s live in its own user pool; moving them back to the shared pool is not available yet", t.ID)
+	}
+	return nil
+}
+
+// current is the step a run is at (failed, waiting, or the first not done).
+func (s State) current() Step {
+	if s.FailedStep != "" {
+		return s.FailedStep
+	}
+	if s.Waiting != "" {
+		return s.Waiting
+	}
+	for _, st := range Plan(s.Phase, tiers.Pooled) {
+		if !s.IsDone(st) {
+			return st
+		}
+	}
+	return ""
+}
+
+// RollbackMigration puts a migration that has not switched back where it
+// started: the freeze lifted, the new home's copy deleted (the tenant
+// stack destroyed for an upgrade), the run finished as rolled back. The
+// tenant never left its old home, so nothing is lost. Conflict
+// migration_not_running if there is none, migration_switched after the
+// switch (migrate back instead), lifecycle_busy while a run holds it.
+func (s *Service) RollbackMigration(ctx context.Context, tenantID string, by audit.Actor) (State, error) {
+	st, err := s.States.Get(ctx, tenantID)
+	if errs.Is(err, errs.KindNotFound) {
+		return st, errs.Conflict("migration_not_running", fmt.Sprintf("%s has no migration to roll back", tenantID))
+	}
+	if err != nil {
+		return st, err
+	}
+	switch {
+	case st.Phase != PhaseMigration || !st.FinishedAt.IsZero() || st.Migration == nil:
+		return st, errs.Conflict("migration_not_running", fmt.Sprintf("%s has no unfinished migration to roll back", tenantID))
+	case st.IsDone(StepSwitch):
+		return st, errs.Conflict("migration_switched", fmt.Sprintf("%s runs in its new home already; migrate it back to %s instead", tenantID, st.Migration.FromTier))
+	case s.now().Before(st.LeaseUntil):
+		return st, errs.Conflict("lifecycle_busy", fmt.Sprintf("the migration of %s is running; roll back once it failed", tenantID))
+	}
+	// Hold the run while undoing it.
+	st.LeaseUntil = s.now().Add(s.lease())
+	if st, err = s.States.Put(ctx, st); err != nil {
+		return st, err
+	}
+	ctx = tenancy.WithTenant(ctx, tenantID)
+	if err := s.thaw(ctx, tenantID); err != nil {
+		return st, err
+	}
+	mg := st.Migration
+	if mg.To.Table != "" && mg.To.Table != mg.From.Table {
+		if mg.To.Silo {
+			prov, err := s.provisioner(st.Tier)
+			if err != nil {
+				return st, err
+			}
+			t, err := s.Tenants.Get(ctx, tenantID)
+			if err != nil {
+				return st, err
+			}
+			if err := prov.Destroy(ctx, t); err != nil {
+				return st, err
+			}
+		} else if _, err := s.Move.Drop(ctx, tenantID, mg.To); err != nil {
+			return st, err
+		}
+	}
+	mg.RolledBack = true
+	st.Tier, st.FailedStep, st.Error, st.Waiting = mg.FromTier, "", "", ""
+	st.FinishedAt, st.LeaseUntil = s.now(), time.Time{}
+	if st, err = s.States.Put(ctx, st); err != nil {
+		return st, err
+	}
+	s.auditAs(ctx, tenantID, by, "migration.rolled_back", map[string]string{"to": string(mg.FromTier), "table": mg.From.Table})
+	return st, nil
+}
+
+// thaw lifts a write freeze, if any.
+func (m *Machine) thaw(ctx context.Context, tenantID string) error {
+	t, err := m.Tenants.Get(ctx, tenantID)
+	if err != nil || !t.WritesFrozen {
+		return err
+	}
+	t.WritesFrozen = false
+	_, err = m.save(ctx, t)
+	return err
+}
+
+// failMigration keeps a failed migration's tenant working in its old home:
+// the freeze lifts, and the frozen steps are redone on retry.
+func (m *Machine) failMigration(ctx context.Context, st *State) {
+	if st.Phase != PhaseMigration || st.IsDone(StepSwitch) {
+		return
+	}
+	if err := m.thaw(ctx, st.TenantID); err == nil {
+		st.Done = slices.DeleteFunc(st.Done, func(r StepResult) bool { return slices.Contains(frozenSteps, r.Step) })
+	}
+}
+
+// RetireExpired starts the runs whose old home's grace period is over, so
+// their last step deletes it. The local platform calls it periodically; in
+// AWS the lifecycle's schedule does.
+func (s *Service) RetireExpired(ctx context.Context) ([]string, error) {
+	all, err := tenant.All(ctx, s.Tenants)
+	if err != nil {
+		return nil, fmt.Errorf("retire old homes: %w", err)
+	}
+	var started []string
+	for _, t := range all {
+		if t.Status != tenant.StatusActive {
+			continue
+		}
+		st, err := s.States.Get(ctx, t.ID)
+		if errs.Is(err, errs.KindNotFound) {
+			continue
+		}
+		if err != nil {
+			return started, err
+		}
+		if st.Phase != PhaseMigration || st.Waiting != StepRetire || st.Migration == nil || s.now().Before(st.Migration.RetireAfter) {
+			continue
+		}
+		if err := s.Driver.Start(ctx, t.ID); err != nil && !errs.Is(err, errs.KindConflict) {
+			return started, err
+		}
+		started = append(started, t.ID)
+	}
+	return started, nil
+}
+
+// The migration's steps.
+
+func (m *Machine) migration(st *State) (*MigrationRecord, error) {
+	if st.Migration == nil {
+		return nil, errorf("migration of %s: no migration record", st.TenantID)
+	}
+	return st.Migration, nil
+}
+
+// provisionTarget places the tenant in its new tier's home. The users stay
+// in their pool (the tenant stack's pool is recorded for their migration).
+func (m *Machine) provisionTarget(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
+	mg, err := m.migration(st)
+	if err != nil {
+		return t, err
+	}
+	prov, err := m.provisioner(st.Tier)
+	if err != nil {
+		return t, err
+	}
+	target := t
+	target.Tier = st.Tier
+	pl, err := prov.Provision(ctx, target)
+	if err != nil {
+		return t, err
+	}
+	mg.To = Home{Table: pl.Table, Silo: tiers.MustGet(st.Tier).Isolation == tiers.Silo}
+	mg.TargetPool = pl.UserPoolID
+	if mg.To.Table == mg.From.Table {
+		return t, errorf("migration of %s: the new home is the old one (%s)", t.ID, pl.Table)
+	}
+	return t, nil
+}
+
+func (m *Machine) copyItems(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
+	mg, err := m.migration(st)
+	if err != nil {
+		return t, err
+	}
+	n, _, err := m.Move.Sync(ctx, t.ID, mg.From, mg.To)
+	if err != nil {
+		return t, err
+	}
+	mg.Copied = n
+	m.audit(ctx, t.ID, "migration.copied", map[string]string{"items": fmt.Sprint(n), "to": mg.To.Table})
+	return t, nil
+}
+
+func (m *Machine) catchUp(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
+	mg, err := m.migration(st)
+	if err != nil {
+		return t, err
+	}
+	rounds, below := m.Migration.CatchUpRounds, m.Migration.CatchUpBelow
+	if rounds <= 0 {
+		rounds = 5
+	}
+	if below <= 0 {
+		below = 100
+	}
+	mg.CatchUp = nil
+	for range rounds {
+		n, _, err := m.Move.Sync(ctx, t.ID, mg.From, mg.To)
+		if err != nil {
+			return t, err
+		}
+		mg.CatchUp = append(mg.CatchUp, n)
+		if n < below {
+			break
+		}
+	}
+	return t, nil
+}
+
+// freeze stops the tenant's writes, then waits for writes that passed the
+// guard before to finish.
+func (m *Machine) freeze(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
+	mg, err := m.migration(st)
+	if err != nil {
+		return t, err
+	}
+	if !t.WritesFrozen {
+		t.WritesFrozen = true
+		if t, err = m.save(ctx, t); err != nil {
+			return t, err
+		}
+	}
+	mg.FrozenAt = m.now()
+	m.audit(ctx, t.ID, "migration.writes_frozen", nil)
+	settle := m.Migration.Settle
+	if settle == 0 {
+		settle = 2 * time.Second
+	}
+	select {
+	case <-ctx.Done():
+		return t, ctx.Err()
+	case <-time.After(settle):
+	}
+	return t, nil
+}
+
+func (m *Machine) drain(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
+	mg, err := m.migration(st)
+	if err != nil {
+		return t, err
+	}
+	if !t.WritesFrozen {
+		return t, errorf("drain of %s: writes are not frozen", t.ID)
+	}
+	n, digest, err := m.Move.Sync(ctx, t.ID, mg.From, mg.To)
+	if err != nil {
+		return t, err
+	}
+	mg.Drained, mg.Source, mg.LastWrite = n, digest, m.now()
+	return t, nil
+}
+
+// verify reads the new home and compares it, family by family, with what
+// the drain read of the old one (which nothing has written since).
+func (m *Machine) verify(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
+	mg, err := m.migration(st)
+	if err != nil {
+		return t, err
+	}
+	got, err := m.Move.Digest(ctx, t.ID, mg.To)
+	if err != nil {
+		return t, err
+	}
+	mg.Target = got
+	if !maps.Equal(mg.Source, got) {
+		var diff []string
+		for _, f := range slices.Sorted(maps.Keys(union(mg.Source, got))) {
+			if mg.Source[f] != got[f] {
+				diff = append(diff, fmt.Sprintf("%s: %d items in %s, %d in %s", f, mg.Source[f].Items, mg.From.Table, got[f].Items, mg.To.Table))
+			}
+		}
+		return t, errs.E(errs.KindUnprocessable, "verification_failed", "the homes differ: %v", diff)
+	}
+	items := 0
+	for _, d := range got {
+		items += d.Items
+	}
+	m.audit(ctx, t.ID, "migration.verified", map[string]string{"items": fmt.Sprint(items), "families": fmt.Sprint(len(got))})
+	return t, nil
+}
+
+func union(a, b map[string]FamilyDigest) map[string]FamilyDigest {
+	out := maps.Clone(a)
+	maps.Copy(out, b)
+	return out
+}
+
+// switchHome names the new home and tier in the registry and lifts the
+// freeze, in one write; the API key moves to the new tier's usage plan
+// first (moving it again is harmless). The switch waits for the next whole
+// second, so the change stream's records of the copy (stamped to the
+// second) are all before HomeSince and its consumers skip them.
+func (m *Machine) switchHome(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
+	mg, err := m.migration(st)
+	if err != nil {
+		return t, err
+	}
+	if t.Table == mg.To.Table && t.Tier == st.Tier {
+		return t, nil // switched before a crash
+	}
+	if t.APIKeyID != "" {
+		if err := m.Keys.Move(ctx, t.APIKeyID, t.Tier, st.Tier); err != nil {
+			return t, err
+		}
+	}
+	since := mg.LastWrite.Truncate(time.Second).Add(time.Second)
+	if wait := since.Sub(m.now()); wait > 0 {
+		time.Sleep(wait)
+	}
+	now := m.now()
+	t.Table, t.Tier, t.WritesFrozen, t.HomeSince = mg.To.Table, st.Tier, false, since
+	if t, err = m.save(ctx, t); err != nil {
+		return t, err
+	}
+	mg.SwitchAt, mg.FreezeMS, mg.RetireAfter = now, now.Sub(mg.FrozenAt).Milliseconds(), now.Add(m.grace())
+	m.audit(ctx, t.ID, "migration.switched", map[string]string{"from": mg.From.Table, "to": mg.To.Table,
+		"tier": string(st.Tier), "freeze_ms": fmt.Sprint(mg.FreezeMS)})
+	return t, nil
+}
+
+// retire deletes the old home once the grace period is over (ErrWaiting
+// until then: RetireExpired starts the run again).
+func (m *Machine) retire(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
+	mg, err := m.migration(st)
+	if err != nil {
+		return t, err
+	}
+	if m.now().Before(mg.RetireAfter) {
+		return t, ErrWaiting
+	}
+	if t.Table == mg.From.Table {
+		return t, errorf("retire of %s: the old home %s is its home again", t.ID, mg.From.Table)
+	}
+	if mg.From.Silo {
+		old := t
+		old.Tier = mg.FromTier
+		prov, err := m.provisioner(mg.FromTier)
+		if err != nil {
+			return t, err
+		}
+		return t, prov.Destroy(ctx, old)
+	}
+	n, err := m.Move.Drop(ctx, t.ID, mg.From)
+	if err == nil {
+		m.audit(ctx, t.ID, "migration.old_home_deleted", map[string]string{"table": mg.From.Table, "items": fmt.Sprint(n)})
+	}
+	return t, err
+}

@@ -1,0 +1,188 @@
+package tenantdata
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"golang.org/x/sync/errgroup"
+)
+
+// A tier migration's reads and writes (onboarding.Mover). Both homes are
+// read whole with a parallel Scan (Segments at once; the pooled table with
+// the tenant's key prefix as a filter): a migration job, never a request
+// path. Writes run as the tenant, 25 items a batch, Writers at once.
+
+var _ onboarding.Mover = Store{}
+
+const (
+	// Segments of a parallel Scan.
+	Segments = 4
+	// Writers of batches at once.
+	Writers = 4
+)
+
+type keyed struct {
+	item map[string]types.AttributeValue
+	line string // canonical DynamoDB JSON (encoding/json sorts map keys)
+}
+
+// read returns the tenant's items in a home by pk and sk.
+func (s Store) read(ctx context.Context, tenantID string, h onboarding.Home) (map[string]keyed, error) {
+	prefix := schema.TenantKeyPrefix(tenantID)
+	var mu sync.Mutex
+	out := map[string]keyed{}
+	g, gctx := errgroup.WithContext(ctx)
+	for seg := range int32(Segments) {
+		g.Go(func() error {
+			in := &dynamodb.ScanInput{TableName: aws.String(h.Table), Segment: aws.Int32(seg), TotalSegments: aws.Int32(Segments),
+				ConsistentRead:           aws.Bool(true),
+				FilterExpression:         aws.String("begins_with(#pk, :prefix)"),
+				ExpressionAttributeNames: map[string]string{"#pk": schema.PK},
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":prefix": &types.AttributeValueMemberS{Value: prefix}}}
+			p := dynamodb.NewScanPaginator(s.platform(), in)
+			for p.HasMorePages() {
+				pg, err := p.NextPage(gctx)
+				if err != nil {
+					return fmt.Errorf("read %s of %s: %w", h.Table, tenantID, err)
+				}
+				local := make(map[string]keyed, len(pg.Items))
+				for _, it := range pg.Items {
+					b, err := json.Marshal(DynamoJSON(it))
+					if err != nil {
+						return err
+					}
+					local[itemKey(it)] = keyed{item: it, line: string(b)}
+				}
+				mu.Lock()
+				for k, v := range local {
+					out[k] = v
+				}
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	return out, g.Wait()
+}
+
+func itemKey(it map[string]types.AttributeValue) string {
+	return str(it[schema.PK]) + "\x00" + str(it[schema.SK])
+}
+
+func str(v types.AttributeValue) string {
+	if s, ok := v.(*types.AttributeValueMemberS); ok {
+		return s.Value
+	}
+	return ""
+}
+
+// Family is an item's key family: the type segment of its partition key
+// after the tenant ("ISSUE", "LABELS", "W", "AN") and of its sort key when
+// that is a type tag ("HIST", "COMMENT"), e.g. "ISSUE/COMMENT".
+func Family(it map[string]types.AttributeValue) string {
+	_, rest, _ := schema.ParseTenantKey(str(it[schema.PK]))
+	pk, _, _ := strings.Cut(rest, "#")
+	sk, _, _ := strings.Cut(str(it[schema.SK]), "#")
+	if sk == "" || strings.ToUpper(sk) != sk || strings.ContainsAny(sk, "0123456789") {
+		sk = "*"
+	}
+	return pk + "/" + sk
+}
+
+func digest(items map[string]keyed) map[string]onboarding.FamilyDigest {
+	byFamily := map[string][]map[string]types.AttributeValue{}
+	for _, k := range items {
+		f := Family(k.item)
+		byFamily[f] = append(byFamily[f], k.item)
+	}
+	out := make(map[string]onboarding.FamilyDigest, len(byFamily))
+	for f, its := range byFamily {
+		out[f] = onboarding.FamilyDigest{Items: len(its), Checksum: Checksum(its)}
+	}
+	return out
+}
+
+// Digest implements onboarding.Mover.
+func (s Store) Digest(ctx context.Context, tenantID string, h onboarding.Home) (map[string]onboarding.FamilyDigest, error) {
+	items, err := s.read(ctx, tenantID, h)
+	if err != nil {
+		return nil, err
+	}
+	return digest(items), nil
+}
+
+// Sync implements onboarding.Mover.
+func (s Store) Sync(ctx context.Context, tenantID string, from, to onboarding.Home) (int, map[string]onboarding.FamilyDigest, error) {
+	var src, dst map[string]keyed
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { src, err = s.read(gctx, tenantID, from); return err })
+	g.Go(func() (err error) { dst, err = s.read(gctx, tenantID, to); return err })
+	if err := g.Wait(); err != nil {
+		return 0, nil, err
+	}
+	var reqs []types.WriteRequest
+	for k, it := range src {
+		if have, ok := dst[k]; !ok || have.line != it.line {
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: it.item}})
+		}
+	}
+	for k, it := range dst {
+		if _, ok := src[k]; !ok {
+			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: keyOf(it.item)}})
+		}
+	}
+	if err := s.write(ctx, tenantID, to.Table, reqs); err != nil {
+		return 0, nil, err
+	}
+	return len(reqs), digest(src), nil
+}
+
+// Drop implements onboarding.Mover.
+func (s Store) Drop(ctx context.Context, tenantID string, h onboarding.Home) (int, error) {
+	items, err := s.read(ctx, tenantID, h)
+	if err != nil {
+		return 0, err
+	}
+	reqs := make([]types.WriteRequest, 0, len(items))
+	for _, it := range items {
+		reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: keyOf(it.item)}})
+	}
+	return len(reqs), s.write(ctx, tenantID, h.Table, reqs)
+}
+
+func keyOf(it map[string]types.AttributeValue) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{schema.PK: it[schema.PK], schema.SK: it[schema.SK]}
+}
+
+// write sends reqs as the tenant, 25 a batch, Writers batches at once,
+// until nothing is left unprocessed.
+func (s Store) write(ctx context.Context, tenantID, table string, reqs []types.WriteRequest) error {
+	ctx = tenancy.WithTenant(ctx, tenantID)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(Writers)
+	for start := 0; start < len(reqs); start += 25 {
+		batch := reqs[start:min(start+25, len(reqs))]
+		g.Go(func() error {
+			pending := map[string][]types.WriteRequest{table: batch}
+			for len(pending) > 0 {
+				out, err := s.DB.BatchWriteItem(gctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+				if err != nil {
+					return fmt.Errorf("write items of %s into %s: %w", tenantID, table, err)
+				}
+				pending = out.UnprocessedItems
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
