@@ -109,10 +109,16 @@ func (s *Store) Put(ctx context.Context, st onboarding.State) (onboarding.State,
 	if err != nil {
 		return onboarding.State{}, err
 	}
-	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av,
+	in := &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av,
 		ConditionExpression:       aws.String("version = :v"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: fmt.Sprint(prev)}},
-	})
+	}
+	if prev == 0 {
+		// The first state of a tenant (a seeded tenant offboarded: no
+		// state yet). "version = 0" never holds for a missing item.
+		in.ConditionExpression, in.ExpressionAttributeValues = aws.String("attribute_not_exists(pk)"), nil
+	}
+	_, err = s.DB.PutItem(ctx, in)
 	if err := dynamo.Translate(err, "put onboarding "+st.TenantID,
 		errs.E(errs.KindPreconditionFailed, "onboarding_version_conflict", "onboarding of %s changed meanwhile", st.TenantID)); err != nil {
 		return onboarding.State{}, err
