@@ -27,6 +27,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/webhook"
 )
 
 // EnvAPIBaseURL is the API's public base URL (notify.EnvAPIBaseURL).
@@ -77,10 +78,22 @@ func (t teams) MemberIDs(ctx context.Context, sc tenancy.Scope, teamID string) (
 // the local poller runs in `make dev` and the tests. It is not a request
 // of a tenant: it reads the change's tenant from the item's key.
 // window is the mail batching window (notify.BatchWindow if zero).
-func ActivityConsumer(db *dynamodb.Client, window time.Duration) changes.Consumer {
+// Webhook events are produced by the same consumer (WebhookProducer on
+// hooks; nil: none): a stream has at most two readers.
+func ActivityConsumer(db *dynamodb.Client, window time.Duration, hooks webhook.Queue) changes.Consumer {
 	st := notifydb.Store{DB: db}
-	return notifydb.Consumer{Store: st, Fanout: notify.Fanout{Store: st, Issues: issuedb.Store{DB: db}, Window: window,
+	notes := notifydb.Consumer{Store: st, Fanout: notify.Fanout{Store: st, Issues: issuedb.Store{DB: db}, Window: window,
 		Teams: teams{db: peopledb.TeamDB{UserDB: peopledb.UserDB{DB: db}}}}}
+	if hooks == nil {
+		return notes
+	}
+	wh := WebhookProducer(db, hooks)
+	return changes.ConsumerFunc(func(ctx context.Context, batch []changes.Change) error {
+		if err := notes.Handle(ctx, batch); err != nil {
+			return err
+		}
+		return wh.Handle(ctx, batch)
+	})
 }
 
 // persons finds users for the mail job.
@@ -154,7 +167,7 @@ func ServeActivityStream() {
 	if err != nil {
 		log.Fatalf("stream-activity: %v", err)
 	}
-	stream := changes.LambdaHandler(ActivityConsumer(awsx.DynamoDB(cfg, e), 0), notifydb.Filter)
+	stream := changes.LambdaHandler(ActivityConsumer(awsx.DynamoDB(cfg, e), 0, WebhookQueueFromEnv(cfg)), notifydb.Filter)
 	lambda.Start(func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var job struct {
 			Job string `json:"job"`

@@ -26,6 +26,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantapi"
 	"github.com/issuetracker/issuetracker/internal/usage/usageapi"
+	"github.com/issuetracker/issuetracker/internal/webhook/webhookapi"
 )
 
 var lookupEnv = os.Getenv
@@ -43,6 +44,7 @@ func operations(d Deps) httpapi.Operations {
 		usageapi.Operations(usageDeps(d)),
 		billingapi.Operations(billingDeps(d)),
 		notifyapi.Operations(notifyDeps(d)),
+		webhookapi.Operations(webhookDeps(d)),
 	} {
 		maps.Copy(all, ops)
 	}

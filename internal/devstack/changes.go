@@ -16,6 +16,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/webhook"
 )
 
 // ChangeConsumers are the local stream pollers of the consumers of the
@@ -24,7 +25,7 @@ import (
 // batching window), the two readers a stream may have (docs/changes.md).
 // Checkpoints live in the control table, so a restarted `make dev` resumes
 // where it stopped.
-func ChangeConsumers(db *dynamodb.Client, streams *dynamodbstreams.Client, names schema.Names, window time.Duration, log io.Writer) []*streampoller.Poller {
+func ChangeConsumers(db *dynamodb.Client, streams *dynamodbstreams.Client, names schema.Names, window time.Duration, hooks webhook.Queue, log io.Writer) []*streampoller.Poller {
 	return []*streampoller.Poller{{
 		Name: analyticsdb.ConsumerName, DB: db, Streams: streams,
 		Consumer:    app.AnalyticsConsumer(analyticsdb.Store{DB: db}),
@@ -34,7 +35,7 @@ func ChangeConsumers(db *dynamodb.Client, streams *dynamodbstreams.Client, names
 		Log:         slog.New(slog.NewTextHandler(logOr(log), nil)),
 	}, {
 		Name: notifydb.ConsumerName, DB: db, Streams: streams,
-		Consumer:    app.ActivityConsumer(db, window),
+		Consumer:    app.ActivityConsumer(db, window, hooks),
 		Filter:      notifydb.Filter,
 		Tables:      TenantTables(db, names),
 		Checkpoints: streampoller.TableCheckpoints{DB: db, Table: names.Control()},

@@ -94,6 +94,15 @@ const (
 	// platform and tests configure attachments (in code, not by these).
 	AttachmentsBucket       = "ITR_ATTACHMENTS_BUCKET"
 	AttachmentsDownloadBase = "ITR_ATTACHMENTS_DOWNLOAD_BASE"
+	// WebhookQueueURL is the SQS queue of webhook delivery attempts
+	// (internal/webhook/sqsqueue): the activity consumer queues first
+	// attempts, the delivery function retries, the API redeliveries. The
+	// platform stack does not deploy the queue yet (issue 14): locally the
+	// queue is in-process (webhook.MemQueue) and this stays unset.
+	WebhookQueueURL = "ITR_WEBHOOK_QUEUE_URL"
+	// WebhookAllowLoopback ("true") lets webhooks reach loopback
+	// addresses (a receiver on this machine); never set in AWS.
+	WebhookAllowLoopback = "ITR_WEBHOOK_ALLOW_LOOPBACK"
 )
 
 // Read by the developer CLI (cmd/issuetracker), not by functions.
@@ -121,7 +130,7 @@ var (
 		CursorKeySecretARN, MailSender, MailFrom, WebBaseURL, BillingProvider, StripeAPIKeySecretARN, StripeWebhookSecretARN}
 	Local = []string{CognitoIssuerBase, DynamoDBEndpoint, CognitoEndpoint, S3Endpoint, MetricsLog, CursorKey, SMTPAddr,
 		BillingGrace, StripeAPIKey, StripeWebhookSecret, StripeAPIBase, AttachmentsBucket, AttachmentsDownloadBase, DevState, WebDir, PlatformFile, APIURL,
-		LocalTierLimits, DebugAddr}
+		LocalTierLimits, DebugAddr, WebhookQueueURL, WebhookAllowLoopback}
 )
 
 // OnConsumers are set by the platform stack on a change-stream consumer
