@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/changes"
@@ -88,11 +89,13 @@ func ActivityConsumer(db *dynamodb.Client, window time.Duration, hooks webhook.Q
 		return notes
 	}
 	wh := WebhookProducer(db, hooks)
+	// The two halves are independent and idempotent: they run side by
+	// side, and a failure of either redelivers the batch to both.
 	return changes.ConsumerFunc(func(ctx context.Context, batch []changes.Change) error {
-		if err := notes.Handle(ctx, batch); err != nil {
-			return err
-		}
-		return wh.Handle(ctx, batch)
+		g, ctx := errgroup.WithContext(ctx)
+		g.Go(func() error { return notes.Handle(ctx, batch) })
+		g.Go(func() error { return wh.Handle(ctx, batch) })
+		return g.Wait()
 	})
 }
 

@@ -114,10 +114,12 @@ func synthesize(out string) (err error) {
 			return err
 		}
 		if name == stacks.PlatformStackName {
-			nested := synth.platform.Observability
-			id := *awscdk.Stack_Of(nested.NestedStackResource()).GetLogicalId(nested.NestedStackResource().(awscdk.CfnElement))
-			if err := inline(view, name, id, filepath.Join(*synth.asm.Directory(), *nested.TemplateFile()), read); err != nil {
-				return err
+			for sid, nested := range map[string]awscdk.NestedStack{stacks.ObservabilityStackID: synth.platform.Observability,
+				stacks.CollaborationStackID: synth.platform.Collaboration} {
+				id := *awscdk.Stack_Of(nested.NestedStackResource()).GetLogicalId(nested.NestedStackResource().(awscdk.CfnElement))
+				if err := inline(view, name, sid, id, filepath.Join(*synth.asm.Directory(), *nested.TemplateFile()), read); err != nil {
+					return err
+				}
 			}
 		}
 		synth.raw[name] = view
@@ -129,7 +131,7 @@ func synthesize(out string) (err error) {
 // parameter reference replaced by the value the parent passes, so a test
 // reads an alarm in the nested stack as if it were the parent's. The
 // nested templates themselves go to synth.files for the snapshots.
-func inline(tmpl map[string]any, name, id, file string, read func(string) (map[string]any, error)) error {
+func inline(tmpl map[string]any, name, stackID, id, file string, read func(string) (map[string]any, error)) error {
 	res := tmpl["Resources"].(map[string]any)
 	{
 		r := res[id].(map[string]any)
@@ -137,7 +139,7 @@ func inline(tmpl map[string]any, name, id, file string, read func(string) (map[s
 		if err != nil {
 			return fmt.Errorf("nested stack %s: %w", id, err)
 		}
-		synth.files[name+"/"+stacks.ObservabilityStackID] = nested
+		synth.files[name+"/"+stackID] = nested
 		params, _ := props(r)["Parameters"].(map[string]any)
 		var resolve func(v any) any
 		resolve = func(v any) any {

@@ -39,7 +39,6 @@ func Operations(d Deps) httpapi.Operations {
 	return httpapi.Operations{
 		"listWebhooks":             with(d.list),
 		"createWebhook":            with(d.create),
-		"getWebhook":               with(d.get),
 		"updateWebhook":            with(d.update),
 		"deleteWebhook":            with(d.delete),
 		"rotateWebhookSecret":      with(d.rotate),
@@ -88,18 +87,6 @@ func (d Deps) create(w http.ResponseWriter, r *http.Request, p tenancy.Principal
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusCreated, reg)
-}
-
-func (d Deps) get(w http.ResponseWriter, r *http.Request, p tenancy.Principal) error {
-	wid, err := id(r)
-	if err != nil {
-		return err
-	}
-	e, err := d.Service.Get(r.Context(), p, wid)
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, e)
 }
 
 func (d Deps) update(w http.ResponseWriter, r *http.Request, p tenancy.Principal) error {

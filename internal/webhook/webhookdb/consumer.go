@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
@@ -30,25 +32,32 @@ type Consumer struct {
 }
 
 // Handle implements changes.Consumer.
+// Events are independent (receivers get no order, Standard Webhooks
+// promises none): a batch's are published Parallel at a time.
 func (c Consumer) Handle(ctx context.Context, batch []changes.Change) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(Parallel)
 	for _, ch := range issuedb.ActivityFilter.Select(batch) {
 		if ch.TenantID == "" {
 			continue
 		}
-		ev, err := c.event(ctx, ch)
-		if err != nil {
-			return err
-		}
-		if ev == nil {
-			continue
-		}
-		ev.Scope = tenancy.Scope{Table: ch.Table, TenantID: ch.TenantID}
-		if err := c.Producer.Publish(ctx, *ev); err != nil {
-			return fmt.Errorf("webhooks of %s %s: %w", ch.Entity, ch.SK, err)
-		}
+		g.Go(func() error {
+			ev, err := c.event(ctx, ch)
+			if err != nil || ev == nil {
+				return err
+			}
+			ev.Scope = tenancy.Scope{Table: ch.Table, TenantID: ch.TenantID}
+			if err := c.Producer.Publish(ctx, *ev); err != nil {
+				return fmt.Errorf("webhooks of %s %s: %w", ch.Entity, ch.SK, err)
+			}
+			return nil
+		})
 	}
-	return nil
+	return g.Wait()
 }
+
+// Parallel is how many events of a batch are published at once.
+const Parallel = 8
 
 func (c Consumer) event(ctx context.Context, ch changes.Change) (*webhook.Event, error) {
 	sc := tenancy.Scope{Table: ch.Table, TenantID: ch.TenantID}
