@@ -64,7 +64,7 @@ func (p *Platform) wireNotificationMail() {
 	} {
 		fn.Function.AddEnvironment(jsii.String(k), v, nil)
 	}
-	p.MailSchedule = awsevents.NewRule(p.Stack, jsii.String(MailScheduleRule), &awsevents.RuleProps{
+	p.MailSchedule = awsevents.NewRule(p.Collaboration, jsii.String(MailScheduleRule), &awsevents.RuleProps{
 		Description: jsii.String("Every minute: the activity function sends the notification mail that is due"),
 		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(1))),
 		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(fn.Function, &awseventstargets.LambdaFunctionProps{

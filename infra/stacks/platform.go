@@ -91,6 +91,10 @@ type Platform struct {
 	// mail); MailSchedule runs its mail job every minute.
 	StreamActivity *streamconsumer.Consumer
 	MailSchedule   awsevents.Rule
+	// Collaboration is the nested stack of the webhook parts and the mail
+	// schedule.
+	Collaboration awscdk.NestedStack
+	Webhooks      *Webhooks
 }
 
 // NewPlatformStack defines IssueTracker-Platform. It builds every function
@@ -265,6 +269,7 @@ func (p *Platform) setEnvironment() {
 		envvars.BillingProvider:          jsii.String(billing.ProviderStripe),
 		envvars.StripeAPIKeySecretARN:    p.BillingParts.APIKey.SecretArn(),
 		envvars.StripeWebhookSecretARN:   p.BillingParts.WebhookSecret.SecretArn(),
+		envvars.WebhookQueueURL:          webhookQueueURL(p.Stack, p.Config.Prefix),
 	}
 	for _, name := range FunctionNames() {
 		vars, ok := envvars.For(routes.Function(name))
@@ -311,7 +316,8 @@ func (p *Platform) addMonitoring() {
 			"A tenant stack outcome could not be delivered to the onboarding function: replay it from the queue, or retry the onboarding (it asks CloudFormation again)")
 	}
 	p.StreamAnalytics = analyticsConsumer(p.Stack, p.Pooled, p.root(), p.Config.Prefix+"-"+StreamAnalyticsFunction, m)
-	p.StreamActivity = activityConsumer(p.Stack, p.Pooled, p.root(), p.Config.Prefix+"-"+StreamActivityFunction, m)
+	p.StreamActivity = activityConsumer(p.Stack, p.Pooled, p.root(), p.Config.Prefix+"-"+StreamActivityFunction, p.Config.Prefix, m)
+	p.addCollaboration()
 	p.wireNotificationMail()
 	if b := p.BillingParts; b != nil {
 		m.WatchQueue("billing-jobs-dlq", b.JobsDLQ,

@@ -11,6 +11,7 @@ import (
 	"github.com/issuetracker/issuetracker/constructs/monitoring"
 	"github.com/issuetracker/issuetracker/constructs/streamconsumer"
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
 )
 
@@ -71,7 +72,7 @@ var activityReadPatterns = []string{"T#*#ISSUE#*", "T#*#USER#*", "T#*#TEAM#*"}
 // activityConsumer defines the activity consumer of table's stream. Its
 // role writes notification items only (notifydb.LeadingKeysPatterns) and
 // reads issues, users and team members; it never writes an issue.
-func activityConsumer(scope constructs.Construct, table *datastore.Table, root, functionName string, mon *monitoring.Monitoring) *streamconsumer.Consumer {
+func activityConsumer(scope constructs.Construct, table *datastore.Table, root, functionName, prefix string, mon *monitoring.Monitoring) *streamconsumer.Consumer {
 	c := streamconsumer.New(scope, "StreamActivity", &streamconsumer.Props{
 		Table: table.Table,
 		Function: &gofunction.Props{Name: StreamActivityFunction, RepoRoot: root, FunctionName: functionName,
@@ -99,6 +100,12 @@ func activityConsumer(scope constructs.Construct, table *datastore.Table, root, 
 			"Null":                    map[string]interface{}{"dynamodb:LeadingKeys": "false"},
 		},
 	}))
+	// Webhook events: the consumer writes the deliveries and queues first
+	// attempts on the platform's webhook queue (by name).
+	grantWebhookItems(c.Function.Role, "WebhookItemsOnly", &[]*string{table.Table.TableArn()})
+	st := awscdk.Stack_Of(scope)
+	grantWebhookQueue(c.Function.Role, webhookQueueARN(st, prefix))
+	c.Function.Function.AddEnvironment(jsii.String(envvars.WebhookQueueURL), webhookQueueURL(st, prefix), nil)
 	mon.WatchStreamConsumer(StreamActivityFunction, c.Function.Function, c.Function.Timeout, c.DLQ, awscdk.Duration_Minutes(jsii.Number(StreamLagAlarmMinutes)))
 	return c
 }

@@ -92,6 +92,10 @@ type Deps struct {
 	// BillingService overrides the service NewBilling would build (the
 	// local platform shares one with its jobs).
 	BillingService *billing.Service
+	// Webhooks is the webhook queue and SSRF guard; nil: endpoints can be
+	// registered (with the default guard), redelivery answers
+	// webhooks_unavailable.
+	Webhooks *WebhookConfig
 }
 
 // DepsFromEnv builds Deps from the environment of a function (the names
@@ -138,6 +142,7 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 		APIBaseURL:     lookupEnv(EnvAPIBaseURL),
 		Cursors:        list.Codec{Keys: keys},
 		CORSOrigins:    envvars.List(envvars.CORSOrigins),
+		Webhooks:       &WebhookConfig{Queue: WebhookQueueFromEnv(cfg), Guard: WebhookGuardFromEnv()},
 	}, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/changes"
@@ -27,6 +28,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/webhook"
 )
 
 // EnvAPIBaseURL is the API's public base URL (notify.EnvAPIBaseURL).
@@ -77,10 +79,24 @@ func (t teams) MemberIDs(ctx context.Context, sc tenancy.Scope, teamID string) (
 // the local poller runs in `make dev` and the tests. It is not a request
 // of a tenant: it reads the change's tenant from the item's key.
 // window is the mail batching window (notify.BatchWindow if zero).
-func ActivityConsumer(db *dynamodb.Client, window time.Duration) changes.Consumer {
+// Webhook events are produced by the same consumer (WebhookProducer on
+// hooks; nil: none): a stream has at most two readers.
+func ActivityConsumer(db *dynamodb.Client, window time.Duration, hooks webhook.Queue) changes.Consumer {
 	st := notifydb.Store{DB: db}
-	return notifydb.Consumer{Store: st, Fanout: notify.Fanout{Store: st, Issues: issuedb.Store{DB: db}, Window: window,
+	notes := notifydb.Consumer{Store: st, Fanout: notify.Fanout{Store: st, Issues: issuedb.Store{DB: db}, Window: window,
 		Teams: teams{db: peopledb.TeamDB{UserDB: peopledb.UserDB{DB: db}}}}}
+	if hooks == nil {
+		return notes
+	}
+	wh := WebhookProducer(db, hooks)
+	// The two halves are independent and idempotent: they run side by
+	// side, and a failure of either redelivers the batch to both.
+	return changes.ConsumerFunc(func(ctx context.Context, batch []changes.Change) error {
+		g, ctx := errgroup.WithContext(ctx)
+		g.Go(func() error { return notes.Handle(ctx, batch) })
+		g.Go(func() error { return wh.Handle(ctx, batch) })
+		return g.Wait()
+	})
 }
 
 // persons finds users for the mail job.
@@ -154,7 +170,7 @@ func ServeActivityStream() {
 	if err != nil {
 		log.Fatalf("stream-activity: %v", err)
 	}
-	stream := changes.LambdaHandler(ActivityConsumer(awsx.DynamoDB(cfg, e), 0), notifydb.Filter)
+	stream := changes.LambdaHandler(ActivityConsumer(awsx.DynamoDB(cfg, e), 0, WebhookQueueFromEnv(cfg)), notifydb.Filter)
 	lambda.Start(func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var job struct {
 			Job string `json:"job"`

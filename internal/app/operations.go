@@ -39,6 +39,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/view"
 	"github.com/issuetracker/issuetracker/internal/view/viewapi"
 	"github.com/issuetracker/issuetracker/internal/view/viewdb"
+	"github.com/issuetracker/issuetracker/internal/webhook/webhookapi"
 )
 
 var lookupEnv = os.Getenv
@@ -59,6 +60,7 @@ func operations(d Deps) httpapi.Operations {
 		usageapi.Operations(usageDeps(d)),
 		billingapi.Operations(billingDeps(d)),
 		notifyapi.Operations(notifyDeps(d)),
+		webhookapi.Operations(webhookDeps(d)),
 	} {
 		maps.Copy(all, ops)
 	}

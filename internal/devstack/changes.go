@@ -18,6 +18,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/webhook"
 )
 
 // ChangeConsumers are the local stream pollers of the consumers of the
@@ -29,7 +30,7 @@ import (
 //
 // Both see only the changes of each tenant's current home (changes.HomeOnly):
 // a tier migration's copy and the deletion of the old copy are skipped.
-func ChangeConsumers(db *dynamodb.Client, streams *dynamodbstreams.Client, names schema.Names, window time.Duration, log io.Writer) []*streampoller.Poller {
+func ChangeConsumers(db *dynamodb.Client, streams *dynamodbstreams.Client, names schema.Names, window time.Duration, hooks webhook.Queue, log io.Writer) []*streampoller.Poller {
 	home := Homes(tenantdb.New(db, names))
 	return []*streampoller.Poller{{
 		Name: analyticsdb.ConsumerName, DB: db, Streams: streams,
@@ -40,7 +41,7 @@ func ChangeConsumers(db *dynamodb.Client, streams *dynamodbstreams.Client, names
 		Log:         slog.New(slog.NewTextHandler(logOr(log), nil)),
 	}, {
 		Name: notifydb.ConsumerName, DB: db, Streams: streams,
-		Consumer:    changes.HomeOnly(home, app.ActivityConsumer(db, window)),
+		Consumer:    changes.HomeOnly(home, app.ActivityConsumer(db, window, hooks)),
 		Filter:      notifydb.Filter,
 		Tables:      TenantTables(db, names),
 		Checkpoints: streampoller.TableCheckpoints{DB: db, Table: names.Control()},

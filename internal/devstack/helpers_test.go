@@ -27,16 +27,20 @@ type platform struct {
 	prefix string
 }
 
-func startPlatform(t *testing.T) *platform {
+func startPlatform(t *testing.T, opts ...func(*devstack.Config)) *platform {
 	t.Helper()
 	_, e := testenv.AWS(t)
 	root, err := testenv.Root()
 	require.NoError(t, err)
 	prefix := testenv.UniquePrefix(t)
 	m := testenv.Mail(t)
-	s, err := devstack.Start(context.Background(), devstack.Config{Root: root, GatewayAddr: "127.0.0.1:0", Endpoints: e,
+	cfg := devstack.Config{Root: root, GatewayAddr: "127.0.0.1:0", Endpoints: e,
 		Mail: &devstack.MailEndpoints{SMTPAddr: m.SMTPAddr, UIURL: m.API}, Prefix: prefix, StateDir: t.TempDir(),
-		StripeAPIBase: testenv.StripeMock(t), BillingGrace: time.Second, BillingJobsEvery: 100 * time.Millisecond})
+		StripeAPIBase: testenv.StripeMock(t), BillingGrace: time.Second, BillingJobsEvery: 100 * time.Millisecond}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	s, err := devstack.Start(context.Background(), cfg)
 	require.NoError(t, err)
 	t.Cleanup(s.Close)
 	return &platform{t: t, ctx: context.Background(), root: root, s: s, pl: s.Platform,

@@ -44,6 +44,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenantcreds"
 	"github.com/issuetracker/issuetracker/internal/usage"
 	"github.com/issuetracker/issuetracker/internal/webapp"
+	"github.com/issuetracker/issuetracker/internal/webhook"
 )
 
 // Config of a local platform.
@@ -95,6 +96,9 @@ type Config struct {
 	// reaps idle ones (lambdaproc's defaults when zero).
 	FunctionConcurrency int
 	FunctionIdle        time.Duration
+	// WebhookGuard overrides the webhooks' SSRF guard (tests: loopback and
+	// their receiver's certificate); default app.WebhookGuardFromEnv.
+	WebhookGuard *webhook.Guard
 }
 
 // MailEndpoints locate a running mailpit.
@@ -124,6 +128,9 @@ type Stack struct {
 	polling   sync.WaitGroup
 	// synth is the warm CDK app that synthesizes Platinum tenant stacks.
 	synth *localdeploy.SynthWorker
+	// Webhooks is the local webhook queue (SQS in AWS).
+	Webhooks     *webhook.MemQueue
+	webhookGuard webhook.Guard
 }
 
 // MeterFlushInterval is how often the local platform flushes usage.
@@ -344,14 +351,22 @@ func (s *Stack) appDeps(ctx context.Context, cfg Config, awsCfg aws.Config, e aw
 	// the background (runBackground), and once more on Close.
 	deps.Meter = app.NewMeter(deps)
 	s.meter = deps.Meter
-	if deps.Lifecycle, err = s.lifecycle(ctx, cfg, deps, awsCfg, e); err != nil {
+	// Attachments before the lifecycle: offboarding deletes the tenant's
+	// files through them (it deleted none when built first).
+	if deps.Attachments, err = s.attachments(ctx, cfg, deps, awsCfg, e); err != nil {
 		return app.Deps{}, err
 	}
-	if deps.Attachments, err = s.attachments(ctx, cfg, deps, awsCfg, e); err != nil {
+	if deps.Lifecycle, err = s.lifecycle(ctx, cfg, deps, awsCfg, e); err != nil {
 		return app.Deps{}, err
 	}
 	// The billing service of the functions and of the local scheduler.
 	deps.BillingService = app.NewBilling(deps)
+	s.webhookGuard = app.WebhookGuardFromEnv()
+	if cfg.WebhookGuard != nil {
+		s.webhookGuard = *cfg.WebhookGuard
+	}
+	s.Webhooks = &webhook.MemQueue{}
+	deps.Webhooks = &app.WebhookConfig{Queue: s.Webhooks, Guard: s.webhookGuard}
 	return deps, nil
 }
 
@@ -418,7 +433,7 @@ func (s *Stack) runBackground(cfg Config, deps app.Deps, awsCfg aws.Config, e aw
 	if window == 0 {
 		window = DevNotifyWindow
 	}
-	s.Consumers = ChangeConsumers(deps.ControlDB, awsx.Streams(awsCfg, e), deps.Names, window, cfg.Log)
+	s.Consumers = ChangeConsumers(deps.ControlDB, awsx.Streams(awsCfg, e), deps.Names, window, s.Webhooks, cfg.Log)
 	mailEvery := cfg.MailJobEvery
 	if mailEvery == 0 {
 		mailEvery = MailJobInterval
@@ -426,6 +441,13 @@ func (s *Stack) runBackground(cfg Config, deps app.Deps, awsCfg aws.Config, e aw
 	go s.runMailJob(meterCtx, deps, mailEvery)
 	pctx, stop := context.WithCancel(context.Background())
 	s.stopPoll = stop
+	// Webhook attempts from the local queue, as the delivery function
+	// receives them from SQS in AWS.
+	s.polling.Add(1)
+	go func() {
+		defer s.polling.Done()
+		app.RunLocalWebhooks(pctx, s.Webhooks, app.NewWebhookDeliverer(deps.ControlDB, s.Webhooks, s.webhookGuard, deps.Mail, deps.WebBaseURL), 4)
+	}()
 	for _, p := range s.Consumers {
 		s.polling.Add(1)
 		go func() {

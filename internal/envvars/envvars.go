@@ -61,6 +61,12 @@ const (
 	// secret (read by the billing function only).
 	StripeAPIKeySecretARN  = "ITR_STRIPE_API_KEY_SECRET_ARN"
 	StripeWebhookSecretARN = "ITR_STRIPE_WEBHOOK_SECRET_ARN"
+	// WebhookQueueURL is the SQS queue of webhook delivery attempts
+	// (internal/webhook/sqsqueue): the activity consumers queue first
+	// attempts, the webhook-delivery function retries, the comments
+	// function redeliveries. Locally the queue is in-process
+	// (webhook.MemQueue) and this is unset.
+	WebhookQueueURL = "ITR_WEBHOOK_QUEUE_URL"
 )
 
 // Read only outside AWS (the local platform, tests); never set by the stack.
@@ -94,6 +100,9 @@ const (
 	// platform and tests configure attachments (in code, not by these).
 	AttachmentsBucket       = "ITR_ATTACHMENTS_BUCKET"
 	AttachmentsDownloadBase = "ITR_ATTACHMENTS_DOWNLOAD_BASE"
+	// WebhookAllowLoopback ("true") lets webhooks reach loopback
+	// addresses (a receiver on this machine); never set in AWS.
+	WebhookAllowLoopback = "ITR_WEBHOOK_ALLOW_LOOPBACK"
 )
 
 // Read by the developer CLI (cmd/issuetracker), not by functions.
@@ -121,16 +130,16 @@ const (
 var (
 	Deployed = []string{TablePrefix, TenantAccessRoleARN, TenantSessionTag, TenantPoolID, TenantClientIDs,
 		ProviderPoolID, ProviderClientIDs, UsagePlanParameterPrefix, EventBus, ExportBucket, ExportKMSKey, CORSOrigins,
-		CursorKeySecretARN, MailSender, MailFrom, WebBaseURL, BillingProvider, StripeAPIKeySecretARN, StripeWebhookSecretARN}
+		CursorKeySecretARN, MailSender, MailFrom, WebBaseURL, BillingProvider, StripeAPIKeySecretARN, StripeWebhookSecretARN, WebhookQueueURL}
 	Local = []string{CognitoIssuerBase, DynamoDBEndpoint, CognitoEndpoint, S3Endpoint, MetricsLog, CursorKey, SMTPAddr,
 		BillingGrace, StripeAPIKey, StripeWebhookSecret, StripeAPIBase, AttachmentsBucket, AttachmentsDownloadBase, DevState, WebDir, PlatformFile, APIURL,
-		LocalTierLimits, DebugAddr, DevMode}
+		LocalTierLimits, DebugAddr, DevMode, WebhookAllowLoopback}
 )
 
 // OnConsumers are set by the platform stack on a change-stream consumer
 // (stream-activity's mail job), which is not a route function and has no
 // contract here: the API's URL for the unsubscribe links of its mails.
-var OnConsumers = []string{APIBaseURL}
+var OnConsumers = []string{APIBaseURL, WebhookQueueURL}
 
 // What a function does decides what it needs.
 var (
@@ -147,6 +156,7 @@ var (
 	findsWorkspaces = []string{TenantPoolID, TenantClientIDs}    // the public workspace lookup names the shared pool's client
 	admitsBilling   = []string{BillingProvider}                  // admits registrations: paid tiers wait for a payment
 	chargesStripe   = []string{StripeAPIKeySecretARN, StripeWebhookSecretARN}
+	queuesWebhooks  = []string{WebhookQueueURL} // redelivers webhook attempts
 )
 
 // needs is what each function needs in AWS, where lifecycle runs happen in
@@ -159,7 +169,7 @@ var (
 var needs = map[routes.Function][][]string{
 	routes.FnMeta:      {answersBrowsers, lists},
 	routes.FnIssues:    {answersBrowsers, lists, tables, tenantData},
-	routes.FnComments:  {answersBrowsers, lists, tables, tenantData},
+	routes.FnComments:  {answersBrowsers, lists, tables, tenantData, queuesWebhooks},
 	routes.FnTeams:     {answersBrowsers, lists, tables, tenantData},
 	routes.FnUsers:     {answersBrowsers, lists, tables, tenantData, sharedPool, sendsMail},
 	routes.FnWorkspace: {answersBrowsers, lists, tables, sharedPool},

@@ -27,6 +27,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/usage/usageapi"
 	"github.com/issuetracker/issuetracker/internal/view"
 	"github.com/issuetracker/issuetracker/internal/view/viewapi"
+	"github.com/issuetracker/issuetracker/internal/webhook"
+	"github.com/issuetracker/issuetracker/internal/webhook/webhookapi"
 )
 
 func init() {
@@ -38,6 +40,7 @@ func init() {
 	Enums[reflect.TypeOf(tenant.Status(""))] = strs(tenant.Statuses)
 	Enums[reflect.TypeOf(notify.Kind(""))] = strs(notify.Kinds)
 	Enums[reflect.TypeOf(notify.Mode(""))] = []string{string(notify.Immediately), string(notify.Daily), string(notify.Off)}
+	Enums[reflect.TypeOf(webhook.EventType(""))] = strs(webhook.EventTypes)
 	Enums[reflect.TypeOf(attachment.State(""))] = []string{string(attachment.Pending), string(attachment.Ready)}
 }
 
@@ -278,5 +281,13 @@ func collabBodies() map[string]Body {
 		"getNotificationPreferences": {Response: notify.Preferences{}},
 		"putNotificationPreferences": {Request: notify.Preferences{}, Response: notify.Preferences{}},
 		"unsubscribeNotifications":   {Response: notify.Preferences{}, Query: []Param{named("token", Param{Description: "the signed token of the mail's unsubscribe link", Schema: map[string]any{"type": "string"}})}},
+		// Webhooks (internal/webhook).
+		"listWebhooks":             {Response: webhookapi.Endpoints{}},
+		"createWebhook":            {Request: webhook.Input{}, Response: webhook.Registered{}, Status: 201, Errors: []int{409, 422}},
+		"updateWebhook":            {Request: webhook.Input{}, Response: webhook.Endpoint{}, Errors: []int{422}},
+		"deleteWebhook":            {Status: 204},
+		"rotateWebhookSecret":      {Response: webhook.Registered{}},
+		"listWebhookDeliveries":    {Response: list.Page[webhook.Delivery]{}, Query: pageParams},
+		"redeliverWebhookDelivery": {Response: webhookapi.Redelivery{}, Status: 202, Errors: []int{409}},
 	}
 }

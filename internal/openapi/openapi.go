@@ -5,6 +5,7 @@
 package openapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -205,7 +206,10 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // Enums lists the allowed values of named string types.
 var Enums = map[reflect.Type][]string{}
 
-var timeType = reflect.TypeOf(time.Time{})
+var (
+	timeType    = reflect.TypeOf(time.Time{})
+	rawJSONType = reflect.TypeOf(json.RawMessage(nil))
+)
 
 // schema returns the JSON Schema of t, registering named structs as components.
 func (g *gen) schema(t reflect.Type) map[string]any {
@@ -214,6 +218,9 @@ func (g *gen) schema(t reflect.Type) map[string]any {
 	}
 	if t == timeType {
 		return map[string]any{"type": "string", "format": "date-time"}
+	}
+	if t == rawJSONType { // embedded JSON (a webhook's payload): any value
+		return map[string]any{}
 	}
 	if vals, ok := Enums[t]; ok {
 		return map[string]any{"type": "string", "enum": vals}

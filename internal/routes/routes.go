@@ -16,8 +16,8 @@ type Function string
 const (
 	FnMeta         Function = "meta"         // health, tier catalog, OpenAPI document
 	FnUsers        Function = "users"        // the caller, user management
-	FnIssues       Function = "issues"       // issues, labels, search, projects
-	FnComments     Function = "comments"     // comments on issues; watchers, the inbox, notification preferences (#14)
+	FnIssues       Function = "issues"       // issues, labels, search, projects, saved views, imports
+	FnComments     Function = "comments"     // comments on issues; watchers, the inbox, notification preferences, webhooks (#14)
 	FnTeams        Function = "teams"        // teams and membership
 	FnAnalytics    Function = "analytics"    // metrics and reports
 	FnTenants      Function = "tenants"      // provider (root) administration
@@ -144,6 +144,17 @@ var table = []Route{
 	{"GET", "/v1/notifications/preferences", FnComments, tenant(roles.User), "getNotificationPreferences", "Your email preferences per kind of notification"},
 	{"PUT", "/v1/notifications/preferences", FnComments, tenant(roles.User), "putNotificationPreferences", "Change your email preferences (immediately, daily, off per kind)"},
 	{"POST", "/v1/notifications/unsubscribe", FnComments, public(), "unsubscribeNotifications", "One-click unsubscribe from notification mail (RFC 8058; the signed token of the mail)"},
+	// Webhooks (internal/webhook): Admins register HTTPS endpoints; events
+	// come from the change stream, deliveries from a queue. No GET of one
+	// endpoint: the list holds them all (at most 20), and the platform
+	// template is at its resource limit (TestEveryTemplateStaysUnderTheResourceLimit).
+	{"GET", "/v1/webhooks", FnComments, tenant(roles.Admin), "listWebhooks", "The workspace's webhook endpoints"},
+	{"POST", "/v1/webhooks", FnComments, tenant(roles.Admin), "createWebhook", "Register a webhook endpoint (https, public addresses only) for some event types; the answer shows its signing secret once"},
+	{"PATCH", "/v1/webhooks/{webhookId}", FnComments, tenant(roles.Admin), "updateWebhook", "Change a webhook endpoint's URL, description, event types, or turn it off or back on"},
+	{"DELETE", "/v1/webhooks/{webhookId}", FnComments, tenant(roles.Admin), "deleteWebhook", "Delete a webhook endpoint"},
+	{"POST", "/v1/webhooks/{webhookId}/rotate-secret", FnComments, tenant(roles.Admin), "rotateWebhookSecret", "A new signing secret; the old one keeps signing beside it for 24 hours"},
+	{"GET", "/v1/webhooks/{webhookId}/deliveries", FnComments, tenant(roles.Admin), "listWebhookDeliveries", "The endpoint's delivery log, newest first: each delivery's attempts with status code and duration"},
+	{"POST", "/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver", FnComments, tenant(roles.Admin), "redeliverWebhookDelivery", "Send a delivery again now"},
 	// Tenant lifecycle (internal/tenantapi).
 	// Before /v1/registrations/{tenantId}: a literal segment wins (as in API Gateway).
 	{"GET", "/v1/registrations/availability", FnRegistration, public(), "checkSlugAvailability", "Whether a slug can be registered (rate limited per client address)"},

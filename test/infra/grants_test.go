@@ -139,9 +139,11 @@ func logsOf(fn string) string { return "<Fn" + fn + "Logs>: logs:CreateLogStream
 // all, and the workspace function can change a tenant's branding but not
 // its tier.
 var allowed = map[string][]string{
-	"meta":      {xray, logsOf("meta"), cursorKey},
-	"issues":    {xray, logsOf("issues"), cursorKey, asTenant, readTenant, meterUsage},
-	"comments":  {xray, logsOf("comments"), cursorKey, asTenant, readTenant, meterUsage},
+	"meta":   {xray, logsOf("meta"), cursorKey},
+	"issues": {xray, logsOf("issues"), cursorKey, asTenant, readTenant, meterUsage},
+	// Comments also redeliver webhooks: they queue an attempt.
+	"comments": {xray, logsOf("comments"), cursorKey, asTenant, readTenant, meterUsage,
+		"arn:aws:sqs:us-east-1:123456789012:issuetracker-webhooks: sqs:SendMessage"},
 	"teams":     {xray, logsOf("teams"), cursorKey, asTenant, readTenant, meterUsage},
 	"analytics": {xray, logsOf("analytics"), cursorKey, asTenant, readTenant, meterUsage},
 	// No bucket grant: the attachments bucket is not deployed yet.

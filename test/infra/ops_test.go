@@ -27,7 +27,7 @@ func TestEveryFunctionIsAGravitonGoBinaryWithItsThreeAlarms(t *testing.T) {
 		}
 	}
 	alarms := resources(t, stacks.PlatformStackName, "AWS::CloudWatch::Alarm")
-	if want := len(stacks.FunctionNames()) + 3; len(fns) != want { // + Google sign-in's trigger, the stream-analytics and stream-activity consumers
+	if want := len(stacks.FunctionNames()) + 4; len(fns) != want { // + Google sign-in's trigger, the stream-analytics and stream-activity consumers, webhook delivery
 		t.Errorf("%d functions, want %d", len(fns), want)
 	}
 	for _, name := range stacks.FunctionNames() {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
 	"github.com/issuetracker/issuetracker/internal/notify"
@@ -25,11 +27,35 @@ type Consumer struct {
 }
 
 // Handle implements changes.Consumer.
+// A batch's changes are grouped by item partition (an issue's entries and
+// comments share it): each issue's changes are handled in stream order,
+// up to Parallel issues at once.
 func (c Consumer) Handle(ctx context.Context, batch []changes.Change) error {
+	var order []string
+	groups := map[string][]changes.Change{}
 	for _, ch := range Filter.Select(batch) {
 		if ch.TenantID == "" {
 			continue
 		}
+		k := ch.Table + "/" + ch.PK
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], ch)
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(Parallel)
+	for _, k := range order {
+		g.Go(func() error { return c.handle(ctx, groups[k]) })
+	}
+	return g.Wait()
+}
+
+// Parallel is how many issues of a batch are handled at once.
+const Parallel = 8
+
+func (c Consumer) handle(ctx context.Context, chs []changes.Change) error {
+	for _, ch := range chs {
 		var ev *notify.Event
 		switch {
 		case ch.Entity == issuedb.EntityIssue && ch.Op == changes.Remove:

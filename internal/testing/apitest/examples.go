@@ -9,6 +9,9 @@ import (
 	"maps"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/webhook"
+	"github.com/issuetracker/issuetracker/internal/webhook/webhookdb"
+
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/billing/billingdb"
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
@@ -76,6 +79,8 @@ type exampleFixtures struct {
 	// unsubscribe token.
 	readyFile, spareFile, pendingFile string
 	note, unsubscribe                 string
+	// Webhooks: an endpoint with one delivery, and a spare (delete).
+	hook, spareHook, delivery string
 }
 
 // Examples returns one example per operation id of the route table, on the
@@ -378,6 +383,23 @@ func (w *World) collabFixtures(f *exampleFixtures, c Content) {
 	if f.unsubscribe, err = (notify.Tokens{Key: cursorKey(w.t).Key}).Make(ctx, "acme", ownerID); err != nil {
 		w.t.Fatal(err)
 	}
+	// Webhooks: endpoints at a public address, and a delivery as the
+	// activity consumer writes it.
+	hook := func() string {
+		res := ownerC.Do("POST", "/v1/webhooks", map[string]any{"url": "https://93.184.216.34/hooks", "event_types": []string{"issue.created"}})
+		if res.Status != 201 {
+			w.t.Fatalf("examples: webhook: %d %s", res.Status, res.Body)
+		}
+		return res.Map(w.t)["id"].(string)
+	}
+	f.hook, f.spareHook = hook(), hook()
+	at := time.Now()
+	f.delivery = webhook.DeliveryID(at, "msg_example")
+	if _, err := (webhookdb.Store{DB: w.Deps.DB}).CreateDelivery(tenancy.WithTenant(ctx, "acme"), tenancy.Scope{Table: w.Deps.Names.App(), TenantID: "acme"},
+		webhook.Delivery{ID: f.delivery, EndpointID: f.hook, MessageID: "msg_example", EventType: webhook.IssueCreated,
+			Payload: []byte(`{"type":"issue.created"}`), CreatedAt: at, Status: webhook.Pending}); err != nil {
+		w.t.Fatalf("examples: webhook delivery: %v", err)
+	}
 }
 
 func collabExamples(f exampleFixtures, c Content) map[string]Example {
@@ -402,6 +424,15 @@ func collabExamples(f exampleFixtures, c Content) map[string]Example {
 		"putNotificationPreferences": {Caller: exampleOwner, Body: map[string]any{"email": map[string]any{"commented": "daily"}},
 			Alt: map[string]any{"email": map[string]any{"updated": "off", "mentioned": "immediately"}}},
 		"unsubscribeNotifications": {Path: "/v1/notifications/unsubscribe?token=" + f.unsubscribe},
+		"listWebhooks":             {Caller: exampleOwner},
+		"createWebhook": {Caller: exampleOwner, Body: map[string]any{"url": "https://93.184.216.34/other", "event_types": []string{"comment.created"}},
+			Alt: map[string]any{"url": "https://93.184.216.34/third", "description": "CI", "event_types": []string{"issue.updated", "issue.transitioned"}}},
+		"updateWebhook": {Caller: exampleOwner, Path: "/v1/webhooks/" + f.hook, Body: map[string]any{"description": "renamed"},
+			Alt: map[string]any{"event_types": []string{"issue.created", "comment.created"}}},
+		"deleteWebhook":            {Caller: exampleOwner, Path: "/v1/webhooks/" + f.spareHook},
+		"rotateWebhookSecret":      {Caller: exampleOwner, Path: "/v1/webhooks/" + f.hook + "/rotate-secret"},
+		"listWebhookDeliveries":    {Caller: exampleOwner, Path: "/v1/webhooks/" + f.hook + "/deliveries"},
+		"redeliverWebhookDelivery": {Caller: exampleOwner, Path: "/v1/webhooks/" + f.hook + "/deliveries/" + f.delivery + "/redeliver"},
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/webhook"
+
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 
@@ -84,7 +86,9 @@ func NewWorld(t testing.TB) *World {
 		// Billing against stripe-mock, events signed with WebhookSecret.
 		Billing: &app.BillingConfig{Grace: time.Hour,
 			Provider: &stripebilling.Provider{Key: stripebilling.Static(localcloud.StripeMockAPIKey), APIBase: testenv.StripeMock(t)},
-			Verifier: stripebilling.Verifier{Secret: stripebilling.Static(WebhookSecret)}}}
+			Verifier: stripebilling.Verifier{Secret: stripebilling.Static(WebhookSecret)}},
+		// Webhook attempts are queued (redelivery) but not run.
+		Webhooks: &app.WebhookConfig{Queue: &webhook.MemQueue{}}}
 	w.Files = AttachmentsBucket(t, names)
 	w.Deps.Attachments = app.NewAttachments(tenantcreds.RequireTenant(db), w.Files.Objects,
 		attachment.Buckets{Pooled: w.Files.Bucket, Silo: names.SiloFiles}, list.Codec{Keys: cursorKey(t)})

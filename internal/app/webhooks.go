@@ -1,0 +1,161 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"log"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/changes"
+	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
+	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
+	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/webhook"
+	"github.com/issuetracker/issuetracker/internal/webhook/sqsqueue"
+	"github.com/issuetracker/issuetracker/internal/webhook/webhookapi"
+	"github.com/issuetracker/issuetracker/internal/webhook/webhookdb"
+)
+
+// WebhookConfig is how a deployment sends webhooks: the queue of delivery
+// attempts (SQS in AWS, a webhook.MemQueue locally) and the SSRF guard.
+type WebhookConfig struct {
+	Queue webhook.Queue
+	Guard webhook.Guard
+}
+
+// WebhookGuardFromEnv is the deployment's guard: loopback only where
+// envvars.WebhookAllowLoopback is set (never in AWS).
+func WebhookGuardFromEnv() webhook.Guard {
+	return webhook.Guard{AllowLoopback: os.Getenv(envvars.WebhookAllowLoopback) == "true"}
+}
+
+func webhookService(d Deps) webhook.Service {
+	s := webhook.Service{Store: webhookdb.Store{DB: d.DB, Cursors: d.Cursors}, Now: d.Now}
+	if d.Webhooks != nil {
+		s.Queue, s.Guard = d.Webhooks.Queue, d.Webhooks.Guard
+	}
+	return s
+}
+
+func webhookDeps(d Deps) webhookapi.Deps { return webhookapi.Deps{Service: webhookService(d)} }
+
+// WebhookProducer is the webhook half of the activity consumer: events of
+// the change stream become queued deliveries (nil queue: no webhooks).
+func WebhookProducer(db *dynamodb.Client, q webhook.Queue) changes.Consumer {
+	if q == nil {
+		return changes.ConsumerFunc(func(context.Context, []changes.Change) error { return nil })
+	}
+	return webhookdb.Consumer{Producer: webhook.Producer{Store: webhookdb.Store{DB: db}, Queue: q}, Issues: issuedb.Store{DB: db}}
+}
+
+// NewWebhookDeliverer makes delivery attempts on db's tables through q,
+// mailing a tenant's admins (with sender, if any) when an endpoint is
+// disabled.
+func NewWebhookDeliverer(db *dynamodb.Client, q webhook.Queue, g webhook.Guard, sender mail.Sender, webBase string) webhook.Deliverer {
+	var admins webhook.AdminNotifier
+	if sender != nil {
+		admins = webhookAdmins{users: peopledb.UserDB{DB: db}, mail: sender, web: webBase}
+	}
+	return webhook.Deliverer{Store: webhookdb.Store{DB: db}, Queue: q, Client: g.Client(), Admins: admins, Log: slog.Default()}
+}
+
+// webhookAdmins mails a tenant's Admins and Super Admins.
+type webhookAdmins struct {
+	users peopledb.UserDB
+	mail  mail.Sender
+	web   string
+}
+
+func (a webhookAdmins) EndpointDisabled(ctx context.Context, sc tenancy.Scope, e webhook.Endpoint) error {
+	ctx = tenancy.WithTenant(ctx, sc.TenantID)
+	var to []string
+	req := list.Request{Limit: list.MaxLimit}
+	for {
+		pg, err := a.users.List(ctx, sc, req)
+		if err != nil {
+			return err
+		}
+		for _, u := range pg.Items {
+			if u.Role.AtLeast(roles.Admin) && u.Status == people.UserActive && u.Email != "" {
+				to = append(to, u.Email)
+			}
+		}
+		if pg.NextCursor == "" {
+			break
+		}
+		req.Cursor = pg.NextCursor
+	}
+	link := strings.TrimSuffix(a.web, "/") + "/settings/webhooks"
+	subject := "A webhook endpoint was disabled"
+	text := fmt.Sprintf("The webhook endpoint %s was disabled after %s.\n\nNo events are sent to it until an admin turns it back on:\n%s\n",
+		e.URL, e.DisabledReason, link)
+	body := fmt.Sprintf("<p>The webhook endpoint <code>%s</code> was disabled after %s.</p><p>No events are sent to it until an admin turns it back on: <a href=\"%s\">webhook settings</a>.</p>",
+		html.EscapeString(e.URL), html.EscapeString(e.DisabledReason), html.EscapeString(link))
+	var failed []string
+	for _, addr := range to {
+		if err := a.mail.Send(ctx, mail.Message{To: addr, Subject: subject, Text: text, HTML: body}); err != nil {
+			failed = append(failed, addr)
+		}
+	}
+	if len(failed) > 0 {
+		return errs.Internal(fmt.Errorf("mail to %d admins failed", len(failed)))
+	}
+	return nil
+}
+
+// RunLocalWebhooks delivers a MemQueue's tasks until ctx ends (make dev
+// and the tests; in AWS the delivery function receives the SQS queue).
+func RunLocalWebhooks(ctx context.Context, q *webhook.MemQueue, d webhook.Deliverer, workers int) {
+	q.Run(ctx, workers, func(ctx context.Context, t webhook.Task) error {
+		ctx, cancel := context.WithTimeout(tenancy.WithTenant(ctx, t.TenantID), 30*time.Second)
+		defer cancel()
+		return d.Handle(ctx, t)
+	})
+}
+
+// WebhookQueueFromEnv is the SQS queue of envvars.WebhookQueueURL (nil
+// when unset: no webhooks).
+func WebhookQueueFromEnv(cfg aws.Config) webhook.Queue {
+	u := os.Getenv(envvars.WebhookQueueURL)
+	if u == "" {
+		return nil
+	}
+	return sqsqueue.Queue{Client: sqs.NewFromConfig(cfg), URL: u}
+}
+
+// ServeWebhookDelivery runs this process as the webhook-delivery function:
+// batches of the webhook queue's messages, one attempt each.
+func ServeWebhookDelivery() {
+	useLambdaLogging("webhook-delivery", os.Stdout)
+	deps, err := DepsFromEnv(context.Background())
+	if err != nil {
+		log.Fatalf("webhook-delivery: %v", err)
+	}
+	e := awsx.EndpointsFromEnv()
+	cfg, err := awsx.Load(context.Background(), e)
+	if err != nil {
+		log.Fatalf("webhook-delivery: %v", err)
+	}
+	q := WebhookQueueFromEnv(cfg)
+	if q == nil {
+		log.Fatalf("webhook-delivery: %s is not set", envvars.WebhookQueueURL)
+	}
+	d := NewWebhookDeliverer(awsx.DynamoDB(cfg, e), q, webhook.Guard{}, deps.Mail, deps.WebBaseURL)
+	lambda.Start(sqsqueue.Handler(d))
+}

@@ -1,0 +1,235 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+)
+
+// Producer turns events into deliveries: one per enabled endpoint of the
+// tenant that subscribes to the event's type, written once (a redelivered
+// change finds it written) and queued.
+type Producer struct {
+	Store Store
+	Queue Queue
+}
+
+// Publish writes and queues the event's deliveries.
+func (p Producer) Publish(ctx context.Context, ev Event) error {
+	eps, err := p.Store.Endpoints(ctx, ev.Scope)
+	if err != nil {
+		return err
+	}
+	var body []byte
+	for _, e := range eps {
+		if !e.Subscribes(ev.Type) {
+			continue
+		}
+		if body == nil {
+			if body, err = ev.Payload(); err != nil {
+				return errs.Internal(err)
+			}
+		}
+		d := Delivery{ID: DeliveryID(ev.At, ev.ID), EndpointID: e.ID, MessageID: ev.ID, EventType: ev.Type, Payload: body,
+			CreatedAt: ev.At.UTC(), Status: Pending, NextAttemptAt: ev.At.UTC()}
+		fresh, err := p.Store.CreateDelivery(ctx, ev.Scope, d)
+		if err != nil {
+			return err
+		}
+		if !fresh {
+			// Written by an earlier run of this change: queued then too,
+			// unless that run failed in between; queue again, the attempt
+			// number makes a second copy a no-op.
+			if cur, err := p.Store.Delivery(ctx, ev.Scope, e.ID, d.ID); err != nil || cur.AutoAttempts > 0 {
+				continue
+			}
+		}
+		if err := p.Queue.Send(ctx, Task{Table: ev.Scope.Table, TenantID: ev.Scope.TenantID, EndpointID: e.ID, DeliveryID: d.ID, Attempt: 1}, 0); err != nil {
+			return fmt.Errorf("queue delivery: %w", err)
+		}
+	}
+	return nil
+}
+
+// AdminNotifier tells a tenant's admins that an endpoint was disabled.
+type AdminNotifier interface {
+	EndpointDisabled(ctx context.Context, sc tenancy.Scope, e Endpoint) error
+}
+
+// Deliverer makes the attempt a task asks for.
+type Deliverer struct {
+	Store  Store
+	Queue  Queue
+	Client *http.Client
+	Admins AdminNotifier
+	Now    func() time.Time
+	// Schedule of retries (Schedule if nil).
+	Schedule []time.Duration
+	// DisableAfter consecutive failures (DefaultDisableAfter if zero).
+	DisableAfter int
+	Log          *slog.Logger
+}
+
+// MaxResponseBytes of a receiver's answer are read (then dropped).
+const MaxResponseBytes = 64 << 10
+
+// UserAgent of deliveries.
+const UserAgent = "IssueTracker-Webhooks/1"
+
+func (d Deliverer) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+// Handle makes one attempt. It returns an error only when the attempt
+// could not be made or recorded (storage, queue): the queue then delivers
+// the task again (and, after its receive limit, to its dead-letter queue).
+// A receiver's failure is recorded and retried on the schedule.
+func (d Deliverer) Handle(ctx context.Context, t Task) error {
+	now := d.now()
+	if now.Before(t.NotBefore) {
+		return d.Queue.Send(ctx, t, t.NotBefore.Sub(now))
+	}
+	sc := t.Scope()
+	e, err := d.Store.Endpoint(ctx, sc, t.EndpointID)
+	if errs.Is(err, errs.KindNotFound) {
+		return nil // deleted: nothing to send
+	}
+	if err != nil {
+		return err
+	}
+	del, err := d.Store.Delivery(ctx, sc, t.EndpointID, t.DeliveryID)
+	if errs.Is(err, errs.KindNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !t.Manual {
+		if del.AutoAttempts >= t.Attempt || del.Status != Pending {
+			return nil // a duplicate message, or settled meanwhile
+		}
+		if e.State != Enabled {
+			_, err := d.Store.RecordAttempt(ctx, sc, e.ID, del.ID, Attempt{N: t.Attempt, At: now.UTC(), Error: "endpoint disabled"}, Failed, time.Time{})
+			return err
+		}
+	}
+	a := d.attempt(ctx, e, del, now)
+	a.N, a.Manual = t.Attempt, t.Manual
+	if t.Manual {
+		a.N = len(del.Attempts) + 1
+	}
+	status, next := Succeeded, time.Time{}
+	var wait time.Duration
+	ok := a.Error == "" && a.StatusCode >= 200 && a.StatusCode < 300
+	if !ok {
+		status = Failed
+		if t.Manual {
+			status, next = del.Status, del.NextAttemptAt
+			if status == Succeeded {
+				status = Failed
+			}
+		} else if w, more := Backoff(d.schedule(), t.Attempt); more {
+			status, next, wait = Pending, now.Add(w).UTC(), w
+		}
+	}
+	recorded, err := d.Store.RecordAttempt(ctx, sc, e.ID, del.ID, a, status, next)
+	if err != nil || !recorded {
+		return err
+	}
+	if ok {
+		if e.ConsecutiveFailures > 0 {
+			return d.Store.RecordSuccess(ctx, sc, e.ID)
+		}
+		return nil
+	}
+	if status == Pending {
+		if err := d.Queue.Send(ctx, Task{Table: t.Table, TenantID: t.TenantID, EndpointID: e.ID, DeliveryID: del.ID, Attempt: t.Attempt + 1}, wait); err != nil {
+			return fmt.Errorf("queue retry: %w", err)
+		}
+	}
+	limit := d.DisableAfter
+	if limit == 0 {
+		limit = DefaultDisableAfter
+	}
+	reason := fmt.Sprintf("%d consecutive failed deliveries", limit)
+	disabled, err := d.Store.RecordFailure(ctx, sc, e.ID, limit, reason, now)
+	if err != nil {
+		return err
+	}
+	if disabled && d.Admins != nil {
+		e.State, e.DisabledReason = Disabled, reason
+		if err := d.Admins.EndpointDisabled(ctx, sc, e); err != nil {
+			d.logger().ErrorContext(ctx, "mail about a disabled webhook", "tenant", sc.TenantID, "endpoint", e.ID, "error", err)
+		}
+	}
+	return nil
+}
+
+func (d Deliverer) schedule() []time.Duration {
+	if d.Schedule != nil {
+		return d.Schedule
+	}
+	return Schedule
+}
+
+func (d Deliverer) logger() *slog.Logger {
+	if d.Log != nil {
+		return d.Log
+	}
+	return slog.Default()
+}
+
+// attempt POSTs the signed payload and measures the answer.
+func (d Deliverer) attempt(ctx context.Context, e Endpoint, del Delivery, now time.Time) Attempt {
+	a := Attempt{At: now.UTC()}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.URL, bytes.NewReader(del.Payload))
+	if err != nil {
+		a.Error = "bad request: " + err.Error()
+		return a
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", UserAgent)
+	if err := Sign(req.Header, del.MessageID, now, del.Payload, e.SigningSecrets(now)); err != nil {
+		a.Error = err.Error()
+		return a
+	}
+	start := time.Now()
+	res, err := d.Client.Do(req)
+	if err == nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, MaxResponseBytes))
+		_ = res.Body.Close()
+		a.StatusCode = res.StatusCode
+	}
+	a.DurationMS = time.Since(start).Milliseconds()
+	if err != nil {
+		a.Error = describe(err)
+	}
+	return a
+}
+
+// describe is what the delivery log says of a failed request (no
+// addresses of the platform's own network beyond the refused one).
+func describe(err error) string {
+	switch {
+	case errors.Is(err, ErrBlockedAddress):
+		return "refused: the endpoint resolves to an address webhooks may not reach"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timed out"
+	}
+	s := err.Error()
+	if len(s) > 300 {
+		s = s[:300]
+	}
+	return s
+}

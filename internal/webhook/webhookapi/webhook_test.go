@@ -1,0 +1,343 @@
+package webhookapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
+	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
+	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
+	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
+	"github.com/issuetracker/issuetracker/internal/tiers"
+	"github.com/issuetracker/issuetracker/internal/webhook"
+)
+
+// receiver is a webhook endpoint in the test: it answers with the next
+// status of its script (then 200) and records every request.
+type receiver struct {
+	srv    *httptest.Server
+	mu     sync.Mutex
+	script []int
+	got    []*http.Request
+	bodies [][]byte
+}
+
+func newReceiver(t testing.TB, script ...int) *receiver {
+	r := &receiver{script: script}
+	r.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		r.got, r.bodies = append(r.got, req), append(r.bodies, body)
+		status := http.StatusOK
+		if len(r.script) > 0 {
+			status, r.script = r.script[0], r.script[1:]
+		}
+		r.mu.Unlock()
+		w.WriteHeader(status)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *receiver) url() string { return r.srv.URL + "/hooks/issuetracker" }
+
+// wait returns the first n requests, waiting up to 10 s for them.
+func (r *receiver) wait(t *testing.T, n int) ([]*http.Request, [][]byte) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r.mu.Lock()
+		got, bodies := append([]*http.Request(nil), r.got...), append([][]byte(nil), r.bodies...)
+		r.mu.Unlock()
+		if len(got) >= n {
+			return got[:n], bodies[:n]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the receiver got %d requests, want %d", len(got), n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (r *receiver) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.got)
+}
+
+type world struct {
+	api       *apitest.API
+	ann, bob  tenancy.Principal // acme: Admin, User
+	gus       tenancy.Principal // globex: Admin
+	annMail   string
+	poller    *streampoller.Poller
+	queue     *webhook.MemQueue
+	deliverer *webhook.Deliverer
+}
+
+func newWorld(t testing.TB, recv ...*receiver) *world {
+	t.Helper()
+	db, names := testenv.Tables(t)
+	cfg, e := testenv.AWS(t)
+	ctx := context.Background()
+	run := fmt.Sprint(time.Now().UnixNano())
+	w := &world{queue: &webhook.MemQueue{Visibility: 200 * time.Millisecond}}
+	p := func(tn, id string, role roles.Role) tenancy.Principal {
+		mail := id + "@" + run + "." + tn + ".test"
+		require.NoError(t, peopledb.UserDB{DB: db}.Put(ctx, tenancy.Scope{Table: names.App(), TenantID: tn}, people.User{ID: id, TenantID: tn,
+			Username: id, Email: mail, DisplayName: id, Role: role, Status: people.UserActive}))
+		return tenancy.Principal{TenantID: tn, UserID: id, Username: id, Email: mail, Role: role, Tier: tiers.Standard, Table: names.App()}
+	}
+	for _, tn := range []string{"acme", "globex"} {
+		require.NoError(t, tenantdb.New(db, names).Create(ctx, tenant.Tenant{ID: tn, Name: tn, Tier: tiers.Standard,
+			Status: tenant.StatusActive, Table: names.App()}))
+	}
+	w.ann, w.bob, w.gus = p("acme", "ann", roles.Admin), p("acme", "bob", roles.User), p("globex", "gus", roles.Admin)
+	w.annMail = w.ann.Email
+	// The local-only setting admits loopback; the receivers' certificates
+	// are trusted.
+	guard := webhook.Guard{AllowLoopback: true}
+	if len(recv) > 0 {
+		guard.RootCAs = recv[0].srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+	}
+	keys, err := list.StaticKey("webhook-test-cursor-key-0123456789abcdef")
+	require.NoError(t, err)
+	deps := app.Deps{DB: db, Names: names, Now: time.Now, Cursors: list.Codec{Keys: keys},
+		Webhooks: &app.WebhookConfig{Queue: w.queue, Guard: guard}}
+	w.api = apitest.New(t, deps)
+	w.poller = &streampoller.Poller{Name: notifydb.ConsumerName, DB: db, Streams: awsx.Streams(cfg, e),
+		Consumer: app.ActivityConsumer(db, time.Hour, w.queue), Filter: notifydb.Filter,
+		Tables:      func(context.Context) ([]string, error) { return []string{names.App()}, nil },
+		Checkpoints: streampoller.TableCheckpoints{DB: db, Table: names.Control()}}
+	d := app.NewWebhookDeliverer(db, w.queue, guard, testenv.MailSender(t), "http://web.test")
+	d.Schedule = []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 300 * time.Millisecond}
+	d.DisableAfter = 4
+	w.deliverer = &d
+	runCtx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); app.RunLocalWebhooks(runCtx, w.queue, *w.deliverer, 2) }()
+	t.Cleanup(func() { stop(); <-done })
+	return w
+}
+
+func (w *world) do(t *testing.T, p tenancy.Principal, method, path string, body any, want int) map[string]any {
+	t.Helper()
+	res := w.api.As(p).Do(method, path, body)
+	require.Equal(t, want, res.Status, "%s %s: %s", method, path, res.Body)
+	if len(res.Body) == 0 || res.Body[0] != '{' {
+		return nil
+	}
+	return res.Map(t)
+}
+
+// endpoint is the caller's endpoint id as the list shows it (nil: absent).
+func (w *world) endpoint(t *testing.T, p tenancy.Principal, id string) map[string]any {
+	t.Helper()
+	for _, it := range w.do(t, p, "GET", "/v1/webhooks", nil, 200)["items"].([]any) {
+		if m := it.(map[string]any); m["id"] == id {
+			return m
+		}
+	}
+	return nil
+}
+
+func (w *world) drain(t *testing.T) {
+	t.Helper()
+	require.NoError(t, w.poller.Drain(context.Background()))
+}
+
+func verify(t *testing.T, secret string, req *http.Request, body []byte) error {
+	t.Helper()
+	wh, err := standardwebhooks.NewWebhook(secret)
+	require.NoError(t, err)
+	return wh.Verify(body, req.Header)
+}
+
+func TestWebhooksAreSignedRetriedAndLogged(t *testing.T) {
+	recv := newReceiver(t, 500, 500) // two failures, then 200
+	w := newWorld(t, recv)
+	ep := w.do(t, w.ann, "POST", "/v1/webhooks", map[string]any{"url": recv.url(), "description": "CI bridge",
+		"event_types": []string{"issue.created", "comment.created"}}, 201)
+	secret := ep["secret"].(string)
+	require.True(t, strings.HasPrefix(secret, "whsec_"))
+	id := ep["id"].(string)
+	require.NotNil(t, w.endpoint(t, w.ann, id))
+	assert.NotContains(t, w.endpoint(t, w.ann, id), "secret", "the secret is shown once")
+
+	iss := w.do(t, w.bob, "POST", "/v1/issues", map[string]any{"title": "Checkout broken", "type": "bug"}, 201)
+	assert.Zero(t, recv.count(), "nothing is sent in the request path")
+	w.drain(t)
+
+	got, bodies := recv.wait(t, 3)
+	for i, req := range got {
+		require.NoError(t, verify(t, secret, req, bodies[i]), "attempt %d", i+1)
+		assert.Equal(t, got[0].Header.Get("webhook-id"), req.Header.Get("webhook-id"), "one message id across retries")
+		assert.Equal(t, "application/json", req.Header.Get("Content-Type"))
+	}
+	assert.Error(t, verify(t, webhook.NewSecret(), got[0], bodies[0]), "another secret does not verify")
+	var payload struct {
+		Type string
+		Data struct {
+			Issue struct{ ID, Title string }
+		}
+	}
+	require.NoError(t, json.Unmarshal(bodies[0], &payload))
+	assert.Equal(t, "issue.created", payload.Type)
+	assert.Equal(t, iss["id"], payload.Data.Issue.ID)
+	assert.Equal(t, "Checkout broken", payload.Data.Issue.Title)
+
+	// The delivery log: three attempts, 500, 500, 200, with durations.
+	var log map[string]any
+	require.Eventually(t, func() bool {
+		log = w.do(t, w.ann, "GET", "/v1/webhooks/"+id+"/deliveries", nil, 200)
+		items := log["items"].([]any)
+		return len(items) == 1 && items[0].(map[string]any)["status"] == "succeeded"
+	}, 5*time.Second, 20*time.Millisecond)
+	del := log["items"].([]any)[0].(map[string]any)
+	var codes []float64
+	for _, a := range del["attempts"].([]any) {
+		m := a.(map[string]any)
+		codes = append(codes, m["status_code"].(float64))
+		assert.Contains(t, m, "duration_ms")
+	}
+	assert.Equal(t, []float64{500, 500, 200}, codes)
+	assert.Equal(t, "issue.created", del["event_type"])
+	// The success is recorded on the delivery, then the endpoint's count.
+	assert.Eventually(t, func() bool { return w.endpoint(t, w.ann, id)["consecutive_failures"] == 0.0 }, 5*time.Second, 20*time.Millisecond,
+		"a success resets the failures")
+
+	// A redelivered stream changes nothing; a transition is not subscribed.
+	w.do(t, w.bob, "POST", "/v1/issues/"+iss["id"].(string)+"/transitions", map[string]any{"to": "in_progress"}, 200)
+	w.drain(t)
+
+	// Manual redelivery: one more attempt, logged as manual.
+	w.do(t, w.ann, "POST", "/v1/webhooks/"+id+"/deliveries/"+del["id"].(string)+"/redeliver", nil, 202)
+	recv.wait(t, 4)
+	require.Eventually(t, func() bool {
+		d := w.do(t, w.ann, "GET", "/v1/webhooks/"+id+"/deliveries", nil, 200)["items"].([]any)[0].(map[string]any)
+		as := d["attempts"].([]any)
+		return len(as) == 4 && as[3].(map[string]any)["manual"] == true
+	}, 5*time.Second, 20*time.Millisecond)
+
+	// Rotation: both the new and the old secret sign during the overlap.
+	rot := w.do(t, w.ann, "POST", "/v1/webhooks/"+id+"/rotate-secret", nil, 200)
+	fresh := rot["secret"].(string)
+	require.NotEqual(t, secret, fresh)
+	w.do(t, w.bob, "POST", "/v1/issues/"+iss["id"].(string)+"/comments", map[string]any{"body": "on it"}, 201)
+	w.drain(t)
+	got, bodies = recv.wait(t, 5)
+	last, body := got[4], bodies[4]
+	assert.Len(t, strings.Fields(last.Header.Get("webhook-signature")), 2, "two signatures during the overlap")
+	require.NoError(t, verify(t, fresh, last, body))
+	require.NoError(t, verify(t, secret, last, body))
+	assert.Contains(t, string(body), `"type":"comment.created"`)
+	assert.Equal(t, 5, recv.count(), "the transition was not subscribed and the replay sent nothing twice")
+}
+
+func TestAFailingEndpointIsDisabledAndItsAdminsMailed(t *testing.T) {
+	recv := newReceiver(t, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500)
+	w := newWorld(t, recv)
+	box := testenv.NewMailbox(t, w.annMail)
+	ep := w.do(t, w.ann, "POST", "/v1/webhooks", map[string]any{"url": recv.url(), "event_types": []string{"issue.created"}}, 201)
+	id := ep["id"].(string)
+	w.do(t, w.bob, "POST", "/v1/issues", map[string]any{"title": "One", "type": "bug"}, 201)
+	w.drain(t)
+
+	// 1 + 3 retries fail: DisableAfter (4) consecutive failures.
+	recv.wait(t, 4)
+	m := box.Next("webhook endpoint was disabled")
+	assert.Contains(t, m.Text, recv.url())
+	got := w.endpoint(t, w.ann, id)
+	assert.Equal(t, "disabled", got["state"])
+	assert.Contains(t, got["disabled_reason"], "4 consecutive failed deliveries")
+	del := w.do(t, w.ann, "GET", "/v1/webhooks/"+id+"/deliveries", nil, 200)["items"].([]any)[0].(map[string]any)
+	assert.Equal(t, "failed", del["status"], "the schedule is exhausted")
+
+	// A disabled endpoint gets nothing, and refuses redelivery.
+	w.do(t, w.bob, "POST", "/v1/issues", map[string]any{"title": "Two", "type": "bug"}, 201)
+	w.drain(t)
+	w.do(t, w.ann, "POST", "/v1/webhooks/"+id+"/deliveries/"+del["id"].(string)+"/redeliver", nil, 409)
+	time.Sleep(300 * time.Millisecond)
+	assert.Equal(t, 4, recv.count())
+
+	// Turned back on, it starts again from zero failures.
+	on := w.do(t, w.ann, "PATCH", "/v1/webhooks/"+id, map[string]any{"enabled": true}, 200)
+	assert.Equal(t, "enabled", on["state"])
+	assert.Equal(t, 0.0, on["consecutive_failures"])
+	w.do(t, w.bob, "POST", "/v1/issues", map[string]any{"title": "Three", "type": "bug"}, 201)
+	w.drain(t)
+	recv.wait(t, 5)
+}
+
+func TestWebhookRegistrationRefusesBadInputAndOtherTenants(t *testing.T) {
+	recv := newReceiver(t)
+	w := newWorld(t, recv)
+	for _, c := range []struct {
+		name  string
+		body  map[string]any
+		field string
+	}{
+		{"plain http", map[string]any{"url": "http://example.com/hook", "event_types": []string{"issue.created"}}, "url"},
+		{"the metadata service", map[string]any{"url": "https://169.254.169.254/latest", "event_types": []string{"issue.created"}}, "url"},
+		{"a private address", map[string]any{"url": "https://10.0.0.8/hook", "event_types": []string{"issue.created"}}, "url"},
+		{"credentials", map[string]any{"url": "https://u:p@example.com/", "event_types": []string{"issue.created"}}, "url"},
+		{"no URL", map[string]any{"event_types": []string{"issue.created"}}, "url"},
+		{"no event types", map[string]any{"url": recv.url()}, "event_types"},
+		{"an unknown event type", map[string]any{"url": recv.url(), "event_types": []string{"issue.exploded"}}, "event_types"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res := w.api.As(w.ann).Do("POST", "/v1/webhooks", c.body)
+			require.Equal(t, 422, res.Status, string(res.Body))
+			assert.Equal(t, "application/problem+json", res.Header.Get("Content-Type"))
+			m := res.Map(t)
+			assert.Equal(t, "invalid_webhook", m["code"])
+			assert.Equal(t, c.field, m["errors"].([]any)[0].(map[string]any)["field"], string(res.Body))
+		})
+	}
+	assert.Empty(t, w.do(t, w.ann, "GET", "/v1/webhooks", nil, 200)["items"], "nothing written")
+
+	// Users are not Admins.
+	w.do(t, w.bob, "GET", "/v1/webhooks", nil, 403)
+	w.do(t, w.bob, "POST", "/v1/webhooks", map[string]any{"url": recv.url(), "event_types": []string{"issue.created"}}, 403)
+
+	// Another tenant's endpoint is answered like a missing one.
+	id := w.do(t, w.ann, "POST", "/v1/webhooks", map[string]any{"url": recv.url(), "event_types": []string{"issue.created"}}, 201)["id"].(string)
+	missing := "01JZZZZZZZZZZZZZZZZZZZZZZZ"
+	for _, target := range []string{id, missing} {
+		w.do(t, w.gus, "PATCH", "/v1/webhooks/"+target, map[string]any{"enabled": false}, 404)
+		w.do(t, w.gus, "POST", "/v1/webhooks/"+target+"/rotate-secret", nil, 404)
+		w.do(t, w.gus, "GET", "/v1/webhooks/"+target+"/deliveries", nil, 404)
+		w.do(t, w.gus, "POST", "/v1/webhooks/"+target+"/deliveries/0000000000000_msg_x/redeliver", nil, 404)
+		w.do(t, w.gus, "DELETE", "/v1/webhooks/"+target, nil, 404)
+	}
+	assert.Empty(t, w.do(t, w.gus, "GET", "/v1/webhooks", nil, 200)["items"])
+	require.NotNil(t, w.endpoint(t, w.ann, id))
+	// A bad change is refused whole.
+	res := w.api.As(w.ann).Do("PATCH", "/v1/webhooks/"+id, map[string]any{"url": "https://127.0.0.1.nip.invalid/", "event_types": []string{}})
+	require.Equal(t, 422, res.Status, string(res.Body))
+	assert.Equal(t, []any{"issue.created"}, w.endpoint(t, w.ann, id)["event_types"])
+	w.do(t, w.ann, "DELETE", "/v1/webhooks/"+id, nil, 204)
+	assert.Nil(t, w.endpoint(t, w.ann, id))
+	w.do(t, w.ann, "DELETE", "/v1/webhooks/"+id, nil, 404)
+}
