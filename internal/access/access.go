@@ -38,6 +38,7 @@ var (
 	audit     = schema.ControlAudit + "*"
 	rates     = schema.ControlRate + "*"
 	tenantIdx = schema.ControlTenantList
+	rowsIdx   = schema.ControlTenantRows + "*"
 	rootIdem  = schema.ControlRootIdempotency + "*"
 	anonIdem  = schema.ControlPublicIdempotency + "*"
 	usageOf   = schema.ControlUsage + "*"
@@ -107,8 +108,9 @@ var control = map[routes.Function][]Grant{
 		{Actions: []string{"DeleteItem"}, Keys: []string{rootIdem}},
 		{Actions: []string{"Query"}, Keys: []string{audit}},
 		{Actions: []string{"Query"}, Keys: []string{tenantIdx}, Index: schema.GSI1},
-		// A tenant's usage this month on its page.
-		{Actions: []string{"BatchGetItem"}, Keys: []string{usageOf}},
+		// The tenants table: a page of rows, then their tenants and usage.
+		{Actions: []string{"Query"}, Keys: []string{rowsIdx}, Index: schema.GSI2},
+		{Actions: []string{"BatchGetItem"}, Keys: []string{usageOf, tenants}},
 	},
 	// Billing: the workspace's plan and usage, Stripe's checkout and
 	// webhook (each event claimed once, its customer mapped to its tenant),
@@ -118,6 +120,8 @@ var control = map[routes.Function][]Grant{
 	// registration are counted; anonymous callers' Idempotency-Key records.
 	routes.FnBilling: with(
 		Grant{Actions: []string{"GetItem", "PutItem", "UpdateItem", "ConditionCheckItem"}, Keys: []string{tenants}},
+		// The hourly job rewrites the tenants table's rows (beside each tenant).
+		Grant{Actions: []string{"BatchWriteItem"}, Keys: []string{tenants}},
 		Grant{Actions: []string{"GetItem", "PutItem", "UpdateItem", "DeleteItem"}, Keys: []string{customers, events}},
 		Grant{Actions: []string{"PutItem", "Query"}, Keys: []string{closes}},
 		Grant{Actions: []string{"BatchGetItem"}, Keys: []string{usageOf}},

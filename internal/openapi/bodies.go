@@ -45,6 +45,15 @@ func strs[T ~string](vs []T) []string {
 	return out
 }
 
+// sortEnum is each order ascending and, with '-', descending.
+func sortEnum[T ~string](orders []T) []string {
+	var out []string
+	for _, o := range orders {
+		out = append(out, string(o), "-"+string(o))
+	}
+	return out
+}
+
 func str(desc string) Param {
 	return Param{Description: desc, Schema: map[string]any{"type": "string"}}
 }
@@ -145,7 +154,11 @@ func tenantBodies() map[string]Body {
 		"resendVerification":    {Response: tenantapi.RegistrationView{}, Status: 202},
 		"getWorkspace":          {Response: tenantapi.Workspace{}},
 		"approveTenant":         {Response: tenantapi.TenantView{}, Status: 202},
-		"listTenants": {Query: concat([]Param{named("status", str("only tenants with this status, e.g. pending_approval"))}, pageParams),
+		"listTenants": {Query: concat([]Param{
+			named("status", Param{Description: "only tenants with this status, e.g. pending_approval", Schema: map[string]any{"type": "string", "enum": strs(tenant.Statuses)}}),
+			named("q", Param{Description: "the start of a tenant's name (any case) or id; matches come in name and id order (no sort)", Schema: map[string]any{"type": "string", "maxLength": tenant.MaxSearch}}),
+			named("sort", Param{Description: "the order, '-' first for descending (default -created)", Schema: map[string]any{"type": "string", "enum": sortEnum(tenant.Orders)}}),
+		}, pageParams),
 			Response: list.Page[tenantapi.TenantView]{}},
 		"getTenant": {Response: tenantapi.TenantView{}},
 		"suspendTenant": {Request: struct {

@@ -131,7 +131,7 @@ var table = []Route{
 	{"POST", "/v1/registrations/{tenantId}/verify", FnRegistration, public(), "verifyRegistration", "Prove the admin email with the mailed code; Basic is then provisioned, paid tiers wait for approval"},
 	{"POST", "/v1/registrations/{tenantId}/verification", FnRegistration, public(), "resendVerification", "Mail a new verification code (rate limited)"},
 	{"GET", "/v1/workspaces/{slug}", FnRegistration, public(), "getWorkspace", "Where a workspace's people sign in: user pool, app client, region (rate limited per client address)"},
-	{"GET", "/v1/admin/tenants", FnTenants, root(), "listTenants", "Tenants with status, tier and usage (?status= filters, e.g. pending_approval)"},
+	{"GET", "/v1/admin/tenants", FnTenants, root(), "listTenants", "The tenants table: status, tier, users, usage and MRR; search (q), sort, status filter, cursor"},
 	{"POST", "/v1/admin/tenants/{tenantId}/approve", FnTenants, root(), "approveTenant", "Approve a paid-tier registration: onboarding starts"},
 	{"GET", "/v1/admin/tenants/{tenantId}", FnTenants, root(), "getTenant", "A tenant with usage and lifecycle progress"},
 	{"POST", "/v1/admin/tenants/{tenantId}/suspend", FnTenants, root(), "suspendTenant", "Refuse every token of the tenant; data kept"},

@@ -168,7 +168,9 @@ var allowed = map[string][]string{
 		"<ControlTable> " + leading("ROOT#IDEM#*") + ": dynamodb:DeleteItem",
 		"<ControlTable> " + leading("AUDIT#*") + ": dynamodb:Query",
 		"<ControlTable>/index/gsi1 " + leading("TENANTS") + ": dynamodb:Query",
-		"<ControlTable> " + leading("USAGE#*") + ": dynamodb:BatchGetItem",
+		// The tenants table: a page of rows, then their tenants and usage.
+		"<ControlTable>/index/gsi2 " + leading("TENANTROWS#*") + ": dynamodb:Query",
+		"<ControlTable> " + leading("USAGE#*", "TENANT#*") + ": dynamodb:BatchGetItem",
 	}, plans()...), planIDs()...),
 	// Stripe's secrets are the billing function's alone; it changes plans
 	// and statuses (through the tenant's lifecycle), claims Stripe's events,
@@ -181,7 +183,7 @@ var allowed = map[string][]string{
 		"<ControlTable> " + leading("BILLINGCUSTOMER#*", "BILLINGEVENT#*") + ": dynamodb:DeleteItem dynamodb:GetItem dynamodb:PutItem dynamodb:UpdateItem",
 		"<ControlTable> " + leading("PUBLIC#IDEM#*") + ": dynamodb:DeleteItem dynamodb:PutItem",
 		"<ControlTable> " + leading("RATE#*") + ": dynamodb:UpdateItem",
-		"<ControlTable> " + leading("TENANT#*") + ": dynamodb:ConditionCheckItem dynamodb:GetItem dynamodb:PutItem dynamodb:UpdateItem",
+		"<ControlTable> " + leading("TENANT#*") + ": dynamodb:BatchWriteItem dynamodb:ConditionCheckItem dynamodb:GetItem dynamodb:PutItem dynamodb:UpdateItem",
 		"<ControlTable> " + leading("USAGE#*") + ": dynamodb:BatchGetItem dynamodb:PutItem dynamodb:UpdateItem",
 		"<ControlTable>/index/gsi1 " + leading("BILLING", "USAGEMONTH#*", "TENANTS") + ": dynamodb:Query",
 	}, plans()...), planIDs()...),

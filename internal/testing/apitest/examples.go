@@ -218,7 +218,7 @@ func tenantExamples(f exampleFixtures) map[string]Example {
 		"resendVerification": {Path: "/v1/registrations/initrode/verification"},
 		"getWorkspace":       {Path: "/v1/workspaces/acme"},
 		"approveTenant":      {Caller: "root", Path: "/v1/admin/tenants/wonka/approve"},
-		"listTenants":        {Caller: "root", Path: "/v1/admin/tenants?limit=2"},
+		"listTenants":        {Caller: "root", Path: "/v1/admin/tenants?limit=2&sort=-users"},
 		"getTenant":          {Caller: "root"},
 		"suspendTenant":      {Caller: "root", Path: "/v1/admin/tenants/globex/suspend", Body: map[string]any{"reason": "unpaid"}, Alt: map[string]any{"reason": "abuse"}},
 		"reactivateTenant":   {Caller: "root", Path: "/v1/admin/tenants/globex/reactivate"},

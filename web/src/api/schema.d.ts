@@ -62,7 +62,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Tenants with status, tier and usage (?status= filters, e.g. pending_approval) */
+        /** The tenants table: status, tier, users, usage and MRR; search (q), sort, status filter, cursor */
         get: operations["listTenants"];
         put?: never;
         post?: never;
@@ -1909,8 +1909,10 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             id: string;
+            isolation?: string;
             issuer?: string;
             lifecycle?: components["schemas"]["LifecycleView"];
+            mrr_cents?: number;
             name: string;
             /** @enum {string} */
             status: "pending_verification" | "pending_approval" | "pending_payment" | "registered" | "provisioning" | "active" | "failed" | "suspended" | "offboarding" | "deleted";
@@ -2006,6 +2008,8 @@ export interface components {
             monthly_quota: number;
             rate_limit: number;
             requests_this_month: number;
+            storage_bytes?: number;
+            storage_limit: number;
             users?: number;
         };
         User: {
@@ -2313,7 +2317,11 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description only tenants with this status, e.g. pending_approval */
-                status?: string;
+                status?: "pending_verification" | "pending_approval" | "pending_payment" | "registered" | "provisioning" | "active" | "failed" | "suspended" | "offboarding" | "deleted";
+                /** @description the start of a tenant's name (any case) or id; matches come in name and id order (no sort) */
+                q?: string;
+                /** @description the order, '-' first for descending (default -created) */
+                sort?: "name" | "-name" | "created" | "-created" | "tier" | "-tier" | "status" | "-status" | "users" | "-users" | "mrr" | "-mrr";
                 /** @description page size, 1 to 100 (default 50) */
                 limit?: number;
                 /** @description next_cursor of the previous page */
