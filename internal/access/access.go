@@ -39,6 +39,7 @@ var (
 	rates     = schema.ControlRate + "*"
 	tenantIdx = schema.ControlTenantList
 	rowsIdx   = schema.ControlTenantRows + "*"
+	settings  = schema.ControlSettings
 	rootIdem  = schema.ControlRootIdempotency + "*"
 	anonIdem  = schema.ControlPublicIdempotency + "*"
 	usageOf   = schema.ControlUsage + "*"
@@ -88,7 +89,8 @@ var control = map[routes.Function][]Grant{
 		Grant{Actions: []string{"UpdateItem"}, Keys: []string{tenants}, Attributes: schema.BrandingAttributes},
 		Grant{Actions: []string{"PutItem"}, Keys: []string{audit}},
 	),
-	// Counts sign-ups, lookups and code mails per address; creates the
+	// Counts sign-ups, lookups and code mails per address; reads whether
+	// sign-ups are open (the system settings); creates the
 	// tenant with its lifecycle state and email verification, counts wrong
 	// codes, replaces an unverified registration of the slug; answers a
 	// registration's status and where a workspace signs in; keeps anonymous
@@ -96,15 +98,16 @@ var control = map[routes.Function][]Grant{
 	routes.FnRegistration: {
 		{Actions: []string{"UpdateItem"}, Keys: []string{rates}},
 		{Actions: []string{"UpdateItem"}, Keys: []string{tenants}, Attributes: verificationAttempt},
-		{Actions: []string{"GetItem"}, Keys: []string{tenants}},
+		{Actions: []string{"GetItem"}, Keys: []string{tenants, settings}},
 		{Actions: []string{"PutItem"}, Keys: []string{tenants, audit, anonIdem}},
 		{Actions: []string{"DeleteItem"}, Keys: []string{tenants, anonIdem}},
 	},
 	// Root's administration: lists, reads, approves and changes tenants,
-	// reads their audit and usage; keeps Root's Idempotency-Key records.
+	// reads their audit and usage, reads and changes the system settings;
+	// keeps Root's Idempotency-Key records.
 	routes.FnTenants: {
-		{Actions: []string{"GetItem"}, Keys: []string{tenants}},
-		{Actions: []string{"PutItem"}, Keys: []string{tenants, issuers, audit, rootIdem}},
+		{Actions: []string{"GetItem"}, Keys: []string{tenants, settings}},
+		{Actions: []string{"PutItem"}, Keys: []string{tenants, issuers, audit, rootIdem, settings}},
 		{Actions: []string{"DeleteItem"}, Keys: []string{rootIdem}},
 		{Actions: []string{"Query"}, Keys: []string{audit}},
 		{Actions: []string{"Query"}, Keys: []string{tenantIdx}, Index: schema.GSI1},

@@ -10,6 +10,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
+	"github.com/issuetracker/issuetracker/internal/health"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
@@ -18,6 +19,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopleapi"
+	"github.com/issuetracker/issuetracker/internal/system"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenantapi"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -160,7 +162,10 @@ func tenantBodies() map[string]Body {
 			named("sort", Param{Description: "the order, '-' first for descending (default -created)", Schema: map[string]any{"type": "string", "enum": sortEnum(tenant.Orders)}}),
 		}, pageParams),
 			Response: list.Page[tenantapi.TenantView]{}},
-		"getTenant": {Response: tenantapi.TenantView{}},
+		"getTenant":         {Response: tenantapi.TenantView{}},
+		"getSystemSettings": {Response: system.Settings{}, Errors: []int{503}},
+		"putSystemSettings": {Request: tenantapi.SettingsChange{}, Response: system.Settings{}, Errors: []int{503}},
+		"getPlatformHealth": {Response: health.Report{}, Errors: []int{503}},
 		"suspendTenant": {Request: struct {
 			Reason string `json:"reason"`
 		}{}, Response: tenantapi.TenantView{}},

@@ -140,6 +140,9 @@ var table = []Route{
 	{"POST", "/v1/admin/tenants/{tenantId}/lifecycle/retry", FnTenants, root(), "retryTenantLifecycle", "Resume a failed onboarding or offboarding"},
 	{"POST", "/v1/admin/tenants/{tenantId}/offboard", FnTenants, root(), "offboardTenant", "Export, then delete everything of the tenant (confirm required)"},
 	{"GET", "/v1/admin/tenants/{tenantId}/audit", FnTenants, root(), "listTenantAudit", "Who did what to the tenant, newest first"},
+	{"GET", "/v1/admin/settings", FnTenants, root(), "getSystemSettings", "The platform's system settings: whether sign-ups are open"},
+	{"PUT", "/v1/admin/settings", FnTenants, root(), "putSystemSettings", "Open or close sign-ups (registrations under way continue)"},
+	{"GET", "/v1/admin/health", FnTenants, root(), "getPlatformHealth", "Platform health: the alarms' states in AWS; locally the functions' metrics (error rate, p95, throttles)"},
 	{"GET", "/v1/branding", FnWorkspace, tenant(roles.User), "getBranding", "The workspace's branding"},
 	{"PUT", "/v1/branding", FnWorkspace, tenant(roles.SuperAdmin), "putBranding", "Change the workspace's branding (tiers with branding)"},
 

@@ -16,10 +16,12 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/health"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/ratelimit"
+	"github.com/issuetracker/issuetracker/internal/system"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/issuetracker/issuetracker/internal/usage"
@@ -43,6 +45,12 @@ type Deps struct {
 	Usage   Usage
 	// Directory is the provider's tenants table (search, sort, paging).
 	Directory tenant.Directory
+	// Settings are the platform's system settings (registration open or
+	// closed); nil: always open, and Root's settings routes answer 503.
+	Settings system.Store
+	// Health is the platform's health (alarms in AWS, the local metrics
+	// log locally); nil answers 503.
+	Health health.Source
 	// Registrations limits sign-ups per client address.
 	Registrations ratelimit.Limiter
 	// Lookups limits slug availability checks and workspace lookups per
@@ -71,6 +79,9 @@ func Operations(d Deps) httpapi.Operations {
 		"retryTenantLifecycle":  d.with(d.retry),
 		"offboardTenant":        d.with(d.offboard),
 		"listTenantAudit":       d.listAudit,
+		"getSystemSettings":     d.getSettings,
+		"putSystemSettings":     d.putSettings,
+		"getPlatformHealth":     d.getHealth,
 		"getBranding":           d.with(d.getBranding),
 		"putBranding":           d.with(d.putBranding),
 	}
@@ -124,6 +135,9 @@ func limit(w http.ResponseWriter, r *http.Request, l ratelimit.Limiter, key, cod
 
 func (d Deps) register(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
 	if err := limit(w, r, d.Registrations, sourceIP(r), "registration_rate_limited", "registrations from your address"); err != nil {
+		return err
+	}
+	if err := d.registrationOpen(r.Context()); err != nil {
 		return err
 	}
 	var reg onboarding.Registration

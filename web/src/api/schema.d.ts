@@ -38,6 +38,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Platform health: the alarms' states in AWS; locally the functions' metrics (error rate, p95, throttles) */
+        get: operations["getPlatformHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/me": {
         parameters: {
             query?: never;
@@ -48,6 +65,24 @@ export interface paths {
         /** The calling provider (root) user */
         get: operations["getRootMe"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The platform's system settings: whether sign-ups are open */
+        get: operations["getSystemSettings"];
+        /** Open or close sign-ups (registrations under way continue) */
+        put: operations["putSystemSettings"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1381,6 +1416,14 @@ export interface components {
             kind: string;
             source_ip?: string;
         };
+        Alarm: {
+            metric?: string;
+            name: string;
+            reason?: string;
+            state: string;
+            /** Format: date-time */
+            updated_at?: string;
+        };
         AnalyticsReport: {
             bucket: string;
             buckets: components["schemas"]["BucketFigures"][];
@@ -1490,6 +1533,16 @@ export interface components {
             month: string;
             mrr_cents: number;
             tiers: components["schemas"]["TierMetrics"][];
+        };
+        FunctionStats: {
+            client_errors: number;
+            error_rate: number;
+            function: string;
+            p95_ms: number;
+            requests: number;
+            server_errors: number;
+            state: string;
+            throttled: number;
         };
         Gauge: {
             level: string;
@@ -1793,17 +1846,14 @@ export interface components {
             verification_expires_at?: string;
         };
         Report: {
-            active_users: components["schemas"]["ActiveUsers"];
-            api_calls: components["schemas"]["Gauge"];
-            days: components["schemas"]["Day"][];
-            lag_seconds: number;
-            month: string;
-            seats: components["schemas"]["Gauge"];
-            storage: components["schemas"]["Gauge"];
-            storage_breakdown: components["schemas"]["Storage"];
-            tenant_id: string;
-            tier: string;
-            warnings: components["schemas"]["Warning"][];
+            alarms: components["schemas"]["Alarm"][];
+            functions: components["schemas"]["FunctionStats"][];
+            /** Format: date-time */
+            generated_at: string;
+            note?: string;
+            source: string;
+            state: string;
+            window?: string;
         };
         RootMe: {
             user: components["schemas"]["MeUser"];
@@ -1819,6 +1869,15 @@ export interface components {
         SecuritySettings: {
             mfa_enforcement_available: boolean;
             mfa_required: boolean;
+        };
+        Settings: {
+            registration_open: boolean;
+            /** Format: date-time */
+            updated_at?: string;
+            updated_by?: string;
+        };
+        SettingsChange: {
+            registration_open?: boolean;
         };
         SettingsInput: {
             time_zone: string;
@@ -2001,6 +2060,19 @@ export interface components {
             quota_bytes: number;
             reserved_bytes: number;
             used_bytes: number;
+        };
+        UsageReport: {
+            active_users: components["schemas"]["ActiveUsers"];
+            api_calls: components["schemas"]["Gauge"];
+            days: components["schemas"]["Day"][];
+            lag_seconds: number;
+            month: string;
+            seats: components["schemas"]["Gauge"];
+            storage: components["schemas"]["Gauge"];
+            storage_breakdown: components["schemas"]["Storage"];
+            tenant_id: string;
+            tier: string;
+            warnings: components["schemas"]["Warning"][];
         };
         UsageSummary: {
             burst: number;
@@ -2239,6 +2311,89 @@ export interface operations {
             };
         };
     };
+    getPlatformHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getRootMe: {
         parameters: {
             query?: never;
@@ -2295,6 +2450,185 @@ export interface operations {
             };
             /** @description Internal Server Error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSystemSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Settings"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putSystemSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingsChange"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Settings"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9851,7 +10185,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Report"];
+                    "application/json": components["schemas"]["UsageReport"];
                 };
             };
             /** @description Bad Request */
