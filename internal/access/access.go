@@ -72,10 +72,11 @@ var verificationAttempt = []string{"attempts", "salt"}
 var control = map[routes.Function][]Grant{
 	// Confirms the caller's tenant, and finds a Platinum tenant by its pool's issuer.
 	routes.FnAuthorizer: {{Actions: []string{"GetItem"}, Keys: []string{tenants, issuers}}},
-	// Reads the caller's tenant (tier limits, its pool); audits the Super Admin's changes.
+	// Reads the caller's tenant (tier limits, its pool); audits the Super
+	// Admin's changes; reads the caller's audit log (the workspace's audit page).
 	routes.FnUsers: with(
 		Grant{Actions: []string{"GetItem"}, Keys: []string{tenants}},
-		Grant{Actions: []string{"PutItem"}, Keys: []string{audit}},
+		Grant{Actions: []string{"PutItem", "Query"}, Keys: []string{audit}},
 	),
 	// Tenants' users' own data: metering only.
 	routes.FnIssues:      metered,

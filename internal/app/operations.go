@@ -11,6 +11,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsapi"
 	"github.com/issuetracker/issuetracker/internal/attachment/attachmentapi"
 	"github.com/issuetracker/issuetracker/internal/audit"
+	"github.com/issuetracker/issuetracker/internal/audit/auditapi"
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
 	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
 	"github.com/issuetracker/issuetracker/internal/cognito"
@@ -43,6 +44,7 @@ func operations(d Deps) httpapi.Operations {
 		usageapi.Operations(usageDeps(d)),
 		billingapi.Operations(billingDeps(d)),
 		notifyapi.Operations(notifyDeps(d)),
+		auditapi.Operations(auditapi.Deps{Log: peopleAudit(d)}),
 	} {
 		maps.Copy(all, ops)
 	}

@@ -178,8 +178,14 @@ func tenantBodies() map[string]Body {
 			Confirm string `json:"confirm"`
 		}{}, Response: tenantapi.LifecycleView{}, Status: 202, Errors: []int{412}},
 		"listTenantAudit": {Response: list.Page[audit.Record]{}, Query: pageParams},
-		"getBranding":     {Response: tenantapi.Branding{}},
-		"putBranding":     {Request: tenant.Branding{}, Response: tenantapi.Branding{}},
+		"listAudit":       {Response: list.Page[audit.Record]{}, Query: pageParams},
+		// format=csv answers text/csv with the columns of auditapi.CSVHeader.
+		"exportAudit": {Response: []audit.Record{}, Errors: []int{403}, Query: []Param{
+			named("format", Param{Description: "json: an array of records; csv: text/csv, one record a row", Schema: map[string]any{"type": "string", "enum": []string{"json", "csv"}}}),
+			named("cursor", str("the cursor of the previous answer's Link rel=next")),
+		}},
+		"getBranding": {Response: tenantapi.Branding{}},
+		"putBranding": {Request: tenant.Branding{}, Response: tenantapi.Branding{}},
 	}
 }
 

@@ -164,6 +164,8 @@ var table = []Route{
 	{"GET", "/v1/settings/support-access", FnUsers, tenant(roles.SuperAdmin), "getSupportAccess", "Whether the provider's support may read issue contents"},
 	{"PUT", "/v1/settings/support-access", FnUsers, tenant(roles.SuperAdmin), "grantSupportAccess", "Grant the provider's support access to issue contents for 1-72 hours"},
 	{"DELETE", "/v1/settings/support-access", FnUsers, tenant(roles.SuperAdmin), "revokeSupportAccess", "End the provider's support access now"},
+	{"GET", "/v1/audit", FnUsers, tenant(roles.Admin), "listAudit", "The workspace's audit log: who did what to it, newest first (cursor)"},
+	{"GET", "/v1/audit/export", FnUsers, tenant(roles.SuperAdmin), "exportAudit", "Download the audit log as CSV or JSON, 1000 records an answer (Link: rel=next; tiers with audit export)"},
 	{"GET", "/v1/admin/tenants/{tenantId}/users", FnUsers, root(), "rootListTenantUsers", "Support: a tenant's users (no issue contents)"},
 	{"GET", "/v1/admin/tenants/{tenantId}/users/{userId}", FnUsers, root(), "rootGetTenantUser", "Support: one user of a tenant"},
 	{"GET", "/v1/admin/tenants/{tenantId}/support-access", FnUsers, root(), "rootGetSupportAccess", "Support: whether the tenant granted access to issue contents"},

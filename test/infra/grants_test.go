@@ -147,7 +147,7 @@ var allowed = map[string][]string{
 	// No bucket grant: the attachments bucket is not deployed yet.
 	"attachments": {xray, logsOf("attachments"), cursorKey, asTenant, readTenant, meterUsage},
 	"users": {xray, logsOf("users"), cursorKey, asTenant, sendMail, readTenant, meterUsage,
-		"<ControlTable> " + leading("AUDIT#*") + ": dynamodb:PutItem",
+		"<ControlTable> " + leading("AUDIT#*") + ": dynamodb:PutItem dynamodb:Query",
 		"<TenantPoolUserPool>: " + userAdmin,
 		dedicated + userAdmin,
 	},

@@ -230,6 +230,8 @@ func tenantExamples(f exampleFixtures) map[string]Example {
 		"retryTenantLifecycle": {Caller: "root", Path: "/v1/admin/tenants/hooli/lifecycle/retry"},
 		"offboardTenant":       {Caller: "root", Path: "/v1/admin/tenants/hooli/offboard", Body: map[string]any{"confirm": "hooli"}, Alt: map[string]any{"confirm": "hooli "}},
 		"listTenantAudit":      {Caller: "root"},
+		"listAudit":            {Caller: exampleOwner},
+		"exportAudit":          {Caller: exampleOwner, Path: "/v1/audit/export?format=json"},
 		"getBranding":          {Caller: exampleOwner},
 		"putBranding":          {Caller: exampleOwner, Body: map[string]any{"display_name": "Acme Corp", "primary_color": "#112233"}},
 	}
