@@ -30,8 +30,8 @@ const (
 	StateUnknown State = "insufficient_data"
 )
 
-// Report is the platform's health now.
-type Report struct {
+// PlatformHealth is the platform's health now.
+type PlatformHealth struct {
 	// Source is where the figures come from: "cloudwatch" or "local-metrics".
 	Source      string    `json:"source"`
 	State       State     `json:"state"`
@@ -70,7 +70,7 @@ type FunctionStats struct {
 
 // Source reports the platform's health.
 type Source interface {
-	Health(ctx context.Context) (Report, error)
+	Health(ctx context.Context) (PlatformHealth, error)
 }
 
 // Thresholds of the local summary, the same as the platform's alarms on
@@ -102,7 +102,7 @@ type line struct {
 }
 
 // Health implements Source.
-func (m MetricsLog) Health(ctx context.Context) (Report, error) {
+func (m MetricsLog) Health(ctx context.Context) (PlatformHealth, error) {
 	now := time.Now()
 	if m.Now != nil {
 		now = m.Now()
@@ -111,7 +111,7 @@ func (m MetricsLog) Health(ctx context.Context) (Report, error) {
 	if win == 0 {
 		win = 15 * time.Minute
 	}
-	rep := Report{Source: "local-metrics", State: StateUnknown, GeneratedAt: now.UTC(), Alarms: []Alarm{}, Functions: []FunctionStats{},
+	rep := PlatformHealth{Source: "local-metrics", State: StateUnknown, GeneratedAt: now.UTC(), Alarms: []Alarm{}, Functions: []FunctionStats{},
 		Window: win.String(),
 		Note: "Local platform: the functions' EMF metric lines summarised (no CloudWatch alarms). Throttles are the functions' 429 answers; " +
 			"the local gateway's usage-plan throttling answers before any function and is not counted."}

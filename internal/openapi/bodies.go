@@ -163,9 +163,9 @@ func tenantBodies() map[string]Body {
 		}, pageParams),
 			Response: list.Page[tenantapi.TenantView]{}},
 		"getTenant":         {Response: tenantapi.TenantView{}},
-		"getSystemSettings": {Response: system.Settings{}, Errors: []int{503}},
-		"putSystemSettings": {Request: tenantapi.SettingsChange{}, Response: system.Settings{}, Errors: []int{503}},
-		"getPlatformHealth": {Response: health.Report{}, Errors: []int{503}},
+		"getSystemSettings": {Response: system.SystemSettings{}, Errors: []int{503}},
+		"putSystemSettings": {Request: tenantapi.SettingsChange{}, Response: system.SystemSettings{}, Errors: []int{503}},
+		"getPlatformHealth": {Response: health.PlatformHealth{}, Errors: []int{503}},
 		"suspendTenant": {Request: struct {
 			Reason string `json:"reason"`
 		}{}, Response: tenantapi.TenantView{}},

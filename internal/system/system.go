@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// Settings are the platform's system settings.
-type Settings struct {
+// SystemSettings are the platform's system settings.
+type SystemSettings struct {
 	// RegistrationOpen lets new companies sign up; closed, a sign-up
 	// answers 403 registration_closed (registrations already under way
 	// finish: their verification, approval and payment still work).
@@ -19,12 +19,12 @@ type Settings struct {
 }
 
 // Defaults are the settings of a platform nobody configured: open.
-var Defaults = Settings{RegistrationOpen: true}
+var Defaults = SystemSettings{RegistrationOpen: true}
 
 // Store keeps the settings (systemdb, in the control table).
 type Store interface {
 	// Get returns the settings, Defaults when never set.
-	Get(ctx context.Context) (Settings, error)
+	Get(ctx context.Context) (SystemSettings, error)
 	// Put replaces them.
-	Put(ctx context.Context, s Settings) error
+	Put(ctx context.Context, s SystemSettings) error
 }

@@ -65,7 +65,7 @@ func (d Deps) putSettings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st := system.Settings{RegistrationOpen: *in.RegistrationOpen, UpdatedBy: p.Email, UpdatedAt: time.Now().UTC()}
+	st := system.SystemSettings{RegistrationOpen: *in.RegistrationOpen, UpdatedBy: p.Email, UpdatedAt: time.Now().UTC()}
 	if err := s.Put(r.Context(), st); err != nil {
 		return err
 	}

@@ -35,12 +35,12 @@ var _ health.Source = Source{}
 
 // Health implements health.Source: metric and composite alarms whose name
 // starts with Prefix, alarming first, then by name.
-func (s Source) Health(ctx context.Context) (health.Report, error) {
+func (s Source) Health(ctx context.Context) (health.PlatformHealth, error) {
 	now := time.Now()
 	if s.Now != nil {
 		now = s.Now()
 	}
-	rep := health.Report{Source: "cloudwatch", GeneratedAt: now.UTC(), Alarms: []health.Alarm{}, Functions: []health.FunctionStats{}}
+	rep := health.PlatformHealth{Source: "cloudwatch", GeneratedAt: now.UTC(), Alarms: []health.Alarm{}, Functions: []health.FunctionStats{}}
 	p := cloudwatch.NewDescribeAlarmsPaginator(s.API, &cloudwatch.DescribeAlarmsInput{
 		AlarmNamePrefix: aws.String(s.Prefix), MaxRecords: aws.Int32(100),
 		AlarmTypes: []types.AlarmType{types.AlarmTypeMetricAlarm, types.AlarmTypeCompositeAlarm}})

@@ -20,7 +20,7 @@ const settingsSK = "SYSTEM"
 type item struct {
 	PK string `dynamodbav:"pk"`
 	SK string `dynamodbav:"sk"`
-	system.Settings
+	system.SystemSettings
 }
 
 // Store implements system.Store.
@@ -37,21 +37,21 @@ func New(db *dynamodb.Client, names schema.Names) Store { return Store{DB: db, T
 var errUnset = errs.NotFound("settings")
 
 // Get implements system.Store.
-func (s Store) Get(ctx context.Context) (system.Settings, error) {
+func (s Store) Get(ctx context.Context) (system.SystemSettings, error) {
 	var it item
 	err := dynamo.GetItem(ctx, s.DB, s.Table, dynamo.Key(schema.ControlSettings, settingsSK), &it, "system settings", errUnset)
 	if err == errUnset {
 		return system.Defaults, nil
 	}
 	if err != nil {
-		return system.Settings{}, err
+		return system.SystemSettings{}, err
 	}
-	return it.Settings, nil
+	return it.SystemSettings, nil
 }
 
 // Put implements system.Store.
-func (s Store) Put(ctx context.Context, st system.Settings) error {
-	av, err := attributevalue.MarshalMap(item{PK: schema.ControlSettings, SK: settingsSK, Settings: st})
+func (s Store) Put(ctx context.Context, st system.SystemSettings) error {
+	av, err := attributevalue.MarshalMap(item{PK: schema.ControlSettings, SK: settingsSK, SystemSettings: st})
 	if err != nil {
 		return err
 	}

@@ -1818,6 +1818,16 @@ export interface components {
             status: string;
             tier: string;
         };
+        PlatformHealth: {
+            alarms: components["schemas"]["Alarm"][];
+            functions: components["schemas"]["FunctionStats"][];
+            /** Format: date-time */
+            generated_at: string;
+            note?: string;
+            source: string;
+            state: string;
+            window?: string;
+        };
         Preferences: {
             email: {
                 [key: string]: "immediately" | "daily" | "off";
@@ -1880,14 +1890,17 @@ export interface components {
             verification_expires_at?: string;
         };
         Report: {
-            alarms: components["schemas"]["Alarm"][];
-            functions: components["schemas"]["FunctionStats"][];
-            /** Format: date-time */
-            generated_at: string;
-            note?: string;
-            source: string;
-            state: string;
-            window?: string;
+            active_users: components["schemas"]["ActiveUsers"];
+            api_calls: components["schemas"]["Gauge"];
+            days: components["schemas"]["Day"][];
+            lag_seconds: number;
+            month: string;
+            seats: components["schemas"]["Gauge"];
+            storage: components["schemas"]["Gauge"];
+            storage_breakdown: components["schemas"]["Storage"];
+            tenant_id: string;
+            tier: string;
+            warnings: components["schemas"]["Warning"][];
         };
         RootMe: {
             user: components["schemas"]["MeUser"];
@@ -1903,12 +1916,6 @@ export interface components {
         SecuritySettings: {
             mfa_enforcement_available: boolean;
             mfa_required: boolean;
-        };
-        Settings: {
-            registration_open: boolean;
-            /** Format: date-time */
-            updated_at?: string;
-            updated_by?: string;
         };
         SettingsChange: {
             registration_open?: boolean;
@@ -1953,6 +1960,12 @@ export interface components {
             granted_by?: string;
             /** Format: date-time */
             until?: string;
+        };
+        SystemSettings: {
+            registration_open: boolean;
+            /** Format: date-time */
+            updated_at?: string;
+            updated_by?: string;
         };
         TOTPEnabled: {
             enabled: boolean;
@@ -2094,19 +2107,6 @@ export interface components {
             quota_bytes: number;
             reserved_bytes: number;
             used_bytes: number;
-        };
-        UsageReport: {
-            active_users: components["schemas"]["ActiveUsers"];
-            api_calls: components["schemas"]["Gauge"];
-            days: components["schemas"]["Day"][];
-            lag_seconds: number;
-            month: string;
-            seats: components["schemas"]["Gauge"];
-            storage: components["schemas"]["Gauge"];
-            storage_breakdown: components["schemas"]["Storage"];
-            tenant_id: string;
-            tier: string;
-            warnings: components["schemas"]["Warning"][];
         };
         UsageSummary: {
             burst: number;
@@ -2360,7 +2360,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Report"];
+                    "application/json": components["schemas"]["PlatformHealth"];
                 };
             };
             /** @description Bad Request */
@@ -2517,7 +2517,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Settings"];
+                    "application/json": components["schemas"]["SystemSettings"];
                 };
             };
             /** @description Bad Request */
@@ -2604,7 +2604,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Settings"];
+                    "application/json": components["schemas"]["SystemSettings"];
                 };
             };
             /** @description Bad Request */
@@ -10377,7 +10377,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UsageReport"];
+                    "application/json": components["schemas"]["Report"];
                 };
             };
             /** @description Bad Request */

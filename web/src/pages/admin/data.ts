@@ -26,6 +26,8 @@ export const adminKeys = {
   audit: (id: string) => ['admin', 'tenants', 'one', id, 'audit'] as const,
   usage: (month?: string) => ['admin', 'usage', month ?? 'current'] as const,
   billing: ['admin', 'billing'] as const,
+  health: ['admin', 'health'] as const,
+  settings: ['admin', 'settings'] as const,
 };
 
 export const STATUSES: TenantStatus[] = [
