@@ -34,7 +34,16 @@ const links = () => screen.queryAllByRole('link').map((a) => a.textContent);
 describe('settings gating', () => {
   it('shows a Super Admin every page', () => {
     renderAs('super_admin', '/w/acme/settings/billing');
-    expect(links()).toEqual(['People', 'Teams', 'Labels', 'Branding', 'Security', 'API usage', 'Billing', 'Audit log']);
+    expect(links()).toEqual([
+      'People',
+      'Teams',
+      'Labels',
+      'Branding',
+      'Security',
+      'API usage',
+      'Billing',
+      'Audit log',
+    ]);
     expect(screen.getByText('the page itself')).toBeInTheDocument();
   });
 
