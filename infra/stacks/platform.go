@@ -332,6 +332,22 @@ func (p *Platform) addMonitoring() {
 	m.WatchTenantUsage(logGroups)
 	m.WatchTable("app", p.Pooled.Table)
 	m.WatchTable("control", p.Control.Table)
+	p.grantAlarmReads()
+}
+
+// grantAlarmReads lets the tenants function read the states of this
+// deployment's alarms (Root's platform health page: internal/health/cwalarms);
+// constructs/monitoring names every alarm "<prefix>-<name>".
+func (p *Platform) grantAlarmReads() {
+	fn := p.Functions[string(routes.FnTenants)].Function
+	suppress(fn.Role(), why{"AwsSolutions-IAM5",
+		"Root's health page lists every alarm of this deployment: constructs/monitoring names them all '<prefix>-...', so the name prefix is the narrowest resource that covers them (DescribeAlarms only: it reads states, it changes nothing).",
+		[]string{`/^Resource::arn:.*:cloudwatch:.*:alarm:.*-\*$/`}})
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions: jsii.Strings("cloudwatch:DescribeAlarms"),
+		Resources: jsii.Strings(*p.Stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"),
+			ResourceName: jsii.String(p.Config.Prefix + "-*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME})),
+	}))
 }
 
 // addOutputs adds what deployers and the web app need to know, and

@@ -38,6 +38,8 @@ var (
 	audit     = schema.ControlAudit + "*"
 	rates     = schema.ControlRate + "*"
 	tenantIdx = schema.ControlTenantList
+	rowsIdx   = schema.ControlTenantRows + "*"
+	settings  = schema.ControlSettings
 	rootIdem  = schema.ControlRootIdempotency + "*"
 	anonIdem  = schema.ControlPublicIdempotency + "*"
 	usageOf   = schema.ControlUsage + "*"
@@ -70,10 +72,11 @@ var verificationAttempt = []string{"attempts", "salt"}
 var control = map[routes.Function][]Grant{
 	// Confirms the caller's tenant, and finds a Platinum tenant by its pool's issuer.
 	routes.FnAuthorizer: {{Actions: []string{"GetItem"}, Keys: []string{tenants, issuers}}},
-	// Reads the caller's tenant (tier limits, its pool); audits the Super Admin's changes.
+	// Reads the caller's tenant (tier limits, its pool); audits the Super
+	// Admin's changes; reads the caller's audit log (the workspace's audit page).
 	routes.FnUsers: with(
 		Grant{Actions: []string{"GetItem"}, Keys: []string{tenants}},
-		Grant{Actions: []string{"PutItem"}, Keys: []string{audit}},
+		Grant{Actions: []string{"PutItem", "Query"}, Keys: []string{audit}},
 	),
 	// Tenants' users' own data: metering only.
 	routes.FnIssues:      metered,
@@ -87,7 +90,8 @@ var control = map[routes.Function][]Grant{
 		Grant{Actions: []string{"UpdateItem"}, Keys: []string{tenants}, Attributes: schema.BrandingAttributes},
 		Grant{Actions: []string{"PutItem"}, Keys: []string{audit}},
 	),
-	// Counts sign-ups, lookups and code mails per address; creates the
+	// Counts sign-ups, lookups and code mails per address; reads whether
+	// sign-ups are open (the system settings); creates the
 	// tenant with its lifecycle state and email verification, counts wrong
 	// codes, replaces an unverified registration of the slug; answers a
 	// registration's status and where a workspace signs in; keeps anonymous
@@ -95,20 +99,22 @@ var control = map[routes.Function][]Grant{
 	routes.FnRegistration: {
 		{Actions: []string{"UpdateItem"}, Keys: []string{rates}},
 		{Actions: []string{"UpdateItem"}, Keys: []string{tenants}, Attributes: verificationAttempt},
-		{Actions: []string{"GetItem"}, Keys: []string{tenants}},
+		{Actions: []string{"GetItem"}, Keys: []string{tenants, settings}},
 		{Actions: []string{"PutItem"}, Keys: []string{tenants, audit, anonIdem}},
 		{Actions: []string{"DeleteItem"}, Keys: []string{tenants, anonIdem}},
 	},
 	// Root's administration: lists, reads, approves and changes tenants,
-	// reads their audit and usage; keeps Root's Idempotency-Key records.
+	// reads their audit and usage, reads and changes the system settings;
+	// keeps Root's Idempotency-Key records.
 	routes.FnTenants: {
-		{Actions: []string{"GetItem"}, Keys: []string{tenants}},
-		{Actions: []string{"PutItem"}, Keys: []string{tenants, issuers, audit, rootIdem}},
+		{Actions: []string{"GetItem"}, Keys: []string{tenants, settings}},
+		{Actions: []string{"PutItem"}, Keys: []string{tenants, issuers, audit, rootIdem, settings}},
 		{Actions: []string{"DeleteItem"}, Keys: []string{rootIdem}},
 		{Actions: []string{"Query"}, Keys: []string{audit}},
 		{Actions: []string{"Query"}, Keys: []string{tenantIdx}, Index: schema.GSI1},
-		// A tenant's usage this month on its page.
-		{Actions: []string{"BatchGetItem"}, Keys: []string{usageOf}},
+		// The tenants table: a page of rows, then their tenants and usage.
+		{Actions: []string{"Query"}, Keys: []string{rowsIdx}, Index: schema.GSI2},
+		{Actions: []string{"BatchGetItem"}, Keys: []string{usageOf, tenants}},
 	},
 	// Billing: the workspace's plan and usage, Stripe's checkout and
 	// webhook (each event claimed once, its customer mapped to its tenant),
@@ -118,6 +124,8 @@ var control = map[routes.Function][]Grant{
 	// registration are counted; anonymous callers' Idempotency-Key records.
 	routes.FnBilling: with(
 		Grant{Actions: []string{"GetItem", "PutItem", "UpdateItem", "ConditionCheckItem"}, Keys: []string{tenants}},
+		// The hourly job rewrites the tenants table's rows (beside each tenant).
+		Grant{Actions: []string{"BatchWriteItem"}, Keys: []string{tenants}},
 		Grant{Actions: []string{"GetItem", "PutItem", "UpdateItem", "DeleteItem"}, Keys: []string{customers, events}},
 		Grant{Actions: []string{"PutItem", "Query"}, Keys: []string{closes}},
 		Grant{Actions: []string{"BatchGetItem"}, Keys: []string{usageOf}},

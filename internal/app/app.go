@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -22,6 +23,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/edge"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/health"
+	"github.com/issuetracker/issuetracker/internal/health/cwalarms"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/idempotency"
 	"github.com/issuetracker/issuetracker/internal/list"
@@ -92,6 +95,9 @@ type Deps struct {
 	// BillingService overrides the service NewBilling would build (the
 	// local platform shares one with its jobs).
 	BillingService *billing.Service
+	// Health is Root's platform health: the deployment's CloudWatch alarms
+	// in AWS; nil: the local metrics log's summary (ITR_METRICS_LOG).
+	Health health.Source
 	// Webhooks is the webhook queue and SSRF guard; nil: endpoints can be
 	// registered (with the default guard), redelivery answers
 	// webhooks_unavailable.
@@ -126,7 +132,12 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 		return Deps{}, err
 	}
 	names := schema.Names{Prefix: envOr(envvars.TablePrefix, schema.DefaultPrefix)}
+	var hs health.Source
+	if !e.Local() {
+		hs = cwalarms.Source{API: cloudwatch.NewFromConfig(cfg), Prefix: names.Prefix + "-"}
+	}
 	return Deps{
+		Health:         hs,
 		Attachments:    AttachmentsFromEnv(cfg, e, tenantDB, creds, names, keys),
 		Billing:        bc,
 		DB:             tenantDB,

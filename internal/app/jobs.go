@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/issuetracker/issuetracker/internal/billing"
+	"github.com/issuetracker/issuetracker/internal/billing/billingdb"
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/routes"
@@ -40,6 +41,7 @@ type JobResult struct {
 	Job       string              `json:"job"`
 	Suspended []string            `json:"suspended"`
 	Seats     int                 `json:"seats_recorded"`
+	Rows      int                 `json:"tenant_rows_refreshed"`
 	Close     *billing.MonthClose `json:"close,omitempty"`
 }
 
@@ -73,7 +75,50 @@ func RunJob(ctx context.Context, d Deps, job string) (JobResult, error) {
 	n, err := UsageSweep(ctx, d)
 	res.Seats = n
 	errs = append(errs, err)
+	rows, err := RefreshTenantRows(ctx, d)
+	res.Rows = rows
+	errs = append(errs, err)
 	return res, errors.Join(errs...)
+}
+
+// RefreshTenantRows rewrites every tenant's rows of the provider's tenants
+// table with its seat count (read from its own table: no other writer
+// sees it) and its MRR (billing keeps that row live too). It also indexes
+// tenants registered before the rows existed. A job: it reads every tenant.
+func RefreshTenantRows(ctx context.Context, d Deps) (int, error) {
+	reg := directory(d)
+	data := tenantdata.Store{DB: d.DB, Platform: d.Control()}
+	accounts, err := billingdb.New(d.Control(), d.Names).List(ctx)
+	if err != nil {
+		return 0, err
+	}
+	mrr := map[string]int64{}
+	for _, a := range accounts {
+		if a.Paying() {
+			mrr[a.TenantID] = a.AmountCents
+		}
+	}
+	ts, err := tenant.All(ctx, reg)
+	if err != nil {
+		return 0, err
+	}
+	var errs []error
+	n := 0
+	for _, t := range ts {
+		users := 0
+		if t.Status == tenant.StatusActive || t.Status == tenant.StatusSuspended {
+			if users, err = data.CountUsers(ctx, t); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+		}
+		if err := reg.Refresh(ctx, t, users, mrr[t.ID]); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		n++
+	}
+	return n, errors.Join(errs...)
 }
 
 // UsageSweep records each tenant's seat count on its month (when it

@@ -9,11 +9,14 @@ import (
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/health"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
 	"github.com/issuetracker/issuetracker/internal/onboarding/onboardingdb"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/ratelimit"
+	"github.com/issuetracker/issuetracker/internal/system/systemdb"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantapi"
@@ -104,12 +107,31 @@ func lifecycleDeps(d Deps) tenantapi.Deps {
 	return tenantapi.Deps{
 		Service:       svc,
 		Audit:         peopleAudit(d),
+		Directory:     directory(d),
+		Settings:      systemdb.New(d.Control(), d.Names),
+		Health:        healthSource(d),
 		Usage:         tenantUsage{data: tenantdata.Store{DB: d.DB, Platform: d.Control()}, store: usagedb.New(d.Control(), d.Names), now: d.Now},
 		Registrations: limiter("register", d.RegistrationsPerHour, DefaultRegistrationsPerHour, time.Hour),
 		Lookups:       limiter("lookup", d.LookupsPerMinute, DefaultLookupsPerMinute, time.Minute),
 		CodeSends:     limiter("code", d.CodeSendsPerHour, DefaultCodeSendsPerHour, time.Hour),
 		SignIn:        tenantapi.SignInConfig{SharedPoolID: d.TenantPoolID, SharedClientID: d.TenantClientID, Region: d.Region},
 	}
+}
+
+// healthSource is d.Health (CloudWatch alarms in AWS: DepsFromEnv), or
+// the local metrics log's summary.
+func healthSource(d Deps) health.Source {
+	if d.Health != nil {
+		return d.Health
+	}
+	return health.MetricsLog{Path: os.Getenv(envvars.MetricsLog), Now: d.Now}
+}
+
+// directory is the provider's tenants table on d's control table.
+func directory(d Deps) *tenantdb.Store {
+	reg := tenantdb.New(d.Control(), d.Names)
+	reg.Cursors = d.Cursors
+	return reg
 }
 
 // tenantUsage is Root's usage summary of a tenant: the metered calls of
@@ -128,6 +150,14 @@ func (u tenantUsage) RequestsThisMonth(ctx context.Context, t tenant.Tenant) (in
 	}
 	snap, err := u.store.Snapshot(ctx, t.ID, usage.MonthKey(now), usage.WeekKey(now))
 	return snap.Month.Calls, err
+}
+
+func (u tenantUsage) Current(ctx context.Context, ids []string) (map[string]usage.Current, error) {
+	now := time.Now()
+	if u.now != nil {
+		now = u.now()
+	}
+	return u.store.Current(ctx, ids, usage.MonthKey(now))
 }
 
 func (u tenantUsage) Users(ctx context.Context, t tenant.Tenant) (int, error) {

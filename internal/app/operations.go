@@ -15,6 +15,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsapi"
 	"github.com/issuetracker/issuetracker/internal/attachment/attachmentapi"
 	"github.com/issuetracker/issuetracker/internal/audit"
+	"github.com/issuetracker/issuetracker/internal/audit/auditapi"
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
 	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
 	"github.com/issuetracker/issuetracker/internal/cognito"
@@ -61,6 +62,7 @@ func operations(d Deps) httpapi.Operations {
 		billingapi.Operations(billingDeps(d)),
 		notifyapi.Operations(notifyDeps(d)),
 		webhookapi.Operations(webhookDeps(d)),
+		auditapi.Operations(auditapi.Deps{Log: peopleAudit(d)}),
 	} {
 		maps.Copy(all, ops)
 	}

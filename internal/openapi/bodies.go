@@ -10,6 +10,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
+	"github.com/issuetracker/issuetracker/internal/health"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/imports"
 	"github.com/issuetracker/issuetracker/internal/issue"
@@ -20,6 +21,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopleapi"
 	"github.com/issuetracker/issuetracker/internal/project"
+	"github.com/issuetracker/issuetracker/internal/system"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenantapi"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -48,6 +50,15 @@ func strs[T ~string](vs []T) []string {
 	out := make([]string, len(vs))
 	for i, v := range vs {
 		out[i] = string(v)
+	}
+	return out
+}
+
+// sortEnum is each order ascending and, with '-', descending.
+func sortEnum[T ~string](orders []T) []string {
+	var out []string
+	for _, o := range orders {
+		out = append(out, string(o), "-"+string(o))
 	}
 	return out
 }
@@ -175,9 +186,16 @@ func tenantBodies() map[string]Body {
 		"resendVerification":    {Response: tenantapi.RegistrationView{}, Status: 202},
 		"getWorkspace":          {Response: tenantapi.Workspace{}},
 		"approveTenant":         {Response: tenantapi.TenantView{}, Status: 202},
-		"listTenants": {Query: concat([]Param{named("status", str("only tenants with this status, e.g. pending_approval"))}, pageParams),
+		"listTenants": {Query: concat([]Param{
+			named("status", Param{Description: "only tenants with this status, e.g. pending_approval", Schema: map[string]any{"type": "string", "enum": strs(tenant.Statuses)}}),
+			named("q", Param{Description: "the start of a tenant's name (any case) or id; matches come in name and id order (no sort)", Schema: map[string]any{"type": "string", "maxLength": tenant.MaxSearch}}),
+			named("sort", Param{Description: "the order, '-' first for descending (default -created)", Schema: map[string]any{"type": "string", "enum": sortEnum(tenant.Orders)}}),
+		}, pageParams),
 			Response: list.Page[tenantapi.TenantView]{}},
-		"getTenant": {Response: tenantapi.TenantView{}},
+		"getTenant":         {Response: tenantapi.TenantView{}},
+		"getSystemSettings": {Response: system.SystemSettings{}, Errors: []int{503}},
+		"putSystemSettings": {Request: tenantapi.SettingsChange{}, Response: system.SystemSettings{}, Errors: []int{503}},
+		"getPlatformHealth": {Response: health.PlatformHealth{}, Errors: []int{503}},
 		"suspendTenant": {Request: struct {
 			Reason string `json:"reason"`
 		}{}, Response: tenantapi.TenantView{}},
@@ -194,8 +212,14 @@ func tenantBodies() map[string]Body {
 			Confirm string `json:"confirm"`
 		}{}, Response: tenantapi.LifecycleView{}, Status: 202, Errors: []int{412}},
 		"listTenantAudit": {Response: list.Page[audit.Record]{}, Query: pageParams},
-		"getBranding":     {Response: tenantapi.Branding{}},
-		"putBranding":     {Request: tenant.Branding{}, Response: tenantapi.Branding{}},
+		"listAudit":       {Response: list.Page[audit.Record]{}, Query: pageParams},
+		// format=csv answers text/csv with the columns of auditapi.CSVHeader.
+		"exportAudit": {Response: []audit.Record{}, Errors: []int{403}, Query: []Param{
+			named("format", Param{Description: "json: an array of records; csv: text/csv, one record a row", Schema: map[string]any{"type": "string", "enum": []string{"json", "csv"}}}),
+			named("cursor", str("the cursor of the previous answer's Link rel=next")),
+		}},
+		"getBranding": {Response: tenantapi.Branding{}},
+		"putBranding": {Request: tenant.Branding{}, Response: tenantapi.Branding{}},
 	}
 }
 

@@ -123,6 +123,9 @@ var Control = Table{
 	SortKey:      s(SK),
 	Indexes: []Index{
 		{Name: GSI1, PartitionKey: s(GSI1PK), SortKey: s(GSI1SK)},
+		// gsi2: the provider's tenants table, one partition per sort order
+		// and one for search (ControlTenantRows; docs/data-model.md).
+		{Name: GSI2, PartitionKey: s(GSI2PK), SortKey: s(GSI2SK)},
 	},
 	TTLAttribute: ExpiresAt,
 }
@@ -142,6 +145,14 @@ const (
 	ControlRate = "RATE#"
 	// ControlTenantList is the gsi1 partition that lists every tenant.
 	ControlTenantList = "TENANTS"
+	// ControlTenantRows starts the gsi2 partitions of the provider's
+	// tenants table: "TENANTROWS#<order>" (name, created, tier, status,
+	// users, mrr) and "TENANTROWS#search". A tenant's row items sit in its
+	// own partition ("TENANT#<id>", sk "ROW#<order>").
+	ControlTenantRows = "TENANTROWS#"
+	// ControlSettings holds the platform's system settings (registration
+	// open or closed): pk "SETTINGS", sk "SYSTEM".
+	ControlSettings = "SETTINGS"
 	// ControlRootIdempotency and ControlPublicIdempotency: Idempotency-Key
 	// records of Root's and of anonymous callers' POSTs ("ROOT#IDEM#<user>#<key>",
 	// "PUBLIC#IDEM#<address>#<key>"); tenant users' live in the tenant's table.

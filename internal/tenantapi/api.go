@@ -7,10 +7,8 @@ package tenantapi
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,12 +16,15 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/health"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/ratelimit"
+	"github.com/issuetracker/issuetracker/internal/system"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tiers"
+	"github.com/issuetracker/issuetracker/internal/usage"
 )
 
 // Usage reads a tenant's consumption for the provider's summary.
@@ -32,6 +33,9 @@ type Usage interface {
 	RequestsThisMonth(ctx context.Context, t tenant.Tenant) (int64, error)
 	// Users is the number of the tenant's people.
 	Users(ctx context.Context, t tenant.Tenant) (int, error)
+	// Current reads many tenants' calls this month and storage in one
+	// batch (a page of the tenants table).
+	Current(ctx context.Context, tenantIDs []string) (map[string]usage.Current, error)
 }
 
 // Deps of the lifecycle operations. Service nil answers 503.
@@ -39,6 +43,14 @@ type Deps struct {
 	Service *onboarding.Service
 	Audit   audit.Log
 	Usage   Usage
+	// Directory is the provider's tenants table (search, sort, paging).
+	Directory tenant.Directory
+	// Settings are the platform's system settings (registration open or
+	// closed); nil: always open, and Root's settings routes answer 503.
+	Settings system.Store
+	// Health is the platform's health (alarms in AWS, the local metrics
+	// log locally); nil answers 503.
+	Health health.Source
 	// Registrations limits sign-ups per client address.
 	Registrations ratelimit.Limiter
 	// Lookups limits slug availability checks and workspace lookups per
@@ -69,6 +81,9 @@ func Operations(d Deps) httpapi.Operations {
 		"migrateTenant":         d.with(d.migrate),
 		"rollbackMigration":     d.with(d.rollbackMigration),
 		"listTenantAudit":       d.listAudit,
+		"getSystemSettings":     d.getSettings,
+		"putSystemSettings":     d.putSettings,
+		"getPlatformHealth":     d.getHealth,
 		"getBranding":           d.with(d.getBranding),
 		"putBranding":           d.with(d.putBranding),
 	}
@@ -122,6 +137,9 @@ func limit(w http.ResponseWriter, r *http.Request, l ratelimit.Limiter, key, cod
 
 func (d Deps) register(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
 	if err := limit(w, r, d.Registrations, sourceIP(r), "registration_rate_limited", "registrations from your address"); err != nil {
+		return err
+	}
+	if err := d.registrationOpen(r.Context()); err != nil {
 		return err
 	}
 	var reg onboarding.Registration
@@ -328,12 +346,21 @@ type UsageSummary struct {
 	MaxUsers          int     `json:"max_users"`
 	RateLimit         float64 `json:"rate_limit"`
 	Burst             int     `json:"burst"`
+	// StorageBytes (the tenants table) is item and attachment bytes stored;
+	// StorageLimit the tier's attachment storage.
+	StorageBytes *int64 `json:"storage_bytes,omitempty"`
+	StorageLimit int64  `json:"storage_limit"`
 }
 
 // TenantView is a tenant as the provider sees it.
 type TenantView struct {
 	tenant.Tenant
-	Usage     UsageSummary   `json:"usage"`
+	Isolation tiers.Isolation `json:"isolation,omitempty"`
+	Usage     UsageSummary    `json:"usage"`
+	// MRRCents (the tenants table) is what the tenant's subscription bills
+	// a month while paying (active or in its grace period), from its
+	// billing account; 0 for free tiers and unpaid accounts.
+	MRRCents  *int64         `json:"mrr_cents,omitempty"`
 	Lifecycle *LifecycleView `json:"lifecycle,omitempty"`
 }
 
@@ -365,11 +392,18 @@ func lifecycleView(st onboarding.State) *LifecycleView {
 		Migration: st.Migration}
 }
 
-func (d Deps) view(ctx context.Context, t tenant.Tenant, detailed bool) (TenantView, error) {
+// baseView is t with its tier's isolation and limits.
+func baseView(t tenant.Tenant) TenantView {
 	v := TenantView{Tenant: t}
 	if tr, ok := tiers.Get(t.Tier); ok {
-		v.Usage = UsageSummary{MonthlyQuota: tr.MonthlyQuota, MaxUsers: tr.MaxUsers, RateLimit: tr.RateLimit, Burst: tr.Burst}
+		v.Isolation = tr.Isolation
+		v.Usage = UsageSummary{MonthlyQuota: tr.MonthlyQuota, MaxUsers: tr.MaxUsers, RateLimit: tr.RateLimit, Burst: tr.Burst, StorageLimit: tr.StorageBytes}
 	}
+	return v
+}
+
+func (d Deps) view(ctx context.Context, t tenant.Tenant, detailed bool) (TenantView, error) {
+	v := baseView(t)
 	if d.Usage != nil && t.APIKey != "" {
 		n, err := d.Usage.RequestsThisMonth(ctx, t)
 		if err != nil {
@@ -395,29 +429,44 @@ func (d Deps) view(ctx context.Context, t tenant.Tenant, detailed bool) (TenantV
 	return v, nil
 }
 
+// listTenants is the provider's tenants table: a search (q: the start of a
+// name or id) or a sort (name, created, tier, status, users, mrr; "-" for
+// descending), an optional status, and cursor paging. A page is one Query
+// of the directory's index, one batch read of the rows' tenants and one of
+// their usage: a constant number of round trips however many tenants.
 func (d Deps) listTenants(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
-	req, err := list.Params(r.URL.Query(), "status")
+	req, err := list.Params(r.URL.Query(), "status", "q", "sort")
 	if err != nil {
 		return err
 	}
-	var pg list.Page[tenant.Tenant]
-	if status := tenant.Status(r.URL.Query().Get("status")); status != "" {
-		if !slices.Contains(tenant.Statuses, status) {
-			return errs.Field("status", fmt.Sprintf("must be one of %v", tenant.Statuses))
-		}
-		pg, err = s.Tenants.ListByStatus(r.Context(), status, req)
-	} else {
-		pg, err = s.Tenants.List(r.Context(), req)
-	}
+	qs := r.URL.Query()
+	l, err := tenant.ParseListing(qs.Get("q"), qs.Get("sort"), qs.Get("status"))
 	if err != nil {
 		return err
 	}
-	out := make([]TenantView, 0, len(pg.Items))
-	for _, t := range pg.Items {
-		v, err := d.view(r.Context(), t, false)
-		if err != nil {
+	if d.Directory == nil {
+		return errs.E(errs.KindInternal, "lifecycle_unavailable", "the tenants table is not configured in this deployment")
+	}
+	pg, err := d.Directory.Rows(r.Context(), l, req)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(pg.Items))
+	for i, row := range pg.Items {
+		ids[i] = row.ID
+	}
+	var cur map[string]usage.Current
+	if d.Usage != nil && len(ids) > 0 {
+		if cur, err = d.Usage.Current(r.Context(), ids); err != nil {
 			return err
 		}
+	}
+	out := make([]TenantView, 0, len(pg.Items))
+	for _, row := range pg.Items {
+		v := baseView(row.Tenant)
+		c := cur[row.ID]
+		users, mrr, stored := row.Users, row.MRRCents, c.Storage.Total()
+		v.Usage.RequestsThisMonth, v.Usage.Users, v.Usage.StorageBytes, v.MRRCents = c.Calls, &users, &stored, &mrr
 		out = append(out, v)
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, list.NewPage(out, pg.NextCursor))

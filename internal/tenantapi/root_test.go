@@ -13,6 +13,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/list"
@@ -67,6 +68,41 @@ func TestRootSuspendsReactivatesAndChangesTiers(t *testing.T) {
 		assert.Equal(t, "basic", byID["hooli"]["tier"])
 		assert.EqualValues(t, 100000, byID["hooli"]["usage"].(map[string]any)["monthly_quota"])
 		assert.NotContains(t, string(res.Body), "api_key\"", "the key value never leaves the registry")
+	})
+	t.Run("root searches and sorts the tenants table on the server", func(t *testing.T) {
+		_, err := app.RefreshTenantRows(ctx, w.deps) // the hourly job: seat counts
+		require.NoError(t, err)
+		ids := func(path string) []string {
+			res := w.api.As(root).Do("GET", path, nil)
+			require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+			var out []string
+			for _, v := range res.Map(t)["items"].([]any) {
+				out = append(out, v.(map[string]any)["id"].(string))
+			}
+			return out
+		}
+		assert.Equal(t, []string{"piedpiper"}, ids("/v1/admin/tenants?q=company+pi"), "a name prefix")
+		assert.Equal(t, []string{"hooli"}, ids("/v1/admin/tenants?q=HOO"), "an id prefix, any case")
+		assert.Equal(t, []string{"piedpiper", "hooli"}, ids("/v1/admin/tenants?sort=-name"))
+		assert.Equal(t, []string{"hooli", "piedpiper"}, ids("/v1/admin/tenants?sort=tier"))
+		assert.Equal(t, []string{"piedpiper"}, ids("/v1/admin/tenants?sort=-created&limit=1"), "newest first, one a page")
+		res := w.api.As(root).Do("GET", "/v1/admin/tenants?q=hoo", nil)
+		row := res.Map(t)["items"].([]any)[0].(map[string]any)
+		assert.EqualValues(t, 1, row["usage"].(map[string]any)["users"], "the admin")
+		assert.EqualValues(t, 0, row["mrr_cents"], "Basic pays nothing")
+		assert.Equal(t, "pooled", row["isolation"])
+		assert.Contains(t, row["usage"], "storage_bytes")
+		for path, code := range map[string]string{
+			"/v1/admin/tenants?q=hoo&sort=name": "sort_with_search",
+			"/v1/admin/tenants?sort=price":      "invalid_request",
+			"/v1/admin/tenants?sort=-":          "invalid_request",
+		} {
+			res := w.api.As(root).Do("GET", path, nil)
+			assert.Equal(t, http.StatusBadRequest, res.Status, path)
+			if code != "invalid_request" {
+				assert.Equal(t, code, res.Map(t)["code"], path)
+			}
+		}
 	})
 	t.Run("root gets one tenant with its user count and onboarding steps", func(t *testing.T) {
 		res := w.api.As(root).Do("GET", "/v1/admin/tenants/hooli", nil)

@@ -7,10 +7,13 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/testing/apitest"
 	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
+	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -188,4 +191,51 @@ func TestLookupsAndCodesAreRateLimited(t *testing.T) {
 		assert.Equal(t, 429, res.Status)
 		assert.Equal(t, "verification_rate_limited", res.Map(t)["code"])
 	})
+}
+
+func TestRootClosesAndReopensRegistration(t *testing.T) {
+	w := newWorld(t)
+	w.register(t, "hooli", "basic")
+	superAdmin := tenancy.Principal{UserID: "u1", Email: "sa@hooli.test", TenantID: "hooli", Role: roles.SuperAdmin, Tier: tiers.Basic, Table: w.deps.Names.App()}
+
+	res := w.api.As(root).Do("GET", "/v1/admin/settings", nil)
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	assert.Equal(t, true, res.Map(t)["registration_open"], "open until Root closes it")
+
+	t.Run("a tenant's Super Admin can neither read nor change the settings", func(t *testing.T) {
+		assert.Equal(t, http.StatusForbidden, w.api.As(superAdmin).Do("GET", "/v1/admin/settings", nil).Status)
+		assert.Equal(t, http.StatusForbidden, w.api.As(superAdmin).Do("PUT", "/v1/admin/settings", map[string]any{"registration_open": false}).Status)
+		assert.Equal(t, true, w.api.As(root).Do("GET", "/v1/admin/settings", nil).Map(t)["registration_open"])
+	})
+	t.Run("a change must say open or closed", func(t *testing.T) {
+		res := w.api.As(root).Do("PUT", "/v1/admin/settings", map[string]any{})
+		assert.Equal(t, http.StatusBadRequest, res.Status)
+		res = w.api.As(root).Do("PUT", "/v1/admin/settings", map[string]any{"registration_open": "no"})
+		assert.Equal(t, http.StatusBadRequest, res.Status)
+	})
+	t.Run("closed, a sign-up is a 403 registration_closed and nothing is created", func(t *testing.T) {
+		res := w.api.As(root).Do("PUT", "/v1/admin/settings", map[string]any{"registration_open": false})
+		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+		assert.Equal(t, root.Email, res.Map(t)["updated_by"])
+		res = w.api.Anonymous().Do("POST", "/v1/registrations", w.registration("latecomer", "basic"))
+		assert.Equal(t, http.StatusForbidden, res.Status, string(res.Body))
+		assert.Equal(t, "registration_closed", res.Map(t)["code"])
+		assert.Contains(t, res.Header.Get("Content-Type"), "application/problem+json")
+		assert.Equal(t, http.StatusNotFound, w.api.Anonymous().Do("GET", "/v1/registrations/latecomer", nil).Status)
+	})
+	t.Run("reopened, the same sign-up goes through", func(t *testing.T) {
+		require.Equal(t, http.StatusOK, w.api.As(root).Do("PUT", "/v1/admin/settings", map[string]any{"registration_open": true}).Status)
+		res := w.api.Anonymous().Do("POST", "/v1/registrations", w.registration("latecomer", "basic"))
+		assert.Equal(t, http.StatusAccepted, res.Status, string(res.Body))
+	})
+}
+
+func TestRootSeesThePlatformHealth(t *testing.T) {
+	w := newWorld(t)
+	w.register(t, "hooli", "basic")
+	res := w.api.As(root).Do("GET", "/v1/admin/health", nil)
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	assert.Equal(t, "local-metrics", res.Map(t)["source"], "no CloudWatch locally")
+	superAdmin := tenancy.Principal{UserID: "u1", Email: "sa@hooli.test", TenantID: "hooli", Role: roles.SuperAdmin, Tier: tiers.Basic, Table: w.deps.Names.App()}
+	assert.Equal(t, http.StatusForbidden, w.api.As(superAdmin).Do("GET", "/v1/admin/health", nil).Status)
 }

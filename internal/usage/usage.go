@@ -96,6 +96,12 @@ type Month struct {
 	Seats int64 `json:"seats"`
 }
 
+// Current is a tenant's calls this month and its storage now.
+type Current struct {
+	Calls   int64
+	Storage Storage
+}
+
 // Storage is a tenant's stored bytes.
 type Storage struct {
 	ItemBytes       int64 `json:"item_bytes"`

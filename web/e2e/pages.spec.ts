@@ -86,9 +86,12 @@ test('provider console pages are accessible', async ({ page }) => {
     expect(page.getByRole('heading', { name: 'MRR by tier' })).toBeVisible(),
   );
   await page.goto('/admin/settings');
-  await check(page, 'admin-settings', () =>
-    expect(page.getByRole('table', { name: 'Tier catalog' })).toBeVisible(),
-  );
+  await check(page, 'admin-settings', async () => {
+    await expect(page.getByRole('table', { name: 'Tier catalog' })).toBeVisible();
+    await expect(page.getByTestId('registration-state')).toHaveText('open');
+  });
+  await page.goto('/admin/health');
+  await check(page, 'admin-health', () => expect(page.getByTestId('health-state')).toBeVisible());
 });
 
 test('settings and analytics pages are accessible', async ({ page }) => {
@@ -128,6 +131,11 @@ test('settings and analytics pages are accessible', async ({ page }) => {
       'settings-billing',
       '/w/acme/settings/billing',
       () => expect(page.getByTestId('current-plan')).toBeVisible(),
+    ],
+    [
+      'settings-audit',
+      '/w/acme/settings/audit',
+      () => expect(page.getByTestId('audit-row').first()).toBeVisible(),
     ],
     [
       'analytics-issues',

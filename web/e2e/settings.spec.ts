@@ -71,7 +71,7 @@ test('an Admin manages teams and labels but cannot reach Super Admin screens by 
   await signIn(page, 'acme', 'admin@acme.test');
   await page.getByRole('navigation', { name: 'Workspace' }).getByRole('link', { name: 'Settings' }).click();
   const nav = page.getByRole('navigation', { name: 'Settings' });
-  await expect(nav.getByRole('link')).toHaveText(['People', 'Teams', 'Labels']);
+  await expect(nav.getByRole('link')).toHaveText(['People', 'Teams', 'Labels', 'Audit log']);
   // People: read-only for an Admin.
   await expect(page.getByRole('table', { name: 'People' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Invite' })).toHaveCount(0);
@@ -108,6 +108,15 @@ test('an Admin manages teams and labels but cannot reach Super Admin screens by 
   const token = await cognitoToken('admin@acme.test');
   expect((await apiCall('GET', '/v1/billing', token)).status).toBe(403);
   expect((await apiCall('PUT', '/v1/branding', token, { display_name: 'Pwned' })).status).toBe(403);
+
+  // The audit log: an Admin reads it; exporting it is the Super Admin's (no button, and a 403 by URL).
+  await nav.getByRole('link', { name: 'Audit log' }).click();
+  await expect(page.getByTestId('audit-row').first()).toBeVisible();
+  await expect(page.getByRole('button', { name: /^Export/ })).toHaveCount(0);
+  expect((await apiCall('GET', '/v1/audit', token)).status).toBe(200);
+  expect((await apiCall('GET', '/v1/audit/export?format=csv', token)).status).toBe(403);
+  // Root's console routes are Root's.
+  expect((await apiCall('PUT', '/v1/admin/settings', token, { registration_open: false })).status).toBe(403);
 });
 
 test('a User sees no settings', async ({ page }) => {
@@ -117,6 +126,9 @@ test('a User sees no settings', async ({ page }) => {
   ).toHaveCount(0);
   await page.goto('/w/acme/settings/people');
   await expect(page.getByTestId('forbidden')).toBeVisible();
+  await page.goto('/w/acme/settings/audit');
+  await expect(page.getByTestId('forbidden')).toBeVisible();
+  expect((await apiCall('GET', '/v1/audit', await cognitoToken('user@acme.test'))).status).toBe(403);
 });
 
 test('branding changes show in the workspace', async ({ page }) => {

@@ -28,6 +28,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
@@ -139,6 +140,18 @@ func (s Store) Put(ctx context.Context, a billing.Account) (billing.Account, err
 			ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberS{Value: a.TenantID}},
 		}})
 	}
+	// The provider's tenants table sorts by MRR: the account's amount
+	// while paying, written with it (tenantdb's mrr row; last, so the
+	// items above keep their positions for CancelledItems).
+	var mrr int64
+	if a.Paying() {
+		mrr = a.AmountCents
+	}
+	row, err := tenantdb.MRRRow(s.Table, a.TenantID, mrr)
+	if err != nil {
+		return a, err
+	}
+	items = append(items, row)
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if failed, ok := dynamo.CancelledItems(err); ok {
 		for i, f := range failed {

@@ -2,7 +2,8 @@
 //
 // Keys: a tenant is pk "TENANT#<id>", sk "META", and also sits in the gsi1
 // partition "TENANTS" (sort key: its id) so the provider can page through all
-// tenants with a Query. A dedicated user pool's issuer is its own item,
+// tenants with a Query; its rows of the provider's tenants table are beside
+// it (rows.go). A dedicated user pool's issuer is its own item,
 // pk "ISSUER#<iss>", which makes an issuer belong to one tenant only.
 package tenantdb
 
@@ -129,7 +130,12 @@ func (s *Store) CreateWith(ctx context.Context, t tenant.Tenant, extra ...types.
 		items = append(items, types.TransactWriteItem{Put: &types.Put{
 			TableName: aws.String(s.Table), Item: iv, ConditionExpression: aws.String("attribute_not_exists(pk)")}})
 	}
+	rows, err := s.rowPuts(append(ownRows(t), usersRow(t.ID, 0), mrrRow(t.ID, 0)))
+	if err != nil {
+		return err
+	}
 	items = append(items, extra...)
+	items = append(items, rows...)
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if dynamo.ConditionFailed(err) {
 		return errs.Conflict("tenant_exists", fmt.Sprintf("a tenant with id %q already exists", t.ID))
@@ -168,6 +174,11 @@ func (s *Store) Put(ctx context.Context, t tenant.Tenant) (tenant.Tenant, error)
 			ExpressionAttributeValues: map[string]types.AttributeValue{":id": &types.AttributeValueMemberS{Value: t.ID}},
 		}})
 	}
+	rows, err := s.rowPuts(ownRows(t))
+	if err != nil {
+		return tenant.Tenant{}, err
+	}
+	items = append(items, rows...)
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if dynamo.ConditionFailed(err) {
 		return tenant.Tenant{}, errs.E(errs.KindPreconditionFailed, "tenant_version_conflict", "tenant %s changed meanwhile; reload and retry", t.ID)

@@ -257,7 +257,10 @@ func tenantExamples(f exampleFixtures) map[string]Example {
 		"resendVerification": {Path: "/v1/registrations/initrode/verification"},
 		"getWorkspace":       {Path: "/v1/workspaces/acme"},
 		"approveTenant":      {Caller: "root", Path: "/v1/admin/tenants/wonka/approve"},
-		"listTenants":        {Caller: "root", Path: "/v1/admin/tenants?limit=2"},
+		"listTenants":        {Caller: "root", Path: "/v1/admin/tenants?limit=2&sort=-users"},
+		"getSystemSettings":  {Caller: "root", Path: "/v1/admin/settings"},
+		"putSystemSettings":  {Caller: "root", Path: "/v1/admin/settings", Body: map[string]any{"registration_open": true}},
+		"getPlatformHealth":  {Caller: "root", Path: "/v1/admin/health"},
 		"getTenant":          {Caller: "root"},
 		"suspendTenant":      {Caller: "root", Path: "/v1/admin/tenants/globex/suspend", Body: map[string]any{"reason": "unpaid"}, Alt: map[string]any{"reason": "abuse"}},
 		"reactivateTenant":   {Caller: "root", Path: "/v1/admin/tenants/globex/reactivate"},
@@ -271,6 +274,8 @@ func tenantExamples(f exampleFixtures) map[string]Example {
 		"listTenantAudit":   {Caller: "root"},
 		"getBranding":       {Caller: exampleOwner},
 		"putBranding":       {Caller: exampleOwner, Body: map[string]any{"display_name": "Acme Corp", "primary_color": "#112233"}},
+		"listAudit":         {Caller: exampleOwner},
+		"exportAudit":       {Caller: exampleOwner, Path: "/v1/audit/export?format=json"},
 	}
 }
 

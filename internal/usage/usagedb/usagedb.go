@@ -268,6 +268,31 @@ func (s Store) StorageOf(ctx context.Context, tenantIDs []string) (map[string]us
 	return out, nil
 }
 
+// Current reads many tenants' calls of month and their storage in one batch
+// read (Root's tenants table: one page of tenants).
+func (s Store) Current(ctx context.Context, tenantIDs []string, month string) (map[string]usage.Current, error) {
+	keys := make([]map[string]types.AttributeValue, 0, 2*len(tenantIDs))
+	for _, t := range tenantIDs {
+		keys = append(keys, dynamo.Key(tenantPK(t), monthSK(month)), dynamo.Key(tenantPK(t), storageSK))
+	}
+	items, err := dynamo.BatchGet(ctx, s.DB, s.Table, keys)
+	if err != nil {
+		return nil, fmt.Errorf("usage of tenants: %w", err)
+	}
+	out := make(map[string]usage.Current, len(tenantIDs))
+	for _, it := range items {
+		id := it[schema.PK].(*types.AttributeValueMemberS).Value[len(schema.ControlUsage):]
+		c := out[id]
+		if it[schema.SK].(*types.AttributeValueMemberS).Value == storageSK {
+			c.Storage = usage.Storage{ItemBytes: number(it["item_bytes"]), AttachmentBytes: number(it["attachment_bytes"])}
+		} else {
+			c.Calls = number(it["calls"])
+		}
+		out[id] = c
+	}
+	return out, nil
+}
+
 // SetSeats implements usage.Store.
 func (s Store) SetSeats(ctx context.Context, tenantID string, tier tiers.Name, month string, seats int64) error {
 	upd := expression.Set(expression.Name("seats"), expression.Value(seats)).

@@ -29,9 +29,9 @@ describe('the permission table', () => {
     expect(can('root', 'createLabel')).toBe(false); // unknown roles are the least
   });
 
-  it('shows a User no settings page, an Admin the people, teams and labels, a Super Admin all', () => {
+  it('shows a User no settings page, an Admin the people, teams, labels and audit log, a Super Admin all', () => {
     expect(visiblePages('user')).toEqual([]);
-    expect(visiblePages('admin').map((p) => p.path)).toEqual(['people', 'teams', 'labels']);
+    expect(visiblePages('admin').map((p) => p.path)).toEqual(['people', 'teams', 'labels', 'audit']);
     expect(visiblePages('super_admin').map((p) => p.path)).toEqual([
       'people',
       'teams',
@@ -40,6 +40,7 @@ describe('the permission table', () => {
       'security',
       'usage',
       'billing',
+      'audit',
     ]);
     expect(canSee('admin', 'billing')).toBe(false);
   });

@@ -43,6 +43,8 @@ export const OPERATIONS = {
   getUserPerformance: 'user',
   getAnalyticsSettings: 'user',
   putAnalyticsSettings: 'super_admin',
+  listAudit: 'admin',
+  exportAudit: 'super_admin',
 } as const satisfies Record<string, Role>;
 
 export type Operation = keyof typeof OPERATIONS;
@@ -64,6 +66,7 @@ export const SETTINGS_PAGES = [
   { path: 'security', label: 'Security', needs: 'super_admin' },
   { path: 'usage', label: 'API usage', needs: 'super_admin' },
   { path: 'billing', label: 'Billing', needs: 'super_admin' },
+  { path: 'audit', label: 'Audit log', needs: 'admin' },
 ] as const satisfies { path: string; label: string; needs: Role }[];
 
 export type SettingsPage = (typeof SETTINGS_PAGES)[number]['path'];

@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { BarChart3, Building2, CircleUser, Inbox, LogOut, Menu, Settings, X } from 'lucide-react';
+import { Activity, BarChart3, Building2, CircleUser, Inbox, LogOut, Menu, Settings, X } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { onAuthFailure } from '../../auth/guard';
@@ -139,6 +139,9 @@ function Shell({ email }: { email: string }) {
           </Item>
           <Item to="/admin/analytics" icon={<BarChart3 className="size-4" aria-hidden />}>
             Analytics
+          </Item>
+          <Item to="/admin/health" icon={<Activity className="size-4" aria-hidden />}>
+            Health
           </Item>
           <Item to="/admin/settings" icon={<Settings className="size-4" aria-hidden />}>
             Settings

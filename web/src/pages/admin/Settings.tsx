@@ -1,18 +1,22 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Check } from 'lucide-react';
-import { Card, PageHeader } from '../../components/page';
-import { ErrorState, Skeleton } from '../../components/ui';
-import { formatBytes, useTiers } from './data';
+import { api, unwrap } from '../../api/client';
+import { errorMessage } from '../../api/problem';
+import { Badge, Card, PageHeader } from '../../components/page';
+import { Banner, Button, ErrorState, Skeleton, Spinner } from '../../components/ui';
+import { adminKeys, formatBytes, useTiers } from './data';
 
-/** The system settings that exist: the tier catalog (internal/tiers, the one source of truth). */
+/** The system settings: whether sign-ups are open, and the tier catalog (internal/tiers, read only). */
 export default function AdminSettings() {
   const tiers = useTiers();
   return (
     <main aria-labelledby="page-title">
       <PageHeader
         title={<span id="page-title">Settings</span>}
-        description="The tier catalog every limit, price and pricing page comes from. It changes with a release, not here."
+        description="Sign-ups, and the tier catalog every limit, price and pricing page comes from (it changes with a release, not here)."
       />
-      <div className="p-4 sm:px-6">
+      <div className="space-y-4 p-4 sm:px-6">
+        <Registration />
         {tiers.isPending ? (
           <Skeleton />
         ) : tiers.isError ? (
@@ -74,5 +78,51 @@ export default function AdminSettings() {
         )}
       </div>
     </main>
+  );
+}
+
+/** Open or close sign-ups. Closed, the sign-up API answers 403 registration_closed; registrations under way finish. */
+function Registration() {
+  const qc = useQueryClient();
+  const st = useQuery({
+    queryKey: adminKeys.settings,
+    queryFn: () => unwrap(api().GET('/v1/admin/settings')),
+  });
+  const change = useMutation({
+    mutationFn: (open: boolean) =>
+      unwrap(api().PUT('/v1/admin/settings', { body: { registration_open: open } })),
+    onSuccess: (data) => qc.setQueryData(adminKeys.settings, data),
+  });
+  return (
+    <Card id="registration" title="Registration">
+      {st.isPending ? (
+        <Spinner />
+      ) : st.isError ? (
+        <ErrorState error={st.error} onRetry={() => void st.refetch()} />
+      ) : (
+        <div className="flex flex-wrap items-center gap-3 text-sm">
+          <span data-testid="registration-state">
+            <Badge tone={st.data.registration_open ? 'green' : 'red'}>
+              {st.data.registration_open ? 'open' : 'closed'}
+            </Badge>
+          </span>
+          <span className="min-w-0 flex-1 text-muted">
+            {st.data.registration_open
+              ? 'New companies can sign up.'
+              : 'Sign-ups are refused; registrations already under way still finish.'}
+            {st.data.updated_by && ` Last changed by ${st.data.updated_by}.`}
+          </span>
+          <Button
+            size="sm"
+            variant={st.data.registration_open ? 'danger' : 'primary'}
+            busy={change.isPending}
+            onClick={() => change.mutate(!st.data.registration_open)}
+          >
+            {st.data.registration_open ? 'Close sign-ups' : 'Open sign-ups'}
+          </Button>
+          {change.isError && <Banner tone="error">{errorMessage(change.error)}</Banner>}
+        </div>
+      )}
+    </Card>
   );
 }

@@ -4,6 +4,7 @@ import { useRef, useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { errorMessage, isApiError } from '../../api/problem';
+import { AuditTable } from '../../components/AuditLog';
 import { Modal } from '../../components/Modal';
 import {
   Badge,
@@ -538,49 +539,12 @@ function Audit({ id }: { id: string }) {
       ) : items.length === 0 ? (
         <p className="text-sm text-muted">Nothing recorded yet.</p>
       ) : (
-        <div className="-m-4 overflow-x-auto">
-          <table className={tableClass} aria-label="Audit log">
-            <thead className={theadClass}>
-              <tr>
-                <th scope="col" className="px-4 py-2 font-medium">
-                  When
-                </th>
-                <th scope="col" className="px-4 py-2 font-medium">
-                  Who
-                </th>
-                <th scope="col" className="px-4 py-2 font-medium">
-                  What
-                </th>
-                <th scope="col" className="px-4 py-2 font-medium">
-                  Detail
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((r, i) => (
-                <tr key={`${r.at}-${i}`} className={rowClass} data-testid="audit-row">
-                  <td className="px-4 py-1.5 whitespace-nowrap text-muted">
-                    {new Date(r.at).toLocaleString('en-GB')}
-                  </td>
-                  <td className="px-4 py-1.5">{r.actor.email || r.actor.id || r.actor.kind}</td>
-                  <td className="px-4 py-1.5 font-mono text-xs">{r.action}</td>
-                  <td className="px-4 py-1.5 text-xs text-muted">
-                    {Object.entries(r.detail ?? {})
-                      .map(([k, v]) => `${k}: ${v}`)
-                      .join(' · ')}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {a.hasNextPage && (
-            <div className="p-3">
-              <Button size="sm" busy={a.isFetchingNextPage} onClick={() => void a.fetchNextPage()}>
-                Load more
-              </Button>
-            </div>
-          )}
-        </div>
+        <AuditTable
+          items={items}
+          hasMore={!!a.hasNextPage}
+          loadingMore={a.isFetchingNextPage}
+          onMore={() => void a.fetchNextPage()}
+        />
       )}
     </Card>
   );

@@ -1,5 +1,5 @@
 import { Building2, ChevronRight, Search } from 'lucide-react';
-import { useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import {
   Gauge,
@@ -11,30 +11,29 @@ import {
   theadClass,
 } from '../../components/page';
 import { Button, EmptyState, ErrorState, inputClass, Skeleton } from '../../components/ui';
-import { formatSort, parseSort, searchRows, sortRows, tenantRows, type SortKey } from '../../lib/tenants';
-import {
-  formatBytes,
-  formatCents,
-  STATUSES,
-  statusLabel,
-  useRootUsage,
-  useTenantPage,
-  useTiers,
-} from './data';
+import { nextSort, parseSort, tenantRows, type SortKey } from '../../lib/tenants';
+import { formatBytes, formatCents, STATUSES, statusLabel, useTenantPage } from './data';
 
 const PAGE = 50;
 
-/** Every tenant: status, tier, isolation, users/seats, API calls, storage, price. The status filter and
- * paging are the API's (cursor in the URL); search and sort apply to the page shown. */
+/** Every tenant: status, tier, isolation, users/seats, API calls, storage, MRR. Search (a name or id
+ * prefix), sort, the status filter and paging are the API's, all in the URL. A search lists matches by
+ * name and id, so it clears the sort, and a sort clears the search. */
 export default function Tenants() {
   const [params, setParams] = useSearchParams();
   const status = params.get('status') ?? '';
   const cursor = params.get('cursor') ?? undefined;
   const q = params.get('q') ?? '';
   const sort = parseSort(params.get('sort'));
-  const page = useTenantPage({ status, cursor, limit: PAGE });
-  const usage = useRootUsage();
-  const tiers = useTiers();
+  const page = useTenantPage({ status, q, sort: params.get('sort') ?? undefined, cursor, limit: PAGE });
+  // The search box types freely; the URL (and the API) follow 250 ms after the last key.
+  const [typed, setTyped] = useState(q);
+  const [shownQ, setShownQ] = useState(q);
+  if (shownQ !== q) {
+    // the URL changed under the box (back button, a sort click): show its search
+    setShownQ(q);
+    setTyped(q);
+  }
 
   const set = (changes: Record<string, string | undefined>) =>
     setParams(
@@ -49,21 +48,33 @@ export default function Tenants() {
       { replace: 'q' in changes },
     );
 
-  const rows = useMemo(() => {
-    const all = tenantRows(page.data?.items ?? [], usage.data?.tenants ?? [], tiers.data ?? []);
-    return sortRows(searchRows(all, q), sort.key, sort.dir);
-  }, [page.data, usage.data, tiers.data, q, sort.key, sort.dir]);
+  useEffect(() => {
+    if (typed.trim() === q) return;
+    const t = setTimeout(
+      () => set({ q: typed.trim() || undefined, sort: undefined, cursor: undefined }),
+      250,
+    );
+    return () => clearTimeout(t);
+    // set is rebuilt each render; the timer only needs the typed text.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [typed]);
 
-  const onSort = (k: SortKey) =>
-    set({ sort: formatSort(k, sort.key === k && sort.dir === 'asc' ? 'desc' : 'asc') });
+  const rows = useMemo(() => tenantRows(page.data?.items ?? []), [page.data]);
+
+  const onSort = (k: SortKey) => set({ sort: nextSort(sort, k), q: undefined, cursor: undefined });
   const head = (label: string, k: SortKey, className?: string) => (
     <SortHeader
       label={label}
-      active={sort.key === k}
+      active={!q && sort.key === k}
       dir={sort.dir}
       onSort={() => onSort(k)}
       className={className}
     />
+  );
+  const plain = (label: string, className?: string) => (
+    <th scope="col" className={`px-3 py-2 font-medium ${className ?? ''}`}>
+      {label}
+    </th>
   );
 
   return (
@@ -78,10 +89,10 @@ export default function Tenants() {
           <input
             type="search"
             aria-label="Search tenants"
-            placeholder="Search by name or id"
+            placeholder="Name or id starts with…"
             className={`${inputClass} pl-8`}
-            value={q}
-            onChange={(e) => set({ q: e.target.value || undefined })}
+            value={typed}
+            onChange={(e) => setTyped(e.target.value)}
           />
         </div>
         <label className="flex items-center gap-2 text-xs text-muted">
@@ -127,13 +138,11 @@ export default function Tenants() {
                 {head('Tenant', 'name')}
                 {head('Status', 'status')}
                 {head('Tier', 'tier')}
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Isolation
-                </th>
+                {plain('Isolation')}
                 {head('Users', 'users', 'text-right')}
-                {head('API calls', 'api', 'min-w-40')}
-                {head('Storage', 'storage', 'min-w-36')}
-                {head('Price / month', 'price', 'text-right')}
+                {plain('API calls', 'min-w-40')}
+                {plain('Storage', 'min-w-36')}
+                {head('MRR', 'mrr', 'text-right')}
                 {head('Created', 'created')}
                 <th scope="col" className="w-6">
                   <span className="sr-only">Open</span>
@@ -156,7 +165,7 @@ export default function Tenants() {
                   <td className="px-3 py-2 text-muted">{r.isolation}</td>
                   <td className="px-3 py-2 text-right tabular-nums">
                     {r.users}
-                    <span className="text-muted"> / {r.seats}</span>
+                    <span className="text-muted"> / {r.seats || '∞'}</span>
                   </td>
                   <td className="px-3 py-2">
                     <Gauge label={`API calls of ${r.name}`} used={r.apiCalls} limit={r.apiQuota} compact />
@@ -171,7 +180,7 @@ export default function Tenants() {
                     />
                   </td>
                   <td className="px-3 py-2 text-right tabular-nums">
-                    {r.priceCents ? formatCents(r.priceCents) : '—'}
+                    {r.mrrCents ? formatCents(r.mrrCents) : '—'}
                   </td>
                   <td className="px-3 py-2 whitespace-nowrap text-muted">
                     {new Date(r.createdAt).toLocaleDateString('en-GB')}
@@ -184,8 +193,10 @@ export default function Tenants() {
             </tbody>
           </table>
           <p className="mt-3 text-xs text-muted">
-            Search and sort apply to this page of {page.data.items.length} tenants. MRR is the tier's list
-            price while a tenant is active.
+            {q
+              ? 'Tenants whose name or id starts with the search, in name and id order.'
+              : 'Sorted and paged by the server over every tenant.'}{' '}
+            MRR is what a tenant's subscription bills a month while it pays; users are refreshed hourly.
           </p>
         </div>
       )}

@@ -19,14 +19,15 @@ export const adminKeys = {
   me: ['admin', 'me'] as const,
   tiers: ['admin', 'tiers'] as const,
   tenants: ['admin', 'tenants'] as const,
-  tenantList: (q: { status?: string; cursor?: string; limit: number }) =>
-    ['admin', 'tenants', 'list', q] as const,
+  tenantList: (q: TenantQuery) => ['admin', 'tenants', 'list', q] as const,
   tenant: (id: string) => ['admin', 'tenants', 'one', id] as const,
   tenantUsers: (id: string) => ['admin', 'tenants', 'one', id, 'users'] as const,
   support: (id: string) => ['admin', 'tenants', 'one', id, 'support'] as const,
   audit: (id: string) => ['admin', 'tenants', 'one', id, 'audit'] as const,
   usage: (month?: string) => ['admin', 'usage', month ?? 'current'] as const,
   billing: ['admin', 'billing'] as const,
+  health: ['admin', 'health'] as const,
+  settings: ['admin', 'settings'] as const,
 };
 
 export const STATUSES: TenantStatus[] = [
@@ -76,13 +77,30 @@ export function useRootBilling() {
   });
 }
 
-export function useTenantPage(q: { status?: string; cursor?: string; limit: number }) {
+/** A page of the tenants table: the API searches (q), sorts and pages. */
+export interface TenantQuery {
+  status?: string;
+  q?: string;
+  sort?: string;
+  cursor?: string;
+  limit: number;
+}
+
+export function useTenantPage(q: TenantQuery) {
   return useQuery({
     queryKey: adminKeys.tenantList(q),
     queryFn: () =>
       unwrap(
         api().GET('/v1/admin/tenants', {
-          params: { query: { status: q.status || undefined, cursor: q.cursor, limit: q.limit } },
+          params: {
+            query: {
+              status: (q.status || undefined) as TenantStatus | undefined,
+              q: q.q || undefined,
+              sort: (q.q ? undefined : q.sort) as never,
+              cursor: q.cursor,
+              limit: q.limit,
+            },
+          },
         }),
       ),
     placeholderData: (prev) => prev,

@@ -34,13 +34,22 @@ const links = () => screen.queryAllByRole('link').map((a) => a.textContent);
 describe('settings gating', () => {
   it('shows a Super Admin every page', () => {
     renderAs('super_admin', '/w/acme/settings/billing');
-    expect(links()).toEqual(['People', 'Teams', 'Labels', 'Branding', 'Security', 'API usage', 'Billing']);
+    expect(links()).toEqual([
+      'People',
+      'Teams',
+      'Labels',
+      'Branding',
+      'Security',
+      'API usage',
+      'Billing',
+      'Audit log',
+    ]);
     expect(screen.getByText('the page itself')).toBeInTheDocument();
   });
 
   it('lists an Admin only the pages an Admin may use', () => {
     renderAs('admin', '/w/acme/settings/teams');
-    expect(links()).toEqual(['People', 'Teams', 'Labels']);
+    expect(links()).toEqual(['People', 'Teams', 'Labels', 'Audit log']);
     expect(screen.getByText('the page itself')).toBeInTheDocument();
   });
 

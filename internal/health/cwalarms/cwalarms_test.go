@@ -1,0 +1,103 @@
+package cwalarms_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/issuetracker/issuetracker/internal/health"
+	"github.com/issuetracker/issuetracker/internal/health/cwalarms"
+	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// templateAlarms are the alarm names of the synthesized platform (its
+// nested Observability stack), as CloudFormation will create them.
+func templateAlarms(t *testing.T) []string {
+	_, file, _, _ := runtime.Caller(0)
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(file), "../../../infra/templates/IssueTracker-Platform.Observability.json"))
+	require.NoError(t, err)
+	var tpl struct {
+		Resources map[string]struct {
+			Type       string
+			Properties struct{ AlarmName string }
+		}
+	}
+	require.NoError(t, json.Unmarshal(b, &tpl))
+	var names []string
+	for _, r := range tpl.Resources {
+		if r.Type == "AWS::CloudWatch::Alarm" {
+			names = append(names, r.Properties.AlarmName)
+		}
+	}
+	require.NotEmpty(t, names)
+	return names
+}
+
+// fake answers DescribeAlarms from a list of alarms, a page of 10 at a
+// time, filtering by prefix as CloudWatch does.
+type fake struct {
+	alarms []types.MetricAlarm
+	calls  []cloudwatch.DescribeAlarmsInput
+}
+
+func (f *fake) DescribeAlarms(_ context.Context, in *cloudwatch.DescribeAlarmsInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsOutput, error) {
+	f.calls = append(f.calls, *in)
+	var match []types.MetricAlarm
+	for _, a := range f.alarms {
+		if strings.HasPrefix(*a.AlarmName, aws.ToString(in.AlarmNamePrefix)) {
+			match = append(match, a)
+		}
+	}
+	start := 0
+	if in.NextToken != nil {
+		start = len(*in.NextToken)
+	}
+	end := min(start+10, len(match))
+	out := &cloudwatch.DescribeAlarmsOutput{MetricAlarms: match[start:end]}
+	if end < len(match) {
+		out.NextToken = aws.String(strings.Repeat("x", end))
+	}
+	return out, nil
+}
+
+func TestHealthReadsEveryAlarmOfTheDeployment(t *testing.T) {
+	names := templateAlarms(t)
+	f := &fake{}
+	for _, n := range names {
+		st := types.StateValueOk
+		if strings.HasSuffix(n, "fn-issues-errors") {
+			st = types.StateValueAlarm
+		}
+		f.alarms = append(f.alarms, types.MetricAlarm{AlarmName: aws.String(n), StateValue: st, StateReason: aws.String("threshold"), MetricName: aws.String("Errors")})
+	}
+	f.alarms = append(f.alarms, types.MetricAlarm{AlarmName: aws.String("other-app-cpu"), StateValue: types.StateValueAlarm})
+
+	// The prefix the app passes: the deployment's table prefix and a dash
+	// (constructs/monitoring names alarms "<prefix>-<name>").
+	src := cwalarms.Source{API: f, Prefix: schema.DefaultPrefix + "-"}
+	rep, err := src.Health(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "cloudwatch", rep.Source)
+	assert.Len(t, rep.Alarms, len(names), "every alarm of the template, none of another application")
+	assert.Equal(t, health.StateAlarm, rep.State)
+	assert.Equal(t, schema.DefaultPrefix+"-fn-issues-errors", rep.Alarms[0].Name, "alarming first")
+	assert.Equal(t, health.StateOK, rep.Alarms[1].State)
+	assert.Greater(t, len(f.calls), 1, "pages through NextToken")
+
+	for i := range f.alarms {
+		f.alarms[i].StateValue = types.StateValueOk
+	}
+	f.alarms[0].StateValue = types.StateValueInsufficientData
+	rep, err = src.Health(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, health.StateUnknown, rep.State, "an alarm without data, none alarming")
+}
