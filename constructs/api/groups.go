@@ -32,8 +32,10 @@ import (
 // refuses a second resource with the same path.
 var DefaultRouteStacks = map[string]string{
 	"/v1/issues": "Issues", "/v1/labels": "Issues", "/v1/workflow": "Issues", "/v1/search": "Issues",
+	"/v1/projects": "Issues", "/v1/views": "Issues", "/v1/imports": "Issues",
 	"/v1/admin": "Admin", "/v1/registrations": "Admin",
 	"/v1/users": "People", "/v1/teams": "People", "/v1/me": "People", "/v1/notifications": "People",
+	"/v1/webhooks": "People", "/v1/audit": "People",
 	"/v1/analytics": "Account", "/v1/billing": "Account", "/v1/settings": "Account", "/v1/branding": "Account",
 	"/v1/workspaces": "Account", "/v1/usage": "Account", "/v1/storage": "Account", "/v1/tiers": "Account",
 	"/v1/openapi.json": "Account", "/health": "Account",
