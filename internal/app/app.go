@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -163,9 +164,9 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 func Function(fn routes.Function, d Deps) (http.Handler, error) {
 	all := operations(d)
 	idem := idempotency.Store{DB: d.DB, Control: d.Control(), ControlTable: d.Names.Control(), Now: d.Now}
-	var homes tenant.Registry
+	var homes homeReader
 	if d.Control() != nil {
-		homes = tenantdb.New(d.Control(), d.Names)
+		homes = &cachedHomes{reg: tenantdb.New(d.Control(), d.Names), ttl: onboarding.HomeCacheTTL, now: time.Now}
 	}
 	mux := http.NewServeMux()
 	owned := routes.ForFunction(fn)
@@ -214,7 +215,12 @@ func MustFunction(fn routes.Function, d Deps) http.Handler {
 // never cached): its table may have changed within the authorizer's cache
 // time (a tier migration's switch), and during a migration's write freeze
 // its writes answer 503 with Retry-After while its reads go on.
-func guard(rt routes.Route, op httpapi.HandlerFunc, idem idempotency.Store, homes tenant.Registry) http.Handler {
+// homeReader reads a tenant's record: where its data lives now.
+type homeReader interface {
+	Get(ctx context.Context, id string) (tenant.Tenant, error)
+}
+
+func guard(rt routes.Route, op httpapi.HandlerFunc, idem idempotency.Store, homes homeReader) http.Handler {
 	if rt.Method == http.MethodPost {
 		op = idem.Wrap(op)
 	}
@@ -255,6 +261,48 @@ func guard(rt routes.Route, op httpapi.HandlerFunc, idem idempotency.Store, home
 		}
 		return op(w, r.WithContext(ctx))
 	})
+}
+
+// cachedHomes keeps each tenant's record for ttl in this process, so the
+// guard reads the registry about once a second per tenant and execution
+// environment, not on every request. The migration's freeze waits
+// onboarding.HomeCacheTTL longer for that (its states go unfrozen-old ->
+// frozen-old -> unfrozen-new, so a cached record at most ttl old admits no
+// write after the drain, and one that is stale after the switch refuses
+// writes). Errors are not kept.
+type cachedHomes struct {
+	reg tenant.Registry
+	ttl time.Duration
+	now func() time.Time
+	mu  sync.Mutex
+	m   map[string]cachedHome
+}
+
+type cachedHome struct {
+	t   tenant.Tenant
+	err error
+	at  time.Time
+}
+
+func (c *cachedHomes) Get(ctx context.Context, id string) (tenant.Tenant, error) {
+	now := c.now()
+	c.mu.Lock()
+	h, ok := c.m[id]
+	c.mu.Unlock()
+	if ok && now.Sub(h.at) < c.ttl {
+		return h.t, h.err
+	}
+	t, err := c.reg.Get(ctx, id)
+	if err != nil && !errs.Is(err, errs.KindNotFound) {
+		return t, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) > 10000 {
+		c.m = map[string]cachedHome{}
+	}
+	c.m[id] = cachedHome{t: t, err: err, at: now}
+	c.mu.Unlock()
+	return t, err
 }
 
 func safeMethod(m string) bool {

@@ -62,7 +62,7 @@ func operations(d Deps) httpapi.Operations {
 		billingapi.Operations(billingDeps(d)),
 		notifyapi.Operations(notifyDeps(d)),
 		webhookapi.Operations(webhookDeps(d)),
-		auditapi.Operations(auditapi.Deps{Log: peopleAudit(d)}),
+		auditapi.Operations(auditapi.Deps{Log: tenantAudit(d)}),
 	} {
 		maps.Copy(all, ops)
 	}
@@ -105,6 +105,17 @@ func peopleService(d Deps) *people.Service {
 	users := peopledb.UserDB{DB: d.DB, Cursors: d.Cursors}
 	return &people.Service{Users: users, Teams: peopledb.TeamDB{UserDB: users}, Tenants: tenantdb.New(d.Control(), d.Names),
 		Identity: cognito.Pools{C: d.Cognito}, TenantPoolID: d.TenantPoolID, Mail: d.Mail, WebBaseURL: d.WebBaseURL, Now: d.Now}
+}
+
+// tenantAudit is a tenant's own view of its audit log (GET /v1/audit): a
+// list of its own, apart from the provider's (listTenantAudit).
+func tenantAudit(d Deps) audit.Log {
+	if d.Control() == nil {
+		return nil
+	}
+	a := auditdb.New(d.Control(), d.Names)
+	a.Cursors, a.ListName = d.Cursors, "tenant-audit"
+	return a
 }
 
 // peopleAudit is the audit log of the Super Admin's changes (none in unit

@@ -312,6 +312,11 @@ func (l Locals) ref(t *Template, id string) (string, error) {
 		}
 	case "AWS::ApiGateway::RestApi":
 		return l.APIID, nil
+	case "AWS::SQS::Queue":
+		// Queues are not emulated as a service: the local platform runs
+		// their consumers in process (the webhook queue is a MemQueue). A
+		// function process gets a stand-in URL it cannot send to.
+		return "https://sqs.us-east-1.amazonaws.com/000000000000/" + id, nil
 	case "AWS::ApiGateway::Stage":
 		if n, ok := r.Properties["StageName"].(string); ok {
 			return n, nil

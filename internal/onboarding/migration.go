@@ -89,6 +89,12 @@ type MigrationOptions struct {
 // RetryAfterFreeze is what a frozen write's Retry-After says, in seconds.
 const RetryAfterFreeze = 2
 
+// HomeCacheTTL is how long the API's route guard may keep a tenant's home
+// (table, write freeze) in memory instead of reading the registry on every
+// request. The freeze always waits at least this long, on top of Settle, so
+// no write admitted under a cached, unfrozen home lands after the drain.
+const HomeCacheTTL = time.Second
+
 // MigrationRecord is a migration's own progress inside State.
 type MigrationRecord struct {
 	FromTier tiers.Name `json:"from_tier"`
@@ -426,6 +432,7 @@ func (m *Machine) freeze(ctx context.Context, t tenant.Tenant, st *State) (tenan
 	if settle == 0 {
 		settle = 2 * time.Second
 	}
+	settle += HomeCacheTTL // guards that read the home just before the freeze
 	select {
 	case <-ctx.Done():
 		return t, ctx.Err()

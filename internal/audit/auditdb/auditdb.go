@@ -5,6 +5,7 @@
 package auditdb
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -38,6 +39,10 @@ type Store struct {
 	Table string // the control table
 	// Cursors signs list cursors (the zero value: a key of this process).
 	Cursors list.Codec
+	// ListName names the list its cursors belong to ("audit" if empty): the
+	// provider's view of a tenant's log and the tenant's own view are two
+	// lists, and a cursor of one is refused by the other.
+	ListName string
 }
 
 var _ audit.Log = Store{}
@@ -74,7 +79,7 @@ func (s Store) List(ctx context.Context, tenantID string, req list.Request) (lis
 		ScanIndexForward: aws.Bool(false),
 	}
 	var its []item
-	next, err := dynamo.QueryPage(ctx, s.DB, dynamo.Page{In: in, Codec: s.Cursors, Scope: list.Scope("audit", tenantID),
+	next, err := dynamo.QueryPage(ctx, s.DB, dynamo.Page{In: in, Codec: s.Cursors, Scope: list.Scope(cmp.Or(s.ListName, "audit"), tenantID),
 		KeyAttr: []string{schema.PK, schema.SK}, Request: req}, &its)
 	if err != nil {
 		return list.Page[audit.Record]{}, fmt.Errorf("list audit of %s: %w", tenantID, err)
