@@ -114,6 +114,8 @@ func envStr(k, def string) string {
 	return def
 }
 
+// dev runs the local cloud (make dev) until interrupted or until one of its
+// services stops.
 func dev(args []string) error {
 	fs := flag.NewFlagSet("dev", flag.ExitOnError)
 	addr := fs.String("addr", envStr("GATEWAY_ADDR", "localhost:8080"), "address of the API gateway")
@@ -124,10 +126,7 @@ func dev(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(state, 0o755); err != nil {
-		return err
-	}
-	logf, err := os.OpenFile(filepath.Join(state, "services.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	logf, err := openServicesLog(state)
 	if err != nil {
 		return err
 	}
@@ -142,12 +141,8 @@ func dev(args []string) error {
 	if err != nil {
 		return err
 	}
-	if a := os.Getenv(debugvars.EnvAddr); a != "" {
-		got, err := debugvars.Serve(ctx, a)
-		if err != nil {
-			return err
-		}
-		fmt.Printf("runtime figures on http://%s/debug/vars (pprof at /debug/pprof/)\n", got)
+	if err := serveDebugVars(ctx); err != nil {
+		return err
 	}
 	mode, err := devstack.ParseMode(*modeFlag)
 	if err != nil {
@@ -164,19 +159,9 @@ func dev(args []string) error {
 	}
 	started := time.Now()
 	fmt.Printf("starting DynamoDB Local, cognito-local, the local S3, mailpit, stripe-mock and the API gateway (%s mode) ...\n", mode)
-	s, err := devstack.Start(ctx, devstack.Config{
-		Mode: mode, FunctionLog: os.Stdout, ReportLog: reports,
-		Root: root, StateDir: state, GatewayAddr: *addr,
-		DynamoDBPort: envInt("DYNAMODB_PORT", 8000), CognitoPort: envInt("COGNITO_PORT", 9229),
-		S3Port: envInt("S3_PORT", 4569), MailSMTPPort: envInt("MAIL_SMTP_PORT", 1025), MailUIPort: envInt("MAIL_UI_PORT", 8025),
-		StripePort: envInt("STRIPE_PORT", 12111), BillingGrace: envDuration(envvars.BillingGrace, devstack.DevGrace),
-		WebBaseURL: os.Getenv(mail.EnvWebBaseURL),
-		Log:        logf, AllowedOrigins: strings.Split(envStr("CORS_ORIGINS", defaultOrigins(*addr)), ","),
-		WebDir: webDir(root, *web),
-		// Running services to reuse (ITR_DYNAMODB_ENDPOINT, ...): the fault
-		// injection suite owns DynamoDB Local so it can kill and restart it.
-		Endpoints: awsx.EndpointsFromEnv(), TierLimits: limits,
-	})
+	cfg := devConfig(mode, root, state, *addr, *web, limits)
+	cfg.ReportLog, cfg.Log = reports, logf
+	s, err := devstack.Start(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -185,6 +170,55 @@ func dev(args []string) error {
 		return err
 	}
 	banner(s.Platform, time.Since(started))
+	return watch(ctx, s, state)
+}
+
+// openServicesLog creates the state directory and opens (appending) the
+// log of the local services in it.
+func openServicesLog(state string) (*os.File, error) {
+	if err := os.MkdirAll(state, 0o755); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(filepath.Join(state, "services.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+}
+
+// serveDebugVars serves the runtime figures (expvar, pprof) when
+// debugvars.EnvAddr names an address.
+func serveDebugVars(ctx context.Context) error {
+	a := os.Getenv(debugvars.EnvAddr)
+	if a == "" {
+		return nil
+	}
+	got, err := debugvars.Serve(ctx, a)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("runtime figures on http://%s/debug/vars (pprof at /debug/pprof/)\n", got)
+	return nil
+}
+
+// devConfig is the local cloud's configuration from the flags and the
+// environment (ports, billing grace, CORS origins, running services to
+// reuse); the caller sets its logs.
+func devConfig(mode devstack.Mode, root, state, addr, web string, limits gateway.TierLimits) devstack.Config {
+	return devstack.Config{
+		Mode: mode, FunctionLog: os.Stdout,
+		Root: root, StateDir: state, GatewayAddr: addr,
+		DynamoDBPort: envInt("DYNAMODB_PORT", 8000), CognitoPort: envInt("COGNITO_PORT", 9229),
+		S3Port: envInt("S3_PORT", 4569), MailSMTPPort: envInt("MAIL_SMTP_PORT", 1025), MailUIPort: envInt("MAIL_UI_PORT", 8025),
+		StripePort: envInt("STRIPE_PORT", 12111), BillingGrace: envDuration(envvars.BillingGrace, devstack.DevGrace),
+		WebBaseURL:     os.Getenv(mail.EnvWebBaseURL),
+		AllowedOrigins: strings.Split(envStr("CORS_ORIGINS", defaultOrigins(addr)), ","),
+		WebDir:         webDir(root, web),
+		// Running services to reuse (ITR_DYNAMODB_ENDPOINT, ...): the fault
+		// injection suite owns DynamoDB Local so it can kill and restart it.
+		Endpoints: awsx.EndpointsFromEnv(), TierLimits: limits,
+	}
+}
+
+// watch waits for an interrupt (nil) or, checking every second, for one of
+// the stack's services to stop (an error naming it).
+func watch(ctx context.Context, s *devstack.Stack, state string) error {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {

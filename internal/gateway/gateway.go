@@ -164,49 +164,17 @@ func (g *Gateway) ownHeaders(h http.Header, r *http.Request, status int) {
 	edge.SetCORS(h, r.Header.Get("Origin"), g.cfg.AllowedOrigins)
 }
 
+// serve answers one request: it matches the route, lets the caller in
+// (authorizer and usage plan), reads the body, invokes the route's function
+// and writes its answer.
 func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) error {
-	match := routes.Match
-	if g.cfg.Router != nil {
-		match = g.cfg.Router
+	rt, params, err := g.route(r)
+	if err != nil {
+		return err
 	}
-	rt, params, ok, pathMatched := match(r.Method, r.URL.Path)
-	if !ok {
-		if pathMatched {
-			return errs.E(errs.KindMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s", r.Method, r.URL.Path)
-		}
-		return errs.E(errs.KindNotFound, "route_not_found", "no route %s %s", r.Method, r.URL.Path)
-	}
-	var authz map[string]any
-	if rt.Access.Kind != routes.Public {
-		p, key, err := g.authorize(r.Context(), r.Header.Get("Authorization"))
-		if err != nil {
-			return err
-		}
-		authz = p.AuthorizerContext()
-		if key != "" { // root has no usage plan
-			t, ok := tiers.Get(p.Tier)
-			if !ok {
-				return errs.Internal(errorf("tenant %s has unknown tier %q", p.TenantID, p.Tier))
-			}
-			if g.cfg.UsagePlan != nil {
-				var err error
-				if t, err = g.cfg.UsagePlan(t); err != nil {
-					return errs.Internal(err)
-				}
-			}
-			t = g.cfg.TierLimits.Apply(t)
-			d := g.usage.Take(key, t, g.cfg.Now())
-			for k, v := range d.Headers {
-				w.Header().Set(k, v)
-			}
-			if !d.Allowed {
-				msg := "too many requests: the " + string(t.Name) + " tier allows a burst of " + itoa(t.Burst) + " at " + ftoa(t.RateLimit) + " requests per second"
-				if d.Reason == "quota" {
-					msg = "the monthly request quota of the " + string(t.Name) + " tier (" + itoa(int(t.MonthlyQuota)) + ") is used up"
-				}
-				return errs.E(errs.KindRateLimited, "rate_limited_"+d.Reason, "%s", msg)
-			}
-		}
+	authz, err := g.admit(w, r, rt)
+	if err != nil {
+		return err
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, g.cfg.MaxBody+1))
 	if err != nil {
@@ -215,12 +183,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) error {
 	if int64(len(body)) > g.cfg.MaxBody {
 		return errs.Invalid("body_too_large", "the request body is larger than the API accepts")
 	}
-	invoke := g.cfg.Invokers[rt.Function]
-	if invoke == nil {
-		if ad := g.adapters[rt.Function]; ad != nil {
-			invoke = ad.Invoke
-		}
-	}
+	invoke := g.invoker(rt.Function)
 	if invoke == nil {
 		return errs.Internal(errorf("function %s is not running", rt.Function))
 	}
@@ -239,6 +202,94 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return errs.Internal(err)
 	}
+	writeResponse(w, rt.Function, res)
+	return nil
+}
+
+// route matches the request to a route (the route table unless the config
+// has its own Router): a path with no route for the method is a 405, no
+// route at all a 404.
+func (g *Gateway) route(r *http.Request) (routes.Route, map[string]string, error) {
+	match := routes.Match
+	if g.cfg.Router != nil {
+		match = g.cfg.Router
+	}
+	rt, params, ok, pathMatched := match(r.Method, r.URL.Path)
+	if !ok {
+		if pathMatched {
+			return rt, params, errs.E(errs.KindMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s", r.Method, r.URL.Path)
+		}
+		return rt, params, errs.E(errs.KindNotFound, "route_not_found", "no route %s %s", r.Method, r.URL.Path)
+	}
+	return rt, params, nil
+}
+
+// admit runs the authorizer for a route that is not public and charges the
+// caller's API key to its usage plan, answering the authorizer's context
+// for the event (nil on a public route).
+func (g *Gateway) admit(w http.ResponseWriter, r *http.Request, rt routes.Route) (map[string]any, error) {
+	if rt.Access.Kind == routes.Public {
+		return nil, nil
+	}
+	p, key, err := g.authorize(r.Context(), r.Header.Get("Authorization"))
+	if err != nil {
+		return nil, err
+	}
+	authz := p.AuthorizerContext()
+	if key != "" { // root has no usage plan
+		if err := g.throttle(w, p, key); err != nil {
+			return nil, err
+		}
+	}
+	return authz, nil
+}
+
+// throttle takes one request from the API key's usage plan (the tenant's
+// tier, as the config's UsagePlan and TierLimits adjust it), sets the rate
+// limit headers, and answers a 429 when the burst or the monthly quota is
+// used up.
+func (g *Gateway) throttle(w http.ResponseWriter, p tenancy.Principal, key string) error {
+	t, ok := tiers.Get(p.Tier)
+	if !ok {
+		return errs.Internal(errorf("tenant %s has unknown tier %q", p.TenantID, p.Tier))
+	}
+	if g.cfg.UsagePlan != nil {
+		var err error
+		if t, err = g.cfg.UsagePlan(t); err != nil {
+			return errs.Internal(err)
+		}
+	}
+	t = g.cfg.TierLimits.Apply(t)
+	d := g.usage.Take(key, t, g.cfg.Now())
+	for k, v := range d.Headers {
+		w.Header().Set(k, v)
+	}
+	if !d.Allowed {
+		msg := "too many requests: the " + string(t.Name) + " tier allows a burst of " + itoa(t.Burst) + " at " + ftoa(t.RateLimit) + " requests per second"
+		if d.Reason == "quota" {
+			msg = "the monthly request quota of the " + string(t.Name) + " tier (" + itoa(int(t.MonthlyQuota)) + ") is used up"
+		}
+		return errs.E(errs.KindRateLimited, "rate_limited_"+d.Reason, "%s", msg)
+	}
+	return nil
+}
+
+// invoker is the function's invoker: the config's, else the running
+// adapter's; nil when neither runs it.
+func (g *Gateway) invoker(fn routes.Function) InvokeFunc {
+	if invoke := g.cfg.Invokers[fn]; invoke != nil {
+		return invoke
+	}
+	if ad := g.adapters[fn]; ad != nil {
+		return ad.Invoke
+	}
+	return nil
+}
+
+// writeResponse writes the function's proxy response: its headers, status
+// and body (decoded when base64; bad base64 is logged and an empty body
+// written).
+func writeResponse(w http.ResponseWriter, fn routes.Function, res events.APIGatewayProxyResponse) {
 	for k, v := range res.Headers {
 		w.Header().Set(k, v)
 	}
@@ -249,13 +300,12 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) error {
 	if res.IsBase64Encoded {
 		b, err := base64.StdEncoding.DecodeString(res.Body)
 		if err != nil {
-			slog.Error("function returned bad base64", "function", rt.Function, "err", err)
+			slog.Error("function returned bad base64", "function", fn, "err", err)
 		}
 		_, _ = w.Write(b)
 	} else {
 		_, _ = io.WriteString(w, res.Body)
 	}
-	return nil
 }
 
 // authorize runs the authorizer behind a result cache keyed by the

@@ -127,22 +127,51 @@ func (m MetricsLog) Health(ctx context.Context) (PlatformHealth, error) {
 		return rep, fmt.Errorf("open metrics log: %w", err)
 	}
 	defer f.Close()
+	if err := m.seekTail(f); err != nil {
+		return rep, err
+	}
+	by, err := tally(f, now.Add(-win).UnixMilli())
+	if err != nil {
+		return rep, err
+	}
+	rep.Functions = append(rep.Functions, functionStats(by)...)
+	rep.State = overall(len(rep.Functions) > 0, func(yield func(State) bool) {
+		for _, f := range rep.Functions {
+			if !yield(f.State) {
+				return
+			}
+		}
+	})
+	return rep, nil
+}
+
+// seekTail moves f to the last MaxBytes (default 8 MiB) of the log when it
+// is longer.
+func (m MetricsLog) seekTail(f *os.File) error {
 	max := m.MaxBytes
 	if max == 0 {
 		max = 8 << 20
 	}
 	if st, err := f.Stat(); err == nil && st.Size() > max {
 		if _, err := f.Seek(st.Size()-max, io.SeekStart); err != nil {
-			return rep, err
+			return err
 		}
 	}
-	since := now.Add(-win).UnixMilli()
-	type acc struct {
-		FunctionStats
-		lat []float64
-	}
-	by := map[string]*acc{}
-	sc := bufio.NewScanner(f)
+	return nil
+}
+
+// functionTally is one function's counts and latencies in the window.
+type functionTally struct {
+	FunctionStats
+	lat []float64
+}
+
+// tally counts the EMF lines of r from since (Unix milliseconds) on by
+// function, skipping lines that are not metric lines (a partial first line
+// after the seek) or are older.
+func tally(r io.Reader, since int64) (map[string]*functionTally, error) {
+	by := map[string]*functionTally{}
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		var l line
@@ -151,7 +180,7 @@ func (m MetricsLog) Health(ctx context.Context) (PlatformHealth, error) {
 		}
 		a := by[l.Function]
 		if a == nil {
-			a = &acc{FunctionStats: FunctionStats{Function: l.Function}}
+			a = &functionTally{FunctionStats: FunctionStats{Function: l.Function}}
 			by[l.Function] = a
 		}
 		a.Requests++
@@ -166,8 +195,15 @@ func (m MetricsLog) Health(ctx context.Context) (PlatformHealth, error) {
 		a.lat = append(a.lat, l.Latency)
 	}
 	if err := sc.Err(); err != nil {
-		return rep, fmt.Errorf("read metrics log: %w", err)
+		return nil, fmt.Errorf("read metrics log: %w", err)
 	}
+	return by, nil
+}
+
+// functionStats summarises each function's tally (error rate, p95 latency,
+// state: alarm above MaxErrorRate), sorted by function.
+func functionStats(by map[string]*functionTally) []FunctionStats {
+	out := []FunctionStats{}
 	for _, a := range by {
 		s := a.FunctionStats
 		s.ErrorRate = float64(s.ServerErrors) / float64(s.Requests)
@@ -176,17 +212,10 @@ func (m MetricsLog) Health(ctx context.Context) (PlatformHealth, error) {
 		if s.ErrorRate > MaxErrorRate {
 			s.State = StateAlarm
 		}
-		rep.Functions = append(rep.Functions, s)
+		out = append(out, s)
 	}
-	sort.Slice(rep.Functions, func(i, j int) bool { return rep.Functions[i].Function < rep.Functions[j].Function })
-	rep.State = overall(len(rep.Functions) > 0, func(yield func(State) bool) {
-		for _, f := range rep.Functions {
-			if !yield(f.State) {
-				return
-			}
-		}
-	})
-	return rep, nil
+	sort.Slice(out, func(i, j int) bool { return out[i].Function < out[j].Function })
+	return out
 }
 
 // Percentile is the nearest-rank percentile p (0..1] of xs (0 when empty).

@@ -138,66 +138,104 @@ func (s *Service) bulkEdit(p tenancy.Principal, ch BulkChanges, i *Issue) (Activ
 // checkBulk checks the request before any issue is touched and resolves
 // label names to ids.
 func (s *Service) checkBulk(ctx context.Context, p tenancy.Principal, in BulkEdit) (BulkChanges, error) {
-	bad := func(field, reason string) error {
-		return errs.E(errs.KindUnprocessable, "invalid_bulk_edit", "%s: %s", field, reason).WithFields(errs.FieldError{Field: field, Reason: reason})
-	}
 	ch := in.Changes
-	switch {
-	case len(in.Issues) == 0:
-		return ch, bad("issues", "name at least one issue")
-	case len(in.Issues) > MaxBulk:
-		return ch, bad("issues", fmt.Sprintf("at most %d issues in one request, got %d", MaxBulk, len(in.Issues)))
-	case !ch.Status.Set && !ch.AssigneeID.Set && !ch.Priority.Set && ch.Labels == nil:
-		return ch, bad("changes", "change at least one of status, assignee_id, priority, labels")
-	case ch.Status.Set && (ch.Status.Null || !ValidStatus(ch.Status.V)):
-		return ch, bad("changes.status", fmt.Sprintf("must be one of %v", Statuses))
-	case ch.Priority.Set && (ch.Priority.Null || !validPriority(ch.Priority.V)):
-		return ch, bad("changes.priority", fmt.Sprintf("must be one of %v", Priorities))
-	case ch.AssigneeID.Set && !ch.AssigneeID.Null && !validID(ch.AssigneeID.V):
-		return ch, bad("changes.assignee_id", "is not a valid user id")
+	if err := checkBulkShape(in); err != nil {
+		return ch, err
 	}
-	seen := map[string]bool{}
-	for n, r := range in.Issues {
-		if r.ID == "" || len(r.ID) > MaxIDLen || r.Version < 0 {
-			return ch, bad(fmt.Sprintf("issues[%d]", n), "must be an issue id or key (and a positive version)")
-		}
-		if seen[r.ID] {
-			return ch, bad(fmt.Sprintf("issues[%d]", n), fmt.Sprintf("%s is named twice", r.ID))
-		}
-		seen[r.ID] = true
+	if err := checkBulkRefs(in.Issues); err != nil {
+		return ch, err
 	}
 	if ch.AssigneeID.Set && !ch.AssigneeID.Null {
-		ok, err := s.Directory.UserExists(ctx, p.Scope(), ch.AssigneeID.V)
-		if err != nil {
+		if err := s.checkBulkAssignee(ctx, p, ch.AssigneeID.V); err != nil {
 			return ch, err
-		}
-		if !ok {
-			return ch, bad("changes.assignee_id", "no such user in this workspace")
 		}
 	}
 	if ch.Labels != nil {
-		lc := *ch.Labels
-		for _, f := range []struct {
-			name string
-			refs *[]string
-		}{{"changes.labels.add", &lc.Add}, {"changes.labels.remove", &lc.Remove}} {
-			if len(*f.refs) > MaxLabels {
-				return ch, bad(f.name, fmt.Sprintf("at most %d labels", MaxLabels))
-			}
-			ids, err := s.LabelIDs(ctx, p, f.name, *f.refs)
-			if err != nil {
-				return ch, asUnprocessable(err)
-			}
-			*f.refs = ids
-		}
-		if missing, err := s.Store.MissingLabels(ctx, p.Scope(), lc.Add); err != nil {
+		lc, err := s.bulkLabels(ctx, p, *ch.Labels)
+		if err != nil {
 			return ch, err
-		} else if len(missing) > 0 {
-			return ch, bad("changes.labels.add", fmt.Sprintf("no such label: %v", missing))
 		}
 		ch.Labels = &lc
 	}
 	return ch, nil
+}
+
+// badBulk is the 422 of a bulk edit whose field is wrong for reason.
+func badBulk(field, reason string) error {
+	return errs.E(errs.KindUnprocessable, "invalid_bulk_edit", "%s: %s", field, reason).WithFields(errs.FieldError{Field: field, Reason: reason})
+}
+
+// checkBulkShape checks what needs no lookup: how many issues, that there
+// is a change, and that each change is a valid value.
+func checkBulkShape(in BulkEdit) error {
+	ch := in.Changes
+	switch {
+	case len(in.Issues) == 0:
+		return badBulk("issues", "name at least one issue")
+	case len(in.Issues) > MaxBulk:
+		return badBulk("issues", fmt.Sprintf("at most %d issues in one request, got %d", MaxBulk, len(in.Issues)))
+	case !ch.Status.Set && !ch.AssigneeID.Set && !ch.Priority.Set && ch.Labels == nil:
+		return badBulk("changes", "change at least one of status, assignee_id, priority, labels")
+	case ch.Status.Set && (ch.Status.Null || !ValidStatus(ch.Status.V)):
+		return badBulk("changes.status", fmt.Sprintf("must be one of %v", Statuses))
+	case ch.Priority.Set && (ch.Priority.Null || !validPriority(ch.Priority.V)):
+		return badBulk("changes.priority", fmt.Sprintf("must be one of %v", Priorities))
+	case ch.AssigneeID.Set && !ch.AssigneeID.Null && !validID(ch.AssigneeID.V):
+		return badBulk("changes.assignee_id", "is not a valid user id")
+	}
+	return nil
+}
+
+// checkBulkRefs checks that each named issue is an id or key with a
+// version that is not negative, named once.
+func checkBulkRefs(refs []BulkRef) error {
+	seen := map[string]bool{}
+	for n, r := range refs {
+		if r.ID == "" || len(r.ID) > MaxIDLen || r.Version < 0 {
+			return badBulk(fmt.Sprintf("issues[%d]", n), "must be an issue id or key (and a positive version)")
+		}
+		if seen[r.ID] {
+			return badBulk(fmt.Sprintf("issues[%d]", n), fmt.Sprintf("%s is named twice", r.ID))
+		}
+		seen[r.ID] = true
+	}
+	return nil
+}
+
+// checkBulkAssignee checks that the assignee is a user of the workspace.
+func (s *Service) checkBulkAssignee(ctx context.Context, p tenancy.Principal, userID string) error {
+	ok, err := s.Directory.UserExists(ctx, p.Scope(), userID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return badBulk("changes.assignee_id", "no such user in this workspace")
+	}
+	return nil
+}
+
+// bulkLabels resolves the label names of lc to ids (at most MaxLabels to
+// add and to remove) and checks that the labels to add exist.
+func (s *Service) bulkLabels(ctx context.Context, p tenancy.Principal, lc LabelChange) (LabelChange, error) {
+	for _, f := range []struct {
+		name string
+		refs *[]string
+	}{{"changes.labels.add", &lc.Add}, {"changes.labels.remove", &lc.Remove}} {
+		if len(*f.refs) > MaxLabels {
+			return lc, badBulk(f.name, fmt.Sprintf("at most %d labels", MaxLabels))
+		}
+		ids, err := s.LabelIDs(ctx, p, f.name, *f.refs)
+		if err != nil {
+			return lc, asUnprocessable(err)
+		}
+		*f.refs = ids
+	}
+	if missing, err := s.Store.MissingLabels(ctx, p.Scope(), lc.Add); err != nil {
+		return lc, err
+	} else if len(missing) > 0 {
+		return lc, badBulk("changes.labels.add", fmt.Sprintf("no such label: %v", missing))
+	}
+	return lc, nil
 }
 
 // asUnprocessable makes an input error of a well-formed request a 422.

@@ -84,6 +84,22 @@ func (t *Template) API(l Locals) (*API, error) {
 	if err != nil {
 		return nil, err
 	}
+	authorizers, err := t.apiAuthorizers()
+	if err != nil {
+		return nil, err
+	}
+	if err := t.apiMethods(l, api, paths, authorizers); err != nil {
+		return nil, err
+	}
+	t.usagePlans(api)
+	if err := t.gatewayResponses(l, api); err != nil {
+		return nil, err
+	}
+	return api, nil
+}
+
+// apiAuthorizers reads the template's Lambda authorizers by logical id.
+func (t *Template) apiAuthorizers() (map[string]*APIAuthorizer, error) {
 	authorizers := map[string]*APIAuthorizer{}
 	for _, id := range t.IDs("AWS::ApiGateway::Authorizer") {
 		p := t.Resources[id].Properties
@@ -102,6 +118,13 @@ func (t *Template) API(l Locals) (*API, error) {
 		a.ResultTTL = time.Duration(ttl) * time.Second
 		authorizers[id] = a
 	}
+	return authorizers, nil
+}
+
+// apiMethods reads the template's methods into api.Methods (sorted by path,
+// then method), taking the CORS answer from the first OPTIONS MOCK method
+// and the authorizer from the CUSTOM methods.
+func (t *Template) apiMethods(l Locals, api *API, paths map[string]string, authorizers map[string]*APIAuthorizer) error {
 	for _, id := range t.IDs("AWS::ApiGateway::Method") {
 		p := t.Resources[id].Properties
 		m := APIMethod{LogicalID: id}
@@ -110,43 +133,21 @@ func (t *Template) API(l Locals) (*API, error) {
 		m.APIKeyRequired, _ = p["ApiKeyRequired"].(bool)
 		rid, err := refID(p["ResourceId"])
 		if err != nil {
-			return nil, fmt.Errorf("method %s: %w", id, err)
+			return fmt.Errorf("method %s: %w", id, err)
 		}
 		var ok bool
 		if m.Path, ok = paths[rid]; !ok {
-			return nil, fmt.Errorf("method %s: resource %s is not in the template", id, rid)
+			return fmt.Errorf("method %s: resource %s is not in the template", id, rid)
 		}
-		integ, _ := p["Integration"].(map[string]any)
-		switch typ, _ := integ["Type"].(string); typ {
-		case "MOCK":
-			if m.Method == "OPTIONS" && api.CORS == nil {
-				if api.CORS, err = t.cors(l, integ); err != nil {
-					return nil, fmt.Errorf("method %s: %w", id, err)
-				}
-			}
+		mock, err := t.integrate(l, api, &m, p)
+		if err != nil {
+			return err
+		}
+		if mock {
 			continue
-		case "AWS_PROXY":
-			if m.Function, err = t.lambdaIn(integ["Uri"]); err != nil {
-				return nil, fmt.Errorf("method %s %s (%s): %w", m.Method, m.Path, id, err)
-			}
-		default:
-			return nil, fmt.Errorf("method %s %s (%s): integration %q is not emulated locally", m.Method, m.Path, id, typ)
 		}
-		if at, _ := p["AuthorizationType"].(string); at == "CUSTOM" {
-			aid, err := refID(p["AuthorizerId"])
-			if err != nil {
-				return nil, fmt.Errorf("method %s: %w", id, err)
-			}
-			a, ok := authorizers[aid]
-			if !ok {
-				return nil, fmt.Errorf("method %s %s: authorizer %s is not in the template", m.Method, m.Path, aid)
-			}
-			if api.Authorizer != nil && api.Authorizer != a {
-				return nil, fmt.Errorf("method %s %s: a second authorizer %s; the local gateway runs one", m.Method, m.Path, aid)
-			}
-			api.Authorizer, m.Authorized = a, true
-		} else if at != "" && at != "NONE" {
-			return nil, fmt.Errorf("method %s %s: authorization %q is not emulated locally", m.Method, m.Path, at)
+		if err := authorize(api, authorizers, &m, p); err != nil {
+			return err
 		}
 		api.Methods = append(api.Methods, m)
 	}
@@ -154,6 +155,62 @@ func (t *Template) API(l Locals) (*API, error) {
 		a, b := api.Methods[i], api.Methods[j]
 		return a.Path < b.Path || a.Path == b.Path && a.Method < b.Method
 	})
+	return nil
+}
+
+// integrate reads the integration of method m (properties p). A MOCK
+// integration answers true (the method is not served by a function; the
+// first OPTIONS one gives api.CORS); an AWS_PROXY one sets m.Function; any
+// other is an error.
+func (t *Template) integrate(l Locals, api *API, m *APIMethod, p map[string]any) (mock bool, err error) {
+	id := m.LogicalID
+	integ, _ := p["Integration"].(map[string]any)
+	switch typ, _ := integ["Type"].(string); typ {
+	case "MOCK":
+		if m.Method == "OPTIONS" && api.CORS == nil {
+			if api.CORS, err = t.cors(l, integ); err != nil {
+				return false, fmt.Errorf("method %s: %w", id, err)
+			}
+		}
+		return true, nil
+	case "AWS_PROXY":
+		if m.Function, err = t.lambdaIn(integ["Uri"]); err != nil {
+			return false, fmt.Errorf("method %s %s (%s): %w", m.Method, m.Path, id, err)
+		}
+		return false, nil
+	default:
+		return false, fmt.Errorf("method %s %s (%s): integration %q is not emulated locally", m.Method, m.Path, id, typ)
+	}
+}
+
+// authorize reads the authorization of method m (properties p): CUSTOM
+// marks m authorized and sets api.Authorizer (one for the whole API), NONE
+// or none leaves it open, any other is an error.
+func authorize(api *API, authorizers map[string]*APIAuthorizer, m *APIMethod, p map[string]any) error {
+	at, _ := p["AuthorizationType"].(string)
+	if at != "CUSTOM" {
+		if at != "" && at != "NONE" {
+			return fmt.Errorf("method %s %s: authorization %q is not emulated locally", m.Method, m.Path, at)
+		}
+		return nil
+	}
+	aid, err := refID(p["AuthorizerId"])
+	if err != nil {
+		return fmt.Errorf("method %s: %w", m.LogicalID, err)
+	}
+	a, ok := authorizers[aid]
+	if !ok {
+		return fmt.Errorf("method %s %s: authorizer %s is not in the template", m.Method, m.Path, aid)
+	}
+	if api.Authorizer != nil && api.Authorizer != a {
+		return fmt.Errorf("method %s %s: a second authorizer %s; the local gateway runs one", m.Method, m.Path, aid)
+	}
+	api.Authorizer, m.Authorized = a, true
+	return nil
+}
+
+// usagePlans reads the template's usage plans into api.Plans by name.
+func (t *Template) usagePlans(api *API) {
 	for _, id := range t.IDs("AWS::ApiGateway::UsagePlan") {
 		p := t.Resources[id].Properties
 		u := UsagePlan{}
@@ -170,6 +227,11 @@ func (t *Template) API(l Locals) (*API, error) {
 		}
 		api.Plans[u.Name] = u
 	}
+}
+
+// gatewayResponses reads the headers of the template's gateway responses
+// into api.GatewayResponses by response type, with l resolving them.
+func (t *Template) gatewayResponses(l Locals, api *API) error {
 	for _, id := range t.IDs("AWS::ApiGateway::GatewayResponse") {
 		p := t.Resources[id].Properties
 		typ, _ := p["ResponseType"].(string)
@@ -182,13 +244,13 @@ func (t *Template) API(l Locals) (*API, error) {
 			}
 			s, err := l.Resolve(t, v)
 			if err != nil {
-				return nil, fmt.Errorf("gateway response %s header %s: %w", typ, name, err)
+				return fmt.Errorf("gateway response %s header %s: %w", typ, name, err)
 			}
 			h[name] = strings.Trim(s, "'")
 		}
 		api.GatewayResponses[typ] = h
 	}
-	return api, nil
+	return nil
 }
 
 // resourcePaths maps each API resource (and the root) to its path.

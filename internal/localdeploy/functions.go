@@ -193,6 +193,8 @@ func (l Locals) Resolve(t *Template, v any) (string, error) {
 	return s, nil
 }
 
+// resolve resolves v without rewriting local URLs: a string or a scalar as
+// is, a one-key map as the intrinsic function it names.
 func (l Locals) resolve(t *Template, v any) (string, error) {
 	switch v := v.(type) {
 	case string:
@@ -204,67 +206,97 @@ func (l Locals) resolve(t *Template, v any) (string, error) {
 			break
 		}
 		for fnName, arg := range v {
-			switch fnName {
-			case "Ref":
-				id, _ := arg.(string)
-				return l.ref(t, id)
-			case "Fn::GetAtt":
-				a, _ := arg.([]any)
-				if len(a) != 2 {
-					break
-				}
-				id, _ := a[0].(string)
-				attr, _ := a[1].(string)
-				return l.getAtt(t, id, attr)
-			case "Fn::Join":
-				a, _ := arg.([]any)
-				if len(a) != 2 {
-					break
-				}
-				sep, _ := a[0].(string)
-				parts, _ := a[1].([]any)
-				var ss []string
-				for _, p := range parts {
-					s, err := l.resolve(t, p)
-					if err != nil {
-						return "", err
-					}
-					ss = append(ss, s)
-				}
-				return strings.Join(ss, sep), nil
-			case "Fn::Select":
-				a, _ := arg.([]any)
-				if len(a) != 2 {
-					break
-				}
-				i, _ := a[0].(float64)
-				list, err := l.list(t, a[1])
-				if err != nil {
-					return "", err
-				}
-				if int(i) < 0 || int(i) >= len(list) {
-					return "", fmt.Errorf("Fn::Select index %v out of range", a[0])
-				}
-				return list[int(i)], nil
-			case "Fn::ImportValue":
-				name, err := l.resolve(t, arg)
-				if err != nil {
-					return "", err
-				}
-				if val, ok := l.Values["Export:"+name]; ok {
-					return val, nil
-				}
-				return "", fmt.Errorf("no local stack exports %q", name)
-			case "Fn::Sub":
-				s, ok := arg.(string)
-				if ok && !strings.Contains(s, "${") {
-					return s, nil
-				}
-				return "", fmt.Errorf("Fn::Sub with variables is not resolved locally")
+			if s, ok, err := l.intrinsic(t, fnName, arg); ok {
+				return s, err
 			}
 		}
 	}
 	return "", fmt.Errorf("unsupported value %v", v)
+}
+
+// intrinsic resolves the intrinsic function fnName with its argument arg.
+// ok is false when the function, or the shape of its argument, is not
+// resolved locally.
+func (l Locals) intrinsic(t *Template, fnName string, arg any) (s string, ok bool, err error) {
+	switch fnName {
+	case "Ref":
+		id, _ := arg.(string)
+		s, err = l.ref(t, id)
+		return s, true, err
+	case "Fn::GetAtt":
+		a, _ := arg.([]any)
+		if len(a) != 2 {
+			return "", false, nil
+		}
+		id, _ := a[0].(string)
+		attr, _ := a[1].(string)
+		s, err = l.getAtt(t, id, attr)
+		return s, true, err
+	case "Fn::Join":
+		return l.join(t, arg)
+	case "Fn::Select":
+		return l.selectOf(t, arg)
+	case "Fn::ImportValue":
+		s, err = l.importValue(t, arg)
+		return s, true, err
+	case "Fn::Sub":
+		if sub, isString := arg.(string); isString && !strings.Contains(sub, "${") {
+			return sub, true, nil
+		}
+		return "", true, fmt.Errorf("Fn::Sub with variables is not resolved locally")
+	}
+	return "", false, nil
+}
+
+// join resolves Fn::Join's argument [separator, [values...]]; ok is false
+// when the argument is not a pair.
+func (l Locals) join(t *Template, arg any) (s string, ok bool, err error) {
+	a, _ := arg.([]any)
+	if len(a) != 2 {
+		return "", false, nil
+	}
+	sep, _ := a[0].(string)
+	parts, _ := a[1].([]any)
+	var ss []string
+	for _, p := range parts {
+		s, err := l.resolve(t, p)
+		if err != nil {
+			return "", true, err
+		}
+		ss = append(ss, s)
+	}
+	return strings.Join(ss, sep), true, nil
+}
+
+// selectOf resolves Fn::Select's argument [index, list]; ok is false when
+// the argument is not a pair.
+func (l Locals) selectOf(t *Template, arg any) (s string, ok bool, err error) {
+	a, _ := arg.([]any)
+	if len(a) != 2 {
+		return "", false, nil
+	}
+	i, _ := a[0].(float64)
+	list, err := l.list(t, a[1])
+	if err != nil {
+		return "", true, err
+	}
+	if int(i) < 0 || int(i) >= len(list) {
+		return "", true, fmt.Errorf("Fn::Select index %v out of range", a[0])
+	}
+	return list[int(i)], true, nil
+}
+
+// importValue resolves Fn::ImportValue from the exports of the local
+// stacks.
+func (l Locals) importValue(t *Template, arg any) (string, error) {
+	name, err := l.resolve(t, arg)
+	if err != nil {
+		return "", err
+	}
+	if val, ok := l.Values["Export:"+name]; ok {
+		return val, nil
+	}
+	return "", fmt.Errorf("no local stack exports %q", name)
 }
 
 func (l Locals) list(t *Template, v any) ([]string, error) {
