@@ -91,7 +91,7 @@ func SweepUploads(ctx context.Context, d Deps) (int, error) {
 		}
 		for _, t := range page.Items {
 			tctx := tenancy.WithTenant(ctx, t.ID)
-			n, err := d.Attachments.Sweep(tctx, t.Table, t.ID, sweepPerTenant)
+			n, err := d.Attachments.Sweep(tctx, tenancy.Scope{Table: t.Table, TenantID: t.ID}, sweepPerTenant)
 			total += n
 			if err != nil {
 				errs = append(errs, fmt.Errorf("tenant %s: %w", t.ID, err))

@@ -143,7 +143,7 @@ func SendNotificationMail(ctx context.Context, d Deps, now time.Time) (int, erro
 			if company == "" {
 				company = t.Name
 			}
-			n, err := m.SendDue(tenancy.WithTenant(ctx, t.ID), t.Table, t.ID, company, now)
+			n, err := m.SendDue(tenancy.WithTenant(ctx, t.ID), tenancy.Scope{Table: t.Table, TenantID: t.ID}, company, now)
 			total += n
 			if err != nil {
 				failed = append(failed, fmt.Errorf("tenant %s: %w", t.ID, err))

@@ -14,29 +14,29 @@ import (
 )
 
 // Store keeps attachment records and the tenant's storage counter
-// (attachmentdb). table is the tenant's application table.
+// (attachmentdb). sc is the tenant's scope: its application table and id.
 type Store interface {
 	// Reserve writes a pending attachment and reserves its size, only
 	// while the issue (and comment) exist and within quota: issue_not_found,
 	// a 400 naming comment_id, or ErrQuota.
-	Reserve(ctx context.Context, table string, a Attachment, quota int64) error
+	Reserve(ctx context.Context, sc tenancy.Scope, a Attachment, quota int64) error
 	// Get returns an attachment or attachment_not_found.
-	Get(ctx context.Context, table, tenant, issueID, id string) (Attachment, error)
+	Get(ctx context.Context, sc tenancy.Scope, issueID, id string) (Attachment, error)
 	// List returns an issue's ready attachments, oldest first.
-	List(ctx context.Context, table, tenant, issueID string, req list.Request) (list.Page[Attachment], error)
+	List(ctx context.Context, sc tenancy.Scope, issueID string, req list.Request) (list.Page[Attachment], error)
 	// Confirm makes a pending attachment ready; attachment_not_found when it
 	// is no longer pending.
-	Confirm(ctx context.Context, table string, a Attachment, at time.Time) error
+	Confirm(ctx context.Context, sc tenancy.Scope, a Attachment, at time.Time) error
 	// Release drops a pending attachment and its reservation; Remove a
 	// ready one and its bytes. Both are idempotent.
-	Release(ctx context.Context, table string, a Attachment) error
-	Remove(ctx context.Context, table string, a Attachment) error
+	Release(ctx context.Context, sc tenancy.Scope, a Attachment) error
+	Remove(ctx context.Context, sc tenancy.Scope, a Attachment) error
 	// Usage reads the counter (without the quota).
-	Usage(ctx context.Context, table, tenant string) (Usage, error)
+	Usage(ctx context.Context, sc tenancy.Scope) (Usage, error)
 	// Expired lists pending uploads whose time ran out before now.
-	Expired(ctx context.Context, table, tenant string, now time.Time, limit int) ([]Attachment, error)
+	Expired(ctx context.Context, sc tenancy.Scope, now time.Time, limit int) ([]Attachment, error)
 	// ForIssue lists every attachment of an issue.
-	ForIssue(ctx context.Context, table, tenant, issueID string) ([]Attachment, error)
+	ForIssue(ctx context.Context, sc tenancy.Scope, issueID string) ([]Attachment, error)
 }
 
 // Issues resolves an issue reference (id or human key such as ACME-42) of
@@ -120,16 +120,16 @@ func (s Service) RequestUpload(ctx context.Context, p tenancy.Principal, issueRe
 	a := Attachment{ID: id, TenantID: p.TenantID, IssueID: issueID, CommentID: in.CommentID, Filename: in.Filename,
 		ContentType: in.ContentType, Size: in.Size, SHA256: in.SHA256, State: Pending, UploaderID: p.UserID,
 		CreatedAt: now, ExpiresAt: now.Add(s.uploadTTL() + PendingTTL - UploadURLTTL), Bucket: s.Buckets.For(p.TenantID, p.Tier), Key: ObjectKey(p.TenantID, issueID, id)}
-	err = s.Store.Reserve(ctx, p.Table, a, tr.StorageBytes)
+	err = s.Store.Reserve(ctx, p.Scope(), a, tr.StorageBytes)
 	if errs.As(err) != nil && errs.As(err).Code == "storage_quota_exceeded" {
 		// Uploads that never completed may hold the room: give it back, once.
-		if n, serr := s.Sweep(ctx, p.Table, p.TenantID, sweepOnQuota); serr == nil && n > 0 {
-			err = s.Store.Reserve(ctx, p.Table, a, tr.StorageBytes)
+		if n, serr := s.Sweep(ctx, p.Scope(), sweepOnQuota); serr == nil && n > 0 {
+			err = s.Store.Reserve(ctx, p.Scope(), a, tr.StorageBytes)
 		}
 	}
 	if err != nil {
 		if e := errs.As(err); e != nil && e.Code == "storage_quota_exceeded" {
-			u, _ := s.Store.Usage(ctx, p.Table, p.TenantID)
+			u, _ := s.Store.Usage(ctx, p.Scope())
 			return Upload{}, errs.E(errs.KindUnprocessable, "storage_quota_exceeded",
 				"this %d-byte file would exceed your plan's attachment storage (%d of %d bytes in use or reserved)",
 				in.Size, u.UsedBytes+u.ReservedBytes, tr.StorageBytes).WithFields(errs.FieldError{Field: "size", Reason: "exceeds the remaining storage of your plan"})
@@ -138,7 +138,7 @@ func (s Service) RequestUpload(ctx context.Context, p tenancy.Principal, issueRe
 	}
 	url, headers, err := s.Objects.PresignPut(ctx, a, s.uploadTTL())
 	if err != nil {
-		_ = s.Store.Release(ctx, p.Table, a)
+		_ = s.Store.Release(ctx, p.Scope(), a)
 		return Upload{}, err
 	}
 	return Upload{Attachment: a, URL: url, Method: "PUT", Headers: headers, ExpiresAt: now.Add(s.uploadTTL())}, nil
@@ -175,7 +175,7 @@ func (s Service) Confirm(ctx context.Context, p tenancy.Principal, issueRef, id 
 			"the uploaded object is not the file declared; it was discarded").WithFields(bad...)
 	}
 	at := s.now()
-	if err := s.Store.Confirm(ctx, p.Table, a, at); err != nil {
+	if err := s.Store.Confirm(ctx, p.Scope(), a, at); err != nil {
 		return Attachment{}, err
 	}
 	a.State, a.ConfirmedAt = Ready, &at
@@ -188,7 +188,7 @@ func (s Service) get(ctx context.Context, p tenancy.Principal, issueRef, id stri
 	if err != nil {
 		return Attachment{}, err
 	}
-	return s.Store.Get(ctx, p.Table, p.TenantID, issueID, id)
+	return s.Store.Get(ctx, p.Scope(), issueID, id)
 }
 
 // Get returns a ready attachment (a pending one only to its uploader).
@@ -206,7 +206,7 @@ func (s Service) List(ctx context.Context, p tenancy.Principal, issueRef string,
 	if err != nil {
 		return list.Page[Attachment]{}, err
 	}
-	return s.Store.List(ctx, p.Table, p.TenantID, issueID, req)
+	return s.Store.List(ctx, p.Scope(), issueID, req)
 }
 
 // Download returns a presigned GET of a ready attachment.
@@ -238,22 +238,22 @@ func (s Service) Delete(ctx context.Context, p tenancy.Principal, issueRef, id s
 		}
 		return errs.Forbidden("not_attachment_uploader", "only the uploader or an admin may delete an attachment")
 	}
-	return s.drop(ctx, p.Table, a)
+	return s.drop(ctx, p.Scope(), a)
 }
 
-func (s Service) drop(ctx context.Context, table string, a Attachment) error {
+func (s Service) drop(ctx context.Context, sc tenancy.Scope, a Attachment) error {
 	if err := s.Objects.Delete(ctx, a.Bucket, a.Key); err != nil {
 		return err
 	}
 	if a.State == Ready {
-		return s.Store.Remove(ctx, table, a)
+		return s.Store.Remove(ctx, sc, a)
 	}
-	return s.Store.Release(ctx, table, a)
+	return s.Store.Release(ctx, sc, a)
 }
 
 // Usage is the tenant's storage against its plan.
 func (s Service) Usage(ctx context.Context, p tenancy.Principal) (Usage, error) {
-	u, err := s.Store.Usage(ctx, p.Table, p.TenantID)
+	u, err := s.Store.Usage(ctx, p.Scope())
 	if err != nil {
 		return Usage{}, err
 	}
@@ -264,14 +264,14 @@ func (s Service) Usage(ctx context.Context, p tenancy.Principal) (Usage, error) 
 
 // Sweep releases up to limit uploads of a tenant that were never confirmed
 // in time, deleting whatever was uploaded for them; it reports how many.
-func (s Service) Sweep(ctx context.Context, table, tenant string, limit int) (int, error) {
-	expired, err := s.Store.Expired(ctx, table, tenant, s.now(), limit)
+func (s Service) Sweep(ctx context.Context, sc tenancy.Scope, limit int) (int, error) {
+	expired, err := s.Store.Expired(ctx, sc, s.now(), limit)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, a := range expired {
-		if err := s.drop(ctx, table, a); err != nil {
+		if err := s.drop(ctx, sc, a); err != nil {
 			return n, fmt.Errorf("sweep upload %s: %w", a.ID, err)
 		}
 		n++
@@ -281,17 +281,17 @@ func (s Service) Sweep(ctx context.Context, table, tenant string, limit int) (in
 
 // PurgeIssue deletes every attachment of a deleted issue, objects first
 // (the activity consumer calls it for the issue's REMOVE; idempotent).
-func (s Service) PurgeIssue(ctx context.Context, table, tenant, issueID string) (int, error) {
-	return s.purge(ctx, table, tenant, issueID, func(Attachment) bool { return true })
+func (s Service) PurgeIssue(ctx context.Context, sc tenancy.Scope, issueID string) (int, error) {
+	return s.purge(ctx, sc, issueID, func(Attachment) bool { return true })
 }
 
 // PurgeComment deletes the attachments of a deleted comment.
-func (s Service) PurgeComment(ctx context.Context, table, tenant, issueID, commentID string) (int, error) {
-	return s.purge(ctx, table, tenant, issueID, func(a Attachment) bool { return a.CommentID == commentID })
+func (s Service) PurgeComment(ctx context.Context, sc tenancy.Scope, issueID, commentID string) (int, error) {
+	return s.purge(ctx, sc, issueID, func(a Attachment) bool { return a.CommentID == commentID })
 }
 
-func (s Service) purge(ctx context.Context, table, tenant, issueID string, keep func(Attachment) bool) (int, error) {
-	all, err := s.Store.ForIssue(ctx, table, tenant, issueID)
+func (s Service) purge(ctx context.Context, sc tenancy.Scope, issueID string, keep func(Attachment) bool) (int, error) {
+	all, err := s.Store.ForIssue(ctx, sc, issueID)
 	if err != nil {
 		return 0, err
 	}
@@ -300,7 +300,7 @@ func (s Service) purge(ctx context.Context, table, tenant, issueID string, keep 
 		if !keep(a) {
 			continue
 		}
-		if err := s.drop(ctx, table, a); err != nil {
+		if err := s.drop(ctx, sc, a); err != nil {
 			return n, err
 		}
 		n++

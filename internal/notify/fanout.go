@@ -19,20 +19,20 @@ import (
 type Store interface {
 	// Watch sets a person's watch of an issue. With force false an
 	// explicit unwatch stays as it is (automatic watching).
-	Watch(ctx context.Context, table, tenant, issueID string, w Watcher, force bool) error
+	Watch(ctx context.Context, sc tenancy.Scope, issueID string, w Watcher, force bool) error
 	// Watchers are the people watching the issue (state watching).
-	Watchers(ctx context.Context, table, tenant, issueID string) ([]Watcher, error)
+	Watchers(ctx context.Context, sc tenancy.Scope, issueID string) ([]Watcher, error)
 	// DropWatchers forgets an issue's watchers (the issue was deleted).
-	DropWatchers(ctx context.Context, table, tenant, issueID string) error
+	DropWatchers(ctx context.Context, sc tenancy.Scope, issueID string) error
 	// Deliver writes n to user's inbox (counting it unread) and, when
 	// mail is set, queues it for that mail. It reports false when n was
 	// delivered before (nothing written).
-	Deliver(ctx context.Context, table, tenant, user string, n Notification, mail *Pending) (bool, error)
+	Deliver(ctx context.Context, sc tenancy.Scope, user string, n Notification, mail *Pending) (bool, error)
 	// OpenBatch returns the due time of the person's open batch of mode,
 	// opening one due at due when there is none (or it was sent).
-	OpenBatch(ctx context.Context, table, tenant, user string, mode Mode, due, now time.Time) (time.Time, error)
+	OpenBatch(ctx context.Context, sc tenancy.Scope, user string, mode Mode, due, now time.Time) (time.Time, error)
 	// Preferences are the person's (defaults when never set).
-	Preferences(ctx context.Context, table, tenant, user string) (Preferences, error)
+	Preferences(ctx context.Context, sc tenancy.Scope, user string) (Preferences, error)
 }
 
 // Pending is a notification waiting in a mail batch.
@@ -70,6 +70,11 @@ type Event struct {
 	Comment *issue.Comment
 }
 
+// Scope is the tenant scope the event happened in.
+func (ev Event) Scope() tenancy.Scope {
+	return tenancy.Scope{Table: ev.Table, TenantID: ev.TenantID}
+}
+
 // Fanout turns events into watchers and notifications.
 type Fanout struct {
 	Store  Store
@@ -85,7 +90,7 @@ type Fanout struct {
 // each person concerned but the actor, of the strongest kind, with the
 // mail their preferences ask for.
 func (f Fanout) Handle(ctx context.Context, ev Event) error {
-	is, err := f.Issues.Get(ctx, tenancy.Scope{Table: ev.Table, TenantID: ev.TenantID}, ev.IssueID)
+	is, err := f.Issues.Get(ctx, ev.Scope(), ev.IssueID)
 	if errs.Is(err, errs.KindNotFound) {
 		return nil // deleted since: nothing to tell
 	}
@@ -204,7 +209,7 @@ func (f Fanout) autoWatch(ctx context.Context, ev Event, watch map[string]string
 		if u == "" {
 			continue
 		}
-		if err := f.Store.Watch(ctx, ev.Table, ev.TenantID, ev.IssueID, Watcher{UserID: u, Reason: why, Since: ev.At, State: Watching}, why == ReasonMentioned); err != nil {
+		if err := f.Store.Watch(ctx, ev.Scope(), ev.IssueID, Watcher{UserID: u, Reason: why, Since: ev.At, State: Watching}, why == ReasonMentioned); err != nil {
 			return err
 		}
 	}
@@ -216,7 +221,7 @@ func (f Fanout) autoWatch(ctx context.Context, ev Event, watch map[string]string
 func (f Fanout) recipients(ctx context.Context, ev Event, c concern) (map[string]Kind, error) {
 	who := map[string]Kind{}
 	if c.base != "" {
-		ws, err := f.Store.Watchers(ctx, ev.Table, ev.TenantID, ev.IssueID)
+		ws, err := f.Store.Watchers(ctx, ev.Scope(), ev.IssueID)
 		if err != nil {
 			return nil, err
 		}
@@ -234,20 +239,20 @@ func (f Fanout) recipients(ctx context.Context, ev Event, c concern) (map[string
 }
 
 func (f Fanout) deliver(ctx context.Context, ev Event, user string, n Notification) error {
-	prefs, err := f.Store.Preferences(ctx, ev.Table, ev.TenantID, user)
+	prefs, err := f.Store.Preferences(ctx, ev.Scope(), user)
 	if err != nil {
 		return err
 	}
 	var p *Pending
 	if m := prefs.Mode(n.Kind); m != Off {
 		now := f.now()
-		due, err := f.Store.OpenBatch(ctx, ev.Table, ev.TenantID, user, m, m.Due(now, f.Window), now)
+		due, err := f.Store.OpenBatch(ctx, ev.Scope(), user, m, m.Due(now, f.Window), now)
 		if err != nil {
 			return err
 		}
 		p = &Pending{Due: due, UserID: user, Mode: m, Notification: n}
 	}
-	_, err = f.Store.Deliver(ctx, ev.Table, ev.TenantID, user, n, p)
+	_, err = f.Store.Deliver(ctx, ev.Scope(), user, n, p)
 	return err
 }
 
@@ -255,7 +260,7 @@ func (f Fanout) team(ctx context.Context, ev Event, teamID string, direct map[st
 	if f.Teams == nil {
 		return nil
 	}
-	ids, err := f.Teams.MemberIDs(ctx, tenancy.Scope{Table: ev.Table, TenantID: ev.TenantID}, teamID)
+	ids, err := f.Teams.MemberIDs(ctx, ev.Scope(), teamID)
 	if err != nil {
 		return err
 	}

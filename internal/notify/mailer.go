@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
 // Names the platform stack and the functions share.
@@ -28,9 +28,9 @@ const (
 
 // MailStore is what the mail job needs of storage (notifydb.Store).
 type MailStore interface {
-	Due(ctx context.Context, table, tenant string, now time.Time, limit int) ([]Pending, error)
-	Sent(ctx context.Context, table, tenant string, ps []Pending) error
-	Preferences(ctx context.Context, table, tenant, user string) (Preferences, error)
+	Due(ctx context.Context, sc tenancy.Scope, now time.Time, limit int) ([]Pending, error)
+	Sent(ctx context.Context, sc tenancy.Scope, ps []Pending) error
+	Preferences(ctx context.Context, sc tenancy.Scope, user string) (Preferences, error)
 }
 
 // Person is what a mail needs of a user.
@@ -62,8 +62,8 @@ const MailBatchLimit = 500
 // and batch, then forgets the batch's entries. A failure to send leaves
 // them for the next run (a crash between sending and forgetting sends the
 // batch again: at least once).
-func (m Mailer) SendDue(ctx context.Context, table, tenant, company string, now time.Time) (int, error) {
-	ps, err := m.Store.Due(ctx, table, tenant, now, MailBatchLimit)
+func (m Mailer) SendDue(ctx context.Context, sc tenancy.Scope, company string, now time.Time) (int, error) {
+	ps, err := m.Store.Due(ctx, sc, now, MailBatchLimit)
 	if err != nil || len(ps) == 0 {
 		return 0, err
 	}
@@ -83,12 +83,12 @@ func (m Mailer) SendDue(ctx context.Context, table, tenant, company string, now 
 	sent := 0
 	var failed []error
 	for _, k := range order {
-		ok, err := m.sendBatch(ctx, table, tenant, company, k.user, groups[k])
+		ok, err := m.sendBatch(ctx, sc, company, k.user, groups[k])
 		if err != nil {
 			failed = append(failed, err)
 			continue
 		}
-		if err := m.Store.Sent(ctx, table, tenant, groups[k]); err != nil {
+		if err := m.Store.Sent(ctx, sc, groups[k]); err != nil {
 			failed = append(failed, err)
 			continue
 		}
@@ -99,12 +99,12 @@ func (m Mailer) SendDue(ctx context.Context, table, tenant, company string, now 
 	return sent, errors.Join(failed...)
 }
 
-func (m Mailer) sendBatch(ctx context.Context, table, tenant, company, user string, ps []Pending) (bool, error) {
-	to, err := m.People.Person(ctx, tenancy.Scope{Table: table, TenantID: tenant}, user)
+func (m Mailer) sendBatch(ctx context.Context, sc tenancy.Scope, company, user string, ps []Pending) (bool, error) {
+	to, err := m.People.Person(ctx, sc, user)
 	if err != nil || !to.Active || to.Email == "" {
 		return false, err // gone: the entries are dropped
 	}
-	prefs, err := m.Store.Preferences(ctx, table, tenant, user)
+	prefs, err := m.Store.Preferences(ctx, sc, user)
 	if err != nil {
 		return false, err
 	}
@@ -119,7 +119,7 @@ func (m Mailer) sendBatch(ctx context.Context, table, tenant, company, user stri
 		digest = digest || p.Mode == Daily
 		actor, ok := names[p.ActorID]
 		if !ok {
-			who, err := m.People.Person(ctx, tenancy.Scope{Table: table, TenantID: tenant}, p.ActorID)
+			who, err := m.People.Person(ctx, sc, p.ActorID)
 			if err != nil {
 				return false, err
 			}
@@ -127,17 +127,17 @@ func (m Mailer) sendBatch(ctx context.Context, table, tenant, company, user stri
 			names[p.ActorID] = actor
 		}
 		lines = append(lines, mail.NotificationLine{Actor: actor, Summary: p.Summary, Title: p.IssueTitle, Excerpt: p.Excerpt,
-			URL: strings.TrimRight(m.WebBaseURL, "/") + "/w/" + tenant + "/issues/" + p.IssueKey})
+			URL: strings.TrimRight(m.WebBaseURL, "/") + "/w/" + sc.TenantID + "/issues/" + p.IssueKey})
 	}
 	if len(lines) == 0 {
 		return false, nil
 	}
-	tok, err := m.Tokens.Make(ctx, tenant, user)
+	tok, err := m.Tokens.Make(ctx, sc.TenantID, user)
 	if err != nil {
 		return false, err
 	}
 	msg, err := mail.Notifications{To: to.Email, Name: cmpOr(to.Name, to.Email), Company: company, Lines: lines, Digest: digest,
-		PreferencesURL: strings.TrimRight(m.WebBaseURL, "/") + "/w/" + tenant + "/settings/notifications",
+		PreferencesURL: strings.TrimRight(m.WebBaseURL, "/") + "/w/" + sc.TenantID + "/settings/notifications",
 		UnsubscribeURL: strings.TrimRight(m.APIBaseURL, "/") + "/v1/notifications/unsubscribe?token=" + tok}.Message()
 	if err != nil {
 		return false, err

@@ -101,26 +101,12 @@ func (d Deliverer) Handle(ctx context.Context, t Task) error {
 		return d.Queue.Send(ctx, t, t.NotBefore.Sub(now))
 	}
 	sc := t.Scope()
-	e, err := d.Store.Endpoint(ctx, sc, t.EndpointID)
-	if errs.Is(err, errs.KindNotFound) {
-		return nil // deleted: nothing to send
-	}
-	if err != nil {
-		return err
-	}
-	del, err := d.Store.Delivery(ctx, sc, t.EndpointID, t.DeliveryID)
-	if errs.Is(err, errs.KindNotFound) {
-		return nil
-	}
-	if err != nil {
+	e, del, found, err := d.load(ctx, sc, t)
+	if err != nil || !found {
 		return err
 	}
 	if !t.Manual {
-		if del.AutoAttempts >= t.Attempt || del.Status != Pending {
-			return nil // a duplicate message, or settled meanwhile
-		}
-		if e.State != Enabled {
-			_, err := d.Store.RecordAttempt(ctx, sc, e.ID, del.ID, Attempt{N: t.Attempt, At: now.UTC(), Error: "endpoint disabled"}, Failed, time.Time{})
+		if done, err := d.settleAutomatic(ctx, sc, t, e, del, now); done {
 			return err
 		}
 	}
@@ -129,30 +115,85 @@ func (d Deliverer) Handle(ctx context.Context, t Task) error {
 	if t.Manual {
 		a.N = len(del.Attempts) + 1
 	}
-	status, next := Succeeded, time.Time{}
-	var wait time.Duration
 	ok := a.Error == "" && a.StatusCode >= 200 && a.StatusCode < 300
-	if !ok {
-		status = Failed
-		if t.Manual {
-			status, next = del.Status, del.NextAttemptAt
-			if status == Succeeded {
-				status = Failed
-			}
-		} else if w, more := Backoff(d.schedule(), t.Attempt); more {
-			status, next, wait = Pending, now.Add(w).UTC(), w
-		}
-	}
+	status, next, wait := d.outcome(t, del, ok, now)
 	recorded, err := d.Store.RecordAttempt(ctx, sc, e.ID, del.ID, a, status, next)
 	if err != nil || !recorded {
 		return err
 	}
 	if ok {
-		if e.ConsecutiveFailures > 0 {
-			return d.Store.RecordSuccess(ctx, sc, e.ID)
-		}
-		return nil
+		return d.succeeded(ctx, sc, e)
 	}
+	return d.failed(ctx, sc, t, e, del, status, wait, now)
+}
+
+// load reads the task's endpoint and delivery; found is false (with no
+// error) when either was deleted meanwhile: there is nothing to send.
+func (d Deliverer) load(ctx context.Context, sc tenancy.Scope, t Task) (e Endpoint, del Delivery, found bool, err error) {
+	e, err = d.Store.Endpoint(ctx, sc, t.EndpointID)
+	if errs.Is(err, errs.KindNotFound) {
+		return e, del, false, nil // deleted: nothing to send
+	}
+	if err != nil {
+		return e, del, false, err
+	}
+	del, err = d.Store.Delivery(ctx, sc, t.EndpointID, t.DeliveryID)
+	if errs.Is(err, errs.KindNotFound) {
+		return e, del, false, nil
+	}
+	if err != nil {
+		return e, del, false, err
+	}
+	return e, del, true, nil
+}
+
+// settleAutomatic decides an automatic attempt without sending it: done
+// when the task is a duplicate or the delivery was settled meanwhile
+// (nothing to do), or when the endpoint is disabled (the attempt is
+// recorded as failed without a request); err is that record's error.
+func (d Deliverer) settleAutomatic(ctx context.Context, sc tenancy.Scope, t Task, e Endpoint, del Delivery, now time.Time) (done bool, err error) {
+	if del.AutoAttempts >= t.Attempt || del.Status != Pending {
+		return true, nil // a duplicate message, or settled meanwhile
+	}
+	if e.State != Enabled {
+		_, err := d.Store.RecordAttempt(ctx, sc, e.ID, del.ID, Attempt{N: t.Attempt, At: now.UTC(), Error: "endpoint disabled"}, Failed, time.Time{})
+		return true, err
+	}
+	return false, nil
+}
+
+// outcome is the delivery's status after an attempt, the next automatic
+// attempt's time (zero when none) and the wait before it. A failed manual
+// attempt keeps the delivery's schedule (a success it had becomes Failed);
+// a failed automatic one is retried on the schedule until it runs out.
+func (d Deliverer) outcome(t Task, del Delivery, ok bool, now time.Time) (status string, next time.Time, wait time.Duration) {
+	if ok {
+		return Succeeded, time.Time{}, 0
+	}
+	status = Failed
+	if t.Manual {
+		status, next = del.Status, del.NextAttemptAt
+		if status == Succeeded {
+			status = Failed
+		}
+	} else if w, more := Backoff(d.schedule(), t.Attempt); more {
+		status, next, wait = Pending, now.Add(w).UTC(), w
+	}
+	return status, next, wait
+}
+
+// succeeded resets the endpoint's run of failures, if it had one.
+func (d Deliverer) succeeded(ctx context.Context, sc tenancy.Scope, e Endpoint) error {
+	if e.ConsecutiveFailures > 0 {
+		return d.Store.RecordSuccess(ctx, sc, e.ID)
+	}
+	return nil
+}
+
+// failed queues the retry (when the delivery is still Pending), counts the
+// endpoint's failure and, when that disables it, tells the tenant's admins
+// (a mail that cannot be sent is logged, not retried).
+func (d Deliverer) failed(ctx context.Context, sc tenancy.Scope, t Task, e Endpoint, del Delivery, status string, wait time.Duration, now time.Time) error {
 	if status == Pending {
 		if err := d.Queue.Send(ctx, Task{Table: t.Table, TenantID: t.TenantID, EndpointID: e.ID, DeliveryID: del.ID, Attempt: t.Attempt + 1}, wait); err != nil {
 			return fmt.Errorf("queue retry: %w", err)

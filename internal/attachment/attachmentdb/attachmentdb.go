@@ -34,6 +34,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
 // Key builders: the only place key formats are spelled out.
@@ -140,7 +141,7 @@ func put(table string, v any, cond *expression.ConditionBuilder) types.TransactW
 	return types.TransactWriteItem{Put: p}
 }
 
-func counter(table, tenant string, u expression.UpdateBuilder, cond *expression.ConditionBuilder) types.TransactWriteItem {
+func counter(sc tenancy.Scope, u expression.UpdateBuilder, cond *expression.ConditionBuilder) types.TransactWriteItem {
 	b := expression.NewBuilder().WithUpdate(u)
 	if cond != nil {
 		b = b.WithCondition(*cond)
@@ -149,7 +150,7 @@ func counter(table, tenant string, u expression.UpdateBuilder, cond *expression.
 	if err != nil {
 		panic(err)
 	}
-	return types.TransactWriteItem{Update: &types.Update{TableName: aws.String(table), Key: dynamo.Key(storagePK(tenant), skCounter),
+	return types.TransactWriteItem{Update: &types.Update{TableName: aws.String(sc.Table), Key: dynamo.Key(storagePK(sc.TenantID), skCounter),
 		UpdateExpression: e.Update(), ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}}
 }
 
@@ -160,21 +161,21 @@ func add(u expression.UpdateBuilder, attr string, n int64) expression.UpdateBuil
 // Reserve writes a pending attachment, indexes it for the sweep and
 // reserves its size, in one transaction that holds only while the issue
 // (and the comment, if any) exist and the new total is within quota.
-func (s Store) Reserve(ctx context.Context, table string, a attachment.Attachment, quota int64) error {
+func (s Store) Reserve(ctx context.Context, sc tenancy.Scope, a attachment.Attachment, quota int64) error {
 	if a.Size > quota {
 		return ErrQuota
 	}
 	notExists := expression.AttributeNotExists(name("pk"))
-	items := []types.TransactWriteItem{issuedb.IssueExists(table, a.TenantID, a.IssueID)}
+	items := []types.TransactWriteItem{issuedb.IssueExists(sc, a.IssueID)}
 	if a.CommentID != "" {
-		items = append(items, issuedb.CommentLive(table, a.TenantID, a.IssueID, a.CommentID))
+		items = append(items, issuedb.CommentLive(sc, a.IssueID, a.CommentID))
 	}
 	room := expression.AttributeNotExists(name("total")).Or(name("total").LessThanEqual(expression.Value(quota - a.Size)))
 	items = append(items,
-		put(table, toItem(a), &notExists),
-		put(table, uploadItem{PK: uploadsPK(a.TenantID), SK: uploadSK(a), Entity: "upload", ID: a.ID, IssueID: a.IssueID,
+		put(sc.Table, toItem(a), &notExists),
+		put(sc.Table, uploadItem{PK: uploadsPK(sc.TenantID), SK: uploadSK(a), Entity: "upload", ID: a.ID, IssueID: a.IssueID,
 			Size: a.Size, Bucket: a.Bucket, ObjectKey: a.Key, ExpiresAt: a.ExpiresAt}, nil),
-		counter(table, a.TenantID, add(expression.UpdateBuilder{}, "total", a.Size), &room))
+		counter(sc, add(expression.UpdateBuilder{}, "total", a.Size), &room))
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
 		return nil
@@ -198,12 +199,12 @@ func (s Store) Reserve(ctx context.Context, table string, a attachment.Attachmen
 
 // Get returns an attachment of an issue, pending or ready, or
 // attachment_not_found (another tenant's id is simply absent).
-func (s Store) Get(ctx context.Context, table, tenant, issueID, id string) (attachment.Attachment, error) {
+func (s Store) Get(ctx context.Context, sc tenancy.Scope, issueID, id string) (attachment.Attachment, error) {
 	if id == "" || strings.ContainsAny(id, "#/") || len(id) > 64 {
 		return attachment.Attachment{}, errs.NotFound("attachment")
 	}
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
-		Key: dynamo.Key(attachPK(tenant, issueID), attachSK(id)), ConsistentRead: aws.Bool(true)})
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table),
+		Key: dynamo.Key(attachPK(sc.TenantID, issueID), attachSK(id)), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return attachment.Attachment{}, fmt.Errorf("get attachment: %w", err)
 	}
@@ -218,18 +219,18 @@ func (s Store) Get(ctx context.Context, table, tenant, issueID, id string) (atta
 }
 
 // List returns an issue's ready attachments, oldest first.
-func (s Store) List(ctx context.Context, table, tenant, issueID string, req list.Request) (list.Page[attachment.Attachment], error) {
+func (s Store) List(ctx context.Context, sc tenancy.Scope, issueID string, req list.Request) (list.Page[attachment.Attachment], error) {
 	e, err := expression.NewBuilder().
-		WithKeyCondition(expression.Key("pk").Equal(expression.Value(attachPK(tenant, issueID))).And(expression.Key("sk").BeginsWith(preAttach))).
+		WithKeyCondition(expression.Key("pk").Equal(expression.Value(attachPK(sc.TenantID, issueID))).And(expression.Key("sk").BeginsWith(preAttach))).
 		WithFilter(name("state").Equal(expression.Value(string(attachment.Ready)))).Build()
 	if err != nil {
 		return list.Page[attachment.Attachment]{}, errs.Internal(err)
 	}
 	var its []item
 	next, err := dynamo.QueryPage(ctx, s.DB, dynamo.Page{
-		In: &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: e.KeyCondition(), FilterExpression: e.Filter(),
+		In: &dynamodb.QueryInput{TableName: aws.String(sc.Table), KeyConditionExpression: e.KeyCondition(), FilterExpression: e.Filter(),
 			ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()},
-		Codec: s.Cursors, Scope: list.Scope("attachments", tenant, issueID), KeyAttr: []string{schema.PK, schema.SK}, Request: req,
+		Codec: s.Cursors, Scope: list.Scope("attachments", sc.TenantID, issueID), KeyAttr: []string{schema.PK, schema.SK}, Request: req,
 	}, &its)
 	if err != nil {
 		return list.Page[attachment.Attachment]{}, err
@@ -244,15 +245,15 @@ func (s Store) List(ctx context.Context, table, tenant, issueID string, req list
 // Confirm makes a pending attachment ready and moves its reservation to
 // the used bytes. attachment_not_found when it is no longer pending (it
 // expired and was swept, or its issue was deleted).
-func (s Store) Confirm(ctx context.Context, table string, a attachment.Attachment, at time.Time) error {
+func (s Store) Confirm(ctx context.Context, sc tenancy.Scope, a attachment.Attachment, at time.Time) error {
 	set := expression.Set(name("state"), expression.Value(string(attachment.Ready))).
 		Set(name("confirmed_at"), expression.Value(at.UTC().Format(time.RFC3339Nano)))
 	e := expr(name("state").Equal(expression.Value(string(attachment.Pending))), &set)
 	items := []types.TransactWriteItem{
-		{Update: &types.Update{TableName: aws.String(table), Key: dynamo.Key(attachPK(a.TenantID, a.IssueID), attachSK(a.ID)),
+		{Update: &types.Update{TableName: aws.String(sc.Table), Key: dynamo.Key(attachPK(sc.TenantID, a.IssueID), attachSK(a.ID)),
 			UpdateExpression: e.Update(), ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}},
-		{Delete: &types.Delete{TableName: aws.String(table), Key: dynamo.Key(uploadsPK(a.TenantID), uploadSK(a))}},
-		counter(table, a.TenantID, add(add(expression.UpdateBuilder{}, "used", a.Size), "files", 1), nil),
+		{Delete: &types.Delete{TableName: aws.String(sc.Table), Key: dynamo.Key(uploadsPK(sc.TenantID), uploadSK(a))}},
+		counter(sc, add(add(expression.UpdateBuilder{}, "used", a.Size), "files", 1), nil),
 	}
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	return dynamo.Translate(err, "confirm attachment", errs.NotFound("attachment"))
@@ -260,24 +261,24 @@ func (s Store) Confirm(ctx context.Context, table string, a attachment.Attachmen
 
 // Release drops a pending attachment, its sweep index and its reservation.
 // Releasing one that is no longer pending changes nothing.
-func (s Store) Release(ctx context.Context, table string, a attachment.Attachment) error {
-	return s.drop(ctx, table, a, attachment.Pending, add(expression.UpdateBuilder{}, "total", -a.Size),
-		types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(table), Key: dynamo.Key(uploadsPK(a.TenantID), uploadSK(a))}})
+func (s Store) Release(ctx context.Context, sc tenancy.Scope, a attachment.Attachment) error {
+	return s.drop(ctx, sc, a, attachment.Pending, add(expression.UpdateBuilder{}, "total", -a.Size),
+		types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(sc.Table), Key: dynamo.Key(uploadsPK(sc.TenantID), uploadSK(a))}})
 }
 
 // Remove drops a ready attachment and gives its bytes back. Removing one
 // that is already gone changes nothing.
-func (s Store) Remove(ctx context.Context, table string, a attachment.Attachment) error {
-	return s.drop(ctx, table, a, attachment.Ready,
+func (s Store) Remove(ctx context.Context, sc tenancy.Scope, a attachment.Attachment) error {
+	return s.drop(ctx, sc, a, attachment.Ready,
 		add(add(add(expression.UpdateBuilder{}, "total", -a.Size), "used", -a.Size), "files", -1))
 }
 
-func (s Store) drop(ctx context.Context, table string, a attachment.Attachment, state attachment.State, u expression.UpdateBuilder, extra ...types.TransactWriteItem) error {
+func (s Store) drop(ctx context.Context, sc tenancy.Scope, a attachment.Attachment, state attachment.State, u expression.UpdateBuilder, extra ...types.TransactWriteItem) error {
 	e := expr(name("state").Equal(expression.Value(string(state))), nil)
 	items := append([]types.TransactWriteItem{
-		{Delete: &types.Delete{TableName: aws.String(table), Key: dynamo.Key(attachPK(a.TenantID, a.IssueID), attachSK(a.ID)),
+		{Delete: &types.Delete{TableName: aws.String(sc.Table), Key: dynamo.Key(attachPK(sc.TenantID, a.IssueID), attachSK(a.ID)),
 			ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}},
-		counter(table, a.TenantID, u, nil),
+		counter(sc, u, nil),
 	}, extra...)
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if dynamo.ConditionFailed(err) {
@@ -287,8 +288,8 @@ func (s Store) drop(ctx context.Context, table string, a attachment.Attachment, 
 }
 
 // Usage reads the tenant's counter (zero before the first upload).
-func (s Store) Usage(ctx context.Context, table, tenant string) (attachment.Usage, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: dynamo.Key(storagePK(tenant), skCounter)})
+func (s Store) Usage(ctx context.Context, sc tenancy.Scope) (attachment.Usage, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(storagePK(sc.TenantID), skCounter)})
 	if err != nil {
 		return attachment.Usage{}, fmt.Errorf("read storage counter: %w", err)
 	}
@@ -304,10 +305,10 @@ func (s Store) Usage(ctx context.Context, table, tenant string) (attachment.Usag
 }
 
 // Expired returns up to limit pending uploads whose time ran out before now.
-func (s Store) Expired(ctx context.Context, table, tenant string, now time.Time, limit int) ([]attachment.Attachment, error) {
-	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(table),
+func (s Store) Expired(ctx context.Context, sc tenancy.Scope, now time.Time, limit int) ([]attachment.Attachment, error) {
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(sc.Table),
 		KeyConditionExpression: aws.String("pk = :pk AND sk < :now"),
-		ExpressionAttributeValues: map[string]av{":pk": &types.AttributeValueMemberS{Value: uploadsPK(tenant)},
+		ExpressionAttributeValues: map[string]av{":pk": &types.AttributeValueMemberS{Value: uploadsPK(sc.TenantID)},
 			":now": &types.AttributeValueMemberS{Value: ts(now)}},
 		Limit: aws.Int32(int32(limit))})
 	if err != nil {
@@ -319,7 +320,7 @@ func (s Store) Expired(ctx context.Context, table, tenant string, now time.Time,
 	}
 	res := make([]attachment.Attachment, len(its))
 	for i, it := range its {
-		res[i] = attachment.Attachment{ID: it.ID, TenantID: tenant, IssueID: it.IssueID, Size: it.Size, Bucket: it.Bucket,
+		res[i] = attachment.Attachment{ID: it.ID, TenantID: sc.TenantID, IssueID: it.IssueID, Size: it.Size, Bucket: it.Bucket,
 			Key: it.ObjectKey, ExpiresAt: it.ExpiresAt, State: attachment.Pending}
 	}
 	return res, nil
@@ -327,10 +328,10 @@ func (s Store) Expired(ctx context.Context, table, tenant string, now time.Time,
 
 // ForIssue returns every attachment of an issue, pending or ready (the
 // purge after the issue's delete).
-func (s Store) ForIssue(ctx context.Context, table, tenant, issueID string) ([]attachment.Attachment, error) {
-	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: aws.String(table),
+func (s Store) ForIssue(ctx context.Context, sc tenancy.Scope, issueID string) ([]attachment.Attachment, error) {
+	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: aws.String(sc.Table),
 		KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :pre)"),
-		ExpressionAttributeValues: map[string]av{":pk": &types.AttributeValueMemberS{Value: attachPK(tenant, issueID)},
+		ExpressionAttributeValues: map[string]av{":pk": &types.AttributeValueMemberS{Value: attachPK(sc.TenantID, issueID)},
 			":pre": &types.AttributeValueMemberS{Value: preAttach}}})
 	var out []attachment.Attachment
 	for p.HasMorePages() {

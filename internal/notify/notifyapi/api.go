@@ -77,7 +77,7 @@ func (d Deps) listWatchers(w http.ResponseWriter, r *http.Request, p tenancy.Pri
 	if err != nil {
 		return err
 	}
-	pg, err := d.Store.WatchersPage(r.Context(), p.Table, p.TenantID, is.ID, req)
+	pg, err := d.Store.WatchersPage(r.Context(), p.Scope(), is.ID, req)
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (d Deps) setWatch(w http.ResponseWriter, r *http.Request, p tenancy.Princip
 	if err != nil {
 		return err
 	}
-	if err := d.Store.Watch(r.Context(), p.Table, p.TenantID, is.ID, notify.Watcher{UserID: p.UserID, Reason: notify.ReasonManual,
+	if err := d.Store.Watch(r.Context(), p.Scope(), is.ID, notify.Watcher{UserID: p.UserID, Reason: notify.ReasonManual,
 		Since: d.now(), State: state}, true); err != nil {
 		return err
 	}
@@ -117,7 +117,7 @@ func (d Deps) list(w http.ResponseWriter, r *http.Request, p tenancy.Principal) 
 	default:
 		return errs.Invalid("invalid_parameter", "unread must be true or false", errs.FieldError{Field: "unread", Reason: "must be true or false"})
 	}
-	pg, err := d.Store.Inbox(r.Context(), p.Table, p.TenantID, p.UserID, unread, req)
+	pg, err := d.Store.Inbox(r.Context(), p.Scope(), p.UserID, unread, req)
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func (d Deps) list(w http.ResponseWriter, r *http.Request, p tenancy.Principal) 
 }
 
 func (d Deps) unread(w http.ResponseWriter, r *http.Request, p tenancy.Principal) error {
-	n, err := d.Store.Unread(r.Context(), p.Table, p.TenantID, p.UserID)
+	n, err := d.Store.Unread(r.Context(), p.Scope(), p.UserID)
 	if err != nil {
 		return err
 	}
@@ -137,7 +137,7 @@ func (d Deps) markRead(w http.ResponseWriter, r *http.Request, p tenancy.Princip
 	if !issue.ValidID(id) {
 		return errs.NotFound("notification")
 	}
-	n, err := d.Store.MarkRead(r.Context(), p.Table, p.TenantID, p.UserID, id)
+	n, err := d.Store.MarkRead(r.Context(), p.Scope(), p.UserID, id)
 	if err != nil {
 		return err
 	}
@@ -145,14 +145,14 @@ func (d Deps) markRead(w http.ResponseWriter, r *http.Request, p tenancy.Princip
 }
 
 func (d Deps) markAllRead(w http.ResponseWriter, r *http.Request, p tenancy.Principal) error {
-	if err := d.Store.MarkAllRead(r.Context(), p.Table, p.TenantID, p.UserID, d.now()); err != nil {
+	if err := d.Store.MarkAllRead(r.Context(), p.Scope(), p.UserID, d.now()); err != nil {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, notify.UnreadCount{Unread: 0})
 }
 
 func (d Deps) getPrefs(w http.ResponseWriter, r *http.Request, p tenancy.Principal) error {
-	prefs, err := d.Store.Preferences(r.Context(), p.Table, p.TenantID, p.UserID)
+	prefs, err := d.Store.Preferences(r.Context(), p.Scope(), p.UserID)
 	if err != nil {
 		return err
 	}
@@ -170,12 +170,12 @@ func (d Deps) putPrefs(w http.ResponseWriter, r *http.Request, p tenancy.Princip
 	if err := in.Validate(); err != nil {
 		return err
 	}
-	cur, err := d.Store.Preferences(r.Context(), p.Table, p.TenantID, p.UserID)
+	cur, err := d.Store.Preferences(r.Context(), p.Scope(), p.UserID)
 	if err != nil {
 		return err
 	}
 	next := cur.Merge(in)
-	if err := d.Store.PutPreferences(r.Context(), p.Table, p.TenantID, p.UserID, next); err != nil {
+	if err := d.Store.PutPreferences(r.Context(), p.Scope(), p.UserID, next); err != nil {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, next)
@@ -193,7 +193,7 @@ func (d Deps) unsubscribe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := d.Store.PutPreferences(ctx, table, tenant, user, notify.AllOff()); err != nil {
+	if err := d.Store.PutPreferences(ctx, tenancy.Scope{Table: table, TenantID: tenant}, user, notify.AllOff()); err != nil {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, notify.AllOff())

@@ -208,7 +208,7 @@ func TestWatchersAndInboxFromTheChangeStream(t *testing.T) {
 	w.do(t, admin, "DELETE", "/v1/issues/"+id, nil, 204)
 	w.drain(t)
 	st := notifydb.Store{DB: w.deps.DB}
-	ws, err := st.Watchers(tenancy.WithTenant(context.Background(), "acme"), w.names.App(), "acme", id)
+	ws, err := st.Watchers(tenancy.WithTenant(context.Background(), "acme"), tenancy.Scope{Table: w.names.App(), TenantID: "acme"}, id)
 	require.NoError(t, err)
 	assert.Empty(t, ws)
 }
@@ -246,10 +246,10 @@ func TestABurstIsOneMailWithAOneClickUnsubscribe(t *testing.T) {
 	w.drain(t)
 	ctx := context.Background()
 	m := app.NewMailer(w.deps)
-	n, err := m.SendDue(tenancy.WithTenant(ctx, "acme"), w.names.App(), "acme", "Acme", time.Now())
+	n, err := m.SendDue(tenancy.WithTenant(ctx, "acme"), tenancy.Scope{Table: w.names.App(), TenantID: "acme"}, "Acme", time.Now())
 	require.NoError(t, err)
 	assert.Zero(t, n, "nothing is due within the batching window")
-	n, err = m.SendDue(tenancy.WithTenant(ctx, "acme"), w.names.App(), "acme", "Acme", time.Now().Add(window+time.Minute))
+	n, err = m.SendDue(tenancy.WithTenant(ctx, "acme"), tenancy.Scope{Table: w.names.App(), TenantID: "acme"}, "Acme", time.Now().Add(window+time.Minute))
 	require.NoError(t, err)
 	assert.Equal(t, 1, n, "three assignments in one window are one mail")
 	msg := box.Next("[Acme] 3 updates on issues you follow")
@@ -257,7 +257,7 @@ func TestABurstIsOneMailWithAOneClickUnsubscribe(t *testing.T) {
 		assert.Contains(t, msg.Text, "Ann assigned "+k+" to you")
 	}
 	box.None()
-	n, err = m.SendDue(tenancy.WithTenant(ctx, "acme"), w.names.App(), "acme", "Acme", time.Now().Add(window+time.Minute))
+	n, err = m.SendDue(tenancy.WithTenant(ctx, "acme"), tenancy.Scope{Table: w.names.App(), TenantID: "acme"}, "Acme", time.Now().Add(window+time.Minute))
 	require.NoError(t, err)
 	assert.Zero(t, n, "a sent batch is not sent again")
 
@@ -280,7 +280,7 @@ func TestABurstIsOneMailWithAOneClickUnsubscribe(t *testing.T) {
 	// Mail off: the next assignment reaches the inbox only.
 	w.do(t, w.ann, "POST", "/v1/issues", map[string]any{"title": "One more", "type": "bug", "assignee_id": "bob"}, 201)
 	w.drain(t)
-	n, err = m.SendDue(tenancy.WithTenant(ctx, "acme"), w.names.App(), "acme", "Acme", time.Now().Add(2*window))
+	n, err = m.SendDue(tenancy.WithTenant(ctx, "acme"), tenancy.Scope{Table: w.names.App(), TenantID: "acme"}, "Acme", time.Now().Add(2*window))
 	require.NoError(t, err)
 	assert.Zero(t, n)
 	assert.Len(t, w.inbox(t, w.bob), 4)

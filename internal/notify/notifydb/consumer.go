@@ -9,6 +9,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
 	"github.com/issuetracker/issuetracker/internal/notify"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
 // ConsumerName names the activity consumer of the change stream (its
@@ -63,7 +64,7 @@ func (c Consumer) handle(ctx context.Context, chs []changes.Change) error {
 			if err != nil {
 				return err
 			}
-			if err := c.Store.DropWatchers(ctx, ch.Table, ch.TenantID, is.ID); err != nil {
+			if err := c.Store.DropWatchers(ctx, tenancy.Scope{Table: ch.Table, TenantID: ch.TenantID}, is.ID); err != nil {
 				return err
 			}
 		case ch.Entity == issuedb.EntityActivity && ch.Op == changes.Insert:

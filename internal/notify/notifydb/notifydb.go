@@ -22,6 +22,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/notify"
 	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
 // Key builders: the only place key formats are spelled out.
@@ -143,13 +144,13 @@ func build(c *expression.ConditionBuilder, u *expression.UpdateBuilder) (express
 }
 
 // Watch implements notify.Store.
-func (s Store) Watch(ctx context.Context, table, tenant, issueID string, w notify.Watcher, force bool) error {
-	av, err := attributevalue.MarshalMap(watchItem{PK: watchPK(tenant, issueID), SK: userSK(w.UserID), Entity: "watcher",
+func (s Store) Watch(ctx context.Context, sc tenancy.Scope, issueID string, w notify.Watcher, force bool) error {
+	av, err := attributevalue.MarshalMap(watchItem{PK: watchPK(sc.TenantID, issueID), SK: userSK(w.UserID), Entity: "watcher",
 		UserID: w.UserID, Reason: w.Reason, State: w.State, Since: w.Since.UTC()})
 	if err != nil {
 		return errs.Internal(err)
 	}
-	in := &dynamodb.PutItemInput{TableName: aws.String(table), Item: av}
+	in := &dynamodb.PutItemInput{TableName: aws.String(sc.Table), Item: av}
 	if !force {
 		// Automatic watching neither undoes an unwatch nor rewrites the
 		// first reason.
@@ -167,8 +168,8 @@ func (s Store) Watch(ctx context.Context, table, tenant, issueID string, w notif
 }
 
 // Watch states of one person (the caller's watch of an issue).
-func (s Store) Watcher(ctx context.Context, table, tenant, issueID, user string) (notify.Watcher, bool, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: dynamo.Key(watchPK(tenant, issueID), userSK(user)), ConsistentRead: aws.Bool(true)})
+func (s Store) Watcher(ctx context.Context, sc tenancy.Scope, issueID, user string) (notify.Watcher, bool, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(watchPK(sc.TenantID, issueID), userSK(user)), ConsistentRead: aws.Bool(true)})
 	if err != nil || out.Item == nil {
 		return notify.Watcher{}, false, err
 	}
@@ -180,11 +181,11 @@ func (s Store) Watcher(ctx context.Context, table, tenant, issueID, user string)
 }
 
 // Watchers implements notify.Store: every watching person of the issue.
-func (s Store) Watchers(ctx context.Context, table, tenant, issueID string) ([]notify.Watcher, error) {
+func (s Store) Watchers(ctx context.Context, sc tenancy.Scope, issueID string) ([]notify.Watcher, error) {
 	var out []notify.Watcher
 	req := list.Request{Limit: list.MaxLimit}
 	for {
-		pg, err := s.WatchersPage(ctx, table, tenant, issueID, req)
+		pg, err := s.WatchersPage(ctx, sc, issueID, req)
 		if err != nil {
 			return nil, err
 		}
@@ -197,18 +198,18 @@ func (s Store) Watchers(ctx context.Context, table, tenant, issueID string) ([]n
 }
 
 // WatchersPage is one page of the issue's watchers (state watching).
-func (s Store) WatchersPage(ctx context.Context, table, tenant, issueID string, req list.Request) (list.Page[notify.Watcher], error) {
+func (s Store) WatchersPage(ctx context.Context, sc tenancy.Scope, issueID string, req list.Request) (list.Page[notify.Watcher], error) {
 	e, err := expression.NewBuilder().
-		WithKeyCondition(expression.Key(schema.PK).Equal(expression.Value(watchPK(tenant, issueID))).And(expression.Key(schema.SK).BeginsWith(preUser))).
+		WithKeyCondition(expression.Key(schema.PK).Equal(expression.Value(watchPK(sc.TenantID, issueID))).And(expression.Key(schema.SK).BeginsWith(preUser))).
 		WithFilter(name("state").Equal(expression.Value(notify.Watching))).Build()
 	if err != nil {
 		return list.Page[notify.Watcher]{}, errs.Internal(err)
 	}
 	var its []watchItem
 	next, err := dynamo.QueryPage(ctx, s.DB, dynamo.Page{
-		In: &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: e.KeyCondition(), FilterExpression: e.Filter(),
+		In: &dynamodb.QueryInput{TableName: aws.String(sc.Table), KeyConditionExpression: e.KeyCondition(), FilterExpression: e.Filter(),
 			ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(), ConsistentRead: aws.Bool(true)},
-		Codec: s.Cursors, Scope: list.Scope("watchers", tenant, issueID), KeyAttr: []string{schema.PK, schema.SK}, Request: req,
+		Codec: s.Cursors, Scope: list.Scope("watchers", sc.TenantID, issueID), KeyAttr: []string{schema.PK, schema.SK}, Request: req,
 	}, &its)
 	if err != nil {
 		return list.Page[notify.Watcher]{}, err
@@ -221,12 +222,12 @@ func (s Store) WatchersPage(ctx context.Context, table, tenant, issueID string, 
 }
 
 // DropWatchers implements notify.Store.
-func (s Store) DropWatchers(ctx context.Context, table, tenant, issueID string) error {
-	ws, err := s.partition(ctx, table, watchPK(tenant, issueID))
+func (s Store) DropWatchers(ctx context.Context, sc tenancy.Scope, issueID string) error {
+	ws, err := s.partition(ctx, sc.Table, watchPK(sc.TenantID, issueID))
 	if err != nil {
 		return err
 	}
-	return s.deleteKeys(ctx, table, ws)
+	return s.deleteKeys(ctx, sc.Table, ws)
 }
 
 func (s Store) partition(ctx context.Context, table, pk string) ([]map[string]types.AttributeValue, error) {
@@ -276,10 +277,10 @@ func (s Store) deleteKeys(ctx context.Context, table string, keys []map[string]t
 // Deliver implements notify.Store: the inbox entry (only if new), the
 // unread count (unless the inbox was marked read past it) and the pending
 // mail in one transaction.
-func (s Store) Deliver(ctx context.Context, table, tenant, user string, n notify.Notification, mail *notify.Pending) (bool, error) {
+func (s Store) Deliver(ctx context.Context, sc tenancy.Scope, user string, n notify.Notification, mail *notify.Pending) (bool, error) {
 	for _, counted := range []bool{true, false} {
 		n.Read = !counted
-		items, err := s.deliveryItems(table, tenant, user, n, mail, counted)
+		items, err := s.deliveryItems(sc, user, n, mail, counted)
 		if err != nil {
 			return false, err
 		}
@@ -301,8 +302,8 @@ func (s Store) Deliver(ctx context.Context, table, tenant, user string, n notify
 	return false, nil
 }
 
-func (s Store) deliveryItems(table, tenant, user string, n notify.Notification, mail *notify.Pending, counted bool) ([]types.TransactWriteItem, error) {
-	av, err := attributevalue.MarshalMap(toNote(tenant, user, n))
+func (s Store) deliveryItems(sc tenancy.Scope, user string, n notify.Notification, mail *notify.Pending, counted bool) ([]types.TransactWriteItem, error) {
+	av, err := attributevalue.MarshalMap(toNote(sc.TenantID, user, n))
 	if err != nil {
 		return nil, errs.Internal(err)
 	}
@@ -311,7 +312,7 @@ func (s Store) deliveryItems(table, tenant, user string, n notify.Notification, 
 	if err != nil {
 		return nil, err
 	}
-	items := []types.TransactWriteItem{{Put: &types.Put{TableName: aws.String(table), Item: av,
+	items := []types.TransactWriteItem{{Put: &types.Put{TableName: aws.String(sc.Table), Item: av,
 		ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names()}}}
 	if counted {
 		c := expression.AttributeNotExists(name("read_before")).Or(name("read_before").LessThan(expression.Value(ts(n.At))))
@@ -320,25 +321,25 @@ func (s Store) deliveryItems(table, tenant, user string, n notify.Notification, 
 		if err != nil {
 			return nil, err
 		}
-		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(table), Key: dynamo.Key(inboxPK(tenant, user), skUnread),
+		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(sc.Table), Key: dynamo.Key(inboxPK(sc.TenantID, user), skUnread),
 			ConditionExpression: e.Condition(), UpdateExpression: e.Update(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}})
 	}
 	if mail != nil {
-		m := mailItem{PK: mailPK(tenant), SK: mailSK(*mail), Due: mail.Due.UTC(), UserID: mail.UserID, Mode: string(mail.Mode), ID: n.ID,
+		m := mailItem{PK: mailPK(sc.TenantID), SK: mailSK(*mail), Due: mail.Due.UTC(), UserID: mail.UserID, Mode: string(mail.Mode), ID: n.ID,
 			Kind: string(n.Kind), IssueID: n.IssueID, IssueKey: n.IssueKey, IssueTitle: n.IssueTitle, ActorID: n.ActorID,
 			Summary: n.Summary, Excerpt: n.Excerpt, At: n.At}
 		av, err := attributevalue.MarshalMap(m)
 		if err != nil {
 			return nil, errs.Internal(err)
 		}
-		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(table), Item: av}})
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(sc.Table), Item: av}})
 	}
 	return items, nil
 }
 
 // counter reads the inbox counter (zero when absent).
-func (s Store) counter(ctx context.Context, table, tenant, user string) (counterItem, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: dynamo.Key(inboxPK(tenant, user), skUnread), ConsistentRead: aws.Bool(true)})
+func (s Store) counter(ctx context.Context, sc tenancy.Scope, user string) (counterItem, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(inboxPK(sc.TenantID, user), skUnread), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return counterItem{}, fmt.Errorf("get unread count: %w", err)
 	}
@@ -355,19 +356,19 @@ func (s Store) counter(ctx context.Context, table, tenant, user string) (counter
 }
 
 // Unread is the number of unread notifications.
-func (s Store) Unread(ctx context.Context, table, tenant, user string) (int64, error) {
-	c, err := s.counter(ctx, table, tenant, user)
+func (s Store) Unread(ctx context.Context, sc tenancy.Scope, user string) (int64, error) {
+	c, err := s.counter(ctx, sc, user)
 	return c.N, err
 }
 
 // Inbox is one page of the person's notifications, newest first; unread
 // only when asked.
-func (s Store) Inbox(ctx context.Context, table, tenant, user string, unreadOnly bool, req list.Request) (list.Page[notify.Notification], error) {
-	c, err := s.counter(ctx, table, tenant, user)
+func (s Store) Inbox(ctx context.Context, sc tenancy.Scope, user string, unreadOnly bool, req list.Request) (list.Page[notify.Notification], error) {
+	c, err := s.counter(ctx, sc, user)
 	if err != nil {
 		return list.Page[notify.Notification]{}, err
 	}
-	b := expression.NewBuilder().WithKeyCondition(expression.Key(schema.PK).Equal(expression.Value(inboxPK(tenant, user))).
+	b := expression.NewBuilder().WithKeyCondition(expression.Key(schema.PK).Equal(expression.Value(inboxPK(sc.TenantID, user))).
 		And(expression.Key(schema.SK).BeginsWith(preNote)))
 	if unreadOnly {
 		f := name("read").Equal(expression.Value(false))
@@ -382,9 +383,9 @@ func (s Store) Inbox(ctx context.Context, table, tenant, user string, unreadOnly
 	}
 	var its []noteItem
 	next, err := dynamo.QueryPage(ctx, s.DB, dynamo.Page{
-		In: &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: e.KeyCondition(), FilterExpression: e.Filter(),
+		In: &dynamodb.QueryInput{TableName: aws.String(sc.Table), KeyConditionExpression: e.KeyCondition(), FilterExpression: e.Filter(),
 			ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(), ScanIndexForward: aws.Bool(false)},
-		Codec: s.Cursors, Scope: list.Scope("notifications", tenant, user, strconv.FormatBool(unreadOnly)), KeyAttr: []string{schema.PK, schema.SK}, Request: req,
+		Codec: s.Cursors, Scope: list.Scope("notifications", sc.TenantID, user, strconv.FormatBool(unreadOnly)), KeyAttr: []string{schema.PK, schema.SK}, Request: req,
 	}, &its)
 	if err != nil {
 		return list.Page[notify.Notification]{}, err
@@ -398,8 +399,8 @@ func (s Store) Inbox(ctx context.Context, table, tenant, user string, unreadOnly
 
 // MarkRead marks one notification read (notification_not_found when the
 // person has none of that id); marking a read one again changes nothing.
-func (s Store) MarkRead(ctx context.Context, table, tenant, user, id string) (notify.Notification, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: dynamo.Key(inboxPK(tenant, user), noteSK(id)), ConsistentRead: aws.Bool(true)})
+func (s Store) MarkRead(ctx context.Context, sc tenancy.Scope, user, id string) (notify.Notification, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(inboxPK(sc.TenantID, user), noteSK(id)), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return notify.Notification{}, fmt.Errorf("get notification: %w", err)
 	}
@@ -410,7 +411,7 @@ func (s Store) MarkRead(ctx context.Context, table, tenant, user, id string) (no
 	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
 		return notify.Notification{}, errs.Internal(err)
 	}
-	c, err := s.counter(ctx, table, tenant, user)
+	c, err := s.counter(ctx, sc, user)
 	if err != nil {
 		return notify.Notification{}, err
 	}
@@ -430,9 +431,9 @@ func (s Store) MarkRead(ctx context.Context, table, tenant, user, id string) (no
 		return notify.Notification{}, err
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Update: &types.Update{TableName: aws.String(table), Key: dynamo.Key(inboxPK(tenant, user), noteSK(id)),
+		{Update: &types.Update{TableName: aws.String(sc.Table), Key: dynamo.Key(inboxPK(sc.TenantID, user), noteSK(id)),
 			ConditionExpression: e1.Condition(), UpdateExpression: e1.Update(), ExpressionAttributeNames: e1.Names(), ExpressionAttributeValues: e1.Values()}},
-		{Update: &types.Update{TableName: aws.String(table), Key: dynamo.Key(inboxPK(tenant, user), skUnread),
+		{Update: &types.Update{TableName: aws.String(sc.Table), Key: dynamo.Key(inboxPK(sc.TenantID, user), skUnread),
 			ConditionExpression: e2.Condition(), UpdateExpression: e2.Update(), ExpressionAttributeNames: e2.Names(), ExpressionAttributeValues: e2.Values()}},
 	}})
 	if err != nil && !dynamo.ConditionFailed(err) { // a concurrent mark read won
@@ -443,13 +444,13 @@ func (s Store) MarkRead(ctx context.Context, table, tenant, user, id string) (no
 }
 
 // MarkAllRead marks everything up to now read: one write.
-func (s Store) MarkAllRead(ctx context.Context, table, tenant, user string, now time.Time) error {
+func (s Store) MarkAllRead(ctx context.Context, sc tenancy.Scope, user string, now time.Time) error {
 	u := expression.Set(name("n"), expression.Value(0)).Set(name("read_before"), expression.Value(ts(now)))
 	e, err := build(nil, &u)
 	if err != nil {
 		return err
 	}
-	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: dynamo.Key(inboxPK(tenant, user), skUnread),
+	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(inboxPK(sc.TenantID, user), skUnread),
 		UpdateExpression: e.Update(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()})
 	if err != nil {
 		return fmt.Errorf("mark all read: %w", err)
@@ -458,8 +459,8 @@ func (s Store) MarkAllRead(ctx context.Context, table, tenant, user string, now 
 }
 
 // Preferences implements notify.Store.
-func (s Store) Preferences(ctx context.Context, table, tenant, user string) (notify.Preferences, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: dynamo.Key(prefPK(tenant), userSK(user)), ConsistentRead: aws.Bool(true)})
+func (s Store) Preferences(ctx context.Context, sc tenancy.Scope, user string) (notify.Preferences, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(prefPK(sc.TenantID), userSK(user)), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return notify.Preferences{}, fmt.Errorf("get preferences: %w", err)
 	}
@@ -477,8 +478,8 @@ func (s Store) Preferences(ctx context.Context, table, tenant, user string) (not
 }
 
 // PutPreferences stores complete preferences.
-func (s Store) PutPreferences(ctx context.Context, table, tenant, user string, p notify.Preferences) error {
-	it := prefItem{PK: prefPK(tenant), SK: userSK(user), Email: map[string]string{}}
+func (s Store) PutPreferences(ctx context.Context, sc tenancy.Scope, user string, p notify.Preferences) error {
+	it := prefItem{PK: prefPK(sc.TenantID), SK: userSK(user), Email: map[string]string{}}
 	for k, m := range p.Email {
 		it.Email[string(k)] = string(m)
 	}
@@ -486,7 +487,7 @@ func (s Store) PutPreferences(ctx context.Context, table, tenant, user string, p
 	if err != nil {
 		return errs.Internal(err)
 	}
-	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: av}); err != nil {
+	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(sc.Table), Item: av}); err != nil {
 		return fmt.Errorf("put preferences: %w", err)
 	}
 	return nil
@@ -494,14 +495,14 @@ func (s Store) PutPreferences(ctx context.Context, table, tenant, user string, p
 
 // OpenBatch implements notify.Store: one conditional write opens a batch
 // when none is open (or the open one is due), else returns the open one's.
-func (s Store) OpenBatch(ctx context.Context, table, tenant, user string, mode notify.Mode, due, now time.Time) (time.Time, error) {
+func (s Store) OpenBatch(ctx context.Context, sc tenancy.Scope, user string, mode notify.Mode, due, now time.Time) (time.Time, error) {
 	c := expression.AttributeNotExists(name("due")).Or(name("due").LessThanEqual(expression.Value(ts(now))))
 	u := expression.Set(name("due"), expression.Value(ts(due)))
 	e, err := build(&c, &u)
 	if err != nil {
 		return time.Time{}, err
 	}
-	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: dynamo.Key(batchPK(tenant, user), string(mode)),
+	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(batchPK(sc.TenantID, user), string(mode)),
 		ConditionExpression: e.Condition(), UpdateExpression: e.Update(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld})
 	if err == nil {
@@ -525,13 +526,13 @@ func (s Store) OpenBatch(ctx context.Context, table, tenant, user string, mode n
 }
 
 // Due returns up to limit pending mail entries due at now, oldest first.
-func (s Store) Due(ctx context.Context, table, tenant string, now time.Time, limit int) ([]notify.Pending, error) {
-	e, err := expression.NewBuilder().WithKeyCondition(expression.Key(schema.PK).Equal(expression.Value(mailPK(tenant))).
+func (s Store) Due(ctx context.Context, sc tenancy.Scope, now time.Time, limit int) ([]notify.Pending, error) {
+	e, err := expression.NewBuilder().WithKeyCondition(expression.Key(schema.PK).Equal(expression.Value(mailPK(sc.TenantID))).
 		And(expression.Key(schema.SK).LessThanEqual(expression.Value(ts(now) + "~")))).Build()
 	if err != nil {
 		return nil, errs.Internal(err)
 	}
-	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: e.KeyCondition(),
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(sc.Table), KeyConditionExpression: e.KeyCondition(),
 		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(), Limit: aws.Int32(int32(limit)), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return nil, fmt.Errorf("query due mail: %w", err)
@@ -550,10 +551,10 @@ func (s Store) Due(ctx context.Context, table, tenant string, now time.Time, lim
 }
 
 // Sent removes pending entries once their mail went out.
-func (s Store) Sent(ctx context.Context, table, tenant string, ps []notify.Pending) error {
+func (s Store) Sent(ctx context.Context, sc tenancy.Scope, ps []notify.Pending) error {
 	keys := make([]map[string]types.AttributeValue, len(ps))
 	for i, p := range ps {
-		keys[i] = dynamo.Key(mailPK(tenant), mailSK(p))
+		keys[i] = dynamo.Key(mailPK(sc.TenantID), mailSK(p))
 	}
-	return s.deleteKeys(ctx, table, keys)
+	return s.deleteKeys(ctx, sc.Table, keys)
 }

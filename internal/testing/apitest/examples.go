@@ -379,7 +379,7 @@ func (w *World) collabFixtures(f *exampleFixtures, c Content) {
 	// owner's unsubscribe token.
 	ownerID := w.Users[exampleOwner].ID
 	f.note = "01J0000000000000000000NOTE"
-	if _, err := (notifydb.Store{DB: w.Deps.DB}).Deliver(tenancy.WithTenant(ctx, "acme"), w.Deps.Names.App(), "acme", ownerID,
+	if _, err := (notifydb.Store{DB: w.Deps.DB}).Deliver(tenancy.WithTenant(ctx, "acme"), tenancy.Scope{Table: w.Deps.Names.App(), TenantID: "acme"}, ownerID,
 		notify.Notification{ID: f.note, Kind: notify.Mentioned, IssueID: c["issueId"], IssueKey: "ACME-1", IssueTitle: "Example",
 			ActorID: w.Users["admin@acme.test"].ID, Summary: "mentioned you in ACME-1", At: time.Now()}, nil); err != nil {
 		w.t.Fatalf("examples: notification: %v", err)

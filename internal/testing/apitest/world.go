@@ -207,7 +207,7 @@ func (w *World) SeedContent() Content {
 	for i, id := range []string{"01J0000000000000000000SEE1", "01J0000000000000000000SEE2"} {
 		n := notify.Notification{ID: id, Kind: notify.Commented, IssueID: c["issueId"], IssueTitle: "seeded",
 			ActorID: w.Users["admin@acme.test"].ID, Summary: "commented", At: time.Now().Add(time.Duration(i) * time.Second)}
-		if _, err := (notifydb.Store{DB: w.Deps.DB}).Deliver(tenancy.WithTenant(context.Background(), "acme"), w.Deps.Names.App(), "acme",
+		if _, err := (notifydb.Store{DB: w.Deps.DB}).Deliver(tenancy.WithTenant(context.Background(), "acme"), tenancy.Scope{Table: w.Deps.Names.App(), TenantID: "acme"},
 			w.Users["owner@acme.test"].ID, n, nil); err != nil {
 			w.t.Fatal(err)
 		}
