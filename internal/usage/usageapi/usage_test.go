@@ -54,6 +54,11 @@ type world struct {
 	user    tenancy.Principal
 	root    tenancy.Principal
 	tenants *tenantdb.Store
+	// control is an uncounted client of the same tables for the app's
+	// control-plane reads (the route guard's cached read of a tenant's home
+	// happens once a second, whenever it expires): ops counts the requests'
+	// own operations.
+	control *dynamodb.Client
 }
 
 func newWorld(t *testing.T) *world {
@@ -63,7 +68,8 @@ func newWorld(t *testing.T) *world {
 	cfg.APIOptions = append(cfg.APIOptions, ops.option)
 	db := awsx.DynamoDB(cfg, e)
 	ctx := context.Background()
-	w := &world{db: db, names: names, ops: ops, store: usagedb.New(db, names), tenants: tenantdb.New(db, names),
+	ccfg, ce := testenv.AWS(t)
+	w := &world{db: db, control: awsx.DynamoDB(ccfg, ce), names: names, ops: ops, store: usagedb.New(db, names), tenants: tenantdb.New(db, names),
 		root: tenancy.Principal{UserID: "root-1", Username: "root", Role: roles.Root}}
 	for _, tn := range []tenant.Tenant{{ID: "acme", Name: "Acme", Tier: tiers.Standard}, {ID: "globex", Name: "Globex", Tier: tiers.Basic}} {
 		tn.Status, tn.Table = tenant.StatusActive, names.App()
@@ -81,7 +87,7 @@ func newWorld(t *testing.T) *world {
 }
 
 func (w *world) api(t *testing.T, m *usage.Meter) *apitest.API {
-	return apitest.New(t, app.Deps{DB: w.db, Names: w.names, Now: time.Now, Meter: m})
+	return apitest.New(t, app.Deps{DB: w.db, ControlDB: w.control, Names: w.names, Now: time.Now, Meter: m})
 }
 
 // requests is a tenant's typical traffic: writes and reads of issues and comments.
