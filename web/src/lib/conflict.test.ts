@@ -3,6 +3,7 @@ import { applyPatch, changedFields, conflict, type Issue } from './conflict';
 const base: Issue = {
   id: 'i1',
   key: 'ACME-1',
+  project_id: 'default',
   number: 1,
   title: 'Crash on save',
   description: '',

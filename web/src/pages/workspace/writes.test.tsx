@@ -10,6 +10,7 @@ import { useIssueWrites } from './writes';
 const base: Issue = {
   id: 'i1',
   key: 'ACME-1',
+  project_id: 'default',
   number: 1,
   title: 'Crash on save',
   description: '',
