@@ -111,7 +111,7 @@ test('an Admin manages teams and labels but cannot reach Super Admin screens by 
 
   // The audit log: an Admin reads it; exporting it is the Super Admin's (no button, and a 403 by URL).
   await nav.getByRole('link', { name: 'Audit log' }).click();
-  await expect(page.getByTestId('audit-row').first()).toBeVisible();
+  await expect(page.getByRole('main', { name: 'Audit log' })).toBeVisible();
   await expect(page.getByRole('button', { name: /^Export/ })).toHaveCount(0);
   expect((await apiCall('GET', '/v1/audit', token)).status).toBe(200);
   expect((await apiCall('GET', '/v1/audit/export?format=csv', token)).status).toBe(403);
