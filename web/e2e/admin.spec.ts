@@ -49,7 +49,11 @@ test('Root approves, suspends, reactivates, re-tiers and offboards a tenant', as
       async () => {
         await root.reload();
         const names = await root.getByTestId('tenant-row').locator('td:first-child a').allTextContents();
-        return names.length > 0 && names.join('|') === [...names].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())).join('|');
+        return (
+          names.length > 0 &&
+          names.join('|') ===
+            [...names].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())).join('|')
+        );
       },
       { timeout: 30_000 },
     )
