@@ -48,12 +48,13 @@ test('Root approves, suspends, reactivates, re-tiers and offboards a tenant', as
     .poll(
       async () => {
         await root.reload();
+        // read the rows once they are there, not the page still loading
+        await root.getByTestId('tenant-row').first().waitFor();
         const names = await root.getByTestId('tenant-row').locator('td:first-child a').allTextContents();
-        return (
-          names.length > 0 &&
-          names.join('|') ===
-            [...names].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())).join('|')
-        );
+        // The server orders by the lower-cased, space-collapsed name, byte by
+        // byte (tenant.SearchKey), not by the browser's locale collation.
+        const keys = names.map((n) => n.toLowerCase().trim().split(/\s+/).join(' '));
+        return keys.length > 0 && keys.every((k, i) => i === 0 || keys[i - 1]! <= k);
       },
       { timeout: 30_000 },
     )

@@ -14,6 +14,7 @@ package tenantdb
 // rewrites every row (tenants created before the rows existed, repairs).
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strconv"
@@ -82,7 +83,9 @@ func tierRank(n tiers.Name) int {
 
 // ownRows are the rows the registry writes with the tenant record.
 func ownRows(t tenant.Tenant) []rowItem {
-	pk, nk := tenantPK(t.ID), nameKey(t.Name)
+	// A tombstone has no name (offboarding erases it) and is shown by its id:
+	// it sorts where it is shown.
+	pk, nk := tenantPK(t.ID), nameKey(cmp.Or(t.Name, t.ID))
 	row := func(kind, order, value string) rowItem {
 		return rowItem{PK: pk, SK: rowSK(kind), GSI2PK: rowsPK(order), GSI2SK: sortKey(value, t.ID), ID: t.ID}
 	}

@@ -104,6 +104,14 @@ func TestTheTenantsTableSortsSearchesAndPagesOnTheServer(t *testing.T) {
 		assert.Empty(t, walk(t, s, tenant.Listing{Search: "gamma"}, 2)[1:], "the id still matches, the old name is gone")
 	})
 
+	t.Run("a tenant without a name sorts by its id, as the console shows it", func(t *testing.T) {
+		// An offboarded tenant's tombstone keeps its id but not its name.
+		tn := tenant.Tenant{ID: "delta", Tier: tiers.Basic, Status: tenant.StatusDeleted, CreatedAt: base}
+		require.NoError(t, s.Create(ctx, tn))
+		ids := walk(t, s, tenant.Listing{Order: tenant.OrderName}, 2)
+		assert.Equal(t, []string{"zeta", "acme", "gamma", "beta", "delta", "acorn"}, ids)
+	})
+
 	t.Run("a cursor of one order is refused by another", func(t *testing.T) {
 		pg, err := s.Rows(ctx, tenant.Listing{Order: tenant.OrderName}, list.Request{Limit: 1})
 		require.NoError(t, err)

@@ -55,9 +55,11 @@ export default function Tenants() {
       250,
     );
     return () => clearTimeout(t);
-    // set is rebuilt each render; the timer only needs the typed text.
+    // set is rebuilt each render. q is a dependency so that a URL change
+    // (a sort click clears the search) cancels a pending search timer, which
+    // would otherwise fire afterwards and clear the sort just chosen.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [typed]);
+  }, [typed, q]);
 
   const rows = useMemo(() => tenantRows(page.data?.items ?? []), [page.data]);
 
