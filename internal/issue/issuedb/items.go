@@ -91,11 +91,23 @@ func toIssueItem(i issue.Issue) issueItem {
 		Entity: "issue", ID: i.ID, Number: i.Number, Key: i.Key, TenantID: i.TenantID,
 		Title: i.Title, Description: i.Description, IssueType: string(i.Type), Priority: string(i.Priority),
 		Status: string(i.Status), Category: string(i.Category), AssigneeID: i.AssigneeID, TeamID: i.TeamID,
-		Labels: i.Labels, Mentions: toMentionItems(i.Mentions), DueDate: i.DueDate, ReporterID: i.ReporterID,
+		Labels: orNil(i.Labels), Mentions: toMentionItems(i.Mentions), DueDate: i.DueDate, ReporterID: i.ReporterID,
 		CreatedAt: i.CreatedAt, UpdatedAt: i.UpdatedAt, StartedAt: i.StartedAt, ResolvedAt: i.ResolvedAt,
 		ClosedAt: i.ClosedAt, Version: i.Version,
-		Terms: encodeTerms(issue.IssueTerms(i.Title, i.Description)),
+		Terms: orNil(encodeTerms(issue.IssueTerms(i.Title, i.Description))),
 	}
+}
+
+// orNil stores an empty list as no attribute: the read path gives back an
+// empty slice, and attributevalue writes an empty (non-nil) slice as an
+// empty list even with omitempty, so an item rebuilt from what was read
+// would otherwise differ from the stored one (and the storage meter's
+// before/after sizes with it).
+func orNil[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
 }
 
 func (it issueItem) issue() issue.Issue {

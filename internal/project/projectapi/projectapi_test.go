@@ -3,6 +3,7 @@ package projectapi_test
 import (
 	"context"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -198,6 +199,33 @@ func TestTierCapsProjects(t *testing.T) {
 	assert.Equal(t, "project_limit_reached", code)
 	ps := decode[struct{ Items []project.Project }](t, w.api.As(w.gus).Do("GET", "/v1/projects", nil), http.StatusOK)
 	assert.Len(t, ps.Items, basic.MaxProjects)
+}
+
+// Concurrent creates race for the last places: exactly the limit is
+// created, the rest are refused, none is lost to a retry.
+func TestConcurrentCreatesStopAtTheCap(t *testing.T) {
+	w := newWorld(t)
+	basic, _ := tiers.Get(tiers.Basic)
+	n := basic.MaxProjects + 3
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			codes[i] = w.api.As(w.gus).Do("POST", "/v1/projects", map[string]any{"key": "C" + string(rune('A'+i)), "name": "c"}).Status
+		})
+	}
+	wg.Wait()
+	created := 0
+	for _, c := range codes {
+		if c == http.StatusCreated {
+			created++
+		} else {
+			assert.Contains(t, []int{http.StatusUnprocessableEntity, http.StatusConflict}, c)
+		}
+	}
+	ps := decode[struct{ Items []project.Project }](t, w.api.As(w.gus).Do("GET", "/v1/projects", nil), http.StatusOK)
+	assert.Len(t, ps.Items, basic.MaxProjects, "the default and the created ones, never past the cap")
+	assert.Equal(t, basic.MaxProjects-1, created)
 }
 
 func TestAnotherTenantsProjectIsNotFound(t *testing.T) {

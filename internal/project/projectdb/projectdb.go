@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -145,15 +146,17 @@ func keyTaken(key string) error {
 }
 
 // EnsureDefault implements project.Store: the default project and its key,
-// each only if absent. A key taken meanwhile by nothing else is impossible
-// (projects are created after their tenant's default), so a failed
-// condition means a concurrent call wrote them: nothing to do.
+// each only if absent, and the tenant's project count at 1. A key taken
+// meanwhile by nothing else is impossible (projects are created after their
+// tenant's default), so a failed condition means a concurrent call wrote
+// them: nothing to do.
 func (s Store) EnsureDefault(ctx context.Context, sc tenancy.Scope, p project.Project) error {
 	t := &txn{sc: sc}
 	t.put(toItem(sc.TenantID, p), notExists(), errAlready)
 	t.put(keyItem{PK: projectsPK(sc.TenantID), SK: keySK(p.Key), Entity: "project_key", ProjectID: p.ID}, notExists(), errAlready)
 	t.items = append(t.items, countUpdate(sc, 0))
-	t.fail = append(t.fail, nil)
+	t.fail = append(t.fail, errAlready)
+	t.bytes += countSize(sc.TenantID, 1)
 	err := t.run(ctx, s.DB, "ensure default project")
 	if errors.Is(err, errAlready) {
 		return nil
@@ -163,15 +166,34 @@ func (s Store) EnsureDefault(ctx context.Context, sc tenancy.Scope, p project.Pr
 
 var errAlready = errors.New("already written")
 
-// countUpdate adds one to the tenant's project count if it stays within max
-// (0: no bound), as a transaction item.
-func countUpdate(sc tenancy.Scope, max int) types.TransactWriteItem {
-	u := expression.Add(expression.Name("n"), expression.Value(1))
-	b := expression.NewBuilder().WithUpdate(u)
-	if max > 0 {
-		b = b.WithCondition(expression.AttributeNotExists(expression.Name("n")).Or(expression.Name("n").LessThan(expression.Value(max))))
+// countItem is the tenant's number of projects: pk T#t#PROJECTS, sk COUNT.
+type countItem struct {
+	PK string `dynamodbav:"pk"`
+	SK string `dynamodbav:"sk"`
+	N  int    `dynamodbav:"n"`
+}
+
+// countSize is the stored size of the count item holding n (0: no item),
+// for the storage meter.
+func countSize(tenant string, n int) int64 {
+	if n <= 0 {
+		return 0
 	}
-	e, err := b.Build()
+	m := dynamo.Key(projectsPK(tenant), skCount)
+	m["n"] = &types.AttributeValueMemberN{Value: strconv.Itoa(n)}
+	return dynamo.ItemSize(m)
+}
+
+// countUpdate sets the tenant's project count from cur to cur+1 if it is
+// still cur (0: the item is absent), as a transaction item. Knowing cur
+// keeps the storage meter exact; Create checks the tier's limit against it.
+func countUpdate(sc tenancy.Scope, cur int) types.TransactWriteItem {
+	u := expression.Set(expression.Name("n"), expression.Value(cur+1))
+	c := expression.AttributeNotExists(expression.Name("n"))
+	if cur > 0 {
+		c = expression.Name("n").Equal(expression.Value(cur))
+	}
+	e, err := expression.NewBuilder().WithUpdate(u).WithCondition(c).Build()
 	if err != nil {
 		panic(err) // a constant expression
 	}
@@ -179,16 +201,49 @@ func countUpdate(sc tenancy.Scope, max int) types.TransactWriteItem {
 		UpdateExpression: e.Update(), ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}}
 }
 
+// count reads the tenant's number of projects (0 before its default).
+func (s Store) count(ctx context.Context, sc tenancy.Scope) (int, error) {
+	var it countItem
+	err := dynamo.GetItem(ctx, s.DB, sc.Table, dynamo.Key(projectsPK(sc.TenantID), skCount), &it, "project count", errs.NotFound("project count"))
+	if errs.Is(err, errs.KindNotFound) {
+		return 0, nil
+	}
+	return it.N, err
+}
+
+// errCountMoved: another project was created between reading the count and
+// the transaction; Create reads it again.
+var errCountMoved = errors.New("project count moved")
+
 // Create implements project.Store: the project, its key claim and the
-// tenant's count (bounded by max) in one transaction.
+// tenant's count (bounded by max; 0: no bound) in one transaction. The
+// count is read first (one GetItem: creating a project is rare) and the
+// transaction holds only while it is unchanged, retried if another create
+// got in between.
 func (s Store) Create(ctx context.Context, sc tenancy.Scope, p project.Project, max int) error {
-	t := &txn{sc: sc}
-	t.put(toItem(sc.TenantID, p), notExists(), errs.Conflict("project_exists", "project id already used"))
-	t.put(keyItem{PK: projectsPK(sc.TenantID), SK: keySK(p.Key), Entity: "project_key", ProjectID: p.ID}, notExists(), keyTaken(p.Key))
-	t.items = append(t.items, countUpdate(sc, max))
-	t.fail = append(t.fail, errs.E(errs.KindUnprocessable, "project_limit_reached",
-		"your plan allows %d projects (archived ones count); upgrade for more", max))
-	return t.run(ctx, s.DB, "create project")
+	for attempt := 0; ; attempt++ {
+		n, err := s.count(ctx, sc)
+		if err != nil {
+			return err
+		}
+		if max > 0 && n >= max {
+			return errs.E(errs.KindUnprocessable, "project_limit_reached",
+				"your plan allows %d projects (archived ones count); upgrade for more", max)
+		}
+		t := &txn{sc: sc}
+		t.put(toItem(sc.TenantID, p), notExists(), errs.Conflict("project_exists", "project id already used"))
+		t.put(keyItem{PK: projectsPK(sc.TenantID), SK: keySK(p.Key), Entity: "project_key", ProjectID: p.ID}, notExists(), keyTaken(p.Key))
+		t.items = append(t.items, countUpdate(sc, n))
+		t.fail = append(t.fail, errCountMoved)
+		t.bytes += countSize(sc.TenantID, n+1) - countSize(sc.TenantID, n)
+		err = t.run(ctx, s.DB, "create project")
+		if !errors.Is(err, errCountMoved) {
+			return err
+		}
+		if attempt == 9 { // each retry means another create landed: progress
+			return errs.Conflict("projects_busy", "other projects are being created right now; try again")
+		}
+	}
 }
 
 // Get implements project.Store.
