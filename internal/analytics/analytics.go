@@ -22,6 +22,12 @@ import (
 // the issue's state first; the service reads it again and retries.
 var ErrStateChanged = errors.New("analytics: issue state changed meanwhile")
 
+// ErrTenantClosed is returned by Store.Apply and ApplyMany once the tenant's
+// data was deleted (offboarding): a stream record that arrives after the
+// sweep (the deletes themselves are records) must not bring rollups back,
+// so the service drops the tenant's events.
+var ErrTenantClosed = errors.New("analytics: the tenant's data was deleted")
+
 // DayRollup is one scope's figures of one day.
 type DayRollup struct {
 	Day      string
@@ -114,8 +120,22 @@ func (s *Service) SettingsFor(ctx context.Context, sc tenancy.Scope) (Settings, 
 // changed issue's delta with its new state in one transaction. Events of
 // one issue are folded together, so a batch costs one read and one write
 // per issue. It is idempotent: applying the same events again changes
-// nothing.
+// nothing. Events of a tenant whose data was deleted are dropped.
 func (s *Service) Apply(ctx context.Context, sc tenancy.Scope, events []Event) error {
+	return dropClosed(ctx, sc, len(events), s.apply(ctx, sc, events))
+}
+
+// dropClosed turns ErrTenantClosed into success: the events of an
+// offboarded tenant are done with, not failed (a retry would fail again).
+func dropClosed(ctx context.Context, sc tenancy.Scope, events int, err error) error {
+	if errors.Is(err, ErrTenantClosed) {
+		slog.InfoContext(ctx, "analytics: events of a deleted tenant dropped", "tenant_id", sc.TenantID, "events", events)
+		return nil
+	}
+	return err
+}
+
+func (s *Service) apply(ctx context.Context, sc tenancy.Scope, events []Event) error {
 	set, err := s.SettingsFor(ctx, sc)
 	if err != nil {
 		return err
@@ -192,8 +212,10 @@ func (s *Service) Apply(ctx context.Context, sc tenancy.Scope, events []Event) e
 	return nil
 }
 
-// MaxTxActions is DynamoDB's limit of actions in one transaction.
-const MaxTxActions = 100
+// MaxTxActions is how many states and cells one transaction holds:
+// DynamoDB's limit of 100 actions less the store's check that the tenant
+// is not closed (ErrTenantClosed).
+const MaxTxActions = 99
 
 // txGroup is issues whose states and merged deltas fit one transaction.
 type txGroup struct {
@@ -232,7 +254,7 @@ func (s *Service) Recompute(ctx context.Context, sc tenancy.Scope, issueID strin
 	if err != nil {
 		return err
 	}
-	return s.applyIssue(ctx, sc, issueID, events, set, true)
+	return dropClosed(ctx, sc, len(events), s.applyIssue(ctx, sc, issueID, events, set, true))
 }
 
 func (s *Service) applyIssue(ctx context.Context, sc tenancy.Scope, id string, evs []Event, set Settings, force bool) error {

@@ -13,9 +13,12 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/issuetracker/issuetracker/internal/analytics"
+	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
@@ -329,8 +332,24 @@ func TestOffboardingLeavesNothingOfThePooledTenant(t *testing.T) {
 		assert.Error(t, err)
 	})
 	t.Run("no item of the tenant is left in the pooled table", func(t *testing.T) {
-		assert.Empty(t, tenantItems(t, w.deps.DB, w.deps.Names.App(), "goner"))
-		assert.NotEmpty(t, tenantItems(t, w.deps.DB, w.deps.Names.App(), "stayer"), "other tenants keep theirs")
+		// The analytics consumer reads the deletes (and any late record)
+		// after the sweep: they must not bring the tenant's rollups back.
+		an := &analytics.Service{Store: analyticsdb.Store{DB: w.deps.DB}}
+		late := func(tenantID string) []analytics.Event {
+			now := time.Now().UTC()
+			i := issue.Issue{ID: "01LATE0000000000000000000" + strings.ToUpper(tenantID[:1]), TenantID: tenantID, Title: "late",
+				Status: issue.Open, Category: issue.Unstarted, Priority: issue.PriorityMedium, Type: issue.Task, CreatedAt: now, UpdatedAt: now, Version: 1}
+			return []analytics.Event{{IssueID: i.ID, Issue: &i}}
+		}
+		require.NoError(t, an.Apply(ctx, tenancy.Scope{Table: w.deps.Names.App(), TenantID: "goner"}, late("goner")), "dropped, not failed")
+		before := len(tenantItems(t, w.deps.DB, w.deps.Names.App(), "stayer"))
+		require.NoError(t, an.Apply(ctx, tenancy.Scope{Table: w.deps.Names.App(), TenantID: "stayer"}, late("stayer")))
+		assert.Greater(t, len(tenantItems(t, w.deps.DB, w.deps.Names.App(), "stayer")), before, "the same record writes rollups of a live tenant")
+
+		left := tenantItems(t, w.deps.DB, w.deps.Names.App(), "goner")
+		require.Len(t, left, 1, "only the analytics closed marker, which expires: %v", left)
+		assert.Contains(t, left[0], "T#goner#AN#CLOSED")
+		assert.Contains(t, left[0], "expires_at")
 	})
 	t.Run("no attachment of the tenant is left in the bucket", func(t *testing.T) {
 		assert.Zero(t, objects("goner"))

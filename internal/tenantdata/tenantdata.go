@@ -19,10 +19,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
@@ -93,11 +96,20 @@ func (s Store) Delete(ctx context.Context, t tenant.Tenant) (int, error) {
 	if siloed(t) {
 		return 0, nil
 	}
+	ctx = tenancy.WithTenant(ctx, t.ID) // the writes run as the tenant
+	// First close the tenant's analytics: the deletes below are stream
+	// records, and the analytics consumer must not write rollups back for
+	// them (or for any late record) once the sweep is done.
+	if t.Table != "" {
+		if err := analyticsdb.Close(ctx, s.DB, t.Table, t.ID, time.Now()); err != nil {
+			return 0, err
+		}
+	}
 	items, err := s.Items(ctx, t)
 	if err != nil {
 		return 0, err
 	}
-	ctx = tenancy.WithTenant(ctx, t.ID) // the deletes run as the tenant
+	items = slices.DeleteFunc(items, analyticsdb.IsClosedMarker) // it expires by itself
 	for start := 0; start < len(items); start += 25 {
 		var reqs []types.WriteRequest
 		for _, it := range items[start:min(start+25, len(items))] {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 
@@ -61,7 +62,7 @@ func TestADeltaOverOneTransactionIsAppliedInChunksAndFinishedAfterACrash(t *test
 	}
 	w, err := s.stateWrite(acme, analytics.IssueState{IssueID: "b"}, next, 0, 3)
 	require.NoError(t, err)
-	require.NoError(t, s.transact(ctx, append(items, w)))
+	require.NoError(t, s.transact(ctx, acme, append(items, w)))
 	assert.Equal(t, int64(250+MaxCellsPerTx), created(t, s, acme), "half applied")
 	states, err := s.States(ctx, acme, []string{"b"})
 	require.NoError(t, err)
@@ -80,5 +81,22 @@ func TestADeltaOverOneTransactionIsAppliedInChunksAndFinishedAfterACrash(t *test
 		err := s.Apply(ctx, acme, analytics.IssueState{IssueID: "b", Rev: 1}, bigDelta(3))
 		assert.ErrorIs(t, err, analytics.ErrStateChanged)
 		assert.Equal(t, int64(500), created(t, s, acme), "nothing of it was applied")
+	})
+
+	t.Run("a closed tenant takes no more rollups, in one transaction or in chunks", func(t *testing.T) {
+		globex := tenancy.Scope{Table: names.App(), TenantID: "globex"}
+		require.NoError(t, Close(ctx, db, names.App(), "globex", time.Now()))
+		small := bigDelta(3)
+		err := s.Apply(ctx, globex, analytics.IssueState{IssueID: "x", Rev: 1, Applied: small}, small)
+		assert.ErrorIs(t, err, analytics.ErrTenantClosed)
+		err = s.Apply(ctx, globex, analytics.IssueState{IssueID: "y", Rev: 1, Applied: whole}, whole)
+		assert.ErrorIs(t, err, analytics.ErrTenantClosed)
+		err = s.ApplyMany(ctx, globex, []analytics.IssueState{{IssueID: "z", Rev: 1, Applied: small}}, small)
+		assert.ErrorIs(t, err, analytics.ErrTenantClosed)
+		assert.Zero(t, created(t, s, globex))
+		st, err := s.State(ctx, globex, "y")
+		require.NoError(t, err)
+		assert.Zero(t, st.Rev, "no state was written")
+		assert.Equal(t, int64(500), created(t, s, acme), "another tenant is not affected")
 	})
 }

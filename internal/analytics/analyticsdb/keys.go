@@ -9,6 +9,7 @@
 //	state     pk T#t#AN#I#<issue>       sk STATE      one issue's inputs and applied contribution
 //	day       pk T#t#AN#D#<scope>       sk <date>     c, r, n, lt<b>, ct<b>, rt<b> counters
 //	gauge     pk T#t#AN#G               sk <scope>    o, s counters (open now)
+//	closed    pk T#t#AN#CLOSED          sk CLOSED     the tenant's data was deleted (expires_at)
 package analyticsdb
 
 import (
@@ -29,10 +30,12 @@ func settingsPK(tenant string) string       { return an(tenant) + "SETTINGS" }
 func statePK(tenant, issueID string) string { return an(tenant) + "I#" + issueID }
 func dayPK(tenant, scope string) string     { return an(tenant) + "D#" + scope }
 func gaugePK(tenant string) string          { return an(tenant) + "G" }
+func closedPK(tenant string) string         { return an(tenant) + "CLOSED" }
 
 const (
 	skSettings = "SETTINGS"
 	skState    = "STATE"
+	skClosed   = "CLOSED"
 )
 
 type av = types.AttributeValue

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/dynamo"
+	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -206,12 +207,12 @@ func (s Store) ApplyMany(ctx context.Context, sc tenancy.Scope, states []analyti
 	if len(items) > analytics.MaxTxActions {
 		return fmt.Errorf("apply analytics: %d actions exceed one transaction", len(items))
 	}
-	return s.transact(ctx, items)
+	return s.transact(ctx, sc, items)
 }
 
 // MaxCellsPerTx is how many rollup cells one transaction updates, with the
-// state item: DynamoDB takes 100 actions per transaction.
-const MaxCellsPerTx = 99
+// state item and the open check: DynamoDB takes 100 actions per transaction.
+const MaxCellsPerTx = 98
 
 // Apply implements analytics.Store: the delta's cells are ADDed and the
 // state written in one transaction conditioned on the previous revision.
@@ -245,7 +246,7 @@ func (s Store) chunks(ctx context.Context, sc tenancy.Scope, prev, next analytic
 			return err
 		}
 		items = append(items, st)
-		if err := s.transact(ctx, items); err != nil {
+		if err := s.transact(ctx, sc, items); err != nil {
 			return err
 		}
 	}
@@ -333,7 +334,12 @@ func cellKey(tenant, cell string) (map[string]av, error) {
 // transact runs one transaction, retrying conflicts with concurrent
 // transactions on the same rollup items (other shards of the stream); a
 // failed state condition is ErrStateChanged.
-func (s Store) transact(ctx context.Context, items []types.TransactWriteItem) error {
+// transact runs items with the check that the tenant is not closed (its
+// data deleted by offboarding) as the last action: a failed check is
+// ErrTenantClosed, another failed condition ErrStateChanged.
+func (s Store) transact(ctx context.Context, sc tenancy.Scope, items []types.TransactWriteItem) error {
+	items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(sc.Table),
+		Key: dynamo.Key(closedPK(sc.TenantID), skClosed), ConditionExpression: aws.String("attribute_not_exists(pk)")}})
 	for attempt := 0; ; attempt++ {
 		_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		var tce *types.TransactionCanceledException
@@ -342,6 +348,9 @@ func (s Store) transact(ctx context.Context, items []types.TransactWriteItem) er
 				return fmt.Errorf("apply analytics delta: %w", err)
 			}
 			return nil
+		}
+		if r := tce.CancellationReasons; len(r) == len(items) && aws.ToString(r[len(r)-1].Code) == "ConditionalCheckFailed" {
+			return analytics.ErrTenantClosed
 		}
 		conflict := false
 		for _, r := range tce.CancellationReasons {
@@ -452,4 +461,29 @@ func (s Store) Gauges(ctx context.Context, sc tenancy.Scope, prefix string) ([]a
 		}
 	}
 	return out, nil
+}
+
+// ClosedTTL is how long a closed tenant's marker stays: longer than a
+// change stream keeps its records (24 hours), so no late record outlives it.
+const ClosedTTL = 48 * time.Hour
+
+// Close marks the tenant's analytics as closed in table before its data is
+// deleted: from then on every analytics transaction of the tenant fails
+// its check (ErrTenantClosed), so the stream records of the deletes (and
+// any late ones) cannot write rollups back after the sweep. The marker
+// expires after ClosedTTL; IsClosedMarker tells the sweep to keep it.
+func Close(ctx context.Context, db *dynamodb.Client, table, tenantID string, now time.Time) error {
+	item := dynamo.Key(closedPK(tenantID), skClosed)
+	item[schema.ExpiresAt] = &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(ClosedTTL).Unix(), 10)}
+	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item}); err != nil {
+		return fmt.Errorf("close analytics of %s: %w", tenantID, err)
+	}
+	return nil
+}
+
+// IsClosedMarker reports whether item is a tenant's closed marker.
+func IsClosedMarker(item map[string]types.AttributeValue) bool {
+	sk, ok := item[schema.SK].(*types.AttributeValueMemberS)
+	pk, ok2 := item[schema.PK].(*types.AttributeValueMemberS)
+	return ok && ok2 && sk.Value == skClosed && strings.HasSuffix(pk.Value, "#"+KeyInfix+"CLOSED")
 }
