@@ -315,7 +315,7 @@ func (p *Platform) addMonitoring() {
 		m.WatchQueue("outcomes-dlq", p.OutcomesDLQ,
 			"A tenant stack outcome could not be delivered to the onboarding function: replay it from the queue, or retry the onboarding (it asks CloudFormation again)")
 	}
-	p.StreamAnalytics = analyticsConsumer(p.Stack, p.Pooled, p.root(), p.Config.Prefix+"-"+StreamAnalyticsFunction, m)
+	p.StreamAnalytics = analyticsConsumer(p.Stack, p.Pooled, p.root(), p.Config.Prefix+"-"+StreamAnalyticsFunction, p.Config.Prefix, m)
 	p.StreamActivity = activityConsumer(p.Stack, p.Pooled, p.root(), p.Config.Prefix+"-"+StreamActivityFunction, p.Config.Prefix, m)
 	p.addCollaboration()
 	p.wireNotificationMail()

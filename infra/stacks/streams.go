@@ -13,6 +13,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
+	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
 // StreamAnalyticsFunction is the folder of the analytics consumer of the
@@ -29,7 +30,7 @@ const StreamLagAlarmMinutes = 5
 // only: GetItem/BatchGetItem/PutItem/UpdateItem/ConditionCheckItem on keys T#*#AN#*
 // (analyticsdb.LeadingKeysPattern), BatchGetItem for a batch's states. It
 // never reads an issue.
-func analyticsConsumer(scope constructs.Construct, table *datastore.Table, root, functionName string, mon *monitoring.Monitoring) *streamconsumer.Consumer {
+func analyticsConsumer(scope constructs.Construct, table *datastore.Table, root, functionName, prefix string, mon *monitoring.Monitoring) *streamconsumer.Consumer {
 	c := streamconsumer.New(scope, "StreamAnalytics", &streamconsumer.Props{
 		Table: table.Table,
 		Function: &gofunction.Props{Name: StreamAnalyticsFunction, RepoRoot: root, FunctionName: functionName,
@@ -46,8 +47,31 @@ func analyticsConsumer(scope constructs.Construct, table *datastore.Table, root,
 			"Null":                    map[string]interface{}{"dynamodb:LeadingKeys": "false"},
 		},
 	}))
+	readsTenantHomes(c, prefix)
 	mon.WatchStreamConsumer(StreamAnalyticsFunction, c.Function.Function, c.Function.Timeout, c.DLQ, awscdk.Duration_Minutes(jsii.Number(StreamLagAlarmMinutes)))
 	return c
+}
+
+// readsTenantHomes lets a consumer read tenant records of the platform's
+// control table (by name: a Platinum tenant's stack is not the platform's),
+// and names it (envvars.TablePrefix): the function passes on only the
+// changes of each tenant's current home (app.HomesFromEnv), so a tier
+// migration's copy and the deletion of the old copy are neither counted
+// nor notified.
+func readsTenantHomes(c *streamconsumer.Consumer, prefix string) {
+	st := awscdk.Stack_Of(c.Function.Function)
+	control := st.FormatArn(&awscdk.ArnComponents{Service: jsii.String("dynamodb"), Resource: jsii.String("table"),
+		ResourceName: jsii.String(schema.Names{Prefix: prefix}.Control())})
+	c.Function.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ReadTenantHomes"),
+		Actions:   jsii.Strings("dynamodb:GetItem"),
+		Resources: &[]*string{control},
+		Conditions: &map[string]interface{}{
+			"ForAllValues:StringLike": map[string]interface{}{"dynamodb:LeadingKeys": []string{schema.ControlTenant + "*"}},
+			"Null":                    map[string]interface{}{"dynamodb:LeadingKeys": "false"},
+		},
+	}))
+	c.Function.Function.AddEnvironment(jsii.String(envvars.TablePrefix), jsii.String(prefix), nil)
 }
 
 // suppressConsumer explains the consumer's findings that do not apply.
@@ -105,6 +129,7 @@ func activityConsumer(scope constructs.Construct, table *datastore.Table, root, 
 	grantWebhookItems(c.Function.Role, "WebhookItemsOnly", &[]*string{table.Table.TableArn()})
 	st := awscdk.Stack_Of(scope)
 	grantWebhookQueue(c.Function.Role, webhookQueueARN(st, prefix))
+	readsTenantHomes(c, prefix)
 	c.Function.Function.AddEnvironment(jsii.String(envvars.WebhookQueueURL), webhookQueueURL(st, prefix), nil)
 	mon.WatchStreamConsumer(StreamActivityFunction, c.Function.Function, c.Function.Timeout, c.DLQ, awscdk.Duration_Minutes(jsii.Number(StreamLagAlarmMinutes)))
 	return c

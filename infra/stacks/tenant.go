@@ -69,7 +69,7 @@ func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Te
 		panic(err)
 	}
 	// Names are generated: the tenant id would push a spelled-out name past 64 characters.
-	t.StreamAnalytics = analyticsConsumer(st, t.Table, root, "", t.Monitoring)
+	t.StreamAnalytics = analyticsConsumer(st, t.Table, root, "", cfg.Prefix, t.Monitoring)
 	t.StreamActivity = activityConsumer(st, t.Table, root, "", cfg.Prefix, t.Monitoring)
 	t.Monitoring.WatchTenant(tenantID)
 

@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"log"
 	"log/slog"
 	"os"
 	"time"
+
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -170,7 +171,8 @@ func ServeActivityStream() {
 	if err != nil {
 		log.Fatalf("stream-activity: %v", err)
 	}
-	stream := changes.LambdaHandler(ActivityConsumer(awsx.DynamoDB(cfg, e), 0, WebhookQueueFromEnv(cfg)), notifydb.Filter)
+	db := awsx.DynamoDB(cfg, e)
+	stream := changes.LambdaHandler(changes.HomeOnly(HomesFromEnv(db), ActivityConsumer(db, 0, WebhookQueueFromEnv(cfg))), notifydb.Filter)
 	lambda.Start(func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var job struct {
 			Job string `json:"job"`

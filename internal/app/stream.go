@@ -4,13 +4,20 @@ import (
 	"context"
 	"log"
 	"os"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/issuetracker/issuetracker/internal/analytics"
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/changes"
+	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 )
 
 // AnalyticsConsumer is the analytics consumer of the change stream on db:
@@ -32,6 +39,29 @@ func ServeAnalyticsStream() {
 	if err != nil {
 		log.Fatalf("stream-analytics: %v", err)
 	}
-	c := AnalyticsConsumer(analyticsdb.Store{DB: awsx.DynamoDB(cfg, e)})
+	db := awsx.DynamoDB(cfg, e)
+	c := changes.HomeOnly(HomesFromEnv(db), AnalyticsConsumer(analyticsdb.Store{DB: db}))
 	lambda.Start(changes.LambdaHandler(c, analyticsdb.Filter))
+}
+
+// Homes reads a tenant's home from the registry; a tenant not (or no
+// longer) in it has none, and its changes are skipped.
+func Homes(reg tenant.Registry) changes.HomeFunc {
+	return func(ctx context.Context, id string) (string, time.Time, error) {
+		t, err := reg.Get(ctx, id)
+		if errs.Is(err, errs.KindNotFound) {
+			return "", time.Time{}, nil
+		}
+		return t.Table, t.HomeSince, err
+	}
+}
+
+// HomesFromEnv is Homes on the registry in the control table this
+// process's environment names (envvars.TablePrefix): a stream function
+// sees only the changes of each tenant's current home, as the local
+// pollers do, so a tier migration's copy (and the deletion of the old
+// copy) is neither counted nor notified. Its role may read tenant records
+// of the control table (infra/stacks/streams.go).
+func HomesFromEnv(db *dynamodb.Client) changes.HomeFunc {
+	return Homes(tenantdb.New(db, schema.Names{Prefix: envOr(envvars.TablePrefix, schema.DefaultPrefix)}))
 }

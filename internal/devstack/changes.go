@@ -13,7 +13,6 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
-	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenant"
@@ -31,7 +30,7 @@ import (
 // Both see only the changes of each tenant's current home (changes.HomeOnly):
 // a tier migration's copy and the deletion of the old copy are skipped.
 func ChangeConsumers(db *dynamodb.Client, streams *dynamodbstreams.Client, names schema.Names, window time.Duration, hooks webhook.Queue, log io.Writer) []*streampoller.Poller {
-	home := Homes(tenantdb.New(db, names))
+	home := app.Homes(tenantdb.New(db, names))
 	return []*streampoller.Poller{{
 		Name: analyticsdb.ConsumerName, DB: db, Streams: streams,
 		Consumer:    changes.HomeOnly(home, app.AnalyticsConsumer(analyticsdb.Store{DB: db})),
@@ -47,18 +46,6 @@ func ChangeConsumers(db *dynamodb.Client, streams *dynamodbstreams.Client, names
 		Checkpoints: streampoller.TableCheckpoints{DB: db, Table: names.Control()},
 		Log:         slog.New(slog.NewTextHandler(logOr(log), nil)),
 	}}
-}
-
-// Homes reads a tenant's home from the registry; a tenant not (or no
-// longer) in it has none, and its changes are skipped.
-func Homes(reg tenant.Registry) changes.HomeFunc {
-	return func(ctx context.Context, id string) (string, time.Time, error) {
-		t, err := reg.Get(ctx, id)
-		if errs.Is(err, errs.KindNotFound) {
-			return "", time.Time{}, nil
-		}
-		return t.Table, t.HomeSince, err
-	}
 }
 
 // TenantTables lists the tables with tenant data: the pooled table and the

@@ -136,10 +136,11 @@ var (
 		LocalTierLimits, DebugAddr, DevMode, WebhookAllowLoopback}
 )
 
-// OnConsumers are set by the platform stack on a change-stream consumer
-// (stream-activity's mail job), which is not a route function and has no
-// contract here: the API's URL for the unsubscribe links of its mails.
-var OnConsumers = []string{APIBaseURL, WebhookQueueURL}
+// OnConsumers are set by the platform stack on a change-stream consumer,
+// which is not a route function and has no contract here: the control
+// table's prefix (each tenant's current home), the API's URL for the
+// unsubscribe links of stream-activity's mails, the webhook queue.
+var OnConsumers = []string{TablePrefix, APIBaseURL, WebhookQueueURL}
 
 // What a function does decides what it needs.
 var (

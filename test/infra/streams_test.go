@@ -7,6 +7,7 @@ import (
 	"github.com/issuetracker/issuetracker/constructs/streamconsumer"
 	"github.com/issuetracker/issuetracker/infra/stacks"
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
 	"github.com/issuetracker/issuetracker/internal/schema"
 )
@@ -78,6 +79,10 @@ func TestTenantTablesStreamToTheAnalyticsAndActivityConsumers(t *testing.T) {
 				fnID := ref(m["FunctionName"])
 				role := ref(props(resources(t, c.stack, "AWS::Lambda::Function")[fnID])["Role"])
 				checkConsumerRole(t, c.stack, role, consumer)
+				env := jsonOf(props(resources(t, c.stack, "AWS::Lambda::Function")[fnID])["Environment"])
+				if !strings.Contains(env, `"`+envvars.TablePrefix+`":"`+schema.DefaultPrefix+`"`) {
+					t.Errorf("%s consumer does not name the control table: %s", consumer, env)
+				}
 			}
 			if !seen["analytics"] || !seen["activity"] {
 				t.Errorf("consumers %v, want analytics and activity", seen)
@@ -105,7 +110,8 @@ func checkConsumerRole(t *testing.T, stack, role, consumer string) {
 			}
 		}
 	}
-	items := 0
+	items, homes := 0, 0
+	names := schema.Names{}
 	for _, s := range dynamo {
 		acts := jsonOf(s["Action"])
 		cond := jsonOf(s["Condition"])
@@ -113,6 +119,12 @@ func checkConsumerRole(t *testing.T, stack, role, consumer string) {
 			t.Errorf("%s consumer may %s", consumer, acts)
 		}
 		switch {
+		case s["Sid"] == "ReadTenantHomes":
+			homes++
+			if acts != `"dynamodb:GetItem"` || !strings.Contains(jsonOf(s["Resource"]), names.Control()) ||
+				!strings.Contains(cond, `"dynamodb:LeadingKeys":["`+schema.ControlTenant+`*"]`) {
+				t.Errorf("the tenant-homes read is wider than GetItem of control-table tenant records: %s", jsonOf(s))
+			}
 		case strings.Contains(acts, "dynamodb:GetRecords") || acts == `"dynamodb:ListStreams"`,
 			acts == `["dynamodb:ListStreams","xray:PutTelemetryRecords","xray:PutTraceSegments"]`:
 			// stream read: the mapping's grant, on the stream ARN;
@@ -149,6 +161,9 @@ func checkConsumerRole(t *testing.T, stack, role, consumer string) {
 	}
 	if items == 0 {
 		t.Errorf("%s consumer has no item statement", consumer)
+	}
+	if homes != 1 {
+		t.Errorf("%s consumer cannot read the tenants' homes (app.HomesFromEnv)", consumer)
 	}
 	if consumer == "analytics" && items != 1 {
 		t.Errorf("%d item statements, want exactly the analytics one", items)
