@@ -42,6 +42,36 @@ func (p *Platform) wireLifecycle() {
 	})
 }
 
+// MaintenanceSchedule is the construct id of the rule that invokes the
+// onboarding function with the lifecycle's periodic job
+// (onboarding.Service.Maintain) every MaintenanceMinutes.
+const MaintenanceSchedule = "LifecycleMaintenance"
+
+// MaintenanceMinutes is how often the lifecycle's periodic job runs: a
+// run that died (a function timed out mid-step) resumes within this after
+// its lease, and an old home is deleted within this after its grace period.
+const MaintenanceMinutes = 5
+
+// wireMaintenance adds the schedule of the lifecycle's periodic job: the
+// onboarding function gets {"source": lifecycle, "detail-type":
+// "Lifecycle Maintenance Due"}, the same shape as a bus event.
+func (p *Platform) wireMaintenance() {
+	onboarding, ok := p.Functions[OnboardingFunction]
+	if !ok {
+		return
+	}
+	awsevents.NewRule(p.Provisioning.Construct, jsii.String(MaintenanceSchedule), &awsevents.RuleProps{
+		Description: jsii.String("Every few minutes: resume lifecycle runs that died, retire old homes after a tier migration's grace period"),
+		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(MaintenanceMinutes))),
+		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(onboarding.Function, &awseventstargets.LambdaFunctionProps{
+			Event: awsevents.RuleTargetInput_FromObject(map[string]any{"source": stackevents.SourceLifecycle,
+				"detail-type": stackevents.DetailTypeMaintenanceDue, "detail": map[string]any{}}),
+			// The next run comes in a few minutes: no retries pile up.
+			RetryAttempts: jsii.Number(0),
+		})},
+	})
+}
+
 // outcomesDLQ keeps stack outcomes the onboarding function could not take
 // (monitoring alarms as soon as one is there: WatchQueue).
 func (p *Platform) outcomesDLQ() awssqs.IQueue {

@@ -111,6 +111,7 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	p.addExports()
 	p.addProvisioning()
 	p.wireLifecycle()
+	p.wireMaintenance()
 	p.wireBilling()
 	p.addAPI()
 	p.addWAF()

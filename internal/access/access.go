@@ -135,11 +135,14 @@ var control = map[routes.Function][]Grant{
 		Grant{Actions: []string{"PutItem", "DeleteItem"}, Keys: []string{anonIdem}},
 	),
 	// Runs onboarding and offboarding: the tenant and its state, a dedicated
-	// pool's issuer (registered, then forgotten), the audit.
+	// pool's issuer (registered, then forgotten), the audit; the periodic
+	// job (onboarding.Service.Maintain) lists the tenants to find the runs
+	// that died and the old homes due for retirement.
 	routes.FnOnboarding: {
 		{Actions: []string{"GetItem"}, Keys: []string{tenants}},
 		{Actions: []string{"PutItem"}, Keys: []string{tenants, issuers, audit}},
 		{Actions: []string{"DeleteItem"}, Keys: []string{issuers}},
+		{Actions: []string{"Query"}, Keys: []string{tenantIdx}, Index: schema.GSI1},
 	},
 }
 

@@ -63,7 +63,7 @@ func ServeOnboardingEvents() {
 	if err != nil {
 		log.Fatalf("onboarding: %v", err)
 	}
-	lambda.Start(awsstacks.Handler{M: svc.Machine}.Handle)
+	lambda.Start(awsstacks.Handler{M: svc.Machine, Maintain: svc.Maintain}.Handle)
 }
 
 // ServeAuthorizer runs this process as the API's Lambda authorizer: the

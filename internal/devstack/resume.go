@@ -22,7 +22,8 @@ func every(d time.Duration) time.Duration {
 }
 
 // resumeOnboardings starts again, every interval, the onboardings whose run
-// died (onboarding.Service.ResumeStalled), as a restarted platform must.
+// died and retires expired old homes (onboarding.Service.Maintain), as a
+// restarted platform must.
 func resumeOnboardings(ctx context.Context, svc *onboarding.Service, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -31,18 +32,8 @@ func resumeOnboardings(ctx context.Context, svc *onboarding.Service, interval ti
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			ids, err := svc.ResumeStalled(ctx)
-			if err != nil && ctx.Err() == nil {
-				fmt.Fprintf(os.Stderr, "resume onboardings: %v\n", err)
-			}
-			if len(ids) > 0 {
-				fmt.Printf("onboarding: resumed the stalled runs of %v\n", ids)
-			}
-			if ids, err = svc.RetireExpired(ctx); err != nil && ctx.Err() == nil {
-				fmt.Fprintf(os.Stderr, "retire old homes: %v\n", err)
-			}
-			if len(ids) > 0 {
-				fmt.Printf("migration: deleting the old homes of %v\n", ids)
+			if err := svc.Maintain(ctx); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(os.Stderr, "lifecycle maintenance: %v\n", err)
 			}
 		}
 	}

@@ -309,8 +309,7 @@ func (m *Machine) failMigration(ctx context.Context, st *State) {
 }
 
 // RetireExpired starts the runs whose old home's grace period is over, so
-// their last step deletes it. The local platform calls it periodically; in
-// AWS the lifecycle's schedule does.
+// their last step deletes it. Maintain calls it.
 func (s *Service) RetireExpired(ctx context.Context) ([]string, error) {
 	all, err := tenant.All(ctx, s.Tenants)
 	if err != nil {

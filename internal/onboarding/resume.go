@@ -2,7 +2,9 @@ package onboarding
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/list"
@@ -14,7 +16,7 @@ import (
 // for an outcome, and its lease has expired (the process that held it is
 // gone: a killed local platform, a function that timed out). Each step is
 // idempotent, so the new run picks up at the first step not recorded done.
-// It returns the tenants resumed. The local platform calls it periodically.
+// It returns the tenants resumed. Maintain calls it.
 func (s *Service) ResumeStalled(ctx context.Context) ([]string, error) {
 	var resumed []string
 	for cursor := ""; ; {
@@ -44,4 +46,22 @@ func (s *Service) ResumeStalled(ctx context.Context) ([]string, error) {
 			return resumed, nil
 		}
 	}
+}
+
+// Maintain is the lifecycle's periodic job: it resumes the runs that died
+// (ResumeStalled) and starts the retirement of old homes whose grace
+// period is over (RetireExpired). The local platform calls it every few
+// seconds; in AWS a schedule invokes the onboarding function with
+// stackevents.DetailTypeMaintenanceDue every few minutes (infra/stacks
+// lifecycle.go). Both halves run even if the first fails.
+func (s *Service) Maintain(ctx context.Context) error {
+	resumed, err := s.ResumeStalled(ctx)
+	if len(resumed) > 0 {
+		slog.InfoContext(ctx, "onboarding: resumed stalled runs", "tenants", resumed)
+	}
+	retiring, rerr := s.RetireExpired(ctx)
+	if len(retiring) > 0 {
+		slog.InfoContext(ctx, "migration: deleting old homes", "tenants", retiring)
+	}
+	return errors.Join(err, rerr)
 }

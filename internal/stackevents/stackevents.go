@@ -14,6 +14,9 @@ const (
 	SourceLifecycle = "issuetracker.lifecycle"
 
 	DetailTypeRunRequested = "Tenant Lifecycle Run Requested"
+	// DetailTypeMaintenanceDue comes from the platform's schedule: resume
+	// the runs that died, retire the old homes whose grace period is over.
+	DetailTypeMaintenanceDue = "Lifecycle Maintenance Due"
 
 	DetailTypeDeployRequested  = "Tenant Stack Deploy Requested"
 	DetailTypeDestroyRequested = "Tenant Stack Destroy Requested"

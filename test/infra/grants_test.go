@@ -195,6 +195,7 @@ var allowed = map[string][]string{
 		"<ControlTable> " + leading("TENANT#*") + ": dynamodb:GetItem",
 		"<ControlTable> " + leading("TENANT#*", "ISSUER#*", "AUDIT#*") + ": dynamodb:PutItem",
 		"<ControlTable> " + leading("ISSUER#*") + ": dynamodb:DeleteItem",
+		"<ControlTable>/index/gsi1 " + leading("TENANTS") + ": dynamodb:Query",
 		"<TenantPoolUserPool>: " + userAdmin,
 		dedicated + userAdmin,
 		`<ProvisioningBus> {"StringEquals":{"events:detail-type":["Tenant Stack Deploy Requested","Tenant Stack Destroy Requested"],"events:source":"issuetracker.onboarding"}}: events:PutEvents`,

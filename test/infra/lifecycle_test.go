@@ -1,6 +1,8 @@
 package infra_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -8,6 +10,7 @@ import (
 	"github.com/issuetracker/issuetracker/constructs/provisioning"
 	"github.com/issuetracker/issuetracker/infra/stacks"
 	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/stackevents"
 )
@@ -138,8 +141,8 @@ func TestStackOutcomesOnTheBusInvokeTheOnboardingFunction(t *testing.T) {
 	t.Run("one rule on the bus matches both outcomes of the provisioning source and targets the onboarding function", func(t *testing.T) {
 		for id, r := range resources(t, stacks.PlatformStackName, "AWS::Events::Rule") {
 			p := props(r)
-			if !strings.Contains(jsonOf(p["Targets"]), fnID) {
-				continue
+			if !strings.Contains(jsonOf(p["Targets"]), fnID) || p["ScheduleExpression"] != nil {
+				continue // the maintenance schedule: below
 			}
 			if ruleID != "" {
 				t.Errorf("two rules target the onboarding function: %s, %s", ruleID, id)
@@ -181,7 +184,13 @@ func TestStackOutcomesOnTheBusInvokeTheOnboardingFunction(t *testing.T) {
 			t.Fatal("no rule targets the onboarding function")
 		}
 	})
-	t.Run("only that rule may invoke the onboarding function", func(t *testing.T) {
+	t.Run("only that rule and the maintenance schedule may invoke the onboarding function", func(t *testing.T) {
+		schedule := ""
+		for id, r := range resources(t, stacks.PlatformStackName, "AWS::Events::Rule") {
+			if p := props(r); p["ScheduleExpression"] != nil && strings.Contains(jsonOf(p["Targets"]), fnID) {
+				schedule = id
+			}
+		}
 		n := 0
 		for _, perm := range resources(t, stacks.PlatformStackName, "AWS::Lambda::Permission") {
 			p := props(perm)
@@ -189,12 +198,12 @@ func TestStackOutcomesOnTheBusInvokeTheOnboardingFunction(t *testing.T) {
 				continue
 			}
 			n++
-			if p["Principal"] != "events.amazonaws.com" || ref(p["SourceArn"]) != ruleID {
+			if src := ref(p["SourceArn"]); p["Principal"] != "events.amazonaws.com" || (src != ruleID && src != schedule) {
 				t.Errorf("invoke permission for %v from %v", p["Principal"], p["SourceArn"])
 			}
 		}
-		if n != 1 {
-			t.Errorf("%d invoke permissions, want 1", n)
+		if n != 2 {
+			t.Errorf("%d invoke permissions, want 2", n)
 		}
 	})
 	t.Run("the API functions may put only run requests on the bus, the onboarding function only stack requests; only it reads tenant stacks", func(t *testing.T) {
@@ -240,4 +249,37 @@ func TestStackOutcomesOnTheBusInvokeTheOnboardingFunction(t *testing.T) {
 			}
 		}
 	})
+}
+
+// The lifecycle's periodic job (resume runs that died, retire old homes)
+// runs in AWS too: a schedule invokes the onboarding function with the
+// event its handler takes as "maintenance due".
+func TestAScheduleRunsTheLifecycleMaintenance(t *testing.T) {
+	ready(t)
+	fnID := logicalID(synth.platform.Functions[stacks.OnboardingFunction].Function.Node().DefaultChild())
+	found := 0
+	for _, r := range resources(t, stacks.PlatformStackName, "AWS::Events::Rule") {
+		p := props(r)
+		if p["ScheduleExpression"] == nil || !strings.Contains(jsonOf(p["Targets"]), fnID) {
+			continue
+		}
+		found++
+		if p["ScheduleExpression"] != fmt.Sprintf("rate(%d minutes)", stacks.MaintenanceMinutes) {
+			t.Errorf("schedule %v", p["ScheduleExpression"])
+		}
+		targets := asList(p["Targets"])
+		if len(targets) != 1 {
+			t.Fatalf("targets %v", targets)
+		}
+		var ev awsstacks.Event
+		if err := json.Unmarshal([]byte(targets[0].(map[string]any)["Input"].(string)), &ev); err != nil {
+			t.Fatalf("input: %v", err)
+		}
+		if ev.Source != stackevents.SourceLifecycle || ev.DetailType != stackevents.DetailTypeMaintenanceDue {
+			t.Errorf("the schedule sends %+v, which the onboarding function does not take as maintenance", ev)
+		}
+	}
+	if found != 1 {
+		t.Errorf("%d maintenance schedules target the onboarding function, want 1", found)
+	}
 }

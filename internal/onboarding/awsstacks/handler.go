@@ -18,8 +18,14 @@ type Event struct {
 	Detail     json.RawMessage `json:"detail"`
 }
 
-// Handler turns the provisioning pipeline's outcomes into machine runs.
-type Handler struct{ M *onboarding.Machine }
+// Handler turns the provisioning pipeline's outcomes into machine runs,
+// and runs Maintain when the platform's schedule says it is due.
+type Handler struct {
+	M *onboarding.Machine
+	// Maintain is the lifecycle's periodic job (onboarding.Service.Maintain);
+	// nil: the schedule's events are ignored.
+	Maintain func(context.Context) error
+}
 
 // stepOf is the machine step that waits on a stack action.
 func stepOf(action string) (onboarding.Step, bool) {
@@ -39,6 +45,12 @@ func stepOf(action string) (onboarding.Step, bool) {
 func (h Handler) Handle(ctx context.Context, ev Event) error {
 	if ev.Source == stackevents.SourceLifecycle && ev.DetailType == stackevents.DetailTypeRunRequested {
 		return h.run(ctx, ev)
+	}
+	if ev.Source == stackevents.SourceLifecycle && ev.DetailType == stackevents.DetailTypeMaintenanceDue {
+		if h.Maintain == nil {
+			return nil
+		}
+		return h.Maintain(ctx)
 	}
 	if ev.Source != stackevents.SourceProvisioning {
 		slog.WarnContext(ctx, "ignored event from another source", "source", ev.Source, "detail_type", ev.DetailType)

@@ -3,6 +3,7 @@ package awsstacks_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -151,4 +152,18 @@ func TestAFailedStackFailsTheOnboardingWithItsReasonAndARetryRequestsItAgain(t *
 		require.NoError(t, err)
 		assert.Equal(t, tenant.StatusProvisioning, tn.Status)
 	})
+}
+
+// The platform's schedule sends this event (infra/stacks lifecycle.go): it
+// runs the lifecycle's periodic job, and its failure is the invocation's.
+func TestTheMaintenanceEventRunsTheLifecycleMaintenance(t *testing.T) {
+	var ev awsstacks.Event
+	require.NoError(t, json.Unmarshal([]byte(`{"source":"`+stackevents.SourceLifecycle+`","detail-type":"`+stackevents.DetailTypeMaintenanceDue+`","detail":{}}`), &ev))
+	calls := 0
+	h := awsstacks.Handler{Maintain: func(context.Context) error { calls++; return nil }}
+	require.NoError(t, h.Handle(context.Background(), ev))
+	assert.Equal(t, 1, calls)
+	h.Maintain = func(context.Context) error { return errors.New("registry down") }
+	assert.ErrorContains(t, h.Handle(context.Background(), ev), "registry down")
+	assert.NoError(t, awsstacks.Handler{}.Handle(context.Background(), ev), "without a job the event is ignored")
 }
