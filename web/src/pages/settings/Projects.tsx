@@ -161,8 +161,13 @@ function ProjectDialog({
       await qc.invalidateQueries({ queryKey: keys.projects(slug) });
       await qc.invalidateQueries({ queryKey: keys.issues(slug) });
     },
-    onError: (e) => isApiError(e) && setErrors(e.fieldErrors()),
+    onError: (e) => {
+      // a refused draft is a new request once corrected: it needs its own key
+      idem.current = crypto.randomUUID();
+      if (isApiError(e)) setErrors(e.fieldErrors());
+    },
   });
+  const FIELDS = ['name', 'key', 'description', 'lead_id', 'default_assignee_id', 'archived'];
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const errs: Record<string, string> = {};
@@ -195,7 +200,7 @@ function ProjectDialog({
       title={project ? `${project.name} settings` : 'New project'}
     >
       <form onSubmit={submit} noValidate className="space-y-4 p-4">
-        {save.error && !Object.keys(errors).length && (
+        {save.error && !FIELDS.some((f) => errors[f]) && (
           <Banner tone="error">{errorMessage(save.error)}</Banner>
         )}
         <Field label="Name" error={errors.name}>

@@ -199,7 +199,10 @@ function ViewDialog({
       await qc.invalidateQueries({ queryKey: keys.views(slug) });
       onSaved(v);
     },
-    onError: (e) => isApiError(e) && setErrors(e.fieldErrors()),
+    onError: (e) => {
+      idem.current = crypto.randomUUID();
+      if (isApiError(e)) setErrors(e.fieldErrors());
+    },
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
