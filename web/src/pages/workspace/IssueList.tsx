@@ -4,7 +4,7 @@ import { ArrowDownUp, CalendarClock, Check, FolderKanban, Inbox, Plus, Rows3, Se
 import { DropdownMenu } from 'radix-ui';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { PriorityIcon, StatusIcon, TypeIcon, TYPE_LABEL } from '../../components/issueIcons';
+import { PriorityIcon, PRIORITY_LABEL, StatusIcon, TypeIcon, TYPE_LABEL } from '../../components/issueIcons';
 import { Avatar, Button, cx, EmptyState, ErrorState, Kbd, Skeleton } from '../../components/ui';
 import { clickSelect } from '../../lib/bulk';
 import {
@@ -534,7 +534,13 @@ function Rows({
     const rowOf: number[] = [];
     for (const g of groups) {
       const label =
-        group === 'status' ? statusLabel(g.key) : group === 'type' ? (TYPE_LABEL[g.key] ?? g.label) : g.label;
+        group === 'status'
+          ? statusLabel(g.key)
+          : group === 'type'
+            ? (TYPE_LABEL[g.key] ?? g.label)
+            : group === 'priority'
+              ? (PRIORITY_LABEL[g.key] ?? g.label)
+              : g.label;
       if (group !== 'none') rows.push({ kind: 'group', label, count: g.issues.length });
       for (const i of g.issues) {
         rowOf.push(rows.length);
