@@ -4,7 +4,8 @@ import { useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { api, unwrap, type components } from '../../api/client';
 import { errorMessage } from '../../api/problem';
-import { Card, PageHeader, rowClass, tableClass, theadClass } from '../../components/page';
+import { TableHead } from '../../components/CatalogPage';
+import { Card, PageHeader, rowClass, tableClass } from '../../components/page';
 import { Banner, Button } from '../../components/ui';
 import { declare } from '../../lib/imports';
 import { useWorkspaceCtx } from '../workspace/context';
@@ -191,22 +192,7 @@ function Progress({ job }: { job: Job }) {
 function ErrorTable({ errors }: { errors: components['schemas']['RowError'][] }) {
   return (
     <table className={`${tableClass} mt-2`} aria-label="Row errors">
-      <thead className={theadClass}>
-        <tr>
-          <th scope="col" className="px-3 py-2 font-medium">
-            Row
-          </th>
-          <th scope="col" className="px-3 py-2 font-medium">
-            Key
-          </th>
-          <th scope="col" className="px-3 py-2 font-medium">
-            Field
-          </th>
-          <th scope="col" className="px-3 py-2 font-medium">
-            Problem
-          </th>
-        </tr>
-      </thead>
+      <TableHead columns={['Row', 'Key', 'Field', 'Problem']} />
       <tbody>
         {errors.map((e, n) => (
           <tr key={`${e.row}-${e.field}-${n}`} className={rowClass} data-testid="row-error">
@@ -232,7 +218,6 @@ function PreviewCard({
   labelName: (id: string) => string;
   children: React.ReactNode;
 }) {
-  const th = 'px-3 py-2 font-medium';
   return (
     <Card title="2. Check the preview" id="import-preview">
       <p className="text-sm" data-testid="preview-counts">
@@ -266,31 +251,7 @@ function PreviewCard({
         <div className="mt-4 overflow-x-auto">
           <h3 className="text-xs font-semibold">First rows as they will be created</h3>
           <table className={`${tableClass} mt-2`} aria-label="Preview rows">
-            <thead className={theadClass}>
-              <tr>
-                <th scope="col" className={th}>
-                  Row
-                </th>
-                <th scope="col" className={th}>
-                  Title
-                </th>
-                <th scope="col" className={th}>
-                  Status
-                </th>
-                <th scope="col" className={th}>
-                  Priority
-                </th>
-                <th scope="col" className={th}>
-                  Type
-                </th>
-                <th scope="col" className={th}>
-                  Assignee
-                </th>
-                <th scope="col" className={th}>
-                  Labels
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Row', 'Title', 'Status', 'Priority', 'Type', 'Assignee', 'Labels']} />
             <tbody>
               {preview.sample.map((r) => (
                 <tr key={r.row} className={rowClass} data-testid="sample-row">

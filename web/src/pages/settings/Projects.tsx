@@ -1,21 +1,13 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { FolderKanban, Plus } from 'lucide-react';
+import { FolderKanban } from 'lucide-react';
 import { useRef, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { errorMessage, isApiError } from '../../api/problem';
 import { Modal } from '../../components/Modal';
-import { Badge, PageHeader, rowClass, tableClass, theadClass } from '../../components/page';
-import {
-  Banner,
-  Button,
-  EmptyState,
-  ErrorState,
-  Field,
-  Input,
-  inputClass,
-  Skeleton,
-} from '../../components/ui';
+import { CatalogPage, TableHead } from '../../components/CatalogPage';
+import { Badge, rowClass, tableClass } from '../../components/page';
+import { Banner, Button, Field, Input, inputClass } from '../../components/ui';
 import { can } from '../../lib/permissions';
 import { useWorkspaceCtx } from '../workspace/context';
 import { keys, useDirectory, useProjects, type Directory, type Project } from '../workspace/data';
@@ -30,92 +22,67 @@ export default function Projects() {
   const dir = useDirectory(slug);
   const manage = can(me.user.role, 'createProject');
   const [editing, setEditing] = useState<Project | 'new' | null>(null);
-  const th = 'px-3 py-2 font-medium';
   return (
-    <main aria-labelledby="page-title">
-      <PageHeader
-        title={<span id="page-title">Projects</span>}
-        description="Every issue belongs to one project and is numbered in it (WEB-12). A renamed key keeps resolving."
-        actions={
-          manage && (
-            <Button variant="primary" onClick={() => setEditing('new')}>
-              <Plus className="size-4" aria-hidden /> New project
-            </Button>
-          )
-        }
-      />
-      <div className="overflow-x-auto p-4 sm:px-6">
-        {projects.isPending ? (
-          <Skeleton />
-        ) : projects.isError ? (
-          <ErrorState error={projects.error} onRetry={() => void projects.refetch()} />
-        ) : projects.data.length === 0 ? (
-          <EmptyState icon={<FolderKanban className="size-6" />} title="No projects yet" />
-        ) : (
-          <table className={tableClass} aria-label="Projects">
-            <thead className={theadClass}>
-              <tr>
-                <th scope="col" className={th}>
-                  Project
-                </th>
-                <th scope="col" className={th}>
-                  Key
-                </th>
-                <th scope="col" className={th}>
-                  Lead
-                </th>
-                <th scope="col" className={th}>
-                  Default assignee
-                </th>
-                <th scope="col" className={th}>
-                  <span className="sr-only">Actions</span>
-                </th>
+    <CatalogPage
+      title="Projects"
+      description="Every issue belongs to one project and is numbered in it (WEB-12). A renamed key keeps resolving."
+      newLabel="New project"
+      onNew={manage ? () => setEditing('new') : undefined}
+      query={projects}
+      className="overflow-x-auto"
+      empty={{ icon: <FolderKanban className="size-6" />, title: 'No projects yet' }}
+      after={
+        manage &&
+        editing && (
+          <ProjectDialog
+            project={editing === 'new' ? undefined : editing}
+            dir={dir}
+            onClose={() => setEditing(null)}
+          />
+        )
+      }
+    >
+      {(items) => (
+        <table className={tableClass} aria-label="Projects">
+          <TableHead
+            columns={['Project', 'Key', 'Lead', 'Default assignee', { label: 'Actions', hidden: true }]}
+          />
+          <tbody>
+            {items.map((p) => (
+              <tr key={p.id} className={rowClass} data-testid="project-row">
+                <td className="px-3 py-2">
+                  <span className="font-medium">{p.name}</span> {p.archived && <Badge>archived</Badge>}
+                  {p.description && <div className="text-xs text-muted">{p.description}</div>}
+                </td>
+                <td className="px-3 py-2 font-mono text-xs">
+                  {p.key}
+                  {p.former_keys.length > 0 && (
+                    <span className="ml-1 text-muted">(was {p.former_keys.join(', ')})</span>
+                  )}
+                </td>
+                <td className="px-3 py-2 text-muted">{p.lead_id ? dir.userName(p.lead_id) : '—'}</td>
+                <td className="px-3 py-2 text-muted">
+                  {p.default_assignee_id ? dir.userName(p.default_assignee_id) : '—'}
+                </td>
+                <td className="px-3 py-2 text-right whitespace-nowrap">
+                  <Link
+                    to={`/w/${slug}/issues?project=${p.key}`}
+                    className="mr-2 text-xs text-ink underline underline-offset-2"
+                  >
+                    Issues<span className="sr-only"> of {p.name}</span>
+                  </Link>
+                  {manage && (
+                    <Button size="sm" variant="ghost" onClick={() => setEditing(p)}>
+                      Settings<span className="sr-only"> of {p.name}</span>
+                    </Button>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {projects.data.map((p) => (
-                <tr key={p.id} className={rowClass} data-testid="project-row">
-                  <td className="px-3 py-2">
-                    <span className="font-medium">{p.name}</span> {p.archived && <Badge>archived</Badge>}
-                    {p.description && <div className="text-xs text-muted">{p.description}</div>}
-                  </td>
-                  <td className="px-3 py-2 font-mono text-xs">
-                    {p.key}
-                    {p.former_keys.length > 0 && (
-                      <span className="ml-1 text-muted">(was {p.former_keys.join(', ')})</span>
-                    )}
-                  </td>
-                  <td className="px-3 py-2 text-muted">{p.lead_id ? dir.userName(p.lead_id) : '—'}</td>
-                  <td className="px-3 py-2 text-muted">
-                    {p.default_assignee_id ? dir.userName(p.default_assignee_id) : '—'}
-                  </td>
-                  <td className="px-3 py-2 text-right whitespace-nowrap">
-                    <Link
-                      to={`/w/${slug}/issues?project=${p.key}`}
-                      className="mr-2 text-xs text-ink underline underline-offset-2"
-                    >
-                      Issues<span className="sr-only"> of {p.name}</span>
-                    </Link>
-                    {manage && (
-                      <Button size="sm" variant="ghost" onClick={() => setEditing(p)}>
-                        Settings<span className="sr-only"> of {p.name}</span>
-                      </Button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </div>
-      {manage && editing && (
-        <ProjectDialog
-          project={editing === 'new' ? undefined : editing}
-          dir={dir}
-          onClose={() => setEditing(null)}
-        />
+            ))}
+          </tbody>
+        </table>
       )}
-    </main>
+    </CatalogPage>
   );
 }
 
