@@ -62,17 +62,24 @@ export function CatalogPage<T>({
 }
 
 /** A table head: column names, or `{ label, hidden: true }` for a column named only to screen readers. */
-export function TableHead({ columns }: { columns: (string | { label: string; hidden: true })[] }) {
+export function TableHead({
+  columns,
+  cell = 'px-3 py-2',
+}: {
+  columns: (string | { label: string; hidden: true })[];
+  /** The cells' padding (the console's cards use px-4). */
+  cell?: string;
+}) {
   return (
     <thead className={theadClass}>
       <tr>
         {columns.map((c) =>
           typeof c === 'string' ? (
-            <th key={c} scope="col" className="px-3 py-2 font-medium">
+            <th key={c} scope="col" className={`${cell} font-medium`}>
               {c}
             </th>
           ) : (
-            <th key={c.label} scope="col" className="px-3 py-2">
+            <th key={c.label} scope="col" className={cell}>
               <span className="sr-only">{c.label}</span>
             </th>
           ),
