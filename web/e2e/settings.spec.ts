@@ -71,7 +71,14 @@ test('an Admin manages teams and labels but cannot reach Super Admin screens by 
   await signIn(page, 'acme', 'admin@acme.test');
   await page.getByRole('navigation', { name: 'Workspace' }).getByRole('link', { name: 'Settings' }).click();
   const nav = page.getByRole('navigation', { name: 'Settings' });
-  await expect(nav.getByRole('link')).toHaveText(['People', 'Teams', 'Labels', 'Audit log']);
+  await expect(nav.getByRole('link')).toHaveText([
+    'People',
+    'Teams',
+    'Projects',
+    'Labels',
+    'Import',
+    'Audit log',
+  ]);
   // People: read-only for an Admin.
   await expect(page.getByRole('table', { name: 'People' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Invite' })).toHaveCount(0);

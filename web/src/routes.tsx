@@ -30,6 +30,7 @@ export const routes: RouteObject[] = [
           { path: 'issues', lazy: page(() => import('./pages/workspace/IssueList')) },
           { path: 'issues/:key', lazy: page(() => import('./pages/workspace/IssueDetail')) },
           { path: 'board', lazy: page(() => import('./pages/workspace/Board')) },
+          { path: 'views/:id', lazy: page(() => import('./pages/workspace/OpenView')) },
           { path: 'account/security', lazy: page(() => import('./pages/workspace/MFASetup')) },
           {
             path: 'settings',
@@ -38,7 +39,9 @@ export const routes: RouteObject[] = [
               { index: true, element: <Navigate to="people" replace /> },
               { path: 'people', lazy: page(() => import('./pages/settings/People')) },
               { path: 'teams', lazy: page(() => import('./pages/settings/Teams')) },
+              { path: 'projects', lazy: page(() => import('./pages/settings/Projects')) },
               { path: 'labels', lazy: page(() => import('./pages/settings/Labels')) },
+              { path: 'import', lazy: page(() => import('./pages/settings/Import')) },
               { path: 'branding', lazy: page(() => import('./pages/settings/Branding')) },
               { path: 'security', lazy: page(() => import('./pages/settings/Security')) },
               { path: 'usage', lazy: page(() => import('./pages/settings/Usage')) },
@@ -49,7 +52,7 @@ export const routes: RouteObject[] = [
           },
           { path: 'analytics', element: <Navigate to="issues" replace /> },
           { path: 'analytics/:view', lazy: page(() => import('./pages/analytics/Analytics')) },
-          // Later issues add here: views/:id, inbox, projects, settings/{projects,fields,audit,webhooks}.
+          // Later issues add here: inbox, settings/{fields,webhooks}.
           { path: '*', element: <NotFoundPage inWorkspace /> },
         ],
       },

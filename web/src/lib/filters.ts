@@ -8,9 +8,49 @@ export const PRIORITIES = ['urgent', 'high', 'medium', 'low', 'none'] as const;
 export const TYPES = ['bug', 'feature', 'task'] as const;
 export const SORTS = ['updated', 'created', 'priority', 'due'] as const;
 export const DUES = ['overdue', 'today', 'week'] as const;
+/** How the list may be grouped (the saved views' groupings, internal/view). */
+export const GROUPINGS = [
+  'none',
+  'status',
+  'category',
+  'assignee',
+  'team',
+  'priority',
+  'type',
+  'label',
+] as const;
+/** The columns a list (and a saved view) may show (internal/view.Columns). */
+export const COLUMNS = [
+  'key',
+  'title',
+  'status',
+  'category',
+  'priority',
+  'type',
+  'assignee',
+  'team',
+  'labels',
+  'due_date',
+  'created_at',
+  'updated_at',
+  'reporter',
+] as const;
+/** The list's columns when the URL names none (what the list always showed). */
+export const DEFAULT_COLUMNS: Column[] = [
+  'priority',
+  'key',
+  'status',
+  'title',
+  'labels',
+  'due_date',
+  'updated_at',
+  'assignee',
+];
 
 export type Sort = (typeof SORTS)[number];
 export type Due = (typeof DUES)[number];
+export type Grouping = (typeof GROUPINGS)[number];
+export type Column = (typeof COLUMNS)[number];
 
 export interface IssueFilters {
   status: string[];
@@ -19,10 +59,13 @@ export interface IssueFilters {
   priority: string[];
   type: string[];
   label: string[]; // label ids
+  project: string[]; // project ids or keys
   due?: Due;
   q: string;
   sort: Sort;
   order: 'asc' | 'desc';
+  group: Grouping;
+  columns: Column[];
 }
 
 export const emptyFilters: IssueFilters = {
@@ -32,9 +75,12 @@ export const emptyFilters: IssueFilters = {
   priority: [],
   type: [],
   label: [],
+  project: [],
   q: '',
   sort: 'updated',
   order: 'desc',
+  group: 'none',
+  columns: DEFAULT_COLUMNS,
 };
 
 const ID = /^[A-Za-z0-9_.:@-]{1,64}$/;
@@ -62,10 +108,13 @@ export function parseFilters(p: URLSearchParams): IssueFilters {
     priority: list(p, 'priority', PRIORITIES),
     type: list(p, 'type', TYPES),
     label: list(p, 'label'),
+    project: list(p, 'project'),
     due: oneOf(p.get('due'), DUES),
     q: (p.get('q') ?? '').slice(0, 200),
     sort: oneOf(p.get('sort'), SORTS) ?? 'updated',
     order: p.get('order') === 'asc' ? 'asc' : 'desc',
+    group: oneOf(p.get('group'), GROUPINGS) ?? 'none',
+    columns: p.has('cols') ? (list(p, 'cols', COLUMNS) as Column[]) : DEFAULT_COLUMNS,
   };
 }
 
@@ -79,13 +128,17 @@ export function formatFilters(f: IssueFilters): URLSearchParams {
   put('priority', f.priority);
   put('type', f.type);
   put('label', f.label);
+  put('project', f.project);
   if (f.due) p.set('due', f.due);
   if (f.q.trim()) p.set('q', f.q.trim());
   if (f.sort !== 'updated') p.set('sort', f.sort);
   if (f.order !== 'desc') p.set('order', f.order);
+  if (f.group !== 'none') p.set('group', f.group);
+  if (!sameColumns(f.columns, DEFAULT_COLUMNS)) p.set('cols', f.columns.join(','));
   return p;
 }
 
+/** The filters set besides the project (the project switcher is not a filter to clear). */
 export function activeFilterCount(f: IssueFilters): number {
   return (
     f.status.length +
@@ -114,6 +167,7 @@ export function apiQuery(f: IssueFilters, today = new Date()): Record<string, st
   put('priority', f.priority);
   put('type', f.type);
   put('label', f.label);
+  put('project', f.project);
   const day = (d: Date) => format(d, 'yyyy-MM-dd');
   if (f.due === 'overdue') q.overdue = 'true';
   if (f.due === 'today') q.due_before = day(today);
@@ -125,4 +179,9 @@ export function apiQuery(f: IssueFilters, today = new Date()): Record<string, st
     q.order = f.order;
   }
   return q;
+}
+
+/** Whether two column lists show the same columns (the row lays them out in its own order). */
+export function sameColumns(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((c) => b.includes(c));
 }

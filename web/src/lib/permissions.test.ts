@@ -29,13 +29,22 @@ describe('the permission table', () => {
     expect(can('root', 'createLabel')).toBe(false); // unknown roles are the least
   });
 
-  it('shows a User no settings page, an Admin the people, teams, labels and audit log, a Super Admin all', () => {
+  it('shows a User no settings page, an Admin the people, teams, projects, labels, import and audit log, a Super Admin all', () => {
     expect(visiblePages('user')).toEqual([]);
-    expect(visiblePages('admin').map((p) => p.path)).toEqual(['people', 'teams', 'labels', 'audit']);
+    expect(visiblePages('admin').map((p) => p.path)).toEqual([
+      'people',
+      'teams',
+      'projects',
+      'labels',
+      'import',
+      'audit',
+    ]);
     expect(visiblePages('super_admin').map((p) => p.path)).toEqual([
       'people',
       'teams',
+      'projects',
       'labels',
+      'import',
       'branding',
       'security',
       'usage',

@@ -1,3 +1,4 @@
+import { TableHead } from '../../components/CatalogPage';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ArrowLeft, Check, Circle, Loader2, XCircle } from 'lucide-react';
 import { useRef, useState, type FormEvent } from 'react';
@@ -6,16 +7,7 @@ import { api, unwrap } from '../../api/client';
 import { errorMessage, isApiError } from '../../api/problem';
 import { AuditTable } from '../../components/AuditLog';
 import { Modal } from '../../components/Modal';
-import {
-  Badge,
-  Card,
-  Gauge,
-  PageHeader,
-  rowClass,
-  StatusBadge,
-  tableClass,
-  theadClass,
-} from '../../components/page';
+import { Badge, Card, Gauge, PageHeader, rowClass, StatusBadge, tableClass } from '../../components/page';
 import { Banner, Button, ErrorState, Field, Input, inputClass, Skeleton, Spinner } from '../../components/ui';
 import { NotFoundPage } from '../NotFound';
 import {
@@ -485,19 +477,7 @@ function Users({ id }: { id: string }) {
       ) : (
         <div className="-m-4 max-h-72 overflow-y-auto">
           <table className={tableClass} aria-label="Users of the tenant">
-            <thead className={theadClass}>
-              <tr>
-                <th scope="col" className="px-4 py-2 font-medium">
-                  Email
-                </th>
-                <th scope="col" className="px-4 py-2 font-medium">
-                  Role
-                </th>
-                <th scope="col" className="px-4 py-2 font-medium">
-                  Status
-                </th>
-              </tr>
-            </thead>
+            <TableHead cell="px-4 py-2" columns={['Email', 'Role', 'Status']} />
             <tbody>
               {users.data.items.map((u) => (
                 <tr key={u.id} className={rowClass}>

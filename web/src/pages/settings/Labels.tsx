@@ -1,11 +1,12 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Plus, Tag } from 'lucide-react';
+import { Tag } from 'lucide-react';
 import { useRef, useState, type FormEvent } from 'react';
 import { api, unwrap } from '../../api/client';
 import { errorMessage, isApiError } from '../../api/problem';
 import { Modal } from '../../components/Modal';
-import { PageHeader, rowClass, tableClass, theadClass } from '../../components/page';
-import { Banner, Button, EmptyState, ErrorState, Field, Input, Skeleton } from '../../components/ui';
+import { CatalogPage, TableHead } from '../../components/CatalogPage';
+import { rowClass, tableClass } from '../../components/page';
+import { Banner, Button, Field, Input } from '../../components/ui';
 import { can } from '../../lib/permissions';
 import { useWorkspaceCtx } from '../workspace/context';
 import { keys, useLabels, type Label } from '../workspace/data';
@@ -19,73 +20,52 @@ export default function Labels() {
   const manage = can(me.user.role, 'createLabel');
   const [editing, setEditing] = useState<Label | 'new' | null>(null);
   return (
-    <main aria-labelledby="page-title">
-      <PageHeader
-        title={<span id="page-title">Labels</span>}
-        description="The labels people can put on issues."
-        actions={
-          manage && (
-            <Button variant="primary" onClick={() => setEditing('new')}>
-              <Plus className="size-4" aria-hidden /> New label
-            </Button>
-          )
-        }
-      />
-      <div className="p-4 sm:px-6">
-        {labels.isPending ? (
-          <Skeleton />
-        ) : labels.isError ? (
-          <ErrorState error={labels.error} onRetry={() => void labels.refetch()} />
-        ) : labels.data.length === 0 ? (
-          <EmptyState icon={<Tag className="size-6" />} title="No labels yet" />
-        ) : (
-          <table className={tableClass} aria-label="Labels">
-            <thead className={theadClass}>
-              <tr>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Label
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Colour
-                </th>
+    <CatalogPage
+      title="Labels"
+      description="The labels people can put on issues."
+      newLabel="New label"
+      onNew={manage ? () => setEditing('new') : undefined}
+      query={labels}
+      empty={{ icon: <Tag className="size-6" />, title: 'No labels yet' }}
+      after={
+        manage &&
+        editing && (
+          <LabelDialog label={editing === 'new' ? undefined : editing} onClose={() => setEditing(null)} />
+        )
+      }
+    >
+      {(items) => (
+        <table className={tableClass} aria-label="Labels">
+          <TableHead
+            columns={['Label', 'Colour', ...(manage ? [{ label: 'Actions', hidden: true as const }] : [])]}
+          />
+          <tbody>
+            {items.map((l) => (
+              <tr key={l.id} className={rowClass} data-testid="label-row">
+                <td className="px-3 py-2">
+                  <span className="inline-flex items-center gap-1.5">
+                    <span
+                      className="size-2.5 rounded-full"
+                      style={{ backgroundColor: l.color }}
+                      aria-hidden
+                    />
+                    {l.name}
+                  </span>
+                </td>
+                <td className="px-3 py-2 font-mono text-xs text-muted">{l.color}</td>
                 {manage && (
-                  <th scope="col" className="px-3 py-2">
-                    <span className="sr-only">Actions</span>
-                  </th>
+                  <td className="px-3 py-2 text-right">
+                    <Button size="sm" variant="ghost" onClick={() => setEditing(l)}>
+                      Edit<span className="sr-only"> {l.name}</span>
+                    </Button>
+                  </td>
                 )}
               </tr>
-            </thead>
-            <tbody>
-              {labels.data.map((l) => (
-                <tr key={l.id} className={rowClass} data-testid="label-row">
-                  <td className="px-3 py-2">
-                    <span className="inline-flex items-center gap-1.5">
-                      <span
-                        className="size-2.5 rounded-full"
-                        style={{ backgroundColor: l.color }}
-                        aria-hidden
-                      />
-                      {l.name}
-                    </span>
-                  </td>
-                  <td className="px-3 py-2 font-mono text-xs text-muted">{l.color}</td>
-                  {manage && (
-                    <td className="px-3 py-2 text-right">
-                      <Button size="sm" variant="ghost" onClick={() => setEditing(l)}>
-                        Edit<span className="sr-only"> {l.name}</span>
-                      </Button>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </div>
-      {manage && editing && (
-        <LabelDialog label={editing === 'new' ? undefined : editing} onClose={() => setEditing(null)} />
+            ))}
+          </tbody>
+        </table>
       )}
-    </main>
+    </CatalogPage>
   );
 }
 

@@ -37,7 +37,9 @@ describe('settings gating', () => {
     expect(links()).toEqual([
       'People',
       'Teams',
+      'Projects',
       'Labels',
+      'Import',
       'Branding',
       'Security',
       'API usage',
@@ -49,7 +51,7 @@ describe('settings gating', () => {
 
   it('lists an Admin only the pages an Admin may use', () => {
     renderAs('admin', '/w/acme/settings/teams');
-    expect(links()).toEqual(['People', 'Teams', 'Labels', 'Audit log']);
+    expect(links()).toEqual(['People', 'Teams', 'Projects', 'Labels', 'Import', 'Audit log']);
     expect(screen.getByText('the page itself')).toBeInTheDocument();
   });
 

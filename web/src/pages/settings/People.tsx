@@ -4,7 +4,8 @@ import { useRef, useState, type FormEvent } from 'react';
 import { api, unwrap } from '../../api/client';
 import { errorMessage, isApiError } from '../../api/problem';
 import { Modal } from '../../components/Modal';
-import { Gauge, PageHeader, rowClass, StatusBadge, tableClass, theadClass } from '../../components/page';
+import { TableHead } from '../../components/CatalogPage';
+import { Gauge, PageHeader, rowClass, StatusBadge, tableClass } from '../../components/page';
 import {
   Avatar,
   Banner,
@@ -75,27 +76,15 @@ export default function People() {
         ) : (
           <div className="overflow-x-auto">
             <table className={tableClass} aria-label="People">
-              <thead className={theadClass}>
-                <tr>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Person
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Role
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Status
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Two-factor
-                  </th>
-                  {manage && (
-                    <th scope="col" className="px-3 py-2">
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  )}
-                </tr>
-              </thead>
+              <TableHead
+                columns={[
+                  'Person',
+                  'Role',
+                  'Status',
+                  'Two-factor',
+                  ...(manage ? [{ label: 'Actions', hidden: true as const }] : []),
+                ]}
+              />
               <tbody>
                 {users.data.map((u) => (
                   <Row key={u.id} u={u} actions={manage} manage={manage && u.id !== me.user.id} />

@@ -1,22 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Plus, UsersRound, X } from 'lucide-react';
+import { UsersRound, X } from 'lucide-react';
 import { useRef, useState, type FormEvent } from 'react';
 import { api, unwrap } from '../../api/client';
 import { errorMessage, isApiError } from '../../api/problem';
 import { Modal } from '../../components/Modal';
-import { Card, PageHeader } from '../../components/page';
-import {
-  Avatar,
-  Banner,
-  Button,
-  EmptyState,
-  ErrorState,
-  Field,
-  Input,
-  inputClass,
-  Skeleton,
-  Spinner,
-} from '../../components/ui';
+import { CatalogPage } from '../../components/CatalogPage';
+import { Card } from '../../components/page';
+import { Avatar, Banner, Button, ErrorState, Field, Input, inputClass, Spinner } from '../../components/ui';
 import { can } from '../../lib/permissions';
 import { useWorkspaceCtx } from '../workspace/context';
 import { keys, useDirectory, useTeams, type Team } from '../workspace/data';
@@ -28,35 +18,29 @@ export default function Teams() {
   const manage = can(me.user.role, 'createTeam');
   const [editing, setEditing] = useState<Team | 'new' | null>(null);
   return (
-    <main aria-labelledby="page-title">
-      <PageHeader
-        title={<span id="page-title">Teams</span>}
-        description="Group people to assign and report on work together."
-        actions={
-          manage && (
-            <Button variant="primary" onClick={() => setEditing('new')}>
-              <Plus className="size-4" aria-hidden /> New team
-            </Button>
-          )
-        }
-      />
-      <div className="space-y-4 p-4 sm:px-6">
-        {teams.isPending ? (
-          <Skeleton />
-        ) : teams.isError ? (
-          <ErrorState error={teams.error} onRetry={() => void teams.refetch()} />
-        ) : teams.data.length === 0 ? (
-          <EmptyState icon={<UsersRound className="size-6" />} title="No teams yet">
-            {manage ? 'Create one to group people.' : 'Admins create teams.'}
-          </EmptyState>
-        ) : (
-          teams.data.map((t) => <TeamCard key={t.id} team={t} manage={manage} onEdit={() => setEditing(t)} />)
-        )}
-      </div>
-      {manage && editing && (
-        <TeamDialog team={editing === 'new' ? undefined : editing} onClose={() => setEditing(null)} />
-      )}
-    </main>
+    <CatalogPage
+      title="Teams"
+      description="Group people to assign and report on work together."
+      newLabel="New team"
+      onNew={manage ? () => setEditing('new') : undefined}
+      query={teams}
+      className="space-y-4"
+      empty={{
+        icon: <UsersRound className="size-6" />,
+        title: 'No teams yet',
+        body: manage ? 'Create one to group people.' : 'Admins create teams.',
+      }}
+      after={
+        manage &&
+        editing && (
+          <TeamDialog team={editing === 'new' ? undefined : editing} onClose={() => setEditing(null)} />
+        )
+      }
+    >
+      {(items) =>
+        items.map((t) => <TeamCard key={t.id} team={t} manage={manage} onEdit={() => setEditing(t)} />)
+      }
+    </CatalogPage>
   );
 }
 

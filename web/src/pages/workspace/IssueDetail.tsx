@@ -12,6 +12,7 @@ import { nextStatuses, statusLabel } from '../../lib/workflow';
 import { NotFoundPage } from '../NotFound';
 import { CommentBox } from './CommentBox';
 import { ConflictBanner } from './ConflictBanner';
+import { ParentLink, Relations, SubIssues } from './Hierarchy';
 import { useWorkspaceCtx } from './context';
 import { keys, useDirectory, useWorkflow, type Comment, type Directory, type Issue } from './data';
 import { FilterMenu, PropertyMenu } from './pickers';
@@ -102,6 +103,7 @@ function Detail({ issue }: { issue: Issue }) {
             <ConflictBanner c={pending} dir={dir} onReapply={() => void reapply()} onDismiss={dismiss} />
           )}
           {error !== undefined && <Banner tone="error">Not saved: {errorMessage(error)}</Banner>}
+          <ParentLink slug={slug} issue={issue} />
           {editingTitle ? (
             <input
               aria-label="Title"
@@ -180,6 +182,8 @@ function Detail({ issue }: { issue: Issue }) {
               </div>
             )}
           </section>
+          <SubIssues slug={slug} issue={issue} />
+          <Relations slug={slug} issue={issue} />
           <Tabs.Root defaultValue="comments" className="border-t border-line pt-4">
             <Tabs.List aria-label="Discussion and history" className="mb-4 flex gap-1 text-sm">
               {['comments', 'activity', 'history'].map((t) => (

@@ -10,6 +10,8 @@ export type Team = components['schemas']['Team'];
 export type Label = components['schemas']['Label'];
 export type Issue = components['schemas']['Issue'];
 export type Comment = components['schemas']['Comment'];
+export type Project = components['schemas']['Project'];
+export type View = components['schemas']['View'];
 
 export const keys = {
   all: (slug: string) => ['w', slug] as const,
@@ -19,6 +21,8 @@ export const keys = {
   labels: (slug: string) => ['w', slug, 'labels'] as const,
   workflow: (slug: string) => ['w', slug, 'workflow'] as const,
   branding: (slug: string) => ['w', slug, 'branding'] as const,
+  projects: (slug: string) => ['w', slug, 'projects'] as const,
+  views: (slug: string) => ['w', slug, 'views'] as const,
   issues: (slug: string) => ['w', slug, 'issues'] as const,
   issueList: (slug: string, q: Record<string, string>) => ['w', slug, 'issues', 'list', q] as const,
   issue: (slug: string, key: string) => ['w', slug, 'issues', 'one', key] as const,
@@ -77,6 +81,28 @@ export function useLabels(slug: string) {
     queryFn: async () => (await unwrap(api().GET('/v1/labels'))).items,
     staleTime: LONG,
   });
+}
+
+export function useProjects(slug: string) {
+  return useQuery({
+    queryKey: keys.projects(slug),
+    queryFn: async () => (await unwrap(api().GET('/v1/projects'))).items,
+    staleTime: LONG,
+  });
+}
+
+/** The caller's private views and the workspace's shared ones. */
+export function useViews(slug: string) {
+  return useQuery({
+    queryKey: keys.views(slug),
+    queryFn: async () => (await unwrap(api().GET('/v1/views'))).items,
+  });
+}
+
+/** The project a key, former key or id names. */
+export function findProject(projects: Project[] | undefined, ref: string): Project | undefined {
+  const r = ref.toUpperCase();
+  return projects?.find((p) => p.id === ref || p.key === r || p.former_keys.includes(r));
 }
 
 export function useWorkflow(slug: string) {

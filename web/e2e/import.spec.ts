@@ -1,0 +1,59 @@
+import { expect, test } from '@playwright/test';
+import { DEMO_PASSWORD } from './env';
+import { apiCall, cognitoToken, expectAccessible, screenshots, signIn } from './helpers';
+
+// CSV import (issue 12): a Jira export's preview shows the row errors, the
+// run imports the valid rows with progress, the same file again adds nothing.
+
+test('an Admin imports a Jira CSV: preview with row errors, run with progress, re-upload adds nothing', async ({
+  page,
+}) => {
+  const run = Date.now().toString(36);
+  const csv = [
+    'Issue key,Summary,Issue Type,Status,Priority,Assignee Email,Labels,Sprint',
+    `JRA-1,Imported login bug ${run},Bug,To Do,High,admin@acme.test,,Sprint 1`,
+    `JRA-2,Imported export task ${run},Task,In Progress,Medium,,,Sprint 1`,
+    `JRA-3,Imported by a stranger ${run},Task,Done,Low,nobody@elsewhere.test,,Sprint 2`,
+    `JRA-4,Imported feature ${run},Story,To Do,,,,`,
+    `JRA-5,,Bug,To Do,High,,,`,
+  ].join('\n');
+  const file = { name: `jira-${run}.csv`, mimeType: 'text/csv', buffer: Buffer.from(csv + '\n') };
+
+  await signIn(page, 'acme', 'admin@acme.test');
+  await page.getByRole('navigation', { name: 'Workspace' }).getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Import' }).click();
+  await expect(page.getByRole('heading', { name: 'Import issues' })).toBeVisible();
+
+  await page.getByLabel('CSV file').setInputFiles(file);
+  await page.getByRole('button', { name: 'Upload and preview' }).click();
+  const counts = page.getByTestId('preview-counts');
+  await expect(counts).toContainText('5 rows: 3 ready to import, 2 with errors');
+  const errors = page.getByTestId('row-error');
+  await expect(errors.filter({ hasText: 'JRA-3' })).toContainText('nobody@elsewhere.test');
+  await expect(errors.filter({ hasText: 'JRA-5' })).toContainText('title');
+  await expect(page.getByRole('list', { name: 'Mapped columns' })).toContainText('Summary → title');
+  await expect(page.getByText('Sprint', { exact: true })).toBeVisible(); // not imported
+  await expect(page.getByTestId('sample-row')).toHaveCount(3);
+  await expectAccessible(page, test.info(), 'settings-import');
+  await screenshots(page, 'settings-import');
+
+  await page.getByRole('button', { name: 'Import 3 rows' }).click();
+  await expect(page.getByTestId('import-done')).toContainText(
+    '3 issues created, 0 already there, 2 rows failed (of 5)',
+  );
+  const token = await cognitoToken('admin@acme.test', DEMO_PASSWORD);
+  const found = await apiCall('GET', `/v1/search?q=${run}`, token);
+  expect(found.status).toBe(200);
+
+  // The same file again is the same import: nothing is created twice.
+  await page.getByLabel('CSV file').setInputFiles(file);
+  await page.getByRole('button', { name: 'Upload and preview' }).click();
+  await expect(page.getByTestId('import-done')).toContainText('3 issues created');
+  const listed = await apiCall('GET', `/v1/issues?limit=100&sort=created`, token);
+  const titles = (listed.body.items as { title: string }[])
+    .map((i) => i.title)
+    .filter((t) => t.includes(run));
+  expect(titles.sort()).toEqual(
+    [`Imported export task ${run}`, `Imported feature ${run}`, `Imported login bug ${run}`].sort(),
+  );
+});
