@@ -32,6 +32,11 @@ export const routes: RouteObject[] = [
           { path: 'board', lazy: page(() => import('./pages/workspace/Board')) },
           { path: 'account/security', lazy: page(() => import('./pages/workspace/MFASetup')) },
           {
+            path: 'account/notifications',
+            lazy: page(() => import('./pages/workspace/NotificationSettings')),
+          },
+          { path: 'inbox', lazy: page(() => import('./pages/workspace/Inbox')) },
+          {
             path: 'settings',
             lazy: page(() => import('./pages/settings/Layout')),
             children: [
@@ -44,12 +49,13 @@ export const routes: RouteObject[] = [
               { path: 'usage', lazy: page(() => import('./pages/settings/Usage')) },
               { path: 'billing', lazy: page(() => import('./pages/settings/Billing')) },
               { path: 'audit', lazy: page(() => import('./pages/settings/Audit')) },
+              { path: 'webhooks', lazy: page(() => import('./pages/settings/Webhooks')) },
               { path: '*', element: <NotFoundPage inWorkspace /> },
             ],
           },
           { path: 'analytics', element: <Navigate to="issues" replace /> },
           { path: 'analytics/:view', lazy: page(() => import('./pages/analytics/Analytics')) },
-          // Later issues add here: views/:id, inbox, projects, settings/{projects,fields,audit,webhooks}.
+          // Later issues add here: views/:id, projects, settings/{projects,fields}.
           { path: '*', element: <NotFoundPage inWorkspace /> },
         ],
       },

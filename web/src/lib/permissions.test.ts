@@ -29,9 +29,15 @@ describe('the permission table', () => {
     expect(can('root', 'createLabel')).toBe(false); // unknown roles are the least
   });
 
-  it('shows a User no settings page, an Admin the people, teams, labels and audit log, a Super Admin all', () => {
+  it('shows a User no settings page, an Admin the people, teams, labels, audit log and webhooks, a Super Admin all', () => {
     expect(visiblePages('user')).toEqual([]);
-    expect(visiblePages('admin').map((p) => p.path)).toEqual(['people', 'teams', 'labels', 'audit']);
+    expect(visiblePages('admin').map((p) => p.path)).toEqual([
+      'people',
+      'teams',
+      'labels',
+      'audit',
+      'webhooks',
+    ]);
     expect(visiblePages('super_admin').map((p) => p.path)).toEqual([
       'people',
       'teams',
@@ -41,6 +47,7 @@ describe('the permission table', () => {
       'usage',
       'billing',
       'audit',
+      'webhooks',
     ]);
     expect(canSee('admin', 'billing')).toBe(false);
   });

@@ -43,13 +43,14 @@ describe('settings gating', () => {
       'API usage',
       'Billing',
       'Audit log',
+      'Webhooks',
     ]);
     expect(screen.getByText('the page itself')).toBeInTheDocument();
   });
 
   it('lists an Admin only the pages an Admin may use', () => {
     renderAs('admin', '/w/acme/settings/teams');
-    expect(links()).toEqual(['People', 'Teams', 'Labels', 'Audit log']);
+    expect(links()).toEqual(['People', 'Teams', 'Labels', 'Audit log', 'Webhooks']);
     expect(screen.getByText('the page itself')).toBeInTheDocument();
   });
 
