@@ -2,8 +2,10 @@
 // write tenant data (ABAC). A function assumes it with a session tag naming
 // the tenant; the role's policy only lets that session touch items whose
 // partition key starts with the tenant's prefix in the pooled table
-// (dynamodb:LeadingKeys) and the tenant's own silo table (name pattern). A
-// bug in a handler cannot read another tenant's items. Only the functions
+// (dynamodb:LeadingKeys) and the tenant's own silo table (name pattern), and
+// only the objects under the tenant's prefix of the pooled attachments
+// bucket and in the tenant's own bucket (name pattern). A bug in a handler
+// cannot read another tenant's items or files. Only the functions
 // given as Assumers may assume it; the platform gives the functions no
 // direct grant on application tables, except the offboarding job's
 // read-only Scan (infra/stacks).
@@ -15,9 +17,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
@@ -32,10 +36,18 @@ var DataActions = []string{
 	"dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem",
 }
 
+// ObjectActions are what tenant sessions do on attachment objects: upload
+// (presigned PUT), read (HEAD, the first bytes, presigned GET) and delete.
+// Listing is granted apart, under the tenant's prefix only.
+var ObjectActions = []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}
+
 // Props configures the TenantAccess role.
 type Props struct {
 	// PooledTable is the shared application table. Required.
 	PooledTable awsdynamodb.ITable
+	// Files is the pooled attachments bucket; nil: no object access.
+	// Platinum tenants' own buckets are named Names.SiloFiles(tenant).
+	Files awss3.IBucket
 	// Names gives the silo table name pattern. Default: schema.Names{}.
 	Names schema.Names
 	// TagKey is the session tag key. Default: DefaultTagKey.
@@ -119,7 +131,35 @@ func New(scope constructs.Construct, id string, props *Props) *TenantAccess {
 		Actions:   jsii.Strings(DataActions...),
 		Resources: &[]*string{silo, jsii.String(*silo + "/index/*")},
 	}))
+	if p.Files != nil {
+		grantFiles(role, p, tag)
+	}
 	return &TenantAccess{Construct: c, Role: role, TagKey: p.TagKey}
+}
+
+// grantFiles lets a tenant session reach the objects under its prefix of
+// the pooled bucket (attachment.TenantPrefix), and list that prefix only
+// (offboarding deletes it page by page); and its own bucket whole.
+func grantFiles(role awsiam.Role, p Props, tag string) {
+	prefix := attachment.TenantPrefix(tag)
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("PooledFilesOwnPrefixOnly"),
+		Actions:   jsii.Strings(ObjectActions...),
+		Resources: &[]*string{p.Files.ArnForObjects(jsii.String(prefix + "*"))},
+	}))
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("PooledFilesListOwnPrefixOnly"),
+		Actions:   jsii.Strings("s3:ListBucket"),
+		Resources: &[]*string{p.Files.BucketArn()},
+		// StringLike fails when s3:prefix is absent: no listing of the bucket.
+		Conditions: &map[string]interface{}{"StringLike": map[string]interface{}{"s3:prefix": []string{prefix + "*"}}},
+	}))
+	own := "arn:" + *awscdk.Aws_PARTITION() + ":s3:::" + p.Names.SiloFiles(tag)
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("OwnFilesBucketOnly"),
+		Actions:   jsii.Strings(append([]string{"s3:ListBucket"}, ObjectActions...)...),
+		Resources: jsii.Strings(own, own+"/*"),
+	}))
 }
 
 func optString(s string) *string {

@@ -7,11 +7,15 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/issuetracker/issuetracker/constructs/gofunction"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
 // MailSenders are the functions that send the platform's mail (their
@@ -64,9 +68,61 @@ func (p *Platform) grantMail(f *gofunction.Function) {
 	f.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("SendPlatformMail"),
 		Actions:   jsii.Strings("ses:SendEmail"),
-		Resources: &[]*string{p.SESIdentityARN()},
+		Resources: &[]*string{p.SESIdentityARN(), p.mailConfigurationSetARN()},
 		Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{
 			"ses:FromAddress": from.Address,
 		}},
 	}))
+}
+
+// MailConfigurationSetName is the SES configuration set every platform
+// mail is sent with (envvars.MailConfigurationSet).
+func MailConfigurationSetName(prefix string) string { return prefix + "-mail" }
+
+// MailEvents is the configuration set and the topic of its bounce and
+// complaint events, which the activity function reads to put addresses on
+// the platform's suppression list (internal/mail: never mailed again).
+type MailEvents struct {
+	ConfigurationSet awsses.ConfigurationSet
+	Topic            awssns.Topic
+}
+
+// addMailEvents adds the configuration set (SES's own suppression of
+// bounces and complaints for the account stays on behind ours: it keeps
+// SES from sending, ours also keeps the platform from trying, locally too),
+// its event destination and the activity function's subscription, with the
+// one control-table write that needs.
+func (p *Platform) addMailEvents() {
+	topic := awssns.NewTopic(p.Stack, jsii.String("MailEvents"), &awssns.TopicProps{
+		DisplayName: jsii.String("IssueTracker mail bounces and complaints"), EnforceSSL: jsii.Bool(true),
+	})
+	suppress(topic, why{"AwsSolutions-SNS2",
+		"SES publishes bounce and complaint events here; a customer-managed key would need a key policy for SES and the subscriber for messages that carry only recipient addresses and SMTP status, kept by SNS for seconds.", nil})
+	cs := awsses.NewConfigurationSet(p.Stack, jsii.String("MailConfigurationSet"), &awsses.ConfigurationSetProps{
+		ConfigurationSetName: jsii.String(MailConfigurationSetName(p.Config.Prefix)),
+		SuppressionReasons:   awsses.SuppressionReasons_BOUNCES_AND_COMPLAINTS,
+		ReputationMetrics:    jsii.Bool(true),
+	})
+	cs.AddEventDestination(jsii.String("BouncesAndComplaints"), &awsses.ConfigurationSetEventDestinationOptions{
+		Destination: awsses.EventDestination_SnsTopic(topic),
+		Events:      &[]awsses.EmailSendingEvent{awsses.EmailSendingEvent_BOUNCE, awsses.EmailSendingEvent_COMPLAINT},
+	})
+	fn := p.StreamActivity.Function
+	topic.AddSubscription(awssnssubscriptions.NewLambdaSubscription(fn.Function, nil))
+	fn.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("MailSuppressionsWrite"), Actions: jsii.Strings("dynamodb:PutItem"), Resources: &[]*string{p.Control.Table.TableArn()},
+		Conditions: &map[string]interface{}{
+			"ForAllValues:StringLike": map[string]interface{}{"dynamodb:LeadingKeys": []string{schema.ControlSuppressed + "*"}},
+			"Null":                    map[string]interface{}{"dynamodb:LeadingKeys": "false"},
+		},
+	}))
+	fn.Function.AddEnvironment(jsii.String(envvars.MailConfigurationSet), jsii.String(MailConfigurationSetName(p.Config.Prefix)), nil)
+	p.MailEvents = &MailEvents{ConfigurationSet: cs, Topic: topic}
+}
+
+// mailConfigurationSetARN is the configuration set's ARN: sending with it
+// is authorized on it too.
+func (p *Platform) mailConfigurationSetARN() *string {
+	return p.Stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ses"), Resource: jsii.String("configuration-set"),
+		ResourceName: jsii.String(MailConfigurationSetName(p.Config.Prefix))})
 }

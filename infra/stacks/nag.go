@@ -87,7 +87,10 @@ func suppressPlatform(p *Platform) {
 	suppressFunctionGrants(p)
 	suppress(p.TenantAccess.Role, why{"AwsSolutions-IAM5",
 		"ABAC by design: a tenant session reaches its own silo table by name pattern and the pooled table's indexes, always under the dynamodb:LeadingKeys condition on its TenantId tag.",
-		[]string{`/^Resource::<PooledTable[0-9A-F]+\.Arn>\/index\/\*$/`, `/^Resource::arn:[^:]+:dynamodb:.*:table\/.*-tenant-<aws:PrincipalTag\/TenantId>(\/index\/\*)?$/`}})
+		[]string{`/^Resource::<PooledTable[0-9A-F]+\.Arn>\/index\/\*$/`, `/^Resource::arn:[^:]+:dynamodb:.*:table\/.*-tenant-<aws:PrincipalTag\/TenantId>(\/index\/\*)?$/`}},
+		why{"AwsSolutions-IAM5",
+			"ABAC by design: a tenant session reaches the objects under its own prefix (<TenantId>/) of the pooled attachments bucket, and every object of its own bucket, named after its TenantId tag; no session can name another tenant's prefix or bucket.",
+			[]string{`/^Resource::<Files[A-Za-z0-9]+\.Arn>\/<aws:PrincipalTag\/TenantId>\/\*$/`, `/^Resource::arn:.*:s3:::[a-z0-9.-]*-files-<aws:PrincipalTag\/TenantId>\/\*$/`}})
 
 	suppress(p.API.RestAPI,
 		why{"AwsSolutions-APIG2", "Every integration is a Lambda proxy whose handler validates the request and answers RFC 9457 problem+json; gateway models would duplicate the domain validation.", nil},
@@ -154,6 +157,7 @@ func suppressProvisioning(p *Platform) {
 }
 
 func suppressTenant(t *Tenant) {
+	suppress(t.Files.AccessLogs, why{"AwsSolutions-S1", "This is the attachments bucket's server access log target; logging it to itself would loop.", nil})
 	suppress(t.Pool.UserPool, smsRole)
 	if t.Pool.MFA != identity.MFARequired {
 		suppress(t.Pool.UserPool, optionalMFA)

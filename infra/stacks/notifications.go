@@ -54,7 +54,7 @@ func (p *Platform) wireNotificationMail() {
 		panic("stacks: mailFrom " + p.Config.MailFrom + ": " + err.Error())
 	}
 	fn.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid: jsii.String("SendNotificationMail"), Actions: jsii.Strings("ses:SendEmail"), Resources: &[]*string{p.SESIdentityARN()},
+		Sid: jsii.String("SendNotificationMail"), Actions: jsii.Strings("ses:SendEmail"), Resources: &[]*string{p.SESIdentityARN(), p.mailConfigurationSetARN()},
 		Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"ses:FromAddress": from.Address}},
 	}))
 	p.CursorKey.GrantRead(fn.Role, nil)

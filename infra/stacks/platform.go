@@ -18,6 +18,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/constructs/api"
 	"github.com/issuetracker/issuetracker/constructs/datastore"
+	"github.com/issuetracker/issuetracker/constructs/filestore"
 	"github.com/issuetracker/issuetracker/constructs/gofunction"
 	"github.com/issuetracker/issuetracker/constructs/identity"
 	"github.com/issuetracker/issuetracker/constructs/monitoring"
@@ -77,7 +78,9 @@ type Platform struct {
 	Observability awscdk.NestedStack
 	Provisioning  *provisioning.Provisioning
 	Exports       *Exports
-	Web           *webapp.WebApp
+	// Files is the pooled attachments bucket (each tenant under its prefix).
+	Files *filestore.FileStore
+	Web   *webapp.WebApp
 	// OutcomesDLQ keeps provisioning outcomes the onboarding function could not take.
 	OutcomesDLQ awssqs.IQueue
 	// CursorKey is the HMAC key of list cursors, one random value per
@@ -95,6 +98,8 @@ type Platform struct {
 	// schedule.
 	Collaboration awscdk.NestedStack
 	Webhooks      *Webhooks
+	// MailEvents publishes SES bounces and complaints to the activity function.
+	MailEvents *MailEvents
 }
 
 // NewPlatformStack defines IssueTracker-Platform. It builds every function
@@ -107,8 +112,9 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	p.addTables()
 	p.addUserPools()
 	p.addFunctions()
-	p.addTenantAccess()
 	p.addExports()
+	p.addFiles()
+	p.addTenantAccess()
 	p.addProvisioning()
 	p.wireLifecycle()
 	p.wireMaintenance()
@@ -205,7 +211,16 @@ func (p *Platform) addTenantAccess() {
 		}
 	}
 	p.TenantAccess = tenantaccess.New(p.Stack, "TenantAccess", &tenantaccess.Props{
-		PooledTable: p.Pooled.Table, Names: p.Config.names(), Assumers: assumers,
+		PooledTable: p.Pooled.Table, Files: p.Files.Bucket, Names: p.Config.names(), Assumers: assumers,
+	})
+}
+
+// addFiles adds the pooled attachments bucket; its access logs go to the
+// exports' log bucket. Tenant sessions reach their own prefix of it only
+// (addTenantAccess).
+func (p *Platform) addFiles() {
+	p.Files = filestore.New(p.Stack, "Files", &filestore.Props{
+		CORSOrigins: p.Config.corsOrigins(), AccessLogs: p.Exports.AccessLogs, AccessLogsPrefix: "attachments/",
 	})
 }
 
@@ -262,10 +277,12 @@ func (p *Platform) setEnvironment() {
 		envvars.EventBus:                 p.Provisioning.Bus.EventBusName(),
 		envvars.ExportBucket:             p.Exports.Bucket.BucketName(),
 		envvars.ExportKMSKey:             p.Exports.Key.KeyArn(),
+		envvars.AttachmentsBucket:        p.Files.Bucket.BucketName(),
 		envvars.CORSOrigins:              jsii.String(strings.Join(p.Config.corsOrigins(), ",")),
 		envvars.CursorKeySecretARN:       p.CursorKey.SecretArn(),
 		envvars.MailSender:               jsii.String(itrmail.SenderSES),
 		envvars.MailFrom:                 jsii.String(p.Config.MailFrom),
+		envvars.MailConfigurationSet:     jsii.String(MailConfigurationSetName(p.Config.Prefix)),
 		envvars.WebBaseURL:               jsii.String(p.Config.WebOrigin),
 		envvars.BillingProvider:          jsii.String(billing.ProviderStripe),
 		envvars.StripeAPIKeySecretARN:    p.BillingParts.APIKey.SecretArn(),
@@ -320,6 +337,7 @@ func (p *Platform) addMonitoring() {
 	p.StreamActivity = activityConsumer(p.Stack, p.Pooled, p.root(), p.Config.Prefix+"-"+StreamActivityFunction, p.Config.Prefix, m)
 	p.addCollaboration()
 	p.wireNotificationMail()
+	p.addMailEvents()
 	if b := p.BillingParts; b != nil {
 		m.WatchQueue("billing-jobs-dlq", b.JobsDLQ,
 			"A billing job (hourly dunning and usage, or the monthly close) could not be delivered to the billing function: run it again (docs/billing.md)")
@@ -366,6 +384,7 @@ func (p *Platform) addOutputs() {
 	out("AlertTopicArn", p.Monitoring.Topic.TopicArn())
 	out("EventBusName", p.Provisioning.Bus.EventBusName())
 	out("ExportsBucketName", p.Exports.Bucket.BucketName())
+	out("AttachmentsBucketName", p.Files.Bucket.BucketName())
 	out("ProvisioningStateMachineArn", p.Provisioning.StateMachine.StateMachineArn())
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/issuetracker/issuetracker/constructs/datastore"
+	"github.com/issuetracker/issuetracker/constructs/filestore"
 	"github.com/issuetracker/issuetracker/constructs/identity"
 	"github.com/issuetracker/issuetracker/constructs/monitoring"
 	"github.com/issuetracker/issuetracker/constructs/streamconsumer"
@@ -20,9 +21,11 @@ import (
 // Tenant is a Platinum tenant's stack.
 type Tenant struct {
 	awscdk.Stack
-	TenantID   string
-	Table      *datastore.Table
-	Pool       *identity.Pool
+	TenantID string
+	Table    *datastore.Table
+	Pool     *identity.Pool
+	// Files is the tenant's own attachments bucket (Names.SiloFiles).
+	Files      *filestore.FileStore
 	Monitoring *monitoring.Monitoring
 	// StreamAnalytics consumes the tenant table's change stream.
 	StreamAnalytics *streamconsumer.Consumer
@@ -42,7 +45,7 @@ func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Te
 	cfg = cfg.withDefaults()
 	st := awscdk.NewStack(scope, jsii.String(TenantStackName(tenantID)), &awscdk.StackProps{
 		Env:         cfg.env(),
-		Description: jsii.String("IssueTracker Platinum tenant " + tenantID + ": dedicated table, user pool, analytics consumer, alarms"),
+		Description: jsii.String("IssueTracker Platinum tenant " + tenantID + ": dedicated table, user pool, attachments bucket, analytics consumer, alarms"),
 	})
 	tags := awscdk.Tags_Of(st)
 	tags.Add(jsii.String("project"), jsii.String("issuetracker"), nil)
@@ -57,6 +60,13 @@ func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Te
 		CallbackURLs: []string{webOrigin(st, cfg) + "/auth/callback"}, LogoutURLs: []string{webOrigin(st, cfg) + "/"},
 	})
 	awscdk.Tags_Of(t.Pool.UserPool).Add(jsii.String(TenantPoolTag), jsii.String("true"), nil)
+	// Named: the platform's tenant access role reaches it by name pattern.
+	// Offboarding empties it before the stack is destroyed; a bucket still
+	// holding files makes the deletion fail rather than lose them.
+	t.Files = filestore.New(st, "Files", &filestore.Props{
+		BucketName: cfg.names().SiloFiles(tenantID), CORSOrigins: []string{webOrigin(st, cfg)},
+		AccessLogsPrefix: "attachments/", RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
 
 	t.Monitoring = monitoring.New(st, "Monitoring", &monitoring.Props{
 		Prefix:    cfg.Prefix + "-tenant-" + tenantID,
@@ -78,6 +88,7 @@ func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Te
 	out("UserPoolId", t.Pool.UserPool.UserPoolId())
 	out("UserPoolClientId", t.Pool.Client.UserPoolClientId())
 	out("HostedUIDomain", t.Pool.Domain.DomainName())
+	out("AttachmentsBucketName", t.Files.Bucket.BucketName())
 
 	suppressTenant(t)
 	return t

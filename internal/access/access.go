@@ -48,7 +48,13 @@ var (
 	events    = schema.ControlBillingEvent + "*"
 	closes    = schema.ControlBillingClose
 	accounts  = schema.ControlBillingAccounts
+	// suppressed are the addresses not to mail again (internal/mail/maildb).
+	suppressed = schema.ControlSuppressed + "*"
 )
+
+// mails is what a function that sends mail reads first: whether the
+// address is suppressed (mail.Suppressing).
+var mails = Grant{Actions: []string{"GetItem"}, Keys: []string{suppressed}}
 
 // metered is what every function serving tenants' users does for usage
 // metering (internal/usage): its meter adds the process's counts to the
@@ -77,6 +83,7 @@ var control = map[routes.Function][]Grant{
 	routes.FnUsers: with(
 		Grant{Actions: []string{"GetItem"}, Keys: []string{tenants}},
 		Grant{Actions: []string{"PutItem", "Query"}, Keys: []string{audit}},
+		mails,
 	),
 	// Tenants' users' own data: metering only.
 	routes.FnIssues:      metered,
@@ -102,6 +109,7 @@ var control = map[routes.Function][]Grant{
 		{Actions: []string{"GetItem"}, Keys: []string{tenants, settings}},
 		{Actions: []string{"PutItem"}, Keys: []string{tenants, audit, anonIdem}},
 		{Actions: []string{"DeleteItem"}, Keys: []string{tenants, anonIdem}},
+		mails,
 	},
 	// Root's administration: lists, reads, approves and changes tenants,
 	// reads their audit and usage, reads and changes the system settings;
@@ -133,6 +141,7 @@ var control = map[routes.Function][]Grant{
 		Grant{Actions: []string{"PutItem", "Query"}, Keys: []string{audit}},
 		Grant{Actions: []string{"UpdateItem"}, Keys: []string{rates}},
 		Grant{Actions: []string{"PutItem", "DeleteItem"}, Keys: []string{anonIdem}},
+		mails,
 	),
 	// Runs onboarding and offboarding: the tenant and its state, a dedicated
 	// pool's issuer (registered, then forgotten), the audit; the periodic
@@ -143,6 +152,7 @@ var control = map[routes.Function][]Grant{
 		{Actions: []string{"PutItem"}, Keys: []string{tenants, issuers, audit}},
 		{Actions: []string{"DeleteItem"}, Keys: []string{issuers}},
 		{Actions: []string{"Query"}, Keys: []string{tenantIdx}, Index: schema.GSI1},
+		mails,
 	},
 }
 

@@ -30,6 +30,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/idempotency"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/internal/mail/maildb"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -124,6 +125,11 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 	if err != nil && !errors.Is(err, mail.ErrNotConfigured) {
 		return Deps{}, err
 	}
+	names := schema.Names{Prefix: envOr(envvars.TablePrefix, schema.DefaultPrefix)}
+	if sender != nil {
+		// Bounced and complaining addresses are not mailed again (SES events, ServeActivityStream).
+		sender = mail.Suppressing{Sender: sender, List: maildb.Suppressions{DB: base, Table: names.Control()}}
+	}
 	keys, err := CursorKeysFromEnv(cfg)
 	if err != nil {
 		return Deps{}, err
@@ -132,7 +138,6 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 	if err != nil {
 		return Deps{}, err
 	}
-	names := schema.Names{Prefix: envOr(envvars.TablePrefix, schema.DefaultPrefix)}
 	var hs health.Source
 	if !e.Local() {
 		hs = cwalarms.Source{API: cloudwatch.NewFromConfig(cfg), Prefix: names.Prefix + "-"}

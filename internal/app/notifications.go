@@ -10,6 +10,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/internal/mail/maildb"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -185,10 +187,26 @@ func ServeActivityStream() {
 			slog.InfoContext(ctx, "sent notification mail", "mails", n, "error", err)
 			return map[string]any{"job": job.Job, "mails": n}, err
 		}
+		if sns, ok := snsEvent(raw); ok {
+			got, err := mail.SuppressFromSNS(ctx, maildb.Suppressions{DB: deps.Control(), Table: deps.Names.Control()}, sns, time.Now())
+			slog.InfoContext(ctx, "suppressed mail addresses", "count", len(got), "error", err)
+			return nil, err
+		}
 		var ev events.DynamoDBEvent
 		if err := json.Unmarshal(raw, &ev); err != nil {
 			return nil, err
 		}
 		return nil, stream(ctx, ev)
 	})
+}
+
+// snsEvent is raw as an SNS delivery (SES's bounce and complaint events,
+// from the platform's mail configuration set); false for anything else,
+// such as a batch of the table's stream.
+func snsEvent(raw json.RawMessage) (events.SNSEvent, bool) {
+	var ev events.SNSEvent
+	if json.Unmarshal(raw, &ev) != nil || len(ev.Records) == 0 || ev.Records[0].EventSource != "aws:sns" {
+		return events.SNSEvent{}, false
+	}
+	return ev, true
 }

@@ -88,6 +88,18 @@ func ObjectKey(tenantID, issueID, id string) string {
 	return tenantID + "/" + issueID + "/" + id
 }
 
+// The one CORS rule of attachment buckets, which s3objects sets on the
+// local S3 and constructs/filestore on the deployed buckets: browsers of
+// the web origins may PUT with the headers an upload signs, and GET.
+var (
+	CORSMethods       = []string{"PUT", "GET", "HEAD"}
+	CORSHeaders       = []string{"content-type", "x-amz-checksum-sha256", "x-amz-sdk-checksum-algorithm", "if-none-match"}
+	CORSExposeHeaders = []string{"ETag"}
+)
+
+// CORSMaxAgeSeconds is how long browsers keep a preflight's answer.
+const CORSMaxAgeSeconds = 3000
+
 // TenantPrefix is the prefix of all of a tenant's objects.
 func TenantPrefix(tenantID string) string { return tenantID + "/" }
 

@@ -138,12 +138,15 @@ func (s *Stack) locals(cfg Config, tmpl *localdeploy.Template, fns []localdeploy
 		phys[r.LogicalID] = r.PhysicalID
 	}
 	values := map[string]string{}
-	// The exports bucket has no name in the template (CloudFormation names
-	// it); locally it is the platform's exports bucket.
+	// The exports and attachments buckets have no name in the template
+	// (CloudFormation names them); locally they are the platform's.
+	local := map[string]string{envvars.ExportBucket: ls.names.Exports(), envvars.AttachmentsBucket: ls.names.Attachments()}
 	for _, f := range fns {
-		if ref, ok := f.Env[envvars.ExportBucket].(map[string]any); ok {
-			if id, ok := ref["Ref"].(string); ok {
-				values[id] = ls.names.Exports()
+		for v, name := range local {
+			if ref, ok := f.Env[v].(map[string]any); ok {
+				if id, ok := ref["Ref"].(string); ok {
+					values[id] = name
+				}
 			}
 		}
 	}
@@ -187,11 +190,6 @@ func standIns(f localdeploy.Function, env map[string]string, ls localSettings) {
 		env[envvars.StripeWebhookSecret] = DevWebhookSecret
 		env[envvars.StripeAPIBase] = ls.stripeBase
 		env[envvars.BillingGrace] = ls.grace
-	}
-	// The platform stack does not deploy the attachments bucket yet
-	// (envvars.AttachmentsBucket); locally it exists.
-	if f.Name == string(routes.FnAttachments) {
-		env[envvars.AttachmentsBucket] = ls.names.Attachments()
 	}
 }
 

@@ -34,6 +34,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
 	"github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/internal/mail/maildb"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/s3archive"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
@@ -340,7 +341,9 @@ func (s *Stack) appDeps(ctx context.Context, cfg Config, awsCfg aws.Config, e aw
 	db, cog := awsx.DynamoDB(awsCfg, e), awsx.Cognito(awsCfg, e)
 	deps := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cog, Names: schema.Names{Prefix: cfg.Prefix}, Now: time.Now,
 		TenantPoolID: s.Platform.TenantPoolID, TenantClientID: s.Platform.TenantClientID, Region: awsCfg.Region,
-		Mail: mail.SMTP{Addr: m.SMTPAddr, From: MailFrom}, WebBaseURL: s.Platform.WebBaseURL, APIBaseURL: s.Platform.GatewayURL,
+		// Suppressed addresses (SES bounces and complaints in AWS) are skipped here too.
+		Mail: mail.Suppressing{Sender: mail.SMTP{Addr: m.SMTPAddr, From: MailFrom},
+			List: maildb.Suppressions{DB: db, Table: schema.Names{Prefix: cfg.Prefix}.Control()}}, WebBaseURL: s.Platform.WebBaseURL, APIBaseURL: s.Platform.GatewayURL,
 		Cursors: list.Codec{Keys: keys}, CORSOrigins: cfg.AllowedOrigins,
 		// Billing against stripe-mock: every Stripe call is checked against
 		// Stripe's API definition; events come signed with the local secret.

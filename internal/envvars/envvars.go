@@ -39,6 +39,9 @@ const (
 	// ExportBucket and ExportKMSKey receive offboarded tenants' exports.
 	ExportBucket = "ITR_EXPORT_BUCKET"
 	ExportKMSKey = "ITR_EXPORT_KMS_KEY_ARN"
+	// AttachmentsBucket is the pooled attachments bucket (a Platinum
+	// tenant's own is named by schema.Names.SiloFiles).
+	AttachmentsBucket = "ITR_ATTACHMENTS_BUCKET"
 	// CORSOrigins are the comma-separated browser origins allowed to call
 	// the API (the web app); "*" allows any.
 	CORSOrigins = "ITR_CORS_ORIGINS"
@@ -49,7 +52,10 @@ const (
 	// address) and WebBaseURL (links in mails) configure internal/mail.
 	MailSender = "ITR_MAIL_SENDER"
 	MailFrom   = "ITR_MAIL_FROM"
-	WebBaseURL = "ITR_WEB_BASE_URL"
+	// MailConfigurationSet is the SES configuration set every mail is sent
+	// with: it publishes bounces and complaints (the suppression list).
+	MailConfigurationSet = "ITR_MAIL_CONFIGURATION_SET"
+	WebBaseURL           = "ITR_WEB_BASE_URL"
 	// APIBaseURL is the API's public URL (links to it in mails: the
 	// notification mail's one-click unsubscribe).
 	APIBaseURL = "ITR_API_BASE_URL"
@@ -93,12 +99,10 @@ const (
 	StripeAPIKey        = "ITR_STRIPE_API_KEY"
 	StripeWebhookSecret = "ITR_STRIPE_WEBHOOK_SECRET"
 	StripeAPIBase       = "ITR_STRIPE_API_BASE"
-	// AttachmentsBucket is the pooled attachments bucket, and
-	// AttachmentsDownloadBase the download origin (a distribution adding
-	// nosniff). Read by the attachments service; the platform stack does
-	// not deploy the bucket yet (issue 14), so today only the local
-	// platform and tests configure attachments (in code, not by these).
-	AttachmentsBucket       = "ITR_ATTACHMENTS_BUCKET"
+	// AttachmentsDownloadBase is the download origin of attachments (a
+	// distribution adding nosniff). The platform stack deploys none yet:
+	// downloads go to S3's presigned URLs, which set the type and
+	// Content-Disposition; the local gateway's /files adds nosniff.
 	AttachmentsDownloadBase = "ITR_ATTACHMENTS_DOWNLOAD_BASE"
 	// WebhookAllowLoopback ("true") lets webhooks reach loopback
 	// addresses (a receiver on this machine); never set in AWS.
@@ -129,10 +133,10 @@ const (
 // never sets.
 var (
 	Deployed = []string{TablePrefix, TenantAccessRoleARN, TenantSessionTag, TenantPoolID, TenantClientIDs,
-		ProviderPoolID, ProviderClientIDs, UsagePlanParameterPrefix, EventBus, ExportBucket, ExportKMSKey, CORSOrigins,
-		CursorKeySecretARN, MailSender, MailFrom, WebBaseURL, BillingProvider, StripeAPIKeySecretARN, StripeWebhookSecretARN, WebhookQueueURL}
+		ProviderPoolID, ProviderClientIDs, UsagePlanParameterPrefix, EventBus, ExportBucket, ExportKMSKey, AttachmentsBucket, CORSOrigins,
+		CursorKeySecretARN, MailSender, MailFrom, MailConfigurationSet, WebBaseURL, BillingProvider, StripeAPIKeySecretARN, StripeWebhookSecretARN, WebhookQueueURL}
 	Local = []string{CognitoIssuerBase, DynamoDBEndpoint, CognitoEndpoint, S3Endpoint, MetricsLog, CursorKey, SMTPAddr,
-		BillingGrace, StripeAPIKey, StripeWebhookSecret, StripeAPIBase, AttachmentsBucket, AttachmentsDownloadBase, DevState, WebDir, PlatformFile, APIURL,
+		BillingGrace, StripeAPIKey, StripeWebhookSecret, StripeAPIBase, AttachmentsDownloadBase, DevState, WebDir, PlatformFile, APIURL,
 		LocalTierLimits, DebugAddr, DevMode, WebhookAllowLoopback}
 )
 
@@ -149,13 +153,14 @@ var (
 	tenantData      = []string{TenantAccessRoleARN, TenantSessionTag} // as the tenant (ABAC)
 	sharedPool      = []string{TenantPoolID}                          // pooled tenants' users
 	verifiesTokens  = []string{TenantClientIDs, ProviderPoolID, ProviderClientIDs}
-	startsRuns      = []string{EventBus}                 // puts lifecycle run requests on the bus
-	managesKeys     = []string{UsagePlanParameterPrefix} // tenants' API keys on the tier plans
-	offboards       = []string{ExportBucket, ExportKMSKey}
-	lists           = []string{CursorKeySecretARN}               // signs list cursors (every route function: app.Serve needs it)
-	sendsMail       = []string{MailSender, MailFrom, WebBaseURL} // verification codes, invitations
-	findsWorkspaces = []string{TenantPoolID, TenantClientIDs}    // the public workspace lookup names the shared pool's client
-	admitsBilling   = []string{BillingProvider}                  // admits registrations: paid tiers wait for a payment
+	startsRuns      = []string{EventBus}                                               // puts lifecycle run requests on the bus
+	managesKeys     = []string{UsagePlanParameterPrefix}                               // tenants' API keys on the tier plans
+	offboards       = []string{ExportBucket, ExportKMSKey, AttachmentsBucket}          // deletes the tenant's files too
+	storesFiles     = []string{AttachmentsBucket}                                      // attachments, as the tenant
+	lists           = []string{CursorKeySecretARN}                                     // signs list cursors (every route function: app.Serve needs it)
+	sendsMail       = []string{MailSender, MailFrom, MailConfigurationSet, WebBaseURL} // verification codes, invitations
+	findsWorkspaces = []string{TenantPoolID, TenantClientIDs}                          // the public workspace lookup names the shared pool's client
+	admitsBilling   = []string{BillingProvider}                                        // admits registrations: paid tiers wait for a payment
 	chargesStripe   = []string{StripeAPIKeySecretARN, StripeWebhookSecretARN}
 	queuesWebhooks  = []string{WebhookQueueURL} // redelivers webhook attempts
 )
@@ -168,15 +173,14 @@ var (
 // route function signs list cursors (app.Serve refuses to start without
 // the key).
 var needs = map[routes.Function][][]string{
-	routes.FnMeta:      {answersBrowsers, lists},
-	routes.FnIssues:    {answersBrowsers, lists, tables, tenantData},
-	routes.FnComments:  {answersBrowsers, lists, tables, tenantData, queuesWebhooks},
-	routes.FnTeams:     {answersBrowsers, lists, tables, tenantData},
-	routes.FnUsers:     {answersBrowsers, lists, tables, tenantData, sharedPool, sendsMail},
-	routes.FnWorkspace: {answersBrowsers, lists, tables, sharedPool},
-	routes.FnAnalytics: {answersBrowsers, lists, tables, tenantData},
-	// Its objects' bucket is not deployed yet (AttachmentsBucket).
-	routes.FnAttachments:  {answersBrowsers, lists, tables, tenantData},
+	routes.FnMeta:         {answersBrowsers, lists},
+	routes.FnIssues:       {answersBrowsers, lists, tables, tenantData},
+	routes.FnComments:     {answersBrowsers, lists, tables, tenantData, queuesWebhooks},
+	routes.FnTeams:        {answersBrowsers, lists, tables, tenantData},
+	routes.FnUsers:        {answersBrowsers, lists, tables, tenantData, sharedPool, sendsMail},
+	routes.FnWorkspace:    {answersBrowsers, lists, tables, sharedPool},
+	routes.FnAnalytics:    {answersBrowsers, lists, tables, tenantData},
+	routes.FnAttachments:  {answersBrowsers, lists, tables, tenantData, storesFiles},
 	routes.FnRegistration: {answersBrowsers, lists, tables, startsRuns, sendsMail, findsWorkspaces, admitsBilling},
 	routes.FnTenants:      {answersBrowsers, lists, tables, tenantData, startsRuns, managesKeys, admitsBilling},
 	routes.FnOnboarding:   {tables, tenantData, sharedPool, startsRuns, managesKeys, offboards, sendsMail, admitsBilling},

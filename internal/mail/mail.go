@@ -80,7 +80,7 @@ func FromEnv(cfg aws.Config) (Sender, error) {
 	case "":
 		return nil, ErrNotConfigured
 	case SenderSES:
-		return SES{C: sesv2.NewFromConfig(cfg), From: from}, nil
+		return SES{C: sesv2.NewFromConfig(cfg), From: from, ConfigurationSet: os.Getenv(envvars.MailConfigurationSet)}, nil
 	case SenderSMTP:
 		addr := os.Getenv(EnvSMTPAddr)
 		if addr == "" {

@@ -308,6 +308,7 @@ func collabBodies() map[string]Body {
 		// Webhooks (internal/webhook).
 		"listWebhooks":             {Response: webhookapi.Endpoints{}},
 		"createWebhook":            {Request: webhook.Input{}, Response: webhook.Registered{}, Status: 201, Errors: []int{409, 422}},
+		"getWebhook":               {Response: webhook.Endpoint{}},
 		"updateWebhook":            {Request: webhook.Input{}, Response: webhook.Endpoint{}, Errors: []int{422}},
 		"deleteWebhook":            {Status: 204},
 		"rotateWebhookSecret":      {Response: webhook.Registered{}},

@@ -150,6 +150,7 @@ var table = []Route{
 	// template is at its resource limit (TestEveryTemplateStaysUnderTheResourceLimit).
 	{"GET", "/v1/webhooks", FnComments, tenant(roles.Admin), "listWebhooks", "The workspace's webhook endpoints"},
 	{"POST", "/v1/webhooks", FnComments, tenant(roles.Admin), "createWebhook", "Register a webhook endpoint (https, public addresses only) for some event types; the answer shows its signing secret once"},
+	{"GET", "/v1/webhooks/{webhookId}", FnComments, tenant(roles.Admin), "getWebhook", "One webhook endpoint (its secret is never shown again)"},
 	{"PATCH", "/v1/webhooks/{webhookId}", FnComments, tenant(roles.Admin), "updateWebhook", "Change a webhook endpoint's URL, description, event types, or turn it off or back on"},
 	{"DELETE", "/v1/webhooks/{webhookId}", FnComments, tenant(roles.Admin), "deleteWebhook", "Delete a webhook endpoint"},
 	{"POST", "/v1/webhooks/{webhookId}/rotate-secret", FnComments, tenant(roles.Admin), "rotateWebhookSecret", "A new signing secret; the old one keeps signing beside it for 24 hours"},

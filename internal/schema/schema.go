@@ -153,6 +153,10 @@ const (
 	// ControlSettings holds the platform's system settings (registration
 	// open or closed): pk "SETTINGS", sk "SYSTEM".
 	ControlSettings = "SETTINGS"
+	// ControlSuppressed is an address the platform does not mail again
+	// (a permanent bounce or a complaint reported by SES):
+	// "SUPPRESSED#<lower-case address>", sk "SUPPRESSED".
+	ControlSuppressed = "SUPPRESSED#"
 	// ControlRootIdempotency and ControlPublicIdempotency: Idempotency-Key
 	// records of Root's and of anonymous callers' POSTs ("ROOT#IDEM#<user>#<key>",
 	// "PUBLIC#IDEM#<address>#<key>"); tenant users' live in the tenant's table.

@@ -163,10 +163,12 @@ func TestTenantDataIsReachableOnlyThroughTheTenantScopedRole(t *testing.T) {
 			t.Errorf("no statement on tables named %s", want)
 		}
 	})
-	t.Run("every statement of the role is on the pooled table or a silo table", func(t *testing.T) {
+	t.Run("every statement of the role is on the pooled table or a silo table, or the tenant's files (files_test.go)", func(t *testing.T) {
+		filesID := logicalID(synth.platform.Files.Bucket.Node().DefaultChild())
 		for _, s := range stmts {
 			r := jsonOf(s["Resource"])
-			if !strings.Contains(r, pooledID) && !strings.Contains(r, "tenant-${aws:PrincipalTag/TenantId}") {
+			if !strings.Contains(r, pooledID) && !strings.Contains(r, "tenant-${aws:PrincipalTag/TenantId}") &&
+				!strings.Contains(r, filesID) && !strings.Contains(r, "files-${aws:PrincipalTag/TenantId}") {
 				t.Errorf("unexpected statement %s", jsonOf(s))
 			}
 		}

@@ -119,6 +119,10 @@ const (
 	cursorKey = "<CursorKey>: secretsmanager:DescribeSecret secretsmanager:GetSecretValue"
 	// The mail senders send from the configured identity and address only.
 	sendMail = `arn:aws:ses:us-east-1:123456789012:identity/example.com {"StringEquals":{"ses:FromAddress":"no-reply@example.com"}}: ses:SendEmail`
+	// ... with the configuration set that publishes bounces and complaints.
+	sendMailSet = `arn:aws:ses:us-east-1:123456789012:configuration-set/issuetracker-mail {"StringEquals":{"ses:FromAddress":"no-reply@example.com"}}: ses:SendEmail`
+	// Mail senders first ask whether the address is suppressed.
+	readSuppressed = "<ControlTable> " + `{"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["SUPPRESSED#*"]},"Null":{"dynamodb:LeadingKeys":"false"}}` + ": dynamodb:GetItem"
 )
 
 // Every function serving tenants' users meters their usage: it adds to the
@@ -146,9 +150,9 @@ var allowed = map[string][]string{
 		"arn:aws:sqs:us-east-1:123456789012:issuetracker-webhooks: sqs:SendMessage"},
 	"teams":     {xray, logsOf("teams"), cursorKey, asTenant, readTenant, meterUsage},
 	"analytics": {xray, logsOf("analytics"), cursorKey, asTenant, readTenant, meterUsage},
-	// No bucket grant: the attachments bucket is not deployed yet.
+	// No bucket grant: files are reached through tenant sessions only (files_test.go).
 	"attachments": {xray, logsOf("attachments"), cursorKey, asTenant, readTenant, meterUsage},
-	"users": {xray, logsOf("users"), cursorKey, asTenant, sendMail, readTenant, meterUsage,
+	"users": {xray, logsOf("users"), cursorKey, asTenant, sendMail, sendMailSet, readSuppressed, readTenant, meterUsage,
 		"<ControlTable> " + leading("AUDIT#*") + ": dynamodb:PutItem dynamodb:Query",
 		"<TenantPoolUserPool>: " + userAdmin,
 		dedicated + userAdmin,
@@ -157,7 +161,7 @@ var allowed = map[string][]string{
 		`<ControlTable> {"ForAllValues:StringEquals":{"dynamodb:Attributes":["pk","sk","branding","updated_at","version"]},"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["TENANT#*"]},"Null":{"dynamodb:LeadingKeys":"false"},"StringEqualsIfExists":{"dynamodb:ReturnValues":["NONE","UPDATED_OLD","UPDATED_NEW"]}}: dynamodb:UpdateItem`,
 		"<ControlTable> " + leading("AUDIT#*") + ": dynamodb:PutItem",
 	},
-	"registration": {xray, logsOf("registration"), cursorKey, runRequests, sendMail,
+	"registration": {xray, logsOf("registration"), cursorKey, runRequests, sendMail, sendMailSet, readSuppressed,
 		"<ControlTable> " + leading("RATE#*") + ": dynamodb:UpdateItem",
 		`<ControlTable> {"ForAllValues:StringEquals":{"dynamodb:Attributes":["pk","sk","attempts","salt"]},"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["TENANT#*"]},"Null":{"dynamodb:LeadingKeys":"false"},"StringEqualsIfExists":{"dynamodb:ReturnValues":["NONE","UPDATED_OLD","UPDATED_NEW"]}}: dynamodb:UpdateItem`,
 		"<ControlTable> " + leading("TENANT#*", "SETTINGS") + ": dynamodb:GetItem",
@@ -179,7 +183,7 @@ var allowed = map[string][]string{
 	// Stripe's secrets are the billing function's alone; it changes plans
 	// and statuses (through the tenant's lifecycle), claims Stripe's events,
 	// runs the hourly and monthly jobs over every account, and meters.
-	"billing": append(append([]string{xray, logsOf("billing"), cursorKey, asTenant, runRequests, sendMail,
+	"billing": append(append([]string{xray, logsOf("billing"), cursorKey, asTenant, runRequests, sendMail, sendMailSet, readSuppressed,
 		"<Billingapikey>: secretsmanager:DescribeSecret secretsmanager:GetSecretValue",
 		"<Billingwebhooksigningsecret>: secretsmanager:DescribeSecret secretsmanager:GetSecretValue",
 		"<ControlTable> " + leading("AUDIT#*") + ": dynamodb:PutItem dynamodb:Query",
@@ -191,7 +195,7 @@ var allowed = map[string][]string{
 		"<ControlTable> " + leading("USAGE#*") + ": dynamodb:BatchGetItem dynamodb:PutItem dynamodb:UpdateItem",
 		"<ControlTable>/index/gsi1 " + leading("BILLING", "USAGEMONTH#*", "TENANTS") + ": dynamodb:Query",
 	}, plans()...), planIDs()...),
-	"onboarding": append(append([]string{xray, logsOf("onboarding"), asTenant, sendMail,
+	"onboarding": append(append([]string{xray, logsOf("onboarding"), asTenant, sendMail, sendMailSet, readSuppressed,
 		"<ControlTable> " + leading("TENANT#*") + ": dynamodb:GetItem",
 		"<ControlTable> " + leading("TENANT#*", "ISSUER#*", "AUDIT#*") + ": dynamodb:PutItem",
 		"<ControlTable> " + leading("ISSUER#*") + ": dynamodb:DeleteItem",

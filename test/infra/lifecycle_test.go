@@ -67,7 +67,7 @@ func TestOffboardingExportsGoToAPrivateEncryptedRetainedBucket(t *testing.T) {
 			t.Error("no Deny on aws:SecureTransport=false for the exports bucket")
 		}
 	})
-	t.Run("access logs are delivered by a bucket policy for the exports bucket only, with ACLs off", func(t *testing.T) {
+	t.Run("access logs are delivered by a bucket policy for the exports and attachments buckets only, with ACLs off", func(t *testing.T) {
 		logsID := logicalID(synth.platform.Exports.AccessLogs.Node().DefaultChild())
 		logs := props(resources(t, stacks.PlatformStackName, "AWS::S3::Bucket")[logsID])
 		if logs["AccessControl"] != nil {
@@ -88,8 +88,11 @@ func TestOffboardingExportsGoToAPrivateEncryptedRetainedBucket(t *testing.T) {
 				}
 				found = true
 				cond := jsonOf(s["Condition"])
-				if s["Action"] != "s3:PutObject" || !strings.Contains(cond, bucketID) || !strings.Contains(cond, `"aws:SourceAccount":"`+stacks.DefaultAccount+`"`) {
-					t.Errorf("log delivery grant is broader than the exports bucket's logs: %s", jsonOf(s))
+				// The attachments bucket logs here too, under its own prefix (files_test.go).
+				filesID := logicalID(synth.platform.Files.Bucket.Node().DefaultChild())
+				source := strings.Contains(cond, bucketID) || (strings.Contains(cond, filesID) && strings.HasSuffix(jsonOf(s["Resource"]), `"/attachments/*"]]}`))
+				if s["Action"] != "s3:PutObject" || !source || !strings.Contains(cond, `"aws:SourceAccount":"`+stacks.DefaultAccount+`"`) {
+					t.Errorf("log delivery grant is broader than the exports and attachments buckets' logs: %s", jsonOf(s))
 				}
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/issuetracker/issuetracker/infra/stacks"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/mail"
 )
 
@@ -15,6 +16,7 @@ import (
 func TestOnlyTheMailSendersMaySendAndOnlyFromTheConfiguredIdentity(t *testing.T) {
 	ready(t)
 	identityARN := `"arn:aws:ses:us-east-1:123456789012:identity/example.com"`
+	configSetARN := `"arn:aws:ses:us-east-1:123456789012:configuration-set/issuetracker-mail"`
 	for _, name := range stacks.FunctionNames() {
 		sender := slices.Contains(stacks.MailSenders, name)
 		var ses []map[string]any
@@ -36,8 +38,8 @@ func TestOnlyTheMailSendersMaySendAndOnlyFromTheConfiguredIdentity(t *testing.T)
 		if got := jsonOf(s["Action"]); got != `"ses:SendEmail"` {
 			t.Errorf("%s is granted %s, want only ses:SendEmail", name, got)
 		}
-		if got := jsonOf(s["Resource"]); got != identityARN {
-			t.Errorf("%s may send from %s, want the identity %s", name, got, identityARN)
+		if got, want := jsonOf(s["Resource"]), "["+configSetARN+","+identityARN+"]"; got != want {
+			t.Errorf("%s may send from %s, want the identity with the configuration set %s", name, got, want)
 		}
 		if got := jsonOf(s["Condition"]); got != `{"StringEquals":{"ses:FromAddress":"no-reply@example.com"}}` {
 			t.Errorf("%s: condition %s, want the From address", name, got)
@@ -50,6 +52,7 @@ func TestTheMailSendersAreToldTheSenderTheAddressAndTheWebApp(t *testing.T) {
 	for _, name := range stacks.FunctionNames() {
 		env := jsonOf(props(fns[logicalID(synth.platform.Functions[name].Function.Node().DefaultChild())])["Environment"])
 		want := []string{`"` + mail.EnvSender + `":"ses"`, `"` + mail.EnvFrom + `":"IssueTracker \u003cno-reply@example.com\u003e"`,
+			`"` + envvars.MailConfigurationSet + `":"issuetracker-mail"`,
 			// the web distribution's origin (constructs/webapp), never localhost
 			`"` + mail.EnvWebBaseURL + `":{"Fn::Join":["",["https://",{"Fn::GetAtt":["WebDistribution`}
 		for _, w := range want {
@@ -57,5 +60,62 @@ func TestTheMailSendersAreToldTheSenderTheAddressAndTheWebApp(t *testing.T) {
 				t.Errorf("%s: environment has %s: %v, want %v", name, w, got, !got)
 			}
 		}
+	}
+}
+
+// SES publishes bounces and complaints of every platform mail (its
+// configuration set) to a topic the activity function reads; that function
+// may write the suppression list and nothing else of the control table's
+// items with it, and SES's own suppression stays on.
+func TestBouncesAndComplaintsReachTheSuppressionList(t *testing.T) {
+	ready(t)
+	sets := resources(t, stacks.PlatformStackName, "AWS::SES::ConfigurationSet")
+	if len(sets) != 1 {
+		t.Fatalf("%d configuration sets, want 1", len(sets))
+	}
+	for _, cs := range sets {
+		p := jsonOf(props(cs))
+		for _, want := range []string{`"Name":"issuetracker-mail"`, `"SuppressedReasons":["BOUNCE","COMPLAINT"]`} {
+			if !strings.Contains(p, want) {
+				t.Errorf("configuration set %s lacks %s", p, want)
+			}
+		}
+	}
+	topicID := logicalID(synth.platform.MailEvents.Topic.Node().DefaultChild())
+	dests := resources(t, stacks.PlatformStackName, "AWS::SES::ConfigurationSetEventDestination")
+	if len(dests) != 1 {
+		t.Fatalf("%d event destinations, want 1", len(dests))
+	}
+	for _, d := range dests {
+		p := props(d)["EventDestination"].(map[string]any)
+		if got := jsonOf(p["MatchingEventTypes"]); got != `["bounce","complaint"]` {
+			t.Errorf("events = %s, want bounces and complaints", got)
+		}
+		if !strings.Contains(jsonOf(p["SnsDestination"]), topicID) || p["Enabled"] != true {
+			t.Errorf("destination = %s, want the topic %s, enabled", jsonOf(p), topicID)
+		}
+	}
+	activity := logicalID(synth.platform.StreamActivity.Function.Function.Node().DefaultChild())
+	subscribed := false
+	for _, s := range resources(t, stacks.PlatformStackName, "AWS::SNS::Subscription") {
+		p := props(s)
+		subscribed = subscribed || (ref(p["TopicArn"]) == topicID && p["Protocol"] == "lambda" && ref(p["Endpoint"]) == activity)
+	}
+	if !subscribed {
+		t.Error("the activity function does not subscribe to the mail events topic")
+	}
+	roleID := logicalID(synth.platform.StreamActivity.Function.Role.Node().DefaultChild())
+	writes := 0
+	for _, s := range statements(t, roleID) {
+		if !strings.Contains(jsonOf(s["Action"]), "dynamodb:PutItem") || !strings.Contains(jsonOf(s["Resource"]), "ControlTable") {
+			continue
+		}
+		writes++
+		if got := jsonOf(s["Condition"]); got != `{"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["SUPPRESSED#*"]},"Null":{"dynamodb:LeadingKeys":"false"}}` {
+			t.Errorf("the activity function writes the control table under %s, want the suppression list only", got)
+		}
+	}
+	if writes != 1 {
+		t.Errorf("%d control-table write grants of the activity function, want 1", writes)
 	}
 }

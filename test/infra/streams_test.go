@@ -144,6 +144,11 @@ func checkConsumerRole(t *testing.T, stack, role, consumer string) {
 			if acts != `["dynamodb:GetItem","dynamodb:Query"]` {
 				t.Errorf("registry access %s, want read", acts)
 			}
+		case consumer == "activity" && s["Sid"] == "MailSuppressionsWrite":
+			// SES's bounces and complaints (mail_test.go checks the condition).
+			if acts != `"dynamodb:PutItem"` || !strings.Contains(cond, `["SUPPRESSED#*"]`) {
+				t.Errorf("suppression list access %s %s, want PutItem of SUPPRESSED#* only", acts, cond)
+			}
 		case consumer == "activity":
 			items++
 			if !strings.Contains(cond, "ForAllValues:StringLike") || !strings.Contains(cond, "T#*#") {

@@ -33,6 +33,11 @@ export const routes: RouteObject[] = [
           { path: 'views/:id', lazy: page(() => import('./pages/workspace/OpenView')) },
           { path: 'account/security', lazy: page(() => import('./pages/workspace/MFASetup')) },
           {
+            path: 'account/notifications',
+            lazy: page(() => import('./pages/workspace/NotificationSettings')),
+          },
+          { path: 'inbox', lazy: page(() => import('./pages/workspace/Inbox')) },
+          {
             path: 'settings',
             lazy: page(() => import('./pages/settings/Layout')),
             children: [
@@ -47,12 +52,13 @@ export const routes: RouteObject[] = [
               { path: 'usage', lazy: page(() => import('./pages/settings/Usage')) },
               { path: 'billing', lazy: page(() => import('./pages/settings/Billing')) },
               { path: 'audit', lazy: page(() => import('./pages/settings/Audit')) },
+              { path: 'webhooks', lazy: page(() => import('./pages/settings/Webhooks')) },
               { path: '*', element: <NotFoundPage inWorkspace /> },
             ],
           },
           { path: 'analytics', element: <Navigate to="issues" replace /> },
           { path: 'analytics/:view', lazy: page(() => import('./pages/analytics/Analytics')) },
-          // Later issues add here: inbox, settings/{fields,webhooks}.
+          // Later issues add here: settings/{fields,workflows}.
           { path: '*', element: <NotFoundPage inWorkspace /> },
         ],
       },

@@ -232,12 +232,9 @@ func EnsureBucket(ctx context.Context, c *s3.Client, bucket string, origins []st
 // CORSRule is the one CORS rule of attachment buckets (the CDK app renders
 // the same): browsers of the web origins may PUT with the signed headers.
 func CORSRule(origins []string) types.CORSRule {
-	return types.CORSRule{AllowedMethods: []string{"PUT", "GET", "HEAD"}, AllowedOrigins: origins,
-		AllowedHeaders: CORSHeaders, ExposeHeaders: []string{"ETag"}, MaxAgeSeconds: aws.Int32(3000)}
+	return types.CORSRule{AllowedMethods: attachment.CORSMethods, AllowedOrigins: origins,
+		AllowedHeaders: attachment.CORSHeaders, ExposeHeaders: attachment.CORSExposeHeaders, MaxAgeSeconds: aws.Int32(attachment.CORSMaxAgeSeconds)}
 }
-
-// CORSHeaders are the request headers an upload sends.
-var CORSHeaders = []string{"content-type", "x-amz-checksum-sha256", "x-amz-sdk-checksum-algorithm", "if-none-match"}
 
 func notFound(err error) bool {
 	var api smithy.APIError

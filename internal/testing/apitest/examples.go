@@ -433,6 +433,7 @@ func collabExamples(f exampleFixtures, c Content) map[string]Example {
 		"listWebhooks":             {Caller: exampleOwner},
 		"createWebhook": {Caller: exampleOwner, Body: map[string]any{"url": "https://93.184.216.34/other", "event_types": []string{"comment.created"}},
 			Alt: map[string]any{"url": "https://93.184.216.34/third", "description": "CI", "event_types": []string{"issue.updated", "issue.transitioned"}}},
+		"getWebhook": {Caller: exampleOwner, Path: "/v1/webhooks/" + f.hook},
 		"updateWebhook": {Caller: exampleOwner, Path: "/v1/webhooks/" + f.hook, Body: map[string]any{"description": "renamed"},
 			Alt: map[string]any{"event_types": []string{"issue.created", "comment.created"}}},
 		"deleteWebhook":            {Caller: exampleOwner, Path: "/v1/webhooks/" + f.spareHook},

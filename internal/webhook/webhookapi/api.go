@@ -38,6 +38,7 @@ const maxBody = 8 << 10
 func Operations(d Deps) httpapi.Operations {
 	return httpapi.Operations{
 		"listWebhooks":             with(d.list),
+		"getWebhook":               with(d.get),
 		"createWebhook":            with(d.create),
 		"updateWebhook":            with(d.update),
 		"deleteWebhook":            with(d.delete),
@@ -72,6 +73,18 @@ func (d Deps) list(w http.ResponseWriter, r *http.Request, p tenancy.Principal) 
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, Endpoints{Items: eps})
+}
+
+func (d Deps) get(w http.ResponseWriter, r *http.Request, p tenancy.Principal) error {
+	wid, err := id(r)
+	if err != nil {
+		return err
+	}
+	e, err := d.Service.Get(r.Context(), p, wid)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, e)
 }
 
 func (d Deps) create(w http.ResponseWriter, r *http.Request, p tenancy.Principal) error {

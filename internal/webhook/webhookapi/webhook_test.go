@@ -324,6 +324,18 @@ func TestWebhookRegistrationRefusesBadInputAndOtherTenants(t *testing.T) {
 	// Another tenant's endpoint is answered like a missing one.
 	id := w.do(t, w.ann, "POST", "/v1/webhooks", map[string]any{"url": recv.url(), "event_types": []string{"issue.created"}}, 201)["id"].(string)
 	missing := "01JZZZZZZZZZZZZZZZZZZZZZZZ"
+	got := w.do(t, w.ann, "GET", "/v1/webhooks/"+id, nil, 200)
+	assert.Equal(t, id, got["id"])
+	assert.Equal(t, []any{"issue.created"}, got["event_types"])
+	assert.NotContains(t, got, "secret", "the secret is shown once, at registration")
+	assert.NotContains(t, got, "secrets")
+	w.do(t, w.bob, "GET", "/v1/webhooks/"+id, nil, 403)
+	foreign, absent := w.api.As(w.gus).Do("GET", "/v1/webhooks/"+id, nil), w.api.As(w.gus).Do("GET", "/v1/webhooks/"+missing, nil)
+	require.Equal(t, 404, foreign.Status)
+	require.Equal(t, 404, absent.Status)
+	assert.Equal(t, absent.Map(t)["code"], foreign.Map(t)["code"])
+	assert.Equal(t, absent.Map(t)["detail"], foreign.Map(t)["detail"])
+	w.do(t, w.ann, "GET", "/v1/webhooks/not-an-id", nil, 404)
 	for _, target := range []string{id, missing} {
 		w.do(t, w.gus, "PATCH", "/v1/webhooks/"+target, map[string]any{"enabled": false}, 404)
 		w.do(t, w.gus, "POST", "/v1/webhooks/"+target+"/rotate-secret", nil, 404)

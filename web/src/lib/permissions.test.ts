@@ -29,7 +29,7 @@ describe('the permission table', () => {
     expect(can('root', 'createLabel')).toBe(false); // unknown roles are the least
   });
 
-  it('shows a User no settings page, an Admin the people, teams, projects, labels, import and audit log, a Super Admin all', () => {
+  it('shows a User no settings page, an Admin the people, teams, projects, labels, import, audit log and webhooks, a Super Admin all', () => {
     expect(visiblePages('user')).toEqual([]);
     expect(visiblePages('admin').map((p) => p.path)).toEqual([
       'people',
@@ -38,6 +38,7 @@ describe('the permission table', () => {
       'labels',
       'import',
       'audit',
+      'webhooks',
     ]);
     expect(visiblePages('super_admin').map((p) => p.path)).toEqual([
       'people',
@@ -50,6 +51,7 @@ describe('the permission table', () => {
       'usage',
       'billing',
       'audit',
+      'webhooks',
     ]);
     expect(canSee('admin', 'billing')).toBe(false);
   });

@@ -61,6 +61,19 @@ export const OPERATIONS = {
   runImport: 'admin',
   listAudit: 'admin',
   exportAudit: 'super_admin',
+  listWebhooks: 'admin',
+  createWebhook: 'admin',
+  updateWebhook: 'admin',
+  deleteWebhook: 'admin',
+  rotateWebhookSecret: 'admin',
+  listWebhookDeliveries: 'admin',
+  redeliverWebhookDelivery: 'admin',
+  listNotifications: 'user',
+  getUnreadCount: 'user',
+  markNotificationRead: 'user',
+  markAllNotificationsRead: 'user',
+  getNotificationPreferences: 'user',
+  putNotificationPreferences: 'user',
 } as const satisfies Record<string, Role>;
 
 export type Operation = keyof typeof OPERATIONS;
@@ -85,6 +98,7 @@ export const SETTINGS_PAGES = [
   { path: 'usage', label: 'API usage', needs: 'super_admin' },
   { path: 'billing', label: 'Billing', needs: 'super_admin' },
   { path: 'audit', label: 'Audit log', needs: 'admin' },
+  { path: 'webhooks', label: 'Webhooks', needs: 'admin' },
 ] as const satisfies { path: string; label: string; needs: Role }[];
 
 export type SettingsPage = (typeof SETTINGS_PAGES)[number]['path'];

@@ -45,13 +45,14 @@ describe('settings gating', () => {
       'API usage',
       'Billing',
       'Audit log',
+      'Webhooks',
     ]);
     expect(screen.getByText('the page itself')).toBeInTheDocument();
   });
 
   it('lists an Admin only the pages an Admin may use', () => {
     renderAs('admin', '/w/acme/settings/teams');
-    expect(links()).toEqual(['People', 'Teams', 'Projects', 'Labels', 'Import', 'Audit log']);
+    expect(links()).toEqual(['People', 'Teams', 'Projects', 'Labels', 'Import', 'Audit log', 'Webhooks']);
     expect(screen.getByText('the page itself')).toBeInTheDocument();
   });
 

@@ -3,6 +3,7 @@ import {
   BarChart3,
   CircleUser,
   KanbanSquare,
+  Bell,
   Keyboard,
   ListTodo,
   LogOut,
@@ -28,6 +29,7 @@ import { useShortcuts } from '../../lib/shortcuts';
 import { Ctx, type WorkspaceCtx } from './context';
 import { CreateIssueDialog } from './CreateIssue';
 import { keys, useBranding, useMe } from './data';
+import { NotificationBell } from './NotificationBell';
 import { ShortcutHelp } from './ShortcutHelp';
 
 /** The signed-in workspace: restores the session (or sends to sign-in and back), then the shell. */
@@ -203,6 +205,7 @@ function Shell({ slug }: { slug: string }) {
             <Menu className="size-4" aria-hidden />
           </Button>
           <span className="flex-1 truncate font-semibold">{name}</span>
+          <NotificationBell slug={slug} />
           <Button variant="ghost" size="sm" aria-label="Create issue" onClick={() => setCreateOpen({})}>
             <Plus className="size-4" aria-hidden />
           </Button>
@@ -219,6 +222,11 @@ function Shell({ slug }: { slug: string }) {
             <span className="flex-1 truncate text-sm font-semibold" data-testid="workspace-name">
               {name}
             </span>
+            {!navOpen && (
+              <span className="hidden md:inline-flex">
+                <NotificationBell slug={slug} />
+              </span>
+            )}
             {navOpen && (
               <Button
                 variant="ghost"
@@ -286,6 +294,14 @@ function Shell({ slug }: { slug: string }) {
                 >
                   <Link to={`/w/${slug}/account/security`}>
                     <ShieldCheck className="size-4" aria-hidden /> Two-factor authentication
+                  </Link>
+                </DropdownMenu.Item>
+                <DropdownMenu.Item
+                  asChild
+                  className="flex cursor-default items-center gap-2 rounded px-2 py-1.5 outline-none data-highlighted:bg-panel"
+                >
+                  <Link to={`/w/${slug}/account/notifications`}>
+                    <Bell className="size-4" aria-hidden /> Notification email
                   </Link>
                 </DropdownMenu.Item>
                 <DropdownMenu.Separator className="my-1 h-px bg-line" />

@@ -1,0 +1,203 @@
+package infra_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/issuetracker/issuetracker/infra/stacks"
+	"github.com/issuetracker/issuetracker/internal/attachment"
+	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/schema"
+)
+
+// Tenant sessions' tag, as the role's policy spells it.
+const tenantTag = "${aws:PrincipalTag/TenantId}"
+
+// The pooled bucket (platform) and a Platinum tenant's own bucket (tenant
+// stack) are configured alike.
+func TestAttachmentBucketsArePrivateEncryptedAndTakeBrowserUploads(t *testing.T) {
+	ready(t)
+	for _, c := range []struct {
+		name, stack, id string
+		// origin is the web origin as the template spells it: the API's
+		// CORS origin on the platform, the platform's SSM parameter in a
+		// tenant stack deployed on its own.
+		origin func(t *testing.T, got any)
+	}{
+		{"pooled", stacks.PlatformStackName, logicalID(synth.platform.Files.Bucket.Node().DefaultChild()), func(t *testing.T, got any) {
+			if want := envOf(t, string(routes.FnAttachments))[envvars.CORSOrigins]; jsonOf(got) != jsonOf(want) {
+				t.Errorf("CORS origin = %s, want the API's (%s)", jsonOf(got), jsonOf(want))
+			}
+		}},
+		{"platinum", stacks.TenantStackName(tenantID), logicalID(synth.tenant.Files.Bucket.Node().DefaultChild()), func(t *testing.T, got any) {
+			if !strings.Contains(strings.ToLower(jsonOf(got)), "weborigin") {
+				t.Errorf("CORS origin = %s, want the platform's web origin parameter", jsonOf(got))
+			}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			bucket, ok := resources(t, c.stack, "AWS::S3::Bucket")[c.id]
+			if !ok {
+				t.Fatalf("no bucket %s in %s", c.id, c.stack)
+			}
+			p := props(bucket)
+			if enc := jsonOf(p["BucketEncryption"]); !strings.Contains(enc, `"SSEAlgorithm":"AES256"`) {
+				t.Errorf("encryption = %s, want SSE-S3", enc)
+			}
+			pab, _ := p["PublicAccessBlockConfiguration"].(map[string]any)
+			for _, k := range []string{"BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"} {
+				if pab[k] != true {
+					t.Errorf("public access: %s = %v", k, pab[k])
+				}
+			}
+			if own := jsonOf(p["OwnershipControls"]); !strings.Contains(own, "BucketOwnerEnforced") {
+				t.Errorf("ownership = %s, want BucketOwnerEnforced (ACLs off)", own)
+			}
+			if p["VersioningConfiguration"] != nil {
+				t.Errorf("versioned: a deleted attachment would stay as an old version")
+			}
+			if p["LoggingConfiguration"] == nil {
+				t.Error("no server access logs")
+			}
+			rules := jsonOf(p["LifecycleConfiguration"])
+			if !strings.Contains(rules, `"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":1}`) || !strings.Contains(rules, `"Status":"Enabled"`) {
+				t.Errorf("lifecycle = %s, want incomplete multipart uploads aborted after a day", rules)
+			}
+			cors := asList(p["CorsConfiguration"].(map[string]any)["CorsRules"])
+			if len(cors) != 1 {
+				t.Fatalf("CORS rules = %s, want one", jsonOf(cors))
+			}
+			rule := cors[0].(map[string]any)
+			if origins := asList(rule["AllowedOrigins"]); len(origins) != 1 {
+				t.Errorf("CORS origins = %s, want the web app's", jsonOf(origins))
+			} else {
+				c.origin(t, origins[0])
+			}
+			for field, want := range map[string][]string{
+				"AllowedMethods": attachment.CORSMethods,
+				"AllowedHeaders": attachment.CORSHeaders, "ExposedHeaders": attachment.CORSExposeHeaders,
+			} {
+				var got []string
+				for _, v := range asList(rule[field]) {
+					got = append(got, v.(string))
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("CORS %s (-want +got):\n%s", field, diff)
+				}
+			}
+			found := false
+			for _, pol := range resources(t, c.stack, "AWS::S3::BucketPolicy") {
+				doc := jsonOf(props(pol)["PolicyDocument"])
+				found = found || (ref(props(pol)["Bucket"]) == c.id && strings.Contains(doc, `"aws:SecureTransport":"false"`) && strings.Contains(doc, `"Effect":"Deny"`))
+			}
+			if !found {
+				t.Error("no Deny on aws:SecureTransport=false")
+			}
+		})
+	}
+	t.Run("a Platinum tenant's bucket has the name the tenant access role reaches, and goes with its stack only when empty", func(t *testing.T) {
+		id := logicalID(synth.tenant.Files.Bucket.Node().DefaultChild())
+		b := resources(t, stacks.TenantStackName(tenantID), "AWS::S3::Bucket")[id]
+		if got, want := props(b)["BucketName"], (schema.Names{Prefix: synth.platform.Config.Prefix}).SiloFiles(tenantID); got != want {
+			t.Errorf("BucketName = %v, want %s", got, want)
+		}
+		if b["DeletionPolicy"] != "Delete" {
+			t.Errorf("DeletionPolicy = %v, want Delete (CloudFormation refuses to delete a bucket that still holds files)", b["DeletionPolicy"])
+		}
+		if len(resources(t, stacks.TenantStackName(tenantID), "Custom::S3AutoDeleteObjects")) > 0 {
+			t.Error("the tenant's files are deleted by offboarding, never by a stack deletion")
+		}
+	})
+	t.Run("the pooled bucket outlives the stack", func(t *testing.T) {
+		id := logicalID(synth.platform.Files.Bucket.Node().DefaultChild())
+		if p := resources(t, stacks.PlatformStackName, "AWS::S3::Bucket")[id]["DeletionPolicy"]; p != "Retain" {
+			t.Errorf("DeletionPolicy = %v, want Retain", p)
+		}
+	})
+}
+
+func TestTenantSessionsReachOnlyTheirOwnFiles(t *testing.T) {
+	ready(t)
+	roleID := logicalID(synth.platform.TenantAccess.Role.Node().DefaultChild())
+	filesID := logicalID(synth.platform.Files.Bucket.Node().DefaultChild())
+	ownBucket := (schema.Names{Prefix: synth.platform.Config.Prefix}).SiloFiles(tenantTag)
+	var onFiles []map[string]any
+	for _, s := range statements(t, roleID) {
+		r := jsonOf(s["Resource"])
+		if strings.Contains(r, filesID) || strings.Contains(r, ":s3:::") {
+			onFiles = append(onFiles, s)
+		}
+		if a := jsonOf(s["Action"]); strings.Contains(a, "s3:*") || strings.Contains(a, `"*"`) {
+			t.Errorf("wildcard action: %s", jsonOf(s))
+		}
+	}
+	// The statements as "resource [condition]: actions", references symbolic.
+	var got []string
+	for _, s := range onFiles {
+		res := asList(s["Resource"])
+		if _, ok := s["Resource"].([]any); !ok {
+			res = []any{s["Resource"]}
+		}
+		for _, r := range res {
+			line := symbolic(r).(string)
+			if c, ok := s["Condition"]; ok {
+				line += " " + jsonOf(c)
+			}
+			var actions []string
+			for _, a := range asList(s["Action"]) {
+				actions = append(actions, a.(string))
+			}
+			if a, ok := s["Action"].(string); ok {
+				actions = []string{a}
+			}
+			slices.Sort(actions)
+			got = append(got, line+": "+strings.Join(actions, " "))
+		}
+	}
+	slices.Sort(got)
+	prefix := attachment.TenantPrefix(tenantTag)
+	objects := "s3:DeleteObject s3:GetObject s3:PutObject"
+	want := []string{
+		"<FilesBucket>/" + prefix + "*: " + objects,
+		`<FilesBucket> {"StringLike":{"s3:prefix":["` + prefix + `*"]}}: s3:ListBucket`,
+		"arn:<AWS::Partition>:s3:::" + ownBucket + ": s3:DeleteObject s3:GetObject s3:ListBucket s3:PutObject",
+		"arn:<AWS::Partition>:s3:::" + ownBucket + "/*: s3:DeleteObject s3:GetObject s3:ListBucket s3:PutObject",
+	}
+	slices.Sort(want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("the tenant access role's file grants (-want +got):\n%s", diff)
+	}
+
+	t.Run("no function reaches the files but through a tenant session", func(t *testing.T) {
+		for _, name := range stacks.FunctionNames() {
+			for _, s := range statements(t, roleOf(name)) {
+				if strings.Contains(jsonOf(s["Resource"]), filesID) || strings.Contains(jsonOf(s["Resource"]), "-files-") {
+					t.Errorf("function %s has a direct grant on attachments: %s", name, jsonOf(s))
+				}
+			}
+		}
+	})
+	t.Run("the functions that keep or delete files are told the pooled bucket", func(t *testing.T) {
+		for _, name := range []string{string(routes.FnAttachments), stacks.OnboardingFunction} {
+			env := envOf(t, name)
+			if ref(env[envvars.AttachmentsBucket]) != filesID {
+				t.Errorf("%s: %s = %v, want a reference to the bucket", name, envvars.AttachmentsBucket, env[envvars.AttachmentsBucket])
+			}
+			if !envvars.ActsAsTenant(routes.Function(name)) {
+				t.Errorf("%s keeps files but cannot act as a tenant", name)
+			}
+		}
+	})
+}
+
+// envOf is a platform function's environment as the template sets it.
+func envOf(t *testing.T, name string) map[string]any {
+	t.Helper()
+	fn := props(resources(t, stacks.PlatformStackName, "AWS::Lambda::Function")[logicalID(synth.platform.Functions[name].Function.Node().DefaultChild())])
+	env, _ := fn["Environment"].(map[string]any)["Variables"].(map[string]any)
+	return env
+}
