@@ -179,7 +179,9 @@ func TestAnotherTenantsWorkflowIsNotFound(t *testing.T) {
 }
 
 // withoutRequest is a problem body without what names the request.
-func withoutRequest(t *testing.T, res interface{ Map(testing.TB) map[string]any }) string {
+func withoutRequest(t *testing.T, res interface {
+	Map(testing.TB) map[string]any
+}) string {
 	t.Helper()
 	m := res.Map(t)
 	delete(m, "request_id")
