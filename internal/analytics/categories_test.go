@@ -29,7 +29,9 @@ func TestRollupsReadCategoriesNotNames(t *testing.T) {
 	all := func(c analytics.Contribution, day time.Time, f string) int64 {
 		return c[analytics.DayCell(analytics.ScopeAll, day.Format("2006-01-02"))][f]
 	}
-	gauge := func(c analytics.Contribution) int64 { return c[analytics.GaugeCell(analytics.ScopeAll)][analytics.FieldOpen] }
+	gauge := func(c analytics.Contribution) int64 {
+		return c[analytics.GaugeCell(analytics.ScopeAll)][analytics.FieldOpen]
+	}
 
 	t.Run("a custom completed status resolves like closed", func(t *testing.T) {
 		custom := state(issue.Completed, &day3, &day3,

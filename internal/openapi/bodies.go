@@ -175,7 +175,7 @@ func issueBodies() map[string]Body {
 		"getProject":                {Response: project.Project{}},
 		"updateProject":             {Request: project.Input{}, Response: project.Project{}, Errors: []int{412}},
 		"getProjectWorkflow":        {Response: issue.Workflow{}},
-		"updateProjectWorkflow":     {Request: issue.Workflow{}, Response: issue.Workflow{}, Errors: []int{409, 412}},
+		"updateProjectWorkflow":     {Request: projectapi.WorkflowInput{}, Response: issue.Workflow{}, Errors: []int{409, 412}},
 		"deleteWorkflowStatus":      {Request: projectapi.DeletionInput{}, Response: project.Deletion{}, Errors: []int{409, 422}},
 		"getWorkflowStatusDeletion": {Response: project.Deletion{}},
 	}

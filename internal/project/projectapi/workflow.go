@@ -14,6 +14,30 @@ import (
 // colours and transitions).
 const maxWorkflowBody = 32 << 10
 
+// WorkflowInput is a project's new workflow: its statuses in board order
+// (the order is the position), each with where it may go.
+type WorkflowInput struct {
+	Statuses []StatusInput `json:"statuses"`
+}
+
+// StatusInput is one status of a WorkflowInput; a missing colour comes
+// from the category.
+type StatusInput struct {
+	Status   issue.Status   `json:"status"`
+	Name     string         `json:"name"`
+	Category issue.Category `json:"category"`
+	Color    string         `json:"color,omitempty"`
+	Next     []issue.Status `json:"next,omitempty"`
+}
+
+func (in WorkflowInput) workflow() issue.Workflow {
+	var w issue.Workflow
+	for _, s := range in.Statuses {
+		w.Statuses = append(w.Statuses, issue.WorkflowStatus{Status: s.Status, Name: s.Name, Category: s.Category, Color: s.Color, Next: s.Next})
+	}
+	return w
+}
+
 // DeletionInput deletes a status of a project's workflow, moving its
 // issues to move_to (required while issues are in it).
 type DeletionInput struct {
@@ -42,11 +66,11 @@ func (d Deps) putWorkflow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in issue.Workflow
+	var in WorkflowInput
 	if err := httpapi.DecodeJSON(r, &in, maxWorkflowBody); err != nil {
 		return err
 	}
-	wf, err := d.Service.SetWorkflow(r.Context(), p, r.PathValue("projectId"), want, in)
+	wf, err := d.Service.SetWorkflow(r.Context(), p, r.PathValue("projectId"), want, in.workflow())
 	if err != nil {
 		return err
 	}
