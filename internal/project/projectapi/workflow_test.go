@@ -337,3 +337,50 @@ func TestBulkAndImportsFollowTheProjectWorkflow(t *testing.T) {
 	_, field := problem(t, ann.Do("POST", "/v1/issues/bulk", map[string]any{"issues": []string{a.ID}, "changes": map[string]any{"status": "nowhere"}}), http.StatusUnprocessableEntity)
 	assert.Equal(t, "changes.status", field, "a status of no workflow is refused before anything")
 }
+
+// A deletion cut short (its budget spent, or the caller gone) leaves a
+// running job and a retiring status; calling again resumes it.
+func TestAStatusDeletionResumes(t *testing.T) {
+	w := newWorld(t)
+	w.project(t, w.ada, "SHIP", "Shipping")
+	ada, ann := w.api.As(w.ada), w.api.As(w.ann)
+	require.Equal(t, http.StatusOK, ada.Do("PUT", "/v1/projects/SHIP/workflow", shipFlow(st("review", "Review", "started", "shipped"))).Status)
+	var ids []string
+	for range 2 {
+		i := w.issue(t, w.ann, map[string]any{"title": "doing", "project_id": "SHIP"})
+		w.move(t, w.ann, i.Key, "doing", http.StatusOK)
+		ids = append(ids, i.ID)
+	}
+	other := w.issue(t, w.ann, map[string]any{"title": "todo", "project_id": "SHIP"})
+
+	budget := project.DeletionBudget
+	project.DeletionBudget = 0
+	job := decode[project.Deletion](t, ada.Do("POST", "/v1/projects/SHIP/workflow/deletions", map[string]any{"status": "doing", "move_to": "todo"}), http.StatusOK)
+	project.DeletionBudget = budget
+	assert.Equal(t, project.DeletionRunning, job.State)
+	assert.Zero(t, job.Moved)
+	doing, ok := w.workflow(t, w.ann, "SHIP").Status("doing")
+	require.True(t, ok)
+	assert.True(t, doing.Retiring)
+
+	code, field := problem(t, ann.Do("POST", "/v1/issues/"+other.ID+"/transitions", map[string]any{"to": "doing"}), http.StatusUnprocessableEntity)
+	assert.Equal(t, []string{"status_retiring", "to"}, []string{code, field}, "no issue enters a status being deleted")
+	code, field = problem(t, ada.Do("POST", "/v1/projects/SHIP/workflow/deletions", map[string]any{"status": "doing", "move_to": "shipped"}), http.StatusConflict)
+	assert.Equal(t, []string{"status_deletion_running", "move_to"}, []string{code, field})
+	code, _ = problem(t, ada.Do("PUT", "/v1/projects/SHIP/workflow", map[string]any{"statuses": []any{
+		st("todo", "Todo", "unstarted", "review"), st("review", "Review", "started", "shipped"),
+		st("shipped", "Shipped", "completed", "todo"), st("dropped", "Dropped", "canceled", "todo")}}), http.StatusConflict)
+	assert.Equal(t, "status_deletion_running", code, "a PUT cannot drop it meanwhile")
+	got := decode[project.Deletion](t, ada.Do("GET", "/v1/projects/SHIP/workflow/deletions/doing", nil), http.StatusOK)
+	assert.Equal(t, project.DeletionRunning, got.State)
+
+	job = decode[project.Deletion](t, ada.Do("POST", "/v1/projects/SHIP/workflow/deletions", map[string]any{"status": "doing", "move_to": "todo"}), http.StatusOK)
+	assert.Equal(t, project.DeletionDone, job.State)
+	assert.Equal(t, 2, job.Moved)
+	for _, id := range ids {
+		i := decode[issue.Issue](t, ann.Do("GET", "/v1/issues/"+id, nil), http.StatusOK)
+		assert.Equal(t, issue.Status("todo"), i.Status)
+		assert.Equal(t, issue.Unstarted, i.Category)
+	}
+	assert.False(t, w.workflow(t, w.ann, "SHIP").Has("doing"))
+}
