@@ -194,24 +194,25 @@ func (s *Service) DeleteStatus(ctx context.Context, p tenancy.Principal, ref str
 		return Deletion{}, err
 	}
 	d, err := s.Store.Deletion(ctx, p.Scope(), pr.ID, st)
-	switch {
-	case err == nil && d.MoveTo != moveTo && d.State == DeletionRunning:
-		return Deletion{}, errs.E(errs.KindConflict, "status_deletion_running", "status %s is being deleted into %s", st, d.MoveTo).
-			WithFields(errs.FieldError{Field: "move_to", Reason: "a deletion into " + string(d.MoveTo) + " is running"})
-	case err == nil && d.MoveTo == moveTo && d.State == DeletionDone:
-		return d, nil // a retry of a finished deletion
-	case err != nil && !errs.Is(err, errs.KindNotFound):
+	if err != nil && !errs.Is(err, errs.KindNotFound) {
 		return Deletion{}, err
 	}
-	running := err == nil && d.State == DeletionRunning
+	found := err == nil
 	w, err := s.workflowOf(ctx, p, pr.ID)
 	if err != nil {
 		return Deletion{}, err
 	}
 	cur, ok := w.Status(st)
-	if !ok {
+	switch {
+	case found && d.State == DeletionRunning && d.MoveTo != moveTo:
+		return Deletion{}, errs.E(errs.KindConflict, "status_deletion_running", "status %s is being deleted into %s", st, d.MoveTo).
+			WithFields(errs.FieldError{Field: "move_to", Reason: "a deletion into " + string(d.MoveTo) + " is running"})
+	case !ok && found && d.State == DeletionDone && d.MoveTo == moveTo:
+		return d, nil // a retry of a finished deletion
+	case !ok:
 		return Deletion{}, errs.E(errs.KindNotFound, "status_not_found", "the workflow has no status %s", st)
 	}
+	running := found && d.State == DeletionRunning
 	rest := without(w, st)
 	if err := rest.Validate(); err != nil {
 		e := errs.As(err)

@@ -26,22 +26,51 @@ const preWorkflow = "WORKFLOW#"
 
 // workflowItem is a project's stored workflow.
 type workflowItem struct {
-	PK        string                 `dynamodbav:"pk"`
-	SK        string                 `dynamodbav:"sk"`
-	Entity    string                 `dynamodbav:"entity"`
-	ProjectID string                 `dynamodbav:"project_id"`
-	Statuses  []issue.WorkflowStatus `dynamodbav:"statuses"`
-	Version   int64                  `dynamodbav:"version"`
-	UpdatedAt *time.Time             `dynamodbav:"updated_at,omitempty"`
+	PK        string       `dynamodbav:"pk"`
+	SK        string       `dynamodbav:"sk"`
+	Entity    string       `dynamodbav:"entity"`
+	ProjectID string       `dynamodbav:"project_id"`
+	Statuses  []statusItem `dynamodbav:"statuses"`
+	Version   int64        `dynamodbav:"version"`
+	UpdatedAt *time.Time   `dynamodbav:"updated_at,omitempty"`
+}
+
+// statusItem is one status of a stored workflow.
+type statusItem struct {
+	Status   string   `dynamodbav:"status"`
+	Name     string   `dynamodbav:"name"`
+	Category string   `dynamodbav:"category"`
+	Order    int      `dynamodbav:"order"`
+	Color    string   `dynamodbav:"color"`
+	Next     []string `dynamodbav:"next,omitempty"`
+	Retiring bool     `dynamodbav:"retiring,omitempty"`
+}
+
+func toWorkflowItem(tenant string, w issue.Workflow) workflowItem {
+	it := workflowItem{PK: projectsPK(tenant), SK: workflowSK(w.ProjectID), Entity: "workflow", ProjectID: w.ProjectID,
+		Statuses: []statusItem{}, Version: w.Version, UpdatedAt: w.UpdatedAt}
+	for _, s := range w.Statuses {
+		next := make([]string, 0, len(s.Next))
+		for _, n := range s.Next {
+			next = append(next, string(n))
+		}
+		it.Statuses = append(it.Statuses, statusItem{Status: string(s.Status), Name: s.Name, Category: string(s.Category),
+			Order: s.Order, Color: s.Color, Next: next, Retiring: s.Retiring})
+	}
+	return it
 }
 
 func (it workflowItem) workflow() issue.Workflow {
-	for n := range it.Statuses {
-		if it.Statuses[n].Next == nil {
-			it.Statuses[n].Next = []issue.Status{}
+	w := issue.Workflow{ProjectID: it.ProjectID, Statuses: []issue.WorkflowStatus{}, Version: it.Version, UpdatedAt: it.UpdatedAt}
+	for _, s := range it.Statuses {
+		next := make([]issue.Status, 0, len(s.Next))
+		for _, n := range s.Next {
+			next = append(next, issue.Status(n))
 		}
+		w.Statuses = append(w.Statuses, issue.WorkflowStatus{Status: issue.Status(s.Status), Name: s.Name, Category: issue.Category(s.Category),
+			Order: s.Order, Color: s.Color, Next: next, Retiring: s.Retiring})
 	}
-	return issue.Workflow{ProjectID: it.ProjectID, Statuses: it.Statuses, Version: it.Version, UpdatedAt: it.UpdatedAt}
+	return w
 }
 
 // deletionItem is a status-deletion job.
@@ -99,8 +128,7 @@ func (s Store) Workflows(ctx context.Context, sc tenancy.Scope) ([]issue.Workflo
 
 // PutWorkflow implements project.Store: PutItem conditioned on the version.
 func (s Store) PutWorkflow(ctx context.Context, sc tenancy.Scope, w issue.Workflow, old int64) error {
-	it := workflowItem{PK: projectsPK(sc.TenantID), SK: workflowSK(w.ProjectID), Entity: "workflow", ProjectID: w.ProjectID,
-		Statuses: w.Statuses, Version: w.Version, UpdatedAt: w.UpdatedAt}
+	it := toWorkflowItem(sc.TenantID, w)
 	cond := expression.AttributeNotExists(expression.Name("pk"))
 	if old != 0 {
 		cond = expression.Name("version").Equal(expression.Value(old))
