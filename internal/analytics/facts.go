@@ -27,6 +27,23 @@ type Transition struct {
 	At   time.Time    `dynamodbav:"at"`
 	From issue.Status `dynamodbav:"from,omitempty"`
 	To   issue.Status `dynamodbav:"to"`
+	// FromCat and ToCat are the statuses' categories in their project's
+	// workflow when the change was made (absent before workflows: the
+	// default workflow's). Rollups read categories, never status names.
+	FromCat issue.Category `dynamodbav:"from_cat,omitempty"`
+	ToCat   issue.Category `dynamodbav:"to_cat,omitempty"`
+}
+
+// categories are the transition's from and to categories.
+func (t Transition) categories() (from, to issue.Category) {
+	from, to = t.FromCat, t.ToCat
+	if from == "" {
+		from = issue.CategoryOf(t.From)
+	}
+	if to == "" {
+		to = issue.CategoryOf(t.To)
+	}
+	return from, to
 }
 
 // Response is the earliest comment or transition of one person on an issue.
@@ -92,7 +109,7 @@ func (s *IssueState) Fold(e Event) bool {
 		if s.History == nil {
 			s.History = map[string]Transition{}
 		}
-		s.History[h.ID] = Transition{At: h.At, From: h.From, To: h.To}
+		s.History[h.ID] = Transition{At: h.At, From: h.From, To: h.To, FromCat: h.FromCategory, ToCat: h.Category}
 		if h.From != "" {
 			s.respond(h.At, h.ActorID)
 		}
@@ -233,7 +250,8 @@ func (s IssueState) Contribute(set Settings) Contribution {
 		if t.From == "" {
 			continue // the creation entry: counted above
 		}
-		from, to := issue.CategoryOf(t.From) == issue.Completed, issue.CategoryOf(t.To) == issue.Completed
+		fc, tc := t.categories()
+		from, to := fc.Done(), tc.Done() // completed or canceled: no longer open
 		switch {
 		case !from && to:
 			each(d.day(t.At), FieldNet, -1)

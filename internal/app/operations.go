@@ -54,7 +54,7 @@ func operations(d Deps) httpapi.Operations {
 		issueapi.Operations(issueapi.Deps{Service: issueService(d)}),
 		viewapi.Operations(viewapi.Deps{Service: viewService(d)}),
 		importsapi.Operations(importsapi.Deps{Service: &imports.Service{Store: importsdb.Store{DB: d.DB}, Issues: issueService(d), Now: d.Now}}),
-		projectapi.Operations(projectapi.Deps{Service: newProjectService(d.DB, d.Now)}),
+		projectapi.Operations(projectapi.Deps{Service: newProjectService(d.DB, d.Cursors, d.Now)}),
 		tenantapi.Operations(lifecycleDeps(d)),
 		analyticsapi.Operations(analyticsDeps(d)),
 		attachmentapi.Operations(d.Attachments),
@@ -74,13 +74,17 @@ func issueService(d Deps) *issue.Service { return newIssueService(d.DB, d.Cursor
 
 // newIssueService is the issue domain with its projects on db.
 func newIssueService(db *dynamodb.Client, cursors list.Codec, now func() time.Time) *issue.Service {
-	return &issue.Service{Store: issuedb.Store{DB: db, Cursors: cursors}, Directory: issuedb.Directory{DB: db},
-		Projects: project.Issues{Service: newProjectService(db, now)}, Cursors: cursors, Now: now}
+	ps := &project.Service{Store: projectdb.Store{DB: db}, Users: issuedb.Directory{DB: db}, Now: now}
+	is := &issue.Service{Store: issuedb.Store{DB: db, Cursors: cursors}, Directory: issuedb.Directory{DB: db},
+		Projects: project.Issues{Service: ps}, Workflows: project.Issues{Service: ps}, Cursors: cursors, Now: now}
+	ps.Tracker = is // status deletions find and remap issues
+	return is
 }
 
-// newProjectService is the project domain on db.
-func newProjectService(db *dynamodb.Client, now func() time.Time) *project.Service {
-	return &project.Service{Store: projectdb.Store{DB: db}, Users: issuedb.Directory{DB: db}, Now: now}
+// newProjectService is the project domain on db, with the issues its
+// workflow edits check and remap.
+func newProjectService(db *dynamodb.Client, cursors list.Codec, now func() time.Time) *project.Service {
+	return newIssueService(db, cursors, now).Projects.(project.Issues).Service
 }
 
 // viewService is the saved views on d's tables, over the issue list.

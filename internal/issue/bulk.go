@@ -86,7 +86,7 @@ func (s *Service) Bulk(ctx context.Context, p tenancy.Principal, in BulkEdit) ([
 	for n, ref := range in.Issues {
 		g.Go(func() error {
 			i, err := s.modify(gctx, p, ref.ID, ref.Version, func(i *Issue) (Activity, *StatusChange, error) {
-				return s.bulkEdit(p, ch, i)
+				return s.bulkEdit(gctx, p, ch, i)
 			})
 			out[n] = BulkOutcome{Ref: ref, Issue: i, Err: err}
 			if e := errs.As(err); err != nil && (e.Kind == errs.KindInternal || e.Kind == errs.KindUnavailable) {
@@ -105,7 +105,7 @@ func (s *Service) Bulk(ctx context.Context, p tenancy.Principal, in BulkEdit) ([
 // same as PATCH), then the status as a transition (the same graph as POST
 // …/transitions), recorded as one activity entry and, when the status
 // moves, one history entry. An issue already as asked is left unwritten.
-func (s *Service) bulkEdit(p tenancy.Principal, ch BulkChanges, i *Issue) (Activity, *StatusChange, error) {
+func (s *Service) bulkEdit(ctx context.Context, p tenancy.Principal, ch BulkChanges, i *Issue) (Activity, *StatusChange, error) {
 	now := s.now()
 	patch := Patch{Priority: ch.Priority, AssigneeID: ch.AssigneeID}
 	if ch.Labels != nil {
@@ -125,14 +125,17 @@ func (s *Service) bulkEdit(p tenancy.Principal, ch BulkChanges, i *Issue) (Activ
 	if !ch.Status.Set || i.Status == ch.Status.V {
 		return a, nil, nil
 	}
-	from := i.Status
-	moved, err := i.Transition(ch.Status.V, now)
+	wf, err := s.workflow(ctx, p, i.ProjectID)
 	if err != nil {
 		return Activity{}, nil, err
 	}
+	from, fromCat := i.Status, i.Category
+	moved, err := i.TransitionIn(wf, ch.Status.V, now)
+	if err != nil {
+		return Activity{}, nil, withField(err, "changes.status")
+	}
 	a.Action, a.Changes = "transitioned", append(moved, a.Changes...)
-	h := &StatusChange{ID: newID(), IssueID: i.ID, From: from, To: i.Status, Category: i.Category, ActorID: p.UserID, At: now}
-	return a, h, nil
+	return a, history(p, i, from, fromCat, now), nil
 }
 
 // checkBulk checks the request before any issue is touched and resolves
@@ -144,6 +147,11 @@ func (s *Service) checkBulk(ctx context.Context, p tenancy.Principal, in BulkEdi
 	}
 	if err := checkBulkRefs(in.Issues); err != nil {
 		return ch, err
+	}
+	if ch.Status.Set {
+		if err := s.checkBulkStatus(ctx, p, ch.Status.V); err != nil {
+			return ch, err
+		}
 	}
 	if ch.AssigneeID.Set && !ch.AssigneeID.Null {
 		if err := s.checkBulkAssignee(ctx, p, ch.AssigneeID.V); err != nil {
@@ -176,8 +184,8 @@ func checkBulkShape(in BulkEdit) error {
 		return badBulk("issues", fmt.Sprintf("at most %d issues in one request, got %d", MaxBulk, len(in.Issues)))
 	case !ch.Status.Set && !ch.AssigneeID.Set && !ch.Priority.Set && ch.Labels == nil:
 		return badBulk("changes", "change at least one of status, assignee_id, priority, labels")
-	case ch.Status.Set && (ch.Status.Null || !ValidStatus(ch.Status.V)):
-		return badBulk("changes.status", fmt.Sprintf("must be one of %v", Statuses))
+	case ch.Status.Set && (ch.Status.Null || !ValidStatusID(ch.Status.V)):
+		return badBulk("changes.status", "must be a status id of the issues' workflows (open, in_progress, ...)")
 	case ch.Priority.Set && (ch.Priority.Null || !validPriority(ch.Priority.V)):
 		return badBulk("changes.priority", fmt.Sprintf("must be one of %v", Priorities))
 	case ch.AssigneeID.Set && !ch.AssigneeID.Null && !validID(ch.AssigneeID.V):

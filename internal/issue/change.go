@@ -116,14 +116,17 @@ func (s *Service) Update(ctx context.Context, p tenancy.Principal, ref string, i
 // status-history entry.
 func (s *Service) Transition(ctx context.Context, p tenancy.Principal, ref string, ifMatch int64, to Status) (Issue, error) {
 	return s.modify(ctx, p, ref, ifMatch, func(i *Issue) (Activity, *StatusChange, error) {
-		now := s.now()
-		from := i.Status
-		ch, err := i.Transition(to, now)
+		wf, err := s.workflow(ctx, p, i.ProjectID)
 		if err != nil {
 			return Activity{}, nil, err
 		}
-		h := &StatusChange{ID: newID(), IssueID: i.ID, From: from, To: i.Status, Category: i.Category, ActorID: p.UserID, At: now}
-		return Activity{ID: newID(), IssueID: i.ID, ActorID: p.UserID, At: now, Action: "transitioned", Changes: ch}, h, nil
+		now := s.now()
+		from, fromCat := i.Status, i.Category
+		ch, err := i.TransitionIn(wf, to, now)
+		if err != nil {
+			return Activity{}, nil, err
+		}
+		return Activity{ID: newID(), IssueID: i.ID, ActorID: p.UserID, At: now, Action: "transitioned", Changes: ch}, history(p, i, from, fromCat, now), nil
 	})
 }
 

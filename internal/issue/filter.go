@@ -109,4 +109,7 @@ type ListQuery struct {
 	Filter Filter
 	Limit  int
 	Cursor string // opaque, from a previous page
+	// Custom are the statuses of the tenant's stored workflows, filled by
+	// the service for a category filter: their status partitions are read too.
+	Custom []WorkflowStatus
 }

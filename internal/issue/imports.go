@@ -2,7 +2,6 @@ package issue
 
 import (
 	"context"
-	"time"
 
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
@@ -10,22 +9,6 @@ import (
 // What CSV imports (internal/imports) need of the issue domain beyond
 // Create: they create issues with ids derived from the file and row (so a
 // re-run finds what it made) and in the status the file gives.
-
-// startAs sets a new issue's status (an import's), with the timestamps
-// its category implies; Open leaves it as it is.
-func (i *Issue) startAs(s Status, now time.Time) {
-	if s == "" || !ValidStatus(s) {
-		return
-	}
-	i.Status, i.Category = s, CategoryOf(s)
-	t := now
-	switch i.Category {
-	case Started:
-		i.StartedAt = &t
-	case Completed:
-		i.StartedAt, i.ResolvedAt, i.ClosedAt = &t, &t, &t
-	}
-}
 
 // CheckCreate validates what Create would be given, without references
 // (an import's dry run).

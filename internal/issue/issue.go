@@ -101,7 +101,7 @@ type Issue struct {
 
 // Overdue reports whether the issue is past its due date and not completed.
 func (i Issue) Overdue(today string) bool {
-	return i.DueDate != "" && i.DueDate < today && i.Category != Completed
+	return i.DueDate != "" && i.DueDate < today && !i.Category.Done()
 }
 
 // Validate checks the fields a client sets and normalises its text (NFC;
@@ -237,13 +237,16 @@ type Activity struct {
 
 // StatusChange is one entry of an issue's append-only status history.
 type StatusChange struct {
-	ID       string    `json:"id"`
-	IssueID  string    `json:"issue_id"`
-	From     Status    `json:"from,omitempty"`
-	To       Status    `json:"to"`
-	Category Category  `json:"category"`
-	ActorID  string    `json:"actor_id"`
-	At       time.Time `json:"at"`
+	ID      string `json:"id"`
+	IssueID string `json:"issue_id"`
+	From    Status `json:"from,omitempty"`
+	// FromCategory is From's category when the change was made (absent in
+	// entries written before workflows: the default workflow's).
+	FromCategory Category  `json:"from_category,omitempty"`
+	To           Status    `json:"to"`
+	Category     Category  `json:"category"`
+	ActorID      string    `json:"actor_id"`
+	At           time.Time `json:"at"`
 }
 
 // DefaultProjectID is the id of every tenant's default project (package

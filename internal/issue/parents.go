@@ -102,8 +102,9 @@ func (s *Service) LoadWithProgress(ctx context.Context, p tenancy.Principal, ref
 }
 
 // CloseAsDuplicate closes the issue ref as a duplicate of original: the
-// transition to closed and the duplicates relation are one write.
-func (s *Service) CloseAsDuplicate(ctx context.Context, p tenancy.Principal, ref string, ifMatch int64, original string) (Issue, error) {
+// transition and the duplicates relation are one write. to is a completed
+// or canceled status of the issue's workflow ("": its first completed one).
+func (s *Service) CloseAsDuplicate(ctx context.Context, p tenancy.Principal, ref string, ifMatch int64, original string, to Status) (Issue, error) {
 	if !ValidID(original) {
 		return Issue{}, errs.Field("duplicate_of", "is not a valid issue id or key")
 	}
@@ -120,14 +121,23 @@ func (s *Service) CloseAsDuplicate(ctx context.Context, p tenancy.Principal, ref
 			return Activity{}, nil, errs.As(err).WithFields(errs.FieldError{Field: "duplicate_of", Reason: "would close a cycle or is the issue itself"})
 		}
 		rel = &r
+		wf, err := s.workflow(ctx, p, i.ProjectID)
+		if err != nil {
+			return Activity{}, nil, err
+		}
+		target := to
+		if target == "" {
+			target, _ = wf.FirstIn(Completed)
+		} else if st, ok := wf.Status(target); ok && !st.Category.Done() {
+			return Activity{}, nil, errs.Field("to", "closing as a duplicate moves the issue to a completed or canceled status")
+		}
 		now := s.now()
-		from := i.Status
-		ch, err := i.Transition(Closed, now)
+		from, fromCat := i.Status, i.Category
+		ch, err := i.TransitionIn(wf, target, now)
 		if err != nil {
 			return Activity{}, nil, err
 		}
 		ch = append(ch, Change{Field: "duplicate_of", From: nil, To: orig.Key})
-		h := &StatusChange{ID: newID(), IssueID: i.ID, From: from, To: i.Status, Category: i.Category, ActorID: p.UserID, At: now}
-		return Activity{ID: newID(), IssueID: i.ID, ActorID: p.UserID, At: now, Action: "transitioned", Changes: ch}, h, nil
+		return Activity{ID: newID(), IssueID: i.ID, ActorID: p.UserID, At: now, Action: "transitioned", Changes: ch}, history(p, i, from, fromCat, now), nil
 	}, func() *Relation { return rel })
 }

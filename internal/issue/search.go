@@ -106,6 +106,11 @@ func (s *Service) List(ctx context.Context, p tenancy.Principal, q ListQuery) (l
 	if q.Filter, err = s.resolve(ctx, p, q.Filter); err != nil {
 		return list.Page[Issue]{}, err
 	}
+	if len(q.Filter.Categories) > 0 && len(q.Filter.Statuses) == 0 && s.Workflows != nil {
+		if q.Custom, err = s.Workflows.CustomStatuses(ctx, p); err != nil {
+			return list.Page[Issue]{}, err
+		}
+	}
 	items, next, err := s.Store.List(ctx, p.Scope(), q)
 	if err != nil {
 		return list.Page[Issue]{}, err

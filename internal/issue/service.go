@@ -25,6 +25,8 @@ type Service struct {
 	Directory Directory
 	// Projects finds projects; nil knows only the default project.
 	Projects Projects
+	// Workflows finds projects' workflows; nil: every project has the default.
+	Workflows Workflows
 	// Cursors signs search cursors (the zero value: a key of this process).
 	Cursors list.Codec
 	Now     func() time.Time
@@ -141,11 +143,18 @@ func (s *Service) Create(ctx context.Context, p tenancy.Principal, in CreateIssu
 			in.AssigneeID = pr.DefaultAssigneeID
 		}
 	}
+	wf, err := s.workflow(ctx, p, pr.ID)
+	if err != nil {
+		return Issue{}, err
+	}
+	start, _ := wf.Status(wf.Initial())
 	i := Issue{ProjectID: pr.ID, TenantID: p.TenantID, Title: in.Title, Description: in.Description, Type: cmp.Or(in.Type, Task),
-		Priority: cmp.Or(in.Priority, PriorityNone), Status: Open, Category: CategoryOf(Open), AssigneeID: in.AssigneeID,
+		Priority: cmp.Or(in.Priority, PriorityNone), Status: start.Status, Category: start.Category, AssigneeID: in.AssigneeID,
 		TeamID: in.TeamID, Labels: labels, DueDate: in.DueDate, ReporterID: p.UserID,
 		CreatedAt: now, UpdatedAt: now, Version: 1}
-	i.startAs(in.ImportStatus, now)
+	if err := i.startIn(wf, in.ImportStatus, now); err != nil {
+		return Issue{}, err
+	}
 	if err := i.Validate(); err != nil {
 		return Issue{}, err
 	}

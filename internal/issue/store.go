@@ -14,6 +14,7 @@ type Store interface {
 	CommentStore
 	LabelStore
 	RelationStore
+	WorkflowStore
 	// WordHits returns the issues the search index holds for a word (by
 	// prefix), with their scores; truncated when the word is too common.
 	WordHits(ctx context.Context, sc tenancy.Scope, word string) (hits map[string]int, truncated bool, err error)

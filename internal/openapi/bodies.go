@@ -21,6 +21,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopleapi"
 	"github.com/issuetracker/issuetracker/internal/project"
+	"github.com/issuetracker/issuetracker/internal/project/projectapi"
 	"github.com/issuetracker/issuetracker/internal/system"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenantapi"
@@ -36,7 +37,6 @@ import (
 func init() {
 	Enums[reflect.TypeOf(issue.Type(""))] = strs(issue.Types)
 	Enums[reflect.TypeOf(issue.Priority(""))] = strs(issue.Priorities)
-	Enums[reflect.TypeOf(issue.Status(""))] = strs(issue.Statuses)
 	Enums[reflect.TypeOf(issue.Category(""))] = strs(issue.Categories)
 	Enums[reflect.TypeOf(issue.Sort(""))] = strs(issue.Sorts)
 	Enums[reflect.TypeOf(tenant.Status(""))] = strs(tenant.Statuses)
@@ -140,6 +140,7 @@ func issueBodies() map[string]Body {
 		"updateIssue":            {Request: issue.Patch{}, Response: issue.Issue{}, Errors: []int{412}},
 		"deleteIssue":            {Status: 204, Errors: []int{412}},
 		"transitionIssue":        {Request: issueapi.Transition{}, Response: issue.Issue{}, Errors: []int{412}},
+		"moveIssue":              {Request: issue.MoveIssue{}, Response: issue.Issue{}, Errors: []int{412, 422}},
 		"listIssueStatusHistory": {Response: list.Page[issue.StatusChange]{}, Query: pageParams},
 		"listIssueActivity":      {Response: list.Page[issue.Activity]{}, Query: pageParams},
 		"getWorkflow":            {Response: issue.Workflow{}},
@@ -169,10 +170,14 @@ func issueBodies() map[string]Body {
 		"runImport":      {Response: imports.Job{}, Errors: []int{409, 412, 422}},
 		"exportView": {Response: viewapi.ExportJSON{}, Query: []Param{named("format", str("csv (default) or json")),
 			named("cursor", str("the Next-Cursor (CSV) or next_cursor (JSON) of the previous call"))}},
-		"listProjects":  {Response: list.Page[project.Project]{}},
-		"createProject": {Request: project.Input{}, Response: project.Project{}, Status: 201},
-		"getProject":    {Response: project.Project{}},
-		"updateProject": {Request: project.Input{}, Response: project.Project{}, Errors: []int{412}},
+		"listProjects":              {Response: list.Page[project.Project]{}},
+		"createProject":             {Request: project.Input{}, Response: project.Project{}, Status: 201},
+		"getProject":                {Response: project.Project{}},
+		"updateProject":             {Request: project.Input{}, Response: project.Project{}, Errors: []int{412}},
+		"getProjectWorkflow":        {Response: issue.Workflow{}},
+		"updateProjectWorkflow":     {Request: projectapi.WorkflowInput{}, Response: issue.Workflow{}, Errors: []int{409, 412}},
+		"deleteWorkflowStatus":      {Request: projectapi.DeletionInput{}, Response: project.Deletion{}, Errors: []int{409, 422}},
+		"getWorkflowStatusDeletion": {Response: project.Deletion{}},
 	}
 }
 

@@ -22,7 +22,9 @@ type Users interface {
 type Service struct {
 	Store Store
 	Users Users
-	Now   func() time.Time
+	// Tracker finds and remaps the issues of a status being deleted.
+	Tracker Tracker
+	Now     func() time.Time
 }
 
 func (s *Service) now() time.Time {

@@ -8,6 +8,7 @@ import (
 
 // Store is what the Service needs of storage (projectdb.Store).
 type Store interface {
+	WorkflowStore
 	// EnsureDefault writes the tenant's default project if it is absent
 	// (idempotent; a concurrent writer wins and nothing changes).
 	EnsureDefault(ctx context.Context, sc tenancy.Scope, p Project) error

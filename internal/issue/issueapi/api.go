@@ -31,6 +31,7 @@ func Operations(d Deps) httpapi.Operations {
 		"updateIssue":            d.updateIssue,
 		"deleteIssue":            d.deleteIssue,
 		"transitionIssue":        d.transitionIssue,
+		"moveIssue":              d.moveIssue, // move.go
 		"listIssueStatusHistory": listUnderIssue(d.Service.History),
 		"listIssueActivity":      listUnderIssue(d.Service.Activity),
 		"getWorkflow":            d.getWorkflow,

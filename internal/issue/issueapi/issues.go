@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/list"
@@ -84,11 +83,8 @@ func (d Deps) transitionIssue(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if in.DuplicateOf != "" {
-		if in.To != "" && in.To != issue.Closed {
-			return errs.Field("to", "closing as a duplicate moves the issue to closed")
-		}
 		return d.write(w, r, func(ctx context.Context, p tenancy.Principal, ref string, ifMatch int64) (issue.Issue, error) {
-			return d.Service.CloseAsDuplicate(ctx, p, ref, ifMatch, in.DuplicateOf)
+			return d.Service.CloseAsDuplicate(ctx, p, ref, ifMatch, in.DuplicateOf, in.To)
 		})
 	}
 	return d.write(w, r, func(ctx context.Context, p tenancy.Principal, ref string, ifMatch int64) (issue.Issue, error) {

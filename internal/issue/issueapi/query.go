@@ -72,8 +72,11 @@ func parseFilter(q url.Values, p tenancy.Principal) (issue.Filter, error) {
 // enums reads status, category, priority and type.
 func enums(q url.Values, f *issue.Filter) error {
 	var err error
-	if f.Statuses, err = enumParam(q, "status", issue.Statuses); err != nil {
-		return err
+	for _, v := range values(q, "status") { // statuses are data of each project's workflow
+		if !issue.ValidStatusID(issue.Status(v)) {
+			return errs.Field("status", fmt.Sprintf("%q is not a status id (open, in_progress, ...)", v))
+		}
+		f.Statuses = append(f.Statuses, issue.Status(v))
 	}
 	if f.Categories, err = enumParam(q, "category", issue.Categories); err != nil {
 		return err

@@ -214,6 +214,7 @@ type historyItem struct {
 	ID       string    `dynamodbav:"id"`
 	IssueID  string    `dynamodbav:"issue_id"`
 	From     string    `dynamodbav:"from,omitempty"`
+	FromCat  string    `dynamodbav:"from_category,omitempty"`
 	To       string    `dynamodbav:"to"`
 	Category string    `dynamodbav:"category"`
 	ActorID  string    `dynamodbav:"actor_id"`
@@ -263,10 +264,10 @@ func (it activityItem) activity() issue.Activity {
 
 func toHistoryItem(tenant string, h issue.StatusChange) historyItem {
 	return historyItem{PK: issuePK(tenant, h.IssueID), SK: preHist + h.ID, Entity: "status_change", ID: h.ID,
-		IssueID: h.IssueID, From: string(h.From), To: string(h.To), Category: string(h.Category), ActorID: h.ActorID, At: h.At}
+		IssueID: h.IssueID, From: string(h.From), FromCat: string(h.FromCategory), To: string(h.To), Category: string(h.Category), ActorID: h.ActorID, At: h.At}
 }
 
 func (it historyItem) change() issue.StatusChange {
-	return issue.StatusChange{ID: it.ID, IssueID: it.IssueID, From: issue.Status(it.From), To: issue.Status(it.To),
+	return issue.StatusChange{ID: it.ID, IssueID: it.IssueID, From: issue.Status(it.From), FromCategory: issue.Category(it.FromCat), To: issue.Status(it.To),
 		Category: issue.Category(it.Category), ActorID: it.ActorID, At: it.At}
 }

@@ -69,27 +69,47 @@ func choosePlan(tenant string, q issue.ListQuery) plan {
 		p.residual.Projects = nil
 		return plan{index: "gsi7", pkAttr: "gsi7pk", skAttr: "gsi7sk", partitions: parts, residual: p.residual}
 	}
-	if statuses, ok := filterStatuses(f); ok {
+	if statuses, ok := filterStatuses(f, q.Custom); ok && len(statuses) <= maxFanout {
 		var parts []string
 		for _, s := range statuses {
 			parts = append(parts, statusGSI(tenant, s))
 		}
-		p.residual.Statuses, p.residual.Categories = nil, nil
+		// A status id may be of another category in another project: the
+		// category stays a residual filter (the issue stores its category).
+		p.residual.Statuses = nil
 		return plan{index: "gsi6", pkAttr: "gsi6pk", skAttr: "gsi6sk", partitions: parts, residual: p.residual}
 	}
 	return p
 }
 
 // filterStatuses are the statuses a status and category filter admits (none
-// when they contradict); ok is false if neither filters.
-func filterStatuses(f issue.Filter) ([]issue.Status, bool) {
+// when they contradict); ok is false if neither filters. A category admits
+// the default workflow's statuses of it and the custom ones (the tenant's
+// stored workflows) of it; a status filter admits the statuses named.
+func filterStatuses(f issue.Filter, custom []issue.WorkflowStatus) ([]issue.Status, bool) {
 	if len(f.Statuses) == 0 && len(f.Categories) == 0 {
 		return nil, false
 	}
-	var out []issue.Status
+	cats := map[issue.Status][]issue.Category{}
+	candidates := slices.Clone(f.Statuses)
 	for _, s := range issue.Statuses {
-		if (len(f.Statuses) == 0 || slices.Contains(f.Statuses, s)) &&
-			(len(f.Categories) == 0 || slices.Contains(f.Categories, issue.CategoryOf(s))) {
+		cats[s] = append(cats[s], issue.CategoryOf(s))
+		if len(f.Statuses) == 0 {
+			candidates = append(candidates, s)
+		}
+	}
+	for _, st := range custom {
+		if _, seen := cats[st.Status]; !seen && len(f.Statuses) == 0 {
+			candidates = append(candidates, st.Status)
+		}
+		cats[st.Status] = append(cats[st.Status], st.Category)
+	}
+	var out []issue.Status
+	for _, s := range candidates {
+		if slices.Contains(out, s) {
+			continue
+		}
+		if len(f.Categories) == 0 || len(cats[s]) == 0 || slices.ContainsFunc(cats[s], func(c issue.Category) bool { return slices.Contains(f.Categories, c) }) {
 			out = append(out, s)
 		}
 	}

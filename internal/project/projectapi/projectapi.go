@@ -25,6 +25,11 @@ func Operations(d Deps) httpapi.Operations {
 		"createProject": d.create,
 		"getProject":    d.get,
 		"updateProject": d.update,
+		// workflow.go
+		"getProjectWorkflow":        d.getWorkflow,
+		"updateProjectWorkflow":     d.putWorkflow,
+		"deleteWorkflowStatus":      d.deleteStatus,
+		"getWorkflowStatusDeletion": d.getDeletion,
 	}
 }
 

@@ -90,7 +90,7 @@ func (w *World) Examples(c Content) map[string]Example {
 	w.t.Helper()
 	f := w.exampleFixtures(c)
 	all := map[string]Example{}
-	for _, ex := range []map[string]Example{metaExamples(), issueExamples(f), tenantExamples(f), peopleExamples(w, c, f), insightExamples(), billingExamples(f), collabExamples(f, c)} {
+	for _, ex := range []map[string]Example{metaExamples(), issueExamples(f), tenantExamples(f), peopleExamples(w, c, f), insightExamples(), billingExamples(f), collabExamples(f, c), w.workflowExamples()} {
 		maps.Copy(all, ex)
 	}
 	return all

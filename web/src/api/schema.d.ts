@@ -847,6 +847,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/issues/{issueId}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move an issue to another project: a new key there (the old key keeps resolving), its status mapped into that project's workflow */
+        post: operations["moveIssue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/issues/{issueId}/relations": {
         parameters: {
             query?: never;
@@ -1192,6 +1209,58 @@ export interface paths {
         head?: never;
         /** Change a project: name, description, lead, default assignee, archived, key (the old key keeps resolving) */
         patch: operations["updateProject"];
+        trace?: never;
+    };
+    "/v1/projects/{projectId}/workflow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's workflow: statuses (name, category, order, colour) and allowed transitions */
+        get: operations["getProjectWorkflow"];
+        /** Replace the project's workflow (a status with issues cannot be dropped: delete it with a mapping) */
+        put: operations["updateProjectWorkflow"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{projectId}/workflow/deletions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delete a status, moving its issues to another (a resumable job: call again until done) */
+        post: operations["deleteWorkflowStatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{projectId}/workflow/deletions/{statusId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The progress of a status deletion */
+        get: operations["getWorkflowStatusDeletion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/registrations": {
@@ -1882,7 +1951,7 @@ export interface components {
             assignee_id?: string | null;
             labels?: components["schemas"]["LabelChange"];
             priority?: ("none" | "low" | "medium" | "high" | "urgent") | null;
-            status?: ("open" | "in_progress" | "in_review" | "closed") | null;
+            status?: string | null;
         };
         BulkEdit: {
             changes: components["schemas"]["BulkChanges"];
@@ -1960,6 +2029,21 @@ export interface components {
             active_users: number;
             calls: number;
             date: string;
+        };
+        Deletion: {
+            /** Format: date-time */
+            finished_at?: string;
+            move_to?: string;
+            moved: number;
+            project_id: string;
+            /** Format: date-time */
+            started_at: string;
+            state: string;
+            status: string;
+        };
+        DeletionInput: {
+            move_to?: string;
+            status: string;
         };
         Delivery: {
             attempts: components["schemas"]["Attempt"][];
@@ -2080,7 +2164,7 @@ export interface components {
         Issue: {
             assignee_id?: string;
             /** @enum {string} */
-            category: "unstarted" | "started" | "completed";
+            category: "unstarted" | "started" | "completed" | "canceled";
             /** Format: date-time */
             closed_at?: string;
             /** Format: date-time */
@@ -2102,8 +2186,7 @@ export interface components {
             resolved_at?: string;
             /** Format: date-time */
             started_at?: string;
-            /** @enum {string} */
-            status: "open" | "in_progress" | "in_review" | "closed";
+            status: string;
             team_id?: string;
             title: string;
             /** @enum {string} */
@@ -2174,11 +2257,10 @@ export interface components {
         };
         LinkedIssue: {
             /** @enum {string} */
-            category: "unstarted" | "started" | "completed";
+            category: "unstarted" | "started" | "completed" | "canceled";
             id: string;
             key: string;
-            /** @enum {string} */
-            status: "open" | "in_progress" | "in_review" | "closed";
+            status: string;
             title: string;
         };
         MFAStatus: {
@@ -2250,6 +2332,10 @@ export interface components {
             month: string;
             mrr_cents: number;
             tiers: components["schemas"]["TierMetrics"][];
+        };
+        MoveIssue: {
+            project_id: string;
+            status?: string;
         };
         NewJob: {
             filename: string;
@@ -2573,13 +2659,21 @@ export interface components {
             /** Format: date-time */
             at: string;
             /** @enum {string} */
-            category: "unstarted" | "started" | "completed";
+            category: "unstarted" | "started" | "completed" | "canceled";
+            from?: string;
             /** @enum {string} */
-            from?: "open" | "in_progress" | "in_review" | "closed";
+            from_category?: "unstarted" | "started" | "completed" | "canceled";
             id: string;
             issue_id: string;
+            to: string;
+        };
+        StatusInput: {
             /** @enum {string} */
-            to: "open" | "in_progress" | "in_review" | "closed";
+            category: "unstarted" | "started" | "completed" | "canceled";
+            color?: string;
+            name: string;
+            next?: string[];
+            status: string;
         };
         StepResult: {
             duration_ns: number;
@@ -2723,8 +2817,7 @@ export interface components {
         };
         Transition: {
             duplicate_of?: string;
-            /** @enum {string} */
-            to: "open" | "in_progress" | "in_review" | "closed";
+            to: string;
         };
         UnreadCount: {
             unread: number;
@@ -2852,14 +2945,24 @@ export interface components {
             start: string;
         };
         Workflow: {
+            project_id?: string;
             statuses: components["schemas"]["WorkflowStatus"][];
+            /** Format: date-time */
+            updated_at?: string;
+            version: number;
+        };
+        WorkflowInput: {
+            statuses: components["schemas"]["StatusInput"][];
         };
         WorkflowStatus: {
             /** @enum {string} */
-            category: "unstarted" | "started" | "completed";
-            next: ("open" | "in_progress" | "in_review" | "closed")[];
-            /** @enum {string} */
-            status: "open" | "in_progress" | "in_review" | "closed";
+            category: "unstarted" | "started" | "completed" | "canceled";
+            color: string;
+            name: string;
+            next: string[];
+            order: number;
+            retiring?: boolean;
+            status: string;
         };
         Workload: {
             group_by: string;
@@ -8322,6 +8425,125 @@ export interface operations {
             };
         };
     };
+    moveIssue: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a retry with the same key and body replays the first response */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                issueId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MoveIssue"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Issue"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listRelations: {
         parameters: {
             query?: never;
@@ -10687,6 +10909,394 @@ export interface operations {
             };
             /** @description Precondition Failed */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProjectWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workflow"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateProjectWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkflowInput"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workflow"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWorkflowStatus: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a retry with the same key and body replays the first response */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeletionInput"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deletion"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWorkflowStatusDeletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+                statusId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deletion"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -3,11 +3,33 @@ import { canMove, columns, nextStatuses, type Workflow } from './workflow';
 // The graph GET /v1/workflow answers (internal/issue/workflow.go).
 const wf: Workflow = {
   statuses: [
-    { status: 'open', category: 'unstarted', next: ['in_progress', 'closed'] },
-    { status: 'in_progress', category: 'started', next: ['open', 'in_review', 'closed'] },
-    { status: 'in_review', category: 'started', next: ['in_progress', 'closed'] },
-    { status: 'closed', category: 'completed', next: ['open'] },
+    {
+      status: 'open',
+      name: 'Open',
+      category: 'unstarted',
+      order: 0,
+      color: '#8a8f98',
+      next: ['in_progress', 'closed'],
+    },
+    {
+      status: 'in_progress',
+      name: 'In Progress',
+      category: 'started',
+      order: 1,
+      color: '#f2c94c',
+      next: ['open', 'in_review', 'closed'],
+    },
+    {
+      status: 'in_review',
+      name: 'In Review',
+      category: 'started',
+      order: 2,
+      color: '#5e6ad2',
+      next: ['in_progress', 'closed'],
+    },
+    { status: 'closed', name: 'Closed', category: 'completed', order: 3, color: '#4cb782', next: ['open'] },
   ],
+  version: 0,
 };
 
 describe('board transitions', () => {
