@@ -19,6 +19,9 @@ import (
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
 	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
 	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/cycle"
+	"github.com/issuetracker/issuetracker/internal/cycle/cycleapi"
+	"github.com/issuetracker/issuetracker/internal/cycle/cycledb"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/imports"
 	"github.com/issuetracker/issuetracker/internal/imports/importsapi"
@@ -55,6 +58,7 @@ func operations(d Deps) httpapi.Operations {
 		viewapi.Operations(viewapi.Deps{Service: viewService(d)}),
 		importsapi.Operations(importsapi.Deps{Service: &imports.Service{Store: importsdb.Store{DB: d.DB}, Issues: issueService(d), Now: d.Now}}),
 		projectapi.Operations(projectapi.Deps{Service: newProjectService(d.DB, d.Now)}),
+		cycleapi.Operations(cycleapi.Deps{Service: newCycleService(d.DB, d.Cursors, d.Now), Issues: issueService(d)}),
 		tenantapi.Operations(lifecycleDeps(d)),
 		analyticsapi.Operations(analyticsDeps(d)),
 		attachmentapi.Operations(d.Attachments),
@@ -75,7 +79,14 @@ func issueService(d Deps) *issue.Service { return newIssueService(d.DB, d.Cursor
 // newIssueService is the issue domain with its projects on db.
 func newIssueService(db *dynamodb.Client, cursors list.Codec, now func() time.Time) *issue.Service {
 	return &issue.Service{Store: issuedb.Store{DB: db, Cursors: cursors}, Directory: issuedb.Directory{DB: db},
-		Projects: project.Issues{Service: newProjectService(db, now)}, Cursors: cursors, Now: now}
+		Projects: project.Issues{Service: newProjectService(db, now)}, Cycles: cycle.Issues{Service: newCycleService(db, cursors, now)},
+		Cursors: cursors, Now: now}
+}
+
+// newCycleService is the cycle domain on db, with the issues' scope records.
+func newCycleService(db *dynamodb.Client, cursors list.Codec, now func() time.Time) *cycle.Service {
+	return &cycle.Service{Store: cycledb.Store{DB: db, Cursors: cursors}, Scope: issuedb.Store{DB: db, Cursors: cursors},
+		Projects: project.Issues{Service: newProjectService(db, now)}, Directory: issuedb.Directory{DB: db}, Now: now}
 }
 
 // newProjectService is the project domain on db.

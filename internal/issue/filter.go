@@ -27,6 +27,7 @@ type Filter struct {
 	Teams                       []string
 	Projects                    []string // project ids (the Service resolves keys)
 	Parents                     []string // parent issue ids: their sub-issues
+	Cycles                      []string // cycle ids: the issues planned in them
 	Labels                      []string // an issue carrying any of them
 	Priorities                  []Priority
 	Types                       []Type
@@ -41,7 +42,7 @@ type Filter struct {
 // Selective reports whether the filter can reject an issue.
 func (f Filter) Selective() bool {
 	return len(f.Statuses)+len(f.Categories)+len(f.Assignees)+len(f.Teams)+len(f.Labels)+len(f.Priorities)+len(f.Types)+
-		len(f.Projects)+len(f.Parents) > 0 ||
+		len(f.Projects)+len(f.Parents)+len(f.Cycles) > 0 ||
 		f.DueBefore != "" || f.DueAfter != "" || f.Overdue ||
 		!f.CreatedAfter.IsZero() || !f.CreatedBefore.IsZero() || !f.UpdatedAfter.IsZero() || !f.UpdatedBefore.IsZero()
 }
@@ -67,6 +68,7 @@ func (f Filter) Match(i Issue) bool {
 func (f Filter) matchFields(i Issue) bool {
 	return anyOf(f.Statuses, i.Status) && anyOf(f.Categories, i.Category) && anyOf(f.Teams, i.TeamID) &&
 		anyOf(f.Priorities, i.Priority) && anyOf(f.Types, i.Type) && anyOf(f.Projects, i.ProjectID) &&
+		(len(f.Cycles) == 0 || i.CycleID != "" && slices.Contains(f.Cycles, i.CycleID)) &&
 		(len(f.Parents) == 0 || i.ParentID != "" && slices.Contains(f.Parents, i.ParentID))
 }
 

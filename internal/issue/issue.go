@@ -95,6 +95,10 @@ type Issue struct {
 	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
 	ClosedAt   *time.Time `json:"closed_at,omitempty"`
 	Version    int64      `json:"version"`
+	// Estimate is the story points, on the project's scale (planning.go).
+	Estimate *int `json:"estimate,omitempty"`
+	// CycleID is the cycle (sprint) the issue is planned in.
+	CycleID string `json:"cycle_id,omitempty"`
 	// Progress rolls up the sub-issues (GET of one issue only).
 	Progress *Progress `json:"progress,omitempty"`
 }
@@ -257,6 +261,7 @@ type ProjectRef struct {
 	Key               string
 	DefaultAssigneeID string
 	Archived          bool
+	EstimateScale     EstimateScale
 }
 
 // Projects finds the caller's projects (project.Service): by id, or by a

@@ -25,6 +25,8 @@ type Service struct {
 	Directory Directory
 	// Projects finds projects; nil knows only the default project.
 	Projects Projects
+	// Cycles finds cycles (planning.go); nil: issues cannot join one.
+	Cycles Cycles
 	// Cursors signs search cursors (the zero value: a key of this process).
 	Cursors list.Codec
 	Now     func() time.Time
@@ -61,7 +63,7 @@ func (s *Service) Load(ctx context.Context, p tenancy.Principal, ref string) (Is
 // defaultProject is the caller's default project as it is before anyone
 // renames it (what a Service without Projects knows).
 func defaultProject(tenantID string) ProjectRef {
-	return ProjectRef{ID: DefaultProjectID, Key: KeyPrefix(tenantID)}
+	return ProjectRef{ID: DefaultProjectID, Key: KeyPrefix(tenantID), EstimateScale: ScaleFibonacci}
 }
 
 // projectID resolves a project key (current or former) to its id.
@@ -116,6 +118,9 @@ type CreateIssue struct {
 	ProjectID string `json:"project_id,omitempty"`
 	// ParentID makes the issue a sub-issue of another (id or key).
 	ParentID string `json:"parent_id,omitempty"`
+	// Estimate (story points on the project's scale) and CycleID plan it.
+	Estimate *int   `json:"estimate,omitempty"`
+	CycleID  string `json:"cycle_id,omitempty"`
 }
 
 // Create files a new open issue reported by the caller: it is validated,
@@ -149,7 +154,10 @@ func (s *Service) Create(ctx context.Context, p tenancy.Principal, in CreateIssu
 	if err := i.Validate(); err != nil {
 		return Issue{}, err
 	}
-	i.ParentID = in.ParentID
+	i.ParentID, i.Estimate, i.CycleID = in.ParentID, in.Estimate, in.CycleID
+	if err := s.checkPlanning(ctx, p, Issue{}, &i); err != nil {
+		return Issue{}, err
+	}
 	if err := s.checkParent(ctx, p, Issue{}, &i); err != nil {
 		return Issue{}, err
 	}

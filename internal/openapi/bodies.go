@@ -10,6 +10,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
+	"github.com/issuetracker/issuetracker/internal/cycle"
 	"github.com/issuetracker/issuetracker/internal/health"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/imports"
@@ -84,6 +85,7 @@ var filterParams = []Param{
 	named("type", str("types, comma-separated")),
 	named("project", str("project ids or keys (current or former), comma-separated")),
 	named("parent", str("parent issue ids or keys, comma-separated: their sub-issues")),
+	named("cycle", str("cycle ids, comma-separated: the issues planned in them")),
 	named("due_before", str("YYYY-MM-DD, inclusive")),
 	named("due_after", str("YYYY-MM-DD, inclusive")),
 	named("overdue", str("true: past due and not completed")),
@@ -173,6 +175,16 @@ func issueBodies() map[string]Body {
 		"createProject": {Request: project.Input{}, Response: project.Project{}, Status: 201},
 		"getProject":    {Response: project.Project{}},
 		"updateProject": {Request: project.Input{}, Response: project.Project{}, Errors: []int{412}},
+		"listCycles": {Response: list.Page[cycle.Cycle]{}, Query: concat([]Param{
+			named("project", str("the project's id or key (or team)")), named("team", str("the team's id (or project)"))}, pageParams)},
+		"createCycle":     {Request: cycle.Input{}, Response: cycle.Cycle{}, Status: 201, Errors: []int{409, 422}},
+		"getCycle":        {Response: cycle.Cycle{}},
+		"updateCycle":     {Request: cycle.Input{}, Response: cycle.Cycle{}, Errors: []int{409, 412}},
+		"listCycleIssues": {Response: list.Page[issue.Issue]{}, Query: pageParams},
+		"getCycleReport":  {Response: cycle.Report{}},
+		"getVelocity": {Response: cycle.Velocity{}, Query: []Param{
+			named("project", str("the project's id or key (or team)")), named("team", str("the team's id (or project)")),
+			named("cycles", Param{Description: "how many of the last completed cycles, 1 to 12 (default 3)", Schema: map[string]any{"type": "integer", "minimum": 1, "maximum": 12}})}},
 	}
 }
 

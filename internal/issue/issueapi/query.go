@@ -18,7 +18,7 @@ import (
 
 // filterParams are the query parameters of the issue filter (list and search).
 var filterParams = []string{"status", "category", "assignee", "team", "label", "priority", "type", "project", "parent",
-	"due_before", "due_after", "overdue", "created_after", "created_before", "updated_after", "updated_before"}
+	"cycle", "due_before", "due_after", "overdue", "created_after", "created_before", "updated_after", "updated_before"}
 
 func onlyParams(q url.Values, allowed ...string) error {
 	for k := range q {
@@ -106,12 +106,12 @@ func assignees(p tenancy.Principal) func(url.Values, *issue.Filter) error {
 }
 
 // ids reads team (ids or "mine"), label (ids or names), project (ids or
-// keys) and parent (issue ids or keys).
+// keys), parent (issue ids or keys) and cycle (cycle ids).
 func ids(q url.Values, f *issue.Filter) error {
 	for _, k := range []struct {
 		name string
 		dst  *[]string
-	}{{"team", &f.Teams}, {"label", &f.Labels}, {"project", &f.Projects}, {"parent", &f.Parents}} {
+	}{{"team", &f.Teams}, {"label", &f.Labels}, {"project", &f.Projects}, {"parent", &f.Parents}, {"cycle", &f.Cycles}} {
 		for _, v := range values(q, k.name) {
 			if k.name == "team" && v == "mine" {
 				v = issue.MyTeams

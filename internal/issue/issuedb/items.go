@@ -31,6 +31,10 @@ type issueItem struct {
 	GSI7SK      string        `dynamodbav:"gsi7sk"`
 	GSI8PK      string        `dynamodbav:"gsi8pk,omitempty"` // sub-issues by parent, then updated (sparse)
 	GSI8SK      string        `dynamodbav:"gsi8sk,omitempty"`
+	GSI9PK      string        `dynamodbav:"gsi9pk,omitempty"` // by cycle, then updated (sparse)
+	GSI9SK      string        `dynamodbav:"gsi9sk,omitempty"`
+	CycleID     string        `dynamodbav:"cycle_id,omitempty"`
+	Estimate    *int          `dynamodbav:"estimate,omitempty"`
 	Entity      string        `dynamodbav:"entity"`
 	ID          string        `dynamodbav:"id"`
 	Number      int64         `dynamodbav:"number"`
@@ -78,8 +82,13 @@ func toIssueItem(i issue.Issue) issueItem {
 	if i.ParentID != "" {
 		parentPK, parentSK = childrenGSI(i.TenantID, i.ParentID), updated
 	}
+	var cyclePK, cycleSK string
+	if i.CycleID != "" {
+		cyclePK, cycleSK = cycleIssuesGSI(i.TenantID, i.CycleID), updated
+	}
 	return issueItem{
 		PK: issuePK(i.TenantID, i.ID), SK: skIssue,
+		GSI9PK: cyclePK, GSI9SK: cycleSK, CycleID: i.CycleID, Estimate: i.Estimate,
 		GSI7PK: projectIssuesGSI(i.TenantID, i.ProjectID), GSI7SK: updated,
 		GSI8PK: parentPK, GSI8SK: parentSK, ProjectID: projectOrDefault(i.ProjectID), ParentID: i.ParentID,
 		GSI1PK: g, GSI1SK: updated,
@@ -108,7 +117,7 @@ func (it issueItem) issue() issue.Issue {
 		Status: issue.Status(it.Status), Category: issue.Category(it.Category), AssigneeID: it.AssigneeID,
 		TeamID: it.TeamID, Labels: labels, Mentions: mentions(it.Mentions), DueDate: it.DueDate, ReporterID: it.ReporterID,
 		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, StartedAt: it.StartedAt, ResolvedAt: it.ResolvedAt,
-		ClosedAt: it.ClosedAt, Version: it.Version}
+		ClosedAt: it.ClosedAt, Version: it.Version, Estimate: it.Estimate, CycleID: it.CycleID}
 }
 
 // mentionItem is a resolved mention (issue descriptions and comments).
