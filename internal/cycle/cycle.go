@@ -132,19 +132,21 @@ type Tally struct {
 	Unestimated int `json:"unestimated"`
 }
 
-func (t *Tally) add(m issue.CycleMember) {
+func (t *Tally) add(points *int) {
 	t.Issues++
-	if m.Points != nil {
-		t.Points += *m.Points
+	if points != nil {
+		t.Points += *points
 	} else {
 		t.Unestimated++
 	}
 }
 
 // Report is a cycle's scope and completion: what was planned when it
-// started (Committed), added and removed after its start, what its scope
-// is now (Committed + Added - Removed) and what of it was completed before
-// it ended. The input to velocity.
+// started (Committed, at the points it had then), added and removed after
+// its start (at the points it had when it joined or left), what its scope
+// is now (Committed + Added - Removed issues, at their current points: the
+// points differ from that sum by re-estimation) and what of it was
+// completed before it ended (current points). The input to velocity.
 type Report struct {
 	Cycle     Cycle `json:"cycle"`
 	Committed Tally `json:"committed"`
@@ -170,19 +172,19 @@ func NewReport(c Cycle, members []issue.CycleMember) Report {
 			continue // planned, then taken out before the start
 		}
 		if !m.AddedAt.After(start) {
-			r.Committed.add(m)
+			r.Committed.add(m.PointsAt(start))
 		} else if m.AddedAt.Before(end) {
-			r.Added.add(m)
+			r.Added.add(m.PointsAt(m.AddedAt))
 		} else {
 			continue
 		}
 		if m.RemovedAt != nil && m.RemovedAt.Before(end) {
-			r.Removed.add(m)
+			r.Removed.add(m.PointsAt(*m.RemovedAt))
 			continue
 		}
-		r.Scope.add(m)
+		r.Scope.add(m.Points)
 		if m.Category == issue.Completed && m.CompletedAt != nil && m.CompletedAt.Before(end) {
-			r.Completed.add(m)
+			r.Completed.add(m.Points)
 		}
 	}
 	if r.Scope.Points > 0 {

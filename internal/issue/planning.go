@@ -100,9 +100,32 @@ type CycleMember struct {
 	IssueID     string
 	AddedAt     time.Time
 	RemovedAt   *time.Time // nil while the issue is in the cycle
-	Points      *int
+	Points      *int       // now
 	Category    Category
 	CompletedAt *time.Time // ResolvedAt of a completed issue
+	// Estimates are the issue's points since it joined, oldest first.
+	Estimates []Estimated
+}
+
+// Estimated is an issue's estimate from At on (nil: not estimated).
+type Estimated struct {
+	At     time.Time
+	Points *int
+}
+
+// PointsAt is the member's estimate at t (its first one before it joined).
+func (m CycleMember) PointsAt(t time.Time) *int {
+	if len(m.Estimates) == 0 {
+		return m.Points
+	}
+	p := m.Estimates[0].Points
+	for _, e := range m.Estimates {
+		if e.At.After(t) {
+			break
+		}
+		p = e.Points
+	}
+	return p
 }
 
 // unprocessable is a 422 naming field.

@@ -3,6 +3,8 @@ package issuedb
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -31,6 +33,34 @@ type scopeItem struct {
 	Points      *int       `dynamodbav:"points,omitempty"`
 	Category    string     `dynamodbav:"category"`
 	CompletedAt *time.Time `dynamodbav:"completed_at,omitempty"`
+	// Estimates are "<time>|<points>" ("<time>|" unestimated) from the
+	// join on, so a report knows the points at the start and at a removal.
+	Estimates []string `dynamodbav:"estimates,omitempty"`
+}
+
+func estimateEntry(at time.Time, p *int) string {
+	s := at.UTC().Format(time.RFC3339Nano) + "|"
+	if p != nil {
+		s += strconv.Itoa(*p)
+	}
+	return s
+}
+
+func decodeEstimates(ss []string) []issue.Estimated {
+	out := make([]issue.Estimated, 0, len(ss))
+	for _, s := range ss {
+		at, p, ok := strings.Cut(s, "|")
+		t, err := time.Parse(time.RFC3339Nano, at)
+		if !ok || err != nil {
+			continue
+		}
+		e := issue.Estimated{At: t}
+		if n, err := strconv.Atoi(p); err == nil {
+			e.Points = &n
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 // completedAt is when a completed issue was resolved (nil otherwise).
@@ -51,15 +81,18 @@ func completedAt(i issue.Issue) *time.Time {
 func cycleDelta(t *tx, old, cur issue.Issue, at time.Time) {
 	at = at.UTC()
 	if old.CycleID != "" && old.CycleID != cur.CycleID {
-		t.update(dynamo.Key(cycleScopePK(old.TenantID, old.CycleID), useSK(old.ID)), scopeUpdate(old, &at))
+		t.update(dynamo.Key(cycleScopePK(old.TenantID, old.CycleID), useSK(old.ID)), scopeUpdate(old, &at, nil))
 	}
 	switch {
 	case cur.CycleID == "":
 	case cur.CycleID != old.CycleID:
 		t.put(scopeItem{PK: cycleScopePK(cur.TenantID, cur.CycleID), SK: useSK(cur.ID), Entity: "cycle_scope", IssueID: cur.ID,
-			AddedAt: at, Points: cur.Estimate, Category: string(cur.Category), CompletedAt: completedAt(cur)}, nil, nil)
-	case !ptrEq(old.Estimate, cur.Estimate) || old.Category != cur.Category || !ptrEq(completedAt(old), completedAt(cur)):
-		t.update(dynamo.Key(cycleScopePK(cur.TenantID, cur.CycleID), useSK(cur.ID)), scopeUpdate(cur, nil))
+			AddedAt: at, Points: cur.Estimate, Category: string(cur.Category), CompletedAt: completedAt(cur),
+			Estimates: []string{estimateEntry(at, cur.Estimate)}}, nil, nil)
+	case !ptrEq(old.Estimate, cur.Estimate):
+		t.update(dynamo.Key(cycleScopePK(cur.TenantID, cur.CycleID), useSK(cur.ID)), scopeUpdate(cur, nil, &at))
+	case old.Category != cur.Category || !ptrEq(completedAt(old), completedAt(cur)):
+		t.update(dynamo.Key(cycleScopePK(cur.TenantID, cur.CycleID), useSK(cur.ID)), scopeUpdate(cur, nil, nil))
 	}
 }
 
@@ -68,8 +101,9 @@ func ptrEq[T comparable](a, b *T) bool {
 }
 
 // scopeUpdate sets i's points, category and completion on its record,
-// and removed_at when removed is not nil.
-func scopeUpdate(i issue.Issue, removed *time.Time) expression.UpdateBuilder {
+// removed_at when removed is not nil, and a new estimate entry at
+// estimated when it is not nil.
+func scopeUpdate(i issue.Issue, removed, estimated *time.Time) expression.UpdateBuilder {
 	u := expression.Set(expression.Name("category"), expression.Value(string(i.Category))).
 		Set(expression.Name("issue_id"), expression.Value(i.ID)).Set(expression.Name("entity"), expression.Value("cycle_scope"))
 	if i.Estimate != nil {
@@ -81,6 +115,11 @@ func scopeUpdate(i issue.Issue, removed *time.Time) expression.UpdateBuilder {
 		u = u.Set(expression.Name("completed_at"), expression.Value(c.UTC().Format(time.RFC3339Nano)))
 	} else {
 		u = u.Remove(expression.Name("completed_at"))
+	}
+	if estimated != nil {
+		u = u.Set(expression.Name("estimates"), expression.ListAppend(
+			expression.IfNotExists(expression.Name("estimates"), expression.Value([]string{})),
+			expression.Value([]string{estimateEntry(*estimated, i.Estimate)})))
 	}
 	if removed != nil {
 		u = u.Set(expression.Name("removed_at"), expression.Value(removed.Format(time.RFC3339Nano)))
@@ -133,7 +172,7 @@ func (s Store) CycleScope(ctx context.Context, sc tenancy.Scope, cycleID string)
 				return out, true, nil
 			}
 			out = append(out, issue.CycleMember{IssueID: it.IssueID, AddedAt: it.AddedAt, RemovedAt: it.RemovedAt,
-				Points: it.Points, Category: issue.Category(it.Category), CompletedAt: it.CompletedAt})
+				Points: it.Points, Category: issue.Category(it.Category), CompletedAt: it.CompletedAt, Estimates: decodeEstimates(it.Estimates)})
 		}
 	}
 	return out, false, nil

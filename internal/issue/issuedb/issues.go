@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -172,7 +171,7 @@ func (s Store) Delete(ctx context.Context, sc tenancy.Scope, i issue.Issue) erro
 		t.gone(postingItem{PK: termPK(i.TenantID, w), SK: termSK(w, i.ID, "I"), IssueID: i.ID, Weight: wt})
 	}
 	t.put(purgeItem{PK: purgePK(i.TenantID), SK: purgeSK(i.ID), IssueID: i.ID, DeletedAt: i.UpdatedAt}, nil, nil)
-	cycleDelta(t, i, issue.Issue{}, time.Now().UTC())
+	cycleDelta(t, i, issue.Issue{}, i.UpdatedAt)
 	if err := t.run(ctx, s.DB, "delete issue"); err != nil {
 		return err
 	}
