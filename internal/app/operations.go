@@ -19,6 +19,9 @@ import (
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
 	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
 	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/customfield"
+	"github.com/issuetracker/issuetracker/internal/customfield/customfieldapi"
+	"github.com/issuetracker/issuetracker/internal/customfield/customfielddb"
 	"github.com/issuetracker/issuetracker/internal/cycle"
 	"github.com/issuetracker/issuetracker/internal/cycle/cycleapi"
 	"github.com/issuetracker/issuetracker/internal/cycle/cycledb"
@@ -58,6 +61,7 @@ func operations(d Deps) httpapi.Operations {
 		viewapi.Operations(viewapi.Deps{Service: viewService(d)}),
 		importsapi.Operations(importsapi.Deps{Service: &imports.Service{Store: importsdb.Store{DB: d.DB}, Issues: issueService(d), Now: d.Now}}),
 		projectapi.Operations(projectapi.Deps{Service: newProjectService(d.DB, d.Now)}),
+		customfieldapi.Operations(customfieldapi.Deps{Service: newFieldService(d.DB, d.Now)}),
 		cycleapi.Operations(cycleapi.Deps{Service: newCycleService(d.DB, d.Cursors, d.Now), Issues: issueService(d)}),
 		tenantapi.Operations(lifecycleDeps(d)),
 		analyticsapi.Operations(analyticsDeps(d)),
@@ -80,7 +84,12 @@ func issueService(d Deps) *issue.Service { return newIssueService(d.DB, d.Cursor
 func newIssueService(db *dynamodb.Client, cursors list.Codec, now func() time.Time) *issue.Service {
 	return &issue.Service{Store: issuedb.Store{DB: db, Cursors: cursors}, Directory: issuedb.Directory{DB: db},
 		Projects: project.Issues{Service: newProjectService(db, now)}, Cycles: cycle.Issues{Service: newCycleService(db, cursors, now)},
-		Cursors: cursors, Now: now}
+		FieldDefs: customfield.Issues{Service: newFieldService(db, now)}, Cursors: cursors, Now: now}
+}
+
+// newFieldService is the projects' custom fields on db.
+func newFieldService(db *dynamodb.Client, now func() time.Time) *customfield.Service {
+	return &customfield.Service{Store: customfielddb.Store{DB: db}, Projects: project.Issues{Service: newProjectService(db, now)}, Now: now}
 }
 
 // newCycleService is the cycle domain on db, with the issues' scope records.

@@ -81,6 +81,9 @@ func (s *Service) prepare(ctx context.Context, p tenancy.Principal, ref string, 
 	if err := s.checkPlanning(ctx, p, old, &cur); err != nil {
 		return write{}, err
 	}
+	if err := s.checkFields(ctx, p, old, &cur); err != nil {
+		return write{}, err
+	}
 	if err := s.checkRefs(ctx, p, old, cur); err != nil {
 		return write{}, err
 	}

@@ -99,6 +99,9 @@ type Issue struct {
 	Estimate *int `json:"estimate,omitempty"`
 	// CycleID is the cycle (sprint) the issue is planned in.
 	CycleID string `json:"cycle_id,omitempty"`
+	// Fields are the values of its project's custom fields, by field id
+	// (customfields.go).
+	Fields map[string]any `json:"fields,omitempty"`
 	// Progress rolls up the sub-issues (GET of one issue only).
 	Progress *Progress `json:"progress,omitempty"`
 }

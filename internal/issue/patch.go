@@ -40,6 +40,8 @@ type Patch struct {
 	Status      Opt[string]   `json:"status"`
 	Estimate    Opt[int]      `json:"estimate"` // null: not estimated
 	CycleID     Opt[string]   `json:"cycle_id"` // null: out of its cycle
+	// Fields merges custom field values by id: null removes one.
+	Fields Opt[map[string]any] `json:"fields"`
 }
 
 // Apply applies p to i and returns the changes. Nulls clear optional fields;
@@ -83,6 +85,7 @@ func (p Patch) Apply(i *Issue, now time.Time) ([]Change, error) {
 		}
 	}
 	ch = append(ch, p.applyEstimate(i)...)
+	ch = append(ch, p.applyFields(i)...)
 	if p.Labels.Set {
 		l := Dedup(p.Labels.V)
 		if !slices.Equal(l, i.Labels) {

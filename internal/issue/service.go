@@ -27,6 +27,8 @@ type Service struct {
 	Projects Projects
 	// Cycles finds cycles (planning.go); nil: issues cannot join one.
 	Cycles Cycles
+	// FieldDefs finds projects' custom fields; nil: none are defined.
+	FieldDefs FieldDefs
 	// Cursors signs search cursors (the zero value: a key of this process).
 	Cursors list.Codec
 	Now     func() time.Time
@@ -121,6 +123,8 @@ type CreateIssue struct {
 	// Estimate (story points on the project's scale) and CycleID plan it.
 	Estimate *int   `json:"estimate,omitempty"`
 	CycleID  string `json:"cycle_id,omitempty"`
+	// Fields are custom field values by field id (the project's fields).
+	Fields map[string]any `json:"fields,omitempty"`
 }
 
 // Create files a new open issue reported by the caller: it is validated,
@@ -154,8 +158,11 @@ func (s *Service) Create(ctx context.Context, p tenancy.Principal, in CreateIssu
 	if err := i.Validate(); err != nil {
 		return Issue{}, err
 	}
-	i.ParentID, i.Estimate, i.CycleID = in.ParentID, in.Estimate, in.CycleID
+	i.ParentID, i.Estimate, i.CycleID, i.Fields = in.ParentID, in.Estimate, in.CycleID, in.Fields
 	if err := s.checkPlanning(ctx, p, Issue{}, &i); err != nil {
+		return Issue{}, err
+	}
+	if err := s.checkFields(ctx, p, Issue{}, &i); err != nil {
 		return Issue{}, err
 	}
 	if err := s.checkParent(ctx, p, Issue{}, &i); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
+	"github.com/issuetracker/issuetracker/internal/customfield"
 	"github.com/issuetracker/issuetracker/internal/cycle"
 	"github.com/issuetracker/issuetracker/internal/health"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
@@ -135,7 +136,7 @@ func issueBodies() map[string]Body {
 	return map[string]Body{
 		"createIssue": {Request: issue.CreateIssue{}, Response: issue.Issue{}, Status: 201},
 		"listIssues": {Response: list.Page[issue.Issue]{}, Query: concat(filterParams, []Param{
-			named("sort", str("updated (default), created, priority or due")),
+			named("sort", str("updated (default), created, priority, due, or field.<custom field id> (sorted in memory: at most 1,000 matching issues)")),
 			named("order", str("asc or desc"))}, pageParams)},
 		"getIssue":               {Response: issue.Issue{}},
 		"bulkEditIssues":         {Request: issue.BulkEdit{}, Response: issueapi.BulkResult{}, Errors: []int{422}},
@@ -175,6 +176,9 @@ func issueBodies() map[string]Body {
 		"createProject": {Request: project.Input{}, Response: project.Project{}, Status: 201},
 		"getProject":    {Response: project.Project{}},
 		"updateProject": {Request: project.Input{}, Response: project.Project{}, Errors: []int{412}},
+		"listFields":    {Response: list.Page[issue.FieldDef]{}},
+		"createField":   {Request: customfield.Input{}, Response: issue.FieldDef{}, Status: 201, Errors: []int{409, 422}},
+		"updateField":   {Request: customfield.Input{}, Response: issue.FieldDef{}, Errors: []int{409, 412}},
 		"listCycles": {Response: list.Page[cycle.Cycle]{}, Query: concat([]Param{
 			named("project", str("the project's id or key (or team)")), named("team", str("the team's id (or project)"))}, pageParams)},
 		"createCycle":     {Request: cycle.Input{}, Response: cycle.Cycle{}, Status: 201, Errors: []int{409, 422}},

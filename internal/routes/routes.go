@@ -119,6 +119,10 @@ var table = []Route{
 	{"POST", "/v1/projects", FnIssues, tenant(roles.Admin), "createProject", "Create a project (its key numbers its issues: WEB-1)"},
 	{"GET", "/v1/projects/{projectId}", FnIssues, tenant(roles.User), "getProject", "Get a project by id or by a current or former key"},
 	{"PATCH", "/v1/projects/{projectId}", FnIssues, tenant(roles.Admin), "updateProject", "Change a project: name, description, lead, default assignee, archived, key (the old key keeps resolving)"},
+	// Custom fields (internal/customfield): defined per project by Admins; issues carry values by field id.
+	{"GET", "/v1/projects/{projectId}/fields", FnIssues, tenant(roles.User), "listFields", "A project's custom fields"},
+	{"POST", "/v1/projects/{projectId}/fields", FnIssues, tenant(roles.Admin), "createField", "Define a custom field: text, number, date, select, multi_select or user"},
+	{"PATCH", "/v1/projects/{projectId}/fields/{fieldId}", FnIssues, tenant(roles.Admin), "updateField", "Rename a custom field or add options (its type never changes)"},
 	// Cycles (internal/cycle): sprints of a project or a team; issues join by cycle_id (PATCH, bulk edit).
 	{"GET", "/v1/cycles", FnIssues, tenant(roles.User), "listCycles", "A project's or a team's cycles, latest first (?project= or ?team=)"},
 	{"POST", "/v1/cycles", FnIssues, tenant(roles.Admin), "createCycle", "Plan a cycle (sprint) of a project or a team; cycles of one owner never overlap"},

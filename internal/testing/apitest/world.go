@@ -184,6 +184,10 @@ func (w *World) SeedContent() Content {
 		labels = append(labels, must(owner.Do("POST", "/v1/labels", map[string]any{"name": n}), 201)["id"].(string))
 	}
 	c["labelId"] = labels[0]
+	// Two custom fields of the default project; the seeded issues carry a value.
+	for _, f := range []map[string]any{{"name": "Area", "type": "select", "options": []string{"web", "api"}}, {"name": "Story", "type": "text"}} {
+		c["fieldId"] = must(owner.Do("POST", "/v1/projects/default/fields", f), 201)["id"].(string)
+	}
 	// Two cycles of the default project (the current one holds two issues).
 	today := time.Now().UTC()
 	for i := range 2 {
@@ -194,7 +198,7 @@ func (w *World) SeedContent() Content {
 		}
 	}
 	for i, title := range []string{"zebra crossing", "zebra stripes", "zebra herd"} {
-		body := map[string]any{"title": title, "labels": labels[:1]}
+		body := map[string]any{"title": title, "labels": labels[:1], "fields": map[string]any{c["fieldId"]: "as a rider"}}
 		if i > 0 {
 			body["cycle_id"], body["estimate"] = c["cycleId"], 3
 		}
