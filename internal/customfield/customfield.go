@@ -37,7 +37,7 @@ type Field = issue.FieldDef
 type Input struct {
 	Name    *string          `json:"name"`
 	Type    *issue.FieldType `json:"type"`
-	Options []string         `json:"options"`
+	Options []string         `json:"options,omitempty"`
 }
 
 // Store is what the Service needs of storage (customfielddb.Store).

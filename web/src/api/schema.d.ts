@@ -2092,7 +2092,7 @@ export interface components {
         };
         CustomfieldInput: {
             name?: string;
-            options: string[];
+            options?: string[];
             type?: string;
         };
         Cycle: {
