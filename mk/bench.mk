@@ -1,5 +1,6 @@
 # `make bench`: per endpoint, DynamoDB round trips and server time outside
 # DynamoDB (internal/issue/issueapi/bench_test.go), against DynamoDB Local;
+# a cycle's issues at 500 and 5,000 (internal/issue/issuedb/cycles_bench_test.go);
 # the analytics dashboard at 1,000 and 10,000 issues and the local
 # stream-to-rollup lag (internal/analytics/analyticsapi/bench_test.go); event -> first webhook
 # attempt and event -> inbox (internal/webhook/webhookapi/bench_test.go).
@@ -7,6 +8,7 @@
 bench: tools ## benchmarks: round trips and time per endpoint, analytics dashboard, stream lag
 	@status=0; go test -run '^$$' -bench BenchmarkEndpoints -benchtime 200x -count 1 ./internal/issue/issueapi/ || status=$$?; \
 	go test -run '^$$' -bench BenchmarkBulkEdit -benchtime 5x -count 1 ./internal/issue/issueapi/ || status=$$?; \
+	go test -run '^$$' -bench BenchmarkCycleIssues -benchtime 20x -count 1 ./internal/issue/issuedb/ || status=$$?; \
 	go test -run '^$$' -bench BenchmarkImport10k -benchtime 1x -count 1 -timeout 30m -v ./internal/imports/ || status=$$?; \
 	go test -run '^$$' -bench BenchmarkDashboard -benchtime 30x -count 1 -timeout 20m ./internal/analytics/analyticsapi/ || status=$$?; \
 	go test -run '^$$' -bench BenchmarkStreamToRollupLag -benchtime 1x -count 1 ./internal/analytics/analyticsapi/ || status=$$?; \

@@ -122,7 +122,7 @@ func TestTheTemplatesHaveRoomForAHundredMoreRoutes(t *testing.T) {
 				Access: routes.Access{Kind: routes.Tenant}, OperationID: fmt.Sprintf("op%d", len(grown))})
 		}
 	}
-	add(30, routes.FnIssues, func(i int) string { return fmt.Sprintf("/v1/cycles/{cycleId}/part%d", i) })
+	add(30, routes.FnIssues, func(i int) string { return fmt.Sprintf("/v1/roadmaps/{roadmapId}/part%d", i) })
 	add(20, routes.FnIssues, func(i int) string { return fmt.Sprintf("/v1/saved-views/{viewId}/part%d", i) })
 	add(20, routes.FnTenants, func(i int) string { return fmt.Sprintf("/v1/integrations/{integrationId}/part%d", i) })
 	add(30, routes.FnTenants, func(i int) string { return fmt.Sprintf("/v1/admin/console/part%d/{id}", i) })
@@ -148,7 +148,7 @@ func TestTheTemplatesHaveRoomForAHundredMoreRoutes(t *testing.T) {
 	// Three new groups get three nested stacks; the routes themselves add
 	// nothing to the parent.
 	assert.Equal(t, count["Today"]+3, count["Grown"], "the parent grows by a nested stack per new group, not per route")
-	for _, name := range []string{"RoutesAdmin", "RoutesCycles", "RoutesSavedViews", "RoutesIntegrations"} {
+	for _, name := range []string{"RoutesAdmin", "RoutesRoadmaps", "RoutesSavedViews", "RoutesIntegrations"} {
 		assert.Contains(t, count, "Grown/"+name)
 	}
 	assert.Greater(t, count["Grown/RoutesAdmin"], count["Today/RoutesAdmin"], "admin console routes join the admin group's stack")

@@ -32,7 +32,7 @@ import (
 // refuses a second resource with the same path.
 var DefaultRouteStacks = map[string]string{
 	"/v1/issues": "Issues", "/v1/labels": "Issues", "/v1/workflow": "Issues", "/v1/search": "Issues",
-	"/v1/projects": "Issues", "/v1/views": "Issues", "/v1/imports": "Issues",
+	"/v1/projects": "Issues", "/v1/views": "Issues", "/v1/imports": "Issues", "/v1/cycles": "Issues",
 	"/v1/admin": "Admin", "/v1/registrations": "Admin",
 	"/v1/users": "People", "/v1/teams": "People", "/v1/me": "People", "/v1/notifications": "People",
 	"/v1/webhooks": "People", "/v1/audit": "People",

@@ -19,6 +19,12 @@ import (
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
 	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
 	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/customfield"
+	"github.com/issuetracker/issuetracker/internal/customfield/customfieldapi"
+	"github.com/issuetracker/issuetracker/internal/customfield/customfielddb"
+	"github.com/issuetracker/issuetracker/internal/cycle"
+	"github.com/issuetracker/issuetracker/internal/cycle/cycleapi"
+	"github.com/issuetracker/issuetracker/internal/cycle/cycledb"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/imports"
 	"github.com/issuetracker/issuetracker/internal/imports/importsapi"
@@ -55,6 +61,8 @@ func operations(d Deps) httpapi.Operations {
 		viewapi.Operations(viewapi.Deps{Service: viewService(d)}),
 		importsapi.Operations(importsapi.Deps{Service: &imports.Service{Store: importsdb.Store{DB: d.DB}, Issues: issueService(d), Now: d.Now}}),
 		projectapi.Operations(projectapi.Deps{Service: newProjectService(d.DB, d.Cursors, d.Now)}),
+		customfieldapi.Operations(customfieldapi.Deps{Service: newFieldService(d.DB, d.Cursors, d.Now)}),
+		cycleapi.Operations(cycleapi.Deps{Service: newCycleService(d.DB, d.Cursors, d.Now), Issues: issueService(d)}),
 		tenantapi.Operations(lifecycleDeps(d)),
 		analyticsapi.Operations(analyticsDeps(d)),
 		attachmentapi.Operations(d.Attachments),
@@ -75,10 +83,25 @@ func issueService(d Deps) *issue.Service { return newIssueService(d.DB, d.Cursor
 // newIssueService is the issue domain with its projects on db.
 func newIssueService(db *dynamodb.Client, cursors list.Codec, now func() time.Time) *issue.Service {
 	ps := &project.Service{Store: projectdb.Store{DB: db}, Users: issuedb.Directory{DB: db}, Now: now}
+	projects := project.Issues{Service: ps}
 	is := &issue.Service{Store: issuedb.Store{DB: db, Cursors: cursors}, Directory: issuedb.Directory{DB: db},
-		Projects: project.Issues{Service: ps}, Workflows: project.Issues{Service: ps}, Cursors: cursors, Now: now}
+		Projects: projects, Workflows: projects,
+		Cycles: cycle.Issues{Service: &cycle.Service{Store: cycledb.Store{DB: db, Cursors: cursors}, Scope: issuedb.Store{DB: db, Cursors: cursors},
+			Projects: projects, Directory: issuedb.Directory{DB: db}, Now: now}},
+		FieldDefs: customfield.Issues{Service: &customfield.Service{Store: customfielddb.Store{DB: db}, Projects: projects, Now: now}},
+		Cursors:   cursors, Now: now}
 	ps.Tracker = is // status deletions find and remap issues
 	return is
+}
+
+// newFieldService is the projects' custom fields on db.
+func newFieldService(db *dynamodb.Client, cursors list.Codec, now func() time.Time) *customfield.Service {
+	return newIssueService(db, cursors, now).FieldDefs.(customfield.Issues).Service
+}
+
+// newCycleService is the cycle domain on db, with the issues' scope records.
+func newCycleService(db *dynamodb.Client, cursors list.Codec, now func() time.Time) *cycle.Service {
+	return newIssueService(db, cursors, now).Cycles.(cycle.Issues).Service
 }
 
 // newProjectService is the project domain on db, with the issues its

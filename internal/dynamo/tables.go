@@ -114,7 +114,10 @@ func addMissingIndexes(ctx context.Context, db *dynamodb.Client, t schema.Table,
 		_, err = db.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(name), AttributeDefinitions: defs,
 			GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{{Create: &types.CreateGlobalSecondaryIndexAction{
 				IndexName: ix.IndexName, KeySchema: ix.KeySchema, Projection: ix.Projection}}}})
-		if err != nil {
+		// ResourceInUse: the index is being created already (our own call,
+		// retried by the SDK after a timeout, or a concurrent start): wait.
+		var inUse *types.ResourceInUseException
+		if err != nil && !errors.As(err, &inUse) {
 			return fmt.Errorf("add index %s to %s: %w", aws.ToString(ix.IndexName), name, err)
 		}
 		if err := waitIndexActive(ctx, db, name, aws.ToString(ix.IndexName)); err != nil {

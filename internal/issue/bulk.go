@@ -51,6 +51,7 @@ type BulkChanges struct {
 	AssigneeID Opt[string]   `json:"assignee_id"` // null unassigns
 	Priority   Opt[Priority] `json:"priority"`
 	Labels     *LabelChange  `json:"labels"`
+	CycleID    Opt[string]   `json:"cycle_id"` // null takes the issues out of their cycle
 }
 
 // BulkEdit is one bulk edit request.
@@ -107,7 +108,7 @@ func (s *Service) Bulk(ctx context.Context, p tenancy.Principal, in BulkEdit) ([
 // moves, one history entry. An issue already as asked is left unwritten.
 func (s *Service) bulkEdit(ctx context.Context, p tenancy.Principal, ch BulkChanges, i *Issue) (Activity, *StatusChange, error) {
 	now := s.now()
-	patch := Patch{Priority: ch.Priority, AssigneeID: ch.AssigneeID}
+	patch := Patch{Priority: ch.Priority, AssigneeID: ch.AssigneeID, CycleID: ch.CycleID}
 	if ch.Labels != nil {
 		l := slices.DeleteFunc(slices.Clone(i.Labels), func(id string) bool { return slices.Contains(ch.Labels.Remove, id) })
 		for _, id := range ch.Labels.Add {
@@ -158,6 +159,11 @@ func (s *Service) checkBulk(ctx context.Context, p tenancy.Principal, in BulkEdi
 			return ch, err
 		}
 	}
+	if ch.CycleID.Set && !ch.CycleID.Null {
+		if _, err := s.openCycle(ctx, p, "changes.cycle_id", ch.CycleID.V); err != nil {
+			return ch, err
+		}
+	}
 	if ch.Labels != nil {
 		lc, err := s.bulkLabels(ctx, p, *ch.Labels)
 		if err != nil {
@@ -182,8 +188,8 @@ func checkBulkShape(in BulkEdit) error {
 		return badBulk("issues", "name at least one issue")
 	case len(in.Issues) > MaxBulk:
 		return badBulk("issues", fmt.Sprintf("at most %d issues in one request, got %d", MaxBulk, len(in.Issues)))
-	case !ch.Status.Set && !ch.AssigneeID.Set && !ch.Priority.Set && ch.Labels == nil:
-		return badBulk("changes", "change at least one of status, assignee_id, priority, labels")
+	case !ch.Status.Set && !ch.AssigneeID.Set && !ch.Priority.Set && ch.Labels == nil && !ch.CycleID.Set:
+		return badBulk("changes", "change at least one of status, assignee_id, priority, labels, cycle_id")
 	case ch.Status.Set && (ch.Status.Null || !ValidStatusID(ch.Status.V)):
 		return badBulk("changes.status", "must be a status id of the issues' workflows (open, in_progress, ...)")
 	case ch.Priority.Set && (ch.Priority.Null || !validPriority(ch.Priority.V)):

@@ -78,6 +78,12 @@ func (s *Service) prepare(ctx context.Context, p tenancy.Principal, ref string, 
 	if err := s.checkParent(ctx, p, old, &cur); err != nil {
 		return write{}, err
 	}
+	if err := s.checkPlanning(ctx, p, old, &cur); err != nil {
+		return write{}, err
+	}
+	if err := s.checkFields(ctx, p, old, &cur); err != nil {
+		return write{}, err
+	}
 	if err := s.checkRefs(ctx, p, old, cur); err != nil {
 		return write{}, err
 	}
@@ -139,6 +145,7 @@ func (s *Service) Delete(ctx context.Context, p tenancy.Principal, ref string, i
 	if ifMatch != 0 && ifMatch != i.Version {
 		return Stale(ifMatch, i.Version)
 	}
+	i.UpdatedAt = s.now() // when it was deleted: the purge marker's time, its cycle's removal
 	return s.Store.Delete(ctx, p.Scope(), i)
 }
 

@@ -21,13 +21,17 @@ var Sorts = []Sort{SortUpdated, SortCreated, SortPriority, SortDue}
 // Filter selects issues. Empty fields select everything; a list field
 // selects any of its values; fields combine with AND.
 type Filter struct {
-	Statuses                    []Status
-	Categories                  []Category
-	Assignees                   []string // user ids; NoAssignee selects unassigned issues
-	Teams                       []string
-	Projects                    []string // project ids (the Service resolves keys)
-	Parents                     []string // parent issue ids: their sub-issues
-	Labels                      []string // an issue carrying any of them
+	Statuses   []Status
+	Categories []Category
+	Assignees  []string // user ids; NoAssignee selects unassigned issues
+	Teams      []string
+	Projects   []string // project ids (the Service resolves keys)
+	Parents    []string // parent issue ids: their sub-issues
+	Cycles     []string // cycle ids: the issues planned in them
+	// Fields filters custom field values: field id → any of these values
+	// ("none": no value). Applied in memory after the Query.
+	Fields                      map[string][]string `json:",omitempty"`
+	Labels                      []string            // an issue carrying any of them
 	Priorities                  []Priority
 	Types                       []Type
 	DueBefore                   string // YYYY-MM-DD, inclusive
@@ -41,7 +45,7 @@ type Filter struct {
 // Selective reports whether the filter can reject an issue.
 func (f Filter) Selective() bool {
 	return len(f.Statuses)+len(f.Categories)+len(f.Assignees)+len(f.Teams)+len(f.Labels)+len(f.Priorities)+len(f.Types)+
-		len(f.Projects)+len(f.Parents) > 0 ||
+		len(f.Projects)+len(f.Parents)+len(f.Cycles)+len(f.Fields) > 0 ||
 		f.DueBefore != "" || f.DueAfter != "" || f.Overdue ||
 		!f.CreatedAfter.IsZero() || !f.CreatedBefore.IsZero() || !f.UpdatedAfter.IsZero() || !f.UpdatedBefore.IsZero()
 }
@@ -60,13 +64,14 @@ const NoTeam = "\x00noteam"
 // Match reports whether i passes the filter. Lists and search apply the
 // same predicate, so they cannot disagree.
 func (f Filter) Match(i Issue) bool {
-	return f.matchFields(i) && f.matchDates(i) && f.matchAssignee(i) && f.matchLabels(i)
+	return f.matchFields(i) && f.matchDates(i) && f.matchAssignee(i) && f.matchLabels(i) && matchFieldValues(f.Fields, i.Fields)
 }
 
 // matchFields checks status, category, team, priority and type.
 func (f Filter) matchFields(i Issue) bool {
 	return anyOf(f.Statuses, i.Status) && anyOf(f.Categories, i.Category) && anyOf(f.Teams, i.TeamID) &&
 		anyOf(f.Priorities, i.Priority) && anyOf(f.Types, i.Type) && anyOf(f.Projects, i.ProjectID) &&
+		(len(f.Cycles) == 0 || i.CycleID != "" && slices.Contains(f.Cycles, i.CycleID)) &&
 		(len(f.Parents) == 0 || i.ParentID != "" && slices.Contains(f.Parents, i.ParentID))
 }
 

@@ -95,6 +95,13 @@ type Issue struct {
 	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
 	ClosedAt   *time.Time `json:"closed_at,omitempty"`
 	Version    int64      `json:"version"`
+	// Estimate is the story points, on the project's scale (planning.go).
+	Estimate *int `json:"estimate,omitempty"`
+	// CycleID is the cycle (sprint) the issue is planned in.
+	CycleID string `json:"cycle_id,omitempty"`
+	// Fields are the values of its project's custom fields, by field id
+	// (customfields.go).
+	Fields map[string]any `json:"fields,omitempty"`
 	// Progress rolls up the sub-issues (GET of one issue only).
 	Progress *Progress `json:"progress,omitempty"`
 }
@@ -260,6 +267,7 @@ type ProjectRef struct {
 	Key               string
 	DefaultAssigneeID string
 	Archived          bool
+	EstimateScale     EstimateScale
 }
 
 // Projects finds the caller's projects (project.Service): by id, or by a

@@ -38,6 +38,10 @@ type Patch struct {
 	DueDate     Opt[string]   `json:"due_date"`
 	ParentID    Opt[string]   `json:"parent_id"` // id or key; null: no longer a sub-issue
 	Status      Opt[string]   `json:"status"`
+	Estimate    Opt[int]      `json:"estimate"` // null: not estimated
+	CycleID     Opt[string]   `json:"cycle_id"` // null: out of its cycle
+	// Fields merges custom field values by id: null removes one.
+	Fields Opt[map[string]any] `json:"fields"`
 }
 
 // Apply applies p to i and returns the changes. Nulls clear optional fields;
@@ -74,11 +78,14 @@ func (p Patch) Apply(i *Issue, now time.Time) ([]Change, error) {
 		{"team_id", p.TeamID, &i.TeamID, false},
 		{"due_date", p.DueDate, &i.DueDate, false},
 		{"parent_id", p.ParentID, &i.ParentID, false},
+		{"cycle_id", p.CycleID, &i.CycleID, false},
 	} {
 		if err := str(f.name, f.o, f.dst, f.req); err != nil {
 			return nil, err
 		}
 	}
+	ch = append(ch, p.applyEstimate(i)...)
+	ch = append(ch, p.applyFields(i)...)
 	if p.Labels.Set {
 		l := Dedup(p.Labels.V)
 		if !slices.Equal(l, i.Labels) {

@@ -111,6 +111,9 @@ func (s *Service) List(ctx context.Context, p tenancy.Principal, q ListQuery) (l
 			return list.Page[Issue]{}, err
 		}
 	}
+	if q.Sort.Field() {
+		return s.listByField(ctx, p, q)
+	}
 	items, next, err := s.Store.List(ctx, p.Scope(), q)
 	if err != nil {
 		return list.Page[Issue]{}, err

@@ -27,6 +27,10 @@ type Service struct {
 	Projects Projects
 	// Workflows finds projects' workflows; nil: every project has the default.
 	Workflows Workflows
+	// Cycles finds cycles (planning.go); nil: issues cannot join one.
+	Cycles Cycles
+	// FieldDefs finds projects' custom fields; nil: none are defined.
+	FieldDefs FieldDefs
 	// Cursors signs search cursors (the zero value: a key of this process).
 	Cursors list.Codec
 	Now     func() time.Time
@@ -63,7 +67,7 @@ func (s *Service) Load(ctx context.Context, p tenancy.Principal, ref string) (Is
 // defaultProject is the caller's default project as it is before anyone
 // renames it (what a Service without Projects knows).
 func defaultProject(tenantID string) ProjectRef {
-	return ProjectRef{ID: DefaultProjectID, Key: KeyPrefix(tenantID)}
+	return ProjectRef{ID: DefaultProjectID, Key: KeyPrefix(tenantID), EstimateScale: ScaleFibonacci}
 }
 
 // projectID resolves a project key (current or former) to its id.
@@ -118,6 +122,11 @@ type CreateIssue struct {
 	ProjectID string `json:"project_id,omitempty"`
 	// ParentID makes the issue a sub-issue of another (id or key).
 	ParentID string `json:"parent_id,omitempty"`
+	// Estimate (story points on the project's scale) and CycleID plan it.
+	Estimate *int   `json:"estimate,omitempty"`
+	CycleID  string `json:"cycle_id,omitempty"`
+	// Fields are custom field values by field id (the project's fields).
+	Fields map[string]any `json:"fields,omitempty"`
 }
 
 // Create files a new open issue reported by the caller: it is validated,
@@ -158,7 +167,13 @@ func (s *Service) Create(ctx context.Context, p tenancy.Principal, in CreateIssu
 	if err := i.Validate(); err != nil {
 		return Issue{}, err
 	}
-	i.ParentID = in.ParentID
+	i.ParentID, i.Estimate, i.CycleID, i.Fields = in.ParentID, in.Estimate, in.CycleID, in.Fields
+	if err := s.checkPlanning(ctx, p, Issue{}, &i); err != nil {
+		return Issue{}, err
+	}
+	if err := s.checkFields(ctx, p, Issue{}, &i); err != nil {
+		return Issue{}, err
+	}
 	if err := s.checkParent(ctx, p, Issue{}, &i); err != nil {
 		return Issue{}, err
 	}

@@ -10,6 +10,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
+	"github.com/issuetracker/issuetracker/internal/customfield"
+	"github.com/issuetracker/issuetracker/internal/cycle"
 	"github.com/issuetracker/issuetracker/internal/health"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/imports"
@@ -84,6 +86,7 @@ var filterParams = []Param{
 	named("type", str("types, comma-separated")),
 	named("project", str("project ids or keys (current or former), comma-separated")),
 	named("parent", str("parent issue ids or keys, comma-separated: their sub-issues")),
+	named("cycle", str("cycle ids, comma-separated: the issues planned in them")),
 	named("due_before", str("YYYY-MM-DD, inclusive")),
 	named("due_after", str("YYYY-MM-DD, inclusive")),
 	named("overdue", str("true: past due and not completed")),
@@ -133,7 +136,7 @@ func issueBodies() map[string]Body {
 	return map[string]Body{
 		"createIssue": {Request: issue.CreateIssue{}, Response: issue.Issue{}, Status: 201},
 		"listIssues": {Response: list.Page[issue.Issue]{}, Query: concat(filterParams, []Param{
-			named("sort", str("updated (default), created, priority or due")),
+			named("sort", str("updated (default), created, priority, due, or field.<custom field id> (sorted in memory: at most 1,000 matching issues)")),
 			named("order", str("asc or desc"))}, pageParams)},
 		"getIssue":               {Response: issue.Issue{}},
 		"bulkEditIssues":         {Request: issue.BulkEdit{}, Response: issueapi.BulkResult{}, Errors: []int{422}},
@@ -178,6 +181,19 @@ func issueBodies() map[string]Body {
 		"updateProjectWorkflow":     {Request: projectapi.WorkflowInput{}, Response: issue.Workflow{}, Errors: []int{409, 412}},
 		"deleteWorkflowStatus":      {Request: projectapi.DeletionInput{}, Response: project.Deletion{}, Errors: []int{409, 422}},
 		"getWorkflowStatusDeletion": {Response: project.Deletion{}},
+		"listFields":                {Response: list.Page[issue.FieldDef]{}},
+		"createField":               {Request: customfield.Input{}, Response: issue.FieldDef{}, Status: 201, Errors: []int{409, 422}},
+		"updateField":               {Request: customfield.Input{}, Response: issue.FieldDef{}, Errors: []int{409, 412}},
+		"listCycles": {Response: list.Page[cycle.Cycle]{}, Query: concat([]Param{
+			named("project", str("the project's id or key (or team)")), named("team", str("the team's id (or project)"))}, pageParams)},
+		"createCycle":     {Request: cycle.Input{}, Response: cycle.Cycle{}, Status: 201, Errors: []int{409, 422}},
+		"getCycle":        {Response: cycle.Cycle{}},
+		"updateCycle":     {Request: cycle.Input{}, Response: cycle.Cycle{}, Errors: []int{409, 412}},
+		"listCycleIssues": {Response: list.Page[issue.Issue]{}, Query: pageParams},
+		"getCycleReport":  {Response: cycle.Report{}},
+		"getVelocity": {Response: cycle.Velocity{}, Query: []Param{
+			named("project", str("the project's id or key (or team)")), named("team", str("the team's id (or project)")),
+			named("cycles", Param{Description: "how many of the last completed cycles, 1 to 12 (default 3)", Schema: map[string]any{"type": "integer", "minimum": 1, "maximum": 12}})}},
 	}
 }
 

@@ -32,22 +32,35 @@ const (
 
 // Project is a body of work with its own key and issue numbering.
 type Project struct {
-	ID                string    `json:"id"`
-	Key               string    `json:"key"`
-	FormerKeys        []string  `json:"former_keys"`
-	Name              string    `json:"name"`
-	Description       string    `json:"description"`
-	LeadID            string    `json:"lead_id,omitempty"`
-	DefaultAssigneeID string    `json:"default_assignee_id,omitempty"`
-	Archived          bool      `json:"archived"`
-	CreatedAt         time.Time `json:"created_at"`
-	UpdatedAt         time.Time `json:"updated_at"`
-	Version           int64     `json:"version"`
+	ID                string   `json:"id"`
+	Key               string   `json:"key"`
+	FormerKeys        []string `json:"former_keys"`
+	Name              string   `json:"name"`
+	Description       string   `json:"description"`
+	LeadID            string   `json:"lead_id,omitempty"`
+	DefaultAssigneeID string   `json:"default_assignee_id,omitempty"`
+	Archived          bool     `json:"archived"`
+	// EstimateScale is the story-point scale of the project's issues.
+	EstimateScale issue.EstimateScale `json:"estimate_scale"`
+	// EstimateValues are the scale's allowed estimates (read only).
+	EstimateValues []issue.ScaleValue `json:"estimate_values"`
+	CreatedAt      time.Time          `json:"created_at"`
+	UpdatedAt      time.Time          `json:"updated_at"`
+	Version        int64              `json:"version"`
 }
 
 // Ref is what the issue domain needs of the project.
 func (p Project) Ref() issue.ProjectRef {
-	return issue.ProjectRef{ID: p.ID, Key: p.Key, DefaultAssigneeID: p.DefaultAssigneeID, Archived: p.Archived}
+	return issue.ProjectRef{ID: p.ID, Key: p.Key, DefaultAssigneeID: p.DefaultAssigneeID, Archived: p.Archived,
+		EstimateScale: p.Scale()}
+}
+
+// Scale is the project's estimate scale (fibonacci unless set).
+func (p Project) Scale() issue.EstimateScale {
+	if p.EstimateScale == "" {
+		return issue.ScaleFibonacci
+	}
+	return p.EstimateScale
 }
 
 // keyRE: a letter, then 1-9 letters or digits (Jira's rule, upper case).
@@ -74,6 +87,9 @@ func (p *Project) Validate() error {
 	if len(p.Description) > MaxDescription {
 		tf.Add("description", fmt.Sprintf("is longer than %d bytes", MaxDescription))
 	}
+	if p.EstimateScale != "" && !p.EstimateScale.Valid() {
+		tf.Add("estimate_scale", fmt.Sprintf("must be one of %v", issue.EstimateScales))
+	}
 	if p.LeadID != "" && !issue.ValidID(p.LeadID) {
 		tf.Add("lead_id", "is not a valid user id")
 	}
@@ -87,5 +103,6 @@ func (p *Project) Validate() error {
 // it: named after nothing in particular, keyed by the tenant's old prefix.
 func Default(tenantID string, now time.Time) Project {
 	return Project{ID: DefaultID, Key: issue.KeyPrefix(tenantID), FormerKeys: []string{}, Name: "Default",
-		Description: "Issues filed before projects, and issues filed without one.", CreatedAt: now, UpdatedAt: now, Version: 1}
+		Description: "Issues filed before projects, and issues filed without one.", CreatedAt: now, UpdatedAt: now, Version: 1,
+		EstimateScale: issue.ScaleFibonacci, EstimateValues: issue.ScaleFibonacci.Values()}
 }

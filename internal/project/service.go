@@ -43,6 +43,8 @@ type Input struct {
 	LeadID            *string `json:"lead_id"`
 	DefaultAssigneeID *string `json:"default_assignee_id"`
 	Archived          *bool   `json:"archived"`
+	// EstimateScale: fibonacci (default), linear, tshirt or none.
+	EstimateScale *issue.EstimateScale `json:"estimate_scale"`
 }
 
 // Limit is the number of projects the caller's tier allows (MaxProjects
@@ -195,9 +197,14 @@ func (s *Service) apply(ctx context.Context, p tenancy.Principal, pr *Project, i
 	set(&pr.Description, in.Description)
 	set(&pr.LeadID, in.LeadID)
 	set(&pr.DefaultAssigneeID, in.DefaultAssigneeID)
+	if in.EstimateScale != nil {
+		pr.EstimateScale = *in.EstimateScale
+	}
 	if err := pr.Validate(); err != nil {
 		return err
 	}
+	pr.EstimateScale = pr.Scale()
+	pr.EstimateValues = pr.EstimateScale.Values()
 	for _, f := range []struct {
 		name string
 		v    *string

@@ -72,6 +72,8 @@ const (
 	GSI7SK    = "gsi7sk"
 	GSI8PK    = "gsi8pk"
 	GSI8SK    = "gsi8sk"
+	GSI9PK    = "gsi9pk"
+	GSI9SK    = "gsi9sk"
 	ExpiresAt = "expires_at"
 
 	GSI1 = "gsi1"
@@ -82,6 +84,7 @@ const (
 	GSI6 = "gsi6"
 	GSI7 = "gsi7"
 	GSI8 = "gsi8"
+	GSI9 = "gsi9"
 )
 
 func s(n string) Attr { return Attr{Name: n, Type: String} }
@@ -108,6 +111,9 @@ var App = Table{
 		// one Query per page (docs/data-model.md).
 		{Name: GSI7, PartitionKey: s(GSI7PK), SortKey: s(GSI7SK)},
 		{Name: GSI8, PartitionKey: s(GSI8PK), SortKey: s(GSI8SK)},
+		// gsi9 (sparse): a cycle's issues, in update order, so a cycle's
+		// issues are one Query per page (docs/data-model.md).
+		{Name: GSI9, PartitionKey: s(GSI9PK), SortKey: s(GSI9SK)},
 	},
 	TTLAttribute: ExpiresAt,
 	// One change stream, many consumers (docs/changes.md): analytics now,

@@ -18,7 +18,7 @@ import (
 
 // filterParams are the query parameters of the issue filter (list and search).
 var filterParams = []string{"status", "category", "assignee", "team", "label", "priority", "type", "project", "parent",
-	"due_before", "due_after", "overdue", "created_after", "created_before", "updated_after", "updated_before"}
+	"cycle", "due_before", "due_after", "overdue", "created_after", "created_before", "updated_after", "updated_before"}
 
 func onlyParams(q url.Values, allowed ...string) error {
 	for k := range q {
@@ -60,7 +60,7 @@ func enumParam[T ~string](q url.Values, k string, valid []T) ([]T, error) {
 func parseFilter(q url.Values, p tenancy.Principal) (issue.Filter, error) {
 	var f issue.Filter
 	for _, step := range []func(url.Values, *issue.Filter) error{
-		enums, assignees(p), ids, dueDates, overdue, timestamps,
+		enums, assignees(p), ids, dueDates, overdue, timestamps, customFields,
 	} {
 		if err := step(q, &f); err != nil {
 			return f, err
@@ -109,12 +109,12 @@ func assignees(p tenancy.Principal) func(url.Values, *issue.Filter) error {
 }
 
 // ids reads team (ids or "mine"), label (ids or names), project (ids or
-// keys) and parent (issue ids or keys).
+// keys), parent (issue ids or keys) and cycle (cycle ids).
 func ids(q url.Values, f *issue.Filter) error {
 	for _, k := range []struct {
 		name string
 		dst  *[]string
-	}{{"team", &f.Teams}, {"label", &f.Labels}, {"project", &f.Projects}, {"parent", &f.Parents}} {
+	}{{"team", &f.Teams}, {"label", &f.Labels}, {"project", &f.Projects}, {"parent", &f.Parents}, {"cycle", &f.Cycles}} {
 		for _, v := range values(q, k.name) {
 			if k.name == "team" && v == "mine" {
 				v = issue.MyTeams
@@ -182,13 +182,18 @@ func timestamps(q url.Values, f *issue.Filter) error {
 // first unless order says otherwise.
 func listOrder(q url.Values, lq *issue.ListQuery) error {
 	lq.Sort = issue.SortUpdated
-	if s := q.Get("sort"); s != "" {
+	if fs, ok, err := fieldSort(q.Get("sort")); ok {
+		lq.Sort = fs
+		if err != nil {
+			return err
+		}
+	} else if s := q.Get("sort"); s != "" {
 		if !slices.Contains(issue.Sorts, issue.Sort(s)) {
-			return errs.Field("sort", "must be one of updated, created, priority, due")
+			return errs.Field("sort", "must be one of updated, created, priority, due, field.<custom field id>")
 		}
 		lq.Sort = issue.Sort(s)
 	}
-	lq.Desc = lq.Sort != issue.SortDue
+	lq.Desc = lq.Sort != issue.SortDue && !lq.Sort.Field()
 	switch q.Get("order") {
 	case "":
 	case "asc":
@@ -207,7 +212,7 @@ func (d Deps) listIssues(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	req, err := list.Params(q, append(filterParams, "sort", "order")...)
+	req, err := list.Params(q, append(append(filterParams, "sort", "order"), fieldParams(q)...)...)
 	if err != nil {
 		return err
 	}
@@ -231,7 +236,7 @@ func (d Deps) searchIssues(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	req, err := list.Params(q, append(filterParams, "q")...)
+	req, err := list.Params(q, append(append(filterParams, "q"), fieldParams(q)...)...)
 	if err != nil {
 		return err
 	}

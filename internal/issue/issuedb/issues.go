@@ -84,6 +84,7 @@ func (s Store) Create(ctx context.Context, sc tenancy.Scope, i issue.Issue, h is
 	t.put(toActivityItem(i.TenantID, a), nil, nil)
 	labelDelta(t, i.TenantID, i.ID, nil, i.Labels)
 	termDelta(t, i.TenantID, i.ID, "I", nil, decodeTerms(it.Terms))
+	cycleDelta(t, issue.Issue{}, i, i.CreatedAt)
 	return t.run(ctx, s.DB, "create issue")
 }
 
@@ -144,6 +145,7 @@ func (s Store) Update(ctx context.Context, sc tenancy.Scope, old, i issue.Issue,
 	if r != nil {
 		relate(t, i.TenantID, *r, false)
 	}
+	cycleDelta(t, old, i, i.UpdatedAt)
 	return t.run(ctx, s.DB, "update issue")
 }
 
@@ -169,6 +171,7 @@ func (s Store) Delete(ctx context.Context, sc tenancy.Scope, i issue.Issue) erro
 		t.gone(postingItem{PK: termPK(i.TenantID, w), SK: termSK(w, i.ID, "I"), IssueID: i.ID, Weight: wt})
 	}
 	t.put(purgeItem{PK: purgePK(i.TenantID), SK: purgeSK(i.ID), IssueID: i.ID, DeletedAt: i.UpdatedAt}, nil, nil)
+	cycleDelta(t, i, issue.Issue{}, i.UpdatedAt)
 	if err := t.run(ctx, s.DB, "delete issue"); err != nil {
 		return err
 	}

@@ -13,49 +13,54 @@ import (
 // (assignee or team) and one in its status's. They are
 // attributes of the issue item, so every write moves them with the issue.
 type issueItem struct {
-	PK          string        `dynamodbav:"pk"`
-	SK          string        `dynamodbav:"sk"`
-	GSI1PK      string        `dynamodbav:"gsi1pk"` // by updated
-	GSI1SK      string        `dynamodbav:"gsi1sk"`
-	GSI2PK      string        `dynamodbav:"gsi2pk"` // by created
-	GSI2SK      string        `dynamodbav:"gsi2sk"`
-	GSI3PK      string        `dynamodbav:"gsi3pk"` // by priority, then updated
-	GSI3SK      string        `dynamodbav:"gsi3sk"`
-	GSI4PK      string        `dynamodbav:"gsi4pk"` // by due date (none last)
-	GSI4SK      string        `dynamodbav:"gsi4sk"`
-	GSI5PK      string        `dynamodbav:"gsi5pk"` // by owner (assignee, team or none), then updated
-	GSI5SK      string        `dynamodbav:"gsi5sk"`
-	GSI6PK      string        `dynamodbav:"gsi6pk"` // by status, then updated
-	GSI6SK      string        `dynamodbav:"gsi6sk"`
-	GSI7PK      string        `dynamodbav:"gsi7pk"` // by project, then updated
-	GSI7SK      string        `dynamodbav:"gsi7sk"`
-	GSI8PK      string        `dynamodbav:"gsi8pk,omitempty"` // sub-issues by parent, then updated (sparse)
-	GSI8SK      string        `dynamodbav:"gsi8sk,omitempty"`
-	Entity      string        `dynamodbav:"entity"`
-	ID          string        `dynamodbav:"id"`
-	Number      int64         `dynamodbav:"number"`
-	Key         string        `dynamodbav:"key"`
-	ProjectID   string        `dynamodbav:"project_id,omitempty"` // absent: written before projects (the default)
-	ParentID    string        `dynamodbav:"parent_id,omitempty"`
-	TenantID    string        `dynamodbav:"tenant_id"`
-	Title       string        `dynamodbav:"title"`
-	Description string        `dynamodbav:"description,omitempty"`
-	IssueType   string        `dynamodbav:"issue_type"`
-	Priority    string        `dynamodbav:"priority"`
-	Status      string        `dynamodbav:"status"`
-	Category    string        `dynamodbav:"category"`
-	AssigneeID  string        `dynamodbav:"assignee_id,omitempty"`
-	TeamID      string        `dynamodbav:"team_id,omitempty"`
-	Labels      []string      `dynamodbav:"labels,omitempty"`
-	Mentions    []mentionItem `dynamodbav:"mention_refs,omitempty"`
-	DueDate     string        `dynamodbav:"due_date,omitempty"`
-	ReporterID  string        `dynamodbav:"reporter_id"`
-	CreatedAt   time.Time     `dynamodbav:"created_at"`
-	UpdatedAt   time.Time     `dynamodbav:"updated_at"`
-	StartedAt   *time.Time    `dynamodbav:"started_at,omitempty"`
-	ResolvedAt  *time.Time    `dynamodbav:"resolved_at,omitempty"`
-	ClosedAt    *time.Time    `dynamodbav:"closed_at,omitempty"`
-	Version     int64         `dynamodbav:"version"`
+	PK          string         `dynamodbav:"pk"`
+	SK          string         `dynamodbav:"sk"`
+	GSI1PK      string         `dynamodbav:"gsi1pk"` // by updated
+	GSI1SK      string         `dynamodbav:"gsi1sk"`
+	GSI2PK      string         `dynamodbav:"gsi2pk"` // by created
+	GSI2SK      string         `dynamodbav:"gsi2sk"`
+	GSI3PK      string         `dynamodbav:"gsi3pk"` // by priority, then updated
+	GSI3SK      string         `dynamodbav:"gsi3sk"`
+	GSI4PK      string         `dynamodbav:"gsi4pk"` // by due date (none last)
+	GSI4SK      string         `dynamodbav:"gsi4sk"`
+	GSI5PK      string         `dynamodbav:"gsi5pk"` // by owner (assignee, team or none), then updated
+	GSI5SK      string         `dynamodbav:"gsi5sk"`
+	GSI6PK      string         `dynamodbav:"gsi6pk"` // by status, then updated
+	GSI6SK      string         `dynamodbav:"gsi6sk"`
+	GSI7PK      string         `dynamodbav:"gsi7pk"` // by project, then updated
+	GSI7SK      string         `dynamodbav:"gsi7sk"`
+	GSI8PK      string         `dynamodbav:"gsi8pk,omitempty"` // sub-issues by parent, then updated (sparse)
+	GSI8SK      string         `dynamodbav:"gsi8sk,omitempty"`
+	GSI9PK      string         `dynamodbav:"gsi9pk,omitempty"` // by cycle, then updated (sparse)
+	GSI9SK      string         `dynamodbav:"gsi9sk,omitempty"`
+	CycleID     string         `dynamodbav:"cycle_id,omitempty"`
+	Estimate    *int           `dynamodbav:"estimate,omitempty"`
+	Fields      map[string]any `dynamodbav:"fields,omitempty"`
+	Entity      string         `dynamodbav:"entity"`
+	ID          string         `dynamodbav:"id"`
+	Number      int64          `dynamodbav:"number"`
+	Key         string         `dynamodbav:"key"`
+	ProjectID   string         `dynamodbav:"project_id,omitempty"` // absent: written before projects (the default)
+	ParentID    string         `dynamodbav:"parent_id,omitempty"`
+	TenantID    string         `dynamodbav:"tenant_id"`
+	Title       string         `dynamodbav:"title"`
+	Description string         `dynamodbav:"description,omitempty"`
+	IssueType   string         `dynamodbav:"issue_type"`
+	Priority    string         `dynamodbav:"priority"`
+	Status      string         `dynamodbav:"status"`
+	Category    string         `dynamodbav:"category"`
+	AssigneeID  string         `dynamodbav:"assignee_id,omitempty"`
+	TeamID      string         `dynamodbav:"team_id,omitempty"`
+	Labels      []string       `dynamodbav:"labels,omitempty"`
+	Mentions    []mentionItem  `dynamodbav:"mention_refs,omitempty"`
+	DueDate     string         `dynamodbav:"due_date,omitempty"`
+	ReporterID  string         `dynamodbav:"reporter_id"`
+	CreatedAt   time.Time      `dynamodbav:"created_at"`
+	UpdatedAt   time.Time      `dynamodbav:"updated_at"`
+	StartedAt   *time.Time     `dynamodbav:"started_at,omitempty"`
+	ResolvedAt  *time.Time     `dynamodbav:"resolved_at,omitempty"`
+	ClosedAt    *time.Time     `dynamodbav:"closed_at,omitempty"`
+	Version     int64          `dynamodbav:"version"`
 	// Terms are the indexed "word:weight"s, so an update writes only the delta.
 	Terms []string `dynamodbav:"terms,omitempty"`
 }
@@ -78,8 +83,13 @@ func toIssueItem(i issue.Issue) issueItem {
 	if i.ParentID != "" {
 		parentPK, parentSK = childrenGSI(i.TenantID, i.ParentID), updated
 	}
+	var cyclePK, cycleSK string
+	if i.CycleID != "" {
+		cyclePK, cycleSK = cycleIssuesGSI(i.TenantID, i.CycleID), updated
+	}
 	return issueItem{
 		PK: issuePK(i.TenantID, i.ID), SK: skIssue,
+		GSI9PK: cyclePK, GSI9SK: cycleSK, CycleID: i.CycleID, Estimate: i.Estimate, Fields: i.Fields,
 		GSI7PK: projectIssuesGSI(i.TenantID, i.ProjectID), GSI7SK: updated,
 		GSI8PK: parentPK, GSI8SK: parentSK, ProjectID: projectOrDefault(i.ProjectID), ParentID: i.ParentID,
 		GSI1PK: g, GSI1SK: updated,
@@ -120,7 +130,7 @@ func (it issueItem) issue() issue.Issue {
 		Status: issue.Status(it.Status), Category: issue.Category(it.Category), AssigneeID: it.AssigneeID,
 		TeamID: it.TeamID, Labels: labels, Mentions: mentions(it.Mentions), DueDate: it.DueDate, ReporterID: it.ReporterID,
 		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, StartedAt: it.StartedAt, ResolvedAt: it.ResolvedAt,
-		ClosedAt: it.ClosedAt, Version: it.Version}
+		ClosedAt: it.ClosedAt, Version: it.Version, Estimate: it.Estimate, CycleID: it.CycleID, Fields: it.Fields}
 }
 
 // mentionItem is a resolved mention (issue descriptions and comments).

@@ -43,6 +43,11 @@ func projectIssuesGSI(tenant, project string) string {
 }
 func childrenGSI(tenant, parent string) string { return tp(tenant) + "ISSUE#" + parent + "#CHILDREN" }
 
+// cycleIssuesGSI is a cycle's issues in gsi9; cycleScopePK the partition
+// of its scope records (one per issue ever planned in it).
+func cycleIssuesGSI(tenant, cycle string) string { return tp(tenant) + "CYCLE#" + cycle + "#ISSUES" }
+func cycleScopePK(tenant, cycle string) string   { return tp(tenant) + "CYCLE#" + cycle + "#SCOPE" }
+
 // projectOrDefault: an issue written before projects has none stored.
 func projectOrDefault(p string) string {
 	if p == "" {

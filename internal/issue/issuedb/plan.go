@@ -22,9 +22,9 @@ type plan struct {
 const maxFanout = 10
 
 // choosePlan picks the index of a list page. Only the updated order has
-// filter indexes (gsi5 owner, gsi6 status, gsi7 project, gsi8 parent, all
+// filter indexes (gsi5 owner, gsi6 status, gsi7 project, gsi8 parent, gsi9 cycle, all
 // sorted like gsi1); among the indexed filters the most selective drives
-// the Query: parent, assignee (many users), then team, project, status. assignee=none is not
+// the Query: parent, cycle, assignee (many users), then team, project, status. assignee=none is not
 // indexed: team-owned issues are unassigned too, and it is rarely
 // selective. Otherwise the sort index reads the tenant's issues and the
 // filter applies in memory.
@@ -42,6 +42,14 @@ func choosePlan(tenant string, q issue.ListQuery) plan {
 		}
 		p.residual.Parents = nil
 		return plan{index: "gsi8", pkAttr: "gsi8pk", skAttr: "gsi8sk", partitions: parts, residual: p.residual}
+	}
+	if len(f.Cycles) > 0 && len(f.Cycles) <= maxFanout { // a cycle's issues (gsi9): as selective
+		var parts []string
+		for _, x := range f.Cycles {
+			parts = append(parts, cycleIssuesGSI(tenant, x))
+		}
+		p.residual.Cycles = nil
+		return plan{index: "gsi9", pkAttr: "gsi9pk", skAttr: "gsi9sk", partitions: parts, residual: p.residual}
 	}
 	if len(f.Assignees) > 0 && len(f.Assignees) <= maxFanout && !slices.Contains(f.Assignees, issue.NoAssignee) {
 		var parts []string

@@ -50,6 +50,7 @@ type projectItem struct {
 	LeadID            string    `dynamodbav:"lead_id,omitempty"`
 	DefaultAssigneeID string    `dynamodbav:"default_assignee_id,omitempty"`
 	Archived          bool      `dynamodbav:"archived"`
+	EstimateScale     string    `dynamodbav:"estimate_scale,omitempty"`
 	CreatedAt         time.Time `dynamodbav:"created_at"`
 	UpdatedAt         time.Time `dynamodbav:"updated_at"`
 	Version           int64     `dynamodbav:"version"`
@@ -68,7 +69,8 @@ type keyItem struct {
 func toItem(tenant string, p project.Project) projectItem {
 	return projectItem{PK: projectsPK(tenant), SK: projectSK(p.ID), Entity: "project", ID: p.ID, Key: p.Key,
 		FormerKeys: p.FormerKeys, Name: p.Name, Description: p.Description, LeadID: p.LeadID,
-		DefaultAssigneeID: p.DefaultAssigneeID, Archived: p.Archived, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Version: p.Version}
+		DefaultAssigneeID: p.DefaultAssigneeID, Archived: p.Archived, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Version: p.Version,
+		EstimateScale: string(p.EstimateScale)}
 }
 
 func (it projectItem) project() project.Project {
@@ -76,9 +78,12 @@ func (it projectItem) project() project.Project {
 	if fk == nil {
 		fk = []string{}
 	}
-	return project.Project{ID: it.ID, Key: it.Key, FormerKeys: fk, Name: it.Name, Description: it.Description,
+	p := project.Project{ID: it.ID, Key: it.Key, FormerKeys: fk, Name: it.Name, Description: it.Description,
 		LeadID: it.LeadID, DefaultAssigneeID: it.DefaultAssigneeID, Archived: it.Archived, CreatedAt: it.CreatedAt,
-		UpdatedAt: it.UpdatedAt, Version: it.Version}
+		UpdatedAt: it.UpdatedAt, Version: it.Version, EstimateScale: issue.EstimateScale(it.EstimateScale)}
+	p.EstimateScale = p.Scale()
+	p.EstimateValues = p.EstimateScale.Values()
+	return p
 }
 
 // Store implements project.Store on DynamoDB.

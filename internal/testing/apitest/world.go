@@ -3,6 +3,7 @@ package apitest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -183,8 +184,25 @@ func (w *World) SeedContent() Content {
 		labels = append(labels, must(owner.Do("POST", "/v1/labels", map[string]any{"name": n}), 201)["id"].(string))
 	}
 	c["labelId"] = labels[0]
+	// Two custom fields of the default project; the seeded issues carry a value.
+	for _, f := range []map[string]any{{"name": "Area", "type": "select", "options": []string{"web", "api"}}, {"name": "Story", "type": "text"}} {
+		c["fieldId"] = must(owner.Do("POST", "/v1/projects/default/fields", f), 201)["id"].(string)
+	}
+	// Two cycles of the default project (the current one holds two issues).
+	today := time.Now().UTC()
+	for i := range 2 {
+		id := must(owner.Do("POST", "/v1/cycles", map[string]any{"name": fmt.Sprintf("Sprint %d", i+1), "project_id": "default",
+			"starts_on": today.AddDate(0, 0, 14*i).Format(time.DateOnly), "ends_on": today.AddDate(0, 0, 14*i+13).Format(time.DateOnly)}), 201)["id"].(string)
+		if i == 0 {
+			c["cycleId"] = id
+		}
+	}
 	for i, title := range []string{"zebra crossing", "zebra stripes", "zebra herd"} {
-		id := must(owner.Do("POST", "/v1/issues", map[string]any{"title": title, "labels": labels[:1]}), 201)["id"].(string)
+		body := map[string]any{"title": title, "labels": labels[:1], "fields": map[string]any{c["fieldId"]: "as a rider"}}
+		if i > 0 {
+			body["cycle_id"], body["estimate"] = c["cycleId"], 3
+		}
+		id := must(owner.Do("POST", "/v1/issues", body), 201)["id"].(string)
 		if i == 0 {
 			c["issueId"] = id
 		}

@@ -1,0 +1,213 @@
+// Package cycleapi serves the cycle domain over HTTP: a project's or a
+// team's cycles, their issues, their scope report and velocity.
+package cycleapi
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/issuetracker/issuetracker/internal/cycle"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/issue"
+	"github.com/issuetracker/issuetracker/internal/list"
+	"golang.org/x/sync/errgroup"
+)
+
+// Deps of the cycle operations.
+type Deps struct {
+	Service *cycle.Service
+	// Issues lists a cycle's issues (the issue list's gsi9 plan).
+	Issues *issue.Service
+}
+
+// Operations of the cycles (served by the issues function).
+func Operations(d Deps) httpapi.Operations {
+	return httpapi.Operations{
+		"listCycles":      d.list,
+		"createCycle":     d.create,
+		"getCycle":        d.get,
+		"updateCycle":     d.update,
+		"listCycleIssues": d.issues,
+		"getCycleReport":  d.report,
+		"getVelocity":     d.velocity,
+	}
+}
+
+const maxBody = 4 << 10
+
+func owner(r *http.Request) cycle.Owner {
+	q := r.URL.Query()
+	return cycle.Owner{ProjectID: q.Get("project"), TeamID: q.Get("team")}
+}
+
+func (d Deps) list(w http.ResponseWriter, r *http.Request) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	req, err := list.Params(r.URL.Query(), "project", "team")
+	if err != nil {
+		return err
+	}
+	pg, err := d.Service.List(r.Context(), p, owner(r), req)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, pg)
+}
+
+func (d Deps) create(w http.ResponseWriter, r *http.Request) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	var in cycle.Input
+	if err := httpapi.DecodeJSON(r, &in, maxBody); err != nil {
+		return err
+	}
+	c, err := d.Service.Create(r.Context(), p, in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/v1/cycles/"+c.ID)
+	return write(w, http.StatusCreated, c)
+}
+
+func (d Deps) get(w http.ResponseWriter, r *http.Request) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	c, err := d.Service.Get(r.Context(), p, r.PathValue("cycleId"))
+	if err != nil {
+		return err
+	}
+	return write(w, http.StatusOK, c)
+}
+
+func (d Deps) update(w http.ResponseWriter, r *http.Request) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	want, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	var in cycle.Input
+	if err := httpapi.DecodeJSON(r, &in, maxBody); err != nil {
+		return err
+	}
+	c, err := d.Service.Update(r.Context(), p, r.PathValue("cycleId"), want, in)
+	if err != nil {
+		return err
+	}
+	return write(w, http.StatusOK, c)
+}
+
+// issues is one page of the cycle's issues, most recently updated first:
+// the cycle's GetItem (another tenant's cycle is a 404) and the page's
+// gsi9 Query run in parallel, one round trip of latency.
+func (d Deps) issues(w http.ResponseWriter, r *http.Request) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	req, err := list.Params(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("cycleId")
+	if !issue.ValidID(id) {
+		return errs.NotFound("cycle")
+	}
+	var pg list.Page[issue.Issue]
+	g, ctx := errgroup.WithContext(r.Context())
+	g.Go(func() error {
+		_, err := d.Service.Get(ctx, p, id)
+		return err
+	})
+	g.Go(func() error {
+		var e error
+		pg, e = d.Issues.List(ctx, p, issue.ListQuery{Sort: issue.SortUpdated, Desc: true,
+			Filter: issue.Filter{Cycles: []string{id}}, Limit: req.Limit, Cursor: req.Cursor})
+		return e
+	})
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, pg)
+}
+
+func (d Deps) report(w http.ResponseWriter, r *http.Request) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	if err := noParams(r); err != nil {
+		return err
+	}
+	rep, err := d.Service.Report(r.Context(), p, r.PathValue("cycleId"))
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, rep)
+}
+
+func (d Deps) velocity(w http.ResponseWriter, r *http.Request) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	for k := range q {
+		if k != "project" && k != "team" && k != "cycles" {
+			return unknown(k)
+		}
+	}
+	n := 3
+	if v := q.Get("cycles"); v != "" {
+		if n, err = strconv.Atoi(v); err != nil || strconv.Itoa(n) != v {
+			return errs.Invalid("invalid_parameter", "cycles must be an integer 1-12",
+				errs.FieldError{Field: "cycles", Reason: "must be an integer 1-12"})
+		}
+	}
+	v, err := d.Service.Velocity(r.Context(), p, owner(r), n)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, v)
+}
+
+func noParams(r *http.Request) error {
+	for k := range r.URL.Query() {
+		return unknown(k)
+	}
+	return nil
+}
+
+func unknown(k string) error {
+	return errs.Invalid("unknown_parameter", "unknown query parameter "+strconv.Quote(k),
+		errs.FieldError{Field: k, Reason: "unknown query parameter"})
+}
+
+func write(w http.ResponseWriter, status int, c cycle.Cycle) error {
+	w.Header().Set("ETag", `"`+strconv.FormatInt(c.Version, 10)+`"`)
+	return httpapi.WriteJSON(w, status, c)
+}
+
+// ifMatch reads If-Match: 0 when absent or "*", else the version it names.
+func ifMatch(r *http.Request) (int64, error) {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" || h == "*" {
+		return 0, nil
+	}
+	v, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(h, "W/"), `"`), 10, 64)
+	if err != nil || v <= 0 {
+		return 0, errs.Invalid("invalid_if_match", `If-Match must be an ETag of this API, such as "3"`,
+			errs.FieldError{Field: "If-Match", Reason: "malformed"})
+	}
+	return v, nil
+}

@@ -1,0 +1,179 @@
+package issuedb
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
+	"github.com/issuetracker/issuetracker/internal/issue"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+)
+
+// scopeItem is an issue's record in a cycle's scope: pk
+// T#t#CYCLE#<cycle>#SCOPE, sk ISSUE#<issue>. The issue's own transactions
+// write it (cycleDelta), so it never disagrees with the issue: added_at
+// when the issue joined, removed_at when it left (or was deleted), and its
+// points, category and completion as of its last write in the cycle. A
+// cycle's scope report is one Query of this partition.
+type scopeItem struct {
+	PK          string     `dynamodbav:"pk"`
+	SK          string     `dynamodbav:"sk"`
+	Entity      string     `dynamodbav:"entity"`
+	IssueID     string     `dynamodbav:"issue_id"`
+	AddedAt     time.Time  `dynamodbav:"added_at"`
+	RemovedAt   *time.Time `dynamodbav:"removed_at,omitempty"`
+	Points      *int       `dynamodbav:"points,omitempty"`
+	Category    string     `dynamodbav:"category"`
+	CompletedAt *time.Time `dynamodbav:"completed_at,omitempty"`
+	// Estimates are "<time>|<points>" ("<time>|" unestimated) from the
+	// join on, so a report knows the points at the start and at a removal.
+	Estimates []string `dynamodbav:"estimates,omitempty"`
+}
+
+func estimateEntry(at time.Time, p *int) string {
+	s := at.UTC().Format(time.RFC3339Nano) + "|"
+	if p != nil {
+		s += strconv.Itoa(*p)
+	}
+	return s
+}
+
+func decodeEstimates(ss []string) []issue.Estimated {
+	out := make([]issue.Estimated, 0, len(ss))
+	for _, s := range ss {
+		at, p, ok := strings.Cut(s, "|")
+		t, err := time.Parse(time.RFC3339Nano, at)
+		if !ok || err != nil {
+			continue
+		}
+		e := issue.Estimated{At: t}
+		if n, err := strconv.Atoi(p); err == nil {
+			e.Points = &n
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// completedAt is when a completed issue was resolved (nil otherwise).
+func completedAt(i issue.Issue) *time.Time {
+	if i.Category != issue.Completed {
+		return nil
+	}
+	if i.ResolvedAt != nil {
+		return i.ResolvedAt
+	}
+	return i.ClosedAt
+}
+
+// cycleDelta keeps the scope records of the cycles old and cur are in: a
+// new cycle gets a record added now, the cycle left gets removed_at, and
+// an issue staying in its cycle refreshes its points and category when
+// they changed. Nothing is written for an issue in no cycle.
+func cycleDelta(t *tx, old, cur issue.Issue, at time.Time) {
+	at = at.UTC()
+	if old.CycleID != "" && old.CycleID != cur.CycleID {
+		t.update(dynamo.Key(cycleScopePK(old.TenantID, old.CycleID), useSK(old.ID)), scopeUpdate(old, &at, nil))
+	}
+	switch {
+	case cur.CycleID == "":
+	case cur.CycleID != old.CycleID:
+		t.put(scopeItem{PK: cycleScopePK(cur.TenantID, cur.CycleID), SK: useSK(cur.ID), Entity: "cycle_scope", IssueID: cur.ID,
+			AddedAt: at, Points: cur.Estimate, Category: string(cur.Category), CompletedAt: completedAt(cur),
+			Estimates: []string{estimateEntry(at, cur.Estimate)}}, nil, nil)
+	case !ptrEq(old.Estimate, cur.Estimate):
+		t.update(dynamo.Key(cycleScopePK(cur.TenantID, cur.CycleID), useSK(cur.ID)), scopeUpdate(cur, nil, &at))
+	case old.Category != cur.Category || !ptrEq(completedAt(old), completedAt(cur)):
+		t.update(dynamo.Key(cycleScopePK(cur.TenantID, cur.CycleID), useSK(cur.ID)), scopeUpdate(cur, nil, nil))
+	}
+}
+
+func ptrEq[T comparable](a, b *T) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
+}
+
+// scopeUpdate sets i's points, category and completion on its record,
+// removed_at when removed is not nil, and a new estimate entry at
+// estimated when it is not nil.
+func scopeUpdate(i issue.Issue, removed, estimated *time.Time) expression.UpdateBuilder {
+	u := expression.Set(expression.Name("category"), expression.Value(string(i.Category))).
+		Set(expression.Name("issue_id"), expression.Value(i.ID)).Set(expression.Name("entity"), expression.Value("cycle_scope"))
+	if i.Estimate != nil {
+		u = u.Set(expression.Name("points"), expression.Value(*i.Estimate))
+	} else {
+		u = u.Remove(expression.Name("points"))
+	}
+	if c := completedAt(i); c != nil {
+		u = u.Set(expression.Name("completed_at"), expression.Value(c.UTC().Format(time.RFC3339Nano)))
+	} else {
+		u = u.Remove(expression.Name("completed_at"))
+	}
+	if estimated != nil {
+		u = u.Set(expression.Name("estimates"), expression.ListAppend(
+			expression.IfNotExists(expression.Name("estimates"), expression.Value([]string{})),
+			expression.Value([]string{estimateEntry(*estimated, i.Estimate)})))
+	}
+	if removed != nil {
+		u = u.Set(expression.Name("removed_at"), expression.Value(removed.Format(time.RFC3339Nano)))
+	}
+	return u
+}
+
+// update adds an UpdateItem of an item that exists (an issue's scope
+// record is written when it joins the cycle; one written before cycles
+// kept records is simply recreated with what is known).
+func (t *tx) update(k map[string]av, u expression.UpdateBuilder) {
+	e, err := expression.NewBuilder().WithUpdate(u).Build()
+	if err != nil {
+		t.err = fmt.Errorf("%w", err)
+		return
+	}
+	t.items = append(t.items, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(t.table), Key: k,
+		UpdateExpression: e.Update(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}})
+	t.fail = append(t.fail, nil)
+}
+
+// MaxCycleScope bounds the scope records one report reads: a cycle of a
+// few hundred issues is one Query page (records are ~150 bytes).
+const MaxCycleScope = 10000
+
+// CycleScope returns the scope records of a cycle (every issue ever
+// planned in it), reading at most MaxCycleScope; truncated when there are
+// more. One Query per 1 MB page (about 6,000 records).
+func (s Store) CycleScope(ctx context.Context, sc tenancy.Scope, cycleID string) ([]issue.CycleMember, bool, error) {
+	kc := expression.Key("pk").Equal(expression.Value(cycleScopePK(sc.TenantID, cycleID)))
+	e, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	if err != nil {
+		return nil, false, err
+	}
+	in := &dynamodb.QueryInput{TableName: aws.String(sc.Table), KeyConditionExpression: e.KeyCondition(),
+		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}
+	out := []issue.CycleMember{}
+	pg := dynamodb.NewQueryPaginator(s.DB, in)
+	for pg.HasMorePages() {
+		res, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, false, fmt.Errorf("cycle scope: %w", err)
+		}
+		var its []scopeItem
+		if err := attributevalue.UnmarshalListOfMaps(res.Items, &its); err != nil {
+			return nil, false, fmt.Errorf("decode cycle scope: %w", err)
+		}
+		for _, it := range its {
+			if len(out) == MaxCycleScope {
+				return out, true, nil
+			}
+			out = append(out, issue.CycleMember{IssueID: it.IssueID, AddedAt: it.AddedAt, RemovedAt: it.RemovedAt,
+				Points: it.Points, Category: issue.Category(it.Category), CompletedAt: it.CompletedAt, Estimates: decodeEstimates(it.Estimates)})
+		}
+	}
+	return out, false, nil
+}
