@@ -18,6 +18,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
@@ -97,7 +98,19 @@ var replayed = []string{"Content-Type", "ETag", "Location"}
 // awsx), so a request whose lease was taken over cannot commit its write,
 // and a retry that finds the write committed never runs the handler again
 // even when the first request died before storing its response.
-func (s Store) Wrap(h httpapi.HandlerFunc) httpapi.HandlerFunc {
+func (s Store) Wrap(h httpapi.HandlerFunc) httpapi.HandlerFunc { return s.wrap(h, false) }
+
+// WrapOneTransaction is Wrap for a handler whose write is one
+// TransactWriteItems (routes.Route.WriteClaimsKey): no claim before the
+// handler; the write's transaction puts the record (state committed) if the
+// key is free, so a keyed request costs one round trip less (the stored
+// response). A key already held fails that transaction, and the request is
+// answered from the record (replay, 409 or 422): the handler's reads before
+// its write are repeated, and a create's number counter moves (a gap in
+// issue keys), but nothing is written twice.
+func (s Store) WrapOneTransaction(h httpapi.HandlerFunc) httpapi.HandlerFunc { return s.wrap(h, true) }
+
+func (s Store) wrap(h httpapi.HandlerFunc, inWrite bool) httpapi.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		k := r.Header.Get(Header)
 		if k == "" {
@@ -119,29 +132,58 @@ func (s Store) Wrap(h httpapi.HandlerFunc) httpapi.HandlerFunc {
 		sum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "\n" + string(body)))
 		fp := hex.EncodeToString(sum[:])
 		c := &txclaim.Claim{Table: table, Key: dynamo.Key(pk, recordSK), Token: newToken()}
-		prev, err := s.claim(r, db, table, pk, fp, c.Token)
-		if err != nil {
-			return err
-		}
-		if prev != nil {
-			return s.answerExisting(w, *prev, fp)
+		if inWrite {
+			now := s.now()
+			c.Now = now.Unix()
+			c.Put, err = attributevalue.MarshalMap(record{PK: pk, SK: recordSK, State: stateCommitted, Token: c.Token, Fingerprint: fp,
+				LeaseUntil: now.Add(s.lease()).Unix(), ExpiresAt: now.Add(s.ttl()).Unix()})
+			if err != nil {
+				return err
+			}
+		} else {
+			prev, err := s.claim(r, db, table, pk, fp, c.Token)
+			if err != nil {
+				return err
+			}
+			if prev != nil {
+				return s.answerExisting(w, *prev, fp)
+			}
 		}
 		rec := &recorder{header: http.Header{}, status: http.StatusOK}
 		herr := h(rec, txclaimed(r, c))
-		if errors.Is(herr, txclaim.ErrLost) {
+		var taken *txclaim.TakenError
+		switch {
+		case errors.As(herr, &taken):
+			var prev record
+			if err := attributevalue.UnmarshalMap(taken.Item, &prev); err != nil {
+				return fmt.Errorf("decode idempotency record: %w", err)
+			}
+			return s.answerExisting(w, prev, fp)
+		case errors.Is(herr, txclaim.ErrLost):
 			// Another request holds the key now and our write did not commit:
 			// leave the record to it.
 			return s.inProgress(w, s.lease())
-		}
-		if herr != nil {
+		case herr != nil:
 			httpapi.WriteError(rec, r, herr)
 		}
-		if rec.status >= 500 {
+		switch {
+		case rec.status >= 500 && !inWrite:
 			// Let a retry run again, unless the write committed (then a retry
 			// must not repeat it) or the key is no longer ours.
 			s.release(r, db, table, pk, c.Token)
-		} else if err := s.complete(r, db, table, pk, fp, c.Token, rec); err != nil {
-			return err
+		case rec.status >= 500:
+			// Nothing to release: the record exists only if the write
+			// committed, and then a retry must not repeat it.
+		case inWrite && !c.Committed():
+			// No transaction ran (a 4xx before the write): store the answer
+			// if the key is still free.
+			if err := s.store(r, db, table, pk, fp, c.Token, rec, "attribute_not_exists(pk)"); err != nil {
+				return err
+			}
+		default:
+			if err := s.store(r, db, table, pk, fp, c.Token, rec, "#t = :token"); err != nil {
+				return err
+			}
 		}
 		return rec.flush(w)
 	}
@@ -249,8 +291,9 @@ func (s Store) inProgress(w http.ResponseWriter, left time.Duration) error {
 	return errs.Conflict("idempotency_in_progress", "a request with this "+Header+" is still running; retry later")
 }
 
-// complete stores the response, if the record is still ours.
-func (s Store) complete(r *http.Request, db *dynamodb.Client, table, pk, fp, token string, rec *recorder) error {
+// store stores the response if cond holds (the record is still ours, or
+// the key is free).
+func (s Store) store(r *http.Request, db *dynamodb.Client, table, pk, fp, token string, rec *recorder, cond string) error {
 	hdr := map[string]string{}
 	for _, k := range replayed {
 		if v := rec.header.Get(k); v != "" {
@@ -262,14 +305,17 @@ func (s Store) complete(r *http.Request, db *dynamodb.Client, table, pk, fp, tok
 	if err != nil {
 		return err
 	}
-	_, err = db.PutItem(r.Context(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: item,
-		ConditionExpression:       aws.String("#t = :token"),
-		ExpressionAttributeNames:  map[string]string{"#t": txclaim.AttrToken},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":token": &types.AttributeValueMemberS{Value: token}}})
+	in := &dynamodb.PutItemInput{TableName: aws.String(table), Item: item, ConditionExpression: aws.String(cond)}
+	if strings.Contains(cond, ":token") {
+		in.ExpressionAttributeNames = map[string]string{"#t": txclaim.AttrToken}
+		in.ExpressionAttributeValues = map[string]types.AttributeValue{":token": &types.AttributeValueMemberS{Value: token}}
+	}
+	_, err = db.PutItem(r.Context(), in)
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		// Taken over after the lease (a handler without a transaction ran
-		// long): the key is another request's now; answer without storing.
+		// long), or taken by another request meanwhile: the key is another
+		// request's now; answer without storing.
 		return nil
 	}
 	if err != nil {

@@ -38,6 +38,24 @@ type world struct {
 	store    idempotency.Store
 	now      atomic.Int64 // Unix seconds
 	failDone atomic.Bool  // the response's PutItem fails (a crash before completion)
+	// inWrite: the handler's transaction claims the key (WrapOneTransaction).
+	inWrite bool
+}
+
+// bothModes runs f with a claim before the handler (Wrap) and with the
+// claim in the write (WrapOneTransaction).
+func bothModes(t *testing.T, f func(t *testing.T, w *world)) {
+	for _, inWrite := range []bool{false, true} {
+		name := "claim first"
+		if inWrite {
+			name = "claim in the write"
+		}
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t)
+			w.inWrite = inWrite
+			f(t, w)
+		})
+	}
 }
 
 const issuesPK = "T#acme#TESTISSUES"
@@ -95,7 +113,11 @@ func (w *world) call(h httpapi.HandlerFunc, key string) *httptest.ResponseRecord
 	}
 	r = r.WithContext(tenancy.WithPrincipal(r.Context(), tenancy.Principal{TenantID: "acme", UserID: "ann", Table: w.table}))
 	rec := httptest.NewRecorder()
-	httpapi.HandlerFunc(w.store.Wrap(h)).ServeHTTP(rec, r)
+	wrap := w.store.Wrap
+	if w.inWrite {
+		wrap = w.store.WrapOneTransaction
+	}
+	httpapi.HandlerFunc(wrap(h)).ServeHTTP(rec, r)
 	return rec
 }
 
@@ -115,32 +137,34 @@ func code(t *testing.T, rec *httptest.ResponseRecorder) string {
 }
 
 func TestACrashAfterTheWriteIsNotRepeatedByARetryAfterTheLease(t *testing.T) {
-	w := newWorld(t)
-	h := w.create(nil)
-	w.failDone.Store(true)
-	first := w.call(h, "k1")
-	require.GreaterOrEqual(t, first.Code, 500, "the completion was made to fail")
-	require.Equal(t, 1, w.issues())
+	bothModes(t, func(t *testing.T, w *world) {
+		h := w.create(nil)
+		w.failDone.Store(true)
+		first := w.call(h, "k1")
+		require.GreaterOrEqual(t, first.Code, 500, "the completion was made to fail")
+		require.Equal(t, 1, w.issues())
 
-	w.failDone.Store(false)
-	w.now.Add(31) // the lease has ended
-	retry := w.call(h, "k1")
-	assert.Equal(t, http.StatusConflict, retry.Code, retry.Body.String())
-	assert.Equal(t, "idempotency_response_lost", code(t, retry))
-	assert.Equal(t, 1, w.issues(), "the retry ran the write a second time")
+		w.failDone.Store(false)
+		w.now.Add(31) // the lease has ended
+		retry := w.call(h, "k1")
+		assert.Equal(t, http.StatusConflict, retry.Code, retry.Body.String())
+		assert.Equal(t, "idempotency_response_lost", code(t, retry))
+		assert.Equal(t, 1, w.issues(), "the retry ran the write a second time")
+	})
 }
 
 func TestARetryWithinTheLeaseOfACommittedWriteIsInProgress(t *testing.T) {
-	w := newWorld(t)
-	h := w.create(nil)
-	w.failDone.Store(true)
-	require.GreaterOrEqual(t, w.call(h, "k").Code, 500)
-	w.failDone.Store(false)
-	retry := w.call(h, "k")
-	assert.Equal(t, http.StatusConflict, retry.Code)
-	assert.Equal(t, "idempotency_in_progress", code(t, retry))
-	assert.NotEmpty(t, retry.Header().Get("Retry-After"))
-	assert.Equal(t, 1, w.issues())
+	bothModes(t, func(t *testing.T, w *world) {
+		h := w.create(nil)
+		w.failDone.Store(true)
+		require.GreaterOrEqual(t, w.call(h, "k").Code, 500)
+		w.failDone.Store(false)
+		retry := w.call(h, "k")
+		assert.Equal(t, http.StatusConflict, retry.Code)
+		assert.Equal(t, "idempotency_in_progress", code(t, retry))
+		assert.NotEmpty(t, retry.Header().Get("Retry-After"))
+		assert.Equal(t, 1, w.issues())
+	})
 }
 
 // A request stalls after its claim; its lease ends and a retry takes the key
@@ -200,72 +224,102 @@ func TestAFailureDoesNotReleaseAKeyTakenOverByAnotherRequest(t *testing.T) {
 }
 
 func TestAFailureBeforeTheWriteLetsARetryRunAgain(t *testing.T) {
-	w := newWorld(t)
-	fail := true
-	h := w.create(nil)
-	flaky := func(rw http.ResponseWriter, r *http.Request) error {
-		if fail {
-			return errors.New("boom")
+	bothModes(t, func(t *testing.T, w *world) {
+		fail := true
+		h := w.create(nil)
+		flaky := func(rw http.ResponseWriter, r *http.Request) error {
+			if fail {
+				return errors.New("boom")
+			}
+			return h(rw, r)
 		}
-		return h(rw, r)
-	}
-	require.Equal(t, http.StatusInternalServerError, w.call(flaky, "k").Code)
-	fail = false
-	assert.Equal(t, http.StatusCreated, w.call(flaky, "k").Code)
-	assert.Equal(t, 1, w.issues())
+		require.Equal(t, http.StatusInternalServerError, w.call(flaky, "k").Code)
+		fail = false
+		assert.Equal(t, http.StatusCreated, w.call(flaky, "k").Code)
+		assert.Equal(t, 1, w.issues())
+	})
 }
 
 func TestConcurrentRequestsWithOneKeyCreateOneIssue(t *testing.T) {
-	w := newWorld(t)
-	h := w.create(nil)
-	var wg sync.WaitGroup
-	codes := make([]string, 8)
-	for i := range codes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rec := w.call(h, "same")
-			codes[i] = http.StatusText(rec.Code) + " " + code(t, rec)
-		}()
-	}
-	wg.Wait()
-	assert.Equal(t, 1, w.issues(), codes)
-	for _, c := range codes {
-		assert.Contains(t, []string{"Created ", "Conflict idempotency_in_progress"}, c)
-	}
+	bothModes(t, func(t *testing.T, w *world) {
+		h := w.create(nil)
+		var wg sync.WaitGroup
+		codes := make([]string, 8)
+		for i := range codes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rec := w.call(h, "same")
+				codes[i] = http.StatusText(rec.Code) + " " + code(t, rec)
+			}()
+		}
+		wg.Wait()
+		assert.Equal(t, 1, w.issues(), codes)
+		for _, c := range codes {
+			assert.Contains(t, []string{"Created ", "Conflict idempotency_in_progress"}, c)
+		}
+	})
 }
 
 func TestRequestsWithoutTheHeaderAreUnchanged(t *testing.T) {
-	w := newWorld(t)
-	h := w.create(nil)
-	a, b := w.call(h, ""), w.call(h, "")
-	assert.Equal(t, http.StatusCreated, a.Code)
-	assert.Equal(t, http.StatusCreated, b.Code)
-	assert.Empty(t, b.Header().Get(idempotency.ReplayedHeader))
-	assert.Equal(t, 2, w.issues())
+	bothModes(t, func(t *testing.T, w *world) {
+		h := w.create(nil)
+		a, b := w.call(h, ""), w.call(h, "")
+		assert.Equal(t, http.StatusCreated, a.Code)
+		assert.Equal(t, http.StatusCreated, b.Code)
+		assert.Empty(t, b.Header().Get(idempotency.ReplayedHeader))
+		assert.Equal(t, 2, w.issues())
+	})
 }
 
 // The marker is the transaction's last action; when the caller's own item
 // fails, the caller sees only its own cancellation reasons.
 func TestAStoreSeesOnlyItsOwnCancellationReasons(t *testing.T) {
-	w := newWorld(t)
-	var got error
-	dup := func(rw http.ResponseWriter, r *http.Request) error {
-		item := dynamo.Key(issuesPK, "fixed")
-		put := func() error {
-			_, err := w.db.TransactWriteItems(r.Context(), &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{{
-				Put: &types.Put{TableName: aws.String(w.table), Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}}}})
-			return err
+	bothModes(t, func(t *testing.T, w *world) {
+		var got error
+		dup := func(rw http.ResponseWriter, r *http.Request) error {
+			item := dynamo.Key(issuesPK, "fixed")
+			put := func() error {
+				_, err := w.db.TransactWriteItems(r.Context(), &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{{
+					Put: &types.Put{TableName: aws.String(w.table), Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}}}})
+				return err
+			}
+			if err := put(); err != nil {
+				return err
+			}
+			got = put()
+			rw.WriteHeader(http.StatusCreated)
+			return nil
 		}
-		if err := put(); err != nil {
-			return err
+		require.Equal(t, http.StatusCreated, w.call(dup, "k").Code)
+		failed, ok := dynamo.CancelledItems(got)
+		require.True(t, ok, "%v", got)
+		assert.Equal(t, []bool{true}, failed)
+	})
+}
+
+func TestARetryAfterSuccessReplaysAndAnotherBodyIs422(t *testing.T) {
+	bothModes(t, func(t *testing.T, w *world) {
+		h := w.create(nil)
+		first := w.call(h, "k")
+		require.Equal(t, http.StatusCreated, first.Code, first.Body.String())
+		again := w.call(h, "k")
+		assert.Equal(t, http.StatusCreated, again.Code)
+		assert.Equal(t, first.Body.String(), again.Body.String())
+		assert.Equal(t, "true", again.Header().Get(idempotency.ReplayedHeader))
+		assert.Equal(t, 1, w.issues())
+
+		r := httptest.NewRequest("POST", "/v1/issues", strings.NewReader(`{"title":"other"}`))
+		r.Header.Set(idempotency.Header, "k")
+		r = r.WithContext(tenancy.WithPrincipal(r.Context(), tenancy.Principal{TenantID: "acme", UserID: "ann", Table: w.table}))
+		rec := httptest.NewRecorder()
+		wrap := w.store.Wrap
+		if w.inWrite {
+			wrap = w.store.WrapOneTransaction
 		}
-		got = put()
-		rw.WriteHeader(http.StatusCreated)
-		return nil
-	}
-	require.Equal(t, http.StatusCreated, w.call(dup, "k").Code)
-	failed, ok := dynamo.CancelledItems(got)
-	require.True(t, ok, "%v", got)
-	assert.Equal(t, []bool{true}, failed)
+		httpapi.HandlerFunc(wrap(h)).ServeHTTP(rec, r)
+		assert.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+		assert.Equal(t, "idempotency_key_reused", code(t, rec))
+		assert.Equal(t, 1, w.issues())
+	})
 }
