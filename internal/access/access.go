@@ -50,6 +50,13 @@ var (
 	accounts  = schema.ControlBillingAccounts
 )
 
+// idemMarker is the Update a write's transaction makes on the caller's
+// Idempotency-Key record (internal/idempotency/txclaim): its state, if the
+// token is still the request's.
+func idemMarker(keys string) Grant {
+	return Grant{Actions: []string{"UpdateItem"}, Keys: []string{keys}, Attributes: []string{"state", "token"}} // txclaim.AttrState, AttrToken
+}
+
 // metered is what every function serving tenants' users does for usage
 // metering (internal/usage): its meter adds the process's counts to the
 // tenant's usage items, claims a threshold notice once, and reads the
@@ -102,6 +109,7 @@ var control = map[routes.Function][]Grant{
 		{Actions: []string{"GetItem"}, Keys: []string{tenants, settings}},
 		{Actions: []string{"PutItem"}, Keys: []string{tenants, audit, anonIdem}},
 		{Actions: []string{"DeleteItem"}, Keys: []string{tenants, anonIdem}},
+		idemMarker(anonIdem),
 	},
 	// Root's administration: lists, reads, approves and changes tenants,
 	// reads their audit and usage, reads and changes the system settings;
@@ -110,6 +118,7 @@ var control = map[routes.Function][]Grant{
 		{Actions: []string{"GetItem"}, Keys: []string{tenants, settings}},
 		{Actions: []string{"PutItem"}, Keys: []string{tenants, issuers, audit, rootIdem, settings}},
 		{Actions: []string{"DeleteItem"}, Keys: []string{rootIdem}},
+		idemMarker(rootIdem),
 		{Actions: []string{"Query"}, Keys: []string{audit}},
 		{Actions: []string{"Query"}, Keys: []string{tenantIdx}, Index: schema.GSI1},
 		// The tenants table: a page of rows, then their tenants and usage.
@@ -133,6 +142,7 @@ var control = map[routes.Function][]Grant{
 		Grant{Actions: []string{"PutItem", "Query"}, Keys: []string{audit}},
 		Grant{Actions: []string{"UpdateItem"}, Keys: []string{rates}},
 		Grant{Actions: []string{"PutItem", "DeleteItem"}, Keys: []string{anonIdem}},
+		idemMarker(anonIdem),
 	),
 	// Runs onboarding and offboarding: the tenant and its state, a dedicated
 	// pool's issuer (registered, then forgotten), the audit.
