@@ -32,7 +32,7 @@ test: tools vet openapi-lint ## Go tests (they start DynamoDB Local, cognito-loc
 # The race detector on the packages with concurrency: the gateway (usage
 # plans, authorizer cache) under the short load, the authorizer's caches,
 # the fault-injection proxy.
-RACE_PKGS := ./internal/gateway/ ./internal/authorizer/ ./internal/chaos/ ./internal/loadtest/
+RACE_PKGS := ./internal/gateway/ ./internal/authorizer/ ./internal/chaos/ ./internal/loadtest/ ./internal/idempotency/...
 
 -include mk/*.mk
 

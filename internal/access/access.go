@@ -56,6 +56,13 @@ var (
 // address is suppressed (mail.Suppressing).
 var mails = Grant{Actions: []string{"GetItem"}, Keys: []string{suppressed}}
 
+// idemMarker is the Update a write's transaction makes on the caller's
+// Idempotency-Key record (internal/idempotency/txclaim): its state, if the
+// token is still the request's.
+func idemMarker(keys string) Grant {
+	return Grant{Actions: []string{"UpdateItem"}, Keys: []string{keys}, Attributes: []string{"state", "token"}} // txclaim.AttrState, AttrToken
+}
+
 // metered is what every function serving tenants' users does for usage
 // metering (internal/usage): its meter adds the process's counts to the
 // tenant's usage items, claims a threshold notice once, and reads the
@@ -110,6 +117,7 @@ var control = map[routes.Function][]Grant{
 		{Actions: []string{"PutItem"}, Keys: []string{tenants, audit, anonIdem}},
 		{Actions: []string{"DeleteItem"}, Keys: []string{tenants, anonIdem}},
 		mails,
+		idemMarker(anonIdem),
 	},
 	// Root's administration: lists, reads, approves and changes tenants,
 	// reads their audit and usage, reads and changes the system settings;
@@ -118,6 +126,7 @@ var control = map[routes.Function][]Grant{
 		{Actions: []string{"GetItem"}, Keys: []string{tenants, settings}},
 		{Actions: []string{"PutItem"}, Keys: []string{tenants, issuers, audit, rootIdem, settings}},
 		{Actions: []string{"DeleteItem"}, Keys: []string{rootIdem}},
+		idemMarker(rootIdem),
 		{Actions: []string{"Query"}, Keys: []string{audit}},
 		{Actions: []string{"Query"}, Keys: []string{tenantIdx}, Index: schema.GSI1},
 		// The tenants table: a page of rows, then their tenants and usage.
@@ -142,6 +151,7 @@ var control = map[routes.Function][]Grant{
 		Grant{Actions: []string{"UpdateItem"}, Keys: []string{rates}},
 		Grant{Actions: []string{"PutItem", "DeleteItem"}, Keys: []string{anonIdem}},
 		mails,
+		idemMarker(anonIdem),
 	),
 	// Runs onboarding and offboarding: the tenant and its state, a dedicated
 	// pool's issuer (registered, then forgotten), the audit; the periodic

@@ -226,7 +226,10 @@ type homeReader interface {
 }
 
 func guard(rt routes.Route, op httpapi.HandlerFunc, idem idempotency.Store, homes homeReader) http.Handler {
-	if rt.Method == http.MethodPost {
+	switch {
+	case rt.WriteClaimsKey():
+		op = idem.WrapOneTransaction(op)
+	case rt.Method == http.MethodPost:
 		op = idem.Wrap(op)
 	}
 	if rt.Access.Kind == routes.Public {

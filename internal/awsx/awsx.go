@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/idempotency/txclaim"
 )
 
 // Endpoints overrides service endpoints; empty means AWS.
@@ -83,13 +84,16 @@ func HTTPClient() *awshttp.BuildableClient {
 		WithTransportOptions(func(t *http.Transport) { t.ResponseHeaderTimeout = AttemptTimeout })
 }
 
-// DynamoDB builds a DynamoDB client for cfg and e, with DynamoDBRetryer.
+// DynamoDB builds a DynamoDB client for cfg and e, with DynamoDBRetryer and
+// the idempotency marker (txclaim): a transaction made under a request's
+// idempotency claim commits the claim with it, whichever store makes it.
 func DynamoDB(cfg aws.Config, e Endpoints) *dynamodb.Client {
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		if e.DynamoDB != "" {
 			o.BaseEndpoint = aws.String(e.DynamoDB)
 		}
 		o.Retryer = DynamoDBRetryer()
+		o.APIOptions = append(o.APIOptions, txclaim.Middleware)
 	})
 }
 

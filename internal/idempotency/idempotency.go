@@ -10,6 +10,7 @@ package idempotency
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -17,10 +18,12 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
+	"github.com/issuetracker/issuetracker/internal/idempotency/txclaim"
 	"github.com/issuetracker/issuetracker/internal/schema"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -62,10 +65,20 @@ func recordPK(tenant, user, k string) string {
 
 const recordSK = "IDEM"
 
+// Record states: pending (claimed, the write has not committed), committed
+// (the write committed with the claim's token; no response stored yet),
+// done (the response is stored and replayed).
+const (
+	statePending   = "pending"
+	stateCommitted = txclaim.StateCommitted
+	stateDone      = "done"
+)
+
 type record struct {
 	PK          string            `dynamodbav:"pk"`
 	SK          string            `dynamodbav:"sk"`
-	State       string            `dynamodbav:"state"` // pending, done
+	State       string            `dynamodbav:"state"` // pending, committed, done
+	Token       string            `dynamodbav:"token,omitempty"`
 	Fingerprint string            `dynamodbav:"fingerprint"`
 	LeaseUntil  int64             `dynamodbav:"lease_until"`
 	ExpiresAt   int64             `dynamodbav:"expires_at"` // the table's TTL attribute
@@ -79,7 +92,25 @@ var replayed = []string{"Content-Type", "ETag", "Location"}
 
 // Wrap returns h made idempotent for requests that carry the header;
 // requests without it run as they are.
-func (s Store) Wrap(h httpapi.HandlerFunc) httpapi.HandlerFunc {
+//
+// The claim (a random token) rides in the request context: the handler's
+// own DynamoDB transaction commits it (txclaim, installed on the clients by
+// awsx), so a request whose lease was taken over cannot commit its write,
+// and a retry that finds the write committed never runs the handler again
+// even when the first request died before storing its response.
+func (s Store) Wrap(h httpapi.HandlerFunc) httpapi.HandlerFunc { return s.wrap(h, false) }
+
+// WrapOneTransaction is Wrap for a handler whose write is one
+// TransactWriteItems (routes.Route.WriteClaimsKey): no claim before the
+// handler; the write's transaction puts the record (state committed) if the
+// key is free, so a keyed request costs one round trip less (the stored
+// response). A key already held fails that transaction, and the request is
+// answered from the record (replay, 409 or 422): the handler's reads before
+// its write are repeated, and a create's number counter moves (a gap in
+// issue keys), but nothing is written twice.
+func (s Store) WrapOneTransaction(h httpapi.HandlerFunc) httpapi.HandlerFunc { return s.wrap(h, true) }
+
+func (s Store) wrap(h httpapi.HandlerFunc, inWrite bool) httpapi.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		k := r.Header.Get(Header)
 		if k == "" {
@@ -100,26 +131,82 @@ func (s Store) Wrap(h httpapi.HandlerFunc) httpapi.HandlerFunc {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		sum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "\n" + string(body)))
 		fp := hex.EncodeToString(sum[:])
-		prev, err := s.claim(r, db, table, pk, fp)
-		if err != nil {
-			return err
-		}
-		if prev != nil {
-			return s.answerExisting(w, *prev, fp)
+		c := &txclaim.Claim{Table: table, Key: dynamo.Key(pk, recordSK), Token: newToken()}
+		if inWrite {
+			now := s.now()
+			c.Now = now.Unix()
+			c.Put, err = attributevalue.MarshalMap(record{PK: pk, SK: recordSK, State: stateCommitted, Token: c.Token, Fingerprint: fp,
+				LeaseUntil: now.Add(s.lease()).Unix(), ExpiresAt: now.Add(s.ttl()).Unix()})
+			if err != nil {
+				return err
+			}
+		} else {
+			prev, err := s.claim(r, db, table, pk, fp, c.Token)
+			if err != nil {
+				return err
+			}
+			if prev != nil {
+				return s.answerExisting(w, *prev, fp)
+			}
 		}
 		rec := &recorder{header: http.Header{}, status: http.StatusOK}
-		herr := h(rec, r)
-		if herr != nil {
+		herr := h(rec, txclaimed(r, c))
+		var taken *txclaim.TakenError
+		switch {
+		case errors.As(herr, &taken):
+			var prev record
+			if err := attributevalue.UnmarshalMap(taken.Item, &prev); err != nil {
+				return fmt.Errorf("decode idempotency record: %w", err)
+			}
+			return s.answerExisting(w, prev, fp)
+		case errors.Is(herr, txclaim.ErrLost):
+			// Another request holds the key now and our write did not commit:
+			// leave the record to it.
+			return s.inProgress(w, s.lease())
+		case herr != nil:
 			httpapi.WriteError(rec, r, herr)
 		}
-		if rec.status >= 500 {
-			// Let a retry run again: nothing durable is promised for a failure.
-			_, _ = db.DeleteItem(r.Context(), &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: dynamo.Key(pk, recordSK)})
-		} else if err := s.complete(r, db, table, pk, fp, rec); err != nil {
-			return err
+		switch {
+		case rec.status >= 500 && !inWrite:
+			// Let a retry run again, unless the write committed (then a retry
+			// must not repeat it) or the key is no longer ours.
+			s.release(r, db, table, pk, c.Token)
+		case rec.status >= 500:
+			// Nothing to release: the record exists only if the write
+			// committed, and then a retry must not repeat it.
+		case inWrite && !c.Committed():
+			// No transaction ran (a 4xx before the write): store the answer
+			// if the key is still free.
+			if err := s.store(r, db, table, pk, fp, c.Token, rec, "attribute_not_exists(pk)"); err != nil {
+				return err
+			}
+		default:
+			if err := s.store(r, db, table, pk, fp, c.Token, rec, "#t = :token"); err != nil {
+				return err
+			}
 		}
 		return rec.flush(w)
 	}
+}
+
+func txclaimed(r *http.Request, c *txclaim.Claim) *http.Request {
+	return r.WithContext(txclaim.With(r.Context(), c))
+}
+
+func newToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// release deletes a pending record that is still ours after a failure.
+func (s Store) release(r *http.Request, db *dynamodb.Client, table, pk, token string) {
+	_, _ = db.DeleteItem(r.Context(), &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: dynamo.Key(pk, recordSK),
+		ConditionExpression:      aws.String("#t = :token AND #s = :pending"),
+		ExpressionAttributeNames: map[string]string{"#t": txclaim.AttrToken, "#s": txclaim.AttrState},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":token":   &types.AttributeValueMemberS{Value: token},
+			":pending": &types.AttributeValueMemberS{Value: statePending}}})
 }
 
 // scope finds where the caller's records live: the tenant's table for a
@@ -141,9 +228,9 @@ func (s Store) scope(r *http.Request, k string) (*dynamodb.Client, string, strin
 
 // claim takes the key with a conditional put; if the key is already taken
 // it returns the existing record (read by the same call).
-func (s Store) claim(r *http.Request, db *dynamodb.Client, table, pk, fp string) (*record, error) {
+func (s Store) claim(r *http.Request, db *dynamodb.Client, table, pk, fp, token string) (*record, error) {
 	now := s.now()
-	rec := record{PK: pk, SK: recordSK, State: "pending", Fingerprint: fp,
+	rec := record{PK: pk, SK: recordSK, State: statePending, Token: token, Fingerprint: fp,
 		LeaseUntil: now.Add(s.lease()).Unix(), ExpiresAt: now.Add(s.ttl()).Unix()}
 	item, err := attributevalue.MarshalMap(rec)
 	if err != nil {
@@ -153,7 +240,7 @@ func (s Store) claim(r *http.Request, db *dynamodb.Client, table, pk, fp string)
 		ConditionExpression:      aws.String("attribute_not_exists(pk) OR (#s = :pending AND lease_until < :now) OR expires_at < :now"),
 		ExpressionAttributeNames: map[string]string{"#s": "state"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pending": &types.AttributeValueMemberS{Value: "pending"},
+			":pending": &types.AttributeValueMemberS{Value: statePending},
 			":now":     &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)}},
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld})
 	var ccf *types.ConditionalCheckFailedException
@@ -171,16 +258,23 @@ func (s Store) claim(r *http.Request, db *dynamodb.Client, table, pk, fp string)
 }
 
 func (s Store) answerExisting(w http.ResponseWriter, prev record, fp string) error {
+	left := time.Duration(prev.LeaseUntil-s.now().Unix()) * time.Second
 	switch {
 	case prev.Fingerprint != fp:
 		e := errs.E(errs.KindUnprocessable, "idempotency_key_reused", "this %s was used with another request body", Header)
 		e.Fields = []errs.FieldError{{Field: Header, Reason: "reused with a different request"}}
 		return e
-	case prev.State != "done":
-		// The first request holds a lease (it may have died with a dependency's
-		// outage): the client may retry when it ends.
-		w.Header().Set("Retry-After", strconv.FormatInt(max(1, prev.LeaseUntil-s.now().Unix()), 10))
-		return errs.Conflict("idempotency_in_progress", "a request with this Idempotency-Key is still running; retry later")
+	case prev.State == stateDone:
+	case prev.State == stateCommitted && left <= 0:
+		// The write committed but its request ended before storing the
+		// response (a crash, a timeout): running the handler again would
+		// repeat the write.
+		return errs.Conflict("idempotency_response_lost", "the request with this "+Header+
+			" was applied, but its response was not kept: do not retry it; read the resource it changed (for a create, list or search for it) instead")
+	default:
+		// The first request holds a lease, or has committed its write and is
+		// storing its response: the client may retry when it ends.
+		return s.inProgress(w, left)
 	}
 	for k, v := range prev.Header {
 		w.Header().Set(k, v)
@@ -191,19 +285,40 @@ func (s Store) answerExisting(w http.ResponseWriter, prev record, fp string) err
 	return err
 }
 
-func (s Store) complete(r *http.Request, db *dynamodb.Client, table, pk, fp string, rec *recorder) error {
+// inProgress answers 409 idempotency_in_progress with Retry-After (at least 1 s).
+func (s Store) inProgress(w http.ResponseWriter, left time.Duration) error {
+	w.Header().Set("Retry-After", strconv.FormatInt(max(1, int64(left.Seconds())), 10))
+	return errs.Conflict("idempotency_in_progress", "a request with this "+Header+" is still running; retry later")
+}
+
+// store stores the response if cond holds (the record is still ours, or
+// the key is free).
+func (s Store) store(r *http.Request, db *dynamodb.Client, table, pk, fp, token string, rec *recorder, cond string) error {
 	hdr := map[string]string{}
 	for _, k := range replayed {
 		if v := rec.header.Get(k); v != "" {
 			hdr[k] = v
 		}
 	}
-	item, err := attributevalue.MarshalMap(record{PK: pk, SK: recordSK, State: "done", Fingerprint: fp,
+	item, err := attributevalue.MarshalMap(record{PK: pk, SK: recordSK, State: stateDone, Token: token, Fingerprint: fp,
 		ExpiresAt: s.now().Add(s.ttl()).Unix(), Status: rec.status, Header: hdr, Body: rec.body.Bytes()})
 	if err != nil {
 		return err
 	}
-	if _, err := db.PutItem(r.Context(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: item}); err != nil {
+	in := &dynamodb.PutItemInput{TableName: aws.String(table), Item: item, ConditionExpression: aws.String(cond)}
+	if strings.Contains(cond, ":token") {
+		in.ExpressionAttributeNames = map[string]string{"#t": txclaim.AttrToken}
+		in.ExpressionAttributeValues = map[string]types.AttributeValue{":token": &types.AttributeValueMemberS{Value: token}}
+	}
+	_, err = db.PutItem(r.Context(), in)
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		// Taken over after the lease (a handler without a transaction ran
+		// long), or taken by another request meanwhile: the key is another
+		// request's now; answer without storing.
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("store idempotent response: %w", err)
 	}
 	return nil

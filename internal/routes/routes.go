@@ -264,6 +264,18 @@ var withoutMFA = []string{"getMe", "getMyMFA", "associateTOTP", "verifyTOTP"}
 // AllowedWithoutMFA reports whether operation op is open to such a session.
 func AllowedWithoutMFA(op string) bool { return slices.Contains(withoutMFA, op) }
 
+// writeClaimsKey are the POST operations whose write is one DynamoDB
+// transaction: with an Idempotency-Key, that transaction claims the key
+// itself (internal/idempotency, Store.WrapOneTransaction) instead of a
+// separate claim before the handler runs, one round trip less.
+var writeClaimsKey = []string{"createIssue", "createComment"}
+
+// WriteClaimsKey reports whether the route's write is one transaction that
+// may claim its Idempotency-Key.
+func (r Route) WriteClaimsKey() bool {
+	return r.Method == "POST" && slices.Contains(writeClaimsKey, r.OperationID)
+}
+
 // All returns a copy of the route table.
 func All() []Route { return append([]Route(nil), table...) }
 

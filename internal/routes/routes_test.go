@@ -53,3 +53,13 @@ func TestAccessAllows(t *testing.T) {
 	assert.True(t, routes.Access{Kind: routes.Root}.Allows(roles.Root))
 	assert.False(t, routes.Access{Kind: routes.Root}.Allows(roles.SuperAdmin))
 }
+
+func TestOnlyPOSTsOfTheTableClaimTheirKeyInTheWrite(t *testing.T) {
+	var got []string
+	for _, rt := range routes.All() {
+		if rt.WriteClaimsKey() {
+			got = append(got, rt.Method+" "+rt.Path)
+		}
+	}
+	assert.ElementsMatch(t, []string{"POST /v1/issues", "POST /v1/issues/{issueId}/comments"}, got)
+}

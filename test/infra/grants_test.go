@@ -132,6 +132,12 @@ var (
 	meterUsage = "<ControlTable> " + leading("USAGE#*") + ": dynamodb:PutItem dynamodb:UpdateItem"
 )
 
+// idemMarker: a write's transaction commits the caller's Idempotency-Key
+// record (internal/idempotency/txclaim): its state and token only.
+func idemMarker(prefix string) string {
+	return `<ControlTable> {"ForAllValues:StringEquals":{"dynamodb:Attributes":["pk","sk","state","token"]},"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["` + prefix + `"]},"Null":{"dynamodb:LeadingKeys":"false"},"StringEqualsIfExists":{"dynamodb:ReturnValues":["NONE","UPDATED_OLD","UPDATED_NEW"]}}: dynamodb:UpdateItem`
+}
+
 func logsOf(fn string) string { return "<Fn" + fn + "Logs>: logs:CreateLogStream logs:PutLogEvents" }
 
 // allowed is every permission of every function, reviewed by hand: a
@@ -167,6 +173,7 @@ var allowed = map[string][]string{
 		"<ControlTable> " + leading("TENANT#*", "SETTINGS") + ": dynamodb:GetItem",
 		"<ControlTable> " + leading("TENANT#*", "AUDIT#*", "PUBLIC#IDEM#*") + ": dynamodb:PutItem",
 		"<ControlTable> " + leading("TENANT#*", "PUBLIC#IDEM#*") + ": dynamodb:DeleteItem",
+		idemMarker("PUBLIC#IDEM#*"),
 	},
 	"tenants": append(append([]string{xray, logsOf("tenants"), cursorKey, asTenant, runRequests,
 		"<ControlTable> " + leading("TENANT#*", "SETTINGS") + ": dynamodb:GetItem",
@@ -174,6 +181,7 @@ var allowed = map[string][]string{
 		// The platform health page: this deployment's alarms only.
 		"arn:aws:cloudwatch:us-east-1:123456789012:alarm:issuetracker-*: cloudwatch:DescribeAlarms",
 		"<ControlTable> " + leading("ROOT#IDEM#*") + ": dynamodb:DeleteItem",
+		idemMarker("ROOT#IDEM#*"),
 		"<ControlTable> " + leading("AUDIT#*") + ": dynamodb:Query",
 		"<ControlTable>/index/gsi1 " + leading("TENANTS") + ": dynamodb:Query",
 		// The tenants table: a page of rows, then their tenants and usage.
@@ -190,6 +198,7 @@ var allowed = map[string][]string{
 		"<ControlTable> " + leading("BILLINGCLOSE") + ": dynamodb:PutItem dynamodb:Query",
 		"<ControlTable> " + leading("BILLINGCUSTOMER#*", "BILLINGEVENT#*") + ": dynamodb:DeleteItem dynamodb:GetItem dynamodb:PutItem dynamodb:UpdateItem",
 		"<ControlTable> " + leading("PUBLIC#IDEM#*") + ": dynamodb:DeleteItem dynamodb:PutItem",
+		idemMarker("PUBLIC#IDEM#*"),
 		"<ControlTable> " + leading("RATE#*") + ": dynamodb:UpdateItem",
 		"<ControlTable> " + leading("TENANT#*") + ": dynamodb:BatchWriteItem dynamodb:ConditionCheckItem dynamodb:GetItem dynamodb:PutItem dynamodb:UpdateItem",
 		"<ControlTable> " + leading("USAGE#*") + ": dynamodb:BatchGetItem dynamodb:PutItem dynamodb:UpdateItem",

@@ -150,6 +150,9 @@ func BenchmarkEndpoints(b *testing.B) {
 	run("createComment", 201, func(int) *apitest.Response {
 		return ann.Do("POST", "/v1/issues/"+id+"/comments", `{"body":"me too @bob"}`)
 	})
+	run("createComment+Idempotency-Key", 201, func(i int) *apitest.Response {
+		return ann.Do("POST", "/v1/issues/"+id+"/comments", `{"body":"me too @bob"}`, "Idempotency-Key", fmt.Sprintf("bench-c-%d-%d", time.Now().UnixNano(), i))
+	})
 	run("listComments", 200, func(int) *apitest.Response { return ann.Do("GET", "/v1/issues/"+id+"/comments?limit=25", nil) })
 }
 
