@@ -14,8 +14,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/analytics"
+	"github.com/issuetracker/issuetracker/internal/cycle"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tenantapi"
+	"github.com/issuetracker/issuetracker/internal/usage"
 )
 
 // Doc is an OpenAPI document as plain JSON data.
@@ -314,6 +317,13 @@ func (g *gen) fields(t reflect.Type, props map[string]any, required *[]any) {
 // document name their types after them).
 var publishedNames = map[reflect.Type]string{
 	reflect.TypeFor[tenantapi.Branding](): "LifecycleBranding",
+	// Types of one name in several packages: each keeps the name it was
+	// published with, whichever the walk meets first.
+	reflect.TypeFor[usage.Report]():       "Report",
+	reflect.TypeFor[analytics.Report]():   "AnalyticsReport",
+	reflect.TypeFor[analytics.Velocity](): "Velocity",
+	reflect.TypeFor[cycle.Report]():       "CycleReport",
+	reflect.TypeFor[cycle.Velocity]():     "CycleVelocity",
 }
 
 // componentName names a struct schema: "Issue", or "Page_Issue" for Page[issue.Issue].
