@@ -78,6 +78,7 @@ test('an Admin manages teams and labels but cannot reach Super Admin screens by 
     'Labels',
     'Import',
     'Audit log',
+    'Webhooks',
   ]);
   // People: read-only for an Admin.
   await expect(page.getByRole('table', { name: 'People' })).toBeVisible();
