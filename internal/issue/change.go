@@ -145,8 +145,9 @@ func (s *Service) Delete(ctx context.Context, p tenancy.Principal, ref string, i
 	if ifMatch != 0 && ifMatch != i.Version {
 		return Stale(ifMatch, i.Version)
 	}
-	i.UpdatedAt = s.now() // when it was deleted: the purge marker's time, its cycle's removal
-	return s.Store.Delete(ctx, p.Scope(), i)
+	// i stays as stored (the storage meter subtracts its exact size); the
+	// time of deletion goes beside it.
+	return s.Store.Delete(ctx, p.Scope(), i, s.now())
 }
 
 // History pages through the status history.

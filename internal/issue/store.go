@@ -2,6 +2,7 @@ package issue
 
 import (
 	"context"
+	"time"
 
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -38,8 +39,10 @@ type IssueStore interface {
 	// ChildCategories counts the sub-issues of parent by category, reading
 	// at most max; truncated when there are more.
 	ChildCategories(ctx context.Context, sc tenancy.Scope, parent string, max int) (counts map[Category]int, truncated bool, err error)
-	// Delete removes the issue (what hangs under it is purged after).
-	Delete(ctx context.Context, sc tenancy.Scope, i Issue) error
+	// Delete removes the issue as stored (what hangs under it is purged
+	// after); at is when it was deleted (the purge marker's time, its
+	// cycle's removal).
+	Delete(ctx context.Context, sc tenancy.Scope, i Issue, at time.Time) error
 	// List answers one page of the tenant's issues: the items and the next cursor.
 	List(ctx context.Context, sc tenancy.Scope, q ListQuery) ([]Issue, string, error)
 	// History and Activity page through what happened to an issue.

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -165,7 +166,7 @@ func TestAnInterruptedPurgeIsFinishedLater(t *testing.T) {
 	ctx := context.Background()
 	doomed := busyIssue(t, w, bug.ID, "Quokka migration crashes")
 	short := issuedb.Store{DB: w.dir.DB, PurgeBudget: 1}
-	require.NoError(t, short.Delete(ctx, tenancy.Scope{Table: w.table, TenantID: "acme"}, doomed))
+	require.NoError(t, short.Delete(ctx, tenancy.Scope{Table: w.table, TenantID: "acme"}, doomed, time.Now()))
 
 	left := footprint(t, w, doomed, bug.ID)
 	assert.Zero(t, left["issue"], "the issue itself goes at once")

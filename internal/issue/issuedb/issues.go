@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -156,7 +157,7 @@ func (s Store) Update(ctx context.Context, sc tenancy.Scope, old, i issue.Issue,
 // under the issue (comments and their postings, status history, activity)
 // within the request's budget; the marker keeps whatever is left for the
 // next delete in the tenant or PurgePending (see purge.go).
-func (s Store) Delete(ctx context.Context, sc tenancy.Scope, i issue.Issue) error {
+func (s Store) Delete(ctx context.Context, sc tenancy.Scope, i issue.Issue, at time.Time) error {
 	t := &tx{table: sc.Table}
 	t.delIf(dynamo.Key(issuePK(i.TenantID, i.ID), skIssue), versionIs(i.Version), staleOrGone)
 	t.gone(toIssueItem(i))
@@ -170,8 +171,8 @@ func (s Store) Delete(ctx context.Context, sc tenancy.Scope, i issue.Issue) erro
 		t.del(dynamo.Key(termPK(i.TenantID, w), termSK(w, i.ID, "I")))
 		t.gone(postingItem{PK: termPK(i.TenantID, w), SK: termSK(w, i.ID, "I"), IssueID: i.ID, Weight: wt})
 	}
-	t.put(purgeItem{PK: purgePK(i.TenantID), SK: purgeSK(i.ID), IssueID: i.ID, DeletedAt: i.UpdatedAt}, nil, nil)
-	cycleDelta(t, i, issue.Issue{}, i.UpdatedAt)
+	t.put(purgeItem{PK: purgePK(i.TenantID), SK: purgeSK(i.ID), IssueID: i.ID, DeletedAt: at}, nil, nil)
+	cycleDelta(t, i, issue.Issue{}, at)
 	if err := t.run(ctx, s.DB, "delete issue"); err != nil {
 		return err
 	}
