@@ -28,7 +28,8 @@ const StreamLagAlarmMinutes = 5
 // analyticsConsumer defines the analytics consumer of table's stream. Its
 // role may read the stream (the mapping's grant) and touch analytics items
 // only: GetItem/BatchGetItem/PutItem/UpdateItem/ConditionCheckItem on keys T#*#AN#*
-// (analyticsdb.LeadingKeysPattern), BatchGetItem for a batch's states. It
+// (analyticsdb.LeadingKeysPattern), BatchGetItem for a batch's states, and
+// Query of a scope's days to compact them (analyticsdb/compact.go). It
 // never reads an issue.
 func analyticsConsumer(scope constructs.Construct, table *datastore.Table, root, functionName, prefix string, mon *monitoring.Monitoring) *streamconsumer.Consumer {
 	c := streamconsumer.New(scope, "StreamAnalytics", &streamconsumer.Props{
@@ -40,7 +41,7 @@ func analyticsConsumer(scope constructs.Construct, table *datastore.Table, root,
 	})
 	c.Function.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("AnalyticsItemsOnly"),
-		Actions:   jsii.Strings("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"),
+		Actions:   jsii.Strings("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"),
 		Resources: &[]*string{table.Table.TableArn()},
 		Conditions: &map[string]interface{}{
 			"ForAllValues:StringLike": map[string]interface{}{"dynamodb:LeadingKeys": []string{analyticsdb.LeadingKeysPattern}},

@@ -71,6 +71,10 @@ type Store interface {
 	Days(ctx context.Context, sc tenancy.Scope, scope, from, to string) ([]DayRollup, error)
 	// Gauges returns the gauges of the scopes starting with prefix.
 	Gauges(ctx context.Context, sc tenancy.Scope, prefix string) ([]Gauge, error)
+	// Compact folds the duration bins of the scope's days from..to into
+	// their compact form (analyticsdb/compact.go); a day written meanwhile
+	// is left as it is. It returns the days compacted.
+	Compact(ctx context.Context, sc tenancy.Scope, scope, from, to string) (int, error)
 }
 
 // Service applies events to the rollups and answers reports.
@@ -80,6 +84,7 @@ type Service struct {
 
 	mu       sync.Mutex
 	settings map[string]cachedSettings
+	compact  compaction
 }
 
 type cachedSettings struct {
@@ -164,6 +169,9 @@ func (s *Service) apply(ctx context.Context, sc tenancy.Scope, events []Event) e
 			return nil
 		}
 		err := s.Store.ApplyMany(ctx, sc, group.states, group.delta)
+		if err == nil {
+			s.written(ctx, sc, group.delta)
+		}
 		if errors.Is(err, ErrStateChanged) {
 			for _, st := range group.states {
 				alone = append(alone, st.IssueID)
@@ -279,6 +287,9 @@ func (s *Service) applyIssue(ctx context.Context, sc tenancy.Scope, id string, e
 		st.Applied = cur
 		st.Rev++
 		err = s.Store.Apply(ctx, sc, st, delta)
+		if err == nil {
+			s.written(ctx, sc, delta)
+		}
 		if !errors.Is(err, ErrStateChanged) {
 			return err
 		}

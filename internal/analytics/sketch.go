@@ -1,6 +1,8 @@
 package analytics
 
 import (
+	"encoding/binary"
+	"errors"
 	"math"
 	"sort"
 )
@@ -92,4 +94,52 @@ type Percentiles struct {
 func (h Histogram) Summary() Percentiles {
 	round := func(v float64) float64 { return math.Round(v) }
 	return Percentiles{Count: h.Count(), P50: round(h.Quantile(0.50)), P85: round(h.Quantile(0.85)), P95: round(h.Quantile(0.95))}
+}
+
+// MarshalBinary encodes h compactly: its non-zero bins in ascending order,
+// each as the varint gap from the previous bin and the varint count (about
+// 2 bytes a bin, against some 17 bytes of JSON for a counter attribute).
+// Written by hand: the layout is two varints per bin, and a library sketch
+// format would not merge with the per-bin counters days are written with.
+func (h Histogram) MarshalBinary() ([]byte, error) {
+	bins := make([]int, 0, len(h))
+	for b, n := range h {
+		if n != 0 {
+			bins = append(bins, b)
+		}
+	}
+	sort.Ints(bins)
+	out := make([]byte, 0, 3*len(bins))
+	prev := 0
+	for _, b := range bins {
+		out = binary.AppendVarint(out, int64(b-prev))
+		out = binary.AppendVarint(out, h[b])
+		prev = b
+	}
+	return out, nil
+}
+
+var errBadHistogram = errors.New("analytics: malformed histogram encoding")
+
+// AddBinary adds the histogram encoded by MarshalBinary to h.
+func (h Histogram) AddBinary(data []byte) error {
+	prev := int64(0)
+	for len(data) > 0 {
+		gap, n := binary.Varint(data)
+		if n <= 0 {
+			return errBadHistogram
+		}
+		data = data[n:]
+		count, m := binary.Varint(data)
+		if m <= 0 {
+			return errBadHistogram
+		}
+		data = data[m:]
+		prev += gap
+		if prev < 0 || prev > math.MaxInt32 {
+			return errBadHistogram
+		}
+		h[int(prev)] += count
+	}
+	return nil
 }

@@ -38,3 +38,30 @@ func TestHistogramsOfDaysMergeByAddition(t *testing.T) {
 	assert.Equal(t, int64(4), a.Count())
 	assert.Equal(t, int64(3), a[analytics.Bin(60)])
 }
+
+func TestHistogramBinaryEncodingRoundTripsAndMerges(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	h := analytics.Histogram{0: 2, 7: -1} // negative counts: a delta not yet compacted
+	for range 2000 {
+		h[analytics.Bin(math.Exp(rng.Float64()*17))]++
+	}
+	data, err := h.MarshalBinary()
+	assert.NoError(t, err)
+	assert.Less(t, len(data), 4*len(h), "about two varints a bin")
+	back := analytics.Histogram{}
+	assert.NoError(t, back.AddBinary(data))
+	assert.Equal(t, h, back)
+
+	// Decoding adds: a stored histogram plus counters written since.
+	more := analytics.Histogram{0: 1, 500: 3}
+	assert.NoError(t, more.AddBinary(data))
+	assert.Equal(t, h[0]+1, more[0])
+	assert.Equal(t, int64(3), more[500])
+
+	empty, err := analytics.Histogram{5: 0}.MarshalBinary()
+	assert.NoError(t, err)
+	assert.Empty(t, empty, "zero bins are not stored")
+	for _, bad := range [][]byte{{0x80}, {0x02}, {0x01, 0x80}, {0x03, 0x02}} {
+		assert.Error(t, analytics.Histogram{}.AddBinary(bad), "%x", bad)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -147,6 +148,24 @@ func BenchmarkDashboard(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			// The steady state: the consumer has compacted every day older
+			// than analytics.CompactAfter (the first write of each day does).
+			scopes := map[string]bool{}
+			for _, c := range cells {
+				if rest, ok := strings.CutPrefix(c, "D|"); ok {
+					scopes[rest[:strings.LastIndexByte(rest, '|')]] = true
+				}
+			}
+			cutoff := now.AddDate(0, 0, -analytics.CompactAfter).Format(analytics.DayLayout)
+			compacted := 0
+			for scope := range scopes {
+				n, err := store.Compact(ctx, tenancy.Scope{Table: names.App(), TenantID: "acme"}, scope, "0000-00-00", cutoff)
+				if err != nil {
+					b.Fatal(err)
+				}
+				compacted += n
+			}
+			b.Logf("%d issues: %d day items of %d scopes compacted", n, compacted, len(scopes))
 			if err := (peopledb.UserDB{DB: db}).Put(ctx, tenancy.Scope{Table: names.App(), TenantID: "acme"}, people.User{ID: "ada", TenantID: "acme", Username: "ada", Role: roles.Admin, Status: people.UserActive}); err != nil {
 				b.Fatal(err)
 			}

@@ -7,7 +7,8 @@
 //
 //	settings  pk T#t#AN#SETTINGS        sk SETTINGS   zone history
 //	state     pk T#t#AN#I#<issue>       sk STATE      one issue's inputs and applied contribution
-//	day       pk T#t#AN#D#<scope>       sk <date>     c, r, n, lt<b>, ct<b>, rt<b> counters
+//	day       pk T#t#AN#D#<scope>       sk <date>     c, r, n, lt<b>, ct<b>, rt<b> counters, w writes;
+//	                                                  lh, ch, rh histogram blobs once compacted (compact.go)
 //	gauge     pk T#t#AN#G               sk <scope>    o, s counters (open now)
 //	closed    pk T#t#AN#CLOSED          sk CLOSED     the tenant's data was deleted (expires_at)
 package analyticsdb

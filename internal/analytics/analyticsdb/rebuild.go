@@ -91,6 +91,7 @@ func (r Rebuild) Run(ctx context.Context, sc tenancy.Scope, resume bool) (int, e
 			return done, fmt.Errorf("save backfill progress: %w", err)
 		}
 		if next == "" {
+			r.Service.CompactPending(ctx, sc) // the past days this run wrote
 			return done, nil
 		}
 		cursor = next

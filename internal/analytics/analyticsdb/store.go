@@ -311,6 +311,9 @@ func (s Store) cellUpdate(sc tenancy.Scope, cell string, fields map[string]int64
 	for _, f := range names {
 		upd = upd.Add(expression.Name(f), expression.Value(fields[f]))
 	}
+	if strings.HasPrefix(cell, "D|") {
+		upd = upd.Add(expression.Name(fieldWrites), expression.Value(1)) // compaction's guard (compact.go)
+	}
 	e, err := expression.NewBuilder().WithUpdate(upd).Build()
 	if err != nil {
 		return types.TransactWriteItem{}, err
@@ -388,19 +391,34 @@ func (s Store) Days(ctx context.Context, sc tenancy.Scope, scope, from, to strin
 			return nil, fmt.Errorf("query analytics days: %w", err)
 		}
 		for _, m := range page.Items {
-			out = append(out, dayRollup(m))
+			d, err := dayRollup(m)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, d)
 		}
 	}
 	return out, nil
 }
 
-func dayRollup(m map[string]av) analytics.DayRollup {
+// dayRollup decodes a day item: its counters, and its histograms as the
+// compacted blobs plus the bin counters added since (compact.go).
+func dayRollup(m map[string]av) (analytics.DayRollup, error) {
 	d := analytics.DayRollup{Lead: analytics.Histogram{}, Cycle: analytics.Histogram{}, Response: analytics.Histogram{}}
 	for k, v := range m {
 		n, ok := num(v)
 		switch {
 		case k == "sk":
 			d.Day = str2(v)
+		case k == blobLead || k == blobCycle || k == blobResp:
+			b, isB := v.(*types.AttributeValueMemberB)
+			if !isB {
+				return d, fmt.Errorf("analytics day %s: %s is not binary", d.Day, k)
+			}
+			h := map[string]analytics.Histogram{blobLead: d.Lead, blobCycle: d.Cycle, blobResp: d.Response}[k]
+			if err := h.AddBinary(b.Value); err != nil {
+				return d, fmt.Errorf("analytics day %s: %w", str2(m["sk"]), err)
+			}
 		case !ok:
 		case k == analytics.FieldCreated:
 			d.Created = n
@@ -411,12 +429,12 @@ func dayRollup(m map[string]av) analytics.DayRollup {
 		default:
 			for prefix, h := range map[string]analytics.Histogram{analytics.PrefixLead: d.Lead, analytics.PrefixCycle: d.Cycle, analytics.PrefixResp: d.Response} {
 				if b, err := strconv.Atoi(strings.TrimPrefix(k, prefix)); strings.HasPrefix(k, prefix) && err == nil && n != 0 {
-					h[b] = n
+					h[b] += n
 				}
 			}
 		}
 	}
-	return d
+	return d, nil
 }
 
 func num(v av) (int64, bool) {
