@@ -31,8 +31,11 @@ test: tools vet openapi-lint ## Go tests (they start DynamoDB Local, cognito-loc
 
 # The race detector on the packages with concurrency: the gateway (usage
 # plans, authorizer cache) under the short load, the authorizer's caches,
-# the fault-injection proxy.
-RACE_PKGS := ./internal/gateway/ ./internal/authorizer/ ./internal/chaos/ ./internal/loadtest/ ./internal/idempotency/...
+# the fault-injection proxy, idempotency leases, the onboarding machine's
+# leases and resumption, and the local cloud (Lambda processes and their
+# Runtime API, the service processes).
+RACE_PKGS := ./internal/gateway/ ./internal/authorizer/ ./internal/chaos/ ./internal/loadtest/ ./internal/idempotency/... \
+	./internal/onboarding/ ./internal/lambdaproc/ ./internal/localcloud/
 
 -include mk/*.mk
 

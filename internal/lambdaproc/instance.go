@@ -93,8 +93,8 @@ func (f *Function) start(ctx context.Context) (*instance, error) {
 		return nil, fmt.Errorf("function %s: runtime API: %w", f.spec.Name, err)
 	}
 	in.srv = &http.Server{Handler: in.handler(), ReadHeaderTimeout: 5 * time.Second}
+	in.started = time.Now() // before the Runtime API serves: its handlers read it
 	go func() { _ = in.srv.Serve(in.ln) }()
-	in.started = time.Now()
 	in.cmd = exec.Command(f.spec.Binary)
 	in.cmd.Env = in.env()
 	in.cmd.Dir = os.TempDir()
@@ -238,10 +238,13 @@ func (in *instance) kill() {
 // maxRSSMB is the process's peak resident memory so far (VmHWM, the live
 // form of getrusage's ru_maxrss), or after its exit its rusage.
 func (in *instance) maxRSSMB() int {
-	if st := in.cmd.ProcessState; st != nil {
-		if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
+	select {
+	case <-in.exited: // cmd.Wait has set ProcessState (it happens before the close)
+		if ru, ok := in.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			return int((ru.Maxrss + 1023) / 1024) // kB on Linux
 		}
+		return 0
+	default:
 	}
 	f, err := os.Open("/proc/" + strconv.Itoa(in.cmd.Process.Pid) + "/status")
 	if err != nil {
