@@ -47,7 +47,7 @@ func (w *world) acme() tenancy.Scope { return tenancy.Scope{Table: w.names.App()
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
-	db, names := testenv.Tables(t)
+	db, names := testenv.StreamTables(t)
 	cfg, e := testenv.AWS(t)
 	ctx := context.Background()
 	p := func(tenant, id string, r roles.Role) tenancy.Principal {

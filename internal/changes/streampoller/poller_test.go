@@ -58,7 +58,7 @@ func put(t *testing.T, db *dynamodb.Client, table, pk, sk string, extra ...strin
 }
 
 func TestPollerReadsTheStreamResumesFromItsCheckpointAndRetries(t *testing.T) {
-	db, names := testenv.Tables(t)
+	db, names := testenv.StreamTables(t)
 	cfg, e := testenv.AWS(t)
 	ctx := context.Background()
 	app := names.App()

@@ -46,7 +46,7 @@ const window = time.Hour // nothing is due until the test says so
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	db, names := testenv.Tables(t)
+	db, names := testenv.StreamTables(t)
 	cfg, e := testenv.AWS(t)
 	ctx := context.Background()
 	keys, err := list.StaticKey("notify-test-cursor-key-0123456789abcdef")

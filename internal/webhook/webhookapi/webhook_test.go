@@ -98,7 +98,7 @@ type world struct {
 
 func newWorld(t testing.TB, recv ...*receiver) *world {
 	t.Helper()
-	db, names := testenv.Tables(t)
+	db, names := testenv.StreamTables(t)
 	cfg, e := testenv.AWS(t)
 	ctx := context.Background()
 	run := fmt.Sprint(time.Now().UnixNano())
