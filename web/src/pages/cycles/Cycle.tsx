@@ -62,7 +62,7 @@ export default function CyclePage() {
               to={`/w/${slug}/cycles${project ? `?project=${project.key}` : ''}`}
               className="inline-flex items-center gap-1 hover:text-ink hover:underline"
             >
-              <ArrowLeft className="size-3.5" aria-hidden /> {project ? `${project.name} cycles` : 'Cycles'}
+              <ArrowLeft className="size-3.5" aria-hidden /> {project ? `${project.key} cycles` : 'Cycles'}
             </Link>
             <span className="tabular-nums">{cycleDates(c)}</span>
           </span>
@@ -106,6 +106,7 @@ const tally = (t: Tally) =>
 function Report({ r }: { r: CycleReport }) {
   const p = progress(r);
   const b = burnUp(r, todayUTC());
+  const of = (t: Tally) => (p.unit === 'points' ? t.points : t.issues);
   return (
     <>
       {r.truncated && (
@@ -133,11 +134,13 @@ function Report({ r }: { r: CycleReport }) {
         </div>
       </div>
       <div className="grid grid-cols-2 gap-3 md:grid-cols-5" data-testid="cycle-tallies">
-        <Stat label="Committed at start" value={r.committed.points} hint={tally(r.committed)} />
-        <Stat label="Added" value={r.added.points} hint={tally(r.added)} />
-        <Stat label="Removed" value={r.removed.points} hint={tally(r.removed)} />
-        <Stat label="Scope" value={r.scope.points} hint={tally(r.scope)} />
-        <Stat label="Completed" value={r.completed.points} hint={tally(r.completed)} />
+        <Stat label="Committed at start" value={of(r.committed)} hint={tally(r.committed)} />
+        <Stat label="Added" value={of(r.added)} hint={tally(r.added)} />
+        <Stat label="Removed" value={of(r.removed)} hint={tally(r.removed)} />
+        <Stat label="Scope" value={of(r.scope)} hint={tally(r.scope)} />
+        <div className="col-span-2 md:col-span-1">
+          <Stat label="Completed" value={of(r.completed)} hint={tally(r.completed)} />
+        </div>
       </div>
       <ChartCard
         id="burn-up"

@@ -149,16 +149,13 @@ function Section({
       ) : (
         <ul className="divide-y divide-line rounded-lg border border-line bg-white">
           {cycles.map((c) => (
-            <li
-              key={c.id}
-              className="flex flex-wrap items-center gap-x-3 gap-y-1 px-3 py-2"
-              data-testid="cycle-row"
-            >
-              <Link to={`/w/${slug}/cycles/${c.id}`} className="min-w-0 font-medium hover:underline">
-                {c.name}
-              </Link>
-              <span className="text-sm text-muted tabular-nums">{cycleDates(c)}</span>
-              <span className="flex-1" />
+            <li key={c.id} className="flex items-center gap-3 px-3 py-2" data-testid="cycle-row">
+              <div className="min-w-0 flex-1 sm:flex sm:items-baseline sm:gap-3">
+                <Link to={`/w/${slug}/cycles/${c.id}`} className="block truncate font-medium hover:underline">
+                  {c.name}
+                </Link>
+                <span className="block text-xs text-muted tabular-nums sm:text-sm">{cycleDates(c)}</span>
+              </div>
               <Badge tone={stateTone[c.state as keyof typeof stateTone] ?? 'gray'}>{c.state}</Badge>
               {onEdit && (
                 <Button size="sm" variant="ghost" onClick={() => onEdit(c)}>
@@ -182,8 +179,8 @@ function Velocity({ slug, project }: { slug: string; project: string }) {
     <section aria-label="Velocity" className="space-y-3">
       <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
         <Stat
-          label={`Completed a cycle (average, ${unitLabel(unit)})`}
-          value={Math.round(average * 10) / 10}
+          label="Average completed per cycle"
+          value={`${Math.round(average * 10) / 10} ${unitLabel(unit)}`}
           hint={`over the last ${rows.length} completed ${rows.length === 1 ? 'cycle' : 'cycles'}`}
         />
       </div>

@@ -79,79 +79,83 @@ export function BulkBar({
     >
       <div className="flex flex-wrap items-center gap-1.5">
         <span className="mr-1 font-medium" role="status">
-          {selected.length} selected
+          {selected.length > 0 ? `${selected.length} selected` : 'The selected issues left this list'}
         </span>
-        <PropertyMenu
-          label="Set status"
-          value=""
-          options={statusOptions}
-          onChange={(v) => apply('status', { status: v as Changes['status'] })}
-          trigger={<span>Status</span>}
-          className={menuCls}
-          disabled={run.isPending}
-        />
-        <PropertyMenu
-          label="Set priority"
-          value=""
-          options={priorityOptions}
-          onChange={(v) => apply('priority', { priority: v as Changes['priority'] })}
-          trigger={<span>Priority</span>}
-          className={menuCls}
-          disabled={run.isPending}
-        />
-        <PropertyMenu
-          label="Set assignee"
-          value="-"
-          options={[{ value: '', label: 'Unassigned' }, ...users]}
-          onChange={(v) => apply('assignee', { assignee_id: v || null })}
-          trigger={<span>Assignee</span>}
-          className={menuCls}
-          disabled={run.isPending}
-        />
-        <PropertyMenu
-          label="Add label"
-          value=""
-          options={labels}
-          onChange={(v) => apply('labels', { labels: { add: [v] } })}
-          trigger={<span>Add label</span>}
-          className={menuCls}
-          disabled={run.isPending}
-          empty={noLabels}
-        />
-        <PropertyMenu
-          label="Remove label"
-          value=""
-          options={labels}
-          onChange={(v) => apply('labels', { labels: { remove: [v] } })}
-          trigger={<span>Remove label</span>}
-          className={menuCls}
-          disabled={run.isPending}
-          empty={noLabels}
-        />
-        <PropertyMenu
-          label="Move to cycle"
-          value="-"
-          options={[{ value: '', label: 'No cycle' }, ...cycles]}
-          onChange={(v) => apply('cycle', { cycle_id: v || null })}
-          trigger={<span>Cycle</span>}
-          className={menuCls}
-          disabled={run.isPending}
-        />
-        <PropertyMenu
-          label="Move to project"
-          value="-"
-          options={(projects.data ?? [])
-            .filter((p) => !p.archived)
-            .map((p) => ({ value: p.id, label: `${p.name} (${p.key})` }))}
-          onChange={(v) => {
-            setResult(null);
-            run.mutate({ what: 'project', project: v });
-          }}
-          trigger={<span>Project</span>}
-          className={menuCls}
-          disabled={run.isPending}
-          empty="No project to move to."
-        />
+        {selected.length > 0 && (
+          <>
+            <PropertyMenu
+              label="Set status"
+              value=""
+              options={statusOptions}
+              onChange={(v) => apply('status', { status: v as Changes['status'] })}
+              trigger={<span>Status</span>}
+              className={menuCls}
+              disabled={run.isPending}
+            />
+            <PropertyMenu
+              label="Set priority"
+              value=""
+              options={priorityOptions}
+              onChange={(v) => apply('priority', { priority: v as Changes['priority'] })}
+              trigger={<span>Priority</span>}
+              className={menuCls}
+              disabled={run.isPending}
+            />
+            <PropertyMenu
+              label="Set assignee"
+              value="-"
+              options={[{ value: '', label: 'Unassigned' }, ...users]}
+              onChange={(v) => apply('assignee', { assignee_id: v || null })}
+              trigger={<span>Assignee</span>}
+              className={menuCls}
+              disabled={run.isPending}
+            />
+            <PropertyMenu
+              label="Add label"
+              value=""
+              options={labels}
+              onChange={(v) => apply('labels', { labels: { add: [v] } })}
+              trigger={<span>Add label</span>}
+              className={menuCls}
+              disabled={run.isPending}
+              empty={noLabels}
+            />
+            <PropertyMenu
+              label="Remove label"
+              value=""
+              options={labels}
+              onChange={(v) => apply('labels', { labels: { remove: [v] } })}
+              trigger={<span>Remove label</span>}
+              className={menuCls}
+              disabled={run.isPending}
+              empty={noLabels}
+            />
+            <PropertyMenu
+              label="Move to cycle"
+              value="-"
+              options={[{ value: '', label: 'No cycle' }, ...cycles]}
+              onChange={(v) => apply('cycle', { cycle_id: v || null })}
+              trigger={<span>Cycle</span>}
+              className={menuCls}
+              disabled={run.isPending}
+            />
+            <PropertyMenu
+              label="Move to project"
+              value="-"
+              options={(projects.data ?? [])
+                .filter((p) => !p.archived)
+                .map((p) => ({ value: p.id, label: `${p.name} (${p.key})` }))}
+              onChange={(v) => {
+                setResult(null);
+                run.mutate({ what: 'project', project: v });
+              }}
+              trigger={<span>Project</span>}
+              className={menuCls}
+              disabled={run.isPending}
+              empty="No project to move to."
+            />
+          </>
+        )}
         {run.isPending && <span className="text-muted">Updating {selected.length} issues…</span>}
         <span className="flex-1" />
         <Button size="sm" variant="ghost" onClick={onClear}>

@@ -1,8 +1,8 @@
 // The bulk writes the list's bar and the cycle pages send: POST /v1/issues/bulk
 // (100 issues a request, each with the version shown, so an issue changed
 // meanwhile fails alone) and moves to another project, which the bulk API does
-// not take: one POST /v1/issues/{id}/move per issue, a few at a time, with the
-// same per-issue result shape.
+// not take: one POST /v1/issues/{id}/move per issue, in the selection's order
+// (so the new keys keep it), with the same per-issue result shape.
 import { api, unwrap, type components } from '../../api/client';
 import { ApiError } from '../../api/problem';
 import { chunks, mergeResults, type BulkItem, type BulkResult } from '../../lib/bulk';
@@ -31,7 +31,7 @@ export async function bulkEdit(
 export async function bulkMove(
   issues: readonly { id: string; key: string; project_id: string }[],
   projectId: string,
-  parallel = 4,
+  parallel = 1,
 ): Promise<BulkResult> {
   const results: BulkItem[] = new Array(issues.length);
   let next = 0;
