@@ -19,6 +19,7 @@ export function ChartPickers({
   month,
   choices = [],
   inline,
+  compact,
 }: {
   range?: { from?: string; to?: string; onChange: (k: 'from' | 'to', v: string) => void };
   bucket?: { value: string; onChange: (v: string) => void };
@@ -26,15 +27,17 @@ export function ChartPickers({
   choices?: Choice[];
   /** labels beside their fields (one picker in a row) rather than above them */
   inline?: boolean;
+  /** in a card's title bar: the labels only for screen readers (the title says what is chosen) */
+  compact?: boolean;
 }) {
-  const label = inline ? 'flex items-center gap-2' : 'flex flex-col gap-0.5';
+  const label = inline ? 'flex items-center gap-2 whitespace-nowrap' : 'flex flex-col gap-0.5';
   return (
     <div className="flex flex-wrap items-end gap-2 text-xs text-muted">
       {choices.map((c) => (
         <label key={c.label} className={label}>
-          {c.label}
+          <span className={compact ? 'sr-only' : undefined}>{c.label}</span>
           <select
-            className={`${inputClass} w-auto`}
+            className={`${inputClass} w-auto ${compact ? 'h-7 py-0 text-xs' : ''}`}
             value={c.value}
             onChange={(e) => c.onChange(e.target.value)}
           >

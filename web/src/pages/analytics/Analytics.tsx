@@ -187,6 +187,7 @@ function IssuesView({
             controls={
               <ChartPickers
                 inline
+                compact
                 choices={[
                   {
                     label: 'Open work by',
