@@ -37,6 +37,8 @@ export const routes: RouteObject[] = [
             lazy: page(() => import('./pages/workspace/NotificationSettings')),
           },
           { path: 'inbox', lazy: page(() => import('./pages/workspace/Inbox')) },
+          { path: 'cycles', lazy: page(() => import('./pages/cycles/Cycles')) },
+          { path: 'cycles/:id', lazy: page(() => import('./pages/cycles/Cycle')) },
           {
             path: 'settings',
             lazy: page(() => import('./pages/settings/Layout')),

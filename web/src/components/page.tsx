@@ -43,8 +43,8 @@ export function Card({
       aria-labelledby={title && id ? `${id}-title` : undefined}
     >
       {title && (
-        <div className="flex items-center gap-2 border-b border-line px-4 py-2.5">
-          <h2 id={id ? `${id}-title` : undefined} className="flex-1 text-sm font-semibold">
+        <div className="flex flex-wrap items-center gap-2 border-b border-line px-4 py-2.5">
+          <h2 id={id ? `${id}-title` : undefined} className="min-w-0 flex-1 text-sm font-semibold">
             {title}
           </h2>
           {actions}

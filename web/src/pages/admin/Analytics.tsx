@@ -1,7 +1,8 @@
 import { useSearchParams } from 'react-router';
+import { ChartPickers } from '../../components/ChartPickers';
 import { ChartCard } from '../../components/charts';
 import { PageHeader, Stat } from '../../components/page';
-import { ErrorState, inputClass, Skeleton } from '../../components/ui';
+import { ErrorState, Skeleton } from '../../components/ui';
 import { churnRate, mrrHistory, tierRevenue, tierUsage, topTenants } from '../../lib/analytics';
 import { formatCents, useRootBilling, useRootUsage } from './data';
 
@@ -15,15 +16,14 @@ export default function AdminAnalytics() {
   const billing = useRootBilling();
 
   const picker = (
-    <label className="flex items-center gap-2 text-xs text-muted">
-      Usage month
-      <input
-        type="month"
-        className={`${inputClass} w-auto`}
-        value={month ?? usage.data?.month ?? ''}
-        onChange={(e) => setParams(e.target.value ? { month: e.target.value } : {}, { replace: true })}
-      />
-    </label>
+    <ChartPickers
+      inline
+      month={{
+        label: 'Usage month',
+        value: month ?? usage.data?.month ?? '',
+        onChange: (v) => setParams(v ? { month: v } : {}, { replace: true }),
+      }}
+    />
   );
 
   if (usage.isPending || billing.isPending)

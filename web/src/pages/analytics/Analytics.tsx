@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { NavLink, useParams, useSearchParams } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { errorMessage } from '../../api/problem';
+import { ChartPickers } from '../../components/ChartPickers';
 import { ChartCard } from '../../components/charts';
 import { PageHeader, Stat } from '../../components/page';
 import { Banner, Button, cx, ErrorState, inputClass, Skeleton } from '../../components/ui';
@@ -42,40 +43,10 @@ export default function Analytics() {
       <PageHeader
         title={<span id="page-title">Analytics</span>}
         actions={
-          <div className="flex flex-wrap items-end gap-2 text-xs text-muted">
-            <label className="flex flex-col gap-0.5">
-              From
-              <input
-                type="date"
-                className={`${inputClass} w-auto`}
-                value={range.from ?? ''}
-                onChange={(e) => set('from', e.target.value)}
-              />
-            </label>
-            <label className="flex flex-col gap-0.5">
-              To
-              <input
-                type="date"
-                className={`${inputClass} w-auto`}
-                value={range.to ?? ''}
-                onChange={(e) => set('to', e.target.value)}
-              />
-            </label>
-            {view !== 'teams' && (
-              <label className="flex flex-col gap-0.5">
-                Per
-                <select
-                  className={`${inputClass} w-auto`}
-                  value={bucket}
-                  onChange={(e) => set('bucket', e.target.value)}
-                >
-                  <option value="day">day</option>
-                  <option value="week">week</option>
-                  <option value="month">month</option>
-                </select>
-              </label>
-            )}
-          </div>
+          <ChartPickers
+            range={{ ...range, onChange: set }}
+            bucket={view !== 'teams' ? { value: bucket, onChange: (v) => set('bucket', v) } : undefined}
+          />
         }
       />
       <nav aria-label="Analytics" className="flex gap-1 border-b border-line px-4 sm:px-6">
@@ -197,39 +168,43 @@ function IssuesView({
             { key: 'cycle_p50_h', label: 'Cycle time (h)' },
           ]}
         />
-        <div className="space-y-2">
-          <label className="flex items-center gap-2 text-xs text-muted">
-            Open work by
-            <select
-              className={`${inputClass} w-auto`}
-              value={group}
-              onChange={(e) => set('group', e.target.value)}
-            >
-              <option value="priority">priority</option>
-              <option value="category">status category</option>
-              <option value="team">team</option>
-              {admin && <option value="assignee">assignee</option>}
-            </select>
-          </label>
-          {workload.isError ? (
-            <ErrorState error={workload.error} onRetry={() => void workload.refetch()} />
-          ) : (
-            <ChartCard
-              id="workload"
-              title={`Open work by ${group}`}
-              layout="vertical"
-              stacked
-              data={workload.data ? workloadRows(workload.data, name) : []}
-              x="group"
-              xLabel={group}
-              series={[
-                { key: 'open', label: 'Open' },
-                { key: 'in_progress', label: 'In progress' },
-              ]}
-              empty={workload.isPending ? 'Loading…' : 'No open issues.'}
-            />
-          )}
-        </div>
+        {workload.isError ? (
+          <ErrorState error={workload.error} onRetry={() => void workload.refetch()} />
+        ) : (
+          <ChartCard
+            id="workload"
+            title={`Open work by ${group}`}
+            layout="vertical"
+            stacked
+            data={workload.data ? workloadRows(workload.data, name) : []}
+            x="group"
+            xLabel={group}
+            series={[
+              { key: 'open', label: 'Open' },
+              { key: 'in_progress', label: 'In progress' },
+            ]}
+            empty={workload.isPending ? 'Loading…' : 'No open issues.'}
+            controls={
+              <ChartPickers
+                inline
+                compact
+                choices={[
+                  {
+                    label: 'Open work by',
+                    value: group,
+                    onChange: (v) => set('group', v),
+                    options: [
+                      { value: 'priority', label: 'priority' },
+                      { value: 'category', label: 'status category' },
+                      { value: 'team', label: 'team' },
+                      ...(admin ? [{ value: 'assignee', label: 'assignee' }] : []),
+                    ],
+                  },
+                ]}
+              />
+            }
+          />
+        )}
       </div>
     </>
   );
@@ -253,16 +228,17 @@ function TeamsView({ range, team, set }: { range: Range; team: string; set: Set 
     return <Banner>No teams yet: create one under Settings → Teams to see its velocity.</Banner>;
   return (
     <>
-      <label className="flex items-center gap-2 text-xs text-muted">
-        Team
-        <select className={`${inputClass} w-auto`} value={id} onChange={(e) => set('team', e.target.value)}>
-          {dir.teams.map((t) => (
-            <option key={t.id} value={t.id}>
-              {t.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <ChartPickers
+        inline
+        choices={[
+          {
+            label: 'Team',
+            value: id,
+            onChange: (t) => set('team', t),
+            options: dir.teams.map((t) => ({ value: t.id, label: t.name })),
+          },
+        ]}
+      />
       {v.isPending ? (
         <Skeleton />
       ) : v.isError ? (
@@ -305,16 +281,17 @@ function PeopleView({ range, bucket, user, set }: { range: Range; bucket: string
   return (
     <>
       {admin && (
-        <label className="flex items-center gap-2 text-xs text-muted">
-          Person
-          <select className={`${inputClass} w-auto`} value={id} onChange={(e) => set('user', e.target.value)}>
-            {dir.users.map((u) => (
-              <option key={u.id} value={u.id}>
-                {u.display_name || u.email}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ChartPickers
+          inline
+          choices={[
+            {
+              label: 'Person',
+              value: id,
+              onChange: (u) => set('user', u),
+              options: dir.users.map((u) => ({ value: u.id, label: u.display_name || u.email })),
+            },
+          ]}
+        />
       )}
       {p.isPending ? (
         <Skeleton />

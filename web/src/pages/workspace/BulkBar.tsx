@@ -1,19 +1,23 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { X } from 'lucide-react';
+import { useMutation, useQueries, useQueryClient } from '@tanstack/react-query';
+import { Check, X } from 'lucide-react';
 import { useState } from 'react';
-import { api, unwrap, type components } from '../../api/client';
 import { errorMessage } from '../../api/problem';
 import { Banner, Button } from '../../components/ui';
-import { chunks, failures, mergeResults, type BulkResult } from '../../lib/bulk';
-import { keys, type Directory, type Issue } from './data';
+import { failures, type BulkResult } from '../../lib/bulk';
+import { can } from '../../lib/permissions';
+import { cycleKeys, fetchProjectCycles } from '../cycles/data';
+import { bulkEdit, bulkMove, type BulkChanges as Changes } from './bulkRun';
+import { useWorkspaceCtx } from './context';
+import { keys, useProjects, type Directory, type Issue } from './data';
 import { PropertyMenu, userOption } from './pickers';
 import { labelOptions, priorityOptions, statusOptions } from './options';
 
-type Changes = components['schemas']['BulkChanges'];
+const menuCls = 'border border-line bg-white text-xs';
 
 /** The bar over a selection of issues: one change for all of them through POST /v1/issues/bulk (100 a
  * request, each issue with the version the list shows, so a change made meanwhile fails that issue
- * instead of overwriting it), then the result per issue. */
+ * instead of overwriting it), or a move to another project (one move per issue: the bulk API has no
+ * project), then the result per issue. */
 export function BulkBar({
   slug,
   selected,
@@ -26,35 +30,47 @@ export function BulkBar({
   onClear: () => void;
 }) {
   const qc = useQueryClient();
-  const [result, setResult] = useState<{ what: string; r: BulkResult } | null>(null);
+  const { me } = useWorkspaceCtx();
+  const projects = useProjects(slug);
+  const [result, setResult] = useState<{ what: string; r: BulkResult; keys: Map<string, string> } | null>(
+    null,
+  );
   const run = useMutation({
-    mutationFn: async ({ changes }: { what: string; changes: Changes }) => {
-      const rs: BulkResult[] = [];
-      for (const part of chunks(selected)) {
-        rs.push(
-          await unwrap(
-            api().POST('/v1/issues/bulk', {
-              params: { header: { 'Idempotency-Key': crypto.randomUUID() } },
-              body: { issues: part.map((i) => ({ id: i.id, version: i.version })), changes },
-            }),
-          ),
-        );
-      }
-      return mergeResults(rs);
-    },
+    mutationFn: async ({ changes, project }: { what: string; changes?: Changes; project?: string }) =>
+      project ? bulkMove(selected, project) : bulkEdit(selected, changes ?? {}),
     onSuccess: async (r, v) => {
-      setResult({ what: v.what, r });
+      setResult({ what: v.what, r, keys: new Map(selected.map((i) => [i.id, i.key])) });
       await qc.invalidateQueries({ queryKey: keys.issues(slug) });
+      await qc.invalidateQueries({ queryKey: cycleKeys.all(slug) });
     },
   });
   const apply = (what: string, changes: Changes) => {
     setResult(null);
     run.mutate({ what, changes });
   };
-  const byId = new Map(selected.map((i) => [i.id, i]));
+  // The cycles the selection can join: the open cycles of the selected issues' projects.
+  const projectIds = [...new Set(selected.map((i) => i.project_id))].sort();
+  const cycleLists = useQueries({
+    queries: projectIds.map((p) => ({
+      queryKey: cycleKeys.list(slug, p),
+      queryFn: () => fetchProjectCycles(p),
+    })),
+  });
+  const projectKey = (id: string) => projects.data?.find((p) => p.id === id)?.key ?? '';
+  const cycles = cycleLists
+    .flatMap((q) => q.data ?? [])
+    .filter((c) => c.state !== 'completed')
+    .sort((a, b) => a.starts_on.localeCompare(b.starts_on))
+    .map((c) => ({
+      value: c.id,
+      label: projectIds.length > 1 ? `${projectKey(c.project_id ?? '')} · ${c.name}` : c.name,
+    }));
   const failed = result ? failures(result.r) : [];
   const users = dir.users.filter((u) => u.status === 'active').map(userOption);
   const labels = labelOptions(dir);
+  const noLabels = can(me.user.role, 'createLabel')
+    ? 'No labels yet: create them under Settings → Labels.'
+    : 'No labels yet: an Admin creates them.';
   return (
     <section
       aria-label="Bulk edit"
@@ -63,53 +79,83 @@ export function BulkBar({
     >
       <div className="flex flex-wrap items-center gap-1.5">
         <span className="mr-1 font-medium" role="status">
-          {selected.length} selected
+          {selected.length > 0 ? `${selected.length} selected` : 'The selected issues left this list'}
         </span>
-        <PropertyMenu
-          label="Set status"
-          value=""
-          options={statusOptions}
-          onChange={(v) => apply('status', { status: v as Changes['status'] })}
-          trigger={<span>Status</span>}
-          className="border border-line bg-white text-xs"
-          disabled={run.isPending}
-        />
-        <PropertyMenu
-          label="Set priority"
-          value=""
-          options={priorityOptions}
-          onChange={(v) => apply('priority', { priority: v as Changes['priority'] })}
-          trigger={<span>Priority</span>}
-          className="border border-line bg-white text-xs"
-          disabled={run.isPending}
-        />
-        <PropertyMenu
-          label="Set assignee"
-          value="-"
-          options={[{ value: '', label: 'Unassigned' }, ...users]}
-          onChange={(v) => apply('assignee', { assignee_id: v || null })}
-          trigger={<span>Assignee</span>}
-          className="border border-line bg-white text-xs"
-          disabled={run.isPending}
-        />
-        <PropertyMenu
-          label="Add label"
-          value=""
-          options={labels}
-          onChange={(v) => apply('labels', { labels: { add: [v] } })}
-          trigger={<span>Add label</span>}
-          className="border border-line bg-white text-xs"
-          disabled={run.isPending || labels.length === 0}
-        />
-        <PropertyMenu
-          label="Remove label"
-          value=""
-          options={labels}
-          onChange={(v) => apply('labels', { labels: { remove: [v] } })}
-          trigger={<span>Remove label</span>}
-          className="border border-line bg-white text-xs"
-          disabled={run.isPending || labels.length === 0}
-        />
+        {selected.length > 0 && (
+          <>
+            <PropertyMenu
+              label="Set status"
+              value=""
+              options={statusOptions}
+              onChange={(v) => apply('status', { status: v as Changes['status'] })}
+              trigger={<span>Status</span>}
+              className={menuCls}
+              disabled={run.isPending}
+            />
+            <PropertyMenu
+              label="Set priority"
+              value=""
+              options={priorityOptions}
+              onChange={(v) => apply('priority', { priority: v as Changes['priority'] })}
+              trigger={<span>Priority</span>}
+              className={menuCls}
+              disabled={run.isPending}
+            />
+            <PropertyMenu
+              label="Set assignee"
+              value="-"
+              options={[{ value: '', label: 'Unassigned' }, ...users]}
+              onChange={(v) => apply('assignee', { assignee_id: v || null })}
+              trigger={<span>Assignee</span>}
+              className={menuCls}
+              disabled={run.isPending}
+            />
+            <PropertyMenu
+              label="Add label"
+              value=""
+              options={labels}
+              onChange={(v) => apply('labels', { labels: { add: [v] } })}
+              trigger={<span>Add label</span>}
+              className={menuCls}
+              disabled={run.isPending}
+              empty={noLabels}
+            />
+            <PropertyMenu
+              label="Remove label"
+              value=""
+              options={labels}
+              onChange={(v) => apply('labels', { labels: { remove: [v] } })}
+              trigger={<span>Remove label</span>}
+              className={menuCls}
+              disabled={run.isPending}
+              empty={noLabels}
+            />
+            <PropertyMenu
+              label="Move to cycle"
+              value="-"
+              options={[{ value: '', label: 'No cycle' }, ...cycles]}
+              onChange={(v) => apply('cycle', { cycle_id: v || null })}
+              trigger={<span>Cycle</span>}
+              className={menuCls}
+              disabled={run.isPending}
+            />
+            <PropertyMenu
+              label="Move to project"
+              value="-"
+              options={(projects.data ?? [])
+                .filter((p) => !p.archived)
+                .map((p) => ({ value: p.id, label: `${p.name} (${p.key})` }))}
+              onChange={(v) => {
+                setResult(null);
+                run.mutate({ what: 'project', project: v });
+              }}
+              trigger={<span>Project</span>}
+              className={menuCls}
+              disabled={run.isPending}
+              empty="No project to move to."
+            />
+          </>
+        )}
         {run.isPending && <span className="text-muted">Updating {selected.length} issues…</span>}
         <span className="flex-1" />
         <Button size="sm" variant="ghost" onClick={onClear}>
@@ -133,12 +179,44 @@ export function BulkBar({
             <ul className="mt-1 list-inside list-disc text-red-800" aria-label="Issues not updated">
               {failed.map((f) => (
                 <li key={f.ref}>
-                  <span className="font-mono">{f.key ?? byId.get(f.ref)?.key ?? f.ref}</span>:{' '}
+                  <span className="font-mono">{f.key ?? result.keys.get(f.ref) ?? f.ref}</span>:{' '}
                   {f.detail ?? f.code ?? `HTTP ${f.status}`}
                 </li>
               ))}
             </ul>
           )}
+          <details className="mt-1" open={result.r.results.length <= 10}>
+            <summary className="cursor-pointer text-muted hover:text-ink">Result per issue</summary>
+            <ul className="mt-1 flex flex-wrap gap-x-4 gap-y-0.5" aria-label="Result per issue">
+              {result.r.results.map((f) => {
+                const ok = f.status >= 200 && f.status < 300;
+                const before = result.keys.get(f.ref) ?? f.ref;
+                return (
+                  <li key={f.ref} className={ok ? 'text-ink' : 'text-red-800'} data-testid="bulk-item">
+                    {ok ? (
+                      <>
+                        <Check className="mr-0.5 inline size-3 text-green-700" aria-hidden />
+                        <span className="sr-only">updated: </span>
+                      </>
+                    ) : (
+                      <>
+                        <X className="mr-0.5 inline size-3" aria-hidden />
+                        <span className="sr-only">not updated: </span>
+                      </>
+                    )}
+                    <span className="font-mono">{before}</span>
+                    {ok && f.key && f.key !== before && (
+                      <>
+                        {' → '}
+                        <span className="font-mono">{f.key}</span>
+                      </>
+                    )}
+                    {!ok && `: ${f.detail ?? f.code ?? `HTTP ${f.status}`}`}
+                  </li>
+                );
+              })}
+            </ul>
+          </details>
         </div>
       )}
     </section>

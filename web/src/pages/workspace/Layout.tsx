@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import {
   BarChart3,
+  CalendarRange,
   CircleUser,
   KanbanSquare,
   Bell,
@@ -168,6 +169,9 @@ function Shell({ slug }: { slug: string }) {
       </NavItem>
       <NavItem to={`/w/${slug}/board`} icon={<KanbanSquare className="size-4" aria-hidden />}>
         Board
+      </NavItem>
+      <NavItem to={`/w/${slug}/cycles`} icon={<CalendarRange className="size-4" aria-hidden />}>
+        Cycles
       </NavItem>
       <NavItem to={`/w/${slug}/analytics`} icon={<BarChart3 className="size-4" aria-hidden />}>
         Analytics

@@ -85,6 +85,7 @@ export function PropertyMenu({
   trigger,
   disabled,
   className,
+  empty,
 }: {
   label: string;
   value: string;
@@ -93,6 +94,8 @@ export function PropertyMenu({
   trigger?: ReactNode;
   disabled?: boolean;
   className?: string;
+  /** shown in the open menu when there is no option */
+  empty?: ReactNode;
 }) {
   const cur = options.find((o) => o.value === value);
   return (
@@ -116,6 +119,7 @@ export function PropertyMenu({
       </DropdownMenu.Trigger>
       <DropdownMenu.Portal>
         <DropdownMenu.Content align="start" sideOffset={4} className={contentCls} aria-label={label}>
+          {options.length === 0 && empty && <div className="px-2 py-1.5 text-xs text-muted">{empty}</div>}
           <DropdownMenu.RadioGroup value={value} onValueChange={onChange}>
             {options.map((o) => (
               <DropdownMenu.RadioItem key={o.value} value={o.value} className={itemCls}>
