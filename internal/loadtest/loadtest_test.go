@@ -63,11 +63,17 @@ func TestShortLoadAnswersNo5xxAndLosesNothing(t *testing.T) {
 	assert.Empty(t, v.Lost)
 	assert.Equal(t, creates, v.Issues, "every acknowledged create was read back")
 
-	raw, err := l.Raw(ctx, time.Second)
-	require.NoError(t, err)
-	logStats(t, raw)
-	assert.Empty(t, raw.Transport, "raw calls failed")
-	assert.Positive(t, raw.Total())
+	// The raw calls, in rounds of a second until some are answered (on a
+	// loaded machine a round may end before its first answer).
+	total := 0
+	for round := 0; round < 10 && total == 0; round++ {
+		raw, err := l.Raw(ctx, time.Second)
+		require.NoError(t, err)
+		logStats(t, raw)
+		assert.Empty(t, raw.Transport, "raw calls failed")
+		total += raw.Total()
+	}
+	assert.Positive(t, total)
 }
 
 func logStats(t *testing.T, st *loadtest.Stats) {
