@@ -1,5 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { ArrowDown, ArrowUp, GitBranch, Plus, Trash2 } from 'lucide-react';
+import { ArrowDown, ArrowUp, Check, ChevronDown, GitBranch, Plus, Trash2 } from 'lucide-react';
+import { DropdownMenu } from 'radix-ui';
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, etag, unwrap } from '../../api/client';
 import { errorMessage, isApiError } from '../../api/problem';
@@ -26,7 +27,6 @@ import {
 } from '../../lib/workflowEdit';
 import { useWorkspaceCtx } from '../workspace/context';
 import { keys, type Project } from '../workspace/data';
-import { FilterMenu } from '../workspace/pickers';
 import { projectKeys, useProjectWorkflow } from '../workspace/projectData';
 import { ProjectPicker, useSettingsProject } from './ProjectPicker';
 
@@ -123,7 +123,8 @@ function Editor({
       unwrap(
         api().PUT('/v1/projects/{projectId}/workflow', {
           params: { path: { projectId: project.id } },
-          headers: { 'If-Match': etag(wf.version) },
+          // version 0: the project still has the default workflow (nothing stored to match)
+          headers: wf.version > 0 ? { 'If-Match': etag(wf.version) } : {},
           body: { statuses: draft },
         }),
       ),
@@ -230,7 +231,7 @@ function Editor({
                           value={s.name}
                           maxLength={40}
                           onChange={(e) => edit(updateStatus(draft, s.status, { name: e.target.value }))}
-                          className="min-w-32 py-1"
+                          className="w-40 py-1"
                         />
                       ) : (
                         <span>{s.name}</span>
@@ -253,7 +254,7 @@ function Editor({
                         onChange={(e) =>
                           edit(updateStatus(draft, s.status, { category: e.target.value as Category }))
                         }
-                        className={inputClass + ' w-auto py-1'}
+                        className={inputClass + ' w-32 py-1'}
                       >
                         {CATEGORIES.map((c) => (
                           <option key={c.value} value={c.value}>
@@ -297,16 +298,17 @@ function Editor({
                   </td>
                   <td className="px-3 py-1.5">
                     {manage ? (
-                      <FilterMenu
-                        label={`Moves from ${s.name} to`}
-                        options={others.map((o) => ({ value: o.status, label: o.name }))}
-                        values={s.next}
+                      <TransitionsMenu
+                        from={s}
+                        others={others}
+                        names={s.next.map((n) => byId.get(n)?.name ?? n)}
                         onToggle={(to) => edit(toggleTransition(draft, s.status, to))}
                       />
-                    ) : null}
-                    <div className="mt-0.5 text-xs text-muted" data-testid="moves-to">
-                      {s.next.length ? s.next.map((n) => byId.get(n)?.name ?? n).join(', ') : 'Nowhere'}
-                    </div>
+                    ) : (
+                      <span className="text-xs text-muted" data-testid="moves-to">
+                        {s.next.length ? s.next.map((n) => byId.get(n)?.name ?? n).join(', ') : 'Nowhere'}
+                      </span>
+                    )}
                     {re.next && (
                       <p role="alert" className="text-xs text-red-700">
                         {re.next}
@@ -329,7 +331,9 @@ function Editor({
                         }
                       >
                         <Trash2 className="size-3.5" aria-hidden />
-                        {retiring.has(s.status) ? 'Resume deletion' : 'Delete'}
+                        <span className={retiring.has(s.status) ? '' : 'sr-only'}>
+                          {retiring.has(s.status) ? 'Resume deletion' : 'Delete'}
+                        </span>
                         <span className="sr-only"> {s.name}</span>
                       </Button>
                     </td>
@@ -541,5 +545,60 @@ function DeleteStatus({
         </div>
       </div>
     </Modal>
+  );
+}
+
+/** Where an issue in `from` may move: the names as the trigger, a checkbox per other status. */
+function TransitionsMenu({
+  from,
+  others,
+  names,
+  onToggle,
+}: {
+  from: DraftStatus;
+  others: DraftStatus[];
+  names: string[];
+  onToggle: (to: string) => void;
+}) {
+  const text = names.length ? names.join(', ') : 'Nowhere';
+  return (
+    <DropdownMenu.Root>
+      <DropdownMenu.Trigger asChild>
+        <button
+          type="button"
+          aria-label={`Moves from ${from.name} to: ${text}`}
+          className="inline-flex max-w-64 items-center gap-1 rounded-md px-1.5 py-1 text-left text-xs hover:bg-panel"
+          data-testid="moves-to"
+        >
+          <span className="line-clamp-2">{text}</span>
+          <ChevronDown className="size-3 shrink-0" aria-hidden />
+        </button>
+      </DropdownMenu.Trigger>
+      <DropdownMenu.Portal>
+        <DropdownMenu.Content
+          align="start"
+          sideOffset={4}
+          aria-label={`Moves from ${from.name} to`}
+          className="z-50 max-h-80 min-w-48 overflow-y-auto rounded-lg border border-line bg-white p-1 shadow-lg"
+        >
+          {others.map((o) => (
+            <DropdownMenu.CheckboxItem
+              key={o.status}
+              checked={from.next.includes(o.status)}
+              onCheckedChange={() => onToggle(o.status)}
+              onSelect={(e) => e.preventDefault()}
+              className="flex cursor-default items-center gap-2 rounded px-2 py-1.5 text-sm outline-none select-none data-highlighted:bg-panel"
+            >
+              <span className="flex size-3.5 items-center justify-center">
+                <DropdownMenu.ItemIndicator>
+                  <Check className="size-3.5" aria-hidden />
+                </DropdownMenu.ItemIndicator>
+              </span>
+              {o.name}
+            </DropdownMenu.CheckboxItem>
+          ))}
+        </DropdownMenu.Content>
+      </DropdownMenu.Portal>
+    </DropdownMenu.Root>
   );
 }
