@@ -46,19 +46,18 @@ export default function Fields() {
         title={<span id="page-title">Custom fields</span>}
         description="Fields a project's issues carry besides the built-in ones; filter and sort the issue list by them. A field's type never changes and options are only added."
         actions={
-          <>
-            {projects.data && projects.data.length > 0 && (
-              <ProjectPicker projects={projects.data} value={project?.key} onChange={select} />
-            )}
-            {manage && project && (
-              <Button variant="primary" onClick={() => setEditing('new')}>
-                <Plus className="size-4" aria-hidden /> New field
-              </Button>
-            )}
-          </>
+          manage &&
+          project && (
+            <Button variant="primary" onClick={() => setEditing('new')}>
+              <Plus className="size-4" aria-hidden /> New field
+            </Button>
+          )
         }
       />
-      <div className="p-4 sm:px-6">
+      <div className="space-y-4 overflow-x-auto p-4 sm:px-6">
+        {projects.data && projects.data.length > 0 && (
+          <ProjectPicker projects={projects.data} value={project?.key} onChange={select} />
+        )}
         {projects.isPending || (project && fields.isPending) ? (
           <Skeleton />
         ) : projects.isError ? (

@@ -47,14 +47,11 @@ export default function Workflows() {
       <PageHeader
         title={<span id="page-title">Workflows</span>}
         description="Each project's statuses, in board order, and where an issue may move from each."
-        actions={
-          projects.data &&
-          projects.data.length > 0 && (
-            <ProjectPicker projects={projects.data} value={project?.key} onChange={select} />
-          )
-        }
       />
       <div className="space-y-4 p-4 sm:px-6">
+        {projects.data && projects.data.length > 0 && (
+          <ProjectPicker projects={projects.data} value={project?.key} onChange={select} />
+        )}
         {projects.isPending || (project && wf.isPending) ? (
           <Skeleton />
         ) : projects.isError ? (
@@ -166,7 +163,7 @@ function Editor({
         <Banner tone="error">Some statuses need a fix; see the marked rows.</Banner>
       )}
       <div className="overflow-x-auto rounded-lg border border-line">
-        <table className={tableClass} aria-label={`Statuses of ${project.name}`}>
+        <table className={tableClass + ' min-w-[46rem]'} aria-label={`Statuses of ${project.name}`}>
           <thead className={theadClass}>
             <tr>
               {manage && (
@@ -254,7 +251,7 @@ function Editor({
                         onChange={(e) =>
                           edit(updateStatus(draft, s.status, { category: e.target.value as Category }))
                         }
-                        className={inputClass + ' w-32 py-1'}
+                        className={inputClass + ' w-36 py-1'}
                       >
                         {CATEGORIES.map((c) => (
                           <option key={c.value} value={c.value}>

@@ -205,7 +205,7 @@ function Detail({ issue }: { issue: Issue }) {
               <Activity issue={issue} dir={dir} />
             </Tabs.Content>
             <Tabs.Content value="history">
-              <History issue={issue} dir={dir} />
+              <History issue={issue} dir={dir} name={(s) => statusName(wf.data, s)} />
             </Tabs.Content>
           </Tabs.Root>
         </div>
@@ -564,7 +564,7 @@ function Activity({ issue, dir }: { issue: Issue; dir: Directory }) {
   );
 }
 
-function History({ issue, dir }: { issue: Issue; dir: Directory }) {
+function History({ issue, dir, name }: { issue: Issue; dir: Directory; name: (s: string) => string }) {
   const { slug } = useWorkspaceCtx();
   const q = useQuery({
     queryKey: keys.history(slug, issue.id),
@@ -581,10 +581,10 @@ function History({ issue, dir }: { issue: Issue; dir: Directory }) {
     <ol className="space-y-2 text-sm" aria-label="Status history">
       {q.data.items.map((h) => (
         <li key={h.id} className="flex items-center gap-2">
-          <StatusIcon status={h.to} />
+          <StatusIcon status={h.to} name={name(h.to)} />
           <span>
-            {h.from ? `${statusLabel(h.from)} → ` : 'Created as '}
-            <strong>{statusLabel(h.to)}</strong> by {dir.userName(h.actor_id)}
+            {h.from ? `${name(h.from)} → ` : 'Created as '}
+            <strong>{name(h.to)}</strong> by {dir.userName(h.actor_id)}
           </span>
           <time className="text-xs text-muted" dateTime={h.at}>
             {format(parseISO(h.at), 'd MMM yyyy HH:mm')}
