@@ -317,6 +317,7 @@ function Editor({
                       <Button
                         size="sm"
                         variant="ghost"
+                        aria-label={`${retiring.has(s.status) ? 'Resume deletion of' : 'Delete'} ${s.name}`}
                         onClick={() =>
                           saved.has(s.status)
                             ? onDelete(s, retiring.has(s.status))
@@ -328,10 +329,7 @@ function Editor({
                         }
                       >
                         <Trash2 className="size-3.5" aria-hidden />
-                        <span className={retiring.has(s.status) ? '' : 'sr-only'}>
-                          {retiring.has(s.status) ? 'Resume deletion' : 'Delete'}
-                        </span>
-                        <span className="sr-only"> {s.name}</span>
+                        {retiring.has(s.status) && 'Resume deletion'}
                       </Button>
                     </td>
                   )}

@@ -91,7 +91,7 @@ function renderWith(p: Project) {
   return change;
 }
 
-describe("the issue page's project properties", () => {
+describe("the issue page's project properties", { timeout: 30_000 }, () => {
   it('gives each custom field the input its type needs', () => {
     renderWith(project('fibonacci', [{ label: '5', points: 5 }]));
     expect(screen.getByLabelText('Browser')).toHaveAttribute('type', 'text');
