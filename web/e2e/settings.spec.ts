@@ -75,6 +75,8 @@ test('an Admin manages teams and labels but cannot reach Super Admin screens by 
     'People',
     'Teams',
     'Projects',
+    'Workflows',
+    'Custom fields',
     'Labels',
     'Import',
     'Audit log',

@@ -12,12 +12,38 @@ import {
   SignalLow,
   SignalMedium,
   TriangleAlert,
+  XCircle,
 } from 'lucide-react';
 import { statusLabel } from '../lib/workflow';
 
-export function StatusIcon({ status, className }: { status: string; className?: string }) {
+/** A status's icon: the default workflow's four by id; a custom status (give its name and category)
+ * by its category, in its colour. */
+export function StatusIcon({
+  status,
+  className,
+  name,
+  category,
+  color,
+}: {
+  status: string;
+  className?: string;
+  name?: string;
+  category?: string;
+  color?: string;
+}) {
   const cls = clsx('size-3.5 shrink-0', className);
-  const label = statusLabel(status);
+  const label = name ?? statusLabel(status);
+  if (category && !['open', 'in_progress', 'in_review', 'closed'].includes(status)) {
+    const Icon =
+      category === 'completed'
+        ? CheckCircle2
+        : category === 'canceled'
+          ? XCircle
+          : category === 'started'
+            ? CircleDot
+            : Circle;
+    return <Icon className={cls} style={{ color }} aria-label={label} role="img" />;
+  }
   switch (status) {
     case 'open':
       return <Circle className={clsx(cls, 'text-faint')} aria-label={label} role="img" />;

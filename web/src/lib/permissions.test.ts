@@ -29,12 +29,14 @@ describe('the permission table', () => {
     expect(can('root', 'createLabel')).toBe(false); // unknown roles are the least
   });
 
-  it('shows a User no settings page, an Admin the people, teams, projects, labels, import, audit log and webhooks, a Super Admin all', () => {
+  it('shows a User no settings page, an Admin the people, teams, projects, workflows, custom fields, labels, import, audit log and webhooks, a Super Admin all', () => {
     expect(visiblePages('user')).toEqual([]);
     expect(visiblePages('admin').map((p) => p.path)).toEqual([
       'people',
       'teams',
       'projects',
+      'workflows',
+      'fields',
       'labels',
       'import',
       'audit',
@@ -44,6 +46,8 @@ describe('the permission table', () => {
       'people',
       'teams',
       'projects',
+      'workflows',
+      'fields',
       'labels',
       'import',
       'branding',
@@ -54,5 +58,9 @@ describe('the permission table', () => {
       'webhooks',
     ]);
     expect(canSee('admin', 'billing')).toBe(false);
+    expect(canSee('admin', 'workflows')).toBe(true);
+    expect(canSee('user', 'fields')).toBe(false);
+    expect(can('user', 'updateProjectWorkflow')).toBe(false);
+    expect(can('user', 'moveIssue')).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { canMove, columns, nextStatuses, type Workflow } from './workflow';
+import { canMove, columns, nextStatuses, statusName, type Workflow } from './workflow';
 
 // The graph GET /v1/workflow answers (internal/issue/workflow.go).
 const wf: Workflow = {
@@ -52,5 +52,35 @@ describe('board transitions', () => {
 
   it('columns follow the workflow order', () => {
     expect(columns(wf)).toEqual(['open', 'in_progress', 'in_review', 'closed']);
+    const shuffled = { ...wf, statuses: [...wf.statuses].reverse() };
+    expect(columns(shuffled)).toEqual(['open', 'in_progress', 'in_review', 'closed']);
+  });
+
+  it('a custom status is a column by its name, and one being deleted takes no card', () => {
+    const custom: Workflow = {
+      ...wf,
+      statuses: [
+        ...wf.statuses.map((s) => (s.status === 'open' ? { ...s, next: [...s.next, 'qa', 'in_review'] } : s)),
+        {
+          status: 'qa',
+          name: 'Ready for QA',
+          category: 'started',
+          order: 4,
+          color: '#123456',
+          next: ['closed'],
+        },
+      ],
+    };
+    expect(columns(custom).at(-1)).toBe('qa');
+    expect(canMove(custom, 'open', 'qa')).toBe(true);
+    expect(canMove(custom, 'qa', 'open')).toBe(false);
+    expect(statusName(custom, 'qa')).toBe('Ready for QA');
+    expect(statusName(undefined, 'in_progress')).toBe('In progress');
+    const retiring = {
+      ...custom,
+      statuses: custom.statuses.map((s) => (s.status === 'in_review' ? { ...s, retiring: true } : s)),
+    };
+    expect(canMove(custom, 'open', 'in_review')).toBe(true);
+    expect(canMove(retiring, 'open', 'in_review')).toBe(false);
   });
 });

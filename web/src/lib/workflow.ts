@@ -21,12 +21,32 @@ export function nextStatuses(w: Workflow | undefined, from: string): string[] {
   return w?.statuses.find((s) => s.status === from)?.next ?? [];
 }
 
-/** Whether a card in `from` may be dropped on column `to` (its own column is not a move). */
+/** Whether a card in `from` may be dropped on column `to` (its own column is not a move; a status
+ * being deleted takes no issue). */
 export function canMove(w: Workflow | undefined, from: string, to: string): boolean {
-  return from !== to && nextStatuses(w, from).includes(to);
+  const target = w?.statuses.find((s) => s.status === to);
+  return from !== to && !target?.retiring && nextStatuses(w, from).includes(to);
+}
+
+/** A status's name in the workflow (custom statuses have names of their own). */
+export function statusName(w: Workflow | undefined, s: string): string {
+  return w?.statuses.find((x) => x.status === s)?.name ?? statusLabel(s);
 }
 
 /** The board's columns, in the workflow's order. */
 export function columns(w: Workflow | undefined): string[] {
-  return w?.statuses.map((s) => s.status) ?? ['open', 'in_progress', 'in_review', 'closed'];
+  return (
+    (w && [...w.statuses].sort((a, b) => a.order - b.order).map((s) => s.status)) ?? [
+      'open',
+      'in_progress',
+      'in_review',
+      'closed',
+    ]
+  );
+}
+
+/** What StatusIcon needs to draw a status of the workflow (custom ones by category and colour). */
+export function statusIconProps(w: Workflow | undefined, s: string) {
+  const st = w?.statuses.find((x) => x.status === s);
+  return { status: s, name: st?.name ?? statusLabel(s), category: st?.category, color: st?.color };
 }

@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { render, screen } from '@testing-library/react';
+import { cleanup, render, screen } from '@testing-library/react';
 import { createMemoryRouter, RouterProvider } from 'react-router';
 import { Ctx, type WorkspaceCtx } from '../workspace/context';
 import type { Me } from '../workspace/data';
@@ -38,6 +38,8 @@ describe('settings gating', () => {
       'People',
       'Teams',
       'Projects',
+      'Workflows',
+      'Custom fields',
       'Labels',
       'Import',
       'Branding',
@@ -52,7 +54,17 @@ describe('settings gating', () => {
 
   it('lists an Admin only the pages an Admin may use', () => {
     renderAs('admin', '/w/acme/settings/teams');
-    expect(links()).toEqual(['People', 'Teams', 'Projects', 'Labels', 'Import', 'Audit log', 'Webhooks']);
+    expect(links()).toEqual([
+      'People',
+      'Teams',
+      'Projects',
+      'Workflows',
+      'Custom fields',
+      'Labels',
+      'Import',
+      'Audit log',
+      'Webhooks',
+    ]);
     expect(screen.getByText('the page itself')).toBeInTheDocument();
   });
 
@@ -68,5 +80,17 @@ describe('settings gating', () => {
     renderAs('user', '/w/acme/settings/people');
     expect(links()).toEqual([]);
     expect(screen.getByTestId('forbidden')).toHaveTextContent('People is for an Admin or Super Admin');
+  });
+
+  it('refuses a User the workflow and custom field settings opened by URL', () => {
+    for (const [path, label] of [
+      ['workflows', 'Workflows'],
+      ['fields', 'Custom fields'],
+    ]) {
+      renderAs('user', `/w/acme/settings/${path}?project=WEB`);
+      expect(screen.queryByText('the page itself')).not.toBeInTheDocument();
+      expect(screen.getByTestId('forbidden')).toHaveTextContent(`${label} is for an Admin or Super Admin`);
+      cleanup();
+    }
   });
 });

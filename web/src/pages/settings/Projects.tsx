@@ -15,6 +15,14 @@ import { keys, useDirectory, useProjects, type Directory, type Project } from '.
 /** A project key as the API takes it: 2-10 letters or digits, starting with a letter. */
 export const KEY_RE = /^[A-Z][A-Z0-9]{1,9}$/;
 
+/** The estimate scales of internal/issue/planning.go (the first is the default). */
+const ESTIMATE_SCALES = [
+  { value: 'fibonacci', label: 'Fibonacci points (0, 1, 2, 3, 5, 8, 13, 21)' },
+  { value: 'linear', label: 'Linear points (0 to 10)' },
+  { value: 'tshirt', label: 'T-shirt sizes (XS=1, S=2, M=3, L=5, XL=8)' },
+  { value: 'none', label: 'No estimates' },
+];
+
 /** The workspace's projects (Admins create them and change their settings). */
 export default function Projects() {
   const { slug, me } = useWorkspaceCtx();
@@ -71,6 +79,18 @@ export default function Projects() {
                   >
                     Issues<span className="sr-only"> of {p.name}</span>
                   </Link>
+                  <Link
+                    to={`/w/${slug}/settings/workflows?project=${p.key}`}
+                    className="mr-2 text-xs text-ink underline underline-offset-2"
+                  >
+                    Workflow<span className="sr-only"> of {p.name}</span>
+                  </Link>
+                  <Link
+                    to={`/w/${slug}/settings/fields?project=${p.key}`}
+                    className="mr-2 text-xs text-ink underline underline-offset-2"
+                  >
+                    Fields<span className="sr-only"> of {p.name}</span>
+                  </Link>
                   {manage && (
                     <Button size="sm" variant="ghost" onClick={() => setEditing(p)}>
                       Settings<span className="sr-only"> of {p.name}</span>
@@ -103,6 +123,7 @@ function ProjectDialog({
   const [lead, setLead] = useState(project?.lead_id ?? '');
   const [assignee, setAssignee] = useState(project?.default_assignee_id ?? '');
   const [archived, setArchived] = useState(project?.archived ?? false);
+  const [scale, setScale] = useState(project?.estimate_scale ?? 'fibonacci');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const idem = useRef(crypto.randomUUID());
   const save = useMutation({
@@ -113,6 +134,7 @@ function ProjectDialog({
         description: description.trim(),
         lead_id: lead,
         default_assignee_id: assignee,
+        estimate_scale: scale,
         ...(project ? { archived } : {}),
       };
       return project
@@ -134,7 +156,15 @@ function ProjectDialog({
       if (isApiError(e)) setErrors(e.fieldErrors());
     },
   });
-  const FIELDS = ['name', 'key', 'description', 'lead_id', 'default_assignee_id', 'archived'];
+  const FIELDS = [
+    'name',
+    'key',
+    'description',
+    'lead_id',
+    'default_assignee_id',
+    'estimate_scale',
+    'archived',
+  ];
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const errs: Record<string, string> = {};
@@ -200,6 +230,17 @@ function ProjectDialog({
         </Field>
         <Field label="Default assignee" error={errors.default_assignee_id}>
           {(p) => select(p.id, assignee, setAssignee, 'Default assignee')}
+        </Field>
+        <Field label="Estimates" error={errors.estimate_scale}>
+          {(p) => (
+            <select {...p} value={scale} onChange={(e) => setScale(e.target.value)} className={inputClass}>
+              {ESTIMATE_SCALES.map((s) => (
+                <option key={s.value} value={s.value}>
+                  {s.label}
+                </option>
+              ))}
+            </select>
+          )}
         </Field>
         {project && (
           <div>

@@ -10,34 +10,68 @@ import {
   type DragEndEvent,
   type DragStartEvent,
 } from '@dnd-kit/core';
-import { Plus } from 'lucide-react';
-import { useEffect, useMemo, useState } from 'react';
-import { Link } from 'react-router';
+import { FolderKanban, Plus } from 'lucide-react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
 import { errorMessage } from '../../api/problem';
 import { PriorityIcon, StatusIcon } from '../../components/issueIcons';
-import { Avatar, Banner, Button, cx, ErrorState, Skeleton } from '../../components/ui';
-import { canMove, columns, statusLabel } from '../../lib/workflow';
+import { Avatar, Banner, Button, cx, EmptyState, ErrorState, Skeleton } from '../../components/ui';
+import { canMove, columns, statusIconProps, statusName, type Workflow } from '../../lib/workflow';
 import { ConflictBanner } from './ConflictBanner';
 import { useWorkspaceCtx } from './context';
-import { useDirectory, useWorkflow, type Directory, type Issue } from './data';
+import { useDirectory, type Directory, type Issue, type Project } from './data';
+import { PropertyMenu } from './pickers';
+import { useProject, useProjectWorkflow } from './projectData';
 import { useIssueList } from './useIssueList';
 import { useIssueWrites } from './writes';
 
-function useColumn(slug: string, status: string) {
-  return useIssueList(slug, { status, sort: 'updated', order: 'desc' });
+/** What one column's query has loaded (reported up, so a moved card shows in its new column at once). */
+interface Feed {
+  items: Issue[];
+  pending: boolean;
+  error: unknown;
+  more?: () => void;
+  refetch: () => void;
 }
 
+/** One column's issues: a query of the status index, filtered by project. Renders nothing. */
+function ColumnFeed({
+  slug,
+  projectId,
+  status,
+  onFeed,
+}: {
+  slug: string;
+  projectId: string;
+  status: string;
+  onFeed: (key: string, f: Feed) => void;
+}) {
+  const q = useIssueList(slug, { project: projectId, status, sort: 'updated', order: 'desc' });
+  const { data, isPending, error, hasNextPage, fetchNextPage, refetch } = q;
+  useEffect(() => {
+    onFeed(`${projectId}:${status}`, {
+      items: data?.pages.flatMap((p) => p.items) ?? [],
+      pending: isPending,
+      error,
+      more: hasNextPage ? () => void fetchNextPage() : undefined,
+      refetch: () => void refetch(),
+    });
+  }, [projectId, status, data, isPending, error, hasNextPage, fetchNextPage, refetch, onFeed]);
+  return null;
+}
+
+/** The board of one project (`?project=KEY`, else the first active one): a column per status of
+ * the project's workflow, in its order; a card drops only on a status its own allows. */
 export default function Board() {
   const { slug, me, openCreate } = useWorkspaceCtx();
-  const wf = useWorkflow(slug);
+  const [params, setParams] = useSearchParams();
+  const { projects, project } = useProject(slug, params.get('project'));
+  const wf = useProjectWorkflow(slug, project?.id);
   const dir = useDirectory(slug);
-  const cols = columns(wf.data);
-  // One query per column (the status index); a fixed set of four hooks.
-  const q0 = useColumn(slug, cols[0] ?? 'open');
-  const q1 = useColumn(slug, cols[1] ?? 'in_progress');
-  const q2 = useColumn(slug, cols[2] ?? 'in_review');
-  const q3 = useColumn(slug, cols[3] ?? 'closed');
-  const qs = [q0, q1, q2, q3];
+  const cols = wf.data ? columns(wf.data) : [];
+  const [feeds, setFeeds] = useState<Record<string, Feed>>({});
+  const onFeed = useCallback((key: string, f: Feed) => setFeeds((m) => ({ ...m, [key]: f })), []);
+  const feed = (c: string) => (project ? feeds[`${project.id}:${c}`] : undefined);
   const { write, pending, reapply, dismiss } = useIssueWrites(slug);
   const [active, setActive] = useState<Issue>();
   const [error, setError] = useState<unknown>();
@@ -47,7 +81,8 @@ export default function Board() {
 
   // Group what is loaded by each issue's current status, so an optimistic
   // move shows in its new column at once.
-  const loaded = qs.flatMap((q) => q.data?.pages.flatMap((p) => p.items) ?? []);
+  const live = cols.map(feed).filter((f): f is Feed => !!f);
+  const loaded = live.flatMap((f) => f.items).filter((i) => i.project_id === project?.id);
   const sig = loaded.map((i) => `${i.id}:${i.status}:${i.version}`).join();
   const colKey = cols.join();
   const byStatus = useMemo(() => {
@@ -79,15 +114,23 @@ export default function Board() {
     setError(undefined);
     write(issue, { kind: 'transition', to }).catch(setError);
   };
+  const name = (s: string) => statusName(wf.data, s);
 
-  if (wf.isError) return <ErrorState error={wf.error} onRetry={() => void wf.refetch()} />;
-  const loading = wf.isPending || qs.some((q) => q.isPending);
-  const failed = qs.find((q) => q.isError);
+  const failed = projects.error ?? wf.error ?? live.find((f) => f.error)?.error;
+  const loading =
+    projects.isPending || (!!project && (wf.isPending || cols.some((c) => !feed(c) || feed(c)!.pending)));
 
   return (
     <div className="flex min-h-0 flex-1 flex-col">
-      <header className="flex items-center gap-2 border-b border-line px-4 py-2">
+      <header className="flex flex-wrap items-center gap-2 border-b border-line px-4 py-2">
         <h1 className="text-sm font-semibold">Board</h1>
+        {projects.data && (
+          <BoardProjectSwitcher
+            projects={projects.data}
+            value={project?.key}
+            onChange={(key) => setParams({ project: key })}
+          />
+        )}
         <span className="flex-1" />
         <Button size="sm" variant="primary" onClick={() => openCreate()}>
           <Plus className="size-3.5" aria-hidden /> New issue
@@ -101,8 +144,29 @@ export default function Board() {
           {error !== undefined && <Banner tone="error">The move was refused: {errorMessage(error)}</Banner>}
         </div>
       )}
+      {project &&
+        cols.map((c) => (
+          <ColumnFeed
+            key={`${project.id}:${c}`}
+            slug={slug}
+            projectId={project.id}
+            status={c}
+            onFeed={onFeed}
+          />
+        ))}
       {failed ? (
-        <ErrorState error={failed.error} onRetry={() => qs.forEach((q) => void q.refetch())} />
+        <ErrorState
+          error={failed}
+          onRetry={() => {
+            void projects.refetch();
+            void wf.refetch();
+            live.forEach((f) => f.refetch());
+          }}
+        />
+      ) : !loading && !project ? (
+        <EmptyState icon={<FolderKanban className="size-6" />} title="No such project">
+          Pick a project above.
+        </EmptyState>
       ) : loading ? (
         <Skeleton rows={6} />
       ) : (
@@ -117,25 +181,26 @@ export default function Board() {
                 `Picked up ${(a.data.current?.issue as Issue | undefined)?.key ?? 'issue'}.`,
               onDragOver: ({ over }) =>
                 over
-                  ? `Over ${statusLabel(String(over.id))}${over.disabled ? ' (not allowed)' : ''}.`
+                  ? `Over ${name(String(over.id))}${over.disabled ? ' (not allowed)' : ''}.`
                   : 'Not over a column.',
-              onDragEnd: ({ over }) => (over ? `Moved to ${statusLabel(String(over.id))}.` : 'Dropped.'),
+              onDragEnd: ({ over }) => (over ? `Moved to ${name(String(over.id))}.` : 'Dropped.'),
               onDragCancel: () => 'Move cancelled.',
             },
           }}
         >
           <div className="flex min-h-0 flex-1 gap-3 overflow-x-auto p-3" data-testid="board">
-            {cols.map((c, idx) => (
+            {cols.map((c) => (
               <Column
                 key={c}
                 status={c}
+                wf={wf.data}
                 issues={byStatus.get(c) ?? []}
                 allowed={!active || canMove(wf.data, active.status, c)}
                 dragging={!!active}
                 dir={dir}
                 slug={slug}
-                more={qs[idx]?.hasNextPage ? () => void qs[idx]?.fetchNextPage() : undefined}
-                onCreate={() => openCreate({ status: c })}
+                more={feed(c)?.more}
+                onCreate={() => openCreate({ status: c, project: project?.id })}
               />
             ))}
           </div>
@@ -146,8 +211,45 @@ export default function Board() {
   );
 }
 
+function BoardProjectSwitcher({
+  projects,
+  value,
+  onChange,
+}: {
+  projects: Project[];
+  value?: string;
+  onChange: (key: string) => void;
+}) {
+  const sorted = [...projects].sort(
+    (a, b) => Number(a.archived) - Number(b.archived) || a.name.localeCompare(b.name),
+  );
+  const cur = projects.find((p) => p.key === value);
+  return (
+    <PropertyMenu
+      label="Project"
+      value={value ?? ''}
+      options={sorted.map((p) => ({
+        value: p.key,
+        label: `${p.name} (${p.key})${p.archived ? ' · archived' : ''}`,
+        icon: <FolderKanban className="size-3.5 text-muted" aria-hidden />,
+      }))}
+      onChange={onChange}
+      className="border border-line text-xs"
+      trigger={
+        <>
+          <FolderKanban className="size-3.5 text-muted" aria-hidden />
+          <span className="truncate" data-testid="board-project">
+            {cur?.name ?? 'Pick a project'}
+          </span>
+        </>
+      }
+    />
+  );
+}
+
 function Column({
   status,
+  wf,
   issues,
   allowed,
   dragging,
@@ -157,6 +259,7 @@ function Column({
   onCreate,
 }: {
   status: string;
+  wf: Workflow | undefined;
   issues: Issue[];
   allowed: boolean;
   dragging: boolean;
@@ -169,7 +272,7 @@ function Column({
   return (
     <section
       ref={setNodeRef}
-      aria-label={statusLabel(status)}
+      aria-label={statusName(wf, status)}
       data-testid={`column-${status}`}
       data-droppable={allowed ? 'true' : 'false'}
       className={cx(
@@ -180,13 +283,13 @@ function Column({
       )}
     >
       <h2 className="flex items-center gap-2 px-3 py-2 text-xs font-semibold">
-        <StatusIcon status={status} /> {statusLabel(status)}{' '}
+        <StatusIcon {...statusIconProps(wf, status)} /> {statusName(wf, status)}{' '}
         <span className="font-normal text-muted">{issues.length}</span>
         <span className="flex-1" />
         <button
           type="button"
           onClick={onCreate}
-          aria-label={`New issue in ${statusLabel(status)}`}
+          aria-label={`New issue in ${statusName(wf, status)}`}
           className="rounded p-0.5 text-muted hover:bg-white hover:text-ink"
         >
           <Plus className="size-3.5" aria-hidden />

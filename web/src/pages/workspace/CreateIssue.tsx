@@ -39,7 +39,7 @@ export function CreateIssueDialog({
 }: {
   open: boolean;
   onOpenChange: (o: boolean) => void;
-  defaults: { status?: string };
+  defaults: { status?: string; project?: string };
 }) {
   const { slug, me } = useWorkspaceCtx();
   const qc = useQueryClient();
@@ -78,6 +78,7 @@ export function CreateIssueDialog({
           params: { header: { 'Idempotency-Key': idem.current } },
           body: {
             title,
+            project_id: defaults.project,
             description: draft.description || undefined,
             type: draft.type as Issue['type'],
             priority: draft.priority as Issue['priority'],

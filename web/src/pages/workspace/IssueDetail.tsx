@@ -8,13 +8,15 @@ import { api, unwrap } from '../../api/client';
 import { errorMessage, isApiError } from '../../api/problem';
 import { StatusIcon } from '../../components/issueIcons';
 import { Avatar, Banner, Button, cx, ErrorState, inputClass, Skeleton, Spinner } from '../../components/ui';
-import { nextStatuses, statusLabel } from '../../lib/workflow';
+import { nextStatuses, statusIconProps, statusLabel, statusName } from '../../lib/workflow';
 import { NotFoundPage } from '../NotFound';
 import { CommentBox } from './CommentBox';
 import { ConflictBanner } from './ConflictBanner';
 import { ParentLink, Relations, SubIssues } from './Hierarchy';
 import { useWorkspaceCtx } from './context';
-import { keys, useDirectory, useWorkflow, type Comment, type Directory, type Issue } from './data';
+import { keys, useDirectory, type Comment, type Directory, type Issue } from './data';
+import { ProjectProperties } from './IssueFields';
+import { useProjectWorkflow } from './projectData';
 import { FilterMenu, PropertyMenu } from './pickers';
 import { assigneeOptions, labelOptions, priorityOptions, typeOptions } from './options';
 import { useIssueWrites, type Change } from './writes';
@@ -48,7 +50,7 @@ export default function IssueDetail() {
 function Detail({ issue }: { issue: Issue }) {
   const { slug, me } = useWorkspaceCtx();
   const dir = useDirectory(slug);
-  const wf = useWorkflow(slug);
+  const wf = useProjectWorkflow(slug, issue.project_id);
   const { write, pending, reapply, dismiss } = useIssueWrites(slug);
   const [error, setError] = useState<unknown>();
   const [editingTitle, setEditingTitle] = useState(false);
@@ -78,8 +80,8 @@ function Detail({ issue }: { issue: Issue }) {
 
   const statusOpts = [issue.status, ...nextStatuses(wf.data, issue.status)].map((s) => ({
     value: s,
-    label: statusLabel(s),
-    icon: <StatusIcon status={s} />,
+    label: statusName(wf.data, s),
+    icon: <StatusIcon {...statusIconProps(wf.data, s)} />,
   }));
   const assignee = issue.team_id ? `team:${issue.team_id}` : (issue.assignee_id ?? '');
 
@@ -203,7 +205,7 @@ function Detail({ issue }: { issue: Issue }) {
               <Activity issue={issue} dir={dir} />
             </Tabs.Content>
             <Tabs.Content value="history">
-              <History issue={issue} dir={dir} />
+              <History issue={issue} dir={dir} name={(s) => statusName(wf.data, s)} />
             </Tabs.Content>
           </Tabs.Root>
         </div>
@@ -302,6 +304,7 @@ function Detail({ issue }: { issue: Issue }) {
               className="h-7 rounded-md bg-transparent px-2 text-sm hover:bg-panel"
             />
           </dd>
+          <ProjectProperties issue={issue} dir={dir} change={change} onError={setError} />
           <dt className="text-xs text-muted">Reporter</dt>
           <dd className="px-2 text-sm">{dir.userName(issue.reporter_id)}</dd>
           <dt className="text-xs text-muted">Created</dt>
@@ -561,7 +564,7 @@ function Activity({ issue, dir }: { issue: Issue; dir: Directory }) {
   );
 }
 
-function History({ issue, dir }: { issue: Issue; dir: Directory }) {
+function History({ issue, dir, name }: { issue: Issue; dir: Directory; name: (s: string) => string }) {
   const { slug } = useWorkspaceCtx();
   const q = useQuery({
     queryKey: keys.history(slug, issue.id),
@@ -578,10 +581,10 @@ function History({ issue, dir }: { issue: Issue; dir: Directory }) {
     <ol className="space-y-2 text-sm" aria-label="Status history">
       {q.data.items.map((h) => (
         <li key={h.id} className="flex items-center gap-2">
-          <StatusIcon status={h.to} />
+          <StatusIcon status={h.to} name={name(h.to)} />
           <span>
-            {h.from ? `${statusLabel(h.from)} → ` : 'Created as '}
-            <strong>{statusLabel(h.to)}</strong> by {dir.userName(h.actor_id)}
+            {h.from ? `${name(h.from)} → ` : 'Created as '}
+            <strong>{name(h.to)}</strong> by {dir.userName(h.actor_id)}
           </span>
           <time className="text-xs text-muted" dateTime={h.at}>
             {format(parseISO(h.at), 'd MMM yyyy HH:mm')}

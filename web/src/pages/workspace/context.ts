@@ -4,7 +4,7 @@ import type { Me } from './data';
 export interface WorkspaceCtx {
   slug: string;
   me: Me;
-  openCreate: (defaults?: { status?: string }) => void;
+  openCreate: (defaults?: { status?: string; project?: string }) => void;
   openHelp: () => void;
 }
 
