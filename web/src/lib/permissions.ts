@@ -60,7 +60,6 @@ export const OPERATIONS = {
   deleteView: 'user',
   exportView: 'user',
   bulkEditIssues: 'user',
-  moveIssue: 'user',
   listCycles: 'user',
   createCycle: 'admin',
   updateCycle: 'admin',
