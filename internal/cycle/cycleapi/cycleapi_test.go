@@ -352,3 +352,70 @@ func TestBulkEditPlansIssuesInACycle(t *testing.T) {
 	pg = decode[list.Page[issue.Issue]](t, w.api.As(w.ann).Do("GET", "/v1/cycles/"+c.ID+"/issues", nil), http.StatusOK)
 	assert.Empty(t, pg.Items)
 }
+
+// Moving an issue to another project (alone or in a bulk edit) drops what
+// was its old project's: the project's cycle (its scope records the
+// removal), an estimate off the target's scale, the old fields' values.
+func TestMovingAnIssueLeavesItsOldProjectsPlanning(t *testing.T) {
+	w := newWorld(t)
+	w.at("2026-01-06")
+	c := w.cycle(t, sprint("Sprint 1", "2026-01-05", "2026-01-18"))
+	f := decode[issue.FieldDef](t, w.api.As(w.ada).Do("POST", "/v1/projects/default/fields", map[string]any{"name": "Area", "type": "text"}), http.StatusCreated)
+	web := decode[project.Project](t, w.api.As(w.ada).Do("POST", "/v1/projects", map[string]any{"key": "WEB", "name": "Web", "estimate_scale": "tshirt"}), http.StatusCreated)
+	a := w.issue(t, w.ann, map[string]any{"title": "A", "estimate": 13, "cycle_id": c.ID, "fields": map[string]any{f.ID: "front"}})
+	b := w.issue(t, w.ann, map[string]any{"title": "B", "estimate": 5, "cycle_id": c.ID})
+	require.Equal(t, c.ID, a.CycleID)
+
+	moved := decode[issue.Issue](t, w.api.As(w.ann).Do("POST", "/v1/issues/"+a.ID+"/move", map[string]any{"project_id": "WEB"}), http.StatusOK)
+	assert.Equal(t, web.ID, moved.ProjectID)
+	assert.Empty(t, moved.CycleID, "the old project's cycle is left")
+	assert.Nil(t, moved.Estimate, "13 is not on the t-shirt scale")
+	assert.Empty(t, moved.Fields, "the old project's field values are dropped")
+	got := decode[issue.Issue](t, w.api.As(w.ann).Do("GET", "/v1/issues/"+a.ID, nil), http.StatusOK)
+	assert.Equal(t, moved, got, "as stored")
+	acts := decode[list.Page[issue.Activity]](t, w.api.As(w.ann).Do("GET", "/v1/issues/"+a.ID+"/activity", nil), http.StatusOK)
+	last := acts.Items[len(acts.Items)-1]
+	assert.Equal(t, "moved", last.Action)
+	var fieldsChanged []string
+	for _, ch := range last.Changes {
+		fieldsChanged = append(fieldsChanged, ch.Field)
+	}
+	assert.Subset(t, fieldsChanged, []string{"project_id", "key", "cycle_id", "estimate", "fields"})
+	pg := decode[list.Page[issue.Issue]](t, w.api.As(w.ann).Do("GET", "/v1/cycles/"+c.ID+"/issues", nil), http.StatusOK)
+	require.Len(t, pg.Items, 1)
+	assert.Equal(t, b.ID, pg.Items[0].ID)
+	r := decode[cycle.Report](t, w.api.As(w.ann).Do("GET", "/v1/cycles/"+c.ID+"/report", nil), http.StatusOK)
+	assert.Equal(t, 1, r.Scope.Issues, "the moved issue left the cycle's scope")
+	assert.Equal(t, 1, r.Removed.Issues)
+
+	// A bulk move: the same, and 5 points stay (the t-shirt L).
+	res := w.api.As(w.ann).Do("POST", "/v1/issues/bulk", map[string]any{"issues": []any{b.ID}, "changes": map[string]any{"project_id": "WEB", "priority": "high"}})
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	got = decode[issue.Issue](t, w.api.As(w.ann).Do("GET", "/v1/issues/"+b.ID, nil), http.StatusOK)
+	assert.Equal(t, web.ID, got.ProjectID)
+	assert.Equal(t, "WEB-2", got.Key)
+	assert.Empty(t, got.CycleID)
+	require.NotNil(t, got.Estimate)
+	assert.Equal(t, 5, *got.Estimate)
+	assert.Equal(t, issue.Priority("high"), got.Priority, "the other changes land in the same write")
+	assert.Equal(t, b.ID, decode[issue.Issue](t, w.api.As(w.ann).Do("GET", "/v1/issues/"+b.Key, nil), http.StatusOK).ID, "the old key resolves")
+	assert.Empty(t, decode[list.Page[issue.Issue]](t, w.api.As(w.ann).Do("GET", "/v1/cycles/"+c.ID+"/issues", nil), http.StatusOK).Items)
+	res = w.api.As(w.ann).Do("POST", "/v1/issues/bulk", map[string]any{"issues": []any{b.ID}, "changes": map[string]any{"project_id": "WEB", "priority": "high"}})
+	require.Equal(t, http.StatusOK, res.Status, "a retry lands the same")
+	assert.Equal(t, "WEB-2", decode[issue.Issue](t, w.api.As(w.ann).Do("GET", "/v1/issues/"+b.ID, nil), http.StatusOK).Key)
+
+	// A cycle of the target project in the same bulk edit is taken.
+	w2 := w.cycle(t, map[string]any{"name": "Web 1", "project_id": "WEB", "starts_on": "2026-01-05", "ends_on": "2026-01-18"})
+	d := w.issue(t, w.ann, map[string]any{"title": "D"})
+	res = w.api.As(w.ann).Do("POST", "/v1/issues/bulk", map[string]any{"issues": []any{d.ID}, "changes": map[string]any{"project_id": "WEB", "cycle_id": w2.ID}})
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	got = decode[issue.Issue](t, w.api.As(w.ann).Do("GET", "/v1/issues/"+d.ID, nil), http.StatusOK)
+	assert.Equal(t, []string{web.ID, w2.ID}, []string{got.ProjectID, got.CycleID})
+
+	// A project of nowhere or another tenant's refuses the whole request.
+	g := decode[project.Project](t, w.api.As(w.gus).Do("POST", "/v1/projects", map[string]any{"key": "GLO", "name": "Theirs"}), http.StatusCreated)
+	for _, ref := range []any{g.ID, "NOPE", nil} {
+		code, field := problem(t, w.api.As(w.ann).Do("POST", "/v1/issues/bulk", map[string]any{"issues": []any{d.ID}, "changes": map[string]any{"project_id": ref}}), http.StatusUnprocessableEntity)
+		assert.Equal(t, []string{"invalid_bulk_edit", "changes.project_id"}, []string{code, field}, fmt.Sprint(ref))
+	}
+}
