@@ -128,7 +128,7 @@ func (d FieldDef) Normalize(v any) (any, string) {
 
 // checkFields validates the custom field values cur changes (or all of
 // them when the issue changes project: values of the old project's fields
-// are dropped). Errors are 422s naming fields.<id>. The project's fields
+// are dropped); values of fields deleted since are dropped with it. Errors are 422s naming fields.<id>. The project's fields
 // are read only when a value changed.
 func (s *Service) checkFields(ctx context.Context, p tenancy.Principal, old Issue, cur *Issue) error {
 	moved := old.ID != "" && old.ProjectID != cur.ProjectID
@@ -155,7 +155,9 @@ func (s *Service) checkFields(ctx context.Context, p tenancy.Principal, old Issu
 	}
 	fields := map[string]any{}
 	for k, v := range cur.Fields {
-		fields[k] = v
+		if _, ok := byID[k]; ok || s.FieldDefs == nil || slices.Contains(changed, k) {
+			fields[k] = v // a value of a deleted field is dropped with this write
+		}
 	}
 	for _, k := range changed {
 		d, ok := byID[k]
@@ -178,6 +180,9 @@ func (s *Service) checkFields(ctx context.Context, p tenancy.Principal, old Issu
 			}
 		}
 		fields[k] = v
+	}
+	if len(fields) == 0 {
+		fields = nil
 	}
 	cur.Fields = fields
 	return nil

@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/cycle"
+	"github.com/issuetracker/issuetracker/internal/cycle/cycledb"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/people"
@@ -29,6 +31,7 @@ import (
 // tables, with a clock the test moves.
 type world struct {
 	api      *apitest.API
+	db       *dynamodb.Client
 	ann, ada tenancy.Principal
 	gus      tenancy.Principal
 	mu       sync.Mutex
@@ -44,7 +47,7 @@ func newWorld(t *testing.T) *world {
 		return tenancy.Principal{TenantID: tenant, UserID: id, Username: id, Role: r, Tier: tiers.Standard, Table: names.App()}
 	}
 	w := &world{now: time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)}
-	w.api = apitest.New(t, app.Deps{DB: db, Names: names, Now: w.clock})
+	w.api, w.db = apitest.New(t, app.Deps{DB: db, Names: names, Now: w.clock}), db
 	w.ann, w.ada, w.gus = p("acme", "ann", roles.User), p("acme", "ada", roles.Admin), p("globex", "gus", roles.Admin)
 	return w
 }
@@ -418,4 +421,45 @@ func TestMovingAnIssueLeavesItsOldProjectsPlanning(t *testing.T) {
 		code, field := problem(t, w.api.As(w.ann).Do("POST", "/v1/issues/bulk", map[string]any{"issues": []any{d.ID}, "changes": map[string]any{"project_id": ref}}), http.StatusUnprocessableEntity)
 		assert.Equal(t, []string{"invalid_bulk_edit", "changes.project_id"}, []string{code, field}, fmt.Sprint(ref))
 	}
+}
+
+// Deleting a cycle: Admins only; another tenant's is a 404; a cycle issues
+// are still planned in is a 409 (nothing changes), an emptied one goes with
+// its scope, leaves its owner's windows free and takes no issue.
+func TestDeletingACycle(t *testing.T) {
+	w := newWorld(t)
+	w.at("2026-01-06")
+	c := w.cycle(t, sprint("Sprint 1", "2026-01-05", "2026-01-18"))
+	a := w.issue(t, w.ann, map[string]any{"title": "A", "cycle_id": c.ID, "estimate": 3})
+	path := "/v1/cycles/" + c.ID
+
+	code, _ := problem(t, w.api.As(w.ann).Do("DELETE", path, nil), http.StatusForbidden)
+	assert.NotEmpty(t, code)
+	problem(t, w.api.As(w.gus).Do("DELETE", path, nil), http.StatusNotFound)
+	problem(t, w.api.As(w.ada).Do("DELETE", "/v1/cycles/01J00000000000000000000000", nil), http.StatusNotFound)
+	code, _ = problem(t, w.api.As(w.ada).Do("DELETE", path, nil), http.StatusConflict)
+	assert.Equal(t, "cycle_in_use", code)
+	assert.Equal(t, c.ID, decode[cycle.Cycle](t, w.api.As(w.ann).Do("GET", path, nil), http.StatusOK).ID, "still there")
+	b := w.issue(t, w.ann, map[string]any{"title": "B", "cycle_id": c.ID})
+	assert.Equal(t, c.ID, b.CycleID, "a refused deletion leaves the cycle open to issues")
+
+	res := w.api.As(w.ann).Do("POST", "/v1/issues/bulk", map[string]any{"issues": []any{a.ID, b.ID}, "changes": map[string]any{"cycle_id": nil}})
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	res = w.api.As(w.ada).Do("DELETE", path, nil)
+	require.Equal(t, http.StatusNoContent, res.Status, string(res.Body))
+	problem(t, w.api.As(w.ann).Do("GET", path, nil), http.StatusNotFound)
+	problem(t, w.api.As(w.ann).Do("GET", path+"/report", nil), http.StatusNotFound)
+	problem(t, w.api.As(w.ada).Do("DELETE", path, nil), http.StatusNotFound)
+	cs := decode[list.Page[cycle.Cycle]](t, w.api.As(w.ann).Do("GET", "/v1/cycles?project=default", nil), http.StatusOK)
+	assert.Empty(t, cs.Items)
+	code, field := problem(t, w.patch(t, a.ID, map[string]any{"cycle_id": c.ID}), http.StatusUnprocessableEntity)
+	assert.Equal(t, []string{"invalid_cycle", "cycle_id"}, []string{code, field})
+	w.cycle(t, sprint("Sprint 1 again", "2026-01-05", "2026-01-18")) // its days are free again
+
+	// A cycle being deleted takes no issue: the issue's transaction checks the mark.
+	d := w.cycle(t, sprint("Sprint 2", "2026-01-19", "2026-02-01"))
+	require.NoError(t, cycledb.Store{DB: w.db}.MarkDeleting(context.Background(), w.ann.Scope(), d, true))
+	code, field = problem(t, w.patch(t, a.ID, map[string]any{"cycle_id": d.ID}), http.StatusUnprocessableEntity)
+	assert.Equal(t, []string{"invalid_cycle", "cycle_id"}, []string{code, field})
+	assert.Empty(t, decode[issue.Issue](t, w.api.As(w.ann).Do("GET", "/v1/issues/"+a.ID, nil), http.StatusOK).CycleID, "nothing changed")
 }
