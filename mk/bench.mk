@@ -24,3 +24,12 @@ migration-bench: tools ## tier migration time and write-freeze window at 1,000 a
 	@status=0; ITR_MIGRATION_ISSUES=$${MIGRATION_ISSUES:-1000,10000} go test -run '^TestMigrationFigures$$' -count 1 -v -timeout 60m ./internal/app/ \
 	  | grep -E '^(migration-figures|--- |ok|FAIL)' || status=$$?; \
 	scripts/stop-test-services.sh; exit $$status
+
+# `make walkthrough`: issue 12's "done when" through the HTTP API with the
+# issue's 200-row import (internal/project/projectapi/walkthrough_test.go;
+# make test runs the same walkthrough with 60 rows).
+.PHONY: walkthrough
+walkthrough: tools ## issue 12's "done when" walkthrough with a 200-row CSV import
+	@status=0; ITR_WALKTHROUGH_ROWS=200 go test -run '^TestIssue12DoneWhen$$' -count 1 -v -timeout 20m ./internal/project/projectapi/ \
+	  | grep -E 'walkthrough|^(--- |ok|FAIL)' || status=$$?; \
+	scripts/stop-test-services.sh; exit $$status

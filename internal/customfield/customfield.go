@@ -50,6 +50,8 @@ type Store interface {
 	// Update writes f over old (precondition failed when stale), moving
 	// the name claim on a rename.
 	Update(ctx context.Context, sc tenancy.Scope, old, f Field) error
+	// Delete removes f and its name claim (precondition failed when stale).
+	Delete(ctx context.Context, sc tenancy.Scope, f Field) error
 }
 
 // Service manages a project's custom fields: everyone reads them, Admins
@@ -151,6 +153,29 @@ func (s *Service) Update(ctx context.Context, p tenancy.Principal, projectRef, i
 	}
 	f.UpdatedAt, f.Version = s.now(), old.Version+1
 	return f, s.Store.Update(ctx, p.Scope(), old, f)
+}
+
+// Delete removes a field from its project; another tenant's or another
+// project's field is not found. Issues' values of it are not rewritten:
+// they are ignored (field ids are never reused, so a value whose id is
+// not one of the project's fields means nothing), refused as filters of a
+// saved view, and dropped by the issue's next custom-field write or move
+// (issue.Service.checkFields). Rewriting every issue of the project would
+// be a job of its own for a value nobody reads any more.
+func (s *Service) Delete(ctx context.Context, p tenancy.Principal, projectRef, id string) error {
+	pid, err := s.project(ctx, p, projectRef)
+	if err != nil {
+		return err
+	}
+	fs, err := s.Store.List(ctx, p.Scope(), pid)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(fs, func(f Field) bool { return f.ID == id })
+	if i < 0 {
+		return errs.NotFound("field")
+	}
+	return s.Store.Delete(ctx, p.Scope(), fs[i])
 }
 
 // validate checks a definition and cleans its name and options.

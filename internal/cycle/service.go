@@ -2,6 +2,7 @@ package cycle
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -26,11 +27,24 @@ type Store interface {
 	Get(ctx context.Context, sc tenancy.Scope, id string) (Cycle, error)
 	// List pages through an owner's cycles, latest start first.
 	List(ctx context.Context, sc tenancy.Scope, owner string, req list.Request) (list.Page[Cycle], error)
+	// MarkDeleting sets (on) or clears the cycle's deleting mark: an issue
+	// cannot join a marked cycle (the issue's transaction checks it).
+	// Precondition failed when the cycle is no longer at c's version.
+	MarkDeleting(ctx context.Context, sc tenancy.Scope, c Cycle, on bool) error
+	// Delete removes the marked cycle c and writes the owner's windows
+	// without it, if the guard is still at version (conflict
+	// cycle_guard_moved otherwise; precondition failed when c changed).
+	Delete(ctx context.Context, sc tenancy.Scope, c Cycle, windows []Window, version int64) error
 }
 
 // Scope reads the scope records of a cycle (issuedb.Store.CycleScope).
 type Scope interface {
 	CycleScope(ctx context.Context, sc tenancy.Scope, cycleID string) ([]issue.CycleMember, bool, error)
+	// CyclePlanned reports whether an issue is in the cycle now (a
+	// consistent read of its scope records).
+	CyclePlanned(ctx context.Context, sc tenancy.Scope, cycleID string) (bool, error)
+	// DropCycleScope deletes the cycle's scope records.
+	DropCycleScope(ctx context.Context, sc tenancy.Scope, cycleID string) error
 }
 
 // Service manages a tenant's cycles for the verified caller: everyone
@@ -128,6 +142,53 @@ func (s *Service) Update(ctx context.Context, p tenancy.Principal, id string, if
 	}
 	c.State = c.StateAt(s.now())
 	return c, nil
+}
+
+// Delete removes a cycle that no issue is in: one still planned with
+// issues is a 409 cycle_in_use (take them out first: bulk edit cycle_id
+// null, or plan them in another cycle), so a deletion never rewrites
+// issues behind the user's back. The cycle is marked first, so no issue
+// can join it while the check runs; its scope records (history of a
+// finished cycle) go with it, and it leaves its owner's velocity.
+func (s *Service) Delete(ctx context.Context, p tenancy.Principal, id string, ifMatch int64) error {
+	c, err := s.Store.Get(ctx, p.Scope(), id)
+	if err != nil {
+		return err
+	}
+	if ifMatch != 0 && ifMatch != c.Version {
+		return errs.E(errs.KindPreconditionFailed, "version_mismatch", "the cycle changed since version %d was read (current version %d)", ifMatch, c.Version)
+	}
+	if err := s.Store.MarkDeleting(ctx, p.Scope(), c, true); err != nil {
+		return err
+	}
+	planned, err := s.Scope.CyclePlanned(ctx, p.Scope(), c.ID)
+	if err == nil && planned {
+		err = errs.Conflict("cycle_in_use", "issues are planned in the cycle; take them out (bulk edit cycle_id: null) or plan them elsewhere first")
+	}
+	if err != nil {
+		if e := s.Store.MarkDeleting(ctx, p.Scope(), c, false); e != nil {
+			slog.WarnContext(ctx, "unmark cycle", "cycle_id", c.ID, "err", e)
+		}
+		return err
+	}
+	for attempt := 1; ; attempt++ {
+		ws, v, err := s.Store.Guard(ctx, p.Scope(), c.Owner())
+		if err != nil {
+			return err
+		}
+		ws = slices.DeleteFunc(ws, func(w Window) bool { return w.ID == c.ID })
+		err = s.Store.Delete(ctx, p.Scope(), c, ws, v)
+		if e := errs.As(err); err == nil {
+			break
+		} else if e.Code != "cycle_guard_moved" || attempt == maxAttempts {
+			return err
+		}
+	}
+	if err := s.Scope.DropCycleScope(ctx, p.Scope(), c.ID); err != nil {
+		// The cycle is gone; its records are unreachable and only cost bytes.
+		slog.WarnContext(ctx, "drop cycle scope", "cycle_id", c.ID, "err", err)
+	}
+	return nil
 }
 
 func cmpField(v *string, a, b string) string {

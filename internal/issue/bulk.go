@@ -52,6 +52,14 @@ type BulkChanges struct {
 	Priority   Opt[Priority] `json:"priority"`
 	Labels     *LabelChange  `json:"labels"`
 	CycleID    Opt[string]   `json:"cycle_id"` // null takes the issues out of their cycle
+	// ProjectID (an id or key) moves the issues there as POST …/move does:
+	// a new key (the old one keeps resolving), the status mapped into the
+	// target's workflow (or status, when given, taken there), and the old
+	// project's cycle, off-scale estimate and field values dropped.
+	ProjectID Opt[string] `json:"project_id"`
+
+	target   *ProjectRef // the project of ProjectID, resolved by checkBulk
+	targetWF Workflow
 }
 
 // BulkEdit is one bulk edit request.
@@ -86,9 +94,17 @@ func (s *Service) Bulk(ctx context.Context, p tenancy.Principal, in BulkEdit) ([
 	g.SetLimit(bulkParallel)
 	for n, ref := range in.Issues {
 		g.Go(func() error {
-			i, err := s.modify(gctx, p, ref.ID, ref.Version, func(i *Issue) (Activity, *StatusChange, error) {
-				return s.bulkEdit(gctx, p, ch, i)
-			})
+			edit := func(i *Issue) (Activity, *StatusChange, error) { return s.bulkEdit(gctx, p, ch, i) }
+			var i Issue
+			var err error
+			if ch.target != nil {
+				i, err = s.moveTo(gctx, p, ref.ID, ref.Version, *ch.target, ch.targetWF, ch.Status.V, edit)
+				if e := errs.As(err); err != nil && len(e.Fields) > 0 && e.Fields[0].Field == "status" {
+					err = withField(err, "changes.status")
+				}
+			} else {
+				i, err = s.modify(gctx, p, ref.ID, ref.Version, edit)
+			}
 			out[n] = BulkOutcome{Ref: ref, Issue: i, Err: err}
 			if e := errs.As(err); err != nil && (e.Kind == errs.KindInternal || e.Kind == errs.KindUnavailable) {
 				return err // the store failed: stop, the caller retries (each edit is idempotent)
@@ -164,6 +180,22 @@ func (s *Service) checkBulk(ctx context.Context, p tenancy.Principal, in BulkEdi
 			return ch, err
 		}
 	}
+	if ch.ProjectID.Set {
+		pr, err := s.project(ctx, p, ch.ProjectID.V)
+		if e := errs.As(err); err != nil && (e.Kind == errs.KindInvalid || e.Kind == errs.KindUnprocessable) {
+			reason := e.Message
+			if len(e.Fields) > 0 {
+				reason = e.Fields[0].Reason
+			}
+			return ch, badBulk("changes.project_id", reason)
+		} else if err != nil {
+			return ch, err
+		}
+		if ch.targetWF, err = s.workflow(ctx, p, pr.ID); err != nil {
+			return ch, err
+		}
+		ch.target = &pr
+	}
 	if ch.Labels != nil {
 		lc, err := s.bulkLabels(ctx, p, *ch.Labels)
 		if err != nil {
@@ -188,8 +220,10 @@ func checkBulkShape(in BulkEdit) error {
 		return badBulk("issues", "name at least one issue")
 	case len(in.Issues) > MaxBulk:
 		return badBulk("issues", fmt.Sprintf("at most %d issues in one request, got %d", MaxBulk, len(in.Issues)))
-	case !ch.Status.Set && !ch.AssigneeID.Set && !ch.Priority.Set && ch.Labels == nil && !ch.CycleID.Set:
-		return badBulk("changes", "change at least one of status, assignee_id, priority, labels, cycle_id")
+	case !ch.Status.Set && !ch.AssigneeID.Set && !ch.Priority.Set && ch.Labels == nil && !ch.CycleID.Set && !ch.ProjectID.Set:
+		return badBulk("changes", "change at least one of status, assignee_id, priority, labels, cycle_id, project_id")
+	case ch.ProjectID.Set && (ch.ProjectID.Null || !ValidID(ch.ProjectID.V)):
+		return badBulk("changes.project_id", "must be the id or key of a project of this workspace")
 	case ch.Status.Set && (ch.Status.Null || !ValidStatusID(ch.Status.V)):
 		return badBulk("changes.status", "must be a status id of the issues' workflows (open, in_progress, ...)")
 	case ch.Priority.Set && (ch.Priority.Null || !validPriority(ch.Priority.V)):

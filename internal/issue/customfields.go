@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/text"
 )
@@ -128,7 +129,7 @@ func (d FieldDef) Normalize(v any) (any, string) {
 
 // checkFields validates the custom field values cur changes (or all of
 // them when the issue changes project: values of the old project's fields
-// are dropped). Errors are 422s naming fields.<id>. The project's fields
+// are dropped); values of fields deleted since are dropped with it. Errors are 422s naming fields.<id>. The project's fields
 // are read only when a value changed.
 func (s *Service) checkFields(ctx context.Context, p tenancy.Principal, old Issue, cur *Issue) error {
 	moved := old.ID != "" && old.ProjectID != cur.ProjectID
@@ -155,7 +156,9 @@ func (s *Service) checkFields(ctx context.Context, p tenancy.Principal, old Issu
 	}
 	fields := map[string]any{}
 	for k, v := range cur.Fields {
-		fields[k] = v
+		if _, ok := byID[k]; ok || s.FieldDefs == nil || slices.Contains(changed, k) {
+			fields[k] = v // a value of a deleted field is dropped with this write
+		}
 	}
 	for _, k := range changed {
 		d, ok := byID[k]
@@ -178,6 +181,9 @@ func (s *Service) checkFields(ctx context.Context, p tenancy.Principal, old Issu
 			}
 		}
 		fields[k] = v
+	}
+	if len(fields) == 0 {
+		fields = nil
 	}
 	cur.Fields = fields
 	return nil
@@ -277,4 +283,53 @@ func FieldSortKey(v any) (key string, present bool) {
 		return strings.ToLower(fmt.Sprint(x...)), true
 	}
 	return fmt.Sprint(v), true
+}
+
+// CheckFieldRefs checks that the custom fields a list query filters or
+// sorts on (field.<id>) are fields of the projects it filters on: fields
+// belong to a project, so such a query needs a project filter. A 400
+// naming the parameter otherwise (a saved view makes it a 422). One Query
+// of fields per project named, and only when a field is used.
+func (s *Service) CheckFieldRefs(ctx context.Context, p tenancy.Principal, q ListQuery) error {
+	var used []string // parameter names
+	for id := range q.Filter.Fields {
+		used = append(used, "field."+id)
+	}
+	slices.Sort(used)
+	if q.Sort.Field() {
+		used = append(used, "sort")
+	}
+	if len(used) == 0 {
+		return nil
+	}
+	if len(q.Filter.Projects) == 0 {
+		return errs.Field(used[0], "a custom field belongs to a project: filter on its project too")
+	}
+	projects, err := s.resolveProjects(ctx, p, q.Filter.Projects)
+	if err != nil {
+		return err
+	}
+	known := map[string]bool{}
+	for _, pid := range projects {
+		if s.FieldDefs == nil {
+			break
+		}
+		defs, err := s.FieldDefs.ProjectFields(ctx, p, pid)
+		if err != nil {
+			return err
+		}
+		for _, d := range defs {
+			known[d.ID] = true
+		}
+	}
+	for _, u := range used {
+		id := strings.TrimPrefix(u, "field.")
+		if u == "sort" {
+			id = strings.TrimPrefix(string(q.Sort), "field.")
+		}
+		if !known[id] {
+			return errs.Field(u, "no such custom field in the projects filtered on")
+		}
+	}
+	return nil
 }

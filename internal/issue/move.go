@@ -2,6 +2,7 @@ package issue
 
 import (
 	"context"
+	"slices"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -37,14 +38,31 @@ func (s *Service) Move(ctx context.Context, p tenancy.Principal, ref string, ifM
 	if err != nil {
 		return Issue{}, err
 	}
+	return s.moveTo(ctx, p, ref, ifMatch, pr, wf, in.Status, nil)
+}
+
+// moveTo moves the issue ref into project pr (workflow wf), taking status
+// want there when given, and applies then, when not nil, to the moved
+// issue in the same transaction (a bulk edit's other changes).
+//
+// What belonged to the old project does not follow the issue: a cycle of
+// the old project is left (its scope records the removal; a team's cycle
+// stays), an estimate off the target's scale is cleared, and values of
+// the old project's custom fields are dropped. Each is a change of the
+// "moved" activity entry. Dropping rather than refusing lets a bulk move
+// of 50 issues land whole; the activity keeps what was dropped.
+func (s *Service) moveTo(ctx context.Context, p tenancy.Principal, ref string, ifMatch int64, pr ProjectRef, wf Workflow, want Status, then edit) (Issue, error) {
 	i, err := s.Load(ctx, p, ref)
 	if err != nil {
 		return Issue{}, err
 	}
 	if projectOf(i) == pr.ID {
-		return i, nil
+		if then == nil {
+			return i, nil
+		}
+		return s.modify(ctx, p, i.ID, ifMatch, then)
 	}
-	if _, err := mapStatus(wf, i, in.Status); err != nil { // before a number is spent
+	if _, err := mapStatus(wf, i, want); err != nil { // before a number is spent
 		return Issue{}, err
 	}
 	n, err := s.Store.NextNumber(ctx, p.Scope(), pr.ID)
@@ -55,26 +73,46 @@ func (s *Service) Move(ctx context.Context, p tenancy.Principal, ref string, ifM
 		w, err := s.prepare(ctx, p, i.ID, ifMatch, func(i *Issue) (Activity, *StatusChange, error) {
 			now := s.now()
 			if projectOf(*i) == pr.ID {
-				return Activity{}, nil, nil // moved meanwhile (a retry)
+				if then == nil {
+					return Activity{}, nil, nil // moved meanwhile (a retry)
+				}
+				return then(i)
 			}
-			st, err := mapStatus(wf, *i, in.Status)
+			st, err := mapStatus(wf, *i, want)
 			if err != nil {
 				return Activity{}, nil, err
 			}
 			ch := []Change{{Field: "project_id", From: projectOf(*i), To: pr.ID}, {Field: "key", From: i.Key, To: ProjectKey(pr.Key, n)}}
 			i.ProjectID, i.Number, i.Key = pr.ID, n, ProjectKey(pr.Key, n)
-			a := Activity{ID: newID(), IssueID: i.ID, ActorID: p.UserID, At: now, Action: "moved", Changes: ch}
-			if st.Status == i.Status {
-				return a, nil, nil
+			left, err := s.leaveProject(ctx, p, pr, i)
+			if err != nil {
+				return Activity{}, nil, err
 			}
-			from, fromCat := i.Status, i.Category
-			a.Changes = append(a.Changes, i.setStatus(st.Status, st.Category, now)...)
-			return a, history(p, i, from, fromCat, now), nil
+			ch = append(ch, left...)
+			a := Activity{ID: newID(), IssueID: i.ID, ActorID: p.UserID, At: now, Action: "moved", Changes: ch}
+			var h *StatusChange
+			if st.Status != i.Status {
+				from, fromCat := i.Status, i.Category
+				a.Changes = append(a.Changes, i.setStatus(st.Status, st.Category, now)...)
+				h = history(p, i, from, fromCat, now)
+			}
+			if then != nil {
+				more, _, err := then(i)
+				if err != nil {
+					return Activity{}, nil, err
+				}
+				a.Changes = append(a.Changes, more.Changes...)
+			}
+			return a, h, nil
 		})
 		if err != nil || !w.changed {
 			return w.cur, err
 		}
-		err = s.Store.Move(ctx, p.Scope(), w.old, w.cur, w.activity, w.history)
+		if w.cur.ProjectID == w.old.ProjectID { // moved meanwhile: then's changes only
+			err = s.Store.Update(ctx, p.Scope(), w.old, w.cur, w.activity, w.history, nil)
+		} else {
+			err = s.Store.Move(ctx, p.Scope(), w.old, w.cur, w.activity, w.history)
+		}
 		if err == nil {
 			return w.cur, nil
 		}
@@ -82,6 +120,55 @@ func (s *Service) Move(ctx context.Context, p tenancy.Principal, ref string, ifM
 			return Issue{}, err
 		}
 	}
+}
+
+// leaveProject drops from i (now in project pr) what was its old
+// project's: a cycle owned by another project (or gone), an estimate the
+// target's scale does not have, and custom field values of fields the
+// target does not define. It returns the changes made.
+func (s *Service) leaveProject(ctx context.Context, p tenancy.Principal, pr ProjectRef, i *Issue) ([]Change, error) {
+	var ch []Change
+	if i.CycleID != "" {
+		keep := false
+		if s.Cycles != nil {
+			c, err := s.Cycles.Cycle(ctx, p, i.CycleID)
+			if err != nil && !errs.Is(err, errs.KindNotFound) {
+				return nil, err
+			}
+			keep = err == nil && c.ProjectID == "" // a team's cycle takes any issue the team plans
+		}
+		if !keep {
+			ch = append(ch, Change{Field: "cycle_id", From: i.CycleID, To: nil})
+			i.CycleID = ""
+		}
+	}
+	if i.Estimate != nil && !pr.EstimateScale.Allows(*i.Estimate) {
+		ch = append(ch, Change{Field: "estimate", From: *i.Estimate, To: nil})
+		i.Estimate = nil
+	}
+	if len(i.Fields) > 0 {
+		var defs []FieldDef
+		if s.FieldDefs != nil {
+			var err error
+			if defs, err = s.FieldDefs.ProjectFields(ctx, p, pr.ID); err != nil {
+				return nil, err
+			}
+		}
+		kept := map[string]any{}
+		for k, v := range i.Fields {
+			if slices.ContainsFunc(defs, func(d FieldDef) bool { return d.ID == k }) {
+				kept[k] = v
+			}
+		}
+		if len(kept) != len(i.Fields) {
+			if len(kept) == 0 {
+				kept = nil
+			}
+			ch = append(ch, Change{Field: "fields", From: i.Fields, To: kept})
+			i.Fields = kept
+		}
+	}
+	return ch, nil
 }
 
 // projectOf is the issue's project (written before projects: the default).

@@ -176,6 +176,11 @@ func (s *Service) Search(ctx context.Context, p tenancy.Principal, q SearchQuery
 	if err != nil {
 		return list.Page[Hit]{}, err
 	}
+	if k, ok, err := s.keyHit(ctx, p, q.Text, f); err != nil {
+		return list.Page[Hit]{}, err
+	} else if ok {
+		hits = append([]Hit{k}, slices.DeleteFunc(hits, func(h Hit) bool { return h.Issue.ID == k.Issue.ID })...)
+	}
 	offset = min(offset, len(hits))
 	end := min(offset+q.Limit, len(hits))
 	var next string
@@ -185,6 +190,28 @@ func (s *Service) Search(ctx context.Context, p tenancy.Principal, q SearchQuery
 		}
 	}
 	return list.NewPage(hits[offset:end], next), nil
+}
+
+// KeyHitScore is the score of the issue a search names by its key.
+const KeyHitScore = 1000
+
+// keyHit is the issue a search text names by key (WEB-12, web-12, or a
+// renamed project's former key, as GET /v1/issues/{key} resolves it),
+// ranked first when the filter passes it: someone who types a key wants
+// that issue, sub-issue or not. Two to three reads, only for such a text.
+func (s *Service) keyHit(ctx context.Context, p tenancy.Principal, text string, f Filter) (Hit, bool, error) {
+	ref := strings.ToUpper(strings.TrimSpace(text))
+	if _, _, isKey := SplitKey(ref); !isKey || strings.ContainsAny(ref, " \t") {
+		return Hit{}, false, nil
+	}
+	i, err := s.Load(ctx, p, ref)
+	if errs.Is(err, errs.KindNotFound) || errs.Is(err, errs.KindInvalid) {
+		return Hit{}, false, nil
+	}
+	if err != nil || !f.Match(i) {
+		return Hit{}, false, err
+	}
+	return Hit{Score: KeyHitScore, Issue: i}, true, nil
 }
 
 // searchWords are the distinct words of a search text.

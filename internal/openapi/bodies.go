@@ -184,11 +184,13 @@ func issueBodies() map[string]Body {
 		"listFields":                {Response: list.Page[issue.FieldDef]{}},
 		"createField":               {Request: customfield.Input{}, Response: issue.FieldDef{}, Status: 201, Errors: []int{409, 422}},
 		"updateField":               {Request: customfield.Input{}, Response: issue.FieldDef{}, Errors: []int{409, 412}},
+		"deleteField":               {Status: 204},
 		"listCycles": {Response: list.Page[cycle.Cycle]{}, Query: concat([]Param{
 			named("project", str("the project's id or key (or team)")), named("team", str("the team's id (or project)"))}, pageParams)},
 		"createCycle":     {Request: cycle.Input{}, Response: cycle.Cycle{}, Status: 201, Errors: []int{409, 422}},
 		"getCycle":        {Response: cycle.Cycle{}},
 		"updateCycle":     {Request: cycle.Input{}, Response: cycle.Cycle{}, Errors: []int{409, 412}},
+		"deleteCycle":     {Status: 204, Errors: []int{409, 412}},
 		"listCycleIssues": {Response: list.Page[issue.Issue]{}, Query: pageParams},
 		"getCycleReport":  {Response: cycle.Report{}},
 		"getVelocity": {Response: cycle.Velocity{}, Query: []Param{

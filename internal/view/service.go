@@ -35,12 +35,19 @@ type Issues interface {
 	List(ctx context.Context, p tenancy.Principal, q issue.ListQuery) (list.Page[issue.Issue], error)
 	LabelIDs(ctx context.Context, p tenancy.Principal, field string, refs []string) ([]string, error)
 	Labels(ctx context.Context, p tenancy.Principal) ([]issue.Label, error)
+	// CheckFieldRefs checks the custom fields a query filters or sorts on
+	// against the projects it filters on.
+	CheckFieldRefs(ctx context.Context, p tenancy.Principal, q issue.ListQuery) error
 }
 
 // ParseQuery reads an issue list's query parameters (filter, sort, order)
 // exactly as GET /v1/issues does (issueapi.ParseListQuery), so a view can
 // hold only what the list supports.
 type ParseQuery func(q url.Values, p tenancy.Principal) (issue.ListQuery, error)
+
+// FieldFilterPrefix starts a custom field filter (field.<id>=v1,v2): a view
+// may hold one for a field of the projects its filter names.
+const FieldFilterPrefix = "field."
 
 // FilterParams are the filter parameter names the list takes.
 type FilterParams []string
@@ -187,7 +194,7 @@ func (s *Service) fill(ctx context.Context, p tenancy.Principal, v *View, in Inp
 	}
 	filter := map[string]string{}
 	for k, val := range v.Filter {
-		if !slices.Contains(s.Params, k) {
+		if !slices.Contains(s.Params, k) && !strings.HasPrefix(k, FieldFilterPrefix) {
 			return unprocessable(errs.Field("filter."+k, fmt.Sprintf("is not a filter of the issue list (one of %v)", []string(s.Params))))
 		}
 		if val = strings.TrimSpace(val); val == "" {
@@ -199,7 +206,11 @@ func (s *Service) fill(ctx context.Context, p tenancy.Principal, v *View, in Inp
 		filter[k] = val
 	}
 	v.Filter = filter
-	if _, err := s.Parse(v.Query(), p); err != nil {
+	q, err := s.Parse(v.Query(), p)
+	if err != nil {
+		return unprocessable(prefixFields(err))
+	}
+	if err := s.Tracker.CheckFieldRefs(ctx, p, q); err != nil {
 		return unprocessable(prefixFields(err))
 	}
 	if l := v.Filter["label"]; l != "" {

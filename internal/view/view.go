@@ -53,10 +53,12 @@ type View struct {
 	Visibility Visibility `json:"visibility"`
 	// Filter holds the issue list's filter parameters as GET /v1/issues
 	// takes them, values comma-separated: {"status": "open,in_progress",
-	// "assignee": "me", "label": "<label id>"}. "me" and "mine" stand for
-	// whoever applies the view; label names are stored as ids.
+	// "assignee": "me", "label": "<label id>", "project": "WEB",
+	// "field.<id>": "S1,S2"}. "me" and "mine" stand for whoever applies the
+	// view; label names are stored as ids; a custom field filter (and sort
+	// field.<id>) must name a field of the projects the filter names.
 	Filter    map[string]string `json:"filter"`
-	Sort      string            `json:"sort"`            // updated, created, priority, due
+	Sort      string            `json:"sort"`            // updated, created, priority, due, field.<id>
 	Order     string            `json:"order,omitempty"` // asc or desc (default: the sort's)
 	GroupBy   string            `json:"group_by"`
 	Columns   []string          `json:"columns"`

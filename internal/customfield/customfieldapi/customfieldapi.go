@@ -20,6 +20,7 @@ func Operations(d Deps) httpapi.Operations {
 		"listFields":  d.list,
 		"createField": d.create,
 		"updateField": d.update,
+		"deleteField": d.delete,
 	}
 }
 
@@ -72,4 +73,16 @@ func (d Deps) update(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, f)
+}
+
+func (d Deps) delete(w http.ResponseWriter, r *http.Request) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	if err := d.Service.Delete(r.Context(), p, r.PathValue("projectId"), r.PathValue("fieldId")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

@@ -211,3 +211,45 @@ func TestCustomFieldFiltersAndSorts(t *testing.T) {
 		problem(t, w.api.As(w.ann).Do("GET", bad, nil), http.StatusBadRequest)
 	}
 }
+
+// Deleting a field: Admins only, another tenant's or project's field is a
+// 404; the field leaves the project at once (writes naming it are 422s, its
+// name is free again) and issues' values of it are dropped by their next
+// custom-field write.
+func TestDeletingACustomField(t *testing.T) {
+	w := newWorld(t)
+	ids := w.fields(t)
+	i := decode[issue.Issue](t, w.api.As(w.ann).Do("POST", "/v1/issues", map[string]any{"title": "x",
+		"fields": map[string]any{ids["text"]: "Initech", ids["number"]: 3}}), http.StatusCreated)
+	path := "/v1/projects/default/fields/" + ids["text"]
+
+	code, _ := problem(t, w.api.As(w.ann).Do("DELETE", path, nil), http.StatusForbidden)
+	assert.NotEmpty(t, code)
+	for _, c := range []struct {
+		name string
+		as   tenancy.Principal
+		path string
+	}{
+		{"another tenant's field", w.gus, path},
+		{"a missing field", w.ada, "/v1/projects/default/fields/01J00000000000000000000000"},
+		{"a missing project", w.ada, "/v1/projects/NOPE/fields/" + ids["text"]},
+	} {
+		problem(t, w.api.As(c.as).Do("DELETE", c.path, nil), http.StatusNotFound)
+	}
+	web := decode[map[string]any](t, w.api.As(w.ada).Do("POST", "/v1/projects", map[string]any{"key": "WEB", "name": "Web"}), http.StatusCreated)
+	problem(t, w.api.As(w.ada).Do("DELETE", "/v1/projects/"+web["id"].(string)+"/fields/"+ids["text"], nil), http.StatusNotFound)
+
+	require.Equal(t, http.StatusNoContent, w.api.As(w.ada).Do("DELETE", path, nil).Status)
+	problem(t, w.api.As(w.ada).Do("DELETE", path, nil), http.StatusNotFound)
+	left := decode[list.Page[issue.FieldDef]](t, w.api.As(w.ann).Do("GET", "/v1/projects/default/fields", nil), http.StatusOK)
+	assert.Len(t, left.Items, 5)
+	for _, f := range left.Items {
+		assert.NotEqual(t, ids["text"], f.ID)
+	}
+	code, field := problem(t, w.api.As(w.ann).Do("PATCH", "/v1/issues/"+i.ID, map[string]any{"fields": map[string]any{ids["text"]: "Hooli"}}), http.StatusUnprocessableEntity)
+	assert.Equal(t, []string{"unknown_field", "fields." + ids["text"]}, []string{code, field})
+	w.field(t, map[string]any{"name": "Customer", "type": "text"}) // the name is free again
+
+	got := decode[issue.Issue](t, w.api.As(w.ann).Do("PATCH", "/v1/issues/"+i.ID, map[string]any{"fields": map[string]any{ids["number"]: 4}}), http.StatusOK)
+	assert.Equal(t, map[string]any{ids["number"]: 4.0}, got.Fields, "the deleted field's value is dropped by the next write")
+}

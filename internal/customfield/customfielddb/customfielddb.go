@@ -161,3 +161,31 @@ func (s Store) Update(ctx context.Context, sc tenancy.Scope, old, f issue.FieldD
 	}
 	return nil
 }
+
+// Delete implements customfield.Store: the field (if still at f's version)
+// and its name claim, in one transaction.
+func (s Store) Delete(ctx context.Context, sc tenancy.Scope, f issue.FieldDef) error {
+	e, err := expression.NewBuilder().WithCondition(expression.Name("version").Equal(expression.Value(f.Version))).Build()
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Delete: &types.Delete{TableName: aws.String(sc.Table), Key: dynamo.Key(fieldsPK(sc.TenantID, f.ProjectID), fieldSK(f.ID)),
+			ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}},
+		{Delete: &types.Delete{TableName: aws.String(sc.Table), Key: dynamo.Key(fieldsPK(sc.TenantID, f.ProjectID), nameSK(f.Name))}},
+	}})
+	if _, ok := dynamo.CancelledItems(err); ok {
+		return errs.E(errs.KindPreconditionFailed, "version_mismatch", "the field changed meanwhile; read it again")
+	}
+	if err != nil {
+		return fmt.Errorf("delete custom field: %w", err)
+	}
+	var size int64
+	for _, it := range []any{toItem(sc.TenantID, f), nameItem{PK: fieldsPK(sc.TenantID, f.ProjectID), SK: nameSK(f.Name), Entity: "custom_field_name", FieldID: f.ID}} {
+		if m, err := attributevalue.MarshalMap(it); err == nil {
+			size += dynamo.ItemSize(m)
+		}
+	}
+	usage.AddItemBytes(ctx, -size)
+	return nil
+}

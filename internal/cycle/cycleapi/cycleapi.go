@@ -29,6 +29,7 @@ func Operations(d Deps) httpapi.Operations {
 		"createCycle":     d.create,
 		"getCycle":        d.get,
 		"updateCycle":     d.update,
+		"deleteCycle":     d.delete,
 		"listCycleIssues": d.issues,
 		"getCycleReport":  d.report,
 		"getVelocity":     d.velocity,
@@ -105,6 +106,23 @@ func (d Deps) update(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return write(w, http.StatusOK, c)
+}
+
+// delete removes a cycle no issue is in (409 cycle_in_use otherwise).
+func (d Deps) delete(w http.ResponseWriter, r *http.Request) error {
+	p, err := httpapi.CallerPrincipal(r)
+	if err != nil {
+		return err
+	}
+	want, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	if err := d.Service.Delete(r.Context(), p, r.PathValue("cycleId"), want); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // issues is one page of the cycle's issues, most recently updated first:

@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/cycle"
+	"github.com/issuetracker/issuetracker/internal/cycle/cycledb"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/people"
@@ -29,6 +31,7 @@ import (
 // tables, with a clock the test moves.
 type world struct {
 	api      *apitest.API
+	db       *dynamodb.Client
 	ann, ada tenancy.Principal
 	gus      tenancy.Principal
 	mu       sync.Mutex
@@ -44,7 +47,7 @@ func newWorld(t *testing.T) *world {
 		return tenancy.Principal{TenantID: tenant, UserID: id, Username: id, Role: r, Tier: tiers.Standard, Table: names.App()}
 	}
 	w := &world{now: time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)}
-	w.api = apitest.New(t, app.Deps{DB: db, Names: names, Now: w.clock})
+	w.api, w.db = apitest.New(t, app.Deps{DB: db, Names: names, Now: w.clock}), db
 	w.ann, w.ada, w.gus = p("acme", "ann", roles.User), p("acme", "ada", roles.Admin), p("globex", "gus", roles.Admin)
 	return w
 }
@@ -351,4 +354,112 @@ func TestBulkEditPlansIssuesInACycle(t *testing.T) {
 	require.Equal(t, http.StatusOK, bulk(nil).Status) // null takes them out
 	pg = decode[list.Page[issue.Issue]](t, w.api.As(w.ann).Do("GET", "/v1/cycles/"+c.ID+"/issues", nil), http.StatusOK)
 	assert.Empty(t, pg.Items)
+}
+
+// Moving an issue to another project (alone or in a bulk edit) drops what
+// was its old project's: the project's cycle (its scope records the
+// removal), an estimate off the target's scale, the old fields' values.
+func TestMovingAnIssueLeavesItsOldProjectsPlanning(t *testing.T) {
+	w := newWorld(t)
+	w.at("2026-01-06")
+	c := w.cycle(t, sprint("Sprint 1", "2026-01-05", "2026-01-18"))
+	f := decode[issue.FieldDef](t, w.api.As(w.ada).Do("POST", "/v1/projects/default/fields", map[string]any{"name": "Area", "type": "text"}), http.StatusCreated)
+	web := decode[project.Project](t, w.api.As(w.ada).Do("POST", "/v1/projects", map[string]any{"key": "WEB", "name": "Web", "estimate_scale": "tshirt"}), http.StatusCreated)
+	a := w.issue(t, w.ann, map[string]any{"title": "A", "estimate": 13, "cycle_id": c.ID, "fields": map[string]any{f.ID: "front"}})
+	b := w.issue(t, w.ann, map[string]any{"title": "B", "estimate": 5, "cycle_id": c.ID})
+	require.Equal(t, c.ID, a.CycleID)
+
+	moved := decode[issue.Issue](t, w.api.As(w.ann).Do("POST", "/v1/issues/"+a.ID+"/move", map[string]any{"project_id": "WEB"}), http.StatusOK)
+	assert.Equal(t, web.ID, moved.ProjectID)
+	assert.Empty(t, moved.CycleID, "the old project's cycle is left")
+	assert.Nil(t, moved.Estimate, "13 is not on the t-shirt scale")
+	assert.Empty(t, moved.Fields, "the old project's field values are dropped")
+	got := decode[issue.Issue](t, w.api.As(w.ann).Do("GET", "/v1/issues/"+a.ID, nil), http.StatusOK)
+	assert.Equal(t, moved, got, "as stored")
+	acts := decode[list.Page[issue.Activity]](t, w.api.As(w.ann).Do("GET", "/v1/issues/"+a.ID+"/activity", nil), http.StatusOK)
+	last := acts.Items[len(acts.Items)-1]
+	assert.Equal(t, "moved", last.Action)
+	var fieldsChanged []string
+	for _, ch := range last.Changes {
+		fieldsChanged = append(fieldsChanged, ch.Field)
+	}
+	assert.Subset(t, fieldsChanged, []string{"project_id", "key", "cycle_id", "estimate", "fields"})
+	pg := decode[list.Page[issue.Issue]](t, w.api.As(w.ann).Do("GET", "/v1/cycles/"+c.ID+"/issues", nil), http.StatusOK)
+	require.Len(t, pg.Items, 1)
+	assert.Equal(t, b.ID, pg.Items[0].ID)
+	r := decode[cycle.Report](t, w.api.As(w.ann).Do("GET", "/v1/cycles/"+c.ID+"/report", nil), http.StatusOK)
+	assert.Equal(t, 1, r.Scope.Issues, "the moved issue left the cycle's scope")
+	assert.Equal(t, 1, r.Removed.Issues)
+
+	// A bulk move: the same, and 5 points stay (the t-shirt L).
+	res := w.api.As(w.ann).Do("POST", "/v1/issues/bulk", map[string]any{"issues": []any{b.ID}, "changes": map[string]any{"project_id": "WEB", "priority": "high"}})
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	got = decode[issue.Issue](t, w.api.As(w.ann).Do("GET", "/v1/issues/"+b.ID, nil), http.StatusOK)
+	assert.Equal(t, web.ID, got.ProjectID)
+	assert.Equal(t, "WEB-2", got.Key)
+	assert.Empty(t, got.CycleID)
+	require.NotNil(t, got.Estimate)
+	assert.Equal(t, 5, *got.Estimate)
+	assert.Equal(t, issue.Priority("high"), got.Priority, "the other changes land in the same write")
+	assert.Equal(t, b.ID, decode[issue.Issue](t, w.api.As(w.ann).Do("GET", "/v1/issues/"+b.Key, nil), http.StatusOK).ID, "the old key resolves")
+	assert.Empty(t, decode[list.Page[issue.Issue]](t, w.api.As(w.ann).Do("GET", "/v1/cycles/"+c.ID+"/issues", nil), http.StatusOK).Items)
+	res = w.api.As(w.ann).Do("POST", "/v1/issues/bulk", map[string]any{"issues": []any{b.ID}, "changes": map[string]any{"project_id": "WEB", "priority": "high"}})
+	require.Equal(t, http.StatusOK, res.Status, "a retry lands the same")
+	assert.Equal(t, "WEB-2", decode[issue.Issue](t, w.api.As(w.ann).Do("GET", "/v1/issues/"+b.ID, nil), http.StatusOK).Key)
+
+	// A cycle of the target project in the same bulk edit is taken.
+	w2 := w.cycle(t, map[string]any{"name": "Web 1", "project_id": "WEB", "starts_on": "2026-01-05", "ends_on": "2026-01-18"})
+	d := w.issue(t, w.ann, map[string]any{"title": "D"})
+	res = w.api.As(w.ann).Do("POST", "/v1/issues/bulk", map[string]any{"issues": []any{d.ID}, "changes": map[string]any{"project_id": "WEB", "cycle_id": w2.ID}})
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	got = decode[issue.Issue](t, w.api.As(w.ann).Do("GET", "/v1/issues/"+d.ID, nil), http.StatusOK)
+	assert.Equal(t, []string{web.ID, w2.ID}, []string{got.ProjectID, got.CycleID})
+
+	// A project of nowhere or another tenant's refuses the whole request.
+	g := decode[project.Project](t, w.api.As(w.gus).Do("POST", "/v1/projects", map[string]any{"key": "GLO", "name": "Theirs"}), http.StatusCreated)
+	for _, ref := range []any{g.ID, "NOPE", nil} {
+		code, field := problem(t, w.api.As(w.ann).Do("POST", "/v1/issues/bulk", map[string]any{"issues": []any{d.ID}, "changes": map[string]any{"project_id": ref}}), http.StatusUnprocessableEntity)
+		assert.Equal(t, []string{"invalid_bulk_edit", "changes.project_id"}, []string{code, field}, fmt.Sprint(ref))
+	}
+}
+
+// Deleting a cycle: Admins only; another tenant's is a 404; a cycle issues
+// are still planned in is a 409 (nothing changes), an emptied one goes with
+// its scope, leaves its owner's windows free and takes no issue.
+func TestDeletingACycle(t *testing.T) {
+	w := newWorld(t)
+	w.at("2026-01-06")
+	c := w.cycle(t, sprint("Sprint 1", "2026-01-05", "2026-01-18"))
+	a := w.issue(t, w.ann, map[string]any{"title": "A", "cycle_id": c.ID, "estimate": 3})
+	path := "/v1/cycles/" + c.ID
+
+	code, _ := problem(t, w.api.As(w.ann).Do("DELETE", path, nil), http.StatusForbidden)
+	assert.NotEmpty(t, code)
+	problem(t, w.api.As(w.gus).Do("DELETE", path, nil), http.StatusNotFound)
+	problem(t, w.api.As(w.ada).Do("DELETE", "/v1/cycles/01J00000000000000000000000", nil), http.StatusNotFound)
+	code, _ = problem(t, w.api.As(w.ada).Do("DELETE", path, nil), http.StatusConflict)
+	assert.Equal(t, "cycle_in_use", code)
+	assert.Equal(t, c.ID, decode[cycle.Cycle](t, w.api.As(w.ann).Do("GET", path, nil), http.StatusOK).ID, "still there")
+	b := w.issue(t, w.ann, map[string]any{"title": "B", "cycle_id": c.ID})
+	assert.Equal(t, c.ID, b.CycleID, "a refused deletion leaves the cycle open to issues")
+
+	res := w.api.As(w.ann).Do("POST", "/v1/issues/bulk", map[string]any{"issues": []any{a.ID, b.ID}, "changes": map[string]any{"cycle_id": nil}})
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	res = w.api.As(w.ada).Do("DELETE", path, nil)
+	require.Equal(t, http.StatusNoContent, res.Status, string(res.Body))
+	problem(t, w.api.As(w.ann).Do("GET", path, nil), http.StatusNotFound)
+	problem(t, w.api.As(w.ann).Do("GET", path+"/report", nil), http.StatusNotFound)
+	problem(t, w.api.As(w.ada).Do("DELETE", path, nil), http.StatusNotFound)
+	cs := decode[list.Page[cycle.Cycle]](t, w.api.As(w.ann).Do("GET", "/v1/cycles?project=default", nil), http.StatusOK)
+	assert.Empty(t, cs.Items)
+	code, field := problem(t, w.patch(t, a.ID, map[string]any{"cycle_id": c.ID}), http.StatusUnprocessableEntity)
+	assert.Equal(t, []string{"invalid_cycle", "cycle_id"}, []string{code, field})
+	w.cycle(t, sprint("Sprint 1 again", "2026-01-05", "2026-01-18")) // its days are free again
+
+	// A cycle being deleted takes no issue: the issue's transaction checks the mark.
+	d := w.cycle(t, sprint("Sprint 2", "2026-01-19", "2026-02-01"))
+	require.NoError(t, cycledb.Store{DB: w.db}.MarkDeleting(context.Background(), w.ann.Scope(), d, true))
+	code, field = problem(t, w.patch(t, a.ID, map[string]any{"cycle_id": d.ID}), http.StatusUnprocessableEntity)
+	assert.Equal(t, []string{"invalid_cycle", "cycle_id"}, []string{code, field})
+	assert.Empty(t, decode[issue.Issue](t, w.api.As(w.ann).Do("GET", "/v1/issues/"+a.ID, nil), http.StatusOK).CycleID, "nothing changed")
 }

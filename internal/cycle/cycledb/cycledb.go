@@ -166,6 +166,73 @@ func (s Store) Put(ctx context.Context, sc tenancy.Scope, old *cycle.Cycle, c cy
 	return nil
 }
 
+// MarkDeleting implements cycle.Store: one UpdateItem of the cycle,
+// conditioned on its version.
+func (s Store) MarkDeleting(ctx context.Context, sc tenancy.Scope, c cycle.Cycle, on bool) error {
+	u := expression.Remove(expression.Name("deleting"))
+	if on {
+		u = expression.Set(expression.Name("deleting"), expression.Value(true))
+	}
+	e, err := expression.NewBuilder().WithUpdate(u).
+		WithCondition(expression.Name("version").Equal(expression.Value(c.Version))).Build()
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(cyclePK(sc.TenantID, c.ID), skCycle),
+		UpdateExpression: e.Update(), ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return errs.E(errs.KindPreconditionFailed, "version_mismatch", "the cycle changed meanwhile; read it again")
+	}
+	if err != nil {
+		return fmt.Errorf("mark cycle: %w", err)
+	}
+	return nil
+}
+
+// Delete implements cycle.Store: one transaction deleting the cycle (if
+// still marked at its version) and writing the owner's guard (at version).
+func (s Store) Delete(ctx context.Context, sc tenancy.Scope, c cycle.Cycle, ws []cycle.Window, version int64) error {
+	ss := make([]string, len(ws))
+	for i, w := range ws {
+		ss[i] = windowOf(w)
+	}
+	guard, err := attributevalue.MarshalMap(guardItem{PK: ownerPK(sc.TenantID, c.Owner()), SK: skGuard, Entity: "cycle_guard", V: version + 1, Windows: ss})
+	if err != nil {
+		return err
+	}
+	ce, err := expression.NewBuilder().WithCondition(expression.Name("version").Equal(expression.Value(c.Version)).
+		And(expression.AttributeExists(expression.Name("deleting")))).Build()
+	if err != nil {
+		return err
+	}
+	ge, err := expression.NewBuilder().WithCondition(expression.Name("v").Equal(expression.Value(version))).Build()
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Delete: &types.Delete{TableName: aws.String(sc.Table), Key: dynamo.Key(cyclePK(sc.TenantID, c.ID), skCycle),
+			ConditionExpression: ce.Condition(), ExpressionAttributeNames: ce.Names(), ExpressionAttributeValues: ce.Values()}},
+		{Put: &types.Put{TableName: aws.String(sc.Table), Item: guard,
+			ConditionExpression: ge.Condition(), ExpressionAttributeNames: ge.Names(), ExpressionAttributeValues: ge.Values()}},
+	}})
+	if failed, ok := dynamo.CancelledItems(err); ok {
+		switch {
+		case len(failed) > 0 && failed[0]:
+			return errs.E(errs.KindPreconditionFailed, "version_mismatch", "the cycle changed meanwhile; read it again")
+		case len(failed) > 1 && failed[1]:
+			return errs.Conflict("cycle_guard_moved", "another cycle of the same owner was written meanwhile; try again")
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("delete cycle: %w", err)
+	}
+	if item, err := attributevalue.MarshalMap(toItem(sc.TenantID, c)); err == nil {
+		usage.AddItemBytes(ctx, -dynamo.ItemSize(item))
+	}
+	return nil
+}
+
 // Get implements cycle.Store.
 func (s Store) Get(ctx context.Context, sc tenancy.Scope, id string) (cycle.Cycle, error) {
 	if !issue.ValidID(id) {

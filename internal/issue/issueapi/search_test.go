@@ -3,6 +3,7 @@ package issueapi_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/issuetracker/issuetracker/internal/issue"
@@ -68,4 +69,61 @@ func TestSearch(t *testing.T) {
 		p := list[issue.Hit](t, w.api.As(w.gus), "/v1/search?q=login")
 		assert.Empty(t, p.Items)
 	})
+}
+
+// Search with projects and sub-issues: project= takes a key (current or
+// former) or an id, parent= an issue's key or id, and a search for an
+// issue's key finds that issue, sub-issue or not.
+func TestSearchByProjectKeyAndSubIssues(t *testing.T) {
+	w := newWorld(t)
+	ann, ada := w.api.As(w.ann), w.api.As(w.ada)
+	res := ada.Do("POST", "/v1/projects", map[string]any{"key": "WEB", "name": "Web"})
+	require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
+	webID := res.Map(t)["id"].(string)
+	parent := w.create(t, w.ann, map[string]any{"title": "Checkout redesign", "project_id": "WEB"})
+	child := w.create(t, w.ann, map[string]any{"title": "Checkout button colour", "project_id": "WEB", "parent_id": parent.Key})
+	other := w.create(t, w.ann, map[string]any{"title": "Checkout latency"})
+	require.Equal(t, parent.ID, child.ParentID)
+
+	keys := func(target string) []string {
+		t.Helper()
+		p := list[issue.Hit](t, ann, target)
+		var out []string
+		for _, h := range p.Items {
+			out = append(out, h.Issue.Key)
+		}
+		return out
+	}
+	assert.ElementsMatch(t, []string{parent.Key, child.Key, other.Key}, keys("/v1/search?q=checkout"))
+	assert.ElementsMatch(t, []string{parent.Key, child.Key}, keys("/v1/search?q=checkout&project=WEB"))
+	assert.ElementsMatch(t, []string{parent.Key, child.Key}, keys("/v1/search?q=checkout&project=web"), "keys in any case")
+	assert.ElementsMatch(t, []string{parent.Key, child.Key}, keys("/v1/search?q=checkout&project="+webID))
+	assert.Equal(t, []string{other.Key}, keys("/v1/search?q=checkout&project=default"))
+	assert.Equal(t, []string{child.Key}, keys("/v1/search?q=checkout&parent="+parent.Key), "sub-issues of a parent by key")
+	assert.Equal(t, []string{child.Key}, keys("/v1/search?q=checkout&parent="+parent.ID))
+	p := list[issue.Hit](t, ann, "/v1/search?q=button")
+	require.Len(t, p.Items, 1)
+	assert.Equal(t, parent.ID, p.Items[0].Issue.ParentID, "a sub-issue's hit names its parent")
+
+	// a renamed project's old key still filters
+	require.Equal(t, http.StatusOK, ada.Do("PATCH", "/v1/projects/WEB", map[string]any{"key": "SHOP"}).Status)
+	assert.ElementsMatch(t, []string{parent.Key, child.Key}, keys("/v1/search?q=checkout&project=WEB"))
+	assert.ElementsMatch(t, []string{parent.Key, child.Key}, keys("/v1/search?q=checkout&project=SHOP"))
+
+	// a key as the query (any case, a former key too) finds that issue first
+	for _, q := range []string{child.Key, strings.ToLower(child.Key), strings.Replace(child.Key, "WEB", "SHOP", 1)} {
+		p := list[issue.Hit](t, ann, "/v1/search?q="+url.QueryEscape(q))
+		require.NotEmpty(t, p.Items, q)
+		assert.Equal(t, child.ID, p.Items[0].Issue.ID, q)
+		assert.Equal(t, issue.KeyHitScore, p.Items[0].Score, q)
+	}
+	p = list[issue.Hit](t, ann, "/v1/search?q="+child.Key+"&project=default")
+	for _, h := range p.Items {
+		assert.NotEqual(t, child.ID, h.Issue.ID, "the filters still apply")
+	}
+
+	_, field := problem(t, ann.Do("GET", "/v1/search?q=checkout&project=NOPE", nil), http.StatusBadRequest)
+	assert.Equal(t, "project", field)
+	_, field = problem(t, ann.Do("GET", "/v1/search?q=checkout&parent=WEB-99", nil), http.StatusBadRequest)
+	assert.Equal(t, "parent", field)
 }

@@ -13,8 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
+	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/usage"
 )
 
 // scopeItem is an issue's record in a cycle's scope: pk
@@ -86,6 +88,13 @@ func cycleDelta(t *tx, old, cur issue.Issue, at time.Time) {
 	switch {
 	case cur.CycleID == "":
 	case cur.CycleID != old.CycleID:
+		// The cycle exists and is not being deleted (cycle.Service.Delete
+		// marks it before it checks that no issue is in it).
+		cond := expression.AttributeExists(expression.Name("pk")).And(expression.AttributeNotExists(expression.Name("deleting")))
+		t.check(dynamo.Key(cyclePK(cur.TenantID, cur.CycleID), "CYCLE"), &cond, func(map[string]av) error {
+			return errs.E(errs.KindUnprocessable, "invalid_cycle", "cycle_id: no such cycle in this workspace").
+				WithFields(errs.FieldError{Field: "cycle_id", Reason: "no such cycle in this workspace"})
+		})
 		t.put(scopeItem{PK: cycleScopePK(cur.TenantID, cur.CycleID), SK: useSK(cur.ID), Entity: "cycle_scope", IssueID: cur.ID,
 			AddedAt: at, Points: cur.Estimate, Category: string(cur.Category), CompletedAt: completedAt(cur),
 			Estimates: []string{estimateEntry(at, cur.Estimate)}}, nil, nil)
@@ -176,4 +185,58 @@ func (s Store) CycleScope(ctx context.Context, sc tenancy.Scope, cycleID string)
 		}
 	}
 	return out, false, nil
+}
+
+// CyclePlanned implements cycle.Scope: whether a scope record of the cycle
+// has no removed_at (an issue is in the cycle now). Consistent Queries of
+// the records' partition, paged until one is found.
+func (s Store) CyclePlanned(ctx context.Context, sc tenancy.Scope, cycleID string) (bool, error) {
+	e, err := expression.NewBuilder().WithKeyCondition(expression.Key("pk").Equal(expression.Value(cycleScopePK(sc.TenantID, cycleID)))).
+		WithFilter(expression.AttributeNotExists(expression.Name("removed_at"))).
+		WithProjection(expression.NamesList(expression.Name("pk"))).Build()
+	if err != nil {
+		return false, err
+	}
+	pg := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: aws.String(sc.Table), ConsistentRead: aws.Bool(true),
+		KeyConditionExpression: e.KeyCondition(), FilterExpression: e.Filter(), ProjectionExpression: e.Projection(),
+		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()})
+	for pg.HasMorePages() {
+		res, err := pg.NextPage(ctx)
+		if err != nil {
+			return false, fmt.Errorf("cycle planned: %w", err)
+		}
+		if len(res.Items) > 0 {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// DropCycleScope implements cycle.Scope: Query the cycle's scope records
+// page by page and delete them with BatchWriteItem (their bytes leave the
+// storage counter).
+func (s Store) DropCycleScope(ctx context.Context, sc tenancy.Scope, cycleID string) error {
+	e, err := expression.NewBuilder().WithKeyCondition(expression.Key("pk").Equal(expression.Value(cycleScopePK(sc.TenantID, cycleID)))).Build()
+	if err != nil {
+		return err
+	}
+	pg := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: aws.String(sc.Table),
+		KeyConditionExpression: e.KeyCondition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()})
+	for pg.HasMorePages() {
+		res, err := pg.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("cycle scope: %w", err)
+		}
+		keys := make([]map[string]av, len(res.Items))
+		var size int64
+		for i, it := range res.Items {
+			keys[i] = map[string]av{"pk": it["pk"], "sk": it["sk"]}
+			size += dynamo.ItemSize(it)
+		}
+		if err := s.batchDelete(ctx, sc, keys); err != nil {
+			return err
+		}
+		usage.AddItemBytes(ctx, -size)
+	}
+	return nil
 }

@@ -47,6 +47,7 @@ func childrenGSI(tenant, parent string) string { return tp(tenant) + "ISSUE#" + 
 // of its scope records (one per issue ever planned in it).
 func cycleIssuesGSI(tenant, cycle string) string { return tp(tenant) + "CYCLE#" + cycle + "#ISSUES" }
 func cycleScopePK(tenant, cycle string) string   { return tp(tenant) + "CYCLE#" + cycle + "#SCOPE" }
+func cyclePK(tenant, cycle string) string        { return tp(tenant) + "CYCLE#" + cycle } // cycledb's item (sk CYCLE)
 
 // projectOrDefault: an issue written before projects has none stored.
 func projectOrDefault(p string) string {

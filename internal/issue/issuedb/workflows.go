@@ -80,8 +80,9 @@ func (s Store) InStatus(ctx context.Context, sc tenancy.Scope, projectID string,
 }
 
 // Move implements issue.Store: the issue (now in another project, under a
-// new number) is written over old as Update does, with the new key alias
-// in the same transaction. The old alias stays: the old key keeps finding
+// new number) is written over old as Update does (label uses, postings
+// and cycle scope records by their delta), with the new key alias in the
+// same transaction. The old alias stays: the old key keeps finding
 // the issue, as a renamed project's keys do.
 func (s Store) Move(ctx context.Context, sc tenancy.Scope, old, i issue.Issue, a issue.Activity, h *issue.StatusChange) error {
 	t := &tx{table: sc.Table}
@@ -94,6 +95,8 @@ func (s Store) Move(ctx context.Context, sc tenancy.Scope, old, i issue.Issue, a
 	if h != nil {
 		t.put(toHistoryItem(i.TenantID, *h), nil, nil)
 	}
+	labelDelta(t, i.TenantID, i.ID, old.Labels, i.Labels)
 	termDelta(t, i.TenantID, i.ID, "I", decodeTerms(toIssueItem(old).Terms), decodeTerms(it.Terms))
+	cycleDelta(t, old, i, i.UpdatedAt)
 	return t.run(ctx, s.DB, "move issue")
 }

@@ -69,6 +69,7 @@ type exampleFixtures struct {
 	relTarget, spareRelation                        string // an issue to relate to; a relation to delete
 	issue                                           string // the seeded issue's path
 	cycle                                           string // the seeded current cycle's id
+	spareCycle, spareField                          string // a cycle and a custom field to delete
 	leaving                                         people.User
 	tok, adminTok                                   cognito.Tokens
 	code, admin, domain, verifyCode                 string
@@ -113,6 +114,8 @@ func (w *World) exampleFixtures(c Content) exampleFixtures {
 	f.spareTeam = post("/v1/teams", map[string]any{"name": "to delete"})
 	f.issue = "/v1/issues/" + c["issueId"]
 	f.cycle = c["cycleId"]
+	f.spareCycle = post("/v1/cycles", map[string]any{"name": "to delete", "project_id": "default", "starts_on": "2098-01-01", "ends_on": "2098-01-14"})
+	f.spareField = post("/v1/projects/default/fields", map[string]any{"name": "to delete", "type": "text"})
 	f.spareComment = post(f.issue+"/comments", map[string]any{"body": "to delete"})
 	f.view = "/v1/views/" + post("/v1/views", map[string]any{"name": "Open bugs", "filter": map[string]any{"type": "bug", "category": "unstarted"}})
 	f.spareView = "/v1/views/" + post("/v1/views", map[string]any{"name": "to delete"})
@@ -249,11 +252,13 @@ func issueExamples(f exampleFixtures) map[string]Example {
 		"listFields":     {Caller: exampleOwner},
 		"createField":    {Caller: exampleOwner, Body: map[string]any{"name": "Severity", "type": "select", "options": []string{"S1", "S2", "S3"}}, Alt: map[string]any{"name": "Customer", "type": "text"}},
 		"updateField":    {Caller: exampleOwner, Body: map[string]any{"name": "Risk"}},
+		"deleteField":    {Caller: exampleOwner, Path: "/v1/projects/default/fields/" + f.spareField},
 		"listCycles":     {Caller: exampleOwner, Path: "/v1/cycles?project=default&limit=1"},
 		"createCycle": {Caller: exampleOwner, Body: map[string]any{"name": "Q3 sprint 1", "project_id": "default", "starts_on": "2099-07-01", "ends_on": "2099-07-14"},
 			Alt: map[string]any{"name": "Q3 sprint 2", "project_id": "default", "starts_on": "2099-07-15", "ends_on": "2099-07-28"}},
 		"getCycle":        {Caller: exampleOwner},
 		"updateCycle":     {Caller: exampleOwner, Body: map[string]any{"name": "Sprint one"}},
+		"deleteCycle":     {Caller: exampleOwner, Path: "/v1/cycles/" + f.spareCycle},
 		"listCycleIssues": {Caller: exampleOwner, Path: "/v1/cycles/" + f.cycle + "/issues?limit=1"},
 		"getCycleReport":  {Caller: exampleOwner},
 		"getVelocity":     {Caller: exampleOwner, Path: "/v1/cycles/velocity?project=default&cycles=3"},

@@ -194,3 +194,61 @@ func TestSavedViews(t *testing.T) {
 		problem(t, ann.Do("GET", "/v1/views/"+mine.ID, nil), http.StatusNotFound)
 	})
 }
+
+// A view filters and sorts on custom fields (field.<id>) of the projects
+// its filter names; a field of no project named, or of another project, is
+// a 422 naming the filter or sort, and nothing is saved.
+func TestViewsFilterAndSortOnCustomFields(t *testing.T) {
+	w := newWorld(t)
+	ann, ada := w.api.As(w.ann), w.api.As(w.ada)
+	res := ada.Do("POST", "/v1/projects", map[string]any{"key": "WEB", "name": "Web"})
+	require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
+	field := func(project string, body map[string]any) string {
+		res := ada.Do("POST", "/v1/projects/"+project+"/fields", body)
+		require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
+		return res.Map(t)["id"].(string)
+	}
+	sev := field("WEB", map[string]any{"name": "Severity", "type": "select", "options": []string{"S1", "S2", "S3"}})
+	other := field("default", map[string]any{"name": "Customer", "type": "text"})
+	mk := func(title string, fields map[string]any) string {
+		res := ann.Do("POST", "/v1/issues", map[string]any{"title": title, "project_id": "WEB", "fields": fields})
+		require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
+		return res.Map(t)["id"].(string)
+	}
+	s2 := mk("second", map[string]any{sev: "S2"})
+	s1 := mk("first", map[string]any{sev: "S1"})
+	none := mk("none", nil)
+
+	v := w.view(t, w.ann, map[string]any{"name": "S1 on web", "filter": map[string]any{"project": "WEB", "field." + sev: "S1"}})
+	assert.Equal(t, "S1", v.Filter["field."+sev], "stored as given")
+	got := get[page[issue.Issue]](t, ann, "/v1/views/"+v.ID+"/issues")
+	require.Len(t, got.Items, 1)
+	assert.Equal(t, s1, got.Items[0].ID)
+
+	sorted := w.view(t, w.ann, map[string]any{"name": "by severity", "filter": map[string]any{"project": "WEB"}, "sort": "field." + sev})
+	got = get[page[issue.Issue]](t, ann, "/v1/views/"+sorted.ID+"/issues")
+	var ids []string
+	for _, i := range got.Items {
+		ids = append(ids, i.ID)
+	}
+	assert.Equal(t, []string{s1, s2, none}, ids, "by the field's value, absent last")
+	res = ann.Do("PATCH", "/v1/views/"+sorted.ID, map[string]any{"sort": "field." + other})
+	code, f := problem(t, res, http.StatusUnprocessableEntity)
+	assert.Equal(t, []string{"invalid_view", "sort"}, []string{code, f}, "a field of another project")
+
+	for _, c := range []struct {
+		name  string
+		body  map[string]any
+		field string
+	}{
+		{"no project", map[string]any{"name": "x", "filter": map[string]any{"field." + sev: "S1"}}, "filter.field." + sev},
+		{"another project's field", map[string]any{"name": "x", "filter": map[string]any{"project": "default", "field." + sev: "S1"}}, "filter.field." + sev},
+		{"a malformed id", map[string]any{"name": "x", "filter": map[string]any{"project": "WEB", "field.bad!": "S1"}}, "filter.field.bad!"},
+		{"a sort without project", map[string]any{"name": "x", "sort": "field." + sev}, "sort"},
+	} {
+		code, f := problem(t, ann.Do("POST", "/v1/views", c.body), http.StatusUnprocessableEntity)
+		assert.Equal(t, []string{"invalid_view", c.field}, []string{code, f}, c.name)
+	}
+	vs := get[page[view.View]](t, ann, "/v1/views")
+	assert.Len(t, vs.Items, 2, "nothing else saved")
+}
