@@ -334,7 +334,7 @@ func (p *Platform) addMonitoring() {
 			"A tenant stack outcome could not be delivered to the onboarding function: replay it from the queue, or retry the onboarding (it asks CloudFormation again)")
 	}
 	p.StreamAnalytics = analyticsConsumer(p.Stack, p.Pooled, p.root(), p.Config.Prefix+"-"+StreamAnalyticsFunction, p.Config.Prefix, m)
-	p.StreamActivity = activityConsumer(p.Stack, p.Pooled, p.root(), p.Config.Prefix+"-"+StreamActivityFunction, p.Config.Prefix, m)
+	p.StreamActivity = activityConsumer(p.Stack, p.Pooled, p.Files.Bucket, p.root(), p.Config.Prefix+"-"+StreamActivityFunction, p.Config.Prefix, m)
 	p.addCollaboration()
 	p.wireNotificationMail()
 	p.addMailEvents()
