@@ -90,11 +90,12 @@ func (t teams) MemberIDs(ctx context.Context, sc tenancy.Scope, teamID string) (
 // nil: none): a stream has at most two readers.
 func ActivityConsumer(db *dynamodb.Client, window time.Duration, hooks webhook.Queue, files attachmentdb.Purger) changes.Consumer {
 	st := notifydb.Store{DB: db}
-	notes := notifydb.Consumer{Store: st, Fanout: notify.Fanout{Store: st, Issues: issuedb.Store{DB: db}, Window: window,
+	issues := batchIssues{db: issuedb.Store{DB: db}}
+	notes := notifydb.Consumer{Store: st, Fanout: notify.Fanout{Store: st, Issues: issues, Window: window,
 		Teams: teams{db: peopledb.TeamDB{UserDB: peopledb.UserDB{DB: db}}}}}
 	parts := []changes.Consumer{notes}
 	if hooks != nil {
-		parts = append(parts, WebhookProducer(db, hooks))
+		parts = append(parts, webhookProducer(db, hooks, issues))
 	}
 	if files != nil {
 		parts = append(parts, attachmentdb.Consumer{Files: files})
@@ -104,8 +105,9 @@ func ActivityConsumer(db *dynamodb.Client, window time.Duration, hooks webhook.Q
 	}
 	// The parts are independent and idempotent: they run side by side,
 	// and a failure of any redelivers the batch to all.
+	// They share the batch's issue reads (batchIssues).
 	return changes.ConsumerFunc(func(ctx context.Context, batch []changes.Change) error {
-		g, ctx := errgroup.WithContext(ctx)
+		g, ctx := errgroup.WithContext(withBatchReads(ctx))
 		for _, c := range parts {
 			g.Go(func() error { return c.Handle(ctx, batch) })
 		}
