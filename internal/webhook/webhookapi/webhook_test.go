@@ -136,7 +136,10 @@ func newWorld(t testing.TB, recv ...*receiver) *world {
 	w.deliverer = &d
 	runCtx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); app.RunLocalWebhooks(runCtx, w.queue, *w.deliverer, app.LocalWebhookWorkers) }()
+	go func() {
+		defer close(done)
+		app.RunLocalWebhooks(runCtx, w.queue, *w.deliverer, app.LocalWebhookWorkers)
+	}()
 	t.Cleanup(func() { stop(); <-done })
 	return w
 }
