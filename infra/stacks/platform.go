@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -100,6 +101,8 @@ type Platform struct {
 	Webhooks      *Webhooks
 	// MailEvents publishes SES bounces and complaints to the activity function.
 	MailEvents *MailEvents
+	// MailIdentity is the mail domain's SES identity (DKIM, MAIL FROM).
+	MailIdentity awsses.EmailIdentity
 }
 
 // NewPlatformStack defines IssueTracker-Platform. It builds every function
@@ -338,6 +341,7 @@ func (p *Platform) addMonitoring() {
 	p.addCollaboration()
 	p.wireNotificationMail()
 	p.addMailEvents()
+	p.addMailIdentity()
 	if b := p.BillingParts; b != nil {
 		m.WatchQueue("billing-jobs-dlq", b.JobsDLQ,
 			"A billing job (hourly dunning and usage, or the monthly close) could not be delivered to the billing function: run it again (docs/billing.md)")
