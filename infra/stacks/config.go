@@ -68,8 +68,13 @@ type Config struct {
 	// invitations), sent with SES. Default: DefaultMailFrom.
 	MailFrom string
 	// SESIdentity is the verified SES identity (domain or address) the
-	// functions may send from. Default: MailFrom's domain.
+	// functions may send from. Default: MailDomain, else MailFrom's domain.
 	SESIdentity string
+	// MailDomain is the domain the platform verifies as its SES identity
+	// (Easy DKIM, 2048-bit), sending with the mail configuration set, and
+	// MailFromDomain its custom MAIL FROM (bounces return there, so SPF
+	// and DMARC align). Defaults: MailFrom's domain, and "bounce." + it.
+	MailDomain, MailFromDomain string
 	// Google enables Google sign-in on the shared tenant pool. Default: nil.
 	Google *identity.Google
 	// TenantMFA is the MFA policy of dedicated (Platinum) pools. Default: optional.
@@ -141,6 +146,7 @@ func (c Config) domainPrefix(part string) string {
 //	webAclArn            a CLOUDFRONT-scoped WAF web ACL for the web distribution
 //	alarmEmails          comma-separated
 //	mailFrom, sesIdentity  the platform mail's From and its verified SES identity
+//	mailDomain, mailFromDomain  the SES domain identity (DKIM) and its MAIL FROM domain
 //	googleClientId, googleSecretName   both, to enable Google sign-in
 //	tenantMfa            optional | required
 //	nag                  "false" disables cdk-nag
@@ -167,6 +173,7 @@ func ConfigFromContext(app awscdk.App) Config {
 		WebDomain: get("webDomain"), WebCertificateArn: get("webCertificateArn"), WebACLArn: get("webAclArn"),
 		TenantMFA: identity.MFA(get("tenantMfa")),
 		MailFrom:  get("mailFrom"), SESIdentity: get("sesIdentity"),
+		MailDomain: get("mailDomain"), MailFromDomain: get("mailFromDomain"),
 		Nag:   get("nag") != "false",
 		NoWAF: get("waf") == "false",
 	}

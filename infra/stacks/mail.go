@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"fmt"
 	"net/mail"
 	"slices"
 	"strings"
@@ -40,16 +41,66 @@ func functionsNeeding(v string) []string {
 const DefaultMailFrom = "IssueTracker <no-reply@example.com>"
 
 // sesIdentity is the SES identity the functions may send from: the
-// configured one, else the From address's domain.
+// configured one, else the mail domain.
 func (c Config) sesIdentity() string {
 	if c.SESIdentity != "" {
 		return c.SESIdentity
+	}
+	return c.mailDomain()
+}
+
+// mailDomain is the domain verified as the platform's SES identity: the
+// configured one, else the From address's domain.
+func (c Config) mailDomain() string {
+	if c.MailDomain != "" {
+		return c.MailDomain
 	}
 	a, err := mail.ParseAddress(c.MailFrom)
 	if err != nil {
 		panic("stacks: mailFrom " + c.MailFrom + ": " + err.Error())
 	}
 	return a.Address[strings.LastIndex(a.Address, "@")+1:]
+}
+
+// mailFromDomain is the identity's MAIL FROM domain (a subdomain of it).
+func (c Config) mailFromDomain() string {
+	if c.MailFromDomain != "" {
+		if !strings.HasSuffix(c.MailFromDomain, "."+c.mailDomain()) {
+			panic("stacks: mailFromDomain " + c.MailFromDomain + " is not a subdomain of " + c.mailDomain())
+		}
+		return c.MailFromDomain
+	}
+	return "bounce." + c.mailDomain()
+}
+
+// addMailIdentity verifies the mail domain as an SES identity: Easy DKIM
+// (2048-bit keys, signing on), the custom MAIL FROM domain, and the mail
+// configuration set as its default (bounce and complaint events reach the
+// suppression list even for a send that names no set). The DNS records to
+// publish are the stack's outputs (MailDkim1..3, names and values); with
+// no hosted zone in the app, the operator publishes them, plus the MAIL
+// FROM domain's MX and SPF records SES documents.
+func (p *Platform) addMailIdentity() {
+	id := awsses.NewEmailIdentity(p.Stack, jsii.String("MailIdentity"), &awsses.EmailIdentityProps{
+		Identity:                    awsses.Identity_Domain(jsii.String(p.Config.mailDomain())),
+		ConfigurationSet:            p.MailEvents.ConfigurationSet,
+		DkimIdentity:                awsses.DkimIdentity_EasyDkim(awsses.EasyDkimSigningKeyLength_RSA_2048_BIT),
+		DkimSigning:                 jsii.Bool(true),
+		MailFromDomain:              jsii.String(p.Config.mailFromDomain()),
+		MailFromBehaviorOnMxFailure: awsses.MailFromBehaviorOnMxFailure_USE_DEFAULT_VALUE,
+		// Bounces and complaints travel as configuration set events, not
+		// as mail to the Return-Path.
+		FeedbackForwarding: jsii.Bool(false),
+	})
+	p.MailIdentity = id
+	for i, t := range []struct{ name, value *string }{{id.DkimDnsTokenName1(), id.DkimDnsTokenValue1()},
+		{id.DkimDnsTokenName2(), id.DkimDnsTokenValue2()}, {id.DkimDnsTokenName3(), id.DkimDnsTokenValue3()}} {
+		n := fmt.Sprint(i + 1)
+		awscdk.NewCfnOutput(p.Stack, jsii.String("MailDkim"+n+"Name"), &awscdk.CfnOutputProps{Value: t.name,
+			Description: jsii.String("CNAME name of the mail domain's DKIM record " + n)})
+		awscdk.NewCfnOutput(p.Stack, jsii.String("MailDkim"+n+"Value"), &awscdk.CfnOutputProps{Value: t.value,
+			Description: jsii.String("CNAME value of the mail domain's DKIM record " + n)})
+	}
 }
 
 // SESIdentityARN is the identity's ARN in the stack's account and region.

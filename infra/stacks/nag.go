@@ -173,11 +173,11 @@ func suppressTenant(t *Tenant) {
 // platform's mail job reads and clears the pending mail of every Platinum
 // tenant's table, whose names are known only when tenants onboard.
 func suppressActivity(c *streamconsumer.Consumer, platform bool) {
-	ev := []string{`/^Resource::<[A-Za-z0-9]+\.Arn>\/index\/\*$/`}
+	ev := []string{`/^Resource::<[A-Za-z0-9]+\.Arn>\/index\/\*$/`, `/^Resource::<FilesBucket[A-Za-z0-9]+\.Arn>\/\*$/`}
 	if platform {
 		ev = append(ev, `/^Resource::arn:[^:]+:dynamodb:.*:table\/.*-tenant-\*$/`)
 	}
 	suppress(c.Function.Role, why{"AwsSolutions-IAM5",
-		"Index ARNs (index/*) of the table the consumer reads under dynamodb:LeadingKeys conditions (notification items, issues, users, team memberships; the registry by status); on the platform, the Platinum tenants' tables (<prefix>-tenant-*), named at onboarding, under the same conditions for the mail job.",
+		"Index ARNs (index/*) of the table the consumer reads under dynamodb:LeadingKeys conditions (notification items, issues, users, team memberships; the registry by status); on the platform, the Platinum tenants' tables (<prefix>-tenant-*), named at onboarding, under the same conditions for the mail job. Objects (<bucket>/*) of the table's own attachments bucket, s3:DeleteObject only: the consumer deletes a deleted issue's files, whose keys it reads from the issue's attachment records.",
 		ev})
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -100,6 +101,8 @@ type Platform struct {
 	Webhooks      *Webhooks
 	// MailEvents publishes SES bounces and complaints to the activity function.
 	MailEvents *MailEvents
+	// MailIdentity is the mail domain's SES identity (DKIM, MAIL FROM).
+	MailIdentity awsses.EmailIdentity
 }
 
 // NewPlatformStack defines IssueTracker-Platform. It builds every function
@@ -334,10 +337,11 @@ func (p *Platform) addMonitoring() {
 			"A tenant stack outcome could not be delivered to the onboarding function: replay it from the queue, or retry the onboarding (it asks CloudFormation again)")
 	}
 	p.StreamAnalytics = analyticsConsumer(p.Stack, p.Pooled, p.root(), p.Config.Prefix+"-"+StreamAnalyticsFunction, p.Config.Prefix, m)
-	p.StreamActivity = activityConsumer(p.Stack, p.Pooled, p.root(), p.Config.Prefix+"-"+StreamActivityFunction, p.Config.Prefix, m)
+	p.StreamActivity = activityConsumer(p.Stack, p.Pooled, p.Files.Bucket, p.root(), p.Config.Prefix+"-"+StreamActivityFunction, p.Config.Prefix, m)
 	p.addCollaboration()
 	p.wireNotificationMail()
 	p.addMailEvents()
+	p.addMailIdentity()
 	if b := p.BillingParts; b != nil {
 		m.WatchQueue("billing-jobs-dlq", b.JobsDLQ,
 			"A billing job (hourly dunning and usage, or the monthly close) could not be delivered to the billing function: run it again (docs/billing.md)")

@@ -3,6 +3,7 @@ package stacks
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/issuetracker/issuetracker/constructs/monitoring"
 	"github.com/issuetracker/issuetracker/constructs/streamconsumer"
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
+	"github.com/issuetracker/issuetracker/internal/attachment/attachmentdb"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -96,8 +98,11 @@ var activityReadPatterns = []string{"T#*#ISSUE#*", "T#*#USER#*", "T#*#TEAM#*"}
 
 // activityConsumer defines the activity consumer of table's stream. Its
 // role writes notification items only (notifydb.LeadingKeysPatterns) and
-// reads issues, users and team members; it never writes an issue.
-func activityConsumer(scope constructs.Construct, table *datastore.Table, root, functionName, prefix string, mon *monitoring.Monitoring) *streamconsumer.Consumer {
+// reads issues, users and team members; it never writes an issue. It
+// deletes a deleted issue's files: their records and the tenant's storage
+// counter (attachmentdb.LeadingKeysPatterns) and their objects in files,
+// the attachments bucket of the table's tenants (delete only).
+func activityConsumer(scope constructs.Construct, table *datastore.Table, files awss3.IBucket, root, functionName, prefix string, mon *monitoring.Monitoring) *streamconsumer.Consumer {
 	c := streamconsumer.New(scope, "StreamActivity", &streamconsumer.Props{
 		Table: table.Table,
 		Function: &gofunction.Props{Name: StreamActivityFunction, RepoRoot: root, FunctionName: functionName,
@@ -124,6 +129,20 @@ func activityConsumer(scope constructs.Construct, table *datastore.Table, root, 
 			"ForAllValues:StringLike": map[string]interface{}{"dynamodb:LeadingKeys": activityReadPatterns},
 			"Null":                    map[string]interface{}{"dynamodb:LeadingKeys": "false"},
 		},
+	}))
+	c.Function.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("DeletedIssuesAttachmentItems"),
+		Actions:   jsii.Strings("dynamodb:Query", "dynamodb:DeleteItem", "dynamodb:UpdateItem"),
+		Resources: &[]*string{table.Table.TableArn()},
+		Conditions: &map[string]interface{}{
+			"ForAllValues:StringLike": map[string]interface{}{"dynamodb:LeadingKeys": attachmentdb.LeadingKeysPatterns},
+			"Null":                    map[string]interface{}{"dynamodb:LeadingKeys": "false"},
+		},
+	}))
+	c.Function.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("DeletedIssuesObjects"),
+		Actions:   jsii.Strings("s3:DeleteObject"),
+		Resources: &[]*string{files.ArnForObjects(jsii.String("*"))},
 	}))
 	// Webhook events: the consumer writes the deliveries and queues first
 	// attempts on the platform's webhook queue (by name).

@@ -80,7 +80,7 @@ func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Te
 	}
 	// Names are generated: the tenant id would push a spelled-out name past 64 characters.
 	t.StreamAnalytics = analyticsConsumer(st, t.Table, root, "", cfg.Prefix, t.Monitoring)
-	t.StreamActivity = activityConsumer(st, t.Table, root, "", cfg.Prefix, t.Monitoring)
+	t.StreamActivity = activityConsumer(st, t.Table, t.Files.Bucket, root, "", cfg.Prefix, t.Monitoring)
 	t.Monitoring.WatchTenant(tenantID)
 
 	out := func(id string, v *string) { awscdk.NewCfnOutput(st, jsii.String(id), &awscdk.CfnOutputProps{Value: v}) }

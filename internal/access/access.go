@@ -50,6 +50,8 @@ var (
 	accounts  = schema.ControlBillingAccounts
 	// suppressed are the addresses not to mail again (internal/mail/maildb).
 	suppressed = schema.ControlSuppressed + "*"
+	// suppressionIdx is gsi1's list of them (Root's suppression list).
+	suppressionIdx = schema.ControlSuppressionList
 )
 
 // mails is what a function that sends mail reads first: whether the
@@ -120,9 +122,12 @@ var control = map[routes.Function][]Grant{
 		idemMarker(anonIdem),
 	},
 	// Root's administration: lists, reads, approves and changes tenants,
-	// reads their audit and usage, reads and changes the system settings;
-	// keeps Root's Idempotency-Key records.
+	// reads their audit and usage, reads and changes the system settings,
+	// lists and lifts mail suppressions (audited); keeps Root's
+	// Idempotency-Key records.
 	routes.FnTenants: {
+		{Actions: []string{"DeleteItem"}, Keys: []string{suppressed}},
+		{Actions: []string{"Query"}, Keys: []string{suppressionIdx}, Index: schema.GSI1},
 		{Actions: []string{"GetItem"}, Keys: []string{tenants, settings}},
 		{Actions: []string{"PutItem"}, Keys: []string{tenants, issuers, audit, rootIdem, settings}},
 		{Actions: []string{"DeleteItem"}, Keys: []string{rootIdem}},

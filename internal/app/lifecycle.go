@@ -11,6 +11,9 @@ import (
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/health"
+	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/internal/mail/maildb"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
 	"github.com/issuetracker/issuetracker/internal/onboarding/onboardingdb"
@@ -115,6 +118,7 @@ func lifecycleDeps(d Deps) tenantapi.Deps {
 		Lookups:       limiter("lookup", d.LookupsPerMinute, DefaultLookupsPerMinute, time.Minute),
 		CodeSends:     limiter("code", d.CodeSendsPerHour, DefaultCodeSendsPerHour, time.Hour),
 		SignIn:        tenantapi.SignInConfig{SharedPoolID: d.TenantPoolID, SharedClientID: d.TenantClientID, Region: d.Region},
+		Suppressions:  suppressionList{s: maildb.Suppressions{DB: d.Control(), Table: d.Names.Control()}, codec: d.Cursors},
 	}
 }
 
@@ -162,4 +166,19 @@ func (u tenantUsage) Current(ctx context.Context, ids []string) (map[string]usag
 
 func (u tenantUsage) Users(ctx context.Context, t tenant.Tenant) (int, error) {
 	return u.data.CountUsers(ctx, t)
+}
+
+// suppressionList is the mail suppression list with the deployment's
+// cursors (tenantapi.Suppressions).
+type suppressionList struct {
+	s     maildb.Suppressions
+	codec list.Codec
+}
+
+func (l suppressionList) List(ctx context.Context, req list.Request) (list.Page[mail.Suppression], error) {
+	return l.s.List(ctx, l.codec, req)
+}
+
+func (l suppressionList) Lift(ctx context.Context, address string) (mail.Suppression, error) {
+	return l.s.Lift(ctx, address)
 }

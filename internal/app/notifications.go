@@ -19,6 +19,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/issuetracker/issuetracker/internal/attachment"
+	"github.com/issuetracker/issuetracker/internal/attachment/attachmentdb"
+	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/errs"
@@ -83,21 +86,31 @@ func (t teams) MemberIDs(ctx context.Context, sc tenancy.Scope, teamID string) (
 // of a tenant: it reads the change's tenant from the item's key.
 // window is the mail batching window (notify.BatchWindow if zero).
 // Webhook events are produced by the same consumer (WebhookProducer on
-// hooks; nil: none): a stream has at most two readers.
-func ActivityConsumer(db *dynamodb.Client, window time.Duration, hooks webhook.Queue) changes.Consumer {
+// hooks; nil: none), and a deleted issue's files are deleted by it (files;
+// nil: none): a stream has at most two readers.
+func ActivityConsumer(db *dynamodb.Client, window time.Duration, hooks webhook.Queue, files attachmentdb.Purger) changes.Consumer {
 	st := notifydb.Store{DB: db}
-	notes := notifydb.Consumer{Store: st, Fanout: notify.Fanout{Store: st, Issues: issuedb.Store{DB: db}, Window: window,
+	issues := batchIssues{db: issuedb.Store{DB: db}}
+	notes := notifydb.Consumer{Store: st, Fanout: notify.Fanout{Store: st, Issues: issues, Window: window,
 		Teams: teams{db: peopledb.TeamDB{UserDB: peopledb.UserDB{DB: db}}}}}
-	if hooks == nil {
+	parts := []changes.Consumer{notes}
+	if hooks != nil {
+		parts = append(parts, webhookProducer(db, hooks, issues))
+	}
+	if files != nil {
+		parts = append(parts, attachmentdb.Consumer{Files: files})
+	}
+	if len(parts) == 1 {
 		return notes
 	}
-	wh := WebhookProducer(db, hooks)
-	// The two halves are independent and idempotent: they run side by
-	// side, and a failure of either redelivers the batch to both.
+	// The parts are independent and idempotent: they run side by side,
+	// and a failure of any redelivers the batch to all.
+	// They share the batch's issue reads (batchIssues).
 	return changes.ConsumerFunc(func(ctx context.Context, batch []changes.Change) error {
-		g, ctx := errgroup.WithContext(ctx)
-		g.Go(func() error { return notes.Handle(ctx, batch) })
-		g.Go(func() error { return wh.Handle(ctx, batch) })
+		g, ctx := errgroup.WithContext(withBatchReads(ctx))
+		for _, c := range parts {
+			g.Go(func() error { return c.Handle(ctx, batch) })
+		}
 		return g.Wait()
 	})
 }
@@ -174,7 +187,11 @@ func ServeActivityStream() {
 		log.Fatalf("stream-activity: %v", err)
 	}
 	db := awsx.DynamoDB(cfg, e)
-	stream := changes.LambdaHandler(changes.HomeOnly(HomesFromEnv(db), ActivityConsumer(db, 0, WebhookQueueFromEnv(cfg))), notifydb.Filter)
+	// A deleted issue's files: objects in the bucket its records name (the
+	// role may delete objects of its table's bucket only), records and
+	// counter on the table (attachmentdb.LeadingKeysPatterns).
+	files := attachment.Service{Store: attachmentdb.Store{DB: db}, Objects: s3objects.New(awsx.S3(cfg, e))}
+	stream := changes.LambdaHandler(changes.HomeOnly(HomesFromEnv(db), ActivityConsumer(db, 0, WebhookQueueFromEnv(cfg), files)), notifydb.Filter)
 	lambda.Start(func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var job struct {
 			Job string `json:"job"`

@@ -58,10 +58,14 @@ func webhookDeps(d Deps) webhookapi.Deps { return webhookapi.Deps{Service: webho
 // WebhookProducer is the webhook half of the activity consumer: events of
 // the change stream become queued deliveries (nil queue: no webhooks).
 func WebhookProducer(db *dynamodb.Client, q webhook.Queue) changes.Consumer {
+	return webhookProducer(db, q, issuedb.Store{DB: db})
+}
+
+func webhookProducer(db *dynamodb.Client, q webhook.Queue, issues webhookdb.Issues) changes.Consumer {
 	if q == nil {
 		return changes.ConsumerFunc(func(context.Context, []changes.Change) error { return nil })
 	}
-	return webhookdb.Consumer{Producer: webhook.Producer{Store: webhookdb.Store{DB: db}, Queue: q}, Issues: issuedb.Store{DB: db}}
+	return webhookdb.Consumer{Producer: webhook.Producer{Store: webhookdb.Store{DB: db}, Queue: q}, Issues: issues}
 }
 
 // NewWebhookDeliverer makes delivery attempts on db's tables through q,
@@ -118,6 +122,10 @@ func (a webhookAdmins) EndpointDisabled(ctx context.Context, sc tenancy.Scope, e
 	}
 	return nil
 }
+
+// LocalWebhookWorkers is how many attempts make dev (and the tests that
+// measure it) make at once; in AWS the SQS event source runs up to 20.
+const LocalWebhookWorkers = 4
 
 // RunLocalWebhooks delivers a MemQueue's tasks until ctx ends (make dev
 // and the tests; in AWS the delivery function receives the SQS queue).

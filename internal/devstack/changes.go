@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
 	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/attachment/attachmentdb"
 	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
 	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
@@ -23,13 +24,14 @@ import (
 // ChangeConsumers are the local stream pollers of the consumers of the
 // tenant tables' change streams, each running the handler its function
 // runs in AWS: analytics and activity (notifications; window is its mail
-// batching window), the two readers a stream may have (docs/changes.md).
+// batching window; webhooks on hooks; the files of deleted issues through
+// files), the two readers a stream may have (docs/changes.md).
 // Checkpoints live in the control table, so a restarted `make dev` resumes
 // where it stopped.
 //
 // Both see only the changes of each tenant's current home (changes.HomeOnly):
 // a tier migration's copy and the deletion of the old copy are skipped.
-func ChangeConsumers(db *dynamodb.Client, streams *dynamodbstreams.Client, names schema.Names, window time.Duration, hooks webhook.Queue, log io.Writer) []*streampoller.Poller {
+func ChangeConsumers(db *dynamodb.Client, streams *dynamodbstreams.Client, names schema.Names, window time.Duration, hooks webhook.Queue, files attachmentdb.Purger, log io.Writer) []*streampoller.Poller {
 	home := app.Homes(tenantdb.New(db, names))
 	return []*streampoller.Poller{{
 		Name: analyticsdb.ConsumerName, DB: db, Streams: streams,
@@ -40,7 +42,7 @@ func ChangeConsumers(db *dynamodb.Client, streams *dynamodbstreams.Client, names
 		Log:         slog.New(slog.NewTextHandler(logOr(log), nil)),
 	}, {
 		Name: notifydb.ConsumerName, DB: db, Streams: streams,
-		Consumer:    changes.HomeOnly(home, app.ActivityConsumer(db, window, hooks)),
+		Consumer:    changes.HomeOnly(home, app.ActivityConsumer(db, window, hooks, files)),
 		Filter:      notifydb.Filter,
 		Tables:      TenantTables(db, names),
 		Checkpoints: streampoller.TableCheckpoints{DB: db, Table: names.Control()},

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/attachment"
+	"github.com/issuetracker/issuetracker/internal/attachment/attachmentdb"
 	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/awsx"
@@ -436,7 +437,11 @@ func (s *Stack) runBackground(cfg Config, deps app.Deps, awsCfg aws.Config, e aw
 	if window == 0 {
 		window = DevNotifyWindow
 	}
-	s.Consumers = ChangeConsumers(deps.ControlDB, awsx.Streams(awsCfg, e), deps.Names, window, s.Webhooks, cfg.Log)
+	var files attachmentdb.Purger
+	if deps.Attachments != nil {
+		files = deps.Attachments
+	}
+	s.Consumers = ChangeConsumers(deps.ControlDB, awsx.Streams(awsCfg, e), deps.Names, window, s.Webhooks, files, cfg.Log)
 	mailEvery := cfg.MailJobEvery
 	if mailEvery == 0 {
 		mailEvery = MailJobInterval
@@ -449,7 +454,7 @@ func (s *Stack) runBackground(cfg Config, deps app.Deps, awsCfg aws.Config, e aw
 	s.polling.Add(1)
 	go func() {
 		defer s.polling.Done()
-		app.RunLocalWebhooks(pctx, s.Webhooks, app.NewWebhookDeliverer(deps.ControlDB, s.Webhooks, s.webhookGuard, deps.Mail, deps.WebBaseURL), 4)
+		app.RunLocalWebhooks(pctx, s.Webhooks, app.NewWebhookDeliverer(deps.ControlDB, s.Webhooks, s.webhookGuard, deps.Mail, deps.WebBaseURL), app.LocalWebhookWorkers)
 	}()
 	for _, p := range s.Consumers {
 		s.polling.Add(1)

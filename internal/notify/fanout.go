@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
@@ -118,26 +120,48 @@ func (f Fanout) Handle(ctx context.Context, ev Event) error {
 	for _, u := range c.mentioned {
 		c.watch[u], c.direct[u] = ReasonMentioned, Mentioned
 	}
-	if err := f.autoWatch(ctx, ev, c.watch); err != nil {
-		return err
-	}
-	who, err := f.recipients(ctx, ev, c)
-	if err != nil {
-		return err
-	}
-	for _, u := range slices.Sorted(maps.Keys(who)) {
-		k := who[u]
-		n := Notification{ID: ev.SourceID, Kind: k, IssueID: is.ID, IssueKey: is.Key, IssueTitle: is.Title,
-			ActorID: ev.ActorID, Summary: summary(k, is.Key, c.fields, c.to), At: ev.At}
-		if ev.Comment != nil {
-			n.Excerpt = excerpt(ev.Comment.Body)
+	// Watching and telling run side by side, each person at once: every
+	// automatic watcher is the actor (never told) or addressed directly
+	// (told whether or not the watcher list has them yet), so the
+	// watcher list read by recipients needs none of these writes. Each
+	// write is idempotent; a failure redelivers the whole event.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(PerEvent)
+	for u, why := range c.watch {
+		if u == "" {
+			continue
 		}
-		if err := f.deliver(ctx, ev, u, n); err != nil {
-			return fmt.Errorf("notify %s: %w", u, err)
-		}
+		g.Go(func() error {
+			return f.Store.Watch(gctx, ev.Scope(), ev.IssueID, Watcher{UserID: u, Reason: why, Since: ev.At, State: Watching}, why == ReasonMentioned)
+		})
 	}
-	return nil
+	g.Go(func() error {
+		who, err := f.recipients(gctx, ev, c)
+		if err != nil {
+			return err
+		}
+		for _, u := range slices.Sorted(maps.Keys(who)) {
+			k := who[u]
+			n := Notification{ID: ev.SourceID, Kind: k, IssueID: is.ID, IssueKey: is.Key, IssueTitle: is.Title,
+				ActorID: ev.ActorID, Summary: summary(k, is.Key, c.fields, c.to), At: ev.At}
+			if ev.Comment != nil {
+				n.Excerpt = excerpt(ev.Comment.Body)
+			}
+			g.Go(func() error {
+				if err := f.deliver(gctx, ev, u, n); err != nil {
+					return fmt.Errorf("notify %s: %w", u, err)
+				}
+				return nil
+			})
+		}
+		return nil
+	})
+	return g.Wait()
 }
+
+// PerEvent is how many writes of one event (watchers, notifications) run
+// at once.
+const PerEvent = 8
 
 // concern is who an event concerns: the people it addresses (direct), who
 // starts watching and why, who it mentions, the kind every watcher gets
@@ -197,20 +221,6 @@ func (f Fanout) changed(ctx context.Context, ev Event, is issue.Issue, c *concer
 			if s, _ := ch.To.(string); s != "" {
 				c.to = s
 			}
-		}
-	}
-	return nil
-}
-
-// autoWatch records the automatic watchers (a mention re-watches someone
-// who had unwatched).
-func (f Fanout) autoWatch(ctx context.Context, ev Event, watch map[string]string) error {
-	for u, why := range watch {
-		if u == "" {
-			continue
-		}
-		if err := f.Store.Watch(ctx, ev.Scope(), ev.IssueID, Watcher{UserID: u, Reason: why, Since: ev.At, State: Watching}, why == ReasonMentioned); err != nil {
-			return err
 		}
 	}
 	return nil

@@ -18,6 +18,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issueapi"
 	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/notify"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/people"
@@ -219,6 +220,8 @@ func tenantBodies() map[string]Body {
 		"getSystemSettings": {Response: system.SystemSettings{}, Errors: []int{503}},
 		"putSystemSettings": {Request: tenantapi.SettingsChange{}, Response: system.SystemSettings{}, Errors: []int{503}},
 		"getPlatformHealth": {Response: health.PlatformHealth{}, Errors: []int{503}},
+		"listSuppressions":  {Response: list.Page[mail.Suppression]{}, Query: pageParams, Errors: []int{503}},
+		"deleteSuppression": {Status: 204, Errors: []int{404, 503}},
 		"suspendTenant": {Request: struct {
 			Reason string `json:"reason"`
 		}{}, Response: tenantapi.TenantView{}},

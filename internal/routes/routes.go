@@ -197,6 +197,8 @@ var table = []Route{
 	{"GET", "/v1/admin/settings", FnTenants, root(), "getSystemSettings", "The platform's system settings: whether sign-ups are open"},
 	{"PUT", "/v1/admin/settings", FnTenants, root(), "putSystemSettings", "Open or close sign-ups (registrations under way continue)"},
 	{"GET", "/v1/admin/health", FnTenants, root(), "getPlatformHealth", "Platform health: the alarms' states in AWS; locally the functions' metrics (error rate, p95, throttles)"},
+	{"GET", "/v1/admin/suppressions", FnTenants, root(), "listSuppressions", "The mail suppression list: addresses SES reported as bouncing or complaining, which no platform mail reaches"},
+	{"DELETE", "/v1/admin/suppressions/{address}", FnTenants, root(), "deleteSuppression", "Lift an address's mail suppression (audited): the platform mails it again"},
 	{"GET", "/v1/branding", FnWorkspace, tenant(roles.User), "getBranding", "The workspace's branding"},
 	{"PUT", "/v1/branding", FnWorkspace, tenant(roles.SuperAdmin), "putBranding", "Change the workspace's branding (tiers with branding)"},
 

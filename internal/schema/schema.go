@@ -163,6 +163,9 @@ const (
 	// (a permanent bounce or a complaint reported by SES):
 	// "SUPPRESSED#<lower-case address>", sk "SUPPRESSED".
 	ControlSuppressed = "SUPPRESSED#"
+	// ControlSuppressionList is the gsi1 partition that lists the
+	// suppressed addresses (Root's list; gsi1sk is the address).
+	ControlSuppressionList = "SUPPRESSIONS"
 	// ControlRootIdempotency and ControlPublicIdempotency: Idempotency-Key
 	// records of Root's and of anonymous callers' POSTs ("ROOT#IDEM#<user>#<key>",
 	// "PUBLIC#IDEM#<address>#<key>"); tenant users' live in the tenant's table.

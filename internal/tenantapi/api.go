@@ -59,6 +59,9 @@ type Deps struct {
 	CodeSends ratelimit.Limiter
 	// SignIn is what the public workspace lookup tells about pooled tenants.
 	SignIn SignInConfig
+	// Suppressions is the platform's mail suppression list; nil: Root's
+	// suppression routes answer 503.
+	Suppressions Suppressions
 }
 
 // Operations of the registration, tenants and workspace functions.
@@ -84,6 +87,8 @@ func Operations(d Deps) httpapi.Operations {
 		"getSystemSettings":     d.getSettings,
 		"putSystemSettings":     d.putSettings,
 		"getPlatformHealth":     d.getHealth,
+		"listSuppressions":      d.listSuppressions,
+		"deleteSuppression":     d.deleteSuppression,
 		"getBranding":           d.with(d.getBranding),
 		"putBranding":           d.with(d.putBranding),
 	}

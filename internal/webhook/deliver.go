@@ -130,19 +130,22 @@ func (d Deliverer) Handle(ctx context.Context, t Task) error {
 // load reads the task's endpoint and delivery; found is false (with no
 // error) when either was deleted meanwhile: there is nothing to send.
 func (d Deliverer) load(ctx context.Context, sc tenancy.Scope, t Task) (e Endpoint, del Delivery, found bool, err error) {
+	// Two independent reads: side by side (the attempt waits for both).
+	var derr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		del, derr = d.Store.Delivery(ctx, sc, t.EndpointID, t.DeliveryID)
+	}()
 	e, err = d.Store.Endpoint(ctx, sc, t.EndpointID)
-	if errs.Is(err, errs.KindNotFound) {
-		return e, del, false, nil // deleted: nothing to send
-	}
-	if err != nil {
-		return e, del, false, err
-	}
-	del, err = d.Store.Delivery(ctx, sc, t.EndpointID, t.DeliveryID)
-	if errs.Is(err, errs.KindNotFound) {
-		return e, del, false, nil
-	}
-	if err != nil {
-		return e, del, false, err
+	<-done
+	for _, err := range []error{err, derr} {
+		if errs.Is(err, errs.KindNotFound) {
+			return e, del, false, nil // deleted: nothing to send
+		}
+		if err != nil {
+			return e, del, false, err
+		}
 	}
 	return e, del, true, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/infra/stacks"
 	"github.com/issuetracker/issuetracker/internal/attachment"
+	"github.com/issuetracker/issuetracker/internal/attachment/attachmentdb"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -200,4 +201,60 @@ func envOf(t *testing.T, name string) map[string]any {
 	fn := props(resources(t, stacks.PlatformStackName, "AWS::Lambda::Function")[logicalID(synth.platform.Functions[name].Function.Node().DefaultChild())])
 	env, _ := fn["Environment"].(map[string]any)["Variables"].(map[string]any)
 	return env
+}
+
+// A deleted issue's files are deleted by its table's activity consumer
+// (attachmentdb.Consumer): its role may delete objects of that table's
+// attachments bucket only (nothing else of S3: no read, no list, no
+// other bucket), and reach the attachment records and the storage counter
+// only under their leading keys.
+func TestTheActivityConsumerDeletesDeletedIssuesFilesOnly(t *testing.T) {
+	ready(t)
+	for _, c := range []struct {
+		stack  string
+		role   string
+		bucket string
+	}{
+		{stacks.PlatformStackName, logicalID(synth.platform.StreamActivity.Function.Role.Node().DefaultChild()),
+			logicalID(synth.platform.Files.Bucket.Node().DefaultChild())},
+		{stacks.TenantStackName(tenantID), logicalID(synth.tenant.StreamActivity.Function.Role.Node().DefaultChild()),
+			logicalID(synth.tenant.Files.Bucket.Node().DefaultChild())},
+	} {
+		t.Run(c.stack, func(t *testing.T) {
+			var s3, items []map[string]any
+			for _, pol := range resources(t, c.stack, "AWS::IAM::Policy") {
+				if !strings.Contains(jsonOf(props(pol)["Roles"]), c.role) {
+					continue
+				}
+				for _, st := range asList(props(pol)["PolicyDocument"].(map[string]any)["Statement"]) {
+					s := st.(map[string]any)
+					if strings.Contains(jsonOf(s["Action"]), "s3:") {
+						s3 = append(s3, s)
+					}
+					if s["Sid"] == "DeletedIssuesAttachmentItems" {
+						items = append(items, s)
+					}
+				}
+			}
+			if len(s3) != 1 {
+				t.Fatalf("S3 statements %s, want exactly the object deletes", jsonOf(s3))
+			}
+			if got := jsonOf(s3[0]["Action"]); got != `"s3:DeleteObject"` {
+				t.Errorf("S3 actions %s, want s3:DeleteObject only", got)
+			}
+			if res := jsonOf(s3[0]["Resource"]); !strings.Contains(res, c.bucket) || !strings.Contains(res, `/*`) {
+				t.Errorf("object deletes on %s, want the objects of %s", res, c.bucket)
+			}
+			if len(items) != 1 {
+				t.Fatalf("attachment item statements %s, want one", jsonOf(items))
+			}
+			if got := jsonOf(items[0]["Action"]); got != `["dynamodb:DeleteItem","dynamodb:Query","dynamodb:UpdateItem"]` {
+				t.Errorf("attachment item actions %s", got)
+			}
+			want := `{"ForAllValues:StringLike":{"dynamodb:LeadingKeys":` + jsonOf(attachmentdb.LeadingKeysPatterns) + `},"Null":{"dynamodb:LeadingKeys":"false"}}`
+			if got := jsonOf(items[0]["Condition"]); got != want {
+				t.Errorf("attachment items under %s, want %s", got, want)
+			}
+		})
+	}
 }

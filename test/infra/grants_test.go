@@ -187,6 +187,9 @@ var allowed = map[string][]string{
 		// The tenants table: a page of rows, then their tenants and usage.
 		"<ControlTable>/index/gsi2 " + leading("TENANTROWS#*") + ": dynamodb:Query",
 		"<ControlTable> " + leading("USAGE#*", "TENANT#*") + ": dynamodb:BatchGetItem",
+		// Root's mail suppression list: a page of it, and lifting one.
+		"<ControlTable> " + leading("SUPPRESSED#*") + ": dynamodb:DeleteItem",
+		"<ControlTable>/index/gsi1 " + leading("SUPPRESSIONS") + ": dynamodb:Query",
 	}, plans()...), planIDs()...),
 	// Stripe's secrets are the billing function's alone; it changes plans
 	// and statuses (through the tenant's lifecycle), claims Stripe's events,

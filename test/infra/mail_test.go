@@ -119,3 +119,45 @@ func TestBouncesAndComplaintsReachTheSuppressionList(t *testing.T) {
 		t.Errorf("%d control-table write grants of the activity function, want 1", writes)
 	}
 }
+
+// The mail domain is the platform's SES identity: Easy DKIM with 2048-bit
+// keys and signing on, a custom MAIL FROM subdomain, the mail configuration
+// set as its default (bounces and complaints reach the suppression list),
+// and the DKIM records as outputs; the senders' grant names this identity.
+func TestTheMailDomainIsAnSESIdentityWithDKIMAndTheConfigurationSet(t *testing.T) {
+	ready(t)
+	ids := resources(t, stacks.PlatformStackName, "AWS::SES::EmailIdentity")
+	if len(ids) != 1 {
+		t.Fatalf("%d SES identities, want the mail domain's", len(ids))
+	}
+	csID := logicalID(synth.platform.MailEvents.ConfigurationSet.Node().DefaultChild())
+	for _, r := range ids {
+		p := props(r)
+		if p["EmailIdentity"] != "example.com" {
+			t.Errorf("identity %v, want the From address's domain example.com", p["EmailIdentity"])
+		}
+		if got := jsonOf(p["DkimAttributes"]); got != `{"SigningEnabled":true}` {
+			t.Errorf("DKIM attributes %s, want signing on", got)
+		}
+		if got := jsonOf(p["DkimSigningAttributes"]); got != `{"NextSigningKeyLength":"RSA_2048_BIT"}` {
+			t.Errorf("DKIM signing %s, want Easy DKIM with 2048-bit keys", got)
+		}
+		if got := jsonOf(p["MailFromAttributes"]); got != `{"BehaviorOnMxFailure":"USE_DEFAULT_VALUE","MailFromDomain":"bounce.example.com"}` {
+			t.Errorf("MAIL FROM %s, want bounce.example.com", got)
+		}
+		if got := jsonOf(p["ConfigurationSetAttributes"]); !strings.Contains(got, csID) {
+			t.Errorf("configuration set %s, want %s", got, csID)
+		}
+		if got := jsonOf(p["FeedbackAttributes"]); got != `{"EmailForwardingEnabled":false}` {
+			t.Errorf("feedback %s, want events rather than forwarded mail", got)
+		}
+	}
+	outputs, _ := synth.raw[stacks.PlatformStackName]["Outputs"].(map[string]any)
+	for _, n := range []string{"1", "2", "3"} {
+		for _, part := range []string{"Name", "Value"} {
+			if o, ok := outputs["MailDkim"+n+part]; !ok || !strings.Contains(jsonOf(o), "DkimDNSTokenName"+n) && !strings.Contains(jsonOf(o), "DkimDNSTokenValue"+n) {
+				t.Errorf("output MailDkim%s%s = %v, want the identity's DKIM token", n, part, o)
+			}
+		}
+	}
+}

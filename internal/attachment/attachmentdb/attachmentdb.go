@@ -275,10 +275,13 @@ func (s Store) Remove(ctx context.Context, sc tenancy.Scope, a attachment.Attach
 
 func (s Store) drop(ctx context.Context, sc tenancy.Scope, a attachment.Attachment, state attachment.State, u expression.UpdateBuilder, extra ...types.TransactWriteItem) error {
 	e := expr(name("state").Equal(expression.Value(string(state))), nil)
+	// The counter must still exist: an offboarding's sweep may have deleted
+	// it already, and the update must not bring it back (negative).
+	counted := expression.AttributeExists(name(schema.PK))
 	items := append([]types.TransactWriteItem{
 		{Delete: &types.Delete{TableName: aws.String(sc.Table), Key: dynamo.Key(attachPK(sc.TenantID, a.IssueID), attachSK(a.ID)),
 			ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}},
-		counter(sc, u, nil),
+		counter(sc, u, &counted),
 	}, extra...)
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if dynamo.ConditionFailed(err) {

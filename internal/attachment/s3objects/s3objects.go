@@ -38,8 +38,11 @@ type Objects struct {
 	// Presign.
 	Downloads *s3.PresignClient
 	// DownloadBase replaces the scheme and host of download URLs (the
-	// CloudFront distribution, or the local gateway's /files); "" keeps S3's.
+	// local gateway's /files); "" keeps S3's.
 	DownloadBase string
+	// CloudFront, if set, serves its bucket's downloads with CloudFront
+	// signed URLs (AWS: nosniff from the distribution's headers policy).
+	CloudFront *CloudFront
 	// CORSOrigins, with CreateBuckets, is the browser origins a bucket
 	// created here accepts uploads from.
 	CORSOrigins []string
@@ -83,6 +86,9 @@ func (o *Objects) PresignPut(ctx context.Context, a attachment.Attachment, ttl t
 
 // PresignGet implements attachment.Objects.
 func (o *Objects) PresignGet(ctx context.Context, a attachment.Attachment, ttl time.Duration) (string, error) {
+	if o.CloudFront != nil && a.Bucket == o.CloudFront.Bucket {
+		return o.CloudFront.URL(a, time.Now().Add(ttl))
+	}
 	p := o.Downloads
 	if p == nil {
 		p = o.Presign

@@ -75,7 +75,7 @@ func newWorld(t *testing.T) *world {
 	w.api = apitest.New(t, w.deps)
 	w.newPoller = func(name string) *streampoller.Poller {
 		return &streampoller.Poller{Name: name, DB: db, Streams: awsx.Streams(cfg, e),
-			Consumer: app.ActivityConsumer(db, window, nil), Filter: notifydb.Filter,
+			Consumer: app.ActivityConsumer(db, window, nil, nil), Filter: notifydb.Filter,
 			Tables:      func(context.Context) ([]string, error) { return []string{names.App()}, nil },
 			Checkpoints: streampoller.TableCheckpoints{DB: db, Table: names.Control()}}
 	}

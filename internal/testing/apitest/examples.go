@@ -17,6 +17,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/internal/mail/maildb"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
@@ -154,8 +155,16 @@ func (w *World) exampleFixtures(c Content) exampleFixtures {
 	}
 	w.collabFixtures(&f, c)
 	w.billingFixtures(&f)
+	// A suppressed address for Root to lift (SES reported it bouncing).
+	sup := maildb.Suppressions{DB: w.Deps.Control(), Table: w.Deps.Names.Control()}
+	if err := sup.Suppress(ctx, mail.Suppression{Address: exampleSuppressed, Reason: mail.ReasonBounce, At: time.Now()}); err != nil {
+		w.t.Fatal(err)
+	}
 	return f
 }
+
+// exampleSuppressed is the address deleteSuppression's example lifts.
+const exampleSuppressed = "bounced@example.com"
 
 // billingFixtures makes a paid workspace with a subscription (checkout
 // completed by a signed Stripe event), a paid registration waiting for its
@@ -280,6 +289,8 @@ func tenantExamples(f exampleFixtures) map[string]Example {
 		"getSystemSettings":  {Caller: "root", Path: "/v1/admin/settings"},
 		"putSystemSettings":  {Caller: "root", Path: "/v1/admin/settings", Body: map[string]any{"registration_open": true}},
 		"getPlatformHealth":  {Caller: "root", Path: "/v1/admin/health"},
+		"listSuppressions":   {Caller: "root", Path: "/v1/admin/suppressions"},
+		"deleteSuppression":  {Caller: "root", Path: "/v1/admin/suppressions/" + exampleSuppressed},
 		"getTenant":          {Caller: "root"},
 		"suspendTenant":      {Caller: "root", Path: "/v1/admin/tenants/globex/suspend", Body: map[string]any{"reason": "unpaid"}, Alt: map[string]any{"reason": "abuse"}},
 		"reactivateTenant":   {Caller: "root", Path: "/v1/admin/tenants/globex/reactivate"},

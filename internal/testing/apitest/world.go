@@ -17,6 +17,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/internal/mail/maildb"
 	"github.com/issuetracker/issuetracker/internal/notify"
 	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
@@ -164,7 +166,8 @@ func (c Content) Path(route string) string {
 // SeedContent fills acme through the API so every list has at least two
 // entries: three issues (the word "zebra" in each), history and activity on
 // the first, two comments, two labels, two teams with two members each, and
-// two audit records (Root suspends and reactivates acme).
+// two audit records (Root suspends and reactivates acme), two suppressed
+// mail addresses.
 func (w *World) SeedContent() Content {
 	w.t.Helper()
 	owner := w.As("owner@acme.test")
@@ -242,5 +245,12 @@ func (w *World) SeedContent() Content {
 	}
 	must(w.Root().Do("POST", "/v1/admin/tenants/acme/suspend", map[string]any{"reason": "test"}), 200)
 	must(w.Root().Do("POST", "/v1/admin/tenants/acme/reactivate", nil), 200)
+	// Two addresses on the mail suppression list (SES reported them).
+	sup := maildb.Suppressions{DB: w.Deps.Control(), Table: w.Deps.Names.Control()}
+	for _, a := range []string{"gone@example.com", "angry@example.com"} {
+		if err := sup.Suppress(context.Background(), mail.Suppression{Address: a, Reason: mail.ReasonBounce, At: time.Now()}); err != nil {
+			w.t.Fatal(err)
+		}
+	}
 	return c
 }

@@ -40,13 +40,21 @@ func BenchmarkEventToWebhookAndInbox(b *testing.B) {
 		mu.Unlock()
 	})
 	live := w.poller.Consumer
+	// Where the time goes: from the API's answer to the poller handing
+	// the record to the consumer (stream read and poll waits), and the
+	// consumer's batch itself.
+	var pickLags, handleTimes []time.Duration
+	var batches []int
 	w.poller.Consumer = changes.ConsumerFunc(func(ctx context.Context, batch []changes.Change) error {
+		picked := time.Now()
 		if err := live.Handle(ctx, batch); err != nil {
 			return err
 		}
 		done := time.Now()
 		mu.Lock()
 		defer mu.Unlock()
+		handleTimes = append(handleTimes, done.Sub(picked))
+		batches = append(batches, len(batch))
 		for _, c := range batch {
 			if c.Entity != issuedb.EntityActivity || c.Op != changes.Insert {
 				continue
@@ -57,6 +65,7 @@ func BenchmarkEventToWebhookAndInbox(b *testing.B) {
 			}
 			if t, ok := written[a.IssueID]; ok {
 				inboxLags = append(inboxLags, done.Sub(t))
+				pickLags = append(pickLags, picked.Sub(t))
 			}
 		}
 		return nil
@@ -95,6 +104,17 @@ func BenchmarkEventToWebhookAndInbox(b *testing.B) {
 	defer mu.Unlock()
 	if len(hookLags) < n || len(inboxLags) < n {
 		b.Fatalf("of %d events, %d reached the webhook and %d the inbox", n, len(hookLags), len(inboxLags))
+	}
+	sort.Ints(batches)
+	b.Logf("%d consumer batches, records per batch: median %d, max %d", len(batches), batches[len(batches)/2], batches[len(batches)-1])
+	for _, m := range []struct {
+		name string
+		lags []time.Duration
+	}{{"stream-pickup", pickLags}, {"batch-handle", handleTimes}} {
+		sort.Slice(m.lags, func(i, j int) bool { return m.lags[i] < m.lags[j] })
+		p := func(q float64) time.Duration { return m.lags[int(q*float64(len(m.lags)-1))] }
+		b.ReportMetric(float64(p(0.99).Milliseconds()), m.name+"-p99-ms")
+		b.Logf("%s over %d: p50 %s, p99 %s, max %s", m.name, len(m.lags), p(0.5), p(0.99), m.lags[len(m.lags)-1])
 	}
 	for _, m := range []struct {
 		name string

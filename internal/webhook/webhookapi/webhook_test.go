@@ -127,7 +127,7 @@ func newWorld(t testing.TB, recv ...*receiver) *world {
 		Webhooks: &app.WebhookConfig{Queue: w.queue, Guard: guard}}
 	w.api = apitest.New(t, deps)
 	w.poller = &streampoller.Poller{Name: notifydb.ConsumerName, DB: db, Streams: awsx.Streams(cfg, e),
-		Consumer: app.ActivityConsumer(db, time.Hour, w.queue), Filter: notifydb.Filter,
+		Consumer: app.ActivityConsumer(db, time.Hour, w.queue, nil), Filter: notifydb.Filter,
 		Tables:      func(context.Context) ([]string, error) { return []string{names.App()}, nil },
 		Checkpoints: streampoller.TableCheckpoints{DB: db, Table: names.Control()}}
 	d := app.NewWebhookDeliverer(db, w.queue, guard, testenv.MailSender(t), "http://web.test")
@@ -136,7 +136,10 @@ func newWorld(t testing.TB, recv ...*receiver) *world {
 	w.deliverer = &d
 	runCtx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); app.RunLocalWebhooks(runCtx, w.queue, *w.deliverer, 2) }()
+	go func() {
+		defer close(done)
+		app.RunLocalWebhooks(runCtx, w.queue, *w.deliverer, app.LocalWebhookWorkers)
+	}()
 	t.Cleanup(func() { stop(); <-done })
 	return w
 }

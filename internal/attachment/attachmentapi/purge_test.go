@@ -1,0 +1,97 @@
+package attachmentapi_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/attachment"
+	"github.com/issuetracker/issuetracker/internal/attachment/attachmentdb"
+	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
+	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
+)
+
+// Deleting an issue deletes its files: the activity consumer of the change
+// stream (the same handler as stream-activity in AWS and the poller of
+// make dev) sees the issue's removal and deletes its objects and records,
+// giving their bytes back; the request path does nothing more. Another
+// issue's and another tenant's files stay.
+func TestDeletingAnIssueDeletesItsFiles(t *testing.T) {
+	w := apitest.NewWorld(t)
+	ctx := context.Background()
+	owner, globex := w.As("owner@acme.test"), w.As("owner@globex.test")
+	cfg, e := testenv.AWS(t)
+	newPoller := func(name string) *streampoller.Poller {
+		return &streampoller.Poller{Name: name, DB: w.Deps.DB, Streams: awsx.Streams(cfg, e),
+			Consumer: app.ActivityConsumer(w.Deps.DB, time.Hour, nil, w.Deps.Attachments), Filter: notifydb.Filter,
+			Tables:      func(context.Context) ([]string, error) { return []string{w.Deps.Names.App()}, nil },
+			Checkpoints: streampoller.TableCheckpoints{DB: w.Deps.DB, Table: w.Deps.Names.Control()}}
+	}
+	poller := newPoller(notifydb.ConsumerName)
+
+	objects := func(prefix string) []string {
+		out, err := w.Files.S3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(w.Files.Bucket), Prefix: aws.String(prefix)})
+		require.NoError(t, err)
+		var keys []string
+		for _, o := range out.Contents {
+			keys = append(keys, aws.ToString(o.Key))
+		}
+		return keys
+	}
+	records := func(tenant, issueID string) []attachment.Attachment {
+		all, err := attachmentdb.Store{DB: w.Deps.DB}.ForIssue(ctx, tenancy.Scope{Table: w.Deps.Names.App(), TenantID: tenant}, issueID)
+		require.NoError(t, err)
+		return all
+	}
+
+	doomed, kept := newIssue(t, owner, "Goes away"), newIssue(t, owner, "Stays")
+	theirs := newIssue(t, globex, "Globex's")
+	before := usage(t, owner)
+	doc := []byte("minutes of the meeting\n")
+	owner.Attach(t, doomed, "crash.png", "image/png", png)
+	owner.Attach(t, doomed, "notes.txt", "text/plain", doc)
+	// uploaded but never confirmed: the reservation goes back too
+	up := owner.RequestUpload(t, doomed, "late.png", "image/png", png)
+	require.Equal(t, http.StatusOK, apitest.Put(t, up.URL, up.Headers, png))
+	owner.Attach(t, kept, "kept.txt", "text/plain", doc)
+	globex.Attach(t, theirs, "theirs.txt", "text/plain", doc)
+	owner.Attach(t, doomed, "log.txt", "text/plain", doc)
+	full := usage(t, owner)
+	require.Equal(t, before.Files+4, full.Files)
+	require.Len(t, objects("acme/"+doomed+"/"), 4, "three ready files and one uploaded pending one")
+	require.Len(t, records("acme", doomed), 4)
+
+	res := owner.Do("DELETE", "/v1/issues/"+doomed, nil)
+	require.Equal(t, http.StatusNoContent, res.Status, string(res.Body))
+	assert.Len(t, objects("acme/"+doomed+"/"), 4, "nothing in the request path: the stream's consumer deletes them")
+
+	require.NoError(t, poller.Drain(ctx))
+	assert.Empty(t, objects("acme/"+doomed+"/"), "the deleted issue's objects are gone")
+	assert.Empty(t, records("acme", doomed), "and its records")
+	after := usage(t, owner)
+	freed := int64(len(png) + 2*len(doc))
+	assert.Equal(t, full.UsedBytes-freed, after.UsedBytes, "the tenant's storage drops by the files' bytes")
+	assert.Equal(t, full.Files-3, after.Files)
+	assert.Equal(t, before.ReservedBytes, after.ReservedBytes, "the pending upload's reservation is released")
+	assert.Len(t, objects("acme/"+kept+"/"), 1, "another issue's file stays")
+	assert.Len(t, records("acme", kept), 1)
+	assert.Len(t, objects("globex/"+theirs+"/"), 1, "another tenant's file stays")
+	assert.Len(t, records("globex", theirs), 1)
+
+	// The stream delivers at least once: a second reader replaying the
+	// whole stream deletes nothing more and counts nothing twice.
+	require.NoError(t, newPoller("replay").Drain(ctx))
+	assert.Equal(t, after, usage(t, owner))
+	assert.Len(t, objects("acme/"+kept+"/"), 1)
+}
