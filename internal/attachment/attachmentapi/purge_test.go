@@ -28,7 +28,7 @@ import (
 // giving their bytes back; the request path does nothing more. Another
 // issue's and another tenant's files stay.
 func TestDeletingAnIssueDeletesItsFiles(t *testing.T) {
-	w := apitest.NewWorld(t)
+	w := apitest.NewStreamWorld(t)
 	ctx := context.Background()
 	owner, globex := w.As("owner@acme.test"), w.As("owner@globex.test")
 	cfg, e := testenv.AWS(t)

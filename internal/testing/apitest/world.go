@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/webhook"
 
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
@@ -59,10 +61,17 @@ const Password = "Correct-Horse-9"
 // WebhookSecret signs the Stripe events a World's webhook accepts.
 const WebhookSecret = "whsec_apitest"
 
-// NewWorld builds a World.
-func NewWorld(t testing.TB) *World {
+// NewWorld builds a World. Its tables publish no change stream
+// (testenv.Tables); NewStreamWorld's do.
+func NewWorld(t testing.TB) *World { return newWorld(t, testenv.Tables) }
+
+// NewStreamWorld is a World whose tables publish their change streams, for
+// tests that run a stream consumer on them.
+func NewStreamWorld(t testing.TB) *World { return newWorld(t, testenv.StreamTables) }
+
+func newWorld(t testing.TB, tables func(testing.TB) (*dynamodb.Client, schema.Names)) *World {
 	ctx := context.Background()
-	db, names := testenv.Tables(t)
+	db, names := tables(t)
 	pools := cognito.Pools{C: testenv.Cognito(t)}
 	pool, err := cognitotest.EnsurePool(ctx, pools.C, names.Prefix+"-tenants")
 	if err != nil {
