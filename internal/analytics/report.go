@@ -182,11 +182,12 @@ func (s *Service) Report(ctx context.Context, sc tenancy.Scope, scope string, r 
 		byDay[d.Day] = d
 	}
 	rep.Totals.BacklogStart = open.Open - after
-	lead, cycle, resp := Histogram{}, Histogram{}, Histogram{}
+	var lead, cycle, resp, bl, bc Dense
 	backlog := rep.Totals.BacklogStart
 	for _, b := range r.buckets() {
 		f := BucketFigures{Start: b[0], End: b[1]}
-		bl, bc := Histogram{}, Histogram{}
+		bl.Reset()
+		bc.Reset()
 		for d := mustDay(b[0]); !d.After(mustDay(b[1])); d = d.AddDate(0, 0, 1) {
 			x, ok := byDay[d.Format(DayLayout)]
 			if !ok {
@@ -201,8 +202,8 @@ func (s *Service) Report(ctx context.Context, sc tenancy.Scope, scope string, r 
 		}
 		f.Backlog = backlog
 		f.LeadTime, f.CycleTime = bl.Summary(), bc.Summary()
-		lead.Add(bl)
-		cycle.Add(bc)
+		lead.AddDense(bl)
+		cycle.AddDense(bc)
 		rep.Totals.Created += f.Created
 		rep.Totals.Resolved += f.Resolved
 		rep.Buckets = append(rep.Buckets, f)

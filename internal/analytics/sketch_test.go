@@ -47,7 +47,13 @@ func TestHistogramBinaryEncodingRoundTripsAndMerges(t *testing.T) {
 	}
 	data, err := h.MarshalBinary()
 	assert.NoError(t, err)
-	assert.Less(t, len(data), 4*len(h), "about two varints a bin")
+	assert.Less(t, len(data), 2*len(h), "mostly a byte a bin")
+	dense := analytics.Histogram{}
+	for b := 100; b < 300; b += 2 {
+		dense[b] = 3
+	}
+	d, _ := dense.MarshalBinary()
+	assert.Len(t, d, 1+(1+2+1)+99, "format byte, the first bin escaped (gap 100 takes two bytes), then one byte a bin")
 	back := analytics.Histogram{}
 	assert.NoError(t, back.AddBinary(data))
 	assert.Equal(t, h, back)
@@ -61,7 +67,25 @@ func TestHistogramBinaryEncodingRoundTripsAndMerges(t *testing.T) {
 	empty, err := analytics.Histogram{5: 0}.MarshalBinary()
 	assert.NoError(t, err)
 	assert.Empty(t, empty, "zero bins are not stored")
-	for _, bad := range [][]byte{{0x80}, {0x02}, {0x01, 0x80}, {0x03, 0x02}} {
+	for _, bad := range [][]byte{{0x02, 0x11}, {0x01, 0x10}, {0x01, 0x01}, {0x01, 0x00, 0x80}, {0x01, 0x00, 0x02}, {0x01, 0x00, 0x03, 0x02}} {
 		assert.Error(t, analytics.Histogram{}.AddBinary(bad), "%x", bad)
+	}
+}
+
+// A summary is the quantiles Quantile gives, whether the histogram is a map
+// or merged densely (as reports merge days).
+func TestSummaryIsTheQuantilesOfTheHistogram(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{0, 1, 2, 3, 10, 500} {
+		h := analytics.Histogram{}
+		var d analytics.Dense
+		for range n {
+			one := analytics.Histogram{analytics.Bin(math.Exp(rng.Float64() * 15)): 1}
+			h.Add(one)
+			d.Add(one)
+		}
+		want := analytics.Percentiles{Count: h.Count(), P50: math.Round(h.Quantile(0.5)), P85: math.Round(h.Quantile(0.85)), P95: math.Round(h.Quantile(0.95))}
+		assert.Equal(t, want, h.Summary(), "n=%d", n)
+		assert.Equal(t, want, d.Summary(), "n=%d", n)
 	}
 }
