@@ -25,13 +25,18 @@ var update = flag.Bool("update", false, "rewrite the synthesized templates under
 
 const tenantID = "acme"
 
+// cell2 is the second cell the app synthesizes beside the first (schema.DefaultCell).
+const cell2 = "cell-2"
+
 var testGoogle = &identity.Google{ClientID: "1234.apps.googleusercontent.com", ClientSecretName: "issuetracker/google-client-secret"}
 
 // synth is the one synthesized app every test reads.
 var synth struct {
 	platform *stacks.Platform
 	tenant   *stacks.Tenant
-	asm      cxapi.CloudAssembly
+	// cell2 is the platform stack of the second cell.
+	cell2 *stacks.Platform
+	asm   cxapi.CloudAssembly
 	// raw templates by stack name, as the tests read them: a nested
 	// stack's resources are inlined into its parent's (cfntemplate.Flatten).
 	raw map[string]map[string]any
@@ -91,10 +96,13 @@ func synthesize(out string) (err error) {
 	}
 	synth.platform = stacks.NewPlatformStack(app, cfg)
 	synth.tenant = stacks.NewTenantStack(app, tenantID, cfg)
+	cfg2 := cfg
+	cfg2.Cell = cell2
+	synth.cell2 = stacks.NewPlatformStack(app, cfg2)
 	stacks.ApplyNag(app)
 	synth.asm = app.Synth(nil)
 	synth.raw, synth.files = map[string]map[string]any{}, map[string]map[string]any{}
-	for _, name := range []string{stacks.PlatformStackName, stacks.TenantStackName(tenantID)} {
+	for _, name := range []string{stacks.PlatformStackName, stacks.TenantStackName(tenantID), stacks.PlatformStackNameOf(cell2)} {
 		stack, err := cfntemplate.Load(*synth.asm.Directory(), name)
 		if err != nil {
 			return err
