@@ -15,6 +15,7 @@ import (
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/issuetracker/issuetracker/internal/audit"
+	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/health"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
@@ -59,6 +60,14 @@ type Deps struct {
 	CodeSends ratelimit.Limiter
 	// SignIn is what the public workspace lookup tells about pooled tenants.
 	SignIn SignInConfig
+	// Cells is the global tenant directory when the platform has cells
+	// (internal/cells); nil: one cell, every workspace is this one's.
+	Cells CellDirectory
+}
+
+// CellDirectory reads a tenant's cell (cells.Directory).
+type CellDirectory interface {
+	Get(ctx context.Context, tenantID string) (cells.Entry, error)
 }
 
 // Operations of the registration, tenants and workspace functions.
@@ -272,6 +281,8 @@ func (d Deps) registrationView(ctx context.Context, t tenant.Tenant) (Registrati
 // SignInConfig is the shared pool of pooled tenants and its app client.
 type SignInConfig struct {
 	SharedPoolID, SharedClientID, Region string
+	// Cell is this cell's id (with Deps.Cells).
+	Cell string
 }
 
 func (d Deps) availability(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
@@ -293,11 +304,29 @@ type Workspace struct {
 	UserPoolID string `json:"user_pool_id"`
 	ClientID   string `json:"client_id"`
 	Region     string `json:"region"`
+	// Cell and APIURL say where the workspace lives when the platform has
+	// cells (the global tenant directory): sign in to its pool, call its API.
+	Cell   string `json:"cell,omitempty"`
+	APIURL string `json:"api_url,omitempty"`
 }
 
 func (d Deps) getWorkspace(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
 	if err := limit(w, r, d.Lookups, sourceIP(r), "lookup_rate_limited", "lookups from your address"); err != nil {
 		return err
+	}
+	var entry cells.Entry
+	if d.Cells != nil {
+		// The directory says where the workspace lives; another cell's
+		// workspace is answered from its entry (its registry is there).
+		e, err := d.Cells.Get(r.Context(), r.PathValue("slug"))
+		if err != nil {
+			return err // not in the directory: the same 404 as a missing workspace
+		}
+		if e.Cell != d.SignIn.Cell {
+			return httpapi.WriteJSON(w, http.StatusOK, Workspace{Slug: e.TenantID, Name: e.TenantID, UserPoolID: e.UserPoolID,
+				ClientID: e.ClientID, Region: e.Region, Cell: e.Cell, APIURL: e.APIURL})
+		}
+		entry = e
 	}
 	t, err := s.Tenants.Get(r.Context(), r.PathValue("slug"))
 	// Pending, failed and offboarded tenants have no workspace to sign in to.
@@ -308,7 +337,7 @@ func (d Deps) getWorkspace(s *onboarding.Service, w http.ResponseWriter, r *http
 		return errs.NotFound("workspace")
 	}
 	ws := Workspace{Slug: t.ID, Name: brandingView(t).DisplayName, UserPoolID: d.SignIn.SharedPoolID,
-		ClientID: d.SignIn.SharedClientID, Region: d.SignIn.Region}
+		ClientID: d.SignIn.SharedClientID, Region: d.SignIn.Region, Cell: entry.Cell, APIURL: entry.APIURL}
 	if t.UserPoolID != "" && t.UserPoolID != d.SignIn.SharedPoolID && len(t.ClientIDs) > 0 {
 		ws.UserPoolID, ws.ClientID = t.UserPoolID, t.ClientIDs[0] // Platinum: its own pool
 	}

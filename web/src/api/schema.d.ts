@@ -3186,6 +3186,8 @@ export interface components {
             open: number;
         };
         Workspace: {
+            api_url?: string;
+            cell?: string;
             client_id: string;
             name: string;
             region: string;
