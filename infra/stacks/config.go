@@ -288,6 +288,16 @@ func TenantsFromContext(app awscdk.App) (tenants []string, platform bool, err er
 	return tenants, true, nil
 }
 
+// DirectoryFromContext says whether to synthesize the directory stack
+// (-c directory=true) and its replica Regions (-c directoryReplicas=eu-west-1,...).
+func DirectoryFromContext(app awscdk.App) (bool, []string) {
+	get := func(k string) string {
+		v, _ := app.Node().TryGetContext(jsii.String(k)).(string)
+		return strings.TrimSpace(v)
+	}
+	return get("directory") == "true", splitList(get("directoryReplicas"))
+}
+
 func splitList(s string) []string {
 	var out []string
 	for _, f := range strings.Split(s, ",") {
