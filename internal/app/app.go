@@ -62,6 +62,8 @@ type Deps struct {
 	// Set by the local platform (devstack Config.Cell); not yet in AWS.
 	Cell          string
 	CellDirectory *cells.Directory
+	// CellPlacement places registrations among the cells (with CellDirectory).
+	CellPlacement *cells.Placer
 	// TenantPoolID is the shared user pool of pooled tenants (ITR_TENANT_POOL_ID).
 	TenantPoolID string
 	// Lifecycle is the tenant lifecycle (registration, onboarding, Root's

@@ -116,6 +116,7 @@ func lifecycleDeps(d Deps) tenantapi.Deps {
 		CodeSends:     limiter("code", d.CodeSendsPerHour, DefaultCodeSendsPerHour, time.Hour),
 		SignIn:        tenantapi.SignInConfig{SharedPoolID: d.TenantPoolID, SharedClientID: d.TenantClientID, Region: d.Region, Cell: d.Cell},
 		Cells:         cellDirectory(d),
+		Placement:     d.CellPlacement,
 	}
 }
 

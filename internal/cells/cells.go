@@ -167,6 +167,21 @@ func (d Directory) Register(ctx context.Context, e Entry) error {
 	return dynamo.Translate(err, "register in directory", errs.Conflict("tenant_in_directory", "the tenant is already in the directory"))
 }
 
+// Remove deletes a tenant's entry while it is in cell and uncounts it
+// there (a registration that failed after claiming its slug; an
+// offboarded tenant). A tenant not in cell changes nothing.
+func (d Directory) Remove(ctx context.Context, tenantID, cell string, t tiers.Name) error {
+	_, err := d.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Delete: &types.Delete{
+			TableName: aws.String(d.Table), Key: entryKey(tenantID),
+			ConditionExpression:       aws.String("cell = :cell"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":cell": &types.AttributeValueMemberS{Value: cell}},
+		}},
+		countUpdate(d.Table, cell, t, -1),
+	}})
+	return dynamo.Translate(err, "remove directory entry", errs.Conflict("tenant_not_in_cell", "the tenant is not in cell "+cell))
+}
+
 // Switch is the directory step of moving a tenant to another cell: the
 // entry points at to (its cell, API and pool) only while it still points at
 // from, and both cells' counts follow, in one transaction. A tenant that is

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/roles"
@@ -37,6 +38,8 @@ func TestTwoCellsRouteSignInByTheDirectoryAndIsolateTheirTenants(t *testing.T) {
 	require.Equal(t, base, one.pl.Prefix, "cell-1 keeps the base names")
 	require.Equal(t, base+"-cell-2", two.pl.Prefix)
 	home := map[string]*platform{"acme": one, "initech": two}
+	one.s.Placement.Cells = []cells.Cell{one.s.Cell(), two.s.Cell()}
+	two.s.Placement.Cells = one.s.Placement.Cells
 
 	for slug, want := range home {
 		for _, asked := range []*platform{one, two} {
@@ -54,6 +57,27 @@ func TestTwoCellsRouteSignInByTheDirectoryAndIsolateTheirTenants(t *testing.T) {
 		assert.Equal(t, "workspace_not_found", missing["code"], "%v", missing)
 	}
 
+	t.Run("registration is placed by the model and a slug is unique across cells", func(t *testing.T) {
+		reg := func(slug string) map[string]any {
+			return map[string]any{"company_name": slug, "slug": slug, "admin_email": "owner@" + slug + ".test", "tier": "basic"}
+		}
+		status, taken := two.call("POST", "/v1/registrations", "", reg("acme"))
+		assert.Equal(t, 409, status, "acme is cell-1's: %v", taken)
+		assert.Equal(t, "slug_taken", taken["code"])
+		// Both cells hold one tenant: the model's tie goes to cell-1.
+		status, elsewhere := two.call("POST", "/v1/registrations", "", reg("hooli"))
+		assert.Equal(t, 409, status, "%v", elsewhere)
+		assert.Equal(t, "registration_in_other_cell", elsewhere["code"])
+		assert.Contains(t, elsewhere["detail"], one.pl.GatewayURL+"/v1/registrations")
+		status, accepted := one.call("POST", "/v1/registrations", "", reg("hooli"))
+		require.Equal(t, 202, status, "%v", accepted)
+		e, err := one.s.Placement.Directory.Get(one.ctx, "hooli")
+		require.NoError(t, err)
+		assert.Equal(t, "cell-1", e.Cell)
+		assert.Equal(t, one.pl.GatewayURL, e.APIURL)
+		status, _ = two.call("POST", "/v1/registrations", "", reg("hooli"))
+		assert.Equal(t, 409, status, "hooli is taken in cell-1")
+	})
 	t.Run("sign-in at the pool the directory names reaches the tenant's cell only", func(t *testing.T) {
 		for slug, p := range home {
 			_, ws := one.call("GET", "/v1/workspaces/"+slug, "", nil)

@@ -25,6 +25,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
+	"github.com/issuetracker/issuetracker/internal/capacity"
 	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
 	"github.com/issuetracker/issuetracker/internal/cognito"
@@ -147,6 +148,10 @@ type Stack struct {
 	// Webhooks is the local webhook queue (SQS in AWS).
 	Webhooks     *webhook.MemQueue
 	webhookGuard webhook.Guard
+	// Placement places registrations among the cells (Config.Directory):
+	// it starts with this cell alone; whoever starts the other cells adds
+	// them (Placement.Cells) before the first registration.
+	Placement *cells.Placer
 }
 
 // MeterFlushInterval is how often the local platform flushes usage.
@@ -252,6 +257,16 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			return nil, err
 		}
 		deps.Cell = cfg.Cell
+		design, err := capacity.DesignFromDir(filepath.Join(cfg.Root, "infra", "templates"))
+		if err != nil {
+			return nil, err
+		}
+		model, err := capacity.New(design, capacity.Profiles()["typical"])
+		if err != nil {
+			return nil, err
+		}
+		s.Placement = &cells.Placer{Directory: *deps.CellDirectory, Model: model, Cells: []cells.Cell{s.Cell()}}
+		deps.CellPlacement = s.Placement
 	}
 	s.runBackground(cfg, deps, awsCfg, e)
 	if cfg.Mode == FromTemplate {

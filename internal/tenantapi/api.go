@@ -7,6 +7,7 @@ package tenantapi
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -63,6 +64,12 @@ type Deps struct {
 	// Cells is the global tenant directory when the platform has cells
 	// (internal/cells); nil: one cell, every workspace is this one's.
 	Cells CellDirectory
+	// Placement places registrations when the platform has cells: a
+	// registration placed in another cell is refused here with that
+	// cell's API (registration_in_other_cell); one placed here claims its
+	// slug in the directory first, so a slug is unique across cells.
+	// Nil: one cell.
+	Placement *cells.Placer
 }
 
 // CellDirectory reads a tenant's cell (cells.Directory).
@@ -155,11 +162,50 @@ func (d Deps) register(s *onboarding.Service, w http.ResponseWriter, r *http.Req
 	if err := httpapi.DecodeJSON(r, &reg, 8<<10); err != nil {
 		return err
 	}
-	t, v, err := s.Register(r.Context(), reg, actor(r))
+	release, err := d.claimInCell(r.Context(), reg)
 	if err != nil {
 		return err
 	}
+	t, v, err := s.Register(r.Context(), reg, actor(r))
+	if err != nil {
+		release()
+		return err
+	}
 	return d.writeRegistration(w, r, http.StatusAccepted, t, &v, true)
+}
+
+// claimInCell places a registration when the platform has cells: placed
+// in another cell, it is refused with that cell's API; placed here, its
+// slug is claimed in the directory (taken in any cell: a conflict). The
+// release undoes the claim when the registration then fails.
+func (d Deps) claimInCell(ctx context.Context, reg onboarding.Registration) (release func(), err error) {
+	release = func() {}
+	if d.Placement == nil {
+		return release, nil
+	}
+	tier := tiers.Name(reg.Tier)
+	if _, ok := tiers.Get(tier); !ok || reg.Slug == "" {
+		return release, nil // the registration's own validation answers
+	}
+	if _, err := d.Placement.Directory.Get(ctx, reg.Slug); err == nil {
+		return release, errs.Conflict("slug_taken", "this slug is taken")
+	}
+	c, err := d.Placement.Place(ctx, tier)
+	if err != nil {
+		return release, err
+	}
+	if c.ID != d.SignIn.Cell {
+		return release, errs.Conflict("registration_in_other_cell",
+			fmt.Sprintf("this registration is placed in %s: send it to %s/v1/registrations", c.ID, c.APIURL))
+	}
+	e := cells.For(reg.Slug, tier, c)
+	if err := d.Placement.Directory.Register(ctx, e); err != nil {
+		if errs.Is(err, errs.KindConflict) {
+			return release, errs.Conflict("slug_taken", "this slug is taken")
+		}
+		return release, err
+	}
+	return func() { _ = d.Placement.Directory.Remove(context.WithoutCancel(ctx), reg.Slug, c.ID, tier) }, nil
 }
 
 // getRegistration tells a registrant how their registration goes: the
