@@ -1,7 +1,8 @@
 // Command infra is the IssueTracker CDK app (cdk.json runs it from the repo
 // root). Without context it synthesizes the platform stack; -c tenants=a,b
 // adds those Platinum tenants' stacks; -c tenant=acme synthesizes that
-// tenant's stack alone. `infra synth-worker` serves tenant synths to the
+// tenant's stack alone; -c cell=cell-2 names the cell; -c directory=true
+// adds the global tenant directory. `infra synth-worker` serves tenant synths to the
 // local cloud (internal/localdeploy.SynthWorker) from one warm process.
 package main
 
@@ -48,6 +49,9 @@ func main() {
 	}
 	for _, t := range tenants {
 		stacks.NewTenantStack(app, t, cfg)
+	}
+	if dir, replicas := stacks.DirectoryFromContext(app); dir {
+		stacks.NewDirectoryStack(app, cfg, replicas)
 	}
 	if cfg.Nag {
 		stacks.ApplyNag(app)

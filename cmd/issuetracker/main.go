@@ -20,6 +20,7 @@ import (
 	"flag"
 
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/debugvars"
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/envvars"
@@ -27,6 +28,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/meta"
+	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
 var usage = `usage: issuetracker <command> [flags]
@@ -120,6 +122,7 @@ func dev(args []string) error {
 	fs := flag.NewFlagSet("dev", flag.ExitOnError)
 	addr := fs.String("addr", envStr("GATEWAY_ADDR", "localhost:8080"), "address of the API gateway")
 	web := fs.String("web", envStr(envvars.WebDir, "web/dist"), "the built web app served at / (relative to the repository root)")
+	cellsFlag := fs.Int("cells", envInt("CELLS", 1), "1 (default): one platform; 2: cell-1 and cell-2 side by side on the same local services, one tenant directory (cell-2's gateway on CELL2_GATEWAY_ADDR, default localhost:8081; in-process mode only)")
 	modeFlag := fs.String("mode", envStr(envvars.DevMode, string(devstack.InProcess)), "in-process (default): every handler in this process behind the route table's gateway, the whole product (Platinum too); template: the synthesized template's functions as Lambda processes behind its API (no Platinum sign-ups yet)")
 	_ = fs.Parse(args)
 	root, state, err := stateDir()
@@ -161,6 +164,13 @@ func dev(args []string) error {
 	fmt.Printf("starting DynamoDB Local, cognito-local, the local S3, mailpit, stripe-mock and the API gateway (%s mode) ...\n", mode)
 	cfg := devConfig(mode, root, state, *addr, *web, limits)
 	cfg.ReportLog, cfg.Log = reports, logf
+	if *cellsFlag < 1 || *cellsFlag > 2 || (*cellsFlag == 2 && mode != devstack.InProcess) {
+		return fmt.Errorf("CELLS=%d: make dev runs 1 cell, or 2 in the in-process mode", *cellsFlag)
+	}
+	var second devstack.Config
+	if *cellsFlag == 2 {
+		cfg, second = twoCells(cfg, state)
+	}
 	s, err := devstack.Start(ctx, cfg)
 	if err != nil {
 		return err
@@ -170,7 +180,47 @@ func dev(args []string) error {
 		return err
 	}
 	banner(s.Platform, time.Since(started))
+	if *cellsFlag == 2 {
+		// cell-2 reuses cell-1's services: the same DynamoDB Local, pools
+		// service, S3, mail and stripe-mock; its own tables, pools and gateway.
+		second.Endpoints = awsx.Endpoints{DynamoDB: s.Platform.DynamoDBEndpoint, Cognito: s.Platform.CognitoEndpoint, S3: s.Platform.S3Endpoint}
+		second.Mail = &devstack.MailEndpoints{SMTPAddr: s.Platform.SMTPAddr, UIURL: s.Platform.MailUIURL}
+		second.StripeAPIBase = s.Platform.StripeAPIBase
+		s2, err := devstack.Start(ctx, second)
+		if err != nil {
+			return fmt.Errorf("cell-2: %w", err)
+		}
+		defer s2.Close()
+		// Registrations are placed among both cells.
+		s.Placement.Cells = []cells.Cell{s.Cell(), s2.Cell()}
+		s2.Placement.Cells = s.Placement.Cells
+		if err := devstack.WritePlatform(filepath.Join(second.StateDir, "platform.json"), s2.Platform); err != nil {
+			return err
+		}
+		fmt.Printf("Cell 2 (tenant directory %s): API %s/v1, tenants: globex; cell 1: acme.\nGET /v1/workspaces/<slug> on either gateway names the tenant's cell, API and pool.\n\n", second.Directory, s2.Platform.GatewayURL)
+	}
 	return watch(ctx, s, state)
+}
+
+// twoCells splits make dev's configuration into cell-1 (acme) and cell-2
+// (globex) on one tenant directory (the base prefix's).
+func twoCells(cfg devstack.Config, state string) (one, two devstack.Config) {
+	dir := schema.Names{Prefix: schema.DefaultPrefix}.Directory()
+	one, two = cfg, cfg
+	one.Cell, one.Directory = schema.DefaultCell, dir
+	two.Cell, two.Directory = "cell-2", dir
+	for _, t := range devstack.Demo.Tenants {
+		if t.ID == "globex" {
+			two.Tenants = append(two.Tenants, t)
+		} else {
+			one.Tenants = append(one.Tenants, t)
+		}
+	}
+	two.GatewayAddr = envStr("CELL2_GATEWAY_ADDR", "localhost:8081")
+	two.StateDir = filepath.Join(state, "cell-2")
+	two.AllowedOrigins = strings.Split(envStr("CORS_ORIGINS", defaultOrigins(two.GatewayAddr)), ",")
+	two.FunctionLog, two.ReportLog = nil, nil
+	return one, two
 }
 
 // openServicesLog creates the state directory and opens (appending) the

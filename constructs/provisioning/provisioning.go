@@ -56,6 +56,10 @@ type Props struct {
 	Timeout awscdk.Duration
 	// Context passed to the CDK app as -c key=value (prefix, webOrigin, ...).
 	Context map[string]string
+	// TrustingAccounts are the accounts of Platinum tenants in accounts of
+	// their own, bootstrapped with `cdk bootstrap --trust <this account>`:
+	// the build may assume their CDK bootstrap roles too. Default: none.
+	TrustingAccounts []string
 }
 
 // Provisioning is the bus, the state machine and the build project.
@@ -145,12 +149,19 @@ func newBuildProject(c constructs.Construct, p Props) awscodebuild.Project {
 	// Least privilege: the build only assumes the account's CDK bootstrap
 	// roles (deploy, asset publishing, lookups); CloudFormation does the rest
 	// with the bootstrap's execution role.
+	bootstrapRoles := []*string{stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("iam"), Region: jsii.String(""), Resource: jsii.String("role"),
+		ResourceName: jsii.String(fmt.Sprintf("cdk-%s-*-%s-%s", p.CDKQualifier, *stack.Account(), *stack.Region())),
+	})}
+	for _, account := range p.TrustingAccounts {
+		// The tenant account's bootstrap roles trust this account (--trust).
+		bootstrapRoles = append(bootstrapRoles, stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("iam"), Region: jsii.String(""), Account: jsii.String(account), Resource: jsii.String("role"),
+			ResourceName: jsii.String(fmt.Sprintf("cdk-%s-*-%s-%s", p.CDKQualifier, account, *stack.Region())),
+		}))
+	}
 	project.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions: jsii.Strings("sts:AssumeRole", "sts:TagSession"),
-		Resources: &[]*string{stack.FormatArn(&awscdk.ArnComponents{
-			Service: jsii.String("iam"), Region: jsii.String(""), Resource: jsii.String("role"),
-			ResourceName: jsii.String(fmt.Sprintf("cdk-%s-*-%s-%s", p.CDKQualifier, *stack.Account(), *stack.Region())),
-		})},
+		Actions: jsii.Strings("sts:AssumeRole", "sts:TagSession"), Resources: &bootstrapRoles,
 	}))
 	project.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions: jsii.Strings("ssm:GetParameter"),

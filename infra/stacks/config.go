@@ -7,14 +7,17 @@ package stacks
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/issuetracker/issuetracker/constructs/crossaccount"
 	"github.com/issuetracker/issuetracker/constructs/identity"
 	"github.com/issuetracker/issuetracker/constructs/waf"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -27,8 +30,47 @@ const (
 	DefaultRegion  = "us-east-1"
 )
 
-// PlatformStackName is the name of the platform stack.
+// PlatformStackName is the name of the platform stack of the first cell
+// (schema.DefaultCell).
 const PlatformStackName = "IssueTracker-Platform"
+
+// PlatformStackNameOf is the name of cell's platform stack: PlatformStackName
+// for the first cell (a deployed platform keeps its stack), else
+// "IssueTracker-Platform-<cell>".
+func PlatformStackNameOf(cell string) string {
+	if cell == "" || cell == schema.DefaultCell {
+		return PlatformStackName
+	}
+	return PlatformStackName + "-" + cell
+}
+
+// TenantAccountRoleName is the role a Platinum tenant's own account gives
+// the platform (constructs/crossaccount): named from the cell's prefix.
+func TenantAccountRoleName(prefix string) string { return prefix + "-provisioning" }
+
+// tenantAccountRoles are the roles the platform assumes in its tenants'
+// own accounts, as "tenant=arn,..." in tenant order (sorted), or "".
+func (c Config) tenantAccountRoles() string {
+	var out []string
+	for _, t := range slices.Sorted(maps.Keys(c.TenantAccounts)) {
+		out = append(out, t+"="+crossaccount.RoleARN(c.TenantAccounts[t], TenantAccountRoleName(c.Prefix)))
+	}
+	return strings.Join(out, ",")
+}
+
+// tenantAccountsContext is TenantAccounts as the tenantAccounts context value.
+func (c Config) tenantAccountsContext() string {
+	var out []string
+	for _, t := range slices.Sorted(maps.Keys(c.TenantAccounts)) {
+		out = append(out, t+"="+c.TenantAccounts[t])
+	}
+	return strings.Join(out, ",")
+}
+
+var accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
+
+// CellTag is the tag naming the cell of every platform and tenant stack.
+const CellTag = "issuetracker:cell"
 
 // TenantStackName is the name of a Platinum tenant's stack.
 func TenantStackName(tenantID string) string { return "IssueTracker-Tenant-" + tenantID }
@@ -48,8 +90,23 @@ func ValidateTenantID(id string) error {
 type Config struct {
 	// Account and Region of every stack. Default: DefaultAccount, DefaultRegion.
 	Account, Region string
-	// Prefix of physical names (tables, pools, topic). Default: schema.DefaultPrefix.
+	// Prefix of physical names (tables, pools, topic). Default:
+	// schema.DefaultPrefix. The stacks name things with the cell's prefix
+	// (schema.CellPrefix): after the defaults Prefix holds that.
 	Prefix string
+	// Cell is the id of the cell this platform or tenant stack belongs to
+	// (docs/scale.md, "Cells"). Default: schema.DefaultCell, whose names
+	// are those of a platform from before cells.
+	Cell string
+	// basePrefix is Prefix as given, before the cell's part.
+	basePrefix string
+	// TenantAccounts puts Platinum tenants in AWS accounts of their own:
+	// tenant id -> account id. Such a tenant's stack is synthesized with
+	// that account in its env; the account must be bootstrapped with
+	// `cdk bootstrap --trust <platform account>`, and its stack holds the
+	// role the platform assumes there (TenantAccountRoleName). Default:
+	// every tenant in the platform's account.
+	TenantAccounts map[string]string
 	// WebOrigin is the web app's origin: CORS, OAuth callback URLs, links in
 	// mails. Default: https:// and WebDomain, or the web distribution's domain
 	// (never localhost).
@@ -113,6 +170,16 @@ func (c Config) withDefaults() Config {
 	if c.Prefix == "" {
 		c.Prefix = schema.DefaultPrefix
 	}
+	if c.Cell == "" {
+		c.Cell = schema.DefaultCell
+	}
+	if err := schema.ValidateCell(c.Cell); err != nil {
+		panic(err)
+	}
+	if c.basePrefix == "" { // once: the defaults are applied again by nested calls
+		c.basePrefix = c.Prefix
+		c.Prefix = schema.CellPrefix(c.Prefix, c.Cell)
+	}
 	if c.TenantMFA == "" {
 		c.TenantMFA = identity.MFAOptional
 	}
@@ -141,6 +208,8 @@ func (c Config) domainPrefix(part string) string {
 //
 //	account, region      else CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION, else offline defaults
 //	prefix               physical name prefix
+//	cell                 the cell id (default cell-1: the names of a platform from before cells)
+//	tenantAccounts       Platinum tenants in accounts of their own: tenant=account,...
 //	webOrigin            web app origin (default: the web distribution's, or https://webDomain)
 //	webDomain, webCertificateArn   the web app's custom domain and its ACM certificate (us-east-1)
 //	webAclArn            a CLOUDFRONT-scoped WAF web ACL for the web distribution
@@ -169,6 +238,7 @@ func ConfigFromContext(app awscdk.App) Config {
 		Account:   or(get("account"), os.Getenv("CDK_DEFAULT_ACCOUNT")),
 		Region:    or(get("region"), os.Getenv("CDK_DEFAULT_REGION")),
 		Prefix:    get("prefix"),
+		Cell:      get("cell"),
 		WebOrigin: get("webOrigin"),
 		WebDomain: get("webDomain"), WebCertificateArn: get("webCertificateArn"), WebACLArn: get("webAclArn"),
 		TenantMFA: identity.MFA(get("tenantMfa")),
@@ -185,6 +255,16 @@ func ConfigFromContext(app awscdk.App) Config {
 		c.WAFRateLimit = n
 	}
 	c.AlarmEmails = splitList(get("alarmEmails"))
+	for _, kv := range splitList(get("tenantAccounts")) {
+		tenant, account, _ := strings.Cut(kv, "=")
+		if ValidateTenantID(tenant) != nil || !accountPattern.MatchString(account) {
+			panic(fmt.Sprintf("tenantAccounts %q: want tenant=account (a 12-digit account id),...", kv))
+		}
+		if c.TenantAccounts == nil {
+			c.TenantAccounts = map[string]string{}
+		}
+		c.TenantAccounts[tenant] = account
+	}
 	if id, secret := get("googleClientId"), get("googleSecretName"); id != "" && secret != "" {
 		c.Google = &identity.Google{ClientID: id, ClientSecretName: secret}
 	}
@@ -213,6 +293,16 @@ func TenantsFromContext(app awscdk.App) (tenants []string, platform bool, err er
 		}
 	}
 	return tenants, true, nil
+}
+
+// DirectoryFromContext says whether to synthesize the directory stack
+// (-c directory=true) and its replica Regions (-c directoryReplicas=eu-west-1,...).
+func DirectoryFromContext(app awscdk.App) (bool, []string) {
+	get := func(k string) string {
+		v, _ := app.Node().TryGetContext(jsii.String(k)).(string)
+		return strings.TrimSpace(v)
+	}
+	return get("directory") == "true", splitList(get("directoryReplicas"))
 }
 
 func splitList(s string) []string {

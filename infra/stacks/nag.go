@@ -165,6 +165,11 @@ func suppressTenant(t *Tenant) {
 	suppressConsumer(t.StreamAnalytics)
 	suppressConsumer(t.StreamActivity)
 	suppressActivity(t.StreamActivity, false)
+	if a := t.ProvisioningAccess; a != nil {
+		suppress(a.Role, why{"AwsSolutions-IAM5",
+			"CloudFormation stack ARNs end in the stack's generated id: stack/<name>/* is the one tenant stack this role may describe.",
+			[]string{`/^Resource::arn:.*:cloudformation:.*:stack\/IssueTracker-Tenant-.*\/\*$/`}})
+	}
 }
 
 // suppressActivity explains the activity consumer's wildcards: its items

@@ -2,7 +2,9 @@ package stacks
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -134,11 +136,12 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 }
 
 func newPlatform(scope constructs.Construct, cfg Config) *Platform {
-	st := awscdk.NewStack(scope, jsii.String(PlatformStackName), &awscdk.StackProps{
+	st := awscdk.NewStack(scope, jsii.String(PlatformStackNameOf(cfg.Cell)), &awscdk.StackProps{
 		Env:         cfg.env(),
-		Description: jsii.String("IssueTracker platform: control plane, pooled application plane, API"),
+		Description: jsii.String("IssueTracker platform, " + cfg.Cell + ": control plane, pooled application plane, API"),
 	})
 	awscdk.Tags_Of(st).Add(jsii.String("project"), jsii.String("issuetracker"), nil)
+	awscdk.Tags_Of(st).Add(jsii.String(CellTag), jsii.String(cfg.Cell), nil)
 	p := &Platform{Stack: st, Config: cfg, Functions: map[string]*gofunction.Function{}}
 	p.newWeb(&cfg) // first: its origin is the web origin of everything below
 	return p
@@ -237,10 +240,37 @@ func (p *Platform) addProvisioning() {
 		panic(err)
 	}
 	cfg := p.Config
+	ctx := map[string]string{"prefix": cfg.basePrefix, "cell": cfg.Cell, "webOrigin": cfg.WebOrigin, "tenantMfa": string(cfg.TenantMFA)}
+	var accounts []string
+	if len(cfg.TenantAccounts) > 0 {
+		ctx["tenantAccounts"] = cfg.tenantAccountsContext()
+		for _, t := range slices.Sorted(maps.Keys(cfg.TenantAccounts)) {
+			accounts = append(accounts, cfg.TenantAccounts[t])
+		}
+	}
 	p.Provisioning = provisioning.New(p.Stack, "Provisioning", &provisioning.Props{
-		SourceDir: root, BusName: cfg.Prefix,
-		Context: map[string]string{"prefix": cfg.Prefix, "webOrigin": cfg.WebOrigin, "tenantMfa": string(cfg.TenantMFA)},
+		SourceDir: root, BusName: cfg.Prefix, Context: ctx, TrustingAccounts: accounts,
 	})
+	p.grantTenantAccounts()
+}
+
+// grantTenantAccounts lets the onboarding function assume the role of
+// each Platinum tenant's own account (constructs/crossaccount), and tells
+// it which (envvars.TenantAccountRoles: awsstacks follows those tenants'
+// stacks with the assumed role's credentials).
+func (p *Platform) grantTenantAccounts() {
+	roles := p.Config.tenantAccountRoles()
+	if roles == "" {
+		return
+	}
+	var arns []*string
+	for _, pair := range strings.Split(roles, ",") {
+		_, arn, _ := strings.Cut(pair, "=")
+		arns = append(arns, jsii.String(arn))
+	}
+	fn := p.Functions[OnboardingFunction].Function
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("sts:AssumeRole"), Resources: &arns}))
+	fn.AddEnvironment(jsii.String(envvars.TenantAccountRoles), jsii.String(roles), nil)
 }
 
 // addAPI adds the REST API over the route table.
@@ -380,6 +410,7 @@ func (p *Platform) addOutputs() {
 	out := func(id string, v *string) {
 		awscdk.NewCfnOutput(p.Stack, jsii.String(id), &awscdk.CfnOutputProps{Value: v})
 	}
+	out("CellId", jsii.String(p.Config.Cell))
 	out("ApiUrl", p.API.URL())
 	out("TenantUserPoolId", p.TenantPool.UserPool.UserPoolId())
 	out("TenantClientId", p.TenantPool.Client.UserPoolClientId())

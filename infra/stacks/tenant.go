@@ -10,6 +10,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/issuetracker/issuetracker/constructs/crossaccount"
 	"github.com/issuetracker/issuetracker/constructs/datastore"
 	"github.com/issuetracker/issuetracker/constructs/filestore"
 	"github.com/issuetracker/issuetracker/constructs/identity"
@@ -22,8 +23,15 @@ import (
 type Tenant struct {
 	awscdk.Stack
 	TenantID string
-	Table    *datastore.Table
-	Pool     *identity.Pool
+	// Cell is the cell the tenant belongs to (its platform stack's).
+	Cell string
+	// Account is the tenant's own AWS account, "" in the platform's.
+	Account string
+	// ProvisioningAccess is the role the platform assumes in the tenant's
+	// own account (nil in the platform's account).
+	ProvisioningAccess *crossaccount.Access
+	Table              *datastore.Table
+	Pool               *identity.Pool
 	// Files is the tenant's own attachments bucket (Names.SiloFiles).
 	Files      *filestore.FileStore
 	Monitoring *monitoring.Monitoring
@@ -43,16 +51,30 @@ func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Te
 		panic(err)
 	}
 	cfg = cfg.withDefaults()
+	platformAccount := cfg.Account
+	own := cfg.TenantAccounts[tenantID]
+	if own == platformAccount {
+		own = ""
+	}
+	if own != "" {
+		// Its own account: the platform's SSM parameter and alert topic are
+		// not there, so the web origin must be given.
+		if cfg.WebOrigin == "" {
+			panic(fmt.Sprintf("tenant %s in account %s: a tenant in its own account needs the webOrigin context", tenantID, own))
+		}
+		cfg.Account = own
+	}
 	st := awscdk.NewStack(scope, jsii.String(TenantStackName(tenantID)), &awscdk.StackProps{
 		Env:         cfg.env(),
-		Description: jsii.String("IssueTracker Platinum tenant " + tenantID + ": dedicated table, user pool, attachments bucket, analytics consumer, alarms"),
+		Description: jsii.String("IssueTracker Platinum tenant " + tenantID + " of " + cfg.Cell + ": dedicated table, user pool, attachments bucket, analytics consumer, alarms"),
 	})
 	tags := awscdk.Tags_Of(st)
 	tags.Add(jsii.String("project"), jsii.String("issuetracker"), nil)
 	tags.Add(jsii.String("issuetracker:tenant"), jsii.String(tenantID), nil)
 	tags.Add(jsii.String("issuetracker:tier"), jsii.String(string(tiers.Platinum)), nil)
+	tags.Add(jsii.String(CellTag), jsii.String(cfg.Cell), nil)
 
-	t := &Tenant{Stack: st, TenantID: tenantID}
+	t := &Tenant{Stack: st, TenantID: tenantID, Cell: cfg.Cell}
 	t.Table = datastore.New(st, "Table", datastore.SiloProps(cfg.names(), tenantID))
 	t.Pool = identity.New(st, "UserPool", &identity.Props{
 		PoolName: cfg.names().Silo(tenantID), Kind: identity.Tenants, MFA: cfg.TenantMFA,
@@ -68,11 +90,15 @@ func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Te
 		AccessLogsPrefix: "attachments/", RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
 
-	t.Monitoring = monitoring.New(st, "Monitoring", &monitoring.Props{
-		Prefix:    cfg.Prefix + "-tenant-" + tenantID,
-		Topic:     monitoring.ImportTopic(st, "AlertTopic", cfg.Prefix),
-		Dashboard: jsii.Bool(false),
-	})
+	mon := &monitoring.Props{Prefix: cfg.Prefix + "-tenant-" + tenantID, Dashboard: jsii.Bool(false)}
+	if own == "" {
+		mon.Topic = monitoring.ImportTopic(st, "AlertTopic", cfg.Prefix)
+	} else {
+		// In its own account the alarms notify a topic of that account
+		// (the platform's on-call subscribes with AlarmEmails).
+		mon.AlarmEmails = cfg.AlarmEmails
+	}
+	t.Monitoring = monitoring.New(st, "Monitoring", mon)
 	t.Monitoring.WatchTable("app", t.Table.Table)
 	root, err := rootOf(cfg)
 	if err != nil {
@@ -84,6 +110,14 @@ func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Te
 	t.Monitoring.WatchTenant(tenantID)
 
 	out := func(id string, v *string) { awscdk.NewCfnOutput(st, jsii.String(id), &awscdk.CfnOutputProps{Value: v}) }
+	if own != "" {
+		t.Account = own
+		t.ProvisioningAccess = crossaccount.New(st, "ProvisioningAccess", &crossaccount.Props{
+			RoleName: TenantAccountRoleName(cfg.Prefix), TrustedAccount: platformAccount, StackName: TenantStackName(tenantID),
+		})
+		out("ProvisioningRoleArn", t.ProvisioningAccess.Role.RoleArn())
+	}
+	out("CellId", jsii.String(cfg.Cell))
 	out("TableName", t.Table.Table.TableName())
 	out("UserPoolId", t.Pool.UserPool.UserPoolId())
 	out("UserPoolClientId", t.Pool.Client.UserPoolClientId())

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/issuetracker/issuetracker/internal/cells"
 	"net/http"
 	"strconv"
 	"strings"
@@ -55,6 +56,14 @@ type Deps struct {
 	Cognito   *cognitoidentityprovider.Client
 	Names     schema.Names
 	Now       func() time.Time
+	// Cell is this deployment's cell id and CellDirectory the global tenant
+	// directory (internal/cells) when the platform has cells; nil: one
+	// cell, the workspace lookup answers from this cell's registry alone.
+	// Set by the local platform (devstack Config.Cell); not yet in AWS.
+	Cell          string
+	CellDirectory *cells.Directory
+	// CellPlacement places registrations among the cells (with CellDirectory).
+	CellPlacement *cells.Placer
 	// TenantPoolID is the shared user pool of pooled tenants (ITR_TENANT_POOL_ID).
 	TenantPoolID string
 	// Lifecycle is the tenant lifecycle (registration, onboarding, Root's

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/list"
@@ -106,8 +107,13 @@ func LifecycleFromEnv(ctx context.Context, d Deps) (*onboarding.Service, error) 
 			issuer = fmt.Sprintf("https://cognito-idp.%s.amazonaws.com", cfg.Region)
 		}
 		events := eventbridge.NewFromConfig(cfg)
+		roles, err := awsstacks.ParseAccountRoles(os.Getenv(envvars.TenantAccountRoles))
+		if err != nil {
+			return nil, err
+		}
 		o.Platinum = onboarding.Platinum{IssuerBase: issuer, Stacks: awsstacks.Stacks{
-			Events: events, CFN: cloudformation.NewFromConfig(cfg), Bus: bus}}
+			Events: events, CFN: cloudformation.NewFromConfig(cfg), Bus: bus,
+			CrossAccount: awsstacks.AssumeRoleClients(cfg, sts.NewFromConfig(cfg), roles)}}
 		// Runs happen in the onboarding function, not in the API request.
 		o.Driver = func(*onboarding.Machine) onboarding.Driver { return awsstacks.Driver{Events: events, Bus: bus} }
 	}

@@ -117,9 +117,20 @@ func lifecycleDeps(d Deps) tenantapi.Deps {
 		Registrations: limiter("register", d.RegistrationsPerHour, DefaultRegistrationsPerHour, time.Hour),
 		Lookups:       limiter("lookup", d.LookupsPerMinute, DefaultLookupsPerMinute, time.Minute),
 		CodeSends:     limiter("code", d.CodeSendsPerHour, DefaultCodeSendsPerHour, time.Hour),
-		SignIn:        tenantapi.SignInConfig{SharedPoolID: d.TenantPoolID, SharedClientID: d.TenantClientID, Region: d.Region},
+		SignIn:        tenantapi.SignInConfig{SharedPoolID: d.TenantPoolID, SharedClientID: d.TenantClientID, Region: d.Region, Cell: d.Cell},
 		Suppressions:  suppressionList{s: maildb.Suppressions{DB: d.Control(), Table: d.Names.Control()}, codec: d.Cursors},
+		Cells:         cellDirectory(d),
+		Placement:     d.CellPlacement,
 	}
+}
+
+// cellDirectory is the global tenant directory when d has one (a cell of
+// a platform with cells), else nil.
+func cellDirectory(d Deps) tenantapi.CellDirectory {
+	if d.CellDirectory == nil {
+		return nil
+	}
+	return d.CellDirectory
 }
 
 // healthSource is d.Health (CloudWatch alarms in AWS: DepsFromEnv), or

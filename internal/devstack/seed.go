@@ -68,7 +68,9 @@ var Demo = struct {
 // Platform is what a bootstrap created: the pools the authorizer trusts and
 // the clients that sign people in.
 type Platform struct {
-	Prefix            string `json:"table_prefix"`
+	Prefix string `json:"table_prefix"`
+	// Cell is the cell this platform is (schema.DefaultCell without cells).
+	Cell              string `json:"cell,omitempty"`
 	CognitoEndpoint   string `json:"cognito_endpoint"`
 	DynamoDBEndpoint  string `json:"dynamodb_endpoint"`
 	S3Endpoint        string `json:"s3_endpoint"`
@@ -106,22 +108,22 @@ const PlatformTemplate = "infra/templates/IssueTracker-Platform.json"
 // the demo. It is idempotent: run it on every start. Names follow
 // names.Prefix, so tests run side by side.
 func Bootstrap(ctx context.Context, db *dynamodb.Client, cog *cognitoidentityprovider.Client, names schema.Names, template string) (Platform, error) {
-	pl, _, err := bootstrap(ctx, db, cog, names, template)
+	pl, _, err := bootstrap(ctx, db, cog, names, template, Demo.Tenants)
 	return pl, err
 }
 
 // bootstrap is Bootstrap that also returns what the deployer applied.
-func bootstrap(ctx context.Context, db *dynamodb.Client, cog *cognitoidentityprovider.Client, names schema.Names, template string) (Platform, localdeploy.Result, error) {
+func bootstrap(ctx context.Context, db *dynamodb.Client, cog *cognitoidentityprovider.Client, names schema.Names, template string, tenants []DemoTenant) (Platform, localdeploy.Result, error) {
 	d := localdeploy.Deployer{DB: db, Cognito: cog, Rename: localdeploy.PrefixRename(names.Prefix)}
 	res, err := d.Apply(ctx, template)
 	if err != nil {
 		return Platform{}, res, fmt.Errorf("apply %s: %w", template, err)
 	}
-	pl, err := seedPlatform(ctx, db, cog, names, res)
+	pl, err := seedPlatform(ctx, db, cog, names, res, tenants)
 	return pl, res, err
 }
 
-func seedPlatform(ctx context.Context, db *dynamodb.Client, cog *cognitoidentityprovider.Client, names schema.Names, res localdeploy.Result) (Platform, error) {
+func seedPlatform(ctx context.Context, db *dynamodb.Client, cog *cognitoidentityprovider.Client, names schema.Names, res localdeploy.Result, tenants []DemoTenant) (Platform, error) {
 	out := res.Outputs
 	pl := Platform{Prefix: names.Prefix, TenantPoolID: out["TenantUserPoolId"], TenantClientID: out["TenantClientId"],
 		ProviderPoolID: out["ProviderUserPoolId"], ProviderClientID: out["ProviderClientId"], NotEmulated: len(res.NotEmulated)}
@@ -141,7 +143,7 @@ func seedPlatform(ctx context.Context, db *dynamodb.Client, cog *cognitoidentity
 	pl.Logins = append(pl.Logins, Demo.Root)
 	reg := tenantdb.New(db, names)
 	dir := peopledb.UserDB{DB: db}
-	for _, dt := range Demo.Tenants {
+	for _, dt := range tenants {
 		if err := seedTenant(ctx, reg, dir, pools, pl.TenantPoolID, names, dt); err != nil {
 			return pl, fmt.Errorf("seed %s: %w", dt.ID, err)
 		}

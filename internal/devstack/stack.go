@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/attachment/attachmentdb"
@@ -25,9 +26,13 @@ import (
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
+	"github.com/issuetracker/issuetracker/internal/capacity"
+	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
 	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/edge"
+	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/gateway"
 	"github.com/issuetracker/issuetracker/internal/idtoken"
 	"github.com/issuetracker/issuetracker/internal/lambdaproc"
@@ -77,7 +82,18 @@ type Config struct {
 	// WebBaseURL is the web app's address in mails; default the gateway's URL.
 	WebBaseURL string
 	Prefix     string
-	Log        io.Writer // service logs
+	// Cell is this platform's cell (make dev CELLS=2 runs cell-1 and
+	// cell-2 side by side): its names take schema.CellPrefix(Prefix, Cell).
+	// Default: schema.DefaultCell, the names of a platform without cells.
+	Cell string
+	// Directory names the global tenant directory table (schema.Names.
+	// Directory of the base prefix), shared by the cells: the seeded
+	// tenants are registered there in this cell, and the workspace lookup
+	// answers from it. "": no directory (one cell).
+	Directory string
+	// Tenants are the demo tenants seeded in this cell; nil: Demo.Tenants.
+	Tenants []DemoTenant
+	Log     io.Writer // service logs
 	// AllowedOrigins for CORS (the web app's dev server).
 	AllowedOrigins []string
 	// WebDir, when set, is the built web app the gateway serves at / (Web).
@@ -133,6 +149,10 @@ type Stack struct {
 	// Webhooks is the local webhook queue (SQS in AWS).
 	Webhooks     *webhook.MemQueue
 	webhookGuard webhook.Guard
+	// Placement places registrations among the cells (Config.Directory):
+	// it starts with this cell alone; whoever starts the other cells adds
+	// them (Placement.Cells) before the first registration.
+	Placement *cells.Placer
 }
 
 // MeterFlushInterval is how often the local platform flushes usage.
@@ -211,18 +231,43 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 	db, cog := awsx.DynamoDB(awsCfg, e), awsx.Cognito(awsCfg, e)
+	cfg.Prefix = schema.CellPrefix(cfg.Prefix, cfg.Cell)
+	if cfg.Cell == "" {
+		cfg.Cell = schema.DefaultCell
+	}
 	names := schema.Names{Prefix: cfg.Prefix}
 	var applied localdeploy.Result
 	if cfg.Template == "" {
 		cfg.Template = filepath.Join(cfg.Root, PlatformTemplate)
 	}
-	if s.Platform, applied, err = bootstrap(ctx, db, cog, names, cfg.Template); err != nil {
+	tenants := cfg.Tenants
+	if tenants == nil {
+		tenants = Demo.Tenants
+	}
+	if s.Platform, applied, err = bootstrap(ctx, db, cog, names, cfg.Template, tenants); err != nil {
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
 	s.describe(cfg, names, e, m)
+	s.Platform.Cell = cfg.Cell
 	deps, err := s.appDeps(ctx, cfg, awsCfg, e, m, stripeBase)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Directory != "" {
+		if deps.CellDirectory, err = s.joinDirectory(ctx, db, cfg, tenants); err != nil {
+			return nil, err
+		}
+		deps.Cell = cfg.Cell
+		design, err := capacity.DesignFromDir(filepath.Join(cfg.Root, "infra", "templates"))
+		if err != nil {
+			return nil, err
+		}
+		model, err := capacity.New(design, capacity.Profiles()["typical"])
+		if err != nil {
+			return nil, err
+		}
+		s.Placement = &cells.Placer{Directory: *deps.CellDirectory, Model: model, Cells: []cells.Cell{s.Cell()}}
+		deps.CellPlacement = s.Placement
 	}
 	s.runBackground(cfg, deps, awsCfg, e)
 	if cfg.Mode == FromTemplate {
@@ -245,6 +290,30 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	s.serve(cfg, e, fns, s.authorizer(e, cog, tenantdb.New(db, names), deps))
 	return s, nil
+}
+
+// joinDirectory creates the global tenant directory if needed and
+// registers this cell's seeded tenants in it (a tenant already there, from
+// an earlier run, stays where it is).
+func (s *Stack) joinDirectory(ctx context.Context, db *dynamodb.Client, cfg Config, tenants []DemoTenant) (*cells.Directory, error) {
+	if err := dynamo.EnsureTable(ctx, db, schema.Directory, cfg.Directory); err != nil {
+		return nil, err
+	}
+	dir := &cells.Directory{DB: db, Table: cfg.Directory}
+	here := s.Cell()
+	for _, t := range tenants {
+		if err := dir.Register(ctx, cells.For(t.ID, t.Tier, here)); err != nil && !errs.Is(err, errs.KindConflict) {
+			return nil, fmt.Errorf("directory: %w", err)
+		}
+	}
+	return dir, nil
+}
+
+// Cell is this platform as the tenant directory knows it: its id, API and
+// shared pool.
+func (s *Stack) Cell() cells.Cell {
+	return cells.Cell{ID: s.Platform.Cell, Region: "us-east-1", APIURL: s.Platform.GatewayURL,
+		UserPoolID: s.Platform.TenantPoolID, ClientID: s.Platform.TenantClientID}
 }
 
 // startServices starts DynamoDB Local, cognito-local, the local S3 and

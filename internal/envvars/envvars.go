@@ -129,6 +129,17 @@ const (
 	DevMode = "ITR_DEV_MODE"
 )
 
+// TenantAccountRoles are the roles the onboarding function assumes in
+// Platinum tenants' own AWS accounts: "tenant=role-arn,...". Set by the
+// platform stack only when a tenant has an account of its own
+// (infra/stacks Config.TenantAccounts); unset, every tenant stack is in
+// the platform's account.
+const TenantAccountRoles = "ITR_TENANT_ACCOUNT_ROLES"
+
+// Optional are the variables the platform stack sets only when configured:
+// no contract requires them.
+var Optional = []string{TenantAccountRoles}
+
 // Deployed are the variables the platform stack may set; Local the ones it
 // never sets.
 var (

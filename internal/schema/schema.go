@@ -6,6 +6,7 @@ package schema
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -136,6 +137,28 @@ var Control = Table{
 	TTLAttribute: ExpiresAt,
 }
 
+// Directory is the global tenant directory (docs/scale.md, "Cells"): which
+// cell holds a tenant, where its API and user pool are, and how many
+// tenants of each tier each cell holds (placement reads them). One table
+// for every cell, replicated to each Region that has a cell; reads are by
+// key only (a sign-in, an authorizer miss, a registration).
+var Directory = Table{
+	ID:           "Directory",
+	PartitionKey: s(PK),
+	SortKey:      s(SK),
+}
+
+// Keys of the directory table.
+const (
+	// DirectoryTenant is a tenant's entry: pk "TENANT#<id>", sk DirectoryEntry.
+	DirectoryTenant = "TENANT#"
+	DirectoryEntry  = "ENTRY"
+	// DirectoryCells is the one partition of the cells' tenant counts: sk
+	// "<cell>#<tier>", attribute "tenants". Registration and moves update
+	// them in the entry's own transaction.
+	DirectoryCells = "CELLS"
+)
+
 // Partition key prefixes of the control table: each kind of control item
 // has its own, so IAM can grant a function one kind and not another
 // (dynamodb:LeadingKeys; internal/access says which function may do what).
@@ -199,6 +222,37 @@ type Names struct{ Prefix string }
 // DefaultPrefix is the prefix of the deployed platform and of `make dev`.
 const DefaultPrefix = "issuetracker"
 
+// DefaultCell is the id of the first cell (docs/scale.md, "Cells"): its
+// physical names are the platform's names from before cells, so a
+// deployed platform becomes cell-1 without replacing a table or a pool.
+const DefaultCell = "cell-1"
+
+var cellPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,14}[a-z0-9]$`)
+
+// ValidateCell checks a cell id: lowercase letters, digits and inner
+// hyphens, 2-16 characters, starting with a letter ("cell-2", "eu1").
+func ValidateCell(cell string) error {
+	if !cellPattern.MatchString(cell) {
+		return fmt.Errorf("cell id %q: want lowercase letters, digits and inner hyphens, 2-16 characters, starting with a letter", cell)
+	}
+	return nil
+}
+
+// CellPrefix is the physical name prefix of cell in a deployment of
+// prefix: the prefix itself for DefaultCell (names unchanged), else
+// "<prefix>-<cell>" ("issuetracker-cell-2-app", "issuetracker-cell-2-tenants").
+// Every name of a cell (tables, pools, functions, bus, alarms) derives from
+// it, so two cells in one account never share a resource.
+func CellPrefix(prefix, cell string) string {
+	if prefix == "" {
+		prefix = DefaultPrefix
+	}
+	if cell == "" || cell == DefaultCell {
+		return prefix
+	}
+	return prefix + "-" + cell
+}
+
 func (n Names) prefix() string {
 	if n.Prefix == "" {
 		return DefaultPrefix
@@ -247,6 +301,10 @@ func ParseTenantKey(pk string) (tenantID, rest string, ok bool) {
 	}
 	return tenantID, rest, true
 }
+
+// Directory is the global tenant directory table, one for all cells of
+// the deployment: it is named from the base prefix, not a cell's.
+func (n Names) Directory() string { return n.prefix() + "-directory" }
 
 // Exports is the bucket of offboarding archives in the local cloud (in AWS
 // the platform stack names it and passes ITR_EXPORT_BUCKET).

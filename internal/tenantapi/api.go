@@ -7,6 +7,7 @@ package tenantapi
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/issuetracker/issuetracker/internal/audit"
+	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/health"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
@@ -62,6 +64,20 @@ type Deps struct {
 	// Suppressions is the platform's mail suppression list; nil: Root's
 	// suppression routes answer 503.
 	Suppressions Suppressions
+	// Cells is the global tenant directory when the platform has cells
+	// (internal/cells); nil: one cell, every workspace is this one's.
+	Cells CellDirectory
+	// Placement places registrations when the platform has cells: a
+	// registration placed in another cell is refused here with that
+	// cell's API (registration_in_other_cell); one placed here claims its
+	// slug in the directory first, so a slug is unique across cells.
+	// Nil: one cell.
+	Placement *cells.Placer
+}
+
+// CellDirectory reads a tenant's cell (cells.Directory).
+type CellDirectory interface {
+	Get(ctx context.Context, tenantID string) (cells.Entry, error)
 }
 
 // Operations of the registration, tenants and workspace functions.
@@ -151,11 +167,50 @@ func (d Deps) register(s *onboarding.Service, w http.ResponseWriter, r *http.Req
 	if err := httpapi.DecodeJSON(r, &reg, 8<<10); err != nil {
 		return err
 	}
-	t, v, err := s.Register(r.Context(), reg, actor(r))
+	release, err := d.claimInCell(r.Context(), reg)
 	if err != nil {
 		return err
 	}
+	t, v, err := s.Register(r.Context(), reg, actor(r))
+	if err != nil {
+		release()
+		return err
+	}
 	return d.writeRegistration(w, r, http.StatusAccepted, t, &v, true)
+}
+
+// claimInCell places a registration when the platform has cells: placed
+// in another cell, it is refused with that cell's API; placed here, its
+// slug is claimed in the directory (taken in any cell: a conflict). The
+// release undoes the claim when the registration then fails.
+func (d Deps) claimInCell(ctx context.Context, reg onboarding.Registration) (release func(), err error) {
+	release = func() {}
+	if d.Placement == nil {
+		return release, nil
+	}
+	tier := tiers.Name(reg.Tier)
+	if _, ok := tiers.Get(tier); !ok || reg.Slug == "" {
+		return release, nil // the registration's own validation answers
+	}
+	if _, err := d.Placement.Directory.Get(ctx, reg.Slug); err == nil {
+		return release, errs.Conflict("slug_taken", "this slug is taken")
+	}
+	c, err := d.Placement.Place(ctx, tier)
+	if err != nil {
+		return release, err
+	}
+	if c.ID != d.SignIn.Cell {
+		return release, errs.Conflict("registration_in_other_cell",
+			fmt.Sprintf("this registration is placed in %s: send it to %s/v1/registrations", c.ID, c.APIURL))
+	}
+	e := cells.For(reg.Slug, tier, c)
+	if err := d.Placement.Directory.Register(ctx, e); err != nil {
+		if errs.Is(err, errs.KindConflict) {
+			return release, errs.Conflict("slug_taken", "this slug is taken")
+		}
+		return release, err
+	}
+	return func() { _ = d.Placement.Directory.Remove(context.WithoutCancel(ctx), reg.Slug, c.ID, tier) }, nil
 }
 
 // getRegistration tells a registrant how their registration goes: the
@@ -277,6 +332,8 @@ func (d Deps) registrationView(ctx context.Context, t tenant.Tenant) (Registrati
 // SignInConfig is the shared pool of pooled tenants and its app client.
 type SignInConfig struct {
 	SharedPoolID, SharedClientID, Region string
+	// Cell is this cell's id (with Deps.Cells).
+	Cell string
 }
 
 func (d Deps) availability(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
@@ -298,11 +355,29 @@ type Workspace struct {
 	UserPoolID string `json:"user_pool_id"`
 	ClientID   string `json:"client_id"`
 	Region     string `json:"region"`
+	// Cell and APIURL say where the workspace lives when the platform has
+	// cells (the global tenant directory): sign in to its pool, call its API.
+	Cell   string `json:"cell,omitempty"`
+	APIURL string `json:"api_url,omitempty"`
 }
 
 func (d Deps) getWorkspace(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
 	if err := limit(w, r, d.Lookups, sourceIP(r), "lookup_rate_limited", "lookups from your address"); err != nil {
 		return err
+	}
+	var entry cells.Entry
+	if d.Cells != nil {
+		// The directory says where the workspace lives; another cell's
+		// workspace is answered from its entry (its registry is there).
+		e, err := d.Cells.Get(r.Context(), r.PathValue("slug"))
+		if err != nil {
+			return err // not in the directory: the same 404 as a missing workspace
+		}
+		if e.Cell != d.SignIn.Cell {
+			return httpapi.WriteJSON(w, http.StatusOK, Workspace{Slug: e.TenantID, Name: e.TenantID, UserPoolID: e.UserPoolID,
+				ClientID: e.ClientID, Region: e.Region, Cell: e.Cell, APIURL: e.APIURL})
+		}
+		entry = e
 	}
 	t, err := s.Tenants.Get(r.Context(), r.PathValue("slug"))
 	// Pending, failed and offboarded tenants have no workspace to sign in to.
@@ -313,7 +388,7 @@ func (d Deps) getWorkspace(s *onboarding.Service, w http.ResponseWriter, r *http
 		return errs.NotFound("workspace")
 	}
 	ws := Workspace{Slug: t.ID, Name: brandingView(t).DisplayName, UserPoolID: d.SignIn.SharedPoolID,
-		ClientID: d.SignIn.SharedClientID, Region: d.SignIn.Region}
+		ClientID: d.SignIn.SharedClientID, Region: d.SignIn.Region, Cell: entry.Cell, APIURL: entry.APIURL}
 	if t.UserPoolID != "" && t.UserPoolID != d.SignIn.SharedPoolID && len(t.ClientIDs) > 0 {
 		ws.UserPoolID, ws.ClientID = t.UserPoolID, t.ClientIDs[0] // Platinum: its own pool
 	}

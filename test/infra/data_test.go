@@ -105,8 +105,13 @@ func asList(v any) []any { l, _ := v.([]any); return l }
 // statements returns every policy statement of the IAM policies (inline
 // AWS::IAM::Policy resources) attached to role logical id roleID.
 func statements(t *testing.T, roleID string) []map[string]any {
+	return statementsIn(t, stacks.PlatformStackName, roleID)
+}
+
+// statementsIn are the policy statements of role roleID in stack.
+func statementsIn(t *testing.T, stack, roleID string) []map[string]any {
 	var out []map[string]any
-	for _, pol := range resources(t, stacks.PlatformStackName, "AWS::IAM::Policy") {
+	for _, pol := range resources(t, stack, "AWS::IAM::Policy") {
 		attached := false
 		for _, r := range asList(props(pol)["Roles"]) {
 			attached = attached || ref(r) == roleID

@@ -25,13 +25,30 @@ var update = flag.Bool("update", false, "rewrite the synthesized templates under
 
 const tenantID = "acme"
 
+// cell2 is the second cell the app synthesizes beside the first (schema.DefaultCell).
+const cell2 = "cell-2"
+
+// crossTenant is a Platinum tenant of cell-2 in an AWS account of its own.
+const (
+	crossTenant  = "initech"
+	crossAccount = "210987654321"
+	// replicaRegion holds a replica of the directory (a cell there).
+	replicaRegion = "eu-west-1"
+)
+
 var testGoogle = &identity.Google{ClientID: "1234.apps.googleusercontent.com", ClientSecretName: "issuetracker/google-client-secret"}
 
 // synth is the one synthesized app every test reads.
 var synth struct {
 	platform *stacks.Platform
 	tenant   *stacks.Tenant
-	asm      cxapi.CloudAssembly
+	// cell2 is the platform stack of the second cell.
+	cell2 *stacks.Platform
+	// cross is crossTenant's stack, in its own account; directory the
+	// global tenant directory.
+	cross     *stacks.Tenant
+	directory *stacks.DirectoryStack
+	asm       cxapi.CloudAssembly
 	// raw templates by stack name, as the tests read them: a nested
 	// stack's resources are inlined into its parent's (cfntemplate.Flatten).
 	raw map[string]map[string]any
@@ -91,10 +108,19 @@ func synthesize(out string) (err error) {
 	}
 	synth.platform = stacks.NewPlatformStack(app, cfg)
 	synth.tenant = stacks.NewTenantStack(app, tenantID, cfg)
+	cfg2 := cfg
+	cfg2.Cell = cell2
+	cfg2.TenantAccounts = map[string]string{crossTenant: crossAccount}
+	synth.cell2 = stacks.NewPlatformStack(app, cfg2)
+	cfgX := cfg2
+	cfgX.WebOrigin = "https://app.example.com" // the pipeline passes it as context
+	synth.cross = stacks.NewTenantStack(app, crossTenant, cfgX)
+	synth.directory = stacks.NewDirectoryStack(app, cfg, []string{replicaRegion})
 	stacks.ApplyNag(app)
 	synth.asm = app.Synth(nil)
 	synth.raw, synth.files = map[string]map[string]any{}, map[string]map[string]any{}
-	for _, name := range []string{stacks.PlatformStackName, stacks.TenantStackName(tenantID)} {
+	for _, name := range []string{stacks.PlatformStackName, stacks.TenantStackName(tenantID), stacks.PlatformStackNameOf(cell2),
+		stacks.TenantStackName(crossTenant), stacks.DirectoryStackName} {
 		stack, err := cfntemplate.Load(*synth.asm.Directory(), name)
 		if err != nil {
 			return err

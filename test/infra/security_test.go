@@ -106,7 +106,7 @@ func sorted(s []string) []string {
 
 func TestCdkNagAwsSolutionsHasNoUnsuppressedErrors(t *testing.T) {
 	ready(t)
-	for _, st := range []awscdk.Stack{synth.platform.Stack, synth.tenant.Stack} {
+	for _, st := range []awscdk.Stack{synth.platform.Stack, synth.tenant.Stack, synth.cell2.Stack, synth.cross.Stack, synth.directory.Stack} {
 		t.Run(*st.StackName(), func(t *testing.T) {
 			var msgs *[]*cxapi.SynthesisMessage
 			check(t, "annotations", func() {

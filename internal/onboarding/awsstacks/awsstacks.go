@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -37,6 +38,51 @@ type Stacks struct {
 	Bus string
 	// StackPrefix names tenant stacks. Default: DefaultStackPrefix.
 	StackPrefix string
+	// CrossAccount are the CloudFormation clients of Platinum tenants whose
+	// stack is in an AWS account of their own, by tenant id
+	// (AssumeRoleClients); every other tenant's stack is read with CFN.
+	CrossAccount map[string]*cloudformation.Client
+}
+
+// cfn is the CloudFormation client that sees tenantID's stack.
+func (s Stacks) cfn(tenantID string) *cloudformation.Client {
+	if c, ok := s.CrossAccount[tenantID]; ok {
+		return c
+	}
+	return s.CFN
+}
+
+// ParseAccountRoles reads envvars.TenantAccountRoles: "tenant=role-arn,...".
+func ParseAccountRoles(v string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, pair := range strings.Split(v, ",") {
+		if pair = strings.TrimSpace(pair); pair == "" {
+			continue
+		}
+		tenant, arn, ok := strings.Cut(pair, "=")
+		if !ok || tenant == "" || !strings.HasPrefix(arn, "arn:") || !strings.Contains(arn, ":role/") {
+			return nil, fmt.Errorf("tenant account role %q: want tenant=arn:aws:iam::<account>:role/<name>", pair)
+		}
+		out[tenant] = arn
+	}
+	return out, nil
+}
+
+// AssumeRoleClients are CloudFormation clients, one per tenant of roles
+// (tenant id -> role ARN in the tenant's own account), whose credentials
+// come from STS AssumeRole of that role with the base configuration's
+// credentials, cached until they near expiry (aws.CredentialsCache). The
+// roles are constructs/crossaccount's; optFns apply to every client.
+func AssumeRoleClients(base aws.Config, st stscreds.AssumeRoleAPIClient, roles map[string]string, optFns ...func(*cloudformation.Options)) map[string]*cloudformation.Client {
+	out := map[string]*cloudformation.Client{}
+	for tenant, arn := range roles {
+		cfg := base.Copy()
+		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(st, arn, func(o *stscreds.AssumeRoleOptions) {
+			o.RoleSessionName = "issuetracker-provisioning-" + tenant
+		}))
+		out[tenant] = cloudformation.NewFromConfig(cfg, optFns...)
+	}
+	return out
 }
 
 var _ onboarding.StackDeployer = Stacks{}
@@ -93,7 +139,7 @@ func (s Stacks) Destroy(ctx context.Context, tenantID string) error {
 
 // describe returns the stack, or nil if it does not exist.
 func (s Stacks) describe(ctx context.Context, tenantID string) (*cfntypes.Stack, error) {
-	out, err := s.CFN.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(s.stackName(tenantID))})
+	out, err := s.cfn(tenantID).DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(s.stackName(tenantID))})
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) && apiErr.ErrorCode() == "ValidationError" && strings.Contains(apiErr.ErrorMessage(), "does not exist") {
 		return nil, nil

@@ -3234,6 +3234,8 @@ export interface components {
             open: number;
         };
         Workspace: {
+            api_url?: string;
+            cell?: string;
             client_id: string;
             name: string;
             region: string;

@@ -1,0 +1,274 @@
+// Package cells is the global tenant directory of a platform made of cells
+// (docs/scale.md, "Cells"): which cell holds each tenant and where that
+// cell's API and user pool are; how many tenants of each tier each cell
+// holds; placement of a new tenant in the cell with headroom according to
+// the capacity model (internal/capacity); and the directory switch that
+// moves a tenant to another cell.
+//
+// The directory is one table for every cell (schema.Directory, a DynamoDB
+// global table in the directory stack). It is read by key only: at sign-in
+// (GET /v1/workspaces/{slug}), by an authorizer that has not cached the
+// tenant, and at registration.
+package cells
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/issuetracker/issuetracker/internal/capacity"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tiers"
+)
+
+// Cell is one cell as the directory knows it: where it is and where its
+// tenants sign in and call (the outputs of its platform stack: ApiUrl,
+// TenantUserPoolId, TenantClientId).
+type Cell struct {
+	ID, Account, Region string
+	APIURL              string
+	UserPoolID          string
+	ClientID            string
+	// Applied are quotas raised in the cell's account and Region (by
+	// capacity quota ID); placement counts with them.
+	Applied map[string]float64
+}
+
+// Entry is a tenant's line of the directory.
+type Entry struct {
+	TenantID   string     `dynamodbav:"tenant_id" json:"tenant_id"`
+	Cell       string     `dynamodbav:"cell" json:"cell"`
+	Tier       tiers.Name `dynamodbav:"tier" json:"tier"`
+	APIURL     string     `dynamodbav:"api_url" json:"api_url"`
+	Region     string     `dynamodbav:"region" json:"region"`
+	UserPoolID string     `dynamodbav:"user_pool_id" json:"user_pool_id"`
+	ClientID   string     `dynamodbav:"client_id" json:"client_id"`
+	UpdatedAt  time.Time  `dynamodbav:"updated_at" json:"updated_at"`
+}
+
+// For is the entry of tenantID of tier t in cell c, signing in to the
+// cell's shared pool (a Platinum tenant's own pool replaces it once its
+// stack is deployed).
+func For(tenantID string, t tiers.Name, c Cell) Entry {
+	return Entry{TenantID: tenantID, Tier: t, Cell: c.ID, APIURL: c.APIURL, Region: c.Region, UserPoolID: c.UserPoolID, ClientID: c.ClientID}
+}
+
+type entryItem struct {
+	PK string `dynamodbav:"pk"`
+	SK string `dynamodbav:"sk"`
+	Entry
+}
+
+// Directory is the directory table.
+type Directory struct {
+	DB    *dynamodb.Client
+	Table string
+	Now   func() time.Time
+}
+
+func (d Directory) now() time.Time {
+	if d.Now != nil {
+		return d.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func entryKey(tenantID string) map[string]types.AttributeValue {
+	return dynamo.Key(schema.DirectoryTenant+tenantID, schema.DirectoryEntry)
+}
+
+func countKey(cell string, t tiers.Name) map[string]types.AttributeValue {
+	return dynamo.Key(schema.DirectoryCells, cell+"#"+string(t))
+}
+
+// ErrNotFound is the answer for a tenant the directory does not hold.
+var ErrNotFound = errs.NotFound("workspace")
+
+// Get reads a tenant's entry (one strongly consistent GetItem).
+func (d Directory) Get(ctx context.Context, tenantID string) (Entry, error) {
+	var it entryItem
+	if err := dynamo.GetItem(ctx, d.DB, d.Table, entryKey(tenantID), &it, "directory entry", ErrNotFound); err != nil {
+		return Entry{}, err
+	}
+	return it.Entry, nil
+}
+
+// Counts are the tenants per tier of every cell that holds one (one Query
+// of the counts' partition).
+func (d Directory) Counts(ctx context.Context) (map[string]map[tiers.Name]float64, error) {
+	out := map[string]map[tiers.Name]float64{}
+	p := dynamodb.NewQueryPaginator(d.DB, &dynamodb.QueryInput{
+		TableName:              aws.String(d.Table),
+		KeyConditionExpression: aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: schema.DirectoryCells},
+		},
+		ConsistentRead: aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read cell counts: %w", err)
+		}
+		for _, item := range page.Items {
+			var c struct {
+				SK      string  `dynamodbav:"sk"`
+				Tenants float64 `dynamodbav:"tenants"`
+			}
+			if err := attributevalue.UnmarshalMap(item, &c); err != nil {
+				return nil, err
+			}
+			cell, tier, ok := strings.Cut(c.SK, "#")
+			if !ok {
+				continue
+			}
+			if out[cell] == nil {
+				out[cell] = map[tiers.Name]float64{}
+			}
+			out[cell][tiers.Name(tier)] = c.Tenants
+		}
+	}
+	return out, nil
+}
+
+func countUpdate(table, cell string, t tiers.Name, delta int) types.TransactWriteItem {
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName: aws.String(table), Key: countKey(cell, t),
+		UpdateExpression:          aws.String("ADD tenants :d"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":d": &types.AttributeValueMemberN{Value: strconv.Itoa(delta)}},
+	}}
+}
+
+// Register writes a new tenant's entry and counts it in its cell, in one
+// transaction; a tenant already in the directory is a conflict and
+// nothing changes.
+func (d Directory) Register(ctx context.Context, e Entry) error {
+	if e.TenantID == "" || e.Cell == "" {
+		return errs.Invalid("directory_entry_incomplete", "a directory entry needs a tenant and a cell")
+	}
+	e.UpdatedAt = d.now()
+	item, err := attributevalue.MarshalMap(entryItem{PK: schema.DirectoryTenant + e.TenantID, SK: schema.DirectoryEntry, Entry: e})
+	if err != nil {
+		return err
+	}
+	_, err = d.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: aws.String(d.Table), Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+		countUpdate(d.Table, e.Cell, e.Tier, 1),
+	}})
+	return dynamo.Translate(err, "register in directory", errs.Conflict("tenant_in_directory", "the tenant is already in the directory"))
+}
+
+// Remove deletes a tenant's entry while it is in cell and uncounts it
+// there (a registration that failed after claiming its slug; an
+// offboarded tenant). A tenant not in cell changes nothing.
+func (d Directory) Remove(ctx context.Context, tenantID, cell string, t tiers.Name) error {
+	_, err := d.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Delete: &types.Delete{
+			TableName: aws.String(d.Table), Key: entryKey(tenantID),
+			ConditionExpression:       aws.String("cell = :cell"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":cell": &types.AttributeValueMemberS{Value: cell}},
+		}},
+		countUpdate(d.Table, cell, t, -1),
+	}})
+	return dynamo.Translate(err, "remove directory entry", errs.Conflict("tenant_not_in_cell", "the tenant is not in cell "+cell))
+}
+
+// Switch is the directory step of moving a tenant to another cell: the
+// entry points at to (its cell, API and pool) only while it still points at
+// from, and both cells' counts follow, in one transaction. A tenant that is
+// not in from (moved already, or never there) is a conflict and nothing
+// changes. The data copy and the write freeze around it are the tier
+// migration's (internal/onboarding): Switch is its switch step across cells.
+func (d Directory) Switch(ctx context.Context, tenantID, from string, to Entry) error {
+	if to.Cell == "" || to.Cell == from {
+		return errs.Invalid("directory_switch_same_cell", "a move needs another cell")
+	}
+	to.TenantID, to.UpdatedAt = tenantID, d.now()
+	now, err := attributevalue.Marshal(to.UpdatedAt)
+	if err != nil {
+		return err
+	}
+	_, err = d.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: aws.String(d.Table), Key: entryKey(tenantID),
+			ConditionExpression:      aws.String("cell = :from AND tier = :tier"),
+			UpdateExpression:         aws.String("SET cell = :to, api_url = :api, #region = :region, user_pool_id = :pool, client_id = :client, updated_at = :now"),
+			ExpressionAttributeNames: map[string]string{"#region": "region"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":from": &types.AttributeValueMemberS{Value: from}, ":tier": &types.AttributeValueMemberS{Value: string(to.Tier)},
+				":to": &types.AttributeValueMemberS{Value: to.Cell}, ":api": &types.AttributeValueMemberS{Value: to.APIURL},
+				":region": &types.AttributeValueMemberS{Value: to.Region}, ":pool": &types.AttributeValueMemberS{Value: to.UserPoolID},
+				":client": &types.AttributeValueMemberS{Value: to.ClientID}, ":now": now,
+			},
+		}},
+		countUpdate(d.Table, from, to.Tier, -1),
+		countUpdate(d.Table, to.Cell, to.Tier, 1),
+	}})
+	return dynamo.Translate(err, "switch directory entry", errs.Conflict("tenant_not_in_cell", "the tenant is not in cell "+from))
+}
+
+// Placer places new tenants in the cell with headroom.
+type Placer struct {
+	Directory Directory
+	Model     capacity.Model
+	Cells     []Cell
+	// Target is the utilisation no quota may pass after the placement.
+	// Default: capacity.DefaultTarget.
+	Target float64
+}
+
+// Cell is the cell of id.
+func (p Placer) Cell(id string) (Cell, bool) {
+	for _, c := range p.Cells {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Cell{}, false
+}
+
+// Place chooses the cell for one more tenant of tier t from the
+// directory's counts (capacity.Model.Place: among the cells where it fits
+// under the target, the least used by its tightest quota).
+func (p Placer) Place(ctx context.Context, t tiers.Name) (Cell, error) {
+	counts, err := p.Directory.Counts(ctx)
+	if err != nil {
+		return Cell{}, err
+	}
+	fleet := make([]capacity.Cell, 0, len(p.Cells))
+	for _, c := range p.Cells {
+		fleet = append(fleet, capacity.Cell{ID: c.ID, Account: c.Account, Region: c.Region, Tenants: counts[c.ID], Applied: c.Applied})
+	}
+	target := p.Target
+	if target == 0 {
+		target = capacity.DefaultTarget
+	}
+	id, err := p.Model.Place(fleet, t, target)
+	if err != nil {
+		return Cell{}, errs.Unavailable("no_cell_capacity", "no cell has room for another tenant of this tier", err)
+	}
+	c, _ := p.Cell(id)
+	return c, nil
+}
+
+// Register places tenantID of tier t and writes its directory entry.
+func (p Placer) Register(ctx context.Context, tenantID string, t tiers.Name) (Entry, error) {
+	c, err := p.Place(ctx, t)
+	if err != nil {
+		return Entry{}, err
+	}
+	e := For(tenantID, t, c)
+	if err := p.Directory.Register(ctx, e); err != nil {
+		return Entry{}, err
+	}
+	return e, nil
+}

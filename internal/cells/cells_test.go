@@ -1,0 +1,138 @@
+package cells_test
+
+import (
+	"context"
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/issuetracker/issuetracker/internal/capacity"
+	"github.com/issuetracker/issuetracker/internal/cells"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
+	"github.com/issuetracker/issuetracker/internal/tiers"
+)
+
+// directory is a fresh directory table in DynamoDB Local.
+func directory(t *testing.T) cells.Directory {
+	t.Helper()
+	db := testenv.DynamoDB(t)
+	name := schema.Names{Prefix: testenv.UniquePrefix(t)}.Directory()
+	if err := dynamo.EnsureTable(context.Background(), db, schema.Directory, name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = dynamo.DeleteTable(context.Background(), db, name) })
+	return cells.Directory{DB: db, Table: name}
+}
+
+func model(t *testing.T) capacity.Model {
+	t.Helper()
+	root, err := testenv.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := capacity.DesignFromDir(filepath.Join(root, "infra", "templates"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := capacity.New(d, capacity.Profiles()["typical"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// raised are the two changes docs/scale.md recommends for every cell: an
+// SES sender for the pools and the stage throttle at the account's.
+var raised = map[string]float64{"cognito.default-email": math.Inf(1), "apigw.method-throttle": 10000}
+
+var (
+	one = cells.Cell{ID: "cell-1", Account: "111111111111", Region: "us-east-1", APIURL: "https://one.example/v1", UserPoolID: "us-east-1_One", ClientID: "c1", Applied: raised}
+	two = cells.Cell{ID: "cell-2", Account: "222222222222", Region: "eu-west-1", APIURL: "https://two.example/v1", UserPoolID: "eu-west-1_Two", ClientID: "c2", Applied: raised}
+)
+
+func TestRegistrationPlacesATenantInTheCellWithHeadroom(t *testing.T) {
+	ctx := context.Background()
+	dir := directory(t)
+	p := cells.Placer{Directory: dir, Model: model(t), Cells: []cells.Cell{one, two}}
+
+	e, err := p.Register(ctx, "acme", tiers.Basic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Cell != "cell-1" || e.APIURL != one.APIURL || e.UserPoolID != one.UserPoolID {
+		t.Fatalf("first tenant of two empty cells: %+v, want cell-1 (the first of equals)", e)
+	}
+	got, err := dir.Get(ctx, "acme")
+	if err != nil || got.Cell != "cell-1" || got.ClientID != "c1" || got.Tier != tiers.Basic {
+		t.Fatalf("entry read back: %+v, %v", got, err)
+	}
+	// With 4,500 Basic tenants in cell-1 (45% of its API keys, more than any
+	// quota the platform itself takes), its tightest quota is more used
+	// than cell-2's: the next tenant goes to cell-2.
+	fill(t, dir, "cell-1", tiers.Basic, 4499)
+	e, err = p.Register(ctx, "globex", tiers.Basic)
+	if err != nil || e.Cell != "cell-2" {
+		t.Fatalf("second tenant: %+v, %v; want the less used cell-2", e, err)
+	}
+	if _, err := p.Register(ctx, "acme", tiers.Basic); !errs.Is(err, errs.KindConflict) {
+		t.Fatalf("registering acme again: %v, want a conflict", err)
+	}
+	counts, err := dir.Counts(ctx)
+	if err != nil || counts["cell-1"][tiers.Basic] != 4500 || counts["cell-2"][tiers.Basic] != 1 {
+		t.Fatalf("counts %v, %v: a refused registration must not count", counts, err)
+	}
+
+	// Fill cell-2 to 8,000 Basic tenants: 80% of its 10,000 API keys (not
+	// adjustable), so the model refuses it another and cell-1 takes the
+	// next one although it holds more than cell-2 did before.
+	fill(t, dir, "cell-2", tiers.Basic, 7999)
+	if c, err := p.Place(ctx, tiers.Basic); err != nil || c.ID != "cell-1" {
+		t.Fatalf("placement with cell-2 at its API-key target: %v, %v", c.ID, err)
+	}
+	fill(t, dir, "cell-1", tiers.Basic, 5000)
+	_, err = p.Place(ctx, tiers.Basic)
+	if !errs.Is(err, errs.KindUnavailable) {
+		t.Fatalf("both cells full: %v, want unavailable", err)
+	}
+	t.Logf("both full: %v", errs.As(err).Err)
+}
+
+// fill adds n tenants of tier t to a cell's count (as n registrations would).
+func fill(t *testing.T, dir cells.Directory, cell string, tier tiers.Name, n int) {
+	t.Helper()
+	if err := cells.AddCount(context.Background(), dir, cell, tier, n); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMovingATenantSwitchesItsEntryOnlyFromTheCellItIsIn(t *testing.T) {
+	ctx := context.Background()
+	dir := directory(t)
+	if err := dir.Register(ctx, cells.For("acme", tiers.Premium, one)); err != nil {
+		t.Fatal(err)
+	}
+	to := cells.For("acme", tiers.Premium, two)
+	if err := dir.Switch(ctx, "acme", "cell-3", to); !errs.Is(err, errs.KindConflict) {
+		t.Fatalf("switch from a cell it is not in: %v, want a conflict", err)
+	}
+	if err := dir.Switch(ctx, "acme", "cell-1", to); err != nil {
+		t.Fatal(err)
+	}
+	got, err := dir.Get(ctx, "acme")
+	if err != nil || got.Cell != "cell-2" || got.APIURL != two.APIURL || got.UserPoolID != two.UserPoolID || got.Region != "eu-west-1" {
+		t.Fatalf("after the switch: %+v, %v", got, err)
+	}
+	if err := dir.Switch(ctx, "acme", "cell-1", to); !errs.Is(err, errs.KindConflict) {
+		t.Fatalf("a second switch from cell-1: %v, want a conflict (it moved already)", err)
+	}
+	counts, _ := dir.Counts(ctx)
+	if counts["cell-1"][tiers.Premium] != 0 || counts["cell-2"][tiers.Premium] != 1 {
+		t.Fatalf("counts after the move: %v", counts)
+	}
+	if _, err := dir.Get(ctx, "initech"); !errs.Is(err, errs.KindNotFound) {
+		t.Fatalf("a tenant not in the directory: %v", err)
+	}
+}

@@ -1,0 +1,117 @@
+package devstack_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/issuetracker/issuetracker/internal/cells"
+	"github.com/issuetracker/issuetracker/internal/devstack"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
+	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
+	"github.com/issuetracker/issuetracker/internal/tiers"
+)
+
+// TestTwoCellsRouteSignInByTheDirectoryAndIsolateTheirTenants runs two
+// local cells side by side (as make dev CELLS=2 does) on one directory:
+// acme lives in cell-1, initech in cell-2.
+func TestTwoCellsRouteSignInByTheDirectoryAndIsolateTheirTenants(t *testing.T) {
+	base := testenv.UniquePrefix(t)
+	dir := schema.Names{Prefix: base}.Directory()
+	t.Cleanup(func() { _ = dynamo.DeleteTable(context.Background(), testenv.DynamoDB(t), dir) })
+	owner := func(id string) devstack.DemoTenant {
+		return devstack.DemoTenant{ID: id, Name: id, Tier: tiers.Standard, Users: []devstack.DemoUser{
+			{Email: "owner@" + id + ".test", Role: roles.SuperAdmin, TenantID: id}}}
+	}
+	cell := func(id string, tenant devstack.DemoTenant) *platform {
+		return startPlatform(t, func(c *devstack.Config) {
+			c.Prefix, c.Cell, c.Directory, c.Tenants = base, id, dir, []devstack.DemoTenant{tenant}
+		})
+	}
+	one, two := cell("cell-1", owner("acme")), cell("cell-2", owner("initech"))
+	require.Equal(t, base, one.pl.Prefix, "cell-1 keeps the base names")
+	require.Equal(t, base+"-cell-2", two.pl.Prefix)
+	home := map[string]*platform{"acme": one, "initech": two}
+	one.s.Placement.Cells = []cells.Cell{one.s.Cell(), two.s.Cell()}
+	two.s.Placement.Cells = one.s.Placement.Cells
+
+	for slug, want := range home {
+		for _, asked := range []*platform{one, two} {
+			status, ws := asked.call("GET", "/v1/workspaces/"+slug, "", nil)
+			require.Equal(t, 200, status, "%s asked at %s: %v", slug, asked.pl.Cell, ws)
+			assert.Equal(t, want.pl.Cell, ws["cell"], "%s asked at %s", slug, asked.pl.Cell)
+			assert.Equal(t, want.pl.GatewayURL, ws["api_url"])
+			assert.Equal(t, want.pl.TenantPoolID, ws["user_pool_id"])
+			assert.Equal(t, want.pl.TenantClientID, ws["client_id"])
+		}
+	}
+	for _, p := range []*platform{one, two} {
+		status, missing := p.call("GET", "/v1/workspaces/nosuch", "", nil)
+		assert.Equal(t, 404, status)
+		assert.Equal(t, "workspace_not_found", missing["code"], "%v", missing)
+	}
+
+	t.Run("registration is placed by the model and a slug is unique across cells", func(t *testing.T) {
+		reg := func(slug string) map[string]any {
+			return map[string]any{"company_name": slug, "slug": slug, "admin_email": "owner@" + slug + ".test", "tier": "basic"}
+		}
+		status, taken := two.call("POST", "/v1/registrations", "", reg("acme"))
+		assert.Equal(t, 409, status, "acme is cell-1's: %v", taken)
+		assert.Equal(t, "slug_taken", taken["code"])
+		// Both cells hold one tenant: the model's tie goes to cell-1.
+		status, elsewhere := two.call("POST", "/v1/registrations", "", reg("hooli"))
+		assert.Equal(t, 409, status, "%v", elsewhere)
+		assert.Equal(t, "registration_in_other_cell", elsewhere["code"])
+		assert.Contains(t, elsewhere["detail"], one.pl.GatewayURL+"/v1/registrations")
+		status, accepted := one.call("POST", "/v1/registrations", "", reg("hooli"))
+		require.Equal(t, 202, status, "%v", accepted)
+		e, err := one.s.Placement.Directory.Get(one.ctx, "hooli")
+		require.NoError(t, err)
+		assert.Equal(t, "cell-1", e.Cell)
+		assert.Equal(t, one.pl.GatewayURL, e.APIURL)
+		status, _ = two.call("POST", "/v1/registrations", "", reg("hooli"))
+		assert.Equal(t, 409, status, "hooli is taken in cell-1")
+	})
+	t.Run("sign-in at the pool the directory names reaches the tenant's cell only", func(t *testing.T) {
+		for slug, p := range home {
+			_, ws := one.call("GET", "/v1/workspaces/"+slug, "", nil)
+			tok, err := cognitotest.PasswordLogin(p.ctx, p.pools.C, ws["client_id"].(string), "owner@"+slug+".test", devstack.DemoPassword)
+			require.NoError(t, err)
+			status, me := p.call("GET", "/v1/me", tok.IDToken, nil)
+			require.Equal(t, 200, status, "%v", me)
+			assert.Contains(t, jsonString(me), slug)
+			other := one
+			if p == one {
+				other = two
+			}
+			status, _ = other.call("GET", "/v1/issues", tok.IDToken, nil)
+			assert.Equal(t, 401, status, "%s's token at the other cell: its pool is not that cell's", slug)
+		}
+	})
+	t.Run("a cell's Root sees another cell's tenant as a missing one", func(t *testing.T) {
+		for slug, p := range home {
+			other := one
+			if p == one {
+				other = two
+			}
+			root := other.login(other.pl.ProviderClientID, devstack.Demo.Root.Email)
+			status, foreign := other.call("GET", "/v1/admin/tenants/"+slug, root, nil)
+			_, missing := other.call("GET", "/v1/admin/tenants/nosuch", root, nil)
+			assert.Equal(t, 404, status, "%s at %s", slug, other.pl.Cell)
+			assert.Equal(t, missing["code"], foreign["code"])
+			status, _ = p.call("GET", "/v1/admin/tenants/"+slug, p.login(p.pl.ProviderClientID, devstack.Demo.Root.Email), nil)
+			assert.Equal(t, 200, status, "%s at its own cell", slug)
+		}
+	})
+}
+
+func jsonString(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
