@@ -62,9 +62,9 @@ func (s *Service) List(ctx context.Context, p tenancy.Principal) ([]Project, err
 	if err != nil {
 		return nil, err
 	}
-	for _, x := range ps {
-		if x.ID == DefaultID {
-			return ps, nil
+	for i, x := range ps {
+		if x.ID == DefaultID { // the default one first, as documented (stored, it sorts after the ULIDs)
+			return append(append([]Project{x}, ps[:i]...), ps[i+1:]...), nil
 		}
 	}
 	d, err := s.ensureDefault(ctx, p)

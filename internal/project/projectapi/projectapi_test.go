@@ -2,6 +2,7 @@ package projectapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"sync"
 	"testing"
@@ -86,6 +87,12 @@ func TestProjectsNumberTheirIssues(t *testing.T) {
 	a1 := w.issue(t, w.ann, map[string]any{"title": "Rate limits", "project_id": api.ID})
 	d2 := w.issue(t, w.ann, map[string]any{"title": "Still default"})
 	assert.Equal(t, []string{"WEB-1", "WEB-2", "API-1", "ACME-2"}, []string{w1.Key, w2.Key, a1.Key, d2.Key}, "one counter per project")
+	var listed struct {
+		Items []project.Project `json:"items"`
+	}
+	require.NoError(t, json.Unmarshal(w.api.As(w.ann).Do("GET", "/v1/projects", nil).Body, &listed))
+	require.Len(t, listed.Items, 3)
+	assert.Equal(t, project.DefaultID, listed.Items[0].ID, "the default project first, as documented (pages open it by default)")
 
 	for ref, want := range map[string]string{"WEB-2": w2.ID, "web-1": w1.ID, "API-1": a1.ID, "ACME-1": legacy.ID} {
 		got := decode[issue.Issue](t, w.api.As(w.ann).Do("GET", "/v1/issues/"+ref, nil), http.StatusOK)
