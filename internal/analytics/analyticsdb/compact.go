@@ -47,16 +47,28 @@ const compactNamesPerWrite = 300
 
 var blobOf = map[string]string{analytics.PrefixLead: blobLead, analytics.PrefixCycle: blobCycle, analytics.PrefixResp: blobResp}
 
-// binCounter reports whether attribute k is a bin counter, and its prefix.
-func binCounter(k string) (string, bool) {
-	for prefix := range blobOf {
-		if rest, ok := strings.CutPrefix(k, prefix); ok && rest != "" {
-			if _, err := strconv.Atoi(rest); err == nil {
-				return prefix, true
+// binCounter reports whether attribute k is a bin counter (lt<b>, ct<b>,
+// rt<b>), with its histogram's prefix and its bin.
+func binCounter(k string) (prefix string, bin int, ok bool) {
+	for _, prefix := range []string{analytics.PrefixLead, analytics.PrefixCycle, analytics.PrefixResp} {
+		if rest, found := strings.CutPrefix(k, prefix); found && rest != "" {
+			if b, err := strconv.Atoi(rest); err == nil {
+				return prefix, b, true
 			}
 		}
 	}
-	return "", false
+	return "", 0, false
+}
+
+// histogram is d's histogram named by a counter prefix or a blob attribute.
+func histogram(d *analytics.DayRollup, name string) analytics.Histogram {
+	switch name {
+	case analytics.PrefixLead, blobLead:
+		return d.Lead
+	case analytics.PrefixCycle, blobCycle:
+		return d.Cycle
+	}
+	return d.Response
 }
 
 // Compact folds the bin counters of the scope's days from..to (inclusive)
@@ -94,7 +106,7 @@ func (s Store) Compact(ctx context.Context, sc tenancy.Scope, scope, from, to st
 func (s Store) compactDay(ctx context.Context, sc tenancy.Scope, m map[string]av) (bool, error) {
 	var counters []string
 	for k := range m {
-		if _, ok := binCounter(k); ok {
+		if _, _, ok := binCounter(k); ok {
 			counters = append(counters, k)
 		}
 	}
@@ -118,9 +130,8 @@ func (s Store) compactDay(ctx context.Context, sc tenancy.Scope, m map[string]av
 		part := counters[:min(compactNamesPerWrite, len(counters))]
 		counters = counters[len(part):]
 		for _, k := range part {
-			prefix, _ := binCounter(k)
+			prefix, b, _ := binCounter(k)
 			n, _ := num(m[k])
-			b, _ := strconv.Atoi(strings.TrimPrefix(k, prefix))
 			hists[blobOf[prefix]][b] += n
 		}
 		var upd expression.UpdateBuilder

@@ -61,7 +61,7 @@ func rawDay(t *testing.T, s Store, sc tenancy.Scope, day string) map[string]av {
 func counters(item map[string]av) int {
 	n := 0
 	for k := range item {
-		if _, ok := binCounter(k); ok {
+		if _, _, ok := binCounter(k); ok {
 			n++
 		}
 	}

@@ -415,8 +415,7 @@ func dayRollup(m map[string]av) (analytics.DayRollup, error) {
 			if !isB {
 				return d, fmt.Errorf("analytics day %s: %s is not binary", d.Day, k)
 			}
-			h := map[string]analytics.Histogram{blobLead: d.Lead, blobCycle: d.Cycle, blobResp: d.Response}[k]
-			if err := h.AddBinary(b.Value); err != nil {
+			if err := histogram(&d, k).AddBinary(b.Value); err != nil {
 				return d, fmt.Errorf("analytics day %s: %w", str2(m["sk"]), err)
 			}
 		case !ok:
@@ -427,10 +426,8 @@ func dayRollup(m map[string]av) (analytics.DayRollup, error) {
 		case k == analytics.FieldNet:
 			d.Net = n
 		default:
-			for prefix, h := range map[string]analytics.Histogram{analytics.PrefixLead: d.Lead, analytics.PrefixCycle: d.Cycle, analytics.PrefixResp: d.Response} {
-				if b, err := strconv.Atoi(strings.TrimPrefix(k, prefix)); strings.HasPrefix(k, prefix) && err == nil && n != 0 {
-					h[b] += n
-				}
+			if prefix, bin, isBin := binCounter(k); isBin && n != 0 {
+				histogram(&d, prefix)[bin] += n
 			}
 		}
 	}
