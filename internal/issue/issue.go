@@ -104,7 +104,17 @@ type Issue struct {
 	Fields map[string]any `json:"fields,omitempty"`
 	// Progress rolls up the sub-issues (GET of one issue only).
 	Progress *Progress `json:"progress,omitempty"`
+	// HasChildren records whether a sub-issue was ever linked to the issue:
+	// false from its creation, true from its first sub-issue on, never
+	// cleared; nil for an issue stored before the flag existed (unknown).
+	// A GET runs the roll-up Query only when it is not false, so a leaf
+	// costs one read. Not part of the API.
+	HasChildren *bool `json:"-"`
 }
+
+// MayHaveChildren reports whether the issue's sub-issue roll-up has to be
+// read: it had a sub-issue once, or it was stored before that was recorded.
+func (i Issue) MayHaveChildren() bool { return i.HasChildren == nil || *i.HasChildren }
 
 // Overdue reports whether the issue is past its due date and not completed.
 func (i Issue) Overdue(today string) bool {

@@ -5,7 +5,6 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
-	"golang.org/x/sync/errgroup"
 )
 
 // Progress is the roll-up of a parent's sub-issues by category.
@@ -64,28 +63,16 @@ func (s *Service) checkParent(ctx context.Context, p tenancy.Principal, old Issu
 	}
 }
 
-// LoadWithProgress is Load plus the roll-up of the issue's sub-issues
-// (one Query of gsi8, run beside the issue's read when ref is an id).
+// LoadWithProgress is Load plus the roll-up of the issue's sub-issues: one
+// Query of gsi8 after the issue's read, made only for an issue that ever
+// had a sub-issue (issue.HasChildren), so a leaf costs its read alone.
 func (s *Service) LoadWithProgress(ctx context.Context, p tenancy.Principal, ref string) (Issue, error) {
-	if _, _, isKey := SplitKey(ref); isKey {
-		i, err := s.Load(ctx, p, ref)
-		if err != nil {
-			return Issue{}, err
-		}
-		ref = i.ID
+	i, err := s.Load(ctx, p, ref)
+	if err != nil || !i.MayHaveChildren() {
+		return i, err
 	}
-	var i Issue
-	var counts map[Category]int
-	var truncated bool
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) { i, err = s.Store.Get(gctx, p.Scope(), ref); return err })
-	g.Go(func() (err error) {
-		if ValidID(ref) {
-			counts, truncated, err = s.Store.ChildCategories(gctx, p.Scope(), ref, MaxChildrenRollup)
-		}
-		return err
-	})
-	if err := g.Wait(); err != nil {
+	counts, truncated, err := s.Store.ChildCategories(ctx, p.Scope(), i.ID, MaxChildrenRollup)
+	if err != nil {
 		return Issue{}, err
 	}
 	if len(counts) > 0 {

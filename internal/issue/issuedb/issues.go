@@ -77,8 +77,13 @@ func counterSize(tenant, project string, n int64) int64 {
 // label that vanished meanwhile is a 400 naming labels.
 func (s Store) Create(ctx context.Context, sc tenancy.Scope, i issue.Issue, h issue.StatusChange, a issue.Activity) error {
 	t := &tx{table: sc.Table}
+	if i.HasChildren == nil {
+		none := false
+		i.HasChildren = &none
+	}
 	it := toIssueItem(i)
 	t.put(it, notExists(), func(map[string]av) error { return errs.Conflict("issue_exists", "issue id already used") })
+	linkParent(t, issue.Issue{}, i)
 	t.put(keyItem{PK: issueKeyPK(i.TenantID, i.ProjectID, i.Number), SK: skKey, IssueID: i.ID}, notExists(),
 		func(map[string]av) error { return errs.Conflict("issue_key_taken", "issue key already used") })
 	t.put(toHistoryItem(i.TenantID, h), nil, nil)
@@ -133,10 +138,17 @@ func staleOrGone(old map[string]av) error {
 // transition, the status-history entry. Label uses and search postings
 // change by their delta.
 func (s Store) Update(ctx context.Context, sc tenancy.Scope, old, i issue.Issue, a issue.Activity, h *issue.StatusChange, r *issue.Relation) error {
+	return withFlagRetry(ctx, old, i, func(ctx context.Context, old, i issue.Issue) error {
+		return s.update(ctx, sc, old, i, a, h, r)
+	})
+}
+
+func (s Store) update(ctx context.Context, sc tenancy.Scope, old, i issue.Issue, a issue.Activity, h *issue.StatusChange, r *issue.Relation) error {
 	t := &tx{table: sc.Table}
 	it := toIssueItem(i)
-	t.put(it, versionIs(old.Version), staleOrGone)
+	t.put(it, unchanged(old), staleGoneOrFlagged(old))
 	t.gone(toIssueItem(old))
+	linkParent(t, old, i)
 	t.put(toActivityItem(i.TenantID, a), nil, nil)
 	if h != nil {
 		t.put(toHistoryItem(i.TenantID, *h), nil, nil)

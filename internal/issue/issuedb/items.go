@@ -61,6 +61,10 @@ type issueItem struct {
 	ResolvedAt  *time.Time     `dynamodbav:"resolved_at,omitempty"`
 	ClosedAt    *time.Time     `dynamodbav:"closed_at,omitempty"`
 	Version     int64          `dynamodbav:"version"`
+	// HasChildren: issue.Issue.HasChildren (absent: an item written before
+	// the flag). A BOOL of one byte either way, so setting it when the
+	// first sub-issue is linked does not change the item's size.
+	HasChildren *bool `dynamodbav:"has_children,omitempty"`
 	// Terms are the indexed "word:weight"s, so an update writes only the delta.
 	Terms []string `dynamodbav:"terms,omitempty"`
 }
@@ -103,7 +107,7 @@ func toIssueItem(i issue.Issue) issueItem {
 		Status: string(i.Status), Category: string(i.Category), AssigneeID: i.AssigneeID, TeamID: i.TeamID,
 		Labels: orNil(i.Labels), Mentions: toMentionItems(i.Mentions), DueDate: i.DueDate, ReporterID: i.ReporterID,
 		CreatedAt: i.CreatedAt, UpdatedAt: i.UpdatedAt, StartedAt: i.StartedAt, ResolvedAt: i.ResolvedAt,
-		ClosedAt: i.ClosedAt, Version: i.Version,
+		ClosedAt: i.ClosedAt, Version: i.Version, HasChildren: i.HasChildren,
 		Terms: orNil(encodeTerms(issue.IssueTerms(i.Title, i.Description))),
 	}
 }
@@ -130,7 +134,8 @@ func (it issueItem) issue() issue.Issue {
 		Status: issue.Status(it.Status), Category: issue.Category(it.Category), AssigneeID: it.AssigneeID,
 		TeamID: it.TeamID, Labels: labels, Mentions: mentions(it.Mentions), DueDate: it.DueDate, ReporterID: it.ReporterID,
 		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, StartedAt: it.StartedAt, ResolvedAt: it.ResolvedAt,
-		ClosedAt: it.ClosedAt, Version: it.Version, Estimate: it.Estimate, CycleID: it.CycleID, Fields: it.Fields}
+		ClosedAt: it.ClosedAt, Version: it.Version, Estimate: it.Estimate, CycleID: it.CycleID, Fields: it.Fields,
+		HasChildren: it.HasChildren}
 }
 
 // mentionItem is a resolved mention (issue descriptions and comments).

@@ -85,10 +85,17 @@ func (s Store) InStatus(ctx context.Context, sc tenancy.Scope, projectID string,
 // same transaction. The old alias stays: the old key keeps finding
 // the issue, as a renamed project's keys do.
 func (s Store) Move(ctx context.Context, sc tenancy.Scope, old, i issue.Issue, a issue.Activity, h *issue.StatusChange) error {
+	return withFlagRetry(ctx, old, i, func(ctx context.Context, old, i issue.Issue) error {
+		return s.move(ctx, sc, old, i, a, h)
+	})
+}
+
+func (s Store) move(ctx context.Context, sc tenancy.Scope, old, i issue.Issue, a issue.Activity, h *issue.StatusChange) error {
 	t := &tx{table: sc.Table}
 	it := toIssueItem(i)
-	t.put(it, versionIs(old.Version), staleOrGone)
+	t.put(it, unchanged(old), staleGoneOrFlagged(old))
 	t.gone(toIssueItem(old))
+	linkParent(t, old, i)
 	t.put(keyItem{PK: issueKeyPK(i.TenantID, i.ProjectID, i.Number), SK: skKey, IssueID: i.ID}, notExists(),
 		func(map[string]av) error { return errs.Conflict("issue_key_taken", "issue key already used") })
 	t.put(toActivityItem(i.TenantID, a), nil, nil)

@@ -185,6 +185,12 @@ func TestItemBytesMatchWhatTheTableHolds(t *testing.T) {
 	for _, body := range []string{`{"body":"first"}`, `{"body":"second words here"}`} {
 		require.Equal(t, http.StatusCreated, ann.Do("POST", "/v1/issues/"+gone+"/comments", body).Status)
 	}
+	// a sub-issue: its parent's has-children flag turns true (same size)
+	res = ann.Do("POST", "/v1/issues", `{"title":"Epic"}`)
+	require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
+	epic := res.Map(t)["id"].(string)
+	res = ann.Do("POST", "/v1/issues", `{"title":"Step","parent_id":"`+epic+`"}`)
+	require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
 	res = owner.Do("PATCH", "/v1/labels/"+label, `{"name":"defect"}`)
 	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
 	res = owner.Do("DELETE", "/v1/issues/"+gone, nil)
