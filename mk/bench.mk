@@ -3,9 +3,10 @@
 # a cycle's issues at 500 and 5,000 (internal/issue/issuedb/cycles_bench_test.go);
 # the analytics dashboard at 1,000 and 10,000 issues and the local
 # stream-to-rollup lag (internal/analytics/analyticsapi/bench_test.go); event -> first webhook
-# attempt and event -> inbox (internal/webhook/webhookapi/bench_test.go).
+# attempt and event -> inbox (internal/webhook/webhookapi/bench_test.go);
+# then gateway-bench.
 .PHONY: bench
-bench: tools ## benchmarks: round trips and time per endpoint, analytics dashboard, stream lag
+bench: tools ## benchmarks: round trips and time per endpoint, analytics dashboard, stream lag, gateway vs raw GetItem
 	@status=0; go test -run '^$$' -bench BenchmarkEndpoints -benchtime 200x -count 1 ./internal/issue/issueapi/ || status=$$?; \
 	go test -run '^$$' -bench BenchmarkBulkEdit -benchtime 5x -count 1 ./internal/issue/issueapi/ || status=$$?; \
 	go test -run '^$$' -bench BenchmarkCycleIssues -benchtime 20x -count 1 ./internal/issue/issuedb/ || status=$$?; \
@@ -13,7 +14,21 @@ bench: tools ## benchmarks: round trips and time per endpoint, analytics dashboa
 	go test -run '^$$' -bench BenchmarkDashboard -benchtime 30x -count 1 -timeout 20m ./internal/analytics/analyticsapi/ || status=$$?; \
 	go test -run '^$$' -bench BenchmarkStreamToRollupLag -benchtime 1x -count 1 ./internal/analytics/analyticsapi/ || status=$$?; \
 	go test -run '^$$' -bench BenchmarkEventToWebhookAndInbox -benchtime 1x -count 1 ./internal/webhook/webhookapi/ || status=$$?; \
-	scripts/stop-test-services.sh; exit $$status
+	scripts/stop-test-services.sh; $(MAKE) --no-print-directory gateway-bench || status=$$?; exit $$status
+
+# `make gateway-bench`: GET /v1/issues/{id} through the whole local path
+# (gateway, usage plan, authorizer with its cache, route guard, handler,
+# SDK) against the same issues read by raw GetItem calls on the same
+# DynamoDB Local, in alternating rounds of one run, at 8 and at 32
+# concurrent clients; prints p50/p95/p99 per round and the median ratio
+# (cmd/load with -mix read=1 on a fresh platform; tier limits raised by
+# configuration, scripts/load.sh). GATEWAY_ROUNDS, GATEWAY_DURATION.
+.PHONY: gateway-bench
+gateway-bench: load-tools ## gateway vs raw GetItem throughput at 8 and 32 clients (median ratio of alternating rounds)
+	@status=0; for w in 8 32; do \
+	  scripts/load.sh -mix read=1 -workers $$w -rounds $(or $(GATEWAY_ROUNDS),5) -duration $(or $(GATEWAY_DURATION),8s) \
+	    | grep -E '^(platform:|raw DynamoDB:| +read|round|platform throughput|ledger)' || status=$$?; \
+	done; exit $$status
 
 # `make migration-bench`: a tier migration of 1,000 and 10,000 issues to
 # Platinum and back, total time and write-freeze window per step
