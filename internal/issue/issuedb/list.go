@@ -28,11 +28,13 @@ var sortIndex = map[issue.Sort]struct{ name, pk, sk string }{
 }
 
 // Page bounds: a list request reads at most maxPages Query pages of
-// pageRead items, so its cost is constant whatever the tenant's size; a
-// selective filter may answer a short page with a next_cursor.
+// pageRead items (one page beyond the first; with several partitions, one
+// beyond each partition's first), so its cost is constant whatever the
+// tenant's size; a filter the index does not select may answer a short
+// page with a next_cursor.
 const (
 	pageRead = 100
-	maxPages = 5
+	maxPages = 2
 )
 
 // listCursor is the position a cursor holds: where the last page stopped.
@@ -78,6 +80,11 @@ func (s Store) List(ctx context.Context, sc tenancy.Scope, q issue.ListQuery) ([
 	streams := make([]*stream, len(p.partitions))
 	for n, part := range p.partitions {
 		kc := expression.Key(p.pkAttr).Equal(expression.Value(part))
+		prefix := ""
+		if n < len(p.prefixes) {
+			prefix = p.prefixes[n]
+			kc = kc.And(expression.Key(p.skAttr).BeginsWith(prefix))
+		}
 		e, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 		if err != nil {
 			return nil, "", err
@@ -86,7 +93,9 @@ func (s Store) List(ctx context.Context, sc tenancy.Scope, q issue.ListQuery) ([
 			KeyConditionExpression: e.KeyCondition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
 			ScanIndexForward: aws.Bool(!q.Desc), Limit: aws.Int32(limit)}
 		if start != nil {
-			in.ExclusiveStartKey = map[string]av{p.pkAttr: str(part), p.skAttr: str(start.SK),
+			// start.SK is the position in the list's order; a prefixed
+			// partition's sort keys are that position behind the prefix.
+			in.ExclusiveStartKey = map[string]av{p.pkAttr: str(part), p.skAttr: str(prefix + start.SK),
 				"pk": str(issuePK(sc.TenantID, start.ID)), "sk": str(skIssue)}
 		}
 		streams[n] = &stream{in: in}

@@ -2,6 +2,7 @@ package issuedb
 
 import (
 	"slices"
+	"strconv"
 
 	"github.com/issuetracker/issuetracker/internal/issue"
 )
@@ -12,6 +13,9 @@ import (
 type plan struct {
 	index, pkAttr, skAttr string
 	partitions            []string
+	// prefixes, when set, narrow each partition's Query to the index sort
+	// keys that begin with prefixes[n] (a priority's issues in gsi3).
+	prefixes []string
 	// residual is what the index does not select; Match still checks the
 	// whole filter, since an index entry may lag behind its issue.
 	residual issue.Filter
@@ -24,7 +28,8 @@ const maxFanout = 10
 // choosePlan picks the index of a list page. Only the updated order has
 // filter indexes (gsi5 owner, gsi6 status, gsi7 project, gsi8 parent, gsi9 cycle, all
 // sorted like gsi1); among the indexed filters the most selective drives
-// the Query: parent, cycle, assignee (many users), then team, project, status. assignee=none is not
+// the Query: parent, cycle, assignee (many users), then team, project, status, priority (a
+// prefix of gsi3, whose sort key is rank#updated#id). assignee=none is not
 // indexed: team-owned issues are unassigned too, and it is rarely
 // selective. Otherwise the sort index reads the tenant's issues and the
 // filter applies in memory.
@@ -86,6 +91,20 @@ func choosePlan(tenant string, q issue.ListQuery) plan {
 		// category stays a residual filter (the issue stores its category).
 		p.residual.Statuses = nil
 		return plan{index: "gsi6", pkAttr: "gsi6pk", skAttr: "gsi6sk", partitions: parts, residual: p.residual}
+	}
+	if len(f.Priorities) > 0 {
+		// Within one priority, gsi3 (rank#updated#id) is in update order.
+		ranks := make([]int, 0, len(f.Priorities))
+		for _, pr := range f.Priorities {
+			ranks = append(ranks, pr.Rank())
+		}
+		slices.Sort(ranks)
+		var parts, prefixes []string
+		for _, r := range slices.Compact(ranks) {
+			parts, prefixes = append(parts, issuesGSI(tenant)), append(prefixes, strconv.Itoa(r)+"#")
+		}
+		p.residual.Priorities = nil
+		return plan{index: "gsi3", pkAttr: "gsi3pk", skAttr: "gsi3sk", partitions: parts, prefixes: prefixes, residual: p.residual}
 	}
 	return p
 }
