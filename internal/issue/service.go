@@ -91,17 +91,51 @@ func (s *Service) project(ctx context.Context, p tenancy.Principal, ref string) 
 	} else if ref != DefaultProjectID && ref != pr.Key {
 		err = errs.NotFound("project")
 	}
-	if errs.Is(err, errs.KindNotFound) {
-		return ProjectRef{}, errs.Field("project_id", "no such project in this workspace")
-	}
-	if err != nil {
+	if err = projectUsable(pr, err); err != nil {
 		return ProjectRef{}, err
 	}
+	return pr, nil
+}
+
+// projectUsable maps the read of a project an issue is filed in: a missing
+// one is a 400 naming project_id, an archived one a 422.
+func projectUsable(pr ProjectRef, err error) error {
+	if errs.Is(err, errs.KindNotFound) {
+		return errs.Field("project_id", "no such project in this workspace")
+	}
+	if err != nil {
+		return err
+	}
 	if pr.Archived {
-		return ProjectRef{}, errs.E(errs.KindUnprocessable, "project_archived", "project %s is archived", pr.Key).
+		return errs.E(errs.KindUnprocessable, "project_archived", "project %s is archived", pr.Key).
 			WithFields(errs.FieldError{Field: "project_id", Reason: "is archived"})
 	}
-	return pr, nil
+	return nil
+}
+
+// projectWithWorkflow is a Projects that reads a project and its workflow
+// in one round trip (project.Issues).
+type projectWithWorkflow interface {
+	ProjectWithWorkflow(ctx context.Context, p tenancy.Principal, ref string) (ProjectRef, Workflow, error)
+}
+
+// projectAndWorkflow is project and then workflow, in one read when the
+// Projects can (a create needs both).
+func (s *Service) projectAndWorkflow(ctx context.Context, p tenancy.Principal, ref string) (ProjectRef, Workflow, error) {
+	pw, ok := s.Projects.(projectWithWorkflow)
+	if !ok || s.Workflows == nil {
+		pr, err := s.project(ctx, p, ref)
+		if err != nil {
+			return ProjectRef{}, Workflow{}, err
+		}
+		wf, err := s.workflow(ctx, p, pr.ID)
+		return pr, wf, err
+	}
+	pr, wf, err := pw.ProjectWithWorkflow(ctx, p, ref)
+	if err = projectUsable(pr, err); err != nil {
+		return ProjectRef{}, Workflow{}, err
+	}
+	return pr, wf, nil
 }
 
 // CreateIssue is what a new issue is made of.
@@ -141,7 +175,7 @@ func (s *Service) Create(ctx context.Context, p tenancy.Principal, in CreateIssu
 	if in.ProjectID != "" && !ValidID(in.ProjectID) {
 		return Issue{}, errs.Field("project_id", "is not a valid project id or key")
 	}
-	pr, err := s.project(ctx, p, cmp.Or(in.ProjectID, DefaultProjectID))
+	pr, wf, err := s.projectAndWorkflow(ctx, p, cmp.Or(in.ProjectID, DefaultProjectID))
 	if err != nil {
 		return Issue{}, err
 	}
@@ -151,10 +185,6 @@ func (s *Service) Create(ctx context.Context, p tenancy.Principal, in CreateIssu
 		} else if ok { // a default assignee who left is skipped
 			in.AssigneeID = pr.DefaultAssigneeID
 		}
-	}
-	wf, err := s.workflow(ctx, p, pr.ID)
-	if err != nil {
-		return Issue{}, err
 	}
 	start, _ := wf.Status(wf.Initial())
 	i := Issue{ProjectID: pr.ID, TenantID: p.TenantID, Title: in.Title, Description: in.Description, Type: cmp.Or(in.Type, Task),

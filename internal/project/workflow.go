@@ -20,6 +20,10 @@ import (
 type WorkflowStore interface {
 	// Workflow returns the project's stored workflow or not_found.
 	Workflow(ctx context.Context, sc tenancy.Scope, projectID string) (issue.Workflow, error)
+	// ProjectAndWorkflow reads the project and its stored workflow together
+	// (one round trip): not_found without the project, a nil workflow when
+	// it stored none.
+	ProjectAndWorkflow(ctx context.Context, sc tenancy.Scope, projectID string) (Project, *issue.Workflow, error)
 	// Workflows lists the tenant's stored workflows (one Query).
 	Workflows(ctx context.Context, sc tenancy.Scope) ([]issue.Workflow, error)
 	// PutWorkflow writes w if the stored workflow is still at version old
@@ -322,6 +326,41 @@ func (s *Service) DeletionOf(ctx context.Context, p tenancy.Principal, ref strin
 // Workflow implements issue.Workflows: one read of the stored workflow.
 func (i Issues) Workflow(ctx context.Context, p tenancy.Principal, projectID string) (issue.Workflow, error) {
 	return i.Service.workflowOf(ctx, p, projectID)
+}
+
+// ProjectWithWorkflow implements issue's project-and-workflow read (a new
+// issue needs both): a key is resolved first (one read), then the project
+// and its workflow come in one BatchGetItem instead of two GetItems.
+func (i Issues) ProjectWithWorkflow(ctx context.Context, p tenancy.Principal, ref string) (issue.ProjectRef, issue.Workflow, error) {
+	s := i.Service
+	id := ref
+	if isKey(ref) {
+		pid, err := i.ProjectID(ctx, p, ref)
+		if err != nil {
+			return issue.ProjectRef{}, issue.Workflow{}, err
+		}
+		id = pid
+	}
+	if !issue.ValidID(id) {
+		return issue.ProjectRef{}, issue.Workflow{}, errs.NotFound("project")
+	}
+	pr, w, err := s.Store.ProjectAndWorkflow(ctx, p.Scope(), id)
+	if errs.Is(err, errs.KindNotFound) && id == DefaultID {
+		if pr, err = s.ensureDefault(ctx, p); err != nil {
+			return issue.ProjectRef{}, issue.Workflow{}, err
+		}
+		wf, err := s.workflowOf(ctx, p, id)
+		return pr.Ref(), wf, err
+	}
+	if err != nil {
+		return issue.ProjectRef{}, issue.Workflow{}, err
+	}
+	if w == nil {
+		d := issue.DefaultWorkflow()
+		d.ProjectID = id
+		w = &d
+	}
+	return pr.Ref(), *w, nil
 }
 
 // CustomStatuses implements issue.Workflows: the statuses of every stored

@@ -129,3 +129,40 @@ func TestIssuesWithoutTheFlagAndVanishedParents(t *testing.T) {
 	_, err = issuedb.Store{DB: w.dir.DB}.Get(ctx, w.ann.Scope(), orphan.ID)
 	assert.True(t, errs.Is(err, errs.KindNotFound), "nothing was written")
 }
+
+// A new issue reads its project and the project's workflow in one round
+// trip (BatchGetItem), then takes its number and writes: 3 in all (4 for a
+// project given by key), in the default project and in one with its own workflow, whose first status it
+// starts in; an archived project is still refused.
+func TestCreatingAnIssueCostsThreeRoundTrips(t *testing.T) {
+	api, m, u := meteredWorld(t)
+	ann, ada := api.As(u["ann"]), api.As(u["ada"])
+	res := ada.Do("POST", "/v1/projects", `{"key":"SHIP","name":"Shipping"}`)
+	require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
+	ship := res.Map(t)["id"].(string)
+	st := func(id, name, cat string, next ...string) map[string]any {
+		return map[string]any{"status": id, "name": name, "category": cat, "next": next}
+	}
+	res = ada.Do("PUT", "/v1/projects/SHIP/workflow", map[string]any{"statuses": []any{
+		st("todo", "Todo", "unstarted", "doing"), st("doing", "Doing", "started", "shipped"),
+		st("shipped", "Shipped", "completed", "todo")}})
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	for _, c := range []struct {
+		body, status string
+		calls        int64
+	}{
+		{`{"title":"In the default project"}`, "open", 3},
+		{`{"title":"Shipping","project_id":"` + ship + `"}`, "todo", 3},
+		{`{"title":"Shipping by key","project_id":"SHIP"}`, "todo", 4}, // + the key's claim
+	} {
+		m.reset()
+		res := ann.Do("POST", "/v1/issues", c.body)
+		require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
+		assert.Equal(t, c.calls, m.calls.Load(), c.body)
+		assert.Equal(t, c.status, res.Map(t)["status"], c.body)
+	}
+	res = ada.Do("PATCH", "/v1/projects/SHIP", `{"archived":true}`)
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	res = ann.Do("POST", "/v1/issues", `{"title":"Too late","project_id":"SHIP"}`)
+	assert.Equal(t, http.StatusUnprocessableEntity, res.Status, string(res.Body))
+}

@@ -9,10 +9,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/project"
+	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/usage"
 )
@@ -97,6 +99,44 @@ func (s Store) Workflow(ctx context.Context, sc tenancy.Scope, projectID string)
 		return issue.Workflow{}, err
 	}
 	return it.workflow(), nil
+}
+
+// ProjectAndWorkflow implements project.Store: one BatchGetItem of the
+// project's item and its workflow's (both in the tenant's PROJECTS
+// partition), strongly consistent like the single reads.
+func (s Store) ProjectAndWorkflow(ctx context.Context, sc tenancy.Scope, projectID string) (project.Project, *issue.Workflow, error) {
+	if !issue.ValidID(projectID) {
+		return project.Project{}, nil, errs.NotFound("project")
+	}
+	items, err := dynamo.BatchGet(ctx, s.DB, sc.Table, []map[string]types.AttributeValue{
+		dynamo.Key(projectsPK(sc.TenantID), projectSK(projectID)), dynamo.Key(projectsPK(sc.TenantID), workflowSK(projectID))})
+	if err != nil {
+		return project.Project{}, nil, err
+	}
+	var pr *project.Project
+	var wf *issue.Workflow
+	for _, m := range items {
+		switch sk, _ := m[schema.SK].(*types.AttributeValueMemberS); {
+		case sk != nil && sk.Value == projectSK(projectID):
+			var it projectItem
+			if err := attributevalue.UnmarshalMap(m, &it); err != nil {
+				return project.Project{}, nil, fmt.Errorf("decode project: %w", err)
+			}
+			p := it.project()
+			pr = &p
+		case sk != nil && sk.Value == workflowSK(projectID):
+			var it workflowItem
+			if err := attributevalue.UnmarshalMap(m, &it); err != nil {
+				return project.Project{}, nil, fmt.Errorf("decode workflow: %w", err)
+			}
+			w := it.workflow()
+			wf = &w
+		}
+	}
+	if pr == nil {
+		return project.Project{}, nil, errs.NotFound("project")
+	}
+	return *pr, wf, nil
 }
 
 // Workflows implements project.Store: one Query (begins_with WORKFLOW#).
