@@ -48,3 +48,13 @@ walkthrough: tools ## issue 12's "done when" walkthrough with a 200-row CSV impo
 	@status=0; ITR_WALKTHROUGH_ROWS=200 go test -run '^TestIssue12DoneWhen$$' -count 1 -v -timeout 20m ./internal/project/projectapi/ \
 	  | grep -E 'walkthrough|^(--- |ok|FAIL)' || status=$$?; \
 	scripts/stop-test-services.sh; exit $$status
+
+# `make onboarding-bench`: ONBOARDING_RUNS (5) Platinum companies approved
+# one after the other on a local platform whose tenant templates are warm
+# (as make dev warms them); approval -> active per run and the median
+# (internal/devstack/platinum_figures_test.go; docs/performance.md).
+.PHONY: onboarding-bench
+onboarding-bench: tools ## Platinum onboarding time (approval to active), median of 5 local runs
+	@status=0; ITR_PLATINUM_RUNS=$${ONBOARDING_RUNS:-5} go test -run '^TestPlatinumOnboardingFigures$$' -count 1 -v -timeout 20m ./internal/devstack/ \
+	  | grep -E '^(onboarding-figures|--- |ok|FAIL)' || status=$$?; \
+	scripts/stop-test-services.sh; exit $$status

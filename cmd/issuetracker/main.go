@@ -180,6 +180,13 @@ func dev(args []string) error {
 		return err
 	}
 	banner(s.Platform, time.Since(started))
+	if mode == devstack.InProcess {
+		go func() { // the first Platinum sign-up then skips the CDK build and synth
+			if err := s.WarmTenantTemplates(); err != nil {
+				fmt.Fprintf(logf, "tenant templates not warmed (a Platinum sign-up will synthesize): %v\n", err)
+			}
+		}()
+	}
 	if *cellsFlag == 2 {
 		// cell-2 reuses cell-1's services: the same DynamoDB Local, pools
 		// service, S3, mail and stripe-mock; its own tables, pools and gateway.

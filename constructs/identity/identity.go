@@ -143,6 +143,7 @@ func New(scope constructs.Construct, id string, props *Props) *Pool {
 	out := &Pool{Construct: c, Kind: p.Kind, MFA: p.MFA, Groups: map[roles.Role]awscognito.CfnUserPoolGroup{}}
 
 	out.UserPool = newUserPool(c, p)
+	stableSMSExternalID(out.UserPool, p.PoolName)
 	out.addGroups()
 	idps := []awscognito.UserPoolClientIdentityProvider{awscognito.UserPoolClientIdentityProvider_COGNITO()}
 	if p.Google != nil {
@@ -291,4 +292,25 @@ func threatMode(plan awscognito.FeaturePlan) awscognito.StandardThreatProtection
 		return awscognito.StandardThreatProtectionMode_FULL_FUNCTION
 	}
 	return ""
+}
+
+// stableSMSExternalID makes the pool's SMS role trust Cognito under the
+// pool's name as the sts:ExternalId. CDK uses the pool's unique id, which
+// includes the stack's name and a hash of it: with the name, two tenant
+// stacks differ only in names (stacks.TenantTemplates gives a tenant its
+// template from another's). The id only has to be the same on the pool and
+// the role's trust (the confused-deputy guard of Cognito's SMS role).
+func stableSMSExternalID(pool awscognito.UserPool, name string) {
+	cfn, ok := pool.Node().DefaultChild().(awscognito.CfnUserPool)
+	if !ok {
+		return
+	}
+	cfn.AddPropertyOverride(jsii.String("SmsConfiguration.ExternalId"), jsii.String(name))
+	role, ok := pool.Node().TryFindChild(jsii.String("smsRole")).(awsiam.Role)
+	if !ok {
+		return
+	}
+	if r, ok := role.Node().DefaultChild().(awsiam.CfnRole); ok {
+		r.AddPropertyOverride(jsii.String("AssumeRolePolicyDocument.Statement.0.Condition.StringEquals.sts:ExternalId"), jsii.String(name))
+	}
 }

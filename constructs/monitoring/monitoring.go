@@ -264,7 +264,9 @@ func (m *Monitoring) WatchTenant(tenantID string) {
 		Statistic:     jsii.String("Sum"),
 		Period:        five(),
 	})
-	m.alarm("Tenant-"+tenantID+"-5xx", "tenant-"+tenantID+"-5xx", "Tenant "+tenantID+" got 5XX answers", errs, 5, 1)
+	// The construct id leaves the tenant out (one tenant per stack), so the
+	// alarm's logical id is the same in every tenant stack.
+	m.alarm("Tenant-5xx", "tenant-"+tenantID+"-5xx", "Tenant "+tenantID+" got 5XX answers", errs, 5, 1)
 	m.row(graph("tenant "+tenantID+" 5XX", errs))
 }
 

@@ -15,6 +15,7 @@ package streamconsumer
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
@@ -99,6 +100,7 @@ func New(scope constructs.Construct, id string, props *Props) *Consumer {
 		Filters:               filters(p.FilterPattern),
 	})
 	fn.Function.AddEventSource(src)
+	stableMappingID(c, fn.Function)
 	return &Consumer{Construct: c, Function: fn, Mapping: src, DLQ: dlq}
 }
 
@@ -111,4 +113,28 @@ func filters(pattern string) *[]*map[string]interface{} {
 		panic(fmt.Sprintf("streamconsumer: filter pattern is not JSON: %v", err))
 	}
 	return &[]*map[string]interface{}{{"pattern": pattern}}
+}
+
+// stableMappingID names the event source mapping after the consumer's path
+// in its stack. CDK names it after the table's unique id, which includes
+// the stack's name (so the tenant's id): with this, two tenant stacks differ
+// only in names, never in logical ids, and the local cloud can give a
+// tenant its template from another's (stacks.TenantTemplates).
+func stableMappingID(c constructs.Construct, fn awslambda.Function) {
+	stackPath := *awscdk.Stack_Of(c).Node().Path()
+	rel := strings.TrimPrefix(strings.TrimPrefix(*c.Node().Path(), stackPath), "/")
+	id := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, rel) + "StreamMapping"
+	for _, child := range *fn.Node().Children() {
+		if !strings.HasPrefix(*child.Node().Id(), "DynamoDBEventSource") {
+			continue
+		}
+		if cfn, ok := child.Node().DefaultChild().(awscdk.CfnResource); ok {
+			cfn.OverrideLogicalId(jsii.String(id))
+		}
+	}
 }

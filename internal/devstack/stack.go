@@ -146,6 +146,8 @@ type Stack struct {
 	polling   sync.WaitGroup
 	// synth is the warm CDK app that synthesizes Platinum tenant stacks.
 	synth *localdeploy.SynthWorker
+	// stacksDir keeps the tenant stacks' templates.
+	stacksDir string
 	// Webhooks is the local webhook queue (SQS in AWS).
 	Webhooks     *webhook.MemQueue
 	webhookGuard webhook.Guard
@@ -457,6 +459,7 @@ func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg
 		stacksDir = filepath.Join(os.TempDir(), "issuetracker-stacks")
 	}
 	s.synth = &localdeploy.SynthWorker{Root: cfg.Root}
+	s.stacksDir = stacksDir
 	return app.NewLifecycle(deps, app.LifecycleOptions{
 		Archive: archive,
 		Driver:  func(m *onboarding.Machine) onboarding.Driver { return &onboarding.Async{M: m} },
@@ -717,4 +720,17 @@ func cursorKeys(stateDir string) (*list.Keyring, error) {
 		return nil, fmt.Errorf("keep the cursor key: %w", err)
 	}
 	return list.StaticKey(k)
+}
+
+// WarmTenantTemplates has the synth worker build the CDK app and
+// synthesize its sentinel tenant stack now (stacks.TenantTemplates), so
+// the first Platinum sign-up gets its template by substitution instead of
+// waiting for a build and a synth. make dev calls it in the background;
+// tests do not (they would pay for a CDK build they may not need).
+func (s *Stack) WarmTenantTemplates() error {
+	if s.synth == nil {
+		return nil
+	}
+	_, err := s.synth.Synth(filepath.Join(s.stacksDir, ".warm-up"), "warm-up")
+	return err
 }

@@ -3,6 +3,7 @@ package infra_test
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -143,6 +144,37 @@ func TestSynthTenantWritesATemplateTheLocalDeployerCanRead(t *testing.T) {
 	if _, err := stacks.SynthTenant(t.TempDir(), "Not_Valid", stacks.Config{}); err == nil {
 		t.Error("SynthTenant accepted an invalid tenant id")
 	}
+
+	// The local cloud's cache (the synth worker's): the sentinel tenant's
+	// template with the id replaced is globex's own synth, byte for byte.
+	cache := &stacks.TenantTemplates{Dir: t.TempDir()}
+	cached, err := cache.Synth(t.TempDir(), "globex")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Base(cached) != filepath.Base(path) {
+		t.Errorf("cached template file %s, synthesized %s", filepath.Base(cached), filepath.Base(path))
+	}
+	c, err := os.ReadFile(cached)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(c) != string(b) {
+		t.Errorf("the cached template differs from globex's synth:\n%s", firstDifference(string(c), string(b)))
+	}
+	if _, err := cache.Synth(t.TempDir(), "Not_Valid"); err == nil {
+		t.Error("the cache accepted an invalid tenant id")
+	}
+}
+
+// firstDifference shows where two texts part.
+func firstDifference(a, b string) string {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	from := max(0, n-200)
+	return fmt.Sprintf("at byte %d:\n--- cached\n%s\n--- synthesized\n%s", n, a[from:min(len(a), n+200)], b[from:min(len(b), n+200)])
 }
 
 func TestTheDashboardShowsEveryTiersTrafficFromTheFunctionsMetrics(t *testing.T) {
