@@ -84,7 +84,7 @@ func (c Cycle) StateAt(now time.Time) string {
 
 // Ref is what the issue domain needs of the cycle.
 func (c Cycle) Ref() issue.CycleRef {
-	return issue.CycleRef{ID: c.ID, ProjectID: c.ProjectID, TeamID: c.TeamID, Ends: c.End()}
+	return issue.CycleRef{ID: c.ID, Name: c.Name, ProjectID: c.ProjectID, TeamID: c.TeamID, Ends: c.End()}
 }
 
 // Overlaps reports whether c and o share a day.

@@ -69,10 +69,10 @@ func (f fixture) upload(t testing.TB, p tenancy.Principal, csv string, size int)
 // jiraCSV is a Jira export of n rows; 4 rows in 20 have a problem.
 func jiraCSV(n int) (string, int) {
 	var b strings.Builder
-	b.WriteString("Summary,Issue key,Issue Type,Status,Priority,Assignee Email,Labels,Labels,Description,Sprint\n")
+	b.WriteString("Summary,Issue key,Issue Type,Status,Priority,Assignee Email,Labels,Labels,Description,Resolution\n")
 	bad := 0
 	for i := 1; i <= n; i++ {
-		row := fmt.Sprintf("Issue %d,JRA-%d,Bug,In Progress,Highest,bob@acme.test,backend,needs ux,\"multi\nline, with comma\",S1\n", i, i)
+		row := fmt.Sprintf("Issue %d,JRA-%d,Bug,In Progress,Highest,bob@acme.test,backend,needs ux,\"multi\nline, with comma\",Fixed\n", i, i)
 		switch {
 		case i%20 == 5:
 			row = fmt.Sprintf("Issue %d,JRA-%d,Bug,Limbo,High,,,,,\n", i, i) // unknown status
@@ -135,12 +135,12 @@ func TestImport(t *testing.T) {
 		assert.Equal(t, 60-valid, pv.Invalid)
 		assert.Equal(t, map[string]string{"Summary": "title", "Issue key": "key", "Issue Type": "type", "Status": "status",
 			"Priority": "priority", "Assignee Email": "assignee", "Labels": "labels", "Description": "description"}, pv.Columns)
-		assert.Equal(t, []string{"Sprint"}, pv.Ignored)
+		assert.Equal(t, []string{"Resolution"}, pv.Ignored)
 		byRow := map[int]imports.RowError{}
 		for _, e := range pv.Errors {
 			byRow[e.Row] = e
 		}
-		assert.Equal(t, imports.RowError{Row: 5, Key: "JRA-5", Field: "status", Reason: `unknown status "Limbo"`}, byRow[5])
+		assert.Equal(t, imports.RowError{Row: 5, Key: "JRA-5", Field: "status", Column: "Status", Reason: `unknown status "Limbo"`}, byRow[5])
 		assert.Equal(t, "assignee", byRow[10].Field)
 		assert.Equal(t, "row", byRow[15].Field)
 		assert.Contains(t, byRow[15].Reason, "malformed CSV on line")

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -43,6 +44,8 @@ type Issues interface {
 	Existing(ctx context.Context, p tenancy.Principal, ids []string) (map[string]bool, error)
 	LabelNameIDs(ctx context.Context, p tenancy.Principal, names []string) (map[string]string, error)
 	UserIDsByEmail(ctx context.Context, p tenancy.Principal, emails []string) (map[string]string, error)
+	// ImportTarget reads the project rows go to: its scale, fields, cycles.
+	ImportTarget(ctx context.Context, p tenancy.Principal, projectRef string) (issue.ImportTarget, error)
 }
 
 // Service runs imports.
@@ -90,10 +93,14 @@ func (s *Service) Create(ctx context.Context, p tenancy.Principal, in NewJob) (J
 	case len(in.Filename) > 200:
 		return Job{}, false, invalid("filename", "at most 200 characters")
 	}
+	t, err := s.Issues.ImportTarget(ctx, p, in.ProjectID)
+	if err != nil {
+		return Job{}, false, err
+	}
 	now := s.now()
-	j := Job{ID: in.SHA256, Filename: in.Filename, Size: in.Size, Parts: in.Parts, State: Uploading, Errors: []RowError{},
+	j := Job{ID: in.SHA256, Filename: in.Filename, ProjectID: t.Project.ID, Size: in.Size, Parts: in.Parts, State: Uploading, Errors: []RowError{},
 		CreatedBy: p.UserID, CreatedAt: now, UpdatedAt: now}
-	err := s.Store.CreateJob(ctx, p.Scope(), j)
+	err = s.Store.CreateJob(ctx, p.Scope(), j)
 	if errs.Is(err, errs.KindConflict) {
 		j, err = s.Get(ctx, p, in.SHA256)
 		return j, false, err
@@ -181,14 +188,27 @@ func (s *Service) load(ctx context.Context, p tenancy.Principal, j *Job) (resolv
 	if err != nil {
 		return resolved{}, err
 	}
-	cols, drafts, err := parse(f)
+	target, err := s.Issues.ImportTarget(ctx, p, j.ProjectID)
+	if err != nil {
+		return resolved{}, err
+	}
+	cols, drafts, err := parse(f, target.Fields)
 	if err != nil {
 		return resolved{}, invalid("file", err.Error())
+	}
+	userFields := map[string]bool{}
+	for _, fd := range target.Fields {
+		userFields[fd.ID] = fd.Type == issue.FieldUser
 	}
 	var emails, labels []string
 	for _, d := range drafts {
 		if d.email != "" && !slices.Contains(emails, d.email) {
 			emails = append(emails, d.email)
+		}
+		for id, v := range d.fields {
+			if e := strings.ToLower(v); userFields[id] && !slices.Contains(emails, e) {
+				emails = append(emails, e)
+			}
 		}
 		for _, l := range d.labels {
 			if !slices.Contains(labels, l) {
@@ -204,18 +224,23 @@ func (s *Service) load(ctx context.Context, p tenancy.Principal, j *Job) (resolv
 	if err != nil {
 		return resolved{}, err
 	}
+	now := s.now()
 	for n := range drafts {
 		d := &drafts[n]
+		if len(d.problems) > 0 && d.problems[0].Field == "row" {
+			continue // a malformed row has nothing else to check
+		}
+		d.plan(cols, target, users, now)
 		if d.email != "" {
 			if d.in.AssigneeID = users[d.email]; d.in.AssigneeID == "" {
-				d.problems = append(d.problems, RowError{Row: d.row, Key: d.key, Field: "assignee", Reason: fmt.Sprintf("no user with email %s in this workspace", d.email)})
+				d.problems = append(d.problems, RowError{Row: d.row, Key: d.key, Field: "assignee", Column: cols.column(nil, "assignee"), Reason: fmt.Sprintf("no user with email %s in this workspace", d.email)})
 			}
 		}
 		d.in.Labels = []string{}
 		for _, l := range d.labels {
 			id, ok := labelIDs[issue.LabelNameKey(l)]
 			if !ok {
-				d.problems = append(d.problems, RowError{Row: d.row, Key: d.key, Field: "labels", Reason: fmt.Sprintf("no label named %q (an Admin creates labels)", l)})
+				d.problems = append(d.problems, RowError{Row: d.row, Key: d.key, Field: "labels", Column: cols.column(nil, "labels"), Reason: fmt.Sprintf("no label named %q (an Admin creates labels)", l)})
 				continue
 			}
 			d.in.Labels = append(d.in.Labels, id)
@@ -223,7 +248,7 @@ func (s *Service) load(ctx context.Context, p tenancy.Principal, j *Job) (resolv
 		if len(d.problems) == 0 {
 			if err := issue.CheckCreate(d.in); err != nil {
 				for _, fe := range errs.As(err).Fields {
-					d.problems = append(d.problems, RowError{Row: d.row, Key: d.key, Field: fe.Field, Reason: fe.Reason})
+					d.problems = append(d.problems, RowError{Row: d.row, Key: d.key, Field: fe.Field, Column: cols.column(nil, fe.Field), Reason: fe.Reason})
 				}
 			}
 		}
@@ -285,7 +310,7 @@ func (s *Service) Preview(ctx context.Context, p tenancy.Principal, id string) (
 		if len(pv.Sample) < 10 {
 			pv.Sample = append(pv.Sample, SampleRow{Row: d.row, Key: d.key, Title: d.in.Title, Status: string(cmpStatus(d.status)),
 				Priority: string(d.in.Priority), Type: string(d.in.Type), AssigneeID: d.in.AssigneeID, Labels: d.in.Labels,
-				DueDate: d.in.DueDate, Description: d.in.Description})
+				DueDate: d.in.DueDate, Description: d.in.Description, Estimate: d.in.Estimate, CycleID: d.in.CycleID, Fields: d.in.Fields})
 		}
 	}
 	return pv, nil
