@@ -2430,6 +2430,7 @@ export interface components {
             id: string;
             missing_parts?: number[];
             parts: number;
+            project_id: string;
             rows: number;
             rows_done: number;
             size: number;
@@ -2563,6 +2564,7 @@ export interface components {
         NewJob: {
             filename: string;
             parts: number;
+            project_id?: string;
             sha256: string;
             size: number;
         };
@@ -2862,6 +2864,7 @@ export interface components {
             totals: components["schemas"]["TierTotals"][];
         };
         RowError: {
+            column?: string;
             field: string;
             key?: string;
             reason: string;
@@ -2869,8 +2872,13 @@ export interface components {
         };
         SampleRow: {
             assignee_id?: string;
+            cycle_id?: string;
             description?: string;
             due_date?: string;
+            estimate?: number;
+            fields?: {
+                [key: string]: unknown;
+            };
             key?: string;
             labels: string[];
             priority: string;
