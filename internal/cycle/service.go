@@ -319,6 +319,7 @@ func (s *Service) report(ctx context.Context, p tenancy.Principal, c Cycle) (Rep
 		return Report{}, err
 	}
 	r := NewReport(c, ms)
+	r.Daily = DailySeries(c, ms, s.now())
 	r.Truncated = truncated
 	return r, nil
 }

@@ -2222,6 +2222,7 @@ export interface components {
             completed: components["schemas"]["Tally"];
             completion_rate: number;
             cycle: components["schemas"]["Cycle"];
+            daily: components["schemas"]["Day"][];
             removed: components["schemas"]["Tally"];
             scope: components["schemas"]["Tally"];
             truncated?: boolean;
@@ -2232,9 +2233,9 @@ export interface components {
             cycles: components["schemas"]["CycleReport"][];
         };
         Day: {
-            active_users: number;
-            calls: number;
+            completed: components["schemas"]["Tally"];
             date: string;
+            scope: components["schemas"]["Tally"];
         };
         Deletion: {
             /** Format: date-time */
@@ -2845,7 +2846,7 @@ export interface components {
         Report: {
             active_users: components["schemas"]["ActiveUsers"];
             api_calls: components["schemas"]["Gauge"];
-            days: components["schemas"]["Day"][];
+            days: components["schemas"]["UsageDay"][];
             lag_seconds: number;
             month: string;
             seats: components["schemas"]["Gauge"];
@@ -3112,6 +3113,11 @@ export interface components {
             quota_bytes: number;
             reserved_bytes: number;
             used_bytes: number;
+        };
+        UsageDay: {
+            active_users: number;
+            calls: number;
+            date: string;
         };
         UsageSummary: {
             burst: number;
