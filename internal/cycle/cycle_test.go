@@ -39,8 +39,8 @@ func TestReportCountsScopeAtTheRightInstants(t *testing.T) {
 	type tally = cycle.Tally
 	assert.Equal(t, []cycle.Day{
 		{Date: "2026-01-05", Scope: tally{Issues: 2, Points: 3, Unestimated: 1}},
-		{Date: "2026-01-06", Scope: tally{Issues: 3, Points: 4, Unestimated: 1}}, // c joined at 1 point
-		{Date: "2026-01-07", Scope: tally{Issues: 3, Points: 5, Unestimated: 1}}, // c re-estimated to 2
+		{Date: "2026-01-06", Scope: tally{Issues: 3, Points: 4, Unestimated: 1}},  // c joined at 1 point
+		{Date: "2026-01-07", Scope: tally{Issues: 3, Points: 5, Unestimated: 1}},  // c re-estimated to 2
 		{Date: "2026-01-08", Scope: tally{Issues: 3, Points: 10, Unestimated: 1}}, // a re-estimated to 8
 		{Date: "2026-01-09", Scope: tally{Issues: 2, Points: 8, Unestimated: 1}},  // c left
 		{Date: "2026-01-10", Scope: tally{Issues: 2, Points: 8, Unestimated: 1}, Completed: tally{Issues: 1, Points: 8}},
