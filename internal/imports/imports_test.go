@@ -10,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/customfield"
+	"github.com/issuetracker/issuetracker/internal/customfield/customfielddb"
+	"github.com/issuetracker/issuetracker/internal/cycle"
+	"github.com/issuetracker/issuetracker/internal/cycle/cycledb"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/imports"
 	"github.com/issuetracker/issuetracker/internal/imports/importsdb"
@@ -18,6 +22,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
+	"github.com/issuetracker/issuetracker/internal/project"
+	"github.com/issuetracker/issuetracker/internal/project/projectdb"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
@@ -26,10 +32,13 @@ import (
 )
 
 type fixture struct {
-	svc    *imports.Service
-	issues *issue.Service
-	ada    tenancy.Principal
-	gus    tenancy.Principal
+	svc      *imports.Service
+	issues   *issue.Service
+	projects *project.Service
+	cycles   *cycle.Service
+	fields   *customfield.Service
+	ada      tenancy.Principal
+	gus      tenancy.Principal
 }
 
 func setup(t testing.TB) fixture {
@@ -41,8 +50,16 @@ func setup(t testing.TB) fixture {
 			Username: id, Email: id + "@" + tenant + ".test", Role: r, Status: people.UserActive}))
 		return tenancy.Principal{TenantID: tenant, UserID: id, Username: id, Role: r, Table: names.App()}
 	}
-	is := &issue.Service{Store: issuedb.Store{DB: db}, Directory: issuedb.Directory{DB: db}}
+	// The issue domain as internal/app wires it: projects, workflows, cycles, fields.
+	ps := &project.Service{Store: projectdb.Store{DB: db}, Users: issuedb.Directory{DB: db}}
+	projects := project.Issues{Service: ps}
+	cs := &cycle.Service{Store: cycledb.Store{DB: db}, Scope: issuedb.Store{DB: db}, Projects: projects, Directory: issuedb.Directory{DB: db}}
+	fs := &customfield.Service{Store: customfielddb.Store{DB: db}, Projects: projects}
+	is := &issue.Service{Store: issuedb.Store{DB: db}, Directory: issuedb.Directory{DB: db}, Projects: projects, Workflows: projects,
+		Cycles: cycle.Issues{Service: cs}, FieldDefs: customfield.Issues{Service: fs}}
+	ps.Tracker = is
 	f := fixture{svc: &imports.Service{Store: importsdb.Store{DB: db}, Issues: is, Budget: 10 * time.Minute}, issues: is,
+		projects: ps, cycles: cs, fields: fs,
 		ada: user("acme", "ada", roles.Admin), gus: user("globex", "gus", roles.Admin)}
 	user("acme", "bob", roles.User)
 	for _, l := range []string{"Backend", "Needs UX"} {

@@ -9,15 +9,11 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/customfield"
-	"github.com/issuetracker/issuetracker/internal/customfield/customfielddb"
 	"github.com/issuetracker/issuetracker/internal/cycle"
-	"github.com/issuetracker/issuetracker/internal/cycle/cycledb"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/imports"
 	"github.com/issuetracker/issuetracker/internal/issue"
-	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
 	"github.com/issuetracker/issuetracker/internal/project"
-	"github.com/issuetracker/issuetracker/internal/project/projectdb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -29,14 +25,7 @@ import (
 func TestImportPlansEstimatesCyclesAndFields(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	db := f.issues.Store.(issuedb.Store).DB
-	ps := &project.Service{Store: projectdb.Store{DB: db}, Users: issuedb.Directory{DB: db}}
-	projects := project.Issues{Service: ps}
-	cs := &cycle.Service{Store: cycledb.Store{DB: db}, Scope: issuedb.Store{DB: db}, Projects: projects, Directory: issuedb.Directory{DB: db}}
-	fs := &customfield.Service{Store: customfielddb.Store{DB: db}, Projects: projects}
-	f.issues.Projects, f.issues.Workflows, f.issues.Cycles, f.issues.FieldDefs = projects, projects, cycle.Issues{Service: cs}, customfield.Issues{Service: fs}
-	ps.Tracker = f.issues
-
+	ps, cs, fs := f.projects, f.cycles, f.fields
 	str := func(s string) *string { return &s }
 	tshirt := issue.ScaleTShirt
 	web, err := ps.Create(ctx, f.ada, project.Input{Key: str("WEB"), Name: str("Web"), EstimateScale: &tshirt})

@@ -352,10 +352,14 @@ func (s *Service) Run(ctx context.Context, p tenancy.Principal, id string) (Job,
 	}
 	deadline := time.Now().Add(budget)
 	size := cmp.Or(s.batch, batchRows)
+	is := s.Issues
+	if m, ok := is.(interface{ Memoized() *issue.Service }); ok {
+		is = m.Memoized() // the project, its workflow, fields and cycles read once per call, not per row
+	}
 	for j.RowsDone < len(r.drafts) && time.Now().Before(deadline) {
 		prev := j.RowsDone
 		batch := r.drafts[prev:min(prev+size, len(r.drafts))]
-		if err := s.runBatch(ctx, p, &j, batch); err != nil {
+		if err := s.runBatch(ctx, is, p, &j, batch); err != nil {
 			return Job{}, err
 		}
 		j.RowsDone, j.State, j.UpdatedAt = prev+len(batch), Running, s.now()
@@ -382,12 +386,12 @@ func (s *Service) Run(ctx context.Context, p tenancy.Principal, id string) (Job,
 
 // runBatch creates the issues of a slice of rows that are good and not
 // made yet, parallel at most 4 at a time, counting into j.
-func (s *Service) runBatch(ctx context.Context, p tenancy.Principal, j *Job, batch []draft) error {
+func (s *Service) runBatch(ctx context.Context, is Issues, p tenancy.Principal, j *Job, batch []draft) error {
 	ids := make([]string, len(batch))
 	for n, d := range batch {
 		ids[n] = IssueID(*j, d.row)
 	}
-	have, err := s.Issues.Existing(ctx, p, ids)
+	have, err := is.Existing(ctx, p, ids)
 	if err != nil {
 		return err
 	}
@@ -416,7 +420,7 @@ func (s *Service) runBatch(ctx context.Context, p tenancy.Principal, j *Job, bat
 		g.Go(func() error {
 			in := d.in
 			in.ImportID, in.ImportStatus = ids[n], d.status
-			_, err := s.Issues.Create(gctx, p, in)
+			_, err := is.Create(gctx, p, in)
 			e := errs.As(err)
 			switch {
 			case err == nil:
