@@ -46,6 +46,8 @@ type Issues interface {
 	UserIDsByEmail(ctx context.Context, p tenancy.Principal, emails []string) (map[string]string, error)
 	// ImportTarget reads the project rows go to: its scale, fields, cycles.
 	ImportTarget(ctx context.Context, p tenancy.Principal, projectRef string) (issue.ImportTarget, error)
+	// ReserveNumbers allocates n issue numbers of the project; the first.
+	ReserveNumbers(ctx context.Context, p tenancy.Principal, projectRef string, n int) (int64, error)
 }
 
 // Service runs imports.
@@ -406,6 +408,25 @@ func (s *Service) runBatch(ctx context.Context, is Issues, p tenancy.Principal, 
 			}
 		}
 	}
+	// The rows to create get their numbers in the file's order, reserved
+	// with one write (a row that fails leaves a gap, as a failed create does).
+	numbers := map[int]int64{}
+	for n, d := range batch {
+		if len(d.problems) == 0 && !have[ids[n]] {
+			numbers[n] = 0
+		}
+	}
+	if len(numbers) > 0 {
+		first, err := is.ReserveNumbers(ctx, p, j.ProjectID, len(numbers))
+		if err != nil {
+			return err
+		}
+		for n := range batch {
+			if _, ok := numbers[n]; ok {
+				numbers[n], first = first, first+1
+			}
+		}
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(parallel)
 	for n, d := range batch {
@@ -419,7 +440,7 @@ func (s *Service) runBatch(ctx context.Context, is Issues, p tenancy.Principal, 
 		}
 		g.Go(func() error {
 			in := d.in
-			in.ImportID, in.ImportStatus = ids[n], d.status
+			in.ImportID, in.ImportStatus, in.ImportNumber = ids[n], d.status, numbers[n]
 			_, err := is.Create(gctx, p, in)
 			e := errs.As(err)
 			switch {

@@ -116,3 +116,15 @@ func CheckEstimate(scale EstimateScale, points int) string {
 	}
 	return ""
 }
+
+// ReserveNumbers allocates n issue numbers of the project (id or key) at
+// once and returns the first: an import numbers a slice of rows in the
+// file's order with one write (CreateIssue.ImportNumber).
+func (s *Service) ReserveNumbers(ctx context.Context, p tenancy.Principal, projectRef string, n int) (int64, error) {
+	pr, err := s.project(ctx, p, cmp.Or(projectRef, DefaultProjectID))
+	if err != nil {
+		return 0, err
+	}
+	last, err := s.Store.ReserveNumbers(ctx, p.Scope(), pr.ID, n)
+	return last - int64(n) + 1, err
+}
