@@ -2209,6 +2209,11 @@ export interface components {
             updated_at: string;
             version: number;
         };
+        CycleDay: {
+            completed: components["schemas"]["Tally"];
+            date: string;
+            scope: components["schemas"]["Tally"];
+        };
         CycleInput: {
             ends_on?: string;
             name?: string;
@@ -2222,7 +2227,7 @@ export interface components {
             completed: components["schemas"]["Tally"];
             completion_rate: number;
             cycle: components["schemas"]["Cycle"];
-            daily: components["schemas"]["Day"][];
+            daily: components["schemas"]["CycleDay"][];
             removed: components["schemas"]["Tally"];
             scope: components["schemas"]["Tally"];
             truncated?: boolean;
@@ -2233,9 +2238,9 @@ export interface components {
             cycles: components["schemas"]["CycleReport"][];
         };
         Day: {
-            completed: components["schemas"]["Tally"];
+            active_users: number;
+            calls: number;
             date: string;
-            scope: components["schemas"]["Tally"];
         };
         Deletion: {
             /** Format: date-time */
@@ -2846,7 +2851,7 @@ export interface components {
         Report: {
             active_users: components["schemas"]["ActiveUsers"];
             api_calls: components["schemas"]["Gauge"];
-            days: components["schemas"]["UsageDay"][];
+            days: components["schemas"]["Day"][];
             lag_seconds: number;
             month: string;
             seats: components["schemas"]["Gauge"];
@@ -3113,11 +3118,6 @@ export interface components {
             quota_bytes: number;
             reserved_bytes: number;
             used_bytes: number;
-        };
-        UsageDay: {
-            active_users: number;
-            calls: number;
-            date: string;
         };
         UsageSummary: {
             burst: number;
