@@ -84,7 +84,7 @@ func (c Cycle) StateAt(now time.Time) string {
 
 // Ref is what the issue domain needs of the cycle.
 func (c Cycle) Ref() issue.CycleRef {
-	return issue.CycleRef{ID: c.ID, ProjectID: c.ProjectID, TeamID: c.TeamID, Ends: c.End()}
+	return issue.CycleRef{ID: c.ID, Name: c.Name, ProjectID: c.ProjectID, TeamID: c.TeamID, Ends: c.End()}
 }
 
 // Overlaps reports whether c and o share a day.
@@ -158,6 +158,52 @@ type Report struct {
 	CompletionRate float64 `json:"completion_rate"`
 	// Truncated: the cycle had more scope records than one report reads.
 	Truncated bool `json:"truncated,omitempty"`
+	// Daily is the burn-up: the scope and the completed work at the end
+	// of each day of the cycle up to today (DailySeries).
+	Daily []Day `json:"daily"`
+}
+
+// Day is the cycle as it stood at the end of one of its days (or now,
+// for today): the issues in its scope and those of them completed, at the
+// points each had then.
+type Day struct {
+	Date      string `json:"date"` // YYYY-MM-DD
+	Scope     Tally  `json:"scope"`
+	Completed Tally  `json:"completed"`
+}
+
+// DailySeries is the burn-up of a cycle from its scope records: for each
+// day from the start to the end or to now (whichever is first), the
+// issues that had joined and not left by the end of that day, and those
+// of them completed by then, with the points each had at that instant
+// (the records keep every estimate since an issue joined). The records
+// keep an issue's latest completion only: an issue completed, reopened
+// and completed again counts from its last completion.
+func DailySeries(c Cycle, members []issue.CycleMember, now time.Time) []Day {
+	out := []Day{}
+	start, end := c.Start(), c.End()
+	for day := start; day.Before(end) && !day.After(now); day = day.AddDate(0, 0, 1) {
+		at := day.AddDate(0, 0, 1)
+		if at.After(now) {
+			at = now
+		}
+		d := Day{Date: day.Format(issue.DateLayout)}
+		for _, m := range members {
+			if m.RemovedAt != nil && !m.RemovedAt.After(start) || m.AddedAt.After(at) && m.AddedAt.After(start) {
+				continue // never in the scope, or not yet
+			}
+			if m.RemovedAt != nil && !m.RemovedAt.After(at) {
+				continue // left by then
+			}
+			pts := m.PointsAt(at)
+			d.Scope.add(pts)
+			if m.Category == issue.Completed && m.CompletedAt != nil && !m.CompletedAt.After(at) {
+				d.Completed.add(pts)
+			}
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // NewReport tallies a cycle's scope records. An issue removed before the
@@ -165,7 +211,7 @@ type Report struct {
 // (a closed cycle takes no issue), and its completion counts only if it
 // came before the end.
 func NewReport(c Cycle, members []issue.CycleMember) Report {
-	r := Report{Cycle: c}
+	r := Report{Cycle: c, Daily: []Day{}}
 	start, end := c.Start(), c.End()
 	for _, m := range members {
 		if m.RemovedAt != nil && !m.RemovedAt.After(start) {

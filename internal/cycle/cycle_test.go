@@ -35,6 +35,24 @@ func TestReportCountsScopeAtTheRightInstants(t *testing.T) {
 	assert.Equal(t, cycle.Tally{Issues: 1, Points: 8}, r.Completed)
 	assert.InDelta(t, 1.0, r.CompletionRate, 0.0001)
 
+	series := cycle.DailySeries(c, members, day(12))
+	type tally = cycle.Tally
+	assert.Equal(t, []cycle.Day{
+		{Date: "2026-01-05", Scope: tally{Issues: 2, Points: 3, Unestimated: 1}},
+		{Date: "2026-01-06", Scope: tally{Issues: 3, Points: 4, Unestimated: 1}},  // c joined at 1 point
+		{Date: "2026-01-07", Scope: tally{Issues: 3, Points: 5, Unestimated: 1}},  // c re-estimated to 2
+		{Date: "2026-01-08", Scope: tally{Issues: 3, Points: 10, Unestimated: 1}}, // a re-estimated to 8
+		{Date: "2026-01-09", Scope: tally{Issues: 2, Points: 8, Unestimated: 1}},  // c left
+		{Date: "2026-01-10", Scope: tally{Issues: 2, Points: 8, Unestimated: 1}, Completed: tally{Issues: 1, Points: 8}},
+		{Date: "2026-01-11", Scope: tally{Issues: 2, Points: 8, Unestimated: 1}, Completed: tally{Issues: 1, Points: 8}},
+		{Date: "2026-01-12", Scope: tally{Issues: 2, Points: 8, Unestimated: 1}, Completed: tally{Issues: 1, Points: 8}}, // today: up to now
+	}, series)
+	assert.Len(t, cycle.DailySeries(c, members, day(30)), 14, "a past cycle: every day of it")
+	assert.Empty(t, cycle.DailySeries(c, members, day(2)), "a cycle not started yet")
+	last := cycle.DailySeries(c, members, day(30))[13]
+	assert.Equal(t, r.Scope, last.Scope, "the last day is the report's scope")
+	assert.Equal(t, r.Completed, last.Completed)
+
 	v := cycle.NewVelocity([]cycle.Report{r, {Completed: cycle.Tally{Issues: 3, Points: 4}}})
 	assert.InDelta(t, 6.0, v.AveragePoints, 0.0001)
 	assert.InDelta(t, 2.0, v.AverageIssues, 0.0001)

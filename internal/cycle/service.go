@@ -319,6 +319,7 @@ func (s *Service) report(ctx context.Context, p tenancy.Principal, c Cycle) (Rep
 		return Report{}, err
 	}
 	r := NewReport(c, ms)
+	r.Daily = DailySeries(c, ms, s.now())
 	r.Truncated = truncated
 	return r, nil
 }
@@ -372,4 +373,23 @@ var _ issue.Cycles = Issues{}
 func (i Issues) Cycle(ctx context.Context, p tenancy.Principal, id string) (issue.CycleRef, error) {
 	c, err := i.Service.Store.Get(ctx, p.Scope(), id)
 	return c.Ref(), err
+}
+
+// ProjectCycles implements issue.Cycles: the project's cycles, a page at
+// a time (a project has at most MaxPerOwner).
+func (i Issues) ProjectCycles(ctx context.Context, p tenancy.Principal, projectID string) ([]issue.CycleRef, error) {
+	var out []issue.CycleRef
+	req := list.Request{Limit: 100}
+	for {
+		pg, err := i.Service.Store.List(ctx, p.Scope(), OwnerOf(projectID, ""), req)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range pg.Items {
+			out = append(out, c.Ref())
+		}
+		if req.Cursor = pg.NextCursor; req.Cursor == "" {
+			return out, nil
+		}
+	}
 }

@@ -37,8 +37,12 @@ const (
 // Job is one file's import. Its id is the file's SHA-256 (hex), so the
 // same file sent again is the same job.
 type Job struct {
-	ID        string     `json:"id"`
-	Filename  string     `json:"filename"`
+	ID       string `json:"id"`
+	Filename string `json:"filename"`
+	// ProjectID is the project the rows go to (its id; the default
+	// project's when the declaration named none). It is fixed when the
+	// file is first declared: the same file again is the same job.
+	ProjectID string     `json:"project_id"`
 	Size      int64      `json:"size"`
 	Parts     int        `json:"parts"`
 	State     State      `json:"state"`
@@ -57,18 +61,26 @@ type Job struct {
 // RowError names a bad row: its number (1 is the first row after the
 // header), the issue key it had in the other tracker, the field and why.
 type RowError struct {
-	Row    int    `json:"row"`
-	Key    string `json:"key,omitempty"`
-	Field  string `json:"field"`
+	Row int    `json:"row"`
+	Key string `json:"key,omitempty"`
+	// Field is the issue field: title, status, estimate, cycle,
+	// fields.<id> (a custom field), ...; "row" for a malformed row.
+	Field string `json:"field"`
+	// Column is the file's column the bad cell is in, when one is.
+	Column string `json:"column,omitempty"`
 	Reason string `json:"reason"`
 }
 
 // NewJob is the declaration of a file before its parts are sent.
 type NewJob struct {
 	Filename string `json:"filename"`
-	Size     int64  `json:"size"`   // bytes of the UTF-8 text
-	SHA256   string `json:"sha256"` // hex of the whole file's bytes
-	Parts    int    `json:"parts"`  // how many parts will be sent, numbered 0..parts-1
+	// ProjectID is the project (id or key) the rows go to; the default
+	// project if empty. Estimates, cycles and custom fields are checked
+	// against it.
+	ProjectID string `json:"project_id,omitempty"`
+	Size      int64  `json:"size"`   // bytes of the UTF-8 text
+	SHA256    string `json:"sha256"` // hex of the whole file's bytes
+	Parts     int    `json:"parts"`  // how many parts will be sent, numbered 0..parts-1
 }
 
 // Part is one slice of the file's text, in order: concatenated, the parts
@@ -103,4 +115,8 @@ type SampleRow struct {
 	Labels      []string `json:"labels"`
 	DueDate     string   `json:"due_date,omitempty"`
 	Description string   `json:"description,omitempty"`
+	Estimate    *int     `json:"estimate,omitempty"`
+	CycleID     string   `json:"cycle_id,omitempty"`
+	// Fields are custom field values by field id, as they will be stored.
+	Fields map[string]any `json:"fields,omitempty"`
 }

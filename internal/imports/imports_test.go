@@ -10,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/customfield"
+	"github.com/issuetracker/issuetracker/internal/customfield/customfielddb"
+	"github.com/issuetracker/issuetracker/internal/cycle"
+	"github.com/issuetracker/issuetracker/internal/cycle/cycledb"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/imports"
 	"github.com/issuetracker/issuetracker/internal/imports/importsdb"
@@ -18,6 +22,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
+	"github.com/issuetracker/issuetracker/internal/project"
+	"github.com/issuetracker/issuetracker/internal/project/projectdb"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
@@ -26,10 +32,13 @@ import (
 )
 
 type fixture struct {
-	svc    *imports.Service
-	issues *issue.Service
-	ada    tenancy.Principal
-	gus    tenancy.Principal
+	svc      *imports.Service
+	issues   *issue.Service
+	projects *project.Service
+	cycles   *cycle.Service
+	fields   *customfield.Service
+	ada      tenancy.Principal
+	gus      tenancy.Principal
 }
 
 func setup(t testing.TB) fixture {
@@ -41,8 +50,16 @@ func setup(t testing.TB) fixture {
 			Username: id, Email: id + "@" + tenant + ".test", Role: r, Status: people.UserActive}))
 		return tenancy.Principal{TenantID: tenant, UserID: id, Username: id, Role: r, Table: names.App()}
 	}
-	is := &issue.Service{Store: issuedb.Store{DB: db}, Directory: issuedb.Directory{DB: db}}
+	// The issue domain as internal/app wires it: projects, workflows, cycles, fields.
+	ps := &project.Service{Store: projectdb.Store{DB: db}, Users: issuedb.Directory{DB: db}}
+	projects := project.Issues{Service: ps}
+	cs := &cycle.Service{Store: cycledb.Store{DB: db}, Scope: issuedb.Store{DB: db}, Projects: projects, Directory: issuedb.Directory{DB: db}}
+	fs := &customfield.Service{Store: customfielddb.Store{DB: db}, Projects: projects}
+	is := &issue.Service{Store: issuedb.Store{DB: db}, Directory: issuedb.Directory{DB: db}, Projects: projects, Workflows: projects,
+		Cycles: cycle.Issues{Service: cs}, FieldDefs: customfield.Issues{Service: fs}}
+	ps.Tracker = is
 	f := fixture{svc: &imports.Service{Store: importsdb.Store{DB: db}, Issues: is, Budget: 10 * time.Minute}, issues: is,
+		projects: ps, cycles: cs, fields: fs,
 		ada: user("acme", "ada", roles.Admin), gus: user("globex", "gus", roles.Admin)}
 	user("acme", "bob", roles.User)
 	for _, l := range []string{"Backend", "Needs UX"} {
@@ -69,10 +86,10 @@ func (f fixture) upload(t testing.TB, p tenancy.Principal, csv string, size int)
 // jiraCSV is a Jira export of n rows; 4 rows in 20 have a problem.
 func jiraCSV(n int) (string, int) {
 	var b strings.Builder
-	b.WriteString("Summary,Issue key,Issue Type,Status,Priority,Assignee Email,Labels,Labels,Description,Sprint\n")
+	b.WriteString("Summary,Issue key,Issue Type,Status,Priority,Assignee Email,Labels,Labels,Description,Resolution\n")
 	bad := 0
 	for i := 1; i <= n; i++ {
-		row := fmt.Sprintf("Issue %d,JRA-%d,Bug,In Progress,Highest,bob@acme.test,backend,needs ux,\"multi\nline, with comma\",S1\n", i, i)
+		row := fmt.Sprintf("Issue %d,JRA-%d,Bug,In Progress,Highest,bob@acme.test,backend,needs ux,\"multi\nline, with comma\",Fixed\n", i, i)
 		switch {
 		case i%20 == 5:
 			row = fmt.Sprintf("Issue %d,JRA-%d,Bug,Limbo,High,,,,,\n", i, i) // unknown status
@@ -135,12 +152,12 @@ func TestImport(t *testing.T) {
 		assert.Equal(t, 60-valid, pv.Invalid)
 		assert.Equal(t, map[string]string{"Summary": "title", "Issue key": "key", "Issue Type": "type", "Status": "status",
 			"Priority": "priority", "Assignee Email": "assignee", "Labels": "labels", "Description": "description"}, pv.Columns)
-		assert.Equal(t, []string{"Sprint"}, pv.Ignored)
+		assert.Equal(t, []string{"Resolution"}, pv.Ignored)
 		byRow := map[int]imports.RowError{}
 		for _, e := range pv.Errors {
 			byRow[e.Row] = e
 		}
-		assert.Equal(t, imports.RowError{Row: 5, Key: "JRA-5", Field: "status", Reason: `unknown status "Limbo"`}, byRow[5])
+		assert.Equal(t, imports.RowError{Row: 5, Key: "JRA-5", Field: "status", Column: "Status", Reason: `unknown status "Limbo"`}, byRow[5])
 		assert.Equal(t, "assignee", byRow[10].Field)
 		assert.Equal(t, "row", byRow[15].Field)
 		assert.Contains(t, byRow[15].Reason, "malformed CSV on line")

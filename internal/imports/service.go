@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -43,6 +44,10 @@ type Issues interface {
 	Existing(ctx context.Context, p tenancy.Principal, ids []string) (map[string]bool, error)
 	LabelNameIDs(ctx context.Context, p tenancy.Principal, names []string) (map[string]string, error)
 	UserIDsByEmail(ctx context.Context, p tenancy.Principal, emails []string) (map[string]string, error)
+	// ImportTarget reads the project rows go to: its scale, fields, cycles.
+	ImportTarget(ctx context.Context, p tenancy.Principal, projectRef string) (issue.ImportTarget, error)
+	// ReserveNumbers allocates n issue numbers of the project; the first.
+	ReserveNumbers(ctx context.Context, p tenancy.Principal, projectRef string, n int) (int64, error)
 }
 
 // Service runs imports.
@@ -90,10 +95,14 @@ func (s *Service) Create(ctx context.Context, p tenancy.Principal, in NewJob) (J
 	case len(in.Filename) > 200:
 		return Job{}, false, invalid("filename", "at most 200 characters")
 	}
+	t, err := s.Issues.ImportTarget(ctx, p, in.ProjectID)
+	if err != nil {
+		return Job{}, false, err
+	}
 	now := s.now()
-	j := Job{ID: in.SHA256, Filename: in.Filename, Size: in.Size, Parts: in.Parts, State: Uploading, Errors: []RowError{},
+	j := Job{ID: in.SHA256, Filename: in.Filename, ProjectID: t.Project.ID, Size: in.Size, Parts: in.Parts, State: Uploading, Errors: []RowError{},
 		CreatedBy: p.UserID, CreatedAt: now, UpdatedAt: now}
-	err := s.Store.CreateJob(ctx, p.Scope(), j)
+	err = s.Store.CreateJob(ctx, p.Scope(), j)
 	if errs.Is(err, errs.KindConflict) {
 		j, err = s.Get(ctx, p, in.SHA256)
 		return j, false, err
@@ -181,14 +190,27 @@ func (s *Service) load(ctx context.Context, p tenancy.Principal, j *Job) (resolv
 	if err != nil {
 		return resolved{}, err
 	}
-	cols, drafts, err := parse(f)
+	target, err := s.Issues.ImportTarget(ctx, p, j.ProjectID)
+	if err != nil {
+		return resolved{}, err
+	}
+	cols, drafts, err := parse(f, target.Fields)
 	if err != nil {
 		return resolved{}, invalid("file", err.Error())
+	}
+	userFields := map[string]bool{}
+	for _, fd := range target.Fields {
+		userFields[fd.ID] = fd.Type == issue.FieldUser
 	}
 	var emails, labels []string
 	for _, d := range drafts {
 		if d.email != "" && !slices.Contains(emails, d.email) {
 			emails = append(emails, d.email)
+		}
+		for id, v := range d.fields {
+			if e := strings.ToLower(v); userFields[id] && !slices.Contains(emails, e) {
+				emails = append(emails, e)
+			}
 		}
 		for _, l := range d.labels {
 			if !slices.Contains(labels, l) {
@@ -204,18 +226,23 @@ func (s *Service) load(ctx context.Context, p tenancy.Principal, j *Job) (resolv
 	if err != nil {
 		return resolved{}, err
 	}
+	now := s.now()
 	for n := range drafts {
 		d := &drafts[n]
+		if len(d.problems) > 0 && d.problems[0].Field == "row" {
+			continue // a malformed row has nothing else to check
+		}
+		d.plan(cols, target, users, now)
 		if d.email != "" {
 			if d.in.AssigneeID = users[d.email]; d.in.AssigneeID == "" {
-				d.problems = append(d.problems, RowError{Row: d.row, Key: d.key, Field: "assignee", Reason: fmt.Sprintf("no user with email %s in this workspace", d.email)})
+				d.problems = append(d.problems, RowError{Row: d.row, Key: d.key, Field: "assignee", Column: cols.column(nil, "assignee"), Reason: fmt.Sprintf("no user with email %s in this workspace", d.email)})
 			}
 		}
 		d.in.Labels = []string{}
 		for _, l := range d.labels {
 			id, ok := labelIDs[issue.LabelNameKey(l)]
 			if !ok {
-				d.problems = append(d.problems, RowError{Row: d.row, Key: d.key, Field: "labels", Reason: fmt.Sprintf("no label named %q (an Admin creates labels)", l)})
+				d.problems = append(d.problems, RowError{Row: d.row, Key: d.key, Field: "labels", Column: cols.column(nil, "labels"), Reason: fmt.Sprintf("no label named %q (an Admin creates labels)", l)})
 				continue
 			}
 			d.in.Labels = append(d.in.Labels, id)
@@ -223,7 +250,7 @@ func (s *Service) load(ctx context.Context, p tenancy.Principal, j *Job) (resolv
 		if len(d.problems) == 0 {
 			if err := issue.CheckCreate(d.in); err != nil {
 				for _, fe := range errs.As(err).Fields {
-					d.problems = append(d.problems, RowError{Row: d.row, Key: d.key, Field: fe.Field, Reason: fe.Reason})
+					d.problems = append(d.problems, RowError{Row: d.row, Key: d.key, Field: fe.Field, Column: cols.column(nil, fe.Field), Reason: fe.Reason})
 				}
 			}
 		}
@@ -285,7 +312,7 @@ func (s *Service) Preview(ctx context.Context, p tenancy.Principal, id string) (
 		if len(pv.Sample) < 10 {
 			pv.Sample = append(pv.Sample, SampleRow{Row: d.row, Key: d.key, Title: d.in.Title, Status: string(cmpStatus(d.status)),
 				Priority: string(d.in.Priority), Type: string(d.in.Type), AssigneeID: d.in.AssigneeID, Labels: d.in.Labels,
-				DueDate: d.in.DueDate, Description: d.in.Description})
+				DueDate: d.in.DueDate, Description: d.in.Description, Estimate: d.in.Estimate, CycleID: d.in.CycleID, Fields: d.in.Fields})
 		}
 	}
 	return pv, nil
@@ -327,10 +354,14 @@ func (s *Service) Run(ctx context.Context, p tenancy.Principal, id string) (Job,
 	}
 	deadline := time.Now().Add(budget)
 	size := cmp.Or(s.batch, batchRows)
+	is := s.Issues
+	if m, ok := is.(interface{ Memoized() *issue.Service }); ok {
+		is = m.Memoized() // the project, its workflow, fields and cycles read once per call, not per row
+	}
 	for j.RowsDone < len(r.drafts) && time.Now().Before(deadline) {
 		prev := j.RowsDone
 		batch := r.drafts[prev:min(prev+size, len(r.drafts))]
-		if err := s.runBatch(ctx, p, &j, batch); err != nil {
+		if err := s.runBatch(ctx, is, p, &j, batch); err != nil {
 			return Job{}, err
 		}
 		j.RowsDone, j.State, j.UpdatedAt = prev+len(batch), Running, s.now()
@@ -357,12 +388,12 @@ func (s *Service) Run(ctx context.Context, p tenancy.Principal, id string) (Job,
 
 // runBatch creates the issues of a slice of rows that are good and not
 // made yet, parallel at most 4 at a time, counting into j.
-func (s *Service) runBatch(ctx context.Context, p tenancy.Principal, j *Job, batch []draft) error {
+func (s *Service) runBatch(ctx context.Context, is Issues, p tenancy.Principal, j *Job, batch []draft) error {
 	ids := make([]string, len(batch))
 	for n, d := range batch {
 		ids[n] = IssueID(*j, d.row)
 	}
-	have, err := s.Issues.Existing(ctx, p, ids)
+	have, err := is.Existing(ctx, p, ids)
 	if err != nil {
 		return err
 	}
@@ -374,6 +405,25 @@ func (s *Service) runBatch(ctx context.Context, p tenancy.Principal, j *Job, bat
 		for _, e := range es {
 			if len(j.Errors) < MaxErrors {
 				j.Errors = append(j.Errors, e)
+			}
+		}
+	}
+	// The rows to create get their numbers in the file's order, reserved
+	// with one write (a row that fails leaves a gap, as a failed create does).
+	numbers := map[int]int64{}
+	for n, d := range batch {
+		if len(d.problems) == 0 && !have[ids[n]] {
+			numbers[n] = 0
+		}
+	}
+	if len(numbers) > 0 {
+		first, err := is.ReserveNumbers(ctx, p, j.ProjectID, len(numbers))
+		if err != nil {
+			return err
+		}
+		for n := range batch {
+			if _, ok := numbers[n]; ok {
+				numbers[n], first = first, first+1
 			}
 		}
 	}
@@ -390,8 +440,8 @@ func (s *Service) runBatch(ctx context.Context, p tenancy.Principal, j *Job, bat
 		}
 		g.Go(func() error {
 			in := d.in
-			in.ImportID, in.ImportStatus = ids[n], d.status
-			_, err := s.Issues.Create(gctx, p, in)
+			in.ImportID, in.ImportStatus, in.ImportNumber = ids[n], d.status, numbers[n]
+			_, err := is.Create(gctx, p, in)
 			e := errs.As(err)
 			switch {
 			case err == nil:

@@ -1,8 +1,11 @@
 package issue
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 
+	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
@@ -63,4 +66,65 @@ func (s *Service) UserIDsByEmail(ctx context.Context, p tenancy.Principal, email
 		out[m.Handle] = m.UserID
 	}
 	return out, nil
+}
+
+// ImportTarget is what an import checks its rows against: the project the
+// rows go to, with its estimate scale, custom fields and cycles.
+type ImportTarget struct {
+	Project ProjectRef
+	Fields  []FieldDef
+	Cycles  []CycleRef
+}
+
+// ImportTarget reads the project (id or key; the default project if
+// empty), its fields and its cycles once for a whole file.
+func (s *Service) ImportTarget(ctx context.Context, p tenancy.Principal, ref string) (ImportTarget, error) {
+	if ref != "" && !ValidID(ref) {
+		return ImportTarget{}, errs.Field("project_id", "is not a valid project id or key")
+	}
+	pr, err := s.project(ctx, p, cmp.Or(ref, DefaultProjectID))
+	if err != nil {
+		return ImportTarget{}, err
+	}
+	t := ImportTarget{Project: pr, Fields: []FieldDef{}, Cycles: []CycleRef{}}
+	if pr.EstimateScale == "" {
+		t.Project.EstimateScale = ScaleFibonacci
+	}
+	if s.FieldDefs != nil {
+		if t.Fields, err = s.FieldDefs.ProjectFields(ctx, p, pr.ID); err != nil {
+			return ImportTarget{}, err
+		}
+	}
+	if s.Cycles != nil {
+		if t.Cycles, err = s.Cycles.ProjectCycles(ctx, p, pr.ID); err != nil {
+			return ImportTarget{}, err
+		}
+	}
+	return t, nil
+}
+
+// CheckEstimate is checkPlanning's rule for an estimate on a scale: the
+// reason it is refused, or "".
+func CheckEstimate(scale EstimateScale, points int) string {
+	switch {
+	case points < 0:
+		return "must not be negative"
+	case scale == ScaleNone:
+		return "estimates are turned off in this project"
+	case !scale.Allows(points):
+		return fmt.Sprintf("%d is not on the project's %s scale (%s)", points, scale, scale.describe())
+	}
+	return ""
+}
+
+// ReserveNumbers allocates n issue numbers of the project (id or key) at
+// once and returns the first: an import numbers a slice of rows in the
+// file's order with one write (CreateIssue.ImportNumber).
+func (s *Service) ReserveNumbers(ctx context.Context, p tenancy.Principal, projectRef string, n int) (int64, error) {
+	pr, err := s.project(ctx, p, cmp.Or(projectRef, DefaultProjectID))
+	if err != nil {
+		return 0, err
+	}
+	last, err := s.Store.ReserveNumbers(ctx, p.Scope(), pr.ID, n)
+	return last - int64(n) + 1, err
 }

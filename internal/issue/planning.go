@@ -81,7 +81,8 @@ func (sc EstimateScale) describe() string {
 
 // CycleRef is what issues need of a cycle (cycle.Service answers it).
 type CycleRef struct {
-	ID string
+	ID   string
+	Name string
 	// ProjectID or TeamID owns the cycle (one of them).
 	ProjectID, TeamID string
 	// Ends is the instant the cycle is over (the day after its last day).
@@ -91,6 +92,9 @@ type CycleRef struct {
 // Cycles finds the caller's cycles; another tenant's is not found.
 type Cycles interface {
 	Cycle(ctx context.Context, p tenancy.Principal, id string) (CycleRef, error)
+	// ProjectCycles lists a project's cycles (a Query a page; a project
+	// has at most cycle.MaxPerOwner): CSV imports find them by name.
+	ProjectCycles(ctx context.Context, p tenancy.Principal, projectID string) ([]CycleRef, error)
 }
 
 // CycleMember is an issue's record in a cycle's scope, kept by the issue
@@ -152,11 +156,7 @@ func (s *Service) checkPlanning(ctx context.Context, p tenancy.Principal, old Is
 			}
 			scale = pr.EstimateScale
 		}
-		if !scale.Allows(*cur.Estimate) {
-			reason := fmt.Sprintf("%d is not on the project's %s scale (%s)", *cur.Estimate, scale, scale.describe())
-			if scale == ScaleNone {
-				reason = "estimates are turned off in this project"
-			}
+		if reason := CheckEstimate(scale, *cur.Estimate); reason != "" {
 			return unprocessable("invalid_estimate", "estimate", reason)
 		}
 	}

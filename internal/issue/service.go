@@ -152,6 +152,9 @@ type CreateIssue struct {
 	// JSON): the id derived from the file and row, the status it starts in.
 	ImportID     string `json:"-"`
 	ImportStatus Status `json:"-"`
+	// ImportNumber is a number the import reserved for the row
+	// (ReserveNumbers); 0: the next one.
+	ImportNumber int64 `json:"-"`
 	// ProjectID is the project's id or key; the default project if empty.
 	ProjectID string `json:"project_id,omitempty"`
 	// ParentID makes the issue a sub-issue of another (id or key).
@@ -213,9 +216,11 @@ func (s *Service) Create(ctx context.Context, p tenancy.Principal, in CreateIssu
 	if i.Mentions, err = s.mentions(ctx, p, i.Description); err != nil {
 		return Issue{}, err
 	}
-	n, err := s.Store.NextNumber(ctx, p.Scope(), pr.ID)
-	if err != nil {
-		return Issue{}, err
+	n := in.ImportNumber
+	if n == 0 {
+		if n, err = s.Store.NextNumber(ctx, p.Scope(), pr.ID); err != nil {
+			return Issue{}, err
+		}
 	}
 	i.ID, i.Number, i.Key = cmp.Or(in.ImportID, newID()), n, ProjectKey(pr.Key, n)
 	h := StatusChange{ID: newID(), IssueID: i.ID, To: i.Status, Category: i.Category, ActorID: p.UserID, At: now}

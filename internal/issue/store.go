@@ -25,6 +25,9 @@ type Store interface {
 type IssueStore interface {
 	// NextNumber allocates the project's next issue number (never reused).
 	NextNumber(ctx context.Context, sc tenancy.Scope, projectID string) (int64, error)
+	// ReserveNumbers allocates n numbers at once and returns the last
+	// (CSV imports number a slice of rows in file order).
+	ReserveNumbers(ctx context.Context, sc tenancy.Scope, projectID string, n int) (int64, error)
 	// Create writes a new issue with its first history and activity entries.
 	Create(ctx context.Context, sc tenancy.Scope, i Issue, h StatusChange, a Activity) error
 	// Get returns the issue or not_found (issue_not_found).

@@ -323,6 +323,7 @@ var publishedNames = map[reflect.Type]string{
 	reflect.TypeFor[analytics.Report]():   "AnalyticsReport",
 	reflect.TypeFor[analytics.Velocity](): "Velocity",
 	reflect.TypeFor[cycle.Report]():       "CycleReport",
+	reflect.TypeFor[cycle.Day]():          "CycleDay",
 	reflect.TypeFor[cycle.Velocity]():     "CycleVelocity",
 }
 

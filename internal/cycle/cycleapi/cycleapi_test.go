@@ -300,6 +300,11 @@ func TestCycleScopeAndVelocity(t *testing.T) {
 	assert.Equal(t, cycle.Tally{Issues: 1, Points: 5}, r.Removed, "B left")
 	assert.Equal(t, cycle.Tally{Issues: 3, Points: 13, Unestimated: 1}, r.Scope, "A (now 5), D, E")
 	assert.Equal(t, cycle.Tally{Issues: 1, Points: 5}, r.Completed, "A; D was closed after the end")
+	require.Len(t, r.Daily, 14, "the burn-up has every day of the cycle")
+	assert.Equal(t, cycle.Day{Date: "2026-01-05", Scope: cycle.Tally{Issues: 2, Points: 8}}, r.Daily[0], "A and B")
+	assert.Equal(t, cycle.Day{Date: "2026-01-10", Scope: cycle.Tally{Issues: 3, Points: 13, Unestimated: 1},
+		Completed: cycle.Tally{Issues: 1, Points: 5}}, r.Daily[5], "B left, D and E joined, A done and re-estimated")
+	assert.Equal(t, cycle.Day{Date: "2026-01-18", Scope: r.Scope, Completed: r.Completed}, r.Daily[13])
 
 	// A second cycle, completed with 8 points; velocity averages the last two.
 	c2 := w.cycle(t, sprint("Sprint 2", "2026-01-21", "2026-02-03"))

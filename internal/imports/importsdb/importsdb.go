@@ -44,6 +44,7 @@ type jobItem struct {
 	Entity    string             `dynamodbav:"entity"`
 	ID        string             `dynamodbav:"id"`
 	Filename  string             `dynamodbav:"filename"`
+	ProjectID string             `dynamodbav:"project_id,omitempty"`
 	Size      int64              `dynamodbav:"size"`
 	Parts     int                `dynamodbav:"parts"`
 	State     string             `dynamodbav:"state"`
@@ -68,7 +69,7 @@ type partItem struct {
 }
 
 func toItem(tenant string, j imports.Job) jobItem {
-	return jobItem{PK: jobPK(tenant, j.ID), SK: skJob, Entity: "import", ID: j.ID, Filename: j.Filename, Size: j.Size, Parts: j.Parts,
+	return jobItem{PK: jobPK(tenant, j.ID), SK: skJob, Entity: "import", ID: j.ID, Filename: j.Filename, ProjectID: j.ProjectID, Size: j.Size, Parts: j.Parts,
 		State: string(j.State), Rows: j.Rows, RowsDone: j.RowsDone, Created: j.Created, Existing: j.Existing, Failed: j.Failed,
 		Errors: j.Errors, CreatedBy: j.CreatedBy, CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt, ExpiresAt: j.UpdatedAt.Add(keep).Unix()}
 }
@@ -78,7 +79,7 @@ func (it jobItem) job() imports.Job {
 	if es == nil {
 		es = []imports.RowError{}
 	}
-	return imports.Job{ID: it.ID, Filename: it.Filename, Size: it.Size, Parts: it.Parts, State: imports.State(it.State), Rows: it.Rows,
+	return imports.Job{ID: it.ID, Filename: it.Filename, ProjectID: it.ProjectID, Size: it.Size, Parts: it.Parts, State: imports.State(it.State), Rows: it.Rows,
 		RowsDone: it.RowsDone, Created: it.Created, Existing: it.Existing, Failed: it.Failed, Errors: es, CreatedBy: it.CreatedBy,
 		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt}
 }

@@ -39,26 +39,35 @@ type Store struct {
 // (a failed create leaves a gap). See docs/data-model.md for why not a
 // transaction.
 func (s Store) NextNumber(ctx context.Context, sc tenancy.Scope, projectID string) (int64, error) {
+	return s.ReserveNumbers(ctx, sc, projectID, 1)
+}
+
+// ReserveNumbers allocates n numbers of the project at once (one
+// UpdateItem ADD n) and returns the last: the numbers are last-n+1..last.
+func (s Store) ReserveNumbers(ctx context.Context, sc tenancy.Scope, projectID string, n int) (int64, error) {
+	if n < 1 {
+		return 0, fmt.Errorf("allocate issue numbers: %d", n)
+	}
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(sc.Table),
 		Key:                       dynamo.Key(counterPK(sc.TenantID), counterSK(projectID)),
-		UpdateExpression:          aws.String("ADD #n :one"),
+		UpdateExpression:          aws.String("ADD #n :k"),
 		ExpressionAttributeNames:  map[string]string{"#n": "n"},
-		ExpressionAttributeValues: map[string]av{":one": &types.AttributeValueMemberN{Value: "1"}},
+		ExpressionAttributeValues: map[string]av{":k": &types.AttributeValueMemberN{Value: strconv.Itoa(n)}},
 		ReturnValues:              types.ReturnValueUpdatedNew,
 	})
 	if err != nil {
 		return 0, fmt.Errorf("allocate issue number: %w", err)
 	}
-	n, ok := out.Attributes["n"].(*types.AttributeValueMemberN)
+	v, ok := out.Attributes["n"].(*types.AttributeValueMemberN)
 	if !ok {
 		return 0, fmt.Errorf("allocate issue number: no counter in answer")
 	}
-	num, err := strconv.ParseInt(n.Value, 10, 64)
+	num, err := strconv.ParseInt(v.Value, 10, 64)
 	if err != nil {
 		return 0, err
 	}
-	usage.AddItemBytes(ctx, counterSize(sc.TenantID, projectID, num)-counterSize(sc.TenantID, projectID, num-1))
+	usage.AddItemBytes(ctx, counterSize(sc.TenantID, projectID, num)-counterSize(sc.TenantID, projectID, num-int64(n)))
 	return num, nil
 }
 

@@ -2209,6 +2209,11 @@ export interface components {
             updated_at: string;
             version: number;
         };
+        CycleDay: {
+            completed: components["schemas"]["Tally"];
+            date: string;
+            scope: components["schemas"]["Tally"];
+        };
         CycleInput: {
             ends_on?: string;
             name?: string;
@@ -2222,6 +2227,7 @@ export interface components {
             completed: components["schemas"]["Tally"];
             completion_rate: number;
             cycle: components["schemas"]["Cycle"];
+            daily: components["schemas"]["CycleDay"][];
             removed: components["schemas"]["Tally"];
             scope: components["schemas"]["Tally"];
             truncated?: boolean;
@@ -2430,6 +2436,7 @@ export interface components {
             id: string;
             missing_parts?: number[];
             parts: number;
+            project_id: string;
             rows: number;
             rows_done: number;
             size: number;
@@ -2563,6 +2570,7 @@ export interface components {
         NewJob: {
             filename: string;
             parts: number;
+            project_id?: string;
             sha256: string;
             size: number;
         };
@@ -2862,6 +2870,7 @@ export interface components {
             totals: components["schemas"]["TierTotals"][];
         };
         RowError: {
+            column?: string;
             field: string;
             key?: string;
             reason: string;
@@ -2869,8 +2878,13 @@ export interface components {
         };
         SampleRow: {
             assignee_id?: string;
+            cycle_id?: string;
             description?: string;
             due_date?: string;
+            estimate?: number;
+            fields?: {
+                [key: string]: unknown;
+            };
             key?: string;
             labels: string[];
             priority: string;

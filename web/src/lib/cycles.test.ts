@@ -28,6 +28,12 @@ const report = (over: Partial<CycleReport> = {}): CycleReport => ({
   scope: t(5, 13),
   completed: t(2, 8),
   completion_rate: 8 / 13,
+  daily: [
+    { date: '2026-11-23', scope: t(4, 10), completed: t(0, 0) },
+    { date: '2026-11-24', scope: t(5, 12), completed: t(1, 3) },
+    { date: '2026-11-25', scope: t(4, 9), completed: t(1, 3) },
+    { date: '2026-11-26', scope: t(5, 13), completed: t(2, 8) },
+  ],
   ...over,
 });
 
@@ -47,22 +53,28 @@ describe('cycle sections', () => {
 });
 
 describe('burn-up from the cycle report', () => {
-  it('runs from the committed scope at the start to the scope and completed work today, then to the last day', () => {
-    const b = burnUp(report(), '2026-11-30');
+  it("plots the report's daily series, then carries today's scope to the last day", () => {
+    const b = burnUp(report(), '2026-11-26');
     expect(b.unit).toBe('points');
     expect(b.rows).toEqual([
       { day: '2026-11-23', scope: 10, completed: 0 },
-      { day: '2026-11-30', scope: 13, completed: 8 },
+      { day: '2026-11-24', scope: 12, completed: 3 },
+      { day: '2026-11-25', scope: 9, completed: 3 },
+      { day: '2026-11-26', scope: 13, completed: 8 },
       { day: '2026-12-06', scope: 13 },
     ]);
   });
 
   it('ends on the last day for a completed cycle', () => {
-    const b = burnUp(report({ cycle: cycle({ state: 'completed' }) }), '2027-01-10');
-    expect(b.rows).toEqual([
-      { day: '2026-11-23', scope: 10, completed: 0 },
-      { day: '2026-12-06', scope: 13, completed: 8 },
-    ]);
+    const daily = Array.from({ length: 14 }, (_, i) => ({
+      date: `2026-${i < 8 ? '11' : '12'}-${String(i < 8 ? 23 + i : i - 7).padStart(2, '0')}`,
+      scope: t(5, 13),
+      completed: t(i, i),
+    }));
+    const b = burnUp(report({ cycle: cycle({ state: 'completed' }), daily }), '2027-01-10');
+    expect(b.rows).toHaveLength(14);
+    expect(b.rows[0]).toEqual({ day: '2026-11-23', scope: 13, completed: 0 });
+    expect(b.rows[13]).toEqual({ day: '2026-12-06', scope: 13, completed: 13 });
   });
 
   it("counts issues when nothing is estimated, and on the first day shows that day's figures once", () => {
@@ -73,6 +85,7 @@ describe('burn-up from the cycle report', () => {
       scope: t(3, 0, 3),
       completed: t(1, 0, 1),
       completion_rate: 0,
+      daily: [{ date: '2026-11-23', scope: t(3, 0, 3), completed: t(1, 0, 1) }],
     });
     const b = burnUp(r, '2026-11-23');
     expect(b.unit).toBe('issues');
@@ -83,7 +96,10 @@ describe('burn-up from the cycle report', () => {
   });
 
   it('shows an upcoming cycle as its planned scope at the start', () => {
-    const r = report({ cycle: cycle({ state: 'upcoming', starts_on: '2026-12-07', ends_on: '2026-12-20' }) });
+    const r = report({
+      cycle: cycle({ state: 'upcoming', starts_on: '2026-12-07', ends_on: '2026-12-20' }),
+      daily: [],
+    });
     expect(burnUp(r, '2026-11-30').rows).toEqual([{ day: '2026-12-07', scope: 13, completed: 0 }]);
   });
 

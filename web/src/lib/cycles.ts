@@ -7,6 +7,7 @@ export type Cycle = S['Cycle'];
 export type CycleReport = S['CycleReport'];
 export type CycleVelocity = S['CycleVelocity'];
 export type Tally = S['Tally'];
+export type CycleDay = S['CycleDay'];
 
 /** The unit a cycle's charts count in: story points when any issue is estimated, issues otherwise. */
 export type Unit = 'points' | 'issues';
@@ -43,25 +44,32 @@ export interface BurnUpRow {
 }
 
 /**
- * The burn-up of a cycle from its report. The report has no daily history —
- * it tallies what was committed at the start, what was added and removed since,
- * the scope now and what of it is completed — so the chart has the points the
- * report knows: the start (the committed scope, nothing completed), today or
- * the last day (the scope and the completed work now) and, for a cycle still
- * running, its last day with today's scope as the line to reach.
+ * The burn-up of a cycle from its report's daily series: for each day from
+ * the start to today (or the last day), the scope and the completed work at
+ * the end of that day (the API computes it from the cycle's scope records),
+ * and, for a cycle still running, its last day with today's scope as the
+ * line to reach. An upcoming cycle is its planned scope at the start.
  */
 export function burnUp(r: CycleReport, today: string): { unit: Unit; rows: BurnUpRow[] } {
-  const unit = unitOf([r.committed, r.scope, r.completed, r.added, r.removed]);
+  const daily = r.daily ?? [];
+  const unit = unitOf([
+    r.committed,
+    r.scope,
+    r.completed,
+    r.added,
+    r.removed,
+    ...daily.flatMap((d) => [d.scope, d.completed]),
+  ]);
   const c = r.cycle;
-  if (c.state === 'upcoming' || today < c.starts_on)
+  if (c.state === 'upcoming' || today < c.starts_on || daily.length === 0)
     return { unit, rows: [{ day: c.starts_on, scope: of(r.scope, unit), completed: 0 }] };
-  const rows: BurnUpRow[] = [{ day: c.starts_on, scope: of(r.committed, unit), completed: 0 }];
-  const asOf = c.state === 'completed' || today > c.ends_on ? c.ends_on : today;
-  const now = { day: asOf, scope: of(r.scope, unit), completed: of(r.completed, unit) };
-  if (asOf === c.starts_on)
-    rows[0] = now; // the first day: its figures are today's
-  else rows.push(now);
-  if (asOf < c.ends_on) rows.push({ day: c.ends_on, scope: of(r.scope, unit) });
+  const rows: BurnUpRow[] = daily.map((d) => ({
+    day: d.date,
+    scope: of(d.scope, unit),
+    completed: of(d.completed, unit),
+  }));
+  const last = rows[rows.length - 1]!;
+  if (last.day < c.ends_on) rows.push({ day: c.ends_on, scope: last.scope });
   return { unit, rows };
 }
 

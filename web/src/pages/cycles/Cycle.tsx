@@ -154,7 +154,7 @@ function Report({ r }: { r: CycleReport }) {
           { key: 'completed', label: 'Completed', color: '#0f7b6c' },
         ]}
         dots
-        note="From the cycle report: the committed scope at the start, the scope and completed work as of today (or the last day), and today's scope carried to the last day."
+        note="From the cycle report's daily series: the scope and the completed work at the end of each day (today: as of now), and, while the cycle runs, today's scope carried to its last day."
       />
     </>
   );
