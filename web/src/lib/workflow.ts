@@ -67,10 +67,7 @@ export function statusUnion(wfs: (Workflow | undefined)[]): WorkflowStatus[] {
     }
   }
   return [...seen.values()]
-    .sort(
-      (a, b) =>
-        CATEGORY_ORDER.indexOf(a.s.category) - CATEGORY_ORDER.indexOf(b.s.category) || a.n - b.n,
-    )
+    .sort((a, b) => CATEGORY_ORDER.indexOf(a.s.category) - CATEGORY_ORDER.indexOf(b.s.category) || a.n - b.n)
     .map((x) => x.s);
 }
 

@@ -86,6 +86,7 @@ export function PropertyMenu({
   disabled,
   className,
   empty,
+  footer,
 }: {
   label: string;
   value: string;
@@ -96,6 +97,8 @@ export function PropertyMenu({
   className?: string;
   /** shown in the open menu when there is no option */
   empty?: ReactNode;
+  /** shown in the open menu below the options (e.g. why some are not offered) */
+  footer?: ReactNode;
 }) {
   const cur = options.find((o) => o.value === value);
   return (
@@ -131,6 +134,9 @@ export function PropertyMenu({
               </DropdownMenu.RadioItem>
             ))}
           </DropdownMenu.RadioGroup>
+          {footer && (
+            <div className="max-w-80 border-t border-line px-2 pt-1.5 pb-1 text-xs text-muted">{footer}</div>
+          )}
         </DropdownMenu.Content>
       </DropdownMenu.Portal>
     </DropdownMenu.Root>
