@@ -9,7 +9,7 @@ import { cycleKeys, fetchProjectCycles } from '../cycles/data';
 import { bulkEdit, bulkMove, type BulkChanges as Changes } from './bulkRun';
 import { useWorkspaceCtx } from './context';
 import { keys, useProjects, type Directory, type Issue } from './data';
-import { PropertyMenu, userOption } from './pickers';
+import { NoteItem, PropertyMenu, userOption } from './pickers';
 import { labelOptions, priorityOptions, workflowStatusOptions } from './options';
 import { useProjectWorkflows } from './projectData';
 import { bulkStatusChoices } from '../../lib/workflow';
@@ -239,23 +239,21 @@ export function BulkBar({
 function NotOffered({ refused }: { refused: ReturnType<typeof bulkStatusChoices>['refused'] }) {
   return (
     <div data-testid="status-not-offered">
-      <p className="font-medium">Not offered for this selection:</p>
-      <ul className="mt-0.5 space-y-0.5">
-        {refused.map((r) => {
-          const byReason = new Map<string, string[]>();
-          for (const i of r.issues) byReason.set(i.reason, [...(byReason.get(i.reason) ?? []), i.key]);
-          return [...byReason].map(([reason, ks]) => (
-            <li key={`${r.status.status}:${reason}`}>
-              {r.status.name}: {reason} (
-              <span className="font-mono">
-                {ks.slice(0, 5).join(', ')}
-                {ks.length > 5 ? ` and ${ks.length - 5} more` : ''}
-              </span>
-              )
-            </li>
-          ));
-        })}
-      </ul>
+      <NoteItem className="font-medium">Not offered for this selection:</NoteItem>
+      {refused.map((r) => {
+        const byReason = new Map<string, string[]>();
+        for (const i of r.issues) byReason.set(i.reason, [...(byReason.get(i.reason) ?? []), i.key]);
+        return [...byReason].map(([reason, ks]) => (
+          <NoteItem key={`${r.status.status}:${reason}`}>
+            {r.status.name}: {reason} (
+            <span className="font-mono">
+              {ks.slice(0, 5).join(', ')}
+              {ks.length > 5 ? ` and ${ks.length - 5} more` : ''}
+            </span>
+            )
+          </NoteItem>
+        ));
+      })}
     </div>
   );
 }
