@@ -37,6 +37,7 @@ const field = (id: string, name: string, type: string, options?: string[]): Fiel
 const json = (status: number, body: unknown, type = 'application/json') =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': type } });
 let posted: unknown[] = [];
+let idemKeys: (string | null)[] = [];
 let answer: () => Response;
 beforeAll(() => {
   setConfig({
@@ -50,12 +51,16 @@ beforeAll(() => {
     environment: 'local',
   });
   vi.stubGlobal('fetch', async (r: Request) => {
-    if (r.method === 'POST') posted.push(JSON.parse(await r.text()));
+    if (r.method === 'POST') {
+      posted.push(JSON.parse(await r.text()));
+      idemKeys.push(r.headers.get('Idempotency-Key'));
+    }
     return answer();
   });
 });
 beforeEach(() => {
   posted = [];
+  idemKeys = [];
 });
 
 function open(url: string, defaults: { status?: string; project?: string } = {}) {
@@ -133,6 +138,17 @@ describe('the create dialog', { timeout: 30_000 }, () => {
     // the draft stays as typed, and no banner repeats what the field says
     expect(screen.getByLabelText('Browser')).toHaveValue(' Firefox ');
     expect(screen.queryByText('A field value is not valid.')).not.toBeInTheDocument();
+
+    // The corrected draft is a new request: a refusal created nothing, so it gets a key of its own
+    // (the server refuses a key reused with another body).
+    answer = () => json(201, { id: 'i9', key: 'WEB-9', status: 'open', version: 1 });
+    fireEvent.change(screen.getByLabelText('Severity score'), { target: { value: '7' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create issue' }));
+    await waitFor(() => expect(posted).toHaveLength(2));
+    expect(posted[1]).toMatchObject({ fields: { F1: 'Firefox', F2: 7 } });
+    expect(idemKeys[0]).toBeTruthy();
+    expect(idemKeys[1]).toBeTruthy();
+    expect(idemKeys[1]).not.toBe(idemKeys[0]);
   });
 
   it("prefers the caller's project (the board's column) over the page's", () => {

@@ -128,6 +128,10 @@ export function CreateIssueDialog({
       onOpenChange(false);
     } catch (err) {
       if (isApiError(err)) {
+        // A refusal created nothing: the corrected draft is a new request with a key of its own (the
+        // server answers a reused key with another body by refusing it). After a network failure or a
+        // 5xx the outcome is unknown, so the key stays and a retry cannot create the issue twice.
+        if (err.status >= 400 && err.status < 500) idem.current = '';
         const fe = err.fieldErrors();
         if (fe.team_id && !fe.assignee_id) fe.assignee_id = fe.team_id;
         setErrors(fe);
