@@ -50,7 +50,7 @@ test('cycles: create, plan, burn-up and velocity as the API reports them, bulk-m
   await signIn(page, 'acme', 'admin@acme.test');
   await page.getByRole('navigation', { name: 'Workspace' }).getByRole('link', { name: 'Cycles' }).click();
   await expect(page).toHaveURL(/\/w\/acme\/cycles$/);
-  await page.getByLabel('Project').selectOption({ label: `Cycles ${key} (${key})` });
+  await page.getByLabel('Cycles of').selectOption({ label: `Cycles ${key} (${key})` });
   await expect(page).toHaveURL(new RegExp(`project=${key}$`));
   await expect(page.getByRole('region', { name: 'Past' }).getByTestId('cycle-row')).toHaveText(/Sprint 0/);
 

@@ -1,6 +1,7 @@
 import { clsx } from 'clsx';
 import { Dialog as D } from 'radix-ui';
 import type { ReactNode } from 'react';
+import { Button } from './ui';
 
 /** A modal dialog (Radix): focus trapped, Escape closes, labelled by its title. */
 export function Modal({
@@ -41,5 +42,57 @@ export function Modal({
         </D.Content>
       </D.Portal>
     </D.Root>
+  );
+}
+
+/** A dialog form's footer: Cancel, then its action (a submit button unless `onAction` is given);
+ * `children` sit at the start (a hint, a count). `done` leaves a single Close. */
+export function DialogFooter({
+  action,
+  onCancel,
+  onAction,
+  busy,
+  disabled,
+  cancelDisabled,
+  cancelLabel = 'Cancel',
+  variant = 'primary',
+  done,
+  children,
+}: {
+  action: ReactNode;
+  onCancel: () => void;
+  onAction?: () => void;
+  busy?: boolean;
+  disabled?: boolean;
+  cancelDisabled?: boolean;
+  cancelLabel?: string;
+  variant?: 'primary' | 'danger';
+  done?: boolean;
+  children?: ReactNode;
+}) {
+  return (
+    <div className="flex flex-wrap items-center justify-end gap-2">
+      {children}
+      {done ? (
+        <Button type="button" variant="primary" onClick={onCancel}>
+          Close
+        </Button>
+      ) : (
+        <>
+          <Button type="button" onClick={onCancel} disabled={cancelDisabled}>
+            {cancelLabel}
+          </Button>
+          <Button
+            type={onAction ? 'button' : 'submit'}
+            variant={variant}
+            busy={busy}
+            disabled={disabled}
+            onClick={onAction}
+          >
+            {action}
+          </Button>
+        </>
+      )}
+    </div>
   );
 }

@@ -1,4 +1,14 @@
-import { checkDefinition, parseInput, parseOptions, toggleOption, valueText, type FieldDef } from './fields';
+import {
+  checkDefinition,
+  createFieldValues,
+  createProject,
+  estimateOptions,
+  parseInput,
+  parseOptions,
+  toggleOption,
+  valueText,
+  type FieldDef,
+} from './fields';
 
 const def = (type: string, options?: string[]): FieldDef => ({
   id: 'F1',
@@ -56,5 +66,56 @@ describe('custom field values', () => {
     expect(toggleOption(f, ['Web', 'Android'], 'Android')).toEqual(['Web']);
     expect(toggleOption(f, ['Web'], 'Web')).toBeNull();
     expect(toggleOption(f, undefined, 'iOS')).toEqual(['iOS']);
+  });
+});
+
+describe('the create dialog', () => {
+  const p = (id: string, key: string, extra: { archived?: boolean; former_keys?: string[] } = {}) => ({
+    id,
+    key,
+    former_keys: extra.former_keys ?? [],
+    archived: extra.archived ?? false,
+  });
+  const projects = [
+    p('default', 'ACME'),
+    p('P2', 'WEB', { former_keys: ['SITE'] }),
+    p('P3', 'OLD', { archived: true }),
+  ];
+
+  it("files into the named project, else the page's, else the default one; never an archived one", () => {
+    expect(createProject(projects, 'P2')?.key).toBe('WEB');
+    expect(createProject(projects, undefined, 'site')?.key).toBe('WEB');
+    expect(createProject(projects, undefined, null)?.key).toBe('ACME');
+    expect(createProject(projects, 'P3', 'OLD')?.key).toBe('ACME');
+    expect(createProject([p('P2', 'WEB'), p('default', 'ACME', { archived: true })])?.key).toBe('WEB');
+    expect(createProject(undefined)).toBeUndefined();
+  });
+
+  it("offers the project's estimate scale, nothing when estimates are off", () => {
+    const fib = {
+      estimate_scale: 'fibonacci',
+      estimate_values: [1, 2, 3].map((n) => ({ label: String(n), points: n })),
+    };
+    expect(estimateOptions(fib).map((o) => o.label)).toEqual([
+      'No estimate',
+      '1 points',
+      '2 points',
+      '3 points',
+    ]);
+    const shirts = { estimate_scale: 'tshirt', estimate_values: [{ label: 'S', points: 1 }] };
+    expect(estimateOptions(shirts)).toEqual([
+      { value: '', label: 'No estimate' },
+      { value: '1', label: 'S (1 points)' },
+    ]);
+    expect(estimateOptions({ estimate_scale: 'none', estimate_values: [] })).toEqual([]);
+  });
+
+  it("sends only the chosen project's fields that have a value", () => {
+    const fields = [def('text'), { ...def('multi_select', ['a']), id: 'F2' }, { ...def('number'), id: 'F3' }];
+    expect(createFieldValues(fields, { F1: 'x', F2: [], F3: 0, OTHER: 'typed before switching' })).toEqual({
+      F1: 'x',
+      F3: 0,
+    });
+    expect(createFieldValues(fields, { F1: '', F3: null })).toBeUndefined();
   });
 });

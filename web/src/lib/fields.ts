@@ -94,3 +94,52 @@ export function toggleOption(f: FieldDef, v: unknown, option: string): string[] 
   const ordered = (f.options ?? []).filter((o) => next.includes(o));
   return ordered.length ? ordered : null;
 }
+
+/** The estimate choices of a project's scale ("No estimate" first); none when estimates are off. */
+export function estimateOptions(p: {
+  estimate_scale: string;
+  estimate_values: { label: string; points: number }[];
+}): { value: string; label: string }[] {
+  if (p.estimate_scale === 'none' || p.estimate_values.length === 0) return [];
+  return [
+    { value: '', label: 'No estimate' },
+    ...p.estimate_values.map((v) => ({
+      value: String(v.points),
+      label: v.label === String(v.points) ? `${v.points} points` : `${v.label} (${v.points} points)`,
+    })),
+  ];
+}
+
+/** The project a new issue goes to: the one the caller names (the board's column), else the one the
+ * page shows (`?project=`), else the workspace's default project, else the first active one. An
+ * archived project takes no new issue. */
+export function createProject<
+  P extends { id: string; key: string; former_keys: string[]; archived: boolean },
+>(projects: P[] | undefined, explicit?: string, fromPage?: string | null): P | undefined {
+  const live = (projects ?? []).filter((p) => !p.archived);
+  const find = (ref: string) => {
+    const r = ref.toUpperCase();
+    return live.find((p) => p.id === ref || p.key === r || p.former_keys.includes(r));
+  };
+  return (
+    (explicit && find(explicit)) ||
+    (fromPage && find(fromPage)) ||
+    live.find((p) => p.id === 'default') ||
+    live[0]
+  );
+}
+
+/** The `fields` of a create request: the values set for fields the chosen project defines (a value
+ * typed for another project's field before switching is not sent), empty ones left out. */
+export function createFieldValues(
+  fields: FieldDef[],
+  values: Record<string, unknown>,
+): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  for (const f of fields) {
+    const v = values[f.id];
+    if (v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)) continue;
+    out[f.id] = v;
+  }
+  return Object.keys(out).length ? out : undefined;
+}

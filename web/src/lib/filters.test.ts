@@ -30,9 +30,9 @@ describe('filters <-> URL', () => {
 
   it('drops unknown values and malformed ids instead of failing', () => {
     const f = parse(
-      'status=open,bogus&priority=extreme&type=bug,bug&assignee=<script>,u-1&sort=chaos&due=someday',
+      'status=open,Bo-gus!,qa_2&priority=extreme&type=bug,bug&assignee=<script>,u-1&sort=chaos&due=someday',
     );
-    expect(f.status).toEqual(['open']);
+    expect(f.status).toEqual(['open', 'qa_2']); // a custom status id is kept, a malformed one dropped
     expect(f.priority).toEqual([]);
     expect(f.type).toEqual(['bug']);
     expect(f.assignee).toEqual(['u-1']);

@@ -84,13 +84,16 @@ export const emptyFilters: IssueFilters = {
 };
 
 const ID = /^[A-Za-z0-9_.:@-]{1,64}$/;
+/** A status id as workflows make them (internal/issue: lower case, digits and _, at most 32): a
+ * project's custom statuses are filters too, so any well-formed id passes and the API judges. */
+export const STATUS_ID = /^[a-z][a-z0-9_]{0,31}$/;
 
-function list(p: URLSearchParams, key: string, allowed?: readonly string[]): string[] {
+function list(p: URLSearchParams, key: string, allowed?: readonly string[] | RegExp): string[] {
   const out: string[] = [];
   for (const raw of p.getAll(key).flatMap((v) => v.split(','))) {
     const v = raw.trim();
     if (!v || out.includes(v)) continue;
-    if (allowed ? allowed.includes(v) : ID.test(v)) out.push(v);
+    if (allowed instanceof RegExp ? allowed.test(v) : allowed ? allowed.includes(v) : ID.test(v)) out.push(v);
   }
   return out;
 }
@@ -102,7 +105,7 @@ function oneOf<T extends string>(v: string | null, allowed: readonly T[]): T | u
 /** Reads filters from a query string; unknown or malformed values are dropped, not errors. */
 export function parseFilters(p: URLSearchParams): IssueFilters {
   return {
-    status: list(p, 'status', STATUSES),
+    status: list(p, 'status', STATUS_ID),
     assignee: list(p, 'assignee'),
     team: list(p, 'team'),
     priority: list(p, 'priority', PRIORITIES),

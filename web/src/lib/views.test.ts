@@ -56,7 +56,7 @@ describe('saved views <-> list filters', () => {
   it('ignores what the list cannot show instead of failing', () => {
     const f = filtersFromView(
       view({
-        filter: { status: 'open,bogus', created_after: 'x' },
+        filter: { status: 'open,Bo-gus!', created_after: 'x' },
         sort: 'chaos',
         group_by: 'moon',
         columns: ['key', 'nope'],
@@ -116,6 +116,18 @@ describe('grouping', () => {
       ['closed', ['a']],
     ]);
     expect(groupIssues(issues, 'priority', names).map((x) => x.key)).toEqual(['urgent', 'low', 'none']);
+  });
+
+  it("orders status groups by the listed projects' workflows, an unknown status last", () => {
+    const mixed = [...issues, issue('e', { status: 'qa' }), issue('f', { status: 'zombie' })];
+    const order = ['open', 'in_progress', 'qa', 'closed'];
+    expect(groupIssues(mixed, 'status', { ...names, statusOrder: order }).map((x) => x.key)).toEqual([
+      'open',
+      'in_progress',
+      'qa',
+      'closed',
+      'zombie',
+    ]);
   });
 
   it('orders people and labels by name with the issues that have none last', () => {

@@ -71,6 +71,8 @@ export interface Names {
   user: (id?: string) => string;
   team: (id?: string) => string;
   label: (id: string) => string;
+  /** the statuses in order (the workflows of the projects listed); the default workflow's without */
+  statusOrder?: readonly string[];
 }
 
 const CATEGORIES = ['unstarted', 'started', 'completed'];
@@ -106,7 +108,7 @@ export function groupIssues(issues: Issue[], by: Grouping, names: Names): Group[
     return k;
   };
   const fixed: Partial<Record<Grouping, readonly string[]>> = {
-    status: STATUSES,
+    status: names.statusOrder ?? STATUSES,
     category: CATEGORIES,
     priority: PRIORITIES,
     type: TYPES,
@@ -121,7 +123,11 @@ export function groupIssues(issues: Issue[], by: Grouping, names: Names): Group[
   const order = fixed[by];
   const out = [...groups.entries()].map(([key, is]) => ({ key, label: labelOf(key), issues: is }));
   out.sort((a, b) => {
-    if (order) return order.indexOf(a.key) - order.indexOf(b.key);
+    if (order) {
+      // a key the order does not know (a status of no loaded workflow) goes last
+      const at = (k: string) => (order.includes(k) ? order.indexOf(k) : order.length);
+      return at(a.key) - at(b.key) || a.label.localeCompare(b.label);
+    }
     if (!a.key !== !b.key) return a.key ? -1 : 1;
     return a.label.localeCompare(b.label);
   });

@@ -1,36 +1,8 @@
 import { canMove, columns, nextStatuses, statusName, type Workflow } from './workflow';
+import { defaultWorkflow, patchStatus, workflowWithQA } from '../test/workflowFixture';
 
 // The graph GET /v1/workflow answers (internal/issue/workflow.go).
-const wf: Workflow = {
-  statuses: [
-    {
-      status: 'open',
-      name: 'Open',
-      category: 'unstarted',
-      order: 0,
-      color: '#8a8f98',
-      next: ['in_progress', 'closed'],
-    },
-    {
-      status: 'in_progress',
-      name: 'In Progress',
-      category: 'started',
-      order: 1,
-      color: '#f2c94c',
-      next: ['open', 'in_review', 'closed'],
-    },
-    {
-      status: 'in_review',
-      name: 'In Review',
-      category: 'started',
-      order: 2,
-      color: '#5e6ad2',
-      next: ['in_progress', 'closed'],
-    },
-    { status: 'closed', name: 'Closed', category: 'completed', order: 3, color: '#4cb782', next: ['open'] },
-  ],
-  version: 0,
-};
+const wf: Workflow = defaultWorkflow();
 
 describe('board transitions', () => {
   it.each([
@@ -57,29 +29,13 @@ describe('board transitions', () => {
   });
 
   it('a custom status is a column by its name, and one being deleted takes no card', () => {
-    const custom: Workflow = {
-      ...wf,
-      statuses: [
-        ...wf.statuses.map((s) => (s.status === 'open' ? { ...s, next: [...s.next, 'qa', 'in_review'] } : s)),
-        {
-          status: 'qa',
-          name: 'Ready for QA',
-          category: 'started',
-          order: 4,
-          color: '#123456',
-          next: ['closed'],
-        },
-      ],
-    };
+    const custom = workflowWithQA();
     expect(columns(custom).at(-1)).toBe('qa');
     expect(canMove(custom, 'open', 'qa')).toBe(true);
     expect(canMove(custom, 'qa', 'open')).toBe(false);
     expect(statusName(custom, 'qa')).toBe('Ready for QA');
     expect(statusName(undefined, 'in_progress')).toBe('In progress');
-    const retiring = {
-      ...custom,
-      statuses: custom.statuses.map((s) => (s.status === 'in_review' ? { ...s, retiring: true } : s)),
-    };
+    const retiring = patchStatus(custom, 'in_review', { retiring: true });
     expect(canMove(custom, 'open', 'in_review')).toBe(true);
     expect(canMove(retiring, 'open', 'in_review')).toBe(false);
   });

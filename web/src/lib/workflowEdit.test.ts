@@ -11,38 +11,14 @@ import {
   validateDraft,
   type Workflow,
 } from './workflowEdit';
+import { defaultWorkflow, patchStatus } from '../test/workflowFixture';
 
-// The default workflow as GET /v1/projects/{id}/workflow answers it (orders shuffled on purpose).
+// The default workflow with its orders shuffled on purpose (closed listed first) and in_review being
+// deleted.
+const shared = patchStatus(defaultWorkflow(3), 'in_review', { retiring: true });
 const wf: Workflow = {
-  version: 3,
-  statuses: [
-    { status: 'closed', name: 'Closed', category: 'completed', order: 3, color: '#4cb782', next: ['open'] },
-    {
-      status: 'open',
-      name: 'Open',
-      category: 'unstarted',
-      order: 0,
-      color: '#8a8f98',
-      next: ['in_progress', 'closed'],
-    },
-    {
-      status: 'in_progress',
-      name: 'In Progress',
-      category: 'started',
-      order: 1,
-      color: '#f2c94c',
-      next: ['open', 'in_review', 'closed'],
-    },
-    {
-      status: 'in_review',
-      name: 'In Review',
-      category: 'started',
-      order: 2,
-      color: '#5e6ad2',
-      next: ['in_progress', 'closed'],
-      retiring: true,
-    },
-  ],
+  ...shared,
+  statuses: [shared.statuses.at(-1)!, ...shared.statuses.slice(0, -1)],
 };
 
 describe('workflow draft', () => {

@@ -6,7 +6,7 @@ import { api, unwrap } from '../../api/client';
 import { errorMessage, isApiError } from '../../api/problem';
 import { ChartCard } from '../../components/charts';
 import { StatusIcon } from '../../components/issueIcons';
-import { Modal } from '../../components/Modal';
+import { DialogFooter, Modal } from '../../components/Modal';
 import { Badge, PageHeader, rowClass, Stat, tableClass, theadClass } from '../../components/page';
 import { Banner, Button, EmptyState, ErrorState, inputClass, Skeleton } from '../../components/ui';
 import { failures, type BulkResult } from '../../lib/bulk';
@@ -24,7 +24,7 @@ import { statusLabel } from '../../lib/workflow';
 import { NotFoundPage } from '../NotFound';
 import { bulkEdit } from '../workspace/bulkRun';
 import { useWorkspaceCtx } from '../workspace/context';
-import { keys, useDirectory, useProjects, type Issue } from '../workspace/data';
+import { keys, useDirectory, useProjects, useTeams, type Issue } from '../workspace/data';
 import { CycleDialog } from './CycleDialog';
 import { cycleDates, cycleKeys, useCycle, useCycleIssues, useCycleReport } from './data';
 
@@ -37,6 +37,7 @@ export default function CyclePage() {
   const cycle = useCycle(slug, id);
   const report = useCycleReport(slug, id);
   const projects = useProjects(slug);
+  const teams = useTeams(slug);
   const [editing, setEditing] = useState(false);
   const [planning, setPlanning] = useState(false);
 
@@ -45,6 +46,12 @@ export default function CyclePage() {
   if (cycle.isPending) return <Skeleton />;
   const c = cycle.data;
   const project = projects.data?.find((p) => p.id === c.project_id);
+  const team = c.team_id ? teams.data?.find((t) => t.id === c.team_id) : undefined;
+  const back = project
+    ? { to: `?project=${project.key}`, label: `${project.key} cycles` }
+    : c.team_id
+      ? { to: `?team=${c.team_id}`, label: `${team?.name ?? 'Team'} cycles` }
+      : { to: '', label: 'Cycles' };
   const open = c.state !== 'completed';
 
   return (
@@ -59,10 +66,10 @@ export default function CyclePage() {
         description={
           <span className="flex flex-wrap items-center gap-x-3">
             <Link
-              to={`/w/${slug}/cycles${project ? `?project=${project.key}` : ''}`}
+              to={`/w/${slug}/cycles${back.to}`}
               className="inline-flex items-center gap-1 hover:text-ink hover:underline"
             >
-              <ArrowLeft className="size-3.5" aria-hidden /> {project ? `${project.key} cycles` : 'Cycles'}
+              <ArrowLeft className="size-3.5" aria-hidden /> {back.label}
             </Link>
             <span className="tabular-nums">{cycleDates(c)}</span>
           </span>
@@ -92,8 +99,13 @@ export default function CyclePage() {
         )}
         <Issues slug={slug} cycle={c} />
       </div>
-      {editing && c.project_id && (
-        <CycleDialog slug={slug} projectId={c.project_id} cycle={c} onClose={() => setEditing(false)} />
+      {editing && (
+        <CycleDialog
+          slug={slug}
+          owner={c.team_id ? { kind: 'team', id: c.team_id } : { kind: 'project', id: c.project_id ?? '' }}
+          cycle={c}
+          onClose={() => setEditing(false)}
+        />
       )}
       {planning && <PlanDialog slug={slug} cycle={c} onClose={() => setPlanning(false)} />}
     </main>
@@ -370,22 +382,17 @@ function PlanDialog({ slug, cycle, onClose }: { slug: string; cycle: Cycle; onCl
         {candidates.data?.next_cursor && (
           <p className="text-xs text-muted">The 100 most recently updated open issues are listed.</p>
         )}
-        <div className="flex items-center justify-end gap-2">
-          <Button type="button" onClick={onClose}>
-            Close
-          </Button>
-          <Button
-            variant="primary"
-            busy={add.isPending}
-            disabled={chosen.size === 0}
-            onClick={() => {
-              setResult(null);
-              add.mutate();
-            }}
-          >
-            Add {chosen.size} {chosen.size === 1 ? 'issue' : 'issues'}
-          </Button>
-        </div>
+        <DialogFooter
+          onCancel={onClose}
+          cancelLabel="Close"
+          busy={add.isPending}
+          disabled={chosen.size === 0}
+          onAction={() => {
+            setResult(null);
+            add.mutate();
+          }}
+          action={`Add ${chosen.size} ${chosen.size === 1 ? 'issue' : 'issues'}`}
+        />
       </div>
     </Modal>
   );

@@ -2,22 +2,24 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState, type FormEvent } from 'react';
 import { api, unwrap } from '../../api/client';
 import { errorMessage, isApiError } from '../../api/problem';
-import { Modal } from '../../components/Modal';
-import { Banner, Button, Field, Input } from '../../components/ui';
+import { DialogFooter, Modal } from '../../components/Modal';
+import { Banner, Field, Input } from '../../components/ui';
 import type { Cycle } from '../../lib/cycles';
+import type { CycleOwner } from '../../lib/cycleOwner';
 import { cycleKeys } from './data';
 
-/** Create a project's cycle, or rename one and move its days (Admins; the server refuses overlaps). */
+/** Create a project's or a team's cycle, or rename one and move its days (Admins; the server refuses
+ * overlaps). */
 export function CycleDialog({
   slug,
-  projectId,
+  owner,
   cycle,
   suggested,
   onClose,
   onSaved,
 }: {
   slug: string;
-  projectId: string;
+  owner: Pick<CycleOwner, 'kind' | 'id'>;
   cycle?: Cycle;
   /** the days a new cycle proposes (after the project's last one) */
   suggested?: { name: string; starts_on: string; ends_on: string };
@@ -44,7 +46,10 @@ export function CycleDialog({
         : unwrap(
             api().POST('/v1/cycles', {
               params: { header: { 'Idempotency-Key': idem.current } },
-              body: { ...body, project_id: projectId },
+              body: {
+                ...body,
+                ...(owner.kind === 'team' ? { team_id: owner.id } : { project_id: owner.id }),
+              },
             }),
           );
     },
@@ -70,7 +75,7 @@ export function CycleDialog({
       open
       onOpenChange={(o) => !o && onClose()}
       title={cycle ? `Edit ${cycle.name}` : 'New cycle'}
-      description="Calendar days in UTC, both included. Cycles of a project never overlap."
+      description="Calendar days in UTC, both included. Cycles of a project or a team never overlap."
     >
       <form onSubmit={submit} noValidate className="space-y-4 p-4">
         {save.isError && !Object.keys(errors).length && (
@@ -87,14 +92,7 @@ export function CycleDialog({
             {(p) => <Input {...p} type="date" value={ends} onChange={(e) => setEnds(e.target.value)} />}
           </Field>
         </div>
-        <div className="flex items-center justify-end gap-2">
-          <Button type="button" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="primary" busy={save.isPending}>
-            {cycle ? 'Save' : 'Create cycle'}
-          </Button>
-        </div>
+        <DialogFooter onCancel={onClose} busy={save.isPending} action={cycle ? 'Save' : 'Create cycle'} />
       </form>
     </Modal>
   );

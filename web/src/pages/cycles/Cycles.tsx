@@ -3,53 +3,46 @@ import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { ChartCard } from '../../components/charts';
 import { Badge, PageHeader, Stat } from '../../components/page';
-import { Button, EmptyState, ErrorState, inputClass, Skeleton } from '../../components/ui';
+import { ProjectPicker } from '../../components/ProjectPicker';
+import { Button, EmptyState, ErrorState, Skeleton } from '../../components/ui';
+import { cycleOwner, nextCycle, ownerParams, type CycleOwner } from '../../lib/cycleOwner';
 import { sections, unitLabel, velocitySeries, type Cycle } from '../../lib/cycles';
 import { can } from '../../lib/permissions';
 import { useWorkspaceCtx } from '../workspace/context';
-import { findProject, useProjects } from '../workspace/data';
+import { useProjects, useTeams } from '../workspace/data';
 import { CycleDialog } from './CycleDialog';
-import { cycleDates, useProjectCycles, useVelocity } from './data';
+import { cycleDates, useOwnerCycles, useVelocity } from './data';
 
-/** A project's cycles (current, upcoming, past) and its velocity per cycle; Admins plan new ones. */
+/** A project's or a team's cycles (current, upcoming, past) and its velocity per cycle; Admins plan
+ * new ones. The owner is in the URL: `?project=WEB` or `?team=<id>`. */
 export default function Cycles() {
   const { slug, me } = useWorkspaceCtx();
   const [params, setParams] = useSearchParams();
   const projects = useProjects(slug);
-  const live = (projects.data ?? []).filter((p) => !p.archived);
-  const project = findProject(projects.data, params.get('project') ?? '') ?? live[0];
-  const cycles = useProjectCycles(slug, project?.id);
+  const teams = useTeams(slug);
+  const owner = cycleOwner(params, projects.data, teams.data);
+  const cycles = useOwnerCycles(slug, owner);
   const manage = can(me.user.role, 'createCycle');
   const [editing, setEditing] = useState<Cycle | 'new' | null>(null);
 
-  const picker = projects.data && projects.data.length > 0 && (
-    <label className="flex items-center gap-2 text-xs text-muted">
-      Project
-      <select
-        className={`${inputClass} w-auto`}
-        value={project?.id ?? ''}
-        onChange={(e) => {
-          const p = projects.data?.find((x) => x.id === e.target.value);
-          if (p) setParams({ project: p.key }, { replace: true });
-        }}
-      >
-        {[...live, ...projects.data.filter((p) => p.archived)].map((p) => (
-          <option key={p.id} value={p.id}>
-            {p.name} ({p.key}){p.archived ? ' · archived' : ''}
-          </option>
-        ))}
-      </select>
-    </label>
+  const picker = (
+    <ProjectPicker
+      label="Cycles of"
+      projects={projects.data}
+      teams={teams.data}
+      value={owner?.pick}
+      onChange={(v) => setParams(ownerParams(v), { replace: true })}
+    />
   );
 
   let body;
-  if (projects.isPending || (project && cycles.isPending)) body = <Skeleton />;
+  if (projects.isPending || (owner && cycles.isPending)) body = <Skeleton />;
   else if (projects.isError)
     body = <ErrorState error={projects.error} onRetry={() => void projects.refetch()} />;
-  else if (!project)
+  else if (!owner)
     body = (
       <EmptyState icon={<CalendarRange className="size-6" />} title="No projects yet">
-        Cycles belong to a project: create one under Settings → Projects.
+        Cycles belong to a project or a team: create one under Settings → Projects or Teams.
       </EmptyState>
     );
   else if (cycles.isError) body = <ErrorState error={cycles.error} onRetry={() => void cycles.refetch()} />;
@@ -57,7 +50,7 @@ export default function Cycles() {
     const s = sections(cycles.data ?? []);
     body =
       cycles.data?.length === 0 ? (
-        <EmptyState icon={<CalendarRange className="size-6" />} title={`No cycles in ${project.name} yet`}>
+        <EmptyState icon={<CalendarRange className="size-6" />} title={`No cycles in ${owner.name} yet`}>
           A cycle is a time box of planned issues, usually one or two weeks.
           {manage && (
             <div className="mt-3">
@@ -77,7 +70,7 @@ export default function Cycles() {
             onEdit={manage ? setEditing : undefined}
           />
           <Section title="Past" cycles={s.past} slug={slug} onEdit={manage ? setEditing : undefined} />
-          <Velocity slug={slug} project={project.id} />
+          <Velocity slug={slug} owner={owner} />
         </div>
       );
   }
@@ -88,12 +81,14 @@ export default function Cycles() {
       <PageHeader
         title={<span id="page-title">Cycles</span>}
         description={
-          project ? `Time boxes of ${project.name}: plan issues into them, follow their scope.` : undefined
+          owner
+            ? `Time boxes of ${owner.kind === 'team' ? `the team ${owner.name}` : owner.name}: plan issues into them, follow their scope.`
+            : undefined
         }
         actions={
           <>
             {picker}
-            {manage && project && (
+            {manage && owner && (
               <Button variant="primary" size="sm" onClick={() => setEditing('new')}>
                 <Plus className="size-3.5" aria-hidden /> New cycle
               </Button>
@@ -102,10 +97,10 @@ export default function Cycles() {
         }
       />
       {body}
-      {editing && project && (
+      {editing && owner && (
         <CycleDialog
           slug={slug}
-          projectId={project.id}
+          owner={owner}
           cycle={editing === 'new' ? undefined : editing}
           suggested={editing === 'new' ? nextCycle(last, (cycles.data?.length ?? 0) + 1) : undefined}
           onClose={() => setEditing(null)}
@@ -113,16 +108,6 @@ export default function Cycles() {
       )}
     </main>
   );
-}
-
-/** Two weeks from the day after the last cycle (or from today), named after its number. */
-function nextCycle(last: Cycle | undefined, n: number) {
-  const day = (d: Date) => d.toISOString().slice(0, 10);
-  const start = last ? new Date(`${last.ends_on}T00:00:00Z`) : new Date();
-  if (last) start.setUTCDate(start.getUTCDate() + 1);
-  const end = new Date(start);
-  end.setUTCDate(end.getUTCDate() + 13);
-  return { name: `Cycle ${n}`, starts_on: day(start), ends_on: day(end) };
 }
 
 const stateTone = { active: 'green', upcoming: 'blue', completed: 'gray' } as const;
@@ -170,8 +155,8 @@ function Section({
   );
 }
 
-function Velocity({ slug, project }: { slug: string; project: string }) {
-  const v = useVelocity(slug, project);
+function Velocity({ slug, owner }: { slug: string; owner: CycleOwner }) {
+  const v = useVelocity(slug, owner);
   if (v.isPending) return <Skeleton rows={3} />;
   if (v.isError) return <ErrorState error={v.error} onRetry={() => void v.refetch()} />;
   const { unit, rows, average } = velocitySeries(v.data);

@@ -2,6 +2,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
 import type { Cycle } from '../../lib/cycles';
+import { ownerKey, type CycleOwner } from '../../lib/cycleOwner';
 import type { Issue } from '../workspace/data';
 
 export const cycleKeys = {
@@ -14,11 +15,16 @@ export const cycleKeys = {
 };
 
 /** Every cycle of a project (at most 500 per owner: five pages). */
-export async function fetchProjectCycles(project: string): Promise<Cycle[]> {
+export function fetchProjectCycles(project: string): Promise<Cycle[]> {
+  return fetchCycles({ project });
+}
+
+/** Every cycle of a project or a team (`?project=` or `?team=`). */
+export async function fetchCycles(owner: { project: string } | { team: string }): Promise<Cycle[]> {
   const out: Cycle[] = [];
   let cursor: string | undefined;
   for (let i = 0; i < 10; i++) {
-    const p = await unwrap(api().GET('/v1/cycles', { params: { query: { project, limit: 100, cursor } } }));
+    const p = await unwrap(api().GET('/v1/cycles', { params: { query: { ...owner, limit: 100, cursor } } }));
     out.push(...p.items);
     if (!p.next_cursor) break;
     cursor = p.next_cursor;
@@ -26,11 +32,12 @@ export async function fetchProjectCycles(project: string): Promise<Cycle[]> {
   return out;
 }
 
-export function useProjectCycles(slug: string, project: string | undefined) {
+/** A project's or a team's cycles; the key is the project's id or `team:<id>` (lib/cycleOwner). */
+export function useOwnerCycles(slug: string, owner: CycleOwner | undefined) {
   return useQuery({
-    queryKey: cycleKeys.list(slug, project ?? ''),
-    queryFn: () => fetchProjectCycles(project!),
-    enabled: !!project,
+    queryKey: cycleKeys.list(slug, owner ? ownerKey(owner) : ''),
+    queryFn: () => fetchCycles(owner!.query),
+    enabled: !!owner,
   });
 }
 
@@ -70,11 +77,12 @@ export function useCycleIssues(slug: string, id: string) {
   });
 }
 
-export function useVelocity(slug: string, project: string | undefined, cycles = 6) {
+export function useVelocity(slug: string, owner: CycleOwner | undefined, cycles = 6) {
   return useQuery({
-    queryKey: cycleKeys.velocity(slug, project ?? ''),
-    queryFn: () => unwrap(api().GET('/v1/cycles/velocity', { params: { query: { project, cycles } } })),
-    enabled: !!project,
+    queryKey: cycleKeys.velocity(slug, owner ? ownerKey(owner) : ''),
+    queryFn: () =>
+      unwrap(api().GET('/v1/cycles/velocity', { params: { query: { ...owner!.query, cycles } } })),
+    enabled: !!owner,
   });
 }
 

@@ -1,10 +1,11 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { ListPlus, Plus } from 'lucide-react';
+import { ListPlus, Plus, Trash2 } from 'lucide-react';
 import { useRef, useState, type FormEvent } from 'react';
-import { api, unwrap } from '../../api/client';
+import { api, etag, unwrap } from '../../api/client';
 import { errorMessage, isApiError } from '../../api/problem';
 import { TableHead } from '../../components/CatalogPage';
-import { Modal } from '../../components/Modal';
+import { DialogFooter, Modal } from '../../components/Modal';
+import { ProjectPicker } from '../../components/ProjectPicker';
 import { PageHeader, rowClass, tableClass } from '../../components/page';
 import {
   Banner,
@@ -29,17 +30,19 @@ import { can } from '../../lib/permissions';
 import { useWorkspaceCtx } from '../workspace/context';
 import type { Project } from '../workspace/data';
 import { projectKeys, useFields } from '../workspace/projectData';
-import { ProjectPicker, useSettingsProject } from './ProjectPicker';
+import { useSettingsProject } from './settingsProject';
 
 /** A project's custom fields: everyone sees their values on issues; Admins define them here
- * (name, type, options of selects), rename them and add options. The API has no delete or
- * archive of a field (its values stay valid), so neither has this page. */
+ * (name, type, options of selects), rename them, add options and delete them (issues keep their
+ * values, which are ignored and dropped on each issue's next write). */
 export default function Fields() {
   const { slug, me } = useWorkspaceCtx();
   const { projects, project, select } = useSettingsProject();
   const fields = useFields(slug, project?.id);
   const manage = can(me.user.role, 'createField');
   const [editing, setEditing] = useState<FieldDef | 'new' | null>(null);
+  const [deleting, setDeleting] = useState<FieldDef | null>(null);
+  const [deleted, setDeleted] = useState('');
   return (
     <main aria-labelledby="page-title">
       <PageHeader
@@ -55,9 +58,8 @@ export default function Fields() {
         }
       />
       <div className="space-y-4 overflow-x-auto p-4 sm:px-6">
-        {projects.data && projects.data.length > 0 && (
-          <ProjectPicker projects={projects.data} value={project?.key} onChange={select} />
-        )}
+        <ProjectPicker projects={projects.data} value={project?.key} onChange={select} />
+        {deleted && <Banner>{deleted}</Banner>}
         {projects.isPending || (project && fields.isPending) ? (
           <Skeleton />
         ) : projects.isError ? (
@@ -93,9 +95,22 @@ export default function Fields() {
                   <td className="px-3 py-2 text-muted">{f.options?.join(', ') || '—'}</td>
                   {manage && (
                     <td className="px-3 py-2 text-right">
-                      <Button size="sm" variant="ghost" onClick={() => setEditing(f)}>
-                        Edit<span className="sr-only"> {f.name}</span>
-                      </Button>
+                      <span className="inline-flex gap-1 whitespace-nowrap">
+                        <Button size="sm" variant="ghost" onClick={() => setEditing(f)}>
+                          Edit<span className="sr-only"> {f.name}</span>
+                        </Button>
+                        <Button
+                          size="sm"
+                          variant="ghost"
+                          onClick={() => {
+                            setDeleted('');
+                            setDeleting(f);
+                          }}
+                          aria-label={`Delete ${f.name}`}
+                        >
+                          <Trash2 className="size-3.5" aria-hidden />
+                        </Button>
+                      </span>
                     </td>
                   )}
                 </tr>
@@ -109,6 +124,16 @@ export default function Fields() {
           project={project}
           field={editing === 'new' ? undefined : editing}
           onClose={() => setEditing(null)}
+        />
+      )}
+      {manage && deleting && project && (
+        <DeleteField
+          project={project}
+          field={deleting}
+          onClose={(message) => {
+            setDeleting(null);
+            if (message) setDeleted(message);
+          }}
         />
       )}
     </main>
@@ -217,15 +242,70 @@ function FieldDialog({
             )}
           </Field>
         )}
-        <div className="flex items-center justify-end gap-2">
-          <Button type="button" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="primary" busy={save.isPending}>
-            {field ? 'Save' : 'Create field'}
-          </Button>
-        </div>
+        <DialogFooter onCancel={onClose} busy={save.isPending} action={field ? 'Save' : 'Create field'} />
       </form>
+    </Modal>
+  );
+}
+
+/** Deletes a field after saying what happens to its values: issues keep them, but they are ignored
+ * (not shown, filtered or sorted by) and dropped on each issue's next write. A field already gone (404)
+ * or changed meanwhile (412) closes the dialog with the list reloaded and says so. */
+function DeleteField({
+  project,
+  field,
+  onClose,
+}: {
+  project: Project;
+  field: FieldDef;
+  onClose: (message?: string) => void;
+}) {
+  const { slug } = useWorkspaceCtx();
+  const qc = useQueryClient();
+  const reload = () => qc.invalidateQueries({ queryKey: projectKeys.fields(slug, project.id) });
+  const del = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api().DELETE('/v1/projects/{projectId}/fields/{fieldId}', {
+          params: { path: { projectId: project.id, fieldId: field.id } },
+          // the route has no If-Match today; sent so that a conditional delete needs no change here
+          headers: { 'If-Match': etag(field.version) },
+        }),
+      ),
+    onSuccess: async () => {
+      await reload();
+      onClose(`${field.name} is deleted. Issues' values of it are ignored from now on.`);
+    },
+    onError: async (e) => {
+      if (isApiError(e, 404)) {
+        await reload();
+        onClose(`${field.name} was already deleted (by someone else, or in another tab).`);
+      } else if (isApiError(e, 412)) {
+        await reload();
+        onClose(`${field.name} changed since you opened this page: check it and delete it again.`);
+      }
+    },
+  });
+  return (
+    <Modal open onOpenChange={(o) => !o && onClose()} title={`Delete ${field.name}?`}>
+      <div className="space-y-3 p-4 text-sm">
+        {del.isError && !isApiError(del.error, 404) && !isApiError(del.error, 412) && (
+          <Banner tone="error">{errorMessage(del.error)}</Banner>
+        )}
+        <p>
+          <strong>{field.name}</strong> ({typeLabel(field.type)}) leaves {project.name}. Issues keep the
+          values they hold, but they are ignored: not shown, filtered or sorted by, and dropped the next time
+          each issue is saved. Saved views cannot use the field any more.
+        </p>
+        <p className="text-muted">This cannot be undone; a new field of the same name starts empty.</p>
+        <DialogFooter
+          onCancel={() => onClose()}
+          variant="danger"
+          onAction={() => del.mutate()}
+          busy={del.isPending}
+          action="Delete field"
+        />
+      </div>
     </Modal>
   );
 }

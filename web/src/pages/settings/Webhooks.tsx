@@ -5,7 +5,7 @@ import { useRef, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, unwrap, type components } from '../../api/client';
 import { errorMessage, isApiError } from '../../api/problem';
-import { Modal } from '../../components/Modal';
+import { DialogFooter, Modal } from '../../components/Modal';
 import { Badge, Card, PageHeader, rowClass, tableClass, theadClass } from '../../components/page';
 import { Banner, Button, EmptyState, ErrorState, Field, Input, Skeleton } from '../../components/ui';
 import { useWorkspaceCtx } from '../workspace/context';
@@ -258,14 +258,7 @@ function CreateDialog({ onClose, onCreated }: { onClose: () => void; onCreated: 
             </p>
           )}
         </fieldset>
-        <div className="flex justify-end gap-2">
-          <Button type="button" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="primary" busy={create.isPending}>
-            Register endpoint
-          </Button>
-        </div>
+        <DialogFooter onCancel={onClose} busy={create.isPending} action="Register endpoint" />
       </form>
     </Modal>
   );

@@ -5,7 +5,8 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api, etag, unwrap } from '../../api/client';
 import { errorMessage, isApiError } from '../../api/problem';
 import { StatusIcon } from '../../components/issueIcons';
-import { Modal } from '../../components/Modal';
+import { DialogFooter, Modal } from '../../components/Modal';
+import { ProjectPicker } from '../../components/ProjectPicker';
 import { Badge, PageHeader, rowClass, tableClass, theadClass } from '../../components/page';
 import { Banner, Button, EmptyState, ErrorState, Input, inputClass, Skeleton } from '../../components/ui';
 import { can } from '../../lib/permissions';
@@ -28,7 +29,7 @@ import {
 import { useWorkspaceCtx } from '../workspace/context';
 import { keys, type Project } from '../workspace/data';
 import { projectKeys, useProjectWorkflow } from '../workspace/projectData';
-import { ProjectPicker, useSettingsProject } from './ProjectPicker';
+import { useSettingsProject } from './settingsProject';
 
 type Deletion = { state: string; moved: number; move_to?: string; status: string };
 
@@ -49,9 +50,7 @@ export default function Workflows() {
         description="Each project's statuses, in board order, and where an issue may move from each."
       />
       <div className="space-y-4 p-4 sm:px-6">
-        {projects.data && projects.data.length > 0 && (
-          <ProjectPicker projects={projects.data} value={project?.key} onChange={select} />
-        )}
+        <ProjectPicker projects={projects.data} value={project?.key} onChange={select} />
         {projects.isPending || (project && wf.isPending) ? (
           <Skeleton />
         ) : projects.isError ? (
@@ -162,9 +161,10 @@ function Editor({
       {!save.error && rowsError && (
         <Banner tone="error">Some statuses need a fix; see the marked rows.</Banner>
       )}
-      <div className="overflow-x-auto rounded-lg border border-line">
-        <table className={tableClass + ' min-w-[46rem]'} aria-label={`Statuses of ${project.name}`}>
-          <thead className={theadClass}>
+      {/* On a phone each status is a card (its cells stacked, each named), so nothing hides off-screen. */}
+      <div className="rounded-lg border border-line sm:overflow-x-auto">
+        <table className={tableClass + ' sm:min-w-[46rem]'} aria-label={`Statuses of ${project.name}`}>
+          <thead className={theadClass + ' hidden sm:table-header-group'}>
             <tr>
               {manage && (
                 <th scope="col" className="px-3 py-2">
@@ -190,14 +190,19 @@ function Editor({
               )}
             </tr>
           </thead>
-          <tbody>
+          <tbody className="block sm:table-row-group">
             {draft.map((s, i) => {
               const re = rowErrors(errors, i);
               const others = draft.filter((x) => x.status !== s.status);
               return (
-                <tr key={s.status} className={rowClass} data-testid="status-row" data-status={s.status}>
+                <tr
+                  key={s.status}
+                  className={rowClass + ' block py-1 sm:table-row sm:py-0'}
+                  data-testid="status-row"
+                  data-status={s.status}
+                >
                   {manage && (
-                    <td className="px-2 py-1.5 whitespace-nowrap">
+                    <td className="float-right px-2 py-1.5 whitespace-nowrap sm:float-none sm:table-cell">
                       <Button
                         size="sm"
                         variant="ghost"
@@ -218,7 +223,7 @@ function Editor({
                       </Button>
                     </td>
                   )}
-                  <td className="px-3 py-1.5">
+                  <td className="block px-3 py-1.5 sm:table-cell">
                     <div className="flex items-center gap-2">
                       <StatusIcon status={s.status} name={s.name} category={s.category} color={s.color} />
                       {manage ? (
@@ -243,7 +248,8 @@ function Editor({
                       </p>
                     )}
                   </td>
-                  <td className="px-3 py-1.5">
+                  <td className="flex flex-wrap items-center gap-x-2 px-3 py-1 sm:table-cell sm:py-1.5">
+                    <PhoneLabel manage={manage}>Category</PhoneLabel>
                     {manage ? (
                       <select
                         aria-label={`Category of ${s.name}`}
@@ -268,7 +274,8 @@ function Editor({
                       </p>
                     )}
                   </td>
-                  <td className="px-3 py-1.5">
+                  <td className="flex flex-wrap items-center gap-x-2 px-3 py-1 sm:table-cell sm:py-1.5">
+                    <PhoneLabel manage={manage}>Colour</PhoneLabel>
                     <span className="inline-flex items-center gap-1.5">
                       {manage ? (
                         <input
@@ -293,7 +300,8 @@ function Editor({
                       </p>
                     )}
                   </td>
-                  <td className="px-3 py-1.5">
+                  <td className="flex flex-wrap items-center gap-x-2 px-3 py-1 sm:table-cell sm:py-1.5">
+                    <PhoneLabel manage={manage}>Moves to</PhoneLabel>
                     {manage ? (
                       <TransitionsMenu
                         from={s}
@@ -313,7 +321,7 @@ function Editor({
                     )}
                   </td>
                   {manage && (
-                    <td className="px-3 py-1.5 text-right">
+                    <td className="block px-3 py-1 text-right sm:table-cell sm:py-1.5">
                       <Button
                         size="sm"
                         variant="ghost"
@@ -354,6 +362,17 @@ function Editor({
         </>
       )}
     </>
+  );
+}
+
+/** A cell's name on a phone, where the table's header is hidden (controls carry their own names for
+ * assistive technology; read-only values get it as text). */
+function PhoneLabel({ manage, children }: { manage: boolean; children: string }) {
+  return (
+    <span className="w-20 shrink-0 text-2xs text-muted sm:hidden" aria-hidden={manage || undefined}>
+      {children}
+      {manage ? '' : ':'}
+    </span>
   );
 }
 
@@ -522,22 +541,16 @@ function DeleteStatus({
               : `Moving issues… ${job.moved} moved so far.`}
           </div>
         )}
-        <div className="flex justify-end gap-2">
-          {done ? (
-            <Button variant="primary" onClick={onClose}>
-              Close
-            </Button>
-          ) : (
-            <>
-              <Button onClick={onClose} disabled={running}>
-                Cancel
-              </Button>
-              <Button variant="danger" onClick={() => void run()} busy={running} disabled={!moveTo}>
-                {resume ? 'Resume deletion' : `Delete ${status.name}`}
-              </Button>
-            </>
-          )}
-        </div>
+        <DialogFooter
+          done={done}
+          onCancel={onClose}
+          cancelDisabled={running}
+          variant="danger"
+          onAction={() => void run()}
+          busy={running}
+          disabled={!moveTo}
+          action={resume ? 'Resume deletion' : `Delete ${status.name}`}
+        />
       </div>
     </Modal>
   );

@@ -132,7 +132,7 @@ export default function Board() {
           />
         )}
         <span className="flex-1" />
-        <Button size="sm" variant="primary" onClick={() => openCreate()}>
+        <Button size="sm" variant="primary" onClick={() => openCreate({ project: project?.id })}>
           <Plus className="size-3.5" aria-hidden /> New issue
         </Button>
       </header>

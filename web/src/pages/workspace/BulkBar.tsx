@@ -9,8 +9,10 @@ import { cycleKeys, fetchProjectCycles } from '../cycles/data';
 import { bulkEdit, bulkMove, type BulkChanges as Changes } from './bulkRun';
 import { useWorkspaceCtx } from './context';
 import { keys, useProjects, type Directory, type Issue } from './data';
-import { PropertyMenu, userOption } from './pickers';
-import { labelOptions, priorityOptions, statusOptions } from './options';
+import { NoteItem, PropertyMenu, userOption } from './pickers';
+import { labelOptions, priorityOptions, workflowStatusOptions } from './options';
+import { useProjectWorkflows } from './projectData';
+import { bulkStatusChoices } from '../../lib/workflow';
 
 const menuCls = 'border border-line bg-white text-xs';
 
@@ -57,6 +59,9 @@ export function BulkBar({
     })),
   });
   const projectKey = (id: string) => projects.data?.find((p) => p.id === id)?.key ?? '';
+  // The statuses every selected issue's project has; the others are named with the issues that lack them.
+  const workflows = useProjectWorkflows(slug, projectIds);
+  const statusChoice = bulkStatusChoices(selected, workflows.of, projectKey);
   const cycles = cycleLists
     .flatMap((q) => q.data ?? [])
     .filter((c) => c.state !== 'completed')
@@ -86,8 +91,14 @@ export function BulkBar({
             <PropertyMenu
               label="Set status"
               value=""
-              options={statusOptions}
-              onChange={(v) => apply('status', { status: v as Changes['status'] })}
+              options={workflowStatusOptions(statusChoice.common)}
+              empty={
+                statusChoice.ready
+                  ? "No status is in every selected issue's project workflow."
+                  : 'Loading the projects’ workflows…'
+              }
+              footer={statusChoice.refused.length > 0 && <NotOffered refused={statusChoice.refused} />}
+              onChange={(v) => apply('status', { status: v })}
               trigger={<span>Status</span>}
               className={menuCls}
               disabled={run.isPending}
@@ -220,5 +231,29 @@ export function BulkBar({
         </div>
       )}
     </section>
+  );
+}
+
+/** The statuses a bulk change does not offer, each with the selected issues that could not take it and
+ * why (grouped by reason: a project without the status, or deleting it). */
+function NotOffered({ refused }: { refused: ReturnType<typeof bulkStatusChoices>['refused'] }) {
+  return (
+    <div data-testid="status-not-offered">
+      <NoteItem className="font-medium">Not offered for this selection:</NoteItem>
+      {refused.map((r) => {
+        const byReason = new Map<string, string[]>();
+        for (const i of r.issues) byReason.set(i.reason, [...(byReason.get(i.reason) ?? []), i.key]);
+        return [...byReason].map(([reason, ks]) => (
+          <NoteItem key={`${r.status.status}:${reason}`}>
+            {r.status.name}: {reason} (
+            <span className="font-mono">
+              {ks.slice(0, 5).join(', ')}
+              {ks.length > 5 ? ` and ${ks.length - 5} more` : ''}
+            </span>
+            )
+          </NoteItem>
+        ));
+      })}
+    </div>
   );
 }

@@ -1,14 +1,17 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { CalendarDays, Tag } from 'lucide-react';
+import { CalendarDays, FolderKanban, Gauge, Tag } from 'lucide-react';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { Link } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { errorMessage, isApiError } from '../../api/problem';
 import { Banner, Button, Field, inputClass } from '../../components/ui';
 import { Modal } from '../../components/Modal';
 import { useWorkspaceCtx } from './context';
-import { keys, useDirectory, type Issue } from './data';
+import { keys, useDirectory, useProjects, type Issue } from './data';
+import { createFieldValues, createProject, estimateOptions } from '../../lib/fields';
+import { CustomField } from './IssueFields';
 import { FilterMenu, PropertyMenu } from './pickers';
+import { useFields, useProjectWorkflow } from './projectData';
 import { assigneeOptions, labelOptions, priorityOptions, typeOptions } from './options';
 import { useIssueWrites } from './writes';
 
@@ -20,6 +23,9 @@ interface Draft {
   assignee: string; // user id, "team:<id>" or ""
   labels: string[];
   due_date: string;
+  project: string; // project id; '' until chosen (the default applies)
+  estimate: string; // points, '' for none
+  fields: Record<string, unknown>;
 }
 
 const empty: Draft = {
@@ -30,6 +36,9 @@ const empty: Draft = {
   assignee: '',
   labels: [],
   due_date: '',
+  project: '',
+  estimate: '',
+  fields: {},
 };
 
 export function CreateIssueDialog({
@@ -50,6 +59,15 @@ export function CreateIssueDialog({
   const [failure, setFailure] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<Issue>();
+  const [round, setRound] = useState(0); // a new draft after each create (the field inputs start empty)
+  // The project: the one chosen here, else the caller's (the board), the page's (?project=) or the
+  // workspace's default one. Its estimate scale, custom fields and workflow follow the choice.
+  const [params] = useSearchParams();
+  const projects = useProjects(slug);
+  const project = createProject(projects.data, draft.project || defaults.project, params.get('project'));
+  const fields = useFields(slug, project?.id);
+  const wf = useProjectWorkflow(slug, project?.id);
+  const estimates = project ? estimateOptions(project) : [];
   // One Idempotency-Key per draft: a retried submit cannot create it twice.
   const idem = useRef<string>('');
   useEffect(() => {
@@ -60,7 +78,11 @@ export function CreateIssueDialog({
 
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => {
     setDraft((d) => ({ ...d, [k]: v }));
-    setErrors((e) => ({ ...e, [k === 'assignee' ? 'assignee_id' : k]: '' }));
+    setErrors((e) => ({ ...e, [k === 'assignee' ? 'assignee_id' : k === 'project' ? 'project_id' : k]: '' }));
+  };
+  const setField = (id: string, v: unknown) => {
+    setDraft((d) => ({ ...d, fields: { ...d.fields, [id]: v } }));
+    setErrors((e) => ({ ...e, [`fields.${id}`]: '' }));
   };
 
   const submit = async (e?: FormEvent) => {
@@ -78,7 +100,7 @@ export function CreateIssueDialog({
           params: { header: { 'Idempotency-Key': idem.current } },
           body: {
             title,
-            project_id: defaults.project,
+            project_id: project?.id,
             description: draft.description || undefined,
             type: draft.type as Issue['type'],
             priority: draft.priority as Issue['priority'],
@@ -86,10 +108,14 @@ export function CreateIssueDialog({
             team_id: team,
             labels: draft.labels.length ? draft.labels : undefined,
             due_date: draft.due_date || undefined,
+            estimate: draft.estimate && estimates.length ? Number(draft.estimate) : undefined,
+            fields: createFieldValues(fields.data ?? [], draft.fields),
           },
         }),
       );
-      if (defaults.status && defaults.status !== issue.status) {
+      // the board's column, when the chosen project's workflow has it
+      const inWorkflow = wf.data?.statuses.some((x) => x.status === defaults.status && !x.retiring);
+      if (defaults.status && inWorkflow && defaults.status !== issue.status) {
         issue = (await write(issue, { kind: 'transition', to: defaults.status })) ?? issue;
       }
       qc.setQueryData(keys.issue(slug, issue.key), issue);
@@ -98,9 +124,14 @@ export function CreateIssueDialog({
       setErrors({});
       idem.current = '';
       setCreated(issue);
+      setRound((r) => r + 1);
       onOpenChange(false);
     } catch (err) {
       if (isApiError(err)) {
+        // A refusal created nothing: the corrected draft is a new request with a key of its own (the
+        // server answers a reused key with another body by refusing it). After a network failure or a
+        // 5xx the outcome is unknown, so the key stays and a retry cannot create the issue twice.
+        if (err.status >= 400 && err.status < 500) idem.current = '';
         const fe = err.fieldErrors();
         if (fe.team_id && !fe.assignee_id) fe.assignee_id = fe.team_id;
         setErrors(fe);
@@ -130,7 +161,7 @@ export function CreateIssueDialog({
           }}
         >
           <div className="space-y-3 p-4">
-            {failure !== undefined && !Object.values(errors).some(Boolean) && (
+            {failure !== undefined && !shownErrors(errors, fields.data ?? []) && (
               <Banner tone="error">{errorMessage(failure)}</Banner>
             )}
             <Field label="Title" error={errors.title}>
@@ -159,6 +190,23 @@ export function CreateIssueDialog({
               )}
             </Field>
             <div className="flex flex-wrap items-center gap-1" role="group" aria-label="Properties">
+              <PropertyMenu
+                label="Project"
+                value={project?.id ?? ''}
+                options={(projects.data ?? [])
+                  .filter((p) => !p.archived)
+                  .map((p) => ({
+                    value: p.id,
+                    label: `${p.name} (${p.key})`,
+                    icon: <FolderKanban className="size-3.5 text-muted" aria-hidden />,
+                  }))}
+                onChange={(v) => {
+                  set('project', v);
+                  set('estimate', ''); // another project's scale
+                }}
+                className="border border-line"
+                empty="No active project."
+              />
               <PropertyMenu
                 label="Type"
                 value={draft.type}
@@ -191,6 +239,23 @@ export function CreateIssueDialog({
                   )
                 }
               />
+              {estimates.length > 0 && (
+                <PropertyMenu
+                  label="Estimate"
+                  value={draft.estimate}
+                  options={estimates}
+                  onChange={(v) => set('estimate', v)}
+                  className="border border-line"
+                  trigger={
+                    <>
+                      <Gauge className="size-3.5 text-muted" aria-hidden />
+                      <span className="truncate">
+                        {estimates.find((o) => o.value === draft.estimate && o.value)?.label ?? 'Estimate'}
+                      </span>
+                    </>
+                  }
+                />
+              )}
               <label className="inline-flex h-7 items-center gap-1 rounded-md border border-line px-2 text-xs text-muted">
                 <CalendarDays className="size-3.5" aria-hidden />
                 <span className="sr-only">Due date</span>
@@ -203,9 +268,17 @@ export function CreateIssueDialog({
                 />
               </label>
             </div>
-            {(errors.assignee_id || errors.labels || errors.due_date || errors.type || errors.priority) && (
+            {(errors.assignee_id ||
+              errors.labels ||
+              errors.due_date ||
+              errors.type ||
+              errors.priority ||
+              errors.project_id ||
+              errors.estimate) && (
               <p role="alert" className="text-xs text-red-700">
                 {[
+                  errors.project_id && `Project: ${errors.project_id}`,
+                  errors.estimate && `Estimate: ${errors.estimate}`,
                   errors.assignee_id && `Assignee: ${errors.assignee_id}`,
                   errors.labels && `Labels: ${errors.labels}`,
                   errors.due_date && `Due date: ${errors.due_date}`,
@@ -215,6 +288,26 @@ export function CreateIssueDialog({
                   .filter(Boolean)
                   .join(' · ')}
               </p>
+            )}
+            {(fields.data ?? []).length > 0 && project && (
+              <fieldset className="rounded-md border border-line px-3 pt-1 pb-2">
+                <legend className="px-1 text-xs font-medium">Fields of {project.name}</legend>
+                <dl className="grid grid-cols-[minmax(6rem,10rem)_1fr] items-center gap-x-2 gap-y-1">
+                  {fields.data!.map((f) => (
+                    <CustomField
+                      key={`${project.id}:${f.id}`}
+                      field={f}
+                      value={draft.fields[f.id]}
+                      resetKey={`${project.id}:${round}`}
+                      dir={dir}
+                      set={(v) => setField(f.id, v)}
+                      error={errors[`fields.${f.id}`]}
+                      live
+                      idPrefix="new-field"
+                    />
+                  ))}
+                </dl>
+              </fieldset>
             )}
             {dir.labels.length === 0 && (
               <p className="flex items-center gap-1 text-2xs text-faint">
@@ -249,5 +342,25 @@ export function CreateIssueDialog({
         </div>
       )}
     </>
+  );
+}
+
+const SHOWN = [
+  'title',
+  'description',
+  'assignee_id',
+  'labels',
+  'due_date',
+  'type',
+  'priority',
+  'project_id',
+  'estimate',
+];
+
+/** Whether every field error is shown next to its field (else the banner says what failed). */
+function shownErrors(errors: Record<string, string>, fields: { id: string }[]): boolean {
+  const keys = Object.keys(errors).filter((k) => errors[k]);
+  return (
+    keys.length > 0 && keys.every((k) => SHOWN.includes(k) || fields.some((f) => k === `fields.${f.id}`))
   );
 }

@@ -8,7 +8,7 @@ import { useState } from 'react';
 import { useNavigate } from 'react-router';
 import { api, etag, unwrap } from '../../api/client';
 import { Avatar } from '../../components/ui';
-import { parseInput, toggleOption, valueText, type FieldDef } from '../../lib/fields';
+import { estimateOptions, parseInput, toggleOption, valueText, type FieldDef } from '../../lib/fields';
 import { useWorkspaceCtx } from './context';
 import { findProject, keys, useProjects, type Directory, type Issue } from './data';
 import { FilterMenu, PropertyMenu, userOption } from './pickers';
@@ -65,7 +65,7 @@ export function ProjectProperties({
     }
   };
 
-  const values = project?.estimate_scale === 'none' ? [] : (project?.estimate_values ?? []);
+  const estimates = project ? estimateOptions(project) : [];
   const setField = (f: FieldDef, v: unknown) =>
     change({ kind: 'patch', patch: { fields: { ...(issue.fields ?? {}), [f.id]: v } } });
 
@@ -89,44 +89,60 @@ export function ProjectProperties({
       </dd>
       <dt className={dt}>Estimate</dt>
       <dd>
-        {project && values.length === 0 ? (
+        {project && estimates.length === 0 ? (
           <span className="px-2 text-sm text-muted">Off in this project</span>
         ) : (
           <PropertyMenu
             label="Estimate"
             value={issue.estimate === undefined || issue.estimate === null ? '' : String(issue.estimate)}
-            options={[
-              { value: '', label: 'No estimate' },
-              ...values.map((v) => ({
-                value: String(v.points),
-                label:
-                  v.label === String(v.points) ? `${v.points} points` : `${v.label} (${v.points} points)`,
-              })),
-            ]}
+            options={estimates}
             onChange={(v) => void change({ kind: 'patch', patch: { estimate: v === '' ? null : Number(v) } })}
           />
         )}
       </dd>
       {(fields.data ?? []).map((f) => (
-        <CustomField key={f.id} field={f} issue={issue} dir={dir} set={(v) => void setField(f, v)} />
+        <CustomField
+          key={f.id}
+          field={f}
+          value={issue.fields?.[f.id]}
+          resetKey={`${issue.id}:${issue.version}`}
+          dir={dir}
+          set={(v) => void setField(f, v)}
+        />
       ))}
     </>
   );
 }
 
-function CustomField({
+/** A custom field's label (<dt>) and input (<dd>) by its type, for a properties list: the issue page
+ * saves each change (text, number and date on Enter or leaving the input); the create dialog (`live`)
+ * keeps every valid keystroke in its draft. `error` is the server's for this field. */
+export function CustomField({
   field: f,
-  issue,
+  value: v,
+  resetKey,
   dir,
   set,
+  error,
+  live,
+  idPrefix = 'field',
 }: {
   field: FieldDef;
-  issue: Issue;
+  value: unknown;
+  /** a new value from outside (another version of the issue) resets what is typed */
+  resetKey?: string;
   dir: Directory;
   set: (v: unknown) => void;
+  error?: string;
+  live?: boolean;
+  idPrefix?: string;
 }) {
-  const v = issue.fields?.[f.id];
-  const id = `field-${f.id}`;
+  const id = `${idPrefix}-${f.id}`;
+  const serverError = error ? (
+    <p id={`${id}-server-error`} role="alert" className="px-2 text-xs text-red-700">
+      {f.name}: {error}
+    </p>
+  ) : null;
   const label = (
     <dt className={dt + ' truncate'} title={f.name}>
       {f.type === 'text' || f.type === 'number' || f.type === 'date' ? (
@@ -164,6 +180,7 @@ function CustomField({
             }
             onChange={(x) => set(x === '' ? null : x)}
           />
+          {serverError}
         </dd>
       </>
     );
@@ -180,6 +197,7 @@ function CustomField({
             values={chosen}
             onToggle={(o) => set(toggleOption(f, v, o))}
           />
+          {serverError}
         </dd>
       </>
     );
@@ -188,29 +206,43 @@ function CustomField({
     <>
       {label}
       <dd data-testid={`field-${f.name}`}>
-        <TypedValue key={`${issue.id}:${issue.version}`} id={id} field={f} value={v} set={set} />
+        <TypedValue
+          key={resetKey}
+          id={id}
+          field={f}
+          value={v}
+          set={set}
+          live={live}
+          describedBy={error ? `${id}-server-error` : undefined}
+        />
+        {serverError}
       </dd>
     </>
   );
 }
 
-/** A text, number or date value: saved on Enter, on leaving the input, or (dates) when picked. */
+/** A text, number or date value: saved on Enter, on leaving the input, or (dates) when picked; `live`,
+ * at every valid change. */
 function TypedValue({
   id,
   field: f,
   value,
   set,
+  live,
+  describedBy,
 }: {
   id: string;
   field: FieldDef;
   value: unknown;
   set: (v: unknown) => void;
+  live?: boolean;
+  describedBy?: string;
 }) {
   const initial = value === undefined || value === null ? '' : String(value);
   const [text, setText] = useState(initial);
   const [error, setError] = useState('');
   const save = (raw = text) => {
-    if (raw.trim() === initial) return;
+    if (!live && raw.trim() === initial) return;
     const p = parseInput(f.type, raw);
     if (p.error) return setError(`${f.name} ${p.error}`);
     setError('');
@@ -224,11 +256,11 @@ function TypedValue({
         step={f.type === 'number' ? 'any' : undefined}
         value={text}
         placeholder="Empty"
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
+        aria-invalid={error || describedBy ? true : undefined}
+        aria-describedby={error ? `${id}-error` : describedBy}
         onChange={(e) => {
           setText(e.target.value);
-          if (f.type === 'date') save(e.target.value);
+          if (live || f.type === 'date') save(e.target.value);
         }}
         onBlur={() => f.type !== 'date' && save()}
         onKeyDown={(e) => {

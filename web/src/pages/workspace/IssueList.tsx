@@ -23,7 +23,7 @@ import {
   type IssueFilters,
 } from '../../lib/filters';
 import { filtersFromView, groupIssues } from '../../lib/views';
-import { statusLabel } from '../../lib/workflow';
+import { issueStatusProps, statusLabel, statusUnion, type Workflow } from '../../lib/workflow';
 import { BulkBar } from './BulkBar';
 import { useShortcuts } from '../../lib/shortcuts';
 import { useWorkspaceCtx } from './context';
@@ -38,7 +38,15 @@ import {
 } from './data';
 import { FilterMenu, PropertyMenu, type Option } from './pickers';
 import { ViewPicker } from './ViewPicker';
-import { assigneeOptions, labelOptions, priorityOptions, statusOptions, typeOptions } from './options';
+import {
+  assigneeOptions,
+  labelOptions,
+  priorityOptions,
+  statusOptions,
+  typeOptions,
+  workflowStatusOptions,
+} from './options';
+import { useProjectWorkflows } from './projectData';
 import { useIssueList } from './useIssueList';
 
 const SORT_LABEL: Record<string, string> = {
@@ -92,6 +100,24 @@ export default function IssueList() {
   const mine = filters.assignee.length === 1 && filters.assignee[0] === 'me';
 
   const projects = useProjects(slug);
+  // The statuses come from the workflows of the projects listed: the one chosen, or every project
+  // (and those of the loaded issues) in "All projects".
+  const scopeIds = useMemo(() => {
+    const chosen = filters.project
+      .map((r) => findProject(projects.data, r)?.id)
+      .filter((id): id is string => !!id);
+    if (chosen.length) return chosen;
+    return [
+      ...(projects.data ?? []).filter((p) => !p.archived).map((p) => p.id),
+      ...issues.map((i) => i.project_id),
+    ];
+  }, [filters.project, projects.data, issues]);
+  const workflows = useProjectWorkflows(slug, scopeIds);
+  // "New issue" files into the project shown (one chosen), else the default project
+  const shown = filters.project.length === 1 ? findProject(projects.data, filters.project[0]!) : undefined;
+  const create = () => openCreate(shown ? { project: shown.id } : undefined);
+  const statuses = useMemo(() => statusUnion(workflows.all), [workflows]);
+  const statusOrder = useMemo(() => statuses.map((x) => x.status), [statuses]);
   const views = useViews(slug);
   const viewId = params.get('view') ?? '';
   const view = views.data?.find((v) => v.id === viewId);
@@ -202,7 +228,7 @@ export default function IssueList() {
           </span>
         </div>
         <span className="flex-1" />
-        <Button size="sm" variant="primary" onClick={() => openCreate()}>
+        <Button size="sm" variant="primary" onClick={create}>
           <Plus className="size-3.5" aria-hidden /> New issue
         </Button>
       </header>
@@ -213,7 +239,7 @@ export default function IssueList() {
       >
         <FilterMenu
           label="Status"
-          options={statusOptions}
+          options={statuses.length ? workflowStatusOptions(statuses) : statusOptions}
           values={filters.status}
           onToggle={toggleIn('status')}
         />
@@ -350,7 +376,7 @@ export default function IssueList() {
         ) : (
           <EmptyState icon={<Inbox className="size-6" />} title="No issues yet">
             <p>Issues are the work your team tracks.</p>
-            <Button className="mt-3" variant="primary" size="sm" onClick={() => openCreate()}>
+            <Button className="mt-3" variant="primary" size="sm" onClick={create}>
               Create the first issue <Kbd>C</Kbd>
             </Button>
           </EmptyState>
@@ -361,6 +387,8 @@ export default function IssueList() {
           issues={issues}
           dir={dir}
           projects={projects.data ?? []}
+          wfOf={workflows.of}
+          statusOrder={statusOrder}
           group={filters.q ? 'none' : filters.group}
           columns={filters.columns}
           selected={selected}
@@ -498,6 +526,8 @@ function Rows({
   issues,
   dir,
   projects,
+  wfOf,
+  statusOrder,
   group,
   columns,
   selected,
@@ -511,6 +541,8 @@ function Rows({
   issues: Issue[];
   dir: Directory;
   projects: Project[];
+  wfOf: (projectId: string) => Workflow | undefined;
+  statusOrder: string[];
   group: Grouping;
   columns: Column[];
   selected: ReadonlySet<string>;
@@ -528,6 +560,7 @@ function Rows({
       user: (id) => dir.userName(id),
       team: (id) => (id ? (dir.team(id)?.name ?? 'Former team') : 'No team'),
       label: (id) => dir.label(id)?.name ?? id,
+      statusOrder: statusOrder.length ? statusOrder : undefined,
     });
     const rows: Row[] = [];
     const order: Issue[] = [];
@@ -535,7 +568,9 @@ function Rows({
     for (const g of groups) {
       const label =
         group === 'status'
-          ? statusLabel(g.key)
+          ? g.issues[0]
+            ? issueStatusProps(wfOf, g.issues[0]).name
+            : statusLabel(g.key)
           : group === 'type'
             ? (TYPE_LABEL[g.key] ?? g.label)
             : group === 'priority'
@@ -549,7 +584,7 @@ function Rows({
       }
     }
     return { rows, order, rowOf };
-  }, [issues, group, dir]);
+  }, [issues, group, dir, wfOf, statusOrder]);
   const ids = useMemo(() => order.map((i) => i.id), [order]);
   const v = useVirtualizer({
     count: rows.length,
@@ -660,7 +695,7 @@ function Rows({
                 >
                   {show('priority') && <PriorityIcon priority={i.priority} />}
                   {show('key') && <span className="w-16 shrink-0 font-mono text-xs text-muted">{i.key}</span>}
-                  {show('status') && <StatusIcon status={i.status} />}
+                  {show('status') && <StatusIcon {...issueStatusProps(wfOf, i)} />}
                   {show('type') && <TypeIcon type={i.type} />}
                   <span className="min-w-0 flex-1 truncate">{i.title}</span>
                   {i.progress && i.progress.total > 0 && (

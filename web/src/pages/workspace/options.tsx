@@ -1,7 +1,7 @@
 import { Tag, Users, UserX } from 'lucide-react';
 import { PriorityIcon, PRIORITY_LABEL, StatusIcon, TypeIcon, TYPE_LABEL } from '../../components/issueIcons';
 import { PRIORITIES, STATUSES, TYPES } from '../../lib/filters';
-import { statusLabel } from '../../lib/workflow';
+import { statusLabel, type WorkflowStatus } from '../../lib/workflow';
 import type { Directory } from './data';
 import { userOption, type Option } from './pickers';
 
@@ -10,6 +10,15 @@ export const statusOptions: Option[] = STATUSES.map((s) => ({
   label: statusLabel(s),
   icon: <StatusIcon status={s} />,
 }));
+/** Status choices from workflows' statuses (names, category icons and colours of the project). */
+export function workflowStatusOptions(statuses: WorkflowStatus[]): Option[] {
+  return statuses.map((s) => ({
+    value: s.status,
+    label: s.name,
+    icon: <StatusIcon status={s.status} name={s.name} category={s.category} color={s.color} />,
+  }));
+}
+
 export const priorityOptions: Option[] = PRIORITIES.map((p) => ({
   value: p,
   label: PRIORITY_LABEL[p] ?? p,

@@ -86,6 +86,7 @@ export function PropertyMenu({
   disabled,
   className,
   empty,
+  footer,
 }: {
   label: string;
   value: string;
@@ -96,6 +97,8 @@ export function PropertyMenu({
   className?: string;
   /** shown in the open menu when there is no option */
   empty?: ReactNode;
+  /** shown in the open menu below the options (e.g. why some are not offered): NoteItem lines */
+  footer?: ReactNode;
 }) {
   const cur = options.find((o) => o.value === value);
   return (
@@ -131,9 +134,25 @@ export function PropertyMenu({
               </DropdownMenu.RadioItem>
             ))}
           </DropdownMenu.RadioGroup>
+          {footer && (
+            // a menu holds only items and groups: the note is a group of disabled items, read in turn
+            <DropdownMenu.Group className="max-w-80 border-t border-line px-2 pt-1.5 pb-1 text-xs text-muted">
+              {footer}
+            </DropdownMenu.Group>
+          )}
         </DropdownMenu.Content>
       </DropdownMenu.Portal>
     </DropdownMenu.Root>
+  );
+}
+
+/** A line of a menu's footer note: a disabled item, so the menu keeps only items (and screen readers
+ * read it with the options). */
+export function NoteItem({ children, className }: { children: ReactNode; className?: string }) {
+  return (
+    <DropdownMenu.Item disabled className={cx('py-0.5 outline-none select-text', className)}>
+      {children}
+    </DropdownMenu.Item>
   );
 }
 
