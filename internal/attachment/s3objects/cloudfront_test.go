@@ -103,8 +103,8 @@ func TestCloudFrontNeedsAnHTTPSBase(t *testing.T) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)
 	for _, base := range []string{"http://files.example.test", "files.example.test", ""} {
-		c := s3objects.CloudFront{Bucket: "pooled", Base: base, Signer: sign.NewURLSigner("K", key)}
-		_, err := c.URL(attachment.Attachment{Key: "acme/i/f", Bucket: "pooled", ContentType: "text/plain", Filename: "a.txt"}, time.Now().Add(time.Minute))
+		c := &s3objects.CloudFront{Bucket: "pooled", Base: base, Signer: sign.NewURLSigner("K", key)}
+		_, err := c.URL(context.Background(), attachment.Attachment{Key: "acme/i/f", Bucket: "pooled", ContentType: "text/plain", Filename: "a.txt"}, time.Now().Add(time.Minute))
 		assert.Error(t, err, "base %q", base)
 	}
 }

@@ -87,7 +87,7 @@ func (o *Objects) PresignPut(ctx context.Context, a attachment.Attachment, ttl t
 // PresignGet implements attachment.Objects.
 func (o *Objects) PresignGet(ctx context.Context, a attachment.Attachment, ttl time.Duration) (string, error) {
 	if o.CloudFront != nil && a.Bucket == o.CloudFront.Bucket {
-		return o.CloudFront.URL(a, time.Now().Add(ttl))
+		return o.CloudFront.URL(ctx, a, time.Now().Add(ttl))
 	}
 	p := o.Downloads
 	if p == nil {
