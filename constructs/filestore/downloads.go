@@ -21,7 +21,8 @@ type DownloadsProps struct {
 	// URLs (s3objects.CloudFront). Required.
 	KeyGroup awscloudfront.IKeyGroup
 	// Logs receives CloudFront's standard logs under LogsPrefix (a bucket
-	// that accepts ACL writes). Default: none (cdk-nag asks for a reason).
+	// that accepts ACL writes). Default: a log bucket of its own (kept 400
+	// days, like the bucket's access logs).
 	Logs       awss3.IBucket
 	LogsPrefix string
 	// DenyPresignedGets refuses S3 presigned GETs of the bucket (query
@@ -38,6 +39,7 @@ type DownloadsProps struct {
 type Downloads struct {
 	constructs.Construct
 	Distribution  awscloudfront.Distribution
+	Logs          awss3.IBucket
 	Headers       awscloudfront.ResponseHeadersPolicy
 	OriginRequest awscloudfront.OriginRequestPolicy
 }
@@ -71,7 +73,7 @@ func (f *FileStore) AddDownloads(id string, props *DownloadsProps) *Downloads {
 	if props == nil || props.KeyGroup == nil {
 		panic(fmt.Sprintf("filestore %s: downloads need a key group", id))
 	}
-	c := constructs.NewConstruct(f, jsii.String(id))
+	c := constructs.NewConstruct(f.Construct, jsii.String(id))
 	d := &Downloads{Construct: c}
 	d.Headers = awscloudfront.NewResponseHeadersPolicy(c, jsii.String("Headers"), &awscloudfront.ResponseHeadersPolicyProps{
 		Comment: jsii.String("IssueTracker attachment downloads: nosniff, sandbox, no-store"),
@@ -113,13 +115,24 @@ func (f *FileStore) AddDownloads(id string, props *DownloadsProps) *Downloads {
 			ResponseHeadersPolicy: d.Headers,
 			TrustedKeyGroups:      &[]interfacesawscloudfront.IKeyGroupRef{props.KeyGroup},
 		},
-		MinimumProtocolVersion: awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021,
 	}
-	if props.Logs != nil {
-		dp.EnableLogging, dp.LogBucket = jsii.Bool(true), props.Logs
-		if props.LogsPrefix != "" {
-			dp.LogFilePrefix = jsii.String(props.LogsPrefix)
-		}
+	d.Logs = props.Logs
+	if d.Logs == nil {
+		d.Logs = awss3.NewBucket(c, jsii.String("Logs"), &awss3.BucketProps{
+			Encryption:        awss3.BucketEncryption_S3_MANAGED,
+			BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+			EnforceSSL:        jsii.Bool(true),
+			// CloudFront standard logs are written with an ACL.
+			ObjectOwnership: awss3.ObjectOwnership_BUCKET_OWNER_PREFERRED,
+			RemovalPolicy:   awscdk.RemovalPolicy_RETAIN,
+			LifecycleRules: &[]*awss3.LifecycleRule{{
+				Id: jsii.String("expire-logs"), Expiration: awscdk.Duration_Days(jsii.Number(400)),
+			}},
+		})
+	}
+	dp.EnableLogging, dp.LogBucket = jsii.Bool(true), d.Logs
+	if props.LogsPrefix != "" {
+		dp.LogFilePrefix = jsii.String(props.LogsPrefix)
 	}
 	d.Distribution = awscloudfront.NewDistribution(c, jsii.String("Distribution"), dp)
 	if props.DenyPresignedGets {

@@ -241,7 +241,7 @@ func (p *Platform) addFiles() {
 		CORSOrigins: p.Config.corsOrigins(), AccessLogs: p.Exports.AccessLogs, AccessLogsPrefix: "attachments/",
 	})
 	if p.Config.DownloadPublicKey == "" {
-		awscdk.Annotations_Of(p.Files).AddWarningV2(jsii.String("issuetracker:downloadKey"), jsii.String(
+		awscdk.Annotations_Of(p.Files.Bucket).AddWarningV2(jsii.String("issuetracker:downloadKey"), jsii.String(
 			"No downloadPublicKey: attachment downloads are S3 presigned GETs, without X-Content-Type-Options: nosniff (docs/deploy.md, \"Attachment downloads\")."), nil)
 		return
 	}
@@ -252,7 +252,8 @@ func (p *Platform) addFiles() {
 	})
 	var group awscloudfront.KeyGroup
 	p.DownloadPublicKey, group = filestore.NewSigningKey(p.Stack, "DownloadSigning", p.Config.DownloadPublicKey)
-	p.Downloads = p.Files.AddDownloads("Downloads", &filestore.DownloadsProps{KeyGroup: group, DenyPresignedGets: true})
+	p.Downloads = p.Files.AddDownloads("Downloads", &filestore.DownloadsProps{KeyGroup: group, DenyPresignedGets: true, LogsPrefix: "cloudfront/"})
+	suppressDownloads(p.Downloads, p.DownloadKey)
 	for _, name := range FunctionNames() {
 		if envvars.StoresFiles(routes.Function(name)) {
 			p.DownloadKey.GrantRead(p.Functions[name].Role, nil)
