@@ -316,16 +316,34 @@ func DirectoryFromContext(app awscdk.App) (bool, []string) {
 	return get("directory") == "true", splitList(get("directoryReplicas"))
 }
 
-// readPEM is v if it is a PEM, else the content of the file v names.
+// readPEM is v if it is a PEM, the PEM public key of v's base64 body (one
+// line: how the provisioning pipeline passes it on a command line), else
+// the content of the file v names.
 func readPEM(v string) string {
 	if strings.HasPrefix(v, "-----BEGIN") {
 		return v
+	}
+	if publicKeyBody.MatchString(v) {
+		return "-----BEGIN PUBLIC KEY-----\n" + v + "\n-----END PUBLIC KEY-----"
 	}
 	b, err := os.ReadFile(v)
 	if err != nil || !strings.HasPrefix(strings.TrimSpace(string(b)), "-----BEGIN") {
 		panic(fmt.Sprintf("downloadPublicKey %q: want a PEM public key or the path of a .pem file", v))
 	}
 	return strings.TrimSpace(string(b))
+}
+
+var publicKeyBody = regexp.MustCompile(`^MII[A-Za-z0-9+/]+=*$`)
+
+// pemBody is a PEM's base64 body on one line.
+func pemBody(pem string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(pem, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "-----") {
+			b.WriteString(l)
+		}
+	}
+	return b.String()
 }
 
 func splitList(s string) []string {

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -253,6 +254,12 @@ func (p *Platform) addFiles() {
 	var group awscloudfront.KeyGroup
 	p.DownloadPublicKey, group = filestore.NewSigningKey(p.Stack, "DownloadSigning", p.Config.DownloadPublicKey)
 	p.Downloads = p.Files.AddDownloads("Downloads", &filestore.DownloadsProps{KeyGroup: group, DenyPresignedGets: true, LogsPrefix: "cloudfront/"})
+	// Platinum stacks of this account trust the same key group (key
+	// groups are few per account; docs/deploy.md).
+	awsssm.NewStringParameter(p.Stack, jsii.String("DownloadKeyGroupParameter"), &awsssm.StringParameterProps{
+		ParameterName: jsii.String(DownloadKeyGroupParameter(p.Config.Prefix)), StringValue: group.KeyGroupId(),
+		Description: jsii.String("The attachment download key group: Platinum tenant stacks of this account trust it"),
+	})
 	suppressDownloads(p.Downloads, p.DownloadKey)
 	for _, name := range FunctionNames() {
 		if envvars.StoresFiles(routes.Function(name)) {
@@ -260,6 +267,10 @@ func (p *Platform) addFiles() {
 		}
 	}
 }
+
+// DownloadKeyGroupParameter is the SSM parameter holding the platform's
+// download key group id.
+func DownloadKeyGroupParameter(prefix string) string { return "/" + prefix + "/downloads/key-group-id" }
 
 // downloadEnvironment is the download distribution's part of a file
 // storing function's environment (internal/envvars.CloudFrontDownloads).
@@ -285,6 +296,9 @@ func (p *Platform) addProvisioning() {
 	}
 	cfg := p.Config
 	ctx := map[string]string{"prefix": cfg.basePrefix, "cell": cfg.Cell, "webOrigin": cfg.WebOrigin, "tenantMfa": string(cfg.TenantMFA)}
+	if cfg.DownloadPublicKey != "" {
+		ctx["downloadPublicKey"] = pemBody(cfg.DownloadPublicKey)
+	}
 	var accounts []string
 	if len(cfg.TenantAccounts) > 0 {
 		ctx["tenantAccounts"] = cfg.tenantAccountsContext()

@@ -196,3 +196,65 @@ func TestWithoutADownloadKeyDownloadsArePresignedGets(t *testing.T) {
 		}
 	}
 }
+
+// Each Platinum tenant's stack has a download distribution for its own
+// bucket, like the platform's: in the platform's account it trusts the
+// platform's key group (read from SSM at deploy), in its own account a key
+// group of its own with the same public key. The provisioning pipeline
+// passes the public key to the tenant stacks' synth on its command line.
+func TestPlatinumBucketsHaveTheirOwnDownloadDistribution(t *testing.T) {
+	ready(t)
+	pub, _ := os.ReadFile(filepath.Join(synth.platform.Config.RepoRoot, "test", "infra", "testdata", "downloads.pub.pem"))
+	for _, c := range []struct {
+		name   string
+		tenant *stacks.Tenant
+		stack  string
+		// keys is how many public keys the stack defines.
+		keys int
+	}{
+		{"in the platform's account", synth.tenant, stacks.TenantStackName(tenantID), 0},
+		{"in its own account", synth.cross, stacks.TenantStackName(crossTenant), 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.tenant.Downloads == nil {
+				t.Fatal("no download distribution")
+			}
+			distID := logicalID(c.tenant.Downloads.Distribution.Node().DefaultChild())
+			cfg := props(resources(t, c.stack, "AWS::CloudFront::Distribution")[distID])["DistributionConfig"].(map[string]any)
+			beh := cfg["DefaultCacheBehavior"].(map[string]any)
+			if beh["ViewerProtocolPolicy"] != "https-only" || beh["CachePolicyId"] != cachingDisabled {
+				t.Errorf("behaviour %s", jsonOf(beh))
+			}
+			o := asList(cfg["Origins"])[0].(map[string]any)
+			if !strings.Contains(jsonOf(o["DomainName"]), logicalID(c.tenant.Files.Bucket.Node().DefaultChild())) || o["OriginAccessControlId"] == nil {
+				t.Errorf("origin %s, want the tenant's bucket through OAC", jsonOf(o))
+			}
+			rhp := props(resources(t, c.stack, "AWS::CloudFront::ResponseHeadersPolicy")[ref(beh["ResponseHeadersPolicyId"])])
+			if got := jsonOf(rhp); !strings.Contains(got, `"ContentTypeOptions":{"Override":true}`) {
+				t.Errorf("headers policy %s, want nosniff", got)
+			}
+			keys := resources(t, c.stack, "AWS::CloudFront::PublicKey")
+			if len(keys) != c.keys {
+				t.Errorf("%d public keys, want %d", len(keys), c.keys)
+			}
+			groups := jsonOf(beh["TrustedKeyGroups"])
+			for _, k := range keys {
+				if props(k)["PublicKeyConfig"].(map[string]any)["EncodedKey"] != strings.TrimSpace(string(pub)) {
+					t.Errorf("public key %s", jsonOf(k))
+				}
+			}
+			if c.keys == 0 && !strings.Contains(groups, "DownloadKeyGroup") && !strings.Contains(strings.ToLower(groups), "ssm") {
+				t.Errorf("TrustedKeyGroups %s, want the platform's key group from SSM", groups)
+			}
+			if _, ok := synth.raw[c.stack]["Outputs"].(map[string]any)["AttachmentsDownloadDomain"]; !ok {
+				t.Error("no AttachmentsDownloadDomain output")
+			}
+		})
+	}
+	t.Run("the pipeline passes the key to the tenant stacks", func(t *testing.T) {
+		body := strings.Join(strings.Split(strings.TrimSpace(string(pub)), "\n")[1:len(strings.Split(strings.TrimSpace(string(pub)), "\n"))-1], "")
+		if !strings.Contains(jsonOf(resources(t, stacks.PlatformStackName, "AWS::CodeBuild::Project")), "-c downloadPublicKey="+body) {
+			t.Error("the deployer's cdk command lacks -c downloadPublicKey=<the key's base64 body>")
+		}
+	})
+}

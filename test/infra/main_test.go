@@ -122,6 +122,7 @@ func synthesize(out string) (err error) {
 	synth.cell2 = stacks.NewPlatformStack(app, cfg2)
 	cfgX := cfg2
 	cfgX.WebOrigin = "https://app.example.com" // the pipeline passes it as context
+	cfgX.DownloadPublicKey = cfg.DownloadPublicKey
 	synth.cross = stacks.NewTenantStack(app, crossTenant, cfgX)
 	synth.directory = stacks.NewDirectoryStack(app, cfg, []string{replicaRegion})
 	stacks.ApplyNag(app)
