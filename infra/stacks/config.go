@@ -148,6 +148,13 @@ type Config struct {
 	// WAFRateLimit is how many requests one source IP may send per five
 	// minutes before WAF blocks it. Default: waf.DefaultRateLimit.
 	WAFRateLimit float64
+	// DownloadPublicKey is the PEM public key of the attachment download
+	// URLs (docs/deploy.md, "Attachment downloads"); its private key is put
+	// in the stack's DownloadKey secret by the deployer, never in a
+	// template. With it the pooled bucket is served by a CloudFront
+	// distribution (nosniff, signed URLs); without it downloads are S3
+	// presigned GETs, and synth warns. Default: none.
+	DownloadPublicKey string
 }
 
 // WAFProps are the web ACL settings of this deployment for an ACL named
@@ -221,6 +228,7 @@ func (c Config) domainPrefix(part string) string {
 //	nag                  "false" disables cdk-nag
 //	waf                  "false" leaves the API without its WAF web ACL
 //	wafRateLimit         requests per source IP per 5 minutes
+//	downloadPublicKey    the attachment download key: a PEM, or the path of a .pem file
 func ConfigFromContext(app awscdk.App) Config {
 	get := func(k string) string {
 		if v, ok := app.Node().TryGetContext(jsii.String(k)).(string); ok {
@@ -253,6 +261,9 @@ func ConfigFromContext(app awscdk.App) Config {
 			panic(fmt.Sprintf("wafRateLimit %q: want a number of requests per 5 minutes, at least 10", v))
 		}
 		c.WAFRateLimit = n
+	}
+	if v := get("downloadPublicKey"); v != "" {
+		c.DownloadPublicKey = readPEM(v)
 	}
 	c.AlarmEmails = splitList(get("alarmEmails"))
 	for _, kv := range splitList(get("tenantAccounts")) {
@@ -303,6 +314,36 @@ func DirectoryFromContext(app awscdk.App) (bool, []string) {
 		return strings.TrimSpace(v)
 	}
 	return get("directory") == "true", splitList(get("directoryReplicas"))
+}
+
+// readPEM is v if it is a PEM, the PEM public key of v's base64 body (one
+// line: how the provisioning pipeline passes it on a command line), else
+// the content of the file v names.
+func readPEM(v string) string {
+	if strings.HasPrefix(v, "-----BEGIN") {
+		return v
+	}
+	if publicKeyBody.MatchString(v) {
+		return "-----BEGIN PUBLIC KEY-----\n" + v + "\n-----END PUBLIC KEY-----"
+	}
+	b, err := os.ReadFile(v)
+	if err != nil || !strings.HasPrefix(strings.TrimSpace(string(b)), "-----BEGIN") {
+		panic(fmt.Sprintf("downloadPublicKey %q: want a PEM public key or the path of a .pem file", v))
+	}
+	return strings.TrimSpace(string(b))
+}
+
+var publicKeyBody = regexp.MustCompile(`^MII[A-Za-z0-9+/]+=*$`)
+
+// pemBody is a PEM's base64 body on one line.
+func pemBody(pem string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(pem, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "-----") {
+			b.WriteString(l)
+		}
+	}
+	return b.String()
 }
 
 func splitList(s string) []string {

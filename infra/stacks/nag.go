@@ -4,9 +4,11 @@ import (
 	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/issuetracker/issuetracker/constructs/filestore"
 	"github.com/issuetracker/issuetracker/constructs/identity"
 	"github.com/issuetracker/issuetracker/constructs/streamconsumer"
 	"github.com/issuetracker/issuetracker/internal/envvars"
@@ -185,4 +187,16 @@ func suppressActivity(c *streamconsumer.Consumer, platform bool) {
 	suppress(c.Function.Role, why{"AwsSolutions-IAM5",
 		"Index ARNs (index/*) of the table the consumer reads under dynamodb:LeadingKeys conditions (notification items, issues, users, team memberships; the registry by status); on the platform, the Platinum tenants' tables (<prefix>-tenant-*), named at onboarding, under the same conditions for the mail job. Objects (<bucket>/*) of the table's own attachments bucket, s3:DeleteObject only: the consumer deletes a deleted issue's files, whose keys it reads from the issue's attachment records.",
 		ev})
+}
+
+// suppressDownloads gives the reasons of an attachment download
+// distribution (constructs/filestore) and its signing key's secret.
+func suppressDownloads(d *filestore.Downloads, key awssecretsmanager.ISecret) {
+	suppress(d.Logs, why{"AwsSolutions-S1", "This is the download distribution's log bucket (CloudFront standard logs); logging it to itself would loop.", nil})
+	suppress(d.Distribution,
+		why{"AwsSolutions-CFR4", "The download distribution serves *.cloudfront.net with CloudFront's default certificate, whose security policy is fixed by CloudFront; every URL it serves is signed (trusted key group) and HTTPS only.", nil},
+		why{"AwsSolutions-CFR2", "Every request needs a CloudFront signed URL (trusted key group) minted by the attachments function behind the API's WAF; unsigned requests are refused at the edge before reaching S3.", nil})
+	if key != nil {
+		suppress(key, why{"AwsSolutions-SMG4", "An RSA key pair for CloudFront signed URLs: Secrets Manager cannot generate one, and its public half is in the key group; it is rotated by the documented two-key procedure (docs/deploy.md, \"Attachment downloads\").", nil})
+	}
 }

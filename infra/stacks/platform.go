@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -83,7 +85,13 @@ type Platform struct {
 	Exports       *Exports
 	// Files is the pooled attachments bucket (each tenant under its prefix).
 	Files *filestore.FileStore
-	Web   *webapp.WebApp
+	// Downloads serves Files' downloads (nil without DownloadPublicKey);
+	// DownloadKey is its signing key's secret (the PEM private key) and
+	// DownloadPublicKey the public key the distribution trusts.
+	Downloads         *filestore.Downloads
+	DownloadKey       awssecretsmanager.Secret
+	DownloadPublicKey awscloudfront.PublicKey
+	Web               *webapp.WebApp
 	// OutcomesDLQ keeps provisioning outcomes the onboarding function could not take.
 	OutcomesDLQ awssqs.IQueue
 	// CursorKey is the HMAC key of list cursors, one random value per
@@ -224,10 +232,57 @@ func (p *Platform) addTenantAccess() {
 // addFiles adds the pooled attachments bucket; its access logs go to the
 // exports' log bucket. Tenant sessions reach their own prefix of it only
 // (addTenantAccess).
+//
+// With a download key (Config.DownloadPublicKey) a CloudFront distribution
+// serves the bucket's downloads: the attachments function signs its URLs
+// with the private key in the DownloadKey secret, and presigned S3 GETs of
+// the bucket are refused, so no download lacks nosniff.
 func (p *Platform) addFiles() {
 	p.Files = filestore.New(p.Stack, "Files", &filestore.Props{
 		CORSOrigins: p.Config.corsOrigins(), AccessLogs: p.Exports.AccessLogs, AccessLogsPrefix: "attachments/",
 	})
+	if p.Config.DownloadPublicKey == "" {
+		awscdk.Annotations_Of(p.Files.Bucket).AddWarningV2(jsii.String("issuetracker:downloadKey"), jsii.String(
+			"No downloadPublicKey: attachment downloads are S3 presigned GETs, without X-Content-Type-Options: nosniff (docs/deploy.md, \"Attachment downloads\")."), nil)
+		return
+	}
+	p.DownloadKey = awssecretsmanager.NewSecret(p.Stack, jsii.String("DownloadKey"), &awssecretsmanager.SecretProps{
+		SecretName:    jsii.String(p.Config.Prefix + "/downloads/private-key"),
+		Description:   jsii.String("PEM private key of the attachment download URLs (CloudFront key group); the deployer puts it, only the attachments function reads it"),
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	var group awscloudfront.KeyGroup
+	p.DownloadPublicKey, group = filestore.NewSigningKey(p.Stack, "DownloadSigning", p.Config.DownloadPublicKey)
+	p.Downloads = p.Files.AddDownloads("Downloads", &filestore.DownloadsProps{KeyGroup: group, DenyPresignedGets: true, LogsPrefix: "cloudfront/"})
+	// Platinum stacks of this account trust the same key group (key
+	// groups are few per account; docs/deploy.md).
+	awsssm.NewStringParameter(p.Stack, jsii.String("DownloadKeyGroupParameter"), &awsssm.StringParameterProps{
+		ParameterName: jsii.String(DownloadKeyGroupParameter(p.Config.Prefix)), StringValue: group.KeyGroupId(),
+		Description: jsii.String("The attachment download key group: Platinum tenant stacks of this account trust it"),
+	})
+	suppressDownloads(p.Downloads, p.DownloadKey)
+	for _, name := range FunctionNames() {
+		if envvars.StoresFiles(routes.Function(name)) {
+			p.DownloadKey.GrantRead(p.Functions[name].Role, nil)
+		}
+	}
+}
+
+// DownloadKeyGroupParameter is the SSM parameter holding the platform's
+// download key group id.
+func DownloadKeyGroupParameter(prefix string) string { return "/" + prefix + "/downloads/key-group-id" }
+
+// downloadEnvironment is the download distribution's part of a file
+// storing function's environment (internal/envvars.CloudFrontDownloads).
+func (p *Platform) downloadEnvironment() map[string]*string {
+	if p.Downloads == nil {
+		return nil
+	}
+	return map[string]*string{
+		envvars.AttachmentsCloudFrontBase:      p.Downloads.Base(),
+		envvars.AttachmentsCloudFrontKeyPairID: p.DownloadPublicKey.PublicKeyId(),
+		envvars.AttachmentsCloudFrontKeySecret: p.DownloadKey.SecretArn(),
+	}
 }
 
 // addExports adds the bucket where offboarding archives each tenant's data.
@@ -241,6 +296,9 @@ func (p *Platform) addProvisioning() {
 	}
 	cfg := p.Config
 	ctx := map[string]string{"prefix": cfg.basePrefix, "cell": cfg.Cell, "webOrigin": cfg.WebOrigin, "tenantMfa": string(cfg.TenantMFA)}
+	if cfg.DownloadPublicKey != "" {
+		ctx["downloadPublicKey"] = pemBody(cfg.DownloadPublicKey)
+	}
 	var accounts []string
 	if len(cfg.TenantAccounts) > 0 {
 		ctx["tenantAccounts"] = cfg.tenantAccountsContext()
@@ -334,6 +392,12 @@ func (p *Platform) setEnvironment() {
 			}
 			p.Functions[name].Function.AddEnvironment(jsii.String(v), value, nil)
 		}
+		if envvars.StoresFiles(routes.Function(name)) {
+			env := p.downloadEnvironment()
+			for _, v := range slices.Sorted(maps.Keys(env)) {
+				p.Functions[name].Function.AddEnvironment(jsii.String(v), env[v], nil)
+			}
+		}
 	}
 }
 
@@ -420,6 +484,10 @@ func (p *Platform) addOutputs() {
 	out("EventBusName", p.Provisioning.Bus.EventBusName())
 	out("ExportsBucketName", p.Exports.Bucket.BucketName())
 	out("AttachmentsBucketName", p.Files.Bucket.BucketName())
+	if p.Downloads != nil {
+		out("AttachmentsDownloadDomain", p.Downloads.Distribution.DistributionDomainName())
+		out("AttachmentsDownloadKeySecretArn", p.DownloadKey.SecretArn())
+	}
 	out("ProvisioningStateMachineArn", p.Provisioning.StateMachine.StateMachineArn())
 }
 

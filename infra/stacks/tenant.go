@@ -6,7 +6,9 @@ import (
 	"path/filepath"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -32,8 +34,10 @@ type Tenant struct {
 	ProvisioningAccess *crossaccount.Access
 	Table              *datastore.Table
 	Pool               *identity.Pool
-	// Files is the tenant's own attachments bucket (Names.SiloFiles).
+	// Files is the tenant's own attachments bucket (Names.SiloFiles), and
+	// Downloads its download distribution (nil without a download key).
 	Files      *filestore.FileStore
+	Downloads  *filestore.Downloads
 	Monitoring *monitoring.Monitoring
 	// StreamAnalytics consumes the tenant table's change stream.
 	StreamAnalytics *streamconsumer.Consumer
@@ -90,6 +94,8 @@ func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Te
 		AccessLogsPrefix: "attachments/", RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
 
+	t.addDownloads(cfg, own != "")
+
 	mon := &monitoring.Props{Prefix: cfg.Prefix + "-tenant-" + tenantID, Dashboard: jsii.Bool(false)}
 	if own == "" {
 		mon.Topic = monitoring.ImportTopic(st, "AlertTopic", cfg.Prefix)
@@ -123,9 +129,35 @@ func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Te
 	out("UserPoolClientId", t.Pool.Client.UserPoolClientId())
 	out("HostedUIDomain", t.Pool.Domain.DomainName())
 	out("AttachmentsBucketName", t.Files.Bucket.BucketName())
+	if t.Downloads != nil {
+		out("AttachmentsDownloadDomain", t.Downloads.Distribution.DistributionDomainName())
+	}
 
 	suppressTenant(t)
 	return t
+}
+
+// addDownloads gives the tenant's bucket its own download distribution
+// (a distribution per tenant stack: the bucket may be in the tenant's own
+// account, the stack deploys on its own, and one shared distribution would
+// need an origin and a cache behaviour per tenant, 75 at most by default).
+// In the platform's account it trusts the platform's key group (SSM); in
+// its own account a key group of that account with the same public key.
+// Presigned GETs of the bucket are not denied: the attachments function
+// does not yet look up a Platinum tenant's distribution (docs/deploy.md).
+func (t *Tenant) addDownloads(cfg Config, ownAccount bool) {
+	if cfg.DownloadPublicKey == "" {
+		return
+	}
+	var group awscloudfront.IKeyGroup
+	if ownAccount {
+		_, group = filestore.NewSigningKey(t.Stack, "DownloadSigning", cfg.DownloadPublicKey)
+	} else {
+		group = awscloudfront.KeyGroup_FromKeyGroupId(t.Stack, jsii.String("DownloadKeyGroup"),
+			awsssm.StringParameter_ValueForStringParameter(t.Stack, jsii.String(DownloadKeyGroupParameter(cfg.Prefix)), nil))
+	}
+	t.Downloads = t.Files.AddDownloads("Downloads", &filestore.DownloadsProps{KeyGroup: group, LogsPrefix: "cloudfront/"})
+	suppressDownloads(t.Downloads, nil)
 }
 
 // SynthTenant synthesizes the stack of tenantID into outDir (created if

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/attachment/attachmentapi"
 	"github.com/issuetracker/issuetracker/internal/attachment/attachmentdb"
@@ -50,21 +51,46 @@ func NewAttachments(db *dynamodb.Client, objects attachment.Objects, buckets att
 
 // AttachmentsFromEnv builds the service of a deployed function: objects in
 // ITR_ATTACHMENTS_BUCKET (Platinum tenants' in their own bucket), signed
-// with the tenant's session; downloads presigned path-style against the
-// Regional endpoint and served from ITR_ATTACHMENTS_DOWNLOAD_BASE. Nil
-// when no bucket is configured.
+// with the tenant's session. Nil when no bucket is configured.
 func AttachmentsFromEnv(cfg aws.Config, e awsx.Endpoints, db *dynamodb.Client, creds *tenantcreds.Provider, names schema.Names, keys *list.Keyring) *attachment.Service {
 	bucket := lookupEnv(EnvAttachmentsBucket)
 	if bucket == "" {
 		return nil
 	}
-	c := tenantcreds.ScopedS3(awsx.S3(cfg, e), creds)
+	objs := attachmentObjects(cfg, tenantcreds.ScopedS3(awsx.S3(cfg, e), creds), bucket)
+	return NewAttachments(db, objs, attachment.Buckets{Pooled: bucket, Silo: names.SiloFiles}, list.Codec{Keys: keys})
+}
+
+// attachmentObjects chooses how downloads are signed, from the environment:
+//   - in AWS with the download distribution (envvars.CloudFrontDownloads),
+//     the pooled bucket's downloads are CloudFront signed URLs, with the
+//     private key read from Secrets Manager on the first download of a cold
+//     start; other buckets (a Platinum tenant's) keep presigned S3 GETs;
+//   - otherwise presigned S3 GETs, path-style (so a download origin can
+//     forward them), re-based on ITR_ATTACHMENTS_DOWNLOAD_BASE when set
+//     (the local gateway's /files in front of versitygw).
+func attachmentObjects(cfg aws.Config, c *s3.Client, pooled string) *s3objects.Objects {
 	objs := s3objects.New(c)
 	objs.Downloads = s3.NewPresignClient(c, func(o *s3.PresignOptions) {
 		o.ClientOptions = append(o.ClientOptions, func(o *s3.Options) { o.UsePathStyle = true })
 	})
 	objs.DownloadBase = lookupEnv(EnvDownloadBase)
-	return NewAttachments(db, objs, attachment.Buckets{Pooled: bucket, Silo: names.SiloFiles}, list.Codec{Keys: keys})
+	base, keyID, secret := lookupEnv(envvars.AttachmentsCloudFrontBase), lookupEnv(envvars.AttachmentsCloudFrontKeyPairID), lookupEnv(envvars.AttachmentsCloudFrontKeySecret)
+	if base == "" || keyID == "" || secret == "" {
+		return objs
+	}
+	sm := secretsmanager.NewFromConfig(cfg)
+	objs.CloudFront = &s3objects.CloudFront{Bucket: pooled, Base: base, KeyPairID: keyID,
+		Key: func(ctx context.Context) (string, error) {
+			ctx, cancel := context.WithTimeout(ctx, CursorKeyFetchTimeout)
+			defer cancel()
+			out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(secret)})
+			if err != nil {
+				return "", err
+			}
+			return aws.ToString(out.SecretString), nil
+		}}
+	return objs
 }
 
 // JobSweepUploads is the attachments function's scheduled job.

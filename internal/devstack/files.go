@@ -5,6 +5,8 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+
+	"github.com/issuetracker/issuetracker/internal/attachment"
 )
 
 // FilesPrefix is where the local gateway serves attachment downloads.
@@ -55,10 +57,6 @@ func (f Files) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // (the CloudFront response headers policy sets the same).
 func DownloadHeaders(h http.Header) {
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", DownloadCSP)
+	h.Set("Content-Security-Policy", attachment.DownloadCSP)
 	h.Set("Referrer-Policy", "no-referrer")
 }
-
-// DownloadCSP keeps a downloaded file from running anything, should a
-// browser render it: no script, no plugin, a sandbox.
-const DownloadCSP = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; sandbox"

@@ -99,10 +99,9 @@ const (
 	StripeAPIKey        = "ITR_STRIPE_API_KEY"
 	StripeWebhookSecret = "ITR_STRIPE_WEBHOOK_SECRET"
 	StripeAPIBase       = "ITR_STRIPE_API_BASE"
-	// AttachmentsDownloadBase is the download origin of attachments (a
-	// distribution adding nosniff). The platform stack deploys none yet:
-	// downloads go to S3's presigned URLs, which set the type and
-	// Content-Disposition; the local gateway's /files adds nosniff.
+	// AttachmentsDownloadBase re-bases presigned GETs on a download
+	// origin: the local gateway's /files, which adds nosniff in front of
+	// the local S3 (AWS uses the CloudFront variables below instead).
 	AttachmentsDownloadBase = "ITR_ATTACHMENTS_DOWNLOAD_BASE"
 	// WebhookAllowLoopback ("true") lets webhooks reach loopback
 	// addresses (a receiver on this machine); never set in AWS.
@@ -136,9 +135,29 @@ const (
 // the platform's account.
 const TenantAccountRoles = "ITR_TENANT_ACCOUNT_ROLES"
 
+// The pooled attachments bucket's download distribution (AWS, when the
+// deployment has a download key; constructs/filestore): its https origin,
+// the CloudFront public key id of its key group, and the Secrets Manager
+// secret holding the matching PEM private key. Set together on the
+// functions that store files; unset, downloads are presigned S3 GETs.
+const (
+	AttachmentsCloudFrontBase      = "ITR_ATTACHMENTS_CLOUDFRONT_BASE"
+	AttachmentsCloudFrontKeyPairID = "ITR_ATTACHMENTS_CLOUDFRONT_KEY_PAIR_ID"
+	AttachmentsCloudFrontKeySecret = "ITR_ATTACHMENTS_CLOUDFRONT_KEY_SECRET_ARN"
+)
+
+// CloudFrontDownloads are the download distribution's variables.
+var CloudFrontDownloads = []string{AttachmentsCloudFrontBase, AttachmentsCloudFrontKeyPairID, AttachmentsCloudFrontKeySecret}
+
 // Optional are the variables the platform stack sets only when configured:
 // no contract requires them.
-var Optional = []string{TenantAccountRoles}
+var Optional = append([]string{TenantAccountRoles}, CloudFrontDownloads...)
+
+// StoresFiles reports whether fn serves attachments as the tenant (and so
+// gets CloudFrontDownloads when the deployment has them).
+func StoresFiles(fn routes.Function) bool {
+	return slices.ContainsFunc(needs[fn], func(g []string) bool { return slices.Equal(g, storesFiles) })
+}
 
 // Deployed are the variables the platform stack may set; Local the ones it
 // never sets.

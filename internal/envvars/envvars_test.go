@@ -125,3 +125,16 @@ func TestForIsSortedAndWithoutDuplicates(t *testing.T) {
 		assert.Len(t, slices.Compact(slices.Clone(names)), len(names), fn)
 	}
 }
+
+// The download distribution's variables go to the functions that serve
+// files as the tenant, and only when configured (no contract needs them).
+func TestOnlyTheFileFunctionGetsTheDownloadDistribution(t *testing.T) {
+	for _, fn := range deployed() {
+		assert.Equal(t, fn == routes.FnAttachments, envvars.StoresFiles(fn), "%s", fn)
+		names, _ := envvars.For(fn)
+		for _, n := range envvars.CloudFrontDownloads {
+			assert.NotContains(t, names, n, "%s: optional, never required", fn)
+			assert.Contains(t, envvars.Optional, n)
+		}
+	}
+}

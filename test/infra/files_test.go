@@ -1,6 +1,7 @@
 package infra_test
 
 import (
+	"path"
 	"slices"
 	"strings"
 	"testing"
@@ -257,4 +258,94 @@ func TestTheActivityConsumerDeletesDeletedIssuesFilesOnly(t *testing.T) {
 			}
 		})
 	}
+}
+
+// S3 answers a HEAD (or GET) of a missing object 404 only to a caller who
+// may also list the bucket, else 403. The tenant access role may list the
+// pooled bucket only under its tenant's prefix (s3:prefix), so evaluated
+// as IAM does for a session tagged acme: a HEAD of a missing object in
+// acme/ can be answered 404 (GetObject on the key, ListBucket for that
+// prefix), while another tenant's prefix, or a list without a prefix, gets
+// no ListBucket (403, which tells nothing of what is there). Whether S3
+// puts the key in s3:prefix when it evaluates ListBucket for a HEAD is
+// AWS's business and untested here: s3objects.Stat reads a 403 on a
+// tenant's own key as "not uploaded" too, so confirm answers the same 409
+// either way.
+func TestAHeadOfAMissingFileCanAnswer404OnlyInTheTenantsPrefix(t *testing.T) {
+	ready(t)
+	roleID := logicalID(synth.platform.TenantAccess.Role.Node().DefaultChild())
+	var sts []map[string]any
+	for _, s := range statements(t, roleID) {
+		sts = append(sts, symbolic(s).(map[string]any))
+	}
+	allowed := func(action, resource string, ctx map[string]string) bool {
+		for _, s := range sts {
+			if s["Effect"] != "Allow" || !matchesAny(s["Action"], action, nil) || !matchesAny(s["Resource"], resource, map[string]string{tenantTag: "acme"}) {
+				continue
+			}
+			if conditionHolds(s["Condition"], ctx) {
+				return true
+			}
+		}
+		return false
+	}
+	key := attachment.ObjectKey("acme", "01I", "01MISSING")
+	assert := func(what string, got, want bool) {
+		t.Helper()
+		if got != want {
+			t.Errorf("%s: allowed = %v, want %v", what, got, want)
+		}
+	}
+	assert("HEAD acme's own key (s3:GetObject)", allowed("s3:GetObject", "<FilesBucket>/"+key, nil), true)
+	assert("ListBucket for acme's key (404 on a missing object)", allowed("s3:ListBucket", "<FilesBucket>", map[string]string{"s3:prefix": key}), true)
+	other := attachment.ObjectKey("globex", "01I", "01MISSING")
+	assert("HEAD globex's key", allowed("s3:GetObject", "<FilesBucket>/"+other, nil), false)
+	assert("ListBucket for globex's key", allowed("s3:ListBucket", "<FilesBucket>", map[string]string{"s3:prefix": other}), false)
+	assert("ListBucket without a prefix", allowed("s3:ListBucket", "<FilesBucket>", nil), false)
+}
+
+// matchesAny says whether one of v's patterns (a string or a list; * and ?
+// wildcards, policy variables replaced from vars) matches s.
+func matchesAny(v any, s string, vars map[string]string) bool {
+	pats := asList(v)
+	if p, ok := v.(string); ok {
+		pats = []any{p}
+	}
+	for _, p := range pats {
+		pat := p.(string)
+		for k, val := range vars {
+			pat = strings.ReplaceAll(pat, k, val)
+		}
+		if ok, _ := path.Match(strings.ReplaceAll(pat, "/", "\x00"), strings.ReplaceAll(s, "/", "\x00")); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// conditionHolds evaluates StringLike and StringEquals conditions against
+// the request's context keys (a missing key fails, as in IAM).
+func conditionHolds(c any, ctx map[string]string) bool {
+	cond, _ := c.(map[string]any)
+	for op, kv := range cond {
+		for k, want := range kv.(map[string]any) {
+			got, ok := ctx[k]
+			if !ok {
+				return false
+			}
+			switch op {
+			case "StringLike":
+				if !matchesAny(want, got, map[string]string{tenantTag: "acme"}) {
+					return false
+				}
+			case "StringEquals":
+				if !slices.Contains(asList(want), any(got)) && want != got {
+					return false
+				}
+			default:
+				return false // an operator this test does not know: not allowed
+			}
+		}
+	}
+	return true
 }

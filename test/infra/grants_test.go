@@ -156,8 +156,11 @@ var allowed = map[string][]string{
 		"arn:aws:sqs:us-east-1:123456789012:issuetracker-webhooks: sqs:SendMessage"},
 	"teams":     {xray, logsOf("teams"), cursorKey, asTenant, readTenant, meterUsage},
 	"analytics": {xray, logsOf("analytics"), cursorKey, asTenant, readTenant, meterUsage},
-	// No bucket grant: files are reached through tenant sessions only (files_test.go).
-	"attachments": {xray, logsOf("attachments"), cursorKey, asTenant, readTenant, meterUsage},
+	// No bucket grant: files are reached through tenant sessions only
+	// (files_test.go). It reads the download distribution's signing key
+	// (downloads_test.go).
+	"attachments": {xray, logsOf("attachments"), cursorKey, asTenant, readTenant, meterUsage,
+		"<DownloadKey>: secretsmanager:DescribeSecret secretsmanager:GetSecretValue"},
 	"users": {xray, logsOf("users"), cursorKey, asTenant, sendMail, sendMailSet, readSuppressed, readTenant, meterUsage,
 		"<ControlTable> " + leading("AUDIT#*") + ": dynamodb:PutItem dynamodb:Query",
 		"<TenantPoolUserPool>: " + userAdmin,

@@ -102,6 +102,13 @@ func synthesize(out string) (err error) {
 			synth.substituted = append(synth.substituted, fn)
 		}
 	}
+	// Attachment downloads through CloudFront in cell-1 (a test key; its
+	// private half was thrown away), presigned S3 GETs in cell-2.
+	pub, err := os.ReadFile(filepath.Join(root, "test", "infra", "testdata", "downloads.pub.pem"))
+	if err != nil {
+		return err
+	}
+	cfg.DownloadPublicKey = strings.TrimSpace(string(pub))
 	app, err := stacks.NewApp(root, out)
 	if err != nil {
 		return err
@@ -110,10 +117,12 @@ func synthesize(out string) (err error) {
 	synth.tenant = stacks.NewTenantStack(app, tenantID, cfg)
 	cfg2 := cfg
 	cfg2.Cell = cell2
+	cfg2.DownloadPublicKey = ""
 	cfg2.TenantAccounts = map[string]string{crossTenant: crossAccount}
 	synth.cell2 = stacks.NewPlatformStack(app, cfg2)
 	cfgX := cfg2
 	cfgX.WebOrigin = "https://app.example.com" // the pipeline passes it as context
+	cfgX.DownloadPublicKey = cfg.DownloadPublicKey
 	synth.cross = stacks.NewTenantStack(app, crossTenant, cfgX)
 	synth.directory = stacks.NewDirectoryStack(app, cfg, []string{replicaRegion})
 	stacks.ApplyNag(app)

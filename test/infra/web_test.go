@@ -50,8 +50,13 @@ func TestTheWebBucketIsPrivateAndReadOnlyByTheDistribution(t *testing.T) {
 	if _, ok := p["WebsiteConfiguration"]; ok {
 		t.Error("the site bucket must not be a public website")
 	}
-	check(t, "one origin access control, signing always", func() {
-		tmpl.ResourceCountIs(jsii.String("AWS::CloudFront::OriginAccessControl"), jsii.Number(1))
+	// The web app's, and the attachment downloads' (downloads_test.go).
+	oacs := 1
+	if synth.platform.Downloads != nil {
+		oacs++
+	}
+	check(t, "one origin access control per distribution, signing always", func() {
+		tmpl.ResourceCountIs(jsii.String("AWS::CloudFront::OriginAccessControl"), jsii.Number(oacs))
 		tmpl.HasResourceProperties(jsii.String("AWS::CloudFront::OriginAccessControl"), map[string]any{
 			"OriginAccessControlConfig": map[string]any{"OriginAccessControlOriginType": "s3", "SigningBehavior": "always", "SigningProtocol": "sigv4"}})
 	})
@@ -70,7 +75,7 @@ func TestTheWebBucketIsPrivateAndReadOnlyByTheDistribution(t *testing.T) {
 }
 
 func TestTheDistributionCachesHashedAssetsAndNeverIndexHTML(t *testing.T) {
-	d := one(t, stacks.PlatformStackName, "AWS::CloudFront::Distribution")["DistributionConfig"].(map[string]any)
+	d := props(resources(t, stacks.PlatformStackName, "AWS::CloudFront::Distribution")[logicalID(synth.platform.Web.Distribution.Node().DefaultChild())])["DistributionConfig"].(map[string]any)
 	const cachingDisabled, cachingOptimized = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", "658327ea-f89d-4fab-a63d-7e88639e58f6"
 	def := d["DefaultCacheBehavior"].(map[string]any)
 	if def["CachePolicyId"] != cachingDisabled || def["ViewerProtocolPolicy"] != "redirect-to-https" {
@@ -99,7 +104,7 @@ func TestTheDistributionCachesHashedAssetsAndNeverIndexHTML(t *testing.T) {
 }
 
 func TestTheWebAppGetsAStrictCSPAndHSTS(t *testing.T) {
-	h := one(t, stacks.PlatformStackName, "AWS::CloudFront::ResponseHeadersPolicy")["ResponseHeadersPolicyConfig"].(map[string]any)["SecurityHeadersConfig"].(map[string]any)
+	h := props(resources(t, stacks.PlatformStackName, "AWS::CloudFront::ResponseHeadersPolicy")[logicalID(synth.platform.Web.Headers.Node().DefaultChild())])["ResponseHeadersPolicyConfig"].(map[string]any)["SecurityHeadersConfig"].(map[string]any)
 	csp := jsonString(t, h["ContentSecurityPolicy"])
 	for _, want := range []string{"script-src 'self';", "object-src 'none'", "frame-ancestors 'none'", "connect-src 'self' https://",
 		`.execute-api.`, " https://cognito-idp.us-east-1.amazonaws.com; object-src"} {

@@ -35,6 +35,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/usage"
 )
 
 // Key builders: the only place key formats are spelled out.
@@ -256,24 +257,36 @@ func (s Store) Confirm(ctx context.Context, sc tenancy.Scope, a attachment.Attac
 		counter(sc, add(add(expression.UpdateBuilder{}, "used", a.Size), "files", 1), nil),
 	}
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	return dynamo.Translate(err, "confirm attachment", errs.NotFound("attachment"))
+	if err != nil {
+		return dynamo.Translate(err, "confirm attachment", errs.NotFound("attachment"))
+	}
+	// The usage meter (the control table's storage figures, Root's usage
+	// table and the thresholds) follows the exact counter, write by write.
+	usage.AddAttachmentBytes(ctx, a.Size)
+	return nil
 }
 
 // Release drops a pending attachment, its sweep index and its reservation.
 // Releasing one that is no longer pending changes nothing.
 func (s Store) Release(ctx context.Context, sc tenancy.Scope, a attachment.Attachment) error {
-	return s.drop(ctx, sc, a, attachment.Pending, add(expression.UpdateBuilder{}, "total", -a.Size),
+	_, err := s.drop(ctx, sc, a, attachment.Pending, add(expression.UpdateBuilder{}, "total", -a.Size),
 		types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(sc.Table), Key: dynamo.Key(uploadsPK(sc.TenantID), uploadSK(a))}})
+	return err
 }
 
 // Remove drops a ready attachment and gives its bytes back. Removing one
 // that is already gone changes nothing.
 func (s Store) Remove(ctx context.Context, sc tenancy.Scope, a attachment.Attachment) error {
-	return s.drop(ctx, sc, a, attachment.Ready,
+	dropped, err := s.drop(ctx, sc, a, attachment.Ready,
 		add(add(add(expression.UpdateBuilder{}, "total", -a.Size), "used", -a.Size), "files", -1))
+	if dropped {
+		usage.AddAttachmentBytes(ctx, -a.Size)
+	}
+	return err
 }
 
-func (s Store) drop(ctx context.Context, sc tenancy.Scope, a attachment.Attachment, state attachment.State, u expression.UpdateBuilder, extra ...types.TransactWriteItem) error {
+// drop reports whether it dropped the attachment (false: already gone).
+func (s Store) drop(ctx context.Context, sc tenancy.Scope, a attachment.Attachment, state attachment.State, u expression.UpdateBuilder, extra ...types.TransactWriteItem) (bool, error) {
 	e := expr(name("state").Equal(expression.Value(string(state))), nil)
 	// The counter must still exist: an offboarding's sweep may have deleted
 	// it already, and the update must not bring it back (negative).
@@ -285,9 +298,12 @@ func (s Store) drop(ctx context.Context, sc tenancy.Scope, a attachment.Attachme
 	}, extra...)
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if dynamo.ConditionFailed(err) {
-		return nil // already dropped (or in the other state: the caller read it stale)
+		return false, nil // already dropped (or in the other state: the caller read it stale)
 	}
-	return dynamo.Translate(err, "drop attachment", nil)
+	if err != nil {
+		return false, dynamo.Translate(err, "drop attachment", nil)
+	}
+	return true, nil
 }
 
 // Usage reads the tenant's counter (zero before the first upload).

@@ -8,12 +8,15 @@ import (
 	"crypto/sha1" //nolint:gosec // CloudFront's signature scheme is RSA-SHA1
 	"encoding/base64"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/cloudfront/sign"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -103,8 +106,29 @@ func TestCloudFrontNeedsAnHTTPSBase(t *testing.T) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)
 	for _, base := range []string{"http://files.example.test", "files.example.test", ""} {
-		c := s3objects.CloudFront{Bucket: "pooled", Base: base, Signer: sign.NewURLSigner("K", key)}
-		_, err := c.URL(attachment.Attachment{Key: "acme/i/f", Bucket: "pooled", ContentType: "text/plain", Filename: "a.txt"}, time.Now().Add(time.Minute))
+		c := &s3objects.CloudFront{Bucket: "pooled", Base: base, Signer: sign.NewURLSigner("K", key)}
+		_, err := c.URL(context.Background(), attachment.Attachment{Key: "acme/i/f", Bucket: "pooled", ContentType: "text/plain", Filename: "a.txt"}, time.Now().Add(time.Minute))
 		assert.Error(t, err, "base %q", base)
 	}
+}
+
+// S3 answers a HEAD of a missing object 403 to a caller it does not let
+// list that key's prefix, 404 to others: Stat reads both as "nothing was
+// uploaded", so confirming answers 409 upload_missing either way.
+func TestAHeadAnswered403Or404IsNoObject(t *testing.T) {
+	for _, status := range []int{http.StatusNotFound, http.StatusForbidden} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(status) }))
+		c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
+			Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")})
+		_, err := s3objects.New(c).Stat(context.Background(), "pooled", "acme/01I/01J")
+		assert.ErrorIs(t, err, attachment.ErrNoObject, "HEAD answered %d", status)
+		srv.Close()
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusInternalServerError) }))
+	defer srv.Close()
+	c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true, RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")})
+	_, err := s3objects.New(c).Stat(context.Background(), "pooled", "acme/01I/01J")
+	assert.Error(t, err)
+	assert.NotErrorIs(t, err, attachment.ErrNoObject, "an S3 failure is not a missing object")
 }

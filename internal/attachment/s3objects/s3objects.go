@@ -87,7 +87,7 @@ func (o *Objects) PresignPut(ctx context.Context, a attachment.Attachment, ttl t
 // PresignGet implements attachment.Objects.
 func (o *Objects) PresignGet(ctx context.Context, a attachment.Attachment, ttl time.Duration) (string, error) {
 	if o.CloudFront != nil && a.Bucket == o.CloudFront.Bucket {
-		return o.CloudFront.URL(a, time.Now().Add(ttl))
+		return o.CloudFront.URL(ctx, a, time.Now().Add(ttl))
 	}
 	p := o.Downloads
 	if p == nil {
@@ -129,7 +129,11 @@ func Rebase(raw, base string) (string, error) {
 // first bytes for the content check.
 func (o *Objects) Stat(ctx context.Context, bucket, key string) (attachment.ObjectInfo, error) {
 	h, err := o.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), ChecksumMode: types.ChecksumModeEnabled})
-	if notFound(err) {
+	// A tenant's session may read its own keys (the only ones the service
+	// asks for) and list only under its prefix; should S3 not count that
+	// ListBucket for a HEAD, a missing object is a 403 rather than a 404:
+	// either means nothing was uploaded.
+	if notFound(err) || forbidden(err) {
 		return attachment.ObjectInfo{}, attachment.ErrNoObject
 	}
 	if err != nil {
@@ -240,6 +244,18 @@ func EnsureBucket(ctx context.Context, c *s3.Client, bucket string, origins []st
 func CORSRule(origins []string) types.CORSRule {
 	return types.CORSRule{AllowedMethods: attachment.CORSMethods, AllowedOrigins: origins,
 		AllowedHeaders: attachment.CORSHeaders, ExposeHeaders: attachment.CORSExposeHeaders, MaxAgeSeconds: aws.Int32(attachment.CORSMaxAgeSeconds)}
+}
+
+// forbidden is S3's answer to a HEAD the caller may not see the answer of.
+func forbidden(err error) bool {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		switch api.ErrorCode() {
+		case "Forbidden", "AccessDenied", "403":
+			return true
+		}
+	}
+	return false
 }
 
 func notFound(err error) bool {

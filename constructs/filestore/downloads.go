@@ -1,0 +1,154 @@
+package filestore
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudfront"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/issuetracker/issuetracker/internal/attachment"
+)
+
+// DownloadsProps configures a bucket's download distribution.
+type DownloadsProps struct {
+	// KeyGroup holds the public key whose private key signs the download
+	// URLs (s3objects.CloudFront). Required.
+	KeyGroup awscloudfront.IKeyGroup
+	// Logs receives CloudFront's standard logs under LogsPrefix (a bucket
+	// that accepts ACL writes). Default: a log bucket of its own (kept 400
+	// days, like the bucket's access logs).
+	Logs       awss3.IBucket
+	LogsPrefix string
+	// DenyPresignedGets refuses S3 presigned GETs of the bucket (query
+	// string auth), so a download cannot bypass the distribution's
+	// headers. Set it once the function signs CloudFront URLs for this
+	// bucket: presigned PUTs (uploads) and the functions' header-signed
+	// HEAD and GET (the upload check) are not affected.
+	DenyPresignedGets bool
+}
+
+// Downloads is the CloudFront distribution that serves a bucket's files:
+// signed URLs only (the key group), the bucket read through origin access
+// control, nothing cached, and the headers S3 cannot add.
+type Downloads struct {
+	constructs.Construct
+	Distribution  awscloudfront.Distribution
+	Logs          awss3.IBucket
+	Headers       awscloudfront.ResponseHeadersPolicy
+	OriginRequest awscloudfront.OriginRequestPolicy
+}
+
+// NewSigningKey defines a CloudFront public key from its PEM (the private
+// key stays in Secrets Manager: never in a template) and the key group
+// trusting it.
+func NewSigningKey(scope constructs.Construct, id, publicKeyPEM string) (awscloudfront.PublicKey, awscloudfront.KeyGroup) {
+	if publicKeyPEM == "" {
+		panic(fmt.Sprintf("filestore %s: a signing key needs its public key (PEM)", id))
+	}
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	k := awscloudfront.NewPublicKey(c, jsii.String("PublicKey"), &awscloudfront.PublicKeyProps{
+		EncodedKey: jsii.String(publicKeyPEM),
+		Comment:    jsii.String("IssueTracker attachment downloads: verifies signed URLs"),
+	})
+	g := awscloudfront.NewKeyGroup(c, jsii.String("KeyGroup"), &awscloudfront.KeyGroupProps{
+		Items:   &[]interfacesawscloudfront.IPublicKeyRef{k},
+		Comment: jsii.String("IssueTracker attachment downloads"),
+	})
+	return k, g
+}
+
+// AddDownloads puts a download distribution in front of the bucket. The
+// distribution forwards exactly S3's response overrides
+// (attachment.DownloadQuery) so S3 answers with the signed
+// Content-Disposition (attachment; inline for allowed images) and type; its
+// response headers policy adds nosniff, a sandboxing CSP, no referrer,
+// HSTS and no-store.
+func (f *FileStore) AddDownloads(id string, props *DownloadsProps) *Downloads {
+	if props == nil || props.KeyGroup == nil {
+		panic(fmt.Sprintf("filestore %s: downloads need a key group", id))
+	}
+	c := constructs.NewConstruct(f.Construct, jsii.String(id))
+	d := &Downloads{Construct: c}
+	d.Headers = awscloudfront.NewResponseHeadersPolicy(c, jsii.String("Headers"), &awscloudfront.ResponseHeadersPolicyProps{
+		Comment: jsii.String("IssueTracker attachment downloads: nosniff, sandbox, no-store"),
+		SecurityHeadersBehavior: &awscloudfront.ResponseSecurityHeadersBehavior{
+			ContentTypeOptions: &awscloudfront.ResponseHeadersContentTypeOptions{Override: jsii.Bool(true)},
+			ContentSecurityPolicy: &awscloudfront.ResponseHeadersContentSecurityPolicy{
+				ContentSecurityPolicy: jsii.String(attachment.DownloadCSP), Override: jsii.Bool(true)},
+			ReferrerPolicy: &awscloudfront.ResponseHeadersReferrerPolicy{
+				ReferrerPolicy: awscloudfront.HeadersReferrerPolicy_NO_REFERRER, Override: jsii.Bool(true)},
+			FrameOptions: &awscloudfront.ResponseHeadersFrameOptions{
+				FrameOption: awscloudfront.HeadersFrameOption_DENY, Override: jsii.Bool(true)},
+			StrictTransportSecurity: &awscloudfront.ResponseHeadersStrictTransportSecurity{
+				AccessControlMaxAge: awscdk.Duration_Days(jsii.Number(730)), IncludeSubdomains: jsii.Bool(true), Override: jsii.Bool(true)},
+		},
+		// Browsers keep no copy beyond the signed URL's life (S3 sets the
+		// same from response-cache-control; this holds whatever S3 says).
+		CustomHeadersBehavior: &awscloudfront.ResponseCustomHeadersBehavior{CustomHeaders: &[]*awscloudfront.ResponseCustomHeader{{
+			Header: jsii.String("Cache-Control"), Value: jsii.String(attachment.DownloadCacheControl), Override: jsii.Bool(true)}}},
+	})
+	d.OriginRequest = awscloudfront.NewOriginRequestPolicy(c, jsii.String("OriginRequest"), &awscloudfront.OriginRequestPolicyProps{
+		Comment:             jsii.String("IssueTracker attachment downloads: S3's response overrides only"),
+		QueryStringBehavior: awscloudfront.OriginRequestQueryStringBehavior_AllowList(*jsii.Strings(attachment.DownloadQuery...)...),
+		HeaderBehavior:      awscloudfront.OriginRequestHeaderBehavior_None(),
+		CookieBehavior:      awscloudfront.OriginRequestCookieBehavior_None(),
+	})
+	dp := &awscloudfront.DistributionProps{
+		Comment:     jsii.String("IssueTracker attachment downloads"),
+		HttpVersion: awscloudfront.HttpVersion_HTTP2_AND_3,
+		PriceClass:  awscloudfront.PriceClass_PRICE_CLASS_100,
+		DefaultBehavior: &awscloudfront.BehaviorOptions{
+			// Reads only (origin access level READ: s3:GetObject).
+			Origin:               awscloudfrontorigins.S3BucketOrigin_WithOriginAccessControl(f.Bucket, nil),
+			ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_HTTPS_ONLY,
+			AllowedMethods:       awscloudfront.AllowedMethods_ALLOW_GET_HEAD(),
+			// Private files: never kept at the edge, every request goes to
+			// S3 with its own overrides, and a URL dies with its expiry.
+			CachePolicy:           awscloudfront.CachePolicy_CACHING_DISABLED(),
+			OriginRequestPolicy:   d.OriginRequest,
+			ResponseHeadersPolicy: d.Headers,
+			TrustedKeyGroups:      &[]interfacesawscloudfront.IKeyGroupRef{props.KeyGroup},
+		},
+	}
+	d.Logs = props.Logs
+	if d.Logs == nil {
+		d.Logs = awss3.NewBucket(c, jsii.String("Logs"), &awss3.BucketProps{
+			Encryption:        awss3.BucketEncryption_S3_MANAGED,
+			BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+			EnforceSSL:        jsii.Bool(true),
+			// CloudFront standard logs are written with an ACL.
+			ObjectOwnership: awss3.ObjectOwnership_BUCKET_OWNER_PREFERRED,
+			RemovalPolicy:   awscdk.RemovalPolicy_RETAIN,
+			LifecycleRules: &[]*awss3.LifecycleRule{{
+				Id: jsii.String("expire-logs"), Expiration: awscdk.Duration_Days(jsii.Number(400)),
+			}},
+		})
+	}
+	dp.EnableLogging, dp.LogBucket = jsii.Bool(true), d.Logs
+	if props.LogsPrefix != "" {
+		dp.LogFilePrefix = jsii.String(props.LogsPrefix)
+	}
+	d.Distribution = awscloudfront.NewDistribution(c, jsii.String("Distribution"), dp)
+	if props.DenyPresignedGets {
+		f.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String("DownloadsThroughTheDistributionOnly"),
+			Effect:     awsiam.Effect_DENY,
+			Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+			Actions:    jsii.Strings("s3:GetObject"),
+			Resources:  jsii.Strings(*f.Bucket.ArnForObjects(jsii.String("*"))),
+			Conditions: &map[string]any{"StringEquals": map[string]any{"s3:authType": "REST-QUERY-STRING"}},
+		}))
+	}
+	return d
+}
+
+// Base is the distribution's https origin, what download URLs start with.
+func (d *Downloads) Base() *string {
+	return awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("https://"), d.Distribution.DistributionDomainName()})
+}

@@ -1,0 +1,95 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/issuetracker/issuetracker/internal/attachment"
+	"github.com/issuetracker/issuetracker/internal/envvars"
+)
+
+// The attachments function signs downloads as its environment says: with
+// the download distribution's three variables (AWS with a download key),
+// the pooled bucket's downloads are CloudFront signed URLs with the key
+// from the secret and a Platinum bucket's stay presigned S3 GETs; without
+// them (make dev, or AWS without a key) presigned S3 GETs, re-based on the
+// download origin when one is set (the local gateway's /files).
+func TestTheAttachmentsFunctionChoosesItsDownloadSigner(t *testing.T) {
+	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}
+	c := s3.NewFromConfig(cfg)
+	pooled := attachment.Attachment{Bucket: "issuetracker-files", Key: "acme/01I/01J", Filename: "a.txt", ContentType: "text/plain"}
+	silo := pooled
+	silo.Bucket = "issuetracker-tenant-umbrella-files"
+	withEnv := func(env map[string]string) {
+		old := lookupEnv
+		lookupEnv = func(k string) string { return env[k] }
+		t.Cleanup(func() { lookupEnv = old })
+	}
+	host := func(objs interface {
+		PresignGet(context.Context, attachment.Attachment, time.Duration) (string, error)
+	}, a attachment.Attachment) url.Values {
+		raw, err := objs.PresignGet(context.Background(), a, time.Minute)
+		require.NoError(t, err)
+		u, err := url.Parse(raw)
+		require.NoError(t, err)
+		q := u.Query()
+		q.Set("host", u.Scheme+"://"+u.Host)
+		return q
+	}
+
+	t.Run("locally, presigned GETs through the download origin", func(t *testing.T) {
+		withEnv(map[string]string{EnvDownloadBase: "http://localhost:18380/files"})
+		objs := attachmentObjects(cfg, c, pooled.Bucket)
+		assert.Nil(t, objs.CloudFront)
+		q := host(objs, pooled)
+		assert.Equal(t, "http://localhost:18380", q.Get("host"))
+		assert.NotEmpty(t, q.Get("X-Amz-Signature"))
+	})
+
+	t.Run("in AWS with the distribution, CloudFront signed URLs for the pooled bucket", func(t *testing.T) {
+		withEnv(map[string]string{
+			envvars.AttachmentsCloudFrontBase:      "https://d111111abcdef8.cloudfront.net",
+			envvars.AttachmentsCloudFrontKeyPairID: "K2JCJMDEHXQW5F",
+			envvars.AttachmentsCloudFrontKeySecret: "arn:aws:secretsmanager:us-east-1:123456789012:secret:issuetracker/downloads/private-key",
+		})
+		objs := attachmentObjects(cfg, c, pooled.Bucket)
+		require.NotNil(t, objs.CloudFront)
+		assert.Equal(t, pooled.Bucket, objs.CloudFront.Bucket)
+		// The secret's value, as Secrets Manager would give it.
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		require.NoError(t, err)
+		reads := 0
+		objs.CloudFront.Key = func(context.Context) (string, error) {
+			reads++
+			return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})), nil
+		}
+		q := host(objs, pooled)
+		assert.Equal(t, "https://d111111abcdef8.cloudfront.net", q.Get("host"))
+		assert.Equal(t, "K2JCJMDEHXQW5F", q.Get("Key-Pair-Id"))
+		assert.NotEmpty(t, q.Get("Signature"))
+		assert.Equal(t, "attachment; filename=a.txt", q.Get("response-content-disposition"))
+		host(objs, pooled)
+		assert.Equal(t, 1, reads, "the key is read once per cold start")
+
+		q = host(objs, silo)
+		assert.NotEqual(t, "https://d111111abcdef8.cloudfront.net", q.Get("host"), "a Platinum bucket is not behind it")
+		assert.NotEmpty(t, q.Get("X-Amz-Signature"))
+	})
+
+	t.Run("a partial configuration keeps presigned GETs", func(t *testing.T) {
+		withEnv(map[string]string{envvars.AttachmentsCloudFrontBase: "https://d111111abcdef8.cloudfront.net"})
+		assert.Nil(t, attachmentObjects(cfg, c, pooled.Bucket).CloudFront)
+	})
+}
