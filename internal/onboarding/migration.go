@@ -100,9 +100,16 @@ type MigrationRecord struct {
 	FromTier tiers.Name `json:"from_tier"`
 	From     Home       `json:"from"`
 	To       Home       `json:"to"`
-	// TargetPool is the new home's user pool (the tenant stack's); the
-	// users stay in their pool until they are migrated (not built yet).
-	TargetPool string `json:"target_pool,omitempty"`
+	// TargetPool, TargetIssuer and TargetClients are the new home's user
+	// pool: the tenant stack's own (upgrade) or the shared one (downgrade,
+	// no issuer). When it is another pool than the tenant's, the switch
+	// moves the tenant to it and records the old one as the tenant's
+	// FormerPool: the new pool's user-migration trigger then moves each
+	// user on their first sign-in, with their password
+	// (internal/cognito/usermigration).
+	TargetPool    string   `json:"target_pool,omitempty"`
+	TargetIssuer  string   `json:"target_issuer,omitempty"`
+	TargetClients []string `json:"target_clients,omitempty"`
 	// Copied counts the items the copy wrote; CatchUp the writes of each round.
 	Copied  int   `json:"copied"`
 	CatchUp []int `json:"catch_up,omitempty"`
@@ -139,8 +146,7 @@ func (m *Machine) home(t tenant.Tenant) Home {
 // tier_unchanged (409), migration_not_needed (422: a pooled tier to
 // another, PUT .../tier), migration_in_progress (409: one is running or
 // keeps its old home), lifecycle_busy (409), tier_unavailable (422: no
-// Platinum provisioning here), user_migration_unavailable (422: users in a
-// dedicated pool cannot move back to the shared one yet).
+// Platinum provisioning here).
 func (s *Service) Migrate(ctx context.Context, tenantID, to string, by audit.Actor) (State, error) {
 	name, err := tiers.Parse(to)
 	if err != nil {
@@ -203,10 +209,6 @@ func (s *Service) migratable(t tenant.Tenant, to tiers.Name) error {
 	if from == dest {
 		return errs.E(errs.KindUnprocessable, "migration_not_needed",
 			"%s and %s share an isolation model: change the tier in place (PUT /v1/admin/tenants/%s/tier)", t.Tier, to, t.ID)
-	}
-	if dest == tiers.Pooled && t.Issuer != "" {
-		return errs.E(errs.KindUnprocessable, "user_migration_unavailable",
-			"the users of %s live in its own user pool; moving them back to the shared pool is not available yet", t.ID)
 	}
 	return nil
 }
@@ -365,7 +367,7 @@ func (m *Machine) provisionTarget(ctx context.Context, t tenant.Tenant, st *Stat
 		return t, err
 	}
 	mg.To = Home{Table: pl.Table, Silo: tiers.MustGet(st.Tier).Isolation == tiers.Silo}
-	mg.TargetPool = pl.UserPoolID
+	mg.TargetPool, mg.TargetIssuer, mg.TargetClients = pl.UserPoolID, pl.Issuer, pl.ClientIDs
 	if mg.To.Table == mg.From.Table {
 		return t, errorf("migration of %s: the new home is the old one (%s)", t.ID, pl.Table)
 	}
@@ -515,6 +517,7 @@ func (m *Machine) switchHome(ctx context.Context, t tenant.Tenant, st *State) (t
 	}
 	now := m.now()
 	t.Table, t.Tier, t.WritesFrozen, t.HomeSince = mg.To.Table, st.Tier, false, since
+	switchPool(&t, mg)
 	if t, err = m.save(ctx, t); err != nil {
 		return t, err
 	}
@@ -522,6 +525,20 @@ func (m *Machine) switchHome(ctx context.Context, t tenant.Tenant, st *State) (t
 	m.audit(ctx, t.ID, "migration.switched", map[string]string{"from": mg.From.Table, "to": mg.To.Table,
 		"tier": string(st.Tier), "freeze_ms": fmt.Sprint(mg.FreezeMS)})
 	return t, nil
+}
+
+// switchPool moves t to the migration's target pool when it is another
+// one (a dedicated pool's issuer differs from the tenant's; the shared
+// pool has none), remembering the pool it leaves. Its users follow one by
+// one on their first sign-in through the target pool's user-migration
+// trigger, which authenticates them in FormerPool; tokens of FormerPool
+// get 401 session_moved from then on (internal/authorizer).
+func switchPool(t *tenant.Tenant, mg *MigrationRecord) {
+	if mg.TargetIssuer == t.Issuer {
+		return // the same pool (tests that keep users in the shared pool)
+	}
+	t.FormerPool = &tenant.FormerPool{ID: t.UserPoolID, Issuer: t.Issuer, ClientIDs: t.ClientIDs}
+	t.UserPoolID, t.Issuer, t.ClientIDs = mg.TargetPool, mg.TargetIssuer, mg.TargetClients
 }
 
 // retire deletes the old home once the grace period is over (ErrWaiting
