@@ -1,6 +1,7 @@
 package onboarding
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -110,6 +111,8 @@ type MigrationRecord struct {
 	TargetPool    string   `json:"target_pool,omitempty"`
 	TargetIssuer  string   `json:"target_issuer,omitempty"`
 	TargetClients []string `json:"target_clients,omitempty"`
+	// FromPool is the tenant's pool when the run started.
+	FromPool string `json:"from_pool,omitempty"`
 	// Copied counts the items the copy wrote; CatchUp the writes of each round.
 	Copied  int   `json:"copied"`
 	CatchUp []int `json:"catch_up,omitempty"`
@@ -368,6 +371,13 @@ func (m *Machine) provisionTarget(ctx context.Context, t tenant.Tenant, st *Stat
 	}
 	mg.To = Home{Table: pl.Table, Silo: tiers.MustGet(st.Tier).Isolation == tiers.Silo}
 	mg.TargetPool, mg.TargetIssuer, mg.TargetClients = pl.UserPoolID, pl.Issuer, pl.ClientIDs
+	mg.FromPool = t.UserPoolID
+	if mg.FromPool == "" && t.Issuer == "" && m.Pooled != nil {
+		// A pooled tenant registered before pools were recorded: the shared pool.
+		if from, err := m.Pooled.Provision(ctx, t); err == nil {
+			mg.FromPool = from.UserPoolID
+		}
+	}
 	if mg.To.Table == mg.From.Table {
 		return t, errorf("migration of %s: the new home is the old one (%s)", t.ID, pl.Table)
 	}
@@ -537,7 +547,7 @@ func switchPool(t *tenant.Tenant, mg *MigrationRecord) {
 	if mg.TargetIssuer == t.Issuer {
 		return // the same pool (tests that keep users in the shared pool)
 	}
-	t.FormerPool = &tenant.FormerPool{ID: t.UserPoolID, Issuer: t.Issuer, ClientIDs: t.ClientIDs}
+	t.FormerPool = &tenant.FormerPool{ID: cmp.Or(t.UserPoolID, mg.FromPool), Issuer: t.Issuer, ClientIDs: t.ClientIDs}
 	t.UserPoolID, t.Issuer, t.ClientIDs = mg.TargetPool, mg.TargetIssuer, mg.TargetClients
 }
 

@@ -31,6 +31,7 @@ package usermigration
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -41,6 +42,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/google/uuid"
 
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/errs"
@@ -259,4 +261,30 @@ func carried(attrs map[string]string, t tenant.Tenant) map[string]string {
 		}
 	}
 	return out
+}
+
+// IssuerBase is base when set (cognito-local), else the issuer prefix of
+// the region's Cognito.
+func IssuerBase(base, region string) string {
+	if base != "" {
+		return base
+	}
+	return "https://cognito-idp." + region + ".amazonaws.com"
+}
+
+// Local adapts the trigger to cognito-local 5.3, which creates a migrated
+// user with exactly the attributes the trigger answers and no sub of its
+// own (Cognito assigns one): locally the answer carries a fresh sub, so
+// the user's tokens have one, as in AWS.
+func (tr Trigger) Local(ctx context.Context, raw json.RawMessage) (any, error) {
+	var ev Event
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		return nil, err
+	}
+	out, err := tr.Handle(ctx, ev)
+	if err != nil {
+		return nil, err
+	}
+	out.Response.UserAttributes["sub"] = uuid.NewString()
+	return out, nil
 }
