@@ -124,12 +124,14 @@ export function SignInForm({
     if (!password) fe.password = 'Enter your password.';
     setFieldErrors(fe);
     if (Object.keys(fe).length) return;
-    void run(async () => handle(
-          // The workspace rides along: a user whose workspace moved into the
-          // shared pool is found in its old pool by it (the user-migration trigger).
-          await cognito.signIn(email.trim(), password, provider ? undefined : { tenant_id: ws.slug }),
-          email.trim(),
-        ));
+    void run(async () =>
+      handle(
+        // The workspace rides along: a user whose workspace moved into the
+        // shared pool is found in its old pool by it (the user-migration trigger).
+        await cognito.signIn(email.trim(), password, provider ? undefined : { tenant_id: ws.slug }),
+        email.trim(),
+      ),
+    );
   };
 
   const onNewPassword = (e: FormEvent) => {
