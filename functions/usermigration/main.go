@@ -42,5 +42,10 @@ func main() {
 		IssuerBase:   usermigration.IssuerBase(os.Getenv(envvars.CognitoIssuerBase), cfg.Region),
 		Log:          slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 	}
+	if os.Getenv(envvars.CognitoIssuerBase) != "" {
+		// The local platform's template mode: cognito-local needs the
+		// answer to carry a sub (Trigger.Local).
+		lambda.Start(tr.Local)
+	}
 	lambda.Start(tr.Handle)
 }
