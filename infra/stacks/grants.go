@@ -40,6 +40,11 @@ func (p *Platform) grant() {
 		if slices.Contains(adminsUsers, fn) {
 			p.grantUserAdmin(f, userAdminActions...)
 		}
+		if fn == routes.FnUserMigration {
+			// Looks a moving user up and checks their password in the pool
+			// they come from (the shared pool or a tenant's own).
+			p.grantUserAdmin(f, "cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth")
+		}
 		if fn == routes.FnAuthorizer {
 			// Whether a user's sign-ins are challenged for MFA, for
 			// tenants that require it.

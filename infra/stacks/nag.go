@@ -123,9 +123,9 @@ func suppressPlatform(p *Platform) {
 // own grants (grants.go).
 func suppressFunctionGrants(p *Platform) {
 	dedicatedPools := why{"AwsSolutions-IAM5",
-		"Dedicated Platinum pools are created at run time: user administration (or, for the authorizer, AdminGetUser) is granted only in pools carrying the issuetracker:tenant-pool resource tag.",
+		"Dedicated Platinum pools are created at run time: user administration (or, for the authorizer, AdminGetUser; for the user-migration trigger, AdminGetUser and AdminInitiateAuth) is granted only in pools carrying the issuetracker:tenant-pool resource tag.",
 		[]string{`/^Resource::arn:[^:]+:cognito-idp:.*:userpool\/\*$/`}}
-	for _, name := range append([]routes.Function{routes.FnAuthorizer}, adminsUsers...) {
+	for _, name := range append([]routes.Function{routes.FnAuthorizer, routes.FnUserMigration}, adminsUsers...) {
 		suppress(p.Functions[string(name)].Role, dedicatedPools)
 	}
 	for _, name := range deploysStacks {

@@ -62,8 +62,12 @@ func FunctionNames() []string {
 	for _, f := range routes.Functions() {
 		out = append(out, string(f))
 	}
-	return append(out, OnboardingFunction, AuthorizerFunction)
+	return append(out, OnboardingFunction, AuthorizerFunction, UserMigrationFunction)
 }
+
+// UserMigrationFunction is the folder name of the tenant pools'
+// user-migration trigger (the shared pool's, and every tenant stack's pool's).
+const UserMigrationFunction = string(routes.FnUserMigration)
 
 // Platform is the platform stack and the parts tests and other stacks use.
 type Platform struct {
@@ -125,6 +129,7 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	p.addTables()
 	p.addUserPools()
 	p.addFunctions()
+	attachUserMigration(p.Stack, p.TenantPool, p.Config.Prefix)
 	p.addExports()
 	p.addFiles()
 	p.addTenantAccess()
@@ -442,7 +447,7 @@ func (p *Platform) addMonitoring() {
 	}
 	var logGroups []awslogs.ILogGroup
 	for _, name := range FunctionNames() {
-		if name != AuthorizerFunction && name != OnboardingFunction {
+		if name != AuthorizerFunction && name != OnboardingFunction && name != UserMigrationFunction {
 			logGroups = append(logGroups, p.Functions[name].LogGroup)
 		}
 	}

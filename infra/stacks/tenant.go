@@ -86,6 +86,12 @@ func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Te
 		CallbackURLs: []string{webOrigin(st, cfg) + "/auth/callback"}, LogoutURLs: []string{webOrigin(st, cfg) + "/"},
 	})
 	awscdk.Tags_Of(t.Pool.UserPool).Add(jsii.String(TenantPoolTag), jsii.String("true"), nil)
+	if own == "" {
+		// Users moving in from the shared pool (a tier migration). A
+		// tenant in its own account has no platform function there: its
+		// users cannot move yet (docs/migration.md).
+		attachUserMigration(st, t.Pool, cfg.Prefix)
+	}
 	// Named: the platform's tenant access role reaches it by name pattern.
 	// Offboarding empties it before the stack is destroyed; a bucket still
 	// holding files makes the deletion fail rather than lose them.

@@ -158,6 +158,9 @@ var control = map[routes.Function][]Grant{
 		mails,
 		idemMarker(anonIdem),
 	),
+	// The user-migration trigger: the tenant a pool belongs to (by its
+	// issuer) or a sign-in names, and the pool its users come from.
+	routes.FnUserMigration: {{Actions: []string{"GetItem"}, Keys: []string{tenants, issuers}}},
 	// Runs onboarding and offboarding: the tenant and its state, a dedicated
 	// pool's issuer (registered, then forgotten), the audit; the periodic
 	// job (onboarding.Service.Maintain) lists the tenants to find the runs

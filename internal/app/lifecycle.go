@@ -77,7 +77,7 @@ func NewLifecycle(d Deps, o LifecycleOptions) *onboarding.Service {
 		Keys: o.Keys, Data: withFiles(tenantdata.Store{DB: d.DB, Platform: d.Control()}, d.Attachments), Archive: o.Archive,
 		ForgetIssuer: reg.DeleteIssuer, Now: d.Now,
 		Mail: d.Mail, WebBaseURL: d.WebBaseURL, SharedPoolID: d.TenantPoolID, Lease: o.Lease,
-		Move: tenantdata.Store{DB: d.DB, Platform: d.Control()}, Migration: o.Migration,
+		Move: tenantdata.Store{DB: d.DB, Platform: d.Control(), Memo: tenantdata.NewSyncMemo()}, Migration: o.Migration,
 	}
 	var drv onboarding.Driver = onboarding.Inline{M: m}
 	if o.Driver != nil {

@@ -101,8 +101,14 @@ func (a *Authorizer) Authorize(ctx context.Context, header string) (tenancy.Prin
 	if err != nil {
 		return tenancy.Principal{}, "", errs.Internal(fmt.Errorf("authorize: %w", err))
 	}
-	// A tenant with a dedicated pool is reachable only through that pool.
-	if t.Issuer != "" && c.Pool.Kind != idtoken.PoolDedicated {
+	// A tenant is reachable only through its current pool: a dedicated
+	// pool's tenant through that pool, a pooled tenant through the shared
+	// one. A token of the pool a tier migration moved it away from ends
+	// cleanly: the web asks its user to sign in again (session_moved).
+	if !signsInThrough(t, c.Pool) {
+		if t.FormerPool != nil && formerPool(t, c.Pool) {
+			return tenancy.Principal{}, "", errs.Unauthorized(SessionMoved, "this workspace moved to a new sign-in; sign in again with the same email and password")
+		}
 		return tenancy.Principal{}, "", errs.Unauthorized("token_pool_mismatch", "this tenant signs in through its own user pool")
 	}
 	switch t.Status {
@@ -114,7 +120,7 @@ func (a *Authorizer) Authorize(ctx context.Context, header string) (tenancy.Prin
 	}
 	// The tenant's directory is read as that tenant (verified claims only).
 	ctx = tenancy.WithTenant(ctx, t.ID)
-	u, err := a.users.get(t.ID+"/"+c.Subject, func() (people.User, error) { return a.dir.Get(ctx, t.Scope(), c.Subject) })
+	u, err := a.users.get(t.ID+"/"+c.Subject, func() (people.User, error) { return a.user(ctx, t, c) })
 	if errs.Is(err, errs.KindNotFound) {
 		return tenancy.Principal{}, "", errs.Unauthorized("user_unknown", "this user is not a member of the workspace")
 	}
@@ -131,8 +137,45 @@ func (a *Authorizer) Authorize(ctx context.Context, header string) (tenancy.Prin
 	if err != nil {
 		return tenancy.Principal{}, "", errs.Internal(fmt.Errorf("authorize: %w", err))
 	}
-	return tenancy.Principal{TenantID: t.ID, UserID: c.Subject, Username: c.Username, Email: c.Email,
+	return tenancy.Principal{TenantID: t.ID, UserID: u.ID, Username: c.Username, Email: c.Email,
 		Role: u.Role, Tier: t.Tier, Table: t.Table, MFA: mfa}, t.APIKey, nil
+}
+
+// SessionMoved is the 401 code of a token issued by the user pool its
+// tenant moved away from (a tier migration's switch).
+const SessionMoved = "session_moved"
+
+// signsInThrough reports whether a token of pool p may reach tenant t.
+func signsInThrough(t tenant.Tenant, p idtoken.Pool) bool {
+	if t.Issuer != "" {
+		return p.Kind == idtoken.PoolDedicated && p.Issuer == t.Issuer
+	}
+	return p.Kind != idtoken.PoolDedicated
+}
+
+// formerPool reports whether p is the pool t moved away from.
+func formerPool(t tenant.Tenant, p idtoken.Pool) bool {
+	if t.FormerPool.Shared() {
+		return p.Kind != idtoken.PoolDedicated
+	}
+	return p.Kind == idtoken.PoolDedicated && p.Issuer == t.FormerPool.Issuer
+}
+
+// user is the directory's record of the token's user: by its Cognito sub,
+// or, for a tenant whose users moved pools (FormerPool), by the verified
+// email of a user the move gave a new sub (the user-migration trigger
+// creates the user anew in the tenant's new pool; the directory keeps the
+// first sub as the user's id).
+func (a *Authorizer) user(ctx context.Context, t tenant.Tenant, c *idtoken.Claims) (people.User, error) {
+	u, err := a.dir.Get(ctx, t.Scope(), c.Subject)
+	if !errs.Is(err, errs.KindNotFound) || t.FormerPool == nil || c.Email == "" {
+		return u, err
+	}
+	ef, ok := a.dir.(people.EmailFinder)
+	if !ok {
+		return u, err
+	}
+	return ef.ByEmail(ctx, t.Scope(), c.Email)
 }
 
 // mfa judges the session against the tenant's MFA requirement (cached like
@@ -201,6 +244,15 @@ func (p pools) PoolByIssuer(ctx context.Context, iss string) (idtoken.Pool, bool
 	}
 	if err != nil {
 		return idtoken.Pool{}, false, err
+	}
+	// The pool a tier migration moved the tenant away from keeps its
+	// issuer mapping until the old home is retired: its tokens verify, and
+	// the authorizer answers them session_moved.
+	if f := t.FormerPool; t.Issuer != iss && f != nil && f.Issuer == iss {
+		return idtoken.NewPool(f.ID, f.Issuer, idtoken.PoolDedicated, t.ID, f.ClientIDs...), true, nil
+	}
+	if t.Issuer != iss {
+		return idtoken.Pool{}, false, nil
 	}
 	return idtoken.NewPool(t.UserPoolID, t.Issuer, idtoken.PoolDedicated, t.ID, t.ClientIDs...), true, nil
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
 	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/cognito/usermigration"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/edge"
 	"github.com/issuetracker/issuetracker/internal/errs"
@@ -135,9 +136,13 @@ type Stack struct {
 	// Functions are the function processes (FromTemplate mode).
 	Functions *lambdaproc.Platform
 	procs     []*localcloud.Process
-	srv       *http.Server
-	ln        net.Listener
-	meter     *usage.Meter
+	// userMigration is the tenant pools' user-migration trigger, run in
+	// process for cognito-local (in-process mode; template mode runs the
+	// function's process).
+	userMigration *usermigration.Trigger
+	srv           *http.Server
+	ln            net.Listener
+	meter         *usage.Meter
 	// stopMeter ends the meter's flush loop (which flushes a last time).
 	stopMeter context.CancelFunc
 	// Consumers read the tenant tables' change streams (ChangeConsumers).
@@ -284,6 +289,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		s.serveWith(cfg, e, gcfg)
 		return s, nil
 	}
+	s.userMigration = &usermigration.Trigger{C: cog, Tenants: tenantdb.New(db, names), SharedPool: s.Platform.TenantPoolID,
+		SharedClient: s.Platform.TenantClientID, IssuerBase: e.Cognito}
 	fns := map[routes.Function]http.Handler{}
 	for _, fn := range routes.Functions() {
 		if fns[fn], err = app.Function(fn, deps); err != nil {
@@ -338,6 +345,14 @@ func (s *Stack) startServices(ctx context.Context, cfg Config) (awsx.Endpoints, 
 	} {
 		if *svc.endpoint != "" {
 			continue
+		}
+		if svc.endpoint == &e.Cognito {
+			// cognito-local calls the user-migration trigger through the
+			// Lambda Invoke API on the gateway's address (serveWith).
+			if err := localcloud.CognitoTriggers(svc.opts.DataDir, "http://"+s.ln.Addr().String(),
+				map[string]string{"UserMigration": userMigrationName(cfg)}); err != nil {
+				return e, nil, err
+			}
 		}
 		p, err := svc.start(ctx, svc.opts)
 		if err != nil {
@@ -573,6 +588,12 @@ func (s *Stack) serveWith(cfg Config, e awsx.Endpoints, gcfg gateway.Config) {
 		mux.Handle("/2015-03-31/functions/", s.Functions.InvokeAPI())
 		mux.Handle("/", handler)
 		handler = mux
+	} else if s.userMigration != nil {
+		// In process: the Invoke API serves the user-migration trigger only.
+		mux := http.NewServeMux()
+		mux.Handle("/2015-03-31/functions/", localcloud.InvokeAPI(map[string]localcloud.Handler{userMigrationName(cfg): s.userMigration.Local}))
+		mux.Handle("/", handler)
+		handler = mux
 	}
 	s.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -580,6 +601,12 @@ func (s *Stack) serveWith(cfg Config, e awsx.Endpoints, gcfg gateway.Config) {
 			fmt.Fprintln(os.Stderr, "gateway:", err)
 		}
 	}()
+}
+
+// userMigrationName is the trigger's function name, as in AWS
+// (<prefix>-usermigration).
+func userMigrationName(cfg Config) string {
+	return schema.CellPrefix(cfg.Prefix, cfg.Cell) + "-" + string(routes.FnUserMigration)
 }
 
 // WebConfig is the web app's /config.json for this platform.

@@ -221,6 +221,9 @@ var needs = map[routes.Function][][]string{
 	routes.FnAuthorizer: {tables, tenantData, sharedPool, verifiesTokens},
 	// The pool it serves comes in each event.
 	routes.FnPreSignUp: {},
+	// Reads the registry (a tenant by its pool's issuer, its FormerPool)
+	// and authenticates users in the shared pool with its client.
+	routes.FnUserMigration: {tables, findsWorkspaces},
 }
 
 // ActsAsTenant reports whether fn reads or writes tenant data as the tenant

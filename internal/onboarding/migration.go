@@ -1,6 +1,7 @@
 package onboarding
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -73,6 +74,17 @@ type Mover interface {
 	Drop(ctx context.Context, tenantID string, h Home) (int, error)
 }
 
+// Drainer is a Mover that keeps the write freeze short: CheckTarget,
+// before the freeze, verifies the new home whole against what the
+// catch-up's last Sync left there; Drain, in the freeze, reads only the
+// old home, writes the difference and reads back what it wrote, and
+// returns both homes' digests (the new one from the checked state and the
+// read-back items), so verify reads nothing (tenantdata.Store).
+type Drainer interface {
+	CheckTarget(ctx context.Context, tenantID string, to Home) error
+	Drain(ctx context.Context, tenantID string, from, to Home) (writes int, source, target map[string]FamilyDigest, err error)
+}
+
 // MigrationOptions tune a migration; the zero value is production's.
 type MigrationOptions struct {
 	// Grace is how long the old home is kept after the switch (default 24 h).
@@ -100,9 +112,18 @@ type MigrationRecord struct {
 	FromTier tiers.Name `json:"from_tier"`
 	From     Home       `json:"from"`
 	To       Home       `json:"to"`
-	// TargetPool is the new home's user pool (the tenant stack's); the
-	// users stay in their pool until they are migrated (not built yet).
-	TargetPool string `json:"target_pool,omitempty"`
+	// TargetPool, TargetIssuer and TargetClients are the new home's user
+	// pool: the tenant stack's own (upgrade) or the shared one (downgrade,
+	// no issuer). When it is another pool than the tenant's, the switch
+	// moves the tenant to it and records the old one as the tenant's
+	// FormerPool: the new pool's user-migration trigger then moves each
+	// user on their first sign-in, with their password
+	// (internal/cognito/usermigration).
+	TargetPool    string   `json:"target_pool,omitempty"`
+	TargetIssuer  string   `json:"target_issuer,omitempty"`
+	TargetClients []string `json:"target_clients,omitempty"`
+	// FromPool is the tenant's pool when the run started.
+	FromPool string `json:"from_pool,omitempty"`
 	// Copied counts the items the copy wrote; CatchUp the writes of each round.
 	Copied  int   `json:"copied"`
 	CatchUp []int `json:"catch_up,omitempty"`
@@ -139,8 +160,7 @@ func (m *Machine) home(t tenant.Tenant) Home {
 // tier_unchanged (409), migration_not_needed (422: a pooled tier to
 // another, PUT .../tier), migration_in_progress (409: one is running or
 // keeps its old home), lifecycle_busy (409), tier_unavailable (422: no
-// Platinum provisioning here), user_migration_unavailable (422: users in a
-// dedicated pool cannot move back to the shared one yet).
+// Platinum provisioning here).
 func (s *Service) Migrate(ctx context.Context, tenantID, to string, by audit.Actor) (State, error) {
 	name, err := tiers.Parse(to)
 	if err != nil {
@@ -203,10 +223,6 @@ func (s *Service) migratable(t tenant.Tenant, to tiers.Name) error {
 	if from == dest {
 		return errs.E(errs.KindUnprocessable, "migration_not_needed",
 			"%s and %s share an isolation model: change the tier in place (PUT /v1/admin/tenants/%s/tier)", t.Tier, to, t.ID)
-	}
-	if dest == tiers.Pooled && t.Issuer != "" {
-		return errs.E(errs.KindUnprocessable, "user_migration_unavailable",
-			"the users of %s live in its own user pool; moving them back to the shared pool is not available yet", t.ID)
 	}
 	return nil
 }
@@ -365,7 +381,14 @@ func (m *Machine) provisionTarget(ctx context.Context, t tenant.Tenant, st *Stat
 		return t, err
 	}
 	mg.To = Home{Table: pl.Table, Silo: tiers.MustGet(st.Tier).Isolation == tiers.Silo}
-	mg.TargetPool = pl.UserPoolID
+	mg.TargetPool, mg.TargetIssuer, mg.TargetClients = pl.UserPoolID, pl.Issuer, pl.ClientIDs
+	mg.FromPool = t.UserPoolID
+	if mg.FromPool == "" && t.Issuer == "" && m.Pooled != nil {
+		// A pooled tenant registered before pools were recorded: the shared pool.
+		if from, err := m.Pooled.Provision(ctx, t); err == nil {
+			mg.FromPool = from.UserPoolID
+		}
+	}
 	if mg.To.Table == mg.From.Table {
 		return t, errorf("migration of %s: the new home is the old one (%s)", t.ID, pl.Table)
 	}
@@ -409,6 +432,10 @@ func (m *Machine) catchUp(ctx context.Context, t tenant.Tenant, st *State) (tena
 			break
 		}
 	}
+	if d, ok := m.Move.(Drainer); ok {
+		// The new home read whole now, not in the freeze.
+		return t, d.CheckTarget(ctx, t.ID, mg.To)
+	}
 	return t, nil
 }
 
@@ -448,6 +475,15 @@ func (m *Machine) drain(ctx context.Context, t tenant.Tenant, st *State) (tenant
 	if !t.WritesFrozen {
 		return t, errorf("drain of %s: writes are not frozen", t.ID)
 	}
+	mg.Target = nil
+	if d, ok := m.Move.(Drainer); ok {
+		n, src, dst, err := d.Drain(ctx, t.ID, mg.From, mg.To)
+		if err != nil {
+			return t, err
+		}
+		mg.Drained, mg.Source, mg.Target, mg.LastWrite = n, src, dst, m.now()
+		return t, nil
+	}
 	n, digest, err := m.Move.Sync(ctx, t.ID, mg.From, mg.To)
 	if err != nil {
 		return t, err
@@ -456,16 +492,20 @@ func (m *Machine) drain(ctx context.Context, t tenant.Tenant, st *State) (tenant
 	return t, nil
 }
 
-// verify reads the new home and compares it, family by family, with what
-// the drain read of the old one (which nothing has written since).
+// verify compares the new home, family by family, with what the drain
+// read of the old one (which nothing has written since): the new home as
+// the drain knew it (a Drainer: checked whole before the freeze, plus the
+// items the drain wrote, read back), or else read whole now.
 func (m *Machine) verify(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
 	mg, err := m.migration(st)
 	if err != nil {
 		return t, err
 	}
-	got, err := m.Move.Digest(ctx, t.ID, mg.To)
-	if err != nil {
-		return t, err
+	got := mg.Target
+	if got == nil {
+		if got, err = m.Move.Digest(ctx, t.ID, mg.To); err != nil {
+			return t, err
+		}
 	}
 	mg.Target = got
 	if !maps.Equal(mg.Source, got) {
@@ -515,6 +555,7 @@ func (m *Machine) switchHome(ctx context.Context, t tenant.Tenant, st *State) (t
 	}
 	now := m.now()
 	t.Table, t.Tier, t.WritesFrozen, t.HomeSince = mg.To.Table, st.Tier, false, since
+	switchPool(&t, mg)
 	if t, err = m.save(ctx, t); err != nil {
 		return t, err
 	}
@@ -522,6 +563,20 @@ func (m *Machine) switchHome(ctx context.Context, t tenant.Tenant, st *State) (t
 	m.audit(ctx, t.ID, "migration.switched", map[string]string{"from": mg.From.Table, "to": mg.To.Table,
 		"tier": string(st.Tier), "freeze_ms": fmt.Sprint(mg.FreezeMS)})
 	return t, nil
+}
+
+// switchPool moves t to the migration's target pool when it is another
+// one (a dedicated pool's issuer differs from the tenant's; the shared
+// pool has none), remembering the pool it leaves. Its users follow one by
+// one on their first sign-in through the target pool's user-migration
+// trigger, which authenticates them in FormerPool; tokens of FormerPool
+// get 401 session_moved from then on (internal/authorizer).
+func switchPool(t *tenant.Tenant, mg *MigrationRecord) {
+	if mg.TargetIssuer == t.Issuer {
+		return // the same pool (tests that keep users in the shared pool)
+	}
+	t.FormerPool = &tenant.FormerPool{ID: cmp.Or(t.UserPoolID, mg.FromPool), Issuer: t.Issuer, ClientIDs: t.ClientIDs}
+	t.UserPoolID, t.Issuer, t.ClientIDs = mg.TargetPool, mg.TargetIssuer, mg.TargetClients
 }
 
 // retire deletes the old home once the grace period is over (ErrWaiting

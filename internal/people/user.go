@@ -57,6 +57,14 @@ type Directory interface {
 	Put(ctx context.Context, sc tenancy.Scope, u User) error
 }
 
+// EmailFinder finds a user of a tenant by email. The authorizer uses it for
+// a user who moved user pools with their tenant (a tier migration): the
+// new pool gave them a new Cognito sub, while the directory, and every
+// item that names them, keep the first one.
+type EmailFinder interface {
+	ByEmail(ctx context.Context, sc tenancy.Scope, email string) (User, error)
+}
+
 // Settings are a tenant's people settings, kept in the tenant's own table.
 type Settings struct {
 	// MFARequired makes every user of the tenant use MFA (tiers with

@@ -33,6 +33,11 @@ const (
 	// FnPreSignUp links a first Google sign-in to the invited user (the
 	// shared pool's PreSignUp trigger, when Google sign-in is on).
 	FnPreSignUp Function = "presignup"
+	// FnUserMigration is the user-migration trigger of the tenant pools:
+	// after a tier migration moved a tenant between the shared pool and a
+	// pool of its own, its users follow on their first sign-in
+	// (internal/cognito/usermigration).
+	FnUserMigration Function = "usermigration"
 )
 
 // AccessKind says which principals may call a route.

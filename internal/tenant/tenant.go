@@ -56,7 +56,13 @@ type Tenant struct {
 	UserPoolID string   `json:"user_pool_id,omitempty"`
 	Issuer     string   `json:"issuer,omitempty"`
 	ClientIDs  []string `json:"client_ids,omitempty"`
-	Branding   Branding `json:"branding"`
+	// FormerPool is the user pool the tenant's users lived in before its
+	// last tier migration switched pools (nil if it never did): the
+	// user-migration trigger of the tenant's current pool authenticates a
+	// user there on their first sign-in (internal/cognito/usermigration),
+	// and a token of that pool is answered 401 session_moved.
+	FormerPool *FormerPool `json:"former_pool,omitempty"`
+	Branding   Branding    `json:"branding"`
 	// WritesFrozen is set for the few seconds a tier migration drains the
 	// last changes into the new home: writes answer 503 with Retry-After,
 	// reads keep working (internal/app's guard reads it on every request).
@@ -69,6 +75,18 @@ type Tenant struct {
 	UpdatedAt time.Time `json:"updated_at"`
 	Version   int64     `json:"version"`
 }
+
+// FormerPool names a user pool a tenant moved away from. Issuer and
+// ClientIDs are empty for the shared pool (the platform's, known to the
+// functions from their environment).
+type FormerPool struct {
+	ID        string   `json:"id" dynamodbav:"id"`
+	Issuer    string   `json:"issuer,omitempty" dynamodbav:"issuer,omitempty"`
+	ClientIDs []string `json:"client_ids,omitempty" dynamodbav:"client_ids,omitempty"`
+}
+
+// Shared reports whether the former pool is the platform's shared pool.
+func (p FormerPool) Shared() bool { return p.Issuer == "" }
 
 // Branding customises the tenant's workspace.
 type Branding struct {

@@ -57,11 +57,11 @@ func (s Store) read(ctx context.Context, tenantID string, h onboarding.Home) (ma
 				}
 				local := make(map[string]keyed, len(pg.Items))
 				for _, it := range pg.Items {
-					b, err := json.Marshal(DynamoJSON(it))
+					k, err := keyedOf(it)
 					if err != nil {
 						return err
 					}
-					local[itemKey(it)] = keyed{item: it, line: string(b)}
+					local[itemKey(it)] = k
 				}
 				mu.Lock()
 				for k, v := range local {
@@ -73,6 +73,11 @@ func (s Store) read(ctx context.Context, tenantID string, h onboarding.Home) (ma
 		})
 	}
 	return out, g.Wait()
+}
+
+func keyedOf(it map[string]types.AttributeValue) (keyed, error) {
+	b, err := json.Marshal(DynamoJSON(it))
+	return keyed{item: it, line: string(b)}, err
 }
 
 func itemKey(it map[string]types.AttributeValue) string {
@@ -121,8 +126,11 @@ func (s Store) Digest(ctx context.Context, tenantID string, h onboarding.Home) (
 	return digest(items), nil
 }
 
-// Sync implements onboarding.Mover.
+// Sync implements onboarding.Mover. With a Memo, it remembers what the
+// new home holds once its writes are done (the source as read), for
+// CheckTarget and Drain.
 func (s Store) Sync(ctx context.Context, tenantID string, from, to onboarding.Home) (int, map[string]onboarding.FamilyDigest, error) {
+	s.Memo.forget(tenantID, to.Table) // until the writes are done
 	var src, dst map[string]keyed
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) { src, err = s.read(gctx, tenantID, from); return err })
@@ -130,6 +138,16 @@ func (s Store) Sync(ctx context.Context, tenantID string, from, to onboarding.Ho
 	if err := g.Wait(); err != nil {
 		return 0, nil, err
 	}
+	reqs := diff(src, dst)
+	if err := s.write(ctx, tenantID, to.Table, reqs); err != nil {
+		return 0, nil, err
+	}
+	s.Memo.remember(tenantID, to.Table, src)
+	return len(reqs), digest(src), nil
+}
+
+// diff is what makes a home holding dst hold src: puts, then deletes.
+func diff(src, dst map[string]keyed) []types.WriteRequest {
 	var reqs []types.WriteRequest
 	for k, it := range src {
 		if have, ok := dst[k]; !ok || have.line != it.line {
@@ -141,10 +159,7 @@ func (s Store) Sync(ctx context.Context, tenantID string, from, to onboarding.Ho
 			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: keyOf(it.item)}})
 		}
 	}
-	if err := s.write(ctx, tenantID, to.Table, reqs); err != nil {
-		return 0, nil, err
-	}
-	return len(reqs), digest(src), nil
+	return reqs
 }
 
 // Drop implements onboarding.Mover.

@@ -42,6 +42,9 @@ type Store struct {
 	// Platform reads whole tables for the offboarding job (Scan is not a
 	// tenant action: it has no leading key for the tenant policy to check).
 	Platform *dynamodb.Client
+	// Memo, when set, keeps what a migration's last Sync left in the new
+	// home, so the write freeze reads only the old one (drain.go).
+	Memo *SyncMemo
 }
 
 var _ onboarding.Data = Store{}

@@ -40,8 +40,9 @@ func TestGoogleSignInIsLinkedToInvitedUsers(t *testing.T) {
 	})
 	t.Run("the pool calls the trigger before a sign-up, and only the pool may", func(t *testing.T) {
 		p := props(resources(t, stacks.PlatformStackName, "AWS::Cognito::UserPool")[poolID])
-		if lc, _ := p["LambdaConfig"].(map[string]any); ref(lc["PreSignUp"]) != fnID || len(lc) != 1 {
-			t.Errorf("LambdaConfig = %s, want PreSignUp = %s only", jsonOf(p["LambdaConfig"]), fnID)
+		// Beside the user-migration trigger (usermigration_test.go).
+		if lc, _ := p["LambdaConfig"].(map[string]any); ref(lc["PreSignUp"]) != fnID || len(lc) != 2 || lc["UserMigration"] == nil {
+			t.Errorf("LambdaConfig = %s, want PreSignUp = %s and UserMigration", jsonOf(p["LambdaConfig"]), fnID)
 		}
 		n := 0
 		for _, perm := range resources(t, stacks.PlatformStackName, "AWS::Lambda::Permission") {

@@ -232,6 +232,11 @@ var allowed = map[string][]string{
 		"<TenantPoolUserPool>: cognito-idp:AdminGetUser",
 		dedicated + "cognito-idp:AdminGetUser",
 	},
+	"usermigration": {xray, logsOf("usermigration"),
+		"<ControlTable> " + leading("TENANT#*", "ISSUER#*") + ": dynamodb:GetItem",
+		"<TenantPoolUserPool>: cognito-idp:AdminGetUser cognito-idp:AdminInitiateAuth",
+		dedicated + "cognito-idp:AdminGetUser cognito-idp:AdminInitiateAuth",
+	},
 }
 
 func TestEachFunctionHasExactlyItsAllowedGrants(t *testing.T) {

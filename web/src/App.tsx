@@ -3,16 +3,15 @@ import { RouterProvider } from 'react-router';
 import { setTokenSource } from './api/client';
 import { isApiError } from './api/problem';
 import { providerSessions, sessions } from './auth/session';
-import { notifyAuthFailure } from './auth/guard';
+import { authFailureOf, notifyAuthFailure } from './auth/guard';
 import { router } from './routes';
 
 // The provider console (/admin) calls the API as Root; every other page as the workspace's user.
 setTokenSource(() => (window.location.pathname.startsWith('/admin') ? providerSessions : sessions).token());
 
 function onError(e: unknown) {
-  if (isApiError(e, 401)) notifyAuthFailure('expired');
-  else if (isApiError(e, 403, 'tenant_suspended')) notifyAuthFailure('suspended');
-  else if (isApiError(e, 403, 'mfa_required')) notifyAuthFailure('mfa');
+  const f = authFailureOf(e);
+  if (f) notifyAuthFailure(f);
 }
 
 const queryClient = new QueryClient({

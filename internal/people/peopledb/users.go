@@ -310,6 +310,20 @@ func (s UserDB) getClaim(ctx context.Context, sc tenancy.Scope, email string) (p
 		Done: it.Status == claimDone, UserID: it.UserID}, nil
 }
 
+// ByEmail implements people.EmailFinder: the user whose completed email
+// claim in the tenant is email (not_found otherwise). Two reads: the
+// claim, then the user it names.
+func (s UserDB) ByEmail(ctx context.Context, sc tenancy.Scope, email string) (people.User, error) {
+	c, err := s.getClaim(ctx, sc, email)
+	if errs.Is(err, errs.KindNotFound) || (err == nil && (!c.Done || c.UserID == "")) {
+		return people.User{}, errs.NotFound("user")
+	}
+	if err != nil {
+		return people.User{}, err
+	}
+	return s.Get(ctx, sc, c.UserID)
+}
+
 // Release gives back a pending claim and its seat (the invitation cannot be
 // completed, e.g. the email belongs to another tenant).
 func (s UserDB) Release(ctx context.Context, sc tenancy.Scope, email string) error {

@@ -36,27 +36,28 @@ const MetaSK = metaSK
 
 // item is the stored form of a tenant.
 type item struct {
-	PK           string          `dynamodbav:"pk"`
-	SK           string          `dynamodbav:"sk"`
-	GSI1PK       string          `dynamodbav:"gsi1pk"`
-	GSI1SK       string          `dynamodbav:"gsi1sk"`
-	ID           string          `dynamodbav:"id"`
-	Name         string          `dynamodbav:"name"`
-	Tier         string          `dynamodbav:"tier"`
-	Status       string          `dynamodbav:"status"`
-	StatusReason string          `dynamodbav:"status_reason,omitempty"`
-	Table        string          `dynamodbav:"table_name"`
-	APIKey       string          `dynamodbav:"api_key,omitempty"`
-	APIKeyID     string          `dynamodbav:"api_key_id,omitempty"`
-	UserPoolID   string          `dynamodbav:"user_pool_id,omitempty"`
-	Issuer       string          `dynamodbav:"issuer,omitempty"`
-	ClientIDs    []string        `dynamodbav:"client_ids,omitempty,stringset"`
-	Branding     tenant.Branding `dynamodbav:"branding"`
-	WritesFrozen bool            `dynamodbav:"writes_frozen,omitempty"`
-	HomeSince    time.Time       `dynamodbav:"home_since,omitempty"`
-	CreatedAt    time.Time       `dynamodbav:"created_at"`
-	UpdatedAt    time.Time       `dynamodbav:"updated_at"`
-	Version      int64           `dynamodbav:"version"`
+	PK           string             `dynamodbav:"pk"`
+	SK           string             `dynamodbav:"sk"`
+	GSI1PK       string             `dynamodbav:"gsi1pk"`
+	GSI1SK       string             `dynamodbav:"gsi1sk"`
+	ID           string             `dynamodbav:"id"`
+	Name         string             `dynamodbav:"name"`
+	Tier         string             `dynamodbav:"tier"`
+	Status       string             `dynamodbav:"status"`
+	StatusReason string             `dynamodbav:"status_reason,omitempty"`
+	Table        string             `dynamodbav:"table_name"`
+	APIKey       string             `dynamodbav:"api_key,omitempty"`
+	APIKeyID     string             `dynamodbav:"api_key_id,omitempty"`
+	UserPoolID   string             `dynamodbav:"user_pool_id,omitempty"`
+	Issuer       string             `dynamodbav:"issuer,omitempty"`
+	ClientIDs    []string           `dynamodbav:"client_ids,omitempty,stringset"`
+	FormerPool   *tenant.FormerPool `dynamodbav:"former_pool,omitempty"`
+	Branding     tenant.Branding    `dynamodbav:"branding"`
+	WritesFrozen bool               `dynamodbav:"writes_frozen,omitempty"`
+	HomeSince    time.Time          `dynamodbav:"home_since,omitempty"`
+	CreatedAt    time.Time          `dynamodbav:"created_at"`
+	UpdatedAt    time.Time          `dynamodbav:"updated_at"`
+	Version      int64              `dynamodbav:"version"`
 }
 
 // issuerItem maps a dedicated pool's issuer to its tenant; its key makes the
@@ -71,13 +72,13 @@ func toItem(t tenant.Tenant) item {
 	return item{PK: tenantPK(t.ID), SK: metaSK, GSI1PK: listPK, GSI1SK: t.ID,
 		ID: t.ID, Name: t.Name, Tier: string(t.Tier), Status: string(t.Status), StatusReason: t.StatusReason,
 		Table: t.Table, APIKey: t.APIKey, APIKeyID: t.APIKeyID, UserPoolID: t.UserPoolID, Issuer: t.Issuer,
-		ClientIDs: t.ClientIDs, Branding: t.Branding, WritesFrozen: t.WritesFrozen, HomeSince: t.HomeSince, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, Version: t.Version}
+		ClientIDs: t.ClientIDs, FormerPool: t.FormerPool, Branding: t.Branding, WritesFrozen: t.WritesFrozen, HomeSince: t.HomeSince, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, Version: t.Version}
 }
 
 func (it item) tenant() tenant.Tenant {
 	return tenant.Tenant{ID: it.ID, Name: it.Name, Tier: tiers.Name(it.Tier), Status: tenant.Status(it.Status),
 		StatusReason: it.StatusReason, Table: it.Table, APIKey: it.APIKey, APIKeyID: it.APIKeyID,
-		UserPoolID: it.UserPoolID, Issuer: it.Issuer, ClientIDs: it.ClientIDs, Branding: it.Branding,
+		UserPoolID: it.UserPoolID, Issuer: it.Issuer, ClientIDs: it.ClientIDs, FormerPool: it.FormerPool, Branding: it.Branding,
 		WritesFrozen: it.WritesFrozen, HomeSince: it.HomeSince, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, Version: it.Version}
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/webhook"
@@ -63,16 +64,32 @@ const WebhookSecret = "whsec_apitest"
 
 // NewWorld builds a World. Its tables publish no change stream
 // (testenv.Tables); NewStreamWorld's do.
-func NewWorld(t testing.TB) *World { return newWorld(t, testenv.Tables) }
+func NewWorld(t testing.TB) *World { return newWorld(t, testenv.Tables, WorldOptions{}) }
+
+// WorldOptions change where a World's users live.
+type WorldOptions struct {
+	// Cognito is the cognito-local of the World's pools (default: the
+	// test services'); CognitoEndpoint its URL, the issuer base of its
+	// pools. With both set, a Platinum tenant gets a pool of its own
+	// there (TablePlatinum.Pools), as a tenant stack's.
+	Cognito         *cip.Client
+	CognitoEndpoint string
+}
+
+// NewWorldWith is NewWorld with options.
+func NewWorldWith(t testing.TB, o WorldOptions) *World { return newWorld(t, testenv.Tables, o) }
 
 // NewStreamWorld is a World whose tables publish their change streams, for
 // tests that run a stream consumer on them.
-func NewStreamWorld(t testing.TB) *World { return newWorld(t, testenv.StreamTables) }
+func NewStreamWorld(t testing.TB) *World { return newWorld(t, testenv.StreamTables, WorldOptions{}) }
 
-func newWorld(t testing.TB, tables func(testing.TB) (*dynamodb.Client, schema.Names)) *World {
+func newWorld(t testing.TB, tables func(testing.TB) (*dynamodb.Client, schema.Names), o WorldOptions) *World {
 	ctx := context.Background()
 	db, names := tables(t)
-	pools := cognito.Pools{C: testenv.Cognito(t)}
+	pools := cognito.Pools{C: o.Cognito}
+	if pools.C == nil {
+		pools.C = testenv.Cognito(t)
+	}
 	pool, err := cognitotest.EnsurePool(ctx, pools.C, names.Prefix+"-tenants")
 	if err != nil {
 		t.Fatal(err)
@@ -106,8 +123,12 @@ func newWorld(t testing.TB, tables func(testing.TB) (*dynamodb.Client, schema.Na
 		attachment.Buckets{Pooled: w.Files.Bucket, Silo: names.SiloFiles}, list.Codec{Keys: cursorKey(t)})
 	// Platinum is a table of its own (TablePlatinum); umbrella's tier
 	// migrations fail at the drain, so the rollback example has one to undo.
+	platinum := TablePlatinum{DB: db, Names: names, PoolID: pool}
+	if o.Cognito != nil && o.CognitoEndpoint != "" {
+		platinum.Pools, platinum.IssuerBase = &pools, o.CognitoEndpoint
+	}
 	w.Deps.Lifecycle = app.NewLifecycle(w.Deps, app.LifecycleOptions{
-		Platinum:  TablePlatinum{DB: db, Names: names, PoolID: pool},
+		Platinum:  platinum,
 		Migration: onboarding.MigrationOptions{Settle: 10 * time.Millisecond, Grace: time.Hour}})
 	w.Deps.Lifecycle.BeforeStep = func(_ context.Context, id string, p onboarding.Phase, s onboarding.Step) error {
 		if id == "umbrella" && s == onboarding.StepDrain {

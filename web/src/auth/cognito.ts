@@ -60,11 +60,12 @@ export class Cognito {
     return data as T;
   }
 
-  signIn(email: string, password: string): Promise<AuthAnswer> {
+  signIn(email: string, password: string, metadata?: Record<string, string>): Promise<AuthAnswer> {
     return this.call('InitiateAuth', {
       AuthFlow: 'USER_PASSWORD_AUTH',
       ClientId: this.clientId,
       AuthParameters: { USERNAME: email, PASSWORD: password },
+      ...(metadata ? { ClientMetadata: metadata } : {}),
     });
   }
 

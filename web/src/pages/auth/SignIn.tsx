@@ -62,6 +62,7 @@ export function SignInForm({
   const [params] = useSearchParams();
   const next = safeNext(params.get('next'), home);
   const expired = params.get('expired') === '1';
+  const moved = params.get('moved') === '1';
   const [step, setStep] = useState<Step>({ kind: 'password' });
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -123,7 +124,14 @@ export function SignInForm({
     if (!password) fe.password = 'Enter your password.';
     setFieldErrors(fe);
     if (Object.keys(fe).length) return;
-    void run(async () => handle(await cognito.signIn(email.trim(), password), email.trim()));
+    void run(async () =>
+      handle(
+        // The workspace rides along: a user whose workspace moved into the
+        // shared pool is found in its old pool by it (the user-migration trigger).
+        await cognito.signIn(email.trim(), password, provider ? undefined : { tenant_id: ws.slug }),
+        email.trim(),
+      ),
+    );
   };
 
   const onNewPassword = (e: FormEvent) => {
@@ -198,7 +206,14 @@ export function SignInForm({
         ) : undefined
       }
     >
-      {expired && step.kind === 'password' && (
+      {moved && step.kind === 'password' && (
+        <div className="mb-4">
+          <Banner tone="warn">
+            Your workspace moved to a new sign-in. Sign in again with the same email and password.
+          </Banner>
+        </div>
+      )}
+      {expired && !moved && step.kind === 'password' && (
         <div className="mb-4">
           <Banner tone="warn">Your session has ended. Sign in again to continue where you were.</Banner>
         </div>

@@ -38,6 +38,7 @@ export default function Layout() {
   const { slug = '' } = useParams();
   const navigate = useNavigate();
   const location = useLocation();
+  const queryClient = useQueryClient();
   const [session, setSession] = useState<Session | undefined>(() =>
     sessions.get()?.workspace.slug === slug ? sessions.get() : undefined,
   );
@@ -75,6 +76,12 @@ export default function Layout() {
         if (f === 'expired') {
           sessions.end();
           navigate(`/w/${slug}/signin?expired=1&next=${encodeURIComponent(path)}`, { replace: true });
+        } else if (f === 'moved') {
+          // The workspace signs in through another pool now: forget the
+          // cached lookup (it names the old pool) and sign in again.
+          sessions.end();
+          queryClient.removeQueries({ queryKey: ['workspace', slug] });
+          navigate(`/w/${slug}/signin?moved=1&next=${encodeURIComponent(path)}`, { replace: true });
         } else if (f === 'suspended') {
           leaving.current = true;
           sessions.end();
@@ -83,7 +90,7 @@ export default function Layout() {
           navigate(`/w/${slug}/account/security?required=1`);
         }
       }),
-    [slug, navigate],
+    [slug, navigate, queryClient],
   );
 
   if (!checked || !session)

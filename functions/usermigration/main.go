@@ -1,0 +1,51 @@
+// Command usermigration is the user-migration trigger of the tenant user
+// pools: after a tier migration moved a tenant between the shared pool and
+// a pool of its own, each user follows with their password on their first
+// sign-in (internal/cognito/usermigration). It builds only the clients it
+// needs: Cognito and the control table.
+package main
+
+import (
+	"context"
+	"log"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/cognito/usermigration"
+	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+)
+
+func main() {
+	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
+		if err := envvars.Check(routes.FnUserMigration); err != nil {
+			log.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	e := awsx.EndpointsFromEnv()
+	cfg, err := awsx.Load(ctx, e)
+	if err != nil {
+		log.Fatalf("usermigration: %v", err)
+	}
+	tr := usermigration.Trigger{
+		C:            awsx.Cognito(cfg, e),
+		Tenants:      tenantdb.New(awsx.DynamoDB(cfg, e), schema.Names{Prefix: os.Getenv(envvars.TablePrefix)}),
+		SharedPool:   os.Getenv(envvars.TenantPoolID),
+		SharedClient: strings.Split(os.Getenv(envvars.TenantClientIDs), ",")[0],
+		IssuerBase:   usermigration.IssuerBase(os.Getenv(envvars.CognitoIssuerBase), cfg.Region),
+		Log:          slog.New(slog.NewJSONHandler(os.Stdout, nil)),
+	}
+	if os.Getenv(envvars.CognitoIssuerBase) != "" {
+		// The local platform's template mode: cognito-local needs the
+		// answer to carry a sub (Trigger.Local).
+		lambda.Start(tr.Local)
+	}
+	lambda.Start(tr.Handle)
+}

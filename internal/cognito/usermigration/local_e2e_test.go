@@ -1,0 +1,201 @@
+package usermigration_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/issuetracker/issuetracker/internal/authorizer"
+	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/cognito/usermigration"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/idtoken"
+	"github.com/issuetracker/issuetracker/internal/localcloud"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/people"
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
+	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
+	"github.com/issuetracker/issuetracker/internal/tiers"
+)
+
+// triggerCognito starts a cognito-local of this test whose UserMigration
+// trigger is the real trigger, served in process behind a local Lambda
+// Invoke API (cognito-local's triggers are per instance, so the shared
+// test cognito-local is left alone). Its port is ITR_TEST_COGNITO_TRIGGERS_PORT,
+// or one the system picks.
+func triggerCognito(t *testing.T, tr *usermigration.Trigger) (*cip.Client, string) {
+	t.Helper()
+	cfg, _ := testenv.AWS(t)
+	root, err := testenv.Root()
+	require.NoError(t, err)
+	invoke := httptest.NewServer(localcloud.InvokeAPI(map[string]localcloud.Handler{string(routes.FnUserMigration): func(ctx context.Context, ev json.RawMessage) (any, error) { return tr.Local(ctx, ev) }}))
+	t.Cleanup(invoke.Close)
+	dir := t.TempDir()
+	require.NoError(t, localcloud.CognitoTriggers(dir, invoke.URL, map[string]string{"UserMigration": string(routes.FnUserMigration)}))
+	port, _ := strconv.Atoi(os.Getenv("ITR_TEST_COGNITO_TRIGGERS_PORT"))
+	if port == 0 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		port = l.Addr().(*net.TCPAddr).Port
+		require.NoError(t, l.Close())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	p, err := localcloud.CognitoLocal(ctx, localcloud.Options{Root: root, Port: port, DataDir: dir})
+	require.NoError(t, err)
+	t.Cleanup(p.Stop)
+	endpoint := "http://localhost:" + strconv.Itoa(port)
+	return awsx.Cognito(cfg, awsx.Endpoints{Cognito: endpoint}), endpoint
+}
+
+func signIn(ctx context.Context, c *cip.Client, client, email, password string, meta map[string]string) (string, error) {
+	out, err := c.InitiateAuth(ctx, &cip.InitiateAuthInput{
+		AuthFlow: types.AuthFlowTypeUserPasswordAuth, ClientId: aws.String(client),
+		AuthParameters: map[string]string{"USERNAME": email, "PASSWORD": password}, ClientMetadata: meta,
+	})
+	if err != nil {
+		return "", err
+	}
+	return "Bearer " + aws.ToString(out.AuthenticationResult.IdToken), nil
+}
+
+func code(err error) string {
+	var e *errs.Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+// In the local platform's cognito-local, which really calls the trigger:
+// acme moves to Platinum and its Super Admin signs in to acme's new pool
+// with the OLD password, gets tokens of acme with their role and keeps
+// their user id; globex's Super Admin, password right, is refused there;
+// the old pool's token gets 401 session_moved. Back to a pooled tier, the
+// dedicated pool's token gets session_moved and the shared pool serves
+// acme again. A tenant born Platinum (initech, users only in its own pool)
+// downgrades and its user moves into the shared pool on first sign-in,
+// naming the workspace; a wrong workspace gets nothing.
+func TestUsersFollowTheirTenantBetweenPoolsWithTheirPasswords(t *testing.T) {
+	ctx := context.Background()
+	tr := &usermigration.Trigger{}
+	c, endpoint := triggerCognito(t, tr)
+	w := apitest.NewWorldWith(t, apitest.WorldOptions{Cognito: c, CognitoEndpoint: endpoint})
+	svc := w.Deps.Lifecycle
+	svc.Migration = onboarding.MigrationOptions{Settle: 10 * time.Millisecond, Grace: time.Millisecond}
+	reg := tenantdb.New(w.Deps.DB, w.Deps.Names)
+	*tr = usermigration.Trigger{C: c, Tenants: reg, SharedPool: w.Pool, SharedClient: w.Client, IssuerBase: endpoint}
+	dir := peopledb.UserDB{DB: w.Deps.DB}
+	az := authorizer.New(authorizer.Config{
+		TenantPool:   authorizer.PoolFor(endpoint, w.Pool, idtoken.PoolTenant, w.Client),
+		ProviderPool: authorizer.PoolFor(endpoint, "provider-none", idtoken.PoolProvider),
+		CacheTTL:     time.Nanosecond,
+	}, reg, dir)
+	owner := w.Users["owner@acme.test"]
+
+	old, err := signIn(ctx, c, w.Client, "owner@acme.test", apitest.Password, nil)
+	require.NoError(t, err)
+	p, _, err := az.Authorize(ctx, old)
+	require.NoError(t, err)
+	require.Equal(t, owner.ID, p.UserID)
+
+	migrate := func(id, tier string) tenant.Tenant {
+		t.Helper()
+		res := w.Root().Do("POST", "/v1/admin/tenants/"+id+"/migration", map[string]any{"tier": tier})
+		require.Equal(t, 202, res.Status, string(res.Body))
+		st, err := svc.States.Get(ctx, id)
+		require.NoError(t, err)
+		require.Empty(t, st.Error)
+		require.False(t, st.FinishedAt.IsZero(), "finished: %+v", st)
+		tn, err := reg.Get(ctx, id)
+		require.NoError(t, err)
+		return tn
+	}
+
+	// Up: acme's own pool.
+	acme := migrate("acme", "platinum")
+	require.NotEmpty(t, acme.Issuer)
+	require.Equal(t, &tenant.FormerPool{ID: w.Pool}, acme.FormerPool)
+	own := acme.ClientIDs[0]
+
+	_, _, err = az.Authorize(ctx, old)
+	assert.Equal(t, authorizer.SessionMoved, code(err), "the shared pool's token ends: %v", err)
+
+	tok, err := signIn(ctx, c, own, "owner@acme.test", apitest.Password, nil)
+	require.NoError(t, err, "the old password works in the new pool")
+	p, _, err = az.Authorize(ctx, tok)
+	require.NoError(t, err)
+	assert.Equal(t, "acme", p.TenantID)
+	assert.Equal(t, roles.SuperAdmin, p.Role)
+	assert.Equal(t, owner.ID, p.UserID, "the same user, though the new pool gave a new sub")
+	u, err := c.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(acme.UserPoolID), Username: aws.String("owner@acme.test")})
+	require.NoError(t, err)
+	assert.Equal(t, types.UserStatusTypeConfirmed, u.UserStatus)
+	// A second sign-in finds the user (no trigger); a wrong password fails.
+	_, err = signIn(ctx, c, own, "owner@acme.test", apitest.Password, nil)
+	require.NoError(t, err)
+	_, err = signIn(ctx, c, own, "admin@acme.test", "Wrong-Password-9", nil)
+	assert.Error(t, err)
+
+	_, err = signIn(ctx, c, own, "owner@globex.test", apitest.Password, nil)
+	var na *types.NotAuthorizedException
+	assert.True(t, errors.As(err, &na), "another tenant's user is refused like an unknown one: %v", err)
+	_, err = signIn(ctx, c, own, "nobody@acme.test", apitest.Password, nil)
+	assert.True(t, errors.As(err, &na), "an unknown user: %v", err)
+
+	// Down again: the dedicated pool's token ends; the shared pool serves acme.
+	acme = migrate("acme", "premium")
+	assert.Empty(t, acme.Issuer)
+	_, _, err = az.Authorize(ctx, tok)
+	assert.Equal(t, authorizer.SessionMoved, code(err), "the dedicated pool's token ends: %v", err)
+	tok, err = signIn(ctx, c, w.Client, "owner@acme.test", apitest.Password, map[string]string{usermigration.TenantKey: "acme"})
+	require.NoError(t, err)
+	p, _, err = az.Authorize(ctx, tok)
+	require.NoError(t, err)
+	assert.Equal(t, owner.ID, p.UserID)
+
+	// Born Platinum: initech's users live only in its own pool.
+	pl, err := apitest.TablePlatinum{DB: w.Deps.DB, Names: w.Deps.Names, Pools: &w.Pools, IssuerBase: endpoint}.
+		Provision(ctx, tenant.Tenant{ID: "initech"})
+	require.NoError(t, err)
+	now := time.Now().UTC()
+	require.NoError(t, reg.Create(ctx, tenant.Tenant{ID: "initech", Name: "Initech", Tier: tiers.Platinum, Status: tenant.StatusActive,
+		Table: pl.Table, UserPoolID: pl.UserPoolID, Issuer: pl.Issuer, ClientIDs: pl.ClientIDs, CreatedAt: now, UpdatedAt: now}))
+	sub, err := w.Pools.EnsureUser(ctx, pl.UserPoolID, cognito.UserSpec{Email: "ida@initech.test", Password: "Initech-Pass-77!", TenantID: "initech", Role: string(roles.Admin)})
+	require.NoError(t, err)
+	ida := people.User{ID: sub, TenantID: "initech", Username: "ida@initech.test", Email: "ida@initech.test", Role: roles.Admin,
+		Status: people.UserActive, CreatedAt: now, UpdatedAt: now, Version: 1}
+	require.NoError(t, dir.Put(tenancy.WithTenant(ctx, "initech"), tenancy.Scope{Table: pl.Table, TenantID: "initech"}, ida))
+
+	migrate("initech", "premium")
+	_, err = signIn(ctx, c, w.Client, "ida@initech.test", "Initech-Pass-77!", map[string]string{usermigration.TenantKey: "acme"})
+	assert.True(t, errors.As(err, &na), "naming another workspace gets nothing: %v", err)
+	_, err = signIn(ctx, c, w.Client, "ida@initech.test", "Initech-Pass-77!", nil)
+	assert.True(t, errors.As(err, &na), "naming none gets nothing: %v", err)
+	tok, err = signIn(ctx, c, w.Client, "ida@initech.test", "Initech-Pass-77!", map[string]string{usermigration.TenantKey: "initech"})
+	require.NoError(t, err, "the old password works in the shared pool")
+	p, _, err = az.Authorize(ctx, tok)
+	require.NoError(t, err)
+	assert.Equal(t, "initech", p.TenantID)
+	assert.Equal(t, roles.Admin, p.Role)
+	assert.Equal(t, ida.ID, p.UserID)
+}

@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../api/problem';
+import { authFailureOf } from './guard';
+
+describe('authFailureOf', () => {
+  it('tells a moved sign-in from an ended session', () => {
+    expect(authFailureOf(new ApiError(401, { code: 'session_moved' }))).toBe('moved');
+    expect(authFailureOf(new ApiError(401, { code: 'token_expired' }))).toBe('expired');
+    expect(authFailureOf(new ApiError(403, { code: 'tenant_suspended' }))).toBe('suspended');
+    expect(authFailureOf(new ApiError(403, { code: 'mfa_required' }))).toBe('mfa');
+    expect(authFailureOf(new ApiError(404, { code: 'not_found' }))).toBeUndefined();
+    expect(authFailureOf(new Error('x'))).toBeUndefined();
+  });
+});
