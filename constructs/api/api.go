@@ -38,6 +38,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/issuetracker/issuetracker/internal/edge"
+	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -273,7 +274,20 @@ func (a *API) addGatewayResponses() {
 	}{{"Default4xx", awsapigateway.ResponseType_DEFAULT_4XX()}, {"Default5xx", awsapigateway.ResponseType_DEFAULT_5XX()}} {
 		a.RestAPI.AddGatewayResponse(jsii.String(r.id), &awsapigateway.GatewayResponseOptions{Type: r.typ, ResponseHeaders: &headers})
 	}
+	// The authorizer's Deny (internal/authorizer.Handle: a suspended
+	// tenant, a disabled user, a tenant living in another cell) carries
+	// the problem's code and message in its context: the 403 renders them
+	// as the problem+json the functions and the local gateway answer.
+	a.RestAPI.AddGatewayResponse(jsii.String("AccessDenied"), &awsapigateway.GatewayResponseOptions{
+		Type: awsapigateway.ResponseType_ACCESS_DENIED(), StatusCode: jsii.String("403"), ResponseHeaders: &headers,
+		Templates: &map[string]*string{httpapi.ProblemContentType: jsii.String(AccessDeniedTemplate)},
+	})
 }
+
+// AccessDeniedTemplate is the body of the authorizer's 403 in AWS: the
+// problem (internal/httpapi.Problem) from the Deny policy's context.
+const AccessDeniedTemplate = `{"type":"` + httpapi.ProblemTypeBase + `$context.authorizer.code","title":"Forbidden","status":403,` +
+	`"detail":"$context.authorizer.message","code":"$context.authorizer.code","request_id":"$context.requestId"}`
 
 // addMethods adds one method per route, behind the authorizer unless the
 // route is public; tenant routes are metered by the tenant's API key. Each
@@ -473,6 +487,15 @@ func (a *API) ParameterPrefix() string { return ParameterPrefix(a.name) }
 
 // URL is the invoke URL of the stage.
 func (a *API) URL() *string { return a.RestAPI.Url() }
+
+// BaseURL is the stage's invoke URL without the trailing slash, built from
+// the REST API's id and the stage's name only, so a function the API
+// integrates may hold it: URL names the stage, which depends on the
+// deployment and so on every method and its function (a cycle).
+func (a *API) BaseURL() *string {
+	return awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("https://"), a.RestAPI.RestApiId(),
+		jsii.String(".execute-api."), awscdk.Aws_REGION(), jsii.String("."), awscdk.Aws_URL_SUFFIX(), jsii.String("/" + a.props.StageName)})
+}
 
 // accessLogFormat is one JSON line per request, with the tenant from the
 // authorizer context so access logs can be read per tenant.

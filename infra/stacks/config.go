@@ -100,6 +100,13 @@ type Config struct {
 	Cell string
 	// basePrefix is Prefix as given, before the cell's part.
 	basePrefix string
+	// Directory says the deployment has the global tenant directory
+	// (IssueTracker-Directory; -c directory=true): the functions of
+	// envvars.ReadsDirectory get its table, this cell's id and API URL,
+	// and their grants on it (internal/access.Directory). The directory's
+	// table is in the platform's account, with a replica in this cell's
+	// Region. Default: none, the platform is one cell.
+	Directory bool
 	// TenantAccounts puts Platinum tenants in AWS accounts of their own:
 	// tenant id -> account id. Such a tenant's stack is synthesized with
 	// that account in its env; the account must be bootstrapped with
@@ -198,6 +205,10 @@ func (c Config) withDefaults() Config {
 
 func (c Config) names() schema.Names { return schema.Names{Prefix: c.Prefix} }
 
+// directoryTable is the global tenant directory's table, named from the
+// base prefix (one for every cell; NewDirectoryStack).
+func (c Config) directoryTable() string { return schema.Names{Prefix: c.basePrefix}.Directory() }
+
 // corsOrigins are the browser origins allowed to call the API: the web app's.
 func (c Config) corsOrigins() []string { return []string{c.WebOrigin} }
 
@@ -252,8 +263,9 @@ func ConfigFromContext(app awscdk.App) Config {
 		TenantMFA: identity.MFA(get("tenantMfa")),
 		MailFrom:  get("mailFrom"), SESIdentity: get("sesIdentity"),
 		MailDomain: get("mailDomain"), MailFromDomain: get("mailFromDomain"),
-		Nag:   get("nag") != "false",
-		NoWAF: get("waf") == "false",
+		Nag:       get("nag") != "false",
+		NoWAF:     get("waf") == "false",
+		Directory: get("directory") == "true",
 	}
 	if v := get("wafRateLimit"); v != "" {
 		n, err := strconv.ParseFloat(v, 64)

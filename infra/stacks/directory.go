@@ -8,7 +8,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/issuetracker/issuetracker/constructs/directory"
-	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
 // DirectoryStackName is the stack of the global tenant directory, one for
@@ -33,7 +32,7 @@ func NewDirectoryStack(scope constructs.Construct, cfg Config, replicaRegions []
 	awscdk.Tags_Of(st).Add(jsii.String("project"), jsii.String("issuetracker"), nil)
 	d := &DirectoryStack{Stack: st}
 	d.Directory = directory.New(st, "Directory", &directory.Props{
-		TableName: schema.Names{Prefix: cfg.basePrefix}.Directory(), ReplicaRegions: replicaRegions,
+		TableName: cfg.directoryTable(), ReplicaRegions: replicaRegions,
 	})
 	awscdk.NewCfnOutput(st, jsii.String("DirectoryTableName"), &awscdk.CfnOutputProps{Value: d.Directory.Table.TableName()})
 	awscdk.NewCfnOutput(st, jsii.String("DirectoryRegions"), &awscdk.CfnOutputProps{

@@ -37,6 +37,9 @@ func (p *Platform) grant() {
 		fn, f := routes.Function(name), p.Functions[name]
 		vars, _ := envvars.For(fn)
 		p.grantControl(f, fn)
+		if p.Config.Directory {
+			p.grantTable(f, p.directoryArn(), access.Directory(fn))
+		}
 		if slices.Contains(adminsUsers, fn) {
 			p.grantUserAdmin(f, userAdminActions...)
 		}
@@ -77,8 +80,21 @@ func (p *Platform) grant() {
 // grantControl gives fn its access to the control table (internal/access):
 // each grant on the item kinds it names only (dynamodb:LeadingKeys).
 func (p *Platform) grantControl(f *gofunction.Function, fn routes.Function) {
-	for _, g := range access.Control(fn) {
-		res := p.Control.Table.TableArn()
+	p.grantTable(f, p.Control.Table.TableArn(), access.Control(fn))
+}
+
+// directoryArn is the global tenant directory's table in this cell's
+// Region (its replica there) and the platform's account.
+func (p *Platform) directoryArn() *string {
+	return p.Stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("dynamodb"), Resource: jsii.String("table"),
+		ResourceName: jsii.String(p.Config.directoryTable())})
+}
+
+// grantTable gives f grants on the table table: each on the item kinds it
+// names only (dynamodb:LeadingKeys).
+func (p *Platform) grantTable(f *gofunction.Function, table *string, grants []access.Grant) {
+	for _, g := range grants {
+		res := table
 		if g.Index != "" {
 			res = jsii.String(*res + "/index/" + g.Index)
 		}

@@ -404,6 +404,19 @@ func (p *Platform) setEnvironment() {
 			}
 		}
 	}
+	if !p.Config.Directory {
+		return
+	}
+	cell := map[string]*string{
+		envvars.DirectoryTable: jsii.String(p.Config.directoryTable()),
+		envvars.CellID:         jsii.String(p.Config.Cell),
+		envvars.CellAPIURL:     p.API.BaseURL(),
+	}
+	for _, fn := range slices.Sorted(maps.Keys(envvars.ReadsDirectory)) {
+		for _, v := range envvars.ReadsDirectory[fn] {
+			p.Functions[string(fn)].Function.AddEnvironment(jsii.String(v), cell[v], nil)
+		}
+	}
 }
 
 // addMonitoring adds alarms and the dashboard over every part, in a nested

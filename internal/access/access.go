@@ -178,11 +178,54 @@ var control = map[routes.Function][]Grant{
 // function that does not touch it.
 func Control(fn routes.Function) []Grant { return control[fn] }
 
+// The kinds of directory items (schema.Directory): a tenant's entry and the
+// one partition of the cells' tenant counts.
+var (
+	dirEntries = schema.DirectoryTenant + "*"
+	dirCounts  = schema.DirectoryCells
+)
+
+// directory is what each function does on the global tenant directory
+// (internal/cells) when the deployment has one (envvars.ReadsDirectory).
+// A transaction is authorized action by action: Register is a PutItem of
+// the entry and an UpdateItem of a count, Remove a DeleteItem and an
+// UpdateItem, Switch an UpdateItem of the entry and two of counts.
+var directory = map[routes.Function][]Grant{
+	// Where a tenant lives.
+	routes.FnAuthorizer: {{Actions: []string{"GetItem"}, Keys: []string{dirEntries}}},
+	// The workspace lookup and the slug's claim read entries; placement
+	// reads the counts; a registration placed here registers its entry,
+	// and removes it when the registration then fails.
+	routes.FnRegistration: {
+		{Actions: []string{"GetItem", "PutItem", "DeleteItem"}, Keys: []string{dirEntries}},
+		{Actions: []string{"Query", "UpdateItem"}, Keys: []string{dirCounts}},
+	},
+	// A move between cells switches the entry and both cells' counts
+	// (cells.Directory.Switch). Offboarding does not remove entries yet:
+	// an offboarded tenant's slug stays claimed.
+	routes.FnOnboarding: {
+		{Actions: []string{"UpdateItem"}, Keys: []string{dirEntries, dirCounts}},
+	},
+}
+
+// Directory returns the grants of fn on the global tenant directory; none
+// for a function that does not read it.
+func Directory(fn routes.Function) []Grant { return directory[fn] }
+
+// AllowsDirectory is Allows on the directory table.
+func AllowsDirectory(fn routes.Function, action, pk string) bool {
+	return allows(directory[fn], action, "", pk, nil)
+}
+
 // Allows reports whether fn may do action ("GetItem") on the item with
 // partition key pk, in the table (index "") or in an index of it, writing
 // (or reading) the non-key attributes attrs.
 func Allows(fn routes.Function, action, index, pk string, attrs []string) bool {
-	for _, g := range control[fn] {
+	return allows(control[fn], action, index, pk, attrs)
+}
+
+func allows(grants []Grant, action, index, pk string, attrs []string) bool {
+	for _, g := range grants {
 		if g.Index != index || !slices.Contains(g.Actions, action) || !slices.ContainsFunc(g.Keys, func(k string) bool { return match(k, pk) }) {
 			continue
 		}

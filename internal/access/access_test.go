@@ -39,3 +39,31 @@ func TestAllows(t *testing.T) {
 		})
 	}
 }
+
+func TestAllowsDirectory(t *testing.T) {
+	entry, counts := schema.DirectoryTenant+"acme", schema.DirectoryCells
+	cases := []struct {
+		name       string
+		fn         routes.Function
+		action, pk string
+		want       bool
+	}{
+		{"the authorizer reads an entry", routes.FnAuthorizer, "GetItem", entry, true},
+		{"the authorizer writes no entry", routes.FnAuthorizer, "UpdateItem", entry, false},
+		{"the authorizer reads no counts", routes.FnAuthorizer, "Query", counts, false},
+		{"placement reads the counts", routes.FnRegistration, "Query", counts, true},
+		{"registration registers an entry", routes.FnRegistration, "PutItem", entry, true},
+		{"registration counts it", routes.FnRegistration, "UpdateItem", counts, true},
+		{"registration cannot switch an entry", routes.FnRegistration, "UpdateItem", entry, false},
+		{"a move switches the entry", routes.FnOnboarding, "UpdateItem", entry, true},
+		{"and both cells' counts", routes.FnOnboarding, "UpdateItem", counts, true},
+		{"Root's function has no directory access", routes.FnTenants, "GetItem", entry, false},
+		{"tenant data functions have none", routes.FnIssues, "GetItem", entry, false},
+		{"no function scans the directory", routes.FnOnboarding, "Scan", "", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			assert.Equal(t, c.want, access.AllowsDirectory(c.fn, c.action, c.pk))
+		})
+	}
+}

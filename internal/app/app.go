@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/issuetracker/issuetracker/internal/cells"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/billing"
+	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/edge"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/errs"
@@ -59,7 +59,8 @@ type Deps struct {
 	// Cell is this deployment's cell id and CellDirectory the global tenant
 	// directory (internal/cells) when the platform has cells; nil: one
 	// cell, the workspace lookup answers from this cell's registry alone.
-	// Set by the local platform (devstack Config.Cell); not yet in AWS.
+	// Set by the local platform (devstack Config.Cell) and, in AWS, from
+	// the environment (envvars.ReadsDirectory).
 	Cell          string
 	CellDirectory *cells.Directory
 	// CellPlacement places registrations among the cells (with CellDirectory).
@@ -147,6 +148,7 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 	if err != nil {
 		return Deps{}, err
 	}
+	cell, cellDir, placement := cellsFromEnv(base, cfg.Region)
 	var hs health.Source
 	if !e.Local() {
 		hs = cwalarms.Source{API: cloudwatch.NewFromConfig(cfg), Prefix: names.Prefix + "-"}
@@ -169,7 +171,24 @@ func DepsFromEnv(ctx context.Context) (Deps, error) {
 		Cursors:        list.Codec{Keys: keys},
 		CORSOrigins:    envvars.List(envvars.CORSOrigins),
 		Webhooks:       &WebhookConfig{Queue: WebhookQueueFromEnv(cfg), Guard: WebhookGuardFromEnv()},
+		Cell:           cell,
+		CellDirectory:  cellDir,
+		CellPlacement:  placement,
 	}, nil
+}
+
+// cellsFromEnv reads the global tenant directory of a platform with cells
+// (envvars.ReadsDirectory): this cell's id, the directory, and a placer
+// that knows this cell only (cells.Placer.Unmodelled). Unset: one cell.
+func cellsFromEnv(db *dynamodb.Client, region string) (string, *cells.Directory, *cells.Placer) {
+	table, cell := lookupEnv(envvars.DirectoryTable), lookupEnv(envvars.CellID)
+	if table == "" || cell == "" {
+		return "", nil, nil
+	}
+	dir := &cells.Directory{DB: db, Table: table}
+	here := cells.Cell{ID: cell, Region: region, APIURL: lookupEnv(envvars.CellAPIURL),
+		UserPoolID: lookupEnv(envvars.TenantPoolID), ClientID: strings.Split(lookupEnv(envvars.TenantClientIDs), ",")[0]}
+	return cell, dir, &cells.Placer{Directory: *dir, Cells: []cells.Cell{here}, Unmodelled: true}
 }
 
 // Function builds the handler of one function: every route it owns in the

@@ -81,6 +81,9 @@ func ServeAuthorizer() {
 		log.Fatalf("authorizer: %v", err)
 	}
 	cfg.MFAEnabled = cognito.Pools{C: deps.Cognito}.MFAEnabled
+	if deps.CellDirectory != nil {
+		cfg.Cell, cfg.Cells = deps.Cell, deps.CellDirectory
+	}
 	a := authorizer.New(cfg, tenantdb.New(deps.Control(), deps.Names), peopledb.UserDB{DB: deps.DB})
 	lambda.Start(a.Handle)
 }

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/edge"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/idtoken"
@@ -44,6 +45,14 @@ type Authorizer struct {
 	sharedPool string
 	dir        people.Directory
 	tenantsReg tenant.Registry
+	cell       string
+	cells      CellDirectory
+	homes      *cache[cells.Entry]
+}
+
+// CellDirectory is the global tenant directory (cells.Directory).
+type CellDirectory interface {
+	Get(ctx context.Context, tenantID string) (cells.Entry, error)
 }
 
 // Config names the platform's static pools.
@@ -57,6 +66,15 @@ type Config struct {
 	// the directory only knows the user set MFA up through the API, not that
 	// they did not switch it off since. Nil skips that check.
 	MFAEnabled func(ctx context.Context, poolID, username string) (bool, error)
+	// Cell is this platform's cell and Cells the global tenant directory
+	// (internal/cells), when the platform has cells: a token of a tenant
+	// the directory places in another cell is refused with that cell's
+	// API (tenant_in_other_cell), even when this cell still knows the
+	// tenant (the old home of a move between cells, kept for its grace
+	// period). A tenant the directory does not hold is judged by the
+	// registry alone (tenants from before the directory). Nil: one cell.
+	Cell  string
+	Cells CellDirectory
 }
 
 // New builds an Authorizer over the tenant registry and user directory.
@@ -73,6 +91,9 @@ func New(cfg Config, reg tenant.Registry, dir people.Directory) *Authorizer {
 		mfaEnabled: cfg.MFAEnabled,
 		sharedPool: cfg.TenantPool.ID,
 		dir:        dir,
+		cell:       cfg.Cell,
+		cells:      cfg.Cells,
+		homes:      newCache[cells.Entry](ttl),
 	}
 	resolver := pools{static: idtoken.StaticPools{cfg.TenantPool, cfg.ProviderPool}, reg: reg, cache: newCache[tenant.Tenant](ttl)}
 	a.verifier = idtoken.NewVerifier(resolver, cfg.Options)
@@ -93,6 +114,9 @@ func (a *Authorizer) Authorize(ctx context.Context, header string) (tenancy.Prin
 	}
 	if c.Pool.Kind == idtoken.PoolProvider {
 		return tenancy.Principal{UserID: c.Subject, Username: c.Username, Email: c.Email, Role: roles.Root}, "", nil
+	}
+	if err := a.inThisCell(ctx, c.TenantID); err != nil {
+		return tenancy.Principal{}, "", err
 	}
 	t, err := a.tenants.get(c.TenantID, func() (tenant.Tenant, error) { return a.tenantsReg.Get(ctx, c.TenantID) })
 	if errs.Is(err, errs.KindNotFound) || (err == nil && t.Status == tenant.StatusDeleted) {
@@ -177,6 +201,32 @@ func (a *Authorizer) user(ctx context.Context, t tenant.Tenant, c *idtoken.Claim
 	}
 	return ef.ByEmail(ctx, t.Scope(), c.Email)
 }
+
+// inThisCell refuses a tenant the directory places in another cell (cached
+// like the registry reads: a move takes effect within RevocationDelay).
+// The answer is a 403 problem naming the tenant's cell and its API, so a
+// client that kept an old API URL learns where to go; in AWS it is the
+// Deny policy's context (Handle), which the API's ACCESS_DENIED gateway
+// response renders.
+func (a *Authorizer) inThisCell(ctx context.Context, tenantID string) error {
+	if a.cells == nil {
+		return nil
+	}
+	e, err := a.homes.get(tenantID, func() (cells.Entry, error) { return a.cells.Get(ctx, tenantID) })
+	if errs.Is(err, errs.KindNotFound) {
+		return nil
+	}
+	if err != nil {
+		return errs.Internal(fmt.Errorf("authorize: read the tenant directory: %w", err))
+	}
+	if e.Cell != a.cell {
+		return errs.Forbidden(CodeTenantInOtherCell, fmt.Sprintf("this workspace lives in %s: call %s", e.Cell, e.APIURL))
+	}
+	return nil
+}
+
+// CodeTenantInOtherCell refuses a token whose tenant lives in another cell.
+const CodeTenantInOtherCell = "tenant_in_other_cell"
 
 // mfa judges the session against the tenant's MFA requirement (cached like
 // the user): a session counts as MFA when the user had completed MFA set-up

@@ -2,12 +2,14 @@ package authorizer_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
+	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/idtoken"
@@ -30,6 +32,7 @@ const password = "Correct-Horse-9"
 // real tokens issued by cognito-local.
 type world struct {
 	a      *authorizer.Authorizer
+	cfg    authorizer.Config
 	dir    peopledb.UserDB
 	reg    *tenantdb.Store
 	table  string
@@ -83,11 +86,12 @@ func newWorld(t *testing.T) *world {
 	user(providerPool, providerClient, "root@provider.test", "", roles.Root, false)
 	user(foreignPool, foreignClient, "eve@acme.test", "acme", roles.SuperAdmin, false)
 
-	w.a = authorizer.New(authorizer.Config{
+	w.cfg = authorizer.Config{
 		TenantPool:   authorizer.PoolFor(e.Cognito, tenantPool, idtoken.PoolTenant, tenantClient),
 		ProviderPool: authorizer.PoolFor(e.Cognito, providerPool, idtoken.PoolProvider, providerClient),
 		CacheTTL:     time.Nanosecond, // see every registry change at once
-	}, w.reg, w.dir)
+	}
+	w.a = authorizer.New(w.cfg, w.reg, w.dir)
 	return w
 }
 
@@ -188,5 +192,87 @@ func TestAuthorizeWithCognitoLocalTokens(t *testing.T) {
 		ev.Headers["authorization"] = "Bearer garbage"
 		_, err = w.a.Handle(ctx, ev)
 		assert.ErrorIs(t, err, authorizer.ErrUnauthorized)
+	})
+}
+
+// cellDirectory is the global tenant directory as the authorizer reads it.
+type cellDirectory struct {
+	entries map[string]cells.Entry
+	err     error
+	reads   int
+}
+
+func (d *cellDirectory) Get(_ context.Context, tenantID string) (cells.Entry, error) {
+	d.reads++
+	if d.err != nil {
+		return cells.Entry{}, d.err
+	}
+	e, ok := d.entries[tenantID]
+	if !ok {
+		return cells.Entry{}, cells.ErrNotFound
+	}
+	return e, nil
+}
+
+func TestATenantTheDirectoryPlacesInAnotherCellIsRefusedWithThatCellsAPI(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	dir := &cellDirectory{entries: map[string]cells.Entry{
+		"acme": {TenantID: "acme", Cell: "cell-1", APIURL: "https://one.example/prod"},
+	}}
+	cfg := w.cfg
+	cfg.Cell, cfg.Cells = "cell-1", dir
+	a := authorizer.New(cfg, w.reg, w.dir)
+	ann := "Bearer " + w.tokens["ann@acme.test"]
+
+	p, _, err := a.Authorize(ctx, ann)
+	require.NoError(t, err, "a tenant of this cell")
+	assert.Equal(t, "acme", p.TenantID)
+
+	// Moved: this cell still holds acme's registry record and users (the
+	// old home, kept for the grace period), the directory says cell-2.
+	dir.entries["acme"] = cells.Entry{TenantID: "acme", Cell: "cell-2", APIURL: "https://two.example/prod"}
+	_, _, err = a.Authorize(ctx, ann)
+	e := errs.As(err)
+	assert.Equal(t, errs.KindForbidden, e.Kind)
+	assert.Equal(t, authorizer.CodeTenantInOtherCell, e.Code)
+	assert.Contains(t, e.Message, "cell-2")
+	assert.Contains(t, e.Message, "https://two.example/prod")
+
+	res, err := a.Handle(ctx, events.APIGatewayCustomAuthorizerRequestTypeRequest{
+		MethodArn: "arn:aws:execute-api:us-east-1:123456789012:api123/v1/GET/v1/me", Headers: map[string]string{"Authorization": ann}})
+	require.NoError(t, err)
+	assert.Equal(t, "Deny", res.PolicyDocument.Statement[0].Effect)
+	assert.Equal(t, authorizer.CodeTenantInOtherCell, res.Context["code"])
+
+	// A tenant the directory does not hold is the registry's to judge.
+	_, _, err = a.Authorize(ctx, "Bearer "+w.tokens["zed@sleepy.test"])
+	assert.Equal(t, "tenant_suspended", errs.As(err).Code)
+
+	// Root has no tenant: no directory read.
+	reads := dir.reads
+	_, _, err = a.Authorize(ctx, "Bearer "+w.tokens["root@provider.test"])
+	require.NoError(t, err)
+	assert.Equal(t, reads, dir.reads)
+
+	// A directory that cannot be read refuses (500), it does not guess.
+	dir.err = errors.New("throttled")
+	_, _, err = a.Authorize(ctx, ann)
+	assert.Equal(t, errs.KindInternal, errs.As(err).Kind)
+	dir.err = nil
+
+	t.Run("the directory's answer is cached like the registry's", func(t *testing.T) {
+		dir.entries["acme"] = cells.Entry{TenantID: "acme", Cell: "cell-1"}
+		cfg.CacheTTL = time.Hour
+		a := authorizer.New(cfg, w.reg, w.dir)
+		dir.reads = 0
+		for range 3 {
+			_, _, err := a.Authorize(ctx, ann)
+			require.NoError(t, err)
+		}
+		assert.Equal(t, 1, dir.reads)
+		dir.entries["acme"] = cells.Entry{TenantID: "acme", Cell: "cell-2"}
+		_, _, err := a.Authorize(ctx, ann)
+		require.NoError(t, err, "within the cache time the old answer holds (RevocationDelay)")
 	})
 }

@@ -108,3 +108,38 @@ func TestHotKeys(t *testing.T) {
 		})
 	}
 }
+
+// Placement at the target and the simulation agree: where the quota that
+// binds first costs the platform nothing of its own (Cognito UserRead, API
+// keys), the most tenants Fits lets a cell hold at 80% is 80% of the
+// ceiling Run reports. (docs/scale.md once read "The answer"'s figures from
+// before the per-session MFA check against Fits' from after it, and saw a
+// gap of 5/3 that no model had.)
+func TestFitsAtTheTargetHoldsTheTargetShareOfRunsCeiling(t *testing.T) {
+	m := model(t, capacity.Typical())
+	m.Applied = map[string]float64{"cognito.default-email": math.Inf(1), "apigw.method-throttle": 10000}
+	for _, tier := range []tiers.Name{tiers.Basic, tiers.Premium, tiers.Platinum} {
+		r, err := m.Run(capacity.Scenario{Mix: map[tiers.Name]float64{tier: 1}})
+		require.NoError(t, err)
+		require.NotNil(t, r.Binding)
+		require.Zero(t, r.Binding.Quota.Fixed(m.Design), "%s: %s", tier, r.Binding.Quota.ID)
+		// The most tenants a cell holds with Fits at the target: the
+		// largest k such that a cell of k-1 takes one more.
+		fits := func(k int) bool {
+			fleet := []capacity.Cell{{ID: "a", Tenants: map[tiers.Name]float64{tier: float64(k - 1)}, Applied: m.Applied}}
+			ok, _, err := m.Fits(fleet, "a", tier, 1, capacity.DefaultTarget)
+			require.NoError(t, err)
+			return ok
+		}
+		lo, hi := 0, int(r.Binding.MaxTenants)+1 // fits(lo), !fits(hi)
+		for hi-lo > 1 {
+			if mid := (lo + hi) / 2; fits(mid) {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+		assert.Equal(t, int(math.Floor(capacity.DefaultTarget*r.Binding.MaxTenants+1e-9)), lo,
+			"%s: Run's ceiling %.1f (%s)", tier, r.Binding.MaxTenants, r.Binding.Quota.ID)
+	}
+}

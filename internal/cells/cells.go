@@ -224,6 +224,12 @@ type Placer struct {
 	// Target is the utilisation no quota may pass after the placement.
 	// Default: capacity.DefaultTarget.
 	Target float64
+	// Unmodelled places every tenant in Cells[0] without the model: a
+	// cell that knows only itself (the functions in AWS, until the fleet's
+	// cells and the design are in the directory; docs/scale.md "Cells").
+	// Registration still claims the slug in the directory, so it stays
+	// unique across cells.
+	Unmodelled bool
 }
 
 // Cell is the cell of id.
@@ -240,6 +246,9 @@ func (p Placer) Cell(id string) (Cell, bool) {
 // directory's counts (capacity.Model.Place: among the cells where it fits
 // under the target, the least used by its tightest quota).
 func (p Placer) Place(ctx context.Context, t tiers.Name) (Cell, error) {
+	if p.Unmodelled && len(p.Cells) > 0 {
+		return p.Cells[0], nil
+	}
 	counts, err := p.Directory.Counts(ctx)
 	if err != nil {
 		return Cell{}, err

@@ -29,12 +29,13 @@ func TestTwoCellsRouteSignInByTheDirectoryAndIsolateTheirTenants(t *testing.T) {
 		return devstack.DemoTenant{ID: id, Name: id, Tier: tiers.Standard, Users: []devstack.DemoUser{
 			{Email: "owner@" + id + ".test", Role: roles.SuperAdmin, TenantID: id}}}
 	}
-	cell := func(id string, tenant devstack.DemoTenant) *platform {
+	cell := func(id string, tenants ...devstack.DemoTenant) *platform {
 		return startPlatform(t, func(c *devstack.Config) {
-			c.Prefix, c.Cell, c.Directory, c.Tenants = base, id, dir, []devstack.DemoTenant{tenant}
+			c.Prefix, c.Cell, c.Directory, c.Tenants = base, id, dir, tenants
 		})
 	}
-	one, two := cell("cell-1", owner("acme")), cell("cell-2", owner("initech"))
+	// umbrella starts in cell-1 and is moved to cell-2 by the directory.
+	one, two := cell("cell-1", owner("acme"), owner("umbrella")), cell("cell-2", owner("initech"))
 	require.Equal(t, base, one.pl.Prefix, "cell-1 keeps the base names")
 	require.Equal(t, base+"-cell-2", two.pl.Prefix)
 	home := map[string]*platform{"acme": one, "initech": two}
@@ -57,6 +58,26 @@ func TestTwoCellsRouteSignInByTheDirectoryAndIsolateTheirTenants(t *testing.T) {
 		assert.Equal(t, "workspace_not_found", missing["code"], "%v", missing)
 	}
 
+	t.Run("a token of a tenant the directory places in another cell is refused with that cell's API", func(t *testing.T) {
+		// The directory step of a move (cells.Directory.Switch); cell-1
+		// still holds umbrella's record and users, as during a move's grace
+		// period. Its token verifies at cell-1, whose authorizer refuses it.
+		e, err := one.s.Placement.Directory.Get(one.ctx, "umbrella")
+		require.NoError(t, err)
+		require.NoError(t, one.s.Placement.Directory.Switch(one.ctx, "umbrella", "cell-1", cells.For("umbrella", e.Tier, two.s.Cell())))
+		tok, err := cognitotest.PasswordLogin(one.ctx, one.pools.C, one.pl.TenantClientID, "owner@umbrella.test", devstack.DemoPassword)
+		require.NoError(t, err)
+		status, refused := one.call("GET", "/v1/issues", tok.IDToken, nil)
+		assert.Equal(t, 403, status, "%v", refused)
+		assert.Equal(t, "tenant_in_other_cell", refused["code"])
+		assert.Contains(t, refused["detail"], "cell-2")
+		assert.Contains(t, refused["detail"], two.pl.GatewayURL)
+		// acme, which the directory keeps in cell-1, is served there.
+		acme, err := cognitotest.PasswordLogin(one.ctx, one.pools.C, one.pl.TenantClientID, "owner@acme.test", devstack.DemoPassword)
+		require.NoError(t, err)
+		status, _ = one.call("GET", "/v1/issues", acme.IDToken, nil)
+		assert.Equal(t, 200, status)
+	})
 	t.Run("registration is placed by the model and a slug is unique across cells", func(t *testing.T) {
 		reg := func(slug string) map[string]any {
 			return map[string]any{"company_name": slug, "slug": slug, "admin_email": "owner@" + slug + ".test", "tier": "basic"}
@@ -64,7 +85,7 @@ func TestTwoCellsRouteSignInByTheDirectoryAndIsolateTheirTenants(t *testing.T) {
 		status, taken := two.call("POST", "/v1/registrations", "", reg("acme"))
 		assert.Equal(t, 409, status, "acme is cell-1's: %v", taken)
 		assert.Equal(t, "slug_taken", taken["code"])
-		// Both cells hold one tenant: the model's tie goes to cell-1.
+		// cell-1 holds one tenant, cell-2 two (umbrella moved): cell-1.
 		status, elsewhere := two.call("POST", "/v1/registrations", "", reg("hooli"))
 		assert.Equal(t, 409, status, "%v", elsewhere)
 		assert.Equal(t, "registration_in_other_cell", elsewhere["code"])

@@ -554,11 +554,15 @@ func (s *Stack) runBackground(cfg Config, deps app.Deps, awsCfg aws.Config, e aw
 
 // authorizer is the API's authorizer on the local pools.
 func (s *Stack) authorizer(e awsx.Endpoints, cog *cognitoidentityprovider.Client, reg tenant.Registry, deps app.Deps) *authorizer.Authorizer {
-	return authorizer.New(authorizer.Config{
+	cfg := authorizer.Config{
 		TenantPool:   authorizer.PoolFor(e.Cognito, s.Platform.TenantPoolID, idtoken.PoolTenant, s.Platform.TenantClientID),
 		ProviderPool: authorizer.PoolFor(e.Cognito, s.Platform.ProviderPoolID, idtoken.PoolProvider, s.Platform.ProviderClientID),
 		MFAEnabled:   cognito.Pools{C: cog}.MFAEnabled,
-	}, reg, peopledb.UserDB{DB: deps.DB})
+	}
+	if deps.CellDirectory != nil {
+		cfg.Cell, cfg.Cells = deps.Cell, deps.CellDirectory
+	}
+	return authorizer.New(cfg, reg, peopledb.UserDB{DB: deps.DB})
 }
 
 // serve runs the gateway (and the built web app, with cfg.WebDir) on the

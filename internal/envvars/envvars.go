@@ -149,14 +149,61 @@ const (
 // CloudFrontDownloads are the download distribution's variables.
 var CloudFrontDownloads = []string{AttachmentsCloudFrontBase, AttachmentsCloudFrontKeyPairID, AttachmentsCloudFrontKeySecret}
 
-// Optional are the variables the platform stack sets only when configured:
-// no contract requires them.
-var Optional = append([]string{TenantAccountRoles}, CloudFrontDownloads...)
-
 // StoresFiles reports whether fn serves attachments as the tenant (and so
 // gets CloudFrontDownloads when the deployment has them).
 func StoresFiles(fn routes.Function) bool {
 	return slices.ContainsFunc(needs[fn], func(g []string) bool { return slices.Equal(g, storesFiles) })
+}
+
+// The global tenant directory (internal/cells, docs/scale.md "Cells"). Set
+// by the platform stack only when the deployment has one (infra/stacks
+// Config.Directory, -c directory=true), and then on the functions of
+// ReadsDirectory only. Unset, the platform is one cell: the workspace
+// lookup and the authorizer answer from this cell's registry alone.
+const (
+	// DirectoryTable is the directory's table (schema.Names.Directory of
+	// the deployment's base prefix).
+	DirectoryTable = "ITR_DIRECTORY_TABLE"
+	// CellID is this platform's cell (schema.DefaultCell, "cell-2", ...).
+	CellID = "ITR_CELL_ID"
+	// CellAPIURL is this cell's public API URL, without a trailing slash,
+	// written into the directory entries of the tenants placed here (the
+	// other cells point callers at it).
+	CellAPIURL = "ITR_CELL_API_URL"
+)
+
+// ReadsDirectory are the functions that read the directory, and what each
+// needs of it: the workspace lookup and registration (placement, the
+// slug's claim across cells), the authorizer (a tenant the directory
+// places in another cell is refused) and the onboarding function (a move
+// between cells ends with cells.Directory.Switch; offboarding removes the
+// entry).
+var ReadsDirectory = map[routes.Function][]string{
+	routes.FnRegistration: {CellAPIURL, CellID, DirectoryTable},
+	routes.FnAuthorizer:   {CellID, DirectoryTable},
+	routes.FnOnboarding:   {CellAPIURL, CellID, DirectoryTable},
+}
+
+// Optional are the variables the platform stack sets only when configured:
+// no contract requires them.
+var Optional = append([]string{TenantAccountRoles, DirectoryTable, CellID, CellAPIURL}, CloudFrontDownloads...)
+
+// CheckDirectory fails when fn's environment names the directory by half
+// (some of ReadsDirectory[fn] set, others not): a function that reads the
+// directory must know its cell, and the other way round.
+func CheckDirectory(fn routes.Function, lookup func(string) (string, bool)) error {
+	var set, unset []string
+	for _, n := range ReadsDirectory[fn] {
+		if v, ok := lookup(n); ok && v != "" {
+			set = append(set, n)
+		} else {
+			unset = append(unset, n)
+		}
+	}
+	if len(set) > 0 && len(unset) > 0 {
+		return fmt.Errorf("function %s: %s set without %s (internal/envvars ReadsDirectory)", fn, strings.Join(set, ", "), strings.Join(unset, ", "))
+	}
+	return nil
 }
 
 // Deployed are the variables the platform stack may set; Local the ones it
@@ -273,7 +320,7 @@ func Check(fn routes.Function) error {
 	if len(missing) > 0 {
 		return fmt.Errorf("function %s: the platform stack did not set %s (internal/envvars)", fn, strings.Join(missing, ", "))
 	}
-	return nil
+	return CheckDirectory(fn, os.LookupEnv)
 }
 
 // Get reads a variable, or def when it is unset or empty.

@@ -138,3 +138,26 @@ func TestOnlyTheFileFunctionGetsTheDownloadDistribution(t *testing.T) {
 		}
 	}
 }
+
+func TestTheDirectoryIsNamedWholeOrNotAtAll(t *testing.T) {
+	env := map[string]string{}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	for _, fn := range deployed() {
+		require.NoError(t, envvars.CheckDirectory(fn, lookup), "nothing set is one cell")
+	}
+	env[envvars.DirectoryTable] = "issuetracker-directory"
+	err := envvars.CheckDirectory(routes.FnAuthorizer, lookup)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), envvars.CellID)
+	env[envvars.CellID] = "cell-2"
+	require.NoError(t, envvars.CheckDirectory(routes.FnAuthorizer, lookup))
+	// Registration also writes the cell's API into the entries it places here.
+	err = envvars.CheckDirectory(routes.FnRegistration, lookup)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), envvars.CellAPIURL)
+	for fn, names := range envvars.ReadsDirectory {
+		for _, n := range names {
+			assert.Contains(t, envvars.Optional, n, "%s of %s", n, fn)
+		}
+	}
+}

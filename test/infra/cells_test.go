@@ -2,11 +2,16 @@ package infra_test
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/issuetracker/issuetracker/infra/stacks"
+	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
@@ -127,4 +132,84 @@ func TestTwoCellsAreTwoPlatformsThatShareNoName(t *testing.T) {
 			}
 		}
 	})
+}
+
+// directoryGrants are a cell's function's grants on the global tenant
+// directory, spelled like the allow-list of grants_test.go.
+func directoryGrants(t *testing.T, stack string, p *stacks.Platform, name string) []string {
+	t.Helper()
+	var out []string
+	for _, s := range statementsIn(t, stack, logicalID(p.Functions[name].Role.Node().DefaultChild())) {
+		res := fmt.Sprint(symbolic(s["Resource"]))
+		if !strings.Contains(res, "directory") {
+			continue
+		}
+		var actions []string
+		for _, a := range asList(s["Action"]) {
+			actions = append(actions, a.(string))
+		}
+		if a, ok := s["Action"].(string); ok {
+			actions = []string{a}
+		}
+		sort.Strings(actions)
+		out = append(out, res+" "+jsonOf(symbolic(s["Condition"]))+": "+strings.Join(actions, " "))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// platformEnv is a cell's function's environment as the template sets it.
+func platformEnv(t *testing.T, stack string, p *stacks.Platform, name string) map[string]any {
+	t.Helper()
+	fn := props(resources(t, stack, "AWS::Lambda::Function")[logicalID(p.Functions[name].Function.Node().DefaultChild())])
+	env, _ := fn["Environment"].(map[string]any)["Variables"].(map[string]any)
+	return env
+}
+
+func TestTheDirectoryIsReadByItsFunctionsOnlyWithLeastPrivilege(t *testing.T) {
+	ready(t)
+	two := stacks.PlatformStackNameOf(cell2)
+	table := "arn:aws:dynamodb:us-east-1:123456789012:table/issuetracker-directory "
+	want := map[string][]string{
+		"authorizer": {table + leading("TENANT#*") + ": dynamodb:GetItem"},
+		"registration": {
+			table + leading("CELLS") + ": dynamodb:Query dynamodb:UpdateItem",
+			table + leading("TENANT#*") + ": dynamodb:DeleteItem dynamodb:GetItem dynamodb:PutItem",
+		},
+		"onboarding": {table + leading("TENANT#*", "CELLS") + ": dynamodb:UpdateItem"},
+	}
+	for _, name := range stacks.FunctionNames() {
+		t.Run(name, func(t *testing.T) {
+			env := platformEnv(t, two, synth.cell2, name)
+			reads := envvars.ReadsDirectory[routes.Function(name)]
+			for _, v := range []string{envvars.DirectoryTable, envvars.CellID, envvars.CellAPIURL} {
+				_, has := env[v]
+				if has != slices.Contains(reads, v) {
+					t.Errorf("cell-2 %s: %s set %v, envvars.ReadsDirectory says %v", name, v, has, !has)
+				}
+				if _, ok := platformEnv(t, stacks.PlatformStackName, synth.platform, name)[v]; ok {
+					t.Errorf("cell-1 has no directory, yet %s gets %s", name, v)
+				}
+			}
+			if len(reads) > 0 {
+				if env[envvars.DirectoryTable] != "issuetracker-directory" || env[envvars.CellID] != cell2 {
+					t.Errorf("cell-2 %s: directory %v, cell %v", name, env[envvars.DirectoryTable], env[envvars.CellID])
+				}
+			}
+			if slices.Contains(reads, envvars.CellAPIURL) {
+				// The REST API's id and the stage's name: no dependency on
+				// the stage (which depends on this function: a cycle).
+				got := fmt.Sprint(symbolic(env[envvars.CellAPIURL]))
+				if got != "https://<ApiRestApi>.execute-api.<AWS::Region>.<AWS::URLSuffix>/prod" {
+					t.Errorf("cell-2 %s: API URL %s", name, got)
+				}
+			}
+			if diff := cmp.Diff(want[name], directoryGrants(t, two, synth.cell2, name)); diff != "" {
+				t.Errorf("cell-2 %s's directory grants (-want +got):\n%s", name, diff)
+			}
+			if got := directoryGrants(t, stacks.PlatformStackName, synth.platform, name); len(got) > 0 {
+				t.Errorf("cell-1 has no directory, yet %s may %v", name, got)
+			}
+		})
+	}
 }

@@ -1,6 +1,7 @@
 package infra_test
 
 import (
+	"encoding/json"
 	"slices"
 	"sort"
 	"strconv"
@@ -15,6 +16,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/edge"
 	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
@@ -87,8 +90,33 @@ func TestGatewayResponsesCarryTheEdgeHeaders(t *testing.T) {
 		}
 	}
 	sort.Strings(types)
-	if strings.Join(types, ",") != "DEFAULT_4XX,DEFAULT_5XX" {
-		t.Errorf("gateway responses %v, want DEFAULT_4XX and DEFAULT_5XX", types)
+	if strings.Join(types, ",") != "ACCESS_DENIED,DEFAULT_4XX,DEFAULT_5XX" {
+		t.Errorf("gateway responses %v, want ACCESS_DENIED, DEFAULT_4XX and DEFAULT_5XX", types)
+	}
+}
+
+// The authorizer's Deny renders as the problem the local gateway answers:
+// the template, filled as API Gateway fills it from the Deny's context
+// (authorizer.Handle), is the same problem+json.
+func TestTheAuthorizersDenyIsAProblemWithItsCode(t *testing.T) {
+	var tmpl string
+	for _, r := range resources(t, stacks.PlatformStackName, "AWS::ApiGateway::GatewayResponse") {
+		if p := props(r); p["ResponseType"] == "ACCESS_DENIED" {
+			tmpl, _ = p["ResponseTemplates"].(map[string]any)[httpapi.ProblemContentType].(string)
+			if p["StatusCode"] != "403" {
+				t.Errorf("ACCESS_DENIED status %v", p["StatusCode"])
+			}
+		}
+	}
+	refusal := errs.Forbidden("tenant_in_other_cell", "this workspace lives in cell-2: call https://two.example/prod")
+	body := strings.NewReplacer("$context.authorizer.code", refusal.Code, "$context.authorizer.message", refusal.Message,
+		"$context.requestId", "req-1").Replace(tmpl)
+	var got httpapi.Problem
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatalf("the filled template is not JSON: %v\n%s", err, body)
+	}
+	if diff := cmp.Diff(httpapi.ProblemOf(refusal, "", "req-1"), got); diff != "" {
+		t.Errorf("the 403 differs from the local gateway's problem (-local +AWS):\n%s", diff)
 	}
 }
 

@@ -118,6 +118,10 @@ func synthesize(out string) (err error) {
 	cfg2 := cfg
 	cfg2.Cell = cell2
 	cfg2.DownloadPublicKey = ""
+	// The second cell reads the global tenant directory (its functions'
+	// environment and grants); the first is left as a platform from before
+	// cells, whose template make dev's template mode runs.
+	cfg2.Directory = true
 	cfg2.TenantAccounts = map[string]string{crossTenant: crossAccount}
 	synth.cell2 = stacks.NewPlatformStack(app, cfg2)
 	cfgX := cfg2
