@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/cfntemplate"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/gobuild"
 )
 
@@ -154,11 +156,17 @@ func (e *ErrUnresolvable) Error() string {
 
 // Env resolves fn's environment against the local cloud. Every value must
 // resolve: a reference to something the local cloud does not have is an
-// *ErrUnresolvable naming the function and the variable.
+// *ErrUnresolvable naming the function and the variable. The attachment
+// download distribution's variables are left out: the local cloud has no
+// CloudFront, and downloads stay presigned GETs of the local S3 served by
+// the gateway's /files, which adds the same headers.
 func (l Locals) Env(t *Template, fn Function) (map[string]string, error) {
 	out := make(map[string]string, len(fn.Env))
 	names := make([]string, 0, len(fn.Env))
 	for k := range fn.Env {
+		if slices.Contains(envvars.CloudFrontDownloads, k) {
+			continue
+		}
 		names = append(names, k)
 	}
 	sort.Strings(names)

@@ -75,6 +75,9 @@ func TestEveryFunctionsEnvironmentResolvesToLocalNames(t *testing.T) {
 			require.NoError(t, err)
 			assert.Empty(t, missing, "%s: the template sets the contract", f.Name)
 		}
+		for _, v := range envvars.CloudFrontDownloads {
+			assert.NotContains(t, env, v, "%s: no CloudFront locally, downloads stay presigned GETs of the local S3", f.Name)
+		}
 		if f.Name == "billing" {
 			assert.Equal(t, "http://localhost:1234", env[envvars.CORSOrigins])
 			assert.Equal(t, "http://localhost:1234", env[envvars.WebBaseURL])
