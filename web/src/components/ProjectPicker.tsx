@@ -34,7 +34,7 @@ export function ProjectPicker({
   ));
   return (
     <label className="flex items-center gap-2 text-sm">
-      <span className="text-xs font-medium">{label}</span>
+      <span className="text-xs font-medium whitespace-nowrap">{label}</span>
       <select
         value={value ?? ''}
         onChange={(e) => onChange(e.target.value)}
