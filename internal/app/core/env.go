@@ -1,0 +1,131 @@
+package core
+
+import (
+	"context"
+	"log"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/billing"
+	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenantcreds"
+)
+
+// The list cursor key (internal/list): the key itself (the local platform
+// and tests, at least 32 bytes), or, in AWS, the Secrets Manager secret the
+// platform stack creates, read on the first list of a cold start.
+const (
+	EnvCursorKey       = envvars.CursorKey
+	EnvCursorKeySecret = envvars.CursorKeySecretARN
+)
+
+// CursorKeyFetchTimeout bounds the one Secrets Manager read of a cold start.
+const CursorKeyFetchTimeout = 3 * time.Second
+
+// Env is what a function's Setup builds its own clients with: the SDK
+// configuration, the local endpoints (none in AWS) and the tenant
+// credentials of the tenant-scoped clients.
+type Env struct {
+	AWS       aws.Config
+	Endpoints awsx.Endpoints
+	Creds     *tenantcreds.Provider
+}
+
+// BaseFromEnv builds the Deps every function shares from its environment
+// (the names and which function gets which are internal/envvars): the
+// DynamoDB clients (tenant-scoped, and the control plane's), the table
+// names, the cursor keyring, the settings read from variables. What only
+// some functions use (mail, Cognito, the lifecycle, attachments, billing,
+// webhooks, health) is added by their wiring's Setup, so the others do not
+// link it. No network call is made here.
+func BaseFromEnv(ctx context.Context) (Deps, Env, error) {
+	e := awsx.EndpointsFromEnv()
+	cfg, err := awsx.LoadFunction(e)
+	if err != nil {
+		return Deps{}, Env{}, err
+	}
+	base := awsx.DynamoDB(cfg, e)
+	creds := &tenantcreds.Provider{}
+	if role := os.Getenv(envvars.TenantAccessRoleARN); role != "" && !e.Local() {
+		creds = &tenantcreds.Provider{STS: sts.NewFromConfig(cfg), RoleARN: role, TagKey: EnvOr(envvars.TenantSessionTag, "TenantId")}
+	}
+	names := schema.Names{Prefix: EnvOr(envvars.TablePrefix, schema.DefaultPrefix)}
+	keys, err := CursorKeysFromEnv(cfg)
+	if err != nil {
+		return Deps{}, Env{}, err
+	}
+	return Deps{
+		DB:             tenantcreds.Scoped(base, creds),
+		ControlDB:      base,
+		Names:          names,
+		Now:            time.Now,
+		TenantPoolID:   os.Getenv(envvars.TenantPoolID),
+		TenantClientID: strings.Split(os.Getenv(envvars.TenantClientIDs), ",")[0],
+		Region:         cfg.Region,
+		WebBaseURL:     mail.WebBaseURL(),
+		APIBaseURL:     os.Getenv(envvars.APIBaseURL),
+		Cursors:        list.Codec{Keys: keys},
+		CORSOrigins:    envvars.List(envvars.CORSOrigins),
+	}, Env{AWS: cfg, Endpoints: e, Creds: creds}, nil
+}
+
+// WithCognito adds the Cognito client (the pools' users). A Setup step.
+func WithCognito(_ context.Context, e Env, d *Deps) error {
+	d.Cognito = awsx.Cognito(e.AWS, e.Endpoints)
+	return nil
+}
+
+// WithBillingOn marks billing on when envvars.BillingProvider says so,
+// without a provider: registrations of paid tiers then wait for their
+// first payment (billing.Admission). A Setup step of the functions that
+// admit registrations but never call Stripe.
+func WithBillingOn(_ context.Context, _ Env, d *Deps) error {
+	if os.Getenv(billing.EnvProvider) == billing.ProviderStripe {
+		d.Billing = &BillingConfig{}
+	}
+	return nil
+}
+
+// CursorKeysFromEnv returns the deployment's cursor keyring: ITR_CURSOR_KEY,
+// else the secret ITR_CURSOR_KEY_SECRET_ARN (fetched lazily, cached per
+// cold start), else nil (a key of this process only).
+func CursorKeysFromEnv(cfg aws.Config) (*list.Keyring, error) {
+	if k := os.Getenv(EnvCursorKey); k != "" {
+		return list.StaticKey(k)
+	}
+	id := os.Getenv(EnvCursorKeySecret)
+	if id == "" {
+		return nil, nil
+	}
+	sm := secretsmanager.NewFromConfig(cfg)
+	return list.LazyKey(func(ctx context.Context) (string, error) {
+		out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(id)})
+		if err != nil {
+			return "", err
+		}
+		return aws.ToString(out.SecretString), nil
+	}, CursorKeyFetchTimeout), nil
+}
+
+// MustHaveEnvironment stops a Lambda cold start when the platform stack did
+// not set a variable the function needs (internal/envvars): a clear init
+// error beats a function that half works. Outside Lambda (make dev, tests)
+// the local platform configures the code directly.
+func MustHaveEnvironment(fn routes.Function) {
+	if !InLambda() {
+		return
+	}
+	if err := envvars.Check(fn); err != nil {
+		log.Fatal(err)
+	}
+}
