@@ -5,6 +5,7 @@ package main
 
 import (
 	"github.com/issuetracker/issuetracker/internal/app/billingwire"
+	_ "github.com/issuetracker/issuetracker/internal/app/mailwire" // it sends mail
 )
 
 func main() { billingwire.ServeBilling() }

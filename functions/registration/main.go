@@ -6,6 +6,7 @@ package main
 import (
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/lifecyclewire"
+	_ "github.com/issuetracker/issuetracker/internal/app/mailwire" // it sends mail
 )
 
 func main() { core.Serve(lifecyclewire.Registration) }

@@ -4,6 +4,7 @@
 package main
 
 import (
+	_ "github.com/issuetracker/issuetracker/internal/app/mailwire" // it sends mail
 	"github.com/issuetracker/issuetracker/internal/app/notifywire"
 )
 

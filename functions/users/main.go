@@ -5,6 +5,7 @@ package main
 
 import (
 	"github.com/issuetracker/issuetracker/internal/app/core"
+	_ "github.com/issuetracker/issuetracker/internal/app/mailwire" // it sends mail
 	"github.com/issuetracker/issuetracker/internal/app/peoplewire"
 )
 

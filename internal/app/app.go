@@ -17,6 +17,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app/billingwire"
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/filewire"
+	_ "github.com/issuetracker/issuetracker/internal/app/mailwire" // core.WithMail in process too
 	"github.com/issuetracker/issuetracker/internal/app/notifywire"
 	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
 	"github.com/issuetracker/issuetracker/internal/routes"

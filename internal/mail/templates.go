@@ -45,6 +45,7 @@ func parse() {
 		htmlTmpl = htmltemplate.Must(htmltemplate.ParseFS(files, "templates/*.html"))
 	})
 }
+
 // Verification is the data of a registration's verification code message.
 type Verification struct {
 	To        string

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"log"
 	"os"
 	"strings"
@@ -77,6 +78,23 @@ func BaseFromEnv(ctx context.Context) (Deps, Env, error) {
 		Cursors:        list.Codec{Keys: keys},
 		CORSOrigins:    envvars.List(envvars.CORSOrigins),
 	}, Env{AWS: cfg, Endpoints: e, Creds: creds}, nil
+}
+
+// mailSetup builds the mail sender (package mailwire registers it).
+var mailSetup Setup
+
+// RegisterMail is how package mailwire plugs the mail sender in.
+func RegisterMail(s Setup) { mailSetup = s }
+
+// WithMail adds the platform's mail sender (envvars.MailSender: SES in
+// AWS, SMTP locally; none when unset) and the usage meter's threshold
+// mails. A Setup step of the functions that mail, whose mains import
+// internal/app/mailwire: without it the cold start stops saying so.
+func WithMail(ctx context.Context, e Env, d *Deps) error {
+	if mailSetup == nil {
+		return errors.New("this function sends mail but its main does not import internal/app/mailwire")
+	}
+	return mailSetup(ctx, e, d)
 }
 
 // WithCognito adds the Cognito client (the pools' users). A Setup step.

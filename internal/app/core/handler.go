@@ -173,4 +173,3 @@ func (c *cachedHomes) Get(ctx context.Context, id string) (tenant.Tenant, error)
 func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
-

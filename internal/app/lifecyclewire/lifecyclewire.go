@@ -16,7 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/filewire"
-	"github.com/issuetracker/issuetracker/internal/app/mailwire"
 	"github.com/issuetracker/issuetracker/internal/app/peoplewire"
 	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
 	"github.com/issuetracker/issuetracker/internal/health/cwalarms"
@@ -109,7 +108,7 @@ func WithHealth(_ context.Context, e core.Env, d *core.Deps) error {
 // Registration is the public sign-up function: it mails verification
 // codes and puts lifecycle run requests on the bus.
 var Registration = core.Wiring{Fn: routes.FnRegistration,
-	Setup:      []core.Setup{core.WithCognito, mailwire.WithMail, core.WithBillingOn, WithLifecycle},
+	Setup:      []core.Setup{core.WithCognito, core.WithMail, core.WithBillingOn, WithLifecycle},
 	Operations: tenantwire.Operations}
 
 // Tenants is the provider's (Root's) administration: tenants, their
@@ -127,6 +126,6 @@ var Tenants = core.Wiring{Fn: routes.FnTenants,
 // the tenant runs that wait on them (awsstacks.Handler).
 func ServeOnboardingEvents() {
 	core.MustHaveEnvironment(routes.FnOnboarding)
-	d, _ := core.Init(routes.FnOnboarding, core.WithCognito, mailwire.WithMail, core.WithBillingOn, filewire.WithAttachments, WithLifecycle)
+	d, _ := core.Init(routes.FnOnboarding, core.WithCognito, core.WithMail, core.WithBillingOn, filewire.WithAttachments, WithLifecycle)
 	lambda.Start(awsstacks.Handler{M: d.Lifecycle.Machine, Maintain: d.Lifecycle.Maintain}.Handle)
 }

@@ -1,6 +1,9 @@
-// Package mailwire gives a function the platform's mail sender (WithMail).
-// Apart from core so that the functions that send no mail do not link the
-// SES client (nor its initialisation at cold start).
+// Package mailwire gives the functions that send mail the platform's
+// sender: their mains import it (for its side effect), which makes
+// core.WithMail build the sender. Apart from core and the wiring packages
+// so that the functions that send no mail neither link the SES client
+// nor run its initialisation at cold start, even when their wiring
+// package also declares a function that mails.
 package mailwire
 
 import (
@@ -13,10 +16,11 @@ import (
 	"github.com/issuetracker/issuetracker/internal/mail/sesmail"
 )
 
-// WithMail adds the platform's mail sender (envvars.MailSender: SES in
-// AWS, SMTP locally; none when unset), skipping suppressed addresses. A
-// Setup step of the functions that mail.
-func WithMail(_ context.Context, e core.Env, d *core.Deps) error {
+func init() { core.RegisterMail(withMail) }
+
+// withMail adds the platform's mail sender (envvars.MailSender: SES in
+// AWS, SMTP locally; none when unset), skipping suppressed addresses.
+func withMail(_ context.Context, e core.Env, d *core.Deps) error {
 	sender, err := sesmail.FromEnv(e.AWS)
 	if errors.Is(err, mail.ErrNotConfigured) {
 		return nil

@@ -15,7 +15,6 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/app/analyticswire"
 	"github.com/issuetracker/issuetracker/internal/app/core"
-	"github.com/issuetracker/issuetracker/internal/app/mailwire"
 	"github.com/issuetracker/issuetracker/internal/app/trackerwire"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/routes"
@@ -206,7 +205,7 @@ func SendNotificationMail(ctx context.Context, d core.Deps, now time.Time) (int,
 // batches of change records from a tenant table's stream, and
 // {"job": "send-notification-mail"} from its schedule.
 func ServeActivityStream() {
-	deps, e := core.Init("stream-activity", mailwire.WithMail)
+	deps, e := core.Init("stream-activity", core.WithMail)
 	db := awsx.DynamoDB(e.AWS, e.Endpoints)
 	cfg := e.AWS
 	// A deleted issue's files: objects in the bucket its records name (the

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/app/core"
-	"github.com/issuetracker/issuetracker/internal/app/mailwire"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -146,7 +145,7 @@ func WebhookQueueFromEnv(cfg aws.Config) webhook.Queue {
 // ServeWebhookDelivery runs this process as the webhook-delivery function:
 // batches of the webhook queue's messages, one attempt each.
 func ServeWebhookDelivery() {
-	deps, e := core.Init("webhook-delivery", mailwire.WithMail)
+	deps, e := core.Init("webhook-delivery", core.WithMail)
 	q := WebhookQueueFromEnv(e.AWS)
 	if q == nil {
 		log.Fatalf("webhook-delivery: %s is not set", envvars.WebhookQueueURL)

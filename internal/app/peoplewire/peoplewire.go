@@ -7,7 +7,6 @@ import (
 	"maps"
 
 	"github.com/issuetracker/issuetracker/internal/app/core"
-	"github.com/issuetracker/issuetracker/internal/app/mailwire"
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/audit/auditapi"
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
@@ -22,7 +21,7 @@ import (
 
 // Users is the users function: the caller, user management and the
 // tenant's audit log; it mails invitations.
-var Users = core.Wiring{Fn: routes.FnUsers, Setup: []core.Setup{core.WithCognito, mailwire.WithMail}, Operations: Operations}
+var Users = core.Wiring{Fn: routes.FnUsers, Setup: []core.Setup{core.WithCognito, core.WithMail}, Operations: Operations}
 
 // Teams is the teams function: teams and membership.
 var Teams = core.Wiring{Fn: routes.FnTeams, Setup: []core.Setup{core.WithCognito}, Operations: Operations}

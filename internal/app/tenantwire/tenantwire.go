@@ -29,7 +29,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/mail/maildb"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
-	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
+	"github.com/issuetracker/issuetracker/internal/onboarding/localkeys"
 	"github.com/issuetracker/issuetracker/internal/onboarding/onboardingdb"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/ratelimit"
@@ -79,7 +79,7 @@ func NewLifecycle(d core.Deps, o LifecycleOptions) *onboarding.Service {
 	reg := tenantdb.New(d.Control(), d.Names)
 	reg.Cursors = d.Cursors
 	if o.Keys == nil {
-		o.Keys = apikeys.Local{}
+		o.Keys = localkeys.Local{}
 	}
 	if o.Archive == nil {
 		o.Archive = onboarding.DirArchive{Dir: filepath.Join(os.TempDir(), "issuetracker-exports")}

@@ -5,8 +5,6 @@ package apikeys
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -14,30 +12,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway/types"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/onboarding/localkeys"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
-// Local keys: the value is the key; the local gateway reads the tier from
-// the principal, so moving a key between plans is nothing to do.
-type Local struct{}
-
-var _ onboarding.APIKeys = Local{}
-
-// Create implements onboarding.APIKeys. Onboarding stores the key on the
-// tenant and calls Create only while it has none.
-func (Local) Create(_ context.Context, tenantID string, _ tiers.Name) (string, string, error) {
-	b := make([]byte, 20)
-	if _, err := rand.Read(b); err != nil {
-		return "", "", err
-	}
-	return "local-" + tenantID, hex.EncodeToString(b), nil
-}
-
-// Move implements onboarding.APIKeys.
-func (Local) Move(context.Context, string, tiers.Name, tiers.Name) error { return nil }
-
-// Delete implements onboarding.APIKeys.
-func (Local) Delete(context.Context, string) error { return nil }
+// Local keys (localkeys.Local): the local platform's.
+type Local = localkeys.Local
 
 // TenantTag is on every tenant's key, with the tenant id: the platform's
 // functions may delete only keys that carry it (constructs/api).
