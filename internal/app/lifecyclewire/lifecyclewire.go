@@ -39,7 +39,8 @@ import (
 // cold start, from what the platform stack configures (internal/envvars):
 //   - envvars.ExportBucket (+ ExportKMSKey): offboarding exports in S3;
 //   - envvars.UsagePlanParameterPrefix: API Gateway keys on the plans whose
-//     ids are read from SSM now (one GetParameters call);
+//     ids are read from SSM on the first key operation (one GetParameters
+//     call, with a timeout; no network call at cold start);
 //   - envvars.EventBus: Platinum stacks deployed by the provisioning pipeline.
 //
 // What is not configured keeps tenantwire.NewLifecycle's default (a folder archive,
@@ -63,11 +64,8 @@ func FromEnv(ctx context.Context, env core.Env, d core.Deps) (*onboarding.Servic
 		return tenantwire.NewLifecycle(d, o), nil
 	}
 	if prefix := os.Getenv(envvars.UsagePlanParameterPrefix); prefix != "" {
-		plans, err := apikeys.PlansFromSSM(ctx, ssm.NewFromConfig(cfg), prefix)
-		if err != nil {
-			return nil, err
-		}
-		o.Keys = apikeys.AWS{C: apigateway.NewFromConfig(cfg), Prefix: d.Names.Prefix, Plans: plans}
+		// Read on the first key operation, not at cold start (apikeys.LazyPlans).
+		o.Keys = apikeys.AWS{C: apigateway.NewFromConfig(cfg), Prefix: d.Names.Prefix, LazyPlans: apikeys.LazyPlansFromSSM(ssm.NewFromConfig(cfg), prefix)}
 	}
 	if bus := os.Getenv(envvars.EventBus); bus != "" {
 		issuer := os.Getenv(envvars.CognitoIssuerBase)
