@@ -33,3 +33,14 @@ walkthrough: tools ## issue 12's "done when" walkthrough with a 200-row CSV impo
 	@status=0; ITR_WALKTHROUGH_ROWS=200 go test -run '^TestIssue12DoneWhen$$' -count 1 -v -timeout 20m ./internal/project/projectapi/ \
 	  | grep -E 'walkthrough|^(--- |ok|FAIL)' || status=$$?; \
 	scripts/stop-test-services.sh; exit $$status
+
+# `make lambda-figures`: every function's binary size as deployed
+# (linux/arm64, gofunction's flags) against issue 19's 10 MB, and its Lambda
+# init (process start -> first Runtime API /next, median of 15 cold starts)
+# beside a minimal aws-lambda-go function (cmd/lambdafigures; figures in
+# docs/performance.md). `make lambda-sizes` prints the sizes alone.
+.PHONY: lambda-figures lambda-sizes
+lambda-figures: ## function binary sizes and Lambda init vs a minimal function (median of 15)
+	go run ./cmd/lambdafigures -n 15
+lambda-sizes: ## function binary sizes as deployed (linux/arm64) against the 10 MB budget
+	go run ./cmd/lambdafigures -sizes
