@@ -35,4 +35,3 @@ func (Local) Move(context.Context, string, tiers.Name, tiers.Name) error { retur
 
 // Delete implements onboarding.APIKeys.
 func (Local) Delete(context.Context, string) error { return nil }
-
