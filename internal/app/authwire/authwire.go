@@ -22,6 +22,7 @@ import (
 // tenant registry, the user directory and Cognito's MFA state, built once
 // per cold start.
 func ServeAuthorizer() {
+	core.UseLambdaLogging(routes.FnAuthorizer, os.Stdout)
 	core.MustHaveEnvironment(routes.FnAuthorizer)
 	deps, _ := core.Init(routes.FnAuthorizer, core.WithCognito)
 	cfg, err := authorizer.ConfigFromEnv()

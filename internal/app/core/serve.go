@@ -41,6 +41,7 @@ func (w Wiring) Handler(d Deps) (http.Handler, error) { return Function(w.Fn, w.
 // failure stops the process with the function's name and the cause. It
 // returns the Deps and the function's HTTP handler.
 func Boot(w Wiring) (Deps, http.Handler) {
+	UseLambdaLogging(w.Fn, os.Stdout) // the environment check's error as a JSON line too
 	MustHaveEnvironment(w.Fn)
 	d, e := Init(w.Fn, w.Setup...)
 	if d.Cursors.Keys == nil && !e.Endpoints.Local() {

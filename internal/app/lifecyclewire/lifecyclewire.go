@@ -123,6 +123,7 @@ var Tenants = core.Wiring{Fn: routes.FnTenants,
 // provisioning pipeline's outcome events on the platform bus resume or fail
 // the tenant runs that wait on them (awsstacks.Handler).
 func ServeOnboardingEvents() {
+	core.UseLambdaLogging(routes.FnOnboarding, os.Stdout)
 	core.MustHaveEnvironment(routes.FnOnboarding)
 	d, _ := core.Init(routes.FnOnboarding, core.WithCognito, core.WithMail, core.WithBillingOn, filewire.WithAttachments, WithLifecycle)
 	lambda.Start(awsstacks.Handler{M: d.Lifecycle.Machine, Maintain: d.Lifecycle.Maintain}.Handle)
