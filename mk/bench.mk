@@ -58,3 +58,13 @@ onboarding-bench: tools ## Platinum onboarding time (approval to active), median
 	@status=0; ITR_PLATINUM_RUNS=$${ONBOARDING_RUNS:-5} go test -run '^TestPlatinumOnboardingFigures$$' -count 1 -v -timeout 20m ./internal/devstack/ \
 	  | grep -E '^(onboarding-figures|--- |ok|FAIL)' || status=$$?; \
 	scripts/stop-test-services.sh; exit $$status
+# `make lambda-figures`: every function's binary size as deployed
+# (linux/arm64, gofunction's flags) against issue 19's 10 MB, and its Lambda
+# init (process start -> first Runtime API /next, median of 15 cold starts)
+# beside a minimal aws-lambda-go function (cmd/lambdafigures; figures in
+# docs/performance.md). `make lambda-sizes` prints the sizes alone.
+.PHONY: lambda-figures lambda-sizes
+lambda-figures: ## function binary sizes and Lambda init vs a minimal function (median of 15)
+	go run ./cmd/lambdafigures -n 15
+lambda-sizes: ## function binary sizes as deployed (linux/arm64) against the 10 MB budget
+	go run ./cmd/lambdafigures -sizes

@@ -19,6 +19,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
 	"github.com/issuetracker/issuetracker/internal/project/projectdb"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -41,7 +42,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	e := awsx.EndpointsFromEnv()
-	cfg, err := awsx.Load(ctx, e)
+	cfg, err := awsconfig.Load(ctx, e)
 	if err != nil {
 		return err
 	}

@@ -4,14 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"net/http"
 	"os"
 	"sort"
 	"sync"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
+
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
@@ -183,7 +185,7 @@ func (r *rig) latency(ctx context.Context, l *loadtest.Load) error {
 }
 
 func (r *rig) cognitoDown(ctx context.Context, l *loadtest.Load) error {
-	awsCfg, err := awsx.Load(ctx, awsx.Endpoints{Cognito: r.cog.Endpoint})
+	awsCfg, err := awsconfig.Load(ctx, awsx.Endpoints{Cognito: r.cog.Endpoint})
 	if err != nil {
 		return err
 	}

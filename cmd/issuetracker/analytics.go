@@ -13,6 +13,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/analytics"
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -54,7 +55,7 @@ func analyticsCmd(args []string) error {
 func target(ctx context.Context, useAWS bool) (*dynamodb.Client, schema.Names, error) {
 	if useAWS {
 		e := awsx.EndpointsFromEnv()
-		cfg, err := awsx.Load(ctx, e)
+		cfg, err := awsconfig.Load(ctx, e)
 		if err != nil {
 			return nil, schema.Names{}, err
 		}
@@ -69,7 +70,7 @@ func target(ctx context.Context, useAWS bool) (*dynamodb.Client, schema.Names, e
 		return nil, schema.Names{}, err
 	}
 	e := awsx.Endpoints{DynamoDB: p.DynamoDBEndpoint}
-	cfg, err := awsx.Load(ctx, e)
+	cfg, err := awsconfig.Load(ctx, e)
 	if err != nil {
 		return nil, schema.Names{}, err
 	}

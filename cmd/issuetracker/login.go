@@ -19,6 +19,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/envvars"
@@ -177,7 +178,7 @@ func login(ctx context.Context, args []string, c console) error {
 	if tg.local && e.Cognito == "" {
 		e.Cognito = pl.CognitoEndpoint
 	}
-	cfg, err := awsx.Load(ctx, e)
+	cfg, err := awsconfig.Load(ctx, e)
 	if err != nil {
 		return err
 	}

@@ -1,10 +1,14 @@
 // Command lambdafigures measures the template-driven local platform's
-// function processes (docs/performance.md): each function's binary size and
-// cold start (process start to its first Runtime API /next) beside a
-// minimal aws-lambda-go function built the same way, and the warm overhead
-// of the process boundary against the in-process mode on GET /health.
+// function processes (docs/performance.md, issues 18 and 19): each
+// function's binary size as deployed (linux/arm64, gofunction's flags:
+// internal/gobuild) and as run here, its Lambda init (process start to its
+// first Runtime API /next, median over -n cold starts) beside a minimal
+// aws-lambda-go function built the same way, with the ratio; and the warm
+// overhead of the process boundary against the in-process mode on GET
+// /health. -sizes prints the sizes alone (no process is started).
 //
-//	go run ./cmd/lambdafigures [-n 20] [-warm 2000]
+//	go run ./cmd/lambdafigures [-n 15] [-warm 2000] [-sizes]
+//	make lambda-figures
 package main
 
 import (
@@ -17,7 +21,9 @@ import (
 	"log"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"time"
 
@@ -35,15 +41,16 @@ import (
 const minimal = "./internal/lambdaproc/testdata/echo"
 
 func main() {
-	n := flag.Int("n", 20, "cold starts per function")
+	n := flag.Int("n", 15, "cold starts per function (the median is reported)")
 	warmN := flag.Int("warm", 2000, "warm invocations for the overhead figure")
+	sizesOnly := flag.Bool("sizes", false, "only the binary sizes (no process is started)")
 	flag.Parse()
-	if err := run(*n, *warmN); err != nil {
+	if err := run(*n, *warmN, *sizesOnly); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(n, warmN int) error {
+func run(n, warmN int, sizesOnly bool) error {
 	root, err := os.Getwd()
 	if err != nil {
 		return err
@@ -65,7 +72,25 @@ func run(n, warmN int) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("build of %d packages (go build, cache as it is): %s\n\n", len(pkgs), time.Since(began).Round(time.Millisecond))
+	fmt.Printf("build of %d packages (go build, cache as it is): %s\n", len(pkgs), time.Since(began).Round(time.Millisecond))
+	deployed, err := buildDeployed(root, filepath.Join(root, ".local/functions-arm64"), pkgs)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\n| function | linux/arm64 bytes (deployed) | %s/%s MB (run here) |\n|---|---:|---:|\n", runtime.GOOS, runtime.GOARCH)
+	over := 0
+	for _, p := range pkgs {
+		size, here := fileSize(deployed[p]), fileSize(bins[p])
+		mark := ""
+		if p != minimal && size > SizeBudget {
+			mark, over = " (over)", over+1
+		}
+		fmt.Printf("| %s | %d%s | %.1f |\n", filepath.Base(p), size, mark, float64(here)/1e6)
+	}
+	fmt.Printf("\nbudget %d bytes (issue 19: 10 MB): %d of %d functions over\n\n", SizeBudget, over, len(pkgs)-1)
+	if sizesOnly {
+		return nil
+	}
 	l := locals(tmpl)
 	p := lambdaproc.New(lambdaproc.Options{})
 	defer p.Close()
@@ -82,7 +107,8 @@ func run(n, warmN int) error {
 		env[envvars.CursorKey], env[envvars.SMTPAddr], env[envvars.StripeAPIKey] = hex.EncodeToString(key), "127.0.0.1:9", "sk_test_123"
 		specs = append(specs, lambdaproc.Spec{Name: f.Name, Binary: bins["./"+f.Source], Env: env, Timeout: f.Timeout, MemoryMB: f.MemoryMB})
 	}
-	fmt.Printf("| function | binary MB | cold start p50 ms | p90 ms | vs minimal |\n|---|---:|---:|---:|---:|\n")
+	fmt.Printf("init = process start to the first Runtime API /next, median of %d cold starts each\n\n", n)
+	fmt.Printf("| function | binary MB | init median ms | p90 ms | vs minimal |\n|---|---:|---:|---:|---:|\n")
 	var base float64
 	for _, s := range specs {
 		st, err := os.Stat(s.Binary)
@@ -183,6 +209,36 @@ func locals(tmpl *localdeploy.Template) localdeploy.Locals {
 	return localdeploy.Locals{Physical: phys, WebDomain: "localhost:8080", APIID: "local",
 		URLs:     map[string]string{"https://localhost:8080": "http://localhost:8080"},
 		Literals: map[string]string{envvars.MailSender + "=ses": "smtp"}}
+}
+
+// SizeBudget is issue 19's goal for every function binary (10 MB).
+const SizeBudget = 10_000_000
+
+// buildDeployed builds pkgs as gofunction deploys them: linux/arm64 with
+// internal/gobuild's flags.
+func buildDeployed(root, dir string, pkgs []string) (map[string]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command("go", gobuild.Args(dir+string(filepath.Separator), pkgs...)...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS=", "GOEXPERIMENT=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("go build (linux/arm64): %v\n%s", err, out)
+	}
+	bins := map[string]string{}
+	for _, p := range pkgs {
+		bins[p] = filepath.Join(dir, filepath.Base(p))
+	}
+	return bins, nil
+}
+
+func fileSize(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return -1
+	}
+	return st.Size()
 }
 
 func pct(xs []float64, p int) float64 {

@@ -15,6 +15,7 @@ import (
 	"os"
 
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/tenantdata"
 )
 
@@ -46,7 +47,7 @@ func run() error {
 	}
 	ctx := context.Background()
 	e := awsx.EndpointsFromEnv()
-	cfg, err := awsx.Load(ctx, e)
+	cfg, err := awsconfig.Load(ctx, e)
 	if err != nil {
 		return err
 	}

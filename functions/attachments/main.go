@@ -1,9 +1,10 @@
-// Command attachments is the Lambda function that serves the routes the
-// route table gives to "attachments" (internal/routes), behind API
-// Gateway's REST proxy, and the hourly sweep of uploads that never
-// completed ({"job": "sweep-uploads"} from its schedule).
+// Command attachments is the Lambda function of the attachments routes, and the schedule's upload sweep.
+// It imports only its own wiring (internal/app/filewire), so its binary links
+// only what its routes need (docs/architecture.md, "Wiring").
 package main
 
-import "github.com/issuetracker/issuetracker/internal/app"
+import (
+	"github.com/issuetracker/issuetracker/internal/app/filewire"
+)
 
-func main() { app.ServeAttachments() }
+func main() { filewire.ServeAttachments() }

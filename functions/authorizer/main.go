@@ -1,8 +1,10 @@
-// Command authorizer is the API's Lambda REQUEST authorizer: it verifies the
-// Cognito token, confirms tenant and user in the registry and returns the
-// policy, the principal and the tenant's API key (internal/authorizer).
+// Command authorizer is the Lambda function that authorizes the API's requests (a Lambda authorizer).
+// It imports only its own wiring (internal/app/authwire), so its binary links
+// only what its routes need (docs/architecture.md, "Wiring").
 package main
 
-import "github.com/issuetracker/issuetracker/internal/app"
+import (
+	"github.com/issuetracker/issuetracker/internal/app/authwire"
+)
 
-func main() { app.ServeAuthorizer() }
+func main() { authwire.ServeAuthorizer() }

@@ -1,10 +1,11 @@
-// Command billing is the Lambda function of usage and billing: the routes
-// the route table gives to "billing" (internal/routes) behind API Gateway's
-// REST proxy, Stripe's webhook among them, and the scheduled jobs (hourly:
-// dunning and usage; monthly: the close) EventBridge Scheduler invokes it
-// with (internal/app.RunJob).
+// Command billing is the Lambda function of the billing routes (usage, plans, Stripe) and its scheduled jobs.
+// It imports only its own wiring (internal/app/billingwire), so its binary links
+// only what its routes need (docs/architecture.md, "Wiring").
 package main
 
-import "github.com/issuetracker/issuetracker/internal/app"
+import (
+	"github.com/issuetracker/issuetracker/internal/app/billingwire"
+	_ "github.com/issuetracker/issuetracker/internal/app/mailwire" // it sends mail
+)
 
-func main() { app.ServeBilling() }
+func main() { billingwire.ServeBilling() }

@@ -1,9 +1,11 @@
-// Command onboarding is the Lambda function that the platform bus invokes
-// with the provisioning pipeline's outcomes (Tenant Stack Succeeded /
-// Failed): it resumes or fails the tenant's waiting onboarding or
-// offboarding run (internal/onboarding/awsstacks).
+// Command onboarding is the Lambda function that resumes tenant lifecycle runs on the provisioning pipeline's events.
+// It imports only its own wiring (internal/app/lifecyclewire), so its binary links
+// only what its routes need (docs/architecture.md, "Wiring").
 package main
 
-import "github.com/issuetracker/issuetracker/internal/app"
+import (
+	"github.com/issuetracker/issuetracker/internal/app/lifecyclewire"
+	_ "github.com/issuetracker/issuetracker/internal/app/mailwire" // it sends mail
+)
 
-func main() { app.ServeOnboardingEvents() }
+func main() { lifecyclewire.ServeOnboardingEvents() }

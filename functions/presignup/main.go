@@ -1,9 +1,10 @@
-// Command presignup is the PreSignUp trigger of the shared tenant pool when
-// Google sign-in is on: it links a first Google sign-in to the person a
-// tenant invited with the same verified email, and refuses everyone else
-// (internal/federation, run by app.ServePreSignUp).
+// Command presignup is the Lambda function behind the shared pool's PreSignUp trigger (Google sign-in).
+// It imports only its own wiring (internal/app/authwire), so its binary links
+// only what its routes need (docs/architecture.md, "Wiring").
 package main
 
-import "github.com/issuetracker/issuetracker/internal/app"
+import (
+	"github.com/issuetracker/issuetracker/internal/app/authwire"
+)
 
-func main() { app.ServePreSignUp() }
+func main() { authwire.ServePreSignUp() }

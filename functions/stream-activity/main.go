@@ -1,10 +1,11 @@
-// Command stream-activity is the activity consumer of a tenant table's
-// change stream (the second and last reader of each stream, beside
-// stream-analytics): activity entries and comments become watchers, inbox
-// entries and pending mail (internal/notify). Its schedule invokes it with
-// {"job": "send-notification-mail"} every minute to send what is due.
+// Command stream-activity is the Lambda function that consumes a tenant table's stream for notifications and webhooks.
+// It imports only its own wiring (internal/app/notifywire), so its binary links
+// only what its routes need (docs/architecture.md, "Wiring").
 package main
 
-import "github.com/issuetracker/issuetracker/internal/app"
+import (
+	_ "github.com/issuetracker/issuetracker/internal/app/mailwire" // it sends mail
+	"github.com/issuetracker/issuetracker/internal/app/notifywire"
+)
 
-func main() { app.ServeActivityStream() }
+func main() { notifywire.ServeActivityStream() }

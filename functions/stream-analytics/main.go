@@ -1,14 +1,12 @@
-// Command stream-analytics is the analytics consumer of a tenant table's
-// change stream (the pooled table in the platform stack, a Platinum
-// tenant's table in its own stack): it keeps the analytics rollups
-// (internal/analytics) from the records of issues, status history and
-// comments.
+// Command stream-analytics is the Lambda function that consumes a tenant table's stream for analytics.
+// It imports only its own wiring (internal/app/analyticswire), so its binary links
+// only what its routes need (docs/architecture.md, "Wiring").
 package main
 
 import (
 	_ "time/tzdata" // tenants' time zones, whatever the runtime image holds
 
-	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/app/analyticswire"
 )
 
-func main() { app.ServeAnalyticsStream() }
+func main() { analyticswire.ServeAnalyticsStream() }

@@ -1,10 +1,11 @@
-// Command tenants is the Lambda function that serves the routes the route table
-// gives to "tenants" (internal/routes), behind API Gateway's REST proxy.
+// Command tenants is the Lambda function that serves the provider's (Root's) administration.
+// It imports only its own wiring (internal/app/lifecyclewire), so its binary links
+// only what its routes need (docs/architecture.md, "Wiring").
 package main
 
 import (
-	"github.com/issuetracker/issuetracker/internal/app"
-	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/app/core"
+	"github.com/issuetracker/issuetracker/internal/app/lifecyclewire"
 )
 
-func main() { app.Serve(routes.FnTenants) }
+func main() { core.Serve(lifecyclewire.Tenants) }

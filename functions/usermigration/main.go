@@ -6,7 +6,6 @@
 package main
 
 import (
-	"context"
 	"log"
 	"log/slog"
 	"os"
@@ -28,9 +27,8 @@ func main() {
 			log.Fatal(err)
 		}
 	}
-	ctx := context.Background()
 	e := awsx.EndpointsFromEnv()
-	cfg, err := awsx.Load(ctx, e)
+	cfg, err := awsx.LoadFunction(e)
 	if err != nil {
 		log.Fatalf("usermigration: %v", err)
 	}

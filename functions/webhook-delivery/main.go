@@ -1,7 +1,11 @@
-// Command webhook-delivery is the Lambda function that receives the webhook
-// queue's messages and makes one delivery attempt each (internal/webhook).
+// Command webhook-delivery is the Lambda function that delivers the webhook queue's attempts.
+// It imports only its own wiring (internal/app/notifywire), so its binary links
+// only what its routes need (docs/architecture.md, "Wiring").
 package main
 
-import "github.com/issuetracker/issuetracker/internal/app"
+import (
+	_ "github.com/issuetracker/issuetracker/internal/app/mailwire" // it sends mail
+	"github.com/issuetracker/issuetracker/internal/app/notifywire"
+)
 
-func main() { app.ServeWebhookDelivery() }
+func main() { notifywire.ServeWebhookDelivery() }

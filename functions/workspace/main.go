@@ -1,10 +1,11 @@
-// Command workspace is the Lambda function that serves the routes the route table
-// gives to "workspace" (internal/routes), behind API Gateway's REST proxy.
+// Command workspace is the Lambda function that serves the tenant's workspace settings (branding).
+// It imports only its own wiring (internal/app/tenantwire), so its binary links
+// only what its routes need (docs/architecture.md, "Wiring").
 package main
 
 import (
-	"github.com/issuetracker/issuetracker/internal/app"
-	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/app/core"
+	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
 )
 
-func main() { app.Serve(routes.FnWorkspace) }
+func main() { core.Serve(tenantwire.Workspace) }

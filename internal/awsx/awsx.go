@@ -4,9 +4,7 @@
 package awsx
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -17,12 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/issuetracker/issuetracker/internal/envvars"
@@ -49,21 +45,13 @@ func EndpointsFromEnv() Endpoints {
 // Local reports whether any endpoint points at the local cloud.
 func (e Endpoints) Local() bool { return e.DynamoDB != "" || e.Cognito != "" || e.S3 != "" }
 
-// Load returns the SDK config. Against the local cloud it uses fixed dummy
-// credentials and region so nothing reads ~/.aws.
-func Load(ctx context.Context, e Endpoints) (aws.Config, error) {
-	if e.Local() {
-		return aws.Config{
-			Region:      "us-east-1",
-			Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
-			HTTPClient:  HTTPClient(),
-		}, nil
+// LocalConfig is the configuration of every client of the local cloud.
+func LocalConfig() aws.Config {
+	return aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+		HTTPClient:  HTTPClient(),
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithHTTPClient(HTTPClient()))
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("load aws config: %w", err)
-	}
-	return cfg, nil
 }
 
 // Timeouts of every AWS SDK call attempt: a dependency that stops
@@ -145,16 +133,6 @@ func TransactionConflict(err error) aws.Ternary {
 		}
 	}
 	return aws.BoolTernary(conflict)
-}
-
-// Streams builds a DynamoDB Streams client for cfg and e (DynamoDB Local
-// serves the Streams API on its own endpoint).
-func Streams(cfg aws.Config, e Endpoints) *dynamodbstreams.Client {
-	return dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) {
-		if e.DynamoDB != "" {
-			o.BaseEndpoint = aws.String(e.DynamoDB)
-		}
-	})
 }
 
 // Cognito builds a Cognito user pools client for cfg and e.

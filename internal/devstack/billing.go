@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/billing/billingdb"
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
@@ -43,7 +44,7 @@ var BillingEvents = []string{"checkout-completed", "payment-failed", "invoice-pa
 // local platform's webhook. It returns the webhook's answer.
 func SendBillingEvent(ctx context.Context, p Platform, tenantID, kind string) (int, string, error) {
 	e := awsx.Endpoints{DynamoDB: p.DynamoDBEndpoint, Cognito: p.CognitoEndpoint, S3: p.S3Endpoint}
-	cfg, err := awsx.Load(ctx, e)
+	cfg, err := awsconfig.Load(ctx, e)
 	if err != nil {
 		return 0, "", err
 	}

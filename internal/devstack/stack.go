@@ -25,6 +25,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
 	"github.com/issuetracker/issuetracker/internal/capacity"
 	"github.com/issuetracker/issuetracker/internal/cells"
@@ -233,7 +234,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := awsx.Load(ctx, e)
+	awsCfg, err := awsconfig.Load(ctx, e)
 	if err != nil {
 		return nil, err
 	}
@@ -528,7 +529,7 @@ func (s *Stack) runBackground(cfg Config, deps app.Deps, awsCfg aws.Config, e aw
 	if deps.Attachments != nil {
 		files = deps.Attachments
 	}
-	s.Consumers = ChangeConsumers(deps.ControlDB, awsx.Streams(awsCfg, e), deps.Names, window, s.Webhooks, files, cfg.Log)
+	s.Consumers = ChangeConsumers(deps.ControlDB, awsconfig.Streams(awsCfg, e), deps.Names, window, s.Webhooks, files, cfg.Log)
 	mailEvery := cfg.MailJobEvery
 	if mailEvery == 0 {
 		mailEvery = MailJobInterval

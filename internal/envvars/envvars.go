@@ -234,7 +234,7 @@ var (
 	managesKeys     = []string{UsagePlanParameterPrefix}                               // tenants' API keys on the tier plans
 	offboards       = []string{ExportBucket, ExportKMSKey, AttachmentsBucket}          // deletes the tenant's files too
 	storesFiles     = []string{AttachmentsBucket}                                      // attachments, as the tenant
-	lists           = []string{CursorKeySecretARN}                                     // signs list cursors (every route function: app.Serve needs it)
+	lists           = []string{CursorKeySecretARN}                                     // signs list cursors (every route function: core.Boot needs it)
 	sendsMail       = []string{MailSender, MailFrom, MailConfigurationSet, WebBaseURL} // verification codes, invitations
 	findsWorkspaces = []string{TenantPoolID, TenantClientIDs}                          // the public workspace lookup names the shared pool's client
 	admitsBilling   = []string{BillingProvider}                                        // admits registrations: paid tiers wait for a payment
@@ -247,7 +247,7 @@ var (
 // mails the new admin's invitation, registration mails verification codes
 // and users mails invitations. The workspace function changes branding
 // through the tenant lifecycle, which is built with the shared pool. Every
-// route function signs list cursors (app.Serve refuses to start without
+// route function signs list cursors (core.Boot refuses to start without
 // the key).
 var needs = map[routes.Function][][]string{
 	routes.FnMeta:         {answersBrowsers, lists},

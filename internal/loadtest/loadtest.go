@@ -11,13 +11,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"net"
 	"net/http"
 	"sync"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
+
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/roles"
@@ -87,7 +89,7 @@ func Prepare(ctx context.Context, cfg Config) (*Load, error) {
 	}
 	pl := cfg.Platform
 	e := awsx.Endpoints{DynamoDB: pl.DynamoDBEndpoint, Cognito: pl.CognitoEndpoint, S3: pl.S3Endpoint}
-	awsCfg, err := awsx.Load(ctx, e)
+	awsCfg, err := awsconfig.Load(ctx, e)
 	if err != nil {
 		return nil, err
 	}

@@ -5,14 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
@@ -32,7 +34,7 @@ func (l *Load) Raw(ctx context.Context, d time.Duration) (*Stats, error) {
 	}
 	pl := l.cfg.Platform
 	e := awsx.Endpoints{DynamoDB: pl.DynamoDBEndpoint, Cognito: pl.CognitoEndpoint}
-	awsCfg, err := awsx.Load(ctx, e)
+	awsCfg, err := awsconfig.Load(ctx, e)
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -24,7 +25,7 @@ import (
 func s3Client(t *testing.T, endpoint string) *s3.Client {
 	t.Helper()
 	e := awsx.Endpoints{S3: endpoint}
-	cfg, err := awsx.Load(context.Background(), e)
+	cfg, err := awsconfig.Load(context.Background(), e)
 	require.NoError(t, err)
 	return awsx.S3(cfg, e)
 }

@@ -12,9 +12,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-
 	"github.com/issuetracker/issuetracker/internal/envvars"
 )
 
@@ -66,32 +63,6 @@ type Sender interface {
 // ErrNotConfigured is returned by FromEnv when no sender is configured.
 var ErrNotConfigured = errors.New("no mail sender is configured (" + EnvSender + ")")
 
-// FromEnv builds the sender the environment names; cfg is used for SES.
-// ErrNotConfigured when EnvSender is unset.
-func FromEnv(cfg aws.Config) (Sender, error) {
-	from := os.Getenv(EnvFrom)
-	if from == "" {
-		from = DefaultFrom
-	}
-	if _, err := mail.ParseAddress(from); err != nil {
-		return nil, fmt.Errorf("%s %q: %w", EnvFrom, from, err)
-	}
-	switch kind := strings.ToLower(os.Getenv(EnvSender)); kind {
-	case "":
-		return nil, ErrNotConfigured
-	case SenderSES:
-		return SES{C: sesv2.NewFromConfig(cfg), From: from, ConfigurationSet: os.Getenv(envvars.MailConfigurationSet)}, nil
-	case SenderSMTP:
-		addr := os.Getenv(EnvSMTPAddr)
-		if addr == "" {
-			return nil, fmt.Errorf("%s=smtp needs %s (host:port)", EnvSender, EnvSMTPAddr)
-		}
-		return SMTP{Addr: addr, From: from}, nil
-	default:
-		return nil, fmt.Errorf("%s=%q: want %q or %q", EnvSender, kind, SenderSES, SenderSMTP)
-	}
-}
-
 // WebBaseURL is EnvWebBaseURL without a trailing slash, or the default.
 func WebBaseURL() string {
 	if v := strings.TrimRight(os.Getenv(EnvWebBaseURL), "/"); v != "" {
@@ -100,9 +71,9 @@ func WebBaseURL() string {
 	return DefaultWebBaseURL
 }
 
-// validate refuses what no sender should send: header injection through
+// Validate refuses what no sender should send: header injection through
 // the recipient or the subject, or an empty message.
-func (m Message) validate() error {
+func (m Message) Validate() error {
 	a, err := mail.ParseAddress(m.To)
 	if err != nil || a.Address != m.To {
 		return fmt.Errorf("send mail: recipient %q is not a plain address", m.To)

@@ -28,7 +28,7 @@ type SMTP struct {
 
 // Send implements Sender.
 func (s SMTP) Send(ctx context.Context, m Message) error {
-	if err := m.validate(); err != nil {
+	if err := m.Validate(); err != nil {
 		return err
 	}
 	from, err := mail.ParseAddress(s.From)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 )
@@ -25,10 +26,25 @@ func InvitationSubject(company string) string {
 //go:embed templates
 var files embed.FS
 
+// The templates are parsed on the first message, not at package
+// initialisation: every function imports this package (its types), few
+// send mail, and parsing at init cost each cold start the parse and made
+// every binary link the template engine.
 var (
-	textT = texttemplate.Must(texttemplate.ParseFS(files, "templates/*.txt"))
-	htmlT = htmltemplate.Must(htmltemplate.ParseFS(files, "templates/*.html"))
+	parseOnce sync.Once
+	textTmpl  *texttemplate.Template
+	htmlTmpl  *htmltemplate.Template
 )
+
+func textT() *texttemplate.Template { parse(); return textTmpl }
+func htmlT() *htmltemplate.Template { parse(); return htmlTmpl }
+
+func parse() {
+	parseOnce.Do(func() {
+		textTmpl = texttemplate.Must(texttemplate.ParseFS(files, "templates/*.txt"))
+		htmlTmpl = htmltemplate.Must(htmltemplate.ParseFS(files, "templates/*.html"))
+	})
+}
 
 // Verification is the data of a registration's verification code message.
 type Verification struct {
@@ -78,10 +94,10 @@ func SignInURL(webBase, slug string) string {
 
 func render(to, subject, name string, data map[string]any) (Message, error) {
 	var text, html bytes.Buffer
-	if err := textT.ExecuteTemplate(&text, name+".txt", data); err != nil {
+	if err := textT().ExecuteTemplate(&text, name+".txt", data); err != nil {
 		return Message{}, err
 	}
-	if err := htmlT.ExecuteTemplate(&html, name+".html", data); err != nil {
+	if err := htmlT().ExecuteTemplate(&html, name+".html", data); err != nil {
 		return Message{}, err
 	}
 	return Message{To: to, Subject: subject, Text: text.String(), HTML: html.String()}, nil

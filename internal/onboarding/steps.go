@@ -18,34 +18,59 @@ import (
 // twice is harmless.
 type stepFunc func(m *Machine, ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error)
 
-// steps are the lifecycle's steps by name; Plan orders them per phase.
-var steps = map[Step]stepFunc{
-	StepPlace:       (*Machine).place,
-	StepAdminUser:   (*Machine).adminUser,
-	StepInvite:      (*Machine).inviteAdmin,
-	StepAPIKey:      (*Machine).createAPIKey,
-	StepActivate:    (*Machine).activate,
-	StepSuspend:     (*Machine).suspendForOffboarding,
-	StepExport:      (*Machine).export,
-	StepDeleteUsers: (*Machine).deleteUsers,
-	StepDeleteData:  (*Machine).deleteData,
-	StepDeleteKey:   (*Machine).deleteKey,
-	StepDestroy:     (*Machine).destroy,
-	StepTombstone:   (*Machine).tombstone,
-
-	StepProvisionTarget: (*Machine).provisionTarget,
-	StepCopy:            (*Machine).copyItems,
-	StepCatchUp:         (*Machine).catchUp,
-	StepFreeze:          (*Machine).freeze,
-	StepDrain:           (*Machine).drain,
-	StepVerify:          (*Machine).verify,
-	StepSwitch:          (*Machine).switchHome,
-	StepRetire:          (*Machine).retire,
+// stepFor is the lifecycle's step by name; Plan orders them per phase. A
+// switch, not a package-level map: a map's initialiser would make every
+// binary that imports the package link every step (and what the steps
+// call, mail templates among them), even one that never runs the machine.
+func stepFor(step Step) (stepFunc, bool) {
+	switch step {
+	case StepPlace:
+		return (*Machine).place, true
+	case StepAdminUser:
+		return (*Machine).adminUser, true
+	case StepInvite:
+		return (*Machine).inviteAdmin, true
+	case StepAPIKey:
+		return (*Machine).createAPIKey, true
+	case StepActivate:
+		return (*Machine).activate, true
+	case StepSuspend:
+		return (*Machine).suspendForOffboarding, true
+	case StepExport:
+		return (*Machine).export, true
+	case StepDeleteUsers:
+		return (*Machine).deleteUsers, true
+	case StepDeleteData:
+		return (*Machine).deleteData, true
+	case StepDeleteKey:
+		return (*Machine).deleteKey, true
+	case StepDestroy:
+		return (*Machine).destroy, true
+	case StepTombstone:
+		return (*Machine).tombstone, true
+	case StepProvisionTarget:
+		return (*Machine).provisionTarget, true
+	case StepCopy:
+		return (*Machine).copyItems, true
+	case StepCatchUp:
+		return (*Machine).catchUp, true
+	case StepFreeze:
+		return (*Machine).freeze, true
+	case StepDrain:
+		return (*Machine).drain, true
+	case StepVerify:
+		return (*Machine).verify, true
+	case StepSwitch:
+		return (*Machine).switchHome, true
+	case StepRetire:
+		return (*Machine).retire, true
+	}
+	return nil, false
 }
 
 // do runs one step.
 func (m *Machine) do(ctx context.Context, step Step, t tenant.Tenant, st *State) (tenant.Tenant, error) {
-	f, ok := steps[step]
+	f, ok := stepFor(step)
 	if !ok {
 		return t, errorf("unknown step %q", step)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/analytics"
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
 	"github.com/issuetracker/issuetracker/internal/app"
-	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
 	"github.com/issuetracker/issuetracker/internal/issue"
@@ -64,7 +64,7 @@ func newWorld(t testing.TB) *world {
 		_, err := teams.Put(ctx, tenancy.Scope{Table: names.App(), TenantID: tm.TenantID}, tm)
 		require.NoError(t, err)
 	}
-	w.poller = &streampoller.Poller{Name: analyticsdb.ConsumerName, DB: db, Streams: awsx.Streams(cfg, e),
+	w.poller = &streampoller.Poller{Name: analyticsdb.ConsumerName, DB: db, Streams: awsconfig.Streams(cfg, e),
 		Consumer:    analyticsdb.Consumer{Service: &analytics.Service{Store: analyticsdb.Store{DB: db}}},
 		Filter:      analyticsdb.Filter,
 		Tables:      func(context.Context) ([]string, error) { return []string{names.App()}, nil },

@@ -14,7 +14,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/attachment/attachmentdb"
-	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
 	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -33,7 +33,7 @@ func TestDeletingAnIssueDeletesItsFiles(t *testing.T) {
 	owner, globex := w.As("owner@acme.test"), w.As("owner@globex.test")
 	cfg, e := testenv.AWS(t)
 	newPoller := func(name string) *streampoller.Poller {
-		return &streampoller.Poller{Name: name, DB: w.Deps.DB, Streams: awsx.Streams(cfg, e),
+		return &streampoller.Poller{Name: name, DB: w.Deps.DB, Streams: awsconfig.Streams(cfg, e),
 			Consumer: app.ActivityConsumer(w.Deps.DB, time.Hour, nil, w.Deps.Attachments), Filter: notifydb.Filter,
 			Tables:      func(context.Context) ([]string, error) { return []string{w.Deps.Names.App()}, nil },
 			Checkpoints: streampoller.TableCheckpoints{DB: w.Deps.DB, Table: w.Deps.Names.Control()}}

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
@@ -63,7 +63,7 @@ func TestPollerReadsTheStreamResumesFromItsCheckpointAndRetries(t *testing.T) {
 	ctx := context.Background()
 	app := names.App()
 	newPoller := func(c changes.Consumer) *streampoller.Poller {
-		return &streampoller.Poller{Name: "test", DB: db, Streams: awsx.Streams(cfg, e), Consumer: c,
+		return &streampoller.Poller{Name: "test", DB: db, Streams: awsconfig.Streams(cfg, e), Consumer: c,
 			Filter:      changes.Filter{SortKeyPrefixes: []string{"KEEP#"}},
 			Tables:      func(context.Context) ([]string, error) { return []string{app}, nil },
 			Checkpoints: streampoller.TableCheckpoints{DB: db, Table: names.Control()}, MaxAttempts: 2}

@@ -3,17 +3,18 @@ package notifyapi_test
 import (
 	"context"
 	"fmt"
-	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/people/peopledb"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/issuetracker/issuetracker/internal/app"
-	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/notify"
@@ -74,7 +75,7 @@ func newWorld(t *testing.T) *world {
 		APIBaseURL: "http://api.test", Cursors: list.Codec{Keys: keys}}
 	w.api = apitest.New(t, w.deps)
 	w.newPoller = func(name string) *streampoller.Poller {
-		return &streampoller.Poller{Name: name, DB: db, Streams: awsx.Streams(cfg, e),
+		return &streampoller.Poller{Name: name, DB: db, Streams: awsconfig.Streams(cfg, e),
 			Consumer: app.ActivityConsumer(db, window, nil, nil), Filter: notifydb.Filter,
 			Tables:      func(context.Context) ([]string, error) { return []string{names.App()}, nil },
 			Checkpoints: streampoller.TableCheckpoints{DB: db, Table: names.Control()}}

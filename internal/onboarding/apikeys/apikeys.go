@@ -5,8 +5,6 @@ package apikeys
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -14,30 +12,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway/types"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/onboarding/localkeys"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
-// Local keys: the value is the key; the local gateway reads the tier from
-// the principal, so moving a key between plans is nothing to do.
-type Local struct{}
-
-var _ onboarding.APIKeys = Local{}
-
-// Create implements onboarding.APIKeys. Onboarding stores the key on the
-// tenant and calls Create only while it has none.
-func (Local) Create(_ context.Context, tenantID string, _ tiers.Name) (string, string, error) {
-	b := make([]byte, 20)
-	if _, err := rand.Read(b); err != nil {
-		return "", "", err
-	}
-	return "local-" + tenantID, hex.EncodeToString(b), nil
-}
-
-// Move implements onboarding.APIKeys.
-func (Local) Move(context.Context, string, tiers.Name, tiers.Name) error { return nil }
-
-// Delete implements onboarding.APIKeys.
-func (Local) Delete(context.Context, string) error { return nil }
+// Local keys (localkeys.Local): the local platform's.
+type Local = localkeys.Local
 
 // TenantTag is on every tenant's key, with the tenant id: the platform's
 // functions may delete only keys that carry it (constructs/api).
@@ -50,14 +30,24 @@ type AWS struct {
 	Prefix string
 	// Plans are the usage plan ids per tier (outputs of the platform stack).
 	Plans map[tiers.Name]string
+	// LazyPlans reads them on first use when Plans is nil (SSM in AWS:
+	// LazyPlansFromSSM), so a cold start makes no network call for them.
+	LazyPlans *LazyPlans
 }
 
 var _ onboarding.APIKeys = AWS{}
 
 func (a AWS) name(tenantID string) string { return a.Prefix + "-tenant-" + tenantID }
 
-func (a AWS) plan(t tiers.Name) (string, error) {
-	if id := a.Plans[t]; id != "" {
+func (a AWS) plan(ctx context.Context, t tiers.Name) (string, error) {
+	plans := a.Plans
+	if plans == nil && a.LazyPlans != nil {
+		var err error
+		if plans, err = a.LazyPlans.Get(ctx); err != nil {
+			return "", err
+		}
+	}
+	if id := plans[t]; id != "" {
 		return id, nil
 	}
 	return "", fmt.Errorf("no usage plan for tier %s", t)
@@ -66,7 +56,7 @@ func (a AWS) plan(t tiers.Name) (string, error) {
 // Create implements onboarding.APIKeys: it finds the tenant's key by name
 // before creating one, and treats an existing plan membership as done.
 func (a AWS) Create(ctx context.Context, tenantID string, tier tiers.Name) (string, string, error) {
-	plan, err := a.plan(tier)
+	plan, err := a.plan(ctx, tier)
 	if err != nil {
 		return "", "", err
 	}
@@ -117,11 +107,11 @@ func (a AWS) attach(ctx context.Context, plan, id string) error {
 // stage, so it leaves the old plan first; requests in the moment between
 // are refused (403) and the client retries. Safe to repeat.
 func (a AWS) Move(ctx context.Context, id string, from, to tiers.Name) error {
-	toPlan, err := a.plan(to)
+	toPlan, err := a.plan(ctx, to)
 	if err != nil {
 		return err
 	}
-	fromPlan, err := a.plan(from)
+	fromPlan, err := a.plan(ctx, from)
 	if err != nil {
 		return err
 	}

@@ -3,12 +3,14 @@ package apikeys_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -84,4 +86,33 @@ func TestUsagePlansFromSSM(t *testing.T) {
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "/issuetracker/usage-plans/premium")
 	})
+}
+
+// The plan ids are read on the first key operation, not at cold start:
+// once on success, again after a failure (whose error is the operation's),
+// each read bounded by PlanFetchTimeout.
+func TestUsagePlansAreReadLazilyOnceWithATimeout(t *testing.T) {
+	calls := 0
+	fail := true
+	lazy := &apikeys.LazyPlans{Load: func(ctx context.Context) (map[tiers.Name]string, error) {
+		calls++
+		dl, ok := ctx.Deadline()
+		require.True(t, ok, "the read has a deadline")
+		assert.LessOrEqual(t, time.Until(dl), apikeys.PlanFetchTimeout)
+		if fail {
+			return nil, errors.New("no usage plan id for tier basic (SSM parameter /x/basic)")
+		}
+		return map[tiers.Name]string{tiers.Basic: "plan-basic"}, nil
+	}}
+	keys := apikeys.AWS{Prefix: "it", LazyPlans: lazy}
+	assert.Equal(t, 0, calls, "nothing is read before a key operation")
+	err := keys.Move(context.Background(), "key", tiers.Basic, tiers.Premium)
+	require.ErrorContains(t, err, "SSM parameter /x/basic", "the operation says what is missing")
+	fail = false
+	for range 3 {
+		plans, err := lazy.Get(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, "plan-basic", plans[tiers.Basic])
+	}
+	assert.Equal(t, 2, calls, "a failed read is retried, a good one kept")
 }

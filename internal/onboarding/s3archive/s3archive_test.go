@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/onboarding/s3archive"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
@@ -35,7 +36,7 @@ func TestStoreRequestsServerSideEncryption(t *testing.T) {
 			}))
 			defer srv.Close()
 			e := awsx.Endpoints{S3: srv.URL}
-			cfg, err := awsx.Load(context.Background(), e)
+			cfg, err := awsconfig.Load(context.Background(), e)
 			require.NoError(t, err)
 			a := s3archive.Archive{C: awsx.S3(cfg, e), Bucket: "exports", KMSKeyID: tc.kms}
 			loc, err := a.Store(context.Background(), "acme/acme-20260101T000000Z.jsonl.gz", []byte("x"))

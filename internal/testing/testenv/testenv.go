@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -144,7 +145,7 @@ func startDetached(ctx context.Context, dir, name string, run func(localcloud.Op
 // AWS returns an SDK config for the local services.
 func AWS(t testing.TB) (aws.Config, awsx.Endpoints) {
 	e := Endpoints(t)
-	cfg, err := awsx.Load(context.Background(), e)
+	cfg, err := awsconfig.Load(context.Background(), e)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/issuetracker/issuetracker/internal/app"
-	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
@@ -126,7 +126,7 @@ func newWorld(t testing.TB, recv ...*receiver) *world {
 	deps := app.Deps{DB: db, Names: names, Now: time.Now, Cursors: list.Codec{Keys: keys},
 		Webhooks: &app.WebhookConfig{Queue: w.queue, Guard: guard}}
 	w.api = apitest.New(t, deps)
-	w.poller = &streampoller.Poller{Name: notifydb.ConsumerName, DB: db, Streams: awsx.Streams(cfg, e),
+	w.poller = &streampoller.Poller{Name: notifydb.ConsumerName, DB: db, Streams: awsconfig.Streams(cfg, e),
 		Consumer: app.ActivityConsumer(db, time.Hour, w.queue, nil), Filter: notifydb.Filter,
 		Tables:      func(context.Context) ([]string, error) { return []string{names.App()}, nil },
 		Checkpoints: streampoller.TableCheckpoints{DB: db, Table: names.Control()}}

@@ -28,7 +28,7 @@ type answer struct {
 
 func main() {
 	if m := os.Getenv("ECHO_REQUIRED"); m != "" && os.Getenv(m) == "" {
-		log.Fatalf("echo: %s is not set", m) // an init failure, as app.MustHaveEnvironment
+		log.Fatalf("echo: %s is not set", m) // an init failure, as core.MustHaveEnvironment
 	}
 	lambda.StartWithOptions(func(ctx context.Context, ev event) (answer, error) {
 		if ev.Sleep != "" {

@@ -1,10 +1,19 @@
-package app
+// Package analyticswire wires the analytics reports (the analytics
+// function) and the analytics consumer of the change stream (the
+// stream-analytics function).
+package analyticswire
 
 import (
 	"context"
 	"log"
 	"os"
 	"time"
+
+	"github.com/issuetracker/issuetracker/internal/analytics/analyticsapi"
+	"github.com/issuetracker/issuetracker/internal/app/core"
+	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
+	"github.com/issuetracker/issuetracker/internal/routes"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -33,13 +42,12 @@ func AnalyticsConsumer(db analyticsdb.Store) changes.Consumer {
 // analytics items, with its own role (limited to keys T#*#AN#*): it is not
 // a request on behalf of a tenant, and it never reads an issue.
 func ServeAnalyticsStream() {
-	useLambdaLogging("stream-analytics", os.Stdout)
-	e := awsx.EndpointsFromEnv()
-	cfg, err := awsx.Load(context.Background(), e)
+	core.UseLambdaLogging("stream-analytics", os.Stdout)
+	e, err := core.LoadAWS()
 	if err != nil {
 		log.Fatalf("stream-analytics: %v", err)
 	}
-	db := awsx.DynamoDB(cfg, e)
+	db := awsx.DynamoDB(e.AWS, e.Endpoints)
 	c := changes.HomeOnly(HomesFromEnv(db), AnalyticsConsumer(analyticsdb.Store{DB: db}))
 	lambda.Start(changes.LambdaHandler(c, analyticsdb.Filter))
 }
@@ -63,5 +71,19 @@ func Homes(reg tenant.Registry) changes.HomeFunc {
 // copy) is neither counted nor notified. Its role may read tenant records
 // of the control table (infra/stacks/streams.go).
 func HomesFromEnv(db *dynamodb.Client) changes.HomeFunc {
-	return Homes(tenantdb.New(db, schema.Names{Prefix: envOr(envvars.TablePrefix, schema.DefaultPrefix)}))
+	return Homes(tenantdb.New(db, schema.Names{Prefix: core.EnvOr(envvars.TablePrefix, schema.DefaultPrefix)}))
+}
+
+// Analytics is the analytics function: metrics and reports.
+var Analytics = core.Wiring{Fn: routes.FnAnalytics, Operations: Operations}
+
+// Operations are the analytics reports on d's tables, with the issue
+// directory for their user and team filters.
+func Operations(d core.Deps) httpapi.Operations {
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	return analyticsapi.Operations(analyticsapi.Deps{Service: &analytics.Service{Store: analyticsdb.Store{DB: d.DB}, Now: now},
+		Directory: issuedb.Directory{DB: d.DB}, Now: now})
 }

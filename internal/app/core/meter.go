@@ -1,4 +1,4 @@
-package app
+package core
 
 import (
 	"context"
@@ -8,11 +8,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
-	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
-	"github.com/issuetracker/issuetracker/internal/tenantdata"
 	"github.com/issuetracker/issuetracker/internal/usage"
-	"github.com/issuetracker/issuetracker/internal/usage/usageapi"
 	"github.com/issuetracker/issuetracker/internal/usage/usagedb"
 )
 
@@ -20,10 +17,31 @@ import (
 // mails go to the tenant's Super Admins through d.Mail. Run it with
 // Meter.Run (and flush it at shutdown).
 func NewMeter(d Deps) *usage.Meter {
+	d.UsageNotices = UsageNotices(d)
+	return meter(d)
+}
+
+// meter is the usage meter with d.UsageNotices (none: no threshold
+// mails). Boot builds this one: the notices render mail templates, whose
+// text/template execution makes the linker keep every exported method of
+// every type (reflect's MethodByName), so only the functions that mail
+// (WithMail) link them.
+func meter(d Deps) *usage.Meter {
 	store := usagedb.New(d.Control(), d.Names)
 	store.Now = d.Now
-	return &usage.Meter{Store: store, Now: d.Now,
-		Notifier: usage.Notices{Store: store, Mail: d.Mail, Recipients: superAdmins(d), WebBaseURL: d.WebBaseURL}}
+	m := &usage.Meter{Store: store, Now: d.Now}
+	if d.UsageNotices != nil {
+		m.Notifier = d.UsageNotices
+	}
+	return m
+}
+
+// UsageNotices mails a tenant's Super Admins through d.Mail when its
+// usage crosses a threshold of its tier.
+func UsageNotices(d Deps) usage.Notifier {
+	store := usagedb.New(d.Control(), d.Names)
+	store.Now = d.Now
+	return usage.Notices{Store: store, Mail: d.Mail, Recipients: SuperAdmins(d), WebBaseURL: d.WebBaseURL}
 }
 
 // metered counts every request of a tenant's user (the principal comes
@@ -41,9 +59,9 @@ func metered(m *usage.Meter, h http.Handler) http.Handler {
 	})
 }
 
-// superAdmins are the active Super Admins of a tenant, read as the tenant
+// SuperAdmins are the active Super Admins of a tenant, read as the tenant
 // (at most 10 pages of its directory: notices are rare).
-func superAdmins(d Deps) usage.Recipients {
+func SuperAdmins(d Deps) usage.Recipients {
 	return func(ctx context.Context, tenantID string) (string, []string, error) {
 		t, err := tenantdb.New(d.Control(), d.Names).Get(ctx, tenantID)
 		if err != nil {
@@ -52,15 +70,4 @@ func superAdmins(d Deps) usage.Recipients {
 		emails, err := people.SuperAdminEmails(tenancy.WithTenant(ctx, tenantID), peopledb.UserDB{DB: d.DB}, t.Scope())
 		return t.Name, emails, err
 	}
-}
-
-// usageDeps are the usage operations' dependencies (none without a database).
-func usageDeps(d Deps) usageapi.Deps {
-	if d.Control() == nil {
-		return usageapi.Deps{}
-	}
-	store := usagedb.New(d.Control(), d.Names)
-	data := tenantdata.Store{DB: d.DB, Platform: d.Control()}
-	return usageapi.Deps{Store: store, Tenants: tenantdb.New(d.Control(), d.Names), Now: d.Now,
-		Seats: func(ctx context.Context, t tenant.Tenant) (int, error) { return data.CountUsers(ctx, t) }}
 }

@@ -1,4 +1,4 @@
-package app
+package filewire
 
 import (
 	"context"
@@ -33,9 +33,9 @@ func TestTheAttachmentsFunctionChoosesItsDownloadSigner(t *testing.T) {
 	silo := pooled
 	silo.Bucket = "issuetracker-tenant-umbrella-files"
 	withEnv := func(env map[string]string) {
-		old := lookupEnv
-		lookupEnv = func(k string) string { return env[k] }
-		t.Cleanup(func() { lookupEnv = old })
+		for _, k := range append([]string{EnvDownloadBase}, envvars.CloudFrontDownloads...) {
+			t.Setenv(k, env[k])
+		}
 	}
 	host := func(objs interface {
 		PresignGet(context.Context, attachment.Attachment, time.Duration) (string, error)

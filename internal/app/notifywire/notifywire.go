@@ -1,14 +1,24 @@
-package app
+// Package notifywire wires notifications and webhooks: the comments
+// function (comments, watchers, the inbox, webhooks), the activity
+// consumer of the change stream (the stream-activity function) and the
+// webhook deliveries (the webhook-delivery function).
+package notifywire
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log"
 	"log/slog"
-	"os"
+	"maps"
 	"time"
+
+	"github.com/issuetracker/issuetracker/internal/app/analyticswire"
+	"github.com/issuetracker/issuetracker/internal/app/core"
+	"github.com/issuetracker/issuetracker/internal/app/trackerwire"
+	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/webhook/webhookapi"
 
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/mail/maildb"
@@ -37,10 +47,29 @@ import (
 	"github.com/issuetracker/issuetracker/internal/webhook"
 )
 
-// EnvAPIBaseURL is the API's public base URL (notify.EnvAPIBaseURL).
-const EnvAPIBaseURL = notify.EnvAPIBaseURL
+// Comments is the comments function: comments on issues (issueapi's),
+// watchers, the inbox, notification preferences and webhooks.
+var Comments = core.Wiring{Fn: routes.FnComments, Setup: []core.Setup{WithWebhooks}, Operations: func(d core.Deps) httpapi.Operations {
+	all := trackerwire.IssueOperations(d)
+	maps.Copy(all, Operations(d))
+	return all
+}}
 
-func notifyDeps(d Deps) notifyapi.Deps {
+// Operations are the notifications' and webhooks' operations.
+func Operations(d core.Deps) httpapi.Operations {
+	all := notifyapi.Operations(notifyDeps(d))
+	maps.Copy(all, webhookapi.Operations(webhookDeps(d)))
+	return all
+}
+
+// WithWebhooks adds the webhook queue of the environment
+// (envvars.WebhookQueueURL; none when unset) and the SSRF guard. A Setup step.
+func WithWebhooks(_ context.Context, e core.Env, d *core.Deps) error {
+	d.Webhooks = &core.WebhookConfig{Queue: WebhookQueueFromEnv(e.AWS), Guard: WebhookGuardFromEnv()}
+	return nil
+}
+
+func notifyDeps(d core.Deps) notifyapi.Deps {
 	return notifyapi.Deps{
 		Store:  notifydb.Store{DB: d.DB, Cursors: d.Cursors},
 		Issues: issuedb.Store{DB: d.DB, Cursors: d.Cursors},
@@ -130,7 +159,7 @@ func (p persons) Person(ctx context.Context, sc tenancy.Scope, user string) (not
 }
 
 // NewMailer is the notification mail job of the deployment.
-func NewMailer(d Deps) notify.Mailer {
+func NewMailer(d core.Deps) notify.Mailer {
 	return notify.Mailer{Store: notifydb.Store{DB: d.DB}, People: persons{db: peopledb.UserDB{DB: d.DB}}, Mail: d.Mail,
 		Tokens: notify.Tokens{Key: d.Cursors.Keys.Key}, WebBaseURL: d.WebBaseURL, APIBaseURL: d.APIBaseURL}
 }
@@ -140,7 +169,7 @@ const JobSendMail = notify.JobSendMail
 
 // SendNotificationMail sends, for every active tenant, the notification
 // mail that is due, and reports how many mails went out.
-func SendNotificationMail(ctx context.Context, d Deps, now time.Time) (int, error) {
+func SendNotificationMail(ctx context.Context, d core.Deps, now time.Time) (int, error) {
 	if d.Mail == nil {
 		return 0, nil
 	}
@@ -176,22 +205,14 @@ func SendNotificationMail(ctx context.Context, d Deps, now time.Time) (int, erro
 // batches of change records from a tenant table's stream, and
 // {"job": "send-notification-mail"} from its schedule.
 func ServeActivityStream() {
-	useLambdaLogging("stream-activity", os.Stdout)
-	deps, err := DepsFromEnv(context.Background())
-	if err != nil {
-		log.Fatalf("stream-activity: %v", err)
-	}
-	e := awsx.EndpointsFromEnv()
-	cfg, err := awsx.Load(context.Background(), e)
-	if err != nil {
-		log.Fatalf("stream-activity: %v", err)
-	}
-	db := awsx.DynamoDB(cfg, e)
+	deps, e := core.Init("stream-activity", core.WithMail)
+	db := awsx.DynamoDB(e.AWS, e.Endpoints)
+	cfg := e.AWS
 	// A deleted issue's files: objects in the bucket its records name (the
 	// role may delete objects of its table's bucket only), records and
 	// counter on the table (attachmentdb.LeadingKeysPatterns).
-	files := attachment.Service{Store: attachmentdb.Store{DB: db}, Objects: s3objects.New(awsx.S3(cfg, e))}
-	stream := changes.LambdaHandler(changes.HomeOnly(HomesFromEnv(db), ActivityConsumer(db, 0, WebhookQueueFromEnv(cfg), files)), notifydb.Filter)
+	files := attachment.Service{Store: attachmentdb.Store{DB: db}, Objects: s3objects.New(awsx.S3(cfg, e.Endpoints))}
+	stream := changes.LambdaHandler(changes.HomeOnly(analyticswire.HomesFromEnv(db), ActivityConsumer(db, 0, WebhookQueueFromEnv(cfg), files)), notifydb.Filter)
 	lambda.Start(func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var job struct {
 			Job string `json:"job"`

@@ -1,12 +1,23 @@
-package mail
+// Package sesmail sends the platform's mail through Amazon SES v2, and
+// picks the deployment's sender from the environment (FromEnv: SES in
+// AWS, SMTP locally). Apart from package mail so that the many packages
+// that only use mail's types do not import the SES client (its
+// initialisation runs at every cold start of every binary importing it).
+package sesmail
 
 import (
 	"context"
 	"fmt"
+	netmail "net/mail"
+	"os"
+	"strings"
+
+	"github.com/issuetracker/issuetracker/internal/mail"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 )
 
 // SESAPI is the part of the SES v2 client the sender uses.
@@ -24,9 +35,9 @@ type SES struct {
 	ConfigurationSet string
 }
 
-// Send implements Sender.
-func (s SES) Send(ctx context.Context, m Message) error {
-	if err := m.validate(); err != nil {
+// Send implements mail.Sender.
+func (s SES) Send(ctx context.Context, m mail.Message) error {
+	if err := m.Validate(); err != nil {
 		return err
 	}
 	body := &types.Body{}
@@ -54,4 +65,30 @@ func (s SES) Send(ctx context.Context, m Message) error {
 		return fmt.Errorf("send mail with SES: %w", err)
 	}
 	return nil
+}
+
+// FromEnv builds the sender the environment names; cfg is used for SES.
+// ErrNotConfigured when mail.EnvSender is unset.
+func FromEnv(cfg aws.Config) (mail.Sender, error) {
+	from := os.Getenv(mail.EnvFrom)
+	if from == "" {
+		from = mail.DefaultFrom
+	}
+	if _, err := netmail.ParseAddress(from); err != nil {
+		return nil, fmt.Errorf("%s %q: %w", mail.EnvFrom, from, err)
+	}
+	switch kind := strings.ToLower(os.Getenv(mail.EnvSender)); kind {
+	case "":
+		return nil, mail.ErrNotConfigured
+	case mail.SenderSES:
+		return SES{C: sesv2.NewFromConfig(cfg), From: from, ConfigurationSet: os.Getenv(envvars.MailConfigurationSet)}, nil
+	case mail.SenderSMTP:
+		addr := os.Getenv(mail.EnvSMTPAddr)
+		if addr == "" {
+			return nil, fmt.Errorf("%s=smtp needs %s (host:port)", mail.EnvSender, mail.EnvSMTPAddr)
+		}
+		return mail.SMTP{Addr: addr, From: from}, nil
+	default:
+		return nil, fmt.Errorf("%s=%q: want %q or %q", mail.EnvSender, kind, mail.SenderSES, mail.SenderSMTP)
+	}
 }

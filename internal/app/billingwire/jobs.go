@@ -1,14 +1,15 @@
-package app
+package billingwire
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log"
 	"log/slog"
-	"os"
 	"time"
+
+	"github.com/issuetracker/issuetracker/internal/app/core"
+	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -16,7 +17,6 @@ import (
 	"github.com/issuetracker/issuetracker/internal/billing/billingdb"
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
 	"github.com/issuetracker/issuetracker/internal/list"
-	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantdata"
@@ -46,7 +46,7 @@ type JobResult struct {
 }
 
 // RunJob runs a scheduled job on d.
-func RunJob(ctx context.Context, d Deps, job string) (JobResult, error) {
+func RunJob(ctx context.Context, d core.Deps, job string) (JobResult, error) {
 	res := JobResult{Job: job, Suspended: []string{}}
 	svc := d.BillingService
 	if svc == nil {
@@ -85,8 +85,8 @@ func RunJob(ctx context.Context, d Deps, job string) (JobResult, error) {
 // table with its seat count (read from its own table: no other writer
 // sees it) and its MRR (billing keeps that row live too). It also indexes
 // tenants registered before the rows existed. A job: it reads every tenant.
-func RefreshTenantRows(ctx context.Context, d Deps) (int, error) {
-	reg := directory(d)
+func RefreshTenantRows(ctx context.Context, d core.Deps) (int, error) {
+	reg := tenantwire.Directory(d)
 	data := tenantdata.Store{DB: d.DB, Platform: d.Control()}
 	accounts, err := billingdb.New(d.Control(), d.Names).List(ctx)
 	if err != nil {
@@ -125,7 +125,7 @@ func RefreshTenantRows(ctx context.Context, d Deps) (int, error) {
 // changed) and judges the month's calls and storage against the tier, so
 // a threshold mail goes out within the hour even when no flush of a
 // mail-sending function saw it. A job: it reads every tenant.
-func UsageSweep(ctx context.Context, d Deps) (int, error) {
+func UsageSweep(ctx context.Context, d core.Deps) (int, error) {
 	now := time.Now().UTC()
 	if d.Now != nil {
 		now = d.Now().UTC()
@@ -143,7 +143,7 @@ func UsageSweep(ctx context.Context, d Deps) (int, error) {
 	for _, m := range months {
 		byTenant[m.TenantID] = m
 	}
-	notices := usage.Notices{Store: store, Mail: d.Mail, Recipients: superAdmins(d), WebBaseURL: d.WebBaseURL}
+	notices := usage.Notices{Store: store, Mail: d.Mail, Recipients: core.SuperAdmins(d), WebBaseURL: d.WebBaseURL}
 	recorded := 0
 	var errs []error
 	for cursor, page := "", 0; page < 1000; page++ {
@@ -190,20 +190,8 @@ func UsageSweep(ctx context.Context, d Deps) (int, error) {
 // proxy events go through the route table like every route function, the
 // schedule's {"job": ...} events run the jobs.
 func ServeBilling() {
-	fn := routes.FnBilling
-	useLambdaLogging(fn, os.Stdout)
-	MustHaveEnvironment(fn)
-	ctx := context.Background()
-	deps, err := DepsFromEnv(ctx)
-	if err != nil {
-		log.Fatalf("%s: %v", fn, err)
-	}
-	if deps.Lifecycle, err = LifecycleFromEnv(ctx, deps); err != nil {
-		log.Fatalf("%s: %v", fn, err)
-	}
-	deps.Meter = NewMeter(deps)
-	go deps.Meter.Run(ctx, usage.DefaultFlushInterval)
-	api := lambdahttp.New(MustFunction(fn, deps))
+	deps, h := core.Boot(Billing)
+	api := lambdahttp.New(h)
 	handler := func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var in JobInput
 		if err := json.Unmarshal(raw, &in); err == nil && in.Job != "" {
@@ -217,7 +205,5 @@ func ServeBilling() {
 		}
 		return api.Invoke(ctx, ev)
 	}
-	lambda.StartWithOptions(handler, lambda.WithEnableSIGTERM(func() {
-		deps.Meter.FlushWithin(context.Background(), 400*time.Millisecond)
-	}))
+	lambda.StartWithOptions(handler, core.FlushOnSIGTERM(deps))
 }

@@ -1,4 +1,4 @@
-package app
+package notifywire
 
 import (
 	"os"
@@ -8,7 +8,7 @@ import (
 // The activity function tells SES's events (from SNS) from its table's
 // stream batches by the records' source.
 func TestTheActivityFunctionTellsSNSDeliveriesFromStreamBatches(t *testing.T) {
-	sns, err := os.ReadFile("../mail/maildb/testdata/ses-events.sns.json")
+	sns, err := os.ReadFile("../../mail/maildb/testdata/ses-events.sns.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package app
+package core
 
 import (
 	"io"
@@ -22,14 +22,14 @@ import (
 // flood the developer's console and tell nothing a response does not.
 const MetricsLogEnv = envvars.MetricsLog
 
-// inLambda reports whether this process is a Lambda function (the runtime
+// InLambda reports whether this process is a Lambda function (the runtime
 // sets AWS_LAMBDA_FUNCTION_NAME).
-func inLambda() bool { return os.Getenv("AWS_LAMBDA_FUNCTION_NAME") != "" }
+func InLambda() bool { return os.Getenv("AWS_LAMBDA_FUNCTION_NAME") != "" }
 
 // metricsSink is where every function of the process writes its EMF lines:
 // stdout in Lambda, where CloudWatch Logs extracts the metrics.
 var metricsSink = sync.OnceValue(func() *telemetry.Sink {
-	if inLambda() {
+	if InLambda() {
 		return telemetry.NewSink(os.Stdout)
 	}
 	if path := os.Getenv(MetricsLogEnv); path != "" {
@@ -78,8 +78,8 @@ func requestLabels(r *http.Request) telemetry.Labels {
 	return l
 }
 
-// useLambdaLogging makes slog write JSON lines to stdout, each with the
+// UseLambdaLogging makes slog write JSON lines to stdout, each with the
 // function and, when logged with a request context, the request's labels.
-func useLambdaLogging(fn routes.Function, w io.Writer) {
+func UseLambdaLogging(fn routes.Function, w io.Writer) {
 	slog.SetDefault(telemetry.NewJSONLogger(w, string(fn)))
 }

@@ -1,9 +1,22 @@
-package app
+// Package billingwire wires billing (Stripe; stripe-mock locally) and
+// usage: the billing function's routes and its hourly and monthly jobs.
+// Only the billing function imports it, so only it links the Stripe client.
+package billingwire
 
 import (
 	"context"
+	"maps"
 	"os"
 	"time"
+
+	"github.com/issuetracker/issuetracker/internal/app/core"
+	"github.com/issuetracker/issuetracker/internal/app/lifecyclewire"
+	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
+	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/tenantdata"
+	"github.com/issuetracker/issuetracker/internal/usage/usageapi"
+	"github.com/issuetracker/issuetracker/internal/usage/usagedb"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -23,20 +36,12 @@ import (
 // SecretFetchTimeout bounds the one Secrets Manager read per secret and cold start.
 const SecretFetchTimeout = 3 * time.Second
 
-// BillingConfig is the billing provider of a deployment.
-type BillingConfig struct {
-	Provider billing.Provider
-	Verifier billing.Verifier
-	// Grace after a failed payment; billing.DefaultGrace if zero.
-	Grace time.Duration
-}
-
 // StripeFromEnv configures Stripe from the environment: the API key and
 // webhook secret as values (ITR_STRIPE_API_KEY, ITR_STRIPE_WEBHOOK_SECRET:
 // local, tests) or, in AWS, as Secrets Manager secrets read lazily with a
 // timeout and cached per cold start (ITR_STRIPE_*_SECRET_ARN); the API base
 // points at stripe-mock locally. Nil when billing is off.
-func StripeFromEnv(ctx context.Context) (*BillingConfig, error) {
+func StripeFromEnv(ctx context.Context) (*core.BillingConfig, error) {
 	if os.Getenv(billing.EnvProvider) != billing.ProviderStripe {
 		return nil, nil
 	}
@@ -48,8 +53,7 @@ func StripeFromEnv(ctx context.Context) (*BillingConfig, error) {
 		arn := os.Getenv(arnEnv)
 		return stripebilling.Secret(func(ctx context.Context) (string, error) {
 			if sm == nil {
-				e := awsx.EndpointsFromEnv()
-				cfg, err := awsx.Load(ctx, e)
+				cfg, err := awsx.LoadFunction(awsx.EndpointsFromEnv())
 				if err != nil {
 					return "", err
 				}
@@ -62,7 +66,7 @@ func StripeFromEnv(ctx context.Context) (*BillingConfig, error) {
 			return aws.ToString(out.SecretString), nil
 		}, SecretFetchTimeout)
 	}
-	c := &BillingConfig{
+	c := &core.BillingConfig{
 		Provider: &stripebilling.Provider{Key: secret(billing.EnvStripeAPIKey, billing.EnvStripeAPIKeySecretARN), APIBase: os.Getenv(billing.EnvStripeAPIBase)},
 		Verifier: stripebilling.Verifier{Secret: secret(billing.EnvStripeWebhookSecret, billing.EnvStripeWebhookSecretARN)},
 	}
@@ -79,13 +83,13 @@ func StripeFromEnv(ctx context.Context) (*BillingConfig, error) {
 // NewBilling builds the billing service of d (nil without a provider or a
 // database). Its lifecycle is d's (admitting a paid registration starts
 // its onboarding with d's driver).
-func NewBilling(d Deps) *billing.Service {
+func NewBilling(d core.Deps) *billing.Service {
 	if d.Billing == nil || d.Control() == nil {
 		return nil
 	}
 	svc := d.Lifecycle
 	if svc == nil {
-		svc = NewLifecycle(d, LifecycleOptions{})
+		svc = tenantwire.NewLifecycle(d, tenantwire.LifecycleOptions{})
 	}
 	return &billing.Service{Provider: d.Billing.Provider, Verifier: d.Billing.Verifier, Store: billingdb.New(d.Control(), d.Names),
 		Tenants: tenantdb.New(d.Control(), d.Names), Lifecycle: svc, Mail: d.Mail, WebBaseURL: d.WebBaseURL,
@@ -104,7 +108,7 @@ func NewBilling(d Deps) *billing.Service {
 		}}
 }
 
-func billingDeps(d Deps) billingapi.Deps {
+func billingDeps(d core.Deps) billingapi.Deps {
 	svc := d.BillingService
 	if svc == nil {
 		svc = NewBilling(d)
@@ -114,4 +118,36 @@ func billingDeps(d Deps) billingapi.Deps {
 	}
 	return billingapi.Deps{Service: svc, Checkouts: ratelimit.Window{DB: d.Control(), Table: d.Names.Control(), Scope: "checkout",
 		Max: billingapi.DefaultCheckoutsPerHour, Window: time.Hour, Now: d.Now}, Cursors: d.Cursors}
+}
+
+// Operations are the billing and usage operations.
+func Operations(d core.Deps) httpapi.Operations {
+	all := billingapi.Operations(billingDeps(d))
+	maps.Copy(all, usageapi.Operations(usageDeps(d)))
+	return all
+}
+
+// WithStripe adds the billing provider of the environment (StripeFromEnv;
+// none when billing is off). A Setup step.
+func WithStripe(ctx context.Context, _ core.Env, d *core.Deps) error {
+	bc, err := StripeFromEnv(ctx)
+	d.Billing = bc
+	return err
+}
+
+// Billing is the billing function: usage, plans, Stripe's checkout and
+// webhook; its jobs come from its schedule (ServeBilling).
+var Billing = core.Wiring{Fn: routes.FnBilling,
+	Setup:      []core.Setup{core.WithCognito, core.WithMail, WithStripe, lifecyclewire.WithLifecycle},
+	Operations: Operations}
+
+// usageDeps are the usage operations' dependencies (none without a database).
+func usageDeps(d core.Deps) usageapi.Deps {
+	if d.Control() == nil {
+		return usageapi.Deps{}
+	}
+	store := usagedb.New(d.Control(), d.Names)
+	data := tenantdata.Store{DB: d.DB, Platform: d.Control()}
+	return usageapi.Deps{Store: store, Tenants: tenantdb.New(d.Control(), d.Names), Now: d.Now,
+		Seats: func(ctx context.Context, t tenant.Tenant) (int, error) { return data.CountUsers(ctx, t) }}
 }

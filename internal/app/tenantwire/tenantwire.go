@@ -1,10 +1,24 @@
-package app
+// Package tenantwire wires the tenant lifecycle (registration,
+// onboarding, Root's tenant administration, the workspace's settings) on
+// the control plane: the lifecycle service and the tenantapi operations.
+// Its AWS provisioning (SSM, API Gateway keys, EventBridge,
+// CloudFormation) is lifecyclewire's, so the workspace function does not
+// link it.
+package tenantwire
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/issuetracker/issuetracker/internal/app/core"
+	"github.com/issuetracker/issuetracker/internal/app/peoplewire"
+	"github.com/issuetracker/issuetracker/internal/attachment"
+	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
 	"github.com/issuetracker/issuetracker/internal/billing"
@@ -15,7 +29,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/mail/maildb"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
-	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
+	"github.com/issuetracker/issuetracker/internal/onboarding/localkeys"
 	"github.com/issuetracker/issuetracker/internal/onboarding/onboardingdb"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/ratelimit"
@@ -42,7 +56,7 @@ const (
 // LifecycleOptions are what differs between AWS and the local platform.
 type LifecycleOptions struct {
 	// Platinum provisions dedicated stacks; nil refuses Platinum sign-ups.
-	// In AWS it is the provisioning pipeline (LifecycleFromEnv, with
+	// In AWS it is the provisioning pipeline (lifecyclewire.FromEnv, with
 	// ITR_EVENT_BUS); locally the CDK app and the local deployer (devstack).
 	Platinum onboarding.Provisioner
 	// Keys manage API keys; default: local keys.
@@ -61,11 +75,11 @@ type LifecycleOptions struct {
 
 // NewLifecycle builds the tenant lifecycle of a deployment on d's tables and
 // the shared tenant pool d.TenantPoolID.
-func NewLifecycle(d Deps, o LifecycleOptions) *onboarding.Service {
+func NewLifecycle(d core.Deps, o LifecycleOptions) *onboarding.Service {
 	reg := tenantdb.New(d.Control(), d.Names)
 	reg.Cursors = d.Cursors
 	if o.Keys == nil {
-		o.Keys = apikeys.Local{}
+		o.Keys = localkeys.Local{}
 	}
 	if o.Archive == nil {
 		o.Archive = onboarding.DirArchive{Dir: filepath.Join(os.TempDir(), "issuetracker-exports")}
@@ -74,7 +88,7 @@ func NewLifecycle(d Deps, o LifecycleOptions) *onboarding.Service {
 		Tenants: reg, States: onboardingdb.New(d.Control(), d.Names), Audit: auditdb.New(d.Control(), d.Names),
 		Pooled:   onboarding.Pooled{Table: d.Names.App(), UserPoolID: d.TenantPoolID},
 		Platinum: o.Platinum, Users: cognito.Pools{C: d.Cognito}, Directory: peopledb.UserDB{DB: d.DB},
-		Keys: o.Keys, Data: withFiles(tenantdata.Store{DB: d.DB, Platform: d.Control()}, d.Attachments), Archive: o.Archive,
+		Keys: o.Keys, Data: WithFiles(tenantdata.Store{DB: d.DB, Platform: d.Control()}, d.Attachments), Archive: o.Archive,
 		ForgetIssuer: reg.DeleteIssuer, Now: d.Now,
 		Mail: d.Mail, WebBaseURL: d.WebBaseURL, SharedPoolID: d.TenantPoolID, Lease: o.Lease,
 		Move: tenantdata.Store{DB: d.DB, Platform: d.Control(), Memo: tenantdata.NewSyncMemo()}, Migration: o.Migration,
@@ -91,9 +105,9 @@ func NewLifecycle(d Deps, o LifecycleOptions) *onboarding.Service {
 	return svc
 }
 
-// lifecycleDeps are the lifecycle operations' dependencies; without a
+// Deps are the lifecycle operations' dependencies; without a
 // database (unit wiring tests) the operations answer lifecycle_unavailable.
-func lifecycleDeps(d Deps) tenantapi.Deps {
+func Deps(d core.Deps) tenantapi.Deps {
 	if d.DB == nil {
 		return tenantapi.Deps{}
 	}
@@ -109,10 +123,10 @@ func lifecycleDeps(d Deps) tenantapi.Deps {
 	}
 	return tenantapi.Deps{
 		Service:       svc,
-		Audit:         peopleAudit(d),
-		Directory:     directory(d),
+		Audit:         peoplewire.PeopleAudit(d),
+		Directory:     Directory(d),
 		Settings:      systemdb.New(d.Control(), d.Names),
-		Health:        healthSource(d),
+		Health:        HealthSource(d),
 		Usage:         tenantUsage{data: tenantdata.Store{DB: d.DB, Platform: d.Control()}, store: usagedb.New(d.Control(), d.Names), now: d.Now},
 		Registrations: limiter("register", d.RegistrationsPerHour, DefaultRegistrationsPerHour, time.Hour),
 		Lookups:       limiter("lookup", d.LookupsPerMinute, DefaultLookupsPerMinute, time.Minute),
@@ -126,24 +140,25 @@ func lifecycleDeps(d Deps) tenantapi.Deps {
 
 // cellDirectory is the global tenant directory when d has one (a cell of
 // a platform with cells), else nil.
-func cellDirectory(d Deps) tenantapi.CellDirectory {
+func cellDirectory(d core.Deps) tenantapi.CellDirectory {
 	if d.CellDirectory == nil {
 		return nil
 	}
 	return d.CellDirectory
 }
 
-// healthSource is d.Health (CloudWatch alarms in AWS: DepsFromEnv), or
+// HealthSource is d.Health (CloudWatch alarms in AWS: the tenants
+// function's lifecyclewire.WithHealth), or
 // the local metrics log's summary.
-func healthSource(d Deps) health.Source {
+func HealthSource(d core.Deps) health.Source {
 	if d.Health != nil {
 		return d.Health
 	}
 	return health.MetricsLog{Path: os.Getenv(envvars.MetricsLog), Now: d.Now}
 }
 
-// directory is the provider's tenants table on d's control table.
-func directory(d Deps) *tenantdb.Store {
+// Directory is the provider's tenants table on d's control table.
+func Directory(d core.Deps) *tenantdb.Store {
 	reg := tenantdb.New(d.Control(), d.Names)
 	reg.Cursors = d.Cursors
 	return reg
@@ -192,4 +207,36 @@ func (l suppressionList) List(ctx context.Context, req list.Request) (list.Page[
 
 func (l suppressionList) Lift(ctx context.Context, address string) (mail.Suppression, error) {
 	return l.s.Lift(ctx, address)
+}
+
+// Operations are the lifecycle's operations (tenantapi): registration,
+// the workspace's settings, Root's tenant administration.
+func Operations(d core.Deps) httpapi.Operations { return tenantapi.Operations(Deps(d)) }
+
+// Workspace is the workspace function: the tenant's workspace settings
+// (branding), through a pooled-only lifecycle on the shared pool.
+var Workspace = core.Wiring{Fn: routes.FnWorkspace, Setup: []core.Setup{core.WithCognito}, Operations: Operations}
+
+// filesData deletes a tenant's attachment objects before its items when
+// offboarding (the objects' records are items; a Platinum tenant's own
+// bucket must be empty before its stack is destroyed).
+type filesData struct {
+	onboarding.Data
+	files *attachment.Service
+}
+
+// WithFiles is d, deleting the tenant's files first (files nil: d).
+func WithFiles(d onboarding.Data, files *attachment.Service) onboarding.Data {
+	if files == nil {
+		return d
+	}
+	return filesData{Data: d, files: files}
+}
+
+// Delete implements onboarding.Data.
+func (f filesData) Delete(ctx context.Context, t tenant.Tenant) (int, error) {
+	if _, err := f.files.Offboard(tenancy.WithTenant(ctx, t.ID), t.ID, t.Tier); err != nil {
+		return 0, fmt.Errorf("delete attachments of %s: %w", t.ID, err)
+	}
+	return f.Data.Delete(ctx, t)
 }

@@ -1,13 +1,20 @@
-package app
+// Package filewire wires the attachments (files on issues and comments)
+// on DynamoDB and S3: the attachments function, its upload sweep, and the
+// attachments service the onboarding function deletes a tenant's files
+// with.
+package filewire
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log"
 	"log/slog"
 	"os"
+
+	"github.com/issuetracker/issuetracker/internal/app/core"
+	"github.com/issuetracker/issuetracker/internal/app/trackerwire"
+	"github.com/issuetracker/issuetracker/internal/httpapi"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -23,7 +30,6 @@ import (
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
 	"github.com/issuetracker/issuetracker/internal/list"
-	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -44,7 +50,7 @@ func NewAttachments(db *dynamodb.Client, objects attachment.Objects, buckets att
 	return &attachment.Service{
 		Store:   attachmentdb.Store{DB: db, Cursors: cursors},
 		Objects: objects,
-		Issues:  attachmentapi.Issues{Service: newIssueService(db, cursors, nil)},
+		Issues:  attachmentapi.Issues{Service: trackerwire.IssueService(db, cursors, nil)},
 		Buckets: buckets,
 	}
 }
@@ -53,7 +59,7 @@ func NewAttachments(db *dynamodb.Client, objects attachment.Objects, buckets att
 // ITR_ATTACHMENTS_BUCKET (Platinum tenants' in their own bucket), signed
 // with the tenant's session. Nil when no bucket is configured.
 func AttachmentsFromEnv(cfg aws.Config, e awsx.Endpoints, db *dynamodb.Client, creds *tenantcreds.Provider, names schema.Names, keys *list.Keyring) *attachment.Service {
-	bucket := lookupEnv(EnvAttachmentsBucket)
+	bucket := os.Getenv(EnvAttachmentsBucket)
 	if bucket == "" {
 		return nil
 	}
@@ -74,15 +80,15 @@ func attachmentObjects(cfg aws.Config, c *s3.Client, pooled string) *s3objects.O
 	objs.Downloads = s3.NewPresignClient(c, func(o *s3.PresignOptions) {
 		o.ClientOptions = append(o.ClientOptions, func(o *s3.Options) { o.UsePathStyle = true })
 	})
-	objs.DownloadBase = lookupEnv(EnvDownloadBase)
-	base, keyID, secret := lookupEnv(envvars.AttachmentsCloudFrontBase), lookupEnv(envvars.AttachmentsCloudFrontKeyPairID), lookupEnv(envvars.AttachmentsCloudFrontKeySecret)
+	objs.DownloadBase = os.Getenv(EnvDownloadBase)
+	base, keyID, secret := os.Getenv(envvars.AttachmentsCloudFrontBase), os.Getenv(envvars.AttachmentsCloudFrontKeyPairID), os.Getenv(envvars.AttachmentsCloudFrontKeySecret)
 	if base == "" || keyID == "" || secret == "" {
 		return objs
 	}
 	sm := secretsmanager.NewFromConfig(cfg)
 	objs.CloudFront = &s3objects.CloudFront{Bucket: pooled, Base: base, KeyPairID: keyID,
 		Key: func(ctx context.Context) (string, error) {
-			ctx, cancel := context.WithTimeout(ctx, CursorKeyFetchTimeout)
+			ctx, cancel := context.WithTimeout(ctx, core.CursorKeyFetchTimeout)
 			defer cancel()
 			out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(secret)})
 			if err != nil {
@@ -102,7 +108,7 @@ const sweepPerTenant = 200
 // SweepUploads releases, for every active tenant, the uploads that were
 // never confirmed in time and deletes what they left in the bucket. It
 // reports how many it released.
-func SweepUploads(ctx context.Context, d Deps) (int, error) {
+func SweepUploads(ctx context.Context, d core.Deps) (int, error) {
 	if d.Attachments == nil {
 		return 0, nil
 	}
@@ -130,17 +136,25 @@ func SweepUploads(ctx context.Context, d Deps) (int, error) {
 	}
 }
 
+// Attachments is the attachments function's wiring.
+var Attachments = core.Wiring{Fn: routes.FnAttachments, Setup: []core.Setup{WithAttachments}, Operations: Operations}
+
+// Operations are the attachments' operations on d.Attachments.
+func Operations(d core.Deps) httpapi.Operations { return attachmentapi.Operations(d.Attachments) }
+
+// WithAttachments adds the attachments service when the environment names
+// a bucket (AttachmentsFromEnv). A Setup step.
+func WithAttachments(_ context.Context, e core.Env, d *core.Deps) error {
+	d.Attachments = AttachmentsFromEnv(e.AWS, e.Endpoints, d.DB, e.Creds, d.Names, d.Cursors.Keys)
+	return nil
+}
+
 // ServeAttachments runs the attachments function: API Gateway's requests
 // through the route table, and {"job": "sweep-uploads"} from its schedule.
 func ServeAttachments() {
-	fn := routes.FnAttachments
-	useLambdaLogging(fn, os.Stdout)
-	deps, err := DepsFromEnv(context.Background())
-	if err != nil {
-		log.Fatalf("%s: %v", fn, err)
-	}
-	api := lambdahttp.New(MustFunction(fn, deps))
-	lambda.Start(func(ctx context.Context, raw json.RawMessage) (any, error) {
+	deps, h := core.Boot(Attachments)
+	api := lambdahttp.New(h)
+	lambda.StartWithOptions(func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var job struct {
 			Job string `json:"job"`
 		}
@@ -157,28 +171,5 @@ func ServeAttachments() {
 			return nil, err
 		}
 		return api.Invoke(ctx, ev)
-	})
-}
-
-// filesData deletes a tenant's attachment objects before its items when
-// offboarding (the objects' records are items; a Platinum tenant's own
-// bucket must be empty before its stack is destroyed).
-type filesData struct {
-	onboarding.Data
-	files *attachment.Service
-}
-
-func withFiles(d onboarding.Data, files *attachment.Service) onboarding.Data {
-	if files == nil {
-		return d
-	}
-	return filesData{Data: d, files: files}
-}
-
-// Delete implements onboarding.Data.
-func (f filesData) Delete(ctx context.Context, t tenant.Tenant) (int, error) {
-	if _, err := f.files.Offboard(tenancy.WithTenant(ctx, t.ID), t.ID, t.Tier); err != nil {
-		return 0, fmt.Errorf("delete attachments of %s: %w", t.ID, err)
-	}
-	return f.Data.Delete(ctx, t)
+	}, core.FlushOnSIGTERM(deps))
 }

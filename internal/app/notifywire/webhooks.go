@@ -1,4 +1,4 @@
-package app
+package notifywire
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/issuetracker/issuetracker/internal/app/core"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -32,20 +34,13 @@ import (
 	"github.com/issuetracker/issuetracker/internal/webhook/webhookdb"
 )
 
-// WebhookConfig is how a deployment sends webhooks: the queue of delivery
-// attempts (SQS in AWS, a webhook.MemQueue locally) and the SSRF guard.
-type WebhookConfig struct {
-	Queue webhook.Queue
-	Guard webhook.Guard
-}
-
 // WebhookGuardFromEnv is the deployment's guard: loopback only where
 // envvars.WebhookAllowLoopback is set (never in AWS).
 func WebhookGuardFromEnv() webhook.Guard {
 	return webhook.Guard{AllowLoopback: os.Getenv(envvars.WebhookAllowLoopback) == "true"}
 }
 
-func webhookService(d Deps) webhook.Service {
+func webhookService(d core.Deps) webhook.Service {
 	s := webhook.Service{Store: webhookdb.Store{DB: d.DB, Cursors: d.Cursors}, Now: d.Now}
 	if d.Webhooks != nil {
 		s.Queue, s.Guard = d.Webhooks.Queue, d.Webhooks.Guard
@@ -53,7 +48,7 @@ func webhookService(d Deps) webhook.Service {
 	return s
 }
 
-func webhookDeps(d Deps) webhookapi.Deps { return webhookapi.Deps{Service: webhookService(d)} }
+func webhookDeps(d core.Deps) webhookapi.Deps { return webhookapi.Deps{Service: webhookService(d)} }
 
 // WebhookProducer is the webhook half of the activity consumer: events of
 // the change stream become queued deliveries (nil queue: no webhooks).
@@ -150,20 +145,11 @@ func WebhookQueueFromEnv(cfg aws.Config) webhook.Queue {
 // ServeWebhookDelivery runs this process as the webhook-delivery function:
 // batches of the webhook queue's messages, one attempt each.
 func ServeWebhookDelivery() {
-	useLambdaLogging("webhook-delivery", os.Stdout)
-	deps, err := DepsFromEnv(context.Background())
-	if err != nil {
-		log.Fatalf("webhook-delivery: %v", err)
-	}
-	e := awsx.EndpointsFromEnv()
-	cfg, err := awsx.Load(context.Background(), e)
-	if err != nil {
-		log.Fatalf("webhook-delivery: %v", err)
-	}
-	q := WebhookQueueFromEnv(cfg)
+	deps, e := core.Init("webhook-delivery", core.WithMail)
+	q := WebhookQueueFromEnv(e.AWS)
 	if q == nil {
 		log.Fatalf("webhook-delivery: %s is not set", envvars.WebhookQueueURL)
 	}
-	d := NewWebhookDeliverer(awsx.DynamoDB(cfg, e), q, webhook.Guard{}, deps.Mail, deps.WebBaseURL)
+	d := NewWebhookDeliverer(awsx.DynamoDB(e.AWS, e.Endpoints), q, webhook.Guard{}, deps.Mail, deps.WebBaseURL)
 	lambda.Start(sqsqueue.Handler(d))
 }

@@ -1,0 +1,175 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/issuetracker/issuetracker/internal/edge"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/idempotency"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+)
+
+// Function builds the handler of one function: every route it owns in the
+// route table, each behind the route's access rule, served by the
+// operation of all with the route's id (all may hold more: the in-process
+// platform passes every domain's). A route without an operation is an
+// error, so the table and the code cannot drift.
+func Function(fn routes.Function, all httpapi.Operations, d Deps) (http.Handler, error) {
+	idem := idempotency.Store{DB: d.DB, Control: d.Control(), ControlTable: d.Names.Control(), Now: d.Now}
+	var homes homeReader
+	if d.Control() != nil {
+		homes = &cachedHomes{reg: tenantdb.New(d.Control(), d.Names), ttl: onboarding.HomeCacheTTL, now: time.Now}
+	}
+	mux := http.NewServeMux()
+	owned := routes.ForFunction(fn)
+	if len(owned) == 0 {
+		return nil, fmt.Errorf("function %q owns no route", fn)
+	}
+	for _, rt := range owned {
+		op, ok := all[rt.OperationID]
+		if !ok {
+			return nil, fmt.Errorf("route %s %s: no operation %q", rt.Method, rt.Path, rt.OperationID)
+		}
+		mux.Handle(rt.Method+" "+rt.Path, guard(rt, op, idem, homes))
+	}
+	mux.Handle("/", httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		return errs.E(errs.KindNotFound, "route_not_found", "no route %s %s", r.Method, r.URL.Path)
+	}))
+	return instrument(fn, withEdgeHeaders(metered(d.Meter, mux), d.CORSOrigins)), nil
+}
+
+// withEdgeHeaders sends the API's security and CORS headers (internal/edge)
+// on every answer: API Gateway passes a Lambda proxy answer through as the
+// function wrote it and cannot add headers to it, so the functions send
+// them, in AWS and behind the local gateway alike.
+func withEdgeHeaders(h http.Handler, origins []string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		edge.SetSecurityHeaders(w.Header())
+		edge.SetCORS(w.Header(), r.Header.Get("Origin"), origins)
+		h.ServeHTTP(w, r)
+	})
+}
+
+// MustFunction is Function for mains: a wiring error stops the cold start.
+func MustFunction(fn routes.Function, all httpapi.Operations, d Deps) http.Handler {
+	h, err := Function(fn, all, d)
+	if err != nil {
+		panic(err)
+	}
+	return h
+}
+
+// guard enforces the route's access rule: the one place where the permission
+// matrix is applied, in AWS and locally alike. Every POST honours
+// Idempotency-Key (internal/idempotency), inside the tenant context.
+//
+// A tenant's request reads the tenant's record (one consistent GetItem,
+// never cached): its table may have changed within the authorizer's cache
+// time (a tier migration's switch), and during a migration's write freeze
+// its writes answer 503 with Retry-After while its reads go on.
+// homeReader reads a tenant's record: where its data lives now.
+type homeReader interface {
+	Get(ctx context.Context, id string) (tenant.Tenant, error)
+}
+
+func guard(rt routes.Route, op httpapi.HandlerFunc, idem idempotency.Store, homes homeReader) http.Handler {
+	switch {
+	case rt.WriteClaimsKey():
+		op = idem.WrapOneTransaction(op)
+	case rt.Method == http.MethodPost:
+		op = idem.Wrap(op)
+	}
+	if rt.Access.Kind == routes.Public {
+		return op
+	}
+	return httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := httpapi.CallerPrincipal(r)
+		if err != nil {
+			return err
+		}
+		if !rt.Access.Allows(p.Role) {
+			return errs.Forbidden("role_forbidden", fmt.Sprintf("your role (%s) may not call %s %s", p.Role, rt.Method, rt.Path))
+		}
+		if p.MFA == tenancy.MFAMissing && !routes.AllowedWithoutMFA(rt.OperationID) {
+			return errs.Forbidden("mfa_required", "your workspace requires MFA: set it up (GET /v1/me/mfa) and sign in again with it")
+		}
+		if p.TenantID != "" && homes != nil {
+			t, err := homes.Get(r.Context(), p.TenantID)
+			switch {
+			case errs.Is(err, errs.KindNotFound):
+				// Not in the registry (a principal made by a test): the authorizer's word stands.
+				t = tenant.Tenant{Table: p.Table}
+			case err != nil:
+				return err
+			}
+			if t.WritesFrozen && !safeMethod(rt.Method) {
+				w.Header().Set("Retry-After", strconv.Itoa(onboarding.RetryAfterFreeze))
+				return errs.Unavailable("tenant_migrating",
+					"your workspace is moving to its new home: writes resume in a few seconds, reads work meanwhile", nil)
+			}
+			p.Table = t.Table
+		}
+		ctx := tenancy.WithPrincipal(r.Context(), p) // decoded once per request
+		if p.TenantID != "" {
+			// From here on, tenant data is read and written as this tenant only.
+			ctx = tenancy.WithTenant(ctx, p.TenantID)
+		}
+		return op(w, r.WithContext(ctx))
+	})
+}
+
+// cachedHomes keeps each tenant's record for ttl in this process, so the
+// guard reads the registry about once a second per tenant and execution
+// environment, not on every request. The migration's freeze waits
+// onboarding.HomeCacheTTL longer for that (its states go unfrozen-old ->
+// frozen-old -> unfrozen-new, so a cached record at most ttl old admits no
+// write after the drain, and one that is stale after the switch refuses
+// writes). Errors are not kept.
+type cachedHomes struct {
+	reg tenant.Registry
+	ttl time.Duration
+	now func() time.Time
+	mu  sync.Mutex
+	m   map[string]cachedHome
+}
+
+type cachedHome struct {
+	t   tenant.Tenant
+	err error
+	at  time.Time
+}
+
+func (c *cachedHomes) Get(ctx context.Context, id string) (tenant.Tenant, error) {
+	now := c.now()
+	c.mu.Lock()
+	h, ok := c.m[id]
+	c.mu.Unlock()
+	if ok && now.Sub(h.at) < c.ttl {
+		return h.t, h.err
+	}
+	t, err := c.reg.Get(ctx, id)
+	if err != nil && !errs.Is(err, errs.KindNotFound) {
+		return t, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) > 10000 {
+		c.m = map[string]cachedHome{}
+	}
+	c.m[id] = cachedHome{t: t, err: err, at: now}
+	c.mu.Unlock()
+	return t, err
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}

@@ -1,0 +1,130 @@
+// Package lifecyclewire wires the tenant lifecycle of a deployed
+// platform: its AWS provisioning (usage plan keys through API Gateway,
+// Platinum stacks through EventBridge and CloudFormation, exports in S3),
+// for the functions that start or advance lifecycle runs (registration,
+// tenants, onboarding; billing through billingwire). The other functions
+// do not import it, so they do not link these clients.
+package lifecyclewire
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/issuetracker/issuetracker/internal/app/core"
+	"github.com/issuetracker/issuetracker/internal/app/filewire"
+	"github.com/issuetracker/issuetracker/internal/app/peoplewire"
+	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
+	"github.com/issuetracker/issuetracker/internal/health/cwalarms"
+	"github.com/issuetracker/issuetracker/internal/httpapi"
+
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
+	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
+	"github.com/issuetracker/issuetracker/internal/onboarding/s3archive"
+	"github.com/issuetracker/issuetracker/internal/routes"
+)
+
+// FromEnv builds the lifecycle of a deployed function, once per
+// cold start, from what the platform stack configures (internal/envvars):
+//   - envvars.ExportBucket (+ ExportKMSKey): offboarding exports in S3;
+//   - envvars.UsagePlanParameterPrefix: API Gateway keys on the plans whose
+//     ids are read from SSM on the first key operation (one GetParameters
+//     call, with a timeout; no network call at cold start);
+//   - envvars.EventBus: Platinum stacks deployed by the provisioning pipeline.
+//
+// What is not configured keeps tenantwire.NewLifecycle's default (a folder archive,
+// local keys, no Platinum).
+func FromEnv(ctx context.Context, env core.Env, d core.Deps) (*onboarding.Service, error) {
+	e, cfg := env.Endpoints, env.AWS
+	var o tenantwire.LifecycleOptions
+	// Against the local cloud (a function process of make dev's template
+	// mode) there is no KMS, SSM, API Gateway keys API or EventBridge: the
+	// exports go unencrypted to the local S3, API keys are local ones, and
+	// runs happen in the function (as in the in-process platform).
+	local := e.Local()
+	if b := os.Getenv(s3archive.EnvBucket); b != "" {
+		o.Archive = s3archive.Archive{C: awsx.S3(cfg, e), Bucket: b, KMSKeyID: os.Getenv(s3archive.EnvKMSKey)}
+		if local {
+			o.Archive = s3archive.Archive{C: awsx.S3(cfg, e), Bucket: b}
+		}
+	}
+	if local {
+		o.Driver = func(m *onboarding.Machine) onboarding.Driver { return &onboarding.Async{M: m} }
+		return tenantwire.NewLifecycle(d, o), nil
+	}
+	if prefix := os.Getenv(envvars.UsagePlanParameterPrefix); prefix != "" {
+		// Read on the first key operation, not at cold start (apikeys.LazyPlans).
+		o.Keys = apikeys.AWS{C: apigateway.NewFromConfig(cfg), Prefix: d.Names.Prefix, LazyPlans: apikeys.LazyPlansFromSSM(ssm.NewFromConfig(cfg), prefix)}
+	}
+	if bus := os.Getenv(envvars.EventBus); bus != "" {
+		issuer := os.Getenv(envvars.CognitoIssuerBase)
+		if issuer == "" {
+			issuer = fmt.Sprintf("https://cognito-idp.%s.amazonaws.com", cfg.Region)
+		}
+		events := eventbridge.NewFromConfig(cfg)
+		roles, err := awsstacks.ParseAccountRoles(os.Getenv(envvars.TenantAccountRoles))
+		if err != nil {
+			return nil, err
+		}
+		o.Platinum = onboarding.Platinum{IssuerBase: issuer, Stacks: awsstacks.Stacks{
+			Events: events, CFN: cloudformation.NewFromConfig(cfg), Bus: bus,
+			CrossAccount: awsstacks.AssumeRoleClients(cfg, sts.NewFromConfig(cfg), roles)}}
+		// Runs happen in the onboarding function, not in the API request.
+		o.Driver = func(*onboarding.Machine) onboarding.Driver { return awsstacks.Driver{Events: events, Bus: bus} }
+	}
+	return tenantwire.NewLifecycle(d, o), nil
+}
+
+// WithLifecycle builds d.Lifecycle (FromEnv) once the steps before it
+// have set what it uses (Cognito, mail, billing on). A Setup step.
+func WithLifecycle(ctx context.Context, e core.Env, d *core.Deps) error {
+	svc, err := FromEnv(ctx, e, *d)
+	d.Lifecycle = svc
+	return err
+}
+
+// WithHealth adds Root's platform health: the deployment's CloudWatch
+// alarms in AWS (the local metrics log's summary otherwise). A Setup step.
+func WithHealth(_ context.Context, e core.Env, d *core.Deps) error {
+	if !e.Endpoints.Local() {
+		d.Health = cwalarms.Source{API: cloudwatch.NewFromConfig(e.AWS), Prefix: d.Names.Prefix + "-"}
+	}
+	return nil
+}
+
+// Registration is the public sign-up function: it mails verification
+// codes and puts lifecycle run requests on the bus.
+var Registration = core.Wiring{Fn: routes.FnRegistration,
+	Setup:      []core.Setup{core.WithCognito, core.WithMail, core.WithBillingOn, WithLifecycle},
+	Operations: tenantwire.Operations}
+
+// Tenants is the provider's (Root's) administration: tenants, their
+// lifecycle, platform health and settings.
+var Tenants = core.Wiring{Fn: routes.FnTenants,
+	Setup: []core.Setup{core.WithCognito, core.WithBillingOn, WithHealth, WithLifecycle},
+	Operations: func(d core.Deps) httpapi.Operations {
+		all := tenantwire.Operations(d)
+		maps.Copy(all, peoplewire.Operations(d))
+		return all
+	}}
+
+// ServeOnboardingEvents runs this process as the onboarding function: the
+// provisioning pipeline's outcome events on the platform bus resume or fail
+// the tenant runs that wait on them (awsstacks.Handler).
+func ServeOnboardingEvents() {
+	core.UseLambdaLogging(routes.FnOnboarding, os.Stdout)
+	core.MustHaveEnvironment(routes.FnOnboarding)
+	d, _ := core.Init(routes.FnOnboarding, core.WithCognito, core.WithMail, core.WithBillingOn, filewire.WithAttachments, WithLifecycle)
+	lambda.Start(awsstacks.Handler{M: d.Lifecycle.Machine, Maintain: d.Lifecycle.Maintain}.Handle)
+}

@@ -1,0 +1,128 @@
+package app_test
+
+import (
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/issuetracker/issuetracker/internal/app/analyticswire"
+	"github.com/issuetracker/issuetracker/internal/app/billingwire"
+	"github.com/issuetracker/issuetracker/internal/app/core"
+	"github.com/issuetracker/issuetracker/internal/app/filewire"
+	"github.com/issuetracker/issuetracker/internal/app/lifecyclewire"
+	"github.com/issuetracker/issuetracker/internal/app/metawire"
+	"github.com/issuetracker/issuetracker/internal/app/notifywire"
+	"github.com/issuetracker/issuetracker/internal/app/peoplewire"
+	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
+	"github.com/issuetracker/issuetracker/internal/app/trackerwire"
+	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/schema"
+)
+
+// wirings are the route functions' own wirings, the ones their mains
+// serve (functions/<fn>/main.go).
+var wirings = []core.Wiring{
+	metawire.Meta, trackerwire.Issues, notifywire.Comments, peoplewire.Users, peoplewire.Teams,
+	analyticswire.Analytics, filewire.Attachments, lifecyclewire.Registration, lifecyclewire.Tenants,
+	tenantwire.Workspace, billingwire.Billing,
+}
+
+// Each route function is served by its own wiring, which holds an
+// operation for every route the route table gives it: the handler a
+// deployed function builds (core.Boot) is the route table's, not only the
+// in-process platform's (TestEveryRouteHasAnOperation).
+func TestEveryFunctionsWiringServesAllItsRoutes(t *testing.T) {
+	byFn := map[routes.Function]core.Wiring{}
+	for _, w := range wirings {
+		_, dup := byFn[w.Fn]
+		require.False(t, dup, "two wirings of %s", w.Fn)
+		byFn[w.Fn] = w
+	}
+	d := core.Deps{Names: schema.Names{Prefix: "unit"}}
+	for _, fn := range routes.Functions() {
+		t.Run(string(fn), func(t *testing.T) {
+			w, ok := byFn[fn]
+			require.True(t, ok, "no wiring for function %s: add one (docs/architecture.md, Wiring)", fn)
+			ops := w.Operations(d)
+			for _, rt := range routes.ForFunction(fn) {
+				assert.Contains(t, ops, rt.OperationID, "%s %s of %s", rt.Method, rt.Path, fn)
+			}
+			_, err := w.Handler(d)
+			require.NoError(t, err)
+		})
+	}
+}
+
+// wiringPackage is the import path of the package that declares w's
+// operations (the function's wiring package).
+func wiringPackage(w core.Wiring) string {
+	name := runtime.FuncForPC(reflect.ValueOf(w.Operations).Pointer()).Name()
+	slash := strings.LastIndex(name, "/")
+	return name[:slash+strings.Index(name[slash:], ".")]
+}
+
+// heavy are packages (and the packages under them; exactly the package
+// when the key ends with "$") that only some functions may link, with who
+// may.
+var heavy = map[string][]string{
+	"github.com/stripe/stripe-go":                           {"billing"},
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation":   {"registration", "tenants", "billing", "onboarding"},
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge":      {"registration", "tenants", "billing", "onboarding"},
+	"github.com/aws/aws-sdk-go-v2/service/ssm":              {"registration", "tenants", "billing", "onboarding"},
+	"github.com/aws/aws-sdk-go-v2/service/apigateway":       {"registration", "tenants", "billing", "onboarding"},
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch":       {"registration", "tenants", "billing", "onboarding"},
+	"github.com/aws/aws-sdk-go-v2/service/sesv2":            {"users", "registration", "billing", "onboarding", "stream-activity", "webhook-delivery"},
+	"github.com/aws/aws-sdk-go-v2/service/sqs":              {"comments", "stream-activity", "webhook-delivery"},
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams$": {}, // the local pollers' (its schemas are DynamoDB's too)
+	// The SDK's default credential chain (sso, ssooidc, signin, imds):
+	// functions read Lambda's environment credentials (awsx.LoadFunction).
+	"github.com/aws/aws-sdk-go-v2/config": {},
+	// The in-process composition root imports every wiring.
+	"github.com/issuetracker/issuetracker/internal/app$": {},
+}
+
+// A function links only what its routes need: its main imports its own
+// wiring and no package of heavy that another function needs (go list,
+// no build: fast). A wiring that starts importing, say, the lifecycle's
+// CloudFormation client into the issues function fails here.
+func TestFunctionsImportOnlyWhatTheirRoutesNeed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	root, err := filepath.Abs("../..")
+	require.NoError(t, err)
+	mains, err := exec.Command("go", "list", "-C", root, "./functions/...").Output()
+	require.NoError(t, err)
+	deps := map[string][]string{}
+	for _, m := range strings.Fields(string(mains)) {
+		out, err := exec.Command("go", "list", "-C", root, "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", m).Output()
+		require.NoError(t, err, m)
+		deps[filepath.Base(m)] = strings.Fields(string(out))
+	}
+	require.NotEmpty(t, deps["issues"])
+	for fn, ds := range deps {
+		for prefix, allowed := range heavy {
+			for _, d := range ds {
+				exact, ok := strings.CutSuffix(prefix, "$")
+				if d == exact || !ok && strings.HasPrefix(d, prefix+"/") {
+					assert.Contains(t, allowed, fn, "functions/%s links %s", fn, d)
+					break
+				}
+			}
+		}
+	}
+	for _, w := range wirings {
+		assert.Contains(t, deps[string(w.Fn)], wiringPackage(w), "functions/%s serves its wiring", w.Fn)
+	}
+	// The functions that send mail (core.WithMail) get the sender from
+	// mailwire, which their mains import.
+	for _, fn := range heavy["github.com/aws/aws-sdk-go-v2/service/sesv2"] {
+		assert.Contains(t, deps[fn], "github.com/issuetracker/issuetracker/internal/app/mailwire", "functions/%s sends mail", fn)
+	}
+}
