@@ -2326,6 +2326,11 @@ export interface components {
             mrr_cents: number;
             tiers: components["schemas"]["TierMetrics"][];
         };
+        FormerPool: {
+            client_ids?: string[];
+            id: string;
+            issuer?: string;
+        };
         FunctionStats: {
             client_errors: number;
             error_rate: number;
@@ -2536,6 +2541,7 @@ export interface components {
             drained: number;
             freeze_ms?: number;
             from: components["schemas"]["Home"];
+            from_pool?: string;
             from_tier: string;
             /** Format: date-time */
             frozen_at?: string;
@@ -2552,6 +2558,8 @@ export interface components {
             target?: {
                 [key: string]: components["schemas"]["FamilyDigest"];
             };
+            target_clients?: string[];
+            target_issuer?: string;
             target_pool?: string;
             to: components["schemas"]["Home"];
         };
@@ -3021,6 +3029,7 @@ export interface components {
             client_ids?: string[];
             /** Format: date-time */
             created_at: string;
+            former_pool?: components["schemas"]["FormerPool"];
             /** Format: date-time */
             home_since?: string;
             id: string;
