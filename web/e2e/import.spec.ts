@@ -10,10 +10,10 @@ test('an Admin imports a Jira CSV: preview with row errors, run with progress, r
 }) => {
   const run = Date.now().toString(36);
   const csv = [
-    'Issue key,Summary,Issue Type,Status,Priority,Assignee Email,Labels,Sprint',
-    `JRA-1,Imported login bug ${run},Bug,To Do,High,admin@acme.test,,Sprint 1`,
-    `JRA-2,Imported export task ${run},Task,In Progress,Medium,,,Sprint 1`,
-    `JRA-3,Imported by a stranger ${run},Task,Done,Low,nobody@elsewhere.test,,Sprint 2`,
+    'Issue key,Summary,Issue Type,Status,Priority,Assignee Email,Labels,Resolution',
+    `JRA-1,Imported login bug ${run},Bug,To Do,High,admin@acme.test,,Fixed`,
+    `JRA-2,Imported export task ${run},Task,In Progress,Medium,,,Fixed`,
+    `JRA-3,Imported by a stranger ${run},Task,Done,Low,nobody@elsewhere.test,,Won't Do`,
     `JRA-4,Imported feature ${run},Story,To Do,,,,`,
     `JRA-5,,Bug,To Do,High,,,`,
   ].join('\n');
@@ -32,7 +32,7 @@ test('an Admin imports a Jira CSV: preview with row errors, run with progress, r
   await expect(errors.filter({ hasText: 'JRA-3' })).toContainText('nobody@elsewhere.test');
   await expect(errors.filter({ hasText: 'JRA-5' })).toContainText('title');
   await expect(page.getByRole('list', { name: 'Mapped columns' })).toContainText('Summary → title');
-  await expect(page.getByText('Sprint', { exact: true })).toBeVisible(); // not imported
+  await expect(page.getByText('Resolution', { exact: true })).toBeVisible(); // not imported
   await expect(page.getByTestId('sample-row')).toHaveCount(3);
   await expectAccessible(page, test.info(), 'settings-import');
   await screenshots(page, 'settings-import');
