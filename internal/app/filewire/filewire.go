@@ -7,7 +7,6 @@ package filewire
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -34,7 +33,6 @@ import (
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
-	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantcreds"
 )
 
@@ -112,28 +110,9 @@ func SweepUploads(ctx context.Context, d core.Deps) (int, error) {
 	if d.Attachments == nil {
 		return 0, nil
 	}
-	reg := tenantdb.New(d.Control(), d.Names)
-	total := 0
-	var errs []error
-	req := list.Request{Limit: list.MaxLimit}
-	for {
-		page, err := reg.ListByStatus(ctx, tenant.StatusActive, req)
-		if err != nil {
-			return total, err
-		}
-		for _, t := range page.Items {
-			tctx := tenancy.WithTenant(ctx, t.ID)
-			n, err := d.Attachments.Sweep(tctx, tenancy.Scope{Table: t.Table, TenantID: t.ID}, sweepPerTenant)
-			total += n
-			if err != nil {
-				errs = append(errs, fmt.Errorf("tenant %s: %w", t.ID, err))
-			}
-		}
-		if page.NextCursor == "" {
-			return total, errors.Join(errs...)
-		}
-		req.Cursor = page.NextCursor
-	}
+	return core.EachActiveTenant(ctx, d, func(ctx context.Context, sc tenancy.Scope, _ tenant.Tenant) (int, error) {
+		return d.Attachments.Sweep(ctx, sc, sweepPerTenant)
+	})
 }
 
 // Attachments is the attachments function's wiring.

@@ -7,7 +7,6 @@ package notifywire
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -174,31 +173,13 @@ func SendNotificationMail(ctx context.Context, d core.Deps, now time.Time) (int,
 		return 0, nil
 	}
 	m := NewMailer(d)
-	reg := tenantdb.New(d.Control(), d.Names)
-	total := 0
-	var failed []error
-	req := list.Request{Limit: list.MaxLimit}
-	for {
-		page, err := reg.ListByStatus(ctx, tenant.StatusActive, req)
-		if err != nil {
-			return total, err
+	return core.EachActiveTenant(ctx, d, func(ctx context.Context, sc tenancy.Scope, t tenant.Tenant) (int, error) {
+		company := t.Branding.DisplayName
+		if company == "" {
+			company = t.Name
 		}
-		for _, t := range page.Items {
-			company := t.Branding.DisplayName
-			if company == "" {
-				company = t.Name
-			}
-			n, err := m.SendDue(tenancy.WithTenant(ctx, t.ID), tenancy.Scope{Table: t.Table, TenantID: t.ID}, company, now)
-			total += n
-			if err != nil {
-				failed = append(failed, fmt.Errorf("tenant %s: %w", t.ID, err))
-			}
-		}
-		if page.NextCursor == "" {
-			return total, errors.Join(failed...)
-		}
-		req.Cursor = page.NextCursor
-	}
+		return m.SendDue(ctx, sc, company, now)
+	})
 }
 
 // ServeActivityStream runs this process as the stream-activity function:
