@@ -174,6 +174,8 @@ func (s Store) wrap(h httpapi.HandlerFunc, inWrite bool) httpapi.HandlerFunc {
 		case rec.status >= 500:
 			// Nothing to release: the record exists only if the write
 			// committed, and then a retry must not repeat it.
+		case answered(c, rec):
+			// The write's transaction stored this very answer with it.
 		case inWrite && !c.Committed():
 			// No transaction ran (a 4xx before the write): store the answer
 			// if the key is still free.
@@ -187,6 +189,37 @@ func (s Store) wrap(h httpapi.HandlerFunc, inWrite bool) httpapi.HandlerFunc {
 		}
 		return rec.flush(w)
 	}
+}
+
+// AnswerWith is for a handler whose answer renders the value its write
+// commits (a create answers with the item it creates): write renders that
+// answer, and the service calls txclaim.Prepare with the value just before
+// its transaction, which then stores the answer with the write, saving the
+// PutItem that would store it afterwards. The answer actually sent is
+// compared with the one stored, and stored by that PutItem when they differ.
+// Without an Idempotency-Key it does nothing.
+func AnswerWith[T any](r *http.Request, write func(w http.ResponseWriter, v T) error) {
+	c := txclaim.From(r.Context())
+	if c == nil {
+		return
+	}
+	c.Render = func(v any) (txclaim.Answer, bool) {
+		t, ok := v.(T)
+		if !ok {
+			return txclaim.Answer{}, false
+		}
+		rec := &recorder{header: http.Header{}, status: http.StatusOK}
+		if err := write(rec, t); err != nil {
+			return txclaim.Answer{}, false
+		}
+		return rec.answer(), true
+	}
+}
+
+// answered: a transaction of the request stored the answer rec holds.
+func answered(c *txclaim.Claim, rec *recorder) bool {
+	a, ok := c.Stored()
+	return ok && a.Equal(rec.answer())
 }
 
 func txclaimed(r *http.Request, c *txclaim.Claim) *http.Request {
@@ -294,14 +327,9 @@ func (s Store) inProgress(w http.ResponseWriter, left time.Duration) error {
 // store stores the response if cond holds (the record is still ours, or
 // the key is free).
 func (s Store) store(r *http.Request, db *dynamodb.Client, table, pk, fp, token string, rec *recorder, cond string) error {
-	hdr := map[string]string{}
-	for _, k := range replayed {
-		if v := rec.header.Get(k); v != "" {
-			hdr[k] = v
-		}
-	}
+	a := rec.answer()
 	item, err := attributevalue.MarshalMap(record{PK: pk, SK: recordSK, State: stateDone, Token: token, Fingerprint: fp,
-		ExpiresAt: s.now().Add(s.ttl()).Unix(), Status: rec.status, Header: hdr, Body: rec.body.Bytes()})
+		ExpiresAt: s.now().Add(s.ttl()).Unix(), Status: a.Status, Header: a.Header, Body: a.Body})
 	if err != nil {
 		return err
 	}
@@ -369,6 +397,18 @@ func (r *recorder) WriteHeader(s int) {
 	}
 }
 func (r *recorder) Write(b []byte) (int, error) { r.wrote = true; return r.body.Write(b) }
+
+// answer is what the record keeps of the response: status, the headers a
+// replay repeats, body.
+func (r *recorder) answer() txclaim.Answer {
+	hdr := map[string]string{}
+	for _, k := range replayed {
+		if v := r.header.Get(k); v != "" {
+			hdr[k] = v
+		}
+	}
+	return txclaim.Answer{Status: r.status, Header: hdr, Body: r.body.Bytes()}
+}
 
 func (r *recorder) flush(w http.ResponseWriter) error {
 	for k, v := range r.header {

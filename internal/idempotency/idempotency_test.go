@@ -25,6 +25,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/idempotency"
+	"github.com/issuetracker/issuetracker/internal/idempotency/txclaim"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 )
@@ -320,6 +321,68 @@ func TestARetryAfterSuccessReplaysAndAnotherBodyIs422(t *testing.T) {
 		httpapi.HandlerFunc(wrap(h)).ServeHTTP(rec, r)
 		assert.Equal(t, http.StatusUnprocessableEntity, rec.Code)
 		assert.Equal(t, "idempotency_key_reused", code(t, rec))
+		assert.Equal(t, 1, w.issues())
+	})
+}
+
+// prepared is create whose answer is rendered before its write
+// (idempotency.AnswerWith + txclaim.Prepare, as issue and comment create
+// do); sent, if set, changes the answer actually sent.
+func (w *world) prepared(sent func(id string) string) httpapi.HandlerFunc {
+	return func(rw http.ResponseWriter, r *http.Request) error {
+		write := func(rw http.ResponseWriter, id string) error {
+			rw.Header().Set("Content-Type", "application/json")
+			rw.Header().Set("Location", "/v1/issues/"+id)
+			rw.WriteHeader(http.StatusCreated)
+			return json.NewEncoder(rw).Encode(map[string]string{"id": id})
+		}
+		idempotency.AnswerWith(r, write)
+		id := randomID()
+		txclaim.Prepare(r.Context(), id)
+		_, err := w.db.TransactWriteItems(r.Context(), &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{{
+			Put: &types.Put{TableName: aws.String(w.table), Item: dynamo.Key(issuesPK, id), ConditionExpression: aws.String("attribute_not_exists(pk)")}}}})
+		if err != nil {
+			return err
+		}
+		if sent != nil {
+			id = sent(id)
+		}
+		return write(rw, id)
+	}
+}
+
+// An answer stored by the write itself needs no PutItem afterwards: a
+// process that dies right after its write still leaves a retry the
+// answer (where, without it, the retry gets idempotency_response_lost).
+func TestAnAnswerStoredWithTheWriteSurvivesACrashBeforeCompletion(t *testing.T) {
+	bothModes(t, func(t *testing.T, w *world) {
+		h := w.prepared(nil)
+		w.failDone.Store(true) // any PutItem of a done record fails
+		first := w.call(h, "k1")
+		require.Equal(t, http.StatusCreated, first.Code, first.Body.String())
+		require.Equal(t, 1, w.issues())
+
+		w.now.Add(31)
+		retry := w.call(h, "k1")
+		assert.Equal(t, http.StatusCreated, retry.Code, retry.Body.String())
+		assert.Equal(t, first.Body.String(), retry.Body.String())
+		assert.Equal(t, first.Header().Get("Location"), retry.Header().Get("Location"))
+		assert.Equal(t, "true", retry.Header().Get(idempotency.ReplayedHeader))
+		assert.Equal(t, 1, w.issues(), "the retry ran the write a second time")
+	})
+}
+
+// When the answer sent is not the one rendered before the write, the one
+// sent is stored (by the PutItem) and replayed.
+func TestAnAnswerThatChangedAfterTheWriteIsStoredAsSent(t *testing.T) {
+	bothModes(t, func(t *testing.T, w *world) {
+		h := w.prepared(func(id string) string { return id + "-as-sent" })
+		first := w.call(h, "k1")
+		require.Equal(t, http.StatusCreated, first.Code, first.Body.String())
+		require.Contains(t, first.Body.String(), "-as-sent")
+		retry := w.call(h, "k1")
+		assert.Equal(t, first.Body.String(), retry.Body.String())
+		assert.Equal(t, first.Header().Get("Location"), retry.Header().Get("Location"))
 		assert.Equal(t, 1, w.issues())
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/idempotency/txclaim"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/text"
@@ -45,6 +46,7 @@ func (s *Service) AddComment(ctx context.Context, p tenancy.Principal, ref, body
 	now := s.now()
 	c := Comment{ID: newID(), IssueID: i.ID, ParentID: parentID, AuthorID: p.UserID, Body: body,
 		Mentions: mentions, CreatedAt: now, UpdatedAt: now}
+	txclaim.Prepare(ctx, c) // a keyed comment's answer is stored with its write
 	if err := s.Store.AddComment(ctx, p.Scope(), c); err != nil {
 		return Comment{}, err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/idempotency/txclaim"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/oklog/ulid/v2"
@@ -225,6 +226,7 @@ func (s *Service) Create(ctx context.Context, p tenancy.Principal, in CreateIssu
 	i.ID, i.Number, i.Key = cmp.Or(in.ImportID, newID()), n, ProjectKey(pr.Key, n)
 	h := StatusChange{ID: newID(), IssueID: i.ID, To: i.Status, Category: i.Category, ActorID: p.UserID, At: now}
 	a := Activity{ID: newID(), IssueID: i.ID, ActorID: p.UserID, At: now, Action: "created", Changes: []Change{}}
+	txclaim.Prepare(ctx, i) // a keyed create's answer is stored with its write
 	if err := s.Store.Create(ctx, p.Scope(), i, h, a); err != nil {
 		return Issue{}, err
 	}

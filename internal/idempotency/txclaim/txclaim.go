@@ -18,8 +18,10 @@
 package txclaim
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"strconv"
 	"sync/atomic"
@@ -39,8 +41,26 @@ const MaxActions = 100
 const (
 	AttrToken      = "token"
 	AttrState      = "state"
+	AttrStatus     = "status"
+	AttrHeader     = "header"
+	AttrBody       = "body"
 	StateCommitted = "committed"
+	// StateDone: the record holds the request's answer.
+	StateDone = "done"
 )
+
+// Answer is a request's answer as the idempotency record keeps it: the
+// status, the headers a replay repeats, and the body.
+type Answer struct {
+	Status int
+	Header map[string]string
+	Body   []byte
+}
+
+// Equal reports whether two answers are the same.
+func (a Answer) Equal(b Answer) bool {
+	return a.Status == b.Status && maps.Equal(a.Header, b.Header) && bytes.Equal(a.Body, b.Body)
+}
 
 // Claim is one request's hold on an idempotency record.
 type Claim struct {
@@ -53,8 +73,39 @@ type Claim struct {
 	// Now is the clock for the Put's condition (an expired record may be
 	// replaced), in Unix seconds.
 	Now int64
+	// Render, set by a handler that knows its answer before its write (a
+	// create answers with the item it writes), turns the value the write
+	// is about to commit into that answer. Prepare calls it; the
+	// transaction then stores the answer with the write, so no separate
+	// write stores it afterwards (the wrapper checks that the answer sent
+	// is the one stored, and stores the one sent when it is not).
+	Render func(v any) (Answer, bool)
 
+	answer    *Answer
 	committed atomic.Bool
+}
+
+// Prepare renders, for the claim ctx carries (if any, and if its handler
+// set Render), the answer that committing v will give; the request's
+// transactions from then on store it with their write. Services call it
+// just before the transaction that writes v.
+func Prepare(ctx context.Context, v any) {
+	c := From(ctx)
+	if c == nil || c.Render == nil || c.committed.Load() {
+		return
+	}
+	if a, ok := c.Render(v); ok {
+		c.answer = &a
+	}
+}
+
+// Stored returns the answer a committed transaction of this request stored
+// with its write, if any.
+func (c *Claim) Stored() (Answer, bool) {
+	if c.answer == nil || !c.committed.Load() {
+		return Answer{}, false
+	}
+	return *c.answer, true
 }
 
 // Committed reports whether a transaction of this request committed the
@@ -125,14 +176,20 @@ func handle(ctx context.Context, in middleware.InitializeInput, next middleware.
 
 func (c *Claim) action(putting bool) types.TransactWriteItem {
 	if putting {
+		item := c.Put
+		if c.answer != nil {
+			item = maps.Clone(c.Put)
+			maps.Copy(item, c.answer.attributes())
+			item[AttrState] = &types.AttributeValueMemberS{Value: StateDone}
+		}
 		return types.TransactWriteItem{Put: &types.Put{
-			TableName: aws.String(c.Table), Item: c.Put,
+			TableName: aws.String(c.Table), Item: item,
 			ConditionExpression:                 aws.String("attribute_not_exists(pk) OR expires_at < :now"),
 			ExpressionAttributeValues:           map[string]types.AttributeValue{":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(c.Now, 10)}},
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}}
 	}
-	return types.TransactWriteItem{Update: &types.Update{
+	up := &types.Update{
 		TableName: aws.String(c.Table), Key: c.Key,
 		UpdateExpression:         aws.String("SET #s = :committed"),
 		ConditionExpression:      aws.String("#t = :token"),
@@ -141,7 +198,33 @@ func (c *Claim) action(putting bool) types.TransactWriteItem {
 			":committed": &types.AttributeValueMemberS{Value: StateCommitted},
 			":token":     &types.AttributeValueMemberS{Value: c.Token}},
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	}}
+	}
+	if c.answer != nil {
+		up.UpdateExpression = aws.String("SET #s = :committed, #status = :status, #header = :header, #body = :body")
+		up.ExpressionAttributeNames["#status"], up.ExpressionAttributeNames["#header"], up.ExpressionAttributeNames["#body"] = AttrStatus, AttrHeader, AttrBody
+		a := c.answer.attributes()
+		up.ExpressionAttributeValues[":committed"] = &types.AttributeValueMemberS{Value: StateDone}
+		up.ExpressionAttributeValues[":status"], up.ExpressionAttributeValues[":header"], up.ExpressionAttributeValues[":body"] = a[AttrStatus], a[AttrHeader], a[AttrBody]
+	}
+	return types.TransactWriteItem{Update: up}
+}
+
+// attributes are the answer's attributes on the record (package
+// idempotency's record item: status, header, body).
+func (a Answer) attributes() map[string]types.AttributeValue {
+	h := make(map[string]types.AttributeValue, len(a.Header))
+	for k, v := range a.Header {
+		h[k] = &types.AttributeValueMemberS{Value: v}
+	}
+	body := a.Body
+	if body == nil {
+		body = []byte{}
+	}
+	return map[string]types.AttributeValue{
+		AttrStatus: &types.AttributeValueMemberN{Value: strconv.Itoa(a.Status)},
+		AttrHeader: &types.AttributeValueMemberM{Value: h},
+		AttrBody:   &types.AttributeValueMemberB{Value: body},
+	}
 }
 
 // writesTable: the marker goes only into transactions on the record's table.

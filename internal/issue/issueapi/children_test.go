@@ -161,6 +161,32 @@ func TestCreatingAnIssueCostsThreeRoundTrips(t *testing.T) {
 		assert.Equal(t, c.calls, m.calls.Load(), c.body)
 		assert.Equal(t, c.status, res.Map(t)["status"], c.body)
 	}
+	// With an Idempotency-Key the key is claimed and the answer stored by
+	// the create's own transaction: still 3 (it was 4 when a PutItem stored
+	// the answer afterwards), and a retry is answered from that record.
+	m.reset()
+	keyed := ann.Do("POST", "/v1/issues", `{"title":"Keyed"}`, "Idempotency-Key", "rt-1")
+	require.Equal(t, http.StatusCreated, keyed.Status, string(keyed.Body))
+	assert.Equal(t, int64(3), m.calls.Load(), "a keyed create")
+	again := ann.Do("POST", "/v1/issues", `{"title":"Keyed"}`, "Idempotency-Key", "rt-1")
+	require.Equal(t, http.StatusCreated, again.Status, string(again.Body))
+	assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
+	assert.Equal(t, string(keyed.Body), string(again.Body))
+	assert.Equal(t, keyed.Header.Get("ETag"), again.Header.Get("ETag"))
+	assert.Equal(t, keyed.Header.Get("Location"), again.Header.Get("Location"))
+	id := keyed.Map(t)["id"].(string)
+	m.reset()
+	c := ann.Do("POST", "/v1/issues/"+id+"/comments", `{"body":"Keyed too"}`, "Idempotency-Key", "rt-2")
+	require.Equal(t, http.StatusCreated, c.Status, string(c.Body))
+	keyedComment := m.calls.Load()
+	m.reset()
+	plain := ann.Do("POST", "/v1/issues/"+id+"/comments", `{"body":"Not keyed"}`)
+	require.Equal(t, http.StatusCreated, plain.Status, string(plain.Body))
+	assert.Equal(t, m.calls.Load(), keyedComment, "a keyed comment costs what a plain one does")
+	c2 := ann.Do("POST", "/v1/issues/"+id+"/comments", `{"body":"Keyed too"}`, "Idempotency-Key", "rt-2")
+	assert.Equal(t, string(c.Body), string(c2.Body))
+	assert.Equal(t, c.Header.Get("Location"), c2.Header.Get("Location"))
+
 	res = ada.Do("PATCH", "/v1/projects/SHIP", `{"archived":true}`)
 	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
 	res = ann.Do("POST", "/v1/issues", `{"title":"Too late","project_id":"SHIP"}`)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/idempotency"
 	"github.com/issuetracker/issuetracker/internal/issue"
 )
 
@@ -29,10 +30,15 @@ func (d Deps) createComment(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.DecodeJSON(r, &in, maxCommentRequest); err != nil {
 		return err
 	}
+	idempotency.AnswerWith(r, writeNewComment)
 	c, err := d.Service.AddComment(r.Context(), p, r.PathValue("issueId"), in.Body, in.ParentID)
 	if err != nil {
 		return err
 	}
+	return writeNewComment(w, c)
+}
+
+func writeNewComment(w http.ResponseWriter, c issue.Comment) error {
 	w.Header().Set("Location", "/v1/issues/"+c.IssueID+"/comments/"+c.ID)
 	return httpapi.WriteJSON(w, http.StatusCreated, c)
 }

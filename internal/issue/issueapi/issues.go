@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/idempotency"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -30,6 +31,7 @@ func (d Deps) createIssue(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.DecodeJSON(r, &in, maxIssueBody); err != nil {
 		return err
 	}
+	idempotency.AnswerWith(r, func(w http.ResponseWriter, i issue.Issue) error { return writeIssue(w, http.StatusCreated, i) })
 	i, err := d.Service.Create(r.Context(), p, in)
 	if err != nil {
 		return err
