@@ -23,12 +23,16 @@ bench: tools ## benchmarks: round trips and time per endpoint, analytics dashboa
 # concurrent clients; prints p50/p95/p99 per round and the median ratio
 # (cmd/load with -mix read=1 on a fresh platform; tier limits raised by
 # configuration, scripts/load.sh). GATEWAY_ROUNDS, GATEWAY_DURATION.
+# Each concurrency runs twice: with every process sharing the CPUs, and
+# with DynamoDB Local alone on CPU 0 (LOAD_SPLIT_CPUS=1), as in AWS where
+# the functions' CPUs are not DynamoDB's.
 .PHONY: gateway-bench
-gateway-bench: load-tools ## gateway vs raw GetItem throughput at 8 and 32 clients (median ratio of alternating rounds)
-	@status=0; for w in 8 32; do \
-	  scripts/load.sh -mix read=1 -workers $$w -rounds $(or $(GATEWAY_ROUNDS),5) -duration $(or $(GATEWAY_DURATION),8s) \
-	    | grep -E '^(platform:|raw DynamoDB:| +read|round|platform throughput|ledger)' || status=$$?; \
-	done; exit $$status
+gateway-bench: load-tools ## gateway vs raw GetItem throughput at 8 and 32 clients, shared and split CPUs (median ratio of alternating rounds)
+	@status=0; for split in 0 1; do for w in 8 32; do \
+	  echo "== $$w clients, CPUs $$( [ $$split = 1 ] && echo 'split (DynamoDB Local alone on CPU 0)' || echo shared)"; \
+	  LOAD_SPLIT_CPUS=$$split scripts/load.sh -mix read=1 -workers $$w -rounds $(or $(GATEWAY_ROUNDS),5) -duration $(or $(GATEWAY_DURATION),8s) \
+	    | grep -E '^(CPUs split|platform:|raw DynamoDB:| +read|round|platform throughput|ledger)' || status=$$?; \
+	done; done; exit $$status
 
 # `make migration-bench`: a tier migration of 1,000 and 10,000 issues to
 # Platinum and back, total time and write-freeze window per step

@@ -2,6 +2,10 @@
 # Starts a fresh local platform (`issuetracker dev`, state in LOAD_STATE) with
 # the usage plans raised for the run, runs cmd/load against it, stops it.
 #   scripts/load.sh [cmd/load flags]     (make load, make soak)
+# LOAD_SPLIT_CPUS=1 puts DynamoDB Local on CPU 0 and everything else (the
+# platform, its other services, the load tool) on the other CPUs, as in AWS
+# where the functions never share DynamoDB's machines; both sides of the
+# comparison run against the same pinned DynamoDB Local.
 # Ports follow the make dev variables; their defaults here differ from
 # make dev's so both run side by side.
 set -euo pipefail
@@ -26,4 +30,17 @@ for _ in $(seq 1 240); do
 	sleep 0.5
 done
 echo "platform up (pid $pid, log $state/dev.log; tier limits $ITR_LOCAL_TIER_LIMITS)"
-bin/load -platform "$state/platform.json" -debug "http://$ITR_DEBUG_ADDR/debug/vars" "$@"
+run=()
+if [ "${LOAD_SPLIT_CPUS:-}" = 1 ]; then
+	n=$(nproc)
+	[ "$n" -ge 2 ] || { echo "LOAD_SPLIT_CPUS needs 2 CPUs or more" >&2; exit 2; }
+	ddb=$(pgrep -f -- "DynamoDBLocal.jar -port $DYNAMODB_PORT " | head -1)
+	[ -n "$ddb" ] || { echo "no DynamoDB Local on port $DYNAMODB_PORT" >&2; exit 1; }
+	taskset -a -p -c 0 "$ddb" >/dev/null
+	for p in $pid $(pgrep -P "$pid"); do
+		[ "$p" = "$ddb" ] || taskset -a -p -c "1-$((n - 1))" "$p" >/dev/null
+	done
+	run=(taskset -c "1-$((n - 1))")
+	echo "CPUs split: DynamoDB Local (pid $ddb) on CPU 0; platform, its services and the load tool on 1-$((n - 1))"
+fi
+"${run[@]}" bin/load -platform "$state/platform.json" -debug "http://$ITR_DEBUG_ADDR/debug/vars" "$@"
