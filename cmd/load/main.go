@@ -35,6 +35,7 @@ func run() error {
 	rounds := flag.Int("rounds", 1, "alternating platform/raw rounds; the ratio is their median")
 	preload := flag.Int("preload", 30, "issues created per tenant before the run")
 	raw := flag.Bool("raw", true, "run the raw DynamoDB phase and print the ratio")
+	warmup := flag.Duration("warmup", 3*time.Second, "unreported platform and raw phases before the rounds (caches, connections, DynamoDB Local's JIT)")
 	soak := flag.Bool("soak", false, "sample the platform's memory and goroutines (-debug) and apply the growth rule")
 	debugURL := flag.String("debug", "", "the platform's /debug/vars URL ("+envvars.DebugAddr+" of `issuetracker dev`)")
 	every := flag.Duration("sample", 15*time.Second, "sampling interval of -soak")
@@ -61,8 +62,27 @@ func run() error {
 		failures = append(failures, soakRun(ctx, l, *debugURL, *every, *duration)...)
 	} else {
 		var ratios []float64
+		if *warmup > 0 && ctx.Err() == nil {
+			l.Platform(ctx, *warmup)
+			if *raw {
+				if _, err := l.Raw(ctx, *warmup); err != nil {
+					return err
+				}
+			}
+			fmt.Printf("warm-up: %s of each side, not counted\n\n", *warmup)
+		}
+		// Rounds alternate which side goes first (platform, raw | raw,
+		// platform | ...), so a drift in the machine's speed over the run
+		// (DynamoDB Local's JIT, other processes) favours neither side.
 		for r := 1; r <= max(*rounds, 1) && ctx.Err() == nil; r++ {
-			st := l.Platform(ctx, 0)
+			var st, rs *loadtest.Stats
+			if *raw && r%2 == 0 {
+				if rs, err = l.Raw(ctx, 0); err != nil {
+					return err
+				}
+				rs.Print(os.Stdout)
+			}
+			st = l.Platform(ctx, 0)
 			st.Print(os.Stdout)
 			if st.ServerErrors() > 0 {
 				failures = append(failures, fmt.Sprintf("round %d: %d answers were 5xx", r, st.ServerErrors()))
@@ -70,11 +90,12 @@ func run() error {
 			if !*raw {
 				continue
 			}
-			rs, err := l.Raw(ctx, 0)
-			if err != nil {
-				return err
+			if rs == nil {
+				if rs, err = l.Raw(ctx, 0); err != nil {
+					return err
+				}
+				rs.Print(os.Stdout)
 			}
-			rs.Print(os.Stdout)
 			ratios = append(ratios, st.Throughput()/rs.Throughput())
 			fmt.Printf("round %d: platform/raw throughput %.2f\n\n", r, ratios[len(ratios)-1])
 		}
