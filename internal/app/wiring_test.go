@@ -73,10 +73,11 @@ func wiringPackage(w core.Wiring) string {
 // when the key ends with "$") that only some functions may link, with who
 // may.
 var heavy = map[string][]string{
-	"github.com/stripe/stripe-go":                           {"billing"},
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation":   {"registration", "tenants", "billing", "onboarding"},
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge":      {"registration", "tenants", "billing", "onboarding"},
-	"github.com/aws/aws-sdk-go-v2/service/ssm":              {"registration", "tenants", "billing", "onboarding"},
+	"github.com/stripe/stripe-go":                         {"billing"},
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation": {"registration", "tenants", "billing", "onboarding"},
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge":    {"registration", "tenants", "billing", "onboarding"},
+	// The usage plan ids are one signed GetParameters (apikeys.SSM).
+	"github.com/aws/aws-sdk-go-v2/service/ssm":              {},
 	"github.com/aws/aws-sdk-go-v2/service/apigateway":       {"registration", "tenants", "billing", "onboarding"},
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch":       {"registration", "tenants", "billing", "onboarding"},
 	"github.com/aws/aws-sdk-go-v2/service/sesv2":            {"users", "registration", "billing", "onboarding", "stream-activity", "webhook-delivery"},

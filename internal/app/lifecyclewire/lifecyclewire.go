@@ -24,7 +24,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/envvars"
@@ -65,7 +64,7 @@ func FromEnv(ctx context.Context, env core.Env, d core.Deps) (*onboarding.Servic
 	}
 	if prefix := os.Getenv(envvars.UsagePlanParameterPrefix); prefix != "" {
 		// Read on the first key operation, not at cold start (apikeys.LazyPlans).
-		o.Keys = apikeys.AWS{C: apigateway.NewFromConfig(cfg), Prefix: d.Names.Prefix, LazyPlans: apikeys.LazyPlansFromSSM(ssm.NewFromConfig(cfg), prefix)}
+		o.Keys = apikeys.AWS{C: apigateway.NewFromConfig(cfg), Prefix: d.Names.Prefix, LazyPlans: apikeys.LazyPlansFromSSM(apikeys.SSM{Config: cfg}, prefix)}
 	}
 	if bus := os.Getenv(envvars.EventBus); bus != "" {
 		issuer := os.Getenv(envvars.CognitoIssuerBase)
