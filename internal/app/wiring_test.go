@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/issuetracker/issuetracker/internal/app/adminwire"
 	"github.com/issuetracker/issuetracker/internal/app/analyticswire"
 	"github.com/issuetracker/issuetracker/internal/app/billingwire"
 	"github.com/issuetracker/issuetracker/internal/app/core"
@@ -31,7 +32,7 @@ import (
 // serve (functions/<fn>/main.go).
 var wirings = []core.Wiring{
 	metawire.Meta, trackerwire.Issues, notifywire.Comments, peoplewire.Users, peoplewire.Teams,
-	analyticswire.Analytics, filewire.Attachments, lifecyclewire.Registration, lifecyclewire.Tenants,
+	analyticswire.Analytics, filewire.Attachments, lifecyclewire.Registration, adminwire.Tenants,
 	tenantwire.Workspace, billingwire.Billing,
 }
 
@@ -79,7 +80,7 @@ var heavy = map[string][]string{
 	// The usage plan ids are one signed GetParameters (apikeys.SSM).
 	"github.com/aws/aws-sdk-go-v2/service/ssm":              {},
 	"github.com/aws/aws-sdk-go-v2/service/apigateway":       {"registration", "tenants", "billing", "onboarding"},
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch":       {"registration", "tenants", "billing", "onboarding"},
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch":       {"tenants"}, // platform health (adminwire)
 	"github.com/aws/aws-sdk-go-v2/service/sesv2":            {"users", "registration", "billing", "onboarding", "stream-activity", "webhook-delivery"},
 	"github.com/aws/aws-sdk-go-v2/service/sqs":              {"comments", "stream-activity", "webhook-delivery"},
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams$": {}, // the local pollers' (its schemas are DynamoDB's too)

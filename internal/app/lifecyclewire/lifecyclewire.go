@@ -2,24 +2,19 @@
 // platform: its AWS provisioning (usage plan keys through API Gateway,
 // Platinum stacks through EventBridge and CloudFormation, exports in S3),
 // for the functions that start or advance lifecycle runs (registration,
-// tenants, onboarding; billing through billingwire). The other functions
+// tenants through adminwire, onboarding; billing through billingwire). The other functions
 // do not import it, so they do not link these clients.
 package lifecyclewire
 
 import (
 	"context"
 	"fmt"
-	"maps"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/filewire"
-	"github.com/issuetracker/issuetracker/internal/app/peoplewire"
 	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
-	"github.com/issuetracker/issuetracker/internal/health/cwalarms"
-	"github.com/issuetracker/issuetracker/internal/httpapi"
 
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
@@ -93,30 +88,11 @@ func WithLifecycle(ctx context.Context, e core.Env, d *core.Deps) error {
 	return err
 }
 
-// WithHealth adds Root's platform health: the deployment's CloudWatch
-// alarms in AWS (the local metrics log's summary otherwise). A Setup step.
-func WithHealth(_ context.Context, e core.Env, d *core.Deps) error {
-	if !e.Endpoints.Local() {
-		d.Health = cwalarms.Source{API: cloudwatch.NewFromConfig(e.AWS), Prefix: d.Names.Prefix + "-"}
-	}
-	return nil
-}
-
 // Registration is the public sign-up function: it mails verification
 // codes and puts lifecycle run requests on the bus.
 var Registration = core.Wiring{Fn: routes.FnRegistration,
 	Setup:      []core.Setup{core.WithCognito, core.WithMail, core.WithBillingOn, WithLifecycle},
 	Operations: tenantwire.Operations}
-
-// Tenants is the provider's (Root's) administration: tenants, their
-// lifecycle, platform health and settings.
-var Tenants = core.Wiring{Fn: routes.FnTenants,
-	Setup: []core.Setup{core.WithCognito, core.WithBillingOn, WithHealth, WithLifecycle},
-	Operations: func(d core.Deps) httpapi.Operations {
-		all := tenantwire.Operations(d)
-		maps.Copy(all, peoplewire.Operations(d))
-		return all
-	}}
 
 // ServeOnboardingEvents runs this process as the onboarding function: the
 // provisioning pipeline's outcome events on the platform bus resume or fail
