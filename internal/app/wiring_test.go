@@ -1,6 +1,9 @@
 package app_test
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -142,4 +145,60 @@ func TestFunctionsImportOnlyWhatTheirRoutesNeed(t *testing.T) {
 	for _, fn := range heavy["github.com/aws/aws-sdk-go-v2/service/sesv2"] {
 		assert.Contains(t, deps[fn], "github.com/issuetracker/issuetracker/internal/app/mailwire", "functions/%s sends mail", fn)
 	}
+	// Nothing of ours that a function links compiles a regexp at package
+	// initialisation: every cold start would pay for it (sync.OnceValue,
+	// compiled on first use).
+	const module = "github.com/issuetracker/issuetracker/"
+	seen := map[string]bool{}
+	for _, ds := range deps {
+		for _, d := range ds {
+			rel, ok := strings.CutPrefix(d, module)
+			if !ok || seen[rel] {
+				continue
+			}
+			seen[rel] = true
+			for _, at := range regexpsAtInit(t, filepath.Join(root, rel)) {
+				t.Errorf("%s: regexp compiled at package initialisation; compile it on first use (sync.OnceValue)", at)
+			}
+		}
+	}
+}
+
+// regexpsAtInit are the places in dir's non-test Go files where a
+// package-level variable is initialised with a regexp.MustCompile or
+// regexp.Compile call.
+func regexpsAtInit(t *testing.T, dir string) []string {
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	require.NoError(t, err)
+	var at []string
+	fset := token.NewFileSet()
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, parser.SkipObjectResolution)
+		require.NoError(t, err)
+		for _, decl := range file.Decls {
+			g, ok := decl.(*ast.GenDecl)
+			if !ok || g.Tok != token.VAR {
+				continue
+			}
+			for _, spec := range g.Specs {
+				for _, v := range spec.(*ast.ValueSpec).Values {
+					// Only direct calls: a function literal (OnceValue's)
+					// runs later.
+					call, ok := v.(*ast.CallExpr)
+					if !ok {
+						continue
+					}
+					if sel, ok := call.Fun.(*ast.SelectorExpr); ok {
+						if x, ok := sel.X.(*ast.Ident); ok && x.Name == "regexp" && (sel.Sel.Name == "MustCompile" || sel.Sel.Name == "Compile") {
+							at = append(at, fset.Position(call.Pos()).String())
+						}
+					}
+				}
+			}
+		}
+	}
+	return at
 }
