@@ -1,6 +1,10 @@
 package app_test
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
@@ -11,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/issuetracker/issuetracker/internal/app/adminwire"
 	"github.com/issuetracker/issuetracker/internal/app/analyticswire"
 	"github.com/issuetracker/issuetracker/internal/app/billingwire"
 	"github.com/issuetracker/issuetracker/internal/app/core"
@@ -21,6 +26,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app/peoplewire"
 	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
 	"github.com/issuetracker/issuetracker/internal/app/trackerwire"
+	"github.com/issuetracker/issuetracker/internal/gobuild"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
 )
@@ -29,7 +35,7 @@ import (
 // serve (functions/<fn>/main.go).
 var wirings = []core.Wiring{
 	metawire.Meta, trackerwire.Issues, notifywire.Comments, peoplewire.Users, peoplewire.Teams,
-	analyticswire.Analytics, filewire.Attachments, lifecyclewire.Registration, lifecyclewire.Tenants,
+	analyticswire.Analytics, filewire.Attachments, lifecyclewire.Registration, adminwire.Tenants,
 	tenantwire.Workspace, billingwire.Billing,
 }
 
@@ -71,12 +77,13 @@ func wiringPackage(w core.Wiring) string {
 // when the key ends with "$") that only some functions may link, with who
 // may.
 var heavy = map[string][]string{
-	"github.com/stripe/stripe-go":                           {"billing"},
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation":   {"registration", "tenants", "billing", "onboarding"},
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge":      {"registration", "tenants", "billing", "onboarding"},
-	"github.com/aws/aws-sdk-go-v2/service/ssm":              {"registration", "tenants", "billing", "onboarding"},
+	"github.com/stripe/stripe-go":                         {"billing"},
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation": {"registration", "tenants", "billing", "onboarding"},
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge":    {"registration", "tenants", "billing", "onboarding"},
+	// The usage plan ids are one signed GetParameters (apikeys.SSM).
+	"github.com/aws/aws-sdk-go-v2/service/ssm":              {},
 	"github.com/aws/aws-sdk-go-v2/service/apigateway":       {"registration", "tenants", "billing", "onboarding"},
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch":       {"registration", "tenants", "billing", "onboarding"},
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch":       {"tenants"}, // platform health (adminwire)
 	"github.com/aws/aws-sdk-go-v2/service/sesv2":            {"users", "registration", "billing", "onboarding", "stream-activity", "webhook-delivery"},
 	"github.com/aws/aws-sdk-go-v2/service/sqs":              {"comments", "stream-activity", "webhook-delivery"},
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams$": {}, // the local pollers' (its schemas are DynamoDB's too)
@@ -101,11 +108,24 @@ func TestFunctionsImportOnlyWhatTheirRoutesNeed(t *testing.T) {
 	require.NoError(t, err)
 	deps := map[string][]string{}
 	for _, m := range strings.Fields(string(mains)) {
-		out, err := exec.Command("go", "list", "-C", root, "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", m).Output()
+		// As deployed: Lambda's OS and the functions' build tags
+		// (without lambda.norpc, aws-lambda-go links net/rpc, whose debug
+		// page is an html/template).
+		list := exec.Command("go", "list", "-C", root, "-tags", gobuild.Tags, "-deps", "-f", "{{.ImportPath}}", m)
+		list.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
+		out, err := list.Output()
 		require.NoError(t, err, m)
 		deps[filepath.Base(m)] = strings.Fields(string(out))
 	}
 	require.NotEmpty(t, deps["issues"])
+	for fn, ds := range deps {
+		// Executing a text/template (html/template's engine) makes the
+		// linker keep every exported method of every reachable type
+		// (reflect's MethodByName): 10-25 MB per function. The mails
+		// are Go functions (internal/mail/render.go).
+		assert.NotContains(t, ds, "text/template", "functions/%s links text/template", fn)
+		assert.NotContains(t, ds, "html/template", "functions/%s links html/template", fn)
+	}
 	for fn, ds := range deps {
 		for prefix, allowed := range heavy {
 			for _, d := range ds {
@@ -125,4 +145,60 @@ func TestFunctionsImportOnlyWhatTheirRoutesNeed(t *testing.T) {
 	for _, fn := range heavy["github.com/aws/aws-sdk-go-v2/service/sesv2"] {
 		assert.Contains(t, deps[fn], "github.com/issuetracker/issuetracker/internal/app/mailwire", "functions/%s sends mail", fn)
 	}
+	// Nothing of ours that a function links compiles a regexp at package
+	// initialisation: every cold start would pay for it (sync.OnceValue,
+	// compiled on first use).
+	const module = "github.com/issuetracker/issuetracker/"
+	seen := map[string]bool{}
+	for _, ds := range deps {
+		for _, d := range ds {
+			rel, ok := strings.CutPrefix(d, module)
+			if !ok || seen[rel] {
+				continue
+			}
+			seen[rel] = true
+			for _, at := range regexpsAtInit(t, filepath.Join(root, rel)) {
+				t.Errorf("%s: regexp compiled at package initialisation; compile it on first use (sync.OnceValue)", at)
+			}
+		}
+	}
+}
+
+// regexpsAtInit are the places in dir's non-test Go files where a
+// package-level variable is initialised with a regexp.MustCompile or
+// regexp.Compile call.
+func regexpsAtInit(t *testing.T, dir string) []string {
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	require.NoError(t, err)
+	var at []string
+	fset := token.NewFileSet()
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, parser.SkipObjectResolution)
+		require.NoError(t, err)
+		for _, decl := range file.Decls {
+			g, ok := decl.(*ast.GenDecl)
+			if !ok || g.Tok != token.VAR {
+				continue
+			}
+			for _, spec := range g.Specs {
+				for _, v := range spec.(*ast.ValueSpec).Values {
+					// Only direct calls: a function literal (OnceValue's)
+					// runs later.
+					call, ok := v.(*ast.CallExpr)
+					if !ok {
+						continue
+					}
+					if sel, ok := call.Fun.(*ast.SelectorExpr); ok {
+						if x, ok := sel.X.(*ast.Ident); ok && x.Name == "regexp" && (sel.Sel.Name == "MustCompile" || sel.Sel.Name == "Compile") {
+							at = append(at, fset.Position(call.Pos()).String())
+						}
+					}
+				}
+			}
+		}
+	}
+	return at
 }

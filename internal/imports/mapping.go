@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/issue"
@@ -32,7 +33,7 @@ var headerFields = map[string]string{
 }
 
 // jiraCustom is how Jira's CSV export names a custom field's column.
-var jiraCustom = regexp.MustCompile(`^custom field \((.+)\)$`)
+var jiraCustom = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^custom field \((.+)\)$`) })
 
 // statusOf maps status names of Jira and Linear workflows (lower-cased).
 var statusOf = map[string]issue.Status{
@@ -66,10 +67,10 @@ var typeOf = map[string]issue.Type{
 // dateLayouts are the due-date forms of Jira and Linear exports.
 var dateLayouts = []string{issue.DateLayout, time.RFC3339, "2006-01-02 15:04", "02/Jan/06 3:04 PM", "02/Jan/06", "1/2/2006", "2006/01/02"}
 
-var spaces = regexp.MustCompile(`\s+`)
+var spaces = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\s+`) })
 
 func norm(s string) string {
-	return strings.ToLower(spaces.ReplaceAllString(strings.TrimSpace(s), " "))
+	return strings.ToLower(spaces().ReplaceAllString(strings.TrimSpace(s), " "))
 }
 
 // columns is the file's header mapped: the column indexes of each field
@@ -95,7 +96,7 @@ func mapHeader(h []string, defs []issue.FieldDef) (columns, error) {
 		f, ok := headerFields[norm(name)]
 		if !ok {
 			k := norm(name)
-			if m := jiraCustom.FindStringSubmatch(k); m != nil {
+			if m := jiraCustom().FindStringSubmatch(k); m != nil {
 				k = m[1]
 			}
 			f, ok = custom[k]

@@ -72,7 +72,7 @@ func (s *Service) now() time.Time {
 	return s.Now().UTC()
 }
 
-var hexRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+var hexRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{64}$`) })
 
 func invalid(field, reason string) error {
 	return errs.E(errs.KindUnprocessable, "invalid_import", "%s: %s", field, reason).WithFields(errs.FieldError{Field: field, Reason: reason})
@@ -84,7 +84,7 @@ func invalid(field, reason string) error {
 // repeated.
 func (s *Service) Create(ctx context.Context, p tenancy.Principal, in NewJob) (Job, bool, error) {
 	switch {
-	case !hexRE.MatchString(in.SHA256):
+	case !hexRE().MatchString(in.SHA256):
 		return Job{}, false, invalid("sha256", "must be the file's SHA-256 in lower-case hex")
 	case in.Size <= 0 || in.Size > MaxBytes:
 		return Job{}, false, invalid("size", fmt.Sprintf("must be 1 to %d bytes", MaxBytes))
@@ -116,7 +116,7 @@ func (s *Service) Create(ctx context.Context, p tenancy.Principal, in NewJob) (J
 
 // Get returns a job with the parts it still misses.
 func (s *Service) Get(ctx context.Context, p tenancy.Principal, id string) (Job, error) {
-	if !hexRE.MatchString(id) {
+	if !hexRE().MatchString(id) {
 		return Job{}, errs.NotFound("import")
 	}
 	j, err := s.Store.Job(ctx, p.Scope(), id)

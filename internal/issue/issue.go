@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -187,9 +188,9 @@ func validPriority(p Priority) bool {
 	return false
 }
 
-var idRE = regexp.MustCompile(`^[A-Za-z0-9_.:@-]{1,64}$`)
+var idRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_.:@-]{1,64}$`) })
 
-func validID(s string) bool { return idRE.MatchString(s) }
+func validID(s string) bool { return idRE().MatchString(s) }
 
 // ValidID reports whether s may be used as a user, team, label or issue id.
 func ValidID(s string) bool { return validID(s) }

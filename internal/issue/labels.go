@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
@@ -20,7 +21,7 @@ type LabelInput struct {
 	Color *string `json:"color"`
 }
 
-var colorRE = regexp.MustCompile(`^#[0-9a-f]{6}$`)
+var colorRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^#[0-9a-f]{6}$`) })
 
 func (in LabelInput) apply(l *Label) error {
 	if in.Name != nil {
@@ -36,7 +37,7 @@ func (in LabelInput) apply(l *Label) error {
 	}
 	if in.Color != nil {
 		c := strings.ToLower(*in.Color)
-		if !colorRE.MatchString(c) {
+		if !colorRE().MatchString(c) {
 			return errs.Field("color", "must be a hex colour #rrggbb")
 		}
 		l.Color = c
@@ -107,7 +108,7 @@ func LabelNameKey(name string) string {
 }
 
 // labelIDRE is the shape of a label id (a ULID): any other reference is a name.
-var labelIDRE = regexp.MustCompile(`^[0-9A-HJKMNP-TV-Z]{26}$`)
+var labelIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9A-HJKMNP-TV-Z]{26}$`) })
 
 // LabelIDs resolves label references, ids or names (any case, any Unicode
 // normal form), to ids in the order given, without repeats. Ids are kept
@@ -122,7 +123,7 @@ func (s *Service) LabelIDs(ctx context.Context, p tenancy.Principal, field strin
 	}
 	var names []string
 	for _, r := range refs {
-		if !labelIDRE.MatchString(r) {
+		if !labelIDRE().MatchString(r) {
 			if len(r) > 4*MaxLabelName {
 				return nil, errs.Field(field, "a label name is at most 50 characters")
 			}
@@ -139,7 +140,7 @@ func (s *Service) LabelIDs(ctx context.Context, p tenancy.Principal, field strin
 	out := make([]string, 0, len(refs))
 	for _, r := range refs {
 		id := r
-		if !labelIDRE.MatchString(r) {
+		if !labelIDRE().MatchString(r) {
 			var ok bool
 			if id, ok = byName[LabelNameKey(r)]; !ok {
 				return nil, errs.Field(field, fmt.Sprintf("no label named %q", r))

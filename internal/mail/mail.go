@@ -1,7 +1,8 @@
 // Package mail sends the platform's own e-mail: registration verification
 // codes and invitations. A Sender is chosen by the environment: SMTP locally
 // (mailpit, `make dev` and the tests read what was sent) and Amazon SES v2 in
-// AWS. Messages have a plain-text and an HTML part, both from templates.
+// AWS. Messages have a plain-text and an HTML part, both written by Go
+// functions (render.go; no template engine, see escape.go).
 package mail
 
 import (

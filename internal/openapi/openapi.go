@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/analytics"
@@ -94,7 +95,7 @@ type Param struct {
 	Schema            map[string]any
 }
 
-var pathParam = regexp.MustCompile(`\{([^}]+)\}`)
+var pathParam = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{([^}]+)\}`) })
 
 // Version of the document (info.version).
 const Version = "1"
@@ -153,7 +154,7 @@ func (g *gen) operation(rt routes.Route, b Body) map[string]any {
 		"x-access":    accessText(rt.Access),
 	}
 	var params []any
-	for _, m := range pathParam.FindAllStringSubmatch(rt.Path, -1) {
+	for _, m := range pathParam().FindAllStringSubmatch(rt.Path, -1) {
 		params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
 	}
 	for _, q := range b.Query {

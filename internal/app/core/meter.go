@@ -22,10 +22,8 @@ func NewMeter(d Deps) *usage.Meter {
 }
 
 // meter is the usage meter with d.UsageNotices (none: no threshold
-// mails). Boot builds this one: the notices render mail templates, whose
-// text/template execution makes the linker keep every exported method of
-// every type (reflect's MethodByName), so only the functions that mail
-// (WithMail) link them.
+// mails). Boot builds this one: the notices need a mail sender, which
+// only the functions that mail (WithMail, mailwire) have.
 func meter(d Deps) *usage.Meter {
 	store := usagedb.New(d.Control(), d.Names)
 	store.Now = d.Now

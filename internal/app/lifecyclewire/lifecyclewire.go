@@ -2,29 +2,23 @@
 // platform: its AWS provisioning (usage plan keys through API Gateway,
 // Platinum stacks through EventBridge and CloudFormation, exports in S3),
 // for the functions that start or advance lifecycle runs (registration,
-// tenants, onboarding; billing through billingwire). The other functions
+// tenants through adminwire, onboarding; billing through billingwire). The other functions
 // do not import it, so they do not link these clients.
 package lifecyclewire
 
 import (
 	"context"
 	"fmt"
-	"maps"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/filewire"
-	"github.com/issuetracker/issuetracker/internal/app/peoplewire"
 	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
-	"github.com/issuetracker/issuetracker/internal/health/cwalarms"
-	"github.com/issuetracker/issuetracker/internal/httpapi"
 
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/envvars"
@@ -65,7 +59,7 @@ func FromEnv(ctx context.Context, env core.Env, d core.Deps) (*onboarding.Servic
 	}
 	if prefix := os.Getenv(envvars.UsagePlanParameterPrefix); prefix != "" {
 		// Read on the first key operation, not at cold start (apikeys.LazyPlans).
-		o.Keys = apikeys.AWS{C: apigateway.NewFromConfig(cfg), Prefix: d.Names.Prefix, LazyPlans: apikeys.LazyPlansFromSSM(ssm.NewFromConfig(cfg), prefix)}
+		o.Keys = apikeys.AWS{C: apigateway.NewFromConfig(cfg), Prefix: d.Names.Prefix, LazyPlans: apikeys.LazyPlansFromSSM(apikeys.SSM{Config: cfg}, prefix)}
 	}
 	if bus := os.Getenv(envvars.EventBus); bus != "" {
 		issuer := os.Getenv(envvars.CognitoIssuerBase)
@@ -94,30 +88,11 @@ func WithLifecycle(ctx context.Context, e core.Env, d *core.Deps) error {
 	return err
 }
 
-// WithHealth adds Root's platform health: the deployment's CloudWatch
-// alarms in AWS (the local metrics log's summary otherwise). A Setup step.
-func WithHealth(_ context.Context, e core.Env, d *core.Deps) error {
-	if !e.Endpoints.Local() {
-		d.Health = cwalarms.Source{API: cloudwatch.NewFromConfig(e.AWS), Prefix: d.Names.Prefix + "-"}
-	}
-	return nil
-}
-
 // Registration is the public sign-up function: it mails verification
 // codes and puts lifecycle run requests on the bus.
 var Registration = core.Wiring{Fn: routes.FnRegistration,
 	Setup:      []core.Setup{core.WithCognito, core.WithMail, core.WithBillingOn, WithLifecycle},
 	Operations: tenantwire.Operations}
-
-// Tenants is the provider's (Root's) administration: tenants, their
-// lifecycle, platform health and settings.
-var Tenants = core.Wiring{Fn: routes.FnTenants,
-	Setup: []core.Setup{core.WithCognito, core.WithBillingOn, WithHealth, WithLifecycle},
-	Operations: func(d core.Deps) httpapi.Operations {
-		all := tenantwire.Operations(d)
-		maps.Copy(all, peoplewire.Operations(d))
-		return all
-	}}
 
 // ServeOnboardingEvents runs this process as the onboarding function: the
 // provisioning pipeline's outcome events on the platform bus resume or fail

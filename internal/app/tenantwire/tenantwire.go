@@ -148,7 +148,7 @@ func cellDirectory(d core.Deps) tenantapi.CellDirectory {
 }
 
 // HealthSource is d.Health (CloudWatch alarms in AWS: the tenants
-// function's lifecyclewire.WithHealth), or
+// function's adminwire.WithHealth), or
 // the local metrics log's summary.
 func HealthSource(d core.Deps) health.Source {
 	if d.Health != nil {

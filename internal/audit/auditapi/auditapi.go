@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/audit"
@@ -145,13 +146,13 @@ func writeCSV(w http.ResponseWriter, recs []audit.Record) error {
 	return cw.Error()
 }
 
-var formulaStart = regexp.MustCompile(`^[=+\-@\t\r]`)
-var number = regexp.MustCompile(`^-?\d+(\.\d+)?$`)
+var formulaStart = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[=+\-@\t\r]`) })
+var number = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^-?\d+(\.\d+)?$`) })
 
 // SafeCell keeps a spreadsheet from running a cell as a formula (a leading
 // =, +, -, @, tab or carriage return gets a quote), numbers aside.
 func SafeCell(s string) string {
-	if formulaStart.MatchString(s) && !number.MatchString(s) {
+	if formulaStart().MatchString(s) && !number().MatchString(s) {
 		return "'" + s
 	}
 	return s

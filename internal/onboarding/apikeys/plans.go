@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
@@ -45,7 +44,7 @@ func (l *LazyPlans) Get(ctx context.Context) (map[tiers.Name]string, error) {
 // LazyPlansFromSSM are PlansFromSSM read on first use (LazyPlans): the
 // functions that manage keys no longer read SSM at cold start, nor stop
 // when it fails; only the key operations wait for it.
-func LazyPlansFromSSM(c *ssm.Client, prefix string) *LazyPlans {
+func LazyPlansFromSSM(c SSM, prefix string) *LazyPlans {
 	return &LazyPlans{Load: func(ctx context.Context) (map[tiers.Name]string, error) { return PlansFromSSM(ctx, c, prefix) }}
 }
 
@@ -53,7 +52,7 @@ func LazyPlansFromSSM(c *ssm.Client, prefix string) *LazyPlans {
 // <prefix><tier> the platform stack writes (/issuetracker/usage-plans/basic,
 // ...), in one GetParameters call. A tier without its parameter is an
 // error naming the parameter.
-func PlansFromSSM(ctx context.Context, c *ssm.Client, prefix string) (map[tiers.Name]string, error) {
+func PlansFromSSM(ctx context.Context, c SSM, prefix string) (map[tiers.Name]string, error) {
 	if !strings.HasSuffix(prefix, "/") {
 		prefix += "/"
 	}
@@ -63,14 +62,14 @@ func PlansFromSSM(ctx context.Context, c *ssm.Client, prefix string) (map[tiers.
 		byName[prefix+string(t.Name)] = t.Name
 		names = append(names, prefix+string(t.Name))
 	}
-	out, err := c.GetParameters(ctx, &ssm.GetParametersInput{Names: names})
+	out, err := c.GetParameters(ctx, names)
 	if err != nil {
 		return nil, fmt.Errorf("read usage plan ids under %s: %w", prefix, err)
 	}
 	plans := map[tiers.Name]string{}
-	for _, p := range out.Parameters {
-		if t, ok := byName[*p.Name]; ok && p.Value != nil && *p.Value != "" {
-			plans[t] = *p.Value
+	for name, value := range out {
+		if t, ok := byName[name]; ok && value != "" {
+			plans[t] = value
 		}
 	}
 	for _, t := range tiers.All() {

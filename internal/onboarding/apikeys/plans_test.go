@@ -1,7 +1,10 @@
 package apikeys_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,19 +16,37 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// fakeSSM answers GetParameters from params and records each request body.
-func fakeSSM(t *testing.T, params map[string]string) (*ssm.Client, *[]map[string]any) {
+// fakeSSM answers GetParameters from params and records each request body,
+// after checking its SigV4 signature as SSM would: the request re-signed
+// with the same credentials, region, service and time carries the same
+// Authorization (a wrong service, region, payload hash or signed header
+// answers 403 like AWS).
+func fakeSSM(t *testing.T, params map[string]string) (apikeys.SSM, *[]map[string]any) {
 	var got []map[string]any
+	creds := aws.Credentials{AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: "secret", SessionToken: "token"}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
+		at, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date"))
+		again, _ := http.NewRequest(r.Method, "http://"+r.Host+r.URL.Path, bytes.NewReader(b))
+		for _, h := range []string{"Content-Type", "X-Amz-Target"} {
+			again.Header.Set(h, r.Header.Get(h))
+		}
+		sum := sha256.Sum256(b)
+		if err != nil || r.Header.Get("X-Amz-Security-Token") != "token" ||
+			v4.NewSigner().SignHTTP(context.Background(), creds, again, hex.EncodeToString(sum[:]), "ssm", "eu-west-1", at) != nil ||
+			again.Header.Get("Authorization") != r.Header.Get("Authorization") {
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `{"__type":"com.amazon.coral.service#InvalidSignatureException","message":"The request signature we calculated does not match"}`)
+			return
+		}
 		var in map[string]any
 		_ = json.Unmarshal(b, &in)
 		in["target"] = r.Header.Get("X-Amz-Target")
@@ -42,8 +63,8 @@ func fakeSSM(t *testing.T, params map[string]string) (*ssm.Client, *[]map[string
 		fmt.Fprintf(w, `{"Parameters":[%s],"InvalidParameters":[%s]}`, strings.Join(found, ","), strings.Join(invalid, ","))
 	}))
 	t.Cleanup(srv.Close)
-	return ssm.New(ssm.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
-		Credentials: credentials.NewStaticCredentialsProvider("a", "b", "")}), &got
+	return apikeys.SSM{Config: aws.Config{Region: "eu-west-1", BaseEndpoint: aws.String(srv.URL),
+		Credentials: credentials.NewStaticCredentialsProvider(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken)}}, &got
 }
 
 func TestUsagePlansFromSSM(t *testing.T) {
@@ -86,7 +107,31 @@ func TestUsagePlansFromSSM(t *testing.T) {
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "/issuetracker/usage-plans/premium")
 	})
+	t.Run("an SSM error is an error with its code and message", func(t *testing.T) {
+		c, _ := fakeSSM(t, all)
+		c.Config.Credentials = credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "wrong", "token")
+		_, err := apikeys.PlansFromSSM(ctx, c, "/issuetracker/usage-plans/")
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "InvalidSignatureException: The request signature we calculated does not match (HTTP 403)")
+		assert.Contains(t, err.Error(), "/issuetracker/usage-plans/")
+	})
+	t.Run("without a base endpoint the request goes to the region's SSM endpoint", func(t *testing.T) {
+		var host string
+		c := apikeys.SSM{Config: aws.Config{Region: "eu-central-1",
+			Credentials: credentials.NewStaticCredentialsProvider("a", "b", ""),
+			HTTPClient: clientFunc(func(r *http.Request) (*http.Response, error) {
+				host = r.URL.String()
+				return nil, errors.New("offline")
+			})}}
+		_, err := c.GetParameters(ctx, []string{"/x"})
+		require.ErrorContains(t, err, "offline")
+		assert.Equal(t, "https://ssm.eu-central-1.amazonaws.com/", host)
+	})
 }
+
+type clientFunc func(*http.Request) (*http.Response, error)
+
+func (f clientFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
 
 // The plan ids are read on the first key operation, not at cold start:
 // once on success, again after a failure (whose error is the operation's),

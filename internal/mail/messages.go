@@ -1,13 +1,8 @@
 package mail
 
 import (
-	"bytes"
-	"embed"
 	"fmt"
-	htmltemplate "html/template"
 	"strings"
-	"sync"
-	texttemplate "text/template"
 	"time"
 )
 
@@ -23,29 +18,6 @@ func InvitationSubject(company string) string {
 	return strings.Replace(subjectInvitation, "%s", oneLine(company), 1)
 }
 
-//go:embed templates
-var files embed.FS
-
-// The templates are parsed on the first message, not at package
-// initialisation: every function imports this package (its types), few
-// send mail, and parsing at init cost each cold start the parse and made
-// every binary link the template engine.
-var (
-	parseOnce sync.Once
-	textTmpl  *texttemplate.Template
-	htmlTmpl  *htmltemplate.Template
-)
-
-func textT() *texttemplate.Template { parse(); return textTmpl }
-func htmlT() *htmltemplate.Template { parse(); return htmlTmpl }
-
-func parse() {
-	parseOnce.Do(func() {
-		textTmpl = texttemplate.Must(texttemplate.ParseFS(files, "templates/*.txt"))
-		htmlTmpl = htmltemplate.Must(htmltemplate.ParseFS(files, "templates/*.html"))
-	})
-}
-
 // Verification is the data of a registration's verification code message.
 type Verification struct {
 	To        string
@@ -56,8 +28,8 @@ type Verification struct {
 
 // Message renders the verification message.
 func (v Verification) Message() (Message, error) {
-	return render(v.To, SubjectVerification, "verification", map[string]any{
-		"Company": oneLine(v.Company), "Code": v.Code, "Minutes": int(v.ExpiresIn.Minutes())})
+	text, html := verificationParts(oneLine(v.Company), v.Code, int(v.ExpiresIn.Minutes()))
+	return Message{To: v.To, Subject: SubjectVerification, Text: text, HTML: html}, nil
 }
 
 // Invitation is the data of an invitation: the temporary password and
@@ -82,25 +54,14 @@ func (in Invitation) Message() (Message, error) {
 	if in.ValidFor <= 0 {
 		in.ValidFor = DefaultTemporaryPasswordValidity
 	}
-	return render(in.To, InvitationSubject(in.Company), "invitation", map[string]any{
-		"Company": oneLine(in.Company), "Email": in.To, "Role": strings.ReplaceAll(in.Role, "_", " "),
-		"Password": in.TemporaryPassword, "SignInURL": in.SignInURL, "Days": int(in.ValidFor.Hours() / 24)})
+	text, html := invitationParts(oneLine(in.Company), in.To, strings.ReplaceAll(in.Role, "_", " "),
+		in.TemporaryPassword, in.SignInURL, int(in.ValidFor.Hours()/24))
+	return Message{To: in.To, Subject: InvitationSubject(in.Company), Text: text, HTML: html}, nil
 }
 
 // SignInURL is the web app's sign-in page of a workspace.
 func SignInURL(webBase, slug string) string {
 	return strings.TrimRight(webBase, "/") + "/w/" + slug + "/signin"
-}
-
-func render(to, subject, name string, data map[string]any) (Message, error) {
-	var text, html bytes.Buffer
-	if err := textT().ExecuteTemplate(&text, name+".txt", data); err != nil {
-		return Message{}, err
-	}
-	if err := htmlT().ExecuteTemplate(&html, name+".html", data); err != nil {
-		return Message{}, err
-	}
-	return Message{To: to, Subject: subject, Text: text.String(), HTML: html.String()}, nil
 }
 
 func oneLine(s string) string {
@@ -137,9 +98,8 @@ func UsageWarningSubject(company string, atLimit bool) string {
 
 // Message renders the warning.
 func (u UsageWarning) Message() (Message, error) {
-	return render(u.To, UsageWarningSubject(u.Company, u.AtLimit), "usage_warning", map[string]any{
-		"Company": oneLine(u.Company), "Tier": u.Tier, "Period": u.Period, "Message": u.Text,
-		"Used": u.Used, "Limit": u.Limit, "UsageURL": u.UsageURL})
+	text, html := usageWarningParts(oneLine(u.Company), u.Tier, u.Period, u.Text, u.Used, u.Limit, u.UsageURL)
+	return Message{To: u.To, Subject: UsageWarningSubject(u.Company, u.AtLimit), Text: text, HTML: html}, nil
 }
 
 // BillingNotice tells a Super Admin a payment failed (with the grace
@@ -163,8 +123,8 @@ func BillingNoticeSubject(company string, suspended bool) string {
 
 // Message renders the notice.
 func (b BillingNotice) Message() (Message, error) {
-	return render(b.To, BillingNoticeSubject(b.Company, b.Suspended), "billing", map[string]any{
-		"Company": oneLine(b.Company), "Message": b.Text, "Until": b.Until, "BillingURL": b.BillingURL})
+	text, html := billingParts(oneLine(b.Company), b.Text, b.Until, b.BillingURL)
+	return Message{To: b.To, Subject: BillingNoticeSubject(b.Company, b.Suspended), Text: text, HTML: html}, nil
 }
 
 // WorkspaceURL is a page of a workspace in the web app (settings/usage, settings/billing).
@@ -203,12 +163,8 @@ func NotificationsSubject(company string, lines []NotificationLine, digest bool)
 
 // Message renders the batch with its List-Unsubscribe headers.
 func (n Notifications) Message() (Message, error) {
-	m, err := render(n.To, NotificationsSubject(n.Company, n.Lines, n.Digest), "notifications", map[string]any{
-		"Name": oneLine(n.Name), "Company": oneLine(n.Company), "Lines": n.Lines,
-		"PreferencesURL": n.PreferencesURL, "UnsubscribeURL": n.UnsubscribeURL})
-	if err != nil {
-		return m, err
-	}
+	text, html := notificationsParts(oneLine(n.Name), oneLine(n.Company), n.Lines, n.PreferencesURL, n.UnsubscribeURL)
+	m := Message{To: n.To, Subject: NotificationsSubject(n.Company, n.Lines, n.Digest), Text: text, HTML: html}
 	m.Headers = []Header{{"List-Unsubscribe", "<" + n.UnsubscribeURL + ">"}, {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"}}
 	return m, nil
 }

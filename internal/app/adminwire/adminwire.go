@@ -1,0 +1,40 @@
+// Package adminwire wires the tenants function: the provider's (Root's)
+// administration of tenants, their lifecycle, platform health and
+// settings. It holds what only that function needs (the CloudWatch alarms
+// of the platform's health), so registration, onboarding and billing,
+// which import lifecyclewire, do not link the CloudWatch client (whose
+// schemas package initialised at each of their cold starts).
+package adminwire
+
+import (
+	"context"
+	"maps"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/issuetracker/issuetracker/internal/app/core"
+	"github.com/issuetracker/issuetracker/internal/app/lifecyclewire"
+	"github.com/issuetracker/issuetracker/internal/app/peoplewire"
+	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
+	"github.com/issuetracker/issuetracker/internal/health/cwalarms"
+	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/routes"
+)
+
+// WithHealth adds Root's platform health: the deployment's CloudWatch
+// alarms in AWS (the local metrics log's summary otherwise). A Setup step.
+func WithHealth(_ context.Context, e core.Env, d *core.Deps) error {
+	if !e.Endpoints.Local() {
+		d.Health = cwalarms.Source{API: cloudwatch.NewFromConfig(e.AWS), Prefix: d.Names.Prefix + "-"}
+	}
+	return nil
+}
+
+// Tenants is the provider's (Root's) administration: tenants, their
+// lifecycle, platform health and settings.
+var Tenants = core.Wiring{Fn: routes.FnTenants,
+	Setup: []core.Setup{core.WithCognito, core.WithBillingOn, WithHealth, lifecyclewire.WithLifecycle},
+	Operations: func(d core.Deps) httpapi.Operations {
+		all := tenantwire.Operations(d)
+		maps.Copy(all, peoplewire.Operations(d))
+		return all
+	}}
