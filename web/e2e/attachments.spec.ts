@@ -137,3 +137,40 @@ test('at phone width the attachments section fits and still attaches', async ({ 
   await expect(item.getByRole('button', { name: 'Download phone.png' })).toBeInViewport();
   await expectAccessible(page, test.info(), 'issue-attachments-phone');
 });
+
+test("a comment's author attaches a file to the comment; it is listed under the comment, not the issue", async ({
+  page,
+}) => {
+  const stamp = Date.now().toString(36);
+  const user = await cognitoToken('user@acme.test');
+  const issue = await apiCall('POST', '/v1/issues', user, { title: `Comment attach ${stamp}` });
+  expect(issue.status).toBe(201);
+  const c = await apiCall('POST', `/v1/issues/${issue.body.id as string}/comments`, user, {
+    body: `See the log ${stamp}`,
+  });
+  expect(c.status, JSON.stringify(c.body)).toBe(201);
+  await signIn(page, 'acme', 'user@acme.test');
+  await page.goto(`/w/acme/issues/${issue.body.key as string}`);
+  const comment = page.getByTestId('comment').filter({ hasText: `See the log ${stamp}` });
+  const chooser = page.waitForEvent('filechooser');
+  await comment.getByRole('button', { name: 'Attach files to this comment' }).click();
+  await (
+    await chooser
+  ).setFiles({
+    name: `log-${stamp}.txt`,
+    mimeType: 'text/plain',
+    buffer: Buffer.from('line one\nline two\n'),
+  });
+  const item = comment.getByTestId('attachment').filter({ hasText: `log-${stamp}.txt` });
+  await expect(item).toContainText('text/plain');
+  await expect(item.getByRole('img')).toHaveCount(0); // not an image: no preview
+  await expect(page.getByTestId('attachments').getByTestId('attachment')).toHaveCount(0);
+  const listed = await apiCall('GET', `/v1/issues/${issue.body.id as string}/attachments`, user);
+  expect((listed.body.items as { comment_id?: string }[]).map((a) => a.comment_id)).toEqual([c.body.id]);
+  // A text file downloads as an attachment.
+  const dl = page.waitForEvent('download');
+  await item.getByRole('button', { name: `Download log-${stamp}.txt` }).click();
+  const served = await page.request.get((await dl).url());
+  expect(served.headers()['content-disposition']).toBe(`attachment; filename=log-${stamp}.txt`);
+  await expectAccessible(page, test.info(), 'comment-attachments');
+});
