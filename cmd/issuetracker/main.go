@@ -225,7 +225,9 @@ func twoCells(cfg devstack.Config, state string) (one, two devstack.Config) {
 	}
 	two.GatewayAddr = envStr("CELL2_GATEWAY_ADDR", "localhost:8081")
 	two.StateDir = filepath.Join(state, "cell-2")
-	two.AllowedOrigins = strings.Split(envStr("CORS_ORIGINS", defaultOrigins(two.GatewayAddr)), ",")
+	// cell-1's web app re-sends a registration placed in cell-2 to cell-2's
+	// API from the browser: cell-2 answers cell-1's origin too.
+	two.AllowedOrigins = strings.Split(envStr("CORS_ORIGINS", defaultOrigins(two.GatewayAddr)+",http://"+cfg.GatewayAddr), ",")
 	two.FunctionLog, two.ReportLog = nil, nil
 	return one, two
 }

@@ -321,6 +321,21 @@ func (s *Stack) joinDirectory(ctx context.Context, db *dynamodb.Client, cfg Conf
 
 // Cell is this platform as the tenant directory knows it: its id, API and
 // shared pool.
+// peerAPIs are the API URLs of the other cells registrations are placed
+// in (none without cells).
+func (s *Stack) peerAPIs() []string {
+	if s.Placement == nil {
+		return nil
+	}
+	var out []string
+	for _, c := range s.Placement.Cells {
+		if c.ID != s.Platform.Cell && c.APIURL != "" {
+			out = append(out, c.APIURL)
+		}
+	}
+	return out
+}
+
 func (s *Stack) Cell() cells.Cell {
 	return cells.Cell{ID: s.Platform.Cell, Region: "us-east-1", APIURL: s.Platform.GatewayURL,
 		UserPoolID: s.Platform.TenantPoolID, ClientID: s.Platform.TenantClientID}
@@ -583,7 +598,7 @@ func (s *Stack) serveWith(cfg Config, e awsx.Endpoints, gcfg gateway.Config) {
 	s.Gateway = gateway.New(gcfg)
 	var handler http.Handler = s.Gateway
 	if cfg.WebDir != "" {
-		handler = Web{API: s.Gateway, Dir: cfg.WebDir, Config: s.Platform.WebConfig(), Uploads: e.S3}
+		handler = Web{API: s.Gateway, Dir: cfg.WebDir, Config: s.Platform.WebConfig(), Uploads: e.S3, Peers: s.peerAPIs}
 	}
 	handler = Files{Next: handler, S3: e.S3}
 	if s.Functions != nil {

@@ -22,6 +22,9 @@ type Web struct {
 	Config webapp.Config
 	// Uploads is the origin attachment uploads go to (the local S3).
 	Uploads string
+	// Peers are the other cells' API URLs (make dev CELLS=2): the sign-up
+	// page re-sends a registration placed in another cell there itself.
+	Peers func() []string
 }
 
 const (
@@ -44,7 +47,11 @@ func (h Web) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 	hd.Set("X-Frame-Options", "DENY")
-	hd.Set("Content-Security-Policy", webapp.CSP(h.Config.APIURL, h.Config.CognitoEndpoint, h.Uploads))
+	connect := []string{h.Config.APIURL, h.Config.CognitoEndpoint, h.Uploads}
+	if h.Peers != nil {
+		connect = append(connect, h.Peers()...)
+	}
+	hd.Set("Content-Security-Policy", webapp.CSP(connect...))
 	if p == "/config.json" {
 		hd.Set("Content-Type", "application/json")
 		hd.Set("Cache-Control", "no-store")

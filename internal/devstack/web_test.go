@@ -70,6 +70,12 @@ func TestWebServesTheAppBesideTheAPI(t *testing.T) {
 		script := strings.Split(strings.Split(csp, "script-src")[1], ";")[0]
 		assert.NotContains(t, script, "unsafe-inline", "no inline scripts")
 	})
+	t.Run("with cells, the app may also reach the other cells' APIs (a registration placed there)", func(t *testing.T) {
+		h := h
+		h.Peers = func() []string { return []string{"http://localhost:18481"} }
+		csp := get(h, "/signup").Header().Get("Content-Security-Policy")
+		assert.Contains(t, csp, "connect-src 'self' http://localhost:18480 http://127.0.0.1:18429 http://localhost:18481;")
+	})
 	t.Run("paths cannot climb out of the build folder", func(t *testing.T) {
 		rec := get(h, "/../../etc/passwd")
 		assert.NotContains(t, rec.Body.String(), "root:")

@@ -57,3 +57,76 @@ test('an Admin imports a Jira CSV: preview with row errors, run with progress, r
     [`Imported export task ${run}`, `Imported feature ${run}`, `Imported login bug ${run}`].sort(),
   );
 });
+
+test('an Admin imports into a chosen project: the preview maps its custom field and the issues land in it', async ({
+  page,
+}) => {
+  const run = Date.now().toString(36);
+  const token = await cognitoToken('admin@acme.test', DEMO_PASSWORD);
+  const owner = await cognitoToken('owner@acme.test', DEMO_PASSWORD);
+  const key = `IM${run
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, '')
+    .slice(-6)}`;
+  const project = await apiCall('POST', '/v1/projects', owner, { key, name: `Imports ${run}` });
+  expect(project.status, JSON.stringify(project.body)).toBe(201);
+  const projectId = project.body.id as string;
+  // A custom field only this project has: its column maps only when the import targets the project.
+  const field = await apiCall('POST', `/v1/projects/${projectId}/fields`, owner, {
+    name: `Customer ${run}`,
+    type: 'text',
+  });
+  expect(field.status, JSON.stringify(field.body)).toBe(201);
+  const csv = [
+    `Summary,Issue Type,Custom field (Customer ${run})`,
+    `Chosen project one ${run},Bug,Globex`,
+    `Chosen project two ${run},Task,Initech`,
+  ].join('\n');
+
+  await signIn(page, 'acme', 'admin@acme.test');
+  await page.goto('/w/acme/settings/import');
+  await expect(page.getByRole('heading', { name: 'Import issues' })).toBeVisible();
+  await page.getByLabel('Import into').selectOption(key);
+  await expect(page).toHaveURL(new RegExp(`[?&]project=${key}`));
+  await page
+    .getByLabel('CSV file')
+    .setInputFiles({ name: `chosen-${run}.csv`, mimeType: 'text/csv', buffer: Buffer.from(csv + '\n') });
+  await page.getByRole('button', { name: 'Upload and preview' }).click();
+  await expect(page.getByTestId('preview-counts')).toContainText('2 rows: 2 ready to import, 0 with errors');
+  await expect(page.getByRole('list', { name: 'Mapped columns' })).toContainText(
+    `Custom field (Customer ${run}) → fields.${field.body.id as string}`,
+  );
+  await expectAccessible(page, test.info(), 'settings-import-project');
+  await page.getByRole('button', { name: 'Import 2 rows' }).click();
+  await expect(page.getByTestId('import-done')).toContainText('2 issues created');
+  await page.getByRole('link', { name: 'Open the issues' }).click();
+  await expect(page).toHaveURL(new RegExp(`/w/acme/issues\\?project=${key}$`));
+
+  const listed = await apiCall('GET', `/v1/issues?limit=100&project=${key}`, token);
+  expect(listed.status, JSON.stringify(listed.body)).toBe(200);
+  const mine = (
+    listed.body.items as {
+      key: string;
+      title: string;
+      project_id: string;
+      fields?: Record<string, unknown>;
+    }[]
+  ).filter((i) => i.title.includes(run));
+  expect(mine).toHaveLength(2);
+  for (const i of mine) {
+    expect(i.project_id).toBe(projectId);
+    expect(i.key).toMatch(new RegExp(`^${key}-\\d+$`));
+  }
+  expect(mine.map((i) => i.fields?.[field.body.id as string]).sort()).toEqual(['Globex', 'Initech']);
+
+  // The same file into another project is refused in words: an import is its file.
+  await page.goto('/w/acme/settings/import');
+  await page.getByLabel('Import into').selectOption('ACME');
+  await page
+    .getByLabel('CSV file')
+    .setInputFiles({ name: `chosen-${run}.csv`, mimeType: 'text/csv', buffer: Buffer.from(csv + '\n') });
+  await page.getByRole('button', { name: 'Upload and preview' }).click();
+  await expect(page.getByRole('alert')).toContainText(
+    `This file was already imported into Imports ${run} (${key})`,
+  );
+});

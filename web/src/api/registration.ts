@@ -7,18 +7,29 @@ export type Availability = components['schemas']['Availability'];
 export type RegistrationInput = components['schemas']['Registration'];
 export type Registration = components['schemas']['RegistrationView'];
 
+/** Registration calls; `apiURL` sends them to another cell's API (a registration placed there). */
 export const registrations = {
   availability: (slug: string) =>
     unwrap(api().GET('/v1/registrations/availability', { params: { query: { slug } } })),
-  register: (body: RegistrationInput) => unwrap(api().POST('/v1/registrations', { body })),
-  get: (tenantId: string) =>
-    unwrap(api().GET('/v1/registrations/{tenantId}', { params: { path: { tenantId } } })),
-  verify: (tenantId: string, code: string) =>
+  register: (body: RegistrationInput, apiURL?: string) =>
+    unwrap(api().POST('/v1/registrations', { body, baseUrl: apiURL })),
+  get: (tenantId: string, apiURL?: string) =>
+    unwrap(api().GET('/v1/registrations/{tenantId}', { params: { path: { tenantId } }, baseUrl: apiURL })),
+  verify: (tenantId: string, code: string, apiURL?: string) =>
     unwrap(
-      api().POST('/v1/registrations/{tenantId}/verify', { params: { path: { tenantId } }, body: { code } }),
+      api().POST('/v1/registrations/{tenantId}/verify', {
+        params: { path: { tenantId } },
+        body: { code },
+        baseUrl: apiURL,
+      }),
     ),
-  resend: (tenantId: string) =>
-    unwrap(api().POST('/v1/registrations/{tenantId}/verification', { params: { path: { tenantId } } })),
+  resend: (tenantId: string, apiURL?: string) =>
+    unwrap(
+      api().POST('/v1/registrations/{tenantId}/verification', {
+        params: { path: { tenantId } },
+        baseUrl: apiURL,
+      }),
+    ),
 };
 
 export const workspaces = {

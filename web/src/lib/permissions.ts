@@ -89,6 +89,12 @@ export const OPERATIONS = {
   markAllNotificationsRead: 'user',
   getNotificationPreferences: 'user',
   putNotificationPreferences: 'user',
+  createAttachmentUpload: 'user',
+  confirmAttachment: 'user',
+  listAttachments: 'user',
+  downloadAttachment: 'user',
+  deleteAttachment: 'user',
+  getStorageUsage: 'user',
 } as const satisfies Record<string, Role>;
 
 export type Operation = keyof typeof OPERATIONS;
@@ -132,4 +138,12 @@ export function visiblePages(role: string) {
 /** Whether role ranks at least as high as min (Admins see everyone's analytics, Users their own). */
 export function atLeast(role: string, min: Role): boolean {
   return RANK[asRole(role)] >= RANK[min];
+}
+
+/** Admins and above may delete anyone's attachment; others only the ones they uploaded (the API's rule). */
+export const ATTACHMENT_MODERATOR: Role = 'admin';
+
+/** Whether a person may delete an attachment: its uploader, or an Admin and above. */
+export function canDeleteAttachment(role: string, meId: string, uploaderId: string): boolean {
+  return can(role, 'deleteAttachment') && (uploaderId === meId || atLeast(role, ATTACHMENT_MODERATOR));
 }

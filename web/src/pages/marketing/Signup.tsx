@@ -6,7 +6,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { errorMessage, isApiError } from '../../api/problem';
 import { registrations, type Tier as TierName } from '../../api/registration';
 import { Banner, Button, cx, Field, Input } from '../../components/ui';
-import { slugify, SLUG, validateSignup, type SignupForm } from '../../lib/signup';
+import { registerInCell, slugify, SLUG, validateSignup, type SignupForm } from '../../lib/signup';
 import { MarketingShell } from './Shell';
 import { price, useTiers } from './tiers';
 
@@ -56,17 +56,23 @@ export default function Signup() {
   });
 
   const submit = useMutation({
+    // A cell may place the registration in another cell: it is re-sent there (lib/signup).
     mutationFn: () =>
-      registrations.register({
-        ...form,
-        company_name: form.company_name.trim(),
-        admin_email: form.admin_email.trim(),
-        tier: form.tier as TierName,
-      }),
-    onSuccess: (r) => {
+      registerInCell((apiURL) =>
+        registrations.register(
+          {
+            ...form,
+            company_name: form.company_name.trim(),
+            admin_email: form.admin_email.trim(),
+            tier: form.tier as TierName,
+          },
+          apiURL,
+        ),
+      ),
+    onSuccess: ({ registration: r, apiURL }) => {
       sessionStorage.setItem(
         `itr.signup.${r.tenant_id}`,
-        JSON.stringify({ email: form.admin_email.trim(), tier: form.tier }),
+        JSON.stringify({ email: form.admin_email.trim(), tier: form.tier, api: apiURL }),
       );
       navigate(`/signup/${r.tenant_id}/status`);
     },

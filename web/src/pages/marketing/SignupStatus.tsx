@@ -49,12 +49,12 @@ function StepIcon({ state }: { state: StepView['state'] }) {
   return <Circle className="size-4 text-faint" aria-hidden />;
 }
 
-function VerifyForm({ tenantId, email }: { tenantId: string; email?: string }) {
+function VerifyForm({ tenantId, email, api }: { tenantId: string; email?: string; api?: string }) {
   const qc = useQueryClient();
   const [code, setCode] = useState('');
   const [error, setError] = useState<string>();
   const verify = useMutation({
-    mutationFn: () => registrations.verify(tenantId, code.trim()),
+    mutationFn: () => registrations.verify(tenantId, code.trim(), api),
     onSuccess: (r) => qc.setQueryData(['registration', tenantId], r),
     onError: (e) => {
       if (isApiError(e, 400, 'invalid_code'))
@@ -65,7 +65,7 @@ function VerifyForm({ tenantId, email }: { tenantId: string; email?: string }) {
       else setError(errorMessage(e));
     },
   });
-  const resend = useMutation({ mutationFn: () => registrations.resend(tenantId) });
+  const resend = useMutation({ mutationFn: () => registrations.resend(tenantId, api) });
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     if (!/^\d{6}$/.test(code.trim())) return setError('Enter the 6-digit code from the email.');
@@ -122,6 +122,8 @@ export default function SignupStatus() {
       return JSON.parse(sessionStorage.getItem(`itr.signup.${slug}`) ?? 'null') as {
         email?: string;
         tier?: string;
+        /** The API of the cell that holds the registration, when not this one's. */
+        api?: string;
       } | null;
     } catch {
       return null;
@@ -129,7 +131,7 @@ export default function SignupStatus() {
   })();
   const q = useQuery({
     queryKey: ['registration', slug],
-    queryFn: () => registrations.get(slug),
+    queryFn: () => registrations.get(slug, signup?.api),
     refetchInterval: (query) => {
       const s = query.state.data?.status;
       if (s === 'active' || s === 'failed') return false;
@@ -158,7 +160,9 @@ export default function SignupStatus() {
             ) : (
               <ErrorState error={q.error} onRetry={() => void q.refetch()} />
             ))}
-          {r?.status === 'pending_verification' && <VerifyForm tenantId={slug} email={signup?.email} />}
+          {r?.status === 'pending_verification' && (
+            <VerifyForm tenantId={slug} email={signup?.email} api={signup?.api} />
+          )}
           {r && r.status !== 'pending_verification' && (
             <div className="space-y-4">
               <p className="text-sm font-medium" data-testid="registration-status">

@@ -6,10 +6,12 @@ import { api, unwrap, type components } from '../../api/client';
 import { errorMessage } from '../../api/problem';
 import { TableHead } from '../../components/CatalogPage';
 import { Card, PageHeader, rowClass, tableClass } from '../../components/page';
+import { ProjectPicker } from '../../components/ProjectPicker';
 import { Banner, Button } from '../../components/ui';
-import { declare } from '../../lib/imports';
+import { declare, otherProjectImport } from '../../lib/imports';
 import { useWorkspaceCtx } from '../workspace/context';
 import { keys, useDirectory } from '../workspace/data';
+import { useSettingsProject } from './settingsProject';
 
 type Job = components['schemas']['Job'];
 type Preview = components['schemas']['Preview'];
@@ -28,12 +30,14 @@ export default function Import() {
   const { slug } = useWorkspaceCtx();
   const qc = useQueryClient();
   const dir = useDirectory(slug);
+  const { projects, project, select } = useSettingsProject();
   const [step, setStep] = useState<Step>({ s: 'idle' });
   const [file, setFile] = useState<File | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const busy = step.s === 'uploading' || step.s === 'running';
 
   const upload = async () => {
-    if (!file) return;
+    if (!file || !project) return;
     setError(null);
     try {
       const d = await declare(await file.text());
@@ -41,9 +45,21 @@ export default function Import() {
       const job = await unwrap(
         api().POST('/v1/imports', {
           params: { header: { 'Idempotency-Key': crypto.randomUUID() } },
-          body: { filename: file.name, size: d.size, sha256: d.sha256, parts: d.parts.length },
+          body: {
+            filename: file.name,
+            size: d.size,
+            sha256: d.sha256,
+            parts: d.parts.length,
+            project_id: project.id,
+          },
         }),
       );
+      // An import is its file: the same file was already imported (or started) into another project.
+      const other = otherProjectImport(job, project.id, projects.data ?? []);
+      if (other) {
+        setError(new Error(other));
+        return setStep({ s: 'idle' });
+      }
       if (job.state === 'done') return setStep({ s: 'done', job });
       const todo = job.state === 'uploading' ? (job.missing_parts ?? []) : [];
       let sent = d.parts.length - todo.length;
@@ -97,8 +113,24 @@ export default function Import() {
       />
       <div className="space-y-4 p-4 sm:px-6">
         {error ? <Banner tone="error">{errorMessage(error)}</Banner> : null}
-        <Card title="1. Choose a file" id="import-file">
+        <Card title="1. Choose a project and a file" id="import-file">
           <div className="flex flex-wrap items-center gap-3">
+            {busy ? (
+              <span className="text-sm" data-testid="import-project">
+                Into {project?.name} ({project?.key})
+              </span>
+            ) : (
+              <ProjectPicker
+                label="Import into"
+                projects={projects.data}
+                value={project?.key}
+                onChange={(key) => {
+                  select(key);
+                  setError(null);
+                  setStep({ s: 'idle' }); // statuses, estimates, cycles and fields map per project
+                }}
+              />
+            )}
             <label className="text-sm">
               <span className="sr-only">CSV file</span>
               <input
@@ -114,7 +146,7 @@ export default function Import() {
             </label>
             <Button
               variant="primary"
-              disabled={!file || step.s === 'uploading' || step.s === 'running'}
+              disabled={!file || !project || busy}
               busy={step.s === 'uploading'}
               onClick={() => void upload()}
             >
@@ -156,7 +188,7 @@ export default function Import() {
             </p>
             {step.job.errors.length > 0 && <ErrorTable errors={step.job.errors} />}
             <Link
-              to={`/w/${slug}/issues`}
+              to={issuesOf(slug, projects.data?.find((p) => p.id === step.job.project_id)?.key)}
               className="mt-2 inline-block text-sm text-ink underline underline-offset-2"
             >
               Open the issues
@@ -166,6 +198,11 @@ export default function Import() {
       </div>
     </main>
   );
+}
+
+/** The issue list of the project the rows went to. */
+function issuesOf(slug: string, projectKey?: string) {
+  return `/w/${slug}/issues${projectKey ? `?project=${encodeURIComponent(projectKey)}` : ''}`;
 }
 
 function Progress({ job }: { job: Job }) {

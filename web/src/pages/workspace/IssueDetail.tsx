@@ -10,6 +10,7 @@ import { StatusIcon } from '../../components/issueIcons';
 import { Avatar, Banner, Button, cx, ErrorState, inputClass, Skeleton, Spinner } from '../../components/ui';
 import { nextStatuses, statusIconProps, statusLabel, statusName } from '../../lib/workflow';
 import { NotFoundPage } from '../NotFound';
+import { CommentAttachments, IssueAttachments } from './Attachments';
 import { CommentBox } from './CommentBox';
 import { ConflictBanner } from './ConflictBanner';
 import { ParentLink, Relations, SubIssues } from './Hierarchy';
@@ -184,6 +185,7 @@ function Detail({ issue }: { issue: Issue }) {
               </div>
             )}
           </section>
+          <IssueAttachments issueId={issue.id} dir={dir} />
           <SubIssues slug={slug} issue={issue} />
           <Relations slug={slug} issue={issue} />
           <Tabs.Root defaultValue="comments" className="border-t border-line pt-4">
@@ -425,6 +427,14 @@ function Comments({ issue, dir, meId }: { issue: Issue; dir: Directory; meId: st
           />
         ) : (
           <Md>{c.body}</Md>
+        )}
+        {!c.deleted_at && (
+          <CommentAttachments
+            issueId={issue.id}
+            commentId={c.id}
+            dir={dir}
+            canAttach={c.author_id === meId && editing !== c.id}
+          />
         )}
         {!c.deleted_at && editing !== c.id && (
           <div className="mt-1 flex gap-1 text-xs">
