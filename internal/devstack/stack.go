@@ -529,7 +529,7 @@ func (s *Stack) runBackground(cfg Config, deps app.Deps, awsCfg aws.Config, e aw
 	if deps.Attachments != nil {
 		files = deps.Attachments
 	}
-	s.Consumers = ChangeConsumers(deps.ControlDB, awsconfig.Streams(awsCfg, e), deps.Names, window, s.Webhooks, files, cfg.Log)
+	s.Consumers = ChangeConsumers(deps.ControlDB, awsconfig.Streams(awsCfg, e), deps.Names, window, s.Webhooks, files, deps.Meter, cfg.Log)
 	mailEvery := cfg.MailJobEvery
 	if mailEvery == 0 {
 		mailEvery = MailJobInterval
