@@ -160,7 +160,7 @@ var allowed = map[string][]string{
 	// (files_test.go). It reads the download distribution's signing key
 	// (downloads_test.go).
 	"attachments": {xray, logsOf("attachments"), cursorKey, asTenant, readTenant, meterUsage,
-		"<DownloadKey>: secretsmanager:DescribeSecret secretsmanager:GetSecretValue"},
+		"<DownloadKeyfc7828da4a14>: secretsmanager:DescribeSecret secretsmanager:GetSecretValue"}, // the signer's (testdata/downloads-next.pub.pem)
 	"users": {xray, logsOf("users"), cursorKey, asTenant, sendMail, sendMailSet, readSuppressed, readTenant, meterUsage,
 		"<ControlTable> " + leading("AUDIT#*") + ": dynamodb:PutItem dynamodb:Query",
 		"<TenantPoolUserPool>: " + userAdmin,
