@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -32,6 +33,7 @@ import (
 	"github.com/issuetracker/issuetracker/constructs/tenantaccess"
 	"github.com/issuetracker/issuetracker/constructs/waf"
 	"github.com/issuetracker/issuetracker/constructs/webapp"
+	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	itrmail "github.com/issuetracker/issuetracker/internal/mail"
@@ -99,7 +101,7 @@ type Platform struct {
 	DownloadPublicKey  awscloudfront.PublicKey
 	DownloadKeys       []awssecretsmanager.Secret
 	DownloadPublicKeys []awscloudfront.PublicKey
-	Web               *webapp.WebApp
+	Web                *webapp.WebApp
 	// OutcomesDLQ keeps provisioning outcomes the onboarding function could not take.
 	OutcomesDLQ awssqs.IQueue
 	// CursorKey is the HMAC key of list cursors, one random value per
@@ -113,6 +115,8 @@ type Platform struct {
 	// mail); MailSchedule runs its mail job every minute.
 	StreamActivity *streamconsumer.Consumer
 	MailSchedule   awsevents.Rule
+	// UploadSweep runs the attachments function's upload sweep.
+	UploadSweep awsevents.Rule
 	// Collaboration is the nested stack of the webhook parts and the mail
 	// schedule.
 	Collaboration awscdk.NestedStack
@@ -136,6 +140,7 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	attachUserMigration(p.Stack, p.TenantPool, p.Config.Prefix)
 	p.addExports()
 	p.addFiles()
+	p.scheduleUploadSweep()
 	p.addTenantAccess()
 	p.addProvisioning()
 	p.wireLifecycle()
@@ -285,6 +290,31 @@ func (p *Platform) addFiles() {
 			p.DownloadKey.GrantRead(p.Functions[name].Role, nil)
 		}
 	}
+}
+
+// UploadSweepRule runs the attachments function's upload sweep.
+const UploadSweepRule = "UploadSweepSchedule"
+
+// UploadSweepMinutes is how often the sweep runs: an upload never
+// confirmed gives its reservation back (and its object, if any, goes)
+// within attachment.PendingTTL and this.
+const UploadSweepMinutes = 15
+
+// scheduleUploadSweep runs the attachments function's
+// {"job": "sweep-uploads"} (filewire.SweepUploads) every
+// UploadSweepMinutes: the uploads of every active tenant that were never
+// confirmed in time are released. (A request refused for quota sweeps
+// its own tenant first too.)
+func (p *Platform) scheduleUploadSweep() {
+	fn := p.Functions[string(routes.FnAttachments)]
+	p.UploadSweep = awsevents.NewRule(p.Stack, jsii.String(UploadSweepRule), &awsevents.RuleProps{
+		Description: jsii.String("Every 15 minutes: the attachments function releases uploads never confirmed in time"),
+		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(UploadSweepMinutes))),
+		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(fn.Function, &awseventstargets.LambdaFunctionProps{
+			Event:         awsevents.RuleTargetInput_FromObject(map[string]any{"job": attachment.JobSweepUploads}),
+			RetryAttempts: jsii.Number(2),
+		})},
+	})
 }
 
 // DownloadKeySecretName is the secret holding the private half of the

@@ -126,7 +126,7 @@ func attachmentObjects(cfg aws.Config, c *s3.Client, pooled string, tenants core
 }
 
 // JobSweepUploads is the attachments function's scheduled job.
-const JobSweepUploads = "sweep-uploads"
+const JobSweepUploads = attachment.JobSweepUploads
 
 // sweepPerTenant bounds one tenant's share of a sweep run.
 const sweepPerTenant = 200
