@@ -43,7 +43,7 @@ type Tenant struct {
 	Files             *filestore.FileStore
 	Downloads         *filestore.Downloads
 	DownloadPublicKey awscloudfront.PublicKey
-	Monitoring *monitoring.Monitoring
+	Monitoring        *monitoring.Monitoring
 	// StreamAnalytics consumes the tenant table's change stream.
 	StreamAnalytics *streamconsumer.Consumer
 	// StreamActivity is the second reader: watchers and inbox (the

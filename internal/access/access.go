@@ -95,10 +95,10 @@ var control = map[routes.Function][]Grant{
 		mails,
 	),
 	// Tenants' users' own data: metering only.
-	routes.FnIssues:      metered,
-	routes.FnComments:    metered,
-	routes.FnTeams:       metered,
-	routes.FnAnalytics:   metered,
+	routes.FnIssues:    metered,
+	routes.FnComments:  metered,
+	routes.FnTeams:     metered,
+	routes.FnAnalytics: metered,
 	// Attachments: metering, and the upload sweep's walk over the active
 	// tenants (core.EachActiveTenant: the tenant list index).
 	routes.FnAttachments: with(Grant{Actions: []string{"Query"}, Keys: []string{tenantIdx}, Index: schema.GSI1}),
