@@ -1,7 +1,11 @@
 package filestore
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/pem"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
@@ -44,23 +48,54 @@ type Downloads struct {
 	OriginRequest awscloudfront.OriginRequestPolicy
 }
 
-// NewSigningKey defines a CloudFront public key from its PEM (the private
-// key stays in Secrets Manager: never in a template) and the key group
-// trusting it.
-func NewSigningKey(scope constructs.Construct, id, publicKeyPEM string) (awscloudfront.PublicKey, awscloudfront.KeyGroup) {
-	if publicKeyPEM == "" {
+// KeyFingerprint names a download public key: the first 12 hex digits of
+// the SHA-256 of its DER, what
+//
+//	openssl pkey -pubin -in downloads.pub.pem -outform DER | sha256sum | cut -c1-12
+//
+// prints. The key's resources are named by it (NewSigningKeys, the
+// platform's private-key secret), so a key keeps its CloudFront key id
+// from the deploy that adds it to the one that removes it, whatever else
+// a rotation changes. It panics on a PEM that is not one.
+func KeyFingerprint(publicKeyPEM string) string {
+	b, _ := pem.Decode([]byte(strings.TrimSpace(publicKeyPEM)))
+	if b == nil {
+		panic(fmt.Sprintf("filestore: not a PEM public key: %.40q", publicKeyPEM))
+	}
+	sum := sha256.Sum256(b.Bytes)
+	return hex.EncodeToString(sum[:])[:12]
+}
+
+// NewSigningKeys defines a CloudFront public key per PEM (the private keys
+// stay in Secrets Manager: never in a template), each named by its
+// fingerprint (PublicKey<fingerprint>), and the key group trusting them
+// all: the current key, and the next one during a rotation (docs/deploy.md,
+// "Attachment downloads"). The keys are returned in the order given.
+func NewSigningKeys(scope constructs.Construct, id string, publicKeyPEMs ...string) ([]awscloudfront.PublicKey, awscloudfront.KeyGroup) {
+	if len(publicKeyPEMs) == 0 || publicKeyPEMs[0] == "" {
 		panic(fmt.Sprintf("filestore %s: a signing key needs its public key (PEM)", id))
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	k := awscloudfront.NewPublicKey(c, jsii.String("PublicKey"), &awscloudfront.PublicKeyProps{
-		EncodedKey: jsii.String(publicKeyPEM),
-		Comment:    jsii.String("IssueTracker attachment downloads: verifies signed URLs"),
-	})
+	var keys []awscloudfront.PublicKey
+	var refs []interfacesawscloudfront.IPublicKeyRef
+	seen := map[string]bool{}
+	for _, p := range publicKeyPEMs {
+		fp := KeyFingerprint(p)
+		if seen[fp] {
+			panic(fmt.Sprintf("filestore %s: the key %s is given twice", id, fp))
+		}
+		seen[fp] = true
+		k := awscloudfront.NewPublicKey(c, jsii.String("PublicKey"+fp), &awscloudfront.PublicKeyProps{
+			EncodedKey: jsii.String(strings.TrimSpace(p)),
+			Comment:    jsii.String("IssueTracker attachment downloads: verifies signed URLs (key " + fp + ")"),
+		})
+		keys, refs = append(keys, k), append(refs, k)
+	}
 	g := awscloudfront.NewKeyGroup(c, jsii.String("KeyGroup"), &awscloudfront.KeyGroupProps{
-		Items:   &[]interfacesawscloudfront.IPublicKeyRef{k},
+		Items:   &refs,
 		Comment: jsii.String("IssueTracker attachment downloads"),
 	})
-	return k, g
+	return keys, g
 }
 
 // AddDownloads puts a download distribution in front of the bucket. The

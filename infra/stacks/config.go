@@ -162,6 +162,36 @@ type Config struct {
 	// distribution (nosniff, signed URLs); without it downloads are S3
 	// presigned GETs, and synth warns. Default: none.
 	DownloadPublicKey string
+	// DownloadNextPublicKey is the next download key during a rotation: the
+	// key groups trust both keys, the platform has a private-key secret for
+	// each, and DownloadSignWithNext says which one the attachments
+	// function signs with (the current one by default). docs/deploy.md,
+	// "Rotating the download key". Default: none.
+	DownloadNextPublicKey string
+	DownloadSignWithNext  bool
+}
+
+// downloadKeys are the download public keys the key groups trust, the
+// current one first, and the index of the one that signs. It panics on a
+// next key without a current one, or a signer without its key.
+func (c Config) downloadKeys() (keys []string, signer int) {
+	if c.DownloadPublicKey == "" {
+		if c.DownloadNextPublicKey != "" || c.DownloadSignWithNext {
+			panic("downloadNextPublicKey/downloadSigner=next need downloadPublicKey (the current key)")
+		}
+		return nil, 0
+	}
+	keys = []string{c.DownloadPublicKey}
+	if c.DownloadNextPublicKey != "" {
+		keys = append(keys, c.DownloadNextPublicKey)
+	}
+	if c.DownloadSignWithNext {
+		if c.DownloadNextPublicKey == "" {
+			panic("downloadSigner=next needs downloadNextPublicKey")
+		}
+		signer = 1
+	}
+	return keys, signer
 }
 
 // WAFProps are the web ACL settings of this deployment for an ACL named
@@ -240,6 +270,8 @@ func (c Config) domainPrefix(part string) string {
 //	waf                  "false" leaves the API without its WAF web ACL
 //	wafRateLimit         requests per source IP per 5 minutes
 //	downloadPublicKey    the attachment download key: a PEM, or the path of a .pem file
+//	downloadNextPublicKey  the next download key during a rotation (same forms)
+//	downloadSigner       current (default) | next: the key the attachments function signs with
 func ConfigFromContext(app awscdk.App) Config {
 	get := func(k string) string {
 		if v, ok := app.Node().TryGetContext(jsii.String(k)).(string); ok {
@@ -276,6 +308,16 @@ func ConfigFromContext(app awscdk.App) Config {
 	}
 	if v := get("downloadPublicKey"); v != "" {
 		c.DownloadPublicKey = readPEM(v)
+	}
+	if v := get("downloadNextPublicKey"); v != "" {
+		c.DownloadNextPublicKey = readPEM(v)
+	}
+	switch v := get("downloadSigner"); v {
+	case "", "current":
+	case "next":
+		c.DownloadSignWithNext = true
+	default:
+		panic(fmt.Sprintf("downloadSigner %q: want current or next", v))
 	}
 	c.AlarmEmails = splitList(get("alarmEmails"))
 	for _, kv := range splitList(get("tenantAccounts")) {

@@ -191,12 +191,12 @@ func suppressActivity(c *streamconsumer.Consumer, platform bool) {
 
 // suppressDownloads gives the reasons of an attachment download
 // distribution (constructs/filestore) and its signing key's secret.
-func suppressDownloads(d *filestore.Downloads, key awssecretsmanager.ISecret) {
+func suppressDownloads(d *filestore.Downloads, keys ...awssecretsmanager.Secret) {
 	suppress(d.Logs, why{"AwsSolutions-S1", "This is the download distribution's log bucket (CloudFront standard logs); logging it to itself would loop.", nil})
 	suppress(d.Distribution,
 		why{"AwsSolutions-CFR4", "The download distribution serves *.cloudfront.net with CloudFront's default certificate, whose security policy is fixed by CloudFront; every URL it serves is signed (trusted key group) and HTTPS only.", nil},
 		why{"AwsSolutions-CFR2", "Every request needs a CloudFront signed URL (trusted key group) minted by the attachments function behind the API's WAF; unsigned requests are refused at the edge before reaching S3.", nil})
-	if key != nil {
+	for _, key := range keys {
 		suppress(key, why{"AwsSolutions-SMG4", "An RSA key pair for CloudFront signed URLs: Secrets Manager cannot generate one, and its public half is in the key group; it is rotated by the documented two-key procedure (docs/deploy.md, \"Attachment downloads\").", nil})
 	}
 }

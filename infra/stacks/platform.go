@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -32,6 +33,7 @@ import (
 	"github.com/issuetracker/issuetracker/constructs/tenantaccess"
 	"github.com/issuetracker/issuetracker/constructs/waf"
 	"github.com/issuetracker/issuetracker/constructs/webapp"
+	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	itrmail "github.com/issuetracker/issuetracker/internal/mail"
@@ -90,12 +92,16 @@ type Platform struct {
 	// Files is the pooled attachments bucket (each tenant under its prefix).
 	Files *filestore.FileStore
 	// Downloads serves Files' downloads (nil without DownloadPublicKey);
-	// DownloadKey is its signing key's secret (the PEM private key) and
-	// DownloadPublicKey the public key the distribution trusts.
-	Downloads         *filestore.Downloads
-	DownloadKey       awssecretsmanager.Secret
-	DownloadPublicKey awscloudfront.PublicKey
-	Web               *webapp.WebApp
+	// DownloadKey is the signing key's secret (the PEM private key) and
+	// DownloadPublicKey its public key in the key group, which trusts
+	// DownloadPublicKeys (the current key, and the next one during a
+	// rotation, each with its secret in DownloadKeys).
+	Downloads          *filestore.Downloads
+	DownloadKey        awssecretsmanager.Secret
+	DownloadPublicKey  awscloudfront.PublicKey
+	DownloadKeys       []awssecretsmanager.Secret
+	DownloadPublicKeys []awscloudfront.PublicKey
+	Web                *webapp.WebApp
 	// OutcomesDLQ keeps provisioning outcomes the onboarding function could not take.
 	OutcomesDLQ awssqs.IQueue
 	// CursorKey is the HMAC key of list cursors, one random value per
@@ -109,6 +115,8 @@ type Platform struct {
 	// mail); MailSchedule runs its mail job every minute.
 	StreamActivity *streamconsumer.Consumer
 	MailSchedule   awsevents.Rule
+	// UploadSweep runs the attachments function's upload sweep.
+	UploadSweep awsevents.Rule
 	// Collaboration is the nested stack of the webhook parts and the mail
 	// schedule.
 	Collaboration awscdk.NestedStack
@@ -132,6 +140,7 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	attachUserMigration(p.Stack, p.TenantPool, p.Config.Prefix)
 	p.addExports()
 	p.addFiles()
+	p.scheduleUploadSweep()
 	p.addTenantAccess()
 	p.addProvisioning()
 	p.wireLifecycle()
@@ -240,8 +249,10 @@ func (p *Platform) addTenantAccess() {
 //
 // With a download key (Config.DownloadPublicKey) a CloudFront distribution
 // serves the bucket's downloads: the attachments function signs its URLs
-// with the private key in the DownloadKey secret, and presigned S3 GETs of
-// the bucket are refused, so no download lacks nosniff.
+// with the private key in the signing key's secret, and presigned S3 GETs
+// of the bucket are refused, so no download lacks nosniff. During a
+// rotation (Config.DownloadNextPublicKey) the key group trusts both keys
+// and each has its secret; the function reads only the signer's.
 func (p *Platform) addFiles() {
 	p.Files = filestore.New(p.Stack, "Files", &filestore.Props{
 		CORSOrigins: p.Config.corsOrigins(), AccessLogs: p.Exports.AccessLogs, AccessLogsPrefix: "attachments/",
@@ -251,13 +262,21 @@ func (p *Platform) addFiles() {
 			"No downloadPublicKey: attachment downloads are S3 presigned GETs, without X-Content-Type-Options: nosniff (docs/deploy.md, \"Attachment downloads\")."), nil)
 		return
 	}
-	p.DownloadKey = awssecretsmanager.NewSecret(p.Stack, jsii.String("DownloadKey"), &awssecretsmanager.SecretProps{
-		SecretName:    jsii.String(p.Config.Prefix + "/downloads/private-key"),
-		Description:   jsii.String("PEM private key of the attachment download URLs (CloudFront key group); the deployer puts it, only the attachments function reads it"),
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
-	})
+	keys, signer := p.Config.downloadKeys()
 	var group awscloudfront.KeyGroup
-	p.DownloadPublicKey, group = filestore.NewSigningKey(p.Stack, "DownloadSigning", p.Config.DownloadPublicKey)
+	p.DownloadPublicKeys, group = filestore.NewSigningKeys(p.Stack, "DownloadSigning", keys...)
+	for _, k := range keys {
+		fp := filestore.KeyFingerprint(k)
+		// Named by the key: it stays while its key is in the group, and
+		// goes (deleted, after Secrets Manager's recovery window) with the
+		// deploy that removes the key, taking the old private key along.
+		p.DownloadKeys = append(p.DownloadKeys, awssecretsmanager.NewSecret(p.Stack, jsii.String("DownloadKey"+fp), &awssecretsmanager.SecretProps{
+			SecretName:    jsii.String(DownloadKeySecretName(p.Config.Prefix, k)),
+			Description:   jsii.String("PEM private key of the attachment download key " + fp + " (CloudFront key group); the deployer puts it, only the attachments function reads it while it signs with this key"),
+			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		}))
+	}
+	p.DownloadKey, p.DownloadPublicKey = p.DownloadKeys[signer], p.DownloadPublicKeys[signer]
 	p.Downloads = p.Files.AddDownloads("Downloads", &filestore.DownloadsProps{KeyGroup: group, DenyPresignedGets: true, LogsPrefix: "cloudfront/"})
 	// Platinum stacks of this account trust the same key group (key
 	// groups are few per account; docs/deploy.md).
@@ -265,12 +284,44 @@ func (p *Platform) addFiles() {
 		ParameterName: jsii.String(DownloadKeyGroupParameter(p.Config.Prefix)), StringValue: group.KeyGroupId(),
 		Description: jsii.String("The attachment download key group: Platinum tenant stacks of this account trust it"),
 	})
-	suppressDownloads(p.Downloads, p.DownloadKey)
+	suppressDownloads(p.Downloads, p.DownloadKeys...)
 	for _, name := range FunctionNames() {
 		if envvars.StoresFiles(routes.Function(name)) {
 			p.DownloadKey.GrantRead(p.Functions[name].Role, nil)
 		}
 	}
+}
+
+// UploadSweepRule runs the attachments function's upload sweep.
+const UploadSweepRule = "UploadSweepSchedule"
+
+// UploadSweepMinutes is how often the sweep runs: an upload never
+// confirmed gives its reservation back (and its object, if any, goes)
+// within attachment.PendingTTL and this.
+const UploadSweepMinutes = 15
+
+// scheduleUploadSweep runs the attachments function's
+// {"job": "sweep-uploads"} (filewire.SweepUploads) every
+// UploadSweepMinutes: the uploads of every active tenant that were never
+// confirmed in time are released. (A request refused for quota sweeps
+// its own tenant first too.)
+func (p *Platform) scheduleUploadSweep() {
+	fn := p.Functions[string(routes.FnAttachments)]
+	p.UploadSweep = awsevents.NewRule(p.Stack, jsii.String(UploadSweepRule), &awsevents.RuleProps{
+		Description: jsii.String("Every 15 minutes: the attachments function releases uploads never confirmed in time"),
+		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(UploadSweepMinutes))),
+		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(fn.Function, &awseventstargets.LambdaFunctionProps{
+			Event:         awsevents.RuleTargetInput_FromObject(map[string]any{"job": attachment.JobSweepUploads}),
+			RetryAttempts: jsii.Number(2),
+		})},
+	})
+}
+
+// DownloadKeySecretName is the secret holding the private half of the
+// download key publicKeyPEM: <prefix>/downloads/private-key-<fingerprint>
+// (filestore.KeyFingerprint).
+func DownloadKeySecretName(prefix, publicKeyPEM string) string {
+	return prefix + "/downloads/private-key-" + filestore.KeyFingerprint(publicKeyPEM)
 }
 
 // DownloadKeyGroupParameter is the SSM parameter holding the platform's
@@ -303,6 +354,12 @@ func (p *Platform) addProvisioning() {
 	ctx := map[string]string{"prefix": cfg.basePrefix, "cell": cfg.Cell, "webOrigin": cfg.WebOrigin, "tenantMfa": string(cfg.TenantMFA)}
 	if cfg.DownloadPublicKey != "" {
 		ctx["downloadPublicKey"] = pemBody(cfg.DownloadPublicKey)
+	}
+	if cfg.DownloadNextPublicKey != "" {
+		ctx["downloadNextPublicKey"] = pemBody(cfg.DownloadNextPublicKey)
+	}
+	if cfg.DownloadSignWithNext {
+		ctx["downloadSigner"] = "next"
 	}
 	var accounts []string
 	if len(cfg.TenantAccounts) > 0 {

@@ -62,9 +62,7 @@ func analyticsConsumer(scope constructs.Construct, table *datastore.Table, root,
 // migration's copy and the deletion of the old copy are neither counted
 // nor notified.
 func readsTenantHomes(c *streamconsumer.Consumer, prefix string) {
-	st := awscdk.Stack_Of(c.Function.Function)
-	control := st.FormatArn(&awscdk.ArnComponents{Service: jsii.String("dynamodb"), Resource: jsii.String("table"),
-		ResourceName: jsii.String(schema.Names{Prefix: prefix}.Control())})
+	control := controlTableARN(c, prefix)
 	c.Function.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("ReadTenantHomes"),
 		Actions:   jsii.Strings("dynamodb:GetItem"),
@@ -75,6 +73,28 @@ func readsTenantHomes(c *streamconsumer.Consumer, prefix string) {
 		},
 	}))
 	c.Function.Function.AddEnvironment(jsii.String(envvars.TablePrefix), jsii.String(prefix), nil)
+}
+
+// controlTableARN is the platform's control table, by name in the
+// consumer's stack's account and Region.
+func controlTableARN(c *streamconsumer.Consumer, prefix string) *string {
+	return awscdk.Stack_Of(c.Function.Function).FormatArn(&awscdk.ArnComponents{Service: jsii.String("dynamodb"),
+		Resource: jsii.String("table"), ResourceName: jsii.String(schema.Names{Prefix: prefix}.Control())})
+}
+
+// metersStorage lets the activity consumer give a purged issue's bytes
+// back to the tenant's storage figure (usagedb: an atomic ADD on the
+// USAGE#<tenant> STORAGE item; attachmentdb.Consumer.Meter).
+func metersStorage(c *streamconsumer.Consumer, prefix string) {
+	c.Function.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("MeterPurgedAttachmentBytes"),
+		Actions:   jsii.Strings("dynamodb:UpdateItem"),
+		Resources: &[]*string{controlTableARN(c, prefix)},
+		Conditions: &map[string]interface{}{
+			"ForAllValues:StringLike": map[string]interface{}{"dynamodb:LeadingKeys": []string{schema.ControlUsage + "*"}},
+			"Null":                    map[string]interface{}{"dynamodb:LeadingKeys": "false"},
+		},
+	}))
 }
 
 // suppressConsumer explains the consumer's findings that do not apply.
@@ -150,6 +170,7 @@ func activityConsumer(scope constructs.Construct, table *datastore.Table, files 
 	st := awscdk.Stack_Of(scope)
 	grantWebhookQueue(c.Function.Role, webhookQueueARN(st, prefix))
 	readsTenantHomes(c, prefix)
+	metersStorage(c, prefix)
 	c.Function.Function.AddEnvironment(jsii.String(envvars.WebhookQueueURL), webhookQueueURL(st, prefix), nil)
 	mon.WatchStreamConsumer(StreamActivityFunction, c.Function.Function, c.Function.Timeout, c.DLQ, awscdk.Duration_Minutes(jsii.Number(StreamLagAlarmMinutes)))
 	return c

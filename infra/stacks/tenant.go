@@ -18,6 +18,7 @@ import (
 	"github.com/issuetracker/issuetracker/constructs/identity"
 	"github.com/issuetracker/issuetracker/constructs/monitoring"
 	"github.com/issuetracker/issuetracker/constructs/streamconsumer"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
@@ -36,9 +37,13 @@ type Tenant struct {
 	Pool               *identity.Pool
 	// Files is the tenant's own attachments bucket (Names.SiloFiles), and
 	// Downloads its download distribution (nil without a download key).
-	Files      *filestore.FileStore
-	Downloads  *filestore.Downloads
-	Monitoring *monitoring.Monitoring
+	// DownloadPublicKey is the signing key in the key group of its own (a
+	// tenant in its own account; nil in the platform's, whose key group it
+	// trusts).
+	Files             *filestore.FileStore
+	Downloads         *filestore.Downloads
+	DownloadPublicKey awscloudfront.PublicKey
+	Monitoring        *monitoring.Monitoring
 	// StreamAnalytics consumes the tenant table's change stream.
 	StreamAnalytics *streamconsumer.Consumer
 	// StreamActivity is the second reader: watchers and inbox (the
@@ -135,8 +140,15 @@ func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Te
 	out("UserPoolClientId", t.Pool.Client.UserPoolClientId())
 	out("HostedUIDomain", t.Pool.Domain.DomainName())
 	out("AttachmentsBucketName", t.Files.Bucket.BucketName())
+	// Onboarding records these on the tenant (onboarding.Platinum): the
+	// attachments function signs the tenant's downloads for this
+	// distribution, naming the stack's own key, or the platform's signing
+	// key when the stack trusts the platform's key group.
 	if t.Downloads != nil {
-		out("AttachmentsDownloadDomain", t.Downloads.Distribution.DistributionDomainName())
+		out(onboarding.OutputDownloadDomain, t.Downloads.Distribution.DistributionDomainName())
+	}
+	if t.DownloadPublicKey != nil {
+		out(onboarding.OutputDownloadKeyPairID, t.DownloadPublicKey.PublicKeyId())
 	}
 
 	suppressTenant(t)
@@ -148,22 +160,27 @@ func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Te
 // account, the stack deploys on its own, and one shared distribution would
 // need an origin and a cache behaviour per tenant, 75 at most by default).
 // In the platform's account it trusts the platform's key group (SSM); in
-// its own account a key group of that account with the same public key.
-// Presigned GETs of the bucket are not denied: the attachments function
-// does not yet look up a Platinum tenant's distribution (docs/deploy.md).
+// its own account a key group of that account with the same public keys
+// (both during a rotation), the signer's id in an output. Presigned GETs
+// of the bucket are denied, as the pooled bucket's: the attachments
+// function signs the tenant's downloads for this distribution (onboarding
+// records its outputs on the tenant).
 func (t *Tenant) addDownloads(cfg Config, ownAccount bool) {
-	if cfg.DownloadPublicKey == "" {
+	keys, signer := cfg.downloadKeys()
+	if len(keys) == 0 {
 		return
 	}
 	var group awscloudfront.IKeyGroup
 	if ownAccount {
-		_, group = filestore.NewSigningKey(t.Stack, "DownloadSigning", cfg.DownloadPublicKey)
+		var pubs []awscloudfront.PublicKey
+		pubs, group = filestore.NewSigningKeys(t.Stack, "DownloadSigning", keys...)
+		t.DownloadPublicKey = pubs[signer]
 	} else {
 		group = awscloudfront.KeyGroup_FromKeyGroupId(t.Stack, jsii.String("DownloadKeyGroup"),
 			awsssm.StringParameter_ValueForStringParameter(t.Stack, jsii.String(DownloadKeyGroupParameter(cfg.Prefix)), nil))
 	}
-	t.Downloads = t.Files.AddDownloads("Downloads", &filestore.DownloadsProps{KeyGroup: group, LogsPrefix: "cloudfront/"})
-	suppressDownloads(t.Downloads, nil)
+	t.Downloads = t.Files.AddDownloads("Downloads", &filestore.DownloadsProps{KeyGroup: group, DenyPresignedGets: true, LogsPrefix: "cloudfront/"})
+	suppressDownloads(t.Downloads)
 }
 
 // SynthTenant synthesizes the stack of tenantID into outDir (created if

@@ -95,11 +95,13 @@ var control = map[routes.Function][]Grant{
 		mails,
 	),
 	// Tenants' users' own data: metering only.
-	routes.FnIssues:      metered,
-	routes.FnComments:    metered,
-	routes.FnTeams:       metered,
-	routes.FnAnalytics:   metered,
-	routes.FnAttachments: metered,
+	routes.FnIssues:    metered,
+	routes.FnComments:  metered,
+	routes.FnTeams:     metered,
+	routes.FnAnalytics: metered,
+	// Attachments: metering, and the upload sweep's walk over the active
+	// tenants (core.EachActiveTenant: the tenant list index).
+	routes.FnAttachments: with(Grant{Actions: []string{"Query"}, Keys: []string{tenantIdx}, Index: schema.GSI1}),
 	// Branding: reads the tenant, writes its branding and nothing else of it.
 	routes.FnWorkspace: with(
 		Grant{Actions: []string{"GetItem"}, Keys: []string{tenants}},

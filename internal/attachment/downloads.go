@@ -11,6 +11,11 @@ const (
 	DownloadCacheControl = "private, no-store"
 )
 
+// JobSweepUploads is the attachments function's scheduled job (every 15
+// minutes in AWS, stacks.UploadSweepRule; make dev runs it too): it
+// releases the uploads of every active tenant never confirmed in time.
+const JobSweepUploads = "sweep-uploads"
+
 // DownloadQuery are S3's response overrides a download URL sets and the
 // download origin forwards (nothing else): S3 answers with them as the
 // response's Cache-Control, Content-Disposition and Content-Type.

@@ -18,6 +18,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/usage"
 	"github.com/issuetracker/issuetracker/internal/webhook"
 )
 
@@ -25,13 +26,13 @@ import (
 // tenant tables' change streams, each running the handler its function
 // runs in AWS: analytics and activity (notifications; window is its mail
 // batching window; webhooks on hooks; the files of deleted issues through
-// files), the two readers a stream may have (docs/changes.md).
+// files, their bytes given back to meter), the two readers a stream may have (docs/changes.md).
 // Checkpoints live in the control table, so a restarted `make dev` resumes
 // where it stopped.
 //
 // Both see only the changes of each tenant's current home (changes.HomeOnly):
 // a tier migration's copy and the deletion of the old copy are skipped.
-func ChangeConsumers(db *dynamodb.Client, streams *dynamodbstreams.Client, names schema.Names, window time.Duration, hooks webhook.Queue, files attachmentdb.Purger, log io.Writer) []*streampoller.Poller {
+func ChangeConsumers(db *dynamodb.Client, streams *dynamodbstreams.Client, names schema.Names, window time.Duration, hooks webhook.Queue, files attachmentdb.Purger, meter *usage.Meter, log io.Writer) []*streampoller.Poller {
 	home := app.Homes(tenantdb.New(db, names))
 	return []*streampoller.Poller{{
 		Name: analyticsdb.ConsumerName, DB: db, Streams: streams,
@@ -42,7 +43,7 @@ func ChangeConsumers(db *dynamodb.Client, streams *dynamodbstreams.Client, names
 		Log:         slog.New(slog.NewTextHandler(logOr(log), nil)),
 	}, {
 		Name: notifydb.ConsumerName, DB: db, Streams: streams,
-		Consumer:    changes.HomeOnly(home, app.ActivityConsumer(db, window, hooks, files)),
+		Consumer:    changes.HomeOnly(home, app.ActivityConsumer(db, window, hooks, files, meter)),
 		Filter:      notifydb.Filter,
 		Tables:      TenantTables(db, names),
 		Checkpoints: streampoller.TableCheckpoints{DB: db, Table: names.Control()},

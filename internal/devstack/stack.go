@@ -211,6 +211,29 @@ func (s *Stack) runMailJob(ctx context.Context, d app.Deps, every time.Duration)
 	}
 }
 
+// UploadSweepInterval is how often make dev releases uploads never
+// confirmed in time (AWS: stacks.UploadSweepMinutes).
+const UploadSweepInterval = time.Minute
+
+// runUploadSweep is the local schedule of the attachments function's
+// upload sweep.
+func (s *Stack) runUploadSweep(ctx context.Context, d app.Deps, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := app.SweepUploads(ctx, d); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(os.Stderr, "upload sweep: %v\n", err)
+			} else if n > 0 {
+				fmt.Printf("attachments: released %d uploads never confirmed\n", n)
+			}
+		}
+	}
+}
+
 // FlushUsage writes the usage counted so far (tests, CLI).
 func (s *Stack) FlushUsage(ctx context.Context) error { return s.meter.Flush(ctx) }
 
@@ -544,12 +567,13 @@ func (s *Stack) runBackground(cfg Config, deps app.Deps, awsCfg aws.Config, e aw
 	if deps.Attachments != nil {
 		files = deps.Attachments
 	}
-	s.Consumers = ChangeConsumers(deps.ControlDB, awsconfig.Streams(awsCfg, e), deps.Names, window, s.Webhooks, files, cfg.Log)
+	s.Consumers = ChangeConsumers(deps.ControlDB, awsconfig.Streams(awsCfg, e), deps.Names, window, s.Webhooks, files, deps.Meter, cfg.Log)
 	mailEvery := cfg.MailJobEvery
 	if mailEvery == 0 {
 		mailEvery = MailJobInterval
 	}
 	go s.runMailJob(meterCtx, deps, mailEvery)
+	go s.runUploadSweep(meterCtx, deps, UploadSweepInterval)
 	pctx, stop := context.WithCancel(context.Background())
 	s.stopPoll = stop
 	// Webhook attempts from the local queue, as the delivery function

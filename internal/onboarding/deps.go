@@ -15,6 +15,9 @@ type Placement struct {
 	// Issuer and ClientIDs are set for a dedicated pool only.
 	Issuer    string
 	ClientIDs []string
+	// Downloads is the dedicated attachments bucket's download
+	// distribution (a Platinum stack deployed with a download key).
+	Downloads *tenant.Downloads
 }
 
 // Provisioner creates and removes where a tenant lives. Both are idempotent.
@@ -38,11 +41,21 @@ func (Pooled) Destroy(context.Context, tenant.Tenant) error { return nil }
 // AWS the provisioning construct runs `cdk deploy`; locally package
 // localdeploy synthesizes it with the real CDK app and applies it.
 type StackDeployer interface {
-	// Deploy returns the stack's outputs (TableName, UserPoolId, UserPoolClientId).
+	// Deploy returns the stack's outputs (TableName, UserPoolId,
+	// UserPoolClientId; AttachmentsDownloadDomain and
+	// AttachmentsDownloadKeyPairId when it has a download distribution).
 	Deploy(ctx context.Context, tenantID string) (map[string]string, error)
 	// Destroy removes the stack and the resources it retains (table, pool).
 	Destroy(ctx context.Context, tenantID string) error
 }
+
+// The tenant stack's outputs naming its download distribution (stacks
+// NewTenantStack): the domain, and the key pair id when the stack trusts
+// a key group of its own.
+const (
+	OutputDownloadDomain    = "AttachmentsDownloadDomain"
+	OutputDownloadKeyPairID = "AttachmentsDownloadKeyPairId"
+)
 
 // Platinum places a tenant in its own stack.
 type Platinum struct {
@@ -64,6 +77,9 @@ func (p Platinum) Provision(ctx context.Context, t tenant.Tenant) (Placement, er
 	}
 	pl.Issuer = trimSlash(p.IssuerBase) + "/" + pl.UserPoolID
 	pl.ClientIDs = []string{out["UserPoolClientId"]}
+	if d := out[OutputDownloadDomain]; d != "" {
+		pl.Downloads = &tenant.Downloads{Domain: d, KeyPairID: out[OutputDownloadKeyPairID]}
+	}
 	return pl, nil
 }
 

@@ -122,6 +122,9 @@ type MigrationRecord struct {
 	TargetPool    string   `json:"target_pool,omitempty"`
 	TargetIssuer  string   `json:"target_issuer,omitempty"`
 	TargetClients []string `json:"target_clients,omitempty"`
+	// TargetDownloads is the new home's download distribution (nil: the
+	// platform's); the switch records it on the tenant.
+	TargetDownloads *tenant.Downloads `json:"target_downloads,omitempty"`
 	// FromPool is the tenant's pool when the run started.
 	FromPool string `json:"from_pool,omitempty"`
 	// Copied counts the items the copy wrote; CatchUp the writes of each round.
@@ -381,7 +384,7 @@ func (m *Machine) provisionTarget(ctx context.Context, t tenant.Tenant, st *Stat
 		return t, err
 	}
 	mg.To = Home{Table: pl.Table, Silo: tiers.MustGet(st.Tier).Isolation == tiers.Silo}
-	mg.TargetPool, mg.TargetIssuer, mg.TargetClients = pl.UserPoolID, pl.Issuer, pl.ClientIDs
+	mg.TargetPool, mg.TargetIssuer, mg.TargetClients, mg.TargetDownloads = pl.UserPoolID, pl.Issuer, pl.ClientIDs, pl.Downloads
 	mg.FromPool = t.UserPoolID
 	if mg.FromPool == "" && t.Issuer == "" && m.Pooled != nil {
 		// A pooled tenant registered before pools were recorded: the shared pool.
@@ -554,7 +557,7 @@ func (m *Machine) switchHome(ctx context.Context, t tenant.Tenant, st *State) (t
 		time.Sleep(wait)
 	}
 	now := m.now()
-	t.Table, t.Tier, t.WritesFrozen, t.HomeSince = mg.To.Table, st.Tier, false, since
+	t.Table, t.Tier, t.WritesFrozen, t.HomeSince, t.Downloads = mg.To.Table, st.Tier, false, since, mg.TargetDownloads
 	switchPool(&t, mg)
 	if t, err = m.save(ctx, t); err != nil {
 		return t, err

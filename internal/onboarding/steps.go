@@ -94,7 +94,7 @@ func (m *Machine) place(ctx context.Context, t tenant.Tenant, _ *State) (tenant.
 	if err != nil {
 		return t, err
 	}
-	t.Table, t.UserPoolID, t.Issuer, t.ClientIDs = pl.Table, pl.UserPoolID, pl.Issuer, pl.ClientIDs
+	t.Table, t.UserPoolID, t.Issuer, t.ClientIDs, t.Downloads = pl.Table, pl.UserPoolID, pl.Issuer, pl.ClientIDs, pl.Downloads
 	return m.save(ctx, t)
 }
 

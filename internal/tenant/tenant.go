@@ -63,7 +63,12 @@ type Tenant struct {
 	// user there on their first sign-in (internal/cognito/usermigration),
 	// and a token of that pool is answered 401 session_moved.
 	FormerPool *FormerPool `json:"former_pool,omitempty"`
-	Branding   Branding    `json:"branding"`
+	// Downloads is the download distribution of the tenant's own
+	// attachments bucket (Platinum: its stack's outputs, recorded by
+	// onboarding); nil for a pooled tenant, whose files the platform's
+	// distribution serves. Not in the API's answers.
+	Downloads *Downloads `json:"-"`
+	Branding  Branding   `json:"branding"`
 	// WritesFrozen is set for the few seconds a tier migration drains the
 	// last changes into the new home: writes answer 503 with Retry-After,
 	// reads keep working (internal/app's guard reads it on every request).
@@ -84,6 +89,18 @@ type FormerPool struct {
 	ID        string   `json:"id" dynamodbav:"id"`
 	Issuer    string   `json:"issuer,omitempty" dynamodbav:"issuer,omitempty"`
 	ClientIDs []string `json:"client_ids,omitempty" dynamodbav:"client_ids,omitempty"`
+}
+
+// Downloads names a tenant stack's attachment download distribution.
+type Downloads struct {
+	// Domain is the distribution's domain (d111111abcdef8.cloudfront.net).
+	Domain string `json:"domain" dynamodbav:"domain"`
+	// KeyPairID is the CloudFront public key the download URLs name, when
+	// the stack trusts a key group of its own (a tenant in its own
+	// account); "" when it trusts the platform's (the same account): the
+	// platform's signing key id then applies, whichever a rotation made
+	// current (docs/deploy.md, "Attachment downloads").
+	KeyPairID string `json:"key_pair_id,omitempty" dynamodbav:"key_pair_id,omitempty"`
 }
 
 // Shared reports whether the former pool is the platform's shared pool.

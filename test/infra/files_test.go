@@ -1,6 +1,7 @@
 package infra_test
 
 import (
+	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -348,4 +349,38 @@ func conditionHolds(c any, ctx map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// Uploads never confirmed give their reservation back on a schedule: a
+// rule runs the attachments function's upload sweep every
+// stacks.UploadSweepMinutes with {"job": "sweep-uploads"}
+// (filewire.SweepUploads), and EventBridge may invoke it.
+func TestUploadsNeverConfirmedAreSweptOnASchedule(t *testing.T) {
+	ready(t)
+	fnID := logicalID(synth.platform.Functions[string(routes.FnAttachments)].Function.Node().DefaultChild())
+	rule := props(resources(t, stacks.PlatformStackName, "AWS::Events::Rule")[logicalID(synth.platform.UploadSweep.Node().DefaultChild())])
+	if rule == nil {
+		t.Fatal("no upload sweep rule")
+	}
+	if rule["ScheduleExpression"] != fmt.Sprintf("rate(%d minutes)", stacks.UploadSweepMinutes) {
+		t.Errorf("schedule %v", rule["ScheduleExpression"])
+	}
+	targets := asList(rule["Targets"])
+	if len(targets) != 1 {
+		t.Fatalf("targets %s", jsonOf(targets))
+	}
+	tg := targets[0].(map[string]any)
+	if ref(tg["Arn"]) != fnID || tg["Input"] != `{"job":"`+attachment.JobSweepUploads+`"}` {
+		t.Errorf("target %s, want the attachments function with the sweep job", jsonOf(tg))
+	}
+	invokable := false
+	for _, perm := range resources(t, stacks.PlatformStackName, "AWS::Lambda::Permission") {
+		p := props(perm)
+		if ref(p["FunctionName"]) == fnID && p["Principal"] == "events.amazonaws.com" {
+			invokable = true
+		}
+	}
+	if !invokable {
+		t.Error("EventBridge may not invoke the attachments function")
+	}
 }

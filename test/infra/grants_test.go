@@ -158,9 +158,10 @@ var allowed = map[string][]string{
 	"analytics": {xray, logsOf("analytics"), cursorKey, asTenant, readTenant, meterUsage},
 	// No bucket grant: files are reached through tenant sessions only
 	// (files_test.go). It reads the download distribution's signing key
-	// (downloads_test.go).
+	// (downloads_test.go), and lists the tenants for its upload sweep.
 	"attachments": {xray, logsOf("attachments"), cursorKey, asTenant, readTenant, meterUsage,
-		"<DownloadKey>: secretsmanager:DescribeSecret secretsmanager:GetSecretValue"},
+		"<ControlTable>/index/gsi1 " + leading("TENANTS") + ": dynamodb:Query",
+		"<DownloadKeyfc7828da4a14>: secretsmanager:DescribeSecret secretsmanager:GetSecretValue"}, // the signer's (testdata/downloads-next.pub.pem)
 	"users": {xray, logsOf("users"), cursorKey, asTenant, sendMail, sendMailSet, readSuppressed, readTenant, meterUsage,
 		"<ControlTable> " + leading("AUDIT#*") + ": dynamodb:PutItem dynamodb:Query",
 		"<TenantPoolUserPool>: " + userAdmin,

@@ -102,13 +102,21 @@ func synthesize(out string) (err error) {
 			synth.substituted = append(synth.substituted, fn)
 		}
 	}
-	// Attachment downloads through CloudFront in cell-1 (a test key; its
-	// private half was thrown away), presigned S3 GETs in cell-2.
+	// Attachment downloads through CloudFront in cell-1 (test keys; their
+	// private halves were thrown away), presigned S3 GETs in cell-2.
+	// Cell-1 is in the middle of a key rotation, signing with the next key
+	// (docs/deploy.md, "Rotating the download key"); the tenant in its own
+	// account is not (one key).
 	pub, err := os.ReadFile(filepath.Join(root, "test", "infra", "testdata", "downloads.pub.pem"))
 	if err != nil {
 		return err
 	}
+	next, err := os.ReadFile(filepath.Join(root, "test", "infra", "testdata", "downloads-next.pub.pem"))
+	if err != nil {
+		return err
+	}
 	cfg.DownloadPublicKey = strings.TrimSpace(string(pub))
+	cfg.DownloadNextPublicKey, cfg.DownloadSignWithNext = strings.TrimSpace(string(next)), true
 	app, err := stacks.NewApp(root, out)
 	if err != nil {
 		return err
@@ -117,7 +125,7 @@ func synthesize(out string) (err error) {
 	synth.tenant = stacks.NewTenantStack(app, tenantID, cfg)
 	cfg2 := cfg
 	cfg2.Cell = cell2
-	cfg2.DownloadPublicKey = ""
+	cfg2.DownloadPublicKey, cfg2.DownloadNextPublicKey, cfg2.DownloadSignWithNext = "", "", false
 	// The second cell reads the global tenant directory (its functions'
 	// environment and grants); the first is left as a platform from before
 	// cells, whose template make dev's template mode runs.

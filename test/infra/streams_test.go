@@ -110,7 +110,7 @@ func checkConsumerRole(t *testing.T, stack, role, consumer string) {
 			}
 		}
 	}
-	items, homes := 0, 0
+	items, homes, meters := 0, 0, 0
 	names := schema.Names{}
 	for _, s := range dynamo {
 		acts := jsonOf(s["Action"])
@@ -146,6 +146,14 @@ func checkConsumerRole(t *testing.T, stack, role, consumer string) {
 			if acts != `["dynamodb:GetItem","dynamodb:Query"]` {
 				t.Errorf("registry access %s, want read", acts)
 			}
+		case consumer == "activity" && s["Sid"] == "MeterPurgedAttachmentBytes":
+			// A purged issue's bytes go back to the tenant's storage
+			// figure: UpdateItem (an atomic ADD) of usage items only.
+			meters++
+			if acts != `"dynamodb:UpdateItem"` || !strings.Contains(jsonOf(s["Resource"]), names.Control()) ||
+				cond != `{"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["`+schema.ControlUsage+`*"]},"Null":{"dynamodb:LeadingKeys":"false"}}` {
+				t.Errorf("the meter's grant is wider than UpdateItem of control-table usage items: %s", jsonOf(s))
+			}
 		case consumer == "activity" && s["Sid"] == "MailSuppressionsWrite":
 			// SES's bounces and complaints (mail_test.go checks the condition).
 			if acts != `"dynamodb:PutItem"` || !strings.Contains(cond, `["SUPPRESSED#*"]`) {
@@ -171,6 +179,9 @@ func checkConsumerRole(t *testing.T, stack, role, consumer string) {
 	}
 	if homes != 1 {
 		t.Errorf("%s consumer cannot read the tenants' homes (app.HomesFromEnv)", consumer)
+	}
+	if consumer == "activity" && meters != 1 {
+		t.Errorf("the activity consumer cannot meter the bytes it purges (%d grants)", meters)
 	}
 	if consumer == "analytics" && items != 1 {
 		t.Errorf("%d item statements, want exactly the analytics one", items)

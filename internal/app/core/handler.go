@@ -78,8 +78,18 @@ func MustFunction(fn routes.Function, all httpapi.Operations, d Deps) http.Handl
 // time (a tier migration's switch), and during a migration's write freeze
 // its writes answer 503 with Retry-After while its reads go on.
 // homeReader reads a tenant's record: where its data lives now.
-type homeReader interface {
+type homeReader = TenantReader
+
+// TenantReader reads a tenant's record.
+type TenantReader interface {
 	Get(ctx context.Context, id string) (tenant.Tenant, error)
+}
+
+// CachedTenants reads reg's records through a per-process cache kept for
+// ttl (as the guard's, cachedHomes): a record not found is kept too,
+// other errors are not.
+func CachedTenants(reg tenant.Registry, ttl time.Duration) TenantReader {
+	return &cachedHomes{reg: reg, ttl: ttl, now: time.Now}
 }
 
 func guard(rt routes.Route, op httpapi.HandlerFunc, idem idempotency.Store, homes homeReader) http.Handler {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/trackerwire"
@@ -27,12 +28,14 @@ import (
 	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantcreds"
 )
 
@@ -55,25 +58,38 @@ func NewAttachments(db *dynamodb.Client, objects attachment.Objects, buckets att
 
 // AttachmentsFromEnv builds the service of a deployed function: objects in
 // ITR_ATTACHMENTS_BUCKET (Platinum tenants' in their own bucket), signed
-// with the tenant's session. Nil when no bucket is configured.
-func AttachmentsFromEnv(cfg aws.Config, e awsx.Endpoints, db *dynamodb.Client, creds *tenantcreds.Provider, names schema.Names, keys *list.Keyring) *attachment.Service {
+// with the tenant's session; a Platinum tenant's download distribution is
+// read from its record in control's registry. Nil when no bucket is
+// configured.
+func AttachmentsFromEnv(cfg aws.Config, e awsx.Endpoints, db, control *dynamodb.Client, creds *tenantcreds.Provider, names schema.Names, keys *list.Keyring) *attachment.Service {
 	bucket := os.Getenv(EnvAttachmentsBucket)
 	if bucket == "" {
 		return nil
 	}
-	objs := attachmentObjects(cfg, tenantcreds.ScopedS3(awsx.S3(cfg, e), creds), bucket)
+	var tenants core.TenantReader
+	if control != nil {
+		tenants = core.CachedTenants(tenantdb.New(control, names), DownloadSiteCacheTTL)
+	}
+	objs := attachmentObjects(cfg, tenantcreds.ScopedS3(awsx.S3(cfg, e), creds), bucket, tenants)
 	return NewAttachments(db, objs, attachment.Buckets{Pooled: bucket, Silo: names.SiloFiles}, list.Codec{Keys: keys})
 }
 
+// DownloadSiteCacheTTL is how long the attachments function keeps a
+// tenant's record for its download distribution: it changes only when
+// onboarding places the tenant or a tier migration moves it.
+const DownloadSiteCacheTTL = time.Minute
+
 // attachmentObjects chooses how downloads are signed, from the environment:
 //   - in AWS with the download distribution (envvars.CloudFrontDownloads),
-//     the pooled bucket's downloads are CloudFront signed URLs, with the
-//     private key read from Secrets Manager on the first download of a cold
-//     start; other buckets (a Platinum tenant's) keep presigned S3 GETs;
+//     downloads are CloudFront signed URLs, with the private key read from
+//     Secrets Manager on the first download of a cold start: the pooled
+//     bucket's at the platform's distribution, a Platinum tenant's at its
+//     stack's (tenant.Downloads, read from tenants; a tenant without one
+//     recorded keeps presigned S3 GETs);
 //   - otherwise presigned S3 GETs, path-style (so a download origin can
 //     forward them), re-based on ITR_ATTACHMENTS_DOWNLOAD_BASE when set
 //     (the local gateway's /files in front of versitygw).
-func attachmentObjects(cfg aws.Config, c *s3.Client, pooled string) *s3objects.Objects {
+func attachmentObjects(cfg aws.Config, c *s3.Client, pooled string, tenants core.TenantReader) *s3objects.Objects {
 	objs := s3objects.New(c)
 	objs.Downloads = s3.NewPresignClient(c, func(o *s3.PresignOptions) {
 		o.ClientOptions = append(o.ClientOptions, func(o *s3.Options) { o.UsePathStyle = true })
@@ -94,11 +110,23 @@ func attachmentObjects(cfg aws.Config, c *s3.Client, pooled string) *s3objects.O
 			}
 			return aws.ToString(out.SecretString), nil
 		}}
+	if tenants != nil {
+		objs.CloudFront.Silo = func(ctx context.Context, tenantID string) (s3objects.Site, bool, error) {
+			t, err := tenants.Get(ctx, tenantID)
+			if errs.Is(err, errs.KindNotFound) {
+				return s3objects.Site{}, false, nil
+			}
+			if err != nil || t.Downloads == nil || t.Downloads.Domain == "" {
+				return s3objects.Site{}, false, err
+			}
+			return s3objects.Site{Base: "https://" + t.Downloads.Domain, KeyPairID: t.Downloads.KeyPairID}, true, nil
+		}
+	}
 	return objs
 }
 
 // JobSweepUploads is the attachments function's scheduled job.
-const JobSweepUploads = "sweep-uploads"
+const JobSweepUploads = attachment.JobSweepUploads
 
 // sweepPerTenant bounds one tenant's share of a sweep run.
 const sweepPerTenant = 200
@@ -124,7 +152,7 @@ func Operations(d core.Deps) httpapi.Operations { return attachmentapi.Operation
 // WithAttachments adds the attachments service when the environment names
 // a bucket (AttachmentsFromEnv). A Setup step.
 func WithAttachments(_ context.Context, e core.Env, d *core.Deps) error {
-	d.Attachments = AttachmentsFromEnv(e.AWS, e.Endpoints, d.DB, e.Creds, d.Names, d.Cursors.Keys)
+	d.Attachments = AttachmentsFromEnv(e.AWS, e.Endpoints, d.DB, d.Control(), e.Creds, d.Names, d.Cursors.Keys)
 	return nil
 }
 

@@ -43,6 +43,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/usage"
+	"github.com/issuetracker/issuetracker/internal/usage/usagedb"
 	"github.com/issuetracker/issuetracker/internal/webhook"
 )
 
@@ -115,8 +117,9 @@ func (t teams) MemberIDs(ctx context.Context, sc tenancy.Scope, teamID string) (
 // window is the mail batching window (notify.BatchWindow if zero).
 // Webhook events are produced by the same consumer (WebhookProducer on
 // hooks; nil: none), and a deleted issue's files are deleted by it (files;
-// nil: none): a stream has at most two readers.
-func ActivityConsumer(db *dynamodb.Client, window time.Duration, hooks webhook.Queue, files attachmentdb.Purger) changes.Consumer {
+// nil: none), their bytes given back to the usage meter (meter; nil: not
+// metered): a stream has at most two readers.
+func ActivityConsumer(db *dynamodb.Client, window time.Duration, hooks webhook.Queue, files attachmentdb.Purger, meter *usage.Meter) changes.Consumer {
 	st := notifydb.Store{DB: db}
 	issues := batchIssues{db: issuedb.Store{DB: db}}
 	notes := notifydb.Consumer{Store: st, Fanout: notify.Fanout{Store: st, Issues: issues, Window: window,
@@ -126,7 +129,7 @@ func ActivityConsumer(db *dynamodb.Client, window time.Duration, hooks webhook.Q
 		parts = append(parts, webhookProducer(db, hooks, issues))
 	}
 	if files != nil {
-		parts = append(parts, attachmentdb.Consumer{Files: files})
+		parts = append(parts, attachmentdb.Consumer{Files: files, Meter: meter})
 	}
 	if len(parts) == 1 {
 		return notes
@@ -193,8 +196,13 @@ func ServeActivityStream() {
 	// role may delete objects of its table's bucket only), records and
 	// counter on the table (attachmentdb.LeadingKeysPatterns).
 	files := attachment.Service{Store: attachmentdb.Store{DB: db}, Objects: s3objects.New(awsx.S3(cfg, e.Endpoints))}
-	stream := changes.LambdaHandler(changes.HomeOnly(analyticswire.HomesFromEnv(db), ActivityConsumer(db, 0, WebhookQueueFromEnv(cfg), files)), notifydb.Filter)
-	lambda.Start(func(ctx context.Context, raw json.RawMessage) (any, error) {
+	// The bytes a purge gives back go to the tenant's storage figure in
+	// the control table (usagedb: the role may update USAGE# items only);
+	// flushed after each purging batch and at shutdown. No threshold
+	// mail: a purge only lowers the figure.
+	deps.Meter = &usage.Meter{Store: usagedb.New(deps.Control(), deps.Names)}
+	stream := changes.LambdaHandler(changes.HomeOnly(analyticswire.HomesFromEnv(db), ActivityConsumer(db, 0, WebhookQueueFromEnv(cfg), files, deps.Meter)), notifydb.Filter)
+	lambda.StartWithOptions(func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var job struct {
 			Job string `json:"job"`
 		}
@@ -216,7 +224,7 @@ func ServeActivityStream() {
 			return nil, err
 		}
 		return nil, stream(ctx, ev)
-	})
+	}, core.FlushOnSIGTERM(deps))
 }
 
 // snsEvent is raw as an SNS delivery (SES's bounce and complaint events,

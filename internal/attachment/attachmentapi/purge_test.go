@@ -20,6 +20,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/testing/apitest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
+	itrusage "github.com/issuetracker/issuetracker/internal/usage"
+	"github.com/issuetracker/issuetracker/internal/usage/usagedb"
 )
 
 // Deleting an issue deletes its files: the activity consumer of the change
@@ -34,7 +36,7 @@ func TestDeletingAnIssueDeletesItsFiles(t *testing.T) {
 	cfg, e := testenv.AWS(t)
 	newPoller := func(name string) *streampoller.Poller {
 		return &streampoller.Poller{Name: name, DB: w.Deps.DB, Streams: awsconfig.Streams(cfg, e),
-			Consumer: app.ActivityConsumer(w.Deps.DB, time.Hour, nil, w.Deps.Attachments), Filter: notifydb.Filter,
+			Consumer: app.ActivityConsumer(w.Deps.DB, time.Hour, nil, w.Deps.Attachments, nil), Filter: notifydb.Filter,
 			Tables:      func(context.Context) ([]string, error) { return []string{w.Deps.Names.App()}, nil },
 			Checkpoints: streampoller.TableCheckpoints{DB: w.Deps.DB, Table: w.Deps.Names.Control()}}
 	}
@@ -94,4 +96,58 @@ func TestDeletingAnIssueDeletesItsFiles(t *testing.T) {
 	require.NoError(t, newPoller("replay").Drain(ctx))
 	assert.Equal(t, after, usage(t, owner))
 	assert.Len(t, objects("acme/"+kept+"/"), 1)
+}
+
+// The usage meter's attachment_bytes (the control table's storage figure:
+// Root's usage table, the plan thresholds) follows a deleted issue's
+// files: the upload's confirmation adds its bytes through the request's
+// meter, and the stream consumer that purges the issue takes them off with
+// its own, exactly once, however often the stream delivers the removal.
+func TestPurgingADeletedIssuesFilesGivesTheirBytesBackToTheMeter(t *testing.T) {
+	w := apitest.NewStreamWorld(t)
+	ctx := context.Background()
+	figures := usagedb.New(w.Deps.DB, w.Deps.Names)
+	// The API's functions meter as Boot's do; the consumer has a meter of
+	// its own, as the stream-activity function does.
+	d := w.Deps
+	d.Meter = &itrusage.Meter{Store: figures}
+	w.API = apitest.New(t, d)
+	consumerMeter := &itrusage.Meter{Store: figures}
+	cfg, e := testenv.AWS(t)
+	newPoller := func(name string) *streampoller.Poller {
+		return &streampoller.Poller{Name: name, DB: w.Deps.DB, Streams: awsconfig.Streams(cfg, e),
+			Consumer: app.ActivityConsumer(w.Deps.DB, time.Hour, nil, w.Deps.Attachments, consumerMeter), Filter: notifydb.Filter,
+			Tables:      func(context.Context) ([]string, error) { return []string{w.Deps.Names.App()}, nil },
+			Checkpoints: streampoller.TableCheckpoints{DB: w.Deps.DB, Table: w.Deps.Names.Control()}}
+	}
+	metered := func() int64 {
+		t.Helper()
+		require.NoError(t, d.Meter.Flush(ctx))
+		got, err := figures.StorageOf(ctx, []string{"acme"})
+		require.NoError(t, err)
+		return got["acme"].AttachmentBytes
+	}
+
+	owner := w.As("owner@acme.test")
+	kept := newIssue(t, owner, "Stays")
+	doc := []byte("minutes of the meeting\n")
+	owner.Attach(t, kept, "kept.txt", "text/plain", doc)
+	before := metered()
+	require.Equal(t, int64(len(doc)), before, "a confirmed upload is metered")
+
+	doomed := newIssue(t, owner, "Goes away")
+	owner.Attach(t, doomed, "crash.png", "image/png", png)
+	owner.Attach(t, doomed, "notes.txt", "text/plain", doc)
+	require.Equal(t, before+int64(len(png)+len(doc)), metered())
+
+	res := owner.Do("DELETE", "/v1/issues/"+doomed, nil)
+	require.Equal(t, http.StatusNoContent, res.Status, string(res.Body))
+	require.NoError(t, newPoller(notifydb.ConsumerName).Drain(ctx))
+	assert.False(t, consumerMeter.Pending(), "the consumer flushed what it gave back")
+	assert.Equal(t, before, metered(), "the meter is back where it was before the deleted issue's files")
+
+	// Redelivery: another reader replays the whole stream, removal included.
+	require.NoError(t, newPoller("replay").Drain(ctx))
+	require.NoError(t, consumerMeter.Flush(ctx))
+	assert.Equal(t, before, metered(), "a redelivered removal gives nothing back twice")
 }

@@ -3,12 +3,14 @@ package attachmentdb
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/usage"
 )
 
 // LeadingKeysPatterns are the partition keys the activity consumer reads
@@ -25,16 +27,28 @@ type Purger interface {
 // Consumer is the attachments part of the activity consumer: the removal
 // of an issue item (DELETE, bulk delete; whatever deleted it) deletes the
 // issue's attachments, objects first, then their records with their bytes
-// given back to the tenant's counter. Off the request path, and retried
-// with the batch: purging twice deletes nothing twice (attachment.Service).
+// given back to the tenant's counter and to the usage meter. Off the
+// request path, and retried with the batch: purging twice deletes nothing
+// twice and counts nothing twice (attachment.Service; the store reports a
+// removal to the meter only when its conditional delete succeeded).
 type Consumer struct {
 	Files Purger
+	// Meter hears the bytes the purge gave back (usage.AddAttachmentBytes,
+	// as a deletion through the API does) and is flushed after a batch
+	// that purged files: a stream function's environment may be frozen
+	// for long between batches. Nil: the storage meter is not told (the
+	// tenant's figure then over-counts until its next recount).
+	Meter *usage.Meter
 }
 
 // Handle implements changes.Consumer.
 func (c Consumer) Handle(ctx context.Context, batch []changes.Change) error {
-	g, ctx := errgroup.WithContext(ctx)
+	if c.Meter != nil {
+		ctx = usage.WithMeter(ctx, c.Meter)
+	}
+	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(Parallel)
+	purged := false
 	for _, ch := range batch {
 		if ch.TenantID == "" || ch.Entity != issuedb.EntityIssue || ch.Op != changes.Remove {
 			continue
@@ -44,14 +58,24 @@ func (c Consumer) Handle(ctx context.Context, batch []changes.Change) error {
 			return err
 		}
 		sc := tenancy.Scope{Table: ch.Table, TenantID: ch.TenantID}
+		purged = true
 		g.Go(func() error {
-			if _, err := c.Files.PurgeIssue(tenancy.WithTenant(ctx, sc.TenantID), sc, is.ID); err != nil {
+			if _, err := c.Files.PurgeIssue(tenancy.WithTenant(gctx, sc.TenantID), sc, is.ID); err != nil {
 				return fmt.Errorf("attachments of deleted issue %s: %w", is.ID, err)
 			}
 			return nil
 		})
 	}
-	return g.Wait()
+	err := g.Wait()
+	if purged && c.Meter != nil {
+		// What was dropped is counted whether or not the batch failed
+		// later (a redelivery will not count it again); a failed flush
+		// keeps it pending for the next one, so it fails nothing.
+		if ferr := c.Meter.Flush(ctx); ferr != nil {
+			slog.WarnContext(ctx, "usage meter flush after purging attachments", "error", ferr)
+		}
+	}
+	return err
 }
 
 // Parallel is how many deleted issues of a batch are purged at once.

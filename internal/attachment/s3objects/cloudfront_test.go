@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha1" //nolint:gosec // CloudFront's signature scheme is RSA-SHA1
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -18,7 +19,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/feature/cloudfront/sign"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -45,7 +45,7 @@ func TestDownloadsThroughCloudFrontAreSignedURLs(t *testing.T) {
 	require.NoError(t, err)
 	objs := s3objects.New(s3.New(s3.Options{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}))
 	objs.CloudFront = &s3objects.CloudFront{Bucket: "pooled", Base: "https://files.example.test",
-		Signer: sign.NewURLSigner("K2JCJMDEHXQW5F", key)}
+		KeyPairID: "K2JCJMDEHXQW5F", PrivateKey: key}
 	a := attachment.Attachment{ID: "01J", IssueID: "01I", Filename: "notes.txt", ContentType: "text/plain", Bucket: "pooled",
 		Key: attachment.ObjectKey("acme", "01I", "01J")}
 	before := time.Now()
@@ -102,11 +102,88 @@ func TestDownloadsThroughCloudFrontAreSignedURLs(t *testing.T) {
 	assert.NotEmpty(t, u.Query().Get("X-Amz-Signature"), "it keeps S3's presigned GET")
 }
 
+// verifyCanned checks a CloudFront signed URL (canned policy) against the
+// public key: the signature over the URL without its signing parameters
+// and the expiry.
+func verifyCanned(t *testing.T, raw string, pub *rsa.PublicKey) error {
+	t.Helper()
+	u, err := url.Parse(raw)
+	require.NoError(t, err)
+	exp, err := strconv.ParseInt(u.Query().Get("Expires"), 10, 64)
+	require.NoError(t, err)
+	policy := fmt.Sprintf(`{"Statement":[{"Resource":"%s","Condition":{"DateLessThan":{"AWS:EpochTime":%d}}}]}`, raw[:strings.Index(raw, "&Expires=")], exp)
+	h := sha1.Sum([]byte(policy)) //nolint:gosec
+	return rsa.VerifyPKCS1v15(pub, crypto.SHA1, h[:], cfDecode(t, u.Query().Get("Signature")))
+}
+
+// A Platinum tenant's files are served by its own stack's distribution:
+// its download URL is a CloudFront URL on the domain recorded on the
+// tenant, naming the key pair id recorded there (a tenant in its own
+// account trusts a key group of its own), or the platform's when the
+// tenant stack trusts the platform's key group; a pooled tenant's is on
+// the pooled distribution with the platform's key pair id. All verify
+// with the one public key. A tenant stack without a distribution keeps
+// S3's presigned GET, and a registry failure is an error, not a
+// presigned GET (which the tenant bucket would refuse).
+func TestAPlatinumTenantsDownloadsGoThroughItsOwnDistribution(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	sites := map[string]s3objects.Site{
+		"initech":  {Base: "https://d2222222initech.cloudfront.net", KeyPairID: "KOWNACCOUNT7Q"},
+		"umbrella": {Base: "https://d3333333umbrella.cloudfront.net"},
+	}
+	var lookups []string
+	objs := s3objects.New(s3.New(s3.Options{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}))
+	objs.CloudFront = &s3objects.CloudFront{Bucket: "pooled", Base: "https://d1111111pooled.cloudfront.net",
+		KeyPairID: "KPLATFORM2JCJ", PrivateKey: key,
+		Silo: func(_ context.Context, tenantID string) (s3objects.Site, bool, error) {
+			lookups = append(lookups, tenantID)
+			if tenantID == "broken" {
+				return s3objects.Site{}, false, errors.New("registry down")
+			}
+			s, ok := sites[tenantID]
+			return s, ok, nil
+		}}
+	file := func(tenantID, bucket string) attachment.Attachment {
+		return attachment.Attachment{ID: "01J", TenantID: tenantID, IssueID: "01I", Filename: "notes.txt", ContentType: "text/plain",
+			Bucket: bucket, Key: attachment.ObjectKey(tenantID, "01I", "01J")}
+	}
+	for _, c := range []struct {
+		name, tenant, bucket, host, keyPairID string
+	}{
+		{"pooled tenant", "acme", "pooled", "d1111111pooled.cloudfront.net", "KPLATFORM2JCJ"},
+		{"Platinum tenant in its own account", "initech", "issuetracker-tenant-initech-files", "d2222222initech.cloudfront.net", "KOWNACCOUNT7Q"},
+		{"Platinum tenant in the platform's account", "umbrella", "issuetracker-tenant-umbrella-files", "d3333333umbrella.cloudfront.net", "KPLATFORM2JCJ"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			raw, err := objs.PresignGet(context.Background(), file(c.tenant, c.bucket), 15*time.Minute)
+			require.NoError(t, err)
+			u, err := url.Parse(raw)
+			require.NoError(t, err)
+			assert.Equal(t, "https", u.Scheme)
+			assert.Equal(t, c.host, u.Host, "served by the tenant's distribution")
+			assert.Equal(t, "/"+c.tenant+"/01I/01J", u.Path)
+			assert.Equal(t, c.keyPairID, u.Query().Get("Key-Pair-Id"))
+			assert.Empty(t, u.Query().Get("X-Amz-Signature"), "not an S3 presigned GET")
+			assert.NoError(t, verifyCanned(t, raw, &key.PublicKey))
+			assert.Error(t, verifyCanned(t, strings.Replace(raw, c.host, "d9999999other.cloudfront.net", 1), &key.PublicKey),
+				"the signature covers the distribution's domain")
+		})
+	}
+	assert.Equal(t, []string{"initech", "umbrella"}, lookups, "the pooled bucket needs no registry read")
+
+	raw, err := objs.PresignGet(context.Background(), file("hooli", "issuetracker-tenant-hooli-files"), time.Minute)
+	require.NoError(t, err)
+	assert.True(t, strings.Contains(raw, "X-Amz-Signature"), "no distribution recorded: S3's presigned GET")
+	_, err = objs.PresignGet(context.Background(), file("broken", "issuetracker-tenant-broken-files"), time.Minute)
+	assert.ErrorContains(t, err, "registry down")
+}
+
 func TestCloudFrontNeedsAnHTTPSBase(t *testing.T) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)
 	for _, base := range []string{"http://files.example.test", "files.example.test", ""} {
-		c := &s3objects.CloudFront{Bucket: "pooled", Base: base, Signer: sign.NewURLSigner("K", key)}
+		c := &s3objects.CloudFront{Bucket: "pooled", Base: base, KeyPairID: "K", PrivateKey: key}
 		_, err := c.URL(context.Background(), attachment.Attachment{Key: "acme/i/f", Bucket: "pooled", ContentType: "text/plain", Filename: "a.txt"}, time.Now().Add(time.Minute))
 		assert.Error(t, err, "base %q", base)
 	}

@@ -40,8 +40,10 @@ type Objects struct {
 	// DownloadBase replaces the scheme and host of download URLs (the
 	// local gateway's /files); "" keeps S3's.
 	DownloadBase string
-	// CloudFront, if set, serves its bucket's downloads with CloudFront
-	// signed URLs (AWS: nosniff from the distribution's headers policy).
+	// CloudFront, if set, serves the downloads of the buckets it has a
+	// distribution for (the pooled one, a Platinum tenant's own) with
+	// CloudFront signed URLs (AWS: nosniff from the distribution's headers
+	// policy); other buckets keep presigned GETs.
 	CloudFront *CloudFront
 	// CORSOrigins, with CreateBuckets, is the browser origins a bucket
 	// created here accepts uploads from.
@@ -86,8 +88,14 @@ func (o *Objects) PresignPut(ctx context.Context, a attachment.Attachment, ttl t
 
 // PresignGet implements attachment.Objects.
 func (o *Objects) PresignGet(ctx context.Context, a attachment.Attachment, ttl time.Duration) (string, error) {
-	if o.CloudFront != nil && a.Bucket == o.CloudFront.Bucket {
-		return o.CloudFront.URL(ctx, a, time.Now().Add(ttl))
+	if o.CloudFront != nil {
+		site, ok, err := o.CloudFront.SiteOf(ctx, a)
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			return o.CloudFront.Sign(ctx, site, a, time.Now().Add(ttl))
+		}
 	}
 	p := o.Downloads
 	if p == nil {

@@ -76,7 +76,7 @@ func newWorld(t *testing.T) *world {
 	w.api = apitest.New(t, w.deps)
 	w.newPoller = func(name string) *streampoller.Poller {
 		return &streampoller.Poller{Name: name, DB: db, Streams: awsconfig.Streams(cfg, e),
-			Consumer: app.ActivityConsumer(db, window, nil, nil), Filter: notifydb.Filter,
+			Consumer: app.ActivityConsumer(db, window, nil, nil, nil), Filter: notifydb.Filter,
 			Tables:      func(context.Context) ([]string, error) { return []string{names.App()}, nil },
 			Checkpoints: streampoller.TableCheckpoints{DB: db, Table: names.Control()}}
 	}

@@ -48,7 +48,8 @@ func platinumWorld(t *testing.T) (*onboarding.Service, *fakeAWS, map[string]stri
 		Platinum: onboarding.Platinum{IssuerBase: "https://cognito-idp.us-east-1.amazonaws.com", Stacks: stacks},
 		Archive:  onboarding.DirArchive{Dir: t.TempDir()},
 	})
-	return svc, f, map[string]string{"TableName": names.App(), "UserPoolId": pool, "UserPoolClientId": client}
+	return svc, f, map[string]string{"TableName": names.App(), "UserPoolId": pool, "UserPoolClientId": client,
+		onboarding.OutputDownloadDomain: "d2222222initech.cloudfront.net", onboarding.OutputDownloadKeyPairID: "KINITECHOWN7Q"}
 }
 
 // register signs Initech up on Platinum, verifies the admin email with the
@@ -99,6 +100,8 @@ func TestAPlatinumOnboardingWaitsForItsStackAndResumesOnItsEvents(t *testing.T) 
 		assert.Equal(t, outputs["TableName"], tn.Table)
 		assert.Equal(t, outputs["UserPoolId"], tn.UserPoolID)
 		assert.Equal(t, "https://cognito-idp.us-east-1.amazonaws.com/"+outputs["UserPoolId"], tn.Issuer)
+		assert.Equal(t, &tenant.Downloads{Domain: "d2222222initech.cloudfront.net", KeyPairID: "KINITECHOWN7Q"}, tn.Downloads,
+			"the stack's download distribution is recorded: the attachments function signs the tenant's downloads for it")
 		assert.NotEmpty(t, tn.APIKey)
 		st, err := svc.States.Get(ctx, "initech")
 		require.NoError(t, err)

@@ -127,7 +127,7 @@ func newWorld(t testing.TB, recv ...*receiver) *world {
 		Webhooks: &app.WebhookConfig{Queue: w.queue, Guard: guard}}
 	w.api = apitest.New(t, deps)
 	w.poller = &streampoller.Poller{Name: notifydb.ConsumerName, DB: db, Streams: awsconfig.Streams(cfg, e),
-		Consumer: app.ActivityConsumer(db, time.Hour, w.queue, nil), Filter: notifydb.Filter,
+		Consumer: app.ActivityConsumer(db, time.Hour, w.queue, nil, nil), Filter: notifydb.Filter,
 		Tables:      func(context.Context) ([]string, error) { return []string{names.App()}, nil },
 		Checkpoints: streampoller.TableCheckpoints{DB: db, Table: names.Control()}}
 	d := app.NewWebhookDeliverer(db, w.queue, guard, testenv.MailSender(t), "http://web.test")
