@@ -178,7 +178,10 @@ func (m *Machine) placeInCell(ctx context.Context, t tenant.Tenant, st *State, d
 		return errs.Conflict("tenant_in_cell", fmt.Sprintf("%s is active in %s already", t.ID, dest.cell))
 	}
 	rec.Name, rec.Tier, rec.Branding, rec.Status, rec.StatusReason = t.Name, st.Tier, t.Branding, tenant.StatusProvisioning, "moving from "+m.Cell
-	rec.Table, rec.UserPoolID, rec.Issuer, rec.ClientIDs = pl.Table, pl.UserPoolID, pl.Issuer, pl.ClientIDs
+	// No table until the switch: the target cell's stream consumers take
+	// a tenant's changes from its record's table (changes.HomeOnly), and
+	// the copy's writes are not the tenant's.
+	rec.Table, rec.UserPoolID, rec.Issuer, rec.ClientIDs = "", pl.UserPoolID, pl.Issuer, pl.ClientIDs
 	rec.WritesFrozen, rec.UpdatedAt = false, m.now()
 	if rec.APIKeyID == "" {
 		if rec.APIKeyID, rec.APIKey, err = dest.keys.Create(ctx, t.ID, st.Tier); err != nil {
