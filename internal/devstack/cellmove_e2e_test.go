@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/devstack"
@@ -108,13 +107,16 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	}()
 	time.Sleep(300 * time.Millisecond) // some writes before the move starts
 
-	_, err = one.s.Lifecycle.MoveCell(ctx, "umbrella", "cell-1", audit.System)
-	assert.Equal(t, "tenant_in_cell", errCode(err), "a move to the cell it is in: %v", err)
-	_, err = one.s.Lifecycle.MoveCell(ctx, "umbrella", "cell-9", audit.System)
-	assert.Equal(t, "unknown_cell", errCode(err), "%v", err)
-	st, err := one.s.Lifecycle.MoveCell(ctx, "umbrella", "cell-2", audit.System)
-	require.NoError(t, err)
-	require.Equal(t, "cell-2", st.Migration.TargetCell)
+	// Root starts the move.
+	root := one.login(one.pl.ProviderClientID, devstack.Demo.Root.Email)
+	for cell, want := range map[string]string{"cell-1": "tenant_in_cell", "cell-9": "unknown_cell"} {
+		status, refused := one.call("POST", "/v1/admin/tenants/umbrella/migration", root, map[string]string{"cell": cell})
+		assert.Contains(t, []int{409, 422}, status, "%v", refused)
+		assert.Equal(t, want, refused["code"], "a move to %s", cell)
+	}
+	status, started := one.call("POST", "/v1/admin/tenants/umbrella/migration", root, map[string]string{"cell": "cell-2"})
+	require.Equal(t, 202, status, "%v", started)
+	assert.Contains(t, jsonString(started), `"target_cell":"cell-2"`)
 
 	var end stop
 	select {
@@ -127,7 +129,9 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	assert.Contains(t, end.body["detail"], "cell-2")
 	assert.Contains(t, end.body["detail"], two.pl.GatewayURL)
 	// The directory switch is inside the switch step, which then records itself.
+	var st onboarding.State
 	require.Eventually(t, func() bool {
+		var err error
 		st, err = one.s.Lifecycle.States.Get(ctx, "umbrella")
 		return err == nil && st.IsDone(onboarding.StepSwitch)
 	}, 10*time.Second, 50*time.Millisecond, "the switch recorded")
@@ -168,7 +172,6 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	status, refused := one.call("GET", "/v1/issues", owner, nil)
 	assert.Equal(t, 403, status)
 	assert.Equal(t, "tenant_in_other_cell", refused["code"])
-	root := one.login(one.pl.ProviderClientID, devstack.Demo.Root.Email)
 	status, gone := one.call("GET", "/v1/admin/tenants/umbrella", root, nil)
 	assert.Equal(t, 200, status)
 	assert.Contains(t, jsonString(gone), `"status":"deleted"`)
