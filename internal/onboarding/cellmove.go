@@ -222,11 +222,17 @@ func (m *Machine) switchCell(ctx context.Context, t tenant.Tenant, st *State, mg
 	}
 	since := m.homeSince(mg)
 	now := m.now()
-	rec, err := dest.tenants.Get(ctx, t.ID)
-	if err != nil {
+	at, err := m.CellDirectory.CellOf(ctx, t.ID)
+	if err != nil && !errs.Is(err, errs.KindNotFound) {
 		return t, err
 	}
-	if rec.Status != tenant.StatusActive {
+	if at != dest.cell {
+		// Until the directory switches, nothing reaches the target record:
+		// (re)written whole on every attempt, with this attempt's HomeSince.
+		rec, err := dest.tenants.Get(ctx, t.ID)
+		if err != nil {
+			return t, err
+		}
 		rec.Status, rec.StatusReason, rec.Table, rec.Tier, rec.HomeSince = tenant.StatusActive, "", mg.To.Table, st.Tier, since
 		rec.Name, rec.Branding, rec.WritesFrozen, rec.UpdatedAt = t.Name, t.Branding, false, now
 		rec.UserPoolID, rec.Issuer, rec.ClientIDs = mg.TargetPool, mg.TargetIssuer, mg.TargetClients
@@ -234,10 +240,6 @@ func (m *Machine) switchCell(ctx context.Context, t tenant.Tenant, st *State, mg
 		if _, err := dest.tenants.Put(ctx, rec); err != nil {
 			return t, err
 		}
-	}
-	if at, err := m.CellDirectory.CellOf(ctx, t.ID); err != nil && !errs.Is(err, errs.KindNotFound) {
-		return t, err
-	} else if at != dest.cell {
 		e := dest.entry
 		e.Tier = st.Tier
 		if mg.TargetIssuer != "" { // a tenant stack there: its own pool
@@ -295,15 +297,17 @@ func (m *Machine) retireCell(ctx context.Context, t tenant.Tenant, mg *Migration
 // switched: its copy deleted (or its stack destroyed), its API key deleted
 // and its record tombstoned (a later move there reuses it).
 func (m *Machine) rollbackCell(ctx context.Context, t tenant.Tenant, mg *MigrationRecord, dest destination) error {
+	if at, err := m.CellDirectory.CellOf(ctx, t.ID); err == nil && at == dest.cell {
+		return errs.Conflict("migration_switched", fmt.Sprintf("the directory places %s in %s already", t.ID, dest.cell))
+	} else if err != nil && !errs.Is(err, errs.KindNotFound) {
+		return err
+	}
 	rec, err := dest.tenants.Get(ctx, t.ID)
 	if errs.Is(err, errs.KindNotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
-	}
-	if rec.Status == tenant.StatusActive {
-		return errs.Conflict("migration_switched", fmt.Sprintf("%s is active in %s", t.ID, dest.cell))
 	}
 	if mg.To.Table != "" {
 		if mg.To.Silo {
