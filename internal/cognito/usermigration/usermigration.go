@@ -58,7 +58,7 @@ const (
 
 // TenantKey is the ClientMetadata key a sign-in to the shared pool names
 // its workspace with (the web sends it with every sign-in).
-const TenantKey = "tenant_id"
+const TenantKey = cognito.WorkspaceKey
 
 // Event is Cognito's user-migration event. aws-lambda-go's response type
 // lacks enableSMSMFA, hence this one.
