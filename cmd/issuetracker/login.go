@@ -194,7 +194,9 @@ func login(ctx context.Context, args []string, c console) error {
 			return err
 		}
 	}
-	tok, err := cognito.Pools{C: awsx.Cognito(cfg, e)}.Authenticate(ctx, tg.clientID, f.user, f.password, f.answers(c))
+	answers := f.answers(c)
+	answers.Workspace = f.slug // a user of a tenant that moved pools or cells follows on this sign-in
+	tok, err := cognito.Pools{C: awsx.Cognito(cfg, e)}.Authenticate(ctx, tg.clientID, f.user, f.password, answers)
 	if err != nil {
 		return explain(err, tg.local, e.Cognito)
 	}

@@ -20,7 +20,6 @@ import (
 	"flag"
 
 	"github.com/issuetracker/issuetracker/internal/awsx"
-	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/debugvars"
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/envvars"
@@ -198,9 +197,9 @@ func dev(args []string) error {
 			return fmt.Errorf("cell-2: %w", err)
 		}
 		defer s2.Close()
-		// Registrations are placed among both cells.
-		s.Placement.Cells = []cells.Cell{s.Cell(), s2.Cell()}
-		s2.Placement.Cells = s.Placement.Cells
+		// Registrations are placed among both cells, a tenant may move
+		// between them, and each pool's user-migration trigger is its cell's.
+		devstack.LinkCells(s, s2)
 		if err := devstack.WritePlatform(filepath.Join(second.StateDir, "platform.json"), s2.Platform); err != nil {
 			return err
 		}

@@ -328,4 +328,25 @@ func TestMigrationRefusals(t *testing.T) {
 			}
 		})
 	}
+	// A move to another cell (docs/scale.md): a platform of one cell
+	// reaches none; a tier and a cell at once is ambiguous.
+	for _, tc := range []struct {
+		name   string
+		body   map[string]any
+		code   string
+		status int
+	}{
+		{"a cell this platform cannot reach", map[string]any{"cell": "cell-2"}, "unknown_cell", 422},
+		{"a tier and a cell at once", map[string]any{"cell": "cell-2", "tier": "platinum"}, "migration_ambiguous", 400},
+	} {
+		t.Run(tc.name+" is refused", func(t *testing.T) {
+			res := w.Root().Do("POST", "/v1/admin/tenants/globex/migration", tc.body)
+			assert.Equal(t, tc.status, res.Status, string(res.Body))
+			assert.Equal(t, tc.code, res.Map(t)["code"])
+			st, err := w.Deps.Lifecycle.States.Get(ctx, "globex")
+			if err == nil {
+				assert.NotEqual(t, onboarding.PhaseMigration, st.Phase, "nothing started")
+			}
+		})
+	}
 }

@@ -235,7 +235,15 @@ func OTPAuthURI(issuer, account, secret string) string {
 type Answers struct {
 	NewPassword func() (string, error) // NEW_PASSWORD_REQUIRED (an invited user's first sign-in)
 	TOTP        func() (string, error) // SOFTWARE_TOKEN_MFA
+	// Workspace, when set, names the tenant signed in to (ClientMetadata
+	// WorkspaceKey), as the web does: a pool's user-migration trigger
+	// moves a user of a tenant that moved into the pool only when the
+	// sign-in names it (internal/cognito/usermigration).
+	Workspace string
 }
+
+// WorkspaceKey is the ClientMetadata key a sign-in names its workspace with.
+const WorkspaceKey = "tenant_id"
 
 // Why a sign-in failed.
 var (
@@ -248,10 +256,14 @@ var (
 // Authenticate signs a user in with USER_PASSWORD_AUTH and answers the
 // challenges with a.
 func (p Pools) Authenticate(ctx context.Context, clientID, email, password string, a Answers) (Tokens, error) {
-	out, err := p.C.InitiateAuth(ctx, &cip.InitiateAuthInput{
+	in := &cip.InitiateAuthInput{
 		AuthFlow: types.AuthFlowTypeUserPasswordAuth, ClientId: aws.String(clientID),
 		AuthParameters: map[string]string{"USERNAME": email, "PASSWORD": password},
-	})
+	}
+	if a.Workspace != "" {
+		in.ClientMetadata = map[string]string{WorkspaceKey: a.Workspace}
+	}
+	out, err := p.C.InitiateAuth(ctx, in)
 	switch {
 	// InvalidPasswordException is cognito-local's answer to a wrong password.
 	case apiError(err, "NotAuthorizedException", "UserNotFoundException", "InvalidPasswordException"):

@@ -39,8 +39,7 @@ func TestTwoCellsRouteSignInByTheDirectoryAndIsolateTheirTenants(t *testing.T) {
 	require.Equal(t, base, one.pl.Prefix, "cell-1 keeps the base names")
 	require.Equal(t, base+"-cell-2", two.pl.Prefix)
 	home := map[string]*platform{"acme": one, "initech": two}
-	one.s.Placement.Cells = []cells.Cell{one.s.Cell(), two.s.Cell()}
-	two.s.Placement.Cells = one.s.Placement.Cells
+	devstack.LinkCells(one.s, two.s)
 
 	for slug, want := range home {
 		for _, asked := range []*platform{one, two} {

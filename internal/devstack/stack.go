@@ -1,6 +1,7 @@
 package devstack
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -119,6 +120,13 @@ type Config struct {
 	// WebhookGuard overrides the webhooks' SSRF guard (tests: loopback and
 	// their receiver's certificate); default app.WebhookGuardFromEnv.
 	WebhookGuard *webhook.Guard
+	// Migration tunes tier migrations and moves between cells (grace
+	// period, settle time); the machine's defaults when zero.
+	Migration onboarding.MigrationOptions
+	// AuthorizerCacheTTL, when set, replaces both the authorizer's registry
+	// and directory cache and the gateway's result cache (tests that watch
+	// a move take effect: authorizer.RevocationDelay otherwise).
+	AuthorizerCacheTTL time.Duration
 }
 
 // MailEndpoints locate a running mailpit.
@@ -139,8 +147,18 @@ type Stack struct {
 	procs     []*localcloud.Process
 	// userMigration is the tenant pools' user-migration trigger, run in
 	// process for cognito-local (in-process mode; template mode runs the
-	// function's process).
-	userMigration *usermigration.Trigger
+	// function's process). userMigrations is what cognito-local calls:
+	// this cell's trigger, and those of the cells LinkCells adds (one
+	// cognito-local serves every cell's pools with one configuration).
+	userMigration  *usermigration.Trigger
+	userMigrations *usermigration.Cells
+	// Lifecycle is the platform's tenant lifecycle (registration,
+	// onboarding, migrations, moves between cells).
+	Lifecycle *onboarding.Service
+	// moves are the cells this cell's tenants may move to (LinkCells).
+	moves *onboarding.Cells
+	// authorizerTTL is Config.AuthorizerCacheTTL.
+	authorizerTTL time.Duration
 	srv           *http.Server
 	ln            net.Listener
 	meter         *usage.Meter
@@ -239,7 +257,7 @@ func (s *Stack) FlushUsage(ctx context.Context) error { return s.meter.Flush(ctx
 
 // Start brings the platform up: services, tables and pools, seed, gateway.
 func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
-	s := &Stack{}
+	s := &Stack{authorizerTTL: cfg.AuthorizerCacheTTL}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -299,7 +317,14 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		}
 		s.Placement = &cells.Placer{Directory: *deps.CellDirectory, Model: model, Cells: []cells.Cell{s.Cell()}}
 		deps.CellPlacement = s.Placement
+		// Moves out of this cell (LinkCells names the cells to move to).
+		s.moves = &onboarding.Cells{}
+		m := deps.Lifecycle.Machine
+		m.Cell, m.Cells, m.CellDirectory = cfg.Cell, s.moves, directoryMoves{d: *deps.CellDirectory}
+		m.CellPool = tenant.FormerPool{ID: s.Platform.TenantPoolID, Issuer: strings.TrimSuffix(e.Cognito, "/") + "/" + s.Platform.TenantPoolID,
+			ClientIDs: []string{s.Platform.TenantClientID}}
 	}
+	s.Lifecycle = deps.Lifecycle
 	s.runBackground(cfg, deps, awsCfg, e)
 	if cfg.Mode == FromTemplate {
 		ls := localSettings{names: names, endpoints: e, smtpAddr: m.SMTPAddr, stripeBase: stripeBase, grace: s.Platform.BillingGrace}
@@ -315,6 +340,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	s.userMigration = &usermigration.Trigger{C: cog, Tenants: tenantdb.New(db, names), SharedPool: s.Platform.TenantPoolID,
 		SharedClient: s.Platform.TenantClientID, IssuerBase: e.Cognito}
+	s.userMigrations = &usermigration.Cells{}
+	s.userMigrations.Add(*s.userMigration)
 	fns := map[routes.Function]http.Handler{}
 	for _, fn := range routes.Functions() {
 		if fns[fn], err = app.Function(fn, deps); err != nil {
@@ -526,7 +553,8 @@ func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg
 			Dir:      stacksDir,
 			Log:      func(f string, a ...any) { fmt.Fprintf(logOr(cfg.Log), f+"\n", a...) },
 		}},
-		Lease: OnboardingLease,
+		Lease:     OnboardingLease,
+		Migration: cfg.Migration,
 	}), nil
 }
 
@@ -602,6 +630,7 @@ func (s *Stack) authorizer(e awsx.Endpoints, cog *cognitoidentityprovider.Client
 	if deps.CellDirectory != nil {
 		cfg.Cell, cfg.Cells = deps.Cell, deps.CellDirectory
 	}
+	cfg.CacheTTL = s.authorizerTTL
 	return authorizer.New(cfg, reg, peopledb.UserDB{DB: deps.DB})
 }
 
@@ -611,7 +640,7 @@ func (s *Stack) serve(cfg Config, e awsx.Endpoints, fns map[routes.Function]http
 	s.serveWith(cfg, e, gateway.Config{
 		Functions:          fns,
 		Authorize:          az.Authorize,
-		AuthorizerCacheTTL: edge.AuthorizerResultTTL,
+		AuthorizerCacheTTL: cmp.Or(cfg.AuthorizerCacheTTL, edge.AuthorizerResultTTL),
 		AllowedOrigins:     cfg.AllowedOrigins,
 	})
 }
@@ -635,7 +664,7 @@ func (s *Stack) serveWith(cfg Config, e awsx.Endpoints, gcfg gateway.Config) {
 	} else if s.userMigration != nil {
 		// In process: the Invoke API serves the user-migration trigger only.
 		mux := http.NewServeMux()
-		mux.Handle("/2015-03-31/functions/", localcloud.InvokeAPI(map[string]localcloud.Handler{userMigrationName(cfg): s.userMigration.Local}))
+		mux.Handle("/2015-03-31/functions/", localcloud.InvokeAPI(map[string]localcloud.Handler{userMigrationName(cfg): s.userMigrations.Local}))
 		mux.Handle("/", handler)
 		handler = mux
 	}

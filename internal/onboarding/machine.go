@@ -46,6 +46,14 @@ type Machine struct {
 	// Move copies a tenant's items between homes (tier migrations).
 	Move      Mover
 	Migration MigrationOptions
+	// Cell is this platform's cell, Cells the others a tenant may move to
+	// (MoveCell) and CellDirectory the global directory whose switch moves
+	// it; CellPool is this cell's shared pool as a moved tenant's
+	// FormerPool names it (id, issuer, app client). Empty: one cell, no moves.
+	Cell          string
+	Cells         *Cells
+	CellDirectory CellDirectory
+	CellPool      tenant.FormerPool
 	// BeforeStep, when set, runs before every step and fails it with its
 	// error: the failure-injection hook of the tests and `make chaos`.
 	BeforeStep func(ctx context.Context, tenantID string, p Phase, s Step) error
@@ -65,14 +73,10 @@ func (m *Machine) lease() time.Duration {
 	return 15 * time.Minute
 }
 
+// provisioner is this cell's provisioner of tier t.
 func (m *Machine) provisioner(t tiers.Name) (Provisioner, error) {
-	if tiers.MustGet(t).Isolation == tiers.Silo {
-		if m.Platinum == nil {
-			return nil, errs.E(errs.KindUnprocessable, "tier_unavailable", "the %s tier cannot be provisioned here", t)
-		}
-		return m.Platinum, nil
-	}
-	return m.Pooled, nil
+	here, _ := m.destination(nil)
+	return here.provisioner(t)
 }
 
 // Run advances the tenant's current phase as far as it goes: every step not

@@ -127,6 +127,11 @@ type MigrationRecord struct {
 	TargetDownloads *tenant.Downloads `json:"target_downloads,omitempty"`
 	// FromPool is the tenant's pool when the run started.
 	FromPool string `json:"from_pool,omitempty"`
+	// TargetCell is set for a move to another cell (MoveCell): the new
+	// home, the record that names it and the API key are that cell's;
+	// FromCell is the cell the run started in.
+	TargetCell string `json:"target_cell,omitempty"`
+	FromCell   string `json:"from_cell,omitempty"`
 	// Copied counts the items the copy wrote; CatchUp the writes of each round.
 	Copied  int   `json:"copied"`
 	CatchUp []int `json:"catch_up,omitempty"`
@@ -183,6 +188,17 @@ func (s *Service) Migrate(ctx context.Context, tenantID, to string, by audit.Act
 	if _, err := s.provisioner(name); err != nil {
 		return State{}, err
 	}
+	rec := &MigrationRecord{FromTier: t.Tier, From: s.home(t)}
+	return s.startMigration(ctx, t, st, err, name, rec, by, map[string]string{"from": string(t.Tier), "to": string(name)})
+}
+
+// startMigration records a migration run of t to tier (rec its first
+// record) and starts it: a tier change (Migrate) and a move to another
+// cell (MoveCell) are its two callers. st and stErr are the tenant's
+// lifecycle state as read.
+func (s *Service) startMigration(ctx context.Context, t tenant.Tenant, st State, stErr error, tier tiers.Name, rec *MigrationRecord,
+	by audit.Actor, detail map[string]string) (State, error) {
+	tenantID, err := t.ID, stErr
 	switch {
 	case errs.Is(err, errs.KindNotFound): // a tenant created before lifecycle state existed (seed)
 		st = State{TenantID: tenantID, Tier: t.Tier}
@@ -194,17 +210,17 @@ func (s *Service) Migrate(ctx context.Context, tenantID, to string, by audit.Act
 	case st.FinishedAt.IsZero() && s.now().Before(st.LeaseUntil):
 		return st, errs.Conflict("lifecycle_busy", fmt.Sprintf("the %s of %s is running", st.Phase, tenantID))
 	}
-	st.Phase, st.Tier, st.Done, st.FailedStep, st.Error, st.Attempts = PhaseMigration, name, nil, "", "", 0
+	st.Phase, st.Tier, st.Done, st.FailedStep, st.Error, st.Attempts = PhaseMigration, tier, nil, "", "", 0
 	st.Waiting, st.WaitingSince, st.Archive = "", time.Time{}, ""
 	st.StartedAt, st.FinishedAt = s.now(), time.Time{}
-	st.Migration = &MigrationRecord{FromTier: t.Tier, From: s.home(t)}
+	st.Migration = rec
 	if st, err = s.States.Put(ctx, st); err != nil {
 		if errs.Is(err, errs.KindPreconditionFailed) {
 			return st, errs.Conflict("lifecycle_busy", fmt.Sprintf("the lifecycle of %s changed meanwhile", tenantID))
 		}
 		return st, err
 	}
-	s.auditAs(ctx, tenantID, by, "migration.requested", map[string]string{"from": string(t.Tier), "to": string(name)})
+	s.auditAs(ctx, tenantID, by, "migration.requested", detail)
 	if err := s.Driver.Start(ctx, tenantID); err != nil {
 		return st, err
 	}
@@ -278,7 +294,19 @@ func (s *Service) RollbackMigration(ctx context.Context, tenantID string, by aud
 		return st, err
 	}
 	mg := st.Migration
-	if mg.To.Table != "" && mg.To.Table != mg.From.Table {
+	if mg.TargetCell != "" {
+		dest, err := s.destination(mg)
+		if err != nil {
+			return st, err
+		}
+		t, err := s.Tenants.Get(ctx, tenantID)
+		if err != nil {
+			return st, err
+		}
+		if err := s.rollbackCell(ctx, t, mg, dest); err != nil {
+			return st, err
+		}
+	} else if mg.To.Table != "" && mg.To.Table != mg.From.Table {
 		if mg.To.Silo {
 			prov, err := s.provisioner(st.Tier)
 			if err != nil {
@@ -336,7 +364,9 @@ func (s *Service) RetireExpired(ctx context.Context) ([]string, error) {
 	}
 	var started []string
 	for _, t := range all {
-		if t.Status != tenant.StatusActive {
+		// A tenant moved to another cell is tombstoned here, its old home
+		// waiting for the same retirement.
+		if t.Status != tenant.StatusActive && t.Status != tenant.StatusDeleted {
 			continue
 		}
 		st, err := s.States.Get(ctx, t.ID)
@@ -346,7 +376,8 @@ func (s *Service) RetireExpired(ctx context.Context) ([]string, error) {
 		if err != nil {
 			return started, err
 		}
-		if st.Phase != PhaseMigration || st.Waiting != StepRetire || st.Migration == nil || s.now().Before(st.Migration.RetireAfter) {
+		if st.Phase != PhaseMigration || st.Waiting != StepRetire || st.Migration == nil || s.now().Before(st.Migration.RetireAfter) ||
+			(t.Status == tenant.StatusDeleted && st.Migration.TargetCell == "") {
 			continue
 		}
 		if err := s.Driver.Start(ctx, t.ID); err != nil && !errs.Is(err, errs.KindConflict) {
@@ -373,7 +404,11 @@ func (m *Machine) provisionTarget(ctx context.Context, t tenant.Tenant, st *Stat
 	if err != nil {
 		return t, err
 	}
-	prov, err := m.provisioner(st.Tier)
+	dest, err := m.destination(mg)
+	if err != nil {
+		return t, err
+	}
+	prov, err := dest.provisioner(st.Tier)
 	if err != nil {
 		return t, err
 	}
@@ -394,6 +429,9 @@ func (m *Machine) provisionTarget(ctx context.Context, t tenant.Tenant, st *Stat
 	}
 	if mg.To.Table == mg.From.Table {
 		return t, errorf("migration of %s: the new home is the old one (%s)", t.ID, pl.Table)
+	}
+	if dest.cell != "" {
+		return t, m.placeInCell(ctx, t, st, dest, pl)
 	}
 	return t, nil
 }
@@ -544,6 +582,13 @@ func (m *Machine) switchHome(ctx context.Context, t tenant.Tenant, st *State) (t
 	if err != nil {
 		return t, err
 	}
+	if mg.TargetCell != "" {
+		dest, err := m.destination(mg)
+		if err != nil {
+			return t, err
+		}
+		return m.switchCell(ctx, t, st, mg, dest)
+	}
 	if t.Table == mg.To.Table && t.Tier == st.Tier {
 		return t, nil // switched before a crash
 	}
@@ -552,10 +597,7 @@ func (m *Machine) switchHome(ctx context.Context, t tenant.Tenant, st *State) (t
 			return t, err
 		}
 	}
-	since := mg.LastWrite.Truncate(time.Second).Add(time.Second)
-	if wait := since.Sub(m.now()); wait > 0 {
-		time.Sleep(wait)
-	}
+	since := m.homeSince(mg)
 	now := m.now()
 	t.Table, t.Tier, t.WritesFrozen, t.HomeSince, t.Downloads = mg.To.Table, st.Tier, false, since, mg.TargetDownloads
 	switchPool(&t, mg)
@@ -566,6 +608,17 @@ func (m *Machine) switchHome(ctx context.Context, t tenant.Tenant, st *State) (t
 	m.audit(ctx, t.ID, "migration.switched", map[string]string{"from": mg.From.Table, "to": mg.To.Table,
 		"tier": string(st.Tier), "freeze_ms": fmt.Sprint(mg.FreezeMS)})
 	return t, nil
+}
+
+// homeSince is when the new home becomes the tenant's: the next whole
+// second after the drain's last write (waited for), so the change stream's
+// records of the copy, stamped to the second, are all before it.
+func (m *Machine) homeSince(mg *MigrationRecord) time.Time {
+	since := mg.LastWrite.Truncate(time.Second).Add(time.Second)
+	if wait := since.Sub(m.now()); wait > 0 {
+		time.Sleep(wait)
+	}
+	return since
 }
 
 // switchPool moves t to the migration's target pool when it is another
@@ -591,6 +644,9 @@ func (m *Machine) retire(ctx context.Context, t tenant.Tenant, st *State) (tenan
 	}
 	if m.now().Before(mg.RetireAfter) {
 		return t, ErrWaiting
+	}
+	if mg.TargetCell != "" {
+		return m.retireCell(ctx, t, mg)
 	}
 	if t.Table == mg.From.Table {
 		return t, errorf("retire of %s: the old home %s is its home again", t.ID, mg.From.Table)

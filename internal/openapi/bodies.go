@@ -230,10 +230,8 @@ func tenantBodies() map[string]Body {
 			Tier string `json:"tier"`
 		}{}, Response: tenantapi.TenantView{}},
 		"retryTenantLifecycle": {Response: tenantapi.LifecycleView{}, Status: 202},
-		"migrateTenant": {Request: struct {
-			Tier string `json:"tier"`
-		}{}, Response: tenantapi.LifecycleView{}, Status: 202},
-		"rollbackMigration": {Response: tenantapi.LifecycleView{}},
+		"migrateTenant":        {Request: tenantapi.MigrationRequest{}, Response: tenantapi.LifecycleView{}, Status: 202},
+		"rollbackMigration":    {Response: tenantapi.LifecycleView{}},
 		"offboardTenant": {Request: struct {
 			Confirm string `json:"confirm"`
 		}{}, Response: tenantapi.LifecycleView{}, Status: 202, Errors: []int{412}},

@@ -194,7 +194,7 @@ var table = []Route{
 	{"POST", "/v1/admin/tenants/{tenantId}/suspend", FnTenants, root(), "suspendTenant", "Refuse every token of the tenant; data kept"},
 	{"POST", "/v1/admin/tenants/{tenantId}/reactivate", FnTenants, root(), "reactivateTenant", "Lift a suspension"},
 	{"PUT", "/v1/admin/tenants/{tenantId}/tier", FnTenants, root(), "changeTenantTier", "Change a tenant's tier (to or from Platinum: starts a migration)"},
-	{"POST", "/v1/admin/tenants/{tenantId}/migration", FnTenants, root(), "migrateTenant", "Move a tenant between pooled tiers and Platinum, online (a persisted run)"},
+	{"POST", "/v1/admin/tenants/{tenantId}/migration", FnTenants, root(), "migrateTenant", "Move a tenant between pooled tiers and Platinum, or to another cell, online (a persisted run)"},
 	{"POST", "/v1/admin/tenants/{tenantId}/migration/rollback", FnTenants, root(), "rollbackMigration", "Undo a migration that has not switched: the tenant stays where it started"},
 	{"POST", "/v1/admin/tenants/{tenantId}/lifecycle/retry", FnTenants, root(), "retryTenantLifecycle", "Resume a failed onboarding or offboarding"},
 	{"POST", "/v1/admin/tenants/{tenantId}/offboard", FnTenants, root(), "offboardTenant", "Export, then delete everything of the tenant (confirm required)"},

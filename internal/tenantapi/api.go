@@ -620,15 +620,33 @@ func (d Deps) retry(s *onboarding.Service, w http.ResponseWriter, r *http.Reques
 	return httpapi.WriteJSON(w, http.StatusAccepted, lifecycleView(st))
 }
 
-// migrate starts a tier migration across isolation models.
+// MigrationRequest is the body of POST /v1/admin/tenants/{id}/migration:
+// a tier of the other isolation model, or another cell (one of the two).
+type MigrationRequest struct {
+	Tier string `json:"tier,omitempty"`
+	// Cell moves the tenant, on its tier, to another cell (docs/scale.md).
+	Cell string `json:"cell,omitempty"`
+}
+
+// migrate starts a tier migration across isolation models, or a move to
+// another cell.
 func (d Deps) migrate(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Tier string `json:"tier"`
-	}
+	var in MigrationRequest
 	if err := httpapi.DecodeJSON(r, &in, 8<<10); err != nil {
 		return err
 	}
-	st, err := s.Migrate(r.Context(), r.PathValue("tenantId"), in.Tier, actor(r))
+	var (
+		st  onboarding.State
+		err error
+	)
+	switch {
+	case in.Cell != "" && in.Tier != "":
+		return errs.Invalid("migration_ambiguous", "name a tier or a cell, not both")
+	case in.Cell != "":
+		st, err = s.MoveCell(r.Context(), r.PathValue("tenantId"), in.Cell, actor(r))
+	default:
+		st, err = s.Migrate(r.Context(), r.PathValue("tenantId"), in.Tier, actor(r))
+	}
 	if err != nil {
 		return err
 	}

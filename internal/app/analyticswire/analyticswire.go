@@ -53,11 +53,13 @@ func ServeAnalyticsStream() {
 }
 
 // Homes reads a tenant's home from the registry; a tenant not (or no
-// longer) in it has none, and its changes are skipped.
+// longer) in it has none, and its changes are skipped. So has a deleted
+// one: an offboarded tenant, or one moved to another cell, whose old copy
+// this cell deletes after the grace period.
 func Homes(reg tenant.Registry) changes.HomeFunc {
 	return func(ctx context.Context, id string) (string, time.Time, error) {
 		t, err := reg.Get(ctx, id)
-		if errs.Is(err, errs.KindNotFound) {
+		if errs.Is(err, errs.KindNotFound) || (err == nil && t.Status == tenant.StatusDeleted) {
 			return "", time.Time{}, nil
 		}
 		return t.Table, t.HomeSince, err

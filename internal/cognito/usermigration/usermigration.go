@@ -37,6 +37,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -57,7 +58,7 @@ const (
 
 // TenantKey is the ClientMetadata key a sign-in to the shared pool names
 // its workspace with (the web sends it with every sign-in).
-const TenantKey = "tenant_id"
+const TenantKey = cognito.WorkspaceKey
 
 // Event is Cognito's user-migration event. aws-lambda-go's response type
 // lacks enableSMSMFA, hence this one.
@@ -205,10 +206,76 @@ func (tr Trigger) source(ctx context.Context, ev Event) (source, string, error) 
 	if err != nil {
 		return source{}, "", err
 	}
-	if t.Issuer != iss || t.FormerPool == nil || !t.FormerPool.Shared() {
-		return source{}, "the workspace did not move out of the shared pool", nil
+	if t.Issuer != iss || t.FormerPool == nil {
+		return source{}, "the workspace did not move into this pool", nil
+	}
+	if f := t.FormerPool; !f.Shared() {
+		// A tenant stack of another cell (a move between cells): its pool.
+		if len(f.ClientIDs) == 0 {
+			return source{}, "the former pool has no app client", nil
+		}
+		return source{tenant: t, pool: f.ID, clientID: f.ClientIDs[0]}, "", nil
 	}
 	return source{tenant: t, pool: tr.SharedPool, clientID: tr.SharedClient}, "", nil
+}
+
+// Cells is the trigger of every cell that shares one cognito-local (make
+// dev CELLS=2): cognito-local has one trigger configuration for all its
+// pools, so the function it calls hands each event to the trigger of the
+// cell that owns the event's pool (its shared pool, or a tenant pool its
+// registry knows by issuer). In AWS each cell's pools call their own
+// cell's function. Safe for concurrent use.
+type Cells struct {
+	mu    sync.RWMutex
+	cells []Trigger
+}
+
+// Add makes tr the trigger of its cell's pools.
+func (c *Cells) Add(tr Trigger) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cells = append(c.cells, tr)
+}
+
+// owner is the trigger of the cell that owns pool, or the first (which
+// refuses a pool it does not know).
+func (c *Cells) owner(ctx context.Context, pool string) (Trigger, error) {
+	c.mu.RLock()
+	all := slices.Clone(c.cells)
+	c.mu.RUnlock()
+	if len(all) == 0 {
+		return Trigger{}, errors.New("no user-migration trigger")
+	}
+	for _, tr := range all {
+		if tr.SharedPool == pool {
+			return tr, nil
+		}
+	}
+	for _, tr := range all {
+		_, err := tr.Tenants.ByIssuer(ctx, strings.TrimSuffix(tr.IssuerBase, "/")+"/"+pool)
+		if err == nil {
+			return tr, nil
+		}
+		if !errs.Is(err, errs.KindNotFound) {
+			return Trigger{}, err
+		}
+	}
+	return all[0], nil
+}
+
+// Local is Trigger.Local of the cell that owns the event's pool.
+func (c *Cells) Local(ctx context.Context, raw json.RawMessage) (any, error) {
+	var head struct {
+		UserPoolID string `json:"userPoolId"`
+	}
+	if err := json.Unmarshal(raw, &head); err != nil {
+		return nil, err
+	}
+	tr, err := c.owner(ctx, head.UserPoolID)
+	if err != nil {
+		return nil, err
+	}
+	return tr.Local(ctx, raw)
 }
 
 // authenticate checks the password in the former pool. A second-factor

@@ -2,6 +2,7 @@ package usermigration_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -164,5 +165,59 @@ func TestForgotPasswordLooksTheUserUpWithoutAPassword(t *testing.T) {
 	assert.Equal(t, "ann@acme.test", out.Response.UserAttributes["email"])
 
 	_, err = tr.Handle(context.Background(), event("pool-acme", usermigration.SourceForgotPassword, "gus@globex.test", "", nil))
+	assert.Equal(t, usermigration.ErrRefused, err)
+}
+
+// A Platinum tenant moved between cells: its stack in the new cell
+// (pool-hooli-2) takes its users from its stack in the old one.
+func TestATenantPoolTakesItsUsersFromTheTenantPoolOfItsFormerCell(t *testing.T) {
+	c, tr := world()
+	c.users["pool-hooli-1/hal@hooli.test"] = user{password: "Hooli-Pass-1", attrs: map[string]string{"email": "hal@hooli.test", "custom:tenant_id": "hooli", "custom:role": "user"}}
+	tr.Tenants.(fakeTenants)["hooli"] = tenant.Tenant{ID: "hooli", Tier: tiers.Platinum, Status: tenant.StatusActive, UserPoolID: "pool-hooli-2",
+		Issuer: base + "/pool-hooli-2", FormerPool: &tenant.FormerPool{ID: "pool-hooli-1", Issuer: "https://cell-1/pool-hooli-1", ClientIDs: []string{"client-hooli-1"}}}
+	out, err := tr.Handle(context.Background(), event("pool-hooli-2", usermigration.SourceAuthentication, "hal@hooli.test", "Hooli-Pass-1", nil))
+	require.NoError(t, err)
+	assert.Equal(t, "hooli", out.Response.UserAttributes["custom:tenant_id"])
+	assert.Equal(t, []string{"pool-hooli-1/hal@hooli.test via client-hooli-1"}, c.attempts)
+}
+
+// One cognito-local serves two cells' pools with one trigger
+// configuration: Cells hands each event to the trigger of the pool's cell.
+func TestCellsHandEachPoolsEventToItsOwnCellsTrigger(t *testing.T) {
+	c, one := world()
+	c.users["shared-2/gus@globex.test"] = user{password: "Globex-Pass-1", attrs: map[string]string{"email": "gus@globex.test", "custom:tenant_id": "globex", "custom:role": "super_admin"}}
+	// globex moved from cell-2's shared pool into cell-1's... and umbrella
+	// from cell-1's shared pool into cell-2's.
+	two := usermigration.Trigger{C: c, SharedPool: "shared-2", SharedClient: "client-shared-2", IssuerBase: base, Tenants: fakeTenants{
+		"umbrella": {ID: "umbrella", Tier: tiers.Standard, Status: tenant.StatusActive, UserPoolID: "shared-2",
+			FormerPool: &tenant.FormerPool{ID: "shared", Issuer: base + "/shared", ClientIDs: []string{"client-shared"}}},
+		"wonka": {ID: "wonka", Tier: tiers.Platinum, Status: tenant.StatusActive, UserPoolID: "pool-wonka", Issuer: base + "/pool-wonka",
+			ClientIDs: []string{"client-wonka"}, FormerPool: &tenant.FormerPool{ID: "shared-2"}},
+	}}
+	c.users["shared/uma@umbrella.test"] = user{password: "Umbrella-Pass-1", attrs: map[string]string{"email": "uma@umbrella.test", "custom:tenant_id": "umbrella", "custom:role": "user"}}
+	c.users["shared-2/wil@wonka.test"] = user{password: "Wonka-Pass-1", attrs: map[string]string{"email": "wil@wonka.test", "custom:tenant_id": "wonka", "custom:role": "user"}}
+	var cs usermigration.Cells
+	cs.Add(one)
+	cs.Add(two)
+	raw := func(ev usermigration.Event) []byte {
+		b, err := json.Marshal(ev)
+		require.NoError(t, err)
+		return b
+	}
+	// cell-2's shared pool: umbrella's users come from cell-1's shared pool.
+	out, err := cs.Local(context.Background(), raw(event("shared-2", usermigration.SourceAuthentication, "uma@umbrella.test", "Umbrella-Pass-1", map[string]string{"tenant_id": "umbrella"})))
+	require.NoError(t, err)
+	assert.Equal(t, "umbrella", out.(usermigration.Event).Response.UserAttributes["custom:tenant_id"])
+	// cell-2's tenant pool: wonka's users come from cell-2's shared pool.
+	_, err = cs.Local(context.Background(), raw(event("pool-wonka", usermigration.SourceAuthentication, "wil@wonka.test", "Wonka-Pass-1", nil)))
+	require.NoError(t, err)
+	// cell-1's pools stay cell-1's.
+	_, err = cs.Local(context.Background(), raw(event("pool-acme", usermigration.SourceAuthentication, "ann@acme.test", "Old-Password-1", nil)))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"shared/uma@umbrella.test via client-shared", "shared-2/wil@wonka.test via client-shared-2",
+		"shared/ann@acme.test via client-shared"}, c.attempts)
+	// One trigger alone refuses the other cell's shared pool (what make
+	// dev CELLS=2 did before Cells).
+	_, err = one.Handle(context.Background(), event("shared-2", usermigration.SourceAuthentication, "uma@umbrella.test", "Umbrella-Pass-1", map[string]string{"tenant_id": "umbrella"}))
 	assert.Equal(t, usermigration.ErrRefused, err)
 }

@@ -1,0 +1,203 @@
+package devstack_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/devstack"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenantdata"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
+	"github.com/issuetracker/issuetracker/internal/tiers"
+)
+
+// TestATenantMovesToAnotherCellWhileItWrites moves umbrella from cell-1 to
+// cell-2 with the migration run while its owner keeps creating issues at
+// cell-1: every acknowledged write is in cell-2, cell-1 answers
+// tenant_in_other_cell naming cell-2's API, the owner signs in at cell-2's
+// pool with the same password (the user-migration trigger of cell-2's pool,
+// called by the one cognito-local both cells share: make dev CELLS=2's
+// setting) and sees the same issues under the same user id; after the
+// grace period cell-1's copy is gone.
+func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
+	base := testenv.UniquePrefix(t)
+	dir := schema.Names{Prefix: base}.Directory()
+	t.Cleanup(func() { _ = dynamo.DeleteTable(context.Background(), testenv.DynamoDB(t), dir) })
+	// A cognito-local of this test, started by cell-1 with its triggers on
+	// cell-1's gateway (the shared test cognito-local calls no trigger).
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := l.Addr().(*net.TCPAddr).Port
+	require.NoError(t, l.Close())
+	const email = "owner@umbrella.test"
+	umbrella := devstack.DemoTenant{ID: "umbrella", Name: "Umbrella", Tier: tiers.Standard, Users: []devstack.DemoUser{
+		{Email: email, Role: roles.SuperAdmin, TenantID: "umbrella"}}}
+	cell := func(id, cognitoEndpoint string, tenants ...devstack.DemoTenant) *platform {
+		p := startPlatform(t, func(c *devstack.Config) {
+			c.Prefix, c.Cell, c.Directory, c.Tenants = base, id, dir, tenants
+			c.Endpoints.Cognito, c.CognitoPort = cognitoEndpoint, port
+			c.AuthorizerCacheTTL = time.Second
+			c.Migration = onboarding.MigrationOptions{Settle: 200 * time.Millisecond, Grace: 3 * time.Second}
+		})
+		cfg, _ := testenv.AWS(t)
+		p.pools = cognito.Pools{C: awsx.Cognito(cfg, awsx.Endpoints{Cognito: p.pl.CognitoEndpoint})}
+		return p
+	}
+	one := cell("cell-1", "", umbrella)
+	two := cell("cell-2", one.pl.CognitoEndpoint, devstack.DemoTenant{ID: "initech", Name: "Initech", Tier: tiers.Standard})
+	devstack.LinkCells(one.s, two.s)
+	ctx := context.Background()
+
+	owner := one.tenantLogin(email)
+	status, me := one.call("GET", "/v1/me", owner, nil)
+	require.Equal(t, 200, status, "%v", me)
+	userID := me["user"].(map[string]any)["id"].(string)
+	var (
+		mu    sync.Mutex
+		acked []string
+	)
+	for i := range 5 {
+		status, iss := one.call("POST", "/v1/issues", owner, map[string]string{"title": fmt.Sprintf("before the move %d", i), "type": "task"})
+		require.Equal(t, 201, status, "%v", iss)
+		acked = append(acked, iss["id"].(string))
+	}
+
+	// The writer: issues at cell-1 until cell-1 sends it to cell-2. A
+	// frozen write (503 tenant_migrating) is retried; only a 201 counts.
+	type stop struct {
+		status int
+		body   map[string]any
+	}
+	stopped := make(chan stop, 1)
+	go func() {
+		deadline := time.Now().Add(2 * time.Minute)
+		for i := 0; time.Now().Before(deadline); {
+			status, body := one.call("POST", "/v1/issues", owner, map[string]string{"title": fmt.Sprintf("during the move %d", i), "type": "task"})
+			switch {
+			case status == 201:
+				mu.Lock()
+				acked = append(acked, body["id"].(string))
+				mu.Unlock()
+				i++
+			case status == 503 && body["code"] == "tenant_migrating":
+				time.Sleep(100 * time.Millisecond)
+			default:
+				stopped <- stop{status, body}
+				return
+			}
+		}
+		stopped <- stop{0, map[string]any{"code": "writer timed out"}}
+	}()
+	time.Sleep(300 * time.Millisecond) // some writes before the move starts
+
+	// Root starts the move.
+	root := one.login(one.pl.ProviderClientID, devstack.Demo.Root.Email)
+	for cell, want := range map[string]string{"cell-1": "tenant_in_cell", "cell-9": "unknown_cell"} {
+		status, refused := one.call("POST", "/v1/admin/tenants/umbrella/migration", root, map[string]string{"cell": cell})
+		assert.Contains(t, []int{409, 422}, status, "%v", refused)
+		assert.Equal(t, want, refused["code"], "a move to %s", cell)
+	}
+	status, started := one.call("POST", "/v1/admin/tenants/umbrella/migration", root, map[string]string{"cell": "cell-2"})
+	require.Equal(t, 202, status, "%v", started)
+	assert.Contains(t, jsonString(started), `"target_cell":"cell-2"`)
+
+	var end stop
+	select {
+	case end = <-stopped:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the writer never stopped")
+	}
+	require.Equal(t, 403, end.status, "%v", end.body)
+	assert.Equal(t, "tenant_in_other_cell", end.body["code"])
+	assert.Contains(t, end.body["detail"], "cell-2")
+	assert.Contains(t, end.body["detail"], two.pl.GatewayURL)
+	// The directory switch is inside the switch step, which then records itself.
+	var st onboarding.State
+	require.Eventually(t, func() bool {
+		var err error
+		st, err = one.s.Lifecycle.States.Get(ctx, "umbrella")
+		return err == nil && st.IsDone(onboarding.StepSwitch)
+	}, 10*time.Second, 50*time.Millisecond, "the switch recorded")
+	mu.Lock()
+	written := append([]string(nil), acked...)
+	mu.Unlock()
+	t.Logf("acknowledged writes: %d (%d during the move); freeze %d ms; copied %d, catch-up %v, drained %d",
+		len(written), len(written)-5, st.Migration.FreezeMS, st.Migration.Copied, st.Migration.CatchUp, st.Migration.Drained)
+	require.Greater(t, len(written), 5, "the writer wrote during the move")
+
+	// cell-2: the owner signs in to cell-2's pool with the same password
+	// (naming the workspace, as the web does), is the same user, and finds
+	// every acknowledged issue.
+	in, err := two.pools.C.InitiateAuth(ctx, &cip.InitiateAuthInput{
+		AuthFlow: types.AuthFlowTypeUserPasswordAuth, ClientId: aws.String(two.pl.TenantClientID),
+		AuthParameters: map[string]string{"USERNAME": email, "PASSWORD": devstack.DemoPassword},
+		ClientMetadata: map[string]string{"tenant_id": "umbrella"},
+	})
+	require.NoError(t, err, "sign-in at cell-2 with the password of cell-1")
+	moved := aws.ToString(in.AuthenticationResult.IdToken)
+	status, me2 := two.call("GET", "/v1/me", moved, nil)
+	require.Equal(t, 200, status, "%v", me2)
+	assert.Equal(t, userID, me2["user"].(map[string]any)["id"], "the same user id")
+	for _, id := range written {
+		status, iss := two.call("GET", "/v1/issues/"+id, moved, nil)
+		if assert.Equal(t, 200, status, "acknowledged issue %s at cell-2: %v", id, iss) {
+			assert.Equal(t, userID, iss["reporter_id"])
+		}
+	}
+	status, iss := two.call("POST", "/v1/issues", moved, map[string]string{"title": "after the move", "type": "task"})
+	assert.Equal(t, 201, status, "writes work at cell-2: %v", iss)
+	status, other := two.call("GET", "/v1/issues", moved, nil)
+	require.Equal(t, 200, status)
+	assert.NotContains(t, jsonString(other), "initech", "cell-2's other tenant stays apart")
+
+	// cell-1: its authorizer sends the tenant to cell-2; its Root sees the
+	// record tombstoned (deleted, the id never reused), naming cell-2.
+	status, refused := one.call("GET", "/v1/issues", owner, nil)
+	assert.Equal(t, 403, status)
+	assert.Equal(t, "tenant_in_other_cell", refused["code"])
+	status, gone := one.call("GET", "/v1/admin/tenants/umbrella", root, nil)
+	assert.Equal(t, 200, status)
+	assert.Contains(t, jsonString(gone), `"status":"deleted"`)
+	assert.Contains(t, jsonString(gone), "moved to cell-2")
+	status, there := two.call("GET", "/v1/admin/tenants/umbrella", two.login(two.pl.ProviderClientID, devstack.Demo.Root.Email), nil)
+	assert.Equal(t, 200, status, "%v", there)
+	assert.Contains(t, jsonString(there), `"status":"active"`)
+
+	// After the grace period the lifecycle's maintenance deletes cell-1's copy.
+	require.Eventually(t, func() bool {
+		st, err := one.s.Lifecycle.States.Get(ctx, "umbrella")
+		return err == nil && !st.FinishedAt.IsZero()
+	}, 30*time.Second, 200*time.Millisecond, "the old home retired")
+	store := tenantdata.Store{DB: testenv.DynamoDB(t), Platform: testenv.DynamoDB(t)}
+	left, err := store.Digest(ctx, "umbrella", onboarding.Home{Table: schema.Names{Prefix: one.pl.Prefix}.App()})
+	require.NoError(t, err)
+	assert.Empty(t, left, "cell-1 holds nothing of umbrella")
+	now, err := store.Digest(ctx, "umbrella", onboarding.Home{Table: schema.Names{Prefix: two.pl.Prefix}.App()})
+	require.NoError(t, err)
+	assert.NotEmpty(t, now)
+	assert.True(t, strings.HasPrefix(two.pl.Prefix, base))
+}
+
+func errCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	return errs.As(err).Code
+}

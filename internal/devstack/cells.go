@@ -1,0 +1,55 @@
+package devstack
+
+import (
+	"context"
+
+	"github.com/issuetracker/issuetracker/internal/cells"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
+)
+
+// LinkCells makes local cells started side by side (make dev CELLS=2, the
+// two-cell tests) one platform: registrations are placed among all of
+// them, a tenant may move from any to any other (onboarding.Service.
+// MoveCell: the target cell's registry, homes and keys are on the same
+// local services), and the user-migration trigger that cognito-local calls
+// (the first cell's, which configured it) hands each pool's events to the
+// pool's own cell.
+func LinkCells(stacks ...*Stack) {
+	all := make([]cells.Cell, 0, len(stacks))
+	for _, s := range stacks {
+		all = append(all, s.Cell())
+	}
+	for _, s := range stacks {
+		if s.Placement != nil {
+			s.Placement.Cells = all
+		}
+		for _, o := range stacks {
+			if o == s {
+				continue
+			}
+			if s.moves != nil && o.Lifecycle != nil {
+				m := o.Lifecycle.Machine
+				c := o.Cell()
+				s.moves.Add(onboarding.Cell{ID: c.ID, Tenants: m.Tenants, Pooled: m.Pooled, Platinum: m.Platinum, Keys: m.Keys,
+					APIURL: c.APIURL, Region: c.Region, UserPoolID: c.UserPoolID, ClientID: c.ClientID})
+			}
+			if s.userMigrations != nil && o.userMigration != nil {
+				s.userMigrations.Add(*o.userMigration)
+			}
+		}
+	}
+}
+
+// directoryMoves is the global directory as a move between cells writes
+// it (onboarding.CellDirectory).
+type directoryMoves struct{ d cells.Directory }
+
+func (m directoryMoves) CellOf(ctx context.Context, tenantID string) (string, error) {
+	e, err := m.d.Get(ctx, tenantID)
+	return e.Cell, err
+}
+
+func (m directoryMoves) Switch(ctx context.Context, tenantID, from string, to onboarding.CellEntry) error {
+	return m.d.Switch(ctx, tenantID, from, cells.Entry{Cell: to.Cell, Tier: to.Tier, APIURL: to.APIURL, Region: to.Region,
+		UserPoolID: to.UserPoolID, ClientID: to.ClientID})
+}
