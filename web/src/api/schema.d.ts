@@ -218,7 +218,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Move a tenant between pooled tiers and Platinum, online (a persisted run) */
+        /** Move a tenant between pooled tiers and Platinum, or to another cell, online (a persisted run) */
         post: operations["migrateTenant"];
         delete?: never;
         options?: never;
@@ -2277,6 +2277,10 @@ export interface components {
             expires_at: string;
             url: string;
         };
+        Downloads: {
+            domain: string;
+            key_pair_id?: string;
+        };
         Endpoint: {
             consecutive_failures: number;
             /** Format: date-time */
@@ -2541,6 +2545,7 @@ export interface components {
             drained: number;
             freeze_ms?: number;
             from: components["schemas"]["Home"];
+            from_cell?: string;
             from_pool?: string;
             from_tier: string;
             /** Format: date-time */
@@ -2558,10 +2563,16 @@ export interface components {
             target?: {
                 [key: string]: components["schemas"]["FamilyDigest"];
             };
+            target_cell?: string;
             target_clients?: string[];
+            target_downloads?: components["schemas"]["Downloads"];
             target_issuer?: string;
             target_pool?: string;
             to: components["schemas"]["Home"];
+        };
+        MigrationRequest: {
+            cell?: string;
+            tier?: string;
         };
         MonthClose: {
             /** Format: date-time */
@@ -4411,9 +4422,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    tier: string;
-                };
+                "application/json": components["schemas"]["MigrationRequest"];
             };
         };
         responses: {
