@@ -2,8 +2,6 @@ package devstack
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/onboarding"
@@ -25,16 +23,5 @@ func every(d time.Duration) time.Duration {
 // died and retires expired old homes (onboarding.Service.Maintain), as a
 // restarted platform must.
 func resumeOnboardings(ctx context.Context, svc *onboarding.Service, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := svc.Maintain(ctx); err != nil && ctx.Err() == nil {
-				fmt.Fprintf(os.Stderr, "lifecycle maintenance: %v\n", err)
-			}
-		}
-	}
+	schedule(ctx, interval, "lifecycle maintenance", func(time.Time) error { return svc.Maintain(ctx) })
 }

@@ -189,20 +189,13 @@ const MeterFlushInterval = 5 * time.Second
 // The monthly close is AWS's schedule only; Root's live figures are in
 // GET /v1/admin/billing either way.
 func (s *Stack) runBillingJobs(ctx context.Context, d app.Deps, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if res, err := app.RunJob(ctx, d, app.JobHourly); err != nil && ctx.Err() == nil {
-				fmt.Fprintf(os.Stderr, "billing job: %v\n", err)
-			} else if len(res.Suspended) > 0 {
-				fmt.Printf("billing: suspended for non-payment: %v\n", res.Suspended)
-			}
+	schedule(ctx, every, "billing job", func(time.Time) error {
+		res, err := app.RunJob(ctx, d, app.JobHourly)
+		if err == nil && len(res.Suspended) > 0 {
+			fmt.Printf("billing: suspended for non-payment: %v\n", res.Suspended)
 		}
-	}
+		return err
+	})
 }
 
 // DevNotifyWindow is make dev's mail batching window: short, so a
@@ -215,18 +208,10 @@ const MailJobInterval = 5 * time.Second
 
 // runMailJob is the local schedule of the activity function's mail job.
 func (s *Stack) runMailJob(ctx context.Context, d app.Deps, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			if _, err := app.SendNotificationMail(ctx, d, now); err != nil && ctx.Err() == nil {
-				fmt.Fprintf(os.Stderr, "notification mail job: %v\n", err)
-			}
-		}
-	}
+	schedule(ctx, every, "notification mail job", func(now time.Time) error {
+		_, err := app.SendNotificationMail(ctx, d, now)
+		return err
+	})
 }
 
 // UploadSweepInterval is how often make dev releases uploads never
@@ -236,17 +221,28 @@ const UploadSweepInterval = time.Minute
 // runUploadSweep is the local schedule of the attachments function's
 // upload sweep.
 func (s *Stack) runUploadSweep(ctx context.Context, d app.Deps, every time.Duration) {
+	schedule(ctx, every, "upload sweep", func(time.Time) error {
+		n, err := app.SweepUploads(ctx, d)
+		if err == nil && n > 0 {
+			fmt.Printf("attachments: released %d uploads never confirmed\n", n)
+		}
+		return err
+	})
+}
+
+// schedule is the local EventBridge schedule of a function's job: run
+// every interval until ctx ends; a failure is printed (named by what) and
+// the next tick runs again.
+func schedule(ctx context.Context, every time.Duration, what string, run func(now time.Time) error) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
-			if n, err := app.SweepUploads(ctx, d); err != nil && ctx.Err() == nil {
-				fmt.Fprintf(os.Stderr, "upload sweep: %v\n", err)
-			} else if n > 0 {
-				fmt.Printf("attachments: released %d uploads never confirmed\n", n)
+		case now := <-t.C:
+			if err := run(now); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(os.Stderr, "%s: %v\n", what, err)
 			}
 		}
 	}
