@@ -128,7 +128,11 @@ func addMissingIndexes(ctx context.Context, db *dynamodb.Client, t schema.Table,
 }
 
 func waitIndexActive(ctx context.Context, db *dynamodb.Client, table, index string) error {
-	for range 600 {
+	// A deadline, not a count of polls: DynamoDB Local backfills a new index
+	// on a background thread that a busy machine (the whole test suite on two
+	// cores) can starve for over a minute even on an empty table.
+	deadline := time.Now().Add(indexWait)
+	for {
 		out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
 		if err != nil {
 			return fmt.Errorf("describe table %s: %w", table, err)
@@ -138,14 +142,19 @@ func waitIndexActive(ctx context.Context, db *dynamodb.Client, table, index stri
 				return nil
 			}
 		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("index %s of %s did not become active within %s", index, table, indexWait)
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	return fmt.Errorf("index %s of %s did not become active", index, table)
 }
+
+// indexWait bounds the wait for one added index to become active.
+const indexWait = 5 * time.Minute
 
 // DeleteTable removes a table; a missing table is not an error.
 func DeleteTable(ctx context.Context, db *dynamodb.Client, name string) error {
