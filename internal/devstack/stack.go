@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/issuetracker/issuetracker/internal/app/trackerwire"
 	"io"
 	"net"
 	"net/http"
@@ -206,6 +207,25 @@ func (s *Stack) runMailJob(ctx context.Context, d app.Deps, every time.Duration)
 		case now := <-t.C:
 			if _, err := app.SendNotificationMail(ctx, d, now); err != nil && ctx.Err() == nil {
 				fmt.Fprintf(os.Stderr, "notification mail job: %v\n", err)
+			}
+		}
+	}
+}
+
+// runTrackerJob is the local schedule of the issues function's periodic
+// job (trackerwire.Maintain: abandoned status deletions are resumed).
+func runTrackerJob(ctx context.Context, d app.Deps, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if res, err := trackerwire.Maintain(ctx, d, now); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(os.Stderr, "tracker maintenance job: %v\n", err)
+			} else if res.Taken > 0 {
+				fmt.Printf("resumed %d abandoned status deletions (%d finished)\n", res.Taken, res.Finished)
 			}
 		}
 	}
@@ -535,6 +555,7 @@ func (s *Stack) runBackground(cfg Config, deps app.Deps, awsCfg aws.Config, e aw
 		mailEvery = MailJobInterval
 	}
 	go s.runMailJob(meterCtx, deps, mailEvery)
+	go runTrackerJob(meterCtx, deps, every(cfg.BillingJobsEvery))
 	pctx, stop := context.WithCancel(context.Background())
 	s.stopPoll = stop
 	// Webhook attempts from the local queue, as the delivery function
