@@ -6979,7 +6979,10 @@ export interface operations {
     deleteCycle: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the cycle's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                "If-Match"?: string;
+            };
             path: {
                 cycleId: string;
             };
@@ -7080,7 +7083,10 @@ export interface operations {
     updateCycle: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the cycle's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                "If-Match"?: string;
+            };
             path: {
                 cycleId: string;
             };
@@ -8274,7 +8280,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description the issue's ETag; a stale one is a 412 */
+                /** @description the issue's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
                 "If-Match"?: string;
             };
             path: {
@@ -8378,7 +8384,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description the issue's ETag; a stale one is a 412 */
+                /** @description the issue's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
                 "If-Match"?: string;
             };
             path: {
@@ -8863,10 +8869,7 @@ export interface operations {
     deleteAttachment: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description the issue's ETag; a stale one is a 412 */
-                "If-Match"?: string;
-            };
+            header?: never;
             path: {
                 issueId: string;
                 attachmentId: string;
@@ -9637,6 +9640,8 @@ export interface operations {
             header?: {
                 /** @description a retry with the same key and body replays the first response */
                 "Idempotency-Key"?: string;
+                /** @description the issue's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                "If-Match"?: string;
             };
             path: {
                 issueId: string;
@@ -9948,10 +9953,7 @@ export interface operations {
     deleteRelation: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description the issue's ETag; a stale one is a 412 */
-                "If-Match"?: string;
-            };
+            header?: never;
             path: {
                 issueId: string;
                 relationId: string;
@@ -10047,7 +10049,7 @@ export interface operations {
             header?: {
                 /** @description a retry with the same key and body replays the first response */
                 "Idempotency-Key"?: string;
-                /** @description the issue's ETag; a stale one is a 412 */
+                /** @description the issue's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
                 "If-Match"?: string;
             };
             path: {
@@ -10349,10 +10351,7 @@ export interface operations {
     unwatchIssue: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description the issue's ETag; a stale one is a 412 */
-                "If-Match"?: string;
-            };
+            header?: never;
             path: {
                 issueId: string;
             };
@@ -12047,7 +12046,10 @@ export interface operations {
     updateProject: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the project's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                "If-Match"?: string;
+            };
             path: {
                 projectId: string;
             };
@@ -12349,7 +12351,10 @@ export interface operations {
     deleteField: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the field's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                "If-Match"?: string;
+            };
             path: {
                 projectId: string;
                 fieldId: string;
@@ -12410,6 +12415,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too Many Requests */
             429: {
                 headers: {
@@ -12442,7 +12456,10 @@ export interface operations {
     updateField: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the field's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                "If-Match"?: string;
+            };
             path: {
                 projectId: string;
                 fieldId: string;
@@ -12635,7 +12652,10 @@ export interface operations {
     updateProjectWorkflow: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the workflow's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                "If-Match"?: string;
+            };
             path: {
                 projectId: string;
             };
@@ -14224,7 +14244,10 @@ export interface operations {
     deleteTeam: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the team's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                "If-Match"?: string;
+            };
             path: {
                 teamId: string;
             };
@@ -14284,6 +14307,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too Many Requests */
             429: {
                 headers: {
@@ -14316,7 +14348,10 @@ export interface operations {
     updateTeam: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the team's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                "If-Match"?: string;
+            };
             path: {
                 teamId: string;
             };
@@ -14375,6 +14410,15 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
