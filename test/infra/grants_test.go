@@ -149,7 +149,7 @@ func logsOf(fn string) string { return "<Fn" + fn + "Logs>: logs:CreateLogStream
 // all, and the workspace function can change a tenant's branding but not
 // its tier.
 var allowed = map[string][]string{
-	"meta":   {xray, logsOf("meta"), cursorKey},
+	"meta": {xray, logsOf("meta"), cursorKey},
 	// Its periodic job resumes abandoned status deletions (as each tenant,
 	// through the tenant access role): the heartbeats' partition only, and
 	// of a heartbeat's attributes it updates the time and runner only.
