@@ -3,6 +3,7 @@ package imports_test
 import (
 	"context"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -10,11 +11,16 @@ import (
 // BenchmarkImport10k imports a 10,000-row Jira export (a fifth of them bad rows)
 // in one job through the service against DynamoDB Local, calling Run
 // until done as a client would, and logs the progress of each call.
+// ITR_IMPORT_ROWS sets another row count (a quick profile).
 func BenchmarkImport10k(b *testing.B) {
+	rows := 10000
+	if n, err := strconv.Atoi(os.Getenv("ITR_IMPORT_ROWS")); err == nil && n > 0 {
+		rows = n
+	}
 	for b.Loop() {
 		f := setup(b)
 		f.svc.Budget = 20 * time.Second
-		csv, valid := jiraCSV(10000)
+		csv, valid := jiraCSV(rows)
 		job := f.upload(b, f.ada, csv, 48<<10)
 		start := time.Now()
 		for {
@@ -35,5 +41,6 @@ func BenchmarkImport10k(b *testing.B) {
 			}
 		}
 		b.ReportMetric(time.Since(start).Seconds(), "s/10k-rows")
+		b.ReportMetric(float64(rows)/time.Since(start).Seconds(), "rows/s")
 	}
 }
