@@ -1,6 +1,8 @@
 # `make bench`: per endpoint, DynamoDB round trips and server time outside
 # DynamoDB (internal/issue/issueapi/bench_test.go), against DynamoDB Local;
-# a cycle's issues at 500 and 5,000 (internal/issue/issuedb/cycles_bench_test.go);
+# a cycle's issues at 500 and 5,000 (internal/issue/issuedb/cycles_bench_test.go); a
+# project's issues and a parent's sub-issues at 500 and 5,000
+# (internal/issue/issueapi/bench_projects_test.go);
 # the analytics dashboard at 1,000 and 10,000 issues and the local
 # stream-to-rollup lag (internal/analytics/analyticsapi/bench_test.go); event -> first webhook
 # attempt and event -> inbox (internal/webhook/webhookapi/bench_test.go);
@@ -10,6 +12,7 @@ bench: tools ## benchmarks: round trips and time per endpoint, analytics dashboa
 	@status=0; go test -run '^$$' -bench BenchmarkEndpoints -benchtime 200x -count 1 ./internal/issue/issueapi/ || status=$$?; \
 	go test -run '^$$' -bench BenchmarkBulkEdit -benchtime 5x -count 1 ./internal/issue/issueapi/ || status=$$?; \
 	go test -run '^$$' -bench BenchmarkCycleIssues -benchtime 20x -count 1 ./internal/issue/issuedb/ || status=$$?; \
+	go test -run '^$$' -bench BenchmarkProjectAndParentLists -benchtime 20x -count 1 ./internal/issue/issueapi/ || status=$$?; \
 	go test -run '^$$' -bench BenchmarkImport10k -benchtime 1x -count 1 -timeout 30m -v ./internal/imports/ || status=$$?; \
 	go test -run '^$$' -bench BenchmarkDashboard -benchtime 30x -count 1 -timeout 20m ./internal/analytics/analyticsapi/ || status=$$?; \
 	go test -run '^$$' -bench BenchmarkStreamToRollupLag -benchtime 1x -count 1 ./internal/analytics/analyticsapi/ || status=$$?; \

@@ -509,6 +509,7 @@ func (p *Platform) addMonitoring() {
 	p.StreamActivity = activityConsumer(p.Stack, p.Pooled, p.Files.Bucket, p.root(), p.Config.Prefix+"-"+StreamActivityFunction, p.Config.Prefix, m)
 	p.addCollaboration()
 	p.wireNotificationMail()
+	p.wireTrackerMaintenance()
 	p.addMailEvents()
 	p.addMailIdentity()
 	if b := p.BillingParts; b != nil {

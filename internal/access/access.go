@@ -52,6 +52,9 @@ var (
 	suppressed = schema.ControlSuppressed + "*"
 	// suppressionIdx is gsi1's list of them (Root's suppression list).
 	suppressionIdx = schema.ControlSuppressionList
+	// statusDeletions are the heartbeats of running status deletions
+	// (internal/project, projectdb.Heartbeats).
+	statusDeletions = schema.ControlStatusDeletionJobs
 )
 
 // mails is what a function that sends mail reads first: whether the
@@ -94,8 +97,15 @@ var control = map[routes.Function][]Grant{
 		Grant{Actions: []string{"PutItem", "Query"}, Keys: []string{audit}},
 		mails,
 	),
-	// Tenants' users' own data: metering only.
-	routes.FnIssues:    metered,
+	// Tenants' users' own data: metering only; and the status-deletion
+	// jobs' heartbeats: a job's progress refreshes its own (PutItem), ends
+	// with it (DeleteItem); the periodic job (trackerwire.Maintain) lists
+	// them, takes a stale one over or hands it back (a conditional
+	// UpdateItem of its time and runner only) and reads the tenant it runs as.
+	routes.FnIssues: with(
+		Grant{Actions: []string{"PutItem", "DeleteItem", "Query"}, Keys: []string{statusDeletions}},
+		Grant{Actions: []string{"UpdateItem"}, Keys: []string{statusDeletions}, Attributes: []string{"at", "runner"}},
+	),
 	routes.FnComments:  metered,
 	routes.FnTeams:     metered,
 	routes.FnAnalytics: metered,

@@ -24,10 +24,12 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/access"
 	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/app/trackerwire"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/idtoken"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/project"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -266,6 +268,15 @@ func TestFunctionsStayWithinTheirControlTableGrants(t *testing.T) {
 	expect(me.Do("POST", "/v1/teams", map[string]any{"name": "Support"}), http.StatusCreated)
 	expect(me.Do("GET", "/v1/usage", nil), http.StatusOK)
 	expect(me.Do("GET", "/v1/analytics/issues", nil), http.StatusOK)
+	// A status deletion its caller abandons (its heartbeat in the control
+	// table), then the issues function's periodic job finishing it.
+	budget := project.DeletionBudget
+	project.DeletionBudget = 0
+	expect(me.Do("POST", "/v1/projects/"+project.DefaultID+"/workflow/deletions", map[string]any{"status": "in_review", "move_to": "in_progress"}), http.StatusOK)
+	project.DeletionBudget = budget
+	res, err := trackerwire.Maintain(ctx, as(routes.FnIssues, base), time.Now().Add(time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, 1, res.Finished, "the periodic job finished the abandoned deletion")
 	for _, m := range meters {
 		require.NoError(t, m.Flush(ctx))
 	}

@@ -120,7 +120,7 @@ func (s *Service) Create(ctx context.Context, p tenancy.Principal, projectRef st
 
 // Update renames a field or adds options (an option in use is never
 // removed: values stay valid).
-func (s *Service) Update(ctx context.Context, p tenancy.Principal, projectRef, id string, in Input) (Field, error) {
+func (s *Service) Update(ctx context.Context, p tenancy.Principal, projectRef, id string, ifMatch int64, in Input) (Field, error) {
 	pid, err := s.project(ctx, p, projectRef)
 	if err != nil {
 		return Field{}, err
@@ -134,6 +134,9 @@ func (s *Service) Update(ctx context.Context, p tenancy.Principal, projectRef, i
 		return Field{}, errs.NotFound("field")
 	}
 	old, f := fs[i], fs[i]
+	if err := matches(old, ifMatch); err != nil {
+		return Field{}, err
+	}
 	if in.Type != nil && *in.Type != old.Type {
 		return Field{}, errs.Field("type", "a field's type cannot change")
 	}
@@ -162,7 +165,7 @@ func (s *Service) Update(ctx context.Context, p tenancy.Principal, projectRef, i
 // saved view, and dropped by the issue's next custom-field write or move
 // (issue.Service.checkFields). Rewriting every issue of the project would
 // be a job of its own for a value nobody reads any more.
-func (s *Service) Delete(ctx context.Context, p tenancy.Principal, projectRef, id string) error {
+func (s *Service) Delete(ctx context.Context, p tenancy.Principal, projectRef, id string, ifMatch int64) error {
 	pid, err := s.project(ctx, p, projectRef)
 	if err != nil {
 		return err
@@ -175,7 +178,21 @@ func (s *Service) Delete(ctx context.Context, p tenancy.Principal, projectRef, i
 	if i < 0 {
 		return errs.NotFound("field")
 	}
+	if err := matches(fs[i], ifMatch); err != nil {
+		return err
+	}
 	return s.Store.Delete(ctx, p.Scope(), fs[i])
+}
+
+// matches is 412 version_mismatch when ifMatch (not 0) is not f's
+// version: the caller read an older field (the store's write is
+// conditioned on the version read here, so a change meanwhile is one too).
+func matches(f Field, ifMatch int64) error {
+	if ifMatch != 0 && ifMatch != f.Version {
+		return errs.E(errs.KindPreconditionFailed, "version_mismatch",
+			"the field changed since version %d was read (current version %d)", ifMatch, f.Version)
+	}
+	return nil
 }
 
 // validate checks a definition and cleans its name and options.

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/issuetracker/issuetracker/internal/app/trackerwire"
 	"io"
 	"net"
 	"net/http"
@@ -246,6 +247,18 @@ func schedule(ctx context.Context, every time.Duration, what string, run func(no
 			}
 		}
 	}
+}
+
+// runTrackerJob is the local schedule of the issues function's periodic
+// job (trackerwire.Maintain: abandoned status deletions are resumed).
+func runTrackerJob(ctx context.Context, d app.Deps, every time.Duration) {
+	schedule(ctx, every, "tracker maintenance job", func(now time.Time) error {
+		res, err := trackerwire.Maintain(ctx, d, now)
+		if err == nil && res.Taken > 0 {
+			fmt.Printf("resumed %d abandoned status deletions (%d finished)\n", res.Taken, res.Finished)
+		}
+		return err
+	})
 }
 
 // FlushUsage writes the usage counted so far (tests, CLI).
@@ -598,6 +611,7 @@ func (s *Stack) runBackground(cfg Config, deps app.Deps, awsCfg aws.Config, e aw
 	}
 	go s.runMailJob(meterCtx, deps, mailEvery)
 	go s.runUploadSweep(meterCtx, deps, UploadSweepInterval)
+	go runTrackerJob(meterCtx, deps, every(cfg.BillingJobsEvery))
 	pctx, stop := context.WithCancel(context.Background())
 	s.stopPoll = stop
 	// Webhook attempts from the local queue, as the delivery function

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
@@ -97,4 +98,23 @@ func decodeError(err error) error {
 		return errs.Invalid("unknown_field", fmt.Sprintf("unknown field %q", f), errs.FieldError{Field: f, Reason: "unknown field"})
 	}
 	return errs.Invalid("malformed_json", err.Error())
+}
+
+// IfMatch reads a write's If-Match header: 0 when it is absent or "*",
+// else the version its ETag names ("3", or weak W/"3"). Anything else is a
+// 400 invalid_if_match naming the header. Every route that changes or
+// deletes a versioned resource reads it with this one function and answers
+// 412 version_mismatch when the version moved on.
+func IfMatch(r *http.Request) (int64, error) {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" || h == "*" {
+		return 0, nil
+	}
+	h = strings.TrimPrefix(h, "W/")
+	v, err := strconv.ParseInt(strings.Trim(h, `"`), 10, 64)
+	if err != nil || v <= 0 || !strings.HasPrefix(h, `"`) || !strings.HasSuffix(h, `"`) {
+		return 0, errs.Invalid("invalid_if_match", `If-Match must be an ETag of this API, such as "3"`,
+			errs.FieldError{Field: "If-Match", Reason: "malformed"})
+	}
+	return v, nil
 }

@@ -2,19 +2,48 @@ package imports_test
 
 import (
 	"context"
+	"sync/atomic"
+
+	"github.com/aws/smithy-go/middleware"
+
 	"os"
+	"strconv"
 	"testing"
 	"time"
+
+	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/imports/importsdb"
+	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 )
 
 // BenchmarkImport10k imports a 10,000-row Jira export (a fifth of them bad rows)
 // in one job through the service against DynamoDB Local, calling Run
 // until done as a client would, and logs the progress of each call.
+// ITR_IMPORT_ROWS sets another row count (a quick profile).
 func BenchmarkImport10k(b *testing.B) {
+	rows := 10000
+	if n, err := strconv.Atoi(os.Getenv("ITR_IMPORT_ROWS")); err == nil && n > 0 {
+		rows = n
+	}
 	for b.Loop() {
 		f := setup(b)
 		f.svc.Budget = 20 * time.Second
-		csv, valid := jiraCSV(10000)
+		// Every DynamoDB call of the service is counted (round trips per row).
+		cfg, e := testenv.AWS(b)
+		var calls atomic.Int64
+		cfg.APIOptions = append(cfg.APIOptions, func(s *middleware.Stack) error {
+			return s.Initialize.Add(middleware.InitializeMiddlewareFunc("countCalls",
+				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+					calls.Add(1)
+					return next.HandleInitialize(ctx, in)
+				}), middleware.After)
+		})
+		db := awsx.DynamoDB(cfg, e)
+		is := *f.issues
+		is.Store = issuedb.Store{DB: db}
+		f.svc.Issues, f.svc.Store = &is, importsdb.Store{DB: db}
+		csv, valid := jiraCSV(rows)
 		job := f.upload(b, f.ada, csv, 48<<10)
 		start := time.Now()
 		for {
@@ -35,5 +64,7 @@ func BenchmarkImport10k(b *testing.B) {
 			}
 		}
 		b.ReportMetric(time.Since(start).Seconds(), "s/10k-rows")
+		b.ReportMetric(float64(rows)/time.Since(start).Seconds(), "rows/s")
+		b.ReportMetric(float64(calls.Load())/float64(rows), "calls/row")
 	}
 }

@@ -21,7 +21,7 @@ const (
 	MaxParts     = 400      // MaxBytes / a part's size, rounded up generously
 	MaxErrors    = 100      // row errors kept on a job and shown by a preview
 	batchRows    = 100      // rows between two progress commits
-	parallel     = 4        // rows created at once (rows sharing labels conflict in their transactions: the label ConditionChecks)
+	parallel     = 4        // slices of a batch written at once (slices sharing labels conflict in their transactions: the label ConditionChecks)
 )
 
 // State of a job.

@@ -41,6 +41,9 @@ type Store interface {
 // Issues is what imports need of the issue domain (issue.Service).
 type Issues interface {
 	Create(ctx context.Context, p tenancy.Principal, in issue.CreateIssue) (issue.Issue, error)
+	// CreateMany creates many issues in as few transactions as fit; errs[n]
+	// is the outcome of ins[n].
+	CreateMany(ctx context.Context, p tenancy.Principal, ins []issue.CreateIssue) ([]issue.Issue, []error)
 	Existing(ctx context.Context, p tenancy.Principal, ids []string) (map[string]bool, error)
 	LabelNameIDs(ctx context.Context, p tenancy.Principal, names []string) (map[string]string, error)
 	UserIDsByEmail(ctx context.Context, p tenancy.Principal, emails []string) (map[string]string, error)
@@ -387,7 +390,7 @@ func (s *Service) Run(ctx context.Context, p tenancy.Principal, id string) (Job,
 }
 
 // runBatch creates the issues of a slice of rows that are good and not
-// made yet, parallel at most 4 at a time, counting into j.
+// made yet, in `parallel` slices at once, counting into j.
 func (s *Service) runBatch(ctx context.Context, is Issues, p tenancy.Principal, j *Job, batch []draft) error {
 	ids := make([]string, len(batch))
 	for n, d := range batch {
@@ -427,35 +430,48 @@ func (s *Service) runBatch(ctx context.Context, is Issues, p tenancy.Principal, 
 			}
 		}
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(parallel)
+	// The rows to create go in parallel slices, each written in as few
+	// transactions as fit (issue.Service.CreateMany: about 7 rows a call).
+	var todo []int
 	for n, d := range batch {
 		switch {
 		case len(d.problems) > 0:
 			fail(d.problems...)
-			continue
 		case have[ids[n]]:
 			j.Existing++
-			continue
+		default:
+			todo = append(todo, n)
 		}
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	per := max(1, (len(todo)+parallel-1)/parallel)
+	for len(todo) > 0 {
+		slice := todo[:min(per, len(todo))]
+		todo = todo[len(slice):]
 		g.Go(func() error {
-			in := d.in
-			in.ImportID, in.ImportStatus, in.ImportNumber = ids[n], d.status, numbers[n]
-			_, err := is.Create(gctx, p, in)
-			e := errs.As(err)
-			switch {
-			case err == nil:
-				mu.Lock()
-				j.Created++
-				mu.Unlock()
-			case e.Code == "issue_exists":
-				mu.Lock()
-				j.Existing++
-				mu.Unlock()
-			case e.Kind == errs.KindInvalid || e.Kind == errs.KindUnprocessable:
-				fail(RowError{Row: d.row, Key: d.key, Field: fieldOf(e), Reason: e.Message})
-			default:
-				return err
+			ins := make([]issue.CreateIssue, len(slice))
+			for k, n := range slice {
+				ins[k] = batch[n].in
+				ins[k].ImportID, ins[k].ImportStatus, ins[k].ImportNumber = ids[n], batch[n].status, numbers[n]
+			}
+			_, outcomes := is.CreateMany(gctx, p, ins)
+			for k, err := range outcomes {
+				d := batch[slice[k]]
+				e := errs.As(err)
+				switch {
+				case err == nil:
+					mu.Lock()
+					j.Created++
+					mu.Unlock()
+				case e.Code == "issue_exists":
+					mu.Lock()
+					j.Existing++
+					mu.Unlock()
+				case e.Kind == errs.KindInvalid || e.Kind == errs.KindUnprocessable:
+					fail(RowError{Row: d.row, Key: d.key, Field: fieldOf(e), Reason: e.Message})
+				default:
+					return err
+				}
 			}
 			return nil
 		})

@@ -171,21 +171,58 @@ type CreateIssue struct {
 // its assignee, team and labels must exist in the caller's tenant, and
 // only then is a number allocated, so bad input writes nothing.
 func (s *Service) Create(ctx context.Context, p tenancy.Principal, in CreateIssue) (Issue, error) {
-	labels, err := s.LabelIDs(ctx, p, "labels", in.Labels)
+	r, err := s.prepareNew(ctx, p, in)
 	if err != nil {
 		return Issue{}, err
+	}
+	txclaim.Prepare(ctx, r.Issue) // a keyed create's answer is stored with its write
+	if err := s.Store.Create(ctx, p.Scope(), r.Issue, r.History, r.Activity); err != nil {
+		return Issue{}, err
+	}
+	return r.Issue, nil
+}
+
+// CreateMany is Create of many issues (an import's rows, each with its
+// ImportNumber): each is checked as Create checks it, then those that pass
+// are written in as few transactions as fit (Store.CreateMany). errs[n] is
+// the outcome of ins[n], as Create would answer it.
+func (s *Service) CreateMany(ctx context.Context, p tenancy.Principal, ins []CreateIssue) (out []Issue, errs []error) {
+	out, errs = make([]Issue, len(ins)), make([]error, len(ins))
+	var recs []NewRecord
+	var at []int
+	for n, in := range ins {
+		r, err := s.prepareNew(ctx, p, in)
+		if err != nil {
+			errs[n] = err
+			continue
+		}
+		recs, at = append(recs, r), append(at, n)
+	}
+	for k, err := range s.Store.CreateMany(ctx, p.Scope(), recs) {
+		if errs[at[k]] = err; err == nil {
+			out[at[k]] = recs[k].Issue
+		}
+	}
+	return out, errs
+}
+
+// prepareNew checks a new issue and builds what Create writes.
+func (s *Service) prepareNew(ctx context.Context, p tenancy.Principal, in CreateIssue) (NewRecord, error) {
+	labels, err := s.LabelIDs(ctx, p, "labels", in.Labels)
+	if err != nil {
+		return NewRecord{}, err
 	}
 	now := s.now()
 	if in.ProjectID != "" && !ValidID(in.ProjectID) {
-		return Issue{}, errs.Field("project_id", "is not a valid project id or key")
+		return NewRecord{}, errs.Field("project_id", "is not a valid project id or key")
 	}
 	pr, wf, err := s.projectAndWorkflow(ctx, p, cmp.Or(in.ProjectID, DefaultProjectID))
 	if err != nil {
-		return Issue{}, err
+		return NewRecord{}, err
 	}
 	if in.AssigneeID == "" && in.TeamID == "" && pr.DefaultAssigneeID != "" {
 		if ok, err := s.Directory.UserExists(ctx, p.Scope(), pr.DefaultAssigneeID); err != nil {
-			return Issue{}, err
+			return NewRecord{}, err
 		} else if ok { // a default assignee who left is skipped
 			in.AssigneeID = pr.DefaultAssigneeID
 		}
@@ -196,41 +233,37 @@ func (s *Service) Create(ctx context.Context, p tenancy.Principal, in CreateIssu
 		TeamID: in.TeamID, Labels: labels, DueDate: in.DueDate, ReporterID: p.UserID,
 		CreatedAt: now, UpdatedAt: now, Version: 1}
 	if err := i.startIn(wf, in.ImportStatus, now); err != nil {
-		return Issue{}, err
+		return NewRecord{}, err
 	}
 	if err := i.Validate(); err != nil {
-		return Issue{}, err
+		return NewRecord{}, err
 	}
 	i.ParentID, i.Estimate, i.CycleID, i.Fields = in.ParentID, in.Estimate, in.CycleID, in.Fields
 	if err := s.checkPlanning(ctx, p, Issue{}, &i); err != nil {
-		return Issue{}, err
+		return NewRecord{}, err
 	}
 	if err := s.checkFields(ctx, p, Issue{}, &i); err != nil {
-		return Issue{}, err
+		return NewRecord{}, err
 	}
 	if err := s.checkParent(ctx, p, Issue{}, &i); err != nil {
-		return Issue{}, err
+		return NewRecord{}, err
 	}
 	if err := s.checkRefs(ctx, p, Issue{}, i); err != nil {
-		return Issue{}, err
+		return NewRecord{}, err
 	}
 	if i.Mentions, err = s.mentions(ctx, p, i.Description); err != nil {
-		return Issue{}, err
+		return NewRecord{}, err
 	}
 	n := in.ImportNumber
 	if n == 0 {
 		if n, err = s.Store.NextNumber(ctx, p.Scope(), pr.ID); err != nil {
-			return Issue{}, err
+			return NewRecord{}, err
 		}
 	}
 	i.ID, i.Number, i.Key = cmp.Or(in.ImportID, newID()), n, ProjectKey(pr.Key, n)
 	h := StatusChange{ID: newID(), IssueID: i.ID, To: i.Status, Category: i.Category, ActorID: p.UserID, At: now}
 	a := Activity{ID: newID(), IssueID: i.ID, ActorID: p.UserID, At: now, Action: "created", Changes: []Change{}}
-	txclaim.Prepare(ctx, i) // a keyed create's answer is stored with its write
-	if err := s.Store.Create(ctx, p.Scope(), i, h, a); err != nil {
-		return Issue{}, err
-	}
-	return i, nil
+	return NewRecord{Issue: i, History: h, Activity: a}, nil
 }
 
 // checkRefs verifies, in parallel, that a new assignee, team and labels

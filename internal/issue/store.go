@@ -30,6 +30,9 @@ type IssueStore interface {
 	ReserveNumbers(ctx context.Context, sc tenancy.Scope, projectID string, n int) (int64, error)
 	// Create writes a new issue with its first history and activity entries.
 	Create(ctx context.Context, sc tenancy.Scope, i Issue, h StatusChange, a Activity) error
+	// CreateMany is Create of many new issues (an import's rows) in as
+	// few round trips as fit; errs[n] is the outcome of records[n].
+	CreateMany(ctx context.Context, sc tenancy.Scope, records []NewRecord) (errs []error)
 	// Get returns the issue or not_found (issue_not_found).
 	Get(ctx context.Context, sc tenancy.Scope, id string) (Issue, error)
 	// IDByNumber resolves a project's issue number to the issue id.
@@ -78,4 +81,12 @@ type LabelStore interface {
 	Label(ctx context.Context, sc tenancy.Scope, id string) (Label, error)
 	UpdateLabel(ctx context.Context, sc tenancy.Scope, old, l Label) error
 	DeleteLabel(ctx context.Context, sc tenancy.Scope, l Label) error
+}
+
+// NewRecord is what Create writes for a new issue: the issue, its first
+// status-history entry and its "created" activity.
+type NewRecord struct {
+	Issue    Issue
+	History  StatusChange
+	Activity Activity
 }

@@ -36,6 +36,10 @@ type Body struct {
 	// Errors are error statuses of this operation beyond those every
 	// operation of its kind can answer (ErrorStatuses).
 	Errors []int
+	// IfMatch names the resource whose ETag the operation's If-Match
+	// header takes ("the issue"): a stale one is a 412 version_mismatch.
+	// Empty: the operation reads no If-Match.
+	IfMatch string
 }
 
 // Servers the document names: the deployed stage (API Gateway REST API,
@@ -164,9 +168,9 @@ func (g *gen) operation(rt routes.Route, b Body) map[string]any {
 		params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header",
 			"description": "a retry with the same key and body replays the first response", "schema": map[string]any{"type": "string", "maxLength": 255}})
 	}
-	if (rt.Method == "PATCH" || rt.Method == "DELETE" || strings.HasSuffix(rt.Path, "/transitions")) && strings.HasPrefix(rt.Path, "/v1/issues/{issueId}") && !strings.Contains(rt.Path, "comments") {
+	if b.IfMatch != "" {
 		params = append(params, map[string]any{"name": "If-Match", "in": "header",
-			"description": "the issue's ETag; a stale one is a 412", "schema": map[string]any{"type": "string"}})
+			"description": b.IfMatch + "'s ETag (from its ETag header or version); a stale one is a 412 version_mismatch", "schema": map[string]any{"type": "string"}})
 	}
 	if len(params) > 0 {
 		op["parameters"] = params

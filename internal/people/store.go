@@ -45,8 +45,9 @@ type TeamStore interface {
 	Put(ctx context.Context, sc tenancy.Scope, t Team) (Team, error)
 	// GetTeam returns the team or not_found (team_not_found).
 	GetTeam(ctx context.Context, sc tenancy.Scope, id string) (Team, error)
-	// DeleteTeam deletes the team and its memberships.
-	DeleteTeam(ctx context.Context, sc tenancy.Scope, id string) error
+	// DeleteTeam deletes the team (if at version, when not 0: 412
+	// version_mismatch otherwise) and its memberships.
+	DeleteTeam(ctx context.Context, sc tenancy.Scope, id string, version int64) error
 	// Teams lists the tenant's teams in name order.
 	Teams(ctx context.Context, sc tenancy.Scope, req list.Request) (list.Page[Team], error)
 	// AddMember adds a user of the tenant to a team (idempotent).

@@ -93,11 +93,15 @@ func (s *Service) GetTeam(ctx context.Context, p tenancy.Principal, id string) (
 	return s.Teams.GetTeam(ctx, p.Scope(), id)
 }
 
-// UpdateTeam renames or re-describes a team (merge: absent fields stay).
-func (s *Service) UpdateTeam(ctx context.Context, p tenancy.Principal, id string, in TeamInput) (Team, error) {
+// UpdateTeam renames or re-describes a team (merge: absent fields stay),
+// if it is still at version ifMatch (0: any): 412 version_mismatch otherwise.
+func (s *Service) UpdateTeam(ctx context.Context, p tenancy.Principal, id string, ifMatch int64, in TeamInput) (Team, error) {
 	t, err := s.Teams.GetTeam(ctx, p.Scope(), id)
 	if err != nil {
 		return Team{}, err
+	}
+	if ifMatch != 0 && ifMatch != t.Version {
+		return Team{}, TeamVersionMismatch(ifMatch, t.Version)
 	}
 	if err := in.Apply(&t, false); err != nil {
 		return Team{}, err
@@ -106,9 +110,17 @@ func (s *Service) UpdateTeam(ctx context.Context, p tenancy.Principal, id string
 	return s.Teams.Put(ctx, p.Scope(), t)
 }
 
-// DeleteTeam deletes a team of the caller's tenant and its memberships.
-func (s *Service) DeleteTeam(ctx context.Context, p tenancy.Principal, id string) error {
-	return s.Teams.DeleteTeam(ctx, p.Scope(), id)
+// DeleteTeam deletes a team of the caller's tenant and its memberships,
+// if it is still at version ifMatch (0: any): 412 version_mismatch otherwise.
+func (s *Service) DeleteTeam(ctx context.Context, p tenancy.Principal, id string, ifMatch int64) error {
+	return s.Teams.DeleteTeam(ctx, p.Scope(), id, ifMatch)
+}
+
+// TeamVersionMismatch is the 412 of a write whose If-Match names version
+// ifMatch of a team now at version current.
+func TeamVersionMismatch(ifMatch, current int64) error {
+	return errs.E(errs.KindPreconditionFailed, "version_mismatch",
+		"the team changed since version %d was read (current version %d)", ifMatch, current)
 }
 
 // Members lists the members of a team of the caller's tenant.

@@ -24,7 +24,13 @@ type Service struct {
 	Users Users
 	// Tracker finds and remaps the issues of a status being deleted.
 	Tracker Tracker
-	Now     func() time.Time
+	// Beats keeps the heartbeats of running status deletions in the
+	// control table (nil: none; nothing resumes an abandoned job).
+	Beats Heartbeats
+	// Page is how many issue ids a status deletion's step reads and
+	// commits (0: 100).
+	Page int
+	Now  func() time.Time
 }
 
 func (s *Service) now() time.Time {

@@ -1,6 +1,7 @@
 package project
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -57,6 +58,9 @@ type Deletion struct {
 	StartedAt  time.Time    `json:"started_at"`
 	FinishedAt *time.Time   `json:"finished_at,omitempty"`
 	Rev        int64        `json:"-"`
+	// StartedBy is the Admin who started the job (a takeover acts in
+	// their name).
+	StartedBy string `json:"-"`
 }
 
 // Deletion states.
@@ -69,7 +73,7 @@ const (
 // 29 s, like an import's run (the caller calls again until done).
 var DeletionBudget = 20 * time.Second
 
-// remapPage is how many issue ids one step reads.
+// remapPage is how many issue ids one step reads (Service.Page).
 const remapPage = 100
 
 // Workflow returns the workflow of the project ref (id or key).
@@ -206,7 +210,7 @@ func (s *Service) DeleteStatus(ctx context.Context, p tenancy.Principal, ref str
 	if err != nil {
 		return Deletion{}, err
 	}
-	cur, ok := w.Status(st)
+	_, ok := w.Status(st)
 	switch {
 	case found && d.State == DeletionRunning && d.MoveTo != moveTo:
 		return Deletion{}, errs.E(errs.KindConflict, "status_deletion_running", "status %s is being deleted into %s", st, d.MoveTo).
@@ -238,31 +242,59 @@ func (s *Service) DeleteStatus(ctx context.Context, p tenancy.Principal, ref str
 		return Deletion{}, err
 	}
 	if !running {
-		d = Deletion{ProjectID: pr.ID, Status: st, MoveTo: moveTo, State: DeletionRunning, StartedAt: now, Rev: d.Rev + 1}
+		d = Deletion{ProjectID: pr.ID, Status: st, MoveTo: moveTo, State: DeletionRunning, StartedAt: now, Rev: d.Rev + 1, StartedBy: p.UserID}
 		if err := s.Store.PutDeletion(ctx, p.Scope(), d); err != nil {
 			return Deletion{}, err
 		}
+		// From here an abandoned job is resumed (the heartbeat goes stale).
+		if err := s.beat(ctx, p, d, ""); err != nil {
+			return d, err
+		}
 	}
+	return s.drive(ctx, p, w, d, "")
+}
+
+// drive makes the status st of d retiring (no issue may enter it) if it
+// is not yet, then runs the job (runDeletion).
+func (s *Service) drive(ctx context.Context, p tenancy.Principal, w issue.Workflow, d Deletion, runner string) (Deletion, error) {
+	st := d.Status
+	cur, _ := w.Status(st)
+	var err error
 	if !cur.Retiring {
 		for n := range w.Statuses {
 			w.Statuses[n].Retiring = w.Statuses[n].Retiring || w.Statuses[n].Status == st
 		}
 		if w, err = s.put(ctx, p, w, w.Version); err != nil {
-			return Deletion{}, err
+			return d, err
 		}
 	}
-	return s.runDeletion(ctx, p, w, d)
+	return s.runDeletion(ctx, p, w, d, runner)
 }
+
+// deadline is when a run started now stops: after DeletionBudget, and
+// some seconds before ctx's deadline (the function's timeout) if sooner.
+func deadline(ctx context.Context) time.Time {
+	end := time.Now().Add(DeletionBudget)
+	if dl, ok := ctx.Deadline(); ok && dl.Add(-deadlineMargin).Before(end) {
+		end = dl.Add(-deadlineMargin)
+	}
+	return end
+}
+
+// deadlineMargin is the time left, before the function's timeout, for
+// the last page's commit and the answer.
+const deadlineMargin = 2 * time.Second
 
 // runDeletion moves the status's issues page by page, committing the
 // position after each page, until the budget is spent or a whole pass
 // over the status's index partition moves nothing (entries of issues that
 // already left may lag; new issues cannot enter a retiring status). Then
-// the status leaves the workflow and the job is done.
-func (s *Service) runDeletion(ctx context.Context, p tenancy.Principal, w issue.Workflow, d Deletion) (Deletion, error) {
-	deadline := time.Now().Add(DeletionBudget)
-	for time.Now().Before(deadline) {
-		ids, next, err := s.Tracker.InStatus(ctx, p, d.ProjectID, d.Status, d.After, remapPage)
+// the status leaves the workflow and the job is done. Each commit
+// refreshes the job's heartbeat, as runner ("" for a caller).
+func (s *Service) runDeletion(ctx context.Context, p tenancy.Principal, w issue.Workflow, d Deletion, runner string) (Deletion, error) {
+	end := deadline(ctx)
+	for time.Now().Before(end) {
+		ids, next, err := s.Tracker.InStatus(ctx, p, d.ProjectID, d.Status, d.After, cmp.Or(s.Page, remapPage))
 		if err != nil {
 			return d, err
 		}
@@ -289,6 +321,9 @@ func (s *Service) runDeletion(ctx context.Context, p tenancy.Principal, w issue.
 		if err := s.Store.PutDeletion(ctx, p.Scope(), d); err != nil {
 			return d, err
 		}
+		if err := s.beat(ctx, p, d, runner); err != nil {
+			return d, err
+		}
 	}
 	return d, nil
 }
@@ -298,13 +333,18 @@ func (s *Service) finishDeletion(ctx context.Context, p tenancy.Principal, w iss
 	if _, err := s.put(ctx, p, without(w, d.Status), w.Version); err != nil {
 		return d, err
 	}
+	return s.markDone(ctx, p, d)
+}
+
+// markDone records d as done and removes its heartbeat.
+func (s *Service) markDone(ctx context.Context, p tenancy.Principal, d Deletion) (Deletion, error) {
 	now := s.now()
 	d.State, d.FinishedAt, d.After = DeletionDone, &now, ""
 	d.Rev++
 	if err := s.Store.PutDeletion(ctx, p.Scope(), d); err != nil {
 		return d, err
 	}
-	return d, nil
+	return d, s.unbeat(ctx, p, d)
 }
 
 // DeletionOf returns the job deleting status st of the project ref.

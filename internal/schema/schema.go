@@ -209,6 +209,12 @@ const (
 	ControlBillingEvent    = "BILLINGEVENT#"
 	ControlBillingClose    = "BILLINGCLOSE"
 	ControlBillingAccounts = "BILLING"
+	// ControlStatusDeletionJobs is the one partition of the heartbeats of
+	// the running status-deletion jobs (internal/project): sk
+	// "<tenant>#<project>#<status>", the last progress time and position.
+	// The periodic job of the issues function (trackerwire.Maintain)
+	// resumes, as the tenant, the jobs whose heartbeat went stale.
+	ControlStatusDeletionJobs = "JOBS#STATUSDEL"
 )
 
 // BrandingAttributes are the only attributes of a tenant record that a

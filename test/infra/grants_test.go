@@ -149,8 +149,14 @@ func logsOf(fn string) string { return "<Fn" + fn + "Logs>: logs:CreateLogStream
 // all, and the workspace function can change a tenant's branding but not
 // its tier.
 var allowed = map[string][]string{
-	"meta":   {xray, logsOf("meta"), cursorKey},
-	"issues": {xray, logsOf("issues"), cursorKey, asTenant, readTenant, meterUsage},
+	"meta": {xray, logsOf("meta"), cursorKey},
+	// Its periodic job resumes abandoned status deletions (as each tenant,
+	// through the tenant access role): the heartbeats' partition only, and
+	// of a heartbeat's attributes it updates the time and runner only.
+	"issues": {xray, logsOf("issues"), cursorKey, asTenant, readTenant, meterUsage,
+		"<ControlTable> " + leading("JOBS#STATUSDEL") + ": dynamodb:DeleteItem dynamodb:PutItem dynamodb:Query",
+		`<ControlTable> {"ForAllValues:StringEquals":{"dynamodb:Attributes":["pk","sk","at","runner"]},"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["JOBS#STATUSDEL"]},"Null":{"dynamodb:LeadingKeys":"false"},"StringEqualsIfExists":{"dynamodb:ReturnValues":["NONE","UPDATED_OLD","UPDATED_NEW"]}}: dynamodb:UpdateItem`,
+	},
 	// Comments also redeliver webhooks: they queue an attempt.
 	"comments": {xray, logsOf("comments"), cursorKey, asTenant, readTenant, meterUsage,
 		"arn:aws:sqs:us-east-1:123456789012:issuetracker-webhooks: sqs:SendMessage"},

@@ -45,7 +45,7 @@ func Operations(d core.Deps) httpapi.Operations {
 		IssueOperations(d),
 		viewapi.Operations(viewapi.Deps{Service: viewService(d)}),
 		importsapi.Operations(importsapi.Deps{Service: &imports.Service{Store: importsdb.Store{DB: d.DB}, Issues: issueService(d), Now: d.Now}}),
-		projectapi.Operations(projectapi.Deps{Service: newProjectService(d.DB, d.Cursors, d.Now)}),
+		projectapi.Operations(projectapi.Deps{Service: ProjectService(d)}),
 		customfieldapi.Operations(customfieldapi.Deps{Service: newFieldService(d.DB, d.Cursors, d.Now)}),
 		cycleapi.Operations(cycleapi.Deps{Service: newCycleService(d.DB, d.Cursors, d.Now), Issues: issueService(d)}),
 	} {
@@ -87,10 +87,18 @@ func newCycleService(db *dynamodb.Client, cursors list.Codec, now func() time.Ti
 	return IssueService(db, cursors, now).Cycles.(cycle.Issues).Service
 }
 
-// newProjectService is the project domain on db, with the issues its
-// workflow edits check and remap.
-func newProjectService(db *dynamodb.Client, cursors list.Codec, now func() time.Time) *project.Service {
-	return IssueService(db, cursors, now).Projects.(project.Issues).Service
+// ProjectService is the project domain on d's tables, with the issues its
+// workflow edits check and remap, and the status-deletion heartbeats in
+// the control table (with the function's own credentials).
+func ProjectService(d core.Deps) *project.Service {
+	ps := IssueService(d.DB, d.Cursors, d.Now).Projects.(project.Issues).Service
+	ps.Beats = Heartbeats(d)
+	return ps
+}
+
+// Heartbeats are the status-deletion jobs' heartbeats on d's control table.
+func Heartbeats(d core.Deps) projectdb.Heartbeats {
+	return projectdb.Heartbeats{DB: d.Control(), Table: d.Names.Control()}
 }
 
 // viewService is the saved views on d's tables, over the issue list.

@@ -56,6 +56,7 @@ func (d Deps) create(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", "/v1/projects/"+f.ProjectID+"/fields/"+f.ID)
+	w.Header().Set("ETag", etag(f.Version))
 	return httpapi.WriteJSON(w, http.StatusCreated, f)
 }
 
@@ -64,14 +65,19 @@ func (d Deps) update(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	want, err := httpapi.IfMatch(r)
+	if err != nil {
+		return err
+	}
 	var in customfield.Input
 	if err := httpapi.DecodeJSON(r, &in, maxBody); err != nil {
 		return err
 	}
-	f, err := d.Service.Update(r.Context(), p, r.PathValue("projectId"), r.PathValue("fieldId"), in)
+	f, err := d.Service.Update(r.Context(), p, r.PathValue("projectId"), r.PathValue("fieldId"), want, in)
 	if err != nil {
 		return err
 	}
+	w.Header().Set("ETag", etag(f.Version))
 	return httpapi.WriteJSON(w, http.StatusOK, f)
 }
 
@@ -80,9 +86,16 @@ func (d Deps) delete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := d.Service.Delete(r.Context(), p, r.PathValue("projectId"), r.PathValue("fieldId")); err != nil {
+	want, err := httpapi.IfMatch(r)
+	if err != nil {
+		return err
+	}
+	if err := d.Service.Delete(r.Context(), p, r.PathValue("projectId"), r.PathValue("fieldId"), want); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// etag is the strong validator of a field's version (If-Match takes it).
+func etag(v int64) string { return `"` + strconv.FormatInt(v, 10) + `"` }

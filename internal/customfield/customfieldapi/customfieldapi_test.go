@@ -253,3 +253,40 @@ func TestDeletingACustomField(t *testing.T) {
 	got := decode[issue.Issue](t, w.api.As(w.ann).Do("PATCH", "/v1/issues/"+i.ID, map[string]any{"fields": map[string]any{ids["number"]: 4}}), http.StatusOK)
 	assert.Equal(t, map[string]any{ids["number"]: 4.0}, got.Fields, "the deleted field's value is dropped by the next write")
 }
+
+// A field's PATCH and DELETE honour If-Match like the project's other
+// versioned writes: a stale version is a 412 version_mismatch and changes
+// nothing; a malformed one a 400 invalid_if_match; the current one (or
+// none) goes through.
+func TestFieldWritesHonourIfMatch(t *testing.T) {
+	w := newWorld(t)
+	ada := w.api.As(w.ada)
+	f := w.field(t, map[string]any{"name": "Team", "type": "text"})
+	path := "/v1/projects/default/fields/" + f.ID
+	res := ada.Do("PATCH", path, map[string]any{"name": "Squad"}, "If-Match", `"1"`)
+	up := decode[issue.FieldDef](t, res, http.StatusOK)
+	assert.Equal(t, int64(2), up.Version)
+	assert.Equal(t, `"2"`, res.Header.Get("ETag"))
+
+	code, _ := problem(t, ada.Do("PATCH", path, map[string]any{"name": "Crew"}, "If-Match", `"1"`), http.StatusPreconditionFailed)
+	assert.Equal(t, "version_mismatch", code)
+	code, field := problem(t, ada.Do("PATCH", path, map[string]any{"name": "Crew"}, "If-Match", "1"), http.StatusBadRequest)
+	assert.Equal(t, []string{"invalid_if_match", "If-Match"}, []string{code, field})
+	code, _ = problem(t, ada.Do("DELETE", path, nil, "If-Match", `"1"`), http.StatusPreconditionFailed)
+	assert.Equal(t, "version_mismatch", code)
+	code, _ = problem(t, ada.Do("DELETE", path, nil, "If-Match", `W/"x"`), http.StatusBadRequest)
+	assert.Equal(t, "invalid_if_match", code)
+	assert.Equal(t, "Squad", w.fieldsByName(t)["Squad"].Name, "nothing changed")
+
+	require.Equal(t, http.StatusNoContent, ada.Do("DELETE", path, nil, "If-Match", `"2"`).Status)
+	assert.NotContains(t, w.fieldsByName(t), "Squad")
+}
+
+func (w *world) fieldsByName(t *testing.T) map[string]issue.FieldDef {
+	t.Helper()
+	out := map[string]issue.FieldDef{}
+	for _, f := range decode[list.Page[issue.FieldDef]](t, w.api.As(w.ann).Do("GET", "/v1/projects/default/fields", nil), http.StatusOK).Items {
+		out[f.Name] = f
+	}
+	return out
+}

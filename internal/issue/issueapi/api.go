@@ -9,9 +9,7 @@ package issueapi
 import (
 	"net/http"
 	"strconv"
-	"strings"
 
-	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/issue"
 )
@@ -53,20 +51,8 @@ func Operations(d Deps) httpapi.Operations {
 // etag is the strong validator of an issue version.
 func etag(v int64) string { return `"` + strconv.FormatInt(v, 10) + `"` }
 
-// ifMatch reads If-Match: 0 when absent or "*", else the version it names.
-func ifMatch(r *http.Request) (int64, error) {
-	h := strings.TrimSpace(r.Header.Get("If-Match"))
-	if h == "" || h == "*" {
-		return 0, nil
-	}
-	h = strings.TrimPrefix(h, "W/")
-	v, err := strconv.ParseInt(strings.Trim(h, `"`), 10, 64)
-	if err != nil || v <= 0 || !strings.HasPrefix(h, `"`) || !strings.HasSuffix(h, `"`) {
-		return 0, errs.Invalid("invalid_if_match", `If-Match must be an ETag of this API, such as "3"`,
-			errs.FieldError{Field: "If-Match", Reason: "malformed"})
-	}
-	return v, nil
-}
+// ifMatch is httpapi.IfMatch.
+var ifMatch = httpapi.IfMatch
 
 func writeIssue(w http.ResponseWriter, status int, i issue.Issue) error {
 	w.Header().Set("ETag", etag(i.Version))

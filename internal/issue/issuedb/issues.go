@@ -85,6 +85,11 @@ func counterSize(tenant, project string, n int64) int64 {
 // activity entries, label uses and search postings in one transaction. A
 // label that vanished meanwhile is a 400 naming labels.
 func (s Store) Create(ctx context.Context, sc tenancy.Scope, i issue.Issue, h issue.StatusChange, a issue.Activity) error {
+	return createTx(sc, i, h, a).run(ctx, s.DB, "create issue")
+}
+
+// createTx is the transaction of Create.
+func createTx(sc tenancy.Scope, i issue.Issue, h issue.StatusChange, a issue.Activity) *tx {
 	t := &tx{table: sc.Table}
 	if i.HasChildren == nil {
 		none := false
@@ -100,7 +105,7 @@ func (s Store) Create(ctx context.Context, sc tenancy.Scope, i issue.Issue, h is
 	labelDelta(t, i.TenantID, i.ID, nil, i.Labels)
 	termDelta(t, i.TenantID, i.ID, "I", nil, decodeTerms(it.Terms))
 	cycleDelta(t, issue.Issue{}, i, i.CreatedAt)
-	return t.run(ctx, s.DB, "create issue")
+	return t
 }
 
 // Get returns the issue or issue_not_found (also for another tenant's id:

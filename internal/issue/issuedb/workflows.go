@@ -62,8 +62,12 @@ func (s Store) InStatus(ctx context.Context, sc tenancy.Scope, projectID string,
 		if err := attributevalue.UnmarshalListOfMaps(out.Items, &page); err != nil {
 			return nil, "", fmt.Errorf("issues in status: %w", err)
 		}
-		for _, x := range page {
+		for n, x := range page {
 			ids = append(ids, x.ID)
+			if len(ids) == max && (n < len(page)-1 || len(out.LastEvaluatedKey) != 0) {
+				// At most max: the next call goes on after this one.
+				return ids, x.Pos, nil
+			}
 		}
 		if len(out.LastEvaluatedKey) == 0 {
 			return ids, "", nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -24,15 +25,24 @@ func (d Deps) getTeam(w http.ResponseWriter, r *http.Request) error {
 }
 
 // updateTeam renames or re-describes a team (merge: absent fields stay).
+// updateTeam and deleteTeam honour If-Match (the team's version).
 func (d Deps) updateTeam(w http.ResponseWriter, r *http.Request) error {
+	want, err := httpapi.IfMatch(r)
+	if err != nil {
+		return err
+	}
 	return decodeFor(w, r, http.StatusOK, func(ctx context.Context, p tenancy.Principal, in people.TeamInput) (people.Team, error) {
-		return d.Service.UpdateTeam(ctx, p, r.PathValue("teamId"), in)
+		return d.Service.UpdateTeam(ctx, p, r.PathValue("teamId"), want, in)
 	})
 }
 
 func (d Deps) deleteTeam(w http.ResponseWriter, r *http.Request) error {
+	want, err := httpapi.IfMatch(r)
+	if err != nil {
+		return err
+	}
 	return doFor(w, r, func(ctx context.Context, p tenancy.Principal) error {
-		return d.Service.DeleteTeam(ctx, p, r.PathValue("teamId"))
+		return d.Service.DeleteTeam(ctx, p, r.PathValue("teamId"), want)
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -136,4 +137,33 @@ func TestCrossTenantObjectsAreNotFound(t *testing.T) {
 		assert.Equal(t, "user", u["role"])
 		assert.Equal(t, "active", u["status"])
 	})
+}
+
+// A team's PATCH and DELETE honour If-Match (its version): a stale one is
+// a 412 version_mismatch and changes nothing.
+func TestTeamWritesHonourIfMatch(t *testing.T) {
+	w := newWorld(t)
+	admin := w.as("admin@acme.test")
+	var team people.Team
+	res := admin.Do("POST", "/v1/teams", map[string]any{"name": "Platform"})
+	require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
+	res.JSON(t, &team)
+	path := "/v1/teams/" + team.ID
+	res = admin.Do("PATCH", path, map[string]any{"name": "Core"}, "If-Match", `"`+strconv.FormatInt(team.Version, 10)+`"`)
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	var up people.Team
+	res.JSON(t, &up)
+	require.Equal(t, team.Version+1, up.Version)
+	stale := `"` + strconv.FormatInt(team.Version, 10) + `"`
+	for method, body := range map[string]any{"PATCH": map[string]any{"name": "Stale"}, "DELETE": nil} {
+		res := admin.Do(method, path, body, "If-Match", stale)
+		require.Equal(t, http.StatusPreconditionFailed, res.Status, string(res.Body))
+		assert.Equal(t, "version_mismatch", res.Map(t)["code"], method)
+	}
+	res = admin.Do("DELETE", path, nil, "If-Match", "3")
+	require.Equal(t, http.StatusBadRequest, res.Status)
+	assert.Equal(t, "invalid_if_match", res.Map(t)["code"])
+	assert.Equal(t, "Core", admin.Do("GET", path, nil).Map(t)["name"], "nothing changed")
+	require.Equal(t, http.StatusNoContent, admin.Do("DELETE", path, nil, "If-Match", `"`+strconv.FormatInt(up.Version, 10)+`"`).Status)
+	assert.Equal(t, http.StatusNotFound, admin.Do("GET", path, nil).Status)
 }

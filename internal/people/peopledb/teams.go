@@ -108,12 +108,27 @@ func (s TeamDB) GetTeam(ctx context.Context, sc tenancy.Scope, id string) (peopl
 	return it.team(), nil
 }
 
-// DeleteTeam deletes the team, then its memberships.
-func (s TeamDB) DeleteTeam(ctx context.Context, sc tenancy.Scope, id string) error {
-	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(teamPK(sc.TenantID, id), teamSK),
-		ConditionExpression: aws.String("attribute_exists(pk)")})
+// DeleteTeam deletes the team (at version, when not 0), then its memberships.
+func (s TeamDB) DeleteTeam(ctx context.Context, sc tenancy.Scope, id string, version int64) error {
+	cond := expression.AttributeExists(expression.Name(schema.PK))
+	if version != 0 {
+		cond = cond.And(expression.Name("version").Equal(expression.Value(version)))
+	}
+	e, err := expression.NewBuilder().WithCondition(cond).Build()
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(teamPK(sc.TenantID, id), teamSK),
+		ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()})
 	if dynamo.ConditionFailed(err) {
-		return errs.NotFound("team")
+		if version == 0 {
+			return errs.NotFound("team")
+		}
+		t, gerr := s.GetTeam(ctx, sc, id)
+		if gerr != nil {
+			return gerr // team_not_found
+		}
+		return people.TeamVersionMismatch(version, t.Version)
 	}
 	if err != nil {
 		return fmt.Errorf("delete team: %w", err)

@@ -5,7 +5,6 @@ package projectapi
 import (
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
@@ -105,16 +104,5 @@ func write(w http.ResponseWriter, status int, pr project.Project) error {
 	return httpapi.WriteJSON(w, status, pr)
 }
 
-// ifMatch reads If-Match: 0 when absent or "*", else the version it names.
-func ifMatch(r *http.Request) (int64, error) {
-	h := strings.TrimSpace(r.Header.Get("If-Match"))
-	if h == "" || h == "*" {
-		return 0, nil
-	}
-	v, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(h, "W/"), `"`), 10, 64)
-	if err != nil || v <= 0 {
-		return 0, errs.Invalid("invalid_if_match", `If-Match must be an ETag of this API, such as "3"`,
-			errs.FieldError{Field: "If-Match", Reason: "malformed"})
-	}
-	return v, nil
-}
+// ifMatch is httpapi.IfMatch.
+var ifMatch = httpapi.IfMatch

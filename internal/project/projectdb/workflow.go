@@ -90,6 +90,7 @@ type deletionItem struct {
 	StartedAt  time.Time    `dynamodbav:"started_at"`
 	FinishedAt *time.Time   `dynamodbav:"finished_at,omitempty"`
 	Rev        int64        `dynamodbav:"rev"`
+	StartedBy  string       `dynamodbav:"started_by,omitempty"`
 }
 
 // Workflow implements project.Store: one GetItem.
@@ -184,14 +185,14 @@ func (s Store) Deletion(ctx context.Context, sc tenancy.Scope, projectID string,
 		return project.Deletion{}, err
 	}
 	return project.Deletion{ProjectID: it.ProjectID, Status: it.Status, MoveTo: it.MoveTo, State: it.State, Moved: it.Moved,
-		After: it.After, PassMoved: it.PassMoved, StartedAt: it.StartedAt, FinishedAt: it.FinishedAt, Rev: it.Rev}, nil
+		After: it.After, PassMoved: it.PassMoved, StartedAt: it.StartedAt, FinishedAt: it.FinishedAt, Rev: it.Rev, StartedBy: it.StartedBy}, nil
 }
 
 // PutDeletion implements project.Store: PutItem conditioned on the revision.
 func (s Store) PutDeletion(ctx context.Context, sc tenancy.Scope, d project.Deletion) error {
 	it := deletionItem{PK: projectsPK(sc.TenantID), SK: deletionSK(d.ProjectID, d.Status), Entity: "status_deletion", ProjectID: d.ProjectID,
 		Status: d.Status, MoveTo: d.MoveTo, State: d.State, Moved: d.Moved, After: d.After, PassMoved: d.PassMoved,
-		StartedAt: d.StartedAt, FinishedAt: d.FinishedAt, Rev: d.Rev}
+		StartedAt: d.StartedAt, FinishedAt: d.FinishedAt, Rev: d.Rev, StartedBy: d.StartedBy}
 	cond := expression.AttributeNotExists(expression.Name("pk")).Or(expression.Name("rev").Equal(expression.Value(d.Rev - 1)))
 	err := s.put(ctx, sc, it, cond, d.Rev == 1)
 	return dynamo.Translate(err, "put status deletion", errs.Conflict("status_deletion_busy", "another call is running this deletion; try again"))

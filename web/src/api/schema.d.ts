@@ -6988,7 +6988,10 @@ export interface operations {
     deleteCycle: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the cycle's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                "If-Match"?: string;
+            };
             path: {
                 cycleId: string;
             };
@@ -7089,7 +7092,10 @@ export interface operations {
     updateCycle: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the cycle's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                "If-Match"?: string;
+            };
             path: {
                 cycleId: string;
             };
@@ -8283,7 +8289,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description the issue's ETag; a stale one is a 412 */
+                /** @description the issue's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
                 "If-Match"?: string;
             };
             path: {
@@ -8387,7 +8393,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description the issue's ETag; a stale one is a 412 */
+                /** @description the issue's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
                 "If-Match"?: string;
             };
             path: {
@@ -8872,10 +8878,7 @@ export interface operations {
     deleteAttachment: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description the issue's ETag; a stale one is a 412 */
-                "If-Match"?: string;
-            };
+            header?: never;
             path: {
                 issueId: string;
                 attachmentId: string;
@@ -9646,6 +9649,8 @@ export interface operations {
             header?: {
                 /** @description a retry with the same key and body replays the first response */
                 "Idempotency-Key"?: string;
+                /** @description the issue's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                "If-Match"?: string;
             };
             path: {
                 issueId: string;
@@ -9957,10 +9962,7 @@ export interface operations {
     deleteRelation: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description the issue's ETag; a stale one is a 412 */
-                "If-Match"?: string;
-            };
+            header?: never;
             path: {
                 issueId: string;
                 relationId: string;
@@ -10056,7 +10058,7 @@ export interface operations {
             header?: {
                 /** @description a retry with the same key and body replays the first response */
                 "Idempotency-Key"?: string;
-                /** @description the issue's ETag; a stale one is a 412 */
+                /** @description the issue's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
                 "If-Match"?: string;
             };
             path: {
@@ -10358,10 +10360,7 @@ export interface operations {
     unwatchIssue: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description the issue's ETag; a stale one is a 412 */
-                "If-Match"?: string;
-            };
+            header?: never;
             path: {
                 issueId: string;
             };
@@ -12056,7 +12055,10 @@ export interface operations {
     updateProject: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the project's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                "If-Match"?: string;
+            };
             path: {
                 projectId: string;
             };
@@ -12358,7 +12360,10 @@ export interface operations {
     deleteField: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the field's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                "If-Match"?: string;
+            };
             path: {
                 projectId: string;
                 fieldId: string;
@@ -12419,6 +12424,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too Many Requests */
             429: {
                 headers: {
@@ -12451,7 +12465,10 @@ export interface operations {
     updateField: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the field's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                "If-Match"?: string;
+            };
             path: {
                 projectId: string;
                 fieldId: string;
@@ -12644,7 +12661,10 @@ export interface operations {
     updateProjectWorkflow: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the workflow's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                "If-Match"?: string;
+            };
             path: {
                 projectId: string;
             };
@@ -14233,7 +14253,10 @@ export interface operations {
     deleteTeam: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the team's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                "If-Match"?: string;
+            };
             path: {
                 teamId: string;
             };
@@ -14293,6 +14316,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too Many Requests */
             429: {
                 headers: {
@@ -14325,7 +14357,10 @@ export interface operations {
     updateTeam: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the team's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                "If-Match"?: string;
+            };
             path: {
                 teamId: string;
             };
@@ -14384,6 +14419,15 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
