@@ -24,10 +24,11 @@ import (
 // the rollback, then the run's last step deletes it.
 //
 // Catch-up reads both homes and writes the difference (Mover.Sync), rather
-// than replaying the change stream: the freeze must read both sides whole
-// anyway to verify them, so the difference comes at no extra read, it is
-// exact whatever the stream's delivery order or lag, and it needs no third
-// reader of a stream that already has its two (docs/migration.md).
+// than replaying the change stream: it is exact whatever the stream's
+// delivery order or lag, and it needs no third reader of a stream that
+// already has its two. From the copy on, the tenant's writes log their keys
+// (internal/keylog), so the freeze's drain reads only the keys written
+// since the last catch-up round (docs/migration.md).
 const PhaseMigration Phase = "migration"
 
 // Migration steps, in order.
@@ -82,7 +83,39 @@ type Mover interface {
 // read-back items), so verify reads nothing (tenantdata.Store).
 type Drainer interface {
 	CheckTarget(ctx context.Context, tenantID string, to Home) error
-	Drain(ctx context.Context, tenantID string, from, to Home) (writes int, source, target map[string]FamilyDigest, err error)
+	Drain(ctx context.Context, tenantID string, from, to Home, log KeyLog) (Drained, error)
+}
+
+// KeyLog says since when the tenant's writes are logged by key
+// (internal/keylog; zero: not logged) and how long a write may land after
+// its key was logged (the settle time and the guard's home cache, plus a
+// second for clocks).
+type KeyLog struct {
+	Since time.Time
+	Slack time.Duration
+}
+
+// Covers reports whether every write not seen by a read of the old home
+// that began at read was logged: the log began at least Slack before it
+// (a request admitted before the log began has finished by then).
+func (l KeyLog) Covers(read time.Time) bool {
+	return !l.Since.IsZero() && !read.Before(l.Since.Add(l.Slack))
+}
+
+// How a drain read the old home.
+const (
+	DrainKeyLog   = "key_log"   // the keys logged since the last catch-up
+	DrainReadOld  = "read_old"  // the old home whole (no usable log)
+	DrainReadBoth = "read_both" // both homes whole (no memo: another process)
+)
+
+// Drained is what a drain did: writes made, both homes' digests, the
+// logged keys it read and how it read the old home.
+type Drained struct {
+	Writes         int
+	Source, Target map[string]FamilyDigest
+	Keys           int
+	By             string
 }
 
 // MigrationOptions tune a migration; the zero value is production's.
@@ -274,6 +307,9 @@ func (s *Service) RollbackMigration(ctx context.Context, tenantID string, by aud
 	if err := s.thaw(ctx, tenantID); err != nil {
 		return st, err
 	}
+	if err := s.stopKeyLog(ctx, tenantID); err != nil {
+		return st, err
+	}
 	mg := st.Migration
 	if mg.To.Table != "" && mg.To.Table != mg.From.Table {
 		if mg.To.Silo {
@@ -309,6 +345,18 @@ func (m *Machine) thaw(ctx context.Context, tenantID string) error {
 		return err
 	}
 	t.WritesFrozen = false
+	_, err = m.save(ctx, t)
+	return err
+}
+
+// stopKeyLog ends the logging of the tenant's writes by key (a rolled-back
+// run; the switch ends it in its own write).
+func (m *Machine) stopKeyLog(ctx context.Context, tenantID string) error {
+	t, err := m.Tenants.Get(ctx, tenantID)
+	if err != nil || t.KeyLogSince.IsZero() {
+		return err
+	}
+	t.KeyLogSince = time.Time{}
 	_, err = m.save(ctx, t)
 	return err
 }
@@ -400,6 +448,9 @@ func (m *Machine) copyItems(ctx context.Context, t tenant.Tenant, st *State) (te
 	if err != nil {
 		return t, err
 	}
+	if t, err = m.startKeyLog(ctx, t); err != nil {
+		return t, err
+	}
 	n, _, err := m.Move.Sync(ctx, t.ID, mg.From, mg.To)
 	if err != nil {
 		return t, err
@@ -422,14 +473,36 @@ func (m *Machine) catchUp(ctx context.Context, t tenant.Tenant, st *State) (tena
 		below = 100
 	}
 	mg.CatchUp = nil
-	for range rounds {
+	var began time.Time // when the last round began reading
+	round := func() (int, error) {
+		began = time.Now()
 		n, _, err := m.Move.Sync(ctx, t.ID, mg.From, mg.To)
+		if err == nil {
+			mg.CatchUp = append(mg.CatchUp, n)
+		}
+		return n, err
+	}
+	for range rounds {
+		n, err := round()
 		if err != nil {
 			return t, err
 		}
-		mg.CatchUp = append(mg.CatchUp, n)
 		if n < below {
 			break
+		}
+	}
+	// The drain reads only the keys logged since the last round began if
+	// the log covers that round (it began Slack before: a write admitted
+	// before the log began has landed by then). A tenant that copies in
+	// less than the slack waits for it and catches up once more.
+	if log := m.keyLog(t); !log.Since.IsZero() && !log.Covers(began) {
+		select {
+		case <-ctx.Done():
+			return t, ctx.Err()
+		case <-time.After(time.Until(log.Since.Add(log.Slack))):
+		}
+		if _, err := round(); err != nil {
+			return t, err
 		}
 	}
 	if d, ok := m.Move.(Drainer); ok {
@@ -437,6 +510,31 @@ func (m *Machine) catchUp(ctx context.Context, t tenant.Tenant, st *State) (tena
 		return t, d.CheckTarget(ctx, t.ID, mg.To)
 	}
 	return t, nil
+}
+
+// startKeyLog has the tenant's writes logged by key from now on (the
+// guard reads KeyLogSince; internal/keylog), if they are not already.
+func (m *Machine) startKeyLog(ctx context.Context, t tenant.Tenant) (tenant.Tenant, error) {
+	if !t.KeyLogSince.IsZero() {
+		return t, nil
+	}
+	t.KeyLogSince = time.Now() // the wall clock: the log's times are the API's
+	return m.save(ctx, t)
+}
+
+// keyLog is the tenant's key log for the drain: since when, and how late a
+// logged write may land (a request admitted by a guard whose cached home
+// predates the log: the settle time and the cache's TTL, plus a second
+// for the clocks of other processes).
+func (m *Machine) keyLog(t tenant.Tenant) KeyLog {
+	return KeyLog{Since: t.KeyLogSince, Slack: m.settle() + HomeCacheTTL + time.Second}
+}
+
+func (m *Machine) settle() time.Duration {
+	if m.Migration.Settle > 0 {
+		return m.Migration.Settle
+	}
+	return 2 * time.Second
 }
 
 // freeze stops the tenant's writes, then waits for writes that passed the
@@ -454,11 +552,7 @@ func (m *Machine) freeze(ctx context.Context, t tenant.Tenant, st *State) (tenan
 	}
 	mg.FrozenAt = m.now()
 	m.audit(ctx, t.ID, "migration.writes_frozen", nil)
-	settle := m.Migration.Settle
-	if settle == 0 {
-		settle = 2 * time.Second
-	}
-	settle += HomeCacheTTL // guards that read the home just before the freeze
+	settle := m.settle() + HomeCacheTTL // guards that read the home just before the freeze
 	select {
 	case <-ctx.Done():
 		return t, ctx.Err()
@@ -477,11 +571,12 @@ func (m *Machine) drain(ctx context.Context, t tenant.Tenant, st *State) (tenant
 	}
 	mg.Target = nil
 	if d, ok := m.Move.(Drainer); ok {
-		n, src, dst, err := d.Drain(ctx, t.ID, mg.From, mg.To)
+		res, err := d.Drain(ctx, t.ID, mg.From, mg.To, m.keyLog(t))
 		if err != nil {
 			return t, err
 		}
-		mg.Drained, mg.Source, mg.Target, mg.LastWrite = n, src, dst, m.now()
+		mg.Drained, mg.Source, mg.Target, mg.LastWrite = res.Writes, res.Source, res.Target, m.now()
+		m.audit(ctx, t.ID, "migration.drained", map[string]string{"by": res.By, "keys": fmt.Sprint(res.Keys), "writes": fmt.Sprint(res.Writes)})
 		return t, nil
 	}
 	n, digest, err := m.Move.Sync(ctx, t.ID, mg.From, mg.To)
@@ -554,7 +649,7 @@ func (m *Machine) switchHome(ctx context.Context, t tenant.Tenant, st *State) (t
 		time.Sleep(wait)
 	}
 	now := m.now()
-	t.Table, t.Tier, t.WritesFrozen, t.HomeSince = mg.To.Table, st.Tier, false, since
+	t.Table, t.Tier, t.WritesFrozen, t.HomeSince, t.KeyLogSince = mg.To.Table, st.Tier, false, since, time.Time{}
 	switchPool(&t, mg)
 	if t, err = m.save(ctx, t); err != nil {
 		return t, err
