@@ -440,7 +440,75 @@ func (m *Machine) provisionTarget(ctx context.Context, t tenant.Tenant, st *Stat
 	if mg.To.Table == mg.From.Table {
 		return t, errorf("migration of %s: the new home is the old one (%s)", t.ID, pl.Table)
 	}
-	return t, nil
+	return t, m.pruneBeforeDowngrade(ctx, t, mg)
+}
+
+// Stale accounts in the shared pool. A user who moved into a tenant's own
+// pool (upgrade) leaves their shared-pool account behind, with the
+// password and attributes of that day. Cognito calls the user-migration
+// trigger only for users a pool does not know, so a later downgrade would
+// sign such a user in with the stale account instead of moving the
+// current one. Two clean-ups, both deleting only the shared-pool account
+// of a user of this tenant who also exists in the tenant's own pool (a
+// user who never moved keeps their shared account: it is their only, and
+// current, one, and the own pool's trigger still moves them from it):
+//   - when the upgrade's grace period ends (retire_old_home, the
+//     background job that deletes the pooled copy);
+//   - when a downgrade starts (provision_target) and again at the end of
+//     catch_up, just before the freeze, for accounts the first clean-up
+//     did not reach (a user who moved after it, tenants upgraded before
+//     it existed). A user moving in the few seconds between catch_up and
+//     the switch is moved from the shared account with the password just
+//     checked, so their two accounts are the same.
+//
+// Deleting the shared account (rather than having the trigger prefer the
+// tenant's pool) is the only design that works: the trigger never runs
+// for a user the shared pool knows.
+
+// pruneBeforeDowngrade deletes, for a downgrade into the shared pool, the
+// shared-pool accounts of the tenant's users who live in its own pool.
+func (m *Machine) pruneBeforeDowngrade(ctx context.Context, t tenant.Tenant, mg *MigrationRecord) error {
+	if mg.TargetIssuer != "" || t.Issuer == "" || mg.TargetPool == "" || mg.TargetPool == t.UserPoolID {
+		return nil // not a move into the shared pool
+	}
+	return m.pruneStale(ctx, t, mg.TargetPool, t.UserPoolID)
+}
+
+// pruneStale deletes from stalePool the accounts of t's users (its
+// directory) that also exist in currentPool, both of tenant t.
+func (m *Machine) pruneStale(ctx context.Context, t tenant.Tenant, stalePool, currentPool string) error {
+	if m.Users == nil || m.Data == nil || stalePool == "" || currentPool == "" || stalePool == currentPool {
+		return nil
+	}
+	names, err := m.Data.UserNames(ctx, t)
+	if err != nil {
+		return err
+	}
+	deleted := 0
+	for _, name := range names {
+		cur, inCurrent, err := m.Users.TenantOf(ctx, currentPool, name)
+		if err != nil {
+			return err
+		}
+		if !inCurrent || cur != t.ID {
+			continue // never moved: the stale pool's account is their current one
+		}
+		old, inStale, err := m.Users.TenantOf(ctx, stalePool, name)
+		if err != nil {
+			return err
+		}
+		if !inStale || old != t.ID {
+			continue
+		}
+		if err := m.Users.DeleteUser(ctx, stalePool, t.ID, name); err != nil {
+			return err
+		}
+		deleted++
+	}
+	if deleted > 0 {
+		m.audit(ctx, t.ID, "migration.stale_users_deleted", map[string]string{"pool": stalePool, "users": fmt.Sprint(deleted)})
+	}
+	return nil
 }
 
 func (m *Machine) copyItems(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
@@ -504,6 +572,9 @@ func (m *Machine) catchUp(ctx context.Context, t tenant.Tenant, st *State) (tena
 		if _, err := round(); err != nil {
 			return t, err
 		}
+	}
+	if err := m.pruneBeforeDowngrade(ctx, t, mg); err != nil {
+		return t, err
 	}
 	if d, ok := m.Move.(Drainer); ok {
 		// The new home read whole now, not in the freeze.
@@ -695,6 +766,12 @@ func (m *Machine) retire(ctx context.Context, t tenant.Tenant, st *State) (tenan
 			return t, err
 		}
 		return t, prov.Destroy(ctx, old)
+	}
+	// An upgrade: the accounts its users left in the shared pool go too.
+	if t.Issuer != "" && mg.FromPool != t.UserPoolID {
+		if err := m.pruneStale(ctx, t, mg.FromPool, t.UserPoolID); err != nil {
+			return t, err
+		}
 	}
 	n, err := m.Move.Drop(ctx, t.ID, mg.From)
 	if err == nil {

@@ -162,16 +162,39 @@ func TestUsersFollowTheirTenantBetweenPoolsWithTheirPasswords(t *testing.T) {
 	_, err = signIn(ctx, c, own, "nobody@acme.test", apitest.Password, nil)
 	assert.True(t, errors.As(err, &na), "an unknown user: %v", err)
 
-	// Down again: the dedicated pool's token ends; the shared pool serves acme.
+	// While on Platinum the owner changes their password in acme's pool;
+	// the shared pool still holds their account of before (the upgrade's
+	// grace period ended before they moved, so it was theirs then), and
+	// admin@acme, who never moved, keeps theirs.
+	const changed = "Changed-In-Own-Pool-1!"
+	_, err = c.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(acme.UserPoolID),
+		Username: aws.String("owner@acme.test"), Password: aws.String(changed), Permanent: true})
+	require.NoError(t, err)
+	inShared := func(email string) bool {
+		t.Helper()
+		_, found, err := w.Pools.TenantOf(ctx, w.Pool, email)
+		require.NoError(t, err)
+		return found
+	}
+	require.True(t, inShared("owner@acme.test"), "the stale account, before the downgrade")
+
+	// Down again: the dedicated pool's token ends; the shared pool serves
+	// acme, with the owner's CURRENT password: the downgrade deleted the
+	// stale shared account, so the trigger moved the current one.
 	acme = migrate("acme", "premium")
 	assert.Empty(t, acme.Issuer)
 	_, _, err = az.Authorize(ctx, tok)
 	assert.Equal(t, authorizer.SessionMoved, code(err), "the dedicated pool's token ends: %v", err)
-	tok, err = signIn(ctx, c, w.Client, "owner@acme.test", apitest.Password, map[string]string{usermigration.TenantKey: "acme"})
-	require.NoError(t, err)
+	_, err = signIn(ctx, c, w.Client, "owner@acme.test", apitest.Password, map[string]string{usermigration.TenantKey: "acme"})
+	assert.True(t, errors.As(err, &na), "the password of before the change is refused: %v", err)
+	tok, err = signIn(ctx, c, w.Client, "owner@acme.test", changed, map[string]string{usermigration.TenantKey: "acme"})
+	require.NoError(t, err, "the current password works in the shared pool")
 	p, _, err = az.Authorize(ctx, tok)
 	require.NoError(t, err)
 	assert.Equal(t, owner.ID, p.UserID)
+	assert.Equal(t, roles.SuperAdmin, p.Role)
+	_, err = signIn(ctx, c, w.Client, "admin@acme.test", apitest.Password, map[string]string{usermigration.TenantKey: "acme"})
+	require.NoError(t, err, "a user who never moved still signs in with the account they always had")
 
 	// Born Platinum: initech's users live only in its own pool.
 	pl, err := apitest.TablePlatinum{DB: w.Deps.DB, Names: w.Deps.Names, Pools: &w.Pools, IssuerBase: endpoint}.
@@ -198,4 +221,30 @@ func TestUsersFollowTheirTenantBetweenPoolsWithTheirPasswords(t *testing.T) {
 	assert.Equal(t, "initech", p.TenantID)
 	assert.Equal(t, roles.Admin, p.Role)
 	assert.Equal(t, ida.ID, p.UserID)
+
+	// An upgrade's grace period ends: the background job deletes the
+	// pooled copy and the shared-pool accounts of the users who moved.
+	svc.Migration.Grace = time.Hour
+	res := w.Root().Do("POST", "/v1/admin/tenants/globex/migration", map[string]any{"tier": "platinum"})
+	require.Equal(t, 202, res.Status, string(res.Body))
+	st, err := svc.States.Get(ctx, "globex")
+	require.NoError(t, err)
+	require.Equal(t, onboarding.StepRetire, st.Waiting, "the old home is kept for the grace period")
+	globex, err := reg.Get(ctx, "globex")
+	require.NoError(t, err)
+	_, err = signIn(ctx, c, globex.ClientIDs[0], "owner@globex.test", apitest.Password, nil)
+	require.NoError(t, err, "globex's owner moves into its own pool")
+	require.True(t, inShared("owner@globex.test"), "kept during the grace period (the rollback)")
+	svc.Now = func() time.Time { return time.Now().Add(2 * time.Hour) }
+	started, err := svc.RetireExpired(ctx)
+	svc.Now = nil
+	require.NoError(t, err)
+	assert.Contains(t, started, "globex")
+	st, err = svc.States.Get(ctx, "globex")
+	require.NoError(t, err)
+	require.Empty(t, st.Error)
+	require.False(t, st.FinishedAt.IsZero(), "retired: %+v", st)
+	assert.False(t, inShared("owner@globex.test"), "the stale shared account is gone")
+	_, err = signIn(ctx, c, globex.ClientIDs[0], "owner@globex.test", apitest.Password, nil)
+	require.NoError(t, err, "and the owner signs in to globex's pool as before")
 }
