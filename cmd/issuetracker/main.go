@@ -264,9 +264,10 @@ func devConfig(mode devstack.Mode, root, state, addr, web string, limits gateway
 		DynamoDBPort: envInt("DYNAMODB_PORT", 8000), CognitoPort: envInt("COGNITO_PORT", 9229),
 		S3Port: envInt("S3_PORT", 4569), MailSMTPPort: envInt("MAIL_SMTP_PORT", 1025), MailUIPort: envInt("MAIL_UI_PORT", 8025),
 		StripePort: envInt("STRIPE_PORT", 12111), BillingGrace: envDuration(envvars.BillingGrace, devstack.DevGrace),
-		WebBaseURL:     os.Getenv(mail.EnvWebBaseURL),
-		AllowedOrigins: strings.Split(envStr("CORS_ORIGINS", defaultOrigins(addr)), ","),
-		WebDir:         webDir(root, web),
+		MigrationSettle: envDuration(envvars.MigrationSettle, 0),
+		WebBaseURL:      os.Getenv(mail.EnvWebBaseURL),
+		AllowedOrigins:  strings.Split(envStr("CORS_ORIGINS", defaultOrigins(addr)), ","),
+		WebDir:          webDir(root, web),
 		// Running services to reuse (ITR_DYNAMODB_ENDPOINT, ...): the fault
 		// injection suite owns DynamoDB Local so it can kill and restart it.
 		Endpoints: awsx.EndpointsFromEnv(), TierLimits: limits,

@@ -72,6 +72,9 @@ type Config struct {
 	StripeAPIBase string
 	// BillingGrace after a failed payment; DevGrace if zero.
 	BillingGrace time.Duration
+	// MigrationSettle is the tier migrations' settle time (the default 2 s
+	// if zero; ITR_MIGRATION_SETTLE for make dev).
+	MigrationSettle time.Duration
 	// BillingJobsEvery runs the hourly billing job; BillingSweepInterval if zero.
 	BillingJobsEvery time.Duration
 	// NotifyWindow batches notification mail (DevNotifyWindow if zero);
@@ -488,7 +491,8 @@ func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg
 			Dir:      stacksDir,
 			Log:      func(f string, a ...any) { fmt.Fprintf(logOr(cfg.Log), f+"\n", a...) },
 		}},
-		Lease: OnboardingLease,
+		Lease:     OnboardingLease,
+		Migration: onboarding.MigrationOptions{Settle: cfg.MigrationSettle},
 	}), nil
 }
 

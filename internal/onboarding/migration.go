@@ -3,13 +3,16 @@ package onboarding
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/audit"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -759,6 +762,11 @@ func (m *Machine) retire(ctx context.Context, t tenant.Tenant, st *State) (tenan
 		return t, errorf("retire of %s: the old home %s is its home again", t.ID, mg.From.Table)
 	}
 	if mg.From.Silo {
+		// A downgrade: the tenant's own pool goes with its stack, so its
+		// users who never signed in since are invited into the shared one.
+		if err := m.inviteStragglers(ctx, t, mg); err != nil {
+			return t, err
+		}
 		old := t
 		old.Tier = mg.FromTier
 		prov, err := m.provisioner(mg.FromTier)
@@ -778,4 +786,63 @@ func (m *Machine) retire(ctx context.Context, t tenant.Tenant, st *State) (tenan
 		m.audit(ctx, t.ID, "migration.old_home_deleted", map[string]string{"table": mg.From.Table, "items": fmt.Sprint(n)})
 	}
 	return t, err
+}
+
+// inviteStragglers, when a downgrade's grace period ends, invites into the
+// tenant's pool (the shared one now) every active user of its directory
+// who is not there: someone who did not sign in during the grace period,
+// so the user-migration trigger never moved them. Their password cannot
+// move (Cognito never reveals one, and the pool that checks it is about to
+// be destroyed), so they get the platform's invitation mail with a
+// temporary password and choose a new one on their first sign-in, as a
+// new member would; their directory record, id and everything naming them
+// stay (the authorizer finds a moved user by email). Disabled or leaving
+// users are not invited; a user of another tenant in the shared pool
+// under the same email is left alone and audited.
+func (m *Machine) inviteStragglers(ctx context.Context, t tenant.Tenant, mg *MigrationRecord) error {
+	finder, ok := m.Directory.(people.EmailFinder)
+	if m.Users == nil || m.Data == nil || !ok || t.Issuer != "" || t.UserPoolID == "" || t.UserPoolID == mg.FromPool {
+		return nil // not a move into the shared pool
+	}
+	names, err := m.Data.UserNames(ctx, t)
+	if err != nil {
+		return err
+	}
+	invited, clashes := 0, 0
+	for _, name := range names {
+		if _, found, err := m.Users.TenantOf(ctx, t.UserPoolID, name); err != nil || found {
+			if err != nil {
+				return err
+			}
+			continue // moved (or invited by a previous attempt)
+		}
+		u, err := finder.ByEmail(tenancy.WithTenant(ctx, t.ID), t.Scope(), name)
+		if errs.Is(err, errs.KindNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if u.Status != people.UserActive {
+			continue
+		}
+		inv, err := m.Users.Invite(ctx, t.UserPoolID, cognito.UserSpec{Email: name, TenantID: t.ID, Role: string(u.Role), Tier: string(t.Tier)})
+		if errors.Is(err, cognito.ErrOtherTenant) {
+			clashes++
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if inv.TemporaryPassword != "" {
+			if err := people.SendInvitation(ctx, m.Mail, m.WebBaseURL, t, name, string(u.Role), inv.TemporaryPassword); err != nil {
+				return err
+			}
+		}
+		invited++
+	}
+	if invited > 0 || clashes > 0 {
+		m.audit(ctx, t.ID, "migration.users_invited", map[string]string{"pool": t.UserPoolID, "invited": fmt.Sprint(invited), "other_tenant": fmt.Sprint(clashes)})
+	}
+	return nil
 }
