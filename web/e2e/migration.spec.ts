@@ -83,12 +83,14 @@ test('a signed-in user keeps working while Root upgrades the workspace to Platin
   await expect(dialog).toBeHidden();
   await expect(page.getByRole('status').filter({ hasText: 'Created' })).toBeVisible();
 
-  // Then the old session ends cleanly: the sign-in page says why.
+  // Then the old session ends cleanly (once the authorizer's cache of it
+  // ends): the next page load lands on the sign-in page, which says why.
   await expect(async () => {
     await page.goto(`/w/${co.slug}/issues`);
-    await expect(page.getByText('Your workspace moved to a new sign-in')).toBeVisible({ timeout: 5_000 });
+    await expect(page.getByRole('heading', { name: /^Sign in to / })).toBeVisible({ timeout: 5_000 });
   }).toPass({ timeout: 120_000, intervals: [2_000] });
   await expect(page).toHaveURL(new RegExp(`/w/${co.slug}/signin`));
+  await expect(page.getByText('Your workspace moved to a new sign-in')).toBeVisible();
 
   // The same email and password work in the workspace's own pool (the
   // user-migration trigger moves the user), and every issue is there.
