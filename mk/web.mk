@@ -39,10 +39,12 @@ web-unit: web/node_modules/.installed ## typecheck, lint and Vitest
 	$(WEB_NPM) npx tsc -b && npx eslint . && npx prettier --check . --log-level warn && npx vitest run
 
 # The Playwright suite starts its own platform (bin/issuetracker dev) on the
-# E2E_* ports (see web/e2e/env.ts) with its state in .local/e2e.
+# E2E_* ports (see web/e2e/env.ts) with its state in .local/e2e. Its tier
+# migrations settle 6 s (ITR_MIGRATION_SETTLE), so e2e/migration.spec.ts
+# meets the write freeze in the browser.
 web-e2e: web-tools web-build ## the Playwright suite in Chromium (starts its own local platform)
 	go build -o bin/issuetracker ./cmd/issuetracker
-	$(WEB_NPM) npx playwright test
+	$(WEB_NPM) ITR_MIGRATION_SETTLE=$${ITR_MIGRATION_SETTLE:-6s} npx playwright test
 
 web-test: web-build web-unit web-api-check web-e2e ## everything the web app is tested with
 

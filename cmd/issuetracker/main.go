@@ -27,6 +27,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/meta"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
@@ -265,6 +266,8 @@ func devConfig(mode devstack.Mode, root, state, addr, web string, limits gateway
 		DynamoDBPort: envInt("DYNAMODB_PORT", 8000), CognitoPort: envInt("COGNITO_PORT", 9229),
 		S3Port: envInt("S3_PORT", 4569), MailSMTPPort: envInt("MAIL_SMTP_PORT", 1025), MailUIPort: envInt("MAIL_UI_PORT", 8025),
 		StripePort: envInt("STRIPE_PORT", 12111), BillingGrace: envDuration(envvars.BillingGrace, devstack.DevGrace),
+		// ITR_MIGRATION_SETTLE: the tier migrations' settle time (2 s if unset).
+		Migration:      onboarding.MigrationOptions{Settle: envDuration(envvars.MigrationSettle, 0)},
 		WebBaseURL:     os.Getenv(mail.EnvWebBaseURL),
 		AllowedOrigins: strings.Split(envStr("CORS_ORIGINS", defaultOrigins(addr)), ","),
 		WebDir:         webDir(root, web),

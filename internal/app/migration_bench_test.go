@@ -39,9 +39,27 @@ func TestMigrationFigures(t *testing.T) {
 		id := "globex"
 		seedIssues(t, w.Deps.DB, w.Deps.Names.App(), id, n)
 		for _, tier := range []string{"platinum", "basic"} {
+			// One user keeps writing meanwhile (a write every 50 ms at
+			// most), so the key log and the drain have something to do.
+			wr := newWriter(w.As("owner@globex.test"))
+			wctx, stop := context.WithCancel(ctx)
+			done := make(chan struct{})
+			acked := 0
+			go func() {
+				defer close(done)
+				for wctx.Err() == nil {
+					if wr.do("POST", "/v1/issues", map[string]any{"title": "written during the migration"}) != nil {
+						acked++
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
+			}()
 			start := time.Now()
 			res := w.Root().Do("POST", "/v1/admin/tenants/"+id+"/migration", map[string]any{"tier": tier})
+			stop()
+			<-done
 			require.Equal(t, 202, res.Status, string(res.Body))
+			require.Empty(t, wr.other)
 			st, err := svc.States.Get(ctx, id)
 			require.NoError(t, err)
 			require.Empty(t, st.Error)
@@ -53,8 +71,9 @@ func TestMigrationFigures(t *testing.T) {
 			for _, r := range st.Done {
 				steps = append(steps, fmt.Sprintf("%s %s", r.Step, r.Duration.Round(time.Millisecond)))
 			}
-			fmt.Printf("migration-figures issues=%d to=%s items=%d total=%s freeze_ms=%d (settle %s) steps: %s\n",
-				n, tier, items, time.Since(start).Round(time.Millisecond), st.Migration.FreezeMS, svc.Migration.Settle, strings.Join(steps, ", "))
+			fmt.Printf("migration-figures issues=%d to=%s items=%d total=%s freeze_ms=%d (settle %s) drained=%d writes_during=%d met_freeze=%d steps: %s\n",
+				n, tier, items, time.Since(start).Round(time.Millisecond), st.Migration.FreezeMS, svc.Migration.Settle,
+				st.Migration.Drained, acked, wr.frozen, strings.Join(steps, ", "))
 		}
 		// Empty the tenant for the next size.
 		_, err = w.Deps.Lifecycle.Move.Drop(ctx, id, onboarding.Home{Table: w.Deps.Names.App()})
@@ -89,7 +108,7 @@ func seedIssues(t *testing.T, db *dynamodb.Client, table, tenantID string, n int
 			"title": s(fmt.Sprintf("Issue %d: the login page loads slowly on mobile", i)), "description": s(strings.Repeat("Steps to reproduce. ", 10)),
 			"status": s("todo"), "priority": s("medium"), "created_at": s(now), "updated_at": s(now), "version": &types.AttributeValueMemberN{Value: "1"},
 			"gsi1pk": s(p + "ISSUES"), "gsi1sk": s(now + "#" + iss)})
-		put(map[string]types.AttributeValue{"pk": s(p + "ISSUEKEY#" + strconv.Itoa(i+1)), "sk": s("KEY"), "issue_id": s(iss)})
+		put(map[string]types.AttributeValue{"pk": s(p + "ISSUEKEY#" + strconv.Itoa(1_000_001+i)), "sk": s("KEY"), "issue_id": s(iss)}) // clear of the keys the API hands out
 		put(map[string]types.AttributeValue{"pk": s(p + "ISSUE#" + iss), "sk": s("HIST#" + now), "entity": s("status_change"), "to": s("todo"), "at": s(now)})
 		put(map[string]types.AttributeValue{"pk": s(p + "ISSUE#" + iss), "sk": s("ACT#" + now), "entity": s("activity"), "action": s("created"), "at": s(now)})
 		put(map[string]types.AttributeValue{"pk": s(p + "W#lo"), "sk": s("login#" + iss + "#I"), "issue_id": s(iss), "w": &types.AttributeValueMemberN{Value: "3"}})

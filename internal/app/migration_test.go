@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -348,5 +349,72 @@ func TestMigrationRefusals(t *testing.T) {
 				assert.NotEqual(t, onboarding.PhaseMigration, st.Phase, "nothing started")
 			}
 		})
+	}
+}
+
+// A write acknowledged after the last catch-up round and before the freeze
+// is in no catch-up: the drain finds it in the key log (internal/keylog)
+// and copies it, reading only the keys logged since that round, not the
+// old home whole. Both ways: pooled -> Platinum -> pooled.
+func TestMigrationDrainsTheWritesMadeAfterTheLastCatchUp(t *testing.T) {
+	w := apitest.NewWorld(t)
+	svc := w.Deps.Lifecycle
+	svc.Migration = onboarding.MigrationOptions{Settle: 50 * time.Millisecond, Grace: time.Millisecond}
+	owner := w.As("owner@globex.test")
+	wr := newWriter(owner)
+	for range 20 {
+		wr.do("POST", "/v1/issues", map[string]any{"title": "before"})
+	}
+	var between []string
+	svc.BeforeStep = func(_ context.Context, id string, p onboarding.Phase, s onboarding.Step) error {
+		if id != "globex" || p != onboarding.PhaseMigration || s != onboarding.StepFreeze {
+			return nil
+		}
+		// After catch_up, before the freeze: writes still go to the old home.
+		title := fmt.Sprintf("between catch-up and freeze %d", len(between))
+		res := wr.do("POST", "/v1/issues", map[string]any{"title": title})
+		if res == nil {
+			return errors.New("the write between catch-up and freeze was refused")
+		}
+		issue := res["id"].(string)
+		between = append(between, issue)
+		wr.mu.Lock()
+		wr.titles[issue] = title
+		wr.mu.Unlock()
+		if wr.do("POST", "/v1/issues/"+issue+"/comments", map[string]any{"body": "a note between"}) == nil {
+			return errors.New("the comment between catch-up and freeze was refused")
+		}
+		return nil
+	}
+	for _, tier := range []string{"platinum", "basic"} {
+		res := w.Root().Do("POST", "/v1/admin/tenants/globex/migration", map[string]any{"tier": tier})
+		require.Equal(t, 202, res.Status, string(res.Body))
+		st, err := svc.States.Get(context.Background(), "globex")
+		require.NoError(t, err)
+		require.Empty(t, st.Error)
+		require.False(t, st.FinishedAt.IsZero())
+		require.Len(t, between, map[string]int{"platinum": 1, "basic": 2}[tier], "the write was made before the freeze")
+		assert.Positive(t, st.Migration.Drained, "the drain wrote the late writes")
+
+		// The drain read the key log, and only the keys of the late writes.
+		res = w.Root().Do("GET", "/v1/admin/tenants/globex/audit?limit=100", nil)
+		require.Equal(t, 200, res.Status, string(res.Body))
+		var drained map[string]any
+		for _, r := range res.Map(t)["items"].([]any) {
+			if rec := r.(map[string]any); rec["action"] == "migration.drained" {
+				drained = rec["detail"].(map[string]any)
+				break // newest first
+			}
+		}
+		require.NotNil(t, drained, "the drain is audited")
+		assert.Equal(t, onboarding.DrainKeyLog, drained["by"])
+		keys, _ := strconv.Atoi(drained["keys"].(string))
+		assert.Positive(t, keys)
+		assert.Less(t, keys, 30, "a few keys of the late writes, not the tenant's %d issues", len(wr.titles))
+
+		wr.check(t)
+		comments := owner.Do("GET", "/v1/issues/"+between[len(between)-1]+"/comments", nil)
+		require.Equal(t, 200, comments.Status)
+		assert.Contains(t, string(comments.Body), "a note between")
 	}
 }

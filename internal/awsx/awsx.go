@@ -23,6 +23,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/idempotency/txclaim"
+	"github.com/issuetracker/issuetracker/internal/keylog"
 )
 
 // Endpoints overrides service endpoints; empty means AWS.
@@ -72,16 +73,18 @@ func HTTPClient() *awshttp.BuildableClient {
 		WithTransportOptions(func(t *http.Transport) { t.ResponseHeaderTimeout = AttemptTimeout })
 }
 
-// DynamoDB builds a DynamoDB client for cfg and e, with DynamoDBRetryer and
+// DynamoDB builds a DynamoDB client for cfg and e, with DynamoDBRetryer,
 // the idempotency marker (txclaim): a transaction made under a request's
-// idempotency claim commits the claim with it, whichever store makes it.
+// idempotency claim commits the claim with it, whichever store makes it,
+// and the migration key log (keylog): a write made while the tenant's tier
+// migration copies it logs its keys first.
 func DynamoDB(cfg aws.Config, e Endpoints) *dynamodb.Client {
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		if e.DynamoDB != "" {
 			o.BaseEndpoint = aws.String(e.DynamoDB)
 		}
 		o.Retryer = DynamoDBRetryer()
-		o.APIOptions = append(o.APIOptions, txclaim.Middleware)
+		o.APIOptions = append(o.APIOptions, txclaim.Middleware, keylog.Middleware)
 	})
 }
 

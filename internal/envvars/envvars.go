@@ -94,6 +94,10 @@ const (
 	// BillingGrace is the grace period after a failed payment (a Go
 	// duration; billing.DefaultGrace when unset).
 	BillingGrace = "ITR_BILLING_GRACE"
+	// MigrationSettle is the local platform's tier-migration settle time
+	// (a Go duration; 2 s when unset): the write freeze lasts about this
+	// plus 1 s, longer for a browser test that must meet it.
+	MigrationSettle = "ITR_MIGRATION_SETTLE"
 	// StripeAPIKey and StripeWebhookSecret are the secrets themselves,
 	// StripeAPIBase points the client at stripe-mock.
 	StripeAPIKey        = "ITR_STRIPE_API_KEY"
@@ -213,7 +217,7 @@ var (
 		ProviderPoolID, ProviderClientIDs, UsagePlanParameterPrefix, EventBus, ExportBucket, ExportKMSKey, AttachmentsBucket, CORSOrigins,
 		CursorKeySecretARN, MailSender, MailFrom, MailConfigurationSet, WebBaseURL, BillingProvider, StripeAPIKeySecretARN, StripeWebhookSecretARN, WebhookQueueURL}
 	Local = []string{CognitoIssuerBase, DynamoDBEndpoint, CognitoEndpoint, S3Endpoint, MetricsLog, CursorKey, SMTPAddr,
-		BillingGrace, StripeAPIKey, StripeWebhookSecret, StripeAPIBase, AttachmentsDownloadBase, DevState, WebDir, PlatformFile, APIURL,
+		BillingGrace, MigrationSettle, StripeAPIKey, StripeWebhookSecret, StripeAPIBase, AttachmentsDownloadBase, DevState, WebDir, PlatformFile, APIURL,
 		LocalTierLimits, DebugAddr, DevMode, WebhookAllowLoopback}
 )
 

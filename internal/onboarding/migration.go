@@ -3,13 +3,16 @@ package onboarding
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/audit"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -24,10 +27,11 @@ import (
 // the rollback, then the run's last step deletes it.
 //
 // Catch-up reads both homes and writes the difference (Mover.Sync), rather
-// than replaying the change stream: the freeze must read both sides whole
-// anyway to verify them, so the difference comes at no extra read, it is
-// exact whatever the stream's delivery order or lag, and it needs no third
-// reader of a stream that already has its two (docs/migration.md).
+// than replaying the change stream: it is exact whatever the stream's
+// delivery order or lag, and it needs no third reader of a stream that
+// already has its two. From the copy on, the tenant's writes log their keys
+// (internal/keylog), so the freeze's drain reads only the keys written
+// since the last catch-up round (docs/migration.md).
 const PhaseMigration Phase = "migration"
 
 // Migration steps, in order.
@@ -82,7 +86,39 @@ type Mover interface {
 // read-back items), so verify reads nothing (tenantdata.Store).
 type Drainer interface {
 	CheckTarget(ctx context.Context, tenantID string, to Home) error
-	Drain(ctx context.Context, tenantID string, from, to Home) (writes int, source, target map[string]FamilyDigest, err error)
+	Drain(ctx context.Context, tenantID string, from, to Home, log KeyLog) (Drained, error)
+}
+
+// KeyLog says since when the tenant's writes are logged by key
+// (internal/keylog; zero: not logged) and how long a write may land after
+// its key was logged (the settle time and the guard's home cache, plus a
+// second for clocks).
+type KeyLog struct {
+	Since time.Time
+	Slack time.Duration
+}
+
+// Covers reports whether every write not seen by a read of the old home
+// that began at read was logged: the log began at least Slack before it
+// (a request admitted before the log began has finished by then).
+func (l KeyLog) Covers(read time.Time) bool {
+	return !l.Since.IsZero() && !read.Before(l.Since.Add(l.Slack))
+}
+
+// How a drain read the old home.
+const (
+	DrainKeyLog   = "key_log"   // the keys logged since the last catch-up
+	DrainReadOld  = "read_old"  // the old home whole (no usable log)
+	DrainReadBoth = "read_both" // both homes whole (no memo: another process)
+)
+
+// Drained is what a drain did: writes made, both homes' digests, the
+// logged keys it read and how it read the old home.
+type Drained struct {
+	Writes         int
+	Source, Target map[string]FamilyDigest
+	Keys           int
+	By             string
 }
 
 // MigrationOptions tune a migration; the zero value is production's.
@@ -293,6 +329,9 @@ func (s *Service) RollbackMigration(ctx context.Context, tenantID string, by aud
 	if err := s.thaw(ctx, tenantID); err != nil {
 		return st, err
 	}
+	if err := s.stopKeyLog(ctx, tenantID); err != nil {
+		return st, err
+	}
 	mg := st.Migration
 	if mg.TargetCell != "" {
 		dest, err := s.destination(mg)
@@ -340,6 +379,18 @@ func (m *Machine) thaw(ctx context.Context, tenantID string) error {
 		return err
 	}
 	t.WritesFrozen = false
+	_, err = m.save(ctx, t)
+	return err
+}
+
+// stopKeyLog ends the logging of the tenant's writes by key (a rolled-back
+// run; the switch ends it in its own write).
+func (m *Machine) stopKeyLog(ctx context.Context, tenantID string) error {
+	t, err := m.Tenants.Get(ctx, tenantID)
+	if err != nil || t.KeyLogSince.IsZero() {
+		return err
+	}
+	t.KeyLogSince = time.Time{}
 	_, err = m.save(ctx, t)
 	return err
 }
@@ -430,15 +481,89 @@ func (m *Machine) provisionTarget(ctx context.Context, t tenant.Tenant, st *Stat
 	if mg.To.Table == mg.From.Table {
 		return t, errorf("migration of %s: the new home is the old one (%s)", t.ID, pl.Table)
 	}
+	if err := m.pruneBeforeDowngrade(ctx, t, mg); err != nil {
+		return t, err
+	}
 	if dest.cell != "" {
 		return t, m.placeInCell(ctx, t, st, dest, pl)
 	}
 	return t, nil
 }
 
+// Stale accounts in the shared pool. A user who moved into a tenant's own
+// pool (upgrade) leaves their shared-pool account behind, with the
+// password and attributes of that day. Cognito calls the user-migration
+// trigger only for users a pool does not know, so a later downgrade would
+// sign such a user in with the stale account instead of moving the
+// current one. Two clean-ups, both deleting only the shared-pool account
+// of a user of this tenant who also exists in the tenant's own pool (a
+// user who never moved keeps their shared account: it is their only, and
+// current, one, and the own pool's trigger still moves them from it):
+//   - when the upgrade's grace period ends (retire_old_home, the
+//     background job that deletes the pooled copy);
+//   - when a downgrade starts (provision_target) and again at the end of
+//     catch_up, just before the freeze, for accounts the first clean-up
+//     did not reach (a user who moved after it, tenants upgraded before
+//     it existed). A user moving in the few seconds between catch_up and
+//     the switch is moved from the shared account with the password just
+//     checked, so their two accounts are the same.
+//
+// Deleting the shared account (rather than having the trigger prefer the
+// tenant's pool) is the only design that works: the trigger never runs
+// for a user the shared pool knows.
+
+// pruneBeforeDowngrade deletes, for a downgrade into the shared pool, the
+// shared-pool accounts of the tenant's users who live in its own pool.
+func (m *Machine) pruneBeforeDowngrade(ctx context.Context, t tenant.Tenant, mg *MigrationRecord) error {
+	if mg.TargetIssuer != "" || t.Issuer == "" || mg.TargetPool == "" || mg.TargetPool == t.UserPoolID {
+		return nil // not a move into the shared pool
+	}
+	return m.pruneStale(ctx, t, mg.TargetPool, t.UserPoolID)
+}
+
+// pruneStale deletes from stalePool the accounts of t's users (its
+// directory) that also exist in currentPool, both of tenant t.
+func (m *Machine) pruneStale(ctx context.Context, t tenant.Tenant, stalePool, currentPool string) error {
+	if m.Users == nil || m.Data == nil || stalePool == "" || currentPool == "" || stalePool == currentPool {
+		return nil
+	}
+	names, err := m.Data.UserNames(ctx, t)
+	if err != nil {
+		return err
+	}
+	deleted := 0
+	for _, name := range names {
+		cur, inCurrent, err := m.Users.TenantOf(ctx, currentPool, name)
+		if err != nil {
+			return err
+		}
+		if !inCurrent || cur != t.ID {
+			continue // never moved: the stale pool's account is their current one
+		}
+		old, inStale, err := m.Users.TenantOf(ctx, stalePool, name)
+		if err != nil {
+			return err
+		}
+		if !inStale || old != t.ID {
+			continue
+		}
+		if err := m.Users.DeleteUser(ctx, stalePool, t.ID, name); err != nil {
+			return err
+		}
+		deleted++
+	}
+	if deleted > 0 {
+		m.audit(ctx, t.ID, "migration.stale_users_deleted", map[string]string{"pool": stalePool, "users": fmt.Sprint(deleted)})
+	}
+	return nil
+}
+
 func (m *Machine) copyItems(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
 	mg, err := m.migration(st)
 	if err != nil {
+		return t, err
+	}
+	if t, err = m.startKeyLog(ctx, t); err != nil {
 		return t, err
 	}
 	n, _, err := m.Move.Sync(ctx, t.ID, mg.From, mg.To)
@@ -463,21 +588,71 @@ func (m *Machine) catchUp(ctx context.Context, t tenant.Tenant, st *State) (tena
 		below = 100
 	}
 	mg.CatchUp = nil
-	for range rounds {
+	var began time.Time // when the last round began reading
+	round := func() (int, error) {
+		began = time.Now()
 		n, _, err := m.Move.Sync(ctx, t.ID, mg.From, mg.To)
+		if err == nil {
+			mg.CatchUp = append(mg.CatchUp, n)
+		}
+		return n, err
+	}
+	for range rounds {
+		n, err := round()
 		if err != nil {
 			return t, err
 		}
-		mg.CatchUp = append(mg.CatchUp, n)
 		if n < below {
 			break
 		}
+	}
+	// The drain reads only the keys logged since the last round began if
+	// the log covers that round (it began Slack before: a write admitted
+	// before the log began has landed by then). A tenant that copies in
+	// less than the slack waits for it and catches up once more.
+	if log := m.keyLog(t); !log.Since.IsZero() && !log.Covers(began) {
+		select {
+		case <-ctx.Done():
+			return t, ctx.Err()
+		case <-time.After(time.Until(log.Since.Add(log.Slack))):
+		}
+		if _, err := round(); err != nil {
+			return t, err
+		}
+	}
+	if err := m.pruneBeforeDowngrade(ctx, t, mg); err != nil {
+		return t, err
 	}
 	if d, ok := m.Move.(Drainer); ok {
 		// The new home read whole now, not in the freeze.
 		return t, d.CheckTarget(ctx, t.ID, mg.To)
 	}
 	return t, nil
+}
+
+// startKeyLog has the tenant's writes logged by key from now on (the
+// guard reads KeyLogSince; internal/keylog), if they are not already.
+func (m *Machine) startKeyLog(ctx context.Context, t tenant.Tenant) (tenant.Tenant, error) {
+	if !t.KeyLogSince.IsZero() {
+		return t, nil
+	}
+	t.KeyLogSince = time.Now() // the wall clock: the log's times are the API's
+	return m.save(ctx, t)
+}
+
+// keyLog is the tenant's key log for the drain: since when, and how late a
+// logged write may land (a request admitted by a guard whose cached home
+// predates the log: the settle time and the cache's TTL, plus a second
+// for the clocks of other processes).
+func (m *Machine) keyLog(t tenant.Tenant) KeyLog {
+	return KeyLog{Since: t.KeyLogSince, Slack: m.settle() + HomeCacheTTL + time.Second}
+}
+
+func (m *Machine) settle() time.Duration {
+	if m.Migration.Settle > 0 {
+		return m.Migration.Settle
+	}
+	return 2 * time.Second
 }
 
 // freeze stops the tenant's writes, then waits for writes that passed the
@@ -495,11 +670,7 @@ func (m *Machine) freeze(ctx context.Context, t tenant.Tenant, st *State) (tenan
 	}
 	mg.FrozenAt = m.now()
 	m.audit(ctx, t.ID, "migration.writes_frozen", nil)
-	settle := m.Migration.Settle
-	if settle == 0 {
-		settle = 2 * time.Second
-	}
-	settle += HomeCacheTTL // guards that read the home just before the freeze
+	settle := m.settle() + HomeCacheTTL // guards that read the home just before the freeze
 	select {
 	case <-ctx.Done():
 		return t, ctx.Err()
@@ -518,11 +689,12 @@ func (m *Machine) drain(ctx context.Context, t tenant.Tenant, st *State) (tenant
 	}
 	mg.Target = nil
 	if d, ok := m.Move.(Drainer); ok {
-		n, src, dst, err := d.Drain(ctx, t.ID, mg.From, mg.To)
+		res, err := d.Drain(ctx, t.ID, mg.From, mg.To, m.keyLog(t))
 		if err != nil {
 			return t, err
 		}
-		mg.Drained, mg.Source, mg.Target, mg.LastWrite = n, src, dst, m.now()
+		mg.Drained, mg.Source, mg.Target, mg.LastWrite = res.Writes, res.Source, res.Target, m.now()
+		m.audit(ctx, t.ID, "migration.drained", map[string]string{"by": res.By, "keys": fmt.Sprint(res.Keys), "writes": fmt.Sprint(res.Writes)})
 		return t, nil
 	}
 	n, digest, err := m.Move.Sync(ctx, t.ID, mg.From, mg.To)
@@ -599,7 +771,7 @@ func (m *Machine) switchHome(ctx context.Context, t tenant.Tenant, st *State) (t
 	}
 	since := m.homeSince(mg)
 	now := m.now()
-	t.Table, t.Tier, t.WritesFrozen, t.HomeSince, t.Downloads = mg.To.Table, st.Tier, false, since, mg.TargetDownloads
+	t.Table, t.Tier, t.WritesFrozen, t.HomeSince, t.Downloads, t.KeyLogSince = mg.To.Table, st.Tier, false, since, mg.TargetDownloads, time.Time{}
 	switchPool(&t, mg)
 	if t, err = m.save(ctx, t); err != nil {
 		return t, err
@@ -652,6 +824,11 @@ func (m *Machine) retire(ctx context.Context, t tenant.Tenant, st *State) (tenan
 		return t, errorf("retire of %s: the old home %s is its home again", t.ID, mg.From.Table)
 	}
 	if mg.From.Silo {
+		// A downgrade: the tenant's own pool goes with its stack, so its
+		// users who never signed in since are invited into the shared one.
+		if err := m.inviteStragglers(ctx, t, mg); err != nil {
+			return t, err
+		}
 		old := t
 		old.Tier = mg.FromTier
 		prov, err := m.provisioner(mg.FromTier)
@@ -660,9 +837,74 @@ func (m *Machine) retire(ctx context.Context, t tenant.Tenant, st *State) (tenan
 		}
 		return t, prov.Destroy(ctx, old)
 	}
+	// An upgrade: the accounts its users left in the shared pool go too.
+	if t.Issuer != "" && mg.FromPool != t.UserPoolID {
+		if err := m.pruneStale(ctx, t, mg.FromPool, t.UserPoolID); err != nil {
+			return t, err
+		}
+	}
 	n, err := m.Move.Drop(ctx, t.ID, mg.From)
 	if err == nil {
 		m.audit(ctx, t.ID, "migration.old_home_deleted", map[string]string{"table": mg.From.Table, "items": fmt.Sprint(n)})
 	}
 	return t, err
+}
+
+// inviteStragglers, when a downgrade's grace period ends, invites into the
+// tenant's pool (the shared one now) every active user of its directory
+// who is not there: someone who did not sign in during the grace period,
+// so the user-migration trigger never moved them. Their password cannot
+// move (Cognito never reveals one, and the pool that checks it is about to
+// be destroyed), so they get the platform's invitation mail with a
+// temporary password and choose a new one on their first sign-in, as a
+// new member would; their directory record, id and everything naming them
+// stay (the authorizer finds a moved user by email). Disabled or leaving
+// users are not invited; a user of another tenant in the shared pool
+// under the same email is left alone and audited.
+func (m *Machine) inviteStragglers(ctx context.Context, t tenant.Tenant, mg *MigrationRecord) error {
+	finder, ok := m.Directory.(people.EmailFinder)
+	if m.Users == nil || m.Data == nil || !ok || t.Issuer != "" || t.UserPoolID == "" || t.UserPoolID == mg.FromPool {
+		return nil // not a move into the shared pool
+	}
+	names, err := m.Data.UserNames(ctx, t)
+	if err != nil {
+		return err
+	}
+	invited, clashes := 0, 0
+	for _, name := range names {
+		if _, found, err := m.Users.TenantOf(ctx, t.UserPoolID, name); err != nil || found {
+			if err != nil {
+				return err
+			}
+			continue // moved (or invited by a previous attempt)
+		}
+		u, err := finder.ByEmail(tenancy.WithTenant(ctx, t.ID), t.Scope(), name)
+		if errs.Is(err, errs.KindNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if u.Status != people.UserActive {
+			continue
+		}
+		inv, err := m.Users.Invite(ctx, t.UserPoolID, cognito.UserSpec{Email: name, TenantID: t.ID, Role: string(u.Role), Tier: string(t.Tier)})
+		if errors.Is(err, cognito.ErrOtherTenant) {
+			clashes++
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if inv.TemporaryPassword != "" {
+			if err := people.SendInvitation(ctx, m.Mail, m.WebBaseURL, t, name, string(u.Role), inv.TemporaryPassword); err != nil {
+				return err
+			}
+		}
+		invited++
+	}
+	if invited > 0 || clashes > 0 {
+		m.audit(ctx, t.ID, "migration.users_invited", map[string]string{"pool": t.UserPoolID, "invited": fmt.Sprint(invited), "other_tenant": fmt.Sprint(clashes)})
+	}
+	return nil
 }

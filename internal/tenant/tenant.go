@@ -77,9 +77,15 @@ type Tenant struct {
 	// migration's switch): the change stream's records of Table from before
 	// it are the migration's copy, which consumers skip (app.HomeOnly).
 	HomeSince time.Time `json:"home_since,omitzero"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-	Version   int64     `json:"version"`
+	// KeyLogSince, set while a tier migration copies the tenant (from its
+	// copy step to its switch or rollback), is when its writes started
+	// being logged by key (internal/keylog): the guard gives every request
+	// a log target, so the drain reads only the keys changed since its
+	// last catch-up. Zero when no migration runs.
+	KeyLogSince time.Time `json:"-"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	Version     int64     `json:"version"`
 }
 
 // FormerPool names a user pool a tenant moved away from. Issuer and

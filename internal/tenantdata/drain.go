@@ -5,25 +5,30 @@ import (
 	"fmt"
 	"maps"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/keylog"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
 // A write freeze that does not grow with the tenant (onboarding.Drainer).
 // Before the freeze, the catch-up's last Sync leaves in the Memo what the
-// new home holds (the source as that Sync read it), and CheckTarget reads
-// the new home whole and compares it with that, item by item: the
-// expensive verification happens while the tenant still writes. In the
-// freeze, Drain reads the old home only (the new one is known), writes
-// the difference, and reads back exactly the items it wrote; the new
-// home's digest is the checked memo with those items, and the verify step
-// compares it with the old home's. A run resumed in another process has no
-// memo: Drain then reads and checks both homes whole, as before.
+// new home holds (the source as that Sync read it, when that read began,
+// and its digest), and CheckTarget reads the new home whole and compares
+// it with that, item by item: the expensive verification happens while
+// the tenant still writes. In the freeze, Drain reads from the old home
+// only the keys the tenant's writes logged (internal/keylog) since that
+// read began, less the slack a request may take, writes the difference,
+// and reads back exactly the items it wrote; both homes' digests are the
+// memo's, recomputed for the key families those keys touch. Without a
+// usable log (none, or it began too late to cover the last Sync's read)
+// Drain reads the old home whole; a run resumed in another process has no
+// memo, and Drain then reads and checks both homes whole, as before.
 
 var _ onboarding.Drainer = Store{}
 
@@ -31,21 +36,28 @@ var _ onboarding.Drainer = Store{}
 // One per process (app.NewLifecycle); the zero Store has none.
 type SyncMemo struct {
 	mu sync.Mutex
-	m  map[string]map[string]keyed
+	m  map[string]memo
+}
+
+// memo is what one Sync left in the new home.
+type memo struct {
+	items  map[string]keyed
+	read   time.Time // when the Sync began reading the old home
+	digest map[string]onboarding.FamilyDigest
 }
 
 // NewSyncMemo returns an empty memo.
-func NewSyncMemo() *SyncMemo { return &SyncMemo{m: map[string]map[string]keyed{}} }
+func NewSyncMemo() *SyncMemo { return &SyncMemo{m: map[string]memo{}} }
 
 func memoKey(tenantID, table string) string { return tenantID + "\x00" + table }
 
-func (m *SyncMemo) remember(tenantID, table string, items map[string]keyed) {
+func (m *SyncMemo) remember(tenantID, table string, v memo) {
 	if m == nil {
 		return
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.m[memoKey(tenantID, table)] = items
+	m.m[memoKey(tenantID, table)] = v
 }
 
 func (m *SyncMemo) forget(tenantID, table string) {
@@ -57,41 +69,42 @@ func (m *SyncMemo) forget(tenantID, table string) {
 	delete(m.m, memoKey(tenantID, table))
 }
 
-// take returns the memo of a table and forgets it (nil if none).
-func (m *SyncMemo) take(tenantID, table string) map[string]keyed {
+// take returns the memo of a table and forgets it (ok false if none).
+func (m *SyncMemo) take(tenantID, table string) (memo, bool) {
 	if m == nil {
-		return nil
+		return memo{}, false
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	k := memoKey(tenantID, table)
-	items := m.m[k]
+	v, ok := m.m[k]
 	delete(m.m, k)
-	return items
+	return v, ok
 }
 
-func (m *SyncMemo) peek(tenantID, table string) map[string]keyed {
+func (m *SyncMemo) peek(tenantID, table string) (memo, bool) {
 	if m == nil {
-		return nil
+		return memo{}, false
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.m[memoKey(tenantID, table)]
+	v, ok := m.m[memoKey(tenantID, table)]
+	return v, ok
 }
 
 // CheckTarget implements onboarding.Drainer: the new home, read whole,
 // holds exactly what the last Sync left there. Without a memo it checks
 // nothing (Drain will read both homes).
 func (s Store) CheckTarget(ctx context.Context, tenantID string, to onboarding.Home) error {
-	known := s.Memo.peek(tenantID, to.Table)
-	if known == nil {
+	known, ok := s.Memo.peek(tenantID, to.Table)
+	if !ok {
 		return nil
 	}
 	got, err := s.read(ctx, tenantID, to)
 	if err != nil {
 		return err
 	}
-	if bad := differing(known, got); len(bad) > 0 {
+	if bad := differing(known.items, got); len(bad) > 0 {
 		s.Memo.forget(tenantID, to.Table)
 		return errs.E(errs.KindUnprocessable, "verification_failed", "%s holds %d items other than the copy made: %v", to.Table, len(bad), bad[:min(len(bad), 5)])
 	}
@@ -99,46 +112,133 @@ func (s Store) CheckTarget(ctx context.Context, tenantID string, to onboarding.H
 }
 
 // Drain implements onboarding.Drainer.
-func (s Store) Drain(ctx context.Context, tenantID string, from, to onboarding.Home) (int, map[string]onboarding.FamilyDigest, map[string]onboarding.FamilyDigest, error) {
-	known := s.Memo.take(tenantID, to.Table)
-	if known == nil {
+func (s Store) Drain(ctx context.Context, tenantID string, from, to onboarding.Home, log onboarding.KeyLog) (onboarding.Drained, error) {
+	known, ok := s.Memo.take(tenantID, to.Table)
+	switch {
+	case !ok:
 		n, src, err := s.Sync(ctx, tenantID, from, to)
 		if err != nil {
-			return 0, nil, nil, err
+			return onboarding.Drained{}, err
 		}
+		s.Memo.forget(tenantID, to.Table)
 		dst, err := s.Digest(ctx, tenantID, to)
-		return n, src, dst, err
+		return onboarding.Drained{Writes: n, Source: src, Target: dst, By: onboarding.DrainReadBoth}, err
+	case log.Covers(known.read):
+		return s.drainLogged(ctx, tenantID, from, to, known, known.read.Add(-log.Slack))
 	}
 	src, err := s.read(ctx, tenantID, from)
 	if err != nil {
-		return 0, nil, nil, err
+		return onboarding.Drained{}, err
 	}
-	reqs := diff(src, known)
+	reqs := diff(src, known.items)
 	if err := s.write(ctx, tenantID, to.Table, reqs); err != nil {
-		return 0, nil, nil, err
+		return onboarding.Drained{}, err
 	}
 	// Read back every item written or deleted: the new home is the checked
 	// memo with these as they are now.
-	var keys []map[string]types.AttributeValue
-	target := maps.Clone(known)
+	keys := make([]map[string]types.AttributeValue, 0, len(reqs))
 	for _, r := range reqs {
-		var k map[string]types.AttributeValue
-		if r.PutRequest != nil {
-			k = keyOf(r.PutRequest.Item)
-		} else {
-			k = r.DeleteRequest.Key
-		}
-		keys = append(keys, k)
+		keys = append(keys, reqKey(r))
+	}
+	target := maps.Clone(known.items)
+	for _, k := range keys {
 		delete(target, itemKey(k))
 	}
 	got, err := s.getItems(ctx, tenantID, to.Table, keys)
 	if err != nil {
-		return 0, nil, nil, err
+		return onboarding.Drained{}, err
 	}
 	maps.Copy(target, got)
 	// The memo is spent: a drain or verify that fails is redone from
 	// whole reads (a failed run lifts the freeze, and writes resume).
-	return len(reqs), digest(src), digest(target), nil
+	return onboarding.Drained{Writes: len(reqs), Source: digest(src), Target: digest(target), By: onboarding.DrainReadOld}, nil
+}
+
+// drainLogged is the drain of a run whose key log covers the last Sync:
+// O(keys logged since), whatever the tenant's size.
+func (s Store) drainLogged(ctx context.Context, tenantID string, from, to onboarding.Home, known memo, since time.Time) (onboarding.Drained, error) {
+	logged, err := keylog.Keys(tenancy.WithTenant(ctx, tenantID), s.DB, from.Table, tenantID, since)
+	if err != nil {
+		return onboarding.Drained{}, err
+	}
+	keys := make([]map[string]types.AttributeValue, 0, len(logged))
+	touched := map[string]bool{}
+	for _, k := range logged {
+		keys = append(keys, k)
+		touched[Family(k)] = true
+	}
+	now, err := s.getItems(ctx, tenantID, from.Table, keys)
+	if err != nil {
+		return onboarding.Drained{}, err
+	}
+	var reqs []types.WriteRequest
+	for id, k := range logged {
+		cur, inOld := now[id]
+		was, inNew := known.items[id]
+		switch {
+		case inOld && (!inNew || was.line != cur.line):
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: cur.item}})
+		case !inOld && inNew:
+			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}})
+		}
+	}
+	if err := s.write(ctx, tenantID, to.Table, reqs); err != nil {
+		return onboarding.Drained{}, err
+	}
+	written := make([]map[string]types.AttributeValue, 0, len(reqs))
+	for _, r := range reqs {
+		written = append(written, reqKey(r))
+	}
+	got, err := s.getItems(ctx, tenantID, to.Table, written)
+	if err != nil {
+		return onboarding.Drained{}, err
+	}
+	// The old home is the memo with the logged keys as read now; the new
+	// one the checked memo with the written keys as read back. Only the
+	// families these keys belong to are hashed again.
+	src := overlay(known, touched, logged, now)
+	dst := overlay(known, touched, keyIDs(written), got)
+	return onboarding.Drained{Writes: len(reqs), Source: src, Target: dst, Keys: len(logged), By: onboarding.DrainKeyLog}, nil
+}
+
+// overlay is the digest of the memo's items with the items of keys
+// replaced by cur (absent there: deleted), hashing again only the touched
+// families and taking the others from the memo's digest.
+func overlay(known memo, touched map[string]bool, keys map[string]map[string]types.AttributeValue, cur map[string]keyed) map[string]onboarding.FamilyDigest {
+	view := map[string]keyed{}
+	for id, k := range known.items {
+		if _, replaced := keys[id]; !replaced && touched[Family(k.item)] {
+			view[id] = k
+		}
+	}
+	for id := range keys {
+		if k, ok := cur[id]; ok {
+			view[id] = k
+		}
+	}
+	out := map[string]onboarding.FamilyDigest{}
+	for f, d := range known.digest {
+		if !touched[f] {
+			out[f] = d
+		}
+	}
+	maps.Copy(out, digestOf(view, touched))
+	return out
+}
+
+func keyIDs(keys []map[string]types.AttributeValue) map[string]map[string]types.AttributeValue {
+	out := make(map[string]map[string]types.AttributeValue, len(keys))
+	for _, k := range keys {
+		out[itemKey(k)] = k
+	}
+	return out
+}
+
+func reqKey(r types.WriteRequest) map[string]types.AttributeValue {
+	if r.PutRequest != nil {
+		return keyOf(r.PutRequest.Item)
+	}
+	return r.DeleteRequest.Key
 }
 
 // differing lists the keys whose items differ between a and b.

@@ -2,7 +2,9 @@ package tenantdata_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/keylog"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -56,8 +59,10 @@ func TestTheDrainWritesAndChecksOnlyTheLastChanges(t *testing.T) {
 		schema.PK: &types.AttributeValueMemberS{Value: p + "ISSUE#1"}, schema.SK: &types.AttributeValueMemberS{Value: "H#01"}}})
 	require.NoError(t, err)
 
-	n, src, dst, err := s.Drain(ctx, "t1", from, to)
+	res, err := s.Drain(ctx, "t1", from, to, onboarding.KeyLog{})
 	require.NoError(t, err)
+	assert.Equal(t, onboarding.DrainReadOld, res.By, "no key log: the old home read whole")
+	n, src, dst := res.Writes, res.Source, res.Target
 	assert.Equal(t, 3, n, "only the last changes are written")
 	assert.Equal(t, src, dst)
 	whole, err := s.Digest(ctx, "t1", to)
@@ -71,8 +76,88 @@ func TestTheDrainWritesAndChecksOnlyTheLastChanges(t *testing.T) {
 	err = s.CheckTarget(ctx, "t1", to)
 	assert.True(t, errs.Is(err, errs.KindUnprocessable), "verification_failed: %v", err)
 	// Without a memo (a run resumed elsewhere), Drain reads both homes.
-	n, src, dst, err = s.Drain(ctx, "t1", from, to)
+	res, err = s.Drain(ctx, "t1", from, to, onboarding.KeyLog{Since: time.Now().Add(-time.Hour)})
 	require.NoError(t, err)
-	assert.Equal(t, 1, n, "the stray item deleted")
-	assert.Equal(t, src, dst)
+	assert.Equal(t, onboarding.DrainReadBoth, res.By)
+	assert.Equal(t, 1, res.Writes, "the stray item deleted")
+	assert.Equal(t, res.Source, res.Target)
+}
+
+// With the tenant's writes logged by key (internal/keylog, as the API's
+// guard has them during a migration), the drain reads from the old home
+// only the keys logged since the last Sync began: the last changes (added,
+// changed, deleted, an item written twice) are drained and both digests
+// agree with whole reads, while a write that bypassed the log is not
+// read at all (the drain is O(logged keys), not O(tenant)). A log begun
+// too late to cover the Sync falls back to reading the old home whole.
+func TestTheDrainReadsOnlyTheLoggedKeys(t *testing.T) {
+	base := tenancy.WithTenant(context.Background(), "t2")
+	db, names := testenv.Tables(t)
+	to := onboarding.Home{Table: names.App() + "-t2", Silo: true}
+	require.NoError(t, dynamo.EnsureTable(base, db, schema.App, to.Table))
+	from := onboarding.Home{Table: names.App()}
+	p := schema.TenantKeyPrefix("t2")
+	logged := keylog.With(base, &keylog.Target{Tenant: "t2", Table: from.Table, DB: db})
+	put := func(ctx context.Context, pk, sk string) {
+		_, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(from.Table), Item: every(pk, sk)})
+		require.NoError(t, err)
+	}
+	for i := range 40 {
+		put(base, fmt.Sprintf("%sISSUE#%02d", p, i), "META")
+		put(base, fmt.Sprintf("%sISSUE#%02d", p, i), "C#01")
+	}
+	put(logged, p+"ISSUE#00", "H#01") // logged before the Sync: older than its checkpoint
+	since := time.Now().Add(-time.Minute)
+	time.Sleep(50 * time.Millisecond) // more than the slack below
+	s := tenantdata.Store{DB: db, Memo: tenantdata.NewSyncMemo()}
+	_, _, err := s.Sync(base, "t2", from, to)
+	require.NoError(t, err)
+	require.NoError(t, s.CheckTarget(base, "t2", to))
+
+	put(logged, p+"ISSUE#99", "META") // added
+	put(logged, p+"ISSUE#99", "META") // twice: one key
+	_, err = db.UpdateItem(logged, &dynamodb.UpdateItemInput{TableName: aws.String(from.Table), Key: map[string]types.AttributeValue{
+		schema.PK: &types.AttributeValueMemberS{Value: p + "ISSUE#01"}, schema.SK: &types.AttributeValueMemberS{Value: "C#01"}},
+		UpdateExpression:          aws.String("SET n = :n"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":n": &types.AttributeValueMemberN{Value: "7"}}})
+	require.NoError(t, err)
+	_, err = db.TransactWriteItems(logged, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{{Delete: &types.Delete{
+		TableName: aws.String(from.Table), Key: map[string]types.AttributeValue{
+			schema.PK: &types.AttributeValueMemberS{Value: p + "ISSUE#02"}, schema.SK: &types.AttributeValueMemberS{Value: "C#01"}}}}}})
+	require.NoError(t, err)
+
+	res, err := s.Drain(base, "t2", from, to, onboarding.KeyLog{Since: since, Slack: 10 * time.Millisecond})
+	require.NoError(t, err)
+	assert.Equal(t, onboarding.DrainKeyLog, res.By)
+	assert.Equal(t, 3, res.Keys, "three keys logged since the Sync (the one before it is older than the checkpoint)")
+	assert.Equal(t, 3, res.Writes)
+	assert.Equal(t, res.Source, res.Target)
+	oldWhole, err := s.Digest(base, "t2", from)
+	require.NoError(t, err)
+	newWhole, err := s.Digest(base, "t2", to)
+	require.NoError(t, err)
+	assert.Equal(t, oldWhole, res.Source, "the old home as the drain computed it is the old home read whole")
+	assert.Equal(t, newWhole, res.Target, "and so is the new one")
+	for f := range oldWhole {
+		assert.NotContains(t, f, keylog.Family, "the log is not data to move")
+	}
+
+	// A write the log never saw is not read by the drain.
+	_, _, err = s.Sync(base, "t2", from, to)
+	require.NoError(t, err)
+	put(base, p+"ISSUE#98", "META")
+	res, err = s.Drain(base, "t2", from, to, onboarding.KeyLog{Since: since, Slack: 10 * time.Millisecond})
+	require.NoError(t, err)
+	assert.Equal(t, onboarding.DrainKeyLog, res.By)
+	assert.Zero(t, res.Writes)
+
+	// A log begun after the Sync's read does not cover it: the old home is read whole.
+	_, _, err = s.Sync(base, "t2", from, to)
+	require.NoError(t, err)
+	put(base, p+"ISSUE#97", "META")
+	res, err = s.Drain(base, "t2", from, to, onboarding.KeyLog{Since: time.Now(), Slack: 10 * time.Millisecond})
+	require.NoError(t, err)
+	assert.Equal(t, onboarding.DrainReadOld, res.By)
+	assert.Equal(t, 1, res.Writes, "the unlogged item, found by the whole read")
+	assert.Equal(t, res.Source, res.Target)
 }

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/keylog"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -35,20 +37,33 @@ type keyed struct {
 	line string // canonical DynamoDB JSON (encoding/json sorts map keys)
 }
 
-// read returns the tenant's items in a home by pk and sk.
+// read returns the tenant's items in a home by pk and sk, but for the
+// migration's key log (internal/keylog), which is not data to move.
 func (s Store) read(ctx context.Context, tenantID string, h onboarding.Home) (map[string]keyed, error) {
+	return s.readAll(ctx, tenantID, h, false)
+}
+
+// readAll is read, with the key log when withLog (to delete a home whole).
+func (s Store) readAll(ctx context.Context, tenantID string, h onboarding.Home, withLog bool) (map[string]keyed, error) {
 	prefix := schema.TenantKeyPrefix(tenantID)
+	filter := "begins_with(#pk, :prefix) AND #pk <> :log"
+	values := map[string]types.AttributeValue{
+		":prefix": &types.AttributeValueMemberS{Value: prefix},
+		":log":    &types.AttributeValueMemberS{Value: keylog.PK(tenantID)}}
+	if withLog {
+		filter = "begins_with(#pk, :prefix)"
+		delete(values, ":log")
+	}
 	var mu sync.Mutex
 	out := map[string]keyed{}
 	g, gctx := errgroup.WithContext(ctx)
 	for seg := range int32(Segments) {
 		g.Go(func() error {
 			in := &dynamodb.ScanInput{TableName: aws.String(h.Table), Segment: aws.Int32(seg), TotalSegments: aws.Int32(Segments),
-				ConsistentRead:           aws.Bool(true),
-				FilterExpression:         aws.String("begins_with(#pk, :prefix)"),
-				ExpressionAttributeNames: map[string]string{"#pk": schema.PK},
-				ExpressionAttributeValues: map[string]types.AttributeValue{
-					":prefix": &types.AttributeValueMemberS{Value: prefix}}}
+				ConsistentRead:            aws.Bool(true),
+				FilterExpression:          aws.String(filter),
+				ExpressionAttributeNames:  map[string]string{"#pk": schema.PK},
+				ExpressionAttributeValues: values}
 			p := dynamodb.NewScanPaginator(s.platform(), in)
 			for p.HasMorePages() {
 				pg, err := p.NextPage(gctx)
@@ -105,14 +120,22 @@ func Family(it map[string]types.AttributeValue) string {
 }
 
 func digest(items map[string]keyed) map[string]onboarding.FamilyDigest {
-	byFamily := map[string][]map[string]types.AttributeValue{}
+	return digestOf(items, nil)
+}
+
+// digestOf is digest of the families in only (all when nil), from the
+// items' canonical lines (what Checksum hashes, already computed).
+func digestOf(items map[string]keyed, only map[string]bool) map[string]onboarding.FamilyDigest {
+	byFamily := map[string][]string{}
 	for _, k := range items {
 		f := Family(k.item)
-		byFamily[f] = append(byFamily[f], k.item)
+		if only == nil || only[f] {
+			byFamily[f] = append(byFamily[f], k.line)
+		}
 	}
 	out := make(map[string]onboarding.FamilyDigest, len(byFamily))
-	for f, its := range byFamily {
-		out[f] = onboarding.FamilyDigest{Items: len(its), Checksum: Checksum(its)}
+	for f, lines := range byFamily {
+		out[f] = onboarding.FamilyDigest{Items: len(lines), Checksum: checksumLines(lines)}
 	}
 	return out
 }
@@ -131,6 +154,7 @@ func (s Store) Digest(ctx context.Context, tenantID string, h onboarding.Home) (
 // CheckTarget and Drain.
 func (s Store) Sync(ctx context.Context, tenantID string, from, to onboarding.Home) (int, map[string]onboarding.FamilyDigest, error) {
 	s.Memo.forget(tenantID, to.Table) // until the writes are done
+	started := time.Now()
 	var src, dst map[string]keyed
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) { src, err = s.read(gctx, tenantID, from); return err })
@@ -142,8 +166,9 @@ func (s Store) Sync(ctx context.Context, tenantID string, from, to onboarding.Ho
 	if err := s.write(ctx, tenantID, to.Table, reqs); err != nil {
 		return 0, nil, err
 	}
-	s.Memo.remember(tenantID, to.Table, src)
-	return len(reqs), digest(src), nil
+	sum := digest(src)
+	s.Memo.remember(tenantID, to.Table, memo{items: src, read: started, digest: sum})
+	return len(reqs), sum, nil
 }
 
 // diff is what makes a home holding dst hold src: puts, then deletes.
@@ -164,7 +189,7 @@ func diff(src, dst map[string]keyed) []types.WriteRequest {
 
 // Drop implements onboarding.Mover.
 func (s Store) Drop(ctx context.Context, tenantID string, h onboarding.Home) (int, error) {
-	items, err := s.read(ctx, tenantID, h)
+	items, err := s.readAll(ctx, tenantID, h, true)
 	if err != nil {
 		return 0, err
 	}

@@ -96,6 +96,12 @@ func Checksum(items []map[string]types.AttributeValue) string {
 		b, _ := json.Marshal(DynamoJSON(it)) // encoding/json sorts map keys
 		lines[i] = string(b)
 	}
+	return checksumLines(lines)
+}
+
+// checksumLines is Checksum of the items whose canonical lines are lines
+// (sorted in place).
+func checksumLines(lines []string) string {
 	sort.Strings(lines)
 	h := sha256.New()
 	for _, l := range lines {

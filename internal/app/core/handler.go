@@ -12,6 +12,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/idempotency"
+	"github.com/issuetracker/issuetracker/internal/keylog"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -30,6 +31,10 @@ func Function(fn routes.Function, all httpapi.Operations, d Deps) (http.Handler,
 	if d.Control() != nil {
 		homes = &cachedHomes{reg: tenantdb.New(d.Control(), d.Names), ttl: onboarding.HomeCacheTTL, now: time.Now}
 	}
+	var logDB keylog.Putter // a nil *dynamodb.Client is not a nil Putter
+	if d.DB != nil {
+		logDB = d.DB
+	}
 	mux := http.NewServeMux()
 	owned := routes.ForFunction(fn)
 	if len(owned) == 0 {
@@ -40,7 +45,7 @@ func Function(fn routes.Function, all httpapi.Operations, d Deps) (http.Handler,
 		if !ok {
 			return nil, fmt.Errorf("route %s %s: no operation %q", rt.Method, rt.Path, rt.OperationID)
 		}
-		mux.Handle(rt.Method+" "+rt.Path, guard(rt, op, idem, homes))
+		mux.Handle(rt.Method+" "+rt.Path, guard(rt, op, idem, homes, logDB))
 	}
 	mux.Handle("/", httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		return errs.E(errs.KindNotFound, "route_not_found", "no route %s %s", r.Method, r.URL.Path)
@@ -92,7 +97,11 @@ func CachedTenants(reg tenant.Registry, ttl time.Duration) TenantReader {
 	return &cachedHomes{reg: reg, ttl: ttl, now: time.Now}
 }
 
-func guard(rt routes.Route, op httpapi.HandlerFunc, idem idempotency.Store, homes homeReader) http.Handler {
+// While a tier migration copies the tenant (KeyLogSince set), every write
+// the request makes into the tenant's table logs its keys first, through
+// log (the tenant-scoped client; internal/keylog), so the migration's
+// drain reads only what changed.
+func guard(rt routes.Route, op httpapi.HandlerFunc, idem idempotency.Store, homes homeReader, log keylog.Putter) http.Handler {
 	switch {
 	case rt.WriteClaimsKey():
 		op = idem.WrapOneTransaction(op)
@@ -113,8 +122,9 @@ func guard(rt routes.Route, op httpapi.HandlerFunc, idem idempotency.Store, home
 		if p.MFA == tenancy.MFAMissing && !routes.AllowedWithoutMFA(rt.OperationID) {
 			return errs.Forbidden("mfa_required", "your workspace requires MFA: set it up (GET /v1/me/mfa) and sign in again with it")
 		}
+		var t tenant.Tenant
 		if p.TenantID != "" && homes != nil {
-			t, err := homes.Get(r.Context(), p.TenantID)
+			t, err = homes.Get(r.Context(), p.TenantID)
 			switch {
 			case errs.Is(err, errs.KindNotFound):
 				// Not in the registry (a principal made by a test): the authorizer's word stands.
@@ -130,6 +140,9 @@ func guard(rt routes.Route, op httpapi.HandlerFunc, idem idempotency.Store, home
 			p.Table = t.Table
 		}
 		ctx := tenancy.WithPrincipal(r.Context(), p) // decoded once per request
+		if !t.KeyLogSince.IsZero() && log != nil && t.Table != "" {
+			ctx = keylog.With(ctx, &keylog.Target{Tenant: p.TenantID, Table: t.Table, DB: log})
+		}
 		if p.TenantID != "" {
 			// From here on, tenant data is read and written as this tenant only.
 			ctx = tenancy.WithTenant(ctx, p.TenantID)

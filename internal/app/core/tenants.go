@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/issuetracker/issuetracker/internal/keylog"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
@@ -27,7 +28,12 @@ func EachActiveTenant(ctx context.Context, d Deps, job func(ctx context.Context,
 			return total, err
 		}
 		for _, t := range page.Items {
-			n, err := job(tenancy.WithTenant(ctx, t.ID), tenancy.Scope{Table: t.Table, TenantID: t.ID}, t)
+			jctx := tenancy.WithTenant(ctx, t.ID)
+			if !t.KeyLogSince.IsZero() && d.DB != nil {
+				// A tier migration copies the tenant: its writes log their keys (internal/keylog).
+				jctx = keylog.With(jctx, &keylog.Target{Tenant: t.ID, Table: t.Table, DB: d.DB})
+			}
+			n, err := job(jctx, tenancy.Scope{Table: t.Table, TenantID: t.ID}, t)
 			total += n
 			if err != nil {
 				failed = append(failed, fmt.Errorf("tenant %s: %w", t.ID, err))

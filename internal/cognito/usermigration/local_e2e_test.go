@@ -125,7 +125,7 @@ func TestUsersFollowTheirTenantBetweenPoolsWithTheirPasswords(t *testing.T) {
 		st, err := svc.States.Get(ctx, id)
 		require.NoError(t, err)
 		require.Empty(t, st.Error)
-		require.False(t, st.FinishedAt.IsZero(), "finished: %+v", st)
+		require.True(t, !st.FinishedAt.IsZero() || st.Waiting == onboarding.StepRetire, "switched: %+v", st)
 		tn, err := reg.Get(ctx, id)
 		require.NoError(t, err)
 		return tn
@@ -162,16 +162,40 @@ func TestUsersFollowTheirTenantBetweenPoolsWithTheirPasswords(t *testing.T) {
 	_, err = signIn(ctx, c, own, "nobody@acme.test", apitest.Password, nil)
 	assert.True(t, errors.As(err, &na), "an unknown user: %v", err)
 
-	// Down again: the dedicated pool's token ends; the shared pool serves acme.
+	// While on Platinum the owner changes their password in acme's pool;
+	// the shared pool still holds their account of before (the upgrade's
+	// grace period ended before they moved, so it was theirs then), and
+	// user@acme, who never moved, keeps theirs.
+	const changed = "Changed-In-Own-Pool-1!"
+	_, err = c.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(acme.UserPoolID),
+		Username: aws.String("owner@acme.test"), Password: aws.String(changed), Permanent: true})
+	require.NoError(t, err)
+	inShared := func(email string) bool {
+		t.Helper()
+		_, found, err := w.Pools.TenantOf(ctx, w.Pool, email)
+		require.NoError(t, err)
+		return found
+	}
+	require.True(t, inShared("owner@acme.test"), "the stale account, before the downgrade")
+
+	// Down again: the dedicated pool's token ends; the shared pool serves
+	// acme, with the owner's CURRENT password: the downgrade deleted the
+	// stale shared account, so the trigger moved the current one.
+	svc.Migration.Grace = time.Hour // acme's own pool stays for its grace period (retire_old_home waits)
 	acme = migrate("acme", "premium")
 	assert.Empty(t, acme.Issuer)
 	_, _, err = az.Authorize(ctx, tok)
 	assert.Equal(t, authorizer.SessionMoved, code(err), "the dedicated pool's token ends: %v", err)
-	tok, err = signIn(ctx, c, w.Client, "owner@acme.test", apitest.Password, map[string]string{usermigration.TenantKey: "acme"})
-	require.NoError(t, err)
+	_, err = signIn(ctx, c, w.Client, "owner@acme.test", apitest.Password, map[string]string{usermigration.TenantKey: "acme"})
+	assert.True(t, errors.As(err, &na), "the password of before the change is refused: %v", err)
+	tok, err = signIn(ctx, c, w.Client, "owner@acme.test", changed, map[string]string{usermigration.TenantKey: "acme"})
+	require.NoError(t, err, "the current password works in the shared pool")
 	p, _, err = az.Authorize(ctx, tok)
 	require.NoError(t, err)
 	assert.Equal(t, owner.ID, p.UserID)
+	assert.Equal(t, roles.SuperAdmin, p.Role)
+	_, err = signIn(ctx, c, w.Client, "user@acme.test", apitest.Password, map[string]string{usermigration.TenantKey: "acme"})
+	require.NoError(t, err, "a user who never moved still signs in with the account they always had")
 
 	// Born Platinum: initech's users live only in its own pool.
 	pl, err := apitest.TablePlatinum{DB: w.Deps.DB, Names: w.Deps.Names, Pools: &w.Pools, IssuerBase: endpoint}.
@@ -186,7 +210,16 @@ func TestUsersFollowTheirTenantBetweenPoolsWithTheirPasswords(t *testing.T) {
 		Status: people.UserActive, CreatedAt: now, UpdatedAt: now, Version: 1}
 	require.NoError(t, dir.Put(tenancy.WithTenant(ctx, "initech"), tenancy.Scope{Table: pl.Table, TenantID: "initech"}, ida))
 
-	migrate("initech", "premium")
+	// ivan never signs in while initech moves back.
+	_, err = w.Pools.EnsureUser(ctx, pl.UserPoolID, cognito.UserSpec{Email: "ivan@initech.test", Password: "Initech-Pass-78!", TenantID: "initech", Role: string(roles.User)})
+	require.NoError(t, err)
+	ivan := people.User{ID: "ivan-sub", TenantID: "initech", Username: "ivan@initech.test", Email: "ivan@initech.test", Role: roles.User,
+		Status: people.UserActive, CreatedAt: now, UpdatedAt: now, Version: 1}
+	require.NoError(t, dir.Put(tenancy.WithTenant(ctx, "initech"), tenancy.Scope{Table: pl.Table, TenantID: "initech"}, ivan))
+
+	// The grace period (an hour) ends below, with the clock moved.
+	res := w.Root().Do("POST", "/v1/admin/tenants/initech/migration", map[string]any{"tier": "premium"})
+	require.Equal(t, 202, res.Status, string(res.Body))
 	_, err = signIn(ctx, c, w.Client, "ida@initech.test", "Initech-Pass-77!", map[string]string{usermigration.TenantKey: "acme"})
 	assert.True(t, errors.As(err, &na), "naming another workspace gets nothing: %v", err)
 	_, err = signIn(ctx, c, w.Client, "ida@initech.test", "Initech-Pass-77!", nil)
@@ -198,4 +231,64 @@ func TestUsersFollowTheirTenantBetweenPoolsWithTheirPasswords(t *testing.T) {
 	assert.Equal(t, "initech", p.TenantID)
 	assert.Equal(t, roles.Admin, p.Role)
 	assert.Equal(t, ida.ID, p.UserID)
+
+	// The grace period ends: initech's own pool is destroyed with its
+	// stack, and ivan, who never signed in, is invited into the shared
+	// pool (a temporary password by mail) with his role; ida, who moved,
+	// is left as she is.
+	inSharedAs := func(email string) (types.UserStatusType, map[string]string) {
+		t.Helper()
+		u, err := c.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(w.Pool), Username: aws.String(email)})
+		require.NoError(t, err, email)
+		attrs := map[string]string{}
+		for _, a := range u.UserAttributes {
+			attrs[aws.ToString(a.Name)] = aws.ToString(a.Value)
+		}
+		return u.UserStatus, attrs
+	}
+	_, err = c.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(w.Pool), Username: aws.String("ivan@initech.test")})
+	var unf *types.UserNotFoundException
+	require.True(t, errors.As(err, &unf), "not in the shared pool during the grace period: %v", err)
+	svc.Now = func() time.Time { return time.Now().Add(2 * time.Hour) }
+	started, err := svc.RetireExpired(ctx)
+	svc.Now = nil
+	require.NoError(t, err)
+	require.Contains(t, started, "initech")
+	st, err := svc.States.Get(ctx, "initech")
+	require.NoError(t, err)
+	require.Empty(t, st.Error)
+	require.False(t, st.FinishedAt.IsZero(), "retired: %+v", st)
+	status, attrs := inSharedAs("ivan@initech.test")
+	assert.Equal(t, types.UserStatusTypeForceChangePassword, status, "invited: a temporary password, a new one at first sign-in")
+	assert.Equal(t, "initech", attrs["custom:"+cognito.AttrTenant])
+	assert.Equal(t, string(roles.User), attrs["custom:"+cognito.AttrRole])
+	status, _ = inSharedAs("ida@initech.test")
+	assert.Equal(t, types.UserStatusTypeConfirmed, status, "ida moved with her password and is not invited again")
+	_, err = signIn(ctx, c, w.Client, "ida@initech.test", "Initech-Pass-77!", map[string]string{usermigration.TenantKey: "initech"})
+	require.NoError(t, err)
+
+	// An upgrade's grace period ends: the background job deletes the
+	// pooled copy and the shared-pool accounts of the users who moved.
+	res = w.Root().Do("POST", "/v1/admin/tenants/globex/migration", map[string]any{"tier": "platinum"})
+	require.Equal(t, 202, res.Status, string(res.Body))
+	st, err = svc.States.Get(ctx, "globex")
+	require.NoError(t, err)
+	require.Equal(t, onboarding.StepRetire, st.Waiting, "the old home is kept for the grace period")
+	globex, err := reg.Get(ctx, "globex")
+	require.NoError(t, err)
+	_, err = signIn(ctx, c, globex.ClientIDs[0], "owner@globex.test", apitest.Password, nil)
+	require.NoError(t, err, "globex's owner moves into its own pool")
+	require.True(t, inShared("owner@globex.test"), "kept during the grace period (the rollback)")
+	svc.Now = func() time.Time { return time.Now().Add(2 * time.Hour) }
+	started, err = svc.RetireExpired(ctx)
+	svc.Now = nil
+	require.NoError(t, err)
+	assert.Contains(t, started, "globex")
+	st, err = svc.States.Get(ctx, "globex")
+	require.NoError(t, err)
+	require.Empty(t, st.Error)
+	require.False(t, st.FinishedAt.IsZero(), "retired: %+v", st)
+	assert.False(t, inShared("owner@globex.test"), "the stale shared account is gone")
+	_, err = signIn(ctx, c, globex.ClientIDs[0], "owner@globex.test", apitest.Password, nil)
+	require.NoError(t, err, "and the owner signs in to globex's pool as before")
 }

@@ -51,6 +51,10 @@ export function errorMessage(e: unknown): string {
     if (e.status === 429)
       return `Too many requests; try again${e.retryAfter ? ` in ${e.retryAfter} s` : ' shortly'}.`;
     if (e.status === 0) return 'The service cannot be reached. Check your connection and try again.';
+    // 503 with Retry-After (a tier migration's write freeze): nothing was written, what was typed
+    // stays where it is, and sending it again shortly goes through.
+    if (e.status === 503 && e.retryAfter)
+      return `${e.problem.detail || e.problem.title} Nothing was saved yet: try again in ${e.retryAfter} s.`;
     return e.problem.detail || e.problem.title;
   }
   if (e instanceof Error) return e.message;

@@ -73,12 +73,16 @@ export default function Layout() {
     () =>
       onAuthFailure((f) => {
         const path = window.location.pathname + window.location.search;
+        // Leaving for the sign-in page: the restore effect must not answer the ended session with a
+        // plain sign-in of its own (it raced this one, and a moved workspace lost its message).
         if (f === 'expired') {
+          leaving.current = true;
           sessions.end();
           navigate(`/w/${slug}/signin?expired=1&next=${encodeURIComponent(path)}`, { replace: true });
         } else if (f === 'moved') {
           // The workspace signs in through another pool now: forget the
           // cached lookup (it names the old pool) and sign in again.
+          leaving.current = true;
           sessions.end();
           queryClient.removeQueries({ queryKey: ['workspace', slug] });
           navigate(`/w/${slug}/signin?moved=1&next=${encodeURIComponent(path)}`, { replace: true });

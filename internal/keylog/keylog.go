@@ -1,0 +1,232 @@
+// Package keylog records the keys a tenant writes while a tier migration
+// copies it (docs/migration.md "The freeze"), so the migration's drain
+// reads and rewrites only the keys changed since its last catch-up instead
+// of the tenant's whole old home.
+//
+// It is write-ahead: a middleware on every DynamoDB client built by
+// package awsx sees each write operation (PutItem, UpdateItem, DeleteItem,
+// BatchWriteItem, TransactWriteItems) made under a context carrying a
+// Target, and before sending it puts one log item naming the keys it will
+// write in the Target's table and tenant. If the log cannot be written the
+// write is not sent (the caller gets the error), so every write the API
+// acknowledges, and every one that may have landed, has its key in the
+// log with a time no later than the write's. Writes to other tables (the
+// control table's idempotency records) or other tenants' keys are not
+// logged.
+//
+// The log lives in the tenant's partition of the table it describes (pk
+// T#<tenant>#MIGLOG, sort key the time it was written), so the tenant's
+// own credentials write it (no new grant) and it goes with the old home;
+// the migration's reads leave the MIGLOG partition out (it is not data to
+// copy), and items expire after a week (expires_at) if a run is abandoned.
+//
+// The package depends on the SDK and internal/schema only, so awsx can
+// install it.
+package keylog
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
+	"github.com/issuetracker/issuetracker/internal/schema"
+)
+
+// Family is the partition suffix of the log: pk T#<tenant>#MIGLOG.
+const Family = "MIGLOG"
+
+// Expiry is how long a log item lives (a run abandoned for longer reads
+// its old home whole on retry anyway).
+const Expiry = 7 * 24 * time.Hour
+
+// Attribute holding a log item's keys: a list of {pk, sk} maps.
+const attrKeys = "keys"
+
+// PK is the log's partition key for a tenant.
+func PK(tenantID string) string { return schema.TenantKeyPrefix(tenantID) + Family }
+
+// sortKey is a log item's sort key: the time, fixed width so that string
+// order is time order, then a random suffix (two writes in one nanosecond).
+func sortKey(at time.Time) string {
+	return at.UTC().Format("2006-01-02T15:04:05.000000000Z") + "#" + rand.Text()[:10]
+}
+
+// Putter writes one item: the tenant-scoped DynamoDB client.
+type Putter interface {
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+}
+
+// Target says whose writes to log, where, and with what.
+type Target struct {
+	Tenant string
+	Table  string
+	DB     Putter
+	Now    func() time.Time // time.Now when nil
+}
+
+type ctxKey struct{}
+type skipKey struct{}
+
+// With returns ctx logging the writes t names.
+func With(ctx context.Context, t *Target) context.Context { return context.WithValue(ctx, ctxKey{}, t) }
+
+// From returns the Target ctx carries, or nil.
+func From(ctx context.Context) *Target {
+	t, _ := ctx.Value(ctxKey{}).(*Target)
+	return t
+}
+
+// Middleware installs the log on a DynamoDB client's stack (an APIOptions
+// entry). It runs once per operation, before the SDK's retries.
+func Middleware(st *middleware.Stack) error {
+	return st.Initialize.Add(middleware.InitializeMiddlewareFunc("MigrationKeyLog", handle), middleware.Before)
+}
+
+func handle(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+	t := From(ctx)
+	if t == nil || ctx.Value(skipKey{}) != nil {
+		return next.HandleInitialize(ctx, in)
+	}
+	if keys := t.keysOf(in.Parameters); len(keys) > 0 {
+		if err := t.log(ctx, keys); err != nil {
+			return middleware.InitializeOutput{}, middleware.Metadata{}, err
+		}
+	}
+	return next.HandleInitialize(ctx, in)
+}
+
+// log puts one log item naming keys.
+func (t *Target) log(ctx context.Context, keys []map[string]types.AttributeValue) error {
+	now := time.Now
+	if t.Now != nil {
+		now = t.Now
+	}
+	at := now()
+	list := make([]types.AttributeValue, len(keys))
+	for i, k := range keys {
+		list[i] = &types.AttributeValueMemberM{Value: k}
+	}
+	_, err := t.DB.PutItem(context.WithValue(ctx, skipKey{}, true), &dynamodb.PutItemInput{TableName: aws.String(t.Table), Item: map[string]types.AttributeValue{
+		schema.PK:        &types.AttributeValueMemberS{Value: PK(t.Tenant)},
+		schema.SK:        &types.AttributeValueMemberS{Value: sortKey(at)},
+		attrKeys:         &types.AttributeValueMemberL{Value: list},
+		schema.ExpiresAt: &types.AttributeValueMemberN{Value: strconv.FormatInt(at.Add(Expiry).Unix(), 10)},
+	}})
+	if err != nil {
+		return fmt.Errorf("log the keys written while %s migrates: %w", t.Tenant, err)
+	}
+	return nil
+}
+
+// keysOf lists the keys a write operation may write in t's table and
+// tenant (nil for reads and for other tables).
+func (t *Target) keysOf(params any) []map[string]types.AttributeValue {
+	var out []map[string]types.AttributeValue
+	add := func(table *string, it map[string]types.AttributeValue) {
+		if aws.ToString(table) == t.Table {
+			if k := t.key(it); k != nil {
+				out = append(out, k)
+			}
+		}
+	}
+	switch in := params.(type) {
+	case *dynamodb.PutItemInput:
+		add(in.TableName, in.Item)
+	case *dynamodb.UpdateItemInput:
+		add(in.TableName, in.Key)
+	case *dynamodb.DeleteItemInput:
+		add(in.TableName, in.Key)
+	case *dynamodb.BatchWriteItemInput:
+		for table, reqs := range in.RequestItems {
+			for _, r := range reqs {
+				switch {
+				case r.PutRequest != nil:
+					add(&table, r.PutRequest.Item)
+				case r.DeleteRequest != nil:
+					add(&table, r.DeleteRequest.Key)
+				}
+			}
+		}
+	case *dynamodb.TransactWriteItemsInput:
+		for _, it := range in.TransactItems {
+			switch {
+			case it.Put != nil:
+				add(it.Put.TableName, it.Put.Item)
+			case it.Update != nil:
+				add(it.Update.TableName, it.Update.Key)
+			case it.Delete != nil:
+				add(it.Delete.TableName, it.Delete.Key)
+			}
+		}
+	}
+	return out
+}
+
+// key is it's pk and sk when pk is the tenant's (and not the log's).
+func (t *Target) key(it map[string]types.AttributeValue) map[string]types.AttributeValue {
+	pk, _ := it[schema.PK].(*types.AttributeValueMemberS)
+	if pk == nil || !strings.HasPrefix(pk.Value, schema.TenantKeyPrefix(t.Tenant)) || pk.Value == PK(t.Tenant) {
+		return nil
+	}
+	k := map[string]types.AttributeValue{schema.PK: pk}
+	if sk, ok := it[schema.SK]; ok {
+		k[schema.SK] = sk
+	}
+	return k
+}
+
+// Querier reads the log: the tenant-scoped DynamoDB client.
+type Querier interface {
+	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+}
+
+// Keys returns the keys logged for tenantID in table at or after since,
+// each once, as pk "\x00" sk strings mapped to the key (strongly
+// consistent reads of the log's partition, as the tenant: ctx must carry
+// it).
+func Keys(ctx context.Context, db Querier, table, tenantID string, since time.Time) (map[string]map[string]types.AttributeValue, error) {
+	out := map[string]map[string]types.AttributeValue{}
+	p := dynamodb.NewQueryPaginator(db, &dynamodb.QueryInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true),
+		KeyConditionExpression:   aws.String("#pk = :pk AND #sk >= :since"),
+		ExpressionAttributeNames: map[string]string{"#pk": schema.PK, "#sk": schema.SK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk":    &types.AttributeValueMemberS{Value: PK(tenantID)},
+			":since": &types.AttributeValueMemberS{Value: since.UTC().Format("2006-01-02T15:04:05.000000000Z")}}})
+	for p.HasMorePages() {
+		pg, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read the key log of %s in %s: %w", tenantID, table, err)
+		}
+		for _, it := range pg.Items {
+			l, _ := it[attrKeys].(*types.AttributeValueMemberL)
+			if l == nil {
+				continue
+			}
+			for _, v := range l.Value {
+				if m, ok := v.(*types.AttributeValueMemberM); ok {
+					out[ID(m.Value)] = m.Value
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// ID is a key's identity: pk "\x00" sk.
+func ID(key map[string]types.AttributeValue) string {
+	return str(key[schema.PK]) + "\x00" + str(key[schema.SK])
+}
+
+func str(v types.AttributeValue) string {
+	if s, ok := v.(*types.AttributeValueMemberS); ok {
+		return s.Value
+	}
+	return ""
+}
