@@ -151,3 +151,122 @@ func TestPurgingADeletedIssuesFilesGivesTheirBytesBackToTheMeter(t *testing.T) {
 	require.NoError(t, consumerMeter.Flush(ctx))
 	assert.Equal(t, before, metered(), "a redelivered removal gives nothing back twice")
 }
+
+// attachToComment uploads and confirms a file attached to a comment.
+func attachToComment(t *testing.T, c apitest.Caller, issueID, commentID, filename, ctype string, body []byte) string {
+	t.Helper()
+	res := c.Do("POST", "/v1/issues/"+issueID+"/attachments", map[string]any{"filename": filename, "content_type": ctype,
+		"size": len(body), "sha256": apitest.SHA256(body), "comment_id": commentID})
+	require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
+	var u apitest.Upload
+	res.JSON(t, &u)
+	require.Equal(t, http.StatusOK, apitest.Put(t, u.URL, u.Headers, body))
+	res = c.Do("POST", "/v1/issues/"+issueID+"/attachments/"+u.ID()+"/confirm", nil)
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	return u.ID()
+}
+
+// Deleting a comment deletes the files attached to it: the comment's
+// tombstone (its MODIFY on the stream) reaches the activity consumer,
+// which deletes the comment's objects and records and gives their bytes
+// back to the tenant's counter and to the usage meter, exactly once
+// however often the stream delivers it. The issue's own files, another
+// comment's (even one edited meanwhile) and pending uploads of another
+// comment stay.
+func TestDeletingACommentDeletesItsFiles(t *testing.T) {
+	w := apitest.NewStreamWorld(t)
+	ctx := context.Background()
+	figures := usagedb.New(w.Deps.DB, w.Deps.Names)
+	d := w.Deps
+	d.Meter = &itrusage.Meter{Store: figures}
+	w.API = apitest.New(t, d)
+	consumerMeter := &itrusage.Meter{Store: figures}
+	cfg, e := testenv.AWS(t)
+	newPoller := func(name string) *streampoller.Poller {
+		return &streampoller.Poller{Name: name, DB: w.Deps.DB, Streams: awsconfig.Streams(cfg, e),
+			Consumer: app.ActivityConsumer(w.Deps.DB, time.Hour, nil, w.Deps.Attachments, consumerMeter), Filter: notifydb.Filter,
+			Tables:      func(context.Context) ([]string, error) { return []string{w.Deps.Names.App()}, nil },
+			Checkpoints: streampoller.TableCheckpoints{DB: w.Deps.DB, Table: w.Deps.Names.Control()}}
+	}
+	metered := func() int64 {
+		t.Helper()
+		require.NoError(t, d.Meter.Flush(ctx))
+		got, err := figures.StorageOf(ctx, []string{"acme"})
+		require.NoError(t, err)
+		return got["acme"].AttachmentBytes
+	}
+	objects := func(prefix string) map[string]bool {
+		out, err := w.Files.S3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(w.Files.Bucket), Prefix: aws.String(prefix)})
+		require.NoError(t, err)
+		keys := map[string]bool{}
+		for _, o := range out.Contents {
+			keys[aws.ToString(o.Key)] = true
+		}
+		return keys
+	}
+	records := func(issueID string) map[string]attachment.Attachment {
+		all, err := attachmentdb.Store{DB: w.Deps.DB}.ForIssue(ctx, tenancy.Scope{Table: w.Deps.Names.App(), TenantID: "acme"}, issueID)
+		require.NoError(t, err)
+		byID := map[string]attachment.Attachment{}
+		for _, a := range all {
+			byID[a.ID] = a
+		}
+		return byID
+	}
+	comment := func(c apitest.Caller, issueID, body string) string {
+		t.Helper()
+		res := c.Do("POST", "/v1/issues/"+issueID+"/comments", map[string]any{"body": body})
+		require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
+		return res.Map(t)["id"].(string)
+	}
+
+	owner := w.As("owner@acme.test")
+	issueID := newIssue(t, owner, "Crash with screenshots")
+	doc := []byte("stack trace of the crash\n")
+	onIssue := owner.Attach(t, issueID, "issue.txt", "text/plain", doc)
+	doomed, kept := comment(owner, issueID, "here is the crash"), comment(owner, issueID, "and the log")
+	shot := attachToComment(t, owner, issueID, doomed, "crash.png", "image/png", png)
+	trace := attachToComment(t, owner, issueID, doomed, "trace.txt", "text/plain", doc)
+	log := attachToComment(t, owner, issueID, kept, "log.txt", "text/plain", doc)
+	// an upload to the kept comment still pending: not the doomed comment's
+	pending := owner.Do("POST", "/v1/issues/"+issueID+"/attachments", map[string]any{"filename": "late.png", "content_type": "image/png",
+		"size": len(png), "sha256": apitest.SHA256(png), "comment_id": kept})
+	require.Equal(t, http.StatusCreated, pending.Status, string(pending.Body))
+	all := records(issueID)
+	require.Len(t, all, 5)
+	before, full := usage(t, owner), metered()
+	require.Equal(t, int64(len(png)+3*len(doc)), full, "four confirmed files are metered")
+	require.Len(t, objects("acme/"+issueID+"/"), 4)
+
+	// An edit of the kept comment is a MODIFY too: it purges nothing.
+	res := owner.Do("PATCH", "/v1/issues/"+issueID+"/comments/"+kept, map[string]any{"body": "and the full log"})
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	res = owner.Do("DELETE", "/v1/issues/"+issueID+"/comments/"+doomed, nil)
+	require.Equal(t, http.StatusNoContent, res.Status, string(res.Body))
+	assert.Len(t, objects("acme/"+issueID+"/"), 4, "nothing in the request path: the stream's consumer deletes them")
+
+	require.NoError(t, newPoller(notifydb.ConsumerName).Drain(ctx))
+	left := objects("acme/" + issueID + "/")
+	assert.False(t, left[all[shot].Key], "the deleted comment's screenshot object is gone")
+	assert.False(t, left[all[trace].Key], "and its other file")
+	assert.True(t, left[all[onIssue].Key], "the issue's own file stays")
+	assert.True(t, left[all[log].Key], "the other (edited) comment's file stays")
+	after := records(issueID)
+	_, shotLeft := after[shot]
+	_, traceLeft := after[trace]
+	assert.False(t, shotLeft || traceLeft, "the deleted comment's records are gone")
+	assert.Len(t, after, 3, "the issue's file, the kept comment's file and its pending upload")
+	u := usage(t, owner)
+	assert.Equal(t, before.UsedBytes-int64(len(png)+len(doc)), u.UsedBytes, "the tenant's counter drops by the comment's files")
+	assert.Equal(t, before.Files-2, u.Files)
+	assert.Equal(t, before.ReservedBytes, u.ReservedBytes, "the other comment's pending reservation stays")
+	assert.False(t, consumerMeter.Pending(), "the consumer flushed what it gave back")
+	assert.Equal(t, full-int64(len(png)+len(doc)), metered(), "the meter gives the comment's bytes back")
+
+	// Redelivery: another reader replays the whole stream, tombstone included.
+	require.NoError(t, newPoller("replay").Drain(ctx))
+	require.NoError(t, consumerMeter.Flush(ctx))
+	assert.Equal(t, u, usage(t, owner), "a redelivered tombstone changes nothing")
+	assert.Equal(t, full-int64(len(png)+len(doc)), metered(), "and gives nothing back twice")
+	assert.Len(t, objects("acme/"+issueID+"/"), 2)
+}

@@ -19,15 +19,21 @@ import (
 // pending ones and the tenant's storage counter.
 var LeadingKeysPatterns = []string{"T#*#ATTACH#*", "T#*#UPLOADS", "T#*#STORAGE"}
 
-// Purger deletes the files of an issue (attachment.Service.PurgeIssue).
+// Purger deletes the files of an issue or of one of its comments
+// (attachment.Service.PurgeIssue, PurgeComment).
 type Purger interface {
 	PurgeIssue(ctx context.Context, sc tenancy.Scope, issueID string) (int, error)
+	PurgeComment(ctx context.Context, sc tenancy.Scope, issueID, commentID string) (int, error)
 }
 
 // Consumer is the attachments part of the activity consumer: the removal
 // of an issue item (DELETE, bulk delete; whatever deleted it) deletes the
-// issue's attachments, objects first, then their records with their bytes
-// given back to the tenant's counter and to the usage meter. Off the
+// issue's attachments, and a comment's tombstone (a comment DELETE writes
+// the item again with deleted_at: a MODIFY) deletes the files attached to
+// that comment; objects first, then their records with their bytes
+// given back to the tenant's counter and to the usage meter. A comment
+// item's REMOVE needs nothing: only an issue's purge removes comments, and
+// the issue's own REMOVE purges all its files. Off the
 // request path, and retried with the batch: purging twice deletes nothing
 // twice and counts nothing twice (attachment.Service; the store reports a
 // removal to the meter only when its conditional delete succeeded).
@@ -50,21 +56,41 @@ func (c Consumer) Handle(ctx context.Context, batch []changes.Change) error {
 	g.SetLimit(Parallel)
 	purged := false
 	for _, ch := range batch {
-		if ch.TenantID == "" || ch.Entity != issuedb.EntityIssue || ch.Op != changes.Remove {
+		if ch.TenantID == "" {
 			continue
 		}
-		is, err := issuedb.DecodeIssue(ch.Old)
-		if err != nil {
-			return err
-		}
 		sc := tenancy.Scope{Table: ch.Table, TenantID: ch.TenantID}
-		purged = true
-		g.Go(func() error {
-			if _, err := c.Files.PurgeIssue(tenancy.WithTenant(gctx, sc.TenantID), sc, is.ID); err != nil {
-				return fmt.Errorf("attachments of deleted issue %s: %w", is.ID, err)
+		switch {
+		case ch.Entity == issuedb.EntityIssue && ch.Op == changes.Remove:
+			is, err := issuedb.DecodeIssue(ch.Old)
+			if err != nil {
+				return err
 			}
-			return nil
-		})
+			purged = true
+			g.Go(func() error {
+				if _, err := c.Files.PurgeIssue(tenancy.WithTenant(gctx, sc.TenantID), sc, is.ID); err != nil {
+					return fmt.Errorf("attachments of deleted issue %s: %w", is.ID, err)
+				}
+				return nil
+			})
+		case ch.Entity == issuedb.EntityComment && ch.Op == changes.Modify:
+			cm, err := issuedb.DecodeComment(ch.New)
+			if err != nil {
+				return err
+			}
+			if cm.DeletedAt == nil {
+				continue // an edit
+			}
+			// Every redelivery of the tombstone (or a later MODIFY of
+			// it) purges again: it finds nothing left and counts nothing.
+			purged = true
+			g.Go(func() error {
+				if _, err := c.Files.PurgeComment(tenancy.WithTenant(gctx, sc.TenantID), sc, cm.IssueID, cm.ID); err != nil {
+					return fmt.Errorf("attachments of deleted comment %s of issue %s: %w", cm.ID, cm.IssueID, err)
+				}
+				return nil
+			})
+		}
 	}
 	err := g.Wait()
 	if purged && c.Meter != nil {
@@ -78,5 +104,5 @@ func (c Consumer) Handle(ctx context.Context, batch []changes.Change) error {
 	return err
 }
 
-// Parallel is how many deleted issues of a batch are purged at once.
+// Parallel is how many deleted issues or comments of a batch are purged at once.
 const Parallel = 8
