@@ -77,9 +77,7 @@ func (p Platinum) Provision(ctx context.Context, t tenant.Tenant) (Placement, er
 	}
 	pl.Issuer = trimSlash(p.IssuerBase) + "/" + pl.UserPoolID
 	pl.ClientIDs = []string{out["UserPoolClientId"]}
-	if d := out[OutputDownloadDomain]; d != "" {
-		pl.Downloads = &tenant.Downloads{Domain: d, KeyPairID: out[OutputDownloadKeyPairID]}
-	}
+	pl.Downloads = downloadsOf(out)
 	return pl, nil
 }
 

@@ -49,11 +49,13 @@ func (s *Service) ResumeStalled(ctx context.Context) ([]string, error) {
 }
 
 // Maintain is the lifecycle's periodic job: it resumes the runs that died
-// (ResumeStalled) and starts the retirement of old homes whose grace
-// period is over (RetireExpired). The local platform calls it every few
-// seconds; in AWS a schedule invokes the onboarding function with
-// stackevents.DetailTypeMaintenanceDue every few minutes (infra/stacks
-// lifecycle.go). Both halves run even if the first fails.
+// (ResumeStalled), starts the retirement of old homes whose grace
+// period is over (RetireExpired) and records the download distribution of
+// Platinum tenants onboarded before it was recorded (BackfillDownloads).
+// The local platform calls it every few seconds; in AWS a schedule invokes
+// the onboarding function with stackevents.DetailTypeMaintenanceDue every
+// few minutes (infra/stacks lifecycle.go). Every part runs even if one
+// before it fails.
 func (s *Service) Maintain(ctx context.Context) error {
 	resumed, err := s.ResumeStalled(ctx)
 	if len(resumed) > 0 {
@@ -63,5 +65,6 @@ func (s *Service) Maintain(ctx context.Context) error {
 	if len(retiring) > 0 {
 		slog.InfoContext(ctx, "migration: deleting old homes", "tenants", retiring)
 	}
-	return errors.Join(err, rerr)
+	_, berr := s.BackfillDownloads(ctx)
+	return errors.Join(err, rerr, berr)
 }

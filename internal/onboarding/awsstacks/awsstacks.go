@@ -103,11 +103,7 @@ func (s Stacks) Deploy(ctx context.Context, tenantID string) (map[string]string,
 	}
 	switch {
 	case st != nil && deployed(st.StackStatus):
-		out := map[string]string{}
-		for _, o := range st.Outputs {
-			out[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
-		}
-		return out, nil
+		return outputs(st), nil
 	case st != nil && inProgress(st.StackStatus):
 		return nil, onboarding.ErrWaiting
 	}
@@ -115,6 +111,28 @@ func (s Stacks) Deploy(ctx context.Context, tenantID string) (map[string]string,
 		return nil, err
 	}
 	return nil, onboarding.ErrWaiting
+}
+
+var _ onboarding.StackOutputs = Stacks{}
+
+// Outputs implements onboarding.StackOutputs: the outputs of the tenant's
+// stack if it is deployed (one DescribeStacks; it never requests a
+// deploy). A stack being created, updated or rolled back is not found
+// yet: its outputs are read once it settles.
+func (s Stacks) Outputs(ctx context.Context, tenantID string) (map[string]string, bool, error) {
+	st, err := s.describe(ctx, tenantID)
+	if err != nil || st == nil || !deployed(st.StackStatus) {
+		return nil, false, err
+	}
+	return outputs(st), true, nil
+}
+
+func outputs(st *cfntypes.Stack) map[string]string {
+	out := map[string]string{}
+	for _, o := range st.Outputs {
+		out[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
+	}
+	return out
 }
 
 // Destroy implements onboarding.StackDeployer: nil once the stack is gone,

@@ -170,3 +170,64 @@ func TestTheMaintenanceEventRunsTheLifecycleMaintenance(t *testing.T) {
 	assert.ErrorContains(t, h.Handle(context.Background(), ev), "registry down")
 	assert.NoError(t, awsstacks.Handler{}.Handle(context.Background(), ev), "without a job the event is ignored")
 }
+
+// A Platinum tenant onboarded before tenant.Downloads existed has none
+// recorded, so its downloads were presigned S3 GETs its bucket refuses.
+// The lifecycle's maintenance job (the schedule's MaintenanceDue event)
+// reads its deployed stack's outputs, never requesting a deploy, and
+// records them; a tenant already recorded costs no stack read, and a stack
+// not deployed or without a distribution leaves the record as it is.
+func TestMaintenanceBackfillsTheDownloadDistributionOfOldPlatinumTenants(t *testing.T) {
+	ctx := context.Background()
+	svc, f, outputs := platinumWorld(t)
+	register(t, svc)
+	f.set("CREATE_COMPLETE", outputs)
+	h := awsstacks.Handler{M: svc.Machine, Maintain: svc.Maintain}
+	require.NoError(t, h.Handle(ctx, event(t, stackevents.DetailTypeSucceeded, "initech", stackevents.ActionDeploy, "")))
+	maintain := func() {
+		t.Helper()
+		require.NoError(t, h.Handle(ctx, awsstacks.Event{Source: stackevents.SourceLifecycle, DetailType: stackevents.DetailTypeMaintenanceDue}))
+	}
+	downloads := func() *tenant.Downloads {
+		t.Helper()
+		tn, err := svc.Tenants.Get(ctx, "initech")
+		require.NoError(t, err)
+		return tn.Downloads
+	}
+	// The record as onboarding wrote it before Downloads existed.
+	tn, err := svc.Tenants.Get(ctx, "initech")
+	require.NoError(t, err)
+	tn.Downloads = nil
+	_, err = svc.Tenants.Put(ctx, tn)
+	require.NoError(t, err)
+	deploys := len(f.puts)
+
+	withoutDistribution := map[string]string{}
+	for k, v := range outputs {
+		withoutDistribution[k] = v
+	}
+	delete(withoutDistribution, onboarding.OutputDownloadDomain)
+	delete(withoutDistribution, onboarding.OutputDownloadKeyPairID)
+	f.set("CREATE_COMPLETE", withoutDistribution)
+	maintain()
+	assert.Nil(t, downloads(), "a stack without a distribution records nothing")
+	f.set("UPDATE_IN_PROGRESS", outputs)
+	maintain()
+	assert.Nil(t, downloads(), "a stack being updated is read once it settles")
+	f.set("", nil)
+	maintain()
+	assert.Nil(t, downloads(), "no stack: nothing recorded")
+	assert.Len(t, f.puts, deploys, "the backfill never requests a deploy")
+
+	f.set("UPDATE_COMPLETE", outputs)
+	maintain()
+	assert.Equal(t, &tenant.Downloads{Domain: "d2222222initech.cloudfront.net", KeyPairID: "KINITECHOWN7Q"}, downloads(),
+		"the deployed stack's distribution is recorded")
+	assert.Len(t, f.puts, deploys, "read, not deployed")
+
+	reads := len(f.stacks)
+	f.set("UPDATE_COMPLETE", map[string]string{onboarding.OutputDownloadDomain: "dchanged.cloudfront.net"})
+	maintain()
+	assert.Len(t, f.stacks, reads, "a tenant already recorded costs no stack read")
+	assert.Equal(t, "d2222222initech.cloudfront.net", downloads().Domain, "and is not rewritten")
+}
