@@ -286,3 +286,88 @@ func TestABurstIsOneMailWithAOneClickUnsubscribe(t *testing.T) {
 	assert.Zero(t, n)
 	assert.Len(t, w.inbox(t, w.bob), 4)
 }
+
+// A mention reaches the mentioned colleague twice, as the issue's "Tests
+// and figures" asks: an inbox entry written by the change stream's
+// consumer, and a mail read back through the SMTP catcher's API (mailpit
+// /api/v1), carrying the comment's words, a link to the issue and the
+// one-click unsubscribe headers' link.
+func TestAMentionReachesTheInboxAndTheMailbox(t *testing.T) {
+	w := newWorld(t)
+	box := testenv.NewMailbox(t, w.email["bob"])
+	iss := w.do(t, w.ann, "POST", "/v1/issues", map[string]any{"title": "Export times out", "type": "bug"}, 201)
+	key := iss["key"].(string)
+	w.drain(t)
+	require.Empty(t, w.inbox(t, w.bob), "bob is not involved yet")
+
+	w.do(t, w.ann, "POST", "/v1/issues/"+iss["id"].(string)+"/comments", map[string]any{"body": "@bob could you profile the export query?"}, 201)
+	w.drain(t)
+	in := w.inbox(t, w.bob)
+	require.Len(t, in, 1)
+	assert.Equal(t, "mentioned", in[0]["kind"])
+	assert.Equal(t, false, in[0]["read"])
+	assert.Contains(t, in[0]["excerpt"], "profile the export query")
+	assert.Equal(t, 1.0, w.unread(t, w.bob))
+	assert.Contains(t, w.watchers(t, w.ann, iss["id"].(string)), "bob", "a mention makes bob watch")
+
+	ctx := tenancy.WithTenant(context.Background(), "acme")
+	n, err := app.NewMailer(w.deps).SendDue(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "acme"}, "Acme", time.Now().Add(window+time.Minute))
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	msg := box.Next("[Acme] Ann ")
+	assert.Equal(t, []string{w.email["bob"]}, msg.To)
+	assert.Contains(t, msg.Subject, key)
+	assert.Contains(t, msg.Text, "profile the export query")
+	assert.Contains(t, msg.Text, "http://web.test/", "a link to the issue in the web app")
+	assert.Contains(t, msg.Text, "/v1/notifications/unsubscribe?token=")
+	assert.Contains(t, msg.HTML, "profile the export query")
+	box.None()
+}
+
+// Bursts are batched with the real window (notify.BatchWindow, five
+// minutes): twenty edits of a watched issue within it are one mail, sent
+// once the window after the first edit has passed, and nothing before.
+// (Edits by others are off by default; bob asks for them at once.)
+func TestTwentyEditsInFiveMinutesAreOneMail(t *testing.T) {
+	w := newWorld(t)
+	require.Equal(t, 5*time.Minute, notify.BatchWindow)
+	cfg, e := testenv.AWS(t)
+	poller := &streampoller.Poller{Name: "activity-real-window", DB: w.deps.DB, Streams: awsconfig.Streams(cfg, e),
+		Consumer: app.ActivityConsumer(w.deps.DB, 0, nil, nil, nil), Filter: notifydb.Filter, // 0: notify.BatchWindow
+		Tables:      func(context.Context) ([]string, error) { return []string{w.names.App()}, nil },
+		Checkpoints: streampoller.TableCheckpoints{DB: w.deps.DB, Table: w.names.Control()}}
+	box := testenv.NewMailbox(t, w.email["bob"])
+	iss := w.do(t, w.ann, "POST", "/v1/issues", map[string]any{"title": "Flaky login", "type": "bug"}, 201)
+	id := iss["id"].(string)
+	w.do(t, w.bob, "PUT", "/v1/issues/"+id+"/watchers/me", nil, 200)
+	w.do(t, w.bob, "PUT", "/v1/notifications/preferences", map[string]any{"email": map[string]any{"updated": "immediately"}}, 200)
+	start := time.Now()
+	for i := range 20 {
+		w.do(t, w.ann, "PATCH", "/v1/issues/"+id, map[string]any{"title": fmt.Sprintf("Flaky login (attempt %d)", i+1)}, 200)
+	}
+	require.Less(t, time.Since(start), notify.BatchWindow, "the twenty edits fall in one window")
+	require.NoError(t, poller.Drain(context.Background()))
+	updates := 0
+	for _, n := range w.inbox(t, w.bob) {
+		if n["kind"] == "updated" {
+			updates++
+		}
+	}
+	assert.Equal(t, 20, updates, "every edit is in the inbox")
+
+	ctx := tenancy.WithTenant(context.Background(), "acme")
+	sc := tenancy.Scope{Table: w.names.App(), TenantID: "acme"}
+	m := app.NewMailer(w.deps)
+	n, err := m.SendDue(ctx, sc, "Acme", start.Add(notify.BatchWindow-30*time.Second))
+	require.NoError(t, err)
+	assert.Zero(t, n, "nothing is sent within the five minutes")
+	n, err = m.SendDue(ctx, sc, "Acme", time.Now().Add(notify.BatchWindow+time.Second))
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "twenty edits are one mail")
+	msg := box.Next("[Acme] 20 updates on issues you follow")
+	assert.Equal(t, 20, strings.Count(msg.Text, "Flaky login"), msg.Text)
+	box.None()
+	n, err = m.SendDue(ctx, sc, "Acme", time.Now().Add(2*notify.BatchWindow))
+	require.NoError(t, err)
+	assert.Zero(t, n, "and it is sent once")
+}
