@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -251,4 +252,65 @@ func TestStorageQuota(t *testing.T) {
 		attachment.UploadRequest{Filename: "f.zip", ContentType: "application/zip", Size: basic.MaxFileBytes, SHA256: apitest.SHA256(png)})
 	require.NoError(t, err, "expired reservations were released to make room")
 	assert.Less(t, usage(t, globex).ReservedBytes, basic.StorageBytes)
+}
+
+// The local S3 (versitygw, which verifies SigV4 as S3 does) refuses a
+// presigned URL that was altered or has expired: a download URL whose
+// disposition, object or signature was changed, and an upload URL used
+// after its life. Nothing is written by a refused PUT.
+func TestTheLocalS3RefusesAlteredAndExpiredPresignedURLs(t *testing.T) {
+	w := apitest.NewWorld(t)
+	owner := w.As("owner@acme.test")
+	issueID := newIssue(t, owner, "signed URLs")
+	files := "/v1/issues/" + issueID + "/attachments"
+	doc := owner.Attach(t, issueID, "report.txt", "text/plain", []byte("quarterly report"))
+	other := owner.Attach(t, issueID, "other.txt", "text/plain", []byte("another file"))
+	dl := owner.Do("GET", files+"/"+doc+"/download", nil)
+	require.Equal(t, 200, dl.Status, string(dl.Body))
+	signed := dl.Map(t)["url"].(string)
+	st, h, _ := get(t, signed)
+	require.Equal(t, 200, st, "the URL as signed works")
+	require.Contains(t, h.Get("Content-Disposition"), "attachment")
+
+	alter := func(f func(u *url.URL, q url.Values)) string {
+		u, err := url.Parse(signed)
+		require.NoError(t, err)
+		q := u.Query()
+		f(u, q)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	for name, altered := range map[string]string{
+		"shown inline instead of as an attachment": alter(func(_ *url.URL, q url.Values) {
+			q.Set("response-content-disposition", "inline")
+		}),
+		"served as HTML": alter(func(_ *url.URL, q url.Values) { q.Set("response-content-type", "text/html") }),
+		"another object": alter(func(u *url.URL, _ url.Values) {
+			u.Path = strings.Replace(u.Path, doc, other, 1)
+		}),
+		"a forged signature": alter(func(_ *url.URL, q url.Values) {
+			sig := q.Get("X-Amz-Signature")
+			q.Set("X-Amz-Signature", strings.Repeat("0", len(sig)))
+		}),
+		"a longer life": alter(func(_ *url.URL, q url.Values) { q.Set("X-Amz-Expires", "604800") }),
+	} {
+		st, _, body := get(t, altered)
+		assert.Equal(t, http.StatusForbidden, st, "%s: %s", name, body)
+		assert.Contains(t, body, "<Code>SignatureDoesNotMatch</Code>", name)
+		assert.NotContains(t, body, "quarterly report", name)
+		assert.NotContains(t, body, "another file", name)
+	}
+
+	svc := *w.Deps.Attachments
+	svc.UploadTTL = time.Second
+	ctx := tenancy.WithTenant(context.Background(), "acme")
+	body := []byte("late bytes")
+	up, err := svc.RequestUpload(ctx, w.Principal("owner@acme.test"), issueID, attachment.UploadRequest{Filename: "late.txt",
+		ContentType: "text/plain", Size: int64(len(body)), SHA256: apitest.SHA256(body)})
+	require.NoError(t, err)
+	time.Sleep(2100 * time.Millisecond)
+	assert.Equal(t, http.StatusForbidden, apitest.Put(t, up.URL, up.Headers, body), "an expired upload URL is refused")
+	res := owner.Do("POST", files+"/"+up.Attachment.ID+"/confirm", nil)
+	assert.Equal(t, 409, res.Status, "nothing was uploaded")
+	assert.Equal(t, "upload_missing", code(t, res))
 }
