@@ -356,3 +356,49 @@ func TestWebhookRegistrationRefusesBadInputAndOtherTenants(t *testing.T) {
 	assert.Nil(t, w.endpoint(t, w.ann, id))
 	w.do(t, w.ann, "DELETE", "/v1/webhooks/"+id, nil, 404)
 }
+
+// SSRF on the delivery path: an endpoint that passed registration (here a
+// loopback receiver, admitted by the local-only setting) redirects each
+// delivery inward, to the metadata service or a private address. Every
+// hop is checked after resolution, so each attempt is refused before a
+// packet leaves for it, logged as refused (no status code), and retried
+// on the schedule like any failure.
+func TestADeliveryRedirectedInwardIsRefusedAndLogged(t *testing.T) {
+	recv := newReceiver(t)
+	w := newWorld(t, recv)
+	targets := []string{"https://169.254.169.254/latest/meta-data/iam/security-credentials/", "https://10.0.0.1/internal",
+		"https://[fd00:ec2::254]/latest/meta-data/", "https://169.254.169.254/"}
+	var mu sync.Mutex
+	hops := 0
+	recv.srv.Config.Handler = http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		to := targets[hops%len(targets)]
+		hops++
+		mu.Unlock()
+		http.Redirect(rw, r, to, http.StatusTemporaryRedirect)
+	})
+	id := w.do(t, w.ann, "POST", "/v1/webhooks", map[string]any{"url": recv.url(), "event_types": []string{"issue.created"}}, 201)["id"].(string)
+	w.do(t, w.bob, "POST", "/v1/issues", map[string]any{"title": "Redirected", "type": "bug"}, 201)
+	w.drain(t)
+
+	var del map[string]any
+	require.Eventually(t, func() bool {
+		items := w.do(t, w.ann, "GET", "/v1/webhooks/"+id+"/deliveries", nil, 200)["items"].([]any)
+		if len(items) != 1 {
+			return false
+		}
+		del = items[0].(map[string]any)
+		return del["status"] == "failed"
+	}, 10*time.Second, 50*time.Millisecond, "the schedule runs out")
+	attempts := del["attempts"].([]any)
+	require.Len(t, attempts, 4, "the first attempt and three retries")
+	for i, a := range attempts {
+		m := a.(map[string]any)
+		assert.Equal(t, "refused: the endpoint resolves to an address webhooks may not reach", m["error"], "attempt %d", i+1)
+		assert.NotContains(t, m, "status_code", "attempt %d: no answer from inside", i+1)
+	}
+	mu.Lock()
+	assert.Equal(t, 4, hops, "only the registered endpoint was reached")
+	mu.Unlock()
+	assert.Equal(t, "disabled", w.endpoint(t, w.ann, id)["state"], "refusals count as failures")
+}
