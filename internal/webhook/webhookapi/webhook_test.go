@@ -400,5 +400,6 @@ func TestADeliveryRedirectedInwardIsRefusedAndLogged(t *testing.T) {
 	mu.Lock()
 	assert.Equal(t, 4, hops, "only the registered endpoint was reached")
 	mu.Unlock()
-	assert.Equal(t, "disabled", w.endpoint(t, w.ann, id)["state"], "refusals count as failures")
+	assert.Eventually(t, func() bool { return w.endpoint(t, w.ann, id)["state"] == "disabled" }, 5*time.Second, 20*time.Millisecond,
+		"refusals count as failures: the endpoint is disabled after them")
 }
