@@ -2,7 +2,9 @@ package notifyapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -322,6 +324,28 @@ func TestAMentionReachesTheInboxAndTheMailbox(t *testing.T) {
 	assert.Contains(t, msg.Text, "/v1/notifications/unsubscribe?token=")
 	assert.Contains(t, msg.HTML, "profile the export query")
 	box.None()
+
+	// RFC 8058 one-click: the mail carries List-Unsubscribe with the signed
+	// link and List-Unsubscribe-Post; a mail client POSTs the form body
+	// "List-Unsubscribe=One-Click" to the link, unauthenticated.
+	var raw struct {
+		ListUnsubscribe struct{ Header, HeaderPost string }
+	}
+	res, err := http.Get(testenv.Mail(t).API + "/api/v1/message/" + msg.ID)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&raw))
+	assert.Equal(t, "List-Unsubscribe=One-Click", raw.ListUnsubscribe.HeaderPost)
+	link := strings.Trim(raw.ListUnsubscribe.Header, "<>")
+	require.True(t, strings.HasPrefix(link, "http://api.test/v1/notifications/unsubscribe?token="), link)
+	assert.Contains(t, msg.Text, link, "the same link as in the text")
+	u, err := url.Parse(link)
+	require.NoError(t, err)
+	click := w.api.Anonymous().Do("POST", u.RequestURI(), "List-Unsubscribe=One-Click", "Content-Type", "application/x-www-form-urlencoded")
+	require.Equal(t, 200, click.Status, string(click.Body))
+	for _, k := range notify.Kinds {
+		assert.Equal(t, "off", w.do(t, w.bob, "GET", "/v1/notifications/preferences", nil, 200)["email"].(map[string]any)[string(k)])
+	}
 }
 
 // Bursts are batched with the real window (notify.BatchWindow, five
@@ -370,4 +394,64 @@ func TestTwentyEditsInFiveMinutesAreOneMail(t *testing.T) {
 	n, err = m.SendDue(ctx, sc, "Acme", time.Now().Add(2*notify.BatchWindow))
 	require.NoError(t, err)
 	assert.Zero(t, n, "and it is sent once")
+}
+
+// The daily digest: kinds a person gets daily (status changes by default)
+// wait for notify.DigestHour (UTC) and go out as one digest, while what
+// they get at once (comments by default) goes out in its own batch after
+// the window, without the digest's lines.
+func TestStatusChangesWaitForTheDailyDigest(t *testing.T) {
+	w := newWorld(t)
+	const short = time.Minute
+	cfg, e := testenv.AWS(t)
+	poller := &streampoller.Poller{Name: "activity-digest", DB: w.deps.DB, Streams: awsconfig.Streams(cfg, e),
+		Consumer: app.ActivityConsumer(w.deps.DB, short, nil, nil, nil), Filter: notifydb.Filter,
+		Tables:      func(context.Context) ([]string, error) { return []string{w.names.App()}, nil },
+		Checkpoints: streampoller.TableCheckpoints{DB: w.deps.DB, Table: w.names.Control()}}
+	box := testenv.NewMailbox(t, w.email["bob"])
+	iss := w.do(t, w.ann, "POST", "/v1/issues", map[string]any{"title": "Slow search", "type": "bug"}, 201)
+	id, key := iss["id"].(string), iss["key"].(string)
+	w.do(t, w.bob, "PUT", "/v1/issues/"+id+"/watchers/me", nil, 200)
+	prefs := w.do(t, w.bob, "GET", "/v1/notifications/preferences", nil, 200)["email"].(map[string]any)
+	require.Equal(t, "daily", prefs["status_changed"])
+	require.Equal(t, "immediately", prefs["commented"])
+	w.do(t, w.ann, "POST", "/v1/issues/"+id+"/transitions", map[string]any{"to": "in_progress"}, 200)
+	w.do(t, w.ann, "POST", "/v1/issues/"+id+"/comments", map[string]any{"body": "Found the missing index"}, 201)
+	w.do(t, w.ann, "POST", "/v1/issues/"+id+"/transitions", map[string]any{"to": "closed"}, 200)
+	require.NoError(t, poller.Drain(context.Background()))
+	assert.ElementsMatch(t, []string{"status_changed", "commented", "status_changed"}, kinds(w.inbox(t, w.bob)), "the inbox has everything at once")
+
+	ctx := tenancy.WithTenant(context.Background(), "acme")
+	sc := tenancy.Scope{Table: w.names.App(), TenantID: "acme"}
+	m := app.NewMailer(w.deps)
+	digest := notify.Daily.Due(time.Now(), 0)
+	require.Equal(t, notify.DigestHour, digest.Hour())
+	// (Run within two minutes of the digest hour, the comment's batch is
+	// due at the same time as the digest: it is then checked with it.)
+	early := false
+	if soon := time.Now().Add(short + time.Minute); soon.Before(digest) {
+		early = true
+		n, err := m.SendDue(ctx, sc, "Acme", soon)
+		require.NoError(t, err)
+		assert.Equal(t, 1, n, "the comment goes out after the window")
+		msg := box.Next("[Acme] Ann commented")
+		assert.Contains(t, msg.Text, "Found the missing index")
+		assert.NotContains(t, msg.Text, "in_progress", "the status changes wait for the digest")
+		assert.NotContains(t, msg.Text, "closed")
+	}
+	n, err := m.SendDue(ctx, sc, "Acme", digest.Add(-time.Second))
+	require.NoError(t, err)
+	if early {
+		assert.Zero(t, n, "nothing more before the digest hour")
+	} else {
+		box.Next("[Acme] Ann commented")
+	}
+	n, err = m.SendDue(ctx, sc, "Acme", digest)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "the digest goes out at the digest hour")
+	msg := box.Next("[Acme] Your daily digest: 2 updates")
+	assert.Contains(t, msg.Text, "moved "+key+" to in_progress")
+	assert.Contains(t, msg.Text, "moved "+key+" to closed")
+	assert.NotContains(t, msg.Text, "Found the missing index", "the comment went in its own batch")
+	box.None()
 }
