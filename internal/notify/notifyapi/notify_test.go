@@ -220,15 +220,21 @@ func TestPreferencesRefuseBadInput(t *testing.T) {
 	w := newWorld(t)
 	got := w.do(t, w.ann, "GET", "/v1/notifications/preferences", nil, 200)
 	assert.Equal(t, "immediately", got["email"].(map[string]any)["mentioned"])
-	for name, body := range map[string]any{
-		"unknown kind":    map[string]any{"email": map[string]any{"liked": "off"}},
-		"unknown mode":    map[string]any{"email": map[string]any{"mentioned": "hourly"}},
-		"no email object": map[string]any{},
+	for name, c := range map[string]struct {
+		body  any
+		field string
+	}{
+		"unknown kind":    {map[string]any{"email": map[string]any{"liked": "off"}}, "email.liked"},
+		"unknown mode":    {map[string]any{"email": map[string]any{"mentioned": "hourly"}}, "email.mentioned"},
+		"no email object": {map[string]any{}, "email"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			res := w.api.As(w.ann).Do("PUT", "/v1/notifications/preferences", body)
+			res := w.api.As(w.ann).Do("PUT", "/v1/notifications/preferences", c.body)
 			require.Equal(t, 400, res.Status, res.Body)
-			assert.Contains(t, string(res.Body), "email")
+			assert.Equal(t, "application/problem+json", res.Header.Get("Content-Type"))
+			p := res.Map(t)
+			assert.Equal(t, "validation_failed", p["code"])
+			assert.Equal(t, c.field, p["errors"].([]any)[0].(map[string]any)["field"], string(res.Body))
 		})
 	}
 	assert.Equal(t, got, w.do(t, w.ann, "GET", "/v1/notifications/preferences", nil, 200), "nothing changed")
