@@ -81,41 +81,41 @@ func (s *Service) BackfillDownloads(ctx context.Context) ([]string, error) {
 	var filled []string
 	var failed []error
 	reads := 0
-	for _, status := range []tenant.Status{tenant.StatusActive, tenant.StatusSuspended} {
-		for cursor := ""; ; {
-			page, err := s.Tenants.ListByStatus(ctx, status, list.Request{Limit: list.MaxLimit, Cursor: cursor})
+	// One pass over the tenants list (a status filter would read every
+	// tenant item anyway: one Query of the list per page, whatever it keeps).
+	for cursor := ""; ; {
+		page, err := s.Tenants.List(ctx, list.Request{Limit: list.MaxLimit, Cursor: cursor})
+		if err != nil {
+			return filled, errors.Join(append(failed, fmt.Errorf("backfill downloads: %w", err))...)
+		}
+		for _, t := range page.Items {
+			if t.Tier != tiers.Platinum || t.Downloads != nil || (t.Status != tenant.StatusActive && t.Status != tenant.StatusSuspended) {
+				continue
+			}
+			if reads == BackfillDownloadsPerRun {
+				return filled, errors.Join(failed...)
+			}
+			reads++
+			d, err := r.DeployedDownloads(ctx, t.ID)
 			if err != nil {
-				return filled, errors.Join(append(failed, fmt.Errorf("backfill downloads: %w", err))...)
+				failed = append(failed, fmt.Errorf("backfill downloads of %s: %w", t.ID, err))
+				continue
 			}
-			for _, t := range page.Items {
-				if t.Tier != tiers.Platinum || t.Downloads != nil {
-					continue
-				}
-				if reads == BackfillDownloadsPerRun {
-					return filled, errors.Join(failed...)
-				}
-				reads++
-				d, err := r.DeployedDownloads(ctx, t.ID)
-				if err != nil {
-					failed = append(failed, fmt.Errorf("backfill downloads of %s: %w", t.ID, err))
-					continue
-				}
-				if d == nil {
-					continue
-				}
-				t.Downloads = d
-				if _, err := s.save(ctx, t); errs.Is(err, errs.KindPreconditionFailed) {
-					continue // changed meanwhile: read again next run
-				} else if err != nil {
-					failed = append(failed, fmt.Errorf("backfill downloads of %s: %w", t.ID, err))
-					continue
-				}
-				s.audit(ctx, t.ID, "tenant.downloads_recorded", map[string]string{"domain": d.Domain})
-				filled = append(filled, t.ID)
+			if d == nil {
+				continue
 			}
-			if cursor = page.NextCursor; cursor == "" {
-				break
+			t.Downloads = d
+			if _, err := s.save(ctx, t); errs.Is(err, errs.KindPreconditionFailed) {
+				continue // changed meanwhile: read again next run
+			} else if err != nil {
+				failed = append(failed, fmt.Errorf("backfill downloads of %s: %w", t.ID, err))
+				continue
 			}
+			s.audit(ctx, t.ID, "tenant.downloads_recorded", map[string]string{"domain": d.Domain})
+			filled = append(filled, t.ID)
+		}
+		if cursor = page.NextCursor; cursor == "" {
+			break
 		}
 	}
 	if len(filled) > 0 {
