@@ -232,34 +232,43 @@ func TestDeletingACommentDeletesItsFiles(t *testing.T) {
 	pending := owner.Do("POST", "/v1/issues/"+issueID+"/attachments", map[string]any{"filename": "late.png", "content_type": "image/png",
 		"size": len(png), "sha256": apitest.SHA256(png), "comment_id": kept})
 	require.Equal(t, http.StatusCreated, pending.Status, string(pending.Body))
+	// and one to the doomed comment, uploaded but never confirmed
+	late := owner.Do("POST", "/v1/issues/"+issueID+"/attachments", map[string]any{"filename": "late.txt", "content_type": "text/plain",
+		"size": len(doc), "sha256": apitest.SHA256(doc), "comment_id": doomed})
+	require.Equal(t, http.StatusCreated, late.Status, string(late.Body))
+	var lateUp apitest.Upload
+	late.JSON(t, &lateUp)
+	require.Equal(t, http.StatusOK, apitest.Put(t, lateUp.URL, lateUp.Headers, doc))
 	all := records(issueID)
-	require.Len(t, all, 5)
+	require.Len(t, all, 6)
 	before, full := usage(t, owner), metered()
 	require.Equal(t, int64(len(png)+3*len(doc)), full, "four confirmed files are metered")
-	require.Len(t, objects("acme/"+issueID+"/"), 4)
+	require.Len(t, objects("acme/"+issueID+"/"), 5)
 
 	// An edit of the kept comment is a MODIFY too: it purges nothing.
 	res := owner.Do("PATCH", "/v1/issues/"+issueID+"/comments/"+kept, map[string]any{"body": "and the full log"})
 	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
 	res = owner.Do("DELETE", "/v1/issues/"+issueID+"/comments/"+doomed, nil)
 	require.Equal(t, http.StatusNoContent, res.Status, string(res.Body))
-	assert.Len(t, objects("acme/"+issueID+"/"), 4, "nothing in the request path: the stream's consumer deletes them")
+	assert.Len(t, objects("acme/"+issueID+"/"), 5, "nothing in the request path: the stream's consumer deletes them")
 
 	require.NoError(t, newPoller(notifydb.ConsumerName).Drain(ctx))
 	left := objects("acme/" + issueID + "/")
 	assert.False(t, left[all[shot].Key], "the deleted comment's screenshot object is gone")
 	assert.False(t, left[all[trace].Key], "and its other file")
+	assert.False(t, left[all[lateUp.ID()].Key], "and what was uploaded for it but never confirmed")
 	assert.True(t, left[all[onIssue].Key], "the issue's own file stays")
 	assert.True(t, left[all[log].Key], "the other (edited) comment's file stays")
 	after := records(issueID)
 	_, shotLeft := after[shot]
 	_, traceLeft := after[trace]
-	assert.False(t, shotLeft || traceLeft, "the deleted comment's records are gone")
+	_, lateLeft := after[lateUp.ID()]
+	assert.False(t, shotLeft || traceLeft || lateLeft, "the deleted comment's records are gone")
 	assert.Len(t, after, 3, "the issue's file, the kept comment's file and its pending upload")
 	u := usage(t, owner)
 	assert.Equal(t, before.UsedBytes-int64(len(png)+len(doc)), u.UsedBytes, "the tenant's counter drops by the comment's files")
 	assert.Equal(t, before.Files-2, u.Files)
-	assert.Equal(t, before.ReservedBytes, u.ReservedBytes, "the other comment's pending reservation stays")
+	assert.Equal(t, before.ReservedBytes-int64(len(doc)), u.ReservedBytes, "the comment's pending upload is released; the other comment's stays")
 	assert.False(t, consumerMeter.Pending(), "the consumer flushed what it gave back")
 	assert.Equal(t, full-int64(len(png)+len(doc)), metered(), "the meter gives the comment's bytes back")
 
