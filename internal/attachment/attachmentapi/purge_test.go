@@ -279,3 +279,39 @@ func TestDeletingACommentDeletesItsFiles(t *testing.T) {
 	assert.Equal(t, full-int64(len(png)+len(doc)), metered(), "and gives nothing back twice")
 	assert.Len(t, objects("acme/"+issueID+"/"), 2)
 }
+
+// An upload to a comment that is deleted before the upload is confirmed
+// never becomes a file: the confirmation holds only while the comment is
+// live (as the reservation does), so it cannot land after the comment's
+// purge read it as pending and deleted its object. Nothing is counted.
+func TestAnUploadToADeletedCommentIsNotConfirmed(t *testing.T) {
+	w := apitest.NewWorld(t)
+	owner := w.As("owner@acme.test")
+	issueID := newIssue(t, owner, "late upload")
+	res := owner.Do("POST", "/v1/issues/"+issueID+"/comments", map[string]any{"body": "screenshot follows"})
+	require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
+	commentID := res.Map(t)["id"].(string)
+	up := owner.Do("POST", "/v1/issues/"+issueID+"/attachments", map[string]any{"filename": "crash.png", "content_type": "image/png",
+		"size": len(png), "sha256": apitest.SHA256(png), "comment_id": commentID})
+	require.Equal(t, http.StatusCreated, up.Status, string(up.Body))
+	var u apitest.Upload
+	up.JSON(t, &u)
+	require.Equal(t, http.StatusOK, apitest.Put(t, u.URL, u.Headers, png))
+	before := usage(t, owner)
+
+	res = owner.Do("DELETE", "/v1/issues/"+issueID+"/comments/"+commentID, nil)
+	require.Equal(t, http.StatusNoContent, res.Status, string(res.Body))
+	res = owner.Do("POST", "/v1/issues/"+issueID+"/attachments/"+u.ID()+"/confirm", nil)
+	assert.Equal(t, http.StatusNotFound, res.Status, string(res.Body))
+	assert.Equal(t, "attachment_not_found", code(t, res))
+	after := usage(t, owner)
+	assert.Equal(t, before.UsedBytes, after.UsedBytes, "nothing counted")
+	assert.Equal(t, before.Files, after.Files)
+	assert.Empty(t, owner.Do("GET", "/v1/issues/"+issueID+"/attachments", nil).Map(t)["items"], "nothing listed")
+
+	// A new upload to the deleted comment is refused outright.
+	res = owner.Do("POST", "/v1/issues/"+issueID+"/attachments", map[string]any{"filename": "again.png", "content_type": "image/png",
+		"size": len(png), "sha256": apitest.SHA256(png), "comment_id": commentID})
+	assert.Equal(t, http.StatusBadRequest, res.Status, string(res.Body))
+	assert.Equal(t, []string{"comment_id"}, fields(t, res))
+}

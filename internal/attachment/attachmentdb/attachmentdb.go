@@ -255,6 +255,14 @@ func (s Store) Confirm(ctx context.Context, sc tenancy.Scope, a attachment.Attac
 			UpdateExpression: e.Update(), ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}},
 		{Delete: &types.Delete{TableName: aws.String(sc.Table), Key: dynamo.Key(uploadsPK(sc.TenantID), uploadSK(a))}},
 		counter(sc, add(add(expression.UpdateBuilder{}, "used", a.Size), "files", 1), nil),
+		// Like Reserve: nothing becomes ready under a deleted issue or
+		// comment. Their purge (the stream's consumer) may already have
+		// read this upload as pending and deleted its object; a confirm
+		// after the delete would leave a ready record of no object.
+		issuedb.IssueExists(sc, a.IssueID),
+	}
+	if a.CommentID != "" {
+		items = append(items, issuedb.CommentLive(sc, a.IssueID, a.CommentID))
 	}
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err != nil {
