@@ -78,6 +78,11 @@ func (s *Service) BackfillDownloads(ctx context.Context) ([]string, error) {
 	if !ok {
 		return nil, nil
 	}
+	if pl, ok := prov.(Platinum); ok {
+		if _, reads := pl.Stacks.(StackOutputs); !reads {
+			return nil, nil // the local deployer: no list read every few seconds for nothing
+		}
+	}
 	var filled []string
 	var failed []error
 	reads := 0
