@@ -9,14 +9,17 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aws/smithy-go/middleware"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
 	"github.com/issuetracker/issuetracker/internal/list"
@@ -24,6 +27,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
@@ -402,4 +406,49 @@ func TestADeliveryRedirectedInwardIsRefusedAndLogged(t *testing.T) {
 	mu.Unlock()
 	assert.Eventually(t, func() bool { return w.endpoint(t, w.ann, id)["state"] == "disabled" }, 5*time.Second, 20*time.Millisecond,
 		"refusals count as failures: the endpoint is disabled after them")
+}
+
+// The request path gains no round trip from notifications or webhooks:
+// with an endpoint subscribed and the activity consumer running, creating
+// an issue costs the three DynamoDB operations it costs without them
+// (TestCreatingAnIssueCostsThreeRoundTrips), and its webhook and its
+// assignee's inbox entry come afterwards, from the change stream.
+func TestNotificationsAndWebhooksAddNoRoundTripToTheRequest(t *testing.T) {
+	recv := newReceiver(t)
+	w := newWorld(t, recv)
+	cfg, e := testenv.AWS(t)
+	var calls atomic.Int64
+	cfg.APIOptions = append(cfg.APIOptions, func(st *middleware.Stack) error {
+		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("countOperations",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				calls.Add(1) // once per operation: retries happen further down the stack
+				return next.HandleInitialize(ctx, in)
+			}), middleware.Before)
+	})
+	metered := awsx.DynamoDB(cfg, e)
+	w.api.PerFunction(func(_ routes.Function, d app.Deps) app.Deps {
+		d.DB = metered // the tenant's data; the route guard's control reads stay unmetered
+		return d
+	})
+	w.do(t, w.ann, "POST", "/v1/webhooks", map[string]any{"url": recv.url(), "event_types": []string{"issue.created"}}, 201)
+	// The tenant's first issue also creates its default project: the
+	// figure is the one of every later issue.
+	w.do(t, w.bob, "POST", "/v1/issues", map[string]any{"title": "Warm-up"}, 201)
+
+	calls.Store(0)
+	iss := w.do(t, w.bob, "POST", "/v1/issues", map[string]any{"title": "Counted"}, 201)
+	assert.Equal(t, int64(3), calls.Load(), "the create's own round trips, nothing for notifications or webhooks")
+	assert.Zero(t, recv.count())
+	w.do(t, w.bob, "PATCH", "/v1/issues/"+iss["id"].(string), map[string]any{"assignee_id": "ann"}, 200)
+
+	w.drain(t)
+	_, bodies := recv.wait(t, 2)
+	assert.Contains(t, string(bodies[1]), iss["id"].(string))
+	var kinds []any
+	for _, n := range w.do(t, w.ann, "GET", "/v1/notifications", nil, 200)["items"].([]any) {
+		if n.(map[string]any)["issue_id"] == iss["id"] {
+			kinds = append(kinds, n.(map[string]any)["kind"])
+		}
+	}
+	assert.Contains(t, kinds, "assigned", "the assignee hears of it from the stream")
 }
