@@ -102,7 +102,10 @@ func (f Fanout) Handle(ctx context.Context, ev Event) error {
 	c := concern{direct: map[string]Kind{}, watch: map[string]string{}, to: string(is.Status)}
 	switch ev.Action {
 	case "created":
-		err = f.created(ctx, ev, is, &c)
+		var at issue.Issue
+		if at, err = f.asCreated(ctx, ev, is); err == nil {
+			err = f.created(ctx, ev, at, &c)
+		}
 	case "updated", "transitioned":
 		err = f.changed(ctx, ev, is, &c)
 	case "commented":

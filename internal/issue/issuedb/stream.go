@@ -119,3 +119,29 @@ func DecodeActivity(m changes.Item) (issue.Activity, error) {
 	}
 	return it.activity(), nil
 }
+
+// ActivityAfter returns up to limit activity entries of an issue written
+// after the entry afterID, oldest first (one Query, no cursor: the
+// activity consumer rebuilds a creation from the changes that followed it).
+func (s Store) ActivityAfter(ctx context.Context, sc tenancy.Scope, issueID, afterID string, limit int) ([]issue.Activity, error) {
+	kc := expression.Key("pk").Equal(expression.Value(issuePK(sc.TenantID, issueID))).
+		And(expression.Key("sk").Between(expression.Value(preAct+afterID+"\x00"), expression.Value(preAct+"\U0010FFFF")))
+	e, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(sc.Table), KeyConditionExpression: e.KeyCondition(),
+		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(), Limit: aws.Int32(int32(limit)), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, fmt.Errorf("query activity of issue: %w", err)
+	}
+	acts := make([]issue.Activity, 0, len(out.Items))
+	for _, m := range out.Items {
+		a, err := DecodeActivity(m)
+		if err != nil {
+			return nil, err
+		}
+		acts = append(acts, a)
+	}
+	return acts, nil
+}

@@ -461,3 +461,37 @@ func TestStatusChangesWaitForTheDailyDigest(t *testing.T) {
 	assert.NotContains(t, msg.Text, "Found the missing index", "the comment went in its own batch")
 	box.None()
 }
+
+// The consumer may handle an issue's creation after later edits (a lagging
+// stream, one batch): the creation still addresses the people of the
+// issue as it was created, and each edit its own, so nobody is told twice.
+func TestACreationHandledAfterEditsTellsNobodyTwice(t *testing.T) {
+	w := newWorld(t)
+	// Created unassigned, then assigned to bob before the consumer ran.
+	a := w.do(t, w.ann, "POST", "/v1/issues", map[string]any{"title": "Assigned later", "type": "bug"}, 201)["id"].(string)
+	w.do(t, w.ann, "PATCH", "/v1/issues/"+a, map[string]any{"assignee_id": "bob"}, 200)
+	// Created for bob mentioning dave, then reassigned to carl with a
+	// description that also mentions carl.
+	b := w.do(t, w.ann, "POST", "/v1/issues", map[string]any{"title": "Reassigned", "type": "bug", "assignee_id": "bob",
+		"description": "@dave saw it first"}, 201)["id"].(string)
+	w.do(t, w.ann, "PATCH", "/v1/issues/"+b, map[string]any{"assignee_id": "carl", "description": "@dave saw it first, @carl too"}, 200)
+	w.drain(t)
+
+	of := func(p tenancy.Principal, issueID string) []string {
+		var out []string
+		for _, n := range w.inbox(t, p) {
+			if n["issue_id"] == issueID {
+				out = append(out, n["kind"].(string))
+			}
+		}
+		return out
+	}
+	assert.Equal(t, []string{"assigned"}, of(w.bob, a), "assigned once, by the edit")
+	// (newest first) bob was assigned by the creation and, as a watcher,
+	// hears of the edit that reassigned it; carl is addressed by the edit
+	// only (assigned and mentioned: the strongest kind); dave was mentioned
+	// by the creation and, as a watcher, hears of the edit.
+	assert.Equal(t, []string{"updated", "assigned"}, of(w.bob, b))
+	assert.Equal(t, []string{"mentioned"}, of(w.carl, b), "not also assigned by the creation")
+	assert.Equal(t, []string{"updated", "mentioned"}, of(w.dave, b))
+}
