@@ -253,7 +253,7 @@ func peopleBodies() map[string]Body {
 		"listUsers":  {Response: list.Page[people.User]{}, Query: pageParams},
 		"inviteUser": {Request: people.Invitation{}, Response: people.User{}, Status: 201},
 		"getUser":    {Response: people.User{}},
-		"removeUser": {Status: 204},
+		"removeUser": {Status: 204, Errors: []int{412}, IfMatch: "the user"},
 		"changeUserRole": {Request: struct {
 			Role string `json:"role"`
 		}{}, Response: people.User{}},

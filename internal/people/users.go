@@ -121,9 +121,18 @@ func (s *Service) SetEnabled(ctx context.Context, p tenancy.Principal, userID st
 // guarded like a demotion of the last Super Admin), deletes the Cognito
 // user, then the directory record, email claim and memberships. Issues and
 // comments stay: they belong to the company (docs/people.md).
-func (s *Service) Remove(ctx context.Context, p tenancy.Principal, userID string) error {
+//
+// ifMatch (0: any) is the user's version when the removal starts: a user
+// at another version is a 412 version_mismatch and nothing changes. The
+// first step bumps the version by one (the mark), so a retry of the same
+// removal, with the same If-Match, finds the user removing at ifMatch+1 and
+// completes it; so does one that read the user again (removing at ifMatch).
+func (s *Service) Remove(ctx context.Context, p tenancy.Principal, userID string, ifMatch int64) error {
 	u, err := s.Users.Get(ctx, p.Scope(), userID)
 	if err != nil {
+		return err
+	}
+	if err := removalMatches(u, ifMatch); err != nil {
 		return err
 	}
 	if u.Status != UserRemoving {
@@ -141,6 +150,23 @@ func (s *Service) Remove(ctx context.Context, p tenancy.Principal, userID string
 		return err
 	}
 	return s.Users.Delete(ctx, p.Scope(), u)
+}
+
+// removalMatches checks a removal's If-Match against u: its version, or,
+// for a removal in progress, the version it started from (the mark is one
+// version later).
+func removalMatches(u User, ifMatch int64) error {
+	if ifMatch == 0 || ifMatch == u.Version || (u.Status == UserRemoving && ifMatch == u.Version-1) {
+		return nil
+	}
+	return UserVersionMismatch(ifMatch, u.Version)
+}
+
+// UserVersionMismatch is the 412 of a write whose If-Match names version
+// ifMatch of a user now at version current.
+func UserVersionMismatch(ifMatch, current int64) error {
+	return errs.E(errs.KindPreconditionFailed, "version_mismatch",
+		"the user changed since version %d was read (current version %d)", ifMatch, current)
 }
 
 // UserTeams lists the memberships of a user of the caller's tenant.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -48,9 +49,15 @@ func (d Deps) enableUser(w http.ResponseWriter, r *http.Request) error {
 	return d.setEnabled(w, r, true)
 }
 
+// removeUser honours If-Match: the user's version when the removal starts
+// (a retry of an interrupted removal with the same header completes it).
 func (d Deps) removeUser(w http.ResponseWriter, r *http.Request) error {
+	want, err := httpapi.IfMatch(r)
+	if err != nil {
+		return err
+	}
 	return doFor(w, r, func(ctx context.Context, p tenancy.Principal) error {
-		return d.Service.Remove(ctx, p, r.PathValue("userId"))
+		return d.Service.Remove(ctx, p, r.PathValue("userId"), want)
 	})
 }
 

@@ -276,3 +276,58 @@ func TestRevocation(t *testing.T) {
 		assert.NotEqual(t, u.ID, again.ID)
 	})
 }
+
+// Removing a user honours If-Match (the user's version when the removal
+// starts): a stale one is a 412 version_mismatch and changes nothing; a
+// removal interrupted after its first step (the user marked removing, one
+// version later) completes on a retry with the same If-Match.
+func TestRemoveUserHonoursIfMatch(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	sc := tenancy.Scope{Table: w.names.App(), TenantID: "acme"}
+	owner := w.as("owner@acme.test")
+	etag := func(v int64) string { return fmt.Sprintf("%q", fmt.Sprint(v)) }
+
+	u := w.invite("owner@acme.test", "stale@acme.test", roles.User)
+	res := owner.Do("PUT", "/v1/users/"+u.ID+"/role", map[string]any{"role": "admin"})
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	var up people.User
+	res.JSON(t, &up)
+	require.Equal(t, u.Version+1, up.Version)
+
+	res = owner.Do("DELETE", "/v1/users/"+u.ID, nil, "If-Match", etag(u.Version))
+	require.Equal(t, http.StatusPreconditionFailed, res.Status, string(res.Body))
+	assert.Equal(t, "version_mismatch", res.Map(t)["code"])
+	res = owner.Do("DELETE", "/v1/users/"+u.ID, nil, "If-Match", "2")
+	require.Equal(t, http.StatusBadRequest, res.Status, string(res.Body))
+	assert.Equal(t, "invalid_if_match", res.Map(t)["code"])
+	got, err := w.dir.Get(ctx, sc, u.ID)
+	require.NoError(t, err)
+	assert.Equal(t, people.UserActive, got.Status, "nothing changed")
+	assert.Equal(t, up.Version, got.Version)
+	require.Equal(t, http.StatusNoContent, owner.Do("DELETE", "/v1/users/"+u.ID, nil, "If-Match", etag(up.Version)).Status)
+	assert.Equal(t, http.StatusNotFound, owner.Do("GET", "/v1/users/"+u.ID, nil).Status)
+
+	t.Run("a retry of an interrupted removal with the same If-Match completes it", func(t *testing.T) {
+		v := w.invite("owner@acme.test", "retry@acme.test", roles.User)
+		// the first attempt marked the user removing, then failed
+		mark := v
+		mark.Status, mark.UpdatedAt = people.UserRemoving, time.Now()
+		_, err := w.dir.Change(ctx, sc, v, mark)
+		require.NoError(t, err)
+		res := owner.Do("DELETE", "/v1/users/"+v.ID, nil, "If-Match", etag(v.Version+2))
+		require.Equal(t, http.StatusPreconditionFailed, res.Status, "neither the start nor the mark: %s", res.Body)
+		res = owner.Do("DELETE", "/v1/users/"+v.ID, nil, "If-Match", etag(v.Version))
+		require.Equal(t, http.StatusNoContent, res.Status, string(res.Body))
+		assert.Equal(t, http.StatusNotFound, owner.Do("GET", "/v1/users/"+v.ID, nil).Status)
+	})
+	t.Run("so does one that read the removing user again", func(t *testing.T) {
+		v := w.invite("owner@acme.test", "reread@acme.test", roles.User)
+		mark := v
+		mark.Status, mark.UpdatedAt = people.UserRemoving, time.Now()
+		marked, err := w.dir.Change(ctx, sc, v, mark)
+		require.NoError(t, err)
+		res := owner.Do("DELETE", "/v1/users/"+v.ID, nil, "If-Match", etag(marked.Version))
+		require.Equal(t, http.StatusNoContent, res.Status, string(res.Body))
+	})
+}

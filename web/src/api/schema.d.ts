@@ -15129,7 +15129,10 @@ export interface operations {
     removeUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the user's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                "If-Match"?: string;
+            };
             path: {
                 userId: string;
             };
@@ -15182,6 +15185,15 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { UserPlus, Users } from 'lucide-react';
 import { useRef, useState, type FormEvent } from 'react';
-import { api, unwrap } from '../../api/client';
+import { api, etag, unwrap } from '../../api/client';
 import { errorMessage, isApiError } from '../../api/problem';
 import { Modal } from '../../components/Modal';
 import { TableHead } from '../../components/CatalogPage';
@@ -118,7 +118,13 @@ function Row({ u, manage, actions }: { u: User; manage: boolean; actions: boolea
     onSuccess: done,
   });
   const remove = useMutation({
-    mutationFn: () => unwrap(api().DELETE('/v1/users/{userId}', { params: { path } })),
+    // If-Match: the version shown when the removal was confirmed (a 412 says the user changed since).
+    mutationFn: () =>
+      unwrap(
+        api().DELETE('/v1/users/{userId}', {
+          params: { path, header: { 'If-Match': etag(u.version) } },
+        }),
+      ),
     onSuccess: async () => {
       setRemoving(false);
       await done();
