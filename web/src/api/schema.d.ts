@@ -699,7 +699,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Declare a CSV file to import (its SHA-256 names the job; the same file again is the same job) */
+        /** Declare a CSV file to import into a project (its SHA-256 and the project name the job; the same file for the same project is the same job) */
         post: operations["createImport"];
         delete?: never;
         options?: never;
@@ -2448,6 +2448,7 @@ export interface components {
             project_id: string;
             rows: number;
             rows_done: number;
+            sha256: string;
             size: number;
             state: string;
             /** Format: date-time */
