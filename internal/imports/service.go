@@ -63,6 +63,8 @@ type Service struct {
 	Now    func() time.Time
 	// batch is the rows between two commits (batchRows if zero; tests).
 	batch int
+	// parallel is the slices of a batch written at once (parallel if zero; tests).
+	parallel int
 	// beforeCommit, when set (tests), runs before each progress commit;
 	// an error stops the run there, as a crash would.
 	beforeCommit func(rowsDone int) error
@@ -457,7 +459,8 @@ func (s *Service) runBatch(ctx context.Context, is Issues, p tenancy.Principal, 
 		}
 	}
 	g, gctx := errgroup.WithContext(ctx)
-	per := max(1, (len(todo)+parallel-1)/parallel)
+	slices := cmp.Or(s.parallel, parallel)
+	per := max(1, (len(todo)+slices-1)/slices)
 	for len(todo) > 0 {
 		slice := todo[:min(per, len(todo))]
 		todo = todo[len(slice):]
