@@ -256,9 +256,9 @@ func peopleBodies() map[string]Body {
 		"removeUser": {Status: 204, Errors: []int{412}, IfMatch: "the user"},
 		"changeUserRole": {Request: struct {
 			Role string `json:"role"`
-		}{}, Response: people.User{}},
-		"disableUser":         {Response: people.User{}},
-		"enableUser":          {Response: people.User{}},
+		}{}, Response: people.User{}, Errors: []int{412}, IfMatch: "the user"},
+		"disableUser":         {Response: people.User{}, Errors: []int{412}, IfMatch: "the user"},
+		"enableUser":          {Response: people.User{}, Errors: []int{412}, IfMatch: "the user"},
 		"listUserTeams":       {Response: list.Page[people.Member]{}, Query: pageParams},
 		"getMyMFA":            {Response: people.MFAStatus{}},
 		"associateTOTP":       {Request: peopleapi.TOTPInput{}, Response: people.TOTPSetup{}},

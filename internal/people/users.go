@@ -68,14 +68,22 @@ func (s *Service) Invite(ctx context.Context, p tenancy.Principal, in Invitation
 
 // change applies edit to a user of the caller's tenant, directory first
 // (the authorizer trusts it), then Cognito via sync. Both are idempotent,
-// so a retry after a Cognito failure completes the change.
-func (s *Service) change(ctx context.Context, p tenancy.Principal, userID string, edit func(*User), sync func(pool string, u User) error) (User, error) {
+// so a retry after a Cognito failure completes the change. ifMatch (0:
+// any) is the version the caller read: another is a 412 version_mismatch,
+// unless the user already has the change (the retry of a change whose
+// Cognito step failed, the version then one later).
+func (s *Service) change(ctx context.Context, p tenancy.Principal, userID string, ifMatch int64, edit func(*User), sync func(pool string, u User) error) (User, error) {
 	cur, err := s.Users.Get(ctx, p.Scope(), userID)
 	if err != nil {
 		return User{}, err
 	}
 	if cur.Status == UserRemoving {
 		return User{}, errs.Conflict("user_removing", "this user is being removed; repeat the removal to finish it")
+	}
+	if probe := cur; ifMatch != 0 && ifMatch != cur.Version {
+		if edit(&probe); probe.Role != cur.Role || probe.Status != cur.Status || ifMatch != cur.Version-1 {
+			return User{}, UserVersionMismatch(ifMatch, cur.Version)
+		}
 	}
 	next := cur
 	edit(&next)
@@ -96,24 +104,24 @@ func (s *Service) change(ctx context.Context, p tenancy.Principal, userID string
 }
 
 // ChangeRole gives a user of the caller's tenant another tenant role.
-func (s *Service) ChangeRole(ctx context.Context, p tenancy.Principal, userID, role string) (User, error) {
+func (s *Service) ChangeRole(ctx context.Context, p tenancy.Principal, userID string, ifMatch int64, role string) (User, error) {
 	r, err := roles.ParseTenant(role)
 	if err != nil {
 		return User{}, errs.Field("role", err.Error())
 	}
-	return s.change(ctx, p, userID, func(u *User) { u.Role = r },
+	return s.change(ctx, p, userID, ifMatch, func(u *User) { u.Role = r },
 		func(pool string, u User) error {
 			return s.Identity.SetRole(ctx, pool, u.TenantID, u.ID, string(u.Role))
 		})
 }
 
 // SetEnabled disables or re-enables a user of the caller's tenant.
-func (s *Service) SetEnabled(ctx context.Context, p tenancy.Principal, userID string, enabled bool) (User, error) {
+func (s *Service) SetEnabled(ctx context.Context, p tenancy.Principal, userID string, ifMatch int64, enabled bool) (User, error) {
 	status := UserDisabled
 	if enabled {
 		status = UserActive
 	}
-	return s.change(ctx, p, userID, func(u *User) { u.Status = status },
+	return s.change(ctx, p, userID, ifMatch, func(u *User) { u.Status = status },
 		func(pool string, u User) error { return s.Identity.SetEnabled(ctx, pool, u.TenantID, u.ID, enabled) })
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/testing/apitest"
 	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -330,4 +331,43 @@ func TestRemoveUserHonoursIfMatch(t *testing.T) {
 		res := owner.Do("DELETE", "/v1/users/"+v.ID, nil, "If-Match", etag(marked.Version))
 		require.Equal(t, http.StatusNoContent, res.Status, string(res.Body))
 	})
+}
+
+// Changing a user's role and disabling or enabling them honour If-Match
+// (the user's version): a stale one is a 412 version_mismatch and changes
+// nothing, except for the retry of the same change (its Cognito step
+// failed after the directory moved one version on), which completes it.
+func TestUserChangesHonourIfMatch(t *testing.T) {
+	w := newWorld(t)
+	owner := w.as("owner@acme.test")
+	etag := func(v int64) string { return fmt.Sprintf("%q", fmt.Sprint(v)) }
+	u := w.invite("owner@acme.test", "changed@acme.test", roles.User)
+	path := "/v1/users/" + u.ID
+	version := func(res *apitest.Response) int64 {
+		t.Helper()
+		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+		var got people.User
+		res.JSON(t, &got)
+		return got.Version
+	}
+	v := version(owner.Do("PUT", path+"/role", map[string]any{"role": "admin"}, "If-Match", etag(u.Version)))
+	require.Equal(t, u.Version+1, v)
+	for _, c := range []struct{ method, path string }{{"PUT", path + "/role"}, {"POST", path + "/disable"}} {
+		res := owner.Do(c.method, c.path, map[string]any{"role": "user"}, "If-Match", etag(u.Version))
+		require.Equal(t, http.StatusPreconditionFailed, res.Status, "%s %s: %s", c.method, c.path, res.Body)
+		assert.Equal(t, "version_mismatch", res.Map(t)["code"])
+	}
+	res := owner.Do("POST", path+"/enable", nil, "If-Match", "v2")
+	require.Equal(t, http.StatusBadRequest, res.Status, string(res.Body))
+	assert.Equal(t, "invalid_if_match", res.Map(t)["code"])
+	got := owner.Do("GET", path, nil).Map(t)
+	assert.Equal(t, "admin", got["role"], "nothing changed")
+	assert.Equal(t, "active", got["status"])
+
+	v2 := version(owner.Do("POST", path+"/disable", nil, "If-Match", etag(v)))
+	require.Equal(t, v+1, v2)
+	assert.Equal(t, v2, version(owner.Do("POST", path+"/disable", nil, "If-Match", etag(v))), "the same change again completes, nothing moves")
+	res = owner.Do("POST", path+"/enable", nil, "If-Match", etag(v))
+	require.Equal(t, http.StatusPreconditionFailed, res.Status, "another change from the old version: %s", res.Body)
+	assert.Equal(t, v2+1, version(owner.Do("POST", path+"/enable", nil, "If-Match", etag(v2))))
 }

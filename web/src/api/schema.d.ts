@@ -15237,6 +15237,8 @@ export interface operations {
             header?: {
                 /** @description a retry with the same key and body replays the first response */
                 "Idempotency-Key"?: string;
+                /** @description the user's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                "If-Match"?: string;
             };
             path: {
                 userId: string;
@@ -15292,6 +15294,15 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15343,6 +15354,8 @@ export interface operations {
             header?: {
                 /** @description a retry with the same key and body replays the first response */
                 "Idempotency-Key"?: string;
+                /** @description the user's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                "If-Match"?: string;
             };
             path: {
                 userId: string;
@@ -15405,6 +15418,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -15446,7 +15468,10 @@ export interface operations {
     changeUserRole: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the user's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                "If-Match"?: string;
+            };
             path: {
                 userId: string;
             };
@@ -15507,6 +15532,15 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -105,26 +105,22 @@ function Row({ u, manage, actions }: { u: User; manage: boolean; actions: boolea
   const [removing, setRemoving] = useState(false);
   const done = () => qc.invalidateQueries({ queryKey: keys.users(slug) });
   const path = { userId: u.id };
+  // Every change carries the version shown (If-Match): a 412 says someone changed the user since.
+  const header = { 'If-Match': etag(u.version) };
   const role = useMutation({
     mutationFn: (r: string) =>
-      unwrap(api().PUT('/v1/users/{userId}/role', { params: { path }, body: { role: r } })),
+      unwrap(api().PUT('/v1/users/{userId}/role', { params: { path, header }, body: { role: r } })),
     onSuccess: done,
   });
   const toggle = useMutation({
     mutationFn: () =>
       u.status === 'disabled'
-        ? unwrap(api().POST('/v1/users/{userId}/enable', { params: { path } }))
-        : unwrap(api().POST('/v1/users/{userId}/disable', { params: { path } })),
+        ? unwrap(api().POST('/v1/users/{userId}/enable', { params: { path, header } }))
+        : unwrap(api().POST('/v1/users/{userId}/disable', { params: { path, header } })),
     onSuccess: done,
   });
   const remove = useMutation({
-    // If-Match: the version shown when the removal was confirmed (a 412 says the user changed since).
-    mutationFn: () =>
-      unwrap(
-        api().DELETE('/v1/users/{userId}', {
-          params: { path, header: { 'If-Match': etag(u.version) } },
-        }),
-      ),
+    mutationFn: () => unwrap(api().DELETE('/v1/users/{userId}', { params: { path, header } })),
     onSuccess: async () => {
       setRemoving(false);
       await done();
