@@ -102,4 +102,18 @@ func TestImportDeclaredBeforePerProjectKeysResumes(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, created)
 	assert.NotEqual(t, hash, w.ID)
+
+	t.Run("a job of the first imports, which named no project, is the default project's", func(t *testing.T) {
+		csv := "Summary\nOlder row\n"
+		sum := sha256.Sum256([]byte(csv))
+		hash := hex.EncodeToString(sum[:])
+		first := imports.Job{ID: hash, Filename: "older.csv", Size: int64(len(csv)), Parts: 1,
+			State: imports.Done, Rows: 1, RowsDone: 1, Created: 1, Errors: []imports.RowError{}, CreatedBy: "ada", CreatedAt: now, UpdatedAt: now}
+		require.NoError(t, f.svc.Store.CreateJob(ctx, f.ada.Scope(), first))
+		j, created, err := f.svc.Create(ctx, f.ada, imports.NewJob{Filename: "older.csv", Size: int64(len(csv)), SHA256: hash, Parts: 1})
+		require.NoError(t, err)
+		assert.False(t, created)
+		assert.Equal(t, hash, j.ID)
+		assert.Equal(t, imports.Done, j.State, "finished: not imported again")
+	})
 }

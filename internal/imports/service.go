@@ -108,8 +108,9 @@ func (s *Service) Create(ctx context.Context, p tenancy.Principal, in NewJob) (J
 	// A job declared before jobs were keyed per project (its id is the
 	// file's hash) stays the file's job for its project: re-sending the
 	// file resumes it rather than importing the rows again. Jobs expire 30
-	// days after their last write; this read can go once those have.
-	if old, err := s.Store.Job(ctx, p.Scope(), in.SHA256); err == nil && old.ProjectID == t.Project.ID {
+	// days after their last write; this read can go once those have. The
+	// first jobs named no project: theirs is the default project.
+	if old, err := s.Store.Job(ctx, p.Scope(), in.SHA256); err == nil && cmp.Or(old.ProjectID, issue.DefaultProjectID) == t.Project.ID {
 		j, err := s.Get(ctx, p, old.ID)
 		return j, false, err
 	} else if err != nil && !errs.Is(err, errs.KindNotFound) {
