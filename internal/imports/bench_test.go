@@ -2,8 +2,11 @@ package imports_test
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go/middleware"
 
 	"os"
@@ -12,6 +15,7 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/imports"
 	"github.com/issuetracker/issuetracker/internal/imports/importsdb"
 	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
@@ -29,13 +33,27 @@ func BenchmarkImport10k(b *testing.B) {
 	for b.Loop() {
 		f := setup(b)
 		f.svc.Budget = 20 * time.Second
+		if n, err := strconv.Atoi(os.Getenv("ITR_IMPORT_PARALLEL")); err == nil && n > 0 {
+			imports.SetParallel(f.svc, n)
+		}
 		// Every DynamoDB call of the service is counted (round trips per row).
 		cfg, e := testenv.AWS(b)
-		var calls atomic.Int64
+		var calls, items atomic.Int64 // items: actions of the transactions
+		var mu sync.Mutex
+		spent := map[string]time.Duration{} // per operation, summed over parallel calls
 		cfg.APIOptions = append(cfg.APIOptions, func(s *middleware.Stack) error {
 			return s.Initialize.Add(middleware.InitializeMiddlewareFunc("countCalls",
 				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 					calls.Add(1)
+					if tw, ok := in.Parameters.(*dynamodb.TransactWriteItemsInput); ok {
+						items.Add(int64(len(tw.TransactItems)))
+					}
+					t0 := time.Now()
+					defer func() {
+						mu.Lock()
+						spent[awsmiddleware.GetOperationName(ctx)] += time.Since(t0)
+						mu.Unlock()
+					}()
 					return next.HandleInitialize(ctx, in)
 				}), middleware.After)
 		})
@@ -66,5 +84,8 @@ func BenchmarkImport10k(b *testing.B) {
 		b.ReportMetric(time.Since(start).Seconds(), "s/10k-rows")
 		b.ReportMetric(float64(rows)/time.Since(start).Seconds(), "rows/s")
 		b.ReportMetric(float64(calls.Load())/float64(rows), "calls/row")
+		b.ReportMetric(float64(items.Load())/float64(valid), "tx-items/created-row")
+		b.ReportMetric(spent["TransactWriteItems"].Seconds(), "tx-s")
+		b.Logf("time per DynamoDB operation (summed over parallel calls): %v", spent)
 	}
 }

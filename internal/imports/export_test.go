@@ -6,3 +6,6 @@ func SetBeforeCommit(s *Service, f func(rowsDone int) error) { s.beforeCommit = 
 
 // SetBatch sets the rows between two progress commits.
 func SetBatch(s *Service, n int) { s.batch = n }
+
+// SetParallel sets the slices of a batch written at once.
+func SetParallel(s *Service, n int) { s.parallel = n }

@@ -63,6 +63,8 @@ type Service struct {
 	Now    func() time.Time
 	// batch is the rows between two commits (batchRows if zero; tests).
 	batch int
+	// parallel is the slices of a batch written at once (parallel if zero; tests).
+	parallel int
 	// beforeCommit, when set (tests), runs before each progress commit;
 	// an error stops the run there, as a crash would.
 	beforeCommit func(rowsDone int) error
@@ -81,10 +83,11 @@ func invalid(field, reason string) error {
 	return errs.E(errs.KindUnprocessable, "invalid_import", "%s: %s", field, reason).WithFields(errs.FieldError{Field: field, Reason: reason})
 }
 
-// Create declares a file. The same file again (same SHA-256) is the same
-// job: it is answered as it stands (created false), with the parts still
-// missing, so an interrupted upload resumes and a finished import is not
-// repeated.
+// Create declares a file. The same file again (same SHA-256) for the same
+// project is the same job: it is answered as it stands (created false),
+// with the parts still missing, so an interrupted upload resumes and a
+// finished import is not repeated. The same file for another project is
+// another job.
 func (s *Service) Create(ctx context.Context, p tenancy.Principal, in NewJob) (Job, bool, error) {
 	switch {
 	case !hexRE().MatchString(in.SHA256):
@@ -102,12 +105,24 @@ func (s *Service) Create(ctx context.Context, p tenancy.Principal, in NewJob) (J
 	if err != nil {
 		return Job{}, false, err
 	}
+	// A job declared before jobs were keyed per project (its id is the
+	// file's hash) stays the file's job for its project: re-sending the
+	// file resumes it rather than importing the rows again. Jobs expire 30
+	// days after their last write; this read can go once those have. The
+	// first jobs named no project: theirs is the default project.
+	if old, err := s.Store.Job(ctx, p.Scope(), in.SHA256); err == nil && cmp.Or(old.ProjectID, issue.DefaultProjectID) == t.Project.ID {
+		j, err := s.Get(ctx, p, old.ID)
+		return j, false, err
+	} else if err != nil && !errs.Is(err, errs.KindNotFound) {
+		return Job{}, false, err
+	}
 	now := s.now()
-	j := Job{ID: in.SHA256, Filename: in.Filename, ProjectID: t.Project.ID, Size: in.Size, Parts: in.Parts, State: Uploading, Errors: []RowError{},
+	id := JobID(t.Project.ID, in.SHA256)
+	j := Job{ID: id, SHA256: in.SHA256, Filename: in.Filename, ProjectID: t.Project.ID, Size: in.Size, Parts: in.Parts, State: Uploading, Errors: []RowError{},
 		CreatedBy: p.UserID, CreatedAt: now, UpdatedAt: now}
 	err = s.Store.CreateJob(ctx, p.Scope(), j)
 	if errs.Is(err, errs.KindConflict) {
-		j, err = s.Get(ctx, p, in.SHA256)
+		j, err = s.Get(ctx, p, id)
 		return j, false, err
 	}
 	if err != nil {
@@ -174,7 +189,7 @@ func (s *Service) file(ctx context.Context, p tenancy.Principal, j *Job) ([]byte
 	if err != nil {
 		return nil, err
 	}
-	if sum := sha256.Sum256(f); hex.EncodeToString(sum[:]) != j.ID || int64(len(f)) != j.Size {
+	if sum := sha256.Sum256(f); hex.EncodeToString(sum[:]) != j.FileSHA256() || int64(len(f)) != j.Size {
 		return nil, invalid("sha256", "the parts received are not the file declared (size or SHA-256 differ): send them again")
 	}
 	return f, nil
@@ -330,8 +345,9 @@ func cmpStatus(s issue.Status) issue.Status {
 
 // IssueID is the id of the issue row n of the file makes: a ULID whose
 // time is the job's creation plus n ms (ids sort in row order) and whose
-// randomness is derived from the file's hash and n, so every run of the
-// file names the same issue.
+// randomness is derived from the job's id (the file's hash and the
+// project) and n, so every run of the file into the project names the
+// same issue.
 func IssueID(j Job, row int) string {
 	sum := sha256.Sum256(binary.BigEndian.AppendUint64([]byte(j.ID), uint64(row)))
 	t := j.CreatedAt.Add(time.Duration(row) * time.Millisecond)
@@ -444,7 +460,8 @@ func (s *Service) runBatch(ctx context.Context, is Issues, p tenancy.Principal, 
 		}
 	}
 	g, gctx := errgroup.WithContext(ctx)
-	per := max(1, (len(todo)+parallel-1)/parallel)
+	slices := cmp.Or(s.parallel, parallel)
+	per := max(1, (len(todo)+slices-1)/slices)
 	for len(todo) > 0 {
 		slice := todo[:min(per, len(todo))]
 		todo = todo[len(slice):]

@@ -253,12 +253,12 @@ func peopleBodies() map[string]Body {
 		"listUsers":  {Response: list.Page[people.User]{}, Query: pageParams},
 		"inviteUser": {Request: people.Invitation{}, Response: people.User{}, Status: 201},
 		"getUser":    {Response: people.User{}},
-		"removeUser": {Status: 204},
+		"removeUser": {Status: 204, Errors: []int{412}, IfMatch: "the user"},
 		"changeUserRole": {Request: struct {
 			Role string `json:"role"`
-		}{}, Response: people.User{}},
-		"disableUser":         {Response: people.User{}},
-		"enableUser":          {Response: people.User{}},
+		}{}, Response: people.User{}, Errors: []int{412}, IfMatch: "the user"},
+		"disableUser":         {Response: people.User{}, Errors: []int{412}, IfMatch: "the user"},
+		"enableUser":          {Response: people.User{}, Errors: []int{412}, IfMatch: "the user"},
 		"listUserTeams":       {Response: list.Page[people.Member]{}, Query: pageParams},
 		"getMyMFA":            {Response: people.MFAStatus{}},
 		"associateTOTP":       {Request: peopleapi.TOTPInput{}, Response: people.TOTPSetup{}},

@@ -68,14 +68,22 @@ func (s *Service) Invite(ctx context.Context, p tenancy.Principal, in Invitation
 
 // change applies edit to a user of the caller's tenant, directory first
 // (the authorizer trusts it), then Cognito via sync. Both are idempotent,
-// so a retry after a Cognito failure completes the change.
-func (s *Service) change(ctx context.Context, p tenancy.Principal, userID string, edit func(*User), sync func(pool string, u User) error) (User, error) {
+// so a retry after a Cognito failure completes the change. ifMatch (0:
+// any) is the version the caller read: another is a 412 version_mismatch,
+// unless the user already has the change (the retry of a change whose
+// Cognito step failed, the version then one later).
+func (s *Service) change(ctx context.Context, p tenancy.Principal, userID string, ifMatch int64, edit func(*User), sync func(pool string, u User) error) (User, error) {
 	cur, err := s.Users.Get(ctx, p.Scope(), userID)
 	if err != nil {
 		return User{}, err
 	}
 	if cur.Status == UserRemoving {
 		return User{}, errs.Conflict("user_removing", "this user is being removed; repeat the removal to finish it")
+	}
+	if probe := cur; ifMatch != 0 && ifMatch != cur.Version {
+		if edit(&probe); probe.Role != cur.Role || probe.Status != cur.Status || ifMatch != cur.Version-1 {
+			return User{}, UserVersionMismatch(ifMatch, cur.Version)
+		}
 	}
 	next := cur
 	edit(&next)
@@ -96,24 +104,24 @@ func (s *Service) change(ctx context.Context, p tenancy.Principal, userID string
 }
 
 // ChangeRole gives a user of the caller's tenant another tenant role.
-func (s *Service) ChangeRole(ctx context.Context, p tenancy.Principal, userID, role string) (User, error) {
+func (s *Service) ChangeRole(ctx context.Context, p tenancy.Principal, userID string, ifMatch int64, role string) (User, error) {
 	r, err := roles.ParseTenant(role)
 	if err != nil {
 		return User{}, errs.Field("role", err.Error())
 	}
-	return s.change(ctx, p, userID, func(u *User) { u.Role = r },
+	return s.change(ctx, p, userID, ifMatch, func(u *User) { u.Role = r },
 		func(pool string, u User) error {
 			return s.Identity.SetRole(ctx, pool, u.TenantID, u.ID, string(u.Role))
 		})
 }
 
 // SetEnabled disables or re-enables a user of the caller's tenant.
-func (s *Service) SetEnabled(ctx context.Context, p tenancy.Principal, userID string, enabled bool) (User, error) {
+func (s *Service) SetEnabled(ctx context.Context, p tenancy.Principal, userID string, ifMatch int64, enabled bool) (User, error) {
 	status := UserDisabled
 	if enabled {
 		status = UserActive
 	}
-	return s.change(ctx, p, userID, func(u *User) { u.Status = status },
+	return s.change(ctx, p, userID, ifMatch, func(u *User) { u.Status = status },
 		func(pool string, u User) error { return s.Identity.SetEnabled(ctx, pool, u.TenantID, u.ID, enabled) })
 }
 
@@ -121,9 +129,18 @@ func (s *Service) SetEnabled(ctx context.Context, p tenancy.Principal, userID st
 // guarded like a demotion of the last Super Admin), deletes the Cognito
 // user, then the directory record, email claim and memberships. Issues and
 // comments stay: they belong to the company (docs/people.md).
-func (s *Service) Remove(ctx context.Context, p tenancy.Principal, userID string) error {
+//
+// ifMatch (0: any) is the user's version when the removal starts: a user
+// at another version is a 412 version_mismatch and nothing changes. The
+// first step bumps the version by one (the mark), so a retry of the same
+// removal, with the same If-Match, finds the user removing at ifMatch+1 and
+// completes it; so does one that read the user again (removing at ifMatch).
+func (s *Service) Remove(ctx context.Context, p tenancy.Principal, userID string, ifMatch int64) error {
 	u, err := s.Users.Get(ctx, p.Scope(), userID)
 	if err != nil {
+		return err
+	}
+	if err := removalMatches(u, ifMatch); err != nil {
 		return err
 	}
 	if u.Status != UserRemoving {
@@ -141,6 +158,23 @@ func (s *Service) Remove(ctx context.Context, p tenancy.Principal, userID string
 		return err
 	}
 	return s.Users.Delete(ctx, p.Scope(), u)
+}
+
+// removalMatches checks a removal's If-Match against u: its version, or,
+// for a removal in progress, the version it started from (the mark is one
+// version later).
+func removalMatches(u User, ifMatch int64) error {
+	if ifMatch == 0 || ifMatch == u.Version || (u.Status == UserRemoving && ifMatch == u.Version-1) {
+		return nil
+	}
+	return UserVersionMismatch(ifMatch, u.Version)
+}
+
+// UserVersionMismatch is the 412 of a write whose If-Match names version
+// ifMatch of a user now at version current.
+func UserVersionMismatch(ifMatch, current int64) error {
+	return errs.E(errs.KindPreconditionFailed, "version_mismatch",
+		"the user changed since version %d was read (current version %d)", ifMatch, current)
 }
 
 // UserTeams lists the memberships of a user of the caller's tenant.

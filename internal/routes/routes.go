@@ -115,7 +115,7 @@ var table = []Route{
 	{"DELETE", "/v1/views/{viewId}", FnIssues, tenant(roles.User), "deleteView", "Delete a view (its owner; an Admin for a shared one)"},
 	{"GET", "/v1/views/{viewId}/issues", FnIssues, tenant(roles.User), "listViewIssues", "The issues a view selects, in its order (the issue list's Query plan)"},
 	{"GET", "/v1/views/{viewId}/export", FnIssues, tenant(roles.User), "exportView", "Export a view's issues as CSV or JSON (up to 1,000 a call; Next-Cursor continues)"},
-	{"POST", "/v1/imports", FnIssues, tenant(roles.Admin), "createImport", "Declare a CSV file to import (its SHA-256 names the job; the same file again is the same job)"},
+	{"POST", "/v1/imports", FnIssues, tenant(roles.Admin), "createImport", "Declare a CSV file to import into a project (its SHA-256 and the project name the job; the same file for the same project is the same job)"},
 	{"GET", "/v1/imports/{importId}", FnIssues, tenant(roles.Admin), "getImport", "An import's state, progress and row errors"},
 	{"PUT", "/v1/imports/{importId}/parts/{part}", FnIssues, tenant(roles.Admin), "putImportPart", "Send one part of the file's text"},
 	{"POST", "/v1/imports/{importId}/preview", FnIssues, tenant(roles.Admin), "previewImport", "Dry run: column mapping, counts and per-row errors; nothing is created"},

@@ -119,14 +119,22 @@ test('an Admin imports into a chosen project: the preview maps its custom field 
   }
   expect(mine.map((i) => i.fields?.[field.body.id as string]).sort()).toEqual(['Globex', 'Initech']);
 
-  // The same file into another project is refused in words: an import is its file.
+  // The same file into another project is a new import there (an import is its file and its project).
   await page.goto('/w/acme/settings/import');
   await page.getByLabel('Import into').selectOption('ACME');
   await page
     .getByLabel('CSV file')
     .setInputFiles({ name: `chosen-${run}.csv`, mimeType: 'text/csv', buffer: Buffer.from(csv + '\n') });
   await page.getByRole('button', { name: 'Upload and preview' }).click();
-  await expect(page.getByRole('alert')).toContainText(
-    `This file was already imported into Imports ${run} (${key})`,
+  // The default project has no such custom field: the column is not imported there.
+  await expect(page.getByTestId('preview-counts')).toContainText('2 rows: 2 ready to import, 0 with errors');
+  await page.getByRole('button', { name: 'Import 2 rows' }).click();
+  await expect(page.getByTestId('import-done')).toContainText('2 issues created');
+  const found = await apiCall('GET', `/v1/issues?limit=100&project=ACME`, token);
+  expect(found.status, JSON.stringify(found.body)).toBe(200);
+  const inDefault = (found.body.items as { key: string; title: string }[]).filter((i) =>
+    i.title.includes(run),
   );
+  expect(inDefault).toHaveLength(2);
+  for (const i of inDefault) expect(i.key).toMatch(/^ACME-\d+$/);
 });

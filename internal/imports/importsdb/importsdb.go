@@ -1,8 +1,11 @@
 // Package importsdb stores import jobs and their files' parts in the
 // tenant's application table:
 //
-//	job   pk T#t#IMPORT#<sha256>  sk JOB          state, progress, counts, first row errors
-//	part  pk T#t#IMPORT#<sha256>  sk PART#<00042> one slice of the file's text
+//	job   pk T#t#IMPORT#<job id>  sk JOB          state, progress, counts, first row errors
+//	part  pk T#t#IMPORT#<job id>  sk PART#<00042> one slice of the file's text
+//
+// A job's id is imports.JobID(project, file's SHA-256); jobs stored before
+// imports were keyed per project have the file's SHA-256 as id.
 //
 // Both expire (the table's TTL) 30 days after they were last written. The
 // file is read back with one Query of the job's partition (paged by 1 MB).
@@ -44,6 +47,7 @@ type jobItem struct {
 	Entity    string             `dynamodbav:"entity"`
 	ID        string             `dynamodbav:"id"`
 	Filename  string             `dynamodbav:"filename"`
+	SHA256    string             `dynamodbav:"sha256,omitempty"`
 	ProjectID string             `dynamodbav:"project_id,omitempty"`
 	Size      int64              `dynamodbav:"size"`
 	Parts     int                `dynamodbav:"parts"`
@@ -69,7 +73,7 @@ type partItem struct {
 }
 
 func toItem(tenant string, j imports.Job) jobItem {
-	return jobItem{PK: jobPK(tenant, j.ID), SK: skJob, Entity: "import", ID: j.ID, Filename: j.Filename, ProjectID: j.ProjectID, Size: j.Size, Parts: j.Parts,
+	return jobItem{PK: jobPK(tenant, j.ID), SK: skJob, Entity: "import", ID: j.ID, Filename: j.Filename, SHA256: j.SHA256, ProjectID: j.ProjectID, Size: j.Size, Parts: j.Parts,
 		State: string(j.State), Rows: j.Rows, RowsDone: j.RowsDone, Created: j.Created, Existing: j.Existing, Failed: j.Failed,
 		Errors: j.Errors, CreatedBy: j.CreatedBy, CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt, ExpiresAt: j.UpdatedAt.Add(keep).Unix()}
 }
@@ -79,7 +83,10 @@ func (it jobItem) job() imports.Job {
 	if es == nil {
 		es = []imports.RowError{}
 	}
-	return imports.Job{ID: it.ID, Filename: it.Filename, ProjectID: it.ProjectID, Size: it.Size, Parts: it.Parts, State: imports.State(it.State), Rows: it.Rows,
+	if it.SHA256 == "" {
+		it.SHA256 = it.ID // a job stored before jobs were keyed per project
+	}
+	return imports.Job{ID: it.ID, Filename: it.Filename, SHA256: it.SHA256, ProjectID: it.ProjectID, Size: it.Size, Parts: it.Parts, State: imports.State(it.State), Rows: it.Rows,
 		RowsDone: it.RowsDone, Created: it.Created, Existing: it.Existing, Failed: it.Failed, Errors: es, CreatedBy: it.CreatedBy,
 		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/testing/apitest"
 	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -275,4 +276,98 @@ func TestRevocation(t *testing.T) {
 		again := w.invite("owner@acme.test", "leaver@acme.test", roles.User)
 		assert.NotEqual(t, u.ID, again.ID)
 	})
+}
+
+// Removing a user honours If-Match (the user's version when the removal
+// starts): a stale one is a 412 version_mismatch and changes nothing; a
+// removal interrupted after its first step (the user marked removing, one
+// version later) completes on a retry with the same If-Match.
+func TestRemoveUserHonoursIfMatch(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	sc := tenancy.Scope{Table: w.names.App(), TenantID: "acme"}
+	owner := w.as("owner@acme.test")
+	etag := func(v int64) string { return fmt.Sprintf("%q", fmt.Sprint(v)) }
+
+	u := w.invite("owner@acme.test", "stale@acme.test", roles.User)
+	res := owner.Do("PUT", "/v1/users/"+u.ID+"/role", map[string]any{"role": "admin"})
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	var up people.User
+	res.JSON(t, &up)
+	require.Equal(t, u.Version+1, up.Version)
+
+	res = owner.Do("DELETE", "/v1/users/"+u.ID, nil, "If-Match", etag(u.Version))
+	require.Equal(t, http.StatusPreconditionFailed, res.Status, string(res.Body))
+	assert.Equal(t, "version_mismatch", res.Map(t)["code"])
+	res = owner.Do("DELETE", "/v1/users/"+u.ID, nil, "If-Match", "2")
+	require.Equal(t, http.StatusBadRequest, res.Status, string(res.Body))
+	assert.Equal(t, "invalid_if_match", res.Map(t)["code"])
+	got, err := w.dir.Get(ctx, sc, u.ID)
+	require.NoError(t, err)
+	assert.Equal(t, people.UserActive, got.Status, "nothing changed")
+	assert.Equal(t, up.Version, got.Version)
+	require.Equal(t, http.StatusNoContent, owner.Do("DELETE", "/v1/users/"+u.ID, nil, "If-Match", etag(up.Version)).Status)
+	assert.Equal(t, http.StatusNotFound, owner.Do("GET", "/v1/users/"+u.ID, nil).Status)
+
+	t.Run("a retry of an interrupted removal with the same If-Match completes it", func(t *testing.T) {
+		v := w.invite("owner@acme.test", "retry@acme.test", roles.User)
+		// the first attempt marked the user removing, then failed
+		mark := v
+		mark.Status, mark.UpdatedAt = people.UserRemoving, time.Now()
+		_, err := w.dir.Change(ctx, sc, v, mark)
+		require.NoError(t, err)
+		res := owner.Do("DELETE", "/v1/users/"+v.ID, nil, "If-Match", etag(v.Version+2))
+		require.Equal(t, http.StatusPreconditionFailed, res.Status, "neither the start nor the mark: %s", res.Body)
+		res = owner.Do("DELETE", "/v1/users/"+v.ID, nil, "If-Match", etag(v.Version))
+		require.Equal(t, http.StatusNoContent, res.Status, string(res.Body))
+		assert.Equal(t, http.StatusNotFound, owner.Do("GET", "/v1/users/"+v.ID, nil).Status)
+	})
+	t.Run("so does one that read the removing user again", func(t *testing.T) {
+		v := w.invite("owner@acme.test", "reread@acme.test", roles.User)
+		mark := v
+		mark.Status, mark.UpdatedAt = people.UserRemoving, time.Now()
+		marked, err := w.dir.Change(ctx, sc, v, mark)
+		require.NoError(t, err)
+		res := owner.Do("DELETE", "/v1/users/"+v.ID, nil, "If-Match", etag(marked.Version))
+		require.Equal(t, http.StatusNoContent, res.Status, string(res.Body))
+	})
+}
+
+// Changing a user's role and disabling or enabling them honour If-Match
+// (the user's version): a stale one is a 412 version_mismatch and changes
+// nothing, except for the retry of the same change (its Cognito step
+// failed after the directory moved one version on), which completes it.
+func TestUserChangesHonourIfMatch(t *testing.T) {
+	w := newWorld(t)
+	owner := w.as("owner@acme.test")
+	etag := func(v int64) string { return fmt.Sprintf("%q", fmt.Sprint(v)) }
+	u := w.invite("owner@acme.test", "changed@acme.test", roles.User)
+	path := "/v1/users/" + u.ID
+	version := func(res *apitest.Response) int64 {
+		t.Helper()
+		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+		var got people.User
+		res.JSON(t, &got)
+		return got.Version
+	}
+	v := version(owner.Do("PUT", path+"/role", map[string]any{"role": "admin"}, "If-Match", etag(u.Version)))
+	require.Equal(t, u.Version+1, v)
+	for _, c := range []struct{ method, path string }{{"PUT", path + "/role"}, {"POST", path + "/disable"}} {
+		res := owner.Do(c.method, c.path, map[string]any{"role": "user"}, "If-Match", etag(u.Version))
+		require.Equal(t, http.StatusPreconditionFailed, res.Status, "%s %s: %s", c.method, c.path, res.Body)
+		assert.Equal(t, "version_mismatch", res.Map(t)["code"])
+	}
+	res := owner.Do("POST", path+"/enable", nil, "If-Match", "v2")
+	require.Equal(t, http.StatusBadRequest, res.Status, string(res.Body))
+	assert.Equal(t, "invalid_if_match", res.Map(t)["code"])
+	got := owner.Do("GET", path, nil).Map(t)
+	assert.Equal(t, "admin", got["role"], "nothing changed")
+	assert.Equal(t, "active", got["status"])
+
+	v2 := version(owner.Do("POST", path+"/disable", nil, "If-Match", etag(v)))
+	require.Equal(t, v+1, v2)
+	assert.Equal(t, v2, version(owner.Do("POST", path+"/disable", nil, "If-Match", etag(v))), "the same change again completes, nothing moves")
+	res = owner.Do("POST", path+"/enable", nil, "If-Match", etag(v))
+	require.Equal(t, http.StatusPreconditionFailed, res.Status, "another change from the old version: %s", res.Body)
+	assert.Equal(t, v2+1, version(owner.Do("POST", path+"/enable", nil, "If-Match", etag(v2))))
 }

@@ -489,7 +489,7 @@ func (w *World) importForExample(csv string, parts int) string {
 	if res.Status != 201 {
 		w.t.Fatalf("examples: declare import: %d %s", res.Status, res.Body)
 	}
-	path := "/v1/imports/" + d["sha256"].(string)
+	path := "/v1/imports/" + res.Map(w.t)["id"].(string)
 	step := (len(csv) + parts - 1) / parts
 	for n := 0; n < parts && (parts == 1 || n < parts-1); n++ {
 		if res := c.Do("PUT", fmt.Sprintf("%s/parts/%d", path, n), map[string]any{"data": csv[n*step : min(len(csv), (n+1)*step)]}); res.Status != 204 {

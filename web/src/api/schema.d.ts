@@ -699,7 +699,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Declare a CSV file to import (its SHA-256 names the job; the same file again is the same job) */
+        /** Declare a CSV file to import into a project (its SHA-256 and the project name the job; the same file for the same project is the same job) */
         post: operations["createImport"];
         delete?: never;
         options?: never;
@@ -2448,6 +2448,7 @@ export interface components {
             project_id: string;
             rows: number;
             rows_done: number;
+            sha256: string;
             size: number;
             state: string;
             /** Format: date-time */
@@ -15129,7 +15130,10 @@ export interface operations {
     removeUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the user's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                "If-Match"?: string;
+            };
             path: {
                 userId: string;
             };
@@ -15189,6 +15193,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too Many Requests */
             429: {
                 headers: {
@@ -15224,6 +15237,8 @@ export interface operations {
             header?: {
                 /** @description a retry with the same key and body replays the first response */
                 "Idempotency-Key"?: string;
+                /** @description the user's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                "If-Match"?: string;
             };
             path: {
                 userId: string;
@@ -15279,6 +15294,15 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15330,6 +15354,8 @@ export interface operations {
             header?: {
                 /** @description a retry with the same key and body replays the first response */
                 "Idempotency-Key"?: string;
+                /** @description the user's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                "If-Match"?: string;
             };
             path: {
                 userId: string;
@@ -15392,6 +15418,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -15433,7 +15468,10 @@ export interface operations {
     changeUserRole: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the user's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                "If-Match"?: string;
+            };
             path: {
                 userId: string;
             };
@@ -15494,6 +15532,15 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,4 +1,4 @@
-import { declare, otherProjectImport, splitParts } from './imports';
+import { declare, splitParts } from './imports';
 
 const utf8 = (s: string) => new TextEncoder().encode(s).length;
 
@@ -25,23 +25,5 @@ describe('import parts', () => {
     expect(d.size).toBe(3);
     expect(d.sha256).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
     expect((await declare('é')).size).toBe(2);
-  });
-});
-
-describe('the target project', () => {
-  const projects = [
-    { id: 'P1', key: 'ACME', name: 'Default' },
-    { id: 'P2', key: 'WEB', name: 'Website' },
-  ];
-  it('accepts a job of the chosen project', () => {
-    expect(otherProjectImport({ project_id: 'P2', state: 'uploading' }, 'P2', projects)).toBeUndefined();
-  });
-  it('says where the same file already went', () => {
-    expect(otherProjectImport({ project_id: 'P1', state: 'done' }, 'P2', projects)).toMatch(
-      /^This file was already imported into Default \(ACME\); .* into Website \(WEB\), change the file .* or pick ACME to resume it\.$/,
-    );
-    expect(otherProjectImport({ project_id: 'P9', state: 'previewed' }, 'P2', projects)).toMatch(
-      /^This file is already being imported into another project;/,
-    );
   });
 });

@@ -37,21 +37,3 @@ export async function declare(text: string, maxBytes = PART_BYTES) {
   const bytes = new TextEncoder().encode(text);
   return { size: bytes.length, sha256: await sha256Hex(bytes), parts: splitParts(text, maxBytes) };
 }
-
-/**
- * The API identifies an import by its file's SHA-256, whatever the project: sending a file that was
- * already imported (or started) into another project answers that job. Returns the sentence to show
- * then, or undefined when the job is for the chosen project.
- */
-export function otherProjectImport(
-  job: { project_id: string; state: string },
-  chosenProjectId: string,
-  projects: { id: string; key: string; name: string }[],
-): string | undefined {
-  if (!job.project_id || job.project_id === chosenProjectId) return undefined;
-  const into = projects.find((p) => p.id === job.project_id);
-  const chosen = projects.find((p) => p.id === chosenProjectId);
-  const where = into ? `${into.name} (${into.key})` : 'another project';
-  const verb = job.state === 'done' ? 'was already imported into' : 'is already being imported into';
-  return `This file ${verb} ${where}; an import is identified by its file, so the same file goes to one project. To import these rows into ${chosen ? `${chosen.name} (${chosen.key})` : 'the chosen project'}, change the file (for example remove a row you do not need) or pick ${into ? into.key : 'that project'} to resume it.`;
-}

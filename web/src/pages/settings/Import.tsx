@@ -8,7 +8,7 @@ import { TableHead } from '../../components/CatalogPage';
 import { Card, PageHeader, rowClass, tableClass } from '../../components/page';
 import { ProjectPicker } from '../../components/ProjectPicker';
 import { Banner, Button } from '../../components/ui';
-import { declare, otherProjectImport } from '../../lib/imports';
+import { declare } from '../../lib/imports';
 import { useWorkspaceCtx } from '../workspace/context';
 import { keys, useDirectory } from '../workspace/data';
 import { useSettingsProject } from './settingsProject';
@@ -54,12 +54,7 @@ export default function Import() {
           },
         }),
       );
-      // An import is its file: the same file was already imported (or started) into another project.
-      const other = otherProjectImport(job, project.id, projects.data ?? []);
-      if (other) {
-        setError(new Error(other));
-        return setStep({ s: 'idle' });
-      }
+      // An import is its file and its project: the same file again for this project resumes its job.
       if (job.state === 'done') return setStep({ s: 'done', job });
       const todo = job.state === 'uploading' ? (job.missing_parts ?? []) : [];
       let sent = d.parts.length - todo.length;

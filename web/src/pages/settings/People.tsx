@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { UserPlus, Users } from 'lucide-react';
 import { useRef, useState, type FormEvent } from 'react';
-import { api, unwrap } from '../../api/client';
+import { api, etag, unwrap } from '../../api/client';
 import { errorMessage, isApiError } from '../../api/problem';
 import { Modal } from '../../components/Modal';
 import { TableHead } from '../../components/CatalogPage';
@@ -105,20 +105,22 @@ function Row({ u, manage, actions }: { u: User; manage: boolean; actions: boolea
   const [removing, setRemoving] = useState(false);
   const done = () => qc.invalidateQueries({ queryKey: keys.users(slug) });
   const path = { userId: u.id };
+  // Every change carries the version shown (If-Match): a 412 says someone changed the user since.
+  const header = { 'If-Match': etag(u.version) };
   const role = useMutation({
     mutationFn: (r: string) =>
-      unwrap(api().PUT('/v1/users/{userId}/role', { params: { path }, body: { role: r } })),
+      unwrap(api().PUT('/v1/users/{userId}/role', { params: { path, header }, body: { role: r } })),
     onSuccess: done,
   });
   const toggle = useMutation({
     mutationFn: () =>
       u.status === 'disabled'
-        ? unwrap(api().POST('/v1/users/{userId}/enable', { params: { path } }))
-        : unwrap(api().POST('/v1/users/{userId}/disable', { params: { path } })),
+        ? unwrap(api().POST('/v1/users/{userId}/enable', { params: { path, header } }))
+        : unwrap(api().POST('/v1/users/{userId}/disable', { params: { path, header } })),
     onSuccess: done,
   });
   const remove = useMutation({
-    mutationFn: () => unwrap(api().DELETE('/v1/users/{userId}', { params: { path } })),
+    mutationFn: () => unwrap(api().DELETE('/v1/users/{userId}', { params: { path, header } })),
     onSuccess: async () => {
       setRemoving(false);
       await done();
