@@ -471,7 +471,7 @@ func (s *Stack) startFromTemplate(ctx context.Context, cfg Config, applied local
 	if err != nil {
 		return gateway.Config{}, fmt.Errorf("%s: %w", filepath.Base(cfg.Template), err)
 	}
-	s.Functions = p
+	s.Functions, s.template = p, tmpl
 	l := s.locals(cfg, tmpl, nil, applied, ls)
 	api, err := tmpl.API(l)
 	if err != nil {

@@ -79,6 +79,10 @@ type Config struct {
 	// NotifyWindow batches notification mail (DevNotifyWindow if zero);
 	// MailJobEvery runs the mail job (MailJobInterval if zero).
 	NotifyWindow, MailJobEvery time.Duration
+	// ScheduleEvery, when set, runs each of the template's rate schedules
+	// this often (FromTemplate; default localPeriod: the template's rate
+	// LocalTimeScale times faster).
+	ScheduleEvery time.Duration
 	// Endpoints, when set, reuse running services instead of starting them;
 	// Mail likewise reuses a running mailpit.
 	Endpoints awsx.Endpoints
@@ -143,8 +147,10 @@ const MailFrom = "IssueTracker <no-reply@issuetracker.local>"
 type Stack struct {
 	Platform Platform
 	Gateway  *gateway.Gateway
-	// Functions are the function processes (FromTemplate mode).
+	// Functions are the function processes (FromTemplate mode), template
+	// the template they come from.
 	Functions *lambdaproc.Platform
+	template  *localdeploy.Template
 	procs     []*localcloud.Process
 	// userMigration is the tenant pools' user-migration trigger, run in
 	// process for cognito-local (in-process mode; template mode runs the
@@ -168,6 +174,9 @@ type Stack struct {
 	// Consumers read the tenant tables' change streams (ChangeConsumers).
 	Consumers []*streampoller.Poller
 	stopPoll  context.CancelFunc
+	// bgCtx and pollCtx end with Close: the template mode's timers and
+	// pollers run under them (runTemplateEvents).
+	bgCtx, pollCtx context.Context
 	polling   sync.WaitGroup
 	// synth is the warm CDK app that synthesizes Platinum tenant stacks.
 	synth *localdeploy.SynthWorker
@@ -343,6 +352,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		gcfg, err := s.startFromTemplate(ctx, cfg, applied, ls)
 		if err != nil {
 			return nil, err
+		}
+		if err := s.runTemplateEvents(cfg, applied, deps, awsCfg, e); err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Base(cfg.Template), err)
 		}
 		s.serveWith(cfg, e, gcfg)
 		return s, nil
@@ -592,6 +604,14 @@ func (s *Stack) runBackground(cfg Config, deps app.Deps, awsCfg aws.Config, e aw
 	meterCtx, stopMeter := context.WithCancel(context.Background())
 	s.stopMeter = stopMeter
 	go deps.Meter.Run(meterCtx, MeterFlushInterval)
+	pctx, stop := context.WithCancel(context.Background())
+	s.stopPoll = stop
+	if cfg.Mode == FromTemplate {
+		// The template's schedules and event source mappings run the
+		// function processes (runTemplateEvents, once they are built).
+		s.bgCtx, s.pollCtx = meterCtx, pctx
+		return
+	}
 	go resumeOnboardings(meterCtx, deps.Lifecycle, every(cfg.BillingJobsEvery))
 	go s.runBillingJobs(meterCtx, deps, every(cfg.BillingJobsEvery))
 	// The change stream's consumers run beside the gateway, off the
@@ -612,8 +632,6 @@ func (s *Stack) runBackground(cfg Config, deps app.Deps, awsCfg aws.Config, e aw
 	go s.runMailJob(meterCtx, deps, mailEvery)
 	go s.runUploadSweep(meterCtx, deps, UploadSweepInterval)
 	go runTrackerJob(meterCtx, deps, every(cfg.BillingJobsEvery))
-	pctx, stop := context.WithCancel(context.Background())
-	s.stopPoll = stop
 	// Webhook attempts from the local queue, as the delivery function
 	// receives them from SQS in AWS.
 	s.polling.Add(1)

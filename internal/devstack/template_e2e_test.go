@@ -58,6 +58,7 @@ func templateConfig(t *testing.T, template string) (devstack.Config, *lockedBuff
 // Lambda processes behind the template's API.
 func TestTheTemplateDrivenPlatformEndToEnd(t *testing.T) {
 	cfg, logs, reports := templateConfig(t, "")
+	cfg.ScheduleEvery = 300 * time.Millisecond
 	s, err := devstack.Start(context.Background(), cfg)
 	require.NoError(t, err)
 	t.Cleanup(s.Close)
@@ -115,6 +116,33 @@ func TestTheTemplateDrivenPlatformEndToEnd(t *testing.T) {
 		assert.Equal(t, 200, res.StatusCode)
 		assert.Empty(t, res.Header.Get("X-Amz-Function-Error"), out)
 		assert.Equal(t, "PreSignUp_AdminCreateUser", out["triggerSource"], "the trigger answers its event")
+	})
+	invoked := func() map[string]int {
+		byFn := map[string]int{}
+		sc := bufio.NewScanner(strings.NewReader(reports.String()))
+		for sc.Scan() {
+			var r lambdaproc.Report
+			if json.Unmarshal(sc.Bytes(), &r) == nil {
+				byFn[r.Function]++
+			}
+		}
+		return byFn
+	}
+	t.Run("the template's schedules invoke the processes of the functions they name", func(t *testing.T) {
+		assert.EventuallyWithT(t, func(c *assert.CollectT) {
+			got := invoked()
+			for _, fn := range []string{"billing", "issues", "attachments", "stream-activity"} {
+				assert.Positive(c, got[fn], fn)
+			}
+		}, 60*time.Second, 200*time.Millisecond)
+		assert.Contains(t, logs.String(), "events | schedule BillingBillingHourly6A778D2D rate(1 hour) -> billing")
+		assert.Contains(t, logs.String(), "events | schedule BillingBillingMonthlyClose6C22E455 (cron(5 0 1 * ? *): only rate schedules run locally) not run locally")
+	})
+	t.Run("the analytics stream mapping feeds the stream-analytics process", func(t *testing.T) {
+		assert.EventuallyWithT(t, func(c *assert.CollectT) {
+			assert.Positive(c, invoked()["stream-analytics"])
+		}, 60*time.Second, 200*time.Millisecond)
+		assert.NotContains(t, logs.String(), "stream-analytics | ERROR")
 	})
 	t.Run("every invocation is reported as Lambda reports it", func(t *testing.T) {
 		byFn := map[string]int{}
