@@ -60,7 +60,9 @@ type invoker interface {
 
 type invokeFunc func(ctx context.Context, payload []byte) ([]byte, error)
 
-func (f invokeFunc) Invoke(ctx context.Context, payload []byte) ([]byte, error) { return f(ctx, payload) }
+func (f invokeFunc) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	return f(ctx, payload)
+}
 
 // timer is a schedule of the template as the local cloud runs it.
 type timer struct {

@@ -177,7 +177,7 @@ type Stack struct {
 	// bgCtx and pollCtx end with Close: the template mode's timers and
 	// pollers run under them (runTemplateEvents).
 	bgCtx, pollCtx context.Context
-	polling   sync.WaitGroup
+	polling        sync.WaitGroup
 	// synth is the warm CDK app that synthesizes Platinum tenant stacks.
 	synth *localdeploy.SynthWorker
 	// stacksDir keeps the tenant stacks' templates.
