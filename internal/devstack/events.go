@@ -1,32 +1,34 @@
 package devstack
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
 	"github.com/issuetracker/issuetracker/internal/app"
-	"github.com/issuetracker/issuetracker/internal/attachment/attachmentdb"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
+	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
 	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/webhook"
 )
 
 // The template mode runs the template's schedules and event source
@@ -34,6 +36,9 @@ import (
 // processes, as EventBridge and Lambda's pollers would: a rule the template
 // lacks runs nothing locally, and a rule or mapping runs the function the
 // template names, with the event the template gives it.
+
+// SQSPath is where the gateway's address serves the local SQS.
+const SQSPath = "/_local/sqs"
 
 // LocalTimeScale is how much faster than the template's rate the local
 // cloud runs a schedule (rate(1 hour) every 10 s), never more often than
@@ -213,18 +218,16 @@ func describeEvents(timers []timer, skipped []string, maps []localdeploy.StreamM
 		fmt.Fprintf(&b, "events | stream mapping %s: table %s -> %s\n", m.LogicalID, m.Table, m.Function)
 	}
 	for _, q := range queues {
-		fmt.Fprintf(&b, "events | queue mapping %s: queue %s -> %s\n", q.LogicalID, q.Queue, q.Function)
+		fmt.Fprintf(&b, "events | queue mapping %s: queue %s (%s) -> %s\n", q.LogicalID, q.Queue, q.QueueName, q.Function)
 	}
 	return b.String()
 }
 
-// runTemplateEvents starts the template's schedules and stream mappings
-// on the function processes, and its webhook queue's mapping. Stand-ins in
-// this process, where the local cloud lacks the service a function would
-// call: the onboarding function's maintenance (lifecycleStandIn), the
-// activity stream's consumer and the webhook queue's delivery (the local
-// cloud has no SQS: the queue is a MemQueue, so the function processes
-// could not send to it).
+// runTemplateEvents starts the template's schedules, stream mappings and
+// queue mapping on the function processes. The processes send to the
+// mapped queue through the local SQS (SQSPath; the queue is the
+// platform's MemQueue). The onboarding function's maintenance runs in
+// this process (lifecycleStandIn).
 func (s *Stack) runTemplateEvents(cfg Config, applied localdeploy.Result, deps app.Deps, awsCfg aws.Config, e awsx.Endpoints) error {
 	scheds, err := s.template.Schedules()
 	if err != nil {
@@ -242,16 +245,7 @@ func (s *Stack) runTemplateEvents(cfg Config, applied localdeploy.Result, deps a
 	for _, r := range applied.Applied {
 		phys[r.LogicalID] = r.PhysicalID
 	}
-	window := cmp.Or(cfg.NotifyWindow, DevNotifyWindow)
-	var files attachmentdb.Purger
-	if deps.Attachments != nil {
-		files = deps.Attachments
-	}
-	home := app.Homes(tenantdb.New(deps.ControlDB, deps.Names))
 	pollers, err := mappingPollers(maps, phys, deps.ControlDB, awsconfig.Streams(awsCfg, e), deps.Names, func(m localdeploy.StreamMapping) (changes.Consumer, error) {
-		if m.Function == "stream-activity" {
-			return changes.HomeOnly(home, app.ActivityConsumer(deps.ControlDB, window, s.Webhooks, files, deps.Meter)), nil
-		}
 		f := s.function(m.Function)
 		if f == nil {
 			return nil, fmt.Errorf("the template maps it to function %s, which the local cloud does not run", m.Function)
@@ -273,17 +267,59 @@ func (s *Stack) runTemplateEvents(cfg Config, applied localdeploy.Result, deps a
 			_ = p.Run(s.pollCtx)
 		}()
 	}
+	s.queues = map[string]localcloud.SQSSender{}
 	for _, q := range queues {
-		if q.Function != "webhook-delivery" {
-			return fmt.Errorf("queue mapping %s: function %s is not run locally (only the webhook queue's delivery is)", q.LogicalID, q.Function)
+		f := s.function(q.Function)
+		if f == nil {
+			return fmt.Errorf("queue mapping %s: the template maps it to function %s, which the local cloud does not run", q.LogicalID, q.Function)
 		}
+		if len(s.queues) > 0 { // one MemQueue
+			return fmt.Errorf("queue mapping %s: the local cloud runs one queue (the webhook queue), the template maps several", q.LogicalID)
+		}
+		// The queue's messages are webhook tasks: the local queue is the
+		// platform's MemQueue (visibility, redrive after MaxReceives).
+		send := func(body string, delay time.Duration) error {
+			var t webhook.Task
+			if err := json.Unmarshal([]byte(body), &t); err != nil {
+				return fmt.Errorf("queue %s takes webhook tasks: %w", q.Queue, err)
+			}
+			return s.Webhooks.Send(context.Background(), t, delay)
+		}
+		// By its name (a URL the template builds) and by its logical id
+		// (the local stand-in of a {"Ref": queue}).
+		s.queues[q.QueueName], s.queues[q.Queue] = send, send
 		s.polling.Add(1)
 		go func() {
 			defer s.polling.Done()
-			app.RunLocalWebhooks(s.pollCtx, s.Webhooks, app.NewWebhookDeliverer(deps.ControlDB, s.Webhooks, s.webhookGuard, deps.Mail, deps.WebBaseURL), app.LocalWebhookWorkers)
+			s.Webhooks.Run(s.pollCtx, app.LocalWebhookWorkers, sqsInvoker(f, q))
 		}()
 	}
 	return nil
+}
+
+// sqsInvoker hands one queued message to the mapped function as an SQS
+// event (ReportBatchItemFailures: a reported failure is received again
+// after the visibility timeout, as the function's own error is).
+func sqsInvoker(f invoker, q localdeploy.QueueMapping) func(context.Context, webhook.Task) error {
+	return func(ctx context.Context, t webhook.Task) error {
+		body, err := json.Marshal(t)
+		if err != nil {
+			return err
+		}
+		id := t.DeliveryID + "-" + strconv.Itoa(t.Attempt)
+		ev := events.SQSEvent{Records: []events.SQSMessage{{MessageId: id, ReceiptHandle: id, Body: string(body),
+			EventSource: "aws:sqs", EventSourceARN: "arn:aws:sqs:us-east-1:000000000000:" + q.Queue, AWSRegion: "us-east-1"}}}
+		payload, _ := json.Marshal(ev)
+		out, err := f.Invoke(ctx, payload)
+		if err != nil {
+			return fmt.Errorf("function %s: %w", q.Function, err)
+		}
+		var res events.SQSEventResponse
+		if err := json.Unmarshal(out, &res); err == nil && len(res.BatchItemFailures) > 0 {
+			return fmt.Errorf("function %s reported the message failed", q.Function)
+		}
+		return nil
+	}
 }
 
 // function is what runs the template's function name: its process, or

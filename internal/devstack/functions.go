@@ -70,6 +70,13 @@ type localSettings struct {
 	stripeBase string
 	cursorKey  string
 	grace      string
+	// sqsEndpoint is the local SQS (localcloud.SQS on the gateway's
+	// address); window the notification mail's batching window;
+	// allowLoopback lets webhooks reach localhost.
+	sqsEndpoint   string
+	window        time.Duration
+	allowLoopback bool
+	caFile        string
 }
 
 // templateFunctions reads the platform template's functions, resolves each
@@ -184,6 +191,16 @@ func standIns(f localdeploy.Function, env map[string]string, ls localSettings) {
 	}
 	if _, ok := env[envvars.MailSender]; ok {
 		env[envvars.SMTPAddr] = ls.smtpAddr
+		env[envvars.NotifyWindow] = ls.window.String()
+	}
+	if _, ok := env[envvars.WebhookQueueURL]; ok {
+		env[envvars.SQSEndpoint] = ls.sqsEndpoint
+		if ls.allowLoopback {
+			env[envvars.WebhookAllowLoopback] = "true"
+		}
+		if ls.caFile != "" {
+			env["SSL_CERT_FILE"] = ls.caFile // crypto/x509's roots on Linux
+		}
 	}
 	if _, ok := env[envvars.StripeAPIKeySecretARN]; ok {
 		env[envvars.StripeAPIKey] = localcloud.StripeMockAPIKey

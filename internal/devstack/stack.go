@@ -125,6 +125,10 @@ type Config struct {
 	// WebhookGuard overrides the webhooks' SSRF guard (tests: loopback and
 	// their receiver's certificate); default app.WebhookGuardFromEnv.
 	WebhookGuard *webhook.Guard
+	// WebhookCAFile, in the template mode, is a PEM file of the roots the
+	// function processes trust (SSL_CERT_FILE of those that send webhooks:
+	// tests give their receiver's certificate, as WebhookGuard.RootCAs).
+	WebhookCAFile string
 	// Migration tunes tier migrations and moves between cells (grace
 	// period, settle time); the machine's defaults when zero.
 	Migration onboarding.MigrationOptions
@@ -151,7 +155,9 @@ type Stack struct {
 	// the template they come from.
 	Functions *lambdaproc.Platform
 	template  *localdeploy.Template
-	procs     []*localcloud.Process
+	// queues are the template's mapped queues the processes send to.
+	queues map[string]localcloud.SQSSender
+	procs  []*localcloud.Process
 	// userMigration is the tenant pools' user-migration trigger, run in
 	// process for cognito-local (in-process mode; template mode runs the
 	// function's process). userMigrations is what cognito-local calls:
@@ -345,7 +351,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	s.Lifecycle = deps.Lifecycle
 	s.runBackground(cfg, deps, awsCfg, e)
 	if cfg.Mode == FromTemplate {
-		ls := localSettings{names: names, endpoints: e, smtpAddr: m.SMTPAddr, stripeBase: stripeBase, grace: s.Platform.BillingGrace}
+		ls := localSettings{names: names, endpoints: e, smtpAddr: m.SMTPAddr, stripeBase: stripeBase, grace: s.Platform.BillingGrace,
+			sqsEndpoint: s.Platform.GatewayURL + SQSPath, window: cmp.Or(cfg.NotifyWindow, DevNotifyWindow), allowLoopback: s.webhookGuard.AllowLoopback, caFile: cfg.WebhookCAFile}
 		if ls.cursorKey, err = cursorKey(cfg.StateDir); err != nil {
 			return nil, err
 		}
@@ -687,6 +694,9 @@ func (s *Stack) serveWith(cfg Config, e awsx.Endpoints, gcfg gateway.Config) {
 		// endpoint is the gateway URL): what calls Lambda runs the processes.
 		mux := http.NewServeMux()
 		mux.Handle("/2015-03-31/functions/", s.Functions.InvokeAPI())
+		// The local SQS of the function processes (SendMessage).
+		mux.Handle(SQSPath, localcloud.SQS(s.queues))
+		mux.Handle(SQSPath+"/", localcloud.SQS(s.queues))
 		mux.Handle("/", handler)
 		handler = mux
 	} else if s.userMigration != nil {

@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,6 +23,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/lambdaproc"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
+	"github.com/issuetracker/issuetracker/internal/webhook"
 )
 
 // lockedBuffer collects the function processes' output.
@@ -241,4 +244,53 @@ func TestABrokenTemplateStopsThePlatformNamingWhat(t *testing.T) {
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "function comments: environment variable ITR_TABLE_PREFIX")
 	})
+}
+
+// The template's webhook queue and its mapping, run locally: the comments
+// and stream-activity processes send to the local SQS, and the
+// webhook-delivery process gets each attempt as an SQS event; a failed
+// attempt is retried.
+func TestTheTemplateModeDeliversWebhooksThroughItsQueueMapping(t *testing.T) {
+	var mu sync.Mutex
+	var got []*http.Request
+	recv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r)
+		first := len(got) == 1
+		mu.Unlock()
+		if first {
+			w.WriteHeader(http.StatusInternalServerError) // retried
+		}
+	}))
+	defer recv.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: recv.Certificate().Raw}), 0o644))
+	cfg, logs, reports := templateConfig(t, "")
+	cfg.WebhookGuard, cfg.WebhookCAFile = &webhook.Guard{AllowLoopback: true}, ca
+	s, err := devstack.Start(context.Background(), cfg)
+	require.NoError(t, err)
+	t.Cleanup(s.Close)
+	w := &platform{t: t, ctx: context.Background(), root: cfg.Root, s: s, pl: s.Platform,
+		pools: cognito.Pools{C: testenv.Cognito(t)}, prefix: cfg.Prefix}
+	owner := w.tenantLogin("owner@globex.test")
+	code, ep := w.call("POST", "/v1/webhooks", owner, map[string]any{"url": recv.URL + "/hook", "event_types": []string{"issue.created"}})
+	require.Equal(t, 201, code, ep)
+	code, iss := w.call("POST", "/v1/issues", owner, map[string]string{"title": "Hook me", "type": "task"})
+	require.Equal(t, 201, code, iss)
+	if !assert.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) >= 2 }, 60*time.Second, 100*time.Millisecond) {
+		_, dl := w.call("GET", "/v1/webhooks/"+ep["id"].(string)+"/deliveries", owner, nil)
+		t.Fatal(dl, logs.String())
+	}
+	mu.Lock()
+	assert.Equal(t, got[0].Header.Get("webhook-id"), got[1].Header.Get("webhook-id"), "the retry is the same message")
+	mu.Unlock()
+	n := 0
+	sc := bufio.NewScanner(strings.NewReader(reports.String()))
+	for sc.Scan() {
+		var r lambdaproc.Report
+		if json.Unmarshal(sc.Bytes(), &r) == nil && r.Function == "webhook-delivery" {
+			n++
+		}
+	}
+	assert.GreaterOrEqual(t, n, 2, "each attempt is an invocation of the webhook-delivery process")
 }

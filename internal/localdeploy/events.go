@@ -47,7 +47,10 @@ type StreamMapping struct {
 // QueueMapping is an event source mapping of an SQS queue to a Go function.
 type QueueMapping struct {
 	LogicalID, Queue, Function string
-	BatchSize                  int
+	// QueueName is the queue's name: its QueueName, else its logical id
+	// (the last part of the URL the functions send to).
+	QueueName string
+	BatchSize int
 }
 
 var rateExpr = regexp.MustCompile(`^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$`)
@@ -163,7 +166,11 @@ func (t *Template) EventSourceMappings() ([]StreamMapping, []QueueMapping, error
 			m.Filter = f
 			streams = append(streams, m)
 		case typ == "AWS::SQS::Queue" && att[1] == "Arn":
-			queues = append(queues, QueueMapping{LogicalID: id, Queue: srcID, Function: fn, BatchSize: batch})
+			name, _ := t.Resources[srcID].Properties["QueueName"].(string)
+			if name == "" {
+				name = srcID
+			}
+			queues = append(queues, QueueMapping{LogicalID: id, Queue: srcID, QueueName: name, Function: fn, BatchSize: batch})
 		default:
 			return nil, nil, fmt.Errorf("event source mapping %s: source %s (%s) is not emulated locally", id, srcID, typ)
 		}

@@ -64,6 +64,7 @@ func TestTheTemplatesEventSourceMappings(t *testing.T) {
 	require.Len(t, queues, 1)
 	assert.Equal(t, "webhook-delivery", queues[0].Function)
 	assert.Equal(t, "WebhookQueueA9D318EA", queues[0].Queue)
+	assert.Equal(t, "issuetracker-webhooks", queues[0].QueueName)
 
 	tenant, err := localdeploy.ReadTemplate(filepath.Join("..", "..", "infra", "templates", "IssueTracker-Tenant-acme.json"))
 	require.NoError(t, err)
