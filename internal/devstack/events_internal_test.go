@@ -11,7 +11,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
+	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
+	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
 // recorder stands in for the function processes: it records which
@@ -114,4 +117,39 @@ func TestLocalPeriod(t *testing.T) {
 	assert.Equal(t, 10*time.Second, localPeriod(time.Hour, 0))
 	assert.Equal(t, MinLocalPeriod, localPeriod(time.Minute, 0))
 	assert.Equal(t, time.Second, localPeriod(time.Hour, time.Second))
+}
+
+// A stream mapping runs the function the template names, with the
+// template's filter; a mapping removed from the template reads nothing.
+func TestTheTemplatesStreamMappingsAreWhatReadsLocally(t *testing.T) {
+	pollers := func(tmpl *localdeploy.Template) map[string]changes.Filter {
+		maps, _, err := tmpl.EventSourceMappings()
+		require.NoError(t, err)
+		out := map[string]changes.Filter{}
+		ps, err := mappingPollers(maps, map[string]string{"PooledTableC7FA9781": "local-app"}, nil, nil, schema.Names{Prefix: "x"},
+			func(m localdeploy.StreamMapping) (changes.Consumer, error) {
+				out[m.Function] = m.Filter
+				return changes.ConsumerFunc(func(context.Context, []changes.Change) error { return nil }), nil
+			}, nil)
+		require.NoError(t, err)
+		assert.Len(t, ps, len(out))
+		return out
+	}
+	got := pollers(platformTemplateForEvents(t))
+	assert.Equal(t, []string{"stream-activity", "stream-analytics"}, keysOf(got))
+	assert.Equal(t, analyticsdb.Filter, got["stream-analytics"])
+
+	tmpl := platformTemplateForEvents(t)
+	tmpl.Resources["StreamAnalyticsStreamMapping"].Properties["FunctionName"] = map[string]any{"Ref": "FnteamsFunction3836F51B"}
+	delete(tmpl.Resources, "StreamActivityStreamMapping")
+	assert.Equal(t, []string{"teams"}, keysOf(pollers(tmpl)))
+}
+
+func keysOf[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
