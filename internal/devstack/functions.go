@@ -77,6 +77,7 @@ type localSettings struct {
 	window        time.Duration
 	allowLoopback bool
 	caFile        string
+	stacksURL     string
 }
 
 // templateFunctions reads the platform template's functions, resolves each
@@ -192,6 +193,11 @@ func standIns(f localdeploy.Function, env map[string]string, ls localSettings) {
 	if _, ok := env[envvars.MailSender]; ok {
 		env[envvars.SMTPAddr] = ls.smtpAddr
 		env[envvars.NotifyWindow] = ls.window.String()
+	}
+	if _, ok := env[envvars.EventBus]; ok {
+		// The lifecycle functions deploy Platinum stacks through the
+		// platform (localstacks), as the provisioning pipeline does in AWS.
+		env[envvars.LocalStacksURL] = ls.stacksURL
 	}
 	if _, ok := env[envvars.WebhookQueueURL]; ok {
 		env[envvars.SQSEndpoint] = ls.sqsEndpoint

@@ -46,6 +46,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/mail/maildb"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/onboarding/localstacks"
 	"github.com/issuetracker/issuetracker/internal/onboarding/s3archive"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/routes"
@@ -186,8 +187,9 @@ type Stack struct {
 	polling        sync.WaitGroup
 	// synth is the warm CDK app that synthesizes Platinum tenant stacks.
 	synth *localdeploy.SynthWorker
-	// stacksDir keeps the tenant stacks' templates.
+	// stacksDir keeps the tenant stacks' templates; stacks deploys them.
 	stacksDir string
+	stacks    localdeploy.Stacks
 	// Webhooks is the local webhook queue (SQS in AWS).
 	Webhooks     *webhook.MemQueue
 	webhookGuard webhook.Guard
@@ -352,7 +354,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	s.runBackground(cfg, deps, awsCfg, e)
 	if cfg.Mode == FromTemplate {
 		ls := localSettings{names: names, endpoints: e, smtpAddr: m.SMTPAddr, stripeBase: stripeBase, grace: s.Platform.BillingGrace,
-			sqsEndpoint: s.Platform.GatewayURL + SQSPath, window: cmp.Or(cfg.NotifyWindow, DevNotifyWindow), allowLoopback: s.webhookGuard.AllowLoopback, caFile: cfg.WebhookCAFile}
+			sqsEndpoint: s.Platform.GatewayURL + SQSPath, window: cmp.Or(cfg.NotifyWindow, DevNotifyWindow), allowLoopback: s.webhookGuard.AllowLoopback, caFile: cfg.WebhookCAFile,
+			stacksURL: s.Platform.GatewayURL + StacksPath}
 		if ls.cursorKey, err = cursorKey(cfg.StateDir); err != nil {
 			return nil, err
 		}
@@ -569,18 +572,19 @@ func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg
 	}
 	s.synth = &localdeploy.SynthWorker{Root: cfg.Root}
 	s.stacksDir = stacksDir
+	// Platinum: the real CDK app (one warm worker process) synthesizes
+	// IssueTracker-Tenant-<id> and the local deployer applies its tables
+	// and pools (for the template mode's processes too: StacksPath).
+	s.stacks = localdeploy.Stacks{
+		Deployer: localdeploy.Deployer{DB: deps.ControlDB, Cognito: deps.Cognito},
+		Synth:    s.synth.Synth,
+		Dir:      stacksDir,
+		Log:      func(f string, a ...any) { fmt.Fprintf(logOr(cfg.Log), f+"\n", a...) },
+	}
 	return app.NewLifecycle(deps, app.LifecycleOptions{
-		Archive: archive,
-		Driver:  func(m *onboarding.Machine) onboarding.Driver { return &onboarding.Async{M: m} },
-		// Platinum: the real CDK app (one warm worker process) synthesizes
-		// IssueTracker-Tenant-<id> and the local deployer applies its tables
-		// and pools.
-		Platinum: onboarding.Platinum{IssuerBase: e.Cognito, Stacks: localdeploy.Stacks{
-			Deployer: localdeploy.Deployer{DB: deps.ControlDB, Cognito: deps.Cognito},
-			Synth:    s.synth.Synth,
-			Dir:      stacksDir,
-			Log:      func(f string, a ...any) { fmt.Fprintf(logOr(cfg.Log), f+"\n", a...) },
-		}},
+		Archive:   archive,
+		Driver:    func(m *onboarding.Machine) onboarding.Driver { return &onboarding.Async{M: m} },
+		Platinum:  onboarding.Platinum{IssuerBase: e.Cognito, Stacks: s.stacks},
 		Lease:     OnboardingLease,
 		Migration: cfg.Migration,
 	}), nil
@@ -697,6 +701,8 @@ func (s *Stack) serveWith(cfg Config, e awsx.Endpoints, gcfg gateway.Config) {
 		// The local SQS of the function processes (SendMessage).
 		mux.Handle(SQSPath, localcloud.SQS(s.queues))
 		mux.Handle(SQSPath+"/", localcloud.SQS(s.queues))
+		// Platinum stacks for the lifecycle processes (localstacks).
+		mux.Handle(StacksPath+"/", http.StripPrefix(StacksPath, localstacks.Handler(s.stacks)))
 		mux.Handle("/", handler)
 		handler = mux
 	} else if s.userMigration != nil {

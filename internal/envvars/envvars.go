@@ -92,6 +92,10 @@ const (
 	// activity stream function (a Go duration; AWS: notify's default).
 	// make dev's template mode shortens it as the in-process mode does.
 	NotifyWindow = "ITR_NOTIFY_WINDOW"
+	// LocalStacksURL is where make dev's template mode deploys Platinum
+	// tenant stacks for the lifecycle functions (internal/onboarding/
+	// localstacks); in AWS the provisioning pipeline does.
+	LocalStacksURL = "ITR_LOCAL_STACKS_URL"
 	// MetricsLog receives the EMF metric lines outside Lambda.
 	MetricsLog = "ITR_METRICS_LOG"
 	// CursorKey is the cursor HMAC key itself (at least 32 bytes).
@@ -225,7 +229,7 @@ var (
 		CursorKeySecretARN, MailSender, MailFrom, MailConfigurationSet, WebBaseURL, BillingProvider, StripeAPIKeySecretARN, StripeWebhookSecretARN, WebhookQueueURL}
 	Local = []string{CognitoIssuerBase, DynamoDBEndpoint, CognitoEndpoint, S3Endpoint, MetricsLog, CursorKey, SMTPAddr,
 		BillingGrace, MigrationSettle, StripeAPIKey, StripeWebhookSecret, StripeAPIBase, AttachmentsDownloadBase, DevState, WebDir, PlatformFile, APIURL,
-		LocalTierLimits, DebugAddr, DevMode, WebhookAllowLoopback, SQSEndpoint, NotifyWindow}
+		LocalTierLimits, DebugAddr, DevMode, WebhookAllowLoopback, SQSEndpoint, NotifyWindow, LocalStacksURL}
 )
 
 // OnConsumers are set by the platform stack on a change-stream consumer,
