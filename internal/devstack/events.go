@@ -40,9 +40,10 @@ import (
 // SQSPath is where the gateway's address serves the local SQS.
 const SQSPath = "/_local/sqs"
 
-// StacksPath is where the gateway's address deploys Platinum tenant stacks
-// for the lifecycle processes (localstacks.Handler).
-const StacksPath = "/_local/stacks"
+// LifecyclePath is where the gateway's address runs tenant lifecycles and
+// deploys Platinum tenant stacks for the lifecycle processes
+// (localstacks.Handler).
+const LifecyclePath = "/_local/lifecycle"
 
 // LocalTimeScale is how much faster than the template's rate the local
 // cloud runs a schedule (rate(1 hour) every 10 s), never more often than

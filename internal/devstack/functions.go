@@ -77,7 +77,7 @@ type localSettings struct {
 	window        time.Duration
 	allowLoopback bool
 	caFile        string
-	stacksURL     string
+	lifecycleURL  string
 }
 
 // templateFunctions reads the platform template's functions, resolves each
@@ -195,9 +195,10 @@ func standIns(f localdeploy.Function, env map[string]string, ls localSettings) {
 		env[envvars.NotifyWindow] = ls.window.String()
 	}
 	if _, ok := env[envvars.EventBus]; ok {
-		// The lifecycle functions deploy Platinum stacks through the
-		// platform (localstacks), as the provisioning pipeline does in AWS.
-		env[envvars.LocalStacksURL] = ls.stacksURL
+		// The lifecycle functions hand runs and Platinum stacks to the
+		// platform (localstacks), as to the onboarding function and the
+		// provisioning pipeline in AWS.
+		env[envvars.LocalLifecycleURL] = ls.lifecycleURL
 	}
 	if _, ok := env[envvars.WebhookQueueURL]; ok {
 		env[envvars.SQSEndpoint] = ls.sqsEndpoint

@@ -355,7 +355,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if cfg.Mode == FromTemplate {
 		ls := localSettings{names: names, endpoints: e, smtpAddr: m.SMTPAddr, stripeBase: stripeBase, grace: s.Platform.BillingGrace,
 			sqsEndpoint: s.Platform.GatewayURL + SQSPath, window: cmp.Or(cfg.NotifyWindow, DevNotifyWindow), allowLoopback: s.webhookGuard.AllowLoopback, caFile: cfg.WebhookCAFile,
-			stacksURL: s.Platform.GatewayURL + StacksPath}
+			lifecycleURL: s.Platform.GatewayURL + LifecyclePath}
 		if ls.cursorKey, err = cursorKey(cfg.StateDir); err != nil {
 			return nil, err
 		}
@@ -574,7 +574,7 @@ func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg
 	s.stacksDir = stacksDir
 	// Platinum: the real CDK app (one warm worker process) synthesizes
 	// IssueTracker-Tenant-<id> and the local deployer applies its tables
-	// and pools (for the template mode's processes too: StacksPath).
+	// and pools (for the template mode's processes too: LifecyclePath).
 	s.stacks = localdeploy.Stacks{
 		Deployer: localdeploy.Deployer{DB: deps.ControlDB, Cognito: deps.Cognito},
 		Synth:    s.synth.Synth,
@@ -701,8 +701,10 @@ func (s *Stack) serveWith(cfg Config, e awsx.Endpoints, gcfg gateway.Config) {
 		// The local SQS of the function processes (SendMessage).
 		mux.Handle(SQSPath, localcloud.SQS(s.queues))
 		mux.Handle(SQSPath+"/", localcloud.SQS(s.queues))
-		// Platinum stacks for the lifecycle processes (localstacks).
-		mux.Handle(StacksPath+"/", http.StripPrefix(StacksPath, localstacks.Handler(s.stacks)))
+		// Lifecycle runs and Platinum stacks for the lifecycle processes
+		// (localstacks): the in-process lifecycle stands in for the
+		// onboarding function and the provisioning pipeline.
+		mux.Handle(LifecyclePath+"/", http.StripPrefix(LifecyclePath, localstacks.Handler(s.stacks, s.Lifecycle.Driver)))
 		mux.Handle("/", handler)
 		handler = mux
 	} else if s.userMigration != nil {

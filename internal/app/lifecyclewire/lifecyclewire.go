@@ -56,9 +56,13 @@ func FromEnv(ctx context.Context, env core.Env, d core.Deps) (*onboarding.Servic
 	}
 	if local {
 		o.Driver = func(m *onboarding.Machine) onboarding.Driver { return &onboarding.Async{M: m} }
-		// Platinum stacks: the local platform synthesizes and applies them
-		// (envvars.LocalStacksURL); without it Platinum is refused.
-		if u := os.Getenv(envvars.LocalStacksURL); u != "" {
+		// make dev's template mode: runs happen in the platform (as in the
+		// onboarding function in AWS: a function without mail cannot
+		// invite), which also synthesizes and applies Platinum stacks
+		// (envvars.LocalLifecycleURL). Without it, runs happen here and
+		// Platinum is refused.
+		if u := os.Getenv(envvars.LocalLifecycleURL); u != "" {
+			o.Driver = func(*onboarding.Machine) onboarding.Driver { return localstacks.Runs{URL: u} }
 			o.Platinum = onboarding.Platinum{IssuerBase: os.Getenv(envvars.CognitoIssuerBase), Stacks: localstacks.Client{URL: u}}
 		}
 		return tenantwire.NewLifecycle(d, o), nil

@@ -12,7 +12,12 @@ import (
 	"github.com/issuetracker/issuetracker/internal/onboarding/localstacks"
 )
 
-type fake struct{ deployed, destroyed []string }
+type fake struct{ deployed, destroyed, started []string }
+
+func (f *fake) Start(_ context.Context, id string) error {
+	f.started = append(f.started, id)
+	return nil
+}
 
 func (f *fake) Deploy(_ context.Context, id string) (map[string]string, error) {
 	if id == "broken" {
@@ -31,7 +36,7 @@ func (f *fake) Destroy(_ context.Context, id string) error {
 // and errors back.
 func TestClientDrivesTheServedDeployer(t *testing.T) {
 	f := &fake{}
-	srv := httptest.NewServer(localstacks.Handler(f))
+	srv := httptest.NewServer(localstacks.Handler(f, f))
 	defer srv.Close()
 	c := localstacks.Client{URL: srv.URL + "/"}
 	out, err := c.Deploy(context.Background(), "initech")
@@ -40,6 +45,8 @@ func TestClientDrivesTheServedDeployer(t *testing.T) {
 	require.NoError(t, c.Destroy(context.Background(), "initech"))
 	assert.Equal(t, []string{"initech"}, f.deployed)
 	assert.Equal(t, []string{"initech"}, f.destroyed)
+	require.NoError(t, localstacks.Runs{URL: srv.URL}.Start(context.Background(), "initech"))
+	assert.Equal(t, []string{"initech"}, f.started)
 	_, err = c.Deploy(context.Background(), "broken")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "synth failed: boom")
