@@ -46,6 +46,15 @@ web-e2e: web-tools web-build ## the Playwright suite in Chromium (starts its own
 	go build -o bin/issuetracker ./cmd/issuetracker
 	$(WEB_NPM) ITR_MIGRATION_SETTLE=$${ITR_MIGRATION_SETTLE:-6s} npx playwright test
 
+# The same suite against make dev's template mode (ITR_DEV_MODE=template):
+# the synthesized template's functions as Lambda processes behind its API,
+# its schedules and event source mappings, Platinum stacks through the
+# platform. Not part of make test (a spec alone takes about a minute with
+# the platform's start); E2E_SPECS narrows it (e.g. E2E_SPECS=e2e/admin.spec.ts).
+web-e2e-template: web-tools web-build ## the Playwright suite against the template-driven platform (functions as Lambda processes)
+	go build -o bin/issuetracker ./cmd/issuetracker
+	$(WEB_NPM) ITR_DEV_MODE=template ITR_MIGRATION_SETTLE=$${ITR_MIGRATION_SETTLE:-6s} npx playwright test $(E2E_SPECS)
+
 web-test: web-build web-unit web-api-check web-e2e ## everything the web app is tested with
 
 web-perf: web-build ## bundle sizes and list first render with 1,000 issues (needs make dev running)

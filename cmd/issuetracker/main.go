@@ -123,7 +123,7 @@ func dev(args []string) error {
 	addr := fs.String("addr", envStr("GATEWAY_ADDR", "localhost:8080"), "address of the API gateway")
 	web := fs.String("web", envStr(envvars.WebDir, "web/dist"), "the built web app served at / (relative to the repository root)")
 	cellsFlag := fs.Int("cells", envInt("CELLS", 1), "1 (default): one platform; 2: cell-1 and cell-2 side by side on the same local services, one tenant directory (cell-2's gateway on CELL2_GATEWAY_ADDR, default localhost:8081; in-process mode only)")
-	modeFlag := fs.String("mode", envStr(envvars.DevMode, string(devstack.InProcess)), "in-process (default): every handler in this process behind the route table's gateway, the whole product (Platinum too); template: the synthesized template's functions as Lambda processes behind its API (no Platinum sign-ups yet)")
+	modeFlag := fs.String("mode", envStr(envvars.DevMode, string(devstack.InProcess)), "in-process (default): every handler in this process behind the route table's gateway, the whole product (Platinum too); template: the synthesized template's functions as Lambda processes behind its API, its schedules and event source mappings")
 	_ = fs.Parse(args)
 	root, state, err := stateDir()
 	if err != nil {

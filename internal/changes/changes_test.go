@@ -53,3 +53,21 @@ func TestTableFromARN(t *testing.T) {
 	assert.Equal(t, "issuetracker-tenant-acme", changes.TableFromARN("arn:aws:dynamodb:us-east-1:1:table/issuetracker-tenant-acme/stream/2026"))
 	assert.Equal(t, "", changes.TableFromARN("nonsense"))
 }
+
+// ToLambda is what the local cloud gives a mapped function's process: the
+// function reads back the very changes the poller read.
+func TestToLambdaRoundTripsThroughTheLambdaJSON(t *testing.T) {
+	var ev events.DynamoDBEvent
+	require.NoError(t, json.Unmarshal([]byte(lambdaEvent), &ev))
+	want, err := changes.FromLambda(ev)
+	require.NoError(t, err)
+	out, err := changes.ToLambda(want)
+	require.NoError(t, err)
+	b, err := json.Marshal(out)
+	require.NoError(t, err)
+	var back events.DynamoDBEvent
+	require.NoError(t, json.Unmarshal(b, &back))
+	got, err := changes.FromLambda(back)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+}

@@ -70,6 +70,14 @@ type localSettings struct {
 	stripeBase string
 	cursorKey  string
 	grace      string
+	// sqsEndpoint is the local SQS (localcloud.SQS on the gateway's
+	// address); window the notification mail's batching window;
+	// allowLoopback lets webhooks reach localhost.
+	sqsEndpoint   string
+	window        time.Duration
+	allowLoopback bool
+	caFile        string
+	lifecycleURL  string
 }
 
 // templateFunctions reads the platform template's functions, resolves each
@@ -184,6 +192,22 @@ func standIns(f localdeploy.Function, env map[string]string, ls localSettings) {
 	}
 	if _, ok := env[envvars.MailSender]; ok {
 		env[envvars.SMTPAddr] = ls.smtpAddr
+		env[envvars.NotifyWindow] = ls.window.String()
+	}
+	if _, ok := env[envvars.EventBus]; ok {
+		// The lifecycle functions hand runs and Platinum stacks to the
+		// platform (localstacks), as to the onboarding function and the
+		// provisioning pipeline in AWS.
+		env[envvars.LocalLifecycleURL] = ls.lifecycleURL
+	}
+	if _, ok := env[envvars.WebhookQueueURL]; ok {
+		env[envvars.SQSEndpoint] = ls.sqsEndpoint
+		if ls.allowLoopback {
+			env[envvars.WebhookAllowLoopback] = "true"
+		}
+		if ls.caFile != "" {
+			env["SSL_CERT_FILE"] = ls.caFile // crypto/x509's roots on Linux
+		}
 	}
 	if _, ok := env[envvars.StripeAPIKeySecretARN]; ok {
 		env[envvars.StripeAPIKey] = localcloud.StripeMockAPIKey
@@ -471,7 +495,7 @@ func (s *Stack) startFromTemplate(ctx context.Context, cfg Config, applied local
 	if err != nil {
 		return gateway.Config{}, fmt.Errorf("%s: %w", filepath.Base(cfg.Template), err)
 	}
-	s.Functions = p
+	s.Functions, s.template = p, tmpl
 	l := s.locals(cfg, tmpl, nil, applied, ls)
 	api, err := tmpl.API(l)
 	if err != nil {

@@ -28,7 +28,26 @@ func TestPlatinumRegistrationGetsItsOwnTableAndPool(t *testing.T) {
 	if testing.Short() {
 		t.Skip("synthesizes with the CDK app")
 	}
-	w := startPlatform(t)
+	platinumRegistration(t, startPlatform(t), true)
+}
+
+// The same in make dev's template mode: the registration and tenants
+// processes run onboarding, the platform synthesizes and applies the tenant
+// stack for them (localstacks), and the template's stream mappings feed the
+// tenant table's changes to the stream-analytics process.
+func TestPlatinumRegistrationInTheTemplateMode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("synthesizes with the CDK app")
+	}
+	logs := &lockedBuffer{}
+	w := startPlatform(t, func(c *devstack.Config) { c.Mode, c.FunctionLog = devstack.FromTemplate, logs })
+	platinumRegistration(t, w, false)
+	assert.Contains(t, logs.String(), "stream-analytics | REPORT", "the tenant table's changes went through the function process")
+}
+
+// platinumRegistration is a Platinum sign-up to offboarding on w; exports
+// says offboarding's export lands in the local S3's exports bucket.
+func platinumRegistration(t *testing.T, w *platform, exports bool) {
 	ctx, pl, call, prefix := w.ctx, w.pl, w.call, w.prefix
 	db := testenv.DynamoDB(t)
 	cog := testenv.Cognito(t)
@@ -122,6 +141,9 @@ func TestPlatinumRegistrationGetsItsOwnTableAndPool(t *testing.T) {
 		}
 		assert.True(t, tableGone, "the tenant's table is deleted")
 		assert.True(t, poolGone, "the tenant's pool is deleted")
+		if !exports {
+			return
+		}
 		objs, err := testenv.S3(t).ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(pl.ExportBucket), Prefix: aws.String(id + "/")})
 		require.NoError(t, err)
 		require.Len(t, objs.Contents, 1, "the export is in the local S3's exports bucket")

@@ -46,6 +46,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/mail/maildb"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/onboarding/localstacks"
 	"github.com/issuetracker/issuetracker/internal/onboarding/s3archive"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/routes"
@@ -79,6 +80,10 @@ type Config struct {
 	// NotifyWindow batches notification mail (DevNotifyWindow if zero);
 	// MailJobEvery runs the mail job (MailJobInterval if zero).
 	NotifyWindow, MailJobEvery time.Duration
+	// ScheduleEvery, when set, runs each of the template's rate schedules
+	// this often (FromTemplate; default localPeriod: the template's rate
+	// LocalTimeScale times faster).
+	ScheduleEvery time.Duration
 	// Endpoints, when set, reuse running services instead of starting them;
 	// Mail likewise reuses a running mailpit.
 	Endpoints awsx.Endpoints
@@ -121,6 +126,10 @@ type Config struct {
 	// WebhookGuard overrides the webhooks' SSRF guard (tests: loopback and
 	// their receiver's certificate); default app.WebhookGuardFromEnv.
 	WebhookGuard *webhook.Guard
+	// WebhookCAFile, in the template mode, is a PEM file of the roots the
+	// function processes trust (SSL_CERT_FILE of those that send webhooks:
+	// tests give their receiver's certificate, as WebhookGuard.RootCAs).
+	WebhookCAFile string
 	// Migration tunes tier migrations and moves between cells (grace
 	// period, settle time); the machine's defaults when zero.
 	Migration onboarding.MigrationOptions
@@ -143,9 +152,13 @@ const MailFrom = "IssueTracker <no-reply@issuetracker.local>"
 type Stack struct {
 	Platform Platform
 	Gateway  *gateway.Gateway
-	// Functions are the function processes (FromTemplate mode).
+	// Functions are the function processes (FromTemplate mode), template
+	// the template they come from.
 	Functions *lambdaproc.Platform
-	procs     []*localcloud.Process
+	template  *localdeploy.Template
+	// queues are the template's mapped queues the processes send to.
+	queues map[string]localcloud.SQSSender
+	procs  []*localcloud.Process
 	// userMigration is the tenant pools' user-migration trigger, run in
 	// process for cognito-local (in-process mode; template mode runs the
 	// function's process). userMigrations is what cognito-local calls:
@@ -168,11 +181,15 @@ type Stack struct {
 	// Consumers read the tenant tables' change streams (ChangeConsumers).
 	Consumers []*streampoller.Poller
 	stopPoll  context.CancelFunc
-	polling   sync.WaitGroup
+	// bgCtx and pollCtx end with Close: the template mode's timers and
+	// pollers run under them (runTemplateEvents).
+	bgCtx, pollCtx context.Context
+	polling        sync.WaitGroup
 	// synth is the warm CDK app that synthesizes Platinum tenant stacks.
 	synth *localdeploy.SynthWorker
-	// stacksDir keeps the tenant stacks' templates.
+	// stacksDir keeps the tenant stacks' templates; stacks deploys them.
 	stacksDir string
+	stacks    localdeploy.Stacks
 	// Webhooks is the local webhook queue (SQS in AWS).
 	Webhooks     *webhook.MemQueue
 	webhookGuard webhook.Guard
@@ -336,13 +353,18 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	s.Lifecycle = deps.Lifecycle
 	s.runBackground(cfg, deps, awsCfg, e)
 	if cfg.Mode == FromTemplate {
-		ls := localSettings{names: names, endpoints: e, smtpAddr: m.SMTPAddr, stripeBase: stripeBase, grace: s.Platform.BillingGrace}
+		ls := localSettings{names: names, endpoints: e, smtpAddr: m.SMTPAddr, stripeBase: stripeBase, grace: s.Platform.BillingGrace,
+			sqsEndpoint: s.Platform.GatewayURL + SQSPath, window: cmp.Or(cfg.NotifyWindow, DevNotifyWindow), allowLoopback: s.webhookGuard.AllowLoopback, caFile: cfg.WebhookCAFile,
+			lifecycleURL: s.Platform.GatewayURL + LifecyclePath}
 		if ls.cursorKey, err = cursorKey(cfg.StateDir); err != nil {
 			return nil, err
 		}
 		gcfg, err := s.startFromTemplate(ctx, cfg, applied, ls)
 		if err != nil {
 			return nil, err
+		}
+		if err := s.runTemplateEvents(cfg, applied, deps, awsCfg, e); err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Base(cfg.Template), err)
 		}
 		s.serveWith(cfg, e, gcfg)
 		return s, nil
@@ -550,18 +572,19 @@ func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg
 	}
 	s.synth = &localdeploy.SynthWorker{Root: cfg.Root}
 	s.stacksDir = stacksDir
+	// Platinum: the real CDK app (one warm worker process) synthesizes
+	// IssueTracker-Tenant-<id> and the local deployer applies its tables
+	// and pools (for the template mode's processes too: LifecyclePath).
+	s.stacks = localdeploy.Stacks{
+		Deployer: localdeploy.Deployer{DB: deps.ControlDB, Cognito: deps.Cognito},
+		Synth:    s.synth.Synth,
+		Dir:      stacksDir,
+		Log:      func(f string, a ...any) { fmt.Fprintf(logOr(cfg.Log), f+"\n", a...) },
+	}
 	return app.NewLifecycle(deps, app.LifecycleOptions{
-		Archive: archive,
-		Driver:  func(m *onboarding.Machine) onboarding.Driver { return &onboarding.Async{M: m} },
-		// Platinum: the real CDK app (one warm worker process) synthesizes
-		// IssueTracker-Tenant-<id> and the local deployer applies its tables
-		// and pools.
-		Platinum: onboarding.Platinum{IssuerBase: e.Cognito, Stacks: localdeploy.Stacks{
-			Deployer: localdeploy.Deployer{DB: deps.ControlDB, Cognito: deps.Cognito},
-			Synth:    s.synth.Synth,
-			Dir:      stacksDir,
-			Log:      func(f string, a ...any) { fmt.Fprintf(logOr(cfg.Log), f+"\n", a...) },
-		}},
+		Archive:   archive,
+		Driver:    func(m *onboarding.Machine) onboarding.Driver { return &onboarding.Async{M: m} },
+		Platinum:  onboarding.Platinum{IssuerBase: e.Cognito, Stacks: s.stacks},
 		Lease:     OnboardingLease,
 		Migration: cfg.Migration,
 	}), nil
@@ -592,6 +615,14 @@ func (s *Stack) runBackground(cfg Config, deps app.Deps, awsCfg aws.Config, e aw
 	meterCtx, stopMeter := context.WithCancel(context.Background())
 	s.stopMeter = stopMeter
 	go deps.Meter.Run(meterCtx, MeterFlushInterval)
+	pctx, stop := context.WithCancel(context.Background())
+	s.stopPoll = stop
+	if cfg.Mode == FromTemplate {
+		// The template's schedules and event source mappings run the
+		// function processes (runTemplateEvents, once they are built).
+		s.bgCtx, s.pollCtx = meterCtx, pctx
+		return
+	}
 	go resumeOnboardings(meterCtx, deps.Lifecycle, every(cfg.BillingJobsEvery))
 	go s.runBillingJobs(meterCtx, deps, every(cfg.BillingJobsEvery))
 	// The change stream's consumers run beside the gateway, off the
@@ -612,8 +643,6 @@ func (s *Stack) runBackground(cfg Config, deps app.Deps, awsCfg aws.Config, e aw
 	go s.runMailJob(meterCtx, deps, mailEvery)
 	go s.runUploadSweep(meterCtx, deps, UploadSweepInterval)
 	go runTrackerJob(meterCtx, deps, every(cfg.BillingJobsEvery))
-	pctx, stop := context.WithCancel(context.Background())
-	s.stopPoll = stop
 	// Webhook attempts from the local queue, as the delivery function
 	// receives them from SQS in AWS.
 	s.polling.Add(1)
@@ -669,6 +698,13 @@ func (s *Stack) serveWith(cfg Config, e awsx.Endpoints, gcfg gateway.Config) {
 		// endpoint is the gateway URL): what calls Lambda runs the processes.
 		mux := http.NewServeMux()
 		mux.Handle("/2015-03-31/functions/", s.Functions.InvokeAPI())
+		// The local SQS of the function processes (SendMessage).
+		mux.Handle(SQSPath, localcloud.SQS(s.queues))
+		mux.Handle(SQSPath+"/", localcloud.SQS(s.queues))
+		// Lifecycle runs and Platinum stacks for the lifecycle processes
+		// (localstacks): the in-process lifecycle stands in for the
+		// onboarding function and the provisioning pipeline.
+		mux.Handle(LifecyclePath+"/", http.StripPrefix(LifecyclePath, localstacks.Handler(s.stacks, s.Lifecycle.Driver)))
 		mux.Handle("/", handler)
 		handler = mux
 	} else if s.userMigration != nil {

@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,6 +23,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/lambdaproc"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
+	"github.com/issuetracker/issuetracker/internal/webhook"
 )
 
 // lockedBuffer collects the function processes' output.
@@ -58,6 +61,7 @@ func templateConfig(t *testing.T, template string) (devstack.Config, *lockedBuff
 // Lambda processes behind the template's API.
 func TestTheTemplateDrivenPlatformEndToEnd(t *testing.T) {
 	cfg, logs, reports := templateConfig(t, "")
+	cfg.ScheduleEvery = 300 * time.Millisecond
 	s, err := devstack.Start(context.Background(), cfg)
 	require.NoError(t, err)
 	t.Cleanup(s.Close)
@@ -115,6 +119,33 @@ func TestTheTemplateDrivenPlatformEndToEnd(t *testing.T) {
 		assert.Equal(t, 200, res.StatusCode)
 		assert.Empty(t, res.Header.Get("X-Amz-Function-Error"), out)
 		assert.Equal(t, "PreSignUp_AdminCreateUser", out["triggerSource"], "the trigger answers its event")
+	})
+	invoked := func() map[string]int {
+		byFn := map[string]int{}
+		sc := bufio.NewScanner(strings.NewReader(reports.String()))
+		for sc.Scan() {
+			var r lambdaproc.Report
+			if json.Unmarshal(sc.Bytes(), &r) == nil {
+				byFn[r.Function]++
+			}
+		}
+		return byFn
+	}
+	t.Run("the template's schedules invoke the processes of the functions they name", func(t *testing.T) {
+		assert.EventuallyWithT(t, func(c *assert.CollectT) {
+			got := invoked()
+			for _, fn := range []string{"billing", "issues", "attachments", "stream-activity"} {
+				assert.Positive(c, got[fn], fn)
+			}
+		}, 60*time.Second, 200*time.Millisecond)
+		assert.Contains(t, logs.String(), "events | schedule BillingBillingHourly6A778D2D rate(1 hour) -> billing")
+		assert.Contains(t, logs.String(), "events | schedule BillingBillingMonthlyClose6C22E455 (cron(5 0 1 * ? *): only rate schedules run locally) not run locally")
+	})
+	t.Run("the analytics stream mapping feeds the stream-analytics process", func(t *testing.T) {
+		assert.EventuallyWithT(t, func(c *assert.CollectT) {
+			assert.Positive(c, invoked()["stream-analytics"])
+		}, 60*time.Second, 200*time.Millisecond)
+		assert.NotContains(t, logs.String(), "stream-analytics | ERROR")
 	})
 	t.Run("every invocation is reported as Lambda reports it", func(t *testing.T) {
 		byFn := map[string]int{}
@@ -213,4 +244,53 @@ func TestABrokenTemplateStopsThePlatformNamingWhat(t *testing.T) {
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "function comments: environment variable ITR_TABLE_PREFIX")
 	})
+}
+
+// The template's webhook queue and its mapping, run locally: the comments
+// and stream-activity processes send to the local SQS, and the
+// webhook-delivery process gets each attempt as an SQS event; a failed
+// attempt is retried.
+func TestTheTemplateModeDeliversWebhooksThroughItsQueueMapping(t *testing.T) {
+	var mu sync.Mutex
+	var got []*http.Request
+	recv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r)
+		first := len(got) == 1
+		mu.Unlock()
+		if first {
+			w.WriteHeader(http.StatusInternalServerError) // retried
+		}
+	}))
+	defer recv.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: recv.Certificate().Raw}), 0o644))
+	cfg, logs, reports := templateConfig(t, "")
+	cfg.WebhookGuard, cfg.WebhookCAFile = &webhook.Guard{AllowLoopback: true}, ca
+	s, err := devstack.Start(context.Background(), cfg)
+	require.NoError(t, err)
+	t.Cleanup(s.Close)
+	w := &platform{t: t, ctx: context.Background(), root: cfg.Root, s: s, pl: s.Platform,
+		pools: cognito.Pools{C: testenv.Cognito(t)}, prefix: cfg.Prefix}
+	owner := w.tenantLogin("owner@globex.test")
+	code, ep := w.call("POST", "/v1/webhooks", owner, map[string]any{"url": recv.URL + "/hook", "event_types": []string{"issue.created"}})
+	require.Equal(t, 201, code, ep)
+	code, iss := w.call("POST", "/v1/issues", owner, map[string]string{"title": "Hook me", "type": "task"})
+	require.Equal(t, 201, code, iss)
+	if !assert.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) >= 2 }, 60*time.Second, 100*time.Millisecond) {
+		_, dl := w.call("GET", "/v1/webhooks/"+ep["id"].(string)+"/deliveries", owner, nil)
+		t.Fatal(dl, logs.String())
+	}
+	mu.Lock()
+	assert.Equal(t, got[0].Header.Get("webhook-id"), got[1].Header.Get("webhook-id"), "the retry is the same message")
+	mu.Unlock()
+	n := 0
+	sc := bufio.NewScanner(strings.NewReader(reports.String()))
+	for sc.Scan() {
+		var r lambdaproc.Report
+		if json.Unmarshal(sc.Bytes(), &r) == nil && r.Function == "webhook-delivery" {
+			n++
+		}
+	}
+	assert.GreaterOrEqual(t, n, 2, "each attempt is an invocation of the webhook-delivery process")
 }

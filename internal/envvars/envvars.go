@@ -85,6 +85,18 @@ const (
 	DynamoDBEndpoint = "ITR_DYNAMODB_ENDPOINT"
 	CognitoEndpoint  = "ITR_COGNITO_ENDPOINT"
 	S3Endpoint       = "ITR_S3_ENDPOINT"
+	// SQSEndpoint points the SDK's SQS client at the local cloud's queues
+	// (the template mode's function processes send webhook attempts there).
+	SQSEndpoint = "ITR_SQS_ENDPOINT"
+	// NotifyWindow is the notification mail's batching window of the
+	// activity stream function (a Go duration; AWS: notify's default).
+	// make dev's template mode shortens it as the in-process mode does.
+	NotifyWindow = "ITR_NOTIFY_WINDOW"
+	// LocalLifecycleURL is where make dev's template mode runs the tenant
+	// lifecycle for the lifecycle functions: their runs and Platinum
+	// stacks (internal/onboarding/localstacks); in AWS the onboarding
+	// function and the provisioning pipeline do.
+	LocalLifecycleURL = "ITR_LOCAL_LIFECYCLE_URL"
 	// MetricsLog receives the EMF metric lines outside Lambda.
 	MetricsLog = "ITR_METRICS_LOG"
 	// CursorKey is the cursor HMAC key itself (at least 32 bytes).
@@ -218,7 +230,7 @@ var (
 		CursorKeySecretARN, MailSender, MailFrom, MailConfigurationSet, WebBaseURL, BillingProvider, StripeAPIKeySecretARN, StripeWebhookSecretARN, WebhookQueueURL}
 	Local = []string{CognitoIssuerBase, DynamoDBEndpoint, CognitoEndpoint, S3Endpoint, MetricsLog, CursorKey, SMTPAddr,
 		BillingGrace, MigrationSettle, StripeAPIKey, StripeWebhookSecret, StripeAPIBase, AttachmentsDownloadBase, DevState, WebDir, PlatformFile, APIURL,
-		LocalTierLimits, DebugAddr, DevMode, WebhookAllowLoopback}
+		LocalTierLimits, DebugAddr, DevMode, WebhookAllowLoopback, SQSEndpoint, NotifyWindow, LocalLifecycleURL}
 )
 
 // OnConsumers are set by the platform stack on a change-stream consumer,

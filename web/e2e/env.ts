@@ -32,10 +32,9 @@ export const e2e = {
       MAIL_UI_PORT: this.mailUIPort,
       STRIPE_PORT: this.stripePort,
       ITR_DEV_STATE: this.stateDir,
-      // The browser suite runs on the in-process platform: on the
-      // template-driven one (make dev's default) the console's admin spec
-      // failed on 2026-11-30, not investigated yet; ITR_DEV_MODE=template
-      // runs it there.
+      // The browser suite runs on the in-process platform by default;
+      // ITR_DEV_MODE=template (make web-e2e-template) runs it on the
+      // template-driven one (functions as Lambda processes).
       ITR_DEV_MODE: process.env.ITR_DEV_MODE ?? 'in-process',
     };
   },

@@ -25,6 +25,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
 	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
+	"github.com/issuetracker/issuetracker/internal/onboarding/localstacks"
 	"github.com/issuetracker/issuetracker/internal/onboarding/s3archive"
 	"github.com/issuetracker/issuetracker/internal/routes"
 )
@@ -55,6 +56,15 @@ func FromEnv(ctx context.Context, env core.Env, d core.Deps) (*onboarding.Servic
 	}
 	if local {
 		o.Driver = func(m *onboarding.Machine) onboarding.Driver { return &onboarding.Async{M: m} }
+		// make dev's template mode: runs happen in the platform (as in the
+		// onboarding function in AWS: a function without mail cannot
+		// invite), which also synthesizes and applies Platinum stacks
+		// (envvars.LocalLifecycleURL). Without it, runs happen here and
+		// Platinum is refused.
+		if u := os.Getenv(envvars.LocalLifecycleURL); u != "" {
+			o.Driver = func(*onboarding.Machine) onboarding.Driver { return localstacks.Runs{URL: u} }
+			o.Platinum = onboarding.Platinum{IssuerBase: os.Getenv(envvars.CognitoIssuerBase), Stacks: localstacks.Client{URL: u}}
+		}
 		return tenantwire.NewLifecycle(d, o), nil
 	}
 	if prefix := os.Getenv(envvars.UsagePlanParameterPrefix); prefix != "" {

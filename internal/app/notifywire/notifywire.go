@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log"
 	"log/slog"
 	"maps"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app/analyticswire"
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/trackerwire"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/webhook/webhookapi"
@@ -201,7 +203,12 @@ func ServeActivityStream() {
 	// flushed after each purging batch and at shutdown. No threshold
 	// mail: a purge only lowers the figure.
 	deps.Meter = &usage.Meter{Store: usagedb.New(deps.Control(), deps.Names)}
-	stream := changes.LambdaHandler(changes.HomeOnly(analyticswire.HomesFromEnv(db), ActivityConsumer(db, 0, WebhookQueueFromEnv(cfg), files, deps.Meter)), notifydb.Filter)
+	// ITR_NOTIFY_WINDOW (make dev only): a shorter batching window.
+	window, err := time.ParseDuration(core.EnvOr(envvars.NotifyWindow, "0s"))
+	if err != nil {
+		log.Fatalf("stream-activity: %s: %v", envvars.NotifyWindow, err)
+	}
+	stream := changes.LambdaHandler(changes.HomeOnly(analyticswire.HomesFromEnv(db), ActivityConsumer(db, window, WebhookQueueFromEnv(cfg), files, deps.Meter)), notifydb.Filter)
 	lambda.StartWithOptions(func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var job struct {
 			Job string `json:"job"`

@@ -139,7 +139,13 @@ func WebhookQueueFromEnv(cfg aws.Config) webhook.Queue {
 	if u == "" {
 		return nil
 	}
-	return sqsqueue.Queue{Client: sqs.NewFromConfig(cfg), URL: u}
+	// ITR_SQS_ENDPOINT: the local cloud's queues (make dev's template mode).
+	local := os.Getenv(envvars.SQSEndpoint)
+	return sqsqueue.Queue{Client: sqs.NewFromConfig(cfg, func(o *sqs.Options) {
+		if local != "" {
+			o.BaseEndpoint = &local
+		}
+	}), URL: u}
 }
 
 // ServeWebhookDelivery runs this process as the webhook-delivery function:
@@ -150,6 +156,8 @@ func ServeWebhookDelivery() {
 	if q == nil {
 		log.Fatalf("webhook-delivery: %s is not set", envvars.WebhookQueueURL)
 	}
-	d := NewWebhookDeliverer(awsx.DynamoDB(e.AWS, e.Endpoints), q, webhook.Guard{}, deps.Mail, deps.WebBaseURL)
+	// WebhookGuardFromEnv: ITR_WEBHOOK_ALLOW_LOOPBACK is a local variable
+	// (make dev's receivers on localhost); in AWS the guard is the default.
+	d := NewWebhookDeliverer(awsx.DynamoDB(e.AWS, e.Endpoints), q, WebhookGuardFromEnv(), deps.Mail, deps.WebBaseURL)
 	lambda.Start(sqsqueue.Handler(d))
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -34,9 +33,8 @@ func TestSESSendsSimpleContentWithSendEmail(t *testing.T) {
 		_, _ = w.Write([]byte(`{"MessageId":"0100-abc"}`))
 	}))
 	defer srv.Close()
-	c := sesv2.NewFromConfig(aws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")},
-		func(o *sesv2.Options) { o.BaseEndpoint = aws.String(srv.URL) })
-	s := sesmail.SES{C: c, From: "IssueTracker <no-reply@mail.example.com>", ConfigurationSet: "issuetracker"}
+	cfg := aws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""), BaseEndpoint: aws.String(srv.URL)}
+	s := sesmail.SES{Config: cfg, From: "IssueTracker <no-reply@mail.example.com>", ConfigurationSet: "issuetracker"}
 	m, err := mail.Invitation{To: "bob@acme.test", Company: "Acme", Role: "user", TemporaryPassword: "Tmp-Passw0rd!xyz",
 		SignInURL: "https://app.example.com/w/acme/signin"}.Message()
 	require.NoError(t, err)
@@ -98,4 +96,19 @@ func typeName(v any) string {
 		return "mail.SMTP"
 	}
 	return "?"
+}
+
+// SES's refusal is an error naming its code and message.
+func TestSESRefusalIsAClearError(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Amzn-ErrorType", "MessageRejected:http://internal.amazon.com/coral/com.amazonaws.sesv2/")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"message":"Email address is not verified."}`))
+	}))
+	defer srv.Close()
+	s := sesmail.SES{Config: aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""), BaseEndpoint: aws.String(srv.URL)},
+		From: "no-reply@example.com"}
+	err := s.Send(context.Background(), mail.Message{To: "bob@acme.test", Subject: "Hi", Text: "Hello"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "MessageRejected: Email address is not verified. (HTTP 400)")
 }
