@@ -1,8 +1,6 @@
 package devstack
 
 import (
-	"context"
-
 	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 )
@@ -38,18 +36,4 @@ func LinkCells(stacks ...*Stack) {
 			}
 		}
 	}
-}
-
-// directoryMoves is the global directory as a move between cells writes
-// it (onboarding.CellDirectory).
-type directoryMoves struct{ d cells.Directory }
-
-func (m directoryMoves) CellOf(ctx context.Context, tenantID string) (string, error) {
-	e, err := m.d.Get(ctx, tenantID)
-	return e.Cell, err
-}
-
-func (m directoryMoves) Switch(ctx context.Context, tenantID, from string, to onboarding.CellEntry) error {
-	return m.d.Switch(ctx, tenantID, from, cells.Entry{Cell: to.Cell, Tier: to.Tier, APIURL: to.APIURL, Region: to.Region,
-		UserPoolID: to.UserPoolID, ClientID: to.ClientID})
 }

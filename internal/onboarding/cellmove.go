@@ -3,7 +3,9 @@ package onboarding
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/errs"
@@ -56,8 +58,28 @@ type CellDirectory interface {
 // Cells are the other cells a tenant may move to. Safe for concurrent
 // use: cells started side by side learn of each other after they start.
 type Cells struct {
-	mu sync.RWMutex
-	m  map[string]Cell
+	mu    sync.RWMutex
+	m     map[string]Cell
+	loads map[string]CellLoader
+}
+
+// CellLoader builds a cell on the first move there (AWS: from the SSM
+// parameter the cell's platform stack publishes, so a cold start makes no
+// network call for it).
+type CellLoader func(ctx context.Context) (Cell, error)
+
+// LoadTimeout bounds a CellLoader.
+const LoadTimeout = 5 * time.Second
+
+// AddLoader makes the cell id a target of moves, built by load when a
+// move first needs it (and again after a failed load).
+func (cs *Cells) AddLoader(id string, load CellLoader) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.loads == nil {
+		cs.loads = map[string]CellLoader{}
+	}
+	cs.loads[id] = load
 }
 
 // Add makes c a target of moves.
@@ -76,9 +98,22 @@ func (cs *Cells) Get(id string) (Cell, bool) {
 		return Cell{}, false
 	}
 	cs.mu.RLock()
-	defer cs.mu.RUnlock()
 	c, ok := cs.m[id]
-	return c, ok
+	load := cs.loads[id]
+	cs.mu.RUnlock()
+	if ok || load == nil {
+		return c, ok
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), LoadTimeout)
+	defer cancel()
+	c, err := load(ctx)
+	if err != nil {
+		slog.Error("a cell to move to cannot be reached", "cell", id, "error", err)
+		return Cell{}, false
+	}
+	c.ID = id
+	cs.Add(c)
+	return c, true
 }
 
 // destination is the side a migration moves a tenant to: this cell's
