@@ -333,6 +333,11 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		m.Cell, m.Cells, m.CellDirectory = cfg.Cell, s.moves, tenantwire.DirectoryMoves{D: *deps.CellDirectory}
 		m.CellPool = tenant.FormerPool{ID: s.Platform.TenantPoolID, Issuer: strings.TrimSuffix(e.Cognito, "/") + "/" + s.Platform.TenantPoolID,
 			ClientIDs: []string{s.Platform.TenantClientID}}
+		if deps.Attachments != nil { // a pooled tenant's objects move with it
+			if objs, ok := deps.Attachments.Objects.(*s3objects.Objects); ok {
+				m.Files, m.FilesBucket = objs, s.Platform.AttachmentsBucket
+			}
+		}
 	}
 	s.Lifecycle = deps.Lifecycle
 	s.runBackground(cfg, deps, awsCfg, e)
