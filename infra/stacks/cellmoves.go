@@ -11,6 +11,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/constructs/tenantaccess"
 	"github.com/issuetracker/issuetracker/internal/access"
+	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -97,6 +98,22 @@ func (p *Platform) wireMoves() {
 			"Null":                    map[string]any{"dynamodb:LeadingKeys": "false"},
 		},
 	}))
+	// A pooled tenant's files move to the cells whose bucket is named
+	// (Config.CellBuckets): its own prefix there, as in this cell's bucket.
+	prefix := attachment.TenantPrefix(tag)
+	for _, peer := range peers {
+		if peer.Files == "" {
+			continue
+		}
+		bucket := "arn:" + *st.Partition() + ":s3:::" + peer.Files
+		p.TenantAccess.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings(tenantaccess.ObjectActions...), Resources: jsii.Strings(bucket + "/" + prefix + "*"),
+		}))
+		p.TenantAccess.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("s3:ListBucket"), Resources: jsii.Strings(bucket),
+			Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": []string{prefix + "*"}}},
+		}))
+	}
 	p.Functions[UserMigrationFunction].Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("MovedUsersSignInAtTheirFormerCell"),
 		Actions:   jsii.Strings("cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth"),

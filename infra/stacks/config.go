@@ -8,20 +8,20 @@ package stacks
 import (
 	"fmt"
 	"maps"
+	"net/url"
 	"os"
 	"regexp"
 	"slices"
 	"strconv"
-	"net/url"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/issuetracker/issuetracker/constructs/crossaccount"
-	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/constructs/identity"
 	"github.com/issuetracker/issuetracker/constructs/waf"
+	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
@@ -71,6 +71,9 @@ func (c Config) tenantAccountsContext() string {
 
 var accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
 
+// bucketPattern is an S3 bucket name (lowercase, digits, dots, hyphens).
+var bucketPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+
 // CellTag is the tag naming the cell of every platform and tenant stack.
 const CellTag = "issuetracker:cell"
 
@@ -119,6 +122,12 @@ type Config struct {
 	// web app's CSP lets it call their APIs (a registration placed in
 	// another cell continues there). Default: none, no moves.
 	Cells map[string]string
+	// CellBuckets are the other cells' pooled attachments buckets (their
+	// AttachmentsBucketName output; generated names): -c
+	// cellBuckets=cell-1=name,.... A tenant moving to a cell named here
+	// takes its files along (the tenant access role may write its prefix
+	// there); to another cell its files stay in this cell's bucket.
+	CellBuckets map[string]string
 	// TenantAccounts puts Platinum tenants in AWS accounts of their own:
 	// tenant id -> account id. Such a tenant's stack is synthesized with
 	// that account in its env; the account must be bootstrapped with
@@ -256,7 +265,7 @@ func (c Config) peers() []cells.Peer {
 	var out []cells.Peer
 	for _, id := range slices.Sorted(maps.Keys(c.Cells)) {
 		if id != c.Cell {
-			out = append(out, cells.Peer{ID: id, Prefix: schema.CellPrefix(c.basePrefix, id)})
+			out = append(out, cells.Peer{ID: id, Prefix: schema.CellPrefix(c.basePrefix, id), Files: c.CellBuckets[id]})
 		}
 	}
 	return out
@@ -312,6 +321,7 @@ func (c Config) domainPrefix(part string) string {
 //	cell                 the cell id (default cell-1: the names of a platform from before cells)
 //	tenantAccounts       Platinum tenants in accounts of their own: tenant=account,...
 //	cells                the platform's cells in this account and Region: cell=api-url,...
+//	cellBuckets          the other cells' attachments buckets (files move with a tenant): cell=bucket,...
 //	webOrigin            web app origin (default: the web distribution's, or https://webDomain)
 //	webDomain, webCertificateArn   the web app's custom domain and its ACM certificate (us-east-1)
 //	webAclArn            a CLOUDFRONT-scoped WAF web ACL for the web distribution
@@ -379,6 +389,16 @@ func ConfigFromContext(app awscdk.App) Config {
 		panic(err.Error())
 	}
 	c.Cells = cellList
+	for _, kv := range splitList(get("cellBuckets")) {
+		id, bucket, _ := strings.Cut(kv, "=")
+		if schema.ValidateCell(id) != nil || !bucketPattern.MatchString(bucket) {
+			panic(fmt.Sprintf("cellBuckets %q: want cell=bucket-name,... (each cell's AttachmentsBucketName)", kv))
+		}
+		if c.CellBuckets == nil {
+			c.CellBuckets = map[string]string{}
+		}
+		c.CellBuckets[id] = bucket
+	}
 	for _, kv := range splitList(get("tenantAccounts")) {
 		tenant, account, _ := strings.Cut(kv, "=")
 		if ValidateTenantID(tenant) != nil || !accountPattern.MatchString(account) {

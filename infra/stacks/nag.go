@@ -212,7 +212,10 @@ func suppressMoves(p *Platform) {
 		[]string{`/^Resource::arn:[^:]+:ssm:.*:parameter\/.*\/usage-plans\/\*$/`, `/^Resource::arn:[^:]+:apigateway:[^:]+::\/usageplans\/\*\/keys(\/\*)?$/`}})
 	suppress(p.TenantAccess.Role, why{"AwsSolutions-IAM5",
 		"ABAC by design: a move's copy reaches the tenant's own items in the other cells' pooled tables and their indexes, under the dynamodb:LeadingKeys condition on the TenantId tag.",
-		[]string{`/^Resource::arn:[^:]+:dynamodb:.*:table\/.*-app\/index\/\*$/`}})
+		[]string{`/^Resource::arn:[^:]+:dynamodb:.*:table\/.*-app\/index\/\*$/`}},
+		why{"AwsSolutions-IAM5",
+			"ABAC by design: a move's copy writes the tenant's files under its own prefix (<TenantId>/) of the other cells' attachments buckets (Config.CellBuckets), as in this cell's bucket.",
+			[]string{`/^Resource::arn:[^:]+:s3:::[a-z0-9.-]+\/<aws:PrincipalTag\/TenantId>\/\*$/`}})
 	suppress(p.Functions[UserMigrationFunction].Role, why{"AwsSolutions-IAM5",
 		"A moved tenant's users sign in once at their former cell's shared pool, whose id exists only once that cell is deployed: AdminGetUser and AdminInitiateAuth in the pools tagged issuetracker:shared-tenant-pool of the other cells only.",
 		[]string{`/^Resource::arn:[^:]+:cognito-idp:.*:userpool\/\*$/`}})

@@ -42,17 +42,23 @@ func ParseDescription(cell, value string) (Description, error) {
 }
 
 // Peer is another cell of the platform as a cell's functions reach it in
-// the same account and Region: its id and its physical name prefix.
-type Peer struct{ ID, Prefix string }
+// the same account and Region: its id, its physical name prefix and,
+// when this cell may write there, its pooled attachments bucket (a
+// generated name: the ApiUrl's sibling output AttachmentsBucketName).
+type Peer struct{ ID, Prefix, Files string }
 
 // Names are the peer's tables.
 func (p Peer) Names() schema.Names { return schema.Names{Prefix: p.Prefix} }
 
-// FormatPeers is peers as envvars.MoveCells holds them: "cell=prefix,...".
+// FormatPeers is peers as envvars.MoveCells holds them:
+// "cell=prefix[:bucket],..." (a bucket name has no colon).
 func FormatPeers(peers []Peer) string {
 	out := make([]string, len(peers))
 	for i, p := range peers {
 		out[i] = p.ID + "=" + p.Prefix
+		if p.Files != "" {
+			out[i] += ":" + p.Files
+		}
 	}
 	return strings.Join(out, ",")
 }
@@ -64,14 +70,15 @@ func ParsePeers(v string) ([]Peer, error) {
 		if kv = strings.TrimSpace(kv); kv == "" {
 			continue
 		}
-		id, prefix, ok := strings.Cut(kv, "=")
+		id, rest, ok := strings.Cut(kv, "=")
+		prefix, files, _ := strings.Cut(rest, ":")
 		if !ok || schema.ValidateCell(id) != nil || prefix == "" {
-			return nil, fmt.Errorf("move cells %q: want cell=prefix,... (cell-2=issuetracker-cell-2)", kv)
+			return nil, fmt.Errorf("move cells %q: want cell=prefix[:bucket],... (cell-2=issuetracker-cell-2)", kv)
 		}
 		if slices.ContainsFunc(out, func(p Peer) bool { return p.ID == id }) {
 			return nil, fmt.Errorf("move cells: %s twice", id)
 		}
-		out = append(out, Peer{ID: id, Prefix: prefix})
+		out = append(out, Peer{ID: id, Prefix: prefix, Files: files})
 	}
 	return out, nil
 }

@@ -61,7 +61,7 @@ func TestACellMayMoveTenantsToTheOtherCellsOfItsAccountWithLeastPrivilege(t *tes
 	}
 
 	t.Run("the onboarding function is told the other cells", func(t *testing.T) {
-		if got := platformEnv(t, two, synth.cell2, stacks.OnboardingFunction)[envvars.MoveCells]; got != "cell-1=issuetracker" {
+		if got := platformEnv(t, two, synth.cell2, stacks.OnboardingFunction)[envvars.MoveCells]; got != "cell-1=issuetracker:"+cell1Files {
 			t.Errorf("cell-2 %s = %v", envvars.MoveCells, got)
 		}
 		for _, fn := range stacks.FunctionNames() {
@@ -97,11 +97,23 @@ func TestACellMayMoveTenantsToTheOtherCellsOfItsAccountWithLeastPrivilege(t *tes
 
 	t.Run("a tenant session reaches its own items in the other cell's pooled table", func(t *testing.T) {
 		app := "arn:aws:dynamodb:us-east-1:123456789012:table/issuetracker-app"
-		want := []string{"[" + app + " " + app + "/index/*] " + leading("TENANT#<aws:PrincipalTag/TenantId>#*") + ": " +
+		want := []string{"[" + app + " " + app + "/index/*] " + leading("T#${aws:PrincipalTag/TenantId}#*") + ": " +
 			"dynamodb:BatchGetItem dynamodb:BatchWriteItem dynamodb:ConditionCheckItem dynamodb:DeleteItem dynamodb:GetItem dynamodb:PutItem dynamodb:Query dynamodb:UpdateItem"}
 		got := statementLines(t, two, logicalID(synth.cell2.TenantAccess.Role.Node().DefaultChild()), "table/issuetracker-app")
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("cell-2 tenant access on cell-1's pooled table (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("a tenant session reaches its own prefix in the other cell's bucket", func(t *testing.T) {
+		b := "arn:aws:s3:::" + cell1Files
+		want := []string{
+			b + ` {"StringLike":{"s3:prefix":["${aws:PrincipalTag/TenantId}/*"]}}: s3:ListBucket`,
+			b + "/${aws:PrincipalTag/TenantId}/*: s3:DeleteObject s3:GetObject s3:PutObject",
+		}
+		got := statementLines(t, two, logicalID(synth.cell2.TenantAccess.Role.Node().DefaultChild()), cell1Files)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("cell-2 tenant access on cell-1's bucket (-want +got):\n%s", diff)
 		}
 	})
 
@@ -125,7 +137,7 @@ func TestACellMayMoveTenantsToTheOtherCellsOfItsAccountWithLeastPrivilege(t *tes
 			t.Errorf("description parameter %v", p["Name"])
 		}
 		v := jsonOf(symbolic(p["Value"]))
-		for _, want := range []string{`\"id\":\"cell-2\"`, "ApiRestApi", "TenantPoolUserPool", "TenantPoolClient", "execute-api"} {
+		for _, want := range []string{`\"id\":\"cell-2\"`, "ApiRestApi", "TenantPoolUserPool", "TenantPoolUserPoolWebClient", "execute-api"} {
 			if !strings.Contains(v, want) {
 				t.Errorf("description lacks %s: %s", want, v)
 			}

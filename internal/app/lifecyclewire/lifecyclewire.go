@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/envvars"
@@ -89,8 +90,20 @@ func FromEnv(ctx context.Context, env core.Env, d core.Deps) (*onboarding.Servic
 	// their keys on their usage plans, named from their prefix like ours.
 	WireMoves(svc.Machine, d, peers, apikeys.SSM{Config: cfg}, func(p cells.Peer) onboarding.APIKeys {
 		return apikeys.AWS{C: gateway, Prefix: p.Prefix, LazyPlans: apikeys.LazyPlansFromSSM(apikeys.SSM{Config: cfg}, schema.UsagePlanParameterPrefix(p.Prefix))}
-	}, issuer)
+	}, issuer, movesFiles(d), os.Getenv(envvars.AttachmentsBucket))
 	return svc, nil
+}
+
+// movesFiles is the attachments' objects (as the tenant) when the
+// function serves files (the onboarding function), else nil.
+func movesFiles(d core.Deps) onboarding.FileMover {
+	if d.Attachments == nil {
+		return nil
+	}
+	if objs, ok := d.Attachments.Objects.(*s3objects.Objects); ok {
+		return objs
+	}
+	return nil
 }
 
 // WithLifecycle builds d.Lifecycle (FromEnv) once the steps before it

@@ -26,15 +26,22 @@ type Parameters interface {
 // API, Region and shared pool come from its description parameter, read
 // with params on the first move there; keys(peer) manages API keys on its
 // usage plans. issuerBase is Cognito's issuer base URL, for this cell's
-// shared pool as a moved tenant's FormerPool. Without a directory (one
-// cell) it does nothing, and a move answers unknown_cell.
-func WireMoves(m *onboarding.Machine, d core.Deps, peers []cells.Peer, params Parameters, keys func(cells.Peer) onboarding.APIKeys, issuerBase string) {
+// shared pool as a moved tenant's FormerPool. files, with this cell's
+// pooled bucket filesBucket, copies a pooled tenant's attachment objects
+// to the peers whose bucket is named (Peer.Files: this cell has a grant
+// there); to the others the objects stay. Without a directory (one cell)
+// it does nothing, and a move answers unknown_cell.
+func WireMoves(m *onboarding.Machine, d core.Deps, peers []cells.Peer, params Parameters, keys func(cells.Peer) onboarding.APIKeys,
+	issuerBase string, files onboarding.FileMover, filesBucket string) {
 	if d.CellDirectory == nil {
 		return
 	}
 	m.Cell, m.CellDirectory, m.Cells = d.Cell, tenantwire.DirectoryMoves{D: *d.CellDirectory}, &onboarding.Cells{}
 	m.CellPool = tenant.FormerPool{ID: d.TenantPoolID, Issuer: strings.TrimSuffix(issuerBase, "/") + "/" + d.TenantPoolID,
 		ClientIDs: []string{d.TenantClientID}}
+	if files != nil && filesBucket != "" {
+		m.Files, m.FilesBucket = files, filesBucket
+	}
 	for _, p := range peers {
 		if p.ID == d.Cell {
 			continue
@@ -54,7 +61,7 @@ func WireMoves(m *onboarding.Machine, d core.Deps, peers []cells.Peer, params Pa
 				return onboarding.Cell{}, err
 			}
 			reg := tenantdb.New(d.Control(), p.Names())
-			return onboarding.Cell{ID: p.ID, Tenants: reg, Keys: keys(p),
+			return onboarding.Cell{ID: p.ID, Tenants: reg, Keys: keys(p), Files: p.Files,
 				Pooled: onboarding.Pooled{Table: p.Names().App(), UserPoolID: desc.UserPoolID},
 				APIURL: desc.APIURL, Region: desc.Region, UserPoolID: desc.UserPoolID, ClientID: desc.ClientID}, nil
 		})

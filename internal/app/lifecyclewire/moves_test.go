@@ -10,6 +10,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/lifecyclewire"
+	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
 	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/localkeys"
@@ -39,7 +40,7 @@ func (p *params) GetParameters(_ context.Context, names []string) (map[string]st
 }
 
 func TestAMoveReachesTheOtherCellsOfItsAccountByTheirPrefixAndDescription(t *testing.T) {
-	peers, err := cells.ParsePeers(" cell-2=issuetracker-cell-2 ,cell-3=issuetracker-cell-3")
+	peers, err := cells.ParsePeers(" cell-2=issuetracker-cell-2:cell-2-files ,cell-3=issuetracker-cell-3")
 	require.NoError(t, err)
 	d := core.Deps{Cell: "cell-1", CellDirectory: &cells.Directory{Table: "issuetracker-directory"},
 		TenantPoolID: "us-east-1_One", TenantClientID: "client-one"}
@@ -49,9 +50,11 @@ func TestAMoveReachesTheOtherCellsOfItsAccountByTheirPrefixAndDescription(t *tes
 	lifecyclewire.WireMoves(m, d, peers, ssm, func(p cells.Peer) onboarding.APIKeys {
 		keysOf = append(keysOf, p.Prefix)
 		return localkeys.Local{}
-	}, "https://cognito-idp.us-east-1.amazonaws.com/")
+	}, "https://cognito-idp.us-east-1.amazonaws.com/", &s3objects.Objects{}, "cell-1-files")
 
 	assert.Equal(t, "cell-1", m.Cell)
+	assert.Equal(t, "cell-1-files", m.FilesBucket)
+	assert.NotNil(t, m.Files)
 	assert.Equal(t, "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_One", m.CellPool.Issuer)
 	assert.Equal(t, []string{"client-one"}, m.CellPool.ClientIDs)
 	assert.Equal(t, 0, ssm.reads, "no network call before the first move")
@@ -71,6 +74,7 @@ func TestAMoveReachesTheOtherCellsOfItsAccountByTheirPrefixAndDescription(t *tes
 	assert.Equal(t, "client-two", c.ClientID)
 	assert.Equal(t, onboarding.Pooled{Table: schema.Names{Prefix: "issuetracker-cell-2"}.App(), UserPoolID: "us-east-1_Two"}, c.Pooled)
 	assert.Equal(t, "issuetracker-cell-2-control", c.Tenants.(*tenantdb.Store).Table)
+	assert.Equal(t, "cell-2-files", c.Files, "its objects move to the bucket this cell is granted")
 	assert.Nil(t, c.Platinum, "no Platinum target across cells in AWS yet")
 	assert.Equal(t, []string{"issuetracker-cell-2"}, keysOf)
 	reads := ssm.reads
@@ -83,18 +87,21 @@ func TestAMoveReachesTheOtherCellsOfItsAccountByTheirPrefixAndDescription(t *tes
 
 	alone := &onboarding.Machine{}
 	d.CellDirectory = nil
-	lifecyclewire.WireMoves(alone, d, peers, ssm, nil, "")
+	lifecyclewire.WireMoves(alone, d, peers, ssm, nil, "", nil, "")
 	assert.Nil(t, alone.Cells, "one cell: no moves")
 }
 
 func TestMoveCellsAreReadStrictly(t *testing.T) {
-	for _, bad := range []string{"cell-2", "cell-2=", "Cell 2=x", "cell-2=a,cell-2=b"} {
+	for _, bad := range []string{"cell-2", "cell-2=", "cell-2=:bucket", "Cell 2=x", "cell-2=a,cell-2=b"} {
 		_, err := cells.ParsePeers(bad)
 		assert.Error(t, err, bad)
 	}
 	got, err := cells.ParsePeers("")
 	assert.NoError(t, err)
 	assert.Empty(t, got)
-	assert.Equal(t, "cell-1=issuetracker,cell-2=issuetracker-cell-2",
-		cells.FormatPeers([]cells.Peer{{ID: "cell-1", Prefix: "issuetracker"}, {ID: "cell-2", Prefix: "issuetracker-cell-2"}}))
+	peers := []cells.Peer{{ID: "cell-1", Prefix: "issuetracker"}, {ID: "cell-2", Prefix: "issuetracker-cell-2", Files: "two-files"}}
+	assert.Equal(t, "cell-1=issuetracker,cell-2=issuetracker-cell-2:two-files", cells.FormatPeers(peers))
+	back, err := cells.ParsePeers(cells.FormatPeers(peers))
+	assert.NoError(t, err)
+	assert.Equal(t, peers, back)
 }
