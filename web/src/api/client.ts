@@ -49,7 +49,9 @@ export async function rebase(request: Request, own: string, base: string | undef
 
 const auth: Middleware = {
   async onRequest({ request }) {
-    request = await rebase(request, new URL(config().api_url, window.location.href).href, baseSource());
+    const base = baseSource();
+    if (base)
+      request = await rebase(request, new URL(config().api_url, globalThis.location?.href).href, base);
     const token = await tokenSource();
     if (token && !request.headers.has('Authorization'))
       request.headers.set('Authorization', `Bearer ${token}`);
