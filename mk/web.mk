@@ -4,7 +4,7 @@
 #   make web-dev       Vite with hot reload, API proxied to a running make dev
 #   make web-api       regenerate the typed API client from the OpenAPI document
 #   make web-test      typecheck, lint, Vitest, client drift, then the Playwright suite
-.PHONY: web-tools web-build web-dev web-api web-api-check web-unit web-e2e web-test web-perf
+.PHONY: web-tools web-build web-dev web-api web-api-check web-unit web-e2e web-e2e-cells web-e2e-template web-test web-perf
 
 WEB_NPM := cd web &&
 
@@ -54,6 +54,12 @@ web-e2e: web-tools web-build ## the Playwright suite in Chromium (starts its own
 web-e2e-template: web-tools web-build ## the Playwright suite against the template-driven platform (functions as Lambda processes)
 	go build -o bin/issuetracker ./cmd/issuetracker
 	$(WEB_NPM) ITR_DEV_MODE=template ITR_MIGRATION_SETTLE=$${ITR_MIGRATION_SETTLE:-6s} npx playwright test $(E2E_SPECS)
+
+# The two-cell browser spec (e2e/cells.spec.ts, skipped by web-e2e): the
+# platform with cell-2 on E2E_CELL2_GATEWAY_ADDR (make dev CELLS=2's setup).
+web-e2e-cells: web-tools web-build ## the browser run across two cells: a registration redirected to cell-2, its owner working there
+	go build -o bin/issuetracker ./cmd/issuetracker
+	$(WEB_NPM) E2E_CELLS=2 npx playwright test e2e/cells.spec.ts
 
 web-test: web-build web-unit web-api-check web-e2e ## everything the web app is tested with
 

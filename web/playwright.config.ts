@@ -35,7 +35,7 @@ export default defineConfig({
   webServer: e2e.reuse
     ? undefined
     : {
-        command: `rm -rf "${e2e.stateDir}" && exec ../bin/issuetracker dev`,
+        command: `rm -rf "${e2e.stateDir}" && exec ../bin/issuetracker dev${e2e.cells === '2' ? ' -cells 2' : ''}`,
         url: `${e2e.baseURL}/health`,
         env: e2e.serverEnv(),
         timeout: 240_000,

@@ -41,6 +41,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
 	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
@@ -114,7 +115,7 @@ func UsagePlanParameterName(apiName string, t tiers.Name) string {
 
 // ParameterPrefix is the SSM path under which the usage plan ids of the API
 // named apiName live.
-func ParameterPrefix(apiName string) string { return fmt.Sprintf("/%s/usage-plans/", apiName) }
+func ParameterPrefix(apiName string) string { return schema.UsagePlanParameterPrefix(apiName) }
 
 // UsagePlanName is the name of the usage plan of tier t.
 func UsagePlanName(apiName string, t tiers.Name) string { return apiName + "-" + string(t) }

@@ -8,6 +8,7 @@ package stacks
 import (
 	"fmt"
 	"maps"
+	"net/url"
 	"os"
 	"regexp"
 	"slices"
@@ -20,6 +21,7 @@ import (
 	"github.com/issuetracker/issuetracker/constructs/crossaccount"
 	"github.com/issuetracker/issuetracker/constructs/identity"
 	"github.com/issuetracker/issuetracker/constructs/waf"
+	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
@@ -69,6 +71,9 @@ func (c Config) tenantAccountsContext() string {
 
 var accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
 
+// bucketPattern is an S3 bucket name (lowercase, digits, dots, hyphens).
+var bucketPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+
 // CellTag is the tag naming the cell of every platform and tenant stack.
 const CellTag = "issuetracker:cell"
 
@@ -107,6 +112,22 @@ type Config struct {
 	// table is in the platform's account, with a replica in this cell's
 	// Region. Default: none, the platform is one cell.
 	Directory bool
+	// Cells are the platform's cells in this account and Region, this one
+	// included, each with its API's public URL (the ApiUrl output of its
+	// stack, or its custom domain): -c cells=cell-1=https://...,cell-2=https://....
+	// With Directory, this cell's tenants may move to the others (the
+	// onboarding function gets envvars.MoveCells and grants on their
+	// tables, usage plans and description parameter; the user-migration
+	// trigger may sign users in at their shared pools: grantMoves) and the
+	// web app's CSP lets it call their APIs (a registration placed in
+	// another cell continues there). Default: none, no moves.
+	Cells map[string]string
+	// CellBuckets are the other cells' pooled attachments buckets (their
+	// AttachmentsBucketName output; generated names): -c
+	// cellBuckets=cell-1=name,.... A tenant moving to a cell named here
+	// takes its files along (the tenant access role may write its prefix
+	// there); to another cell its files stay in this cell's bucket.
+	CellBuckets map[string]string
 	// TenantAccounts puts Platinum tenants in AWS accounts of their own:
 	// tenant id -> account id. Such a tenant's stack is synthesized with
 	// that account in its env; the account must be bootstrapped with
@@ -239,6 +260,47 @@ func (c Config) names() schema.Names { return schema.Names{Prefix: c.Prefix} }
 // base prefix (one for every cell; NewDirectoryStack).
 func (c Config) directoryTable() string { return schema.Names{Prefix: c.basePrefix}.Directory() }
 
+// peers are the other cells of Cells, sorted, with their prefixes.
+func (c Config) peers() []cells.Peer {
+	var out []cells.Peer
+	for _, id := range slices.Sorted(maps.Keys(c.Cells)) {
+		if id != c.Cell {
+			out = append(out, cells.Peer{ID: id, Prefix: schema.CellPrefix(c.basePrefix, id), Files: c.CellBuckets[id]})
+		}
+	}
+	return out
+}
+
+// peerAPIOrigins are the other cells' API origins (scheme and host).
+func (c Config) peerAPIOrigins() []string {
+	var out []string
+	for _, p := range c.peers() {
+		u, _ := url.Parse(c.Cells[p.ID]) // checked by ParseCells
+		out = append(out, u.Scheme+"://"+u.Host)
+	}
+	return out
+}
+
+// ParseCells reads the cells context value: "cell=https-url,...".
+func ParseCells(v string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, kv := range splitList(v) {
+		id, raw, _ := strings.Cut(kv, "=")
+		u, err := url.Parse(raw)
+		if schema.ValidateCell(id) != nil || err != nil || u.Scheme != "https" || u.Host == "" {
+			return nil, fmt.Errorf("cells %q: want cell=https://api-url,... (each cell's ApiUrl)", kv)
+		}
+		if _, dup := out[id]; dup {
+			return nil, fmt.Errorf("cells: %s twice", id)
+		}
+		out[id] = raw
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
 // corsOrigins are the browser origins allowed to call the API: the web app's.
 func (c Config) corsOrigins() []string { return []string{c.WebOrigin} }
 
@@ -258,6 +320,8 @@ func (c Config) domainPrefix(part string) string {
 //	prefix               physical name prefix
 //	cell                 the cell id (default cell-1: the names of a platform from before cells)
 //	tenantAccounts       Platinum tenants in accounts of their own: tenant=account,...
+//	cells                the platform's cells in this account and Region: cell=api-url,...
+//	cellBuckets          the other cells' attachments buckets (files move with a tenant): cell=bucket,...
 //	webOrigin            web app origin (default: the web distribution's, or https://webDomain)
 //	webDomain, webCertificateArn   the web app's custom domain and its ACM certificate (us-east-1)
 //	webAclArn            a CLOUDFRONT-scoped WAF web ACL for the web distribution
@@ -320,6 +384,21 @@ func ConfigFromContext(app awscdk.App) Config {
 		panic(fmt.Sprintf("downloadSigner %q: want current or next", v))
 	}
 	c.AlarmEmails = splitList(get("alarmEmails"))
+	cellList, err := ParseCells(get("cells"))
+	if err != nil {
+		panic(err.Error())
+	}
+	c.Cells = cellList
+	for _, kv := range splitList(get("cellBuckets")) {
+		id, bucket, _ := strings.Cut(kv, "=")
+		if schema.ValidateCell(id) != nil || !bucketPattern.MatchString(bucket) {
+			panic(fmt.Sprintf("cellBuckets %q: want cell=bucket-name,... (each cell's AttachmentsBucketName)", kv))
+		}
+		if c.CellBuckets == nil {
+			c.CellBuckets = map[string]string{}
+		}
+		c.CellBuckets[id] = bucket
+	}
 	for _, kv := range splitList(get("tenantAccounts")) {
 		tenant, account, _ := strings.Cut(kv, "=")
 		if ValidateTenantID(tenant) != nil || !accountPattern.MatchString(account) {

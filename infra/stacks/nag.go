@@ -87,6 +87,7 @@ func suppressPlatform(p *Platform) {
 		suppress(fn.Role, xray)
 	}
 	suppressFunctionGrants(p)
+	suppressMoves(p)
 	suppress(p.TenantAccess.Role, why{"AwsSolutions-IAM5",
 		"ABAC by design: a tenant session reaches its own silo table by name pattern and the pooled table's indexes, always under the dynamodb:LeadingKeys condition on its TenantId tag.",
 		[]string{`/^Resource::<PooledTable[0-9A-F]+\.Arn>\/index\/\*$/`, `/^Resource::arn:[^:]+:dynamodb:.*:table\/.*-tenant-<aws:PrincipalTag\/TenantId>(\/index\/\*)?$/`}},
@@ -199,4 +200,23 @@ func suppressDownloads(d *filestore.Downloads, keys ...awssecretsmanager.Secret)
 	for _, key := range keys {
 		suppress(key, why{"AwsSolutions-SMG4", "An RSA key pair for CloudFront signed URLs: Secrets Manager cannot generate one, and its public half is in the key group; it is rotated by the documented two-key procedure (docs/deploy.md, \"Attachment downloads\").", nil})
 	}
+}
+
+// suppressMoves explains the wildcards of a move between cells (wireMoves).
+func suppressMoves(p *Platform) {
+	if len(p.Config.peers()) == 0 || !p.Config.Directory {
+		return
+	}
+	suppress(p.Functions[OnboardingFunction].Role, why{"AwsSolutions-IAM5",
+		"A move to another cell of this account reads that cell's usage plan ids (SSM parameters under its /<prefix>/usage-plans/) and puts the tenant's key on one of its plans, whose ids exist only once that cell is deployed: POST/GET/DELETE on usage plan keys of this Region; the keys themselves are created and deleted only with the tenant tag.",
+		[]string{`/^Resource::arn:[^:]+:ssm:.*:parameter\/.*\/usage-plans\/\*$/`, `/^Resource::arn:[^:]+:apigateway:[^:]+::\/usageplans\/\*\/keys(\/\*)?$/`}})
+	suppress(p.TenantAccess.Role, why{"AwsSolutions-IAM5",
+		"ABAC by design: a move's copy reaches the tenant's own items in the other cells' pooled tables and their indexes, under the dynamodb:LeadingKeys condition on the TenantId tag.",
+		[]string{`/^Resource::arn:[^:]+:dynamodb:.*:table\/.*-app\/index\/\*$/`}},
+		why{"AwsSolutions-IAM5",
+			"ABAC by design: a move's copy writes the tenant's files under its own prefix (<TenantId>/) of the other cells' attachments buckets (Config.CellBuckets), as in this cell's bucket.",
+			[]string{`/^Resource::arn:[^:]+:s3:::[a-z0-9.-]+\/<aws:PrincipalTag\/TenantId>\/\*$/`}})
+	suppress(p.Functions[UserMigrationFunction].Role, why{"AwsSolutions-IAM5",
+		"A moved tenant's users sign in once at their former cell's shared pool, whose id exists only once that cell is deployed: AdminGetUser and AdminInitiateAuth in the pools tagged issuetracker:shared-tenant-pool of the other cells only.",
+		[]string{`/^Resource::arn:[^:]+:cognito-idp:.*:userpool\/\*$/`}})
 }

@@ -82,6 +82,9 @@ type Platform struct {
 	Functions    map[string]*gofunction.Function
 	TenantAccess *tenantaccess.TenantAccess
 	API          *api.API
+	// CellDescription is this cell's API and shared pool for the other
+	// cells' moves (wireMoves); nil without the directory.
+	CellDescription awsssm.StringParameter
 	// WAF is the web ACL in front of the API stage; nil when turned off.
 	WAF        *waf.WebACL
 	Monitoring *monitoring.Monitoring
@@ -151,6 +154,7 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	p.addCursorKey()
 	p.grant()
 	p.setEnvironment()
+	p.wireMoves()
 	p.addMonitoring()
 	p.addOutputs()
 	suppressPlatform(p)

@@ -49,7 +49,8 @@ func webOrigin(st awscdk.Stack, cfg Config) string {
 }
 
 // publishWeb uploads the app with a config.json made of this stack's real
-// outputs, and lets the app's CSP reach the API and Cognito only.
+// outputs, and lets the app's CSP reach the API, Cognito and the
+// other cells' APIs (Config.Cells) only.
 func (p *Platform) publishWeb() {
 	st := p.Stack
 	apiOrigin := "https://" + *p.API.RestAPI.RestApiId() + ".execute-api." + *st.Region() + "." + *st.UrlSuffix()
@@ -60,7 +61,9 @@ func (p *Platform) publishWeb() {
 			ProviderPoolID: *p.ProviderPool.UserPool.UserPoolId(), ProviderClientID: *p.ProviderPool.Client.UserPoolClientId(),
 			WebOrigin: p.Config.WebOrigin, Environment: "aws",
 		},
-		Connect: []string{apiOrigin, web.CognitoOrigin(*st.Region())},
+		// The other cells' APIs: a registration placed in another cell
+		// continues there (registration_in_other_cell; web/src/lib/signup.ts).
+		Connect: append([]string{apiOrigin, web.CognitoOrigin(*st.Region())}, p.Config.peerAPIOrigins()...),
 	})
 	out := func(id string, v *string) { awscdk.NewCfnOutput(st, &id, &awscdk.CfnOutputProps{Value: v}) }
 	out("WebUrl", &p.Config.WebOrigin)

@@ -216,9 +216,22 @@ var directory = map[routes.Function][]Grant{
 	// (cells.Directory.Switch). Offboarding does not remove entries yet:
 	// an offboarded tenant's slug stays claimed.
 	routes.FnOnboarding: {
+		{Actions: []string{"GetItem"}, Keys: []string{dirEntries}}, // a move's CellOf, before its switch
 		{Actions: []string{"UpdateItem"}, Keys: []string{dirEntries, dirCounts}},
 	},
 }
+
+// moveTarget are the grants of the onboarding function on another cell's
+// control table, the target of a move (onboarding.Machine placeInCell,
+// switchCell, rollbackCell): the tenant's record there, read and written
+// whole (a pooled target: no issuer item).
+var moveTarget = []Grant{
+	{Actions: []string{"GetItem", "PutItem"}, Keys: []string{tenants}},
+}
+
+// MoveTarget are the onboarding function's grants on the control tables of
+// the other cells it moves tenants to (infra/stacks wireMoves).
+func MoveTarget() []Grant { return moveTarget }
 
 // Directory returns the grants of fn on the global tenant directory; none
 // for a function that does not read it.

@@ -90,15 +90,28 @@ func (m Model) Fits(fleet []Cell, cellID string, t tiers.Name, n, target float64
 	return len(over) == 0, over, nil
 }
 
+// tieEpsilon is how close two utilisations are to count as equal.
+const tieEpsilon = 1e-9
+
+// held is how many tenants c holds, of every tier.
+func held(c Cell) float64 {
+	n := 0.0
+	for _, v := range c.Tenants {
+		n += v
+	}
+	return n
+}
+
 // Place chooses the cell that takes one more tenant of tier t: among the
 // cells where it fits under target, the one whose tightest quota is the
-// least used after the placement (ties: the first cell in fleet order). The
-// error names, per cell, the quota that refuses.
+// least used after the placement (ties: the cell holding fewer tenants,
+// then the first in fleet order). The error names, per cell, the quota
+// that refuses.
 func (m Model) Place(fleet []Cell, t tiers.Name, target float64) (string, error) {
 	if _, ok := tiers.Get(t); !ok {
 		return "", fmt.Errorf("unknown tier %q", t)
 	}
-	best, bestUtil := "", math.Inf(1)
+	best, bestUtil, bestHeld := "", math.Inf(1), math.Inf(1)
 	var refusals []string
 	for _, c := range fleet {
 		ok, over, err := m.Fits(fleet, c.ID, t, 1, target)
@@ -117,8 +130,10 @@ func (m Model) Place(fleet []Cell, t tiers.Name, target float64) (string, error)
 				tightest = math.Max(tightest, u.Utilisation)
 			}
 		}
-		if tightest < bestUtil {
-			best, bestUtil = c.ID, tightest
+		// On a tie (cells of one account share its quotas, so their
+		// utilisation is the same), the cell holding fewer tenants.
+		if tightest < bestUtil-tieEpsilon || (math.Abs(tightest-bestUtil) <= tieEpsilon && held(c) < bestHeld) {
+			best, bestUtil, bestHeld = c.ID, tightest, held(c)
 		}
 	}
 	if best == "" {

@@ -44,6 +44,20 @@ func TestFitsAndPlace(t *testing.T) {
 		assert.Equal(t, "c", got, "account 111 has no email left")
 	})
 
+	t.Run("of two cells sharing an account and Region, the one holding fewer tenants", func(t *testing.T) {
+		fleet := []capacity.Cell{
+			{ID: "a", Account: "111", Region: "us-east-1", Tenants: map[tiers.Name]float64{tiers.Basic: 4}},
+			{ID: "b", Account: "111", Region: "us-east-1", Tenants: map[tiers.Name]float64{tiers.Basic: 1}},
+		}
+		got, err := m.Place(fleet, tiers.Basic, 1)
+		require.NoError(t, err)
+		assert.Equal(t, "b", got, "the same account-wide utilisation: the emptier cell")
+		fleet[1].Tenants[tiers.Basic] = 4
+		got, err = m.Place(fleet, tiers.Basic, 1)
+		require.NoError(t, err)
+		assert.Equal(t, "a", got, "an exact tie: the first")
+	})
+
 	t.Run("raised quotas are per cell", func(t *testing.T) {
 		fleet := []capacity.Cell{
 			{ID: "a", Account: "111", Tenants: map[tiers.Name]float64{tiers.Platinum: 26}},

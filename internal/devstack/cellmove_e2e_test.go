@@ -1,9 +1,14 @@
 package devstack_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -78,6 +84,16 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 		require.Equal(t, 201, status, "%v", iss)
 		acked = append(acked, iss["id"].(string))
 	}
+	// A file on the first issue, in cell-1's bucket: it moves with the tenant.
+	fileBody := []byte("the umbrella corporation's plans\n")
+	fileID := uploadFile(t, one, owner, acked[0], fileBody)
+	objects := func(bucket string) map[string]int64 {
+		got, err := filesOf(t, bucket, "umbrella/")
+		require.NoError(t, err)
+		return got
+	}
+	require.Len(t, objects(one.pl.AttachmentsBucket), 1)
+	require.NotEqual(t, one.pl.AttachmentsBucket, two.pl.AttachmentsBucket, "each cell has its bucket")
 
 	// The writer: issues at cell-1 until cell-1 sends it to cell-2. A
 	// frozen write (503 tenant_migrating) is retried; only a 201 counts.
@@ -161,6 +177,20 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 			assert.Equal(t, userID, iss["reporter_id"])
 		}
 	}
+	// The file is in cell-2's bucket, and cell-2 serves it from there.
+	assert.Equal(t, objects(one.pl.AttachmentsBucket), objects(two.pl.AttachmentsBucket), "the objects copied and verified")
+	status, dl := two.call("GET", "/v1/issues/"+acked[0]+"/attachments/"+fileID+"/download", moved, nil)
+	require.Equal(t, 200, status, "%v", dl)
+	assert.Contains(t, dl["url"], two.pl.AttachmentsBucket, "downloaded from cell-2's bucket")
+	assert.NotContains(t, dl["url"], one.pl.AttachmentsBucket+"/")
+	res, err := http.Get(dl["url"].(string))
+	require.NoError(t, err)
+	got, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	assert.Equal(t, 200, res.StatusCode)
+	assert.Equal(t, string(fileBody), string(got))
+	assert.Equal(t, 1, st.Migration.FilesCopied)
+
 	status, iss := two.call("POST", "/v1/issues", moved, map[string]string{"title": "after the move", "type": "task"})
 	assert.Equal(t, 201, status, "writes work at cell-2: %v", iss)
 	status, other := two.call("GET", "/v1/issues", moved, nil)
@@ -189,10 +219,48 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	left, err := store.Digest(ctx, "umbrella", onboarding.Home{Table: schema.Names{Prefix: one.pl.Prefix}.App()})
 	require.NoError(t, err)
 	assert.Empty(t, left, "cell-1 holds nothing of umbrella")
+	assert.Empty(t, objects(one.pl.AttachmentsBucket), "cell-1's bucket holds no file of umbrella")
+	assert.Len(t, objects(two.pl.AttachmentsBucket), 1)
 	now, err := store.Digest(ctx, "umbrella", onboarding.Home{Table: schema.Names{Prefix: two.pl.Prefix}.App()})
 	require.NoError(t, err)
 	assert.NotEmpty(t, now)
 	assert.True(t, strings.HasPrefix(two.pl.Prefix, base))
+}
+
+// uploadFile attaches body to an issue through p's API (request, PUT,
+// confirm) and returns the attachment's id.
+func uploadFile(t *testing.T, p *platform, tok, issueID string, body []byte) string {
+	t.Helper()
+	sum := sha256.Sum256(body)
+	code, up := p.call("POST", "/v1/issues/"+issueID+"/attachments", tok, map[string]any{"filename": "plans.txt",
+		"content_type": "text/plain", "size": len(body), "sha256": base64.StdEncoding.EncodeToString(sum[:])})
+	require.Equal(t, 201, code, up)
+	req, err := http.NewRequest("PUT", up["url"].(string), bytes.NewReader(body))
+	require.NoError(t, err)
+	for k, v := range up["headers"].(map[string]any) {
+		req.Header.Set(k, v.(string))
+	}
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, 200, res.StatusCode)
+	id := up["attachment"].(map[string]any)["id"].(string)
+	code, a := p.call("POST", "/v1/issues/"+issueID+"/attachments/"+id+"/confirm", tok, nil)
+	require.Equal(t, 200, code, a)
+	return id
+}
+
+// filesOf lists the objects under prefix in bucket of the test S3: key -> size.
+func filesOf(t *testing.T, bucket, prefix string) (map[string]int64, error) {
+	out, err := testenv.S3(t).ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
+	if err != nil {
+		return nil, err
+	}
+	got := map[string]int64{}
+	for _, c := range out.Contents {
+		got[aws.ToString(c.Key)] = aws.ToInt64(c.Size)
+	}
+	return got, nil
 }
 
 func errCode(err error) string {

@@ -1,8 +1,6 @@
 package devstack
 
 import (
-	"context"
-
 	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 )
@@ -31,25 +29,11 @@ func LinkCells(stacks ...*Stack) {
 				m := o.Lifecycle.Machine
 				c := o.Cell()
 				s.moves.Add(onboarding.Cell{ID: c.ID, Tenants: m.Tenants, Pooled: m.Pooled, Platinum: m.Platinum, Keys: m.Keys,
-					APIURL: c.APIURL, Region: c.Region, UserPoolID: c.UserPoolID, ClientID: c.ClientID})
+					APIURL: c.APIURL, Region: c.Region, UserPoolID: c.UserPoolID, ClientID: c.ClientID, Files: o.Platform.AttachmentsBucket})
 			}
 			if s.userMigrations != nil && o.userMigration != nil {
 				s.userMigrations.Add(*o.userMigration)
 			}
 		}
 	}
-}
-
-// directoryMoves is the global directory as a move between cells writes
-// it (onboarding.CellDirectory).
-type directoryMoves struct{ d cells.Directory }
-
-func (m directoryMoves) CellOf(ctx context.Context, tenantID string) (string, error) {
-	e, err := m.d.Get(ctx, tenantID)
-	return e.Cell, err
-}
-
-func (m directoryMoves) Switch(ctx context.Context, tenantID, from string, to onboarding.CellEntry) error {
-	return m.d.Switch(ctx, tenantID, from, cells.Entry{Cell: to.Cell, Tier: to.Tier, APIURL: to.APIURL, Region: to.Region,
-		UserPoolID: to.UserPoolID, ClientID: to.ClientID})
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
 	"github.com/issuetracker/issuetracker/internal/app/trackerwire"
 	"io"
 	"net"
@@ -346,9 +347,14 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		// Moves out of this cell (LinkCells names the cells to move to).
 		s.moves = &onboarding.Cells{}
 		m := deps.Lifecycle.Machine
-		m.Cell, m.Cells, m.CellDirectory = cfg.Cell, s.moves, directoryMoves{d: *deps.CellDirectory}
+		m.Cell, m.Cells, m.CellDirectory = cfg.Cell, s.moves, tenantwire.DirectoryMoves{D: *deps.CellDirectory}
 		m.CellPool = tenant.FormerPool{ID: s.Platform.TenantPoolID, Issuer: strings.TrimSuffix(e.Cognito, "/") + "/" + s.Platform.TenantPoolID,
 			ClientIDs: []string{s.Platform.TenantClientID}}
+		if deps.Attachments != nil { // a pooled tenant's objects move with it
+			if objs, ok := deps.Attachments.Objects.(*s3objects.Objects); ok {
+				m.Files, m.FilesBucket = objs, s.Platform.AttachmentsBucket
+			}
+		}
 	}
 	s.Lifecycle = deps.Lifecycle
 	s.runBackground(cfg, deps, awsCfg, e)

@@ -188,6 +188,14 @@ const (
 	CellAPIURL = "ITR_CELL_API_URL"
 )
 
+// MoveCells are the other cells a tenant of this cell may move to, in the
+// same account and Region: "cell=prefix,..." (internal/cells.Peer; each
+// cell's tables, usage plan parameters and description parameter are named
+// from its prefix). Set by the platform stack on the onboarding function
+// when the deployment has a directory and other cells (infra/stacks
+// Config.Cells); unset, a move answers unknown_cell.
+const MoveCells = "ITR_MOVE_CELLS"
+
 // ReadsDirectory are the functions that read the directory, and what each
 // needs of it: the workspace lookup and registration (placement, the
 // slug's claim across cells), the authorizer (a tenant the directory
@@ -202,7 +210,7 @@ var ReadsDirectory = map[routes.Function][]string{
 
 // Optional are the variables the platform stack sets only when configured:
 // no contract requires them.
-var Optional = append([]string{TenantAccountRoles, DirectoryTable, CellID, CellAPIURL}, CloudFrontDownloads...)
+var Optional = append([]string{TenantAccountRoles, DirectoryTable, CellID, CellAPIURL, MoveCells}, CloudFrontDownloads...)
 
 // CheckDirectory fails when fn's environment names the directory by half
 // (some of ReadsDirectory[fn] set, others not): a function that reads the
@@ -276,7 +284,9 @@ var needs = map[routes.Function][][]string{
 	routes.FnAttachments:  {answersBrowsers, lists, tables, tenantData, storesFiles},
 	routes.FnRegistration: {answersBrowsers, lists, tables, startsRuns, sendsMail, findsWorkspaces, admitsBilling},
 	routes.FnTenants:      {answersBrowsers, lists, tables, tenantData, startsRuns, managesKeys, admitsBilling},
-	routes.FnOnboarding:   {tables, tenantData, sharedPool, startsRuns, managesKeys, offboards, sendsMail, admitsBilling},
+	// The shared pool's client: a tenant moving to another cell names it
+	// as its FormerPool (the target pool's trigger signs users in there).
+	routes.FnOnboarding: {tables, tenantData, sharedPool, findsWorkspaces, startsRuns, managesKeys, offboards, sendsMail, admitsBilling},
 	// Stripe's checkout and webhook, the hourly and monthly jobs: a
 	// payment starts a held onboarding run (an event), a plan change moves
 	// the tenant's API key, notices and usage thresholds are mailed.

@@ -3,7 +3,9 @@ package onboarding
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/errs"
@@ -36,6 +38,21 @@ type Cell struct {
 	// APIURL, Region, UserPoolID and ClientID are the cell's API and shared
 	// pool, as the directory names them.
 	APIURL, Region, UserPoolID, ClientID string
+	// Files is the cell's pooled attachments bucket ("": the objects stay
+	// in the source cell's bucket).
+	Files string
+}
+
+// FileMover copies a tenant's attachment objects (the keys under its
+// prefix, attachment.TenantPrefix) between buckets (s3objects.Objects).
+type FileMover interface {
+	// SyncFiles copies to bucket to the tenant's objects of from that it
+	// lacks or holds with another size or ETag, and returns how many.
+	SyncFiles(ctx context.Context, tenantID, from, to string) (int, error)
+	// ListFiles is the tenant's objects in bucket: key -> size.
+	ListFiles(ctx context.Context, tenantID, bucket string) (map[string]int64, error)
+	// DropFiles deletes the tenant's objects in bucket.
+	DropFiles(ctx context.Context, tenantID, bucket string) (int, error)
 }
 
 // CellEntry is what the directory says of a tenant in a cell.
@@ -56,8 +73,28 @@ type CellDirectory interface {
 // Cells are the other cells a tenant may move to. Safe for concurrent
 // use: cells started side by side learn of each other after they start.
 type Cells struct {
-	mu sync.RWMutex
-	m  map[string]Cell
+	mu    sync.RWMutex
+	m     map[string]Cell
+	loads map[string]CellLoader
+}
+
+// CellLoader builds a cell on the first move there (AWS: from the SSM
+// parameter the cell's platform stack publishes, so a cold start makes no
+// network call for it).
+type CellLoader func(ctx context.Context) (Cell, error)
+
+// LoadTimeout bounds a CellLoader.
+const LoadTimeout = 5 * time.Second
+
+// AddLoader makes the cell id a target of moves, built by load when a
+// move first needs it (and again after a failed load).
+func (cs *Cells) AddLoader(id string, load CellLoader) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.loads == nil {
+		cs.loads = map[string]CellLoader{}
+	}
+	cs.loads[id] = load
 }
 
 // Add makes c a target of moves.
@@ -76,9 +113,22 @@ func (cs *Cells) Get(id string) (Cell, bool) {
 		return Cell{}, false
 	}
 	cs.mu.RLock()
-	defer cs.mu.RUnlock()
 	c, ok := cs.m[id]
-	return c, ok
+	load := cs.loads[id]
+	cs.mu.RUnlock()
+	if ok || load == nil {
+		return c, ok
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), LoadTimeout)
+	defer cancel()
+	c, err := load(ctx)
+	if err != nil {
+		slog.Error("a cell to move to cannot be reached", "cell", id, "error", err)
+		return Cell{}, false
+	}
+	c.ID = id
+	cs.Add(c)
+	return c, true
 }
 
 // destination is the side a migration moves a tenant to: this cell's
@@ -91,6 +141,7 @@ type destination struct {
 	keys             APIKeys
 	pooled, platinum Provisioner
 	entry            CellEntry
+	files            string // the cell's pooled bucket
 }
 
 func (d destination) provisioner(t tiers.Name) (Provisioner, error) {
@@ -116,7 +167,7 @@ func (m *Machine) destination(mg *MigrationRecord) (destination, error) {
 	if !ok || m.CellDirectory == nil {
 		return destination{}, errs.E(errs.KindUnprocessable, "unknown_cell", "this cell cannot reach %s", mg.TargetCell)
 	}
-	return destination{cell: c.ID, tenants: c.Tenants, keys: c.Keys, pooled: c.Pooled, platinum: c.Platinum,
+	return destination{cell: c.ID, tenants: c.Tenants, keys: c.Keys, pooled: c.Pooled, platinum: c.Platinum, files: c.Files,
 		entry: CellEntry{Cell: c.ID, APIURL: c.APIURL, Region: c.Region, UserPoolID: c.UserPoolID, ClientID: c.ClientID}}, nil
 }
 
@@ -279,6 +330,13 @@ func (m *Machine) retireCell(ctx context.Context, t tenant.Tenant, mg *Migration
 			return t, err
 		}
 	} else {
+		if m.movesFiles(mg) { // the objects first: the items name them
+			n, err := m.Files.DropFiles(ctx, t.ID, mg.From.Files)
+			if err != nil {
+				return t, err
+			}
+			m.audit(ctx, t.ID, "migration.old_files_deleted", map[string]string{"bucket": mg.From.Files, "objects": fmt.Sprint(n)})
+		}
 		n, err := m.Move.Drop(ctx, t.ID, mg.From)
 		if err != nil {
 			return t, err
@@ -318,8 +376,15 @@ func (m *Machine) rollbackCell(ctx context.Context, t tenant.Tenant, mg *Migrati
 			if err := prov.Destroy(ctx, rec); err != nil {
 				return err
 			}
-		} else if _, err := m.Move.Drop(ctx, t.ID, mg.To); err != nil {
-			return err
+		} else {
+			if m.movesFiles(mg) {
+				if _, err := m.Files.DropFiles(ctx, t.ID, mg.To.Files); err != nil {
+					return err
+				}
+			}
+			if _, err := m.Move.Drop(ctx, t.ID, mg.To); err != nil {
+				return err
+			}
 		}
 	}
 	if rec.APIKeyID != "" {

@@ -54,6 +54,12 @@ type Machine struct {
 	Cells         *Cells
 	CellDirectory CellDirectory
 	CellPool      tenant.FormerPool
+	// Files copies a tenant's attachment objects between buckets, and
+	// FilesBucket is this cell's pooled bucket: a move between cells moves
+	// a pooled tenant's objects to the target cell's (Cell.Files). Nil: the
+	// objects stay where they are.
+	Files       FileMover
+	FilesBucket string
 	// BeforeStep, when set, runs before every step and fails it with its
 	// error: the failure-injection hook of the tests and `make chaos`.
 	BeforeStep func(ctx context.Context, tenantID string, p Phase, s Step) error

@@ -58,6 +58,10 @@ func migrationPlan() []Step {
 type Home struct {
 	Table string `json:"table"`
 	Silo  bool   `json:"silo,omitempty"`
+	// Files is the bucket of the home's attachment objects, set on both
+	// homes of a move between cells (the objects move with the items, and
+	// the Mover writes the records into the new home naming its bucket).
+	Files string `json:"files,omitempty"`
 }
 
 // FamilyDigest is one key family's item count and order-free checksum.
@@ -168,6 +172,9 @@ type MigrationRecord struct {
 	// FromCell is the cell the run started in.
 	TargetCell string `json:"target_cell,omitempty"`
 	FromCell   string `json:"from_cell,omitempty"`
+	// FilesCopied counts the attachment objects copied (a move between
+	// cells), by the copy and by the drain.
+	FilesCopied int `json:"files_copied,omitempty"`
 	// Copied counts the items the copy wrote; CatchUp the writes of each round.
 	Copied  int   `json:"copied"`
 	CatchUp []int `json:"catch_up,omitempty"`
@@ -470,6 +477,9 @@ func (m *Machine) provisionTarget(ctx context.Context, t tenant.Tenant, st *Stat
 		return t, err
 	}
 	mg.To = Home{Table: pl.Table, Silo: tiers.MustGet(st.Tier).Isolation == tiers.Silo}
+	if mg.TargetCell != "" && !mg.From.Silo && !mg.To.Silo && m.Files != nil && m.FilesBucket != "" && dest.files != "" {
+		mg.From.Files, mg.To.Files = m.FilesBucket, dest.files // the pooled buckets of both cells
+	}
 	mg.TargetPool, mg.TargetIssuer, mg.TargetClients, mg.TargetDownloads = pl.UserPoolID, pl.Issuer, pl.ClientIDs, pl.Downloads
 	mg.FromPool = t.UserPoolID
 	if mg.FromPool == "" && t.Issuer == "" && m.Pooled != nil {
@@ -572,7 +582,49 @@ func (m *Machine) copyItems(ctx context.Context, t tenant.Tenant, st *State) (te
 	}
 	mg.Copied = n
 	m.audit(ctx, t.ID, "migration.copied", map[string]string{"items": fmt.Sprint(n), "to": mg.To.Table})
-	return t, nil
+	return t, m.syncFiles(ctx, t, mg)
+}
+
+// movesFiles says whether mg moves the tenant's attachment objects too.
+func (m *Machine) movesFiles(mg *MigrationRecord) bool {
+	return m.Files != nil && mg.From.Files != "" && mg.To.Files != "" && mg.From.Files != mg.To.Files
+}
+
+// syncFiles copies the tenant's objects the new home's bucket lacks (or
+// holds another version of): in the copy, and again in the freeze for
+// the uploads confirmed meanwhile.
+func (m *Machine) syncFiles(ctx context.Context, t tenant.Tenant, mg *MigrationRecord) error {
+	if !m.movesFiles(mg) {
+		return nil
+	}
+	n, err := m.Files.SyncFiles(ctx, t.ID, mg.From.Files, mg.To.Files)
+	if err != nil {
+		return err
+	}
+	mg.FilesCopied += n
+	m.audit(ctx, t.ID, "migration.files_copied", map[string]string{"objects": fmt.Sprint(n), "from": mg.From.Files, "to": mg.To.Files})
+	return nil
+}
+
+// verifyFiles checks that both buckets hold the same objects of the
+// tenant (key and size).
+func (m *Machine) verifyFiles(ctx context.Context, t tenant.Tenant, mg *MigrationRecord) error {
+	if !m.movesFiles(mg) {
+		return nil
+	}
+	src, err := m.Files.ListFiles(ctx, t.ID, mg.From.Files)
+	if err != nil {
+		return err
+	}
+	dst, err := m.Files.ListFiles(ctx, t.ID, mg.To.Files)
+	if err != nil {
+		return err
+	}
+	if !maps.Equal(src, dst) {
+		return errs.E(errs.KindUnprocessable, "verification_failed", "the buckets differ: %d objects of %s in %s, %d in %s",
+			len(src), t.ID, mg.From.Files, len(dst), mg.To.Files)
+	}
+	return nil
 }
 
 func (m *Machine) catchUp(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
@@ -695,14 +747,14 @@ func (m *Machine) drain(ctx context.Context, t tenant.Tenant, st *State) (tenant
 		}
 		mg.Drained, mg.Source, mg.Target, mg.LastWrite = res.Writes, res.Source, res.Target, m.now()
 		m.audit(ctx, t.ID, "migration.drained", map[string]string{"by": res.By, "keys": fmt.Sprint(res.Keys), "writes": fmt.Sprint(res.Writes)})
-		return t, nil
+		return t, m.syncFiles(ctx, t, mg)
 	}
 	n, digest, err := m.Move.Sync(ctx, t.ID, mg.From, mg.To)
 	if err != nil {
 		return t, err
 	}
 	mg.Drained, mg.Source, mg.LastWrite = n, digest, m.now()
-	return t, nil
+	return t, m.syncFiles(ctx, t, mg)
 }
 
 // verify compares the new home, family by family, with what the drain
@@ -729,6 +781,9 @@ func (m *Machine) verify(ctx context.Context, t tenant.Tenant, st *State) (tenan
 			}
 		}
 		return t, errs.E(errs.KindUnprocessable, "verification_failed", "the homes differ: %v", diff)
+	}
+	if err := m.verifyFiles(ctx, t, mg); err != nil {
+		return t, err
 	}
 	items := 0
 	for _, d := range got {

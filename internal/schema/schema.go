@@ -316,3 +316,9 @@ func (n Names) Directory() string { return n.prefix() + "-directory" }
 // Exports is the bucket of offboarding archives in the local cloud (in AWS
 // the platform stack names it and passes ITR_EXPORT_BUCKET).
 func (n Names) Exports() string { return n.prefix() + "-exports" }
+
+// UsagePlanParameterPrefix is the SSM path under which the platform stack
+// of the cell whose prefix is prefix (CellPrefix) keeps each tier's usage
+// plan id ("/issuetracker/usage-plans/"): the functions that manage API
+// keys read it, and the other cells' moves too.
+func UsagePlanParameterPrefix(prefix string) string { return "/" + prefix + "/usage-plans/" }

@@ -126,7 +126,7 @@ func (s Store) Drain(ctx context.Context, tenantID string, from, to onboarding.H
 	case log.Covers(known.read):
 		return s.drainLogged(ctx, tenantID, from, to, known, known.read.Add(-log.Slack))
 	}
-	src, err := s.read(ctx, tenantID, from)
+	src, err := s.readSource(ctx, tenantID, from, to)
 	if err != nil {
 		return onboarding.Drained{}, err
 	}
@@ -168,6 +168,9 @@ func (s Store) drainLogged(ctx context.Context, tenantID string, from, to onboar
 		touched[Family(k)] = true
 	}
 	now, err := s.getItems(ctx, tenantID, from.Table, keys)
+	if err == nil {
+		now, err = relocate(now, from, to)
+	}
 	if err != nil {
 		return onboarding.Drained{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -157,7 +158,7 @@ func (s Store) Sync(ctx context.Context, tenantID string, from, to onboarding.Ho
 	started := time.Now()
 	var src, dst map[string]keyed
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) { src, err = s.read(gctx, tenantID, from); return err })
+	g.Go(func() (err error) { src, err = s.readSource(gctx, tenantID, from, to); return err })
 	g.Go(func() (err error) { dst, err = s.read(gctx, tenantID, to); return err })
 	if err := g.Wait(); err != nil {
 		return 0, nil, err
@@ -169,6 +170,42 @@ func (s Store) Sync(ctx context.Context, tenantID string, from, to onboarding.Ho
 	sum := digest(src)
 	s.Memo.remember(tenantID, to.Table, memo{items: src, read: started, digest: sum})
 	return len(reqs), sum, nil
+}
+
+// BucketAttribute is the attribute of an attachment record naming the
+// bucket of its object (attachmentdb).
+const BucketAttribute = "bucket"
+
+// readSource is read of the old home, as the new home is to hold it.
+func (s Store) readSource(ctx context.Context, tenantID string, from, to onboarding.Home) (map[string]keyed, error) {
+	items, err := s.read(ctx, tenantID, from)
+	if err != nil {
+		return nil, err
+	}
+	return relocate(items, from, to)
+}
+
+// relocate is items as the new home holds them: when the homes' files are
+// in different buckets (a move between cells), the attachment records
+// naming the old home's bucket name the new one's, where the move copies
+// their objects (onboarding.FileMover). items is changed in place.
+func relocate(items map[string]keyed, from, to onboarding.Home) (map[string]keyed, error) {
+	if from.Files == "" || to.Files == "" || from.Files == to.Files {
+		return items, nil
+	}
+	for id, k := range items {
+		if b, ok := k.item[BucketAttribute].(*types.AttributeValueMemberS); !ok || b.Value != from.Files {
+			continue
+		}
+		it := maps.Clone(k.item)
+		it[BucketAttribute] = &types.AttributeValueMemberS{Value: to.Files}
+		moved, err := keyedOf(it)
+		if err != nil {
+			return nil, err
+		}
+		items[id] = moved
+	}
+	return items, nil
 }
 
 // diff is what makes a home holding dst hold src: puts, then deletes.

@@ -25,6 +25,13 @@ var update = flag.Bool("update", false, "rewrite the synthesized templates under
 
 const tenantID = "acme"
 
+// cell1API is the first cell's API as cell-2 is told it (Config.Cells).
+const (
+	cell1API          = "https://abcdef1234.execute-api.us-east-1.amazonaws.com/prod"
+	stacksDefaultCell = "cell-1"
+	cell1Files        = "issuetracker-platform-filesbucket1234-abcdef"
+)
+
 // cell2 is the second cell the app synthesizes beside the first (schema.DefaultCell).
 const cell2 = "cell-2"
 
@@ -131,6 +138,9 @@ func synthesize(out string) (err error) {
 	// cells, whose template make dev's template mode runs.
 	cfg2.Directory = true
 	cfg2.TenantAccounts = map[string]string{crossTenant: crossAccount}
+	// Cell-2 knows the platform's cells (moves, the web app's CSP).
+	cfg2.Cells = map[string]string{stacksDefaultCell: cell1API, cell2: "https://api-2.example.com/prod"}
+	cfg2.CellBuckets = map[string]string{stacksDefaultCell: cell1Files}
 	synth.cell2 = stacks.NewPlatformStack(app, cfg2)
 	cfgX := cfg2
 	cfgX.WebOrigin = "https://app.example.com" // the pipeline passes it as context

@@ -15,6 +15,16 @@ export const e2e = {
   smtpPort: env('E2E_SMTP_PORT', '1027'),
   mailUIPort: env('E2E_MAIL_UI_PORT', '8027'),
   stripePort: env('E2E_STRIPE_PORT', '12131'),
+  /**
+   * E2E_CELLS=2: the platform runs cell-1 (on gatewayAddr) and cell-2 (on
+   * E2E_CELL2_GATEWAY_ADDR) side by side, as make dev CELLS=2 does
+   * (e2e/cells.spec.ts runs only then).
+   */
+  cells: env('E2E_CELLS', '1'),
+  cell2Addr: env('E2E_CELL2_GATEWAY_ADDR', 'localhost:8491'),
+  get cell2URL() {
+    return `http://${this.cell2Addr}`;
+  },
   /** E2E_REUSE=1: drive a platform you started yourself (make dev) instead. */
   reuse: !!process.env.E2E_REUSE,
   stateDir: path.resolve(import.meta.dirname, '..', '..', '.local', 'e2e'),
@@ -32,6 +42,7 @@ export const e2e = {
       MAIL_UI_PORT: this.mailUIPort,
       STRIPE_PORT: this.stripePort,
       ITR_DEV_STATE: this.stateDir,
+      CELL2_GATEWAY_ADDR: this.cell2Addr,
       // The browser suite runs on the in-process platform by default;
       // ITR_DEV_MODE=template (make web-e2e-template) runs it on the
       // template-driven one (functions as Lambda processes).

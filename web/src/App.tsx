@@ -1,6 +1,6 @@
 import { QueryCache, QueryClient, QueryClientProvider, MutationCache } from '@tanstack/react-query';
 import { RouterProvider } from 'react-router';
-import { setTokenSource } from './api/client';
+import { setBaseSource, setTokenSource } from './api/client';
 import { isApiError } from './api/problem';
 import { providerSessions, sessions } from './auth/session';
 import { authFailureOf, notifyAuthFailure } from './auth/guard';
@@ -8,6 +8,10 @@ import { router } from './routes';
 
 // The provider console (/admin) calls the API as Root; every other page as the workspace's user.
 setTokenSource(() => (window.location.pathname.startsWith('/admin') ? providerSessions : sessions).token());
+// A workspace in another cell is called at that cell's API (docs/scale.md, "Cells").
+setBaseSource(() =>
+  window.location.pathname.startsWith('/admin') ? undefined : sessions.get()?.workspace.api_url,
+);
 
 function onError(e: unknown) {
   const f = authFailureOf(e);

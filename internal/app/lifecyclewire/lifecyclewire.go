@@ -20,7 +20,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
@@ -28,6 +30,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/onboarding/localstacks"
 	"github.com/issuetracker/issuetracker/internal/onboarding/s3archive"
 	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
 // FromEnv builds the lifecycle of a deployed function, once per
@@ -67,15 +70,20 @@ func FromEnv(ctx context.Context, env core.Env, d core.Deps) (*onboarding.Servic
 		}
 		return tenantwire.NewLifecycle(d, o), nil
 	}
+	gateway := apigateway.NewFromConfig(cfg)
 	if prefix := os.Getenv(envvars.UsagePlanParameterPrefix); prefix != "" {
 		// Read on the first key operation, not at cold start (apikeys.LazyPlans).
-		o.Keys = apikeys.AWS{C: apigateway.NewFromConfig(cfg), Prefix: d.Names.Prefix, LazyPlans: apikeys.LazyPlansFromSSM(apikeys.SSM{Config: cfg}, prefix)}
+		o.Keys = apikeys.AWS{C: gateway, Prefix: d.Names.Prefix, LazyPlans: apikeys.LazyPlansFromSSM(apikeys.SSM{Config: cfg}, prefix)}
+	}
+	issuer := os.Getenv(envvars.CognitoIssuerBase)
+	if issuer == "" {
+		issuer = fmt.Sprintf("https://cognito-idp.%s.amazonaws.com", cfg.Region)
+	}
+	peers, err := cells.ParsePeers(os.Getenv(envvars.MoveCells))
+	if err != nil {
+		return nil, err
 	}
 	if bus := os.Getenv(envvars.EventBus); bus != "" {
-		issuer := os.Getenv(envvars.CognitoIssuerBase)
-		if issuer == "" {
-			issuer = fmt.Sprintf("https://cognito-idp.%s.amazonaws.com", cfg.Region)
-		}
 		events := eventbridge.NewFromConfig(cfg)
 		roles, err := awsstacks.ParseAccountRoles(os.Getenv(envvars.TenantAccountRoles))
 		if err != nil {
@@ -87,7 +95,25 @@ func FromEnv(ctx context.Context, env core.Env, d core.Deps) (*onboarding.Servic
 		// Runs happen in the onboarding function, not in the API request.
 		o.Driver = func(*onboarding.Machine) onboarding.Driver { return awsstacks.Driver{Events: events, Bus: bus} }
 	}
-	return tenantwire.NewLifecycle(d, o), nil
+	svc := tenantwire.NewLifecycle(d, o)
+	// Moves to the other cells of this account and Region (docs/scale.md):
+	// their keys on their usage plans, named from their prefix like ours.
+	WireMoves(svc.Machine, d, peers, apikeys.SSM{Config: cfg}, func(p cells.Peer) onboarding.APIKeys {
+		return apikeys.AWS{C: gateway, Prefix: p.Prefix, LazyPlans: apikeys.LazyPlansFromSSM(apikeys.SSM{Config: cfg}, schema.UsagePlanParameterPrefix(p.Prefix))}
+	}, issuer, movesFiles(d), os.Getenv(envvars.AttachmentsBucket))
+	return svc, nil
+}
+
+// movesFiles is the attachments' objects (as the tenant) when the
+// function serves files (the onboarding function), else nil.
+func movesFiles(d core.Deps) onboarding.FileMover {
+	if d.Attachments == nil {
+		return nil
+	}
+	if objs, ok := d.Attachments.Objects.(*s3objects.Objects); ok {
+		return objs
+	}
+	return nil
 }
 
 // WithLifecycle builds d.Lifecycle (FromEnv) once the steps before it

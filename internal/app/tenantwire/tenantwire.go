@@ -22,6 +22,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
 	"github.com/issuetracker/issuetracker/internal/billing"
+	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/health"
@@ -239,4 +240,20 @@ func (f filesData) Delete(ctx context.Context, t tenant.Tenant) (int, error) {
 		return 0, fmt.Errorf("delete attachments of %s: %w", t.ID, err)
 	}
 	return f.Data.Delete(ctx, t)
+}
+
+// DirectoryMoves is the global directory as a move between cells writes
+// it (onboarding.CellDirectory).
+type DirectoryMoves struct{ D cells.Directory }
+
+// CellOf implements onboarding.CellDirectory.
+func (m DirectoryMoves) CellOf(ctx context.Context, tenantID string) (string, error) {
+	e, err := m.D.Get(ctx, tenantID)
+	return e.Cell, err
+}
+
+// Switch implements onboarding.CellDirectory.
+func (m DirectoryMoves) Switch(ctx context.Context, tenantID, from string, to onboarding.CellEntry) error {
+	return m.D.Switch(ctx, tenantID, from, cells.Entry{Cell: to.Cell, Tier: to.Tier, APIURL: to.APIURL, Region: to.Region,
+		UserPoolID: to.UserPoolID, ClientID: to.ClientID})
 }

@@ -14,8 +14,44 @@ export function setTokenSource(t: TokenSource) {
   tokenSource = t;
 }
 
+/** Supplies the API of the current workspace's cell (undefined: this deployment's). */
+export type BaseSource = () => string | undefined;
+
+let baseSource: BaseSource = () => undefined;
+
+export function setBaseSource(b: BaseSource) {
+  baseSource = b;
+}
+
+/**
+ * request sent to base instead of this deployment's API: a workspace in
+ * another cell (the workspace lookup's api_url) is served by that cell's API
+ * only. Calls already addressed elsewhere (a registration's redirect) stay.
+ */
+export async function rebase(request: Request, own: string, base: string | undefined): Promise<Request> {
+  const from = own.replace(/\/$/, '');
+  const to = base?.replace(/\/$/, '');
+  if (!to || to === from || !request.url.startsWith(from + '/')) return request;
+  // The body is read, not passed on as a stream: Chromium refuses a
+  // Request made from a streaming body without duplex.
+  const body = ['GET', 'HEAD'].includes(request.method) ? undefined : await request.arrayBuffer();
+  return new Request(to + request.url.slice(from.length), {
+    method: request.method,
+    headers: request.headers,
+    body,
+    signal: request.signal,
+    credentials: request.credentials,
+    mode: request.mode,
+    cache: request.cache,
+    redirect: request.redirect,
+  });
+}
+
 const auth: Middleware = {
   async onRequest({ request }) {
+    const base = baseSource();
+    if (base)
+      request = await rebase(request, new URL(config().api_url, globalThis.location?.href).href, base);
     const token = await tokenSource();
     if (token && !request.headers.has('Authorization'))
       request.headers.set('Authorization', `Bearer ${token}`);

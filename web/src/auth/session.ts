@@ -8,6 +8,8 @@ export interface Workspace {
   user_pool_id: string;
   client_id: string;
   region: string;
+  /** Its cell's API when the platform has cells (another cell's: call it there). */
+  api_url?: string;
 }
 
 export interface Session {
