@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -407,6 +408,18 @@ func TestMigrationDrainsTheWritesMadeAfterTheLastCatchUp(t *testing.T) {
 			}
 		}
 		require.NotNil(t, drained, "the drain is audited")
+		// So did every catch-up round after the copy: none read a home whole.
+		var caught map[string]any
+		for _, r := range res.Map(t)["items"].([]any) {
+			if rec := r.(map[string]any); rec["action"] == "migration.caught_up" {
+				caught = rec["detail"].(map[string]any)
+				break
+			}
+		}
+		require.NotNil(t, caught, "the catch-up is audited")
+		for _, by := range strings.Split(caught["by"].(string), ",") {
+			assert.Equal(t, onboarding.DrainKeyLog, by, "every round read only logged keys: %v", caught)
+		}
 		assert.Equal(t, onboarding.DrainKeyLog, drained["by"])
 		keys, _ := strconv.Atoi(drained["keys"].(string))
 		assert.Positive(t, keys)

@@ -154,25 +154,61 @@ func (s Store) Drain(ctx context.Context, tenantID string, from, to onboarding.H
 	return onboarding.Drained{Writes: len(reqs), Source: digest(src), Target: digest(target), By: onboarding.DrainReadOld}, nil
 }
 
-// drainLogged is the drain of a run whose key log covers the last Sync:
-// O(keys logged since), whatever the tenant's size.
-func (s Store) drainLogged(ctx context.Context, tenantID string, from, to onboarding.Home, known memo, since time.Time) (onboarding.Drained, error) {
-	logged, err := keylog.Keys(tenancy.WithTenant(ctx, tenantID), s.DB, from.Table, tenantID, since)
-	if err != nil {
-		return onboarding.Drained{}, err
+// CatchUp implements onboarding.Drainer: one catch-up round. With a memo
+// of the last round whose read the key log covers, it reads from the old
+// home only the keys logged since that read began (less the slack), writes
+// the difference and moves the memo on (O(changes), whatever the tenant's
+// size); otherwise it is a whole Sync of both homes.
+func (s Store) CatchUp(ctx context.Context, tenantID string, from, to onboarding.Home, log onboarding.KeyLog) (onboarding.Round, error) {
+	known, ok := s.Memo.peek(tenantID, to.Table)
+	if !ok || !log.Covers(known.read) {
+		n, _, err := s.Sync(ctx, tenantID, from, to)
+		return onboarding.Round{Writes: n, By: onboarding.DrainReadBoth}, err
 	}
-	keys := make([]map[string]types.AttributeValue, 0, len(logged))
+	began := time.Now()
+	s.Memo.forget(tenantID, to.Table) // until the writes are done
+	r, err := s.applyLogged(ctx, tenantID, from, to, known, known.read.Add(-log.Slack))
+	if err != nil {
+		return onboarding.Round{}, err
+	}
+	items := maps.Clone(known.items)
+	for id := range r.logged {
+		delete(items, id)
+		if k, ok := r.now[id]; ok {
+			items[id] = k
+		}
+	}
+	s.Memo.remember(tenantID, to.Table, memo{items: items, read: began, digest: overlay(known, r.touched, r.logged, r.now)})
+	return onboarding.Round{Writes: len(r.reqs), Keys: len(r.logged), By: onboarding.DrainKeyLog}, nil
+}
+
+// logged is what a round driven by the key log read and wrote.
+type logged struct {
+	logged  map[string]map[string]types.AttributeValue // the keys logged, by id
+	now     map[string]keyed                           // the old home's items of those keys, as read
+	touched map[string]bool                            // their key families
+	reqs    []types.WriteRequest                       // what was written into the new home
+}
+
+// applyLogged reads from the old home the keys logged since since, and
+// writes into the new one (which holds known.items) what differs.
+func (s Store) applyLogged(ctx context.Context, tenantID string, from, to onboarding.Home, known memo, since time.Time) (logged, error) {
+	keys, err := keylog.Keys(tenancy.WithTenant(ctx, tenantID), s.DB, from.Table, tenantID, since)
+	if err != nil {
+		return logged{}, err
+	}
+	list := make([]map[string]types.AttributeValue, 0, len(keys))
 	touched := map[string]bool{}
-	for _, k := range logged {
-		keys = append(keys, k)
+	for _, k := range keys {
+		list = append(list, k)
 		touched[Family(k)] = true
 	}
-	now, err := s.getItems(ctx, tenantID, from.Table, keys)
+	now, err := s.getItems(ctx, tenantID, from.Table, list)
 	if err != nil {
-		return onboarding.Drained{}, err
+		return logged{}, err
 	}
 	var reqs []types.WriteRequest
-	for id, k := range logged {
+	for id, k := range keys {
 		cur, inOld := now[id]
 		was, inNew := known.items[id]
 		switch {
@@ -183,11 +219,21 @@ func (s Store) drainLogged(ctx context.Context, tenantID string, from, to onboar
 		}
 	}
 	if err := s.write(ctx, tenantID, to.Table, reqs); err != nil {
+		return logged{}, err
+	}
+	return logged{logged: keys, now: now, touched: touched, reqs: reqs}, nil
+}
+
+// drainLogged is the drain of a run whose key log covers the last round:
+// O(keys logged since), whatever the tenant's size.
+func (s Store) drainLogged(ctx context.Context, tenantID string, from, to onboarding.Home, known memo, since time.Time) (onboarding.Drained, error) {
+	r, err := s.applyLogged(ctx, tenantID, from, to, known, since)
+	if err != nil {
 		return onboarding.Drained{}, err
 	}
-	written := make([]map[string]types.AttributeValue, 0, len(reqs))
-	for _, r := range reqs {
-		written = append(written, reqKey(r))
+	written := make([]map[string]types.AttributeValue, 0, len(r.reqs))
+	for _, q := range r.reqs {
+		written = append(written, reqKey(q))
 	}
 	got, err := s.getItems(ctx, tenantID, to.Table, written)
 	if err != nil {
@@ -196,9 +242,9 @@ func (s Store) drainLogged(ctx context.Context, tenantID string, from, to onboar
 	// The old home is the memo with the logged keys as read now; the new
 	// one the checked memo with the written keys as read back. Only the
 	// families these keys belong to are hashed again.
-	src := overlay(known, touched, logged, now)
-	dst := overlay(known, touched, keyIDs(written), got)
-	return onboarding.Drained{Writes: len(reqs), Source: src, Target: dst, Keys: len(logged), By: onboarding.DrainKeyLog}, nil
+	src := overlay(known, r.touched, r.logged, r.now)
+	dst := overlay(known, r.touched, keyIDs(written), got)
+	return onboarding.Drained{Writes: len(r.reqs), Source: src, Target: dst, Keys: len(r.logged), By: onboarding.DrainKeyLog}, nil
 }
 
 // overlay is the digest of the memo's items with the items of keys
