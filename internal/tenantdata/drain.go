@@ -171,14 +171,16 @@ func (s Store) CatchUp(ctx context.Context, tenantID string, from, to onboarding
 	if err != nil {
 		return onboarding.Round{}, err
 	}
-	items := maps.Clone(known.items)
+	// The memo moves on in place (it is no longer in the SyncMemo): the
+	// new home now holds the logged keys as read.
+	sum := overlay(known.digest, known.items, r.logged, r.now)
 	for id := range r.logged {
-		delete(items, id)
+		delete(known.items, id)
 		if k, ok := r.now[id]; ok {
-			items[id] = k
+			known.items[id] = k
 		}
 	}
-	s.Memo.remember(tenantID, to.Table, memo{items: items, read: began, digest: overlay(known, r.touched, r.logged, r.now)})
+	s.Memo.remember(tenantID, to.Table, memo{items: known.items, read: began, digest: sum})
 	return onboarding.Round{Writes: len(r.reqs), Keys: len(r.logged), By: onboarding.DrainKeyLog}, nil
 }
 
@@ -198,10 +200,8 @@ func (s Store) applyLogged(ctx context.Context, tenantID string, from, to onboar
 		return logged{}, err
 	}
 	list := make([]map[string]types.AttributeValue, 0, len(keys))
-	touched := map[string]bool{}
 	for _, k := range keys {
 		list = append(list, k)
-		touched[Family(k)] = true
 	}
 	now, err := s.getItems(ctx, tenantID, from.Table, list)
 	if err != nil {
@@ -221,7 +221,7 @@ func (s Store) applyLogged(ctx context.Context, tenantID string, from, to onboar
 	if err := s.write(ctx, tenantID, to.Table, reqs); err != nil {
 		return logged{}, err
 	}
-	return logged{logged: keys, now: now, touched: touched, reqs: reqs}, nil
+	return logged{logged: keys, now: now, reqs: reqs}, nil
 }
 
 // drainLogged is the drain of a run whose key log covers the last round:
@@ -240,36 +240,11 @@ func (s Store) drainLogged(ctx context.Context, tenantID string, from, to onboar
 		return onboarding.Drained{}, err
 	}
 	// The old home is the memo with the logged keys as read now; the new
-	// one the checked memo with the written keys as read back. Only the
-	// families these keys belong to are hashed again.
-	src := overlay(known, r.touched, r.logged, r.now)
-	dst := overlay(known, r.touched, keyIDs(written), got)
+	// one the checked memo with the written keys as read back: both
+	// digests move on by these items only (sum.go).
+	src := overlay(known.digest, known.items, r.logged, r.now)
+	dst := overlay(known.digest, known.items, keyIDs(written), got)
 	return onboarding.Drained{Writes: len(r.reqs), Source: src, Target: dst, Keys: len(r.logged), By: onboarding.DrainKeyLog}, nil
-}
-
-// overlay is the digest of the memo's items with the items of keys
-// replaced by cur (absent there: deleted), hashing again only the touched
-// families and taking the others from the memo's digest.
-func overlay(known memo, touched map[string]bool, keys map[string]map[string]types.AttributeValue, cur map[string]keyed) map[string]onboarding.FamilyDigest {
-	view := map[string]keyed{}
-	for id, k := range known.items {
-		if _, replaced := keys[id]; !replaced && touched[Family(k.item)] {
-			view[id] = k
-		}
-	}
-	for id := range keys {
-		if k, ok := cur[id]; ok {
-			view[id] = k
-		}
-	}
-	out := map[string]onboarding.FamilyDigest{}
-	for f, d := range known.digest {
-		if !touched[f] {
-			out[f] = d
-		}
-	}
-	maps.Copy(out, digestOf(view, touched))
-	return out
 }
 
 func keyIDs(keys []map[string]types.AttributeValue) map[string]map[string]types.AttributeValue {
