@@ -93,6 +93,10 @@ type Mover interface {
 type Drainer interface {
 	CatchUp(ctx context.Context, tenantID string, from, to Home, log KeyLog) (Round, error)
 	CheckTarget(ctx context.Context, tenantID string, to Home) error
+	// CheckSource reads the old home whole against what the rounds know
+	// of it, less the keys logged since; a difference is a write that
+	// bypassed the log: it is copied (before the freeze) and counted.
+	CheckSource(ctx context.Context, tenantID string, from, to Home, log KeyLog) (int, error)
 	Drain(ctx context.Context, tenantID string, from, to Home, log KeyLog) (Drained, error)
 }
 
@@ -668,11 +672,17 @@ func (m *Machine) catchUp(ctx context.Context, t tenant.Tenant, st *State) (tena
 	if err := d.CheckTarget(ctx, t.ID, mg.To); err != nil {
 		return t, err
 	}
+	// And the old home whole, against what the rounds know of it: the
+	// log-driven rounds and drain trust the log only after this.
+	unlogged, err := d.CheckSource(ctx, t.ID, mg.From, mg.To, log)
+	if err != nil {
+		return t, err
+	}
 	if _, err := round(); err != nil {
 		return t, err
 	}
 	m.audit(ctx, t.ID, "migration.caught_up", map[string]string{"rounds": fmt.Sprint(mg.CatchUp),
-		"by": strings.Join(by, ","), "keys": fmt.Sprint(keys)})
+		"by": strings.Join(by, ","), "keys": fmt.Sprint(keys), "unlogged": fmt.Sprint(unlogged)})
 	return t, nil
 }
 

@@ -111,6 +111,67 @@ func (s Store) CheckTarget(ctx context.Context, tenantID string, to onboarding.H
 	return nil
 }
 
+// CheckSource implements onboarding.Drainer: the old home, read whole,
+// holds what the memo says but for the keys logged since the memo's read
+// began (less the slack), which the next round or the drain reads. Any
+// other difference is a write that bypassed the key log; it is copied
+// into the new home (and the memo) here, before the freeze, and counted,
+// so the rounds' and the drain's log-derived digests rest on a whole read
+// of the old home, and the log is trusted only for the writes made after
+// it. Without a memo or a log it checks nothing (the rounds and the drain
+// then read whole anyway).
+func (s Store) CheckSource(ctx context.Context, tenantID string, from, to onboarding.Home, log onboarding.KeyLog) (int, error) {
+	known, ok := s.Memo.peek(tenantID, to.Table)
+	if !ok || !log.Covers(known.read) {
+		return 0, nil
+	}
+	old, err := s.read(ctx, tenantID, from)
+	if err != nil {
+		return 0, err
+	}
+	// Read after the old home: a key written during that read is logged.
+	logged, err := keylog.Keys(tenancy.WithTenant(ctx, tenantID), s.DB, from.Table, tenantID, known.read.Add(-log.Slack))
+	if err != nil {
+		return 0, err
+	}
+	stray := map[string]map[string]types.AttributeValue{}
+	var reqs []types.WriteRequest
+	for id, k := range old {
+		if _, ok := logged[id]; ok {
+			continue
+		}
+		if was, ok := known.items[id]; !ok || was.line != k.line {
+			stray[id] = keyOf(k.item)
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: k.item}})
+		}
+	}
+	for id, k := range known.items {
+		if _, ok := logged[id]; ok {
+			continue
+		}
+		if _, ok := old[id]; !ok {
+			stray[id] = keyOf(k.item)
+			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: keyOf(k.item)}})
+		}
+	}
+	if len(reqs) == 0 {
+		return 0, nil
+	}
+	s.Memo.forget(tenantID, to.Table) // until the writes are done
+	if err := s.write(ctx, tenantID, to.Table, reqs); err != nil {
+		return 0, err
+	}
+	sum := overlay(known.digest, known.items, stray, old)
+	for id := range stray {
+		delete(known.items, id)
+		if k, ok := old[id]; ok {
+			known.items[id] = k
+		}
+	}
+	s.Memo.remember(tenantID, to.Table, memo{items: known.items, read: known.read, digest: sum})
+	return len(reqs), nil
+}
+
 // Drain implements onboarding.Drainer.
 func (s Store) Drain(ctx context.Context, tenantID string, from, to onboarding.Home, log onboarding.KeyLog) (onboarding.Drained, error) {
 	known, ok := s.Memo.take(tenantID, to.Table)

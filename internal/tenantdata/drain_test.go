@@ -241,3 +241,56 @@ func TestCatchUpRoundsReadOnlyTheKeysLoggedSinceThePreviousRound(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, onboarding.DrainReadBoth, r.By)
 }
+
+// CheckSource reads the old home whole before the freeze, against what the
+// log-driven rounds know of it: a write that bypassed the key log (an
+// unlogged put and delete) is found, copied into the new home and
+// counted, while a logged write since the last round is left to the next
+// round. The drain's log-derived digests then equal whole reads.
+func TestCheckSourceCopiesWritesThatBypassedTheLog(t *testing.T) {
+	base := tenancy.WithTenant(context.Background(), "t4")
+	db, names := testenv.Tables(t)
+	to := onboarding.Home{Table: names.App() + "-t4", Silo: true}
+	require.NoError(t, dynamo.EnsureTable(base, db, schema.App, to.Table))
+	from := onboarding.Home{Table: names.App()}
+	p := schema.TenantKeyPrefix("t4")
+	logged := keylog.With(base, &keylog.Target{Tenant: "t4", Table: from.Table, DB: db})
+	put := func(ctx context.Context, pk, sk string) {
+		_, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(from.Table), Item: every(pk, sk)})
+		require.NoError(t, err)
+	}
+	for i := range 10 {
+		put(base, fmt.Sprintf("%sISSUE#%02d", p, i), "META")
+	}
+	log := onboarding.KeyLog{Since: time.Now().Add(-time.Minute), Slack: 10 * time.Millisecond}
+	s := tenantdata.Store{DB: db, Memo: tenantdata.NewSyncMemo()}
+	_, _, err := s.Sync(base, "t4", from, to)
+	require.NoError(t, err)
+	time.Sleep(30 * time.Millisecond)
+
+	put(base, p+"ISSUE#50", "META") // unlogged: no round would read it
+	_, err = db.DeleteItem(base, &dynamodb.DeleteItemInput{TableName: aws.String(from.Table), Key: map[string]types.AttributeValue{
+		schema.PK: &types.AttributeValueMemberS{Value: p + "ISSUE#03"}, schema.SK: &types.AttributeValueMemberS{Value: "META"}}})
+	require.NoError(t, err)
+	put(logged, p+"ISSUE#51", "META") // logged: the next round's
+	n, err := s.CheckSource(base, "t4", from, to, log)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n, "the unlogged put and delete, not the logged write")
+	require.NoError(t, s.CheckTarget(base, "t4", to), "copied into the new home and the memo alike")
+	time.Sleep(30 * time.Millisecond)
+	r, err := s.CatchUp(base, "t4", from, to, log)
+	require.NoError(t, err)
+	assert.Equal(t, onboarding.Round{Writes: 1, Keys: 1, By: onboarding.DrainKeyLog}, r)
+
+	time.Sleep(30 * time.Millisecond)
+	res, err := s.Drain(base, "t4", from, to, log)
+	require.NoError(t, err)
+	assert.Equal(t, onboarding.DrainKeyLog, res.By)
+	oldWhole, err := s.Digest(base, "t4", from)
+	require.NoError(t, err)
+	newWhole, err := s.Digest(base, "t4", to)
+	require.NoError(t, err)
+	assert.Equal(t, oldWhole, res.Source)
+	assert.Equal(t, newWhole, res.Target)
+	assert.Equal(t, res.Source, res.Target)
+}

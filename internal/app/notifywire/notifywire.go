@@ -201,7 +201,7 @@ func ServeActivityStream() {
 	// flushed after each purging batch and at shutdown. No threshold
 	// mail: a purge only lowers the figure.
 	deps.Meter = &usage.Meter{Store: usagedb.New(deps.Control(), deps.Names)}
-	stream := changes.LambdaHandler(changes.HomeOnly(analyticswire.HomesFromEnv(db), ActivityConsumer(db, 0, WebhookQueueFromEnv(cfg), files, deps.Meter)), notifydb.Filter)
+	stream := changes.LambdaHandler(changes.HomeOnly(analyticswire.HomesFromEnv(db), db, ActivityConsumer(db, 0, WebhookQueueFromEnv(cfg), files, deps.Meter)), notifydb.Filter)
 	lambda.StartWithOptions(func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var job struct {
 			Job string `json:"job"`
