@@ -14,6 +14,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
 	"github.com/issuetracker/issuetracker/internal/attachment/attachmentdb"
 	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/keylog"
 	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
 	"github.com/issuetracker/issuetracker/internal/schema"
 )
@@ -51,8 +52,26 @@ func analyticsConsumer(scope constructs.Construct, table *datastore.Table, root,
 		},
 	}))
 	readsTenantHomes(c, prefix)
+	logsMigrationKeys(c, table)
 	mon.WatchStreamConsumer(StreamAnalyticsFunction, c.Function.Function, c.Function.Timeout, c.DLQ, awscdk.Duration_Minutes(jsii.Number(StreamLagAlarmMinutes)))
 	return c
+}
+
+// logsMigrationKeys lets a consumer put items of the tenants' migration
+// key logs (T#*#MIGLOG, internal/keylog) in its table: while a tier
+// migration copies a tenant, the consumer's own writes for it log their
+// keys first (changes.HomeOnly), so the migration carries them into the
+// new home. PutItem only, of log items only.
+func logsMigrationKeys(c *streamconsumer.Consumer, table *datastore.Table) {
+	c.Function.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("WriteMigrationKeyLog"),
+		Actions:   jsii.Strings("dynamodb:PutItem"),
+		Resources: &[]*string{table.Table.TableArn()},
+		Conditions: &map[string]interface{}{
+			"ForAllValues:StringLike": map[string]interface{}{"dynamodb:LeadingKeys": []string{keylog.LeadingKeysPattern}},
+			"Null":                    map[string]interface{}{"dynamodb:LeadingKeys": "false"},
+		},
+	}))
 }
 
 // readsTenantHomes lets a consumer read tenant records of the platform's
@@ -170,6 +189,7 @@ func activityConsumer(scope constructs.Construct, table *datastore.Table, files 
 	st := awscdk.Stack_Of(scope)
 	grantWebhookQueue(c.Function.Role, webhookQueueARN(st, prefix))
 	readsTenantHomes(c, prefix)
+	logsMigrationKeys(c, table)
 	metersStorage(c, prefix)
 	c.Function.Function.AddEnvironment(jsii.String(envvars.WebhookQueueURL), webhookQueueURL(st, prefix), nil)
 	mon.WatchStreamConsumer(StreamActivityFunction, c.Function.Function, c.Function.Timeout, c.DLQ, awscdk.Duration_Minutes(jsii.Number(StreamLagAlarmMinutes)))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,8 +15,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
+	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/testing/apitest"
 	"github.com/stretchr/testify/assert"
@@ -407,6 +412,18 @@ func TestMigrationDrainsTheWritesMadeAfterTheLastCatchUp(t *testing.T) {
 			}
 		}
 		require.NotNil(t, drained, "the drain is audited")
+		// So did every catch-up round after the copy: none read a home whole.
+		var caught map[string]any
+		for _, r := range res.Map(t)["items"].([]any) {
+			if rec := r.(map[string]any); rec["action"] == "migration.caught_up" {
+				caught = rec["detail"].(map[string]any)
+				break
+			}
+		}
+		require.NotNil(t, caught, "the catch-up is audited")
+		for _, by := range strings.Split(caught["by"].(string), ",") {
+			assert.Equal(t, onboarding.DrainKeyLog, by, "every round read only logged keys: %v", caught)
+		}
 		assert.Equal(t, onboarding.DrainKeyLog, drained["by"])
 		keys, _ := strconv.Atoi(drained["keys"].(string))
 		assert.Positive(t, keys)
@@ -416,5 +433,87 @@ func TestMigrationDrainsTheWritesMadeAfterTheLastCatchUp(t *testing.T) {
 		comments := owner.Do("GET", "/v1/issues/"+between[len(between)-1]+"/comments", nil)
 		require.Equal(t, 200, comments.Status)
 		assert.Contains(t, string(comments.Body), "a note between")
+	}
+}
+
+// A change-stream consumer's writes made while a migration copies the
+// tenant reach the new home: changes.HomeOnly runs the consumer (here the
+// real analytics consumer, as its stream function and the local poller
+// do) with the tenant's key log, so the catch-up rounds, which read only
+// logged keys after the copy, carry its items over. Both ways.
+func TestMigrationCarriesTheStreamConsumersWritesMadeDuringTheCopy(t *testing.T) {
+	w := apitest.NewWorld(t)
+	svc := w.Deps.Lifecycle
+	svc.Migration = onboarding.MigrationOptions{Settle: 50 * time.Millisecond, Grace: time.Millisecond}
+	owner := w.As("owner@globex.test")
+	ctx := context.Background()
+	db := w.Deps.DB
+	reg := tenantdb.New(w.Deps.Control(), w.Deps.Names)
+	consumer := changes.HomeOnly(app.Homes(reg), db, app.AnalyticsConsumer(analyticsdb.Store{DB: db}))
+	analyticsKeys := func(table string) map[string]bool {
+		out := map[string]bool{}
+		p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true),
+			FilterExpression:          aws.String("begins_with(pk, :an)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":an": &types.AttributeValueMemberS{Value: schema.TenantKeyPrefix("globex") + analyticsdb.KeyInfix}}})
+		for p.HasMorePages() {
+			pg, err := p.NextPage(tenancy.WithTenant(ctx, "globex"))
+			require.NoError(t, err)
+			for _, it := range pg.Items {
+				out[it["pk"].(*types.AttributeValueMemberS).Value+"|"+it["sk"].(*types.AttributeValueMemberS).Value] = true
+			}
+		}
+		return out
+	}
+	var written map[string]bool
+	for i, tier := range []string{"platinum", "basic"} {
+		res := owner.Do("POST", "/v1/issues", map[string]any{"title": fmt.Sprintf("counted by analytics %d", i)})
+		require.Equal(t, 201, res.Status, string(res.Body))
+		issue := res.Map(t)["id"].(string)
+		written = nil
+		svc.BeforeStep = func(hctx context.Context, id string, p onboarding.Phase, s onboarding.Step) error {
+			if id != "globex" || p != onboarding.PhaseMigration || s != onboarding.StepCatchUp || written != nil {
+				return nil
+			}
+			// The copy is done: the consumer handles the issue's creation now.
+			tn, err := reg.Get(hctx, "globex")
+			if err != nil {
+				return err
+			}
+			before := analyticsKeys(tn.Table)
+			key := map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: schema.TenantKeyPrefix("globex") + "ISSUE#" + issue},
+				"sk": &types.AttributeValueMemberS{Value: "ISSUE"}}
+			got, err := db.GetItem(tenancy.WithTenant(hctx, "globex"), &dynamodb.GetItemInput{TableName: aws.String(tn.Table), Key: key, ConsistentRead: aws.Bool(true)})
+			if err != nil {
+				return err
+			}
+			if got.Item == nil {
+				return fmt.Errorf("issue %s not in %s", issue, tn.Table)
+			}
+			ch := changes.Change{Table: tn.Table, TenantID: "globex", Entity: "issue", Op: changes.Insert, PK: key["pk"].(*types.AttributeValueMemberS).Value,
+				SK: "ISSUE", New: got.Item, At: time.Now(), EventID: "during-the-copy-" + tier, Seq: "1"}
+			if err := consumer.Handle(hctx, []changes.Change{ch}); err != nil {
+				return err
+			}
+			written = map[string]bool{}
+			for k := range analyticsKeys(tn.Table) {
+				if !before[k] {
+					written[k] = true
+				}
+			}
+			return nil
+		}
+		res = w.Root().Do("POST", "/v1/admin/tenants/globex/migration", map[string]any{"tier": tier})
+		require.Equal(t, 202, res.Status, string(res.Body))
+		st, err := svc.States.Get(ctx, "globex")
+		require.NoError(t, err)
+		require.Empty(t, st.Error)
+		require.NotEmpty(t, written, "the consumer wrote analytics items during the copy")
+		tn, err := reg.Get(ctx, "globex")
+		require.NoError(t, err)
+		require.Equal(t, st.Migration.To.Table, tn.Table)
+		now := analyticsKeys(tn.Table)
+		for k := range written {
+			assert.True(t, now[k], "%s: the consumer's item written during the copy is in the new home %s", k, tn.Table)
+		}
 	}
 }

@@ -3,11 +3,23 @@ package changes
 import (
 	"context"
 	"time"
+
+	"github.com/issuetracker/issuetracker/internal/keylog"
 )
 
-// HomeFunc says where a tenant's data lives now and since when (the
-// registry's table and HomeSince).
-type HomeFunc func(ctx context.Context, tenantID string) (table string, since time.Time, err error)
+// Home is where a tenant's data lives now, since when, and whether a tier
+// migration is copying it (the registry's table, HomeSince, KeyLogSince).
+type Home struct {
+	Table string
+	Since time.Time
+	// LogSince is set while a tier migration copies the tenant: writes
+	// into Table log their keys (internal/keylog) from then on.
+	LogSince time.Time
+}
+
+// HomeFunc says where a tenant's data lives now (Home; a zero Home for a
+// tenant that has none: its changes are skipped).
+type HomeFunc func(ctx context.Context, tenantID string) (Home, error)
 
 // HomeOnly passes a consumer only the changes of a tenant's current home
 // made since it became the home. A tier migration writes a copy of every
@@ -16,14 +28,18 @@ type HomeFunc func(ctx context.Context, tenantID string) (table string, since ti
 // count them again nor notifications go out twice. The switch waits for a
 // whole second (records are stamped to the second), so the copy's records
 // are all older than HomeSince. One registry read per tenant per batch.
-func HomeOnly(home HomeFunc, c Consumer) Consumer {
+//
+// While a migration copies a tenant, the consumer's writes for it (its
+// analytics, notification, attachment and webhook items, written into the
+// home the change came from) log their keys through log, as the API's
+// writes do, so the migration's catch-up rounds and drain carry them into
+// the new home (docs/migration.md "Stream consumers"). The batch is then
+// handled in parts: the changes of each such tenant under its own log.
+func HomeOnly(home HomeFunc, log keylog.Putter, c Consumer) Consumer {
 	return ConsumerFunc(func(ctx context.Context, batch []Change) error {
-		type where struct {
-			table string
-			since time.Time
-		}
-		homes := map[string]where{}
+		homes := map[string]Home{}
 		out := batch[:0:0]
+		logging := map[string]bool{}
 		for _, ch := range batch {
 			if ch.TenantID == "" {
 				out = append(out, ch)
@@ -31,20 +47,51 @@ func HomeOnly(home HomeFunc, c Consumer) Consumer {
 			}
 			h, ok := homes[ch.TenantID]
 			if !ok {
-				table, since, err := home(ctx, ch.TenantID)
-				if err != nil {
+				var err error
+				if h, err = home(ctx, ch.TenantID); err != nil {
 					return err
 				}
-				h = where{table, since}
 				homes[ch.TenantID] = h
 			}
-			if ch.Table == h.table && !ch.At.Before(h.since) {
+			if ch.Table == h.Table && !ch.At.Before(h.Since) {
 				out = append(out, ch)
+				if !h.LogSince.IsZero() && log != nil {
+					logging[ch.TenantID] = true
+				}
 			}
 		}
 		if len(out) == 0 {
 			return nil
 		}
-		return c.Handle(ctx, out)
+		if len(logging) == 0 {
+			return c.Handle(ctx, out)
+		}
+		// The others first, together; then each migrating tenant's
+		// changes (in their order) with its writes logged.
+		var rest []Change
+		parts := map[string][]Change{}
+		var order []string
+		for _, ch := range out {
+			if !logging[ch.TenantID] {
+				rest = append(rest, ch)
+				continue
+			}
+			if _, ok := parts[ch.TenantID]; !ok {
+				order = append(order, ch.TenantID)
+			}
+			parts[ch.TenantID] = append(parts[ch.TenantID], ch)
+		}
+		if len(rest) > 0 {
+			if err := c.Handle(ctx, rest); err != nil {
+				return err
+			}
+		}
+		for _, id := range order {
+			tctx := keylog.With(ctx, &keylog.Target{Tenant: id, Table: homes[id].Table, DB: log})
+			if err := c.Handle(tctx, parts[id]); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }

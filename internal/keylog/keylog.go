@@ -49,6 +49,11 @@ const Expiry = 7 * 24 * time.Hour
 // Attribute holding a log item's keys: a list of {pk, sk} maps.
 const attrKeys = "keys"
 
+// LeadingKeysPattern matches the log's partition key of any tenant (IAM
+// StringLike): the grant of a writer that is not the tenant (the stream
+// consumers, whose writes during a migration log their keys too).
+const LeadingKeysPattern = schema.TenantKeyPrefixStem + "*#" + Family
+
 // PK is the log's partition key for a tenant.
 func PK(tenantID string) string { return schema.TenantKeyPrefix(tenantID) + Family }
 

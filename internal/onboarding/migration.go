@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/audit"
@@ -88,8 +89,18 @@ type Mover interface {
 // old home, writes the difference and reads back what it wrote, and
 // returns both homes' digests (the new one from the checked state and the
 // read-back items), so verify reads nothing (tenantdata.Store).
+//
+// CatchUp is one catch-up round: with the key log covering the previous
+// round's read, it reads only the keys logged since (O(changes)), so the
+// rounds shrink to the writes made meanwhile and the last one before the
+// freeze is short; otherwise it is a whole Sync.
 type Drainer interface {
+	CatchUp(ctx context.Context, tenantID string, from, to Home, log KeyLog) (Round, error)
 	CheckTarget(ctx context.Context, tenantID string, to Home) error
+	// CheckSource reads the old home whole against what the rounds know
+	// of it, less the keys logged since; a difference is a write that
+	// bypassed the log: it is copied (before the freeze) and counted.
+	CheckSource(ctx context.Context, tenantID string, from, to Home, log KeyLog) (int, error)
 	Drain(ctx context.Context, tenantID string, from, to Home, log KeyLog) (Drained, error)
 }
 
@@ -115,6 +126,13 @@ const (
 	DrainReadOld  = "read_old"  // the old home whole (no usable log)
 	DrainReadBoth = "read_both" // both homes whole (no memo: another process)
 )
+
+// Round is what a catch-up round did: writes made, logged keys read, and
+// how it read the old home (DrainKeyLog or DrainReadBoth).
+type Round struct {
+	Writes, Keys int
+	By           string
+}
 
 // Drained is what a drain did: writes made, both homes' digests, the
 // logged keys it read and how it read the old home.
@@ -576,6 +594,16 @@ func (m *Machine) copyItems(ctx context.Context, t tenant.Tenant, st *State) (te
 	if t, err = m.startKeyLog(ctx, t); err != nil {
 		return t, err
 	}
+	// The copy's read begins once the log covers every write (a request
+	// admitted before the log began has landed Slack after it), so the
+	// catch-up rounds after it read only logged keys.
+	if log := m.keyLog(t); !log.Covers(time.Now()) {
+		select {
+		case <-ctx.Done():
+			return t, ctx.Err()
+		case <-time.After(time.Until(log.Since.Add(log.Slack))):
+		}
+	}
 	n, _, err := m.Move.Sync(ctx, t.ID, mg.From, mg.To)
 	if err != nil {
 		return t, err
@@ -640,10 +668,22 @@ func (m *Machine) catchUp(ctx context.Context, t tenant.Tenant, st *State) (tena
 		below = 100
 	}
 	mg.CatchUp = nil
+	d, drainer := m.Move.(Drainer)
+	log := m.keyLog(t)
 	var began time.Time // when the last round began reading
+	var by []string     // how each round read the old home
+	keys := 0
 	round := func() (int, error) {
 		began = time.Now()
-		n, _, err := m.Move.Sync(ctx, t.ID, mg.From, mg.To)
+		var n int
+		var err error
+		if drainer {
+			var r Round
+			r, err = d.CatchUp(ctx, t.ID, mg.From, mg.To, log)
+			n, keys, by = r.Writes, keys+r.Keys, append(by, r.By)
+		} else {
+			n, _, err = m.Move.Sync(ctx, t.ID, mg.From, mg.To)
+		}
 		if err == nil {
 			mg.CatchUp = append(mg.CatchUp, n)
 		}
@@ -662,7 +702,7 @@ func (m *Machine) catchUp(ctx context.Context, t tenant.Tenant, st *State) (tena
 	// the log covers that round (it began Slack before: a write admitted
 	// before the log began has landed by then). A tenant that copies in
 	// less than the slack waits for it and catches up once more.
-	if log := m.keyLog(t); !log.Since.IsZero() && !log.Covers(began) {
+	if !log.Since.IsZero() && !log.Covers(began) {
 		select {
 		case <-ctx.Done():
 			return t, ctx.Err()
@@ -675,10 +715,26 @@ func (m *Machine) catchUp(ctx context.Context, t tenant.Tenant, st *State) (tena
 	if err := m.pruneBeforeDowngrade(ctx, t, mg); err != nil {
 		return t, err
 	}
-	if d, ok := m.Move.(Drainer); ok {
-		// The new home read whole now, not in the freeze.
-		return t, d.CheckTarget(ctx, t.ID, mg.To)
+	if !drainer {
+		return t, nil
 	}
+	// The new home read whole now, not in the freeze; then one more round
+	// (from the log: short), so the freeze drains only the writes made
+	// since it rather than since before the check.
+	if err := d.CheckTarget(ctx, t.ID, mg.To); err != nil {
+		return t, err
+	}
+	// And the old home whole, against what the rounds know of it: the
+	// log-driven rounds and drain trust the log only after this.
+	unlogged, err := d.CheckSource(ctx, t.ID, mg.From, mg.To, log)
+	if err != nil {
+		return t, err
+	}
+	if _, err := round(); err != nil {
+		return t, err
+	}
+	m.audit(ctx, t.ID, "migration.caught_up", map[string]string{"rounds": fmt.Sprint(mg.CatchUp),
+		"by": strings.Join(by, ","), "keys": fmt.Sprint(keys), "unlogged": fmt.Sprint(unlogged)})
 	return t, nil
 }
 

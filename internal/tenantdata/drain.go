@@ -111,6 +111,67 @@ func (s Store) CheckTarget(ctx context.Context, tenantID string, to onboarding.H
 	return nil
 }
 
+// CheckSource implements onboarding.Drainer: the old home, read whole,
+// holds what the memo says but for the keys logged since the memo's read
+// began (less the slack), which the next round or the drain reads. Any
+// other difference is a write that bypassed the key log; it is copied
+// into the new home (and the memo) here, before the freeze, and counted,
+// so the rounds' and the drain's log-derived digests rest on a whole read
+// of the old home, and the log is trusted only for the writes made after
+// it. Without a memo or a log it checks nothing (the rounds and the drain
+// then read whole anyway).
+func (s Store) CheckSource(ctx context.Context, tenantID string, from, to onboarding.Home, log onboarding.KeyLog) (int, error) {
+	known, ok := s.Memo.peek(tenantID, to.Table)
+	if !ok || !log.Covers(known.read) {
+		return 0, nil
+	}
+	old, err := s.readSource(ctx, tenantID, from, to) // as the new home holds it (a cell move renames files' bucket)
+	if err != nil {
+		return 0, err
+	}
+	// Read after the old home: a key written during that read is logged.
+	logged, err := keylog.Keys(tenancy.WithTenant(ctx, tenantID), s.DB, from.Table, tenantID, known.read.Add(-log.Slack))
+	if err != nil {
+		return 0, err
+	}
+	stray := map[string]map[string]types.AttributeValue{}
+	var reqs []types.WriteRequest
+	for id, k := range old {
+		if _, ok := logged[id]; ok {
+			continue
+		}
+		if was, ok := known.items[id]; !ok || was.line != k.line {
+			stray[id] = keyOf(k.item)
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: k.item}})
+		}
+	}
+	for id, k := range known.items {
+		if _, ok := logged[id]; ok {
+			continue
+		}
+		if _, ok := old[id]; !ok {
+			stray[id] = keyOf(k.item)
+			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: keyOf(k.item)}})
+		}
+	}
+	if len(reqs) == 0 {
+		return 0, nil
+	}
+	s.Memo.forget(tenantID, to.Table) // until the writes are done
+	if err := s.write(ctx, tenantID, to.Table, reqs); err != nil {
+		return 0, err
+	}
+	sum := overlay(known.digest, known.items, stray, old)
+	for id := range stray {
+		delete(known.items, id)
+		if k, ok := old[id]; ok {
+			known.items[id] = k
+		}
+	}
+	s.Memo.remember(tenantID, to.Table, memo{items: known.items, read: known.read, digest: sum})
+	return len(reqs), nil
+}
+
 // Drain implements onboarding.Drainer.
 func (s Store) Drain(ctx context.Context, tenantID string, from, to onboarding.Home, log onboarding.KeyLog) (onboarding.Drained, error) {
 	known, ok := s.Memo.take(tenantID, to.Table)
@@ -154,28 +215,64 @@ func (s Store) Drain(ctx context.Context, tenantID string, from, to onboarding.H
 	return onboarding.Drained{Writes: len(reqs), Source: digest(src), Target: digest(target), By: onboarding.DrainReadOld}, nil
 }
 
-// drainLogged is the drain of a run whose key log covers the last Sync:
-// O(keys logged since), whatever the tenant's size.
-func (s Store) drainLogged(ctx context.Context, tenantID string, from, to onboarding.Home, known memo, since time.Time) (onboarding.Drained, error) {
-	logged, err := keylog.Keys(tenancy.WithTenant(ctx, tenantID), s.DB, from.Table, tenantID, since)
+// CatchUp implements onboarding.Drainer: one catch-up round. With a memo
+// of the last round whose read the key log covers, it reads from the old
+// home only the keys logged since that read began (less the slack), writes
+// the difference and moves the memo on (O(changes), whatever the tenant's
+// size); otherwise it is a whole Sync of both homes.
+func (s Store) CatchUp(ctx context.Context, tenantID string, from, to onboarding.Home, log onboarding.KeyLog) (onboarding.Round, error) {
+	known, ok := s.Memo.peek(tenantID, to.Table)
+	if !ok || !log.Covers(known.read) {
+		n, _, err := s.Sync(ctx, tenantID, from, to)
+		return onboarding.Round{Writes: n, By: onboarding.DrainReadBoth}, err
+	}
+	began := time.Now()
+	s.Memo.forget(tenantID, to.Table) // until the writes are done
+	r, err := s.applyLogged(ctx, tenantID, from, to, known, known.read.Add(-log.Slack))
 	if err != nil {
-		return onboarding.Drained{}, err
+		return onboarding.Round{}, err
 	}
-	keys := make([]map[string]types.AttributeValue, 0, len(logged))
-	touched := map[string]bool{}
-	for _, k := range logged {
-		keys = append(keys, k)
-		touched[Family(k)] = true
+	// The memo moves on in place (it is no longer in the SyncMemo): the
+	// new home now holds the logged keys as read.
+	sum := overlay(known.digest, known.items, r.logged, r.now)
+	for id := range r.logged {
+		delete(known.items, id)
+		if k, ok := r.now[id]; ok {
+			known.items[id] = k
+		}
 	}
-	now, err := s.getItems(ctx, tenantID, from.Table, keys)
+	s.Memo.remember(tenantID, to.Table, memo{items: known.items, read: began, digest: sum})
+	return onboarding.Round{Writes: len(r.reqs), Keys: len(r.logged), By: onboarding.DrainKeyLog}, nil
+}
+
+// logged is what a round driven by the key log read and wrote.
+type logged struct {
+	logged  map[string]map[string]types.AttributeValue // the keys logged, by id
+	now     map[string]keyed                           // the old home's items of those keys, as read
+	touched map[string]bool                            // their key families
+	reqs    []types.WriteRequest                       // what was written into the new home
+}
+
+// applyLogged reads from the old home the keys logged since since, and
+// writes into the new one (which holds known.items) what differs.
+func (s Store) applyLogged(ctx context.Context, tenantID string, from, to onboarding.Home, known memo, since time.Time) (logged, error) {
+	keys, err := keylog.Keys(tenancy.WithTenant(ctx, tenantID), s.DB, from.Table, tenantID, since)
+	if err != nil {
+		return logged{}, err
+	}
+	list := make([]map[string]types.AttributeValue, 0, len(keys))
+	for _, k := range keys {
+		list = append(list, k)
+	}
+	now, err := s.getItems(ctx, tenantID, from.Table, list)
 	if err == nil {
-		now, err = relocate(now, from, to)
+		now, err = relocate(now, from, to) // a move between cells: files named in the new cell's bucket
 	}
 	if err != nil {
-		return onboarding.Drained{}, err
+		return logged{}, err
 	}
 	var reqs []types.WriteRequest
-	for id, k := range logged {
+	for id, k := range keys {
 		cur, inOld := now[id]
 		was, inNew := known.items[id]
 		switch {
@@ -186,47 +283,32 @@ func (s Store) drainLogged(ctx context.Context, tenantID string, from, to onboar
 		}
 	}
 	if err := s.write(ctx, tenantID, to.Table, reqs); err != nil {
+		return logged{}, err
+	}
+	return logged{logged: keys, now: now, reqs: reqs}, nil
+}
+
+// drainLogged is the drain of a run whose key log covers the last round:
+// O(keys logged since), whatever the tenant's size.
+func (s Store) drainLogged(ctx context.Context, tenantID string, from, to onboarding.Home, known memo, since time.Time) (onboarding.Drained, error) {
+	r, err := s.applyLogged(ctx, tenantID, from, to, known, since)
+	if err != nil {
 		return onboarding.Drained{}, err
 	}
-	written := make([]map[string]types.AttributeValue, 0, len(reqs))
-	for _, r := range reqs {
-		written = append(written, reqKey(r))
+	written := make([]map[string]types.AttributeValue, 0, len(r.reqs))
+	for _, q := range r.reqs {
+		written = append(written, reqKey(q))
 	}
 	got, err := s.getItems(ctx, tenantID, to.Table, written)
 	if err != nil {
 		return onboarding.Drained{}, err
 	}
 	// The old home is the memo with the logged keys as read now; the new
-	// one the checked memo with the written keys as read back. Only the
-	// families these keys belong to are hashed again.
-	src := overlay(known, touched, logged, now)
-	dst := overlay(known, touched, keyIDs(written), got)
-	return onboarding.Drained{Writes: len(reqs), Source: src, Target: dst, Keys: len(logged), By: onboarding.DrainKeyLog}, nil
-}
-
-// overlay is the digest of the memo's items with the items of keys
-// replaced by cur (absent there: deleted), hashing again only the touched
-// families and taking the others from the memo's digest.
-func overlay(known memo, touched map[string]bool, keys map[string]map[string]types.AttributeValue, cur map[string]keyed) map[string]onboarding.FamilyDigest {
-	view := map[string]keyed{}
-	for id, k := range known.items {
-		if _, replaced := keys[id]; !replaced && touched[Family(k.item)] {
-			view[id] = k
-		}
-	}
-	for id := range keys {
-		if k, ok := cur[id]; ok {
-			view[id] = k
-		}
-	}
-	out := map[string]onboarding.FamilyDigest{}
-	for f, d := range known.digest {
-		if !touched[f] {
-			out[f] = d
-		}
-	}
-	maps.Copy(out, digestOf(view, touched))
-	return out
+	// one the checked memo with the written keys as read back: both
+	// digests move on by these items only (sum.go).
+	src := overlay(known.digest, known.items, r.logged, r.now)
+	dst := overlay(known.digest, known.items, keyIDs(written), got)
+	return onboarding.Drained{Writes: len(r.reqs), Source: src, Target: dst, Keys: len(r.logged), By: onboarding.DrainKeyLog}, nil
 }
 
 func keyIDs(keys []map[string]types.AttributeValue) map[string]map[string]types.AttributeValue {

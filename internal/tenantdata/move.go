@@ -36,6 +36,7 @@ const (
 type keyed struct {
 	item map[string]types.AttributeValue
 	line string // canonical DynamoDB JSON (encoding/json sorts map keys)
+	h    sum    // its hash, the item's share of its family's checksum (sum.go)
 }
 
 // read returns the tenant's items in a home by pk and sk, but for the
@@ -93,7 +94,7 @@ func (s Store) readAll(ctx context.Context, tenantID string, h onboarding.Home, 
 
 func keyedOf(it map[string]types.AttributeValue) (keyed, error) {
 	b, err := json.Marshal(DynamoJSON(it))
-	return keyed{item: it, line: string(b)}, err
+	return keyed{item: it, line: string(b), h: hashLine(string(b))}, err
 }
 
 func itemKey(it map[string]types.AttributeValue) string {
@@ -118,27 +119,6 @@ func Family(it map[string]types.AttributeValue) string {
 		sk = "*"
 	}
 	return pk + "/" + sk
-}
-
-func digest(items map[string]keyed) map[string]onboarding.FamilyDigest {
-	return digestOf(items, nil)
-}
-
-// digestOf is digest of the families in only (all when nil), from the
-// items' canonical lines (what Checksum hashes, already computed).
-func digestOf(items map[string]keyed, only map[string]bool) map[string]onboarding.FamilyDigest {
-	byFamily := map[string][]string{}
-	for _, k := range items {
-		f := Family(k.item)
-		if only == nil || only[f] {
-			byFamily[f] = append(byFamily[f], k.line)
-		}
-	}
-	out := make(map[string]onboarding.FamilyDigest, len(byFamily))
-	for f, lines := range byFamily {
-		out[f] = onboarding.FamilyDigest{Items: len(lines), Checksum: checksumLines(lines)}
-	}
-	return out
 }
 
 // Digest implements onboarding.Mover.

@@ -8,6 +8,7 @@ import (
 	"github.com/issuetracker/issuetracker/infra/stacks"
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
 	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/keylog"
 	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
 	"github.com/issuetracker/issuetracker/internal/schema"
 )
@@ -110,7 +111,7 @@ func checkConsumerRole(t *testing.T, stack, role, consumer string) {
 			}
 		}
 	}
-	items, homes, meters := 0, 0, 0
+	items, homes, meters, logs := 0, 0, 0, 0
 	names := schema.Names{}
 	for _, s := range dynamo {
 		acts := jsonOf(s["Action"])
@@ -124,6 +125,12 @@ func checkConsumerRole(t *testing.T, stack, role, consumer string) {
 			if acts != `"dynamodb:GetItem"` || !strings.Contains(jsonOf(s["Resource"]), names.Control()) ||
 				!strings.Contains(cond, `"dynamodb:LeadingKeys":["`+schema.ControlTenant+`*"]`) {
 				t.Errorf("the tenant-homes read is wider than GetItem of control-table tenant records: %s", jsonOf(s))
+			}
+		case s["Sid"] == "WriteMigrationKeyLog":
+			// A migrating tenant's key log (internal/keylog): PutItem of log items only.
+			logs++
+			if acts != `"dynamodb:PutItem"` || cond != `{"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["`+keylog.LeadingKeysPattern+`"]},"Null":{"dynamodb:LeadingKeys":"false"}}` {
+				t.Errorf("the key-log grant is wider than PutItem of T#*#MIGLOG items: %s", jsonOf(s))
 			}
 		case strings.Contains(acts, "dynamodb:GetRecords") || acts == `"dynamodb:ListStreams"`,
 			acts == `["dynamodb:ListStreams","xray:PutTelemetryRecords","xray:PutTraceSegments"]`:
@@ -179,6 +186,9 @@ func checkConsumerRole(t *testing.T, stack, role, consumer string) {
 	}
 	if homes != 1 {
 		t.Errorf("%s consumer cannot read the tenants' homes (app.HomesFromEnv)", consumer)
+	}
+	if logs != 1 {
+		t.Errorf("%s consumer cannot log the keys it writes for a migrating tenant (changes.HomeOnly): %d grants", consumer, logs)
 	}
 	if consumer == "activity" && meters != 1 {
 		t.Errorf("the activity consumer cannot meter the bytes it purges (%d grants)", meters)

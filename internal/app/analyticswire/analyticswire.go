@@ -48,7 +48,7 @@ func ServeAnalyticsStream() {
 		log.Fatalf("stream-analytics: %v", err)
 	}
 	db := awsx.DynamoDB(e.AWS, e.Endpoints)
-	c := changes.HomeOnly(HomesFromEnv(db), AnalyticsConsumer(analyticsdb.Store{DB: db}))
+	c := changes.HomeOnly(HomesFromEnv(db), db, AnalyticsConsumer(analyticsdb.Store{DB: db}))
 	lambda.Start(changes.LambdaHandler(c, analyticsdb.Filter))
 }
 
@@ -57,12 +57,12 @@ func ServeAnalyticsStream() {
 // one: an offboarded tenant, or one moved to another cell, whose old copy
 // this cell deletes after the grace period.
 func Homes(reg tenant.Registry) changes.HomeFunc {
-	return func(ctx context.Context, id string) (string, time.Time, error) {
+	return func(ctx context.Context, id string) (changes.Home, error) {
 		t, err := reg.Get(ctx, id)
 		if errs.Is(err, errs.KindNotFound) || (err == nil && t.Status == tenant.StatusDeleted) {
-			return "", time.Time{}, nil
+			return changes.Home{}, nil
 		}
-		return t.Table, t.HomeSince, err
+		return changes.Home{Table: t.Table, Since: t.HomeSince, LogSince: t.KeyLogSince}, err
 	}
 }
 
