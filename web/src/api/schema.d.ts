@@ -2359,6 +2359,7 @@ export interface components {
             score: number;
         };
         Home: {
+            files?: string;
             silo?: boolean;
             table: string;
         };
@@ -2544,6 +2545,7 @@ export interface components {
             catch_up?: number[];
             copied: number;
             drained: number;
+            files_copied?: number;
             freeze_ms?: number;
             from: components["schemas"]["Home"];
             from_cell?: string;
