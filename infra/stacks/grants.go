@@ -126,7 +126,8 @@ var userAdminActions = []string{"cognito-idp:AdminCreateUser", "cognito-idp:Admi
 
 // grantUserAdmin allows actions in the shared tenant pool and in dedicated
 // (Platinum) pools, which carry the tenant-pool tag: their ids are not known
-// when the platform is deployed.
+// when the platform is deployed. Only this cell's dedicated pools (their
+// stack's cell tag): cells in one account do not reach each other's.
 func (p *Platform) grantUserAdmin(f *gofunction.Function, actions ...string) {
 	dedicated := p.Stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("cognito-idp"), Resource: jsii.String("userpool"), ResourceName: jsii.String("*")})
 	f.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -134,7 +135,7 @@ func (p *Platform) grantUserAdmin(f *gofunction.Function, actions ...string) {
 	}))
 	f.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions: jsii.Strings(actions...), Resources: &[]*string{dedicated},
-		Conditions: &map[string]any{"StringEquals": map[string]any{"aws:ResourceTag/" + TenantPoolTag: "true"}},
+		Conditions: &map[string]any{"StringEquals": map[string]any{"aws:ResourceTag/" + TenantPoolTag: "true", "aws:ResourceTag/" + CellTag: p.Config.Cell}},
 	}))
 }
 

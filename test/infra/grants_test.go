@@ -110,10 +110,11 @@ func planIDs() []string {
 }
 
 const (
-	xray        = "*: xray:PutTelemetryRecords xray:PutTraceSegments"
-	asTenant    = "<TenantAccessRole>: sts:AssumeRole sts:TagSession"
-	userAdmin   = "cognito-idp:AdminAddUserToGroup cognito-idp:AdminCreateUser cognito-idp:AdminDeleteUser cognito-idp:AdminDisableUser cognito-idp:AdminEnableUser cognito-idp:AdminGetUser cognito-idp:AdminListGroupsForUser cognito-idp:AdminRemoveUserFromGroup cognito-idp:AdminSetUserPassword cognito-idp:AdminUpdateUserAttributes cognito-idp:ListUsers"
-	dedicated   = `arn:aws:cognito-idp:us-east-1:123456789012:userpool/* {"StringEquals":{"aws:ResourceTag/issuetracker:tenant-pool":"true"}}: `
+	xray      = "*: xray:PutTelemetryRecords xray:PutTraceSegments"
+	asTenant  = "<TenantAccessRole>: sts:AssumeRole sts:TagSession"
+	userAdmin = "cognito-idp:AdminAddUserToGroup cognito-idp:AdminCreateUser cognito-idp:AdminDeleteUser cognito-idp:AdminDisableUser cognito-idp:AdminEnableUser cognito-idp:AdminGetUser cognito-idp:AdminListGroupsForUser cognito-idp:AdminRemoveUserFromGroup cognito-idp:AdminSetUserPassword cognito-idp:AdminUpdateUserAttributes cognito-idp:ListUsers"
+	// Dedicated pools of this cell only (its tenant stacks' cell tag).
+	dedicated   = `arn:aws:cognito-idp:us-east-1:123456789012:userpool/* {"StringEquals":{"aws:ResourceTag/issuetracker:cell":"cell-1","aws:ResourceTag/issuetracker:tenant-pool":"true"}}: `
 	runRequests = `<ProvisioningBus> {"StringEquals":{"events:detail-type":["Tenant Lifecycle Run Requested"],"events:source":"issuetracker.lifecycle"}}: events:PutEvents`
 	// Every route function signs list cursors with the deployment's key.
 	cursorKey = "<CursorKey>: secretsmanager:DescribeSecret secretsmanager:GetSecretValue"
