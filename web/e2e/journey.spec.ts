@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { e2e } from './env';
 import { mailTo } from './helpers';
 
 // The whole journey of a new company, as a person does it: sign up, verify
@@ -27,6 +28,13 @@ test('a new company signs up and runs its first issue end to end', async ({ page
   const verification = await mailTo(email, /^Verify your email for IssueTracker$/);
   const code = /\b(\d{6})\b/.exec(verification.text)?.[1];
   expect(code, verification.text).toBeTruthy();
+
+  // The same mail is in the local mail catcher's web UI (mailpit, built with
+  // its UI by scripts/install-mailpit.sh; a blank page without it).
+  const mailUI = await page.context().newPage();
+  await mailUI.goto(`${e2e.mailAPI}/search?q=${encodeURIComponent(`to:"${email}"`)}`);
+  await expect(mailUI.getByText('Verify your email for IssueTracker').first()).toBeVisible();
+  await mailUI.close();
   await page.getByLabel('Verification code').fill(code!);
   await page.getByRole('button', { name: 'Verify email' }).click();
 
