@@ -81,10 +81,13 @@ var heavy = map[string][]string{
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation": {"registration", "tenants", "billing", "onboarding"},
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge":    {"registration", "tenants", "billing", "onboarding"},
 	// The usage plan ids are one signed GetParameters (apikeys.SSM).
-	"github.com/aws/aws-sdk-go-v2/service/ssm":              {},
-	"github.com/aws/aws-sdk-go-v2/service/apigateway":       {"registration", "tenants", "billing", "onboarding"},
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch":       {"tenants"}, // platform health (adminwire)
-	"github.com/aws/aws-sdk-go-v2/service/sesv2":            {"users", "registration", "billing", "onboarding", "stream-activity", "webhook-delivery"},
+	"github.com/aws/aws-sdk-go-v2/service/ssm":        {},
+	"github.com/aws/aws-sdk-go-v2/service/apigateway": {"registration", "tenants", "billing", "onboarding"},
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch": {"tenants"}, // platform health (adminwire)
+	"github.com/aws/aws-sdk-go-v2/service/sesv2":      {"users", "registration", "billing", "onboarding", "stream-activity", "webhook-delivery"},
+	// Object storage (attachments, the lifecycle's export archive): not the
+	// others (awss3 is apart from awsx).
+	"github.com/aws/aws-sdk-go-v2/service/s3$":              {"attachments", "comments", "stream-activity", "webhook-delivery", "registration", "tenants", "billing", "onboarding"},
 	"github.com/aws/aws-sdk-go-v2/service/sqs":              {"comments", "stream-activity", "webhook-delivery"},
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams$": {}, // the local pollers' (its schemas are DynamoDB's too)
 	// The SDK's default credential chain (sso, ssooidc, signin, imds):

@@ -20,7 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
@@ -48,9 +48,9 @@ func FromEnv(ctx context.Context, env core.Env, d core.Deps) (*onboarding.Servic
 	// runs happen in the function (as in the in-process platform).
 	local := e.Local()
 	if b := os.Getenv(s3archive.EnvBucket); b != "" {
-		o.Archive = s3archive.Archive{C: awsx.S3(cfg, e), Bucket: b, KMSKeyID: os.Getenv(s3archive.EnvKMSKey)}
+		o.Archive = s3archive.Archive{C: awss3.New(cfg, e), Bucket: b, KMSKeyID: os.Getenv(s3archive.EnvKMSKey)}
 		if local {
-			o.Archive = s3archive.Archive{C: awsx.S3(cfg, e), Bucket: b}
+			o.Archive = s3archive.Archive{C: awss3.New(cfg, e), Bucket: b}
 		}
 	}
 	if local {
