@@ -16,7 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -135,13 +134,4 @@ func TransactionConflict(err error) aws.Ternary {
 		}
 	}
 	return aws.BoolTernary(conflict)
-}
-
-// Cognito builds a Cognito user pools client for cfg and e.
-func Cognito(cfg aws.Config, e Endpoints) *cognitoidentityprovider.Client {
-	return cognitoidentityprovider.NewFromConfig(cfg, func(o *cognitoidentityprovider.Options) {
-		if e.Cognito != "" {
-			o.BaseEndpoint = aws.String(e.Cognito)
-		}
-	})
 }

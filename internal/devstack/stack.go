@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/issuetracker/issuetracker/internal/app/trackerwire"
 	"io"
 	"net"
 	"net/http"
@@ -17,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/issuetracker/issuetracker/internal/app/trackerwire"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -289,7 +290,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
-	db, cog := awsx.DynamoDB(awsCfg, e), awsx.Cognito(awsCfg, e)
+	db, cog := awsx.DynamoDB(awsCfg, e), cognito.NewClient(awsCfg, e)
 	cfg.Prefix = schema.CellPrefix(cfg.Prefix, cfg.Cell)
 	if cfg.Cell == "" {
 		cfg.Cell = schema.DefaultCell
@@ -501,8 +502,8 @@ func (s *Stack) appDeps(ctx context.Context, cfg Config, awsCfg aws.Config, e aw
 		grace = DevGrace
 	}
 	s.Platform.StripeAPIBase, s.Platform.StripeWebhookSecret, s.Platform.BillingGrace = stripeBase, DevWebhookSecret, grace.String()
-	db, cog := awsx.DynamoDB(awsCfg, e), awsx.Cognito(awsCfg, e)
-	deps := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cog, Names: schema.Names{Prefix: cfg.Prefix}, Now: time.Now,
+	db, cog := awsx.DynamoDB(awsCfg, e), cognito.NewClient(awsCfg, e)
+	deps := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cognito.Pools{C: cog}, Names: schema.Names{Prefix: cfg.Prefix}, Now: time.Now,
 		TenantPoolID: s.Platform.TenantPoolID, TenantClientID: s.Platform.TenantClientID, Region: awsCfg.Region,
 		// Suppressed addresses (SES bounces and complaints in AWS) are skipped here too.
 		Mail: mail.Suppressing{Sender: mail.SMTP{Addr: m.SMTPAddr, From: MailFrom},
@@ -558,7 +559,7 @@ func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg
 		// IssueTracker-Tenant-<id> and the local deployer applies its tables
 		// and pools.
 		Platinum: onboarding.Platinum{IssuerBase: e.Cognito, Stacks: localdeploy.Stacks{
-			Deployer: localdeploy.Deployer{DB: deps.ControlDB, Cognito: deps.Cognito},
+			Deployer: localdeploy.Deployer{DB: deps.ControlDB, Cognito: cognito.NewClient(awsCfg, e)},
 			Synth:    s.synth.Synth,
 			Dir:      stacksDir,
 			Log:      func(f string, a ...any) { fmt.Fprintf(logOr(cfg.Log), f+"\n", a...) },

@@ -12,6 +12,7 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/issuetracker/issuetracker/internal/app/cognitowire"
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/filewire"
 	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
@@ -91,7 +92,7 @@ func WithLifecycle(ctx context.Context, e core.Env, d *core.Deps) error {
 // Registration is the public sign-up function: it mails verification
 // codes and puts lifecycle run requests on the bus.
 var Registration = core.Wiring{Fn: routes.FnRegistration,
-	Setup:      []core.Setup{core.WithCognito, core.WithMail, core.WithBillingOn, WithLifecycle},
+	Setup:      []core.Setup{cognitowire.WithCognito, core.WithMail, core.WithBillingOn, WithLifecycle},
 	Operations: tenantwire.Operations}
 
 // ServeOnboardingEvents runs this process as the onboarding function: the
@@ -100,6 +101,6 @@ var Registration = core.Wiring{Fn: routes.FnRegistration,
 func ServeOnboardingEvents() {
 	core.UseLambdaLogging(routes.FnOnboarding, os.Stdout)
 	core.MustHaveEnvironment(routes.FnOnboarding)
-	d, _ := core.Init(routes.FnOnboarding, core.WithCognito, core.WithMail, core.WithBillingOn, filewire.WithAttachments, WithLifecycle)
+	d, _ := core.Init(routes.FnOnboarding, cognitowire.WithCognito, core.WithMail, core.WithBillingOn, filewire.WithAttachments, WithLifecycle)
 	lambda.Start(awsstacks.Handler{M: d.Lifecycle.Machine, Maintain: d.Lifecycle.Maintain}.Handle)
 }

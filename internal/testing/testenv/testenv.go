@@ -27,6 +27,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -162,7 +163,7 @@ func DynamoDB(t testing.TB) *dynamodb.Client {
 // Cognito returns a client of the test cognito-local.
 func Cognito(t testing.TB) *cognitoidentityprovider.Client {
 	cfg, e := AWS(t)
-	return awsx.Cognito(cfg, e)
+	return cognito.NewClient(cfg, e)
 }
 
 // S3 returns a client of the local S3 (path-style).
