@@ -189,7 +189,7 @@ func (r *rig) cognitoDown(ctx context.Context, l *loadtest.Load) error {
 	if err != nil {
 		return err
 	}
-	pools := cognito.Pools{C: awsx.Cognito(awsCfg, awsx.Endpoints{Cognito: r.cog.Endpoint})}
+	pools := cognito.Pools{C: cognito.NewClient(awsCfg, awsx.Endpoints{Cognito: r.cog.Endpoint})}
 	email := "user2@" + loadtest.DefaultTenants[2].ID + ".test"
 	tok, err := cognitotest.PasswordLogin(ctx, pools.C, r.pl.TenantClientID, email, devstack.DemoPassword)
 	if err != nil {

@@ -196,7 +196,7 @@ func login(ctx context.Context, args []string, c console) error {
 	}
 	answers := f.answers(c)
 	answers.Workspace = f.slug // a user of a tenant that moved pools or cells follows on this sign-in
-	tok, err := cognito.Pools{C: awsx.Cognito(cfg, e)}.Authenticate(ctx, tg.clientID, f.user, f.password, answers)
+	tok, err := cognito.Pools{C: cognito.NewClient(cfg, e)}.Authenticate(ctx, tg.clientID, f.user, f.password, answers)
 	if err != nil {
 		return explain(err, tg.local, e.Cognito)
 	}

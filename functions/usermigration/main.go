@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/cognito/usermigration"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/routes"
@@ -33,7 +34,7 @@ func main() {
 		log.Fatalf("usermigration: %v", err)
 	}
 	tr := usermigration.Trigger{
-		C:            awsx.Cognito(cfg, e),
+		C:            cognito.NewClient(cfg, e),
 		Tenants:      tenantdb.New(awsx.DynamoDB(cfg, e), schema.Names{Prefix: os.Getenv(envvars.TablePrefix)}),
 		SharedPool:   os.Getenv(envvars.TenantPoolID),
 		SharedClient: strings.Split(os.Getenv(envvars.TenantClientIDs), ",")[0],

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 
@@ -204,7 +205,7 @@ func TestFunctionsStayWithinTheirControlTableGrants(t *testing.T) {
 
 	rec := &controlRecorder{table: names.Control()}
 	queue := &runQueue{}
-	base := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cog, Names: names, Now: time.Now,
+	base := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cognito.Pools{C: cog}, Names: names, Now: time.Now,
 		TenantPoolID: pool, TenantClientID: client, Region: "us-east-1", RegistrationsPerHour: 1000, LookupsPerMinute: 1000,
 		Mail: testenv.MailSender(t), WebBaseURL: "http://web.test"}
 	var meters []*usage.Meter

@@ -12,6 +12,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/access"
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/cells"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/routes"
@@ -44,7 +45,7 @@ func TestFunctionsStayWithinTheirDirectoryGrants(t *testing.T) {
 	directoryAs := func(fn routes.Function) *cells.Directory {
 		return &cells.Directory{DB: rec.client(db, fn), Table: dir}
 	}
-	base := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cog, Names: names, Now: time.Now,
+	base := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cognito.Pools{C: cog}, Names: names, Now: time.Now,
 		TenantPoolID: pool, TenantClientID: client, Region: "us-east-1", RegistrationsPerHour: 1000, LookupsPerMinute: 1000,
 		Mail: testenv.MailSender(t), WebBaseURL: "http://web.test", Cell: here.ID}
 	queue := &runQueue{}

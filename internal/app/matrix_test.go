@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -25,7 +26,7 @@ var param = regexp.MustCompile(`\{[^}]+\}`)
 // asserted here; behaviour is tested with each domain.
 func TestEveryRouteAgainstEveryRole(t *testing.T) {
 	db, names := testenv.Tables(t)
-	api := apitest.New(t, app.Deps{DB: db, Cognito: testenv.Cognito(t), Names: names})
+	api := apitest.New(t, app.Deps{DB: db, Cognito: cognito.Pools{C: testenv.Cognito(t)}, Names: names})
 	principal := func(r roles.Role) *tenancy.Principal {
 		switch {
 		case r == "":

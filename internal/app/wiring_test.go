@@ -85,9 +85,14 @@ var heavy = map[string][]string{
 	"github.com/aws/aws-sdk-go-v2/service/apigateway": {"registration", "tenants", "billing", "onboarding"},
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch": {"tenants"}, // platform health (adminwire)
 	// Mail is one signed SendEmail (sesmail.SES).
-	"github.com/aws/aws-sdk-go-v2/service/sesv2":            {},
-	"github.com/aws/aws-sdk-go-v2/service/sqs":              {"comments", "stream-activity", "webhook-delivery"},
-	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams$": {}, // the local pollers' (its schemas are DynamoDB's too)
+	"github.com/aws/aws-sdk-go-v2/service/sesv2": {},
+	// Object storage (attachments, the lifecycle's export archive): not the
+	// others (awss3 is apart from awsx).
+	"github.com/aws/aws-sdk-go-v2/service/s3$": {"attachments", "comments", "stream-activity", "webhook-delivery", "registration", "tenants", "billing", "onboarding"},
+	// The user pools' client (cognitowire; core's Deps holds identity.Pools).
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider$": {"authorizer", "presignup", "usermigration", "users", "teams", "workspace", "registration", "tenants", "billing", "onboarding"},
+	"github.com/aws/aws-sdk-go-v2/service/sqs":                      {"comments", "stream-activity", "webhook-delivery"},
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams$":         {}, // the local pollers' (its schemas are DynamoDB's too)
 	// The SDK's default credential chain (sso, ssooidc, signin, imds):
 	// functions read Lambda's environment credentials (awsx.LoadFunction).
 	"github.com/aws/aws-sdk-go-v2/config": {},

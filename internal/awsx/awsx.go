@@ -16,10 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/idempotency/txclaim"
@@ -136,25 +134,4 @@ func TransactionConflict(err error) aws.Ternary {
 		}
 	}
 	return aws.BoolTernary(conflict)
-}
-
-// Cognito builds a Cognito user pools client for cfg and e.
-func Cognito(cfg aws.Config, e Endpoints) *cognitoidentityprovider.Client {
-	return cognitoidentityprovider.NewFromConfig(cfg, func(o *cognitoidentityprovider.Options) {
-		if e.Cognito != "" {
-			o.BaseEndpoint = aws.String(e.Cognito)
-		}
-	})
-}
-
-// S3 builds an S3 client for cfg and e. The local server is addressed
-// path-style (http://127.0.0.1:4569/<bucket>/<key>): bucket subdomains of
-// a loopback address do not resolve.
-func S3(cfg aws.Config, e Endpoints) *s3.Client {
-	return s3.NewFromConfig(cfg, func(o *s3.Options) {
-		if e.S3 != "" {
-			o.BaseEndpoint = aws.String(e.S3)
-			o.UsePathStyle = true
-		}
-	})
 }

@@ -12,6 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/cognito/identity"
 )
 
 // Custom attribute names (without the "custom:" prefix) every pool carries.
@@ -24,6 +27,19 @@ const (
 
 // Pools wraps a Cognito client.
 type Pools struct{ C *cip.Client }
+
+var _ identity.Pools = Pools{}
+
+// NewClient builds a Cognito user pools client for cfg and e (the local
+// endpoint when set). It is here, not in awsx, so that only the functions
+// that use the pools link the Cognito client.
+func NewClient(cfg aws.Config, e awsx.Endpoints) *cip.Client {
+	return cip.NewFromConfig(cfg, func(o *cip.Options) {
+		if e.Cognito != "" {
+			o.BaseEndpoint = aws.String(e.Cognito)
+		}
+	})
+}
 
 // FindPool returns the id of the pool named name, or "".
 func (p Pools) FindPool(ctx context.Context, name string) (string, error) {
@@ -42,16 +58,10 @@ func (p Pools) FindPool(ctx context.Context, name string) (string, error) {
 	return "", nil
 }
 
-// UserSpec describes a user to ensure. People sign in with their email.
-type UserSpec struct {
-	Email    string
-	Password string // set as permanent; empty leaves a user who must be invited
-	TenantID string // "" only in the provider pool
-	Role     string
-	Tier     string
-}
+// UserSpec describes a user to ensure (identity.UserSpec).
+type UserSpec = identity.UserSpec
 
-func (u UserSpec) attributes() []types.AttributeType {
+func attributes(u UserSpec) []types.AttributeType {
 	attrs := []types.AttributeType{
 		{Name: aws.String("email"), Value: aws.String(u.Email)},
 		{Name: aws.String("email_verified"), Value: aws.String("true")},
@@ -69,7 +79,7 @@ func (u UserSpec) attributes() []types.AttributeType {
 // password when given; returns its sub. A user of another tenant is never
 // touched: ErrOtherTenant.
 func (p Pools) EnsureUser(ctx context.Context, poolID string, u UserSpec) (string, error) {
-	attrs := u.attributes()
+	attrs := attributes(u)
 	out, err := p.C.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
 		UserPoolId: aws.String(poolID), Username: aws.String(u.Email),
 		UserAttributes: attrs, MessageAction: types.MessageActionTypeSuppress,

@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
+
+	"github.com/issuetracker/issuetracker/internal/cognito/identity"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -13,13 +14,12 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// ErrOtherTenant is returned by every write to a user whose
-// custom:tenant_id is not the tenant the caller acts for: an identity that
-// another tenant created is never reused, changed or deleted.
-var ErrOtherTenant = errors.New("the email belongs to a user of another tenant")
-
-// ErrUserNotFound is returned by writes to a user that does not exist.
-var ErrUserNotFound = errors.New("no such user")
+// The pools' errors (package identity).
+var (
+	ErrOtherTenant  = identity.ErrOtherTenant
+	ErrUserNotFound = identity.ErrUserNotFound
+	ErrCodeMismatch = identity.ErrCodeMismatch
+)
 
 type user struct {
 	attrs  map[string]string
@@ -59,13 +59,8 @@ func (p Pools) TenantOf(ctx context.Context, poolID, username string) (string, b
 	return attrMap(got.UserAttributes)["custom:"+AttrTenant], true, nil
 }
 
-// Invited is a user who can sign in for the first time.
-type Invited struct {
-	Sub string
-	// TemporaryPassword is set when the user still has to choose a password
-	// (a new user, or one who never signed in); empty when the user has.
-	TemporaryPassword string
-}
+// Invited is a user who can sign in for the first time (identity.Invited).
+type Invited = identity.Invited
 
 // Invite creates the user with the tenant and role attributes and a
 // temporary password of its own, without any message from Cognito: the
@@ -79,7 +74,7 @@ func (p Pools) Invite(ctx context.Context, poolID string, u UserSpec) (Invited, 
 		return Invited{}, err
 	}
 	out, err := p.C.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
-		UserPoolId: aws.String(poolID), Username: aws.String(u.Email), UserAttributes: u.attributes(),
+		UserPoolId: aws.String(poolID), Username: aws.String(u.Email), UserAttributes: attributes(u),
 		TemporaryPassword: aws.String(pw), MessageAction: types.MessageActionTypeSuppress,
 	})
 	var exists *types.UsernameExistsException
@@ -164,11 +159,8 @@ func (p Pools) DeleteUser(ctx context.Context, poolID, tenantID, username string
 	return nil
 }
 
-// MFAState is a user's MFA as Cognito holds it.
-type MFAState struct {
-	Methods   []string // SOFTWARE_TOKEN_MFA, SMS_MFA
-	Preferred string
-}
+// MFAState is a user's MFA as Cognito holds it (identity.MFAState).
+type MFAState = identity.MFAState
 
 // MFA reads the user's MFA methods.
 func (p Pools) MFA(ctx context.Context, poolID, username string) (MFAState, error) {
@@ -195,9 +187,6 @@ func (p Pools) AssociateTOTP(ctx context.Context, accessToken string) (string, e
 	}
 	return aws.ToString(out.SecretCode), nil
 }
-
-// ErrCodeMismatch is a wrong or expired one-time code.
-var ErrCodeMismatch = errors.New("the code does not match")
 
 // VerifyTOTP checks a first code from the authenticator and makes TOTP the
 // user's enabled, preferred MFA method.
@@ -226,8 +215,7 @@ func (p Pools) VerifyTOTP(ctx context.Context, accessToken, code, device string)
 
 // OTPAuthURI is the otpauth:// URI authenticator apps read from a QR code.
 func OTPAuthURI(issuer, account, secret string) string {
-	v := url.Values{"secret": {secret}, "issuer": {issuer}}
-	return "otpauth://totp/" + url.PathEscape(issuer+":"+account) + "?" + v.Encode()
+	return identity.OTPAuthURI(issuer, account, secret)
 }
 
 // Answers answer the challenges of a sign-in; a nil one fails the sign-in

@@ -63,7 +63,7 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 			c.Migration = onboarding.MigrationOptions{Settle: 200 * time.Millisecond, Grace: 3 * time.Second}
 		})
 		cfg, _ := testenv.AWS(t)
-		p.pools = cognito.Pools{C: awsx.Cognito(cfg, awsx.Endpoints{Cognito: p.pl.CognitoEndpoint})}
+		p.pools = cognito.Pools{C: cognito.NewClient(cfg, awsx.Endpoints{Cognito: p.pl.CognitoEndpoint})}
 		return p
 	}
 	one := cell("cell-1", "", umbrella)

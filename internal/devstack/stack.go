@@ -8,8 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
-	"github.com/issuetracker/issuetracker/internal/app/trackerwire"
 	"io"
 	"net"
 	"net/http"
@@ -18,6 +16,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
+	"github.com/issuetracker/issuetracker/internal/app/trackerwire"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -29,6 +30,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
+	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
 	"github.com/issuetracker/issuetracker/internal/capacity"
 	"github.com/issuetracker/issuetracker/internal/cells"
@@ -306,7 +308,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
-	db, cog := awsx.DynamoDB(awsCfg, e), awsx.Cognito(awsCfg, e)
+	db, cog := awsx.DynamoDB(awsCfg, e), cognito.NewClient(awsCfg, e)
 	cfg.Prefix = schema.CellPrefix(cfg.Prefix, cfg.Cell)
 	if cfg.Cell == "" {
 		cfg.Cell = schema.DefaultCell
@@ -528,8 +530,8 @@ func (s *Stack) appDeps(ctx context.Context, cfg Config, awsCfg aws.Config, e aw
 		grace = DevGrace
 	}
 	s.Platform.StripeAPIBase, s.Platform.StripeWebhookSecret, s.Platform.BillingGrace = stripeBase, DevWebhookSecret, grace.String()
-	db, cog := awsx.DynamoDB(awsCfg, e), awsx.Cognito(awsCfg, e)
-	deps := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cog, Names: schema.Names{Prefix: cfg.Prefix}, Now: time.Now,
+	db, cog := awsx.DynamoDB(awsCfg, e), cognito.NewClient(awsCfg, e)
+	deps := app.Deps{DB: tenantcreds.RequireTenant(db), ControlDB: db, Cognito: cognito.Pools{C: cog}, Names: schema.Names{Prefix: cfg.Prefix}, Now: time.Now,
 		TenantPoolID: s.Platform.TenantPoolID, TenantClientID: s.Platform.TenantClientID, Region: awsCfg.Region,
 		// Suppressed addresses (SES bounces and complaints in AWS) are skipped here too.
 		Mail: mail.Suppressing{Sender: mail.SMTP{Addr: m.SMTPAddr, From: MailFrom},
@@ -567,7 +569,7 @@ func (s *Stack) appDeps(ctx context.Context, cfg Config, awsCfg aws.Config, e aw
 // function does in AWS. Offboarding exports go to the local S3, as they go
 // to the platform's exports bucket in AWS.
 func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg aws.Config, e awsx.Endpoints) (*onboarding.Service, error) {
-	archive := s3archive.Archive{C: awsx.S3(awsCfg, e), Bucket: deps.Names.Exports()}
+	archive := s3archive.Archive{C: awss3.New(awsCfg, e), Bucket: deps.Names.Exports()}
 	if err := s3archive.EnsureBucket(ctx, archive.C, archive.Bucket); err != nil {
 		return nil, err
 	}
@@ -582,7 +584,7 @@ func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg
 	// IssueTracker-Tenant-<id> and the local deployer applies its tables
 	// and pools (for the template mode's processes too: LifecyclePath).
 	s.stacks = localdeploy.Stacks{
-		Deployer: localdeploy.Deployer{DB: deps.ControlDB, Cognito: deps.Cognito},
+		Deployer: localdeploy.Deployer{DB: deps.ControlDB, Cognito: cognito.NewClient(awsCfg, e)},
 		Synth:    s.synth.Synth,
 		Dir:      stacksDir,
 		Log:      func(f string, a ...any) { fmt.Fprintf(logOr(cfg.Log), f+"\n", a...) },
@@ -601,10 +603,10 @@ func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg
 // through /files.
 func (s *Stack) attachments(ctx context.Context, cfg Config, deps app.Deps, awsCfg aws.Config, e awsx.Endpoints) (*attachment.Service, error) {
 	names := deps.Names
-	objs := s3objects.New(tenantcreds.ScopedS3(awsx.S3(awsCfg, e), &tenantcreds.Provider{}))
+	objs := s3objects.New(awss3.Scoped(awss3.New(awsCfg, e), &tenantcreds.Provider{}))
 	objs.CreateBuckets, objs.DownloadBase = true, s.Platform.GatewayURL+FilesPrefix
 	objs.CORSOrigins = append([]string{webapp.Origin(s.Platform.WebBaseURL), webapp.Origin(s.Platform.GatewayURL)}, cfg.AllowedOrigins...)
-	if err := s3objects.EnsureBucket(ctx, awsx.S3(awsCfg, e), names.Attachments(), objs.CORSOrigins); err != nil {
+	if err := s3objects.EnsureBucket(ctx, awss3.New(awsCfg, e), names.Attachments(), objs.CORSOrigins); err != nil {
 		return nil, err
 	}
 	s.Platform.AttachmentsBucket = names.Attachments()

@@ -93,7 +93,7 @@ func Prepare(ctx context.Context, cfg Config) (*Load, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, cog := awsx.DynamoDB(awsCfg, e), awsx.Cognito(awsCfg, e)
+	db, cog := awsx.DynamoDB(awsCfg, e), cognito.NewClient(awsCfg, e)
 	pools := cognito.Pools{C: cog}
 	l := &Load{cfg: cfg, Ledger: newLedger(), client: newClient(cfg.Workers, cfg.Timeout)}
 	for _, t := range cfg.Tenants {

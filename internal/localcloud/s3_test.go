@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
+	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -27,7 +28,7 @@ func s3Client(t *testing.T, endpoint string) *s3.Client {
 	e := awsx.Endpoints{S3: endpoint}
 	cfg, err := awsconfig.Load(context.Background(), e)
 	require.NoError(t, err)
-	return awsx.S3(cfg, e)
+	return awss3.New(cfg, e)
 }
 
 func versitygw(t *testing.T) string {

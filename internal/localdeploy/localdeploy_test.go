@@ -107,7 +107,7 @@ func TestPlatinumOnboardingAndOffboardingThroughTheLocalDeployer(t *testing.T) {
 	shared, err := cognitotest.EnsurePool(ctx, pools.C, names.Prefix+"-tenants")
 	require.NoError(t, err)
 	stacks := localdeploy.Stacks{Deployer: localdeploy.Deployer{DB: db, Cognito: cog}, Synth: fixtureSynth(names), Dir: t.TempDir()}
-	d := app.Deps{DB: db, Cognito: cog, Names: names, Now: time.Now, TenantPoolID: shared, RegistrationsPerHour: 100, Mail: testenv.MailSender(t)}
+	d := app.Deps{DB: db, Cognito: cognito.Pools{C: cog}, Names: names, Now: time.Now, TenantPoolID: shared, RegistrationsPerHour: 100, Mail: testenv.MailSender(t)}
 	d.Lifecycle = app.NewLifecycle(d, app.LifecycleOptions{Archive: onboarding.DirArchive{Dir: t.TempDir()},
 		Platinum: onboarding.Platinum{Stacks: stacks, IssuerBase: e.Cognito}})
 	api := apitest.New(t, d)

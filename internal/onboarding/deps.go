@@ -3,7 +3,7 @@ package onboarding
 import (
 	"context"
 
-	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/cognito/identity"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
@@ -87,10 +87,10 @@ func (p Platinum) Destroy(ctx context.Context, t tenant.Tenant) error {
 }
 
 // Users manages people in Cognito (cognito.Pools implements it). Every
-// write refuses a user of another tenant (cognito.ErrOtherTenant).
+// write refuses a user of another tenant (identity.ErrOtherTenant).
 type Users interface {
-	EnsureUser(ctx context.Context, poolID string, u cognito.UserSpec) (string, error)
-	Invite(ctx context.Context, poolID string, u cognito.UserSpec) (cognito.Invited, error)
+	EnsureUser(ctx context.Context, poolID string, u identity.UserSpec) (string, error)
+	Invite(ctx context.Context, poolID string, u identity.UserSpec) (identity.Invited, error)
 	DeleteUser(ctx context.Context, poolID, tenantID, username string) error
 	// TenantOf is the tenant of the pool's user username; found false if none.
 	TenantOf(ctx context.Context, poolID, username string) (tenantID string, found bool, err error)

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/audit"
-	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/cognito/identity"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/people"
@@ -277,8 +277,8 @@ func (m *Machine) auditAs(ctx context.Context, tenantID string, a audit.Actor, a
 	_ = m.Audit.Append(ctx, audit.Record{TenantID: tenantID, At: m.now(), Actor: a, Action: action, Detail: detail})
 }
 
-func (m *Machine) adminSpec(t tenant.Tenant, st *State) cognito.UserSpec {
-	return cognito.UserSpec{Email: st.AdminEmail, TenantID: t.ID, Role: string(roles.SuperAdmin), Tier: string(t.Tier)}
+func (m *Machine) adminSpec(t tenant.Tenant, st *State) identity.UserSpec {
+	return identity.UserSpec{Email: st.AdminEmail, TenantID: t.ID, Role: string(roles.SuperAdmin), Tier: string(t.Tier)}
 }
 
 func errAdminEmailInUse() error {

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/audit"
-	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/cognito/identity"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -999,8 +999,8 @@ func (m *Machine) inviteStragglers(ctx context.Context, t tenant.Tenant, mg *Mig
 		if u.Status != people.UserActive {
 			continue
 		}
-		inv, err := m.Users.Invite(ctx, t.UserPoolID, cognito.UserSpec{Email: name, TenantID: t.ID, Role: string(u.Role), Tier: string(t.Tier)})
-		if errors.Is(err, cognito.ErrOtherTenant) {
+		inv, err := m.Users.Invite(ctx, t.UserPoolID, identity.UserSpec{Email: name, TenantID: t.ID, Role: string(u.Role), Tier: string(t.Tier)})
+		if errors.Is(err, identity.ErrOtherTenant) {
 			clashes++
 			continue
 		}

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/cognito/identity"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
@@ -101,7 +101,7 @@ func (m *Machine) place(ctx context.Context, t tenant.Tenant, _ *State) (tenant.
 // adminUser creates the Super Admin's identity and directory record.
 func (m *Machine) adminUser(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
 	sub, err := m.Users.EnsureUser(ctx, t.UserPoolID, m.adminSpec(t, st))
-	if errors.Is(err, cognito.ErrOtherTenant) {
+	if errors.Is(err, identity.ErrOtherTenant) {
 		return t, errAdminEmailInUse()
 	}
 	if err != nil {
@@ -123,7 +123,7 @@ func (m *Machine) adminUser(ctx context.Context, t tenant.Tenant, st *State) (te
 // retry.
 func (m *Machine) inviteAdmin(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
 	inv, err := m.Users.Invite(ctx, t.UserPoolID, m.adminSpec(t, st))
-	if errors.Is(err, cognito.ErrOtherTenant) {
+	if errors.Is(err, identity.ErrOtherTenant) {
 		return t, errAdminEmailInUse()
 	}
 	if err != nil {
@@ -193,7 +193,7 @@ func (m *Machine) deleteUsers(ctx context.Context, t tenant.Tenant, st *State) (
 	}
 	for _, n := range names {
 		err := m.Users.DeleteUser(ctx, t.UserPoolID, t.ID, n)
-		if errors.Is(err, cognito.ErrOtherTenant) {
+		if errors.Is(err, identity.ErrOtherTenant) {
 			m.audit(ctx, t.ID, "offboarding.identity_kept", map[string]string{"reason": "belongs to another tenant"})
 			continue
 		}

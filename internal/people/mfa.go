@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/cognito/identity"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/text"
@@ -98,7 +98,7 @@ func (s *Service) AssociateTOTP(ctx context.Context, p tenancy.Principal, token 
 	if err != nil {
 		return TOTPSetup{}, err
 	}
-	return TOTPSetup{SecretCode: secret, OTPAuthURI: cognito.OTPAuthURI("IssueTracker", p.Email, secret)}, nil
+	return TOTPSetup{SecretCode: secret, OTPAuthURI: identity.OTPAuthURI("IssueTracker", p.Email, secret)}, nil
 }
 
 // VerifyTOTP completes TOTP set-up with the authenticator's code; sessions
@@ -114,7 +114,7 @@ func (s *Service) VerifyTOTP(ctx context.Context, p tenancy.Principal, token, co
 		return TOTPEnabled{}, errs.Field("code", "must be the 6-digit code your authenticator shows")
 	}
 	err := s.Identity.VerifyTOTP(ctx, token, code, deviceName)
-	if errors.Is(err, cognito.ErrCodeMismatch) {
+	if errors.Is(err, identity.ErrCodeMismatch) {
 		return TOTPEnabled{}, errs.Invalid("mfa_code_mismatch", "the code does not match: check the authenticator's clock and try the next code", errs.FieldError{Field: "code", Reason: "mismatch"})
 	}
 	if err != nil {

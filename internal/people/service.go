@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/cognito/identity"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/mail"
@@ -14,11 +14,11 @@ import (
 
 // Identity is what people needs of the user pools (cognito.Pools).
 type Identity interface {
-	Invite(ctx context.Context, poolID string, u cognito.UserSpec) (cognito.Invited, error)
+	Invite(ctx context.Context, poolID string, u identity.UserSpec) (identity.Invited, error)
 	SetRole(ctx context.Context, poolID, tenantID, username, role string) error
 	SetEnabled(ctx context.Context, poolID, tenantID, username string, enabled bool) error
 	DeleteUser(ctx context.Context, poolID, tenantID, username string) error
-	MFA(ctx context.Context, poolID, username string) (cognito.MFAState, error)
+	MFA(ctx context.Context, poolID, username string) (identity.MFAState, error)
 	AssociateTOTP(ctx context.Context, accessToken string) (string, error)
 	VerifyTOTP(ctx context.Context, accessToken, code, device string) error
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 
-	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/cognito/identity"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/roles"
@@ -47,8 +47,8 @@ func (s *Service) Invite(ctx context.Context, p tenancy.Principal, in Invitation
 	if err != nil {
 		return User{}, err
 	}
-	inv, err := s.Identity.Invite(ctx, pool, cognito.UserSpec{Email: c.Email, TenantID: t.ID, Role: c.Role, Tier: string(t.Tier)})
-	if errors.Is(err, cognito.ErrOtherTenant) {
+	inv, err := s.Identity.Invite(ctx, pool, identity.UserSpec{Email: c.Email, TenantID: t.ID, Role: c.Role, Tier: string(t.Tier)})
+	if errors.Is(err, identity.ErrOtherTenant) {
 		if err := s.Users.Release(ctx, p.Scope(), c.Email); err != nil {
 			return User{}, err
 		}

@@ -68,7 +68,7 @@ func newWorld(t *testing.T) *world {
 	require.NoError(t, err)
 	client, err := cognitotest.EnsureClient(ctx, pools.C, pool, "web")
 	require.NoError(t, err)
-	d := app.Deps{DB: db, Cognito: cog, Names: names, Now: time.Now, TenantPoolID: pool, TenantClientID: client, Region: "us-east-1",
+	d := app.Deps{DB: db, Cognito: cognito.Pools{C: cog}, Names: names, Now: time.Now, TenantPoolID: pool, TenantClientID: client, Region: "us-east-1",
 		RegistrationsPerHour: 1000, LookupsPerMinute: 1000, Mail: testenv.MailSender(t), WebBaseURL: "http://web.test"}
 	archive := s3archive.Archive{C: testenv.S3(t), Bucket: testenv.Bucket(t)}
 	files := apitest.AttachmentsBucket(t, names)

@@ -22,7 +22,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -99,18 +98,6 @@ func Scoped(db *dynamodb.Client, p *Provider) *dynamodb.Client {
 // PresignHeadroom is how long, at least, a session still lives when it is
 // handed out: presigned URLs signed with it stay valid that long.
 const PresignHeadroom = 15 * time.Minute
-
-// ScopedS3 returns a copy of c whose calls (and presigned URLs) are signed
-// per tenant by p: in AWS the tenant access role lets a tenant's session
-// reach only its own prefix of the attachments bucket and its own bucket.
-func ScopedS3(c *s3.Client, p *Provider) *s3.Client {
-	opts := c.Options()
-	if p.Base == nil {
-		p.Base = opts.Credentials
-	}
-	opts.Credentials = p
-	return s3.New(opts)
-}
 
 // RequireTenant returns a copy of db that keeps db's credentials but refuses
 // calls made outside a tenant context (the local cloud and tests).

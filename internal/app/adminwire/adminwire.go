@@ -11,6 +11,7 @@ import (
 	"maps"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/issuetracker/issuetracker/internal/app/cognitowire"
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/lifecyclewire"
 	"github.com/issuetracker/issuetracker/internal/app/peoplewire"
@@ -32,7 +33,7 @@ func WithHealth(_ context.Context, e core.Env, d *core.Deps) error {
 // Tenants is the provider's (Root's) administration: tenants, their
 // lifecycle, platform health and settings.
 var Tenants = core.Wiring{Fn: routes.FnTenants,
-	Setup: []core.Setup{core.WithCognito, core.WithBillingOn, WithHealth, lifecyclewire.WithLifecycle},
+	Setup: []core.Setup{cognitowire.WithCognito, core.WithBillingOn, WithHealth, lifecyclewire.WithLifecycle},
 	Operations: func(d core.Deps) httpapi.Operations {
 		all := tenantwire.Operations(d)
 		maps.Copy(all, peoplewire.Operations(d))

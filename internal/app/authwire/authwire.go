@@ -8,9 +8,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/issuetracker/issuetracker/internal/app/cognitowire"
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
-	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/federation"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
@@ -24,12 +24,12 @@ import (
 func ServeAuthorizer() {
 	core.UseLambdaLogging(routes.FnAuthorizer, os.Stdout)
 	core.MustHaveEnvironment(routes.FnAuthorizer)
-	deps, _ := core.Init(routes.FnAuthorizer, core.WithCognito)
+	deps, _ := core.Init(routes.FnAuthorizer, cognitowire.WithCognito)
 	cfg, err := authorizer.ConfigFromEnv()
 	if err != nil {
 		log.Fatalf("authorizer: %v", err)
 	}
-	cfg.MFAEnabled = cognito.Pools{C: deps.Cognito}.MFAEnabled
+	cfg.MFAEnabled = deps.Cognito.MFAEnabled
 	if deps.CellDirectory != nil {
 		cfg.Cell, cfg.Cells = deps.Cell, deps.CellDirectory
 	}
@@ -48,5 +48,5 @@ func ServePreSignUp() {
 	if err != nil {
 		log.Fatalf("presignup: %v", err)
 	}
-	lambda.Start(federation.Linker{C: awsx.Cognito(e.AWS, e.Endpoints)}.Handle)
+	lambda.Start(federation.Linker{C: cognito.NewClient(e.AWS, e.Endpoints)}.Handle)
 }

@@ -15,12 +15,12 @@ import (
 	"os"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/cells"
+	"github.com/issuetracker/issuetracker/internal/cognito/identity"
 	"github.com/issuetracker/issuetracker/internal/health"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/mail"
@@ -41,9 +41,12 @@ type Deps struct {
 	// platform jobs, with the function's own credentials. Nil means DB's
 	// client without tenant scoping (unit wiring).
 	ControlDB *dynamodb.Client
-	Cognito   *cognitoidentityprovider.Client
-	Names     schema.Names
-	Now       func() time.Time
+	// Cognito is the user pools (cognito.Pools; set by cognitowire.WithCognito).
+	// An interface, so that the functions that never touch the pools do not
+	// link the Cognito client.
+	Cognito identity.Pools
+	Names   schema.Names
+	Now     func() time.Time
 	// Cell is this deployment's cell id and CellDirectory the global tenant
 	// directory (internal/cells) when the platform has cells; nil: one
 	// cell, the workspace lookup answers from this cell's registry alone.

@@ -103,12 +103,6 @@ func WithMail(ctx context.Context, e Env, d *Deps) error {
 	return mailSetup(ctx, e, d)
 }
 
-// WithCognito adds the Cognito client (the pools' users). A Setup step.
-func WithCognito(_ context.Context, e Env, d *Deps) error {
-	d.Cognito = awsx.Cognito(e.AWS, e.Endpoints)
-	return nil
-}
-
 // WithBillingOn marks billing on when envvars.BillingProvider says so,
 // without a provider: registrations of paid tiers then wait for their
 // first payment (billing.Admission). A Setup step of the functions that

@@ -27,6 +27,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/attachment/attachmentdb"
 	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
@@ -70,7 +71,7 @@ func AttachmentsFromEnv(cfg aws.Config, e awsx.Endpoints, db, control *dynamodb.
 	if control != nil {
 		tenants = core.CachedTenants(tenantdb.New(control, names), DownloadSiteCacheTTL)
 	}
-	objs := attachmentObjects(cfg, tenantcreds.ScopedS3(awsx.S3(cfg, e), creds), bucket, tenants)
+	objs := attachmentObjects(cfg, awss3.Scoped(awss3.New(cfg, e), creds), bucket, tenants)
 	return NewAttachments(db, objs, attachment.Buckets{Pooled: bucket, Silo: names.SiloFiles}, list.Codec{Keys: keys})
 }
 

@@ -12,6 +12,7 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/issuetracker/issuetracker/internal/app/cognitowire"
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/filewire"
 	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
@@ -21,7 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
-	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
 	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
@@ -52,9 +53,9 @@ func FromEnv(ctx context.Context, env core.Env, d core.Deps) (*onboarding.Servic
 	// runs happen in the function (as in the in-process platform).
 	local := e.Local()
 	if b := os.Getenv(s3archive.EnvBucket); b != "" {
-		o.Archive = s3archive.Archive{C: awsx.S3(cfg, e), Bucket: b, KMSKeyID: os.Getenv(s3archive.EnvKMSKey)}
+		o.Archive = s3archive.Archive{C: awss3.New(cfg, e), Bucket: b, KMSKeyID: os.Getenv(s3archive.EnvKMSKey)}
 		if local {
-			o.Archive = s3archive.Archive{C: awsx.S3(cfg, e), Bucket: b}
+			o.Archive = s3archive.Archive{C: awss3.New(cfg, e), Bucket: b}
 		}
 	}
 	if local {
@@ -127,7 +128,7 @@ func WithLifecycle(ctx context.Context, e core.Env, d *core.Deps) error {
 // Registration is the public sign-up function: it mails verification
 // codes and puts lifecycle run requests on the bus.
 var Registration = core.Wiring{Fn: routes.FnRegistration,
-	Setup:      []core.Setup{core.WithCognito, core.WithMail, core.WithBillingOn, WithLifecycle},
+	Setup:      []core.Setup{cognitowire.WithCognito, core.WithMail, core.WithBillingOn, WithLifecycle},
 	Operations: tenantwire.Operations}
 
 // ServeOnboardingEvents runs this process as the onboarding function: the
@@ -136,6 +137,6 @@ var Registration = core.Wiring{Fn: routes.FnRegistration,
 func ServeOnboardingEvents() {
 	core.UseLambdaLogging(routes.FnOnboarding, os.Stdout)
 	core.MustHaveEnvironment(routes.FnOnboarding)
-	d, _ := core.Init(routes.FnOnboarding, core.WithCognito, core.WithMail, core.WithBillingOn, filewire.WithAttachments, WithLifecycle)
+	d, _ := core.Init(routes.FnOnboarding, cognitowire.WithCognito, core.WithMail, core.WithBillingOn, filewire.WithAttachments, WithLifecycle)
 	lambda.Start(awsstacks.Handler{M: d.Lifecycle.Machine, Maintain: d.Lifecycle.Maintain}.Handle)
 }

@@ -6,11 +6,11 @@ package peoplewire
 import (
 	"maps"
 
+	"github.com/issuetracker/issuetracker/internal/app/cognitowire"
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/audit/auditapi"
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
-	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopleapi"
@@ -21,10 +21,10 @@ import (
 
 // Users is the users function: the caller, user management and the
 // tenant's audit log; it mails invitations.
-var Users = core.Wiring{Fn: routes.FnUsers, Setup: []core.Setup{core.WithCognito, core.WithMail}, Operations: Operations}
+var Users = core.Wiring{Fn: routes.FnUsers, Setup: []core.Setup{cognitowire.WithCognito, core.WithMail}, Operations: Operations}
 
 // Teams is the teams function: teams and membership.
-var Teams = core.Wiring{Fn: routes.FnTeams, Setup: []core.Setup{core.WithCognito}, Operations: Operations}
+var Teams = core.Wiring{Fn: routes.FnTeams, Setup: []core.Setup{cognitowire.WithCognito}, Operations: Operations}
 
 // Operations are the people domain's operations and the tenant's audit log.
 func Operations(d core.Deps) httpapi.Operations {
@@ -37,7 +37,7 @@ func Operations(d core.Deps) httpapi.Operations {
 func peopleService(d core.Deps) *people.Service {
 	users := peopledb.UserDB{DB: d.DB, Cursors: d.Cursors}
 	return &people.Service{Users: users, Teams: peopledb.TeamDB{UserDB: users}, Tenants: tenantdb.New(d.Control(), d.Names),
-		Identity: cognito.Pools{C: d.Cognito}, TenantPoolID: d.TenantPoolID, Mail: d.Mail, WebBaseURL: d.WebBaseURL, Now: d.Now}
+		Identity: d.Cognito, TenantPoolID: d.TenantPoolID, Mail: d.Mail, WebBaseURL: d.WebBaseURL, Now: d.Now}
 }
 
 // tenantAudit is a tenant's own view of its audit log (GET /v1/audit): a

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/app/cognitowire"
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/peoplewire"
 	"github.com/issuetracker/issuetracker/internal/attachment"
@@ -23,7 +24,6 @@ import (
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/cells"
-	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/health"
 	"github.com/issuetracker/issuetracker/internal/list"
@@ -88,7 +88,7 @@ func NewLifecycle(d core.Deps, o LifecycleOptions) *onboarding.Service {
 	m := &onboarding.Machine{
 		Tenants: reg, States: onboardingdb.New(d.Control(), d.Names), Audit: auditdb.New(d.Control(), d.Names),
 		Pooled:   onboarding.Pooled{Table: d.Names.App(), UserPoolID: d.TenantPoolID},
-		Platinum: o.Platinum, Users: cognito.Pools{C: d.Cognito}, Directory: peopledb.UserDB{DB: d.DB},
+		Platinum: o.Platinum, Users: d.Cognito, Directory: peopledb.UserDB{DB: d.DB},
 		Keys: o.Keys, Data: WithFiles(tenantdata.Store{DB: d.DB, Platform: d.Control()}, d.Attachments), Archive: o.Archive,
 		ForgetIssuer: reg.DeleteIssuer, Now: d.Now,
 		Mail: d.Mail, WebBaseURL: d.WebBaseURL, SharedPoolID: d.TenantPoolID, Lease: o.Lease,
@@ -216,7 +216,7 @@ func Operations(d core.Deps) httpapi.Operations { return tenantapi.Operations(De
 
 // Workspace is the workspace function: the tenant's workspace settings
 // (branding), through a pooled-only lifecycle on the shared pool.
-var Workspace = core.Wiring{Fn: routes.FnWorkspace, Setup: []core.Setup{core.WithCognito}, Operations: Operations}
+var Workspace = core.Wiring{Fn: routes.FnWorkspace, Setup: []core.Setup{cognitowire.WithCognito}, Operations: Operations}
 
 // filesData deletes a tenant's attachment objects before its items when
 // offboarding (the objects' records are items; a Platinum tenant's own

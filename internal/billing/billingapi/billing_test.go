@@ -9,7 +9,6 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
-	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -33,7 +32,7 @@ func TestCheckoutTakesAPaidRegistrationFromPendingPaymentToActive(t *testing.T) 
 	assert.Equal(t, "pending_payment", res.Map(t)["status"])
 	assert.Equal(t, "/v1/registrations/initech/checkout", res.Map(t)["checkout_path"])
 	t.Run("nothing is provisioned before the payment", func(t *testing.T) {
-		_, found, err := cognito.Pools{C: w.deps.Cognito}.TenantOf(ctx, w.deps.TenantPoolID, w.owner("initech"))
+		_, found, err := w.deps.Cognito.TenantOf(ctx, w.deps.TenantPoolID, w.owner("initech"))
 		require.NoError(t, err)
 		assert.False(t, found, "no user in the pool")
 		tn, err := w.reg.Get(ctx, "initech")

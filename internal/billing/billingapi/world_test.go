@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 
 	"github.com/issuetracker/issuetracker/internal/app"
@@ -59,7 +60,7 @@ func newWorld(t *testing.T) *world {
 	clk := &clock{}
 	clk.ns.Store(time.Now().UnixNano())
 	base := testenv.StripeMock(t)
-	d := app.Deps{DB: db, Cognito: cog, Names: names, Now: clk.Now, TenantPoolID: pool, TenantClientID: client, Region: "us-east-1",
+	d := app.Deps{DB: db, Cognito: cognito.Pools{C: cog}, Names: names, Now: clk.Now, TenantPoolID: pool, TenantClientID: client, Region: "us-east-1",
 		RegistrationsPerHour: 1000, LookupsPerMinute: 1000, Mail: testenv.MailSender(t), WebBaseURL: "http://web.test",
 		Billing: &app.BillingConfig{Grace: time.Hour,
 			Provider: &stripebilling.Provider{Key: stripebilling.Static(localcloud.StripeMockAPIKey), APIBase: base},

@@ -64,7 +64,7 @@ func triggerCognito(t *testing.T, tr *usermigration.Trigger) (*cip.Client, strin
 	require.NoError(t, err)
 	t.Cleanup(p.Stop)
 	endpoint := "http://localhost:" + strconv.Itoa(port)
-	return awsx.Cognito(cfg, awsx.Endpoints{Cognito: endpoint}), endpoint
+	return cognito.NewClient(cfg, awsx.Endpoints{Cognito: endpoint}), endpoint
 }
 
 func signIn(ctx context.Context, c *cip.Client, client, email, password string, meta map[string]string) (string, error) {

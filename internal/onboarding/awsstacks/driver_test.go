@@ -7,6 +7,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/audit"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
@@ -27,7 +28,7 @@ func TestARegistrationIsRunByTheOnboardingFunctionNotTheRequest(t *testing.T) {
 	shared, err := cognitotest.EnsurePool(ctx, cog, names.Prefix+"-tenants")
 	require.NoError(t, err)
 	f, stacks := newFake(t)
-	svc := app.NewLifecycle(app.Deps{DB: db, Cognito: cog, Names: names, TenantPoolID: shared, Mail: testenv.MailSender(t)}, app.LifecycleOptions{
+	svc := app.NewLifecycle(app.Deps{DB: db, Cognito: cognito.Pools{C: cog}, Names: names, TenantPoolID: shared, Mail: testenv.MailSender(t)}, app.LifecycleOptions{
 		Archive: onboarding.DirArchive{Dir: t.TempDir()},
 		Driver: func(*onboarding.Machine) onboarding.Driver {
 			return awsstacks.Driver{Events: stacks.Events, Bus: "issuetracker"}

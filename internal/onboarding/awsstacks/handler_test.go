@@ -43,7 +43,7 @@ func platinumWorld(t *testing.T) (*onboarding.Service, *fakeAWS, map[string]stri
 	client, err := cognitotest.EnsureClient(ctx, pools.C, pool, "web")
 	require.NoError(t, err)
 	f, stacks := newFake(t)
-	d := app.Deps{DB: db, Cognito: cog, Names: names, Now: time.Now, TenantPoolID: shared, Mail: testenv.MailSender(t)}
+	d := app.Deps{DB: db, Cognito: cognito.Pools{C: cog}, Names: names, Now: time.Now, TenantPoolID: shared, Mail: testenv.MailSender(t)}
 	svc := app.NewLifecycle(d, app.LifecycleOptions{
 		Platinum: onboarding.Platinum{IssuerBase: "https://cognito-idp.us-east-1.amazonaws.com", Stacks: stacks},
 		Archive:  onboarding.DirArchive{Dir: t.TempDir()},

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
+	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
 	"github.com/issuetracker/issuetracker/internal/onboarding/s3archive"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
@@ -38,7 +39,7 @@ func TestStoreRequestsServerSideEncryption(t *testing.T) {
 			e := awsx.Endpoints{S3: srv.URL}
 			cfg, err := awsconfig.Load(context.Background(), e)
 			require.NoError(t, err)
-			a := s3archive.Archive{C: awsx.S3(cfg, e), Bucket: "exports", KMSKeyID: tc.kms}
+			a := s3archive.Archive{C: awss3.New(cfg, e), Bucket: "exports", KMSKeyID: tc.kms}
 			loc, err := a.Store(context.Background(), "acme/acme-20260101T000000Z.jsonl.gz", []byte("x"))
 			require.NoError(t, err)
 			assert.Equal(t, "s3://exports/acme/acme-20260101T000000Z.jsonl.gz", loc)

@@ -77,7 +77,7 @@ func newWorld(t *testing.T) *world {
 	w.seed("owner@globex.test", "globex", roles.SuperAdmin)
 	w.seed("admin@globex.test", "globex", roles.Admin)
 	w.seed("owner@initech.test", "initech", roles.SuperAdmin)
-	w.api = apitest.New(t, app.Deps{DB: db, Cognito: w.pools.C, Names: names, Now: time.Now, TenantPoolID: w.pool,
+	w.api = apitest.New(t, app.Deps{DB: db, Cognito: w.pools, Names: names, Now: time.Now, TenantPoolID: w.pool,
 		Mail: testenv.MailSender(t), WebBaseURL: "http://web.test"})
 	w.az = authorizer.New(authorizer.Config{
 		TenantPool:   authorizer.PoolFor(e.Cognito, w.pool, idtoken.PoolTenant, w.client),

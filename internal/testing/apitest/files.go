@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
+	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenantcreds"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
@@ -33,7 +34,7 @@ func AttachmentsBucket(t testing.TB, names schema.Names) Files {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { testenv.DeleteBucket(c, bucket) })
-	objs := s3objects.New(tenantcreds.ScopedS3(c, &tenantcreds.Provider{}))
+	objs := s3objects.New(awss3.Scoped(c, &tenantcreds.Provider{}))
 	objs.CreateBuckets = true // Platinum tenants' own buckets
 	objs.CORSOrigins = []string{"http://web.test"}
 	return Files{Bucket: bucket, S3: c, Objects: objs}

@@ -109,7 +109,7 @@ func newWorld(t testing.TB, tables func(testing.TB) (*dynamodb.Client, schema.Na
 			t.Fatal(err)
 		}
 	}
-	w.Deps = app.Deps{DB: db, Cognito: pools.C, Names: names, Now: time.Now, TenantPoolID: pool, TenantClientID: client,
+	w.Deps = app.Deps{DB: db, Cognito: pools, Names: names, Now: time.Now, TenantPoolID: pool, TenantClientID: client,
 		Region: "us-east-1", RegistrationsPerHour: 1000, LookupsPerMinute: 1000, CodeSendsPerHour: 1000,
 		Mail: testenv.MailSender(t), WebBaseURL: "http://web.test",
 		// Billing against stripe-mock, events signed with WebhookSecret.

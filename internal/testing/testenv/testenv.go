@@ -26,6 +26,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
+	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -161,13 +163,13 @@ func DynamoDB(t testing.TB) *dynamodb.Client {
 // Cognito returns a client of the test cognito-local.
 func Cognito(t testing.TB) *cognitoidentityprovider.Client {
 	cfg, e := AWS(t)
-	return awsx.Cognito(cfg, e)
+	return cognito.NewClient(cfg, e)
 }
 
 // S3 returns a client of the local S3 (path-style).
 func S3(t testing.TB) *s3.Client {
 	cfg, e := AWS(t)
-	return awsx.S3(cfg, e)
+	return awss3.New(cfg, e)
 }
 
 // Bucket creates a bucket with a unique name on the local S3 and returns
