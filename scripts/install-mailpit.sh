@@ -13,6 +13,11 @@
 # Idempotent: a stamp file records "<version>+ui<hash of tools/mailpit-ui>", so a
 # version bump or a change of the UI build reinstalls. Any failure stops the
 # script with an error (no silent fallback to a UI-less binary).
+#
+# A build is also kept in the user's cache (ITR_TOOL_CACHE, default
+# ~/.cache/issuetracker), keyed by that stamp, so another checkout on the same
+# machine (a fresh clone, a git worktree) copies it instead of building again,
+# as Go's own build cache does. ITR_TOOL_CACHE=off disables it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VERSION=v1.33.1
@@ -21,6 +26,15 @@ STAMP=.local/bin/mailpit.version
 UI=tools/mailpit-ui
 WANT="$VERSION+ui-$(cat "$UI/package.json" "$UI/package-lock.json" "$UI/build.mjs" | sha256sum | cut -c1-12)"
 if [ -x "$BIN" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$WANT" ]; then
+  exit 0
+fi
+CACHE=${ITR_TOOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/issuetracker}
+CACHED="$CACHE/mailpit-$WANT"
+mkdir -p .local/bin
+if [ "$CACHE" != off ] && [ -x "$CACHED" ]; then
+  cp "$CACHED" "$BIN.new" && mv -f "$BIN.new" "$BIN"
+  echo "$WANT" > "$STAMP.new" && mv -f "$STAMP.new" "$STAMP"
+  echo "mailpit $VERSION with its web UI copied from the tool cache ($CACHED)"
   exit 0
 fi
 for tool in go node npm; do
@@ -50,4 +64,7 @@ done
 mv -f "$BIN.new" "$BIN"
 echo "$WANT" > "$STAMP.new" && mv -f "$STAMP.new" "$STAMP"
 rm -rf "$BUILD"
+if [ "$CACHE" != off ]; then
+  mkdir -p "$CACHE" && cp "$BIN" "$CACHED.new" && mv -f "$CACHED.new" "$CACHED"
+fi
 echo "mailpit $VERSION with its web UI installed in $BIN ($((SECONDS - start)) s)"

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -16,7 +15,6 @@ import (
 	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
 	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
 	"github.com/issuetracker/issuetracker/internal/schema"
-	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/usage"
 	"github.com/issuetracker/issuetracker/internal/webhook"
@@ -55,18 +53,5 @@ func ChangeConsumers(db *dynamodb.Client, streams *dynamodbstreams.Client, names
 // table of every tenant in the registry (Platinum tenants onboarded
 // meanwhile have their own), as an event source mapping exists per table.
 func TenantTables(db *dynamodb.Client, names schema.Names) func(context.Context) ([]string, error) {
-	reg := tenantdb.New(db, names)
-	return func(ctx context.Context) ([]string, error) {
-		out := []string{names.App()}
-		all, err := tenant.All(ctx, reg)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range all {
-			if t.Table != "" && t.Status != tenant.StatusDeleted && !slices.Contains(out, t.Table) {
-				out = append(out, t.Table)
-			}
-		}
-		return out, nil
-	}
+	return tablesWith(db, names, names.App())
 }
