@@ -284,13 +284,19 @@ func TestTheTemplateModeDeliversWebhooksThroughItsQueueMapping(t *testing.T) {
 	mu.Lock()
 	assert.Equal(t, got[0].Header.Get("webhook-id"), got[1].Header.Get("webhook-id"), "the retry is the same message")
 	mu.Unlock()
-	n := 0
-	sc := bufio.NewScanner(strings.NewReader(reports.String()))
-	for sc.Scan() {
-		var r lambdaproc.Report
-		if json.Unmarshal(sc.Bytes(), &r) == nil && r.Function == "webhook-delivery" {
-			n++
+	// An invocation's report is written when the function has returned, so
+	// after the receiver saw its request: wait for it.
+	invocations := func() int {
+		n := 0
+		sc := bufio.NewScanner(strings.NewReader(reports.String()))
+		for sc.Scan() {
+			var r lambdaproc.Report
+			if json.Unmarshal(sc.Bytes(), &r) == nil && r.Function == "webhook-delivery" {
+				n++
+			}
 		}
+		return n
 	}
-	assert.GreaterOrEqual(t, n, 2, "each attempt is an invocation of the webhook-delivery process")
+	assert.Eventually(t, func() bool { return invocations() >= 2 }, 10*time.Second, 50*time.Millisecond,
+		"each attempt is an invocation of the webhook-delivery process (reports: %d)", invocations())
 }
