@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { e2e } from './env';
-import { mailTo } from './helpers';
+import { firstSignIn, mailTo } from './helpers';
 
 // Two cells (E2E_CELLS=2, like make dev CELLS=2): cell-1 holds acme and
 // cell-2 globex, in one account (the same quotas): placement takes the cell
@@ -73,16 +73,7 @@ test('a registration placed in cell-2 continues there, and its owner works there
     expect(w.api_url).toBe(cell2);
   }
 
-  const invite = await mailTo(email, new RegExp(`^You're invited to ${company} on IssueTracker$`));
-  const temp = /Temporary password:\s*(\S+)/.exec(invite.text)?.[1];
-  expect(temp, invite.text).toBeTruthy();
-  await page.goto(`/w/${slug}/signin`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(temp!);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByLabel('New password', { exact: true }).fill(password);
-  await page.getByLabel('Confirm new password').fill(password);
-  await page.getByRole('button', { name: 'Set password and sign in' }).click();
+  await firstSignIn(page, slug, email, company, password);
   await expect(page).toHaveURL(new RegExp(`/w/${slug}/issues$`));
   await expect(page.getByTestId('workspace-name')).toHaveText(company);
   await expect(page.getByText('No issues yet')).toBeVisible();
