@@ -269,3 +269,41 @@ func lockServices() (root, dir string, unlock func(), err error) {
 	}
 	return root, dir, func() { _ = syscall.Flock(int(lock.Fd()), syscall.LOCK_UN); lock.Close() }, nil
 }
+
+// PrivateDynamoDB starts a DynamoDB Local of the test's own (in memory, on
+// a free port, stopped when the test ends) and returns its client. For
+// the few tests whose operations the shared instance makes slow when the
+// whole suite writes to it: adding a global secondary index to a table
+// takes a second alone and up to a minute or more on the shared instance
+// under the suite's load. It costs a JVM start (seconds). When that JVM
+// is not ready within localcloud's start-up minute (a machine far beyond
+// its cores), the test runs on the shared instance instead: slower, the
+// same assertions.
+func PrivateDynamoDB(t testing.TB) *dynamodb.Client {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: skipped with -short")
+	}
+	root, err := Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, err := localcloud.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	p, err := localcloud.DynamoDBLocal(ctx, localcloud.Options{Root: root, Port: port})
+	if err != nil {
+		t.Logf("private DynamoDB Local: %v; using the shared one", err)
+		return DynamoDB(t)
+	}
+	t.Cleanup(p.Stop)
+	e := awsx.Endpoints{DynamoDB: p.Endpoint}
+	cfg, err := awsconfig.Load(context.Background(), e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return awsx.DynamoDB(cfg, e)
+}
