@@ -10,10 +10,11 @@ cd "$(dirname "$0")/.."
 VERSION=v0.203.0
 BIN=.local/bin/stripe-mock
 STAMP=.local/bin/stripe-mock.version
+. scripts/tool-cache.sh
 if [ -x "$BIN" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$VERSION" ]; then
+  tool_cache_seed stripe-mock "$VERSION" "$BIN"
   exit 0
 fi
-. scripts/tool-cache.sh
 mkdir -p .local/bin
 if tool_cache_get stripe-mock "$VERSION" "$BIN"; then
   echo "$VERSION" > "$STAMP"

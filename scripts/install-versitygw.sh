@@ -10,10 +10,11 @@ cd "$(dirname "$0")/.."
 VERSION=v1.8.0
 BIN=.local/bin/versitygw
 STAMP=.local/bin/versitygw.version
+. scripts/tool-cache.sh
 if [ -x "$BIN" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$VERSION" ]; then
+  tool_cache_seed versitygw "$VERSION" "$BIN"
   exit 0
 fi
-. scripts/tool-cache.sh
 mkdir -p .local/bin
 if tool_cache_get versitygw "$VERSION" "$BIN"; then
   echo "$VERSION" > "$STAMP"

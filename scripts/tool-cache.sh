@@ -6,6 +6,8 @@
 #
 #   tool_cache_get NAME KEY BIN   copy NAME-KEY from the cache to BIN; fails when absent
 #   tool_cache_put NAME KEY BIN   keep BIN in the cache as NAME-KEY
+#   tool_cache_seed NAME KEY BIN  tool_cache_put unless the cache has NAME-KEY
+#                                 (a checkout installed before the cache existed)
 TOOL_CACHE=${ITR_TOOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/issuetracker}
 
 tool_cache_get() {
@@ -18,4 +20,8 @@ tool_cache_put() {
   [ "$TOOL_CACHE" != off ] || return 0
   local cached="$TOOL_CACHE/$1-$2"
   mkdir -p "$TOOL_CACHE" && cp "$3" "$cached.new.$$" && mv -f "$cached.new.$$" "$cached"
+}
+
+tool_cache_seed() {
+  [ "$TOOL_CACHE" = off ] || [ -x "$TOOL_CACHE/$1-$2" ] || tool_cache_put "$@"
 }
