@@ -5,15 +5,43 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/devstack"
+	"github.com/issuetracker/issuetracker/internal/localdeploy"
 	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/require"
 )
+
+// synthWorker is the CDK synth worker the Platinum tests share
+// (sharedSynth); TestMain stops it.
+var synthWorker = &localdeploy.SynthWorker{}
+
+// sharedSynth has a platform synthesize its Platinum tenant stacks with
+// synthWorker instead of a worker of its own (devstack.Config.Synth): the
+// first Platinum test pays for building and starting the CDK app and for
+// one synth, the next gets its template from the warm worker in
+// milliseconds. ITR_OWN_SYNTH=1 (make template-test) leaves every platform
+// its own worker, as make dev runs.
+func sharedSynth(c *devstack.Config) {
+	if os.Getenv("ITR_OWN_SYNTH") == "1" {
+		return
+	}
+	if synthWorker.Root == "" {
+		synthWorker.Root = c.Root
+	}
+	c.Synth = synthWorker.Synth
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	_ = synthWorker.Close()
+	os.Exit(code)
+}
 
 // platform is a local platform started for one test: the real services,
 // its own table and pool prefix, and a gateway on a free port.

@@ -28,19 +28,24 @@ func TestPlatinumRegistrationGetsItsOwnTableAndPool(t *testing.T) {
 	if testing.Short() {
 		t.Skip("synthesizes with the CDK app")
 	}
-	platinumRegistration(t, startPlatform(t), true)
+	platinumRegistration(t, startPlatform(t, sharedSynth), true)
 }
 
 // The same in make dev's template mode: the registration and tenants
 // processes run onboarding, the platform synthesizes and applies the tenant
 // stack for them (localstacks), and the template's stream mappings feed the
-// tenant table's changes to the stream-analytics process.
+// tenant table's changes to the stream-analytics process. In make test the
+// tenant's template comes from the synth worker the test above started
+// (sharedSynth: the sentinel's template with the id replaced, which
+// test/infra proves equal to a synth); make template-test
+// (ITR_OWN_SYNTH=1) has the platform start its own worker and synthesize,
+// as make dev does.
 func TestPlatinumRegistrationInTheTemplateMode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("synthesizes with the CDK app")
 	}
 	logs := &lockedBuffer{}
-	w := startPlatform(t, func(c *devstack.Config) { c.Mode, c.FunctionLog = devstack.FromTemplate, logs })
+	w := startPlatform(t, sharedSynth, func(c *devstack.Config) { c.Mode, c.FunctionLog = devstack.FromTemplate, logs })
 	platinumRegistration(t, w, false)
 	assert.Contains(t, logs.String(), "stream-analytics | REPORT", "the tenant table's changes went through the function process")
 }

@@ -140,6 +140,11 @@ type Config struct {
 	// and directory cache and the gateway's result cache (tests that watch
 	// a move take effect: authorizer.RevocationDelay otherwise).
 	AuthorizerCacheTTL time.Duration
+	// Synth, when set, synthesizes the Platinum tenant stacks instead of
+	// the platform's own synth worker: tests share one warm worker
+	// (localdeploy.SynthWorker) between the platforms of a test binary, so
+	// only the first pays for starting the CDK app. nil: the platform's own.
+	Synth localdeploy.SynthFunc
 }
 
 // MailEndpoints locate a running mailpit.
@@ -580,12 +585,16 @@ func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg
 	}
 	s.synth = &localdeploy.SynthWorker{Root: cfg.Root}
 	s.stacksDir = stacksDir
+	synth := s.synth.Synth
+	if cfg.Synth != nil {
+		synth = cfg.Synth
+	}
 	// Platinum: the real CDK app (one warm worker process) synthesizes
 	// IssueTracker-Tenant-<id> and the local deployer applies its tables
 	// and pools (for the template mode's processes too: LifecyclePath).
 	s.stacks = localdeploy.Stacks{
 		Deployer: localdeploy.Deployer{DB: deps.ControlDB, Cognito: cognito.NewClient(awsCfg, e)},
-		Synth:    s.synth.Synth,
+		Synth:    synth,
 		Dir:      stacksDir,
 		Log:      func(f string, a ...any) { fmt.Fprintf(logOr(cfg.Log), f+"\n", a...) },
 	}
