@@ -23,11 +23,30 @@ tools: node_modules/.installed web-tools ## install the pinned npm tools, Dynamo
 vet: ## go vet
 	go vet ./...
 
+# go test runs with -vet=off: the vet prerequisite has already run every
+# analyzer (go test's own vet is a subset of them) on the same packages.
+# scripts/build-cache.sh gives a fresh clone the function binaries another
+# checkout of the same sources built (the user's tool cache), and keeps this
+# run's.
 test: tools vet openapi-lint ## Go tests (they start DynamoDB Local, cognito-local, versitygw, mailpit and stripe-mock), then the web app's (build, Vitest, client drift, Playwright)
-	@status=0; go test -count=1 -timeout 12m ./... || status=$$?; \
-	go test -race -count=1 -timeout 6m $(RACE_PKGS) || status=$$?; \
-	scripts/stop-test-services.sh; exit $$status
+	@scripts/build-cache.sh restore
+	@status=0; go test -vet=off -count=1 -timeout 12m ./... || status=$$?; \
+	go test -vet=off -race -count=1 -timeout 6m $(RACE_PKGS) || status=$$?; \
+	scripts/stop-test-services.sh; scripts/build-cache.sh save; exit $$status
 	@$(MAKE) --no-print-directory web-test
+
+# `make template-test`: the template mode's Go tests (internal/devstack:
+# the template-driven platform end to end, a broken template, webhooks
+# through the queue mapping, a Platinum sign-up) with every platform
+# starting its own CDK synth worker (ITR_OWN_SYNTH=1), as make dev
+# MODE=template does. make test runs the same tests, but its two Platinum
+# sign-ups share one warm worker: the template mode's tenant stack is the
+# in-process test's synth with the id replaced (test/infra proves that equal
+# to a synth), which saves a CDK app start and a synth.
+.PHONY: template-test
+template-test: tools ## the template mode's Go tests, each platform synthesizing with a CDK worker of its own (make test shares one)
+	@status=0; ITR_OWN_SYNTH=1 go test -count=1 -timeout 20m -run 'Template' ./internal/devstack/ || status=$$?; \
+	scripts/stop-test-services.sh; exit $$status
 
 # The race detector on the packages with concurrency: the gateway (usage
 # plans, authorizer cache) under the short load, the authorizer's caches,
