@@ -30,7 +30,11 @@ restore() {
     mkdir -p .local/gofunction
     for f in "$C"/gofunction/*/; do
       f=${f%/}
-      [ -f "$f/bootstrap" ] && [ ! -e ".local/gofunction/${f##*/}" ] && cp -a "$f" ".local/gofunction/${f##*/}"
+      [ -f "$f/bootstrap" ] && [ ! -e ".local/gofunction/${f##*/}" ] || continue
+      # Hard links where the cache and the checkout share a file system:
+      # gofunction never writes into a finished folder (it builds into a
+      # temporary one and renames it).
+      cp -al "$f" ".local/gofunction/${f##*/}" 2>/dev/null || cp -a "$f" ".local/gofunction/${f##*/}"
     done
   fi
   if [ -d "$C/functions" ] && [ ! -e .local/functions ]; then
