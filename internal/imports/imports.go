@@ -69,6 +69,34 @@ type Job struct {
 	CreatedBy string     `json:"created_by"`
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
+	// Numbering is the issue numbers of the batch being written (kept on
+	// the job, not shown).
+	Numbering Numbering `json:"-"`
+}
+
+// Numbering is the issue numbers reserved for the batch of rows that
+// starts at row index At (the job's RowsDone then): the row Rows[k] (its
+// number in the file) gets Numbers[k]. It is saved on the job before any
+// row of the batch is written (Store.SaveNumbering), so a run resumed after
+// a crash writes the same keys and the project's numbering has no gap and
+// no duplicate. Rev counts its saves: two runs cannot both reserve a batch.
+type Numbering struct {
+	At      int
+	Rows    []int
+	Numbers []int64
+	Rev     int
+}
+
+// of is the numbers of the batch at `at` by row (none if it is another batch's).
+func (n Numbering) of(at int) map[int]int64 {
+	out := map[int]int64{}
+	if n.Rev == 0 || n.At != at {
+		return out
+	}
+	for k, r := range n.Rows {
+		out[r] = n.Numbers[k]
+	}
+	return out
 }
 
 // JobID is the id of the import of the file whose SHA-256 is fileSHA into
