@@ -104,7 +104,10 @@ func TestACrashBetweenSideItemsAndIssuesShowsNothingAndResumes(t *testing.T) {
 	crashed := imports.IssueID(j, 21)
 	for _, err := range []error{
 		func() error { _, err := f.issues.Load(ctx, f.ada, crashed); return err }(),
-		func() error { _, err := f.issues.Load(ctx, f.ada, fmt.Sprintf("ACME-%d", j.Numbering.Numbers[0])); return err }(),
+		func() error {
+			_, err := f.issues.Load(ctx, f.ada, fmt.Sprintf("ACME-%d", j.Numbering.Numbers[0]))
+			return err
+		}(),
 		func() error { _, err := f.issues.History(ctx, f.ada, crashed, list.Request{Limit: 10}); return err }(),
 		func() error { _, err := f.issues.Activity(ctx, f.ada, crashed, list.Request{Limit: 10}); return err }(),
 	} {
