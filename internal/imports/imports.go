@@ -23,14 +23,13 @@ const (
 	MaxParts     = 400      // MaxBytes / a part's size, rounded up generously
 	MaxErrors    = 100      // row errors kept on a job and shown by a preview
 	batchRows    = 100      // rows between two progress commits
-	// parallel is the slices of a batch written at once. Locally it makes
-	// no difference: DynamoDB Local runs transactions one at a time and is
-	// item-bound (10,000 rows: 66.3 s at 1 slice, 65.1 s at 4, 92% of it
-	// inside TransactWriteItems, under load), and slices sharing a label's
-	// ConditionCheck conflict (their calls fall back to one issue a call:
-	// 0.116 calls/row at 4 against 0.105 at 1). In AWS, where a call is
-	// latency-bound, 4 slices cut the wait by about 4.
-	parallel = 4
+	// parallel is the slices of a batch written at once. One: a slice's
+	// side items already go in 4 BatchWriteItem calls at a time
+	// (issuedb.Store.CreateMany), and locally more slices are much slower
+	// (DynamoDB Local serialises transactions, and concurrent batch writes
+	// and transactions wait on each other: 1,000 rows took 16.3 s at 4
+	// slices against 3.5 s at 1, under load; docs/performance.md).
+	parallel = 1
 )
 
 // State of a job.

@@ -1,6 +1,7 @@
 package issuedb
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -159,7 +160,7 @@ func createSplit(sc tenancy.Scope, i issue.Issue, h issue.StatusChange, a issue.
 // at a time), retrying unprocessed items with a growing backoff.
 func (s Store) batchPut(ctx context.Context, sc tenancy.Scope, items []map[string]av) error {
 	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(sideParallel)
+	g.SetLimit(cmp.Or(s.SideParallel, sideParallel))
 	for chunk := range slices.Chunk(items, 25) {
 		g.Go(func() error {
 			reqs := make([]types.WriteRequest, len(chunk))
