@@ -23,9 +23,8 @@ const (
 	MaxParts     = 400      // MaxBytes / a part's size, rounded up generously
 	MaxErrors    = 100      // row errors kept on a job and shown by a preview
 	batchRows    = 100      // rows between two progress commits
-	// parallel is the slices of a batch written at once. One: a slice's
-	// side items already go in 4 BatchWriteItem calls at a time
-	// (issuedb.Store.CreateMany), and locally more slices are much slower
+	// parallel is the slices of a batch written at once. One: locally more
+	// slices are much slower
 	// (DynamoDB Local serialises transactions, and concurrent batch writes
 	// and transactions wait on each other: 1,000 rows took 16.3 s at 4
 	// slices against 3.5 s at 1, under load; docs/performance.md).

@@ -8,10 +8,8 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
@@ -26,8 +24,8 @@ import (
 // numbers and recorded them before writing): each issue is split in two.
 //
 //  1. Its side items, which nothing shows without the issue, are written
-//     first with BatchWriteItem (25 a call, parallel, unprocessed items
-//     retried): the status-history entry (read under the issue; analytics
+//     first with BatchWriteItem (25 a call, unprocessed items retried;
+//     SideParallel runs at once): the status-history entry (read under the issue; analytics
 //     counts a transition only once it knows the issue), the label uses
 //     (label delete resolves them through the issue) and the search
 //     postings (search reads the issues it finds and drops absent ones).
@@ -156,42 +154,25 @@ func createSplit(sc tenancy.Scope, i issue.Issue, h issue.StatusChange, a issue.
 	return core, side
 }
 
-// batchPut writes items with BatchWriteItem (25 a call, sideParallel calls
-// at a time), retrying unprocessed items with a growing backoff.
+// batchPut writes items with BatchWriteItem (dynamo.BatchPut: 25 a call,
+// unprocessed items retried with a growing backoff), in SideParallel runs
+// of whole calls at once.
 func (s Store) batchPut(ctx context.Context, sc tenancy.Scope, items []map[string]av) error {
+	runs := cmp.Or(s.SideParallel, sideParallel)
+	per := max(1, ((len(items)+runs-1)/runs+24)/25) * 25
 	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(cmp.Or(s.SideParallel, sideParallel))
-	for chunk := range slices.Chunk(items, 25) {
-		g.Go(func() error {
-			reqs := make([]types.WriteRequest, len(chunk))
-			for i, it := range chunk {
-				reqs[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: it}}
-			}
-			for attempt := 0; len(reqs) > 0; attempt++ {
-				if attempt == 8 {
-					return fmt.Errorf("%d puts still unprocessed", len(reqs))
-				}
-				if attempt > 0 {
-					select {
-					case <-time.After(time.Duration(25<<attempt) * time.Millisecond):
-					case <-ctx.Done():
-						return ctx.Err()
-					}
-				}
-				res, err := s.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{sc.Table: reqs}})
-				if err != nil {
-					return fmt.Errorf("batch write: %w", err)
-				}
-				reqs = res.UnprocessedItems[sc.Table]
-			}
-			return nil
-		})
+	for chunk := range slices.Chunk(items, per) {
+		g.Go(func() error { return dynamo.BatchPut(ctx, s.DB, sc.Table, chunk) })
 	}
 	return g.Wait()
 }
 
-// sideParallel is how many BatchWriteItem calls of side items run at once.
-const sideParallel = 4
+// sideParallel is how many runs of BatchWriteItem calls of side items go
+// at once by default: one. Against DynamoDB Local under load, concurrent
+// batch writes wait on each other and on the transactions (10,000 rows:
+// 56.8 and 58.8 s at 1, 65.0 and 102.8 s at 4; docs/performance.md). In AWS
+// more would cut a batch's latency (about 22 calls per 100 rows).
+const sideParallel = 1
 
 // packed is one TransactWriteItems call of several issues' transactions.
 type packed struct {
