@@ -25,8 +25,9 @@ import (
 //
 //  1. Its side items, which nothing shows without the issue, are written
 //     first with BatchWriteItem (25 a call, unprocessed items retried;
-//     SideParallel runs at once): the status-history entry (read under the issue; analytics
-//     counts a transition only once it knows the issue), the label uses
+//     SideParallel runs at once): the status-history entry (read under
+//     the issue; analytics counts a transition once it knows the issue),
+//     the label uses
 //     (label delete resolves them through the issue) and the search
 //     postings (search reads the issues it finds and drops absent ones).
 //  2. Then the issue becomes visible: the issue item with what must be
