@@ -17,10 +17,10 @@ import (
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 )
 
-// An import writes its rows several to a transaction: each issue whole
-// (its key, history, activity, label uses, search postings), one label
-// check serving them all, and a refused call falls back to one write per
-// issue so each row gets its own answer.
+// An import writes its rows' side items (history, label uses, search
+// postings) in batches, then the issues several to a transaction (each
+// with its key and activity), one label check serving them all; a refused
+// call falls back to one write per issue so each row gets its own answer.
 func TestCreateManyPacksIssuesIntoFewTransactions(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()

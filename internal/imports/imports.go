@@ -23,14 +23,12 @@ const (
 	MaxParts     = 400      // MaxBytes / a part's size, rounded up generously
 	MaxErrors    = 100      // row errors kept on a job and shown by a preview
 	batchRows    = 100      // rows between two progress commits
-	// parallel is the slices of a batch written at once. Locally it makes
-	// no difference: DynamoDB Local runs transactions one at a time and is
-	// item-bound (10,000 rows: 66.3 s at 1 slice, 65.1 s at 4, 92% of it
-	// inside TransactWriteItems, under load), and slices sharing a label's
-	// ConditionCheck conflict (their calls fall back to one issue a call:
-	// 0.116 calls/row at 4 against 0.105 at 1). In AWS, where a call is
-	// latency-bound, 4 slices cut the wait by about 4.
-	parallel = 4
+	// parallel is the slices of a batch written at once. One: locally more
+	// slices are much slower
+	// (DynamoDB Local serialises transactions, and concurrent batch writes
+	// and transactions wait on each other: 1,000 rows took 16.3 s at 4
+	// slices against 3.5 s at 1, under load; docs/performance.md).
+	parallel = 1
 )
 
 // State of a job.
@@ -69,6 +67,34 @@ type Job struct {
 	CreatedBy string     `json:"created_by"`
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
+	// Numbering is the issue numbers of the batch being written (kept on
+	// the job, not shown).
+	Numbering Numbering `json:"-"`
+}
+
+// Numbering is the issue numbers reserved for the batch of rows that
+// starts at row index At (the job's RowsDone then): the row Rows[k] (its
+// number in the file) gets Numbers[k]. It is saved on the job before any
+// row of the batch is written (Store.SaveNumbering), so a run resumed after
+// a crash writes the same keys and the project's numbering has no gap and
+// no duplicate. Rev counts its saves: two runs cannot both reserve a batch.
+type Numbering struct {
+	At      int
+	Rows    []int
+	Numbers []int64
+	Rev     int
+}
+
+// of is the numbers of the batch at `at` by row (none if it is another batch's).
+func (n Numbering) of(at int) map[int]int64 {
+	out := map[int]int64{}
+	if n.Rev == 0 || n.At != at {
+		return out
+	}
+	for k, r := range n.Rows {
+		out[r] = n.Numbers[k]
+	}
+	return out
 }
 
 // JobID is the id of the import of the file whose SHA-256 is fileSHA into

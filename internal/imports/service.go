@@ -36,6 +36,10 @@ type Store interface {
 	// SaveJob writes j if the stored job's rows_done is still prev
 	// (precondition_failed import_busy otherwise: another run moved on).
 	SaveJob(ctx context.Context, sc tenancy.Scope, j Job, prev int) error
+	// SaveNumbering writes j if the stored job's rows_done is still
+	// j.RowsDone and its numbering's Rev is still prevRev
+	// (precondition_failed import_busy otherwise).
+	SaveNumbering(ctx context.Context, sc tenancy.Scope, j Job, prevRev int) error
 }
 
 // Issues is what imports need of the issue domain (issue.Service).
@@ -427,24 +431,19 @@ func (s *Service) runBatch(ctx context.Context, is Issues, p tenancy.Principal, 
 			}
 		}
 	}
-	// The rows to create get their numbers in the file's order, reserved
-	// with one write (a row that fails leaves a gap, as a failed create does).
-	numbers := map[int]int64{}
+	// The rows to create get their numbers in the file's order: reserved
+	// with one write and recorded on the job before any row is written, so
+	// a resumed run numbers them the same (a row that fails leaves a gap,
+	// as a failed create does).
+	var need []int
 	for n, d := range batch {
 		if len(d.problems) == 0 && !have[ids[n]] {
-			numbers[n] = 0
+			need = append(need, d.row)
 		}
 	}
-	if len(numbers) > 0 {
-		first, err := is.ReserveNumbers(ctx, p, j.ProjectID, len(numbers))
-		if err != nil {
-			return err
-		}
-		for n := range batch {
-			if _, ok := numbers[n]; ok {
-				numbers[n], first = first, first+1
-			}
-		}
+	numbers, err := s.number(ctx, is, p, j, need)
+	if err != nil {
+		return err
 	}
 	// The rows to create go in parallel slices, each written in as few
 	// transactions as fit (issue.Service.CreateMany: about 7 rows a call).
@@ -469,7 +468,7 @@ func (s *Service) runBatch(ctx context.Context, is Issues, p tenancy.Principal, 
 			ins := make([]issue.CreateIssue, len(slice))
 			for k, n := range slice {
 				ins[k] = batch[n].in
-				ins[k].ImportID, ins[k].ImportStatus, ins[k].ImportNumber = ids[n], batch[n].status, numbers[n]
+				ins[k].ImportID, ins[k].ImportStatus, ins[k].ImportNumber = ids[n], batch[n].status, numbers[batch[n].row]
 			}
 			_, outcomes := is.CreateMany(gctx, p, ins)
 			for k, err := range outcomes {
@@ -494,6 +493,56 @@ func (s *Service) runBatch(ctx context.Context, is Issues, p tenancy.Principal, 
 		})
 	}
 	return g.Wait()
+}
+
+// number returns the issue numbers of the rows (file row numbers) of the
+// batch at j.RowsDone: those the job's numbering holds, and for the others
+// a block reserved now and saved on the job before it is used. When another
+// run saved a numbering of this batch first, that one is used.
+func (s *Service) number(ctx context.Context, is Issues, p tenancy.Principal, j *Job, rows []int) (map[int]int64, error) {
+	for attempt := 0; ; attempt++ {
+		have := j.Numbering.of(j.RowsDone)
+		var need []int
+		for _, r := range rows {
+			if _, ok := have[r]; !ok {
+				need = append(need, r)
+			}
+		}
+		if len(need) == 0 {
+			return have, nil
+		}
+		first, err := is.ReserveNumbers(ctx, p, j.ProjectID, len(need))
+		if err != nil {
+			return nil, err
+		}
+		next := Numbering{At: j.RowsDone, Rev: j.Numbering.Rev + 1}
+		if len(have) > 0 {
+			next.Rows, next.Numbers = slices.Clone(j.Numbering.Rows), slices.Clone(j.Numbering.Numbers)
+		}
+		for k, r := range need {
+			next.Rows, next.Numbers = append(next.Rows, r), append(next.Numbers, first+int64(k))
+		}
+		saved := *j
+		saved.Numbering = next
+		err = s.Store.SaveNumbering(ctx, p.Scope(), saved, j.Numbering.Rev)
+		if err == nil {
+			j.Numbering = next
+			continue // answered from the numbering just saved
+		}
+		if !errs.Is(err, errs.KindPreconditionFailed) || attempt == 2 {
+			return nil, err
+		}
+		// Another run saved first (its numbers win; ours are a gap) or
+		// moved on (then this run stops).
+		cur, err := s.Store.Job(ctx, p.Scope(), j.ID)
+		if err != nil {
+			return nil, err
+		}
+		if cur.RowsDone != j.RowsDone {
+			return nil, errs.E(errs.KindPreconditionFailed, "import_busy", "another run of this import moved it on; read it again")
+		}
+		j.Numbering = cur.Numbering
+	}
 }
 
 func fieldOf(e *errs.Error) string {

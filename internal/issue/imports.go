@@ -1,12 +1,15 @@
 package issue
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"fmt"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/oklog/ulid/v2"
 )
 
 // What CSV imports (internal/imports) need of the issue domain beyond
@@ -127,4 +130,18 @@ func (s *Service) ReserveNumbers(ctx context.Context, p tenancy.Principal, proje
 	}
 	last, err := s.Store.ReserveNumbers(ctx, p.Scope(), pr.ID, n)
 	return last - int64(n) + 1, err
+}
+
+// ImportEntryID is the id of the first status-history or activity entry
+// (kind) of the imported issue issueID: a ULID with the issue's time and
+// randomness derived from both, so a resumed import that writes the row
+// again writes the same entries, not a second "created". A malformed
+// issueID (never made by imports) gets a fresh id.
+func ImportEntryID(issueID, kind string) string {
+	u, err := ulid.ParseStrict(issueID)
+	if err != nil {
+		return newID()
+	}
+	sum := sha256.Sum256([]byte(issueID + "\x00" + kind))
+	return ulid.MustNew(u.Time(), bytes.NewReader(sum[:])).String()
 }

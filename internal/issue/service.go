@@ -261,8 +261,12 @@ func (s *Service) prepareNew(ctx context.Context, p tenancy.Principal, in Create
 		}
 	}
 	i.ID, i.Number, i.Key = cmp.Or(in.ImportID, newID()), n, ProjectKey(pr.Key, n)
-	h := StatusChange{ID: newID(), IssueID: i.ID, To: i.Status, Category: i.Category, ActorID: p.UserID, At: now}
-	a := Activity{ID: newID(), IssueID: i.ID, ActorID: p.UserID, At: now, Action: "created", Changes: []Change{}}
+	hid, aid := newID(), newID()
+	if in.ImportID != "" { // a resumed import rewrites the same entries
+		hid, aid = ImportEntryID(in.ImportID, "history"), ImportEntryID(in.ImportID, "activity")
+	}
+	h := StatusChange{ID: hid, IssueID: i.ID, To: i.Status, Category: i.Category, ActorID: p.UserID, At: now}
+	a := Activity{ID: aid, IssueID: i.ID, ActorID: p.UserID, At: now, Action: "created", Changes: []Change{}}
 	return NewRecord{Issue: i, History: h, Activity: a}, nil
 }
 

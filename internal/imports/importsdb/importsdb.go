@@ -1,7 +1,8 @@
 // Package importsdb stores import jobs and their files' parts in the
 // tenant's application table:
 //
-//	job   pk T#t#IMPORT#<job id>  sk JOB          state, progress, counts, first row errors
+//	job   pk T#t#IMPORT#<job id>  sk JOB          state, progress, counts, first row errors,
+//	                                              the issue numbers of the batch being written
 //	part  pk T#t#IMPORT#<job id>  sk PART#<00042> one slice of the file's text
 //
 // A job's id is imports.JobID(project, file's SHA-256); jobs stored before
@@ -62,6 +63,11 @@ type jobItem struct {
 	CreatedAt time.Time          `dynamodbav:"created_at"`
 	UpdatedAt time.Time          `dynamodbav:"updated_at"`
 	ExpiresAt int64              `dynamodbav:"expires_at"`
+	// The numbering of the batch being written (imports.Numbering).
+	NumRev     int     `dynamodbav:"num_rev,omitempty"`
+	NumAt      int     `dynamodbav:"num_at,omitempty"`
+	NumRows    []int   `dynamodbav:"num_rows,omitempty"`
+	NumNumbers []int64 `dynamodbav:"num_numbers,omitempty"`
 }
 
 type partItem struct {
@@ -75,7 +81,8 @@ type partItem struct {
 func toItem(tenant string, j imports.Job) jobItem {
 	return jobItem{PK: jobPK(tenant, j.ID), SK: skJob, Entity: "import", ID: j.ID, Filename: j.Filename, SHA256: j.SHA256, ProjectID: j.ProjectID, Size: j.Size, Parts: j.Parts,
 		State: string(j.State), Rows: j.Rows, RowsDone: j.RowsDone, Created: j.Created, Existing: j.Existing, Failed: j.Failed,
-		Errors: j.Errors, CreatedBy: j.CreatedBy, CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt, ExpiresAt: j.UpdatedAt.Add(keep).Unix()}
+		Errors: j.Errors, CreatedBy: j.CreatedBy, CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt, ExpiresAt: j.UpdatedAt.Add(keep).Unix(),
+		NumRev: j.Numbering.Rev, NumAt: j.Numbering.At, NumRows: j.Numbering.Rows, NumNumbers: j.Numbering.Numbers}
 }
 
 func (it jobItem) job() imports.Job {
@@ -88,7 +95,8 @@ func (it jobItem) job() imports.Job {
 	}
 	return imports.Job{ID: it.ID, Filename: it.Filename, SHA256: it.SHA256, ProjectID: it.ProjectID, Size: it.Size, Parts: it.Parts, State: imports.State(it.State), Rows: it.Rows,
 		RowsDone: it.RowsDone, Created: it.Created, Existing: it.Existing, Failed: it.Failed, Errors: es, CreatedBy: it.CreatedBy,
-		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt}
+		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt,
+		Numbering: imports.Numbering{Rev: it.NumRev, At: it.NumAt, Rows: it.NumRows, Numbers: it.NumNumbers}}
 }
 
 // Store is the DynamoDB store of imports.
@@ -129,6 +137,18 @@ func (s Store) Job(ctx context.Context, sc tenancy.Scope, id string) (imports.Jo
 func (s Store) SaveJob(ctx context.Context, sc tenancy.Scope, j imports.Job, prev int) error {
 	return s.put(ctx, sc.Table, toItem(sc.TenantID, j), expression.Name("rows_done").Equal(expression.Value(prev)), "save import",
 		errs.E(errs.KindPreconditionFailed, "import_busy", "another run of this import moved it on; read it again"))
+}
+
+// SaveNumbering writes j if the stored progress is still j.RowsDone and
+// the stored numbering's revision is still prevRev: of two runs reserving
+// numbers for one batch, one saves and the other reads its numbering.
+func (s Store) SaveNumbering(ctx context.Context, sc tenancy.Scope, j imports.Job, prevRev int) error {
+	rev := expression.AttributeNotExists(expression.Name("num_rev"))
+	if prevRev > 0 {
+		rev = expression.Name("num_rev").Equal(expression.Value(prevRev))
+	}
+	return s.put(ctx, sc.Table, toItem(sc.TenantID, j), expression.Name("rows_done").Equal(expression.Value(j.RowsDone)).And(rev), "save import numbering",
+		errs.E(errs.KindPreconditionFailed, "import_busy", "another run of this import reserved this batch's numbers or moved on; read it again"))
 }
 
 // PutPart writes part n.

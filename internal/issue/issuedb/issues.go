@@ -32,6 +32,9 @@ type Store struct {
 	// PurgeBudget bounds the items a delete purges in its request;
 	// DefaultPurgeBudget if zero.
 	PurgeBudget int
+	// SideParallel is how many BatchWriteItem calls of an import's side
+	// items run at once (sideParallel if zero).
+	SideParallel int
 }
 
 // NextNumber allocates the project's next issue number with an atomic ADD

@@ -3,6 +3,7 @@ package issuedb
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -100,16 +101,37 @@ func (s Store) UpdateLabel(ctx context.Context, sc tenancy.Scope, old, l issue.L
 }
 
 // DeleteLabel removes a label that no issue carries (409 label_in_use
-// otherwise: one Query of the label's use partition, Limit 1).
+// otherwise). The label's use partition is read a page at a time and each
+// use resolved through its issue: a use whose issue is absent (an import
+// that stopped before making the issue) or no longer carries the label
+// does not count. Usually the first page's first issue answers: one Query
+// and one BatchGetItem.
 func (s Store) DeleteLabel(ctx context.Context, sc tenancy.Scope, l issue.Label) error {
-	res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(sc.Table),
+	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: aws.String(sc.Table),
 		KeyConditionExpression:    aws.String("pk = :pk"),
-		ExpressionAttributeValues: map[string]av{":pk": str(labelUsePK(sc.TenantID, l.ID))}, Limit: aws.Int32(1)})
-	if err != nil {
-		return fmt.Errorf("label uses: %w", err)
-	}
-	if len(res.Items) > 0 {
-		return errs.Conflict("label_in_use", "remove the label from its issues before deleting it")
+		ExpressionAttributeValues: map[string]av{":pk": str(labelUsePK(sc.TenantID, l.ID))}, Limit: aws.Int32(25)})
+	for p.HasMorePages() {
+		res, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("label uses: %w", err)
+		}
+		var uses []useItem
+		if err := attributevalue.UnmarshalListOfMaps(res.Items, &uses); err != nil {
+			return fmt.Errorf("label uses: %w", err)
+		}
+		ids := make([]string, 0, len(uses))
+		for _, u := range uses {
+			ids = append(ids, u.IssueID)
+		}
+		found, err := s.GetMany(ctx, sc, ids)
+		if err != nil {
+			return err
+		}
+		for _, i := range found {
+			if slices.Contains(i.Labels, l.ID) {
+				return errs.Conflict("label_in_use", "remove the label from its issues before deleting it")
+			}
+		}
 	}
 	t := &tx{table: sc.Table}
 	t.delIf(dynamo.Key(labelsPK(sc.TenantID), labelSK(l.ID)), exists(),
