@@ -21,7 +21,9 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
+	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
+	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
 	"github.com/issuetracker/issuetracker/internal/people"
@@ -451,4 +453,67 @@ func TestNotificationsAndWebhooksAddNoRoundTripToTheRequest(t *testing.T) {
 		}
 	}
 	assert.Contains(t, kinds, "assigned", "the assignee hears of it from the stream")
+}
+
+// The consumer may handle an issue's creation after later edits (a
+// lagging stream, one batch holding both): issue.created still carries the
+// issue as created. Taken from the creation's own stream image when the
+// batch has it, and rebuilt from the activity entries written since when
+// it does not (the image came in an earlier batch; a mention that the
+// edits removed is then not recovered: the activity keeps the text only).
+func TestIssueCreatedCarriesTheIssueAsCreated(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		dropInsert bool
+	}{{"the creation's image in the batch", false}, {"the creation's image in an earlier batch", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			recv := newReceiver(t)
+			w := newWorld(t, recv)
+			if tc.dropInsert {
+				inner := w.poller.Consumer
+				w.poller.Consumer = changes.ConsumerFunc(func(ctx context.Context, batch []changes.Change) error {
+					var rest []changes.Change
+					for _, ch := range batch {
+						if ch.Entity != issuedb.EntityIssue || ch.Op != changes.Insert {
+							rest = append(rest, ch)
+						}
+					}
+					return inner.Handle(ctx, rest)
+				})
+			}
+			w.do(t, w.ann, "POST", "/v1/webhooks", map[string]any{"url": recv.url(), "event_types": []string{"issue.created"}}, 201)
+			for _, l := range []string{"ui", "api"} {
+				w.do(t, w.ann, "POST", "/v1/labels", map[string]any{"name": l, "color": "#336699"}, 201)
+			}
+			created := w.do(t, w.bob, "POST", "/v1/issues", map[string]any{"title": "As filed", "type": "bug", "priority": "low",
+				"assignee_id": "bob", "labels": []string{"ui"}, "description": "@ann look"}, 201)
+			id := created["id"].(string)
+			w.do(t, w.bob, "PATCH", "/v1/issues/"+id, map[string]any{"title": "As edited", "assignee_id": "ann", "priority": "urgent",
+				"labels": []string{"ui", "api"}, "description": "@ann look again", "due_date": "2027-01-31"}, 200)
+			w.do(t, w.bob, "PATCH", "/v1/issues/"+id, map[string]any{"title": "Edited twice"}, 200)
+			for _, to := range []string{"in_progress", "closed"} {
+				w.do(t, w.bob, "POST", "/v1/issues/"+id+"/transitions", map[string]any{"to": to}, 200)
+			}
+			now := w.do(t, w.bob, "GET", "/v1/issues/"+id, nil, 200)
+			require.Equal(t, "Edited twice", now["title"])
+			w.drain(t)
+
+			_, bodies := recv.wait(t, 1)
+			var payload struct {
+				Type string
+				Data struct{ Issue map[string]any }
+			}
+			require.NoError(t, json.Unmarshal(bodies[0], &payload))
+			require.Equal(t, "issue.created", payload.Type)
+			got := payload.Data.Issue
+			for _, k := range []string{"id", "key", "title", "description", "status", "category", "priority", "assignee_id", "labels",
+				"mentions", "version", "created_at", "updated_at"} {
+				assert.Equal(t, created[k], got[k], "%s: as created", k)
+			}
+			for _, k := range []string{"due_date", "started_at", "resolved_at", "closed_at"} {
+				assert.NotContains(t, got, k, "set after the creation")
+			}
+			assert.Equal(t, created, got, "the issue as the creation's answer showed it")
+		})
+	}
 }
