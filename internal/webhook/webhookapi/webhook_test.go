@@ -34,6 +34,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/testdns"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/issuetracker/issuetracker/internal/webhook"
@@ -104,6 +105,13 @@ type world struct {
 
 func newWorld(t testing.TB, recv ...*receiver) *world {
 	t.Helper()
+	return newWorldWith(t, nil, recv...)
+}
+
+// newWorldWith is newWorld with its guard changed by guard (nil: as is)
+// before the API and the deliverer get it.
+func newWorldWith(t testing.TB, guard func(*webhook.Guard), recv ...*receiver) *world {
+	t.Helper()
 	db, names := testenv.StreamTables(t)
 	cfg, e := testenv.AWS(t)
 	ctx := context.Background()
@@ -123,20 +131,23 @@ func newWorld(t testing.TB, recv ...*receiver) *world {
 	w.annMail = w.ann.Email
 	// The local-only setting admits loopback; the receivers' certificates
 	// are trusted.
-	guard := webhook.Guard{AllowLoopback: true}
+	g := webhook.Guard{AllowLoopback: true}
 	if len(recv) > 0 {
-		guard.RootCAs = recv[0].srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+		g.RootCAs = recv[0].srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+	}
+	if guard != nil {
+		guard(&g)
 	}
 	keys, err := list.StaticKey("webhook-test-cursor-key-0123456789abcdef")
 	require.NoError(t, err)
 	deps := app.Deps{DB: db, Names: names, Now: time.Now, Cursors: list.Codec{Keys: keys},
-		Webhooks: &app.WebhookConfig{Queue: w.queue, Guard: guard}}
+		Webhooks: &app.WebhookConfig{Queue: w.queue, Guard: g}}
 	w.api = apitest.New(t, deps)
 	w.poller = &streampoller.Poller{Name: notifydb.ConsumerName, DB: db, Streams: awsconfig.Streams(cfg, e),
 		Consumer: app.ActivityConsumer(db, time.Hour, w.queue, nil, nil), Filter: notifydb.Filter,
 		Tables:      func(context.Context) ([]string, error) { return []string{names.App()}, nil },
 		Checkpoints: streampoller.TableCheckpoints{DB: db, Table: names.Control()}}
-	d := app.NewWebhookDeliverer(db, w.queue, guard, testenv.MailSender(t), "http://web.test")
+	d := app.NewWebhookDeliverer(db, w.queue, g, testenv.MailSender(t), "http://web.test")
 	d.Schedule = []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 300 * time.Millisecond}
 	d.DisableAfter = 4
 	w.deliverer = &d
@@ -515,5 +526,58 @@ func TestIssueCreatedCarriesTheIssueAsCreated(t *testing.T) {
 			}
 			assert.Equal(t, created, got, "the issue as the creation's answer showed it")
 		})
+	}
+}
+
+// SSRF through the whole path, with names resolved by a DNS server of the
+// test (the guard's resolver) and loopback not admitted (as in AWS): a
+// name resolving to 10.x, 127.0.0.1 or the metadata address is refused at
+// registration; a name that resolves to a public address at registration
+// and inward afterwards (DNS rebinding) is refused at every attempt, since
+// the dialler checks the address it actually connects to, and each
+// refusal is in the delivery log.
+func TestEndpointsResolvingInwardAreRefusedAtRegistrationAndWhenDelivering(t *testing.T) {
+	const public = "93.184.216.34"
+	inward := map[string]string{"inside": "10.1.2.3", "loop": "127.0.0.1", "meta": "169.254.169.254"}
+	names := map[string][]string{}
+	for n, ip := range inward {
+		names[n+".hooks.test"] = []string{ip}
+		names["rebind-"+n+".hooks.test"] = []string{public, ip}
+	}
+	dns := testdns.Resolver(t, names)
+	w := newWorldWith(t, func(g *webhook.Guard) { g.AllowLoopback, g.Resolver = false, dns })
+
+	for n := range inward {
+		res := w.api.As(w.ann).Do("POST", "/v1/webhooks", map[string]any{"url": "https://" + n + ".hooks.test/hook",
+			"event_types": []string{"issue.created"}})
+		require.Equal(t, 422, res.Status, "%s: %s", n, res.Body)
+		assert.Equal(t, "url", res.Map(t)["errors"].([]any)[0].(map[string]any)["field"], n)
+	}
+	assert.Empty(t, w.do(t, w.ann, "GET", "/v1/webhooks", nil, 200)["items"], "nothing written")
+
+	ids := map[string]string{}
+	for n := range inward {
+		ids[n] = w.do(t, w.ann, "POST", "/v1/webhooks", map[string]any{"url": "https://rebind-" + n + ".hooks.test/hook",
+			"event_types": []string{"issue.created"}}, 201)["id"].(string)
+	}
+	w.do(t, w.bob, "POST", "/v1/issues", map[string]any{"title": "Rebound", "type": "bug"}, 201)
+	w.drain(t)
+	for n, id := range ids {
+		var del map[string]any
+		require.Eventually(t, func() bool {
+			items := w.do(t, w.ann, "GET", "/v1/webhooks/"+id+"/deliveries", nil, 200)["items"].([]any)
+			if len(items) != 1 {
+				return false
+			}
+			del = items[0].(map[string]any)
+			return del["status"] == "failed"
+		}, 20*time.Second, 50*time.Millisecond, "%s: the schedule runs out", n)
+		attempts := del["attempts"].([]any)
+		require.Len(t, attempts, 4, "%s: the first attempt and three retries", n)
+		for i, a := range attempts {
+			m := a.(map[string]any)
+			assert.Equal(t, "refused: the endpoint resolves to an address webhooks may not reach", m["error"], "%s: attempt %d", n, i+1)
+			assert.NotContains(t, m, "status_code", "%s: attempt %d", n, i+1)
+		}
 	}
 }
