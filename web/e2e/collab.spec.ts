@@ -93,13 +93,12 @@ test('a mention in a comment is mailed to the person mentioned, and the local ma
   const listed = ui.getByTestId('message-subject').filter({ hasText: `mentioned you in ${key}` });
   await expect(listed).toHaveCount(1);
   await listed.click();
-  await expect(ui.getByText(mail.subject, { exact: true })).toBeVisible();
+  await expect(ui).toHaveURL(/\/view\//);
+  // The message's header table (the list beside it shows the subject too).
+  await expect(ui.getByRole('strong').filter({ hasText: mail.subject })).toBeVisible();
   const body = ui.frameLocator('#preview-html');
   await expect(body.getByText(said)).toBeVisible();
-  await expect(body.getByRole('link', { name: `${key} Mail UI check ${n}` })).toHaveAttribute(
-    'href',
-    new RegExp(`/w/acme/issues/${key}$`),
-  );
+  await expect(body.locator(`a[href$="/w/acme/issues/${key}"]`).first()).toBeVisible();
   await expect(body.getByRole('link', { name: 'Unsubscribe from all notification mail' })).toHaveAttribute(
     'href',
     /\/v1\/notifications\/unsubscribe\?token=[^&\s]+$/,
