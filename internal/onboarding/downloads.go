@@ -62,13 +62,16 @@ const BackfillDownloadsPerRun = 50
 // so the attachments function fell back to presigned S3 GETs, which their
 // bucket refuses): for each active or suspended Platinum tenant without
 // one, it reads its deployed stack's outputs (never deploying) and stores
-// them with a conditional write on the tenant's version. It is resumable
+// them with a conditional write on the tenant's version. It also keeps the
+// key id of a stack in the tenant's own account current (a download-key
+// rotation changes it; docs/deploy.md). It is resumable
 // and idempotent: every tenant is written on its own as soon as it is read,
-// a tenant already recorded is skipped without a call, a tenant changed
+// a tenant already recorded is skipped without a call (unless its stack is
+// in its own account), a tenant changed
 // meanwhile (a migration's switch sets Downloads itself) or whose read
 // failed is left for the next run, and a run stops after
 // BackfillDownloadsPerRun stack reads. Maintain calls it. It returns the
-// tenants it filled in.
+// tenants it filled in or whose record it changed.
 func (s *Service) BackfillDownloads(ctx context.Context) ([]string, error) {
 	prov, err := s.provisioner(tiers.Platinum)
 	if err != nil {
@@ -85,6 +88,7 @@ func (s *Service) BackfillDownloads(ctx context.Context) ([]string, error) {
 	}
 	var filled []string
 	var failed []error
+	var own []tenant.Tenant
 	reads := 0
 	// One pass over the tenants list (a status filter would read every
 	// tenant item anyway: one Query of the list per page, whatever it keeps).
@@ -94,37 +98,71 @@ func (s *Service) BackfillDownloads(ctx context.Context) ([]string, error) {
 			return filled, errors.Join(append(failed, fmt.Errorf("backfill downloads: %w", err))...)
 		}
 		for _, t := range page.Items {
-			if t.Tier != tiers.Platinum || t.Downloads != nil || (t.Status != tenant.StatusActive && t.Status != tenant.StatusSuspended) {
+			if t.Tier != tiers.Platinum || (t.Status != tenant.StatusActive && t.Status != tenant.StatusSuspended) {
+				continue
+			}
+			if t.Downloads != nil {
+				if t.Downloads.KeyPairID != "" {
+					own = append(own, t) // its own key group: refreshed below
+				}
 				continue
 			}
 			if reads == BackfillDownloadsPerRun {
 				return filled, errors.Join(failed...)
 			}
 			reads++
-			d, err := r.DeployedDownloads(ctx, t.ID)
-			if err != nil {
-				failed = append(failed, fmt.Errorf("backfill downloads of %s: %w", t.ID, err))
-				continue
+			if ok, err := s.recordDownloads(ctx, r, t); err != nil {
+				failed = append(failed, err)
+			} else if ok {
+				filled = append(filled, t.ID)
 			}
-			if d == nil {
-				continue
-			}
-			t.Downloads = d
-			if _, err := s.save(ctx, t); errs.Is(err, errs.KindPreconditionFailed) {
-				continue // changed meanwhile: read again next run
-			} else if err != nil {
-				failed = append(failed, fmt.Errorf("backfill downloads of %s: %w", t.ID, err))
-				continue
-			}
-			s.audit(ctx, t.ID, "tenant.downloads_recorded", map[string]string{"domain": d.Domain})
-			filled = append(filled, t.ID)
 		}
 		if cursor = page.NextCursor; cursor == "" {
 			break
+		}
+	}
+	// The tenants whose stack has a key group of its own: the key id a
+	// rotation gave them is read back from their stack (one read each, the
+	// run's remaining reads; when they are more, each run starts elsewhere
+	// in the list, so every tenant is read within a few runs).
+	if left := BackfillDownloadsPerRun - reads; len(own) > 0 && left > 0 {
+		start := 0
+		if len(own) > left {
+			start = int(s.now().Unix()/60) * left % len(own)
+		}
+		for i := range min(left, len(own)) {
+			t := own[(start+i)%len(own)]
+			if ok, err := s.recordDownloads(ctx, r, t); err != nil {
+				failed = append(failed, err)
+			} else if ok {
+				filled = append(filled, t.ID)
+			}
 		}
 	}
 	if len(filled) > 0 {
 		slog.InfoContext(ctx, "onboarding: recorded the download distribution of Platinum tenants", "tenants", filled)
 	}
 	return filled, errors.Join(failed...)
+}
+
+// recordDownloads reads the download distribution of t's deployed stack
+// and records it when it differs from t's record (the audit names the key
+// id): recorded reports a write. A stack without one, or not deployed,
+// records nothing; a tenant changed meanwhile is read again next run.
+func (s *Service) recordDownloads(ctx context.Context, r downloadsReader, t tenant.Tenant) (recorded bool, err error) {
+	d, err := r.DeployedDownloads(ctx, t.ID)
+	if err != nil {
+		return false, fmt.Errorf("downloads of %s: %w", t.ID, err)
+	}
+	if d == nil || (t.Downloads != nil && *t.Downloads == *d) {
+		return false, nil
+	}
+	t.Downloads = d
+	if _, err := s.save(ctx, t); errs.Is(err, errs.KindPreconditionFailed) {
+		return false, nil // changed meanwhile: read again next run
+	} else if err != nil {
+		return false, fmt.Errorf("downloads of %s: %w", t.ID, err)
+	}
+	s.audit(ctx, t.ID, "tenant.downloads_recorded", map[string]string{"domain": d.Domain, "key_pair_id": d.KeyPairID})
+	return true, nil
 }

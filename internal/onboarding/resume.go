@@ -51,7 +51,9 @@ func (s *Service) ResumeStalled(ctx context.Context) ([]string, error) {
 // Maintain is the lifecycle's periodic job: it resumes the runs that died
 // (ResumeStalled), starts the retirement of old homes whose grace
 // period is over (RetireExpired) and records the download distribution of
-// Platinum tenants onboarded before it was recorded (BackfillDownloads).
+// Platinum tenants onboarded before it was recorded, and the key id a
+// download-key rotation gave a stack in the tenant's own account
+// (BackfillDownloads).
 // The local platform calls it every few seconds; in AWS a schedule invokes
 // the onboarding function with stackevents.DetailTypeMaintenanceDue every
 // few minutes (infra/stacks lifecycle.go). Every part runs even if one

@@ -7,65 +7,25 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/net/dns/dnsmessage"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/testing/testdns"
 	"github.com/issuetracker/issuetracker/internal/webhook"
 )
 
-// dnsServer answers A queries from names (anything else: NXDOMAIN) on a
-// loopback UDP port; resolver is a Go resolver that asks only it.
+// dnsServer answers A queries from names on a loopback UDP port; the
+// resolver asks only it (testdns).
 func dnsServer(t *testing.T, names map[string]string) *net.Resolver {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { pc.Close() })
-	go func() {
-		buf := make([]byte, 512)
-		for {
-			n, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			var p dnsmessage.Parser
-			h, err := p.Start(buf[:n])
-			if err != nil {
-				continue
-			}
-			q, err := p.Question()
-			if err != nil {
-				continue
-			}
-			b := dnsmessage.NewBuilder(nil, dnsmessage.Header{ID: h.ID, Response: true, Authoritative: true})
-			b.EnableCompression()
-			_ = b.StartQuestions()
-			_ = b.Question(q)
-			ip, ok := names[strings.TrimSuffix(q.Name.String(), ".")]
-			if !ok {
-				b = dnsmessage.NewBuilder(nil, dnsmessage.Header{ID: h.ID, Response: true, RCode: dnsmessage.RCodeNameError})
-				_ = b.StartQuestions()
-				_ = b.Question(q)
-			} else if q.Type == dnsmessage.TypeA {
-				_ = b.StartAnswers()
-				_ = b.AResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 60},
-					dnsmessage.AResource{A: netip.MustParseAddr(ip).As4()})
-			}
-			out, err := b.Finish()
-			if err == nil {
-				_, _ = pc.WriteTo(out, from)
-			}
-		}
-	}()
-	addr := pc.LocalAddr().String()
-	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, "udp", addr)
-	}}
+	lists := map[string][]string{}
+	for n, ip := range names {
+		lists[n] = []string{ip}
+	}
+	return testdns.Resolver(t, lists)
 }
 
 func fieldOf(t *testing.T, err error) string {

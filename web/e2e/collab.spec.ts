@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
-import { apiCall, cognitoToken, expectAccessible, screenshots, signIn } from './helpers';
+import { e2e } from './env';
+import { apiCall, cognitoToken, expectAccessible, firstSignIn, mailTo, screenshots, signIn } from './helpers';
 
 // The in-app inbox and notification email settings, and the Webhooks settings page
 // (issue 14), on the seeded acme workspace.
@@ -50,6 +51,59 @@ test('a mention reaches the inbox: the bell counts it, opening it marks it read,
   await page.getByRole('button', { name: 'Mark all read' }).click();
   await expect(page.getByText('Nothing unread')).toBeVisible();
   await expect(bell).toHaveAccessibleName('Inbox');
+});
+
+test('a mention in a comment is mailed to the person mentioned, and the local mail UI shows it', async ({
+  page,
+  browser,
+}) => {
+  test.setTimeout(240_000); // a first sign-in and the mail batching window, on a shared machine
+  // B is a person of their own (so no other spec's mail joins their batch);
+  // notification mail goes to active people, so B signs in once.
+  const owner = await cognitoToken('owner@acme.test');
+  const n = Date.now().toString(36);
+  const handle = `mentioned-${n}`;
+  const email = `${handle}@acme.test`;
+  const invited = await apiCall('POST', '/v1/users', owner, { email, role: 'user' });
+  expect(invited.status, JSON.stringify(invited.body)).toBe(201);
+  const other = await browser.newContext();
+  await firstSignIn(await other.newPage(), 'acme', email, 'Acme Corp', `Mention-Pass-${n}!`);
+  await other.close();
+  const issue = await apiCall('POST', '/v1/issues', owner, { title: `Mail UI check ${n}` });
+  expect(issue.status, JSON.stringify(issue.body)).toBe(201);
+  const key = issue.body.key as string;
+
+  // A mentions B in a comment, in the browser.
+  await signIn(page, 'acme', 'user@acme.test');
+  await page.goto(`/w/acme/issues/${key}`);
+  const said = `Could you check the totals, @${handle}? (${n})`;
+  await page.getByRole('combobox', { name: 'New comment' }).fill(said);
+  await page.getByRole('button', { name: 'Comment', exact: true }).click();
+  await expect(page.getByTestId('comment')).toContainText(said);
+
+  // The mail comes after make dev's batching window (20 s) and the mail
+  // job's next tick (5 s); the API says when it is there.
+  const mail = await mailTo(email, new RegExp(`^\\[Acme Corp\\] .+ mentioned you in ${key}$`), 90_000);
+  expect(mail.text).toContain(said);
+
+  // The local mail UI (mailpit's) lists it for B and shows it: subject,
+  // the comment, the one-click unsubscribe link.
+  const ui = await page.context().newPage();
+  await ui.goto(`${e2e.mailAPI}/search?q=${encodeURIComponent(`to:"${email}"`)}`);
+  const listed = ui.getByTestId('message-subject').filter({ hasText: `mentioned you in ${key}` });
+  await expect(listed).toHaveCount(1);
+  await listed.click();
+  await expect(ui).toHaveURL(/\/view\//);
+  // The message's header table (the list beside it shows the subject too).
+  await expect(ui.getByRole('strong').filter({ hasText: mail.subject })).toBeVisible();
+  const body = ui.frameLocator('#preview-html');
+  await expect(body.getByText(said)).toBeVisible();
+  await expect(body.locator(`a[href$="/w/acme/issues/${key}"]`).first()).toBeVisible();
+  await expect(body.getByRole('link', { name: 'Unsubscribe from all notification mail' })).toHaveAttribute(
+    'href',
+    /\/v1\/notifications\/unsubscribe\?token=[^&\s]+$/,
+  );
+  await ui.close();
 });
 
 test('a member chooses which notifications also come by email', async ({ page }) => {

@@ -5,7 +5,6 @@ import (
 	"sync"
 
 	"github.com/issuetracker/issuetracker/internal/issue"
-	"github.com/issuetracker/issuetracker/internal/notify"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
@@ -14,11 +13,11 @@ type issueGetter interface {
 	Get(ctx context.Context, sc tenancy.Scope, id string) (issue.Issue, error)
 }
 
-// ActivityAfter implements notify.ActivityReader when the store does
+// ActivityAfter implements issue.ActivityReader when the store does
 // (issuedb.Store); nothing otherwise. Not shared within the batch: a
 // creation's fan-out reads it only for an issue changed since.
 func (b batchIssues) ActivityAfter(ctx context.Context, sc tenancy.Scope, issueID, afterID string, limit int) ([]issue.Activity, error) {
-	r, ok := b.db.(notify.ActivityReader)
+	r, ok := b.db.(issue.ActivityReader)
 	if !ok {
 		return nil, nil
 	}

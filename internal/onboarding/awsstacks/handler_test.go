@@ -225,9 +225,38 @@ func TestMaintenanceBackfillsTheDownloadDistributionOfOldPlatinumTenants(t *test
 		"the deployed stack's distribution is recorded")
 	assert.Len(t, f.puts, deploys, "read, not deployed")
 
+	// A download-key rotation gives the stack's own key group a new key id
+	// (its stack is in the tenant's account): the next run records it.
+	version := func() int64 {
+		t.Helper()
+		tn, err := svc.Tenants.Get(ctx, "initech")
+		require.NoError(t, err)
+		return tn.Version
+	}
+	v := version()
+	maintain()
+	assert.Equal(t, v, version(), "an unchanged stack rewrites nothing")
+	rotated := map[string]string{}
+	for k, v := range outputs {
+		rotated[k] = v
+	}
+	rotated[onboarding.OutputDownloadKeyPairID] = "KINITECHNEXT9Z"
+	f.set("UPDATE_COMPLETE", rotated)
+	maintain()
+	assert.Equal(t, &tenant.Downloads{Domain: "d2222222initech.cloudfront.net", KeyPairID: "KINITECHNEXT9Z"}, downloads(),
+		"the rotated key id is recorded without a hand")
+	assert.Len(t, f.puts, deploys, "read, not deployed")
+
+	// A stack trusting the platform's key group (the platform's account)
+	// names no key: once recorded it costs no stack read.
+	tn, err = svc.Tenants.Get(ctx, "initech")
+	require.NoError(t, err)
+	tn.Downloads = &tenant.Downloads{Domain: "d2222222initech.cloudfront.net"}
+	_, err = svc.Tenants.Put(ctx, tn)
+	require.NoError(t, err)
 	reads := len(f.stacks)
 	f.set("UPDATE_COMPLETE", map[string]string{onboarding.OutputDownloadDomain: "dchanged.cloudfront.net"})
 	maintain()
-	assert.Len(t, f.stacks, reads, "a tenant already recorded costs no stack read")
+	assert.Len(t, f.stacks, reads, "a tenant already recorded in the platform's key group costs no stack read")
 	assert.Equal(t, "d2222222initech.cloudfront.net", downloads().Domain, "and is not rewritten")
 }

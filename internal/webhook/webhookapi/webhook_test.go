@@ -21,7 +21,9 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
+	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
+	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
 	"github.com/issuetracker/issuetracker/internal/people"
@@ -32,6 +34,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/testdns"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/issuetracker/issuetracker/internal/webhook"
@@ -102,6 +105,13 @@ type world struct {
 
 func newWorld(t testing.TB, recv ...*receiver) *world {
 	t.Helper()
+	return newWorldWith(t, nil, recv...)
+}
+
+// newWorldWith is newWorld with its guard changed by guard (nil: as is)
+// before the API and the deliverer get it.
+func newWorldWith(t testing.TB, guard func(*webhook.Guard), recv ...*receiver) *world {
+	t.Helper()
 	db, names := testenv.StreamTables(t)
 	cfg, e := testenv.AWS(t)
 	ctx := context.Background()
@@ -121,20 +131,23 @@ func newWorld(t testing.TB, recv ...*receiver) *world {
 	w.annMail = w.ann.Email
 	// The local-only setting admits loopback; the receivers' certificates
 	// are trusted.
-	guard := webhook.Guard{AllowLoopback: true}
+	g := webhook.Guard{AllowLoopback: true}
 	if len(recv) > 0 {
-		guard.RootCAs = recv[0].srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+		g.RootCAs = recv[0].srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+	}
+	if guard != nil {
+		guard(&g)
 	}
 	keys, err := list.StaticKey("webhook-test-cursor-key-0123456789abcdef")
 	require.NoError(t, err)
 	deps := app.Deps{DB: db, Names: names, Now: time.Now, Cursors: list.Codec{Keys: keys},
-		Webhooks: &app.WebhookConfig{Queue: w.queue, Guard: guard}}
+		Webhooks: &app.WebhookConfig{Queue: w.queue, Guard: g}}
 	w.api = apitest.New(t, deps)
 	w.poller = &streampoller.Poller{Name: notifydb.ConsumerName, DB: db, Streams: awsconfig.Streams(cfg, e),
 		Consumer: app.ActivityConsumer(db, time.Hour, w.queue, nil, nil), Filter: notifydb.Filter,
 		Tables:      func(context.Context) ([]string, error) { return []string{names.App()}, nil },
 		Checkpoints: streampoller.TableCheckpoints{DB: db, Table: names.Control()}}
-	d := app.NewWebhookDeliverer(db, w.queue, guard, testenv.MailSender(t), "http://web.test")
+	d := app.NewWebhookDeliverer(db, w.queue, g, testenv.MailSender(t), "http://web.test")
 	d.Schedule = []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 300 * time.Millisecond}
 	d.DisableAfter = 4
 	w.deliverer = &d
@@ -451,4 +464,120 @@ func TestNotificationsAndWebhooksAddNoRoundTripToTheRequest(t *testing.T) {
 		}
 	}
 	assert.Contains(t, kinds, "assigned", "the assignee hears of it from the stream")
+}
+
+// The consumer may handle an issue's creation after later edits (a
+// lagging stream, one batch holding both): issue.created still carries the
+// issue as created. Taken from the creation's own stream image when the
+// batch has it, and rebuilt from the activity entries written since when
+// it does not (the image came in an earlier batch; a mention that the
+// edits removed is then not recovered: the activity keeps the text only).
+func TestIssueCreatedCarriesTheIssueAsCreated(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		dropInsert bool
+	}{{"the creation's image in the batch", false}, {"the creation's image in an earlier batch", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			recv := newReceiver(t)
+			w := newWorld(t, recv)
+			if tc.dropInsert {
+				inner := w.poller.Consumer
+				w.poller.Consumer = changes.ConsumerFunc(func(ctx context.Context, batch []changes.Change) error {
+					var rest []changes.Change
+					for _, ch := range batch {
+						if ch.Entity != issuedb.EntityIssue || ch.Op != changes.Insert {
+							rest = append(rest, ch)
+						}
+					}
+					return inner.Handle(ctx, rest)
+				})
+			}
+			w.do(t, w.ann, "POST", "/v1/webhooks", map[string]any{"url": recv.url(), "event_types": []string{"issue.created"}}, 201)
+			for _, l := range []string{"ui", "api"} {
+				w.do(t, w.ann, "POST", "/v1/labels", map[string]any{"name": l, "color": "#336699"}, 201)
+			}
+			created := w.do(t, w.bob, "POST", "/v1/issues", map[string]any{"title": "As filed", "type": "bug", "priority": "low",
+				"assignee_id": "bob", "labels": []string{"ui"}, "description": "@ann look"}, 201)
+			id := created["id"].(string)
+			w.do(t, w.bob, "PATCH", "/v1/issues/"+id, map[string]any{"title": "As edited", "assignee_id": "ann", "priority": "urgent",
+				"labels": []string{"ui", "api"}, "description": "@ann look again", "due_date": "2027-01-31"}, 200)
+			w.do(t, w.bob, "PATCH", "/v1/issues/"+id, map[string]any{"title": "Edited twice"}, 200)
+			for _, to := range []string{"in_progress", "closed"} {
+				w.do(t, w.bob, "POST", "/v1/issues/"+id+"/transitions", map[string]any{"to": to}, 200)
+			}
+			now := w.do(t, w.bob, "GET", "/v1/issues/"+id, nil, 200)
+			require.Equal(t, "Edited twice", now["title"])
+			w.drain(t)
+
+			_, bodies := recv.wait(t, 1)
+			var payload struct {
+				Type string
+				Data struct{ Issue map[string]any }
+			}
+			require.NoError(t, json.Unmarshal(bodies[0], &payload))
+			require.Equal(t, "issue.created", payload.Type)
+			got := payload.Data.Issue
+			for _, k := range []string{"id", "key", "title", "description", "status", "category", "priority", "assignee_id", "labels",
+				"mentions", "version", "created_at", "updated_at"} {
+				assert.Equal(t, created[k], got[k], "%s: as created", k)
+			}
+			for _, k := range []string{"due_date", "started_at", "resolved_at", "closed_at"} {
+				assert.NotContains(t, got, k, "set after the creation")
+			}
+			assert.Equal(t, created, got, "the issue as the creation's answer showed it")
+		})
+	}
+}
+
+// SSRF through the whole path, with names resolved by a DNS server of the
+// test (the guard's resolver) and loopback not admitted (as in AWS): a
+// name resolving to 10.x, 127.0.0.1 or the metadata address is refused at
+// registration; a name that resolves to a public address at registration
+// and inward afterwards (DNS rebinding) is refused at every attempt, since
+// the dialler checks the address it actually connects to, and each
+// refusal is in the delivery log.
+func TestEndpointsResolvingInwardAreRefusedAtRegistrationAndWhenDelivering(t *testing.T) {
+	const public = "93.184.216.34"
+	inward := map[string]string{"inside": "10.1.2.3", "loop": "127.0.0.1", "meta": "169.254.169.254"}
+	names := map[string][]string{}
+	for n, ip := range inward {
+		names[n+".hooks.test"] = []string{ip}
+		names["rebind-"+n+".hooks.test"] = []string{public, ip}
+	}
+	dns := testdns.Resolver(t, names)
+	w := newWorldWith(t, func(g *webhook.Guard) { g.AllowLoopback, g.Resolver = false, dns })
+
+	for n := range inward {
+		res := w.api.As(w.ann).Do("POST", "/v1/webhooks", map[string]any{"url": "https://" + n + ".hooks.test/hook",
+			"event_types": []string{"issue.created"}})
+		require.Equal(t, 422, res.Status, "%s: %s", n, res.Body)
+		assert.Equal(t, "url", res.Map(t)["errors"].([]any)[0].(map[string]any)["field"], n)
+	}
+	assert.Empty(t, w.do(t, w.ann, "GET", "/v1/webhooks", nil, 200)["items"], "nothing written")
+
+	ids := map[string]string{}
+	for n := range inward {
+		ids[n] = w.do(t, w.ann, "POST", "/v1/webhooks", map[string]any{"url": "https://rebind-" + n + ".hooks.test/hook",
+			"event_types": []string{"issue.created"}}, 201)["id"].(string)
+	}
+	w.do(t, w.bob, "POST", "/v1/issues", map[string]any{"title": "Rebound", "type": "bug"}, 201)
+	w.drain(t)
+	for n, id := range ids {
+		var del map[string]any
+		require.Eventually(t, func() bool {
+			items := w.do(t, w.ann, "GET", "/v1/webhooks/"+id+"/deliveries", nil, 200)["items"].([]any)
+			if len(items) != 1 {
+				return false
+			}
+			del = items[0].(map[string]any)
+			return del["status"] == "failed"
+		}, 20*time.Second, 50*time.Millisecond, "%s: the schedule runs out", n)
+		attempts := del["attempts"].([]any)
+		require.Len(t, attempts, 4, "%s: the first attempt and three retries", n)
+		for i, a := range attempts {
+			m := a.(map[string]any)
+			assert.Equal(t, "refused: the endpoint resolves to an address webhooks may not reach", m["error"], "%s: attempt %d", n, i+1)
+			assert.NotContains(t, m, "status_code", "%s: attempt %d", n, i+1)
+		}
+	}
 }

@@ -17,7 +17,9 @@ import (
 )
 
 // Issues reads the issue an event is about (its state as the event is
-// produced).
+// produced). One that also implements issue.ActivityReader lets an
+// issue.created event handled after later edits carry the issue as created
+// when the batch lacks the creation's own image.
 type Issues interface {
 	Get(ctx context.Context, sc tenancy.Scope, id string) (issue.Issue, error)
 }
@@ -37,12 +39,14 @@ type Consumer struct {
 func (c Consumer) Handle(ctx context.Context, batch []changes.Change) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(Parallel)
-	for _, ch := range issuedb.ActivityFilter.Select(batch) {
+	selected := issuedb.ActivityFilter.Select(batch)
+	created := createdImages(selected)
+	for _, ch := range selected {
 		if ch.TenantID == "" {
 			continue
 		}
 		g.Go(func() error {
-			ev, err := c.event(ctx, ch)
+			ev, err := c.event(ctx, ch, created)
 			if err != nil || ev == nil {
 				return err
 			}
@@ -59,7 +63,51 @@ func (c Consumer) Handle(ctx context.Context, batch []changes.Change) error {
 // Parallel is how many events of a batch are published at once.
 const Parallel = 8
 
-func (c Consumer) event(ctx context.Context, ch changes.Change) (*webhook.Event, error) {
+// createdImages are the issues the batch inserts, decoded from their new
+// images, by table, tenant and issue id: each is its issue as created.
+func createdImages(batch []changes.Change) map[string]issue.Issue {
+	out := map[string]issue.Issue{}
+	for _, ch := range batch {
+		if ch.Entity != issuedb.EntityIssue || ch.Op != changes.Insert || ch.New == nil {
+			continue
+		}
+		// Undecodable: the event falls back to reading the issue.
+		if is, err := issuedb.DecodeIssue(ch.New); err == nil && is.ID != "" {
+			out[imageKey(ch.Table, ch.TenantID, is.ID)] = is
+		}
+	}
+	return out
+}
+
+func imageKey(table, tenant, issueID string) string {
+	return table + "\x00" + tenant + "\x00" + issueID
+}
+
+// asCreated is the issue an issue.created event carries: the issue as its
+// creation left it, not as the consumer reads it (a lagging stream, or one
+// batch holding the creation and later edits). The creation's own stream
+// image when the batch has it; otherwise the issue read now, taken back
+// through the activity entries written since (issue.AsCreated).
+func (c Consumer) asCreated(ctx context.Context, sc tenancy.Scope, a issue.Activity, created map[string]issue.Issue) (issue.Issue, error) {
+	if is, ok := created[imageKey(sc.Table, sc.TenantID, a.IssueID)]; ok {
+		return is, nil
+	}
+	is, err := c.Issues.Get(ctx, sc, a.IssueID)
+	if err != nil {
+		return is, err
+	}
+	r, ok := c.Issues.(issue.ActivityReader)
+	if !ok || is.Version <= 1 {
+		return is, nil
+	}
+	later, err := r.ActivityAfter(ctx, sc, a.IssueID, a.ID, issue.CreatedActivityLimit)
+	if err != nil {
+		return is, err
+	}
+	return issue.AsCreated(is, later), nil
+}
+
+func (c Consumer) event(ctx context.Context, ch changes.Change, created map[string]issue.Issue) (*webhook.Event, error) {
 	sc := tenancy.Scope{Table: ch.Table, TenantID: ch.TenantID}
 	switch {
 	case ch.Entity == issuedb.EntityIssue && ch.Op == changes.Remove:
@@ -80,7 +128,12 @@ func (c Consumer) event(ctx context.Context, ch changes.Change) (*webhook.Event,
 			return nil, nil
 		}
 		data := map[string]any{"actor_id": a.ActorID}
-		is, err := c.Issues.Get(ctx, sc, a.IssueID)
+		var is issue.Issue
+		if a.Action == "created" {
+			is, err = c.asCreated(ctx, sc, a, created)
+		} else {
+			is, err = c.Issues.Get(ctx, sc, a.IssueID)
+		}
 		switch {
 		case errs.Is(err, errs.KindNotFound):
 			data["issue"] = map[string]any{"id": a.IssueID} // deleted since
