@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/cognito"
@@ -33,9 +34,26 @@ func main() {
 	if err != nil {
 		log.Fatalf("usermigration: %v", err)
 	}
+	// In a Platinum tenant's own account the shared pool and the registry
+	// are the platform account's: read through the role it gives the
+	// tenant accounts. In the platform's account, the tenants in accounts
+	// of their own give it a role on their pools (a downgrade's source).
+	platform := cfg
+	if arn := os.Getenv(envvars.PlatformRoleARN); arn != "" {
+		platform = usermigration.CrossAccount(cfg, sts.NewFromConfig(cfg), arn, "issuetracker-user-migration")
+	}
+	roles, err := envvars.ParseTenantRoles(os.Getenv(envvars.TenantPoolRoles))
+	if err != nil {
+		log.Fatalf("usermigration: %s: %v", envvars.TenantPoolRoles, err)
+	}
+	pools := map[string]usermigration.Cognito{}
+	for tenant, arn := range roles {
+		pools[tenant] = cognito.NewClient(usermigration.CrossAccount(cfg, sts.NewFromConfig(cfg), arn, "issuetracker-user-migration-"+tenant), e)
+	}
 	tr := usermigration.Trigger{
-		C:            cognito.NewClient(cfg, e),
-		Tenants:      tenantdb.New(awsx.DynamoDB(cfg, e), schema.Names{Prefix: os.Getenv(envvars.TablePrefix)}),
+		C:            cognito.NewClient(platform, e),
+		Tenants:      tenantdb.New(awsx.DynamoDB(platform, e), schema.Names{Prefix: os.Getenv(envvars.TablePrefix)}),
+		TenantPools:  pools,
 		SharedPool:   os.Getenv(envvars.TenantPoolID),
 		SharedClient: strings.Split(os.Getenv(envvars.TenantClientIDs), ",")[0],
 		IssuerBase:   usermigration.IssuerBase(os.Getenv(envvars.CognitoIssuerBase), cfg.Region),

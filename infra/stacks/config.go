@@ -135,6 +135,12 @@ type Config struct {
 	// role the platform assumes there (TenantAccountRoleName). Default:
 	// every tenant in the platform's account.
 	TenantAccounts map[string]string
+	// SharedPoolID and SharedClientID are the platform's shared tenant pool
+	// and its app client, for the user-migration trigger a tenant stack in
+	// the tenant's own account deploys there (context sharedPoolId,
+	// sharedClientId; the platform's provisioning pipeline passes them).
+	// Without them such a stack has no trigger.
+	SharedPoolID, SharedClientID string
 	// WebOrigin is the web app's origin: CORS, OAuth callback URLs, links in
 	// mails. Default: https:// and WebDomain, or the web distribution's domain
 	// (never localhost).
@@ -350,11 +356,12 @@ func ConfigFromContext(app awscdk.App) Config {
 		return b
 	}
 	c := Config{
-		Account:   or(get("account"), os.Getenv("CDK_DEFAULT_ACCOUNT")),
-		Region:    or(get("region"), os.Getenv("CDK_DEFAULT_REGION")),
-		Prefix:    get("prefix"),
-		Cell:      get("cell"),
-		WebOrigin: get("webOrigin"),
+		Account:      or(get("account"), os.Getenv("CDK_DEFAULT_ACCOUNT")),
+		Region:       or(get("region"), os.Getenv("CDK_DEFAULT_REGION")),
+		Prefix:       get("prefix"),
+		Cell:         get("cell"),
+		WebOrigin:    get("webOrigin"),
+		SharedPoolID: get("sharedPoolId"), SharedClientID: get("sharedClientId"),
 		WebDomain: get("webDomain"), WebCertificateArn: get("webCertificateArn"), WebACLArn: get("webAclArn"),
 		TenantMFA: identity.MFA(get("tenantMfa")),
 		MailFrom:  get("mailFrom"), SESIdentity: get("sesIdentity"),

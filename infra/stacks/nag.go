@@ -168,6 +168,9 @@ func suppressTenant(t *Tenant) {
 	suppressConsumer(t.StreamAnalytics)
 	suppressConsumer(t.StreamActivity)
 	suppressActivity(t.StreamActivity, false)
+	if t.UserMigration != nil {
+		suppress(t.UserMigration.Role, xray)
+	}
 	if a := t.ProvisioningAccess; a != nil {
 		suppress(a.Role, why{"AwsSolutions-IAM5",
 			"CloudFormation stack ARNs end in the stack's generated id: stack/<name>/* is the one tenant stack this role may describe.",

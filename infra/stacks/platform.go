@@ -140,7 +140,7 @@ func NewPlatformStack(scope constructs.Construct, cfg Config) *Platform {
 	p.addTables()
 	p.addUserPools()
 	p.addFunctions()
-	attachUserMigration(p.Stack, p.TenantPool, p.Config.Prefix)
+	attachUserMigration(p.Stack, p.TenantPool, userMigrationArn(p.Stack, p.Config.Prefix))
 	p.addExports()
 	p.addFiles()
 	p.scheduleUploadSweep()
@@ -368,6 +368,9 @@ func (p *Platform) addProvisioning() {
 	var accounts []string
 	if len(cfg.TenantAccounts) > 0 {
 		ctx["tenantAccounts"] = cfg.tenantAccountsContext()
+		// The user-migration trigger of a tenant stack in its own account
+		// reads the shared pool (usermigration.go).
+		ctx["sharedPoolId"], ctx["sharedClientId"] = *p.TenantPool.UserPool.UserPoolId(), *p.TenantPool.Client.UserPoolClientId()
 		for _, t := range slices.Sorted(maps.Keys(cfg.TenantAccounts)) {
 			accounts = append(accounts, cfg.TenantAccounts[t])
 		}
@@ -376,6 +379,7 @@ func (p *Platform) addProvisioning() {
 		SourceDir: root, BusName: cfg.Prefix, Context: ctx, TrustingAccounts: accounts,
 	})
 	p.grantTenantAccounts()
+	p.addCrossAccountUserMigration()
 }
 
 // grantTenantAccounts lets the onboarding function assume the role of

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -15,6 +16,7 @@ import (
 	"github.com/issuetracker/issuetracker/constructs/crossaccount"
 	"github.com/issuetracker/issuetracker/constructs/datastore"
 	"github.com/issuetracker/issuetracker/constructs/filestore"
+	"github.com/issuetracker/issuetracker/constructs/gofunction"
 	"github.com/issuetracker/issuetracker/constructs/identity"
 	"github.com/issuetracker/issuetracker/constructs/monitoring"
 	"github.com/issuetracker/issuetracker/constructs/streamconsumer"
@@ -49,6 +51,11 @@ type Tenant struct {
 	// StreamActivity is the second reader: watchers and inbox (the
 	// platform's mail job sends the tenant's notification mail).
 	StreamActivity *streamconsumer.Consumer
+	// UserMigration is the pool's user-migration trigger in the tenant's
+	// own account, and PoolAccess the role the platform assumes to read
+	// the pool (a downgrade's source); nil in the platform's account.
+	UserMigration *gofunction.Function
+	PoolAccess    awsiam.Role
 }
 
 // NewTenantStack defines IssueTracker-Tenant-<id>: the tenant's dedicated
@@ -92,10 +99,8 @@ func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Te
 	})
 	awscdk.Tags_Of(t.Pool.UserPool).Add(jsii.String(TenantPoolTag), jsii.String("true"), nil)
 	if own == "" {
-		// Users moving in from the shared pool (a tier migration). A
-		// tenant in its own account has no platform function there: its
-		// users cannot move yet (docs/migration.md).
-		attachUserMigration(st, t.Pool, cfg.Prefix)
+		// Users moving in from the shared pool (a tier migration).
+		attachUserMigration(st, t.Pool, userMigrationArn(st, cfg.Prefix))
 	}
 	// Named: the platform's tenant access role reaches it by name pattern.
 	// Offboarding empties it before the stack is destroyed; a bucket still
@@ -133,6 +138,7 @@ func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Te
 			RoleName: TenantAccountRoleName(cfg.Prefix), TrustedAccount: platformAccount, StackName: TenantStackName(tenantID),
 		})
 		out("ProvisioningRoleArn", t.ProvisioningAccess.Role.RoleArn())
+		t.addUserMigration(cfg, platformAccount, root)
 	}
 	out("CellId", jsii.String(cfg.Cell))
 	out("TableName", t.Table.Table.TableName())

@@ -18,6 +18,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/changes"
+	"github.com/issuetracker/issuetracker/internal/keylog"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -449,7 +450,7 @@ func TestMigrationCarriesTheStreamConsumersWritesMadeDuringTheCopy(t *testing.T)
 	ctx := context.Background()
 	db := w.Deps.DB
 	reg := tenantdb.New(w.Deps.Control(), w.Deps.Names)
-	consumer := changes.HomeOnly(app.Homes(reg), db, app.AnalyticsConsumer(analyticsdb.Store{DB: db}))
+	consumer := changes.HomeOnly(analyticsdb.ConsumerName, app.Homes(reg), db, app.AnalyticsConsumer(analyticsdb.Store{DB: db}))
 	analyticsKeys := func(table string) map[string]bool {
 		out := map[string]bool{}
 		p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true),
@@ -515,5 +516,162 @@ func TestMigrationCarriesTheStreamConsumersWritesMadeDuringTheCopy(t *testing.T)
 		for k := range written {
 			assert.True(t, now[k], "%s: the consumer's item written during the copy is in the new home %s", k, tn.Table)
 		}
+	}
+}
+
+// A change made just before the write freeze whose stream consumer runs
+// late (here: the analytics consumer, delivered by a stand-in for the
+// stream) still has its consumer's writes carried into the new home: the
+// freeze puts a barrier into the old home's stream and waits until the
+// consumers named in MigrationOptions.StreamConsumers acknowledge it
+// (changes.HomeOnly, after the changes before it), so their writes are in
+// the key log before the drain reads it. The stand-in delivers the change
+// with the barrier as soon as the barrier is in the old home, or, without
+// one, only once the drain is over: then the consumer's items would stay
+// behind in the old home. Both ways.
+func TestTheFreezeWaitsForTheStreamConsumersBeforeTheDrain(t *testing.T) {
+	w := apitest.NewWorld(t)
+	svc := w.Deps.Lifecycle
+	svc.Migration = onboarding.MigrationOptions{Settle: 50 * time.Millisecond, Grace: time.Millisecond,
+		StreamConsumers: []string{analyticsdb.ConsumerName}, ConsumerWait: 20 * time.Second}
+	owner := w.As("owner@globex.test")
+	ctx := context.Background()
+	gctx := tenancy.WithTenant(ctx, "globex")
+	db := w.Deps.DB
+	reg := tenantdb.New(w.Deps.Control(), w.Deps.Names)
+	consumer := changes.HomeOnly(analyticsdb.ConsumerName, app.Homes(reg), db, app.AnalyticsConsumer(analyticsdb.Store{DB: db}))
+	scan := func(table, prefix string) map[string]map[string]types.AttributeValue {
+		out := map[string]map[string]types.AttributeValue{}
+		p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true),
+			FilterExpression:          aws.String("begins_with(pk, :p)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: prefix}}})
+		for p.HasMorePages() {
+			pg, err := p.NextPage(gctx)
+			require.NoError(t, err)
+			for _, it := range pg.Items {
+				out[it["pk"].(*types.AttributeValueMemberS).Value+"|"+it["sk"].(*types.AttributeValueMemberS).Value] = it
+			}
+		}
+		return out
+	}
+	analyticsKeys := func(table string) map[string]map[string]types.AttributeValue {
+		return scan(table, schema.TenantKeyPrefix("globex")+analyticsdb.KeyInfix)
+	}
+	// barrier is the freeze barrier in the old home, if there is one yet.
+	barrier := func(table string) (changes.Change, bool) {
+		for k, it := range scan(table, keylog.PK("globex")) {
+			if _, sk, _ := strings.Cut(k, "|"); strings.HasPrefix(sk, keylog.BarrierPrefix) {
+				return changes.Change{Table: table, TenantID: "globex", Op: changes.Insert, PK: keylog.PK("globex"), SK: sk,
+					New: it, At: time.Now(), EventID: "barrier-" + sk, Seq: "2"}, true
+			}
+		}
+		return changes.Change{}, false
+	}
+	for i, tier := range []string{"platinum", "basic"} {
+		var (
+			once     sync.Once
+			written  map[string]bool
+			late     changes.Change
+			oldHome  string
+			deliverr error
+			stream   = make(chan struct{})
+		)
+		// deliver hands the late change (and the barrier, when there is
+		// one) to the consumer, as the stream would, and notes what the
+		// consumer wrote.
+		deliver := func(batch []changes.Change) {
+			once.Do(func() {
+				defer close(stream)
+				before := analyticsKeys(oldHome)
+				if deliverr = consumer.Handle(ctx, batch); deliverr != nil {
+					return
+				}
+				written = map[string]bool{}
+				for k := range analyticsKeys(oldHome) {
+					if _, ok := before[k]; !ok {
+						written[k] = true
+					}
+				}
+			})
+		}
+		svc.BeforeStep = func(hctx context.Context, id string, p onboarding.Phase, s onboarding.Step) error {
+			if id != "globex" || p != onboarding.PhaseMigration {
+				return nil
+			}
+			switch s {
+			case onboarding.StepFreeze:
+				if oldHome != "" {
+					return nil
+				}
+				// Just before the freeze: an issue whose stream record
+				// the consumer has not read yet.
+				res := owner.Do("POST", "/v1/issues", map[string]any{"title": fmt.Sprintf("just before the freeze %d", i)})
+				if res.Status != 201 {
+					return fmt.Errorf("the write before the freeze: %d %s", res.Status, res.Body)
+				}
+				issue := res.Map(t)["id"].(string)
+				tn, err := reg.Get(hctx, "globex")
+				if err != nil {
+					return err
+				}
+				oldHome = tn.Table
+				pk := schema.TenantKeyPrefix("globex") + "ISSUE#" + issue
+				got, err := db.GetItem(gctx, &dynamodb.GetItemInput{TableName: aws.String(oldHome), ConsistentRead: aws.Bool(true),
+					Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: pk}, "sk": &types.AttributeValueMemberS{Value: "ISSUE"}}})
+				if err != nil {
+					return err
+				}
+				late = changes.Change{Table: oldHome, TenantID: "globex", Entity: "issue", Op: changes.Insert, PK: pk, SK: "ISSUE",
+					New: got.Item, At: time.Now(), EventID: "before-the-freeze-" + tier, Seq: "1"}
+				// The stand-in for the stream: the change, then the
+				// barrier once the freeze has put it.
+				go func() {
+					for {
+						select {
+						case <-stream:
+							return
+						case <-time.After(20 * time.Millisecond):
+						}
+						if b, ok := barrier(oldHome); ok {
+							deliver([]changes.Change{late, b})
+							return
+						}
+					}
+				}()
+			case onboarding.StepVerify:
+				// The drain is over: a consumer that has not run yet
+				// runs now (what happened before the barrier).
+				if oldHome != "" {
+					deliver([]changes.Change{late})
+				}
+			}
+			return nil
+		}
+		res := w.Root().Do("POST", "/v1/admin/tenants/globex/migration", map[string]any{"tier": tier})
+		require.Equal(t, 202, res.Status, string(res.Body))
+		<-stream
+		require.NoError(t, deliverr)
+		st, err := svc.States.Get(ctx, "globex")
+		require.NoError(t, err)
+		require.Empty(t, st.Error)
+		require.NotEmpty(t, written, "the consumer wrote analytics items for the change made before the freeze")
+		tn, err := reg.Get(ctx, "globex")
+		require.NoError(t, err)
+		require.Equal(t, st.Migration.To.Table, tn.Table)
+		require.NotEqual(t, oldHome, tn.Table)
+		now := analyticsKeys(tn.Table)
+		for k := range written {
+			_, ok := now[k]
+			assert.True(t, ok, "%s: the consumer's item for the change made before the freeze is in the new home %s", k, tn.Table)
+		}
+		caught := 0
+		res = w.Root().Do("GET", "/v1/admin/tenants/globex/audit?limit=100", nil)
+		require.Equal(t, 200, res.Status, string(res.Body))
+		for _, r := range res.Map(t)["items"].([]any) {
+			if rec := r.(map[string]any); rec["action"] == "migration.consumers_caught_up" {
+				caught++
+			}
+		}
+		assert.Equal(t, i+1, caught, "the wait for the consumers is audited, once a migration")
 	}
 }

@@ -21,6 +21,19 @@ import (
 	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
+// The consumers of every tenant table's stream (docs/changes.md: at most
+// two), by the names their checkpoints and freeze-barrier
+// acknowledgements carry (HomeOnly).
+const (
+	ConsumerAnalytics = "analytics"
+	ConsumerActivity  = "activity"
+)
+
+// StreamConsumers are the consumers every tenant table's stream has, where
+// they run (AWS, make dev): a tier migration's freeze waits for them
+// (onboarding.MigrationOptions.StreamConsumers).
+func StreamConsumers() []string { return []string{ConsumerAnalytics, ConsumerActivity} }
+
 // Op is what happened to the item.
 type Op string
 

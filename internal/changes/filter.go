@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/issuetracker/issuetracker/internal/keylog"
 	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
@@ -27,6 +28,14 @@ func (f Filter) Match(c Change) bool {
 	return slices.Contains(f.SortKeys, c.SK) || slices.ContainsFunc(f.SortKeyPrefixes, func(p string) bool {
 		return strings.HasPrefix(c.SK, p)
 	})
+}
+
+// WithBarriers is f letting the tier migrations' freeze barriers through
+// too (keylog.BarrierPrefix): the filter of a consumer wrapped in HomeOnly,
+// which acknowledges them (docs/migration.md "Stream consumers").
+func (f Filter) WithBarriers() Filter {
+	f.SortKeyPrefixes = append(slices.Clip(f.SortKeyPrefixes), keylog.BarrierPrefix)
+	return f
 }
 
 // Select returns the changes that pass.

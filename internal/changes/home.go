@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/keylog"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
 // Home is where a tenant's data lives now, since when, and whether a tier
@@ -35,63 +36,93 @@ type HomeFunc func(ctx context.Context, tenantID string) (Home, error)
 // writes do, so the migration's catch-up rounds and drain carry them into
 // the new home (docs/migration.md "Stream consumers"). The batch is then
 // handled in parts: the changes of each such tenant under its own log.
-func HomeOnly(home HomeFunc, log keylog.Putter, c Consumer) Consumer {
+//
+// A migration's freeze barrier (keylog.PutBarrier) is not passed on: once
+// the batch's changes are handled, the consumer acknowledges it under its
+// name, through log, so the migration knows its writes for the changes
+// made before the freeze are in the key log before it drains.
+func HomeOnly(name string, home HomeFunc, log keylog.Putter, c Consumer) Consumer {
 	return ConsumerFunc(func(ctx context.Context, batch []Change) error {
-		homes := map[string]Home{}
-		out := batch[:0:0]
-		logging := map[string]bool{}
+		var barriers []Change
 		for _, ch := range batch {
-			if ch.TenantID == "" {
-				out = append(out, ch)
-				continue
-			}
-			h, ok := homes[ch.TenantID]
-			if !ok {
-				var err error
-				if h, err = home(ctx, ch.TenantID); err != nil {
-					return err
-				}
-				homes[ch.TenantID] = h
-			}
-			if ch.Table == h.Table && !ch.At.Before(h.Since) {
-				out = append(out, ch)
-				if !h.LogSince.IsZero() && log != nil {
-					logging[ch.TenantID] = true
-				}
+			if _, _, ok := keylog.Barrier(ch.PK, ch.SK); ok && ch.Op == Insert {
+				barriers = append(barriers, ch)
 			}
 		}
-		if len(out) == 0 {
-			return nil
+		if err := homeOnly(ctx, home, log, c, batch); err != nil {
+			return err
 		}
-		if len(logging) == 0 {
-			return c.Handle(ctx, out)
-		}
-		// The others first, together; then each migrating tenant's
-		// changes (in their order) with its writes logged.
-		var rest []Change
-		parts := map[string][]Change{}
-		var order []string
-		for _, ch := range out {
-			if !logging[ch.TenantID] {
-				rest = append(rest, ch)
-				continue
+		for _, b := range barriers {
+			if log == nil {
+				break
 			}
-			if _, ok := parts[ch.TenantID]; !ok {
-				order = append(order, ch.TenantID)
-			}
-			parts[ch.TenantID] = append(parts[ch.TenantID], ch)
-		}
-		if len(rest) > 0 {
-			if err := c.Handle(ctx, rest); err != nil {
-				return err
-			}
-		}
-		for _, id := range order {
-			tctx := keylog.With(ctx, &keylog.Target{Tenant: id, Table: homes[id].Table, DB: log})
-			if err := c.Handle(tctx, parts[id]); err != nil {
+			tenantID, id, _ := keylog.Barrier(b.PK, b.SK)
+			if err := keylog.Ack(tenancy.WithTenant(ctx, tenantID), log, b.Table, tenantID, id, name); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+func homeOnly(ctx context.Context, home HomeFunc, log keylog.Putter, c Consumer, batch []Change) error {
+	homes := map[string]Home{}
+	out := batch[:0:0]
+	logging := map[string]bool{}
+	for _, ch := range batch {
+		if _, _, ok := keylog.Barrier(ch.PK, ch.SK); ok {
+			continue
+		}
+		if ch.TenantID == "" {
+			out = append(out, ch)
+			continue
+		}
+		h, ok := homes[ch.TenantID]
+		if !ok {
+			var err error
+			if h, err = home(ctx, ch.TenantID); err != nil {
+				return err
+			}
+			homes[ch.TenantID] = h
+		}
+		if ch.Table == h.Table && !ch.At.Before(h.Since) {
+			out = append(out, ch)
+			if !h.LogSince.IsZero() && log != nil {
+				logging[ch.TenantID] = true
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	if len(logging) == 0 {
+		return c.Handle(ctx, out)
+	}
+	// The others first, together; then each migrating tenant's
+	// changes (in their order) with its writes logged.
+	var rest []Change
+	parts := map[string][]Change{}
+	var order []string
+	for _, ch := range out {
+		if !logging[ch.TenantID] {
+			rest = append(rest, ch)
+			continue
+		}
+		if _, ok := parts[ch.TenantID]; !ok {
+			order = append(order, ch.TenantID)
+		}
+		parts[ch.TenantID] = append(parts[ch.TenantID], ch)
+	}
+	if len(rest) > 0 {
+		if err := c.Handle(ctx, rest); err != nil {
+			return err
+		}
+	}
+	for _, id := range order {
+		tctx := keylog.With(ctx, &keylog.Target{Tenant: id, Table: homes[id].Table, DB: log})
+		if err := c.Handle(tctx, parts[id]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

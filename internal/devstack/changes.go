@@ -34,14 +34,14 @@ func ChangeConsumers(db *dynamodb.Client, streams *dynamodbstreams.Client, names
 	home := app.Homes(tenantdb.New(db, names))
 	return []*streampoller.Poller{{
 		Name: analyticsdb.ConsumerName, DB: db, Streams: streams,
-		Consumer:    changes.HomeOnly(home, db, app.AnalyticsConsumer(analyticsdb.Store{DB: db})),
+		Consumer:    changes.HomeOnly(analyticsdb.ConsumerName, home, db, app.AnalyticsConsumer(analyticsdb.Store{DB: db})),
 		Filter:      analyticsdb.Filter,
 		Tables:      TenantTables(db, names),
 		Checkpoints: streampoller.TableCheckpoints{DB: db, Table: names.Control()},
 		Log:         slog.New(slog.NewTextHandler(logOr(log), nil)),
 	}, {
 		Name: notifydb.ConsumerName, DB: db, Streams: streams,
-		Consumer:    changes.HomeOnly(home, db, app.ActivityConsumer(db, window, hooks, files, meter)),
+		Consumer:    changes.HomeOnly(notifydb.ConsumerName, home, db, app.ActivityConsumer(db, window, hooks, files, meter)),
 		Filter:      notifydb.Filter,
 		Tables:      TenantTables(db, names),
 		Checkpoints: streampoller.TableCheckpoints{DB: db, Table: names.Control()},

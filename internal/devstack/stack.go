@@ -34,6 +34,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
 	"github.com/issuetracker/issuetracker/internal/capacity"
 	"github.com/issuetracker/issuetracker/internal/cells"
+	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/cognito/usermigration"
@@ -597,6 +598,11 @@ func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg
 		Synth:    synth,
 		Dir:      stacksDir,
 		Log:      func(f string, a ...any) { fmt.Fprintf(logOr(cfg.Log), f+"\n", a...) },
+	}
+	// The change stream's consumers always run beside it (ChangeConsumers,
+	// in process or as functions): a migration's freeze waits for them.
+	if cfg.Migration.StreamConsumers == nil {
+		cfg.Migration.StreamConsumers = changes.StreamConsumers()
 	}
 	return app.NewLifecycle(deps, app.LifecycleOptions{
 		Archive:   archive,

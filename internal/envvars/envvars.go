@@ -151,6 +151,19 @@ const (
 // the platform's account.
 const TenantAccountRoles = "ITR_TENANT_ACCOUNT_ROLES"
 
+// The user-migration trigger across accounts (docs/migration.md "A
+// Platinum tenant in its own account"). PlatformRoleARN is set on the
+// trigger a tenant stack deploys in the tenant's own account: the role of
+// the platform's account it assumes to read the shared pool's users and
+// the registry. TenantPoolRoles is set on the platform's trigger when
+// tenants have accounts of their own: "tenant=role-arn,...", the role each
+// such tenant stack gives the platform to read the tenant's pool (the
+// source of a downgrade).
+const (
+	PlatformRoleARN = "ITR_PLATFORM_ROLE_ARN"
+	TenantPoolRoles = "ITR_TENANT_POOL_ROLES"
+)
+
 // The pooled attachments bucket's download distribution (AWS, when the
 // deployment has a download key; constructs/filestore): its https origin,
 // the CloudFront public key id of its key group, and the Secrets Manager
@@ -210,7 +223,7 @@ var ReadsDirectory = map[routes.Function][]string{
 
 // Optional are the variables the platform stack sets only when configured:
 // no contract requires them.
-var Optional = append([]string{TenantAccountRoles, DirectoryTable, CellID, CellAPIURL, MoveCells}, CloudFrontDownloads...)
+var Optional = append([]string{TenantAccountRoles, PlatformRoleARN, TenantPoolRoles, DirectoryTable, CellID, CellAPIURL, MoveCells}, CloudFrontDownloads...)
 
 // CheckDirectory fails when fn's environment names the directory by half
 // (some of ReadsDirectory[fn] set, others not): a function that reads the
@@ -366,4 +379,21 @@ func List(name string) []string {
 		}
 	}
 	return out
+}
+
+// ParseTenantRoles reads "tenant=role-arn,..." (TenantAccountRoles,
+// TenantPoolRoles): tenant id -> the ARN of a role in its own account.
+func ParseTenantRoles(v string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, pair := range strings.Split(v, ",") {
+		if pair = strings.TrimSpace(pair); pair == "" {
+			continue
+		}
+		tenant, arn, ok := strings.Cut(pair, "=")
+		if !ok || tenant == "" || !strings.HasPrefix(arn, "arn:") || !strings.Contains(arn, ":role/") {
+			return nil, fmt.Errorf("tenant account role %q: want tenant=arn:aws:iam::<account>:role/<name>", pair)
+		}
+		out[tenant] = arn
+	}
+	return out, nil
 }

@@ -154,6 +154,25 @@ type MigrationOptions struct {
 	// CatchUpRounds and CatchUpBelow bound catch-up: rounds stop when one
 	// writes fewer than CatchUpBelow items (defaults 5 and 100).
 	CatchUpRounds, CatchUpBelow int
+	// StreamConsumers names the consumers of the tenant tables' change
+	// streams (changes.HomeOnly's names: changes.StreamConsumers where they
+	// run) that the freeze waits for: once the freeze has settled it puts
+	// a barrier into the old home's stream and waits until each of them
+	// has acknowledged it, i.e. handled every change made before the
+	// freeze, its writes logged, before the drain reads the key log.
+	// Empty: no consumers run (tests), nothing to wait for.
+	StreamConsumers []string
+	// ConsumerWait bounds that wait (default 30 s): a consumer lagging
+	// more fails the freeze step (the freeze is lifted; Root retries).
+	ConsumerWait time.Duration
+}
+
+// StreamBarrier is a Mover that can wait, in the freeze, for the change
+// stream's consumers to have handled every change of the tenant made
+// before it (tenantdata.Store, keylog.PutBarrier): their writes for those
+// changes are then in the key log the drain reads.
+type StreamBarrier interface {
+	AwaitConsumers(ctx context.Context, tenantID string, from Home, consumers []string, timeout time.Duration) error
 }
 
 // RetryAfterFreeze is what a frozen write's Retry-After says, in seconds.
@@ -197,6 +216,9 @@ type MigrationRecord struct {
 	Copied  int   `json:"copied"`
 	CatchUp []int `json:"catch_up,omitempty"`
 	Drained int   `json:"drained"`
+	// ConsumersMS is how long the freeze waited for the change stream's
+	// consumers to handle the changes made before it.
+	ConsumersMS int64 `json:"consumers_ms,omitempty"`
 	// Source is the old home's digest read by the drain; Target the new
 	// home's, read by verify.
 	Source map[string]FamilyDigest `json:"source,omitempty"`
@@ -784,7 +806,32 @@ func (m *Machine) freeze(ctx context.Context, t tenant.Tenant, st *State) (tenan
 		return t, ctx.Err()
 	case <-time.After(settle):
 	}
-	return t, nil
+	return t, m.awaitConsumers(ctx, t, mg)
+}
+
+// awaitConsumers waits, with the API's writes settled, until the change
+// stream's consumers have handled every change the tenant made before
+// the freeze: their writes for those changes (analytics, notifications,
+// webhook deliveries, attachment records) land in the old home, logged,
+// so the drain must start after them. A consumer lagging more than
+// ConsumerWait fails the step (the run fails, the freeze lifts).
+func (m *Machine) awaitConsumers(ctx context.Context, t tenant.Tenant, mg *MigrationRecord) error {
+	b, ok := m.Move.(StreamBarrier)
+	if !ok || len(m.Migration.StreamConsumers) == 0 {
+		return nil
+	}
+	wait := m.Migration.ConsumerWait
+	if wait <= 0 {
+		wait = 30 * time.Second
+	}
+	began := time.Now()
+	if err := b.AwaitConsumers(ctx, t.ID, mg.From, m.Migration.StreamConsumers, wait); err != nil {
+		return err
+	}
+	mg.ConsumersMS = time.Since(began).Milliseconds()
+	m.audit(ctx, t.ID, "migration.consumers_caught_up", map[string]string{"consumers": strings.Join(m.Migration.StreamConsumers, ","),
+		"ms": fmt.Sprint(mg.ConsumersMS)})
+	return nil
 }
 
 func (m *Machine) drain(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {

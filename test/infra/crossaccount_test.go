@@ -41,6 +41,10 @@ func TestTheDirectoryIsOneGlobalTableOfTheSchema(t *testing.T) {
 	}
 }
 
+// platformUserMigrationRole is the role of cell-2 that the cross-account
+// tenant's user-migration trigger assumes.
+const platformUserMigrationRole = "arn:aws:iam::123456789012:role/issuetracker-cell-2-um-" + crossTenant
+
 func TestAPlatinumTenantInItsOwnAccount(t *testing.T) {
 	ready(t)
 	x := stacks.TenantStackName(crossTenant)
@@ -57,10 +61,12 @@ func TestAPlatinumTenantInItsOwnAccount(t *testing.T) {
 		if _, ok := physicalNames(t, x)["AWS::DynamoDB::Table TableName=issuetracker-cell-2-tenant-"+crossTenant]; !ok {
 			t.Errorf("no table issuetracker-cell-2-tenant-%s", crossTenant)
 		}
-		// The platform's account appears once: in the role's trust. No
+		// The platform's account appears in the two roles' trusts and in
+		// the platform role the user-migration trigger assumes only. No
 		// import of the platform's topic or parameters (not in this account).
-		if n := strings.Count(jsonOf(synth.raw[x]), "123456789012"); n != 1 {
-			t.Errorf("the tenant stack names the platform's account %d times, want once (the role's trust)", n)
+		raw := strings.ReplaceAll(jsonOf(synth.raw[x]), platformUserMigrationRole, "")
+		if n := strings.Count(raw, "123456789012"); n != 2 {
+			t.Errorf("the tenant stack names the platform's account %d times besides the trigger's role, want twice (the roles' trusts)", n)
 		}
 	})
 	t.Run("its role trusts the platform account and may only describe its stack", func(t *testing.T) {
@@ -137,6 +143,145 @@ func TestAPlatinumTenantInItsOwnAccount(t *testing.T) {
 		one := resources(t, stacks.PlatformStackName, "AWS::Lambda::Function")[logicalID(synth.platform.Functions[stacks.OnboardingFunction].Function.Node().DefaultChild())]
 		if strings.Contains(jsonOf(props(one)["Environment"]), envvars.TenantAccountRoles) {
 			t.Error("cell-1's onboarding function is told of tenant accounts")
+		}
+	})
+}
+
+// A tenant in its own account has its own user-migration trigger there,
+// which reads the shared pool and the registry through a role of the
+// platform's account (stscreds), and gives the platform's trigger a role
+// on its pool for a downgrade. Least privilege on both sides.
+func TestTheUsersOfATenantInItsOwnAccountMoveBetweenPools(t *testing.T) {
+	ready(t)
+	x := stacks.TenantStackName(crossTenant)
+	two := stacks.PlatformStackNameOf(cell2)
+	sourceRole := "arn:aws:iam::" + crossAccount + ":role/issuetracker-cell-2-um-source"
+	pool := logicalID(synth.cross.Pool.UserPool.Node().DefaultChild())
+
+	t.Run("the tenant stack's trigger serves its pool and assumes the platform role only", func(t *testing.T) {
+		if synth.cross.UserMigration == nil {
+			t.Fatal("no user-migration trigger in the tenant's account")
+		}
+		fnID := logicalID(synth.cross.UserMigration.Function.Node().DefaultChild())
+		fn := resources(t, x, "AWS::Lambda::Function")[fnID]
+		env := jsonOf(props(fn)["Environment"])
+		for _, want := range []string{`"` + envvars.PlatformRoleARN + `":"` + platformUserMigrationRole + `"`,
+			`"` + envvars.TenantPoolID + `":"` + crossSharedPool + `"`, `"` + envvars.TenantClientIDs + `":"sharedclient"`} {
+			if !strings.Contains(env, want) {
+				t.Errorf("trigger environment %s lacks %s", env, want)
+			}
+		}
+		if strings.Contains(env, envvars.CognitoIssuerBase) {
+			t.Errorf("trigger environment %s: the issuer base makes it answer as cognito-local's", env)
+		}
+		cfg := jsonOf(props(resources(t, x, "AWS::Cognito::UserPool")[pool])["LambdaConfig"])
+		if !strings.Contains(cfg, `"UserMigration":{"Fn::GetAtt":["`+fnID+`","Arn"]}`) {
+			t.Errorf("pool LambdaConfig %s: want the stack's own trigger", cfg)
+		}
+		invoke := 0
+		for _, perm := range resources(t, x, "AWS::Lambda::Permission") {
+			if pp := props(perm); pp["Principal"] == "cognito-idp.amazonaws.com" && strings.Contains(jsonOf(pp["FunctionName"]), fnID) {
+				invoke++
+				if !strings.Contains(jsonOf(pp["SourceArn"]), pool) {
+					t.Errorf("Cognito may invoke the trigger for %s", jsonOf(pp["SourceArn"]))
+				}
+			}
+		}
+		if invoke != 1 {
+			t.Errorf("%d invoke permissions for Cognito, want 1", invoke)
+		}
+		assumes := 0
+		for _, st := range statementsIn(t, x, logicalID(synth.cross.UserMigration.Role.Node().DefaultChild())) {
+			if strings.Contains(jsonOf(st["Action"]), "sts:AssumeRole") {
+				assumes++
+				if jsonOf(st["Resource"]) != `"`+platformUserMigrationRole+`"` {
+					t.Errorf("the trigger may assume %s", jsonOf(st["Resource"]))
+				}
+			}
+		}
+		if assumes != 1 {
+			t.Errorf("%d assume statements, want 1", assumes)
+		}
+	})
+	t.Run("the tenant stack lets the platform read its pool, nothing else", func(t *testing.T) {
+		role := resources(t, x, "AWS::IAM::Role")[logicalID(synth.cross.PoolAccess.Node().DefaultChild())]
+		if props(role)["RoleName"] != "issuetracker-cell-2-um-source" {
+			t.Errorf("role name %v", props(role)["RoleName"])
+		}
+		if trust := jsonOf(props(role)["AssumeRolePolicyDocument"]); !strings.Contains(trust, ":iam::123456789012:root") {
+			t.Errorf("trust %s, want the platform account", trust)
+		}
+		sts := statementsIn(t, x, logicalID(synth.cross.PoolAccess.Node().DefaultChild()))
+		if len(sts) != 1 {
+			t.Fatalf("%d statements, want 1", len(sts))
+		}
+		if a := jsonOf(sts[0]["Action"]); a != `["cognito-idp:AdminGetUser","cognito-idp:AdminInitiateAuth"]` {
+			t.Errorf("actions %s", a)
+		}
+		if r := jsonOf(sts[0]["Resource"]); r != `{"Fn::GetAtt":["`+pool+`","Arn"]}` {
+			t.Errorf("resource %s, want the tenant's pool", r)
+		}
+	})
+	t.Run("the platform's role is the tenant's only, least privilege", func(t *testing.T) {
+		var role map[string]any
+		var id string
+		for rid, r := range resources(t, two, "AWS::IAM::Role") {
+			if props(r)["RoleName"] == "issuetracker-cell-2-um-"+crossTenant {
+				role, id = r, rid
+			}
+		}
+		if role == nil {
+			t.Fatal("no platform role for the tenant account's trigger")
+		}
+		trust := jsonOf(props(role)["AssumeRolePolicyDocument"])
+		for _, want := range []string{":iam::" + crossAccount + ":root", `"ArnLike":{"aws:PrincipalArn":`, ":iam::" + crossAccount + ":role/IssueTracker-Tenant-*"} {
+			if !strings.Contains(trust, want) {
+				t.Errorf("trust %s lacks %s", trust, want)
+			}
+		}
+		sts := statementsIn(t, two, id)
+		if len(sts) != 2 {
+			t.Fatalf("%d statements, want 2: %v", len(sts), sts)
+		}
+		shared := logicalID(synth.cell2.TenantPool.UserPool.Node().DefaultChild())
+		for _, st := range sts {
+			a, r := jsonOf(st["Action"]), jsonOf(st["Resource"])
+			switch a {
+			case `["cognito-idp:AdminGetUser","cognito-idp:AdminInitiateAuth"]`:
+				if r != `{"Fn::GetAtt":["`+shared+`","Arn"]}` {
+					t.Errorf("sign-in on %s, want the shared pool", r)
+				}
+			case `"dynamodb:GetItem"`:
+				c := jsonOf(st["Condition"])
+				if !strings.Contains(r, "table/issuetracker-cell-2-control") || !strings.Contains(c, `["TENANT#`+crossTenant+`","ISSUER#*"]`) {
+					t.Errorf("GetItem on %s under %s", r, c)
+				}
+			default:
+				t.Errorf("unexpected actions %s", a)
+			}
+		}
+	})
+	t.Run("the platform's trigger assumes the tenant's pool role and is told so", func(t *testing.T) {
+		fn := synth.cell2.Functions[stacks.UserMigrationFunction]
+		env := jsonOf(props(resources(t, two, "AWS::Lambda::Function")[logicalID(fn.Function.Node().DefaultChild())])["Environment"])
+		if !strings.Contains(env, `"`+envvars.TenantPoolRoles+`":"`+crossTenant+`=`+sourceRole+`"`) {
+			t.Errorf("trigger environment %s", env)
+		}
+		ok := false
+		for _, st := range statementsIn(t, two, logicalID(fn.Role.Node().DefaultChild())) {
+			if strings.Contains(jsonOf(st["Action"]), "sts:AssumeRole") {
+				if jsonOf(st["Resource"]) != `"`+sourceRole+`"` {
+					t.Errorf("the trigger may assume %s", jsonOf(st["Resource"]))
+				}
+				ok = true
+			}
+		}
+		if !ok {
+			t.Error("the platform's trigger may not assume the tenant's pool role")
+		}
+		one := synth.platform.Functions[stacks.UserMigrationFunction]
+		if strings.Contains(jsonOf(props(resources(t, stacks.PlatformStackName, "AWS::Lambda::Function")[logicalID(one.Function.Node().DefaultChild())])["Environment"]), envvars.TenantPoolRoles) {
+			t.Error("cell-1 has no tenant account, its trigger is told of one")
 		}
 	})
 }

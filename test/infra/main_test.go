@@ -39,6 +39,9 @@ const cell2 = "cell-2"
 const (
 	crossTenant  = "initech"
 	crossAccount = "210987654321"
+	// crossSharedPool is the shared pool's id the pipeline passes to a
+	// tenant stack in its own account (its user-migration trigger).
+	crossSharedPool = "us-east-1_SharedPool"
 	// replicaRegion holds a replica of the directory (a cell there).
 	replicaRegion = "eu-west-1"
 )
@@ -145,6 +148,7 @@ func synthesize(out string) (err error) {
 	cfgX := cfg2
 	cfgX.WebOrigin = "https://app.example.com" // the pipeline passes it as context
 	cfgX.DownloadPublicKey = cfg.DownloadPublicKey
+	cfgX.SharedPoolID, cfgX.SharedClientID = crossSharedPool, "sharedclient" // so does it the shared pool
 	synth.cross = stacks.NewTenantStack(app, crossTenant, cfgX)
 	synth.directory = stacks.NewDirectoryStack(app, cfg, []string{replicaRegion})
 	stacks.ApplyNag(app)

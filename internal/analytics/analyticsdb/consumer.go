@@ -13,12 +13,14 @@ import (
 
 // ConsumerName names the analytics consumer of the change stream (its
 // function, its checkpoints locally).
-const ConsumerName = "analytics"
+const ConsumerName = changes.ConsumerAnalytics
 
 // Filter is the records the analytics consumer reads: issues, status
-// history and comments. Its own rollup items never pass, so its writes to
-// the same table do not come back to it.
-var Filter = issuedb.ChangeFilter
+// history and comments, and the tier migrations' freeze barriers (which
+// changes.HomeOnly acknowledges and does not pass on). Its own rollup
+// items never pass, so its writes to the same table do not come back to
+// it.
+var Filter = issuedb.ChangeFilter.WithBarriers()
 
 // Consumer is the analytics consumer: it decodes changes into events and
 // applies them per tenant and table. It implements changes.Consumer.

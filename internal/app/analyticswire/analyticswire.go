@@ -48,7 +48,7 @@ func ServeAnalyticsStream() {
 		log.Fatalf("stream-analytics: %v", err)
 	}
 	db := awsx.DynamoDB(e.AWS, e.Endpoints)
-	c := changes.HomeOnly(HomesFromEnv(db), db, AnalyticsConsumer(analyticsdb.Store{DB: db}))
+	c := changes.HomeOnly(analyticsdb.ConsumerName, HomesFromEnv(db), db, AnalyticsConsumer(analyticsdb.Store{DB: db}))
 	lambda.Start(changes.LambdaHandler(c, analyticsdb.Filter))
 }
 

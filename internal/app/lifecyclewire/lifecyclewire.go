@@ -24,6 +24,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
 	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
 	"github.com/issuetracker/issuetracker/internal/cells"
+	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
@@ -70,6 +71,11 @@ func FromEnv(ctx context.Context, env core.Env, d core.Deps) (*onboarding.Servic
 			o.Platinum = onboarding.Platinum{IssuerBase: os.Getenv(envvars.CognitoIssuerBase), Stacks: localstacks.Client{URL: u}}
 		}
 		return tenantwire.NewLifecycle(d, o), nil
+	}
+	// Every tenant table's stream has its two consumers in AWS
+	// (infra/stacks/streams.go): a migration's freeze waits for them.
+	if o.Migration.StreamConsumers == nil {
+		o.Migration.StreamConsumers = changes.StreamConsumers()
 	}
 	gateway := apigateway.NewFromConfig(cfg)
 	if prefix := os.Getenv(envvars.UsagePlanParameterPrefix); prefix != "" {

@@ -209,7 +209,7 @@ func ServeActivityStream() {
 	if err != nil {
 		log.Fatalf("stream-activity: %s: %v", envvars.NotifyWindow, err)
 	}
-	stream := changes.LambdaHandler(changes.HomeOnly(analyticswire.HomesFromEnv(db), db, ActivityConsumer(db, window, WebhookQueueFromEnv(cfg), files, deps.Meter)), notifydb.Filter)
+	stream := changes.LambdaHandler(changes.HomeOnly(notifydb.ConsumerName, analyticswire.HomesFromEnv(db), db, ActivityConsumer(db, window, WebhookQueueFromEnv(cfg), files, deps.Meter)), notifydb.Filter)
 	lambda.StartWithOptions(func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var job struct {
 			Job string `json:"job"`

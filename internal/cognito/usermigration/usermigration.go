@@ -41,6 +41,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/google/uuid"
@@ -99,6 +100,32 @@ type Trigger struct {
 	// (https://cognito-idp.<region>.amazonaws.com; cognito-local's URL).
 	IssuerBase string
 	Log        *slog.Logger
+	// TenantPools reach the pools of Platinum tenants in AWS accounts of
+	// their own, by tenant id (a downgrade's source: the shared pool's
+	// trigger reads the tenant's former pool there, through the role the
+	// tenant stack gives the platform; CrossAccount). C serves the others.
+	TenantPools map[string]Cognito
+}
+
+// cognitoFor is the client that reaches src's pool.
+func (tr Trigger) cognitoFor(src source) Cognito {
+	if c, ok := tr.TenantPools[src.tenant.ID]; ok && src.pool != tr.SharedPool {
+		return c
+	}
+	return tr.C
+}
+
+// CrossAccount is base with the credentials of roleARN, assumed through
+// st (AssumeRole with base's credentials, aws-sdk-go-v2 stscreds) and
+// cached until they near expiry: the clients of a trigger that reaches a
+// pool or table of another account (docs/migration.md "A Platinum tenant
+// in its own account").
+func CrossAccount(base aws.Config, st stscreds.AssumeRoleAPIClient, roleARN, session string) aws.Config {
+	cfg := base.Copy()
+	cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(st, roleARN, func(o *stscreds.AssumeRoleOptions) {
+		o.RoleSessionName = session
+	}))
+	return cfg
 }
 
 // ErrRefused is what every refusal answers, whatever the reason (unknown
@@ -143,7 +170,7 @@ func (tr Trigger) handle(ctx context.Context, ev Event) (Event, string, error) {
 	if err != nil || reason != "" {
 		return ev, reason, err
 	}
-	u, err := tr.C.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(src.pool), Username: aws.String(ev.UserName)})
+	u, err := tr.cognitoFor(src).AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(src.pool), Username: aws.String(ev.UserName)})
 	var nf *types.UserNotFoundException
 	if errors.As(err, &nf) {
 		return ev, "not in the former pool", nil
@@ -286,7 +313,7 @@ func (tr Trigger) authenticate(ctx context.Context, src source, username, passwo
 	if password == "" {
 		return "no password", nil
 	}
-	out, err := tr.C.AdminInitiateAuth(ctx, &cip.AdminInitiateAuthInput{
+	out, err := tr.cognitoFor(src).AdminInitiateAuth(ctx, &cip.AdminInitiateAuthInput{
 		UserPoolId: aws.String(src.pool), ClientId: aws.String(src.clientID),
 		AuthFlow:       types.AuthFlowTypeAdminUserPasswordAuth,
 		AuthParameters: map[string]string{"USERNAME": username, "PASSWORD": password},

@@ -14,10 +14,12 @@ import (
 
 // ConsumerName names the activity consumer of the change stream (its
 // checkpoints locally; its function in AWS is stream-activity).
-const ConsumerName = "activity"
+const ConsumerName = changes.ConsumerActivity
 
-// Filter is what the activity consumer reads (issuedb.ActivityFilter).
-var Filter = issuedb.ActivityFilter
+// Filter is what the activity consumer's stream delivers: what it reads
+// (issuedb.ActivityFilter) and the tier migrations' freeze barriers
+// (acknowledged by changes.HomeOnly, not passed on).
+var Filter = issuedb.ActivityFilter.WithBarriers()
 
 // Consumer is the activity consumer: new activity entries and comments
 // become notifications (notify.Fanout); a removed issue drops its
@@ -34,7 +36,7 @@ type Consumer struct {
 func (c Consumer) Handle(ctx context.Context, batch []changes.Change) error {
 	var order []string
 	groups := map[string][]changes.Change{}
-	for _, ch := range Filter.Select(batch) {
+	for _, ch := range issuedb.ActivityFilter.Select(batch) {
 		if ch.TenantID == "" {
 			continue
 		}

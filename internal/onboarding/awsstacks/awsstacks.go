@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -53,20 +54,7 @@ func (s Stacks) cfn(tenantID string) *cloudformation.Client {
 }
 
 // ParseAccountRoles reads envvars.TenantAccountRoles: "tenant=role-arn,...".
-func ParseAccountRoles(v string) (map[string]string, error) {
-	out := map[string]string{}
-	for _, pair := range strings.Split(v, ",") {
-		if pair = strings.TrimSpace(pair); pair == "" {
-			continue
-		}
-		tenant, arn, ok := strings.Cut(pair, "=")
-		if !ok || tenant == "" || !strings.HasPrefix(arn, "arn:") || !strings.Contains(arn, ":role/") {
-			return nil, fmt.Errorf("tenant account role %q: want tenant=arn:aws:iam::<account>:role/<name>", pair)
-		}
-		out[tenant] = arn
-	}
-	return out, nil
-}
+func ParseAccountRoles(v string) (map[string]string, error) { return envvars.ParseTenantRoles(v) }
 
 // AssumeRoleClients are CloudFormation clients, one per tenant of roles
 // (tenant id -> role ARN in the tenant's own account), whose credentials
