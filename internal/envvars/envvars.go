@@ -151,6 +151,21 @@ const (
 // the platform's account.
 const TenantAccountRoles = "ITR_TENANT_ACCOUNT_ROLES"
 
+// TenantDataRoles are the data roles of Platinum tenants' own AWS accounts
+// (constructs/crossaccount DataRole): "tenant=role-arn,...". Set by the
+// platform stack, when a tenant has an account of its own, on the
+// functions that act as the tenant (ActsAsTenant): internal/tenantcreds
+// reaches those tenants' tables and buckets by assuming that role from
+// the tenant access role's session (a second hop).
+const TenantDataRoles = "ITR_TENANT_DATA_ROLES"
+
+// PlatformRoleARN is the role, in the platform's account, that the
+// change-stream consumers of a Platinum tenant's stack in an account of
+// its own assume to reach the platform's control table and webhook queue
+// (infra/stacks tenantaccount.go). Set on those consumers only; unset,
+// they are in the platform's account and use their own role.
+const PlatformRoleARN = "ITR_PLATFORM_ROLE_ARN"
+
 // The pooled attachments bucket's download distribution (AWS, when the
 // deployment has a download key; constructs/filestore): its https origin,
 // the CloudFront public key id of its key group, and the Secrets Manager
@@ -210,7 +225,7 @@ var ReadsDirectory = map[routes.Function][]string{
 
 // Optional are the variables the platform stack sets only when configured:
 // no contract requires them.
-var Optional = append([]string{TenantAccountRoles, DirectoryTable, CellID, CellAPIURL, MoveCells}, CloudFrontDownloads...)
+var Optional = append([]string{TenantAccountRoles, TenantDataRoles, DirectoryTable, CellID, CellAPIURL, MoveCells}, CloudFrontDownloads...)
 
 // CheckDirectory fails when fn's environment names the directory by half
 // (some of ReadsDirectory[fn] set, others not): a function that reads the
