@@ -199,10 +199,12 @@ func activityConsumer(scope constructs.Construct, table *datastore.Table, files 
 	// attempts on the platform's webhook queue (by name).
 	grantWebhookItems(c.Function.Role, "WebhookItemsOnly", &[]*string{table.Table.TableArn()})
 	st := awscdk.Stack_Of(scope)
-	logsMigrationKeys(c, table)
 	if own == nil {
 		grantWebhookQueue(c.Function.Role, webhookQueueARN(st, prefix))
 		readsTenantHomes(c, prefix)
+	}
+	logsMigrationKeys(c, table)
+	if own == nil {
 		metersStorage(c, prefix)
 		c.Function.Function.AddEnvironment(jsii.String(envvars.WebhookQueueURL), webhookQueueURL(st, prefix), nil)
 	} else {
