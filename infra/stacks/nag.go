@@ -176,6 +176,7 @@ func suppressTenant(t *Tenant) {
 			"CloudFormation stack ARNs end in the stack's generated id: stack/<name>/* is the one tenant stack this role may describe.",
 			[]string{`/^Resource::arn:.*:cloudformation:.*:stack\/IssueTracker-Tenant-.*\/\*$/`}})
 	}
+	suppressDataAccess(t)
 }
 
 // suppressActivity explains the activity consumer's wildcards: its items

@@ -81,7 +81,11 @@ type Platform struct {
 	ProviderPool *identity.Pool
 	Functions    map[string]*gofunction.Function
 	TenantAccess *tenantaccess.TenantAccess
-	API          *api.API
+	// TenantConsumerRoles are the roles the stream consumers of each
+	// tenant in an AWS account of its own assume here, by tenant and
+	// consumer (tenantaccount.go); empty without such tenants.
+	TenantConsumerRoles map[string]map[string]awsiam.Role
+	API                 *api.API
 	// CellDescription is this cell's API and shared pool for the other
 	// cells' moves (wireMoves); nil without the directory.
 	CellDescription awsssm.StringParameter
@@ -244,6 +248,7 @@ func (p *Platform) addTenantAccess() {
 	}
 	p.TenantAccess = tenantaccess.New(p.Stack, "TenantAccess", &tenantaccess.Props{
 		PooledTable: p.Pooled.Table, Files: p.Files.Bucket, Names: p.Config.names(), Assumers: assumers,
+		RoleName: p.Config.tenantAccessRoleName(),
 	})
 }
 
@@ -380,6 +385,8 @@ func (p *Platform) addProvisioning() {
 	})
 	p.grantTenantAccounts()
 	p.addCrossAccountUserMigration()
+	p.TenantConsumerRoles = map[string]map[string]awsiam.Role{}
+	p.grantTenantAccountData()
 }
 
 // grantTenantAccounts lets the onboarding function assume the role of
@@ -513,8 +520,8 @@ func (p *Platform) addMonitoring() {
 		m.WatchQueue("outcomes-dlq", p.OutcomesDLQ,
 			"A tenant stack outcome could not be delivered to the onboarding function: replay it from the queue, or retry the onboarding (it asks CloudFormation again)")
 	}
-	p.StreamAnalytics = analyticsConsumer(p.Stack, p.Pooled, p.root(), p.Config.Prefix+"-"+StreamAnalyticsFunction, p.Config.Prefix, m)
-	p.StreamActivity = activityConsumer(p.Stack, p.Pooled, p.Files.Bucket, p.root(), p.Config.Prefix+"-"+StreamActivityFunction, p.Config.Prefix, m)
+	p.StreamAnalytics = analyticsConsumer(p.Stack, p.Pooled, p.root(), p.Config.Prefix+"-"+StreamAnalyticsFunction, p.Config.Prefix, m, nil)
+	p.StreamActivity = activityConsumer(p.Stack, p.Pooled, p.Files.Bucket, p.root(), p.Config.Prefix+"-"+StreamActivityFunction, p.Config.Prefix, m, nil)
 	p.addCollaboration()
 	p.wireNotificationMail()
 	p.wireTrackerMaintenance()

@@ -34,7 +34,10 @@ const StreamLagAlarmMinutes = 5
 // (analyticsdb.LeadingKeysPattern), BatchGetItem for a batch's states, and
 // Query of a scope's days to compact them (analyticsdb/compact.go). It
 // never reads an issue.
-func analyticsConsumer(scope constructs.Construct, table *datastore.Table, root, functionName, prefix string, mon *monitoring.Monitoring) *streamconsumer.Consumer {
+//
+// In a tenant stack of the tenant's own account (own set), it reads the
+// platform's control table through its role there (reachesPlatform).
+func analyticsConsumer(scope constructs.Construct, table *datastore.Table, root, functionName, prefix string, mon *monitoring.Monitoring, own *ownAccount) *streamconsumer.Consumer {
 	c := streamconsumer.New(scope, "StreamAnalytics", &streamconsumer.Props{
 		Table: table.Table,
 		Function: &gofunction.Props{Name: StreamAnalyticsFunction, RepoRoot: root, FunctionName: functionName,
@@ -51,7 +54,12 @@ func analyticsConsumer(scope constructs.Construct, table *datastore.Table, root,
 			"Null":                    map[string]interface{}{"dynamodb:LeadingKeys": "false"},
 		},
 	}))
-	readsTenantHomes(c, prefix)
+	if own == nil {
+		readsTenantHomes(c, prefix)
+	} else {
+		reachesPlatform(c, StreamAnalyticsFunction, prefix, own)
+		c.Function.Function.AddEnvironment(jsii.String(envvars.TablePrefix), jsii.String(prefix), nil)
+	}
 	logsMigrationKeys(c, table)
 	mon.WatchStreamConsumer(StreamAnalyticsFunction, c.Function.Function, c.Function.Timeout, c.DLQ, awscdk.Duration_Minutes(jsii.Number(StreamLagAlarmMinutes)))
 	return c
@@ -141,7 +149,11 @@ var activityReadPatterns = []string{"T#*#ISSUE#*", "T#*#USER#*", "T#*#TEAM#*"}
 // deletes a deleted issue's files: their records and the tenant's storage
 // counter (attachmentdb.LeadingKeysPatterns) and their objects in files,
 // the attachments bucket of the table's tenants (delete only).
-func activityConsumer(scope constructs.Construct, table *datastore.Table, files awss3.IBucket, root, functionName, prefix string, mon *monitoring.Monitoring) *streamconsumer.Consumer {
+//
+// In a tenant stack of the tenant's own account (own set), the control
+// table and the webhook queue are the platform's, reached through its
+// role there (reachesPlatform, tenantConsumerAccess).
+func activityConsumer(scope constructs.Construct, table *datastore.Table, files awss3.IBucket, root, functionName, prefix string, mon *monitoring.Monitoring, own *ownAccount) *streamconsumer.Consumer {
 	c := streamconsumer.New(scope, "StreamActivity", &streamconsumer.Props{
 		Table: table.Table,
 		Function: &gofunction.Props{Name: StreamActivityFunction, RepoRoot: root, FunctionName: functionName,
@@ -187,11 +199,19 @@ func activityConsumer(scope constructs.Construct, table *datastore.Table, files 
 	// attempts on the platform's webhook queue (by name).
 	grantWebhookItems(c.Function.Role, "WebhookItemsOnly", &[]*string{table.Table.TableArn()})
 	st := awscdk.Stack_Of(scope)
-	grantWebhookQueue(c.Function.Role, webhookQueueARN(st, prefix))
-	readsTenantHomes(c, prefix)
+	if own == nil {
+		grantWebhookQueue(c.Function.Role, webhookQueueARN(st, prefix))
+		readsTenantHomes(c, prefix)
+	}
 	logsMigrationKeys(c, table)
-	metersStorage(c, prefix)
-	c.Function.Function.AddEnvironment(jsii.String(envvars.WebhookQueueURL), webhookQueueURL(st, prefix), nil)
+	if own == nil {
+		metersStorage(c, prefix)
+		c.Function.Function.AddEnvironment(jsii.String(envvars.WebhookQueueURL), webhookQueueURL(st, prefix), nil)
+	} else {
+		reachesPlatform(c, StreamActivityFunction, prefix, own)
+		c.Function.Function.AddEnvironment(jsii.String(envvars.TablePrefix), jsii.String(prefix), nil)
+		c.Function.Function.AddEnvironment(jsii.String(envvars.WebhookQueueURL), webhookQueueURLIn(st, own.platformAccount, prefix), nil)
+	}
 	mon.WatchStreamConsumer(StreamActivityFunction, c.Function.Function, c.Function.Timeout, c.DLQ, awscdk.Duration_Minutes(jsii.Number(StreamLagAlarmMinutes)))
 	return c
 }

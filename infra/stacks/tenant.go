@@ -35,8 +35,12 @@ type Tenant struct {
 	// ProvisioningAccess is the role the platform assumes in the tenant's
 	// own account (nil in the platform's account).
 	ProvisioningAccess *crossaccount.Access
-	Table              *datastore.Table
-	Pool               *identity.Pool
+	// DataAccess is the role through which the platform's functions reach
+	// the tenant's table and bucket in its own account (nil in the
+	// platform's account).
+	DataAccess *crossaccount.Data
+	Table      *datastore.Table
+	Pool       *identity.Pool
 	// Files is the tenant's own attachments bucket (Names.SiloFiles), and
 	// Downloads its download distribution (nil without a download key).
 	// DownloadPublicKey is the signing key in the key group of its own (a
@@ -127,8 +131,12 @@ func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Te
 		panic(err)
 	}
 	// Names are generated: the tenant id would push a spelled-out name past 64 characters.
-	t.StreamAnalytics = analyticsConsumer(st, t.Table, root, "", cfg.Prefix, t.Monitoring)
-	t.StreamActivity = activityConsumer(st, t.Table, t.Files.Bucket, root, "", cfg.Prefix, t.Monitoring)
+	var remote *ownAccount
+	if own != "" {
+		remote = &ownAccount{platformAccount: platformAccount, tenant: tenantID}
+	}
+	t.StreamAnalytics = analyticsConsumer(st, t.Table, root, "", cfg.Prefix, t.Monitoring, remote)
+	t.StreamActivity = activityConsumer(st, t.Table, t.Files.Bucket, root, "", cfg.Prefix, t.Monitoring, remote)
 	t.Monitoring.WatchTenant(tenantID)
 
 	out := func(id string, v *string) { awscdk.NewCfnOutput(st, jsii.String(id), &awscdk.CfnOutputProps{Value: v}) }
@@ -139,6 +147,8 @@ func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Te
 		})
 		out("ProvisioningRoleArn", t.ProvisioningAccess.Role.RoleArn())
 		t.addUserMigration(cfg, platformAccount, root)
+		t.addDataAccess(cfg, platformAccount)
+		out("DataRoleArn", t.DataAccess.Role.RoleArn())
 	}
 	out("CellId", jsii.String(cfg.Cell))
 	out("TableName", t.Table.Table.TableName())
@@ -159,6 +169,18 @@ func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Te
 
 	suppressTenant(t)
 	return t
+}
+
+// addDataAccess adds, in the tenant's own account, the data role the
+// platform's tenant access role chains into for this tenant
+// (crossaccount.NewData), and lets the provisioning role read the table
+// whole for offboarding's archive (tenantaccount.go).
+func (t *Tenant) addDataAccess(cfg Config, platformAccount string) {
+	t.DataAccess = crossaccount.NewData(t.Stack, "DataAccess", &crossaccount.DataProps{
+		RoleName: TenantDataRoleName(cfg.Prefix), TrustedAccount: platformAccount, TrustedRoleName: TenantAccessRoleName(cfg.Prefix),
+		TenantID: t.TenantID, Table: t.Table.Table, Files: t.Files.Bucket,
+	})
+	t.ProvisioningAccess.GrantOffboardingScan(t.Table.Table)
 }
 
 // addDownloads gives the tenant's bucket its own download distribution

@@ -51,8 +51,14 @@ func webhookQueueARN(st awscdk.Stack, prefix string) *string {
 }
 
 func webhookQueueURL(st awscdk.Stack, prefix string) *string {
+	return webhookQueueURLIn(st, *st.Account(), prefix)
+}
+
+// webhookQueueURLIn is the URL of the platform's webhook queue in account
+// (a tenant stack in the tenant's own account names the platform's).
+func webhookQueueURLIn(st awscdk.Stack, account, prefix string) *string {
 	return awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("https://sqs."), st.Region(), jsii.String("."), st.UrlSuffix(),
-		jsii.String("/"), st.Account(), jsii.String("/" + webhookQueueName(prefix))})
+		jsii.String("/" + account + "/" + webhookQueueName(prefix))})
 }
 
 // webhookItemActions are what the activity consumer (first attempts) and

@@ -213,7 +213,8 @@ var directory = map[routes.Function][]Grant{
 		{Actions: []string{"Query", "UpdateItem"}, Keys: []string{dirCounts}},
 	},
 	// A move between cells switches the entry and both cells' counts
-	// (cells.Directory.Switch). Offboarding does not remove entries yet:
+	// (cells.Directory.Switch); a Platinum tenant's onboarding names its
+	// own pool in its entry (cells.Directory.SetPool). Offboarding does not remove entries yet:
 	// an offboarded tenant's slug stays claimed.
 	routes.FnOnboarding: {
 		{Actions: []string{"GetItem"}, Keys: []string{dirEntries}}, // a move's CellOf, before its switch

@@ -216,6 +216,35 @@ func (d Directory) Switch(ctx context.Context, tenantID, from string, to Entry) 
 	return dynamo.Translate(err, "switch directory entry", errs.Conflict("tenant_not_in_cell", "the tenant is not in cell "+from))
 }
 
+// SetPool names a tenant's own user pool and app client in its entry
+// while the entry places it in cell (a Platinum tenant whose stack is
+// deployed: until then the entry names the cell's shared pool). One
+// conditional UpdateItem; errs not_found without an entry, conflict when
+// the entry places the tenant in another cell. Setting the same pool
+// again changes only updated_at.
+func (d Directory) SetPool(ctx context.Context, tenantID, cell, poolID, clientID string) error {
+	now, err := attributevalue.Marshal(d.now())
+	if err != nil {
+		return err
+	}
+	_, err = d.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(d.Table), Key: entryKey(tenantID),
+		ConditionExpression: aws.String("attribute_exists(pk) AND cell = :cell"),
+		UpdateExpression:    aws.String("SET user_pool_id = :pool, client_id = :client, updated_at = :now"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":cell": &types.AttributeValueMemberS{Value: cell}, ":pool": &types.AttributeValueMemberS{Value: poolID},
+			":client": &types.AttributeValueMemberS{Value: clientID}, ":now": now,
+		},
+	})
+	if !dynamo.ConditionFailed(err) {
+		return dynamo.Translate(err, "set directory pool", nil)
+	}
+	if _, err := d.Get(ctx, tenantID); err != nil {
+		return err // not found, or unreadable
+	}
+	return errs.Conflict("tenant_not_in_cell", "the tenant is not in cell "+cell)
+}
+
 // Placer places new tenants in the cell with headroom.
 type Placer struct {
 	Directory Directory

@@ -136,3 +136,32 @@ func TestMovingATenantSwitchesItsEntryOnlyFromTheCellItIsIn(t *testing.T) {
 		t.Fatalf("a tenant not in the directory: %v", err)
 	}
 }
+
+// A Platinum tenant's own pool replaces the cell's shared pool in its
+// entry, only while the entry places it in that cell.
+func TestAPlatinumTenantsOwnPoolReachesItsEntry(t *testing.T) {
+	ctx := context.Background()
+	dir := directory(t)
+	if err := dir.Register(ctx, cells.For("initech", tiers.Platinum, two)); err != nil {
+		t.Fatal(err)
+	}
+	if err := dir.SetPool(ctx, "initech", "cell-1", "us-east-1_Other", "x"); !errs.Is(err, errs.KindConflict) {
+		t.Fatalf("from a cell it is not in: %v, want a conflict", err)
+	}
+	if err := dir.SetPool(ctx, "initech", "cell-2", "eu-west-1_Initech", "initech-client"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := dir.Get(ctx, "initech")
+	if err != nil || got.UserPoolID != "eu-west-1_Initech" || got.ClientID != "initech-client" || got.Cell != "cell-2" || got.APIURL != two.APIURL {
+		t.Fatalf("after SetPool: %+v, %v", got, err)
+	}
+	if err := dir.SetPool(ctx, "initech", "cell-2", "eu-west-1_Initech", "initech-client"); err != nil {
+		t.Fatalf("again: %v", err)
+	}
+	if err := dir.SetPool(ctx, "umbrella", "cell-2", "p", "c"); !errs.Is(err, errs.KindNotFound) {
+		t.Fatalf("a tenant not in the directory: %v, want not found", err)
+	}
+	if _, err := dir.Get(ctx, "umbrella"); !errs.Is(err, errs.KindNotFound) {
+		t.Fatalf("SetPool created an entry: %v", err)
+	}
+}

@@ -356,6 +356,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		s.moves = &onboarding.Cells{}
 		m := deps.Lifecycle.Machine
 		m.Cell, m.Cells, m.CellDirectory = cfg.Cell, s.moves, tenantwire.DirectoryMoves{D: *deps.CellDirectory}
+		m.PoolDirectory = tenantwire.DirectoryMoves{D: *deps.CellDirectory} // a Platinum tenant's own pool in its entry
 		m.CellPool = tenant.FormerPool{ID: s.Platform.TenantPoolID, Issuer: strings.TrimSuffix(e.Cognito, "/") + "/" + s.Platform.TenantPoolID,
 			ClientIDs: []string{s.Platform.TenantClientID}}
 		if deps.Attachments != nil { // a pooled tenant's objects move with it

@@ -151,14 +151,27 @@ const (
 // the platform's account.
 const TenantAccountRoles = "ITR_TENANT_ACCOUNT_ROLES"
 
-// The user-migration trigger across accounts (docs/migration.md "A
-// Platinum tenant in its own account"). PlatformRoleARN is set on the
-// trigger a tenant stack deploys in the tenant's own account: the role of
-// the platform's account it assumes to read the shared pool's users and
-// the registry. TenantPoolRoles is set on the platform's trigger when
-// tenants have accounts of their own: "tenant=role-arn,...", the role each
-// such tenant stack gives the platform to read the tenant's pool (the
-// source of a downgrade).
+// TenantDataRoles are the data roles of Platinum tenants' own AWS accounts
+// (constructs/crossaccount DataRole): "tenant=role-arn,...". Set by the
+// platform stack, when a tenant has an account of its own, on the
+// functions that act as the tenant (ActsAsTenant): internal/tenantcreds
+// reaches those tenants' tables and buckets by assuming that role from
+// the tenant access role's session (a second hop).
+const TenantDataRoles = "ITR_TENANT_DATA_ROLES"
+
+// PlatformRoleARN is set on the functions a Platinum tenant's stack deploys
+// in an account of its own: the role of the platform's account that
+// function assumes to reach the platform's side. Each function has its own
+// role there (infra/stacks): the change-stream consumers reach the control
+// table and the webhook queue (tenantaccount.go); the user-migration
+// trigger reads the shared pool's users and the registry (usermigration.go,
+// docs/migration.md "A Platinum tenant in its own account"). Unset, the
+// function is in the platform's account and uses its own role.
+//
+// TenantPoolRoles is set on the platform's trigger when tenants have
+// accounts of their own: "tenant=role-arn,...", the role each such tenant
+// stack gives the platform to read the tenant's pool (the source of a
+// downgrade).
 const (
 	PlatformRoleARN = "ITR_PLATFORM_ROLE_ARN"
 	TenantPoolRoles = "ITR_TENANT_POOL_ROLES"
@@ -223,7 +236,7 @@ var ReadsDirectory = map[routes.Function][]string{
 
 // Optional are the variables the platform stack sets only when configured:
 // no contract requires them.
-var Optional = append([]string{TenantAccountRoles, PlatformRoleARN, TenantPoolRoles, DirectoryTable, CellID, CellAPIURL, MoveCells}, CloudFrontDownloads...)
+var Optional = append([]string{TenantAccountRoles, TenantDataRoles, PlatformRoleARN, TenantPoolRoles, DirectoryTable, CellID, CellAPIURL, MoveCells}, CloudFrontDownloads...)
 
 // CheckDirectory fails when fn's environment names the directory by half
 // (some of ReadsDirectory[fn] set, others not): a function that reads the

@@ -70,6 +70,14 @@ type CellDirectory interface {
 	Switch(ctx context.Context, tenantID, from string, to CellEntry) error
 }
 
+// PoolDirectory is the global directory as onboarding writes a tenant's
+// own pool into its entry (internal/cells.Directory.SetPool).
+type PoolDirectory interface {
+	// SetPool names the tenant's pool and app client while its entry is
+	// in cell (errs not_found without an entry, conflict in another cell).
+	SetPool(ctx context.Context, tenantID, cell, poolID, clientID string) error
+}
+
 // Cells are the other cells a tenant may move to. Safe for concurrent
 // use: cells started side by side learn of each other after they start.
 type Cells struct {

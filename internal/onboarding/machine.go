@@ -54,6 +54,10 @@ type Machine struct {
 	Cells         *Cells
 	CellDirectory CellDirectory
 	CellPool      tenant.FormerPool
+	// PoolDirectory, when the platform has a directory, is told a
+	// Platinum tenant's own pool as its onboarding activates it (the
+	// entry named this cell's shared pool until then).
+	PoolDirectory PoolDirectory
 	// Files copies a tenant's attachment objects between buckets, and
 	// FilesBucket is this cell's pooled bucket: a move between cells moves
 	// a pooled tenant's objects to the target cell's (Cell.Files). Nil: the

@@ -148,7 +148,22 @@ func (m *Machine) createAPIKey(ctx context.Context, t tenant.Tenant, _ *State) (
 	return m.save(ctx, t)
 }
 
+// activate opens the tenant. A tenant with a pool of its own (Platinum)
+// first has it named in its directory entry, so the workspace lookup
+// signs its users in there; a tenant the directory does not hold (one
+// cell, or registered before the directory) or places in another cell
+// is left as it is.
 func (m *Machine) activate(ctx context.Context, t tenant.Tenant, _ *State) (tenant.Tenant, error) {
+	if m.PoolDirectory != nil && t.UserPoolID != "" && t.UserPoolID != m.SharedPoolID {
+		client := ""
+		if len(t.ClientIDs) > 0 {
+			client = t.ClientIDs[0]
+		}
+		err := m.PoolDirectory.SetPool(ctx, t.ID, m.Cell, t.UserPoolID, client)
+		if err != nil && !errs.Is(err, errs.KindNotFound) && !errs.Is(err, errs.KindConflict) {
+			return t, err
+		}
+	}
 	t.Status, t.StatusReason = tenant.StatusActive, ""
 	return m.save(ctx, t)
 }

@@ -6,6 +6,13 @@
 // handler that builds another tenant's key gets AccessDenied from DynamoDB,
 // not the other tenant's data.
 //
+// A Platinum tenant whose stack is in an AWS account of its own has its
+// table and bucket there: its sessions are a second AssumeRole (role
+// chaining), with the first hop's credentials, of the data role of that
+// account (constructs/crossaccount DataRole), tagged again with the tenant;
+// that role trusts only the tenant access role's sessions tagged with that
+// tenant. Table and bucket names then resolve in the tenant's account.
+//
 // The tenant comes from the context (tenancy.WithTenant), which the route
 // guard sets from the verified principal. A call without a tenant in its
 // context is refused before it is signed, locally too: the local cloud does
@@ -16,6 +23,8 @@ package tenantcreds
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,10 +50,19 @@ type Provider struct {
 	RoleARN string
 	// TagKey is the session tag carrying the tenant id ("TenantId").
 	TagKey string
+	// AccountRoles are the data roles of the tenants in AWS accounts of
+	// their own (tenant id -> role ARN there; envvars.TenantDataRoles).
+	// Their sessions are assumed from the tenant's first-hop session.
+	AccountRoles map[string]string
 
 	mu     sync.Mutex
 	caches map[string]*aws.CredentialsCache
 }
+
+// SessionDuration is how long an assumed session lives: the tenant access
+// role's maximum, and the most role chaining allows (one hour). The
+// cache refreshes it PresignHeadroom before it ends.
+const SessionDuration = time.Hour
 
 // Retrieve implements aws.CredentialsProvider.
 func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
@@ -73,16 +91,47 @@ func (p *Provider) cache(tenant string) *aws.CredentialsCache {
 	if key == "" {
 		key = "TenantId"
 	}
-	c := aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(p.STS, p.RoleARN, func(o *stscreds.AssumeRoleOptions) {
+	c := newCache(p.STS, p.RoleARN, tenant, key)
+	if role, ok := p.AccountRoles[tenant]; ok {
+		// Second hop: signed with the first hop's (cached) credentials.
+		opts := p.STS.Options()
+		opts.Credentials = c
+		c = newCache(sts.New(opts), role, tenant, key)
+	}
+	p.caches[tenant] = c
+	return c
+}
+
+// newCache is one tenant's session of role: tagged with the tenant, an
+// hour long, refreshed while it still outlives the longest presigned URL.
+func newCache(client *sts.Client, role, tenant, key string) *aws.CredentialsCache {
+	return aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(client, role, func(o *stscreds.AssumeRoleOptions) {
 		o.RoleSessionName = "tenant-" + tenant
 		o.Tags = []ststypes.Tag{{Key: aws.String(key), Value: aws.String(tenant)}}
+		// The SDK's default is 15 minutes: with PresignHeadroom as the
+		// expiry window, every call would assume the role again.
+		o.Duration = SessionDuration
 	}), func(o *aws.CredentialsCacheOptions) {
 		// A presigned URL dies with the session that signed it: refresh
 		// while a session still outlives the longest URL (attachments: 10 min).
 		o.ExpiryWindow = PresignHeadroom
 	})
-	p.caches[tenant] = c
-	return c
+}
+
+// ParseAccountRoles reads envvars.TenantDataRoles: "tenant=role-arn,...".
+func ParseAccountRoles(v string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, pair := range strings.Split(v, ",") {
+		if pair = strings.TrimSpace(pair); pair == "" {
+			continue
+		}
+		tenant, arn, ok := strings.Cut(pair, "=")
+		if !ok || tenant == "" || !strings.HasPrefix(arn, "arn:") || !strings.Contains(arn, ":role/") {
+			return nil, fmt.Errorf("tenant data role %q: want tenant=arn:aws:iam::<account>:role/<name>", pair)
+		}
+		out[tenant] = arn
+	}
+	return out, nil
 }
 
 // Scoped returns a copy of db whose calls are signed per tenant by p.

@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -40,25 +42,42 @@ func (f *fakeDynamo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprint(w, `{}`)
 }
 
-// fakeSTS answers AssumeRole with credentials named after the session tag.
+// fakeSTS answers AssumeRole with credentials named after the role and
+// the session tag ("AK-acme" for the tenant access role, "AK-data-acme"
+// for a role whose name starts with "data"), valid for the duration asked
+// (the SDK's default, 15 minutes, when none is), and records each call
+// with the access key it was signed with.
 type fakeSTS struct {
-	mu    sync.Mutex
-	calls []url.Values
+	mu      sync.Mutex
+	calls   []url.Values
+	signers []string
 }
 
 func (f *fakeSTS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
+	m := credRE.FindStringSubmatch(r.Header.Get("Authorization"))
 	f.mu.Lock()
 	f.calls = append(f.calls, r.PostForm)
+	if len(m) == 2 {
+		f.signers = append(f.signers, m[1])
+	}
 	f.mu.Unlock()
 	tenant := r.PostForm.Get("Tags.member.1.Value")
+	key := "AK-" + tenant
+	if strings.Contains(r.PostForm.Get("RoleArn"), ":role/data") {
+		key = "AK-data-" + tenant
+	}
+	d := 900 * time.Second
+	if s, err := strconv.Atoi(r.PostForm.Get("DurationSeconds")); err == nil {
+		d = time.Duration(s) * time.Second
+	}
 	w.Header().Set("Content-Type", "text/xml")
 	fmt.Fprintf(w, `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>
-<Credentials><AccessKeyId>AK-%s</AccessKeyId><SecretAccessKey>secret</SecretAccessKey><SessionToken>token</SessionToken>
+<Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>secret</SecretAccessKey><SessionToken>token</SessionToken>
 <Expiration>%s</Expiration></Credentials>
 <AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/TenantAccess/tenant-%s</Arn><AssumedRoleId>AROA:x</AssumedRoleId></AssumedRoleUser>
 </AssumeRoleResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></AssumeRoleResponse>`,
-		tenant, time.Now().Add(time.Hour).UTC().Format(time.RFC3339), tenant)
+		key, time.Now().Add(d).UTC().Format(time.RFC3339), tenant)
 }
 
 func clients(t *testing.T) (*dynamodb.Client, *fakeDynamo, *sts.Client, *fakeSTS) {
@@ -95,6 +114,7 @@ func TestCallsAreSignedWithTheCallersTenantCredentials(t *testing.T) {
 	assert.Equal(t, "tenant-acme", c.Get("RoleSessionName"))
 	assert.Equal(t, "TenantId", c.Get("Tags.member.1.Key"))
 	assert.Equal(t, "acme", c.Get("Tags.member.1.Value"))
+	assert.Equal(t, "3600", c.Get("DurationSeconds"), "an hour: the SDK's 15 minutes would be refreshed on every call")
 
 	require.NoError(t, get(context.Background(), db), "the unscoped client keeps the function's credentials")
 	assert.Equal(t, "AK-FUNCTION", fd.keys[len(fd.keys)-1])
@@ -117,4 +137,51 @@ func TestACallWithoutATenantIsRefusedBeforeItIsSent(t *testing.T) {
 		require.NoError(t, get(tenancy.WithTenant(context.Background(), "acme"), tenantcreds.RequireTenant(db)))
 		assert.Equal(t, "AK-FUNCTION", fd.keys[len(fd.keys)-1])
 	})
+}
+
+// A tenant in an AWS account of its own: its calls are signed with a
+// second session, of its account's data role, assumed with the first
+// hop's credentials and tagged again; both hops an hour at most (role
+// chaining), both cached per tenant.
+func TestATenantInItsOwnAccountIsReachedThroughASecondHop(t *testing.T) {
+	db, fd, st, fs := clients(t)
+	const access = "arn:aws:iam::123456789012:role/TenantAccess"
+	const data = "arn:aws:iam::210987654321:role/data-initech"
+	scoped := tenantcreds.Scoped(db, &tenantcreds.Provider{STS: st, RoleARN: access, TagKey: "TenantId",
+		AccountRoles: map[string]string{"initech": data}})
+	initech := tenancy.WithTenant(context.Background(), "initech")
+	acme := tenancy.WithTenant(context.Background(), "acme")
+
+	require.NoError(t, get(initech, scoped))
+	require.NoError(t, get(acme, scoped))
+	require.NoError(t, get(initech, scoped))
+	assert.Equal(t, []string{"AK-data-initech", "AK-acme", "AK-data-initech"}, fd.keys,
+		"initech's calls carry its account's session, acme's the platform's")
+
+	require.Len(t, fs.calls, 3, "two hops for initech, one for acme, then cached")
+	first, second := fs.calls[0], fs.calls[1]
+	assert.Equal(t, access, first.Get("RoleArn"))
+	assert.Equal(t, "AK-FUNCTION", fs.signers[0], "the first hop is signed by the function")
+	assert.Equal(t, data, second.Get("RoleArn"))
+	assert.Equal(t, "AK-initech", fs.signers[1], "the second hop is signed with initech's first-hop session")
+	for i, c := range []url.Values{first, second} {
+		assert.Equal(t, "TenantId", c.Get("Tags.member.1.Key"), "hop %d", i+1)
+		assert.Equal(t, "initech", c.Get("Tags.member.1.Value"), "hop %d", i+1)
+		assert.Equal(t, "tenant-initech", c.Get("RoleSessionName"), "hop %d", i+1)
+		d, err := strconv.Atoi(c.Get("DurationSeconds"))
+		require.NoError(t, err, "hop %d names its duration", i+1)
+		assert.LessOrEqual(t, d, 3600, "hop %d: role chaining allows an hour at most", i+1)
+		assert.Greater(t, d, int(tenantcreds.PresignHeadroom/time.Second), "hop %d outlives the presign headroom", i+1)
+	}
+	assert.Equal(t, access, fs.calls[2].Get("RoleArn"), "acme: one hop")
+}
+
+func TestParseAccountRoles(t *testing.T) {
+	got, err := tenantcreds.ParseAccountRoles(" initech=arn:aws:iam::210987654321:role/r ,")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"initech": "arn:aws:iam::210987654321:role/r"}, got)
+	for _, bad := range []string{"initech", "=arn:aws:iam::1:role/r", "initech=role/r", "initech=arn:aws:iam::1:user/u"} {
+		_, err := tenantcreds.ParseAccountRoles(bad)
+		assert.Error(t, err, bad)
+	}
 }

@@ -42,6 +42,11 @@ type Store struct {
 	// Platform reads whole tables for the offboarding job (Scan is not a
 	// tenant action: it has no leading key for the tenant policy to check).
 	Platform *dynamodb.Client
+	// OwnAccounts read the tables of Platinum tenants in AWS accounts of
+	// their own whole, by tenant id: clients with the session of the
+	// provisioning role there (constructs/crossaccount, which may Scan
+	// that table only). Other tenants' tables are read with Platform.
+	OwnAccounts map[string]*dynamodb.Client
 	// Memo, when set, keeps what a migration's last Sync left in the new
 	// home, so the write freeze reads only the old one (drain.go).
 	Memo *SyncMemo
@@ -64,9 +69,9 @@ func (s Store) Items(ctx context.Context, t tenant.Tenant) ([]map[string]types.A
 		return nil, nil // never placed
 	}
 	if siloed(t) {
-		return s.scanOwn(ctx, t.Table)
+		return s.scanOwn(ctx, t)
 	}
-	return s.scan(ctx, t.Table, schema.TenantKeyPrefix(t.ID))
+	return s.scan(ctx, s.platform(), t.Table, schema.TenantKeyPrefix(t.ID))
 }
 
 // Export implements onboarding.Data: a gzip of JSON lines, the first the
@@ -167,14 +172,18 @@ func (s Store) CountUsers(ctx context.Context, t tenant.Tenant) (int, error) {
 	return n, nil
 }
 
-// scanOwn pages through a Platinum tenant's own table (offboarding job only).
-func (s Store) scanOwn(ctx context.Context, table string) ([]map[string]types.AttributeValue, error) {
-	return s.scan(ctx, table, "")
+// scanOwn pages through a Platinum tenant's own table (offboarding job
+// only), in the tenant's own account when it has one (OwnAccounts).
+func (s Store) scanOwn(ctx context.Context, t tenant.Tenant) ([]map[string]types.AttributeValue, error) {
+	if c, ok := s.OwnAccounts[t.ID]; ok {
+		return s.scan(ctx, c, t.Table, "")
+	}
+	return s.scan(ctx, s.platform(), t.Table, "")
 }
 
 // scan pages through a table, keeping the items whose partition key starts
 // with prefix (all when empty). Offboarding job only, never a request path.
-func (s Store) scan(ctx context.Context, table, prefix string) ([]map[string]types.AttributeValue, error) {
+func (s Store) scan(ctx context.Context, db *dynamodb.Client, table, prefix string) ([]map[string]types.AttributeValue, error) {
 	var out []map[string]types.AttributeValue
 	in := &dynamodb.ScanInput{TableName: aws.String(table)}
 	if prefix != "" {
@@ -182,7 +191,7 @@ func (s Store) scan(ctx context.Context, table, prefix string) ([]map[string]typ
 		in.ExpressionAttributeNames = map[string]string{"#pk": schema.PK}
 		in.ExpressionAttributeValues = map[string]types.AttributeValue{":prefix": &types.AttributeValueMemberS{Value: prefix}}
 	}
-	p := dynamodb.NewScanPaginator(s.platform(), in)
+	p := dynamodb.NewScanPaginator(db, in)
 	for p.HasMorePages() {
 		pg, err := p.NextPage(ctx)
 		if err != nil {

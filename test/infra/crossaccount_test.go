@@ -61,12 +61,27 @@ func TestAPlatinumTenantInItsOwnAccount(t *testing.T) {
 		if _, ok := physicalNames(t, x)["AWS::DynamoDB::Table TableName=issuetracker-cell-2-tenant-"+crossTenant]; !ok {
 			t.Errorf("no table issuetracker-cell-2-tenant-%s", crossTenant)
 		}
-		// The platform's account appears in the two roles' trusts and in
-		// the platform role the user-migration trigger assumes only. No
-		// import of the platform's topic or parameters (not in this account).
-		raw := strings.ReplaceAll(jsonOf(synth.raw[x]), platformUserMigrationRole, "")
-		if n := strings.Count(raw, "123456789012"); n != 2 {
-			t.Errorf("the tenant stack names the platform's account %d times besides the trigger's role, want twice (the roles' trusts)", n)
+		// The platform's account appears only in IAM (the roles' trust, the
+		// consumers' role there) and in the consumers' environment (that
+		// role, the webhook queue). No import of the platform's topic or
+		// parameters (not in this account).
+		for id, r := range synth.raw[x]["Resources"].(map[string]any) {
+			res := r.(map[string]any)
+			if !strings.Contains(jsonOf(res), "123456789012") {
+				continue
+			}
+			switch res["Type"] {
+			case "AWS::IAM::Role", "AWS::IAM::Policy":
+			case "AWS::Lambda::Function":
+				if strings.Contains(jsonOf(props(res)["Code"]), "123456789012") {
+					t.Errorf("%s: its code names the platform's account", id)
+				}
+			default:
+				t.Errorf("%s (%v) names the platform's account", id, res["Type"])
+			}
+		}
+		if strings.Contains(jsonOf(synth.raw[x]["Parameters"]), "123456789012") {
+			t.Error("a parameter names the platform's account")
 		}
 	})
 	t.Run("its role trusts the platform account and may only describe its stack", func(t *testing.T) {

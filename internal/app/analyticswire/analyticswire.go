@@ -48,7 +48,9 @@ func ServeAnalyticsStream() {
 		log.Fatalf("stream-analytics: %v", err)
 	}
 	db := awsx.DynamoDB(e.AWS, e.Endpoints)
-	c := changes.HomeOnly(analyticsdb.ConsumerName, HomesFromEnv(db), db, AnalyticsConsumer(analyticsdb.Store{DB: db}))
+	// The tenant homes are the platform's control table's (through the
+	// platform role in a tenant stack of another account).
+	c := changes.HomeOnly(analyticsdb.ConsumerName, HomesFromEnv(core.PlatformControl(e, db)), db, AnalyticsConsumer(analyticsdb.Store{DB: db}))
 	lambda.Start(changes.LambdaHandler(c, analyticsdb.Filter))
 }
 

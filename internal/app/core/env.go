@@ -60,7 +60,12 @@ func BaseFromEnv(ctx context.Context) (Deps, Env, error) {
 	base := awsx.DynamoDB(cfg, e)
 	creds := &tenantcreds.Provider{}
 	if role := os.Getenv(envvars.TenantAccessRoleARN); role != "" && !e.Local() {
-		creds = &tenantcreds.Provider{STS: sts.NewFromConfig(cfg), RoleARN: role, TagKey: EnvOr(envvars.TenantSessionTag, "TenantId")}
+		// Tenants in AWS accounts of their own: a second hop to their data role.
+		accounts, err := tenantcreds.ParseAccountRoles(os.Getenv(envvars.TenantDataRoles))
+		if err != nil {
+			return Deps{}, Env{}, err
+		}
+		creds = &tenantcreds.Provider{STS: sts.NewFromConfig(cfg), RoleARN: role, TagKey: EnvOr(envvars.TenantSessionTag, "TenantId"), AccountRoles: accounts}
 	}
 	names := schema.Names{Prefix: EnvOr(envvars.TablePrefix, schema.DefaultPrefix)}
 	keys, err := CursorKeysFromEnv(cfg)
@@ -73,7 +78,7 @@ func BaseFromEnv(ctx context.Context) (Deps, Env, error) {
 		CellDirectory:  cellDir,
 		CellPlacement:  placement,
 		DB:             tenantcreds.Scoped(base, creds),
-		ControlDB:      base,
+		ControlDB:      PlatformControl(Env{AWS: cfg, Endpoints: e}, base),
 		Names:          names,
 		Now:            time.Now,
 		TenantPoolID:   os.Getenv(envvars.TenantPoolID),

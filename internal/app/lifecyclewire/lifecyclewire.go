@@ -19,9 +19,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
+	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
 	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/changes"
@@ -96,9 +98,16 @@ func FromEnv(ctx context.Context, env core.Env, d core.Deps) (*onboarding.Servic
 		if err != nil {
 			return nil, err
 		}
+		// Tenants in accounts of their own: the provisioning role there
+		// follows their stack and reads their table for offboarding.
+		accounts := awsstacks.AssumeRoleConfigs(cfg, sts.NewFromConfig(cfg), roles)
 		o.Platinum = onboarding.Platinum{IssuerBase: issuer, Stacks: awsstacks.Stacks{
 			Events: events, CFN: cloudformation.NewFromConfig(cfg), Bus: bus,
-			CrossAccount: awsstacks.AssumeRoleClients(cfg, sts.NewFromConfig(cfg), roles)}}
+			CrossAccount: awsstacks.ClientsOf(accounts)}}
+		o.OwnAccountScans = map[string]*dynamodb.Client{}
+		for t, c := range accounts {
+			o.OwnAccountScans[t] = awsx.DynamoDB(c, e)
+		}
 		// Runs happen in the onboarding function, not in the API request.
 		o.Driver = func(*onboarding.Machine) onboarding.Driver { return awsstacks.Driver{Events: events, Bus: bus} }
 	}

@@ -209,7 +209,11 @@ func ServeActivityStream() {
 	if err != nil {
 		log.Fatalf("stream-activity: %s: %v", envvars.NotifyWindow, err)
 	}
-	stream := changes.LambdaHandler(changes.HomeOnly(notifydb.ConsumerName, analyticswire.HomesFromEnv(db), db, ActivityConsumer(db, window, WebhookQueueFromEnv(cfg), files, deps.Meter)), notifydb.Filter)
+	// The tenant homes and the webhook queue are the platform's: in a
+	// Platinum tenant's stack in an account of its own, reached through
+	// the platform role (core.PlatformFromEnv; deps.Control() too).
+	stream := changes.LambdaHandler(changes.HomeOnly(notifydb.ConsumerName, analyticswire.HomesFromEnv(deps.Control()), db,
+		ActivityConsumer(db, window, WebhookQueueFromEnv(core.PlatformFromEnv(e)), files, deps.Meter)), notifydb.Filter)
 	lambda.StartWithOptions(func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var job struct {
 			Job string `json:"job"`

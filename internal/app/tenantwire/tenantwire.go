@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/issuetracker/issuetracker/internal/app/cognitowire"
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/peoplewire"
@@ -72,6 +74,9 @@ type LifecycleOptions struct {
 	Lease time.Duration
 	// Migration tunes tier migrations (grace period, settle time).
 	Migration onboarding.MigrationOptions
+	// OwnAccountScans read the tables of Platinum tenants in AWS accounts
+	// of their own whole (offboarding), by tenant (tenantdata.Store.OwnAccounts).
+	OwnAccountScans map[string]*dynamodb.Client
 }
 
 // NewLifecycle builds the tenant lifecycle of a deployment on d's tables and
@@ -89,10 +94,14 @@ func NewLifecycle(d core.Deps, o LifecycleOptions) *onboarding.Service {
 		Tenants: reg, States: onboardingdb.New(d.Control(), d.Names), Audit: auditdb.New(d.Control(), d.Names),
 		Pooled:   onboarding.Pooled{Table: d.Names.App(), UserPoolID: d.TenantPoolID},
 		Platinum: o.Platinum, Users: d.Cognito, Directory: peopledb.UserDB{DB: d.DB},
-		Keys: o.Keys, Data: WithFiles(tenantdata.Store{DB: d.DB, Platform: d.Control()}, d.Attachments), Archive: o.Archive,
+		Keys: o.Keys, Data: WithFiles(tenantdata.Store{DB: d.DB, Platform: d.Control(), OwnAccounts: o.OwnAccountScans}, d.Attachments), Archive: o.Archive,
 		ForgetIssuer: reg.DeleteIssuer, Now: d.Now,
 		Mail: d.Mail, WebBaseURL: d.WebBaseURL, SharedPoolID: d.TenantPoolID, Lease: o.Lease,
 		Move: tenantdata.Store{DB: d.DB, Platform: d.Control(), Memo: tenantdata.NewSyncMemo()}, Migration: o.Migration,
+	}
+	if d.CellDirectory != nil {
+		// A Platinum tenant's own pool reaches its directory entry.
+		m.Cell, m.PoolDirectory = d.Cell, DirectoryMoves{D: *d.CellDirectory}
 	}
 	var drv onboarding.Driver = onboarding.Inline{M: m}
 	if o.Driver != nil {
@@ -250,6 +259,11 @@ type DirectoryMoves struct{ D cells.Directory }
 func (m DirectoryMoves) CellOf(ctx context.Context, tenantID string) (string, error) {
 	e, err := m.D.Get(ctx, tenantID)
 	return e.Cell, err
+}
+
+// SetPool implements onboarding.PoolDirectory.
+func (m DirectoryMoves) SetPool(ctx context.Context, tenantID, cell, poolID, clientID string) error {
+	return m.D.SetPool(ctx, tenantID, cell, poolID, clientID)
 }
 
 // Switch implements onboarding.CellDirectory.

@@ -58,17 +58,35 @@ func ParseAccountRoles(v string) (map[string]string, error) { return envvars.Par
 
 // AssumeRoleClients are CloudFormation clients, one per tenant of roles
 // (tenant id -> role ARN in the tenant's own account), whose credentials
-// come from STS AssumeRole of that role with the base configuration's
-// credentials, cached until they near expiry (aws.CredentialsCache). The
-// roles are constructs/crossaccount's; optFns apply to every client.
+// are AssumeRoleConfigs'. The roles are constructs/crossaccount's; optFns
+// apply to every client.
 func AssumeRoleClients(base aws.Config, st stscreds.AssumeRoleAPIClient, roles map[string]string, optFns ...func(*cloudformation.Options)) map[string]*cloudformation.Client {
+	return ClientsOf(AssumeRoleConfigs(base, st, roles), optFns...)
+}
+
+// ClientsOf are CloudFormation clients of configs, by tenant.
+func ClientsOf(configs map[string]aws.Config, optFns ...func(*cloudformation.Options)) map[string]*cloudformation.Client {
 	out := map[string]*cloudformation.Client{}
+	for tenant, cfg := range configs {
+		out[tenant] = cloudformation.NewFromConfig(cfg, optFns...)
+	}
+	return out
+}
+
+// AssumeRoleConfigs are SDK configurations, one per tenant of roles,
+// whose credentials come from STS AssumeRole of the tenant's role with
+// the base configuration's credentials, cached until they near expiry
+// (aws.CredentialsCache): the provisioning session in the tenant's own
+// account, which follows its stack (CloudFormation) and reads its table
+// whole for offboarding (DynamoDB Scan).
+func AssumeRoleConfigs(base aws.Config, st stscreds.AssumeRoleAPIClient, roles map[string]string) map[string]aws.Config {
+	out := map[string]aws.Config{}
 	for tenant, arn := range roles {
 		cfg := base.Copy()
 		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(st, arn, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = "issuetracker-provisioning-" + tenant
 		}))
-		out[tenant] = cloudformation.NewFromConfig(cfg, optFns...)
+		out[tenant] = cfg
 	}
 	return out
 }
