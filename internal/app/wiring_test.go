@@ -86,6 +86,9 @@ var heavy = map[string][]string{
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch": {"tenants"}, // platform health (adminwire)
 	// Mail is one signed SendEmail (sesmail.SES).
 	"github.com/aws/aws-sdk-go-v2/service/sesv2": {},
+	// The cursor key, Stripe's secrets and the CloudFront signing key are
+	// one signed GetSecretValue each (awsjson.SecretsManager).
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager": {},
 	// Object storage (attachments, the lifecycle's export archive): not the
 	// others (awss3 is apart from awsx).
 	"github.com/aws/aws-sdk-go-v2/service/s3$": {"attachments", "comments", "stream-activity", "webhook-delivery", "registration", "tenants", "billing", "onboarding"},
