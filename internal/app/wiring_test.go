@@ -86,9 +86,14 @@ var heavy = map[string][]string{
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch": {"tenants"}, // platform health (adminwire)
 	// Mail is one signed SendEmail (sesmail.SES).
 	"github.com/aws/aws-sdk-go-v2/service/sesv2": {},
-	// Object storage (attachments, the lifecycle's export archive): not the
-	// others (awss3 is apart from awsx).
-	"github.com/aws/aws-sdk-go-v2/service/s3$": {"attachments", "comments", "stream-activity", "webhook-delivery", "registration", "tenants", "billing", "onboarding"},
+	// The cursor key, Stripe's secrets and the CloudFront signing key are
+	// one signed GetSecretValue each (awsjson.SecretsManager).
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager": {},
+	// Object storage (attachments, the lifecycle's export archive, the
+	// stream consumer's purge of a deleted issue's files: activitywire,
+	// apart from notifywire so that comments and webhook-delivery do not
+	// link it): not the others (awss3 is apart from awsx).
+	"github.com/aws/aws-sdk-go-v2/service/s3$": {"attachments", "stream-activity", "registration", "tenants", "billing", "onboarding"},
 	// The user pools' client (cognitowire; core's Deps holds identity.Pools).
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider$": {"authorizer", "presignup", "usermigration", "users", "teams", "workspace", "registration", "tenants", "billing", "onboarding"},
 	"github.com/aws/aws-sdk-go-v2/service/sqs":                      {"comments", "stream-activity", "webhook-delivery"},

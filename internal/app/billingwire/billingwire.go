@@ -7,6 +7,7 @@ import (
 	"context"
 	"maps"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/app/cognitowire"
@@ -19,9 +20,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/usage/usageapi"
 	"github.com/issuetracker/issuetracker/internal/usage/usagedb"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/awsjson"
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/billing/billingapi"
 	"github.com/issuetracker/issuetracker/internal/billing/billingdb"
@@ -46,25 +46,22 @@ func StripeFromEnv(ctx context.Context) (*core.BillingConfig, error) {
 	if os.Getenv(billing.EnvProvider) != billing.ProviderStripe {
 		return nil, nil
 	}
-	var sm *secretsmanager.Client
+	// One configuration for both secrets (each read under its own lock).
+	sm := sync.OnceValues(func() (awsjson.SecretsManager, error) {
+		cfg, err := awsx.LoadFunction(awsx.EndpointsFromEnv())
+		return awsjson.SecretsManager{Config: cfg}, err
+	})
 	secret := func(valueEnv, arnEnv string) func(context.Context) (string, error) {
 		if v := os.Getenv(valueEnv); v != "" {
 			return stripebilling.Static(v)
 		}
 		arn := os.Getenv(arnEnv)
 		return stripebilling.Secret(func(ctx context.Context) (string, error) {
-			if sm == nil {
-				cfg, err := awsx.LoadFunction(awsx.EndpointsFromEnv())
-				if err != nil {
-					return "", err
-				}
-				sm = secretsmanager.NewFromConfig(cfg)
-			}
-			out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
+			c, err := sm()
 			if err != nil {
 				return "", err
 			}
-			return aws.ToString(out.SecretString), nil
+			return c.GetSecretString(ctx, arn)
 		}, SecretFetchTimeout)
 	}
 	c := &core.BillingConfig{

@@ -10,10 +10,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/awsjson"
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/envvars"
@@ -120,8 +120,9 @@ func WithBillingOn(_ context.Context, _ Env, d *Deps) error {
 }
 
 // CursorKeysFromEnv returns the deployment's cursor keyring: ITR_CURSOR_KEY,
-// else the secret ITR_CURSOR_KEY_SECRET_ARN (fetched lazily, cached per
-// cold start), else nil (a key of this process only).
+// else the secret ITR_CURSOR_KEY_SECRET_ARN (fetched lazily with one
+// hand-signed GetSecretValue, awsjson.SecretsManager, cached per cold
+// start), else nil (a key of this process only).
 func CursorKeysFromEnv(cfg aws.Config) (*list.Keyring, error) {
 	if k := os.Getenv(EnvCursorKey); k != "" {
 		return list.StaticKey(k)
@@ -130,13 +131,9 @@ func CursorKeysFromEnv(cfg aws.Config) (*list.Keyring, error) {
 	if id == "" {
 		return nil, nil
 	}
-	sm := secretsmanager.NewFromConfig(cfg)
+	sm := awsjson.SecretsManager{Config: cfg}
 	return list.LazyKey(func(ctx context.Context) (string, error) {
-		out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(id)})
-		if err != nil {
-			return "", err
-		}
-		return aws.ToString(out.SecretString), nil
+		return sm.GetSecretString(ctx, id)
 	}, CursorKeyFetchTimeout), nil
 }
 

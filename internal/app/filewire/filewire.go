@@ -21,12 +21,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/attachment/attachmentapi"
 	"github.com/issuetracker/issuetracker/internal/attachment/attachmentdb"
 	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/awsjson"
 	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/errs"
@@ -100,16 +100,12 @@ func attachmentObjects(cfg aws.Config, c *s3.Client, pooled string, tenants core
 	if base == "" || keyID == "" || secret == "" {
 		return objs
 	}
-	sm := secretsmanager.NewFromConfig(cfg)
+	sm := awsjson.SecretsManager{Config: cfg}
 	objs.CloudFront = &s3objects.CloudFront{Bucket: pooled, Base: base, KeyPairID: keyID,
 		Key: func(ctx context.Context) (string, error) {
 			ctx, cancel := context.WithTimeout(ctx, core.CursorKeyFetchTimeout)
 			defer cancel()
-			out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(secret)})
-			if err != nil {
-				return "", err
-			}
-			return aws.ToString(out.SecretString), nil
+			return sm.GetSecretString(ctx, secret)
 		}}
 	if tenants != nil {
 		objs.CloudFront.Silo = func(ctx context.Context, tenantID string) (s3objects.Site, bool, error) {

@@ -1,40 +1,28 @@
 // Package notifywire wires notifications and webhooks: the comments
 // function (comments, watchers, the inbox, webhooks), the activity
-// consumer of the change stream (the stream-activity function) and the
-// webhook deliveries (the webhook-delivery function).
+// consumer of the change stream (ActivityConsumer; the stream-activity
+// function itself is activitywire, so that its file purge's S3 client
+// stays out of the others) and the webhook deliveries (the
+// webhook-delivery function).
 package notifywire
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"log"
-	"log/slog"
 	"maps"
 	"time"
 
-	"github.com/issuetracker/issuetracker/internal/app/analyticswire"
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/trackerwire"
-	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/webhook/webhookapi"
 
-	"github.com/issuetracker/issuetracker/internal/mail"
-	"github.com/issuetracker/issuetracker/internal/mail/maildb"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 
-	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/attachment/attachmentdb"
-	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
-	"github.com/issuetracker/issuetracker/internal/awsx"
-	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
 	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue/issuedb"
@@ -47,7 +35,6 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/usage"
-	"github.com/issuetracker/issuetracker/internal/usage/usagedb"
 	"github.com/issuetracker/issuetracker/internal/webhook"
 )
 
@@ -186,66 +173,4 @@ func SendNotificationMail(ctx context.Context, d core.Deps, now time.Time) (int,
 		}
 		return m.SendDue(ctx, sc, company, now)
 	})
-}
-
-// ServeActivityStream runs this process as the stream-activity function:
-// batches of change records from a tenant table's stream, and
-// {"job": "send-notification-mail"} from its schedule.
-func ServeActivityStream() {
-	deps, e := core.Init("stream-activity", core.WithMail)
-	db := awsx.DynamoDB(e.AWS, e.Endpoints)
-	cfg := e.AWS
-	// A deleted issue's files: objects in the bucket its records name (the
-	// role may delete objects of its table's bucket only), records and
-	// counter on the table (attachmentdb.LeadingKeysPatterns).
-	files := attachment.Service{Store: attachmentdb.Store{DB: db}, Objects: s3objects.New(awss3.New(cfg, e.Endpoints))}
-	// The bytes a purge gives back go to the tenant's storage figure in
-	// the control table (usagedb: the role may update USAGE# items only);
-	// flushed after each purging batch and at shutdown. No threshold
-	// mail: a purge only lowers the figure.
-	deps.Meter = &usage.Meter{Store: usagedb.New(deps.Control(), deps.Names)}
-	// ITR_NOTIFY_WINDOW (make dev only): a shorter batching window.
-	window, err := time.ParseDuration(core.EnvOr(envvars.NotifyWindow, "0s"))
-	if err != nil {
-		log.Fatalf("stream-activity: %s: %v", envvars.NotifyWindow, err)
-	}
-	// The tenant homes and the webhook queue are the platform's: in a
-	// Platinum tenant's stack in an account of its own, reached through
-	// the platform role (core.PlatformFromEnv; deps.Control() too).
-	stream := changes.LambdaHandler(changes.HomeOnly(notifydb.ConsumerName, analyticswire.HomesFromEnv(deps.Control()), db,
-		ActivityConsumer(db, window, WebhookQueueFromEnv(core.PlatformFromEnv(e)), files, deps.Meter)), notifydb.Filter)
-	lambda.StartWithOptions(func(ctx context.Context, raw json.RawMessage) (any, error) {
-		var job struct {
-			Job string `json:"job"`
-		}
-		if json.Unmarshal(raw, &job) == nil && job.Job != "" {
-			if job.Job != JobSendMail {
-				return nil, fmt.Errorf("unknown job %q", job.Job)
-			}
-			n, err := SendNotificationMail(ctx, deps, time.Now())
-			slog.InfoContext(ctx, "sent notification mail", "mails", n, "error", err)
-			return map[string]any{"job": job.Job, "mails": n}, err
-		}
-		if sns, ok := snsEvent(raw); ok {
-			got, err := mail.SuppressFromSNS(ctx, maildb.Suppressions{DB: deps.Control(), Table: deps.Names.Control()}, sns, time.Now())
-			slog.InfoContext(ctx, "suppressed mail addresses", "count", len(got), "error", err)
-			return nil, err
-		}
-		var ev events.DynamoDBEvent
-		if err := json.Unmarshal(raw, &ev); err != nil {
-			return nil, err
-		}
-		return nil, stream(ctx, ev)
-	}, core.FlushOnSIGTERM(deps))
-}
-
-// snsEvent is raw as an SNS delivery (SES's bounce and complaint events,
-// from the platform's mail configuration set); false for anything else,
-// such as a batch of the table's stream.
-func snsEvent(raw json.RawMessage) (events.SNSEvent, bool) {
-	var ev events.SNSEvent
-	if json.Unmarshal(raw, &ev) != nil || len(ev.Records) == 0 || ev.Records[0].EventSource != "aws:sns" {
-		return events.SNSEvent{}, false
-	}
-	return ev, true
 }

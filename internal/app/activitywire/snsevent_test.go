@@ -1,4 +1,4 @@
-package notifywire
+package activitywire
 
 import (
 	"os"

@@ -1,0 +1,122 @@
+// Package awsjson calls one action of an AWS service that speaks the
+// awsJson1.1 protocol (SSM, Secrets Manager): a POST of a JSON body with
+// the action in X-Amz-Target, signed with the SDK's SigV4 signer and the
+// function's credentials.
+//
+// The functions call such services for one or two actions each (the usage
+// plan ids in SSM, the list cursor key and Stripe's secrets in Secrets
+// Manager). The SDK's service clients for them cost every function that
+// links one 0.3-1.5 MB of binary and a package initialisation (their
+// schemas and endpoint tables) at every cold start (issue 19,
+// docs/performance.md); this is the same request by hand, in ~100 lines
+// that the tests check against a re-signing fake.
+package awsjson
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+)
+
+// maxResponse bounds the body read from the service.
+const maxResponse = 1 << 20
+
+// Call posts in as target ("AmazonSSM.GetParameters") to service's
+// regional endpoint (https://<service>.<region>.amazonaws.com/, .com.cn in
+// China; cfg.BaseEndpoint when set: tests), signed for service in
+// cfg.Region with cfg.Credentials at now() (time.Now if nil), and decodes
+// a 200 answer into out. Any other answer is an error "<code>: <message>
+// (HTTP <status>)" with the service's error type.
+func Call(ctx context.Context, cfg aws.Config, service, target string, in, out any, now func() time.Time) error {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, Endpoint(cfg, service), bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", target)
+	if cfg.Credentials == nil {
+		return fmt.Errorf("no credentials")
+	}
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return fmt.Errorf("credentials: %w", err)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	sum := sha256.Sum256(body)
+	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), service, cfg.Region, now()); err != nil {
+		return err
+	}
+	var client aws.HTTPClient = http.DefaultClient
+	if cfg.HTTPClient != nil {
+		client = cfg.HTTPClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return apiError(resp, data)
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("decode: %w", err)
+	}
+	return nil
+}
+
+// apiError is an awsJson1.1 error answer: the type in the body's __type
+// (or the X-Amzn-ErrorType header), the message in message or Message
+// (services differ).
+func apiError(resp *http.Response, data []byte) error {
+	var e struct {
+		Type    string `json:"__type"`
+		Message string `json:"message"`
+		Msg     string `json:"Message"`
+	}
+	_ = json.Unmarshal(data, &e)
+	typ := e.Type
+	if typ == "" {
+		typ, _, _ = strings.Cut(resp.Header.Get("X-Amzn-ErrorType"), ":")
+	}
+	code := typ[strings.LastIndex(typ, "#")+1:]
+	if code == "" {
+		code = resp.Status
+	}
+	msg := e.Message
+	if msg == "" {
+		msg = e.Msg
+	}
+	return fmt.Errorf("%s: %s (HTTP %d)", code, msg, resp.StatusCode)
+}
+
+// Endpoint is the URL Call posts to for service.
+func Endpoint(cfg aws.Config, service string) string {
+	if cfg.BaseEndpoint != nil && *cfg.BaseEndpoint != "" {
+		return *cfg.BaseEndpoint
+	}
+	domain := "amazonaws.com"
+	if strings.HasPrefix(cfg.Region, "cn-") {
+		domain = "amazonaws.com.cn"
+	}
+	return "https://" + service + "." + cfg.Region + "." + domain + "/"
+}
