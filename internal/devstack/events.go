@@ -26,6 +26,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
 	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
 	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/stackevents"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/webhook"
@@ -117,20 +118,33 @@ func (t timer) run(ctx context.Context, log io.Writer) {
 // maintenance rule (an EventBridge event for the onboarding function).
 const lifecycleMaintenance = "Lifecycle Maintenance Due"
 
-// lifecycleStandIn runs the onboarding function's scheduled maintenance in
-// this process: the local platform runs tenant lifecycles in process (its
-// onboarding.Service stands in for the provisioning bus, the state machine
-// and the onboarding function, which would put events on a bus the local
-// cloud does not have). Only the maintenance event is accepted.
+// lifecycleStandIn stands in for the onboarding function in this process:
+// the local platform runs tenant lifecycles in process (its
+// onboarding.Service stands in for the onboarding function and the
+// provisioning state machine, whose Platinum stacks the platform deploys
+// itself: localstacks). It takes the events the template routes to the
+// onboarding function that the local cloud produces: the maintenance
+// schedule's, and the lifecycle run requests the function processes put
+// on the local bus (the rule OnTenantStackOutcome routes them here, so a
+// template without that rule runs no lifecycle, as in AWS). The state
+// machine's outcome events are not produced locally.
 func (s *Stack) lifecycleStandIn() invoker {
 	return invokeFunc(func(ctx context.Context, payload []byte) ([]byte, error) {
 		var ev struct {
-			DetailType string `json:"detail-type"`
+			Source     string              `json:"source"`
+			DetailType string              `json:"detail-type"`
+			Detail     stackevents.Request `json:"detail"`
 		}
-		if err := json.Unmarshal(payload, &ev); err != nil || ev.DetailType != lifecycleMaintenance {
-			return nil, fmt.Errorf("the local lifecycle runs the %q event only, not %s", lifecycleMaintenance, payload)
+		if err := json.Unmarshal(payload, &ev); err != nil {
+			return nil, fmt.Errorf("the local lifecycle takes EventBridge events, not %s", payload)
 		}
-		return nil, s.Lifecycle.Maintain(ctx)
+		switch {
+		case ev.DetailType == lifecycleMaintenance:
+			return nil, s.Lifecycle.Maintain(ctx)
+		case ev.Source == stackevents.SourceLifecycle && ev.DetailType == stackevents.DetailTypeRunRequested && ev.Detail.TenantID != "":
+			return nil, s.Lifecycle.Driver.Start(ctx, ev.Detail.TenantID)
+		}
+		return nil, fmt.Errorf("the local lifecycle runs the %q and %q events only, not %s", lifecycleMaintenance, stackevents.DetailTypeRunRequested, payload)
 	})
 }
 
@@ -260,7 +274,16 @@ func (s *Stack) runTemplateEvents(cfg Config, applied localdeploy.Result, deps a
 	if err != nil {
 		return err
 	}
-	fmt.Fprint(s.Functions.Log(), describeEvents(timers, skipped, maps, queues))
+	rules, err := s.template.EventRules()
+	if err != nil {
+		return err
+	}
+	routes, notRouted, err := templateBus(rules, s.function, localdeploy.PrefixRename(deps.Names.Prefix))
+	if err != nil {
+		return err
+	}
+	s.events = &bus{routes: routes, ctx: s.bgCtx, log: s.Functions.Log(), backoff: time.Second}
+	fmt.Fprint(s.Functions.Log(), describeEvents(timers, skipped, maps, queues)+describeBus(routes, notRouted))
 	for _, t := range timers {
 		go t.run(s.bgCtx, cfg.Log)
 	}

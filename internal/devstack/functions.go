@@ -78,6 +78,8 @@ type localSettings struct {
 	allowLoopback bool
 	caFile        string
 	lifecycleURL  string
+	// eventsEndpoint is the local EventBridge (EventsPath).
+	eventsEndpoint string
 }
 
 // templateFunctions reads the platform template's functions, resolves each
@@ -199,6 +201,9 @@ func standIns(f localdeploy.Function, env map[string]string, ls localSettings) {
 		// platform (localstacks), as to the onboarding function and the
 		// provisioning pipeline in AWS.
 		env[envvars.LocalLifecycleURL] = ls.lifecycleURL
+		// Their run requests go on the local bus, which the template's
+		// rule routes to the onboarding function.
+		env[envvars.EventsEndpoint] = ls.eventsEndpoint
 	}
 	if _, ok := env[envvars.WebhookQueueURL]; ok {
 		env[envvars.SQSEndpoint] = ls.sqsEndpoint

@@ -325,7 +325,9 @@ func (it *InputTransformer) apply(event map[string]any) ([]byte, error) {
 	return []byte(b.String()), nil
 }
 
-func isReserved(name string) bool { return name == "aws.events.event" || name == "aws.events.rule-name" }
+func isReserved(name string) bool {
+	return name == "aws.events.event" || name == "aws.events.rule-name"
+}
 
 func reserved(name string, event map[string]any) any {
 	if name == "aws.events.event" {
