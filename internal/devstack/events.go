@@ -200,6 +200,7 @@ func mappingPollers(maps []localdeploy.StreamMapping, physical map[string]string
 		if m.MaxRetries >= 0 {
 			p.MaxAttempts = m.MaxRetries + 1
 		}
+		p.Bisect = m.Bisect
 		out = append(out, p)
 	}
 	return out, nil
@@ -234,10 +235,19 @@ func describeEvents(timers []timer, skipped []string, maps []localdeploy.StreamM
 		fmt.Fprintf(&b, "events | schedule %s not run locally\n", s)
 	}
 	for _, m := range maps {
-		fmt.Fprintf(&b, "events | stream mapping %s: table %s -> %s\n", m.LogicalID, m.Table, m.Function)
+		fmt.Fprintf(&b, "events | stream mapping %s: table %s -> %s (batch %d, retries %d, bisect %t", m.LogicalID, m.Table, m.Function, m.BatchSize, m.MaxRetries, m.Bisect)
+		if m.OnFailure != "" {
+			// The poller records failed batches in the control table
+			// (STREAMDLQ#<consumer>) where AWS sends them to the destination.
+			fmt.Fprintf(&b, ", failures -> %s recorded locally", m.OnFailure)
+		}
+		if m.ParallelizationFactor > 1 {
+			fmt.Fprintf(&b, ", parallelization %d not emulated: one batch per shard at a time", m.ParallelizationFactor)
+		}
+		b.WriteString(")\n")
 	}
 	for _, q := range queues {
-		fmt.Fprintf(&b, "events | queue mapping %s: queue %s (%s) -> %s\n", q.LogicalID, q.Queue, q.QueueName, q.Function)
+		fmt.Fprintf(&b, "events | queue mapping %s: queue %s (%s) -> %s (%d at once)\n", q.LogicalID, q.Queue, q.QueueName, q.Function, queueWorkers(q))
 	}
 	return b.String()
 }
@@ -319,10 +329,20 @@ func (s *Stack) runTemplateEvents(cfg Config, applied localdeploy.Result, deps a
 		s.polling.Add(1)
 		go func() {
 			defer s.polling.Done()
-			s.Webhooks.Run(s.pollCtx, app.LocalWebhookWorkers, sqsInvoker(f, q))
+			s.Webhooks.Run(s.pollCtx, queueWorkers(q), sqsInvoker(f, q))
 		}()
 	}
 	return nil
+}
+
+// queueWorkers is how many messages of q the local cloud hands to its
+// function at once: the mapping's MaximumConcurrency, else the platform's
+// default.
+func queueWorkers(q localdeploy.QueueMapping) int {
+	if q.MaxConcurrency > 0 {
+		return q.MaxConcurrency
+	}
+	return app.LocalWebhookWorkers
 }
 
 // sqsInvoker hands one queued message to the mapped function as an SQS
@@ -342,8 +362,10 @@ func sqsInvoker(f invoker, q localdeploy.QueueMapping) func(context.Context, web
 		if err != nil {
 			return fmt.Errorf("function %s: %w", q.Function, err)
 		}
+		// Without ReportBatchItemFailures in the mapping, Lambda ignores a
+		// reported failure (the message counts as handled).
 		var res events.SQSEventResponse
-		if err := json.Unmarshal(out, &res); err == nil && len(res.BatchItemFailures) > 0 {
+		if err := json.Unmarshal(out, &res); err == nil && q.ReportBatchItemFailures && len(res.BatchItemFailures) > 0 {
 			return fmt.Errorf("function %s reported the message failed", q.Function)
 		}
 		return nil

@@ -14,11 +14,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
+	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/stackevents"
+	"github.com/issuetracker/issuetracker/internal/webhook"
 )
 
 // recorder stands in for the function processes: it records which
@@ -255,4 +257,25 @@ func TestABusTargetThatFailsIsRetriedUpToItsPolicy(t *testing.T) {
 	calls = 0
 	b.deliver(busRoute{Target: localdeploy.RuleTarget{Function: "onboarding", MaxRetries: 0}, To: failing}, []byte(`{}`))
 	assert.Equal(t, 1, calls, "no retries: one attempt")
+}
+
+// The queue mapping's settings as the local cloud applies them: a reported
+// item failure fails the message only when the mapping reports them
+// (FunctionResponseTypes), and the mapping's MaximumConcurrency is how
+// many messages run at once.
+func TestTheTemplatesQueueMappingSettingsApplyLocally(t *testing.T) {
+	_, queues, err := platformTemplateForEvents(t).EventSourceMappings()
+	require.NoError(t, err)
+	require.Len(t, queues, 1)
+	q := queues[0]
+	assert.Equal(t, 20, queueWorkers(q))
+	reports := invokeFunc(func(context.Context, []byte) ([]byte, error) {
+		return []byte(`{"batchItemFailures":[{"itemIdentifier":"d1-1"}]}`), nil
+	})
+	task := webhook.Task{DeliveryID: "d1", Attempt: 1}
+	assert.Error(t, sqsInvoker(reports, q)(context.Background(), task), "the template reports item failures")
+
+	q.ReportBatchItemFailures, q.MaxConcurrency = false, 0
+	assert.NoError(t, sqsInvoker(reports, q)(context.Background(), task), "without ReportBatchItemFailures Lambda ignores the report")
+	assert.Equal(t, app.LocalWebhookWorkers, queueWorkers(q))
 }
