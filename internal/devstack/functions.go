@@ -116,6 +116,12 @@ func (s *Stack) templateFunctions(cfg Config, tmpl *localdeploy.Template, applie
 			p.Close()
 			return nil, nil, err
 		}
+		// Other stacks call a function by its physical name (a Platinum
+		// tenant pool's user-migration trigger names
+		// issuetracker-usermigration): the Invoke API knows it by that too.
+		if fn, ok := tmpl.Resources[f.LogicalID].Properties["FunctionName"].(string); ok && fn != "" {
+			p.Alias(localdeploy.PrefixRename(ls.names.Prefix)(fn), f.Name)
+		}
 	}
 	return p, fns, nil
 }
