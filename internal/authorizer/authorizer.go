@@ -128,10 +128,15 @@ func (a *Authorizer) Authorize(ctx context.Context, header string) (tenancy.Prin
 	// A tenant is reachable only through its current pool: a dedicated
 	// pool's tenant through that pool, a pooled tenant through the shared
 	// one. A token of the pool a tier migration moved it away from ends
-	// cleanly: the web asks its user to sign in again (session_moved).
+	// cleanly: the web asks its user to sign in again (session_moved). It
+	// is a 403, not a 401: in AWS a Lambda authorizer's 401 is API
+	// Gateway's own {"message":"Unauthorized"}, which carries no code,
+	// while a Deny's context reaches the client (Handle, and the API's
+	// ACCESS_DENIED gateway response), so only a 403 can tell the web
+	// app that the workspace moved rather than that the session ended.
 	if !signsInThrough(t, c.Pool) {
 		if t.FormerPool != nil && formerPool(t, c.Pool) {
-			return tenancy.Principal{}, "", errs.Unauthorized(SessionMoved, "this workspace moved to a new sign-in; sign in again with the same email and password")
+			return tenancy.Principal{}, "", errs.Forbidden(SessionMoved, "this workspace moved to a new sign-in; sign in again with the same email and password")
 		}
 		return tenancy.Principal{}, "", errs.Unauthorized("token_pool_mismatch", "this tenant signs in through its own user pool")
 	}
@@ -165,7 +170,7 @@ func (a *Authorizer) Authorize(ctx context.Context, header string) (tenancy.Prin
 		Role: u.Role, Tier: t.Tier, Table: t.Table, MFA: mfa}, t.APIKey, nil
 }
 
-// SessionMoved is the 401 code of a token issued by the user pool its
+// SessionMoved is the 403 code of a token issued by the user pool its
 // tenant moved away from (a tier migration's switch).
 const SessionMoved = "session_moved"
 

@@ -12,6 +12,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/idtoken"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
@@ -62,6 +63,10 @@ func newWorld(t *testing.T) *world {
 		{ID: "acme", Name: "Acme", Tier: tiers.Standard, Status: tenant.StatusActive, APIKey: "key-acme"},
 		{ID: "sleepy", Name: "Sleepy", Tier: tiers.Basic, Status: tenant.StatusSuspended, APIKey: "key-sleepy"},
 		{ID: "newco", Name: "NewCo", Tier: tiers.Basic, Status: tenant.StatusProvisioning},
+		// Upgraded to Platinum: its users now sign in through its own pool
+		// (no token of it here), and the shared pool is the one it left.
+		{ID: "movedco", Name: "MovedCo", Tier: tiers.Platinum, Status: tenant.StatusActive, APIKey: "key-movedco",
+			UserPoolID: "movedco-own", Issuer: e.Cognito + "/movedco-own", FormerPool: &tenant.FormerPool{ID: tenantPool}},
 	} {
 		tn.Table, tn.CreatedAt, tn.UpdatedAt = names.App(), now, now
 		require.NoError(t, w.reg.Create(ctx, tn))
@@ -83,6 +88,7 @@ func newWorld(t *testing.T) *world {
 	user(tenantPool, tenantClient, "zed@sleepy.test", "sleepy", roles.User, true)
 	user(tenantPool, tenantClient, "ned@newco.test", "newco", roles.SuperAdmin, true)
 	user(tenantPool, tenantClient, "who@nowhere.test", "nowhere", roles.User, false)
+	user(tenantPool, tenantClient, "max@movedco.test", "movedco", roles.User, true)
 	user(providerPool, providerClient, "root@provider.test", "", roles.Root, false)
 	user(foreignPool, foreignClient, "eve@acme.test", "acme", roles.SuperAdmin, false)
 
@@ -142,6 +148,7 @@ func TestAuthorizeWithCognitoLocalTokens(t *testing.T) {
 		{"a user without a directory record", "Bearer " + w.tokens["ghost@acme.test"], errs.KindUnauthorized, "user_unknown"},
 		{"a suspended tenant", "Bearer " + w.tokens["zed@sleepy.test"], errs.KindForbidden, "tenant_suspended"},
 		{"a tenant still provisioning", "Bearer " + w.tokens["ned@newco.test"], errs.KindForbidden, "tenant_inactive"},
+		{"a token of the pool the tenant moved away from", "Bearer " + w.tokens["max@movedco.test"], errs.KindForbidden, authorizer.SessionMoved},
 	}
 	for _, c := range refusals {
 		t.Run("refuses "+c.name, func(t *testing.T) {
@@ -193,6 +200,77 @@ func TestAuthorizeWithCognitoLocalTokens(t *testing.T) {
 		_, err = w.a.Handle(ctx, ev)
 		assert.ErrorIs(t, err, authorizer.ErrUnauthorized)
 	})
+}
+
+// answer is what a client sees of a request the authorizer judged.
+type answer struct {
+	Status int
+	Code   string
+}
+
+// inProcess is the local gateway's answer: Authorize's error as problem+json.
+func inProcess(err error) answer {
+	if err == nil {
+		return answer{Status: 200}
+	}
+	e := errs.As(err)
+	return answer{Status: httpapi.Status(e.Kind), Code: e.Code}
+}
+
+// inAWS is API Gateway's answer to the Lambda authorizer's: its
+// "Unauthorized" error is the UNAUTHORIZED gateway response, a 401 whose
+// body API Gateway writes ({"message":"Unauthorized"}: no code); a Deny is
+// the ACCESS_DENIED one, whose template renders the context's code
+// (constructs/api.AccessDeniedTemplate); another error is a 500.
+func inAWS(t *testing.T, res events.APIGatewayCustomAuthorizerResponse, err error) answer {
+	t.Helper()
+	switch {
+	case errors.Is(err, authorizer.ErrUnauthorized):
+		return answer{Status: 401}
+	case err != nil:
+		return answer{Status: 500}
+	}
+	require.NotEmpty(t, res.PolicyDocument.Statement)
+	if res.PolicyDocument.Statement[0].Effect == "Allow" {
+		return answer{Status: 200}
+	}
+	code, _ := res.Context["code"].(string)
+	return answer{Status: 403, Code: code}
+}
+
+// The web app keys on a refusal's status and, for some, its code
+// (web/src/auth/guard.ts: 401 is an ended session, 403 session_moved a
+// moved workspace, 403 tenant_suspended...). The local gateway answers
+// Authorize's error; AWS answers what API Gateway makes of the Lambda
+// authorizer's. Every refusal has the same status both ways, and every code
+// the local gateway sends on a 403 reaches the client in AWS too; a 401's
+// code never does, so no client may depend on one. A moved workspace's
+// old session once got 401 session_moved locally and a plain 401 in AWS
+// (and in make dev's template mode): "Your session has ended".
+func TestTheLambdaAuthorizerAnswersAsTheLocalGatewayDoes(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	arn := "arn:aws:execute-api:us-east-1:123456789012:api123/v1/GET/v1/me"
+	for _, email := range []string{"ann@acme.test", "root@provider.test", "ghost@acme.test", "eve@acme.test",
+		"who@nowhere.test", "zed@sleepy.test", "ned@newco.test", "max@movedco.test"} {
+		for _, header := range []string{"Bearer " + w.tokens[email], "Bearer " + tamper(w.tokens[email])} {
+			_, _, err := w.a.Authorize(ctx, header)
+			local := inProcess(err)
+			res, herr := w.a.Handle(ctx, events.APIGatewayCustomAuthorizerRequestTypeRequest{MethodArn: arn,
+				Headers: map[string]string{"Authorization": header}})
+			aws := inAWS(t, res, herr)
+			assert.Equal(t, local.Status, aws.Status, "%s: the status", email)
+			if local.Status == 403 {
+				assert.Equal(t, local.Code, aws.Code, "%s: a 403's code reaches the client in AWS", email)
+			}
+		}
+	}
+
+	_, _, err := w.a.Authorize(ctx, "Bearer "+w.tokens["max@movedco.test"])
+	assert.Equal(t, answer{Status: 403, Code: authorizer.SessionMoved}, inProcess(err), "the local gateway")
+	res, err := w.a.Handle(ctx, events.APIGatewayCustomAuthorizerRequestTypeRequest{MethodArn: arn,
+		Headers: map[string]string{"Authorization": "Bearer " + w.tokens["max@movedco.test"]}})
+	assert.Equal(t, answer{Status: 403, Code: authorizer.SessionMoved}, inAWS(t, res, err), "AWS")
 }
 
 // cellDirectory is the global tenant directory as the authorizer reads it.

@@ -26,6 +26,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
 	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
 	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/stackevents"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/webhook"
@@ -117,20 +118,33 @@ func (t timer) run(ctx context.Context, log io.Writer) {
 // maintenance rule (an EventBridge event for the onboarding function).
 const lifecycleMaintenance = "Lifecycle Maintenance Due"
 
-// lifecycleStandIn runs the onboarding function's scheduled maintenance in
-// this process: the local platform runs tenant lifecycles in process (its
-// onboarding.Service stands in for the provisioning bus, the state machine
-// and the onboarding function, which would put events on a bus the local
-// cloud does not have). Only the maintenance event is accepted.
+// lifecycleStandIn stands in for the onboarding function in this process:
+// the local platform runs tenant lifecycles in process (its
+// onboarding.Service stands in for the onboarding function and the
+// provisioning state machine, whose Platinum stacks the platform deploys
+// itself: localstacks). It takes the events the template routes to the
+// onboarding function that the local cloud produces: the maintenance
+// schedule's, and the lifecycle run requests the function processes put
+// on the local bus (the rule OnTenantStackOutcome routes them here, so a
+// template without that rule runs no lifecycle, as in AWS). The state
+// machine's outcome events are not produced locally.
 func (s *Stack) lifecycleStandIn() invoker {
 	return invokeFunc(func(ctx context.Context, payload []byte) ([]byte, error) {
 		var ev struct {
-			DetailType string `json:"detail-type"`
+			Source     string              `json:"source"`
+			DetailType string              `json:"detail-type"`
+			Detail     stackevents.Request `json:"detail"`
 		}
-		if err := json.Unmarshal(payload, &ev); err != nil || ev.DetailType != lifecycleMaintenance {
-			return nil, fmt.Errorf("the local lifecycle runs the %q event only, not %s", lifecycleMaintenance, payload)
+		if err := json.Unmarshal(payload, &ev); err != nil {
+			return nil, fmt.Errorf("the local lifecycle takes EventBridge events, not %s", payload)
 		}
-		return nil, s.Lifecycle.Maintain(ctx)
+		switch {
+		case ev.DetailType == lifecycleMaintenance:
+			return nil, s.Lifecycle.Maintain(ctx)
+		case ev.Source == stackevents.SourceLifecycle && ev.DetailType == stackevents.DetailTypeRunRequested && ev.Detail.TenantID != "":
+			return nil, s.Lifecycle.Driver.Start(ctx, ev.Detail.TenantID)
+		}
+		return nil, fmt.Errorf("the local lifecycle runs the %q and %q events only, not %s", lifecycleMaintenance, stackevents.DetailTypeRunRequested, payload)
 	})
 }
 
@@ -186,6 +200,7 @@ func mappingPollers(maps []localdeploy.StreamMapping, physical map[string]string
 		if m.MaxRetries >= 0 {
 			p.MaxAttempts = m.MaxRetries + 1
 		}
+		p.Bisect = m.Bisect
 		out = append(out, p)
 	}
 	return out, nil
@@ -220,10 +235,19 @@ func describeEvents(timers []timer, skipped []string, maps []localdeploy.StreamM
 		fmt.Fprintf(&b, "events | schedule %s not run locally\n", s)
 	}
 	for _, m := range maps {
-		fmt.Fprintf(&b, "events | stream mapping %s: table %s -> %s\n", m.LogicalID, m.Table, m.Function)
+		fmt.Fprintf(&b, "events | stream mapping %s: table %s -> %s (batch %d, retries %d, bisect %t", m.LogicalID, m.Table, m.Function, m.BatchSize, m.MaxRetries, m.Bisect)
+		if m.OnFailure != "" {
+			// The poller records failed batches in the control table
+			// (STREAMDLQ#<consumer>) where AWS sends them to the destination.
+			fmt.Fprintf(&b, ", failures -> %s recorded locally", m.OnFailure)
+		}
+		if m.ParallelizationFactor > 1 {
+			fmt.Fprintf(&b, ", parallelization %d not emulated: one batch per shard at a time", m.ParallelizationFactor)
+		}
+		b.WriteString(")\n")
 	}
 	for _, q := range queues {
-		fmt.Fprintf(&b, "events | queue mapping %s: queue %s (%s) -> %s\n", q.LogicalID, q.Queue, q.QueueName, q.Function)
+		fmt.Fprintf(&b, "events | queue mapping %s: queue %s (%s) -> %s (%d at once)\n", q.LogicalID, q.Queue, q.QueueName, q.Function, queueWorkers(q))
 	}
 	return b.String()
 }
@@ -260,7 +284,16 @@ func (s *Stack) runTemplateEvents(cfg Config, applied localdeploy.Result, deps a
 	if err != nil {
 		return err
 	}
-	fmt.Fprint(s.Functions.Log(), describeEvents(timers, skipped, maps, queues))
+	rules, err := s.template.EventRules()
+	if err != nil {
+		return err
+	}
+	routes, notRouted, err := templateBus(rules, s.function, localdeploy.PrefixRename(deps.Names.Prefix))
+	if err != nil {
+		return err
+	}
+	s.events = &bus{routes: routes, ctx: s.bgCtx, log: s.Functions.Log(), backoff: time.Second}
+	fmt.Fprint(s.Functions.Log(), describeEvents(timers, skipped, maps, queues)+describeBus(routes, notRouted))
 	for _, t := range timers {
 		go t.run(s.bgCtx, cfg.Log)
 	}
@@ -296,10 +329,20 @@ func (s *Stack) runTemplateEvents(cfg Config, applied localdeploy.Result, deps a
 		s.polling.Add(1)
 		go func() {
 			defer s.polling.Done()
-			s.Webhooks.Run(s.pollCtx, app.LocalWebhookWorkers, sqsInvoker(f, q))
+			s.Webhooks.Run(s.pollCtx, queueWorkers(q), sqsInvoker(f, q))
 		}()
 	}
 	return nil
+}
+
+// queueWorkers is how many messages of q the local cloud hands to its
+// function at once: the mapping's MaximumConcurrency, else the platform's
+// default.
+func queueWorkers(q localdeploy.QueueMapping) int {
+	if q.MaxConcurrency > 0 {
+		return q.MaxConcurrency
+	}
+	return app.LocalWebhookWorkers
 }
 
 // sqsInvoker hands one queued message to the mapped function as an SQS
@@ -319,8 +362,10 @@ func sqsInvoker(f invoker, q localdeploy.QueueMapping) func(context.Context, web
 		if err != nil {
 			return fmt.Errorf("function %s: %w", q.Function, err)
 		}
+		// Without ReportBatchItemFailures in the mapping, Lambda ignores a
+		// reported failure (the message counts as handled).
 		var res events.SQSEventResponse
-		if err := json.Unmarshal(out, &res); err == nil && len(res.BatchItemFailures) > 0 {
+		if err := json.Unmarshal(out, &res); err == nil && q.ReportBatchItemFailures && len(res.BatchItemFailures) > 0 {
 			return fmt.Errorf("function %s reported the message failed", q.Function)
 		}
 		return nil

@@ -78,6 +78,8 @@ type localSettings struct {
 	allowLoopback bool
 	caFile        string
 	lifecycleURL  string
+	// eventsEndpoint is the local EventBridge (EventsPath).
+	eventsEndpoint string
 }
 
 // templateFunctions reads the platform template's functions, resolves each
@@ -113,6 +115,12 @@ func (s *Stack) templateFunctions(cfg Config, tmpl *localdeploy.Template, applie
 			Env: env, Timeout: f.Timeout, MemoryMB: f.MemoryMB}); err != nil {
 			p.Close()
 			return nil, nil, err
+		}
+		// Other stacks call a function by its physical name (a Platinum
+		// tenant pool's user-migration trigger names
+		// issuetracker-usermigration): the Invoke API knows it by that too.
+		if fn, ok := tmpl.Resources[f.LogicalID].Properties["FunctionName"].(string); ok && fn != "" {
+			p.Alias(localdeploy.PrefixRename(ls.names.Prefix)(fn), f.Name)
 		}
 	}
 	return p, fns, nil
@@ -199,6 +207,9 @@ func standIns(f localdeploy.Function, env map[string]string, ls localSettings) {
 		// platform (localstacks), as to the onboarding function and the
 		// provisioning pipeline in AWS.
 		env[envvars.LocalLifecycleURL] = ls.lifecycleURL
+		// Their run requests go on the local bus, which the template's
+		// rule routes to the onboarding function.
+		env[envvars.EventsEndpoint] = ls.eventsEndpoint
 	}
 	if _, ok := env[envvars.WebhookQueueURL]; ok {
 		env[envvars.SQSEndpoint] = ls.sqsEndpoint

@@ -165,8 +165,11 @@ type Stack struct {
 	// the template they come from.
 	Functions *lambdaproc.Platform
 	template  *localdeploy.Template
-	// queues are the template's mapped queues the processes send to.
+	// queues are the template's mapped queues the processes send to;
+	// events the template's event rules, which route what the processes
+	// put on the local bus.
 	queues map[string]localcloud.SQSSender
+	events *bus
 	procs  []*localcloud.Process
 	// userMigration is the tenant pools' user-migration trigger, run in
 	// process for cognito-local (in-process mode; template mode runs the
@@ -370,7 +373,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if cfg.Mode == FromTemplate {
 		ls := localSettings{names: names, endpoints: e, smtpAddr: m.SMTPAddr, stripeBase: stripeBase, grace: s.Platform.BillingGrace,
 			sqsEndpoint: s.Platform.GatewayURL + SQSPath, window: cmp.Or(cfg.NotifyWindow, DevNotifyWindow), allowLoopback: s.webhookGuard.AllowLoopback, caFile: cfg.WebhookCAFile,
-			lifecycleURL: s.Platform.GatewayURL + LifecyclePath}
+			lifecycleURL: s.Platform.GatewayURL + LifecyclePath, eventsEndpoint: s.Platform.GatewayURL + EventsPath}
 		if ls.cursorKey, err = cursorKey(cfg.StateDir); err != nil {
 			return nil, err
 		}
@@ -725,6 +728,9 @@ func (s *Stack) serveWith(cfg Config, e awsx.Endpoints, gcfg gateway.Config) {
 		// The local SQS of the function processes (SendMessage).
 		mux.Handle(SQSPath, localcloud.SQS(s.queues))
 		mux.Handle(SQSPath+"/", localcloud.SQS(s.queues))
+		// The local EventBridge of the function processes (PutEvents),
+		// routed by the template's event rules.
+		mux.Handle(EventsPath, localcloud.EventBridge(s.events.put))
 		// Lifecycle runs and Platinum stacks for the lifecycle processes
 		// (localstacks): the in-process lifecycle stands in for the
 		// onboarding function and the provisioning pipeline.

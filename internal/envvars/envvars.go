@@ -97,6 +97,10 @@ const (
 	// stacks (internal/onboarding/localstacks); in AWS the onboarding
 	// function and the provisioning pipeline do.
 	LocalLifecycleURL = "ITR_LOCAL_LIFECYCLE_URL"
+	// EventsEndpoint points the SDK's EventBridge client at the local
+	// cloud's bus (make dev's template mode): the lifecycle functions put
+	// their run requests there, and the template's rules route them.
+	EventsEndpoint = "ITR_EVENTS_ENDPOINT"
 	// MetricsLog receives the EMF metric lines outside Lambda.
 	MetricsLog = "ITR_METRICS_LOG"
 	// CursorKey is the cursor HMAC key itself (at least 32 bytes).
@@ -264,7 +268,7 @@ var (
 		CursorKeySecretARN, MailSender, MailFrom, MailConfigurationSet, WebBaseURL, BillingProvider, StripeAPIKeySecretARN, StripeWebhookSecretARN, WebhookQueueURL}
 	Local = []string{CognitoIssuerBase, DynamoDBEndpoint, CognitoEndpoint, S3Endpoint, MetricsLog, CursorKey, SMTPAddr,
 		BillingGrace, MigrationSettle, StripeAPIKey, StripeWebhookSecret, StripeAPIBase, AttachmentsDownloadBase, DevState, WebDir, PlatformFile, APIURL,
-		LocalTierLimits, DebugAddr, DevMode, WebhookAllowLoopback, SQSEndpoint, NotifyWindow, LocalLifecycleURL}
+		LocalTierLimits, DebugAddr, DevMode, WebhookAllowLoopback, SQSEndpoint, NotifyWindow, LocalLifecycleURL, EventsEndpoint}
 )
 
 // OnConsumers are set by the platform stack on a change-stream consumer,

@@ -76,13 +76,15 @@ const (
 
 // Platform runs functions.
 type Platform struct {
-	opts   Options
-	mu     sync.Mutex
-	fns    map[string]*Function
-	closed bool
-	stop   chan struct{}
-	reaper sync.WaitGroup
-	repMu  sync.Mutex
+	opts Options
+	mu   sync.Mutex
+	fns  map[string]*Function
+	// aliases are other names of functions (a template's FunctionName).
+	aliases map[string]string
+	closed  bool
+	stop    chan struct{}
+	reaper  sync.WaitGroup
+	repMu   sync.Mutex
 }
 
 // New starts a platform (and its reaper).
@@ -139,7 +141,22 @@ func (p *Platform) Log() io.Writer { return p.opts.Log }
 func (p *Platform) Function(name string) *Function {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.fns[name]
+	if f, ok := p.fns[name]; ok {
+		return f
+	}
+	return p.fns[p.aliases[name]]
+}
+
+// Alias makes alias another name of the function name (its physical name
+// in the template, which other stacks call it by: a tenant pool's
+// user-migration trigger).
+func (p *Platform) Alias(alias, name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.aliases == nil {
+		p.aliases = map[string]string{}
+	}
+	p.aliases[alias] = name
 }
 
 // Close stops every process.

@@ -250,6 +250,12 @@ func TestTheInvokeAPIRunsTheProcesses(t *testing.T) {
 	assert.Equal(t, 200, res.StatusCode)
 	assert.Equal(t, "Unhandled", res.Header.Get("X-Amz-Function-Error"))
 	assert.Contains(t, body, `"errorMessage":"no"`)
+	// By its physical name too (a tenant pool's trigger names the platform's
+	// function by its template FunctionName).
+	p.Alias("issuetracker-echo", "echo")
+	res, body = post("arn:aws:lambda:us-east-1:123456789012:function:issuetracker-echo", `{"echo":"aka"}`, "")
+	assert.Equal(t, 200, res.StatusCode)
+	assert.Contains(t, body, `"echo":"aka"`)
 	res, _ = post("nosuch", `{}`, "")
 	assert.Equal(t, 404, res.StatusCode)
 	assert.Equal(t, "ResourceNotFoundException", res.Header.Get("X-Amzn-ErrorType"))
@@ -257,5 +263,5 @@ func TestTheInvokeAPIRunsTheProcesses(t *testing.T) {
 	assert.Equal(t, 204, res.StatusCode)
 	res, _ = post("echo", `{"echo":"later"}`, "Event")
 	assert.Equal(t, 202, res.StatusCode)
-	require.Eventually(t, func() bool { return len(reports.reports(t)) == 3 }, 3*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { return len(reports.reports(t)) == 4 }, 3*time.Second, 20*time.Millisecond)
 }

@@ -42,6 +42,18 @@ type StreamMapping struct {
 	// (sort keys and prefixes); empty passes every record.
 	Filter     changes.Filter
 	MaxRetries int
+	// Bisect is BisectBatchOnFunctionError: a failing batch is split in
+	// two and each half retried, so one bad record does not hold back the
+	// others.
+	Bisect bool
+	// ParallelizationFactor is how many batches of one shard Lambda
+	// handles at once (1 when the template sets none).
+	ParallelizationFactor int
+	// OnFailure is the logical id of the mapping's failure destination
+	// (DestinationConfig.OnFailure, an SQS queue or SNS topic) and
+	// OnFailureType its resource type; empty when the template sets none
+	// (Lambda then drops the batches that keep failing).
+	OnFailure, OnFailureType string
 }
 
 // QueueMapping is an event source mapping of an SQS queue to a Go function.
@@ -51,6 +63,12 @@ type QueueMapping struct {
 	// (the last part of the URL the functions send to).
 	QueueName string
 	BatchSize int
+	// MaxConcurrency is the mapping's ScalingConfig.MaximumConcurrency:
+	// how many functions it runs at once (0: no cap but the function's).
+	MaxConcurrency int
+	// ReportBatchItemFailures: the function reports which messages failed
+	// (FunctionResponseTypes); without it, an error fails the whole batch.
+	ReportBatchItemFailures bool
 }
 
 var rateExpr = regexp.MustCompile(`^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$`)
@@ -155,9 +173,22 @@ func (t *Template) EventSourceMappings() ([]StreamMapping, []QueueMapping, error
 		}
 		switch typ := t.Resources[srcID].Type; {
 		case typ == "AWS::DynamoDB::Table" && att[1] == "StreamArn":
-			m := StreamMapping{LogicalID: id, Table: srcID, Function: fn, BatchSize: batch, MaxRetries: -1}
+			m := StreamMapping{LogicalID: id, Table: srcID, Function: fn, BatchSize: batch, MaxRetries: -1, ParallelizationFactor: 1}
 			if r, ok := p["MaximumRetryAttempts"].(float64); ok {
 				m.MaxRetries = int(r)
+			}
+			m.Bisect, _ = p["BisectBatchOnFunctionError"].(bool)
+			if n, ok := p["ParallelizationFactor"].(float64); ok {
+				m.ParallelizationFactor = int(n)
+			}
+			if dc, ok := p["DestinationConfig"].(map[string]any); ok {
+				of, _ := dc["OnFailure"].(map[string]any)
+				if d := targetID(of["Destination"]); d != "" {
+					m.OnFailure = d
+					if r, ok := t.Resources[d]; ok {
+						m.OnFailureType = r.Type
+					}
+				}
 			}
 			f, err := filterOf(p["FilterCriteria"])
 			if err != nil {
@@ -170,7 +201,19 @@ func (t *Template) EventSourceMappings() ([]StreamMapping, []QueueMapping, error
 			if name == "" {
 				name = srcID
 			}
-			queues = append(queues, QueueMapping{LogicalID: id, Queue: srcID, QueueName: name, Function: fn, BatchSize: batch})
+			q := QueueMapping{LogicalID: id, Queue: srcID, QueueName: name, Function: fn, BatchSize: batch}
+			if sc, ok := p["ScalingConfig"].(map[string]any); ok {
+				if n, ok := sc["MaximumConcurrency"].(float64); ok {
+					q.MaxConcurrency = int(n)
+				}
+			}
+			types, _ := p["FunctionResponseTypes"].([]any)
+			for _, x := range types {
+				if x == "ReportBatchItemFailures" {
+					q.ReportBatchItemFailures = true
+				}
+			}
+			queues = append(queues, q)
 		default:
 			return nil, nil, fmt.Errorf("event source mapping %s: source %s (%s) is not emulated locally", id, srcID, typ)
 		}

@@ -55,6 +55,12 @@ func TestTheTemplatesEventSourceMappings(t *testing.T) {
 		byFn[m.Function] = m
 		assert.Equal(t, "PooledTableC7FA9781", m.Table)
 		assert.Equal(t, 100, m.BatchSize)
+		// The mapping's failure handling and scaling, as the template sets them.
+		assert.Equal(t, 8, m.MaxRetries)
+		assert.True(t, m.Bisect, m.LogicalID)
+		assert.Equal(t, 1, m.ParallelizationFactor)
+		assert.NotEmpty(t, m.OnFailure, m.LogicalID)
+		assert.Equal(t, "AWS::SQS::Queue", m.OnFailureType)
 	}
 	require.Len(t, byFn, 2)
 	// The filters read back are the consumers' own (changes.Filter is the
@@ -65,6 +71,8 @@ func TestTheTemplatesEventSourceMappings(t *testing.T) {
 	assert.Equal(t, "webhook-delivery", queues[0].Function)
 	assert.Equal(t, "WebhookQueueA9D318EA", queues[0].Queue)
 	assert.Equal(t, "issuetracker-webhooks", queues[0].QueueName)
+	assert.Equal(t, 20, queues[0].MaxConcurrency)
+	assert.True(t, queues[0].ReportBatchItemFailures)
 
 	tenant, err := localdeploy.ReadTemplate(filepath.Join("..", "..", "infra", "templates", "IssueTracker-Tenant-acme.json"))
 	require.NoError(t, err)

@@ -956,7 +956,7 @@ func (m *Machine) homeSince(mg *MigrationRecord) time.Time {
 // pool has none), remembering the pool it leaves. Its users follow one by
 // one on their first sign-in through the target pool's user-migration
 // trigger, which authenticates them in FormerPool; tokens of FormerPool
-// get 401 session_moved from then on (internal/authorizer).
+// get 403 session_moved from then on (internal/authorizer).
 func switchPool(t *tenant.Tenant, mg *MigrationRecord) {
 	if mg.TargetIssuer == t.Issuer {
 		return // the same pool (tests that keep users in the shared pool)

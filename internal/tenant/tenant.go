@@ -61,7 +61,7 @@ type Tenant struct {
 	// last tier migration switched pools (nil if it never did): the
 	// user-migration trigger of the tenant's current pool authenticates a
 	// user there on their first sign-in (internal/cognito/usermigration),
-	// and a token of that pool is answered 401 session_moved.
+	// and a token of that pool is answered 403 session_moved.
 	FormerPool *FormerPool `json:"former_pool,omitempty"`
 	// Downloads is the download distribution of the tenant's own
 	// attachments bucket (Platinum: its stack's outputs, recorded by

@@ -72,6 +72,12 @@ func FromEnv(ctx context.Context, env core.Env, d core.Deps) (*onboarding.Servic
 			o.Driver = func(*onboarding.Machine) onboarding.Driver { return localstacks.Runs{URL: u} }
 			o.Platinum = onboarding.Platinum{IssuerBase: os.Getenv(envvars.CognitoIssuerBase), Stacks: localstacks.Client{URL: u}}
 		}
+		// With the local bus (envvars.EventsEndpoint), a run request goes
+		// on the bus as in AWS, and the template's rule routes it.
+		if bus, endpoint := os.Getenv(envvars.EventBus), os.Getenv(envvars.EventsEndpoint); bus != "" && endpoint != "" {
+			events := eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.BaseEndpoint = &endpoint })
+			o.Driver = func(*onboarding.Machine) onboarding.Driver { return awsstacks.Driver{Events: events, Bus: bus} }
+		}
 		return tenantwire.NewLifecycle(d, o), nil
 	}
 	// Every tenant table's stream has its two consumers in AWS

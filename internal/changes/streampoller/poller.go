@@ -50,6 +50,11 @@ type Poller struct {
 	BatchSize int32
 	// MaxAttempts of one batch before it is recorded as failed. Default 5.
 	MaxAttempts int
+	// Bisect splits a batch the consumer fails in two and delivers each
+	// half on its own (each with its own attempts), down to the single
+	// record that keeps failing, which alone is recorded as failed: the
+	// mapping's BisectBatchOnFunctionError.
+	Bisect bool
 	// CheckpointEvery bounds how often a busy shard's checkpoint is saved
 	// (a round trip per batch would add to the lag; a restart at most
 	// delivers this much again, which consumers absorb). Default 1 s.
@@ -345,6 +350,13 @@ func (p *Poller) deliver(ctx context.Context, s *shardState, batch []changes.Cha
 			return ctx.Err()
 		}
 		p.Log.Warn("consumer failed a batch", "consumer", p.Name, "shard", aws.ToString(s.shard.ShardId), "attempt", attempt, "err", err)
+		if p.Bisect && len(batch) > 1 {
+			half := len(batch) / 2
+			if err := p.deliver(ctx, s, batch[:half]); err != nil {
+				return err
+			}
+			return p.deliver(ctx, s, batch[half:])
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

@@ -90,7 +90,7 @@ func code(err error) string {
 // acme moves to Platinum and its Super Admin signs in to acme's new pool
 // with the OLD password, gets tokens of acme with their role and keeps
 // their user id; globex's Super Admin, password right, is refused there;
-// the old pool's token gets 401 session_moved. Back to a pooled tier, the
+// the old pool's token gets 403 session_moved. Back to a pooled tier, the
 // dedicated pool's token gets session_moved and the shared pool serves
 // acme again. A tenant born Platinum (initech, users only in its own pool)
 // downgrades and its user moves into the shared pool on first sign-in,

@@ -1,14 +1,15 @@
 import { isApiError } from '../api/problem';
 
-// The API refused the session (401), the session's sign-in moved (401
-// session_moved: a tier change moved the workspace to another user pool),
+// The API refused the session (401), the session's sign-in moved (403
+// session_moved: a tier change moved the workspace to another user pool; a
+// 403 because in AWS only the authorizer's Deny carries a code),
 // the tenant is suspended, or the workspace requires MFA: the workspace
 // shell reacts (sign-in and back, the suspension page, MFA set-up).
 export type AuthFailure = 'expired' | 'moved' | 'suspended' | 'mfa';
 
 /** The auth failure an API error means, if any. */
 export function authFailureOf(e: unknown): AuthFailure | undefined {
-  if (isApiError(e, 401, 'session_moved')) return 'moved';
+  if (isApiError(e, 403, 'session_moved')) return 'moved';
   if (isApiError(e, 401)) return 'expired';
   if (isApiError(e, 403, 'tenant_suspended')) return 'suspended';
   if (isApiError(e, 403, 'mfa_required')) return 'mfa';

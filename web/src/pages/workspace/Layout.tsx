@@ -148,7 +148,12 @@ function Shell({ slug }: { slug: string }) {
       </div>
     );
   if (me.isError) {
-    if (isApiError(me.error, 403, 'tenant_suspended') || isApiError(me.error, 401)) return null; // the guard navigates
+    if (
+      isApiError(me.error, 403, 'tenant_suspended') ||
+      isApiError(me.error, 403, 'session_moved') ||
+      isApiError(me.error, 401)
+    )
+      return null; // the guard navigates
     return <ErrorState error={me.error} onRetry={() => void me.refetch()} />;
   }
 
