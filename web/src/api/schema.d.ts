@@ -2543,6 +2543,7 @@ export interface components {
         };
         MigrationRecord: {
             catch_up?: number[];
+            consumers_ms?: number;
             copied: number;
             drained: number;
             files_copied?: number;
