@@ -398,11 +398,7 @@ func (p *Platform) grantTenantAccounts() {
 	if roles == "" {
 		return
 	}
-	var arns []*string
-	for _, pair := range strings.Split(roles, ",") {
-		_, arn, _ := strings.Cut(pair, "=")
-		arns = append(arns, jsii.String(arn))
-	}
+	arns := roleARNs(roles)
 	fn := p.Functions[OnboardingFunction].Function
 	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("sts:AssumeRole"), Resources: &arns}))
 	fn.AddEnvironment(jsii.String(envvars.TenantAccountRoles), jsii.String(roles), nil)
@@ -616,4 +612,15 @@ func (p *Platform) addCursorKey() {
 			PasswordLength: jsii.Number(64), ExcludePunctuation: jsii.Bool(true), IncludeSpace: jsii.Bool(false),
 		},
 	})
+}
+
+// roleARNs are the role ARNs of a "tenant=role-arn,..." list (read strictly
+// by envvars.ParseTenantRoles where the functions read it).
+func roleARNs(roles string) []*string {
+	var arns []*string
+	for _, pair := range strings.Split(roles, ",") {
+		_, arn, _ := strings.Cut(pair, "=")
+		arns = append(arns, jsii.String(arn))
+	}
+	return arns
 }

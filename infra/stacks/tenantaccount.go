@@ -93,11 +93,7 @@ func (p *Platform) grantTenantAccountData() {
 	if roles == "" {
 		return
 	}
-	var arns []*string
-	for _, pair := range strings.Split(roles, ",") {
-		_, arn, _ := strings.Cut(pair, "=")
-		arns = append(arns, jsii.String(arn))
-	}
+	arns := roleARNs(roles)
 	p.TenantAccess.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid: jsii.String("SecondHopToTenantAccounts"), Actions: jsii.Strings("sts:AssumeRole", "sts:TagSession"), Resources: &arns,
 	}))

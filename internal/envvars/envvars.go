@@ -399,7 +399,7 @@ func List(name string) []string {
 }
 
 // ParseTenantRoles reads "tenant=role-arn,..." (TenantAccountRoles,
-// TenantPoolRoles): tenant id -> the ARN of a role in its own account.
+// TenantPoolRoles, TenantDataRoles): tenant id -> the ARN of a role in its own account.
 func ParseTenantRoles(v string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, pair := range strings.Split(v, ",") {

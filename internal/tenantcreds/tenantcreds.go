@@ -23,8 +23,7 @@ package tenantcreds
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strings"
+	"github.com/issuetracker/issuetracker/internal/envvars"
 	"sync"
 	"time"
 
@@ -120,18 +119,7 @@ func newCache(client *sts.Client, role, tenant, key string) *aws.CredentialsCach
 
 // ParseAccountRoles reads envvars.TenantDataRoles: "tenant=role-arn,...".
 func ParseAccountRoles(v string) (map[string]string, error) {
-	out := map[string]string{}
-	for _, pair := range strings.Split(v, ",") {
-		if pair = strings.TrimSpace(pair); pair == "" {
-			continue
-		}
-		tenant, arn, ok := strings.Cut(pair, "=")
-		if !ok || tenant == "" || !strings.HasPrefix(arn, "arn:") || !strings.Contains(arn, ":role/") {
-			return nil, fmt.Errorf("tenant data role %q: want tenant=arn:aws:iam::<account>:role/<name>", pair)
-		}
-		out[tenant] = arn
-	}
-	return out, nil
+	return envvars.ParseTenantRoles(v)
 }
 
 // Scoped returns a copy of db whose calls are signed per tenant by p.
