@@ -26,6 +26,7 @@ package api
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -269,11 +270,25 @@ func (a *API) addGatewayResponses() {
 	for k, v := range edge.StaticSecurityHeaders() {
 		headers[k] = jsii.String("'" + v + "'")
 	}
+	// Every answer API Gateway makes itself is problem+json, as the
+	// functions' and the local gateway's are: the ones the local gateway
+	// also makes (no session, no route, a usage plan's limit, a timeout)
+	// with the same status, code and detail (httpapi.GatewayAnswers), the
+	// rest with API Gateway's message.
+	problem := func() *map[string]*string {
+		return &map[string]*string{httpapi.ProblemContentType: jsii.String(httpapi.GatewayDefaultTemplate)}
+	}
 	for _, r := range []struct {
 		id  string
 		typ awsapigateway.ResponseType
 	}{{"Default4xx", awsapigateway.ResponseType_DEFAULT_4XX()}, {"Default5xx", awsapigateway.ResponseType_DEFAULT_5XX()}} {
-		a.RestAPI.AddGatewayResponse(jsii.String(r.id), &awsapigateway.GatewayResponseOptions{Type: r.typ, ResponseHeaders: &headers})
+		a.RestAPI.AddGatewayResponse(jsii.String(r.id), &awsapigateway.GatewayResponseOptions{Type: r.typ, ResponseHeaders: &headers, Templates: problem()})
+	}
+	for _, g := range httpapi.GatewayAnswers {
+		a.RestAPI.AddGatewayResponse(jsii.String(GatewayResponseID(g.ResponseType)), &awsapigateway.GatewayResponseOptions{
+			Type: awsapigateway.ResponseType_Of(jsii.String(g.ResponseType)), StatusCode: jsii.String(strconv.Itoa(g.Status())),
+			ResponseHeaders: &headers, Templates: &map[string]*string{httpapi.ProblemContentType: jsii.String(g.Template())},
+		})
 	}
 	// The authorizer's Deny (internal/authorizer.Handle: a suspended
 	// tenant, a disabled user, a tenant living in another cell) carries
@@ -283,6 +298,18 @@ func (a *API) addGatewayResponses() {
 		Type: awsapigateway.ResponseType_ACCESS_DENIED(), StatusCode: jsii.String("403"), ResponseHeaders: &headers,
 		Templates: &map[string]*string{httpapi.ProblemContentType: jsii.String(AccessDeniedTemplate)},
 	})
+}
+
+// GatewayResponseID is the construct id of a response type's gateway
+// response: MISSING_AUTHENTICATION_TOKEN -> MissingAuthenticationToken.
+func GatewayResponseID(responseType string) string {
+	var b strings.Builder
+	for _, part := range strings.Split(strings.ToLower(responseType), "_") {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String()
 }
 
 // AccessDeniedTemplate is the body of the authorizer's 403 in AWS: the

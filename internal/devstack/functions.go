@@ -19,6 +19,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/gateway"
 	"github.com/issuetracker/issuetracker/internal/gobuild"
+	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/lambdaproc"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
@@ -379,7 +380,7 @@ func functionFailure(f *lambdaproc.Function, err error) error {
 func authorizerInvoker(f *lambdaproc.Function, header string) gateway.AuthorizeFunc {
 	return func(ctx context.Context, value string) (tenancy.Principal, string, error) {
 		if strings.TrimSpace(value) == "" {
-			return tenancy.Principal{}, "", errs.Unauthorized("unauthorized", "Unauthorized")
+			return tenancy.Principal{}, "", httpapi.Unauthenticated.Err()
 		}
 		ev := events.APIGatewayCustomAuthorizerRequestTypeRequest{Type: "REQUEST",
 			MethodArn: "arn:aws:execute-api:" + lambdaproc.Region + ":000000000000:local/prod/GET/",
@@ -389,7 +390,7 @@ func authorizerInvoker(f *lambdaproc.Function, header string) gateway.AuthorizeF
 		if err != nil {
 			var fe *lambdaproc.FunctionError
 			if errors.As(err, &fe) && fe.Message == "Unauthorized" {
-				return tenancy.Principal{}, "", errs.Unauthorized("unauthorized", "Unauthorized")
+				return tenancy.Principal{}, "", httpapi.Unauthenticated.Err()
 			}
 			return tenancy.Principal{}, "", errs.Internal(functionFailure(f, err))
 		}

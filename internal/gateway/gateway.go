@@ -193,7 +193,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) error {
 	defer cancel()
 	res, err := invoke(ctx, ev)
 	if ctx.Err() == context.DeadlineExceeded {
-		return errs.E(errs.KindTimeout, "integration_timeout", "the request took longer than %s", g.cfg.Timeout)
+		return errs.E(errs.KindTimeout, httpapi.IntegrationTimeout.Code, "the request took longer than %s", g.cfg.Timeout)
 	}
 	var known *errs.Error
 	if errors.As(err, &known) { // an invoker's own answer (a function's timeout)
@@ -219,7 +219,7 @@ func (g *Gateway) route(r *http.Request) (routes.Route, map[string]string, error
 		if pathMatched {
 			return rt, params, errs.E(errs.KindMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s", r.Method, r.URL.Path)
 		}
-		return rt, params, errs.E(errs.KindNotFound, "route_not_found", "no route %s %s", r.Method, r.URL.Path)
+		return rt, params, httpapi.NoRoute.Err()
 	}
 	return rt, params, nil
 }
@@ -233,6 +233,14 @@ func (g *Gateway) admit(w http.ResponseWriter, r *http.Request, rt routes.Route)
 	}
 	p, key, err := g.authorize(r.Context(), r.Header.Get("Authorization"))
 	if err != nil {
+		if e := errs.As(err); e.Kind == errs.KindUnauthorized {
+			// API Gateway answers every 401 of the authorizer alike, with
+			// nothing of its reason: so does this gateway. The reason is
+			// the operator's, in the log.
+			slog.InfoContext(r.Context(), "unauthenticated", "reason", e.Code, "detail", e.Message,
+				"path", r.URL.Path, "request_id", r.Header.Get(httpapi.RequestIDHeader))
+			return nil, httpapi.Unauthenticated.Err()
+		}
 		return nil, err
 	}
 	authz := p.AuthorizerContext()
@@ -269,7 +277,11 @@ func (g *Gateway) throttle(w http.ResponseWriter, p tenancy.Principal, key strin
 		if d.Reason == "quota" {
 			msg = "the monthly request quota of the " + string(t.Name) + " tier (" + itoa(int(t.MonthlyQuota)) + ") is used up"
 		}
-		return errs.E(errs.KindRateLimited, "rate_limited_"+d.Reason, "%s", msg)
+		code := httpapi.Throttled.Code
+		if d.Reason == "quota" {
+			code = httpapi.QuotaExceeded.Code
+		}
+		return errs.E(errs.KindRateLimited, code, "%s", msg)
 	}
 	return nil
 }

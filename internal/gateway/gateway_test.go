@@ -15,6 +15,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/edge"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/gateway"
+	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -62,6 +63,24 @@ func setup(t *testing.T) (*httptest.Server, *atomic.Int32, *clock) {
 
 const webOrigin = "http://localhost:5173"
 
+// asInAWS is the body API Gateway answers for a with the request id of res:
+// the gateway response's template (constructs/api) with $context.requestId
+// substituted, as API Gateway does.
+// The local body's instance (the path, which API Gateway's template cannot
+// echo) is taken out of local bodies before comparing: withoutInstance.
+func asInAWS(t *testing.T, a httpapi.GatewayAnswer, res *http.Response) map[string]any {
+	t.Helper()
+	var m map[string]any
+	body := strings.ReplaceAll(a.Template(), "$context.requestId", res.Header.Get(httpapi.RequestIDHeader))
+	require.NoError(t, json.Unmarshal([]byte(body), &m), body)
+	return m
+}
+
+func withoutInstance(body map[string]any) map[string]any {
+	delete(body, "instance")
+	return body
+}
+
 // clock is the gateway's time (cache expiry, usage plans), moved by tests.
 type clock struct{ t atomic.Int64 }
 
@@ -100,13 +119,19 @@ func TestGateway(t *testing.T) {
 		res, body := do(t, srv, "GET", "/v1/me")
 		assert.Equal(t, 401, res.StatusCode)
 		assert.Equal(t, "application/problem+json", res.Header.Get("Content-Type"))
-		assert.Equal(t, "token_malformed", body["code"])
 		assert.Equal(t, res.Header.Get("X-Request-Id"), body["request_id"])
+		assert.Equal(t, asInAWS(t, httpapi.Unauthenticated, res), withoutInstance(body))
+	})
+	t.Run("a refused token is the same 401 as API Gateway's, without the authorizer's reason", func(t *testing.T) {
+		res, body := do(t, srv, "GET", "/v1/me", "Authorization", "Bearer forged")
+		assert.Equal(t, 401, res.StatusCode)
+		assert.Equal(t, asInAWS(t, httpapi.Unauthenticated, res), withoutInstance(body), "not token_malformed: AWS never delivers it")
 	})
 	t.Run("an unknown route is a 404 problem and a wrong method a 405", func(t *testing.T) {
 		res, body := do(t, srv, "GET", "/v1/nothing")
 		assert.Equal(t, 404, res.StatusCode)
 		assert.Equal(t, "route_not_found", body["code"])
+		assert.Equal(t, asInAWS(t, httpapi.NoRoute, res), withoutInstance(body), "API Gateway's MISSING_AUTHENTICATION_TOKEN response")
 		res, _ = do(t, srv, "DELETE", "/health")
 		assert.Equal(t, 405, res.StatusCode)
 	})
@@ -172,6 +197,10 @@ func TestGateway(t *testing.T) {
 		}
 		require.Equal(t, 429, last.StatusCode)
 		assert.Equal(t, "rate_limited_burst", body["code"])
+		aws := asInAWS(t, httpapi.Throttled, last)
+		delete(aws, "detail")
+		delete(body, "detail") // the local detail names the tier's figures
+		assert.Equal(t, aws, withoutInstance(body), "API Gateway's THROTTLED response")
 		assert.NotEmpty(t, last.Header.Get("Retry-After"))
 		assert.Contains(t, last.Header.Get("RateLimit-Policy"), `"burst";q=20`)
 		assert.Contains(t, last.Header.Get("RateLimit"), `"burst";r=0`)

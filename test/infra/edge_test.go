@@ -90,8 +90,57 @@ func TestGatewayResponsesCarryTheEdgeHeaders(t *testing.T) {
 		}
 	}
 	sort.Strings(types)
-	if strings.Join(types, ",") != "ACCESS_DENIED,DEFAULT_4XX,DEFAULT_5XX" {
-		t.Errorf("gateway responses %v, want ACCESS_DENIED, DEFAULT_4XX and DEFAULT_5XX", types)
+	wantTypes := []string{"ACCESS_DENIED", "DEFAULT_4XX", "DEFAULT_5XX"}
+	for _, g := range httpapi.GatewayAnswers {
+		wantTypes = append(wantTypes, g.ResponseType)
+	}
+	sort.Strings(wantTypes)
+	if diff := cmp.Diff(wantTypes, types); diff != "" {
+		t.Errorf("gateway responses (-want +template):\n%s", diff)
+	}
+}
+
+// Every answer API Gateway makes itself is problem+json: the ones the local
+// gateway makes too (httpapi.GatewayAnswers: no session, no route, a usage
+// plan's limit, a timeout) are, filled as API Gateway fills them, the local
+// gateway's problem with the same status; the rest carry API Gateway's
+// message. API Gateway's default bodies ({"message":"Unauthorized"}, a 403
+// "Missing Authentication Token" for an unknown path) are neither.
+func TestAPIGatewaysOwnAnswersAreTheLocalGatewaysProblems(t *testing.T) {
+	byType := map[string]map[string]any{}
+	for _, r := range resources(t, stacks.PlatformStackName, "AWS::ApiGateway::GatewayResponse") {
+		p := props(r)
+		byType[p["ResponseType"].(string)] = p
+	}
+	for _, g := range httpapi.GatewayAnswers {
+		p := byType[g.ResponseType]
+		if p == nil {
+			t.Errorf("%s: no gateway response", g.ResponseType)
+			continue
+		}
+		if p["StatusCode"] != strconv.Itoa(g.Status()) {
+			t.Errorf("%s: status %v, want %d", g.ResponseType, p["StatusCode"], g.Status())
+		}
+		tmpl, _ := p["ResponseTemplates"].(map[string]any)[httpapi.ProblemContentType].(string)
+		var got httpapi.Problem
+		if err := json.Unmarshal([]byte(strings.ReplaceAll(tmpl, "$context.requestId", "req-1")), &got); err != nil {
+			t.Fatalf("%s: the filled template is not JSON: %v\n%s", g.ResponseType, err, tmpl)
+		}
+		if diff := cmp.Diff(httpapi.ProblemOf(g.Err(), "", "req-1"), got); diff != "" {
+			t.Errorf("%s differs from the local gateway's problem (-local +AWS):\n%s", g.ResponseType, diff)
+		}
+	}
+	for _, typ := range []string{"DEFAULT_4XX", "DEFAULT_5XX"} {
+		tmpl, _ := byType[typ]["ResponseTemplates"].(map[string]any)[httpapi.ProblemContentType].(string)
+		body := strings.NewReplacer("$context.error.responseType", "BAD_REQUEST_BODY",
+			"$context.error.messageString", `"Invalid request body"`, "$context.requestId", "req-1").Replace(tmpl)
+		var got map[string]any
+		if err := json.Unmarshal([]byte(body), &got); err != nil {
+			t.Fatalf("%s: the filled template is not JSON: %v\n%s", typ, err, body)
+		}
+		if got["code"] != "gateway_refused" || got["detail"] != "Invalid request body" || got["request_id"] != "req-1" {
+			t.Errorf("%s: %v", typ, got)
+		}
 	}
 }
 
