@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"sort"
@@ -316,6 +317,9 @@ func templateGateway(api *localdeploy.API, p *lambdaproc.Platform, extraOrigins 
 			h.Set("Vary", "Origin")
 		}
 	}
+	cfg.WriteOwn = func(w http.ResponseWriter, r *http.Request, err error) {
+		writeGatewayAnswer(api, w, r, err)
+	}
 	cfg.OwnHeaders = func(status int, origin string) http.Header {
 		typ := "DEFAULT_4XX"
 		if status >= 500 {
@@ -333,6 +337,52 @@ func templateGateway(api *localdeploy.API, p *lambdaproc.Platform, extraOrigins 
 		return h
 	}
 	return cfg, nil
+}
+
+// writeGatewayAnswer writes one of the gateway's own answers as API Gateway
+// would from the template's gateway responses: the response type API
+// Gateway uses for it, that type's status and template (or API Gateway's
+// default body). A template without the UNAUTHORIZED response answers
+// {"message":"Unauthorized"} here too.
+func writeGatewayAnswer(api *localdeploy.API, w http.ResponseWriter, r *http.Request, err error) {
+	e := httpapi.Classify(err)
+	a := api.Answer(gatewayResponseType(e), httpapi.Status(e.Kind), e.Message, map[string]string{
+		"requestId":          r.Header.Get(httpapi.RequestIDHeader),
+		"authorizer.code":    e.Code,
+		"authorizer.message": e.Message,
+	})
+	if e.Kind == errs.KindInternal {
+		slog.ErrorContext(r.Context(), "request failed", "err", err, "path", r.URL.Path)
+	}
+	w.Header().Set("Content-Type", a.ContentType)
+	if a.Status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", httpapi.RetryAfterUnavailable)
+	}
+	w.WriteHeader(a.Status)
+	_, _ = w.Write(a.Body)
+}
+
+// gatewayResponseType is the response type API Gateway answers an error of
+// the local gateway with: the shared answers by code (httpapi.GatewayAnswers);
+// the authorizer's Deny is ACCESS_DENIED; a method a path does not have is,
+// for API Gateway, a missing route; anything else its DEFAULT_4XX or 5XX.
+func gatewayResponseType(e *errs.Error) string {
+	for _, g := range httpapi.GatewayAnswers {
+		if g.Code == e.Code {
+			return g.ResponseType
+		}
+	}
+	switch {
+	case e.Kind == errs.KindForbidden:
+		return "ACCESS_DENIED"
+	case e.Kind == errs.KindMethodNotAllowed:
+		return httpapi.NoRoute.ResponseType
+	case e.Code == "body_too_large":
+		return "REQUEST_TOO_LARGE"
+	case httpapi.Status(e.Kind) >= 500:
+		return "DEFAULT_5XX"
+	}
+	return "DEFAULT_4XX"
 }
 
 func allowed(origin string, origins []string) bool {

@@ -1,7 +1,9 @@
 package devstack
 
 import (
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
@@ -9,6 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/issuetracker/issuetracker/internal/gateway"
+	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/lambdaproc"
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
 	"github.com/issuetracker/issuetracker/internal/routes"
@@ -80,4 +84,46 @@ func TestTheGatewaysUsagePlansAreTheTemplates(t *testing.T) {
 	pre = http.Header{}
 	cfg.Preflight(pre, "https://evil.example")
 	assert.Empty(t, pre.Get("Access-Control-Allow-Origin"))
+}
+
+// The template mode answers the gateway's own refusals as the template's
+// gateway responses make API Gateway answer them: a template that lost its
+// UNAUTHORIZED response (and the defaults) answers {"message":"Unauthorized"},
+// not the problem the in-process gateway writes.
+func TestTheTemplateModesOwnAnswersComeFromTheTemplate(t *testing.T) {
+	api, p := templateAPI(t)
+	cfg, err := templateGateway(api, p, nil)
+	require.NoError(t, err)
+	srv := httptest.NewServer(gateway.New(cfg))
+	t.Cleanup(srv.Close)
+	get := func(method, path string) (*http.Response, map[string]any) {
+		t.Helper()
+		req, err := http.NewRequest(method, srv.URL+path, nil)
+		require.NoError(t, err)
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		var m map[string]any
+		require.NoError(t, json.NewDecoder(res.Body).Decode(&m))
+		return res, m
+	}
+	res, body := get("GET", "/v1/me")
+	assert.Equal(t, 401, res.StatusCode)
+	assert.Equal(t, httpapi.ProblemContentType, res.Header.Get("Content-Type"))
+	assert.Equal(t, httpapi.Unauthenticated.Code, body["code"])
+	assert.Equal(t, res.Header.Get(httpapi.RequestIDHeader), body["request_id"])
+	res, body = get("GET", "/v1/nothing")
+	assert.Equal(t, 404, res.StatusCode)
+	assert.Equal(t, httpapi.NoRoute.Code, body["code"])
+	res, body = get("DELETE", "/health")
+	assert.Equal(t, 404, res.StatusCode, "API Gateway has no 405: a method a path lacks is a missing route")
+	assert.Equal(t, httpapi.NoRoute.Code, body["code"])
+
+	for _, typ := range []string{"UNAUTHORIZED", "DEFAULT_4XX"} {
+		delete(api.GatewayBodies, typ)
+	}
+	res, body = get("GET", "/v1/me")
+	assert.Equal(t, 401, res.StatusCode)
+	assert.Equal(t, "application/json", res.Header.Get("Content-Type"))
+	assert.Equal(t, map[string]any{"message": "Unauthorized"}, body)
 }

@@ -71,6 +71,10 @@ type Config struct {
 	// itself, by status (the template's gateway responses), instead of
 	// internal/edge's.
 	OwnHeaders func(status int, origin string) http.Header
+	// WriteOwn, when set, writes the answers the gateway makes itself
+	// (after OwnHeaders) instead of httpapi.WriteError: make dev's template
+	// mode renders them from the template's gateway responses.
+	WriteOwn func(w http.ResponseWriter, r *http.Request, err error)
 	// Preflight, when set, writes the CORS preflight answer's headers (the
 	// template's OPTIONS methods) instead of internal/edge's.
 	Preflight func(h http.Header, origin string)
@@ -144,6 +148,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := g.serve(w, r); err != nil {
 		g.ownHeaders(w.Header(), r, httpapi.Status(errs.As(err).Kind))
+		if g.cfg.WriteOwn != nil {
+			g.cfg.WriteOwn(w, r, err)
+			return
+		}
 		httpapi.WriteError(w, r, err)
 	}
 }

@@ -26,6 +26,16 @@ type API struct {
 	// GatewayResponses maps a response type (DEFAULT_4XX, DEFAULT_5XX,
 	// UNAUTHORIZED...) to the headers API Gateway adds to it.
 	GatewayResponses map[string]map[string]string
+	// GatewayBodies maps a response type to its status and body template,
+	// for the types whose gateway response has them (Answer renders them).
+	GatewayBodies map[string]GatewayBody
+}
+
+// GatewayBody is a gateway response's status (empty: the type's own) and
+// body template by content type.
+type GatewayBody struct {
+	StatusCode string
+	Templates  map[string]string
 }
 
 // APIMethod is one method of a resource, integrated with a function
@@ -75,7 +85,7 @@ func (t *Template) API(l Locals) (*API, error) {
 	if len(apis) != 1 {
 		return nil, fmt.Errorf("template %s has %d REST APIs; the local gateway serves one", t.Path, len(apis))
 	}
-	api := &API{Plans: map[string]UsagePlan{}, GatewayResponses: map[string]map[string]string{}}
+	api := &API{Plans: map[string]UsagePlan{}, GatewayResponses: map[string]map[string]string{}, GatewayBodies: map[string]GatewayBody{}}
 	api.APIKeySource, _ = t.Resources[apis[0]].Properties["ApiKeySourceType"].(string)
 	if api.APIKeySource == "" {
 		api.APIKeySource = "HEADER"
@@ -249,6 +259,17 @@ func (t *Template) gatewayResponses(l Locals, api *API) error {
 			h[name] = strings.Trim(s, "'")
 		}
 		api.GatewayResponses[typ] = h
+		b := GatewayBody{Templates: map[string]string{}}
+		b.StatusCode, _ = p["StatusCode"].(string)
+		templates, _ := p["ResponseTemplates"].(map[string]any)
+		for ct, v := range templates {
+			s, ok := v.(string)
+			if !ok {
+				return fmt.Errorf("gateway response %s: the %s template is not a string", typ, ct)
+			}
+			b.Templates[ct] = s
+		}
+		api.GatewayBodies[typ] = b
 	}
 	return nil
 }
