@@ -1,0 +1,18 @@
+package devstack
+
+import (
+	"context"
+
+	"github.com/issuetracker/issuetracker/internal/localdeploy"
+)
+
+// RunTenantStack and StopTenantStack run and stop a tenant stack's
+// functions and mappings as a Platinum deploy and offboarding do, for
+// tests that bring their own tenant template.
+func (s *Stack) RunTenantStack(ctx context.Context, tenantID, path string, res localdeploy.Result) error {
+	return s.runTenantStack(ctx, tenantID, path, res)
+}
+
+func (s *Stack) StopTenantStack(ctx context.Context, tenantID string) {
+	s.stopTenantStack(ctx, tenantID)
+}
