@@ -16,3 +16,10 @@ func (s *Stack) RunTenantStack(ctx context.Context, tenantID, path string, res l
 func (s *Stack) StopTenantStack(ctx context.Context, tenantID string) {
 	s.stopTenantStack(ctx, tenantID)
 }
+
+// ResumeTenantStacks runs the kept stacks of the registry's Platinum
+// tenants, as Start does; TenantTemplatePath is where a deploy keeps a
+// tenant's template.
+func (s *Stack) ResumeTenantStacks(ctx context.Context) error { return s.resumeTenantStacks(ctx) }
+
+func (s *Stack) TenantTemplatePath(tenantID string) string { return s.stacks.TemplatePath(tenantID) }

@@ -20,7 +20,10 @@ import (
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
 	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
+	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
 // tenantTemplate writes a copy of the synthesized Platinum tenant stack
@@ -128,5 +131,19 @@ func tenantStackCases(t *testing.T, s *devstack.Stack, root, prefix string, logs
 		assert.Contains(t, err.Error(), "function stream-activity@"+id+" failed to start")
 		assert.Contains(t, err.Error(), "ITR_WEBHOOK_QUEUE_URL")
 		assert.Nil(t, s.Functions.Function("stream-analytics@"+id), "nothing of the failed stack keeps running")
+	})
+	t.Run("a restart runs the registry's Platinum stacks again from their kept templates", func(t *testing.T) {
+		id := "r" + prefix
+		kept := s.TenantTemplatePath(id)
+		require.NoError(t, os.MkdirAll(filepath.Dir(kept), 0o755))
+		b, err := os.ReadFile(tenantTemplate(t, root, id, nil))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(kept, b, 0o644))
+		t.Cleanup(func() { s.StopTenantStack(ctx, id); _ = deployer.Destroy(ctx, kept) })
+		require.NoError(t, tenantdb.New(db, schema.Names{Prefix: prefix}).Create(ctx, tenant.Tenant{ID: id, Name: "Resumed", Tier: tiers.Platinum,
+			Status: tenant.StatusActive, Table: "issuetracker-tenant-" + id}))
+		require.NoError(t, s.ResumeTenantStacks(ctx))
+		assert.NotNil(t, s.Functions.Function("stream-analytics@"+id))
+		assert.NotNil(t, s.Functions.Function("stream-activity@"+id))
 	})
 }
