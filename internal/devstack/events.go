@@ -22,6 +22,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
+	"github.com/issuetracker/issuetracker/internal/lambdaproc"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
 	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
@@ -174,11 +175,14 @@ func processConsumer(f invoker, name string) changes.Consumer {
 var checkpointNames = map[string]string{"stream-analytics": analyticsdb.ConsumerName, "stream-activity": notifydb.ConsumerName}
 
 // mappingPollers are the template's stream mappings as local pollers: each
-// reads the mapped table's stream (and the tables of the Platinum tenants,
-// whose stacks map their own tables to the same function) with the
-// mapping's filter and batch size, and hands batches to consumer(fn).
+// reads the mapped table's stream (a Platinum tenant's table is read by
+// its own stack's mappings: runTenantStack) with the mapping's filter,
+// batch size, retries, record age and bisection, hands batches to
+// consumer(m), and sends a batch given up to failures(m), the mapping's
+// on-failure destination (nil: recorded in the control table).
 func mappingPollers(maps []localdeploy.StreamMapping, physical map[string]string, db *dynamodb.Client, streams *dynamodbstreams.Client,
-	names schema.Names, consumer func(m localdeploy.StreamMapping) (changes.Consumer, error), log io.Writer) ([]*streampoller.Poller, error) {
+	names schema.Names, consumer func(m localdeploy.StreamMapping) (changes.Consumer, error),
+	failures func(m localdeploy.StreamMapping) streampoller.Destination, log io.Writer) ([]*streampoller.Poller, error) {
 	var out []*streampoller.Poller
 	for _, m := range maps {
 		table := physical[m.Table]
@@ -194,20 +198,27 @@ func mappingPollers(maps []localdeploy.StreamMapping, physical map[string]string
 			name = m.Function
 		}
 		p := &streampoller.Poller{Name: name, DB: db, Streams: streams, Consumer: c, Filter: m.Filter,
-			Tables: tablesWith(db, names, table), BatchSize: int32(m.BatchSize),
+			Tables:    func(context.Context) ([]string, error) { return []string{table}, nil },
+			BatchSize: int32(m.BatchSize), MaxRecordAge: m.MaxRecordAge, Bisect: m.Bisect,
+			FunctionARN: "arn:aws:lambda:" + lambdaproc.Region + ":000000000000:function:" + m.Function,
 			Checkpoints: streampoller.TableCheckpoints{DB: db, Table: names.Control()},
 			Log:         slog.New(slog.NewTextHandler(logOr(log), nil))}
+		// MaximumRetryAttempts -1 (the template's default) is no limit: the
+		// batch is retried until its records are too old.
+		p.MaxAttempts = -1
 		if m.MaxRetries >= 0 {
 			p.MaxAttempts = m.MaxRetries + 1
 		}
-		p.Bisect = m.Bisect
+		if failures != nil {
+			p.OnFailure = failures(m)
+		}
 		out = append(out, p)
 	}
 	return out, nil
 }
 
 // tablesWith lists table and the tables of the tenants with their own
-// (Platinum: their stack maps its table to the same function).
+// (Platinum), for the in-process consumers (ChangeConsumers).
 func tablesWith(db *dynamodb.Client, names schema.Names, table string) func(context.Context) ([]string, error) {
 	reg := tenantdb.New(db, names)
 	return func(ctx context.Context) ([]string, error) {
@@ -226,7 +237,7 @@ func tablesWith(db *dynamodb.Client, names schema.Names, table string) func(cont
 }
 
 // describeEvents is the log line of what the template's events run.
-func describeEvents(timers []timer, skipped []string, maps []localdeploy.StreamMapping, queues []localdeploy.QueueMapping) string {
+func describeEvents(timers []timer, skipped []string, maps []localdeploy.StreamMapping, queues []localdeploy.QueueMapping, failureQueue func(localdeploy.StreamMapping) string) string {
 	var b strings.Builder
 	for _, t := range timers {
 		fmt.Fprintf(&b, "events | schedule %s %s -> %s every %s locally\n", t.LogicalID, t.Expression, t.Function, t.Every)
@@ -235,20 +246,36 @@ func describeEvents(timers []timer, skipped []string, maps []localdeploy.StreamM
 		fmt.Fprintf(&b, "events | schedule %s not run locally\n", s)
 	}
 	for _, m := range maps {
-		fmt.Fprintf(&b, "events | stream mapping %s: table %s -> %s (batch %d, retries %d, bisect %t", m.LogicalID, m.Table, m.Function, m.BatchSize, m.MaxRetries, m.Bisect)
-		if m.OnFailure != "" {
-			// The poller records failed batches in the control table
-			// (STREAMDLQ#<consumer>) where AWS sends them to the destination.
-			fmt.Fprintf(&b, ", failures -> %s recorded locally", m.OnFailure)
-		}
-		if m.ParallelizationFactor > 1 {
-			fmt.Fprintf(&b, ", parallelization %d not emulated: one batch per shard at a time", m.ParallelizationFactor)
-		}
-		b.WriteString(")\n")
+		b.WriteString(describeMapping(m, m.Function, failureQueue))
 	}
 	for _, q := range queues {
 		fmt.Fprintf(&b, "events | queue mapping %s: queue %s (%s) -> %s (%d at once)\n", q.LogicalID, q.Queue, q.QueueName, q.Function, queueWorkers(q))
 	}
+	return b.String()
+}
+
+// describeMapping is the log line of a stream mapping run by function fn,
+// its failures sent to the local queue failureQueue(m) names.
+func describeMapping(m localdeploy.StreamMapping, fn string, failureQueue func(localdeploy.StreamMapping) string) string {
+	var b strings.Builder
+	retries := "unlimited"
+	if m.MaxRetries >= 0 {
+		retries = strconv.Itoa(m.MaxRetries)
+	}
+	age := "unlimited"
+	if m.MaxRecordAge > 0 {
+		age = m.MaxRecordAge.String()
+	}
+	fmt.Fprintf(&b, "events | stream mapping %s: table %s -> %s (batch %d, retries %s, max record age %s, bisect %t", m.LogicalID, m.Table, fn, m.BatchSize, retries, age, m.Bisect)
+	if q := failureQueue(m); q != "" {
+		fmt.Fprintf(&b, ", failures -> local queue %s", q)
+	} else {
+		b.WriteString(", failures recorded in the control table (no OnFailure)")
+	}
+	if m.ParallelizationFactor > 1 {
+		fmt.Fprintf(&b, ", parallelization %d not emulated: one batch per shard at a time", m.ParallelizationFactor)
+	}
+	b.WriteString(")\n")
 	return b.String()
 }
 
@@ -274,13 +301,15 @@ func (s *Stack) runTemplateEvents(cfg Config, applied localdeploy.Result, deps a
 	for _, r := range applied.Applied {
 		phys[r.LogicalID] = r.PhysicalID
 	}
-	pollers, err := mappingPollers(maps, phys, deps.ControlDB, awsconfig.Streams(awsCfg, e), deps.Names, func(m localdeploy.StreamMapping) (changes.Consumer, error) {
+	s.streams = awsconfig.Streams(awsCfg, e)
+	failures := s.failureQueues(s.template, "")
+	pollers, err := mappingPollers(maps, phys, deps.ControlDB, s.streams, deps.Names, func(m localdeploy.StreamMapping) (changes.Consumer, error) {
 		f := s.function(m.Function)
 		if f == nil {
 			return nil, fmt.Errorf("the template maps it to function %s, which the local cloud does not run", m.Function)
 		}
 		return processConsumer(f, m.Function), nil
-	}, cfg.Log)
+	}, failures.destination, cfg.Log)
 	if err != nil {
 		return err
 	}
@@ -293,11 +322,12 @@ func (s *Stack) runTemplateEvents(cfg Config, applied localdeploy.Result, deps a
 		return err
 	}
 	s.events = &bus{routes: routes, ctx: s.bgCtx, log: s.Functions.Log(), backoff: time.Second}
-	fmt.Fprint(s.Functions.Log(), describeEvents(timers, skipped, maps, queues)+describeBus(routes, notRouted))
+	fmt.Fprint(s.Functions.Log(), describeEvents(timers, skipped, maps, queues, failures.name)+describeBus(routes, notRouted))
 	for _, t := range timers {
 		go t.run(s.bgCtx, cfg.Log)
 	}
-	s.Consumers = pollers
+	s.addConsumers(pollers)
+	s.registerRedrive(maps, pollers, failures)
 	for _, p := range pollers {
 		s.polling.Add(1)
 		go func() {

@@ -136,7 +136,7 @@ func TestTheTemplatesStreamMappingsAreWhatReadsLocally(t *testing.T) {
 			func(m localdeploy.StreamMapping) (changes.Consumer, error) {
 				out[m.Function] = m.Filter
 				return changes.ConsumerFunc(func(context.Context, []changes.Change) error { return nil }), nil
-			}, nil)
+			}, nil, nil)
 		require.NoError(t, err)
 		assert.Len(t, ps, len(out))
 		return out

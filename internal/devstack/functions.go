@@ -101,6 +101,7 @@ func (s *Stack) templateFunctions(cfg Config, tmpl *localdeploy.Template, applie
 	if err != nil {
 		return nil, nil, fmt.Errorf("build the template's functions: %w", err)
 	}
+	s.bins = bins
 	flog := cfg.FunctionLog
 	if flog == nil {
 		flog = logOr(cfg.Log)

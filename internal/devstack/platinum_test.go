@@ -46,17 +46,19 @@ func TestPlatinumRegistrationInTheTemplateMode(t *testing.T) {
 	}
 	logs := &lockedBuffer{}
 	w := startPlatform(t, sharedSynth, func(c *devstack.Config) { c.Mode, c.FunctionLog = devstack.FromTemplate, logs })
-	platinumRegistration(t, w, false)
-	assert.Contains(t, logs.String(), "stream-analytics | REPORT", "the tenant table's changes went through the function process")
+	id := platinumRegistration(t, w, false)
+	assert.Contains(t, logs.String(), "lambda | stack IssueTracker-Tenant-"+id+": 2 functions started", "the tenant stack's own functions run")
+	assert.Contains(t, logs.String(), "stream-analytics@"+id+" | REPORT", "the tenant table's changes went through the tenant stack's function process")
+	assert.Nil(t, w.s.Functions.Function("stream-analytics@"+id), "offboarding stopped them")
 }
 
 // platinumRegistration is a Platinum sign-up to offboarding on w; exports
 // says offboarding's export lands in the local S3's exports bucket.
-func platinumRegistration(t *testing.T, w *platform, exports bool) {
+func platinumRegistration(t *testing.T, w *platform, exports bool) (id string) {
 	ctx, pl, call, prefix := w.ctx, w.pl, w.call, w.prefix
 	db := testenv.DynamoDB(t)
 	cog := testenv.Cognito(t)
-	id := "p" + prefix // unique per run: the tenant stack names its table after the id
+	id = "p" + prefix // unique per run: the tenant stack names its table after the id
 	owner := "owner@" + id + ".test"
 	box := testenv.NewMailbox(t, owner)
 	code, body := call("POST", "/v1/registrations", "", map[string]string{"company_name": "Initech", "slug": id,
@@ -154,4 +156,5 @@ func platinumRegistration(t *testing.T, w *platform, exports bool) {
 		require.Len(t, objs.Contents, 1, "the export is in the local S3's exports bucket")
 		assert.Positive(t, aws.ToInt64(objs.Contents[0].Size))
 	})
+	return id
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/attachment/attachmentdb"
@@ -190,8 +191,27 @@ type Stack struct {
 	meter         *usage.Meter
 	// stopMeter ends the meter's flush loop (which flushes a last time).
 	stopMeter context.CancelFunc
-	// Consumers read the tenant tables' change streams (ChangeConsumers).
-	Consumers []*streampoller.Poller
+	// Consumers read the tenant tables' change streams (ChangeConsumers;
+	// in the template mode the platform's and the tenant stacks' stream
+	// mappings, which come and go with the stacks: consumersMu).
+	Consumers   []*streampoller.Poller
+	consumersMu sync.Mutex
+	// The template mode's settings (tcfg, ls), the control table's client
+	// and names, the Streams client, the platform's function binaries by
+	// package: what a tenant stack's functions are run with
+	// (runTenantStack); tenantStacks what runs per tenant.
+	tcfg         Config
+	ls           localSettings
+	names        schema.Names
+	ctl          *dynamodb.Client
+	streams      *dynamodbstreams.Client
+	bins         map[string]string
+	tenantMu     sync.Mutex
+	tenantStacks map[string]*tenantStack
+	// stored are the local on-failure queues of the stream mappings.
+	queueMu   sync.Mutex
+	stored    map[string]*localcloud.StoredQueue
+	redrivers map[string]*streampoller.Poller
 	stopPoll  context.CancelFunc
 	// bgCtx and pollCtx end with Close: the template mode's timers and
 	// pollers run under them (runTemplateEvents).
@@ -377,12 +397,16 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		if ls.cursorKey, err = cursorKey(cfg.StateDir); err != nil {
 			return nil, err
 		}
+		s.tcfg, s.ls, s.names, s.ctl, s.tenantStacks = cfg, ls, names, deps.ControlDB, map[string]*tenantStack{}
 		gcfg, err := s.startFromTemplate(ctx, cfg, applied, ls)
 		if err != nil {
 			return nil, err
 		}
 		if err := s.runTemplateEvents(cfg, applied, deps, awsCfg, e); err != nil {
 			return nil, fmt.Errorf("%s: %w", filepath.Base(cfg.Template), err)
+		}
+		if err := s.resumeTenantStacks(ctx); err != nil {
+			return nil, err
 		}
 		s.serveWith(cfg, e, gcfg)
 		return s, nil
@@ -603,6 +627,11 @@ func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg
 		Dir:      stacksDir,
 		Log:      func(f string, a ...any) { fmt.Fprintf(logOr(cfg.Log), f+"\n", a...) },
 	}
+	if cfg.Mode == FromTemplate {
+		// A tenant stack's own functions and stream mappings run once it is
+		// applied, and stop before it is destroyed (tenantstacks.go).
+		s.stacks.Deployed, s.stacks.Destroying = s.runTenantStack, s.stopTenantStack
+	}
 	// The change stream's consumers always run beside it (ChangeConsumers,
 	// in process or as functions): a migration's freeze waits for them.
 	if cfg.Migration.StreamConsumers == nil {
@@ -726,8 +755,11 @@ func (s *Stack) serveWith(cfg Config, e awsx.Endpoints, gcfg gateway.Config) {
 		mux := http.NewServeMux()
 		mux.Handle("/2015-03-31/functions/", s.Functions.InvokeAPI())
 		// The local SQS of the function processes (SendMessage).
-		mux.Handle(SQSPath, localcloud.SQS(s.queues))
-		mux.Handle(SQSPath+"/", localcloud.SQS(s.queues))
+		sqs := localcloud.SQSWith(s.queues, s.FailureQueue)
+		mux.Handle(SQSPath, sqs)
+		mux.Handle(SQSPath+"/", sqs)
+		// Redrive of the stream mappings' on-failure queues.
+		mux.Handle(RedrivePath+"/", s.redriveHandler())
 		// The local EventBridge of the function processes (PutEvents),
 		// routed by the template's event rules.
 		mux.Handle(EventsPath, localcloud.EventBridge(s.events.put))
@@ -776,7 +808,7 @@ func (p Platform) webOrigin() string {
 // DrainChanges waits until every consumer has handled every change made so
 // far (tests, the seed command).
 func (s *Stack) DrainChanges(ctx context.Context) error {
-	for _, p := range s.Consumers {
+	for _, p := range s.consumers() {
 		if err := p.Drain(ctx); err != nil {
 			return err
 		}

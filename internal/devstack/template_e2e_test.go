@@ -58,9 +58,14 @@ func templateConfig(t *testing.T, template string) (devstack.Config, *lockedBuff
 }
 
 // The platform as make dev runs it: the synthesized template's functions as
-// Lambda processes behind the template's API.
+// Lambda processes behind the template's API. The template is the golden
+// one with the Basic tier's usage plan changed (as a changed tier catalog
+// synthesizes it): with no other edit, the gateway enforces the changed
+// plan.
 func TestTheTemplateDrivenPlatformEndToEnd(t *testing.T) {
-	cfg, logs, reports := templateConfig(t, "")
+	cfg, logs, reports := templateConfig(t, breakTemplate(t, func(res map[string]any) {
+		props(res, "ApiRestApiPlanbasicC4B9CF2B")["Quota"].(map[string]any)["Limit"] = 3
+	}))
 	cfg.ScheduleEvery = 300 * time.Millisecond
 	s, err := devstack.Start(context.Background(), cfg)
 	require.NoError(t, err)
@@ -87,6 +92,22 @@ func TestTheTemplateDrivenPlatformEndToEnd(t *testing.T) {
 			code, page2 := w.call("GET", "/v1/issues?limit=1&cursor="+next, user, nil)
 			assert.Equal(t, 200, code, page2)
 		}
+	})
+	t.Run("the template's usage plan is what the gateway enforces: a changed quota changes the answers", func(t *testing.T) {
+		owner := w.tenantLogin("owner@globex.test") // Basic
+		var codes []int
+		var policy string
+		for range 4 {
+			req, _ := http.NewRequest("GET", w.pl.GatewayURL+"/v1/me", nil)
+			req.Header.Set("Authorization", "Bearer "+owner)
+			res, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			res.Body.Close()
+			codes = append(codes, res.StatusCode)
+			policy = res.Header.Get("RateLimit-Policy")
+		}
+		assert.Equal(t, []int{200, 200, 200, 429}, codes, "the changed plan's monthly quota of 3 (the tier catalog's is 100,000)")
+		assert.Contains(t, policy, `"month";q=3;`)
 	})
 	t.Run("no token is the gateway's 401 without a function", func(t *testing.T) {
 		code, body := w.call("GET", "/v1/issues", "", nil)
@@ -147,6 +168,7 @@ func TestTheTemplateDrivenPlatformEndToEnd(t *testing.T) {
 		}, 60*time.Second, 200*time.Millisecond)
 		assert.NotContains(t, logs.String(), "stream-analytics | ERROR")
 	})
+	tenantStackCases(t, s, cfg.Root, cfg.Prefix, logs)
 	t.Run("every invocation is reported as Lambda reports it", func(t *testing.T) {
 		byFn := map[string]int{}
 		sc := bufio.NewScanner(strings.NewReader(reports.String()))

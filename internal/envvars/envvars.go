@@ -271,8 +271,8 @@ var (
 		LocalTierLimits, DebugAddr, DevMode, WebhookAllowLoopback, SQSEndpoint, NotifyWindow, LocalLifecycleURL, EventsEndpoint}
 )
 
-// OnConsumers are set by the platform stack on a change-stream consumer,
-// which is not a route function and has no contract here: the control
+// OnConsumers are set by the platform stack on a change-stream consumer
+// (beyond its contract in needs, which tenant stacks meet too): the control
 // table's prefix (each tenant's current home), the API's URL for the
 // unsubscribe links of stream-activity's mails, the webhook queue.
 var OnConsumers = []string{TablePrefix, APIBaseURL, WebhookQueueURL}
@@ -327,6 +327,13 @@ var needs = map[routes.Function][][]string{
 	// Reads the registry (a tenant by its pool's issuer, its FormerPool)
 	// and authenticates users in the shared pool with its client.
 	routes.FnUserMigration: {tables, findsWorkspaces},
+	// The stream consumers, in the platform stack and in every Platinum
+	// tenant stack (OnConsumers adds what only the platform's use): the
+	// control table's prefix (the tenants' homes); stream-activity queues
+	// webhook attempts. A template that drops one stops the consumer's
+	// cold start instead of defaulting it.
+	routes.FnStreamAnalytics: {tables},
+	routes.FnStreamActivity:  {tables, queuesWebhooks},
 }
 
 // ActsAsTenant reports whether fn reads or writes tenant data as the tenant

@@ -159,6 +159,29 @@ func (p *Platform) Alias(alias, name string) {
 	p.aliases[alias] = name
 }
 
+// Remove unregisters a function (and its aliases) and stops its
+// processes: a tenant stack's functions when the stack is destroyed.
+func (p *Platform) Remove(name string) {
+	p.mu.Lock()
+	f := p.fns[name]
+	delete(p.fns, name)
+	for a, n := range p.aliases {
+		if n == name {
+			delete(p.aliases, a)
+		}
+	}
+	p.mu.Unlock()
+	if f == nil {
+		return
+	}
+	var wg sync.WaitGroup
+	for _, in := range f.drain() {
+		wg.Add(1)
+		go func() { defer wg.Done(); in.stopAndWait() }()
+	}
+	wg.Wait()
+}
+
 // Close stops every process.
 func (p *Platform) Close() {
 	p.mu.Lock()

@@ -8,11 +8,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/webhook"
 	"github.com/issuetracker/issuetracker/internal/webhook/sqsqueue"
 )
@@ -43,4 +45,48 @@ func TestTheLocalSQSTakesTheSDKsSendMessage(t *testing.T) {
 	err := q.Send(context.Background(), task, 0)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "QueueDoesNotExist")
+}
+
+// A stored queue (a stream mapping's on-failure queue) is read as an
+// operator reads a dead-letter queue with the SDK: the message sent is
+// received with its body and receive count, hidden while in flight, and
+// gone once deleted; the counts follow.
+func TestAStoredQueueIsReadWithTheSDK(t *testing.T) {
+	db, names := testenv.Tables(t)
+	q := &localcloud.StoredQueue{DB: db, Table: names.Control(), Name: "StreamAnalyticsFailures"}
+	srv := httptest.NewServer(localcloud.SQSWith(nil, func(n string) *localcloud.StoredQueue {
+		if n == q.Name {
+			return q
+		}
+		return nil
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	c := sqs.NewFromConfig(awsx.LocalConfig(), func(o *sqs.Options) { o.BaseEndpoint = aws.String(srv.URL) })
+	url := aws.String("https://sqs.us-east-1.amazonaws.com/000000000000/" + q.Name)
+	_, err := q.Send(ctx, `{"condition":"RetryAttemptsExhausted"}`, 0)
+	require.NoError(t, err)
+	count := func() (string, string) {
+		a, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: url, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameAll}})
+		require.NoError(t, err)
+		return a.Attributes["ApproximateNumberOfMessages"], a.Attributes["ApproximateNumberOfMessagesNotVisible"]
+	}
+	v, h := count()
+	assert.Equal(t, []string{"1", "0"}, []string{v, h})
+	out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 60})
+	require.NoError(t, err)
+	require.Len(t, out.Messages, 1)
+	assert.JSONEq(t, `{"condition":"RetryAttemptsExhausted"}`, aws.ToString(out.Messages[0].Body))
+	assert.Equal(t, "1", out.Messages[0].Attributes["ApproximateReceiveCount"])
+	again, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: url})
+	require.NoError(t, err)
+	assert.Empty(t, again.Messages, "in flight: hidden for its visibility timeout")
+	v, h = count()
+	assert.Equal(t, []string{"0", "1"}, []string{v, h})
+	_, err = c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: url, ReceiptHandle: out.Messages[0].ReceiptHandle})
+	require.NoError(t, err)
+	v, h = count()
+	assert.Equal(t, []string{"0", "0"}, []string{v, h})
+	_, err = c.PurgeQueue(ctx, &sqs.PurgeQueueInput{QueueUrl: url})
+	assert.ErrorContains(t, err, "UnsupportedOperation")
 }

@@ -42,6 +42,9 @@ type StreamMapping struct {
 	// (sort keys and prefixes); empty passes every record.
 	Filter     changes.Filter
 	MaxRetries int
+	// MaxRecordAge is MaximumRecordAgeInSeconds (0 when the template sets
+	// none or -1: no limit but the stream's 24 hours).
+	MaxRecordAge time.Duration
 	// Bisect is BisectBatchOnFunctionError: a failing batch is split in
 	// two and each half retried, so one bad record does not hold back the
 	// others.
@@ -176,6 +179,9 @@ func (t *Template) EventSourceMappings() ([]StreamMapping, []QueueMapping, error
 			m := StreamMapping{LogicalID: id, Table: srcID, Function: fn, BatchSize: batch, MaxRetries: -1, ParallelizationFactor: 1}
 			if r, ok := p["MaximumRetryAttempts"].(float64); ok {
 				m.MaxRetries = int(r)
+			}
+			if a, ok := p["MaximumRecordAgeInSeconds"].(float64); ok && a > 0 {
+				m.MaxRecordAge = time.Duration(a) * time.Second
 			}
 			m.Bisect, _ = p["BisectBatchOnFunctionError"].(bool)
 			if n, ok := p["ParallelizationFactor"].(float64); ok {

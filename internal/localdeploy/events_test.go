@@ -57,6 +57,7 @@ func TestTheTemplatesEventSourceMappings(t *testing.T) {
 		assert.Equal(t, 100, m.BatchSize)
 		// The mapping's failure handling and scaling, as the template sets them.
 		assert.Equal(t, 8, m.MaxRetries)
+		assert.Equal(t, 6*time.Hour, m.MaxRecordAge, "MaximumRecordAgeInSeconds 21600")
 		assert.True(t, m.Bisect, m.LogicalID)
 		assert.Equal(t, 1, m.ParallelizationFactor)
 		assert.NotEmpty(t, m.OnFailure, m.LogicalID)

@@ -38,6 +38,11 @@ const (
 	// pool of its own, its users follow on their first sign-in
 	// (internal/cognito/usermigration).
 	FnUserMigration Function = "usermigration"
+	// FnStreamAnalytics and FnStreamActivity are the consumers of the
+	// tables' change streams (the platform's on the pooled table, each
+	// Platinum tenant stack's on its own).
+	FnStreamAnalytics Function = "stream-analytics"
+	FnStreamActivity  Function = "stream-activity"
 )
 
 // AccessKind says which principals may call a route.

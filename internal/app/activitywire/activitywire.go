@@ -30,6 +30,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/mail/maildb"
 	"github.com/issuetracker/issuetracker/internal/notify/notifydb"
+	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/usage"
 	"github.com/issuetracker/issuetracker/internal/usage/usagedb"
 )
@@ -38,7 +39,8 @@ import (
 // batches of change records from a tenant table's stream, and
 // {"job": "send-notification-mail"} from its schedule.
 func ServeActivityStream() {
-	deps, e := core.Init("stream-activity", core.WithMail)
+	core.MustHaveEnvironment(routes.FnStreamActivity)
+	deps, e := core.Init(routes.FnStreamActivity, core.WithMail)
 	db := awsx.DynamoDB(e.AWS, e.Endpoints)
 	cfg := e.AWS
 	// A deleted issue's files: objects in the bucket its records name (the

@@ -42,7 +42,8 @@ func AnalyticsConsumer(db analyticsdb.Store) changes.Consumer {
 // analytics items, with its own role (limited to keys T#*#AN#*): it is not
 // a request on behalf of a tenant, and it never reads an issue.
 func ServeAnalyticsStream() {
-	core.UseLambdaLogging("stream-analytics", os.Stdout)
+	core.UseLambdaLogging(routes.FnStreamAnalytics, os.Stdout)
+	core.MustHaveEnvironment(routes.FnStreamAnalytics)
 	e, err := core.LoadAWS()
 	if err != nil {
 		log.Fatalf("stream-analytics: %v", err)

@@ -15,6 +15,7 @@ package streampoller
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -48,8 +49,24 @@ type Poller struct {
 	Discover time.Duration
 	// BatchSize is the most records one GetRecords returns. Default 100.
 	BatchSize int32
-	// MaxAttempts of one batch before it is recorded as failed. Default 5.
+	// MaxAttempts of one batch before it is recorded as failed. Default 5;
+	// negative is no limit (the mapping's MaximumRetryAttempts -1: the
+	// batch is retried until its records are MaxRecordAge old).
 	MaxAttempts int
+	// MaxRecordAge is the mapping's MaximumRecordAgeInSeconds: a record
+	// older than this is not handed to the consumer (any more) but sent to
+	// the failure destination with the condition RecordAgeExceeded. Zero is
+	// no limit (the mapping's -1).
+	MaxRecordAge time.Duration
+	// OnFailure is the mapping's on-failure destination: a batch given up
+	// (retries exhausted, records too old) is sent to it as Lambda's
+	// invocation record (FailureRecord, JSON). Nil records the batch in
+	// Checkpoints.Failed instead.
+	OnFailure Destination
+	// FunctionARN names the consumer's function in the failure records.
+	FunctionARN string
+	// now is the clock (tests); nil is time.Now.
+	now func() time.Time
 	// Bisect splits a batch the consumer fails in two and delivers each
 	// half on its own (each with its own attempts), down to the single
 	// record that keeps failing, which alone is recorded as failed: the
@@ -335,14 +352,46 @@ func (p *Poller) pollShard(ctx context.Context, s *shardState) (int, error) {
 	return len(out.Records), nil
 }
 
+// maxBackoff bounds the wait between two attempts of a batch.
+const maxBackoff = 3 * time.Second
+
+func (p *Poller) clock() time.Time {
+	if p.now != nil {
+		return p.now()
+	}
+	return time.Now()
+}
+
+// expired is how many records at the head of batch (a shard's records are
+// in order) are older than MaxRecordAge.
+func (p *Poller) expired(batch []changes.Change) int {
+	if p.MaxRecordAge <= 0 {
+		return 0
+	}
+	now, n := p.clock(), 0
+	for n < len(batch) && !batch[n].At.IsZero() && now.Sub(batch[n].At) > p.MaxRecordAge {
+		n++
+	}
+	return n
+}
+
 // deliver hands a batch to the consumer, retrying with backoff; past
-// MaxAttempts the batch is recorded as failed and the shard moves on.
+// MaxAttempts, or once its records are MaxRecordAge old, the batch is
+// given up (sent to OnFailure or recorded as failed) and the shard moves
+// on.
 func (p *Poller) deliver(ctx context.Context, s *shardState, batch []changes.Change) error {
+	if n := p.expired(batch); n > 0 {
+		if err := p.giveUp(ctx, s, batch[:n], ConditionRecordAgeExceeded, 0, errors.New("record older than the mapping's maximum record age")); err != nil {
+			return err
+		}
+		batch = batch[n:]
+	}
 	if len(batch) == 0 {
 		return nil
 	}
 	var err error
-	for attempt := 1; attempt <= p.MaxAttempts; attempt++ {
+	attempt := 1
+	for ; p.MaxAttempts < 0 || attempt <= p.MaxAttempts; attempt++ {
 		if err = p.Consumer.Handle(ctx, batch); err == nil {
 			return nil
 		}
@@ -357,14 +406,38 @@ func (p *Poller) deliver(ctx context.Context, s *shardState, batch []changes.Cha
 			}
 			return p.deliver(ctx, s, batch[half:])
 		}
+		if p.expired(batch) > 0 {
+			return p.giveUp(ctx, s, batch, ConditionRecordAgeExceeded, attempt, err)
+		}
+		if p.MaxAttempts >= 0 && attempt == p.MaxAttempts {
+			break
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(time.Duration(attempt*attempt) * 50 * time.Millisecond):
+		case <-time.After(min(time.Duration(attempt*attempt)*50*time.Millisecond, maxBackoff)):
 		}
 	}
-	p.Log.Error("batch recorded as failed", "consumer", p.Name, "shard", aws.ToString(s.shard.ShardId),
+	return p.giveUp(ctx, s, batch, ConditionRetryAttemptsExhausted, min(attempt, max(p.MaxAttempts, 1)), err)
+}
+
+// giveUp sends a batch that will not be handled to the failure destination
+// (or records it failed) and lets the shard move on.
+func (p *Poller) giveUp(ctx context.Context, s *shardState, batch []changes.Change, condition string, invokes int, err error) error {
+	shard := aws.ToString(s.shard.ShardId)
+	p.Log.Error("batch given up", "consumer", p.Name, "shard", shard, "condition", condition,
 		"first_seq", batch[0].Seq, "last_seq", batch[len(batch)-1].Seq, "err", err)
-	return p.Checkpoints.Failed(ctx, p.Name, s.stream, aws.ToString(s.shard.ShardId), Failure{
+	if p.OnFailure != nil {
+		rec := NewFailureRecord(p.FunctionARN, condition, invokes, s.stream, shard, batch, p.clock())
+		b, jerr := json.Marshal(rec)
+		if jerr != nil {
+			return jerr
+		}
+		if serr := p.OnFailure.Send(ctx, string(b)); serr != nil {
+			return fmt.Errorf("send the failed batch to the on-failure destination: %w", serr)
+		}
+		return nil
+	}
+	return p.Checkpoints.Failed(ctx, p.Name, s.stream, shard, Failure{
 		FirstSeq: batch[0].Seq, LastSeq: batch[len(batch)-1].Seq, Records: len(batch), Error: err.Error(), At: time.Now().UTC()})
 }

@@ -2,6 +2,7 @@ package streampoller_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -132,5 +133,29 @@ func TestPollerReadsTheStreamResumesFromItsCheckpointAndRetries(t *testing.T) {
 		next := &recorder{}
 		require.NoError(t, newPoller(next).Drain(ctx))
 		assert.Equal(t, []string{"KEEP#5"}, next.sks(), "the failed batch is not delivered again")
+	})
+
+	t.Run("a batch given up goes to the on-failure destination and is redriven from the stream", func(t *testing.T) {
+		var sent []string
+		broken := &recorder{fails: 99}
+		p := newPoller(broken)
+		p.FunctionARN = "arn:aws:lambda:us-east-1:000000000000:function:fn"
+		p.OnFailure = streampoller.DestinationFunc(func(_ context.Context, body string) error { sent = append(sent, body); return nil })
+		put(t, db, app, "T#acme#X#6", "KEEP#6")
+		put(t, db, app, "T#acme#X#6", "SKIP#6")
+		require.NoError(t, p.Drain(ctx))
+		require.Len(t, sent, 1)
+		var rec streampoller.FailureRecord
+		require.NoError(t, json.Unmarshal([]byte(sent[0]), &rec))
+		assert.Equal(t, streampoller.ConditionRetryAttemptsExhausted, rec.RequestContext.Condition)
+		assert.Equal(t, 2, rec.RequestContext.ApproximateInvokeCount)
+		assert.Contains(t, rec.Batch.StreamARN, app)
+
+		fixed := &recorder{}
+		p.Consumer = fixed
+		n, err := p.Redrive(ctx, rec)
+		require.NoError(t, err)
+		assert.Equal(t, 1, n)
+		assert.Equal(t, []string{"KEEP#6"}, fixed.sks(), "the record the failure names, through the filter")
 	})
 }
