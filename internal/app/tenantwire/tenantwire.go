@@ -96,7 +96,7 @@ func NewLifecycle(d core.Deps, o LifecycleOptions) *onboarding.Service {
 		Platinum: o.Platinum, Users: d.Cognito, Directory: peopledb.UserDB{DB: d.DB},
 		Keys: o.Keys, Data: WithFiles(tenantdata.Store{DB: d.DB, Platform: d.Control(), OwnAccounts: o.OwnAccountScans}, d.Attachments), Archive: o.Archive,
 		ForgetIssuer: reg.DeleteIssuer, Now: d.Now,
-		Mail: d.Mail, WebBaseURL: d.WebBaseURL, SharedPoolID: d.TenantPoolID, Lease: o.Lease,
+		Mail: d.Mail, WebBaseURL: d.WebBaseURL, SharedPoolID: d.TenantPoolID, SharedClientID: d.TenantClientID, Lease: o.Lease,
 		Move: tenantdata.Store{DB: d.DB, Platform: d.Control(), Memo: tenantdata.NewSyncMemo()}, Migration: o.Migration,
 	}
 	if d.CellDirectory != nil {

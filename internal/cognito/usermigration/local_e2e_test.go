@@ -19,8 +19,10 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/cognito/usermigration"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/idtoken"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
@@ -29,6 +31,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
@@ -111,6 +114,21 @@ func TestUsersFollowTheirTenantBetweenPoolsWithTheirPasswords(t *testing.T) {
 		CacheTTL:     time.Nanosecond,
 	}, reg, dir)
 	owner := w.Users["owner@acme.test"]
+	// The global directory: each switch names the pool that now serves the
+	// tenant in its entry (cells.Directory.SetPool), which the workspace
+	// lookup sends its users to.
+	entries := cells.Directory{DB: w.Deps.Control(), Table: w.Deps.Names.Directory()}
+	require.NoError(t, dynamo.EnsureTable(ctx, entries.DB, schema.Directory, entries.Table))
+	t.Cleanup(func() { _ = dynamo.DeleteTable(context.Background(), entries.DB, entries.Table) })
+	here := cells.Cell{ID: "cell-1", Region: "us-east-1", APIURL: "https://api.test", UserPoolID: w.Pool, ClientID: w.Client}
+	require.NoError(t, entries.Register(ctx, cells.For("acme", tiers.Standard, here)))
+	svc.Machine.Cell, svc.Machine.PoolDirectory = here.ID, entries
+	entryPool := func(id string) [2]string {
+		t.Helper()
+		e, err := entries.Get(ctx, id)
+		require.NoError(t, err)
+		return [2]string{e.UserPoolID, e.ClientID}
+	}
 
 	old, err := signIn(ctx, c, w.Client, "owner@acme.test", apitest.Password, nil)
 	require.NoError(t, err)
@@ -136,6 +154,7 @@ func TestUsersFollowTheirTenantBetweenPoolsWithTheirPasswords(t *testing.T) {
 	require.NotEmpty(t, acme.Issuer)
 	require.Equal(t, &tenant.FormerPool{ID: w.Pool}, acme.FormerPool)
 	own := acme.ClientIDs[0]
+	assert.Equal(t, [2]string{acme.UserPoolID, own}, entryPool("acme"), "the entry names acme's own pool")
 
 	_, _, err = az.Authorize(ctx, old)
 	assert.Equal(t, authorizer.SessionMoved, code(err), "the shared pool's token ends: %v", err)
@@ -184,6 +203,7 @@ func TestUsersFollowTheirTenantBetweenPoolsWithTheirPasswords(t *testing.T) {
 	svc.Migration.Grace = time.Hour // acme's own pool stays for its grace period (retire_old_home waits)
 	acme = migrate("acme", "premium")
 	assert.Empty(t, acme.Issuer)
+	assert.Equal(t, [2]string{w.Pool, w.Client}, entryPool("acme"), "the entry names the shared pool again")
 	_, _, err = az.Authorize(ctx, tok)
 	assert.Equal(t, authorizer.SessionMoved, code(err), "the dedicated pool's token ends: %v", err)
 	_, err = signIn(ctx, c, w.Client, "owner@acme.test", apitest.Password, map[string]string{usermigration.TenantKey: "acme"})
