@@ -185,3 +185,21 @@ func TestParseAccountRoles(t *testing.T) {
 		assert.Error(t, err, bad)
 	}
 }
+
+// A function that reads tenants' tables with its own role (OwnAccountsOnly)
+// keeps its own credentials for the tenants of the platform's account and
+// takes the two hops for a tenant in its own account only.
+func TestOwnAccountsOnlyTakesTheHopsForThoseTenantsOnly(t *testing.T) {
+	db, fd, st, fs := clients(t)
+	const access = "arn:aws:iam::123456789012:role/TenantAccess"
+	const data = "arn:aws:iam::210987654321:role/data-initech"
+	scoped := tenantcreds.Scoped(db, &tenantcreds.Provider{STS: st, RoleARN: access, TagKey: "TenantId",
+		AccountRoles: map[string]string{"initech": data}, OwnAccountsOnly: true})
+	require.NoError(t, get(tenancy.WithTenant(context.Background(), "acme"), scoped))
+	require.NoError(t, get(tenancy.WithTenant(context.Background(), "initech"), scoped))
+	assert.Equal(t, []string{"AK-FUNCTION", "AK-data-initech"}, fd.keys)
+	require.Len(t, fs.calls, 2, "no session for acme")
+	assert.Equal(t, access, fs.calls[0].Get("RoleArn"))
+	assert.Equal(t, data, fs.calls[1].Get("RoleArn"))
+	assert.ErrorIs(t, get(context.Background(), scoped), tenantcreds.ErrNoTenant, "still refused without a tenant")
+}
