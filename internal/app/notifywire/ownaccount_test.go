@@ -126,8 +126,12 @@ func TestWebhookDeliveryReachesATenantInItsOwnAccountThroughASecondHop(t *testin
 func assertTwoHops(t *testing.T, c []hoptest.Call) {
 	t.Helper()
 	require.Len(t, c, 2, "two hops for initech, then cached; none for acme: %+v", c)
-	assert.Equal(t, hoptest.Call{Key: hoptest.FunctionKey, Action: "AssumeRole", Role: hopRole, Tag: "initech", Duration: "3600"}, c[0])
-	assert.Equal(t, hoptest.Call{Key: hoptest.FirstHopKey("initech"), Action: "AssumeRole", Role: dataRole, Tag: "initech", Duration: "3600"}, c[1])
+	hop := hoptest.Call{Action: "AssumeRole", Tag: "initech", TagKey: "TenantId", Session: "tenant-initech", Duration: "3600"}
+	first, second := hop, hop
+	first.Key, first.Role = hoptest.FunctionKey, hopRole
+	second.Key, second.Role = hoptest.FirstHopKey("initech"), dataRole
+	assert.Equal(t, first, c[0], "the first hop, signed by the function")
+	assert.Equal(t, second, c[1], "the second hop, signed with initech's first-hop session")
 	for _, call := range c {
 		assert.False(t, strings.Contains(call.Tag, "acme"))
 	}

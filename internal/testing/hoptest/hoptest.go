@@ -44,8 +44,9 @@ var credRE = regexp.MustCompile(`Credential=([^/]+)/`)
 // its operation and table, for STS the role and session tag.
 type Call struct {
 	Key, Action, Table string
-	Role, Tag          string
+	Role, Tag, Session string
 	Duration           string
+	TagKey             string
 }
 
 // Recorder keeps the calls.
@@ -88,7 +89,8 @@ func STS(t testing.TB) (*sts.Client, *Recorder) {
 		_ = r.ParseForm()
 		f := r.PostForm
 		tenant, role := f.Get("Tags.member.1.Value"), f.Get("RoleArn")
-		rec.add(Call{Key: signer(r), Action: f.Get("Action"), Role: role, Tag: tenant, Duration: f.Get("DurationSeconds")})
+		rec.add(Call{Key: signer(r), Action: f.Get("Action"), Role: role, Tag: tenant, Session: f.Get("RoleSessionName"),
+			Duration: f.Get("DurationSeconds"), TagKey: f.Get("Tags.member.1.Key")})
 		key := FirstHopKey(tenant)
 		if strings.Contains(role, ":role/data") {
 			key = DataKey(tenant)
