@@ -27,8 +27,8 @@ type pools struct {
 	err   error
 }
 
-func (p *pools) SetPool(_ context.Context, tenantID, cell, poolID, clientID string) error {
-	p.calls = append(p.calls, tenantID+" "+cell+" "+poolID+" "+clientID)
+func (p *pools) SetHome(_ context.Context, tenantID, cell string, tier tiers.Name, poolID, clientID string) error {
+	p.calls = append(p.calls, tenantID+" "+cell+" "+string(tier)+" "+poolID+" "+clientID)
 	return p.err
 }
 
@@ -47,11 +47,11 @@ func TestActivationNamesAPlatinumTenantsOwnPoolInItsEntry(t *testing.T) {
 		calls  []string
 		active bool
 	}{
-		{"platinum", platinum, nil, []string{"initech cell-2 us-east-1_Initech initech-web"}, true},
+		{"platinum", platinum, nil, []string{"initech cell-2 platinum us-east-1_Initech initech-web"}, true},
 		{"pooled", pooled, nil, nil, true},
-		{"no entry", platinum, errs.NotFound("workspace"), []string{"initech cell-2 us-east-1_Initech initech-web"}, true},
-		{"entry in another cell", platinum, errs.Conflict("tenant_not_in_cell", "x"), []string{"initech cell-2 us-east-1_Initech initech-web"}, true},
-		{"directory unavailable", platinum, errors.New("throttled"), []string{"initech cell-2 us-east-1_Initech initech-web"}, false},
+		{"no entry", platinum, errs.NotFound("workspace"), []string{"initech cell-2 platinum us-east-1_Initech initech-web"}, true},
+		{"entry in another cell", platinum, errs.Conflict("tenant_not_in_cell", "x"), []string{"initech cell-2 platinum us-east-1_Initech initech-web"}, true},
+		{"directory unavailable", platinum, errors.New("throttled"), []string{"initech cell-2 platinum us-east-1_Initech initech-web"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			reg, dir := &putOnly{}, &pools{err: tc.err}
@@ -110,11 +110,11 @@ func TestATierMigrationsSwitchNamesTheNewPoolInTheDirectoryEntry(t *testing.T) {
 		calls []string
 		ok    bool
 	}{
-		{"into Platinum", pooled, up, nil, []string{"globex cell-1 us-east-1_Globex globex-web"}, true},
-		{"back to a pooled tier", platinum, down, nil, []string{"globex cell-1 us-east-1_Shared shared-web"}, true},
-		{"no entry", pooled, up, errs.NotFound("workspace"), []string{"globex cell-1 us-east-1_Globex globex-web"}, true},
-		{"entry in another cell", pooled, up, errs.Conflict("tenant_not_in_cell", "x"), []string{"globex cell-1 us-east-1_Globex globex-web"}, true},
-		{"directory unavailable", pooled, up, errors.New("throttled"), []string{"globex cell-1 us-east-1_Globex globex-web"}, false},
+		{"into Platinum", pooled, up, nil, []string{"globex cell-1 platinum us-east-1_Globex globex-web"}, true},
+		{"back to a pooled tier", platinum, down, nil, []string{"globex cell-1 basic us-east-1_Shared shared-web"}, true},
+		{"no entry", pooled, up, errs.NotFound("workspace"), []string{"globex cell-1 platinum us-east-1_Globex globex-web"}, true},
+		{"entry in another cell", pooled, up, errs.Conflict("tenant_not_in_cell", "x"), []string{"globex cell-1 platinum us-east-1_Globex globex-web"}, true},
+		{"directory unavailable", pooled, up, errors.New("throttled"), []string{"globex cell-1 platinum us-east-1_Globex globex-web"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			reg, dir := &putOnly{}, &pools{err: tc.err}

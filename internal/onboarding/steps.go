@@ -164,8 +164,9 @@ func (m *Machine) activate(ctx context.Context, t tenant.Tenant, _ *State) (tena
 	return m.save(ctx, t)
 }
 
-// nameDirectoryPool names pool, with t's first app client, in t's
-// directory entry, when the platform has a directory (PoolDirectory): the
+// nameDirectoryPool names t's tier and pool, with t's first app client, in
+// t's directory entry (moving it between its cell's tier counts after a
+// tier migration), when the platform has a directory (PoolDirectory): the
 // workspace lookup then signs t's users in there. An entry that is missing
 // (one cell, or a tenant registered before the directory) or places t in
 // another cell is left as it is; any other failure fails the step, which a
@@ -181,7 +182,7 @@ func (m *Machine) nameDirectoryPool(ctx context.Context, t tenant.Tenant, pool s
 	if pool == m.SharedPoolID {
 		client = cmp.Or(m.SharedClientID, client) // the shared pool's client, as registration names it
 	}
-	err := m.PoolDirectory.SetPool(ctx, t.ID, m.Cell, pool, client)
+	err := m.PoolDirectory.SetHome(ctx, t.ID, m.Cell, t.Tier, pool, client)
 	if err != nil && !errs.Is(err, errs.KindNotFound) && !errs.Is(err, errs.KindConflict) {
 		return err
 	}

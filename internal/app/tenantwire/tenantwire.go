@@ -41,6 +41,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantapi"
 	"github.com/issuetracker/issuetracker/internal/tenantdata"
+	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/issuetracker/issuetracker/internal/usage"
 	"github.com/issuetracker/issuetracker/internal/usage/usagedb"
 )
@@ -261,9 +262,9 @@ func (m DirectoryMoves) CellOf(ctx context.Context, tenantID string) (string, er
 	return e.Cell, err
 }
 
-// SetPool implements onboarding.PoolDirectory.
-func (m DirectoryMoves) SetPool(ctx context.Context, tenantID, cell, poolID, clientID string) error {
-	return m.D.SetPool(ctx, tenantID, cell, poolID, clientID)
+// SetHome implements onboarding.PoolDirectory.
+func (m DirectoryMoves) SetHome(ctx context.Context, tenantID, cell string, tier tiers.Name, poolID, clientID string) error {
+	return m.D.SetHome(ctx, tenantID, cell, tier, poolID, clientID)
 }
 
 // Switch implements onboarding.CellDirectory.

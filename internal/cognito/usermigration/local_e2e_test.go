@@ -123,11 +123,17 @@ func TestUsersFollowTheirTenantBetweenPoolsWithTheirPasswords(t *testing.T) {
 	here := cells.Cell{ID: "cell-1", Region: "us-east-1", APIURL: "https://api.test", UserPoolID: w.Pool, ClientID: w.Client}
 	require.NoError(t, entries.Register(ctx, cells.For("acme", tiers.Standard, here)))
 	svc.Machine.Cell, svc.Machine.PoolDirectory = here.ID, entries
-	entryPool := func(id string) [2]string {
+	entryPool := func(id string) [3]string {
 		t.Helper()
 		e, err := entries.Get(ctx, id)
 		require.NoError(t, err)
-		return [2]string{e.UserPoolID, e.ClientID}
+		return [3]string{string(e.Tier), e.UserPoolID, e.ClientID}
+	}
+	counted := func(tier tiers.Name) float64 {
+		t.Helper()
+		c, err := entries.Counts(ctx)
+		require.NoError(t, err)
+		return c[here.ID][tier]
 	}
 
 	old, err := signIn(ctx, c, w.Client, "owner@acme.test", apitest.Password, nil)
@@ -154,7 +160,8 @@ func TestUsersFollowTheirTenantBetweenPoolsWithTheirPasswords(t *testing.T) {
 	require.NotEmpty(t, acme.Issuer)
 	require.Equal(t, &tenant.FormerPool{ID: w.Pool}, acme.FormerPool)
 	own := acme.ClientIDs[0]
-	assert.Equal(t, [2]string{acme.UserPoolID, own}, entryPool("acme"), "the entry names acme's own pool")
+	assert.Equal(t, [3]string{"platinum", acme.UserPoolID, own}, entryPool("acme"), "the entry names acme's tier and own pool")
+	assert.Equal(t, []float64{0, 1}, []float64{counted(tiers.Standard), counted(tiers.Platinum)}, "counted as Platinum in its cell")
 
 	_, _, err = az.Authorize(ctx, old)
 	assert.Equal(t, authorizer.SessionMoved, code(err), "the shared pool's token ends: %v", err)
@@ -203,7 +210,8 @@ func TestUsersFollowTheirTenantBetweenPoolsWithTheirPasswords(t *testing.T) {
 	svc.Migration.Grace = time.Hour // acme's own pool stays for its grace period (retire_old_home waits)
 	acme = migrate("acme", "premium")
 	assert.Empty(t, acme.Issuer)
-	assert.Equal(t, [2]string{w.Pool, w.Client}, entryPool("acme"), "the entry names the shared pool again")
+	assert.Equal(t, [3]string{"premium", w.Pool, w.Client}, entryPool("acme"), "the entry names the shared pool again")
+	assert.Equal(t, []float64{1, 0}, []float64{counted(tiers.Premium), counted(tiers.Platinum)}, "counted as Premium in its cell")
 	_, _, err = az.Authorize(ctx, tok)
 	assert.Equal(t, authorizer.SessionMoved, code(err), "the dedicated pool's token ends: %v", err)
 	_, err = signIn(ctx, c, w.Client, "owner@acme.test", apitest.Password, map[string]string{usermigration.TenantKey: "acme"})
