@@ -2,9 +2,10 @@
 // function (internal/tenantcreds): a fake STS that answers AssumeRole with
 // credentials named after the role and the tenant, and a proxy in front of
 // DynamoDB Local that records, per call, the access key that signed it and
-// the table it names, and forwards it (DynamoDB Local, run with -sharedDb,
-// accepts any credentials), so the function under test really reads and
-// writes its items.
+// the table it names, and forwards it to DynamoDB Local with the
+// function's key and no session token (DynamoDB Local, run with -sharedDb,
+// does not check signatures but refuses keys with hyphens and tokens it did
+// not issue), so the function under test really reads and writes its items.
 package hoptest
 
 import (
