@@ -11,7 +11,6 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/notifywire"
-	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/notify"
@@ -19,13 +18,9 @@ import (
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
-	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
-	"github.com/issuetracker/issuetracker/internal/tenantcreds"
-	"github.com/issuetracker/issuetracker/internal/testing/hoptest"
-	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
@@ -49,15 +44,12 @@ func (s *sent) Send(_ context.Context, m mail.Message) error {
 // pooled table with the function's own role, as before.
 func TestTheMailJobReachesATenantInItsOwnAccountThroughASecondHop(t *testing.T) {
 	ctx := context.Background()
-	local, names := testenv.Tables(t)
-	own := names.Silo("initech")
-	require.NoError(t, dynamo.EnsureTable(ctx, local, schema.App, own))
-	t.Cleanup(func() { _ = dynamo.DeleteTable(context.Background(), local, own) })
+	local, names, tenants := twoTenants(t)
 
 	now := time.Now().UTC()
-	for _, sc := range []tenancy.Scope{{Table: names.App(), TenantID: "acme"}, {Table: own, TenantID: "initech"}} {
+	for _, sc := range tenants {
 		tier := tiers.Standard
-		if sc.Table == own {
+		if sc.TenantID == "initech" {
 			tier = tiers.Platinum
 		}
 		require.NoError(t, tenantdb.New(local, names).Create(ctx, tenant.Tenant{ID: sc.TenantID, Name: sc.TenantID, Tier: tier,
@@ -75,25 +67,20 @@ func TestTheMailJobReachesATenantInItsOwnAccountThroughASecondHop(t *testing.T) 
 		require.NoError(t, err)
 	}
 
-	db, calls := hoptest.DynamoDB(t, testenv.Endpoints(t).DynamoDB)
-	client, hops := hoptest.STS(t)
-	creds, err := core.TenantCreds(ownAccountEnv, false, client)
-	require.NoError(t, err)
+	db, calls, hops := hopClient(t)
 	keys, err := list.StaticKey("mail-job-test-cursor-key-0123456789abcdef")
 	require.NoError(t, err)
 	out := &sent{}
-	deps := core.Deps{DB: tenantcreds.Scoped(db, creds), ControlDB: local, Names: names, Now: time.Now, Mail: out,
+	deps := core.Deps{DB: db, ControlDB: local, Names: names, Now: time.Now, Mail: out,
 		Cursors: list.Codec{Keys: keys}, WebBaseURL: "https://web.test", APIBaseURL: "https://api.test"}
 	n, err := notifywire.SendNotificationMail(ctx, deps, now)
 	require.NoError(t, err)
 	assert.Equal(t, 2, n)
 	assert.ElementsMatch(t, []string{"owner@acme.test", "owner@initech.test"}, out.to, "both tenants' owners are mailed")
-	for _, sc := range []tenancy.Scope{{Table: names.App(), TenantID: "acme"}, {Table: own, TenantID: "initech"}} {
+	for _, sc := range tenants {
 		due, err := notifydb.Store{DB: local}.Due(tenancy.WithTenant(ctx, sc.TenantID), sc, now.Add(time.Hour), 10)
 		require.NoError(t, err)
 		assert.Empty(t, due, "%s's pending mail is marked sent in its table", sc.TenantID)
 	}
-	assert.Equal(t, []string{hoptest.DataKey("initech")}, calls.KeysFor(own), "initech's table only through its account's data role")
-	assert.Equal(t, []string{hoptest.FunctionKey}, calls.KeysFor(names.App()), "acme's with the function's own role")
-	assertTwoHops(t, hops.Calls())
+	assertTwoHops(t, names, calls, hops)
 }
