@@ -69,6 +69,28 @@ type TenantAccess struct {
 	TagKey string
 }
 
+// trustConditions admit the principals arns, with exactly one session tag,
+// key, that names a tenant.
+func trustConditions(arns []*string, key string) *map[string]interface{} {
+	return &map[string]interface{}{
+		"ArnEquals":                 map[string]interface{}{"aws:PrincipalArn": arns},
+		"StringLike":                map[string]interface{}{"aws:RequestTag/" + key: "?*"},
+		"ForAllValues:StringEquals": map[string]interface{}{"aws:TagKeys": []string{key}},
+	}
+}
+
+// TrustAlso lets the roles arns assume this role too, under the same
+// conditions as the Assumers (exactly one session tag naming a tenant), in
+// a trust statement of their own (sid). Their own policies must allow it:
+// this grants nothing on their side, so a role of a nested stack, which
+// this role's stack would otherwise reference back, can be trusted.
+func (a *TenantAccess) TrustAlso(sid string, arns ...*string) {
+	a.Role.AssumeRolePolicy().AddStatements(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid: jsii.String(sid), Actions: jsii.Strings("sts:AssumeRole", "sts:TagSession"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAccountRootPrincipal()}, Conditions: trustConditions(arns, a.TagKey),
+	}))
+}
+
 // New defines the role. It panics when PooledTable is nil.
 func New(scope constructs.Construct, id string, props *Props) *TenantAccess {
 	if props == nil || props.PooledTable == nil || len(props.Assumers) == 0 {
@@ -89,11 +111,7 @@ func New(scope constructs.Construct, id string, props *Props) *TenantAccess {
 	for i, r := range p.Assumers {
 		arns[i] = r.RoleArn()
 	}
-	trusted := awsiam.NewPrincipalWithConditions(awsiam.NewAccountRootPrincipal(), &map[string]interface{}{
-		"ArnEquals":                 map[string]interface{}{"aws:PrincipalArn": arns},
-		"StringLike":                map[string]interface{}{"aws:RequestTag/" + p.TagKey: "?*"},
-		"ForAllValues:StringEquals": map[string]interface{}{"aws:TagKeys": []string{p.TagKey}},
-	}).WithSessionTags()
+	trusted := awsiam.NewPrincipalWithConditions(awsiam.NewAccountRootPrincipal(), trustConditions(arns, p.TagKey)).WithSessionTags()
 	role := awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
 		RoleName:           optString(p.RoleName),
 		AssumedBy:          trusted,

@@ -520,6 +520,7 @@ func (p *Platform) addMonitoring() {
 	p.StreamActivity = activityConsumer(p.Stack, p.Pooled, p.Files.Bucket, p.root(), p.Config.Prefix+"-"+StreamActivityFunction, p.Config.Prefix, m, nil)
 	p.addCollaboration()
 	p.wireNotificationMail()
+	p.grantTenantAccountTables()
 	p.wireTrackerMaintenance()
 	p.addMailEvents()
 	p.addMailIdentity()

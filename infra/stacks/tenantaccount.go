@@ -12,6 +12,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/issuetracker/issuetracker/constructs/crossaccount"
+	"github.com/issuetracker/issuetracker/constructs/gofunction"
 	"github.com/issuetracker/issuetracker/constructs/streamconsumer"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/routes"
@@ -107,6 +108,65 @@ func (p *Platform) grantTenantAccountData() {
 			p.TenantConsumerRoles[t] = p.tenantConsumerAccess(t, account)
 		}
 	}
+}
+
+// tenantTableReaderRoleName is the execution role name of fn, one of
+// envvars.ReadsTenantTables in a nested stack (the webhook delivery), in a
+// cell with tenants in accounts of their own (the tenant access role
+// trusts it by name); "" (generated) otherwise, so a deployed cell's role
+// is not replaced.
+func (c Config) tenantTableReaderRoleName(fn string) string {
+	if fn != WebhookDeliveryFunction || c.tenantDataRoles() == "" {
+		return ""
+	}
+	return c.Prefix + "-" + fn
+}
+
+// grantTenantAccountTables lets the platform's functions that read
+// tenants' tables with their own role (envvars.ReadsTenantTables: the
+// webhook delivery, the activity function's notification mail job) reach
+// the tenants in accounts of their own as the API functions do: the tenant
+// access role's session for the tenant, then its account's data role
+// (tenantcreds.Provider.OwnAccountsOnly). They get the tenant access role
+// (envvars.TenantAccountsHopRoleARN) and the data roles
+// (envvars.TenantDataRoles), may assume the tenant access role (tagged),
+// and it trusts them. Their own grants stay on the platform account's
+// tables: a table of another account is not named by them. The tenant
+// access role is named by ARN (it is named in such a cell): the webhook
+// delivery function is in the Collaboration nested stack, which must not
+// reference the parent's role back (the parent references its role).
+func (p *Platform) grantTenantAccountTables() {
+	roles := p.Config.tenantDataRoles()
+	if roles == "" {
+		return
+	}
+	access := crossaccount.RoleARN(p.Config.Account, TenantAccessRoleName(p.Config.Prefix))
+	fns := map[string]*gofunction.Function{StreamActivityFunction: p.StreamActivity.Function, WebhookDeliveryFunction: p.Webhooks.Delivery}
+	var arns []*string
+	for _, name := range envvars.ReadsTenantTables {
+		fn, ok := fns[name]
+		if !ok {
+			panic("stacks: envvars.ReadsTenantTables names " + name + ", which the platform stack does not wire")
+		}
+		arn := fn.Role.RoleArn()
+		if n := p.Config.tenantTableReaderRoleName(name); n != "" {
+			// In a nested stack: trusted by name, not by a reference (the
+			// parent's tenant access role would wait for the nested
+			// stack, which waits for the API, whose authorizer waits for
+			// the tenant access role).
+			arn = jsii.String(crossaccount.RoleARN(p.Config.Account, n))
+		}
+		fn.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid: jsii.String("FirstHopToTenantAccounts"), Actions: jsii.Strings("sts:AssumeRole", "sts:TagSession"),
+			Resources: jsii.Strings(access),
+		}))
+		for k, v := range map[string]string{envvars.TenantAccountsHopRoleARN: access, envvars.TenantDataRoles: roles,
+			envvars.TenantSessionTag: p.TenantAccess.TagKey} {
+			fn.Function.AddEnvironment(jsii.String(k), jsii.String(v), nil)
+		}
+		arns = append(arns, arn)
+	}
+	p.TenantAccess.TrustAlso("TenantAccountTableReaders", arns...)
 }
 
 // tenantConsumerAccess defines, for each change-stream consumer of tenant's

@@ -111,6 +111,7 @@ func (p *Platform) addCollaboration() {
 	})
 	w.Delivery = gofunction.New(n, "WebhookDelivery", &gofunction.Props{Name: WebhookDeliveryFunction, RepoRoot: p.root(),
 		FunctionName: p.Config.Prefix + "-" + WebhookDeliveryFunction,
+		RoleName:     p.Config.tenantTableReaderRoleName(WebhookDeliveryFunction),
 		Description:  "IssueTracker webhook delivery: one signed attempt per queue message",
 		Timeout:      awscdk.Duration_Seconds(jsii.Number(webhookDeliveryTimeout))})
 	fn := w.Delivery

@@ -214,10 +214,12 @@ var directory = map[routes.Function][]Grant{
 	},
 	// A move between cells switches the entry and both cells' counts
 	// (cells.Directory.Switch); a Platinum tenant's onboarding names its
-	// own pool in its entry (cells.Directory.SetPool). Offboarding does not remove entries yet:
-	// an offboarded tenant's slug stays claimed.
+	// own pool in its entry, a tier migration's switch the new tier and
+	// pool and the cell's tier counts (cells.Directory.SetHome, which
+	// reads the entry first). Offboarding does not remove entries yet: an
+	// offboarded tenant's slug stays claimed.
 	routes.FnOnboarding: {
-		{Actions: []string{"GetItem"}, Keys: []string{dirEntries}}, // a move's CellOf, before its switch
+		{Actions: []string{"GetItem"}, Keys: []string{dirEntries}}, // a move's CellOf, before its switch; SetHome's read
 		{Actions: []string{"UpdateItem"}, Keys: []string{dirEntries, dirCounts}},
 	},
 }

@@ -77,7 +77,9 @@ func TestFunctionsStayWithinTheirDirectoryGrants(t *testing.T) {
 	// The authorizer's read, and a move's switch as the onboarding function runs it.
 	_, err = directoryAs(routes.FnAuthorizer).Get(ctx, id)
 	require.NoError(t, err)
-	require.NoError(t, directoryAs(routes.FnOnboarding).Switch(ctx, id, "cell-1", cells.Entry{Cell: "cell-2", Tier: tiers.Standard}))
+	// A tier migration's switch into Platinum, then the move's.
+	require.NoError(t, directoryAs(routes.FnOnboarding).SetHome(ctx, id, "cell-1", tiers.Platinum, "own-pool", "own-client"))
+	require.NoError(t, directoryAs(routes.FnOnboarding).Switch(ctx, id, "cell-1", cells.Entry{Cell: "cell-2", Tier: tiers.Platinum}))
 
 	byFn := map[routes.Function]map[string]bool{}
 	for _, c := range rec.calls {
@@ -92,5 +94,5 @@ func TestFunctionsStayWithinTheirDirectoryGrants(t *testing.T) {
 	}
 	assert.Equal(t, map[string]bool{"GetItem": true, "PutItem": true, "UpdateItem": true, "DeleteItem": true}, byFn[routes.FnRegistration])
 	assert.Equal(t, map[string]bool{"GetItem": true}, byFn[routes.FnAuthorizer])
-	assert.Equal(t, map[string]bool{"UpdateItem": true}, byFn[routes.FnOnboarding])
+	assert.Equal(t, map[string]bool{"GetItem": true, "UpdateItem": true}, byFn[routes.FnOnboarding])
 }

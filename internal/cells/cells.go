@@ -245,6 +245,46 @@ func (d Directory) SetPool(ctx context.Context, tenantID, cell, poolID, clientID
 	return errs.Conflict("tenant_not_in_cell", "the tenant is not in cell "+cell)
 }
 
+// SetHome names a tenant's tier, user pool and app client in its entry
+// while the entry places it in cell: onboarding's activation (the tier
+// unchanged, a Platinum tenant's own pool) and a tier migration's switch
+// (the new tier's home: its own pool into Platinum, the shared pool back).
+// A changed tier moves the tenant between the cell's counts of the two
+// tiers in the same transaction, so placement counts it as what it is
+// now. errs not_found without an entry, conflict when the entry places the
+// tenant in another cell; running it again changes only updated_at.
+func (d Directory) SetHome(ctx context.Context, tenantID, cell string, tier tiers.Name, poolID, clientID string) error {
+	e, err := d.Get(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	if e.Cell != cell {
+		return errs.Conflict("tenant_not_in_cell", "the tenant is not in cell "+cell)
+	}
+	if e.Tier == tier || tier == "" {
+		return d.SetPool(ctx, tenantID, cell, poolID, clientID)
+	}
+	now, err := attributevalue.Marshal(d.now())
+	if err != nil {
+		return err
+	}
+	_, err = d.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: aws.String(d.Table), Key: entryKey(tenantID),
+			ConditionExpression: aws.String("cell = :cell AND tier = :from"),
+			UpdateExpression:    aws.String("SET tier = :tier, user_pool_id = :pool, client_id = :client, updated_at = :now"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":cell": &types.AttributeValueMemberS{Value: cell}, ":from": &types.AttributeValueMemberS{Value: string(e.Tier)},
+				":tier": &types.AttributeValueMemberS{Value: string(tier)}, ":pool": &types.AttributeValueMemberS{Value: poolID},
+				":client": &types.AttributeValueMemberS{Value: clientID}, ":now": now,
+			},
+		}},
+		countUpdate(d.Table, cell, e.Tier, -1),
+		countUpdate(d.Table, cell, tier, 1),
+	}})
+	return dynamo.Translate(err, "set directory home", errs.Conflict("directory_entry_changed", "the tenant's entry changed meanwhile: retry"))
+}
+
 // Placer places new tenants in the cell with headroom.
 type Placer struct {
 	Directory Directory

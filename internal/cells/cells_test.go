@@ -165,3 +165,43 @@ func TestAPlatinumTenantsOwnPoolReachesItsEntry(t *testing.T) {
 		t.Fatalf("SetPool created an entry: %v", err)
 	}
 }
+
+// A tier migration's switch names the tenant's new tier and pool in its
+// entry and moves it between its cell's tier counts, so placement counts
+// it as what it is now; again, it changes nothing more; from a cell it is
+// not in, or without an entry, nothing changes.
+func TestATierMigrationSetsTheEntrysTierPoolAndCounts(t *testing.T) {
+	ctx := context.Background()
+	dir := directory(t)
+	if err := dir.Register(ctx, cells.For("globex", tiers.Basic, two)); err != nil {
+		t.Fatal(err)
+	}
+	check := func(tier tiers.Name, pool, client string, basic, platinum float64) {
+		t.Helper()
+		got, err := dir.Get(ctx, "globex")
+		if err != nil || got.Tier != tier || got.UserPoolID != pool || got.ClientID != client || got.Cell != "cell-2" {
+			t.Fatalf("entry %+v, %v: want %s in %s (%s)", got, err, tier, pool, client)
+		}
+		counts, err := dir.Counts(ctx)
+		if err != nil || counts["cell-2"][tiers.Basic] != basic || counts["cell-2"][tiers.Platinum] != platinum {
+			t.Fatalf("counts %v, %v: want basic %v, platinum %v", counts, err, basic, platinum)
+		}
+	}
+	for range 2 { // the second time as a retried step
+		if err := dir.SetHome(ctx, "globex", "cell-2", tiers.Platinum, "eu-west-1_Globex", "globex-web"); err != nil {
+			t.Fatal(err)
+		}
+		check(tiers.Platinum, "eu-west-1_Globex", "globex-web", 0, 1)
+	}
+	if err := dir.SetHome(ctx, "globex", "cell-2", tiers.Basic, two.UserPoolID, two.ClientID); err != nil {
+		t.Fatal(err)
+	}
+	check(tiers.Basic, two.UserPoolID, two.ClientID, 1, 0)
+	if err := dir.SetHome(ctx, "globex", "cell-1", tiers.Platinum, "x", "y"); !errs.Is(err, errs.KindConflict) {
+		t.Fatalf("from a cell it is not in: %v, want a conflict", err)
+	}
+	if err := dir.SetHome(ctx, "umbrella", "cell-2", tiers.Platinum, "x", "y"); !errs.Is(err, errs.KindNotFound) {
+		t.Fatalf("a tenant not in the directory: %v, want not found", err)
+	}
+	check(tiers.Basic, two.UserPoolID, two.ClientID, 1, 0)
+}

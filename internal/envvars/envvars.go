@@ -163,6 +163,23 @@ const TenantAccountRoles = "ITR_TENANT_ACCOUNT_ROLES"
 // the tenant access role's session (a second hop).
 const TenantDataRoles = "ITR_TENANT_DATA_ROLES"
 
+// TenantAccountsHopRoleARN is the tenant access role, set (with
+// TenantDataRoles) on the platform's functions that read tenants' tables
+// with their own role rather than as the tenant (ReadsTenantTables) when
+// the cell has tenants in accounts of their own: they take the two hops
+// for those tenants only (tenantcreds.Provider.OwnAccountsOnly); their
+// own grants cover the tables of the platform's account.
+const TenantAccountsHopRoleARN = "ITR_TENANT_ACCOUNTS_HOP_ROLE_ARN"
+
+// ReadsTenantTables are the platform's functions (by their folder under
+// functions/) that read tenants' tables with their own role, not as a
+// request of the tenant: the webhook delivery (deliveries, endpoints, the
+// admins to mail) and the activity function's notification mail job
+// (pending mail, preferences, users). The platform stack gives them
+// TenantAccountsHopRoleARN and TenantDataRoles when the cell has tenants
+// in accounts of their own, and the tenant access role trusts them.
+var ReadsTenantTables = []string{"stream-activity", "webhook-delivery"}
+
 // PlatformRoleARN is set on the functions a Platinum tenant's stack deploys
 // in an account of its own: the role of the platform's account that
 // function assumes to reach the platform's side. Each function has its own
@@ -240,7 +257,7 @@ var ReadsDirectory = map[routes.Function][]string{
 
 // Optional are the variables the platform stack sets only when configured:
 // no contract requires them.
-var Optional = append([]string{TenantAccountRoles, TenantDataRoles, PlatformRoleARN, TenantPoolRoles, DirectoryTable, CellID, CellAPIURL, MoveCells}, CloudFrontDownloads...)
+var Optional = append([]string{TenantAccountRoles, TenantDataRoles, TenantAccountsHopRoleARN, PlatformRoleARN, TenantPoolRoles, DirectoryTable, CellID, CellAPIURL, MoveCells}, CloudFrontDownloads...)
 
 // CheckDirectory fails when fn's environment names the directory by half
 // (some of ReadsDirectory[fn] set, others not): a function that reads the

@@ -71,11 +71,12 @@ type CellDirectory interface {
 }
 
 // PoolDirectory is the global directory as onboarding writes a tenant's
-// own pool into its entry (internal/cells.Directory.SetPool).
+// home into its entry (internal/cells.Directory.SetHome).
 type PoolDirectory interface {
-	// SetPool names the tenant's pool and app client while its entry is
-	// in cell (errs not_found without an entry, conflict in another cell).
-	SetPool(ctx context.Context, tenantID, cell, poolID, clientID string) error
+	// SetHome names the tenant's tier, pool and app client while its entry
+	// is in cell, moving it between the cell's tier counts when the tier
+	// changed (errs not_found without an entry, conflict in another cell).
+	SetHome(ctx context.Context, tenantID, cell string, tier tiers.Name, poolID, clientID string) error
 }
 
 // Cells are the other cells a tenant may move to. Safe for concurrent

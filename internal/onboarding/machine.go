@@ -38,6 +38,10 @@ type Machine struct {
 	// SharedPoolID is the shared user pool of pooled tiers: verification
 	// checks that the admin email is not a user of another tenant there.
 	SharedPoolID string
+	// SharedClientID is the shared pool's app client: a directory entry
+	// naming the shared pool names it (a pooled tenant's record holds no
+	// client of its own).
+	SharedClientID string
 	// ForgetIssuer removes a destroyed pool's issuer mapping (tenantdb.DeleteIssuer).
 	ForgetIssuer func(ctx context.Context, issuer string) error
 	Now          func() time.Time

@@ -920,7 +920,8 @@ func (m *Machine) switchHome(ctx context.Context, t tenant.Tenant, st *State) (t
 		return m.switchCell(ctx, t, st, mg, dest)
 	}
 	if t.Table == mg.To.Table && t.Tier == st.Tier {
-		return t, nil // switched before a crash
+		// Switched before a crash, or before the directory write failed.
+		return t, m.nameDirectoryPool(ctx, t, cmp.Or(t.UserPoolID, mg.TargetPool))
 	}
 	if t.APIKeyID != "" {
 		if err := m.Keys.Move(ctx, t.APIKeyID, t.Tier, st.Tier); err != nil {
@@ -937,7 +938,14 @@ func (m *Machine) switchHome(ctx context.Context, t tenant.Tenant, st *State) (t
 	mg.SwitchAt, mg.FreezeMS, mg.RetireAfter = now, now.Sub(mg.FrozenAt).Milliseconds(), now.Add(m.grace())
 	m.audit(ctx, t.ID, "migration.switched", map[string]string{"from": mg.From.Table, "to": mg.To.Table,
 		"tier": string(st.Tier), "freeze_ms": fmt.Sprint(mg.FreezeMS)})
-	return t, nil
+	// The directory entry names the new home's pool: the tenant's own
+	// (into Platinum) or the shared one again (a downgrade), so the
+	// workspace lookup sends its users to the pool that now serves them.
+	// After the registry's switch: an entry naming a pool whose trigger
+	// does not know the tenant yet would refuse their sign-ins. A failure
+	// fails the step; its retry finds the registry switched and writes
+	// the entry again (above).
+	return t, m.nameDirectoryPool(ctx, t, cmp.Or(t.UserPoolID, mg.TargetPool))
 }
 
 // homeSince is when the new home becomes the tenant's: the next whole

@@ -3,7 +3,9 @@ package onboarding
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/tenant"
@@ -25,8 +27,8 @@ type pools struct {
 	err   error
 }
 
-func (p *pools) SetPool(_ context.Context, tenantID, cell, poolID, clientID string) error {
-	p.calls = append(p.calls, tenantID+" "+cell+" "+poolID+" "+clientID)
+func (p *pools) SetHome(_ context.Context, tenantID, cell string, tier tiers.Name, poolID, clientID string) error {
+	p.calls = append(p.calls, tenantID+" "+cell+" "+string(tier)+" "+poolID+" "+clientID)
 	return p.err
 }
 
@@ -45,11 +47,11 @@ func TestActivationNamesAPlatinumTenantsOwnPoolInItsEntry(t *testing.T) {
 		calls  []string
 		active bool
 	}{
-		{"platinum", platinum, nil, []string{"initech cell-2 us-east-1_Initech initech-web"}, true},
+		{"platinum", platinum, nil, []string{"initech cell-2 platinum us-east-1_Initech initech-web"}, true},
 		{"pooled", pooled, nil, nil, true},
-		{"no entry", platinum, errs.NotFound("workspace"), []string{"initech cell-2 us-east-1_Initech initech-web"}, true},
-		{"entry in another cell", platinum, errs.Conflict("tenant_not_in_cell", "x"), []string{"initech cell-2 us-east-1_Initech initech-web"}, true},
-		{"directory unavailable", platinum, errors.New("throttled"), []string{"initech cell-2 us-east-1_Initech initech-web"}, false},
+		{"no entry", platinum, errs.NotFound("workspace"), []string{"initech cell-2 platinum us-east-1_Initech initech-web"}, true},
+		{"entry in another cell", platinum, errs.Conflict("tenant_not_in_cell", "x"), []string{"initech cell-2 platinum us-east-1_Initech initech-web"}, true},
+		{"directory unavailable", platinum, errors.New("throttled"), []string{"initech cell-2 platinum us-east-1_Initech initech-web"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			reg, dir := &putOnly{}, &pools{err: tc.err}
@@ -72,6 +74,82 @@ func TestActivationNamesAPlatinumTenantsOwnPoolInItsEntry(t *testing.T) {
 	t.Run("without a directory nothing is asked", func(t *testing.T) {
 		m := &Machine{Tenants: &putOnly{}, SharedPoolID: "us-east-1_Shared"}
 		if _, err := m.activate(ctx, platinum, &State{}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// A tier migration's switch names the new home's pool in the tenant's
+// directory entry, after the registry names it: into Platinum the tenant
+// stack's own pool, back to a pooled tier the shared pool again. A failed
+// directory write fails the step with the registry switched; the retry
+// writes the entry without switching again. A missing entry, or one in
+// another cell, does not stop the switch.
+func TestATierMigrationsSwitchNamesTheNewPoolInTheDirectoryEntry(t *testing.T) {
+	ctx := context.Background()
+	past := time.Now().Add(-time.Minute)
+	pooled := tenant.Tenant{ID: "globex", Tier: tiers.Basic, Table: "app", UserPoolID: "us-east-1_Shared", ClientIDs: []string{"shared-web"}}
+	platinum := tenant.Tenant{ID: "globex", Tier: tiers.Platinum, Table: "app-globex", UserPoolID: "us-east-1_Globex",
+		Issuer: "https://cognito/us-east-1_Globex", ClientIDs: []string{"globex-web"}}
+	up := func() *State {
+		return &State{TenantID: "globex", Tier: tiers.Platinum, Migration: &MigrationRecord{FromTier: tiers.Basic, From: Home{Table: "app"},
+			To: Home{Table: "app-globex", Silo: true}, TargetPool: platinum.UserPoolID, TargetIssuer: platinum.Issuer,
+			TargetClients: platinum.ClientIDs, FromPool: pooled.UserPoolID, FrozenAt: past, LastWrite: past}}
+	}
+	down := func() *State {
+		return &State{TenantID: "globex", Tier: tiers.Basic, Migration: &MigrationRecord{FromTier: tiers.Platinum, From: Home{Table: "app-globex", Silo: true},
+			// The pooled provisioner names no client: the shared pool's is the machine's.
+			To: Home{Table: "app"}, TargetPool: pooled.UserPoolID, FromPool: platinum.UserPoolID,
+			FrozenAt: past, LastWrite: past}}
+	}
+	for _, tc := range []struct {
+		name  string
+		from  tenant.Tenant
+		st    func() *State
+		err   error
+		calls []string
+		ok    bool
+	}{
+		{"into Platinum", pooled, up, nil, []string{"globex cell-1 platinum us-east-1_Globex globex-web"}, true},
+		{"back to a pooled tier", platinum, down, nil, []string{"globex cell-1 basic us-east-1_Shared shared-web"}, true},
+		{"no entry", pooled, up, errs.NotFound("workspace"), []string{"globex cell-1 platinum us-east-1_Globex globex-web"}, true},
+		{"entry in another cell", pooled, up, errs.Conflict("tenant_not_in_cell", "x"), []string{"globex cell-1 platinum us-east-1_Globex globex-web"}, true},
+		{"directory unavailable", pooled, up, errors.New("throttled"), []string{"globex cell-1 platinum us-east-1_Globex globex-web"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reg, dir := &putOnly{}, &pools{err: tc.err}
+			m := &Machine{Tenants: reg, PoolDirectory: dir, Cell: "cell-1", SharedPoolID: "us-east-1_Shared", SharedClientID: "shared-web"}
+			st := tc.st()
+			got, err := m.switchHome(ctx, tc.from, st)
+			if (err == nil) != tc.ok {
+				t.Fatalf("switch: %v, want ok %v", err, tc.ok)
+			}
+			if len(reg.puts) != 1 || reg.puts[0].Table != st.Migration.To.Table || reg.puts[0].Tier != st.Tier {
+				t.Fatalf("registry writes %+v: want one, naming the new home", reg.puts)
+			}
+			if fmt.Sprint(dir.calls) != fmt.Sprint(tc.calls) {
+				t.Errorf("directory calls %q, want %q", dir.calls, tc.calls)
+			}
+			if tc.ok {
+				return
+			}
+			// The retry: the registry already names the new home.
+			dir.err = nil
+			if _, err := m.switchHome(ctx, reg.puts[0], st); err != nil {
+				t.Fatalf("retry: %v", err)
+			}
+			if len(reg.puts) != 1 {
+				t.Errorf("the retry switched the registry again: %d writes", len(reg.puts))
+			}
+			if want := append(tc.calls, tc.calls...); fmt.Sprint(dir.calls) != fmt.Sprint(want) {
+				t.Errorf("retry's directory calls %q, want %q", dir.calls, want)
+			}
+			_ = got
+		})
+	}
+	t.Run("without a directory nothing is asked", func(t *testing.T) {
+		m := &Machine{Tenants: &putOnly{}, SharedPoolID: "us-east-1_Shared"}
+		if _, err := m.switchHome(ctx, pooled, up()); err != nil {
 			t.Fatal(err)
 		}
 	})

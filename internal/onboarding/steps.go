@@ -1,6 +1,7 @@
 package onboarding
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -154,18 +155,38 @@ func (m *Machine) createAPIKey(ctx context.Context, t tenant.Tenant, _ *State) (
 // cell, or registered before the directory) or places in another cell
 // is left as it is.
 func (m *Machine) activate(ctx context.Context, t tenant.Tenant, _ *State) (tenant.Tenant, error) {
-	if m.PoolDirectory != nil && t.UserPoolID != "" && t.UserPoolID != m.SharedPoolID {
-		client := ""
-		if len(t.ClientIDs) > 0 {
-			client = t.ClientIDs[0]
-		}
-		err := m.PoolDirectory.SetPool(ctx, t.ID, m.Cell, t.UserPoolID, client)
-		if err != nil && !errs.Is(err, errs.KindNotFound) && !errs.Is(err, errs.KindConflict) {
+	if t.UserPoolID != "" && t.UserPoolID != m.SharedPoolID {
+		if err := m.nameDirectoryPool(ctx, t, t.UserPoolID); err != nil {
 			return t, err
 		}
 	}
 	t.Status, t.StatusReason = tenant.StatusActive, ""
 	return m.save(ctx, t)
+}
+
+// nameDirectoryPool names t's tier and pool, with t's first app client, in
+// t's directory entry (moving it between its cell's tier counts after a
+// tier migration), when the platform has a directory (PoolDirectory): the
+// workspace lookup then signs t's users in there. An entry that is missing
+// (one cell, or a tenant registered before the directory) or places t in
+// another cell is left as it is; any other failure fails the step, which a
+// retry runs again (SetPool is idempotent).
+func (m *Machine) nameDirectoryPool(ctx context.Context, t tenant.Tenant, pool string) error {
+	if m.PoolDirectory == nil || pool == "" {
+		return nil
+	}
+	client := ""
+	if len(t.ClientIDs) > 0 {
+		client = t.ClientIDs[0]
+	}
+	if pool == m.SharedPoolID {
+		client = cmp.Or(m.SharedClientID, client) // the shared pool's client, as registration names it
+	}
+	err := m.PoolDirectory.SetHome(ctx, t.ID, m.Cell, t.Tier, pool, client)
+	if err != nil && !errs.Is(err, errs.KindNotFound) && !errs.Is(err, errs.KindConflict) {
+		return err
+	}
+	return nil
 }
 
 // suspendForOffboarding stops the tenant's requests while it is taken apart.

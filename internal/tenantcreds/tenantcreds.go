@@ -53,6 +53,14 @@ type Provider struct {
 	// their own (tenant id -> role ARN there; envvars.TenantDataRoles).
 	// Their sessions are assumed from the tenant's first-hop session.
 	AccountRoles map[string]string
+	// OwnAccountsOnly signs the calls of tenants that are not in
+	// AccountRoles with Base: the functions that read tenants' tables with
+	// their own role, not as the tenant (the webhook delivery, the
+	// notification mail job), whose grants cover the tables of the
+	// platform's account only. A tenant in an account of its own is reached
+	// as the API functions reach it: the tenant access role's session for
+	// the tenant, then its account's data role (envvars.TenantAccountsHopRoleARN).
+	OwnAccountsOnly bool
 
 	mu     sync.Mutex
 	caches map[string]*aws.CredentialsCache
@@ -70,6 +78,9 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		return aws.Credentials{}, ErrNoTenant
 	}
 	if p.RoleARN == "" {
+		return p.Base.Retrieve(ctx)
+	}
+	if _, own := p.AccountRoles[tenant]; p.OwnAccountsOnly && !own {
 		return p.Base.Retrieve(ctx)
 	}
 	return p.cache(tenant).Retrieve(ctx)

@@ -5,20 +5,18 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"regexp"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenantcreds"
+	"github.com/issuetracker/issuetracker/internal/testing/hoptest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -42,52 +40,12 @@ func (f *fakeDynamo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprint(w, `{}`)
 }
 
-// fakeSTS answers AssumeRole with credentials named after the role and
-// the session tag ("AK-acme" for the tenant access role, "AK-data-acme"
-// for a role whose name starts with "data"), valid for the duration asked
-// (the SDK's default, 15 minutes, when none is), and records each call
-// with the access key it was signed with.
-type fakeSTS struct {
-	mu      sync.Mutex
-	calls   []url.Values
-	signers []string
-}
-
-func (f *fakeSTS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	_ = r.ParseForm()
-	m := credRE.FindStringSubmatch(r.Header.Get("Authorization"))
-	f.mu.Lock()
-	f.calls = append(f.calls, r.PostForm)
-	if len(m) == 2 {
-		f.signers = append(f.signers, m[1])
-	}
-	f.mu.Unlock()
-	tenant := r.PostForm.Get("Tags.member.1.Value")
-	key := "AK-" + tenant
-	if strings.Contains(r.PostForm.Get("RoleArn"), ":role/data") {
-		key = "AK-data-" + tenant
-	}
-	d := 900 * time.Second
-	if s, err := strconv.Atoi(r.PostForm.Get("DurationSeconds")); err == nil {
-		d = time.Duration(s) * time.Second
-	}
-	w.Header().Set("Content-Type", "text/xml")
-	fmt.Fprintf(w, `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>
-<Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>secret</SecretAccessKey><SessionToken>token</SessionToken>
-<Expiration>%s</Expiration></Credentials>
-<AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/TenantAccess/tenant-%s</Arn><AssumedRoleId>AROA:x</AssumedRoleId></AssumedRoleUser>
-</AssumeRoleResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></AssumeRoleResponse>`,
-		key, time.Now().Add(d).UTC().Format(time.RFC3339), tenant)
-}
-
-func clients(t *testing.T) (*dynamodb.Client, *fakeDynamo, *sts.Client, *fakeSTS) {
-	fd, fs := &fakeDynamo{}, &fakeSTS{}
-	ds, ss := httptest.NewServer(fd), httptest.NewServer(fs)
+func clients(t *testing.T) (*dynamodb.Client, *fakeDynamo, *sts.Client, *hoptest.Recorder) {
+	fd := &fakeDynamo{}
+	ds := httptest.NewServer(fd)
 	t.Cleanup(ds.Close)
-	t.Cleanup(ss.Close)
-	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AK-FUNCTION", "s", "")}
-	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(ds.URL) })
-	st := sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint = aws.String(ss.URL) })
+	db := dynamodb.NewFromConfig(hoptest.FunctionConfig(), func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(ds.URL) })
+	st, fs := hoptest.STS(t)
 	return db, fd, st, fs
 }
 
@@ -105,19 +63,19 @@ func TestCallsAreSignedWithTheCallersTenantCredentials(t *testing.T) {
 	require.NoError(t, get(acme, scoped))
 	require.NoError(t, get(globex, scoped))
 	require.NoError(t, get(acme, scoped))
-	assert.Equal(t, []string{"AK-acme", "AK-globex", "AK-acme"}, fd.keys, "each call carries its own tenant's session")
+	assert.Equal(t, []string{hoptest.FirstHopKey("acme"), hoptest.FirstHopKey("globex"), hoptest.FirstHopKey("acme")}, fd.keys, "each call carries its own tenant's session")
 
-	require.Len(t, fs.calls, 2, "one AssumeRole per tenant, then cached")
-	c := fs.calls[0]
-	assert.Equal(t, "AssumeRole", c.Get("Action"))
-	assert.Equal(t, "arn:aws:iam::123456789012:role/TenantAccess", c.Get("RoleArn"))
-	assert.Equal(t, "tenant-acme", c.Get("RoleSessionName"))
-	assert.Equal(t, "TenantId", c.Get("Tags.member.1.Key"))
-	assert.Equal(t, "acme", c.Get("Tags.member.1.Value"))
-	assert.Equal(t, "3600", c.Get("DurationSeconds"), "an hour: the SDK's 15 minutes would be refreshed on every call")
+	require.Len(t, fs.Calls(), 2, "one AssumeRole per tenant, then cached")
+	c := fs.Calls()[0]
+	assert.Equal(t, "AssumeRole", c.Action)
+	assert.Equal(t, "arn:aws:iam::123456789012:role/TenantAccess", c.Role)
+	assert.Equal(t, "tenant-acme", c.Session)
+	assert.Equal(t, "TenantId", c.TagKey)
+	assert.Equal(t, "acme", c.Tag)
+	assert.Equal(t, "3600", c.Duration, "an hour: the SDK's 15 minutes would be refreshed on every call")
 
 	require.NoError(t, get(context.Background(), db), "the unscoped client keeps the function's credentials")
-	assert.Equal(t, "AK-FUNCTION", fd.keys[len(fd.keys)-1])
+	assert.Equal(t, hoptest.FunctionKey, fd.keys[len(fd.keys)-1])
 }
 
 func TestACallWithoutATenantIsRefusedBeforeItIsSent(t *testing.T) {
@@ -135,7 +93,7 @@ func TestACallWithoutATenantIsRefusedBeforeItIsSent(t *testing.T) {
 	}
 	t.Run("the local cloud signs with its own credentials once a tenant is set", func(t *testing.T) {
 		require.NoError(t, get(tenancy.WithTenant(context.Background(), "acme"), tenantcreds.RequireTenant(db)))
-		assert.Equal(t, "AK-FUNCTION", fd.keys[len(fd.keys)-1])
+		assert.Equal(t, hoptest.FunctionKey, fd.keys[len(fd.keys)-1])
 	})
 }
 
@@ -155,25 +113,26 @@ func TestATenantInItsOwnAccountIsReachedThroughASecondHop(t *testing.T) {
 	require.NoError(t, get(initech, scoped))
 	require.NoError(t, get(acme, scoped))
 	require.NoError(t, get(initech, scoped))
-	assert.Equal(t, []string{"AK-data-initech", "AK-acme", "AK-data-initech"}, fd.keys,
+	assert.Equal(t, []string{hoptest.DataKey("initech"), hoptest.FirstHopKey("acme"), hoptest.DataKey("initech")}, fd.keys,
 		"initech's calls carry its account's session, acme's the platform's")
 
-	require.Len(t, fs.calls, 3, "two hops for initech, one for acme, then cached")
-	first, second := fs.calls[0], fs.calls[1]
-	assert.Equal(t, access, first.Get("RoleArn"))
-	assert.Equal(t, "AK-FUNCTION", fs.signers[0], "the first hop is signed by the function")
-	assert.Equal(t, data, second.Get("RoleArn"))
-	assert.Equal(t, "AK-initech", fs.signers[1], "the second hop is signed with initech's first-hop session")
-	for i, c := range []url.Values{first, second} {
-		assert.Equal(t, "TenantId", c.Get("Tags.member.1.Key"), "hop %d", i+1)
-		assert.Equal(t, "initech", c.Get("Tags.member.1.Value"), "hop %d", i+1)
-		assert.Equal(t, "tenant-initech", c.Get("RoleSessionName"), "hop %d", i+1)
-		d, err := strconv.Atoi(c.Get("DurationSeconds"))
+	calls := fs.Calls()
+	require.Len(t, calls, 3, "two hops for initech, one for acme, then cached")
+	first, second := calls[0], calls[1]
+	assert.Equal(t, access, first.Role)
+	assert.Equal(t, hoptest.FunctionKey, first.Key, "the first hop is signed by the function")
+	assert.Equal(t, data, second.Role)
+	assert.Equal(t, hoptest.FirstHopKey("initech"), second.Key, "the second hop is signed with initech's first-hop session")
+	for i, c := range []hoptest.Call{first, second} {
+		assert.Equal(t, "TenantId", c.TagKey, "hop %d", i+1)
+		assert.Equal(t, "initech", c.Tag, "hop %d", i+1)
+		assert.Equal(t, "tenant-initech", c.Session, "hop %d", i+1)
+		d, err := strconv.Atoi(c.Duration)
 		require.NoError(t, err, "hop %d names its duration", i+1)
 		assert.LessOrEqual(t, d, 3600, "hop %d: role chaining allows an hour at most", i+1)
 		assert.Greater(t, d, int(tenantcreds.PresignHeadroom/time.Second), "hop %d outlives the presign headroom", i+1)
 	}
-	assert.Equal(t, access, fs.calls[2].Get("RoleArn"), "acme: one hop")
+	assert.Equal(t, access, calls[2].Role, "acme: one hop")
 }
 
 func TestParseAccountRoles(t *testing.T) {
@@ -184,4 +143,23 @@ func TestParseAccountRoles(t *testing.T) {
 		_, err := tenantcreds.ParseAccountRoles(bad)
 		assert.Error(t, err, bad)
 	}
+}
+
+// A function that reads tenants' tables with its own role (OwnAccountsOnly)
+// keeps its own credentials for the tenants of the platform's account and
+// takes the two hops for a tenant in its own account only.
+func TestOwnAccountsOnlyTakesTheHopsForThoseTenantsOnly(t *testing.T) {
+	db, fd, st, fs := clients(t)
+	const access = "arn:aws:iam::123456789012:role/TenantAccess"
+	const data = "arn:aws:iam::210987654321:role/data-initech"
+	scoped := tenantcreds.Scoped(db, &tenantcreds.Provider{STS: st, RoleARN: access, TagKey: "TenantId",
+		AccountRoles: map[string]string{"initech": data}, OwnAccountsOnly: true})
+	require.NoError(t, get(tenancy.WithTenant(context.Background(), "acme"), scoped))
+	require.NoError(t, get(tenancy.WithTenant(context.Background(), "initech"), scoped))
+	assert.Equal(t, []string{hoptest.FunctionKey, hoptest.DataKey("initech")}, fd.keys)
+	calls := fs.Calls()
+	require.Len(t, calls, 2, "no session for acme")
+	assert.Equal(t, access, calls[0].Role)
+	assert.Equal(t, data, calls[1].Role)
+	assert.ErrorIs(t, get(context.Background(), scoped), tenantcreds.ErrNoTenant, "still refused without a tenant")
 }

@@ -129,6 +129,77 @@ func TestATenantInItsOwnAccountIsReachedWithExactGrants(t *testing.T) {
 		}
 	})
 
+	t.Run("the functions that read tenants' tables with their own role take the same two hops, for that tenant only", func(t *testing.T) {
+		fns := resources(t, two, "AWS::Lambda::Function")
+		roles := map[string]string{
+			stacks.WebhookDeliveryFunction: logicalID(synth.cell2.Webhooks.Delivery.Role.Node().DefaultChild()),
+			stacks.StreamActivityFunction:  logicalID(synth.cell2.StreamActivity.Function.Role.Node().DefaultChild()),
+		}
+		ids := map[string]string{
+			stacks.WebhookDeliveryFunction: logicalID(synth.cell2.Webhooks.Delivery.Function.Node().DefaultChild()),
+			stacks.StreamActivityFunction:  logicalID(synth.cell2.StreamActivity.Function.Function.Node().DefaultChild()),
+		}
+		if len(envvars.ReadsTenantTables) != len(roles) {
+			t.Fatalf("envvars.ReadsTenantTables %v: the test checks %d functions", envvars.ReadsTenantTables, len(roles))
+		}
+		var trusted []any
+		for _, name := range envvars.ReadsTenantTables {
+			env, _ := props(fns[ids[name]])["Environment"].(map[string]any)["Variables"].(map[string]any)
+			for k, want := range map[string]string{envvars.TenantAccountsHopRoleARN: accessARN, envvars.TenantDataRoles: crossTenant + "=" + dataARN,
+				envvars.TenantSessionTag: "TenantId"} {
+				if env[k] != want {
+					t.Errorf("%s: %s = %v, want %s", name, k, env[k], want)
+				}
+			}
+			if _, ok := env[envvars.TenantAccessRoleARN]; ok {
+				t.Errorf("%s is told the tenant access role as a function acting as every tenant", name)
+			}
+			var hops []map[string]any
+			for _, st := range statementsIn(t, two, roles[name]) {
+				if strings.Contains(jsonOf(st["Action"]), "sts:") {
+					hops = append(hops, st)
+				}
+			}
+			want := []map[string]any{stmt("FirstHopToTenantAccounts", []string{"sts:AssumeRole", "sts:TagSession"}, []any{accessARN}, nil)}
+			if jsonOf(hops) != jsonOf(want) {
+				t.Errorf("%s: sts grants %s, want %s", name, jsonOf(hops), jsonOf(want))
+			}
+			if name == stacks.WebhookDeliveryFunction {
+				// In the nested stack: named, and trusted by its name.
+				r := resources(t, two, "AWS::IAM::Role")[roles[name]]
+				if props(r)["RoleName"] != "issuetracker-cell-2-webhook-delivery" {
+					t.Errorf("webhook delivery role name %v", props(r)["RoleName"])
+				}
+				trusted = append(trusted, "arn:aws:iam::"+platform+":role/issuetracker-cell-2-webhook-delivery")
+				continue
+			}
+			trusted = append(trusted, getAtt(roles[name], "Arn"))
+		}
+		role := resources(t, two, "AWS::IAM::Role")[logicalID(synth.cell2.TenantAccess.Role.Node().DefaultChild())]
+		var readers any
+		for _, st := range asList(props(role)["AssumeRolePolicyDocument"].(map[string]any)["Statement"]) {
+			if st.(map[string]any)["Sid"] == "TenantAccountTableReaders" {
+				readers = st
+			}
+		}
+		want := stmt("TenantAccountTableReaders", []string{"sts:AssumeRole", "sts:TagSession"}, nil, map[string]any{
+			"ArnEquals":                 map[string]any{"aws:PrincipalArn": trusted},
+			"StringLike":                map[string]any{"aws:RequestTag/TenantId": "?*"},
+			"ForAllValues:StringEquals": map[string]any{"aws:TagKeys": []any{"TenantId"}},
+		})
+		delete(want, "Resource")
+		want["Principal"] = map[string]any{"AWS": "arn:aws:iam::" + platform + ":root"}
+		if jsonOf(readers) != jsonOf(want) {
+			t.Errorf("the tenant access role's trust of them\n got %s\nwant %s", jsonOf(readers), jsonOf(want))
+		}
+		// Cell-1 has no tenant in another account: nothing of this.
+		for _, v := range []string{envvars.TenantAccountsHopRoleARN, "TenantAccountTableReaders", "FirstHopToTenantAccounts"} {
+			if strings.Contains(jsonOf(synth.raw[stacks.PlatformStackName]), v) {
+				t.Errorf("cell-1 has %s", v)
+			}
+		}
+	})
+
 	t.Run("each consumer of the tenant's stack reaches the platform through its own role there, for that tenant only", func(t *testing.T) {
 		control := "arn:aws:dynamodb:us-east-1:" + platform + ":table/issuetracker-cell-2-control"
 		queue := "arn:aws:sqs:us-east-1:" + platform + ":issuetracker-cell-2-webhooks"

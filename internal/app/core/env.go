@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log"
 	"os"
 	"strings"
@@ -58,14 +59,9 @@ func BaseFromEnv(ctx context.Context) (Deps, Env, error) {
 		return Deps{}, Env{}, err
 	}
 	base := awsx.DynamoDB(cfg, e)
-	creds := &tenantcreds.Provider{}
-	if role := os.Getenv(envvars.TenantAccessRoleARN); role != "" && !e.Local() {
-		// Tenants in AWS accounts of their own: a second hop to their data role.
-		accounts, err := tenantcreds.ParseAccountRoles(os.Getenv(envvars.TenantDataRoles))
-		if err != nil {
-			return Deps{}, Env{}, err
-		}
-		creds = &tenantcreds.Provider{STS: sts.NewFromConfig(cfg), RoleARN: role, TagKey: EnvOr(envvars.TenantSessionTag, "TenantId"), AccountRoles: accounts}
+	creds, err := TenantCreds(os.LookupEnv, e.Local(), sts.NewFromConfig(cfg))
+	if err != nil {
+		return Deps{}, Env{}, err
 	}
 	names := schema.Names{Prefix: EnvOr(envvars.TablePrefix, schema.DefaultPrefix)}
 	keys, err := CursorKeysFromEnv(cfg)
@@ -89,6 +85,42 @@ func BaseFromEnv(ctx context.Context) (Deps, Env, error) {
 		Cursors:        list.Codec{Keys: keys},
 		CORSOrigins:    envvars.List(envvars.CORSOrigins),
 	}, Env{AWS: cfg, Endpoints: e, Creds: creds}, nil
+}
+
+// TenantCreds is the provider of the tenant-scoped clients (Deps.DB) that
+// lookup's environment asks for:
+//   - a function that acts as the tenant (envvars.TenantAccessRoleARN)
+//     assumes the tenant access role for every tenant, tagged with it, and
+//     a tenant in an account of its own (envvars.TenantDataRoles) is
+//     reached by a second hop to its account's data role;
+//   - a function that reads tenants' tables with its own role
+//     (envvars.ReadsTenantTables, given envvars.TenantAccountsHopRoleARN
+//     when the cell has tenants in accounts of their own) takes the same
+//     two hops for those tenants only and keeps its own role for the
+//     others (tenantcreds.Provider.OwnAccountsOnly);
+//   - otherwise (and in the local cloud) every call keeps the function's
+//     own credentials, once the context names a tenant.
+func TenantCreds(lookup func(string) (string, bool), local bool, client *sts.Client) (*tenantcreds.Provider, error) {
+	get := func(n string) string { v, _ := lookup(n); return v }
+	role, hop := get(envvars.TenantAccessRoleARN), get(envvars.TenantAccountsHopRoleARN)
+	if local || (role == "" && hop == "") {
+		return &tenantcreds.Provider{}, nil
+	}
+	accounts, err := tenantcreds.ParseAccountRoles(get(envvars.TenantDataRoles))
+	if err != nil {
+		return nil, err
+	}
+	tag := get(envvars.TenantSessionTag)
+	if tag == "" {
+		tag = "TenantId"
+	}
+	if role != "" {
+		return &tenantcreds.Provider{STS: client, RoleARN: role, TagKey: tag, AccountRoles: accounts}, nil
+	}
+	if len(accounts) == 0 {
+		return nil, fmt.Errorf("%s is set without %s", envvars.TenantAccountsHopRoleARN, envvars.TenantDataRoles)
+	}
+	return &tenantcreds.Provider{STS: client, RoleARN: hop, TagKey: tag, AccountRoles: accounts, OwnAccountsOnly: true}, nil
 }
 
 // mailSetup builds the mail sender (package mailwire registers it).

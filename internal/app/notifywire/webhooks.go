@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/errs"
@@ -158,6 +157,14 @@ func ServeWebhookDelivery() {
 	}
 	// WebhookGuardFromEnv: ITR_WEBHOOK_ALLOW_LOOPBACK is a local variable
 	// (make dev's receivers on localhost); in AWS the guard is the default.
-	d := NewWebhookDeliverer(awsx.DynamoDB(e.AWS, e.Endpoints), q, WebhookGuardFromEnv(), deps.Mail, deps.WebBaseURL)
-	lambda.Start(sqsqueue.Handler(d))
+	lambda.Start(sqsqueue.Handler(WebhookDelivery(deps, q, WebhookGuardFromEnv())))
+}
+
+// WebhookDelivery is the webhook-delivery function's deliverer: its reads
+// and writes of the tenants' tables go through deps.DB, the tenant-scoped
+// client (core.TenantCreds), so a Platinum tenant in an AWS account of its
+// own is reached through the second hop (its table is named in that
+// account), the others with the function's own role.
+func WebhookDelivery(deps core.Deps, q webhook.Queue, g webhook.Guard) webhook.Deliverer {
+	return NewWebhookDeliverer(deps.DB, q, g, deps.Mail, deps.WebBaseURL)
 }

@@ -41,6 +41,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantapi"
 	"github.com/issuetracker/issuetracker/internal/tenantdata"
+	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/issuetracker/issuetracker/internal/usage"
 	"github.com/issuetracker/issuetracker/internal/usage/usagedb"
 )
@@ -96,7 +97,7 @@ func NewLifecycle(d core.Deps, o LifecycleOptions) *onboarding.Service {
 		Platinum: o.Platinum, Users: d.Cognito, Directory: peopledb.UserDB{DB: d.DB},
 		Keys: o.Keys, Data: WithFiles(tenantdata.Store{DB: d.DB, Platform: d.Control(), OwnAccounts: o.OwnAccountScans}, d.Attachments), Archive: o.Archive,
 		ForgetIssuer: reg.DeleteIssuer, Now: d.Now,
-		Mail: d.Mail, WebBaseURL: d.WebBaseURL, SharedPoolID: d.TenantPoolID, Lease: o.Lease,
+		Mail: d.Mail, WebBaseURL: d.WebBaseURL, SharedPoolID: d.TenantPoolID, SharedClientID: d.TenantClientID, Lease: o.Lease,
 		Move: tenantdata.Store{DB: d.DB, Platform: d.Control(), Memo: tenantdata.NewSyncMemo()}, Migration: o.Migration,
 	}
 	if d.CellDirectory != nil {
@@ -261,9 +262,9 @@ func (m DirectoryMoves) CellOf(ctx context.Context, tenantID string) (string, er
 	return e.Cell, err
 }
 
-// SetPool implements onboarding.PoolDirectory.
-func (m DirectoryMoves) SetPool(ctx context.Context, tenantID, cell, poolID, clientID string) error {
-	return m.D.SetPool(ctx, tenantID, cell, poolID, clientID)
+// SetHome implements onboarding.PoolDirectory.
+func (m DirectoryMoves) SetHome(ctx context.Context, tenantID, cell string, tier tiers.Name, poolID, clientID string) error {
+	return m.D.SetHome(ctx, tenantID, cell, tier, poolID, clientID)
 }
 
 // Switch implements onboarding.CellDirectory.

@@ -19,8 +19,10 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/cognito/usermigration"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/idtoken"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
@@ -29,6 +31,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
@@ -111,6 +114,27 @@ func TestUsersFollowTheirTenantBetweenPoolsWithTheirPasswords(t *testing.T) {
 		CacheTTL:     time.Nanosecond,
 	}, reg, dir)
 	owner := w.Users["owner@acme.test"]
+	// The global directory: each switch names the pool that now serves the
+	// tenant in its entry (cells.Directory.SetPool), which the workspace
+	// lookup sends its users to.
+	entries := cells.Directory{DB: w.Deps.Control(), Table: w.Deps.Names.Directory()}
+	require.NoError(t, dynamo.EnsureTable(ctx, entries.DB, schema.Directory, entries.Table))
+	t.Cleanup(func() { _ = dynamo.DeleteTable(context.Background(), entries.DB, entries.Table) })
+	here := cells.Cell{ID: "cell-1", Region: "us-east-1", APIURL: "https://api.test", UserPoolID: w.Pool, ClientID: w.Client}
+	require.NoError(t, entries.Register(ctx, cells.For("acme", tiers.Standard, here)))
+	svc.Machine.Cell, svc.Machine.PoolDirectory = here.ID, entries
+	entryPool := func(id string) [3]string {
+		t.Helper()
+		e, err := entries.Get(ctx, id)
+		require.NoError(t, err)
+		return [3]string{string(e.Tier), e.UserPoolID, e.ClientID}
+	}
+	counted := func(tier tiers.Name) float64 {
+		t.Helper()
+		c, err := entries.Counts(ctx)
+		require.NoError(t, err)
+		return c[here.ID][tier]
+	}
 
 	old, err := signIn(ctx, c, w.Client, "owner@acme.test", apitest.Password, nil)
 	require.NoError(t, err)
@@ -136,6 +160,8 @@ func TestUsersFollowTheirTenantBetweenPoolsWithTheirPasswords(t *testing.T) {
 	require.NotEmpty(t, acme.Issuer)
 	require.Equal(t, &tenant.FormerPool{ID: w.Pool}, acme.FormerPool)
 	own := acme.ClientIDs[0]
+	assert.Equal(t, [3]string{"platinum", acme.UserPoolID, own}, entryPool("acme"), "the entry names acme's tier and own pool")
+	assert.Equal(t, []float64{0, 1}, []float64{counted(tiers.Standard), counted(tiers.Platinum)}, "counted as Platinum in its cell")
 
 	_, _, err = az.Authorize(ctx, old)
 	assert.Equal(t, authorizer.SessionMoved, code(err), "the shared pool's token ends: %v", err)
@@ -184,6 +210,8 @@ func TestUsersFollowTheirTenantBetweenPoolsWithTheirPasswords(t *testing.T) {
 	svc.Migration.Grace = time.Hour // acme's own pool stays for its grace period (retire_old_home waits)
 	acme = migrate("acme", "premium")
 	assert.Empty(t, acme.Issuer)
+	assert.Equal(t, [3]string{"premium", w.Pool, w.Client}, entryPool("acme"), "the entry names the shared pool again")
+	assert.Equal(t, []float64{1, 0}, []float64{counted(tiers.Premium), counted(tiers.Platinum)}, "counted as Premium in its cell")
 	_, _, err = az.Authorize(ctx, tok)
 	assert.Equal(t, authorizer.SessionMoved, code(err), "the dedicated pool's token ends: %v", err)
 	_, err = signIn(ctx, c, w.Client, "owner@acme.test", apitest.Password, map[string]string{usermigration.TenantKey: "acme"})

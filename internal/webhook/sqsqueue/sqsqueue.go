@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/webhook"
 )
 
@@ -56,7 +57,9 @@ func (q Queue) Send(ctx context.Context, t webhook.Task, delay time.Duration) er
 
 // Handler is the delivery function's handler of SQS batches: each message
 // is one attempt; a failed one is reported alone (ReportBatchItemFailures)
-// and received again after the visibility timeout.
+// and received again after the visibility timeout. Each attempt runs in
+// its task's tenant context: the deliverer's tenant-data calls are signed
+// for that tenant (internal/tenantcreds), and refused without one.
 func Handler(d webhook.Deliverer) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
 	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		var out events.SQSEventResponse
@@ -65,7 +68,7 @@ func Handler(d webhook.Deliverer) func(context.Context, events.SQSEvent) (events
 			if err := json.Unmarshal([]byte(m.Body), &t); err != nil {
 				continue // not a task: dropping it is all that can be done
 			}
-			if err := d.Handle(ctx, t); err != nil {
+			if err := d.Handle(tenancy.WithTenant(ctx, t.TenantID), t); err != nil {
 				out.BatchItemFailures = append(out.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 			}
 		}
