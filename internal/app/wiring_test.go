@@ -92,11 +92,10 @@ var heavy = map[string][]string{
 	// one signed GetSecretValue each (awsjson.SecretsManager).
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager": {},
 	// Object storage (attachments, the lifecycle's export archive and
-	// file moves: lifecyclewire, not billing's lifecyclecore; the stream
-	// consumer's purge of a deleted issue's files: activitywire, apart
-	// from notifywire so that comments and webhook-delivery do not link
-	// it): not the others (awss3 is apart from awsx).
-	"github.com/aws/aws-sdk-go-v2/service/s3$": {"attachments", "stream-activity", "registration", "tenants", "onboarding"},
+	// file moves: lifecyclewire, not billing's lifecyclecore): not the
+	// others (awss3 is apart from awsx). The stream consumer's purge of a
+	// deleted issue's files is one signed DeleteObject (s3delete).
+	"github.com/aws/aws-sdk-go-v2/service/s3$": {"attachments", "registration", "tenants", "onboarding"},
 	// The user pools' client (cognitowire; core's Deps holds identity.Pools).
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider$": {"authorizer", "presignup", "usermigration", "users", "teams", "workspace", "registration", "tenants", "billing", "onboarding"},
 	"github.com/aws/aws-sdk-go-v2/service/sqs":                      {"comments", "stream-activity", "webhook-delivery"},
