@@ -100,6 +100,10 @@ var heavy = map[string][]string{
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider$": {"authorizer", "presignup", "usermigration", "users", "teams", "workspace", "registration", "tenants", "billing", "onboarding"},
 	"github.com/aws/aws-sdk-go-v2/service/sqs":                      {"comments", "stream-activity", "webhook-delivery"},
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams$":         {}, // the local pollers' (its schemas are DynamoDB's too)
+	// Label names fold with text.Fold (a table), not x/text/cases, which
+	// links x/text/language's tables and their initialisation.
+	"golang.org/x/text/cases":    {},
+	"golang.org/x/text/language": {},
 	// The SDK's default credential chain (sso, ssooidc, signin, imds):
 	// functions read Lambda's environment credentials (awsx.LoadFunction).
 	"github.com/aws/aws-sdk-go-v2/config": {},
