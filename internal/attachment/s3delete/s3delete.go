@@ -19,6 +19,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/issuetracker/issuetracker/internal/awsx/awsjson"
 )
 
 // emptySHA256 is the hex SHA-256 of an empty body (DeleteObject has none).
@@ -47,27 +49,8 @@ func (o Objects) Delete(ctx context.Context, bucket, key string) error {
 		return fmt.Errorf("delete object: %w", err)
 	}
 	req.Header.Set("X-Amz-Content-Sha256", emptySHA256)
-	if o.Config.Credentials == nil {
-		return fmt.Errorf("delete object: no credentials")
-	}
-	creds, err := o.Config.Credentials.Retrieve(ctx)
-	if err != nil {
-		return fmt.Errorf("delete object: credentials: %w", err)
-	}
-	now := time.Now
-	if o.Now != nil {
-		now = o.Now
-	}
 	// S3 signs the path as sent (escaped once: url), not escaped again.
-	signer := v4.NewSigner(func(s *v4.SignerOptions) { s.DisableURIPathEscaping = true })
-	if err := signer.SignHTTP(ctx, creds, req, emptySHA256, "s3", o.Config.Region, now()); err != nil {
-		return fmt.Errorf("delete object: %w", err)
-	}
-	var client aws.HTTPClient = http.DefaultClient
-	if o.Config.HTTPClient != nil {
-		client = o.Config.HTTPClient
-	}
-	resp, err := client.Do(req)
+	resp, err := awsjson.Do(ctx, o.Config, req, emptySHA256, "s3", o.Now, func(s *v4.SignerOptions) { s.DisableURIPathEscaping = true })
 	if err != nil {
 		return fmt.Errorf("delete object: %w", err)
 	}
