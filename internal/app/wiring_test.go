@@ -77,8 +77,10 @@ func wiringPackage(w core.Wiring) string {
 // when the key ends with "$") that only some functions may link, with who
 // may.
 var heavy = map[string][]string{
-	"github.com/stripe/stripe-go":                         {"billing"},
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation": {"registration", "tenants", "billing", "onboarding"},
+	"github.com/stripe/stripe-go": {"billing"},
+	// Platinum stacks: the functions that run lifecycle steps
+	// (lifecyclewire); billing only starts runs (lifecyclecore, runbus).
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation": {"registration", "tenants", "onboarding"},
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge":    {"registration", "tenants", "billing", "onboarding"},
 	// The usage plan ids are one signed GetParameters (apikeys.SSM).
 	"github.com/aws/aws-sdk-go-v2/service/ssm":        {},
@@ -89,15 +91,19 @@ var heavy = map[string][]string{
 	// The cursor key, Stripe's secrets and the CloudFront signing key are
 	// one signed GetSecretValue each (awsjson.SecretsManager).
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager": {},
-	// Object storage (attachments, the lifecycle's export archive, the
-	// stream consumer's purge of a deleted issue's files: activitywire,
-	// apart from notifywire so that comments and webhook-delivery do not
-	// link it): not the others (awss3 is apart from awsx).
-	"github.com/aws/aws-sdk-go-v2/service/s3$": {"attachments", "stream-activity", "registration", "tenants", "billing", "onboarding"},
+	// Object storage (attachments, the lifecycle's export archive and
+	// file moves: lifecyclewire, not billing's lifecyclecore): not the
+	// others (awss3 is apart from awsx). The stream consumer's purge of a
+	// deleted issue's files is one signed DeleteObject (s3delete).
+	"github.com/aws/aws-sdk-go-v2/service/s3$": {"attachments", "registration", "tenants", "onboarding"},
 	// The user pools' client (cognitowire; core's Deps holds identity.Pools).
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider$": {"authorizer", "presignup", "usermigration", "users", "teams", "workspace", "registration", "tenants", "billing", "onboarding"},
 	"github.com/aws/aws-sdk-go-v2/service/sqs":                      {"comments", "stream-activity", "webhook-delivery"},
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams$":         {}, // the local pollers' (its schemas are DynamoDB's too)
+	// Label names fold with text.Fold (a table), not x/text/cases, which
+	// links x/text/language's tables and their initialisation.
+	"golang.org/x/text/cases":    {},
+	"golang.org/x/text/language": {},
 	// The SDK's default credential chain (sso, ssooidc, signin, imds):
 	// functions read Lambda's environment credentials (awsx.LoadFunction).
 	"github.com/aws/aws-sdk-go-v2/config": {},

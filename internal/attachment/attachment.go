@@ -229,8 +229,8 @@ type Objects interface {
 	// Stat reads the object's size, type, checksum and first bytes;
 	// ErrNoObject when absent.
 	Stat(ctx context.Context, bucket, key string) (ObjectInfo, error)
-	// Delete removes an object; absent is fine.
-	Delete(ctx context.Context, bucket, key string) error
+	// Deleter removes an object; absent is fine.
+	Deleter
 	// DeletePrefix removes every object under prefix and reports how many.
 	DeletePrefix(ctx context.Context, bucket, prefix string) (int, error)
 }

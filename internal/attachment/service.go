@@ -242,13 +242,7 @@ func (s Service) Delete(ctx context.Context, p tenancy.Principal, issueRef, id s
 }
 
 func (s Service) drop(ctx context.Context, sc tenancy.Scope, a Attachment) error {
-	if err := s.Objects.Delete(ctx, a.Bucket, a.Key); err != nil {
-		return err
-	}
-	if a.State == Ready {
-		return s.Store.Remove(ctx, sc, a)
-	}
-	return s.Store.Release(ctx, sc, a)
+	return Purge{Store: s.Store, Objects: s.Objects}.drop(ctx, sc, a)
 }
 
 // Usage is the tenant's storage against its plan.
@@ -282,16 +276,42 @@ func (s Service) Sweep(ctx context.Context, sc tenancy.Scope, limit int) (int, e
 // PurgeIssue deletes every attachment of a deleted issue, objects first
 // (the activity consumer calls it for the issue's REMOVE; idempotent).
 func (s Service) PurgeIssue(ctx context.Context, sc tenancy.Scope, issueID string) (int, error) {
-	return s.purge(ctx, sc, issueID, func(Attachment) bool { return true })
+	return Purge{Store: s.Store, Objects: s.Objects}.PurgeIssue(ctx, sc, issueID)
 }
 
 // PurgeComment deletes the attachments of a deleted comment.
 func (s Service) PurgeComment(ctx context.Context, sc tenancy.Scope, issueID, commentID string) (int, error) {
-	return s.purge(ctx, sc, issueID, func(a Attachment) bool { return a.CommentID == commentID })
+	return Purge{Store: s.Store, Objects: s.Objects}.PurgeComment(ctx, sc, issueID, commentID)
 }
 
-func (s Service) purge(ctx context.Context, sc tenancy.Scope, issueID string, keep func(Attachment) bool) (int, error) {
-	all, err := s.Store.ForIssue(ctx, sc, issueID)
+// Deleter is the part of Objects that deleting an attachment uses.
+type Deleter interface {
+	// Delete removes an object; absent is fine.
+	Delete(ctx context.Context, bucket, key string) error
+}
+
+// Purge deletes the attachments of deleted issues and comments (the
+// activity consumer's attachmentdb.Purger, as Service's PurgeIssue and
+// PurgeComment): of the objects it only deletes, so the stream-activity
+// function needs no S3 client (s3delete; issue 19).
+type Purge struct {
+	Store   Store
+	Objects Deleter
+}
+
+// PurgeIssue deletes every attachment of a deleted issue, objects first
+// (idempotent).
+func (p Purge) PurgeIssue(ctx context.Context, sc tenancy.Scope, issueID string) (int, error) {
+	return p.purge(ctx, sc, issueID, func(Attachment) bool { return true })
+}
+
+// PurgeComment deletes the attachments of a deleted comment.
+func (p Purge) PurgeComment(ctx context.Context, sc tenancy.Scope, issueID, commentID string) (int, error) {
+	return p.purge(ctx, sc, issueID, func(a Attachment) bool { return a.CommentID == commentID })
+}
+
+func (p Purge) purge(ctx context.Context, sc tenancy.Scope, issueID string, keep func(Attachment) bool) (int, error) {
+	all, err := p.Store.ForIssue(ctx, sc, issueID)
 	if err != nil {
 		return 0, err
 	}
@@ -300,12 +320,24 @@ func (s Service) purge(ctx context.Context, sc tenancy.Scope, issueID string, ke
 		if !keep(a) {
 			continue
 		}
-		if err := s.drop(ctx, sc, a); err != nil {
+		if err := p.drop(ctx, sc, a); err != nil {
 			return n, err
 		}
 		n++
 	}
 	return n, nil
+}
+
+// drop deletes a's object, then its record (a ready one) or its
+// reservation (an upload never confirmed).
+func (p Purge) drop(ctx context.Context, sc tenancy.Scope, a Attachment) error {
+	if err := p.Objects.Delete(ctx, a.Bucket, a.Key); err != nil {
+		return err
+	}
+	if a.State == Ready {
+		return p.Store.Remove(ctx, sc, a)
+	}
+	return p.Store.Release(ctx, sc, a)
 }
 
 // Offboard deletes every object of a tenant (its records go with the

@@ -11,8 +11,6 @@ import (
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/text"
-	"golang.org/x/text/cases"
-	"golang.org/x/text/unicode/norm"
 )
 
 // LabelInput creates a label or (merge patch) changes one.
@@ -104,7 +102,7 @@ func (s *Service) DeleteLabel(ctx context.Context, p tenancy.Principal, id strin
 // NFC, Unicode case folding (so "Straße" and "STRASSE" are one name), NFC
 // again (folding can denormalise).
 func LabelNameKey(name string) string {
-	return norm.NFC.String(cases.Fold().String(norm.NFC.String(strings.TrimSpace(name))))
+	return text.NFC(text.Fold(text.NFC(strings.TrimSpace(name))))
 }
 
 // labelIDRE is the shape of a label id (a ULID): any other reference is a name.

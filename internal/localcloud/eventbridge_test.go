@@ -13,12 +13,12 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
-	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
+	"github.com/issuetracker/issuetracker/internal/onboarding/runbus"
 	"github.com/issuetracker/issuetracker/internal/stackevents"
 )
 
 // The SDK's EventBridge client, as a lifecycle function process has it
-// (awsstacks.Driver), puts its run request on the local bus: the bus,
+// (runbus.Driver), puts its run request on the local bus: the bus,
 // source, detail type and detail arrive; an entry the bus refuses is the
 // driver's error, as a failed entry is in AWS.
 func TestTheLocalEventBridgeTakesTheSDKsPutEvents(t *testing.T) {
@@ -33,7 +33,7 @@ func TestTheLocalEventBridgeTakesTheSDKsPutEvents(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := eventbridge.NewFromConfig(awsx.LocalConfig(), func(o *eventbridge.Options) { o.BaseEndpoint = aws.String(srv.URL) })
-	d := awsstacks.Driver{Events: c, Bus: "it-issuetracker"}
+	d := runbus.Driver{Events: c, Bus: "it-issuetracker"}
 	require.NoError(t, d.Start(context.Background(), "acme"))
 	require.Len(t, got, 1)
 	assert.Equal(t, "it-issuetracker", got[0].Bus)

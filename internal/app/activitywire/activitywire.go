@@ -22,9 +22,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app/notifywire"
 	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/attachment/attachmentdb"
-	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
+	"github.com/issuetracker/issuetracker/internal/attachment/s3delete"
 	"github.com/issuetracker/issuetracker/internal/awsx"
-	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
 	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/mail"
@@ -46,7 +45,7 @@ func ServeActivityStream() {
 	// A deleted issue's files: objects in the bucket its records name (the
 	// role may delete objects of its table's bucket only), records and
 	// counter on the table (attachmentdb.LeadingKeysPatterns).
-	files := attachment.Service{Store: attachmentdb.Store{DB: db}, Objects: s3objects.New(awss3.New(cfg, e.Endpoints))}
+	files := attachment.Purge{Store: attachmentdb.Store{DB: db}, Objects: s3delete.Objects{Config: cfg, Endpoint: e.Endpoints.S3}}
 	// The bytes a purge gives back go to the tenant's storage figure in
 	// the control table (usagedb: the role may update USAGE# items only);
 	// flushed after each purging batch and at shutdown. No threshold

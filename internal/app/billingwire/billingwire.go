@@ -12,7 +12,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/app/cognitowire"
 	"github.com/issuetracker/issuetracker/internal/app/core"
-	"github.com/issuetracker/issuetracker/internal/app/lifecyclewire"
+	"github.com/issuetracker/issuetracker/internal/app/lifecyclecore"
 	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/routes"
@@ -136,7 +136,7 @@ func WithStripe(ctx context.Context, _ core.Env, d *core.Deps) error {
 // Billing is the billing function: usage, plans, Stripe's checkout and
 // webhook; its jobs come from its schedule (ServeBilling).
 var Billing = core.Wiring{Fn: routes.FnBilling,
-	Setup:      []core.Setup{cognitowire.WithCognito, core.WithMail, WithStripe, lifecyclewire.WithLifecycle},
+	Setup:      []core.Setup{cognitowire.WithCognito, core.WithMail, WithStripe, lifecyclecore.WithRunsElsewhere},
 	Operations: Operations}
 
 // usageDeps are the usage operations' dependencies (none without a database).

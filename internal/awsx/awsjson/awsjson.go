@@ -9,7 +9,9 @@
 // links one 0.3-1.5 MB of binary and a package initialisation (their
 // schemas and endpoint tables) at every cold start (issue 19,
 // docs/performance.md); this is the same request by hand, in ~100 lines
-// that the tests check against a re-signing fake.
+// that the tests check against a re-signing fake. Do, the signing and
+// sending, is shared with the other hand-signed calls (SES's restJson1
+// SendEmail in sesmail, S3's DeleteObject in s3delete).
 package awsjson
 
 import (
@@ -18,6 +20,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -48,25 +51,8 @@ func Call(ctx context.Context, cfg aws.Config, service, target string, in, out a
 	}
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 	req.Header.Set("X-Amz-Target", target)
-	if cfg.Credentials == nil {
-		return fmt.Errorf("no credentials")
-	}
-	creds, err := cfg.Credentials.Retrieve(ctx)
-	if err != nil {
-		return fmt.Errorf("credentials: %w", err)
-	}
-	if now == nil {
-		now = time.Now
-	}
 	sum := sha256.Sum256(body)
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), service, cfg.Region, now()); err != nil {
-		return err
-	}
-	var client aws.HTTPClient = http.DefaultClient
-	if cfg.HTTPClient != nil {
-		client = cfg.HTTPClient
-	}
-	resp, err := client.Do(req)
+	resp, err := Do(ctx, cfg, req, hex.EncodeToString(sum[:]), service, now)
 	if err != nil {
 		return err
 	}
@@ -82,6 +68,32 @@ func Call(ctx context.Context, cfg aws.Config, service, target string, in, out a
 		return fmt.Errorf("decode: %w", err)
 	}
 	return nil
+}
+
+// Do signs req with the SDK's SigV4 signer (payloadHash: the hex SHA-256
+// of its body; opts: the signer's, e.g. S3's DisableURIPathEscaping) for
+// service in cfg.Region with cfg.Credentials at now() (time.Now if nil)
+// and sends it with cfg.HTTPClient (http.DefaultClient if nil): the part
+// every hand-signed call shares (Call, sesmail, s3delete).
+func Do(ctx context.Context, cfg aws.Config, req *http.Request, payloadHash, service string, now func() time.Time, opts ...func(*v4.SignerOptions)) (*http.Response, error) {
+	if cfg.Credentials == nil {
+		return nil, errors.New("no credentials")
+	}
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("credentials: %w", err)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	if err := v4.NewSigner(opts...).SignHTTP(ctx, creds, req, payloadHash, service, cfg.Region, now()); err != nil {
+		return nil, err
+	}
+	var client aws.HTTPClient = http.DefaultClient
+	if cfg.HTTPClient != nil {
+		client = cfg.HTTPClient
+	}
+	return client.Do(req)
 }
 
 // apiError is an awsJson1.1 error answer: the type in the body's __type

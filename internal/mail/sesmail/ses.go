@@ -11,7 +11,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -23,7 +22,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/mail"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/issuetracker/issuetracker/internal/awsx/awsjson"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 )
 
@@ -106,26 +106,8 @@ func (s SES) call(ctx context.Context, in sesSendEmail) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if s.Config.Credentials == nil {
-		return errors.New("no credentials")
-	}
-	creds, err := s.Config.Credentials.Retrieve(ctx)
-	if err != nil {
-		return fmt.Errorf("credentials: %w", err)
-	}
-	now := time.Now
-	if s.Now != nil {
-		now = s.Now
-	}
 	sum := sha256.Sum256(body)
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "ses", s.Config.Region, now()); err != nil {
-		return err
-	}
-	var client aws.HTTPClient = http.DefaultClient
-	if s.Config.HTTPClient != nil {
-		client = s.Config.HTTPClient
-	}
-	resp, err := client.Do(req)
+	resp, err := awsjson.Do(ctx, s.Config, req, hex.EncodeToString(sum[:]), "ses", s.Now)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
+	"github.com/issuetracker/issuetracker/internal/onboarding/runbus"
 	"github.com/issuetracker/issuetracker/internal/stackevents"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
@@ -31,7 +32,7 @@ func TestARegistrationIsRunByTheOnboardingFunctionNotTheRequest(t *testing.T) {
 	svc := app.NewLifecycle(app.Deps{DB: db, Cognito: cognito.Pools{C: cog}, Names: names, TenantPoolID: shared, Mail: testenv.MailSender(t)}, app.LifecycleOptions{
 		Archive: onboarding.DirArchive{Dir: t.TempDir()},
 		Driver: func(*onboarding.Machine) onboarding.Driver {
-			return awsstacks.Driver{Events: stacks.Events, Bus: "issuetracker"}
+			return runbus.Driver{Events: stacks.Events, Bus: "issuetracker"}
 		},
 	})
 

@@ -1,4 +1,4 @@
-package lifecyclewire
+package lifecyclecore
 
 import (
 	"context"

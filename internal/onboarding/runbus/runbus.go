@@ -1,4 +1,8 @@
-package awsstacks
+// Package runbus starts tenant lifecycle runs with an event on the
+// platform bus (the onboarding function runs them). Apart from awsstacks
+// (the Platinum stacks' CloudFormation client) so that a function that only
+// starts runs, billing, links EventBridge and not CloudFormation.
+package runbus
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package lifecyclewire_test
+package lifecyclecore_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/issuetracker/issuetracker/internal/app/core"
-	"github.com/issuetracker/issuetracker/internal/app/lifecyclewire"
+	"github.com/issuetracker/issuetracker/internal/app/lifecyclecore"
 	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
 	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
@@ -47,7 +47,7 @@ func TestAMoveReachesTheOtherCellsOfItsAccountByTheirPrefixAndDescription(t *tes
 	ssm := &params{err: errors.New("throttled")}
 	var keysOf []string
 	m := &onboarding.Machine{}
-	lifecyclewire.WireMoves(m, d, peers, ssm, func(p cells.Peer) onboarding.APIKeys {
+	lifecyclecore.WireMoves(m, d, peers, ssm, func(p cells.Peer) onboarding.APIKeys {
 		keysOf = append(keysOf, p.Prefix)
 		return localkeys.Local{}
 	}, "https://cognito-idp.us-east-1.amazonaws.com/", &s3objects.Objects{}, "cell-1-files")
@@ -87,7 +87,7 @@ func TestAMoveReachesTheOtherCellsOfItsAccountByTheirPrefixAndDescription(t *tes
 
 	alone := &onboarding.Machine{}
 	d.CellDirectory = nil
-	lifecyclewire.WireMoves(alone, d, peers, ssm, nil, "", nil, "")
+	lifecyclecore.WireMoves(alone, d, peers, ssm, nil, "", nil, "")
 	assert.Nil(t, alone.Cells, "one cell: no moves")
 }
 

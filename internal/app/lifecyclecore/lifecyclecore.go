@@ -1,0 +1,164 @@
+// Package lifecyclecore builds the tenant lifecycle of a deployed function
+// from its environment: usage plan keys through API Gateway, run requests
+// on the bus (EventBridge), moves to other cells. What only the functions
+// that run lifecycle steps use (the Platinum stacks' CloudFormation
+// clients, offboarding exports and file moves in S3) is plugged in by
+// lifecyclewire (Steps); billing, which only starts runs, imports this
+// package alone and links neither the CloudFormation nor the S3 client
+// (docs/performance.md, issue 19).
+package lifecyclecore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/issuetracker/issuetracker/internal/app/core"
+	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
+	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/cells"
+	"github.com/issuetracker/issuetracker/internal/changes"
+	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
+	"github.com/issuetracker/issuetracker/internal/onboarding/localstacks"
+	"github.com/issuetracker/issuetracker/internal/onboarding/runbus"
+	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+)
+
+// Steps is what a function that runs lifecycle steps adds in AWS
+// (lifecyclewire.AWSSteps). The zero value is a function whose runs happen
+// elsewhere (RunsElsewhere): no export archive, and Platinum admitted but
+// provisioned by the onboarding function.
+type Steps struct {
+	// Archive keeps offboarding exports in bucket (envvars.ExportBucket;
+	// kmsKey empty: the bucket's default encryption).
+	Archive func(cfg aws.Config, e awsx.Endpoints, bucket, kmsKey string) onboarding.Archive
+	// Platinum deploys tenant stacks through events on bus and reads their
+	// state; OwnAccounts are the DynamoDB clients of Platinum tenants in
+	// accounts of their own (envvars.TenantAccountRoles).
+	Platinum func(cfg aws.Config, e awsx.Endpoints, events *eventbridge.Client, bus, issuer string) (p onboarding.Provisioner, ownAccounts map[string]*dynamodb.Client, err error)
+	// Files moves a tenant's attachments between cells (nil: d serves no files).
+	Files func(d core.Deps) onboarding.FileMover
+}
+
+// ErrRunsElsewhere is what RunsElsewhere's Platinum answers if a step
+// reached it: this function's runs go on the bus to the onboarding function.
+var ErrRunsElsewhere = errors.New("lifecycle: Platinum stacks are provisioned by the onboarding function, not this one (its runs go on the bus)")
+
+// RunsElsewhere is the Platinum provisioner of a function whose runs the
+// onboarding function does (Steps.Platinum nil): Platinum is admitted
+// (registrations, tier changes), and a step that reached it fails with
+// ErrRunsElsewhere rather than deploy from the wrong function.
+type RunsElsewhere struct{}
+
+// Provision implements onboarding.Provisioner.
+func (RunsElsewhere) Provision(context.Context, tenant.Tenant) (onboarding.Placement, error) {
+	return onboarding.Placement{}, ErrRunsElsewhere
+}
+
+// Destroy implements onboarding.Provisioner.
+func (RunsElsewhere) Destroy(context.Context, tenant.Tenant) error { return ErrRunsElsewhere }
+
+// FromEnv builds the lifecycle of a deployed function, once per
+// cold start, from what the platform stack configures (internal/envvars):
+//   - envvars.ExportBucket (+ ExportKMSKey): offboarding exports in S3 (s.Archive);
+//   - envvars.UsagePlanParameterPrefix: API Gateway keys on the plans whose
+//     ids are read from SSM on the first key operation (one GetParameters
+//     call, with a timeout; no network call at cold start);
+//   - envvars.EventBus: Platinum stacks deployed by the provisioning pipeline
+//     (s.Platinum, else RunsElsewhere), runs requested on the bus.
+//
+// What is not configured keeps tenantwire.NewLifecycle's default (a folder archive,
+// local keys, no Platinum).
+func FromEnv(ctx context.Context, env core.Env, d core.Deps, s Steps) (*onboarding.Service, error) {
+	e, cfg := env.Endpoints, env.AWS
+	var o tenantwire.LifecycleOptions
+	// Against the local cloud (a function process of make dev's template
+	// mode) there is no KMS, SSM, API Gateway keys API or EventBridge: the
+	// exports go unencrypted to the local S3, API keys are local ones, and
+	// runs happen in the function (as in the in-process platform).
+	local := e.Local()
+	if b := os.Getenv(envvars.ExportBucket); b != "" && s.Archive != nil {
+		kms := os.Getenv(envvars.ExportKMSKey)
+		if local {
+			kms = ""
+		}
+		o.Archive = s.Archive(cfg, e, b, kms)
+	}
+	if local {
+		o.Driver = func(m *onboarding.Machine) onboarding.Driver { return &onboarding.Async{M: m} }
+		// make dev's template mode: runs happen in the platform (as in the
+		// onboarding function in AWS: a function without mail cannot
+		// invite), which also synthesizes and applies Platinum stacks
+		// (envvars.LocalLifecycleURL). Without it, runs happen here and
+		// Platinum is refused.
+		if u := os.Getenv(envvars.LocalLifecycleURL); u != "" {
+			o.Driver = func(*onboarding.Machine) onboarding.Driver { return localstacks.Runs{URL: u} }
+			o.Platinum = onboarding.Platinum{IssuerBase: os.Getenv(envvars.CognitoIssuerBase), Stacks: localstacks.Client{URL: u}}
+		}
+		// With the local bus (envvars.EventsEndpoint), a run request goes
+		// on the bus as in AWS, and the template's rule routes it.
+		if bus, endpoint := os.Getenv(envvars.EventBus), os.Getenv(envvars.EventsEndpoint); bus != "" && endpoint != "" {
+			events := eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.BaseEndpoint = &endpoint })
+			o.Driver = func(*onboarding.Machine) onboarding.Driver { return runbus.Driver{Events: events, Bus: bus} }
+		}
+		return tenantwire.NewLifecycle(d, o), nil
+	}
+	// Every tenant table's stream has its two consumers in AWS
+	// (infra/stacks/streams.go): a migration's freeze waits for them.
+	if o.Migration.StreamConsumers == nil {
+		o.Migration.StreamConsumers = changes.StreamConsumers()
+	}
+	gateway := apigateway.NewFromConfig(cfg)
+	if prefix := os.Getenv(envvars.UsagePlanParameterPrefix); prefix != "" {
+		// Read on the first key operation, not at cold start (apikeys.LazyPlans).
+		o.Keys = apikeys.AWS{C: gateway, Prefix: d.Names.Prefix, LazyPlans: apikeys.LazyPlansFromSSM(apikeys.SSM{Config: cfg}, prefix)}
+	}
+	issuer := os.Getenv(envvars.CognitoIssuerBase)
+	if issuer == "" {
+		issuer = fmt.Sprintf("https://cognito-idp.%s.amazonaws.com", cfg.Region)
+	}
+	peers, err := cells.ParsePeers(os.Getenv(envvars.MoveCells))
+	if err != nil {
+		return nil, err
+	}
+	if bus := os.Getenv(envvars.EventBus); bus != "" {
+		events := eventbridge.NewFromConfig(cfg)
+		o.Platinum = RunsElsewhere{}
+		if s.Platinum != nil {
+			if o.Platinum, o.OwnAccountScans, err = s.Platinum(cfg, e, events, bus, issuer); err != nil {
+				return nil, err
+			}
+		}
+		// Runs happen in the onboarding function, not in the API request.
+		o.Driver = func(*onboarding.Machine) onboarding.Driver { return runbus.Driver{Events: events, Bus: bus} }
+	}
+	svc := tenantwire.NewLifecycle(d, o)
+	var files onboarding.FileMover
+	if s.Files != nil {
+		files = s.Files(d)
+	}
+	// Moves to the other cells of this account and Region (docs/scale.md):
+	// their keys on their usage plans, named from their prefix like ours.
+	WireMoves(svc.Machine, d, peers, apikeys.SSM{Config: cfg}, func(p cells.Peer) onboarding.APIKeys {
+		return apikeys.AWS{C: gateway, Prefix: p.Prefix, LazyPlans: apikeys.LazyPlansFromSSM(apikeys.SSM{Config: cfg}, schema.UsagePlanParameterPrefix(p.Prefix))}
+	}, issuer, files, os.Getenv(envvars.AttachmentsBucket))
+	return svc, nil
+}
+
+// WithRunsElsewhere builds d.Lifecycle (FromEnv without Steps) for a
+// function that starts runs and never runs their steps (billing: tier
+// changes, suspensions and reactivations go on the bus to the onboarding
+// function). A Setup step.
+func WithRunsElsewhere(ctx context.Context, e core.Env, d *core.Deps) error {
+	svc, err := FromEnv(ctx, e, *d, Steps{})
+	d.Lifecycle = svc
+	return err
+}

@@ -1,0 +1,39 @@
+package lifecyclecore_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/issuetracker/issuetracker/internal/app/core"
+	"github.com/issuetracker/issuetracker/internal/app/lifecyclecore"
+	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/onboarding/runbus"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+)
+
+// Billing's lifecycle in AWS (no Steps): runs go on the bus, Platinum is
+// admitted (a tier change to Platinum is accepted, as when billing linked
+// the CloudFormation provisioner) and a step that reached the provisioner
+// here would fail rather than deploy from billing.
+func TestRunsElsewhereAdmitsPlatinumAndPutsRunsOnTheBus(t *testing.T) {
+	t.Setenv(envvars.EventBus, "issuetracker-bus")
+	ctx := context.Background()
+	svc, err := lifecyclecore.FromEnv(ctx, core.Env{AWS: aws.Config{Region: "eu-west-1"}}, core.Deps{}, lifecyclecore.Steps{})
+	require.NoError(t, err)
+	require.IsType(t, lifecyclecore.RunsElsewhere{}, svc.Machine.Platinum)
+	_, err = svc.Machine.Platinum.Provision(ctx, tenant.Tenant{ID: "hooli"})
+	assert.ErrorIs(t, err, lifecyclecore.ErrRunsElsewhere)
+
+	assert.IsType(t, runbus.Driver{}, svc.Driver)
+
+	t.Run("without a bus Platinum is refused, as before", func(t *testing.T) {
+		t.Setenv(envvars.EventBus, "")
+		svc, err := lifecyclecore.FromEnv(ctx, core.Env{AWS: aws.Config{Region: "eu-west-1"}}, core.Deps{}, lifecyclecore.Steps{})
+		require.NoError(t, err)
+		assert.Nil(t, svc.Machine.Platinum)
+	})
+}
