@@ -34,7 +34,7 @@ gateway-bench: load-tools ## gateway vs raw GetItem throughput at 8 and 32 clien
 	@status=0; for split in 0 1; do for w in 8 32; do \
 	  echo "== $$w clients, CPUs $$( [ $$split = 1 ] && echo 'split (DynamoDB Local alone on CPU 0)' || echo shared)"; \
 	  LOAD_SPLIT_CPUS=$$split scripts/load.sh -mix read=1 -workers $$w -rounds $(or $(GATEWAY_ROUNDS),5) -duration $(or $(GATEWAY_DURATION),8s) \
-	    | grep -E '^(CPUs split|platform:|raw DynamoDB:| +read|round|platform throughput|ledger)' || status=$$?; \
+	    | grep -E '^(CPUs split|platform:|raw DynamoDB:| +read| +CPU ms|round|platform throughput|ledger)' || status=$$?; \
 	done; done; exit $$status
 
 # `make migration-bench`: a tier migration of 1,000 and 10,000 issues to

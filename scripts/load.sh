@@ -31,10 +31,14 @@ for _ in $(seq 1 240); do
 done
 echo "platform up (pid $pid, log $state/dev.log; tier limits $ITR_LOCAL_TIER_LIMITS)"
 run=()
+# Each phase reports the CPU per answer of the platform process, DynamoDB
+# Local and the load tool (/proc/<pid>/stat): less sensitive to other work on
+# the machine than throughput, and it says where the CPU went.
+ddb=$(pgrep -f -- "DynamoDBLocal.jar -port $DYNAMODB_PORT " | head -1 || true)
+cpu="platform=$pid,load=self${ddb:+,dynamodb=$ddb}"
 if [ "${LOAD_SPLIT_CPUS:-}" = 1 ]; then
 	n=$(nproc)
 	[ "$n" -ge 2 ] || { echo "LOAD_SPLIT_CPUS needs 2 CPUs or more" >&2; exit 2; }
-	ddb=$(pgrep -f -- "DynamoDBLocal.jar -port $DYNAMODB_PORT " | head -1)
 	[ -n "$ddb" ] || { echo "no DynamoDB Local on port $DYNAMODB_PORT" >&2; exit 1; }
 	taskset -a -p -c 0 "$ddb" >/dev/null
 	for p in $pid $(pgrep -P "$pid"); do
@@ -43,4 +47,4 @@ if [ "${LOAD_SPLIT_CPUS:-}" = 1 ]; then
 	run=(taskset -c "1-$((n - 1))")
 	echo "CPUs split: DynamoDB Local (pid $ddb) on CPU 0; platform, its services and the load tool on 1-$((n - 1))"
 fi
-"${run[@]}" bin/load -platform "$state/platform.json" -debug "http://$ITR_DEBUG_ADDR/debug/vars" "$@"
+"${run[@]}" bin/load -platform "$state/platform.json" -debug "http://$ITR_DEBUG_ADDR/debug/vars" -cpu "$cpu" "$@"
