@@ -19,6 +19,7 @@ import (
 
 	"flag"
 
+	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/debugvars"
 	"github.com/issuetracker/issuetracker/internal/devstack"
@@ -175,6 +176,7 @@ func dev(args []string) error {
 	if err != nil {
 		return err
 	}
+	defer core.FlushMetrics() // after the stack stopped: its last requests' lines
 	defer s.Close()
 	if err := devstack.WritePlatform(filepath.Join(state, "platform.json"), s.Platform); err != nil {
 		return err
