@@ -6,6 +6,8 @@
 # the analytics dashboard at 1,000 and 10,000 issues and the local
 # stream-to-rollup lag (internal/analytics/analyticsapi/bench_test.go); event -> first webhook
 # attempt and event -> inbox (internal/webhook/webhookapi/bench_test.go);
+# the CPU per GET /v1/issues/{id} through the gateway in process against the
+# raw GetItem's (internal/gateway/bench_test.go);
 # then gateway-bench.
 .PHONY: bench
 bench: tools ## benchmarks: round trips and time per endpoint, analytics dashboard, stream lag, gateway vs raw GetItem
@@ -17,6 +19,7 @@ bench: tools ## benchmarks: round trips and time per endpoint, analytics dashboa
 	go test -run '^$$' -bench BenchmarkDashboard -benchtime 30x -count 1 -timeout 20m ./internal/analytics/analyticsapi/ || status=$$?; \
 	go test -run '^$$' -bench BenchmarkStreamToRollupLag -benchtime 1x -count 1 ./internal/analytics/analyticsapi/ || status=$$?; \
 	go test -run '^$$' -bench BenchmarkEventToWebhookAndInbox -benchtime 1x -count 1 ./internal/webhook/webhookapi/ || status=$$?; \
+	go test -run '^$$' -bench BenchmarkGetIssueCPU -benchtime 2000x -count 1 ./internal/gateway/ || status=$$?; \
 	scripts/stop-test-services.sh; $(MAKE) --no-print-directory gateway-bench || status=$$?; exit $$status
 
 # `make gateway-bench`: GET /v1/issues/{id} through the whole local path
@@ -34,7 +37,7 @@ gateway-bench: load-tools ## gateway vs raw GetItem throughput at 8 and 32 clien
 	@status=0; for split in 0 1; do for w in 8 32; do \
 	  echo "== $$w clients, CPUs $$( [ $$split = 1 ] && echo 'split (DynamoDB Local alone on CPU 0)' || echo shared)"; \
 	  LOAD_SPLIT_CPUS=$$split scripts/load.sh -mix read=1 -workers $$w -rounds $(or $(GATEWAY_ROUNDS),5) -duration $(or $(GATEWAY_DURATION),8s) \
-	    | grep -E '^(CPUs split|platform:|raw DynamoDB:| +read|round|platform throughput|ledger)' || status=$$?; \
+	    | grep -E '^(CPUs split|platform:|raw DynamoDB:| +read| +CPU ms|round|platform throughput|ledger)' || status=$$?; \
 	done; done; exit $$status
 
 # `make migration-bench`: a tier migration of 1,000 and 10,000 issues to

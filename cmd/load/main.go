@@ -39,12 +39,18 @@ func run() error {
 	soak := flag.Bool("soak", false, "sample the platform's memory and goroutines (-debug) and apply the growth rule")
 	debugURL := flag.String("debug", "", "the platform's /debug/vars URL ("+envvars.DebugAddr+" of `issuetracker dev`)")
 	every := flag.Duration("sample", 15*time.Second, "sampling interval of -soak")
+	cpuFlag := flag.String("cpu", "", "processes whose CPU per answer each phase reports, name=pid,... (\"self\": this process; scripts/load.sh names the platform, DynamoDB Local and the load tool)")
 	mixFlag := flag.String("mix", "", "operation weights, e.g. read=1 (default read=40,list=15,search=10,create=15,update=12,comment=8)")
 	flag.Parse()
 	mix, err := loadtest.ParseMix(*mixFlag)
 	if err != nil {
 		return err
 	}
+	procs, err := loadtest.ParseProcs(*cpuFlag)
+	if err != nil {
+		return err
+	}
+	cpu := &loadtest.CPU{Procs: procs}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -74,16 +80,29 @@ func run() error {
 		// Rounds alternate which side goes first (platform, raw | raw,
 		// platform | ...), so a drift in the machine's speed over the run
 		// (DynamoDB Local's JIT, other processes) favours neither side.
+		rawPhase := func() (*loadtest.Stats, error) {
+			before := cpu.Read()
+			rs, err := l.Raw(ctx, 0)
+			if err != nil {
+				return nil, err
+			}
+			use := cpu.Since(before)
+			rs.Print(os.Stdout)
+			use.PerAnswer(os.Stdout, rs.Total())
+			return rs, nil
+		}
 		for r := 1; r <= max(*rounds, 1) && ctx.Err() == nil; r++ {
 			var st, rs *loadtest.Stats
 			if *raw && r%2 == 0 {
-				if rs, err = l.Raw(ctx, 0); err != nil {
+				if rs, err = rawPhase(); err != nil {
 					return err
 				}
-				rs.Print(os.Stdout)
 			}
+			before := cpu.Read()
 			st = l.Platform(ctx, 0)
+			use := cpu.Since(before)
 			st.Print(os.Stdout)
+			use.PerAnswer(os.Stdout, st.Total())
 			if st.ServerErrors() > 0 {
 				failures = append(failures, fmt.Sprintf("round %d: %d answers were 5xx", r, st.ServerErrors()))
 			}
@@ -91,10 +110,9 @@ func run() error {
 				continue
 			}
 			if rs == nil {
-				if rs, err = l.Raw(ctx, 0); err != nil {
+				if rs, err = rawPhase(); err != nil {
 					return err
 				}
-				rs.Print(os.Stdout)
 			}
 			ratios = append(ratios, st.Throughput()/rs.Throughput())
 			fmt.Printf("round %d: platform/raw throughput %.2f\n\n", r, ratios[len(ratios)-1])

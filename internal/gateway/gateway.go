@@ -27,6 +27,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tiers"
+	"golang.org/x/sync/singleflight"
 )
 
 // AuthorizeFunc verifies the Authorization header and returns the caller and
@@ -93,6 +94,9 @@ type Gateway struct {
 	usage    *UsagePlans
 	mu       sync.Mutex
 	cache    map[string]cached
+	// flight makes one authorizer call per token at a time: the requests
+	// that find a token's result missing or expired together wait for it.
+	flight singleflight.Group
 }
 
 type cached struct {
@@ -329,29 +333,48 @@ func writeResponse(w http.ResponseWriter, fn routes.Function, res events.APIGate
 }
 
 // authorize runs the authorizer behind a result cache keyed by the
-// Authorization header, like API Gateway's (failures are cached too).
+// Authorization header, like API Gateway's (failures are cached too). When
+// a token's result is missing or expired, one authorizer call answers every
+// request of that token waiting for it (each used to call the authorizer,
+// which reads the tenant and the user, when the result expired under load).
 func (g *Gateway) authorize(ctx context.Context, header string) (tenancy.Principal, string, error) {
 	if header == "" || g.cfg.AuthorizerCacheTTL < 0 {
 		return g.cfg.Authorize(ctx, header)
 	}
+	if c, ok := g.cached(header); ok {
+		return c.p, c.key, c.err
+	}
+	v, _, _ := g.flight.Do(header, func() (any, error) {
+		if c, ok := g.cached(header); ok { // filled by the call this one followed
+			return c, nil
+		}
+		now := g.cfg.Now()
+		// The call answers every waiting request: one caller going away
+		// must not fail the others.
+		p, key, err := g.cfg.Authorize(context.WithoutCancel(ctx), header)
+		c := cached{p: p, key: key, err: err, expires: now.Add(g.cfg.AuthorizerCacheTTL)}
+		if err != nil && errs.As(err).Kind == errs.KindInternal {
+			return c, nil // never cache our own failures
+		}
+		g.mu.Lock()
+		if len(g.cache) > 10000 {
+			g.cache = map[string]cached{}
+		}
+		g.cache[header] = c
+		g.mu.Unlock()
+		return c, nil
+	})
+	c := v.(cached)
+	return c.p, c.key, c.err
+}
+
+// cached is the token's unexpired authorizer result.
+func (g *Gateway) cached(header string) (cached, bool) {
 	now := g.cfg.Now()
 	g.mu.Lock()
 	c, ok := g.cache[header]
 	g.mu.Unlock()
-	if ok && now.Before(c.expires) {
-		return c.p, c.key, c.err
-	}
-	p, key, err := g.cfg.Authorize(ctx, header)
-	if err != nil && errs.As(err).Kind == errs.KindInternal {
-		return p, key, err // never cache our own failures
-	}
-	g.mu.Lock()
-	if len(g.cache) > 10000 {
-		g.cache = map[string]cached{}
-	}
-	g.cache[header] = cached{p: p, key: key, err: err, expires: now.Add(g.cfg.AuthorizerCacheTTL)}
-	g.mu.Unlock()
-	return p, key, err
+	return c, ok && now.Before(c.expires)
 }
 
 func clientIP(r *http.Request) string {

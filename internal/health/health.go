@@ -88,6 +88,9 @@ type MetricsLog struct {
 	Window   time.Duration
 	MaxBytes int64
 	Now      func() time.Time
+	// Flush, when set, writes the process's buffered lines before the
+	// file is read (the local platform buffers its metrics log).
+	Flush func() error
 }
 
 // line is what the summary reads of an EMF line.
@@ -103,6 +106,9 @@ type line struct {
 
 // Health implements Source.
 func (m MetricsLog) Health(ctx context.Context) (PlatformHealth, error) {
+	if m.Flush != nil {
+		_ = m.Flush() // a failed write shows as the lines missing
+	}
 	now := time.Now()
 	if m.Now != nil {
 		now = m.Now()

@@ -86,3 +86,22 @@ func TestPercentile(t *testing.T) {
 	assert.Equal(t, 7.0, health.Percentile([]float64{7}, 0.95))
 	assert.Equal(t, 10.0, health.Percentile([]float64{10, 1, 2, 3, 4, 5, 6, 7, 8, 9}, 0.95))
 }
+
+// The local platform buffers its metrics log: the summary flushes it first,
+// so requests answered a moment ago are counted.
+func TestMetricsLogFlushesTheBufferedLinesBeforeReading(t *testing.T) {
+	now := time.Now()
+	path := filepath.Join(t.TempDir(), "metrics.log")
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	defer f.Close()
+	sink := telemetry.NewBufferedSink(f, 64<<10, time.Hour)
+	defer sink.Close()
+	for range 3 {
+		require.NoError(t, sink.Emit(telemetry.Record{Time: now, Function: "issues", Route: "GET /x", Status: 200, Latency: time.Millisecond}))
+	}
+	rep, err := health.MetricsLog{Path: path, Flush: sink.Flush}.Health(context.Background())
+	require.NoError(t, err)
+	require.Len(t, rep.Functions, 1)
+	assert.Equal(t, 3, rep.Functions[0].Requests)
+}

@@ -1,6 +1,7 @@
 package telemetry
 
 import (
+	"bufio"
 	"context"
 	"io"
 	"log/slog"
@@ -21,26 +22,81 @@ type Labels struct {
 // Sink writes whole EMF lines, one at a time, so concurrent requests (the
 // local gateway) never interleave them. Nil or a Sink on nil discards.
 type Sink struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu      sync.Mutex
+	w       io.Writer
+	buf     *bufio.Writer // NewBufferedSink's; nil writes each line at once
+	scratch []byte        // the line being encoded (under mu)
+	stop    chan struct{}
+	stopped sync.Once
 }
 
-// NewSink writes to w; nil discards.
+// NewSink writes each line to w as it is emitted (Lambda's stdout: a line
+// must be out before the invocation ends); nil discards.
 func NewSink(w io.Writer) *Sink { return &Sink{w: w} }
+
+// NewBufferedSink collects lines in a buffer of size bytes that is written
+// to w when it fills and at least every flushEvery, and by Flush and Close:
+// one write per buffer instead of one per request, for a process that serves
+// many requests at once and lives on (the local platform's metrics log).
+// Only whole lines are written. Nil w discards.
+func NewBufferedSink(w io.Writer, size int, flushEvery time.Duration) *Sink {
+	if w == nil {
+		return &Sink{}
+	}
+	s := &Sink{w: w, buf: bufio.NewWriterSize(w, size), stop: make(chan struct{})}
+	go func() {
+		t := time.NewTicker(flushEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				_ = s.Flush()
+			case <-s.stop:
+				return
+			}
+		}
+	}()
+	return s
+}
 
 // Emit writes r as one EMF line.
 func (s *Sink) Emit(r Record) error {
 	if s == nil || s.w == nil {
 		return nil
 	}
-	b, err := EMF(r)
-	if err != nil {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.scratch = append(AppendEMF(s.scratch[:0], r), '\n')
+	if s.buf == nil {
+		_, err := s.w.Write(s.scratch)
 		return err
+	}
+	if s.buf.Available() < len(s.scratch) && s.buf.Buffered() > 0 {
+		if err := s.buf.Flush(); err != nil { // whole lines only
+			return err
+		}
+	}
+	_, err := s.buf.Write(s.scratch)
+	return err
+}
+
+// Flush writes the buffered lines (NewBufferedSink); a no-op otherwise.
+func (s *Sink) Flush() error {
+	if s == nil || s.buf == nil {
+		return nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, err = s.w.Write(append(b, '\n'))
-	return err
+	return s.buf.Flush()
+}
+
+// Close stops a buffered sink's timer and writes what it holds.
+func (s *Sink) Close() error {
+	if s == nil || s.buf == nil {
+		return nil
+	}
+	s.stopped.Do(func() { close(s.stop) })
+	return s.Flush()
 }
 
 // Options configure Middleware.

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -159,4 +161,67 @@ func toAny(dims [][]string) []any {
 		out[i] = set
 	}
 	return out
+}
+
+// lockedBuffer is a bytes.Buffer safe for the sink's flusher goroutine.
+type lockedBuffer struct {
+	mu     sync.Mutex
+	b      bytes.Buffer
+	writes int
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.writes++
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) read() (string, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String(), l.writes
+}
+
+// A buffered sink (the local platform's metrics log) writes many lines per
+// write, only whole lines, every line by its flush interval, and what it
+// holds on Close.
+func TestABufferedSinkWritesWholeLinesInFewWritesAndLosesNone(t *testing.T) {
+	var out lockedBuffer
+	s := telemetry.NewBufferedSink(&out, 4096, 50*time.Millisecond)
+	rec := telemetry.Record{Function: "issues", TenantID: "acme", Tier: "premium", Route: "GET /v1/issues/{issueId}", Status: 200}
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 250 {
+				r := rec
+				r.RequestID = fmt.Sprintf("w%d-%d", w, i)
+				assert.NoError(t, s.Emit(r))
+			}
+		}()
+	}
+	wg.Wait()
+	// Every line reaches the writer within the flush interval, without Close.
+	require.Eventually(t, func() bool { got, _ := out.read(); return strings.Count(got, "\n") == 2000 }, 5*time.Second, 10*time.Millisecond)
+	got, writes := out.read()
+	assert.Less(t, writes, 2000/4, "lines are written in batches, not one write each")
+	seen := map[string]bool{}
+	for _, ln := range strings.Split(strings.TrimSuffix(got, "\n"), "\n") {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(ln), &m), "whole lines only: %q", ln)
+		seen[m["RequestId"].(string)] = true
+	}
+	assert.Len(t, seen, 2000)
+
+	// Close writes what is buffered at once, before the interval.
+	slow := telemetry.NewBufferedSink(&out, 4096, time.Hour)
+	require.NoError(t, slow.Emit(rec))
+	got, _ = out.read()
+	assert.Equal(t, 2000, strings.Count(got, "\n"), "held in the buffer")
+	require.NoError(t, slow.Close())
+	got, _ = out.read()
+	assert.Equal(t, 2001, strings.Count(got, "\n"), "written by Close")
+	require.NoError(t, slow.Close(), "Close twice")
 }

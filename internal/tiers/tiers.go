@@ -98,10 +98,12 @@ func All() []Tier {
 	return out
 }
 
-// Get returns the tier named n.
+// Get returns the tier named n. Only that tier is copied (with its own
+// Features): the gateway asks for the caller's tier on every request.
 func Get(n Name) (Tier, bool) {
-	for _, t := range All() {
+	for _, t := range catalog {
 		if t.Name == n {
+			t.Features = slices.Clone(t.Features)
 			return t, true
 		}
 	}

@@ -165,7 +165,7 @@ func HealthSource(d core.Deps) health.Source {
 	if d.Health != nil {
 		return d.Health
 	}
-	return health.MetricsLog{Path: os.Getenv(envvars.MetricsLog), Now: d.Now}
+	return health.MetricsLog{Path: os.Getenv(envvars.MetricsLog), Now: d.Now, Flush: core.FlushMetrics}
 }
 
 // Directory is the provider's tenants table on d's control table.

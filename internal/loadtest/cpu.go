@@ -1,0 +1,137 @@
+package loadtest
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// CPU reads the CPU time (user + system) of named processes from
+// /proc/<pid>/stat, so a phase can report each process's CPU per answer:
+// a figure that, unlike throughput, changes little when other work shares
+// the machine, and that says where a phase's CPU went (the platform
+// process, DynamoDB Local, the load tool itself).
+type CPU struct {
+	Procs []Proc
+}
+
+// Proc is one process to meter.
+type Proc struct {
+	Name string
+	PID  int
+}
+
+// ParseProcs reads "name=pid,name=pid" (cmd/load's -cpu flag); "self" as a
+// pid is this process.
+func ParseProcs(s string) ([]Proc, error) {
+	var out []Proc
+	for _, kv := range strings.Split(s, ",") {
+		if kv = strings.TrimSpace(kv); kv == "" {
+			continue
+		}
+		name, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return nil, fmt.Errorf("-cpu %q: want name=pid", kv)
+		}
+		pid := os.Getpid()
+		if v != "self" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				return nil, fmt.Errorf("-cpu %q: bad pid", kv)
+			}
+			pid = n
+		}
+		out = append(out, Proc{Name: name, PID: pid})
+	}
+	return out, nil
+}
+
+// clockTick is USER_HZ, the unit of /proc/<pid>/stat's times (100 on
+// every Linux architecture Go supports).
+const clockTick = 10 * time.Millisecond
+
+// procCPU is the user + system time of pid so far.
+func procCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	// The command (field 2) is in parentheses and may hold spaces: the
+	// fields after its closing parenthesis start at field 3 (state).
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("/proc/%d/stat: no command", pid)
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64) // field 14
+	stime, err2 := strconv.ParseInt(f[12], 10, 64) // field 15
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: bad times", pid)
+	}
+	return time.Duration(utime+stime) * clockTick, nil
+}
+
+// Reading is the CPU time of each metered process at one moment (a
+// process that cannot be read is left out).
+type Reading map[string]time.Duration
+
+// Read takes a Reading.
+func (c *CPU) Read() Reading {
+	if c == nil {
+		return nil
+	}
+	r := Reading{}
+	for _, p := range c.Procs {
+		if d, err := procCPU(p.PID); err == nil {
+			r[p.Name] = d
+		}
+	}
+	return r
+}
+
+// CPUUse is what each process spent during a phase.
+type CPUUse struct {
+	Procs []Proc
+	Spent map[string]time.Duration
+}
+
+// Since is the CPU spent from before to now.
+func (c *CPU) Since(before Reading) CPUUse {
+	u := CPUUse{Spent: map[string]time.Duration{}}
+	if c == nil {
+		return u
+	}
+	u.Procs = c.Procs
+	now := c.Read()
+	for name, d := range now {
+		if b, ok := before[name]; ok {
+			u.Spent[name] = d - b
+		}
+	}
+	return u
+}
+
+// PerAnswer prints each process's CPU per answer of a phase (ms).
+func (u CPUUse) PerAnswer(w io.Writer, answers int) {
+	if len(u.Spent) == 0 || answers == 0 {
+		return
+	}
+	var parts []string
+	var total time.Duration
+	for _, p := range u.Procs {
+		d, ok := u.Spent[p.Name]
+		if !ok {
+			continue
+		}
+		total += d
+		parts = append(parts, fmt.Sprintf("%s %.3f", p.Name, float64(d.Microseconds())/1000/float64(answers)))
+	}
+	fmt.Fprintf(w, "  CPU ms per answer: %s; all %.3f\n", strings.Join(parts, ", "), float64(total.Microseconds())/1000/float64(answers))
+}
