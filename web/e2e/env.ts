@@ -58,3 +58,7 @@ export const e2e = {
 };
 
 export const DEMO_PASSWORD = 'Demo-Passw0rd!';
+
+/** The screenshots' sizes (helpers.ts); DESKTOP is the suite's viewport too. */
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };

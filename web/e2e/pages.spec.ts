@@ -1,5 +1,18 @@
 import { expect, test, type Page } from '@playwright/test';
-import { createIssue, expectAccessible, rootSignIn, screenshots, signIn } from './helpers';
+import {
+  apiCall,
+  cognitoToken,
+  createIssue,
+  expectAccessible,
+  rootSignIn,
+  screenshots,
+  signIn,
+} from './helpers';
+
+// The four sweeps are independent (each signs in itself), so they spread
+// over the workers instead of queuing on one: this file is the suite's
+// longest (311 s of the run's 1,299 s of test time on 1 Dec 2026).
+test.describe.configure({ mode: 'parallel' });
 
 // axe-core on every main page (no serious or critical violation) and
 // screenshots at desktop and phone width, kept under web/artifacts/.
@@ -95,6 +108,13 @@ test('provider console pages are accessible', async ({ page }) => {
 });
 
 test('settings and analytics pages are accessible', async ({ page }) => {
+  // The audit log shows a row of this test's own (an invitation), not
+  // one another spec happened to leave.
+  const invited = await apiCall('POST', '/v1/users', await cognitoToken('owner@acme.test'), {
+    email: `audited-${Date.now().toString(36)}@acme.test`,
+    role: 'user',
+  });
+  expect(invited.status, JSON.stringify(invited.body)).toBe(201);
   await signIn(page, 'acme', 'owner@acme.test');
   const pages: [string, string, () => Promise<void>][] = [
     [
