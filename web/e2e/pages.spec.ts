@@ -125,12 +125,12 @@ test('settings and analytics pages are accessible', async ({ page }) => {
     [
       'settings-teams',
       '/w/acme/settings/teams',
-      () => expect(page.getByRole('heading', { name: 'Teams' })).toBeVisible(),
+      () => expect(page.getByRole('heading', { name: 'Teams', exact: true })).toBeVisible(),
     ],
     [
       'settings-labels',
       '/w/acme/settings/labels',
-      () => expect(page.getByRole('heading', { name: 'Labels' })).toBeVisible(),
+      () => expect(page.getByRole('heading', { name: 'Labels', exact: true })).toBeVisible(),
     ],
     [
       'settings-branding',
