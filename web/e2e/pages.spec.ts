@@ -11,8 +11,10 @@ import {
 
 // The four sweeps are independent (each signs in itself), so they spread
 // over the workers instead of queuing on one: this file is the suite's
-// longest (311 s of the run's 1,299 s of test time on 1 Dec 2026).
-test.describe.configure({ mode: 'parallel' });
+// longest (311 s of the run's 1,299 s of test time on 1 Dec 2026). A sweep
+// of 7 to 12 pages took up to 2 min at a load average of 30 on 2 cores, so
+// each has 4 (the suite's default is 2).
+test.describe.configure({ mode: 'parallel', timeout: 240_000 });
 
 // axe-core on every main page (no serious or critical violation) and
 // screenshots at desktop and phone width, kept under web/artifacts/.
