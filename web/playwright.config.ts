@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { e2e } from './e2e/env';
+import { DESKTOP, e2e } from './e2e/env';
 
 // The browser suite starts the whole local platform itself with the repo's
 // CLI (bin/issuetracker dev, built by make), on its own ports and its own
@@ -16,6 +16,9 @@ export default defineConfig({
   reporter: [['list'], ['html', { open: 'never', outputFolder: 'artifacts/report' }]],
   use: {
     baseURL: e2e.baseURL,
+    // The desktop screenshots' size (e2e/helpers.ts), so taking them costs
+    // no resize and relayout there and back.
+    viewport: DESKTOP,
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
     launchOptions: {

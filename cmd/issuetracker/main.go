@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -104,11 +105,19 @@ func envInt(k string, def int) int {
 	return def
 }
 
-func envDuration(k string, def time.Duration) time.Duration {
-	if v, err := time.ParseDuration(os.Getenv(k)); err == nil && v > 0 {
-		return v
+// envDuration is the Go duration in k, def if k is unset; a value that is
+// no positive duration is an error naming k (a knob mistyped as "6" must
+// not silently become the default).
+func envDuration(k string, def time.Duration) (time.Duration, error) {
+	s := os.Getenv(k)
+	if s == "" {
+		return def, nil
 	}
-	return def
+	v, err := time.ParseDuration(s)
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("%s=%q: want a positive Go duration such as 2s", k, s)
+	}
+	return v, nil
 }
 
 func envStr(k, def string) string {
@@ -175,7 +184,10 @@ func dev(args []string) error {
 	}
 	started := time.Now()
 	fmt.Printf("starting DynamoDB Local, cognito-local, the local S3, mailpit, stripe-mock and the API gateway (%s mode) ...\n", mode)
-	cfg := devConfig(mode, root, state, *addr, *web, limits)
+	cfg, err := devConfig(mode, root, state, *addr, *web, limits)
+	if err != nil {
+		return err
+	}
 	cfg.ReportLog, cfg.Log = reports, logf
 	if *cellsFlag < 1 || *cellsFlag > 2 || (*cellsFlag == 2 && mode != devstack.InProcess) {
 		return fmt.Errorf("CELLS=%d: make dev runs 1 cell, or 2 in the in-process mode", *cellsFlag)
@@ -271,24 +283,35 @@ func serveDebugVars(ctx context.Context) error {
 }
 
 // devConfig is the local cloud's configuration from the flags and the
-// environment (ports, billing grace, CORS origins, running services to
-// reuse); the caller sets its logs.
-func devConfig(mode devstack.Mode, root, state, addr, web string, limits gateway.TierLimits) devstack.Config {
+// environment (ports, billing grace, migration settle time, notification
+// window, CORS origins, running services to reuse); the caller sets its
+// logs. A duration knob that does not parse is an error.
+func devConfig(mode devstack.Mode, root, state, addr, web string, limits gateway.TierLimits) (devstack.Config, error) {
+	grace, err1 := envDuration(envvars.BillingGrace, devstack.DevGrace)
+	// ITR_MIGRATION_SETTLE: the tier migrations' settle time (2 s if unset).
+	settle, err2 := envDuration(envvars.MigrationSettle, 0)
+	// ITR_NOTIFY_WINDOW: the notification mail's batching window
+	// (devstack.DevNotifyWindow if unset), the knob the activity stream
+	// function reads; the template mode hands the same value to it.
+	window, err3 := envDuration(envvars.NotifyWindow, 0)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return devstack.Config{}, err
+	}
 	return devstack.Config{
 		Mode: mode, FunctionLog: os.Stdout,
 		Root: root, StateDir: state, GatewayAddr: addr,
 		DynamoDBPort: envInt("DYNAMODB_PORT", 8000), CognitoPort: envInt("COGNITO_PORT", 9229),
 		S3Port: envInt("S3_PORT", 4569), MailSMTPPort: envInt("MAIL_SMTP_PORT", 1025), MailUIPort: envInt("MAIL_UI_PORT", 8025),
-		StripePort: envInt("STRIPE_PORT", 12111), BillingGrace: envDuration(envvars.BillingGrace, devstack.DevGrace),
-		// ITR_MIGRATION_SETTLE: the tier migrations' settle time (2 s if unset).
-		Migration:      onboarding.MigrationOptions{Settle: envDuration(envvars.MigrationSettle, 0)},
+		StripePort: envInt("STRIPE_PORT", 12111), BillingGrace: grace,
+		Migration:      onboarding.MigrationOptions{Settle: settle},
+		NotifyWindow:   window,
 		WebBaseURL:     os.Getenv(mail.EnvWebBaseURL),
 		AllowedOrigins: strings.Split(envStr("CORS_ORIGINS", defaultOrigins(addr)), ","),
 		WebDir:         webDir(root, web),
 		// Running services to reuse (ITR_DYNAMODB_ENDPOINT, ...): the fault
 		// injection suite owns DynamoDB Local so it can kill and restart it.
 		Endpoints: awsx.EndpointsFromEnv(), TierLimits: limits,
-	}
+	}, nil
 }
 
 // watch waits for an interrupt (nil) or, checking every second, for one of

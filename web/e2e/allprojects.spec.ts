@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { DEMO_PASSWORD } from './env';
+import { DEMO_PASSWORD, PHONE } from './env';
 import { apiCall, cognitoToken, expectAccessible, screenshots, signIn } from './helpers';
 
 // Issue 12's leftovers in the web app: an "All projects" list draws each issue's status from its own
@@ -204,7 +204,7 @@ test('All projects use each project’s workflow; the create dialog, field delet
 
   // The workflow table on a phone: every status's category is in view without scrolling sideways.
   await page.goto(`/w/acme/settings/workflows?project=${qaKey}`);
-  await page.setViewportSize({ width: 390, height: 844 });
+  await page.setViewportSize(PHONE);
   const cat = page.getByLabel('Category of Ready for QA');
   await cat.scrollIntoViewIfNeeded();
   const box = (await cat.boundingBox())!;

@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { PHONE } from './env';
 import { apiCall, cognitoToken, expectAccessible, screenshots, signIn } from './helpers';
 
 // Attachments on the issue page (issue 14's "attach a screenshot to an issue and download it"),
@@ -124,7 +125,7 @@ test('at phone width the attachments section fits and still attaches', async ({ 
   });
   expect(issue.status).toBe(201);
   await signIn(page, 'acme', 'user@acme.test');
-  await page.setViewportSize({ width: 390, height: 844 });
+  await page.setViewportSize(PHONE);
   await page.goto(`/w/acme/issues/${issue.body.key as string}`);
   const section = page.getByTestId('attachments');
   await section

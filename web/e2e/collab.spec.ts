@@ -81,8 +81,9 @@ test('a mention in a comment is mailed to the person mentioned, and the local ma
   await page.getByRole('button', { name: 'Comment', exact: true }).click();
   await expect(page.getByTestId('comment')).toContainText(said);
 
-  // The mail comes after make dev's batching window (20 s) and the mail
-  // job's next tick (5 s); the API says when it is there.
+  // The mail comes after the batching window (2 s for the browser suite,
+  // ITR_NOTIFY_WINDOW in e2e/env.ts) and the mail job's next tick (5 s);
+  // the API says when it is there.
   const mail = await mailTo(email, new RegExp(`^\\[Acme Corp\\] .+ mentioned you in ${key}$`), 90_000);
   expect(mail.text).toContain(said);
 
