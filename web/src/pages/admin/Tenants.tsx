@@ -1,5 +1,5 @@
 import { Building2, ChevronRight, Search } from 'lucide-react';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import {
   Gauge,
@@ -48,13 +48,20 @@ export default function Tenants() {
       { replace: 'q' in changes },
     );
 
+  // The pending search, cancelled by a sort click at once: its timer's set
+  // works on the params of the render that started it (react-router's updater
+  // gets those, not the URL's), so firing between the click and the next
+  // render would undo the sort just chosen.
+  const pending = useRef<ReturnType<typeof setTimeout>>(undefined);
   useEffect(() => {
     if (typed.trim() === q) return;
-    const t = setTimeout(
-      () => set({ q: typed.trim() || undefined, sort: undefined, cursor: undefined }),
+    // A search replaces the sort; clearing the search leaves the sort alone.
+    const next = typed.trim();
+    pending.current = setTimeout(
+      () => set(next ? { q: next, sort: undefined, cursor: undefined } : { q: undefined, cursor: undefined }),
       250,
     );
-    return () => clearTimeout(t);
+    return () => clearTimeout(pending.current);
     // set is rebuilt each render. q is a dependency so that a URL change
     // (a sort click clears the search) cancels a pending search timer, which
     // would otherwise fire afterwards and clear the sort just chosen.
@@ -63,7 +70,10 @@ export default function Tenants() {
 
   const rows = useMemo(() => tenantRows(page.data?.items ?? []), [page.data]);
 
-  const onSort = (k: SortKey) => set({ sort: nextSort(sort, k), q: undefined, cursor: undefined });
+  const onSort = (k: SortKey) => {
+    clearTimeout(pending.current);
+    set({ sort: nextSort(sort, k), q: undefined, cursor: undefined });
+  };
   const head = (label: string, k: SortKey, className?: string) => (
     <SortHeader
       label={label}

@@ -139,8 +139,13 @@ export default function IssueList() {
     setAnchor(null);
   }
 
+  // The search box's pending update: a click that changes the filters takes
+  // the text typed so far with it and cancels the timer, whose set works on
+  // the filters of the render that started it and would undo the click.
+  const pending = useRef<ReturnType<typeof setTimeout>>(undefined);
   const set = (f: Partial<IssueFilters>) => {
-    const next = formatFilters({ ...filters, ...f });
+    clearTimeout(pending.current);
+    const next = formatFilters({ ...filters, q: search, ...f });
     if (viewId) next.set('view', viewId);
     setParams(next, { replace: true });
   };
@@ -161,8 +166,8 @@ export default function IssueList() {
   }
   useEffect(() => {
     if (search === filters.q) return;
-    const t = setTimeout(() => set({ q: search }), 250);
-    return () => clearTimeout(t);
+    pending.current = setTimeout(() => set({ q: search }), 250);
+    return () => clearTimeout(pending.current);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [search]);
   useEffect(() => {
