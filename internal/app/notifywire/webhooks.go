@@ -27,7 +27,10 @@ import (
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/webhook"
 	"github.com/issuetracker/issuetracker/internal/webhook/sqsqueue"
 	"github.com/issuetracker/issuetracker/internal/webhook/webhookapi"
@@ -72,6 +75,27 @@ func NewWebhookDeliverer(db *dynamodb.Client, q webhook.Queue, g webhook.Guard, 
 		admins = webhookAdmins{users: peopledb.UserDB{DB: db}, mail: sender, web: webBase}
 	}
 	return webhook.Deliverer{Store: webhookdb.Store{DB: db}, Queue: q, Client: g.Client(), Admins: admins, Log: slog.Default()}
+}
+
+// WebhookHomes reads a task's tenant's home from the registry for the
+// Deliverer (webhook.Deliverer.Home): a tenant not, or no longer, in it
+// has none.
+func WebhookHomes(reg tenant.Registry) webhook.HomeFunc {
+	return func(ctx context.Context, id string) (webhook.TenantHome, error) {
+		t, err := reg.Get(ctx, id)
+		if errs.Is(err, errs.KindNotFound) || (err == nil && t.Status == tenant.StatusDeleted) {
+			return webhook.TenantHome{}, nil
+		}
+		return webhook.TenantHome{Table: t.Table, Frozen: t.WritesFrozen, LogSince: t.KeyLogSince}, err
+	}
+}
+
+// WithHomes is d following each tenant's home in the registry in the
+// control table on db (names), its writes logged with db while a tier
+// migration copies the tenant (docs/migration.md "The webhook worker").
+func WithHomes(d webhook.Deliverer, db *dynamodb.Client, names schema.Names) webhook.Deliverer {
+	d.Home, d.KeyLog = WebhookHomes(tenantdb.New(db, names)), db
+	return d
 }
 
 // webhookAdmins mails a tenant's Admins and Super Admins.
@@ -158,6 +182,10 @@ func ServeWebhookDelivery() {
 	}
 	// WebhookGuardFromEnv: ITR_WEBHOOK_ALLOW_LOOPBACK is a local variable
 	// (make dev's receivers on localhost); in AWS the guard is the default.
-	d := NewWebhookDeliverer(awsx.DynamoDB(e.AWS, e.Endpoints), q, WebhookGuardFromEnv(), deps.Mail, deps.WebBaseURL)
+	db := awsx.DynamoDB(e.AWS, e.Endpoints)
+	// Its role may read tenant records of the control table and put key
+	// log items (infra/stacks/webhooks.go): the tier migrations.
+	d := WithHomes(NewWebhookDeliverer(db, q, WebhookGuardFromEnv(), deps.Mail, deps.WebBaseURL), db,
+		schema.Names{Prefix: core.EnvOr(envvars.TablePrefix, schema.DefaultPrefix)})
 	lambda.Start(sqsqueue.Handler(d))
 }
