@@ -120,7 +120,11 @@ func TestTheWebhookWorkerFollowsTheTenantsHomeThroughAMigration(t *testing.T) {
 			delivery: webhook.Delivery{ID: "d1", EndpointID: "ep", Status: webhook.Pending, Payload: []byte(`{}`)}}
 		q := &queue{}
 		return st, q, webhook.Deliverer{Store: st, Queue: q, Client: srv.Client(), KeyLog: nopPutter{},
-			Home: func(context.Context, string) (webhook.TenantHome, error) { mu.Lock(); defer mu.Unlock(); return home, nil }}
+			Home: func(context.Context, string) (webhook.TenantHome, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				return home, nil
+			}}
 	}
 	task := webhook.Task{Table: "old", TenantID: "acme", EndpointID: "ep", DeliveryID: "d1", Attempt: 1}
 	ctx := context.Background()
@@ -180,7 +184,9 @@ func TestTheWebhookWorkerFollowsTheTenantsHomeThroughAMigration(t *testing.T) {
 
 	t.Run("the registry cannot be read: the task is retried by the queue", func(t *testing.T) {
 		st, _, d := newWorker()
-		d.Home = func(context.Context, string) (webhook.TenantHome, error) { return webhook.TenantHome{}, errs.Internal(assert.AnError) }
+		d.Home = func(context.Context, string) (webhook.TenantHome, error) {
+			return webhook.TenantHome{}, errs.Internal(assert.AnError)
+		}
 		assert.Error(t, d.Handle(ctx, task))
 		assert.Empty(t, st.recorded)
 	})

@@ -82,11 +82,11 @@ func NewWebhookDeliverer(db *dynamodb.Client, q webhook.Queue, g webhook.Guard, 
 // has none.
 func WebhookHomes(reg tenant.Registry) webhook.HomeFunc {
 	return func(ctx context.Context, id string) (webhook.TenantHome, error) {
-		t, err := reg.Get(ctx, id)
-		if errs.Is(err, errs.KindNotFound) || (err == nil && t.Status == tenant.StatusDeleted) {
-			return webhook.TenantHome{}, nil
+		t, ok, err := tenant.Housed(ctx, reg, id)
+		if !ok {
+			return webhook.TenantHome{}, err
 		}
-		return webhook.TenantHome{Table: t.Table, Frozen: t.WritesFrozen, LogSince: t.KeyLogSince}, err
+		return webhook.TenantHome{Table: t.Table, Frozen: t.WritesFrozen, LogSince: t.KeyLogSince}, nil
 	}
 }
 
