@@ -85,9 +85,9 @@ func TestMigrationFigures(t *testing.T) {
 			for _, r := range st.Done {
 				steps = append(steps, fmt.Sprintf("%s %s", r.Step, r.Duration.Round(time.Millisecond)))
 			}
-			fmt.Printf("migration-figures issues=%d to=%s items=%d total=%s freeze_ms=%d (settle %s) drained=%d catch_up_rounds=%v barriers=%v consumers_ms=%d writes_during=%d met_freeze=%d steps: %s\n",
+			fmt.Printf("migration-figures issues=%d to=%s items=%d total=%s freeze_ms=%d (settle %s) drained=%d catch_up_rounds=%v barriers=%v freeze_barriers=%d consumers_ms=%d writes_during=%d met_freeze=%d steps: %s\n",
 				n, tier, items, time.Since(start).Round(time.Millisecond), st.Migration.FreezeMS, svc.Migration.Settle,
-				st.Migration.Drained, st.Migration.CatchUp, st.Migration.Barriers, st.Migration.ConsumersMS, acked, wr.frozen, strings.Join(steps, ", "))
+				st.Migration.Drained, st.Migration.CatchUp, st.Migration.Barriers, st.Migration.FreezeBarriers, st.Migration.ConsumersMS, acked, wr.frozen, strings.Join(steps, ", "))
 		}
 		// Empty the tenant for the next size.
 		_, err = w.Deps.Lifecycle.Move.Drop(ctx, id, onboarding.Home{Table: w.Deps.Names.App()})

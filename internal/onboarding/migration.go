@@ -232,11 +232,12 @@ type MigrationRecord struct {
 	// ConsumersMS is how long the freeze waited for the change stream's
 	// consumers to handle the changes made before it.
 	ConsumersMS int64 `json:"consumers_ms,omitempty"`
-	// BarrierAt is when catch_up's wave of barriers was put (all it
-	// covered was handled before the freeze); Barriers counts the
-	// partition keys of that wave and of the freeze's.
-	BarrierAt time.Time `json:"barrier_at,omitzero"`
-	Barriers  []int     `json:"barriers,omitempty"`
+	// BarrierAt is when catch_up's last wave of barriers was put (all its
+	// waves covered was handled before the freeze); Barriers counts the
+	// partition keys of each of those waves, FreezeBarriers the freeze's.
+	BarrierAt      time.Time `json:"barrier_at,omitzero"`
+	Barriers       []int     `json:"barriers,omitempty"`
+	FreezeBarriers int       `json:"freeze_barriers,omitempty"`
 	// Source is the old home's digest read by the drain; Target the new
 	// home's, read by verify.
 	Source map[string]FamilyDigest `json:"source,omitempty"`
@@ -770,20 +771,33 @@ func (m *Machine) catchUp(ctx context.Context, t tenant.Tenant, st *State) (tena
 	if err != nil {
 		return t, err
 	}
+	// The consumers, while the tenant still writes: a wave of barriers in
+	// every partition key changed since the log began, then in those
+	// changed since that wave, until a wave is small (at most 3), so the
+	// freeze waits only for the keys changed after the last one.
+	mg.BarrierAt, mg.Barriers, mg.FreezeBarriers = time.Time{}, nil, 0
+	since := log.Since.Add(-log.Slack)
+	for range 3 {
+		b, err := m.awaitConsumers(ctx, t, mg, since, "migration.consumers_caught_up_before_freeze")
+		if err != nil {
+			return t, err
+		}
+		if b == nil {
+			break
+		}
+		mg.BarrierAt, mg.Barriers = b.At, append(mg.Barriers, b.Keys)
+		since = b.At.Add(-log.Slack)
+		if b.Keys < below {
+			break
+		}
+	}
+	// Then the last round (short), so the drain reads only the keys
+	// logged since it began: the writes made during the checks and waves.
 	if _, err := round(); err != nil {
 		return t, err
 	}
 	m.audit(ctx, t.ID, "migration.caught_up", map[string]string{"rounds": fmt.Sprint(mg.CatchUp),
 		"by": strings.Join(by, ","), "keys": fmt.Sprint(keys), "unlogged": fmt.Sprint(unlogged)})
-	// The consumers, while the tenant still writes: a barrier in every
-	// partition key changed since the log began, so the freeze waits only
-	// for the keys changed after this wave.
-	mg.BarrierAt, mg.Barriers = time.Time{}, nil
-	b, err := m.awaitConsumers(ctx, t, mg, log.Since.Add(-log.Slack), "migration.consumers_caught_up_before_freeze")
-	if err != nil || b == nil {
-		return t, err
-	}
-	mg.BarrierAt, mg.Barriers = b.At, []int{b.Keys}
 	return t, nil
 }
 
@@ -847,10 +861,7 @@ func (m *Machine) freeze(ctx context.Context, t tenant.Tenant, st *State) (tenan
 		return t, err
 	}
 	mg.ConsumersMS = time.Since(began).Milliseconds()
-	if len(mg.Barriers) > 1 { // a retried freeze
-		mg.Barriers = mg.Barriers[:1]
-	}
-	mg.Barriers = append(mg.Barriers, b.Keys)
+	mg.FreezeBarriers = b.Keys
 	return t, nil
 }
 
