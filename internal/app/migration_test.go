@@ -681,7 +681,7 @@ func TestTheFreezeWaitsForTheStreamConsumersBeforeTheDrain(t *testing.T) {
 		st, err := svc.States.Get(ctx, "globex")
 		require.NoError(t, err)
 		require.Empty(t, st.Error)
-		require.NotEmpty(t, written, "the consumer wrote analytics items for the change made before the freeze")
+		require.NotEmpty(t, written, "%s: the consumer wrote analytics items for the change made before the freeze", tier)
 		tn, err := reg.Get(ctx, "globex")
 		require.NoError(t, err)
 		require.Equal(t, st.Migration.To.Table, tn.Table)
