@@ -47,7 +47,7 @@ func PermissionsMarkdown() string {
 	b.WriteString("(`internal/routes`), which is enforced in one place (`internal/app` guard) and tested\n")
 	b.WriteString("for every route × every caller (`internal/app/matrix_test.go`). Tenant roles are ordered\n")
 	b.WriteString("User < Admin < Super Admin; Root is the provider and holds no tenant role. A refused\n")
-	b.WriteString("caller gets 403 `role_forbidden` (401 `unauthenticated` without a token). An object of\n")
+	b.WriteString("caller gets 403 `role_forbidden` (401 `unauthorized` without a valid token). An object of\n")
 	b.WriteString("another tenant is always 404, whatever the role.\n\n")
 	b.WriteString("| Method | Path | Function |")
 	for _, c := range Callers {
