@@ -92,25 +92,12 @@ func NewFailureRecord(fnARN, condition string, invokes int, stream, shard string
 func (p *Poller) Redrive(ctx context.Context, rec FailureRecord) (int, error) {
 	p.defaults()
 	b := rec.Batch
-	table := ""
-	p.mu.Lock()
-	for _, s := range p.shards {
-		if s.stream == b.StreamARN {
-			table = s.table
-		}
-	}
-	p.mu.Unlock()
+	table := p.tableOf(b.StreamARN)
 	if table == "" {
 		if err := p.discover(ctx); err != nil {
 			return 0, err
 		}
-		p.mu.Lock()
-		for _, s := range p.shards {
-			if s.stream == b.StreamARN {
-				table = s.table
-			}
-		}
-		p.mu.Unlock()
+		table = p.tableOf(b.StreamARN)
 	}
 	if table == "" {
 		return 0, fmt.Errorf("redrive: consumer %s reads no stream %s", p.Name, b.StreamARN)
@@ -152,4 +139,16 @@ func (p *Poller) Redrive(ctx context.Context, rec FailureRecord) (int, error) {
 		return 0, nil
 	}
 	return len(sel), p.Consumer.Handle(ctx, sel)
+}
+
+// tableOf is the table of a stream the poller reads ("" if none it knows).
+func (p *Poller) tableOf(streamARN string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range p.shards {
+		if s.stream == streamARN {
+			return s.table
+		}
+	}
+	return ""
 }
