@@ -150,6 +150,7 @@ export default function IssueList() {
     setParams(next, { replace: true });
   };
   const openView = (v: { id: string } | undefined) => {
+    clearTimeout(pending.current); // the view replaces the filters, the search being typed too
     const found = v && (views.data?.find((x) => x.id === v.id) ?? (v as typeof view));
     if (!found) return setParams(formatFilters({ ...emptyFilters, project: filters.project }));
     const next = formatFilters(filtersFromView(found));
