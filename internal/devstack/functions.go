@@ -560,6 +560,12 @@ func (s *Stack) startFromTemplate(ctx context.Context, cfg Config, applied local
 	}
 	s.Functions, s.template = p, tmpl
 	l := s.locals(cfg, tmpl, nil, applied, ls)
+	if _, err := s.poolTriggersOf(tmpl, l, applied, ls, func(id string) (string, bool) {
+		f, ok := localdeploy.FunctionByLogicalID(fns, id)
+		return f.Name, ok
+	}); err != nil {
+		return gateway.Config{}, fmt.Errorf("%s: %w", filepath.Base(cfg.Template), err)
+	}
 	api, err := tmpl.API(l)
 	if err != nil {
 		return gateway.Config{}, fmt.Errorf("%s: %w", filepath.Base(cfg.Template), err)
@@ -616,4 +622,27 @@ func checkAPI(api *localdeploy.API) error {
 		return fmt.Errorf("the template's API does not match the route table (synthesize again: go test ./test/infra -update):\n  %s", strings.Join(problems, "\n  "))
 	}
 	return nil
+}
+
+// poolTriggersOf registers the Lambda triggers of the pools of tmpl
+// (applied) with the router cognito-local calls (triggers.go) and returns
+// their pool ids; local names the local function of a logical id of tmpl.
+func (s *Stack) poolTriggersOf(tmpl *localdeploy.Template, l localdeploy.Locals, applied localdeploy.Result, ls localSettings,
+	local func(logicalID string) (string, bool)) ([]string, error) {
+	phys, names := map[string]string{}, map[string]string{}
+	for _, r := range applied.Applied {
+		phys[r.LogicalID] = r.PhysicalID
+		names[r.PhysicalID] = r.LogicalID
+	}
+	pools, err := templatePoolTriggers(tmpl, l, phys, s.Functions, localdeploy.PrefixRename(ls.names.Prefix), local)
+	if err != nil {
+		return nil, err
+	}
+	s.triggers.set(pools)
+	fmt.Fprint(s.Functions.Log(), describeTriggers(pools, func(id string) string { return names[id] }))
+	ids := make([]string, 0, len(pools))
+	for id := range pools {
+		ids = append(ids, id)
+	}
+	return ids, nil
 }

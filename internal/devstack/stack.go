@@ -62,6 +62,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/usage"
 	"github.com/issuetracker/issuetracker/internal/webapp"
 	"github.com/issuetracker/issuetracker/internal/webhook"
+	"golang.org/x/sync/errgroup"
 )
 
 // Config of a local platform.
@@ -208,6 +209,8 @@ type Stack struct {
 	bins         map[string]string
 	tenantMu     sync.Mutex
 	tenantStacks map[string]*tenantStack
+	// triggers are the deployed pools' Lambda triggers (template mode).
+	triggers poolTriggers
 	// stored are the local on-failure queues of the stream mappings.
 	queueMu   sync.Mutex
 	stored    map[string]*localcloud.StoredQueue
@@ -325,11 +328,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if s.ln, err = net.Listen("tcp", cfg.GatewayAddr); err != nil {
 		return nil, fmt.Errorf("the API gateway cannot listen on %s (%v): is another `make dev` running? stop it or set GATEWAY_ADDR", cfg.GatewayAddr, err)
 	}
-	e, m, err := s.startServices(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	stripeBase, err := s.startStripe(ctx, cfg)
+	e, m, stripeBase, err := s.startServices(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -464,76 +463,101 @@ func (s *Stack) Cell() cells.Cell {
 		UserPoolID: s.Platform.TenantPoolID, ClientID: s.Platform.TenantClientID}
 }
 
-// startServices starts DynamoDB Local, cognito-local, the local S3 and
-// mailpit, each unless cfg names a running one.
-func (s *Stack) startServices(ctx context.Context, cfg Config) (awsx.Endpoints, *MailEndpoints, error) {
-	e := cfg.Endpoints
+// startServices starts DynamoDB Local, cognito-local, the local S3,
+// mailpit and stripe-mock, each unless cfg names a running one, all at
+// once: they are independent, and the Java and Node start-ups (seconds
+// each under load) overlap instead of adding up. Each one's ready time goes
+// to the services log. It returns the endpoints, the mail endpoints and
+// stripe-mock's API base.
+func (s *Stack) startServices(ctx context.Context, cfg Config) (awsx.Endpoints, *MailEndpoints, string, error) {
+	e, mail, stripeBase := cfg.Endpoints, cfg.Mail, cfg.StripeAPIBase
 	state := func(name string) string {
 		if cfg.StateDir == "" {
 			return ""
 		}
 		return filepath.Join(cfg.StateDir, name)
 	}
-	for _, svc := range []struct {
-		endpoint *string
-		start    func(context.Context, localcloud.Options) (*localcloud.Process, error)
-		opts     localcloud.Options
-	}{
-		{&e.DynamoDB, localcloud.DynamoDBLocal, localcloud.Options{Root: cfg.Root, Port: cfg.DynamoDBPort, DataDir: filepath.Join(cfg.StateDir, "dynamodb"), Log: cfg.Log}},
-		{&e.Cognito, localcloud.CognitoLocal, localcloud.Options{Root: cfg.Root, Port: cfg.CognitoPort, DataDir: filepath.Join(cfg.StateDir, "cognito"), Log: cfg.Log}},
-	} {
-		if *svc.endpoint != "" {
-			continue
+	if e.Cognito == "" {
+		// cognito-local calls the user-migration trigger through the
+		// Lambda Invoke API on the gateway's address (serveWith). In the
+		// template mode, every trigger type goes to the router that hands
+		// the event to the function its pool declares (triggers.go).
+		triggers := map[string]string{"UserMigration": userMigrationName(cfg)}
+		if cfg.Mode == FromTemplate {
+			triggers = cognitoTriggerConfig()
 		}
-		if svc.endpoint == &e.Cognito {
-			// cognito-local calls the user-migration trigger through the
-			// Lambda Invoke API on the gateway's address (serveWith).
-			if err := localcloud.CognitoTriggers(svc.opts.DataDir, "http://"+s.ln.Addr().String(),
-				map[string]string{"UserMigration": userMigrationName(cfg)}); err != nil {
-				return e, nil, err
-			}
+		if err := localcloud.CognitoTriggers(filepath.Join(cfg.StateDir, "cognito"), "http://"+s.ln.Addr().String(), triggers); err != nil {
+			return e, nil, "", err
 		}
-		p, err := svc.start(ctx, svc.opts)
-		if err != nil {
-			return e, nil, err
-		}
-		s.procs = append(s.procs, p)
-		*svc.endpoint = p.Endpoint
+	}
+	if stripeBase == "" && cfg.StripePort == 0 {
+		return e, nil, "", errors.New("devstack: set StripePort (stripe-mock is started) or StripeAPIBase (a running one)")
+	}
+	type service struct {
+		name  string
+		start func(context.Context) (*localcloud.Process, error)
+		set   func(*localcloud.Process)
+	}
+	var svcs []service
+	if e.DynamoDB == "" {
+		svcs = append(svcs, service{"DynamoDB Local", func(ctx context.Context) (*localcloud.Process, error) {
+			return localcloud.DynamoDBLocal(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.DynamoDBPort, DataDir: filepath.Join(cfg.StateDir, "dynamodb"), Log: cfg.Log})
+		}, func(p *localcloud.Process) { e.DynamoDB = p.Endpoint }})
+	}
+	if e.Cognito == "" {
+		svcs = append(svcs, service{"cognito-local", func(ctx context.Context) (*localcloud.Process, error) {
+			return localcloud.CognitoLocal(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.CognitoPort, DataDir: filepath.Join(cfg.StateDir, "cognito"), Log: cfg.Log})
+		}, func(p *localcloud.Process) { e.Cognito = p.Endpoint }})
 	}
 	if e.S3 == "" {
-		p, err := localcloud.S3(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.S3Port, DataDir: state("s3"), Log: cfg.Log})
-		if err != nil {
-			return e, nil, err
+		svcs = append(svcs, service{"the local S3", func(ctx context.Context) (*localcloud.Process, error) {
+			return localcloud.S3(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.S3Port, DataDir: state("s3"), Log: cfg.Log})
+		}, func(p *localcloud.Process) { e.S3 = p.Endpoint }})
+	}
+	if mail == nil {
+		var mp *localcloud.Mailpit
+		svcs = append(svcs, service{"mailpit", func(ctx context.Context) (*localcloud.Process, error) {
+			var err error
+			mp, err = localcloud.StartMailpit(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.MailSMTPPort, DataDir: state("mail"), Log: cfg.Log}, cfg.MailUIPort)
+			if err != nil {
+				return nil, err
+			}
+			return mp.Process, nil
+		}, func(*localcloud.Process) { mail = &MailEndpoints{SMTPAddr: mp.SMTPAddr, UIURL: mp.UIURL} }})
+	}
+	if stripeBase == "" {
+		svcs = append(svcs, service{"stripe-mock", func(ctx context.Context) (*localcloud.Process, error) {
+			return localcloud.StartStripeMock(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.StripePort, Log: cfg.Log})
+		}, func(p *localcloud.Process) { stripeBase = p.Endpoint }})
+	}
+	began := time.Now()
+	procs := make([]*localcloud.Process, len(svcs))
+	took := make([]time.Duration, len(svcs))
+	var g errgroup.Group
+	for i, svc := range svcs {
+		g.Go(func() error {
+			p, err := svc.start(ctx)
+			procs[i], took[i] = p, time.Since(began)
+			return err
+		})
+	}
+	err := g.Wait()
+	var ready []string
+	for i, p := range procs {
+		if p == nil {
+			continue
 		}
-		s.procs = append(s.procs, p)
-		e.S3 = p.Endpoint
+		s.procs = append(s.procs, p) // stopped by Close, also when another failed
+		svcs[i].set(p)
+		ready = append(ready, fmt.Sprintf("%s %s", svcs[i].name, took[i].Round(10*time.Millisecond)))
 	}
-	if cfg.Mail != nil {
-		return e, cfg.Mail, nil
-	}
-	p, err := localcloud.StartMailpit(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.MailSMTPPort, DataDir: state("mail"), Log: cfg.Log}, cfg.MailUIPort)
 	if err != nil {
-		return e, nil, err
+		return e, nil, "", err
 	}
-	s.procs = append(s.procs, p.Process)
-	return e, &MailEndpoints{SMTPAddr: p.SMTPAddr, UIURL: p.UIURL}, nil
-}
-
-// startStripe starts stripe-mock unless cfg names a running one, and
-// returns its API base.
-func (s *Stack) startStripe(ctx context.Context, cfg Config) (string, error) {
-	if cfg.StripeAPIBase != "" {
-		return cfg.StripeAPIBase, nil
+	if cfg.Log != nil && len(ready) > 0 {
+		fmt.Fprintf(cfg.Log, "services | ready, started side by side: %s\n", strings.Join(ready, ", "))
 	}
-	if cfg.StripePort == 0 {
-		return "", errors.New("devstack: set StripePort (stripe-mock is started) or StripeAPIBase (a running one)")
-	}
-	p, err := localcloud.StartStripeMock(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.StripePort, Log: cfg.Log})
-	if err != nil {
-		return "", err
-	}
-	s.procs = append(s.procs, p)
-	return p.Endpoint, nil
+	return e, mail, stripeBase, nil
 }
 
 // describe fills in where the platform's parts answer.
@@ -753,7 +777,8 @@ func (s *Stack) serveWith(cfg Config, e awsx.Endpoints, gcfg gateway.Config) {
 		// The Lambda Invoke API on the gateway's address (the SDK's Lambda
 		// endpoint is the gateway URL): what calls Lambda runs the processes.
 		mux := http.NewServeMux()
-		mux.Handle("/2015-03-31/functions/", s.Functions.InvokeAPI())
+		// cognito-local's triggers go to the functions their pools declare.
+		mux.Handle("/2015-03-31/functions/", s.triggers.invokeAPI(s.Functions))
 		// The local SQS of the function processes (SendMessage).
 		sqs := localcloud.SQSWith(s.queues, s.FailureQueue)
 		mux.Handle(SQSPath, sqs)

@@ -37,6 +37,7 @@ import (
 // tenantStack is what runs for one tenant's stack.
 type tenantStack struct {
 	functions []string
+	pools     []string // its pools with triggers (poolTriggers)
 	pollers   []*streampoller.Poller
 	stop      context.CancelFunc
 	done      sync.WaitGroup
@@ -65,6 +66,7 @@ func (s *Stack) runTenantStack(ctx context.Context, tenantID, path string, res l
 	}
 	run := &tenantStack{}
 	fail := func(err error) error {
+		s.triggers.remove(run.pools)
 		s.removeFunctions(run.functions)
 		return fmt.Errorf("stack %s: %w", stack, err)
 	}
@@ -90,6 +92,14 @@ func (s *Stack) runTenantStack(ctx context.Context, tenantID, path string, res l
 		if fn, ok := tmpl.Resources[f.LogicalID].Properties["FunctionName"].(string); ok && fn != "" {
 			s.Functions.Alias(localdeploy.PrefixRename(s.names.Prefix)(fn), name)
 		}
+	}
+	// Its pool's triggers are its own (a Platinum pool's UserMigration).
+	run.pools, err = s.poolTriggersOf(tmpl, l, res, s.ls, func(id string) (string, bool) {
+		f, ok := localdeploy.FunctionByLogicalID(fns, id)
+		return TenantFunction(f.Name, tenantID), ok
+	})
+	if err != nil {
+		return fail(err)
 	}
 	if err := warm(ctx, s.Functions, run.functions); err != nil {
 		return fail(err)
@@ -156,6 +166,7 @@ func (s *Stack) stopTenantStack(_ context.Context, tenantID string) {
 	run.stop()
 	run.done.Wait()
 	s.removeConsumers(run.pollers)
+	s.triggers.remove(run.pools)
 	s.removeFunctions(run.functions)
 }
 
