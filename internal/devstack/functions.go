@@ -203,6 +203,14 @@ func standIns(f localdeploy.Function, env map[string]string, ls localSettings) {
 	}
 	if _, ok := env[envvars.MailSender]; ok {
 		env[envvars.SMTPAddr] = ls.smtpAddr
+	}
+	// The batching window is the activity consumer's (its fan-out dates
+	// each batch), whichever stack declares it: a Platinum tenant's
+	// stream-activity sends no mail (no mail settings in its template: the
+	// platform's mail job sends its mail), but without the window it dated
+	// its tenant's batches 5 minutes ahead (notify.BatchWindow) while the
+	// pooled tenants' were due in 20 s.
+	if f.Name == string(routes.FnStreamActivity) {
 		env[envvars.NotifyWindow] = ls.window.String()
 	}
 	if _, ok := env[envvars.EventBus]; ok {

@@ -127,3 +127,38 @@ func TestTheTemplateModesOwnAnswersComeFromTheTemplate(t *testing.T) {
 	assert.Equal(t, "application/json", res.Header.Get("Content-Type"))
 	assert.Equal(t, map[string]any{"message": "Unauthorized"}, body)
 }
+
+// A local setting a function's code reads comes with the function, not
+// with another variable its template happens to set: every stream-activity
+// (the platform's and each tenant stack's, which has no mail settings)
+// gets make dev's batching window, and only the functions that send mail
+// get mailpit.
+func TestEveryTemplatesFunctionsGetTheLocalSettingsTheyRead(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join("..", "..", "infra", "templates", "IssueTracker-*.json"))
+	require.NoError(t, err)
+	ls := localSettings{window: 7 * time.Second, smtpAddr: "127.0.0.1:1025"}
+	activity := 0
+	for _, p := range paths {
+		tmpl, err := localdeploy.ReadTemplate(p)
+		require.NoError(t, err)
+		fns, err := tmpl.Functions()
+		if err != nil {
+			continue // a stack without Go functions (the directory, a nested stack)
+		}
+		for _, f := range fns {
+			env := map[string]string{}
+			for k := range f.Env {
+				env[k] = "from the template"
+			}
+			standIns(f, env, ls)
+			where := filepath.Base(p) + " " + f.LogicalID
+			if f.Name == string(routes.FnStreamActivity) {
+				activity++
+				assert.Equal(t, "7s", env["ITR_NOTIFY_WINDOW"], where)
+			}
+			_, mails := f.Env["ITR_MAIL_SENDER"]
+			assert.Equal(t, mails, env["ITR_SMTP_ADDR"] != "", where)
+		}
+	}
+	assert.GreaterOrEqual(t, activity, 3, "the platform's and the tenant stacks' stream-activity")
+}
