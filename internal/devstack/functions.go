@@ -93,11 +93,7 @@ func (s *Stack) templateFunctions(cfg Config, tmpl *localdeploy.Template, applie
 		return nil, nil, err
 	}
 	l := s.locals(cfg, tmpl, fns, applied, ls)
-	pkgs := make([]string, 0, len(fns))
-	for _, f := range fns {
-		pkgs = append(pkgs, "./"+f.Source)
-	}
-	bins, err := buildOnce(cfg.Root, pkgs)
+	bins, err := buildOnce(cfg.Root, functionPackages(fns))
 	if err != nil {
 		return nil, nil, fmt.Errorf("build the template's functions: %w", err)
 	}
@@ -127,6 +123,29 @@ func (s *Stack) templateFunctions(cfg Config, tmpl *localdeploy.Template, applie
 		}
 	}
 	return p, fns, nil
+}
+
+// prebuild builds the functions of the template at path (buildOnce), its
+// errors left for the build that needs it to report.
+func prebuild(root, path string) {
+	tmpl, err := localdeploy.ReadTemplate(path)
+	if err != nil {
+		return
+	}
+	fns, err := tmpl.Functions()
+	if err != nil {
+		return
+	}
+	_, _ = buildOnce(root, functionPackages(fns))
+}
+
+// functionPackages are the packages fns are built from.
+func functionPackages(fns []localdeploy.Function) []string {
+	pkgs := make([]string, 0, len(fns))
+	for _, f := range fns {
+		pkgs = append(pkgs, "./"+f.Source)
+	}
+	return pkgs
 }
 
 var (

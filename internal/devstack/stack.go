@@ -328,6 +328,12 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if s.ln, err = net.Listen("tcp", cfg.GatewayAddr); err != nil {
 		return nil, fmt.Errorf("the API gateway cannot listen on %s (%v): is another `make dev` running? stop it or set GATEWAY_ADDR", cfg.GatewayAddr, err)
 	}
+	if cfg.Mode == FromTemplate {
+		// The functions' build (one go build that mostly finds them up to
+		// date) overlaps the services' start; startFromTemplate waits
+		// for it (buildOnce).
+		go prebuild(cfg.Root, cmp.Or(cfg.Template, filepath.Join(cfg.Root, PlatformTemplate)))
+	}
 	e, m, stripeBase, err := s.startServices(ctx, cfg)
 	if err != nil {
 		return nil, err
