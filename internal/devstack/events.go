@@ -199,7 +199,7 @@ func mappingPollers(maps []localdeploy.StreamMapping, physical map[string]string
 		}
 		p := &streampoller.Poller{Name: name, DB: db, Streams: streams, Consumer: c, Filter: m.Filter,
 			Tables:    func(context.Context) ([]string, error) { return []string{table}, nil },
-			BatchSize: int32(m.BatchSize), MaxRecordAge: m.MaxRecordAge, Bisect: m.Bisect,
+			BatchSize: int32(m.BatchSize), MaxRecordAge: m.MaxRecordAge, Bisect: m.Bisect, Parallel: m.ParallelizationFactor,
 			FunctionARN: "arn:aws:lambda:" + lambdaproc.Region + ":000000000000:function:" + m.Function,
 			Checkpoints: streampoller.TableCheckpoints{DB: db, Table: names.Control()},
 			Log:         slog.New(slog.NewTextHandler(logOr(log), nil))}
@@ -273,7 +273,7 @@ func describeMapping(m localdeploy.StreamMapping, fn string, failureQueue func(l
 		b.WriteString(", failures recorded in the control table (no OnFailure)")
 	}
 	if m.ParallelizationFactor > 1 {
-		fmt.Fprintf(&b, ", parallelization %d not emulated: one batch per shard at a time", m.ParallelizationFactor)
+		fmt.Fprintf(&b, ", up to %d batches per shard at once, each key in order", m.ParallelizationFactor)
 	}
 	b.WriteString(")\n")
 	return b.String()

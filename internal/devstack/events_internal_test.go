@@ -149,6 +149,24 @@ func TestTheTemplatesStreamMappingsAreWhatReadsLocally(t *testing.T) {
 	tmpl.Resources["StreamAnalyticsStreamMapping"].Properties["FunctionName"] = map[string]any{"Ref": "FnteamsFunction3836F51B"}
 	delete(tmpl.Resources, "StreamActivityStreamMapping")
 	assert.Equal(t, []string{"teams"}, keysOf(pollers(tmpl)))
+
+	// The mapping's ParallelizationFactor is the poller's.
+	tmpl = platformTemplateForEvents(t)
+	tmpl.Resources["StreamAnalyticsStreamMapping"].Properties["ParallelizationFactor"] = 4.0
+	maps, _, err := tmpl.EventSourceMappings()
+	require.NoError(t, err)
+	ps, err := mappingPollers(maps, map[string]string{"PooledTableC7FA9781": "local-app"}, nil, nil, schema.Names{Prefix: "x"},
+		func(localdeploy.StreamMapping) (changes.Consumer, error) {
+			return changes.ConsumerFunc(func(context.Context, []changes.Change) error { return nil }), nil
+		}, nil, nil)
+	require.NoError(t, err)
+	for i, m := range maps {
+		want := map[bool]int{true: 4, false: 1}[m.Function == "stream-analytics"]
+		assert.Equal(t, want, ps[i].Parallel, m.LogicalID)
+		if want > 1 {
+			assert.Contains(t, describeMapping(m, m.Function, func(localdeploy.StreamMapping) string { return "" }), "up to 4 batches per shard at once, each key in order")
+		}
+	}
 }
 
 func keysOf[V any](m map[string]V) []string {

@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"sort"
 	"sync"
@@ -76,6 +77,14 @@ type Poller struct {
 	// (a round trip per batch would add to the lag; a restart at most
 	// delivers this much again, which consumers absorb). Default 1 s.
 	CheckpointEvery time.Duration
+	// Parallel is the mapping's ParallelizationFactor: up to this many
+	// batches of one shard are handed to the consumer at once, the records
+	// spread over them by partition key, so the records of one key stay in
+	// order in one sequence of batches (as Lambda does). A read takes up to
+	// BatchSize x Parallel records (GetRecords' limit, 1000, at most); the
+	// shard's checkpoint moves once every batch of the read is handled or
+	// given up. 0 or 1: one batch at a time.
+	Parallel int
 	// Log receives progress and failures; nil discards.
 	Log *slog.Logger
 
@@ -326,7 +335,7 @@ func (p *Poller) pollShard(ctx context.Context, s *shardState) (int, error) {
 		}
 		s.iterator = out.ShardIterator
 	}
-	out, err := p.Streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: s.iterator, Limit: aws.Int32(p.BatchSize)})
+	out, err := p.Streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: s.iterator, Limit: aws.Int32(p.readLimit())})
 	if err != nil {
 		s.iterator = nil // expired or trimmed: ask again from the checkpoint
 		return 0, fmt.Errorf("get records %s: %w", aws.ToString(s.shard.ShardId), err)
@@ -336,7 +345,7 @@ func (p *Poller) pollShard(ctx context.Context, s *shardState) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		if err := p.deliver(ctx, s, p.Filter.Select(batch)); err != nil {
+		if err := p.deliverRead(ctx, s, p.Filter.Select(batch)); err != nil {
 			s.iterator = nil // read the batch again
 			return 0, err
 		}
@@ -350,6 +359,61 @@ func (p *Poller) pollShard(ctx context.Context, s *shardState) (int, error) {
 		return len(out.Records), err
 	}
 	return len(out.Records), nil
+}
+
+// readLimit is how many records one GetRecords asks for: a batch for each
+// of the Parallel batches, within GetRecords' limit.
+func (p *Poller) readLimit() int32 {
+	if p.Parallel <= 1 {
+		return p.BatchSize
+	}
+	return min(p.BatchSize*int32(p.Parallel), 1000)
+}
+
+// deliverRead hands the records of one read to the consumer: as one batch,
+// or with Parallel, as up to Parallel sequences of batches at once, each
+// key's records in one sequence in their order (partitionOf), each batch
+// at most BatchSize records. It returns when every batch is handled or
+// given up.
+func (p *Poller) deliverRead(ctx context.Context, s *shardState, records []changes.Change) error {
+	if p.Parallel <= 1 || len(records) <= 1 {
+		return p.deliver(ctx, s, records)
+	}
+	lanes := make([][]changes.Change, p.Parallel)
+	for _, c := range records {
+		i := partitionOf(c, p.Parallel)
+		lanes[i] = append(lanes[i], c)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(lanes))
+	for i, lane := range lanes {
+		if len(lane) == 0 {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for len(lane) > 0 {
+				n := min(len(lane), int(p.BatchSize))
+				if errs[i] = p.deliver(ctx, s, lane[:n]); errs[i] != nil {
+					return
+				}
+				lane = lane[n:]
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// partitionOf is the lane of c's partition key among n (FNV-1a of the
+// table and key: the same key always goes to the same lane).
+func partitionOf(c changes.Change, n int) int {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(c.Table))
+	_, _ = h.Write([]byte{0})
+	_, _ = h.Write([]byte(c.PK))
+	return int(h.Sum32() % uint32(n))
 }
 
 // maxBackoff bounds the wait between two attempts of a batch.
