@@ -16,8 +16,17 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 web-tools: web/node_modules/.installed ## npm ci in web/ and Debian's chromium for the browser tests
 	@scripts/install-chromium.sh
 
-web-build: web/node_modules/.installed ## build the web app into web/dist
+# The build's inputs: a make dev with nothing changed in web/ skips the
+# build (tsc and vite took 119 s wall, 26 s CPU, at load average 22 on
+# 2026-12-01: most of what make dev waited on; docs/performance.md).
+WEB_INPUTS := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts \
+	$(wildcard web/tsconfig*.json) web/package.json web/package-lock.json
+
+web/dist/.built: web/node_modules/.installed $(WEB_INPUTS)
 	$(WEB_NPM) npm run --silent build -- --logLevel warn
+	touch $@
+
+web-build: web/dist/.built ## build the web app into web/dist (again when a file of web/ changed)
 
 web-dev: web/node_modules/.installed ## Vite with hot reload on VITE_PORT (5173), API from make dev (GATEWAY_ADDR)
 	$(WEB_NPM) npm run dev
