@@ -28,7 +28,7 @@ func TestPlatinumRegistrationGetsItsOwnTableAndPool(t *testing.T) {
 	if testing.Short() {
 		t.Skip("synthesizes with the CDK app")
 	}
-	platinumRegistration(t, startPlatform(t, sharedSynth), true)
+	platinumRegistration(t, startPlatform(t, sharedSynth), true, nil)
 }
 
 // The same in make dev's template mode: the registration and tenants
@@ -45,8 +45,31 @@ func TestPlatinumRegistrationInTheTemplateMode(t *testing.T) {
 		t.Skip("synthesizes with the CDK app")
 	}
 	logs := &lockedBuffer{}
-	w := startPlatform(t, sharedSynth, func(c *devstack.Config) { c.Mode, c.FunctionLog = devstack.FromTemplate, logs })
-	id := platinumRegistration(t, w, false)
+	w := startPlatform(t, sharedSynth, func(c *devstack.Config) {
+		c.Mode, c.FunctionLog = devstack.FromTemplate, logs
+		// Notification mail within the mailbox's wait: a short batching
+		// window, the mail job's schedule often.
+		c.NotifyWindow, c.ScheduleEvery = time.Second, 300*time.Millisecond
+	})
+	id := platinumRegistration(t, w, false, func(t *testing.T, id, owner string, ownerBox *testenv.Mailbox, issueID string) {
+		// The tenant's stream-activity (its stack's, no mail settings)
+		// fans the comment out; the platform's mail job sends the owner's
+		// mail within the window make dev gives every stream-activity.
+		member := "member@" + id + ".test"
+		box := testenv.NewMailbox(t, member)
+		code, body := w.call("POST", "/v1/users", owner, map[string]any{"email": member, "role": "user", "display_name": "Member"})
+		require.Equal(t, 201, code, body)
+		_, wsBody := w.call("GET", "/v1/workspaces/"+id, "", nil)
+		tok, err := cognitotest.SignIn(w.ctx, testenv.Cognito(t), wsBody["client_id"].(string), member,
+			box.Next("You're invited to Initech on IssueTracker").TemporaryPassword(), devstack.DemoPassword, nil)
+		require.NoError(t, err)
+		code, body = w.call("POST", "/v1/issues/"+issueID+"/comments", tok.IDToken, map[string]any{"body": "Seen it"})
+		require.Equal(t, 201, code, body)
+		require.NoError(t, w.s.DrainChanges(w.ctx))
+		got := ownerBox.Next("[Initech] Member")
+		assert.Contains(t, got.Text, "Seen it")
+		assert.Contains(t, logs.String(), "stream-activity@"+id+" | REPORT", "fanned out by the tenant stack's function")
+	})
 	assert.Contains(t, logs.String(), "lambda | stack IssueTracker-Tenant-"+id+": 2 functions started", "the tenant stack's own functions run")
 	assert.Contains(t, logs.String(), "stream-analytics@"+id+" | REPORT", "the tenant table's changes went through the tenant stack's function process")
 	assert.Nil(t, w.s.Functions.Function("stream-analytics@"+id), "offboarding stopped them")
@@ -54,7 +77,8 @@ func TestPlatinumRegistrationInTheTemplateMode(t *testing.T) {
 
 // platinumRegistration is a Platinum sign-up to offboarding on w; exports
 // says offboarding's export lands in the local S3's exports bucket.
-func platinumRegistration(t *testing.T, w *platform, exports bool) (id string) {
+func platinumRegistration(t *testing.T, w *platform, exports bool,
+	active func(t *testing.T, id, ownerToken string, ownerBox *testenv.Mailbox, issueID string)) (id string) {
 	ctx, pl, call, prefix := w.ctx, w.pl, w.call, w.prefix
 	db := testenv.DynamoDB(t)
 	cog := testenv.Cognito(t)
@@ -121,6 +145,10 @@ func platinumRegistration(t *testing.T, w *platform, exports bool) (id string) {
 	require.Equal(t, 200, code, rep)
 	assert.Equal(t, 1.0, rep["totals"].(map[string]any)["created"], "the tenant table's stream reached the analytics consumer")
 	assert.Zero(t, countTenantItems(schema.Names{Prefix: prefix}.App()), "and nothing of the tenant is in the pooled table")
+
+	if active != nil {
+		t.Run("while active", func(t *testing.T) { active(t, id, tok.IDToken, box, iss["id"].(string)) })
+	}
 
 	t.Run("a shared-pool token naming the Platinum tenant is refused", func(t *testing.T) {
 		p := cognito.Pools{C: cog}
