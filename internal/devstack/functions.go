@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -667,9 +669,5 @@ func (s *Stack) poolTriggersOf(tmpl *localdeploy.Template, l localdeploy.Locals,
 	}
 	s.triggers.set(pools)
 	fmt.Fprint(s.Functions.Log(), describeTriggers(pools, func(id string) string { return names[id] }))
-	ids := make([]string, 0, len(pools))
-	for id := range pools {
-		ids = append(ids, id)
-	}
-	return ids, nil
+	return slices.Collect(maps.Keys(pools)), nil
 }

@@ -5,8 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -205,18 +206,13 @@ func triggerFunction(tmpl *localdeploy.Template, l localdeploy.Locals, fns *lamb
 
 // describeTriggers is the start-up log's line per pool with triggers.
 func describeTriggers(pools map[string]map[string]string, poolName func(id string) string) string {
-	ids := make([]string, 0, len(pools))
-	for id := range pools {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
 	var b strings.Builder
-	for _, id := range ids {
+	for _, id := range slices.Sorted(maps.Keys(pools)) {
 		var parts []string
 		for _, typ := range triggerTypes {
 			if fn, ok := pools[id][typ]; ok {
 				called := ""
-				if !containsString(CognitoTriggerTypes, typ) {
+				if !slices.Contains(CognitoTriggerTypes, typ) {
 					called = " (not called by cognito-local)"
 				}
 				parts = append(parts, typ+" -> "+fn+called)
@@ -225,13 +221,4 @@ func describeTriggers(pools map[string]map[string]string, poolName func(id strin
 		fmt.Fprintf(&b, "cognito | pool %s (%s): %s\n", poolName(id), id, strings.Join(parts, ", "))
 	}
 	return b.String()
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
