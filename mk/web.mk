@@ -22,7 +22,8 @@ web-tools: web/node_modules/.installed ## npm ci in web/ and Debian's chromium f
 WEB_INPUTS := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts \
 	$(wildcard web/tsconfig*.json) web/package.json web/package-lock.json
 
-web/dist/.built: web/node_modules/.installed $(WEB_INPUTS)
+# The packages are order-only: a new lock file is an input, a touched stamp is not.
+web/dist/.built: $(WEB_INPUTS) | web/node_modules/.installed
 	$(WEB_NPM) npm run --silent build -- --logLevel warn
 	touch $@
 
