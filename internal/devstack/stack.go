@@ -82,6 +82,9 @@ type Config struct {
 	BillingGrace time.Duration
 	// BillingJobsEvery runs the hourly billing job; BillingSweepInterval if zero.
 	BillingJobsEvery time.Duration
+	// OnboardingLease is how long an onboarding run owns its tenant
+	// without progress (OnboardingLease if zero).
+	OnboardingLease time.Duration
 	// NotifyWindow batches notification mail (DevNotifyWindow if zero);
 	// MailJobEvery runs the mail job (MailJobInterval if zero).
 	NotifyWindow, MailJobEvery time.Duration
@@ -479,8 +482,8 @@ func (s *Stack) startServices(ctx context.Context, cfg Config) (awsx.Endpoints, 
 		start    func(context.Context, localcloud.Options) (*localcloud.Process, error)
 		opts     localcloud.Options
 	}{
-		{&e.DynamoDB, localcloud.DynamoDBLocal, localcloud.Options{Root: cfg.Root, Port: cfg.DynamoDBPort, DataDir: filepath.Join(cfg.StateDir, "dynamodb"), Log: cfg.Log}},
-		{&e.Cognito, localcloud.CognitoLocal, localcloud.Options{Root: cfg.Root, Port: cfg.CognitoPort, DataDir: filepath.Join(cfg.StateDir, "cognito"), Log: cfg.Log}},
+		{&e.DynamoDB, localcloud.DynamoDBLocal, localcloud.Options{Root: cfg.Root, Port: cfg.DynamoDBPort, DataDir: filepath.Join(cfg.StateDir, "dynamodb"), Log: cfg.Log, DieWithParent: true}},
+		{&e.Cognito, localcloud.CognitoLocal, localcloud.Options{Root: cfg.Root, Port: cfg.CognitoPort, DataDir: filepath.Join(cfg.StateDir, "cognito"), Log: cfg.Log, DieWithParent: true}},
 	} {
 		if *svc.endpoint != "" {
 			continue
@@ -501,7 +504,7 @@ func (s *Stack) startServices(ctx context.Context, cfg Config) (awsx.Endpoints, 
 		*svc.endpoint = p.Endpoint
 	}
 	if e.S3 == "" {
-		p, err := localcloud.S3(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.S3Port, DataDir: state("s3"), Log: cfg.Log})
+		p, err := localcloud.S3(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.S3Port, DataDir: state("s3"), Log: cfg.Log, DieWithParent: true})
 		if err != nil {
 			return e, nil, err
 		}
@@ -511,7 +514,7 @@ func (s *Stack) startServices(ctx context.Context, cfg Config) (awsx.Endpoints, 
 	if cfg.Mail != nil {
 		return e, cfg.Mail, nil
 	}
-	p, err := localcloud.StartMailpit(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.MailSMTPPort, DataDir: state("mail"), Log: cfg.Log}, cfg.MailUIPort)
+	p, err := localcloud.StartMailpit(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.MailSMTPPort, DataDir: state("mail"), Log: cfg.Log, DieWithParent: true}, cfg.MailUIPort)
 	if err != nil {
 		return e, nil, err
 	}
@@ -528,7 +531,7 @@ func (s *Stack) startStripe(ctx context.Context, cfg Config) (string, error) {
 	if cfg.StripePort == 0 {
 		return "", errors.New("devstack: set StripePort (stripe-mock is started) or StripeAPIBase (a running one)")
 	}
-	p, err := localcloud.StartStripeMock(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.StripePort, Log: cfg.Log})
+	p, err := localcloud.StartStripeMock(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.StripePort, Log: cfg.Log, DieWithParent: true})
 	if err != nil {
 		return "", err
 	}
@@ -641,7 +644,7 @@ func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg
 		Archive:   archive,
 		Driver:    func(m *onboarding.Machine) onboarding.Driver { return &onboarding.Async{M: m} },
 		Platinum:  onboarding.Platinum{IssuerBase: e.Cognito, Stacks: s.stacks},
-		Lease:     OnboardingLease,
+		Lease:     cmp.Or(cfg.OnboardingLease, OnboardingLease),
 		Migration: cfg.Migration,
 	}), nil
 }
