@@ -91,6 +91,12 @@ var heavy = map[string][]string{
 	// The cursor key, Stripe's secrets and the CloudFront signing key are
 	// one signed GetSecretValue each (awsjson.SecretsManager).
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager": {},
+	// Roles are assumed with one signed AssumeRole (awsx/assumerole), not
+	// the STS client and stscreds, which were ~200 KB in every function.
+	"github.com/aws/aws-sdk-go-v2/service/sts":          {},
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds": {},
+	// Only S3's restXml protocol needs it (STS's answer is read by hand).
+	"encoding/xml$": {"attachments", "registration", "tenants", "onboarding"},
 	// Object storage (attachments, the lifecycle's export archive and
 	// file moves: lifecyclewire, not billing's lifecyclecore): not the
 	// others (awss3 is apart from awsx). The stream consumer's purge of a
