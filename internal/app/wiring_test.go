@@ -104,8 +104,9 @@ var heavy = map[string][]string{
 	"github.com/aws/aws-sdk-go-v2/service/s3$": {"attachments", "registration", "tenants", "onboarding"},
 	// The user pools' client (cognitowire; core's Deps holds identity.Pools).
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider$": {"authorizer", "presignup", "usermigration", "users", "teams", "workspace", "registration", "tenants", "billing", "onboarding"},
-	"github.com/aws/aws-sdk-go-v2/service/sqs":                      {"comments", "stream-activity", "webhook-delivery"},
-	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams$":         {}, // the local pollers' (its schemas are DynamoDB's too)
+	// The webhook queue's SendMessage is one signed call (sqsqueue.Client).
+	"github.com/aws/aws-sdk-go-v2/service/sqs":              {},
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams$": {}, // the local pollers' (its schemas are DynamoDB's too)
 	// Label names fold with text.Fold (a table), not x/text/cases, which
 	// links x/text/language's tables and their initialisation.
 	"golang.org/x/text/cases":    {},
