@@ -24,8 +24,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app/metawire"
 	"github.com/issuetracker/issuetracker/internal/app/notifywire"
 	"github.com/issuetracker/issuetracker/internal/app/peoplewire"
-	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
 	"github.com/issuetracker/issuetracker/internal/app/trackerwire"
+	"github.com/issuetracker/issuetracker/internal/app/workspacewire"
 	"github.com/issuetracker/issuetracker/internal/gobuild"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -36,7 +36,7 @@ import (
 var wirings = []core.Wiring{
 	metawire.Meta, trackerwire.Issues, notifywire.Comments, peoplewire.Users, peoplewire.Teams,
 	analyticswire.Analytics, filewire.Attachments, lifecyclewire.Registration, adminwire.Tenants,
-	tenantwire.Workspace, billingwire.Billing,
+	workspacewire.Workspace, billingwire.Billing,
 }
 
 // Each route function is served by its own wiring, which holds an
@@ -103,7 +103,7 @@ var heavy = map[string][]string{
 	// deleted issue's files is one signed DeleteObject (s3delete).
 	"github.com/aws/aws-sdk-go-v2/service/s3$": {"attachments", "registration", "tenants", "onboarding"},
 	// The user pools' client (cognitowire; core's Deps holds identity.Pools).
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider$": {"authorizer", "presignup", "usermigration", "users", "teams", "workspace", "registration", "tenants", "billing", "onboarding"},
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider$": {"authorizer", "presignup", "usermigration", "users", "teams", "registration", "tenants", "billing", "onboarding"},
 	// The webhook queue's SendMessage is one signed call (sqsqueue.Client).
 	"github.com/aws/aws-sdk-go-v2/service/sqs":              {},
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams$": {}, // the local pollers' (its schemas are DynamoDB's too)

@@ -110,6 +110,18 @@ func Operations(d Deps) httpapi.Operations {
 	}
 }
 
+// WorkspaceOperations are the workspace function's operations alone (its
+// branding): a function links every operation its map names, and the
+// others reach the whole lifecycle (the machine, Cognito, the
+// registrations), ~1 MB of the workspace binary (issue 19,
+// docs/performance.md).
+func WorkspaceOperations(d Deps) httpapi.Operations {
+	return httpapi.Operations{
+		"getBranding": d.with(d.getBranding),
+		"putBranding": d.with(d.putBranding),
+	}
+}
+
 // with serves h with the lifecycle service; without one (unit wiring) the
 // operation answers lifecycle_unavailable.
 func (d Deps) with(h func(*onboarding.Service, http.ResponseWriter, *http.Request) error) httpapi.HandlerFunc {
