@@ -40,7 +40,7 @@ var wirings = []core.Wiring{
 }
 
 // Each route function is served by its own wiring, which holds an
-// operation for every route the route table gives it: the handler a
+// operation for every route the route table gives it and no other: the handler a
 // deployed function builds (core.Boot) is the route table's, not only the
 // in-process platform's (TestEveryRouteHasAnOperation).
 func TestEveryFunctionsWiringServesAllItsRoutes(t *testing.T) {
@@ -56,8 +56,17 @@ func TestEveryFunctionsWiringServesAllItsRoutes(t *testing.T) {
 			w, ok := byFn[fn]
 			require.True(t, ok, "no wiring for function %s: add one (docs/architecture.md, Wiring)", fn)
 			ops := w.Operations(d)
+			own := map[string]bool{}
 			for _, rt := range routes.ForFunction(fn) {
 				assert.Contains(t, ops, rt.OperationID, "%s %s of %s", rt.Method, rt.Path, fn)
+				own[rt.OperationID] = true
+			}
+			// And nothing else: the linker keeps every handler the map
+			// names, whatever the route table sends the function (the
+			// workspace function linked the whole tenant lifecycle for its
+			// two branding routes, comments every issue operation).
+			for id := range ops {
+				assert.True(t, own[id], "%s builds operation %s of another function: build only its own (docs/architecture.md, Wiring)", fn, id)
 			}
 			_, err := w.Handler(d)
 			require.NoError(t, err)

@@ -90,7 +90,7 @@ func WithLifecycle(ctx context.Context, e core.Env, d *core.Deps) error {
 // codes and puts lifecycle run requests on the bus.
 var Registration = core.Wiring{Fn: routes.FnRegistration,
 	Setup:      []core.Setup{cognitowire.WithCognito, core.WithMail, core.WithBillingOn, WithLifecycle},
-	Operations: tenantwire.Operations}
+	Operations: tenantwire.RegistrationOperations}
 
 // ServeOnboardingEvents runs this process as the onboarding function: the
 // provisioning pipeline's outcome events on the platform bus resume or fail

@@ -222,6 +222,16 @@ func (l suppressionList) Lift(ctx context.Context, address string) (mail.Suppres
 // the workspace's settings, Root's tenant administration.
 func Operations(d core.Deps) httpapi.Operations { return tenantapi.Operations(Deps(d)) }
 
+// RegistrationOperations are the registration function's (the public
+// sign-up), TenantsOperations the tenants function's (Root's
+// administration): each function builds only its own.
+func RegistrationOperations(d core.Deps) httpapi.Operations {
+	return tenantapi.RegistrationOperations(Deps(d))
+}
+
+// TenantsOperations: see RegistrationOperations.
+func TenantsOperations(d core.Deps) httpapi.Operations { return tenantapi.TenantsOperations(Deps(d)) }
+
 // filesData deletes a tenant's attachment objects before its items when
 // offboarding (the objects' records are items; a Platinum tenant's own
 // bucket must be empty before its stack is destroyed).
