@@ -1,13 +1,9 @@
 package assumerole_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,18 +12,17 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/issuetracker/issuetracker/internal/awsx/assumerole"
+	"github.com/issuetracker/issuetracker/internal/testing/sigv4test"
 )
 
 // fakeSTS answers AssumeRole after checking the SigV4 signature as STS
-// would (the request re-signed with the caller's credentials, service sts
-// and the region carries the same Authorization, else 403
-// SignatureDoesNotMatch). answer, when set, writes the answer to the n-th
+// would (sigv4test: the caller's credentials, service sts, the region;
+// else 403 SignatureDoesNotMatch). answer, when set, writes the answer to the n-th
 // call (from 1); else a session named after the role and session.
 type fakeSTS struct {
 	mu     sync.Mutex
@@ -38,16 +33,9 @@ type fakeSTS struct {
 var callerCreds = aws.Credentials{AccessKeyID: "AKIDFUNCTION", SecretAccessKey: "function-secret", SessionToken: "function-token"}
 
 func (f *fakeSTS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	b, _ := io.ReadAll(r.Body)
-	at, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date"))
-	again, _ := http.NewRequest(r.Method, "http://"+r.Host+r.URL.Path, bytes.NewReader(b))
-	again.Header.Set("Content-Type", r.Header.Get("Content-Type"))
-	sum := sha256.Sum256(b)
+	b, ok := sigv4test.Verified(r, callerCreds, "sts", "eu-west-1", "Content-Type")
 	w.Header().Set("Content-Type", "text/xml")
-	if err != nil || r.Method != http.MethodPost || r.Header.Get("X-Amz-Security-Token") != callerCreds.SessionToken ||
-		r.Header.Get("Content-Type") != "application/x-www-form-urlencoded; charset=utf-8" ||
-		v4.NewSigner().SignHTTP(context.Background(), callerCreds, again, hex.EncodeToString(sum[:]), "sts", "eu-west-1", at) != nil ||
-		again.Header.Get("Authorization") != r.Header.Get("Authorization") {
+	if !ok || r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/x-www-form-urlencoded; charset=utf-8" {
 		w.WriteHeader(http.StatusForbidden)
 		fmt.Fprint(w, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided.</Message></Error><RequestId>sig</RequestId></ErrorResponse>`)
 		return
