@@ -8,6 +8,7 @@ package tenantapi
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"strconv"
@@ -80,8 +81,18 @@ type CellDirectory interface {
 	Get(ctx context.Context, tenantID string) (cells.Entry, error)
 }
 
-// Operations of the registration, tenants and workspace functions.
+// Operations of the registration, tenants and workspace functions (the
+// in-process platform serves them all).
 func Operations(d Deps) httpapi.Operations {
+	all := RegistrationOperations(d)
+	maps.Copy(all, TenantsOperations(d))
+	maps.Copy(all, WorkspaceOperations(d))
+	return all
+}
+
+// RegistrationOperations are the registration function's: the public
+// sign-up.
+func RegistrationOperations(d Deps) httpapi.Operations {
 	return httpapi.Operations{
 		"register":              d.with(d.register),
 		"getRegistration":       d.with(d.getRegistration),
@@ -89,24 +100,41 @@ func Operations(d Deps) httpapi.Operations {
 		"verifyRegistration":    d.with(d.verify),
 		"resendVerification":    d.with(d.resendVerification),
 		"getWorkspace":          d.with(d.getWorkspace),
-		"approveTenant":         d.with(d.approve),
-		"listTenants":           d.with(d.listTenants),
-		"getTenant":             d.with(d.getTenant),
-		"suspendTenant":         d.with(d.suspend),
-		"reactivateTenant":      d.with(d.reactivate),
-		"changeTenantTier":      d.with(d.changeTier),
-		"retryTenantLifecycle":  d.with(d.retry),
-		"offboardTenant":        d.with(d.offboard),
-		"migrateTenant":         d.with(d.migrate),
-		"rollbackMigration":     d.with(d.rollbackMigration),
-		"listTenantAudit":       d.listAudit,
-		"getSystemSettings":     d.getSettings,
-		"putSystemSettings":     d.putSettings,
-		"getPlatformHealth":     d.getHealth,
-		"listSuppressions":      d.listSuppressions,
-		"deleteSuppression":     d.deleteSuppression,
-		"getBranding":           d.with(d.getBranding),
-		"putBranding":           d.with(d.putBranding),
+	}
+}
+
+// TenantsOperations are the tenants function's: Root's administration of
+// tenants, their lifecycle, the platform's health and settings.
+func TenantsOperations(d Deps) httpapi.Operations {
+	return httpapi.Operations{
+		"approveTenant":        d.with(d.approve),
+		"listTenants":          d.with(d.listTenants),
+		"getTenant":            d.with(d.getTenant),
+		"suspendTenant":        d.with(d.suspend),
+		"reactivateTenant":     d.with(d.reactivate),
+		"changeTenantTier":     d.with(d.changeTier),
+		"retryTenantLifecycle": d.with(d.retry),
+		"offboardTenant":       d.with(d.offboard),
+		"migrateTenant":        d.with(d.migrate),
+		"rollbackMigration":    d.with(d.rollbackMigration),
+		"listTenantAudit":      d.listAudit,
+		"getSystemSettings":    d.getSettings,
+		"putSystemSettings":    d.putSettings,
+		"getPlatformHealth":    d.getHealth,
+		"listSuppressions":     d.listSuppressions,
+		"deleteSuppression":    d.deleteSuppression,
+	}
+}
+
+// WorkspaceOperations are the workspace function's operations alone (its
+// branding): a function links every operation its map names, and the
+// others reach the whole lifecycle (the machine, Cognito, the
+// registrations), ~1 MB of the workspace binary (issue 19,
+// docs/performance.md).
+func WorkspaceOperations(d Deps) httpapi.Operations {
+	return httpapi.Operations{
+		"getBranding": d.with(d.getBranding),
+		"putBranding": d.with(d.putBranding),
 	}
 }
 
