@@ -2742,6 +2742,14 @@ export interface components {
             state: string;
             window?: string;
         };
+        Policy: {
+            min_length: number;
+            require_digits: boolean;
+            require_lowercase: boolean;
+            require_symbols: boolean;
+            require_uppercase: boolean;
+            temp_password_days: number;
+        };
         Preferences: {
             email: {
                 [key: string]: "immediately" | "daily" | "off";
@@ -3276,6 +3284,7 @@ export interface components {
             cell?: string;
             client_id: string;
             name: string;
+            password_policy: components["schemas"]["Policy"];
             region: string;
             slug: string;
             user_pool_id: string;
