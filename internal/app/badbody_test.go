@@ -38,7 +38,7 @@ func TestEveryBodyRefusesBadBodiesAndChangesNothing(t *testing.T) {
 	ctx := context.Background()
 	before := snapshot(ctx, t, w.Deps.Control(), w.Deps.Names.App(), w.Deps.Names.Control())
 
-	tried := 0
+	tried, sent := 0, 0
 	for _, rt := range routes.All() {
 		ex, ok := examples[rt.OperationID]
 		if !ok || ex.Body == nil || bodies[rt.OperationID].Request == nil {
@@ -78,7 +78,7 @@ func TestEveryBodyRefusesBadBodiesAndChangesNothing(t *testing.T) {
 				cases = append(cases, spoiled{name: "with " + name + " of another type", contentType: "application/json", body: string(raw)})
 			}
 		}
-		tried++
+		tried, sent = tried+1, sent+len(cases)
 		t.Run(rt.OperationID, func(t *testing.T) {
 			for _, s := range cases {
 				res := w.Call(ex, rt.Method, path, s.body, "Content-Type", s.contentType)
@@ -96,6 +96,7 @@ func TestEveryBodyRefusesBadBodiesAndChangesNothing(t *testing.T) {
 		})
 	}
 	assert.Greater(t, tried, 40, "operations with a request body")
+	t.Logf("%d operations, %d spoiled bodies", tried, sent)
 
 	after := snapshot(ctx, t, w.Deps.Control(), w.Deps.Names.App(), w.Deps.Names.Control())
 	assert.Equal(t, before, after, "a refused body changed the tables")
