@@ -23,6 +23,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/passwordpolicy"
 	"github.com/issuetracker/issuetracker/internal/ratelimit"
 	"github.com/issuetracker/issuetracker/internal/system"
 	"github.com/issuetracker/issuetracker/internal/tenant"
@@ -387,6 +388,9 @@ type Workspace struct {
 	// cells (the global tenant directory): sign in to its pool, call its API.
 	Cell   string `json:"cell,omitempty"`
 	APIURL string `json:"api_url,omitempty"`
+	// PasswordPolicy is the pool's: the web app's first sign-in checks a
+	// new password against it before Cognito does.
+	PasswordPolicy passwordpolicy.Policy `json:"password_policy"`
 }
 
 func (d Deps) getWorkspace(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
@@ -403,7 +407,7 @@ func (d Deps) getWorkspace(s *onboarding.Service, w http.ResponseWriter, r *http
 		}
 		if e.Cell != d.SignIn.Cell {
 			return httpapi.WriteJSON(w, http.StatusOK, Workspace{Slug: e.TenantID, Name: e.TenantID, UserPoolID: e.UserPoolID,
-				ClientID: e.ClientID, Region: e.Region, Cell: e.Cell, APIURL: e.APIURL})
+				ClientID: e.ClientID, Region: e.Region, Cell: e.Cell, APIURL: e.APIURL, PasswordPolicy: passwordpolicy.Pools})
 		}
 		entry = e
 	}
@@ -416,7 +420,8 @@ func (d Deps) getWorkspace(s *onboarding.Service, w http.ResponseWriter, r *http
 		return errs.NotFound("workspace")
 	}
 	ws := Workspace{Slug: t.ID, Name: brandingView(t).DisplayName, UserPoolID: d.SignIn.SharedPoolID,
-		ClientID: d.SignIn.SharedClientID, Region: d.SignIn.Region, Cell: entry.Cell, APIURL: entry.APIURL}
+		ClientID: d.SignIn.SharedClientID, Region: d.SignIn.Region, Cell: entry.Cell, APIURL: entry.APIURL,
+		PasswordPolicy: passwordpolicy.Pools}
 	if t.UserPoolID != "" && t.UserPoolID != d.SignIn.SharedPoolID && len(t.ClientIDs) > 0 {
 		ws.UserPoolID, ws.ClientID = t.UserPoolID, t.ClientIDs[0] // Platinum: its own pool
 	}
