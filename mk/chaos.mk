@@ -3,11 +3,13 @@
 # data (ledger verified, 503 + Retry-After during the outage, recovery
 # without a platform restart), latency injected between the platform and
 # DynamoDB (deadlines hold, no goroutine left behind), cognito-local down
-# (tokens keep working from the JWKS cache). Ports: DYNAMODB_PORT,
+# (tokens keep working from the JWKS cache), the platform itself SIGKILLed
+# mid-load and mid-onboarding and restarted (ledger, the run resumed, its
+# services gone with it). Ports: DYNAMODB_PORT,
 # COGNITO_PORT, GATEWAY_ADDR, S3_PORT, MAIL_SMTP_PORT, MAIL_UI_PORT,
 # STRIPE_PORT, ITR_DEBUG_ADDR (defaults differ from make dev's and make load's).
 .PHONY: chaos
-chaos: load-tools ## fault injection: database killed mid-load, latency, identity provider down (about 3 minutes)
+chaos: load-tools ## fault injection: database killed mid-load, latency, identity provider down, platform killed mid-onboarding (about 4 minutes)
 	@mkdir -p bin
 	go build -o bin/issuetracker ./cmd/issuetracker
 	go run ./cmd/chaos

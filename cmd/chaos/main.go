@@ -71,6 +71,7 @@ type rig struct {
 	ddb, cog    *localcloud.Process
 	proxy       *chaos.Proxy
 	dev         *exec.Cmd
+	devEnv      []string
 	pl          devstack.Platform
 	debugURL    string
 	failures    []string
@@ -110,28 +111,42 @@ func setup(ctx context.Context) (*rig, error) {
 	}
 	debugAddr := env(envvars.DebugAddr, "127.0.0.1:6062")
 	r.debugURL = "http://" + debugAddr + "/debug/vars"
-	devState := filepath.Join(r.state, "platform")
-	r.dev = exec.Command(filepath.Join(root, "bin", "issuetracker"), "dev", "-web", "")
-	r.dev.Stdout, r.dev.Stderr = r.log, r.log
-	r.dev.Env = append(os.Environ(), envvars.DevState+"="+devState,
+	r.devEnv = append(os.Environ(), envvars.DevState+"="+filepath.Join(r.state, "platform"),
 		envvars.DynamoDBEndpoint+"=http://"+r.proxy.Addr(), envvars.CognitoEndpoint+"="+r.cog.Endpoint,
 		"GATEWAY_ADDR="+env("GATEWAY_ADDR", "127.0.0.1:8091"), "S3_PORT="+env("S3_PORT", "4581"),
 		"MAIL_SMTP_PORT="+env("MAIL_SMTP_PORT", "1031"), "MAIL_UI_PORT="+env("MAIL_UI_PORT", "8031"),
 		"STRIPE_PORT="+env("STRIPE_PORT", "12115"), envvars.DebugAddr+"="+debugAddr,
-		envvars.LocalTierLimits+"="+env(envvars.LocalTierLimits, "*=100000:100000:1000000000"))
+		envvars.LocalTierLimits+"="+env(envvars.LocalTierLimits, "*=100000:100000:1000000000"),
+		// a run that died with a killed platform is resumed this long
+		// after its last step (3 min in make dev)
+		envvars.OnboardingLease+"="+chaosOnboardingLease.String())
+	return r, r.startPlatform(ctx)
+}
+
+// chaosOnboardingLease is the platform's onboarding lease in this suite.
+const chaosOnboardingLease = 5 * time.Second
+
+// startPlatform starts `issuetracker dev` on the suite's state (again,
+// after a kill) and waits for it to answer.
+func (r *rig) startPlatform(ctx context.Context) error {
+	devState := filepath.Join(r.state, "platform")
+	_ = os.Remove(filepath.Join(devState, "platform.json"))
+	r.dev = exec.Command(filepath.Join(r.root, "bin", "issuetracker"), "dev", "-web", "")
+	r.dev.Stdout, r.dev.Stderr = r.log, r.log
+	r.dev.Env = r.devEnv
 	if err := r.dev.Start(); err != nil {
-		return r, fmt.Errorf("start the platform (build bin/issuetracker first): %w", err)
+		return fmt.Errorf("start the platform (build bin/issuetracker first): %w", err)
 	}
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		if pl, err := devstack.ReadPlatform(filepath.Join(devState, "platform.json")); err == nil {
 			if _, err := debugvars.Read(ctx, httpClient, r.debugURL); err == nil {
 				r.pl = pl
-				return r, nil
+				return nil
 			}
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			return r, fmt.Errorf("the platform did not start; see %s", r.log.Name())
+			return fmt.Errorf("the platform did not start; see %s", r.log.Name())
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
@@ -175,6 +190,7 @@ func (r *rig) run(ctx context.Context) error {
 		{"DynamoDB Local SIGKILLed mid-load, restarted on its data", r.dynamoKill},
 		{"latency between the platform and DynamoDB", r.latency},
 		{"cognito-local down", r.cognitoDown},
+		{"the platform SIGKILLed mid-load and mid-onboarding, restarted on its state", r.platformKill},
 	} {
 		fmt.Println("==", sc.name)
 		start := time.Now()

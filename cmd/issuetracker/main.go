@@ -294,7 +294,10 @@ func devConfig(mode devstack.Mode, root, state, addr, web string, limits gateway
 	// (devstack.DevNotifyWindow if unset), the knob the activity stream
 	// function reads; the template mode hands the same value to it.
 	window, err3 := envDuration(envvars.NotifyWindow, 0)
-	if err := errors.Join(err1, err2, err3); err != nil {
+	// ITR_ONBOARDING_LEASE: how long a dead onboarding run waits before
+	// it is resumed (devstack.OnboardingLease if unset).
+	lease, err4 := envDuration(envvars.OnboardingLease, 0)
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
 		return devstack.Config{}, err
 	}
 	return devstack.Config{
@@ -303,11 +306,12 @@ func devConfig(mode devstack.Mode, root, state, addr, web string, limits gateway
 		DynamoDBPort: envInt("DYNAMODB_PORT", 8000), CognitoPort: envInt("COGNITO_PORT", 9229),
 		S3Port: envInt("S3_PORT", 4569), MailSMTPPort: envInt("MAIL_SMTP_PORT", 1025), MailUIPort: envInt("MAIL_UI_PORT", 8025),
 		StripePort: envInt("STRIPE_PORT", 12111), BillingGrace: grace,
-		Migration:      onboarding.MigrationOptions{Settle: settle},
-		NotifyWindow:   window,
-		WebBaseURL:     os.Getenv(mail.EnvWebBaseURL),
-		AllowedOrigins: strings.Split(envStr("CORS_ORIGINS", defaultOrigins(addr)), ","),
-		WebDir:         webDir(root, web),
+		Migration:       onboarding.MigrationOptions{Settle: settle},
+		NotifyWindow:    window,
+		OnboardingLease: lease,
+		WebBaseURL:      os.Getenv(mail.EnvWebBaseURL),
+		AllowedOrigins:  strings.Split(envStr("CORS_ORIGINS", defaultOrigins(addr)), ","),
+		WebDir:          webDir(root, web),
 		// Running services to reuse (ITR_DYNAMODB_ENDPOINT, ...): the fault
 		// injection suite owns DynamoDB Local so it can kill and restart it.
 		Endpoints: awsx.EndpointsFromEnv(), TierLimits: limits,

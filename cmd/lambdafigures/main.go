@@ -5,9 +5,12 @@
 // first Runtime API /next, median over -n cold starts) beside a minimal
 // aws-lambda-go function built the same way, with the ratio; and the warm
 // overhead of the process boundary against the in-process mode on GET
-// /health. -sizes prints the sizes alone (no process is started).
+// /health. -sizes prints the sizes alone (no process is started). For
+// every function over the budget (every function with -top-all), the
+// packages it links beyond the minimal function, by symbol bytes
+// (internal/gobuild/symsize, on an unstripped build of the same flags).
 //
-//	go run ./cmd/lambdafigures [-n 15] [-warm 2000] [-sizes]
+//	go run ./cmd/lambdafigures [-n 15] [-warm 2000] [-sizes] [-top 12] [-top-all]
 //	make lambda-figures
 package main
 
@@ -24,7 +27,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -32,6 +37,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/gobuild"
+	"github.com/issuetracker/issuetracker/internal/gobuild/symsize"
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
 	"github.com/issuetracker/issuetracker/internal/lambdaproc"
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
@@ -44,6 +50,8 @@ func main() {
 	n := flag.Int("n", 15, "cold starts per function (the median is reported)")
 	warmN := flag.Int("warm", 2000, "warm invocations for the overhead figure")
 	sizesOnly := flag.Bool("sizes", false, "only the binary sizes (no process is started)")
+	flag.IntVar(&top, "top", 12, "packages listed per function over the budget, beyond the minimal function (0: none)")
+	flag.BoolVar(&topAll, "top-all", false, "list the top packages of every function, not only those over the budget")
 	flag.Parse()
 	if err := run(*n, *warmN, *sizesOnly); err != nil {
 		log.Fatal(err)
@@ -88,6 +96,15 @@ func run(n, warmN int, sizesOnly bool) error {
 		fmt.Printf("| %s | %d%s | %.1f |\n", filepath.Base(p), size, mark, float64(here)/1e6)
 	}
 	fmt.Printf("\nbudget %d bytes (issue 19: 10 MB): %d of %d functions over\n\n", SizeBudget, over, len(pkgs)-1)
+	var listed []string
+	for _, p := range pkgs {
+		if p != minimal && top > 0 && (topAll || fileSize(deployed[p]) > SizeBudget) {
+			listed = append(listed, p)
+		}
+	}
+	if err := topPackages(root, filepath.Join(root, ".local/functions-arm64-symbols"), listed); err != nil {
+		return err
+	}
 	if sizesOnly {
 		return nil
 	}
@@ -216,11 +233,15 @@ const SizeBudget = 10_000_000
 
 // buildDeployed builds pkgs as gofunction deploys them: linux/arm64 with
 // internal/gobuild's flags.
-func buildDeployed(root, dir string, pkgs []string) (map[string]string, error) {
+func buildDeployed(root, dir string, pkgs []string, ldflags ...string) (map[string]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	cmd := exec.Command("go", gobuild.Args(dir+string(filepath.Separator), pkgs...)...)
+	args := gobuild.Args(dir+string(filepath.Separator), pkgs...)
+	if len(ldflags) == 1 {
+		args[slices.Index(args, gobuild.LDFlags)] = ldflags[0]
+	}
+	cmd := exec.Command("go", args...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS=", "GOEXPERIMENT=")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -245,4 +266,52 @@ func pct(xs []float64, p int) float64 {
 	s := append([]float64(nil), xs...)
 	sort.Float64s(s)
 	return s[(len(s)-1)*p/100]
+}
+
+// -top and -top-all.
+var (
+	top    int
+	topAll bool
+)
+
+// topPackages prints, for each of pkgs, the packages whose symbols take
+// more bytes than in the minimal function, largest first (SDK packages
+// grouped by service), from builds as deployed but unstripped into dir.
+func topPackages(root, dir string, pkgs []string) error {
+	if len(pkgs) == 0 {
+		return nil
+	}
+	bins, err := buildDeployed(root, dir, append([]string{minimal}, pkgs...), "")
+	if err != nil {
+		return err
+	}
+	group := func(path string) (map[string]int64, error) {
+		m, err := symsize.ByPackage(path)
+		if err != nil {
+			return nil, err
+		}
+		return symsize.Groups(m, symsize.SDKServices(m)), nil
+	}
+	base, err := group(bins[minimal])
+	if err != nil {
+		return err
+	}
+	fmt.Printf("top packages beyond the minimal function (symbol bytes of an unstripped build; SDK services with their sub-packages; go: is type and func metadata):\n\n")
+	for _, p := range pkgs {
+		m, err := group(bins[p])
+		if err != nil {
+			return err
+		}
+		var total int64
+		for _, q := range symsize.Beyond(m, base, 0) {
+			total += q.Bytes
+		}
+		fmt.Printf("%s (%d symbol bytes beyond minimal):", filepath.Base(p), total)
+		for _, q := range symsize.Beyond(m, base, top) {
+			fmt.Printf(" %s %d;", strings.TrimPrefix(q.Path, "github.com/aws/aws-sdk-go-v2/"), q.Bytes)
+		}
+		fmt.Println()
+	}
+	fmt.Println()
+	return nil
 }

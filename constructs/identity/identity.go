@@ -18,6 +18,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/issuetracker/issuetracker/constructs/gofunction"
+	"github.com/issuetracker/issuetracker/internal/passwordpolicy"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/routes"
 )
@@ -174,13 +175,15 @@ func newUserPool(c constructs.Construct, p Props) awscognito.UserPool {
 		SignInAliases:   &awscognito.SignInAliases{Email: jsii.Bool(true)},
 		AutoVerify:      &awscognito.AutoVerifiedAttrs{Email: jsii.Bool(true)},
 		AccountRecovery: awscognito.AccountRecovery_EMAIL_ONLY,
+		// The one policy (internal/passwordpolicy): the web app's first
+		// sign-in form and the platform's sign-in check it too.
 		PasswordPolicy: &awscognito.PasswordPolicy{
-			MinLength:            jsii.Number(12),
-			RequireDigits:        jsii.Bool(true),
-			RequireLowercase:     jsii.Bool(true),
-			RequireUppercase:     jsii.Bool(true),
-			RequireSymbols:       jsii.Bool(true),
-			TempPasswordValidity: awscdk.Duration_Days(jsii.Number(3)),
+			MinLength:            jsii.Number(passwordpolicy.Pools.MinLength),
+			RequireDigits:        jsii.Bool(passwordpolicy.Pools.RequireDigits),
+			RequireLowercase:     jsii.Bool(passwordpolicy.Pools.RequireLowercase),
+			RequireUppercase:     jsii.Bool(passwordpolicy.Pools.RequireUppercase),
+			RequireSymbols:       jsii.Bool(passwordpolicy.Pools.RequireSymbols),
+			TempPasswordValidity: awscdk.Duration_Days(jsii.Number(passwordpolicy.Pools.TempPasswordDays)),
 		},
 		Mfa:             mfa,
 		MfaSecondFactor: &awscognito.MfaSecondFactor{Sms: jsii.Bool(true), Otp: jsii.Bool(true)},

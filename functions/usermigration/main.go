@@ -12,9 +12,9 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/assumerole"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/cognito/usermigration"
 	"github.com/issuetracker/issuetracker/internal/envvars"
@@ -40,7 +40,7 @@ func main() {
 	// of their own give it a role on their pools (a downgrade's source).
 	platform := cfg
 	if arn := os.Getenv(envvars.PlatformRoleARN); arn != "" {
-		platform = usermigration.CrossAccount(cfg, sts.NewFromConfig(cfg), arn, "issuetracker-user-migration")
+		platform = usermigration.CrossAccount(cfg, assumerole.New(cfg), arn, "issuetracker-user-migration")
 	}
 	roles, err := envvars.ParseTenantRoles(os.Getenv(envvars.TenantPoolRoles))
 	if err != nil {
@@ -48,7 +48,7 @@ func main() {
 	}
 	pools := map[string]usermigration.Cognito{}
 	for tenant, arn := range roles {
-		pools[tenant] = cognito.NewClient(usermigration.CrossAccount(cfg, sts.NewFromConfig(cfg), arn, "issuetracker-user-migration-"+tenant), e)
+		pools[tenant] = cognito.NewClient(usermigration.CrossAccount(cfg, assumerole.New(cfg), arn, "issuetracker-user-migration-"+tenant), e)
 	}
 	tr := usermigration.Trigger{
 		C:            cognito.NewClient(platform, e),

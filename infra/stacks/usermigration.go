@@ -55,7 +55,7 @@ func attachUserMigration(stack awscdk.Stack, pool *identity.Pool, arn *string) {
 //     names start with the stack's name, truncated): AdminGetUser
 //     and AdminInitiateAuth on the shared pool, GetItem of the tenant's
 //     record and of issuer mappings in the control table. The trigger
-//     assumes it (envvars.PlatformRoleARN, stscreds) for the upgrade's
+//     assumes it (envvars.PlatformRoleARN, awsx/assumerole) for the upgrade's
 //     source, the shared pool, and for the registry;
 //   - the tenant stack's TenantPoolRoleName(prefix), which the platform
 //     account may assume (its IAM policy gives that to the platform's

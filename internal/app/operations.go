@@ -24,6 +24,7 @@ func operations(d Deps) httpapi.Operations {
 		meta.Operations(),
 		peoplewire.Operations(d),
 		trackerwire.Operations(d),
+		trackerwire.CommentOperations(d),
 		tenantwire.Operations(d),
 		analyticswire.Operations(d),
 		filewire.Operations(d),

@@ -24,8 +24,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app/metawire"
 	"github.com/issuetracker/issuetracker/internal/app/notifywire"
 	"github.com/issuetracker/issuetracker/internal/app/peoplewire"
-	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
 	"github.com/issuetracker/issuetracker/internal/app/trackerwire"
+	"github.com/issuetracker/issuetracker/internal/app/workspacewire"
 	"github.com/issuetracker/issuetracker/internal/gobuild"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -36,11 +36,11 @@ import (
 var wirings = []core.Wiring{
 	metawire.Meta, trackerwire.Issues, notifywire.Comments, peoplewire.Users, peoplewire.Teams,
 	analyticswire.Analytics, filewire.Attachments, lifecyclewire.Registration, adminwire.Tenants,
-	tenantwire.Workspace, billingwire.Billing,
+	workspacewire.Workspace, billingwire.Billing,
 }
 
 // Each route function is served by its own wiring, which holds an
-// operation for every route the route table gives it: the handler a
+// operation for every route the route table gives it and no other: the handler a
 // deployed function builds (core.Boot) is the route table's, not only the
 // in-process platform's (TestEveryRouteHasAnOperation).
 func TestEveryFunctionsWiringServesAllItsRoutes(t *testing.T) {
@@ -56,8 +56,17 @@ func TestEveryFunctionsWiringServesAllItsRoutes(t *testing.T) {
 			w, ok := byFn[fn]
 			require.True(t, ok, "no wiring for function %s: add one (docs/architecture.md, Wiring)", fn)
 			ops := w.Operations(d)
+			own := map[string]bool{}
 			for _, rt := range routes.ForFunction(fn) {
 				assert.Contains(t, ops, rt.OperationID, "%s %s of %s", rt.Method, rt.Path, fn)
+				own[rt.OperationID] = true
+			}
+			// And nothing else: the linker keeps every handler the map
+			// names, whatever the route table sends the function (the
+			// workspace function linked the whole tenant lifecycle for its
+			// two branding routes, comments every issue operation).
+			for id := range ops {
+				assert.True(t, own[id], "%s builds operation %s of another function: build only its own (docs/architecture.md, Wiring)", fn, id)
 			}
 			_, err := w.Handler(d)
 			require.NoError(t, err)
@@ -91,15 +100,22 @@ var heavy = map[string][]string{
 	// The cursor key, Stripe's secrets and the CloudFront signing key are
 	// one signed GetSecretValue each (awsjson.SecretsManager).
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager": {},
+	// Roles are assumed with one signed AssumeRole (awsx/assumerole), not
+	// the STS client and stscreds, which were ~200 KB in every function.
+	"github.com/aws/aws-sdk-go-v2/service/sts":          {},
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds": {},
+	// Only S3's restXml protocol needs it (STS's answer is read by hand).
+	"encoding/xml$": {"attachments", "registration", "tenants", "onboarding"},
 	// Object storage (attachments, the lifecycle's export archive and
 	// file moves: lifecyclewire, not billing's lifecyclecore): not the
 	// others (awss3 is apart from awsx). The stream consumer's purge of a
 	// deleted issue's files is one signed DeleteObject (s3delete).
 	"github.com/aws/aws-sdk-go-v2/service/s3$": {"attachments", "registration", "tenants", "onboarding"},
 	// The user pools' client (cognitowire; core's Deps holds identity.Pools).
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider$": {"authorizer", "presignup", "usermigration", "users", "teams", "workspace", "registration", "tenants", "billing", "onboarding"},
-	"github.com/aws/aws-sdk-go-v2/service/sqs":                      {"comments", "stream-activity", "webhook-delivery"},
-	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams$":         {}, // the local pollers' (its schemas are DynamoDB's too)
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider$": {"authorizer", "presignup", "usermigration", "users", "teams", "registration", "tenants", "billing", "onboarding"},
+	// The webhook queue's SendMessage is one signed call (sqsqueue.Client).
+	"github.com/aws/aws-sdk-go-v2/service/sqs":              {},
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams$": {}, // the local pollers' (its schemas are DynamoDB's too)
 	// Label names fold with text.Fold (a table), not x/text/cases, which
 	// links x/text/language's tables and their initialisation.
 	"golang.org/x/text/cases":    {},

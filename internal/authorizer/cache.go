@@ -4,17 +4,23 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/issuetracker/issuetracker/internal/errs"
 )
 
 // cache is a small TTL cache of registry reads. Not-found answers are cached
 // too (a flood of tokens naming a deleted tenant costs one read per TTL);
-// other errors are not. Hand-written: a map and a mutex are all it needs.
+// other errors are not. Concurrent misses of one key make one read
+// (singleflight): when an entry expires under load, the requests that find
+// it stale wait for the one read instead of each reading the registry.
+// Hand-written: a map, a mutex and singleflight are all it needs.
 type cache[V any] struct {
-	ttl time.Duration
-	mu  sync.Mutex
-	m   map[string]entry[V]
-	now func() time.Time
+	ttl    time.Duration
+	mu     sync.Mutex
+	m      map[string]entry[V]
+	now    func() time.Time
+	flight singleflight.Group
 }
 
 type entry[V any] struct {
@@ -35,15 +41,21 @@ func (c *cache[V]) get(key string, load func() (V, error)) (V, error) {
 	if ok && now.Before(e.expires) {
 		return e.v, e.err
 	}
-	v, err := load()
-	if err != nil && !errs.Is(err, errs.KindNotFound) {
-		return v, err
-	}
-	c.mu.Lock()
-	if len(c.m) > 50000 {
-		c.m = map[string]entry[V]{}
-	}
-	c.m[key] = entry[V]{v: v, err: err, expires: now.Add(c.ttl)}
-	c.mu.Unlock()
-	return v, err
+	r, _, _ := c.flight.Do(key, func() (any, error) {
+		read := c.now() // the entry's age counts from before the read
+		v, err := load()
+		e := entry[V]{v: v, err: err, expires: read.Add(c.ttl)}
+		if err != nil && !errs.Is(err, errs.KindNotFound) {
+			return e, nil
+		}
+		c.mu.Lock()
+		if len(c.m) > 50000 {
+			c.m = map[string]entry[V]{}
+		}
+		c.m[key] = e
+		c.mu.Unlock()
+		return e, nil
+	})
+	e = r.(entry[V])
+	return e.v, e.err
 }

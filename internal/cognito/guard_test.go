@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/passwordpolicy"
 	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
@@ -103,6 +104,13 @@ func TestInviteGivesATemporaryPasswordAndResetsItUntilFirstSignIn(t *testing.T) 
 
 	// (That the replaced one stops working is Cognito's behaviour; cognito-local
 	// 5.3.0 does not check the password of a FORCE_CHANGE_PASSWORD user at all.)
+	// A new password the pool's policy refuses is refused locally too
+	// (cognito-local keeps the policy but does not enforce it), and the
+	// temporary password still works.
+	for _, weak := range []string{"short", "password1234", "Passw0rd1234"} {
+		_, err = cognitotest.SignIn(ctx, p.C, client, spec.Email, again.TemporaryPassword, weak, nil)
+		require.ErrorIs(t, err, cognito.ErrPasswordPolicy, weak)
+	}
 	tok, err := cognitotest.SignIn(ctx, p.C, client, spec.Email, again.TemporaryPassword, "Chosen-Passw0rd!", nil)
 	require.NoError(t, err, "NEW_PASSWORD_REQUIRED is answered with the chosen password")
 	assert.Equal(t, first.Sub, claims(t, tok.IDToken)["sub"])
@@ -120,6 +128,7 @@ func TestTemporaryPasswordsSatisfyThePoolPolicy(t *testing.T) {
 		pw, err := cognito.TemporaryPassword()
 		require.NoError(t, err)
 		assert.Len(t, pw, 16)
+		assert.NoError(t, passwordpolicy.Pools.Check(pw))
 		for _, class := range []string{"abcdefghijkmnopqrstuvwxyz", "ABCDEFGHJKLMNPQRSTUVWXYZ", "23456789", "!#%+-=?@_"} {
 			assert.True(t, strings.ContainsAny(pw, class), "%q lacks one of %q", pw, class)
 		}

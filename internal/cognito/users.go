@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/issuetracker/issuetracker/internal/cognito/identity"
+	"github.com/issuetracker/issuetracker/internal/passwordpolicy"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -272,6 +273,13 @@ func (p Pools) Authenticate(ctx context.Context, clientID, email, password strin
 				return Tokens{}, fmt.Errorf("sign in %s: %w", email, ErrNewPasswordRequired)
 			}
 			pw, err := a.NewPassword()
+			if err == nil {
+				// cognito-local does not enforce the pool's policy: check it
+				// here, so a password AWS would refuse is refused locally too.
+				if perr := passwordpolicy.Pools.Check(pw); perr != nil {
+					return Tokens{}, fmt.Errorf("sign in %s: %w (%v)", email, ErrPasswordPolicy, perr)
+				}
+			}
 			if err != nil {
 				return Tokens{}, fmt.Errorf("sign in %s: %w", email, err)
 			}

@@ -83,6 +83,9 @@ type Config struct {
 	BillingGrace time.Duration
 	// BillingJobsEvery runs the hourly billing job; BillingSweepInterval if zero.
 	BillingJobsEvery time.Duration
+	// OnboardingLease is how long an onboarding run owns its tenant
+	// without progress (OnboardingLease if zero).
+	OnboardingLease time.Duration
 	// NotifyWindow batches notification mail (DevNotifyWindow if zero);
 	// MailJobEvery runs the mail job (MailJobInterval if zero).
 	NotifyWindow, MailJobEvery time.Duration
@@ -507,24 +510,24 @@ func (s *Stack) startServices(ctx context.Context, cfg Config) (awsx.Endpoints, 
 	var svcs []service
 	if e.DynamoDB == "" {
 		svcs = append(svcs, service{"DynamoDB Local", func(ctx context.Context) (*localcloud.Process, error) {
-			return localcloud.DynamoDBLocal(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.DynamoDBPort, DataDir: filepath.Join(cfg.StateDir, "dynamodb"), Log: cfg.Log})
+			return localcloud.DynamoDBLocal(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.DynamoDBPort, DataDir: filepath.Join(cfg.StateDir, "dynamodb"), Log: cfg.Log, DieWithParent: true})
 		}, func(p *localcloud.Process) { e.DynamoDB = p.Endpoint }})
 	}
 	if e.Cognito == "" {
 		svcs = append(svcs, service{"cognito-local", func(ctx context.Context) (*localcloud.Process, error) {
-			return localcloud.CognitoLocal(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.CognitoPort, DataDir: filepath.Join(cfg.StateDir, "cognito"), Log: cfg.Log})
+			return localcloud.CognitoLocal(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.CognitoPort, DataDir: filepath.Join(cfg.StateDir, "cognito"), Log: cfg.Log, DieWithParent: true})
 		}, func(p *localcloud.Process) { e.Cognito = p.Endpoint }})
 	}
 	if e.S3 == "" {
 		svcs = append(svcs, service{"the local S3", func(ctx context.Context) (*localcloud.Process, error) {
-			return localcloud.S3(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.S3Port, DataDir: state("s3"), Log: cfg.Log})
+			return localcloud.S3(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.S3Port, DataDir: state("s3"), Log: cfg.Log, DieWithParent: true})
 		}, func(p *localcloud.Process) { e.S3 = p.Endpoint }})
 	}
 	if mail == nil {
 		var mp *localcloud.Mailpit
 		svcs = append(svcs, service{"mailpit", func(ctx context.Context) (*localcloud.Process, error) {
 			var err error
-			mp, err = localcloud.StartMailpit(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.MailSMTPPort, DataDir: state("mail"), Log: cfg.Log}, cfg.MailUIPort)
+			mp, err = localcloud.StartMailpit(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.MailSMTPPort, DataDir: state("mail"), Log: cfg.Log, DieWithParent: true}, cfg.MailUIPort)
 			if err != nil {
 				return nil, err
 			}
@@ -533,7 +536,7 @@ func (s *Stack) startServices(ctx context.Context, cfg Config) (awsx.Endpoints, 
 	}
 	if stripeBase == "" {
 		svcs = append(svcs, service{"stripe-mock", func(ctx context.Context) (*localcloud.Process, error) {
-			return localcloud.StartStripeMock(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.StripePort, Log: cfg.Log})
+			return localcloud.StartStripeMock(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.StripePort, Log: cfg.Log, DieWithParent: true})
 		}, func(p *localcloud.Process) { stripeBase = p.Endpoint }})
 	}
 	began := time.Now()
@@ -671,7 +674,7 @@ func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg
 		Archive:   archive,
 		Driver:    func(m *onboarding.Machine) onboarding.Driver { return &onboarding.Async{M: m} },
 		Platinum:  onboarding.Platinum{IssuerBase: e.Cognito, Stacks: s.stacks},
-		Lease:     OnboardingLease,
+		Lease:     cmp.Or(cfg.OnboardingLease, OnboardingLease),
 		Migration: cfg.Migration,
 	}), nil
 }

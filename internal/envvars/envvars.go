@@ -114,6 +114,11 @@ const (
 	// (a Go duration; 2 s when unset): the write freeze lasts about this
 	// plus 1 s, longer for a browser test that must meet it.
 	MigrationSettle = "ITR_MIGRATION_SETTLE"
+	// OnboardingLease is how long a local onboarding run owns its tenant
+	// without progress before the platform resumes it (a Go duration;
+	// devstack.OnboardingLease, 3 min, when unset). `make chaos` shortens
+	// it to see a run that died with a killed platform resumed.
+	OnboardingLease = "ITR_ONBOARDING_LEASE"
 	// StripeAPIKey and StripeWebhookSecret are the secrets themselves,
 	// StripeAPIBase points the client at stripe-mock.
 	StripeAPIKey        = "ITR_STRIPE_API_KEY"
@@ -284,7 +289,7 @@ var (
 		ProviderPoolID, ProviderClientIDs, UsagePlanParameterPrefix, EventBus, ExportBucket, ExportKMSKey, AttachmentsBucket, CORSOrigins,
 		CursorKeySecretARN, MailSender, MailFrom, MailConfigurationSet, WebBaseURL, BillingProvider, StripeAPIKeySecretARN, StripeWebhookSecretARN, WebhookQueueURL}
 	Local = []string{CognitoIssuerBase, DynamoDBEndpoint, CognitoEndpoint, S3Endpoint, MetricsLog, CursorKey, SMTPAddr,
-		BillingGrace, MigrationSettle, StripeAPIKey, StripeWebhookSecret, StripeAPIBase, AttachmentsDownloadBase, DevState, WebDir, PlatformFile, APIURL,
+		BillingGrace, MigrationSettle, OnboardingLease, StripeAPIKey, StripeWebhookSecret, StripeAPIBase, AttachmentsDownloadBase, DevState, WebDir, PlatformFile, APIURL,
 		LocalTierLimits, DebugAddr, DevMode, WebhookAllowLoopback, SQSEndpoint, NotifyWindow, LocalLifecycleURL, EventsEndpoint}
 )
 

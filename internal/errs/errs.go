@@ -19,6 +19,8 @@ const (
 	KindMethodNotAllowed   Kind = "method_not_allowed"  // 405: known path, other method
 	KindConflict           Kind = "conflict"            // 409: state conflict (duplicate)
 	KindPreconditionFailed Kind = "precondition_failed" // 412: stale If-Match
+	KindTooLarge           Kind = "too_large"           // 413: a request body over the limit
+	KindUnsupportedMedia   Kind = "unsupported_media"   // 415: a request body that is not JSON
 	KindUnprocessable      Kind = "unprocessable"       // 422: well-formed but not acceptable
 	KindRateLimited        Kind = "rate_limited"        // 429
 	KindUnavailable        Kind = "unavailable"         // 503: a dependency is down or overloaded; retry later
@@ -70,6 +72,9 @@ func Invalid(code, msg string, fields ...FieldError) *Error {
 func Field(field, reason string) *Error {
 	return Invalid("validation_failed", fmt.Sprintf("%s: %s", field, reason), FieldError{Field: field, Reason: reason})
 }
+
+// TooLarge reports a request body over the limit (413).
+func TooLarge(code, msg string) *Error { return E(KindTooLarge, code, "%s", msg) }
 
 // Unauthorized reports missing or bad credentials.
 func Unauthorized(code, msg string) *Error { return E(KindUnauthorized, code, "%s", msg) }

@@ -193,7 +193,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) error {
 		return errs.Invalid("unreadable_body", "the request body could not be read")
 	}
 	if int64(len(body)) > g.cfg.MaxBody {
-		return errs.Invalid("body_too_large", "the request body is larger than the API accepts")
+		return errs.TooLarge("body_too_large", "the request body is larger than the API accepts")
 	}
 	invoke := g.invoker(rt.Function)
 	if invoke == nil {

@@ -168,7 +168,7 @@ func TestGateway(t *testing.T) {
 		res, _ := doBody(t, srv, "GET", "/health", strings.Repeat("x", edge.MaxBodyBytes))
 		assert.Equal(t, 200, res.StatusCode)
 		res, body := doBody(t, srv, "GET", "/health", strings.Repeat("x", edge.MaxBodyBytes+1))
-		assert.Equal(t, 400, res.StatusCode)
+		assert.Equal(t, 413, res.StatusCode, "API Gateway's REQUEST_TOO_LARGE, as the template mode answers")
 		assert.Equal(t, "body_too_large", body["code"])
 	})
 	t.Run("the authorizer result is cached per token for the edge's TTL, not longer", func(t *testing.T) {

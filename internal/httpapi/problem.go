@@ -27,6 +27,8 @@ var statusOf = map[errs.Kind]int{
 	errs.KindMethodNotAllowed:   http.StatusMethodNotAllowed,
 	errs.KindConflict:           http.StatusConflict,
 	errs.KindPreconditionFailed: http.StatusPreconditionFailed,
+	errs.KindTooLarge:           http.StatusRequestEntityTooLarge,
+	errs.KindUnsupportedMedia:   http.StatusUnsupportedMediaType,
 	errs.KindUnprocessable:      http.StatusUnprocessableEntity,
 	errs.KindRateLimited:        http.StatusTooManyRequests,
 	errs.KindUnavailable:        http.StatusServiceUnavailable,

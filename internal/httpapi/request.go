@@ -2,11 +2,13 @@ package httpapi
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -50,24 +52,28 @@ func CallerPrincipal(r *http.Request) (tenancy.Principal, error) {
 const DefaultMaxBody = edge.MaxBodyBytes
 
 // DecodeJSON reads a JSON object into v: unknown fields, trailing data,
-// wrong types, oversized bodies, invalid UTF-8, lone surrogates and control
-// characters (other than newline, carriage return and tab) are each a 400
-// that names the field. It is the one JSON request decoder: every handler
-// decodes its body with it.
+// wrong types, invalid UTF-8, lone surrogates and control characters
+// (other than newline, carriage return and tab) are each a 400 that names
+// the field (in JSON's words: "must be a string", never a Go type); a body
+// that is not a JSON object is a 400, one over maxBytes a 413
+// body_too_large, another Content-Type than JSON a 415
+// unsupported_media_type. It is the one JSON request decoder: every
+// handler decodes its body with it.
 func DecodeJSON(r *http.Request, v any, maxBytes int64) error {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxBody
 	}
 	ct := r.Header.Get("Content-Type")
 	if ct != "" && !strings.HasPrefix(ct, "application/json") && !strings.HasPrefix(ct, "application/merge-patch+json") {
-		return errs.E(errs.KindInvalid, "unsupported_media_type", "Content-Type must be application/json, got %q", ct)
+		return errs.E(errs.KindUnsupportedMedia, "unsupported_media_type", "Content-Type must be application/json, got %q", ct).
+			WithFields(errs.FieldError{Field: "Content-Type", Reason: "must be application/json"})
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBytes+1))
 	if err != nil {
 		return errs.Invalid("unreadable_body", "the request body could not be read")
 	}
 	if int64(len(body)) > maxBytes {
-		return errs.Invalid("body_too_large", fmt.Sprintf("the request body exceeds %d bytes", maxBytes))
+		return errs.TooLarge("body_too_large", fmt.Sprintf("the request body exceeds %d bytes", maxBytes))
 	}
 	if err := checkJSONText(body); err != nil {
 		return err
@@ -89,15 +95,60 @@ func decodeError(err error) error {
 	switch {
 	case errors.Is(err, io.EOF):
 		return errs.Invalid("malformed_json", "the request body is empty")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errs.Invalid("malformed_json", "the request body ends inside its JSON value")
 	case errors.As(err, &syn):
 		return errs.Invalid("malformed_json", fmt.Sprintf("malformed JSON at byte %d", syn.Offset))
+	case errors.As(err, &typ) && typ.Field == "":
+		return errs.Invalid("malformed_json", fmt.Sprintf("the request body must be a JSON %s, not %s", jsonType(typ.Type), typ.Value))
 	case errors.As(err, &typ):
-		return errs.Field(typ.Field, fmt.Sprintf("must be a %s", typ.Type))
+		want := jsonType(typ.Type)
+		if want == "integer" && strings.HasPrefix(typ.Value, "number") {
+			return errs.Field(typ.Field, "must be a whole number in range")
+		}
+		return errs.Field(typ.Field, "must be "+withArticle(want))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return errs.Invalid("unknown_field", fmt.Sprintf("unknown field %q", f), errs.FieldError{Field: f, Reason: "unknown field"})
 	}
 	return errs.Invalid("malformed_json", err.Error())
+}
+
+// jsonType names what JSON value decodes into t: clients see JSON's
+// words, not the Go type behind a field ("issue.Priority", "[]string").
+func jsonType(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Implements(textUnmarshaler) || reflect.PointerTo(t).Implements(textUnmarshaler) {
+		return "string"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "integer"
+	case reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Map, reflect.Struct:
+		return "object"
+	}
+	return "JSON value"
+}
+
+var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+
+func withArticle(s string) string {
+	switch s[0] {
+	case 'a', 'e', 'i', 'o', 'u':
+		return "an " + s
+	}
+	return "a " + s
 }
 
 // IfMatch reads a write's If-Match header: 0 when it is absent or "*",

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"encoding/json"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -13,10 +14,15 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+type priority string
+
 type body struct {
-	Title  string   `json:"title"`
-	Labels []string `json:"labels"`
-	Nested struct {
+	Title    string   `json:"title"`
+	Labels   []string `json:"labels"`
+	Priority priority `json:"priority"`
+	Estimate *int     `json:"estimate"`
+	Done     bool     `json:"done"`
+	Nested   struct {
 		Name string `json:"name"`
 	} `json:"branding"`
 }
@@ -26,6 +32,54 @@ func decode(raw string) (body, error) {
 	r := httptest.NewRequest("POST", "/v1/issues", strings.NewReader(raw))
 	r.Header.Set("Content-Type", "application/json")
 	return b, httpapi.DecodeJSON(r, &b, 0)
+}
+
+var goType = regexp.MustCompile(`\[\]|map\[|\*|\w+\.\w+|\bu?int(8|16|32|64)?\b|\bbool\b|\bfloat(32|64)\b|\bstruct\b`)
+
+// A body the decoder refuses is answered with the status of what is wrong
+// (415 for another media type, 413 over the limit, else 400) and a reason
+// in JSON's words: a client never reads a Go type ("[]string",
+// "issue.Priority") in a problem.
+func TestDecodeJSONAnswersWhatIsWrongInJSONsWords(t *testing.T) {
+	for _, c := range []struct {
+		name, contentType, raw string
+		status                 int
+		code, field, reason    string
+	}{
+		{"text/plain", "text/plain", `{"title":"x"}`, 415, "unsupported_media_type", "Content-Type", "must be application/json"},
+		{"a form", "application/x-www-form-urlencoded", `title=x`, 415, "unsupported_media_type", "Content-Type", "must be application/json"},
+		{"a body over the limit", "application/json", `{"title":"` + strings.Repeat("a", httpapi.DefaultMaxBody) + `"}`, 413, "body_too_large", "", ""},
+		{"an array body", "application/json", `[]`, 400, "malformed_json", "", ""},
+		{"a string body", "application/json", `"title"`, 400, "malformed_json", "", ""},
+		{"a truncated body", "application/json", `{"title":`, 400, "malformed_json", "", ""},
+		{"a number for a string", "application/json", `{"title":5}`, 400, "validation_failed", "title", "must be a string"},
+		{"a number for a string type", "application/json", `{"priority":5}`, 400, "validation_failed", "priority", "must be a string"},
+		{"a string for an array", "application/json", `{"labels":"bug"}`, 400, "validation_failed", "labels", "must be an array"},
+		{"a number in a string array", "application/json", `{"labels":[1]}`, 400, "validation_failed", "labels", "must be a string"},
+		{"a string for an integer", "application/json", `{"estimate":"3"}`, 400, "validation_failed", "estimate", "must be an integer"},
+		{"a fraction for an integer", "application/json", `{"estimate":1.5}`, 400, "validation_failed", "estimate", "must be a whole number in range"},
+		{"a huge integer", "application/json", `{"estimate":1e40}`, 400, "validation_failed", "estimate", "must be a whole number in range"},
+		{"a string for a boolean", "application/json", `{"done":"yes"}`, 400, "validation_failed", "done", "must be a boolean"},
+		{"an array for an object", "application/json", `{"branding":[]}`, 400, "validation_failed", "branding", "must be an object"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var b body
+			r := httptest.NewRequest("POST", "/v1/issues", strings.NewReader(c.raw))
+			r.Header.Set("Content-Type", c.contentType)
+			err := httpapi.DecodeJSON(r, &b, 0)
+			require.Error(t, err)
+			p := httpapi.ProblemOf(err, "/v1/issues", "req")
+			assert.Equal(t, c.status, p.Status, p.Detail)
+			assert.Equal(t, c.code, p.Code, p.Detail)
+			assert.NotRegexp(t, goType, p.Detail, "the problem names a Go type")
+			if c.field == "" {
+				return
+			}
+			require.NotEmpty(t, p.Errors, p.Detail)
+			assert.Equal(t, c.field, p.Errors[0].Field)
+			assert.Equal(t, c.reason, p.Errors[0].Reason)
+		})
+	}
 }
 
 func TestDecodeJSONRefusesTextItWouldRepair(t *testing.T) {
@@ -77,7 +131,7 @@ func FuzzDecodeJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		b, err := decode(string(raw))
 		if err != nil {
-			if e := errs.As(err); e.Kind != errs.KindInvalid {
+			if e := errs.As(err); e.Kind != errs.KindInvalid && e.Kind != errs.KindTooLarge {
 				t.Fatalf("decode %q: %v is not a 400", raw, err)
 			}
 			return

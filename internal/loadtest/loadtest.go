@@ -141,26 +141,61 @@ func (l *Load) preload(ctx context.Context, n int) error {
 			g.Go(func() error {
 				var t vegeta.Target
 				_ = next(&t)
-				req, err := t.Request()
+				status, body, err := l.createWithRetries(ctx, t)
 				if err != nil {
-					return err
+					return fmt.Errorf("preload %s: %w", ts.spec.ID, err)
 				}
-				res, err := l.client.Do(req.WithContext(ctx))
-				if err != nil {
-					return err
+				if status != http.StatusCreated {
+					return fmt.Errorf("preload %s: status %d: %s", ts.spec.ID, status, body)
 				}
-				defer res.Body.Close()
-				var body json.RawMessage
-				_ = json.NewDecoder(res.Body).Decode(&body)
-				if res.StatusCode != http.StatusCreated {
-					return fmt.Errorf("preload %s: status %d: %s", ts.spec.ID, res.StatusCode, body)
-				}
-				l.record(OpCreate, ts, res.StatusCode, body, t.URL)
+				l.record(OpCreate, ts, status, body, t.URL)
 				return nil
 			})
 		}
 	}
 	return g.Wait()
+}
+
+// preloadTries bounds createWithRetries: a freshly started DynamoDB Local
+// on a busy machine can keep a create past the gateway's 29 s (504).
+const preloadTries = 4
+
+// preloadBackoff is the first wait between tries (doubled each time).
+var preloadBackoff = time.Second
+
+// createWithRetries sends t, and again (the same Idempotency-Key, so one
+// issue at most) after a transport error or a 429, 503 or 504, as a client
+// that retries should; backing off 1 s, 2 s, 4 s.
+func (l *Load) createWithRetries(ctx context.Context, t vegeta.Target) (int, json.RawMessage, error) {
+	var last error
+	for try := range preloadTries {
+		if try > 0 {
+			select {
+			case <-ctx.Done():
+				return 0, nil, ctx.Err()
+			case <-time.After(preloadBackoff << (try - 1)):
+			}
+		}
+		req, err := t.Request()
+		if err != nil {
+			return 0, nil, err
+		}
+		res, err := l.client.Do(req.WithContext(ctx))
+		if err != nil {
+			last = err
+			continue
+		}
+		var body json.RawMessage
+		_ = json.NewDecoder(res.Body).Decode(&body)
+		res.Body.Close()
+		switch res.StatusCode {
+		case http.StatusTooManyRequests, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			last = fmt.Errorf("status %d: %s", res.StatusCode, body)
+			continue
+		}
+		return res.StatusCode, body, nil
+	}
+	return 0, nil, fmt.Errorf("%d tries: %w", preloadTries, last)
 }
 
 // record keeps what a 2xx answer acknowledged and what it taught the

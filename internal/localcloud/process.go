@@ -60,6 +60,12 @@ type Options struct {
 	Port    int       // listen port on 127.0.0.1
 	DataDir string    // state on disk; empty means in memory (DynamoDB) or a temp dir
 	Log     io.Writer // where the child's output goes; nil discards it
+	// DieWithParent kills the service when this process dies, even by
+	// SIGKILL or a crash (Linux: PR_SET_PDEATHSIG): `make dev`'s services
+	// must not outlive it, holding their ports so that the next `make dev`
+	// cannot start. The tests' shared services leave it unset: they outlive
+	// the test binary that started them (scripts/stop-test-services.sh).
+	DieWithParent bool
 }
 
 // PortFree reports whether nothing listens on 127.0.0.1:port.
@@ -83,7 +89,7 @@ func checkPort(name string, port int) error {
 }
 
 func start(ctx context.Context, name, endpoint string, cmd *exec.Cmd, o Options, ready func(context.Context) error) (*Process, error) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = sysProcAttr(o.DieWithParent)
 	if o.Log != nil {
 		cmd.Stdout, cmd.Stderr = o.Log, o.Log
 	}

@@ -19,10 +19,10 @@ import (
 	"github.com/issuetracker/issuetracker/internal/webhook/sqsqueue"
 )
 
-// The SDK's SQS client, as a function process has it, sends to the local
-// queue: the body and delay arrive, and the SDK accepts the answer (it
-// checks the body's MD5).
-func TestTheLocalSQSTakesTheSDKsSendMessage(t *testing.T) {
+// The functions' SendMessage (sqsqueue.Client, hand-signed awsJson1.0, as
+// a function process has it) sends to the local queue: the body and delay
+// arrive, and the client accepts the answer (it checks the body's MD5).
+func TestTheLocalSQSTakesTheFunctionsSendMessage(t *testing.T) {
 	type msg struct {
 		body  string
 		delay time.Duration
@@ -33,8 +33,9 @@ func TestTheLocalSQSTakesTheSDKsSendMessage(t *testing.T) {
 		return nil
 	}}))
 	defer srv.Close()
-	c := sqs.NewFromConfig(awsx.LocalConfig(), func(o *sqs.Options) { o.BaseEndpoint = aws.String(srv.URL) })
-	q := sqsqueue.Queue{Client: c, URL: "https://sqs.us-east-1.amazonaws.com/000000000000/WebhookQueue"}
+	cfg := awsx.LocalConfig()
+	cfg.BaseEndpoint = aws.String(srv.URL)
+	q := sqsqueue.Queue{Client: sqsqueue.Client{Config: cfg}, URL: "https://sqs.us-east-1.amazonaws.com/000000000000/WebhookQueue"}
 	task := webhook.Task{Table: "t", TenantID: "acme", EndpointID: "ep", DeliveryID: "d1", Attempt: 2}
 	require.NoError(t, q.Send(context.Background(), task, 5*time.Second))
 	m := <-got

@@ -67,9 +67,14 @@ func Servers() []any {
 // unauthenticated (401), refused for its role or MFA (403) or rate limited
 // (429); one with path parameters can name a missing object (404); a POST
 // can meet its Idempotency-Key in use (409) or reused with another body
-// (422); a write can conflict (409); plus the operation's own.
+// (422); a write can conflict (409); one that reads a body can get one
+// over the limit (413) or of another media type than JSON (415); plus the
+// operation's own.
 func ErrorStatuses(rt routes.Route, b Body) []int {
 	set := map[int]bool{400: true, 500: true}
+	if b.Request != nil {
+		set[413], set[415] = true, true
+	}
 	if rt.Access.Kind != routes.Public {
 		set[401], set[403], set[429] = true, true, true
 	}

@@ -8,6 +8,7 @@ package tenantapi
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"strconv"
@@ -22,6 +23,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/passwordpolicy"
 	"github.com/issuetracker/issuetracker/internal/ratelimit"
 	"github.com/issuetracker/issuetracker/internal/system"
 	"github.com/issuetracker/issuetracker/internal/tenant"
@@ -80,8 +82,18 @@ type CellDirectory interface {
 	Get(ctx context.Context, tenantID string) (cells.Entry, error)
 }
 
-// Operations of the registration, tenants and workspace functions.
+// Operations of the registration, tenants and workspace functions (the
+// in-process platform serves them all).
 func Operations(d Deps) httpapi.Operations {
+	all := RegistrationOperations(d)
+	maps.Copy(all, TenantsOperations(d))
+	maps.Copy(all, WorkspaceOperations(d))
+	return all
+}
+
+// RegistrationOperations are the registration function's: the public
+// sign-up.
+func RegistrationOperations(d Deps) httpapi.Operations {
 	return httpapi.Operations{
 		"register":              d.with(d.register),
 		"getRegistration":       d.with(d.getRegistration),
@@ -89,24 +101,41 @@ func Operations(d Deps) httpapi.Operations {
 		"verifyRegistration":    d.with(d.verify),
 		"resendVerification":    d.with(d.resendVerification),
 		"getWorkspace":          d.with(d.getWorkspace),
-		"approveTenant":         d.with(d.approve),
-		"listTenants":           d.with(d.listTenants),
-		"getTenant":             d.with(d.getTenant),
-		"suspendTenant":         d.with(d.suspend),
-		"reactivateTenant":      d.with(d.reactivate),
-		"changeTenantTier":      d.with(d.changeTier),
-		"retryTenantLifecycle":  d.with(d.retry),
-		"offboardTenant":        d.with(d.offboard),
-		"migrateTenant":         d.with(d.migrate),
-		"rollbackMigration":     d.with(d.rollbackMigration),
-		"listTenantAudit":       d.listAudit,
-		"getSystemSettings":     d.getSettings,
-		"putSystemSettings":     d.putSettings,
-		"getPlatformHealth":     d.getHealth,
-		"listSuppressions":      d.listSuppressions,
-		"deleteSuppression":     d.deleteSuppression,
-		"getBranding":           d.with(d.getBranding),
-		"putBranding":           d.with(d.putBranding),
+	}
+}
+
+// TenantsOperations are the tenants function's: Root's administration of
+// tenants, their lifecycle, the platform's health and settings.
+func TenantsOperations(d Deps) httpapi.Operations {
+	return httpapi.Operations{
+		"approveTenant":        d.with(d.approve),
+		"listTenants":          d.with(d.listTenants),
+		"getTenant":            d.with(d.getTenant),
+		"suspendTenant":        d.with(d.suspend),
+		"reactivateTenant":     d.with(d.reactivate),
+		"changeTenantTier":     d.with(d.changeTier),
+		"retryTenantLifecycle": d.with(d.retry),
+		"offboardTenant":       d.with(d.offboard),
+		"migrateTenant":        d.with(d.migrate),
+		"rollbackMigration":    d.with(d.rollbackMigration),
+		"listTenantAudit":      d.listAudit,
+		"getSystemSettings":    d.getSettings,
+		"putSystemSettings":    d.putSettings,
+		"getPlatformHealth":    d.getHealth,
+		"listSuppressions":     d.listSuppressions,
+		"deleteSuppression":    d.deleteSuppression,
+	}
+}
+
+// WorkspaceOperations are the workspace function's operations alone (its
+// branding): a function links every operation its map names, and the
+// others reach the whole lifecycle (the machine, Cognito, the
+// registrations), ~1 MB of the workspace binary (issue 19,
+// docs/performance.md).
+func WorkspaceOperations(d Deps) httpapi.Operations {
+	return httpapi.Operations{
+		"getBranding": d.with(d.getBranding),
+		"putBranding": d.with(d.putBranding),
 	}
 }
 
@@ -359,6 +388,9 @@ type Workspace struct {
 	// cells (the global tenant directory): sign in to its pool, call its API.
 	Cell   string `json:"cell,omitempty"`
 	APIURL string `json:"api_url,omitempty"`
+	// PasswordPolicy is the pool's: the web app's first sign-in checks a
+	// new password against it before Cognito does.
+	PasswordPolicy passwordpolicy.Policy `json:"password_policy"`
 }
 
 func (d Deps) getWorkspace(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
@@ -375,7 +407,7 @@ func (d Deps) getWorkspace(s *onboarding.Service, w http.ResponseWriter, r *http
 		}
 		if e.Cell != d.SignIn.Cell {
 			return httpapi.WriteJSON(w, http.StatusOK, Workspace{Slug: e.TenantID, Name: e.TenantID, UserPoolID: e.UserPoolID,
-				ClientID: e.ClientID, Region: e.Region, Cell: e.Cell, APIURL: e.APIURL})
+				ClientID: e.ClientID, Region: e.Region, Cell: e.Cell, APIURL: e.APIURL, PasswordPolicy: passwordpolicy.Pools})
 		}
 		entry = e
 	}
@@ -388,7 +420,8 @@ func (d Deps) getWorkspace(s *onboarding.Service, w http.ResponseWriter, r *http
 		return errs.NotFound("workspace")
 	}
 	ws := Workspace{Slug: t.ID, Name: brandingView(t).DisplayName, UserPoolID: d.SignIn.SharedPoolID,
-		ClientID: d.SignIn.SharedClientID, Region: d.SignIn.Region, Cell: entry.Cell, APIURL: entry.APIURL}
+		ClientID: d.SignIn.SharedClientID, Region: d.SignIn.Region, Cell: entry.Cell, APIURL: entry.APIURL,
+		PasswordPolicy: passwordpolicy.Pools}
 	if t.UserPoolID != "" && t.UserPoolID != d.SignIn.SharedPoolID && len(t.ClientIDs) > 0 {
 		ws.UserPoolID, ws.ClientID = t.UserPoolID, t.ClientIDs[0] // Platinum: its own pool
 	}

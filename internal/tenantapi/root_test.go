@@ -16,6 +16,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/analytics"
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
 	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/app/workspacewire"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
@@ -25,8 +26,10 @@ import (
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/testing/apitest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/stretchr/testify/assert"
@@ -216,43 +219,66 @@ func TestBranding(t *testing.T) {
 	basicOwner, _, err := az.Authorize(ctx, "Bearer "+w.signIn(t, w.owner("plain")))
 	require.NoError(t, err)
 
-	t.Run("the Super Admin sets display name, logo and color, and the workspace reads them", func(t *testing.T) {
-		b := map[string]string{"display_name": "Brandy & Co", "logo_url": "https://cdn.brandy.test/logo.svg", "primary_color": "#112233"}
-		res := w.api.As(owner).Do("PUT", "/v1/branding", b)
-		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
-		got := w.api.As(user).Do("GET", "/v1/branding", nil).Map(t)
-		assert.Equal(t, "Brandy & Co", got["display_name"])
-		assert.Equal(t, "#112233", got["primary_color"])
-		me := w.api.As(user).Do("GET", "/v1/me", nil).Map(t)
-		assert.Equal(t, "https://cdn.brandy.test/logo.svg", me["tenant"].(map[string]any)["branding"].(map[string]any)["logo_url"])
+	// The in-process platform's operations, and the workspace function's
+	// own wiring as its Lambda main builds it (workspacewire: no lifecycle
+	// machine, no Cognito; its service has the directory and the audit).
+	ownWiring := apitest.New(t, w.deps).Serve(workspacewire.Workspace).PerFunction(func(fn routes.Function, d app.Deps) app.Deps {
+		if fn == routes.FnWorkspace {
+			d.Lifecycle, d.Cognito = nil, nil
+		}
+		return d
 	})
-	for _, tc := range []struct {
-		name   string
-		as     tenancy.Principal
-		body   map[string]string
-		status int
-		code   string
+	for _, c := range []struct {
+		name, display string
+		api           *apitest.API
 	}{
-		{"a User", user, map[string]string{"display_name": "x"}, 403, "role_forbidden"},
-		{"a tier without branding", basicOwner, map[string]string{"display_name": "x"}, 403, "feature_not_in_tier"},
-		{"a bad color", owner, map[string]string{"primary_color": "red"}, 400, "validation_failed"},
-		{"a non-https logo", owner, map[string]string{"logo_url": "javascript:alert(1)"}, 400, "validation_failed"},
+		{"in process", "Brandy & Co", w.api},
+		{"the workspace function's wiring", "Brandy & Sons", ownWiring},
 	} {
-		t.Run(tc.name+" cannot change the branding", func(t *testing.T) {
-			res := w.api.As(tc.as).Do("PUT", "/v1/branding", tc.body)
-			assert.Equal(t, tc.status, res.Status, string(res.Body))
-			assert.Equal(t, tc.code, res.Map(t)["code"])
+		t.Run(c.name, func(t *testing.T) {
+			t.Run("the Super Admin sets display name, logo and color, and the workspace reads them", func(t *testing.T) {
+				b := map[string]string{"display_name": c.display, "logo_url": "https://cdn.brandy.test/logo.svg", "primary_color": "#112233"}
+				res := c.api.As(owner).Do("PUT", "/v1/branding", b)
+				require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+				got := c.api.As(user).Do("GET", "/v1/branding", nil).Map(t)
+				assert.Equal(t, c.display, got["display_name"])
+				assert.Equal(t, "#112233", got["primary_color"])
+				assert.Equal(t, true, got["customizable"])
+				me := w.api.As(user).Do("GET", "/v1/me", nil).Map(t)
+				assert.Equal(t, "https://cdn.brandy.test/logo.svg", me["tenant"].(map[string]any)["branding"].(map[string]any)["logo_url"])
+				assert.Equal(t, c.display, me["tenant"].(map[string]any)["branding"].(map[string]any)["display_name"])
+			})
+			for _, tc := range []struct {
+				name   string
+				as     tenancy.Principal
+				body   map[string]string
+				status int
+				code   string
+			}{
+				{"a User", user, map[string]string{"display_name": "x"}, 403, "role_forbidden"},
+				{"a tier without branding", basicOwner, map[string]string{"display_name": "x"}, 403, "feature_not_in_tier"},
+				{"a bad color", owner, map[string]string{"primary_color": "red"}, 400, "validation_failed"},
+				{"a non-https logo", owner, map[string]string{"logo_url": "javascript:alert(1)"}, 400, "validation_failed"},
+			} {
+				t.Run(tc.name+" cannot change the branding", func(t *testing.T) {
+					res := c.api.As(tc.as).Do("PUT", "/v1/branding", tc.body)
+					assert.Equal(t, tc.status, res.Status, string(res.Body))
+					assert.Equal(t, tc.code, res.Map(t)["code"])
+				})
+			}
+			t.Run("the branding is unchanged by refused edits and the edit is audited", func(t *testing.T) {
+				tn, _ := w.reg.Get(ctx, "brandy")
+				assert.Equal(t, "#112233", tn.Branding.PrimaryColor)
+				assert.Equal(t, c.display, tn.Branding.DisplayName)
+				pg, err := w.deps.Lifecycle.Audit.List(ctx, "brandy", list.Request{Limit: 50})
+				require.NoError(t, err)
+				recs := pg.Items
+				assert.Equal(t, "tenant.branding_changed", recs[0].Action)
+				assert.Equal(t, c.display, recs[0].Detail["display_name"])
+				assert.Equal(t, owner.UserID, recs[0].Actor.ID)
+			})
 		})
 	}
-	t.Run("the branding is unchanged by refused edits and the edit is audited", func(t *testing.T) {
-		tn, _ := w.reg.Get(ctx, "brandy")
-		assert.Equal(t, "#112233", tn.Branding.PrimaryColor)
-		pg, err := w.deps.Lifecycle.Audit.List(ctx, "brandy", list.Request{Limit: 50})
-		require.NoError(t, err)
-		recs := pg.Items
-		assert.Equal(t, "tenant.branding_changed", recs[0].Action)
-		assert.Equal(t, owner.UserID, recs[0].Actor.ID)
-	})
 }
 
 func TestOffboardingLeavesNothingOfThePooledTenant(t *testing.T) {

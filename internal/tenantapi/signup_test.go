@@ -114,13 +114,15 @@ func TestSignUpContract(t *testing.T) {
 		assert.Equal(t, "tenant_not_pending_approval", res.Map(t)["code"])
 	})
 
-	t.Run("the workspace lookup tells where to sign in, and nothing else", func(t *testing.T) {
+	t.Run("the workspace lookup tells where to sign in, with which password policy, and nothing else", func(t *testing.T) {
 		res := anon.Do("GET", "/v1/workspaces/acme", nil)
 		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
 		var ws map[string]any
 		res.JSON(t, &ws)
 		assert.Equal(t, map[string]any{"slug": "acme", "name": "Company acme", "user_pool_id": w.deps.TenantPoolID,
-			"client_id": w.client, "region": "us-east-1"}, ws)
+			"client_id": w.client, "region": "us-east-1", "password_policy": map[string]any{"min_length": 12.0,
+				"require_lowercase": true, "require_uppercase": true, "require_digits": true, "require_symbols": true,
+				"temp_password_days": 3.0}}, ws)
 	})
 	t.Run("unknown, pending and offboarded workspaces are 404", func(t *testing.T) {
 		box := testenv.NewMailbox(t, w.owner("pendco"))

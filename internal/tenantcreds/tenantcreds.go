@@ -28,10 +28,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+
+	"github.com/issuetracker/issuetracker/internal/awsx/assumerole"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
@@ -44,8 +43,9 @@ var ErrNoTenant = errors.New("tenant data accessed without a tenant in the conte
 type Provider struct {
 	// Base answers when no role is set (the local cloud's dummy credentials).
 	Base aws.CredentialsProvider
-	// STS and RoleARN, when set, assume the tenant access role per tenant.
-	STS     *sts.Client
+	// STS and RoleARN, when set, assume the tenant access role per tenant
+	// (STS signs with the function's credentials).
+	STS     assumerole.Client
 	RoleARN string
 	// TagKey is the session tag carrying the tenant id ("TenantId").
 	TagKey string
@@ -104,9 +104,7 @@ func (p *Provider) cache(tenant string) *aws.CredentialsCache {
 	c := newCache(p.STS, p.RoleARN, tenant, key)
 	if role, ok := p.AccountRoles[tenant]; ok {
 		// Second hop: signed with the first hop's (cached) credentials.
-		opts := p.STS.Options()
-		opts.Credentials = c
-		c = newCache(sts.New(opts), role, tenant, key)
+		c = newCache(p.STS.With(c), role, tenant, key)
 	}
 	p.caches[tenant] = c
 	return c
@@ -114,14 +112,15 @@ func (p *Provider) cache(tenant string) *aws.CredentialsCache {
 
 // newCache is one tenant's session of role: tagged with the tenant, an
 // hour long, refreshed while it still outlives the longest presigned URL.
-func newCache(client *sts.Client, role, tenant, key string) *aws.CredentialsCache {
-	return aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(client, role, func(o *stscreds.AssumeRoleOptions) {
-		o.RoleSessionName = "tenant-" + tenant
-		o.Tags = []ststypes.Tag{{Key: aws.String(key), Value: aws.String(tenant)}}
-		// The SDK's default is 15 minutes: with PresignHeadroom as the
-		// expiry window, every call would assume the role again.
-		o.Duration = SessionDuration
-	}), func(o *aws.CredentialsCacheOptions) {
+func newCache(client assumerole.Client, role, tenant, key string) *aws.CredentialsCache {
+	return assumerole.NewCache(client, assumerole.Input{
+		RoleARN:     role,
+		SessionName: "tenant-" + tenant,
+		Tags:        []assumerole.Tag{{Key: key, Value: tenant}},
+		// The default is 15 minutes: with PresignHeadroom as the expiry
+		// window, every call would assume the role again.
+		Duration: SessionDuration,
+	}, func(o *aws.CredentialsCacheOptions) {
 		// A presigned URL dies with the session that signed it: refresh
 		// while a session still outlives the longest URL (attachments: 10 min).
 		o.ExpiryWindow = PresignHeadroom

@@ -13,7 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/issuetracker/issuetracker/internal/awsx/assumerole"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenantcreds"
 	"github.com/issuetracker/issuetracker/internal/testing/hoptest"
@@ -40,7 +40,7 @@ func (f *fakeDynamo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprint(w, `{}`)
 }
 
-func clients(t *testing.T) (*dynamodb.Client, *fakeDynamo, *sts.Client, *hoptest.Recorder) {
+func clients(t *testing.T) (*dynamodb.Client, *fakeDynamo, assumerole.Client, *hoptest.Recorder) {
 	fd := &fakeDynamo{}
 	ds := httptest.NewServer(fd)
 	t.Cleanup(ds.Close)

@@ -164,7 +164,7 @@ func TestAPlatinumTenantInItsOwnAccount(t *testing.T) {
 
 // A tenant in its own account has its own user-migration trigger there,
 // which reads the shared pool and the registry through a role of the
-// platform's account (stscreds), and gives the platform's trigger a role
+// platform's account (awsx/assumerole), and gives the platform's trigger a role
 // on its pool for a downgrade. Least privilege on both sides.
 func TestTheUsersOfATenantInItsOwnAccountMoveBetweenPools(t *testing.T) {
 	ready(t)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/constructs/identity"
 	"github.com/issuetracker/issuetracker/infra/stacks"
+	"github.com/issuetracker/issuetracker/internal/passwordpolicy"
 )
 
 func TestUserPoolsCarryTheClaimsTheRuntimeReads(t *testing.T) {
@@ -47,8 +48,13 @@ func TestUserPoolsCarryTheClaimsTheRuntimeReads(t *testing.T) {
 			if p["DeletionProtection"] != "ACTIVE" {
 				t.Errorf("deletion protection = %v", p["DeletionProtection"])
 			}
-			if pw := p["Policies"].(map[string]any)["PasswordPolicy"].(map[string]any); pw["MinimumLength"].(float64) < 12 || pw["RequireSymbols"] != true {
-				t.Errorf("weak password policy %v", pw)
+			// The pools' policy is the one the web app's first sign-in and the
+			// platform's sign-in check (internal/passwordpolicy).
+			want, pol := passwordpolicy.Pools, p["Policies"].(map[string]any)["PasswordPolicy"].(map[string]any)
+			if pol["MinimumLength"].(float64) < 12 || pol["MinimumLength"] != float64(want.MinLength) || pol["RequireSymbols"] != want.RequireSymbols ||
+				pol["RequireNumbers"] != want.RequireDigits || pol["RequireLowercase"] != want.RequireLowercase ||
+				pol["RequireUppercase"] != want.RequireUppercase || pol["TemporaryPasswordValidityDays"] != float64(want.TempPasswordDays) {
+				t.Errorf("password policy %v, want %+v (internal/passwordpolicy)", pol, want)
 			}
 			var groups []string
 			for _, g := range resources(t, c.stack, "AWS::Cognito::UserPoolGroup") {

@@ -58,6 +58,13 @@ test('a new company signs up and runs its first issue end to end', async ({ page
   await page.getByLabel('Password', { exact: true }).fill(temp!);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('heading', { name: 'Choose your password' })).toBeVisible();
+  // The pool's policy (from the workspace lookup) is checked before Cognito:
+  // cognito-local would take any password, AWS refuses one under 12 characters.
+  await page.getByLabel('New password', { exact: true }).fill('Passw0rd!');
+  await page.getByLabel('Confirm new password').fill('Passw0rd!');
+  await page.getByRole('button', { name: 'Set password and sign in' }).click();
+  await expect(page.getByText('The password needs at least 12 characters.')).toBeVisible();
+  await expect(page).toHaveURL(new RegExp(`/w/${slug}/signin`));
   await page.getByLabel('New password', { exact: true }).fill(password);
   await page.getByLabel('Confirm new password').fill(password);
   await page.getByRole('button', { name: 'Set password and sign in' }).click();

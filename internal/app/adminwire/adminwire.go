@@ -14,10 +14,10 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app/cognitowire"
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/lifecyclewire"
-	"github.com/issuetracker/issuetracker/internal/app/peoplewire"
 	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
 	"github.com/issuetracker/issuetracker/internal/health/cwalarms"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
+	"github.com/issuetracker/issuetracker/internal/people/peopleapi"
 	"github.com/issuetracker/issuetracker/internal/routes"
 )
 
@@ -35,7 +35,7 @@ func WithHealth(_ context.Context, e core.Env, d *core.Deps) error {
 var Tenants = core.Wiring{Fn: routes.FnTenants,
 	Setup: []core.Setup{cognitowire.WithCognito, core.WithBillingOn, WithHealth, lifecyclewire.WithLifecycle},
 	Operations: func(d core.Deps) httpapi.Operations {
-		all := tenantwire.Operations(d)
-		maps.Copy(all, peoplewire.Operations(d))
+		all := tenantwire.TenantsOperations(d)
+		maps.Copy(all, peopleapi.RootMeOperations())
 		return all
 	}}

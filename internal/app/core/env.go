@@ -11,9 +11,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/assumerole"
 	"github.com/issuetracker/issuetracker/internal/awsx/awsjson"
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/cells"
@@ -59,7 +59,7 @@ func BaseFromEnv(ctx context.Context) (Deps, Env, error) {
 		return Deps{}, Env{}, err
 	}
 	base := awsx.DynamoDB(cfg, e)
-	creds, err := TenantCreds(os.LookupEnv, e.Local(), sts.NewFromConfig(cfg))
+	creds, err := TenantCreds(os.LookupEnv, e.Local(), assumerole.New(cfg))
 	if err != nil {
 		return Deps{}, Env{}, err
 	}
@@ -100,7 +100,7 @@ func BaseFromEnv(ctx context.Context) (Deps, Env, error) {
 //     others (tenantcreds.Provider.OwnAccountsOnly);
 //   - otherwise (and in the local cloud) every call keeps the function's
 //     own credentials, once the context names a tenant.
-func TenantCreds(lookup func(string) (string, bool), local bool, client *sts.Client) (*tenantcreds.Provider, error) {
+func TenantCreds(lookup func(string) (string, bool), local bool, client assumerole.Client) (*tenantcreds.Provider, error) {
 	get := func(n string) string { v, _ := lookup(n); return v }
 	role, hop := get(envvars.TenantAccessRoleARN), get(envvars.TenantAccountsHopRoleARN)
 	if local || (role == "" && hop == "") {

@@ -5,11 +5,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/assumerole"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 )
 
@@ -24,15 +23,16 @@ const PlatformSessionDuration = time.Hour
 // credentials of that role in the platform's account, assumed with st
 // and cached until they near their end. Names (the control table, the
 // queue URL) then resolve in the platform's account.
-func PlatformConfig(cfg aws.Config, st stscreds.AssumeRoleAPIClient, roleARN string) aws.Config {
+func PlatformConfig(cfg aws.Config, st assumerole.Client, roleARN string) aws.Config {
 	if roleARN == "" {
 		return cfg
 	}
 	out := cfg.Copy()
-	out.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(st, roleARN, func(o *stscreds.AssumeRoleOptions) {
-		o.RoleSessionName = "issuetracker-stream-consumer"
-		o.Duration = PlatformSessionDuration
-	}))
+	out.Credentials = assumerole.NewCache(st, assumerole.Input{
+		RoleARN:     roleARN,
+		SessionName: "issuetracker-stream-consumer",
+		Duration:    PlatformSessionDuration,
+	})
 	return out
 }
 
@@ -43,7 +43,7 @@ func PlatformFromEnv(e Env) aws.Config {
 	if role == "" || e.Endpoints.Local() {
 		return e.AWS
 	}
-	return PlatformConfig(e.AWS, sts.NewFromConfig(e.AWS), role)
+	return PlatformConfig(e.AWS, assumerole.New(e.AWS), role)
 }
 
 // PlatformControl is the client of the platform's control table for a

@@ -16,12 +16,12 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app/filewire"
 	"github.com/issuetracker/issuetracker/internal/app/lifecyclecore"
 	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
+	"github.com/issuetracker/issuetracker/internal/awsx/assumerole"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
@@ -47,7 +47,7 @@ var AWSSteps = lifecyclecore.Steps{
 		}
 		// Tenants in accounts of their own: the provisioning role there
 		// follows their stack and reads their table for offboarding.
-		accounts := awsstacks.AssumeRoleConfigs(cfg, sts.NewFromConfig(cfg), roles)
+		accounts := awsstacks.AssumeRoleConfigs(cfg, assumerole.New(cfg), roles)
 		p := onboarding.Platinum{IssuerBase: issuer, Stacks: awsstacks.Stacks{
 			Events: events, CFN: cloudformation.NewFromConfig(cfg), Bus: bus,
 			CrossAccount: awsstacks.ClientsOf(accounts)}}
@@ -90,7 +90,7 @@ func WithLifecycle(ctx context.Context, e core.Env, d *core.Deps) error {
 // codes and puts lifecycle run requests on the bus.
 var Registration = core.Wiring{Fn: routes.FnRegistration,
 	Setup:      []core.Setup{cognitowire.WithCognito, core.WithMail, core.WithBillingOn, WithLifecycle},
-	Operations: tenantwire.Operations}
+	Operations: tenantwire.RegistrationOperations}
 
 // ServeOnboardingEvents runs this process as the onboarding function: the
 // provisioning pipeline's outcome events on the platform bus resume or fail

@@ -41,7 +41,7 @@ import (
 // Comments is the comments function: comments on issues (issueapi's),
 // watchers, the inbox, notification preferences and webhooks.
 var Comments = core.Wiring{Fn: routes.FnComments, Setup: []core.Setup{WithWebhooks}, Operations: func(d core.Deps) httpapi.Operations {
-	all := trackerwire.IssueOperations(d)
+	all := trackerwire.CommentOperations(d)
 	maps.Copy(all, Operations(d))
 	return all
 }}

@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/envvars"
@@ -140,11 +139,11 @@ func WebhookQueueFromEnv(cfg aws.Config) webhook.Queue {
 	}
 	// ITR_SQS_ENDPOINT: the local cloud's queues (make dev's template mode).
 	local := os.Getenv(envvars.SQSEndpoint)
-	return sqsqueue.Queue{Client: sqs.NewFromConfig(cfg, func(o *sqs.Options) {
-		if local != "" {
-			o.BaseEndpoint = &local
-		}
-	}), URL: u}
+	if local != "" {
+		cfg = cfg.Copy()
+		cfg.BaseEndpoint = &local
+	}
+	return sqsqueue.Queue{Client: sqsqueue.Client{Config: cfg}, URL: u}
 }
 
 // ServeWebhookDelivery runs this process as the webhook-delivery function:

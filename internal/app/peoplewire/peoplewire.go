@@ -21,16 +21,30 @@ import (
 
 // Users is the users function: the caller, user management and the
 // tenant's audit log; it mails invitations.
-var Users = core.Wiring{Fn: routes.FnUsers, Setup: []core.Setup{cognitowire.WithCognito, core.WithMail}, Operations: Operations}
+var Users = core.Wiring{Fn: routes.FnUsers, Setup: []core.Setup{cognitowire.WithCognito, core.WithMail}, Operations: UsersOperations}
 
-// Teams is the teams function: teams and membership.
-var Teams = core.Wiring{Fn: routes.FnTeams, Setup: []core.Setup{cognitowire.WithCognito}, Operations: Operations}
+// Teams is the teams function: teams and membership (no Cognito call).
+var Teams = core.Wiring{Fn: routes.FnTeams, Operations: TeamsOperations}
 
 // Operations are the people domain's operations and the tenant's audit log.
 func Operations(d core.Deps) httpapi.Operations {
 	all := peopleapi.Operations(peopleapi.Deps{Service: peopleService(d), Audit: PeopleAudit(d), Now: d.Now})
 	maps.Copy(all, auditapi.Operations(auditapi.Deps{Log: tenantAudit(d)}))
 	return all
+}
+
+// UsersOperations are the users function's: the people domain's user
+// operations and the tenant's audit log. Each function builds only its
+// own operations (the linker keeps every handler a map names).
+func UsersOperations(d core.Deps) httpapi.Operations {
+	all := peopleapi.UsersOperations(peopleapi.Deps{Service: peopleService(d), Audit: PeopleAudit(d), Now: d.Now})
+	maps.Copy(all, auditapi.Operations(auditapi.Deps{Log: tenantAudit(d)}))
+	return all
+}
+
+// TeamsOperations are the teams function's.
+func TeamsOperations(d core.Deps) httpapi.Operations {
+	return peopleapi.TeamsOperations(peopleapi.Deps{Service: peopleService(d), Audit: PeopleAudit(d), Now: d.Now})
 }
 
 // peopleService is the people domain on d's tables and pools.

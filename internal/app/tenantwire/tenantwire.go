@@ -15,12 +15,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/issuetracker/issuetracker/internal/app/cognitowire"
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/peoplewire"
 	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
-	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
@@ -224,9 +222,15 @@ func (l suppressionList) Lift(ctx context.Context, address string) (mail.Suppres
 // the workspace's settings, Root's tenant administration.
 func Operations(d core.Deps) httpapi.Operations { return tenantapi.Operations(Deps(d)) }
 
-// Workspace is the workspace function: the tenant's workspace settings
-// (branding), through a pooled-only lifecycle on the shared pool.
-var Workspace = core.Wiring{Fn: routes.FnWorkspace, Setup: []core.Setup{cognitowire.WithCognito}, Operations: Operations}
+// RegistrationOperations are the registration function's (the public
+// sign-up), TenantsOperations the tenants function's (Root's
+// administration): each function builds only its own.
+func RegistrationOperations(d core.Deps) httpapi.Operations {
+	return tenantapi.RegistrationOperations(Deps(d))
+}
+
+// TenantsOperations: see RegistrationOperations.
+func TenantsOperations(d core.Deps) httpapi.Operations { return tenantapi.TenantsOperations(Deps(d)) }
 
 // filesData deletes a tenant's attachment objects before its items when
 // offboarding (the objects' records are items; a Platinum tenant's own

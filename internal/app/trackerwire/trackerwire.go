@@ -54,10 +54,16 @@ func Operations(d core.Deps) httpapi.Operations {
 	return all
 }
 
-// IssueOperations are the issue domain's own operations (issueapi): the
-// issues function's, and the comments function's comments.
+// IssueOperations are the issue domain's own operations (issueapi) that
+// the issues function serves; CommentOperations the comments function's.
 func IssueOperations(d core.Deps) httpapi.Operations {
-	return issueapi.Operations(issueapi.Deps{Service: issueService(d)})
+	return issueapi.IssueOperations(issueapi.Deps{Service: issueService(d)})
+}
+
+// CommentOperations are the issue domain's comments (issueapi), served by
+// the comments function (notifywire.Comments).
+func CommentOperations(d core.Deps) httpapi.Operations {
+	return issueapi.CommentOperations(issueapi.Deps{Service: issueService(d)})
 }
 
 // issueService is the issue domain on d's tables.

@@ -3,6 +3,8 @@
 // the action in X-Amz-Target, signed with the SDK's SigV4 signer and the
 // function's credentials.
 //
+// Call10 is the same for awsJson1.0 (SQS's SendMessage, sqsqueue).
+//
 // The functions call such services for one or two actions each (the usage
 // plan ids in SSM, the list cursor key and Stripe's secrets in Secrets
 // Manager). The SDK's service clients for them cost every function that
@@ -41,6 +43,16 @@ const maxResponse = 1 << 20
 // a 200 answer into out. Any other answer is an error "<code>: <message>
 // (HTTP <status>)" with the service's error type.
 func Call(ctx context.Context, cfg aws.Config, service, target string, in, out any, now func() time.Time) error {
+	return call(ctx, cfg, "application/x-amz-json-1.1", service, target, in, out, now)
+}
+
+// Call10 is Call in the awsJson1.0 protocol (SQS): the same request with
+// Content-Type application/x-amz-json-1.0.
+func Call10(ctx context.Context, cfg aws.Config, service, target string, in, out any, now func() time.Time) error {
+	return call(ctx, cfg, "application/x-amz-json-1.0", service, target, in, out, now)
+}
+
+func call(ctx context.Context, cfg aws.Config, contentType, service, target string, in, out any, now func() time.Time) error {
 	body, err := json.Marshal(in)
 	if err != nil {
 		return err
@@ -49,7 +61,7 @@ func Call(ctx context.Context, cfg aws.Config, service, target string, in, out a
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("X-Amz-Target", target)
 	sum := sha256.Sum256(body)
 	resp, err := Do(ctx, cfg, req, hex.EncodeToString(sum[:]), service, now)

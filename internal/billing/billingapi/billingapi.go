@@ -217,7 +217,7 @@ func (d Deps) webhook(w http.ResponseWriter, r *http.Request) error {
 	// The signature covers the exact bytes: read them raw, never re-encoded.
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxWebhookBody+1))
 	if err != nil || len(body) > MaxWebhookBody {
-		return errs.Invalid("body_too_large", "the event is larger than accepted")
+		return errs.TooLarge("body_too_large", "the event is larger than accepted")
 	}
 	res, err := s.Webhook(r.Context(), body, r.Header.Get(SignatureHeader))
 	if err != nil {

@@ -15,10 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/issuetracker/issuetracker/internal/awsx/assumerole"
 	"github.com/issuetracker/issuetracker/internal/cognito/usermigration"
 )
 
@@ -74,13 +74,13 @@ func (f *stsAndCognito) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		`</AssumeRoleResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></AssumeRoleResponse>`)
 }
 
-func stubbed(t *testing.T) (*stsAndCognito, aws.Config, *sts.Client) {
+func stubbed(t *testing.T) (*stsAndCognito, aws.Config, assumerole.Client) {
 	f := &stsAndCognito{}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	cfg := aws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKIA-FUNCTION", "s", ""),
 		BaseEndpoint: aws.String(srv.URL)}
-	return f, cfg, sts.NewFromConfig(cfg)
+	return f, cfg, assumerole.New(cfg)
 }
 
 // The trigger a tenant stack deploys in the tenant's own account reads the

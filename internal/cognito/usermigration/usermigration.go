@@ -41,11 +41,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/google/uuid"
 
+	"github.com/issuetracker/issuetracker/internal/awsx/assumerole"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/tenant"
@@ -116,15 +116,13 @@ func (tr Trigger) cognitoFor(src source) Cognito {
 }
 
 // CrossAccount is base with the credentials of roleARN, assumed through
-// st (AssumeRole with base's credentials, aws-sdk-go-v2 stscreds) and
+// st (AssumeRole with base's credentials: assumerole) and
 // cached until they near expiry: the clients of a trigger that reaches a
 // pool or table of another account (docs/migration.md "A Platinum tenant
 // in its own account").
-func CrossAccount(base aws.Config, st stscreds.AssumeRoleAPIClient, roleARN, session string) aws.Config {
+func CrossAccount(base aws.Config, st assumerole.Client, roleARN, session string) aws.Config {
 	cfg := base.Copy()
-	cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(st, roleARN, func(o *stscreds.AssumeRoleOptions) {
-		o.RoleSessionName = session
-	}))
+	cfg.Credentials = assumerole.NewCache(st, assumerole.Input{RoleARN: roleARN, SessionName: session})
 	return cfg
 }
 

@@ -7,6 +7,7 @@
 package issueapi
 
 import (
+	"maps"
 	"net/http"
 	"strconv"
 
@@ -19,8 +20,17 @@ type Deps struct {
 	Service *issue.Service
 }
 
-// Operations of the issues and comments functions.
+// Operations of the issues and comments functions (the in-process
+// platform serves both).
 func Operations(d Deps) httpapi.Operations {
+	all := IssueOperations(d)
+	maps.Copy(all, CommentOperations(d))
+	return all
+}
+
+// IssueOperations are the issues function's. Each function builds only
+// its own: a function links every operation its map names (issue 19).
+func IssueOperations(d Deps) httpapi.Operations {
 	return httpapi.Operations{
 		"createIssue":            d.createIssue,
 		"bulkEditIssues":         d.bulkEditIssues,
@@ -41,10 +51,16 @@ func Operations(d Deps) httpapi.Operations {
 		"createLabel":            d.createLabel,
 		"updateLabel":            d.updateLabel,
 		"deleteLabel":            d.deleteLabel,
-		"listComments":           listUnderIssue(d.Service.Comments),
-		"createComment":          d.createComment,
-		"updateComment":          d.updateComment,
-		"deleteComment":          d.deleteComment,
+	}
+}
+
+// CommentOperations are the comments function's comments.
+func CommentOperations(d Deps) httpapi.Operations {
+	return httpapi.Operations{
+		"listComments":  listUnderIssue(d.Service.Comments),
+		"createComment": d.createComment,
+		"updateComment": d.updateComment,
+		"deleteComment": d.deleteComment,
 	}
 }
 

@@ -14,11 +14,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/issuetracker/issuetracker/internal/awsx/assumerole"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -60,7 +60,7 @@ func ParseAccountRoles(v string) (map[string]string, error) { return envvars.Par
 // (tenant id -> role ARN in the tenant's own account), whose credentials
 // are AssumeRoleConfigs'. The roles are constructs/crossaccount's; optFns
 // apply to every client.
-func AssumeRoleClients(base aws.Config, st stscreds.AssumeRoleAPIClient, roles map[string]string, optFns ...func(*cloudformation.Options)) map[string]*cloudformation.Client {
+func AssumeRoleClients(base aws.Config, st assumerole.Client, roles map[string]string, optFns ...func(*cloudformation.Options)) map[string]*cloudformation.Client {
 	return ClientsOf(AssumeRoleConfigs(base, st, roles), optFns...)
 }
 
@@ -79,13 +79,11 @@ func ClientsOf(configs map[string]aws.Config, optFns ...func(*cloudformation.Opt
 // (aws.CredentialsCache): the provisioning session in the tenant's own
 // account, which follows its stack (CloudFormation) and reads its table
 // whole for offboarding (DynamoDB Scan).
-func AssumeRoleConfigs(base aws.Config, st stscreds.AssumeRoleAPIClient, roles map[string]string) map[string]aws.Config {
+func AssumeRoleConfigs(base aws.Config, st assumerole.Client, roles map[string]string) map[string]aws.Config {
 	out := map[string]aws.Config{}
 	for tenant, arn := range roles {
 		cfg := base.Copy()
-		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(st, arn, func(o *stscreds.AssumeRoleOptions) {
-			o.RoleSessionName = "issuetracker-provisioning-" + tenant
-		}))
+		cfg.Credentials = assumerole.NewCache(st, assumerole.Input{RoleARN: arn, SessionName: "issuetracker-provisioning-" + tenant})
 		out[tenant] = cfg
 	}
 	return out

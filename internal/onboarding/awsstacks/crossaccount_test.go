@@ -13,10 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/issuetracker/issuetracker/internal/awsx/assumerole"
 	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
 )
 
@@ -67,7 +67,8 @@ func TestATenantInItsOwnAccountIsFollowedWithTheAssumedRole(t *testing.T) {
 
 	roles, err := awsstacks.ParseAccountRoles("initech=arn:aws:iam::210987654321:role/issuetracker-cell-2-provisioning")
 	require.NoError(t, err)
-	st := sts.NewFromConfig(base, func(o *sts.Options) { o.BaseEndpoint = aws.String(srv.URL) })
+	st := assumerole.New(base)
+	st.Config.BaseEndpoint = aws.String(srv.URL)
 	s := awsstacks.Stacks{
 		CFN:          cloudformation.NewFromConfig(base, endpoint),
 		CrossAccount: awsstacks.AssumeRoleClients(base, st, roles, endpoint),

@@ -6,6 +6,7 @@ package peopleapi
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"time"
 
@@ -24,24 +25,50 @@ type Deps struct {
 	Now   func() time.Time
 }
 
-// Operations of the users and teams functions.
+// Operations of the users and teams functions and the tenants
+// function's getRootMe (the in-process platform serves them all).
 func Operations(d Deps) httpapi.Operations {
+	all := UsersOperations(d)
+	maps.Copy(all, TeamsOperations(d))
+	maps.Copy(all, RootMeOperations())
+	return all
+}
+
+// UsersOperations are the users function's (without the audit log's,
+// auditapi). Each function builds only its own: a function links every
+// operation its map names (issue 19).
+func UsersOperations(d Deps) httpapi.Operations {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
 	return d.withAudit(httpapi.Operations{
-		"getMe": d.getMe, "getRootMe": getRootMe,
+		"getMe":     d.getMe,
 		"listUsers": d.listUsers, "getUser": d.getUser, "inviteUser": d.inviteUser,
 		"changeUserRole": d.changeUserRole, "disableUser": d.disableUser, "enableUser": d.enableUser,
 		"removeUser": d.removeUser, "listUserTeams": d.listUserTeams,
-		"listTeams": d.listTeams, "createTeam": d.createTeam, "getTeam": d.getTeam, "updateTeam": d.updateTeam,
-		"deleteTeam": d.deleteTeam, "listTeamMembers": d.listTeamMembers, "addTeamMember": d.addTeamMember,
-		"removeTeamMember": d.removeTeamMember,
-		"getMyMFA":         d.getMyMFA, "associateTOTP": d.associateTOTP, "verifyTOTP": d.verifyTOTP,
+		"getMyMFA": d.getMyMFA, "associateTOTP": d.associateTOTP, "verifyTOTP": d.verifyTOTP,
 		"getSecuritySettings": d.getSecuritySettings, "putSecuritySettings": d.putSecuritySettings,
 		"getSupportAccess": d.getSupportAccess, "grantSupportAccess": d.putSupportAccess, "revokeSupportAccess": d.deleteSupportAccess,
 		"rootListTenantUsers": d.rootListUsers, "rootGetTenantUser": d.rootGetUser, "rootGetSupportAccess": d.rootGetSupportAccess,
 	})
+}
+
+// TeamsOperations are the teams function's: teams and membership (no
+// Cognito call: the function does not link the client).
+func TeamsOperations(d Deps) httpapi.Operations {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return d.withAudit(httpapi.Operations{
+		"listTeams": d.listTeams, "createTeam": d.createTeam, "getTeam": d.getTeam, "updateTeam": d.updateTeam,
+		"deleteTeam": d.deleteTeam, "listTeamMembers": d.listTeamMembers, "addTeamMember": d.addTeamMember,
+		"removeTeamMember": d.removeTeamMember,
+	})
+}
+
+// RootMeOperations is the tenants function's getRootMe.
+func RootMeOperations() httpapi.Operations {
+	return httpapi.Operations{"getRootMe": getRootMe}
 }
 
 func (d Deps) getMe(w http.ResponseWriter, r *http.Request) error {

@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/routes"
@@ -32,6 +33,18 @@ type API struct {
 	mu   sync.Mutex
 	fns  map[routes.Function]*lambdahttp.Adapter
 	per  func(routes.Function, app.Deps) app.Deps
+	own  map[routes.Function]core.Wiring
+}
+
+// Serve serves w's function with w's own wiring (w.Handler, as its Lambda
+// main does) instead of the in-process platform's operations: a test of
+// what the deployed function links and builds. Call it before any request.
+func (a *API) Serve(w core.Wiring) *API {
+	if a.own == nil {
+		a.own = map[routes.Function]core.Wiring{}
+	}
+	a.own[w.Fn] = w
+	return a
 }
 
 // PerFunction gives each function its own deps, made by f from the API's,
@@ -118,7 +131,13 @@ func (a *API) adapter(fn routes.Function) (*lambdahttp.Adapter, error) {
 	if a.per != nil {
 		d = a.per(fn, d)
 	}
-	h, err := app.Function(fn, d)
+	var h http.Handler
+	var err error
+	if w, ok := a.own[fn]; ok {
+		h, err = w.Handler(d)
+	} else {
+		h, err = app.Function(fn, d)
+	}
 	if err != nil {
 		return nil, err
 	}

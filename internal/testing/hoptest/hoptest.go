@@ -27,7 +27,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/issuetracker/issuetracker/internal/awsx/assumerole"
 )
 
 // FunctionKey is the access key of the function's own role.
@@ -84,7 +85,7 @@ func (r *Recorder) KeysFor(table string) []string {
 
 // STS starts the fake STS and returns a client of it signed with
 // FunctionKey, and its recorder.
-func STS(t testing.TB) (*sts.Client, *Recorder) {
+func STS(t testing.TB) (assumerole.Client, *Recorder) {
 	rec := &Recorder{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
@@ -109,7 +110,9 @@ func STS(t testing.TB) (*sts.Client, *Recorder) {
 			key, time.Now().Add(d).UTC().Format(time.RFC3339), tenant)
 	}))
 	t.Cleanup(srv.Close)
-	return sts.NewFromConfig(FunctionConfig(), func(o *sts.Options) { o.BaseEndpoint = aws.String(srv.URL) }), rec
+	c := assumerole.New(FunctionConfig())
+	c.Config.BaseEndpoint = aws.String(srv.URL)
+	return c, rec
 }
 
 // FunctionConfig is the SDK configuration of the function's own role.

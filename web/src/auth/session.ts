@@ -1,5 +1,6 @@
 import { claims, Cognito, type Tokens } from './cognito';
 import { cognitoEndpoint, config } from '../config';
+import type { PasswordPolicy } from './password';
 
 /** A workspace as the public lookup tells it: where its people sign in. */
 export interface Workspace {
@@ -10,6 +11,8 @@ export interface Workspace {
   region: string;
   /** Its cell's API when the platform has cells (another cell's: call it there). */
   api_url?: string;
+  /** Its pool's password policy (the first sign-in's new password). */
+  password_policy?: PasswordPolicy;
 }
 
 export interface Session {

@@ -1,5 +1,5 @@
 import { Building2, ChevronRight, Search } from 'lucide-react';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import {
   Gauge,
@@ -11,6 +11,7 @@ import {
   theadClass,
 } from '../../components/page';
 import { Button, EmptyState, ErrorState, inputClass, Skeleton } from '../../components/ui';
+import { usePendingSearch, usePendingTimer } from '../../lib/pendingSearch';
 import { nextSort, parseSort, tenantRows, type SortKey } from '../../lib/tenants';
 import { formatBytes, formatCents, STATUSES, statusLabel, useTenantPage } from './data';
 
@@ -35,6 +36,7 @@ export default function Tenants() {
     setTyped(q);
   }
 
+  const pending = usePendingTimer();
   const set = (changes: Record<string, string | undefined>) =>
     setParams(
       (p) => {
@@ -48,30 +50,16 @@ export default function Tenants() {
       { replace: 'q' in changes },
     );
 
-  // The pending search, cancelled by a sort click at once: its timer's set
-  // works on the params of the render that started it (react-router's updater
-  // gets those, not the URL's), so firing between the click and the next
-  // render would undo the sort just chosen.
-  const pending = useRef<ReturnType<typeof setTimeout>>(undefined);
-  useEffect(() => {
-    if (typed.trim() === q) return;
-    // A search replaces the sort; clearing the search leaves the sort alone.
-    const next = typed.trim();
-    pending.current = setTimeout(
-      () => set(next ? { q: next, sort: undefined, cursor: undefined } : { q: undefined, cursor: undefined }),
-      250,
-    );
-    return () => clearTimeout(pending.current);
-    // set is rebuilt each render. q is a dependency so that a URL change
-    // (a sort click clears the search) cancels a pending search timer, which
-    // would otherwise fire afterwards and clear the sort just chosen.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [typed, q]);
+  // The pending search (usePendingSearch), cancelled by a sort click at once. A search replaces the
+  // sort; clearing the search leaves the sort alone.
+  usePendingSearch(pending, typed.trim(), q, (next) =>
+    set(next ? { q: next, sort: undefined, cursor: undefined } : { q: undefined, cursor: undefined }),
+  );
 
   const rows = useMemo(() => tenantRows(page.data?.items ?? []), [page.data]);
 
   const onSort = (k: SortKey) => {
-    clearTimeout(pending.current);
+    pending.cancel();
     set({ sort: nextSort(sort, k), q: undefined, cursor: undefined });
   };
   const head = (label: string, k: SortKey, className?: string) => (

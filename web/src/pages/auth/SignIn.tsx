@@ -4,6 +4,7 @@ import { isApiError } from '../../api/problem';
 import { config } from '../../config';
 import { cognitoMessage, type AuthAnswer } from '../../auth/cognito';
 import { safeNext } from '../../auth/guard';
+import { passwordHint, passwordProblem } from '../../auth/password';
 import { cognitoFor, sessions, type SessionStore, type Workspace } from '../../auth/session';
 import { useWorkspace } from '../../auth/workspace';
 import { otpauthURI, TotpQR } from '../../components/TotpQR';
@@ -138,8 +139,8 @@ export function SignInForm({
     e.preventDefault();
     if (step.kind !== 'new_password') return;
     const fe: Record<string, string> = {};
-    if (newPassword.length < 8)
-      fe.newPassword = 'At least 8 characters, with upper and lower case letters, a digit and a symbol.';
+    const problem = passwordProblem(newPassword, ws.password_policy);
+    if (problem) fe.newPassword = problem;
     else if (newPassword !== confirm) fe.confirm = 'The two passwords differ.';
     setFieldErrors(fe);
     if (Object.keys(fe).length) return;
@@ -266,11 +267,7 @@ export function SignInForm({
           <p className="text-sm text-muted">
             You signed in with a temporary password. Choose your own to continue.
           </p>
-          <Field
-            label="New password"
-            error={fieldErrors.newPassword}
-            hint="At least 8 characters, with upper and lower case letters, a digit and a symbol."
-          >
+          <Field label="New password" error={fieldErrors.newPassword} hint={passwordHint(ws.password_policy)}>
             {(p) => (
               <Input
                 {...p}

@@ -7,6 +7,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { PriorityIcon, PRIORITY_LABEL, StatusIcon, TypeIcon, TYPE_LABEL } from '../../components/issueIcons';
 import { Avatar, Button, cx, EmptyState, ErrorState, Kbd, Skeleton } from '../../components/ui';
 import { clickSelect } from '../../lib/bulk';
+import { usePendingSearch, usePendingTimer } from '../../lib/pendingSearch';
 import {
   activeFilterCount,
   apiQuery,
@@ -139,18 +140,18 @@ export default function IssueList() {
     setAnchor(null);
   }
 
-  // The search box's pending update: a click that changes the filters takes
-  // the text typed so far with it and cancels the timer, whose set works on
-  // the filters of the render that started it and would undo the click.
-  const pending = useRef<ReturnType<typeof setTimeout>>(undefined);
+  // The search box writes q to the URL after a pause (usePendingSearch); a
+  // click that changes the filters takes the text typed so far with it and
+  // cancels the pending write.
+  const pending = usePendingTimer();
   const set = (f: Partial<IssueFilters>) => {
-    clearTimeout(pending.current);
+    pending.cancel();
     const next = formatFilters({ ...filters, q: search, ...f });
     if (viewId) next.set('view', viewId);
     setParams(next, { replace: true });
   };
   const openView = (v: { id: string } | undefined) => {
-    clearTimeout(pending.current); // the view replaces the filters, the search being typed too
+    pending.cancel(); // the view replaces the filters, the search being typed too
     const found = v && (views.data?.find((x) => x.id === v.id) ?? (v as typeof view));
     if (!found) return setParams(formatFilters({ ...emptyFilters, project: filters.project }));
     const next = formatFilters(filtersFromView(found));
@@ -165,12 +166,7 @@ export default function IssueList() {
     setUrlQ(filters.q);
     setSearch(filters.q);
   }
-  useEffect(() => {
-    if (search === filters.q) return;
-    pending.current = setTimeout(() => set({ q: search }), 250);
-    return () => clearTimeout(pending.current);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [search]);
+  usePendingSearch(pending, search, filters.q, (q) => set({ q }));
   useEffect(() => {
     if (params.get('focus') === 'search') {
       searchRef.current?.focus();

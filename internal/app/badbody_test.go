@@ -1,0 +1,144 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/edge"
+	"github.com/issuetracker/issuetracker/internal/openapi"
+	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// goType is how a Go type shows in a message: "[]string", "issue.Priority",
+// "int64", "map[string]any".
+var goType = regexp.MustCompile(`\[\]|map\[|\*\w|\b[a-z]\w*\.[A-Z]\w*|\bu?int(8|16|32|64)?\b|\bbool\b|\bfloat(32|64)\b|\bstruct\b`)
+
+// Every operation that reads a body, with its example's body spoiled: sent
+// as another media type (415), as a JSON array or string instead of an
+// object (400), over the edge's limit (413), and with each field of the
+// example given a value of another JSON type (400 naming the field in
+// JSON's words, or the operation's own 4xx). Each answer is problem+json,
+// never a 5xx, and none of them changes a single item of the tables.
+func TestEveryBodyRefusesBadBodiesAndChangesNothing(t *testing.T) {
+	w := apitest.NewWorld(t)
+	c := w.SeedContent()
+	examples := w.Examples(c)
+	bodies := openapi.Bodies()
+	ctx := context.Background()
+	before := snapshot(ctx, t, w.Deps.Control(), w.Deps.Names.App(), w.Deps.Names.Control())
+
+	tried, sent := 0, 0
+	for _, rt := range routes.All() {
+		ex, ok := examples[rt.OperationID]
+		if !ok || ex.Body == nil || bodies[rt.OperationID].Request == nil {
+			continue
+		}
+		if rt.OperationID == "stripeWebhook" {
+			continue // Stripe's signed bytes, read raw: billingapi's tests
+		}
+		path := ex.Path
+		if path == "" {
+			path = c.Path(rt.Path)
+		}
+		good, err := json.Marshal(ex.Body)
+		require.NoError(t, err)
+		type spoiled struct {
+			name, contentType, body string
+			status                  int
+			code                    string
+		}
+		cases := []spoiled{
+			{"as text/plain", "text/plain", string(good), http.StatusUnsupportedMediaType, "unsupported_media_type"},
+			{"as a form", "application/x-www-form-urlencoded", "a=1", http.StatusUnsupportedMediaType, "unsupported_media_type"},
+			{"as a JSON array", "application/json", "[" + string(good) + "]", http.StatusBadRequest, "malformed_json"},
+			{"as a JSON string", "application/json", `"x"`, http.StatusBadRequest, "malformed_json"},
+			{"truncated", "application/json", string(good[:len(good)-1]), http.StatusBadRequest, "malformed_json"},
+			{"over the limit", "application/json", `{"x":"` + strings.Repeat("a", edge.MaxBodyBytes) + `"}`, http.StatusRequestEntityTooLarge, "body_too_large"},
+		}
+		var fields map[string]any
+		if json.Unmarshal(good, &fields) == nil {
+			for name, v := range fields {
+				wrong := map[string]any{}
+				for k, v := range fields {
+					wrong[k] = v
+				}
+				wrong[name] = otherJSONType(v)
+				raw, _ := json.Marshal(wrong)
+				cases = append(cases, spoiled{name: "with " + name + " of another type", contentType: "application/json", body: string(raw)})
+			}
+		}
+		tried, sent = tried+1, sent+len(cases)
+		t.Run(rt.OperationID, func(t *testing.T) {
+			for _, s := range cases {
+				res := w.Call(ex, rt.Method, path, s.body, "Content-Type", s.contentType)
+				require.Equal(t, "application/problem+json", res.Header.Get("Content-Type"), "%s: %d %s", s.name, res.Status, res.Body)
+				p := res.Map(t)
+				if s.status != 0 {
+					assert.Equal(t, s.status, res.Status, "%s: %s", s.name, res.Body)
+					assert.Equal(t, s.code, p["code"], "%s: %s", s.name, res.Body)
+					continue
+				}
+				assert.GreaterOrEqual(t, res.Status, 400, "%s: %s", s.name, res.Body)
+				assert.Less(t, res.Status, 500, "%s: %s", s.name, res.Body)
+				assert.NotRegexp(t, goType, string(res.Body), "%s: the problem names a Go type", s.name)
+			}
+		})
+	}
+	assert.Greater(t, tried, 40, "operations with a request body")
+	t.Logf("%d operations, %d spoiled bodies", tried, sent)
+
+	after := snapshot(ctx, t, w.Deps.Control(), w.Deps.Names.App(), w.Deps.Names.Control())
+	assert.Equal(t, before, after, "a refused body changed the tables")
+}
+
+// otherJSONType is a value of another JSON type than v's.
+func otherJSONType(v any) any {
+	switch v.(type) {
+	case string:
+		return 12345
+	case float64:
+		return "12345"
+	case bool:
+		return "true"
+	case []any:
+		return "a"
+	case map[string]any:
+		return []any{"a"}
+	}
+	return map[string]any{"a": 1} // null
+}
+
+// snapshot is every item of the tables, each as its JSON, sorted (but the
+// rate limits' counters).
+func snapshot(ctx context.Context, t *testing.T, db *dynamodb.Client, tables ...string) []string {
+	t.Helper()
+	var out []string
+	for _, table := range tables {
+		p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: &table})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			require.NoError(t, err)
+			for _, item := range page.Items {
+				if pk, ok := item["pk"].(*types.AttributeValueMemberS); ok && strings.HasPrefix(pk.Value, "RATE#") {
+					continue // the public endpoints' rate limits count every request, refused ones too
+				}
+				b, err := json.Marshal(item)
+				require.NoError(t, err)
+				out = append(out, fmt.Sprintf("%s %s", table, b))
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
