@@ -53,6 +53,9 @@ type Entry struct {
 	UserPoolID string     `dynamodbav:"user_pool_id" json:"user_pool_id"`
 	ClientID   string     `dynamodbav:"client_id" json:"client_id"`
 	UpdatedAt  time.Time  `dynamodbav:"updated_at" json:"updated_at"`
+	// ClosedAt is set when the tenant was offboarded (Close): the entry
+	// keeps the slug claimed and routes nowhere.
+	ClosedAt *time.Time `dynamodbav:"closed_at,omitempty" json:"closed_at,omitempty"`
 }
 
 // For is the entry of tenantID of tier t in cell c, signing in to the
@@ -90,16 +93,42 @@ func countKey(cell string, t tiers.Name) map[string]types.AttributeValue {
 	return dynamo.Key(schema.DirectoryCells, cell+"#"+string(t))
 }
 
+// open conditions every write of an entry on its not being closed: an
+// offboarded tenant's entry is never switched, renamed, removed or
+// counted again.
+const open = "attribute_not_exists(closed_at)"
+
 // ErrNotFound is the answer for a tenant the directory does not hold.
 var ErrNotFound = errs.NotFound("workspace")
 
-// Get reads a tenant's entry (one strongly consistent GetItem).
+// Get reads a tenant's entry (one strongly consistent GetItem). An
+// offboarded tenant's entry (Close) is ErrNotFound, the answer for a
+// tenant that never existed: every reader (the workspace lookup, the
+// authorizer, a move, onboarding's SetHome) then routes it nowhere.
 func (d Directory) Get(ctx context.Context, tenantID string) (Entry, error) {
+	e, err := d.get(ctx, tenantID)
+	if err == nil && e.ClosedAt != nil {
+		return Entry{}, ErrNotFound
+	}
+	return e, err
+}
+
+func (d Directory) get(ctx context.Context, tenantID string) (Entry, error) {
 	var it entryItem
 	if err := dynamo.GetItem(ctx, d.DB, d.Table, entryKey(tenantID), &it, "directory entry", ErrNotFound); err != nil {
 		return Entry{}, err
 	}
 	return it.Entry, nil
+}
+
+// Claimed reports whether tenantID is taken as a slug: an entry in any
+// cell, an offboarded one included (Close keeps it claimed for good).
+func (d Directory) Claimed(ctx context.Context, tenantID string) (bool, error) {
+	_, err := d.get(ctx, tenantID)
+	if errs.Is(err, errs.KindNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // Counts are the tenants per tier of every cell that holds one (one Query
@@ -174,12 +203,52 @@ func (d Directory) Remove(ctx context.Context, tenantID, cell string, t tiers.Na
 	_, err := d.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Delete: &types.Delete{
 			TableName: aws.String(d.Table), Key: entryKey(tenantID),
-			ConditionExpression:       aws.String("cell = :cell"),
+			ConditionExpression:       aws.String("cell = :cell AND " + open),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":cell": &types.AttributeValueMemberS{Value: cell}},
 		}},
 		countUpdate(d.Table, cell, t, -1),
 	}})
 	return dynamo.Translate(err, "remove directory entry", errs.Conflict("tenant_not_in_cell", "the tenant is not in cell "+cell))
+}
+
+// Close is offboarding's part of the directory: the entry of a tenant in
+// cell stops routing (its API, Region, pool and client are removed and it
+// is marked closed, so Get answers ErrNotFound as for a tenant that never
+// existed) and the tenant leaves its cell's count of its tier, in one
+// transaction, so placement sees the headroom. The entry itself stays: its
+// key keeps the slug claimed (Register conflicts), because a slug names a
+// company's workspace in links, bookmarks, invitations, API clients and
+// audit records outside the platform, which must never reach another
+// company. Closing again changes nothing; errs not_found without an
+// entry, conflict when the entry places the tenant in another cell.
+func (d Directory) Close(ctx context.Context, tenantID, cell string) error {
+	e, err := d.get(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	if e.Cell != cell {
+		return errs.Conflict("tenant_not_in_cell", "the tenant is not in cell "+cell)
+	}
+	if e.ClosedAt != nil {
+		return nil
+	}
+	now, err := attributevalue.Marshal(d.now())
+	if err != nil {
+		return err
+	}
+	_, err = d.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: aws.String(d.Table), Key: entryKey(tenantID),
+			ConditionExpression:      aws.String("cell = :cell AND tier = :tier AND " + open),
+			UpdateExpression:         aws.String("SET closed_at = :now, updated_at = :now REMOVE api_url, #region, user_pool_id, client_id"),
+			ExpressionAttributeNames: map[string]string{"#region": "region"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":cell": &types.AttributeValueMemberS{Value: cell}, ":tier": &types.AttributeValueMemberS{Value: string(e.Tier)}, ":now": now,
+			},
+		}},
+		countUpdate(d.Table, cell, e.Tier, -1),
+	}})
+	return dynamo.Translate(err, "close directory entry", errs.Conflict("directory_entry_changed", "the tenant's entry changed meanwhile: retry"))
 }
 
 // Switch is the directory step of moving a tenant to another cell: the
@@ -200,7 +269,7 @@ func (d Directory) Switch(ctx context.Context, tenantID, from string, to Entry) 
 	_, err = d.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: aws.String(d.Table), Key: entryKey(tenantID),
-			ConditionExpression:      aws.String("cell = :from AND tier = :tier"),
+			ConditionExpression:      aws.String("cell = :from AND tier = :tier AND " + open),
 			UpdateExpression:         aws.String("SET cell = :to, api_url = :api, #region = :region, user_pool_id = :pool, client_id = :client, updated_at = :now"),
 			ExpressionAttributeNames: map[string]string{"#region": "region"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -229,7 +298,7 @@ func (d Directory) SetPool(ctx context.Context, tenantID, cell, poolID, clientID
 	}
 	_, err = d.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(d.Table), Key: entryKey(tenantID),
-		ConditionExpression: aws.String("attribute_exists(pk) AND cell = :cell"),
+		ConditionExpression: aws.String("attribute_exists(pk) AND cell = :cell AND " + open),
 		UpdateExpression:    aws.String("SET user_pool_id = :pool, client_id = :client, updated_at = :now"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":cell": &types.AttributeValueMemberS{Value: cell}, ":pool": &types.AttributeValueMemberS{Value: poolID},
@@ -271,7 +340,7 @@ func (d Directory) SetHome(ctx context.Context, tenantID, cell string, tier tier
 	_, err = d.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: aws.String(d.Table), Key: entryKey(tenantID),
-			ConditionExpression: aws.String("cell = :cell AND tier = :from"),
+			ConditionExpression: aws.String("cell = :cell AND tier = :from AND " + open),
 			UpdateExpression:    aws.String("SET tier = :tier, user_pool_id = :pool, client_id = :client, updated_at = :now"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":cell": &types.AttributeValueMemberS{Value: cell}, ":from": &types.AttributeValueMemberS{Value: string(e.Tier)},
