@@ -137,14 +137,24 @@ func (p *Platform) wireMoves() {
 			Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": []string{prefix + "*"}}},
 		}))
 	}
-	p.Functions[UserMigrationFunction].Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("MovedUsersSignInAtTheirFormerCell"),
-		Actions:   jsii.Strings("cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth"),
-		Resources: &[]*string{st.FormatArn(&awscdk.ArnComponents{Service: jsii.String("cognito-idp"), Resource: jsii.String("userpool"), ResourceName: jsii.String("*")})},
-		Conditions: &map[string]any{"StringEquals": map[string]any{
-			"aws:ResourceTag/" + SharedTenantPoolTag: "true", "aws:ResourceTag/" + CellTag: cellIDs,
-		}},
-	}))
+	// A moved tenant's users sign in once at their former cell's pool,
+	// through this cell's trigger: a pooled tenant's at that cell's shared
+	// pool, a Platinum tenant's (docs/scale.md, piece 5) at its stack's pool
+	// there (TenantPoolTag; the new stack's pool calls this cell's trigger:
+	// attachUserMigration). Only the other cells' pools, by their cell tag.
+	for _, g := range []struct{ sid, poolTag string }{
+		{"MovedUsersSignInAtTheirFormerCell", SharedTenantPoolTag},
+		{"MovedUsersSignInAtTheirFormerCellsTenantPool", TenantPoolTag},
+	} {
+		p.Functions[UserMigrationFunction].Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String(g.sid),
+			Actions:   jsii.Strings("cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth"),
+			Resources: &[]*string{st.FormatArn(&awscdk.ArnComponents{Service: jsii.String("cognito-idp"), Resource: jsii.String("userpool"), ResourceName: jsii.String("*")})},
+			Conditions: &map[string]any{"StringEquals": map[string]any{
+				"aws:ResourceTag/" + g.poolTag: "true", "aws:ResourceTag/" + CellTag: cellIDs,
+			}},
+		}))
+	}
 }
 
 // tableArn is the ARN of the table name in this cell's account and Region.

@@ -232,22 +232,10 @@ func (d Directory) Close(ctx context.Context, tenantID, cell string) error {
 	if e.ClosedAt != nil {
 		return nil
 	}
-	now, err := attributevalue.Marshal(d.now())
-	if err != nil {
-		return err
-	}
-	_, err = d.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Update: &types.Update{
-			TableName: aws.String(d.Table), Key: entryKey(tenantID),
-			ConditionExpression:      aws.String("cell = :cell AND tier = :tier AND " + open),
-			UpdateExpression:         aws.String("SET closed_at = :now, updated_at = :now REMOVE api_url, #region, user_pool_id, client_id"),
-			ExpressionAttributeNames: map[string]string{"#region": "region"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":cell": &types.AttributeValueMemberS{Value: cell}, ":tier": &types.AttributeValueMemberS{Value: string(e.Tier)}, ":now": now,
-			},
-		}},
-		countUpdate(d.Table, cell, e.Tier, -1),
-	}})
+	err = d.updateEntry(ctx, tenantID, "cell = :cell AND tier = :tier",
+		"SET closed_at = :now, updated_at = :now REMOVE api_url, #region, user_pool_id, client_id",
+		map[string]types.AttributeValue{":cell": &types.AttributeValueMemberS{Value: cell}, ":tier": &types.AttributeValueMemberS{Value: string(e.Tier)}},
+		countUpdate(d.Table, cell, e.Tier, -1))
 	return dynamo.Translate(err, "close directory entry", errs.Conflict("directory_entry_changed", "the tenant's entry changed meanwhile: retry"))
 }
 
@@ -261,27 +249,15 @@ func (d Directory) Switch(ctx context.Context, tenantID, from string, to Entry) 
 	if to.Cell == "" || to.Cell == from {
 		return errs.Invalid("directory_switch_same_cell", "a move needs another cell")
 	}
-	to.TenantID, to.UpdatedAt = tenantID, d.now()
-	now, err := attributevalue.Marshal(to.UpdatedAt)
-	if err != nil {
-		return err
-	}
-	_, err = d.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Update: &types.Update{
-			TableName: aws.String(d.Table), Key: entryKey(tenantID),
-			ConditionExpression:      aws.String("cell = :from AND tier = :tier AND " + open),
-			UpdateExpression:         aws.String("SET cell = :to, api_url = :api, #region = :region, user_pool_id = :pool, client_id = :client, updated_at = :now"),
-			ExpressionAttributeNames: map[string]string{"#region": "region"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":from": &types.AttributeValueMemberS{Value: from}, ":tier": &types.AttributeValueMemberS{Value: string(to.Tier)},
-				":to": &types.AttributeValueMemberS{Value: to.Cell}, ":api": &types.AttributeValueMemberS{Value: to.APIURL},
-				":region": &types.AttributeValueMemberS{Value: to.Region}, ":pool": &types.AttributeValueMemberS{Value: to.UserPoolID},
-				":client": &types.AttributeValueMemberS{Value: to.ClientID}, ":now": now,
-			},
-		}},
-		countUpdate(d.Table, from, to.Tier, -1),
-		countUpdate(d.Table, to.Cell, to.Tier, 1),
-	}})
+	err := d.updateEntry(ctx, tenantID, "cell = :from AND tier = :tier",
+		"SET cell = :to, api_url = :api, #region = :region, user_pool_id = :pool, client_id = :client, updated_at = :now",
+		map[string]types.AttributeValue{
+			":from": &types.AttributeValueMemberS{Value: from}, ":tier": &types.AttributeValueMemberS{Value: string(to.Tier)},
+			":to": &types.AttributeValueMemberS{Value: to.Cell}, ":api": &types.AttributeValueMemberS{Value: to.APIURL},
+			":region": &types.AttributeValueMemberS{Value: to.Region}, ":pool": &types.AttributeValueMemberS{Value: to.UserPoolID},
+			":client": &types.AttributeValueMemberS{Value: to.ClientID},
+		},
+		countUpdate(d.Table, from, to.Tier, -1), countUpdate(d.Table, to.Cell, to.Tier, 1))
 	return dynamo.Translate(err, "switch directory entry", errs.Conflict("tenant_not_in_cell", "the tenant is not in cell "+from))
 }
 
@@ -333,25 +309,38 @@ func (d Directory) SetHome(ctx context.Context, tenantID, cell string, tier tier
 	if e.Tier == tier || tier == "" {
 		return d.SetPool(ctx, tenantID, cell, poolID, clientID)
 	}
+	err = d.updateEntry(ctx, tenantID, "cell = :cell AND tier = :from",
+		"SET tier = :tier, user_pool_id = :pool, client_id = :client, updated_at = :now",
+		map[string]types.AttributeValue{
+			":cell": &types.AttributeValueMemberS{Value: cell}, ":from": &types.AttributeValueMemberS{Value: string(e.Tier)},
+			":tier": &types.AttributeValueMemberS{Value: string(tier)}, ":pool": &types.AttributeValueMemberS{Value: poolID},
+			":client": &types.AttributeValueMemberS{Value: clientID},
+		},
+		countUpdate(d.Table, cell, e.Tier, -1), countUpdate(d.Table, cell, tier, 1))
+	return dynamo.Translate(err, "set directory home", errs.Conflict("directory_entry_changed", "the tenant's entry changed meanwhile: retry"))
+}
+
+// updateEntry updates tenantID's entry while cond holds and the entry is
+// open, with the count updates, in one transaction (Close, Switch,
+// SetHome). update may use :now (the time of the change) and #region.
+func (d Directory) updateEntry(ctx context.Context, tenantID, cond, update string, values map[string]types.AttributeValue, counts ...types.TransactWriteItem) error {
 	now, err := attributevalue.Marshal(d.now())
 	if err != nil {
 		return err
 	}
-	_, err = d.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	values[":now"] = now
+	var names map[string]string
+	if strings.Contains(update, "#region") {
+		names = map[string]string{"#region": "region"}
+	}
+	_, err = d.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append([]types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: aws.String(d.Table), Key: entryKey(tenantID),
-			ConditionExpression: aws.String("cell = :cell AND tier = :from AND " + open),
-			UpdateExpression:    aws.String("SET tier = :tier, user_pool_id = :pool, client_id = :client, updated_at = :now"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":cell": &types.AttributeValueMemberS{Value: cell}, ":from": &types.AttributeValueMemberS{Value: string(e.Tier)},
-				":tier": &types.AttributeValueMemberS{Value: string(tier)}, ":pool": &types.AttributeValueMemberS{Value: poolID},
-				":client": &types.AttributeValueMemberS{Value: clientID}, ":now": now,
-			},
+			ConditionExpression: aws.String(cond + " AND " + open), UpdateExpression: aws.String(update),
+			ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 		}},
-		countUpdate(d.Table, cell, e.Tier, -1),
-		countUpdate(d.Table, cell, tier, 1),
-	}})
-	return dynamo.Translate(err, "set directory home", errs.Conflict("directory_entry_changed", "the tenant's entry changed meanwhile: retry"))
+	}, counts...)})
+	return err
 }
 
 // Placer places new tenants in the cell with headroom.

@@ -147,6 +147,16 @@ func TestACellMayMoveTenantsToTheOtherCellsOfItsAccountWithLeastPrivilege(t *tes
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("cell-2 user migration (-want +got):\n%s", diff)
 		}
+		// A Platinum tenant's users, from its stack's pool in the other cell;
+		// this cell's own tenant pools stay its grantUserAdmin's (cell-2 only).
+		want = []string{
+			`arn:aws:cognito-idp:us-east-1:123456789012:userpool/* {"StringEquals":{"aws:ResourceTag/issuetracker:cell":"cell-2","aws:ResourceTag/issuetracker:tenant-pool":"true"}}: cognito-idp:AdminGetUser cognito-idp:AdminInitiateAuth`,
+			`arn:aws:cognito-idp:us-east-1:123456789012:userpool/* {"StringEquals":{"aws:ResourceTag/issuetracker:cell":["cell-1"],"aws:ResourceTag/issuetracker:tenant-pool":"true"}}: cognito-idp:AdminGetUser cognito-idp:AdminInitiateAuth`,
+		}
+		got = statementLines(t, two, role(synth.cell2, stacks.UserMigrationFunction), "issuetracker:tenant-pool")
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("cell-2 user migration on tenant pools (-want +got):\n%s", diff)
+		}
 		pools := resources(t, two, "AWS::Cognito::UserPool")
 		tenants := props(pools[logicalID(synth.cell2.TenantPool.UserPool.Node().DefaultChild())])["UserPoolTags"]
 		provider := props(pools[logicalID(synth.cell2.ProviderPool.UserPool.Node().DefaultChild())])["UserPoolTags"]
