@@ -75,6 +75,15 @@ func (h Handler) Handle(ctx context.Context, ev Event) error {
 	switch ev.DetailType {
 	case stackevents.DetailTypeSucceeded:
 		st, err := h.M.States.Get(ctx, r.TenantID)
+		if errs.Is(err, errs.KindNotFound) {
+			// No run of the tenant here: a stack this cell's pipeline
+			// deployed for another cell's move (that cell's maintenance
+			// resumes it: ResumeWaitingMoves). A redelivery cannot change
+			// that, so it is not an error (which would end in the outcome
+			// rule's dead-letter queue and its alarm).
+			slog.InfoContext(ctx, "stack outcome for a tenant without a run here", "tenant", r.TenantID, "action", r.Action)
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("resume %s: %w", r.TenantID, err)
 		}

@@ -293,3 +293,16 @@ func TestADeployOutcomeResumesATierMigrationWaitingForItsTenantStack(t *testing.
 	assert.Equal(t, silo.App(), st.Migration.To.Table, "the new home is the stack's table")
 	assert.Len(t, f.puts, 1, "no second deploy request")
 }
+
+// The pipeline of a cell deploys a stack for another cell's move too: its
+// outcome reaches this cell's handler, which holds no run of the tenant.
+// It is no error (a redelivery cannot change it, and an error would end in
+// the dead-letter queue, whose alarm pages), and nothing is written.
+func TestAnOutcomeForATenantWithoutARunHereIsIgnored(t *testing.T) {
+	ctx := context.Background()
+	svc, _, _ := platinumWorld(t)
+	h := awsstacks.Handler{M: svc.Machine}
+	require.NoError(t, h.Handle(ctx, event(t, stackevents.DetailTypeSucceeded, "umbrella", stackevents.ActionDeploy, "")))
+	_, err := svc.States.Get(ctx, "umbrella")
+	assert.Error(t, err, "no run created")
+}
