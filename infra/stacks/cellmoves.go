@@ -15,6 +15,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/stackevents"
 )
 
 // A move between cells in AWS (docs/scale.md, "A move between cells in
@@ -62,9 +63,15 @@ func (p *Platform) wireMoves() {
 	}
 	onb := p.Functions[OnboardingFunction]
 	onb.Function.AddEnvironment(jsii.String(envvars.MoveCells), jsii.String(cells.FormatPeers(peers)), nil)
-	var params, appTables, cellIDs []string
+	var params, appTables, siloTables, buses, tenantStacks, cellIDs []string
+	tag := fmt.Sprintf("${aws:PrincipalTag/%s}", p.TenantAccess.TagKey)
 	for _, peer := range peers {
 		n := peer.Names()
+		silo := *p.tableArn(n.Silo(tag))
+		siloTables = append(siloTables, silo, silo+"/index/*")
+		buses = append(buses, *st.FormatArn(&awscdk.ArnComponents{Service: jsii.String("events"), Resource: jsii.String("event-bus"), ResourceName: jsii.String(peer.Prefix)}))
+		tenantStacks = append(tenantStacks, *st.FormatArn(&awscdk.ArnComponents{Service: jsii.String("cloudformation"), Resource: jsii.String("stack"),
+			ResourceName: jsii.String(schema.TenantStackName(peer.ID, "*") + "/*")}))
 		p.grantTable(onb, p.tableArn(n.Control()), access.MoveTarget())
 		params = append(params, p.parameterArn(cells.DescriptionParameter(peer.Prefix)),
 			p.parameterArn(schema.UsagePlanParameterPrefix(peer.Prefix)+"*"))
@@ -89,7 +96,23 @@ func (p *Platform) wireMoves() {
 		Sid: jsii.String("MoveReadsAndRemovesPlanKeys"), Actions: jsii.Strings("apigateway:GET", "apigateway:DELETE"),
 		Resources: jsii.Strings(gateway("/usageplans/*/keys/*")),
 	}))
-	tag := fmt.Sprintf("${aws:PrincipalTag/%s}", p.TenantAccess.TagKey)
+	// A Platinum tenant's move (docs/scale.md, pieces 2 and 4): the other
+	// cell's pipeline deploys the tenant's stack there on a request on that
+	// cell's bus, sent with the conditions of this cell's own requests
+	// (grantEvents); this cell follows that stack (its maintenance resumes
+	// the move once it is deployed), and the copy, as the tenant, reaches
+	// the stack's table, named from the session's TenantId tag.
+	onb.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("MoveRequestsTenantStacksInOtherCells"), Actions: jsii.Strings("events:PutEvents"), Resources: jsii.Strings(buses...),
+		Conditions: &map[string]any{"StringEquals": map[string]any{"events:source": stackevents.SourceOnboarding,
+			"events:detail-type": []string{stackevents.DetailTypeDeployRequested, stackevents.DetailTypeDestroyRequested}}},
+	}))
+	onb.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("MoveFollowsTenantStacksInOtherCells"), Actions: jsii.Strings("cloudformation:DescribeStacks"), Resources: jsii.Strings(tenantStacks...),
+	}))
+	p.TenantAccess.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("OtherCellsOwnTenantTable"), Actions: jsii.Strings(tenantaccess.DataActions...), Resources: jsii.Strings(siloTables...),
+	}))
 	p.TenantAccess.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid: jsii.String("OtherCellsPooledTablesOwnItemsOnly"), Actions: jsii.Strings(tenantaccess.DataActions...),
 		Resources: jsii.Strings(appTables...),
@@ -114,14 +137,24 @@ func (p *Platform) wireMoves() {
 			Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": []string{prefix + "*"}}},
 		}))
 	}
-	p.Functions[UserMigrationFunction].Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("MovedUsersSignInAtTheirFormerCell"),
-		Actions:   jsii.Strings("cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth"),
-		Resources: &[]*string{st.FormatArn(&awscdk.ArnComponents{Service: jsii.String("cognito-idp"), Resource: jsii.String("userpool"), ResourceName: jsii.String("*")})},
-		Conditions: &map[string]any{"StringEquals": map[string]any{
-			"aws:ResourceTag/" + SharedTenantPoolTag: "true", "aws:ResourceTag/" + CellTag: cellIDs,
-		}},
-	}))
+	// A moved tenant's users sign in once at their former cell's pool,
+	// through this cell's trigger: a pooled tenant's at that cell's shared
+	// pool, a Platinum tenant's (docs/scale.md, piece 5) at its stack's pool
+	// there (TenantPoolTag; the new stack's pool calls this cell's trigger:
+	// attachUserMigration). Only the other cells' pools, by their cell tag.
+	for _, g := range []struct{ sid, poolTag string }{
+		{"MovedUsersSignInAtTheirFormerCell", SharedTenantPoolTag},
+		{"MovedUsersSignInAtTheirFormerCellsTenantPool", TenantPoolTag},
+	} {
+		p.Functions[UserMigrationFunction].Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String(g.sid),
+			Actions:   jsii.Strings("cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth"),
+			Resources: &[]*string{st.FormatArn(&awscdk.ArnComponents{Service: jsii.String("cognito-idp"), Resource: jsii.String("userpool"), ResourceName: jsii.String("*")})},
+			Conditions: &map[string]any{"StringEquals": map[string]any{
+				"aws:ResourceTag/" + g.poolTag: "true", "aws:ResourceTag/" + CellTag: cellIDs,
+			}},
+		}))
+	}
 }
 
 // tableArn is the ARN of the table name in this cell's account and Region.

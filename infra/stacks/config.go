@@ -77,8 +77,16 @@ var bucketPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 // CellTag is the tag naming the cell of every platform and tenant stack.
 const CellTag = "issuetracker:cell"
 
-// TenantStackName is the name of a Platinum tenant's stack.
-func TenantStackName(tenantID string) string { return "IssueTracker-Tenant-" + tenantID }
+// TenantStackName is the name of a Platinum tenant's stack in the first
+// cell (schema.DefaultCell).
+func TenantStackName(tenantID string) string {
+	return schema.TenantStackName(schema.DefaultCell, tenantID)
+}
+
+// TenantStackNameOf is the name of a Platinum tenant's stack in cell
+// (schema.TenantStackName: the first cell's names are those of a platform
+// from before cells).
+func TenantStackNameOf(cell, tenantID string) string { return schema.TenantStackName(cell, tenantID) }
 
 var tenantIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$|^[a-z0-9]$`)
 

@@ -156,10 +156,15 @@ func (p *Platform) grantEvents(f *gofunction.Function, fn routes.Function) {
 // grantStackStatus lets fn read the tenant stacks' state and outputs, and
 // nothing else of CloudFormation.
 func (p *Platform) grantStackStatus(f *gofunction.Function) {
+	if prefix := schema.TenantStackPrefix(p.Config.Cell); prefix != schema.TenantStackPrefix(schema.DefaultCell) {
+		// The names of this cell's tenant stacks (the first cell's are
+		// awsstacks' default: its functions' environment is unchanged).
+		f.Function.AddEnvironment(jsii.String(envvars.TenantStackPrefix), jsii.String(prefix), nil)
+	}
 	f.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions: jsii.Strings("cloudformation:DescribeStacks"),
 		Resources: &[]*string{p.Stack.FormatArn(&awscdk.ArnComponents{
-			Service: jsii.String("cloudformation"), Resource: jsii.String("stack"), ResourceName: jsii.String(TenantStackName("*") + "/*"),
+			Service: jsii.String("cloudformation"), Resource: jsii.String("stack"), ResourceName: jsii.String(TenantStackNameOf(p.Config.Cell, "*") + "/*"),
 		})},
 	}))
 }

@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"regexp"
 	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -13,6 +14,7 @@ import (
 	"github.com/issuetracker/issuetracker/constructs/streamconsumer"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
 // ApplyNag runs the cdk-nag AwsSolutions checks on everything in app.
@@ -129,10 +131,13 @@ func suppressFunctionGrants(p *Platform) {
 	for _, name := range append([]routes.Function{routes.FnAuthorizer, routes.FnUserMigration}, adminsUsers...) {
 		suppress(p.Functions[string(name)].Role, dedicatedPools)
 	}
+	// The cell's own name pattern (schema.TenantStackPrefix), so the first
+	// cell's suppression is the one it was deployed with.
+	stackPattern := schema.TenantStackPrefix(p.Config.Cell) + "*"
 	for _, name := range deploysStacks {
 		suppress(p.Functions[string(name)].Role, why{"AwsSolutions-IAM5",
-			"Platinum tenant stacks are created at run time: DescribeStacks (their status and outputs, nothing else) is granted on the IssueTracker-Tenant-* stack name pattern.",
-			[]string{`/^Resource::arn:[^:]+:cloudformation:.*:stack\/IssueTracker-Tenant-\*\/\*$/`}})
+			"Platinum tenant stacks are created at run time: DescribeStacks (their status and outputs, nothing else) is granted on the " + stackPattern + " stack name pattern.",
+			[]string{`/^Resource::arn:[^:]+:cloudformation:.*:stack\/` + regexp.QuoteMeta(stackPattern) + `\/\*$/`}})
 	}
 	for _, name := range FunctionNames() {
 		if vars, _ := envvars.For(routes.Function(name)); slices.Contains(vars, envvars.ExportBucket) {
@@ -174,7 +179,7 @@ func suppressTenant(t *Tenant) {
 	if a := t.ProvisioningAccess; a != nil {
 		suppress(a.Role, why{"AwsSolutions-IAM5",
 			"CloudFormation stack ARNs end in the stack's generated id: stack/<name>/* is the one tenant stack this role may describe.",
-			[]string{`/^Resource::arn:.*:cloudformation:.*:stack\/IssueTracker-Tenant-.*\/\*$/`}})
+			[]string{`/^Resource::arn:.*:cloudformation:.*:stack\/` + regexp.QuoteMeta(schema.TenantStackPrefix(t.Cell)) + `.*\/\*$/`}})
 	}
 	suppressDataAccess(t)
 }
@@ -213,7 +218,10 @@ func suppressMoves(p *Platform) {
 	}
 	suppress(p.Functions[OnboardingFunction].Role, why{"AwsSolutions-IAM5",
 		"A move to another cell of this account reads that cell's usage plan ids (SSM parameters under its /<prefix>/usage-plans/) and puts the tenant's key on one of its plans, whose ids exist only once that cell is deployed: POST/GET/DELETE on usage plan keys of this Region; the keys themselves are created and deleted only with the tenant tag.",
-		[]string{`/^Resource::arn:[^:]+:ssm:.*:parameter\/.*\/usage-plans\/\*$/`, `/^Resource::arn:[^:]+:apigateway:[^:]+::\/usageplans\/\*\/keys(\/\*)?$/`}})
+		[]string{`/^Resource::arn:[^:]+:ssm:.*:parameter\/.*\/usage-plans\/\*$/`, `/^Resource::arn:[^:]+:apigateway:[^:]+::\/usageplans\/\*\/keys(\/\*)?$/`}},
+		why{"AwsSolutions-IAM5",
+			"A Platinum tenant's move follows its new stack in the other cell (created at run time by that cell's pipeline): DescribeStacks on that cell's tenant stack name pattern, nothing else.",
+			[]string{`/^Resource::arn:[^:]+:cloudformation:.*:stack\/IssueTracker-[a-z0-9-]*-?Tenant-\*\/\*$/`}})
 	suppress(p.TenantAccess.Role, why{"AwsSolutions-IAM5",
 		"ABAC by design: a move's copy reaches the tenant's own items in the other cells' pooled tables and their indexes, under the dynamodb:LeadingKeys condition on the TenantId tag.",
 		[]string{`/^Resource::arn:[^:]+:dynamodb:.*:table\/.*-app\/index\/\*$/`}},

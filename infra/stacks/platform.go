@@ -38,6 +38,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	itrmail "github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
@@ -382,6 +383,7 @@ func (p *Platform) addProvisioning() {
 	}
 	p.Provisioning = provisioning.New(p.Stack, "Provisioning", &provisioning.Props{
 		SourceDir: root, BusName: cfg.Prefix, Context: ctx, TrustingAccounts: accounts,
+		StackNamePrefix: schema.TenantStackPrefix(cfg.Cell),
 	})
 	p.grantTenantAccounts()
 	p.addCrossAccountUserMigration()

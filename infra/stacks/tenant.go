@@ -62,7 +62,8 @@ type Tenant struct {
 	PoolAccess    awsiam.Role
 }
 
-// NewTenantStack defines IssueTracker-Tenant-<id>: the tenant's dedicated
+// NewTenantStack defines IssueTracker-Tenant-<id> (in a cell other than
+// the first, IssueTracker-<cell>-Tenant-<id>: TenantStackNameOf): the tenant's dedicated
 // table, user pool and client, and its alarms, which notify the platform's
 // alert topic. It has no dependency on the platform stack's outputs: names
 // are derived from the prefix. It panics on an invalid tenant id.
@@ -84,7 +85,7 @@ func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Te
 		}
 		cfg.Account = own
 	}
-	st := awscdk.NewStack(scope, jsii.String(TenantStackName(tenantID)), &awscdk.StackProps{
+	st := awscdk.NewStack(scope, jsii.String(TenantStackNameOf(cfg.Cell, tenantID)), &awscdk.StackProps{
 		Env:         cfg.env(),
 		Description: jsii.String("IssueTracker Platinum tenant " + tenantID + " of " + cfg.Cell + ": dedicated table, user pool, attachments bucket, analytics consumer, alarms"),
 	})
@@ -143,7 +144,7 @@ func NewTenantStack(scope constructs.Construct, tenantID string, cfg Config) *Te
 	if own != "" {
 		t.Account = own
 		t.ProvisioningAccess = crossaccount.New(st, "ProvisioningAccess", &crossaccount.Props{
-			RoleName: TenantAccountRoleName(cfg.Prefix), TrustedAccount: platformAccount, StackName: TenantStackName(tenantID),
+			RoleName: TenantAccountRoleName(cfg.Prefix), TrustedAccount: platformAccount, StackName: TenantStackNameOf(cfg.Cell, tenantID),
 		})
 		out("ProvisioningRoleArn", t.ProvisioningAccess.Role.RoleArn())
 		t.addUserMigration(cfg, platformAccount, root)

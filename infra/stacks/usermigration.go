@@ -94,7 +94,7 @@ func (p *Platform) addCrossAccountUserMigration() {
 			RoleName:    jsii.String(UserMigrationRoleName(cfg.Prefix, id)),
 			Description: jsii.String("The user-migration trigger of tenant " + id + " (account " + account + ") reads the shared pool's users and the tenant's record"),
 			AssumedBy: awsiam.NewAccountPrincipal(jsii.String(account)).WithConditions(&map[string]any{
-				"ArnLike": map[string]any{"aws:PrincipalArn": fmt.Sprintf("arn:%s:iam::%s:role/%s*", *p.Stack.Partition(), account, TenantStackName(""))},
+				"ArnLike": map[string]any{"aws:PrincipalArn": fmt.Sprintf("arn:%s:iam::%s:role/%s*", *p.Stack.Partition(), account, TenantStackNameOf(cfg.Cell, ""))},
 			}),
 			MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(1)),
 		})

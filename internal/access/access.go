@@ -216,8 +216,9 @@ var directory = map[routes.Function][]Grant{
 	// (cells.Directory.Switch); a Platinum tenant's onboarding names its
 	// own pool in its entry, a tier migration's switch the new tier and
 	// pool and the cell's tier counts (cells.Directory.SetHome, which
-	// reads the entry first). Offboarding does not remove entries yet: an
-	// offboarded tenant's slug stays claimed.
+	// reads the entry first); offboarding's tombstone closes the entry and
+	// uncounts the tenant (cells.Directory.Close: GetItem, then one
+	// transaction of two updates), and the slug stays claimed.
 	routes.FnOnboarding: {
 		{Actions: []string{"GetItem"}, Keys: []string{dirEntries}}, // a move's CellOf, before its switch; SetHome's read
 		{Actions: []string{"UpdateItem"}, Keys: []string{dirEntries, dirCounts}},

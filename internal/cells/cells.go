@@ -53,6 +53,9 @@ type Entry struct {
 	UserPoolID string     `dynamodbav:"user_pool_id" json:"user_pool_id"`
 	ClientID   string     `dynamodbav:"client_id" json:"client_id"`
 	UpdatedAt  time.Time  `dynamodbav:"updated_at" json:"updated_at"`
+	// ClosedAt is set when the tenant was offboarded (Close): the entry
+	// keeps the slug claimed and routes nowhere.
+	ClosedAt *time.Time `dynamodbav:"closed_at,omitempty" json:"closed_at,omitempty"`
 }
 
 // For is the entry of tenantID of tier t in cell c, signing in to the
@@ -90,16 +93,42 @@ func countKey(cell string, t tiers.Name) map[string]types.AttributeValue {
 	return dynamo.Key(schema.DirectoryCells, cell+"#"+string(t))
 }
 
+// open conditions every write of an entry on its not being closed: an
+// offboarded tenant's entry is never switched, renamed, removed or
+// counted again.
+const open = "attribute_not_exists(closed_at)"
+
 // ErrNotFound is the answer for a tenant the directory does not hold.
 var ErrNotFound = errs.NotFound("workspace")
 
-// Get reads a tenant's entry (one strongly consistent GetItem).
+// Get reads a tenant's entry (one strongly consistent GetItem). An
+// offboarded tenant's entry (Close) is ErrNotFound, the answer for a
+// tenant that never existed: every reader (the workspace lookup, the
+// authorizer, a move, onboarding's SetHome) then routes it nowhere.
 func (d Directory) Get(ctx context.Context, tenantID string) (Entry, error) {
+	e, err := d.get(ctx, tenantID)
+	if err == nil && e.ClosedAt != nil {
+		return Entry{}, ErrNotFound
+	}
+	return e, err
+}
+
+func (d Directory) get(ctx context.Context, tenantID string) (Entry, error) {
 	var it entryItem
 	if err := dynamo.GetItem(ctx, d.DB, d.Table, entryKey(tenantID), &it, "directory entry", ErrNotFound); err != nil {
 		return Entry{}, err
 	}
 	return it.Entry, nil
+}
+
+// Claimed reports whether tenantID is taken as a slug: an entry in any
+// cell, an offboarded one included (Close keeps it claimed for good).
+func (d Directory) Claimed(ctx context.Context, tenantID string) (bool, error) {
+	_, err := d.get(ctx, tenantID)
+	if errs.Is(err, errs.KindNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // Counts are the tenants per tier of every cell that holds one (one Query
@@ -174,12 +203,40 @@ func (d Directory) Remove(ctx context.Context, tenantID, cell string, t tiers.Na
 	_, err := d.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Delete: &types.Delete{
 			TableName: aws.String(d.Table), Key: entryKey(tenantID),
-			ConditionExpression:       aws.String("cell = :cell"),
+			ConditionExpression:       aws.String("cell = :cell AND " + open),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":cell": &types.AttributeValueMemberS{Value: cell}},
 		}},
 		countUpdate(d.Table, cell, t, -1),
 	}})
 	return dynamo.Translate(err, "remove directory entry", errs.Conflict("tenant_not_in_cell", "the tenant is not in cell "+cell))
+}
+
+// Close is offboarding's part of the directory: the entry of a tenant in
+// cell stops routing (its API, Region, pool and client are removed and it
+// is marked closed, so Get answers ErrNotFound as for a tenant that never
+// existed) and the tenant leaves its cell's count of its tier, in one
+// transaction, so placement sees the headroom. The entry itself stays: its
+// key keeps the slug claimed (Register conflicts), because a slug names a
+// company's workspace in links, bookmarks, invitations, API clients and
+// audit records outside the platform, which must never reach another
+// company. Closing again changes nothing; errs not_found without an
+// entry, conflict when the entry places the tenant in another cell.
+func (d Directory) Close(ctx context.Context, tenantID, cell string) error {
+	e, err := d.get(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	if e.Cell != cell {
+		return errs.Conflict("tenant_not_in_cell", "the tenant is not in cell "+cell)
+	}
+	if e.ClosedAt != nil {
+		return nil
+	}
+	err = d.updateEntry(ctx, tenantID, "cell = :cell AND tier = :tier",
+		"SET closed_at = :now, updated_at = :now REMOVE api_url, #region, user_pool_id, client_id",
+		map[string]types.AttributeValue{":cell": &types.AttributeValueMemberS{Value: cell}, ":tier": &types.AttributeValueMemberS{Value: string(e.Tier)}},
+		countUpdate(d.Table, cell, e.Tier, -1))
+	return dynamo.Translate(err, "close directory entry", errs.Conflict("directory_entry_changed", "the tenant's entry changed meanwhile: retry"))
 }
 
 // Switch is the directory step of moving a tenant to another cell: the
@@ -192,27 +249,15 @@ func (d Directory) Switch(ctx context.Context, tenantID, from string, to Entry) 
 	if to.Cell == "" || to.Cell == from {
 		return errs.Invalid("directory_switch_same_cell", "a move needs another cell")
 	}
-	to.TenantID, to.UpdatedAt = tenantID, d.now()
-	now, err := attributevalue.Marshal(to.UpdatedAt)
-	if err != nil {
-		return err
-	}
-	_, err = d.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Update: &types.Update{
-			TableName: aws.String(d.Table), Key: entryKey(tenantID),
-			ConditionExpression:      aws.String("cell = :from AND tier = :tier"),
-			UpdateExpression:         aws.String("SET cell = :to, api_url = :api, #region = :region, user_pool_id = :pool, client_id = :client, updated_at = :now"),
-			ExpressionAttributeNames: map[string]string{"#region": "region"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":from": &types.AttributeValueMemberS{Value: from}, ":tier": &types.AttributeValueMemberS{Value: string(to.Tier)},
-				":to": &types.AttributeValueMemberS{Value: to.Cell}, ":api": &types.AttributeValueMemberS{Value: to.APIURL},
-				":region": &types.AttributeValueMemberS{Value: to.Region}, ":pool": &types.AttributeValueMemberS{Value: to.UserPoolID},
-				":client": &types.AttributeValueMemberS{Value: to.ClientID}, ":now": now,
-			},
-		}},
-		countUpdate(d.Table, from, to.Tier, -1),
-		countUpdate(d.Table, to.Cell, to.Tier, 1),
-	}})
+	err := d.updateEntry(ctx, tenantID, "cell = :from AND tier = :tier",
+		"SET cell = :to, api_url = :api, #region = :region, user_pool_id = :pool, client_id = :client, updated_at = :now",
+		map[string]types.AttributeValue{
+			":from": &types.AttributeValueMemberS{Value: from}, ":tier": &types.AttributeValueMemberS{Value: string(to.Tier)},
+			":to": &types.AttributeValueMemberS{Value: to.Cell}, ":api": &types.AttributeValueMemberS{Value: to.APIURL},
+			":region": &types.AttributeValueMemberS{Value: to.Region}, ":pool": &types.AttributeValueMemberS{Value: to.UserPoolID},
+			":client": &types.AttributeValueMemberS{Value: to.ClientID},
+		},
+		countUpdate(d.Table, from, to.Tier, -1), countUpdate(d.Table, to.Cell, to.Tier, 1))
 	return dynamo.Translate(err, "switch directory entry", errs.Conflict("tenant_not_in_cell", "the tenant is not in cell "+from))
 }
 
@@ -229,7 +274,7 @@ func (d Directory) SetPool(ctx context.Context, tenantID, cell, poolID, clientID
 	}
 	_, err = d.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(d.Table), Key: entryKey(tenantID),
-		ConditionExpression: aws.String("attribute_exists(pk) AND cell = :cell"),
+		ConditionExpression: aws.String("attribute_exists(pk) AND cell = :cell AND " + open),
 		UpdateExpression:    aws.String("SET user_pool_id = :pool, client_id = :client, updated_at = :now"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":cell": &types.AttributeValueMemberS{Value: cell}, ":pool": &types.AttributeValueMemberS{Value: poolID},
@@ -264,25 +309,38 @@ func (d Directory) SetHome(ctx context.Context, tenantID, cell string, tier tier
 	if e.Tier == tier || tier == "" {
 		return d.SetPool(ctx, tenantID, cell, poolID, clientID)
 	}
+	err = d.updateEntry(ctx, tenantID, "cell = :cell AND tier = :from",
+		"SET tier = :tier, user_pool_id = :pool, client_id = :client, updated_at = :now",
+		map[string]types.AttributeValue{
+			":cell": &types.AttributeValueMemberS{Value: cell}, ":from": &types.AttributeValueMemberS{Value: string(e.Tier)},
+			":tier": &types.AttributeValueMemberS{Value: string(tier)}, ":pool": &types.AttributeValueMemberS{Value: poolID},
+			":client": &types.AttributeValueMemberS{Value: clientID},
+		},
+		countUpdate(d.Table, cell, e.Tier, -1), countUpdate(d.Table, cell, tier, 1))
+	return dynamo.Translate(err, "set directory home", errs.Conflict("directory_entry_changed", "the tenant's entry changed meanwhile: retry"))
+}
+
+// updateEntry updates tenantID's entry while cond holds and the entry is
+// open, with the count updates, in one transaction (Close, Switch,
+// SetHome). update may use :now (the time of the change) and #region.
+func (d Directory) updateEntry(ctx context.Context, tenantID, cond, update string, values map[string]types.AttributeValue, counts ...types.TransactWriteItem) error {
 	now, err := attributevalue.Marshal(d.now())
 	if err != nil {
 		return err
 	}
-	_, err = d.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	values[":now"] = now
+	var names map[string]string
+	if strings.Contains(update, "#region") {
+		names = map[string]string{"#region": "region"}
+	}
+	_, err = d.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append([]types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: aws.String(d.Table), Key: entryKey(tenantID),
-			ConditionExpression: aws.String("cell = :cell AND tier = :from"),
-			UpdateExpression:    aws.String("SET tier = :tier, user_pool_id = :pool, client_id = :client, updated_at = :now"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":cell": &types.AttributeValueMemberS{Value: cell}, ":from": &types.AttributeValueMemberS{Value: string(e.Tier)},
-				":tier": &types.AttributeValueMemberS{Value: string(tier)}, ":pool": &types.AttributeValueMemberS{Value: poolID},
-				":client": &types.AttributeValueMemberS{Value: clientID}, ":now": now,
-			},
+			ConditionExpression: aws.String(cond + " AND " + open), UpdateExpression: aws.String(update),
+			ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 		}},
-		countUpdate(d.Table, cell, e.Tier, -1),
-		countUpdate(d.Table, cell, tier, 1),
-	}})
-	return dynamo.Translate(err, "set directory home", errs.Conflict("directory_entry_changed", "the tenant's entry changed meanwhile: retry"))
+	}, counts...)})
+	return err
 }
 
 // Placer places new tenants in the cell with headroom.

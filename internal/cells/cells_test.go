@@ -205,3 +205,64 @@ func TestATierMigrationSetsTheEntrysTierPoolAndCounts(t *testing.T) {
 	}
 	check(tiers.Basic, two.UserPoolID, two.ClientID, 1, 0)
 }
+
+// Offboarding closes a tenant's entry: it routes nowhere (Get answers as
+// for a tenant that never existed), the cell's count drops so placement
+// sees the headroom, the slug stays claimed (a new registration of it is a
+// conflict), and nothing writes the closed entry again.
+func TestAnOffboardedTenantsEntryStopsRoutingFreesItsCountAndKeepsItsSlug(t *testing.T) {
+	ctx := context.Background()
+	dir := directory(t)
+	if err := dir.Register(ctx, cells.For("hooli", tiers.Premium, two)); err != nil {
+		t.Fatal(err)
+	}
+	if err := dir.Close(ctx, "hooli", "cell-1"); !errs.Is(err, errs.KindConflict) {
+		t.Fatalf("closed from a cell it is not in: %v, want a conflict", err)
+	}
+	for range 2 { // the second time as a retried step
+		if err := dir.Close(ctx, "hooli", "cell-2"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, gone := dir.Get(ctx, "hooli")
+	_, never := dir.Get(ctx, "never-registered")
+	if !errs.Is(gone, errs.KindNotFound) || errs.As(gone).Code != errs.As(never).Code || gone.Error() != never.Error() {
+		t.Fatalf("an offboarded tenant's entry: %v; one that never existed: %v (want the same not found)", gone, never)
+	}
+	counts, err := dir.Counts(ctx)
+	if err != nil || counts["cell-2"][tiers.Premium] != 0 {
+		t.Fatalf("counts after offboarding: %v, %v (want cell-2 premium 0, once)", counts, err)
+	}
+	if claimed, err := dir.Claimed(ctx, "hooli"); err != nil || !claimed {
+		t.Fatalf("the offboarded slug claimed: %v, %v", claimed, err)
+	}
+	if claimed, err := dir.Claimed(ctx, "never-registered"); err != nil || claimed {
+		t.Fatalf("a slug never registered claimed: %v, %v", claimed, err)
+	}
+	if err := dir.Register(ctx, cells.For("hooli", tiers.Basic, one)); !errs.Is(err, errs.KindConflict) {
+		t.Fatalf("another company registering the offboarded slug: %v, want a conflict", err)
+	}
+	// Nothing routes the closed entry again or counts it twice.
+	if err := dir.Switch(ctx, "hooli", "cell-2", cells.For("hooli", tiers.Premium, one)); !errs.Is(err, errs.KindConflict) {
+		t.Fatalf("switch of a closed entry: %v, want a conflict", err)
+	}
+	if err := dir.SetPool(ctx, "hooli", "cell-2", "p", "c"); !errs.Is(err, errs.KindNotFound) {
+		t.Fatalf("SetPool of a closed entry: %v, want not found", err)
+	}
+	if err := dir.SetHome(ctx, "hooli", "cell-2", tiers.Platinum, "p", "c"); !errs.Is(err, errs.KindNotFound) {
+		t.Fatalf("SetHome of a closed entry: %v, want not found", err)
+	}
+	if err := dir.Remove(ctx, "hooli", "cell-2", tiers.Premium); !errs.Is(err, errs.KindConflict) {
+		t.Fatalf("Remove of a closed entry: %v, want a conflict (the slug stays claimed)", err)
+	}
+	if err := dir.Close(ctx, "umbrella", "cell-2"); !errs.Is(err, errs.KindNotFound) {
+		t.Fatalf("closing a tenant not in the directory: %v, want not found", err)
+	}
+	counts, _ = dir.Counts(ctx)
+	if counts["cell-2"][tiers.Premium] != 0 || counts["cell-1"][tiers.Basic] != 0 {
+		t.Fatalf("counts after the refused writes: %v", counts)
+	}
+	if claimed, _ := dir.Claimed(ctx, "hooli"); !claimed {
+		t.Fatal("the slug was freed")
+	}
+}

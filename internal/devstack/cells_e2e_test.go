@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -32,6 +33,7 @@ func TestTwoCellsRouteSignInByTheDirectoryAndIsolateTheirTenants(t *testing.T) {
 	cell := func(id string, tenants ...devstack.DemoTenant) *platform {
 		return startPlatform(t, func(c *devstack.Config) {
 			c.Prefix, c.Cell, c.Directory, c.Tenants = base, id, dir, tenants
+			c.AuthorizerCacheTTL = time.Second // the offboarding's refusal below within a second
 		})
 	}
 	// umbrella starts in cell-1 and is moved to cell-2 by the directory.
@@ -127,6 +129,56 @@ func TestTwoCellsRouteSignInByTheDirectoryAndIsolateTheirTenants(t *testing.T) {
 			assert.Equal(t, missing["code"], foreign["code"])
 			status, _ = p.call("GET", "/v1/admin/tenants/"+slug, p.login(p.pl.ProviderClientID, devstack.Demo.Root.Email), nil)
 			assert.Equal(t, 200, status, "%s at its own cell", slug)
+		}
+	})
+	t.Run("an offboarded tenant routes nowhere, frees its place in its cell and keeps its slug", func(t *testing.T) {
+		// initech, in cell-2, signs in before it is offboarded.
+		tok, err := cognitotest.PasswordLogin(two.ctx, two.pools.C, two.pl.TenantClientID, "owner@initech.test", devstack.DemoPassword)
+		require.NoError(t, err)
+		before, err := two.s.Placement.Directory.Counts(two.ctx)
+		require.NoError(t, err)
+		root := two.login(two.pl.ProviderClientID, devstack.Demo.Root.Email)
+		status, body := two.call("POST", "/v1/admin/tenants/initech/offboard", root, map[string]string{"confirm": "initech"})
+		require.Equal(t, 202, status, "%v", body)
+		require.Eventually(t, func() bool {
+			_, v := two.call("GET", "/v1/admin/tenants/initech", root, nil)
+			return v["status"] == "deleted"
+		}, time.Minute, 200*time.Millisecond, "offboarded")
+
+		// Either cell's lookup answers as for a workspace that never
+		// existed (before: cell-1 still named cell-2's pool and API).
+		for _, p := range []*platform{one, two} {
+			status, gone := p.call("GET", "/v1/workspaces/initech", "", nil)
+			_, never := p.call("GET", "/v1/workspaces/nosuch", "", nil)
+			assert.Equal(t, 404, status, "initech asked at %s: %v", p.pl.Cell, gone)
+			assert.Equal(t, never["code"], gone["code"], "at %s", p.pl.Cell)
+			assert.Equal(t, never["detail"], gone["detail"], "at %s", p.pl.Cell)
+		}
+		// Its token is refused as any token of no known tenant (the
+		// gateway's plain 401; the log says tenant_unknown), at either cell.
+		time.Sleep(1100 * time.Millisecond) // the authorizer's cache
+		for _, p := range []*platform{one, two} {
+			status, refused := p.call("GET", "/v1/issues", tok.IDToken, nil)
+			assert.Equal(t, 401, status, "at %s: %v", p.pl.Cell, refused)
+			assert.Equal(t, "unauthorized", refused["code"], "at %s", p.pl.Cell)
+		}
+		// cell-2 counts one Standard tenant fewer, so placement sees the
+		// room: a new tenant now goes to cell-2 (2 tenants in cell-1, 1 in
+		// cell-2; before, 2 and 2, and the tie went to cell-1).
+		after, err := two.s.Placement.Directory.Counts(two.ctx)
+		require.NoError(t, err)
+		assert.Equal(t, before["cell-2"][tiers.Standard]-1, after["cell-2"][tiers.Standard], "cell-2's Standard count")
+		assert.Equal(t, before["cell-1"], after["cell-1"], "cell-1's counts")
+		reg := map[string]any{"company_name": "Pied Piper", "slug": "piedpiper", "admin_email": "owner@piedpiper.test", "tier": "basic"}
+		status, elsewhere := one.call("POST", "/v1/registrations", "", reg)
+		assert.Equal(t, 409, status, "%v", elsewhere)
+		assert.Equal(t, "registration_in_other_cell", elsewhere["code"], "placed in cell-2, which has the room now")
+		// The slug is never another company's, in either cell.
+		for _, p := range []*platform{one, two} {
+			status, taken := p.call("POST", "/v1/registrations", "", map[string]any{"company_name": "Initech Two", "slug": "initech",
+				"admin_email": "owner@initech-two.test", "tier": "basic"})
+			assert.Equal(t, 409, status, "initech registered again at %s: %v", p.pl.Cell, taken)
+			assert.Equal(t, "slug_taken", taken["code"], "at %s", p.pl.Cell)
 		}
 	})
 }

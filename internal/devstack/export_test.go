@@ -23,3 +23,14 @@ func (s *Stack) StopTenantStack(ctx context.Context, tenantID string) {
 func (s *Stack) ResumeTenantStacks(ctx context.Context) error { return s.resumeTenantStacks(ctx) }
 
 func (s *Stack) TenantTemplatePath(tenantID string) string { return s.stacks.TemplatePath(tenantID) }
+
+// DeployTenantStack deploys tenantID's stack as this cell's Platinum
+// provisioner does (synth, then the local deployer) and returns its outputs.
+func (s *Stack) DeployTenantStack(ctx context.Context, tenantID string) (map[string]string, error) {
+	return s.stacks.Deploy(ctx, tenantID)
+}
+
+// DestroyTenantStack destroys it again.
+func (s *Stack) DestroyTenantStack(ctx context.Context, tenantID string) error {
+	return s.stacks.Destroy(ctx, tenantID)
+}

@@ -660,6 +660,14 @@ func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg
 		Dir:      stacksDir,
 		Log:      func(f string, a ...any) { fmt.Fprintf(logOr(cfg.Log), f+"\n", a...) },
 	}
+	if cfg.Cell != schema.DefaultCell {
+		// The synth worker synthesizes with the app's default context (the
+		// first cell's names): a cell other than the first renames the
+		// stack's tables and pools with its own prefix, else its stack of
+		// a tenant moved in would be the first cell's stack of that tenant
+		// (the same table: "the new home is the old one").
+		s.stacks.Deployer.Rename = localdeploy.PrefixRename(cfg.Prefix)
+	}
 	if cfg.Mode == FromTemplate {
 		// A tenant stack's own functions and stream mappings run once it is
 		// applied, and stop before it is destroyed (tenantstacks.go).

@@ -248,12 +248,18 @@ const (
 // Config.Cells); unset, a move answers unknown_cell.
 const MoveCells = "ITR_MOVE_CELLS"
 
+// TenantStackPrefix names the Platinum tenant stacks of this cell
+// (schema.TenantStackPrefix: "IssueTracker-<cell>-Tenant-"). Set by the
+// platform stack of a cell other than schema.DefaultCell on the function
+// that deploys tenant stacks; unset, the first cell's names.
+const TenantStackPrefix = "ITR_TENANT_STACK_PREFIX"
+
 // ReadsDirectory are the functions that read the directory, and what each
 // needs of it: the workspace lookup and registration (placement, the
 // slug's claim across cells), the authorizer (a tenant the directory
 // places in another cell is refused) and the onboarding function (a move
-// between cells ends with cells.Directory.Switch; offboarding removes the
-// entry).
+// between cells ends with cells.Directory.Switch; offboarding closes the
+// entry: cells.Directory.Close).
 var ReadsDirectory = map[routes.Function][]string{
 	routes.FnRegistration: {CellAPIURL, CellID, DirectoryTable},
 	routes.FnAuthorizer:   {CellID, DirectoryTable},
@@ -262,7 +268,7 @@ var ReadsDirectory = map[routes.Function][]string{
 
 // Optional are the variables the platform stack sets only when configured:
 // no contract requires them.
-var Optional = append([]string{TenantAccountRoles, TenantDataRoles, TenantAccountsHopRoleARN, PlatformRoleARN, TenantPoolRoles, DirectoryTable, CellID, CellAPIURL, MoveCells}, CloudFrontDownloads...)
+var Optional = append([]string{TenantAccountRoles, TenantDataRoles, TenantAccountsHopRoleARN, PlatformRoleARN, TenantPoolRoles, DirectoryTable, CellID, CellAPIURL, MoveCells, TenantStackPrefix}, CloudFrontDownloads...)
 
 // CheckDirectory fails when fn's environment names the directory by half
 // (some of ReadsDirectory[fn] set, others not): a function that reads the

@@ -77,6 +77,10 @@ type PoolDirectory interface {
 	// is in cell, moving it between the cell's tier counts when the tier
 	// changed (errs not_found without an entry, conflict in another cell).
 	SetHome(ctx context.Context, tenantID, cell string, tier tiers.Name, poolID, clientID string) error
+	// Close stops the entry of an offboarded tenant in cell from routing
+	// and uncounts it there; the slug stays claimed (errs not_found
+	// without an entry, conflict in another cell; again, nothing changes).
+	Close(ctx context.Context, tenantID, cell string) error
 }
 
 // Cells are the other cells a tenant may move to. Safe for concurrent

@@ -32,6 +32,11 @@ func (p *pools) SetHome(_ context.Context, tenantID, cell string, tier tiers.Nam
 	return p.err
 }
 
+func (p *pools) Close(_ context.Context, tenantID, cell string) error {
+	p.calls = append(p.calls, "close "+tenantID+" "+cell)
+	return p.err
+}
+
 // Activating a tenant with a pool of its own names that pool in its
 // directory entry first; a pooled tenant's entry keeps the shared pool; an
 // entry that is missing or in another cell does not stop the activation,
@@ -150,6 +155,48 @@ func TestATierMigrationsSwitchNamesTheNewPoolInTheDirectoryEntry(t *testing.T) {
 	t.Run("without a directory nothing is asked", func(t *testing.T) {
 		m := &Machine{Tenants: &putOnly{}, SharedPoolID: "us-east-1_Shared"}
 		if _, err := m.switchHome(ctx, pooled, up()); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// Offboarding's last step closes the tenant's directory entry before it
+// writes the tombstone: a missing entry or one in another cell does not
+// stop it, any other failure does (the step is retried, before the
+// tombstone is written).
+func TestTheTombstoneClosesTheTenantsDirectoryEntry(t *testing.T) {
+	ctx := context.Background()
+	acme := tenant.Tenant{ID: "acme", Tier: tiers.Premium, Status: tenant.StatusOffboarding, Table: "app"}
+	for _, tc := range []struct {
+		name string
+		err  error
+		ok   bool
+	}{
+		{"closed", nil, true},
+		{"no entry", errs.NotFound("workspace"), true},
+		{"entry in another cell", errs.Conflict("tenant_not_in_cell", "x"), true},
+		{"directory unavailable", errors.New("throttled"), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reg, dir := &putOnly{}, &pools{err: tc.err}
+			m := &Machine{Tenants: reg, PoolDirectory: dir, Cell: "cell-2"}
+			got, err := m.tombstone(ctx, acme, &State{})
+			if (err == nil) != tc.ok {
+				t.Fatalf("tombstone: %v, want ok %v", err, tc.ok)
+			}
+			if want := []string{"close acme cell-2"}; fmt.Sprint(dir.calls) != fmt.Sprint(want) {
+				t.Errorf("directory calls %q, want %q", dir.calls, want)
+			}
+			if tc.ok && (got.Status != tenant.StatusDeleted || len(reg.puts) != 1) {
+				t.Errorf("status %s, %d saves", got.Status, len(reg.puts))
+			}
+			if !tc.ok && len(reg.puts) != 0 {
+				t.Error("tombstoned although the directory write failed")
+			}
+		})
+	}
+	t.Run("without a directory nothing is asked", func(t *testing.T) {
+		if _, err := (&Machine{Tenants: &putOnly{}}).tombstone(ctx, acme, &State{}); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -189,6 +189,24 @@ func (m *Machine) nameDirectoryPool(ctx context.Context, t tenant.Tenant, pool s
 	return nil
 }
 
+// closeDirectoryEntry stops t's directory entry from routing and frees its
+// place in the cell's count (cells.Directory.Close), when the platform has
+// a directory: the workspace lookup and the authorizer of every cell then
+// answer as for a tenant that never existed, while the slug stays claimed.
+// An entry that is missing (one cell, a tenant from before the directory)
+// or places t in another cell is left alone; any other failure fails the
+// step, which a retry runs again (Close is idempotent).
+func (m *Machine) closeDirectoryEntry(ctx context.Context, t tenant.Tenant) error {
+	if m.PoolDirectory == nil {
+		return nil
+	}
+	err := m.PoolDirectory.Close(ctx, t.ID, m.Cell)
+	if err != nil && !errs.Is(err, errs.KindNotFound) && !errs.Is(err, errs.KindConflict) {
+		return err
+	}
+	return nil
+}
+
 // suspendForOffboarding stops the tenant's requests while it is taken apart.
 func (m *Machine) suspendForOffboarding(ctx context.Context, t tenant.Tenant, _ *State) (tenant.Tenant, error) {
 	if t.Status == tenant.StatusOffboarding {
@@ -270,6 +288,9 @@ func (m *Machine) destroy(ctx context.Context, t tenant.Tenant, _ *State) (tenan
 // tombstone keeps only the tenant's id (a slug is never reused), tier,
 // creation time and when it was offboarded.
 func (m *Machine) tombstone(ctx context.Context, t tenant.Tenant, _ *State) (tenant.Tenant, error) {
+	if err := m.closeDirectoryEntry(ctx, t); err != nil {
+		return t, err
+	}
 	if t.Issuer != "" && m.ForgetIssuer != nil {
 		if err := m.ForgetIssuer(ctx, t.Issuer); err != nil {
 			return t, err

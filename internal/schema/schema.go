@@ -245,6 +245,25 @@ func ValidateCell(cell string) error {
 	return nil
 }
 
+// TenantStackPrefix is how the Platinum tenant stacks of cell are named:
+// "IssueTracker-Tenant-" in DefaultCell (the stacks deployed before cells
+// keep their names), "IssueTracker-<cell>-Tenant-" in any other, so the
+// stack a move deploys for a tenant in another cell of the same account
+// and Region never has the name of its stack in the cell it leaves
+// (which stays for the grace period). A cell id is lowercase and a tenant
+// id cannot start with the capital of "Tenant", so no name of one cell is
+// a name of another, and a cell's name pattern (prefix + "*") matches its
+// own tenants' stacks only.
+func TenantStackPrefix(cell string) string {
+	if cell == "" || cell == DefaultCell {
+		return "IssueTracker-Tenant-"
+	}
+	return "IssueTracker-" + cell + "-Tenant-"
+}
+
+// TenantStackName is the stack of Platinum tenant tenantID in cell.
+func TenantStackName(cell, tenantID string) string { return TenantStackPrefix(cell) + tenantID }
+
 // CellPrefix is the physical name prefix of cell in a deployment of
 // prefix: the prefix itself for DefaultCell (names unchanged), else
 // "<prefix>-<cell>" ("issuetracker-cell-2-app", "issuetracker-cell-2-tenants").

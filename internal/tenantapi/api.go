@@ -221,7 +221,11 @@ func (d Deps) claimInCell(ctx context.Context, reg onboarding.Registration) (rel
 	if _, ok := tiers.Get(tier); !ok || reg.Slug == "" {
 		return release, nil // the registration's own validation answers
 	}
-	if _, err := d.Placement.Directory.Get(ctx, reg.Slug); err == nil {
+	// Taken in any cell, by an offboarded tenant too: a slug is never
+	// reused (cells.Directory.Close).
+	if claimed, err := d.Placement.Directory.Claimed(ctx, reg.Slug); err != nil {
+		return release, err
+	} else if claimed {
 		return release, errs.Conflict("slug_taken", "this slug is taken")
 	}
 	c, err := d.Placement.Place(ctx, tier)

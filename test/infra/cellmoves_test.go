@@ -105,6 +105,30 @@ func TestACellMayMoveTenantsToTheOtherCellsOfItsAccountWithLeastPrivilege(t *tes
 		}
 	})
 
+	t.Run("the onboarding function requests and follows a Platinum tenant's stack in the other cell", func(t *testing.T) {
+		want := []string{
+			"arn:aws:cloudformation:us-east-1:123456789012:stack/IssueTracker-Tenant-*/*: cloudformation:DescribeStacks",
+			`arn:aws:events:us-east-1:123456789012:event-bus/issuetracker {"StringEquals":{"events:detail-type":["Tenant Stack Deploy Requested","Tenant Stack Destroy Requested"],"events:source":"issuetracker.onboarding"}}: events:PutEvents`,
+		}
+		got := statementLines(t, two, role(synth.cell2, stacks.OnboardingFunction), "stack/IssueTracker-Tenant-", "event-bus/issuetracker\"")
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("cell-2 onboarding on cell-1's tenant stacks (-want +got):\n%s", diff)
+		}
+		if got := statementLines(t, one, role(synth.platform, stacks.OnboardingFunction), "event-bus/", "cell-2-Tenant"); len(got) > 0 {
+			t.Errorf("cell-1 onboarding reaches another cell's stacks: %v", got)
+		}
+	})
+
+	t.Run("a tenant session reaches its own table in the other cell, not another tenant's", func(t *testing.T) {
+		silo := "arn:aws:dynamodb:us-east-1:123456789012:table/issuetracker-tenant-${aws:PrincipalTag/TenantId}"
+		want := []string{"[" + silo + " " + silo + "/index/*]: " +
+			"dynamodb:BatchGetItem dynamodb:BatchWriteItem dynamodb:ConditionCheckItem dynamodb:DeleteItem dynamodb:GetItem dynamodb:PutItem dynamodb:Query dynamodb:UpdateItem"}
+		got := statementLines(t, two, logicalID(synth.cell2.TenantAccess.Role.Node().DefaultChild()), "table/issuetracker-tenant-")
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("cell-2 tenant access on cell-1's tenant tables (-want +got):\n%s", diff)
+		}
+	})
+
 	t.Run("a tenant session reaches its own prefix in the other cell's bucket", func(t *testing.T) {
 		b := "arn:aws:s3:::" + cell1Files
 		want := []string{
@@ -122,6 +146,16 @@ func TestACellMayMoveTenantsToTheOtherCellsOfItsAccountWithLeastPrivilege(t *tes
 		got := statementLines(t, two, role(synth.cell2, stacks.UserMigrationFunction), "shared-tenant-pool")
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("cell-2 user migration (-want +got):\n%s", diff)
+		}
+		// A Platinum tenant's users, from its stack's pool in the other cell;
+		// this cell's own tenant pools stay its grantUserAdmin's (cell-2 only).
+		want = []string{
+			`arn:aws:cognito-idp:us-east-1:123456789012:userpool/* {"StringEquals":{"aws:ResourceTag/issuetracker:cell":"cell-2","aws:ResourceTag/issuetracker:tenant-pool":"true"}}: cognito-idp:AdminGetUser cognito-idp:AdminInitiateAuth`,
+			`arn:aws:cognito-idp:us-east-1:123456789012:userpool/* {"StringEquals":{"aws:ResourceTag/issuetracker:cell":["cell-1"],"aws:ResourceTag/issuetracker:tenant-pool":"true"}}: cognito-idp:AdminGetUser cognito-idp:AdminInitiateAuth`,
+		}
+		got = statementLines(t, two, role(synth.cell2, stacks.UserMigrationFunction), "issuetracker:tenant-pool")
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("cell-2 user migration on tenant pools (-want +got):\n%s", diff)
 		}
 		pools := resources(t, two, "AWS::Cognito::UserPool")
 		tenants := props(pools[logicalID(synth.cell2.TenantPool.UserPool.Node().DefaultChild())])["UserPoolTags"]

@@ -47,7 +47,7 @@ const platformUserMigrationRole = "arn:aws:iam::123456789012:role/issuetracker-c
 
 func TestAPlatinumTenantInItsOwnAccount(t *testing.T) {
 	ready(t)
-	x := stacks.TenantStackName(crossTenant)
+	x := stacks.TenantStackNameOf(cell2, crossTenant)
 	two := stacks.PlatformStackNameOf(cell2)
 	roleARN := "arn:aws:iam::" + crossAccount + ":role/issuetracker-cell-2-provisioning"
 
@@ -104,7 +104,7 @@ func TestAPlatinumTenantInItsOwnAccount(t *testing.T) {
 				continue
 			}
 			doc := jsonOf(props(pol)["PolicyDocument"])
-			if !strings.Contains(doc, "stack/IssueTracker-Tenant-initech/*") || strings.Contains(doc, `"*"`) ||
+			if !strings.Contains(doc, "stack/IssueTracker-cell-2-Tenant-initech/*") || strings.Contains(doc, `"*"`) ||
 				!strings.Contains(doc, "cloudformation:DescribeStacks") {
 				t.Errorf("%s: %s", id, doc)
 			}
@@ -168,7 +168,7 @@ func TestAPlatinumTenantInItsOwnAccount(t *testing.T) {
 // on its pool for a downgrade. Least privilege on both sides.
 func TestTheUsersOfATenantInItsOwnAccountMoveBetweenPools(t *testing.T) {
 	ready(t)
-	x := stacks.TenantStackName(crossTenant)
+	x := stacks.TenantStackNameOf(cell2, crossTenant)
 	two := stacks.PlatformStackNameOf(cell2)
 	sourceRole := "arn:aws:iam::" + crossAccount + ":role/issuetracker-cell-2-um-source"
 	pool := logicalID(synth.cross.Pool.UserPool.Node().DefaultChild())
@@ -249,7 +249,7 @@ func TestTheUsersOfATenantInItsOwnAccountMoveBetweenPools(t *testing.T) {
 			t.Fatal("no platform role for the tenant account's trigger")
 		}
 		trust := jsonOf(props(role)["AssumeRolePolicyDocument"])
-		for _, want := range []string{":iam::" + crossAccount + ":root", `"ArnLike":{"aws:PrincipalArn":`, ":iam::" + crossAccount + ":role/IssueTracker-Tenant-*"} {
+		for _, want := range []string{":iam::" + crossAccount + ":root", `"ArnLike":{"aws:PrincipalArn":`, ":iam::" + crossAccount + ":role/IssueTracker-cell-2-Tenant-*"} {
 			if !strings.Contains(trust, want) {
 				t.Errorf("trust %s lacks %s", trust, want)
 			}

@@ -241,7 +241,7 @@ func TestPlatinumBucketsHaveTheirOwnDownloadDistribution(t *testing.T) {
 		keys int
 	}{
 		{"in the platform's account", synth.tenant, stacks.TenantStackName(tenantID), 0},
-		{"in its own account", synth.cross, stacks.TenantStackName(crossTenant), 1},
+		{"in its own account", synth.cross, stacks.TenantStackNameOf(cell2, crossTenant), 1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.tenant.Downloads == nil {

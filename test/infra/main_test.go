@@ -155,7 +155,7 @@ func synthesize(out string) (err error) {
 	synth.asm = app.Synth(nil)
 	synth.raw, synth.files = map[string]map[string]any{}, map[string]map[string]any{}
 	for _, name := range []string{stacks.PlatformStackName, stacks.TenantStackName(tenantID), stacks.PlatformStackNameOf(cell2),
-		stacks.TenantStackName(crossTenant), stacks.DirectoryStackName} {
+		stacks.TenantStackNameOf(cell2, crossTenant), stacks.DirectoryStackName} {
 		stack, err := cfntemplate.Load(*synth.asm.Directory(), name)
 		if err != nil {
 			return err

@@ -55,7 +55,7 @@ func roleNamed(t *testing.T, stack, name string) (string, map[string]any) {
 // (docs/scale.md): what synth proves, grant by grant.
 func TestATenantInItsOwnAccountIsReachedWithExactGrants(t *testing.T) {
 	ready(t)
-	x := stacks.TenantStackName(crossTenant)
+	x := stacks.TenantStackNameOf(cell2, crossTenant)
 	two := stacks.PlatformStackNameOf(cell2)
 	const platform = "123456789012"
 	accessARN := "arn:aws:iam::" + platform + ":role/issuetracker-cell-2-tenant-access"

@@ -48,7 +48,7 @@ func TestThePoolsCallTheUserMigrationTrigger(t *testing.T) {
 	// A tenant in its own account cannot name the platform's function:
 	// its pool calls the trigger its own stack deploys
 	// (TestTheUsersOfATenantInItsOwnAccountMoveBetweenPools).
-	x := resources(t, stacks.TenantStackName(crossTenant), "AWS::Cognito::UserPool")
+	x := resources(t, stacks.TenantStackNameOf(cell2, crossTenant), "AWS::Cognito::UserPool")
 	for _, p := range x {
 		if lc, _ := props(p)["LambdaConfig"].(map[string]any); strings.Contains(jsonOf(lc["UserMigration"]), "lambda:") {
 			t.Errorf("a tenant in its own account names the platform's trigger: %s", jsonOf(lc))

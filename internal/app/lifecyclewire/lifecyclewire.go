@@ -49,7 +49,7 @@ var AWSSteps = lifecyclecore.Steps{
 		// follows their stack and reads their table for offboarding.
 		accounts := awsstacks.AssumeRoleConfigs(cfg, assumerole.New(cfg), roles)
 		p := onboarding.Platinum{IssuerBase: issuer, Stacks: awsstacks.Stacks{
-			Events: events, CFN: cloudformation.NewFromConfig(cfg), Bus: bus,
+			Events: events, CFN: cloudformation.NewFromConfig(cfg), Bus: bus, StackPrefix: os.Getenv(envvars.TenantStackPrefix),
 			CrossAccount: awsstacks.ClientsOf(accounts)}}
 		scans := map[string]*dynamodb.Client{}
 		for t, c := range accounts {

@@ -271,6 +271,11 @@ func (m DirectoryMoves) SetHome(ctx context.Context, tenantID, cell string, tier
 	return m.D.SetHome(ctx, tenantID, cell, tier, poolID, clientID)
 }
 
+// Close implements onboarding.PoolDirectory.
+func (m DirectoryMoves) Close(ctx context.Context, tenantID, cell string) error {
+	return m.D.Close(ctx, tenantID, cell)
+}
+
 // Switch implements onboarding.CellDirectory.
 func (m DirectoryMoves) Switch(ctx context.Context, tenantID, from string, to onboarding.CellEntry) error {
 	return m.D.Switch(ctx, tenantID, from, cells.Entry{Cell: to.Cell, Tier: to.Tier, APIURL: to.APIURL, Region: to.Region,

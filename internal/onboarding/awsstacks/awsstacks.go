@@ -25,11 +25,14 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/smithy-go"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/stackevents"
 )
 
-// DefaultStackPrefix names tenant stacks (infra/stacks.TenantStackName).
-const DefaultStackPrefix = "IssueTracker-Tenant-"
+// DefaultStackPrefix names the first cell's tenant stacks
+// (schema.TenantStackPrefix; a function of another cell is told its own in
+// envvars.TenantStackPrefix).
+var DefaultStackPrefix = schema.TenantStackPrefix(schema.DefaultCell)
 
 // Stacks implements onboarding.StackDeployer with the provisioning pipeline.
 type Stacks struct {

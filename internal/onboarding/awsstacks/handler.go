@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
@@ -27,15 +28,20 @@ type Handler struct {
 	Maintain func(context.Context) error
 }
 
-// stepOf is the machine step that waits on a stack action.
-func stepOf(action string) (onboarding.Step, bool) {
+// stepsOf are the machine steps that wait on a stack action: a deploy is
+// awaited by onboarding's place and by a migration's provision_target (a
+// tier migration into Platinum: before, its outcome was ignored as "a run
+// not waiting on it" and the run waited for good), a destroy by
+// offboarding's destroy and by a migration's retire (the old tenant stack
+// after the grace period).
+func stepsOf(action string) ([]onboarding.Step, bool) {
 	switch action {
 	case stackevents.ActionDeploy:
-		return onboarding.StepPlace, true
+		return []onboarding.Step{onboarding.StepPlace, onboarding.StepProvisionTarget}, true
 	case stackevents.ActionDestroy:
-		return onboarding.StepDestroy, true
+		return []onboarding.Step{onboarding.StepDestroy, onboarding.StepRetire}, true
 	}
-	return "", false
+	return nil, false
 }
 
 // Handle processes one event. Succeeded resumes the tenant's run (the step
@@ -61,7 +67,7 @@ func (h Handler) Handle(ctx context.Context, ev Event) error {
 		slog.ErrorContext(ctx, "ignored malformed provisioning event", "detail", string(ev.Detail), "err", err)
 		return nil
 	}
-	step, ok := stepOf(r.Action)
+	steps, ok := stepsOf(r.Action)
 	if !ok {
 		slog.ErrorContext(ctx, "ignored provisioning event with an unknown action", "tenant", r.TenantID, "action", r.Action)
 		return nil
@@ -69,10 +75,19 @@ func (h Handler) Handle(ctx context.Context, ev Event) error {
 	switch ev.DetailType {
 	case stackevents.DetailTypeSucceeded:
 		st, err := h.M.States.Get(ctx, r.TenantID)
+		if errs.Is(err, errs.KindNotFound) {
+			// No run of the tenant here: a stack this cell's pipeline
+			// deployed for another cell's move (that cell's maintenance
+			// resumes it: ResumeWaitingMoves). A redelivery cannot change
+			// that, so it is not an error (which would end in the outcome
+			// rule's dead-letter queue and its alarm).
+			slog.InfoContext(ctx, "stack outcome for a tenant without a run here", "tenant", r.TenantID, "action", r.Action)
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("resume %s: %w", r.TenantID, err)
 		}
-		if st.Waiting != step || !st.FinishedAt.IsZero() {
+		if !slices.Contains(steps, st.Waiting) || !st.FinishedAt.IsZero() {
 			slog.InfoContext(ctx, "stack outcome for a run not waiting on it", "tenant", r.TenantID, "action", r.Action, "waiting", st.Waiting)
 			return nil
 		}
@@ -88,6 +103,10 @@ func (h Handler) Handle(ctx context.Context, ev Event) error {
 		reason := "tenant stack " + r.Action + " failed in the provisioning pipeline"
 		if r.Error != "" {
 			reason += ": " + r.Error
+		}
+		step := steps[0]
+		if st, err := h.M.States.Get(ctx, r.TenantID); err == nil && slices.Contains(steps, st.Waiting) {
+			step = st.Waiting
 		}
 		failed, err := h.M.FailWaiting(ctx, r.TenantID, step, reason)
 		if err != nil {

@@ -260,3 +260,49 @@ func TestMaintenanceBackfillsTheDownloadDistributionOfOldPlatinumTenants(t *test
 	assert.Len(t, f.stacks, reads, "a tenant already recorded in the platform's key group costs no stack read")
 	assert.Equal(t, "d2222222initech.cloudfront.net", downloads().Domain, "and is not rewritten")
 }
+
+// A tier migration into Platinum waits in provision_target for its tenant
+// stack: the pipeline's deploy outcome resumes it there as it resumes an
+// onboarding's place (before, the outcome was ignored as one for a run not
+// waiting on it, and the migration waited for good).
+func TestADeployOutcomeResumesATierMigrationWaitingForItsTenantStack(t *testing.T) {
+	ctx := context.Background()
+	svc, f, outputs := platinumWorld(t)
+	h := awsstacks.Handler{M: svc.Machine}
+	_, silo := testenv.Tables(t) // what the tenant stack's deploy creates
+	outputs["TableName"] = silo.App()
+	pooled := svc.Machine.Pooled.(onboarding.Pooled)
+	require.NoError(t, svc.Tenants.Create(ctx, tenant.Tenant{ID: "initech", Name: "Initech", Tier: "standard", Status: tenant.StatusActive,
+		Table: pooled.Table, UserPoolID: pooled.UserPoolID, APIKeyID: "k", APIKey: "v", CreatedAt: time.Now()}))
+	_, err := svc.Migrate(ctx, "initech", "platinum", audit.Actor{Kind: audit.ActorRoot, ID: "root-1"})
+	require.NoError(t, err)
+	var st onboarding.State
+	require.Eventually(t, func() bool {
+		st, err = svc.States.Get(ctx, "initech")
+		return err == nil && st.Waiting == onboarding.StepProvisionTarget
+	}, 30*time.Second, 50*time.Millisecond, "the migration waits for the stack")
+	require.Len(t, f.puts, 1, "the deploy requested")
+
+	f.set("CREATE_COMPLETE", outputs)
+	require.NoError(t, h.Handle(ctx, event(t, stackevents.DetailTypeSucceeded, "initech", stackevents.ActionDeploy, "")))
+	require.Eventually(t, func() bool {
+		st, err = svc.States.Get(ctx, "initech")
+		return err == nil && st.IsDone(onboarding.StepProvisionTarget)
+	}, 30*time.Second, 50*time.Millisecond, "provision_target done after the outcome: %+v", st)
+	assert.NotEqual(t, onboarding.StepProvisionTarget, st.Waiting)
+	assert.Equal(t, silo.App(), st.Migration.To.Table, "the new home is the stack's table")
+	assert.Len(t, f.puts, 1, "no second deploy request")
+}
+
+// The pipeline of a cell deploys a stack for another cell's move too: its
+// outcome reaches this cell's handler, which holds no run of the tenant.
+// It is no error (a redelivery cannot change it, and an error would end in
+// the dead-letter queue, whose alarm pages), and nothing is written.
+func TestAnOutcomeForATenantWithoutARunHereIsIgnored(t *testing.T) {
+	ctx := context.Background()
+	svc, _, _ := platinumWorld(t)
+	h := awsstacks.Handler{M: svc.Machine}
+	require.NoError(t, h.Handle(ctx, event(t, stackevents.DetailTypeSucceeded, "umbrella", stackevents.ActionDeploy, "")))
+	_, err := svc.States.Get(ctx, "umbrella")
+	assert.Error(t, err, "no run created")
+}
