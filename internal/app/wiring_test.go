@@ -120,6 +120,9 @@ var heavy = map[string][]string{
 	// links x/text/language's tables and their initialisation.
 	"golang.org/x/text/cases":    {},
 	"golang.org/x/text/language": {},
+	// Text is normalised to NFC by text.NFC (generated tables checked
+	// against x/text by TestNFCIsXTextNorm), not x/text/unicode/norm.
+	"golang.org/x/text/unicode/norm": {},
 	// The SDK's default credential chain (sso, ssooidc, signin, imds):
 	// functions read Lambda's environment credentials (awsx.LoadFunction).
 	"github.com/aws/aws-sdk-go-v2/config": {},
