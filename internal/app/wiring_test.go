@@ -123,6 +123,9 @@ var heavy = map[string][]string{
 	// Text is normalised to NFC by text.NFC (generated tables checked
 	// against x/text by TestNFCIsXTextNorm), not x/text/unicode/norm.
 	"golang.org/x/text/unicode/norm": {},
+	// The local metrics log's rotation (package metricslog): the in-process
+	// platform's only; in Lambda the lines go to stdout.
+	"gopkg.in/natefinch/lumberjack.v2": {},
 	// The SDK's default credential chain (sso, ssooidc, signin, imds):
 	// functions read Lambda's environment credentials (awsx.LoadFunction).
 	"github.com/aws/aws-sdk-go-v2/config": {},
