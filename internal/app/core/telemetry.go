@@ -37,7 +37,7 @@ var metricsSink = sync.OnceValue(func() *telemetry.Sink {
 	if path := os.Getenv(MetricsLogEnv); path != "" {
 		if openMetricsLog == nil {
 			slog.Warn("metrics log set outside Lambda without the in-process platform; metrics are dropped", "path", path)
-		} else if w := openMetricsLog(path, MetricsLogMaxMB); w != nil {
+		} else if w := MetricsLogFile(path); w != nil {
 			return telemetry.NewBufferedSink(w, MetricsLogBuffer, MetricsLogFlush)
 		}
 	}
@@ -64,6 +64,15 @@ var openMetricsLog func(path string, maxMB int) io.Writer
 
 // RegisterMetricsLog is how package metricslog plugs the file in.
 func RegisterMetricsLog(open func(path string, maxMB int) io.Writer) { openMetricsLog = open }
+
+// MetricsLogFile is the writer the local metrics log would use for path:
+// nil in a process that did not register one (a function).
+func MetricsLogFile(path string) io.Writer {
+	if openMetricsLog == nil {
+		return nil
+	}
+	return openMetricsLog(path, MetricsLogMaxMB)
+}
 
 // instrument wraps a function's handler with the request metrics.
 func instrument(fn routes.Function, h http.Handler) http.Handler {
