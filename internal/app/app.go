@@ -17,7 +17,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app/billingwire"
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/filewire"
-	_ "github.com/issuetracker/issuetracker/internal/app/mailwire" // core.WithMail in process too
+	_ "github.com/issuetracker/issuetracker/internal/app/mailwire"   // core.WithMail in process too
+	_ "github.com/issuetracker/issuetracker/internal/app/metricslog" // the local metrics log's file
 	"github.com/issuetracker/issuetracker/internal/app/notifywire"
 	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
 	"github.com/issuetracker/issuetracker/internal/routes"

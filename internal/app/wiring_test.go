@@ -120,6 +120,12 @@ var heavy = map[string][]string{
 	// links x/text/language's tables and their initialisation.
 	"golang.org/x/text/cases":    {},
 	"golang.org/x/text/language": {},
+	// Text is normalised to NFC by text.NFC (generated tables checked
+	// against x/text by TestNFCIsXTextNorm), not x/text/unicode/norm.
+	"golang.org/x/text/unicode/norm": {},
+	// The local metrics log's rotation (package metricslog): the in-process
+	// platform's only; in Lambda the lines go to stdout.
+	"gopkg.in/natefinch/lumberjack.v2": {},
 	// The SDK's default credential chain (sso, ssooidc, signin, imds):
 	// functions read Lambda's environment credentials (awsx.LoadFunction).
 	"github.com/aws/aws-sdk-go-v2/config": {},

@@ -7,10 +7,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
-
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/text"
 )
 
 // Order is a sort order of the provider's tenants table.
@@ -77,7 +76,7 @@ func ParseListing(q, sort, status string) (Listing, error) {
 // SearchKey is how names and searches are compared: NFC, lower case,
 // spaces collapsed.
 func SearchKey(s string) string {
-	return strings.Join(strings.Fields(strings.ToLower(norm.NFC.String(s))), " ")
+	return strings.Join(strings.Fields(strings.ToLower(text.NFC(s))), " ")
 }
 
 // Row is one line of the provider's tenants table: the tenant, its people

@@ -12,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
-	"golang.org/x/text/unicode/norm"
 )
 
 // Kind says where newlines may appear.
@@ -75,10 +74,6 @@ func Clean(field string, s *string, k Kind) error {
 	*s = NFC(*s)
 	return nil
 }
-
-// NFC returns s in Unicode normalisation form C; uniqueness checks (label,
-// team and company names, slugs) compare NFC strings.
-func NFC(s string) string { return norm.NFC.String(s) }
 
 // Fields checks several fields at once and returns every bad one.
 type Fields struct {

@@ -5,11 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
-
-	"gopkg.in/natefinch/lumberjack.v2"
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/issuetracker/issuetracker/internal/envvars"
@@ -38,7 +35,9 @@ var metricsSink = sync.OnceValue(func() *telemetry.Sink {
 		return telemetry.NewSink(os.Stdout)
 	}
 	if path := os.Getenv(MetricsLogEnv); path != "" {
-		if w := rotatingLog(path, MetricsLogMaxMB); w != nil {
+		if openMetricsLog == nil {
+			slog.Warn("metrics log set outside Lambda without the in-process platform; metrics are dropped", "path", path)
+		} else if w := MetricsLogFile(path); w != nil {
 			return telemetry.NewBufferedSink(w, MetricsLogBuffer, MetricsLogFlush)
 		}
 	}
@@ -49,23 +48,30 @@ var metricsSink = sync.OnceValue(func() *telemetry.Sink {
 // platform calls it when it stops); a no-op in Lambda.
 func FlushMetrics() error { return metricsSink().Flush() }
 
-// Local metrics logs rotate: a line per request filled 89 MB under load.
-// CloudWatch Logs keeps Lambda's; locally the newest MetricsLogMaxMB
-// megabytes and MetricsLogBackups older files are kept (lumberjack: a
-// well-kept rotating writer, rather than our own).
+// Local metrics logs rotate at MetricsLogMaxMB megabytes (package
+// metricslog keeps the newest files): a line per request filled 89 MB
+// under load.
 const (
-	MetricsLogMaxMB   = 16
-	MetricsLogBackups = 2
-	MetricsLogBuffer  = 64 << 10
-	MetricsLogFlush   = time.Second
+	MetricsLogMaxMB  = 16
+	MetricsLogBuffer = 64 << 10
+	MetricsLogFlush  = time.Second
 )
 
-func rotatingLog(path string, maxMB int) io.Writer {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		slog.Warn("metrics log unavailable; metrics are dropped", "path", path, "err", err)
+// openMetricsLog opens the local metrics log's rotating file: package
+// metricslog registers it, imported by the in-process platform (package
+// app) only, so that the functions do not link lumberjack.
+var openMetricsLog func(path string, maxMB int) io.Writer
+
+// RegisterMetricsLog is how package metricslog plugs the file in.
+func RegisterMetricsLog(open func(path string, maxMB int) io.Writer) { openMetricsLog = open }
+
+// MetricsLogFile is the writer the local metrics log would use for path:
+// nil in a process that did not register one (a function).
+func MetricsLogFile(path string) io.Writer {
+	if openMetricsLog == nil {
 		return nil
 	}
-	return &lumberjack.Logger{Filename: path, MaxSize: maxMB, MaxBackups: MetricsLogBackups}
+	return openMetricsLog(path, MetricsLogMaxMB)
 }
 
 // instrument wraps a function's handler with the request metrics.

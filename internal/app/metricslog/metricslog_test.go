@@ -1,4 +1,4 @@
-package core
+package metricslog
 
 import (
 	"os"
@@ -14,11 +14,11 @@ import (
 )
 
 // The local metrics log stays bounded under load: it rotates at its size
-// and keeps MetricsLogBackups older files (it grew to 89 MB before).
+// and keeps Backups older files (it grew to 89 MB before).
 func TestTheLocalMetricsLogRotatesAndStaysBounded(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state", "metrics.log")
-	sink := telemetry.NewSink(rotatingLog(path, 1))
+	sink := telemetry.NewSink(Open(path, 1))
 	rec := telemetry.Record{Function: "issues", Route: "GET /v1/issues/{id}", Status: 200, TenantID: strings.Repeat("t", 200)}
 	for range 12000 { // about 4 MB of EMF lines
 		require.NoError(t, sink.Emit(rec))
@@ -37,7 +37,7 @@ func TestTheLocalMetricsLogRotatesAndStaysBounded(t *testing.T) {
 	}
 	assert.Eventually(t, func() bool {
 		n, total := files()
-		return n <= 1+MetricsLogBackups && total <= int64(1+MetricsLogBackups)<<20
+		return n <= 1+Backups && total <= int64(1+Backups)<<20
 	}, 5*time.Second, 20*time.Millisecond, "at most the current file and its backups, each at most the rotation size")
 	n, total := files()
 	t.Logf("%d files, %d bytes after writing about 4 MB with a 1 MB limit", n, total)

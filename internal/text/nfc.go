@@ -1,0 +1,174 @@
+package text
+
+import (
+	"sort"
+	"unicode/utf8"
+)
+
+// NFC returns s in Unicode normalisation form C; uniqueness checks (label,
+// team and company names, slugs) compare NFC strings. It is
+// golang.org/x/text/unicode/norm's NFC.String: canonical decomposition
+// (the generated nfcDecomp tables, Hangul by arithmetic), canonical
+// ordering by combining class, then canonical composition (nfcCompose),
+// with x/text's Stream-Safe Text Format rule (a combining grapheme joiner
+// U+034F after 30 non-starters in a row). TestNFCIsXTextNorm compares
+// every rune and strings built to exercise reordering and composition.
+//
+// Why not x/text/unicode/norm: its tables (~72 KB) were linked into every
+// function that validates text, for the few names that are not already in
+// NFC (issue 19, docs/performance.md).
+func NFC(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return nfcSlow(s, i)
+		}
+	}
+	return s
+}
+
+const (
+	hangulSBase  = 0xAC00
+	hangulLBase  = 0x1100
+	hangulVBase  = 0x1161
+	hangulTBase  = 0x11A7
+	hangulLCount = 19
+	hangulVCount = 21
+	hangulTCount = 28
+	hangulNCount = hangulVCount * hangulTCount
+	hangulSCount = hangulLCount * hangulNCount
+
+	maxNonStarters = 30     // x/text's Stream-Safe Text Format limit
+	cgj            = 0x034F // combining grapheme joiner, inserted past it
+)
+
+func nfcSlow(s string, ascii int) string {
+	buf := make([]rune, 0, len(s))
+	for _, r := range s[:ascii] {
+		buf = append(buf, r)
+	}
+	nonStarters := 0
+	add := func(r rune) {
+		if ccc(r) == 0 {
+			nonStarters = 0
+		} else if nonStarters++; nonStarters > maxNonStarters {
+			buf = append(buf, cgj)
+			nonStarters = 1
+		}
+		buf = append(buf, r)
+	}
+	for i := ascii; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			// Invalid bytes are kept; text.Problem refuses them before a
+			// value is stored. Compose what came before, then go on.
+			return string(compose(reorder(buf))) + s[i:i+1] + NFC(s[i+1:])
+		}
+		i += n
+		switch d := decompose(r); {
+		case r >= hangulSBase && r < hangulSBase+hangulSCount:
+			si := r - hangulSBase
+			add(hangulLBase + si/hangulNCount)
+			add(hangulVBase + si%hangulNCount/hangulTCount)
+			if t := si % hangulTCount; t != 0 {
+				add(hangulTBase + t)
+			}
+		case d != "":
+			for _, x := range d {
+				add(x)
+			}
+		default:
+			add(r)
+		}
+	}
+	out := string(compose(reorder(buf)))
+	if out == s {
+		return s
+	}
+	return out
+}
+
+// reorder sorts each run of non-starters by combining class (stably).
+func reorder(b []rune) []rune {
+	for i := 0; i < len(b); {
+		if ccc(b[i]) == 0 {
+			i++
+			continue
+		}
+		j := i
+		for j < len(b) && ccc(b[j]) != 0 {
+			j++
+		}
+		run := b[i:j]
+		sort.SliceStable(run, func(x, y int) bool { return ccc(run[x]) < ccc(run[y]) })
+		i = j
+	}
+	return b
+}
+
+// compose is the canonical composition algorithm (UAX #15) in place.
+func compose(b []rune) []rune {
+	if len(b) == 0 {
+		return b
+	}
+	starter := 0
+	last := int(ccc(b[0]))
+	if last != 0 {
+		last = 256 // a leading non-starter composes with nothing
+	}
+	n := 1
+	for _, c := range b[1:] {
+		cc := int(ccc(c))
+		if p, ok := composePair(b[starter], c); ok && (last < cc || last == 0) {
+			b[starter] = p
+			continue
+		}
+		if cc == 0 {
+			starter = n
+		}
+		last = cc
+		b[n] = c
+		n++
+	}
+	return b[:n]
+}
+
+func composePair(a, b rune) (rune, bool) {
+	switch {
+	case a >= hangulLBase && a < hangulLBase+hangulLCount && b >= hangulVBase && b < hangulVBase+hangulVCount:
+		return hangulSBase + ((a-hangulLBase)*hangulVCount+(b-hangulVBase))*hangulTCount, true
+	case a >= hangulSBase && a < hangulSBase+hangulSCount && (a-hangulSBase)%hangulTCount == 0 &&
+		b > hangulTBase && b < hangulTBase+hangulTCount:
+		return a + (b - hangulTBase), true
+	}
+	i := sort.Search(len(nfcCompose), func(i int) bool {
+		c := nfcCompose[i]
+		return c.a > a || c.a == a && c.b >= b
+	})
+	if i < len(nfcCompose) && nfcCompose[i].a == a && nfcCompose[i].b == b {
+		return nfcCompose[i].r, true
+	}
+	return 0, false
+}
+
+// decompose is r's full canonical decomposition, or "" when it has none
+// (Hangul syllables aside).
+func decompose(r rune) string {
+	i := sort.Search(len(nfcDecomp), func(i int) bool { return nfcDecomp[i].r >= r })
+	if i < len(nfcDecomp) && nfcDecomp[i].r == r {
+		d := nfcDecomp[i]
+		return nfcDecompData[d.off : d.off+uint16(d.n)]
+	}
+	return ""
+}
+
+// ccc is r's canonical combining class.
+func ccc(r rune) uint8 {
+	if r < 0x300 {
+		return 0
+	}
+	i := sort.Search(len(nfcCCC), func(i int) bool { return nfcCCC[i].hi >= r })
+	if i < len(nfcCCC) && nfcCCC[i].lo <= r {
+		return nfcCCC[i].ccc
+	}
+	return 0
+}
