@@ -37,27 +37,34 @@ type HomeFunc func(ctx context.Context, tenantID string) (Home, error)
 // the new home (docs/migration.md "Stream consumers"). The batch is then
 // handled in parts: the changes of each such tenant under its own log.
 //
-// A migration's freeze barrier (keylog.PutBarrier) is not passed on: once
-// the batch's changes are handled, the consumer acknowledges it under its
-// name, through log, so the migration knows its writes for the changes
-// made before the freeze are in the key log before it drains.
+// A migration's freeze barriers (keylog.PutBarriers: one in each
+// partition key the tenant changed, each after that key's changes in its
+// shard) are not passed on: once the batch's changes are handled, the
+// consumer acknowledges the batch's barriers under its name, one item per
+// wave, through log, so the migration knows its writes for the changes
+// made before them are in the key log before it drains.
 func HomeOnly(name string, home HomeFunc, log keylog.Putter, c Consumer) Consumer {
 	return ConsumerFunc(func(ctx context.Context, batch []Change) error {
-		var barriers []Change
+		type wave struct{ table, tenant, id string }
+		var waves []wave
+		barriers := map[wave][]string{}
 		for _, ch := range batch {
-			if _, _, ok := keylog.Barrier(ch.PK, ch.SK); ok && ch.Op == Insert {
-				barriers = append(barriers, ch)
+			if tenantID, id, ok := keylog.Barrier(ch.PK, ch.SK); ok && ch.Op == Insert {
+				w := wave{ch.Table, tenantID, id}
+				if _, ok := barriers[w]; !ok {
+					waves = append(waves, w)
+				}
+				barriers[w] = append(barriers[w], ch.PK)
 			}
 		}
 		if err := homeOnly(ctx, home, log, c, batch); err != nil {
 			return err
 		}
-		for _, b := range barriers {
-			if log == nil {
-				break
-			}
-			tenantID, id, _ := keylog.Barrier(b.PK, b.SK)
-			if err := keylog.Ack(tenancy.WithTenant(ctx, tenantID), log, b.Table, tenantID, id, name); err != nil {
+		if log == nil {
+			return nil
+		}
+		for _, w := range waves {
+			if err := keylog.Ack(tenancy.WithTenant(ctx, w.tenant), log, w.table, w.tenant, w.id, name, barriers[w]); err != nil {
 				return err
 			}
 		}

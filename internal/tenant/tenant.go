@@ -155,6 +155,18 @@ func ValidateSlug(s string) error {
 	return nil
 }
 
+// Housed returns the tenant whose data has a home in reg: ok false (no
+// error) for a tenant not, or no longer, in it, and for a deleted one (an
+// offboarded tenant, or one moved to another cell). The stream consumers
+// and the webhook worker follow a tier migration with it.
+func Housed(ctx context.Context, reg Registry, id string) (t Tenant, ok bool, err error) {
+	t, err = reg.Get(ctx, id)
+	if errs.Is(err, errs.KindNotFound) || (err == nil && t.Status == StatusDeleted) {
+		return Tenant{}, false, nil
+	}
+	return t, err == nil, err
+}
+
 // Registry reads and writes tenants.
 type Registry interface {
 	// Get returns the tenant, or errs not_found (code tenant_not_found).

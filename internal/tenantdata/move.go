@@ -40,7 +40,8 @@ type keyed struct {
 }
 
 // read returns the tenant's items in a home by pk and sk, but for the
-// migration's key log (internal/keylog), which is not data to move.
+// migration's key log and freeze barriers (internal/keylog), which are not
+// data to move.
 func (s Store) read(ctx context.Context, tenantID string, h onboarding.Home) (map[string]keyed, error) {
 	return s.readAll(ctx, tenantID, h, false)
 }
@@ -48,13 +49,17 @@ func (s Store) read(ctx context.Context, tenantID string, h onboarding.Home) (ma
 // readAll is read, with the key log when withLog (to delete a home whole).
 func (s Store) readAll(ctx context.Context, tenantID string, h onboarding.Home, withLog bool) (map[string]keyed, error) {
 	prefix := schema.TenantKeyPrefix(tenantID)
-	filter := "begins_with(#pk, :prefix) AND #pk <> :log"
+	filter := "begins_with(#pk, :prefix) AND #pk <> :log AND NOT begins_with(#sk, :barrier)"
 	values := map[string]types.AttributeValue{
-		":prefix": &types.AttributeValueMemberS{Value: prefix},
-		":log":    &types.AttributeValueMemberS{Value: keylog.PK(tenantID)}}
+		":prefix":  &types.AttributeValueMemberS{Value: prefix},
+		":log":     &types.AttributeValueMemberS{Value: keylog.PK(tenantID)},
+		":barrier": &types.AttributeValueMemberS{Value: keylog.BarrierPrefix}}
+	names := map[string]string{"#pk": schema.PK, "#sk": schema.SK}
 	if withLog {
 		filter = "begins_with(#pk, :prefix)"
 		delete(values, ":log")
+		delete(values, ":barrier")
+		delete(names, "#sk")
 	}
 	var mu sync.Mutex
 	out := map[string]keyed{}
@@ -64,7 +69,7 @@ func (s Store) readAll(ctx context.Context, tenantID string, h onboarding.Home, 
 			in := &dynamodb.ScanInput{TableName: aws.String(h.Table), Segment: aws.Int32(seg), TotalSegments: aws.Int32(Segments),
 				ConsistentRead:            aws.Bool(true),
 				FilterExpression:          aws.String(filter),
-				ExpressionAttributeNames:  map[string]string{"#pk": schema.PK},
+				ExpressionAttributeNames:  names,
 				ExpressionAttributeValues: values}
 			p := dynamodb.NewScanPaginator(s.platform(), in)
 			for p.HasMorePages() {
