@@ -8,11 +8,10 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
-// Home is where a tenant's data lives now, since when, and whether a tier
-// migration is copying it (the registry's table, HomeSince, KeyLogSince).
+// Home is where a tenant's data lives now and whether a tier migration is
+// copying it (the registry's table and KeyLogSince).
 type Home struct {
 	Table string
-	Since time.Time
 	// LogSince is set while a tier migration copies the tenant: writes
 	// into Table log their keys (internal/keylog) from then on.
 	LogSince time.Time
@@ -23,12 +22,13 @@ type Home struct {
 type HomeFunc func(ctx context.Context, tenantID string) (Home, error)
 
 // HomeOnly passes a consumer only the changes of a tenant's current home
-// made since it became the home. A tier migration writes a copy of every
-// item into the new table before the switch, and deletes the old copy
-// after it: neither is something the tenant did, so analytics must not
-// count them again nor notifications go out twice. The switch waits for a
-// whole second (records are stamped to the second), so the copy's records
-// are all older than HomeSince. One registry read per tenant per batch.
+// that the tenant made. A tier migration writes a copy of every item into
+// the new table before the switch, and deletes the old copy after it:
+// neither is something the tenant did, so analytics must not count them
+// again nor notifications go out twice. The migration's writes carry a
+// mark (keylog.ByMigration), so they are told apart exactly, not by the
+// records' time (AWS stamps them to the second, DynamoDB Local to the
+// minute). One registry read per tenant per batch.
 //
 // While a migration copies a tenant, the consumer's writes for it (its
 // analytics, notification, attachment and webhook items, written into the
@@ -92,7 +92,7 @@ func homeOnly(ctx context.Context, home HomeFunc, log keylog.Putter, c Consumer,
 			}
 			homes[ch.TenantID] = h
 		}
-		if ch.Table == h.Table && !ch.At.Before(h.Since) {
+		if ch.Table == h.Table && !keylog.ByMigration(ch.Old, ch.New) {
 			out = append(out, ch)
 			if !h.LogSince.IsZero() && log != nil {
 				logging[ch.TenantID] = true

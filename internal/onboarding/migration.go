@@ -961,9 +961,7 @@ func union(a, b map[string]FamilyDigest) map[string]FamilyDigest {
 
 // switchHome names the new home and tier in the registry and lifts the
 // freeze, in one write; the API key moves to the new tier's usage plan
-// first (moving it again is harmless). The switch waits for the next whole
-// second, so the change stream's records of the copy (stamped to the
-// second) are all before HomeSince and its consumers skip them.
+// first (moving it again is harmless).
 func (m *Machine) switchHome(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
 	mg, err := m.migration(st)
 	if err != nil {
@@ -1005,16 +1003,10 @@ func (m *Machine) switchHome(ctx context.Context, t tenant.Tenant, st *State) (t
 	return t, m.nameDirectoryPool(ctx, t, cmp.Or(t.UserPoolID, mg.TargetPool))
 }
 
-// homeSince is when the new home becomes the tenant's: the next whole
-// second after the drain's last write (waited for), so the change stream's
-// records of the copy, stamped to the second, are all before it.
-func (m *Machine) homeSince(mg *MigrationRecord) time.Time {
-	since := mg.LastWrite.Truncate(time.Second).Add(time.Second)
-	if wait := since.Sub(m.now()); wait > 0 {
-		time.Sleep(wait)
-	}
-	return since
-}
+// homeSince is when the new home becomes the tenant's: now. No wait: the
+// change-stream consumers tell the migration's writes from the tenant's by
+// their mark (keylog.ByMigration), not by the records' time.
+func (m *Machine) homeSince(*MigrationRecord) time.Time { return m.now() }
 
 // switchPool moves t to the migration's target pool when it is another
 // one (a dedicated pool's issuer differs from the tenant's; the shared

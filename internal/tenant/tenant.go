@@ -74,8 +74,9 @@ type Tenant struct {
 	// reads keep working (internal/app's guard reads it on every request).
 	WritesFrozen bool `json:"writes_frozen,omitempty"`
 	// HomeSince is when the tenant's data moved into Table (a tier
-	// migration's switch): the change stream's records of Table from before
-	// it are the migration's copy, which consumers skip (app.HomeOnly).
+	// migration's switch). Informational: the stream consumers tell the
+	// migration's copy from the tenant's changes by its mark
+	// (keylog.ByMigration, changes.HomeOnly), not by this time.
 	HomeSince time.Time `json:"home_since,omitzero"`
 	// KeyLogSince, set while a tier migration copies the tenant (from its
 	// copy step to its switch or rollback), is when its writes started

@@ -84,6 +84,9 @@ func (s Store) Export(ctx context.Context, t tenant.Tenant) ([]byte, int, error)
 	}
 	// A migration's freeze barrier (put and deleted at once) is not data.
 	items = slices.DeleteFunc(items, func(it map[string]types.AttributeValue) bool { return keylog.IsBarrier(str(it[schema.SK])) })
+	for i, it := range items {
+		items[i], _ = keylog.Unmarked(it) // a migration's mark is not data
+	}
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	enc := json.NewEncoder(zw)

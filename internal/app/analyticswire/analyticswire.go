@@ -64,7 +64,7 @@ func Homes(reg tenant.Registry) changes.HomeFunc {
 		if !ok {
 			return changes.Home{}, err
 		}
-		return changes.Home{Table: t.Table, Since: t.HomeSince, LogSince: t.KeyLogSince}, nil
+		return changes.Home{Table: t.Table, LogSince: t.KeyLogSince}, nil
 	}
 }
 
