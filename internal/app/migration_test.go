@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/testing/apitest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
@@ -701,4 +703,78 @@ func TestTheFreezeWaitsForTheStreamConsumersBeforeTheDrain(t *testing.T) {
 		}
 		assert.Equal(t, i+1, caught, "the wait for the consumers is audited, once a migration")
 	}
+}
+
+// deployUnderWay stands in for a tenant stack whose deploy runs elsewhere
+// (the pipeline in AWS): Provision answers ErrWaiting until it is done.
+type deployUnderWay struct {
+	onboarding.Provisioner
+	done  atomic.Bool
+	calls atomic.Int32
+}
+
+func (d *deployUnderWay) Provision(ctx context.Context, t tenant.Tenant) (onboarding.Placement, error) {
+	d.calls.Add(1)
+	if !d.done.Load() {
+		return onboarding.Placement{}, onboarding.ErrWaiting
+	}
+	return d.Provisioner.Provision(ctx, t)
+}
+
+// A tier migration waiting for its tenant stack's deploy, whose outcome
+// event never came (the deploy finished while the process was down), is
+// resumed by the lifecycle's maintenance (ResumeStalled) once it has
+// waited a lease, and completes; not sooner (a stack just requested may
+// not exist yet), and not again a moment later while it still waits.
+func TestAMigrationWaitingForAnOutcomeNeverHeardIsResumed(t *testing.T) {
+	w := apitest.NewWorld(t)
+	svc := w.Deps.Lifecycle
+	svc.Migration = onboarding.MigrationOptions{Settle: 10 * time.Millisecond, Grace: time.Hour}
+	svc.Lease = 2 * time.Second
+	stack := &deployUnderWay{Provisioner: svc.Platinum}
+	svc.Platinum = stack
+	ctx := context.Background()
+	owner := w.As("owner@globex.test")
+	res := owner.Do("POST", "/v1/issues", map[string]any{"title": "before the migration"})
+	require.Equal(t, 201, res.Status, string(res.Body))
+
+	res = w.Root().Do("POST", "/v1/admin/tenants/globex/migration", map[string]any{"tier": "platinum"})
+	require.Equal(t, 202, res.Status, string(res.Body))
+	st, err := svc.States.Get(ctx, "globex")
+	require.NoError(t, err)
+	require.Equal(t, onboarding.StepProvisionTarget, st.Waiting)
+
+	resumed, err := svc.ResumeStalled(ctx)
+	require.NoError(t, err)
+	assert.NotContains(t, resumed, "globex", "waiting less than a lease")
+
+	time.Sleep(svc.Lease + 100*time.Millisecond)
+	resumed, err = svc.ResumeStalled(ctx)
+	require.NoError(t, err)
+	assert.Contains(t, resumed, "globex", "asked again after a lease")
+	st, err = svc.States.Get(ctx, "globex")
+	require.NoError(t, err)
+	assert.Equal(t, onboarding.StepProvisionTarget, st.Waiting, "still under way")
+	resumed, err = svc.ResumeStalled(ctx)
+	require.NoError(t, err)
+	assert.NotContains(t, resumed, "globex", "not asked again at once")
+
+	stack.done.Store(true) // no outcome event
+	time.Sleep(svc.Lease + 100*time.Millisecond)
+	resumed, err = svc.ResumeStalled(ctx)
+	require.NoError(t, err)
+	assert.Contains(t, resumed, "globex")
+	st, err = svc.States.Get(ctx, "globex")
+	require.NoError(t, err)
+	require.Empty(t, st.Error)
+	assert.Equal(t, onboarding.StepRetire, st.Waiting, "switched; the old home waits for its grace period")
+	tn, err := tenantdb.New(w.Deps.DB, w.Deps.Names).Get(ctx, "globex")
+	require.NoError(t, err)
+	assert.EqualValues(t, "platinum", tn.Tier)
+	assert.Equal(t, apitest.TablePlatinum{Names: w.Deps.Names}.Table("globex"), tn.Table)
+	assert.EqualValues(t, 3, stack.calls.Load(), "asked at the start, after one lease, after the next")
+
+	resumed, err = svc.ResumeStalled(ctx)
+	require.NoError(t, err)
+	assert.NotContains(t, resumed, "globex", "the grace period is RetireExpired's")
 }

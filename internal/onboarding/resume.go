@@ -16,8 +16,75 @@ import (
 // for an outcome, and its lease has expired (the process that held it is
 // gone: a killed local platform, a function that timed out). Each step is
 // idempotent, so the new run picks up at the first step not recorded done.
-// It returns the tenants resumed. Maintain calls it.
+// Then the same for tier migrations (resumeMigrations), including those
+// waiting for an outcome that was never heard. It returns the tenants
+// resumed. Maintain calls it.
 func (s *Service) ResumeStalled(ctx context.Context) ([]string, error) {
+	resumed, err := s.resumeOnboardings(ctx)
+	if err != nil {
+		return resumed, err
+	}
+	more, err := s.resumeMigrations(ctx)
+	return append(resumed, more...), err
+}
+
+// resumeMigrations starts again every tier migration of an active tenant
+// that has neither finished nor failed and either
+//   - died in a step (not waiting, its lease expired), or
+//   - has waited a lease or longer for an outcome (the tenant stack's
+//     deploy or destroy) whose event never came: it finished while the
+//     process that would have heard it was down, or the event was lost.
+//     Running the waiting step again asks for the outcome (the deployer's
+//     Deploy returns the deployed stack, or ErrWaiting again while it is
+//     under way); after a lease, not sooner, since a stack just requested
+//     may not exist yet and asking then would request it twice.
+//
+// A run waiting for its grace period (retire_old_home) is
+// RetireExpired's. A run that fails or waits again stays as it is.
+func (s *Service) resumeMigrations(ctx context.Context) ([]string, error) {
+	var resumed []string
+	for cursor := ""; ; {
+		page, err := s.Tenants.ListByStatus(ctx, tenant.StatusActive, list.Request{Limit: list.MaxLimit, Cursor: cursor})
+		if err != nil {
+			return resumed, fmt.Errorf("resume stalled migrations: %w", err)
+		}
+		for _, t := range page.Items {
+			st, err := s.States.Get(ctx, t.ID)
+			if errs.Is(err, errs.KindNotFound) {
+				continue
+			}
+			if err != nil {
+				return resumed, err
+			}
+			if st.Phase != PhaseMigration || !st.FinishedAt.IsZero() || st.FailedStep != "" || st.Waiting == StepRetire {
+				continue
+			}
+			if st.Waiting == "" && s.now().Before(st.LeaseUntil) || st.Waiting != "" && s.now().Before(st.WaitingSince.Add(s.lease())) {
+				continue
+			}
+			if st.Waiting != "" {
+				// Asked again a lease from now, not at every maintenance.
+				st.WaitingSince = s.now()
+				if _, err := s.States.Put(ctx, st); errs.Is(err, errs.KindPreconditionFailed) {
+					continue // another process moved the run on
+				} else if err != nil {
+					return resumed, err
+				}
+			}
+			s.audit(ctx, t.ID, "migration.resumed", map[string]string{"attempt": fmt.Sprint(st.Attempts + 1), "waiting": string(st.Waiting)})
+			if err := s.Driver.Start(ctx, t.ID); err != nil && !errs.Is(err, errs.KindConflict) {
+				return resumed, fmt.Errorf("resume migration of %s: %w", t.ID, err)
+			}
+			resumed = append(resumed, t.ID)
+		}
+		if cursor = page.NextCursor; cursor == "" {
+			return resumed, nil
+		}
+	}
+}
+
+// resumeOnboardings is ResumeStalled's part for onboardings.
+func (s *Service) resumeOnboardings(ctx context.Context) ([]string, error) {
 	var resumed []string
 	for cursor := ""; ; {
 		page, err := s.Tenants.ListByStatus(ctx, tenant.StatusProvisioning, list.Request{Limit: list.MaxLimit, Cursor: cursor})
