@@ -16,9 +16,8 @@ import (
 // for an outcome, and its lease has expired (the process that held it is
 // gone: a killed local platform, a function that timed out). Each step is
 // idempotent, so the new run picks up at the first step not recorded done.
-// Then the same for tier migrations (resumeMigrations), including those
-// waiting for an outcome that was never heard. It returns the tenants
-// resumed. Maintain calls it.
+// Then the tier migrations waiting for an outcome that was never heard
+// (resumeMigrations). It returns the tenants resumed. Maintain calls it.
 func (s *Service) ResumeStalled(ctx context.Context) ([]string, error) {
 	resumed, err := s.resumeOnboardings(ctx)
 	if err != nil {
@@ -29,18 +28,19 @@ func (s *Service) ResumeStalled(ctx context.Context) ([]string, error) {
 }
 
 // resumeMigrations starts again every tier migration of an active tenant
-// that has neither finished nor failed and either
-//   - died in a step (not waiting, its lease expired), or
-//   - has waited a lease or longer for an outcome (the tenant stack's
-//     deploy or destroy) whose event never came: it finished while the
-//     process that would have heard it was down, or the event was lost.
-//     Running the waiting step again asks for the outcome (the deployer's
-//     Deploy returns the deployed stack, or ErrWaiting again while it is
-//     under way); after a lease, not sooner, since a stack just requested
-//     may not exist yet and asking then would request it twice.
+// that has waited a lease or longer for an outcome (the tenant stack's
+// deploy or destroy) whose event never came: it finished while the
+// process that would have heard it was down, or the event was lost.
+// Running the waiting step again asks for the outcome (the deployer's
+// Deploy returns the deployed stack, or ErrWaiting again while it is
+// under way); after a lease, not sooner, since a stack just requested may
+// not exist yet and asking then would request it twice; and a lease
+// later again if it still waits.
 //
-// A run waiting for its grace period (retire_old_home) is
-// RetireExpired's. A run that fails or waits again stays as it is.
+// A run waiting for its grace period (retire_old_home) is RetireExpired's.
+// A migration that died in a step is not resumed here: a step has no
+// heartbeat, and a local copy of a large tenant under load can outlast
+// the lease while still running (Root's retry resumes such a run).
 func (s *Service) resumeMigrations(ctx context.Context) ([]string, error) {
 	var resumed []string
 	for cursor := ""; ; {
@@ -56,20 +56,16 @@ func (s *Service) resumeMigrations(ctx context.Context) ([]string, error) {
 			if err != nil {
 				return resumed, err
 			}
-			if st.Phase != PhaseMigration || !st.FinishedAt.IsZero() || st.FailedStep != "" || st.Waiting == StepRetire {
+			if st.Phase != PhaseMigration || !st.FinishedAt.IsZero() || st.FailedStep != "" || st.Waiting == "" || st.Waiting == StepRetire ||
+				s.now().Before(st.WaitingSince.Add(s.lease())) {
 				continue
 			}
-			if st.Waiting == "" && s.now().Before(st.LeaseUntil) || st.Waiting != "" && s.now().Before(st.WaitingSince.Add(s.lease())) {
-				continue
-			}
-			if st.Waiting != "" {
-				// Asked again a lease from now, not at every maintenance.
-				st.WaitingSince = s.now()
-				if _, err := s.States.Put(ctx, st); errs.Is(err, errs.KindPreconditionFailed) {
-					continue // another process moved the run on
-				} else if err != nil {
-					return resumed, err
-				}
+			// Asked again a lease from now, not at every maintenance.
+			st.WaitingSince = s.now()
+			if _, err := s.States.Put(ctx, st); errs.Is(err, errs.KindPreconditionFailed) {
+				continue // another process moved the run on
+			} else if err != nil {
+				return resumed, err
 			}
 			s.audit(ctx, t.ID, "migration.resumed", map[string]string{"attempt": fmt.Sprint(st.Attempts + 1), "waiting": string(st.Waiting)})
 			if err := s.Driver.Start(ctx, t.ID); err != nil && !errs.Is(err, errs.KindConflict) {
