@@ -17,19 +17,22 @@ import (
 // gone: a killed local platform, a function that timed out). Each step is
 // idempotent, so the new run picks up at the first step not recorded done.
 // Then the tier migrations waiting for an outcome that was never heard
-// (resumeMigrations). It returns the tenants resumed. Maintain calls it.
+// (outcomeUnheard). It returns the tenants resumed. Maintain calls it.
 func (s *Service) ResumeStalled(ctx context.Context) ([]string, error) {
-	resumed, err := s.resumeOnboardings(ctx)
+	resumed, err := s.resume(ctx, tenant.StatusProvisioning, "onboarding", func(_ context.Context, st State) (bool, error) {
+		return st.Phase == PhaseOnboarding && st.FinishedAt.IsZero() && st.FailedStep == "" && st.Waiting == "" &&
+			!s.now().Before(st.LeaseUntil), nil
+	})
 	if err != nil {
 		return resumed, err
 	}
-	more, err := s.resumeMigrations(ctx)
+	more, err := s.resume(ctx, tenant.StatusActive, "migration", s.outcomeUnheard)
 	return append(resumed, more...), err
 }
 
-// resumeMigrations starts again every tier migration of an active tenant
-// that has waited a lease or longer for an outcome (the tenant stack's
-// deploy or destroy) whose event never came: it finished while the
+// outcomeUnheard says whether to start a run again: a tier migration of
+// an active tenant that has waited a lease or longer for an outcome (the
+// tenant stack's deploy or destroy) whose event never came: it finished while the
 // process that would have heard it was down, or the event was lost.
 // Running the waiting step again asks for the outcome (the deployer's
 // Deploy returns the deployed stack, or ErrWaiting again while it is
@@ -41,51 +44,29 @@ func (s *Service) ResumeStalled(ctx context.Context) ([]string, error) {
 // A migration that died in a step is not resumed here: a step has no
 // heartbeat, and a local copy of a large tenant under load can outlast
 // the lease while still running (Root's retry resumes such a run).
-func (s *Service) resumeMigrations(ctx context.Context) ([]string, error) {
-	var resumed []string
-	for cursor := ""; ; {
-		page, err := s.Tenants.ListByStatus(ctx, tenant.StatusActive, list.Request{Limit: list.MaxLimit, Cursor: cursor})
-		if err != nil {
-			return resumed, fmt.Errorf("resume stalled migrations: %w", err)
-		}
-		for _, t := range page.Items {
-			st, err := s.States.Get(ctx, t.ID)
-			if errs.Is(err, errs.KindNotFound) {
-				continue
-			}
-			if err != nil {
-				return resumed, err
-			}
-			if st.Phase != PhaseMigration || !st.FinishedAt.IsZero() || st.FailedStep != "" || st.Waiting == "" || st.Waiting == StepRetire ||
-				s.now().Before(st.WaitingSince.Add(s.lease())) {
-				continue
-			}
-			// Asked again a lease from now, not at every maintenance.
-			st.WaitingSince = s.now()
-			if _, err := s.States.Put(ctx, st); errs.Is(err, errs.KindPreconditionFailed) {
-				continue // another process moved the run on
-			} else if err != nil {
-				return resumed, err
-			}
-			s.audit(ctx, t.ID, "migration.resumed", map[string]string{"attempt": fmt.Sprint(st.Attempts + 1), "waiting": string(st.Waiting)})
-			if err := s.Driver.Start(ctx, t.ID); err != nil && !errs.Is(err, errs.KindConflict) {
-				return resumed, fmt.Errorf("resume migration of %s: %w", t.ID, err)
-			}
-			resumed = append(resumed, t.ID)
-		}
-		if cursor = page.NextCursor; cursor == "" {
-			return resumed, nil
-		}
+func (s *Service) outcomeUnheard(ctx context.Context, st State) (bool, error) {
+	if st.Phase != PhaseMigration || !st.FinishedAt.IsZero() || st.FailedStep != "" || st.Waiting == "" || st.Waiting == StepRetire ||
+		s.now().Before(st.WaitingSince.Add(s.lease())) {
+		return false, nil
 	}
+	// Asked again a lease from now, not at every maintenance.
+	st.WaitingSince = s.now()
+	if _, err := s.States.Put(ctx, st); errs.Is(err, errs.KindPreconditionFailed) {
+		return false, nil // another process moved the run on
+	} else if err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
-// resumeOnboardings is ResumeStalled's part for onboardings.
-func (s *Service) resumeOnboardings(ctx context.Context) ([]string, error) {
+// resume starts again the runs of the tenants with status that due says
+// are due, auditing "<what>.resumed"; it returns the tenants resumed.
+func (s *Service) resume(ctx context.Context, status tenant.Status, what string, due func(context.Context, State) (bool, error)) ([]string, error) {
 	var resumed []string
 	for cursor := ""; ; {
-		page, err := s.Tenants.ListByStatus(ctx, tenant.StatusProvisioning, list.Request{Limit: list.MaxLimit, Cursor: cursor})
+		page, err := s.Tenants.ListByStatus(ctx, status, list.Request{Limit: list.MaxLimit, Cursor: cursor})
 		if err != nil {
-			return resumed, fmt.Errorf("resume stalled onboardings: %w", err)
+			return resumed, fmt.Errorf("resume stalled runs (%s): %w", what, err)
 		}
 		for _, t := range page.Items {
 			st, err := s.States.Get(ctx, t.ID)
@@ -95,13 +76,18 @@ func (s *Service) resumeOnboardings(ctx context.Context) ([]string, error) {
 			if err != nil {
 				return resumed, err
 			}
-			if st.Phase != PhaseOnboarding || !st.FinishedAt.IsZero() || st.FailedStep != "" || st.Waiting != "" ||
-				s.now().Before(st.LeaseUntil) {
+			if ok, err := due(ctx, st); err != nil {
+				return resumed, err
+			} else if !ok {
 				continue
 			}
-			s.audit(ctx, t.ID, "onboarding.resumed", map[string]string{"attempt": fmt.Sprint(st.Attempts + 1)})
+			detail := map[string]string{"attempt": fmt.Sprint(st.Attempts + 1)}
+			if st.Waiting != "" {
+				detail["waiting"] = string(st.Waiting)
+			}
+			s.audit(ctx, t.ID, what+".resumed", detail)
 			if err := s.Driver.Start(ctx, t.ID); err != nil && !errs.Is(err, errs.KindConflict) {
-				return resumed, fmt.Errorf("resume onboarding of %s: %w", t.ID, err)
+				return resumed, fmt.Errorf("resume %s of %s: %w", what, t.ID, err)
 			}
 			resumed = append(resumed, t.ID)
 		}
