@@ -730,14 +730,22 @@ func (m *Machine) catchUp(ctx context.Context, t tenant.Tenant, st *State) (tena
 		}
 		return n, err
 	}
-	for range rounds {
-		n, err := round()
-		if err != nil {
-			return t, err
+	// Rounds until one writes fewer than below (at most rounds): each
+	// reads the writes made during the one before, so they shrink.
+	settle := func() error {
+		for range rounds {
+			n, err := round()
+			if err != nil {
+				return err
+			}
+			if n < below {
+				break
+			}
 		}
-		if n < below {
-			break
-		}
+		return nil
+	}
+	if err := settle(); err != nil {
+		return t, err
 	}
 	// The drain reads only the keys logged since the last round began if
 	// the log covers that round (it began Slack before: a write admitted
@@ -791,10 +799,27 @@ func (m *Machine) catchUp(ctx context.Context, t tenant.Tenant, st *State) (tena
 			break
 		}
 	}
-	// Then the last round (short), so the drain reads only the keys
-	// logged since it began: the writes made during the checks and waves.
-	if _, err := round(); err != nil {
+	// Then rounds again until one is small: the writes made during the
+	// checks and waves (a minute of them under load, thousands of items:
+	// one round of those left the drain seconds of writes to read again).
+	// Then, if there are consumers, one more wave for the keys changed
+	// during those rounds, so the freeze's wave covers only the last
+	// seconds, and one last round (short: the writes made during that
+	// wave), so the drain reads only the keys logged since it began.
+	if err := settle(); err != nil {
 		return t, err
+	}
+	if len(mg.Barriers) > 0 {
+		b, err := m.awaitConsumers(ctx, t, mg, since, "migration.consumers_caught_up_before_freeze")
+		if err != nil {
+			return t, err
+		}
+		if b != nil {
+			mg.BarrierAt, mg.Barriers = b.At, append(mg.Barriers, b.Keys)
+			if _, err := round(); err != nil {
+				return t, err
+			}
+		}
 	}
 	m.audit(ctx, t.ID, "migration.caught_up", map[string]string{"rounds": fmt.Sprint(mg.CatchUp),
 		"by": strings.Join(by, ","), "keys": fmt.Sprint(keys), "unlogged": fmt.Sprint(unlogged)})
