@@ -9,8 +9,10 @@ import (
 
 	"github.com/issuetracker/issuetracker/constructs/gofunction"
 	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/keylog"
 	itrmail "github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/webhook/webhookdb"
 )
 
@@ -130,6 +132,23 @@ func (p *Platform) addCollaboration() {
 		Resources: &[]*string{jsii.String(*p.Pooled.Table.TableArn() + "/index/*"), jsii.String(*silos + "/index/*")},
 		Conditions: &map[string]interface{}{
 			"ForAllValues:StringLike": map[string]interface{}{"dynamodb:LeadingKeys": []string{"T#*#USERS"}},
+			"Null":                    map[string]interface{}{"dynamodb:LeadingKeys": "false"},
+		},
+	}))
+	// Tier migrations (docs/migration.md "The webhook worker"): the
+	// tenant's home, frozen or not, from its record in the control table,
+	// and the key log of a tenant being copied.
+	fn.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("ReadTenantHomes"), Actions: jsii.Strings("dynamodb:GetItem"), Resources: &[]*string{p.Control.Table.TableArn()},
+		Conditions: &map[string]interface{}{
+			"ForAllValues:StringLike": map[string]interface{}{"dynamodb:LeadingKeys": []string{schema.ControlTenant + "*"}},
+			"Null":                    map[string]interface{}{"dynamodb:LeadingKeys": "false"},
+		},
+	}))
+	fn.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("WriteMigrationKeyLog"), Actions: jsii.Strings("dynamodb:PutItem"), Resources: tables,
+		Conditions: &map[string]interface{}{
+			"ForAllValues:StringLike": map[string]interface{}{"dynamodb:LeadingKeys": []string{keylog.LeadingKeysPattern}},
 			"Null":                    map[string]interface{}{"dynamodb:LeadingKeys": "false"},
 		},
 	}))

@@ -56,29 +56,30 @@ func MustFunction(fn routes.Function, d Deps) http.Handler {
 
 // Forwarders to the wiring packages (what each does is documented there).
 var (
-	NewLifecycle         = tenantwire.NewLifecycle
-	NewMeter             = core.NewMeter
-	MustHaveEnvironment  = core.MustHaveEnvironment
-	NewBilling           = billingwire.NewBilling
-	StripeFromEnv        = billingwire.StripeFromEnv
-	RunJob               = billingwire.RunJob
-	RefreshTenantRows    = billingwire.RefreshTenantRows
-	UsageSweep           = billingwire.UsageSweep
-	NewAttachments       = filewire.NewAttachments
-	AttachmentsFromEnv   = filewire.AttachmentsFromEnv
-	SweepUploads         = filewire.SweepUploads
-	ActivityConsumer     = notifywire.ActivityConsumer
-	WebhookProducer      = notifywire.WebhookProducer
-	NewWebhookDeliverer  = notifywire.NewWebhookDeliverer
-	WebhookGuardFromEnv  = notifywire.WebhookGuardFromEnv
-	WebhookQueueFromEnv  = notifywire.WebhookQueueFromEnv
-	RunLocalWebhooks     = notifywire.RunLocalWebhooks
-	NewMailer            = notifywire.NewMailer
-	SendNotificationMail = notifywire.SendNotificationMail
-	AnalyticsConsumer    = analyticswire.AnalyticsConsumer
-	Homes                = analyticswire.Homes
-	HomesFromEnv         = analyticswire.HomesFromEnv
-	CursorKeysFromEnv    = core.CursorKeysFromEnv
+	NewLifecycle              = tenantwire.NewLifecycle
+	NewMeter                  = core.NewMeter
+	MustHaveEnvironment       = core.MustHaveEnvironment
+	NewBilling                = billingwire.NewBilling
+	StripeFromEnv             = billingwire.StripeFromEnv
+	RunJob                    = billingwire.RunJob
+	RefreshTenantRows         = billingwire.RefreshTenantRows
+	UsageSweep                = billingwire.UsageSweep
+	NewAttachments            = filewire.NewAttachments
+	AttachmentsFromEnv        = filewire.AttachmentsFromEnv
+	SweepUploads              = filewire.SweepUploads
+	ActivityConsumer          = notifywire.ActivityConsumer
+	WebhookProducer           = notifywire.WebhookProducer
+	NewWebhookDeliverer       = notifywire.NewWebhookDeliverer
+	WebhookDelivererWithHomes = notifywire.WithHomes
+	WebhookGuardFromEnv       = notifywire.WebhookGuardFromEnv
+	WebhookQueueFromEnv       = notifywire.WebhookQueueFromEnv
+	RunLocalWebhooks          = notifywire.RunLocalWebhooks
+	NewMailer                 = notifywire.NewMailer
+	SendNotificationMail      = notifywire.SendNotificationMail
+	AnalyticsConsumer         = analyticswire.AnalyticsConsumer
+	Homes                     = analyticswire.Homes
+	HomesFromEnv              = analyticswire.HomesFromEnv
+	CursorKeysFromEnv         = core.CursorKeysFromEnv
 )
 
 // Constants of the wiring packages.

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -11,10 +12,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
+	"github.com/issuetracker/issuetracker/internal/changes"
+	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/require"
 )
 
@@ -29,10 +34,19 @@ func TestMigrationFigures(t *testing.T) {
 	if sizes == "" {
 		t.Skip("ITR_MIGRATION_ISSUES=1000,10000 (make migration-bench)")
 	}
-	w := apitest.NewWorld(t)
+	// The change stream's two consumers run as in make dev (their local
+	// pollers), and the migration waits for them (freeze barriers).
+	w := apitest.NewStreamWorld(t)
 	svc := w.Deps.Lifecycle
-	svc.Migration = onboarding.MigrationOptions{Settle: 2 * time.Second, Grace: time.Millisecond}
+	svc.Migration = onboarding.MigrationOptions{Settle: 2 * time.Second, Grace: time.Millisecond,
+		StreamConsumers: changes.StreamConsumers(), ConsumerWait: 2 * time.Minute}
 	ctx := context.Background()
+	cfg, e := testenv.AWS(t)
+	pctx, stopPollers := context.WithCancel(ctx)
+	defer stopPollers()
+	for _, p := range devstack.ChangeConsumers(w.Deps.DB, awsconfig.Streams(cfg, e), w.Deps.Names, time.Hour, nil, w.Deps.Attachments, nil, io.Discard) {
+		go func() { _ = p.Run(pctx) }()
+	}
 	for _, s := range strings.Split(sizes, ",") {
 		n, err := strconv.Atoi(s)
 		require.NoError(t, err)
@@ -71,9 +85,9 @@ func TestMigrationFigures(t *testing.T) {
 			for _, r := range st.Done {
 				steps = append(steps, fmt.Sprintf("%s %s", r.Step, r.Duration.Round(time.Millisecond)))
 			}
-			fmt.Printf("migration-figures issues=%d to=%s items=%d total=%s freeze_ms=%d (settle %s) drained=%d catch_up_rounds=%v writes_during=%d met_freeze=%d steps: %s\n",
+			fmt.Printf("migration-figures issues=%d to=%s items=%d total=%s freeze_ms=%d (settle %s) drained=%d catch_up_rounds=%v barriers=%v freeze_barriers=%d consumers_ms=%d writes_during=%d met_freeze=%d steps: %s\n",
 				n, tier, items, time.Since(start).Round(time.Millisecond), st.Migration.FreezeMS, svc.Migration.Settle,
-				st.Migration.Drained, st.Migration.CatchUp, acked, wr.frozen, strings.Join(steps, ", "))
+				st.Migration.Drained, st.Migration.CatchUp, st.Migration.Barriers, st.Migration.FreezeBarriers, st.Migration.ConsumersMS, acked, wr.frozen, strings.Join(steps, ", "))
 		}
 		// Empty the tenant for the next size.
 		_, err = w.Deps.Lifecycle.Move.Drop(ctx, id, onboarding.Home{Table: w.Deps.Names.App()})

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,13 +19,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
 	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/changes"
+	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
+	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/keylog"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -520,17 +527,19 @@ func TestMigrationCarriesTheStreamConsumersWritesMadeDuringTheCopy(t *testing.T)
 }
 
 // A change made just before the write freeze whose stream consumer runs
-// late (here: the analytics consumer, delivered by a stand-in for the
-// stream) still has its consumer's writes carried into the new home: the
-// freeze puts a barrier into the old home's stream and waits until the
-// consumers named in MigrationOptions.StreamConsumers acknowledge it
-// (changes.HomeOnly, after the changes before it), so their writes are in
-// the key log before the drain reads it. The stand-in delivers the change
-// with the barrier as soon as the barrier is in the old home, or, without
-// one, only once the drain is over: then the consumer's items would stay
-// behind in the old home. Both ways.
+// late (here: the analytics consumer, fed from the old home's real stream
+// by a stand-in that holds every record back from the moment of that
+// change) still has its consumer's writes carried into the new home: the
+// freeze puts a barrier into each partition key changed since catch_up's
+// wave and waits until the consumers named in
+// MigrationOptions.StreamConsumers acknowledge them all
+// (changes.HomeOnly, after the changes before them), so their writes are
+// in the key log before the drain reads it. The stand-in lets the held
+// records go once it holds the barrier of the late change's partition
+// key, or, without one, only once the drain is over: then the consumer's
+// items would stay behind in the old home. Both ways.
 func TestTheFreezeWaitsForTheStreamConsumersBeforeTheDrain(t *testing.T) {
-	w := apitest.NewWorld(t)
+	w := apitest.NewStreamWorld(t)
 	svc := w.Deps.Lifecycle
 	svc.Migration = onboarding.MigrationOptions{Settle: 50 * time.Millisecond, Grace: time.Millisecond,
 		StreamConsumers: []string{analyticsdb.ConsumerName}, ConsumerWait: 20 * time.Second}
@@ -539,7 +548,6 @@ func TestTheFreezeWaitsForTheStreamConsumersBeforeTheDrain(t *testing.T) {
 	gctx := tenancy.WithTenant(ctx, "globex")
 	db := w.Deps.DB
 	reg := tenantdb.New(w.Deps.Control(), w.Deps.Names)
-	consumer := changes.HomeOnly(analyticsdb.ConsumerName, app.Homes(reg), db, app.AnalyticsConsumer(analyticsdb.Store{DB: db}))
 	scan := func(table, prefix string) map[string]map[string]types.AttributeValue {
 		out := map[string]map[string]types.AttributeValue{}
 		p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true),
@@ -557,43 +565,77 @@ func TestTheFreezeWaitsForTheStreamConsumersBeforeTheDrain(t *testing.T) {
 	analyticsKeys := func(table string) map[string]map[string]types.AttributeValue {
 		return scan(table, schema.TenantKeyPrefix("globex")+analyticsdb.KeyInfix)
 	}
-	// barrier is the freeze barrier in the old home, if there is one yet.
-	barrier := func(table string) (changes.Change, bool) {
-		for k, it := range scan(table, keylog.PK("globex")) {
-			if _, sk, _ := strings.Cut(k, "|"); strings.HasPrefix(sk, keylog.BarrierPrefix) {
-				return changes.Change{Table: table, TenantID: "globex", Op: changes.Insert, PK: keylog.PK("globex"), SK: sk,
-					New: it, At: time.Now(), EventID: "barrier-" + sk, Seq: "2"}, true
+	// The stand-in for the stream's analytics poller: every record of the
+	// tenant tables, in order; from the late change on, held back.
+	var (
+		mu       sync.Mutex
+		holding  bool
+		latePK   string
+		held     []changes.Change
+		released = make(chan struct{}, 1)
+		oldHome  string
+		before   map[string]map[string]types.AttributeValue
+		written  map[string]bool // what the consumer wrote for the held records
+	)
+	// The real analytics consumer; what it writes for the late change is
+	// noted before HomeOnly acknowledges anything.
+	analytics := app.AnalyticsConsumer(analyticsdb.Store{DB: db})
+	consumer := changes.HomeOnly(analyticsdb.ConsumerName, app.Homes(reg), db, changes.ConsumerFunc(func(hctx context.Context, batch []changes.Change) error {
+		if err := analytics.Handle(hctx, batch); err != nil {
+			return err
+		}
+		mu.Lock()
+		late := latePK
+		mu.Unlock()
+		if late != "" && slices.ContainsFunc(batch, func(c changes.Change) bool { return c.PK == late }) {
+			now := map[string]bool{}
+			for k := range analyticsKeys(oldHome) {
+				if _, ok := before[k]; !ok {
+					now[k] = true
+				}
 			}
+			mu.Lock()
+			written = now
+			mu.Unlock()
 		}
-		return changes.Change{}, false
+		return nil
+	}))
+	releaseHeld := func(hctx context.Context) error {
+		mu.Lock()
+		batch := held
+		held, holding = nil, false
+		mu.Unlock()
+		if len(batch) == 0 {
+			return nil
+		}
+		defer func() { released <- struct{}{} }()
+		return consumer.Handle(hctx, batch)
 	}
-	for i, tier := range []string{"platinum", "basic"} {
-		var (
-			once     sync.Once
-			written  map[string]bool
-			late     changes.Change
-			oldHome  string
-			deliverr error
-			stream   = make(chan struct{})
-		)
-		// deliver hands the late change (and the barrier, when there is
-		// one) to the consumer, as the stream would, and notes what the
-		// consumer wrote.
-		deliver := func(batch []changes.Change) {
-			once.Do(func() {
-				defer close(stream)
-				before := analyticsKeys(oldHome)
-				if deliverr = consumer.Handle(ctx, batch); deliverr != nil {
-					return
-				}
-				written = map[string]bool{}
-				for k := range analyticsKeys(oldHome) {
-					if _, ok := before[k]; !ok {
-						written[k] = true
-					}
-				}
-			})
+	standIn := changes.ConsumerFunc(func(hctx context.Context, batch []changes.Change) error {
+		mu.Lock()
+		if !holding {
+			mu.Unlock()
+			return consumer.Handle(hctx, batch)
 		}
+		held = append(held, batch...)
+		barrier := slices.ContainsFunc(batch, func(c changes.Change) bool { return c.PK == latePK && keylog.IsBarrier(c.SK) })
+		mu.Unlock()
+		if barrier {
+			return releaseHeld(hctx)
+		}
+		return nil
+	})
+	cfg, e := testenv.AWS(t)
+	poller := &streampoller.Poller{Name: analyticsdb.ConsumerName, DB: db, Streams: awsconfig.Streams(cfg, e), Consumer: standIn,
+		Filter: analyticsdb.Filter, Tables: devstack.TenantTables(db, w.Deps.Names),
+		Checkpoints: streampoller.TableCheckpoints{DB: db, Table: w.Deps.Names.Control()}, Interval: 20 * time.Millisecond}
+	pctx, stopPoller := context.WithCancel(ctx)
+	defer stopPoller()
+	go func() { _ = poller.Run(pctx) }()
+	for i, tier := range []string{"platinum", "basic"} {
+		mu.Lock()
+		written, oldHome, latePK = nil, "", ""
+		mu.Unlock()
 		svc.BeforeStep = func(hctx context.Context, id string, p onboarding.Phase, s onboarding.Step) error {
 			if id != "globex" || p != onboarding.PhaseMigration {
 				return nil
@@ -603,58 +645,45 @@ func TestTheFreezeWaitsForTheStreamConsumersBeforeTheDrain(t *testing.T) {
 				if oldHome != "" {
 					return nil
 				}
-				// Just before the freeze: an issue whose stream record
-				// the consumer has not read yet.
-				res := owner.Do("POST", "/v1/issues", map[string]any{"title": fmt.Sprintf("just before the freeze %d", i)})
-				if res.Status != 201 {
-					return fmt.Errorf("the write before the freeze: %d %s", res.Status, res.Body)
-				}
-				issue := res.Map(t)["id"].(string)
 				tn, err := reg.Get(hctx, "globex")
 				if err != nil {
 					return err
 				}
+				before = analyticsKeys(tn.Table)
 				oldHome = tn.Table
-				pk := schema.TenantKeyPrefix("globex") + "ISSUE#" + issue
-				got, err := db.GetItem(gctx, &dynamodb.GetItemInput{TableName: aws.String(oldHome), ConsistentRead: aws.Bool(true),
-					Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: pk}, "sk": &types.AttributeValueMemberS{Value: "ISSUE"}}})
-				if err != nil {
-					return err
+				// Just before the freeze: an issue whose stream record
+				// the consumer does not get yet.
+				mu.Lock()
+				holding, latePK = true, ""
+				mu.Unlock()
+				res := owner.Do("POST", "/v1/issues", map[string]any{"title": fmt.Sprintf("just before the freeze %d", i)})
+				if res.Status != 201 {
+					return fmt.Errorf("the write before the freeze: %d %s", res.Status, res.Body)
 				}
-				late = changes.Change{Table: oldHome, TenantID: "globex", Entity: "issue", Op: changes.Insert, PK: pk, SK: "ISSUE",
-					New: got.Item, At: time.Now(), EventID: "before-the-freeze-" + tier, Seq: "1"}
-				// The stand-in for the stream: the change, then the
-				// barrier once the freeze has put it.
-				go func() {
-					for {
-						select {
-						case <-stream:
-							return
-						case <-time.After(20 * time.Millisecond):
-						}
-						if b, ok := barrier(oldHome); ok {
-							deliver([]changes.Change{late, b})
-							return
-						}
-					}
-				}()
+				mu.Lock()
+				latePK = schema.TenantKeyPrefix("globex") + "ISSUE#" + res.Map(t)["id"].(string)
+				mu.Unlock()
 			case onboarding.StepVerify:
 				// The drain is over: a consumer that has not run yet
-				// runs now (what happened before the barrier).
-				if oldHome != "" {
-					deliver([]changes.Change{late})
-				}
+				// runs now (what happened before the barriers).
+				return releaseHeld(hctx)
 			}
 			return nil
 		}
 		res := w.Root().Do("POST", "/v1/admin/tenants/globex/migration", map[string]any{"tier": tier})
 		require.Equal(t, 202, res.Status, string(res.Body))
-		<-stream
-		require.NoError(t, deliverr)
+		select {
+		case <-released:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the stand-in never held the change made before the freeze")
+		}
+		mu.Lock()
+		written := written
+		mu.Unlock()
 		st, err := svc.States.Get(ctx, "globex")
 		require.NoError(t, err)
 		require.Empty(t, st.Error)
-		require.NotEmpty(t, written, "the consumer wrote analytics items for the change made before the freeze")
+		require.NotEmpty(t, written, "%s: the consumer wrote analytics items for the change made before the freeze", tier)
 		tn, err := reg.Get(ctx, "globex")
 		require.NoError(t, err)
 		require.Equal(t, st.Migration.To.Table, tn.Table)
@@ -674,4 +703,78 @@ func TestTheFreezeWaitsForTheStreamConsumersBeforeTheDrain(t *testing.T) {
 		}
 		assert.Equal(t, i+1, caught, "the wait for the consumers is audited, once a migration")
 	}
+}
+
+// deployUnderWay stands in for a tenant stack whose deploy runs elsewhere
+// (the pipeline in AWS): Provision answers ErrWaiting until it is done.
+type deployUnderWay struct {
+	onboarding.Provisioner
+	done  atomic.Bool
+	calls atomic.Int32
+}
+
+func (d *deployUnderWay) Provision(ctx context.Context, t tenant.Tenant) (onboarding.Placement, error) {
+	d.calls.Add(1)
+	if !d.done.Load() {
+		return onboarding.Placement{}, onboarding.ErrWaiting
+	}
+	return d.Provisioner.Provision(ctx, t)
+}
+
+// A tier migration waiting for its tenant stack's deploy, whose outcome
+// event never came (the deploy finished while the process was down), is
+// resumed by the lifecycle's maintenance (ResumeStalled) once it has
+// waited a lease, and completes; not sooner (a stack just requested may
+// not exist yet), and not again a moment later while it still waits.
+func TestAMigrationWaitingForAnOutcomeNeverHeardIsResumed(t *testing.T) {
+	w := apitest.NewWorld(t)
+	svc := w.Deps.Lifecycle
+	svc.Migration = onboarding.MigrationOptions{Settle: 10 * time.Millisecond, Grace: time.Hour}
+	svc.Lease = 2 * time.Second
+	stack := &deployUnderWay{Provisioner: svc.Platinum}
+	svc.Platinum = stack
+	ctx := context.Background()
+	owner := w.As("owner@globex.test")
+	res := owner.Do("POST", "/v1/issues", map[string]any{"title": "before the migration"})
+	require.Equal(t, 201, res.Status, string(res.Body))
+
+	res = w.Root().Do("POST", "/v1/admin/tenants/globex/migration", map[string]any{"tier": "platinum"})
+	require.Equal(t, 202, res.Status, string(res.Body))
+	st, err := svc.States.Get(ctx, "globex")
+	require.NoError(t, err)
+	require.Equal(t, onboarding.StepProvisionTarget, st.Waiting)
+
+	resumed, err := svc.ResumeStalled(ctx)
+	require.NoError(t, err)
+	assert.NotContains(t, resumed, "globex", "waiting less than a lease")
+
+	time.Sleep(svc.Lease + 100*time.Millisecond)
+	resumed, err = svc.ResumeStalled(ctx)
+	require.NoError(t, err)
+	assert.Contains(t, resumed, "globex", "asked again after a lease")
+	st, err = svc.States.Get(ctx, "globex")
+	require.NoError(t, err)
+	assert.Equal(t, onboarding.StepProvisionTarget, st.Waiting, "still under way")
+	resumed, err = svc.ResumeStalled(ctx)
+	require.NoError(t, err)
+	assert.NotContains(t, resumed, "globex", "not asked again at once")
+
+	stack.done.Store(true) // no outcome event
+	time.Sleep(svc.Lease + 100*time.Millisecond)
+	resumed, err = svc.ResumeStalled(ctx)
+	require.NoError(t, err)
+	assert.Contains(t, resumed, "globex")
+	st, err = svc.States.Get(ctx, "globex")
+	require.NoError(t, err)
+	require.Empty(t, st.Error)
+	assert.Equal(t, onboarding.StepRetire, st.Waiting, "switched; the old home waits for its grace period")
+	tn, err := tenantdb.New(w.Deps.DB, w.Deps.Names).Get(ctx, "globex")
+	require.NoError(t, err)
+	assert.EqualValues(t, "platinum", tn.Tier)
+	assert.Equal(t, apitest.TablePlatinum{Names: w.Deps.Names}.Table("globex"), tn.Table)
+	assert.EqualValues(t, 3, stack.calls.Load(), "asked at the start, after one lease, after the next")
+
+	resumed, err = svc.ResumeStalled(ctx)
+	require.NoError(t, err)
+	assert.NotContains(t, resumed, "globex", "the grace period is RetireExpired's")
 }

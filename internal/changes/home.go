@@ -8,11 +8,10 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
-// Home is where a tenant's data lives now, since when, and whether a tier
-// migration is copying it (the registry's table, HomeSince, KeyLogSince).
+// Home is where a tenant's data lives now and whether a tier migration is
+// copying it (the registry's table and KeyLogSince).
 type Home struct {
 	Table string
-	Since time.Time
 	// LogSince is set while a tier migration copies the tenant: writes
 	// into Table log their keys (internal/keylog) from then on.
 	LogSince time.Time
@@ -23,12 +22,13 @@ type Home struct {
 type HomeFunc func(ctx context.Context, tenantID string) (Home, error)
 
 // HomeOnly passes a consumer only the changes of a tenant's current home
-// made since it became the home. A tier migration writes a copy of every
-// item into the new table before the switch, and deletes the old copy
-// after it: neither is something the tenant did, so analytics must not
-// count them again nor notifications go out twice. The switch waits for a
-// whole second (records are stamped to the second), so the copy's records
-// are all older than HomeSince. One registry read per tenant per batch.
+// that the tenant made. A tier migration writes a copy of every item into
+// the new table before the switch, and deletes the old copy after it:
+// neither is something the tenant did, so analytics must not count them
+// again nor notifications go out twice. The migration's writes carry a
+// mark (keylog.ByMigration), so they are told apart exactly, not by the
+// records' time (AWS stamps them to the second, DynamoDB Local to the
+// minute). One registry read per tenant per batch.
 //
 // While a migration copies a tenant, the consumer's writes for it (its
 // analytics, notification, attachment and webhook items, written into the
@@ -37,27 +37,34 @@ type HomeFunc func(ctx context.Context, tenantID string) (Home, error)
 // the new home (docs/migration.md "Stream consumers"). The batch is then
 // handled in parts: the changes of each such tenant under its own log.
 //
-// A migration's freeze barrier (keylog.PutBarrier) is not passed on: once
-// the batch's changes are handled, the consumer acknowledges it under its
-// name, through log, so the migration knows its writes for the changes
-// made before the freeze are in the key log before it drains.
+// A migration's freeze barriers (keylog.PutBarriers: one in each
+// partition key the tenant changed, each after that key's changes in its
+// shard) are not passed on: once the batch's changes are handled, the
+// consumer acknowledges the batch's barriers under its name, one item per
+// wave, through log, so the migration knows its writes for the changes
+// made before them are in the key log before it drains.
 func HomeOnly(name string, home HomeFunc, log keylog.Putter, c Consumer) Consumer {
 	return ConsumerFunc(func(ctx context.Context, batch []Change) error {
-		var barriers []Change
+		type wave struct{ table, tenant, id string }
+		var waves []wave
+		barriers := map[wave][]string{}
 		for _, ch := range batch {
-			if _, _, ok := keylog.Barrier(ch.PK, ch.SK); ok && ch.Op == Insert {
-				barriers = append(barriers, ch)
+			if tenantID, id, ok := keylog.Barrier(ch.PK, ch.SK); ok && ch.Op == Insert {
+				w := wave{ch.Table, tenantID, id}
+				if _, ok := barriers[w]; !ok {
+					waves = append(waves, w)
+				}
+				barriers[w] = append(barriers[w], ch.PK)
 			}
 		}
 		if err := homeOnly(ctx, home, log, c, batch); err != nil {
 			return err
 		}
-		for _, b := range barriers {
-			if log == nil {
-				break
-			}
-			tenantID, id, _ := keylog.Barrier(b.PK, b.SK)
-			if err := keylog.Ack(tenancy.WithTenant(ctx, tenantID), log, b.Table, tenantID, id, name); err != nil {
+		if log == nil {
+			return nil
+		}
+		for _, w := range waves {
+			if err := keylog.Ack(tenancy.WithTenant(ctx, w.tenant), log, w.table, w.tenant, w.id, name, barriers[w]); err != nil {
 				return err
 			}
 		}
@@ -85,7 +92,7 @@ func homeOnly(ctx context.Context, home HomeFunc, log keylog.Putter, c Consumer,
 			}
 			homes[ch.TenantID] = h
 		}
-		if ch.Table == h.Table && !ch.At.Before(h.Since) {
+		if ch.Table == h.Table && !keylog.ByMigration(ch.Old, ch.New) {
 			out = append(out, ch)
 			if !h.LogSince.IsZero() && log != nil {
 				logging[ch.TenantID] = true

@@ -745,7 +745,8 @@ func (s *Stack) runBackground(cfg Config, deps app.Deps, awsCfg aws.Config, e aw
 	s.polling.Add(1)
 	go func() {
 		defer s.polling.Done()
-		app.RunLocalWebhooks(pctx, s.Webhooks, app.NewWebhookDeliverer(deps.ControlDB, s.Webhooks, s.webhookGuard, deps.Mail, deps.WebBaseURL), app.LocalWebhookWorkers)
+		app.RunLocalWebhooks(pctx, s.Webhooks, app.WebhookDelivererWithHomes(
+			app.NewWebhookDeliverer(deps.ControlDB, s.Webhooks, s.webhookGuard, deps.Mail, deps.WebBaseURL), deps.ControlDB, deps.Names), app.LocalWebhookWorkers)
 	}()
 	for _, p := range s.Consumers {
 		s.polling.Add(1)

@@ -156,23 +156,36 @@ type MigrationOptions struct {
 	CatchUpRounds, CatchUpBelow int
 	// StreamConsumers names the consumers of the tenant tables' change
 	// streams (changes.HomeOnly's names: changes.StreamConsumers where they
-	// run) that the freeze waits for: once the freeze has settled it puts
-	// a barrier into the old home's stream and waits until each of them
-	// has acknowledged it, i.e. handled every change made before the
-	// freeze, its writes logged, before the drain reads the key log.
-	// Empty: no consumers run (tests), nothing to wait for.
+	// run) that the migration waits for: a wave of barriers, one in each
+	// partition key the tenant changed (StreamBarrier), at the end of
+	// catch_up for the keys logged since the copy began, and in the freeze
+	// for the keys logged since that wave, each waited for until every
+	// consumer has acknowledged every barrier, i.e. handled every change
+	// made before it, its writes logged, before the drain reads the key
+	// log. Empty: no consumers run (tests), nothing to wait for.
 	StreamConsumers []string
-	// ConsumerWait bounds that wait (default 30 s): a consumer lagging
-	// more fails the freeze step (the freeze is lifted; Root retries).
+	// ConsumerWait bounds each wait (default 30 s): a consumer lagging
+	// more fails the step (a freeze is lifted; Root retries).
 	ConsumerWait time.Duration
 }
 
-// StreamBarrier is a Mover that can wait, in the freeze, for the change
-// stream's consumers to have handled every change of the tenant made
-// before it (tenantdata.Store, keylog.PutBarrier): their writes for those
-// changes are then in the key log the drain reads.
+// StreamBarrier is a Mover that can wait for the change stream's consumers
+// to have handled every change of the tenant made before now in the
+// partition keys its key log names since since (tenantdata.Store,
+// keylog.PutBarriers): their writes for those changes are then in the
+// key log. DynamoDB Streams orders records per shard only, so it puts a
+// barrier into each such partition key (same shard as its changes) and
+// waits for all of them.
 type StreamBarrier interface {
-	AwaitConsumers(ctx context.Context, tenantID string, from Home, consumers []string, timeout time.Duration) error
+	AwaitConsumers(ctx context.Context, tenantID string, from Home, since time.Time, consumers []string, timeout time.Duration) (Barriers, error)
+}
+
+// Barriers is what a wave of barriers covered: when it was put (every
+// change made before it in those keys is handled) and how many partition
+// keys it went into.
+type Barriers struct {
+	At   time.Time
+	Keys int
 }
 
 // RetryAfterFreeze is what a frozen write's Retry-After says, in seconds.
@@ -219,6 +232,12 @@ type MigrationRecord struct {
 	// ConsumersMS is how long the freeze waited for the change stream's
 	// consumers to handle the changes made before it.
 	ConsumersMS int64 `json:"consumers_ms,omitempty"`
+	// BarrierAt is when catch_up's last wave of barriers was put (all its
+	// waves covered was handled before the freeze); Barriers counts the
+	// partition keys of each of those waves, FreezeBarriers the freeze's.
+	BarrierAt      time.Time `json:"barrier_at,omitzero"`
+	Barriers       []int     `json:"barriers,omitempty"`
+	FreezeBarriers int       `json:"freeze_barriers,omitempty"`
 	// Source is the old home's digest read by the drain; Target the new
 	// home's, read by verify.
 	Source map[string]FamilyDigest `json:"source,omitempty"`
@@ -711,14 +730,22 @@ func (m *Machine) catchUp(ctx context.Context, t tenant.Tenant, st *State) (tena
 		}
 		return n, err
 	}
-	for range rounds {
-		n, err := round()
-		if err != nil {
-			return t, err
+	// Rounds until one writes fewer than below (at most rounds): each
+	// reads the writes made during the one before, so they shrink.
+	settle := func() error {
+		for range rounds {
+			n, err := round()
+			if err != nil {
+				return err
+			}
+			if n < below {
+				break
+			}
 		}
-		if n < below {
-			break
-		}
+		return nil
+	}
+	if err := settle(); err != nil {
+		return t, err
 	}
 	// The drain reads only the keys logged since the last round began if
 	// the log covers that round (it began Slack before: a write admitted
@@ -752,8 +779,47 @@ func (m *Machine) catchUp(ctx context.Context, t tenant.Tenant, st *State) (tena
 	if err != nil {
 		return t, err
 	}
-	if _, err := round(); err != nil {
+	// The consumers, while the tenant still writes: a wave of barriers in
+	// every partition key changed since the log began, then in those
+	// changed since that wave, until a wave is small (at most 3), so the
+	// freeze waits only for the keys changed after the last one.
+	mg.BarrierAt, mg.Barriers, mg.FreezeBarriers = time.Time{}, nil, 0
+	since := log.Since.Add(-log.Slack)
+	for range 3 {
+		b, err := m.awaitConsumers(ctx, t, mg, since, "migration.consumers_caught_up_before_freeze")
+		if err != nil {
+			return t, err
+		}
+		if b == nil {
+			break
+		}
+		mg.BarrierAt, mg.Barriers = b.At, append(mg.Barriers, b.Keys)
+		since = b.At.Add(-log.Slack)
+		if b.Keys < below {
+			break
+		}
+	}
+	// Then rounds again until one is small: the writes made during the
+	// checks and waves (a minute of them under load, thousands of items:
+	// one round of those left the drain seconds of writes to read again).
+	// Then, if there are consumers, one more wave for the keys changed
+	// during those rounds, so the freeze's wave covers only the last
+	// seconds, and one last round (short: the writes made during that
+	// wave), so the drain reads only the keys logged since it began.
+	if err := settle(); err != nil {
 		return t, err
+	}
+	if len(mg.Barriers) > 0 {
+		b, err := m.awaitConsumers(ctx, t, mg, since, "migration.consumers_caught_up_before_freeze")
+		if err != nil {
+			return t, err
+		}
+		if b != nil {
+			mg.BarrierAt, mg.Barriers = b.At, append(mg.Barriers, b.Keys)
+			if _, err := round(); err != nil {
+				return t, err
+			}
+		}
 	}
 	m.audit(ctx, t.ID, "migration.caught_up", map[string]string{"rounds": fmt.Sprint(mg.CatchUp),
 		"by": strings.Join(by, ","), "keys": fmt.Sprint(keys), "unlogged": fmt.Sprint(unlogged)})
@@ -806,32 +872,48 @@ func (m *Machine) freeze(ctx context.Context, t tenant.Tenant, st *State) (tenan
 		return t, ctx.Err()
 	case <-time.After(settle):
 	}
-	return t, m.awaitConsumers(ctx, t, mg)
+	// The keys changed since catch_up's wave (less the slack: a write
+	// logged before it may land after it), or, without one, since the log
+	// began.
+	log := m.keyLog(t)
+	since := log.Since
+	if !mg.BarrierAt.IsZero() {
+		since = mg.BarrierAt
+	}
+	began := time.Now()
+	b, err := m.awaitConsumers(ctx, t, mg, since.Add(-log.Slack), "migration.consumers_caught_up")
+	if err != nil || b == nil {
+		return t, err
+	}
+	mg.ConsumersMS = time.Since(began).Milliseconds()
+	mg.FreezeBarriers = b.Keys
+	return t, nil
 }
 
-// awaitConsumers waits, with the API's writes settled, until the change
-// stream's consumers have handled every change the tenant made before
-// the freeze: their writes for those changes (analytics, notifications,
+// awaitConsumers waits until the change stream's consumers have handled
+// every change the tenant made before now in the partition keys logged
+// since since: their writes for those changes (analytics, notifications,
 // webhook deliveries, attachment records) land in the old home, logged,
 // so the drain must start after them. A consumer lagging more than
-// ConsumerWait fails the step (the run fails, the freeze lifts).
-func (m *Machine) awaitConsumers(ctx context.Context, t tenant.Tenant, mg *MigrationRecord) error {
-	b, ok := m.Move.(StreamBarrier)
+// ConsumerWait fails the step (the run fails, a freeze lifts). Nil when
+// there are no consumers to wait for.
+func (m *Machine) awaitConsumers(ctx context.Context, t tenant.Tenant, mg *MigrationRecord, since time.Time, action string) (*Barriers, error) {
+	sb, ok := m.Move.(StreamBarrier)
 	if !ok || len(m.Migration.StreamConsumers) == 0 {
-		return nil
+		return nil, nil
 	}
 	wait := m.Migration.ConsumerWait
 	if wait <= 0 {
 		wait = 30 * time.Second
 	}
 	began := time.Now()
-	if err := b.AwaitConsumers(ctx, t.ID, mg.From, m.Migration.StreamConsumers, wait); err != nil {
-		return err
+	b, err := sb.AwaitConsumers(ctx, t.ID, mg.From, since, m.Migration.StreamConsumers, wait)
+	if err != nil {
+		return nil, err
 	}
-	mg.ConsumersMS = time.Since(began).Milliseconds()
-	m.audit(ctx, t.ID, "migration.consumers_caught_up", map[string]string{"consumers": strings.Join(m.Migration.StreamConsumers, ","),
-		"ms": fmt.Sprint(mg.ConsumersMS)})
-	return nil
+	m.audit(ctx, t.ID, action, map[string]string{"consumers": strings.Join(m.Migration.StreamConsumers, ","),
+		"keys": fmt.Sprint(b.Keys), "ms": fmt.Sprint(time.Since(began).Milliseconds())})
+	return &b, nil
 }
 
 func (m *Machine) drain(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
@@ -904,9 +986,7 @@ func union(a, b map[string]FamilyDigest) map[string]FamilyDigest {
 
 // switchHome names the new home and tier in the registry and lifts the
 // freeze, in one write; the API key moves to the new tier's usage plan
-// first (moving it again is harmless). The switch waits for the next whole
-// second, so the change stream's records of the copy (stamped to the
-// second) are all before HomeSince and its consumers skip them.
+// first (moving it again is harmless).
 func (m *Machine) switchHome(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
 	mg, err := m.migration(st)
 	if err != nil {
@@ -948,16 +1028,10 @@ func (m *Machine) switchHome(ctx context.Context, t tenant.Tenant, st *State) (t
 	return t, m.nameDirectoryPool(ctx, t, cmp.Or(t.UserPoolID, mg.TargetPool))
 }
 
-// homeSince is when the new home becomes the tenant's: the next whole
-// second after the drain's last write (waited for), so the change stream's
-// records of the copy, stamped to the second, are all before it.
-func (m *Machine) homeSince(mg *MigrationRecord) time.Time {
-	since := mg.LastWrite.Truncate(time.Second).Add(time.Second)
-	if wait := since.Sub(m.now()); wait > 0 {
-		time.Sleep(wait)
-	}
-	return since
-}
+// homeSince is when the new home becomes the tenant's: now. No wait: the
+// change-stream consumers tell the migration's writes from the tenant's by
+// their mark (keylog.ByMigration), not by the records' time.
+func (m *Machine) homeSince(*MigrationRecord) time.Time { return m.now() }
 
 // switchPool moves t to the migration's target pool when it is another
 // one (a dedicated pool's issuer differs from the tenant's; the shared

@@ -16,13 +16,57 @@ import (
 // for an outcome, and its lease has expired (the process that held it is
 // gone: a killed local platform, a function that timed out). Each step is
 // idempotent, so the new run picks up at the first step not recorded done.
-// It returns the tenants resumed. Maintain calls it.
+// Then the tier migrations waiting for an outcome that was never heard
+// (outcomeUnheard). It returns the tenants resumed. Maintain calls it.
 func (s *Service) ResumeStalled(ctx context.Context) ([]string, error) {
+	resumed, err := s.resume(ctx, tenant.StatusProvisioning, "onboarding", func(_ context.Context, st State) (bool, error) {
+		return st.Phase == PhaseOnboarding && st.FinishedAt.IsZero() && st.FailedStep == "" && st.Waiting == "" &&
+			!s.now().Before(st.LeaseUntil), nil
+	})
+	if err != nil {
+		return resumed, err
+	}
+	more, err := s.resume(ctx, tenant.StatusActive, "migration", s.outcomeUnheard)
+	return append(resumed, more...), err
+}
+
+// outcomeUnheard says whether to start a run again: a tier migration of
+// an active tenant that has waited a lease or longer for an outcome (the
+// tenant stack's deploy or destroy) whose event never came: it finished while the
+// process that would have heard it was down, or the event was lost.
+// Running the waiting step again asks for the outcome (the deployer's
+// Deploy returns the deployed stack, or ErrWaiting again while it is
+// under way); after a lease, not sooner, since a stack just requested may
+// not exist yet and asking then would request it twice; and a lease
+// later again if it still waits.
+//
+// A run waiting for its grace period (retire_old_home) is RetireExpired's.
+// A migration that died in a step is not resumed here: a step has no
+// heartbeat, and a local copy of a large tenant under load can outlast
+// the lease while still running (Root's retry resumes such a run).
+func (s *Service) outcomeUnheard(ctx context.Context, st State) (bool, error) {
+	if st.Phase != PhaseMigration || !st.FinishedAt.IsZero() || st.FailedStep != "" || st.Waiting == "" || st.Waiting == StepRetire ||
+		s.now().Before(st.WaitingSince.Add(s.lease())) {
+		return false, nil
+	}
+	// Asked again a lease from now, not at every maintenance.
+	st.WaitingSince = s.now()
+	if _, err := s.States.Put(ctx, st); errs.Is(err, errs.KindPreconditionFailed) {
+		return false, nil // another process moved the run on
+	} else if err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// resume starts again the runs of the tenants with status that due says
+// are due, auditing "<what>.resumed"; it returns the tenants resumed.
+func (s *Service) resume(ctx context.Context, status tenant.Status, what string, due func(context.Context, State) (bool, error)) ([]string, error) {
 	var resumed []string
 	for cursor := ""; ; {
-		page, err := s.Tenants.ListByStatus(ctx, tenant.StatusProvisioning, list.Request{Limit: list.MaxLimit, Cursor: cursor})
+		page, err := s.Tenants.ListByStatus(ctx, status, list.Request{Limit: list.MaxLimit, Cursor: cursor})
 		if err != nil {
-			return resumed, fmt.Errorf("resume stalled onboardings: %w", err)
+			return resumed, fmt.Errorf("resume stalled runs (%s): %w", what, err)
 		}
 		for _, t := range page.Items {
 			st, err := s.States.Get(ctx, t.ID)
@@ -32,13 +76,18 @@ func (s *Service) ResumeStalled(ctx context.Context) ([]string, error) {
 			if err != nil {
 				return resumed, err
 			}
-			if st.Phase != PhaseOnboarding || !st.FinishedAt.IsZero() || st.FailedStep != "" || st.Waiting != "" ||
-				s.now().Before(st.LeaseUntil) {
+			if ok, err := due(ctx, st); err != nil {
+				return resumed, err
+			} else if !ok {
 				continue
 			}
-			s.audit(ctx, t.ID, "onboarding.resumed", map[string]string{"attempt": fmt.Sprint(st.Attempts + 1)})
+			detail := map[string]string{"attempt": fmt.Sprint(st.Attempts + 1)}
+			if st.Waiting != "" {
+				detail["waiting"] = string(st.Waiting)
+			}
+			s.audit(ctx, t.ID, what+".resumed", detail)
 			if err := s.Driver.Start(ctx, t.ID); err != nil && !errs.Is(err, errs.KindConflict) {
-				return resumed, fmt.Errorf("resume onboarding of %s: %w", t.ID, err)
+				return resumed, fmt.Errorf("resume %s of %s: %w", what, t.ID, err)
 			}
 			resumed = append(resumed, t.ID)
 		}

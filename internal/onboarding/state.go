@@ -80,7 +80,9 @@ type State struct {
 	Error      string `json:"error,omitempty"`
 	Attempts   int    `json:"attempts"`
 	// Waiting is the step that waits for an outcome reported by an event
-	// (the tenant stack's deploy or destroy in AWS), since WaitingSince.
+	// (the tenant stack's deploy or destroy in AWS), since WaitingSince
+	// (for a migration: or since the maintenance last asked for the
+	// outcome, ResumeStalled).
 	Waiting      Step      `json:"waiting,omitempty"`
 	WaitingSince time.Time `json:"waiting_since,omitzero"`
 	// AdminSub is the Super Admin's Cognito sub once created.

@@ -74,8 +74,9 @@ type Tenant struct {
 	// reads keep working (internal/app's guard reads it on every request).
 	WritesFrozen bool `json:"writes_frozen,omitempty"`
 	// HomeSince is when the tenant's data moved into Table (a tier
-	// migration's switch): the change stream's records of Table from before
-	// it are the migration's copy, which consumers skip (app.HomeOnly).
+	// migration's switch). Informational: the stream consumers tell the
+	// migration's copy from the tenant's changes by its mark
+	// (keylog.ByMigration, changes.HomeOnly), not by this time.
 	HomeSince time.Time `json:"home_since,omitzero"`
 	// KeyLogSince, set while a tier migration copies the tenant (from its
 	// copy step to its switch or rollback), is when its writes started
@@ -153,6 +154,18 @@ func ValidateSlug(s string) error {
 		return errs.Field("slug", fmt.Sprintf("%q is reserved", s))
 	}
 	return nil
+}
+
+// Housed returns the tenant whose data has a home in reg: ok false (no
+// error) for a tenant not, or no longer, in it, and for a deleted one (an
+// offboarded tenant, or one moved to another cell). The stream consumers
+// and the webhook worker follow a tier migration with it.
+func Housed(ctx context.Context, reg Registry, id string) (t Tenant, ok bool, err error) {
+	t, err = reg.Get(ctx, id)
+	if errs.Is(err, errs.KindNotFound) || (err == nil && t.Status == StatusDeleted) {
+		return Tenant{}, false, nil
+	}
+	return t, err == nil, err
 }
 
 // Registry reads and writes tenants.

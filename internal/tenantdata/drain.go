@@ -135,14 +135,14 @@ func (s Store) CheckSource(ctx context.Context, tenantID string, from, to onboar
 		return 0, err
 	}
 	stray := map[string]map[string]types.AttributeValue{}
-	var reqs []types.WriteRequest
+	var reqs []op
 	for id, k := range old {
 		if _, ok := logged[id]; ok {
 			continue
 		}
-		if was, ok := known.items[id]; !ok || was.line != k.line {
+		if was, ok := known.items[id]; !ok || !same(was, k) {
 			stray[id] = keyOf(k.item)
-			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: k.item}})
+			reqs = append(reqs, putOp(k.item))
 		}
 	}
 	for id, k := range known.items {
@@ -151,7 +151,7 @@ func (s Store) CheckSource(ctx context.Context, tenantID string, from, to onboar
 		}
 		if _, ok := old[id]; !ok {
 			stray[id] = keyOf(k.item)
-			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: keyOf(k.item)}})
+			reqs = append(reqs, delOp(k.item))
 		}
 	}
 	if len(reqs) == 0 {
@@ -199,7 +199,7 @@ func (s Store) Drain(ctx context.Context, tenantID string, from, to onboarding.H
 	// memo with these as they are now.
 	keys := make([]map[string]types.AttributeValue, 0, len(reqs))
 	for _, r := range reqs {
-		keys = append(keys, reqKey(r))
+		keys = append(keys, r.key())
 	}
 	target := maps.Clone(known.items)
 	for _, k := range keys {
@@ -250,7 +250,7 @@ type logged struct {
 	logged  map[string]map[string]types.AttributeValue // the keys logged, by id
 	now     map[string]keyed                           // the old home's items of those keys, as read
 	touched map[string]bool                            // their key families
-	reqs    []types.WriteRequest                       // what was written into the new home
+	reqs    []op                                       // what was written into the new home
 }
 
 // applyLogged reads from the old home the keys logged since since, and
@@ -271,15 +271,15 @@ func (s Store) applyLogged(ctx context.Context, tenantID string, from, to onboar
 	if err != nil {
 		return logged{}, err
 	}
-	var reqs []types.WriteRequest
-	for id, k := range keys {
+	var reqs []op
+	for id := range keys {
 		cur, inOld := now[id]
 		was, inNew := known.items[id]
 		switch {
-		case inOld && (!inNew || was.line != cur.line):
-			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: cur.item}})
+		case inOld && (!inNew || !same(was, cur)):
+			reqs = append(reqs, putOp(cur.item))
 		case !inOld && inNew:
-			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}})
+			reqs = append(reqs, delOp(was.item))
 		}
 	}
 	if err := s.write(ctx, tenantID, to.Table, reqs); err != nil {
@@ -297,7 +297,7 @@ func (s Store) drainLogged(ctx context.Context, tenantID string, from, to onboar
 	}
 	written := make([]map[string]types.AttributeValue, 0, len(r.reqs))
 	for _, q := range r.reqs {
-		written = append(written, reqKey(q))
+		written = append(written, q.key())
 	}
 	got, err := s.getItems(ctx, tenantID, to.Table, written)
 	if err != nil {
@@ -319,18 +319,11 @@ func keyIDs(keys []map[string]types.AttributeValue) map[string]map[string]types.
 	return out
 }
 
-func reqKey(r types.WriteRequest) map[string]types.AttributeValue {
-	if r.PutRequest != nil {
-		return keyOf(r.PutRequest.Item)
-	}
-	return r.DeleteRequest.Key
-}
-
 // differing lists the keys whose items differ between a and b.
 func differing(a, b map[string]keyed) []string {
 	var out []string
 	for k, v := range a {
-		if w, ok := b[k]; !ok || w.line != v.line {
+		if w, ok := b[k]; !ok || !same(w, v) {
 			out = append(out, fmt.Sprintf("%q", k))
 		}
 	}

@@ -34,13 +34,31 @@ const (
 )
 
 type keyed struct {
-	item map[string]types.AttributeValue
-	line string // canonical DynamoDB JSON (encoding/json sorts map keys)
-	h    sum    // its hash, the item's share of its family's checksum (sum.go)
+	item map[string]types.AttributeValue // without the migration's mark (keylog.Mark)
+	line string                          // canonical DynamoDB JSON (encoding/json sorts map keys)
+	h    sum                             // its hash, the item's share of its family's checksum (sum.go)
+	// doomed: the item carries a deletion mark (a deletion cut short);
+	// it differs from every item, so a copy puts it again.
+	doomed bool
 }
 
+// same reports whether a home holding a holds b.
+func same(a, b keyed) bool { return a.line == b.line && !a.doomed && !b.doomed }
+
+// op is one write of a migration: put item, or delete it.
+type op struct {
+	item map[string]types.AttributeValue
+	del  bool
+}
+
+func putOp(it map[string]types.AttributeValue) op { return op{item: it} }
+func delOp(it map[string]types.AttributeValue) op { return op{item: it, del: true} }
+
+func (o op) key() map[string]types.AttributeValue { return keyOf(o.item) }
+
 // read returns the tenant's items in a home by pk and sk, but for the
-// migration's key log (internal/keylog), which is not data to move.
+// migration's key log and freeze barriers (internal/keylog), which are not
+// data to move.
 func (s Store) read(ctx context.Context, tenantID string, h onboarding.Home) (map[string]keyed, error) {
 	return s.readAll(ctx, tenantID, h, false)
 }
@@ -48,13 +66,17 @@ func (s Store) read(ctx context.Context, tenantID string, h onboarding.Home) (ma
 // readAll is read, with the key log when withLog (to delete a home whole).
 func (s Store) readAll(ctx context.Context, tenantID string, h onboarding.Home, withLog bool) (map[string]keyed, error) {
 	prefix := schema.TenantKeyPrefix(tenantID)
-	filter := "begins_with(#pk, :prefix) AND #pk <> :log"
+	filter := "begins_with(#pk, :prefix) AND #pk <> :log AND NOT begins_with(#sk, :barrier)"
 	values := map[string]types.AttributeValue{
-		":prefix": &types.AttributeValueMemberS{Value: prefix},
-		":log":    &types.AttributeValueMemberS{Value: keylog.PK(tenantID)}}
+		":prefix":  &types.AttributeValueMemberS{Value: prefix},
+		":log":     &types.AttributeValueMemberS{Value: keylog.PK(tenantID)},
+		":barrier": &types.AttributeValueMemberS{Value: keylog.BarrierPrefix}}
+	names := map[string]string{"#pk": schema.PK, "#sk": schema.SK}
 	if withLog {
 		filter = "begins_with(#pk, :prefix)"
 		delete(values, ":log")
+		delete(values, ":barrier")
+		delete(names, "#sk")
 	}
 	var mu sync.Mutex
 	out := map[string]keyed{}
@@ -64,7 +86,7 @@ func (s Store) readAll(ctx context.Context, tenantID string, h onboarding.Home, 
 			in := &dynamodb.ScanInput{TableName: aws.String(h.Table), Segment: aws.Int32(seg), TotalSegments: aws.Int32(Segments),
 				ConsistentRead:            aws.Bool(true),
 				FilterExpression:          aws.String(filter),
-				ExpressionAttributeNames:  map[string]string{"#pk": schema.PK},
+				ExpressionAttributeNames:  names,
 				ExpressionAttributeValues: values}
 			p := dynamodb.NewScanPaginator(s.platform(), in)
 			for p.HasMorePages() {
@@ -92,9 +114,13 @@ func (s Store) readAll(ctx context.Context, tenantID string, h onboarding.Home, 
 	return out, g.Wait()
 }
 
+// keyedOf is an item as read, without the migration's mark: the mark is
+// bookkeeping of the stream consumers, not data (not compared, not in the
+// checksums).
 func keyedOf(it map[string]types.AttributeValue) (keyed, error) {
+	it, doomed := keylog.Unmarked(it)
 	b, err := json.Marshal(DynamoJSON(it))
-	return keyed{item: it, line: string(b), h: hashLine(string(b))}, err
+	return keyed{item: it, line: string(b), h: hashLine(string(b)), doomed: doomed}, err
 }
 
 func itemKey(it map[string]types.AttributeValue) string {
@@ -189,19 +215,19 @@ func relocate(items map[string]keyed, from, to onboarding.Home) (map[string]keye
 }
 
 // diff is what makes a home holding dst hold src: puts, then deletes.
-func diff(src, dst map[string]keyed) []types.WriteRequest {
-	var reqs []types.WriteRequest
+func diff(src, dst map[string]keyed) []op {
+	var ops []op
 	for k, it := range src {
-		if have, ok := dst[k]; !ok || have.line != it.line {
-			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: it.item}})
+		if have, ok := dst[k]; !ok || !same(have, it) {
+			ops = append(ops, putOp(it.item))
 		}
 	}
 	for k, it := range dst {
 		if _, ok := src[k]; !ok {
-			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: keyOf(it.item)}})
+			ops = append(ops, delOp(it.item))
 		}
 	}
-	return reqs
+	return ops
 }
 
 // Drop implements onboarding.Mover.
@@ -210,20 +236,42 @@ func (s Store) Drop(ctx context.Context, tenantID string, h onboarding.Home) (in
 	if err != nil {
 		return 0, err
 	}
-	reqs := make([]types.WriteRequest, 0, len(items))
+	ops := make([]op, 0, len(items))
 	for _, it := range items {
-		reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: keyOf(it.item)}})
+		ops = append(ops, delOp(it.item))
 	}
-	return len(reqs), s.write(ctx, tenantID, h.Table, reqs)
+	return len(ops), s.write(ctx, tenantID, h.Table, ops)
 }
 
 func keyOf(it map[string]types.AttributeValue) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{schema.PK: it[schema.PK], schema.SK: it[schema.SK]}
 }
 
-// write sends reqs as the tenant, 25 a batch, Writers batches at once,
+// write applies ops as the tenant, every item marked as the migration's
+// (keylog.Mark, one nonce per call): the puts, and each item to delete put
+// again with a deletion mark; then the deletes. So the change-stream
+// consumers skip every record of these writes (keylog.ByMigration).
+func (s Store) write(ctx context.Context, tenantID, table string, ops []op) error {
+	nonce := keylog.NewMarkNonce()
+	puts := make([]types.WriteRequest, 0, len(ops))
+	var dels []types.WriteRequest
+	for _, o := range ops {
+		if !o.del {
+			puts = append(puts, types.WriteRequest{PutRequest: &types.PutRequest{Item: keylog.Marked(o.item, nonce)}})
+			continue
+		}
+		puts = append(puts, types.WriteRequest{PutRequest: &types.PutRequest{Item: keylog.MarkedForDeletion(o.item, nonce)}})
+		dels = append(dels, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: o.key()}})
+	}
+	if err := s.batches(ctx, tenantID, table, puts); err != nil {
+		return err
+	}
+	return s.batches(ctx, tenantID, table, dels)
+}
+
+// batches sends reqs as the tenant, 25 a batch, Writers batches at once,
 // until nothing is left unprocessed.
-func (s Store) write(ctx context.Context, tenantID, table string, reqs []types.WriteRequest) error {
+func (s Store) batches(ctx context.Context, tenantID, table string, reqs []types.WriteRequest) error {
 	ctx = tenancy.WithTenant(ctx, tenantID)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(Writers)

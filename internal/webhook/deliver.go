@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/keylog"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 )
 
@@ -76,7 +77,40 @@ type Deliverer struct {
 	// DisableAfter consecutive failures (DefaultDisableAfter if zero).
 	DisableAfter int
 	Log          *slog.Logger
+	// Home, when set, says where the task's tenant lives now (the
+	// registry). The worker is no stream consumer, so a tier migration's
+	// freeze does not wait for it (docs/migration.md "The webhook
+	// worker"): it records attempts in the tenant's current home, not the
+	// table the task names (a task queued before a switch writes the new
+	// home); while the tenant's writes are frozen it makes no attempt and
+	// queues the task again after FreezeRetry; while the tenant is copied
+	// its writes log their keys (KeyLog). It reads the home again after
+	// the attempt, before recording it: a freeze or switch that began
+	// during the attempt (up to the client's 10 s, more than the freeze's
+	// settle time) sends the task back to the queue unrecorded, and the
+	// receiver gets the attempt again later (at least once, same
+	// webhook-id).
+	Home HomeFunc
+	// KeyLog writes the key log items of a tenant being migrated (the
+	// worker's own client).
+	KeyLog keylog.Putter
 }
+
+// TenantHome is where a tenant's data lives now: its table, whether a
+// tier migration has frozen its writes, and since when its writes log
+// their keys (zero: not being copied). A zero Table: no home any more.
+type TenantHome struct {
+	Table    string
+	Frozen   bool
+	LogSince time.Time
+}
+
+// HomeFunc reads a tenant's home.
+type HomeFunc func(ctx context.Context, tenantID string) (TenantHome, error)
+
+// FreezeRetry is how long a task of a frozen tenant waits before it is
+// tried again (a freeze lasts a few seconds).
+const FreezeRetry = 2 * time.Second
 
 // MaxResponseBytes of a receiver's answer are read (then dropped).
 const MaxResponseBytes = 64 << 10
@@ -101,6 +135,21 @@ func (d Deliverer) Handle(ctx context.Context, t Task) error {
 		return d.Queue.Send(ctx, t, t.NotBefore.Sub(now))
 	}
 	sc := t.Scope()
+	if d.Home != nil {
+		h, err := d.Home(ctx, t.TenantID)
+		switch {
+		case err != nil:
+			return err
+		case h.Table == "":
+			return nil // the tenant is gone: nothing to record
+		case h.Frozen:
+			return d.Queue.Send(ctx, t, FreezeRetry)
+		}
+		sc.Table = h.Table
+		if !h.LogSince.IsZero() && d.KeyLog != nil {
+			ctx = keylog.With(ctx, &keylog.Target{Tenant: t.TenantID, Table: h.Table, DB: d.KeyLog})
+		}
+	}
 	e, del, found, err := d.load(ctx, sc, t)
 	if err != nil || !found {
 		return err
@@ -114,6 +163,16 @@ func (d Deliverer) Handle(ctx context.Context, t Task) error {
 	a.N, a.Manual = t.Attempt, t.Manual
 	if t.Manual {
 		a.N = len(del.Attempts) + 1
+	}
+	if d.Home != nil {
+		// The home again: a freeze or a switch may have begun meanwhile.
+		h, err := d.Home(ctx, t.TenantID)
+		switch {
+		case err != nil:
+			return err
+		case h.Table != sc.Table || h.Frozen:
+			return d.Queue.Send(ctx, t, FreezeRetry)
+		}
 	}
 	ok := a.Error == "" && a.StatusCode >= 200 && a.StatusCode < 300
 	status, next, wait := d.outcome(t, del, ok, now)

@@ -23,7 +23,6 @@ import (
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/envvars"
-	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
@@ -61,11 +60,11 @@ func ServeAnalyticsStream() {
 // this cell deletes after the grace period.
 func Homes(reg tenant.Registry) changes.HomeFunc {
 	return func(ctx context.Context, id string) (changes.Home, error) {
-		t, err := reg.Get(ctx, id)
-		if errs.Is(err, errs.KindNotFound) || (err == nil && t.Status == tenant.StatusDeleted) {
-			return changes.Home{}, nil
+		t, ok, err := tenant.Housed(ctx, reg, id)
+		if !ok {
+			return changes.Home{}, err
 		}
-		return changes.Home{Table: t.Table, Since: t.HomeSince, LogSince: t.KeyLogSince}, err
+		return changes.Home{Table: t.Table, LogSince: t.KeyLogSince}, nil
 	}
 }
 

@@ -20,9 +20,12 @@ import (
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/tenantcreds"
 	"github.com/issuetracker/issuetracker/internal/testing/hoptest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
+	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/issuetracker/issuetracker/internal/webhook"
 	"github.com/issuetracker/issuetracker/internal/webhook/sqsqueue"
 	"github.com/issuetracker/issuetracker/internal/webhook/webhookdb"
@@ -64,6 +67,15 @@ func (q *queued) Send(_ context.Context, t webhook.Task, _ time.Duration) error 
 func TestWebhookDeliveryReachesATenantInItsOwnAccountThroughASecondHop(t *testing.T) {
 	ctx := context.Background()
 	local, names, tenants := twoTenants(t)
+	// Their registry records: the webhook worker follows each tenant's home.
+	for _, sc := range tenants {
+		tier, now := tiers.Premium, time.Now().UTC()
+		if sc.TenantID == "initech" {
+			tier = tiers.Platinum
+		}
+		require.NoError(t, tenantdb.New(local, names).Create(ctx, tenant.Tenant{ID: sc.TenantID, Name: sc.TenantID,
+			Tier: tier, Status: tenant.StatusActive, Table: sc.Table, CreatedAt: now, UpdatedAt: now}))
+	}
 
 	var mu sync.Mutex
 	got := map[string]int{}
@@ -91,7 +103,9 @@ func TestWebhookDeliveryReachesATenantInItsOwnAccountThroughASecondHop(t *testin
 	require.Len(t, q.tasks, 2)
 
 	db, calls, hops := hopClient(t)
-	deps := core.Deps{DB: db, Names: names, Now: time.Now}
+	// The registry (the control table) with the function's own role, as
+	// core.Init builds ControlDB.
+	deps := core.Deps{DB: db, ControlDB: local, Names: names, Now: time.Now}
 	handler := sqsqueue.Handler(notifywire.WebhookDelivery(deps, &queued{}, guard))
 	var ev events.SQSEvent
 	for i, task := range q.tasks {

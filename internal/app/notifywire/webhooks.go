@@ -25,7 +25,10 @@ import (
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/roles"
+	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/webhook"
 	"github.com/issuetracker/issuetracker/internal/webhook/sqsqueue"
 	"github.com/issuetracker/issuetracker/internal/webhook/webhookapi"
@@ -70,6 +73,27 @@ func NewWebhookDeliverer(db *dynamodb.Client, q webhook.Queue, g webhook.Guard, 
 		admins = webhookAdmins{users: peopledb.UserDB{DB: db}, mail: sender, web: webBase}
 	}
 	return webhook.Deliverer{Store: webhookdb.Store{DB: db}, Queue: q, Client: g.Client(), Admins: admins, Log: slog.Default()}
+}
+
+// WebhookHomes reads a task's tenant's home from the registry for the
+// Deliverer (webhook.Deliverer.Home): a tenant not, or no longer, in it
+// has none.
+func WebhookHomes(reg tenant.Registry) webhook.HomeFunc {
+	return func(ctx context.Context, id string) (webhook.TenantHome, error) {
+		t, ok, err := tenant.Housed(ctx, reg, id)
+		if !ok {
+			return webhook.TenantHome{}, err
+		}
+		return webhook.TenantHome{Table: t.Table, Frozen: t.WritesFrozen, LogSince: t.KeyLogSince}, nil
+	}
+}
+
+// WithHomes is d following each tenant's home in the registry in the
+// control table on db (names), its writes logged with db while a tier
+// migration copies the tenant (docs/migration.md "The webhook worker").
+func WithHomes(d webhook.Deliverer, db *dynamodb.Client, names schema.Names) webhook.Deliverer {
+	d.Home, d.KeyLog = WebhookHomes(tenantdb.New(db, names)), db
+	return d
 }
 
 // webhookAdmins mails a tenant's Admins and Super Admins.
@@ -163,7 +187,12 @@ func ServeWebhookDelivery() {
 // and writes of the tenants' tables go through deps.DB, the tenant-scoped
 // client (core.TenantCreds), so a Platinum tenant in an AWS account of its
 // own is reached through the second hop (its table is named in that
-// account), the others with the function's own role.
+// account), the others with the function's own role. It follows each
+// tenant's home in the registry (deps.Control(): its role may read tenant
+// records of the control table, infra/stacks/webhooks.go) and logs its
+// writes' keys in that home while a tier migration copies the tenant.
 func WebhookDelivery(deps core.Deps, q webhook.Queue, g webhook.Guard) webhook.Deliverer {
-	return NewWebhookDeliverer(deps.DB, q, g, deps.Mail, deps.WebBaseURL)
+	d := NewWebhookDeliverer(deps.DB, q, g, deps.Mail, deps.WebBaseURL)
+	d.Home, d.KeyLog = WebhookHomes(tenantdb.New(deps.Control(), deps.Names)), deps.DB
+	return d
 }

@@ -2542,11 +2542,15 @@ export interface components {
             user_id: string;
         };
         MigrationRecord: {
+            /** Format: date-time */
+            barrier_at?: string;
+            barriers?: number[];
             catch_up?: number[];
             consumers_ms?: number;
             copied: number;
             drained: number;
             files_copied?: number;
+            freeze_barriers?: number;
             freeze_ms?: number;
             from: components["schemas"]["Home"];
             from_cell?: string;
