@@ -109,15 +109,16 @@ func (s State) IsDone(step Step) bool {
 	return slices.ContainsFunc(s.Done, func(r StepResult) bool { return r.Step == step })
 }
 
-// Elapsed is the time from registration (or the start of offboarding) to
-// the end of the run; zero while running.
+// Elapsed is the time from registration (onboarding) or from the start of
+// the run (offboarding, a tier migration) to its end; zero while running
+// or when the start is unknown.
 func (s State) Elapsed() time.Duration {
-	if s.FinishedAt.IsZero() {
-		return 0
+	from := s.StartedAt
+	if s.Phase == PhaseOnboarding {
+		from = s.RegisteredAt
 	}
-	from := s.RegisteredAt
-	if s.Phase == PhaseOffboarding {
-		from = s.StartedAt
+	if s.FinishedAt.IsZero() || from.IsZero() {
+		return 0
 	}
 	return s.FinishedAt.Sub(from)
 }
