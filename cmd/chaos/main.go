@@ -24,6 +24,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -70,6 +71,8 @@ type rig struct {
 	cogOpts     localcloud.Options
 	ddb, cog    *localcloud.Process
 	proxy       *chaos.Proxy
+	s3          *localcloud.Process
+	s3Proxy     *chaos.Proxy // between the platform (and presigned URLs) and the local S3
 	dev         *exec.Cmd
 	devEnv      []string
 	pl          devstack.Platform
@@ -109,11 +112,20 @@ func setup(ctx context.Context) (*rig, error) {
 	if r.proxy, err = chaos.Listen("127.0.0.1:0", fmt.Sprintf("127.0.0.1:%d", r.ddbOpts.Port)); err != nil {
 		return r, err
 	}
+	// The local S3 too, behind a proxy the S3 scenario closes (the
+	// platform's own S3 would be a child whose death stops it).
+	if r.s3, err = localcloud.S3(ctx, localcloud.Options{Root: root, Port: envPort("S3_PORT", 4581), DataDir: filepath.Join(r.state, "s3"), Log: r.log}); err != nil {
+		return r, err
+	}
+	if r.s3Proxy, err = chaos.Listen("127.0.0.1:0", strings.TrimPrefix(r.s3.Endpoint, "http://")); err != nil {
+		return r, err
+	}
 	debugAddr := env(envvars.DebugAddr, "127.0.0.1:6062")
 	r.debugURL = "http://" + debugAddr + "/debug/vars"
 	r.devEnv = append(os.Environ(), envvars.DevState+"="+filepath.Join(r.state, "platform"),
 		envvars.DynamoDBEndpoint+"=http://"+r.proxy.Addr(), envvars.CognitoEndpoint+"="+r.cog.Endpoint,
-		"GATEWAY_ADDR="+env("GATEWAY_ADDR", "127.0.0.1:8091"), "S3_PORT="+env("S3_PORT", "4581"),
+		envvars.S3Endpoint+"=http://"+r.s3Proxy.Addr(),
+		"GATEWAY_ADDR="+env("GATEWAY_ADDR", "127.0.0.1:8091"),
 		"MAIL_SMTP_PORT="+env("MAIL_SMTP_PORT", "1031"), "MAIL_UI_PORT="+env("MAIL_UI_PORT", "8031"),
 		"STRIPE_PORT="+env("STRIPE_PORT", "12115"), envvars.DebugAddr+"="+debugAddr,
 		envvars.LocalTierLimits+"="+env(envvars.LocalTierLimits, "*=100000:100000:1000000000"),
@@ -166,6 +178,10 @@ func (r *rig) close() {
 	if r.proxy != nil {
 		r.proxy.Close()
 	}
+	if r.s3Proxy != nil {
+		r.s3Proxy.Close()
+	}
+	r.s3.Stop()
 	r.cog.Stop()
 	r.ddb.Stop()
 	if r.log != nil {
@@ -190,6 +206,7 @@ func (r *rig) run(ctx context.Context) error {
 		{"DynamoDB Local SIGKILLed mid-load, restarted on its data", r.dynamoKill},
 		{"latency between the platform and DynamoDB", r.latency},
 		{"cognito-local down", r.cognitoDown},
+		{"the local S3 down", r.s3Down},
 		{"the platform SIGKILLed mid-load and mid-onboarding, restarted on its state", r.platformKill},
 	} {
 		fmt.Println("==", sc.name)

@@ -28,8 +28,9 @@ import (
 // crash or the OOM killer would) while the load runs and while a Basic
 // company's onboarding is half done, then starts it again on the same
 // state. It must hold that:
-//   - the services the platform started (the local S3, mailpit,
-//     stripe-mock) died with it, so the restart finds their ports free;
+//   - the services the platform started (mailpit, stripe-mock; this suite
+//     runs DynamoDB Local, cognito-local and the local S3 itself) died
+//     with it, so the restart finds their ports free;
 //   - every write acknowledged before the kill is there (the ledger);
 //   - the tenant is never active half-made: it stays provisioning until
 //     the restarted platform resumes the run (after its lease), which
@@ -69,7 +70,6 @@ func (r *rig) platformKill(ctx context.Context, l *loadtest.Load) error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	mailUI, _ := strconv.Atoi(env("MAIL_UI_PORT", "8031"))
-	s3, _ := strconv.Atoi(env("S3_PORT", "4581"))
 	stripe, _ := strconv.Atoi(env("STRIPE_PORT", "12115"))
 	_ = r.dev.Process.Kill()
 	_ = r.dev.Wait()
@@ -79,7 +79,7 @@ func (r *rig) platformKill(ctx context.Context, l *loadtest.Load) error {
 	if before.Status == "active" || before.done() == len(before.Steps) {
 		r.fail("the onboarding finished before the kill (%d of %d steps): the scenario proves nothing; slow it down", before.done(), len(before.Steps))
 	}
-	for name, port := range map[string]int{"mailpit": mailUI, "the local S3": s3, "stripe-mock": stripe} {
+	for name, port := range map[string]int{"mailpit": mailUI, "stripe-mock": stripe} {
 		for !localcloud.PortFree(port) && time.Since(killed) < 10*time.Second {
 			time.Sleep(100 * time.Millisecond)
 		}
