@@ -2868,6 +2868,7 @@ export interface components {
             slug: string;
             /** @enum {string} */
             status: "pending_verification" | "pending_approval" | "pending_payment" | "registered" | "provisioning" | "active" | "failed" | "suspended" | "offboarding" | "deleted";
+            status_token?: string;
             status_url: string;
             steps: components["schemas"]["StepView"][];
             tenant_id: string;
@@ -13746,7 +13747,10 @@ export interface operations {
     };
     getRegistration: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description the registration's status_token (the answer to the sign-up); 404 without it */
+                token: string;
+            };
             header?: never;
             path: {
                 tenantId: string;
@@ -13804,7 +13808,10 @@ export interface operations {
     };
     createRegistrationCheckout: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description the registration's status_token (the answer to the sign-up); 404 without it */
+                token: string;
+            };
             header?: never;
             path: {
                 tenantId: string;
@@ -13880,7 +13887,10 @@ export interface operations {
     };
     resendVerification: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description the registration's status_token (the answer to the sign-up); 404 without it */
+                token: string;
+            };
             header?: never;
             path: {
                 tenantId: string;
