@@ -1,20 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { setConfig } from '../config';
+import { testConfig } from '../test/config';
 import { registrations } from './registration';
 
 // A registration's progress is its registrant's: the API answers 404 without
 // its status token, so the sign-up flow must send the one it was given.
 describe('registrations', () => {
-  setConfig({
-    api_url: 'http://api.test/',
-    region: 'us-east-1',
-    tenant_pool_id: 'p',
-    tenant_client_id: 'c',
-    provider_pool_id: 'pp',
-    provider_client_id: 'pc',
-    web_origin: 'http://web.test',
-    environment: 'local',
-  });
+  setConfig(testConfig('http://api.test/'));
   const seen: Request[] = [];
   const stub = () =>
     vi.stubGlobal(
