@@ -38,8 +38,11 @@ import (
 func (r *rig) platformKill(ctx context.Context, l *loadtest.Load) error {
 	slug := "chaos" + strconv.FormatInt(time.Now().Unix()%1000000, 10)
 	email := "owner@" + slug + ".test"
+	var signedUp struct {
+		StatusToken string `json:"status_token"`
+	}
 	st, err := anonJSON(ctx, "POST", r.pl.GatewayURL+"/v1/registrations", map[string]string{"company_name": "Chaos " + slug,
-		"slug": slug, "admin_email": email, "tier": "basic"}, "Idempotency-Key", "chaos-"+slug)
+		"slug": slug, "admin_email": email, "tier": "basic"}, &signedUp, "Idempotency-Key", "chaos-"+slug)
 	if err != nil || st != http.StatusAccepted {
 		return fmt.Errorf("register %s: %d %v", slug, st, err)
 	}
@@ -57,13 +60,13 @@ func (r *rig) platformKill(ctx context.Context, l *loadtest.Load) error {
 	// Slow the database down so that the onboarding run is in the middle of
 	// its steps when the platform dies.
 	r.proxy.SetLatency(150 * time.Millisecond)
-	if st, err := anonJSON(ctx, "POST", r.pl.GatewayURL+"/v1/registrations/"+slug+"/verify", map[string]string{"code": code}); err != nil || st != http.StatusOK {
+	if st, err := anonJSON(ctx, "POST", r.pl.GatewayURL+"/v1/registrations/"+slug+"/verify", map[string]string{"code": code}, nil); err != nil || st != http.StatusOK {
 		r.proxy.SetLatency(0)
 		return fmt.Errorf("verify %s: %d %v", slug, st, err)
 	}
 	var before registration
 	for deadline := time.Now().Add(30 * time.Second); ; {
-		before, _ = r.registration(ctx, slug)
+		before, _ = r.registration(ctx, slug, signedUp.StatusToken)
 		if before.done() > 0 || time.Now().After(deadline) {
 			break
 		}
@@ -110,7 +113,7 @@ func (r *rig) platformKill(ctx context.Context, l *loadtest.Load) error {
 
 	var after registration
 	for {
-		after, err = r.registration(ctx, slug)
+		after, err = r.registration(ctx, slug, signedUp.StatusToken)
 		if err == nil && after.Status == "active" {
 			fmt.Printf("   the onboarding was resumed and %s is active %s after the restart (lease %s)\n", slug, time.Since(restarted).Round(100*time.Millisecond), chaosOnboardingLease)
 			break
@@ -121,7 +124,7 @@ func (r *rig) platformKill(ctx context.Context, l *loadtest.Load) error {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	if st, err := anonJSON(ctx, "GET", r.pl.GatewayURL+"/v1/workspaces/"+slug, nil); err != nil || st != http.StatusOK {
+	if st, err := anonJSON(ctx, "GET", r.pl.GatewayURL+"/v1/workspaces/"+slug, nil, nil); err != nil || st != http.StatusOK {
 		r.fail("GET /v1/workspaces/%s after the resumed onboarding: %d %v", slug, st, err)
 	}
 	if n, err := r.usersWithEmail(ctx, email); err != nil {
@@ -160,9 +163,9 @@ func (g registration) done() int {
 	return n
 }
 
-func (r *rig) registration(ctx context.Context, slug string) (registration, error) {
+func (r *rig) registration(ctx context.Context, slug, token string) (registration, error) {
 	var g registration
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, r.pl.GatewayURL+"/v1/registrations/"+slug, nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, r.pl.GatewayURL+"/v1/registrations/"+slug+"?token="+url.QueryEscape(token), nil)
 	res, err := httpClient.Do(req)
 	if err != nil {
 		return g, err
@@ -175,8 +178,8 @@ func (r *rig) registration(ctx context.Context, slug string) (registration, erro
 }
 
 // anonJSON sends a public request with a JSON body and header pairs and
-// returns the status.
-func anonJSON(ctx context.Context, method, u string, body any, header ...string) (int, error) {
+// returns the status; out, when not nil, receives the JSON answer.
+func anonJSON(ctx context.Context, method, u string, body, out any, header ...string) (int, error) {
 	var rd *bytes.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -196,7 +199,12 @@ func anonJSON(ctx context.Context, method, u string, body any, header ...string)
 	if err != nil {
 		return 0, err
 	}
-	res.Body.Close()
+	defer res.Body.Close()
+	if out != nil {
+		if err := json.NewDecoder(res.Body).Decode(out); err != nil {
+			return res.StatusCode, err
+		}
+	}
 	return res.StatusCode, nil
 }
 

@@ -240,14 +240,16 @@ func TestFunctionsStayWithinTheirControlTableGrants(t *testing.T) {
 	sudo := api.As(root)
 	box := testenv.NewMailbox(t, ownerEmail)
 	expect(anon.Do("GET", "/v1/registrations/availability?slug="+id, nil), http.StatusOK)
-	expect(anon.Do("POST", "/v1/registrations", map[string]string{"company_name": "Grant Co", "slug": id,
-		"admin_email": ownerEmail, "tier": "standard"}, "Idempotency-Key", "register-grantco"), http.StatusAccepted)
+	reg := anon.Do("POST", "/v1/registrations", map[string]string{"company_name": "Grant Co", "slug": id,
+		"admin_email": ownerEmail, "tier": "standard"}, "Idempotency-Key", "register-grantco")
+	expect(reg, http.StatusAccepted)
+	token := "?token=" + reg.Map(t)["status_token"].(string)
 	box.Next(mail.SubjectVerification)
-	expect(anon.Do("POST", "/v1/registrations/"+id+"/verification", nil), http.StatusAccepted)
+	expect(anon.Do("POST", "/v1/registrations/"+id+"/verification"+token, nil), http.StatusAccepted)
 	expect(anon.Do("POST", "/v1/registrations/"+id+"/verify", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()}), http.StatusOK)
 	expect(sudo.Do("POST", "/v1/admin/tenants/"+id+"/approve", nil, "Idempotency-Key", "approve-grantco"), http.StatusAccepted)
 	queue.drain(t, onboard)
-	expect(anon.Do("GET", "/v1/registrations/"+id, nil), http.StatusOK)
+	expect(anon.Do("GET", "/v1/registrations/"+id+token, nil), http.StatusOK)
 	expect(anon.Do("GET", "/v1/workspaces/"+id, nil), http.StatusOK)
 
 	_, err = cog.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(pool),

@@ -134,11 +134,12 @@ func providerError(op string, err error) error {
 }
 
 // RegistrationCheckout opens the checkout of a paid-tier registration that
-// waits for its first payment. Not found for unknown ids; conflict
-// registration_not_pending_payment otherwise.
-func (s *Service) RegistrationCheckout(ctx context.Context, tenantID string) (CheckoutSession, error) {
+// waits for its first payment, for its registrant (statusToken, see
+// tenant.RegistrationTokenParam). Not found for unknown ids and a missing
+// or wrong token; conflict registration_not_pending_payment otherwise.
+func (s *Service) RegistrationCheckout(ctx context.Context, tenantID, statusToken string) (CheckoutSession, error) {
 	t, err := s.Tenants.Get(ctx, tenantID)
-	if err != nil || t.Status == tenant.StatusDeleted {
+	if err != nil || t.Status == tenant.StatusDeleted || !t.RegistrationTokenIs(statusToken) {
 		return CheckoutSession{}, errs.NotFound("registration")
 	}
 	if t.Status != tenant.StatusPendingPayment {

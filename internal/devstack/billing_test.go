@@ -24,10 +24,11 @@ func TestDevBillingFlow(t *testing.T) {
 	code, body := call("POST", "/v1/registrations", "", map[string]string{"company_name": "Wayne", "slug": "wayne",
 		"admin_email": owner, "tier": "premium"})
 	require.Equal(t, 202, code, body)
+	token, _ := body["status_token"].(string)
 	code, body = call("POST", "/v1/registrations/wayne/verify", "", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
 	require.Equal(t, 200, code, body)
 	require.Equal(t, "pending_payment", body["status"])
-	code, body = call("POST", "/v1/registrations/wayne/checkout", "", nil)
+	code, body = call("POST", "/v1/registrations/wayne/checkout?token="+token, "", nil)
 	require.Equal(t, 201, code, body)
 	assert.Contains(t, body["url"], "https://checkout.stripe.com/")
 
@@ -38,7 +39,7 @@ func TestDevBillingFlow(t *testing.T) {
 		t.Helper()
 		got := ""
 		for start := time.Now(); time.Since(start) < 20*time.Second; time.Sleep(50 * time.Millisecond) {
-			_, m := call("GET", "/v1/registrations/wayne", "", nil)
+			_, m := call("GET", "/v1/registrations/wayne?token="+token, "", nil)
 			if got, _ = m["status"].(string); got == want {
 				return
 			}

@@ -41,6 +41,7 @@ func TestPlatinumOnboardingFigures(t *testing.T) {
 		code, body := w.call("POST", "/v1/registrations", "", map[string]string{"company_name": "Initech " + strconv.Itoa(n), "slug": id,
 			"admin_email": owner, "tier": "platinum"})
 		require.Equal(t, 202, code, body)
+		token, _ := body["status_token"].(string)
 		code, body = w.call("POST", "/v1/registrations/"+id+"/verify", "", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
 		require.Equal(t, 200, code, body)
 		start := time.Now()
@@ -48,7 +49,7 @@ func TestPlatinumOnboardingFigures(t *testing.T) {
 		require.Equal(t, 202, code, body)
 		var status string
 		for time.Since(start) < 5*time.Minute {
-			_, reg := w.call("GET", "/v1/registrations/"+id, "", nil)
+			_, reg := w.call("GET", "/v1/registrations/"+id+"?token="+token, "", nil)
 			if status, _ = reg["status"].(string); status == "active" || status == "failed" {
 				break
 			}

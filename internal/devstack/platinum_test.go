@@ -88,6 +88,7 @@ func platinumRegistration(t *testing.T, w *platform, exports bool,
 	code, body := call("POST", "/v1/registrations", "", map[string]string{"company_name": "Initech", "slug": id,
 		"admin_email": owner, "tier": "platinum"})
 	require.Equal(t, 202, code, body)
+	token, _ := body["status_token"].(string)
 	code, body = call("POST", "/v1/registrations/"+id+"/verify", "", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
 	require.Equal(t, 200, code, body)
 	require.Equal(t, "pending_approval", body["status"], "no AWS resources before Root approves")
@@ -99,7 +100,7 @@ func platinumRegistration(t *testing.T, w *platform, exports bool,
 	var status string
 	var reg map[string]any
 	for time.Since(start) < 5*time.Minute {
-		_, reg = call("GET", "/v1/registrations/"+id, "", nil)
+		_, reg = call("GET", "/v1/registrations/"+id+"?token="+token, "", nil)
 		if status, _ = reg["status"].(string); status == "active" || status == "failed" {
 			break
 		}

@@ -23,6 +23,7 @@ func TestRegisterSignInAndCallTheAPI(t *testing.T) {
 		"admin_email": owner, "tier": "standard"})
 	require.Equal(t, 202, code, body)
 	assert.Equal(t, "pending_verification", body["status"])
+	token, _ := body["status_token"].(string)
 	code, body = call("POST", "/v1/registrations/umbrella/verify", "", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
 	require.Equal(t, 200, code, body)
 	assert.Equal(t, "pending_payment", body["status"], "Standard is a paid tier: it waits for its payment (or Root's approval)")
@@ -33,7 +34,7 @@ func TestRegisterSignInAndCallTheAPI(t *testing.T) {
 	require.Equal(t, 202, code, body)
 	status := ""
 	for time.Since(start) < 30*time.Second {
-		_, m := call("GET", "/v1/registrations/umbrella", "", nil)
+		_, m := call("GET", "/v1/registrations/umbrella?token="+token, "", nil)
 		if status, _ = m["status"].(string); status == "active" || status == "failed" {
 			break
 		}

@@ -26,6 +26,7 @@ const (
 	KindUnavailable        Kind = "unavailable"         // 503: a dependency is down or overloaded; retry later
 	KindInternal           Kind = "internal"            // 500
 	KindTimeout            Kind = "timeout"             // 504: the function did not answer in time
+	KindClientClosed       Kind = "client_closed"       // 499: the client abandoned the request (its context was canceled)
 )
 
 // FieldError names one bad field of a request.

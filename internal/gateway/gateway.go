@@ -151,7 +151,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := g.serve(w, r); err != nil {
-		g.ownHeaders(w.Header(), r, httpapi.Status(errs.As(err).Kind))
+		g.ownHeaders(w.Header(), r, httpapi.Status(httpapi.Classify(err).Kind))
 		if g.cfg.WriteOwn != nil {
 			g.cfg.WriteOwn(w, r, err)
 			return

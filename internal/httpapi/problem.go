@@ -34,7 +34,12 @@ var statusOf = map[errs.Kind]int{
 	errs.KindUnavailable:        http.StatusServiceUnavailable,
 	errs.KindInternal:           http.StatusInternalServerError,
 	errs.KindTimeout:            http.StatusGatewayTimeout,
+	errs.KindClientClosed:       StatusClientClosed,
 }
+
+// StatusClientClosed is the status of a request its client abandoned
+// (nginx's 499): the client's doing, never counted as a server error.
+const StatusClientClosed = 499
 
 // Status returns the HTTP status for an error kind.
 func Status(k errs.Kind) int {
@@ -71,7 +76,7 @@ func ProblemOf(err error, instance, requestID string) Problem {
 	}
 	return Problem{
 		Type:      ProblemTypeBase + e.Code,
-		Title:     http.StatusText(status),
+		Title:     statusText(status),
 		Status:    status,
 		Detail:    e.Message,
 		Instance:  instance,
@@ -89,10 +94,19 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	case p.Status == http.StatusServiceUnavailable, p.Status == http.StatusGatewayTimeout:
 		// A dependency's outage, not a defect: one line, not an alarm each.
 		slog.WarnContext(r.Context(), "dependency unavailable", "err", err, "path", r.URL.Path, "request_id", p.RequestID)
+	case p.Status == StatusClientClosed:
+		slog.InfoContext(r.Context(), "client closed the request", "err", err, "path", r.URL.Path, "request_id", p.RequestID)
 	case p.Status >= 500:
 		slog.ErrorContext(r.Context(), "request failed", "err", err, "path", r.URL.Path, "request_id", p.RequestID)
 	}
 	WriteProblem(w, p)
+}
+
+func statusText(status int) string {
+	if status == StatusClientClosed {
+		return "Client Closed Request"
+	}
+	return http.StatusText(status)
 }
 
 // WriteProblem writes a ready problem body. A 503 says when to come back.

@@ -21,6 +21,13 @@ const RetryAfterUnavailable = "2"
 // a defect, and nothing it asked for was acknowledged.
 func Classify(err error) *errs.Error {
 	e := errs.As(err)
+	if e.Kind == errs.KindInternal && errors.Is(err, context.Canceled) {
+		// The caller went away (the request's context is canceled only
+		// then): not a server error.
+		c := errs.E(errs.KindClientClosed, "client_closed_request", "the client closed the request")
+		c.Err = err
+		return c
+	}
 	if e.Kind != errs.KindInternal || !DependencyDown(err) {
 		return e
 	}

@@ -103,10 +103,17 @@ func TestNothingIsProvisionedBeforeTheAdminEmailIsVerified(t *testing.T) {
 		require.NoError(t, err, "the mailed temporary password signs in and is replaced")
 		assert.NotEmpty(t, tok.IDToken)
 	})
-	t.Run("verifying again changes nothing and sends nothing", func(t *testing.T) {
+	t.Run("verifying again changes nothing and sends nothing; only the right code answers the registration", func(t *testing.T) {
 		box := testenv.NewMailbox(t, email)
-		tn, err := f.svc.Verify(ctx, "unverified", "123456", public)
-		require.NoError(t, err)
+		wrong := "123456"
+		if right == wrong {
+			wrong = "123457"
+		}
+		tn, err := f.svc.Verify(ctx, "unverified", wrong, public)
+		assert.Equal(t, "invalid_code", code(err), "a wrong code learns nothing of a verified registration")
+		assert.Empty(t, tn.Status)
+		tn, err = f.svc.Verify(ctx, "unverified", right, public)
+		require.NoError(t, err, "a retry with the right code")
 		assert.Equal(t, tenant.StatusActive, tn.Status)
 		_, _, err = f.svc.ResendVerification(ctx, "unverified", public)
 		assert.Equal(t, "registration_verified", code(err))

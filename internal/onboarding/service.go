@@ -111,8 +111,12 @@ func (s *Service) Register(ctx context.Context, r Registration, by audit.Actor) 
 	if err != nil {
 		return tenant.Tenant{}, Verification{}, err
 	}
+	token, tokenHash, err := tenant.NewRegistrationToken()
+	if err != nil {
+		return tenant.Tenant{}, Verification{}, err
+	}
 	t := tenant.Tenant{ID: r.Slug, Name: r.CompanyName, Tier: tier, Status: tenant.StatusPendingVerification,
-		Branding: tenant.Branding{DisplayName: r.CompanyName}, CreatedAt: now, UpdatedAt: now}
+		Branding: tenant.Branding{DisplayName: r.CompanyName}, RegistrationTokenHash: tokenHash, CreatedAt: now, UpdatedAt: now}
 	st := State{TenantID: t.ID, Phase: PhaseOnboarding, AdminEmail: r.AdminEmail, Tier: tier, RegisteredAt: now}
 	err = s.Registrar.Register(ctx, t, st, v)
 	if errs.Is(err, errs.KindConflict) {
@@ -132,6 +136,7 @@ func (s *Service) Register(ctx context.Context, r Registration, by audit.Actor) 
 	if err := s.sendCode(ctx, t, r.AdminEmail, code); err != nil {
 		slog.ErrorContext(ctx, "registration: verification mail not sent", "tenant", t.ID, "err", err)
 	}
+	v.StatusToken = token
 	return t, v, nil
 }
 
@@ -201,16 +206,23 @@ func (s *Service) ResendVerification(ctx context.Context, tenantID string, by au
 // moves on as Admission says: Basic is provisioned at once, paid tiers wait
 // for approval. Errors: invalid_code and code_expired (400),
 // verification_locked (409) after MaxCodeAttempts entries. Verifying a
-// verified registration returns it as it is.
+// verified registration again (a retry) returns it as it is, with the
+// right code only: a wrong one is refused as before the verification, so
+// the answer never tells a stranger the registration's tier or status.
 func (s *Service) Verify(ctx context.Context, tenantID, code string, by audit.Actor) (tenant.Tenant, error) {
 	t, err := s.registration(ctx, tenantID)
-	if err != nil || t.Status != tenant.StatusPendingVerification {
+	if err != nil {
 		return t, err
+	}
+	if t.Status != tenant.StatusPendingVerification {
+		return s.verifyAgain(ctx, t, code)
 	}
 	v, err := s.Verifications.Get(ctx, tenantID)
 	if errs.Is(err, errs.KindNotFound) {
-		if t, err = s.registration(ctx, tenantID); err != nil || t.Status != tenant.StatusPendingVerification {
-			return t, err // verified meanwhile
+		if t, err = s.registration(ctx, tenantID); err != nil {
+			return t, err
+		} else if t.Status != tenant.StatusPendingVerification {
+			return s.verifyAgain(ctx, t, code) // verified meanwhile
 		}
 		return t, errCodeExpired() // long expired and cleared
 	}
@@ -232,10 +244,39 @@ func (s *Service) Verify(ctx context.Context, tenantID, code string, by audit.Ac
 	}
 	if !v.matches(code) {
 		s.auditAs(ctx, tenantID, by, "registration.code_rejected", map[string]string{"attempt": fmt.Sprint(v.Attempts + 1)})
-		return t, errs.Invalid("invalid_code", fmt.Sprintf("the code is not right; %d attempt(s) left", MaxCodeAttempts-v.Attempts-1),
-			errs.FieldError{Field: "code", Reason: "does not match"})
+		return t, errInvalidCode(v.Attempts)
 	}
 	return s.verified(ctx, t, by)
+}
+
+// verifyAgain answers a verify of a registration verified already: the
+// code that verified it (kept until its record's TTL) returns it; any
+// other is refused like a wrong code, and counts as an attempt.
+func (s *Service) verifyAgain(ctx context.Context, t tenant.Tenant, code string) (tenant.Tenant, error) {
+	v, err := s.Verifications.Get(ctx, t.ID)
+	if errs.Is(err, errs.KindNotFound) {
+		return tenant.Tenant{}, errCodeExpired()
+	}
+	if err != nil {
+		return tenant.Tenant{}, err
+	}
+	if v.Locked() {
+		return tenant.Tenant{}, errVerificationLocked()
+	}
+	if ok, err := s.Verifications.CountAttempt(ctx, t.ID, v.Salt); err != nil {
+		return tenant.Tenant{}, err
+	} else if !ok {
+		return tenant.Tenant{}, errVerificationLocked()
+	}
+	if !v.matches(code) {
+		return tenant.Tenant{}, errInvalidCode(v.Attempts)
+	}
+	return t, nil
+}
+
+func errInvalidCode(attempts int) error {
+	return errs.Invalid("invalid_code", fmt.Sprintf("the code is not right; %d attempt(s) left", MaxCodeAttempts-attempts-1),
+		errs.FieldError{Field: "code", Reason: "does not match"})
 }
 
 func errCodeExpired() error {
@@ -286,7 +327,8 @@ func (s *Service) verified(ctx context.Context, t tenant.Tenant, by audit.Actor)
 		}
 		return t, err
 	}
-	_ = s.Verifications.Delete(ctx, t.ID) // an expired leftover only: the tenant is no longer pending
+	// The verification record stays (its TTL clears it): a retry of this
+	// verify with the same code is answered as the first (verifyAgain).
 	if t.Status != tenant.StatusRegistered {
 		s.auditAs(ctx, t.ID, by, "registration.awaiting", map[string]string{"status": string(t.Status)})
 		return t, nil

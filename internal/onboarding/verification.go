@@ -32,6 +32,9 @@ type Verification struct {
 	Attempts  int
 	Sends     int
 	SentAt    time.Time
+	// StatusToken is the registration's status token, set by Register
+	// only (never stored: the tenant keeps its hash).
+	StatusToken string
 }
 
 // Locked reports whether the code took MaxCodeAttempts entries already.

@@ -72,6 +72,12 @@ func str(desc string) Param {
 
 func named(name string, p Param) Param { p.Name = name; return p }
 
+// statusToken is a registration's status token (the sign-up's
+// status_token): without it, or with another, the route answers 404.
+var statusToken = []Param{{Name: tenant.RegistrationTokenParam, Required: true,
+	Description: "the registration's status_token (the answer to the sign-up); 404 without it",
+	Schema:      map[string]any{"type": "string"}}}
+
 var pageParams = []Param{
 	named("limit", Param{Description: "page size, 1 to 100 (default 50)", Schema: map[string]any{"type": "integer", "minimum": 1, "maximum": 100}}),
 	named("cursor", str("next_cursor of the previous page")),
@@ -205,9 +211,9 @@ func tenantBodies() map[string]Body {
 	return map[string]Body{
 		"checkSlugAvailability": {Response: onboarding.Availability{}, Query: []Param{named("slug", str("the slug to check"))}},
 		"register":              {Request: onboarding.Registration{}, Response: tenantapi.RegistrationView{}, Status: 202, Errors: []int{403, 429}},
-		"getRegistration":       {Response: tenantapi.RegistrationView{}},
+		"getRegistration":       {Response: tenantapi.RegistrationView{}, Query: statusToken},
 		"verifyRegistration":    {Request: tenantapi.VerificationCode{}, Response: tenantapi.RegistrationView{}},
-		"resendVerification":    {Response: tenantapi.RegistrationView{}, Status: 202},
+		"resendVerification":    {Response: tenantapi.RegistrationView{}, Status: 202, Query: statusToken},
 		"getWorkspace":          {Response: tenantapi.Workspace{}},
 		"approveTenant":         {Response: tenantapi.TenantView{}, Status: 202},
 		"listTenants": {Query: concat([]Param{
@@ -292,7 +298,7 @@ func peopleBodies() map[string]Body {
 		"listInvoices":               {Response: list.Page[billing.Invoice]{}, Query: pageParams},
 		"stripeWebhook":              {Request: map[string]any{}, Response: billingapi.Received{}},
 		"getRootBilling":             {Response: billing.Figures{}},
-		"createRegistrationCheckout": {Response: billing.CheckoutSession{}, Status: 201},
+		"createRegistrationCheckout": {Response: billing.CheckoutSession{}, Status: 201, Query: statusToken},
 		// Analytics (internal/analytics).
 		"getIssueAnalytics": {Response: analytics.Report{}, Query: concat(rangeParams, []Param{
 			named("bucket", str("day (default), week (ISO, Monday first) or month")),

@@ -102,6 +102,7 @@ func ErrorStatuses(rt routes.Route, b Body) []int {
 type Param struct {
 	Name, Description string
 	Schema            map[string]any
+	Required          bool
 }
 
 var pathParam = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{([^}]+)\}`) })
@@ -167,7 +168,11 @@ func (g *gen) operation(rt routes.Route, b Body) map[string]any {
 		params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
 	}
 	for _, q := range b.Query {
-		params = append(params, map[string]any{"name": q.Name, "in": "query", "description": q.Description, "schema": q.Schema})
+		p := map[string]any{"name": q.Name, "in": "query", "description": q.Description, "schema": q.Schema}
+		if q.Required {
+			p["required"] = true
+		}
+		params = append(params, p)
 	}
 	if rt.Method == "POST" && rt.Access.Kind != routes.Public {
 		params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header",

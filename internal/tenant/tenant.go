@@ -4,6 +4,11 @@ package tenant
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"slices"
@@ -84,9 +89,14 @@ type Tenant struct {
 	// a log target, so the drain reads only the keys changed since its
 	// last catch-up. Zero when no migration runs.
 	KeyLogSince time.Time `json:"-"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-	Version     int64     `json:"version"`
+	// RegistrationTokenHash is the hex SHA-256 of the registration's status
+	// token, which only the registrant got (in the answer to the sign-up):
+	// the public registration routes answer not_found without it, so an
+	// anonymous caller cannot learn a company's tier or status.
+	RegistrationTokenHash string    `json:"-"`
+	CreatedAt             time.Time `json:"created_at"`
+	UpdatedAt             time.Time `json:"updated_at"`
+	Version               int64     `json:"version"`
 }
 
 // FormerPool names a user pool a tenant moved away from. Issuer and
@@ -208,4 +218,34 @@ func All(ctx context.Context, reg Registry) ([]Tenant, error) {
 			return out, nil
 		}
 	}
+}
+
+// RegistrationTokenParam is the query parameter that carries a
+// registration's status token (the sign-up's answer, status_token) to the
+// public registration routes that read or act on one registration.
+const RegistrationTokenParam = "token"
+
+// NewRegistrationToken returns a random status token for a new
+// registration and the hash to store (Tenant.RegistrationTokenHash).
+func NewRegistrationToken() (token, hash string, err error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", "", err
+	}
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, hashRegistrationToken(token), nil
+}
+
+func hashRegistrationToken(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+// RegistrationTokenIs reports, in constant time, whether token is t's
+// registration status token (false for a tenant registered without one).
+func (t Tenant) RegistrationTokenIs(token string) bool {
+	if t.RegistrationTokenHash == "" || token == "" {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(hashRegistrationToken(token)), []byte(t.RegistrationTokenHash)) == 1
 }

@@ -249,11 +249,24 @@ func (d Deps) claimInCell(ctx context.Context, reg onboarding.Registration) (rel
 // getRegistration tells a registrant how their registration goes: the
 // status and the steps (the reason of a failure is for the provider).
 func (d Deps) getRegistration(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
-	t, err := s.Tenants.Get(r.Context(), r.PathValue("tenantId"))
-	if err != nil || t.Status == tenant.StatusDeleted {
-		return errs.NotFound("registration")
+	t, err := registrantsOwn(r, s.Tenants)
+	if err != nil {
+		return err
 	}
 	return d.writeRegistration(w, r, http.StatusOK, t, nil, false)
+}
+
+// registrantsOwn returns the registration of the request's path when the
+// request carries its status token; not_found otherwise, as for an id
+// that does not exist, so the answer tells a stranger nothing.
+func registrantsOwn(r *http.Request, tenants interface {
+	Get(context.Context, string) (tenant.Tenant, error)
+}) (tenant.Tenant, error) {
+	t, err := tenants.Get(r.Context(), r.PathValue("tenantId"))
+	if err != nil || t.Status == tenant.StatusDeleted || !t.RegistrationTokenIs(r.URL.Query().Get(tenant.RegistrationTokenParam)) {
+		return tenant.Tenant{}, errs.NotFound("registration")
+	}
+	return t, nil
 }
 
 // VerificationCode is the body of POST /v1/registrations/{tenantId}/verify.
@@ -275,8 +288,8 @@ func (d Deps) verify(s *onboarding.Service, w http.ResponseWriter, r *http.Reque
 
 func (d Deps) resendVerification(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("tenantId")
-	if _, err := s.Tenants.Get(r.Context(), id); err != nil {
-		return errs.NotFound("registration")
+	if _, err := registrantsOwn(r, s.Tenants); err != nil {
+		return err
 	}
 	if err := limit(w, r, d.CodeSends, id, "verification_rate_limited", "verification codes for this registration"); err != nil {
 		return err
@@ -305,6 +318,11 @@ type RegistrationView struct {
 	// CheckoutPath is where a registration waiting for its first payment
 	// gets its Stripe Checkout page (POST).
 	CheckoutPath string `json:"checkout_path,omitempty"`
+	// StatusToken (answer to the sign-up only) is the registration's
+	// status token: the registrant sends it as the query parameter token
+	// to read the registration, ask for a new code or open its checkout;
+	// without it those answer 404.
+	StatusToken string `json:"status_token,omitempty"`
 }
 
 // StepView is one step of a lifecycle run: pending, done, waiting or failed.
@@ -323,6 +341,7 @@ func (d Deps) writeRegistration(w http.ResponseWriter, r *http.Request, status i
 	}
 	if v != nil {
 		view.VerificationExpiresAt = &v.ExpiresAt
+		view.StatusToken = v.StatusToken
 	}
 	if located {
 		w.Header().Set("Location", view.Location)

@@ -109,6 +109,7 @@ func TestPooledRegistrationToFirstRequest(t *testing.T) {
 	box := testenv.NewMailbox(t, w.owner("initech"))
 	res := w.api.Anonymous().Do("POST", "/v1/registrations", w.registration("initech", "basic"))
 	require.Equal(t, http.StatusAccepted, res.Status, string(res.Body))
+	token, _ := res.Map(t)["status_token"].(string)
 	t.Run("the registration waits for the code mailed to the admin email", func(t *testing.T) {
 		m := res.Map(t)
 		assert.Equal(t, "pending_verification", m["status"])
@@ -149,7 +150,7 @@ func TestPooledRegistrationToFirstRequest(t *testing.T) {
 		assert.Equal(t, "initech", me.Map(t)["tenant"].(map[string]any)["id"])
 	})
 	t.Run("the public status of the registration is active with every step done", func(t *testing.T) {
-		res := w.api.Anonymous().Do("GET", "/v1/registrations/initech", nil)
+		res := w.api.Anonymous().Do("GET", "/v1/registrations/initech?token="+token, nil)
 		m := res.Map(t)
 		assert.Equal(t, "active", m["status"])
 		var steps []string

@@ -165,7 +165,10 @@ export async function mailTo(
   throw new Error(`no mail to ${address} matching ${subject} within ${timeoutMs} ms: ${last}`);
 }
 
-/** Registers a company through the API and verifies its admin email with the mailed code. */
+/**
+ * Registers a company through the API and verifies its admin email with the mailed code;
+ * `statusToken` reads its registration (GET /v1/registrations/{id}?token=...).
+ */
 export async function registerCompany(tier: 'basic' | 'standard' | 'premium' | 'platinum', prefix = 'co') {
   const n = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
   const slug = `${prefix}-${n}`;
@@ -179,11 +182,12 @@ export async function registerCompany(tier: 'basic' | 'standard' | 'premium' | '
   });
   expect(r.status, JSON.stringify(r.body)).toBe(202);
   const tenantId = String(r.body.tenant_id);
+  const statusToken = String(r.body.status_token);
   const mail = await mailTo(email, /^Verify your email for IssueTracker$/);
   const code = /\b(\d{6})\b/.exec(mail.text)?.[1];
   const v = await apiCall('POST', `/v1/registrations/${tenantId}/verify`, undefined, { code });
   expect(v.status, JSON.stringify(v.body)).toBe(200);
-  return { slug, email, company, tenantId };
+  return { slug, email, company, tenantId, statusToken };
 }
 
 /** First sign-in of an invited person: the mailed temporary password, then a password of their own. */

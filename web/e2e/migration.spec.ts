@@ -20,9 +20,17 @@ test('a signed-in user keeps working while Root upgrades the workspace to Platin
   test.setTimeout(540_000); // the first Platinum stack may wait for the CDK app's build
   const co = await registerCompany('basic', 'move');
   await expect
-    .poll(async () => (await apiCall('GET', `/v1/registrations/${co.tenantId}`, undefined)).body.status, {
-      timeout: 60_000,
-    })
+    .poll(
+      async () =>
+        (
+          await apiCall(
+            'GET',
+            `/v1/registrations/${co.tenantId}?token=${encodeURIComponent(co.statusToken)}`,
+            undefined,
+          )
+        ).body.status,
+      { timeout: 60_000 },
+    )
     .toBe('active');
   const password = `Move-Pass-${Date.now()}!`;
   const page = await (await browser.newContext()).newPage();

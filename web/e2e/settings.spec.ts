@@ -3,11 +3,10 @@ import { DEMO_PASSWORD } from './env';
 import { apiCall, cognitoToken, firstSignIn, registerCompany, signIn } from './helpers';
 
 /** Waits until onboarding has made a registration active. */
-async function active(tenantId: string) {
+async function active(tenantId: string, statusToken: string) {
+  const path = `/v1/registrations/${tenantId}?token=${encodeURIComponent(statusToken)}`;
   await expect
-    .poll(async () => (await apiCall('GET', `/v1/registrations/${tenantId}`, undefined)).body.status, {
-      timeout: 60_000,
-    })
+    .poll(async () => (await apiCall('GET', path, undefined)).body.status, { timeout: 60_000 })
     .toBe('active');
 }
 
@@ -15,7 +14,7 @@ test('a Super Admin invites a person who signs in; the seat limit is shown and e
   browser,
 }) => {
   const co = await registerCompany('basic', 'seats');
-  await active(co.tenantId);
+  await active(co.tenantId, co.statusToken);
   const password = `Seats-Pass-${Date.now()}!`;
   const owner = await (await browser.newContext()).newPage();
   await firstSignIn(owner, co.slug, co.email, co.company, password);

@@ -9,6 +9,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
+	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -44,7 +45,16 @@ func TestCheckoutTakesAPaidRegistrationFromPendingPaymentToActive(t *testing.T) 
 		assert.Equal(t, "active", w.signUp(t, "freebie", "basic").Map(t)["status"])
 	})
 
-	res = w.api.Anonymous().Do("POST", "/v1/registrations/initech/checkout", nil)
+	t.Run("without the registration's status token the checkout is not found and nothing is opened", func(t *testing.T) {
+		for _, q := range []string{"", "?token=", "?token=" + w.tokens["freebie"], "?token=" + w.tokens["initech"] + "x"} {
+			res := w.api.Anonymous().Do("POST", "/v1/registrations/initech/checkout"+q, nil)
+			assert.Equal(t, http.StatusNotFound, res.Status, "%q: %s", q, res.Body)
+			assert.NotContains(t, string(res.Body), "pending_payment")
+		}
+		a, err := w.store.Get(ctx, "initech")
+		assert.True(t, errs.Is(err, errs.KindNotFound), "no billing account: %+v %v", a, err)
+	})
+	res = w.api.Anonymous().Do("POST", w.checkout("initech"), nil)
 	require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
 	cs := res.Map(t)
 	assert.Regexp(t, `^cs_`, cs["id"])
@@ -80,7 +90,7 @@ func TestCheckoutTakesAPaidRegistrationFromPendingPaymentToActive(t *testing.T) 
 		assert.Equal(t, a.Version, again.Version)
 	})
 	t.Run("the registration's checkout is gone once paid", func(t *testing.T) {
-		res := w.api.Anonymous().Do("POST", "/v1/registrations/initech/checkout", nil)
+		res := w.api.Anonymous().Do("POST", w.checkout("initech"), nil)
 		assert.Equal(t, http.StatusConflict, res.Status)
 		assert.Equal(t, "registration_not_pending_payment", res.Map(t)["code"])
 		assert.Equal(t, http.StatusNotFound, w.api.Anonymous().Do("POST", "/v1/registrations/nobody-here/checkout", nil).Status)
@@ -102,7 +112,7 @@ func TestWebhookSignatures(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	w.signUp(t, "hooli", "standard")
-	require.Equal(t, http.StatusCreated, w.api.Anonymous().Do("POST", "/v1/registrations/hooli/checkout", nil).Status)
+	require.Equal(t, http.StatusCreated, w.api.Anonymous().Do("POST", w.checkout("hooli"), nil).Status)
 	a, err := w.store.Get(ctx, "hooli")
 	require.NoError(t, err)
 	object := stripebilling.CheckoutCompleted(a.CheckoutSessionID, "hooli", a.CustomerID, "sub_hooli")
@@ -351,10 +361,10 @@ func TestRegistrationCheckoutsAreRateLimited(t *testing.T) {
 	w := newWorld(t)
 	w.signUp(t, "spammy", "standard")
 	for i := range 10 {
-		res := w.api.Anonymous().Do("POST", "/v1/registrations/spammy/checkout", nil)
+		res := w.api.Anonymous().Do("POST", w.checkout("spammy"), nil)
 		require.Equal(t, http.StatusCreated, res.Status, "checkout %d: %s", i+1, res.Body)
 	}
-	res := w.api.Anonymous().Do("POST", "/v1/registrations/spammy/checkout", nil)
+	res := w.api.Anonymous().Do("POST", w.checkout("spammy"), nil)
 	require.Equal(t, http.StatusTooManyRequests, res.Status, string(res.Body))
 	assert.Equal(t, "checkout_rate_limited", res.Map(t)["code"])
 	assert.NotEmpty(t, res.Header.Get("Retry-After"))

@@ -241,7 +241,7 @@ func (d Deps) registrationCheckout(w http.ResponseWriter, r *http.Request) error
 			return errs.E(errs.KindRateLimited, "checkout_rate_limited", "too many checkouts for this registration; retry in %s", wait.Round(time.Second))
 		}
 	}
-	cs, err := s.RegistrationCheckout(r.Context(), r.PathValue("tenantId"))
+	cs, err := s.RegistrationCheckout(r.Context(), r.PathValue("tenantId"), r.URL.Query().Get(tenant.RegistrationTokenParam))
 	if err != nil {
 		return err
 	}

@@ -47,6 +47,7 @@ type world struct {
 	domain  string
 	stripe  string
 	eventNo atomic.Int64
+	tokens  map[string]string // registrations' status tokens, by slug
 }
 
 func newWorld(t *testing.T) *world {
@@ -67,7 +68,7 @@ func newWorld(t *testing.T) *world {
 			Verifier: stripebilling.Verifier{Secret: stripebilling.Static(webhookSecret)}}}
 	d.Lifecycle = app.NewLifecycle(d, app.LifecycleOptions{})
 	d.BillingService = app.NewBilling(d)
-	return &world{deps: d, api: apitest.New(t, d), svc: d.BillingService, store: billingdb.New(db, names), reg: tenantdb.New(db, names),
+	return &world{tokens: map[string]string{}, deps: d, api: apitest.New(t, d), svc: d.BillingService, store: billingdb.New(db, names), reg: tenantdb.New(db, names),
 		clock: clk, domain: names.Prefix + ".test", stripe: base}
 }
 
@@ -80,9 +81,15 @@ func (w *world) signUp(t *testing.T, slug, tier string) *apitest.Response {
 	res := w.api.Anonymous().Do("POST", "/v1/registrations", map[string]string{"company_name": "Company " + slug, "slug": slug,
 		"admin_email": w.owner(slug), "tier": tier})
 	require.Equal(t, http.StatusAccepted, res.Status, string(res.Body))
+	w.tokens[slug], _ = res.Map(t)["status_token"].(string)
 	res = w.api.Anonymous().Do("POST", "/v1/registrations/"+slug+"/verify", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
 	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
 	return res
+}
+
+// checkout is the path of slug's registration checkout, with its token.
+func (w *world) checkout(slug string) string {
+	return "/v1/registrations/" + slug + "/checkout?token=" + w.tokens[slug]
 }
 
 // event signs a Stripe event now (or at) and posts it to the webhook.
@@ -106,7 +113,7 @@ func (w *world) post(payload []byte, sig string) *apitest.Response {
 func (w *world) paidTenant(t *testing.T, slug, tier string) billing.Account {
 	t.Helper()
 	w.signUp(t, slug, tier)
-	res := w.api.Anonymous().Do("POST", "/v1/registrations/"+slug+"/checkout", nil)
+	res := w.api.Anonymous().Do("POST", w.checkout(slug), nil)
 	require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
 	a, err := w.store.Get(context.Background(), slug)
 	require.NoError(t, err)

@@ -57,6 +57,7 @@ type item struct {
 	WritesFrozen bool               `dynamodbav:"writes_frozen,omitempty"`
 	HomeSince    time.Time          `dynamodbav:"home_since,omitempty"`
 	KeyLogSince  time.Time          `dynamodbav:"key_log_since,omitempty"`
+	RegToken     string             `dynamodbav:"registration_token_hash,omitempty"`
 	CreatedAt    time.Time          `dynamodbav:"created_at"`
 	UpdatedAt    time.Time          `dynamodbav:"updated_at"`
 	Version      int64              `dynamodbav:"version"`
@@ -74,14 +75,14 @@ func toItem(t tenant.Tenant) item {
 	return item{PK: tenantPK(t.ID), SK: metaSK, GSI1PK: listPK, GSI1SK: t.ID,
 		ID: t.ID, Name: t.Name, Tier: string(t.Tier), Status: string(t.Status), StatusReason: t.StatusReason,
 		Table: t.Table, APIKey: t.APIKey, APIKeyID: t.APIKeyID, UserPoolID: t.UserPoolID, Issuer: t.Issuer,
-		ClientIDs: t.ClientIDs, FormerPool: t.FormerPool, Downloads: t.Downloads, Branding: t.Branding, WritesFrozen: t.WritesFrozen, HomeSince: t.HomeSince, KeyLogSince: t.KeyLogSince, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, Version: t.Version}
+		ClientIDs: t.ClientIDs, FormerPool: t.FormerPool, Downloads: t.Downloads, Branding: t.Branding, WritesFrozen: t.WritesFrozen, HomeSince: t.HomeSince, KeyLogSince: t.KeyLogSince, RegToken: t.RegistrationTokenHash, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, Version: t.Version}
 }
 
 func (it item) tenant() tenant.Tenant {
 	return tenant.Tenant{ID: it.ID, Name: it.Name, Tier: tiers.Name(it.Tier), Status: tenant.Status(it.Status),
 		StatusReason: it.StatusReason, Table: it.Table, APIKey: it.APIKey, APIKeyID: it.APIKeyID,
 		UserPoolID: it.UserPoolID, Issuer: it.Issuer, ClientIDs: it.ClientIDs, FormerPool: it.FormerPool, Downloads: it.Downloads, Branding: it.Branding,
-		WritesFrozen: it.WritesFrozen, HomeSince: it.HomeSince, KeyLogSince: it.KeyLogSince, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, Version: it.Version}
+		WritesFrozen: it.WritesFrozen, HomeSince: it.HomeSince, KeyLogSince: it.KeyLogSince, RegistrationTokenHash: it.RegToken, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, Version: it.Version}
 }
 
 // Store is the DynamoDB tenant registry.

@@ -64,6 +64,7 @@ const exampleOwner = "owner@acme.test"
 // objects for the destructive operations, tokens, a TOTP code and
 // registrations in each state the sign-up operations need.
 type exampleFixtures struct {
+	tokens                                          map[string]string // registrations' status tokens, by slug
 	spareIssue, spareLabel, spareTeam, spareComment string
 	view, spareView                                 string // saved views of the owner
 	importDone, importOpen                          string // imports: every part in; one part of two in
@@ -155,6 +156,7 @@ func (w *World) exampleFixtures(c Content) exampleFixtures {
 	}
 	w.collabFixtures(&f, c)
 	w.billingFixtures(&f)
+	f.tokens = w.tokens
 	// A suppressed address for Root to lift (SES reported it bouncing).
 	sup := maildb.Suppressions{DB: w.Deps.Control(), Table: w.Deps.Names.Control()}
 	if err := sup.Suppress(ctx, mail.Suppression{Address: exampleSuppressed, Reason: mail.ReasonBounce, At: time.Now()}); err != nil {
@@ -211,7 +213,7 @@ func billingExamples(f exampleFixtures) map[string]Example {
 		"listInvoices":  {Caller: f.paid},
 		"stripeWebhook": {Body: json.RawMessage(f.event), Alt: json.RawMessage(f.altEvent),
 			Headers: []string{"Stripe-Signature", f.eventSignature}},
-		"createRegistrationCheckout": {Path: "/v1/registrations/soylent/checkout"},
+		"createRegistrationCheckout": {Path: "/v1/registrations/soylent/checkout?token=" + f.tokens["soylent"]},
 		"getRootBilling":             {Caller: "root"},
 	}
 }
@@ -278,11 +280,11 @@ func tenantExamples(f exampleFixtures) map[string]Example {
 	return map[string]Example{
 		"register": {Body: map[string]any{"company_name": "Hooli", "slug": "hooli", "admin_email": "owner@hooli." + f.domain, "tier": "basic"},
 			Alt: map[string]any{"company_name": "Pied Piper", "slug": "piedpiper", "admin_email": "owner@piedpiper." + f.domain, "tier": "basic"}},
-		"getRegistration":       {Path: "/v1/registrations/acme"},
+		"getRegistration":       {Path: "/v1/registrations/wonka?token=" + f.tokens["wonka"]},
 		"checkSlugAvailability": {Path: "/v1/registrations/availability?slug=fresh-co"},
 		"verifyRegistration": {Path: "/v1/registrations/vandelay/verify", Body: map[string]any{"code": f.verifyCode},
 			Alt: map[string]any{"code": "000000"}},
-		"resendVerification": {Path: "/v1/registrations/initrode/verification"},
+		"resendVerification": {Path: "/v1/registrations/initrode/verification?token=" + f.tokens["initrode"]},
 		"getWorkspace":       {Path: "/v1/workspaces/acme"},
 		"approveTenant":      {Caller: "root", Path: "/v1/admin/tenants/wonka/approve"},
 		"listTenants":        {Caller: "root", Path: "/v1/admin/tenants?limit=2&sort=-users"},
@@ -355,6 +357,7 @@ func (w *World) registerForExample(slug, tier, domain string) string {
 	}
 	code := box.Next(mail.SubjectVerification).VerificationCode()
 	w.codes[slug] = code
+	w.tokens[slug], _ = res.Map(w.t)["status_token"].(string)
 	return code
 }
 
@@ -370,7 +373,7 @@ func (w *World) paidWorkspaceForExample(slug, tier, domain string) string {
 	if res := anon.Do("POST", "/v1/registrations/"+slug+"/verify", map[string]any{"code": code}); res.Status != 200 {
 		w.t.Fatalf("examples: verify %s: %d %s", slug, res.Status, res.Body)
 	}
-	if res := anon.Do("POST", "/v1/registrations/"+slug+"/checkout", nil); res.Status != 201 {
+	if res := anon.Do("POST", "/v1/registrations/"+slug+"/checkout?token="+w.tokens[slug], nil); res.Status != 201 {
 		w.t.Fatalf("examples: checkout %s: %d %s", slug, res.Status, res.Body)
 	}
 	a, err := billingdb.New(w.Deps.Control(), w.Deps.Names).Get(context.Background(), slug)

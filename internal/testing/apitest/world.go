@@ -54,6 +54,8 @@ type World struct {
 	// Files is the world's attachments bucket on the local S3.
 	Files Files
 	codes map[string]string // verification codes of the examples' registrations, by slug
+	// tokens are the status tokens of the examples' registrations, by slug.
+	tokens map[string]string
 }
 
 // Password of every seeded user.
@@ -99,7 +101,7 @@ func newWorld(t testing.TB, tables func(testing.TB) (*dynamodb.Client, schema.Na
 		t.Fatal(err)
 	}
 	w := &World{t: t, Pools: pools, Pool: pool, Client: client, Users: map[string]people.User{},
-		tiers: map[string]tiers.Name{"acme": tiers.Premium, "globex": tiers.Basic, "umbrella": tiers.Basic}, codes: map[string]string{}}
+		tiers: map[string]tiers.Name{"acme": tiers.Premium, "globex": tiers.Basic, "umbrella": tiers.Basic}, codes: map[string]string{}, tokens: map[string]string{}}
 	reg := tenantdb.New(db, names)
 	now := time.Now().UTC()
 	for id, tier := range w.tiers {

@@ -7,14 +7,23 @@ export type Availability = components['schemas']['Availability'];
 export type RegistrationInput = components['schemas']['Registration'];
 export type Registration = components['schemas']['RegistrationView'];
 
-/** Registration calls; `apiURL` sends them to another cell's API (a registration placed there). */
+/**
+ * Registration calls; `apiURL` sends them to another cell's API (a registration placed there).
+ * `token` is the registration's status_token (the answer to the sign-up): without it, reading a
+ * registration or asking for a new code is a 404, as for a slug nobody registered.
+ */
 export const registrations = {
   availability: (slug: string) =>
     unwrap(api().GET('/v1/registrations/availability', { params: { query: { slug } } })),
   register: (body: RegistrationInput, apiURL?: string) =>
     unwrap(api().POST('/v1/registrations', { body, baseUrl: apiURL })),
-  get: (tenantId: string, apiURL?: string) =>
-    unwrap(api().GET('/v1/registrations/{tenantId}', { params: { path: { tenantId } }, baseUrl: apiURL })),
+  get: (tenantId: string, token: string, apiURL?: string) =>
+    unwrap(
+      api().GET('/v1/registrations/{tenantId}', {
+        params: { path: { tenantId }, query: { token } },
+        baseUrl: apiURL,
+      }),
+    ),
   verify: (tenantId: string, code: string, apiURL?: string) =>
     unwrap(
       api().POST('/v1/registrations/{tenantId}/verify', {
@@ -23,10 +32,10 @@ export const registrations = {
         baseUrl: apiURL,
       }),
     ),
-  resend: (tenantId: string, apiURL?: string) =>
+  resend: (tenantId: string, token: string, apiURL?: string) =>
     unwrap(
       api().POST('/v1/registrations/{tenantId}/verification', {
-        params: { path: { tenantId } },
+        params: { path: { tenantId }, query: { token } },
         baseUrl: apiURL,
       }),
     ),

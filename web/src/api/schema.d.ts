@@ -2872,6 +2872,7 @@ export interface components {
             slug: string;
             /** @enum {string} */
             status: "pending_verification" | "pending_approval" | "pending_payment" | "registered" | "provisioning" | "active" | "failed" | "suspended" | "offboarding" | "deleted";
+            status_token?: string;
             status_url: string;
             steps: components["schemas"]["StepView"][];
             tenant_id: string;
@@ -13750,7 +13751,10 @@ export interface operations {
     };
     getRegistration: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description the registration's status_token (the answer to the sign-up); 404 without it */
+                token: string;
+            };
             header?: never;
             path: {
                 tenantId: string;
@@ -13808,7 +13812,10 @@ export interface operations {
     };
     createRegistrationCheckout: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description the registration's status_token (the answer to the sign-up); 404 without it */
+                token: string;
+            };
             header?: never;
             path: {
                 tenantId: string;
@@ -13884,7 +13891,10 @@ export interface operations {
     };
     resendVerification: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description the registration's status_token (the answer to the sign-up); 404 without it */
+                token: string;
+            };
             header?: never;
             path: {
                 tenantId: string;

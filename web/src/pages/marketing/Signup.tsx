@@ -72,7 +72,12 @@ export default function Signup() {
     onSuccess: ({ registration: r, apiURL }) => {
       sessionStorage.setItem(
         `itr.signup.${r.tenant_id}`,
-        JSON.stringify({ email: form.admin_email.trim(), tier: form.tier, api: apiURL }),
+        JSON.stringify({
+          email: form.admin_email.trim(),
+          tier: form.tier,
+          api: apiURL,
+          token: r.status_token,
+        }),
       );
       navigate(`/signup/${r.tenant_id}/status`);
     },

@@ -49,7 +49,17 @@ function StepIcon({ state }: { state: StepView['state'] }) {
   return <Circle className="size-4 text-faint" aria-hidden />;
 }
 
-function VerifyForm({ tenantId, email, api }: { tenantId: string; email?: string; api?: string }) {
+function VerifyForm({
+  tenantId,
+  email,
+  api,
+  token,
+}: {
+  tenantId: string;
+  email?: string;
+  api?: string;
+  token: string;
+}) {
   const qc = useQueryClient();
   const [code, setCode] = useState('');
   const [error, setError] = useState<string>();
@@ -65,7 +75,7 @@ function VerifyForm({ tenantId, email, api }: { tenantId: string; email?: string
       else setError(errorMessage(e));
     },
   });
-  const resend = useMutation({ mutationFn: () => registrations.resend(tenantId, api) });
+  const resend = useMutation({ mutationFn: () => registrations.resend(tenantId, token, api) });
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     if (!/^\d{6}$/.test(code.trim())) return setError('Enter the 6-digit code from the email.');
@@ -124,6 +134,8 @@ export default function SignupStatus() {
         tier?: string;
         /** The API of the cell that holds the registration, when not this one's. */
         api?: string;
+        /** The registration's status token: only its registrant reads its progress. */
+        token?: string;
       } | null;
     } catch {
       return null;
@@ -131,7 +143,7 @@ export default function SignupStatus() {
   })();
   const q = useQuery({
     queryKey: ['registration', slug],
-    queryFn: () => registrations.get(slug, signup?.api),
+    queryFn: () => registrations.get(slug, signup?.token ?? '', signup?.api),
     refetchInterval: (query) => {
       const s = query.state.data?.status;
       if (s === 'active' || s === 'failed') return false;
@@ -152,7 +164,8 @@ export default function SignupStatus() {
           {q.isError &&
             (isApiError(q.error, 404) ? (
               <p className="text-sm">
-                We have no registration for <strong>{slug}</strong>.{' '}
+                We have no registration for <strong>{slug}</strong> in this browser tab (its progress shows
+                only where it was signed up).{' '}
                 <Link to="/signup" className="text-brand hover:underline">
                   Sign up
                 </Link>
@@ -161,7 +174,7 @@ export default function SignupStatus() {
               <ErrorState error={q.error} onRetry={() => void q.refetch()} />
             ))}
           {r?.status === 'pending_verification' && (
-            <VerifyForm tenantId={slug} email={signup?.email} api={signup?.api} />
+            <VerifyForm tenantId={slug} email={signup?.email} api={signup?.api} token={signup?.token ?? ''} />
           )}
           {r && r.status !== 'pending_verification' && (
             <div className="space-y-4">

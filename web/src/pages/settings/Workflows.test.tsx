@@ -3,6 +3,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { MemoryRouter } from 'react-router';
 import { setConfig } from '../../config';
+import { testConfig } from '../../test/config';
 import type { Workflow } from '../../lib/workflowEdit';
 import { Ctx, type WorkspaceCtx } from '../workspace/context';
 import { keys, type Me, type Project } from '../workspace/data';
@@ -62,16 +63,7 @@ interface Call {
 let calls: Call[] = [];
 let answer: (c: Call) => Response;
 beforeAll(() => {
-  setConfig({
-    api_url: 'http://api.test',
-    region: 'us-east-1',
-    tenant_pool_id: 'p',
-    tenant_client_id: 'c',
-    provider_pool_id: 'pp',
-    provider_client_id: 'pc',
-    web_origin: 'http://web.test',
-    environment: 'local',
-  });
+  setConfig(testConfig('http://api.test'));
   vi.stubGlobal('fetch', async (r: Request) => {
     const text = await r.text();
     const c = {

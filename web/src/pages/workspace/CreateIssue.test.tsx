@@ -3,6 +3,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { MemoryRouter } from 'react-router';
 import { setConfig } from '../../config';
+import { testConfig } from '../../test/config';
 import type { FieldDef } from '../../lib/fields';
 import { defaultWorkflow } from '../../test/workflowFixture';
 import { Ctx, type WorkspaceCtx } from './context';
@@ -40,16 +41,7 @@ let posted: unknown[] = [];
 let idemKeys: (string | null)[] = [];
 let answer: () => Response;
 beforeAll(() => {
-  setConfig({
-    api_url: 'http://api.test',
-    region: 'us-east-1',
-    tenant_pool_id: 'p',
-    tenant_client_id: 'c',
-    provider_pool_id: 'pp',
-    provider_client_id: 'pc',
-    web_origin: 'http://web.test',
-    environment: 'local',
-  });
+  setConfig(testConfig('http://api.test'));
   vi.stubGlobal('fetch', async (r: Request) => {
     if (r.method === 'POST') {
       posted.push(JSON.parse(await r.text()));

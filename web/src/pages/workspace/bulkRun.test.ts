@@ -1,4 +1,5 @@
 import { setConfig } from '../../config';
+import { testConfig } from '../../test/config';
 import { bulkEdit, bulkMove } from './bulkRun';
 
 const json = (status: number, body: unknown, type = 'application/json') =>
@@ -7,16 +8,7 @@ const json = (status: number, body: unknown, type = 'application/json') =>
 let handle: (r: Request) => Promise<Response>;
 beforeAll(() => {
   vi.stubGlobal('fetch', (r: Request) => handle(r));
-  setConfig({
-    api_url: 'http://api.test',
-    region: 'us-east-1',
-    tenant_pool_id: 'p',
-    tenant_client_id: 'c',
-    provider_pool_id: 'pp',
-    provider_client_id: 'pc',
-    web_origin: 'http://web.test',
-    environment: 'local',
-  });
+  setConfig(testConfig('http://api.test'));
 });
 
 describe('bulk moves to a project', () => {

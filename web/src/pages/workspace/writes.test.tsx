@@ -3,6 +3,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { act, renderHook } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { setConfig } from '../../config';
+import { testConfig } from '../../test/config';
 import type { Issue } from './data';
 import { keys } from './data';
 import { useIssueWrites } from './writes';
@@ -73,16 +74,7 @@ beforeAll(() => {
 
 describe('optimistic writes with If-Match', () => {
   it('a 412 rolls back, shows their change, and reapplies mine on the latest version', async () => {
-    setConfig({
-      api_url: 'http://api.test',
-      region: 'us-east-1',
-      tenant_pool_id: 'p',
-      tenant_client_id: 'c',
-      provider_pool_id: 'pp',
-      provider_client_id: 'pc',
-      web_origin: 'http://web.test',
-      environment: 'local',
-    });
+    setConfig(testConfig('http://api.test'));
     const srv = server();
     handle = srv.fetch;
     const qc = new QueryClient();
