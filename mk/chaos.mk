@@ -3,7 +3,8 @@
 # data (ledger verified, 503 + Retry-After during the outage, recovery
 # without a platform restart), latency injected between the platform and
 # DynamoDB (deadlines hold, no goroutine left behind), cognito-local down
-# (tokens keep working from the JWKS cache), the platform itself SIGKILLed
+# (tokens keep working from the JWKS cache), the local S3 down (only file
+# requests fail, 503), the platform itself SIGKILLed
 # mid-load and mid-onboarding and restarted (ledger, the run resumed, its
 # services gone with it). Ports: DYNAMODB_PORT,
 # COGNITO_PORT, GATEWAY_ADDR, S3_PORT, MAIL_SMTP_PORT, MAIL_UI_PORT,
