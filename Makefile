@@ -58,9 +58,9 @@ RACE_PKGS := ./internal/gateway/ ./internal/authorizer/ ./internal/chaos/ ./inte
 
 -include mk/*.mk
 
-dev: tools web-build ## run the whole platform locally on http://localhost:8080 (web app at /, API at /v1); MODE=template runs the synthesized template's functions as processes; CELLS=2 runs cell-1 and cell-2 side by side (cell-2 on CELL2_GATEWAY_ADDR)
+dev: tools web-build ## run the whole platform locally on http://localhost:8080 (web app at /, API at /v1) as the synthesized template deploys it, functions as Lambda processes; MODE=in-process runs every handler in one process; CELLS=2 runs cell-1 and cell-2 side by side (cell-2 on CELL2_GATEWAY_ADDR)
 	go build -o bin/issuetracker ./cmd/issuetracker
-	bin/issuetracker dev $(if $(MODE),-mode $(MODE)) $(if $(CELLS),-cells $(CELLS))
+	bin/issuetracker dev -mode $(or $(MODE),$(ITR_DEV_MODE),template) $(if $(CELLS),-cells $(CELLS))
 
 dev-reset: ## wipe the local platform's state (.local/dev)
 	go run ./cmd/issuetracker reset
