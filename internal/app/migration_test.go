@@ -729,8 +729,13 @@ func (d *deployUnderWay) Provision(ctx context.Context, t tenant.Tenant) (onboar
 func TestAMigrationWaitingForAnOutcomeNeverHeardIsResumed(t *testing.T) {
 	w := apitest.NewWorld(t)
 	svc := w.Deps.Lifecycle
-	svc.Migration = onboarding.MigrationOptions{Settle: 10 * time.Millisecond, Grace: time.Hour}
-	svc.Lease = 2 * time.Second
+	svc.Migration = onboarding.MigrationOptions{Settle: 10 * time.Millisecond, Grace: 24 * time.Hour}
+	// The lease passes on the lifecycle's clock (real time plus what the
+	// test skips), so a slow machine never makes a moment look like a lease.
+	var skipped atomic.Int64
+	svc.Now = func() time.Time { return time.Now().Add(time.Duration(skipped.Load())) }
+	svc.Lease = time.Hour
+	leasePasses := func() { skipped.Add(int64(svc.Lease + time.Second)) }
 	stack := &deployUnderWay{Provisioner: svc.Platinum}
 	svc.Platinum = stack
 	ctx := context.Background()
@@ -748,7 +753,7 @@ func TestAMigrationWaitingForAnOutcomeNeverHeardIsResumed(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotContains(t, resumed, "globex", "waiting less than a lease")
 
-	time.Sleep(svc.Lease + 100*time.Millisecond)
+	leasePasses()
 	resumed, err = svc.ResumeStalled(ctx)
 	require.NoError(t, err)
 	assert.Contains(t, resumed, "globex", "asked again after a lease")
@@ -760,7 +765,7 @@ func TestAMigrationWaitingForAnOutcomeNeverHeardIsResumed(t *testing.T) {
 	assert.NotContains(t, resumed, "globex", "not asked again at once")
 
 	stack.done.Store(true) // no outcome event
-	time.Sleep(svc.Lease + 100*time.Millisecond)
+	leasePasses()
 	resumed, err = svc.ResumeStalled(ctx)
 	require.NoError(t, err)
 	assert.Contains(t, resumed, "globex")

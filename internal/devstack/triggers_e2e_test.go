@@ -55,7 +55,7 @@ func TestEachPoolCallsTheTriggersItsTemplateDeclares(t *testing.T) {
 	db := testenv.DynamoDB(t)
 	deployer := localdeploy.Deployer{DB: db, Cognito: cog}
 	registry := tenantdb.New(db, schema.Names{Prefix: cfg.Prefix})
-	initech, err := os.ReadFile(filepath.Join(cfg.Root, "infra", "templates", "IssueTracker-Tenant-initech.json"))
+	initech, err := os.ReadFile(filepath.Join(cfg.Root, "infra", "templates", "IssueTracker-cell-2-Tenant-initech.json"))
 	require.NoError(t, err)
 	var initechTmpl struct {
 		Resources map[string]any

@@ -498,18 +498,43 @@ func (s UserDB) Counters(ctx context.Context, sc tenancy.Scope) (users, superAdm
 		return s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(directoryPK(sc.TenantID), countersSK), ConsistentRead: aws.Bool(true)})
 	}
 	out, err := get()
-	if err == nil && out.Item == nil { // a directory written before counters existed: count once
-		if err := s.ensureCounters(ctx, sc); err != nil {
-			return 0, 0, err
-		}
-		out, err = get()
-	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("get counters: %w", err)
+	}
+	if out.Item == nil {
+		// A directory written before counters existed, or a home the
+		// tenant has left (a read must not write: the seat count of a
+		// job that still reads the old home would put the item back after
+		// the retirement deleted it). Counted, not stored; the next user
+		// write stores the counters (ensureCounters).
+		c, err := s.countUsers(ctx, sc)
+		return c.Users, c.SuperAdmins, err
 	}
 	var it countersItem
 	err = attributevalue.UnmarshalMap(out.Item, &it)
 	return it.Users, it.SuperAdmins, err
+}
+
+// countUsers counts the tenant's users and active super admins (one page
+// of the users index at a time).
+func (s UserDB) countUsers(ctx context.Context, sc tenancy.Scope) (countersItem, error) {
+	c := countersItem{PK: directoryPK(sc.TenantID), SK: countersSK}
+	var start map[string]types.AttributeValue
+	for {
+		var its []userItem
+		next, err := s.query(ctx, sc.Table, schema.GSI1, expression.Key(schema.GSI1PK).Equal(expression.Value(usersGSI(sc.TenantID))), start, 100, &its)
+		if err != nil {
+			return c, fmt.Errorf("count users: %w", err)
+		}
+		for _, it := range its {
+			c.Users++
+			c.SuperAdmins += activeSA(it.user())
+		}
+		if len(next) == 0 {
+			return c, nil
+		}
+		start = next
+	}
 }
 
 // ensureCounters creates the counters of a tenant that has none yet by
@@ -522,22 +547,9 @@ func (s UserDB) ensureCounters(ctx context.Context, sc tenancy.Scope) error {
 	if out.Item != nil {
 		return nil
 	}
-	c := countersItem{PK: directoryPK(sc.TenantID), SK: countersSK}
-	var start map[string]types.AttributeValue
-	for {
-		var its []userItem
-		next, err := s.query(ctx, sc.Table, schema.GSI1, expression.Key(schema.GSI1PK).Equal(expression.Value(usersGSI(sc.TenantID))), start, 100, &its)
-		if err != nil {
-			return fmt.Errorf("count users: %w", err)
-		}
-		for _, it := range its {
-			c.Users++
-			c.SuperAdmins += activeSA(it.user())
-		}
-		if len(next) == 0 {
-			break
-		}
-		start = next
+	c, err := s.countUsers(ctx, sc)
+	if err != nil {
+		return err
 	}
 	av, err := attributevalue.MarshalMap(c)
 	if err != nil {
