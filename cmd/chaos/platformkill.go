@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -177,35 +176,19 @@ func (r *rig) registration(ctx context.Context, slug, token string) (registratio
 	return g, json.NewDecoder(res.Body).Decode(&g)
 }
 
-// anonJSON sends a public request with a JSON body and header pairs and
-// returns the status; out, when not nil, receives the JSON answer.
+// anonJSON sends a public request with a JSON body and header pairs,
+// decodes the answer into out (unless nil) and returns the status.
 func anonJSON(ctx context.Context, method, u string, body, out any, header ...string) (int, error) {
-	var rd *bytes.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	} else {
-		rd = bytes.NewReader(nil)
+	a, b := tenantClient{}.do(ctx, method, u, body, header...)
+	if a.err != nil {
+		return 0, a.err
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	res, err := httpClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer res.Body.Close()
 	if out != nil {
-		if err := json.NewDecoder(res.Body).Decode(out); err != nil {
-			return res.StatusCode, err
+		if err := json.Unmarshal(b, out); err != nil {
+			return a.status, err
 		}
 	}
-	return res.StatusCode, nil
+	return a.status, nil
 }
 
 var codeRE = regexp.MustCompile(`(?m)^\s+(\d{6})\s*$`)

@@ -86,20 +86,32 @@ func (r *rig) s3Down(ctx context.Context, l *loadtest.Load) error {
 	return nil
 }
 
-// tenantClient calls the API with a tenant user's ID token.
+// tenantClient calls the API (base, which may be empty when path is a
+// whole URL) with a user's ID token, or anonymously without one. The
+// suite's one HTTP call: probes, public and tenant requests.
 type tenantClient struct{ base, token string }
 
-func (c tenantClient) do(ctx context.Context, method, path string, body any) (answer, []byte) {
+// do sends body as JSON with the header pairs, and returns the answer and
+// its body.
+func (c tenantClient) do(ctx context.Context, method, path string, body any, header ...string) (answer, []byte) {
 	var rd io.Reader = http.NoBody
 	if body != nil {
 		b, _ := json.Marshal(body)
 		rd = bytes.NewReader(b)
 	}
 	start := time.Now()
-	req, _ := http.NewRequestWithContext(ctx, method, c.base+path, rd)
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return answer{err: err}, nil
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
 	}
 	res, err := httpClient.Do(req)
 	if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -16,7 +15,6 @@ import (
 	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/devstack"
-	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/loadtest"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 )
@@ -41,20 +39,8 @@ func (a answer) String() string {
 }
 
 func probe(ctx context.Context, url, token string) answer {
-	start := time.Now()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := httpClient.Do(req)
-	if err != nil {
-		return answer{err: err, took: time.Since(start)}
-	}
-	defer res.Body.Close()
-	var p struct {
-		Code string `json:"code"`
-	}
-	_ = json.NewDecoder(res.Body).Decode(&p)
-	return answer{status: res.StatusCode, problem: res.Header.Get("Content-Type") == httpapi.ProblemContentType,
-		retryAfter: res.Header.Get("Retry-After"), code: p.Code, took: time.Since(start)}
+	a, _ := tenantClient{token: token}.do(ctx, http.MethodGet, url, nil)
+	return a
 }
 
 // checkLoad fails on any 5xx but a 503 and on any request left unanswered.
