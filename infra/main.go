@@ -2,8 +2,10 @@
 // root). Without context it synthesizes the platform stack; -c tenants=a,b
 // adds those Platinum tenants' stacks; -c tenant=acme synthesizes that
 // tenant's stack alone; -c cell=cell-2 names the cell; -c directory=true
-// adds the global tenant directory. `infra synth-worker` serves tenant synths to the
-// local cloud (internal/localdeploy.SynthWorker) from one warm process.
+// adds the global tenant directory. `infra synth-worker` serves tenant
+// synths to the local cloud (internal/localdeploy.SynthWorker) from one warm
+// process; `infra local-synth <dir>` writes the platform stack make dev runs
+// when the CDK app's sources changed since the commit.
 package main
 
 import (
@@ -12,6 +14,7 @@ import (
 
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/issuetracker/issuetracker/constructs/gofunction"
 	"github.com/issuetracker/issuetracker/infra/stacks"
 )
 
@@ -32,6 +35,20 @@ func main() {
 			os.Exit(1)
 		}
 		return
+	}
+	if len(os.Args) > 2 && os.Args[1] == "local-synth" {
+		// make dev's synth of the platform it runs (devstack.CurrentPlatformTemplate).
+		root, err := gofunction.FindRepoRoot(".")
+		if err == nil {
+			var path string
+			if path, err = stacks.SynthLocalPlatform(root, os.Args[2]); err == nil {
+				fmt.Println(path)
+				return
+			}
+		}
+		fmt.Fprintln(os.Stderr, "infra local-synth:", err)
+		jsii.Close()
+		os.Exit(1)
 	}
 	app, err := stacks.NewApp("", "")
 	if err != nil {

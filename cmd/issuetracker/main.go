@@ -189,6 +189,11 @@ func dev(args []string) error {
 		return err
 	}
 	cfg.ReportLog, cfg.Log = reports, logf
+	if cfg.Template == "" { // the checked-in synth, or a synth of the edited CDK app
+		if cfg.Template, err = devstack.CurrentPlatformTemplate(root, state, os.Stdout); err != nil {
+			return err
+		}
+	}
 	if *cellsFlag < 1 || *cellsFlag > 2 || (*cellsFlag == 2 && mode != devstack.InProcess) {
 		return fmt.Errorf("CELLS=%d: make dev runs 1 cell, or 2 in the in-process mode", *cellsFlag)
 	}

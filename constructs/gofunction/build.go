@@ -1,18 +1,13 @@
 package gofunction
 
 import (
-	"bufio"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 
 	"github.com/issuetracker/issuetracker/internal/gobuild"
@@ -108,51 +103,11 @@ func SourceHash(root, pkg string) (string, error) {
 }
 
 func sourceHash(root, pkg, toolchain string) (string, error) {
-	cmd := exec.Command(goTool(), "list", "-deps", "-tags", tags,
-		"-f", `{{if .Module}}{{if .Module.Main}}{{.Dir}}{{range .GoFiles}}|{{.}}{{end}}{{range .EmbedFiles}}|{{.}}{{end}}{{end}}{{end}}`, pkg)
-	cmd.Dir = root
-	cmd.Env = buildEnv()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	src, err := gobuild.ListSources(root, pkg, tags, buildEnv())
 	if err != nil {
-		return "", fmt.Errorf("go list %s: %v: %s", pkg, err, strings.TrimSpace(stderr.String()))
+		return "", err
 	}
-	files := []string{"go.mod", "go.sum"}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		parts := strings.Split(sc.Text(), "|")
-		if len(parts) < 2 {
-			continue
-		}
-		rel, err := filepath.Rel(root, parts[0])
-		if err != nil {
-			return "", err
-		}
-		for _, f := range parts[1:] {
-			files = append(files, filepath.ToSlash(filepath.Join(rel, f)))
-		}
-	}
-	sort.Strings(files)
-
-	h := sha256.New()
-	io.WriteString(h, settings(toolchain))
-	for _, f := range files {
-		fh, err := os.Open(filepath.Join(root, f))
-		if errors.Is(err, os.ErrNotExist) && f == "go.sum" {
-			continue // a module without dependencies
-		}
-		if err != nil {
-			return "", err
-		}
-		fmt.Fprintf(h, "%s\n", f)
-		_, err = io.Copy(h, fh)
-		fh.Close()
-		if err != nil {
-			return "", err
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return src.Hash(root, settings(toolchain))
 }
 
 // Build compiles pkg into <cacheDir>/<name>-<hash>/bootstrap unless that

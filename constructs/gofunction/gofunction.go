@@ -23,6 +23,27 @@ import (
 	"github.com/issuetracker/issuetracker/internal/gobuild"
 )
 
+// SkipBuildContext is the context key that, set to true, synthesizes the
+// functions without building them: each one's code is a placeholder asset
+// that cannot run. The local cloud's synth (`infra local-synth`) sets it:
+// the local cloud builds each function itself from the package the
+// template records (gobuild.SourceMetadata), so a synth for `make dev`
+// skips 18 cross-compilations. Never set it for a deploy.
+const SkipBuildContext = "issuetracker:skip-function-builds"
+
+// unbuilt is the placeholder asset of SkipBuildContext's synths.
+func unbuilt(cacheDir string) (string, error) {
+	dir := filepath.Join(cacheDir, "unbuilt")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	boot := filepath.Join(dir, "bootstrap")
+	if _, err := os.Stat(boot); err == nil {
+		return dir, nil
+	}
+	return dir, os.WriteFile(boot, []byte("#!/bin/sh\necho 'synthesized without building (gofunction.SkipBuildContext): not deployable' >&2\nexit 1\n"), 0o755)
+}
+
 // Props configures a Function.
 type Props struct {
 	// Name of the function: its folder is <RepoRoot>/functions/<Name>. Required.
@@ -80,13 +101,21 @@ func New(scope constructs.Construct, id string, props *Props) *Function {
 		panic(fmt.Sprintf("gofunction %s: no function folder %s under %s (merge main, or set Dir)", id, p.Dir, p.RepoRoot))
 	}
 	pkg := "./" + filepath.ToSlash(p.Dir)
-	hash, err := SourceHash(p.RepoRoot, pkg)
-	if err != nil {
-		panic(fmt.Sprintf("gofunction %s: %v", id, err))
-	}
-	dir, err := Build(p.RepoRoot, pkg, p.Name, hash, p.CacheDir)
-	if err != nil {
-		panic(fmt.Sprintf("gofunction %s: %v", id, err))
+	var dir, hash string
+	if skip, _ := scope.Node().TryGetContext(jsii.String(SkipBuildContext)).(bool); skip {
+		var err error
+		if dir, err = unbuilt(p.CacheDir); err != nil {
+			panic(fmt.Sprintf("gofunction %s: %v", id, err))
+		}
+		hash = "unbuilt-" + p.Name
+	} else {
+		var err error
+		if hash, err = SourceHash(p.RepoRoot, pkg); err != nil {
+			panic(fmt.Sprintf("gofunction %s: %v", id, err))
+		}
+		if dir, err = Build(p.RepoRoot, pkg, p.Name, hash, p.CacheDir); err != nil {
+			panic(fmt.Sprintf("gofunction %s: %v", id, err))
+		}
 	}
 
 	c := constructs.NewConstruct(scope, jsii.String(id))

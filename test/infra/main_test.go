@@ -16,7 +16,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/issuetracker/issuetracker/constructs/gofunction"
-	"github.com/issuetracker/issuetracker/constructs/identity"
 	"github.com/issuetracker/issuetracker/infra/stacks"
 	"github.com/issuetracker/issuetracker/internal/cfntemplate"
 )
@@ -46,7 +45,8 @@ const (
 	replicaRegion = "eu-west-1"
 )
 
-var testGoogle = &identity.Google{ClientID: "1234.apps.googleusercontent.com", ClientSecretName: "issuetracker/google-client-secret"}
+// testGoogle is the checked-in platform's Google sign-in.
+var testGoogle = stacks.LocalGoogle
 
 // synth is the one synthesized app every test reads.
 var synth struct {
@@ -99,10 +99,15 @@ func synthesize(out string) (err error) {
 	if err != nil {
 		return err
 	}
-	// Google sign-in on, so its trigger is built, granted and checked too.
-	// The web app's build is a fixture: go test runs before make web-build.
-	cfg := stacks.Config{Nag: true, RepoRoot: root, FunctionDirs: map[string]string{}, Google: testGoogle,
-		WebAssetsDir: filepath.Join(root, "constructs", "webapp", "testdata", "site")}
+	// The checked-in platform's configuration (Google sign-in on, so its
+	// trigger is built, granted and checked too; the web app's fixture
+	// site, since go test runs before make web-build; test download keys,
+	// cell-1 in the middle of a key rotation), with cdk-nag.
+	cfg, err := stacks.LocalPlatformConfig(root)
+	if err != nil {
+		return err
+	}
+	cfg.Nag = true
 	for _, fn := range stacks.FunctionNames() {
 		if _, err := os.Stat(filepath.Join(root, "functions", fn, "main.go")); err != nil {
 			// The function is written on main and not merged here yet: build
@@ -112,21 +117,6 @@ func synthesize(out string) (err error) {
 			synth.substituted = append(synth.substituted, fn)
 		}
 	}
-	// Attachment downloads through CloudFront in cell-1 (test keys; their
-	// private halves were thrown away), presigned S3 GETs in cell-2.
-	// Cell-1 is in the middle of a key rotation, signing with the next key
-	// (docs/deploy.md, "Rotating the download key"); the tenant in its own
-	// account is not (one key).
-	pub, err := os.ReadFile(filepath.Join(root, "test", "infra", "testdata", "downloads.pub.pem"))
-	if err != nil {
-		return err
-	}
-	next, err := os.ReadFile(filepath.Join(root, "test", "infra", "testdata", "downloads-next.pub.pem"))
-	if err != nil {
-		return err
-	}
-	cfg.DownloadPublicKey = strings.TrimSpace(string(pub))
-	cfg.DownloadNextPublicKey, cfg.DownloadSignWithNext = strings.TrimSpace(string(next)), true
 	app, err := stacks.NewApp(root, out)
 	if err != nil {
 		return err
