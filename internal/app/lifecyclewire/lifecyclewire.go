@@ -1,8 +1,9 @@
 // Package lifecyclewire wires the tenant lifecycle of the functions that
-// run its steps (registration, tenants through adminwire, onboarding):
+// run its steps (tenants through adminwire, onboarding):
 // lifecyclecore's keys and run requests plus the AWS provisioning only
 // steps use (Platinum stacks through CloudFormation, exports and file
-// moves in S3). Billing, which only starts runs, uses lifecyclecore alone;
+// moves in S3). Billing and registration (registrationwire), which only
+// start runs, use lifecyclecore alone;
 // the other functions import neither, so they do not link these clients.
 package lifecyclewire
 
@@ -15,7 +16,6 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/filewire"
 	"github.com/issuetracker/issuetracker/internal/app/lifecyclecore"
-	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
 	"github.com/issuetracker/issuetracker/internal/awsx/assumerole"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -85,12 +85,6 @@ func WithLifecycle(ctx context.Context, e core.Env, d *core.Deps) error {
 	d.Lifecycle = svc
 	return err
 }
-
-// Registration is the public sign-up function: it mails verification
-// codes and puts lifecycle run requests on the bus.
-var Registration = core.Wiring{Fn: routes.FnRegistration,
-	Setup:      []core.Setup{cognitowire.WithCognito, core.WithMail, core.WithBillingOn, WithLifecycle},
-	Operations: tenantwire.RegistrationOperations}
 
 // ServeOnboardingEvents runs this process as the onboarding function: the
 // provisioning pipeline's outcome events on the platform bus resume or fail
