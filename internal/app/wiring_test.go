@@ -91,7 +91,8 @@ var heavy = map[string][]string{
 	// (lifecyclewire); billing and registration only start runs
 	// (lifecyclecore, runbus).
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation": {"tenants", "onboarding"},
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge":    {"registration", "tenants", "billing", "onboarding"},
+	// Run requests and stack requests are one signed PutEvents (awsx/eventbus).
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge": {},
 	// The usage plan ids are one signed GetParameters (apikeys.SSM).
 	"github.com/aws/aws-sdk-go-v2/service/ssm":        {},
 	"github.com/aws/aws-sdk-go-v2/service/apigateway": {"registration", "tenants", "billing", "onboarding"},

@@ -17,10 +17,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/eventbus"
 	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/envvars"
@@ -43,7 +43,7 @@ type Steps struct {
 	// Platinum deploys tenant stacks through events on bus and reads their
 	// state; OwnAccounts are the DynamoDB clients of Platinum tenants in
 	// accounts of their own (envvars.TenantAccountRoles).
-	Platinum func(cfg aws.Config, e awsx.Endpoints, events *eventbridge.Client, bus, issuer string) (p onboarding.Provisioner, ownAccounts map[string]*dynamodb.Client, err error)
+	Platinum func(cfg aws.Config, e awsx.Endpoints, events eventbus.Putter, bus, issuer string) (p onboarding.Provisioner, ownAccounts map[string]*dynamodb.Client, err error)
 	// Files moves a tenant's attachments between cells (nil: d serves no files).
 	Files func(d core.Deps) onboarding.FileMover
 }
@@ -106,7 +106,9 @@ func FromEnv(ctx context.Context, env core.Env, d core.Deps, s Steps) (*onboardi
 		// With the local bus (envvars.EventsEndpoint), a run request goes
 		// on the bus as in AWS, and the template's rule routes it.
 		if bus, endpoint := os.Getenv(envvars.EventBus), os.Getenv(envvars.EventsEndpoint); bus != "" && endpoint != "" {
-			events := eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.BaseEndpoint = &endpoint })
+			local := cfg.Copy()
+			local.BaseEndpoint = &endpoint
+			events := eventbus.Client{Config: local}
 			o.Driver = func(*onboarding.Machine) onboarding.Driver { return runbus.Driver{Events: events, Bus: bus} }
 		}
 		return tenantwire.NewLifecycle(d, o), nil
@@ -130,7 +132,7 @@ func FromEnv(ctx context.Context, env core.Env, d core.Deps, s Steps) (*onboardi
 		return nil, err
 	}
 	if bus := os.Getenv(envvars.EventBus); bus != "" {
-		events := eventbridge.NewFromConfig(cfg)
+		events := eventbus.Client{Config: cfg}
 		o.Platinum = RunsElsewhere{}
 		if s.Platinum != nil {
 			if o.Platinum, o.OwnAccountScans, err = s.Platinum(cfg, e, events, bus, issuer); err != nil {

@@ -17,11 +17,11 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app/filewire"
 	"github.com/issuetracker/issuetracker/internal/app/lifecyclecore"
 	"github.com/issuetracker/issuetracker/internal/awsx/assumerole"
+	"github.com/issuetracker/issuetracker/internal/awsx/eventbus"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
@@ -40,7 +40,7 @@ var AWSSteps = lifecyclecore.Steps{
 	Archive: func(cfg aws.Config, e awsx.Endpoints, bucket, kmsKey string) onboarding.Archive {
 		return s3archive.Archive{C: awss3.New(cfg, e), Bucket: bucket, KMSKeyID: kmsKey}
 	},
-	Platinum: func(cfg aws.Config, e awsx.Endpoints, events *eventbridge.Client, bus, issuer string) (onboarding.Provisioner, map[string]*dynamodb.Client, error) {
+	Platinum: func(cfg aws.Config, e awsx.Endpoints, events eventbus.Putter, bus, issuer string) (onboarding.Provisioner, map[string]*dynamodb.Client, error) {
 		roles, err := awsstacks.ParseAccountRoles(os.Getenv(envvars.TenantAccountRoles))
 		if err != nil {
 			return nil, nil, err
