@@ -94,8 +94,9 @@ var heavy = map[string][]string{
 	// Run requests and stack requests are one signed PutEvents (awsx/eventbus).
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge": {},
 	// The usage plan ids are one signed GetParameters (apikeys.SSM).
-	"github.com/aws/aws-sdk-go-v2/service/ssm":        {},
-	"github.com/aws/aws-sdk-go-v2/service/apigateway": {"registration", "tenants", "billing", "onboarding"},
+	"github.com/aws/aws-sdk-go-v2/service/ssm": {},
+	// Tenants' API keys are six signed restJson1 calls (apikeys.AWS).
+	"github.com/aws/aws-sdk-go-v2/service/apigateway": {},
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch": {"tenants"}, // platform health (adminwire)
 	// Mail is one signed SendEmail (sesmail.SES).
 	"github.com/aws/aws-sdk-go-v2/service/sesv2": {},

@@ -1,6 +1,7 @@
 // Package lifecyclecore builds the tenant lifecycle of a deployed function
 // from its environment: usage plan keys through API Gateway, run requests
-// on the bus (EventBridge), moves to other cells. What only the functions
+// on the bus (EventBridge), moves to other cells; both services' calls are
+// hand-signed (apikeys.AWS, awsx/eventbus), not their SDK clients. What only the functions
 // that run lifecycle steps use (the Platinum stacks' CloudFormation
 // clients, offboarding exports and file moves in S3) is plugged in by
 // lifecyclewire (Steps); billing, which only starts runs, imports this
@@ -15,7 +16,6 @@ import (
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
@@ -118,10 +118,9 @@ func FromEnv(ctx context.Context, env core.Env, d core.Deps, s Steps) (*onboardi
 	if o.Migration.StreamConsumers == nil {
 		o.Migration.StreamConsumers = changes.StreamConsumers()
 	}
-	gateway := apigateway.NewFromConfig(cfg)
 	if prefix := os.Getenv(envvars.UsagePlanParameterPrefix); prefix != "" {
 		// Read on the first key operation, not at cold start (apikeys.LazyPlans).
-		o.Keys = apikeys.AWS{C: gateway, Prefix: d.Names.Prefix, LazyPlans: apikeys.LazyPlansFromSSM(apikeys.SSM{Config: cfg}, prefix)}
+		o.Keys = apikeys.AWS{Config: cfg, Prefix: d.Names.Prefix, LazyPlans: apikeys.LazyPlansFromSSM(apikeys.SSM{Config: cfg}, prefix)}
 	}
 	issuer := os.Getenv(envvars.CognitoIssuerBase)
 	if issuer == "" {
@@ -150,7 +149,7 @@ func FromEnv(ctx context.Context, env core.Env, d core.Deps, s Steps) (*onboardi
 	// Moves to the other cells of this account and Region (docs/scale.md):
 	// their keys on their usage plans, named from their prefix like ours.
 	WireMoves(svc.Machine, d, peers, apikeys.SSM{Config: cfg}, func(p cells.Peer) onboarding.APIKeys {
-		return apikeys.AWS{C: gateway, Prefix: p.Prefix, LazyPlans: apikeys.LazyPlansFromSSM(apikeys.SSM{Config: cfg}, schema.UsagePlanParameterPrefix(p.Prefix))}
+		return apikeys.AWS{Config: cfg, Prefix: p.Prefix, LazyPlans: apikeys.LazyPlansFromSSM(apikeys.SSM{Config: cfg}, schema.UsagePlanParameterPrefix(p.Prefix))}
 	}, issuer, files, os.Getenv(envvars.AttachmentsBucket))
 	return svc, nil
 }

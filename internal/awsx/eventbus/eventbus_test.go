@@ -18,7 +18,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/issuetracker/issuetracker/internal/awsx/eventbus"
-	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/testing/sigv4test"
 )
 
@@ -139,28 +138,4 @@ func TestThrottlingAnd5xxAreRetriedThreeTimesAtMost(t *testing.T) {
 	_, err = c.Put(ctx, eventbus.Entry{EventBusName: "issuetracker", Source: "s", DetailType: "d", Detail: "{}"})
 	assert.EqualError(t, err, "events PutEvents: InternalException: try again (HTTP 500)")
 	assert.Len(t, f.bodies, 6)
-}
-
-// make dev's function processes put their run requests on the local bus
-// (localcloud.EventBridge, envvars.EventsEndpoint): it takes this client's
-// request as it took the SDK's.
-func TestTheLocalBusTakesThePut(t *testing.T) {
-	var got []localcloud.Event
-	srv := httptest.NewServer(localcloud.EventBridge(func(e localcloud.Event) (string, error) {
-		got = append(got, e)
-		return "local-1", nil
-	}))
-	defer srv.Close()
-	c := eventbus.Client{Config: aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
-		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}}
-	id, err := c.Put(context.Background(), eventbus.Entry{EventBusName: "issuetracker", Source: "issuetracker.lifecycle",
-		DetailType: "Tenant Lifecycle Run Requested", Detail: `{"tenant_id":"acme"}`, Resources: []string{"r"}})
-	require.NoError(t, err)
-	assert.Equal(t, "local-1", id)
-	require.Len(t, got, 1)
-	assert.Equal(t, "issuetracker", got[0].Bus)
-	assert.Equal(t, "issuetracker.lifecycle", got[0].Source)
-	assert.Equal(t, "Tenant Lifecycle Run Requested", got[0].DetailType)
-	assert.JSONEq(t, `{"tenant_id":"acme"}`, got[0].Detail)
-	assert.Equal(t, []string{"r"}, got[0].Resources)
 }
