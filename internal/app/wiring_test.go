@@ -116,7 +116,8 @@ var heavy = map[string][]string{
 	// deleted issue's files is one signed DeleteObject (s3delete).
 	"github.com/aws/aws-sdk-go-v2/service/s3$": {"attachments", "tenants", "onboarding"},
 	// The user pools' client (cognitowire; core's Deps holds identity.Pools).
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider$": {"authorizer", "presignup", "usermigration", "users", "teams", "registration", "tenants", "billing", "onboarding"},
+	// Billing has none: its runs' steps (users) are the onboarding function's.
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider$": {"authorizer", "presignup", "usermigration", "users", "teams", "registration", "tenants", "onboarding"},
 	// The webhook queue's SendMessage is one signed call (sqsqueue.Client).
 	"github.com/aws/aws-sdk-go-v2/service/sqs":              {},
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams$": {}, // the local pollers' (its schemas are DynamoDB's too)

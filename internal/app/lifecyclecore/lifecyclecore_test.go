@@ -37,3 +37,28 @@ func TestRunsElsewhereAdmitsPlatinumAndPutsRunsOnTheBus(t *testing.T) {
 		assert.Nil(t, svc.Machine.Platinum)
 	})
 }
+
+// Billing has no user pools: its runs go on the bus (or, under make dev,
+// the local bus or the local lifecycle); a billing process whose runs would
+// happen in it, where their steps need Cognito, refuses to start.
+func TestAFunctionWithoutUserPoolsRunsNoStepsItself(t *testing.T) {
+	ctx := context.Background()
+	env := core.Env{AWS: aws.Config{Region: "eu-west-1"}}
+	t.Setenv(envvars.EventBus, "issuetracker-bus")
+	var d core.Deps
+	require.NoError(t, lifecyclecore.WithRunsElsewhere(ctx, env, &d), "runs on the bus")
+	assert.IsType(t, runbus.Driver{}, d.Lifecycle.Driver)
+
+	t.Setenv(envvars.EventBus, "")
+	d = core.Deps{}
+	assert.ErrorIs(t, lifecyclecore.WithRunsElsewhere(ctx, env, &d), lifecyclecore.ErrNoRunner, "no bus: the runs would be inline")
+
+	env.Endpoints.DynamoDB = "http://127.0.0.1:1" // the local cloud
+	d = core.Deps{}
+	assert.ErrorIs(t, lifecyclecore.WithRunsElsewhere(ctx, env, &d), lifecyclecore.ErrNoRunner, "locally without the bus: async in this process")
+	t.Setenv(envvars.EventBus, "issuetracker-bus")
+	t.Setenv(envvars.EventsEndpoint, "http://127.0.0.1:1/_local/events")
+	d = core.Deps{}
+	require.NoError(t, lifecyclecore.WithRunsElsewhere(ctx, env, &d), "the local bus")
+	assert.IsType(t, runbus.Driver{}, d.Lifecycle.Driver)
+}
