@@ -154,26 +154,33 @@ func FromEnv(ctx context.Context, env core.Env, d core.Deps, s Steps) (*onboardi
 	return svc, nil
 }
 
-// ErrNoRunner is WithRunsElsewhere's error for a function without the
-// user pools (billing) whose runs would happen in its own process: no
-// bus (envvars.EventBus, and locally envvars.EventsEndpoint) and no local
-// lifecycle (envvars.LocalLifecycleURL). Its runs' steps create, invite and
-// delete users, which it cannot.
+// ErrNoRunner is what a run started by a function without the user pools
+// (billing) answers when its runs would happen in its own process: no bus
+// (envvars.EventBus, and locally envvars.EventsEndpoint) and no local
+// lifecycle (envvars.LocalLifecycleURL). Its runs' steps create, invite
+// and delete users, which it cannot.
 var ErrNoRunner = errors.New("lifecycle: this function starts runs but cannot run their steps (no Cognito client): it needs the bus (ITR_EVENT_BUS, and ITR_EVENTS_ENDPOINT locally) or the local lifecycle (ITR_LOCAL_LIFECYCLE_URL)")
+
+// noRunner is the driver of a function without user pools whose runs
+// would happen in its own process: it starts none (ErrNoRunner).
+type noRunner struct{}
+
+// Start implements onboarding.Driver.
+func (noRunner) Start(context.Context, string) error { return ErrNoRunner }
 
 // WithRunsElsewhere builds d.Lifecycle (FromEnv without Steps) for a
 // function that starts runs and never runs their steps (billing: tier
 // changes, suspensions and reactivations go on the bus to the onboarding
-// function; registration: sign-ups). A Setup step. A function without
+// function; registration: sign-ups). A Setup step. In a function without
 // the user pools (billing, which does not link the Cognito client) whose
-// runs would happen in its own process fails with ErrNoRunner rather
-// than fail at a run's first step.
+// runs would happen in its own process, a run fails to start
+// (ErrNoRunner) rather than at its first step.
 func WithRunsElsewhere(ctx context.Context, e core.Env, d *core.Deps) error {
 	svc, err := FromEnv(ctx, e, *d, Steps{})
-	d.Lifecycle = svc
 	if err == nil && d.Cognito == nil && RunsHere(svc.Driver) {
-		return ErrNoRunner
+		svc.Driver = noRunner{}
 	}
+	d.Lifecycle = svc
 	return err
 }
 

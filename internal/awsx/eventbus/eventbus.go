@@ -22,17 +22,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/issuetracker/issuetracker/internal/awsx/awsjson"
 )
-
-// attempts is how many times a call is made when EventBridge throttles,
-// answers 5xx or the connection fails (the SDK's standard retryer makes
-// three).
-const attempts = 3
 
 // maxResponse bounds the answer read.
 const maxResponse = 1 << 20
@@ -87,26 +81,12 @@ func (c Client) Put(ctx context.Context, e Entry) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var last error
-	for attempt := 1; ; attempt++ {
-		id, err := c.put(ctx, body)
-		if err == nil {
-			return id, nil
-		}
-		last = err
-		if attempt == attempts || !retryable(ctx, err) {
-			return "", last
-		}
-		wait := time.Duration(attempt) * 100 * time.Millisecond
-		if c.Backoff != nil {
-			wait = c.Backoff(attempt)
-		}
-		select {
-		case <-ctx.Done():
-			return "", last
-		case <-time.After(wait):
-		}
-	}
+	var id string
+	err = awsjson.Retry(ctx, c.Backoff, retryable, func() (err error) {
+		id, err = c.put(ctx, body)
+		return err
+	})
+	return id, err
 }
 
 func (c Client) put(ctx context.Context, body []byte) (string, error) {
@@ -151,17 +131,9 @@ func apiError(resp *http.Response, data []byte) error {
 	return &Error{Status: resp.StatusCode, Code: code, Message: msg}
 }
 
-// retryable: a throttled or failed (5xx) answer, or a failed connection;
-// not a refusal (4xx), a failed entry, missing credentials, or the
-// caller's cancellation.
-func retryable(ctx context.Context, err error) bool {
-	if ctx.Err() != nil {
-		return false
-	}
+// retryable: a throttled or failed (5xx) answer; not a refusal (4xx) or
+// a failed entry.
+func retryable(err error) bool {
 	var e *Error
-	if errors.As(err, &e) {
-		return e.Status >= 500 || (e.Status != http.StatusOK && (e.Code == "ThrottlingException" || e.Code == "Throttling"))
-	}
-	var conn *url.Error // what http.Client.Do returns
-	return errors.As(err, &conn)
+	return errors.As(err, &e) && (e.Status >= 500 || (e.Status != http.StatusOK && (e.Code == "ThrottlingException" || e.Code == "Throttling")))
 }

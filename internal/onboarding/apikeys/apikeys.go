@@ -190,11 +190,6 @@ func IsType(err error, typ string) bool {
 // maxResponse bounds an answer read.
 const maxResponse = 1 << 20
 
-// attempts is how many times a call is made when API Gateway throttles,
-// answers 5xx or the connection fails (the SDK's standard retryer makes
-// three).
-const attempts = 3
-
 // call sends method path?query with in as its JSON body (nil: none) to
 // API Gateway, signed, and decodes a 2xx answer into out (nil: discarded).
 func (a AWS) call(ctx context.Context, method, path string, query url.Values, in, out any) error {
@@ -209,21 +204,7 @@ func (a AWS) call(ctx context.Context, method, path string, query url.Values, in
 	if len(query) > 0 {
 		target += "?" + query.Encode()
 	}
-	for attempt := 1; ; attempt++ {
-		err := a.send(ctx, method, target, body, out)
-		if err == nil || attempt == attempts || !retryable(ctx, err) {
-			return err
-		}
-		wait := time.Duration(attempt) * 100 * time.Millisecond
-		if a.Backoff != nil {
-			wait = a.Backoff(attempt)
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(wait):
-		}
-	}
+	return awsjson.Retry(ctx, a.Backoff, retryable, func() error { return a.send(ctx, method, target, body, out) })
 }
 
 func (a AWS) send(ctx context.Context, method, target string, body []byte, out any) error {
@@ -259,17 +240,8 @@ func (a AWS) send(ctx context.Context, method, target string, body []byte, out a
 	return nil
 }
 
-// retryable: a throttled (429) or failed (5xx) answer, or a failed
-// connection; not a refusal, missing credentials, or the caller's
-// cancellation.
-func retryable(ctx context.Context, err error) bool {
-	if ctx.Err() != nil {
-		return false
-	}
+// retryable: a throttled (429) or failed (5xx) answer; not a refusal.
+func retryable(err error) bool {
 	var e *Error
-	if errors.As(err, &e) {
-		return e.Status == http.StatusTooManyRequests || e.Status >= 500
-	}
-	var conn *url.Error // what http.Client.Do returns
-	return errors.As(err, &conn)
+	return errors.As(err, &e) && (e.Status == http.StatusTooManyRequests || e.Status >= 500)
 }
