@@ -88,9 +88,9 @@ func wiringPackage(w core.Wiring) string {
 var heavy = map[string][]string{
 	"github.com/stripe/stripe-go": {"billing"},
 	// Platinum stacks: the functions that run lifecycle steps
-	// (lifecyclewire); billing and registration only start runs
+	// (lifecyclewire); billing, registration and tenants only start runs
 	// (lifecyclecore, runbus).
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation": {"tenants", "onboarding"},
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation": {"onboarding"},
 	// Run requests and stack requests are one signed PutEvents (awsx/eventbus).
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge": {},
 	// The usage plan ids are one signed GetParameters (apikeys.SSM).
@@ -108,13 +108,13 @@ var heavy = map[string][]string{
 	"github.com/aws/aws-sdk-go-v2/service/sts":          {},
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds": {},
 	// Only S3's restXml protocol needs it (STS's answer is read by hand).
-	"encoding/xml$": {"attachments", "tenants", "onboarding"},
+	"encoding/xml$": {"attachments", "onboarding"},
 	// Object storage (attachments, the lifecycle's export archive and
-	// file moves: lifecyclewire, not billing's and registration's
+	// file moves: lifecyclewire, not billing's, registration's and tenants'
 	// lifecyclecore: they only start runs): not the
 	// others (awss3 is apart from awsx). The stream consumer's purge of a
 	// deleted issue's files is one signed DeleteObject (s3delete).
-	"github.com/aws/aws-sdk-go-v2/service/s3$": {"attachments", "tenants", "onboarding"},
+	"github.com/aws/aws-sdk-go-v2/service/s3$": {"attachments", "onboarding"},
 	// The user pools' client (cognitowire; core's Deps holds identity.Pools).
 	// Billing has none: its runs' steps (users) are the onboarding function's.
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider$": {"authorizer", "presignup", "usermigration", "users", "teams", "registration", "tenants", "onboarding"},

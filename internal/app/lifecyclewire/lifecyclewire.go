@@ -1,9 +1,9 @@
-// Package lifecyclewire wires the tenant lifecycle of the functions that
-// run its steps (tenants through adminwire, onboarding):
+// Package lifecyclewire wires the tenant lifecycle of the function that
+// runs its steps (onboarding):
 // lifecyclecore's keys and run requests plus the AWS provisioning only
 // steps use (Platinum stacks through CloudFormation, exports and file
-// moves in S3). Billing and registration (registrationwire), which only
-// start runs, use lifecyclecore alone;
+// moves in S3). Billing, registration (registrationwire) and tenants
+// (adminwire), which only start runs, use lifecyclecore alone;
 // the other functions import neither, so they do not link these clients.
 package lifecyclewire
 
