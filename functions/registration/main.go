@@ -1,12 +1,12 @@
 // Command registration is the Lambda function that serves public sign-up.
-// It imports only its own wiring (internal/app/lifecyclewire), so its binary links
+// It imports only its own wiring (internal/app/registrationwire), so its binary links
 // only what its routes need (docs/architecture.md, "Wiring").
 package main
 
 import (
 	"github.com/issuetracker/issuetracker/internal/app/core"
-	"github.com/issuetracker/issuetracker/internal/app/lifecyclewire"
 	_ "github.com/issuetracker/issuetracker/internal/app/mailwire" // it sends mail
+	"github.com/issuetracker/issuetracker/internal/app/registrationwire"
 )
 
-func main() { core.Serve(lifecyclewire.Registration) }
+func main() { core.Serve(registrationwire.Registration) }

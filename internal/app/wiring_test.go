@@ -20,10 +20,10 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app/billingwire"
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/filewire"
-	"github.com/issuetracker/issuetracker/internal/app/lifecyclewire"
 	"github.com/issuetracker/issuetracker/internal/app/metawire"
 	"github.com/issuetracker/issuetracker/internal/app/notifywire"
 	"github.com/issuetracker/issuetracker/internal/app/peoplewire"
+	"github.com/issuetracker/issuetracker/internal/app/registrationwire"
 	"github.com/issuetracker/issuetracker/internal/app/trackerwire"
 	"github.com/issuetracker/issuetracker/internal/app/workspacewire"
 	"github.com/issuetracker/issuetracker/internal/gobuild"
@@ -35,7 +35,7 @@ import (
 // serve (functions/<fn>/main.go).
 var wirings = []core.Wiring{
 	metawire.Meta, trackerwire.Issues, notifywire.Comments, peoplewire.Users, peoplewire.Teams,
-	analyticswire.Analytics, filewire.Attachments, lifecyclewire.Registration, adminwire.Tenants,
+	analyticswire.Analytics, filewire.Attachments, registrationwire.Registration, adminwire.Tenants,
 	workspacewire.Workspace, billingwire.Billing,
 }
 
@@ -88,12 +88,15 @@ func wiringPackage(w core.Wiring) string {
 var heavy = map[string][]string{
 	"github.com/stripe/stripe-go": {"billing"},
 	// Platinum stacks: the functions that run lifecycle steps
-	// (lifecyclewire); billing only starts runs (lifecyclecore, runbus).
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation": {"registration", "tenants", "onboarding"},
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge":    {"registration", "tenants", "billing", "onboarding"},
+	// (lifecyclewire); billing, registration and tenants only start runs
+	// (lifecyclecore, runbus).
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation": {"onboarding"},
+	// Run requests and stack requests are one signed PutEvents (awsx/eventbus).
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge": {},
 	// The usage plan ids are one signed GetParameters (apikeys.SSM).
-	"github.com/aws/aws-sdk-go-v2/service/ssm":        {},
-	"github.com/aws/aws-sdk-go-v2/service/apigateway": {"registration", "tenants", "billing", "onboarding"},
+	"github.com/aws/aws-sdk-go-v2/service/ssm": {},
+	// Tenants' API keys are six signed restJson1 calls (apikeys.AWS).
+	"github.com/aws/aws-sdk-go-v2/service/apigateway": {},
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch": {"tenants"}, // platform health (adminwire)
 	// Mail is one signed SendEmail (sesmail.SES).
 	"github.com/aws/aws-sdk-go-v2/service/sesv2": {},
@@ -105,14 +108,16 @@ var heavy = map[string][]string{
 	"github.com/aws/aws-sdk-go-v2/service/sts":          {},
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds": {},
 	// Only S3's restXml protocol needs it (STS's answer is read by hand).
-	"encoding/xml$": {"attachments", "registration", "tenants", "onboarding"},
+	"encoding/xml$": {"attachments", "onboarding"},
 	// Object storage (attachments, the lifecycle's export archive and
-	// file moves: lifecyclewire, not billing's lifecyclecore): not the
+	// file moves: lifecyclewire, not billing's, registration's and tenants'
+	// lifecyclecore: they only start runs): not the
 	// others (awss3 is apart from awsx). The stream consumer's purge of a
 	// deleted issue's files is one signed DeleteObject (s3delete).
-	"github.com/aws/aws-sdk-go-v2/service/s3$": {"attachments", "registration", "tenants", "onboarding"},
+	"github.com/aws/aws-sdk-go-v2/service/s3$": {"attachments", "onboarding"},
 	// The user pools' client (cognitowire; core's Deps holds identity.Pools).
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider$": {"authorizer", "presignup", "usermigration", "users", "teams", "registration", "tenants", "billing", "onboarding"},
+	// Billing has none: its runs' steps (users) are the onboarding function's.
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider$": {"authorizer", "presignup", "usermigration", "users", "teams", "registration", "tenants", "onboarding"},
 	// The webhook queue's SendMessage is one signed call (sqsqueue.Client).
 	"github.com/aws/aws-sdk-go-v2/service/sqs":              {},
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams$": {}, // the local pollers' (its schemas are DynamoDB's too)

@@ -7,21 +7,21 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/eventbus"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/onboarding/runbus"
 	"github.com/issuetracker/issuetracker/internal/stackevents"
 )
 
-// The SDK's EventBridge client, as a lifecycle function process has it
-// (runbus.Driver), puts its run request on the local bus: the bus,
+// The hand-signed PutEvents (awsx/eventbus), as a lifecycle function
+// process has it (runbus.Driver), puts its run request on the local bus: the bus,
 // source, detail type and detail arrive; an entry the bus refuses is the
 // driver's error, as a failed entry is in AWS.
-func TestTheLocalEventBridgeTakesTheSDKsPutEvents(t *testing.T) {
+func TestTheLocalEventBridgeTakesTheFunctionsPutEvents(t *testing.T) {
 	var got []localcloud.Event
 	var refuse error
 	srv := httptest.NewServer(localcloud.EventBridge(func(e localcloud.Event) (string, error) {
@@ -32,7 +32,9 @@ func TestTheLocalEventBridgeTakesTheSDKsPutEvents(t *testing.T) {
 		return localcloud.NewEventID(), nil
 	}))
 	defer srv.Close()
-	c := eventbridge.NewFromConfig(awsx.LocalConfig(), func(o *eventbridge.Options) { o.BaseEndpoint = aws.String(srv.URL) })
+	cfg := awsx.LocalConfig()
+	cfg.BaseEndpoint = aws.String(srv.URL)
+	c := eventbus.Client{Config: cfg}
 	d := runbus.Driver{Events: c, Bus: "it-issuetracker"}
 	require.NoError(t, d.Start(context.Background(), "acme"))
 	require.Len(t, got, 1)

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/issuetracker/issuetracker/internal/app/cognitowire"
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/lifecyclecore"
 	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
@@ -134,9 +133,13 @@ func WithStripe(ctx context.Context, _ core.Env, d *core.Deps) error {
 }
 
 // Billing is the billing function: usage, plans, Stripe's checkout and
-// webhook; its jobs come from its schedule (ServeBilling).
+// webhook; its jobs come from its schedule (ServeBilling). It has no user
+// pools (it does not link the Cognito client): its lifecycle runs (tier
+// changes, suspensions, reactivations) go on the bus to the onboarding
+// function, whose steps manage users (lifecyclecore.WithRunsElsewhere
+// refuses to start otherwise).
 var Billing = core.Wiring{Fn: routes.FnBilling,
-	Setup:      []core.Setup{cognitowire.WithCognito, core.WithMail, WithStripe, lifecyclecore.WithRunsElsewhere},
+	Setup:      []core.Setup{core.WithMail, WithStripe, lifecyclecore.WithRunsElsewhere},
 	Operations: Operations}
 
 // usageDeps are the usage operations' dependencies (none without a database).

@@ -1,6 +1,7 @@
 // Package lifecyclecore builds the tenant lifecycle of a deployed function
 // from its environment: usage plan keys through API Gateway, run requests
-// on the bus (EventBridge), moves to other cells. What only the functions
+// on the bus (EventBridge), moves to other cells; both services' calls are
+// hand-signed (apikeys.AWS, awsx/eventbus), not their SDK clients. What only the functions
 // that run lifecycle steps use (the Platinum stacks' CloudFormation
 // clients, offboarding exports and file moves in S3) is plugged in by
 // lifecyclewire (Steps); billing, which only starts runs, imports this
@@ -15,12 +16,11 @@ import (
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/eventbus"
 	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/envvars"
@@ -43,7 +43,7 @@ type Steps struct {
 	// Platinum deploys tenant stacks through events on bus and reads their
 	// state; OwnAccounts are the DynamoDB clients of Platinum tenants in
 	// accounts of their own (envvars.TenantAccountRoles).
-	Platinum func(cfg aws.Config, e awsx.Endpoints, events *eventbridge.Client, bus, issuer string) (p onboarding.Provisioner, ownAccounts map[string]*dynamodb.Client, err error)
+	Platinum func(cfg aws.Config, e awsx.Endpoints, events eventbus.Putter, bus, issuer string) (p onboarding.Provisioner, ownAccounts map[string]*dynamodb.Client, err error)
 	// Files moves a tenant's attachments between cells (nil: d serves no files).
 	Files func(d core.Deps) onboarding.FileMover
 }
@@ -106,7 +106,9 @@ func FromEnv(ctx context.Context, env core.Env, d core.Deps, s Steps) (*onboardi
 		// With the local bus (envvars.EventsEndpoint), a run request goes
 		// on the bus as in AWS, and the template's rule routes it.
 		if bus, endpoint := os.Getenv(envvars.EventBus), os.Getenv(envvars.EventsEndpoint); bus != "" && endpoint != "" {
-			events := eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.BaseEndpoint = &endpoint })
+			local := cfg.Copy()
+			local.BaseEndpoint = &endpoint
+			events := eventbus.Client{Config: local}
 			o.Driver = func(*onboarding.Machine) onboarding.Driver { return runbus.Driver{Events: events, Bus: bus} }
 		}
 		return tenantwire.NewLifecycle(d, o), nil
@@ -116,10 +118,9 @@ func FromEnv(ctx context.Context, env core.Env, d core.Deps, s Steps) (*onboardi
 	if o.Migration.StreamConsumers == nil {
 		o.Migration.StreamConsumers = changes.StreamConsumers()
 	}
-	gateway := apigateway.NewFromConfig(cfg)
 	if prefix := os.Getenv(envvars.UsagePlanParameterPrefix); prefix != "" {
 		// Read on the first key operation, not at cold start (apikeys.LazyPlans).
-		o.Keys = apikeys.AWS{C: gateway, Prefix: d.Names.Prefix, LazyPlans: apikeys.LazyPlansFromSSM(apikeys.SSM{Config: cfg}, prefix)}
+		o.Keys = apikeys.AWS{Config: cfg, Prefix: d.Names.Prefix, LazyPlans: apikeys.LazyPlansFromSSM(apikeys.SSM{Config: cfg}, prefix)}
 	}
 	issuer := os.Getenv(envvars.CognitoIssuerBase)
 	if issuer == "" {
@@ -130,7 +131,7 @@ func FromEnv(ctx context.Context, env core.Env, d core.Deps, s Steps) (*onboardi
 		return nil, err
 	}
 	if bus := os.Getenv(envvars.EventBus); bus != "" {
-		events := eventbridge.NewFromConfig(cfg)
+		events := eventbus.Client{Config: cfg}
 		o.Platinum = RunsElsewhere{}
 		if s.Platinum != nil {
 			if o.Platinum, o.OwnAccountScans, err = s.Platinum(cfg, e, events, bus, issuer); err != nil {
@@ -148,17 +149,47 @@ func FromEnv(ctx context.Context, env core.Env, d core.Deps, s Steps) (*onboardi
 	// Moves to the other cells of this account and Region (docs/scale.md):
 	// their keys on their usage plans, named from their prefix like ours.
 	WireMoves(svc.Machine, d, peers, apikeys.SSM{Config: cfg}, func(p cells.Peer) onboarding.APIKeys {
-		return apikeys.AWS{C: gateway, Prefix: p.Prefix, LazyPlans: apikeys.LazyPlansFromSSM(apikeys.SSM{Config: cfg}, schema.UsagePlanParameterPrefix(p.Prefix))}
+		return apikeys.AWS{Config: cfg, Prefix: p.Prefix, LazyPlans: apikeys.LazyPlansFromSSM(apikeys.SSM{Config: cfg}, schema.UsagePlanParameterPrefix(p.Prefix))}
 	}, issuer, files, os.Getenv(envvars.AttachmentsBucket))
 	return svc, nil
 }
 
+// ErrNoRunner is what a run started by a function without the user pools
+// (billing) answers when its runs would happen in its own process: no bus
+// (envvars.EventBus, and locally envvars.EventsEndpoint) and no local
+// lifecycle (envvars.LocalLifecycleURL). Its runs' steps create, invite
+// and delete users, which it cannot.
+var ErrNoRunner = errors.New("lifecycle: this function starts runs but cannot run their steps (no Cognito client): it needs the bus (ITR_EVENT_BUS, and ITR_EVENTS_ENDPOINT locally) or the local lifecycle (ITR_LOCAL_LIFECYCLE_URL)")
+
+// noRunner is the driver of a function without user pools whose runs
+// would happen in its own process: it starts none (ErrNoRunner).
+type noRunner struct{}
+
+// Start implements onboarding.Driver.
+func (noRunner) Start(context.Context, string) error { return ErrNoRunner }
+
 // WithRunsElsewhere builds d.Lifecycle (FromEnv without Steps) for a
 // function that starts runs and never runs their steps (billing: tier
 // changes, suspensions and reactivations go on the bus to the onboarding
-// function). A Setup step.
+// function; registration: sign-ups). A Setup step. In a function without
+// the user pools (billing, which does not link the Cognito client) whose
+// runs would happen in its own process, a run fails to start
+// (ErrNoRunner) rather than at its first step.
 func WithRunsElsewhere(ctx context.Context, e core.Env, d *core.Deps) error {
 	svc, err := FromEnv(ctx, e, *d, Steps{})
+	if err == nil && d.Cognito == nil && RunsHere(svc.Driver) {
+		svc.Driver = noRunner{}
+	}
 	d.Lifecycle = svc
 	return err
+}
+
+// RunsHere reports whether drv runs the steps in this process (not on
+// the bus, nor in the local platform's lifecycle).
+func RunsHere(drv onboarding.Driver) bool {
+	switch drv.(type) {
+	case runbus.Driver, localstacks.Runs:
+		return false
+	}
+	return true
 }

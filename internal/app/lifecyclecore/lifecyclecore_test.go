@@ -10,6 +10,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/lifecyclecore"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/onboarding/runbus"
 	"github.com/issuetracker/issuetracker/internal/tenant"
@@ -35,5 +36,40 @@ func TestRunsElsewhereAdmitsPlatinumAndPutsRunsOnTheBus(t *testing.T) {
 		svc, err := lifecyclecore.FromEnv(ctx, core.Env{AWS: aws.Config{Region: "eu-west-1"}}, core.Deps{}, lifecyclecore.Steps{})
 		require.NoError(t, err)
 		assert.Nil(t, svc.Machine.Platinum)
+	})
+}
+
+// Billing has no user pools: its runs go on the bus (or, under make dev,
+// the local bus or the local lifecycle); in a billing process whose runs
+// would happen in it, where their steps need Cognito, a run fails to start.
+func TestAFunctionWithoutUserPoolsRunsNoStepsItself(t *testing.T) {
+	ctx := context.Background()
+	env := core.Env{AWS: aws.Config{Region: "eu-west-1"}}
+	t.Setenv(envvars.EventBus, "issuetracker-bus")
+	var d core.Deps
+	require.NoError(t, lifecyclecore.WithRunsElsewhere(ctx, env, &d))
+	assert.IsType(t, runbus.Driver{}, d.Lifecycle.Driver, "runs on the bus")
+
+	t.Setenv(envvars.EventBus, "")
+	d = core.Deps{}
+	require.NoError(t, lifecyclecore.WithRunsElsewhere(ctx, env, &d))
+	assert.ErrorIs(t, d.Lifecycle.Driver.Start(ctx, "acme"), lifecyclecore.ErrNoRunner, "no bus: the runs would be inline")
+
+	env.Endpoints.DynamoDB = "http://127.0.0.1:1" // the local cloud
+	d = core.Deps{}
+	require.NoError(t, lifecyclecore.WithRunsElsewhere(ctx, env, &d))
+	assert.ErrorIs(t, d.Lifecycle.Driver.Start(ctx, "acme"), lifecyclecore.ErrNoRunner, "locally without the bus: async in this process")
+
+	t.Setenv(envvars.EventBus, "issuetracker-bus")
+	t.Setenv(envvars.EventsEndpoint, "http://127.0.0.1:1/_local/events")
+	d = core.Deps{}
+	require.NoError(t, lifecyclecore.WithRunsElsewhere(ctx, env, &d))
+	assert.IsType(t, runbus.Driver{}, d.Lifecycle.Driver, "the local bus")
+
+	t.Run("a function with user pools runs them itself, as before", func(t *testing.T) {
+		t.Setenv(envvars.EventBus, "")
+		d := core.Deps{Cognito: cognito.Pools{}}
+		require.NoError(t, lifecyclecore.WithRunsElsewhere(ctx, core.Env{AWS: aws.Config{Region: "eu-west-1"}}, &d))
+		assert.True(t, lifecyclecore.RunsHere(d.Lifecycle.Driver))
 	})
 }

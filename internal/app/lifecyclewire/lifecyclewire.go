@@ -1,8 +1,9 @@
-// Package lifecyclewire wires the tenant lifecycle of the functions that
-// run its steps (registration, tenants through adminwire, onboarding):
+// Package lifecyclewire wires the tenant lifecycle of the function that
+// runs its steps (onboarding):
 // lifecyclecore's keys and run requests plus the AWS provisioning only
 // steps use (Platinum stacks through CloudFormation, exports and file
-// moves in S3). Billing, which only starts runs, uses lifecyclecore alone;
+// moves in S3). Billing, registration (registrationwire) and tenants
+// (adminwire), which only start runs, use lifecyclecore alone;
 // the other functions import neither, so they do not link these clients.
 package lifecyclewire
 
@@ -15,13 +16,12 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/filewire"
 	"github.com/issuetracker/issuetracker/internal/app/lifecyclecore"
-	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
 	"github.com/issuetracker/issuetracker/internal/awsx/assumerole"
+	"github.com/issuetracker/issuetracker/internal/awsx/eventbus"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
@@ -40,7 +40,7 @@ var AWSSteps = lifecyclecore.Steps{
 	Archive: func(cfg aws.Config, e awsx.Endpoints, bucket, kmsKey string) onboarding.Archive {
 		return s3archive.Archive{C: awss3.New(cfg, e), Bucket: bucket, KMSKeyID: kmsKey}
 	},
-	Platinum: func(cfg aws.Config, e awsx.Endpoints, events *eventbridge.Client, bus, issuer string) (onboarding.Provisioner, map[string]*dynamodb.Client, error) {
+	Platinum: func(cfg aws.Config, e awsx.Endpoints, events eventbus.Putter, bus, issuer string) (onboarding.Provisioner, map[string]*dynamodb.Client, error) {
 		roles, err := awsstacks.ParseAccountRoles(os.Getenv(envvars.TenantAccountRoles))
 		if err != nil {
 			return nil, nil, err
@@ -85,12 +85,6 @@ func WithLifecycle(ctx context.Context, e core.Env, d *core.Deps) error {
 	d.Lifecycle = svc
 	return err
 }
-
-// Registration is the public sign-up function: it mails verification
-// codes and puts lifecycle run requests on the bus.
-var Registration = core.Wiring{Fn: routes.FnRegistration,
-	Setup:      []core.Setup{cognitowire.WithCognito, core.WithMail, core.WithBillingOn, WithLifecycle},
-	Operations: tenantwire.RegistrationOperations}
 
 // ServeOnboardingEvents runs this process as the onboarding function: the
 // provisioning pipeline's outcome events on the platform bus resume or fail

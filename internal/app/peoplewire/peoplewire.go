@@ -65,13 +65,5 @@ func tenantAudit(d core.Deps) audit.Log {
 	return a
 }
 
-// PeopleAudit is the audit log of the Super Admin's changes (none in unit
-// wiring without a database).
-func PeopleAudit(d core.Deps) audit.Log {
-	if d.Control() == nil {
-		return nil
-	}
-	a := auditdb.New(d.Control(), d.Names)
-	a.Cursors = d.Cursors
-	return a
-}
+// PeopleAudit is the audit log of the Super Admin's changes (core.AuditLog).
+func PeopleAudit(d core.Deps) audit.Log { return core.AuditLog(d) }

@@ -16,7 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/issuetracker/issuetracker/internal/app/core"
-	"github.com/issuetracker/issuetracker/internal/app/peoplewire"
 	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -132,7 +131,7 @@ func Deps(d core.Deps) tenantapi.Deps {
 	}
 	return tenantapi.Deps{
 		Service:       svc,
-		Audit:         peoplewire.PeopleAudit(d),
+		Audit:         core.AuditLog(d),
 		Directory:     Directory(d),
 		Settings:      systemdb.New(d.Control(), d.Names),
 		Health:        HealthSource(d),

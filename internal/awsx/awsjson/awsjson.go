@@ -108,10 +108,17 @@ func Do(ctx context.Context, cfg aws.Config, req *http.Request, payloadHash, ser
 	return client.Do(req)
 }
 
-// apiError is an awsJson1.1 error answer: the type in the body's __type
-// (or the X-Amzn-ErrorType header), the message in message or Message
-// (services differ).
+// apiError is an awsJson1.1 error answer (ErrorOf) as an error
+// "<code>: <message> (HTTP <status>)".
 func apiError(resp *http.Response, data []byte) error {
+	code, msg := ErrorOf(resp, data)
+	return fmt.Errorf("%s: %s (HTTP %d)", code, msg, resp.StatusCode)
+}
+
+// ErrorOf reads an awsJson1.1 error answer: the type in the body's __type
+// (or the X-Amzn-ErrorType header) without its namespace, else the HTTP
+// status; the message in message or Message (services differ).
+func ErrorOf(resp *http.Response, data []byte) (code, message string) {
 	var e struct {
 		Type    string `json:"__type"`
 		Message string `json:"message"`
@@ -122,15 +129,15 @@ func apiError(resp *http.Response, data []byte) error {
 	if typ == "" {
 		typ, _, _ = strings.Cut(resp.Header.Get("X-Amzn-ErrorType"), ":")
 	}
-	code := typ[strings.LastIndex(typ, "#")+1:]
+	code = typ[strings.LastIndex(typ, "#")+1:]
 	if code == "" {
 		code = resp.Status
 	}
-	msg := e.Message
-	if msg == "" {
-		msg = e.Msg
+	message = e.Message
+	if message == "" {
+		message = e.Msg
 	}
-	return fmt.Errorf("%s: %s (HTTP %d)", code, msg, resp.StatusCode)
+	return code, message
 }
 
 // Endpoint is the URL Call posts to for service.

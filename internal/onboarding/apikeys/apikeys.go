@@ -4,13 +4,21 @@
 package apikeys
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/apigateway"
-	"github.com/aws/aws-sdk-go-v2/service/apigateway/types"
+	"github.com/issuetracker/issuetracker/internal/awsx/awsjson"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/localkeys"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -23,9 +31,23 @@ type Local = localkeys.Local
 // functions may delete only keys that carry it (constructs/api).
 const TenantTag = "issuetracker:tenant"
 
-// AWS manages keys with the API Gateway API.
+// AWS manages keys with the API Gateway API: its six calls (GetApiKeys,
+// CreateApiKey, CreateUsagePlanKey, GetUsagePlanKey, DeleteUsagePlanKey,
+// DeleteApiKey) are SigV4-signed restJson1 requests (the SDK's signer,
+// awsjson.Do) to https://apigateway.<region>.amazonaws.com (Config's
+// BaseEndpoint when set: tests), not the SDK's API Gateway client, which
+// the lifecycle functions linked for them (~170 KB of symbols and its
+// schemas' initialisation at every cold start; issue 19,
+// docs/performance.md). A call is retried as the SDK's standard retryer
+// retries it: three attempts when API Gateway throttles (429), answers
+// 5xx or the connection fails.
 type AWS struct {
-	C *apigateway.Client
+	// Config has the Region and the function's credentials.
+	Config aws.Config
+	// Now is the signing time (time.Now if nil).
+	Now func() time.Time
+	// Backoff is the wait before retry attempt (1, 2): 100 ms x attempt if nil.
+	Backoff func(attempt int) time.Duration
 	// Prefix names keys "<prefix>-tenant-<id>" (the platform's table prefix).
 	Prefix string
 	// Plans are the usage plan ids per tier (outputs of the platform stack).
@@ -60,26 +82,31 @@ func (a AWS) Create(ctx context.Context, tenantID string, tier tiers.Name) (stri
 	if err != nil {
 		return "", "", err
 	}
-	found, err := a.C.GetApiKeys(ctx, &apigateway.GetApiKeysInput{NameQuery: aws.String(a.name(tenantID)), IncludeValues: aws.Bool(true)})
-	if err != nil {
+	var found struct {
+		Items []apiKey `json:"item"`
+	}
+	q := url.Values{"name": {a.name(tenantID)}, "includeValues": {"true"}}
+	if err := a.call(ctx, http.MethodGet, "/apikeys", q, nil, &found); err != nil {
 		return "", "", fmt.Errorf("find api key of %s: %w", tenantID, err)
 	}
 	var id, value string
 	for _, k := range found.Items {
-		if aws.ToString(k.Name) == a.name(tenantID) {
-			id, value = aws.ToString(k.Id), aws.ToString(k.Value)
+		if k.Name == a.name(tenantID) {
+			id, value = k.ID, k.Value
 		}
 	}
 	if id == "" {
-		out, err := a.C.CreateApiKey(ctx, &apigateway.CreateApiKeyInput{
-			Name: aws.String(a.name(tenantID)), Enabled: true,
-			Description: aws.String("IssueTracker tenant " + tenantID),
-			Tags:        map[string]string{TenantTag: tenantID},
-		})
-		if err != nil {
+		in := struct {
+			Name        string            `json:"name"`
+			Description string            `json:"description"`
+			Enabled     bool              `json:"enabled"`
+			Tags        map[string]string `json:"tags"`
+		}{a.name(tenantID), "IssueTracker tenant " + tenantID, true, map[string]string{TenantTag: tenantID}}
+		var out apiKey
+		if err := a.call(ctx, http.MethodPost, "/apikeys", nil, in, &out); err != nil {
 			return "", "", fmt.Errorf("create api key of %s: %w", tenantID, err)
 		}
-		id, value = aws.ToString(out.Id), aws.ToString(out.Value)
+		id, value = out.ID, out.Value
 	}
 	if err := a.attach(ctx, plan, id); err != nil {
 		return "", "", err
@@ -87,13 +114,23 @@ func (a AWS) Create(ctx context.Context, tenantID string, tier tiers.Name) (stri
 	return id, value, nil
 }
 
+// apiKey is API Gateway's ApiKey resource, as far as Create reads it.
+type apiKey struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
 func (a AWS) attach(ctx context.Context, plan, id string) error {
-	_, err := a.C.CreateUsagePlanKey(ctx, &apigateway.CreateUsagePlanKeyInput{
-		UsagePlanId: aws.String(plan), KeyId: aws.String(id), KeyType: aws.String("API_KEY")})
-	var conflict *types.ConflictException
-	if errors.As(err, &conflict) {
+	in := struct {
+		KeyID   string `json:"keyId"`
+		KeyType string `json:"keyType"`
+	}{id, "API_KEY"}
+	keys := "/usageplans/" + url.PathEscape(plan) + "/keys"
+	err := a.call(ctx, http.MethodPost, keys, nil, in, nil)
+	if IsType(err, "ConflictException") {
 		// Already on this plan (a retry), or on another plan of the stage (an error).
-		if _, gerr := a.C.GetUsagePlanKey(ctx, &apigateway.GetUsagePlanKeyInput{UsagePlanId: aws.String(plan), KeyId: aws.String(id)}); gerr == nil {
+		if gerr := a.call(ctx, http.MethodGet, keys+"/"+url.PathEscape(id), nil, nil, nil); gerr == nil {
 			return nil
 		}
 	}
@@ -115,9 +152,8 @@ func (a AWS) Move(ctx context.Context, id string, from, to tiers.Name) error {
 	if err != nil {
 		return err
 	}
-	_, err = a.C.DeleteUsagePlanKey(ctx, &apigateway.DeleteUsagePlanKeyInput{UsagePlanId: aws.String(fromPlan), KeyId: aws.String(id)})
-	var nf *types.NotFoundException
-	if err != nil && !errors.As(err, &nf) {
+	err = a.call(ctx, http.MethodDelete, "/usageplans/"+url.PathEscape(fromPlan)+"/keys/"+url.PathEscape(id), nil, nil, nil)
+	if err != nil && !IsType(err, "NotFoundException") {
 		return fmt.Errorf("remove api key %s from usage plan %s: %w", id, fromPlan, err)
 	}
 	return a.attach(ctx, toPlan, id)
@@ -125,10 +161,87 @@ func (a AWS) Move(ctx context.Context, id string, from, to tiers.Name) error {
 
 // Delete implements onboarding.APIKeys (the key leaves its plans with it).
 func (a AWS) Delete(ctx context.Context, id string) error {
-	_, err := a.C.DeleteApiKey(ctx, &apigateway.DeleteApiKeyInput{ApiKey: aws.String(id)})
-	var nf *types.NotFoundException
-	if err != nil && !errors.As(err, &nf) {
+	err := a.call(ctx, http.MethodDelete, "/apikeys/"+url.PathEscape(id), nil, nil, nil)
+	if err != nil && !IsType(err, "NotFoundException") {
 		return fmt.Errorf("delete api key %s: %w", id, err)
 	}
 	return nil
+}
+
+// Error is an answer of API Gateway other than 2xx: its status, its error
+// type (ConflictException, NotFoundException, TooManyRequestsException...)
+// and message.
+type Error struct {
+	Status  int
+	Type    string
+	Message string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("apigateway: %s: %s (HTTP %d)", e.Type, e.Message, e.Status)
+}
+
+// IsType reports whether err is an API Gateway answer of that error type.
+func IsType(err error, typ string) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Type == typ
+}
+
+// maxResponse bounds an answer read.
+const maxResponse = 1 << 20
+
+// call sends method path?query with in as its JSON body (nil: none) to
+// API Gateway, signed, and decodes a 2xx answer into out (nil: discarded).
+func (a AWS) call(ctx context.Context, method, path string, query url.Values, in, out any) error {
+	var body []byte
+	if in != nil {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
+			return err
+		}
+	}
+	target := strings.TrimSuffix(awsjson.Endpoint(a.Config, "apigateway"), "/") + path
+	if len(query) > 0 {
+		target += "?" + query.Encode()
+	}
+	return awsjson.Retry(ctx, a.Backoff, retryable, func() error { return a.send(ctx, method, target, body, out) })
+}
+
+func (a AWS) send(ctx context.Context, method, target string, body []byte, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	if body == nil {
+		req.Body, req.ContentLength = http.NoBody, 0
+	} else {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	sum := sha256.Sum256(body)
+	resp, err := awsjson.Do(ctx, a.Config, req, hex.EncodeToString(sum[:]), "apigateway", a.Now)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		typ, msg := awsjson.ErrorOf(resp, data)
+		return &Error{Status: resp.StatusCode, Type: typ, Message: msg}
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("decode: %w", err)
+	}
+	return nil
+}
+
+// retryable: a throttled (429) or failed (5xx) answer; not a refusal.
+func retryable(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && (e.Status == http.StatusTooManyRequests || e.Status >= 500)
 }

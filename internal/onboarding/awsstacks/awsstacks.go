@@ -15,14 +15,13 @@ import (
 	"errors"
 	"fmt"
 	"github.com/issuetracker/issuetracker/internal/awsx/assumerole"
+	"github.com/issuetracker/issuetracker/internal/awsx/eventbus"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/smithy-go"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -36,7 +35,8 @@ var DefaultStackPrefix = schema.TenantStackPrefix(schema.DefaultCell)
 
 // Stacks implements onboarding.StackDeployer with the provisioning pipeline.
 type Stacks struct {
-	Events *eventbridge.Client
+	// Events puts the deploy and destroy requests on Bus (eventbus.Client).
+	Events eventbus.Putter
 	CFN    *cloudformation.Client
 	// Bus is the platform's event bus name (ITR_EVENT_BUS).
 	Bus string
@@ -180,17 +180,10 @@ func (s Stacks) describe(ctx context.Context, tenantID string) (*cfntypes.Stack,
 
 func (s Stacks) request(ctx context.Context, detailType, tenantID string) error {
 	detail, _ := json.Marshal(stackevents.Request{TenantID: tenantID})
-	out, err := s.Events.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{{
-		EventBusName: aws.String(s.Bus), Source: aws.String(stackevents.SourceOnboarding),
-		DetailType: aws.String(detailType), Detail: aws.String(string(detail)),
-		Resources: []string{s.stackName(tenantID)},
-	}}})
+	_, err := s.Events.Put(ctx, eventbus.Entry{EventBusName: s.Bus, Source: stackevents.SourceOnboarding,
+		DetailType: detailType, Detail: string(detail), Resources: []string{s.stackName(tenantID)}})
 	if err != nil {
 		return fmt.Errorf("request %q for %s: %w", detailType, tenantID, err)
-	}
-	if out.FailedEntryCount > 0 && len(out.Entries) > 0 {
-		return fmt.Errorf("request %q for %s: %s: %s", detailType, tenantID,
-			aws.ToString(out.Entries[0].ErrorCode), aws.ToString(out.Entries[0].ErrorMessage))
 	}
 	return nil
 }

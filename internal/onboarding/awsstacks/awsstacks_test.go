@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/issuetracker/issuetracker/internal/awsx/eventbus"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
 	"github.com/stretchr/testify/assert"
@@ -74,7 +74,7 @@ func newFake(t *testing.T) (*fakeAWS, awsstacks.Stacks) {
 	creds := credentials.NewStaticCredentialsProvider("a", "b", "")
 	return f, awsstacks.Stacks{
 		Bus:    "issuetracker",
-		Events: eventbridge.New(eventbridge.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: creds}),
+		Events: eventbus.Client{Config: aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: creds}},
 		CFN:    cloudformation.New(cloudformation.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: creds}),
 	}
 }
