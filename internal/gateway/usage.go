@@ -23,7 +23,7 @@ type keyUsage struct {
 	tier    tiers.Name
 	limiter *rate.Limiter
 	last    time.Time // latest time seen: the bucket's clock never runs backwards
-	month   int // year*12 + month, UTC
+	month   int       // year*12 + month, UTC
 	used    int64
 }
 
