@@ -7,8 +7,9 @@
 # stream-to-rollup lag (internal/analytics/analyticsapi/bench_test.go); event -> first webhook
 # attempt and event -> inbox (internal/webhook/webhookapi/bench_test.go);
 # the CPU per GET /v1/issues/{id} through the gateway in process against the
-# raw GetItem's (internal/gateway/bench_test.go);
-# then gateway-bench.
+# raw GetItem's (internal/gateway/bench_test.go); the SDK's own CPU per
+# GetItem call with its defaults and with awsx's client against a stub
+# (internal/awsx/getitem_bench_test.go); then gateway-bench.
 .PHONY: bench
 bench: tools ## benchmarks: round trips and time per endpoint, analytics dashboard, stream lag, gateway vs raw GetItem
 	@status=0; go test -run '^$$' -bench BenchmarkEndpoints -benchtime 200x -count 1 ./internal/issue/issueapi/ || status=$$?; \
@@ -20,6 +21,7 @@ bench: tools ## benchmarks: round trips and time per endpoint, analytics dashboa
 	go test -run '^$$' -bench BenchmarkStreamToRollupLag -benchtime 1x -count 1 ./internal/analytics/analyticsapi/ || status=$$?; \
 	go test -run '^$$' -bench BenchmarkEventToWebhookAndInbox -benchtime 1x -count 1 ./internal/webhook/webhookapi/ || status=$$?; \
 	go test -run '^$$' -bench BenchmarkGetIssueCPU -benchtime 2000x -count 1 ./internal/gateway/ || status=$$?; \
+	go test -run '^$$' -bench BenchmarkGetItemCall -benchtime 5000x -count 3 -cpu 1 ./internal/awsx/ || status=$$?; \
 	scripts/stop-test-services.sh; $(MAKE) --no-print-directory gateway-bench || status=$$?; exit $$status
 
 # `make gateway-bench`: GET /v1/issues/{id} through the whole local path

@@ -98,7 +98,28 @@ func DynamoDB(cfg aws.Config, e Endpoints) *dynamodb.Client {
 		}
 		o.Retryer = DynamoDBRetryer()
 		o.APIOptions = append(o.APIOptions, txclaim.Middleware, keylog.Middleware)
+		LeanCalls(o)
 	})
+}
+
+// LeanCalls removes two per-call costs of the SDK's DynamoDB client
+// (percall.go; docs/performance.md): the endpoint rules evaluated on every
+// call (cached per set of parameters) and the request's headers and body
+// written to the socket apart (one buffer when the body is small). The
+// wrapped HTTP client is no *awshttp.BuildableClient, so the SDK no longer
+// adjusts it per client (its defaults mode's timeouts, none in the legacy
+// mode used here, and the opt-in 2026 read timeout): HTTPClient's own
+// DialTimeout and AttemptTimeout bound every call, as before.
+func LeanCalls(o *dynamodb.Options) {
+	hc := o.HTTPClient
+	if hc == nil {
+		hc = HTTPClient()
+	}
+	o.HTTPClient = wholeBodies{next: hc}
+	if o.EndpointResolverV2 == nil {
+		o.EndpointResolverV2 = dynamodb.NewDefaultEndpointResolverV2()
+	}
+	o.EndpointResolverV2 = newEndpointCache(o.EndpointResolverV2)
 }
 
 // DynamoDB retries: the SDK's standard retryer (throttling, 5xx, broken

@@ -79,12 +79,33 @@ func StaticSecurityHeaders() map[string]string {
 	return out
 }
 
-// SetSecurityHeaders puts the security headers on an answer.
+// SetSecurityHeaders puts the security headers on an answer. Every answer
+// shares the same value slices (cap 1: an Add to one copies it), so setting
+// them allocates nothing (it was six allocations per request).
 func SetSecurityHeaders(h http.Header) {
-	for k, v := range securityHeaders {
-		h.Set(k, v)
+	for _, kv := range securityHeaderValues {
+		h[kv.key] = kv.values
 	}
 }
+
+// securityHeaderValues is securityHeaders in net/http's form: canonical
+// keys, one-value slices.
+var securityHeaderValues = func() []struct {
+	key    string
+	values []string
+} {
+	out := make([]struct {
+		key    string
+		values []string
+	}, 0, len(securityHeaders))
+	for k, v := range securityHeaders {
+		out = append(out, struct {
+			key    string
+			values []string
+		}{http.CanonicalHeaderKey(k), []string{v}[:1:1]})
+	}
+	return out
+}()
 
 // OriginAllowed reports whether a browser on origin may call the API:
 // allowed lists origins ("https://app.example.com"), "*" allows any.

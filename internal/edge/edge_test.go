@@ -56,3 +56,20 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 	}
 }
+
+// Every answer gets the security headers without an allocation, and the
+// values they share are not changed through one answer's headers.
+func TestSecurityHeadersAreSharedSafely(t *testing.T) {
+	h := http.Header{}
+	edge.SetSecurityHeaders(h)
+	for k, v := range edge.SecurityHeaders() {
+		assert.Equal(t, []string{v}, h.Values(k), k)
+	}
+	assert.Len(t, h, len(edge.SecurityHeaders()))
+	h.Add("Cache-Control", "private")
+	other := http.Header{}
+	edge.SetSecurityHeaders(other)
+	assert.Equal(t, []string{"no-store"}, other.Values("Cache-Control"), "an Add to one answer's header reached another's")
+	allocs := testing.AllocsPerRun(100, func() { edge.SetSecurityHeaders(other) })
+	assert.Zero(t, allocs)
+}

@@ -281,9 +281,7 @@ func (g *Gateway) throttle(w http.ResponseWriter, p tenancy.Principal, key strin
 	}
 	t = g.cfg.TierLimits.Apply(t)
 	d := g.usage.Take(key, t, g.cfg.Now())
-	for k, v := range d.Headers {
-		w.Header().Set(k, v)
-	}
+	d.SetHeaders(w.Header())
 	if !d.Allowed {
 		msg := "too many requests: the " + string(t.Name) + " tier allows a burst of " + itoa(t.Burst) + " at " + ftoa(t.RateLimit) + " requests per second"
 		if d.Reason == "quota" {

@@ -1,8 +1,9 @@
 package gateway
 
 import (
-	"fmt"
 	"math"
+	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -22,7 +23,7 @@ type keyUsage struct {
 	tier    tiers.Name
 	limiter *rate.Limiter
 	last    time.Time // latest time seen: the bucket's clock never runs backwards
-	month   string
+	month   int       // year*12 + month, UTC
 	used    int64
 }
 
@@ -31,7 +32,32 @@ type Decision struct {
 	Allowed    bool
 	Reason     string // "burst" or "quota" when refused
 	RetryAfter time.Duration
-	Headers    map[string]string // RateLimit and RateLimit-Policy (draft-ietf-httpapi-ratelimit-headers)
+	// The RateLimit-Policy and RateLimit headers' values
+	// (draft-ietf-httpapi-ratelimit-headers), and Retry-After's when refused.
+	Policy, Limit, Retry string
+}
+
+// Canonical forms of the headers' names: set as map keys, they cost no
+// canonicalisation per request.
+var (
+	headerPolicy = http.CanonicalHeaderKey("RateLimit-Policy")
+	headerLimit  = http.CanonicalHeaderKey("RateLimit")
+	headerRetry  = http.CanonicalHeaderKey("Retry-After")
+)
+
+// SetHeaders puts the decision's headers on an answer.
+func (d Decision) SetHeaders(h http.Header) {
+	h[headerPolicy] = []string{d.Policy}
+	h[headerLimit] = []string{d.Limit}
+	if d.Retry != "" {
+		h[headerRetry] = []string{d.Retry}
+	}
+}
+
+// monthOf is t's UTC month as a number.
+func monthOf(t time.Time) int {
+	y, m, _ := t.UTC().Date()
+	return y*12 + int(m)
 }
 
 // NewUsagePlans returns empty usage state.
@@ -56,7 +82,7 @@ func (u *UsagePlans) Take(key string, t tiers.Tier, now time.Time) Decision {
 		now = k.last
 	}
 	k.last = now
-	month := now.UTC().Format("2006-01")
+	month := monthOf(now)
 	if k.month != month {
 		k.month, k.used = month, 0
 	}
@@ -75,12 +101,26 @@ func (u *UsagePlans) Take(key string, t tiers.Tier, now time.Time) Decision {
 		}
 	}
 	remainingBurst := int(math.Max(0, math.Floor(k.limiter.TokensAt(now))))
-	d.Headers = map[string]string{
-		"RateLimit-Policy": fmt.Sprintf(`"burst";q=%d;w=1, "month";q=%d;w=%d`, t.Burst, t.MonthlyQuota, int(monthEnd.Sub(now).Seconds())),
-		"RateLimit":        fmt.Sprintf(`"burst";r=%d;t=%d, "month";r=%d;t=%d`, remainingBurst, ceilSeconds(d.RetryAfter, d.Reason == "burst"), t.MonthlyQuota-k.used, int(monthEnd.Sub(now).Seconds())),
-	}
+	untilMonthEnd := int64(monthEnd.Sub(now).Seconds())
+	b := make([]byte, 0, 128)
+	b = append(b, `"burst";q=`...)
+	b = strconv.AppendInt(b, int64(t.Burst), 10)
+	b = append(b, `;w=1, "month";q=`...)
+	b = strconv.AppendInt(b, t.MonthlyQuota, 10)
+	b = append(b, ";w="...)
+	b = strconv.AppendInt(b, untilMonthEnd, 10)
+	d.Policy = string(b)
+	b = append(b[:0], `"burst";r=`...)
+	b = strconv.AppendInt(b, int64(remainingBurst), 10)
+	b = append(b, ";t="...)
+	b = strconv.AppendInt(b, int64(ceilSeconds(d.RetryAfter, d.Reason == "burst")), 10)
+	b = append(b, `, "month";r=`...)
+	b = strconv.AppendInt(b, t.MonthlyQuota-k.used, 10)
+	b = append(b, ";t="...)
+	b = strconv.AppendInt(b, untilMonthEnd, 10)
+	d.Limit = string(b)
 	if !d.Allowed {
-		d.Headers["Retry-After"] = fmt.Sprint(ceilSeconds(d.RetryAfter, true))
+		d.Retry = strconv.Itoa(ceilSeconds(d.RetryAfter, true))
 	}
 	return d
 }
@@ -96,7 +136,7 @@ func ceilSeconds(d time.Duration, apply bool) int {
 func (u *UsagePlans) Used(key string, now time.Time) int64 {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if k := u.keys[key]; k != nil && k.month == now.UTC().Format("2006-01") {
+	if k := u.keys[key]; k != nil && k.month == monthOf(now) {
 		return k.used
 	}
 	return 0

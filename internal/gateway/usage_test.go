@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"fmt"
+	"net/http"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -22,8 +24,15 @@ func TestBurstThenRefill(t *testing.T) {
 	d := u.Take("k", basic, now)
 	assert.False(t, d.Allowed)
 	assert.Equal(t, "burst", d.Reason)
-	assert.Equal(t, "1", d.Headers["Retry-After"])
-	assert.Contains(t, d.Headers["RateLimit-Policy"], `"burst";q=20;w=1`)
+	assert.Equal(t, "1", d.Retry)
+	assert.Contains(t, d.Policy, `"burst";q=20;w=1`)
+	// 3 days and 14 hours to the month's end; the quota counts the 20 admitted.
+	untilMonthEnd := int((3*24 + 14) * time.Hour / time.Second)
+	assert.Equal(t, fmt.Sprintf(`"burst";q=20;w=1, "month";q=%d;w=%d`, basic.MonthlyQuota, untilMonthEnd), d.Policy)
+	assert.Equal(t, fmt.Sprintf(`"burst";r=0;t=1, "month";r=%d;t=%d`, basic.MonthlyQuota-20, untilMonthEnd), d.Limit)
+	h := http.Header{}
+	d.SetHeaders(h)
+	assert.Equal(t, http.Header{"Ratelimit-Policy": {d.Policy}, "Ratelimit": {d.Limit}, "Retry-After": {"1"}}, h)
 	// One token per 1/rate seconds comes back.
 	assert.True(t, u.Take("k", basic, now.Add(time.Second/time.Duration(basic.RateLimit))).Allowed)
 }
@@ -50,7 +59,7 @@ func TestMonthlyQuota(t *testing.T) {
 	d := u.Take("k", tiny, now)
 	assert.False(t, d.Allowed)
 	assert.Equal(t, "quota", d.Reason)
-	assert.Equal(t, "3600", d.Headers["Retry-After"], "the quota resets at the start of the next UTC month")
+	assert.Equal(t, "3600", d.Retry, "the quota resets at the start of the next UTC month")
 	assert.True(t, u.Take("k", tiny, now.Add(2*time.Hour)).Allowed, "a new month has a new quota")
 }
 

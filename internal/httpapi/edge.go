@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -23,7 +24,9 @@ const (
 
 // SingletonHeaders may appear at most once in a request: a second
 // Authorization could be authorized by one layer and read by another.
-var SingletonHeaders = []string{"Authorization", "Content-Type", "Content-Length", "Idempotency-Key", "If-Match", "X-Request-Id"}
+var SingletonHeaders = singletonHeaders[:]
+
+var singletonHeaders = [...]string{"Authorization", "Content-Type", "Content-Length", "Idempotency-Key", "If-Match", "X-Request-Id"}
 
 // EdgeRequest is what the edge checks of a request: the local gateway fills
 // it from the HTTP request, the Lambda adapter from the API Gateway event.
@@ -73,13 +76,14 @@ func checkPath(p string) error {
 	if reason := pathBytes(p); reason != "" {
 		return bad(reason)
 	}
-	segs := strings.Split(p[1:], "/")
-	for i, s := range segs {
+	for rest, more := p[1:], true; more; {
+		var s string
+		s, rest, more = strings.Cut(rest, "/")
 		d, err := url.PathUnescape(s)
 		switch {
 		case err != nil:
 			return bad("has a bad percent-escape")
-		case d == "" && i < len(segs)-1:
+		case d == "" && more:
 			return bad("has an empty segment (//)")
 		case d == "." || d == "..":
 			return bad("has a dot segment")
@@ -148,14 +152,16 @@ func checkQuery(raw string, decoded map[string][]string) error {
 }
 
 func checkHeaders(h map[string][]string) error {
-	canon := map[string]int{}
+	var singletons [len(singletonHeaders)]int // each one's values, however its name is spelled
 	n, size := 0, 0
 	for k, vs := range h {
 		if !validToken(k) {
 			return edgeErr("malformed_header", "header", fmt.Sprintf("name %q is not a token", k))
 		}
-		ck := http.CanonicalHeaderKey(k)
-		canon[ck] += len(vs)
+		ck := http.CanonicalHeaderKey(k) // no allocation when k is canonical, as net/http's are
+		if i := slices.Index(SingletonHeaders, ck); i >= 0 {
+			singletons[i] += len(vs)
+		}
 		for _, v := range vs {
 			n++
 			size += len(k) + len(v) + 4
@@ -172,9 +178,9 @@ func checkHeaders(h map[string][]string) error {
 	if n > MaxHeaders || size > MaxHeaderBytes {
 		return edgeErr("request_header_too_large", "header", fmt.Sprintf("more than %d headers or %d bytes", MaxHeaders, MaxHeaderBytes))
 	}
-	for _, s := range SingletonHeaders {
-		if canon[s] > 1 {
-			return errs.Invalid("duplicate_header", fmt.Sprintf("the request has %d %s headers; send exactly one", canon[s], s),
+	for i, s := range SingletonHeaders {
+		if singletons[i] > 1 {
+			return errs.Invalid("duplicate_header", fmt.Sprintf("the request has %d %s headers; send exactly one", singletons[i], s),
 				errs.FieldError{Field: s, Reason: "repeated"})
 		}
 	}
