@@ -56,11 +56,7 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 		mu    sync.Mutex
 		acked []string
 	)
-	for i := range 5 {
-		status, iss := one.call("POST", "/v1/issues", owner, map[string]string{"title": fmt.Sprintf("before the move %d", i), "type": "task"})
-		require.Equal(t, 201, status, "%v", iss)
-		acked = append(acked, iss["id"].(string))
-	}
+	acked = createIssues(t, one, owner, 5)
 	// A file on the first issue, in cell-1's bucket: it moves with the tenant.
 	fileBody := []byte("the umbrella corporation's plans\n")
 	fileID := uploadFile(t, one, owner, acked[0], fileBody)
@@ -303,4 +299,16 @@ func writeUntilMoved(p *platform, tok string, mu *sync.Mutex, acked *[]string) <
 		stopped <- moveStop{0, map[string]any{"code": "writer timed out"}}
 	}()
 	return stopped
+}
+
+// createIssues creates n issues at p as tok before a move and returns their ids.
+func createIssues(t *testing.T, p *platform, tok string, n int) []string {
+	t.Helper()
+	var ids []string
+	for i := range n {
+		status, iss := p.call("POST", "/v1/issues", tok, map[string]string{"title": fmt.Sprintf("before the move %d", i), "type": "task"})
+		require.Equal(t, 201, status, "%v", iss)
+		ids = append(ids, iss["id"].(string))
+	}
+	return ids
 }

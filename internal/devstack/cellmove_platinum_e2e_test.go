@@ -2,7 +2,6 @@ package devstack_test
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -59,11 +58,7 @@ func TestAPlatinumTenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 		mu    sync.Mutex
 		acked []string
 	)
-	for i := range 3 {
-		status, iss := one.call("POST", "/v1/issues", owner, map[string]string{"title": fmt.Sprintf("before the move %d", i), "type": "task"})
-		require.Equal(t, 201, status, "%v", iss)
-		acked = append(acked, iss["id"].(string))
-	}
+	acked = createIssues(t, one, owner, 3)
 	fileBody := []byte("the umbrella corporation's own plans\n")
 	fileID := uploadFile(t, one, owner, acked[0], fileBody)
 	oldBucket, newBucket := schema.Names{Prefix: one.pl.Prefix}.SiloFiles("umbrella"), schema.Names{Prefix: two.pl.Prefix}.SiloFiles("umbrella")

@@ -64,16 +64,7 @@ func TestAPlatinumMoveWaitingForTheTargetCellsStackIsResumedByTheSourcesMaintena
 	_, src := testenv.Tables(t) // initech's own table in cell-1
 	_, dst := testenv.Tables(t) // the table of its stack in cell-2
 	stack := &targetStack{outputs: map[string]string{"TableName": dst.App(), "UserPoolId": "us-east-1_Initech2", "UserPoolClientId": "initech-2"}}
-	two, ok := w.svc.Cells.Get("cell-2")
-	require.True(t, ok)
-	two.Platinum = onboarding.Platinum{Stacks: stack, IssuerBase: "https://idp.test"}
-	w.svc.Cells.Add(two)
-	require.NoError(t, w.here.Create(ctx, tenant.Tenant{ID: "initech", Name: "Initech", Tier: tiers.Platinum, Status: tenant.StatusActive,
-		Table: src.App(), UserPoolID: "us-east-1_Initech1", Issuer: "https://idp.test/us-east-1_Initech1", ClientIDs: []string{"initech-1"},
-		APIKeyID: "local-initech", APIKey: "v1", CreatedAt: time.Now()}))
-	w.dir.mu.Lock()
-	w.dir.cell["initech"] = "cell-1"
-	w.dir.mu.Unlock()
+	w.platinumInitech(t, src.App(), stack, nil)
 
 	_, err := w.svc.MoveCell(ctx, "initech", "cell-2", root)
 	require.NoError(t, err)
@@ -187,16 +178,7 @@ func TestAPlatinumTenantsFilesMoveToItsStacksBucketInTheOtherCell(t *testing.T) 
 	m.Platinum = onboarding.Platinum{Stacks: old, IssuerBase: "https://idp.test"}
 	m.Files, m.SiloFiles = files, siloOne
 	stack := &targetStack{deployed: true, outputs: map[string]string{"TableName": dst.App(), "UserPoolId": "us-east-1_Initech2", "UserPoolClientId": "initech-2"}}
-	two, ok := w.svc.Cells.Get("cell-2")
-	require.True(t, ok)
-	two.Platinum, two.SiloFiles = onboarding.Platinum{Stacks: stack, IssuerBase: "https://idp.test"}, siloTwo
-	w.svc.Cells.Add(two)
-	require.NoError(t, w.here.Create(ctx, tenant.Tenant{ID: "initech", Name: "Initech", Tier: tiers.Platinum, Status: tenant.StatusActive,
-		Table: src.App(), UserPoolID: "us-east-1_Initech1", Issuer: "https://idp.test/us-east-1_Initech1", ClientIDs: []string{"initech-1"},
-		APIKeyID: "local-initech", APIKey: "v1", CreatedAt: time.Now()}))
-	w.dir.mu.Lock()
-	w.dir.cell["initech"] = "cell-1"
-	w.dir.mu.Unlock()
+	w.platinumInitech(t, src.App(), stack, siloTwo)
 
 	_, err := w.svc.MoveCell(ctx, "initech", "cell-2", root)
 	require.NoError(t, err)
@@ -215,4 +197,21 @@ func TestAPlatinumTenantsFilesMoveToItsStacksBucketInTheOtherCell(t *testing.T) 
 	assert.True(t, old.destroyed, "the old stack destroyed once its bucket was emptied")
 	others, _ := files.ListFiles(ctx, "hooli", siloOne("hooli"))
 	assert.Len(t, others, 1)
+}
+
+// platinumInitech makes initech a Platinum tenant of cell-1 with its stack's
+// table, placed there by the directory, and gives cell-2 the provisioner
+// of its tenant stacks, stack, and their buckets' names, silo.
+func (w *cellWorld) platinumInitech(t *testing.T, table string, stack onboarding.StackDeployer, silo func(string) string) {
+	t.Helper()
+	two, ok := w.svc.Cells.Get("cell-2")
+	require.True(t, ok)
+	two.Platinum, two.SiloFiles = onboarding.Platinum{Stacks: stack, IssuerBase: "https://idp.test"}, silo
+	w.svc.Cells.Add(two)
+	require.NoError(t, w.here.Create(context.Background(), tenant.Tenant{ID: "initech", Name: "Initech", Tier: tiers.Platinum, Status: tenant.StatusActive,
+		Table: table, UserPoolID: "us-east-1_Initech1", Issuer: "https://idp.test/us-east-1_Initech1", ClientIDs: []string{"initech-1"},
+		APIKeyID: "local-initech", APIKey: "v1", CreatedAt: time.Now()}))
+	w.dir.mu.Lock()
+	w.dir.cell["initech"] = "cell-1"
+	w.dir.mu.Unlock()
 }
