@@ -13,8 +13,6 @@ import (
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
 	"github.com/issuetracker/issuetracker/internal/cells"
-	"github.com/issuetracker/issuetracker/internal/dynamo"
-	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -35,11 +33,7 @@ func TestTheHourlyJobSkipsATenantHousedInAnotherCell(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
 	w.clock.Advance(2 * time.Hour) // past the grace period
 
-	db := testenv.DynamoDB(t)
-	name := schema.Names{Prefix: testenv.UniquePrefix(t)}.Directory()
-	require.NoError(t, dynamo.EnsureTable(ctx, db, schema.Directory, name))
-	t.Cleanup(func() { _ = dynamo.DeleteTable(context.Background(), db, name) })
-	dir := cells.Directory{DB: db, Table: name}
+	dir := cells.Directory{DB: testenv.DynamoDB(t), Table: testenv.DirectoryTable(t)}
 	two := cells.Cell{ID: "cell-2", Region: "us-east-1", APIURL: "https://two.test"}
 	require.NoError(t, dir.Register(ctx, cells.For("pied", tiers.Standard, two)))
 	d := w.deps
