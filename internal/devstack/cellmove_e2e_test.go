@@ -86,7 +86,7 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	var end moveStop
 	select {
 	case end = <-stopped:
-	case <-time.After(2 * time.Minute):
+	case <-time.After(writeDeadline + 10*time.Second):
 		t.Fatal("the writer never stopped")
 	}
 	require.Equal(t, 403, end.status, "%v", end.body)
@@ -275,12 +275,13 @@ type moveStop struct {
 }
 
 // writeUntilMoved creates issues at p as tok until p sends the tenant
-// elsewhere (or 2 minutes pass), appending each acknowledged one (201) to
+// elsewhere (or writeDeadline passes: a Platinum move deploys a stack,
+// slow on a loaded machine), appending each acknowledged one (201) to
 // acked; a frozen write (503 tenant_migrating) is retried.
 func writeUntilMoved(p *platform, tok string, mu *sync.Mutex, acked *[]string) <-chan moveStop {
 	stopped := make(chan moveStop, 1)
 	go func() {
-		deadline := time.Now().Add(2 * time.Minute)
+		deadline := time.Now().Add(writeDeadline)
 		for i := 0; time.Now().Before(deadline); {
 			status, body := p.call("POST", "/v1/issues", tok, map[string]string{"title": fmt.Sprintf("during the move %d", i), "type": "task"})
 			switch {
@@ -312,3 +313,6 @@ func createIssues(t *testing.T, p *platform, tok string, n int) []string {
 	}
 	return ids
 }
+
+// writeDeadline bounds a move test's writer.
+const writeDeadline = 4 * time.Minute

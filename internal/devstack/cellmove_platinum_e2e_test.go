@@ -73,7 +73,7 @@ func TestAPlatinumTenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	var end moveStop
 	select {
 	case end = <-stopped:
-	case <-time.After(3 * time.Minute):
+	case <-time.After(writeDeadline + 10*time.Second):
 		st, _ := one.s.Lifecycle.States.Get(ctx, "umbrella")
 		t.Fatalf("the writer never stopped: %+v", st)
 	}
