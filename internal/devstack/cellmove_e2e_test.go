@@ -93,16 +93,7 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	assert.Equal(t, "tenant_in_other_cell", end.body["code"])
 	assert.Contains(t, end.body["detail"], "cell-2")
 	assert.Contains(t, end.body["detail"], two.pl.GatewayURL)
-	// The directory switch is inside the switch step, which then records itself.
-	var st onboarding.State
-	require.Eventually(t, func() bool {
-		var err error
-		st, err = one.s.Lifecycle.States.Get(ctx, "umbrella")
-		return err == nil && st.IsDone(onboarding.StepSwitch)
-	}, 10*time.Second, 50*time.Millisecond, "the switch recorded")
-	mu.Lock()
-	written := append([]string(nil), acked...)
-	mu.Unlock()
+	st, written := switched(t, one, &mu, acked)
 	t.Logf("acknowledged writes: %d (%d during the move); freeze %d ms; copied %d, catch-up %v, drained %d",
 		len(written), len(written)-5, st.Migration.FreezeMS, st.Migration.Copied, st.Migration.CatchUp, st.Migration.Drained)
 	require.Greater(t, len(written), 5, "the writer wrote during the move")
@@ -316,3 +307,19 @@ func createIssues(t *testing.T, p *platform, tok string, n int) []string {
 
 // writeDeadline bounds a move test's writer.
 const writeDeadline = 4 * time.Minute
+
+// switched waits until p's move of umbrella has recorded its switch (the
+// directory switch is inside the step, which then records itself) and
+// returns its state and the writes acknowledged by then.
+func switched(t *testing.T, p *platform, mu *sync.Mutex, acked []string) (onboarding.State, []string) {
+	t.Helper()
+	var st onboarding.State
+	require.Eventually(t, func() bool {
+		var err error
+		st, err = p.s.Lifecycle.States.Get(context.Background(), "umbrella")
+		return err == nil && st.IsDone(onboarding.StepSwitch)
+	}, 10*time.Second, 50*time.Millisecond, "the switch recorded")
+	mu.Lock()
+	defer mu.Unlock()
+	return st, append([]string(nil), acked...)
+}

@@ -79,14 +79,7 @@ func TestAPlatinumTenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	}
 	require.Equal(t, 403, end.status, "%v", end.body)
 	assert.Equal(t, "tenant_in_other_cell", end.body["code"])
-	var st onboarding.State
-	require.Eventually(t, func() bool {
-		st, err = one.s.Lifecycle.States.Get(ctx, "umbrella")
-		return err == nil && st.IsDone(onboarding.StepSwitch)
-	}, 10*time.Second, 50*time.Millisecond, "the switch recorded")
-	mu.Lock()
-	written := append([]string(nil), acked...)
-	mu.Unlock()
+	st, written := switched(t, one, &mu, acked)
 	t.Logf("acknowledged writes: %d (%d during the move); freeze %d ms; copied %d, drained %d, files %d",
 		len(written), len(written)-3, st.Migration.FreezeMS, st.Migration.Copied, st.Migration.Drained, st.Migration.FilesCopied)
 	require.Greater(t, len(written), 3, "the writer wrote during the move")
