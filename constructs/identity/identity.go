@@ -226,7 +226,12 @@ func (out *Pool) addClient(p Props, idps []awscognito.UserPoolClientIdentityProv
 		UserPoolClientName: jsii.String(p.PoolName + "-web"),
 		// A public client (browser SPA and CLI): PKCE, no secret.
 		GenerateSecret: jsii.Bool(false),
-		AuthFlows:      &awscognito.AuthFlow{UserPassword: jsii.Bool(true), UserSrp: jsii.Bool(true)},
+		// A tenant pool's users may move to another pool (a tier migration
+		// or a move between cells): the new pool's user-migration trigger
+		// checks the password here with AdminInitiateAuth, whose flow
+		// (ADMIN_USER_PASSWORD_AUTH) Cognito refuses on a client without
+		// it. IAM credentials only: the browser cannot use it.
+		AuthFlows: &awscognito.AuthFlow{UserPassword: jsii.Bool(true), UserSrp: jsii.Bool(true), AdminUserPassword: jsii.Bool(p.Kind == Tenants)},
 		OAuth: &awscognito.OAuthSettings{
 			Flows:        &awscognito.OAuthFlows{AuthorizationCodeGrant: jsii.Bool(true)},
 			Scopes:       &[]awscognito.OAuthScope{awscognito.OAuthScope_OPENID(), awscognito.OAuthScope_EMAIL(), awscognito.OAuthScope_PROFILE()},

@@ -137,6 +137,19 @@ func (p *Platform) wireMoves() {
 			Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": []string{prefix + "*"}}},
 		}))
 	}
+	// A Platinum tenant's files move from its stack's bucket here
+	// (tenantaccess OwnFilesBucketOnly) to its stack's bucket in the other
+	// cell (docs/scale.md, piece 6): that bucket only, named from the
+	// session's TenantId tag as the tenant stacks name it.
+	var siloBuckets []string
+	for _, peer := range peers {
+		b := "arn:" + *st.Partition() + ":s3:::" + peer.Names().SiloFiles(tag)
+		siloBuckets = append(siloBuckets, b, b+"/*")
+	}
+	p.TenantAccess.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("OtherCellsOwnFilesBucket"), Actions: jsii.Strings(append([]string{"s3:ListBucket"}, tenantaccess.ObjectActions...)...),
+		Resources: jsii.Strings(siloBuckets...),
+	}))
 	// A moved tenant's users sign in once at their former cell's pool,
 	// through this cell's trigger: a pooled tenant's at that cell's shared
 	// pool, a Platinum tenant's (docs/scale.md, piece 5) at its stack's pool

@@ -25,6 +25,12 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 		if a.Status != StatusPastDue || a.GraceUntil.IsZero() || now.Before(a.GraceUntil) {
 			continue
 		}
+		if s.Here != nil {
+			if here, err := s.Here(ctx, a.TenantID); err != nil || !here {
+				errs = append(errs, err) // housed in another cell: its cell's lifecycle suspends it
+				continue
+			}
+		}
 		a.Status, a.UpdatedAt = StatusSuspended, now
 		if a, err = s.Store.Put(ctx, a); err != nil {
 			errs = append(errs, err)

@@ -51,6 +51,10 @@ type Service struct {
 	// Grace after a failed payment; DefaultGrace if zero.
 	Grace time.Duration
 	Now   func() time.Time
+	// Here reports whether a tenant is housed in this cell (the global
+	// directory); the jobs skip an account whose tenant is not (nil: one
+	// cell, every tenant is).
+	Here func(ctx context.Context, tenantID string) (bool, error)
 }
 
 // System is the actor of what the provider's events and the jobs do.

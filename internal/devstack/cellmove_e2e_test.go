@@ -44,37 +44,8 @@ import (
 // setting) and sees the same issues under the same user id; after the
 // grace period cell-1's copy is gone.
 func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
-	base := testenv.UniquePrefix(t)
-	dir := schema.Names{Prefix: base}.Directory()
-	t.Cleanup(func() { _ = dynamo.DeleteTable(context.Background(), testenv.DynamoDB(t), dir) })
-	// A cognito-local of this test, started by cell-1 with its triggers on
-	// cell-1's gateway (the shared test cognito-local calls no trigger).
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
 	const email = "owner@umbrella.test"
-	umbrella := devstack.DemoTenant{ID: "umbrella", Name: "Umbrella", Tier: tiers.Standard, Users: []devstack.DemoUser{
-		{Email: email, Role: roles.SuperAdmin, TenantID: "umbrella"}}}
-	cell := func(id, cognitoEndpoint string, tenants ...devstack.DemoTenant) *platform {
-		p := startPlatform(t, func(c *devstack.Config) {
-			c.Prefix, c.Cell, c.Directory, c.Tenants = base, id, dir, tenants
-			c.Endpoints.Cognito, c.CognitoPort = cognitoEndpoint, port
-			c.AuthorizerCacheTTL = time.Second
-			c.Migration = onboarding.MigrationOptions{Settle: 200 * time.Millisecond, Grace: 3 * time.Second}
-			// The writer and the checks of every acknowledged issue are a
-			// load, not a Standard tenant's traffic: on a quick machine they
-			// spend the tier's burst (50) and get 429 (seen in a fresh
-			// clone's make test). Raised by configuration, as make load does.
-			c.TierLimits = tierLimitsForLoad(t)
-		})
-		cfg, _ := testenv.AWS(t)
-		p.pools = cognito.Pools{C: cognito.NewClient(cfg, awsx.Endpoints{Cognito: p.pl.CognitoEndpoint})}
-		return p
-	}
-	one := cell("cell-1", "", umbrella)
-	two := cell("cell-2", one.pl.CognitoEndpoint, devstack.DemoTenant{ID: "initech", Name: "Initech", Tier: tiers.Standard})
-	devstack.LinkCells(one.s, two.s)
+	one, two := cellsForMove(t, tiers.Standard)
 	ctx := context.Background()
 
 	owner := one.tenantLogin(email)
@@ -85,11 +56,7 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 		mu    sync.Mutex
 		acked []string
 	)
-	for i := range 5 {
-		status, iss := one.call("POST", "/v1/issues", owner, map[string]string{"title": fmt.Sprintf("before the move %d", i), "type": "task"})
-		require.Equal(t, 201, status, "%v", iss)
-		acked = append(acked, iss["id"].(string))
-	}
+	acked = createIssues(t, one, owner, 5)
 	// A file on the first issue, in cell-1's bucket: it moves with the tenant.
 	fileBody := []byte("the umbrella corporation's plans\n")
 	fileID := uploadFile(t, one, owner, acked[0], fileBody)
@@ -102,32 +69,7 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	require.Len(t, filesBefore, 1)
 	require.NotEqual(t, one.pl.AttachmentsBucket, two.pl.AttachmentsBucket, "each cell has its bucket")
 
-	// The writer: issues at cell-1 until cell-1 sends it to cell-2. A
-	// frozen write (503 tenant_migrating) is retried; only a 201 counts.
-	type stop struct {
-		status int
-		body   map[string]any
-	}
-	stopped := make(chan stop, 1)
-	go func() {
-		deadline := time.Now().Add(2 * time.Minute)
-		for i := 0; time.Now().Before(deadline); {
-			status, body := one.call("POST", "/v1/issues", owner, map[string]string{"title": fmt.Sprintf("during the move %d", i), "type": "task"})
-			switch {
-			case status == 201:
-				mu.Lock()
-				acked = append(acked, body["id"].(string))
-				mu.Unlock()
-				i++
-			case status == 503 && body["code"] == "tenant_migrating":
-				time.Sleep(100 * time.Millisecond)
-			default:
-				stopped <- stop{status, body}
-				return
-			}
-		}
-		stopped <- stop{0, map[string]any{"code": "writer timed out"}}
-	}()
+	stopped := writeUntilMoved(one, owner, &mu, &acked)
 	time.Sleep(300 * time.Millisecond) // some writes before the move starts
 
 	// Root starts the move.
@@ -141,26 +83,17 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	require.Equal(t, 202, status, "%v", started)
 	assert.Contains(t, jsonString(started), `"target_cell":"cell-2"`)
 
-	var end stop
+	var end moveStop
 	select {
 	case end = <-stopped:
-	case <-time.After(2 * time.Minute):
+	case <-time.After(writeDeadline + 10*time.Second):
 		t.Fatal("the writer never stopped")
 	}
 	require.Equal(t, 403, end.status, "%v", end.body)
 	assert.Equal(t, "tenant_in_other_cell", end.body["code"])
 	assert.Contains(t, end.body["detail"], "cell-2")
 	assert.Contains(t, end.body["detail"], two.pl.GatewayURL)
-	// The directory switch is inside the switch step, which then records itself.
-	var st onboarding.State
-	require.Eventually(t, func() bool {
-		var err error
-		st, err = one.s.Lifecycle.States.Get(ctx, "umbrella")
-		return err == nil && st.IsDone(onboarding.StepSwitch)
-	}, 10*time.Second, 50*time.Millisecond, "the switch recorded")
-	mu.Lock()
-	written := append([]string(nil), acked...)
-	mu.Unlock()
+	st, written := switched(t, one, &mu, acked)
 	t.Logf("acknowledged writes: %d (%d during the move); freeze %d ms; copied %d, catch-up %v, drained %d",
 		len(written), len(written)-5, st.Migration.FreezeMS, st.Migration.Copied, st.Migration.CatchUp, st.Migration.Drained)
 	require.Greater(t, len(written), 5, "the writer wrote during the move")
@@ -234,7 +167,7 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	now, err := store.Digest(ctx, "umbrella", onboarding.Home{Table: schema.Names{Prefix: two.pl.Prefix}.App()})
 	require.NoError(t, err)
 	assert.NotEmpty(t, now)
-	assert.True(t, strings.HasPrefix(two.pl.Prefix, base))
+	assert.True(t, strings.HasPrefix(two.pl.Prefix, one.pl.Prefix), "cell-2 is named after the base prefix")
 }
 
 // uploadFile attaches body to an issue through p's API (request, PUT,
@@ -286,4 +219,107 @@ func tierLimitsForLoad(t *testing.T) gateway.TierLimits {
 	l, err := gateway.ParseTierLimits("*=100000:100000:1000000000")
 	require.NoError(t, err)
 	return l
+}
+
+// cellsForMove starts cell-1, holding umbrella (tier, its owner
+// owner@umbrella.test), and cell-2, holding initech, linked for moves on
+// one directory and one cognito-local of the test (started by cell-1 with
+// its triggers on cell-1's gateway: the shared test cognito-local calls no
+// trigger); a grace period of 3 s, the authorizer's cache 1 s.
+func cellsForMove(t *testing.T, tier tiers.Name, opts ...func(*devstack.Config)) (one, two *platform) {
+	base := testenv.UniquePrefix(t)
+	dir := schema.Names{Prefix: base}.Directory()
+	t.Cleanup(func() { _ = dynamo.DeleteTable(context.Background(), testenv.DynamoDB(t), dir) })
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := l.Addr().(*net.TCPAddr).Port
+	require.NoError(t, l.Close())
+	umbrella := devstack.DemoTenant{ID: "umbrella", Name: "Umbrella", Tier: tier, Users: []devstack.DemoUser{
+		{Email: "owner@umbrella.test", Role: roles.SuperAdmin, TenantID: "umbrella"}}}
+	cell := func(id, cognitoEndpoint string, tenants ...devstack.DemoTenant) *platform {
+		p := startPlatform(t, append([]func(*devstack.Config){func(c *devstack.Config) {
+			c.Prefix, c.Cell, c.Directory, c.Tenants = base, id, dir, tenants
+			c.Endpoints.Cognito, c.CognitoPort = cognitoEndpoint, port
+			c.AuthorizerCacheTTL = time.Second
+			c.Migration = onboarding.MigrationOptions{Settle: 200 * time.Millisecond, Grace: 3 * time.Second}
+			// The writer and the checks of every acknowledged issue are a
+			// load, not a Standard tenant's traffic: on a quick machine they
+			// spend the tier's burst (50) and get 429 (seen in a fresh
+			// clone's make test). Raised by configuration, as make load does.
+			c.TierLimits = tierLimitsForLoad(t)
+		}}, opts...)...)
+		cfg, _ := testenv.AWS(t)
+		p.pools = cognito.Pools{C: cognito.NewClient(cfg, awsx.Endpoints{Cognito: p.pl.CognitoEndpoint})}
+		return p
+	}
+	one = cell("cell-1", "", umbrella)
+	two = cell("cell-2", one.pl.CognitoEndpoint, devstack.DemoTenant{ID: "initech", Name: "Initech", Tier: tiers.Standard})
+	devstack.LinkCells(one.s, two.s)
+	return one, two
+}
+
+// moveStop is how the writer of writeUntilMoved stopped: the first answer
+// that was neither a 201 nor a frozen write's 503.
+type moveStop struct {
+	status int
+	body   map[string]any
+}
+
+// writeUntilMoved creates issues at p as tok until p sends the tenant
+// elsewhere (or writeDeadline passes: a Platinum move deploys a stack,
+// slow on a loaded machine), appending each acknowledged one (201) to
+// acked; a frozen write (503 tenant_migrating) is retried.
+func writeUntilMoved(p *platform, tok string, mu *sync.Mutex, acked *[]string) <-chan moveStop {
+	stopped := make(chan moveStop, 1)
+	go func() {
+		deadline := time.Now().Add(writeDeadline)
+		for i := 0; time.Now().Before(deadline); {
+			status, body := p.call("POST", "/v1/issues", tok, map[string]string{"title": fmt.Sprintf("during the move %d", i), "type": "task"})
+			switch {
+			case status == 201:
+				mu.Lock()
+				*acked = append(*acked, body["id"].(string))
+				mu.Unlock()
+				i++
+			case status == 503 && body["code"] == "tenant_migrating":
+				time.Sleep(100 * time.Millisecond)
+			default:
+				stopped <- moveStop{status, body}
+				return
+			}
+		}
+		stopped <- moveStop{0, map[string]any{"code": "writer timed out"}}
+	}()
+	return stopped
+}
+
+// createIssues creates n issues at p as tok before a move and returns their ids.
+func createIssues(t *testing.T, p *platform, tok string, n int) []string {
+	t.Helper()
+	var ids []string
+	for i := range n {
+		status, iss := p.call("POST", "/v1/issues", tok, map[string]string{"title": fmt.Sprintf("before the move %d", i), "type": "task"})
+		require.Equal(t, 201, status, "%v", iss)
+		ids = append(ids, iss["id"].(string))
+	}
+	return ids
+}
+
+// writeDeadline bounds a move test's writer.
+const writeDeadline = 4 * time.Minute
+
+// switched waits until p's move of umbrella has recorded its switch (the
+// directory switch is inside the step, which then records itself) and
+// returns its state and the writes acknowledged by then.
+func switched(t *testing.T, p *platform, mu *sync.Mutex, acked []string) (onboarding.State, []string) {
+	t.Helper()
+	var st onboarding.State
+	require.Eventually(t, func() bool {
+		var err error
+		st, err = p.s.Lifecycle.States.Get(context.Background(), "umbrella")
+		return err == nil && st.IsDone(onboarding.StepSwitch)
+	}, 10*time.Second, 50*time.Millisecond, "the switch recorded")
+	mu.Lock()
+	defer mu.Unlock()
+	return st, append([]string(nil), acked...)
 }

@@ -29,7 +29,7 @@ func LinkCells(stacks ...*Stack) {
 				m := o.Lifecycle.Machine
 				c := o.Cell()
 				s.moves.Add(onboarding.Cell{ID: c.ID, Tenants: m.Tenants, Pooled: m.Pooled, Platinum: m.Platinum, Keys: m.Keys,
-					APIURL: c.APIURL, Region: c.Region, UserPoolID: c.UserPoolID, ClientID: c.ClientID, Files: o.Platform.AttachmentsBucket})
+					APIURL: c.APIURL, Region: c.Region, UserPoolID: c.UserPoolID, ClientID: c.ClientID, Files: o.Platform.AttachmentsBucket, SiloFiles: m.SiloFiles})
 			}
 			if s.userMigrations != nil && o.userMigration != nil {
 				s.userMigrations.Add(*o.userMigration)

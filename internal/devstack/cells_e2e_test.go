@@ -83,6 +83,21 @@ func TestTwoCellsRouteSignInByTheDirectoryAndIsolateTheirTenants(t *testing.T) {
 		reg := func(slug string) map[string]any {
 			return map[string]any{"company_name": slug, "slug": slug, "admin_email": "owner@" + slug + ".test", "tier": "basic"}
 		}
+		// Availability asks the directory too: every cell answers for
+		// every cell's slugs, as registration does.
+		available := func(p *platform, slug string) map[string]any {
+			status, a := p.call("GET", "/v1/registrations/availability?slug="+slug, "", nil)
+			require.Equal(t, 200, status, "%v", a)
+			return a
+		}
+		for slug, home := range map[string]*platform{"acme": one, "initech": two} {
+			for _, asked := range []*platform{one, two} {
+				a := available(asked, slug)
+				assert.Equal(t, false, a["available"], "%s (in %s) asked at %s", slug, home.pl.Cell, asked.pl.Cell)
+				assert.Equal(t, "taken", a["reason"], "%s asked at %s", slug, asked.pl.Cell)
+			}
+		}
+		assert.Equal(t, true, available(two, "hooli")["available"], "a free slug")
 		status, taken := two.call("POST", "/v1/registrations", "", reg("acme"))
 		assert.Equal(t, 409, status, "acme is cell-1's: %v", taken)
 		assert.Equal(t, "slug_taken", taken["code"])
@@ -99,6 +114,7 @@ func TestTwoCellsRouteSignInByTheDirectoryAndIsolateTheirTenants(t *testing.T) {
 		assert.Equal(t, one.pl.GatewayURL, e.APIURL)
 		status, _ = two.call("POST", "/v1/registrations", "", reg("hooli"))
 		assert.Equal(t, 409, status, "hooli is taken in cell-1")
+		assert.Equal(t, "taken", available(two, "hooli")["reason"], "hooli's registration in cell-1, asked at cell-2")
 	})
 	t.Run("sign-in at the pool the directory names reaches the tenant's cell only", func(t *testing.T) {
 		for slug, p := range home {

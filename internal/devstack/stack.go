@@ -392,7 +392,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			ClientIDs: []string{s.Platform.TenantClientID}}
 		if deps.Attachments != nil { // a pooled tenant's objects move with it
 			if objs, ok := deps.Attachments.Objects.(*s3objects.Objects); ok {
-				m.Files, m.FilesBucket = objs, s.Platform.AttachmentsBucket
+				m.Files, m.FilesBucket, m.SiloFiles = objs, s.Platform.AttachmentsBucket, names.SiloFiles
 			}
 		}
 	}

@@ -38,9 +38,13 @@ type Cell struct {
 	// APIURL, Region, UserPoolID and ClientID are the cell's API and shared
 	// pool, as the directory names them.
 	APIURL, Region, UserPoolID, ClientID string
-	// Files is the cell's pooled attachments bucket ("": the objects stay
-	// in the source cell's bucket).
-	Files string
+	// Files is the cell's pooled attachments bucket ("": a pooled
+	// tenant's objects stay in the source cell's bucket), SiloFiles names
+	// the bucket of a tenant stack there (schema.Names.SiloFiles; nil: a
+	// Platinum tenant's objects stay in its old stack's bucket, which then
+	// cannot be destroyed).
+	Files     string
+	SiloFiles func(tenantID string) string
 }
 
 // FileMover copies a tenant's attachment objects (the keys under its
@@ -154,7 +158,8 @@ type destination struct {
 	keys             APIKeys
 	pooled, platinum Provisioner
 	entry            CellEntry
-	files            string // the cell's pooled bucket
+	files            string              // the cell's pooled bucket
+	siloFiles        func(string) string // its tenant stacks' buckets
 }
 
 func (d destination) provisioner(t tiers.Name) (Provisioner, error) {
@@ -180,7 +185,7 @@ func (m *Machine) destination(mg *MigrationRecord) (destination, error) {
 	if !ok || m.CellDirectory == nil {
 		return destination{}, errs.E(errs.KindUnprocessable, "unknown_cell", "this cell cannot reach %s", mg.TargetCell)
 	}
-	return destination{cell: c.ID, tenants: c.Tenants, keys: c.Keys, pooled: c.Pooled, platinum: c.Platinum, files: c.Files,
+	return destination{cell: c.ID, tenants: c.Tenants, keys: c.Keys, pooled: c.Pooled, platinum: c.Platinum, files: c.Files, siloFiles: c.SiloFiles,
 		entry: CellEntry{Cell: c.ID, APIURL: c.APIURL, Region: c.Region, UserPoolID: c.UserPoolID, ClientID: c.ClientID}}, nil
 }
 
@@ -339,16 +344,18 @@ func (m *Machine) retireCell(ctx context.Context, t tenant.Tenant, mg *Migration
 		if err != nil {
 			return t, err
 		}
+		// The objects first: the stack's bucket is not deleted while it
+		// holds any (infra/stacks tenant.go), so its destruction would fail.
+		if err := m.dropFiles(ctx, t.ID, mg, mg.From.Files, "migration.old_files_deleted"); err != nil {
+			return t, err
+		}
 		if err := prov.Destroy(ctx, old); err != nil {
 			return t, err
 		}
 	} else {
-		if m.movesFiles(mg) { // the objects first: the items name them
-			n, err := m.Files.DropFiles(ctx, t.ID, mg.From.Files)
-			if err != nil {
-				return t, err
-			}
-			m.audit(ctx, t.ID, "migration.old_files_deleted", map[string]string{"bucket": mg.From.Files, "objects": fmt.Sprint(n)})
+		// The objects first: the items name them.
+		if err := m.dropFiles(ctx, t.ID, mg, mg.From.Files, "migration.old_files_deleted"); err != nil {
+			return t, err
 		}
 		n, err := m.Move.Drop(ctx, t.ID, mg.From)
 		if err != nil {
@@ -381,6 +388,10 @@ func (m *Machine) rollbackCell(ctx context.Context, t tenant.Tenant, mg *Migrati
 		return err
 	}
 	if mg.To.Table != "" {
+		// The copied objects first (a stack's bucket holding any is not deleted).
+		if err := m.dropFiles(ctx, t.ID, mg, mg.To.Files, ""); err != nil {
+			return err
+		}
 		if mg.To.Silo {
 			prov, err := dest.provisioner(rec.Tier)
 			if err != nil {
@@ -390,11 +401,6 @@ func (m *Machine) rollbackCell(ctx context.Context, t tenant.Tenant, mg *Migrati
 				return err
 			}
 		} else {
-			if m.movesFiles(mg) {
-				if _, err := m.Files.DropFiles(ctx, t.ID, mg.To.Files); err != nil {
-					return err
-				}
-			}
 			if _, err := m.Move.Drop(ctx, t.ID, mg.To); err != nil {
 				return err
 			}

@@ -2,6 +2,8 @@ package onboarding_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -62,16 +64,7 @@ func TestAPlatinumMoveWaitingForTheTargetCellsStackIsResumedByTheSourcesMaintena
 	_, src := testenv.Tables(t) // initech's own table in cell-1
 	_, dst := testenv.Tables(t) // the table of its stack in cell-2
 	stack := &targetStack{outputs: map[string]string{"TableName": dst.App(), "UserPoolId": "us-east-1_Initech2", "UserPoolClientId": "initech-2"}}
-	two, ok := w.svc.Cells.Get("cell-2")
-	require.True(t, ok)
-	two.Platinum = onboarding.Platinum{Stacks: stack, IssuerBase: "https://idp.test"}
-	w.svc.Cells.Add(two)
-	require.NoError(t, w.here.Create(ctx, tenant.Tenant{ID: "initech", Name: "Initech", Tier: tiers.Platinum, Status: tenant.StatusActive,
-		Table: src.App(), UserPoolID: "us-east-1_Initech1", Issuer: "https://idp.test/us-east-1_Initech1", ClientIDs: []string{"initech-1"},
-		APIKeyID: "local-initech", APIKey: "v1", CreatedAt: time.Now()}))
-	w.dir.mu.Lock()
-	w.dir.cell["initech"] = "cell-1"
-	w.dir.mu.Unlock()
+	w.platinumInitech(t, src.App(), stack, nil)
 
 	_, err := w.svc.MoveCell(ctx, "initech", "cell-2", root)
 	require.NoError(t, err)
@@ -95,4 +88,130 @@ func TestAPlatinumMoveWaitingForTheTargetCellsStackIsResumedByTheSourcesMaintena
 	assert.NotEqual(t, onboarding.StepProvisionTarget, st.Waiting)
 	assert.Equal(t, dst.App(), st.Migration.To.Table, "the new home is cell-2's stack's table")
 	assert.Equal(t, 1, stack.requests, "no second deploy request")
+}
+
+// buckets is S3 in memory as onboarding.FileMover sees it: bucket ->
+// key -> size, the tenant's prefix being "<tenant>/".
+type buckets struct {
+	mu sync.Mutex
+	m  map[string]map[string]int64
+}
+
+func (b *buckets) put(bucket, key string, size int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.m[bucket] == nil {
+		b.m[bucket] = map[string]int64{}
+	}
+	b.m[bucket][key] = size
+}
+
+func (b *buckets) ListFiles(_ context.Context, tenantID, bucket string) (map[string]int64, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := map[string]int64{}
+	for k, v := range b.m[bucket] {
+		if strings.HasPrefix(k, tenantID+"/") {
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+func (b *buckets) SyncFiles(ctx context.Context, tenantID, from, to string) (int, error) {
+	src, _ := b.ListFiles(ctx, tenantID, from)
+	n := 0
+	for k, v := range src {
+		if have, ok := b.m[to][k]; !ok || have != v {
+			b.put(to, k, v)
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (b *buckets) DropFiles(ctx context.Context, tenantID, bucket string) (int, error) {
+	src, _ := b.ListFiles(ctx, tenantID, bucket)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for k := range src {
+		delete(b.m[bucket], k)
+	}
+	return len(src), nil
+}
+
+// oldStack is a tenant stack whose bucket, like a deployed one's, is not
+// deleted while it holds objects: Destroy fails then.
+type oldStack struct {
+	files     *buckets
+	bucket    string
+	destroyed bool
+}
+
+func (s *oldStack) Deploy(context.Context, string) (map[string]string, error) { return nil, nil }
+
+func (s *oldStack) Destroy(ctx context.Context, tenantID string) error {
+	if left, _ := s.files.ListFiles(ctx, tenantID, s.bucket); len(left) > 0 {
+		return fmt.Errorf("bucket %s is not empty (%d objects)", s.bucket, len(left))
+	}
+	s.destroyed = true
+	return nil
+}
+
+// A Platinum tenant's files move from its stack's bucket in cell-1 to its
+// stack's bucket in cell-2 (docs/scale.md, piece 6), verified before the
+// switch; the old bucket is emptied before the old stack is destroyed,
+// whose deletion would fail otherwise.
+func TestAPlatinumTenantsFilesMoveToItsStacksBucketInTheOtherCell(t *testing.T) {
+	ctx := context.Background()
+	w := twoCellWorld(t)
+	_, src := testenv.Tables(t)
+	_, dst := testenv.Tables(t)
+	files := &buckets{m: map[string]map[string]int64{}}
+	siloOne := func(id string) string { return "cell-1-files-" + id }
+	siloTwo := func(id string) string { return "cell-2-files-" + id }
+	files.put(siloOne("initech"), "initech/issue-1/a", 10)
+	files.put(siloOne("initech"), "initech/issue-2/b", 20)
+	files.put(siloOne("hooli"), "hooli/issue-1/c", 30) // another tenant's stack: untouched
+	old := &oldStack{files: files, bucket: siloOne("initech")}
+	m := w.svc.Machine
+	m.Platinum = onboarding.Platinum{Stacks: old, IssuerBase: "https://idp.test"}
+	m.Files, m.SiloFiles = files, siloOne
+	stack := &targetStack{deployed: true, outputs: map[string]string{"TableName": dst.App(), "UserPoolId": "us-east-1_Initech2", "UserPoolClientId": "initech-2"}}
+	w.platinumInitech(t, src.App(), stack, siloTwo)
+
+	_, err := w.svc.MoveCell(ctx, "initech", "cell-2", root)
+	require.NoError(t, err)
+	require.NoError(t, w.svc.Maintain(ctx)) // the retirement, after the grace period
+	st, err := w.svc.States.Get(ctx, "initech")
+	require.NoError(t, err)
+	require.Empty(t, st.FailedStep, "%s", st.Error)
+	require.False(t, st.FinishedAt.IsZero(), "retired: %+v", st)
+	assert.Equal(t, siloOne("initech"), st.Migration.From.Files)
+	assert.Equal(t, siloTwo("initech"), st.Migration.To.Files)
+	assert.Equal(t, 2, st.Migration.FilesCopied)
+	moved, _ := files.ListFiles(ctx, "initech", siloTwo("initech"))
+	assert.Equal(t, map[string]int64{"initech/issue-1/a": 10, "initech/issue-2/b": 20}, moved)
+	left, _ := files.ListFiles(ctx, "initech", siloOne("initech"))
+	assert.Empty(t, left)
+	assert.True(t, old.destroyed, "the old stack destroyed once its bucket was emptied")
+	others, _ := files.ListFiles(ctx, "hooli", siloOne("hooli"))
+	assert.Len(t, others, 1)
+}
+
+// platinumInitech makes initech a Platinum tenant of cell-1 with its stack's
+// table, placed there by the directory, and gives cell-2 the provisioner
+// of its tenant stacks, stack, and their buckets' names, silo.
+func (w *cellWorld) platinumInitech(t *testing.T, table string, stack onboarding.StackDeployer, silo func(string) string) {
+	t.Helper()
+	two, ok := w.svc.Cells.Get("cell-2")
+	require.True(t, ok)
+	two.Platinum, two.SiloFiles = onboarding.Platinum{Stacks: stack, IssuerBase: "https://idp.test"}, silo
+	w.svc.Cells.Add(two)
+	require.NoError(t, w.here.Create(context.Background(), tenant.Tenant{ID: "initech", Name: "Initech", Tier: tiers.Platinum, Status: tenant.StatusActive,
+		Table: table, UserPoolID: "us-east-1_Initech1", Issuer: "https://idp.test/us-east-1_Initech1", ClientIDs: []string{"initech-1"},
+		APIKeyID: "local-initech", APIKey: "v1", CreatedAt: time.Now()}))
+	w.dir.mu.Lock()
+	w.dir.cell["initech"] = "cell-1"
+	w.dir.mu.Unlock()
 }

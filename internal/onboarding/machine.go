@@ -62,12 +62,15 @@ type Machine struct {
 	// Platinum tenant's own pool as its onboarding activates it (the
 	// entry named this cell's shared pool until then).
 	PoolDirectory PoolDirectory
-	// Files copies a tenant's attachment objects between buckets, and
-	// FilesBucket is this cell's pooled bucket: a move between cells moves
-	// a pooled tenant's objects to the target cell's (Cell.Files). Nil: the
-	// objects stay where they are.
+	// Files copies a tenant's attachment objects between buckets,
+	// FilesBucket is this cell's pooled bucket and SiloFiles names its
+	// tenant stacks' buckets (schema.Names.SiloFiles): a move between
+	// cells moves a tenant's objects to the target cell's bucket of the
+	// same kind (Cell.Files, Cell.SiloFiles). Nil: the objects stay where
+	// they are.
 	Files       FileMover
 	FilesBucket string
+	SiloFiles   func(tenantID string) string
 	// BeforeStep, when set, runs before every step and fails it with its
 	// error: the failure-injection hook of the tests and `make chaos`.
 	BeforeStep func(ctx context.Context, tenantID string, p Phase, s Step) error

@@ -536,8 +536,14 @@ func (m *Machine) provisionTarget(ctx context.Context, t tenant.Tenant, st *Stat
 		return t, err
 	}
 	mg.To = Home{Table: pl.Table, Silo: tiers.MustGet(st.Tier).Isolation == tiers.Silo}
-	if mg.TargetCell != "" && !mg.From.Silo && !mg.To.Silo && m.Files != nil && m.FilesBucket != "" && dest.files != "" {
-		mg.From.Files, mg.To.Files = m.FilesBucket, dest.files // the pooled buckets of both cells
+	if mg.TargetCell != "" && m.Files != nil {
+		// The buckets of both cells of the homes' kind: pooled (the
+		// tenant's prefix) or the tenant stacks' own.
+		from := filesBucket(t.ID, mg.From.Silo, m.FilesBucket, m.SiloFiles)
+		to := filesBucket(t.ID, mg.To.Silo, dest.files, dest.siloFiles)
+		if from != "" && to != "" {
+			mg.From.Files, mg.To.Files = from, to
+		}
 	}
 	mg.TargetPool, mg.TargetIssuer, mg.TargetClients, mg.TargetDownloads = pl.UserPoolID, pl.Issuer, pl.ClientIDs, pl.Downloads
 	mg.FromPool = t.UserPoolID
@@ -652,6 +658,35 @@ func (m *Machine) copyItems(ctx context.Context, t tenant.Tenant, st *State) (te
 	mg.Copied = n
 	m.audit(ctx, t.ID, "migration.copied", map[string]string{"items": fmt.Sprint(n), "to": mg.To.Table})
 	return t, m.syncFiles(ctx, t, mg)
+}
+
+// filesBucket is the bucket of a tenant's attachment objects in a home of
+// a cell whose pooled bucket is pooled and whose tenant stacks' buckets
+// silo names ("" when the cell's wiring names none).
+func filesBucket(tenantID string, isSilo bool, pooled string, silo func(string) string) string {
+	if !isSilo {
+		return pooled
+	}
+	if silo == nil {
+		return ""
+	}
+	return silo(tenantID)
+}
+
+// dropFiles deletes the tenant's objects in bucket, one of mg's homes,
+// when mg moves them, and audits it as event ("": not audited).
+func (m *Machine) dropFiles(ctx context.Context, tenantID string, mg *MigrationRecord, bucket, event string) error {
+	if !m.movesFiles(mg) || bucket == "" {
+		return nil
+	}
+	n, err := m.Files.DropFiles(ctx, tenantID, bucket)
+	if err != nil {
+		return err
+	}
+	if event != "" {
+		m.audit(ctx, tenantID, event, map[string]string{"bucket": bucket, "objects": fmt.Sprint(n)})
+	}
+	return nil
 }
 
 // movesFiles says whether mg moves the tenant's attachment objects too.

@@ -396,6 +396,18 @@ func (d Deps) availability(s *onboarding.Service, w http.ResponseWriter, r *http
 	if err != nil {
 		return err
 	}
+	// With cells a slug is one of the platform's, not of this cell's
+	// registry: claimed in the directory (in any cell, offboarded too) it
+	// is taken, as claimInCell answers a registration of it.
+	if a.Available && d.Placement != nil {
+		claimed, err := d.Placement.Directory.Claimed(r.Context(), a.Slug)
+		if err != nil {
+			return err
+		}
+		if claimed {
+			a.Available, a.Reason = false, "taken"
+		}
+	}
 	return httpapi.WriteJSON(w, http.StatusOK, a)
 }
 

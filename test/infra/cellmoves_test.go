@@ -141,6 +141,15 @@ func TestACellMayMoveTenantsToTheOtherCellsOfItsAccountWithLeastPrivilege(t *tes
 		}
 	})
 
+	t.Run("a tenant session reaches its own stack's bucket in the other cell, not another tenant's", func(t *testing.T) {
+		b := "arn:aws:s3:::issuetracker-files-${aws:PrincipalTag/TenantId}"
+		want := []string{"[" + b + " " + b + "/*]: s3:DeleteObject s3:GetObject s3:ListBucket s3:PutObject"}
+		got := statementLines(t, two, logicalID(synth.cell2.TenantAccess.Role.Node().DefaultChild()), "s3:::issuetracker-files-")
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("cell-2 tenant access on cell-1's tenant stacks' buckets (-want +got):\n%s", diff)
+		}
+	})
+
 	t.Run("the user-migration trigger signs users in at the other cells' shared pools only", func(t *testing.T) {
 		want := []string{`arn:aws:cognito-idp:us-east-1:123456789012:userpool/* {"StringEquals":{"aws:ResourceTag/issuetracker:cell":["cell-1"],"aws:ResourceTag/issuetracker:shared-tenant-pool":"true"}}: cognito-idp:AdminGetUser cognito-idp:AdminInitiateAuth`}
 		got := statementLines(t, two, role(synth.cell2, stacks.UserMigrationFunction), "shared-tenant-pool")

@@ -76,6 +76,13 @@ func TestUserPoolsCarryTheClaimsTheRuntimeReads(t *testing.T) {
 					t.Errorf("client lacks %s: %s", f, flows)
 				}
 			}
+			// The user-migration trigger authenticates a moving user in
+			// their former tenant pool (usermigration, AdminInitiateAuth
+			// with ADMIN_USER_PASSWORD_AUTH): refused by Cognito unless the
+			// former pool's client allows it. The provider pool is never one.
+			if admin := strings.Contains(flows, "ALLOW_ADMIN_USER_PASSWORD_AUTH"); admin != (c.pool.Kind == identity.Tenants) {
+				t.Errorf("ALLOW_ADMIN_USER_PASSWORD_AUTH = %v for a %s pool: %s", admin, c.pool.Kind, flows)
+			}
 			if jsonOf(cl["AllowedOAuthFlows"]) != `["code"]` {
 				t.Errorf("OAuth flows = %v, want code only", cl["AllowedOAuthFlows"])
 			}

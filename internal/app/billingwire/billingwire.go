@@ -91,6 +91,7 @@ func NewBilling(d core.Deps) *billing.Service {
 	return &billing.Service{Provider: d.Billing.Provider, Verifier: d.Billing.Verifier, Store: billingdb.New(d.Control(), d.Names),
 		Tenants: tenantdb.New(d.Control(), d.Names), Lifecycle: svc, Mail: d.Mail, WebBaseURL: d.WebBaseURL,
 		Grace: d.Billing.Grace, Now: d.Now,
+		Here: func(ctx context.Context, tenantID string) (bool, error) { return core.HousedHere(ctx, d, tenantID) },
 		Contacts: func(ctx context.Context, t tenant.Tenant) ([]string, error) {
 			if t.Admitted() && t.Table != "" {
 				if emails, err := people.SuperAdminEmails(tenancy.WithTenant(ctx, t.ID), peopledb.UserDB{DB: d.DB}, t.Scope()); err != nil || len(emails) > 0 {

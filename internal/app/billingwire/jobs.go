@@ -107,6 +107,14 @@ func RefreshTenantRows(ctx context.Context, d core.Deps) (int, error) {
 	for _, t := range ts {
 		users := 0
 		if t.Status == tenant.StatusActive || t.Status == tenant.StatusSuspended {
+			here, err := core.HousedHere(ctx, d, t.ID)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if !here {
+				continue // its row is its cell's; its home here is not its data
+			}
 			if users, err = data.CountUsers(ctx, t); err != nil {
 				errs = append(errs, err)
 				continue
@@ -156,6 +164,10 @@ func UsageSweep(ctx context.Context, d core.Deps) (int, error) {
 				continue
 			}
 			if _, ok := tiers.Get(t.Tier); !ok {
+				continue
+			}
+			if here, err := core.HousedHere(ctx, d, t.ID); err != nil || !here {
+				errs = append(errs, err) // housed in another cell: its seats are that cell's
 				continue
 			}
 			m := byTenant[t.ID]

@@ -15,7 +15,8 @@ import (
 // EachActiveTenant runs job for every active tenant of the registry, page
 // by page, under the tenant's context and scope (the scheduled jobs: the
 // upload sweep, the notification mail). One tenant's failure does not stop
-// the others: the errors are joined, each naming its tenant. It returns the
+// the others: the errors are joined, each naming its tenant. A tenant the
+// directory places in another cell is skipped (HousedHere). It returns the
 // sum of what job counted.
 func EachActiveTenant(ctx context.Context, d Deps, job func(ctx context.Context, sc tenancy.Scope, t tenant.Tenant) (int, error)) (int, error) {
 	reg := tenantdb.New(d.Control(), d.Names)
@@ -28,6 +29,14 @@ func EachActiveTenant(ctx context.Context, d Deps, job func(ctx context.Context,
 			return total, err
 		}
 		for _, t := range page.Items {
+			// Housed in another cell (a move's source, active until its
+			// tombstone): the job is that cell's.
+			if here, err := HousedHere(ctx, d, t.ID); err != nil || !here {
+				if err != nil {
+					failed = append(failed, fmt.Errorf("tenant %s: %w", t.ID, err))
+				}
+				continue
+			}
 			jctx := tenancy.WithTenant(ctx, t.ID)
 			if !t.KeyLogSince.IsZero() && d.DB != nil {
 				// A tier migration copies the tenant: its writes log their keys (internal/keylog).

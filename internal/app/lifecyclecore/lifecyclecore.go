@@ -44,6 +44,10 @@ type Steps struct {
 	// state; OwnAccounts are the DynamoDB clients of Platinum tenants in
 	// accounts of their own (envvars.TenantAccountRoles).
 	Platinum func(cfg aws.Config, e awsx.Endpoints, events eventbus.Putter, bus, issuer string) (p onboarding.Provisioner, ownAccounts map[string]*dynamodb.Client, err error)
+	// CellPlatinum deploys tenant stacks in peer, another cell of this
+	// account and Region, through events on its bus and reads their state
+	// (a Platinum tenant's move there: docs/scale.md, piece 2).
+	CellPlatinum func(cfg aws.Config, events eventbus.Putter, peer cells.Peer, issuer string) onboarding.Provisioner
 	// Files moves a tenant's attachments between cells (nil: d serves no files).
 	Files func(d core.Deps) onboarding.FileMover
 }
@@ -130,13 +134,20 @@ func FromEnv(ctx context.Context, env core.Env, d core.Deps, s Steps) (*onboardi
 	if err != nil {
 		return nil, err
 	}
+	// The other cells' tenant stacks, as this cell's own: deployed from
+	// the function that runs the steps, admitted by the others.
+	var cellPlatinum func(cells.Peer) onboarding.Provisioner
 	if bus := os.Getenv(envvars.EventBus); bus != "" {
 		events := eventbus.Client{Config: cfg}
 		o.Platinum = RunsElsewhere{}
+		cellPlatinum = func(cells.Peer) onboarding.Provisioner { return RunsElsewhere{} }
 		if s.Platinum != nil {
 			if o.Platinum, o.OwnAccountScans, err = s.Platinum(cfg, e, events, bus, issuer); err != nil {
 				return nil, err
 			}
+		}
+		if s.CellPlatinum != nil {
+			cellPlatinum = func(p cells.Peer) onboarding.Provisioner { return s.CellPlatinum(cfg, events, p, issuer) }
 		}
 		// Runs happen in the onboarding function, not in the API request.
 		o.Driver = func(*onboarding.Machine) onboarding.Driver { return runbus.Driver{Events: events, Bus: bus} }
@@ -150,7 +161,7 @@ func FromEnv(ctx context.Context, env core.Env, d core.Deps, s Steps) (*onboardi
 	// their keys on their usage plans, named from their prefix like ours.
 	WireMoves(svc.Machine, d, peers, apikeys.SSM{Config: cfg}, func(p cells.Peer) onboarding.APIKeys {
 		return apikeys.AWS{Config: cfg, Prefix: p.Prefix, LazyPlans: apikeys.LazyPlansFromSSM(apikeys.SSM{Config: cfg}, schema.UsagePlanParameterPrefix(p.Prefix))}
-	}, issuer, files, os.Getenv(envvars.AttachmentsBucket))
+	}, cellPlatinum, issuer, files, os.Getenv(envvars.AttachmentsBucket))
 	return svc, nil
 }
 

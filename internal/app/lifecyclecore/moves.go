@@ -29,18 +29,23 @@ type Parameters interface {
 // shared pool as a moved tenant's FormerPool. files, with this cell's
 // pooled bucket filesBucket, copies a pooled tenant's attachment objects
 // to the peers whose bucket is named (Peer.Files: this cell has a grant
-// there); to the others the objects stay. Without a directory (one cell)
-// it does nothing, and a move answers unknown_cell.
+// there); to the others the objects stay. A Platinum tenant's objects move
+// from its stack's bucket to its stack's in the peer (both named by
+// schema.Names.SiloFiles, which the grants follow). platinum(peer) is the
+// peer's Platinum provisioner (its tenant stacks, deployed by its own
+// pipeline: docs/scale.md, piece 2); nil, or a nil answer: a Platinum
+// tenant's move there answers tier_unavailable. Without a directory (one
+// cell) it does nothing, and a move answers unknown_cell.
 func WireMoves(m *onboarding.Machine, d core.Deps, peers []cells.Peer, params Parameters, keys func(cells.Peer) onboarding.APIKeys,
-	issuerBase string, files onboarding.FileMover, filesBucket string) {
+	platinum func(cells.Peer) onboarding.Provisioner, issuerBase string, files onboarding.FileMover, filesBucket string) {
 	if d.CellDirectory == nil {
 		return
 	}
 	m.Cell, m.CellDirectory, m.Cells = d.Cell, tenantwire.DirectoryMoves{D: *d.CellDirectory}, &onboarding.Cells{}
 	m.CellPool = tenant.FormerPool{ID: d.TenantPoolID, Issuer: strings.TrimSuffix(issuerBase, "/") + "/" + d.TenantPoolID,
 		ClientIDs: []string{d.TenantClientID}}
-	if files != nil && filesBucket != "" {
-		m.Files, m.FilesBucket = files, filesBucket
+	if files != nil {
+		m.Files, m.FilesBucket, m.SiloFiles = files, filesBucket, d.Names.SiloFiles
 	}
 	for _, p := range peers {
 		if p.ID == d.Cell {
@@ -61,7 +66,11 @@ func WireMoves(m *onboarding.Machine, d core.Deps, peers []cells.Peer, params Pa
 				return onboarding.Cell{}, err
 			}
 			reg := tenantdb.New(d.Control(), p.Names())
-			return onboarding.Cell{ID: p.ID, Tenants: reg, Keys: keys(p), Files: p.Files,
+			var stacks onboarding.Provisioner
+			if platinum != nil {
+				stacks = platinum(p)
+			}
+			return onboarding.Cell{ID: p.ID, Tenants: reg, Keys: keys(p), Files: p.Files, SiloFiles: p.Names().SiloFiles, Platinum: stacks,
 				Pooled: onboarding.Pooled{Table: p.Names().App(), UserPoolID: desc.UserPoolID},
 				APIURL: desc.APIURL, Region: desc.Region, UserPoolID: desc.UserPoolID, ClientID: desc.ClientID}, nil
 		})

@@ -42,14 +42,18 @@ func (p *params) GetParameters(_ context.Context, names []string) (map[string]st
 func TestAMoveReachesTheOtherCellsOfItsAccountByTheirPrefixAndDescription(t *testing.T) {
 	peers, err := cells.ParsePeers(" cell-2=issuetracker-cell-2:cell-2-files ,cell-3=issuetracker-cell-3")
 	require.NoError(t, err)
-	d := core.Deps{Cell: "cell-1", CellDirectory: &cells.Directory{Table: "issuetracker-directory"},
+	d := core.Deps{Cell: "cell-1", CellDirectory: &cells.Directory{Table: "issuetracker-directory"}, Names: schema.Names{Prefix: "issuetracker"},
 		TenantPoolID: "us-east-1_One", TenantClientID: "client-one"}
 	ssm := &params{err: errors.New("throttled")}
 	var keysOf []string
 	m := &onboarding.Machine{}
+	var stacksOf []string
 	lifecyclecore.WireMoves(m, d, peers, ssm, func(p cells.Peer) onboarding.APIKeys {
 		keysOf = append(keysOf, p.Prefix)
 		return localkeys.Local{}
+	}, func(p cells.Peer) onboarding.Provisioner {
+		stacksOf = append(stacksOf, p.ID)
+		return onboarding.Platinum{IssuerBase: "https://cognito-idp.us-east-1.amazonaws.com"}
 	}, "https://cognito-idp.us-east-1.amazonaws.com/", &s3objects.Objects{}, "cell-1-files")
 
 	assert.Equal(t, "cell-1", m.Cell)
@@ -75,7 +79,12 @@ func TestAMoveReachesTheOtherCellsOfItsAccountByTheirPrefixAndDescription(t *tes
 	assert.Equal(t, onboarding.Pooled{Table: schema.Names{Prefix: "issuetracker-cell-2"}.App(), UserPoolID: "us-east-1_Two"}, c.Pooled)
 	assert.Equal(t, "issuetracker-cell-2-control", c.Tenants.(*tenantdb.Store).Table)
 	assert.Equal(t, "cell-2-files", c.Files, "its objects move to the bucket this cell is granted")
-	assert.Nil(t, c.Platinum, "no Platinum target across cells in AWS yet")
+	assert.NotNil(t, c.Platinum, "a Platinum tenant may move there (its stack deployed by cell-2's pipeline)")
+	assert.Equal(t, []string{"cell-2"}, stacksOf)
+	require.NotNil(t, c.SiloFiles)
+	assert.Equal(t, "issuetracker-cell-2-files-umbrella", c.SiloFiles("umbrella"), "a Platinum tenant's objects move to its stack's bucket there")
+	require.NotNil(t, m.SiloFiles)
+	assert.Equal(t, "issuetracker-files-umbrella", m.SiloFiles("umbrella"), "from its stack's bucket here")
 	assert.Equal(t, []string{"issuetracker-cell-2"}, keysOf)
 	reads := ssm.reads
 	_, _ = m.Cells.Get("cell-2")
@@ -87,7 +96,7 @@ func TestAMoveReachesTheOtherCellsOfItsAccountByTheirPrefixAndDescription(t *tes
 
 	alone := &onboarding.Machine{}
 	d.CellDirectory = nil
-	lifecyclecore.WireMoves(alone, d, peers, ssm, nil, "", nil, "")
+	lifecyclecore.WireMoves(alone, d, peers, ssm, nil, nil, "", nil, "")
 	assert.Nil(t, alone.Cells, "one cell: no moves")
 }
 

@@ -25,11 +25,13 @@ import (
 	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
+	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
 	"github.com/issuetracker/issuetracker/internal/onboarding/s3archive"
 	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
 // AWSSteps is what the functions that run lifecycle steps add to
@@ -56,6 +58,14 @@ var AWSSteps = lifecyclecore.Steps{
 			scans[t] = awsx.DynamoDB(c, e)
 		}
 		return p, scans, nil
+	},
+	// A Platinum tenant's move to another cell of this account: its stack
+	// there is deployed by that cell's pipeline (a request on that cell's
+	// bus, named by its prefix) under that cell's stack names
+	// (infra/stacks cellmoves.go grants both).
+	CellPlatinum: func(cfg aws.Config, events eventbus.Putter, peer cells.Peer, issuer string) onboarding.Provisioner {
+		return onboarding.Platinum{IssuerBase: issuer, Stacks: awsstacks.Stacks{
+			Events: events, CFN: cloudformation.NewFromConfig(cfg), Bus: peer.Prefix, StackPrefix: schema.TenantStackPrefix(peer.ID)}}
 	},
 	Files: movesFiles,
 }

@@ -76,6 +76,10 @@ func resume(ctx context.Context, d core.Deps, reg *tenantdb.Store, beats project
 	if err != nil || t.Status != tenant.StatusActive || t.WritesFrozen {
 		return false, err
 	}
+	// Housed in another cell (a move switched): the job goes on there.
+	if here, err := core.HousedHere(ctx, d, t.ID); err != nil || !here {
+		return false, err
+	}
 	ok, err := beats.Claim(ctx, h, runner, now)
 	if err != nil || !ok {
 		return false, err

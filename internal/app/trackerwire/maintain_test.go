@@ -12,6 +12,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/trackerwire"
+	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
@@ -161,6 +162,27 @@ func TestMaintainLeavesADrivenStatusDeletionAlone(t *testing.T) {
 	require.Len(t, hs, 1)
 	assert.Equal(t, w.start, hs[0].At, "the heartbeat is untouched")
 	assert.Empty(t, hs[0].Runner)
+}
+
+// A job of a tenant the directory places in another cell (a move switched
+// it; its record here is active a moment longer, then tombstoned) is not
+// resumed from the home it left: the job is that cell's now.
+func TestMaintainLeavesATenantHousedInAnotherCellAlone(t *testing.T) {
+	w := abandoned(t)
+	ctx := context.Background()
+	dir := cells.Directory{DB: testenv.DynamoDB(t), Table: testenv.DirectoryTable(t)}
+	require.NoError(t, dir.Register(ctx, cells.For("acme", tiers.Standard, cells.Cell{ID: "cell-2", APIURL: "https://two.test"})))
+	w.d.Cell, w.d.CellDirectory = "cell-1", &dir
+	later := w.start.Add(project.HeartbeatStale + time.Minute)
+	res, err := trackerwire.Maintain(ctx, w.d, later)
+	require.NoError(t, err)
+	assert.Zero(t, res.Taken, "not this cell's tenant")
+	assert.Equal(t, map[issue.Status]int{issue.InProgress: 5, issue.InReview: 7}, w.statuses(t), "nothing moved in the old home")
+
+	require.NoError(t, dir.Switch(ctx, "acme", "cell-2", cells.Entry{TenantID: "acme", Cell: "cell-1", Tier: tiers.Standard}))
+	res, err = trackerwire.Maintain(ctx, w.d, later)
+	require.NoError(t, err)
+	assert.Equal(t, 1, res.Taken, "placed here, resumed")
 }
 
 // Of two runners claiming the same stale heartbeat as read, one gets it;

@@ -219,6 +219,19 @@ func Tables(t testing.TB) (*dynamodb.Client, schema.Names) {
 	return tables(t, false)
 }
 
+// DirectoryTable creates a global tenant directory table (schema.Directory)
+// of this test, deleted after it, and returns its name.
+func DirectoryTable(t testing.TB) string {
+	t.Helper()
+	db := DynamoDB(t)
+	name := schema.Names{Prefix: UniquePrefix(t)}.Directory()
+	if err := dynamo.EnsureTable(context.Background(), db, schema.Directory, name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = dynamo.DeleteTable(context.Background(), db, name) })
+	return name
+}
+
 // StreamTables is Tables with the schema's change streams, for the tests of
 // stream consumers (the analytics and activity consumers, the poller).
 func StreamTables(t testing.TB) (*dynamodb.Client, schema.Names) {
