@@ -350,7 +350,7 @@ func (m *Machine) retireCell(ctx context.Context, t tenant.Tenant, mg *Migration
 			}
 			m.audit(ctx, t.ID, "migration.old_files_deleted", map[string]string{"bucket": mg.From.Files, "objects": fmt.Sprint(n)})
 		}
-		n, err := m.Move.Drop(ctx, t.ID, mg.From)
+		n, err := m.dropHome(ctx, t.ID, mg.From)
 		if err != nil {
 			return t, err
 		}
