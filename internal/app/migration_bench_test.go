@@ -72,9 +72,28 @@ func TestMigrationFigures(t *testing.T) {
 			}()
 			start := time.Now()
 			fmt.Printf("migration-figures issues=%d to=%s: started, load %s\n", n, tier, loadAverage())
+			// Each step as it ends (the run is one request).
+			progress := make(chan struct{})
+			go func() {
+				defer close(progress)
+				printed := 0
+				for wctx.Err() == nil {
+					if st, err := svc.States.Get(ctx, id); err == nil && st.Migration != nil && st.StartedAt.After(start.Add(-time.Second)) {
+						for _, r := range st.Done[min(printed, len(st.Done)):] {
+							fmt.Printf("migration-figures   ... %s done in %s (at %s, load %s)\n", r.Step, r.Duration.Round(time.Millisecond), time.Since(start).Round(time.Second), loadAverage())
+						}
+						printed = max(printed, len(st.Done))
+					}
+					select {
+					case <-wctx.Done():
+					case <-time.After(2 * time.Second):
+					}
+				}
+			}()
 			res := w.Root().Do("POST", "/v1/admin/tenants/"+id+"/migration", map[string]any{"tier": tier})
 			stop()
 			<-done
+			<-progress
 			require.Equal(t, 202, res.Status, string(res.Body))
 			require.Empty(t, wr.other)
 			st, err := svc.States.Get(ctx, id)
