@@ -120,8 +120,8 @@ func TestMigrationFigures(t *testing.T) {
 			fmt.Printf("migration-figures   steps: %s\n", strings.Join(steps, ", "))
 			fmt.Printf("migration-figures   copy: %d items in %s (%.0f items/s)\n", mg.Copied, copyTook.Round(time.Millisecond), perSec)
 			fmt.Printf("migration-figures   catch_up rounds (writes / ms): %v / %v; waves (keys / ms): %v / %v\n", mg.CatchUp, mg.CatchUpMS, mg.Barriers, mg.BarriersMS)
-			fmt.Printf("migration-figures   freeze_ms=%d (settle %s; freeze's wave %d keys, consumers %d ms) drained=%d writes_during=%d met_freeze=%d\n",
-				mg.FreezeMS, svc.Migration.Settle, mg.FreezeBarriers, mg.ConsumersMS, mg.Drained, acked, wr.frozen)
+			fmt.Printf("migration-figures   freeze_ms=%d (settle %s with a wave of %d keys; then a wave of %d keys, consumers %d ms) drained=%d writes_during=%d met_freeze=%d\n",
+				mg.FreezeMS, svc.Migration.Settle, mg.SettleBarriers, mg.FreezeBarriers, mg.ConsumersMS, mg.Drained, acked, wr.frozen)
 		}
 		// Empty the tenant for the next size.
 		_, err = w.Deps.Lifecycle.Move.Drop(ctx, id, onboarding.Home{Table: w.Deps.Names.App()})
