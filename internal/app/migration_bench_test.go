@@ -51,7 +51,9 @@ func TestMigrationFigures(t *testing.T) {
 		n, err := strconv.Atoi(s)
 		require.NoError(t, err)
 		id := "globex"
+		seeded := time.Now()
 		seedIssues(t, w.Deps.DB, w.Deps.Names.App(), id, n)
+		fmt.Printf("migration-figures seeded %d issues in %s, load %s\n", n, time.Since(seeded).Round(time.Millisecond), loadAverage())
 		for _, tier := range []string{"platinum", "basic"} {
 			// One user keeps writing meanwhile (a write every 50 ms at
 			// most), so the key log and the drain have something to do.
@@ -69,9 +71,29 @@ func TestMigrationFigures(t *testing.T) {
 				}
 			}()
 			start := time.Now()
+			fmt.Printf("migration-figures issues=%d to=%s: started, load %s\n", n, tier, loadAverage())
+			// Each step as it ends (the run is one request).
+			progress := make(chan struct{})
+			go func() {
+				defer close(progress)
+				printed := 0
+				for wctx.Err() == nil {
+					if st, err := svc.States.Get(ctx, id); err == nil && st.Migration != nil && st.StartedAt.After(start.Add(-time.Second)) {
+						for _, r := range st.Done[min(printed, len(st.Done)):] {
+							fmt.Printf("migration-figures   ... %s done in %s (at %s, load %s)\n", r.Step, r.Duration.Round(time.Millisecond), time.Since(start).Round(time.Second), loadAverage())
+						}
+						printed = max(printed, len(st.Done))
+					}
+					select {
+					case <-wctx.Done():
+					case <-time.After(2 * time.Second):
+					}
+				}
+			}()
 			res := w.Root().Do("POST", "/v1/admin/tenants/"+id+"/migration", map[string]any{"tier": tier})
 			stop()
 			<-done
+			<-progress
 			require.Equal(t, 202, res.Status, string(res.Body))
 			require.Empty(t, wr.other)
 			st, err := svc.States.Get(ctx, id)
@@ -82,12 +104,24 @@ func TestMigrationFigures(t *testing.T) {
 				items += d.Items
 			}
 			var steps []string
+			var copyTook time.Duration
 			for _, r := range st.Done {
 				steps = append(steps, fmt.Sprintf("%s %s", r.Step, r.Duration.Round(time.Millisecond)))
+				if r.Step == onboarding.StepCopy {
+					copyTook = r.Duration
+				}
 			}
-			fmt.Printf("migration-figures issues=%d to=%s items=%d total=%s freeze_ms=%d (settle %s) drained=%d catch_up_rounds=%v barriers=%v freeze_barriers=%d consumers_ms=%d writes_during=%d met_freeze=%d steps: %s\n",
-				n, tier, items, time.Since(start).Round(time.Millisecond), st.Migration.FreezeMS, svc.Migration.Settle,
-				st.Migration.Drained, st.Migration.CatchUp, st.Migration.Barriers, st.Migration.FreezeBarriers, st.Migration.ConsumersMS, acked, wr.frozen, strings.Join(steps, ", "))
+			mg := st.Migration
+			perSec := 0.0
+			if copyTook > 0 {
+				perSec = float64(mg.Copied) / copyTook.Seconds()
+			}
+			fmt.Printf("migration-figures issues=%d to=%s items=%d total=%s load=%s\n", n, tier, items, time.Since(start).Round(time.Millisecond), loadAverage())
+			fmt.Printf("migration-figures   steps: %s\n", strings.Join(steps, ", "))
+			fmt.Printf("migration-figures   copy: %d items in %s (%.0f items/s)\n", mg.Copied, copyTook.Round(time.Millisecond), perSec)
+			fmt.Printf("migration-figures   catch_up rounds (writes / ms): %v / %v; waves (keys / ms): %v / %v\n", mg.CatchUp, mg.CatchUpMS, mg.Barriers, mg.BarriersMS)
+			fmt.Printf("migration-figures   freeze_ms=%d (settle %s with a wave of %d keys; then a wave of %d keys, consumers %d ms) drained=%d writes_during=%d met_freeze=%d\n",
+				mg.FreezeMS, svc.Migration.Settle, mg.SettleBarriers, mg.FreezeBarriers, mg.ConsumersMS, mg.Drained, acked, wr.frozen)
 		}
 		// Empty the tenant for the next size.
 		_, err = w.Deps.Lifecycle.Move.Drop(ctx, id, onboarding.Home{Table: w.Deps.Names.App()})
@@ -131,4 +165,17 @@ func seedIssues(t *testing.T, db *dynamodb.Client, table, tenantID string, n int
 		}
 	}
 	flush()
+}
+
+// loadAverage is the machine's load average (1, 5, 15 minutes).
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }

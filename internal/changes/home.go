@@ -84,6 +84,9 @@ func homeOnly(ctx context.Context, home HomeFunc, log keylog.Putter, c Consumer,
 			out = append(out, ch)
 			continue
 		}
+		if ch.PK == keylog.PK(ch.TenantID) {
+			continue // a migration's key log and its records: not the tenant's data
+		}
 		h, ok := homes[ch.TenantID]
 		if !ok {
 			var err error

@@ -357,7 +357,7 @@ func (m *Machine) retireCell(ctx context.Context, t tenant.Tenant, mg *Migration
 		if err := m.dropFiles(ctx, t.ID, mg, mg.From.Files, "migration.old_files_deleted"); err != nil {
 			return t, err
 		}
-		n, err := m.Move.Drop(ctx, t.ID, mg.From)
+		n, err := m.dropHome(ctx, t.ID, mg.From)
 		if err != nil {
 			return t, err
 		}

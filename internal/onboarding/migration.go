@@ -180,6 +180,22 @@ type StreamBarrier interface {
 	AwaitConsumers(ctx context.Context, tenantID string, from Home, since time.Time, consumers []string, timeout time.Duration) (Barriers, error)
 }
 
+// Retirer is a Mover that deletes a home whole with one write per item
+// (Drop first marks each item for deletion: two) and then waits until the
+// change stream's consumers have handled every one of those deletes (a
+// wave of barriers in each partition key it deleted in), so none of them
+// is handled after the table became the tenant's home again
+// (tenantdata.Store.Retire). The retirement of an old home and a
+// rollback's deletion of the copy use it when there are StreamConsumers.
+type Retirer interface {
+	Retire(ctx context.Context, tenantID string, h Home, consumers []string, timeout time.Duration) (int, Barriers, error)
+}
+
+// RetireWait bounds a retirement's wait for the consumers (at least
+// ConsumerWait): they have every delete to read first, and it is a
+// background job.
+const RetireWait = 10 * time.Minute
+
 // Barriers is what a wave of barriers covered: when it was put (every
 // change made before it in those keys is handled) and how many partition
 // keys it went into.
@@ -228,7 +244,11 @@ type MigrationRecord struct {
 	// Copied counts the items the copy wrote; CatchUp the writes of each round.
 	Copied  int   `json:"copied"`
 	CatchUp []int `json:"catch_up,omitempty"`
-	Drained int   `json:"drained"`
+	// CatchUpMS is each catch-up round's duration, BarriersMS each of
+	// catch_up's waves' (put and waited for).
+	CatchUpMS  []int64 `json:"catch_up_ms,omitempty"`
+	BarriersMS []int64 `json:"barriers_ms,omitempty"`
+	Drained    int     `json:"drained"`
 	// ConsumersMS is how long the freeze waited for the change stream's
 	// consumers to handle the changes made before it.
 	ConsumersMS int64 `json:"consumers_ms,omitempty"`
@@ -238,6 +258,10 @@ type MigrationRecord struct {
 	BarrierAt      time.Time `json:"barrier_at,omitzero"`
 	Barriers       []int     `json:"barriers,omitempty"`
 	FreezeBarriers int       `json:"freeze_barriers,omitempty"`
+	// SettleBarriers counts the partition keys of the freeze's first wave,
+	// put while the settle runs (the keys changed since catch_up's last
+	// wave); FreezeBarriers those of the one after it.
+	SettleBarriers int `json:"settle_barriers,omitempty"`
 	// Source is the old home's digest read by the drain; Target the new
 	// home's, read by verify.
 	Source map[string]FamilyDigest `json:"source,omitempty"`
@@ -424,7 +448,7 @@ func (s *Service) RollbackMigration(ctx context.Context, tenantID string, by aud
 			if err := prov.Destroy(ctx, t); err != nil {
 				return st, err
 			}
-		} else if _, err := s.Move.Drop(ctx, tenantID, mg.To); err != nil {
+		} else if _, err := s.dropHome(ctx, tenantID, mg.To); err != nil {
 			return st, err
 		}
 	}
@@ -743,7 +767,7 @@ func (m *Machine) catchUp(ctx context.Context, t tenant.Tenant, st *State) (tena
 	if below <= 0 {
 		below = 100
 	}
-	mg.CatchUp = nil
+	mg.CatchUp, mg.CatchUpMS, mg.BarriersMS = nil, nil, nil
 	d, drainer := m.Move.(Drainer)
 	log := m.keyLog(t)
 	var began time.Time // when the last round began reading
@@ -762,6 +786,7 @@ func (m *Machine) catchUp(ctx context.Context, t tenant.Tenant, st *State) (tena
 		}
 		if err == nil {
 			mg.CatchUp = append(mg.CatchUp, n)
+			mg.CatchUpMS = append(mg.CatchUpMS, time.Since(began).Milliseconds())
 		}
 		return n, err
 	}
@@ -818,17 +843,25 @@ func (m *Machine) catchUp(ctx context.Context, t tenant.Tenant, st *State) (tena
 	// every partition key changed since the log began, then in those
 	// changed since that wave, until a wave is small (at most 3), so the
 	// freeze waits only for the keys changed after the last one.
-	mg.BarrierAt, mg.Barriers, mg.FreezeBarriers = time.Time{}, nil, 0
+	mg.BarrierAt, mg.Barriers, mg.FreezeBarriers, mg.SettleBarriers = time.Time{}, nil, 0, 0
 	since := log.Since.Add(-log.Slack)
-	for range 3 {
+	wave := func() (*Barriers, error) {
+		began := time.Now()
 		b, err := m.awaitConsumers(ctx, t, mg, since, "migration.consumers_caught_up_before_freeze")
+		if b != nil {
+			mg.BarrierAt, mg.Barriers = b.At, append(mg.Barriers, b.Keys)
+			mg.BarriersMS = append(mg.BarriersMS, time.Since(began).Milliseconds())
+		}
+		return b, err
+	}
+	for range 3 {
+		b, err := wave()
 		if err != nil {
 			return t, err
 		}
 		if b == nil {
 			break
 		}
-		mg.BarrierAt, mg.Barriers = b.At, append(mg.Barriers, b.Keys)
 		since = b.At.Add(-log.Slack)
 		if b.Keys < below {
 			break
@@ -845,12 +878,11 @@ func (m *Machine) catchUp(ctx context.Context, t tenant.Tenant, st *State) (tena
 		return t, err
 	}
 	if len(mg.Barriers) > 0 {
-		b, err := m.awaitConsumers(ctx, t, mg, since, "migration.consumers_caught_up_before_freeze")
+		b, err := wave()
 		if err != nil {
 			return t, err
 		}
 		if b != nil {
-			mg.BarrierAt, mg.Barriers = b.At, append(mg.Barriers, b.Keys)
 			if _, err := round(); err != nil {
 				return t, err
 			}
@@ -902,21 +934,45 @@ func (m *Machine) freeze(ctx context.Context, t tenant.Tenant, st *State) (tenan
 	mg.FrozenAt = m.now()
 	m.audit(ctx, t.ID, "migration.writes_frozen", nil)
 	settle := m.settle() + HomeCacheTTL // guards that read the home just before the freeze
-	select {
-	case <-ctx.Done():
-		return t, ctx.Err()
-	case <-time.After(settle):
-	}
 	// The keys changed since catch_up's wave (less the slack: a write
 	// logged before it may land after it), or, without one, since the log
-	// began.
+	// began: a first wave for them while the settle runs. Catch_up's last
+	// wave may have waited long for lagging consumers (57 s in a bench
+	// run), so these can be a minute of the tenant's writes; the wave
+	// after the settle then covers only the keys changed since this one's
+	// (the last seconds before the freeze and the writes in flight), and
+	// the consumers are past the rest by then.
 	log := m.keyLog(t)
 	since := log.Since
 	if !mg.BarrierAt.IsZero() {
 		since = mg.BarrierAt
 	}
+	type waved struct {
+		b   *Barriers
+		err error
+	}
+	early := make(chan waved, 1)
+	go func() {
+		b, err := m.awaitConsumers(ctx, t, mg, since.Add(-log.Slack), "migration.consumers_caught_up_while_settling")
+		early <- waved{b, err}
+	}()
+	select {
+	case <-ctx.Done():
+		return t, ctx.Err()
+	case <-time.After(settle):
+	}
 	began := time.Now()
-	b, err := m.awaitConsumers(ctx, t, mg, since.Add(-log.Slack), "migration.consumers_caught_up")
+	var first waved
+	select {
+	case <-ctx.Done():
+		return t, ctx.Err()
+	case first = <-early:
+	}
+	if first.err != nil || first.b == nil {
+		return t, first.err
+	}
+	mg.SettleBarriers = first.b.Keys
+	b, err := m.awaitConsumers(ctx, t, mg, first.b.At.Add(-log.Slack), "migration.consumers_caught_up")
 	if err != nil || b == nil {
 		return t, err
 	}
@@ -1118,11 +1174,29 @@ func (m *Machine) retire(ctx context.Context, t tenant.Tenant, st *State) (tenan
 			return t, err
 		}
 	}
-	n, err := m.Move.Drop(ctx, t.ID, mg.From)
+	n, err := m.dropHome(ctx, t.ID, mg.From)
 	if err == nil {
 		m.audit(ctx, t.ID, "migration.old_home_deleted", map[string]string{"table": mg.From.Table, "items": fmt.Sprint(n)})
 	}
 	return t, err
+}
+
+// dropHome deletes every item of the tenant in h, a home that is not its
+// home (a retired old home, a rolled-back copy): without marking each item
+// for deletion when the consumers can be waited for (Retirer), else with
+// the mark (Drop).
+func (m *Machine) dropHome(ctx context.Context, tenantID string, h Home) (int, error) {
+	r, ok := m.Move.(Retirer)
+	if !ok || len(m.Migration.StreamConsumers) == 0 {
+		return m.Move.Drop(ctx, tenantID, h)
+	}
+	began := time.Now()
+	n, b, err := r.Retire(ctx, tenantID, h, m.Migration.StreamConsumers, max(m.Migration.ConsumerWait, RetireWait))
+	if err == nil {
+		m.audit(ctx, tenantID, "migration.consumers_passed_deletes", map[string]string{"table": h.Table,
+			"consumers": strings.Join(m.Migration.StreamConsumers, ","), "keys": fmt.Sprint(b.Keys), "ms": fmt.Sprint(time.Since(began).Milliseconds())})
+	}
+	return n, err
 }
 
 // inviteStragglers, when a downgrade's grace period ends, invites into the

@@ -46,7 +46,13 @@ func (s Store) AwaitConsumers(ctx context.Context, tenantID string, from onboard
 	if len(pks) == 0 || len(consumers) == 0 {
 		return onboarding.Barriers{At: time.Now()}, nil
 	}
-	w, err := keylog.PutBarriers(ctx, s.DB, from.Table, tenantID, pks, time.Now())
+	return s.awaitWave(ctx, tenantID, from.Table, pks, consumers, timeout)
+}
+
+// awaitWave puts a wave of barriers into pks in table and waits until each
+// of consumers has acknowledged every one of them, at most timeout.
+func (s Store) awaitWave(ctx context.Context, tenantID, table string, pks []string, consumers []string, timeout time.Duration) (onboarding.Barriers, error) {
+	w, err := keylog.PutBarriers(ctx, s.DB, table, tenantID, pks, time.Now())
 	if err != nil {
 		return onboarding.Barriers{}, err
 	}
@@ -72,7 +78,7 @@ func (s Store) AwaitConsumers(ctx context.Context, tenantID string, from onboard
 				if !since.IsZero() {
 					since = since.Add(-ackClockMargin)
 				}
-				acked, last, err := keylog.Acked(gctx, s.DB, from.Table, tenantID, w.ID, c, since)
+				acked, last, err := keylog.Acked(gctx, s.DB, table, tenantID, w.ID, c, since)
 				if err != nil {
 					return err
 				}
@@ -101,12 +107,12 @@ func (s Store) AwaitConsumers(ctx context.Context, tenantID string, from onboard
 		}
 		if time.Now().After(deadline) {
 			return onboarding.Barriers{}, errs.E(errs.KindUnavailable, "stream_consumers_lagging",
-				"the change stream's consumers %v of %s have not handled the changes made before the freeze within %s (%d of %d partition keys' barriers unacknowledged)",
-				missing, from.Table, timeout, left, len(pks)*len(consumers))
+				"the change stream's consumers %v of %s have not handled the changes made before the barriers within %s (%d of %d partition keys' barriers unacknowledged)",
+				missing, table, timeout, left, len(pks)*len(consumers))
 		}
 		select {
 		case <-ctx.Done():
-			return onboarding.Barriers{}, fmt.Errorf("wait for the stream consumers of %s: %w", from.Table, ctx.Err())
+			return onboarding.Barriers{}, fmt.Errorf("wait for the stream consumers of %s: %w", table, ctx.Err())
 		case <-time.After(wait):
 		}
 		wait = min(2*wait, barrierPollMax)

@@ -2545,7 +2545,9 @@ export interface components {
             /** Format: date-time */
             barrier_at?: string;
             barriers?: number[];
+            barriers_ms?: number[];
             catch_up?: number[];
+            catch_up_ms?: number[];
             consumers_ms?: number;
             copied: number;
             drained: number;
@@ -2563,6 +2565,7 @@ export interface components {
             /** Format: date-time */
             retire_after?: string;
             rolled_back?: boolean;
+            settle_barriers?: number;
             source?: {
                 [key: string]: components["schemas"]["FamilyDigest"];
             };
