@@ -39,10 +39,10 @@ test: tools vet openapi-lint ## Go tests (they start DynamoDB Local, cognito-loc
 # the template-driven platform end to end, a broken template, webhooks
 # through the queue mapping, a Platinum sign-up) with every platform
 # starting its own CDK synth worker (ITR_OWN_SYNTH=1), as make dev
-# MODE=template does. make test runs the same tests, but its two Platinum
-# sign-ups share one warm worker: the template mode's tenant stack is the
-# in-process test's synth with the id replaced (test/infra proves that equal
-# to a synth), which saves a CDK app start and a synth.
+# MODE=template does. make test runs the same tests, but its Platinum
+# sign-ups share one warm worker: the second tenant stack is the first
+# one's synth with the id replaced (test/infra proves that equal to a
+# synth), which saves a CDK app start and a synth.
 .PHONY: template-test
 template-test: tools ## the template mode's Go tests, each platform synthesizing with a CDK worker of its own (make test shares one)
 	@status=0; ITR_OWN_SYNTH=1 go test -count=1 -timeout 20m -run 'Template' ./internal/devstack/ || status=$$?; \

@@ -195,6 +195,7 @@ func (q *runQueue) drain(t *testing.T, m *onboarding.Machine) {
 // allows (internal/access, which the platform stack turns into IAM): a
 // grant too narrow for the code fails here, not in production.
 func TestFunctionsStayWithinTheirControlTableGrants(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, names := testenv.Tables(t)
 	cog := testenv.Cognito(t)

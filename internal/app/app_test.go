@@ -18,6 +18,7 @@ import (
 // Every route of the table has an operation in its function, so the route
 // table, the CDK API and the handlers cannot drift.
 func TestEveryRouteHasAnOperation(t *testing.T) {
+	t.Parallel()
 	d := app.Deps{Names: schema.Names{Prefix: "unit"}}
 	for _, fn := range routes.Functions() {
 		t.Run(string(fn), func(t *testing.T) {
@@ -32,6 +33,7 @@ func TestEveryRouteHasAnOperation(t *testing.T) {
 // every function sends them on every answer, errors included, as the Lambda
 // adapter returns it.
 func TestEveryFunctionSendsTheEdgeHeaders(t *testing.T) {
+	t.Parallel()
 	const origin = "https://app.example.com"
 	d := app.Deps{Names: schema.Names{Prefix: "unit"}, CORSOrigins: []string{origin}}
 	for _, fn := range routes.Functions() {

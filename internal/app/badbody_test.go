@@ -31,6 +31,7 @@ var goType = regexp.MustCompile(`\[\]|map\[|\*\w|\b[a-z]\w*\.[A-Z]\w*|\bu?int(8|
 // JSON's words, or the operation's own 4xx). Each answer is problem+json,
 // never a 5xx, and none of them changes a single item of the tables.
 func TestEveryBodyRefusesBadBodiesAndChangesNothing(t *testing.T) {
+	t.Parallel()
 	w := apitest.NewWorld(t)
 	c := w.SeedContent()
 	examples := w.Examples(c)

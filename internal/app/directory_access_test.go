@@ -29,6 +29,7 @@ import (
 // its grant on the directory allows (access.Directory, which the platform
 // stack turns into IAM with LeadingKeys conditions).
 func TestFunctionsStayWithinTheirDirectoryGrants(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, names := testenv.Tables(t)
 	dir := schema.Names{Prefix: names.Prefix}.Directory()

@@ -15,6 +15,7 @@ import (
 // body replay the first answer without running the handler again (no second
 // effect), and the same key with another body is a 422.
 func TestEveryPOSTHonoursIdempotencyKey(t *testing.T) {
+	t.Parallel()
 	w := apitest.NewWorld(t)
 	c := w.SeedContent()
 	examples := w.Examples(c)

@@ -23,6 +23,7 @@ import (
 // filter (assignee, project, label, parent, cycle, view...). Neither is a
 // success that touches acme, and neither is a 5xx.
 func TestAnotherTenantsObjectsAnswerAsMissingOnes(t *testing.T) {
+	t.Parallel()
 	w := apitest.NewWorld(t)
 	c := w.SeedContent()
 	examples := w.Examples(c)

@@ -35,6 +35,7 @@ func target(c apitest.Content, rt routes.Route, q url.Values) string {
 // forged, truncated, oversized, foreign (another list, another tenant) or
 // extended cursor, and pages with the cursors it wrote.
 func TestEveryListRefusesForeignAndForgedCursors(t *testing.T) {
+	t.Parallel()
 	w := apitest.NewWorld(t)
 	c := w.SeedContent()
 

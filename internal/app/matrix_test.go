@@ -25,6 +25,7 @@ var param = regexp.MustCompile(`\{[^}]+\}`)
 // 400 or 404 for the made-up path and empty body: only the role verdict is
 // asserted here; behaviour is tested with each domain.
 func TestEveryRouteAgainstEveryRole(t *testing.T) {
+	t.Parallel()
 	db, names := testenv.Tables(t)
 	api := apitest.New(t, app.Deps{DB: db, Cognito: cognito.Pools{C: testenv.Cognito(t)}, Names: names})
 	principal := func(r roles.Role) *tenancy.Principal {

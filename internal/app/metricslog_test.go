@@ -15,6 +15,7 @@ import (
 // The in-process platform writes its metrics log to a file (package
 // metricslog, registered by importing package app); functions do not link it.
 func TestTheInProcessPlatformHasTheMetricsLogFile(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "state", "metrics.log")
 	w := core.MetricsLogFile(path)
 	require.NotNil(t, w, "package app registers the local metrics log's file")

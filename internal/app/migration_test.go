@@ -185,6 +185,7 @@ func tenantItems(t *testing.T, db *dynamodb.Client, table, tenantID string) int 
 // there once, the writes that met the freeze were answered 503 and tried
 // again, and nothing of globex is left in the old home.
 func TestMigrationPooledToPlatinumAndBackWhileWriting(t *testing.T) {
+	t.Parallel()
 	w := apitest.NewWorld(t)
 	svc := w.Deps.Lifecycle
 	svc.Migration = onboarding.MigrationOptions{Settle: 50 * time.Millisecond, Grace: time.Millisecond}
@@ -237,6 +238,7 @@ func errorsAs(err error, target any) bool { return err != nil && errors.As(err, 
 // completes it. Then a failed run is rolled back: the tenant is where it
 // started, the new home's copy gone, nothing lost.
 func TestMigrationFailsAtEachStepRetriesAndRollsBack(t *testing.T) {
+	t.Parallel()
 	w := apitest.NewWorld(t)
 	svc := w.Deps.Lifecycle
 	svc.Migration = onboarding.MigrationOptions{Settle: 10 * time.Millisecond, Grace: time.Millisecond}
@@ -318,6 +320,7 @@ func TestMigrationFailsAtEachStepRetriesAndRollsBack(t *testing.T) {
 
 // Bad input starts nothing: a 4xx problem naming the reason.
 func TestMigrationRefusals(t *testing.T) {
+	t.Parallel()
 	w := apitest.NewWorld(t)
 	ctx := context.Background()
 	res := w.Root().Do("POST", "/v1/admin/tenants/umbrella/suspend", map[string]any{"reason": "unpaid"})
@@ -370,6 +373,7 @@ func TestMigrationRefusals(t *testing.T) {
 // and copies it, reading only the keys logged since that round, not the
 // old home whole. Both ways: pooled -> Platinum -> pooled.
 func TestMigrationDrainsTheWritesMadeAfterTheLastCatchUp(t *testing.T) {
+	t.Parallel()
 	w := apitest.NewWorld(t)
 	svc := w.Deps.Lifecycle
 	svc.Migration = onboarding.MigrationOptions{Settle: 50 * time.Millisecond, Grace: time.Millisecond}
@@ -450,6 +454,7 @@ func TestMigrationDrainsTheWritesMadeAfterTheLastCatchUp(t *testing.T) {
 // do) with the tenant's key log, so the catch-up rounds, which read only
 // logged keys after the copy, carry its items over. Both ways.
 func TestMigrationCarriesTheStreamConsumersWritesMadeDuringTheCopy(t *testing.T) {
+	t.Parallel()
 	w := apitest.NewWorld(t)
 	svc := w.Deps.Lifecycle
 	svc.Migration = onboarding.MigrationOptions{Settle: 50 * time.Millisecond, Grace: time.Millisecond}
@@ -539,6 +544,7 @@ func TestMigrationCarriesTheStreamConsumersWritesMadeDuringTheCopy(t *testing.T)
 // key, or, without one, only once the drain is over: then the consumer's
 // items would stay behind in the old home. Both ways.
 func TestTheFreezeWaitsForTheStreamConsumersBeforeTheDrain(t *testing.T) {
+	t.Parallel()
 	w := apitest.NewStreamWorld(t)
 	svc := w.Deps.Lifecycle
 	svc.Migration = onboarding.MigrationOptions{Settle: 50 * time.Millisecond, Grace: time.Millisecond,
@@ -727,6 +733,7 @@ func (d *deployUnderWay) Provision(ctx context.Context, t tenant.Tenant) (onboar
 // waited a lease, and completes; not sooner (a stack just requested may
 // not exist yet), and not again a moment later while it still waits.
 func TestAMigrationWaitingForAnOutcomeNeverHeardIsResumed(t *testing.T) {
+	t.Parallel()
 	w := apitest.NewWorld(t)
 	svc := w.Deps.Lifecycle
 	svc.Migration = onboarding.MigrationOptions{Settle: 10 * time.Millisecond, Grace: 24 * time.Hour}

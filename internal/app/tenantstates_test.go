@@ -23,6 +23,7 @@ import (
 // with a 2xx or a 4xx problem, never a 5xx. An offboarded tenant's support
 // routes once answered 500 (an empty table name reached DynamoDB).
 func TestRoutesNamingATenantAnswerEveryLifecycleState(t *testing.T) {
+	t.Parallel()
 	w := apitest.NewWorld(t)
 	c := w.SeedContent()
 	examples := w.Examples(c)

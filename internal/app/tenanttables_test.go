@@ -18,6 +18,7 @@ import (
 // account, each for the reason given here. A new one fails this test
 // until it is given a reason here, or uses Deps.DB.
 func TestOnlyTheseBuildADynamoDBClientOfTheirOwn(t *testing.T) {
+	t.Parallel()
 	allowed := map[string]string{
 		"internal/app/core/env.go":                    "BaseFromEnv: the base client that tenantcreds.Scoped wraps (Deps.DB), and the control table's",
 		"internal/app/core/platformaccess.go":         "the platform's control table, through the platform role in a tenant's own account",

@@ -15,6 +15,7 @@ import (
 // every text field of every domain with a 400 naming the field; newline and
 // tab only where the field is multi-line. Nothing is stored.
 func TestTextFieldsRefuseControlsAndInvalidText(t *testing.T) {
+	t.Parallel()
 	w := apitest.NewWorld(t)
 	c := w.SeedContent()
 	owner, root := "owner@acme.test", "root"

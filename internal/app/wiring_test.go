@@ -44,6 +44,7 @@ var wirings = []core.Wiring{
 // deployed function builds (core.Boot) is the route table's, not only the
 // in-process platform's (TestEveryRouteHasAnOperation).
 func TestEveryFunctionsWiringServesAllItsRoutes(t *testing.T) {
+	t.Parallel()
 	byFn := map[routes.Function]core.Wiring{}
 	for _, w := range wirings {
 		_, dup := byFn[w.Fn]
@@ -143,6 +144,7 @@ var heavy = map[string][]string{
 // no build: fast). A wiring that starts importing, say, the lifecycle's
 // CloudFormation client into the issues function fails here.
 func TestFunctionsImportOnlyWhatTheirRoutesNeed(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs go list")
 	}

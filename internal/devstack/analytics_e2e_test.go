@@ -16,6 +16,7 @@ import (
 // backdated history seeded through the issue handlers shows up in the
 // figures of the tenant, a team and a user, read through the gateway.
 func TestTheLocalPlatformFeedsTheAnalyticsFromTheStream(t *testing.T) {
+	t.Parallel()
 	w := startPlatform(t)
 	db := testenv.DynamoDB(t)
 	n, err := devstack.SeedHistory(w.ctx, db, schema.Names{Prefix: w.prefix}, devstack.HistorySeed{TenantID: "acme", Days: 20, PerDay: 2, Seed: 5})

@@ -17,6 +17,7 @@ import (
 // puts it in its grace period, the local scheduler suspends it when that
 // ends, and a paid invoice brings it back.
 func TestDevBillingFlow(t *testing.T) {
+	t.Parallel()
 	w := startPlatform(t)
 	ctx, call := w.ctx, w.call
 	owner := "owner@" + w.prefix + ".wayne.test"

@@ -44,6 +44,7 @@ import (
 // setting) and sees the same issues under the same user id; after the
 // grace period cell-1's copy is gone.
 func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
+	t.Parallel()
 	const email = "owner@umbrella.test"
 	one, two := cellsForMove(t, tiers.Standard)
 	ctx := context.Background()

@@ -23,6 +23,7 @@ import (
 // local cells side by side (as make dev CELLS=2 does) on one directory:
 // acme lives in cell-1, initech in cell-2.
 func TestTwoCellsRouteSignInByTheDirectoryAndIsolateTheirTenants(t *testing.T) {
+	t.Parallel()
 	base := testenv.UniquePrefix(t)
 	dir := schema.Names{Prefix: base}.Directory()
 	t.Cleanup(func() { _ = dynamo.DeleteTable(context.Background(), testenv.DynamoDB(t), dir) })

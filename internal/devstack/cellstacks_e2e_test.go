@@ -22,6 +22,7 @@ import (
 // Platinum tenant's move to cell-2 stopped in provision_target: "the new
 // home is the old one (issuetracker-tenant-umbrella)".
 func TestEachLocalCellDeploysATenantStackUnderItsOwnNames(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("synthesizes with the CDK app")
 	}

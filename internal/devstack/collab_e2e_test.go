@@ -26,6 +26,7 @@ import (
 // the stream's events from the local queue, and offboarding a tenant
 // deletes its files from the local S3 (and no one else's).
 func TestTheLocalPlatformSendsWebhooksAndOffboardsFiles(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	var got []*http.Request
 	var bodies [][]byte

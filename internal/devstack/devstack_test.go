@@ -20,6 +20,7 @@ import (
 // The whole chain as `make dev` runs it: cognito-local tokens → local
 // gateway → authorizer → usage plan → function handler → DynamoDB Local.
 func TestPlatformEndToEnd(t *testing.T) {
+	t.Parallel()
 	w := startPlatform(t)
 	ctx, root, pl := w.ctx, w.root, w.pl
 	login := func(email, client string) string { return w.login(client, email) }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,8 +19,13 @@ import (
 )
 
 // synthWorker is the CDK synth worker the Platinum tests share
-// (sharedSynth); TestMain stops it.
-var synthWorker = &localdeploy.SynthWorker{}
+// (sharedSynth); TestMain stops it. synthRoot sets its Root once: the
+// tests that share it run in parallel (t.Parallel), and the worker reads
+// Root under its own lock only.
+var (
+	synthWorker = &localdeploy.SynthWorker{}
+	synthRoot   sync.Once
+)
 
 // sharedSynth has a platform synthesize its Platinum tenant stacks with
 // synthWorker instead of a worker of its own (devstack.Config.Synth): the
@@ -31,9 +37,7 @@ func sharedSynth(c *devstack.Config) {
 	if os.Getenv("ITR_OWN_SYNTH") == "1" {
 		return
 	}
-	if synthWorker.Root == "" {
-		synthWorker.Root = c.Root
-	}
+	synthRoot.Do(func() { synthWorker.Root = c.Root })
 	c.Synth = synthWorker.Synth
 }
 

@@ -14,6 +14,7 @@ import (
 // invitation and signs in, an Admin puts them on a team, they see it,
 // and a team issue shows in their issue list (the issues API on main).
 func TestInviteSignInAndTeamEndToEnd(t *testing.T) {
+	t.Parallel()
 	w := startPlatform(t)
 	ctx, pl, pools, call := w.ctx, w.pl, w.pools, w.call
 	login := w.tenantLogin

@@ -25,6 +25,7 @@ import (
 // its table and pool, and the Super Admin's issue lands in the tenant's own
 // table, never the pooled one. Offboarding then removes table and pool.
 func TestPlatinumRegistrationGetsItsOwnTableAndPool(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("synthesizes with the CDK app")
 	}
@@ -41,6 +42,7 @@ func TestPlatinumRegistrationGetsItsOwnTableAndPool(t *testing.T) {
 // (ITR_OWN_SYNTH=1) has the platform start its own worker and synthesize,
 // as make dev does.
 func TestPlatinumRegistrationInTheTemplateMode(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("synthesizes with the CDK app")
 	}

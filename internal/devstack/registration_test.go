@@ -15,6 +15,7 @@ import (
 // A company registers through the local gateway, onboarding runs beside it,
 // and its Super Admin signs in and reads /v1/me.
 func TestRegisterSignInAndCallTheAPI(t *testing.T) {
+	t.Parallel()
 	w := startPlatform(t)
 	ctx, pl, call := w.ctx, w.pl, w.call
 	owner := "owner@" + w.prefix + ".umbrella.test"

@@ -63,6 +63,7 @@ func templateConfig(t *testing.T, template string) (devstack.Config, *lockedBuff
 // synthesizes it): with no other edit, the gateway enforces the changed
 // plan.
 func TestTheTemplateDrivenPlatformEndToEnd(t *testing.T) {
+	t.Parallel()
 	cfg, logs, reports := templateConfig(t, breakTemplate(t, func(res map[string]any) {
 		props(res, "ApiRestApiPlanbasicC4B9CF2B")["Quota"].(map[string]any)["Limit"] = 3
 	}))
@@ -215,6 +216,7 @@ func props(res map[string]any, id string) map[string]any {
 // A template that would deploy a broken platform stops make dev, naming
 // what is wrong.
 func TestABrokenTemplateStopsThePlatformNamingWhat(t *testing.T) {
+	t.Parallel()
 	t.Run("a function's variable removed", func(t *testing.T) {
 		path := breakTemplate(t, func(res map[string]any) {
 			env := props(res, "FnusersFunctionA5A0034F")["Environment"].(map[string]any)["Variables"].(map[string]any)
@@ -273,6 +275,7 @@ func TestABrokenTemplateStopsThePlatformNamingWhat(t *testing.T) {
 // webhook-delivery process gets each attempt as an SQS event; a failed
 // attempt is retried.
 func TestTheTemplateModeDeliversWebhooksThroughItsQueueMapping(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	var got []*http.Request
 	recv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

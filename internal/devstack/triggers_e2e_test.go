@@ -38,6 +38,7 @@ import (
 // would let the platform's trigger move the user), and a trigger naming a
 // function that does not exist fails the tenant's deploy naming the pool.
 func TestEachPoolCallsTheTriggersItsTemplateDeclares(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cfg, logs, _ := templateConfig(t, "")
 	// A cognito-local of this platform: it is configured with the

@@ -33,6 +33,7 @@ func get(h http.Handler, path string) *httptest.ResponseRecorder {
 }
 
 func TestWebServesTheAppBesideTheAPI(t *testing.T) {
+	t.Parallel()
 	h := webFixture(t)
 	t.Run("the API keeps /v1 and /health", func(t *testing.T) {
 		assert.Equal(t, http.StatusTeapot, get(h, "/v1/me").Code)
