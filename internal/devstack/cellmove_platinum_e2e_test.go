@@ -29,6 +29,7 @@ func TestAPlatinumTenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	if testing.Short() {
 		t.Skip("synthesizes with the CDK app")
 	}
+	t.Parallel()
 	const email = "owner@umbrella.test"
 	one, two := cellsForMove(t, tiers.Standard, sharedSynth)
 	ctx := context.Background()
