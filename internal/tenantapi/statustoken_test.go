@@ -38,7 +38,7 @@ func TestRegistrationStatusIsTheRegistrants(t *testing.T) {
 		assert.NotContains(t, string(res.Body), "standard")
 		assert.NotContains(t, string(res.Body), "pending")
 	}
-	for _, q := range []string{"", "?token=", "?token=" + other, "?token=" + token[:len(token)-1], "?other=" + token} {
+	for _, q := range []string{"", "?token=", "?token=" + other, "?token=" + token[:len(token)-1]} {
 		t.Run("without its own token, as for an unknown slug: "+q, func(t *testing.T) {
 			notFound(t, "GET", "/v1/registrations/globex"+q, nil)
 			notFound(t, "POST", "/v1/registrations/globex/verification"+q, nil)
@@ -46,6 +46,14 @@ func TestRegistrationStatusIsTheRegistrants(t *testing.T) {
 			notFound(t, "GET", "/v1/registrations/acme"+q, nil) // seeded, never registered: no token at all
 		})
 	}
+	t.Run("the token under another name is an unknown parameter, for a registration as for no one's", func(t *testing.T) {
+		for _, slug := range []string{"globex", "nobody-here"} {
+			res := anon.Do("GET", "/v1/registrations/"+slug+"?other="+token, nil)
+			assert.Equal(t, http.StatusBadRequest, res.Status, string(res.Body))
+			assert.Equal(t, "unknown_parameter", res.Map(t)["code"])
+			assert.NotContains(t, string(res.Body), "standard")
+		}
+	})
 	t.Run("another registration's token opens only that one", func(t *testing.T) {
 		notFound(t, "GET", "/v1/registrations/hooli?token="+token, nil)
 	})
