@@ -59,7 +59,7 @@ func (r *rig) platformKill(ctx context.Context, l *loadtest.Load) error {
 	// Slow the database down so that the onboarding run is in the middle of
 	// its steps when the platform dies.
 	r.proxy.SetLatency(150 * time.Millisecond)
-	if st, err := anonJSON(ctx, "POST", r.pl.GatewayURL+"/v1/registrations/"+slug+"/verify", map[string]string{"code": code}, nil); err != nil || st != http.StatusOK {
+	if st, err := anonJSON(ctx, "POST", r.pl.GatewayURL+"/v1/registrations/"+slug+"/verify?token="+url.QueryEscape(signedUp.StatusToken), map[string]string{"code": code}, nil); err != nil || st != http.StatusOK {
 		r.proxy.SetLatency(0)
 		return fmt.Errorf("verify %s: %d %v", slug, st, err)
 	}

@@ -247,7 +247,7 @@ func TestFunctionsStayWithinTheirControlTableGrants(t *testing.T) {
 	token := "?token=" + reg.Map(t)["status_token"].(string)
 	box.Next(mail.SubjectVerification)
 	expect(anon.Do("POST", "/v1/registrations/"+id+"/verification"+token, nil), http.StatusAccepted)
-	expect(anon.Do("POST", "/v1/registrations/"+id+"/verify", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()}), http.StatusOK)
+	expect(anon.Do("POST", "/v1/registrations/"+id+"/verify"+token, map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()}), http.StatusOK)
 	expect(sudo.Do("POST", "/v1/admin/tenants/"+id+"/approve", nil, "Idempotency-Key", "approve-grantco"), http.StatusAccepted)
 	queue.drain(t, onboard)
 	expect(anon.Do("GET", "/v1/registrations/"+id+token, nil), http.StatusOK)

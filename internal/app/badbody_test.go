@@ -28,7 +28,8 @@ var goType = regexp.MustCompile(`\[\]|map\[|\*\w|\b[a-z]\w*\.[A-Z]\w*|\bu?int(8|
 // as another media type (415), as a JSON array or string instead of an
 // object (400), over the edge's limit (413), and with each field of the
 // example given a value of another JSON type (400 naming the field in
-// JSON's words, or the operation's own 4xx). Each answer is problem+json,
+// JSON's words, or the operation's own 4xx), and with a key given twice
+// (again in another case: 400 duplicate_key). Each answer is problem+json,
 // never a 5xx, and none of them changes a single item of the tables.
 func TestEveryBodyRefusesBadBodiesAndChangesNothing(t *testing.T) {
 	t.Parallel()
@@ -69,6 +70,17 @@ func TestEveryBodyRefusesBadBodiesAndChangesNothing(t *testing.T) {
 		}
 		var fields map[string]any
 		if json.Unmarshal(good, &fields) == nil {
+			for name, v := range fields {
+				// the key again, first with another value: encoding/json
+				// would keep the last (and match "Title" to title)
+				other, _ := json.Marshal(otherJSONType(v))
+				for _, again := range []string{name, strings.ToUpper(name[:1]) + name[1:]} {
+					k, _ := json.Marshal(again)
+					cases = append(cases, spoiled{"with " + again + " twice", "application/json",
+						"{" + string(k) + ":" + string(other) + "," + string(good[1:]), http.StatusBadRequest, "duplicate_key"})
+				}
+				break
+			}
 			for name, v := range fields {
 				wrong := map[string]any{}
 				for k, v := range fields {

@@ -137,15 +137,22 @@ func providerError(op string, err error) error {
 	return e
 }
 
-// RegistrationCheckout opens the checkout of a paid-tier registration that
-// waits for its first payment, for its registrant (statusToken, see
-// tenant.RegistrationTokenParam). Not found for unknown ids and a missing
-// or wrong token; conflict registration_not_pending_payment otherwise.
-func (s *Service) RegistrationCheckout(ctx context.Context, tenantID, statusToken string) (CheckoutSession, error) {
+// Registrant is the registration tenantID when statusToken is its status
+// token; not_found otherwise, as for an id nobody registered. The checkout
+// route asks it before counting an attempt against the registration's
+// checkout limit, so a stranger cannot spend the registrant's budget.
+func (s *Service) Registrant(ctx context.Context, tenantID, statusToken string) (tenant.Tenant, error) {
 	t, err := s.Tenants.Get(ctx, tenantID)
 	if err != nil || t.Status == tenant.StatusDeleted || !t.RegistrationTokenIs(statusToken) {
-		return CheckoutSession{}, errs.NotFound("registration")
+		return tenant.Tenant{}, errs.NotFound("registration")
 	}
+	return t, nil
+}
+
+// RegistrantCheckout opens the checkout of a paid-tier registration that
+// waits for its first payment, found by Registrant; conflict
+// registration_not_pending_payment when it waits for nothing.
+func (s *Service) RegistrantCheckout(ctx context.Context, t tenant.Tenant) (CheckoutSession, error) {
 	if t.Status != tenant.StatusPendingPayment {
 		return CheckoutSession{}, errs.Conflict("registration_not_pending_payment", fmt.Sprintf("%s is %s: there is nothing to pay for now", t.ID, t.Status))
 	}

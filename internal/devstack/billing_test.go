@@ -26,7 +26,7 @@ func TestDevBillingFlow(t *testing.T) {
 		"admin_email": owner, "tier": "premium"})
 	require.Equal(t, 202, code, body)
 	token, _ := body["status_token"].(string)
-	code, body = call("POST", "/v1/registrations/wayne/verify", "", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
+	code, body = call("POST", "/v1/registrations/wayne/verify?token="+token, "", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
 	require.Equal(t, 200, code, body)
 	require.Equal(t, "pending_payment", body["status"])
 	code, body = call("POST", "/v1/registrations/wayne/checkout?token="+token, "", nil)

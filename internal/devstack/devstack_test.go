@@ -37,6 +37,7 @@ func TestPlatformEndToEnd(t *testing.T) {
 		return res, m
 	}
 
+	t.Run("a request line Go cannot parse is a 400 problem", w.refusesBadEscapesAsProblems)
 	t.Run("bootstrap is idempotent", func(t *testing.T) {
 		again, err := devstack.Bootstrap(ctx, testenv.DynamoDB(t), testenv.Cognito(t), schemaNames(pl.Prefix), filepath.Join(root, devstack.PlatformTemplate))
 		require.NoError(t, err)

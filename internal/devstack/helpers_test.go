@@ -1,10 +1,14 @@
 package devstack_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"sync"
 	"testing"
@@ -15,6 +19,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
 	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -111,4 +116,27 @@ func (p *platform) call(method, path, token string, body any) (int, map[string]a
 	var m map[string]any
 	_ = json.NewDecoder(res.Body).Decode(&m)
 	return res.StatusCode, m
+}
+
+// refusesBadEscapesAsProblems sends request lines Go's server cannot parse
+// (a bad percent-escape) to the platform's gateway, raw: each must be a 400
+// problem, as every other refusal of the API (gateway.ProblemListener).
+func (w *platform) refusesBadEscapesAsProblems(t *testing.T) {
+	t.Helper()
+	u, err := url.Parse(w.pl.GatewayURL)
+	require.NoError(t, err)
+	for _, target := range []string{"/v1/issues/%ZZ", "/v1/registrations/%", "/health%4"} {
+		c, err := net.Dial("tcp", u.Host)
+		require.NoError(t, err)
+		_, err = io.WriteString(c, "GET "+target+" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+		require.NoError(t, err)
+		res, err := http.ReadResponse(bufio.NewReader(c), nil)
+		require.NoError(t, err)
+		var body map[string]any
+		require.NoError(t, json.NewDecoder(res.Body).Decode(&body), target)
+		c.Close()
+		assert.Equal(t, 400, res.StatusCode, target)
+		assert.Equal(t, "application/problem+json", res.Header.Get("Content-Type"), target)
+		assert.Equal(t, "malformed_request", body["code"], target)
+	}
 }

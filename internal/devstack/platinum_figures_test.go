@@ -42,7 +42,7 @@ func TestPlatinumOnboardingFigures(t *testing.T) {
 			"admin_email": owner, "tier": "platinum"})
 		require.Equal(t, 202, code, body)
 		token, _ := body["status_token"].(string)
-		code, body = w.call("POST", "/v1/registrations/"+id+"/verify", "", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
+		code, body = w.call("POST", "/v1/registrations/"+id+"/verify?token="+token, "", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
 		require.Equal(t, 200, code, body)
 		start := time.Now()
 		code, body = w.call("POST", "/v1/admin/tenants/"+id+"/approve", rootTok.IDToken, nil)

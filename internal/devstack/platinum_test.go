@@ -91,7 +91,7 @@ func platinumRegistration(t *testing.T, w *platform, exports bool,
 		"admin_email": owner, "tier": "platinum"})
 	require.Equal(t, 202, code, body)
 	token, _ := body["status_token"].(string)
-	code, body = call("POST", "/v1/registrations/"+id+"/verify", "", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
+	code, body = call("POST", "/v1/registrations/"+id+"/verify?token="+token, "", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
 	require.Equal(t, 200, code, body)
 	require.Equal(t, "pending_approval", body["status"], "no AWS resources before Root approves")
 	rootTok, err := cognitotest.PasswordLogin(ctx, cog, pl.ProviderClientID, devstack.Demo.Root.Email, devstack.DemoPassword)

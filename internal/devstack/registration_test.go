@@ -25,7 +25,7 @@ func TestRegisterSignInAndCallTheAPI(t *testing.T) {
 	require.Equal(t, 202, code, body)
 	assert.Equal(t, "pending_verification", body["status"])
 	token, _ := body["status_token"].(string)
-	code, body = call("POST", "/v1/registrations/umbrella/verify", "", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
+	code, body = call("POST", "/v1/registrations/umbrella/verify?token="+token, "", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
 	require.Equal(t, 200, code, body)
 	assert.Equal(t, "pending_payment", body["status"], "Standard is a paid tier: it waits for its payment (or Root's approval)")
 	rootTok, err := cognitotest.PasswordLogin(ctx, testenv.Cognito(t), pl.ProviderClientID, devstack.Demo.Root.Email, devstack.DemoPassword)

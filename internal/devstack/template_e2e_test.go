@@ -75,6 +75,7 @@ func TestTheTemplateDrivenPlatformEndToEnd(t *testing.T) {
 		pools: cognito.Pools{C: testenv.Cognito(t)}, prefix: cfg.Prefix}
 	user := w.tenantLogin("user@acme.test")
 
+	t.Run("a request line Go cannot parse is a 400 problem", w.refusesBadEscapesAsProblems)
 	t.Run("the seeded user reads /v1/me through the authorizer and users processes", func(t *testing.T) {
 		code, me := w.call("GET", "/v1/me", user, nil)
 		require.Equal(t, 200, code, me)

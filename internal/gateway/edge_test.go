@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/issuetracker/issuetracker/internal/gateway"
+	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -19,10 +21,15 @@ import (
 // refuses to send most of these).
 func raw(t *testing.T, srv *httptest.Server, target string, headers ...string) (*http.Response, map[string]any) {
 	t.Helper()
+	return rawMethod(t, srv, "GET", target, headers...)
+}
+
+func rawMethod(t *testing.T, srv *httptest.Server, method, target string, headers ...string) (*http.Response, map[string]any) {
+	t.Helper()
 	c, err := net.Dial("tcp", srv.Listener.Addr().String())
 	require.NoError(t, err)
 	defer c.Close()
-	req := "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+	req := method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
 	for _, h := range headers {
 		req += h + "\r\n"
 	}
@@ -93,11 +100,81 @@ func TestGatewayRefusesMalformedRequests(t *testing.T) {
 	})
 	// Go's HTTP server refuses what it cannot parse as a request line (a
 	// '%' that is no escape, raw control bytes) before the gateway sees it:
-	// still a 400, never a 5xx (API Gateway refuses these itself).
-	for _, target := range []string{"/v1/issues/%", "/v1/issues/%zz", "/v1/issues/\x01"} {
+	// still a 400 problem (ProblemListener), never text/plain or a 5xx.
+	for _, target := range []string{"/v1/issues/%", "/v1/issues/%zz", "/v1/issues/\x01", "/v1/issues?q=%zz\x01"} {
 		t.Run(fmt.Sprintf("the server refuses %q", target), func(t *testing.T) {
-			res, _ := raw(t, srv, target)
+			before := calls.Load()
+			res, body := raw(t, srv, target)
 			assert.Equal(t, 400, res.StatusCode)
+			assert.Equal(t, "application/problem+json", res.Header.Get("Content-Type"))
+			assert.Equal(t, "malformed_request", body["code"])
+			assert.Equal(t, float64(400), body["status"])
+			assert.NotEmpty(t, body["request_id"])
+			assert.Equal(t, body["request_id"], res.Header.Get("X-Request-Id"))
+			assert.Equal(t, before, calls.Load())
 		})
 	}
+	t.Run("a malformed header line is a problem too", func(t *testing.T) {
+		res, body := raw(t, srv, "/v1/me", "Authorization Bearer tiny-user")
+		assert.Equal(t, 400, res.StatusCode)
+		assert.Equal(t, "application/problem+json", res.Header.Get("Content-Type"))
+		assert.Equal(t, "malformed_request", body["code"])
+	})
+}
+
+// Every route of the table, with a bad percent-escape in each of its path
+// parameters (or its last segment), answers a 400 problem before the
+// authorizer or any function runs, whatever its method: Go's server refuses
+// these request lines itself, and ProblemListener makes its answer the
+// API's.
+func TestEveryRouteRefusesABadEscapeAsAProblem(t *testing.T) {
+	srv, calls, _ := setup(t)
+	for _, rt := range routes.All() {
+		for _, esc := range []string{"%ZZ", "%", "%4"} {
+			path := rt.Path
+			if strings.Contains(path, "{") {
+				segs := strings.Split(path, "/")
+				for i, s := range segs {
+					if strings.HasPrefix(s, "{") {
+						segs[i] = "a" + esc
+					}
+				}
+				path = strings.Join(segs, "/")
+			} else {
+				path += esc
+			}
+			t.Run(rt.Method+" "+path, func(t *testing.T) {
+				before := calls.Load()
+				res, body := rawMethod(t, srv, rt.Method, path, "Authorization: Bearer tiny-user")
+				assert.Equal(t, 400, res.StatusCode, "%v", body)
+				assert.Equal(t, "application/problem+json", res.Header.Get("Content-Type"))
+				assert.Equal(t, "malformed_request", body["code"])
+				assert.NotEmpty(t, body["request_id"])
+				assert.Equal(t, before, calls.Load(), "the authorizer must not run")
+			})
+		}
+	}
+}
+
+// ServerProblem leaves every answer that is not one of net/http's own
+// errors as it is, byte for byte.
+func TestServerProblemLeavesHandlersAnswersAlone(t *testing.T) {
+	for _, b := range []string{
+		"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nDate: Tue, 01 Dec 2026 10:00:00 GMT\r\n\r\n400 Bad Request",
+		"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\nok",
+		"HTTP/1.1 400 Bad Request\r\nContent-Type: application/problem+json\r\n\r\n{}",
+		"{\"HTTP/1.1 400\": 1}",
+		"",
+	} {
+		_, ok := gateway.ServerProblem([]byte(b))
+		assert.False(t, ok, "%q", b)
+	}
+	out, ok := gateway.ServerProblem([]byte("HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n431 Request Header Fields Too Large"))
+	require.True(t, ok)
+	res, err := http.ReadResponse(bufio.NewReader(strings.NewReader(string(out))), nil)
+	require.NoError(t, err)
+	var m map[string]any
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&m))
+	assert.Equal(t, 431, res.StatusCode)
+	assert.Equal(t, "request_header_too_large", m["code"])
 }

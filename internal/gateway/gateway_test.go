@@ -56,7 +56,9 @@ func setup(t *testing.T) (*httptest.Server, *atomic.Int32, *clock) {
 				Tier: tiers.Basic, Table: names.App()}, "key-tiny", nil
 		},
 	})
-	srv := httptest.NewServer(gw)
+	srv := httptest.NewUnstartedServer(gw)
+	srv.Listener = gateway.ProblemListener(srv.Listener) // as make dev serves it (devstack)
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv, calls, clk
 }

@@ -3,9 +3,12 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strconv"
+	"unicode"
 	"unicode/utf8"
 
+	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/text"
 )
 
@@ -14,8 +17,12 @@ import (
 // lone UTF-16 surrogates (\ud800) are replaced by U+FFFD when decoding, and
 // control characters other than newline, carriage return and tab have no
 // place in any field. The error names the field (a JSON path such as
-// "labels[2]" or "branding.display_name"). Syntax errors are left to the
-// decoder, which reports them with their offset.
+// "labels[2]" or "branding.display_name"). A key repeated in one object,
+// or repeated in another case ("title" and "Title": encoding/json matches
+// fields case-insensitively and keeps the last), is a 400 duplicate_key:
+// another reader of the same bytes (a proxy, a log, the web client) could
+// take the first. Syntax errors are left to the decoder, which reports
+// them with their offset.
 func checkJSONText(body []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -57,6 +64,15 @@ func checkJSONText(body []byte) error {
 				return text.Invalid(name, p)
 			}
 			if isKey {
+				k := foldKey(t)
+				if path[top].seen == nil {
+					path[top].seen = map[string]bool{}
+				}
+				if path[top].seen[k] {
+					return errs.Invalid("duplicate_key", fmt.Sprintf("%s appears twice in its object (keys are matched without regard to case)", name),
+						errs.FieldError{Field: name, Reason: "duplicate key"})
+				}
+				path[top].seen[k] = true
 				path[top].key, path[top].haveKey = t, true
 				continue
 			}
@@ -69,8 +85,24 @@ func checkJSONText(body []byte) error {
 type step struct {
 	object  bool
 	key     string
-	haveKey bool // an object's key was read, its value is next
-	index   int  // an array's current index
+	haveKey bool            // an object's key was read, its value is next
+	index   int             // an array's current index
+	seen    map[string]bool // an object's keys so far, case-folded
+}
+
+// foldKey is k case-folded as encoding/json matches field names: each rune
+// replaced by the smallest of its simple case folding orbit (K, k and the
+// Kelvin sign are one key; so are s and the long s).
+func foldKey(k string) string {
+	b := make([]rune, 0, len(k))
+	for _, r := range k {
+		m := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			m = min(m, f)
+		}
+		b = append(b, m)
+	}
+	return string(b)
 }
 
 // advance moves past one complete value at the top level of path.

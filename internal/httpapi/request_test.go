@@ -150,3 +150,29 @@ func FuzzDecodeJSON(f *testing.F) {
 		_, _ = json.Marshal(b)
 	})
 }
+
+// A key given twice in one object, in any case encoding/json would match
+// to the same field, is refused naming it; the same key in two objects is
+// not a duplicate.
+func TestDecodeJSONRefusesDuplicateKeys(t *testing.T) {
+	for raw, field := range map[string]string{
+		`{"title":"a","title":"b"}`:                 "title",
+		`{"title":"a","Title":"b"}`:                 "Title",
+		`{"title":"a","TITLE":"b"}`:                 "TITLE",
+		`{"branding":{"name":"a","name":"b"}}`:      "branding.name",
+		`{"done":true,"labels":[],"done":false}`:    "done",
+		"{\"kind\":\"a\",\"\u212aind\":\"b\"}":      "\u212aind", // the Kelvin sign folds to k
+		`{"title":"a","branding":{},"branding":{}}`: "branding",
+	} {
+		_, err := decode(raw)
+		require.Error(t, err, raw)
+		e := httpapi.Classify(err)
+		assert.Equal(t, "duplicate_key", e.Code, raw)
+		require.Len(t, e.Fields, 1, raw)
+		assert.Equal(t, field, e.Fields[0].Field, raw)
+	}
+	for _, raw := range []string{`{"title":"a","branding":{"name":"title"}}`, `{"labels":["a","a"],"branding":{"name":"x"}}`} {
+		_, err := decode(raw)
+		assert.NoError(t, err, raw)
+	}
+}

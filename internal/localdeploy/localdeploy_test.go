@@ -119,7 +119,8 @@ func TestPlatinumOnboardingAndOffboardingThroughTheLocalDeployer(t *testing.T) {
 	res := api.Anonymous().Do("POST", "/v1/registrations", map[string]string{"company_name": "Big Co", "slug": "bigco",
 		"admin_email": owner, "tier": "platinum"})
 	require.Equal(t, http.StatusAccepted, res.Status, string(res.Body))
-	res = api.Anonymous().Do("POST", "/v1/registrations/bigco/verify", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
+	token, _ := res.Map(t)["status_token"].(string)
+	res = api.Anonymous().Do("POST", "/v1/registrations/bigco/verify?token="+token, map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
 	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
 	require.Equal(t, "pending_approval", res.Map(t)["status"], "no stack before Root approves")
 	start := time.Now()

@@ -212,7 +212,7 @@ func tenantBodies() map[string]Body {
 		"checkSlugAvailability": {Response: onboarding.Availability{}, Query: []Param{named("slug", str("the slug to check"))}},
 		"register":              {Request: onboarding.Registration{}, Response: tenantapi.RegistrationView{}, Status: 202, Errors: []int{403, 429}},
 		"getRegistration":       {Response: tenantapi.RegistrationView{}, Query: statusToken},
-		"verifyRegistration":    {Request: tenantapi.VerificationCode{}, Response: tenantapi.RegistrationView{}},
+		"verifyRegistration":    {Request: tenantapi.VerificationCode{}, Response: tenantapi.RegistrationView{}, Query: statusToken},
 		"resendVerification":    {Response: tenantapi.RegistrationView{}, Status: 202, Query: statusToken},
 		"getWorkspace":          {Response: tenantapi.Workspace{}},
 		"approveTenant":         {Response: tenantapi.TenantView{}, Status: 202},

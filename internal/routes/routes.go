@@ -290,6 +290,66 @@ func (r Route) WriteClaimsKey() bool {
 	return r.Method == "POST" && slices.Contains(writeClaimsKey, r.OperationID)
 }
 
+// queryParams are the query parameters each operation takes; any other is a
+// 400 unknown_parameter before its handler runs (internal/app/core), so a
+// typo (?stauts=open) is never the unfiltered list. The OpenAPI document
+// describes each of them (internal/openapi; its test keeps both equal).
+var queryParams = map[string][]string{
+	"listIssues":                 {"field.*", "assignee", "category", "created_after", "created_before", "cursor", "cycle", "due_after", "due_before", "label", "limit", "order", "overdue", "parent", "priority", "project", "sort", "status", "team", "type", "updated_after", "updated_before"},
+	"listIssueStatusHistory":     pageQuery,
+	"listIssueActivity":          pageQuery,
+	"searchIssues":               {"field.*", "assignee", "category", "created_after", "created_before", "cursor", "cycle", "due_after", "due_before", "label", "limit", "overdue", "parent", "priority", "project", "q", "status", "team", "type", "updated_after", "updated_before"},
+	"listViewIssues":             pageQuery,
+	"exportView":                 {"cursor", "format"},
+	"listCycles":                 {"cursor", "limit", "project", "team"},
+	"getVelocity":                {"cycles", "project", "team"},
+	"listCycleIssues":            pageQuery,
+	"listComments":               pageQuery,
+	"listAttachments":            pageQuery,
+	"listWatchers":               pageQuery,
+	"listNotifications":          {"cursor", "limit", "unread"},
+	"unsubscribeNotifications":   {"token"},
+	"listWebhookDeliveries":      pageQuery,
+	"checkSlugAvailability":      {"slug"},
+	"getRegistration":            {"token"},
+	"verifyRegistration":         {"token"},
+	"resendVerification":         {"token"},
+	"listTenants":                {"cursor", "limit", "q", "sort", "status"},
+	"listTenantAudit":            pageQuery,
+	"listSuppressions":           pageQuery,
+	"listUsers":                  pageQuery,
+	"listUserTeams":              pageQuery,
+	"listAudit":                  pageQuery,
+	"exportAudit":                {"cursor", "format"},
+	"rootListTenantUsers":        pageQuery,
+	"getRootUsage":               {"month"},
+	"listInvoices":               pageQuery,
+	"createRegistrationCheckout": {"token"},
+	"getIssueAnalytics":          {"assignee", "bucket", "from", "priority", "team", "to"},
+	"getWorkload":                {"group_by"},
+	"getTeamVelocity":            {"from", "to"},
+	"getUserPerformance":         {"bucket", "from", "to"},
+	"listTeams":                  pageQuery,
+	"listTeamMembers":            pageQuery,
+}
+
+// pageQuery are a list's parameters (internal/list).
+var pageQuery = []string{"cursor", "limit"}
+
+// QueryParams are the query parameters the route takes (none: nil); a name
+// ending in ".*" is a family (field.* : field.<custom field id>).
+func (r Route) QueryParams() []string { return queryParams[r.OperationID] }
+
+// TakesQuery reports whether the route takes the query parameter name.
+func (r Route) TakesQuery(name string) bool {
+	for _, p := range queryParams[r.OperationID] {
+		if p == name || (strings.HasSuffix(p, ".*") && strings.HasPrefix(name, p[:len(p)-1]) && len(name) > len(p)-1) {
+			return true
+		}
+	}
+	return false
+}
+
 // All returns a copy of the route table.
 func All() []Route { return append([]Route(nil), table...) }
 

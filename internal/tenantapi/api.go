@@ -275,6 +275,12 @@ type VerificationCode struct {
 }
 
 func (d Deps) verify(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
+	// The status token first: a code tried without it would count against
+	// the code's attempts, and a stranger could lock the registrant out
+	// (and, resend after resend, spend its verification mails).
+	if _, err := registrantsOwn(r, s.Tenants); err != nil {
+		return err
+	}
 	var in VerificationCode
 	if err := httpapi.DecodeJSON(r, &in, 1<<10); err != nil {
 		return err

@@ -47,7 +47,7 @@ func (w *world) register(t *testing.T, slug, tier string) string {
 	require.Equal(t, http.StatusAccepted, res.Status, string(res.Body))
 	require.Equal(t, "pending_verification", res.Map(t)["status"])
 	token, _ := res.Map(t)["status_token"].(string)
-	res = w.api.Anonymous().Do("POST", "/v1/registrations/"+slug+"/verify", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
+	res = w.api.Anonymous().Do("POST", "/v1/registrations/"+slug+"/verify?token="+token, map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
 	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
 	if tier != "basic" {
 		require.Equal(t, "pending_approval", res.Map(t)["status"])

@@ -38,13 +38,22 @@ func TestRegistrationStatusIsTheRegistrants(t *testing.T) {
 		assert.NotContains(t, string(res.Body), "standard")
 		assert.NotContains(t, string(res.Body), "pending")
 	}
-	for _, q := range []string{"", "?token=", "?token=" + other, "?token=" + token[:len(token)-1], "?other=" + token} {
+	for _, q := range []string{"", "?token=", "?token=" + other, "?token=" + token[:len(token)-1]} {
 		t.Run("without its own token, as for an unknown slug: "+q, func(t *testing.T) {
 			notFound(t, "GET", "/v1/registrations/globex"+q, nil)
 			notFound(t, "POST", "/v1/registrations/globex/verification"+q, nil)
+			notFound(t, "POST", "/v1/registrations/globex/verify"+q, map[string]string{"code": "123456"})
 			notFound(t, "GET", "/v1/registrations/acme"+q, nil) // seeded, never registered: no token at all
 		})
 	}
+	t.Run("the token under another name is an unknown parameter, for a registration as for no one's", func(t *testing.T) {
+		for _, slug := range []string{"globex", "nobody-here"} {
+			res := anon.Do("GET", "/v1/registrations/"+slug+"?other="+token, nil)
+			assert.Equal(t, http.StatusBadRequest, res.Status, string(res.Body))
+			assert.Equal(t, "unknown_parameter", res.Map(t)["code"])
+			assert.NotContains(t, string(res.Body), "standard")
+		}
+	})
 	t.Run("another registration's token opens only that one", func(t *testing.T) {
 		notFound(t, "GET", "/v1/registrations/hooli?token="+token, nil)
 	})
@@ -62,12 +71,20 @@ func TestRegistrationStatusIsTheRegistrants(t *testing.T) {
 	if code == wrong {
 		wrong = "999998"
 	}
-	res = anon.Do("POST", "/v1/registrations/globex/verify", map[string]string{"code": code})
+	t.Run("a stranger's tries do not count against the registrant's code", func(t *testing.T) {
+		for range 12 { // the code allows 5 tries
+			res := anon.Do("POST", "/v1/registrations/globex/verify?token="+other, map[string]string{"code": wrong})
+			require.Equal(t, http.StatusNotFound, res.Status, string(res.Body))
+			res = anon.Do("POST", "/v1/registrations/globex/verify", map[string]string{"code": wrong})
+			require.Equal(t, http.StatusNotFound, res.Status, string(res.Body))
+		}
+	})
+	res = anon.Do("POST", "/v1/registrations/globex/verify?token="+token, map[string]string{"code": code})
 	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
 	require.Equal(t, "pending_approval", res.Map(t)["status"])
 	t.Run("a verified registration refuses a wrong code as an unverified one does", func(t *testing.T) {
-		for _, slug := range []string{"globex", "hooli"} {
-			res := anon.Do("POST", "/v1/registrations/"+slug+"/verify", map[string]string{"code": wrong})
+		for slug, tok := range map[string]string{"globex": token, "hooli": other} {
+			res := anon.Do("POST", "/v1/registrations/"+slug+"/verify?token="+tok, map[string]string{"code": wrong})
 			assert.Equal(t, http.StatusBadRequest, res.Status, "%s: %s", slug, res.Body)
 			assert.Equal(t, "invalid_code", res.Map(t)["code"])
 			assert.NotContains(t, string(res.Body), "pending_approval")
@@ -75,7 +92,7 @@ func TestRegistrationStatusIsTheRegistrants(t *testing.T) {
 		}
 	})
 	t.Run("a retry with the right code is still 200", func(t *testing.T) {
-		res := anon.Do("POST", "/v1/registrations/globex/verify", map[string]string{"code": code})
+		res := anon.Do("POST", "/v1/registrations/globex/verify?token="+token, map[string]string{"code": code})
 		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
 		assert.Equal(t, "pending_approval", res.Map(t)["status"])
 	})

@@ -120,7 +120,7 @@ func TestPooledRegistrationToFirstRequest(t *testing.T) {
 		assert.Equal(t, "/v1/registrations/initech", res.Header.Get("Location"))
 	})
 	invitations := testenv.NewMailbox(t, w.owner("initech"))
-	res = w.api.Anonymous().Do("POST", "/v1/registrations/initech/verify", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
+	res = w.api.Anonymous().Do("POST", "/v1/registrations/initech/verify?token="+token, map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
 	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
 	elapsed := time.Since(start)
 	t.Logf("pooled registration to active (including the verification mail): %s", elapsed)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -108,6 +109,7 @@ func guard(rt routes.Route, op httpapi.HandlerFunc, idem idempotency.Store, home
 	case rt.Method == http.MethodPost:
 		op = idem.Wrap(op)
 	}
+	op = onlyDeclaredQuery(rt, op)
 	if rt.Access.Kind == routes.Public {
 		return op
 	}
@@ -149,6 +151,32 @@ func guard(rt routes.Route, op httpapi.HandlerFunc, idem idempotency.Store, home
 		}
 		return op(w, r.WithContext(ctx))
 	})
+}
+
+// onlyDeclaredQuery refuses a query parameter the route does not declare
+// (routes.Route.QueryParams) with a 400 unknown_parameter naming it, before
+// the idempotency claim and the handler: a typo such as ?stauts=open must
+// not answer the unfiltered list.
+func onlyDeclaredQuery(rt routes.Route, op httpapi.HandlerFunc) httpapi.HandlerFunc {
+	declared := rt.QueryParams()
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if r.URL.RawQuery != "" {
+			for k := range r.URL.Query() {
+				if !rt.TakesQuery(k) {
+					return errs.Invalid("unknown_parameter", fmt.Sprintf("unknown query parameter %q: %s %s takes %s",
+						k, rt.Method, rt.Path, takes(declared)), errs.FieldError{Field: k, Reason: "unknown query parameter"})
+				}
+			}
+		}
+		return op(w, r)
+	}
+}
+
+func takes(ps []string) string {
+	if len(ps) == 0 {
+		return "none"
+	}
+	return strings.Join(ps, ", ")
 }
 
 // cachedHomes keeps each tenant's record for ttl in this process, so the

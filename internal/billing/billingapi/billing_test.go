@@ -369,3 +369,19 @@ func TestRegistrationCheckoutsAreRateLimited(t *testing.T) {
 	assert.Equal(t, "checkout_rate_limited", res.Map(t)["code"])
 	assert.NotEmpty(t, res.Header.Get("Retry-After"))
 }
+
+// The checkout limit is the registrant's: a caller without the status token
+// (or with a wrong one) is the 404 of an unknown registration and counts
+// nothing, so a stranger cannot spend a company's checkouts before it pays.
+func TestAStrangerCannotSpendARegistrantsCheckouts(t *testing.T) {
+	w := newWorld(t)
+	w.signUp(t, "victim", "standard")
+	for _, q := range []string{"", "?token=", "?token=forged-token-of-the-right-length-0000000000"} {
+		for range 12 {
+			res := w.api.Anonymous().Do("POST", "/v1/registrations/victim/checkout"+q, nil)
+			require.Equal(t, http.StatusNotFound, res.Status, "%s: %s", q, res.Body)
+		}
+	}
+	res := w.api.Anonymous().Do("POST", w.checkout("victim"), nil)
+	require.Equal(t, http.StatusCreated, res.Status, "the registrant's first checkout after 36 strangers: %s", res.Body)
+}

@@ -231,8 +231,14 @@ func (d Deps) registrationCheckout(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	// The status token first: a caller without it is a 404 that counts
+	// nothing against the registration's checkout limit.
+	t, err := s.Registrant(r.Context(), r.PathValue("tenantId"), r.URL.Query().Get(tenant.RegistrationTokenParam))
+	if err != nil {
+		return err
+	}
 	if d.Checkouts != nil {
-		ok, wait, err := d.Checkouts.Allow(r.Context(), r.PathValue("tenantId"))
+		ok, wait, err := d.Checkouts.Allow(r.Context(), t.ID)
 		if err != nil {
 			return err
 		}
@@ -241,7 +247,7 @@ func (d Deps) registrationCheckout(w http.ResponseWriter, r *http.Request) error
 			return errs.E(errs.KindRateLimited, "checkout_rate_limited", "too many checkouts for this registration; retry in %s", wait.Round(time.Second))
 		}
 	}
-	cs, err := s.RegistrationCheckout(r.Context(), r.PathValue("tenantId"), r.URL.Query().Get(tenant.RegistrationTokenParam))
+	cs, err := s.RegistrantCheckout(r.Context(), t)
 	if err != nil {
 		return err
 	}

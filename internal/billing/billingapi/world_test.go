@@ -82,7 +82,7 @@ func (w *world) signUp(t *testing.T, slug, tier string) *apitest.Response {
 		"admin_email": w.owner(slug), "tier": tier})
 	require.Equal(t, http.StatusAccepted, res.Status, string(res.Body))
 	w.tokens[slug], _ = res.Map(t)["status_token"].(string)
-	res = w.api.Anonymous().Do("POST", "/v1/registrations/"+slug+"/verify", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
+	res = w.api.Anonymous().Do("POST", "/v1/registrations/"+slug+"/verify?token="+w.tokens[slug], map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
 	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
 	return res
 }

@@ -151,7 +151,7 @@ func (w *World) exampleFixtures(c Content) exampleFixtures {
 	f.verifyCode = w.registerForExample("vandelay", "basic", f.domain)
 	w.registerForExample("initrode", "basic", f.domain)
 	approveCode := w.registerForExample("wonka", "standard", f.domain)
-	if res := w.API.Anonymous().Do("POST", "/v1/registrations/wonka/verify", map[string]any{"code": approveCode}); res.Status != 200 {
+	if res := w.API.Anonymous().Do("POST", "/v1/registrations/wonka/verify?token="+w.tokens["wonka"], map[string]any{"code": approveCode}); res.Status != 200 {
 		w.t.Fatalf("examples: verify wonka: %d %s", res.Status, res.Body)
 	}
 	w.collabFixtures(&f, c)
@@ -174,7 +174,7 @@ const exampleSuppressed = "bounced@example.com"
 func (w *World) billingFixtures(f *exampleFixtures) {
 	f.paid = w.paidWorkspaceForExample("globochem", "standard", f.domain)
 	w.registerForExample("soylent", "premium", f.domain)
-	if res := w.API.Anonymous().Do("POST", "/v1/registrations/soylent/verify",
+	if res := w.API.Anonymous().Do("POST", "/v1/registrations/soylent/verify?token="+w.tokens["soylent"],
 		map[string]any{"code": w.lastCode("soylent", f.domain)}); res.Status != 200 {
 		w.t.Fatalf("examples: verify soylent: %d %s", res.Status, res.Body)
 	}
@@ -282,7 +282,7 @@ func tenantExamples(f exampleFixtures) map[string]Example {
 			Alt: map[string]any{"company_name": "Pied Piper", "slug": "piedpiper", "admin_email": "owner@piedpiper." + f.domain, "tier": "basic"}},
 		"getRegistration":       {Path: "/v1/registrations/wonka?token=" + f.tokens["wonka"]},
 		"checkSlugAvailability": {Path: "/v1/registrations/availability?slug=fresh-co"},
-		"verifyRegistration": {Path: "/v1/registrations/vandelay/verify", Body: map[string]any{"code": f.verifyCode},
+		"verifyRegistration": {Path: "/v1/registrations/vandelay/verify?token=" + f.tokens["vandelay"], Body: map[string]any{"code": f.verifyCode},
 			Alt: map[string]any{"code": "000000"}},
 		"resendVerification": {Path: "/v1/registrations/initrode/verification?token=" + f.tokens["initrode"]},
 		"getWorkspace":       {Path: "/v1/workspaces/acme"},
@@ -370,7 +370,7 @@ func (w *World) paidWorkspaceForExample(slug, tier, domain string) string {
 	w.t.Helper()
 	code := w.registerForExample(slug, tier, domain)
 	anon := w.API.Anonymous()
-	if res := anon.Do("POST", "/v1/registrations/"+slug+"/verify", map[string]any{"code": code}); res.Status != 200 {
+	if res := anon.Do("POST", "/v1/registrations/"+slug+"/verify?token="+w.tokens[slug], map[string]any{"code": code}); res.Status != 200 {
 		w.t.Fatalf("examples: verify %s: %d %s", slug, res.Status, res.Body)
 	}
 	if res := anon.Do("POST", "/v1/registrations/"+slug+"/checkout?token="+w.tokens[slug], nil); res.Status != 201 {

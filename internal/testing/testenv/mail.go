@@ -57,11 +57,12 @@ func ensureMail() (MailEnv, error) {
 	}
 	defer unlock()
 	if !localcloud.PortFree(SMTPPort) && !localcloud.PortFree(MailUIPort) {
-		return e, nil // started by another test binary of this run
+		// started by another test binary of this run, or left running
+		return e, reuse("mailpit", MailUIPort, "ITR_TEST_MAIL_UI_PORT", httpAnswers(e.API+"/api/v1/info"))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	err = startDetached(ctx, dir, "mailpit", func(o localcloud.Options) (*localcloud.Process, error) {
+	err = startDetached(ctx, dir, serviceFile("mailpit", SMTPPort), func(o localcloud.Options) (*localcloud.Process, error) {
 		o.Port = SMTPPort
 		m, err := localcloud.StartMailpit(ctx, o, MailUIPort)
 		if err != nil {

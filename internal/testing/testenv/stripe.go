@@ -43,11 +43,13 @@ func ensureStripe() (string, error) {
 	}
 	defer unlock()
 	if !localcloud.PortFree(StripePort) {
-		return url, nil // started by another test binary of this run
+		// started by another test binary of this run, or left running
+		return url, reuse("stripe-mock", StripePort, "ITR_TEST_STRIPE_PORT",
+			httpAnswers(url+"/v1/customers?limit=1", "Authorization", "Bearer "+localcloud.StripeMockAPIKey))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	return url, startDetached(ctx, dir, "stripe-mock", func(o localcloud.Options) (*localcloud.Process, error) {
+	return url, startDetached(ctx, dir, serviceFile("stripe-mock", StripePort), func(o localcloud.Options) (*localcloud.Process, error) {
 		o.Port = StripePort
 		return localcloud.StartStripeMock(ctx, o)
 	}, root)

@@ -5,6 +5,12 @@
 // them once, detached, for every test binary of the run to share (a file
 // lock keeps parallel packages from racing). `make test` stops them at the
 // end. Each test gets tables and buckets with a unique prefix.
+//
+// A service found on a test port is reused only after it answers a real
+// call (ListTables, ListUserPools, ListBuckets, mailpit's info, a Stripe
+// list) within a short timeout; otherwise the run fails at once naming the
+// port and the process on it, which is left alone. Each service's files
+// (data, log, pid) in .local/test-services are named after its port.
 package testenv
 
 import (
@@ -91,42 +97,46 @@ func ensure() (awsx.Endpoints, error) {
 	defer cancel()
 	if e.DynamoDB == "" {
 		e.DynamoDB = fmt.Sprintf("http://127.0.0.1:%d", DynamoDBPort)
-		if localcloud.PortFree(DynamoDBPort) {
-			if err := startDetached(ctx, dir, "dynamodb", func(o localcloud.Options) (*localcloud.Process, error) {
-				o.Port = DynamoDBPort
-				return localcloud.DynamoDBLocal(ctx, o)
-			}, root); err != nil {
-				return e, err
-			}
+		if err := startOrReuse(dir, "dynamodb", DynamoDBPort, "ITR_TEST_DYNAMODB_PORT", dynamoDBAnswers(e.DynamoDB), func(o localcloud.Options) (*localcloud.Process, error) {
+			o.Port = DynamoDBPort
+			return localcloud.DynamoDBLocal(ctx, o)
+		}, root); err != nil {
+			return e, err
 		}
 	}
 	if e.Cognito == "" {
 		e.Cognito = fmt.Sprintf("http://localhost:%d", CognitoPort)
-		if localcloud.PortFree(CognitoPort) {
-			if err := startDetached(ctx, dir, "cognito", func(o localcloud.Options) (*localcloud.Process, error) {
-				o.Port = CognitoPort
-				o.DataDir = filepath.Join(dir, "cognito")
-				_ = os.RemoveAll(o.DataDir) // test pools are throwaway
-				return localcloud.CognitoLocal(ctx, o)
-			}, root); err != nil {
-				return e, err
-			}
+		if err := startOrReuse(dir, "cognito", CognitoPort, "ITR_TEST_COGNITO_PORT", cognitoAnswers(e.Cognito), func(o localcloud.Options) (*localcloud.Process, error) {
+			o.Port = CognitoPort
+			o.DataDir = filepath.Join(dir, serviceFile("cognito", CognitoPort))
+			_ = os.RemoveAll(o.DataDir) // test pools are throwaway
+			return localcloud.CognitoLocal(ctx, o)
+		}, root); err != nil {
+			return e, err
 		}
 	}
 	if e.S3 == "" {
 		e.S3 = fmt.Sprintf("http://127.0.0.1:%d", S3Port)
-		if localcloud.PortFree(S3Port) {
-			if err := startDetached(ctx, dir, "s3", func(o localcloud.Options) (*localcloud.Process, error) {
-				o.Port = S3Port
-				o.DataDir = filepath.Join(dir, "s3")
-				_ = os.RemoveAll(o.DataDir) // test buckets are throwaway
-				return localcloud.S3(ctx, o)
-			}, root); err != nil {
-				return e, err
-			}
+		if err := startOrReuse(dir, "s3", S3Port, "ITR_TEST_S3_PORT", s3Answers(e.S3), func(o localcloud.Options) (*localcloud.Process, error) {
+			o.Port = S3Port
+			o.DataDir = filepath.Join(dir, serviceFile("s3", S3Port))
+			_ = os.RemoveAll(o.DataDir) // test buckets are throwaway
+			return localcloud.S3(ctx, o)
+		}, root); err != nil {
+			return e, err
 		}
 	}
 	return e, nil
+}
+
+// startOrReuse starts the service on port when the port is free, and
+// otherwise reuses what answers there once it has answered a real call
+// (reuse): started by another test binary of this run, or left running.
+func startOrReuse(dir, name string, port int, env string, answers func(context.Context) error, run func(localcloud.Options) (*localcloud.Process, error), root string) error {
+	if !localcloud.PortFree(port) {
+		return reuse(name, port, env, answers)
+	}
+	return startDetached(context.Background(), dir, serviceFile(name, port), run, root)
 }
 
 // startDetached starts a service that outlives this test binary, so the

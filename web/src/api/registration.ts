@@ -10,7 +10,7 @@ export type Registration = components['schemas']['RegistrationView'];
 /**
  * Registration calls; `apiURL` sends them to another cell's API (a registration placed there).
  * `token` is the registration's status_token (the answer to the sign-up): without it, reading a
- * registration or asking for a new code is a 404, as for a slug nobody registered.
+ * registration, proving the code or asking for a new one is a 404, as for a slug nobody registered.
  */
 export const registrations = {
   availability: (slug: string) =>
@@ -24,10 +24,10 @@ export const registrations = {
         baseUrl: apiURL,
       }),
     ),
-  verify: (tenantId: string, code: string, apiURL?: string) =>
+  verify: (tenantId: string, token: string, code: string, apiURL?: string) =>
     unwrap(
       api().POST('/v1/registrations/{tenantId}/verify', {
-        params: { path: { tenantId } },
+        params: { path: { tenantId }, query: { token } },
         body: { code },
         baseUrl: apiURL,
       }),

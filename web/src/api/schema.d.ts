@@ -13973,7 +13973,10 @@ export interface operations {
     };
     verifyRegistration: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description the registration's status_token (the answer to the sign-up); 404 without it */
+                token: string;
+            };
             header?: never;
             path: {
                 tenantId: string;

@@ -64,7 +64,7 @@ function VerifyForm({
   const [code, setCode] = useState('');
   const [error, setError] = useState<string>();
   const verify = useMutation({
-    mutationFn: () => registrations.verify(tenantId, code.trim(), api),
+    mutationFn: () => registrations.verify(tenantId, token, code.trim(), api),
     onSuccess: (r) => qc.setQueryData(['registration', tenantId], r),
     onError: (e) => {
       if (isApiError(e, 400, 'invalid_code'))
