@@ -170,7 +170,8 @@ func FromEnv(ctx context.Context, env core.Env, d core.Deps, s Steps) (*onboardi
 // (envvars.EventBus, and locally envvars.EventsEndpoint) and no local
 // lifecycle (envvars.LocalLifecycleURL). Its runs' steps create, invite
 // and delete users, which it cannot.
-var ErrNoRunner = errors.New("lifecycle: this function starts runs but cannot run their steps (no Cognito client): it needs the bus (ITR_EVENT_BUS, and ITR_EVENTS_ENDPOINT locally) or the local lifecycle (ITR_LOCAL_LIFECYCLE_URL)")
+var ErrNoRunner = errors.New("lifecycle: this function starts runs but cannot run their steps (no Cognito client): it needs the bus (" +
+	envvars.EventBus + ", and " + envvars.EventsEndpoint + " locally) or the local lifecycle (" + envvars.LocalLifecycleURL + ")")
 
 // noRunner is the driver of a function without user pools whose runs
 // would happen in its own process: it starts none (ErrNoRunner).
