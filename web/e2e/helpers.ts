@@ -185,7 +185,12 @@ export async function registerCompany(tier: 'basic' | 'standard' | 'premium' | '
   const statusToken = String(r.body.status_token);
   const mail = await mailTo(email, /^Verify your email for IssueTracker$/);
   const code = /\b(\d{6})\b/.exec(mail.text)?.[1];
-  const v = await apiCall('POST', `/v1/registrations/${tenantId}/verify?token=${encodeURIComponent(statusToken)}`, undefined, { code });
+  const v = await apiCall(
+    'POST',
+    `/v1/registrations/${tenantId}/verify?token=${encodeURIComponent(statusToken)}`,
+    undefined,
+    { code },
+  );
   expect(v.status, JSON.stringify(v.body)).toBe(200);
   return { slug, email, company, tenantId, statusToken };
 }
