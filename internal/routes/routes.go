@@ -399,15 +399,25 @@ func Match(method, path string) (r Route, params map[string]string, ok bool, pat
 
 // templates are the table's paths split into segments, once: Match runs
 // on every request the gateway serves, and splitting every route's path
-// each time was 10 of a GET's allocations (issue 19). Lazy: a function
-// that never matches a path does not pay for it at cold start.
-var templates = sync.OnceValue(func() [][]string {
-	out := make([][]string, len(table))
-	for i, rt := range table {
-		out[i] = split(rt.Path)
-	}
-	return out
-})
+// each time was 10 of a GET's allocations (issue 19). A function, not a
+// package-level sync.OnceValue: a variable's initialiser that reaches the
+// table makes the linker keep the table in every binary that imports this
+// package (the stream and trigger functions grew a 64 KiB step:
+// make lambda-sizes).
+func templates() [][]string {
+	templatesOnce.Do(func() {
+		templateSegs = make([][]string, len(table))
+		for i, rt := range table {
+			templateSegs[i] = split(rt.Path)
+		}
+	})
+	return templateSegs
+}
+
+var (
+	templatesOnce sync.Once
+	templateSegs  [][]string
+)
 
 func split(p string) []string {
 	p = strings.Trim(p, "/")
