@@ -98,7 +98,8 @@ var heavy = map[string][]string{
 	"github.com/aws/aws-sdk-go-v2/service/ssm": {},
 	// Tenants' API keys are six signed restJson1 calls (apikeys.AWS).
 	"github.com/aws/aws-sdk-go-v2/service/apigateway": {},
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch": {"tenants"}, // platform health (adminwire)
+	// Platform health (adminwire) is one signed DescribeAlarms (cwalarms.Signed).
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch": {},
 	// Mail is one signed SendEmail (sesmail.SES).
 	"github.com/aws/aws-sdk-go-v2/service/sesv2": {},
 	// The cursor key, Stripe's secrets and the CloudFront signing key are
@@ -116,9 +117,13 @@ var heavy = map[string][]string{
 	// others (awss3 is apart from awsx). The stream consumer's purge of a
 	// deleted issue's files is one signed DeleteObject (s3delete).
 	"github.com/aws/aws-sdk-go-v2/service/s3$": {"attachments", "onboarding"},
-	// The user pools' client (cognitowire; core's Deps holds identity.Pools).
-	// Billing has none: its runs' steps (users) are the onboarding function's.
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider$": {"authorizer", "presignup", "usermigration", "users", "teams", "registration", "tenants", "onboarding"},
+	// The user pools' client: the functions' user calls are hand-signed
+	// (cognito/signed, through cognitowire; core's Deps holds
+	// identity.Pools). Only federation's PreSignUp trigger (authwire, whose
+	// package the authorizer shares) and the user-migration trigger keep
+	// the SDK client. Billing has no pools at all: its runs' steps (users)
+	// are the onboarding function's.
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider$": {"authorizer", "presignup", "usermigration"},
 	// The webhook queue's SendMessage is one signed call (sqsqueue.Client).
 	"github.com/aws/aws-sdk-go-v2/service/sqs":              {},
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams$": {}, // the local pollers' (its schemas are DynamoDB's too)

@@ -15,14 +15,15 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/cognito/identity"
+	"github.com/issuetracker/issuetracker/internal/cognito/signed"
 )
 
 // Custom attribute names (without the "custom:" prefix) every pool carries.
 // The tokens carry them as custom:tenant_id, custom:role and custom:tier.
 const (
-	AttrTenant = "tenant_id"
-	AttrRole   = "role"
-	AttrTier   = "tier"
+	AttrTenant = identity.AttrTenant
+	AttrRole   = identity.AttrRole
+	AttrTier   = identity.AttrTier
 )
 
 // Pools wraps a Cognito client.
@@ -61,75 +62,22 @@ func (p Pools) FindPool(ctx context.Context, name string) (string, error) {
 // UserSpec describes a user to ensure (identity.UserSpec).
 type UserSpec = identity.UserSpec
 
-func attributes(u UserSpec) []types.AttributeType {
-	attrs := []types.AttributeType{
-		{Name: aws.String("email"), Value: aws.String(u.Email)},
-		{Name: aws.String("email_verified"), Value: aws.String("true")},
-	}
-	for _, a := range [][2]string{{AttrTenant, u.TenantID}, {AttrRole, u.Role}, {AttrTier, u.Tier}} {
-		if a[1] != "" {
-			attrs = append(attrs, types.AttributeType{Name: aws.String("custom:" + a[0]), Value: aws.String(a[1])})
-		}
-	}
-	return attrs
+// TemporaryPassword and its length: identity's.
+var TemporaryPassword = identity.TemporaryPassword
+
+// TemporaryPasswordLength: identity.TemporaryPasswordLength.
+const TemporaryPasswordLength = identity.TemporaryPasswordLength
+
+// Users are the identity.Pools calls of p (package signed, what the
+// functions use) on p.C's region, credentials, endpoint and HTTP client.
+func (p Pools) Users() signed.Pools {
+	o := p.C.Options()
+	return signed.Pools{Config: aws.Config{Region: o.Region, Credentials: o.Credentials, BaseEndpoint: o.BaseEndpoint, HTTPClient: o.HTTPClient}}
 }
 
-// EnsureUser creates the user (Cognito sends no message) or, when it exists
-// in the same tenant, brings its attributes up to date; sets a permanent
-// password when given; returns its sub. A user of another tenant is never
-// touched: ErrOtherTenant.
+// EnsureUser: signed.Pools.EnsureUser.
 func (p Pools) EnsureUser(ctx context.Context, poolID string, u UserSpec) (string, error) {
-	attrs := attributes(u)
-	out, err := p.C.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
-		UserPoolId: aws.String(poolID), Username: aws.String(u.Email),
-		UserAttributes: attrs, MessageAction: types.MessageActionTypeSuppress,
-	})
-	var exists *types.UsernameExistsException
-	sub := ""
-	switch {
-	case errors.As(err, &exists):
-		cur, err := p.owned(ctx, poolID, u.TenantID, u.Email)
-		if err != nil {
-			return "", err
-		}
-		sub = cur.attrs["sub"]
-		// custom:tenant_id is immutable in the deployed pools (and equal
-		// here): only the other attributes are brought up to date.
-		var mutable []types.AttributeType
-		for _, a := range attrs {
-			if aws.ToString(a.Name) != "custom:"+AttrTenant && cur.attrs[aws.ToString(a.Name)] != aws.ToString(a.Value) {
-				mutable = append(mutable, a)
-			}
-		}
-		if len(mutable) > 0 {
-			if _, err := p.C.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{
-				UserPoolId: aws.String(poolID), Username: aws.String(u.Email), UserAttributes: mutable}); err != nil {
-				return "", fmt.Errorf("update user %s: %w", u.Email, err)
-			}
-		}
-	case err != nil:
-		return "", fmt.Errorf("create user %s: %w", u.Email, err)
-	default:
-		sub = attrMap(out.User.Attributes)["sub"]
-	}
-	if u.Password != "" {
-		if _, err := p.C.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
-			UserPoolId: aws.String(poolID), Username: aws.String(u.Email),
-			Password: aws.String(u.Password), Permanent: true}); err != nil {
-			return "", fmt.Errorf("set password of %s: %w", u.Email, err)
-		}
-	}
-	if sub == "" {
-		cur, err := p.owned(ctx, poolID, u.TenantID, u.Email)
-		if err != nil {
-			return "", err
-		}
-		sub = cur.attrs["sub"]
-	}
-	if sub == "" {
-		return "", fmt.Errorf("user %s has no sub", u.Email)
-	}
-	return sub, nil
+	return p.Users().EnsureUser(ctx, poolID, u)
 }
 
 // Tokens are the result of a sign-in.

@@ -131,9 +131,11 @@ func New(cfg Config) *Gateway {
 func (g *Gateway) Usage() *UsagePlans { return g.usage }
 
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	reqID := uuid.NewString()
-	r.Header.Set(httpapi.RequestIDHeader, reqID)
-	w.Header().Set(httpapi.RequestIDHeader, reqID)
+	// One value slice for the request and the answer (cap 1: an Add to
+	// either copies it; RequestIDHeader is in canonical form).
+	reqID := []string{uuid.NewString()}[:1:1]
+	r.Header[httpapi.RequestIDHeader] = reqID
+	w.Header()[httpapi.RequestIDHeader] = reqID
 	// A malformed request (path, query, headers, two Authorization headers)
 	// is a 400 before routing, authorization or any function runs.
 	if err := httpapi.CheckEdge(httpapi.EdgeOf(r)); err != nil {

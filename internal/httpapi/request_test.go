@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
@@ -175,4 +176,17 @@ func TestDecodeJSONRefusesDuplicateKeys(t *testing.T) {
 		_, err := decode(raw)
 		assert.NoError(t, err, raw)
 	}
+}
+
+// The gateway sets the request id by key (one shared value slice for the
+// request and the answer), so the key must be net/http's canonical form;
+// a JSON answer's Content-Type is shared the same way and must stay
+// private to each answer when one of them adds to it.
+func TestSharedHeaderValuesStayPerAnswer(t *testing.T) {
+	assert.Equal(t, http.CanonicalHeaderKey(httpapi.RequestIDHeader), httpapi.RequestIDHeader)
+	a, b := httptest.NewRecorder(), httptest.NewRecorder()
+	require.NoError(t, httpapi.WriteJSON(a, 200, map[string]int{}))
+	a.Header().Add("Content-Type", "charset=utf-8")
+	require.NoError(t, httpapi.WriteJSON(b, 200, map[string]int{}))
+	assert.Equal(t, []string{"application/json"}, b.Header().Values("Content-Type"))
 }

@@ -10,7 +10,6 @@ import (
 	"context"
 	"maps"
 
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/issuetracker/issuetracker/internal/app/cognitowire"
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/lifecyclecore"
@@ -25,7 +24,7 @@ import (
 // alarms in AWS (the local metrics log's summary otherwise). A Setup step.
 func WithHealth(_ context.Context, e core.Env, d *core.Deps) error {
 	if !e.Endpoints.Local() {
-		d.Health = cwalarms.Source{API: cloudwatch.NewFromConfig(e.AWS), Prefix: d.Names.Prefix + "-"}
+		d.Health = cwalarms.Source{API: cwalarms.Signed{Config: e.AWS}, Prefix: d.Names.Prefix + "-"}
 	}
 	return nil
 }

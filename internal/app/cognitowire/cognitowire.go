@@ -7,12 +7,19 @@ package cognitowire
 import (
 	"context"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/issuetracker/issuetracker/internal/app/core"
-	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/cognito/signed"
 )
 
-// WithCognito adds the Cognito user pools (the pools' users). A Setup step.
+// WithCognito adds the Cognito user pools (the pools' users): hand-signed
+// calls (cognito/signed), not the SDK's Cognito client. A Setup step.
 func WithCognito(_ context.Context, e core.Env, d *core.Deps) error {
-	d.Cognito = cognito.Pools{C: cognito.NewClient(e.AWS, e.Endpoints)}
+	cfg := e.AWS.Copy()
+	if e.Endpoints.Cognito != "" {
+		cfg.BaseEndpoint = aws.String(e.Endpoints.Cognito)
+	}
+	d.Cognito = signed.Pools{Config: cfg}
 	return nil
 }

@@ -43,16 +43,24 @@ const maxResponse = 1 << 20
 // a 200 answer into out. Any other answer is an error "<code>: <message>
 // (HTTP <status>)" with the service's error type.
 func Call(ctx context.Context, cfg aws.Config, service, target string, in, out any, now func() time.Time) error {
-	return call(ctx, cfg, "application/x-amz-json-1.1", service, target, in, out, now)
+	return call(ctx, cfg, "application/x-amz-json-1.1", service, target, in, out, now, true)
 }
 
 // Call10 is Call in the awsJson1.0 protocol (SQS): the same request with
 // Content-Type application/x-amz-json-1.0.
 func Call10(ctx context.Context, cfg aws.Config, service, target string, in, out any, now func() time.Time) error {
-	return call(ctx, cfg, "application/x-amz-json-1.0", service, target, in, out, now)
+	return call(ctx, cfg, "application/x-amz-json-1.0", service, target, in, out, now, true)
 }
 
-func call(ctx context.Context, cfg aws.Config, contentType, service, target string, in, out any, now func() time.Time) error {
+// CallAnonymous is Call without a signature, for the actions a service
+// authorises by a token in the body rather than by IAM (Cognito's
+// AssociateSoftwareToken, VerifySoftwareToken and SetUserMFAPreference
+// take the user's access token; the SDK sends them unsigned too).
+func CallAnonymous(ctx context.Context, cfg aws.Config, service, target string, in, out any) error {
+	return call(ctx, cfg, "application/x-amz-json-1.1", service, target, in, out, nil, false)
+}
+
+func call(ctx context.Context, cfg aws.Config, contentType, service, target string, in, out any, now func() time.Time, signed bool) error {
 	body, err := json.Marshal(in)
 	if err != nil {
 		return err
@@ -63,8 +71,13 @@ func call(ctx context.Context, cfg aws.Config, contentType, service, target stri
 	}
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("X-Amz-Target", target)
-	sum := sha256.Sum256(body)
-	resp, err := Do(ctx, cfg, req, hex.EncodeToString(sum[:]), service, now)
+	var resp *http.Response
+	if signed {
+		sum := sha256.Sum256(body)
+		resp, err = Do(ctx, cfg, req, hex.EncodeToString(sum[:]), service, now)
+	} else {
+		resp, err = httpClient(cfg).Do(req)
+	}
 	if err != nil {
 		return err
 	}
@@ -101,18 +114,45 @@ func Do(ctx context.Context, cfg aws.Config, req *http.Request, payloadHash, ser
 	if err := v4.NewSigner(opts...).SignHTTP(ctx, creds, req, payloadHash, service, cfg.Region, now()); err != nil {
 		return nil, err
 	}
-	var client aws.HTTPClient = http.DefaultClient
-	if cfg.HTTPClient != nil {
-		client = cfg.HTTPClient
-	}
-	return client.Do(req)
+	return httpClient(cfg).Do(req)
 }
 
-// apiError is an awsJson1.1 error answer (ErrorOf) as an error
-// "<code>: <message> (HTTP <status>)".
+// httpClient is cfg.HTTPClient, http.DefaultClient if nil.
+func httpClient(cfg aws.Config) aws.HTTPClient {
+	if cfg.HTTPClient != nil {
+		return cfg.HTTPClient
+	}
+	return http.DefaultClient
+}
+
+// Error is a service's error answer to Call: "<code>: <message> (HTTP
+// <status>)"; errors.As finds it, so a caller can tell one error type
+// ("UserNotFoundException") from the others, as with the SDK's types.
+type Error struct {
+	Status        int
+	Code, Message string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s: %s (HTTP %d)", e.Code, e.Message, e.Status) }
+
+// IsCode reports whether err is a service error answer with one of codes.
+func IsCode(err error, codes ...string) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	for _, c := range codes {
+		if e.Code == c {
+			return true
+		}
+	}
+	return false
+}
+
+// apiError is an awsJson1.1 error answer (ErrorOf) as an *Error.
 func apiError(resp *http.Response, data []byte) error {
 	code, msg := ErrorOf(resp, data)
-	return fmt.Errorf("%s: %s (HTTP %d)", code, msg, resp.StatusCode)
+	return &Error{Status: resp.StatusCode, Code: code, Message: msg}
 }
 
 // ErrorOf reads an awsJson1.1 error answer: the type in the body's __type

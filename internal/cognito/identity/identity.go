@@ -1,5 +1,6 @@
-// Package identity holds the user pools' values and errors (package cognito
-// implements them with the Cognito SDK client). The domains (people,
+// Package identity holds the user pools' values and errors (package
+// cognito/signed implements them with hand-signed Cognito calls, and
+// package cognito, the SDK client's wrapper for the tools, with it). The domains (people,
 // onboarding) and the functions' shared Deps use these and the Pools
 // interface, so a function whose routes never touch the pools does not
 // link the Cognito client, whose package initialisation every cold start
@@ -10,6 +11,14 @@ import (
 	"context"
 	"errors"
 	"net/url"
+)
+
+// Custom attribute names (without the "custom:" prefix) every pool carries.
+// The tokens carry them as custom:tenant_id, custom:role and custom:tier.
+const (
+	AttrTenant = "tenant_id"
+	AttrRole   = "role"
+	AttrTier   = "tier"
 )
 
 // UserSpec describes a user to ensure. People sign in with their email.

@@ -1,6 +1,13 @@
 // Package cwalarms reads the platform's health from CloudWatch: the state
 // of every alarm the deployment created (their names start with the
 // deployment's prefix; constructs/monitoring names them).
+//
+// CloudWatch is called with one hand-signed DescribeAlarms (Signed: the
+// Smithy RPC v2 CBOR protocol the SDK's client speaks, the SDK's SigV4
+// signer, smithy-go's CBOR encoder) instead of
+// aws-sdk-go-v2/service/cloudwatch, which was ~250 KB of the tenants
+// function for this one call (issue 19, docs/performance.md); a test
+// checks the request against the SDK client's and the answer through both.
 package cwalarms
 
 import (
@@ -9,15 +16,27 @@ import (
 	"sort"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/issuetracker/issuetracker/internal/health"
 )
 
-// API is the part of the CloudWatch client this package calls (a fake in tests).
+// API is the DescribeAlarms call this package makes (Signed; a fake in
+// tests): one page of the metric and composite alarms whose name starts
+// with prefix, from token ("" for the first page).
 type API interface {
-	DescribeAlarms(ctx context.Context, in *cloudwatch.DescribeAlarmsInput, opts ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsOutput, error)
+	DescribeAlarms(ctx context.Context, prefix, token string) (Page, error)
+}
+
+// Page is a page of DescribeAlarms' answer.
+type Page struct {
+	MetricAlarms, CompositeAlarms []Alarm
+	NextToken                     string
+}
+
+// Alarm is an alarm of a page (the fields used; MetricName is a metric
+// alarm's).
+type Alarm struct {
+	AlarmName, StateValue, StateReason, MetricName string
+	StateUpdatedTimestamp                          time.Time
 }
 
 // MaxPages bounds the read (100 alarms a page).
@@ -41,21 +60,22 @@ func (s Source) Health(ctx context.Context) (health.PlatformHealth, error) {
 		now = s.Now()
 	}
 	rep := health.PlatformHealth{Source: "cloudwatch", GeneratedAt: now.UTC(), Alarms: []health.Alarm{}, Functions: []health.FunctionStats{}}
-	p := cloudwatch.NewDescribeAlarmsPaginator(s.API, &cloudwatch.DescribeAlarmsInput{
-		AlarmNamePrefix: aws.String(s.Prefix), MaxRecords: aws.Int32(100),
-		AlarmTypes: []types.AlarmType{types.AlarmTypeMetricAlarm, types.AlarmTypeCompositeAlarm}})
-	for page := 0; p.HasMorePages() && page < MaxPages; page++ {
-		out, err := p.NextPage(ctx)
+	token := ""
+	for page := 0; page < MaxPages; page++ {
+		out, err := s.API.DescribeAlarms(ctx, s.Prefix, token)
 		if err != nil {
 			return rep, fmt.Errorf("describe alarms: %w", err)
 		}
 		for _, a := range out.MetricAlarms {
-			rep.Alarms = append(rep.Alarms, health.Alarm{Name: aws.ToString(a.AlarmName), State: state(a.StateValue),
-				Reason: aws.ToString(a.StateReason), UpdatedAt: aws.ToTime(a.StateUpdatedTimestamp), Metric: aws.ToString(a.MetricName)})
+			rep.Alarms = append(rep.Alarms, health.Alarm{Name: a.AlarmName, State: state(a.StateValue),
+				Reason: a.StateReason, UpdatedAt: a.StateUpdatedTimestamp, Metric: a.MetricName})
 		}
 		for _, a := range out.CompositeAlarms {
-			rep.Alarms = append(rep.Alarms, health.Alarm{Name: aws.ToString(a.AlarmName), State: state(a.StateValue),
-				Reason: aws.ToString(a.StateReason), UpdatedAt: aws.ToTime(a.StateUpdatedTimestamp)})
+			rep.Alarms = append(rep.Alarms, health.Alarm{Name: a.AlarmName, State: state(a.StateValue),
+				Reason: a.StateReason, UpdatedAt: a.StateUpdatedTimestamp})
+		}
+		if token = out.NextToken; token == "" {
+			break
 		}
 	}
 	sort.SliceStable(rep.Alarms, func(i, j int) bool {
@@ -69,11 +89,11 @@ func (s Source) Health(ctx context.Context) (health.PlatformHealth, error) {
 	return rep, nil
 }
 
-func state(v types.StateValue) health.State {
+func state(v string) health.State {
 	switch v {
-	case types.StateValueOk:
+	case "OK":
 		return health.StateOK
-	case types.StateValueAlarm:
+	case "ALARM":
 		return health.StateAlarm
 	}
 	return health.StateUnknown

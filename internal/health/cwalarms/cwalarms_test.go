@@ -9,9 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/issuetracker/issuetracker/internal/health"
 	"github.com/issuetracker/issuetracker/internal/health/cwalarms"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -45,26 +42,23 @@ func templateAlarms(t *testing.T) []string {
 // fake answers DescribeAlarms from a list of alarms, a page of 10 at a
 // time, filtering by prefix as CloudWatch does.
 type fake struct {
-	alarms []types.MetricAlarm
-	calls  []cloudwatch.DescribeAlarmsInput
+	alarms []cwalarms.Alarm
+	calls  []string // the tokens asked for
 }
 
-func (f *fake) DescribeAlarms(_ context.Context, in *cloudwatch.DescribeAlarmsInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsOutput, error) {
-	f.calls = append(f.calls, *in)
-	var match []types.MetricAlarm
+func (f *fake) DescribeAlarms(_ context.Context, prefix, token string) (cwalarms.Page, error) {
+	f.calls = append(f.calls, token)
+	var match []cwalarms.Alarm
 	for _, a := range f.alarms {
-		if strings.HasPrefix(*a.AlarmName, aws.ToString(in.AlarmNamePrefix)) {
+		if strings.HasPrefix(a.AlarmName, prefix) {
 			match = append(match, a)
 		}
 	}
-	start := 0
-	if in.NextToken != nil {
-		start = len(*in.NextToken)
-	}
+	start := len(token)
 	end := min(start+10, len(match))
-	out := &cloudwatch.DescribeAlarmsOutput{MetricAlarms: match[start:end]}
+	out := cwalarms.Page{MetricAlarms: match[start:end]}
 	if end < len(match) {
-		out.NextToken = aws.String(strings.Repeat("x", end))
+		out.NextToken = strings.Repeat("x", end)
 	}
 	return out, nil
 }
@@ -73,13 +67,13 @@ func TestHealthReadsEveryAlarmOfTheDeployment(t *testing.T) {
 	names := templateAlarms(t)
 	f := &fake{}
 	for _, n := range names {
-		st := types.StateValueOk
+		st := "OK"
 		if strings.HasSuffix(n, "fn-issues-errors") {
-			st = types.StateValueAlarm
+			st = "ALARM"
 		}
-		f.alarms = append(f.alarms, types.MetricAlarm{AlarmName: aws.String(n), StateValue: st, StateReason: aws.String("threshold"), MetricName: aws.String("Errors")})
+		f.alarms = append(f.alarms, cwalarms.Alarm{AlarmName: n, StateValue: st, StateReason: "threshold", MetricName: "Errors"})
 	}
-	f.alarms = append(f.alarms, types.MetricAlarm{AlarmName: aws.String("other-app-cpu"), StateValue: types.StateValueAlarm})
+	f.alarms = append(f.alarms, cwalarms.Alarm{AlarmName: "other-app-cpu", StateValue: "ALARM"})
 
 	// The prefix the app passes: the deployment's table prefix and a dash
 	// (constructs/monitoring names alarms "<prefix>-<name>").
@@ -94,9 +88,9 @@ func TestHealthReadsEveryAlarmOfTheDeployment(t *testing.T) {
 	assert.Greater(t, len(f.calls), 1, "pages through NextToken")
 
 	for i := range f.alarms {
-		f.alarms[i].StateValue = types.StateValueOk
+		f.alarms[i].StateValue = "OK"
 	}
-	f.alarms[0].StateValue = types.StateValueInsufficientData
+	f.alarms[0].StateValue = "INSUFFICIENT_DATA"
 	rep, err = src.Health(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, health.StateUnknown, rep.State, "an alarm without data, none alarming")

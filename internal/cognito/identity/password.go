@@ -1,4 +1,4 @@
-package cognito
+package identity
 
 import (
 	"crypto/rand"
