@@ -117,7 +117,13 @@ func TestPooledRegistrationToFirstRequest(t *testing.T) {
 		assert.Equal(t, "initech", m["slug"])
 		assert.Equal(t, "basic", m["tier"])
 		assert.NotEmpty(t, m["verification_expires_at"])
-		assert.Equal(t, "/v1/registrations/initech", res.Header.Get("Location"))
+		// The links work as given (a new user follows status_url): they
+		// carry the status token, without which they answer 404.
+		assert.Equal(t, "/v1/registrations/initech?token="+token, res.Header.Get("Location"))
+		assert.Equal(t, res.Header.Get("Location"), m["status_url"])
+		again := w.api.Anonymous().Do("GET", m["status_url"].(string), nil)
+		require.Equal(t, http.StatusOK, again.Status, string(again.Body))
+		assert.Equal(t, m["status_url"], again.Map(t)["status_url"], "a read's links carry the token it was let in with")
 	})
 	invitations := testenv.NewMailbox(t, w.owner("initech"))
 	res = w.api.Anonymous().Do("POST", "/v1/registrations/initech/verify?token="+token, map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
