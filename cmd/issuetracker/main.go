@@ -210,7 +210,7 @@ func dev(args []string) error {
 	if err := devstack.WritePlatform(filepath.Join(state, "platform.json"), s.Platform); err != nil {
 		return err
 	}
-	banner(s.Platform, time.Since(started))
+	banner(os.Stdout, s.Platform, time.Since(started))
 	if mode == devstack.InProcess {
 		go func() { // the first Platinum sign-up then skips the CDK build and synth
 			if err := s.WarmTenantTemplates(); err != nil {
@@ -354,11 +354,11 @@ func webDir(root, dir string) string {
 	return filepath.Join(root, dir)
 }
 
-func banner(p devstack.Platform, took time.Duration) {
-	fmt.Printf("\nIssueTracker is running (ready in %s)\n\n  Web     %s/   (a workspace: %s/w/acme/signin)\n  Console %s/admin   (the provider console: sign in as root)\n  API     %s/v1   (try %s/health)\n  Mail    %s   (verification codes and invitations; SMTP on %s)\n  Stripe  %s   (stripe-mock; grace after a failed payment: %s)\n\n",
+func banner(out io.Writer, p devstack.Platform, took time.Duration) {
+	fmt.Fprintf(out, "\nIssueTracker is running (ready in %s)\n\n  Web     %s/   (a workspace: %s/w/acme/signin)\n  Console %s/admin   (the provider console: sign in as root)\n  API     %s/v1   (try %s/health)\n  Mail    %s   (verification codes and invitations; SMTP on %s)\n  Stripe  %s   (stripe-mock; grace after a failed payment: %s)\n\n",
 		took.Round(100*time.Millisecond), p.GatewayURL, p.GatewayURL, p.GatewayURL, p.GatewayURL, p.GatewayURL, p.MailUIURL, p.SMTPAddr, p.StripeAPIBase, p.BillingGrace)
-	fmt.Printf("Demo logins (password %s):\n\n", devstack.DemoPassword)
-	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(out, "Demo logins (password %s):\n\n", devstack.DemoPassword)
+	w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "  EMAIL\tTENANT\tROLE")
 	for _, u := range p.Logins {
 		tn := u.TenantID
@@ -368,7 +368,7 @@ func banner(p devstack.Platform, took time.Duration) {
 		fmt.Fprintf(w, "  %s\t%s\t%s\n", u.Email, tn, u.Role)
 	}
 	w.Flush()
-	fmt.Printf("\nGet a token and call the API:\n\n  TOKEN=$(go run ./cmd/issuetracker login --user user@acme.test)\n  curl -H \"Authorization: Bearer $TOKEN\" %s/v1/me\n\nA company signs up with POST /v1/registrations; its verification code and, once active, the\nSuper Admin's invitation arrive in the mail UI. A paid tier waits for its payment: POST\n/v1/registrations/<slug>/checkout?token=<status_token of the sign-up>, then (local only, stripe-mock hosts no checkout page)\n  go run ./cmd/issuetracker billing complete-checkout --tenant <slug>\nand payment-failed / invoice-paid events with 'billing event'.\n\nAnalytics demo: go run ./cmd/issuetracker analytics seed --tenant acme (backdated issues), then GET /v1/analytics/issues?bucket=week Sign in to any workspace (Platinum too) with\n  go run ./cmd/issuetracker login --workspace <slug> --user <email>\n\nState is kept in .local/dev (make dev-reset wipes it); service logs in services.log, EMF metrics in metrics.log. Ctrl-C stops everything.\n", p.GatewayURL)
+	fmt.Fprintf(out, "\nGet a token and call the API:\n\n  TOKEN=$(go run ./cmd/issuetracker login --user user@acme.test)\n  curl -H \"Authorization: Bearer $TOKEN\" %s/v1/me\n\nA company signs up with POST /v1/registrations; its verification code and, once active, the\nSuper Admin's invitation arrive in the mail UI. A paid tier waits for its payment: POST\n/v1/registrations/<slug>/checkout?token=<status_token of the sign-up>, then (local only, stripe-mock hosts no checkout page)\n  go run ./cmd/issuetracker billing complete-checkout --tenant <slug>\nand payment-failed / invoice-paid events with 'billing event'.\n\nAnalytics demo: go run ./cmd/issuetracker analytics seed --tenant acme (backdated issues), then\n  curl -H \"Authorization: Bearer $TOKEN\" '%s/v1/analytics/issues?bucket=week'\n\nSign in to any workspace (Platinum too) with\n  go run ./cmd/issuetracker login --workspace <slug> --user <email>\n\nState is kept in .local/dev (make dev-reset wipes it); service logs in services.log, EMF metrics in metrics.log. Ctrl-C stops everything.\n", p.GatewayURL, p.GatewayURL)
 }
 
 func reset() error {

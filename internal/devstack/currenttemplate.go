@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/issuetracker/issuetracker/internal/gobuild"
+	"github.com/issuetracker/issuetracker/internal/localdeploy"
 )
 
 // cdkApp is the CDK app's package.
@@ -127,7 +128,7 @@ func run(dir, name string, args ...string) error {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("%s %s: %w\n%s", filepath.Base(name), strings.Join(args, " "), err, tail(out, 2000))
+		return fmt.Errorf("%s %s: %w\n%s", filepath.Base(name), strings.Join(args, " "), err, localdeploy.Tail(out, 2000))
 	}
 	return nil
 }
@@ -137,12 +138,4 @@ func rel(root, p string) string {
 		return r
 	}
 	return p
-}
-
-// tail is the end of b, at most n bytes.
-func tail(b []byte, n int) []byte {
-	if len(b) > n {
-		return b[len(b)-n:]
-	}
-	return b
 }

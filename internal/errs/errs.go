@@ -6,6 +6,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Kind is a stable error class; its string is the problem `code` stem.
@@ -72,6 +73,18 @@ func Invalid(code, msg string, fields ...FieldError) *Error {
 // Field is a shorthand for Invalid with one field.
 func Field(field, reason string) *Error {
 	return Invalid("validation_failed", fmt.Sprintf("%s: %s", field, reason), FieldError{Field: field, Reason: reason})
+}
+
+// Fields reports several invalid fields of one request (a 400
+// validation_failed): the detail names each field and what it must be, as
+// Field's does for one, so a client that shows only the detail still says
+// what to fix.
+func Fields(bad ...FieldError) *Error {
+	parts := make([]string, len(bad))
+	for i, f := range bad {
+		parts[i] = f.Field + ": " + f.Reason
+	}
+	return Invalid("validation_failed", strings.Join(parts, "; "), bad...)
 }
 
 // TooLarge reports a request body over the limit (413).

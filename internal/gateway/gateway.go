@@ -153,10 +153,17 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := g.serve(w, r); err != nil {
-		g.ownHeaders(w.Header(), r, httpapi.Status(httpapi.Classify(err).Kind))
+		kind := httpapi.Classify(err).Kind
+		g.ownHeaders(w.Header(), r, httpapi.Status(kind))
 		if g.cfg.WriteOwn != nil {
 			g.cfg.WriteOwn(w, r, err)
 			return
+		}
+		if kind == errs.KindMethodNotAllowed {
+			// RFC 9110: a 405 names the methods the path takes. (The
+			// template mode's WriteOwn answers API Gateway's missing
+			// route instead, as the deployed API does.)
+			w.Header().Set("Allow", strings.Join(g.allow(r.URL.Path), ", "))
 		}
 		httpapi.WriteError(w, r, err)
 	}
@@ -231,11 +238,27 @@ func (g *Gateway) route(r *http.Request) (routes.Route, map[string]string, error
 	rt, params, ok, pathMatched := match(r.Method, r.URL.Path)
 	if !ok {
 		if pathMatched {
-			return rt, params, errs.E(errs.KindMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s", r.Method, r.URL.Path)
+			return rt, params, errs.E(errs.KindMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s: it takes %s",
+				r.Method, r.URL.Path, strings.Join(g.allow(r.URL.Path), ", "))
 		}
 		return rt, params, httpapi.NoRoute.Err()
 	}
 	return rt, params, nil
+}
+
+// allow are the methods the routes of path take (a 405's Allow header).
+func (g *Gateway) allow(path string) []string {
+	match := routes.Match
+	if g.cfg.Router != nil {
+		match = g.cfg.Router
+	}
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if _, _, ok, _ := match(m, path); ok {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // admit runs the authorizer for a route that is not public and charges the

@@ -151,6 +151,10 @@ func withArticle(s string) string {
 	return "a " + s
 }
 
+// ETag is the ETag of version v of a versioned resource ("3"), the one
+// form IfMatch reads back.
+func ETag(v int64) string { return `"` + strconv.FormatInt(v, 10) + `"` }
+
 // IfMatch reads a write's If-Match header: 0 when it is absent or "*",
 // else the version its ETag names ("3", or weak W/"3"). Anything else is a
 // 400 invalid_if_match naming the header. Every route that changes or

@@ -313,7 +313,7 @@ func (s *Service) checkRefs(ctx context.Context, p tenancy.Principal, old, cur I
 	}
 	if len(bad) > 0 {
 		slices.SortFunc(bad, func(a, b errs.FieldError) int { return cmp.Compare(a.Field, b.Field) })
-		return errs.Invalid("validation_failed", bad[0].Field+": "+bad[0].Reason, bad...)
+		return errs.Fields(bad...)
 	}
 	return nil
 }

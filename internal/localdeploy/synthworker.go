@@ -82,7 +82,7 @@ func (w *SynthWorker) start() error {
 	build := exec.Command("go", "build", "-o", bin, "./infra")
 	build.Dir = w.Root
 	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build ./infra: %w\n%s", err, tail(out, 2000))
+		return fmt.Errorf("go build ./infra: %w\n%s", err, Tail(out, 2000))
 	}
 	cmd := exec.Command(bin, "synth-worker")
 	cmd.Dir = w.Root
@@ -113,7 +113,7 @@ func (w *SynthWorker) start() error {
 // fail stops a worker that broke the protocol and adds what it said.
 func (w *SynthWorker) fail(err error) error {
 	w.stop()
-	if msg := tail(w.errs.Bytes(), 2000); len(msg) > 0 {
+	if msg := Tail(w.errs.Bytes(), 2000); len(msg) > 0 {
 		err = fmt.Errorf("%w\n%s", err, msg)
 	}
 	return err
@@ -137,7 +137,9 @@ func (w *SynthWorker) Close() error {
 	return nil
 }
 
-func tail(b []byte, n int) []byte {
+// Tail is the end of b, at most n bytes (a failed command's output, in an
+// error).
+func Tail(b []byte, n int) []byte {
 	if len(b) > n {
 		return b[len(b)-n:]
 	}

@@ -83,7 +83,7 @@ func (r *Registration) Validate() error {
 		bad = append(bad, errs.FieldError{Field: "tier", Reason: err.Error()})
 	}
 	if len(bad) > 0 {
-		return errs.Invalid("validation_failed", fmt.Sprintf("the registration has %d invalid field(s)", len(bad)), bad...)
+		return errs.Fields(bad...)
 	}
 	return nil
 }
@@ -564,7 +564,7 @@ func (s *Service) SetBranding(ctx context.Context, tenantID string, b tenant.Bra
 		bad = append(bad, errs.FieldError{Field: "primary_color", Reason: "must be a hex color like #1a2b3c"})
 	}
 	if len(bad) > 0 {
-		return tenant.Tenant{}, errs.Invalid("validation_failed", "the branding has invalid fields", bad...)
+		return tenant.Tenant{}, errs.Fields(bad...)
 	}
 	t, err := s.Tenants.Get(ctx, tenantID)
 	if err != nil {

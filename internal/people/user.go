@@ -8,7 +8,6 @@ package people
 
 import (
 	"context"
-	"fmt"
 	"net/mail"
 	"strings"
 	"time"
@@ -122,7 +121,7 @@ func (in *Invitation) Validate() error {
 		fields = append(fields, errs.FieldError{Field: "display_name", Reason: "at most 100 characters"})
 	}
 	if len(fields) > 0 {
-		return errs.Invalid("validation_failed", fmt.Sprintf("invalid invitation: %s: %s", fields[0].Field, fields[0].Reason), fields...)
+		return errs.Fields(fields...)
 	}
 	return nil
 }

@@ -351,6 +351,16 @@ func (r Route) TakesQuery(name string) bool {
 	return false
 }
 
+// ByOperation finds the route of operation id op.
+func ByOperation(op string) (Route, bool) {
+	for _, r := range table {
+		if r.OperationID == op {
+			return r, true
+		}
+	}
+	return Route{}, false
+}
+
 // All returns a copy of the route table.
 func All() []Route { return append([]Route(nil), table...) }
 

@@ -11,6 +11,7 @@ import (
 	"maps"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -315,14 +316,17 @@ type RegistrationView struct {
 	Status   tenant.Status `json:"status"`
 	// Phase and Steps are the lifecycle run's progress (Platinum shows its
 	// stack steps).
-	Phase    onboarding.Phase `json:"phase"`
-	Steps    []StepView       `json:"steps"`
-	Location string           `json:"status_url"`
+	Phase onboarding.Phase `json:"phase"`
+	Steps []StepView       `json:"steps"`
+	// Location is where the registrant reads the registration (with its
+	// status token, which the answer's caller holds).
+	Location string `json:"status_url"`
 	// VerificationExpiresAt is when the code just mailed stops working
 	// (answers to the registration and to a resend only).
 	VerificationExpiresAt *time.Time `json:"verification_expires_at,omitempty"`
 	// CheckoutPath is where a registration waiting for its first payment
-	// gets its Stripe Checkout page (POST).
+	// gets its Stripe Checkout page (POST; with the status token, as
+	// status_url).
 	CheckoutPath string `json:"checkout_path,omitempty"`
 	// StatusToken (answer to the sign-up only) is the registration's
 	// status token: the registrant sends it as the query parameter token
@@ -345,9 +349,23 @@ func (d Deps) writeRegistration(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
+	// The links work as given: they carry the status token the caller
+	// holds (the one just issued, or the one this request was let in
+	// with), since without it they answer 404.
+	token := r.URL.Query().Get("token")
 	if v != nil {
 		view.VerificationExpiresAt = &v.ExpiresAt
 		view.StatusToken = v.StatusToken
+		if v.StatusToken != "" {
+			token = v.StatusToken
+		}
+	}
+	if token != "" {
+		q := "?" + url.Values{"token": {token}}.Encode()
+		view.Location += q
+		if view.CheckoutPath != "" {
+			view.CheckoutPath += q
+		}
 	}
 	if located {
 		w.Header().Set("Location", view.Location)
@@ -589,7 +607,7 @@ func (d Deps) view(ctx context.Context, t tenant.Tenant, detailed bool) (TenantV
 // of the directory's index, one batch read of the rows' tenants and one of
 // their usage: a constant number of round trips however many tenants.
 func (d Deps) listTenants(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
-	req, err := list.Params(r.URL.Query(), "status", "q", "sort")
+	req, err := list.Params(r.URL.Query())
 	if err != nil {
 		return err
 	}

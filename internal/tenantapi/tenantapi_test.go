@@ -117,7 +117,13 @@ func TestPooledRegistrationToFirstRequest(t *testing.T) {
 		assert.Equal(t, "initech", m["slug"])
 		assert.Equal(t, "basic", m["tier"])
 		assert.NotEmpty(t, m["verification_expires_at"])
-		assert.Equal(t, "/v1/registrations/initech", res.Header.Get("Location"))
+		// The links work as given (a new user follows status_url): they
+		// carry the status token, without which they answer 404.
+		assert.Equal(t, "/v1/registrations/initech?token="+token, res.Header.Get("Location"))
+		assert.Equal(t, res.Header.Get("Location"), m["status_url"])
+		again := w.api.Anonymous().Do("GET", m["status_url"].(string), nil)
+		require.Equal(t, http.StatusOK, again.Status, string(again.Body))
+		assert.Equal(t, m["status_url"], again.Map(t)["status_url"], "a read's links carry the token it was let in with")
 	})
 	invitations := testenv.NewMailbox(t, w.owner("initech"))
 	res = w.api.Anonymous().Do("POST", "/v1/registrations/initech/verify?token="+token, map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
@@ -202,10 +208,25 @@ func TestRegistrationRefusesBadInputAndChangesNothing(t *testing.T) {
 			p := res.Map(t)
 			assert.Equal(t, tc.code, p["code"])
 			if tc.field != "" {
-				assert.Equal(t, tc.field, p["errors"].([]any)[0].(map[string]any)["field"])
+				f := p["errors"].([]any)[0].(map[string]any)
+				assert.Equal(t, tc.field, f["field"])
+				// The detail alone says what to fix (a client may show only it).
+				if tc.code == "validation_failed" {
+					assert.Contains(t, p["detail"], tc.field+": "+f["reason"].(string))
+				}
 			}
 		})
 	}
+	t.Run("every invalid field is named in the detail, with what it must be", func(t *testing.T) {
+		res := w.api.Anonymous().Do("POST", "/v1/registrations", map[string]string{"company_name": "X", "slug": "n", "admin_email": "a", "tier": "gold"})
+		require.Equal(t, http.StatusBadRequest, res.Status, string(res.Body))
+		p := res.Map(t)
+		require.Len(t, p["errors"], 4)
+		for _, e := range p["errors"].([]any) {
+			f := e.(map[string]any)
+			assert.Contains(t, p["detail"], f["field"].(string)+": "+f["reason"].(string))
+		}
+	})
 	t.Run("the taken slug still belongs to the first company, on its tier", func(t *testing.T) {
 		tn, err := w.reg.Get(context.Background(), "taken")
 		require.NoError(t, err)

@@ -52,20 +52,28 @@ func CognitoOrigin(region string) string {
 // own origin (no inline script, no eval), connections only to the app, the
 // API and Cognito. Styles allow 'unsafe-inline' because the dialog primitives
 // inject a scroll-lock <style> element; no script can be injected that way.
-// Images may come from https (a tenant's logo URL) and data: (the TOTP QR code
-// is an inline SVG, the favicon a data URL).
+// Images may come from https (a tenant's logo URL, an attachment's
+// presigned S3 URL) and data: (the TOTP QR code is an inline SVG, the favicon
+// a data URL), and from a connect source that is plain http (the local
+// cloud's S3, whose presigned URLs the attachment previews load: without it
+// make dev's browser blocks every preview; in AWS every source is https, so
+// the policy is unchanged there).
 func CSP(connect ...string) string {
 	src := []string{"'self'"}
+	img := []string{"'self'", "data:", "https:"}
 	for _, c := range connect {
 		if c = strings.TrimRight(c, "/"); c != "" && !slices.Contains(src, c) {
 			src = append(src, c)
+			if o := Origin(c); strings.HasPrefix(o, "http://") && !slices.Contains(img, o) {
+				img = append(img, o)
+			}
 		}
 	}
 	return strings.Join([]string{
 		"default-src 'self'",
 		"script-src 'self'",
 		"style-src 'self' 'unsafe-inline'",
-		"img-src 'self' data: https:",
+		"img-src " + strings.Join(img, " "),
 		"font-src 'self'",
 		"connect-src " + strings.Join(src, " "),
 		"object-src 'none'",

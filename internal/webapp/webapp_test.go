@@ -21,6 +21,16 @@ func TestCSPAllowsOnlyTheAppTheAPIAndCognito(t *testing.T) {
 	assert.Equal(t, "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'", webapp.CSP())
 }
 
+// make dev's local S3 is plain http: its presigned URLs (attachment
+// previews) must be images the page may load, or the browser blocks every
+// preview; https sources change nothing (img-src has https: already), so
+// the deployed policy stays as it is.
+func TestCSPLetsThePreviewsOfTheLocalS3Load(t *testing.T) {
+	csp := webapp.CSP("http://127.0.0.1:20690", "http://localhost:20632", "http://127.0.0.1:20672/", "http://127.0.0.1:20672")
+	assert.Contains(t, csp, "img-src 'self' data: https: http://127.0.0.1:20690 http://localhost:20632 http://127.0.0.1:20672;")
+	assert.Contains(t, webapp.CSP("https://api.example.com/prod", "https://s3.eu-west-1.amazonaws.com"), "img-src 'self' data: https:;")
+}
+
 func TestConfigAndOrigins(t *testing.T) {
 	m := webapp.Config{APIURL: "https://x", Region: "us-east-1", Environment: "aws"}.Map()
 	assert.NotContains(t, m, "cognito_endpoint", "only the local platform names a Cognito endpoint")

@@ -7,7 +7,6 @@ package analyticsapi
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -39,16 +38,6 @@ func Operations(d Deps) httpapi.Operations {
 		"getAnalyticsSettings": d.getSettings,
 		"putAnalyticsSettings": d.putSettings,
 	}
-}
-
-func onlyParams(q url.Values, allowed ...string) error {
-	for k := range q {
-		if !slices.Contains(allowed, k) {
-			return errs.Invalid("unknown_parameter", fmt.Sprintf("unknown query parameter %q", k),
-				errs.FieldError{Field: k, Reason: "unknown query parameter"})
-		}
-	}
-	return nil
 }
 
 // rangeOf reads from, to and bucket in the tenant's zone.
@@ -138,9 +127,6 @@ func (d Deps) issues(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	if err := onlyParams(q, "from", "to", "bucket", "team", "assignee", "priority"); err != nil {
-		return err
-	}
 	rg, err := d.rangeOf(r.Context(), p, q)
 	if err != nil {
 		return err
@@ -162,9 +148,6 @@ func (d Deps) workload(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	if err := onlyParams(q, "group_by"); err != nil {
-		return err
-	}
 	g, err := analytics.ParseGroupBy(q.Get("group_by"))
 	if err != nil {
 		return err
@@ -187,9 +170,6 @@ func (d Deps) velocity(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	if err := onlyParams(q, "from", "to"); err != nil {
-		return err
-	}
 	rg, err := d.rangeOf(r.Context(), p, q)
 	if err != nil {
 		return err
@@ -211,9 +191,6 @@ func (d Deps) user(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	if err := onlyParams(q, "from", "to", "bucket"); err != nil {
-		return err
-	}
 	rg, err := d.rangeOf(r.Context(), p, q)
 	if err != nil {
 		return err

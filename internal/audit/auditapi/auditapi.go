@@ -89,11 +89,6 @@ func (d Deps) export(w http.ResponseWriter, r *http.Request) error {
 		return errs.Forbidden("feature_not_in_tier", fmt.Sprintf("audit export is not part of the %s tier", p.Tier))
 	}
 	q := r.URL.Query()
-	for k := range q {
-		if k != "format" && k != "cursor" {
-			return errs.Field(k, "is not a parameter of this export")
-		}
-	}
 	format := q.Get("format")
 	if format != "csv" && format != "json" {
 		return errs.Field("format", "must be csv or json")

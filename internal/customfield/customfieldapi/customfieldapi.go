@@ -3,10 +3,8 @@ package customfieldapi
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/issuetracker/issuetracker/internal/customfield"
-	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/list"
 )
@@ -30,10 +28,6 @@ func (d Deps) list(w http.ResponseWriter, r *http.Request) error {
 	p, err := httpapi.CallerPrincipal(r)
 	if err != nil {
 		return err
-	}
-	for k := range r.URL.Query() {
-		return errs.Invalid("unknown_parameter", "unknown query parameter "+strconv.Quote(k),
-			errs.FieldError{Field: k, Reason: "unknown query parameter"})
 	}
 	fs, err := d.Service.List(r.Context(), p, r.PathValue("projectId"))
 	if err != nil {
@@ -98,4 +92,4 @@ func (d Deps) delete(w http.ResponseWriter, r *http.Request) error {
 }
 
 // etag is the strong validator of a field's version (If-Match takes it).
-func etag(v int64) string { return `"` + strconv.FormatInt(v, 10) + `"` }
+var etag = httpapi.ETag

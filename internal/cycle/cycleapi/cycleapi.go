@@ -47,7 +47,7 @@ func (d Deps) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	req, err := list.Params(r.URL.Query(), "project", "team")
+	req, err := list.Params(r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -163,9 +163,6 @@ func (d Deps) report(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := noParams(r); err != nil {
-		return err
-	}
 	rep, err := d.Service.Report(r.Context(), p, r.PathValue("cycleId"))
 	if err != nil {
 		return err
@@ -179,11 +176,6 @@ func (d Deps) velocity(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	for k := range q {
-		if k != "project" && k != "team" && k != "cycles" {
-			return unknown(k)
-		}
-	}
 	n := 3
 	if v := q.Get("cycles"); v != "" {
 		if n, err = strconv.Atoi(v); err != nil || strconv.Itoa(n) != v {
@@ -198,20 +190,8 @@ func (d Deps) velocity(w http.ResponseWriter, r *http.Request) error {
 	return httpapi.WriteJSON(w, http.StatusOK, v)
 }
 
-func noParams(r *http.Request) error {
-	for k := range r.URL.Query() {
-		return unknown(k)
-	}
-	return nil
-}
-
-func unknown(k string) error {
-	return errs.Invalid("unknown_parameter", "unknown query parameter "+strconv.Quote(k),
-		errs.FieldError{Field: k, Reason: "unknown query parameter"})
-}
-
 func write(w http.ResponseWriter, status int, c cycle.Cycle) error {
-	w.Header().Set("ETag", `"`+strconv.FormatInt(c.Version, 10)+`"`)
+	w.Header().Set("ETag", httpapi.ETag(c.Version))
 	return httpapi.WriteJSON(w, status, c)
 }
 

@@ -9,7 +9,6 @@ package issueapi
 import (
 	"maps"
 	"net/http"
-	"strconv"
 
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/issue"
@@ -65,7 +64,7 @@ func CommentOperations(d Deps) httpapi.Operations {
 }
 
 // etag is the strong validator of an issue version.
-func etag(v int64) string { return `"` + strconv.FormatInt(v, 10) + `"` }
+var etag = httpapi.ETag
 
 // ifMatch is httpapi.IfMatch.
 var ifMatch = httpapi.IfMatch

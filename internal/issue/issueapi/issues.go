@@ -139,9 +139,6 @@ func (d Deps) listRelations(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := onlyParams(r.URL.Query()); err != nil {
-		return err
-	}
 	ls, err := d.Service.Relations(r.Context(), p, r.PathValue("issueId"))
 	if err != nil {
 		return err

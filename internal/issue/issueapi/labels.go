@@ -15,9 +15,6 @@ func (d Deps) listLabels(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := onlyParams(r.URL.Query()); err != nil {
-		return err
-	}
 	ls, err := d.Service.Labels(r.Context(), p)
 	if err != nil {
 		return err

@@ -12,23 +12,10 @@ import (
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/text"
 )
-
-// filterParams are the query parameters of the issue filter (list and search).
-var filterParams = []string{"status", "category", "assignee", "team", "label", "priority", "type", "project", "parent",
-	"cycle", "due_before", "due_after", "overdue", "created_after", "created_before", "updated_after", "updated_before"}
-
-func onlyParams(q url.Values, allowed ...string) error {
-	for k := range q {
-		if !slices.Contains(allowed, k) {
-			return errs.Invalid("unknown_parameter", fmt.Sprintf("unknown query parameter %q", k),
-				errs.FieldError{Field: k, Reason: "unknown query parameter"})
-		}
-	}
-	return nil
-}
 
 // values reads a parameter given repeated and/or comma-separated.
 func values(q url.Values, k string) []string {
@@ -212,7 +199,7 @@ func (d Deps) listIssues(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	req, err := list.Params(q, append(append(filterParams, "sort", "order"), fieldParams(q)...)...)
+	req, err := list.Params(q)
 	if err != nil {
 		return err
 	}
@@ -236,7 +223,7 @@ func (d Deps) searchIssues(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	req, err := list.Params(q, append(append(filterParams, "q"), fieldParams(q)...)...)
+	req, err := list.Params(q)
 	if err != nil {
 		return err
 	}
@@ -265,8 +252,20 @@ func searchBinding(q url.Values) string {
 }
 
 // FilterParams are the names of the issue list's filter parameters (saved
-// views hold only these).
-func FilterParams() []string { return slices.Clone(filterParams) }
+// views hold only these): the query parameters the route table gives GET
+// /v1/issues (routes.Route.QueryParams, the one list), but its page (limit,
+// cursor), its order (sort, order) and the custom field family (field.*,
+// which views hold under view.FieldFilterPrefix).
+func FilterParams() []string {
+	rt, _ := routes.ByOperation("listIssues")
+	var out []string
+	for _, k := range rt.QueryParams() {
+		if !slices.Contains([]string{"limit", "cursor", "sort", "order"}, k) && !strings.HasSuffix(k, ".*") {
+			out = append(out, k)
+		}
+	}
+	return out
+}
 
 // ParseListQuery reads an issue list's filter, sort and order as GET
 // /v1/issues does (saved views check and apply theirs with it); limit and

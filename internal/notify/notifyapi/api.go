@@ -105,7 +105,7 @@ func (d Deps) setWatch(w http.ResponseWriter, r *http.Request, p tenancy.Princip
 }
 
 func (d Deps) list(w http.ResponseWriter, r *http.Request, p tenancy.Principal) error {
-	req, err := list.Params(r.URL.Query(), "unread")
+	req, err := list.Params(r.URL.Query())
 	if err != nil {
 		return err
 	}

@@ -4,9 +4,7 @@ package projectapi
 
 import (
 	"net/http"
-	"strconv"
 
-	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/project"
@@ -38,10 +36,6 @@ func (d Deps) list(w http.ResponseWriter, r *http.Request) error {
 	p, err := httpapi.CallerPrincipal(r)
 	if err != nil {
 		return err
-	}
-	for k := range r.URL.Query() {
-		return errs.Invalid("unknown_parameter", "unknown query parameter "+strconv.Quote(k),
-			errs.FieldError{Field: k, Reason: "unknown query parameter"})
 	}
 	ps, err := d.Service.List(r.Context(), p)
 	if err != nil {
@@ -100,7 +94,7 @@ func (d Deps) update(w http.ResponseWriter, r *http.Request) error {
 }
 
 func write(w http.ResponseWriter, status int, pr project.Project) error {
-	w.Header().Set("ETag", `"`+strconv.FormatInt(pr.Version, 10)+`"`)
+	w.Header().Set("ETag", httpapi.ETag(pr.Version))
 	return httpapi.WriteJSON(w, status, pr)
 }
 

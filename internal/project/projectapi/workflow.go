@@ -2,7 +2,6 @@ package projectapi
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/issue"
@@ -106,6 +105,6 @@ func (d Deps) getDeletion(w http.ResponseWriter, r *http.Request) error {
 }
 
 func writeWorkflow(w http.ResponseWriter, wf issue.Workflow) error {
-	w.Header().Set("ETag", `"`+strconv.FormatInt(wf.Version, 10)+`"`)
+	w.Header().Set("ETag", httpapi.ETag(wf.Version))
 	return httpapi.WriteJSON(w, http.StatusOK, wf)
 }
