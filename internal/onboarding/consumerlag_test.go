@@ -1,0 +1,180 @@
+package onboarding_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/tenant"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
+	"github.com/issuetracker/issuetracker/internal/tenantdata"
+)
+
+// laggingConsumers is the migration's store (DynamoDB Local) with stream
+// consumers that take lag(frozen, n) to acknowledge the n-th wave of
+// barriers (frozen: the tenant's writes are frozen when it is put); a
+// wait shorter than that runs out as tenantdata's does.
+type laggingConsumers struct {
+	tenantdata.Store
+	tenants *tenantdb.Store
+	lag     func(frozen bool, n int) time.Duration
+
+	mu    sync.Mutex
+	waits []wait
+}
+
+type wait struct {
+	frozen  bool
+	timeout time.Duration
+	passed  bool
+}
+
+func (l *laggingConsumers) AwaitConsumers(ctx context.Context, tenantID string, _ onboarding.Home, _ time.Time, consumers []string, timeout time.Duration) (onboarding.Barriers, error) {
+	t, err := l.tenants.Get(ctx, tenantID)
+	if err != nil {
+		return onboarding.Barriers{}, err
+	}
+	l.mu.Lock()
+	lag := l.lag(t.WritesFrozen, len(l.waits))
+	l.waits = append(l.waits, wait{frozen: t.WritesFrozen, timeout: timeout, passed: lag <= timeout})
+	l.mu.Unlock()
+	if lag > timeout {
+		time.Sleep(timeout)
+		return onboarding.Barriers{}, errs.E(errs.KindUnavailable, onboarding.CodeConsumersLagging, "consumers %v lag", consumers)
+	}
+	time.Sleep(lag)
+	return onboarding.Barriers{At: time.Now(), Keys: 1}, nil
+}
+
+// Retire deletes without a wave: no consumer runs here.
+func (l *laggingConsumers) Retire(ctx context.Context, tenantID string, h onboarding.Home, _ []string, _ time.Duration) (int, onboarding.Barriers, error) {
+	n, err := l.Drop(ctx, tenantID, h)
+	return n, onboarding.Barriers{}, err
+}
+
+func (l *laggingConsumers) seen() []wait {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]wait(nil), l.waits...)
+}
+
+// lagging is the two-cell world whose move waits for consumers lagging as
+// lag says, each wait in the freeze bounded by 100 ms.
+func lagging(t *testing.T, lag func(frozen bool, n int) time.Duration) (*cellWorld, *laggingConsumers) {
+	w := twoCellWorld(t)
+	l := &laggingConsumers{Store: w.store, tenants: w.here, lag: lag}
+	w.svc.Move = l
+	w.svc.Migration.StreamConsumers = []string{"analytics", "activity"}
+	w.svc.Migration.ConsumerWait = 100 * time.Millisecond
+	return w, l
+}
+
+// A move under load slows down instead of failing. Consumers that lag
+// behind the tenant's writes by more than ConsumerWait (here 3 times it,
+// in every wave) are waited for before the freeze (CatchUpConsumerWait:
+// the tenant still writes); in the freeze, a wave they do not acknowledge
+// in time lifts the freeze, waits for them with the tenant writing and
+// freezes again; only consumers lagging in every one of FreezeAttempts
+// freezes fail the step, with the tenant writing in its old home. Before,
+// the first wait longer than ConsumerWait failed the run (catch_up's
+// stream_consumers_lagging in TestATenantMovesToAnotherCellWhileItWrites
+// under load).
+func TestAMoveWaitsForLaggingConsumersInsteadOfFailing(t *testing.T) {
+	ctx := context.Background()
+	t.Run("before the freeze the move waits as long as the consumers take", func(t *testing.T) {
+		w, l := lagging(t, func(frozen bool, _ int) time.Duration {
+			if frozen {
+				return 0
+			}
+			return 300 * time.Millisecond
+		})
+		_, err := w.svc.MoveCell(ctx, "acme", "cell-2", root)
+		require.NoError(t, err)
+		st, err := w.svc.States.Get(ctx, "acme")
+		require.NoError(t, err)
+		require.Empty(t, st.FailedStep, "%s", st.Error)
+		require.False(t, st.FinishedAt.IsZero())
+		assert.Zero(t, st.Migration.FreezeBackoffs)
+		before := 0
+		for _, wt := range l.seen() {
+			if !wt.frozen {
+				before++
+				assert.Equal(t, onboarding.DefaultCatchUpConsumerWait, wt.timeout, "an unfrozen wait is bounded by CatchUpConsumerWait")
+				assert.True(t, wt.passed)
+			} else {
+				assert.Equal(t, 100*time.Millisecond, wt.timeout, "a frozen wait is bounded by ConsumerWait")
+			}
+		}
+		assert.Positive(t, before, "catch_up waited for the consumers")
+		assert.Equal(t, 12, w.items(t, w.to))
+	})
+	t.Run("consumers lagging in the freeze lift it, are waited for unfrozen, and the freeze is tried again", func(t *testing.T) {
+		frozenWaves := 0
+		w, l := lagging(t, func(frozen bool, _ int) time.Duration {
+			if !frozen {
+				return 0
+			}
+			frozenWaves++
+			if frozenWaves == 1 { // the first freeze's first wave
+				return 300 * time.Millisecond
+			}
+			return 0
+		})
+		_, err := w.svc.MoveCell(ctx, "acme", "cell-2", root)
+		require.NoError(t, err)
+		st, err := w.svc.States.Get(ctx, "acme")
+		require.NoError(t, err)
+		require.Empty(t, st.FailedStep, "%s", st.Error)
+		require.False(t, st.FinishedAt.IsZero())
+		assert.Equal(t, 1, st.Migration.FreezeBackoffs)
+		seen := l.seen()
+		var order []bool // frozen, per wait, from the failed one on
+		for i, wt := range seen {
+			if !wt.passed {
+				for _, later := range seen[i:] {
+					order = append(order, later.frozen)
+				}
+				break
+			}
+		}
+		require.NotEmpty(t, order, "a frozen wait ran out")
+		assert.Equal(t, []bool{true, false, true, true}, order,
+			"after the wait ran out: one wave with the freeze lifted, then the freeze's two waves again")
+		dst, err := w.there.Get(ctx, "acme")
+		require.NoError(t, err)
+		assert.Equal(t, tenant.StatusActive, dst.Status)
+		assert.Equal(t, 12, w.items(t, w.to))
+	})
+	t.Run("consumers lagging in every freeze fail the step, the tenant unfrozen in its old home", func(t *testing.T) {
+		w, l := lagging(t, func(frozen bool, _ int) time.Duration {
+			if frozen {
+				return time.Hour
+			}
+			return 0
+		})
+		_, err := w.svc.MoveCell(ctx, "acme", "cell-2", root)
+		require.NoError(t, err)
+		st, err := w.svc.States.Get(ctx, "acme")
+		require.NoError(t, err)
+		assert.Equal(t, onboarding.StepFreeze, st.FailedStep)
+		assert.Contains(t, st.Error, "lag", "the consumers' wait ran out")
+		assert.Equal(t, 2, st.Migration.FreezeBackoffs, "3 attempts, 2 back-offs")
+		frozen := 0
+		for _, wt := range l.seen() {
+			if wt.frozen {
+				frozen++
+			}
+		}
+		assert.Equal(t, 3, frozen, "one wave per freeze: the first runs out")
+		src, err := w.here.Get(ctx, "acme")
+		require.NoError(t, err)
+		assert.Equal(t, tenant.StatusActive, src.Status)
+		assert.False(t, src.WritesFrozen)
+	})
+}
