@@ -95,8 +95,9 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	assert.Contains(t, end.body["detail"], "cell-2")
 	assert.Contains(t, end.body["detail"], two.pl.GatewayURL)
 	st, written := switched(t, one, &mu, acked)
-	t.Logf("acknowledged writes: %d (%d during the move); freeze %d ms; copied %d, catch-up %v, drained %d",
-		len(written), len(written)-5, st.Migration.FreezeMS, st.Migration.Copied, st.Migration.CatchUp, st.Migration.Drained)
+	t.Logf("acknowledged writes: %d (%d during the move); freeze %d ms; copied %d, catch-up %v, drained %d; consumers' waves before the freeze %v ms, freezes backed off %d",
+		len(written), len(written)-5, st.Migration.FreezeMS, st.Migration.Copied, st.Migration.CatchUp, st.Migration.Drained,
+		st.Migration.BarriersMS, st.Migration.FreezeBackoffs)
 	require.Greater(t, len(written), 5, "the writer wrote during the move")
 
 	// cell-2: the owner signs in to cell-2's pool with the same password

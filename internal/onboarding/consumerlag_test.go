@@ -2,6 +2,7 @@ package onboarding_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -177,4 +178,70 @@ func TestAMoveWaitsForLaggingConsumersInsteadOfFailing(t *testing.T) {
 		assert.Equal(t, tenant.StatusActive, src.Status)
 		assert.False(t, src.WritesFrozen)
 	})
+}
+
+// flakyCatchUp is the migration's store whose catch-up rounds fail with
+// err the first fails times.
+type flakyCatchUp struct {
+	tenantdata.Store
+	mu    sync.Mutex
+	fails int
+	err   error
+	calls int
+}
+
+func (f *flakyCatchUp) CatchUp(ctx context.Context, tenantID string, from, to onboarding.Home, log onboarding.KeyLog) (onboarding.Round, error) {
+	f.mu.Lock()
+	f.calls++
+	fail := f.calls <= f.fails
+	f.mu.Unlock()
+	if fail {
+		return onboarding.Round{}, f.err
+	}
+	return f.Store.CatchUp(ctx, tenantID, from, to, log)
+}
+
+var errOverloaded = errors.New("injected: the table's service gave up after its retries")
+
+// A copy or catch-up failed by an overloaded dependency (Machine.Transient:
+// awsx.RetriesExhausted in every deployment; DynamoDB Local timing out
+// under load in TestATenantMovesToAnotherCellWhileItWrites) is tried again
+// by the run after a pause, so the move slows down instead of stopping
+// for Root's retry; any other error fails the step at once, as before.
+func TestAMovesCatchUpFailedByAnOverloadedDependencyIsTriedAgain(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		name   string
+		err    error
+		fails  int
+		failed onboarding.Step
+		calls  int
+	}{
+		{"overloaded twice: tried again, finished", errOverloaded, 2, "", 0},
+		{"overloaded beyond the retries: failed", errOverloaded, 10, onboarding.StepCatchUp, 4},
+		{"another error: failed at once", errors.New("injected: a refusal"), 1, onboarding.StepCatchUp, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := twoCellWorld(t)
+			f := &flakyCatchUp{Store: w.store, fails: c.fails, err: c.err}
+			w.svc.Move = f
+			w.svc.Transient = func(err error) bool { return errors.Is(err, errOverloaded) }
+			w.svc.Migration.StepRetries, w.svc.Migration.StepBackoff = 3, 10*time.Millisecond
+			_, err := w.svc.MoveCell(ctx, "acme", "cell-2", root)
+			require.NoError(t, err)
+			st, err := w.svc.States.Get(ctx, "acme")
+			require.NoError(t, err)
+			assert.Equal(t, c.failed, st.FailedStep, "%s", st.Error)
+			if c.failed == "" {
+				assert.Greater(t, f.calls, c.fails, "rounds after the failed ones")
+				assert.False(t, st.FinishedAt.IsZero())
+				assert.Equal(t, 12, w.items(t, w.to))
+			} else {
+				assert.Equal(t, c.calls, f.calls, "catch-up rounds tried: the first and the retries")
+				src, err := w.here.Get(ctx, "acme")
+				require.NoError(t, err)
+				assert.Equal(t, tenant.StatusActive, src.Status, "the tenant works in its old home")
+			}
+		})
+	}
 }

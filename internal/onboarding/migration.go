@@ -178,6 +178,25 @@ type MigrationOptions struct {
 	// FreezeAttempts is how many times the freeze is tried before
 	// consumers lagging in it fail the step (default 3).
 	FreezeAttempts int
+	// StepRetries is how many times a copy or catch-up failed by an
+	// overloaded dependency (Machine.Transient) is tried again in the run
+	// (default 4), after StepBackoff (default 5 s), doubled each time.
+	StepRetries int
+	StepBackoff time.Duration
+}
+
+func (o MigrationOptions) stepRetries() int {
+	if o.StepRetries > 0 {
+		return o.StepRetries
+	}
+	return 4
+}
+
+func (o MigrationOptions) stepBackoff() time.Duration {
+	if o.StepBackoff > 0 {
+		return o.StepBackoff
+	}
+	return 5 * time.Second
 }
 
 // DefaultCatchUpConsumerWait is MigrationOptions.CatchUpConsumerWait's
@@ -476,6 +495,10 @@ func (s *Service) RollbackMigration(ctx context.Context, tenantID string, by aud
 			return st, err
 		}
 	} else if mg.To.Table != "" && mg.To.Table != mg.From.Table {
+		// The copied objects first (a stack's bucket holding any is not deleted).
+		if err := s.dropFiles(ctx, tenantID, mg, mg.To.Files, ""); err != nil {
+			return st, err
+		}
 		if mg.To.Silo {
 			prov, err := s.provisioner(st.Tier)
 			if err != nil {
@@ -600,9 +623,11 @@ func (m *Machine) provisionTarget(ctx context.Context, t tenant.Tenant, st *Stat
 		return t, err
 	}
 	mg.To = Home{Table: pl.Table, Silo: tiers.MustGet(st.Tier).Isolation == tiers.Silo}
-	if mg.TargetCell != "" && m.Files != nil {
-		// The buckets of both cells of the homes' kind: pooled (the
-		// tenant's prefix) or the tenant stacks' own.
+	if m.Files != nil {
+		// The buckets of both homes' kind, in this cell or the other:
+		// pooled (the tenant's prefix) or the tenant stacks' own. A tier
+		// migration moves them between this cell's pooled bucket and the
+		// tenant stack's; before, it left them behind.
 		from := filesBucket(t.ID, mg.From.Silo, m.FilesBucket, m.SiloFiles)
 		to := filesBucket(t.ID, mg.To.Silo, dest.files, dest.siloFiles)
 		if from != "" && to != "" {
@@ -1266,6 +1291,11 @@ func (m *Machine) retire(ctx context.Context, t tenant.Tenant, st *State) (tenan
 		if err != nil {
 			return t, err
 		}
+		// The objects first: the stack's bucket is not deleted while it
+		// holds any, so its destruction would fail.
+		if err := m.dropFiles(ctx, t.ID, mg, mg.From.Files, "migration.old_files_deleted"); err != nil {
+			return t, err
+		}
 		return t, prov.Destroy(ctx, old)
 	}
 	// An upgrade: the accounts its users left in the shared pool go too.
@@ -1273,6 +1303,10 @@ func (m *Machine) retire(ctx context.Context, t tenant.Tenant, st *State) (tenan
 		if err := m.pruneStale(ctx, t, mg.FromPool, t.UserPoolID); err != nil {
 			return t, err
 		}
+	}
+	// The objects first: the items name them.
+	if err := m.dropFiles(ctx, t.ID, mg, mg.From.Files, "migration.old_files_deleted"); err != nil {
+		return t, err
 	}
 	n, err := m.dropHome(ctx, t.ID, mg.From)
 	if err == nil {
