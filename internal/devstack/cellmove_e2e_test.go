@@ -155,11 +155,14 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	assert.Equal(t, 200, status, "%v", there)
 	assert.Contains(t, jsonString(there), `"status":"active"`)
 
-	// After the grace period the lifecycle's maintenance deletes cell-1's copy.
+	// After the grace period the lifecycle's maintenance deletes cell-1's
+	// copy: a background job that waits for the stream consumers to pass
+	// its deletes, at most RetireWait (on a machine at load average 27
+	// they lagged a minute, and 30 s here was too short).
 	require.Eventually(t, func() bool {
 		st, err := one.s.Lifecycle.States.Get(ctx, "umbrella")
 		return err == nil && !st.FinishedAt.IsZero()
-	}, 30*time.Second, 200*time.Millisecond, "the old home retired")
+	}, onboarding.RetireWait, 200*time.Millisecond, "the old home retired")
 	store := tenantdata.Store{DB: testenv.DynamoDB(t), Platform: testenv.DynamoDB(t)}
 	left, err := store.Digest(ctx, "umbrella", onboarding.Home{Table: schema.Names{Prefix: one.pl.Prefix}.App()})
 	require.NoError(t, err)

@@ -65,6 +65,16 @@ func (l *laggingConsumers) seen() []wait {
 	return append([]wait(nil), l.waits...)
 }
 
+// moveToCell2 moves acme to cell-2 (the run inline) and returns its state.
+func moveToCell2(t *testing.T, w *cellWorld) onboarding.State {
+	t.Helper()
+	_, err := w.svc.MoveCell(context.Background(), "acme", "cell-2", root)
+	require.NoError(t, err)
+	st, err := w.svc.States.Get(context.Background(), "acme")
+	require.NoError(t, err)
+	return st
+}
+
 // lagging is the two-cell world whose move waits for consumers lagging as
 // lag says, each wait in the freeze bounded by 100 ms.
 func lagging(t *testing.T, lag func(frozen bool, n int) time.Duration) (*cellWorld, *laggingConsumers) {
@@ -95,10 +105,7 @@ func TestAMoveWaitsForLaggingConsumersInsteadOfFailing(t *testing.T) {
 			}
 			return 300 * time.Millisecond
 		})
-		_, err := w.svc.MoveCell(ctx, "acme", "cell-2", root)
-		require.NoError(t, err)
-		st, err := w.svc.States.Get(ctx, "acme")
-		require.NoError(t, err)
+		st := moveToCell2(t, w)
 		require.Empty(t, st.FailedStep, "%s", st.Error)
 		require.False(t, st.FinishedAt.IsZero())
 		assert.Zero(t, st.Migration.FreezeBackoffs)
@@ -127,10 +134,7 @@ func TestAMoveWaitsForLaggingConsumersInsteadOfFailing(t *testing.T) {
 			}
 			return 0
 		})
-		_, err := w.svc.MoveCell(ctx, "acme", "cell-2", root)
-		require.NoError(t, err)
-		st, err := w.svc.States.Get(ctx, "acme")
-		require.NoError(t, err)
+		st := moveToCell2(t, w)
 		require.Empty(t, st.FailedStep, "%s", st.Error)
 		require.False(t, st.FinishedAt.IsZero())
 		assert.Equal(t, 1, st.Migration.FreezeBackoffs)
@@ -159,10 +163,7 @@ func TestAMoveWaitsForLaggingConsumersInsteadOfFailing(t *testing.T) {
 			}
 			return 0
 		})
-		_, err := w.svc.MoveCell(ctx, "acme", "cell-2", root)
-		require.NoError(t, err)
-		st, err := w.svc.States.Get(ctx, "acme")
-		require.NoError(t, err)
+		st := moveToCell2(t, w)
 		assert.Equal(t, onboarding.StepFreeze, st.FailedStep)
 		assert.Contains(t, st.Error, "lag", "the consumers' wait ran out")
 		assert.Equal(t, 2, st.Migration.FreezeBackoffs, "3 attempts, 2 back-offs")
@@ -227,10 +228,7 @@ func TestAMovesCatchUpFailedByAnOverloadedDependencyIsTriedAgain(t *testing.T) {
 			w.svc.Move = f
 			w.svc.Transient = func(err error) bool { return errors.Is(err, errOverloaded) }
 			w.svc.Migration.StepRetries, w.svc.Migration.StepBackoff = 3, 10*time.Millisecond
-			_, err := w.svc.MoveCell(ctx, "acme", "cell-2", root)
-			require.NoError(t, err)
-			st, err := w.svc.States.Get(ctx, "acme")
-			require.NoError(t, err)
+			st := moveToCell2(t, w)
 			assert.Equal(t, c.failed, st.FailedStep, "%s", st.Error)
 			if c.failed == "" {
 				assert.Greater(t, f.calls, c.fails, "rounds after the failed ones")
