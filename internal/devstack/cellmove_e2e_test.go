@@ -90,6 +90,18 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	case <-time.After(writeDeadline + 10*time.Second):
 		t.Fatal("the writer never stopped")
 	}
+	if end.status != 403 { // where the move stood
+		if st, err := one.s.Lifecycle.States.Get(ctx, "umbrella"); err == nil {
+			steps := []string{}
+			for _, d := range st.Done {
+				steps = append(steps, fmt.Sprintf("%s %s", d.Step, d.Duration.Round(time.Millisecond)))
+			}
+			t.Logf("the move: done %v; failed %q: %s; waiting %q", steps, st.FailedStep, st.Error, st.Waiting)
+			if mg := st.Migration; mg != nil {
+				t.Logf("copied %d, catch-up %v in %v ms, waves %v in %v ms, freeze backoffs %d", mg.Copied, mg.CatchUp, mg.CatchUpMS, mg.Barriers, mg.BarriersMS, mg.FreezeBackoffs)
+			}
+		}
+	}
 	require.Equal(t, 403, end.status, "%v", end.body)
 	assert.Equal(t, "tenant_in_other_cell", end.body["code"])
 	assert.Contains(t, end.body["detail"], "cell-2")
