@@ -68,6 +68,15 @@ func TestFunctionsStayWithinTheirDirectoryGrants(t *testing.T) {
 	e, err := directoryAs("").Get(ctx, id)
 	require.NoError(t, err)
 	assert.Equal(t, here.APIURL, e.APIURL, "the entry names this cell's API (ITR_CELL_API_URL)")
+	// Its verification makes the claim permanent (a wrong code undoes it),
+	// and a registration replaces an expired claim and moves its count.
+	undo, err := directoryAs(routes.FnRegistration).Confirm(ctx, id, "cell-1")
+	require.NoError(t, err)
+	require.NoError(t, undo())
+	stale, past := cells.For("dirgrant3", tiers.Standard, here), time.Now().Add(-time.Minute)
+	stale.ClaimExpiresAt = &past
+	require.NoError(t, directoryAs("").Register(ctx, stale))
+	require.NoError(t, directoryAs(routes.FnRegistration).Register(ctx, cells.For("dirgrant3", tiers.Basic, here)))
 	// Refused after its slug was claimed: the claim is removed again.
 	res = anon.Do("POST", "/v1/registrations", reg("dirgrant2", "not an address"))
 	require.Equal(t, http.StatusBadRequest, res.Status, string(res.Body))

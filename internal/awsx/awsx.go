@@ -151,6 +151,17 @@ func DynamoDBRetryer() aws.Retryer {
 	})
 }
 
+// RetriesExhausted says whether err is an AWS call that the SDK's retryer
+// gave up on after its attempts, each failing with an error it deems
+// retryable (throttling, a 5xx, a broken connection, a response that
+// timed out): an overloaded service, not a refusal. A long-running job may
+// back off and try again later (a tier migration's copy and catch-up:
+// onboarding.Machine.Transient).
+func RetriesExhausted(err error) bool {
+	var e *retry.MaxAttemptsError
+	return errors.As(err, &e)
+}
+
 // TransactionConflict says whether err is a transaction cancelled only by
 // conflicts with other transactions (retry), by something else (do not),
 // or is not a cancelled transaction (no opinion).

@@ -56,6 +56,17 @@ type Entry struct {
 	// ClosedAt is set when the tenant was offboarded (Close): the entry
 	// keeps the slug claimed and routes nowhere.
 	ClosedAt *time.Time `dynamodbav:"closed_at,omitempty" json:"closed_at,omitempty"`
+	// ClaimExpiresAt is set on the entry of a registration whose admin
+	// email is not verified yet: until then it claims the slug; after, the
+	// slug is free again (Claimed answers false, Register replaces the
+	// entry and moves its count). Confirm removes it at verification.
+	ClaimExpiresAt *time.Time `dynamodbav:"claim_expires_at,omitempty" json:"claim_expires_at,omitempty"`
+}
+
+// Expired reports whether e is an unverified registration's claim past its
+// time at now.
+func (e Entry) Expired(now time.Time) bool {
+	return e.ClaimExpiresAt != nil && !now.Before(*e.ClaimExpiresAt)
 }
 
 // For is the entry of tenantID of tier t in cell c, signing in to the
@@ -122,13 +133,14 @@ func (d Directory) get(ctx context.Context, tenantID string) (Entry, error) {
 }
 
 // Claimed reports whether tenantID is taken as a slug: an entry in any
-// cell, an offboarded one included (Close keeps it claimed for good).
+// cell, an offboarded one included (Close keeps it claimed for good), but
+// not an unverified registration's claim past its time (Expired).
 func (d Directory) Claimed(ctx context.Context, tenantID string) (bool, error) {
-	_, err := d.get(ctx, tenantID)
+	e, err := d.get(ctx, tenantID)
 	if errs.Is(err, errs.KindNotFound) {
 		return false, nil
 	}
-	return err == nil, err
+	return err == nil && !e.Expired(d.now()), err
 }
 
 // Counts are the tenants per tier of every cell that holds one (one Query
@@ -189,11 +201,77 @@ func (d Directory) Register(ctx context.Context, e Entry) error {
 	if err != nil {
 		return err
 	}
+	taken := errs.Conflict("tenant_in_directory", "the tenant is already in the directory")
 	_, err = d.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{TableName: aws.String(d.Table), Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
 		countUpdate(d.Table, e.Cell, e.Tier, 1),
 	}})
-	return dynamo.Translate(err, "register in directory", errs.Conflict("tenant_in_directory", "the tenant is already in the directory"))
+	if err = dynamo.Translate(err, "register in directory", taken); !errs.Is(err, errs.KindConflict) {
+		return err
+	}
+	// An unverified registration's claim past its time gives way: the new
+	// entry replaces it only while it is that claim, and the count moves
+	// from the claim's cell and tier to the new one's.
+	old, gerr := d.get(ctx, e.TenantID)
+	if gerr != nil || !old.Expired(e.UpdatedAt) {
+		return err
+	}
+	was, merr := attributevalue.Marshal(*old.ClaimExpiresAt)
+	if merr != nil {
+		return merr
+	}
+	items := []types.TransactWriteItem{{Put: &types.Put{TableName: aws.String(d.Table), Item: item,
+		ConditionExpression:       aws.String("cell = :cell AND tier = :tier AND claim_expires_at = :was AND " + open),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":cell": &types.AttributeValueMemberS{Value: old.Cell}, ":tier": &types.AttributeValueMemberS{Value: string(old.Tier)}, ":was": was}}}}
+	if old.Cell != e.Cell || old.Tier != e.Tier { // one transaction may write an item once
+		items = append(items, countUpdate(d.Table, old.Cell, old.Tier, -1), countUpdate(d.Table, e.Cell, e.Tier, 1))
+	}
+	_, err = d.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	return dynamo.Translate(err, "replace an expired claim in directory", taken)
+}
+
+// Confirm makes the claim of a registration in cell permanent (its admin
+// email is verified): the entry loses ClaimExpiresAt, whether or not that
+// has passed, as long as the entry is still that claim. An entry of
+// another cell (the claim expired and another registration took the slug)
+// or a closed one is a conflict. undo restores the claim's time (a code
+// that turns out wrong); an entry confirmed already changes nothing.
+func (d Directory) Confirm(ctx context.Context, tenantID, cell string) (undo func() error, err error) {
+	undo = func() error { return nil }
+	e, err := d.get(ctx, tenantID)
+	if err != nil {
+		return undo, err
+	}
+	if e.Cell != cell || e.ClosedAt != nil {
+		return undo, errs.Conflict("tenant_not_in_cell", "the slug is claimed by another registration")
+	}
+	if e.ClaimExpiresAt == nil {
+		return undo, nil
+	}
+	was := *e.ClaimExpiresAt
+	put := func(from, to *time.Time) error {
+		cur := e
+		cur.ClaimExpiresAt, cur.UpdatedAt = to, d.now()
+		item, err := attributevalue.MarshalMap(entryItem{PK: schema.DirectoryTenant + tenantID, SK: schema.DirectoryEntry, Entry: cur})
+		if err != nil {
+			return err
+		}
+		cond, values := "cell = :cell AND attribute_not_exists(claim_expires_at)", map[string]types.AttributeValue{":cell": &types.AttributeValueMemberS{Value: cell}}
+		if from != nil {
+			v, err := attributevalue.Marshal(*from)
+			if err != nil {
+				return err
+			}
+			cond, values[":was"] = "cell = :cell AND claim_expires_at = :was", v
+		}
+		_, err = d.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(d.Table), Item: item,
+			ConditionExpression: aws.String(cond + " AND " + open), ExpressionAttributeValues: values})
+		return dynamo.Translate(err, "confirm directory claim", errs.Conflict("tenant_not_in_cell", "the slug is claimed by another registration"))
+	}
+	if err := put(&was, nil); err != nil {
+		return undo, err
+	}
+	return func() error { return put(nil, &was) }, nil
 }
 
 // Remove deletes a tenant's entry while it is in cell and uncounts it

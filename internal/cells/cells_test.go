@@ -5,6 +5,7 @@ import (
 	"math"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/issuetracker/issuetracker/internal/capacity"
 	"github.com/issuetracker/issuetracker/internal/cells"
@@ -264,5 +265,108 @@ func TestAnOffboardedTenantsEntryStopsRoutingFreesItsCountAndKeepsItsSlug(t *tes
 	}
 	if claimed, _ := dir.Claimed(ctx, "hooli"); !claimed {
 		t.Fatal("the slug was freed")
+	}
+}
+
+// A registration that is never verified claims its slug until its claim
+// expires (ClaimExpiresAt, UnverifiedTTL after registering): then the slug
+// is free in every cell, the next registration replaces the entry and the
+// counts follow it, and the stale registration can no longer confirm it.
+// A confirmed (verified) claim never expires; a failed verification's undo
+// gives the claim its time back. Before, an unverified registration kept
+// its slug in the directory for good.
+func TestAnUnverifiedRegistrationsClaimExpiresAndFreesItsSlug(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	dir := directory(t)
+	dir.Now = func() time.Time { return now }
+	claim := func(id string, tier tiers.Name, c cells.Cell) cells.Entry {
+		e := cells.For(id, tier, c)
+		exp := now.Add(24 * time.Hour)
+		e.ClaimExpiresAt = &exp
+		return e
+	}
+	claimed := func(id string) bool {
+		t.Helper()
+		ok, err := dir.Claimed(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	count := func(cell string, tier tiers.Name) float64 {
+		t.Helper()
+		c, err := dir.Counts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c[cell][tier]
+	}
+	if err := dir.Register(ctx, claim("stale", tiers.Standard, one)); err != nil {
+		t.Fatal(err)
+	}
+	if err := dir.Register(ctx, claim("kept", tiers.Standard, one)); err != nil {
+		t.Fatal(err)
+	}
+	if err := dir.Register(ctx, claim("stale", tiers.Basic, two)); !errs.Is(err, errs.KindConflict) {
+		t.Fatalf("a second registration of a claimed slug: %v, want a conflict", err)
+	}
+	if !claimed("stale") {
+		t.Fatal("an unverified registration's slug within its time is not claimed")
+	}
+	// kept is verified: its claim is permanent (twice: a retried verify).
+	for range 2 {
+		if _, err := dir.Confirm(ctx, "kept", "cell-1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A wrong code: confirmed, then given its time back.
+	undo, err := dir.Confirm(ctx, "stale", "cell-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := undo(); err != nil {
+		t.Fatal(err)
+	}
+
+	now = now.Add(24*time.Hour + time.Second)
+	if claimed("stale") {
+		t.Fatal("an unverified registration's slug is still claimed after its time")
+	}
+	if !claimed("kept") {
+		t.Fatal("a verified registration's slug expired")
+	}
+	if err := dir.Register(ctx, claim("kept", tiers.Basic, two)); !errs.Is(err, errs.KindConflict) {
+		t.Fatalf("registering a verified slug: %v, want a conflict", err)
+	}
+	if got := count("cell-1", tiers.Standard); got != 2 {
+		t.Fatalf("cell-1 standard %v before the slug is taken again, want 2", got)
+	}
+	// Another company takes the slug in cell-2: the entry is its, and the
+	// stale claim's count leaves cell-1.
+	if err := dir.Register(ctx, claim("stale", tiers.Basic, two)); err != nil {
+		t.Fatalf("registering an expired claim's slug: %v", err)
+	}
+	e, err := dir.Get(ctx, "stale")
+	if err != nil || e.Cell != "cell-2" || e.Tier != tiers.Basic || e.Expired(now) {
+		t.Fatalf("the new claim: %+v, %v", e, err)
+	}
+	if a, b := count("cell-1", tiers.Standard), count("cell-2", tiers.Basic); a != 1 || b != 1 {
+		t.Fatalf("counts after the slug was taken again: cell-1 standard %v, cell-2 basic %v; want 1 and 1", a, b)
+	}
+	if !claimed("stale") {
+		t.Fatal("the new registration's claim is not a claim")
+	}
+	// The stale registration's verification comes too late.
+	if _, err := dir.Confirm(ctx, "stale", "cell-1"); !errs.Is(err, errs.KindConflict) {
+		t.Fatalf("confirming a claim another registration took: %v, want a conflict", err)
+	}
+	// An expired claim taken again in the same cell and tier: one count.
+	now = now.Add(25 * time.Hour)
+	if err := dir.Register(ctx, claim("stale", tiers.Basic, two)); err != nil {
+		t.Fatalf("registering again in the same cell and tier: %v", err)
+	}
+	if b := count("cell-2", tiers.Basic); b != 1 {
+		t.Fatalf("cell-2 basic %v after a claim replaced in place, want 1", b)
 	}
 }

@@ -6,14 +6,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
+	"github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -196,6 +203,70 @@ func TestTwoCellsRouteSignInByTheDirectoryAndIsolateTheirTenants(t *testing.T) {
 				"admin_email": "owner@initech-two.test", "tier": "basic"})
 			assert.Equal(t, 409, status, "initech registered again at %s: %v", p.pl.Cell, taken)
 			assert.Equal(t, "slug_taken", taken["code"], "at %s", p.pl.Cell)
+		}
+	})
+	// Last: its registrations change the counts that placement reads above.
+	t.Run("an unverified registration's claim expires and frees its slug in every cell", func(t *testing.T) {
+		const slug = "vandelay"
+		email := "owner@" + base + ".vandelay.test"
+		box := testenv.NewMailbox(t, email)
+		body := map[string]any{"company_name": "Vandelay", "slug": slug, "admin_email": email, "tier": "basic"}
+		register := func() (*platform, string) {
+			p := one
+			status, got := p.call("POST", "/v1/registrations", "", body)
+			if status == 409 && got["code"] == "registration_in_other_cell" {
+				p = two
+				status, got = p.call("POST", "/v1/registrations", "", body)
+			}
+			require.Equal(t, 202, status, "%v", got)
+			return p, got["status_token"].(string)
+		}
+		available := func(p *platform) map[string]any {
+			status, a := p.call("GET", "/v1/registrations/availability?slug="+slug, "", nil)
+			require.Equal(t, 200, status, "%v", a)
+			return a
+		}
+		first, staleToken := register()
+		staleCode := box.Next(mail.SubjectVerification).VerificationCode()
+		for _, p := range []*platform{one, two} {
+			assert.Equal(t, "taken", available(p)["reason"], "claimed, unverified, within its time; asked at %s", p.pl.Cell)
+		}
+		// A day and a second later: the claim's time and the registration's
+		// age in its cell are set back by as much.
+		db := testenv.DynamoDB(t)
+		past, err := attributevalue.Marshal(time.Now().Add(-time.Second))
+		require.NoError(t, err)
+		_, err = db.UpdateItem(one.ctx, &dynamodb.UpdateItemInput{TableName: aws.String(dir),
+			Key: dynamo.Key(schema.DirectoryTenant+slug, schema.DirectoryEntry), UpdateExpression: aws.String("SET claim_expires_at = :t"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":t": past}})
+		require.NoError(t, err)
+		old, err := attributevalue.Marshal(time.Now().Add(-onboarding.UnverifiedTTL - time.Second))
+		require.NoError(t, err)
+		_, err = db.UpdateItem(one.ctx, &dynamodb.UpdateItemInput{TableName: aws.String(schema.Names{Prefix: first.pl.Prefix}.Control()),
+			Key: dynamo.Key("TENANT#"+slug, tenantdb.MetaSK), UpdateExpression: aws.String("SET created_at = :t"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":t": old}})
+		require.NoError(t, err)
+		for _, p := range []*platform{one, two} {
+			assert.Equal(t, true, available(p)["available"], "an expired claim, asked at %s", p.pl.Cell)
+		}
+		// Registered again (by whoever: here the same address), wherever
+		// placement puts it; the stale registration's code comes too late.
+		second, token := register()
+		status, late := first.call("POST", "/v1/registrations/"+slug+"/verify?token="+staleToken, "", map[string]string{"code": staleCode})
+		if second == first { // the cell's registry replaced the stale registration: its token reads nothing
+			assert.Equal(t, 404, status, "%v", late)
+		} else {
+			assert.Equal(t, 409, status, "%v", late)
+			assert.Equal(t, "slug_taken", late["code"])
+		}
+		status, verified := second.call("POST", "/v1/registrations/"+slug+"/verify?token="+token, "", map[string]string{"code": box.Next(mail.SubjectVerification).VerificationCode()})
+		require.Equal(t, 200, status, "%v", verified)
+		e, err := second.s.Placement.Directory.Get(second.ctx, slug)
+		require.NoError(t, err)
+		assert.Equal(t, second.pl.Cell, e.Cell)
+		assert.Nil(t, e.ClaimExpiresAt, "a verified registration's claim is permanent")
+		for _, p := range []*platform{one, two} {
+			assert.Equal(t, "taken", available(p)["reason"], "verified; asked at %s", p.pl.Cell)
 		}
 	})
 }

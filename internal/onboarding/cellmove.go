@@ -179,7 +179,7 @@ func (d destination) provisioner(t tiers.Name) (Provisioner, error) {
 // destination is where mg moves the tenant.
 func (m *Machine) destination(mg *MigrationRecord) (destination, error) {
 	if mg == nil || mg.TargetCell == "" {
-		return destination{tenants: m.Tenants, keys: m.Keys, pooled: m.Pooled, platinum: m.Platinum}, nil
+		return destination{tenants: m.Tenants, keys: m.Keys, pooled: m.Pooled, platinum: m.Platinum, files: m.FilesBucket, siloFiles: m.SiloFiles}, nil
 	}
 	c, ok := m.Cells.Get(mg.TargetCell)
 	if !ok || m.CellDirectory == nil {

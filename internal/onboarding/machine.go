@@ -71,6 +71,10 @@ type Machine struct {
 	Files       FileMover
 	FilesBucket string
 	SiloFiles   func(tenantID string) string
+	// Transient says whether an error is an overloaded dependency's
+	// (awsx.RetriesExhausted): a migration's copy and catch-up failed so
+	// are tried again after a pause (retriesInPlace). Nil: none is.
+	Transient func(error) bool
 	// BeforeStep, when set, runs before every step and fails it with its
 	// error: the failure-injection hook of the tests and `make chaos`.
 	BeforeStep func(ctx context.Context, tenantID string, p Phase, s Step) error
@@ -181,6 +185,21 @@ func (m *Machine) step(ctx context.Context, st State, t tenant.Tenant, step Step
 	}
 	if err == nil {
 		t, err = m.do(ctx, step, t, &st)
+		for try := 1; err != nil && m.retriesInPlace(st, step, err) && try <= m.Migration.stepRetries(); try++ {
+			wait := m.Migration.stepBackoff() << (try - 1)
+			m.audit(ctx, st.TenantID, "migration.step_retried", map[string]string{"step": string(step), "attempt": fmt.Sprint(try),
+				"after": wait.String(), "error": err.Error()})
+			select {
+			case <-ctx.Done():
+				err = ctx.Err()
+				continue
+			case <-time.After(wait):
+			}
+			if cur, gerr := m.Tenants.Get(ctx, st.TenantID); gerr == nil {
+				t = cur
+			}
+			t, err = m.do(ctx, step, t, &st)
+		}
 	}
 	if errors.Is(err, ErrWaiting) {
 		st, err = m.wait(ctx, st, step)
@@ -200,6 +219,16 @@ func (m *Machine) step(ctx context.Context, st State, t tenant.Tenant, step Step
 	}
 	m.audit(ctx, st.TenantID, string(st.Phase)+".step_completed", map[string]string{"step": string(step), "duration": end.Sub(start).String()})
 	return st, t, false, nil
+}
+
+// retriesInPlace says whether step, failed with err, is tried again by
+// the run itself after a pause (MigrationOptions.StepRetries): a
+// migration's copy or catch-up (the tenant writes meanwhile, and both are
+// idempotent) failed by an overloaded dependency (Transient). A move under
+// load slows down instead of stopping for Root's retry.
+func (m *Machine) retriesInPlace(st State, step Step, err error) bool {
+	return st.Phase == PhaseMigration && (step == StepCopy || step == StepCatchUp) &&
+		m.Transient != nil && m.Transient(err) && !errors.Is(err, context.Canceled)
 }
 
 // finish records the run's end; nothing personal outlives an offboarded

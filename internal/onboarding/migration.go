@@ -164,9 +164,65 @@ type MigrationOptions struct {
 	// made before it, its writes logged, before the drain reads the key
 	// log. Empty: no consumers run (tests), nothing to wait for.
 	StreamConsumers []string
-	// ConsumerWait bounds each wait (default 30 s): a consumer lagging
-	// more fails the step (a freeze is lifted; Root retries).
+	// ConsumerWait bounds each wait in the write freeze (default 30 s):
+	// the tenant cannot write meanwhile. Consumers lagging more do not fail
+	// the run: the freeze is lifted, the consumers are waited for while
+	// the tenant writes (CatchUpConsumerWait), and the freeze is tried
+	// again, at most FreezeAttempts times in all.
 	ConsumerWait time.Duration
+	// CatchUpConsumerWait bounds each wait before the freeze (catch_up's
+	// waves, and a freeze's back-off; default 10 min, at least
+	// ConsumerWait). The tenant writes as usual meanwhile, so a consumer
+	// that lags under load slows the move down instead of failing it.
+	CatchUpConsumerWait time.Duration
+	// FreezeAttempts is how many times the freeze is tried before
+	// consumers lagging in it fail the step (default 3).
+	FreezeAttempts int
+	// StepRetries is how many times a copy or catch-up failed by an
+	// overloaded dependency (Machine.Transient) is tried again in the run
+	// (default 4), after StepBackoff (default 5 s), doubled each time.
+	StepRetries int
+	StepBackoff time.Duration
+}
+
+func (o MigrationOptions) stepRetries() int {
+	if o.StepRetries > 0 {
+		return o.StepRetries
+	}
+	return 4
+}
+
+func (o MigrationOptions) stepBackoff() time.Duration {
+	if o.StepBackoff > 0 {
+		return o.StepBackoff
+	}
+	return 5 * time.Second
+}
+
+// DefaultCatchUpConsumerWait is MigrationOptions.CatchUpConsumerWait's
+// default: what a move waits, unfrozen, for lagging stream consumers.
+const DefaultCatchUpConsumerWait = 10 * time.Minute
+
+func (o MigrationOptions) consumerWait() time.Duration {
+	if o.ConsumerWait > 0 {
+		return o.ConsumerWait
+	}
+	return 30 * time.Second
+}
+
+func (o MigrationOptions) catchUpConsumerWait() time.Duration {
+	w := o.CatchUpConsumerWait
+	if w <= 0 {
+		w = DefaultCatchUpConsumerWait
+	}
+	return max(w, o.consumerWait())
+}
+
+func (o MigrationOptions) freezeAttempts() int {
+	if o.FreezeAttempts > 0 {
+		return o.FreezeAttempts
+	}
+	return 3
 }
 
 // StreamBarrier is a Mover that can wait for the change stream's consumers
@@ -262,6 +318,9 @@ type MigrationRecord struct {
 	// put while the settle runs (the keys changed since catch_up's last
 	// wave); FreezeBarriers those of the one after it.
 	SettleBarriers int `json:"settle_barriers,omitempty"`
+	// FreezeBackoffs counts the freezes lifted because the stream
+	// consumers lagged in them (MigrationOptions.FreezeAttempts).
+	FreezeBackoffs int `json:"freeze_backoffs,omitempty"`
 	// Source is the old home's digest read by the drain; Target the new
 	// home's, read by verify.
 	Source map[string]FamilyDigest `json:"source,omitempty"`
@@ -436,6 +495,10 @@ func (s *Service) RollbackMigration(ctx context.Context, tenantID string, by aud
 			return st, err
 		}
 	} else if mg.To.Table != "" && mg.To.Table != mg.From.Table {
+		// The copied objects first (a stack's bucket holding any is not deleted).
+		if err := s.dropFiles(ctx, tenantID, mg, mg.To.Files, ""); err != nil {
+			return st, err
+		}
 		if mg.To.Silo {
 			prov, err := s.provisioner(st.Tier)
 			if err != nil {
@@ -560,9 +623,11 @@ func (m *Machine) provisionTarget(ctx context.Context, t tenant.Tenant, st *Stat
 		return t, err
 	}
 	mg.To = Home{Table: pl.Table, Silo: tiers.MustGet(st.Tier).Isolation == tiers.Silo}
-	if mg.TargetCell != "" && m.Files != nil {
-		// The buckets of both cells of the homes' kind: pooled (the
-		// tenant's prefix) or the tenant stacks' own.
+	if m.Files != nil {
+		// The buckets of both homes' kind, in this cell or the other:
+		// pooled (the tenant's prefix) or the tenant stacks' own. A tier
+		// migration moves them between this cell's pooled bucket and the
+		// tenant stack's; before, it left them behind.
 		from := filesBucket(t.ID, mg.From.Silo, m.FilesBucket, m.SiloFiles)
 		to := filesBucket(t.ID, mg.To.Silo, dest.files, dest.siloFiles)
 		if from != "" && to != "" {
@@ -847,7 +912,7 @@ func (m *Machine) catchUp(ctx context.Context, t tenant.Tenant, st *State) (tena
 	since := log.Since.Add(-log.Slack)
 	wave := func() (*Barriers, error) {
 		began := time.Now()
-		b, err := m.awaitConsumers(ctx, t, mg, since, "migration.consumers_caught_up_before_freeze")
+		b, err := m.awaitConsumers(ctx, t, mg, since, m.Migration.catchUpConsumerWait(), "migration.consumers_caught_up_before_freeze")
 		if b != nil {
 			mg.BarrierAt, mg.Barriers = b.At, append(mg.Barriers, b.Keys)
 			mg.BarriersMS = append(mg.BarriersMS, time.Since(began).Milliseconds())
@@ -919,12 +984,75 @@ func (m *Machine) settle() time.Duration {
 }
 
 // freeze stops the tenant's writes, then waits for writes that passed the
-// guard before to finish.
+// guard before to finish and for the stream consumers. Consumers that lag
+// more than ConsumerWait in the freeze (a loaded machine, a burst of the
+// tenant's writes just before) back the move off instead of failing it:
+// the freeze is lifted, the consumers are waited for while the tenant
+// writes (at most CatchUpConsumerWait, a wave from the last one passed),
+// one catch-up round copies what was written meanwhile, and the freeze is
+// tried again; the last of FreezeAttempts fails the step as before.
 func (m *Machine) freeze(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
 	mg, err := m.migration(st)
 	if err != nil {
 		return t, err
 	}
+	mg.FreezeBackoffs = 0
+	for attempt := 1; ; attempt++ {
+		t, err = m.freezeOnce(ctx, t, mg)
+		if err == nil || attempt >= m.Migration.freezeAttempts() || errs.As(err).Code != CodeConsumersLagging {
+			return t, err
+		}
+		if t, err = m.backOff(ctx, t, mg, attempt, err); err != nil {
+			return t, err
+		}
+	}
+}
+
+// CodeConsumersLagging is the code of a wait for the stream consumers that
+// ran out of time (StreamBarrier).
+const CodeConsumersLagging = "stream_consumers_lagging"
+
+// backOff lifts a freeze whose consumers lag, waits for them with the
+// tenant writing, and catches up once more: what freeze does before its
+// next attempt.
+func (m *Machine) backOff(ctx context.Context, t tenant.Tenant, mg *MigrationRecord, attempt int, lag error) (tenant.Tenant, error) {
+	mg.FreezeBackoffs++
+	m.audit(ctx, t.ID, "migration.freeze_backed_off", map[string]string{"attempt": fmt.Sprint(attempt), "error": lag.Error()})
+	if err := m.thaw(ctx, t.ID); err != nil {
+		return t, err
+	}
+	t, err := m.Tenants.Get(ctx, t.ID)
+	if err != nil {
+		return t, err
+	}
+	log := m.keyLog(t)
+	since := log.Since
+	if !mg.BarrierAt.IsZero() {
+		since = mg.BarrierAt
+	}
+	b, err := m.awaitConsumers(ctx, t, mg, since.Add(-log.Slack), m.Migration.catchUpConsumerWait(), "migration.consumers_caught_up_after_backing_off")
+	if err != nil {
+		return t, err
+	}
+	if b != nil {
+		mg.BarrierAt = b.At
+	}
+	// The writes made meanwhile, so the drain reads only those made
+	// since this round began.
+	if d, ok := m.Move.(Drainer); ok {
+		began := time.Now()
+		r, err := d.CatchUp(ctx, t.ID, mg.From, mg.To, log)
+		if err != nil {
+			return t, err
+		}
+		mg.CatchUp, mg.CatchUpMS = append(mg.CatchUp, r.Writes), append(mg.CatchUpMS, time.Since(began).Milliseconds())
+	}
+	return t, nil
+}
+
+// freezeOnce is one attempt of freeze.
+func (m *Machine) freezeOnce(ctx context.Context, t tenant.Tenant, mg *MigrationRecord) (tenant.Tenant, error) {
+	var err error
 	if !t.WritesFrozen {
 		t.WritesFrozen = true
 		if t, err = m.save(ctx, t); err != nil {
@@ -953,7 +1081,7 @@ func (m *Machine) freeze(ctx context.Context, t tenant.Tenant, st *State) (tenan
 	}
 	early := make(chan waved, 1)
 	go func() {
-		b, err := m.awaitConsumers(ctx, t, mg, since.Add(-log.Slack), "migration.consumers_caught_up_while_settling")
+		b, err := m.awaitConsumers(ctx, t, mg, since.Add(-log.Slack), m.Migration.consumerWait(), "migration.consumers_caught_up_while_settling")
 		early <- waved{b, err}
 	}()
 	select {
@@ -972,7 +1100,7 @@ func (m *Machine) freeze(ctx context.Context, t tenant.Tenant, st *State) (tenan
 		return t, first.err
 	}
 	mg.SettleBarriers = first.b.Keys
-	b, err := m.awaitConsumers(ctx, t, mg, first.b.At.Add(-log.Slack), "migration.consumers_caught_up")
+	b, err := m.awaitConsumers(ctx, t, mg, first.b.At.Add(-log.Slack), m.Migration.consumerWait(), "migration.consumers_caught_up")
 	if err != nil || b == nil {
 		return t, err
 	}
@@ -986,16 +1114,13 @@ func (m *Machine) freeze(ctx context.Context, t tenant.Tenant, st *State) (tenan
 // since since: their writes for those changes (analytics, notifications,
 // webhook deliveries, attachment records) land in the old home, logged,
 // so the drain must start after them. A consumer lagging more than
-// ConsumerWait fails the step (the run fails, a freeze lifts). Nil when
+// wait fails the step (the run fails, a freeze lifts; freeze backs off
+// first: FreezeAttempts). Nil when
 // there are no consumers to wait for.
-func (m *Machine) awaitConsumers(ctx context.Context, t tenant.Tenant, mg *MigrationRecord, since time.Time, action string) (*Barriers, error) {
+func (m *Machine) awaitConsumers(ctx context.Context, t tenant.Tenant, mg *MigrationRecord, since time.Time, wait time.Duration, action string) (*Barriers, error) {
 	sb, ok := m.Move.(StreamBarrier)
 	if !ok || len(m.Migration.StreamConsumers) == 0 {
 		return nil, nil
-	}
-	wait := m.Migration.ConsumerWait
-	if wait <= 0 {
-		wait = 30 * time.Second
 	}
 	began := time.Now()
 	b, err := sb.AwaitConsumers(ctx, t.ID, mg.From, since, m.Migration.StreamConsumers, wait)
@@ -1166,6 +1291,11 @@ func (m *Machine) retire(ctx context.Context, t tenant.Tenant, st *State) (tenan
 		if err != nil {
 			return t, err
 		}
+		// The objects first: the stack's bucket is not deleted while it
+		// holds any, so its destruction would fail.
+		if err := m.dropFiles(ctx, t.ID, mg, mg.From.Files, "migration.old_files_deleted"); err != nil {
+			return t, err
+		}
 		return t, prov.Destroy(ctx, old)
 	}
 	// An upgrade: the accounts its users left in the shared pool go too.
@@ -1173,6 +1303,10 @@ func (m *Machine) retire(ctx context.Context, t tenant.Tenant, st *State) (tenan
 		if err := m.pruneStale(ctx, t, mg.FromPool, t.UserPoolID); err != nil {
 			return t, err
 		}
+	}
+	// The objects first: the items name them.
+	if err := m.dropFiles(ctx, t.ID, mg, mg.From.Files, "migration.old_files_deleted"); err != nil {
+		return t, err
 	}
 	n, err := m.dropHome(ctx, t.ID, mg.From)
 	if err == nil {
@@ -1191,7 +1325,7 @@ func (m *Machine) dropHome(ctx context.Context, tenantID string, h Home) (int, e
 		return m.Move.Drop(ctx, tenantID, h)
 	}
 	began := time.Now()
-	n, b, err := r.Retire(ctx, tenantID, h, m.Migration.StreamConsumers, max(m.Migration.ConsumerWait, RetireWait))
+	n, b, err := r.Retire(ctx, tenantID, h, m.Migration.StreamConsumers, max(m.Migration.consumerWait(), RetireWait))
 	if err == nil {
 		m.audit(ctx, tenantID, "migration.consumers_passed_deletes", map[string]string{"table": h.Table,
 			"consumers": strings.Join(m.Migration.StreamConsumers, ","), "keys": fmt.Sprint(b.Keys), "ms": fmt.Sprint(time.Since(began).Milliseconds())})

@@ -8,6 +8,7 @@ package tenantapi
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"maps"
 	"math"
 	"net/http"
@@ -237,7 +238,11 @@ func (d Deps) claimInCell(ctx context.Context, reg onboarding.Registration) (rel
 		return release, errs.Conflict("registration_in_other_cell",
 			fmt.Sprintf("this registration is placed in %s: send it to %s/v1/registrations", c.ID, c.APIURL))
 	}
+	// Claimed until the admin email is verified (verify confirms it), at
+	// most as long as the registration holds its slug in its cell.
 	e := cells.For(reg.Slug, tier, c)
+	expires := time.Now().Add(onboarding.UnverifiedTTL)
+	e.ClaimExpiresAt = &expires
 	if err := d.Placement.Directory.Register(ctx, e); err != nil {
 		if errs.Is(err, errs.KindConflict) {
 			return release, errs.Conflict("slug_taken", "this slug is taken")
@@ -286,11 +291,40 @@ func (d Deps) verify(s *onboarding.Service, w http.ResponseWriter, r *http.Reque
 	if err := httpapi.DecodeJSON(r, &in, 1<<10); err != nil {
 		return err
 	}
-	t, err := s.Verify(r.Context(), r.PathValue("tenantId"), in.Code, actor(r))
+	// With cells, the slug's claim in the directory becomes permanent
+	// first: a verified tenant never loses its slug to a claim's expiry.
+	// A claim that expired and was taken by another registration refuses
+	// the verification; a wrong code gives the claim its time back.
+	undo, err := d.confirmClaim(r.Context(), r.PathValue("tenantId"))
 	if err != nil {
 		return err
 	}
+	t, err := s.Verify(r.Context(), r.PathValue("tenantId"), in.Code, actor(r))
+	if err != nil {
+		if uerr := undo(); uerr != nil {
+			slog.ErrorContext(r.Context(), "registration: the directory claim stays confirmed after a failed verification", "tenant", r.PathValue("tenantId"), "err", uerr)
+		}
+		return err
+	}
 	return d.writeRegistration(w, r, http.StatusOK, t, nil, false)
+}
+
+// confirmClaim makes a registration's claim in the directory permanent
+// (cells.Directory.Confirm) when the platform has cells. A registration
+// without an entry (made before the directory) has nothing to confirm.
+func (d Deps) confirmClaim(ctx context.Context, slug string) (undo func() error, err error) {
+	undo = func() error { return nil }
+	if d.Placement == nil {
+		return undo, nil
+	}
+	undo, err = d.Placement.Directory.Confirm(ctx, slug, d.SignIn.Cell)
+	switch {
+	case errs.Is(err, errs.KindNotFound):
+		return func() error { return nil }, nil
+	case errs.Is(err, errs.KindConflict):
+		return undo, errs.Conflict("slug_taken", "this registration expired and its slug was taken by another registration")
+	}
+	return undo, err
 }
 
 func (d Deps) resendVerification(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {

@@ -106,7 +106,7 @@ func (s Store) awaitWave(ctx context.Context, tenantID, table string, pks []stri
 			return onboarding.Barriers{At: w.At, Keys: len(pks)}, nil
 		}
 		if time.Now().After(deadline) {
-			return onboarding.Barriers{}, errs.E(errs.KindUnavailable, "stream_consumers_lagging",
+			return onboarding.Barriers{}, errs.E(errs.KindUnavailable, onboarding.CodeConsumersLagging,
 				"the change stream's consumers %v of %s have not handled the changes made before the barriers within %s (%d of %d partition keys' barriers unacknowledged)",
 				missing, table, timeout, left, len(pks)*len(consumers))
 		}

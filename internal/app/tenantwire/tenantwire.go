@@ -21,6 +21,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
+	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/envvars"
@@ -96,6 +97,15 @@ func NewLifecycle(d core.Deps, o LifecycleOptions) *onboarding.Service {
 		ForgetIssuer: reg.DeleteIssuer, Now: d.Now,
 		Mail: d.Mail, WebBaseURL: d.WebBaseURL, SharedPoolID: d.TenantPoolID, SharedClientID: d.TenantClientID, Lease: o.Lease,
 		Move: tenantdata.Store{DB: d.DB, Platform: d.Control(), Memo: tenantdata.NewSyncMemo()}, Migration: o.Migration,
+		Transient: awsx.RetriesExhausted,
+	}
+	// A tenant's attachment objects move with it: between the pooled
+	// bucket and its stack's in a tier migration, between cells in a move
+	// (lifecyclecore.WireMoves and devstack set the same for moves).
+	if d.Attachments != nil {
+		if files, ok := d.Attachments.Objects.(onboarding.FileMover); ok && d.Attachments.Buckets.Pooled != "" {
+			m.Files, m.FilesBucket, m.SiloFiles = files, d.Attachments.Buckets.Pooled, d.Names.SiloFiles
+		}
 	}
 	if d.CellDirectory != nil {
 		// A Platinum tenant's own pool reaches its directory entry.
