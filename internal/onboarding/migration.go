@@ -45,6 +45,9 @@ const (
 	StepVerify          Step = "verify"           // item count and checksum per key family, equal on both sides
 	StepSwitch          Step = "switch"           // the registry names the new home and tier; the freeze lifts
 	StepRetire          Step = "retire_old_home"  // after the grace period: the old copy deleted
+	// StepRollback is a run's only step once Root asked to roll it back
+	// (RollbackMigration): the freeze lifted, the new home's copy deleted.
+	StepRollback Step = "roll_back"
 )
 
 // frozenSteps are redone together after a failure: the freeze is lifted
@@ -274,6 +277,10 @@ type MigrationRecord struct {
 	// RetireAfter is when the old home may be deleted.
 	RetireAfter time.Time `json:"retire_after,omitzero"`
 	RolledBack  bool      `json:"rolled_back,omitempty"`
+	// RollbackRequested: Root asked to roll the run back; its run (the
+	// onboarding function's in AWS, as the forward steps) does StepRollback
+	// only.
+	RollbackRequested bool `json:"rollback_requested,omitempty"`
 }
 
 func (m *Machine) grace() time.Duration {
@@ -380,6 +387,9 @@ func (s State) current() Step {
 	if s.Waiting != "" {
 		return s.Waiting
 	}
+	if s.RollingBack() {
+		return StepRollback
+	}
 	for _, st := range Plan(s.Phase, tiers.Pooled) {
 		if !s.IsDone(st) {
 			return st
@@ -388,12 +398,14 @@ func (s State) current() Step {
 	return ""
 }
 
-// RollbackMigration puts a migration that has not switched back where it
-// started: the freeze lifted, the new home's copy deleted (the tenant
-// stack destroyed for an upgrade), the run finished as rolled back. The
-// tenant never left its old home, so nothing is lost. Conflict
-// migration_not_running if there is none, migration_switched after the
-// switch (migrate back instead), lifecycle_busy while a run holds it.
+// RollbackMigration asks to put a migration that has not switched back
+// where it started, and starts its run (Driver: in AWS an event the
+// onboarding function runs, as the forward steps; it can destroy the
+// tenant stack, the API's function cannot), whose only step is then
+// StepRollback (rollBack). The tenant never left its old home, so nothing
+// is lost. Conflict migration_not_running if there is none,
+// migration_switched after the switch (migrate back instead),
+// lifecycle_busy while a run holds it.
 func (s *Service) RollbackMigration(ctx context.Context, tenantID string, by audit.Actor) (State, error) {
 	st, err := s.States.Get(ctx, tenantID)
 	if errs.Is(err, errs.KindNotFound) {
@@ -410,56 +422,67 @@ func (s *Service) RollbackMigration(ctx context.Context, tenantID string, by aud
 	case s.now().Before(st.LeaseUntil):
 		return st, errs.Conflict("lifecycle_busy", fmt.Sprintf("the migration of %s is running; roll back once it failed", tenantID))
 	}
-	// Hold the run while undoing it.
-	st.LeaseUntil = s.now().Add(s.lease())
-	if st, err = s.States.Put(ctx, st); err != nil {
+	if !st.Migration.RollbackRequested {
+		st.Migration.RollbackRequested = true
+		if st, err = s.States.Put(ctx, st); err != nil {
+			if errs.Is(err, errs.KindPreconditionFailed) {
+				return st, errs.Conflict("lifecycle_busy", fmt.Sprintf("the lifecycle of %s changed meanwhile", tenantID))
+			}
+			return st, err
+		}
+		s.auditAs(ctx, tenantID, by, "migration.rollback_requested", map[string]string{"to": string(st.Migration.FromTier), "table": st.Migration.From.Table})
+	}
+	if err := s.Driver.Start(ctx, tenantID); err != nil {
 		return st, err
 	}
-	ctx = tenancy.WithTenant(ctx, tenantID)
-	if err := s.thaw(ctx, tenantID); err != nil {
-		return st, err
-	}
-	if err := s.stopKeyLog(ctx, tenantID); err != nil {
-		return st, err
-	}
+	return s.States.Get(ctx, tenantID)
+}
+
+// rollBack is StepRollback: the freeze lifted and the key log ended first
+// (the tenant works in its old home at once), then the new home's copy
+// deleted (the tenant stack destroyed for an upgrade: ErrWaiting until
+// its destroy is over, in AWS the pipeline's outcome resumes the run),
+// and the run's tier back to where it started. Each part is idempotent, so
+// a retry or a resumed run does it again.
+func (m *Machine) rollBack(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
 	mg := st.Migration
+	if mg == nil {
+		return t, errorf("no migration to roll back for %s", st.TenantID)
+	}
+	if err := m.thaw(ctx, t.ID); err != nil {
+		return t, err
+	}
+	if err := m.stopKeyLog(ctx, t.ID); err != nil {
+		return t, err
+	}
+	t, err := m.Tenants.Get(ctx, t.ID)
+	if err != nil {
+		return t, err
+	}
 	if mg.TargetCell != "" {
-		dest, err := s.destination(mg)
+		dest, err := m.destination(mg)
 		if err != nil {
-			return st, err
+			return t, err
 		}
-		t, err := s.Tenants.Get(ctx, tenantID)
-		if err != nil {
-			return st, err
-		}
-		if err := s.rollbackCell(ctx, t, mg, dest); err != nil {
-			return st, err
+		if err := m.rollbackCell(ctx, t, mg, dest); err != nil {
+			return t, err
 		}
 	} else if mg.To.Table != "" && mg.To.Table != mg.From.Table {
 		if mg.To.Silo {
-			prov, err := s.provisioner(st.Tier)
+			prov, err := m.provisioner(st.Tier)
 			if err != nil {
-				return st, err
-			}
-			t, err := s.Tenants.Get(ctx, tenantID)
-			if err != nil {
-				return st, err
+				return t, err
 			}
 			if err := prov.Destroy(ctx, t); err != nil {
-				return st, err
+				return t, err
 			}
-		} else if _, err := s.dropHome(ctx, tenantID, mg.To); err != nil {
-			return st, err
+		} else if _, err := m.dropHome(ctx, t.ID, mg.To); err != nil {
+			return t, err
 		}
 	}
 	mg.RolledBack = true
-	st.Tier, st.FailedStep, st.Error, st.Waiting = mg.FromTier, "", "", ""
-	st.FinishedAt, st.LeaseUntil = s.now(), time.Time{}
-	if st, err = s.States.Put(ctx, st); err != nil {
-		return st, err
-	}
-	s.auditAs(ctx, tenantID, by, "migration.rolled_back", map[string]string{"to": string(mg.FromTier), "table": mg.From.Table})
-	return st, nil
+	st.Tier = mg.FromTier
+	return t, nil
 }
 
 // thaw lifts a write freeze, if any.
