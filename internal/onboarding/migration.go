@@ -975,6 +975,7 @@ func (m *Machine) freeze(ctx context.Context, t tenant.Tenant, st *State) (tenan
 		err error
 	}
 	early := make(chan waved, 1)
+	firstPut := time.Now() // the first wave is put after this
 	go func() {
 		b, err := m.awaitConsumers(ctx, t, mg, since.Add(-log.Slack), "migration.consumers_caught_up_while_settling")
 		early <- waved{b, err}
@@ -984,21 +985,28 @@ func (m *Machine) freeze(ctx context.Context, t tenant.Tenant, st *State) (tenan
 		return t, ctx.Err()
 	case <-time.After(settle):
 	}
+	// The second wave as soon as the settle is over (every write admitted
+	// before the freeze has landed), without waiting for the first to be
+	// acknowledged: it covers the keys logged since just before the first
+	// was put, less the slack (a superset of "since the first was put"),
+	// and both are waited for. Before (until mig7) it was put only once
+	// the first was acknowledged, so a first wave that outlasted the
+	// settle added the second's put and round trip to the freeze.
 	began := time.Now()
+	b, err := m.awaitConsumers(ctx, t, mg, firstPut.Add(-log.Slack), "migration.consumers_caught_up")
 	var first waved
 	select {
 	case <-ctx.Done():
 		return t, ctx.Err()
 	case first = <-early:
 	}
-	if first.err != nil || first.b == nil {
+	if first.err != nil {
 		return t, first.err
 	}
-	mg.SettleBarriers = first.b.Keys
-	b, err := m.awaitConsumers(ctx, t, mg, first.b.At.Add(-log.Slack), "migration.consumers_caught_up")
-	if err != nil || b == nil {
+	if err != nil || b == nil || first.b == nil {
 		return t, err
 	}
+	mg.SettleBarriers = first.b.Keys
 	mg.ConsumersMS = time.Since(began).Milliseconds()
 	mg.FreezeBarriers = b.Keys
 	return t, nil
