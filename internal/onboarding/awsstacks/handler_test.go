@@ -17,6 +17,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
 	"github.com/issuetracker/issuetracker/internal/onboarding/runbus"
+	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/stackevents"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
@@ -265,19 +266,26 @@ func TestMaintenanceBackfillsTheDownloadDistributionOfOldPlatinumTenants(t *test
 	assert.Equal(t, "d2222222initech.cloudfront.net", downloads().Domain, "and is not rewritten")
 }
 
+// pooledInitech is platinumWorld with Initech active on a pooled tier and
+// the outputs of its tenant stack naming a table of its own (silo).
+func pooledInitech(t *testing.T) (*onboarding.Service, *fakeAWS, map[string]string, schema.Names, onboarding.Pooled) {
+	svc, f, outputs := platinumWorld(t)
+	_, silo := testenv.Tables(t) // what the tenant stack's deploy creates
+	outputs["TableName"] = silo.App()
+	pooled := svc.Machine.Pooled.(onboarding.Pooled)
+	require.NoError(t, svc.Tenants.Create(context.Background(), tenant.Tenant{ID: "initech", Name: "Initech", Tier: "standard", Status: tenant.StatusActive,
+		Table: pooled.Table, UserPoolID: pooled.UserPoolID, APIKeyID: "k", APIKey: "v", CreatedAt: time.Now()}))
+	return svc, f, outputs, silo, pooled
+}
+
 // A tier migration into Platinum waits in provision_target for its tenant
 // stack: the pipeline's deploy outcome resumes it there as it resumes an
 // onboarding's place (before, the outcome was ignored as one for a run not
 // waiting on it, and the migration waited for good).
 func TestADeployOutcomeResumesATierMigrationWaitingForItsTenantStack(t *testing.T) {
 	ctx := context.Background()
-	svc, f, outputs := platinumWorld(t)
+	svc, f, outputs, silo, _ := pooledInitech(t)
 	h := awsstacks.Handler{M: svc.Machine}
-	_, silo := testenv.Tables(t) // what the tenant stack's deploy creates
-	outputs["TableName"] = silo.App()
-	pooled := svc.Machine.Pooled.(onboarding.Pooled)
-	require.NoError(t, svc.Tenants.Create(ctx, tenant.Tenant{ID: "initech", Name: "Initech", Tier: "standard", Status: tenant.StatusActive,
-		Table: pooled.Table, UserPoolID: pooled.UserPoolID, APIKeyID: "k", APIKey: "v", CreatedAt: time.Now()}))
 	_, err := svc.Migrate(ctx, "initech", "platinum", audit.Actor{Kind: audit.ActorRoot, ID: "root-1"})
 	require.NoError(t, err)
 	var st onboarding.State
@@ -335,14 +343,9 @@ func (b *busRecorder) Put(_ context.Context, e eventbus.Entry) (string, error) {
 // ErrRunsElsewhere.
 func TestARollbackOfAnUpgradeIsARunOfTheOnboardingFunction(t *testing.T) {
 	ctx := context.Background()
-	svc, f, outputs := platinumWorld(t)
+	svc, f, outputs, siloNames, pooled := pooledInitech(t)
 	h := awsstacks.Handler{M: svc.Machine}
-	_, siloNames := testenv.Tables(t) // what the tenant stack's deploy creates
-	outputs["TableName"] = siloNames.App()
 	f.set("CREATE_COMPLETE", outputs)
-	pooled := svc.Machine.Pooled.(onboarding.Pooled)
-	require.NoError(t, svc.Tenants.Create(ctx, tenant.Tenant{ID: "initech", Name: "Initech", Tier: "standard", Status: tenant.StatusActive,
-		Table: pooled.Table, UserPoolID: pooled.UserPoolID, APIKeyID: "k", APIKey: "v", CreatedAt: time.Now()}))
 	svc.BeforeStep = func(_ context.Context, _ string, _ onboarding.Phase, s onboarding.Step) error {
 		if s == onboarding.StepCatchUp {
 			return errors.New("injected")
