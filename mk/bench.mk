@@ -55,6 +55,20 @@ migration-bench: tools ## tier migration time, per-step times and write-freeze w
 	  || status=$$?; \
 	scripts/stop-test-services.sh; exit $$status
 
+# `make copy-bench`: a migration's copy alone (tenantdata.Store.Sync into
+# an empty table) at 1,000 and 3,000 issues, items/s and load average per
+# size (internal/tenantdata/copy_bench_test.go). COPY_ISSUES overrides the
+# sizes. Each size gets a DynamoDB Local of its own (the test services are
+# stopped after each): one that held an earlier size's tables, even
+# deleted, wrote the next copy many times slower (docs/performance.md).
+.PHONY: copy-bench
+copy-bench: tools ## a tier migration's copy alone: items/s at 1,000 and 3,000 issues
+	@status=0; for n in $$(echo $${COPY_ISSUES:-1000,3000} | tr , ' '); do \
+	  ITR_COPY_ISSUES=$$n go test -run '^TestCopyFigures$$' -count 1 -v -timeout 60m ./internal/tenantdata/ \
+	    | grep -E 'copy-figures|^(--- |ok|FAIL)' || status=$$?; \
+	  scripts/stop-test-services.sh; \
+	done; exit $$status
+
 # `make walkthrough`: issue 12's "done when" through the HTTP API with the
 # issue's 200-row import (internal/project/projectapi/walkthrough_test.go;
 # make test runs the same walkthrough with 60 rows).

@@ -10,15 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
-	"github.com/issuetracker/issuetracker/internal/schema"
-	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/benchseed"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/require"
 )
@@ -52,8 +49,8 @@ func TestMigrationFigures(t *testing.T) {
 		require.NoError(t, err)
 		id := "globex"
 		seeded := time.Now()
-		seedIssues(t, w.Deps.DB, w.Deps.Names.App(), id, n)
-		fmt.Printf("migration-figures seeded %d issues in %s, load %s\n", n, time.Since(seeded).Round(time.Millisecond), loadAverage())
+		benchseed.Issues(t, w.Deps.DB, w.Deps.Names.App(), id, n)
+		fmt.Printf("migration-figures seeded %d issues in %s, load %s\n", n, time.Since(seeded).Round(time.Millisecond), benchseed.LoadAverage())
 		for _, tier := range []string{"platinum", "basic"} {
 			// One user keeps writing meanwhile (a write every 50 ms at
 			// most), so the key log and the drain have something to do.
@@ -71,7 +68,7 @@ func TestMigrationFigures(t *testing.T) {
 				}
 			}()
 			start := time.Now()
-			fmt.Printf("migration-figures issues=%d to=%s: started, load %s\n", n, tier, loadAverage())
+			fmt.Printf("migration-figures issues=%d to=%s: started, load %s\n", n, tier, benchseed.LoadAverage())
 			// Each step as it ends (the run is one request).
 			progress := make(chan struct{})
 			go func() {
@@ -80,7 +77,7 @@ func TestMigrationFigures(t *testing.T) {
 				for wctx.Err() == nil {
 					if st, err := svc.States.Get(ctx, id); err == nil && st.Migration != nil && st.StartedAt.After(start.Add(-time.Second)) {
 						for _, r := range st.Done[min(printed, len(st.Done)):] {
-							fmt.Printf("migration-figures   ... %s done in %s (at %s, load %s)\n", r.Step, r.Duration.Round(time.Millisecond), time.Since(start).Round(time.Second), loadAverage())
+							fmt.Printf("migration-figures   ... %s done in %s (at %s, load %s)\n", r.Step, r.Duration.Round(time.Millisecond), time.Since(start).Round(time.Second), benchseed.LoadAverage())
 						}
 						printed = max(printed, len(st.Done))
 					}
@@ -116,7 +113,7 @@ func TestMigrationFigures(t *testing.T) {
 			if copyTook > 0 {
 				perSec = float64(mg.Copied) / copyTook.Seconds()
 			}
-			fmt.Printf("migration-figures issues=%d to=%s items=%d total=%s load=%s\n", n, tier, items, time.Since(start).Round(time.Millisecond), loadAverage())
+			fmt.Printf("migration-figures issues=%d to=%s items=%d total=%s load=%s\n", n, tier, items, time.Since(start).Round(time.Millisecond), benchseed.LoadAverage())
 			fmt.Printf("migration-figures   steps: %s\n", strings.Join(steps, ", "))
 			fmt.Printf("migration-figures   copy: %d items in %s (%.0f items/s)\n", mg.Copied, copyTook.Round(time.Millisecond), perSec)
 			fmt.Printf("migration-figures   catch_up rounds (writes / ms): %v / %v; waves (keys / ms): %v / %v\n", mg.CatchUp, mg.CatchUpMS, mg.Barriers, mg.BarriersMS)
@@ -127,55 +124,4 @@ func TestMigrationFigures(t *testing.T) {
 		_, err = w.Deps.Lifecycle.Move.Drop(ctx, id, onboarding.Home{Table: w.Deps.Names.App()})
 		require.NoError(t, err)
 	}
-}
-
-func seedIssues(t *testing.T, db *dynamodb.Client, table, tenantID string, n int) {
-	t.Helper()
-	ctx := tenancy.WithTenant(context.Background(), tenantID)
-	p := schema.TenantKeyPrefix(tenantID)
-	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-	var reqs []types.WriteRequest
-	flush := func() {
-		for start := 0; start < len(reqs); start += 25 {
-			pending := map[string][]types.WriteRequest{table: reqs[start:min(start+25, len(reqs))]}
-			for len(pending) > 0 {
-				out, err := db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
-				require.NoError(t, err)
-				pending = out.UnprocessedItems
-			}
-		}
-		reqs = reqs[:0]
-	}
-	put := func(it map[string]types.AttributeValue) {
-		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: it}})
-	}
-	for i := range n {
-		iss := fmt.Sprintf("01BENCH%019d", i)
-		now := time.Now().UTC().Format(time.RFC3339Nano)
-		put(map[string]types.AttributeValue{"pk": s(p + "ISSUE#" + iss), "sk": s("ISSUE"), "entity": s("issue"), "id": s(iss),
-			"title": s(fmt.Sprintf("Issue %d: the login page loads slowly on mobile", i)), "description": s(strings.Repeat("Steps to reproduce. ", 10)),
-			"status": s("todo"), "priority": s("medium"), "created_at": s(now), "updated_at": s(now), "version": &types.AttributeValueMemberN{Value: "1"},
-			"gsi1pk": s(p + "ISSUES"), "gsi1sk": s(now + "#" + iss)})
-		put(map[string]types.AttributeValue{"pk": s(p + "ISSUEKEY#" + strconv.Itoa(1_000_001+i)), "sk": s("KEY"), "issue_id": s(iss)}) // clear of the keys the API hands out
-		put(map[string]types.AttributeValue{"pk": s(p + "ISSUE#" + iss), "sk": s("HIST#" + now), "entity": s("status_change"), "to": s("todo"), "at": s(now)})
-		put(map[string]types.AttributeValue{"pk": s(p + "ISSUE#" + iss), "sk": s("ACT#" + now), "entity": s("activity"), "action": s("created"), "at": s(now)})
-		put(map[string]types.AttributeValue{"pk": s(p + "W#lo"), "sk": s("login#" + iss + "#I"), "issue_id": s(iss), "w": &types.AttributeValueMemberN{Value: "3"}})
-		if len(reqs) >= 500 {
-			flush()
-		}
-	}
-	flush()
-}
-
-// loadAverage is the machine's load average (1, 5, 15 minutes).
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }

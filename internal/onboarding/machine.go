@@ -127,7 +127,7 @@ func (m *Machine) Run(ctx context.Context, tenantID string) (State, error) {
 		}
 		m.audit(ctx, tenantID, "onboarding.started", map[string]string{"attempt": fmt.Sprint(st.Attempts)})
 	}
-	for _, step := range Plan(st.Phase, tiers.MustGet(st.Tier).Isolation) {
+	for _, step := range st.todo() {
 		if st.IsDone(step) {
 			continue
 		}
@@ -241,6 +241,10 @@ func (m *Machine) finish(ctx context.Context, st State) (State, error) {
 	st, err := m.States.Put(ctx, st)
 	if err != nil {
 		return st, err
+	}
+	if mg := st.Migration; st.Phase == PhaseMigration && mg != nil && mg.RolledBack {
+		m.audit(ctx, st.TenantID, "migration.rolled_back", map[string]string{"to": string(mg.FromTier), "table": mg.From.Table})
+		return st, nil
 	}
 	m.audit(ctx, st.TenantID, string(st.Phase)+".completed", map[string]string{"elapsed": st.Elapsed().String()})
 	return st, nil

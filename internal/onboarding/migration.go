@@ -45,6 +45,9 @@ const (
 	StepVerify          Step = "verify"           // item count and checksum per key family, equal on both sides
 	StepSwitch          Step = "switch"           // the registry names the new home and tier; the freeze lifts
 	StepRetire          Step = "retire_old_home"  // after the grace period: the old copy deleted
+	// StepRollback is a run's only step once Root asked to roll it back
+	// (RollbackMigration): the freeze lifted, the new home's copy deleted.
+	StepRollback Step = "roll_back"
 )
 
 // frozenSteps are redone together after a failure: the freeze is lifted
@@ -333,6 +336,10 @@ type MigrationRecord struct {
 	// RetireAfter is when the old home may be deleted.
 	RetireAfter time.Time `json:"retire_after,omitzero"`
 	RolledBack  bool      `json:"rolled_back,omitempty"`
+	// RollbackRequested: Root asked to roll the run back; its run (the
+	// onboarding function's in AWS, as the forward steps) does StepRollback
+	// only.
+	RollbackRequested bool `json:"rollback_requested,omitempty"`
 }
 
 func (m *Machine) grace() time.Duration {
@@ -439,6 +446,9 @@ func (s State) current() Step {
 	if s.Waiting != "" {
 		return s.Waiting
 	}
+	if s.RollingBack() {
+		return StepRollback
+	}
 	for _, st := range Plan(s.Phase, tiers.Pooled) {
 		if !s.IsDone(st) {
 			return st
@@ -447,12 +457,14 @@ func (s State) current() Step {
 	return ""
 }
 
-// RollbackMigration puts a migration that has not switched back where it
-// started: the freeze lifted, the new home's copy deleted (the tenant
-// stack destroyed for an upgrade), the run finished as rolled back. The
-// tenant never left its old home, so nothing is lost. Conflict
-// migration_not_running if there is none, migration_switched after the
-// switch (migrate back instead), lifecycle_busy while a run holds it.
+// RollbackMigration asks to put a migration that has not switched back
+// where it started, and starts its run (Driver: in AWS an event the
+// onboarding function runs, as the forward steps; it can destroy the
+// tenant stack, the API's function cannot), whose only step is then
+// StepRollback (rollBack). The tenant never left its old home, so nothing
+// is lost. Conflict migration_not_running if there is none,
+// migration_switched after the switch (migrate back instead),
+// lifecycle_busy while a run holds it.
 func (s *Service) RollbackMigration(ctx context.Context, tenantID string, by audit.Actor) (State, error) {
 	st, err := s.States.Get(ctx, tenantID)
 	if errs.Is(err, errs.KindNotFound) {
@@ -469,60 +481,71 @@ func (s *Service) RollbackMigration(ctx context.Context, tenantID string, by aud
 	case s.now().Before(st.LeaseUntil):
 		return st, errs.Conflict("lifecycle_busy", fmt.Sprintf("the migration of %s is running; roll back once it failed", tenantID))
 	}
-	// Hold the run while undoing it.
-	st.LeaseUntil = s.now().Add(s.lease())
-	if st, err = s.States.Put(ctx, st); err != nil {
+	if !st.Migration.RollbackRequested {
+		st.Migration.RollbackRequested = true
+		if st, err = s.States.Put(ctx, st); err != nil {
+			if errs.Is(err, errs.KindPreconditionFailed) {
+				return st, errs.Conflict("lifecycle_busy", fmt.Sprintf("the lifecycle of %s changed meanwhile", tenantID))
+			}
+			return st, err
+		}
+		s.auditAs(ctx, tenantID, by, "migration.rollback_requested", map[string]string{"to": string(st.Migration.FromTier), "table": st.Migration.From.Table})
+	}
+	if err := s.Driver.Start(ctx, tenantID); err != nil {
 		return st, err
 	}
-	ctx = tenancy.WithTenant(ctx, tenantID)
-	if err := s.thaw(ctx, tenantID); err != nil {
-		return st, err
-	}
-	if err := s.stopKeyLog(ctx, tenantID); err != nil {
-		return st, err
-	}
+	return s.States.Get(ctx, tenantID)
+}
+
+// rollBack is StepRollback: the freeze lifted and the key log ended first
+// (the tenant works in its old home at once), then the new home's copy
+// deleted (the tenant stack destroyed for an upgrade: ErrWaiting until
+// its destroy is over, in AWS the pipeline's outcome resumes the run),
+// and the run's tier back to where it started. Each part is idempotent, so
+// a retry or a resumed run does it again.
+func (m *Machine) rollBack(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
 	mg := st.Migration
+	if mg == nil {
+		return t, errorf("no migration to roll back for %s", st.TenantID)
+	}
+	if err := m.thaw(ctx, t.ID); err != nil {
+		return t, err
+	}
+	if err := m.stopKeyLog(ctx, t.ID); err != nil {
+		return t, err
+	}
+	t, err := m.Tenants.Get(ctx, t.ID)
+	if err != nil {
+		return t, err
+	}
 	if mg.TargetCell != "" {
-		dest, err := s.destination(mg)
+		dest, err := m.destination(mg)
 		if err != nil {
-			return st, err
+			return t, err
 		}
-		t, err := s.Tenants.Get(ctx, tenantID)
-		if err != nil {
-			return st, err
-		}
-		if err := s.rollbackCell(ctx, t, mg, dest); err != nil {
-			return st, err
+		if err := m.rollbackCell(ctx, t, mg, dest); err != nil {
+			return t, err
 		}
 	} else if mg.To.Table != "" && mg.To.Table != mg.From.Table {
 		// The copied objects first (a stack's bucket holding any is not deleted).
-		if err := s.dropFiles(ctx, tenantID, mg, mg.To.Files, ""); err != nil {
-			return st, err
+		if err := m.dropFiles(ctx, t.ID, mg, mg.To.Files, ""); err != nil {
+			return t, err
 		}
 		if mg.To.Silo {
-			prov, err := s.provisioner(st.Tier)
+			prov, err := m.provisioner(st.Tier)
 			if err != nil {
-				return st, err
-			}
-			t, err := s.Tenants.Get(ctx, tenantID)
-			if err != nil {
-				return st, err
+				return t, err
 			}
 			if err := prov.Destroy(ctx, t); err != nil {
-				return st, err
+				return t, err
 			}
-		} else if _, err := s.dropHome(ctx, tenantID, mg.To); err != nil {
-			return st, err
+		} else if _, err := m.dropHome(ctx, t.ID, mg.To); err != nil {
+			return t, err
 		}
 	}
 	mg.RolledBack = true
-	st.Tier, st.FailedStep, st.Error, st.Waiting = mg.FromTier, "", "", ""
-	st.FinishedAt, st.LeaseUntil = s.now(), time.Time{}
-	if st, err = s.States.Put(ctx, st); err != nil {
-		return st, err
-	}
-	s.auditAs(ctx, tenantID, by, "migration.rolled_back", map[string]string{"to": string(mg.FromTier), "table": mg.From.Table})
-	return st, nil
+	st.Tier = mg.FromTier
+	return t, nil
 }
 
 // thaw lifts a write freeze, if any.
@@ -1080,6 +1103,7 @@ func (m *Machine) freezeOnce(ctx context.Context, t tenant.Tenant, mg *Migration
 		err error
 	}
 	early := make(chan waved, 1)
+	firstPut := time.Now() // the first wave is put after this
 	go func() {
 		b, err := m.awaitConsumers(ctx, t, mg, since.Add(-log.Slack), m.Migration.consumerWait(), "migration.consumers_caught_up_while_settling")
 		early <- waved{b, err}
@@ -1089,21 +1113,28 @@ func (m *Machine) freezeOnce(ctx context.Context, t tenant.Tenant, mg *Migration
 		return t, ctx.Err()
 	case <-time.After(settle):
 	}
+	// The second wave as soon as the settle is over (every write admitted
+	// before the freeze has landed), without waiting for the first to be
+	// acknowledged: it covers the keys logged since just before the first
+	// was put, less the slack (a superset of "since the first was put"),
+	// and both are waited for. Before (until mig7) it was put only once
+	// the first was acknowledged, so a first wave that outlasted the
+	// settle added the second's put and round trip to the freeze.
 	began := time.Now()
+	b, err := m.awaitConsumers(ctx, t, mg, firstPut.Add(-log.Slack), m.Migration.consumerWait(), "migration.consumers_caught_up")
 	var first waved
 	select {
 	case <-ctx.Done():
 		return t, ctx.Err()
 	case first = <-early:
 	}
-	if first.err != nil || first.b == nil {
+	if first.err != nil {
 		return t, first.err
 	}
-	mg.SettleBarriers = first.b.Keys
-	b, err := m.awaitConsumers(ctx, t, mg, first.b.At.Add(-log.Slack), m.Migration.consumerWait(), "migration.consumers_caught_up")
-	if err != nil || b == nil {
+	if err != nil || b == nil || first.b == nil {
 		return t, err
 	}
+	mg.SettleBarriers = first.b.Keys
 	mg.ConsumersMS = time.Since(began).Milliseconds()
 	mg.FreezeBarriers = b.Keys
 	return t, nil

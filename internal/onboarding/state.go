@@ -104,6 +104,31 @@ type State struct {
 	Version      int64     `json:"version"`
 }
 
+// todo is what a run does: its phase's plan, or StepRollback alone for a
+// migration Root asked to roll back.
+func (s State) todo() []Step {
+	if s.RollingBack() {
+		return []Step{StepRollback}
+	}
+	return Plan(s.Phase, tiers.MustGet(s.Tier).Isolation)
+}
+
+// RollingBack reports whether the run is a migration Root asked to roll
+// back (RollbackMigration): its run does StepRollback only.
+func (s State) RollingBack() bool {
+	return s.Phase == PhaseMigration && s.Migration != nil && s.Migration.RollbackRequested
+}
+
+// Steps is the run's plan as shown to Root: its phase's, then StepRollback
+// for a migration being rolled back.
+func (s State) Steps(iso tiers.Isolation) []Step {
+	p := Plan(s.Phase, iso)
+	if s.RollingBack() {
+		p = append(p, StepRollback)
+	}
+	return p
+}
+
 // IsDone reports whether step s of the current phase has finished.
 func (s State) IsDone(step Step) bool {
 	return slices.ContainsFunc(s.Done, func(r StepResult) bool { return r.Step == step })

@@ -65,6 +65,8 @@ func stepFor(step Step) (stepFunc, bool) {
 		return (*Machine).switchHome, true
 	case StepRetire:
 		return (*Machine).retire, true
+	case StepRollback:
+		return (*Machine).rollBack, true
 	}
 	return nil, false
 }

@@ -237,7 +237,7 @@ func tenantBodies() map[string]Body {
 		}{}, Response: tenantapi.TenantView{}},
 		"retryTenantLifecycle": {Response: tenantapi.LifecycleView{}, Status: 202},
 		"migrateTenant":        {Request: tenantapi.MigrationRequest{}, Response: tenantapi.LifecycleView{}, Status: 202},
-		"rollbackMigration":    {Response: tenantapi.LifecycleView{}},
+		"rollbackMigration":    {Response: tenantapi.LifecycleView{}, Status: 202},
 		"offboardTenant": {Request: struct {
 			Confirm string `json:"confirm"`
 		}{}, Response: tenantapi.LifecycleView{}, Status: 202, Errors: []int{412}},

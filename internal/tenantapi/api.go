@@ -424,7 +424,7 @@ func (d Deps) registrationView(ctx context.Context, t tenant.Tenant) (Registrati
 	if tr, ok := tiers.Get(t.Tier); ok {
 		iso = tr.Isolation
 	}
-	for _, step := range onboarding.Plan(v.Phase, iso) {
+	for _, step := range st.Steps(iso) {
 		state := "pending"
 		switch {
 		case st.IsDone(step):
@@ -593,7 +593,7 @@ func lifecycleView(st onboarding.State) *LifecycleView {
 	if t, ok := tiers.Get(st.Tier); ok {
 		iso = t.Isolation
 	}
-	return &LifecycleView{Phase: st.Phase, Steps: onboarding.Plan(st.Phase, iso), Done: st.Done, FailedStep: st.FailedStep,
+	return &LifecycleView{Phase: st.Phase, Steps: st.Steps(iso), Done: st.Done, FailedStep: st.FailedStep,
 		Waiting: st.Waiting, Error: st.Error, Attempts: st.Attempts, Archive: st.Archive, Finished: !st.FinishedAt.IsZero(), ElapsedMS: st.Elapsed().Milliseconds(),
 		Migration: st.Migration}
 }
@@ -784,7 +784,7 @@ func (d Deps) rollbackMigration(s *onboarding.Service, w http.ResponseWriter, r 
 	if err != nil {
 		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, lifecycleView(st))
+	return httpapi.WriteJSON(w, http.StatusAccepted, lifecycleView(st))
 }
 
 func (d Deps) offboard(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {

@@ -33,6 +33,20 @@ const (
 	Writers = 4
 )
 
+func (s Store) segments() int32 {
+	if s.Segments > 0 {
+		return int32(s.Segments)
+	}
+	return Segments
+}
+
+func (s Store) writers() int {
+	if s.Writers > 0 {
+		return s.Writers
+	}
+	return Writers
+}
+
 type keyed struct {
 	item map[string]types.AttributeValue // without the migration's mark (keylog.Mark)
 	line string                          // canonical DynamoDB JSON (encoding/json sorts map keys)
@@ -65,6 +79,20 @@ func (s Store) read(ctx context.Context, tenantID string, h onboarding.Home) (ma
 
 // readAll is read, with the key log when withLog (to delete a home whole).
 func (s Store) readAll(ctx context.Context, tenantID string, h onboarding.Home, withLog bool) (map[string]keyed, error) {
+	var mu sync.Mutex
+	out := map[string]keyed{}
+	err := s.scanPages(ctx, tenantID, h, withLog, func(page map[string]keyed) error {
+		mu.Lock()
+		defer mu.Unlock()
+		maps.Copy(out, page)
+		return nil
+	})
+	return out, err
+}
+
+// scanPages reads the tenant's items in h with a parallel Scan and hands each
+// page to onPage as it comes (from Segments goroutines at once).
+func (s Store) scanPages(ctx context.Context, tenantID string, h onboarding.Home, withLog bool, onPage func(map[string]keyed) error) error {
 	prefix := schema.TenantKeyPrefix(tenantID)
 	filter := "begins_with(#pk, :prefix) AND #pk <> :log AND NOT begins_with(#sk, :barrier)"
 	values := map[string]types.AttributeValue{
@@ -78,12 +106,11 @@ func (s Store) readAll(ctx context.Context, tenantID string, h onboarding.Home, 
 		delete(values, ":barrier")
 		delete(names, "#sk")
 	}
-	var mu sync.Mutex
-	out := map[string]keyed{}
 	g, gctx := errgroup.WithContext(ctx)
-	for seg := range int32(Segments) {
+	segments := s.segments()
+	for seg := range segments {
 		g.Go(func() error {
-			in := &dynamodb.ScanInput{TableName: aws.String(h.Table), Segment: aws.Int32(seg), TotalSegments: aws.Int32(Segments),
+			in := &dynamodb.ScanInput{TableName: aws.String(h.Table), Segment: aws.Int32(seg), TotalSegments: aws.Int32(segments),
 				ConsistentRead:            aws.Bool(true),
 				FilterExpression:          aws.String(filter),
 				ExpressionAttributeNames:  names,
@@ -94,24 +121,22 @@ func (s Store) readAll(ctx context.Context, tenantID string, h onboarding.Home, 
 				if err != nil {
 					return fmt.Errorf("read %s of %s: %w", h.Table, tenantID, err)
 				}
-				local := make(map[string]keyed, len(pg.Items))
+				page := make(map[string]keyed, len(pg.Items))
 				for _, it := range pg.Items {
 					k, err := keyedOf(it)
 					if err != nil {
 						return err
 					}
-					local[itemKey(it)] = k
+					page[itemKey(it)] = k
 				}
-				mu.Lock()
-				for k, v := range local {
-					out[k] = v
+				if err := onPage(page); err != nil {
+					return err
 				}
-				mu.Unlock()
 			}
 			return nil
 		})
 	}
-	return out, g.Wait()
+	return g.Wait()
 }
 
 // keyedOf is an item as read, without the migration's mark: the mark is
@@ -156,26 +181,109 @@ func (s Store) Digest(ctx context.Context, tenantID string, h onboarding.Home) (
 	return digest(items), nil
 }
 
-// Sync implements onboarding.Mover. With a Memo, it remembers what the
-// new home holds once its writes are done (the source as read), for
-// CheckTarget and Drain.
+// Sync implements onboarding.Mover. It reads the new home first (empty
+// for a first copy; nothing but the migration writes it), then the old
+// one, and each page of the old home's that differs goes to the writers as
+// it is read: reads and writes overlap (before, the copy read both homes
+// whole and only then wrote, so it lasted the sum of both). What the new
+// home holds and the old one does not is deleted once the old home is read
+// whole. With a Memo, it remembers what the new home holds once its
+// writes are done (the source as read), for CheckTarget and Drain.
 func (s Store) Sync(ctx context.Context, tenantID string, from, to onboarding.Home) (int, map[string]onboarding.FamilyDigest, error) {
 	s.Memo.forget(tenantID, to.Table) // until the writes are done
 	started := time.Now()
-	var src, dst map[string]keyed
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) { src, err = s.readSource(gctx, tenantID, from, to); return err })
-	g.Go(func() (err error) { dst, err = s.read(gctx, tenantID, to); return err })
-	if err := g.Wait(); err != nil {
+	dst, err := s.read(ctx, tenantID, to)
+	if err != nil {
 		return 0, nil, err
 	}
-	reqs := diff(src, dst)
-	if err := s.write(ctx, tenantID, to.Table, reqs); err != nil {
+	w := s.newBatcher(ctx, tenantID, to.Table)
+	var mu sync.Mutex
+	src := map[string]keyed{}
+	err = s.scanPages(w.ctx, tenantID, from, false, func(page map[string]keyed) error {
+		page, err := relocate(page, from, to)
+		if err != nil {
+			return err
+		}
+		var puts []map[string]types.AttributeValue
+		for k, it := range page {
+			if have, ok := dst[k]; !ok || !same(have, it) {
+				puts = append(puts, it.item)
+			}
+		}
+		mu.Lock()
+		maps.Copy(src, page)
+		mu.Unlock()
+		return w.put(puts)
+	})
+	if werr := w.wait(); werr != nil {
+		err = werr // the writer's error, not the read it cancelled
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	var dels []op
+	for k, it := range dst {
+		if _, ok := src[k]; !ok {
+			dels = append(dels, delOp(it.item))
+		}
+	}
+	if err := s.write(ctx, tenantID, to.Table, dels); err != nil {
 		return 0, nil, err
 	}
 	sum := digest(src)
 	s.Memo.remember(tenantID, to.Table, memo{items: src, read: started, digest: sum})
-	return len(reqs), sum, nil
+	return w.n + len(dels), sum, nil
+}
+
+// batcher puts items as the tenant, marked as one write pass's
+// (keylog.Marked), in batches of 25, Writers batches at once, while its
+// caller still reads: put blocks while every writer is busy.
+type batcher struct {
+	s           Store
+	ctx         context.Context
+	g           *errgroup.Group
+	tenant, tbl string
+	nonce       string
+	mu          sync.Mutex
+	pending     []types.WriteRequest
+	n           int
+}
+
+func (s Store) newBatcher(ctx context.Context, tenantID, table string) *batcher {
+	g, gctx := errgroup.WithContext(tenancy.WithTenant(ctx, tenantID))
+	g.SetLimit(s.writers())
+	return &batcher{s: s, ctx: gctx, g: g, tenant: tenantID, tbl: table, nonce: keylog.NewMarkNonce()}
+}
+
+// put queues items; each full batch of 25 goes to a writer.
+func (b *batcher) put(items []map[string]types.AttributeValue) error {
+	b.mu.Lock()
+	for _, it := range items {
+		b.pending = append(b.pending, types.WriteRequest{PutRequest: &types.PutRequest{Item: keylog.Marked(it, b.nonce)}})
+		b.n++
+	}
+	var full [][]types.WriteRequest
+	for len(b.pending) >= 25 {
+		full = append(full, b.pending[:25:25])
+		b.pending = b.pending[25:]
+	}
+	b.mu.Unlock()
+	for _, batch := range full {
+		b.g.Go(func() error { return b.s.batch(b.ctx, b.tenant, b.tbl, batch) })
+	}
+	return b.ctx.Err()
+}
+
+// wait writes what is left and waits for every batch.
+func (b *batcher) wait() error {
+	b.mu.Lock()
+	rest := b.pending
+	b.pending = nil
+	b.mu.Unlock()
+	if len(rest) > 0 {
+		b.g.Go(func() error { return b.s.batch(b.ctx, b.tenant, b.tbl, rest) })
+	}
+	return b.g.Wait()
 }
 
 // BucketAttribute is the attribute of an attachment record naming the
@@ -274,20 +382,31 @@ func (s Store) write(ctx context.Context, tenantID, table string, ops []op) erro
 func (s Store) batches(ctx context.Context, tenantID, table string, reqs []types.WriteRequest) error {
 	ctx = tenancy.WithTenant(ctx, tenantID)
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(Writers)
+	g.SetLimit(s.writers())
 	for start := 0; start < len(reqs); start += 25 {
 		batch := reqs[start:min(start+25, len(reqs))]
-		g.Go(func() error {
-			pending := map[string][]types.WriteRequest{table: batch}
-			for len(pending) > 0 {
-				out, err := s.DB.BatchWriteItem(gctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
-				if err != nil {
-					return fmt.Errorf("write items of %s into %s: %w", tenantID, table, err)
-				}
-				pending = out.UnprocessedItems
-			}
-			return nil
-		})
+		g.Go(func() error { return s.batch(gctx, tenantID, table, batch) })
 	}
 	return g.Wait()
+}
+
+// batch sends one BatchWriteItem (at most 25 requests) and again what it
+// leaves unprocessed (throttled), after a pause doubling from 20 ms to
+// 1 s, as AWS advises for UnprocessedItems.
+func (s Store) batch(ctx context.Context, tenantID, table string, reqs []types.WriteRequest) error {
+	pending := map[string][]types.WriteRequest{table: reqs}
+	for pause := 20 * time.Millisecond; ; pause = min(2*pause, time.Second) {
+		out, err := s.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+		if err != nil {
+			return fmt.Errorf("write items of %s into %s: %w", tenantID, table, err)
+		}
+		if pending = out.UnprocessedItems; len(pending) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pause):
+		}
+	}
 }

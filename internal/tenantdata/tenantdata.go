@@ -51,6 +51,9 @@ type Store struct {
 	// Memo, when set, keeps what a migration's last Sync left in the new
 	// home, so the write freeze reads only the old one (drain.go).
 	Memo *SyncMemo
+	// Segments of a migration's parallel Scans and Writers of its batch
+	// writes at once (0: the constants Segments and Writers).
+	Segments, Writers int
 }
 
 var _ onboarding.Data = Store{}

@@ -32,14 +32,16 @@ type Handler struct {
 // awaited by onboarding's place and by a migration's provision_target (a
 // tier migration into Platinum: before, its outcome was ignored as "a run
 // not waiting on it" and the run waited for good), a destroy by
-// offboarding's destroy and by a migration's retire (the old tenant stack
-// after the grace period).
+// offboarding's destroy, by a migration's retire (the old tenant stack
+// after the grace period) and by a rollback's (the new one). A rollback
+// requested while the stack was still being deployed waits for that
+// deploy, then requests the destroy: both outcomes resume it.
 func stepsOf(action string) ([]onboarding.Step, bool) {
 	switch action {
 	case stackevents.ActionDeploy:
-		return []onboarding.Step{onboarding.StepPlace, onboarding.StepProvisionTarget}, true
+		return []onboarding.Step{onboarding.StepPlace, onboarding.StepProvisionTarget, onboarding.StepRollback}, true
 	case stackevents.ActionDestroy:
-		return []onboarding.Step{onboarding.StepDestroy, onboarding.StepRetire}, true
+		return []onboarding.Step{onboarding.StepDestroy, onboarding.StepRetire, onboarding.StepRollback}, true
 	}
 	return nil, false
 }

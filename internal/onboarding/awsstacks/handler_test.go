@@ -4,15 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/app/lifecyclecore"
 	"github.com/issuetracker/issuetracker/internal/audit"
+	"github.com/issuetracker/issuetracker/internal/awsx/eventbus"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
+	"github.com/issuetracker/issuetracker/internal/onboarding/runbus"
+	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/stackevents"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
@@ -261,19 +266,26 @@ func TestMaintenanceBackfillsTheDownloadDistributionOfOldPlatinumTenants(t *test
 	assert.Equal(t, "d2222222initech.cloudfront.net", downloads().Domain, "and is not rewritten")
 }
 
+// pooledInitech is platinumWorld with Initech active on a pooled tier and
+// the outputs of its tenant stack naming a table of its own (silo).
+func pooledInitech(t *testing.T) (*onboarding.Service, *fakeAWS, map[string]string, schema.Names, onboarding.Pooled) {
+	svc, f, outputs := platinumWorld(t)
+	_, silo := testenv.Tables(t) // what the tenant stack's deploy creates
+	outputs["TableName"] = silo.App()
+	pooled := svc.Machine.Pooled.(onboarding.Pooled)
+	require.NoError(t, svc.Tenants.Create(context.Background(), tenant.Tenant{ID: "initech", Name: "Initech", Tier: "standard", Status: tenant.StatusActive,
+		Table: pooled.Table, UserPoolID: pooled.UserPoolID, APIKeyID: "k", APIKey: "v", CreatedAt: time.Now()}))
+	return svc, f, outputs, silo, pooled
+}
+
 // A tier migration into Platinum waits in provision_target for its tenant
 // stack: the pipeline's deploy outcome resumes it there as it resumes an
 // onboarding's place (before, the outcome was ignored as one for a run not
 // waiting on it, and the migration waited for good).
 func TestADeployOutcomeResumesATierMigrationWaitingForItsTenantStack(t *testing.T) {
 	ctx := context.Background()
-	svc, f, outputs := platinumWorld(t)
+	svc, f, outputs, silo, _ := pooledInitech(t)
 	h := awsstacks.Handler{M: svc.Machine}
-	_, silo := testenv.Tables(t) // what the tenant stack's deploy creates
-	outputs["TableName"] = silo.App()
-	pooled := svc.Machine.Pooled.(onboarding.Pooled)
-	require.NoError(t, svc.Tenants.Create(ctx, tenant.Tenant{ID: "initech", Name: "Initech", Tier: "standard", Status: tenant.StatusActive,
-		Table: pooled.Table, UserPoolID: pooled.UserPoolID, APIKeyID: "k", APIKey: "v", CreatedAt: time.Now()}))
 	_, err := svc.Migrate(ctx, "initech", "platinum", audit.Actor{Kind: audit.ActorRoot, ID: "root-1"})
 	require.NoError(t, err)
 	var st onboarding.State
@@ -305,4 +317,97 @@ func TestAnOutcomeForATenantWithoutARunHereIsIgnored(t *testing.T) {
 	require.NoError(t, h.Handle(ctx, event(t, stackevents.DetailTypeSucceeded, "umbrella", stackevents.ActionDeploy, "")))
 	_, err := svc.States.Get(ctx, "umbrella")
 	assert.Error(t, err, "no run created")
+}
+
+// busRecorder is the tenants function's bus: it records the events put.
+type busRecorder struct {
+	mu      sync.Mutex
+	entries []eventbus.Entry
+}
+
+func (b *busRecorder) Put(_ context.Context, e eventbus.Entry) (string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.entries = append(b.entries, e)
+	return "e-1", nil
+}
+
+// A rollback of an upgrade to Platinum that Root asks the tenants function
+// for is a run of the onboarding function, as the forward run is: the
+// tenants function (whose Platinum provisioner is RunsElsewhere, as in
+// AWS) records the request and puts the run's event on the bus, without
+// touching the stack; the onboarding function's handler runs it: the
+// freeze and key log ended, the tenant stack's destroy requested, the run
+// waiting for the destroy's outcome, which finishes it rolled back. Before,
+// the tenants function destroyed the stack itself and failed with
+// ErrRunsElsewhere.
+func TestARollbackOfAnUpgradeIsARunOfTheOnboardingFunction(t *testing.T) {
+	ctx := context.Background()
+	svc, f, outputs, siloNames, pooled := pooledInitech(t)
+	h := awsstacks.Handler{M: svc.Machine}
+	f.set("CREATE_COMPLETE", outputs)
+	svc.BeforeStep = func(_ context.Context, _ string, _ onboarding.Phase, s onboarding.Step) error {
+		if s == onboarding.StepCatchUp {
+			return errors.New("injected")
+		}
+		return nil
+	}
+	root := audit.Actor{Kind: audit.ActorRoot, ID: "root-1"}
+	_, err := svc.Migrate(ctx, "initech", "platinum", root)
+	require.NoError(t, err)
+	var st onboarding.State
+	require.Eventually(t, func() bool {
+		st, err = svc.States.Get(ctx, "initech")
+		return err == nil && st.FailedStep == onboarding.StepCatchUp
+	}, 30*time.Second, 50*time.Millisecond, "the migration fails after its copy")
+	require.Equal(t, siloNames.App(), st.Migration.To.Table)
+	tn, err := svc.Tenants.Get(ctx, "initech")
+	require.NoError(t, err)
+	require.False(t, tn.KeyLogSince.IsZero(), "the copy started the key log")
+
+	// The tenants function: the same tables, runs on the bus, no stacks.
+	bus := &busRecorder{}
+	m := *svc.Machine
+	m.Platinum = lifecyclecore.RunsElsewhere{}
+	tenantsFn := *svc
+	tenantsFn.Machine = &m
+	tenantsFn.Driver = runbus.Driver{Events: bus, Bus: "issuetracker"}
+	requests := len(f.puts)
+	st, err = tenantsFn.RollbackMigration(ctx, "initech", root)
+	require.NoError(t, err, "the tenants function hands the rollback over")
+	require.Len(t, bus.entries, 1, "one run requested on the bus")
+	assert.Equal(t, stackevents.DetailTypeRunRequested, bus.entries[0].DetailType)
+	assert.True(t, st.Migration.RollbackRequested)
+	assert.False(t, st.Migration.RolledBack, "not done by the tenants function")
+	assert.True(t, st.FinishedAt.IsZero())
+	assert.Contains(t, st.Steps(""), onboarding.StepRollback)
+	assert.Len(t, f.puts, requests, "the tenants function requested no destroy")
+
+	// The onboarding function runs it on that event.
+	require.NoError(t, h.Handle(ctx, awsstacks.Event{Source: bus.entries[0].Source, DetailType: bus.entries[0].DetailType,
+		Detail: json.RawMessage(bus.entries[0].Detail)}))
+	st, err = svc.States.Get(ctx, "initech")
+	require.NoError(t, err)
+	assert.Equal(t, onboarding.StepRollback, st.Waiting, "waits for the stack's destroy: %+v", st)
+	require.Len(t, f.puts, requests+1, "the destroy requested")
+	assert.Contains(t, f.puts[requests], stackevents.DetailTypeDestroyRequested)
+	tn, err = svc.Tenants.Get(ctx, "initech")
+	require.NoError(t, err)
+	assert.True(t, tn.KeyLogSince.IsZero(), "the key log ended before the destroy")
+	assert.False(t, tn.WritesFrozen)
+	assert.Equal(t, pooled.Table, tn.Table, "never left its old home")
+
+	f.set("", nil) // destroyed
+	require.NoError(t, h.Handle(ctx, event(t, stackevents.DetailTypeSucceeded, "initech", stackevents.ActionDestroy, "")))
+	st, err = svc.States.Get(ctx, "initech")
+	require.NoError(t, err)
+	assert.False(t, st.FinishedAt.IsZero(), "finished: %+v", st)
+	assert.True(t, st.Migration.RolledBack)
+	assert.EqualValues(t, "standard", st.Tier)
+	assert.Empty(t, st.FailedStep, st.Error)
+	assert.Len(t, f.puts, requests+1, "one destroy request")
+	tn, err = svc.Tenants.Get(ctx, "initech")
+	require.NoError(t, err)
+	assert.EqualValues(t, "standard", tn.Tier)
+	assert.Equal(t, pooled.Table, tn.Table)
 }

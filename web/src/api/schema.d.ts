@@ -2564,6 +2564,7 @@ export interface components {
             last_write?: string;
             /** Format: date-time */
             retire_after?: string;
+            rollback_requested?: boolean;
             rolled_back?: boolean;
             settle_barriers?: number;
             source?: {
@@ -4590,7 +4591,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description success */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };

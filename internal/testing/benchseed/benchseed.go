@@ -1,0 +1,77 @@
+// Package benchseed seeds a tenant's issues straight into a table for the
+// migration figures (make migration-bench, make copy-bench): seeding
+// through the API would take longer than what they measure.
+package benchseed
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/stretchr/testify/require"
+)
+
+// ItemsPerIssue is how many items Issues writes per issue.
+const ItemsPerIssue = 5
+
+// Issues writes n issues of tenantID into table, each as ItemsPerIssue
+// items of its real shapes (issue, key alias, status change, activity
+// entry, search posting).
+func Issues(t testing.TB, db *dynamodb.Client, table, tenantID string, n int) {
+	t.Helper()
+	ctx := tenancy.WithTenant(context.Background(), tenantID)
+	p := schema.TenantKeyPrefix(tenantID)
+	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+	var reqs []types.WriteRequest
+	flush := func() {
+		for start := 0; start < len(reqs); start += 25 {
+			pending := map[string][]types.WriteRequest{table: reqs[start:min(start+25, len(reqs))]}
+			for len(pending) > 0 {
+				out, err := db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+				require.NoError(t, err)
+				pending = out.UnprocessedItems
+			}
+		}
+		reqs = reqs[:0]
+	}
+	put := func(it map[string]types.AttributeValue) {
+		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: it}})
+	}
+	for i := range n {
+		iss := fmt.Sprintf("01BENCH%019d", i)
+		now := time.Now().UTC().Format(time.RFC3339Nano)
+		put(map[string]types.AttributeValue{"pk": s(p + "ISSUE#" + iss), "sk": s("ISSUE"), "entity": s("issue"), "id": s(iss),
+			"title": s(fmt.Sprintf("Issue %d: the login page loads slowly on mobile", i)), "description": s(strings.Repeat("Steps to reproduce. ", 10)),
+			"status": s("todo"), "priority": s("medium"), "created_at": s(now), "updated_at": s(now), "version": &types.AttributeValueMemberN{Value: "1"},
+			"gsi1pk": s(p + "ISSUES"), "gsi1sk": s(now + "#" + iss)})
+		put(map[string]types.AttributeValue{"pk": s(p + "ISSUEKEY#" + strconv.Itoa(1_000_001+i)), "sk": s("KEY"), "issue_id": s(iss)}) // clear of the keys the API hands out
+		put(map[string]types.AttributeValue{"pk": s(p + "ISSUE#" + iss), "sk": s("HIST#" + now), "entity": s("status_change"), "to": s("todo"), "at": s(now)})
+		put(map[string]types.AttributeValue{"pk": s(p + "ISSUE#" + iss), "sk": s("ACT#" + now), "entity": s("activity"), "action": s("created"), "at": s(now)})
+		put(map[string]types.AttributeValue{"pk": s(p + "W#lo"), "sk": s("login#" + iss + "#I"), "issue_id": s(iss), "w": &types.AttributeValueMemberN{Value: "3"}})
+		if len(reqs) >= 500 {
+			flush()
+		}
+	}
+	flush()
+}
+
+// LoadAverage is the machine's load average (1, 5, 15 minutes).
+func LoadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
