@@ -31,13 +31,13 @@ type control struct {
 
 const controlWriters = 16
 
-func startControl(ctx context.Context, endpoint string) (*control, error) {
+func startControl(ctx context.Context, endpoint, table string) (*control, error) {
 	e := awsx.Endpoints{DynamoDB: endpoint}
 	cfg, err := awsconfig.Load(ctx, e)
 	if err != nil {
 		return nil, err
 	}
-	c := &control{db: awsx.DynamoDB(cfg, e), table: "chaos-control", acked: make([]atomic.Int64, controlWriters)}
+	c := &control{db: awsx.DynamoDB(cfg, e), table: table, acked: make([]atomic.Int64, controlWriters)}
 	if err := dynamo.EnsureTable(ctx, c.db, schema.App, c.table); err != nil {
 		return nil, err
 	}

@@ -64,7 +64,8 @@ const (
 
 // Recognised counts the retried calls that found their own earlier
 // success (instead of answering a conflict); Attempts counts the SDK's
-// attempts of calls that carried a token.
+// attempts of all calls. A call retried is logged (INFO) with its
+// operation and attempts.
 var Recognised, Attempts atomic.Int64
 
 // Middleware installs the token on a DynamoDB client's stack (an
@@ -119,7 +120,18 @@ func handle(ctx context.Context, in middleware.InitializeInput, next middleware.
 			return out
 		})
 	}
-	return next.HandleInitialize(ctx, in)
+	attempts := new(int)
+	out, md, err := next.HandleInitialize(context.WithValue(ctx, attemptsKey{}, attempts), in)
+	logRetried(ctx, middleware.GetOperationName(ctx), *attempts, err)
+	return out, md, err
+}
+
+// logRetried logs a call the SDK made more than one attempt of: the chaos
+// suite's record of which writes were retried (services.log).
+func logRetried(ctx context.Context, op string, attempts int, err error) {
+	if attempts > 1 {
+		slog.InfoContext(ctx, "dynamodb: call retried", "op", op, "attempts", attempts, "ok", err == nil)
+	}
 }
 
 // call runs the call and turns a failed condition that found the call's own
@@ -129,6 +141,7 @@ func call(ctx context.Context, in middleware.InitializeInput, next middleware.In
 	out, md, err := next.HandleInitialize(context.WithValue(ctx, attemptsKey{}, attempts), in)
 	var ccf *types.ConditionalCheckFailedException
 	if err == nil || !errors.As(err, &ccf) || !Ours(ccf.Item, tok) {
+		logRetried(ctx, op, *attempts, err)
 		return out, md, err
 	}
 	Recognised.Add(1)
