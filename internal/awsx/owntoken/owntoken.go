@@ -64,8 +64,8 @@ const (
 
 // Recognised counts the retried calls that found their own earlier
 // success (instead of answering a conflict); Attempts counts the SDK's
-// attempts of all calls. A call retried is logged (INFO) with its
-// operation and attempts.
+// attempts of all calls. A call that succeeded after a retry is logged
+// (INFO) with its operation and attempts.
 var Recognised, Attempts atomic.Int64
 
 // Middleware installs the token on a DynamoDB client's stack (an
@@ -126,11 +126,13 @@ func handle(ctx context.Context, in middleware.InitializeInput, next middleware.
 	return out, md, err
 }
 
-// logRetried logs a call the SDK made more than one attempt of: the chaos
-// suite's record of which writes were retried (services.log).
+// logRetried logs a call that succeeded after more than one attempt of the
+// SDK's (the earlier attempts may have committed: the chaos suite's record,
+// in services.log, of which writes were retried). A call that failed is the
+// caller's to report.
 func logRetried(ctx context.Context, op string, attempts int, err error) {
-	if attempts > 1 {
-		slog.InfoContext(ctx, "dynamodb: call retried", "op", op, "attempts", attempts, "ok", err == nil)
+	if attempts > 1 && err == nil {
+		slog.InfoContext(ctx, "dynamodb: call succeeded after a retry", "op", op, "attempts", attempts)
 	}
 }
 
