@@ -9,6 +9,10 @@
 # services gone with it). Ports: DYNAMODB_PORT,
 # COGNITO_PORT, GATEWAY_ADDR, S3_PORT, MAIL_SMTP_PORT, MAIL_UI_PORT,
 # STRIPE_PORT, ITR_DEBUG_ADDR (defaults differ from make dev's and make load's).
+# CHAOS_DB_KILLS=n runs only the DynamoDB kill, n times in a row on one ledger
+# (about a minute each); every acknowledged write is logged to
+# .local/chaos/ledger.jsonl, and a loss is classified as DynamoDB Local's or
+# the platform's (docs/performance.md, "What DynamoDB Local guarantees").
 .PHONY: chaos
 chaos: load-tools ## fault injection: database killed mid-load, latency, identity provider down, platform killed mid-onboarding (about 4 minutes)
 	@mkdir -p bin

@@ -110,7 +110,7 @@ func (r *rig) dynamoKill(ctx context.Context, l *loadtest.Load) error {
 		return err
 	}
 	fmt.Println("  ", v)
-	cl, ca, err := ctl.lost(ctx)
+	cl, ca, err := ctl.lost(ctx, killed)
 	if err != nil {
 		return err
 	}
