@@ -13,6 +13,8 @@
 # (about a minute each); every acknowledged write is logged to
 # .local/chaos/ledger.jsonl, and a loss is classified as DynamoDB Local's or
 # the platform's (docs/performance.md, "What DynamoDB Local guarantees").
+# CHAOS_MIX=create=3,update=2,comment=1,read=1 weighs the load (make load's mix
+# by default).
 .PHONY: chaos
 chaos: load-tools ## fault injection: database killed mid-load, latency, identity provider down, platform killed mid-onboarding (about 4 minutes)
 	@mkdir -p bin

@@ -193,7 +193,13 @@ func (r *rig) close() {
 }
 
 func (r *rig) run(ctx context.Context) error {
-	l, err := loadtest.Prepare(ctx, loadtest.Config{Platform: r.pl, Workers: 8, Preload: 10})
+	// CHAOS_MIX: the load's mix ("create=3,update=2,comment=1,read=1" for
+	// more writes near each kill); the load's default when empty.
+	mix, err := loadtest.ParseMix(os.Getenv("CHAOS_MIX"))
+	if err != nil {
+		return err
+	}
+	l, err := loadtest.Prepare(ctx, loadtest.Config{Platform: r.pl, Workers: 8, Preload: 10, Mix: mix})
 	if err != nil {
 		return err
 	}
