@@ -12,12 +12,12 @@ import (
 // acknowledged a transaction it then loses. DynamoDB Local 1.25 answers a
 // TransactWriteItems once it has queued the SQLite COMMIT, without waiting
 // for it (SQLiteDBAccess.commitTransaction; a PutItem waits): a SIGKILL
-// before the queued COMMIT ran loses the transaction
-// (TestDynamoDBLocalDurabilityAcrossSIGKILL in internal/localcloud saw one
-// acknowledged 98 ms before the kill lost, at load average 23-30). A
-// COMMIT waits behind nothing but the jobs queued before it; a second is
-// far more than a COMMIT takes on the most loaded machine measured.
-const commitWindow = 2 * time.Second
+// before the queued COMMIT ran loses the transaction.
+// TestDynamoDBLocalDurabilityAcrossSIGKILL (internal/localcloud) saw lost
+// transactions acknowledged 98 ms and 686 ms before the kill at load
+// average 23-38 (the database thread starved); a platform loss has no
+// reason to fall just before a kill.
+const commitWindow = 5 * time.Second
 
 // dbLoss says whether a lost write is DynamoDB Local's: acknowledged
 // within commitWindow before one of the database's kills (the platform's
