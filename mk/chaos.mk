@@ -20,3 +20,12 @@ chaos: load-tools ## fault injection: database killed mid-load, latency, identit
 	@mkdir -p bin
 	go build -o bin/issuetracker ./cmd/issuetracker
 	go run ./cmd/chaos
+
+# `make chaos-durability`: DynamoDB Local alone, SIGKILLed while writers put
+# items with PutItem and TransactWriteItems, restarted on its data; every
+# acknowledged write read back (internal/localcloud
+# TestDynamoDBLocalDurabilityAcrossSIGKILL). ROUNDS=5 by default.
+ROUNDS ?= 5
+.PHONY: chaos-durability
+chaos-durability: ## DynamoDB Local's durability across SIGKILL: acknowledged PutItems and transactions read back (about 30 s a round)
+	ITR_DURABILITY_ROUNDS=$(ROUNDS) go test -count=1 -run TestDynamoDBLocalDurabilityAcrossSIGKILL -v -timeout 60m ./internal/localcloud/
