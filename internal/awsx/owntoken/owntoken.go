@@ -44,7 +44,7 @@ import (
 	"errors"
 	"log/slog"
 	"maps"
-	"regexp"
+	"strings"
 	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -54,7 +54,8 @@ import (
 )
 
 // Attr is the attribute that carries the token of the last conditional
-// write of an item.
+// write of an item (access.WriteToken: grants limited to some attributes
+// allow it).
 const Attr = "wtok"
 
 const (
@@ -171,16 +172,16 @@ func guard(cond *string, names map[string]string, values map[string]types.Attrib
 	return &c, names, values
 }
 
-// setClause finds an update expression's SET keyword (a reserved word, so
-// never an attribute name standing alone).
-var setClause = regexp.MustCompile(`(?i)(^|\s)SET\s`)
-
 // withSet adds "Attr = token" to an update expression's SET clause, or a
-// SET clause of its own.
+// SET clause of its own. SET is a reserved word: standing alone it is the
+// clause's keyword, never an attribute name.
 func withSet(expr string) string {
 	const set = namePH + " = " + valuePH
-	if loc := setClause.FindStringIndex(expr); loc != nil {
-		return expr[:loc[1]] + set + ", " + expr[loc[1]:]
+	space := func(i int) bool { return i < 0 || i >= len(expr) || strings.ContainsRune(" \t\r\n", rune(expr[i])) }
+	for i := 0; i+3 <= len(expr); i++ {
+		if strings.EqualFold(expr[i:i+3], "SET") && space(i-1) && space(i+3) && i+3 < len(expr) {
+			return expr[:i+4] + set + ", " + expr[i+4:]
+		}
 	}
 	return expr + "\nSET " + set
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/issuetracker/issuetracker/internal/access"
 	"github.com/issuetracker/issuetracker/internal/awsx/owntoken"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
@@ -114,4 +115,10 @@ func TestARetriedConditionalWriteRecognisesItsOwnSuccess(t *testing.T) {
 		require.NoError(t, err)
 	})
 	assert.Equal(t, 4, lost.Dropped, "every successful call above lost its first answer")
+}
+
+// The grants limited to some attributes allow the token (IAM's
+// dynamodb:Attributes would refuse the write in AWS otherwise).
+func TestTheGrantsAllowTheToken(t *testing.T) {
+	assert.Equal(t, access.WriteToken, owntoken.Attr)
 }
