@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -25,19 +26,20 @@ type control struct {
 	db    *dynamodb.Client
 	table string
 	acked []atomic.Int64
+	at    []atomic.Int64 // when the newest acknowledged value was answered (Unix ns)
 	stop  atomic.Bool
 	wg    sync.WaitGroup
 }
 
 const controlWriters = 16
 
-func startControl(ctx context.Context, endpoint string) (*control, error) {
+func startControl(ctx context.Context, endpoint, table string) (*control, error) {
 	e := awsx.Endpoints{DynamoDB: endpoint}
 	cfg, err := awsconfig.Load(ctx, e)
 	if err != nil {
 		return nil, err
 	}
-	c := &control{db: awsx.DynamoDB(cfg, e), table: "chaos-control", acked: make([]atomic.Int64, controlWriters)}
+	c := &control{db: awsx.DynamoDB(cfg, e), table: table, acked: make([]atomic.Int64, controlWriters), at: make([]atomic.Int64, controlWriters)}
 	if err := dynamo.EnsureTable(ctx, c.db, schema.App, c.table); err != nil {
 		return nil, err
 	}
@@ -47,6 +49,7 @@ func startControl(ctx context.Context, endpoint string) (*control, error) {
 			defer c.wg.Done()
 			for next := int64(1); !c.stop.Load(); {
 				if c.write(ctx, w, next) == nil {
+					c.at[w].Store(time.Now().UnixNano())
 					c.acked[w].Store(next)
 					next++
 				}
@@ -77,8 +80,10 @@ func (c *control) write(ctx context.Context, w int, v int64) error {
 func (c *control) halt() { c.stop.Store(true); c.wg.Wait() }
 
 // lost reads every counter back (after the restart) and returns how many
-// are below the value acknowledged, and how many writes were acknowledged.
-func (c *control) lost(ctx context.Context) (lost int, acked int64, err error) {
+// are below the value acknowledged, and how many writes were acknowledged;
+// it prints each counter behind with how long before the kill its value
+// was acknowledged.
+func (c *control) lost(ctx context.Context, killed time.Time) (lost int, acked int64, err error) {
 	for w := range controlWriters {
 		out, err := c.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(c.table), Key: c.key(w), ConsistentRead: aws.Bool(true)})
 		if err != nil {
@@ -92,6 +97,7 @@ func (c *control) lost(ctx context.Context) (lost int, acked int64, err error) {
 		acked += a
 		if got < a {
 			lost++
+			fmt.Printf("   control counter %d: %d acknowledged %s before the SIGKILL, %d found\n", w, a, killed.Sub(time.Unix(0, c.at[w].Load())).Round(time.Millisecond), got)
 		}
 	}
 	return lost, acked, nil

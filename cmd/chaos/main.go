@@ -78,6 +78,9 @@ type rig struct {
 	pl          devstack.Platform
 	debugURL    string
 	failures    []string
+	dbKills     []time.Time     // when DynamoDB Local was SIGKILLed
+	reported    map[string]bool // losses already reported
+	kills       killTotals
 }
 
 func (r *rig) fail(format string, a ...any) {
@@ -88,7 +91,7 @@ func (r *rig) fail(format string, a ...any) {
 
 func setup(ctx context.Context) (*rig, error) {
 	root, _ := os.Getwd()
-	r := &rig{root: root, state: filepath.Join(root, env("CHAOS_STATE", ".local/chaos"))}
+	r := &rig{root: root, state: filepath.Join(root, env("CHAOS_STATE", ".local/chaos")), reported: map[string]bool{}}
 	if err := os.RemoveAll(r.state); err != nil {
 		return r, err
 	}
@@ -190,9 +193,26 @@ func (r *rig) close() {
 }
 
 func (r *rig) run(ctx context.Context) error {
-	l, err := loadtest.Prepare(ctx, loadtest.Config{Platform: r.pl, Workers: 8, Preload: 10})
+	// CHAOS_MIX: the load's mix ("create=3,update=2,comment=1,read=1" for
+	// more writes near each kill); the load's default when empty.
+	mix, err := loadtest.ParseMix(os.Getenv("CHAOS_MIX"))
 	if err != nil {
 		return err
+	}
+	l, err := loadtest.Prepare(ctx, loadtest.Config{Platform: r.pl, Workers: 8, Preload: 10, Mix: mix})
+	if err != nil {
+		return err
+	}
+	// Every acknowledged write, one JSON line each: time, operation,
+	// tenant, ids, version, request id (classifying a loss).
+	ledgerLog, err := os.Create(filepath.Join(r.state, "ledger.jsonl"))
+	if err != nil {
+		return err
+	}
+	defer ledgerLog.Close()
+	l.Ledger.Log = ledgerLog
+	if n := envPort("CHAOS_DB_KILLS", 0); n > 0 {
+		return r.dynamoKills(ctx, l, n)
 	}
 	base, err := r.idleGoroutines(ctx, l)
 	if err != nil {

@@ -103,10 +103,10 @@ func (p *Platform) grantTable(f *gofunction.Function, table *string, grants []ac
 			// ForAllValues holds on an empty set: require the key.
 			"Null": map[string]any{"dynamodb:LeadingKeys": "false"},
 		}
-		if len(g.Attributes) > 0 {
-			// Only these attributes (and the item's key), and no answer
-			// that would return the others.
-			cond["ForAllValues:StringEquals"] = map[string]any{"dynamodb:Attributes": append([]string{schema.PK, schema.SK}, g.Attributes...)}
+		if w := g.Writable(); w != nil {
+			// Only these attributes (and the item's key, and the write
+			// token), and no answer that would return the others.
+			cond["ForAllValues:StringEquals"] = map[string]any{"dynamodb:Attributes": append([]string{schema.PK, schema.SK}, w...)}
 			cond["StringEqualsIfExists"] = map[string]any{"dynamodb:ReturnValues": []string{"NONE", "UPDATED_OLD", "UPDATED_NEW"}}
 		}
 		var actions []string

@@ -31,6 +31,20 @@ type Grant struct {
 	Attributes []string
 }
 
+// WriteToken is the attribute every conditional PutItem and UpdateItem
+// carries (internal/awsx/owntoken.Attr: a retried write recognises its own
+// earlier success by it); a grant limited to some attributes allows it too.
+const WriteToken = "wtok"
+
+// Writable are the non-key attributes g lets a write name: its Attributes
+// and the write token (nil when g limits none).
+func (g Grant) Writable() []string {
+	if len(g.Attributes) == 0 {
+		return nil
+	}
+	return append(slices.Clip(g.Attributes), WriteToken)
+}
+
 // The kinds of control items, as LeadingKeys patterns.
 var (
 	tenants   = schema.ControlTenant + "*"
@@ -258,7 +272,7 @@ func allows(grants []Grant, action, index, pk string, attrs []string) bool {
 		if g.Index != index || !slices.Contains(g.Actions, action) || !slices.ContainsFunc(g.Keys, func(k string) bool { return match(k, pk) }) {
 			continue
 		}
-		if len(g.Attributes) > 0 && slices.ContainsFunc(attrs, func(a string) bool { return !slices.Contains(g.Attributes, a) }) {
+		if w := g.Writable(); w != nil && slices.ContainsFunc(attrs, func(a string) bool { return !slices.Contains(w, a) }) {
 			continue
 		}
 		return true

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/issuetracker/issuetracker/internal/awsx/owntoken"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/idempotency/txclaim"
 	"github.com/issuetracker/issuetracker/internal/keylog"
@@ -90,14 +91,17 @@ func HTTPClient() *awshttp.BuildableClient {
 // the idempotency marker (txclaim): a transaction made under a request's
 // idempotency claim commits the claim with it, whichever store makes it,
 // and the migration key log (keylog): a write made while the tenant's tier
-// migration copies it logs its keys first.
+// migration copies it logs its keys first, and the write token (owntoken):
+// a conditional PutItem or UpdateItem that the SDK retries after its first
+// attempt committed recognises its own write instead of failing its
+// condition.
 func DynamoDB(cfg aws.Config, e Endpoints) *dynamodb.Client {
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		if e.DynamoDB != "" {
 			o.BaseEndpoint = aws.String(e.DynamoDB)
 		}
 		o.Retryer = DynamoDBRetryer()
-		o.APIOptions = append(o.APIOptions, txclaim.Middleware, keylog.Middleware)
+		o.APIOptions = append(o.APIOptions, txclaim.Middleware, keylog.Middleware, owntoken.Middleware)
 		LeanCalls(o)
 	})
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"sort"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -17,48 +19,101 @@ import (
 // them all back: an acknowledged write that is missing is lost data.
 type Ledger struct {
 	mu       sync.Mutex
-	issues   map[string]map[string]int64               // tenant → issue id → newest acknowledged version
-	comments map[string]map[string]map[string]struct{} // tenant → issue id → comment ids
+	issues   map[string]map[string]Ack            // tenant → issue id → newest acknowledged version
+	comments map[string]map[string]map[string]Ack // tenant → issue id → comment id → its creation
+	notFound map[string]map[string]int            // tenant → issue id → reads answered 404
 	creates  int
 	updates  int
 	nComment int
+	// Log, when set, gets one JSON line per acknowledged write (Ack).
+	Log io.Writer
+	enc *json.Encoder
+}
+
+// Ack is one acknowledged write: what the load tool knows of it.
+type Ack struct {
+	At        time.Time `json:"at"` // when the answer arrived
+	Op        Op        `json:"op"`
+	Tenant    string    `json:"tenant"`
+	Issue     string    `json:"issue"`
+	Comment   string    `json:"comment,omitempty"`
+	Version   int64     `json:"version,omitempty"`
+	RequestID string    `json:"request_id,omitempty"`
+	Status    int       `json:"status"`
 }
 
 func newLedger() *Ledger {
-	return &Ledger{issues: map[string]map[string]int64{}, comments: map[string]map[string]map[string]struct{}{}}
+	return &Ledger{issues: map[string]map[string]Ack{}, comments: map[string]map[string]map[string]Ack{}, notFound: map[string]map[string]int{}}
 }
 
-func (l *Ledger) issue(tenant, id string, version int64, created bool) {
+func (l *Ledger) log(a Ack) {
+	if l.Log == nil {
+		return
+	}
+	if l.enc == nil {
+		l.enc = json.NewEncoder(l.Log)
+	}
+	_ = l.enc.Encode(a)
+}
+
+func (l *Ledger) issue(a Ack) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	m := l.issues[tenant]
+	m := l.issues[a.Tenant]
 	if m == nil {
-		m = map[string]int64{}
-		l.issues[tenant] = m
+		m = map[string]Ack{}
+		l.issues[a.Tenant] = m
 	}
-	if version > m[id] {
-		m[id] = version
+	if a.Version > m[a.Issue].Version {
+		m[a.Issue] = a
 	}
-	if created {
+	if a.Op == OpCreate {
 		l.creates++
 	} else {
 		l.updates++
 	}
+	l.log(a)
 }
 
-func (l *Ledger) comment(tenant, issueID, id string) {
+func (l *Ledger) comment(a Ack) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	m := l.comments[tenant]
+	m := l.comments[a.Tenant]
 	if m == nil {
-		m = map[string]map[string]struct{}{}
-		l.comments[tenant] = m
+		m = map[string]map[string]Ack{}
+		l.comments[a.Tenant] = m
 	}
-	if m[issueID] == nil {
-		m[issueID] = map[string]struct{}{}
+	if m[a.Issue] == nil {
+		m[a.Issue] = map[string]Ack{}
 	}
-	m[issueID][id] = struct{}{}
+	m[a.Issue][a.Comment] = a
 	l.nComment++
+	l.log(a)
+}
+
+// readNotFound notes a read of a known issue that answered 404.
+func (l *Ledger) readNotFound(tenant, id string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.notFound[tenant] == nil {
+		l.notFound[tenant] = map[string]int{}
+	}
+	l.notFound[tenant][id]++
+}
+
+// NotFound are the reads of issues the load had seen that answered 404:
+// tenant → issue id → how many.
+func (l *Ledger) NotFound() map[string]map[string]int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := map[string]map[string]int{}
+	for t, m := range l.notFound {
+		out[t] = map[string]int{}
+		for id, n := range m {
+			out[t][id] = n
+		}
+	}
+	return out
 }
 
 // Counts are the acknowledged creates, updates and comments.
@@ -72,6 +127,14 @@ func (l *Ledger) Counts() (creates, updates, comments int) {
 type Verification struct {
 	Issues, Comments int      // acknowledged items checked
 	Lost             []string // acknowledged writes not found (or older than acknowledged)
+	Losses           []Loss   // the same, with the acknowledgement each lost
+}
+
+// Loss is one acknowledged write not found: the acknowledgement and what
+// was found instead.
+type Loss struct {
+	Ack
+	What string
 }
 
 func (v Verification) String() string {
@@ -86,11 +149,12 @@ func (l *Ledger) Verify(ctx context.Context, c *http.Client, base string, tokens
 	defer l.mu.Unlock()
 	var v Verification
 	var mu sync.Mutex
-	lost := func(s string) { mu.Lock(); v.Lost = append(v.Lost, s); mu.Unlock() }
+	lost := func(a Ack, s string) { mu.Lock(); v.Losses = append(v.Losses, Loss{Ack: a, What: s}); mu.Unlock() }
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(8)
 	for tenant, issues := range l.issues {
-		for id, want := range issues {
+		for id, ack := range issues {
+			want := ack.Version
 			v.Issues++
 			g.Go(func() error {
 				var got struct {
@@ -101,11 +165,11 @@ func (l *Ledger) Verify(ctx context.Context, c *http.Client, base string, tokens
 				case err != nil:
 					return err
 				case status == http.StatusNotFound:
-					lost(fmt.Sprintf("%s issue %s (acknowledged at version %d) is missing", tenant, id, want))
+					lost(ack, fmt.Sprintf("%s issue %s (acknowledged at version %d) is missing", tenant, id, want))
 				case status != http.StatusOK:
 					return fmt.Errorf("verify %s issue %s: status %d", tenant, id, status)
 				case got.Version < want:
-					lost(fmt.Sprintf("%s issue %s is at version %d, version %d was acknowledged", tenant, id, got.Version, want))
+					lost(ack, fmt.Sprintf("%s issue %s is at version %d, version %d was acknowledged", tenant, id, got.Version, want))
 				}
 				return nil
 			})
@@ -142,9 +206,9 @@ func (l *Ledger) Verify(ctx context.Context, c *http.Client, base string, tokens
 						break
 					}
 				}
-				for id := range ids {
+				for id, ack := range ids {
 					if !have[id] {
-						lost(fmt.Sprintf("%s comment %s on issue %s is missing", tenant, id, issueID))
+						lost(ack, fmt.Sprintf("%s comment %s on issue %s is missing", tenant, id, issueID))
 					}
 				}
 				return nil
@@ -152,7 +216,10 @@ func (l *Ledger) Verify(ctx context.Context, c *http.Client, base string, tokens
 		}
 	}
 	err := g.Wait()
-	sort.Strings(v.Lost)
+	sort.Slice(v.Losses, func(i, j int) bool { return v.Losses[i].What < v.Losses[j].What })
+	for _, x := range v.Losses {
+		v.Lost = append(v.Lost, x.What)
+	}
 	return v, err
 }
 

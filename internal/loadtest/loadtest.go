@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -148,7 +149,7 @@ func (l *Load) preload(ctx context.Context, n int) error {
 				if status != http.StatusCreated {
 					return fmt.Errorf("preload %s: status %d: %s", ts.spec.ID, status, body)
 				}
-				l.record(OpCreate, ts, status, body, t.URL)
+				l.record(OpCreate, ts, status, body, t.URL, time.Now(), "")
 				return nil
 			})
 		}
@@ -200,7 +201,10 @@ func (l *Load) createWithRetries(ctx context.Context, t vegeta.Target) (int, jso
 
 // record keeps what a 2xx answer acknowledged and what it taught the
 // workload (issue ids, versions).
-func (l *Load) record(op Op, ts *tenantState, status int, body []byte, u string) {
+func (l *Load) record(op Op, ts *tenantState, status int, body []byte, u string, at time.Time, requestID string) {
+	if op == OpRead && status == http.StatusNotFound {
+		l.Ledger.readNotFound(ts.spec.ID, strings.TrimPrefix(strings.SplitN(u, "#", 2)[0], l.cfg.Platform.GatewayURL+"/v1/issues/"))
+	}
 	if status < 200 || status > 299 {
 		return
 	}
@@ -215,7 +219,7 @@ func (l *Load) record(op Op, ts *tenantState, status int, body []byte, u string)
 		}
 		ts.add(i.ID, i.Version)
 		if op != OpRead {
-			l.Ledger.issue(ts.spec.ID, i.ID, i.Version, op == OpCreate)
+			l.Ledger.issue(Ack{At: at, Op: op, Tenant: ts.spec.ID, Issue: i.ID, Version: i.Version, RequestID: requestID, Status: status})
 		}
 	case OpComment:
 		var c struct {
@@ -223,7 +227,7 @@ func (l *Load) record(op Op, ts *tenantState, status int, body []byte, u string)
 			IssueID string `json:"issue_id"`
 		}
 		if json.Unmarshal(body, &c) == nil && c.ID != "" {
-			l.Ledger.comment(ts.spec.ID, c.IssueID, c.ID)
+			l.Ledger.comment(Ack{At: at, Op: op, Tenant: ts.spec.ID, Issue: c.IssueID, Comment: c.ID, RequestID: requestID, Status: status})
 		}
 	}
 }
@@ -269,7 +273,7 @@ func (l *Load) Platform(ctx context.Context, d time.Duration) *Stats {
 			for r := range res {
 				op, _, _ := untag(r.URL)
 				st.add(op, r.Attack, int(r.Code), r.Latency, r.Body, r.Error)
-				l.record(op, ts, int(r.Code), r.Body, r.URL)
+				l.record(op, ts, int(r.Code), r.Body, r.URL, r.End(), r.Headers.Get("X-Request-Id"))
 			}
 		}()
 	}

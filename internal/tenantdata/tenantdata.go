@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
+	"github.com/issuetracker/issuetracker/internal/awsx/owntoken"
 	"github.com/issuetracker/issuetracker/internal/keylog"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
@@ -88,7 +89,8 @@ func (s Store) Export(ctx context.Context, t tenant.Tenant) ([]byte, int, error)
 	// A migration's freeze barrier (put and deleted at once) is not data.
 	items = slices.DeleteFunc(items, func(it map[string]types.AttributeValue) bool { return keylog.IsBarrier(str(it[schema.SK])) })
 	for i, it := range items {
-		items[i], _ = keylog.Unmarked(it) // a migration's mark is not data
+		items[i], _ = keylog.Unmarked(it)   // a migration's mark is not data
+		items[i] = owntoken.Strip(items[i]) // nor a write's retry token
 	}
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)

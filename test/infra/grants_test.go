@@ -136,7 +136,7 @@ var (
 // idemMarker: a write's transaction commits the caller's Idempotency-Key
 // record (internal/idempotency/txclaim): its state and token only.
 func idemMarker(prefix string) string {
-	return `<ControlTable> {"ForAllValues:StringEquals":{"dynamodb:Attributes":["pk","sk","state","token"]},"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["` + prefix + `"]},"Null":{"dynamodb:LeadingKeys":"false"},"StringEqualsIfExists":{"dynamodb:ReturnValues":["NONE","UPDATED_OLD","UPDATED_NEW"]}}: dynamodb:UpdateItem`
+	return `<ControlTable> {"ForAllValues:StringEquals":{"dynamodb:Attributes":["pk","sk","state","token","wtok"]},"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["` + prefix + `"]},"Null":{"dynamodb:LeadingKeys":"false"},"StringEqualsIfExists":{"dynamodb:ReturnValues":["NONE","UPDATED_OLD","UPDATED_NEW"]}}: dynamodb:UpdateItem`
 }
 
 func logsOf(fn string) string { return "<Fn" + fn + "Logs>: logs:CreateLogStream logs:PutLogEvents" }
@@ -156,7 +156,7 @@ var allowed = map[string][]string{
 	// of a heartbeat's attributes it updates the time and runner only.
 	"issues": {xray, logsOf("issues"), cursorKey, asTenant, readTenant, meterUsage,
 		"<ControlTable> " + leading("JOBS#STATUSDEL") + ": dynamodb:DeleteItem dynamodb:PutItem dynamodb:Query",
-		`<ControlTable> {"ForAllValues:StringEquals":{"dynamodb:Attributes":["pk","sk","at","runner"]},"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["JOBS#STATUSDEL"]},"Null":{"dynamodb:LeadingKeys":"false"},"StringEqualsIfExists":{"dynamodb:ReturnValues":["NONE","UPDATED_OLD","UPDATED_NEW"]}}: dynamodb:UpdateItem`,
+		`<ControlTable> {"ForAllValues:StringEquals":{"dynamodb:Attributes":["pk","sk","at","runner","wtok"]},"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["JOBS#STATUSDEL"]},"Null":{"dynamodb:LeadingKeys":"false"},"StringEqualsIfExists":{"dynamodb:ReturnValues":["NONE","UPDATED_OLD","UPDATED_NEW"]}}: dynamodb:UpdateItem`,
 	},
 	// Comments also redeliver webhooks: they queue an attempt.
 	"comments": {xray, logsOf("comments"), cursorKey, asTenant, readTenant, meterUsage,
@@ -175,12 +175,12 @@ var allowed = map[string][]string{
 		dedicated + userAdmin,
 	},
 	"workspace": {xray, logsOf("workspace"), cursorKey, readTenant, meterUsage,
-		`<ControlTable> {"ForAllValues:StringEquals":{"dynamodb:Attributes":["pk","sk","branding","updated_at","version"]},"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["TENANT#*"]},"Null":{"dynamodb:LeadingKeys":"false"},"StringEqualsIfExists":{"dynamodb:ReturnValues":["NONE","UPDATED_OLD","UPDATED_NEW"]}}: dynamodb:UpdateItem`,
+		`<ControlTable> {"ForAllValues:StringEquals":{"dynamodb:Attributes":["pk","sk","branding","updated_at","version","wtok"]},"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["TENANT#*"]},"Null":{"dynamodb:LeadingKeys":"false"},"StringEqualsIfExists":{"dynamodb:ReturnValues":["NONE","UPDATED_OLD","UPDATED_NEW"]}}: dynamodb:UpdateItem`,
 		"<ControlTable> " + leading("AUDIT#*") + ": dynamodb:PutItem",
 	},
 	"registration": {xray, logsOf("registration"), cursorKey, runRequests, sendMail, sendMailSet, readSuppressed,
 		"<ControlTable> " + leading("RATE#*") + ": dynamodb:UpdateItem",
-		`<ControlTable> {"ForAllValues:StringEquals":{"dynamodb:Attributes":["pk","sk","attempts","salt"]},"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["TENANT#*"]},"Null":{"dynamodb:LeadingKeys":"false"},"StringEqualsIfExists":{"dynamodb:ReturnValues":["NONE","UPDATED_OLD","UPDATED_NEW"]}}: dynamodb:UpdateItem`,
+		`<ControlTable> {"ForAllValues:StringEquals":{"dynamodb:Attributes":["pk","sk","attempts","salt","wtok"]},"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["TENANT#*"]},"Null":{"dynamodb:LeadingKeys":"false"},"StringEqualsIfExists":{"dynamodb:ReturnValues":["NONE","UPDATED_OLD","UPDATED_NEW"]}}: dynamodb:UpdateItem`,
 		"<ControlTable> " + leading("TENANT#*", "SETTINGS") + ": dynamodb:GetItem",
 		"<ControlTable> " + leading("TENANT#*", "AUDIT#*", "PUBLIC#IDEM#*") + ": dynamodb:PutItem",
 		"<ControlTable> " + leading("TENANT#*", "PUBLIC#IDEM#*") + ": dynamodb:DeleteItem",

@@ -1,0 +1,197 @@
+// Package owntoken makes a conditional DynamoDB write that the SDK retries
+// recognise its own earlier success (issue 15).
+//
+// The SDK retries a call whose answer it did not get (a connection reset,
+// a timeout, a 5xx), but the attempt whose answer was lost may have
+// committed. The retry of a conditional write then meets its own write:
+// a create (attribute_not_exists) finds the item it created and fails its
+// condition, an update guarded by a version finds the version it set. The
+// store answers a conflict (409 view_exists, 412) for the client's own
+// successful write, and an unconditioned-by-version update that adds to a
+// counter is applied twice.
+//
+// A middleware on every DynamoDB client built by package awsx gives each
+// PutItem and UpdateItem call that has a ConditionExpression a token of its
+// own, the same for all the SDK's attempts of that call (the Initialize
+// step runs once per call, the retries below it):
+//
+//   - the item written carries the token (attribute Attr);
+//   - the condition becomes (condition) AND (attribute_not_exists(Attr) OR
+//     Attr <> token), so a retry after the call's own commit always fails
+//     its condition, and an update is never applied twice;
+//   - ReturnValuesOnConditionCheckFailure is ALL_OLD, so a failed condition
+//     returns the item as stored: if it carries the call's token, an earlier
+//     attempt of this very call committed, and the call succeeds (an
+//     UpdateItem asked for ALL_NEW or UPDATED_NEW answers the stored item).
+//
+// A token is random and used by one call only, so finding it proves that
+// call's write committed. TransactWriteItems needs none of this: the SDK
+// gives each call a ClientRequestToken, and DynamoDB (and DynamoDB Local)
+// answers a retry with the same token as the first commit for 10 minutes.
+// Calls that ask for the old item (ReturnValues ALL_OLD or UPDATED_OLD) are
+// left as they are: the old item is gone once the first attempt committed.
+// A conditional DeleteItem leaves nothing to carry a token (docs/performance.md).
+//
+// The token is bookkeeping, not data: the domain stores unmarshal items into
+// their types and never read it; whatever copies items raw (the export)
+// drops it (Strip). The package depends on the SDK only, so awsx can
+// install it.
+package owntoken
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"log/slog"
+	"maps"
+	"strings"
+	"sync/atomic"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
+)
+
+// Attr is the attribute that carries the token of the last conditional
+// write of an item (access.WriteToken: grants limited to some attributes
+// allow it).
+const Attr = "wtok"
+
+const (
+	namePH  = "#owntok"
+	valuePH = ":owntok"
+)
+
+// Recognised counts the retried calls that found their own earlier
+// success (instead of answering a conflict); Attempts counts the SDK's
+// attempts of all calls. A call that succeeded after a retry is logged
+// (INFO) with its operation and attempts.
+var Recognised, Attempts atomic.Int64
+
+// Middleware installs the token on a DynamoDB client's stack (an
+// APIOptions entry).
+func Middleware(st *middleware.Stack) error {
+	if err := st.Initialize.Add(middleware.InitializeMiddlewareFunc("OwnWriteToken", handle), middleware.After); err != nil {
+		return err
+	}
+	// Below the retry loop: runs once per attempt.
+	return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("OwnWriteTokenAttempts", countAttempt), middleware.After)
+}
+
+type attemptsKey struct{}
+
+func countAttempt(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+	if n, ok := ctx.Value(attemptsKey{}).(*int); ok {
+		*n++
+		Attempts.Add(1)
+	}
+	return next.HandleFinalize(ctx, in)
+}
+
+func handle(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+	switch p := in.Parameters.(type) {
+	case *dynamodb.PutItemInput:
+		if p.ConditionExpression == nil || p.ReturnValues == types.ReturnValueAllOld {
+			break
+		}
+		tok := rand.Text()
+		cp := *p
+		cp.Item = maps.Clone(p.Item)
+		cp.Item[Attr] = &types.AttributeValueMemberS{Value: tok}
+		cp.ConditionExpression, cp.ExpressionAttributeNames, cp.ExpressionAttributeValues = guard(p.ConditionExpression, p.ExpressionAttributeNames, p.ExpressionAttributeValues, tok)
+		cp.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+		in.Parameters = &cp
+		return call(ctx, in, next, "PutItem", tok, func(map[string]types.AttributeValue) any { return &dynamodb.PutItemOutput{} })
+	case *dynamodb.UpdateItemInput:
+		if p.ConditionExpression == nil || p.UpdateExpression == nil || p.ReturnValues == types.ReturnValueAllOld || p.ReturnValues == types.ReturnValueUpdatedOld {
+			break
+		}
+		tok := rand.Text()
+		cp := *p
+		cp.ConditionExpression, cp.ExpressionAttributeNames, cp.ExpressionAttributeValues = guard(p.ConditionExpression, p.ExpressionAttributeNames, p.ExpressionAttributeValues, tok)
+		cp.UpdateExpression = aws.String(withSet(*p.UpdateExpression))
+		cp.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+		in.Parameters = &cp
+		return call(ctx, in, next, "UpdateItem", tok, func(item map[string]types.AttributeValue) any {
+			out := &dynamodb.UpdateItemOutput{}
+			if p.ReturnValues == types.ReturnValueAllNew || p.ReturnValues == types.ReturnValueUpdatedNew {
+				out.Attributes = Strip(item)
+			}
+			return out
+		})
+	}
+	attempts := new(int)
+	out, md, err := next.HandleInitialize(context.WithValue(ctx, attemptsKey{}, attempts), in)
+	logRetried(ctx, middleware.GetOperationName(ctx), *attempts, err)
+	return out, md, err
+}
+
+// logRetried logs a call that succeeded after more than one attempt of the
+// SDK's (the earlier attempts may have committed: the chaos suite's record,
+// in services.log, of which writes were retried). A call that failed is the
+// caller's to report.
+func logRetried(ctx context.Context, op string, attempts int, err error) {
+	if attempts > 1 && err == nil {
+		slog.InfoContext(ctx, "dynamodb: call succeeded after a retry", "op", op, "attempts", attempts)
+	}
+}
+
+// call runs the call and turns a failed condition that found the call's own
+// token into success.
+func call(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler, op, tok string, success func(map[string]types.AttributeValue) any) (middleware.InitializeOutput, middleware.Metadata, error) {
+	attempts := new(int)
+	out, md, err := next.HandleInitialize(context.WithValue(ctx, attemptsKey{}, attempts), in)
+	var ccf *types.ConditionalCheckFailedException
+	if err == nil || !errors.As(err, &ccf) || !Ours(ccf.Item, tok) {
+		logRetried(ctx, op, *attempts, err)
+		return out, md, err
+	}
+	Recognised.Add(1)
+	slog.InfoContext(ctx, "dynamodb: a retried write found its own earlier success", "op", op, "attempts", *attempts)
+	return middleware.InitializeOutput{Result: success(ccf.Item)}, md, nil
+}
+
+// Ours reports whether item carries tok.
+func Ours(item map[string]types.AttributeValue, tok string) bool {
+	s, ok := item[Attr].(*types.AttributeValueMemberS)
+	return ok && s.Value == tok
+}
+
+func guard(cond *string, names map[string]string, values map[string]types.AttributeValue, tok string) (*string, map[string]string, map[string]types.AttributeValue) {
+	names, values = maps.Clone(names), maps.Clone(values)
+	if names == nil {
+		names = map[string]string{}
+	}
+	if values == nil {
+		values = map[string]types.AttributeValue{}
+	}
+	names[namePH] = Attr
+	values[valuePH] = &types.AttributeValueMemberS{Value: tok}
+	c := "(" + *cond + ") AND (attribute_not_exists(" + namePH + ") OR " + namePH + " <> " + valuePH + ")"
+	return &c, names, values
+}
+
+// withSet adds "Attr = token" to an update expression's SET clause, or a
+// SET clause of its own. SET is a reserved word: standing alone it is the
+// clause's keyword, never an attribute name.
+func withSet(expr string) string {
+	const set = namePH + " = " + valuePH
+	space := func(i int) bool { return i < 0 || i >= len(expr) || strings.ContainsRune(" \t\r\n", rune(expr[i])) }
+	for i := 0; i+3 <= len(expr); i++ {
+		if strings.EqualFold(expr[i:i+3], "SET") && space(i-1) && space(i+3) && i+3 < len(expr) {
+			return expr[:i+4] + set + ", " + expr[i+4:]
+		}
+	}
+	return expr + "\nSET " + set
+}
+
+// Strip returns item without the token (item itself when it has none).
+func Strip(item map[string]types.AttributeValue) map[string]types.AttributeValue {
+	if _, ok := item[Attr]; !ok {
+		return item
+	}
+	out := maps.Clone(item)
+	delete(out, Attr)
+	return out
+}

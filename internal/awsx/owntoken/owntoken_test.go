@@ -1,0 +1,124 @@
+package owntoken_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/issuetracker/issuetracker/internal/access"
+	"github.com/issuetracker/issuetracker/internal/awsx/owntoken"
+	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/testing/testenv"
+)
+
+func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+func n(v string) types.AttributeValue { return &types.AttributeValueMemberN{Value: v} }
+
+func key(pk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{schema.PK: s(pk), schema.SK: s("ITEM")}
+}
+
+func create(ctx context.Context, db *dynamodb.Client, table, pk string) error {
+	item := key(pk)
+	item["v"] = n("1")
+	_, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item,
+		ConditionExpression: aws.String("attribute_not_exists(pk)")})
+	return err
+}
+
+func conditionFailed(err error) bool {
+	var ccf *types.ConditionalCheckFailedException
+	return errors.As(err, &ccf)
+}
+
+// withoutToken is db without the owntoken middleware: the defect, as it was.
+func withoutToken(db *dynamodb.Client) *dynamodb.Client {
+	opts := db.Options()
+	opts.APIOptions = nil
+	for _, f := range db.Options().APIOptions {
+		if reflect.ValueOf(f).Pointer() != reflect.ValueOf(owntoken.Middleware).Pointer() {
+			opts.APIOptions = append(opts.APIOptions, f)
+		}
+	}
+	return dynamodb.New(opts)
+}
+
+// The first attempt of each call commits and loses its answer; the SDK
+// retries it (testenv.WithLostAnswers).
+func TestARetriedConditionalWriteRecognisesItsOwnSuccess(t *testing.T) {
+	ctx := context.Background()
+	db, names := testenv.Tables(t)
+	table := names.App()
+	lossy, lost := testenv.WithLostAnswers(db, "PutItem", "UpdateItem", "TransactWriteItems")
+
+	t.Run("the scenario: without the token, a create answers a conflict for its own success", func(t *testing.T) {
+		old, _ := testenv.WithLostAnswers(withoutToken(db), "PutItem")
+		err := create(ctx, old, table, "OLD")
+		require.True(t, conditionFailed(err), "the retry fails its condition on the item its first attempt created: %v", err)
+		out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key("OLD")})
+		require.NoError(t, err)
+		assert.NotEmpty(t, out.Item, "and the item was created")
+	})
+
+	t.Run("a conditional create succeeds once", func(t *testing.T) {
+		before := owntoken.Recognised.Load()
+		require.NoError(t, create(ctx, lossy, table, "A"))
+		assert.Equal(t, int64(1), owntoken.Recognised.Load()-before)
+		// Another call creating the same item is a real conflict.
+		assert.True(t, conditionFailed(create(ctx, db, table, "A")))
+		assert.True(t, conditionFailed(create(ctx, lossy, table, "A")), "so does it through the lossy client (its condition fails on another call's token)")
+	})
+
+	t.Run("a versioned update succeeds, answers the item it wrote, and applies once", func(t *testing.T) {
+		require.NoError(t, create(ctx, db, table, "B"))
+		out, err := lossy.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: key("B"),
+			UpdateExpression:          aws.String("SET v = :next ADD hits :one"),
+			ConditionExpression:       aws.String("v = :v"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":v": n("1"), ":next": n("2"), ":one": n("1")},
+			ReturnValues:              types.ReturnValueAllNew})
+		require.NoError(t, err)
+		assert.Equal(t, n("2"), out.Attributes["v"])
+		assert.Equal(t, n("1"), out.Attributes["hits"], "the ADD applied once")
+		assert.NotContains(t, out.Attributes, owntoken.Attr, "the token is not the caller's data")
+		got, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key("B"), ConsistentRead: aws.Bool(true)})
+		require.NoError(t, err)
+		assert.Equal(t, n("1"), got.Item["hits"])
+		// The same update by another call, from version 1, is a real conflict.
+		_, err = lossy.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: key("B"),
+			UpdateExpression: aws.String("SET v = :next"), ConditionExpression: aws.String("v = :v"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":v": n("1"), ":next": n("2")}})
+		assert.True(t, conditionFailed(err), "%v", err)
+	})
+
+	t.Run("a counter guarded by a condition is not counted twice", func(t *testing.T) {
+		_, err := lossy.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: key("C"),
+			UpdateExpression:          aws.String("ADD hits :one"),
+			ConditionExpression:       aws.String("attribute_not_exists(hits) OR hits < :max"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":one": n("1"), ":max": n("10")}})
+		require.NoError(t, err)
+		got, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key("C"), ConsistentRead: aws.Bool(true)})
+		require.NoError(t, err)
+		assert.Equal(t, n("1"), got.Item["hits"])
+	})
+
+	t.Run("a transaction needs no token: the SDK's ClientRequestToken makes its retry answer the first commit", func(t *testing.T) {
+		item := key("D")
+		_, err := lossy.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+			{Put: &types.Put{TableName: aws.String(table), Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}}}})
+		require.NoError(t, err)
+	})
+	assert.Equal(t, 4, lost.Dropped, "every successful call above lost its first answer")
+}
+
+// The grants limited to some attributes allow the token (IAM's
+// dynamodb:Attributes would refuse the write in AWS otherwise).
+func TestTheGrantsAllowTheToken(t *testing.T) {
+	assert.Equal(t, access.WriteToken, owntoken.Attr)
+}
