@@ -44,7 +44,7 @@ test: tools vet openapi-lint ## Go tests (they start DynamoDB Local, cognito-loc
 	status=0; go test -vet=off -count=1 -timeout 12m ./... || status=$$?; \
 	go test -vet=off -race -count=1 -timeout 6m $(RACE_PKGS) || status=$$?; \
 	scripts/stop-test-services.sh; scripts/build-cache.sh save; \
-	if wait $$web; then echo "web-static: ok ($$(grep -E '^ +Tests +[0-9]' $(WEB_STATIC_LOG) | tr -s ' ' | sed 's/^ //'))"; \
+	if wait $$web; then echo "web-static: ok ($$(sed 's/\x1b\[[0-9;]*m//g' $(WEB_STATIC_LOG) | grep -E '^ +Tests +[0-9]' | tr -s ' ' | sed 's/^ //'))"; \
 	else status=1; echo "web-static FAILED; its log ($(WEB_STATIC_LOG)):"; sed 's/^/web | /' $(WEB_STATIC_LOG); fi; \
 	exit $$status
 	@$(MAKE) --no-print-directory web-e2e
