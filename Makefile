@@ -28,12 +28,26 @@ vet: ## go vet
 # scripts/build-cache.sh gives a fresh clone the function binaries another
 # checkout of the same sources built (the user's tool cache), and keeps this
 # run's.
-test: tools vet openapi-lint ## Go tests (they start DynamoDB Local, cognito-local, versitygw, mailpit and stripe-mock), then the web app's (build, Vitest, client drift, Playwright)
+# The web app's checks that need no Go service (web-static: build, tsc,
+# ESLint, Prettier, Vitest, client drift) run beside the Go tests, which
+# wait on the local services more than they compute (docs/performance.md,
+# "make test's time"); their output goes to WEB_STATIC_LOG, printed whole
+# (each line prefixed "web | ") when they fail. Any failure fails make
+# test; the Playwright suite (it needs the Go build and starts the
+# platform) runs after both passed.
+WEB_STATIC_LOG := .local/web-static.log
+test: tools vet openapi-lint ## Go tests (they start DynamoDB Local, cognito-local, versitygw, mailpit and stripe-mock) with the web app's static checks and Vitest beside them, then Playwright
 	@scripts/build-cache.sh restore || echo "build cache: not restored (the tests build the functions)"
-	@status=0; go test -vet=off -count=1 -timeout 12m ./... || status=$$?; \
+	@mkdir -p $(dir $(WEB_STATIC_LOG)); \
+	$(MAKE) --no-print-directory web-static >$(WEB_STATIC_LOG) 2>&1 & web=$$!; \
+	echo "web-static (build, tsc, ESLint, Prettier, Vitest, client drift): beside the Go tests, log $(WEB_STATIC_LOG)"; \
+	status=0; go test -vet=off -count=1 -timeout 12m ./... || status=$$?; \
 	go test -vet=off -race -count=1 -timeout 6m $(RACE_PKGS) || status=$$?; \
-	scripts/stop-test-services.sh; scripts/build-cache.sh save; exit $$status
-	@$(MAKE) --no-print-directory web-test
+	scripts/stop-test-services.sh; scripts/build-cache.sh save; \
+	if wait $$web; then echo "web-static: ok ($$(sed 's/\x1b\[[0-9;]*m//g' $(WEB_STATIC_LOG) | grep -E '^ +Tests +[0-9]' | tr -s ' ' | sed 's/^ //'))"; \
+	else status=1; echo "web-static FAILED; its log ($(WEB_STATIC_LOG)):"; sed 's/^/web | /' $(WEB_STATIC_LOG); fi; \
+	exit $$status
+	@$(MAKE) --no-print-directory web-e2e
 
 # `make template-test`: the template mode's Go tests (internal/devstack:
 # the template-driven platform end to end, a broken template, webhooks

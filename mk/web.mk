@@ -3,8 +3,9 @@
 #   make web-build     build web/dist (make dev serves it at /)
 #   make web-dev       Vite with hot reload, API proxied to a running make dev
 #   make web-api       regenerate the typed API client from the OpenAPI document
-#   make web-test      typecheck, lint, Vitest, client drift, then the Playwright suite
-.PHONY: web-tools web-build web-dev web-api web-api-check web-unit web-e2e web-e2e-cells web-e2e-template web-test web-perf
+#   make web-static    build, typecheck, lint, Vitest, client drift (no Go service needed)
+#   make web-test      web-static, then the Playwright suite
+.PHONY: web-tools web-build web-dev web-api web-api-check web-unit web-static web-e2e web-e2e-cells web-e2e-template web-test web-perf
 
 WEB_NPM := cd web &&
 
@@ -71,7 +72,10 @@ web-e2e-cells: web-tools web-build ## the browser run across two cells: a regist
 	go build -o bin/issuetracker ./cmd/issuetracker
 	$(WEB_NPM) E2E_CELLS=2 npx playwright test e2e/cells.spec.ts
 
-web-test: web-build web-unit web-api-check web-e2e ## everything the web app is tested with
+# What needs no Go service: make test runs it beside the Go tests.
+web-static: web-build web-unit web-api-check ## the web app's build, typecheck, lint, Vitest and client drift (no Playwright)
+
+web-test: web-static web-e2e ## everything the web app is tested with
 
 web-perf: web-build ## bundle sizes and list first render with 1,000 issues (needs make dev running)
 	$(WEB_NPM) node scripts/perf.mjs

@@ -40,6 +40,10 @@ import (
 // A write answered 503 (the migration's freeze) is tried again.
 type writer struct {
 	caller apitest.Caller
+	// every paces run: a write begins at most once per every (none when
+	// zero: back to back).
+	every  time.Duration
+	writes int // writes run began
 	mu     sync.Mutex
 	titles map[string]string   // issue id -> last acknowledged title
 	notes  map[string][]string // issue id -> acknowledged comment ids
@@ -52,7 +56,23 @@ func newWriter(c apitest.Caller) *writer {
 }
 
 func (wr *writer) run(ctx context.Context) {
+	var tick <-chan time.Time
+	if wr.every > 0 {
+		t := time.NewTicker(wr.every)
+		defer t.Stop()
+		tick = t.C
+	}
 	for n := 0; ctx.Err() == nil; n++ {
+		if n > 0 && tick != nil {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick:
+			}
+		}
+		wr.mu.Lock()
+		wr.writes++
+		wr.mu.Unlock()
 		var ids []string
 		wr.mu.Lock()
 		for id := range wr.titles {
@@ -192,6 +212,10 @@ func TestMigrationPooledToPlatinumAndBackWhileWriting(t *testing.T) {
 	reg := tenantdb.New(w.Deps.DB, w.Deps.Names)
 	ctx := context.Background()
 	wr := newWriter(w.As("owner@globex.test"))
+	// A steady, modest rate (a user's, not a load test's): back to back,
+	// the writes outran the catch-up rounds, which chased them to their
+	// limit (CatchUpRounds) each time, minutes of copying under load.
+	wr.every = writerEvery
 	for range 30 { // something to copy
 		wr.do("POST", "/v1/issues", map[string]any{"title": "before"})
 	}
@@ -203,12 +227,20 @@ func TestMigrationPooledToPlatinumAndBackWhileWriting(t *testing.T) {
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go func() { defer wg.Done(); wr.run(wctx) }()
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(3 * writerEvery)
+		wr.mu.Lock()
+		before, frozen := wr.writes, wr.frozen
+		wr.mu.Unlock()
 		res := w.Root().Do("POST", "/v1/admin/tenants/globex/migration", map[string]any{"tier": step.tier})
 		require.Equal(t, 202, res.Status, string(res.Body))
-		time.Sleep(100 * time.Millisecond)
+		wr.mu.Lock()
+		during, frozenDuring := wr.writes-before, wr.frozen-frozen
+		wr.mu.Unlock()
+		time.Sleep(3 * writerEvery)
 		stop()
 		wg.Wait()
+		assert.Positive(t, during, "the writer wrote during the migration to %s", step.tier)
+		assert.Positive(t, frozenDuring, "writes met the freeze of the migration to %s and were retried", step.tier)
 
 		st, err := svc.States.Get(ctx, "globex")
 		require.NoError(t, err)
@@ -221,13 +253,16 @@ func TestMigrationPooledToPlatinumAndBackWhileWriting(t *testing.T) {
 		assert.False(t, tn.WritesFrozen)
 		mg := st.Migration
 		assert.Equal(t, mg.Source, mg.Target, "verified family by family")
-		t.Logf("to %s: copied %d, catch-up %v, drained %d, freeze %d ms, %d writes met the freeze, %d issues",
-			step.tier, mg.Copied, mg.CatchUp, mg.Drained, mg.FreezeMS, wr.frozen, len(wr.titles))
+		t.Logf("to %s: copied %d, catch-up %v, drained %d, freeze %d ms, %d writes during it, %d met the freeze, %d issues",
+			step.tier, mg.Copied, mg.CatchUp, mg.Drained, mg.FreezeMS, during, frozenDuring, len(wr.titles))
 		wr.check(t)
 		assert.Zero(t, tenantItems(t, w.Deps.DB, step.from, "globex"), "nothing of globex left in %s", step.from)
 	}
 	assert.Positive(t, wr.frozen, "some writes met the freeze and were retried")
 }
+
+// writerEvery paces the writer of the migration tests: 10 writes a second.
+const writerEvery = 100 * time.Millisecond
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 

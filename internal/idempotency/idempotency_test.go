@@ -138,6 +138,7 @@ func code(t *testing.T, rec *httptest.ResponseRecorder) string {
 }
 
 func TestACrashAfterTheWriteIsNotRepeatedByARetryAfterTheLease(t *testing.T) {
+	t.Parallel()
 	bothModes(t, func(t *testing.T, w *world) {
 		h := w.create(nil)
 		w.failDone.Store(true)
@@ -155,6 +156,7 @@ func TestACrashAfterTheWriteIsNotRepeatedByARetryAfterTheLease(t *testing.T) {
 }
 
 func TestARetryWithinTheLeaseOfACommittedWriteIsInProgress(t *testing.T) {
+	t.Parallel()
 	bothModes(t, func(t *testing.T, w *world) {
 		h := w.create(nil)
 		w.failDone.Store(true)
@@ -171,6 +173,7 @@ func TestARetryWithinTheLeaseOfACommittedWriteIsInProgress(t *testing.T) {
 // A request stalls after its claim; its lease ends and a retry takes the key
 // over and creates the issue; the stalled request then cannot commit.
 func TestARequestWhoseLeaseWasTakenOverCannotCommitItsWrite(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	claimed, resume := make(chan struct{}), make(chan struct{})
 	stalled := w.create(func() { close(claimed); <-resume })
@@ -196,6 +199,7 @@ func TestARequestWhoseLeaseWasTakenOverCannotCommitItsWrite(t *testing.T) {
 // A failed request whose key was taken over must not delete the new
 // holder's record.
 func TestAFailureDoesNotReleaseAKeyTakenOverByAnotherRequest(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	claimed, resume := make(chan struct{}), make(chan struct{})
 	failing := func(http.ResponseWriter, *http.Request) error {
@@ -225,6 +229,7 @@ func TestAFailureDoesNotReleaseAKeyTakenOverByAnotherRequest(t *testing.T) {
 }
 
 func TestAFailureBeforeTheWriteLetsARetryRunAgain(t *testing.T) {
+	t.Parallel()
 	bothModes(t, func(t *testing.T, w *world) {
 		fail := true
 		h := w.create(nil)
@@ -242,6 +247,7 @@ func TestAFailureBeforeTheWriteLetsARetryRunAgain(t *testing.T) {
 }
 
 func TestConcurrentRequestsWithOneKeyCreateOneIssue(t *testing.T) {
+	t.Parallel()
 	bothModes(t, func(t *testing.T, w *world) {
 		h := w.create(nil)
 		var wg sync.WaitGroup
@@ -263,6 +269,7 @@ func TestConcurrentRequestsWithOneKeyCreateOneIssue(t *testing.T) {
 }
 
 func TestRequestsWithoutTheHeaderAreUnchanged(t *testing.T) {
+	t.Parallel()
 	bothModes(t, func(t *testing.T, w *world) {
 		h := w.create(nil)
 		a, b := w.call(h, ""), w.call(h, "")
@@ -276,6 +283,7 @@ func TestRequestsWithoutTheHeaderAreUnchanged(t *testing.T) {
 // The marker is the transaction's last action; when the caller's own item
 // fails, the caller sees only its own cancellation reasons.
 func TestAStoreSeesOnlyItsOwnCancellationReasons(t *testing.T) {
+	t.Parallel()
 	bothModes(t, func(t *testing.T, w *world) {
 		var got error
 		dup := func(rw http.ResponseWriter, r *http.Request) error {
@@ -300,6 +308,7 @@ func TestAStoreSeesOnlyItsOwnCancellationReasons(t *testing.T) {
 }
 
 func TestARetryAfterSuccessReplaysAndAnotherBodyIs422(t *testing.T) {
+	t.Parallel()
 	bothModes(t, func(t *testing.T, w *world) {
 		h := w.create(nil)
 		first := w.call(h, "k")
@@ -355,6 +364,7 @@ func (w *world) prepared(sent func(id string) string) httpapi.HandlerFunc {
 // process that dies right after its write still leaves a retry the
 // answer (where, without it, the retry gets idempotency_response_lost).
 func TestAnAnswerStoredWithTheWriteSurvivesACrashBeforeCompletion(t *testing.T) {
+	t.Parallel()
 	bothModes(t, func(t *testing.T, w *world) {
 		h := w.prepared(nil)
 		w.failDone.Store(true) // any PutItem of a done record fails
@@ -375,6 +385,7 @@ func TestAnAnswerStoredWithTheWriteSurvivesACrashBeforeCompletion(t *testing.T) 
 // When the answer sent is not the one rendered before the write, the one
 // sent is stored (by the PutItem) and replayed.
 func TestAnAnswerThatChangedAfterTheWriteIsStoredAsSent(t *testing.T) {
+	t.Parallel()
 	bothModes(t, func(t *testing.T, w *world) {
 		h := w.prepared(func(id string) string { return id + "-as-sent" })
 		first := w.call(h, "k1")

@@ -66,6 +66,7 @@ func crashingImports(t *testing.T, f fixture, armed *atomic.Bool, sidePuts *atom
 // and the numbers reserved (and recorded on the job) before the crash are
 // the ones used: the project's numbering has no gap and no duplicate.
 func TestACrashBetweenSideItemsAndIssuesShowsNothingAndResumes(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	ctx := context.Background()
 	var armed atomic.Bool
@@ -170,6 +171,7 @@ func TestACrashBetweenSideItemsAndIssuesShowsNothingAndResumes(t *testing.T) {
 // shows: search does not find its rows and its label uses do not keep a
 // label from being deleted.
 func TestAnAbandonedImportLeavesNothingVisible(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	ctx := context.Background()
 	name := "Abandoned"

@@ -22,6 +22,7 @@ import (
 // with its key and activity), one label check serving them all; a refused
 // call falls back to one write per issue so each row gets its own answer.
 func TestCreateManyPacksIssuesIntoFewTransactions(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	ctx := context.Background()
 	cfg, e := testenv.AWS(t)

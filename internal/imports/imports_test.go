@@ -129,6 +129,7 @@ func countIssues(t testing.TB, s *issue.Service, p tenancy.Principal) (int, map[
 }
 
 func TestImport(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	ctx := context.Background()
 	imports.SetBatch(f.svc, 20)

@@ -14,6 +14,7 @@ import (
 // Linear has and the tracker does not are listed as ignored, and the run
 // makes the good rows.
 func TestImportMapsALinearExport(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	ctx := context.Background()
 	csv := "ID,Team,Title,Description,Status,Estimate,Priority,Creator,Assignee,Labels,Cycle Name,Created,Due Date\n" +

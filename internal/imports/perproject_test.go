@@ -18,6 +18,7 @@ import (
 // same project (by key or id) is the same job, for another project a new
 // job whose rows make new issues there.
 func TestImportIsKeyedPerProject(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	ctx := context.Background()
 	str := func(s string) *string { return &s }
@@ -75,6 +76,7 @@ func TestImportIsKeyedPerProject(t *testing.T) {
 // hash) stays the file's job for its project, so re-sending the file does
 // not import its rows again; for another project the file is a new job.
 func TestImportDeclaredBeforePerProjectKeysResumes(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	ctx := context.Background()
 	str := func(s string) *string { return &s }

@@ -23,6 +23,7 @@ import (
 // issues, and each bad cell is a row error naming its row, field and
 // column in the preview, which creates nothing.
 func TestImportPlansEstimatesCyclesAndFields(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	ctx := context.Background()
 	ps, cs, fs := f.projects, f.cycles, f.fields

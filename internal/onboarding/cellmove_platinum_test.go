@@ -59,6 +59,7 @@ func (s *targetStack) set(deployed bool) {
 // once the target stack is deployed (one DescribeStacks per waiting move),
 // and not before (docs/scale.md, piece 3 of a Platinum tenant's move).
 func TestAPlatinumMoveWaitingForTheTargetCellsStackIsResumedByTheSourcesMaintenance(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w := twoCellWorld(t)
 	_, src := testenv.Tables(t) // initech's own table in cell-1
@@ -163,6 +164,7 @@ func (s *oldStack) Destroy(ctx context.Context, tenantID string) error {
 // switch; the old bucket is emptied before the old stack is destroyed,
 // whose deletion would fail otherwise.
 func TestAPlatinumTenantsFilesMoveToItsStacksBucketInTheOtherCell(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w := twoCellWorld(t)
 	_, src := testenv.Tables(t)

@@ -121,6 +121,7 @@ var root = audit.Actor{Kind: audit.ActorRoot, ID: "root-1"}
 // switches: directory, target record with cell-1's pool as the users'
 // source, source tombstoned and its copy retired.
 func TestACellMoveResumesAfterAFailedDirectorySwitch(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w := twoCellWorld(t)
 	w.dir.failSwitch = 1
@@ -166,6 +167,7 @@ func TestACellMoveResumesAfterAFailedDirectorySwitch(t *testing.T) {
 // A move rolled back before its switch leaves nothing in cell-2 but a
 // tombstoned record, which the next move reuses.
 func TestACellMoveRolledBackBeforeItsSwitchLeavesTheTenantInItsCell(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w := twoCellWorld(t)
 	fail := true

@@ -172,6 +172,7 @@ func (f *fixture) register(t *testing.T, slug, email, tier string) string {
 }
 
 func TestOnboardingResumesAfterAFailureAtEachStep(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	root := audit.Actor{Kind: audit.ActorRoot, ID: "root-1"}

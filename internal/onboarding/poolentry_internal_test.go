@@ -42,6 +42,7 @@ func (p *pools) Close(_ context.Context, tenantID, cell string) error {
 // entry that is missing or in another cell does not stop the activation,
 // and any other failure does (the step is retried).
 func TestActivationNamesAPlatinumTenantsOwnPoolInItsEntry(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	platinum := tenant.Tenant{ID: "initech", Tier: tiers.Platinum, UserPoolID: "us-east-1_Initech", ClientIDs: []string{"initech-web"}}
 	pooled := tenant.Tenant{ID: "acme", Tier: tiers.Basic, UserPoolID: "us-east-1_Shared", ClientIDs: []string{"shared-web"}}
@@ -91,6 +92,7 @@ func TestActivationNamesAPlatinumTenantsOwnPoolInItsEntry(t *testing.T) {
 // writes the entry without switching again. A missing entry, or one in
 // another cell, does not stop the switch.
 func TestATierMigrationsSwitchNamesTheNewPoolInTheDirectoryEntry(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	past := time.Now().Add(-time.Minute)
 	pooled := tenant.Tenant{ID: "globex", Tier: tiers.Basic, Table: "app", UserPoolID: "us-east-1_Shared", ClientIDs: []string{"shared-web"}}
@@ -165,6 +167,7 @@ func TestATierMigrationsSwitchNamesTheNewPoolInTheDirectoryEntry(t *testing.T) {
 // stop it, any other failure does (the step is retried, before the
 // tombstone is written).
 func TestTheTombstoneClosesTheTenantsDirectoryEntry(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	acme := tenant.Tenant{ID: "acme", Tier: tiers.Premium, Status: tenant.StatusOffboarding, Table: "app"}
 	for _, tc := range []struct {

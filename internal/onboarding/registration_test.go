@@ -30,6 +30,7 @@ func code(err error) string { return errs.As(err).Code }
 // Issue 9 item 1: nothing is provisioned before the registrant proves they
 // own the admin email, and the code resists guessing.
 func TestNothingIsProvisionedBeforeTheAdminEmailIsVerified(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	email := "owner-unverified@" + f.domain
@@ -124,6 +125,7 @@ func TestNothingIsProvisionedBeforeTheAdminEmailIsVerified(t *testing.T) {
 // Paid tiers are not activated by an anonymous form: after verification
 // they wait for Root's approval (billing adds payment later).
 func TestPaidTiersWaitForRootApproval(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	email := "owner-paid@" + f.domain
@@ -171,6 +173,7 @@ func userAttrs(t *testing.T, f *fixture, email string) map[string]string {
 // email of another tenant's user never reuses, changes or deletes that user,
 // at verification, in onboarding (defence in depth) or in offboarding.
 func TestARegistrationCannotTakeOverAnotherTenantsUser(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	victim := "victim@" + f.domain
@@ -245,6 +248,7 @@ func TestARegistrationCannotTakeOverAnotherTenantsUser(t *testing.T) {
 }
 
 func TestVerificationCodesAreStoredHashed(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.register(t, "hashed", "owner-hashed@"+f.domain, "basic")
 	v, err := f.svc.Verifications.Get(context.Background(), "hashed")
@@ -258,6 +262,7 @@ func TestVerificationCodesAreStoredHashed(t *testing.T) {
 // An unverified registration holds its slug for UnverifiedTTL only; a
 // verified one (or a tenant) holds it for good.
 func TestAnUnverifiedRegistrationGivesItsSlugBackAfterADay(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	f.register(t, "squat", "nobody-reads@"+f.domain, "basic")
@@ -290,6 +295,7 @@ func TestAnUnverifiedRegistrationGivesItsSlugBackAfterADay(t *testing.T) {
 // A verification mail that cannot be sent (the mail service is down) is a
 // 503 the registrant may retry, not a 500.
 func TestAResendWhenMailIsDownIsA503(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.register(t, "maildown", "owner-maildown@"+f.domain, "basic")
 	f.tr["mail"].armed = true

@@ -29,6 +29,7 @@ func (d *dies) Provision(ctx context.Context, t tenant.Tenant) (onboarding.Place
 // An onboarding whose process died mid-run leaves a provisioning tenant
 // (never one that looks active) and is resumed once its lease expires.
 func TestAnOnboardingWhoseRunDiedIsResumedAfterItsLease(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	now := time.Now()

@@ -13,6 +13,7 @@ import (
 // from its start. A tier migration has no registration time: counted from
 // it, its audit said elapsed=2562047h47m (the largest duration).
 func TestElapsedCountsEachPhaseFromItsOwnStart(t *testing.T) {
+	t.Parallel()
 	reg := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	start := reg.Add(48 * time.Hour)
 	end := start.Add(90 * time.Second)

@@ -59,6 +59,7 @@ func (w *world) register(t *testing.T, slug, tier string) string {
 }
 
 func TestRootSuspendsReactivatesAndChangesTiers(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	w.register(t, "hooli", "basic")
@@ -211,6 +212,7 @@ func TestRootSuspendsReactivatesAndChangesTiers(t *testing.T) {
 }
 
 func TestBranding(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	w.register(t, "brandy", "standard")
@@ -286,6 +288,7 @@ func TestBranding(t *testing.T) {
 }
 
 func TestOffboardingLeavesNothingOfThePooledTenant(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	gonerToken := w.register(t, "goner", "premium")

@@ -21,6 +21,7 @@ import (
 
 // The API contract the web app's sign-up pages code against.
 func TestSignUpContract(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	anon := w.api.Anonymous()
@@ -153,6 +154,7 @@ func TestSignUpContract(t *testing.T) {
 }
 
 func TestAdminEmailOfAnotherTenantsUserOverHTTP(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	victim := "victim@" + w.domain
 	_, err := w.pools.EnsureUser(context.Background(), w.deps.TenantPoolID, cognito.UserSpec{Email: victim, Password: password,
@@ -173,6 +175,7 @@ func TestAdminEmailOfAnotherTenantsUserOverHTTP(t *testing.T) {
 }
 
 func TestLookupsAndCodesAreRateLimited(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.deps.LookupsPerMinute, w.deps.CodeSendsPerHour = 2, 1
 	api := apitest.New(t, w.deps)
@@ -201,6 +204,7 @@ func TestLookupsAndCodesAreRateLimited(t *testing.T) {
 }
 
 func TestRootClosesAndReopensRegistration(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.register(t, "hooli", "basic")
 	superAdmin := tenancy.Principal{UserID: "u1", Email: "sa@hooli.test", TenantID: "hooli", Role: roles.SuperAdmin, Tier: tiers.Basic, Table: w.deps.Names.App()}
@@ -239,6 +243,7 @@ func TestRootClosesAndReopensRegistration(t *testing.T) {
 }
 
 func TestRootSeesThePlatformHealth(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.register(t, "hooli", "basic")
 	res := w.api.As(root).Do("GET", "/v1/admin/health", nil)

@@ -15,6 +15,7 @@ import (
 // with another's) exactly as for a slug nobody registered, so a stranger
 // cannot enumerate the customers' tiers and statuses.
 func TestRegistrationStatusIsTheRegistrants(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	anon := w.api.Anonymous()
 	other := w.register(t, "hooli", "basic") // active, with its own token

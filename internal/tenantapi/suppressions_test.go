@@ -22,6 +22,7 @@ import (
 // was suppressed for. Nobody else may; a malformed or unlisted address
 // changes nothing.
 func TestRootListsAndLiftsMailSuppressions(t *testing.T) {
+	t.Parallel()
 	w := apitest.NewWorld(t)
 	ctx := context.Background()
 	sup := maildb.Suppressions{DB: w.Deps.Control(), Table: w.Deps.Names.Control()}

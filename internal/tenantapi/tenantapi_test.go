@@ -103,6 +103,7 @@ func registration(slug, tier string) map[string]string {
 }
 
 func TestPooledRegistrationToFirstRequest(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	start := time.Now()
@@ -184,6 +185,7 @@ func TestPooledRegistrationToFirstRequest(t *testing.T) {
 }
 
 func TestRegistrationRefusesBadInputAndChangesNothing(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	require.Equal(t, http.StatusAccepted, w.api.Anonymous().Do("POST", "/v1/registrations", registration("taken", "basic")).Status)
 	for _, tc := range []struct {
@@ -239,6 +241,7 @@ func TestRegistrationRefusesBadInputAndChangesNothing(t *testing.T) {
 }
 
 func TestRegistrationIsRateLimitedPerClientAddress(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.deps.RegistrationsPerHour = 2
 	api := apitest.New(t, w.deps)

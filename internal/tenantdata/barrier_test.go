@@ -126,6 +126,7 @@ func (s *shardedStream) saw(pk, sk string) bool {
 // shard) the consumer here would be counted caught up while still behind
 // in the other shard.
 func TestTheConsumersAreWaitedForInEveryShardTheTenantChanged(t *testing.T) {
+	t.Parallel()
 	db, names := testenv.StreamTables(t)
 	base := tenancy.WithTenant(context.Background(), "t5")
 	from := onboarding.Home{Table: names.App()}
@@ -192,6 +193,7 @@ func TestTheConsumersAreWaitedForInEveryShardTheTenantChanged(t *testing.T) {
 // acknowledged one item per consumer batch (not one per key), and a
 // consumer that never answers fails the wait naming how much is missing.
 func TestAWaveOfBarriersOverManyPartitionKeys(t *testing.T) {
+	t.Parallel()
 	db, names := testenv.StreamTables(t)
 	base := tenancy.WithTenant(context.Background(), "t6")
 	from := onboarding.Home{Table: names.App()}

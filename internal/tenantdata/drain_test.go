@@ -29,6 +29,7 @@ import (
 // Something else writing the new home after the Sync is caught by
 // CheckTarget, outside the freeze.
 func TestTheDrainWritesAndChecksOnlyTheLastChanges(t *testing.T) {
+	t.Parallel()
 	ctx := tenancy.WithTenant(context.Background(), "t1")
 	db, names := testenv.Tables(t)
 	to := onboarding.Home{Table: names.App() + "-t1", Silo: true}
@@ -91,6 +92,7 @@ func TestTheDrainWritesAndChecksOnlyTheLastChanges(t *testing.T) {
 // read at all (the drain is O(logged keys), not O(tenant)). A log begun
 // too late to cover the Sync falls back to reading the old home whole.
 func TestTheDrainReadsOnlyTheLoggedKeys(t *testing.T) {
+	t.Parallel()
 	base := tenancy.WithTenant(context.Background(), "t2")
 	db, names := testenv.Tables(t)
 	to := onboarding.Home{Table: names.App() + "-t2", Silo: true}
@@ -169,6 +171,7 @@ func TestTheDrainReadsOnlyTheLoggedKeys(t *testing.T) {
 // home equal to it and the drain after it has only the keys written since
 // the last round. Both digests agree with whole reads of the two homes.
 func TestCatchUpRoundsReadOnlyTheKeysLoggedSinceThePreviousRound(t *testing.T) {
+	t.Parallel()
 	base := tenancy.WithTenant(context.Background(), "t3")
 	db, names := testenv.Tables(t)
 	to := onboarding.Home{Table: names.App() + "-t3", Silo: true}
@@ -248,6 +251,7 @@ func TestCatchUpRoundsReadOnlyTheKeysLoggedSinceThePreviousRound(t *testing.T) {
 // counted, while a logged write since the last round is left to the next
 // round. The drain's log-derived digests then equal whole reads.
 func TestCheckSourceCopiesWritesThatBypassedTheLog(t *testing.T) {
+	t.Parallel()
 	base := tenancy.WithTenant(context.Background(), "t4")
 	db, names := testenv.Tables(t)
 	to := onboarding.Home{Table: names.App() + "-t4", Silo: true}

@@ -36,6 +36,7 @@ import (
 // migration's items carry is not data: both homes' digests agree, and the
 // export leaves it out.
 func TestTheConsumersSkipTheMigrationsWritesAndPassTheTenants(t *testing.T) {
+	t.Parallel()
 	db, oldNames := testenv.StreamTables(t)
 	_, newNames := testenv.StreamTables(t)
 	from, to := onboarding.Home{Table: oldNames.App()}, onboarding.Home{Table: newNames.App()}

@@ -50,6 +50,7 @@ func client(t *testing.T, h http.Handler) *dynamodb.Client {
 // its own with that account's client (the provisioning role's session);
 // every other tenant's table with the platform's.
 func TestATenantInItsOwnAccountIsReadWithItsAccountsClient(t *testing.T) {
+	t.Parallel()
 	platform, own := &scans{name: "platform"}, &scans{name: "initech-account"}
 	s := tenantdata.Store{Platform: client(t, platform), OwnAccounts: map[string]*dynamodb.Client{"initech": client(t, own)}}
 	ctx := context.Background()

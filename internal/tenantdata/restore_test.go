@@ -38,6 +38,7 @@ func every(pk, sk string) map[string]av {
 }
 
 func TestDynamoJSONRoundTripsEveryType(t *testing.T) {
+	t.Parallel()
 	in := every("T#t1#ISSUE#1", "META")
 	b, err := json.Marshal(tenantdata.DynamoJSON(in))
 	require.NoError(t, err)
@@ -52,6 +53,7 @@ func TestDynamoJSONRoundTripsEveryType(t *testing.T) {
 // A tenant restored from its export archive into an empty table has the same
 // items, byte for byte (checksums), and nothing of another tenant.
 func TestATenantRestoredFromItsExportHasTheSameItems(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, names := testenv.Tables(t)
 	put := func(table string, item map[string]av) {

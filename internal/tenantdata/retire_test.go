@@ -35,6 +35,7 @@ import (
 // Without the wait the lagging consumer reads the deletes after the move
 // back and passes them.
 func TestTheRetirementsDeletesAreSkippedWithOneWriteEach(t *testing.T) {
+	t.Parallel()
 	db, oldNames := testenv.StreamTables(t)
 	_, newNames := testenv.StreamTables(t)
 	from, to := onboarding.Home{Table: oldNames.App()}, onboarding.Home{Table: newNames.App()}

@@ -54,7 +54,7 @@ func newWorld(t *testing.T) *world {
 	ctx := context.Background()
 	keys, err := list.StaticKey("notify-test-cursor-key-0123456789abcdef")
 	require.NoError(t, err)
-	run := fmt.Sprint(time.Now().UnixNano())
+	run := names.Prefix // unique per test: the tests run in parallel
 	w := &world{names: names, email: map[string]string{}}
 	p := func(tn, id string) tenancy.Principal {
 		mail := id + "@" + run + "." + tn + ".test"
@@ -132,6 +132,7 @@ func (w *world) watchers(t *testing.T, p tenancy.Principal, issueID string) map[
 }
 
 func TestWatchersAndInboxFromTheChangeStream(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	iss := w.do(t, w.ann, "POST", "/v1/issues", map[string]any{"title": "Login fails", "type": "bug",
 		"assignee_id": "bob", "description": "@carl can you check?"}, 201)
@@ -217,6 +218,7 @@ func TestWatchersAndInboxFromTheChangeStream(t *testing.T) {
 }
 
 func TestPreferencesRefuseBadInput(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	got := w.do(t, w.ann, "GET", "/v1/notifications/preferences", nil, 200)
 	assert.Equal(t, "immediately", got["email"].(map[string]any)["mentioned"])
@@ -245,6 +247,7 @@ func TestPreferencesRefuseBadInput(t *testing.T) {
 }
 
 func TestABurstIsOneMailWithAOneClickUnsubscribe(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	box := testenv.NewMailbox(t, w.email["bob"])
 	var keys []string
@@ -301,6 +304,7 @@ func TestABurstIsOneMailWithAOneClickUnsubscribe(t *testing.T) {
 // /api/v1), carrying the comment's words, a link to the issue and the
 // one-click unsubscribe headers' link.
 func TestAMentionReachesTheInboxAndTheMailbox(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	box := testenv.NewMailbox(t, w.email["bob"])
 	iss := w.do(t, w.ann, "POST", "/v1/issues", map[string]any{"title": "Export times out", "type": "bug"}, 201)
@@ -359,6 +363,7 @@ func TestAMentionReachesTheInboxAndTheMailbox(t *testing.T) {
 // once the window after the first edit has passed, and nothing before.
 // (Edits by others are off by default; bob asks for them at once.)
 func TestTwentyEditsInFiveMinutesAreOneMail(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	require.Equal(t, 5*time.Minute, notify.BatchWindow)
 	cfg, e := testenv.AWS(t)
@@ -407,6 +412,7 @@ func TestTwentyEditsInFiveMinutesAreOneMail(t *testing.T) {
 // they get at once (comments by default) goes out in its own batch after
 // the window, without the digest's lines.
 func TestStatusChangesWaitForTheDailyDigest(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	const short = time.Minute
 	cfg, e := testenv.AWS(t)
@@ -466,6 +472,7 @@ func TestStatusChangesWaitForTheDailyDigest(t *testing.T) {
 // stream, one batch): the creation still addresses the people of the
 // issue as it was created, and each edit its own, so nobody is told twice.
 func TestACreationHandledAfterEditsTellsNobodyTwice(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	// Created unassigned, then assigned to bob before the consumer ran.
 	a := w.do(t, w.ann, "POST", "/v1/issues", map[string]any{"title": "Assigned later", "type": "bug"}, 201)["id"].(string)

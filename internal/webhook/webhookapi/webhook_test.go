@@ -3,7 +3,6 @@ package webhookapi_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -115,7 +114,7 @@ func newWorldWith(t testing.TB, guard func(*webhook.Guard), recv ...*receiver) *
 	db, names := testenv.StreamTables(t)
 	cfg, e := testenv.AWS(t)
 	ctx := context.Background()
-	run := fmt.Sprint(time.Now().UnixNano())
+	run := names.Prefix // unique per test: the tests run in parallel
 	w := &world{queue: &webhook.MemQueue{Visibility: 200 * time.Millisecond}}
 	p := func(tn, id string, role roles.Role) tenancy.Principal {
 		mail := id + "@" + run + "." + tn + ".test"
@@ -195,6 +194,7 @@ func verify(t *testing.T, secret string, req *http.Request, body []byte) error {
 }
 
 func TestWebhooksAreSignedRetriedAndLogged(t *testing.T) {
+	t.Parallel()
 	recv := newReceiver(t, 500, 500) // two failures, then 200
 	w := newWorld(t, recv)
 	ep := w.do(t, w.ann, "POST", "/v1/webhooks", map[string]any{"url": recv.url(), "description": "CI bridge",
@@ -276,6 +276,7 @@ func TestWebhooksAreSignedRetriedAndLogged(t *testing.T) {
 }
 
 func TestAFailingEndpointIsDisabledAndItsAdminsMailed(t *testing.T) {
+	t.Parallel()
 	recv := newReceiver(t, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500)
 	w := newWorld(t, recv)
 	box := testenv.NewMailbox(t, w.annMail)
@@ -311,6 +312,7 @@ func TestAFailingEndpointIsDisabledAndItsAdminsMailed(t *testing.T) {
 }
 
 func TestWebhookRegistrationRefusesBadInputAndOtherTenants(t *testing.T) {
+	t.Parallel()
 	recv := newReceiver(t)
 	w := newWorld(t, recv)
 	for _, c := range []struct {
@@ -381,6 +383,7 @@ func TestWebhookRegistrationRefusesBadInputAndOtherTenants(t *testing.T) {
 // packet leaves for it, logged as refused (no status code), and retried
 // on the schedule like any failure.
 func TestADeliveryRedirectedInwardIsRefusedAndLogged(t *testing.T) {
+	t.Parallel()
 	recv := newReceiver(t)
 	w := newWorld(t, recv)
 	targets := []string{"https://169.254.169.254/latest/meta-data/iam/security-credentials/", "https://10.0.0.1/internal",
@@ -427,6 +430,7 @@ func TestADeliveryRedirectedInwardIsRefusedAndLogged(t *testing.T) {
 // (TestCreatingAnIssueCostsThreeRoundTrips), and its webhook and its
 // assignee's inbox entry come afterwards, from the change stream.
 func TestNotificationsAndWebhooksAddNoRoundTripToTheRequest(t *testing.T) {
+	t.Parallel()
 	recv := newReceiver(t)
 	w := newWorld(t, recv)
 	cfg, e := testenv.AWS(t)
@@ -473,6 +477,7 @@ func TestNotificationsAndWebhooksAddNoRoundTripToTheRequest(t *testing.T) {
 // it does not (the image came in an earlier batch; a mention that the
 // edits removed is then not recovered: the activity keeps the text only).
 func TestIssueCreatedCarriesTheIssueAsCreated(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name       string
 		dropInsert bool
@@ -537,6 +542,7 @@ func TestIssueCreatedCarriesTheIssueAsCreated(t *testing.T) {
 // the dialler checks the address it actually connects to, and each
 // refusal is in the delivery log.
 func TestEndpointsResolvingInwardAreRefusedAtRegistrationAndWhenDelivering(t *testing.T) {
+	t.Parallel()
 	const public = "93.184.216.34"
 	inward := map[string]string{"inside": "10.1.2.3", "loop": "127.0.0.1", "meta": "169.254.169.254"}
 	names := map[string][]string{}
