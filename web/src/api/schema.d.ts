@@ -2552,6 +2552,7 @@ export interface components {
             copied: number;
             drained: number;
             files_copied?: number;
+            freeze_backoffs?: number;
             freeze_barriers?: number;
             freeze_ms?: number;
             from: components["schemas"]["Home"];
