@@ -1120,13 +1120,26 @@ func (m *Machine) freezeOnce(ctx context.Context, t tenant.Tenant, mg *Migration
 	// and both are waited for. Before (until mig7) it was put only once
 	// the first was acknowledged, so a first wave that outlasted the
 	// settle added the second's put and round trip to the freeze.
+	// A first wave that has already run out fails this attempt without
+	// putting the second (freeze backs off, then tries again).
+	var first waved
+	answered := false
+	select {
+	case first = <-early:
+		answered = true
+		if first.err != nil {
+			return t, first.err
+		}
+	default:
+	}
 	began := time.Now()
 	b, err := m.awaitConsumers(ctx, t, mg, firstPut.Add(-log.Slack), m.Migration.consumerWait(), "migration.consumers_caught_up")
-	var first waved
-	select {
-	case <-ctx.Done():
-		return t, ctx.Err()
-	case first = <-early:
+	if !answered {
+		select {
+		case <-ctx.Done():
+			return t, ctx.Err()
+		case first = <-early:
+		}
 	}
 	if first.err != nil {
 		return t, first.err
