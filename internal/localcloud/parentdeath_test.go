@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -25,10 +26,23 @@ func TestParentProcess(t *testing.T) {
 		t.Skip("only run as the parent of TestAServiceDiesWithItsParentWhenAsked")
 	}
 	root, _ := filepath.Abs("../..")
-	port, err := localcloud.FreePort()
-	require.NoError(t, err)
-	p, err := localcloud.StartStripeMock(context.Background(), localcloud.Options{Root: root, Port: port,
-		DieWithParent: os.Getenv("LOCALCLOUD_TEST_PARENT") == "die"})
+	// Other test binaries of `make test` take ports at the same time: a
+	// pair free a moment ago may be gone when stripe-mock binds it, so a
+	// start that finds its port taken tries another pair.
+	var p *localcloud.Process
+	var port int
+	var err error
+	for range 5 {
+		if port, err = localcloud.FreePorts(2); err != nil {
+			continue
+		}
+		p, err = localcloud.StartStripeMock(context.Background(), localcloud.Options{Root: root, Port: port,
+			DieWithParent: os.Getenv("LOCALCLOUD_TEST_PARENT") == "die"})
+		if err == nil {
+			break
+		}
+		fmt.Printf("start failed: %v\n", err)
+	}
 	require.NoError(t, err)
 	fmt.Printf("service %d %d\n", p.Pid(), port)
 	time.Sleep(time.Minute)
@@ -52,15 +66,18 @@ func TestAServiceDiesWithItsParentWhenAsked(t *testing.T) {
 			parent.Env = append(os.Environ(), "LOCALCLOUD_TEST_PARENT="+map[bool]string{true: "die", false: "live"}[die])
 			out, err := parent.StdoutPipe()
 			require.NoError(t, err)
+			parent.Stderr = parent.Stdout // the pipe's writer: require's failures too
 			require.NoError(t, parent.Start())
 			var pid, port int
+			var said strings.Builder // the parent's output, shown if it starts nothing
 			sc := bufio.NewScanner(out)
 			for sc.Scan() {
+				said.WriteString(sc.Text() + "\n")
 				if n, _ := fmt.Sscanf(sc.Text(), "service %d %d", &pid, &port); n == 2 {
 					break
 				}
 			}
-			require.NotZero(t, pid, "the parent started no service")
+			require.NotZero(t, pid, "the parent started no service; it said:\n%s", said.String())
 			t.Cleanup(func() { _ = syscall.Kill(-pid, syscall.SIGKILL) })
 			require.False(t, localcloud.PortFree(port))
 

@@ -83,3 +83,33 @@ func FreePort() (int, error) {
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
+
+// FreePorts returns the first of n consecutive ports that were all free at
+// the same moment (stripe-mock wants HTTP on p and HTTPS on p+1). A port the
+// kernel hands out for :0 says nothing about its neighbour, which another
+// test binary may hold: FreePort()+1 failed CI once that way.
+func FreePorts(n int) (int, error) {
+	for range 50 {
+		first, err := FreePort()
+		if err != nil {
+			return 0, err
+		}
+		held := []net.Listener{}
+		ok := true
+		for i := range n {
+			ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(first+i))
+			if err != nil {
+				ok = false
+				break
+			}
+			held = append(held, ln)
+		}
+		for _, ln := range held {
+			ln.Close()
+		}
+		if ok {
+			return first, nil
+		}
+	}
+	return 0, fmt.Errorf("no run of %d free ports found", n)
+}
