@@ -31,6 +31,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenantdata"
+	"github.com/issuetracker/issuetracker/internal/testing/eventually"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
@@ -335,7 +336,7 @@ func switched(t *testing.T, p *platform, mu *sync.Mutex, acked []string) (onboar
 		var err error
 		st, err = p.s.Lifecycle.States.Get(context.Background(), "umbrella")
 		return err == nil && st.IsDone(onboarding.StepSwitch)
-	}, 10*time.Second, 50*time.Millisecond, "the switch recorded")
+	}, eventually.Deadline, 50*time.Millisecond, "the switch recorded")
 	mu.Lock()
 	defer mu.Unlock()
 	return st, append([]string(nil), acked...)

@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/issuetracker/issuetracker/internal/lambdaproc"
+	"github.com/issuetracker/issuetracker/internal/testing/eventually"
 )
 
 var echoBin string
@@ -202,7 +203,7 @@ func TestIdleProcessesAreReaped(t *testing.T) {
 	_, err := invoke(t, f, `{}`)
 	require.NoError(t, err)
 	assert.Equal(t, 1, f.Stats().Processes)
-	require.Eventually(t, func() bool { return f.Stats().Processes == 0 }, 3*time.Second, 50*time.Millisecond)
+	require.Eventually(t, func() bool { return f.Stats().Processes == 0 }, eventually.Deadline, 50*time.Millisecond)
 	assert.Equal(t, 1, f.Stats().Reaped)
 	_, err = invoke(t, f, `{}`)
 	require.NoError(t, err)
@@ -263,5 +264,5 @@ func TestTheInvokeAPIRunsTheProcesses(t *testing.T) {
 	assert.Equal(t, 204, res.StatusCode)
 	res, _ = post("echo", `{"echo":"later"}`, "Event")
 	assert.Equal(t, 202, res.StatusCode)
-	require.Eventually(t, func() bool { return len(reports.reports(t)) == 4 }, 3*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { return len(reports.reports(t)) == 4 }, eventually.Deadline, 20*time.Millisecond)
 }

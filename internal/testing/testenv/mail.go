@@ -14,6 +14,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/internal/testing/eventually"
 )
 
 // Mail ports of the tests' mailpit (dev uses 1025 and 8025):
@@ -156,7 +157,7 @@ func (m *Mailbox) get(path string, into any) {
 // subject, and returns it whole.
 func (m *Mailbox) Next(subject string) MailMessage {
 	m.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(eventually.Deadline)
 	for {
 		ss := m.summaries()
 		for i := len(ss) - 1; i >= 0; i-- { // oldest first
