@@ -153,7 +153,7 @@ func (m *Mailbox) get(path string, into any) {
 	}
 }
 
-// Next waits up to 10 s for a message not seen yet whose subject contains
+// Next waits up to eventually.Deadline for a message not seen yet whose subject contains
 // subject, and returns it whole.
 func (m *Mailbox) Next(subject string) MailMessage {
 	m.t.Helper()
@@ -177,7 +177,7 @@ func (m *Mailbox) Next(subject string) MailMessage {
 			return msg
 		}
 		if time.Now().After(deadline) {
-			m.t.Fatalf("no new message %q to %s within 10 s", subject, m.to)
+			m.t.Fatalf("no new message %q to %s within %s", subject, m.to, eventually.Deadline)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

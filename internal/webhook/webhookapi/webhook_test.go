@@ -69,7 +69,7 @@ func newReceiver(t testing.TB, script ...int) *receiver {
 
 func (r *receiver) url() string { return r.srv.URL + "/hooks/issuetracker" }
 
-// wait returns the first n requests, waiting up to 10 s for them.
+// wait returns the first n requests, waiting up to eventually.Deadline for them.
 func (r *receiver) wait(t *testing.T, n int) ([]*http.Request, [][]byte) {
 	t.Helper()
 	deadline := time.Now().Add(eventually.Deadline)
