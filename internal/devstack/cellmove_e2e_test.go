@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -31,6 +30,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenantdata"
+	"github.com/issuetracker/issuetracker/internal/testing/eventually"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
@@ -247,16 +247,13 @@ func cellsForMove(t *testing.T, tier tiers.Name, opts ...func(*devstack.Config))
 	base := testenv.UniquePrefix(t)
 	dir := schema.Names{Prefix: base}.Directory()
 	t.Cleanup(func() { _ = dynamo.DeleteTable(context.Background(), testenv.DynamoDB(t), dir) })
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
 	umbrella := devstack.DemoTenant{ID: "umbrella", Name: "Umbrella", Tier: tier, Users: []devstack.DemoUser{
 		{Email: "owner@umbrella.test", Role: roles.SuperAdmin, TenantID: "umbrella"}}}
 	cell := func(id, cognitoEndpoint string, tenants ...devstack.DemoTenant) *platform {
 		p := startPlatform(t, append([]func(*devstack.Config){func(c *devstack.Config) {
 			c.Prefix, c.Cell, c.Directory, c.Tenants = base, id, dir, tenants
-			c.Endpoints.Cognito, c.CognitoPort = cognitoEndpoint, port
+			// cell-1 starts a cognito-local of its own on a free port; cell-2 uses it.
+			c.Endpoints.Cognito, c.CognitoPort = cognitoEndpoint, 0
 			c.AuthorizerCacheTTL = time.Second
 			c.Migration = onboarding.MigrationOptions{Settle: 200 * time.Millisecond, Grace: 3 * time.Second}
 			// The writer and the checks of every acknowledged issue are a
@@ -335,7 +332,7 @@ func switched(t *testing.T, p *platform, mu *sync.Mutex, acked []string) (onboar
 		var err error
 		st, err = p.s.Lifecycle.States.Get(context.Background(), "umbrella")
 		return err == nil && st.IsDone(onboarding.StepSwitch)
-	}, 10*time.Second, 50*time.Millisecond, "the switch recorded")
+	}, eventually.Deadline, 50*time.Millisecond, "the switch recorded")
 	mu.Lock()
 	defer mu.Unlock()
 	return st, append([]string(nil), acked...)

@@ -67,16 +67,18 @@ import (
 
 // Config of a local platform.
 type Config struct {
-	Root         string // repository root
-	StateDir     string // where DynamoDB and cognito-local keep data; survives restarts
-	GatewayAddr  string // e.g. "localhost:8080"
+	Root        string // repository root
+	StateDir    string // where DynamoDB and cognito-local keep data; survives restarts
+	GatewayAddr string // e.g. "localhost:8080"
+	// DynamoDBPort, CognitoPort and S3Port: 0 is any free port (another
+	// one should it be taken before the service binds it).
 	DynamoDBPort int
 	CognitoPort  int
-	S3Port       int // 0: any free port
+	S3Port       int
 	// MailSMTPPort and MailUIPort are mailpit's (SMTP, web UI and API).
 	MailSMTPPort, MailUIPort int
-	// StripePort is stripe-mock's (HTTP; HTTPS on the next port), unless
-	// StripeAPIBase names a running one.
+	// StripePort is stripe-mock's (HTTP; HTTPS on the next port; 0: two
+	// free ones), unless StripeAPIBase names a running one.
 	StripePort    int
 	StripeAPIBase string
 	// BillingGrace after a failed payment; DevGrace if zero.
@@ -499,9 +501,6 @@ func (s *Stack) startServices(ctx context.Context, cfg Config) (awsx.Endpoints, 
 			return e, nil, "", err
 		}
 	}
-	if stripeBase == "" && cfg.StripePort == 0 {
-		return e, nil, "", errors.New("devstack: set StripePort (stripe-mock is started) or StripeAPIBase (a running one)")
-	}
 	type service struct {
 		name  string
 		start func(context.Context) (*localcloud.Process, error)
@@ -510,12 +509,16 @@ func (s *Stack) startServices(ctx context.Context, cfg Config) (awsx.Endpoints, 
 	var svcs []service
 	if e.DynamoDB == "" {
 		svcs = append(svcs, service{"DynamoDB Local", func(ctx context.Context) (*localcloud.Process, error) {
-			return localcloud.DynamoDBLocal(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.DynamoDBPort, DataDir: filepath.Join(cfg.StateDir, "dynamodb"), Log: cfg.Log, DieWithParent: true})
+			return onPort(cfg.DynamoDBPort, 1, func(port int) (*localcloud.Process, error) {
+				return localcloud.DynamoDBLocal(ctx, localcloud.Options{Root: cfg.Root, Port: port, DataDir: filepath.Join(cfg.StateDir, "dynamodb"), Log: cfg.Log, DieWithParent: true})
+			})
 		}, func(p *localcloud.Process) { e.DynamoDB = p.Endpoint }})
 	}
 	if e.Cognito == "" {
 		svcs = append(svcs, service{"cognito-local", func(ctx context.Context) (*localcloud.Process, error) {
-			return localcloud.CognitoLocal(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.CognitoPort, DataDir: filepath.Join(cfg.StateDir, "cognito"), Log: cfg.Log, DieWithParent: true})
+			return onPort(cfg.CognitoPort, 1, func(port int) (*localcloud.Process, error) {
+				return localcloud.CognitoLocal(ctx, localcloud.Options{Root: cfg.Root, Port: port, DataDir: filepath.Join(cfg.StateDir, "cognito"), Log: cfg.Log, DieWithParent: true})
+			})
 		}, func(p *localcloud.Process) { e.Cognito = p.Endpoint }})
 	}
 	if e.S3 == "" {
@@ -536,7 +539,9 @@ func (s *Stack) startServices(ctx context.Context, cfg Config) (awsx.Endpoints, 
 	}
 	if stripeBase == "" {
 		svcs = append(svcs, service{"stripe-mock", func(ctx context.Context) (*localcloud.Process, error) {
-			return localcloud.StartStripeMock(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.StripePort, Log: cfg.Log, DieWithParent: true})
+			return onPort(cfg.StripePort, 2, func(port int) (*localcloud.Process, error) {
+				return localcloud.StartStripeMock(ctx, localcloud.Options{Root: cfg.Root, Port: port, Log: cfg.Log, DieWithParent: true})
+			})
 		}, func(p *localcloud.Process) { stripeBase = p.Endpoint }})
 	}
 	began := time.Now()
@@ -984,4 +989,15 @@ func (s *Stack) WarmTenantTemplates() error {
 	}
 	_, err := s.synth.Synth(filepath.Join(s.stacksDir, ".warm-up"), "warm-up")
 	return err
+}
+
+// onPort starts a service on port, or on a run of n free ports when port is
+// 0 (the tests' private services): localcloud.OnFreePorts tries another run
+// when one is taken between the choice and the service's bind.
+func onPort(port, n int, start func(port int) (*localcloud.Process, error)) (*localcloud.Process, error) {
+	if port != 0 {
+		return start(port)
+	}
+	p, _, err := localcloud.OnFreePorts(n, start)
+	return p, err
 }

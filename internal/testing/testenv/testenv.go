@@ -311,13 +311,11 @@ func PrivateDynamoDB(t testing.TB) *dynamodb.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	port, err := localcloud.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	p, err := localcloud.DynamoDBLocal(ctx, localcloud.Options{Root: root, Port: port})
+	p, _, err := localcloud.OnFreePorts(1, func(port int) (*localcloud.Process, error) {
+		return localcloud.DynamoDBLocal(ctx, localcloud.Options{Root: root, Port: port})
+	})
 	if err != nil {
 		t.Logf("private DynamoDB Local: %v; using the shared one", err)
 		return DynamoDB(t)
