@@ -12,7 +12,8 @@ import { apiCall, cognitoToken, createIssue, firstSignIn, registerCompany } from
 // pool's user-migration trigger) and finds every issue.
 //
 // The freeze lasts the settle time plus about a second: `make web-e2e`
-// runs the platform with ITR_MIGRATION_SETTLE=6s so the browser meets it.
+// runs the platform with ITR_MIGRATION_SETTLE=12s so the browser meets it
+// (6 s was missed once under load: the page load, typing and click).
 
 type Tenant = { tier?: string; writes_frozen?: boolean; table?: string };
 
