@@ -31,6 +31,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/issuetracker/issuetracker/internal/awsx/awsjson"
+	"github.com/issuetracker/issuetracker/internal/awsx/xmltext"
 )
 
 // DefaultDuration is a session's length when Input.Duration is zero: the
@@ -212,74 +213,8 @@ func apiError(status int, data []byte) error {
 	return e
 }
 
-// element is the text of the first element named name in doc, unescaped
-// (STS's answers have no attributes on these elements, no CDATA, no
-// comments).
-func element(doc, name string) (string, bool) {
-	open, end := "<"+name+">", "</"+name+">"
-	i := strings.Index(doc, open)
-	if i < 0 {
-		return "", false
-	}
-	rest := doc[i+len(open):]
-	j := strings.Index(rest, end)
-	if j < 0 {
-		return "", false
-	}
-	return unescape(rest[:j]), true
-}
-
-// unescape replaces XML's five named entities and character references.
-func unescape(s string) string {
-	if !strings.Contains(s, "&") {
-		return s
-	}
-	var b strings.Builder
-	for {
-		i := strings.IndexByte(s, '&')
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		b.WriteString(s[:i])
-		s = s[i:]
-		j := strings.IndexByte(s, ';')
-		if j < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		ent := s[1:j]
-		switch {
-		case ent == "amp":
-			b.WriteByte('&')
-		case ent == "lt":
-			b.WriteByte('<')
-		case ent == "gt":
-			b.WriteByte('>')
-		case ent == "quot":
-			b.WriteByte('"')
-		case ent == "apos":
-			b.WriteByte('\'')
-		case strings.HasPrefix(ent, "#x") || strings.HasPrefix(ent, "#X"):
-			n, err := strconv.ParseUint(ent[2:], 16, 32)
-			if err != nil {
-				b.WriteString(s[:j+1])
-			} else {
-				b.WriteRune(rune(n))
-			}
-		case strings.HasPrefix(ent, "#"):
-			n, err := strconv.ParseUint(ent[1:], 10, 32)
-			if err != nil {
-				b.WriteString(s[:j+1])
-			} else {
-				b.WriteRune(rune(n))
-			}
-		default:
-			b.WriteString(s[:j+1])
-		}
-		s = s[j+1:]
-	}
-}
+// element is the text of the first element named name in doc, unescaped.
+func element(doc, name string) (string, bool) { return xmltext.Element(doc, name) }
 
 // Provider is an aws.CredentialsProvider of sessions of In assumed with
 // Client (stscreds.AssumeRoleProvider's part).
