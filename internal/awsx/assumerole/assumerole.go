@@ -17,11 +17,8 @@ package assumerole
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -40,9 +37,6 @@ const DefaultDuration = 15 * time.Minute
 
 // ProviderName is the Source of the credentials it returns.
 const ProviderName = "AssumeRoleProvider"
-
-// maxResponse bounds the answer read from STS.
-const maxResponse = 1 << 20
 
 // attempts is how many times a call is made when STS throttles, answers
 // 5xx or the connection fails (the SDK's standard retryer makes three).
@@ -140,22 +134,11 @@ func (c Client) AssumeRole(ctx context.Context, in Input) (aws.Credentials, erro
 }
 
 func (c Client) post(ctx context.Context, body string) ([]byte, int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, awsjson.Endpoint(c.Config, "sts"), strings.NewReader(body))
-	if err != nil {
-		return nil, 0, err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-	sum := sha256.Sum256([]byte(body))
-	resp, err := awsjson.Do(ctx, c.Config, req, hex.EncodeToString(sum[:]), "sts", c.Now)
+	data, status, err := awsjson.PostForm(ctx, c.Config, "sts", "application/x-www-form-urlencoded; charset=utf-8", body, c.Now)
 	if err != nil {
 		return nil, 0, fmt.Errorf("sts AssumeRole: %w", err)
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	if err != nil {
-		return nil, 0, fmt.Errorf("sts AssumeRole: %w", err)
-	}
-	return data, resp.StatusCode, nil
+	return data, status, nil
 }
 
 // retryable: a throttled or failed (5xx) answer, or a failed connection;

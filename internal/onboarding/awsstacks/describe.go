@@ -2,11 +2,8 @@ package awsstacks
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -75,9 +72,6 @@ func (e *CFNError) ErrorFault() smithy.ErrorFault {
 // answer or a failed connection (the SDK's standard retryer's 3).
 const attempts = 3
 
-// maxAnswer bounds the answer read (one stack's description).
-const maxAnswer = 1 << 20
-
 // DescribeStack is the stack named name (an id or a name), or nil when it
 // does not exist (CloudFormation's 400 ValidationError "… does not
 // exist").
@@ -125,22 +119,11 @@ func (c CFN) DescribeStack(ctx context.Context, name string) (*Stack, error) {
 }
 
 func (c CFN) post(ctx context.Context, body string) ([]byte, int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, awsjson.Endpoint(c.Config, "cloudformation"), strings.NewReader(body))
-	if err != nil {
-		return nil, 0, err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	sum := sha256.Sum256([]byte(body))
-	resp, err := awsjson.Do(ctx, c.Config, req, hex.EncodeToString(sum[:]), "cloudformation", c.Now)
+	data, status, err := awsjson.PostForm(ctx, c.Config, "cloudformation", "application/x-www-form-urlencoded", body, c.Now)
 	if err != nil {
 		return nil, 0, fmt.Errorf("cloudformation DescribeStacks: %w", err)
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	if err != nil {
-		return nil, 0, fmt.Errorf("cloudformation DescribeStacks: %w", err)
-	}
-	return data, resp.StatusCode, nil
+	return data, status, nil
 }
 
 // parseStack reads the stack of a DescribeStacksResponse for one stack
