@@ -11,7 +11,7 @@ import (
 func TestCheckSizesIsARatchet(t *testing.T) {
 	grew, notes := CheckSizes(map[string]int64{"meta": SizeBudget, "issues": Over["issues"]})
 	assert.Empty(t, grew, "at the budget and at the ceiling")
-	assert.Contains(t, notes, "attachments is in cmd/lambdafigures.Over but not in the template: remove it")
+	assert.Contains(t, notes, "billing is in cmd/lambdafigures.Over but not in the template: remove it")
 
 	grew, _ = CheckSizes(map[string]int64{"meta": SizeBudget + 1, "issues": Over["issues"] + 65536, "users": -1})
 	assert.Equal(t, []string{

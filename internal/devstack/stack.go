@@ -31,7 +31,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
-	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
+	"github.com/issuetracker/issuetracker/internal/awsx/s3signed"
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
 	"github.com/issuetracker/issuetracker/internal/capacity"
 	"github.com/issuetracker/issuetracker/internal/cells"
@@ -641,7 +641,7 @@ func (s *Stack) appDeps(ctx context.Context, cfg Config, awsCfg aws.Config, e aw
 // function does in AWS. Offboarding exports go to the local S3, as they go
 // to the platform's exports bucket in AWS.
 func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg aws.Config, e awsx.Endpoints) (*onboarding.Service, error) {
-	archive := s3archive.Archive{C: awss3.New(awsCfg, e), Bucket: deps.Names.Exports()}
+	archive := s3archive.Archive{C: s3signed.Client{Config: awsCfg, Endpoint: e.S3}, Bucket: deps.Names.Exports()}
 	if err := s3archive.EnsureBucket(ctx, archive.C, archive.Bucket); err != nil {
 		return nil, err
 	}
@@ -697,10 +697,11 @@ func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg
 // through /files.
 func (s *Stack) attachments(ctx context.Context, cfg Config, deps app.Deps, awsCfg aws.Config, e awsx.Endpoints) (*attachment.Service, error) {
 	names := deps.Names
-	objs := s3objects.New(awss3.Scoped(awss3.New(awsCfg, e), &tenantcreds.Provider{}))
+	signed := s3signed.Client{Config: awsCfg, Endpoint: e.S3}
+	objs := s3objects.New(s3signed.Scoped(signed, &tenantcreds.Provider{}))
 	objs.CreateBuckets, objs.DownloadBase = true, s.Platform.GatewayURL+FilesPrefix
 	objs.CORSOrigins = append([]string{webapp.Origin(s.Platform.WebBaseURL), webapp.Origin(s.Platform.GatewayURL)}, cfg.AllowedOrigins...)
-	if err := s3objects.EnsureBucket(ctx, awss3.New(awsCfg, e), names.Attachments(), objs.CORSOrigins); err != nil {
+	if err := s3objects.EnsureBucket(ctx, signed, names.Attachments(), objs.CORSOrigins); err != nil {
 		return nil, err
 	}
 	s.Platform.AttachmentsBucket = names.Attachments()

@@ -33,6 +33,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
+	"github.com/issuetracker/issuetracker/internal/awsx/s3signed"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
@@ -180,6 +181,12 @@ func Cognito(t testing.TB) *cognitoidentityprovider.Client {
 func S3(t testing.TB) *s3.Client {
 	cfg, e := AWS(t)
 	return awss3.New(cfg, e)
+}
+
+// SignedS3 is the hand-signed S3 calls (s3signed) on the local S3.
+func SignedS3(t testing.TB) s3signed.Client {
+	cfg, e := AWS(t)
+	return s3signed.Client{Config: cfg, Endpoint: e.S3}
 }
 
 // Bucket creates a bucket with a unique name on the local S3 and returns
