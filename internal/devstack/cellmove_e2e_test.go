@@ -121,6 +121,16 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	t.Logf("acknowledged writes: %d (%d during the move); freeze %d ms; copied %d, catch-up %v, drained %d; consumers' waves before the freeze %v ms, freezes backed off %d",
 		len(written), len(written)-5, st.Migration.FreezeMS, st.Migration.Copied, st.Migration.CatchUp, st.Migration.Drained,
 		st.Migration.BarriersMS, st.Migration.FreezeBackoffs)
+	// Where the freeze went: its steps (freeze_writes: the settle and the
+	// consumers' second wave; drain; verify; switch) and the wave's wait.
+	parts := []string{}
+	for _, d := range st.Done {
+		switch d.Step {
+		case onboarding.StepFreeze, onboarding.StepDrain, onboarding.StepVerify, onboarding.StepSwitch:
+			parts = append(parts, fmt.Sprintf("%s %d ms", d.Step, d.Duration.Milliseconds()))
+		}
+	}
+	t.Logf("the freeze's parts: %v; of freeze_writes, waiting for the consumers after the settle %d ms", parts, st.Migration.ConsumersMS)
 	require.Greater(t, len(written), 5, "the writer wrote during the move")
 
 	// cell-2: the owner signs in to cell-2's pool with the same password
