@@ -135,15 +135,7 @@ func (s Store) Put(ctx context.Context, a billing.Account) (billing.Account, err
 	items := []types.TransactWriteItem{{Put: &types.Put{TableName: aws.String(s.Table), Item: av, ConditionExpression: ex.Condition(),
 		ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values()}}}
 	if a.CustomerID != "" {
-		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table),
-			Item: map[string]types.AttributeValue{
-				schema.PK:   &types.AttributeValueMemberS{Value: customerPK(a.CustomerID)},
-				schema.SK:   &types.AttributeValueMemberS{Value: customerSK},
-				"tenant_id": &types.AttributeValueMemberS{Value: a.TenantID},
-			},
-			ConditionExpression:       aws.String("attribute_not_exists(pk) OR tenant_id = :t"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberS{Value: a.TenantID}},
-		}})
+		items = append(items, customerPut(s.Table, a.CustomerID, a.TenantID))
 	}
 	// The provider's tenants table sorts by MRR: the account's amount
 	// while paying, written with it (tenantdb's mrr row; last, so the
@@ -173,6 +165,20 @@ func (s Store) Put(ctx context.Context, a billing.Account) (billing.Account, err
 		return a, fmt.Errorf("put billing account %s: %w", a.TenantID, err)
 	}
 	return a, nil
+}
+
+// customerPut indexes a provider customer to its tenant in table, unless
+// it is another tenant's.
+func customerPut(table, customerID, tenantID string) types.TransactWriteItem {
+	return types.TransactWriteItem{Put: &types.Put{TableName: aws.String(table),
+		Item: map[string]types.AttributeValue{
+			schema.PK:   &types.AttributeValueMemberS{Value: customerPK(customerID)},
+			schema.SK:   &types.AttributeValueMemberS{Value: customerSK},
+			"tenant_id": &types.AttributeValueMemberS{Value: tenantID},
+		},
+		ConditionExpression:       aws.String("attribute_not_exists(pk) OR tenant_id = :t"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberS{Value: tenantID}},
+	}}
 }
 
 // ByCustomer implements billing.Store.

@@ -11,7 +11,6 @@ import (
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
-	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 )
 
@@ -108,15 +107,7 @@ func (m Mover) Move(ctx context.Context, tenantID, cell, table string) (bool, er
 	}
 	items := []types.TransactWriteItem{src, zero, dst}
 	if a.CustomerID != "" {
-		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(table),
-			Item: map[string]types.AttributeValue{
-				schema.PK:   &types.AttributeValueMemberS{Value: customerPK(a.CustomerID)},
-				schema.SK:   &types.AttributeValueMemberS{Value: customerSK},
-				"tenant_id": &types.AttributeValueMemberS{Value: tenantID},
-			},
-			ConditionExpression:       aws.String("attribute_not_exists(pk) OR tenant_id = :t"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberS{Value: tenantID}},
-		}})
+		items = append(items, customerPut(table, a.CustomerID, tenantID))
 	}
 	row, err := tenantdb.MRRRow(table, tenantID, mrrOf(a))
 	if err != nil {
