@@ -32,6 +32,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/awsx/s3signed"
+	"github.com/issuetracker/issuetracker/internal/billing/billingdb"
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
 	"github.com/issuetracker/issuetracker/internal/capacity"
 	"github.com/issuetracker/issuetracker/internal/cells"
@@ -389,7 +390,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		s.moves = &onboarding.Cells{}
 		m := deps.Lifecycle.Machine
 		m.Cell, m.Cells, m.CellDirectory = cfg.Cell, s.moves, tenantwire.DirectoryMoves{D: *deps.CellDirectory}
-		m.PoolDirectory = tenantwire.DirectoryMoves{D: *deps.CellDirectory} // a Platinum tenant's own pool in its entry
+		m.PoolDirectory = tenantwire.DirectoryMoves{D: *deps.CellDirectory}     // a Platinum tenant's own pool in its entry
+		m.Billing = billingdb.Mover{DB: deps.ControlDB, Table: names.Control()} // the billing account moves with the tenant
 		m.CellPool = tenant.FormerPool{ID: s.Platform.TenantPoolID, Issuer: strings.TrimSuffix(e.Cognito, "/") + "/" + s.Platform.TenantPoolID,
 			ClientIDs: []string{s.Platform.TenantClientID}}
 		if deps.Attachments != nil { // a pooled tenant's objects move with it
