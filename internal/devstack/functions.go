@@ -104,7 +104,8 @@ func (s *Stack) templateFunctions(cfg Config, tmpl *localdeploy.Template, applie
 	if flog == nil {
 		flog = logOr(cfg.Log)
 	}
-	p := lambdaproc.New(lambdaproc.Options{Log: flog, Reports: cfg.ReportLog, MaxConcurrency: cfg.FunctionConcurrency, IdleTimeout: cfg.FunctionIdle})
+	p := lambdaproc.New(lambdaproc.Options{Log: flog, Reports: cfg.ReportLog, MaxConcurrency: cfg.FunctionConcurrency, IdleTimeout: cfg.FunctionIdle,
+		InitTimeout: cfg.FunctionInitTimeout})
 	for _, f := range fns {
 		env, err := l.Env(tmpl, f)
 		if err != nil {

@@ -73,7 +73,8 @@ func startPlatform(t *testing.T, opts ...func(*devstack.Config)) *platform {
 	m := testenv.Mail(t)
 	cfg := devstack.Config{Root: root, GatewayAddr: "127.0.0.1:0", Endpoints: e,
 		Mail: &devstack.MailEndpoints{SMTPAddr: m.SMTPAddr, UIURL: m.API}, Prefix: prefix, StateDir: t.TempDir(),
-		StripeAPIBase: testenv.StripeMock(t), BillingGrace: time.Second, BillingJobsEvery: 100 * time.Millisecond}
+		StripeAPIBase: testenv.StripeMock(t), BillingGrace: time.Second, BillingJobsEvery: 100 * time.Millisecond,
+		FunctionInitTimeout: time.Minute} // the template mode's cold starts on a loaded machine
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -132,9 +132,13 @@ type Config struct {
 	// records (the local metrics log).
 	FunctionLog, ReportLog io.Writer
 	// FunctionConcurrency caps each function's processes, FunctionIdle
-	// reaps idle ones (lambdaproc's defaults when zero).
+	// reaps idle ones, FunctionInitTimeout bounds a cold start (lambdaproc's
+	// defaults when zero: Lambda's 10 s for the init). The tests' platforms
+	// allow a minute: make test starts a dozen processes of two platforms
+	// at once on 2 loaded cores, where a 10 s init once ran out for all.
 	FunctionConcurrency int
 	FunctionIdle        time.Duration
+	FunctionInitTimeout time.Duration
 	// WebhookGuard overrides the webhooks' SSRF guard (tests: loopback and
 	// their receiver's certificate); default app.WebhookGuardFromEnv.
 	WebhookGuard *webhook.Guard

@@ -55,7 +55,7 @@ func templateConfig(t *testing.T, template string) (devstack.Config, *lockedBuff
 	return devstack.Config{Root: root, GatewayAddr: "127.0.0.1:0", Endpoints: e,
 		Mail: &devstack.MailEndpoints{SMTPAddr: m.SMTPAddr, UIURL: m.API}, Prefix: testenv.UniquePrefix(t), StateDir: t.TempDir(),
 		StripeAPIBase: testenv.StripeMock(t), Mode: devstack.FromTemplate, Template: template,
-		FunctionLog: logs, ReportLog: reports}, logs, reports
+		FunctionLog: logs, ReportLog: reports, FunctionInitTimeout: time.Minute}, logs, reports
 }
 
 // The platform as make dev runs it: the synthesized template's functions as

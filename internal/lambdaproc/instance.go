@@ -128,7 +128,8 @@ func (f *Function) start(ctx context.Context) (*instance, error) {
 		return nil, &InitError{Function: f.spec.Name, Err: &FunctionError{Type: "Runtime.ExitError", Message: fmt.Sprintf("the process exited during init (%v): %s", in.exitErr, in.tail.String())}}
 	case <-t.C:
 		in.kill()
-		return nil, &InitError{Function: f.spec.Name, Err: &FunctionError{Type: "Sandbox.Timedout", Message: fmt.Sprintf("init did not finish within %s", f.p.initTimeout())}}
+		return nil, &InitError{Function: f.spec.Name, Err: &FunctionError{Type: "Sandbox.Timedout",
+			Message: fmt.Sprintf("init did not finish within %s; its output: %q", f.p.initTimeout(), in.tail.String())}}
 	case <-ctx.Done():
 		in.kill()
 		return nil, ctx.Err()
