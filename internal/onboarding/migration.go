@@ -107,6 +107,14 @@ type Drainer interface {
 	Drain(ctx context.Context, tenantID string, from, to Home, log KeyLog) (Drained, error)
 }
 
+// LoggedRounder is a Drainer that can run a catch-up round only when it
+// would read the key log alone (O(changes)): the freeze runs one while it
+// waits for the stream consumers, and never a whole read of a home (ok
+// false: nothing done, the drain does it all).
+type LoggedRounder interface {
+	CatchUpLogged(ctx context.Context, tenantID string, from, to Home, log KeyLog) (r Round, ok bool, err error)
+}
+
 // KeyLog says since when the tenant's writes are logged by key
 // (internal/keylog; zero: not logged) and how long a write may land after
 // its key was logged (the settle time and the guard's home cache, plus a
@@ -321,6 +329,13 @@ type MigrationRecord struct {
 	// put while the settle runs (the keys changed since catch_up's last
 	// wave); FreezeBarriers those of the one after it.
 	SettleBarriers int `json:"settle_barriers,omitempty"`
+	// FreezeRound and FreezeRoundMS are the writes and duration of the
+	// catch-up round the freeze runs from the key log as soon as the
+	// settle is over, while the consumers' waves are waited for (the
+	// writes of the last seconds before the freeze, copied before the
+	// drain; -1: no such round, the drain does it all).
+	FreezeRound   int   `json:"freeze_round,omitempty"`
+	FreezeRoundMS int64 `json:"freeze_round_ms,omitempty"`
 	// FreezeBackoffs counts the freezes lifted because the stream
 	// consumers lagged in them (MigrationOptions.FreezeAttempts).
 	FreezeBackoffs int `json:"freeze_backoffs,omitempty"`
@@ -1132,8 +1147,19 @@ func (m *Machine) freezeOnce(ctx context.Context, t tenant.Tenant, mg *Migration
 		}
 	default:
 	}
+	// Every write admitted before the freeze has landed: one catch-up
+	// round from the key log now, while the consumers are waited for, so
+	// the drain after them reads only the keys logged since this round
+	// began, less the slack (about the last second before the freeze and
+	// the consumers' writes), and writes only what changed since.
+	// Before, the drain read and wrote everything logged since catch_up's
+	// last round began less the slack (1.45 s of a 4.94 s freeze at 1,000
+	// issues, docs/performance.md).
+	rounded := make(chan error, 1)
+	go func() { rounded <- m.freezeRound(ctx, t, mg, log) }()
 	began := time.Now()
 	b, err := m.awaitConsumers(ctx, t, mg, firstPut.Add(-log.Slack), m.Migration.consumerWait(), "migration.consumers_caught_up")
+	roundErr := <-rounded // never leave the round running: the drain moves the same memo
 	if !answered {
 		select {
 		case <-ctx.Done():
@@ -1144,6 +1170,9 @@ func (m *Machine) freezeOnce(ctx context.Context, t tenant.Tenant, mg *Migration
 	if first.err != nil {
 		return t, first.err
 	}
+	if err == nil {
+		err = roundErr
+	}
 	if err != nil || b == nil || first.b == nil {
 		return t, err
 	}
@@ -1151,6 +1180,23 @@ func (m *Machine) freezeOnce(ctx context.Context, t tenant.Tenant, mg *Migration
 	mg.ConsumersMS = time.Since(began).Milliseconds()
 	mg.FreezeBarriers = b.Keys
 	return t, nil
+}
+
+// freezeRound is the freeze's catch-up round (LoggedRounder), run once
+// every write admitted before the freeze has landed.
+func (m *Machine) freezeRound(ctx context.Context, t tenant.Tenant, mg *MigrationRecord, log KeyLog) error {
+	mg.FreezeRound, mg.FreezeRoundMS = -1, 0
+	lr, ok := m.Move.(LoggedRounder)
+	if !ok {
+		return nil
+	}
+	began := time.Now()
+	r, done, err := lr.CatchUpLogged(ctx, t.ID, mg.From, mg.To, log)
+	if err != nil || !done {
+		return err
+	}
+	mg.FreezeRound, mg.FreezeRoundMS = r.Writes, time.Since(began).Milliseconds()
+	return nil
 }
 
 // awaitConsumers waits until the change stream's consumers have handled
