@@ -199,8 +199,8 @@ func report(t *testing.T, ctx context.Context, w *apitest.World, svc *onboarding
 	fmt.Printf("migration-figures   provision %s | copy %s (%d items, %.0f items/s) | catch-up %s | freeze %d ms | retire %s\n",
 		ms(onboarding.StepProvisionTarget), ms(onboarding.StepCopy), mg.Copied, perSec, ms(onboarding.StepCatchUp), mg.FreezeMS, ms(onboarding.StepRetire))
 	fmt.Printf("migration-figures   catch-up rounds (writes / ms): %v / %v; waves (keys / ms): %v / %v\n", mg.CatchUp, mg.CatchUpMS, mg.Barriers, mg.BarriersMS)
-	fmt.Printf("migration-figures   freeze: freeze_writes %s (settle %s + home cache %s, a wave of %d keys put meanwhile; then a wave of %d keys and the freeze's round of %d writes in %d ms, consumers %d ms after the settle) + drain %s (%d writes) + verify %s + switch %s\n",
-		ms(onboarding.StepFreeze), svc.Migration.Settle, onboarding.HomeCacheTTL, mg.SettleBarriers, mg.FreezeBarriers, mg.FreezeRound, mg.FreezeRoundMS, mg.ConsumersMS,
+	fmt.Printf("migration-figures   freeze: freeze_writes %s (settle %s + home cache %s, a wave of %d keys put meanwhile; the freeze's rounds (writes / ms) %v / %v, the first beside the settle; then a wave of %d keys, consumers %d ms after the settle) + drain %s (%d writes) + verify %s + switch %s\n",
+		ms(onboarding.StepFreeze), svc.Migration.Settle, onboarding.HomeCacheTTL, mg.SettleBarriers, mg.FreezeRounds, mg.FreezeRoundsMS, mg.FreezeBarriers, mg.ConsumersMS,
 		ms(onboarding.StepDrain), mg.Drained, ms(onboarding.StepVerify), ms(onboarding.StepSwitch))
 	fmt.Printf("migration-figures   writer: %d writes acknowledged, %d met the freeze (503, retried)\n", acked, wr.frozen)
 }
