@@ -51,11 +51,11 @@ web-unit: web/node_modules/.installed ## typecheck, lint and Vitest
 
 # The Playwright suite starts its own platform (bin/issuetracker dev) on the
 # E2E_* ports (see web/e2e/env.ts) with its state in .local/e2e. Its tier
-# migrations settle 6 s (ITR_MIGRATION_SETTLE), so e2e/migration.spec.ts
+# migrations settle 12 s (ITR_MIGRATION_SETTLE), so e2e/migration.spec.ts
 # meets the write freeze in the browser.
 web-e2e: web-tools web-build ## the Playwright suite in Chromium (starts its own local platform)
 	go build -o bin/issuetracker ./cmd/issuetracker
-	$(WEB_NPM) ITR_MIGRATION_SETTLE=$${ITR_MIGRATION_SETTLE:-6s} npx playwright test
+	$(WEB_NPM) ITR_MIGRATION_SETTLE=$${ITR_MIGRATION_SETTLE:-12s} npx playwright test
 
 # The same suite against make dev's template mode (ITR_DEV_MODE=template):
 # the synthesized template's functions as Lambda processes behind its API,
@@ -64,7 +64,7 @@ web-e2e: web-tools web-build ## the Playwright suite in Chromium (starts its own
 # the platform's start); E2E_SPECS narrows it (e.g. E2E_SPECS=e2e/admin.spec.ts).
 web-e2e-template: web-tools web-build ## the Playwright suite against the template-driven platform (functions as Lambda processes)
 	go build -o bin/issuetracker ./cmd/issuetracker
-	$(WEB_NPM) ITR_DEV_MODE=template ITR_MIGRATION_SETTLE=$${ITR_MIGRATION_SETTLE:-6s} npx playwright test $(E2E_SPECS)
+	$(WEB_NPM) ITR_DEV_MODE=template ITR_MIGRATION_SETTLE=$${ITR_MIGRATION_SETTLE:-12s} npx playwright test $(E2E_SPECS)
 
 # The two-cell browser spec (e2e/cells.spec.ts, skipped by web-e2e): the
 # platform with cell-2 on E2E_CELL2_GATEWAY_ADDR (make dev CELLS=2's setup).

@@ -253,13 +253,8 @@ const SizeBudget = 10_000_000
 // entry, or remove it, when a change makes its function smaller (the
 // check says so).
 var Over = map[string]int64{
-	"issues":      10_158_242,
-	"attachments": 10_485_922,
-	"billing":     10_944_674,
-	// One 64 KiB step up at stop 33's merge: the onboarding function now
-	// runs a migration's rollback (mig7) and moves files, backs off and
-	// retries in moves (cells8); the ratchet caught it (make lambda-figures).
-	"onboarding": 11_468_962,
+	"issues":  10_158_242,
+	"billing": 11_010_210, // one 64 KiB step up at the stop-34 merge (cells9 + audit5 + flake1; not traced)
 }
 
 // CheckSizes compares the deployed sizes of the functions (by name) with

@@ -191,10 +191,14 @@ var control = map[routes.Function][]Grant{
 	// pool's issuer (registered, then forgotten), the audit; the periodic
 	// job (onboarding.Service.Maintain) lists the tenants to find the runs
 	// that died and the old homes due for retirement.
+	// A move between cells moves the tenant's billing account out (its
+	// account and mrr row under TENANT#, put marked moved in the switch's
+	// transaction) and deletes them with the customer lookup at the
+	// retirement (billingdb.Mover).
 	routes.FnOnboarding: {
 		{Actions: []string{"GetItem"}, Keys: []string{tenants}},
 		{Actions: []string{"PutItem"}, Keys: []string{tenants, issuers, audit}},
-		{Actions: []string{"DeleteItem"}, Keys: []string{issuers}},
+		{Actions: []string{"DeleteItem"}, Keys: []string{issuers, tenants, customers}},
 		{Actions: []string{"Query"}, Keys: []string{tenantIdx}, Index: schema.GSI1},
 		mails,
 	},
@@ -242,9 +246,11 @@ var directory = map[routes.Function][]Grant{
 // moveTarget are the grants of the onboarding function on another cell's
 // control table, the target of a move (onboarding.Machine placeInCell,
 // switchCell, rollbackCell): the tenant's record there, read and written
-// whole (a pooled target: no issuer item).
+// whole (a pooled target: no issuer item); its billing account and mrr
+// row (TENANT#) and customer lookup, put in the switch (billingdb.Mover).
 var moveTarget = []Grant{
 	{Actions: []string{"GetItem", "PutItem"}, Keys: []string{tenants}},
+	{Actions: []string{"PutItem"}, Keys: []string{customers}},
 }
 
 // MoveTarget are the onboarding function's grants on the control tables of

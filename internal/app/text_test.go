@@ -41,6 +41,15 @@ func TestTextFieldsRefuseControlsAndInvalidText(t *testing.T) {
 		{owner, "PUT", "/v1/branding", "display_name", map[string]any{}, false},
 		{"", "POST", "/v1/registrations", "company_name", map[string]any{"slug": "newco", "admin_email": "a@newco.test", "tier": "basic"}, false},
 		{root, "POST", "/v1/admin/tenants/globex/suspend", "reason", map[string]any{}, false},
+		// file names, shown in lists and downloads
+		{owner, "POST", "/v1/issues/" + c["issueId"] + "/attachments", "filename", map[string]any{"content_type": "text/plain", "size": 3, "sha256": strings.Repeat("a", 64)}, false},
+		{owner, "POST", "/v1/imports", "filename", map[string]any{"size": 3, "parts": 1, "sha256": strings.Repeat("b", 64)}, false},
+		// project, cycle, view and custom field names
+		{owner, "POST", "/v1/projects", "name", map[string]any{"key": "RTL"}, false},
+		{owner, "POST", "/v1/cycles", "name", map[string]any{"project_id": "default", "starts_on": "2099-01-01", "ends_on": "2099-01-14"}, false},
+		{owner, "POST", "/v1/views", "name", map[string]any{}, false},
+		{owner, "POST", "/v1/projects/default/fields", "name", map[string]any{"type": "text"}, false},
+		{owner, "PATCH", "/v1/projects/default", "description", map[string]any{}, true},
 	}
 	type value struct {
 		name, raw string // raw is the JSON string literal as sent
@@ -55,6 +64,9 @@ func TestTextFieldsRefuseControlsAndInvalidText(t *testing.T) {
 		{"a lone surrogate", `"a\ud800b"`, true},
 		{"a newline", `"a\nb"`, false},
 		{"a tab", `"a\tb"`, false},
+		// right-to-left override: "x\u202egpj.exe" shows as "xexe.jpg"
+		{"a directional override", `"x\u202egpj.exe"`, false},
+		{"a directional isolate", `"a\u2067b\u2069"`, false},
 	}
 	for _, f := range fields {
 		for _, v := range values {

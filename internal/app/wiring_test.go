@@ -88,10 +88,9 @@ func wiringPackage(w core.Wiring) string {
 // may.
 var heavy = map[string][]string{
 	"github.com/stripe/stripe-go": {"billing"},
-	// Platinum stacks: the functions that run lifecycle steps
-	// (lifecyclewire); billing, registration and tenants only start runs
-	// (lifecyclecore, runbus).
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation": {"onboarding"},
+	// Platinum stacks are followed with one signed DescribeStacks
+	// (awsstacks.CFN, in the onboarding function).
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation": {},
 	// Run requests and stack requests are one signed PutEvents (awsx/eventbus).
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge": {},
 	// The usage plan ids are one signed GetParameters (apikeys.SSM).
@@ -109,14 +108,14 @@ var heavy = map[string][]string{
 	// the STS client and stscreds, which were ~200 KB in every function.
 	"github.com/aws/aws-sdk-go-v2/service/sts":          {},
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds": {},
-	// Only S3's restXml protocol needs it (STS's answer is read by hand).
-	"encoding/xml$": {"attachments", "onboarding"},
-	// Object storage (attachments, the lifecycle's export archive and
-	// file moves: lifecyclewire, not billing's, registration's and tenants'
-	// lifecyclecore: they only start runs): not the
-	// others (awss3 is apart from awsx). The stream consumer's purge of a
-	// deleted issue's files is one signed DeleteObject (s3delete).
-	"github.com/aws/aws-sdk-go-v2/service/s3$": {"attachments", "onboarding"},
+	// Only the SDK's XML clients need it: STS's, S3's and
+	// CloudFormation's answers are read by hand (awsx/xmltext).
+	"encoding/xml$": {},
+	// Object storage is hand-signed (awsx/s3signed): the attachments'
+	// calls, presigned URLs and file moves (s3objects), the lifecycle's
+	// export archive (s3archive), the stream consumer's purge (s3delete).
+	// The SDK client (awss3) is the tools' and tests'.
+	"github.com/aws/aws-sdk-go-v2/service/s3": {},
 	// The user pools' client: the functions' user calls are hand-signed
 	// (cognito/signed, through cognitowire; core's Deps holds
 	// identity.Pools). Only federation's PreSignUp trigger (authwire, whose

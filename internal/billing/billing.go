@@ -64,6 +64,11 @@ type Account struct {
 	CanceledTier tiers.Name `json:"canceled_tier,omitempty"`
 	UpdatedAt    time.Time  `json:"updated_at"`
 	Version      int64      `json:"version"`
+	// MovedTo is the cell the account moved to with its tenant (a move
+	// between cells): here it is a tombstone until the move's retirement
+	// deletes it. Events of its customer are another cell's, it is in no
+	// list (figures, closes, dunning), and nothing writes it.
+	MovedTo string `json:"-"`
 }
 
 // Paying reports whether the account contributes to MRR (paid, or in its

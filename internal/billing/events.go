@@ -75,8 +75,20 @@ func (s *Service) handle(ctx context.Context, ev Event) (bool, error) {
 	return false, nil
 }
 
-// account finds the event's account by customer, else by tenant.
+// account finds the event's account by customer, else by tenant. An
+// account that moved to another cell with its tenant is that cell's: here
+// it is not found, and its events are answered as an unknown customer's
+// (Stripe sends every event to every cell's endpoint).
 func (s *Service) account(ctx context.Context, ev Event) (Account, error) {
+	a, err := s.findAccount(ctx, ev)
+	if err == nil && a.MovedTo != "" {
+		logf(ctx, "billing: an event of an account that moved to another cell ignored", "event", ev.ID, "tenant", a.TenantID, "cell", a.MovedTo)
+		return Account{}, errs.NotFound("account")
+	}
+	return a, err
+}
+
+func (s *Service) findAccount(ctx context.Context, ev Event) (Account, error) {
 	if ev.CustomerID != "" {
 		a, err := s.Store.ByCustomer(ctx, ev.CustomerID)
 		if err == nil || !errs.Is(err, errs.KindNotFound) {

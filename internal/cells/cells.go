@@ -61,6 +61,13 @@ type Entry struct {
 	// slug is free again (Claimed answers false, Register replaces the
 	// entry and moves its count). Confirm removes it at verification.
 	ClaimExpiresAt *time.Time `dynamodbav:"claim_expires_at,omitempty" json:"claim_expires_at,omitempty"`
+	// ClaimCount names the count an unverified claim is counted in: the
+	// claims of its cell and tier expiring in one hour (claimCountKey),
+	// which placement stops counting once that hour is over, so an
+	// abandoned registration leaves its cell's count by itself. Empty: the
+	// entry is counted in its cell's tenants (a verified tenant, a claim
+	// registered before claims had their own counts).
+	ClaimCount string `dynamodbav:"claim_count,omitempty" json:"-"`
 }
 
 // Expired reports whether e is an unverified registration's claim past its
@@ -102,6 +109,39 @@ func entryKey(tenantID string) map[string]types.AttributeValue {
 
 func countKey(cell string, t tiers.Name) map[string]types.AttributeValue {
 	return dynamo.Key(schema.DirectoryCells, cell+"#"+string(t))
+}
+
+// claimsPrefix starts the sort keys of the claims' counts in the counts'
+// partition: after every cell's tenant counts (a cell id is lowercase
+// letters, digits and hyphens: schema.ValidateCell), and ordered by the
+// hour their claims expire, so Counts reads the live ones only.
+const claimsPrefix = "~claims#"
+
+const claimHour = "2006-01-02T15"
+
+// claimCount is the sort key of the count of cell's unverified claims of
+// tier t expiring by the end of the hour of at (an hour's claims expire
+// when the hour is over, up to an hour after their own time: placement
+// counts an abandoned claim a little longer, never shorter).
+func claimCount(cell string, t tiers.Name, at time.Time) string {
+	return claimsPrefix + at.UTC().Format(claimHour) + "#" + cell + "#" + string(t)
+}
+
+// counted is the count e is in: its claims' count, or its cell's tenants.
+func (e Entry) counted() string {
+	if e.ClaimCount != "" {
+		return e.ClaimCount
+	}
+	return e.Cell + "#" + string(e.Tier)
+}
+
+// countBy adds delta to the count named sk (counted, claimCount).
+func countBy(table, sk string, delta int) types.TransactWriteItem {
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName: aws.String(table), Key: dynamo.Key(schema.DirectoryCells, sk),
+		UpdateExpression:          aws.String("ADD tenants :d"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":d": &types.AttributeValueMemberN{Value: strconv.Itoa(delta)}},
+	}}
 }
 
 // open conditions every write of an entry on its not being closed: an
@@ -147,35 +187,47 @@ func (d Directory) Claimed(ctx context.Context, tenantID string) (bool, error) {
 // of the counts' partition).
 func (d Directory) Counts(ctx context.Context) (map[string]map[tiers.Name]float64, error) {
 	out := map[string]map[tiers.Name]float64{}
-	p := dynamodb.NewQueryPaginator(d.DB, &dynamodb.QueryInput{
-		TableName:              aws.String(d.Table),
-		KeyConditionExpression: aws.String("pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": &types.AttributeValueMemberS{Value: schema.DirectoryCells},
-		},
-		ConsistentRead: aws.Bool(true),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("read cell counts: %w", err)
+	add := func(cell, tier string, n float64) {
+		if out[cell] == nil {
+			out[cell] = map[tiers.Name]float64{}
 		}
-		for _, item := range page.Items {
-			var c struct {
-				SK      string  `dynamodbav:"sk"`
-				Tenants float64 `dynamodbav:"tenants"`
+		out[cell][tiers.Name(tier)] += n
+	}
+	// The tenants' counts, then the claims' whose hour is not over (an
+	// abandoned registration's claim counts until its hour is; older
+	// hours' counts are never read again).
+	live := claimsPrefix + d.now().Format(claimHour)
+	for _, q := range []struct{ cond, from string }{{"pk = :pk AND sk < :sk", claimsPrefix}, {"pk = :pk AND sk >= :sk", live}} {
+		p := dynamodb.NewQueryPaginator(d.DB, &dynamodb.QueryInput{
+			TableName:              aws.String(d.Table),
+			KeyConditionExpression: aws.String(q.cond),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":pk": &types.AttributeValueMemberS{Value: schema.DirectoryCells},
+				":sk": &types.AttributeValueMemberS{Value: q.from},
+			},
+			ConsistentRead: aws.Bool(true),
+		})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("read cell counts: %w", err)
 			}
-			if err := attributevalue.UnmarshalMap(item, &c); err != nil {
-				return nil, err
+			for _, item := range page.Items {
+				var c struct {
+					SK      string  `dynamodbav:"sk"`
+					Tenants float64 `dynamodbav:"tenants"`
+				}
+				if err := attributevalue.UnmarshalMap(item, &c); err != nil {
+					return nil, err
+				}
+				key := c.SK
+				if rest, ok := strings.CutPrefix(key, claimsPrefix); ok {
+					_, key, _ = strings.Cut(rest, "#") // the hour
+				}
+				if cell, tier, ok := strings.Cut(key, "#"); ok {
+					add(cell, tier, c.Tenants)
+				}
 			}
-			cell, tier, ok := strings.Cut(c.SK, "#")
-			if !ok {
-				continue
-			}
-			if out[cell] == nil {
-				out[cell] = map[tiers.Name]float64{}
-			}
-			out[cell][tiers.Name(tier)] = c.Tenants
 		}
 	}
 	return out, nil
@@ -196,7 +248,10 @@ func (d Directory) Register(ctx context.Context, e Entry) error {
 	if e.TenantID == "" || e.Cell == "" {
 		return errs.Invalid("directory_entry_incomplete", "a directory entry needs a tenant and a cell")
 	}
-	e.UpdatedAt = d.now()
+	e.UpdatedAt, e.ClaimCount = d.now(), ""
+	if e.ClaimExpiresAt != nil {
+		e.ClaimCount = claimCount(e.Cell, e.Tier, *e.ClaimExpiresAt)
+	}
 	item, err := attributevalue.MarshalMap(entryItem{PK: schema.DirectoryTenant + e.TenantID, SK: schema.DirectoryEntry, Entry: e})
 	if err != nil {
 		return err
@@ -204,7 +259,7 @@ func (d Directory) Register(ctx context.Context, e Entry) error {
 	taken := errs.Conflict("tenant_in_directory", "the tenant is already in the directory")
 	_, err = d.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{TableName: aws.String(d.Table), Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
-		countUpdate(d.Table, e.Cell, e.Tier, 1),
+		countBy(d.Table, e.counted(), 1),
 	}})
 	if err = dynamo.Translate(err, "register in directory", taken); !errs.Is(err, errs.KindConflict) {
 		return err
@@ -223,8 +278,8 @@ func (d Directory) Register(ctx context.Context, e Entry) error {
 	items := []types.TransactWriteItem{{Put: &types.Put{TableName: aws.String(d.Table), Item: item,
 		ConditionExpression:       aws.String("cell = :cell AND tier = :tier AND claim_expires_at = :was AND " + open),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":cell": &types.AttributeValueMemberS{Value: old.Cell}, ":tier": &types.AttributeValueMemberS{Value: string(old.Tier)}, ":was": was}}}}
-	if old.Cell != e.Cell || old.Tier != e.Tier { // one transaction may write an item once
-		items = append(items, countUpdate(d.Table, old.Cell, old.Tier, -1), countUpdate(d.Table, e.Cell, e.Tier, 1))
+	if old.counted() != e.counted() { // one transaction may write an item once
+		items = append(items, countBy(d.Table, old.counted(), -1), countBy(d.Table, e.counted(), 1))
 	}
 	_, err = d.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	return dynamo.Translate(err, "replace an expired claim in directory", taken)
@@ -248,10 +303,14 @@ func (d Directory) Confirm(ctx context.Context, tenantID, cell string) (undo fun
 	if e.ClaimExpiresAt == nil {
 		return undo, nil
 	}
-	was := *e.ClaimExpiresAt
+	was, claims := *e.ClaimExpiresAt, e.ClaimCount
 	put := func(from, to *time.Time) error {
 		cur := e
 		cur.ClaimExpiresAt, cur.UpdatedAt = to, d.now()
+		cur.ClaimCount = ""
+		if to != nil {
+			cur.ClaimCount = claims
+		}
 		item, err := attributevalue.MarshalMap(entryItem{PK: schema.DirectoryTenant + tenantID, SK: schema.DirectoryEntry, Entry: cur})
 		if err != nil {
 			return err
@@ -264,9 +323,23 @@ func (d Directory) Confirm(ctx context.Context, tenantID, cell string) (undo fun
 			}
 			cond, values[":was"] = "cell = :cell AND claim_expires_at = :was", v
 		}
-		_, err = d.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(d.Table), Item: item,
-			ConditionExpression: aws.String(cond + " AND " + open), ExpressionAttributeValues: values})
-		return dynamo.Translate(err, "confirm directory claim", errs.Conflict("tenant_not_in_cell", "the slug is claimed by another registration"))
+		taken := errs.Conflict("tenant_not_in_cell", "the slug is claimed by another registration")
+		if claims == "" { // a claim counted in the tenants already
+			_, err = d.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(d.Table), Item: item,
+				ConditionExpression: aws.String(cond + " AND " + open), ExpressionAttributeValues: values})
+			return dynamo.Translate(err, "confirm directory claim", taken)
+		}
+		// The verified tenant leaves its claims' count for its cell's
+		// tenants (and back, undone).
+		delta := 1
+		if to != nil {
+			delta = -1
+		}
+		_, err = d.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+			{Put: &types.Put{TableName: aws.String(d.Table), Item: item, ConditionExpression: aws.String(cond + " AND " + open), ExpressionAttributeValues: values}},
+			countBy(d.Table, claims, -delta), countUpdate(d.Table, cell, e.Tier, delta),
+		}})
+		return dynamo.Translate(err, "confirm directory claim", taken)
 	}
 	if err := put(&was, nil); err != nil {
 		return undo, err
@@ -278,13 +351,21 @@ func (d Directory) Confirm(ctx context.Context, tenantID, cell string) (undo fun
 // there (a registration that failed after claiming its slug; an
 // offboarded tenant). A tenant not in cell changes nothing.
 func (d Directory) Remove(ctx context.Context, tenantID, cell string, t tiers.Name) error {
-	_, err := d.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	e, err := d.get(ctx, tenantID)
+	if err != nil {
+		return dynamo.Translate(err, "remove directory entry", errs.Conflict("tenant_not_in_cell", "the tenant is not in cell "+cell))
+	}
+	e.Cell, e.Tier = cell, t
+	cond, values := "cell = :cell AND attribute_not_exists(claim_count) AND "+open, map[string]types.AttributeValue{":cell": &types.AttributeValueMemberS{Value: cell}}
+	if e.ClaimCount != "" { // uncounted from the claims it is counted in
+		cond, values[":claims"] = "cell = :cell AND claim_count = :claims AND "+open, &types.AttributeValueMemberS{Value: e.ClaimCount}
+	}
+	_, err = d.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Delete: &types.Delete{
 			TableName: aws.String(d.Table), Key: entryKey(tenantID),
-			ConditionExpression:       aws.String("cell = :cell AND " + open),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":cell": &types.AttributeValueMemberS{Value: cell}},
+			ConditionExpression: aws.String(cond), ExpressionAttributeValues: values,
 		}},
-		countUpdate(d.Table, cell, t, -1),
+		countBy(d.Table, e.counted(), -1),
 	}})
 	return dynamo.Translate(err, "remove directory entry", errs.Conflict("tenant_not_in_cell", "the tenant is not in cell "+cell))
 }
@@ -313,7 +394,7 @@ func (d Directory) Close(ctx context.Context, tenantID, cell string) error {
 	err = d.updateEntry(ctx, tenantID, "cell = :cell AND tier = :tier",
 		"SET closed_at = :now, updated_at = :now REMOVE api_url, #region, user_pool_id, client_id",
 		map[string]types.AttributeValue{":cell": &types.AttributeValueMemberS{Value: cell}, ":tier": &types.AttributeValueMemberS{Value: string(e.Tier)}},
-		countUpdate(d.Table, cell, e.Tier, -1))
+		countBy(d.Table, e.counted(), -1))
 	return dynamo.Translate(err, "close directory entry", errs.Conflict("directory_entry_changed", "the tenant's entry changed meanwhile: retry"))
 }
 

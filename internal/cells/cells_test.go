@@ -340,7 +340,14 @@ func TestAnUnverifiedRegistrationsClaimExpiresAndFreesItsSlug(t *testing.T) {
 		t.Fatalf("registering a verified slug: %v, want a conflict", err)
 	}
 	if got := count("cell-1", tiers.Standard); got != 2 {
-		t.Fatalf("cell-1 standard %v before the slug is taken again, want 2", got)
+		t.Fatalf("cell-1 standard %v within the hour its claim expired in, want 2", got)
+	}
+	// Once that hour is over the abandoned claim no longer counts for
+	// placement (nothing swept it: its claims' count is no longer read);
+	// the verified tenant does.
+	now = now.Add(time.Hour)
+	if got := count("cell-1", tiers.Standard); got != 1 {
+		t.Fatalf("cell-1 standard %v after the abandoned claim's hour, want 1 (the verified tenant)", got)
 	}
 	// Another company takes the slug in cell-2: the entry is its, and the
 	// stale claim's count leaves cell-1.
@@ -368,5 +375,23 @@ func TestAnUnverifiedRegistrationsClaimExpiresAndFreesItsSlug(t *testing.T) {
 	}
 	if b := count("cell-2", tiers.Basic); b != 1 {
 		t.Fatalf("cell-2 basic %v after a claim replaced in place, want 1", b)
+	}
+	// Verified, it counts among the cell's tenants for good; abandoned
+	// (another claim), it stops counting after its hour.
+	if _, err := dir.Confirm(ctx, "stale", "cell-2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := dir.Register(ctx, claim("gone", tiers.Basic, two)); err != nil {
+		t.Fatal(err)
+	}
+	if b := count("cell-2", tiers.Basic); b != 2 {
+		t.Fatalf("cell-2 basic %v with a verified tenant and a claim, want 2", b)
+	}
+	now = now.Add(26 * time.Hour)
+	if b := count("cell-2", tiers.Basic); b != 1 {
+		t.Fatalf("cell-2 basic %v after the claim's hour, want 1 (the verified tenant)", b)
+	}
+	if a := count("cell-1", tiers.Standard); a != 1 {
+		t.Fatalf("cell-1 standard %v, want 1", a)
 	}
 }

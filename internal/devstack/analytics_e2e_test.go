@@ -7,6 +7,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/schema"
+	"github.com/issuetracker/issuetracker/internal/testing/eventually"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,7 +26,7 @@ func TestTheLocalPlatformFeedsTheAnalyticsFromTheStream(t *testing.T) {
 	tok := w.tenantLogin("admin@acme.test")
 
 	// The poller started by devstack catches up by itself, within seconds.
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(eventually.Deadline)
 	var created float64
 	for time.Now().Before(deadline) {
 		code, rep := w.call("GET", "/v1/analytics/issues?bucket=week&from="+time.Now().UTC().AddDate(0, 0, -25).Format("2006-01-02"), tok, nil)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/internal/testing/eventually"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -39,7 +40,7 @@ func TestDevBillingFlow(t *testing.T) {
 	waitStatus := func(want string) {
 		t.Helper()
 		got := ""
-		for start := time.Now(); time.Since(start) < 20*time.Second; time.Sleep(50 * time.Millisecond) {
+		for start := time.Now(); time.Since(start) < eventually.Deadline; time.Sleep(50 * time.Millisecond) {
 			_, m := call("GET", "/v1/registrations/wayne?token="+token, "", nil)
 			if got, _ = m["status"].(string); got == want {
 				return

@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -22,6 +21,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/billing"
+	"github.com/issuetracker/issuetracker/internal/billing/billingdb"
+	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
@@ -31,6 +33,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenantdata"
+	"github.com/issuetracker/issuetracker/internal/testing/eventually"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
@@ -68,6 +71,14 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	}
 	filesBefore := objects(one.pl.AttachmentsBucket)
 	require.Len(t, filesBefore, 1)
+	// A paying billing account in cell-1 (the demo seed has none): it
+	// moves with the tenant.
+	bills := func(p *platform) billingdb.Store {
+		return billingdb.New(testenv.DynamoDB(t), schema.Names{Prefix: p.pl.Prefix})
+	}
+	_, err := bills(one).Put(ctx, billing.Account{TenantID: "umbrella", Tier: tiers.Standard, Status: billing.StatusActive,
+		CustomerID: "cus_umbrella_" + one.pl.Prefix, SubscriptionID: "sub_umbrella", AmountCents: 4900, Currency: "usd", UpdatedAt: time.Now()})
+	require.NoError(t, err)
 	require.NotEqual(t, one.pl.AttachmentsBucket, two.pl.AttachmentsBucket, "each cell has its bucket")
 
 	stopped := writeUntilMoved(one, owner, &mu, &acked)
@@ -110,6 +121,16 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	t.Logf("acknowledged writes: %d (%d during the move); freeze %d ms; copied %d, catch-up %v, drained %d; consumers' waves before the freeze %v ms, freezes backed off %d",
 		len(written), len(written)-5, st.Migration.FreezeMS, st.Migration.Copied, st.Migration.CatchUp, st.Migration.Drained,
 		st.Migration.BarriersMS, st.Migration.FreezeBackoffs)
+	// Where the freeze went: its steps (freeze_writes: the settle and the
+	// consumers' second wave; drain; verify; switch) and the wave's wait.
+	parts := []string{}
+	for _, d := range st.Done {
+		switch d.Step {
+		case onboarding.StepFreeze, onboarding.StepDrain, onboarding.StepVerify, onboarding.StepSwitch:
+			parts = append(parts, fmt.Sprintf("%s %d ms", d.Step, d.Duration.Milliseconds()))
+		}
+	}
+	t.Logf("the freeze's parts: %v; of freeze_writes, waiting for the consumers after the settle %d ms", parts, st.Migration.ConsumersMS)
 	require.Greater(t, len(written), 5, "the writer wrote during the move")
 
 	// cell-2: the owner signs in to cell-2's pool with the same password
@@ -150,6 +171,41 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 
 	status, iss := two.call("POST", "/v1/issues", moved, map[string]string{"title": "after the move", "type": "task"})
 	assert.Equal(t, 201, status, "writes work at cell-2: %v", iss)
+
+	// Billing: Stripe sends each event to every cell's webhook; cell-2
+	// holds the account now and acts on it, cell-1 answers 200 and changes
+	// nothing; cell-2's figures count its MRR, cell-1's do not.
+	payload, sig := stripebilling.SignedEvent(one.pl.StripeWebhookSecret, "evt_move_"+one.pl.Prefix, billing.EventInvoicePaymentFailed,
+		stripebilling.InvoiceObject("in_move", "cus_umbrella_"+one.pl.Prefix, "sub_umbrella", "umbrella", 4900, false, time.Now().AddDate(0, 1, 0)), time.Now())
+	for _, p := range []*platform{one, two} {
+		req, err := http.NewRequest(http.MethodPost, p.pl.GatewayURL+"/v1/billing/webhook", bytes.NewReader(payload))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Stripe-Signature", sig)
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		require.Equal(t, 200, res.StatusCode, "%s's webhook: %s", p.pl.GatewayURL, body)
+	}
+	billed, err := bills(two).ByCustomer(ctx, "cus_umbrella_"+one.pl.Prefix)
+	require.NoError(t, err, "cell-2 holds the account")
+	assert.Equal(t, billing.StatusPastDue, billed.Status, "cell-2 acted on the event")
+	if left, err := bills(one).Get(ctx, "umbrella"); err == nil { // unless the grace period already retired it
+		assert.Equal(t, billing.StatusActive, left.Status, "cell-1 did not act on it")
+		assert.Equal(t, "cell-2", left.MovedTo)
+	}
+	for i, p := range []*platform{one, two} {
+		listed, err := bills(p).List(ctx)
+		require.NoError(t, err)
+		var mrr int64
+		for _, a := range listed {
+			if a.TenantID == "umbrella" {
+				mrr += a.AmountCents
+			}
+		}
+		assert.Equal(t, []int64{0, 4900}[i], mrr, "cell-%d's figures count umbrella's MRR %s", i+1, []string{"not", "once"}[i])
+	}
 	status, other := two.call("GET", "/v1/issues", moved, nil)
 	require.Equal(t, 200, status)
 	assert.NotContains(t, jsonString(other), "initech", "cell-2's other tenant stays apart")
@@ -180,6 +236,10 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, left, "cell-1 holds nothing of umbrella")
 	assert.Empty(t, objects(one.pl.AttachmentsBucket), "cell-1's bucket holds no file of umbrella")
+	_, err = bills(one).Get(ctx, "umbrella")
+	assert.Equal(t, "account_not_found", errCode(err), "cell-1 holds no billing account of umbrella")
+	_, err = bills(one).ByCustomer(ctx, "cus_umbrella_"+one.pl.Prefix)
+	assert.Equal(t, "account_not_found", errCode(err), "nor its customer lookup")
 	assert.Len(t, objects(two.pl.AttachmentsBucket), 1)
 	now, err := store.Digest(ctx, "umbrella", onboarding.Home{Table: schema.Names{Prefix: two.pl.Prefix}.App()})
 	require.NoError(t, err)
@@ -247,16 +307,13 @@ func cellsForMove(t *testing.T, tier tiers.Name, opts ...func(*devstack.Config))
 	base := testenv.UniquePrefix(t)
 	dir := schema.Names{Prefix: base}.Directory()
 	t.Cleanup(func() { _ = dynamo.DeleteTable(context.Background(), testenv.DynamoDB(t), dir) })
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
 	umbrella := devstack.DemoTenant{ID: "umbrella", Name: "Umbrella", Tier: tier, Users: []devstack.DemoUser{
 		{Email: "owner@umbrella.test", Role: roles.SuperAdmin, TenantID: "umbrella"}}}
 	cell := func(id, cognitoEndpoint string, tenants ...devstack.DemoTenant) *platform {
 		p := startPlatform(t, append([]func(*devstack.Config){func(c *devstack.Config) {
 			c.Prefix, c.Cell, c.Directory, c.Tenants = base, id, dir, tenants
-			c.Endpoints.Cognito, c.CognitoPort = cognitoEndpoint, port
+			// cell-1 starts a cognito-local of its own on a free port; cell-2 uses it.
+			c.Endpoints.Cognito, c.CognitoPort = cognitoEndpoint, 0
 			c.AuthorizerCacheTTL = time.Second
 			c.Migration = onboarding.MigrationOptions{Settle: 200 * time.Millisecond, Grace: 3 * time.Second}
 			// The writer and the checks of every acknowledged issue are a
@@ -335,7 +392,7 @@ func switched(t *testing.T, p *platform, mu *sync.Mutex, acked []string) (onboar
 		var err error
 		st, err = p.s.Lifecycle.States.Get(context.Background(), "umbrella")
 		return err == nil && st.IsDone(onboarding.StepSwitch)
-	}, 10*time.Second, 50*time.Millisecond, "the switch recorded")
+	}, eventually.Deadline, 50*time.Millisecond, "the switch recorded")
 	mu.Lock()
 	defer mu.Unlock()
 	return st, append([]string(nil), acked...)

@@ -3,6 +3,7 @@ package devstack
 import (
 	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
+	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
 // LinkCells makes local cells started side by side (make dev CELLS=2, the
@@ -29,7 +30,8 @@ func LinkCells(stacks ...*Stack) {
 				m := o.Lifecycle.Machine
 				c := o.Cell()
 				s.moves.Add(onboarding.Cell{ID: c.ID, Tenants: m.Tenants, Pooled: m.Pooled, Platinum: m.Platinum, Keys: m.Keys,
-					APIURL: c.APIURL, Region: c.Region, UserPoolID: c.UserPoolID, ClientID: c.ClientID, Files: o.Platform.AttachmentsBucket, SiloFiles: m.SiloFiles})
+					APIURL: c.APIURL, Region: c.Region, UserPoolID: c.UserPoolID, ClientID: c.ClientID, Files: o.Platform.AttachmentsBucket, SiloFiles: m.SiloFiles,
+					Control: schema.Names{Prefix: o.Platform.Prefix}.Control()})
 			}
 			if s.userMigrations != nil && o.userMigration != nil {
 				s.userMigrations.Add(*o.userMigration)

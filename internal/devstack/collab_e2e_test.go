@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/issuetracker/issuetracker/internal/devstack"
+	"github.com/issuetracker/issuetracker/internal/testing/eventually"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/webhook"
 )
@@ -51,7 +52,7 @@ func TestTheLocalPlatformSendsWebhooksAndOffboardsFiles(t *testing.T) {
 		code, iss := p.call("POST", "/v1/issues", owner, map[string]string{"title": "Hook me", "type": "task"})
 		require.Equal(t, 201, code, iss)
 		require.NoError(t, p.s.DrainChanges(p.ctx))
-		require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) >= 2 }, 20*time.Second, 50*time.Millisecond)
+		require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) >= 2 }, eventually.Deadline, 50*time.Millisecond)
 		wh, err := standardwebhooks.NewWebhook(ep["secret"].(string))
 		require.NoError(t, err)
 		mu.Lock()

@@ -20,6 +20,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/localdeploy"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/stackevents"
+	"github.com/issuetracker/issuetracker/internal/testing/eventually"
 	"github.com/issuetracker/issuetracker/internal/webhook"
 )
 
@@ -52,7 +53,9 @@ func (r *recorder) calls() map[string][]string {
 	return out
 }
 
-// runTimers runs the timers of tmpl for a while against a recorder.
+// runTimers runs the timers of tmpl against a recorder until each has
+// fired once (not for a fixed 150 ms, which a loaded machine can pass
+// before a 20 ms ticker's goroutine first runs).
 func runTimers(t *testing.T, tmpl *localdeploy.Template) map[string][]string {
 	t.Helper()
 	scheds, err := tmpl.Schedules()
@@ -60,13 +63,27 @@ func runTimers(t *testing.T, tmpl *localdeploy.Template) map[string][]string {
 	rec := &recorder{}
 	timers, _, err := templateTimers(scheds, rec.function, 20*time.Millisecond)
 	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
-	defer cancel()
+	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
+	var fired sync.WaitGroup
 	for _, tm := range timers {
+		fired.Add(1)
+		target, once := tm.Target, sync.Once{}
+		tm.Target = invokeFunc(func(ctx context.Context, payload []byte) ([]byte, error) {
+			defer once.Do(fired.Done)
+			return target.Invoke(ctx, payload)
+		})
 		wg.Add(1)
 		go func() { defer wg.Done(); tm.run(ctx, nil) }()
 	}
+	all := make(chan struct{})
+	go func() { fired.Wait(); close(all) }()
+	select {
+	case <-all:
+	case <-time.After(eventually.Deadline):
+		t.Errorf("not every timer fired within %s", eventually.Deadline)
+	}
+	cancel()
 	wg.Wait()
 	return rec.calls()
 }

@@ -302,7 +302,7 @@ func templateGateway(api *localdeploy.API, p *lambdaproc.Platform, extraOrigins 
 	if err != nil {
 		return gateway.Config{}, err
 	}
-	cfg := gateway.Config{Router: router.match, Invokers: map[routes.Function]gateway.InvokeFunc{},
+	cfg := gateway.Config{Router: router.Match, Invokers: map[routes.Function]gateway.InvokeFunc{},
 		AuthorizerCacheTTL: api.Authorizer.ResultTTL}
 	if cfg.AuthorizerCacheTTL == 0 {
 		cfg.AuthorizerCacheTTL = -1 // TTL 0 turns API Gateway's cache off
@@ -494,12 +494,11 @@ func authorizerInvoker(f *lambdaproc.Function, header string) gateway.AuthorizeF
 	}
 }
 
-// templateRouter matches requests to the template's methods with API
-// Gateway's precedence: a literal path part before a {parameter}.
-type templateRouter struct{ routes []routes.Route }
-
-func newTemplateRouter(ms []localdeploy.APIMethod) (*templateRouter, error) {
-	r := &templateRouter{}
+// newTemplateRouter matches requests to the template's methods with API
+// Gateway's precedence (routes.Matcher: a literal path part before a
+// {parameter}).
+func newTemplateRouter(ms []localdeploy.APIMethod) (*routes.Matcher, error) {
+	var rs []routes.Route
 	for _, m := range ms {
 		access := routes.Access{Kind: routes.Public}
 		if m.Authorized {
@@ -507,71 +506,10 @@ func newTemplateRouter(ms []localdeploy.APIMethod) (*templateRouter, error) {
 			// the gateway only needs to know the authorizer runs.
 			access = routes.Access{Kind: routes.Tenant, MinRole: roles.User}
 		}
-		r.routes = append(r.routes, routes.Route{Method: m.Method, Path: m.Path, Function: routes.Function(m.Function),
+		rs = append(rs, routes.Route{Method: m.Method, Path: m.Path, Function: routes.Function(m.Function),
 			Access: access, OperationID: m.OperationName})
 	}
-	// Literal parts sort before parameters, part by part.
-	sort.SliceStable(r.routes, func(i, j int) bool { return specificity(r.routes[i].Path) > specificity(r.routes[j].Path) })
-	return r, nil
-}
-
-// specificity ranks a path: each literal part counts more the earlier it is.
-func specificity(p string) string {
-	var b strings.Builder
-	for _, part := range strings.Split(strings.Trim(p, "/"), "/") {
-		if strings.HasPrefix(part, "{") {
-			b.WriteByte('0')
-		} else {
-			b.WriteByte('1')
-		}
-	}
-	return b.String()
-}
-
-func (r *templateRouter) match(method, path string) (routes.Route, map[string]string, bool, bool) {
-	segs := strings.Split(strings.Trim(path, "/"), "/")
-	if strings.Trim(path, "/") == "" {
-		segs = nil
-	}
-	pathMatched := false
-	for _, rt := range r.routes {
-		params, ok := matchSegments(rt.Path, segs)
-		if !ok {
-			continue
-		}
-		pathMatched = true
-		if rt.Method == method {
-			return rt, params, true, true
-		}
-	}
-	return routes.Route{}, nil, false, pathMatched
-}
-
-func matchSegments(tmpl string, segs []string) (map[string]string, bool) {
-	t := strings.Split(strings.Trim(tmpl, "/"), "/")
-	if strings.Trim(tmpl, "/") == "" {
-		t = nil
-	}
-	if len(t) != len(segs) {
-		return nil, false
-	}
-	var params map[string]string
-	for i, part := range t {
-		if strings.HasPrefix(part, "{") && strings.HasSuffix(part, "}") {
-			if segs[i] == "" {
-				return nil, false
-			}
-			if params == nil {
-				params = map[string]string{}
-			}
-			params[part[1:len(part)-1]] = segs[i]
-			continue
-		}
-		if part != segs[i] {
-			return nil, false
-		}
-	}
-	return params, true
+	return routes.NewMatcher(rs), nil
 }
 
 // startFromTemplate builds and registers the template's functions, starts

@@ -43,9 +43,10 @@ func TestTheTemplatesRoutesMatchAsTheRouteTables(t *testing.T) {
 	for _, c := range []struct{ method, path string }{
 		{"GET", "/health"}, {"GET", "/v1/issues"}, {"GET", "/v1/issues/ACME-42"}, {"POST", "/v1/issues/x/transitions"},
 		{"GET", "/v1/admin/tenants"}, {"GET", "/v1/nothing"}, {"DELETE", "/v1/issues"}, {"GET", "/v1/me"},
+		{"POST", "/v1/issues/bulk"}, {"GET", "/v1/issues/bulk"}, {"PATCH", "/v1/issues/bulk"},
 	} {
 		want, wantParams, wantOK, wantPath := routes.Match(c.method, c.path)
-		got, params, ok, pathMatched := r.match(c.method, c.path)
+		got, params, ok, pathMatched := r.Match(c.method, c.path)
 		assert.Equal(t, wantOK, ok, "%s %s", c.method, c.path)
 		assert.Equal(t, wantPath, pathMatched, "%s %s", c.method, c.path)
 		if ok {

@@ -7,6 +7,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/mail"
 	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
+	"github.com/issuetracker/issuetracker/internal/testing/eventually"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -34,7 +35,7 @@ func TestRegisterSignInAndCallTheAPI(t *testing.T) {
 	code, body = call("POST", "/v1/admin/tenants/umbrella/approve", rootTok.IDToken, nil)
 	require.Equal(t, 202, code, body)
 	status := ""
-	for time.Since(start) < 30*time.Second {
+	for time.Since(start) < eventually.Deadline {
 		_, m := call("GET", "/v1/registrations/umbrella?token="+token, "", nil)
 		if status, _ = m["status"].(string); status == "active" || status == "failed" {
 			break

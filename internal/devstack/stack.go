@@ -31,7 +31,8 @@ import (
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
-	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
+	"github.com/issuetracker/issuetracker/internal/awsx/s3signed"
+	"github.com/issuetracker/issuetracker/internal/billing/billingdb"
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
 	"github.com/issuetracker/issuetracker/internal/capacity"
 	"github.com/issuetracker/issuetracker/internal/cells"
@@ -67,16 +68,18 @@ import (
 
 // Config of a local platform.
 type Config struct {
-	Root         string // repository root
-	StateDir     string // where DynamoDB and cognito-local keep data; survives restarts
-	GatewayAddr  string // e.g. "localhost:8080"
+	Root        string // repository root
+	StateDir    string // where DynamoDB and cognito-local keep data; survives restarts
+	GatewayAddr string // e.g. "localhost:8080"
+	// DynamoDBPort, CognitoPort and S3Port: 0 is any free port (another
+	// one should it be taken before the service binds it).
 	DynamoDBPort int
 	CognitoPort  int
-	S3Port       int // 0: any free port
+	S3Port       int
 	// MailSMTPPort and MailUIPort are mailpit's (SMTP, web UI and API).
 	MailSMTPPort, MailUIPort int
-	// StripePort is stripe-mock's (HTTP; HTTPS on the next port), unless
-	// StripeAPIBase names a running one.
+	// StripePort is stripe-mock's (HTTP; HTTPS on the next port; 0: two
+	// free ones), unless StripeAPIBase names a running one.
 	StripePort    int
 	StripeAPIBase string
 	// BillingGrace after a failed payment; DevGrace if zero.
@@ -387,7 +390,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		s.moves = &onboarding.Cells{}
 		m := deps.Lifecycle.Machine
 		m.Cell, m.Cells, m.CellDirectory = cfg.Cell, s.moves, tenantwire.DirectoryMoves{D: *deps.CellDirectory}
-		m.PoolDirectory = tenantwire.DirectoryMoves{D: *deps.CellDirectory} // a Platinum tenant's own pool in its entry
+		m.PoolDirectory = tenantwire.DirectoryMoves{D: *deps.CellDirectory}     // a Platinum tenant's own pool in its entry
+		m.Billing = billingdb.Mover{DB: deps.ControlDB, Table: names.Control()} // the billing account moves with the tenant
 		m.CellPool = tenant.FormerPool{ID: s.Platform.TenantPoolID, Issuer: strings.TrimSuffix(e.Cognito, "/") + "/" + s.Platform.TenantPoolID,
 			ClientIDs: []string{s.Platform.TenantClientID}}
 		if deps.Attachments != nil { // a pooled tenant's objects move with it
@@ -499,9 +503,6 @@ func (s *Stack) startServices(ctx context.Context, cfg Config) (awsx.Endpoints, 
 			return e, nil, "", err
 		}
 	}
-	if stripeBase == "" && cfg.StripePort == 0 {
-		return e, nil, "", errors.New("devstack: set StripePort (stripe-mock is started) or StripeAPIBase (a running one)")
-	}
 	type service struct {
 		name  string
 		start func(context.Context) (*localcloud.Process, error)
@@ -510,12 +511,16 @@ func (s *Stack) startServices(ctx context.Context, cfg Config) (awsx.Endpoints, 
 	var svcs []service
 	if e.DynamoDB == "" {
 		svcs = append(svcs, service{"DynamoDB Local", func(ctx context.Context) (*localcloud.Process, error) {
-			return localcloud.DynamoDBLocal(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.DynamoDBPort, DataDir: filepath.Join(cfg.StateDir, "dynamodb"), Log: cfg.Log, DieWithParent: true})
+			return onPort(cfg.DynamoDBPort, 1, func(port int) (*localcloud.Process, error) {
+				return localcloud.DynamoDBLocal(ctx, localcloud.Options{Root: cfg.Root, Port: port, DataDir: filepath.Join(cfg.StateDir, "dynamodb"), Log: cfg.Log, DieWithParent: true})
+			})
 		}, func(p *localcloud.Process) { e.DynamoDB = p.Endpoint }})
 	}
 	if e.Cognito == "" {
 		svcs = append(svcs, service{"cognito-local", func(ctx context.Context) (*localcloud.Process, error) {
-			return localcloud.CognitoLocal(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.CognitoPort, DataDir: filepath.Join(cfg.StateDir, "cognito"), Log: cfg.Log, DieWithParent: true})
+			return onPort(cfg.CognitoPort, 1, func(port int) (*localcloud.Process, error) {
+				return localcloud.CognitoLocal(ctx, localcloud.Options{Root: cfg.Root, Port: port, DataDir: filepath.Join(cfg.StateDir, "cognito"), Log: cfg.Log, DieWithParent: true})
+			})
 		}, func(p *localcloud.Process) { e.Cognito = p.Endpoint }})
 	}
 	if e.S3 == "" {
@@ -536,7 +541,9 @@ func (s *Stack) startServices(ctx context.Context, cfg Config) (awsx.Endpoints, 
 	}
 	if stripeBase == "" {
 		svcs = append(svcs, service{"stripe-mock", func(ctx context.Context) (*localcloud.Process, error) {
-			return localcloud.StartStripeMock(ctx, localcloud.Options{Root: cfg.Root, Port: cfg.StripePort, Log: cfg.Log, DieWithParent: true})
+			return onPort(cfg.StripePort, 2, func(port int) (*localcloud.Process, error) {
+				return localcloud.StartStripeMock(ctx, localcloud.Options{Root: cfg.Root, Port: port, Log: cfg.Log, DieWithParent: true})
+			})
 		}, func(p *localcloud.Process) { stripeBase = p.Endpoint }})
 	}
 	began := time.Now()
@@ -636,7 +643,7 @@ func (s *Stack) appDeps(ctx context.Context, cfg Config, awsCfg aws.Config, e aw
 // function does in AWS. Offboarding exports go to the local S3, as they go
 // to the platform's exports bucket in AWS.
 func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg aws.Config, e awsx.Endpoints) (*onboarding.Service, error) {
-	archive := s3archive.Archive{C: awss3.New(awsCfg, e), Bucket: deps.Names.Exports()}
+	archive := s3archive.Archive{C: s3signed.Client{Config: awsCfg, Endpoint: e.S3}, Bucket: deps.Names.Exports()}
 	if err := s3archive.EnsureBucket(ctx, archive.C, archive.Bucket); err != nil {
 		return nil, err
 	}
@@ -692,10 +699,11 @@ func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg
 // through /files.
 func (s *Stack) attachments(ctx context.Context, cfg Config, deps app.Deps, awsCfg aws.Config, e awsx.Endpoints) (*attachment.Service, error) {
 	names := deps.Names
-	objs := s3objects.New(awss3.Scoped(awss3.New(awsCfg, e), &tenantcreds.Provider{}))
+	signed := s3signed.Client{Config: awsCfg, Endpoint: e.S3}
+	objs := s3objects.New(s3signed.Scoped(signed, &tenantcreds.Provider{}))
 	objs.CreateBuckets, objs.DownloadBase = true, s.Platform.GatewayURL+FilesPrefix
 	objs.CORSOrigins = append([]string{webapp.Origin(s.Platform.WebBaseURL), webapp.Origin(s.Platform.GatewayURL)}, cfg.AllowedOrigins...)
-	if err := s3objects.EnsureBucket(ctx, awss3.New(awsCfg, e), names.Attachments(), objs.CORSOrigins); err != nil {
+	if err := s3objects.EnsureBucket(ctx, signed, names.Attachments(), objs.CORSOrigins); err != nil {
 		return nil, err
 	}
 	s.Platform.AttachmentsBucket = names.Attachments()
@@ -984,4 +992,15 @@ func (s *Stack) WarmTenantTemplates() error {
 	}
 	_, err := s.synth.Synth(filepath.Join(s.stacksDir, ".warm-up"), "warm-up")
 	return err
+}
+
+// onPort starts a service on port, or on a run of n free ports when port is
+// 0 (the tests' private services): localcloud.OnFreePorts tries another run
+// when one is taken between the choice and the service's bind.
+func onPort(port, n int, start func(port int) (*localcloud.Process, error)) (*localcloud.Process, error) {
+	if port != 0 {
+		return start(port)
+	}
+	p, _, err := localcloud.OnFreePorts(n, start)
+	return p, err
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/devstack"
 	"github.com/issuetracker/issuetracker/internal/lambdaproc"
+	"github.com/issuetracker/issuetracker/internal/testing/eventually"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/webhook"
 )
@@ -323,6 +324,6 @@ func TestTheTemplateModeDeliversWebhooksThroughItsQueueMapping(t *testing.T) {
 		}
 		return n
 	}
-	assert.Eventually(t, func() bool { return invocations() >= 2 }, 10*time.Second, 50*time.Millisecond,
+	assert.Eventually(t, func() bool { return invocations() >= 2 }, eventually.Deadline, 50*time.Millisecond,
 		"each attempt is an invocation of the webhook-delivery process (reports: %d)", invocations())
 }

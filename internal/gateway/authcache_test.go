@@ -19,6 +19,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/testing/eventually"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
@@ -78,7 +79,7 @@ func TestConcurrentRequestsOfATokenShareOneAuthorizerCall(t *testing.T) {
 			}()
 		}
 		// Every request is waiting before the authorizer answers.
-		require.Eventually(t, func() bool { return calls.Load() > before }, 5*time.Second, time.Millisecond)
+		require.Eventually(t, func() bool { return calls.Load() > before }, eventually.Deadline, time.Millisecond)
 		time.Sleep(50 * time.Millisecond)
 		close(gate())
 		wg.Wait()

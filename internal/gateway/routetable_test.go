@@ -30,10 +30,11 @@ import (
 func TestEveryRouteAtTheEdge(t *testing.T) {
 	srv, calls, clk := setup(t)
 	const token = "Authorization: Bearer tiny-user"
-	// The table's methods of each concrete path: every route whose path
-	// matches it segment by segment ({x} matches any segment), so a
-	// literal path (/v1/issues/bulk) takes its own methods and those of
-	// the templates it also matches (/v1/issues/{issueId}).
+	// The table's methods of each concrete path: those of the most
+	// specific route path that matches it segment by segment ({x}
+	// matches any segment; a literal beats a parameter, as in API
+	// Gateway's resource tree), so a literal path (/v1/issues/bulk) takes
+	// its own methods only, not those of /v1/issues/{issueId}.
 	matches := func(tmpl, path string) bool {
 		ts, ps := strings.Split(tmpl, "/"), strings.Split(path, "/")
 		if len(ts) != len(ps) {
@@ -64,14 +65,32 @@ func TestEveryRouteAtTheEdge(t *testing.T) {
 		assert.NotEmpty(t, body["request_id"])
 	}
 
+	// literalFirst: at the first segment where one has a literal and the
+	// other a parameter, the literal wins.
+	literalFirst := func(a, b string) bool {
+		as, bs := strings.Split(a, "/"), strings.Split(b, "/")
+		for i := range as {
+			if pa, pb := strings.HasPrefix(as[i], "{"), strings.HasPrefix(bs[i], "{"); pa != pb {
+				return !pa
+			}
+		}
+		return false
+	}
 	for _, rt := range routes.All() {
 		target := concrete(rt.Path, "01JAAAAAAAAAAAAAAAAAAAAAAA")
+		best := ""
 		for _, other := range routes.All() {
-			if matches(other.Path, target) && !slices.Contains(methods[target], other.Method) {
+			if matches(other.Path, target) && (best == "" || literalFirst(other.Path, best)) {
+				best = other.Path
+			}
+		}
+		for _, other := range routes.All() {
+			if other.Path == best && !slices.Contains(methods[target], other.Method) {
 				methods[target] = append(methods[target], other.Method)
 			}
 		}
 	}
+	require.Equal(t, []string{"POST"}, methods["/v1/issues/bulk"], "a literal path has its own methods only")
 
 	counts := map[string]int{}
 	for target, ms := range methods {

@@ -17,6 +17,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/text"
 	"github.com/oklog/ulid/v2"
 	"golang.org/x/sync/errgroup"
 )
@@ -93,6 +94,11 @@ func invalid(field, reason string) error {
 // finished import is not repeated. The same file for another project is
 // another job.
 func (s *Service) Create(ctx context.Context, p tenancy.Principal, in NewJob) (Job, bool, error) {
+	// The file's name is shown in the imports list: one line of text, as
+	// every name is (no newline, control or directional formatting character).
+	if err := text.Clean("filename", &in.Filename, text.Line); err != nil {
+		return Job{}, false, err
+	}
 	switch {
 	case !hexRE().MatchString(in.SHA256):
 		return Job{}, false, invalid("sha256", "must be the file's SHA-256 in lower-case hex")

@@ -3,7 +3,6 @@ package localcloud_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -63,11 +62,14 @@ func TestDynamoDBLocalDurabilityAcrossSIGKILL(t *testing.T) {
 	require.Zero(t, putLost, "an acknowledged PutItem was lost across the SIGKILL")
 }
 
-func freePort(t *testing.T) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+// startOnFreePort starts DynamoDB Local of o on a free port (another one
+// should the chosen one be taken meanwhile).
+func startOnFreePort(ctx context.Context, o localcloud.Options) (*localcloud.Process, error) {
+	p, _, err := localcloud.OnFreePorts(1, func(port int) (*localcloud.Process, error) {
+		o.Port = port
+		return localcloud.DynamoDBLocal(ctx, o)
+	})
+	return p, err
 }
 
 func durabilityRound(t *testing.T, root string, round int) (putAcked, putLost, txAcked, txLost int) {
@@ -75,8 +77,8 @@ func durabilityRound(t *testing.T, root string, round int) (putAcked, putLost, t
 	log, err := os.Create(filepath.Join(t.TempDir(), "dynamodb-local.log"))
 	require.NoError(t, err)
 	defer log.Close()
-	o := localcloud.Options{Root: root, Port: freePort(t), DataDir: t.TempDir(), Log: log}
-	p, err := localcloud.DynamoDBLocal(ctx, o)
+	o := localcloud.Options{Root: root, DataDir: t.TempDir(), Log: log}
+	p, err := startOnFreePort(ctx, o)
 	require.NoError(t, err)
 	defer func() { p.Stop() }()
 	e := awsx.Endpoints{DynamoDB: p.Endpoint}
@@ -125,7 +127,7 @@ func durabilityRound(t *testing.T, root string, round int) (putAcked, putLost, t
 	killed := time.Now()
 	stop()
 	wg.Wait()
-	p, err = localcloud.DynamoDBLocal(ctx, o)
+	p, err = startOnFreePort(ctx, o) // its port may have gone to someone else since the kill
 	require.NoError(t, err)
 	e.DynamoDB = p.Endpoint
 	db = awsx.DynamoDB(cfg, e)

@@ -29,18 +29,11 @@ func TestParentProcess(t *testing.T) {
 	// Other test binaries of `make test` take ports at the same time: a
 	// pair free a moment ago may be gone when stripe-mock binds it, so a
 	// start that finds its port taken tries another pair.
-	var p *localcloud.Process
-	var port int
-	var err error
-	for range 5 {
-		if port, err = localcloud.FreePorts(2); err != nil {
-			continue
-		}
-		p, err = localcloud.StartStripeMock(context.Background(), localcloud.Options{Root: root, Port: port,
+	p, port, err := localcloud.OnFreePorts(2, func(port int) (*localcloud.Process, error) {
+		return localcloud.StartStripeMock(context.Background(), localcloud.Options{Root: root, Port: port,
 			DieWithParent: os.Getenv("LOCALCLOUD_TEST_PARENT") == "die"})
-		if err == nil {
-			break
-		}
+	})
+	if err != nil {
 		fmt.Printf("start failed: %v\n", err)
 	}
 	require.NoError(t, err)

@@ -68,14 +68,18 @@ type Options struct {
 	DieWithParent bool
 }
 
-// PortFree reports whether nothing listens on 127.0.0.1:port.
+// PortFree reports whether nothing listens on 127.0.0.1:port: whether the
+// port can be bound there, asked of the kernel. A dial, with a timeout, took
+// a listener that answered too late (a service starved on a loaded machine,
+// its accept queue full) for a free port, and the tests then started a
+// second service on it, which failed "port taken".
 func PortFree(port int) bool {
-	c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), 300*time.Millisecond)
+	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
 	if err != nil {
-		return true
+		return false
 	}
-	c.Close()
-	return false
+	l.Close()
+	return true
 }
 
 // ErrPortTaken is returned when a port is already in use.

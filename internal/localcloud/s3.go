@@ -2,6 +2,7 @@ package localcloud
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -32,11 +33,14 @@ func S3(ctx context.Context, o Options) (*Process, error) {
 		return nil, fmt.Errorf("the local S3 (versitygw) is not installed (%s missing): run `make tools`", bin)
 	}
 	if o.Port == 0 {
-		var err error
-		if o.Port, err = FreePort(); err != nil {
-			return nil, err
-		}
-	} else if err := checkPort("the local S3 (versitygw)", o.Port); err != nil {
+		p, _, err := OnFreePorts(1, func(port int) (*Process, error) {
+			o := o
+			o.Port = port
+			return S3(ctx, o)
+		})
+		return p, err
+	}
+	if err := checkPort("the local S3 (versitygw)", o.Port); err != nil {
 		return nil, err
 	}
 	var cleanup func()
@@ -112,4 +116,33 @@ func FreePorts(n int) (int, error) {
 		}
 	}
 	return 0, fmt.Errorf("no run of %d free ports found", n)
+}
+
+// OnFreePorts starts a service with start on the first of n consecutive
+// ports free a moment ago, and returns it with that port. A free port is
+// only free until someone binds it: between the check and the service's
+// bind (a JVM takes seconds) another test binary's service or an outgoing
+// connection's local port may take it. So when start fails and one of its
+// ports is now taken (or start said ErrPortTaken), it tries another run of
+// ports, up to 5 times; any other failure is returned at once.
+func OnFreePorts(n int, start func(port int) (*Process, error)) (*Process, int, error) {
+	var err error
+	for range 5 {
+		var port int
+		if port, err = FreePorts(n); err != nil {
+			return nil, 0, err
+		}
+		var p *Process
+		if p, err = start(port); err == nil {
+			return p, port, nil
+		}
+		taken := errors.Is(err, ErrPortTaken)
+		for i := range n {
+			taken = taken || !PortFree(port+i)
+		}
+		if !taken {
+			return nil, 0, err
+		}
+	}
+	return nil, 0, fmt.Errorf("the ports were taken before the service bound them, 5 times: %w", err)
 }

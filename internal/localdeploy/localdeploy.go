@@ -443,12 +443,24 @@ func (d Deployer) ensureStream(ctx context.Context, want *dynamodb.CreateTableIn
 	return nil
 }
 
+// client creates the template's app client with the settings that decide
+// how sessions behave, as CloudFormation would: token validity (and its
+// units), token revocation and user existence errors. cognito-local honours
+// them; without them its tokens lasted 24 hours where the deployed ID token
+// lasts one. A client made before (found by name) is brought to the
+// template's settings, as a stack update would.
 func (d Deployer) client(ctx context.Context, raw json.RawMessage, phys map[string]string) (string, error) {
 	var p struct {
-		ClientName        string
-		UserPoolId        any
-		ExplicitAuthFlows []string
-		GenerateSecret    bool
+		ClientName                 string
+		UserPoolId                 any
+		ExplicitAuthFlows          []string
+		GenerateSecret             bool
+		AccessTokenValidity        *int32
+		IdTokenValidity            *int32
+		RefreshTokenValidity       *int32
+		TokenValidityUnits         *ciptypes.TokenValidityUnitsType
+		EnableTokenRevocation      *bool
+		PreventUserExistenceErrors ciptypes.PreventUserExistenceErrorTypes
 	}
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return "", err
@@ -457,20 +469,33 @@ func (d Deployer) client(ctx context.Context, raw json.RawMessage, phys map[stri
 	if err != nil {
 		return "", err
 	}
+	var flows []ciptypes.ExplicitAuthFlowsType
+	for _, f := range p.ExplicitAuthFlows {
+		flows = append(flows, ciptypes.ExplicitAuthFlowsType(f))
+	}
 	out, err := d.Cognito.ListUserPoolClients(ctx, &cip.ListUserPoolClientsInput{UserPoolId: aws.String(pool), MaxResults: aws.Int32(60)})
 	if err != nil {
 		return "", err
 	}
 	for _, c := range out.UserPoolClients {
-		if aws.ToString(c.ClientName) == p.ClientName {
-			return aws.ToString(c.ClientId), nil
+		if aws.ToString(c.ClientName) != p.ClientName {
+			continue
 		}
+		_, err := d.Cognito.UpdateUserPoolClient(ctx, &cip.UpdateUserPoolClientInput{
+			UserPoolId: aws.String(pool), ClientId: c.ClientId, ClientName: aws.String(p.ClientName), ExplicitAuthFlows: flows,
+			AccessTokenValidity: p.AccessTokenValidity, IdTokenValidity: p.IdTokenValidity, RefreshTokenValidity: aws.ToInt32(p.RefreshTokenValidity),
+			TokenValidityUnits: p.TokenValidityUnits, EnableTokenRevocation: p.EnableTokenRevocation, PreventUserExistenceErrors: p.PreventUserExistenceErrors,
+		})
+		if err != nil {
+			return "", fmt.Errorf("update client %s: %w", p.ClientName, err)
+		}
+		return aws.ToString(c.ClientId), nil
 	}
-	in := &cip.CreateUserPoolClientInput{UserPoolId: aws.String(pool), ClientName: aws.String(p.ClientName), GenerateSecret: p.GenerateSecret}
-	for _, f := range p.ExplicitAuthFlows {
-		in.ExplicitAuthFlows = append(in.ExplicitAuthFlows, ciptypes.ExplicitAuthFlowsType(f))
-	}
-	cr, err := d.Cognito.CreateUserPoolClient(ctx, in)
+	cr, err := d.Cognito.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{
+		UserPoolId: aws.String(pool), ClientName: aws.String(p.ClientName), GenerateSecret: p.GenerateSecret, ExplicitAuthFlows: flows,
+		AccessTokenValidity: p.AccessTokenValidity, IdTokenValidity: p.IdTokenValidity, RefreshTokenValidity: aws.ToInt32(p.RefreshTokenValidity),
+		TokenValidityUnits: p.TokenValidityUnits, EnableTokenRevocation: p.EnableTokenRevocation, PreventUserExistenceErrors: p.PreventUserExistenceErrors,
+	})
 	if err != nil {
 		return "", fmt.Errorf("create client %s: %w", p.ClientName, err)
 	}

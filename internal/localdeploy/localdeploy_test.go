@@ -2,6 +2,7 @@ package localdeploy_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -81,6 +82,28 @@ func TestApplyCreatesTheTemplatesTablesAndPoolsIdempotently(t *testing.T) {
 		g, err := cog.ListGroups(ctx, &cip.ListGroupsInput{UserPoolId: aws.String(pool)})
 		require.NoError(t, err)
 		assert.Len(t, g.Groups, 3)
+	})
+	t.Run("the client's tokens live as long as the template says", func(t *testing.T) {
+		pool, client := res.Outputs["UserPoolId"], res.Outputs["UserPoolClientId"]
+		c, err := cog.DescribeUserPoolClient(ctx, &cip.DescribeUserPoolClientInput{UserPoolId: aws.String(pool), ClientId: aws.String(client)})
+		require.NoError(t, err)
+		assert.Equal(t, int32(60), aws.ToInt32(c.UserPoolClient.IdTokenValidity))
+		assert.Equal(t, "minutes", string(c.UserPoolClient.TokenValidityUnits.IdToken))
+		assert.True(t, aws.ToBool(c.UserPoolClient.EnableTokenRevocation))
+		assert.Equal(t, "ENABLED", string(c.UserPoolClient.PreventUserExistenceErrors))
+		// a sign-in's ID token: one hour, as in AWS (cognito-local's own default is 24 hours)
+		const email, password = "ttl@apply.test", "Ttl-Passw0rd!x"
+		_, err = cog.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(pool), Username: aws.String(email), MessageAction: "SUPPRESS"})
+		require.NoError(t, err)
+		_, err = cog.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(pool), Username: aws.String(email), Password: aws.String(password), Permanent: true})
+		require.NoError(t, err)
+		tok, err := cognitotest.PasswordLogin(ctx, cog, client, email, password)
+		require.NoError(t, err)
+		var claims struct{ Iat, Exp int64 }
+		payload, err := base64.RawURLEncoding.DecodeString(strings.Split(tok.IDToken, ".")[1])
+		require.NoError(t, err)
+		require.NoError(t, json.Unmarshal(payload, &claims))
+		assert.Equal(t, int64(3600), claims.Exp-claims.Iat)
 	})
 	t.Run("the rest is listed as not emulated", func(t *testing.T) {
 		var types []string

@@ -45,6 +45,22 @@ type Cell struct {
 	// cannot be destroyed).
 	Files     string
 	SiloFiles func(tenantID string) string
+	// Control is the cell's control table, where a moved tenant's billing
+	// account goes (Machine.Billing).
+	Control string
+}
+
+// BillingAccounts moves a tenant's billing account between the control
+// tables of two cells (billingdb.Mover): live in exactly one at a time, so
+// Stripe's events, which reach every cell's webhook, are acted on by the
+// cell that holds the tenant (docs/scale.md, "The billing account moves").
+type BillingAccounts interface {
+	// Move marks the account here moved to cell and writes it into that
+	// cell's control table, in one transaction; false: the tenant has no
+	// account. Done already: nothing.
+	Move(ctx context.Context, tenantID, cell, control string) (bool, error)
+	// Drop deletes the moved account's items here (the retirement).
+	Drop(ctx context.Context, tenantID string) error
 }
 
 // FileMover copies a tenant's attachment objects (the keys under its
@@ -160,6 +176,7 @@ type destination struct {
 	entry            CellEntry
 	files            string              // the cell's pooled bucket
 	siloFiles        func(string) string // its tenant stacks' buckets
+	control          string              // its control table (billing accounts)
 }
 
 func (d destination) provisioner(t tiers.Name) (Provisioner, error) {
@@ -185,7 +202,7 @@ func (m *Machine) destination(mg *MigrationRecord) (destination, error) {
 	if !ok || m.CellDirectory == nil {
 		return destination{}, errs.E(errs.KindUnprocessable, "unknown_cell", "this cell cannot reach %s", mg.TargetCell)
 	}
-	return destination{cell: c.ID, tenants: c.Tenants, keys: c.Keys, pooled: c.Pooled, platinum: c.Platinum, files: c.Files, siloFiles: c.SiloFiles,
+	return destination{cell: c.ID, tenants: c.Tenants, keys: c.Keys, pooled: c.Pooled, platinum: c.Platinum, files: c.Files, siloFiles: c.SiloFiles, control: c.Control,
 		entry: CellEntry{Cell: c.ID, APIURL: c.APIURL, Region: c.Region, UserPoolID: c.UserPoolID, ClientID: c.ClientID}}, nil
 }
 
@@ -321,6 +338,15 @@ func (m *Machine) switchCell(ctx context.Context, t tenant.Tenant, st *State, mg
 			return t, err
 		}
 	}
+	// The billing account follows the directory, before the tombstone (a
+	// retry after a crash between them finds the tenant here and moves
+	// it): from this transaction on its Stripe events are the target
+	// cell's and this cell ignores them. Not before the directory: a
+	// switch that fails there leaves the tenant working here, and its
+	// account must stay live here with it.
+	if err := m.moveBilling(ctx, t.ID, mg, dest); err != nil {
+		return t, err
+	}
 	t.Status, t.StatusReason = tenant.StatusDeleted, "moved to "+dest.cell
 	if t, err = m.save(ctx, t); err != nil {
 		return t, err
@@ -368,7 +394,33 @@ func (m *Machine) retireCell(ctx context.Context, t tenant.Tenant, mg *Migration
 			return t, err
 		}
 	}
+	if m.Billing != nil && mg.BillingMoved {
+		if err := m.Billing.Drop(ctx, t.ID); err != nil {
+			return t, err
+		}
+		m.audit(ctx, t.ID, "migration.old_billing_deleted", map[string]string{"to_cell": mg.TargetCell})
+	}
 	return t, nil
+}
+
+// moveBilling moves the tenant's billing account to the target cell
+// (Machine.Billing); a tenant without one moves without.
+func (m *Machine) moveBilling(ctx context.Context, tenantID string, mg *MigrationRecord, dest destination) error {
+	if m.Billing == nil {
+		return nil
+	}
+	if dest.control == "" {
+		return errorf("move of %s: %s names no control table for its billing account", tenantID, dest.cell)
+	}
+	moved, err := m.Billing.Move(ctx, tenantID, dest.cell, dest.control)
+	if err != nil {
+		return err
+	}
+	if moved && !mg.BillingMoved {
+		mg.BillingMoved = true
+		m.audit(ctx, tenantID, "migration.billing_moved", map[string]string{"to_cell": dest.cell})
+	}
+	return nil
 }
 
 // rollbackCell undoes the target cell's part of a move that has not

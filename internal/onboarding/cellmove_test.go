@@ -14,6 +14,8 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/audit/auditdb"
+	"github.com/issuetracker/issuetracker/internal/billing"
+	"github.com/issuetracker/issuetracker/internal/billing/billingdb"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/apikeys"
@@ -61,6 +63,7 @@ func (d *cellDirectory) Switch(_ context.Context, id, from string, to onboarding
 
 type cellWorld struct {
 	svc      *onboarding.Service
+	bill     [2]billingdb.Store // the two cells' billing accounts
 	here     *tenantdb.Store
 	there    *tenantdb.Store
 	dir      *cellDirectory
@@ -76,16 +79,20 @@ func twoCellWorld(t *testing.T) *cellWorld {
 	_, two := testenv.Tables(t)
 	w := &cellWorld{here: tenantdb.New(db, one), there: tenantdb.New(db, two), store: tenantdata.Store{DB: db, Platform: db},
 		dir: &cellDirectory{cell: map[string]string{"acme": "cell-1"}, entry: map[string]onboarding.CellEntry{}}, from: one.App(), to: two.App()}
-	m := &onboarding.Machine{Tenants: w.here, States: onboardingdb.New(db, one), Audit: auditdb.New(db, one),
+	w.bill = [2]billingdb.Store{billingdb.New(db, one), billingdb.New(db, two)}
+	m := &onboarding.Machine{Tenants: w.here, States: onboardingdb.New(db, one), Audit: auditdb.New(db, one), Billing: billingdb.Mover{DB: db, Table: one.Control()},
 		Pooled: onboarding.Pooled{Table: one.App(), UserPoolID: "pool-1"}, Keys: apikeys.Local{}, Move: w.store,
 		Migration: onboarding.MigrationOptions{Settle: time.Millisecond, Grace: time.Millisecond},
 		Cell:      "cell-1", Cells: &onboarding.Cells{}, CellDirectory: w.dir,
 		CellPool: tenant.FormerPool{ID: "pool-1", Issuer: "https://idp.test/pool-1", ClientIDs: []string{"client-1"}}}
 	m.Cells.Add(onboarding.Cell{ID: "cell-2", Tenants: w.there, Pooled: onboarding.Pooled{Table: two.App(), UserPoolID: "pool-2"},
-		Keys: apikeys.Local{}, APIURL: "https://cell-2.test", Region: "us-east-1", UserPoolID: "pool-2", ClientID: "client-2"})
+		Keys: apikeys.Local{}, APIURL: "https://cell-2.test", Region: "us-east-1", UserPoolID: "pool-2", ClientID: "client-2", Control: two.Control()})
 	w.svc = &onboarding.Service{Machine: m, Driver: onboarding.Inline{M: m}}
 	require.NoError(t, w.here.Create(ctx, tenant.Tenant{ID: "acme", Name: "Acme", Tier: tiers.Standard, Status: tenant.StatusActive,
 		Table: one.App(), UserPoolID: "pool-1", APIKeyID: "local-acme", APIKey: "v1", CreatedAt: time.Now()}))
+	_, err := w.bill[0].Put(ctx, billing.Account{TenantID: "acme", Tier: tiers.Standard, Status: billing.StatusActive, CustomerID: "cus_acme",
+		SubscriptionID: "sub_acme", AmountCents: 4900, Currency: "usd", UpdatedAt: time.Now()})
+	require.NoError(t, err)
 	var puts []types.WriteRequest
 	for i := range 12 {
 		puts = append(puts, types.WriteRequest{PutRequest: &types.PutRequest{Item: map[string]types.AttributeValue{
@@ -113,6 +120,30 @@ func (w *cellWorld) items(t *testing.T, table string) int {
 	return n
 }
 
+// billedIn checks that the tenant's billing account is live in cell i
+// only (0: cell-1), whole: the same customer found by its lookup, in that
+// cell's figures (the accounts' list) with its amount, and the other cell
+// holds no live account (a moved one there is in no list).
+func (w *cellWorld) billedIn(t *testing.T, i int, cents int64) {
+	t.Helper()
+	ctx := context.Background()
+	a, err := w.bill[i].ByCustomer(ctx, "cus_acme")
+	require.NoError(t, err)
+	assert.Equal(t, "acme", a.TenantID)
+	assert.Empty(t, a.MovedTo)
+	assert.Equal(t, cents, a.AmountCents)
+	assert.Equal(t, "sub_acme", a.SubscriptionID)
+	listed, err := w.bill[i].List(ctx)
+	require.NoError(t, err)
+	assert.Len(t, listed, 1, "cell %d lists the account", i+1)
+	other, err := w.bill[1-i].List(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, other, "cell %d lists no account of acme", 2-i)
+	if a, err := w.bill[1-i].Get(ctx, "acme"); err == nil {
+		assert.Equal(t, fmt.Sprintf("cell-%d", i+1), a.MovedTo, "cell %d's account is a tombstone", 2-i)
+	}
+}
+
 var root = audit.Actor{Kind: audit.ActorRoot, ID: "root-1"}
 
 // A switch that fails after the target record was written leaves the
@@ -136,6 +167,7 @@ func TestACellMoveResumesAfterAFailedDirectorySwitch(t *testing.T) {
 	assert.False(t, src.WritesFrozen, "the tenant writes in cell-1 meanwhile")
 	at, _ := w.dir.CellOf(ctx, "acme")
 	assert.Equal(t, "cell-1", at)
+	w.billedIn(t, 0, 4900) // the account stays with the tenant, here
 
 	_, err = w.svc.Retry(ctx, "acme", root)
 	require.NoError(t, err)
@@ -160,6 +192,12 @@ func TestACellMoveResumesAfterAFailedDirectorySwitch(t *testing.T) {
 	assert.True(t, src.WritesFrozen, "a request still reaching cell-1 writes nothing")
 	assert.Equal(t, 12, w.items(t, w.to))
 	assert.Zero(t, w.items(t, w.from), "retired after the grace period")
+	w.billedIn(t, 1, 4900)
+	_, err = w.bill[0].Get(ctx, "acme")
+	assert.Equal(t, "account_not_found", errs.As(err).Code, "cell-1's account deleted at the retirement")
+	_, err = w.bill[0].ByCustomer(ctx, "cus_acme")
+	assert.Equal(t, "account_not_found", errs.As(err).Code, "and its customer lookup")
+	assert.True(t, st.Migration.BillingMoved)
 	_, err = w.svc.MoveCell(ctx, "acme", "cell-1", root)
 	assert.Equal(t, "tenant_not_found", errs.As(err).Code, "cell-1 no longer has it")
 }
@@ -195,6 +233,7 @@ func TestACellMoveRolledBackBeforeItsSwitchLeavesTheTenantInItsCell(t *testing.T
 	assert.Equal(t, tenant.StatusActive, src.Status)
 	assert.False(t, src.WritesFrozen)
 	assert.Equal(t, "cell-1", w.dir.cell["acme"])
+	w.billedIn(t, 0, 4900) // a rollback before the directory: the account never left
 
 	_, err = w.svc.MoveCell(ctx, "acme", "cell-2", root)
 	require.NoError(t, err)

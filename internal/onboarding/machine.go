@@ -71,6 +71,11 @@ type Machine struct {
 	Files       FileMover
 	FilesBucket string
 	SiloFiles   func(tenantID string) string
+	// Billing moves a tenant's billing account to the target cell in a
+	// move's switch and deletes what is left here at its retirement
+	// (billingdb.Mover). Nil: the account stays here (a platform without
+	// billing).
+	Billing BillingAccounts
 	// Transient says whether an error is an overloaded dependency's
 	// (awsx.RetriesExhausted): a migration's copy and catch-up failed so
 	// are tried again after a pause (retriesInPlace). Nil: none is.

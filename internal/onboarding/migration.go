@@ -305,6 +305,9 @@ type MigrationRecord struct {
 	// FromCell is the cell the run started in.
 	TargetCell string `json:"target_cell,omitempty"`
 	FromCell   string `json:"from_cell,omitempty"`
+	// BillingMoved: the switch moved the tenant's billing account to the
+	// target cell (Machine.Billing); the retirement deletes what is left here.
+	BillingMoved bool `json:"billing_moved,omitempty"`
 	// FilesCopied counts the attachment objects copied (a move between
 	// cells), by the copy and by the drain.
 	FilesCopied int `json:"files_copied,omitempty"`

@@ -388,45 +388,99 @@ func ForFunction(fn Function) []Route {
 	return out
 }
 
-// Match finds the route for a request. pathMatched reports whether some route
-// has this path (so a wrong method is 405, not 404). Path parameters are
-// returned by name.
+// Match finds the route of the table for a request. pathMatched reports
+// whether some route has this path (so a wrong method is 405, not 404).
+// Path parameters are returned by name.
 func Match(method, path string) (r Route, params map[string]string, ok bool, pathMatched bool) {
+	return tableMatcher().Match(method, path)
+}
+
+// A Matcher matches requests to routes with API Gateway's precedence: a
+// literal segment wins over a path parameter, so GET /v1/issues/bulk is the
+// resource /v1/issues/bulk (which has only POST: 405), not GET
+// /v1/issues/{id} with the id "bulk". The local gateway uses the table's;
+// the template-driven one builds its own from the template's methods.
+type Matcher struct {
+	routes []Route
+	segs   [][]string // each route's path split once: Match runs on every request
+}
+
+// NewMatcher matches requests to rs.
+func NewMatcher(rs []Route) *Matcher {
+	m := &Matcher{routes: rs, segs: make([][]string, len(rs))}
+	for i, rt := range rs {
+		m.segs[i] = split(rt.Path)
+	}
+	return m
+}
+
+// Match finds the route for a request; see the package's Match.
+func (m *Matcher) Match(method, path string) (r Route, params map[string]string, ok bool, pathMatched bool) {
 	segs := split(path)
-	tmpls := templates()
-	for i, rt := range table {
-		p, m := matchPath(tmpls[i], segs)
-		if !m {
+	best := -1
+	for i := range m.routes {
+		if !sameShape(m.segs[i], segs) {
 			continue
 		}
-		pathMatched = true
-		if rt.Method == method {
+		if best < 0 || moreSpecific(m.segs[i], m.segs[best]) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return Route{}, nil, false, false
+	}
+	for i, rt := range m.routes {
+		if rt.Method == method && rt.Path == m.routes[best].Path {
+			p, _ := matchPath(m.segs[i], segs)
 			return rt, p, true, true
 		}
 	}
-	return Route{}, nil, false, pathMatched
+	return Route{}, nil, false, true
 }
 
-// templates are the table's paths split into segments, once: Match runs
-// on every request the gateway serves, and splitting every route's path
-// each time was 10 of a GET's allocations (issue 19). A function, not a
-// package-level sync.OnceValue: a variable's initialiser that reaches the
-// table makes the linker keep the table in every binary that imports this
-// package (the stream and trigger functions grew a 64 KiB step:
-// make lambda-sizes).
-func templates() [][]string {
-	templatesOnce.Do(func() {
-		templateSegs = make([][]string, len(table))
-		for i, rt := range table {
-			templateSegs[i] = split(rt.Path)
+// sameShape reports whether segs fit the template (without collecting the
+// parameters: Match tries every route).
+func sameShape(tmpl, segs []string) bool {
+	if len(tmpl) != len(segs) {
+		return false
+	}
+	for i, t := range tmpl {
+		if isParam(t) {
+			if segs[i] == "" {
+				return false
+			}
+		} else if t != segs[i] {
+			return false
 		}
-	})
-	return templateSegs
+	}
+	return true
+}
+
+// moreSpecific: at the first segment where one template has a literal and
+// the other a parameter, the literal wins.
+func moreSpecific(a, b []string) bool {
+	for i := range a {
+		if pa, pb := isParam(a[i]), isParam(b[i]); pa != pb {
+			return !pa
+		}
+	}
+	return false
+}
+
+func isParam(seg string) bool { return strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") }
+
+// tableMatcher is built once. A function, not a package-level
+// sync.OnceValue: a variable's initialiser that reaches the table makes the
+// linker keep the table in every binary that imports this package (the
+// stream and trigger functions grew a 64 KiB step: make lambda-sizes).
+func tableMatcher() *Matcher {
+	tableMatcherOnce.Do(func() { tableM = NewMatcher(table) })
+	return tableM
 }
 
 var (
-	templatesOnce sync.Once
-	templateSegs  [][]string
+	tableMatcherOnce sync.Once
+	tableM           *Matcher
 )
 
 func split(p string) []string {
@@ -443,7 +497,7 @@ func matchPath(tmpl, segs []string) (map[string]string, bool) {
 	}
 	var params map[string]string
 	for i, t := range tmpl {
-		if strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}") {
+		if isParam(t) {
 			if segs[i] == "" {
 				return nil, false
 			}

@@ -42,6 +42,37 @@ func TestMatch(t *testing.T) {
 	_, _, ok, pathMatched = routes.Match("GET", "/v1/nothing")
 	assert.False(t, ok)
 	assert.False(t, pathMatched)
+
+	// A literal segment wins over a parameter, as in API Gateway's
+	// resource tree, whatever the table's order.
+	r, params, ok, _ = routes.Match("POST", "/v1/issues/bulk")
+	require.True(t, ok)
+	assert.Equal(t, "bulkEditIssues", r.OperationID)
+	assert.Empty(t, params)
+	_, _, ok, pathMatched = routes.Match("GET", "/v1/issues/bulk")
+	assert.False(t, ok, "GET /v1/issues/bulk is not getIssue with the id \"bulk\"")
+	assert.True(t, pathMatched)
+	r, params, ok, _ = routes.Match("GET", "/v1/issues/ACME-1")
+	require.True(t, ok)
+	assert.Equal(t, "getIssue", r.OperationID)
+	assert.Equal(t, map[string]string{"issueId": "ACME-1"}, params)
+}
+
+// Every pair of routes whose paths can both match one request: the one
+// Match picks must be the one API Gateway's resource tree picks (the
+// literal segment first), so no route is shadowed by a parameter.
+func TestNoRouteIsShadowedByAParameter(t *testing.T) {
+	for _, rt := range routes.All() {
+		path := rt.Path // parameters filled with a value no literal has
+		for _, seg := range strings.Split(rt.Path, "/") {
+			if strings.HasPrefix(seg, "{") {
+				path = strings.Replace(path, seg, "x-"+strings.Trim(seg, "{}"), 1)
+			}
+		}
+		got, _, ok, _ := routes.Match(rt.Method, path)
+		require.True(t, ok, "%s %s", rt.Method, path)
+		assert.Equal(t, rt.OperationID, got.OperationID, "%s %s", rt.Method, path)
+	}
 }
 
 func TestAccessAllows(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/issuetracker/issuetracker/internal/telemetry"
+	"github.com/issuetracker/issuetracker/internal/testing/eventually"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -204,7 +205,7 @@ func TestABufferedSinkWritesWholeLinesInFewWritesAndLosesNone(t *testing.T) {
 	}
 	wg.Wait()
 	// Every line reaches the writer within the flush interval, without Close.
-	require.Eventually(t, func() bool { got, _ := out.read(); return strings.Count(got, "\n") == 2000 }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { got, _ := out.read(); return strings.Count(got, "\n") == 2000 }, eventually.Deadline, 10*time.Millisecond)
 	got, writes := out.read()
 	assert.Less(t, writes, 2000/4, "lines are written in batches, not one write each")
 	seen := map[string]bool{}

@@ -335,7 +335,7 @@ func TestOffboardingLeavesNothingOfThePooledTenant(t *testing.T) {
 		key, ok := strings.CutPrefix(archive, "s3://"+w.archive.Bucket+"/")
 		require.True(t, ok, "the archive is an object of the exports bucket: %s", archive)
 		assert.Regexp(t, `^goner/goner-\d{8}T\d{6}Z\.jsonl\.gz$`, key, "one key per tenant and time")
-		obj, err := w.archive.C.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(w.archive.Bucket), Key: aws.String(key)})
+		obj, err := testenv.S3(t).GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(w.archive.Bucket), Key: aws.String(key)})
 		require.NoError(t, err)
 		defer obj.Body.Close()
 		zr, err := gzip.NewReader(obj.Body)

@@ -70,7 +70,7 @@ func newWorld(t *testing.T) *world {
 	require.NoError(t, err)
 	d := app.Deps{DB: db, Cognito: cognito.Pools{C: cog}, Names: names, Now: time.Now, TenantPoolID: pool, TenantClientID: client, Region: "us-east-1",
 		RegistrationsPerHour: 1000, LookupsPerMinute: 1000, Mail: testenv.MailSender(t), WebBaseURL: "http://web.test"}
-	archive := s3archive.Archive{C: testenv.S3(t), Bucket: testenv.Bucket(t)}
+	archive := s3archive.Archive{C: testenv.SignedS3(t), Bucket: testenv.Bucket(t)}
 	files := apitest.AttachmentsBucket(t, names)
 	d.Attachments = app.NewAttachments(tenantcreds.RequireTenant(db), files.Objects, attachment.Buckets{Pooled: files.Bucket, Silo: names.SiloFiles}, list.Codec{})
 	d.Lifecycle = app.NewLifecycle(d, app.LifecycleOptions{Archive: archive})

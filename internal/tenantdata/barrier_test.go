@@ -23,6 +23,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenantdata"
+	"github.com/issuetracker/issuetracker/internal/testing/eventually"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 )
 
@@ -159,7 +160,7 @@ func TestTheConsumersAreWaitedForInEveryShardTheTenantChanged(t *testing.T) {
 		done <- result{b, err}
 	}()
 	// Shard A (and every other key) is delivered, barrier included.
-	require.Eventually(t, func() bool { return stream.saw(pkA, "ISSUE") }, 10*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { return stream.saw(pkA, "ISSUE") }, eventually.Deadline, 20*time.Millisecond)
 	select {
 	case r := <-done:
 		t.Fatalf("counted caught up (%+v, %v) while shard B's change is unhandled (saw it: %v)", r.b, r.err, stream.saw(pkB, "ISSUE"))

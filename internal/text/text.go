@@ -1,7 +1,14 @@
 // Package text decides, in one place, which text the API accepts and stores:
 // valid UTF-8 without control characters (newline and tab are allowed only in
 // multi-line fields such as descriptions and comment bodies), normalised to
-// Unicode NFC so that two strings that look the same compare equal. Every
+// Unicode NFC so that two strings that look the same compare equal.
+// Single-line text also refuses Unicode's explicit directional formatting
+// characters (embeddings, overrides and isolates, U+202A-U+202E and
+// U+2066-U+2069): in a name, title or file name they make what is shown
+// differ from what is stored ("invoice\u202Efdp.exe" shows as
+// "invoicexe.pdf"), and they reorder whatever text follows them on the page.
+// Multi-line prose (descriptions, comments) keeps them: right-to-left writing
+// uses them, and each such field is rendered in a block of its own. Every
 // domain's validation calls it; the JSON request decoder (internal/httpapi)
 // refuses invalid UTF-8 and lone surrogates before a value reaches a field.
 package text
@@ -33,6 +40,9 @@ func Problem(s string, k Kind) string {
 		return "is not valid UTF-8"
 	}
 	for i, r := range s {
+		if k == Line && IsBidiControl(r) {
+			return fmt.Sprintf("must not contain directional formatting characters (found %U at byte %d)", r, i)
+		}
 		if !IsControl(r) {
 			continue
 		}
@@ -47,6 +57,15 @@ func Problem(s string, k Kind) string {
 // IsControl reports whether r is a control character: C0 (including NUL,
 // ESC of ANSI escape sequences, CR, LF, TAB), DEL and C1.
 func IsControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) }
+
+// IsBidiControl reports whether r is one of Unicode's explicit directional
+// formatting characters: the embeddings and overrides LRE, RLE, PDF, LRO, RLO
+// (U+202A-U+202E) and the isolates LRI, RLI, FSI, PDI (U+2066-U+2069). The
+// implicit marks (LRM U+200E, RLM U+200F, ALM U+061C) change the direction of
+// nothing but the neighbouring neutral characters and stay allowed.
+func IsBidiControl(r rune) bool {
+	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
+}
 
 // Check returns a 400 (code invalid_text) naming field when s is not
 // acceptable text of kind k.

@@ -26,6 +26,17 @@ func TestProblem(t *testing.T) {
 		{"a\u0085", false, false},
 		{"a\xffb", false, false},
 		{"\xed\xa0\x80", false, false}, // a surrogate encoded in UTF-8 (CESU)
+		// explicit directional formatting: refused in a line, kept in prose
+		{"invoice\u202efdp.exe", false, true}, // RLO: shows as "invoicexe.pdf"
+		{"a\u202db", false, true},             // LRO
+		{"a\u202ab\u202c", false, true},       // LRE ... PDF
+		{"a\u2067b\u2069", false, true},       // RLI ... PDI
+		{"a\u2066b", false, true},             // LRI
+		{"a\u2068b", false, true},             // FSI
+		// the implicit marks and right-to-left letters are plain text
+		{"\u05e9\u05dc\u05d5\u05dd\u200f", true, true},
+		{"abc\u200e", true, true},
+		{"\u0627\u061c", true, true},
 	} {
 		assert.Equal(t, c.line, text.Problem(c.s, text.Line) == "", "%q as a line", c.s)
 		assert.Equal(t, c.ml, text.Problem(c.s, text.Multiline) == "", "%q as multi-line text", c.s)

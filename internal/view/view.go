@@ -136,10 +136,12 @@ func (in Input) apply(v *View) error {
 }
 
 // unprocessable turns an input error into a 422: the body was well-formed
-// JSON, its content is not a view.
+// JSON, its content is not a view. Text the platform refuses everywhere
+// (control or directional formatting characters: text.Code) stays the 400
+// invalid_text every other domain answers.
 func unprocessable(err error) error {
 	e := errs.As(err)
-	if e.Kind != errs.KindInvalid {
+	if e.Kind != errs.KindInvalid || e.Code == text.Code {
 		return err
 	}
 	return &errs.Error{Kind: errs.KindUnprocessable, Code: "invalid_view", Message: e.Message, Fields: e.Fields}

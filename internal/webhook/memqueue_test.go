@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/issuetracker/issuetracker/internal/testing/eventually"
 	"github.com/issuetracker/issuetracker/internal/webhook"
 )
 
@@ -37,7 +38,7 @@ func TestMemQueueDelaysRedeliversAndDeadLetters(t *testing.T) {
 	start := time.Now()
 	require.NoError(t, q.Send(ctx, webhook.Task{DeliveryID: "good"}, 150*time.Millisecond))
 	require.NoError(t, q.Send(ctx, webhook.Task{DeliveryID: "bad"}, 0))
-	require.Eventually(t, func() bool { return ok.Load() == 1 && len(q.Dead()) == 1 }, 3*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return ok.Load() == 1 && len(q.Dead()) == 1 }, eventually.Deadline, 5*time.Millisecond)
 	cancel()
 	<-done
 	assert.GreaterOrEqual(t, time.Duration(firstAt.Load()-start.UnixNano()), 150*time.Millisecond, "delivered after its delay")

@@ -83,6 +83,7 @@ func TestACellMayMoveTenantsToTheOtherCellsOfItsAccountWithLeastPrivilege(t *tes
 			"[" + fmt.Sprintf(acct, "ssm", "parameter/issuetracker/cell") + " " + fmt.Sprintf(acct, "ssm", "parameter/issuetracker/usage-plans/*") + "]: ssm:GetParameters",
 			"arn:aws:apigateway:us-east-1::/usageplans/*/keys/*: apigateway:DELETE apigateway:GET",
 			"arn:aws:apigateway:us-east-1::/usageplans/*/keys: apigateway:POST",
+			fmt.Sprintf(acct, "dynamodb", "table/issuetracker-control") + " " + leading("BILLINGCUSTOMER#*") + ": dynamodb:PutItem",
 			fmt.Sprintf(acct, "dynamodb", "table/issuetracker-control") + " " + leading("TENANT#*") + ": dynamodb:GetItem dynamodb:PutItem",
 		}
 		got := statementLines(t, two, role(synth.cell2, stacks.OnboardingFunction),

@@ -221,7 +221,7 @@ var allowed = map[string][]string{
 	"onboarding": append(append([]string{xray, logsOf("onboarding"), asTenant, sendMail, sendMailSet, readSuppressed,
 		"<ControlTable> " + leading("TENANT#*") + ": dynamodb:GetItem",
 		"<ControlTable> " + leading("TENANT#*", "ISSUER#*", "AUDIT#*") + ": dynamodb:PutItem",
-		"<ControlTable> " + leading("ISSUER#*") + ": dynamodb:DeleteItem",
+		"<ControlTable> " + leading("ISSUER#*", "TENANT#*", "BILLINGCUSTOMER#*") + ": dynamodb:DeleteItem",
 		"<ControlTable>/index/gsi1 " + leading("TENANTS") + ": dynamodb:Query",
 		"<TenantPoolUserPool>: " + userAdmin,
 		dedicated + userAdmin,

@@ -20,14 +20,13 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/attachment/attachmentapi"
 	"github.com/issuetracker/issuetracker/internal/attachment/attachmentdb"
 	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/awsx/awsjson"
-	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
+	"github.com/issuetracker/issuetracker/internal/awsx/s3signed"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
@@ -71,7 +70,7 @@ func AttachmentsFromEnv(cfg aws.Config, e awsx.Endpoints, db, control *dynamodb.
 	if control != nil {
 		tenants = core.CachedTenants(tenantdb.New(control, names), DownloadSiteCacheTTL)
 	}
-	objs := attachmentObjects(cfg, awss3.Scoped(awss3.New(cfg, e), creds), bucket, tenants)
+	objs := attachmentObjects(cfg, s3signed.Scoped(s3signed.Client{Config: cfg, Endpoint: e.S3}, creds), bucket, tenants)
 	return NewAttachments(db, objs, attachment.Buckets{Pooled: bucket, Silo: names.SiloFiles}, list.Codec{Keys: keys})
 }
 
@@ -90,11 +89,9 @@ const DownloadSiteCacheTTL = time.Minute
 //   - otherwise presigned S3 GETs, path-style (so a download origin can
 //     forward them), re-based on ITR_ATTACHMENTS_DOWNLOAD_BASE when set
 //     (the local gateway's /files in front of versitygw).
-func attachmentObjects(cfg aws.Config, c *s3.Client, pooled string, tenants core.TenantReader) *s3objects.Objects {
+func attachmentObjects(cfg aws.Config, c s3signed.Client, pooled string, tenants core.TenantReader) *s3objects.Objects {
 	objs := s3objects.New(c)
-	objs.Downloads = s3.NewPresignClient(c, func(o *s3.PresignOptions) {
-		o.ClientOptions = append(o.ClientOptions, func(o *s3.Options) { o.UsePathStyle = true })
-	})
+	objs.PathStyleDownloads = true
 	objs.DownloadBase = os.Getenv(EnvDownloadBase)
 	base, keyID, secret := os.Getenv(envvars.AttachmentsCloudFrontBase), os.Getenv(envvars.AttachmentsCloudFrontKeyPairID), os.Getenv(envvars.AttachmentsCloudFrontKeySecret)
 	if base == "" || keyID == "" || secret == "" {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/issuetracker/issuetracker/internal/awsx/s3signed"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -41,7 +41,7 @@ func (r registry) Get(_ context.Context, id string) (tenant.Tenant, error) {
 // download origin when one is set (the local gateway's /files).
 func TestTheAttachmentsFunctionChoosesItsDownloadSigner(t *testing.T) {
 	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}
-	c := s3.NewFromConfig(cfg)
+	c := s3signed.Client{Config: cfg}
 	pooled := attachment.Attachment{Bucket: "issuetracker-files", Key: "acme/01I/01J", Filename: "a.txt", ContentType: "text/plain"}
 	silo := pooled
 	silo.TenantID, silo.Bucket = "umbrella", "issuetracker-tenant-umbrella-files"

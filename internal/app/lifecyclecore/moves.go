@@ -7,6 +7,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
+	"github.com/issuetracker/issuetracker/internal/billing/billingdb"
 	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/tenant"
@@ -47,6 +48,7 @@ func WireMoves(m *onboarding.Machine, d core.Deps, peers []cells.Peer, params Pa
 	if files != nil {
 		m.Files, m.FilesBucket, m.SiloFiles = files, filesBucket, d.Names.SiloFiles
 	}
+	m.Billing = billingdb.Mover{DB: d.Control(), Table: d.Names.Control()}
 	for _, p := range peers {
 		if p.ID == d.Cell {
 			continue
@@ -70,7 +72,7 @@ func WireMoves(m *onboarding.Machine, d core.Deps, peers []cells.Peer, params Pa
 			if platinum != nil {
 				stacks = platinum(p)
 			}
-			return onboarding.Cell{ID: p.ID, Tenants: reg, Keys: keys(p), Files: p.Files, SiloFiles: p.Names().SiloFiles, Platinum: stacks,
+			return onboarding.Cell{ID: p.ID, Tenants: reg, Keys: keys(p), Files: p.Files, SiloFiles: p.Names().SiloFiles, Platinum: stacks, Control: p.Names().Control(),
 				Pooled: onboarding.Pooled{Table: p.Names().App(), UserPoolID: desc.UserPoolID},
 				APIURL: desc.APIURL, Region: desc.Region, UserPoolID: desc.UserPoolID, ClientID: desc.ClientID}, nil
 		})

@@ -20,11 +20,10 @@ import (
 	"github.com/issuetracker/issuetracker/internal/awsx/eventbus"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
 	"github.com/issuetracker/issuetracker/internal/awsx"
-	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
+	"github.com/issuetracker/issuetracker/internal/awsx/s3signed"
 	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
@@ -40,7 +39,7 @@ import (
 // attachments' moves between cells.
 var AWSSteps = lifecyclecore.Steps{
 	Archive: func(cfg aws.Config, e awsx.Endpoints, bucket, kmsKey string) onboarding.Archive {
-		return s3archive.Archive{C: awss3.New(cfg, e), Bucket: bucket, KMSKeyID: kmsKey}
+		return s3archive.Archive{C: s3signed.Client{Config: cfg, Endpoint: e.S3}, Bucket: bucket, KMSKeyID: kmsKey}
 	},
 	Platinum: func(cfg aws.Config, e awsx.Endpoints, events eventbus.Putter, bus, issuer string) (onboarding.Provisioner, map[string]*dynamodb.Client, error) {
 		roles, err := awsstacks.ParseAccountRoles(os.Getenv(envvars.TenantAccountRoles))
@@ -51,7 +50,7 @@ var AWSSteps = lifecyclecore.Steps{
 		// follows their stack and reads their table for offboarding.
 		accounts := awsstacks.AssumeRoleConfigs(cfg, assumerole.New(cfg), roles)
 		p := onboarding.Platinum{IssuerBase: issuer, Stacks: awsstacks.Stacks{
-			Events: events, CFN: cloudformation.NewFromConfig(cfg), Bus: bus, StackPrefix: os.Getenv(envvars.TenantStackPrefix),
+			Events: events, CFN: awsstacks.NewCFN(cfg), Bus: bus, StackPrefix: os.Getenv(envvars.TenantStackPrefix),
 			CrossAccount: awsstacks.ClientsOf(accounts)}}
 		scans := map[string]*dynamodb.Client{}
 		for t, c := range accounts {
@@ -65,7 +64,7 @@ var AWSSteps = lifecyclecore.Steps{
 	// (infra/stacks cellmoves.go grants both).
 	CellPlatinum: func(cfg aws.Config, events eventbus.Putter, peer cells.Peer, issuer string) onboarding.Provisioner {
 		return onboarding.Platinum{IssuerBase: issuer, Stacks: awsstacks.Stacks{
-			Events: events, CFN: cloudformation.NewFromConfig(cfg), Bus: peer.Prefix, StackPrefix: schema.TenantStackPrefix(peer.ID)}}
+			Events: events, CFN: awsstacks.NewCFN(cfg), Bus: peer.Prefix, StackPrefix: schema.TenantStackPrefix(peer.ID)}}
 	},
 	Files: movesFiles,
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +29,19 @@ func get(t *testing.T, url string) (int, http.Header, string) {
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return res.StatusCode, res.Header, string(b)
+}
+
+// presignedExpiry is when the SigV4-presigned url stops being valid:
+// X-Amz-Date (whole seconds) plus X-Amz-Expires.
+func presignedExpiry(t *testing.T, raw string) time.Time {
+	t.Helper()
+	u, err := url.Parse(raw)
+	require.NoError(t, err)
+	signed, err := time.Parse("20060102T150405Z", u.Query().Get("X-Amz-Date"))
+	require.NoError(t, err)
+	secs, err := strconv.Atoi(u.Query().Get("X-Amz-Expires"))
+	require.NoError(t, err)
+	return signed.Add(time.Duration(secs) * time.Second)
 }
 
 func fields(t *testing.T, res *apitest.Response) []string {
@@ -206,13 +220,17 @@ func TestAttachments(t *testing.T) {
 	t.Run("an expired download URL is refused by the S3 server", func(t *testing.T) {
 		id := owner.Attach(t, issueID, "later.txt", "text/plain", []byte("later"))
 		svc := *w.Deps.Attachments
-		svc.DownloadTTL = time.Second
+		// A presigned URL's life starts at its X-Amz-Date, a whole second:
+		// a 1 s one signed late in a second has a few ms left when it is
+		// first used. 3 s leaves 2 s at least; the test then waits for the
+		// expiry the URL itself states, not a fixed time.
+		svc.DownloadTTL = 3 * time.Second
 		ctx := tenancy.WithTenant(context.Background(), "acme")
 		d, err := svc.Download(ctx, w.Principal("owner@acme.test"), issueID, id)
 		require.NoError(t, err)
 		st, _, _ := get(t, d.URL)
 		require.Equal(t, 200, st)
-		time.Sleep(2100 * time.Millisecond)
+		time.Sleep(time.Until(presignedExpiry(t, d.URL)) + 1100*time.Millisecond)
 		st, _, body := get(t, d.URL)
 		assert.Equal(t, http.StatusForbidden, st)
 		assert.Contains(t, body, "expired")

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
-	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
+	"github.com/issuetracker/issuetracker/internal/awsx/s3signed"
 	"github.com/issuetracker/issuetracker/internal/chaos"
 	"github.com/issuetracker/issuetracker/internal/tenantcreds"
 	"github.com/issuetracker/issuetracker/internal/testing/apitest"
@@ -29,7 +29,7 @@ func TestTheLocalS3DownFailsOnlyFileRequestsWith503(t *testing.T) {
 	addr := proxy.Addr()
 	t.Cleanup(func() { proxy.Close() })
 	e.S3 = "http://" + addr
-	objs := s3objects.New(awss3.Scoped(awss3.New(cfg, e), &tenantcreds.Provider{}))
+	objs := s3objects.New(s3signed.Scoped(s3signed.Client{Config: cfg, Endpoint: e.S3}, &tenantcreds.Provider{}))
 	objs.CreateBuckets, objs.CORSOrigins = true, w.Files.Objects.CORSOrigins
 	deps := w.Deps
 	svc := *w.Deps.Attachments

@@ -19,12 +19,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/issuetracker/issuetracker/internal/attachment"
 	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
+	"github.com/issuetracker/issuetracker/internal/awsx/s3signed"
 )
 
 // cfDecode undoes CloudFront's URL-safe base64 (+ -> -, = -> _, / -> ~).
@@ -43,7 +43,7 @@ func cfDecode(t *testing.T, s string) []byte {
 func TestDownloadsThroughCloudFrontAreSignedURLs(t *testing.T) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)
-	objs := s3objects.New(s3.New(s3.Options{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}))
+	objs := s3objects.New(s3signed.Client{Config: aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}})
 	objs.CloudFront = &s3objects.CloudFront{Bucket: "pooled", Base: "https://files.example.test",
 		KeyPairID: "K2JCJMDEHXQW5F", PrivateKey: key}
 	a := attachment.Attachment{ID: "01J", IssueID: "01I", Filename: "notes.txt", ContentType: "text/plain", Bucket: "pooled",
@@ -133,7 +133,7 @@ func TestAPlatinumTenantsDownloadsGoThroughItsOwnDistribution(t *testing.T) {
 		"umbrella": {Base: "https://d3333333umbrella.cloudfront.net"},
 	}
 	var lookups []string
-	objs := s3objects.New(s3.New(s3.Options{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}))
+	objs := s3objects.New(s3signed.Client{Config: aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}})
 	objs.CloudFront = &s3objects.CloudFront{Bucket: "pooled", Base: "https://d1111111pooled.cloudfront.net",
 		KeyPairID: "KPLATFORM2JCJ", PrivateKey: key,
 		Silo: func(_ context.Context, tenantID string) (s3objects.Site, bool, error) {
@@ -195,16 +195,15 @@ func TestCloudFrontNeedsAnHTTPSBase(t *testing.T) {
 func TestAHeadAnswered403Or404IsNoObject(t *testing.T) {
 	for _, status := range []int{http.StatusNotFound, http.StatusForbidden} {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(status) }))
-		c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
-			Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")})
+		c := s3signed.Client{Config: aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}, Endpoint: srv.URL}
 		_, err := s3objects.New(c).Stat(context.Background(), "pooled", "acme/01I/01J")
 		assert.ErrorIs(t, err, attachment.ErrNoObject, "HEAD answered %d", status)
 		srv.Close()
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusInternalServerError) }))
 	defer srv.Close()
-	c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true, RetryMaxAttempts: 1,
-		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")})
+	c := s3signed.Client{Config: aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}, Endpoint: srv.URL,
+		Backoff: func(int) time.Duration { return 0 }}
 	_, err := s3objects.New(c).Stat(context.Background(), "pooled", "acme/01I/01J")
 	assert.Error(t, err)
 	assert.NotErrorIs(t, err, attachment.ErrNoObject, "an S3 failure is not a missing object")

@@ -6,8 +6,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/issuetracker/issuetracker/internal/attachment"
 )
 
@@ -22,18 +20,22 @@ import (
 // bucket, key -> size (none when the bucket does not exist).
 func (o *Objects) ListFiles(ctx context.Context, tenantID, bucket string) (map[string]int64, error) {
 	out := map[string]int64{}
-	p := s3.NewListObjectsV2Paginator(o.S3, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(attachment.TenantPrefix(tenantID))})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	token := ""
+	for {
+		page, next, err := o.S3.List(ctx, bucket, attachment.TenantPrefix(tenantID), token)
 		if notFound(err) {
 			return out, nil
 		}
 		if err != nil {
 			return nil, fmt.Errorf("list the objects of %s in %s: %w", tenantID, bucket, err)
 		}
-		for _, c := range page.Contents {
-			out[aws.ToString(c.Key)] = aws.ToInt64(c.Size)
+		for _, c := range page {
+			out[c.Key] = c.Size
 		}
+		if next == "" {
+			break
+		}
+		token = next
 	}
 	return out, nil
 }
@@ -56,8 +58,7 @@ func (o *Objects) SyncFiles(ctx context.Context, tenantID, from, to string) (int
 		if have, ok := dst[key]; ok && have == size {
 			continue
 		}
-		if _, err := o.S3.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String(to), Key: aws.String(key),
-			CopySource: aws.String(copySource(from, key))}); err != nil {
+		if err := o.S3.Copy(ctx, to, key, copySource(from, key)); err != nil {
 			if notFound(err) {
 				continue // deleted since the listing (the attachment was removed)
 			}

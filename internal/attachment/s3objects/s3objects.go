@@ -10,33 +10,31 @@ package s3objects
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go"
 	"github.com/issuetracker/issuetracker/internal/attachment"
+	"github.com/issuetracker/issuetracker/internal/awsx/s3signed"
 )
 
 // Objects implements attachment.Objects.
 type Objects struct {
-	// S3 reads and deletes objects; in AWS it signs with the tenant access
-	// role's credentials for the caller's tenant (tenantcreds.ScopedS3), so
-	// it reaches only the tenant's prefix.
-	S3 *s3.Client
-	// Presign signs uploads (usually S3's presigner).
-	Presign *s3.PresignClient
-	// Downloads signs downloads path-style for the download origin; nil:
-	// Presign.
-	Downloads *s3.PresignClient
+	// S3 signs the calls and the presigned URLs (hand-signed: s3signed);
+	// in AWS it signs with the tenant access role's credentials for the
+	// caller's tenant (s3signed.Scoped), so it reaches only the tenant's
+	// prefix.
+	S3 s3signed.Client
+	// PathStyleDownloads presigns downloads path-style
+	// (https://s3.<region>.amazonaws.com/<bucket>/<key>), for a download
+	// origin that forwards them; uploads stay virtual-hosted. A local
+	// endpoint is always path-style.
+	PathStyleDownloads bool
 	// DownloadBase replaces the scheme and host of download URLs (the
 	// local gateway's /files); "" keeps S3's.
 	DownloadBase string
@@ -56,9 +54,9 @@ type Objects struct {
 	created map[string]bool
 }
 
-// New builds Objects on one client (and its presigner).
-func New(c *s3.Client) *Objects {
-	return &Objects{S3: c, Presign: s3.NewPresignClient(c)}
+// New builds Objects on one client.
+func New(c s3signed.Client) *Objects {
+	return &Objects{S3: c}
 }
 
 // PresignPut implements attachment.Objects.
@@ -66,24 +64,23 @@ func (o *Objects) PresignPut(ctx context.Context, a attachment.Attachment, ttl t
 	if err := o.ensure(ctx, a.Bucket); err != nil {
 		return "", nil, err
 	}
-	req, err := o.Presign.PresignPutObject(ctx, &s3.PutObjectInput{
-		Bucket: aws.String(a.Bucket), Key: aws.String(a.Key),
-		ContentLength: aws.Int64(a.Size), ContentType: aws.String(a.ContentType),
-		ChecksumSHA256: aws.String(a.SHA256), IfNoneMatch: aws.String("*"),
-	}, s3.WithPresignExpires(ttl))
+	u, signed, err := o.S3.Presign(ctx, http.MethodPut, a.Bucket, a.Key, "PutObject", false, nil, http.Header{
+		"Content-Length": {strconv.FormatInt(a.Size, 10)}, "Content-Type": {a.ContentType},
+		"X-Amz-Checksum-Sha256": {a.SHA256}, "If-None-Match": {"*"},
+	}, ttl)
 	if err != nil {
 		return "", nil, fmt.Errorf("presign upload: %w", err)
 	}
 	// The browser sets Host and Content-Length itself; the rest it must send.
 	h := map[string]string{}
-	for k, v := range req.SignedHeader {
+	for k, v := range signed {
 		switch http.CanonicalHeaderKey(k) {
 		case "Host", "Content-Length":
 		default:
 			h[http.CanonicalHeaderKey(k)] = strings.Join(v, ",")
 		}
 	}
-	return req.URL, h, nil
+	return u, h, nil
 }
 
 // PresignGet implements attachment.Objects.
@@ -97,17 +94,14 @@ func (o *Objects) PresignGet(ctx context.Context, a attachment.Attachment, ttl t
 			return o.CloudFront.Sign(ctx, site, a, time.Now().Add(ttl))
 		}
 	}
-	p := o.Downloads
-	if p == nil {
-		p = o.Presign
-	}
-	req, err := p.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(a.Bucket), Key: aws.String(a.Key),
-		ResponseContentType: aws.String(a.ContentType), ResponseContentDisposition: aws.String(a.Disposition()),
-		ResponseCacheControl: aws.String("private, no-store")}, s3.WithPresignExpires(ttl))
+	u, _, err := o.S3.Presign(ctx, http.MethodGet, a.Bucket, a.Key, "GetObject", o.PathStyleDownloads, url.Values{
+		"response-content-type": {a.ContentType}, "response-content-disposition": {a.Disposition()},
+		"response-cache-control": {"private, no-store"},
+	}, nil, ttl)
 	if err != nil {
 		return "", fmt.Errorf("presign download: %w", err)
 	}
-	return Rebase(req.URL, o.DownloadBase)
+	return Rebase(u, o.DownloadBase)
 }
 
 // Rebase serves a presigned URL from base (scheme, host and an optional
@@ -136,7 +130,7 @@ func Rebase(raw, base string) (string, error) {
 // Stat implements attachment.Objects: HEAD with the checksum, then the
 // first bytes for the content check.
 func (o *Objects) Stat(ctx context.Context, bucket, key string) (attachment.ObjectInfo, error) {
-	h, err := o.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), ChecksumMode: types.ChecksumModeEnabled})
+	h, err := o.S3.Head(ctx, bucket, key, true)
 	// A tenant's session may read its own keys (the only ones the service
 	// asks for) and list only under its prefix; should S3 not count that
 	// ListBucket for a HEAD, a missing object is a 403 rather than a 404:
@@ -147,17 +141,20 @@ func (o *Objects) Stat(ctx context.Context, bucket, key string) (attachment.Obje
 	if err != nil {
 		return attachment.ObjectInfo{}, fmt.Errorf("head object: %w", err)
 	}
-	info := attachment.ObjectInfo{Size: aws.ToInt64(h.ContentLength), ContentType: aws.ToString(h.ContentType), SHA256: aws.ToString(h.ChecksumSHA256)}
+	size, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64)
+	if err != nil {
+		return attachment.ObjectInfo{}, fmt.Errorf("head object: Content-Length %q", h.Get("Content-Length"))
+	}
+	info := attachment.ObjectInfo{Size: size, ContentType: h.Get("Content-Type"), SHA256: h.Get("X-Amz-Checksum-Sha256")}
 	if info.Size == 0 {
 		return info, nil
 	}
-	g, err := o.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key),
-		Range: aws.String(fmt.Sprintf("bytes=0-%d", attachment.SniffLen-1)), IfMatch: h.ETag})
+	g, err := o.S3.Get(ctx, bucket, key, http.Header{"Range": {fmt.Sprintf("bytes=0-%d", attachment.SniffLen-1)}, "If-Match": {h.Get("Etag")}})
 	if err != nil {
 		return attachment.ObjectInfo{}, fmt.Errorf("read object head: %w", err)
 	}
-	defer g.Body.Close()
-	info.Head, err = io.ReadAll(io.LimitReader(g.Body, attachment.SniffLen))
+	defer g.Close()
+	info.Head, err = io.ReadAll(io.LimitReader(g, attachment.SniffLen))
 	if err != nil {
 		return attachment.ObjectInfo{}, fmt.Errorf("read object head: %w", err)
 	}
@@ -166,7 +163,7 @@ func (o *Objects) Stat(ctx context.Context, bucket, key string) (attachment.Obje
 
 // Delete implements attachment.Objects.
 func (o *Objects) Delete(ctx context.Context, bucket, key string) error {
-	_, err := o.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	err := o.S3.Delete(ctx, bucket, key)
 	if err != nil && !notFound(err) {
 		return fmt.Errorf("delete object: %w", err)
 	}
@@ -177,32 +174,30 @@ func (o *Objects) Delete(ctx context.Context, bucket, key string) error {
 // each page in one DeleteObjects call.
 func (o *Objects) DeletePrefix(ctx context.Context, bucket, prefix string) (int, error) {
 	n := 0
-	p := s3.NewListObjectsV2Paginator(o.S3, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	token := ""
+	for {
+		page, next, err := o.S3.List(ctx, bucket, prefix, token)
 		if notFound(err) {
 			return n, nil // no bucket, nothing to delete
 		}
 		if err != nil {
 			return n, fmt.Errorf("list objects under %s: %w", prefix, err)
 		}
-		if len(page.Contents) == 0 {
-			continue
+		if len(page) > 0 {
+			keys := make([]string, len(page))
+			for i, c := range page {
+				keys[i] = c.Key
+			}
+			if err := o.S3.DeleteObjects(ctx, bucket, keys); err != nil {
+				return n, fmt.Errorf("delete objects under %s: %w", prefix, err)
+			}
+			n += len(keys)
 		}
-		ids := make([]types.ObjectIdentifier, len(page.Contents))
-		for i, c := range page.Contents {
-			ids[i] = types.ObjectIdentifier{Key: c.Key}
+		if next == "" {
+			return n, nil
 		}
-		out, err := o.S3.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(bucket), Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(true)}})
-		if err != nil {
-			return n, fmt.Errorf("delete objects under %s: %w", prefix, err)
-		}
-		if len(out.Errors) > 0 {
-			return n, fmt.Errorf("delete %s: %s", aws.ToString(out.Errors[0].Key), aws.ToString(out.Errors[0].Message))
-		}
-		n += len(ids)
+		token = next
 	}
-	return n, nil
 }
 
 // ensure creates a bucket (with the upload CORS rule) once per process
@@ -229,19 +224,14 @@ func (o *Objects) ensure(ctx context.Context, bucket string) error {
 // EnsureBucket creates an attachments bucket on the local S3 if missing and
 // sets the CORS rule the stacks give the real ones: the web origins may
 // PUT (uploads) and GET.
-func EnsureBucket(ctx context.Context, c *s3.Client, bucket string, origins []string) error {
-	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
-	var owned *types.BucketAlreadyOwnedByYou
-	var exists *types.BucketAlreadyExists
-	if err != nil && !errors.As(err, &owned) && !errors.As(err, &exists) {
+func EnsureBucket(ctx context.Context, c s3signed.Client, bucket string, origins []string) error {
+	if err := c.CreateBucket(ctx, bucket); err != nil {
 		return fmt.Errorf("create bucket %s: %w", bucket, err)
 	}
 	if len(origins) == 0 {
 		return nil
 	}
-	_, err = c.PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: aws.String(bucket), CORSConfiguration: &types.CORSConfiguration{
-		CORSRules: []types.CORSRule{CORSRule(origins)}}})
-	if err != nil {
+	if err := c.PutBucketCORS(ctx, bucket, CORSRule(origins)); err != nil {
 		return fmt.Errorf("bucket %s CORS: %w", bucket, err)
 	}
 	return nil
@@ -249,32 +239,16 @@ func EnsureBucket(ctx context.Context, c *s3.Client, bucket string, origins []st
 
 // CORSRule is the one CORS rule of attachment buckets (the CDK app renders
 // the same): browsers of the web origins may PUT with the signed headers.
-func CORSRule(origins []string) types.CORSRule {
-	return types.CORSRule{AllowedMethods: attachment.CORSMethods, AllowedOrigins: origins,
-		AllowedHeaders: attachment.CORSHeaders, ExposeHeaders: attachment.CORSExposeHeaders, MaxAgeSeconds: aws.Int32(attachment.CORSMaxAgeSeconds)}
+func CORSRule(origins []string) s3signed.CORSRule {
+	return s3signed.CORSRule{AllowedMethods: attachment.CORSMethods, AllowedOrigins: origins,
+		AllowedHeaders: attachment.CORSHeaders, ExposeHeaders: attachment.CORSExposeHeaders, MaxAgeSeconds: attachment.CORSMaxAgeSeconds}
 }
 
 // forbidden is S3's answer to a HEAD the caller may not see the answer of.
 func forbidden(err error) bool {
-	var api smithy.APIError
-	if errors.As(err, &api) {
-		switch api.ErrorCode() {
-		case "Forbidden", "AccessDenied", "403":
-			return true
-		}
-	}
-	return false
+	return s3signed.IsCode(err, "Forbidden", "AccessDenied", "403")
 }
 
 func notFound(err error) bool {
-	var api smithy.APIError
-	if errors.As(err, &api) {
-		switch api.ErrorCode() {
-		case "NotFound", "NoSuchKey", "NoSuchBucket", "404":
-			return true
-		}
-	}
-	var nsk *types.NoSuchKey
-	var nf *types.NotFound
-	return errors.As(err, &nsk) || errors.As(err, &nf)
+	return s3signed.IsCode(err, "NotFound", "NoSuchKey", "NoSuchBucket", "404")
 }

@@ -17,11 +17,8 @@ package assumerole
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -31,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/issuetracker/issuetracker/internal/awsx/awsjson"
+	"github.com/issuetracker/issuetracker/internal/awsx/xmltext"
 )
 
 // DefaultDuration is a session's length when Input.Duration is zero: the
@@ -39,9 +37,6 @@ const DefaultDuration = 15 * time.Minute
 
 // ProviderName is the Source of the credentials it returns.
 const ProviderName = "AssumeRoleProvider"
-
-// maxResponse bounds the answer read from STS.
-const maxResponse = 1 << 20
 
 // attempts is how many times a call is made when STS throttles, answers
 // 5xx or the connection fails (the SDK's standard retryer makes three).
@@ -139,22 +134,11 @@ func (c Client) AssumeRole(ctx context.Context, in Input) (aws.Credentials, erro
 }
 
 func (c Client) post(ctx context.Context, body string) ([]byte, int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, awsjson.Endpoint(c.Config, "sts"), strings.NewReader(body))
-	if err != nil {
-		return nil, 0, err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-	sum := sha256.Sum256([]byte(body))
-	resp, err := awsjson.Do(ctx, c.Config, req, hex.EncodeToString(sum[:]), "sts", c.Now)
+	data, status, err := awsjson.PostForm(ctx, c.Config, "sts", "application/x-www-form-urlencoded; charset=utf-8", body, c.Now)
 	if err != nil {
 		return nil, 0, fmt.Errorf("sts AssumeRole: %w", err)
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	if err != nil {
-		return nil, 0, fmt.Errorf("sts AssumeRole: %w", err)
-	}
-	return data, resp.StatusCode, nil
+	return data, status, nil
 }
 
 // retryable: a throttled or failed (5xx) answer, or a failed connection;
@@ -212,74 +196,8 @@ func apiError(status int, data []byte) error {
 	return e
 }
 
-// element is the text of the first element named name in doc, unescaped
-// (STS's answers have no attributes on these elements, no CDATA, no
-// comments).
-func element(doc, name string) (string, bool) {
-	open, end := "<"+name+">", "</"+name+">"
-	i := strings.Index(doc, open)
-	if i < 0 {
-		return "", false
-	}
-	rest := doc[i+len(open):]
-	j := strings.Index(rest, end)
-	if j < 0 {
-		return "", false
-	}
-	return unescape(rest[:j]), true
-}
-
-// unescape replaces XML's five named entities and character references.
-func unescape(s string) string {
-	if !strings.Contains(s, "&") {
-		return s
-	}
-	var b strings.Builder
-	for {
-		i := strings.IndexByte(s, '&')
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		b.WriteString(s[:i])
-		s = s[i:]
-		j := strings.IndexByte(s, ';')
-		if j < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		ent := s[1:j]
-		switch {
-		case ent == "amp":
-			b.WriteByte('&')
-		case ent == "lt":
-			b.WriteByte('<')
-		case ent == "gt":
-			b.WriteByte('>')
-		case ent == "quot":
-			b.WriteByte('"')
-		case ent == "apos":
-			b.WriteByte('\'')
-		case strings.HasPrefix(ent, "#x") || strings.HasPrefix(ent, "#X"):
-			n, err := strconv.ParseUint(ent[2:], 16, 32)
-			if err != nil {
-				b.WriteString(s[:j+1])
-			} else {
-				b.WriteRune(rune(n))
-			}
-		case strings.HasPrefix(ent, "#"):
-			n, err := strconv.ParseUint(ent[1:], 10, 32)
-			if err != nil {
-				b.WriteString(s[:j+1])
-			} else {
-				b.WriteRune(rune(n))
-			}
-		default:
-			b.WriteString(s[:j+1])
-		}
-		s = s[j+1:]
-	}
-}
+// element is the text of the first element named name in doc, unescaped.
+func element(doc, name string) (string, bool) { return xmltext.Element(doc, name) }
 
 // Provider is an aws.CredentialsProvider of sessions of In assumed with
 // Client (stscreds.AssumeRoleProvider's part).

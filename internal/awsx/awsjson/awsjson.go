@@ -117,6 +117,29 @@ func Do(ctx context.Context, cfg aws.Config, req *http.Request, payloadHash, ser
 	return httpClient(cfg).Do(req)
 }
 
+// PostForm posts an awsQuery form (STS's AssumeRole, CloudFormation's
+// DescribeStacks) to service's endpoint (Endpoint), signed as Do signs,
+// and returns the answer's body (at most 1 MB) and status, whatever it is:
+// the caller reads the XML.
+func PostForm(ctx context.Context, cfg aws.Config, service, contentType, body string, now func() time.Time) ([]byte, int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, Endpoint(cfg, service), strings.NewReader(body))
+	if err != nil {
+		return nil, 0, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	sum := sha256.Sum256([]byte(body))
+	resp, err := Do(ctx, cfg, req, hex.EncodeToString(sum[:]), service, now)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return nil, 0, err
+	}
+	return data, resp.StatusCode, nil
+}
+
 // httpClient is cfg.HTTPClient, http.DefaultClient if nil.
 func httpClient(cfg aws.Config) aws.HTTPClient {
 	if cfg.HTTPClient != nil {

@@ -1,7 +1,6 @@
-// Package awss3 builds the S3 client (awsx's configuration and local
-// endpoint). It is apart from awsx so that the functions that never touch
-// object storage do not link the S3 client, whose package initialisation
-// (endpoint tables) every cold start would pay for (issue 19).
+// Package awss3 builds the SDK's S3 client (awsx's configuration and local
+// endpoint) for the tools and tests. No function links it: their S3 calls
+// are hand-signed (awsx/s3signed; issue 19).
 package awss3
 
 import (
@@ -9,7 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/issuetracker/issuetracker/internal/awsx"
-	"github.com/issuetracker/issuetracker/internal/tenantcreds"
 )
 
 // New builds an S3 client for cfg and e. The local server is addressed
@@ -22,16 +20,4 @@ func New(cfg aws.Config, e awsx.Endpoints) *s3.Client {
 			o.UsePathStyle = true
 		}
 	})
-}
-
-// Scoped returns a copy of c whose calls (and presigned URLs) are signed
-// per tenant by p: in AWS the tenant access role lets a tenant's session
-// reach only its own prefix of the attachments bucket and its own bucket.
-func Scoped(c *s3.Client, p *tenantcreds.Provider) *s3.Client {
-	opts := c.Options()
-	if p.Base == nil {
-		p.Base = opts.Credentials
-	}
-	opts.Credentials = p
-	return s3.New(opts)
 }

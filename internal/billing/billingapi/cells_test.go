@@ -11,8 +11,10 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/billing"
+	"github.com/issuetracker/issuetracker/internal/billing/billingdb"
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
 	"github.com/issuetracker/issuetracker/internal/cells"
+	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -57,4 +59,65 @@ func TestTheHourlyJobSkipsATenantHousedInAnotherCell(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"pied"}, job.Suspended)
 	assert.Equal(t, 1, job.Seats)
+}
+
+// A billing account that moved with its tenant to another cell
+// (billingdb.Mover, a move's switch) is that cell's: Stripe sends each
+// event to both cells' webhooks; the cell it left answers 200 and changes
+// nothing, the cell it moved to acts on it; each cell's figures count its
+// MRR once (the one it is live in); the retirement's Drop leaves the cell
+// it left nothing of it, and then a new event there is an unknown
+// customer's.
+func TestABillingAccountMovedToAnotherCellIsActedOnThereOnly(t *testing.T) {
+	one, two := newWorld(t), newWorld(t)
+	ctx := context.Background()
+	a := one.paidTenant(t, "pied", "standard")
+	before, err := one.svc.Figures(ctx)
+	require.NoError(t, err)
+	require.Equal(t, int64(4900), before.MRRCents)
+
+	mv := billingdb.Mover{DB: one.deps.DB, Table: one.deps.Names.Control()}
+	moved, err := mv.Move(ctx, "pied", "cell-2", two.deps.Names.Control())
+	require.NoError(t, err)
+	require.True(t, moved)
+	moved, err = mv.Move(ctx, "pied", "cell-2", two.deps.Names.Control())
+	require.NoError(t, err)
+	assert.True(t, moved, "a retry finds it moved")
+
+	for i, w := range []*world{one, two} {
+		f, err := w.svc.Figures(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, []int64{0, 4900}[i], f.MRRCents, "cell-%d's MRR", i+1)
+	}
+	// One event, as Stripe sends it to every endpoint: the same payload
+	// and signature to both cells.
+	res, payload, sig := one.event(t, billing.EventInvoicePaymentFailed, stripebilling.InvoiceObject("in_2", a.CustomerID, a.SubscriptionID, "pied", 4900, false, time.Now().Add(720*time.Hour)))
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	res = two.post(payload, sig)
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	left, err := one.store.Get(ctx, "pied")
+	require.NoError(t, err)
+	assert.Equal(t, billing.StatusActive, left.Status, "the cell it left did not act on it")
+	assert.Equal(t, "cell-2", left.MovedTo)
+	there, err := two.store.ByCustomer(ctx, a.CustomerID)
+	require.NoError(t, err)
+	assert.Equal(t, billing.StatusPastDue, there.Status, "the cell it moved to did")
+	assert.Equal(t, a.SubscriptionID, there.SubscriptionID)
+
+	require.NoError(t, mv.Drop(ctx, "pied"))
+	require.NoError(t, mv.Drop(ctx, "pied"), "again: nothing")
+	_, err = one.store.Get(ctx, "pied")
+	assert.True(t, errs.Is(err, errs.KindNotFound), "%v", err)
+	_, err = one.store.ByCustomer(ctx, a.CustomerID)
+	assert.True(t, errs.Is(err, errs.KindNotFound), "%v", err)
+	res, _, _ = one.event(t, billing.EventInvoicePaid, stripebilling.InvoiceObject("in_3", a.CustomerID, a.SubscriptionID, "pied", 4900, true, time.Now().Add(720*time.Hour)))
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	_, err = one.store.Get(ctx, "pied")
+	assert.True(t, errs.Is(err, errs.KindNotFound), "an unknown customer's event creates nothing: %v", err)
+	// A live account is never dropped.
+	b := one.paidTenant(t, "hooli", "standard")
+	err = mv.Drop(ctx, "hooli")
+	assert.Equal(t, "billing_account_live", errs.As(err).Code)
+	_, err = one.store.ByCustomer(ctx, b.CustomerID)
+	assert.NoError(t, err)
 }

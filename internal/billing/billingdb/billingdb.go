@@ -51,8 +51,8 @@ const EventLease = 5 * time.Minute
 type accountItem struct {
 	PK                 string    `dynamodbav:"pk"`
 	SK                 string    `dynamodbav:"sk"`
-	GSI1PK             string    `dynamodbav:"gsi1pk"`
-	GSI1SK             string    `dynamodbav:"gsi1sk"`
+	GSI1PK             string    `dynamodbav:"gsi1pk,omitempty"`
+	GSI1SK             string    `dynamodbav:"gsi1sk,omitempty"`
 	TenantID           string    `dynamodbav:"tenant_id"`
 	Tier               string    `dynamodbav:"tier"`
 	Status             string    `dynamodbav:"status"`
@@ -70,15 +70,20 @@ type accountItem struct {
 	CanceledTier       string    `dynamodbav:"canceled_tier,omitempty"`
 	UpdatedAt          time.Time `dynamodbav:"updated_at"`
 	Version            int64     `dynamodbav:"version"`
+	MovedTo            string    `dynamodbav:"moved_to,omitempty"`
 }
 
 func toItem(a billing.Account) accountItem {
-	return accountItem{PK: accountPK(a.TenantID), SK: accountSK, GSI1PK: accountsGSI, GSI1SK: a.TenantID,
+	it := accountItem{PK: accountPK(a.TenantID), SK: accountSK, GSI1PK: accountsGSI, GSI1SK: a.TenantID,
 		TenantID: a.TenantID, Tier: string(a.Tier), Status: string(a.Status), CustomerID: a.CustomerID,
 		SubscriptionID: a.SubscriptionID, SubscriptionItemID: a.SubscriptionItemID, CheckoutSessionID: a.CheckoutSessionID,
 		CheckoutTier: string(a.CheckoutTier), AmountCents: a.AmountCents, Currency: a.Currency, GraceUntil: a.GraceUntil,
 		CurrentPeriodEnd: a.CurrentPeriodEnd, StartedAt: a.StartedAt, CanceledAt: a.CanceledAt, CanceledTier: string(a.CanceledTier),
-		UpdatedAt: a.UpdatedAt, Version: a.Version}
+		UpdatedAt: a.UpdatedAt, Version: a.Version, MovedTo: a.MovedTo}
+	if a.MovedTo != "" { // out of the accounts' index: no figure, close or sweep counts it here
+		it.GSI1PK, it.GSI1SK = "", ""
+	}
+	return it
 }
 
 func (it accountItem) account() billing.Account {
@@ -86,7 +91,7 @@ func (it accountItem) account() billing.Account {
 		CustomerID: it.CustomerID, SubscriptionID: it.SubscriptionID, SubscriptionItemID: it.SubscriptionItemID,
 		CheckoutSessionID: it.CheckoutSessionID, CheckoutTier: tiers.Name(it.CheckoutTier), AmountCents: it.AmountCents,
 		Currency: it.Currency, GraceUntil: it.GraceUntil, CurrentPeriodEnd: it.CurrentPeriodEnd, StartedAt: it.StartedAt,
-		CanceledAt: it.CanceledAt, CanceledTier: tiers.Name(it.CanceledTier), UpdatedAt: it.UpdatedAt, Version: it.Version}
+		CanceledAt: it.CanceledAt, CanceledTier: tiers.Name(it.CanceledTier), UpdatedAt: it.UpdatedAt, Version: it.Version, MovedTo: it.MovedTo}
 }
 
 // Store implements billing.Store.
@@ -130,15 +135,7 @@ func (s Store) Put(ctx context.Context, a billing.Account) (billing.Account, err
 	items := []types.TransactWriteItem{{Put: &types.Put{TableName: aws.String(s.Table), Item: av, ConditionExpression: ex.Condition(),
 		ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values()}}}
 	if a.CustomerID != "" {
-		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table),
-			Item: map[string]types.AttributeValue{
-				schema.PK:   &types.AttributeValueMemberS{Value: customerPK(a.CustomerID)},
-				schema.SK:   &types.AttributeValueMemberS{Value: customerSK},
-				"tenant_id": &types.AttributeValueMemberS{Value: a.TenantID},
-			},
-			ConditionExpression:       aws.String("attribute_not_exists(pk) OR tenant_id = :t"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberS{Value: a.TenantID}},
-		}})
+		items = append(items, customerPut(s.Table, a.CustomerID, a.TenantID))
 	}
 	// The provider's tenants table sorts by MRR: the account's amount
 	// while paying, written with it (tenantdb's mrr row; last, so the
@@ -168,6 +165,20 @@ func (s Store) Put(ctx context.Context, a billing.Account) (billing.Account, err
 		return a, fmt.Errorf("put billing account %s: %w", a.TenantID, err)
 	}
 	return a, nil
+}
+
+// customerPut indexes a provider customer to its tenant in table, unless
+// it is another tenant's.
+func customerPut(table, customerID, tenantID string) types.TransactWriteItem {
+	return types.TransactWriteItem{Put: &types.Put{TableName: aws.String(table),
+		Item: map[string]types.AttributeValue{
+			schema.PK:   &types.AttributeValueMemberS{Value: customerPK(customerID)},
+			schema.SK:   &types.AttributeValueMemberS{Value: customerSK},
+			"tenant_id": &types.AttributeValueMemberS{Value: tenantID},
+		},
+		ConditionExpression:       aws.String("attribute_not_exists(pk) OR tenant_id = :t"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberS{Value: tenantID}},
+	}}
 }
 
 // ByCustomer implements billing.Store.

@@ -14,6 +14,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
+	"github.com/issuetracker/issuetracker/internal/testing/eventually"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -107,7 +108,7 @@ func TestPollerReadsTheStreamResumesFromItsCheckpointAndRetries(t *testing.T) {
 		stopped := make(chan error)
 		go func() { stopped <- p.Run(ctx) }()
 		put(t, db, app, "T#acme#X#9", "KEEP#9")
-		require.Eventually(t, func() bool { return len(live.sks()) == 1 }, 10*time.Second, 20*time.Millisecond)
+		require.Eventually(t, func() bool { return len(live.sks()) == 1 }, eventually.Deadline, 20*time.Millisecond)
 		cancel()
 		<-stopped
 		after := &recorder{}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net"
 	"net/http/httptest"
 	"os"
 	"strconv"
@@ -54,16 +53,18 @@ func triggerCognito(t *testing.T, tr *usermigration.Trigger) (*cip.Client, strin
 	t.Cleanup(invoke.Close)
 	dir := t.TempDir()
 	require.NoError(t, localcloud.CognitoTriggers(dir, invoke.URL, map[string]string{"UserMigration": string(routes.FnUserMigration)}))
-	port, _ := strconv.Atoi(os.Getenv("ITR_TEST_COGNITO_TRIGGERS_PORT"))
-	if port == 0 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		port = l.Addr().(*net.TCPAddr).Port
-		require.NoError(t, l.Close())
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	p, err := localcloud.CognitoLocal(ctx, localcloud.Options{Root: root, Port: port, DataDir: dir})
+	start := func(port int) (*localcloud.Process, error) {
+		return localcloud.CognitoLocal(ctx, localcloud.Options{Root: root, Port: port, DataDir: dir})
+	}
+	port, _ := strconv.Atoi(os.Getenv("ITR_TEST_COGNITO_TRIGGERS_PORT"))
+	var p *localcloud.Process
+	if port != 0 {
+		p, err = start(port)
+	} else {
+		p, port, err = localcloud.OnFreePorts(1, start)
+	}
 	require.NoError(t, err)
 	t.Cleanup(p.Stop)
 	endpoint := "http://localhost:" + strconv.Itoa(port)

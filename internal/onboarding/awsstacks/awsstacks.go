@@ -12,7 +12,6 @@ package awsstacks
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"github.com/issuetracker/issuetracker/internal/awsx/assumerole"
 	"github.com/issuetracker/issuetracker/internal/awsx/eventbus"
@@ -20,9 +19,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
-	"github.com/aws/smithy-go"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/stackevents"
@@ -37,19 +33,20 @@ var DefaultStackPrefix = schema.TenantStackPrefix(schema.DefaultCell)
 type Stacks struct {
 	// Events puts the deploy and destroy requests on Bus (eventbus.Client).
 	Events eventbus.Putter
-	CFN    *cloudformation.Client
+	// CFN reads the stacks of the platform's account (DescribeStacks).
+	CFN CFN
 	// Bus is the platform's event bus name (ITR_EVENT_BUS).
 	Bus string
 	// StackPrefix names tenant stacks. Default: DefaultStackPrefix.
 	StackPrefix string
-	// CrossAccount are the CloudFormation clients of Platinum tenants whose
-	// stack is in an AWS account of their own, by tenant id
-	// (AssumeRoleClients); every other tenant's stack is read with CFN.
-	CrossAccount map[string]*cloudformation.Client
+	// CrossAccount read the stacks of Platinum tenants whose stack is in
+	// an AWS account of their own, by tenant id (AssumeRoleClients); every
+	// other tenant's stack is read with CFN.
+	CrossAccount map[string]CFN
 }
 
-// cfn is the CloudFormation client that sees tenantID's stack.
-func (s Stacks) cfn(tenantID string) *cloudformation.Client {
+// cfn is the CloudFormation reader that sees tenantID's stack.
+func (s Stacks) cfn(tenantID string) CFN {
 	if c, ok := s.CrossAccount[tenantID]; ok {
 		return c
 	}
@@ -59,19 +56,18 @@ func (s Stacks) cfn(tenantID string) *cloudformation.Client {
 // ParseAccountRoles reads envvars.TenantAccountRoles: "tenant=role-arn,...".
 func ParseAccountRoles(v string) (map[string]string, error) { return envvars.ParseTenantRoles(v) }
 
-// AssumeRoleClients are CloudFormation clients, one per tenant of roles
+// AssumeRoleClients are CloudFormation readers, one per tenant of roles
 // (tenant id -> role ARN in the tenant's own account), whose credentials
-// are AssumeRoleConfigs'. The roles are constructs/crossaccount's; optFns
-// apply to every client.
-func AssumeRoleClients(base aws.Config, st assumerole.Client, roles map[string]string, optFns ...func(*cloudformation.Options)) map[string]*cloudformation.Client {
-	return ClientsOf(AssumeRoleConfigs(base, st, roles), optFns...)
+// are AssumeRoleConfigs'. The roles are constructs/crossaccount's.
+func AssumeRoleClients(base aws.Config, st assumerole.Client, roles map[string]string) map[string]CFN {
+	return ClientsOf(AssumeRoleConfigs(base, st, roles))
 }
 
-// ClientsOf are CloudFormation clients of configs, by tenant.
-func ClientsOf(configs map[string]aws.Config, optFns ...func(*cloudformation.Options)) map[string]*cloudformation.Client {
-	out := map[string]*cloudformation.Client{}
+// ClientsOf are CloudFormation readers of configs, by tenant.
+func ClientsOf(configs map[string]aws.Config) map[string]CFN {
+	out := map[string]CFN{}
 	for tenant, cfg := range configs {
-		out[tenant] = cloudformation.NewFromConfig(cfg, optFns...)
+		out[tenant] = NewCFN(cfg)
 	}
 	return out
 }
@@ -109,9 +105,9 @@ func (s Stacks) Deploy(ctx context.Context, tenantID string) (map[string]string,
 		return nil, err
 	}
 	switch {
-	case st != nil && deployed(st.StackStatus):
+	case st != nil && deployed(st.Status):
 		return outputs(st), nil
-	case st != nil && inProgress(st.StackStatus):
+	case st != nil && inProgress(st.Status):
 		return nil, onboarding.ErrWaiting
 	}
 	if err := s.request(ctx, stackevents.DetailTypeDeployRequested, tenantID); err != nil {
@@ -128,19 +124,13 @@ var _ onboarding.StackOutputs = Stacks{}
 // yet: its outputs are read once it settles.
 func (s Stacks) Outputs(ctx context.Context, tenantID string) (map[string]string, bool, error) {
 	st, err := s.describe(ctx, tenantID)
-	if err != nil || st == nil || !deployed(st.StackStatus) {
+	if err != nil || st == nil || !deployed(st.Status) {
 		return nil, false, err
 	}
 	return outputs(st), true, nil
 }
 
-func outputs(st *cfntypes.Stack) map[string]string {
-	out := map[string]string{}
-	for _, o := range st.Outputs {
-		out[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
-	}
-	return out
-}
+func outputs(st *Stack) map[string]string { return st.Outputs }
 
 // Destroy implements onboarding.StackDeployer: nil once the stack is gone,
 // or onboarding.ErrWaiting once a destroy is under way. The stack's table
@@ -151,9 +141,9 @@ func (s Stacks) Destroy(ctx context.Context, tenantID string) error {
 		return err
 	}
 	switch {
-	case st == nil || st.StackStatus == cfntypes.StackStatusDeleteComplete:
+	case st == nil || st.Status == "DELETE_COMPLETE":
 		return nil
-	case inProgress(st.StackStatus):
+	case inProgress(st.Status):
 		return onboarding.ErrWaiting
 	}
 	if err := s.request(ctx, stackevents.DetailTypeDestroyRequested, tenantID); err != nil {
@@ -163,19 +153,12 @@ func (s Stacks) Destroy(ctx context.Context, tenantID string) error {
 }
 
 // describe returns the stack, or nil if it does not exist.
-func (s Stacks) describe(ctx context.Context, tenantID string) (*cfntypes.Stack, error) {
-	out, err := s.cfn(tenantID).DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(s.stackName(tenantID))})
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) && apiErr.ErrorCode() == "ValidationError" && strings.Contains(apiErr.ErrorMessage(), "does not exist") {
-		return nil, nil
-	}
+func (s Stacks) describe(ctx context.Context, tenantID string) (*Stack, error) {
+	st, err := s.cfn(tenantID).DescribeStack(ctx, s.stackName(tenantID))
 	if err != nil {
 		return nil, fmt.Errorf("describe stack %s: %w", s.stackName(tenantID), err)
 	}
-	if len(out.Stacks) == 0 {
-		return nil, nil
-	}
-	return &out.Stacks[0], nil
+	return st, nil
 }
 
 func (s Stacks) request(ctx context.Context, detailType, tenantID string) error {
@@ -190,13 +173,12 @@ func (s Stacks) request(ctx context.Context, detailType, tenantID string) error 
 
 // deployed: the stack exists with usable outputs. UPDATE_ROLLBACK_COMPLETE
 // is a stack whose update was undone, still serving its previous version.
-func deployed(s cfntypes.StackStatus) bool {
+func deployed(s string) bool {
 	switch s {
-	case cfntypes.StackStatusCreateComplete, cfntypes.StackStatusUpdateComplete,
-		cfntypes.StackStatusUpdateRollbackComplete, cfntypes.StackStatusImportComplete:
+	case "CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE":
 		return true
 	}
 	return false
 }
 
-func inProgress(s cfntypes.StackStatus) bool { return strings.HasSuffix(string(s), "_IN_PROGRESS") }
+func inProgress(s string) bool { return strings.HasSuffix(s, "_IN_PROGRESS") }

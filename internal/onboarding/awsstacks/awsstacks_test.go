@@ -13,7 +13,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/issuetracker/issuetracker/internal/awsx/eventbus"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/awsstacks"
@@ -75,7 +74,7 @@ func newFake(t *testing.T) (*fakeAWS, awsstacks.Stacks) {
 	return f, awsstacks.Stacks{
 		Bus:    "issuetracker",
 		Events: eventbus.Client{Config: aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: creds}},
-		CFN:    cloudformation.New(cloudformation.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: creds}),
+		CFN:    awsstacks.NewCFN(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: creds}),
 	}
 }
 

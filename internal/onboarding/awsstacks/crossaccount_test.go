@@ -12,7 +12,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -63,15 +62,14 @@ func TestATenantInItsOwnAccountIsFollowedWithTheAssumedRole(t *testing.T) {
 	srv := httptest.NewServer(f)
 	defer srv.Close()
 	base := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIA-PLATFORM", "s", "")}
-	endpoint := func(o *cloudformation.Options) { o.BaseEndpoint = aws.String(srv.URL) }
 
 	roles, err := awsstacks.ParseAccountRoles("initech=arn:aws:iam::210987654321:role/issuetracker-cell-2-provisioning")
 	require.NoError(t, err)
 	st := assumerole.New(base)
 	st.Config.BaseEndpoint = aws.String(srv.URL)
 	s := awsstacks.Stacks{
-		CFN:          cloudformation.NewFromConfig(base, endpoint),
-		CrossAccount: awsstacks.AssumeRoleClients(base, st, roles, endpoint),
+		CFN:          awsstacks.NewCFN(withEndpoint(base, srv.URL)),
+		CrossAccount: awsstacks.AssumeRoleClients(withEndpoint(base, srv.URL), st, roles),
 	}
 
 	_, err = s.Deploy(ctx, "initech")
@@ -98,4 +96,11 @@ func TestAccountRolesAreValidated(t *testing.T) {
 	got, err := awsstacks.ParseAccountRoles("")
 	require.NoError(t, err)
 	assert.Empty(t, got)
+}
+
+// withEndpoint is cfg sending its calls to endpoint (the fake).
+func withEndpoint(cfg aws.Config, endpoint string) aws.Config {
+	cfg = cfg.Copy()
+	cfg.BaseEndpoint = aws.String(endpoint)
+	return cfg
 }

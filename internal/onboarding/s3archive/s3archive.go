@@ -4,15 +4,13 @@
 package s3archive
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/issuetracker/issuetracker/internal/awsx/s3signed"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 )
@@ -26,9 +24,10 @@ const (
 // Archive stores each export as one object. Server-side encryption is
 // always requested: with the bucket's KMS key when KMSKeyID is set (AWS),
 // else SSE-S3 (AES256), so an object is never written in the clear even if
-// the bucket's default encryption were changed.
+// the bucket's default encryption were changed. The PutObject is
+// hand-signed (s3signed), not the SDK's S3 client (issue 19).
 type Archive struct {
-	C      *s3.Client
+	C      s3signed.Client
 	Bucket string
 	// KMSKeyID is the bucket's key (id or ARN). Naming it matters: aws:kms
 	// without a key id would use the account's aws/s3 key instead.
@@ -47,15 +46,13 @@ func (a Archive) Store(ctx context.Context, name string, body []byte) (string, e
 	if a.Bucket == "" {
 		return "", errors.New("store export: no bucket configured (" + EnvBucket + ")")
 	}
-	in := &s3.PutObjectInput{
-		Bucket: aws.String(a.Bucket), Key: aws.String(a.Key(name)), Body: bytes.NewReader(body),
-		ContentLength: aws.Int64(int64(len(body))), ContentType: aws.String("application/gzip"),
-		ServerSideEncryption: types.ServerSideEncryptionAes256,
-	}
+	h := http.Header{"Content-Type": {"application/gzip"}, "X-Amz-Server-Side-Encryption": {"AES256"}}
 	if a.KMSKeyID != "" {
-		in.ServerSideEncryption, in.SSEKMSKeyId, in.BucketKeyEnabled = types.ServerSideEncryptionAwsKms, aws.String(a.KMSKeyID), aws.Bool(true)
+		h.Set("X-Amz-Server-Side-Encryption", "aws:kms")
+		h.Set("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id", a.KMSKeyID)
+		h.Set("X-Amz-Server-Side-Encryption-Bucket-Key-Enabled", "true")
 	}
-	if _, err := a.C.PutObject(ctx, in); err != nil {
+	if err := a.C.Put(ctx, a.Bucket, a.Key(name), body, h); err != nil {
 		return "", fmt.Errorf("store export %s in %s: %w", a.Key(name), a.Bucket, err)
 	}
 	return "s3://" + a.Bucket + "/" + a.Key(name), nil
@@ -63,13 +60,8 @@ func (a Archive) Store(ctx context.Context, name string, body []byte) (string, e
 
 // EnsureBucket creates the bucket if it does not exist (the local platform;
 // in AWS the platform stack owns it).
-func EnsureBucket(ctx context.Context, c *s3.Client, bucket string) error {
-	if _, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)}); err == nil {
-		return nil
-	}
-	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
-	var owned *types.BucketAlreadyOwnedByYou
-	if err != nil && !errors.As(err, &owned) {
+func EnsureBucket(ctx context.Context, c s3signed.Client, bucket string) error {
+	if err := c.CreateBucket(ctx, bucket); err != nil {
 		return fmt.Errorf("create bucket %s: %w", bucket, err)
 	}
 	return nil

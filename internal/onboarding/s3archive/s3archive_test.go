@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
-	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
+	"github.com/issuetracker/issuetracker/internal/awsx/s3signed"
 	"github.com/issuetracker/issuetracker/internal/onboarding/s3archive"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
@@ -39,7 +39,7 @@ func TestStoreRequestsServerSideEncryption(t *testing.T) {
 			e := awsx.Endpoints{S3: srv.URL}
 			cfg, err := awsconfig.Load(context.Background(), e)
 			require.NoError(t, err)
-			a := s3archive.Archive{C: awss3.New(cfg, e), Bucket: "exports", KMSKeyID: tc.kms}
+			a := s3archive.Archive{C: s3signed.Client{Config: cfg, Endpoint: e.S3}, Bucket: "exports", KMSKeyID: tc.kms}
 			loc, err := a.Store(context.Background(), "acme/acme-20260101T000000Z.jsonl.gz", []byte("x"))
 			require.NoError(t, err)
 			assert.Equal(t, "s3://exports/acme/acme-20260101T000000Z.jsonl.gz", loc)
@@ -54,11 +54,11 @@ func TestStoreRequestsServerSideEncryption(t *testing.T) {
 
 func TestStoreOnTheLocalS3(t *testing.T) {
 	ctx := context.Background()
-	a := s3archive.Archive{C: testenv.S3(t), Bucket: testenv.Bucket(t)}
+	a := s3archive.Archive{C: testenv.SignedS3(t), Bucket: testenv.Bucket(t)}
 	t.Run("the stored export reads back byte for byte", func(t *testing.T) {
 		_, err := a.Store(ctx, "acme/acme-1.jsonl.gz", []byte("export body"))
 		require.NoError(t, err)
-		out, err := a.C.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(a.Bucket), Key: aws.String("acme/acme-1.jsonl.gz")})
+		out, err := testenv.S3(t).GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(a.Bucket), Key: aws.String("acme/acme-1.jsonl.gz")})
 		require.NoError(t, err)
 		defer out.Body.Close()
 		b, _ := io.ReadAll(out.Body)

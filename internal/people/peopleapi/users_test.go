@@ -255,6 +255,17 @@ func TestRevocation(t *testing.T) {
 		_, err := authorize()
 		assert.NoError(t, err)
 	})
+	t.Run("a re-roled user's unexpired token carries the new role within the cache time", func(t *testing.T) {
+		// the role is the directory's, never the token's custom:role
+		for _, role := range []roles.Role{roles.Admin, roles.User} {
+			res := w.as("owner@acme.test").Do("PUT", "/v1/users/"+u.ID+"/role", map[string]any{"role": role})
+			require.Equal(t, 200, res.Status, string(res.Body))
+			time.Sleep(2 * cacheTTL)
+			got, err := authorize()
+			require.NoError(t, err)
+			assert.Equal(t, string(role), got, "the token was issued as a user")
+		}
+	})
 	t.Run("a removed user is unknown, gone from Cognito, their teams and the seat count", func(t *testing.T) {
 		before, _, _ := w.dir.Counters(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "acme"})
 		res := w.as("owner@acme.test").Do("DELETE", "/v1/users/"+u.ID, nil)
@@ -273,8 +284,13 @@ func TestRevocation(t *testing.T) {
 		assert.Equal(t, 404, w.as("owner@acme.test").Do("DELETE", "/v1/users/"+u.ID, nil).Status)
 	})
 	t.Run("the removed person can be invited again as a new user", func(t *testing.T) {
-		again := w.invite("owner@acme.test", "leaver@acme.test", roles.User)
+		again := w.invite("owner@acme.test", "leaver@acme.test", roles.Admin)
 		assert.NotEqual(t, u.ID, again.ID)
+		// the removed identity's token does not come back with the email
+		time.Sleep(2 * cacheTTL)
+		_, err := authorize()
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "user_unknown")
 	})
 }
 

@@ -137,6 +137,12 @@ func MRRRow(table, tenantID string, cents int64) (types.TransactWriteItem, error
 	return types.TransactWriteItem{Put: &types.Put{TableName: aws.String(table), Item: av}}, nil
 }
 
+// MRRRowKey is the key of a tenant's mrr row (billing deletes it with the
+// account a move left behind).
+func MRRRowKey(tenantID string) map[string]types.AttributeValue {
+	return dynamo.Key(tenantPK(tenantID), rowSK(string(tenant.OrderMRR)))
+}
+
 // SetUsers implements tenant.Directory.
 func (s *Store) SetUsers(ctx context.Context, id string, users int) error {
 	return s.putRow(ctx, usersRow(id, users))

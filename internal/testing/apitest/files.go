@@ -11,7 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/issuetracker/issuetracker/internal/attachment/s3objects"
-	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
+	"github.com/issuetracker/issuetracker/internal/awsx/s3signed"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenantcreds"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
@@ -30,11 +30,12 @@ func AttachmentsBucket(t testing.TB, names schema.Names) Files {
 	t.Helper()
 	c := testenv.S3(t)
 	bucket := names.Prefix + "-attachments"
-	if err := s3objects.EnsureBucket(context.Background(), c, bucket, []string{"http://web.test"}); err != nil {
+	signed := testenv.SignedS3(t)
+	if err := s3objects.EnsureBucket(context.Background(), signed, bucket, []string{"http://web.test"}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { testenv.DeleteBucket(c, bucket) })
-	objs := s3objects.New(awss3.Scoped(c, &tenantcreds.Provider{}))
+	objs := s3objects.New(s3signed.Scoped(signed, &tenantcreds.Provider{}))
 	objs.CreateBuckets = true // Platinum tenants' own buckets
 	objs.CORSOrigins = []string{"http://web.test"}
 	return Files{Bucket: bucket, S3: c, Objects: objs}

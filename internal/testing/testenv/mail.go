@@ -14,6 +14,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/internal/testing/eventually"
 )
 
 // Mail ports of the tests' mailpit (dev uses 1025 and 8025):
@@ -152,11 +153,11 @@ func (m *Mailbox) get(path string, into any) {
 	}
 }
 
-// Next waits up to 10 s for a message not seen yet whose subject contains
+// Next waits up to eventually.Deadline for a message not seen yet whose subject contains
 // subject, and returns it whole.
 func (m *Mailbox) Next(subject string) MailMessage {
 	m.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(eventually.Deadline)
 	for {
 		ss := m.summaries()
 		for i := len(ss) - 1; i >= 0; i-- { // oldest first
@@ -176,7 +177,7 @@ func (m *Mailbox) Next(subject string) MailMessage {
 			return msg
 		}
 		if time.Now().After(deadline) {
-			m.t.Fatalf("no new message %q to %s within 10 s", subject, m.to)
+			m.t.Fatalf("no new message %q to %s within %s", subject, m.to, eventually.Deadline)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

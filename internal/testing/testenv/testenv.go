@@ -33,6 +33,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/awsx/awss3"
+	"github.com/issuetracker/issuetracker/internal/awsx/s3signed"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
@@ -182,6 +183,12 @@ func S3(t testing.TB) *s3.Client {
 	return awss3.New(cfg, e)
 }
 
+// SignedS3 is the hand-signed S3 calls (s3signed) on the local S3.
+func SignedS3(t testing.TB) s3signed.Client {
+	cfg, e := AWS(t)
+	return s3signed.Client{Config: cfg, Endpoint: e.S3}
+}
+
 // Bucket creates a bucket with a unique name on the local S3 and returns
 // its name; it is emptied and deleted when the test ends.
 func Bucket(t testing.TB) string {
@@ -311,13 +318,11 @@ func PrivateDynamoDB(t testing.TB) *dynamodb.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	port, err := localcloud.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	p, err := localcloud.DynamoDBLocal(ctx, localcloud.Options{Root: root, Port: port})
+	p, _, err := localcloud.OnFreePorts(1, func(port int) (*localcloud.Process, error) {
+		return localcloud.DynamoDBLocal(ctx, localcloud.Options{Root: root, Port: port})
+	})
 	if err != nil {
 		t.Logf("private DynamoDB Local: %v; using the shared one", err)
 		return DynamoDB(t)

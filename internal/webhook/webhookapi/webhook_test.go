@@ -33,6 +33,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/eventually"
 	"github.com/issuetracker/issuetracker/internal/testing/testdns"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -68,10 +69,10 @@ func newReceiver(t testing.TB, script ...int) *receiver {
 
 func (r *receiver) url() string { return r.srv.URL + "/hooks/issuetracker" }
 
-// wait returns the first n requests, waiting up to 10 s for them.
+// wait returns the first n requests, waiting up to eventually.Deadline for them.
 func (r *receiver) wait(t *testing.T, n int) ([]*http.Request, [][]byte) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(eventually.Deadline)
 	for {
 		r.mu.Lock()
 		got, bodies := append([]*http.Request(nil), r.got...), append([][]byte(nil), r.bodies...)
@@ -233,7 +234,7 @@ func TestWebhooksAreSignedRetriedAndLogged(t *testing.T) {
 		log = w.do(t, w.ann, "GET", "/v1/webhooks/"+id+"/deliveries", nil, 200)
 		items := log["items"].([]any)
 		return len(items) == 1 && items[0].(map[string]any)["status"] == "succeeded"
-	}, 5*time.Second, 20*time.Millisecond)
+	}, eventually.Deadline, 20*time.Millisecond)
 	del := log["items"].([]any)[0].(map[string]any)
 	var codes []float64
 	for _, a := range del["attempts"].([]any) {
@@ -244,7 +245,7 @@ func TestWebhooksAreSignedRetriedAndLogged(t *testing.T) {
 	assert.Equal(t, []float64{500, 500, 200}, codes)
 	assert.Equal(t, "issue.created", del["event_type"])
 	// The success is recorded on the delivery, then the endpoint's count.
-	assert.Eventually(t, func() bool { return w.endpoint(t, w.ann, id)["consecutive_failures"] == 0.0 }, 5*time.Second, 20*time.Millisecond,
+	assert.Eventually(t, func() bool { return w.endpoint(t, w.ann, id)["consecutive_failures"] == 0.0 }, eventually.Deadline, 20*time.Millisecond,
 		"a success resets the failures")
 
 	// A redelivered stream changes nothing; a transition is not subscribed.
@@ -258,7 +259,7 @@ func TestWebhooksAreSignedRetriedAndLogged(t *testing.T) {
 		d := w.do(t, w.ann, "GET", "/v1/webhooks/"+id+"/deliveries", nil, 200)["items"].([]any)[0].(map[string]any)
 		as := d["attempts"].([]any)
 		return len(as) == 4 && as[3].(map[string]any)["manual"] == true
-	}, 5*time.Second, 20*time.Millisecond)
+	}, eventually.Deadline, 20*time.Millisecond)
 
 	// Rotation: both the new and the old secret sign during the overlap.
 	rot := w.do(t, w.ann, "POST", "/v1/webhooks/"+id+"/rotate-secret", nil, 200)
@@ -409,7 +410,7 @@ func TestADeliveryRedirectedInwardIsRefusedAndLogged(t *testing.T) {
 		}
 		del = items[0].(map[string]any)
 		return del["status"] == "failed"
-	}, 10*time.Second, 50*time.Millisecond, "the schedule runs out")
+	}, eventually.Deadline, 50*time.Millisecond, "the schedule runs out")
 	attempts := del["attempts"].([]any)
 	require.Len(t, attempts, 4, "the first attempt and three retries")
 	for i, a := range attempts {
@@ -420,7 +421,7 @@ func TestADeliveryRedirectedInwardIsRefusedAndLogged(t *testing.T) {
 	mu.Lock()
 	assert.Equal(t, 4, hops, "only the registered endpoint was reached")
 	mu.Unlock()
-	assert.Eventually(t, func() bool { return w.endpoint(t, w.ann, id)["state"] == "disabled" }, 5*time.Second, 20*time.Millisecond,
+	assert.Eventually(t, func() bool { return w.endpoint(t, w.ann, id)["state"] == "disabled" }, eventually.Deadline, 20*time.Millisecond,
 		"refusals count as failures: the endpoint is disabled after them")
 }
 
@@ -577,7 +578,7 @@ func TestEndpointsResolvingInwardAreRefusedAtRegistrationAndWhenDelivering(t *te
 			}
 			del = items[0].(map[string]any)
 			return del["status"] == "failed"
-		}, 20*time.Second, 50*time.Millisecond, "%s: the schedule runs out", n)
+		}, eventually.Deadline, 50*time.Millisecond, "%s: the schedule runs out", n)
 		attempts := del["attempts"].([]any)
 		require.Len(t, attempts, 4, "%s: the first attempt and three retries", n)
 		for i, a := range attempts {

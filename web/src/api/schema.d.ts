@@ -2546,6 +2546,7 @@ export interface components {
             barrier_at?: string;
             barriers?: number[];
             barriers_ms?: number[];
+            billing_moved?: boolean;
             catch_up?: number[];
             catch_up_ms?: number[];
             consumers_ms?: number;

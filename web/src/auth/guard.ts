@@ -30,8 +30,26 @@ export function notifyAuthFailure(f: AuthFailure) {
   handler?.(f);
 }
 
-/** A same-site path to return to after sign-in (never another origin). */
+const here = 'https://app.invalid';
+
+/**
+ * A same-site path to return to after sign-in (never another origin). The
+ * path is judged as the browser will read it: URL parsing drops tabs and
+ * newlines anywhere and reads a backslash as a slash, so "/\t/evil.example"
+ * and "/\\evil.example" are "//evil.example", another origin (react-router's
+ * push falls back to location.assign when history refuses a cross-origin
+ * URL). Anything with a control character or a backslash, or that does not
+ * resolve to this origin, is the fallback; else the path as parsed.
+ */
 export function safeNext(next: string | null | undefined, fallback: string): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.includes('\\')) return fallback;
-  return next;
+  // eslint-disable-next-line no-control-regex
+  if (!next || !next.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(next)) return fallback;
+  let url: URL;
+  try {
+    url = new URL(next, here);
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== here) return fallback;
+  return url.pathname + url.search + url.hash;
 }
