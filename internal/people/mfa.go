@@ -5,9 +5,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/issuetracker/issuetracker/internal/cognito/identity"
 	"github.com/issuetracker/issuetracker/internal/errs"
@@ -101,11 +103,18 @@ func (s *Service) AssociateTOTP(ctx context.Context, p tenancy.Principal, token 
 	return TOTPSetup{SecretCode: secret, OTPAuthURI: identity.OTPAuthURI("IssueTracker", p.Email, secret)}, nil
 }
 
+// MaxDeviceName bounds the authenticator's name a user gives (Cognito's
+// FriendlyDeviceName documents no limit; 60,000 characters were accepted).
+const MaxDeviceName = 128
+
 // VerifyTOTP completes TOTP set-up with the authenticator's code; sessions
 // signed in from then on count as MFA.
 func (s *Service) VerifyTOTP(ctx context.Context, p tenancy.Principal, token, code, deviceName string) (TOTPEnabled, error) {
 	if err := text.Clean("device_name", &deviceName, text.Line); err != nil {
 		return TOTPEnabled{}, err
+	}
+	if utf8.RuneCountInString(deviceName) > MaxDeviceName {
+		return TOTPEnabled{}, errs.Field("device_name", fmt.Sprintf("must be at most %d characters", MaxDeviceName))
 	}
 	if err := accessToken(p, token); err != nil {
 		return TOTPEnabled{}, err

@@ -3,6 +3,7 @@ package peopleapi_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
 	"github.com/pquerna/otp/totp"
@@ -62,6 +64,11 @@ func TestMFARequirement(t *testing.T) {
 		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
 		secret = res.Map(t)["secret_code"].(string)
 		assert.Contains(t, res.Map(t)["otpauth_uri"], "otpauth://totp/")
+		long := strings.Repeat("p", people.MaxDeviceName+1)
+		res = w.api.As(p).Do("POST", "/v1/me/mfa/totp/verify", map[string]any{"access_token": tok.AccessToken, "code": "000000", "device_name": long})
+		assert.Equal(t, http.StatusBadRequest, res.Status)
+		assert.Equal(t, "validation_failed", res.Map(t)["code"], string(res.Body))
+		assert.Contains(t, res.Map(t)["detail"], "device_name")
 		res = w.api.As(p).Do("POST", "/v1/me/mfa/totp/verify", map[string]any{"access_token": tok.AccessToken, "code": "000000"})
 		assert.Equal(t, http.StatusBadRequest, res.Status)
 		assert.Equal(t, "mfa_code_mismatch", res.Map(t)["code"])
