@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/issuetracker/issuetracker/internal/awsx/awsjson"
 	"github.com/issuetracker/issuetracker/internal/awsx/s3signed"
 )
 
@@ -35,7 +36,7 @@ type Objects struct {
 // unknown access key on the local S3) is an error.
 func (o Objects) Delete(ctx context.Context, bucket, key string) error {
 	err := s3signed.Client{Config: o.Config, Endpoint: o.Endpoint, Now: o.Now}.Delete(ctx, bucket, key)
-	if err == nil || s3signed.IsCode(err, "NotFound", "NoSuchKey", "NoSuchBucket") {
+	if err == nil || awsjson.IsCode(err, "NotFound", "NoSuchKey", "NoSuchBucket") {
 		return nil
 	}
 	return fmt.Errorf("delete object: %w", err)

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/attachment"
+	"github.com/issuetracker/issuetracker/internal/awsx/awsjson"
 	"github.com/issuetracker/issuetracker/internal/awsx/s3signed"
 )
 
@@ -246,9 +247,9 @@ func CORSRule(origins []string) s3signed.CORSRule {
 
 // forbidden is S3's answer to a HEAD the caller may not see the answer of.
 func forbidden(err error) bool {
-	return s3signed.IsCode(err, "Forbidden", "AccessDenied", "403")
+	return awsjson.IsCode(err, "Forbidden", "AccessDenied", "403")
 }
 
 func notFound(err error) bool {
-	return s3signed.IsCode(err, "NotFound", "NoSuchKey", "NoSuchBucket", "404")
+	return awsjson.IsCode(err, "NotFound", "NoSuchKey", "NoSuchBucket", "404")
 }

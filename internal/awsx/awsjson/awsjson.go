@@ -158,14 +158,21 @@ type Error struct {
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s (HTTP %d)", e.Code, e.Message, e.Status) }
 
-// IsCode reports whether err is a service error answer with one of codes.
+// ErrorCode makes an *Error answer the code as the SDK's errors
+// (smithy.APIError) do.
+func (e *Error) ErrorCode() string { return e.Code }
+
+// IsCode reports whether err is a service's error answer with one of codes:
+// an *Error of Call, s3signed's, or the SDK's (each has ErrorCode, as
+// smithy.APIError does).
 func IsCode(err error, codes ...string) bool {
-	var e *Error
+	var e interface{ ErrorCode() string }
 	if !errors.As(err, &e) {
 		return false
 	}
+	code := e.ErrorCode()
 	for _, c := range codes {
-		if e.Code == c {
+		if code == c {
 			return true
 		}
 	}

@@ -89,20 +89,6 @@ func (e *Error) ErrorFault() smithy.ErrorFault {
 	return smithy.FaultClient
 }
 
-// IsCode is whether err is S3's answer with one of codes.
-func IsCode(err error, codes ...string) bool {
-	var e *Error
-	if !errors.As(err, &e) {
-		return false
-	}
-	for _, c := range codes {
-		if e.Code == c {
-			return true
-		}
-	}
-	return false
-}
-
 // URL is the object's (key "": the bucket's) URL: path-style on a local
 // endpoint or when pathStyle, else virtual-hosted.
 func (c Client) URL(bucket, key string, pathStyle bool) string {
@@ -397,7 +383,7 @@ type CORSRule struct {
 // fine (the local S3 only: in AWS the stacks own the buckets).
 func (c Client) CreateBucket(ctx context.Context, bucket string) error {
 	_, _, err := c.call(ctx, http.MethodPut, c.bucketURL(bucket), nil, nil)
-	if IsCode(err, "BucketAlreadyOwnedByYou", "BucketAlreadyExists") {
+	if awsjson.IsCode(err, "BucketAlreadyOwnedByYou", "BucketAlreadyExists") {
 		return nil
 	}
 	return err

@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/issuetracker/issuetracker/internal/awsx"
+	"github.com/issuetracker/issuetracker/internal/awsx/awsjson"
 	"github.com/issuetracker/issuetracker/internal/awsx/s3signed"
 	"github.com/issuetracker/issuetracker/internal/localcloud"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
@@ -145,9 +146,9 @@ func TestEveryCallOnTheLocalS3(t *testing.T) {
 	r.Close()
 	assert.Equal(t, "hello", string(first))
 	_, err = c.Get(ctx, bucket, key, http.Header{"If-Match": {`"other"`}})
-	assert.True(t, s3signed.IsCode(err, "PreconditionFailed"), "%v", err)
+	assert.True(t, awsjson.IsCode(err, "PreconditionFailed"), "%v", err)
 	_, err = c.Head(ctx, bucket, key+"-none", false)
-	assert.True(t, s3signed.IsCode(err, "NotFound"), "%v", err)
+	assert.True(t, awsjson.IsCode(err, "NotFound"), "%v", err)
 
 	keys := []string{key}
 	for i := range 5 {
@@ -184,7 +185,7 @@ func TestEveryCallOnTheLocalS3(t *testing.T) {
 	copied, err := c.Head(ctx, other, key, false)
 	require.NoError(t, err)
 	assert.Equal(t, "12", copied.Get("Content-Length"))
-	assert.True(t, s3signed.IsCode(c.Copy(ctx, other, "k", bucket+"/none"), "NoSuchKey"))
+	assert.True(t, awsjson.IsCode(c.Copy(ctx, other, "k", bucket+"/none"), "NoSuchKey"))
 
 	require.NoError(t, c.DeleteObjects(ctx, bucket, keys[1:]))
 	objs, _, err := c.List(ctx, bucket, "t/", "")
@@ -192,13 +193,13 @@ func TestEveryCallOnTheLocalS3(t *testing.T) {
 	assert.Equal(t, []s3signed.Object{{Key: "t/acme/a b+c/r\u00e9sum\u00e9 <1> & 'x'.txt", Size: 12}, {Key: "t/other/x", Size: 1}}, objs)
 	require.NoError(t, c.Delete(ctx, bucket, key))
 	_, err = c.Head(ctx, bucket, key, false)
-	assert.True(t, s3signed.IsCode(err, "NotFound"))
+	assert.True(t, awsjson.IsCode(err, "NotFound"))
 	_, _, err = c.List(ctx, bucket+"-none", "", "")
-	assert.True(t, s3signed.IsCode(err, "NoSuchBucket"), "%v", err)
+	assert.True(t, awsjson.IsCode(err, "NoSuchBucket"), "%v", err)
 
 	forged := c.WithCredentials(credentials.NewStaticCredentialsProvider(localcloud.S3AccessKey, "wrong-secret", ""))
 	err = forged.Put(ctx, bucket, "x", []byte("x"), nil)
-	assert.True(t, s3signed.IsCode(err, "SignatureDoesNotMatch"), "%v", err)
+	assert.True(t, awsjson.IsCode(err, "SignatureDoesNotMatch"), "%v", err)
 	u, _, err = forged.Presign(ctx, http.MethodGet, bucket, "t/other/x", "GetObject", false, nil, nil, time.Minute)
 	require.NoError(t, err)
 	resp, err = http.Get(u)
@@ -240,5 +241,5 @@ func TestA5xxIsRetriedAndThenRetriesAreExhausted(t *testing.T) {
 	err = c.Delete(context.Background(), "b", "k")
 	assert.Equal(t, 1, calls)
 	assert.False(t, awsx.RetriesExhausted(err))
-	assert.True(t, s3signed.IsCode(err, "Forbidden"), "%v", err)
+	assert.True(t, awsjson.IsCode(err, "Forbidden"), "%v", err)
 }
