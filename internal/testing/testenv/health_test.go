@@ -19,7 +19,9 @@ func stalled(t *testing.T) int {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	var conns []net.Conn
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		for {
 			c, err := ln.Accept()
 			if err != nil {
@@ -30,6 +32,7 @@ func stalled(t *testing.T) int {
 	}()
 	t.Cleanup(func() {
 		ln.Close()
+		<-done // the accept loop has ended: conns is no longer written
 		for _, c := range conns {
 			c.Close()
 		}
