@@ -30,7 +30,9 @@
 // answers a retry with the same token as the first commit for 10 minutes.
 // Calls that ask for the old item (ReturnValues ALL_OLD or UPDATED_OLD) are
 // left as they are: the old item is gone once the first attempt committed.
-// A conditional DeleteItem leaves nothing to carry a token (docs/performance.md).
+// A conditional DeleteItem leaves nothing to carry a token: a retried one
+// whose condition fails on an item that is gone is taken as its own success
+// (deleteCall).
 //
 // The token is bookkeeping, not data: the domain stores unmarshal items into
 // their types and never read it; whatever copies items raw (the export)
@@ -120,11 +122,39 @@ func handle(ctx context.Context, in middleware.InitializeInput, next middleware.
 			}
 			return out
 		})
+	case *dynamodb.DeleteItemInput:
+		if p.ConditionExpression == nil || p.ReturnValues == types.ReturnValueAllOld {
+			break
+		}
+		cp := *p
+		cp.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+		in.Parameters = &cp
+		return deleteCall(ctx, in, next)
 	}
 	attempts := new(int)
 	out, md, err := next.HandleInitialize(context.WithValue(ctx, attemptsKey{}, attempts), in)
 	logRetried(ctx, middleware.GetOperationName(ctx), *attempts, err)
 	return out, md, err
+}
+
+// deleteCall runs a conditional DeleteItem: a delete leaves no item to
+// carry a token, so a retried call whose condition fails on an item that is
+// no longer there is taken as the call's own earlier success (the item is
+// gone, which is what the call asked for: its first attempt deleted it, or
+// another call did meanwhile, and a DELETE is idempotent). A failed
+// condition on an item that is there (a version that moved on) stays a
+// conflict, and so does a first attempt's.
+func deleteCall(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+	attempts := new(int)
+	out, md, err := next.HandleInitialize(context.WithValue(ctx, attemptsKey{}, attempts), in)
+	var ccf *types.ConditionalCheckFailedException
+	if err == nil || *attempts < 2 || !errors.As(err, &ccf) || len(ccf.Item) > 0 {
+		logRetried(ctx, "DeleteItem", *attempts, err)
+		return out, md, err
+	}
+	Recognised.Add(1)
+	slog.InfoContext(ctx, "dynamodb: a retried delete found its item gone", "op", "DeleteItem", "attempts", *attempts)
+	return middleware.InitializeOutput{Result: &dynamodb.DeleteItemOutput{}}, md, nil
 }
 
 // logRetried logs a call that succeeded after more than one attempt of the

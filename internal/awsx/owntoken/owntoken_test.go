@@ -56,7 +56,7 @@ func TestARetriedConditionalWriteRecognisesItsOwnSuccess(t *testing.T) {
 	ctx := context.Background()
 	db, names := testenv.Tables(t)
 	table := names.App()
-	lossy, lost := testenv.WithLostAnswers(db, "PutItem", "UpdateItem", "TransactWriteItems")
+	lossy, lost := testenv.WithLostAnswers(db, "PutItem", "UpdateItem", "TransactWriteItems", "DeleteItem")
 
 	t.Run("the scenario: without the token, a create answers a conflict for its own success", func(t *testing.T) {
 		old, _ := testenv.WithLostAnswers(withoutToken(db), "PutItem")
@@ -114,7 +114,38 @@ func TestARetriedConditionalWriteRecognisesItsOwnSuccess(t *testing.T) {
 			{Put: &types.Put{TableName: aws.String(table), Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}}}})
 		require.NoError(t, err)
 	})
-	assert.Equal(t, 4, lost.Dropped, "every successful call above lost its first answer")
+
+	del := func(db *dynamodb.Client, pk string) error {
+		_, err := db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: key(pk),
+			ConditionExpression:       aws.String("attribute_exists(pk) AND v = :v"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":v": n("1")}})
+		return err
+	}
+	t.Run("the scenario: without the fix, a conditional delete answers not-found for its own success", func(t *testing.T) {
+		require.NoError(t, create(ctx, db, table, "OLDDEL"))
+		old, _ := testenv.WithLostAnswers(withoutToken(db), "DeleteItem")
+		assert.True(t, conditionFailed(del(old, "OLDDEL")), "the retry fails its condition on the item its first attempt deleted")
+	})
+
+	t.Run("a conditional delete whose answer was lost succeeds", func(t *testing.T) {
+		require.NoError(t, create(ctx, db, table, "E"))
+		before := owntoken.Recognised.Load()
+		require.NoError(t, del(lossy, "E"))
+		assert.Equal(t, int64(1), owntoken.Recognised.Load()-before)
+		got, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key("E"), ConsistentRead: aws.Bool(true)})
+		require.NoError(t, err)
+		assert.Empty(t, got.Item)
+	})
+
+	t.Run("a conditional delete stays a conflict when the item is there, or on its first attempt", func(t *testing.T) {
+		require.NoError(t, create(ctx, db, table, "F"))
+		_, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: key("F"),
+			UpdateExpression: aws.String("SET v = :two"), ExpressionAttributeValues: map[string]types.AttributeValue{":two": n("2")}})
+		require.NoError(t, err)
+		assert.True(t, conditionFailed(del(lossy, "F")), "the version moved on: a real conflict")
+		assert.True(t, conditionFailed(del(lossy, "NEVER")), "nothing to delete, answered at once: not found")
+	})
+	assert.Equal(t, 5, lost.Dropped, "every successful call above lost its first answer")
 }
 
 // The grants limited to some attributes allow the token (IAM's
