@@ -181,7 +181,7 @@ func Acked(ctx context.Context, db Querier, table, tenantID, wave, consumer stri
 	prefix := ackPrefix + wave + "#" + consumer + "#"
 	lo := prefix
 	if !since.IsZero() {
-		lo += since.UTC().Format("2006-01-02T15:04:05.000000000Z")
+		lo += schema.TimeKey(since)
 	}
 	p := dynamodb.NewQueryPaginator(db, &dynamodb.QueryInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true),
 		KeyConditionExpression:   aws.String("#pk = :pk AND #sk BETWEEN :lo AND :hi"),
@@ -199,7 +199,7 @@ func Acked(ctx context.Context, db Querier, table, tenantID, wave, consumer stri
 		}
 		for _, it := range pg.Items {
 			stamp, _, _ := strings.Cut(strings.TrimPrefix(str(it[schema.SK]), prefix), "#")
-			if at, err := time.Parse("2006-01-02T15:04:05.000000000Z", stamp); err == nil && at.After(latest) {
+			if at, err := time.Parse(schema.TimeKeyLayout, stamp); err == nil && at.After(latest) {
 				latest = at
 			}
 			l, _ := it[attrPKs].(*types.AttributeValueMemberL)

@@ -60,7 +60,7 @@ func PK(tenantID string) string { return schema.TenantKeyPrefix(tenantID) + Fami
 // sortKey is a log item's sort key: the time, fixed width so that string
 // order is time order, then a random suffix (two writes in one nanosecond).
 func sortKey(at time.Time) string {
-	return at.UTC().Format("2006-01-02T15:04:05.000000000Z") + "#" + rand.Text()[:10]
+	return schema.TimeKey(at) + "#" + rand.Text()[:10]
 }
 
 // Putter writes one item: the tenant-scoped DynamoDB client.
@@ -203,7 +203,7 @@ func Keys(ctx context.Context, db Querier, table, tenantID string, since time.Ti
 		ExpressionAttributeNames: map[string]string{"#pk": schema.PK, "#sk": schema.SK},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk":    &types.AttributeValueMemberS{Value: PK(tenantID)},
-			":since": &types.AttributeValueMemberS{Value: since.UTC().Format("2006-01-02T15:04:05.000000000Z")}}})
+			":since": &types.AttributeValueMemberS{Value: schema.TimeKey(since)}}})
 	for p.HasMorePages() {
 		pg, err := p.NextPage(ctx)
 		if err != nil {

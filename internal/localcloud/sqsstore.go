@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
 // DefaultVisibilityTimeout is SQS's: a received message is hidden this
@@ -48,7 +50,7 @@ func (q *StoredQueue) Send(ctx context.Context, body string, delay time.Duration
 	id := hex.EncodeToString(b)
 	now := time.Now().UTC()
 	_, err := q.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(q.Table), Item: map[string]types.AttributeValue{
-		"pk": q.pk(), "sk": &types.AttributeValueMemberS{Value: now.Format(time.RFC3339Nano) + "|" + id},
+		"pk": q.pk(), "sk": &types.AttributeValueMemberS{Value: schema.TimeKey(now) + "|" + id},
 		"body":       &types.AttributeValueMemberS{Value: body},
 		"visible_at": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(delay).UnixMilli(), 10)},
 		"receives":   &types.AttributeValueMemberN{Value: "0"},

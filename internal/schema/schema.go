@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 )
 
 // AttrType is a DynamoDB key attribute type.
@@ -341,3 +342,12 @@ func (n Names) Exports() string { return n.prefix() + "-exports" }
 // plan id ("/issuetracker/usage-plans/"): the functions that manage API
 // keys read it, and the other cells' moves too.
 func UsagePlanParameterPrefix(prefix string) string { return "/" + prefix + "/usage-plans/" }
+
+// TimeKeyLayout is how a time is written into a sort key: UTC with all nine
+// digits of the fraction, so that text order is time order. (RFC3339Nano
+// trims trailing zeros: "…:05.5Z" would sort after "…:05.50001Z", since 'Z'
+// sorts after the digits.)
+const TimeKeyLayout = "2006-01-02T15:04:05.000000000Z"
+
+// TimeKey is t as a sort key's time (TimeKeyLayout).
+func TimeKey(t time.Time) string { return t.UTC().Format(TimeKeyLayout) }

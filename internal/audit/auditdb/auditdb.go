@@ -1,6 +1,6 @@
 // Package auditdb stores the audit log in the control-plane table.
 //
-// Keys: a record is pk "AUDIT#<tenant>", sk "<RFC3339Nano time>#<ulid>", so a
+// Keys: a record is pk "AUDIT#<tenant>", sk "<time (schema.TimeKey)>#<ulid>", so a
 // tenant's log is one Query in time order and two records never collide.
 package auditdb
 
@@ -56,7 +56,7 @@ func (s Store) Append(ctx context.Context, r audit.Record) error {
 		r.At = time.Now()
 	}
 	r.At = r.At.UTC()
-	it := item{PK: auditPK(r.TenantID), SK: r.At.Format(time.RFC3339Nano) + "#" + ulid.Make().String(),
+	it := item{PK: auditPK(r.TenantID), SK: schema.TimeKey(r.At) + "#" + ulid.Make().String(),
 		TenantID: r.TenantID, At: r.At, Actor: r.Actor, Action: r.Action, Detail: r.Detail}
 	av, err := attributevalue.MarshalMap(it)
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
 // Checkpoint is how far a consumer has read a shard.
@@ -104,7 +106,7 @@ type failureItem struct {
 
 // Failed implements Checkpoints.
 func (c TableCheckpoints) Failed(ctx context.Context, consumer, stream, shard string, f Failure) error {
-	m, err := attributevalue.MarshalMap(failureItem{PK: "STREAMDLQ#" + consumer, SK: f.At.Format(time.RFC3339Nano) + "|" + shard,
+	m, err := attributevalue.MarshalMap(failureItem{PK: "STREAMDLQ#" + consumer, SK: schema.TimeKey(f.At) + "|" + shard,
 		Stream: stream, Shard: shard, FirstSeq: f.FirstSeq, LastSeq: f.LastSeq, Records: f.Records, Error: f.Error, At: f.At})
 	if err != nil {
 		return err

@@ -97,4 +97,4 @@ func purgeSK(issueID string) string   { return preUse + issueID }
 func termSK(word, issueID, src string) string { return word + "#" + issueID + "#" + src }
 
 // ts is a fixed-width UTC timestamp that sorts as text.
-func ts(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+func ts(t time.Time) string { return schema.TimeKey(t) }
