@@ -50,7 +50,10 @@ func TestAPlatinumTenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	// umbrella becomes Platinum in cell-1 (a tier migration: its stack there).
 	status, started := one.call("POST", "/v1/admin/tenants/umbrella/migration", root, map[string]string{"tier": "platinum"})
 	require.Equal(t, 202, status, "%v", started)
-	require.Eventually(t, func() bool { return done(one) }, 3*time.Minute, 200*time.Millisecond, "umbrella Platinum in cell-1")
+	if !assert.Eventually(t, func() bool { return done(one) }, 3*time.Minute, 200*time.Millisecond, "umbrella Platinum in cell-1") {
+		logMove(t, one)
+		t.FailNow()
+	}
 	before, err := one.s.Lifecycle.Tenants.Get(ctx, "umbrella")
 	require.NoError(t, err)
 	require.Equal(t, schema.Names{}.Silo("umbrella"), before.Table, "its stack's table in cell-1")
@@ -78,6 +81,9 @@ func TestAPlatinumTenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	case <-time.After(writeDeadline + 10*time.Second):
 		st, _ := one.s.Lifecycle.States.Get(ctx, "umbrella")
 		t.Fatalf("the writer never stopped: %+v", st)
+	}
+	if end.status != 403 {
+		logMove(t, one)
 	}
 	require.Equal(t, 403, end.status, "%v", end.body)
 	assert.Equal(t, "tenant_in_other_cell", end.body["code"])
