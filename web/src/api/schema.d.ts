@@ -2556,8 +2556,6 @@ export interface components {
             freeze_backoffs?: number;
             freeze_barriers?: number;
             freeze_ms?: number;
-            freeze_rounds?: number[];
-            freeze_rounds_ms?: number[];
             from: components["schemas"]["Home"];
             from_cell?: string;
             from_pool?: string;
