@@ -101,17 +101,8 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	case <-time.After(writeDeadline + 10*time.Second):
 		t.Fatal("the writer never stopped")
 	}
-	if end.status != 403 { // where the move stood
-		if st, err := one.s.Lifecycle.States.Get(ctx, "umbrella"); err == nil {
-			steps := []string{}
-			for _, d := range st.Done {
-				steps = append(steps, fmt.Sprintf("%s %s", d.Step, d.Duration.Round(time.Millisecond)))
-			}
-			t.Logf("the move: done %v; failed %q: %s; waiting %q", steps, st.FailedStep, st.Error, st.Waiting)
-			if mg := st.Migration; mg != nil {
-				t.Logf("copied %d, catch-up %v in %v ms, waves %v in %v ms, freeze backoffs %d", mg.Copied, mg.CatchUp, mg.CatchUpMS, mg.Barriers, mg.BarriersMS, mg.FreezeBackoffs)
-			}
-		}
+	if end.status != 403 {
+		logMove(t, one)
 	}
 	require.Equal(t, 403, end.status, "%v", end.body)
 	assert.Equal(t, "tenant_in_other_cell", end.body["code"])
@@ -330,6 +321,24 @@ func cellsForMove(t *testing.T, tier tiers.Name, opts ...func(*devstack.Config))
 	two = cell("cell-2", one.pl.CognitoEndpoint, devstack.DemoTenant{ID: "initech", Name: "Initech", Tier: tiers.Standard})
 	devstack.LinkCells(one.s, two.s)
 	return one, two
+}
+
+// logMove logs where p's move of umbrella stood (a writer that never
+// saw the 403 of the switch).
+func logMove(t *testing.T, p *platform) {
+	t.Helper()
+	st, err := p.s.Lifecycle.States.Get(context.Background(), "umbrella")
+	if err != nil {
+		return
+	}
+	steps := []string{}
+	for _, d := range st.Done {
+		steps = append(steps, fmt.Sprintf("%s %s", d.Step, d.Duration.Round(time.Millisecond)))
+	}
+	t.Logf("the move: done %v; failed %q: %s; waiting %q", steps, st.FailedStep, st.Error, st.Waiting)
+	if mg := st.Migration; mg != nil {
+		t.Logf("copied %d, catch-up %v in %v ms, waves %v in %v ms, freeze backoffs %d", mg.Copied, mg.CatchUp, mg.CatchUpMS, mg.Barriers, mg.BarriersMS, mg.FreezeBackoffs)
+	}
 }
 
 // moveStop is how the writer of writeUntilMoved stopped: the first answer
