@@ -1,8 +1,9 @@
 // Package gateway is the local API Gateway. For each request it does what
 // the deployed REST API does: match the route table, run the authorizer (with
-// a result cache), enforce the tenant's usage plan, build the REST (v1) proxy
-// event and invoke the owning function's handler through the same adapter the
-// Lambda mains use. Like API Gateway it answers CORS preflights itself, adds
+// a result cache), enforce the tenant's usage plan, and invoke the owning
+// function: with the REST (v1) proxy event (the template mode's processes), or,
+// in process, by handing its handler the request the Lambda mains' adapter
+// would build of that event (lambdahttp.InvokeRequest). Like API Gateway it answers CORS preflights itself, adds
 // the edge's headers (internal/edge) to the answers it makes itself, and
 // passes a function's answer through as the function wrote it.
 package gateway
