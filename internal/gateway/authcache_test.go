@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/edge"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/gateway"
+	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -110,4 +112,52 @@ func TestConcurrentRequestsOfATokenShareOneAuthorizerCall(t *testing.T) {
 	gw.ServeHTTP(rec, req)
 	assert.Equal(t, http.StatusOK, rec.Code)
 	assert.EqualValues(t, 4, calls.Load(), "the failure was not cached")
+}
+
+// The authorizer context a cached result hands the function is that
+// token's principal's, made once per result and made again when the
+// result expires: a role changed meanwhile reaches the function with the
+// next authorizer call, never another token's context.
+func TestACachedResultHandsTheFunctionItsTokensContext(t *testing.T) {
+	rt, _, ok, _ := routes.Match(http.MethodGet, "/v1/me")
+	require.True(t, ok)
+	clk := &clock{}
+	clk.t.Store(time.Now().UnixNano())
+	var role atomic.Value
+	role.Store(roles.User)
+	var seen []map[string]any
+	gw := gateway.New(gateway.Config{
+		Functions: map[routes.Function]http.Handler{rt.Function: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rc, ok := httpapi.GatewayContext(r.Context())
+			require.True(t, ok)
+			seen = append(seen, rc.Authorizer)
+			w.WriteHeader(http.StatusOK)
+		})},
+		Now: clk.Now,
+		Authorize: func(ctx context.Context, h string) (tenancy.Principal, string, error) {
+			user := strings.TrimPrefix(h, "Bearer ")
+			return tenancy.Principal{TenantID: "tiny", UserID: user, Role: role.Load().(roles.Role), Tier: tiers.Premium, Table: "app"}, "key-tiny", nil
+		},
+		TierLimits: gateway.TierLimits{"*": {Rate: 1e6, Burst: 1e6, Quota: 1e9}},
+	})
+	get := func(user string) tenancy.Principal {
+		req := httptest.NewRequest(http.MethodGet, "/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+user)
+		rec := httptest.NewRecorder()
+		gw.ServeHTTP(rec, req)
+		require.Equal(t, http.StatusOK, rec.Code)
+		p, err := tenancy.FromAuthorizerContext(seen[len(seen)-1])
+		require.NoError(t, err)
+		return p
+	}
+	assert.Equal(t, "u1", get("u1").UserID)
+	assert.Equal(t, "u2", get("u2").UserID)
+	role.Store(roles.Admin)
+	p := get("u1")
+	assert.Equal(t, "u1", p.UserID)
+	assert.Equal(t, roles.User, p.Role, "the cached result stands within its TTL")
+	clk.Advance(edge.AuthorizerResultTTL)
+	p = get("u1")
+	assert.Equal(t, roles.Admin, p.Role, "an expired result's context is made again")
+	assert.Equal(t, "u2", get("u2").UserID)
 }

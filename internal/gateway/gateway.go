@@ -1,8 +1,9 @@
 // Package gateway is the local API Gateway. For each request it does what
 // the deployed REST API does: match the route table, run the authorizer (with
-// a result cache), enforce the tenant's usage plan, build the REST (v1) proxy
-// event and invoke the owning function's handler through the same adapter the
-// Lambda mains use. Like API Gateway it answers CORS preflights itself, adds
+// a result cache), enforce the tenant's usage plan, and invoke the owning
+// function: with the REST (v1) proxy event (the template mode's processes), or,
+// in process, by handing its handler the request the Lambda mains' adapter
+// would build of that event (lambdahttp.InvokeRequest). Like API Gateway it answers CORS preflights itself, adds
 // the edge's headers (internal/edge) to the answers it makes itself, and
 // passes a function's answer through as the function wrote it.
 package gateway
@@ -100,8 +101,11 @@ type Gateway struct {
 }
 
 type cached struct {
-	p       tenancy.Principal
-	key     string
+	p   tenancy.Principal
+	key string
+	// authz is p's authorizer context, made once per result: every request
+	// of the token hands the same map to its function, which only reads it.
+	authz   map[string]any
 	err     error
 	expires time.Time
 }
@@ -204,15 +208,22 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) error {
 	if int64(len(body)) > g.cfg.MaxBody {
 		return errs.TooLarge("body_too_large", "the request body is larger than the API accepts")
 	}
-	invoke := g.invoker(rt.Function)
-	if invoke == nil {
-		return errs.Internal(errorf("function %s is not running", rt.Function))
-	}
-	ev := lambdahttp.Event(rt, params, authz, r.Method, r.URL, body, r.Header)
-	ev.RequestContext.Identity.SourceIP = clientIP(r)
 	ctx, cancel := context.WithTimeout(r.Context(), g.cfg.Timeout)
 	defer cancel()
-	res, err := invoke(ctx, ev)
+	var res events.APIGatewayProxyResponse
+	if ad := g.inProcess(rt.Function); ad != nil {
+		// The handler in this process: it gets the request the adapter
+		// would build of the event, without the event (lambdahttp.InvokeRequest).
+		res = ad.InvokeRequest(ctx, rt, authz, r, body, clientIP(r))
+	} else {
+		invoke := g.invoker(rt.Function)
+		if invoke == nil {
+			return errs.Internal(errorf("function %s is not running", rt.Function))
+		}
+		ev := lambdahttp.Event(rt, params, authz, r.Method, r.URL, body, r.Header)
+		ev.RequestContext.Identity.SourceIP = clientIP(r)
+		res, err = invoke(ctx, ev)
+	}
 	if ctx.Err() == context.DeadlineExceeded {
 		return errs.E(errs.KindTimeout, httpapi.IntegrationTimeout.Code, "the request took longer than %s", g.cfg.Timeout)
 	}
@@ -268,7 +279,8 @@ func (g *Gateway) admit(w http.ResponseWriter, r *http.Request, rt routes.Route)
 	if rt.Access.Kind == routes.Public {
 		return nil, nil
 	}
-	p, key, err := g.authorize(r.Context(), r.Header.Get("Authorization"))
+	c := g.authorize(r.Context(), r.Header.Get("Authorization"))
+	p, key, err := c.p, c.key, c.err
 	if err != nil {
 		if e := errs.As(err); e.Kind == errs.KindUnauthorized {
 			// API Gateway answers every 401 of the authorizer alike, with
@@ -280,7 +292,10 @@ func (g *Gateway) admit(w http.ResponseWriter, r *http.Request, rt routes.Route)
 		}
 		return nil, err
 	}
-	authz := p.AuthorizerContext()
+	authz := c.authz
+	if authz == nil {
+		authz = p.AuthorizerContext()
+	}
 	if key != "" { // root has no usage plan
 		if err := g.throttle(w, p, key); err != nil {
 			return nil, err
@@ -321,16 +336,19 @@ func (g *Gateway) throttle(w http.ResponseWriter, p tenancy.Principal, key strin
 	return nil
 }
 
-// invoker is the function's invoker: the config's, else the running
-// adapter's; nil when neither runs it.
+// invoker is the function's invoker of the config (the template mode's
+// processes); nil when it has none.
 func (g *Gateway) invoker(fn routes.Function) InvokeFunc {
-	if invoke := g.cfg.Invokers[fn]; invoke != nil {
-		return invoke
+	return g.cfg.Invokers[fn]
+}
+
+// inProcess is the adapter of the function's handler in this process
+// (Functions), unless the config invokes the function another way.
+func (g *Gateway) inProcess(fn routes.Function) *lambdahttp.Adapter {
+	if g.cfg.Invokers[fn] != nil {
+		return nil
 	}
-	if ad := g.adapters[fn]; ad != nil {
-		return ad.Invoke
-	}
-	return nil
+	return g.adapters[fn]
 }
 
 // writeResponse writes the function's proxy response: its headers, status
@@ -360,12 +378,13 @@ func writeResponse(w http.ResponseWriter, fn routes.Function, res events.APIGate
 // a token's result is missing or expired, one authorizer call answers every
 // request of that token waiting for it (each used to call the authorizer,
 // which reads the tenant and the user, when the result expired under load).
-func (g *Gateway) authorize(ctx context.Context, header string) (tenancy.Principal, string, error) {
+func (g *Gateway) authorize(ctx context.Context, header string) cached {
 	if header == "" || g.cfg.AuthorizerCacheTTL < 0 {
-		return g.cfg.Authorize(ctx, header)
+		p, key, err := g.cfg.Authorize(ctx, header)
+		return cached{p: p, key: key, err: err}
 	}
 	if c, ok := g.cached(header); ok {
-		return c.p, c.key, c.err
+		return c
 	}
 	v, _, _ := g.flight.Do(header, func() (any, error) {
 		if c, ok := g.cached(header); ok { // filled by the call this one followed
@@ -376,6 +395,9 @@ func (g *Gateway) authorize(ctx context.Context, header string) (tenancy.Princip
 		// must not fail the others.
 		p, key, err := g.cfg.Authorize(context.WithoutCancel(ctx), header)
 		c := cached{p: p, key: key, err: err, expires: now.Add(g.cfg.AuthorizerCacheTTL)}
+		if err == nil {
+			c.authz = p.AuthorizerContext()
+		}
 		if err != nil && errs.As(err).Kind == errs.KindInternal {
 			return c, nil // never cache our own failures
 		}
@@ -387,8 +409,7 @@ func (g *Gateway) authorize(ctx context.Context, header string) (tenancy.Princip
 		g.mu.Unlock()
 		return c, nil
 	})
-	c := v.(cached)
-	return c.p, c.key, c.err
+	return v.(cached)
 }
 
 // cached is the token's unexpired authorizer result.

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/issuetracker/issuetracker/internal/edge"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -23,7 +22,7 @@ const RequestIDHeader = "X-Request-Id"
 
 // RequestID is API Gateway's request id, or the header the gateway set.
 func RequestID(r *http.Request) string {
-	if rc, ok := core.GetAPIGatewayContextFromContext(r.Context()); ok && rc.RequestID != "" {
+	if rc, ok := GatewayContext(r.Context()); ok && rc.RequestID != "" {
 		return rc.RequestID
 	}
 	return r.Header.Get(RequestIDHeader)
@@ -36,7 +35,7 @@ func CallerPrincipal(r *http.Request) (tenancy.Principal, error) {
 	if p, ok := tenancy.PrincipalFrom(r.Context()); ok {
 		return p, nil
 	}
-	rc, ok := core.GetAPIGatewayContextFromContext(r.Context())
+	rc, ok := GatewayContext(r.Context())
 	if !ok || rc.Authorizer == nil {
 		return tenancy.Principal{}, errs.Unauthorized("unauthenticated", "this route needs a verified caller")
 	}

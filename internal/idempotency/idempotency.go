@@ -21,7 +21,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/idempotency/txclaim"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -253,7 +252,7 @@ func (s Store) scope(r *http.Request, k string) (*dynamodb.Client, string, strin
 		return s.Control, s.ControlTable, schema.ControlRootIdempotency + p.UserID + "#" + k, s.Control != nil
 	}
 	ip := ""
-	if rc, ok := core.GetAPIGatewayContextFromContext(r.Context()); ok {
+	if rc, ok := httpapi.GatewayContext(r.Context()); ok {
 		ip = rc.Identity.SourceIP
 	}
 	return s.Control, s.ControlTable, schema.ControlPublicIdempotency + ip + "#" + k, s.Control != nil

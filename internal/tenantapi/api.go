@@ -17,7 +17,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/errs"
@@ -153,7 +152,7 @@ func (d Deps) with(h func(*onboarding.Service, http.ResponseWriter, *http.Reques
 }
 
 func sourceIP(r *http.Request) string {
-	if rc, ok := core.GetAPIGatewayContextFromContext(r.Context()); ok {
+	if rc, ok := httpapi.GatewayContext(r.Context()); ok {
 		return rc.Identity.SourceIP
 	}
 	return ""

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/routes"
@@ -88,7 +87,7 @@ func instrumentTo(s *telemetry.Sink, fn routes.Function, h http.Handler) http.Ha
 // verified caller's tenant and tier. Public routes have no caller.
 func requestLabels(r *http.Request) telemetry.Labels {
 	l := telemetry.Labels{RequestID: httpapi.RequestID(r)}
-	if rc, ok := core.GetAPIGatewayContextFromContext(r.Context()); ok && rc.ResourcePath != "" {
+	if rc, ok := httpapi.GatewayContext(r.Context()); ok && rc.ResourcePath != "" {
 		l.Route = rc.HTTPMethod + " " + rc.ResourcePath
 	}
 	if p, err := httpapi.CallerPrincipal(r); err == nil {
