@@ -118,11 +118,15 @@ var heavy = map[string][]string{
 	"github.com/aws/aws-sdk-go-v2/service/s3": {},
 	// The user pools' client: the functions' user calls are hand-signed
 	// (cognito/signed, through cognitowire; core's Deps holds
-	// identity.Pools). Only federation's PreSignUp trigger (authwire, whose
-	// package the authorizer shares) and the user-migration trigger keep
-	// the SDK client. Billing has no pools at all: its runs' steps (users)
-	// are the onboarding function's.
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider$": {"authorizer", "presignup", "usermigration"},
+	// identity.Pools). Only federation's PreSignUp trigger (presignupwire)
+	// and the user-migration trigger keep the SDK client; the authorizer
+	// reads the pools' MFA state with the signed calls. Billing has no
+	// pools at all: its runs' steps (users) are the onboarding function's.
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider$": {"presignup", "usermigration"},
+	// Google sign-in's PreSignUp trigger: its own function's only (it
+	// shared authwire with the authorizer, which linked it and, through
+	// it, the SDK's Cognito client).
+	"github.com/issuetracker/issuetracker/internal/federation": {"presignup"},
 	// The webhook queue's SendMessage is one signed call (sqsqueue.Client).
 	"github.com/aws/aws-sdk-go-v2/service/sqs":              {},
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams$": {}, // the local pollers' (its schemas are DynamoDB's too)
