@@ -146,6 +146,16 @@ var heavy = map[string][]string{
 	// The SDK's default credential chain (sso, ssooidc, signin, imds):
 	// functions read Lambda's environment credentials (awsx.LoadFunction).
 	"github.com/aws/aws-sdk-go-v2/config": {},
+	// The domains of a few functions, which package core (every
+	// function's) once imported for its Deps' field types: the issues
+	// function linked the lifecycle, billing, health and webhooks for
+	// nothing (issue 19). Their Deps fields are untyped slots now, read
+	// by the wirings that own them (core.As). meta serves the OpenAPI
+	// document, which describes their bodies.
+	"github.com/issuetracker/issuetracker/internal/onboarding$": {"billing", "meta", "onboarding", "registration", "tenants", "workspace"},
+	"github.com/issuetracker/issuetracker/internal/billing$":    {"billing", "meta", "onboarding", "registration", "tenants"},
+	"github.com/issuetracker/issuetracker/internal/health$":     {"billing", "meta", "onboarding", "registration", "tenants", "workspace"},
+	"github.com/issuetracker/issuetracker/internal/webhook$":    {"comments", "meta", "stream-activity", "webhook-delivery"},
 	// The in-process composition root imports every wiring.
 	"github.com/issuetracker/issuetracker/internal/app$": {},
 }
