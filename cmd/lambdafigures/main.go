@@ -7,7 +7,7 @@
 // overhead of the process boundary against the in-process mode on GET
 // /health. -sizes prints the sizes alone (no process is started). Either
 // fails when a function is over the 10 MB budget, or over its ceiling in
-// Over (CheckSizes). For
+// Ceilings (CheckSizes). For
 // every function over the budget (every function with -top-all), the
 // packages it links beyond the minimal function, by symbol bytes
 // (internal/gobuild/symsize, on an unstripped build of the same flags).
@@ -246,20 +246,21 @@ func locals(tmpl *localdeploy.Template) localdeploy.Locals {
 // SizeBudget is issue 19's goal for every function binary (10 MB).
 const SizeBudget = 10_000_000
 
-// Over are the functions still over SizeBudget and the linux/arm64 bytes
-// each may not exceed (their size when this list was last cut): a
-// ratchet, so a function under the budget that grows over it, or one over
-// it that grows, fails make lambda-sizes and make lambda-figures. Lower an
-// entry, or remove it, when a change makes its function smaller (the
-// check says so).
-var Over = map[string]int64{
-	"issues":  10_158_242,
-	"billing": 11_010_210, // one 64 KiB step up at the stop-34 merge (cells9 + audit5 + flake1; not traced)
+// Ceilings are the linux/arm64 bytes some functions may not exceed, over
+// SizeBudget or under it: a ratchet. A function over the budget may not
+// grow at all (issues, still 92,706 bytes over), and one whose size was cut
+// under it keeps its new size as its ceiling, so that it cannot grow back
+// (billing lost stripe-go: 1.25 MB of headroom it is not meant to spend).
+// The others may grow to the budget. Lower an entry when a change makes
+// its function smaller (the check says so).
+var Ceilings = map[string]int64{
+	"issues":  10_092_706, // branch bin26: core no longer links the lifecycle, billing, health, webhooks
+	"billing": 9_765_026,  // branch bin26: Stripe without stripe-go (was 11,010,210)
 }
 
 // CheckSizes compares the deployed sizes of the functions (by name) with
-// their ceiling: SizeBudget, or their entry in Over. grew lists those
-// over it; notes those whose entry in Over can come down.
+// their ceiling: their entry in Ceilings, else SizeBudget. grew lists
+// those over it; notes those whose entry in Ceilings can come down.
 func CheckSizes(sizes map[string]int64) (grew, notes []string) {
 	names := make([]string, 0, len(sizes))
 	for n := range sizes {
@@ -268,26 +269,24 @@ func CheckSizes(sizes map[string]int64) (grew, notes []string) {
 	sort.Strings(names)
 	for _, n := range names {
 		size, ceiling := sizes[n], int64(SizeBudget)
-		allowed, listed := Over[n]
+		allowed, listed := Ceilings[n]
 		if listed {
-			ceiling = max(allowed, SizeBudget)
+			ceiling = allowed
 		}
 		switch {
 		case size < 0:
 			grew = append(grew, n+": not built")
 		case size > ceiling && listed:
-			grew = append(grew, fmt.Sprintf("%s: %d bytes, %d over its ceiling %d (cmd/lambdafigures.Over)", n, size, size-ceiling, ceiling))
+			grew = append(grew, fmt.Sprintf("%s: %d bytes, %d over its ceiling %d (cmd/lambdafigures.Ceilings)", n, size, size-ceiling, ceiling))
 		case size > ceiling:
 			grew = append(grew, fmt.Sprintf("%s: %d bytes, %d over the 10 MB budget", n, size, size-ceiling))
-		case listed && size <= SizeBudget:
-			notes = append(notes, fmt.Sprintf("%s is within the 10 MB budget now (%d bytes): remove it from cmd/lambdafigures.Over", n, size))
 		case listed && size < allowed:
-			notes = append(notes, fmt.Sprintf("%s is %d bytes, under its ceiling %d: lower its entry in cmd/lambdafigures.Over", n, size, allowed))
+			notes = append(notes, fmt.Sprintf("%s is %d bytes, under its ceiling %d: lower its entry in cmd/lambdafigures.Ceilings", n, size, allowed))
 		}
 	}
-	for n := range Over {
+	for n := range Ceilings {
 		if _, ok := sizes[n]; !ok {
-			notes = append(notes, n+" is in cmd/lambdafigures.Over but not in the template: remove it")
+			notes = append(notes, n+" is in cmd/lambdafigures.Ceilings but not in the template: remove it")
 		}
 	}
 	return grew, notes

@@ -1,10 +1,10 @@
 // Command presignup is the Lambda function behind the shared pool's PreSignUp trigger (Google sign-in).
-// It imports only its own wiring (internal/app/authwire), so its binary links
+// It imports only its own wiring (internal/app/presignupwire), so its binary links
 // only what its routes need (docs/architecture.md, "Wiring").
 package main
 
 import (
-	"github.com/issuetracker/issuetracker/internal/app/authwire"
+	"github.com/issuetracker/issuetracker/internal/app/presignupwire"
 )
 
-func main() { authwire.ServePreSignUp() }
+func main() { presignupwire.ServePreSignUp() }

@@ -57,6 +57,8 @@ func MustFunction(fn routes.Function, d Deps) http.Handler {
 // Forwarders to the wiring packages (what each does is documented there).
 var (
 	NewLifecycle              = tenantwire.NewLifecycle
+	Lifecycle                 = tenantwire.Lifecycle
+	BillingService            = billingwire.Service
 	NewMeter                  = core.NewMeter
 	MustHaveEnvironment       = core.MustHaveEnvironment
 	NewBilling                = billingwire.NewBilling

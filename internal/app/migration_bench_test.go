@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/awsx/awsconfig"
 	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/devstack"
@@ -34,7 +35,7 @@ func TestMigrationFigures(t *testing.T) {
 	// The change stream's two consumers run as in make dev (their local
 	// pollers), and the migration waits for them (freeze barriers).
 	w := apitest.NewStreamWorld(t)
-	svc := w.Deps.Lifecycle
+	svc := app.Lifecycle(w.Deps)
 	svc.Migration = onboarding.MigrationOptions{Settle: 2 * time.Second, Grace: time.Millisecond,
 		StreamConsumers: changes.StreamConsumers(), ConsumerWait: 2 * time.Minute}
 	ctx := context.Background()
@@ -121,7 +122,7 @@ func TestMigrationFigures(t *testing.T) {
 				mg.FreezeMS, svc.Migration.Settle, mg.SettleBarriers, mg.FreezeBarriers, mg.ConsumersMS, mg.Drained, acked, wr.frozen)
 		}
 		// Empty the tenant for the next size.
-		_, err = w.Deps.Lifecycle.Move.Drop(ctx, id, onboarding.Home{Table: w.Deps.Names.App()})
+		_, err = app.Lifecycle(w.Deps).Move.Drop(ctx, id, onboarding.Home{Table: w.Deps.Names.App()})
 		require.NoError(t, err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/testing/apitest"
 )
@@ -30,7 +31,7 @@ import (
 func TestATierMigrationMovesTheTenantsFilesBothWays(t *testing.T) {
 	t.Parallel()
 	w := apitest.NewWorld(t)
-	svc := w.Deps.Lifecycle
+	svc := app.Lifecycle(w.Deps)
 	svc.Migration = onboarding.MigrationOptions{Settle: 50 * time.Millisecond, Grace: time.Millisecond}
 	ctx := context.Background()
 	owner := w.As("owner@globex.test")

@@ -207,7 +207,7 @@ func tenantItems(t *testing.T, db *dynamodb.Client, table, tenantID string) int 
 func TestMigrationPooledToPlatinumAndBackWhileWriting(t *testing.T) {
 	t.Parallel()
 	w := apitest.NewWorld(t)
-	svc := w.Deps.Lifecycle
+	svc := app.Lifecycle(w.Deps)
 	svc.Migration = onboarding.MigrationOptions{Settle: 50 * time.Millisecond, Grace: time.Millisecond}
 	reg := tenantdb.New(w.Deps.DB, w.Deps.Names)
 	ctx := context.Background()
@@ -275,7 +275,7 @@ func errorsAs(err error, target any) bool { return err != nil && errors.As(err, 
 func TestMigrationFailsAtEachStepRetriesAndRollsBack(t *testing.T) {
 	t.Parallel()
 	w := apitest.NewWorld(t)
-	svc := w.Deps.Lifecycle
+	svc := app.Lifecycle(w.Deps)
 	svc.Migration = onboarding.MigrationOptions{Settle: 10 * time.Millisecond, Grace: time.Millisecond}
 	var failAt onboarding.Step
 	svc.BeforeStep = func(_ context.Context, id string, _ onboarding.Phase, s onboarding.Step) error {
@@ -376,7 +376,7 @@ func TestMigrationRefusals(t *testing.T) {
 			assert.Equal(t, tc.status, res.Status, string(res.Body))
 			assert.Equal(t, tc.code, res.Map(t)["code"])
 			assert.Equal(t, "application/problem+json", res.Header.Get("Content-Type"))
-			if st, err := w.Deps.Lifecycle.States.Get(ctx, tc.tenant); err == nil {
+			if st, err := app.Lifecycle(w.Deps).States.Get(ctx, tc.tenant); err == nil {
 				assert.NotEqual(t, onboarding.PhaseMigration, st.Phase, "nothing started")
 			}
 		})
@@ -396,7 +396,7 @@ func TestMigrationRefusals(t *testing.T) {
 			res := w.Root().Do("POST", "/v1/admin/tenants/globex/migration", tc.body)
 			assert.Equal(t, tc.status, res.Status, string(res.Body))
 			assert.Equal(t, tc.code, res.Map(t)["code"])
-			st, err := w.Deps.Lifecycle.States.Get(ctx, "globex")
+			st, err := app.Lifecycle(w.Deps).States.Get(ctx, "globex")
 			if err == nil {
 				assert.NotEqual(t, onboarding.PhaseMigration, st.Phase, "nothing started")
 			}
@@ -411,7 +411,7 @@ func TestMigrationRefusals(t *testing.T) {
 func TestMigrationDrainsTheWritesMadeAfterTheLastCatchUp(t *testing.T) {
 	t.Parallel()
 	w := apitest.NewWorld(t)
-	svc := w.Deps.Lifecycle
+	svc := app.Lifecycle(w.Deps)
 	svc.Migration = onboarding.MigrationOptions{Settle: 50 * time.Millisecond, Grace: time.Millisecond}
 	owner := w.As("owner@globex.test")
 	wr := newWriter(owner)
@@ -492,7 +492,7 @@ func TestMigrationDrainsTheWritesMadeAfterTheLastCatchUp(t *testing.T) {
 func TestMigrationCarriesTheStreamConsumersWritesMadeDuringTheCopy(t *testing.T) {
 	t.Parallel()
 	w := apitest.NewWorld(t)
-	svc := w.Deps.Lifecycle
+	svc := app.Lifecycle(w.Deps)
 	svc.Migration = onboarding.MigrationOptions{Settle: 50 * time.Millisecond, Grace: time.Millisecond}
 	owner := w.As("owner@globex.test")
 	ctx := context.Background()
@@ -582,7 +582,7 @@ func TestMigrationCarriesTheStreamConsumersWritesMadeDuringTheCopy(t *testing.T)
 func TestTheFreezeWaitsForTheStreamConsumersBeforeTheDrain(t *testing.T) {
 	t.Parallel()
 	w := apitest.NewStreamWorld(t)
-	svc := w.Deps.Lifecycle
+	svc := app.Lifecycle(w.Deps)
 	svc.Migration = onboarding.MigrationOptions{Settle: 50 * time.Millisecond, Grace: time.Millisecond,
 		StreamConsumers: []string{analyticsdb.ConsumerName}, ConsumerWait: 20 * time.Second}
 	owner := w.As("owner@globex.test")
@@ -771,7 +771,7 @@ func (d *deployUnderWay) Provision(ctx context.Context, t tenant.Tenant) (onboar
 func TestAMigrationWaitingForAnOutcomeNeverHeardIsResumed(t *testing.T) {
 	t.Parallel()
 	w := apitest.NewWorld(t)
-	svc := w.Deps.Lifecycle
+	svc := app.Lifecycle(w.Deps)
 	svc.Migration = onboarding.MigrationOptions{Settle: 10 * time.Millisecond, Grace: 24 * time.Hour}
 	// The lease passes on the lifecycle's clock (real time plus what the
 	// test skips), so a slow machine never makes a moment look like a lease.

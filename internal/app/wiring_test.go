@@ -87,7 +87,10 @@ func wiringPackage(w core.Wiring) string {
 // when the key ends with "$") that only some functions may link, with who
 // may.
 var heavy = map[string][]string{
-	"github.com/stripe/stripe-go": {"billing"},
+	// Billing's eight Stripe calls and the webhook's signature are
+	// stripebilling's own (form-encoded REST): stripe-go's resource types
+	// were 1.25 MB of the billing binary. stripe-go is the tests' oracle.
+	"github.com/stripe/stripe-go": {},
 	// Platinum stacks are followed with one signed DescribeStacks
 	// (awsstacks.CFN, in the onboarding function).
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation": {},
@@ -118,11 +121,15 @@ var heavy = map[string][]string{
 	"github.com/aws/aws-sdk-go-v2/service/s3": {},
 	// The user pools' client: the functions' user calls are hand-signed
 	// (cognito/signed, through cognitowire; core's Deps holds
-	// identity.Pools). Only federation's PreSignUp trigger (authwire, whose
-	// package the authorizer shares) and the user-migration trigger keep
-	// the SDK client. Billing has no pools at all: its runs' steps (users)
-	// are the onboarding function's.
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider$": {"authorizer", "presignup", "usermigration"},
+	// identity.Pools). Only federation's PreSignUp trigger (presignupwire)
+	// and the user-migration trigger keep the SDK client; the authorizer
+	// reads the pools' MFA state with the signed calls. Billing has no
+	// pools at all: its runs' steps (users) are the onboarding function's.
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider$": {"presignup", "usermigration"},
+	// Google sign-in's PreSignUp trigger: its own function's only (it
+	// shared authwire with the authorizer, which linked it and, through
+	// it, the SDK's Cognito client).
+	"github.com/issuetracker/issuetracker/internal/federation": {"presignup"},
 	// The webhook queue's SendMessage is one signed call (sqsqueue.Client).
 	"github.com/aws/aws-sdk-go-v2/service/sqs":              {},
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams$": {}, // the local pollers' (its schemas are DynamoDB's too)
@@ -139,6 +146,16 @@ var heavy = map[string][]string{
 	// The SDK's default credential chain (sso, ssooidc, signin, imds):
 	// functions read Lambda's environment credentials (awsx.LoadFunction).
 	"github.com/aws/aws-sdk-go-v2/config": {},
+	// The domains of a few functions, which package core (every
+	// function's) once imported for its Deps' field types: the issues
+	// function linked the lifecycle, billing, health and webhooks for
+	// nothing (issue 19). Their Deps fields are untyped slots now, read
+	// by the wirings that own them (core.As). meta serves the OpenAPI
+	// document, which describes their bodies.
+	"github.com/issuetracker/issuetracker/internal/onboarding$": {"billing", "meta", "onboarding", "registration", "tenants", "workspace"},
+	"github.com/issuetracker/issuetracker/internal/billing$":    {"billing", "meta", "onboarding", "registration", "tenants"},
+	"github.com/issuetracker/issuetracker/internal/health$":     {"billing", "meta", "onboarding", "registration", "tenants", "workspace"},
+	"github.com/issuetracker/issuetracker/internal/webhook$":    {"comments", "meta", "stream-activity", "webhook-delivery"},
 	// The in-process composition root imports every wiring.
 	"github.com/issuetracker/issuetracker/internal/app$": {},
 }

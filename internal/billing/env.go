@@ -9,7 +9,7 @@ const (
 	// for their first payment at registration (Admission).
 	EnvProvider = envvars.BillingProvider
 	// ProviderStripe is the one provider.
-	ProviderStripe = "stripe"
+	ProviderStripe = envvars.BillingStripe
 	// EnvGrace is the grace period after a failed payment (a Go duration;
 	// DefaultGrace when unset).
 	EnvGrace = envvars.BillingGrace

@@ -392,7 +392,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		deps.CellPlacement = s.Placement
 		// Moves out of this cell (LinkCells names the cells to move to).
 		s.moves = &onboarding.Cells{}
-		m := deps.Lifecycle.Machine
+		m := app.Lifecycle(deps).Machine
 		m.Cell, m.Cells, m.CellDirectory = cfg.Cell, s.moves, tenantwire.DirectoryMoves{D: *deps.CellDirectory}
 		m.PoolDirectory = tenantwire.DirectoryMoves{D: *deps.CellDirectory}     // a Platinum tenant's own pool in its entry
 		m.Billing = billingdb.Mover{DB: deps.ControlDB, Table: names.Control()} // the billing account moves with the tenant
@@ -404,7 +404,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			}
 		}
 	}
-	s.Lifecycle = deps.Lifecycle
+	s.Lifecycle = app.Lifecycle(deps)
 	s.runBackground(cfg, deps, awsCfg, e)
 	if cfg.Mode == FromTemplate {
 		ls := localSettings{names: names, endpoints: e, smtpAddr: m.SMTPAddr, stripeBase: stripeBase, grace: s.Platform.BillingGrace,
@@ -732,7 +732,7 @@ func (s *Stack) runBackground(cfg Config, deps app.Deps, awsCfg aws.Config, e aw
 		s.bgCtx, s.pollCtx = meterCtx, pctx
 		return
 	}
-	go resumeOnboardings(meterCtx, deps.Lifecycle, every(cfg.BillingJobsEvery))
+	go resumeOnboardings(meterCtx, app.Lifecycle(deps), every(cfg.BillingJobsEvery))
 	go s.runBillingJobs(meterCtx, deps, every(cfg.BillingJobsEvery))
 	// The change stream's consumers run beside the gateway, off the
 	// request path, as their functions do in AWS.

@@ -62,6 +62,8 @@ const (
 	// BillingProvider turns billing on ("stripe"): paid pooled tiers then
 	// wait for their first payment at registration (billing.Admission).
 	BillingProvider = "ITR_BILLING_PROVIDER"
+	// BillingStripe is BillingProvider's one value.
+	BillingStripe = "stripe"
 	// StripeAPIKeySecretARN and StripeWebhookSecretARN name the Secrets
 	// Manager secrets holding Stripe's API key and the webhook's signing
 	// secret (read by the billing function only).

@@ -264,13 +264,13 @@ type Barriers struct {
 }
 
 // RetryAfterFreeze is what a frozen write's Retry-After says, in seconds.
-const RetryAfterFreeze = 2
+const RetryAfterFreeze = tenant.RetryAfterFreeze
 
 // HomeCacheTTL is how long the API's route guard may keep a tenant's home
-// (table, write freeze) in memory instead of reading the registry on every
-// request. The freeze always waits at least this long, on top of Settle, so
-// no write admitted under a cached, unfrozen home lands after the drain.
-const HomeCacheTTL = time.Second
+// (table, write freeze) in memory (tenant.HomeCacheTTL). The freeze always
+// waits at least this long, on top of Settle, so no write admitted under a
+// cached, unfrozen home lands after the drain.
+const HomeCacheTTL = tenant.HomeCacheTTL
 
 // MigrationRecord is a migration's own progress inside State.
 type MigrationRecord struct {

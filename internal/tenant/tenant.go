@@ -21,6 +21,18 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
+// RetryAfterFreeze is what a frozen write's Retry-After says, in seconds
+// (a tier migration's write freeze: internal/onboarding).
+const RetryAfterFreeze = 2
+
+// HomeCacheTTL is how long the API's route guard may keep a tenant's home
+// (table, write freeze) in memory instead of reading the registry on every
+// request. A migration's freeze always waits at least this long, on top of
+// its settle time, so no write admitted under a cached, unfrozen home lands
+// after the drain. Here, not in onboarding, so that the route guard
+// (internal/app/core) does not import the lifecycle (issue 19).
+const HomeCacheTTL = time.Second
+
 // Status is the lifecycle state of a tenant.
 type Status string
 

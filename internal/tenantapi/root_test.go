@@ -276,7 +276,7 @@ func TestBranding(t *testing.T) {
 				tn, _ := w.reg.Get(ctx, "brandy")
 				assert.Equal(t, "#112233", tn.Branding.PrimaryColor)
 				assert.Equal(t, c.display, tn.Branding.DisplayName)
-				pg, err := w.deps.Lifecycle.Audit.List(ctx, "brandy", list.Request{Limit: 50})
+				pg, err := app.Lifecycle(w.deps).Audit.List(ctx, "brandy", list.Request{Limit: 50})
 				require.NoError(t, err)
 				recs := pg.Items
 				assert.Equal(t, "tenant.branding_changed", recs[0].Action)

@@ -74,7 +74,7 @@ func newWorld(t *testing.T) *world {
 	files := apitest.AttachmentsBucket(t, names)
 	d.Attachments = app.NewAttachments(tenantcreds.RequireTenant(db), files.Objects, attachment.Buckets{Pooled: files.Bucket, Silo: names.SiloFiles}, list.Codec{})
 	d.Lifecycle = app.NewLifecycle(d, app.LifecycleOptions{Archive: archive})
-	return &world{deps: d, api: apitest.New(t, d), pools: pools, client: client, reg: tenantdb.New(db, names), svc: d.Lifecycle,
+	return &world{deps: d, api: apitest.New(t, d), pools: pools, client: client, reg: tenantdb.New(db, names), svc: app.Lifecycle(d),
 		archive: archive, domain: names.Prefix + ".test", files: files}
 }
 

@@ -1,5 +1,7 @@
-// Package authwire wires the functions that guard the way in: the API's
-// Lambda authorizer and the shared pool's PreSignUp trigger.
+// Package authwire wires the API's Lambda authorizer. The shared pool's
+// PreSignUp trigger, which links the SDK's Cognito client, is
+// presignupwire's: the authorizer reads the pools' MFA state with the
+// hand-signed calls (cognitowire) and does not link that client.
 package authwire
 
 import (
@@ -11,8 +13,6 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app/cognitowire"
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
-	"github.com/issuetracker/issuetracker/internal/cognito"
-	"github.com/issuetracker/issuetracker/internal/federation"
 	"github.com/issuetracker/issuetracker/internal/people/peopledb"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
@@ -35,18 +35,4 @@ func ServeAuthorizer() {
 	}
 	a := authorizer.New(cfg, tenantdb.New(deps.Control(), deps.Names), peopledb.UserDB{DB: deps.DB})
 	lambda.Start(a.Handle)
-}
-
-// ServePreSignUp runs this process as the shared tenant pool's PreSignUp
-// trigger (Google sign-in on): a first Google sign-in is linked to the
-// person a tenant invited with the same verified email, everyone else is
-// refused (internal/federation).
-func ServePreSignUp() {
-	core.UseLambdaLogging(routes.FnPreSignUp, os.Stdout)
-	core.MustHaveEnvironment(routes.FnPreSignUp)
-	e, err := core.LoadAWS()
-	if err != nil {
-		log.Fatalf("presignup: %v", err)
-	}
-	lambda.Start(federation.Linker{C: cognito.NewClient(e.AWS, e.Endpoints)}.Handle)
 }

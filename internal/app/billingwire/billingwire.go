@@ -84,11 +84,11 @@ func NewBilling(d core.Deps) *billing.Service {
 	if d.Billing == nil || d.Control() == nil {
 		return nil
 	}
-	svc := d.Lifecycle
+	svc := tenantwire.Lifecycle(d)
 	if svc == nil {
 		svc = tenantwire.NewLifecycle(d, tenantwire.LifecycleOptions{})
 	}
-	return &billing.Service{Provider: d.Billing.Provider, Verifier: d.Billing.Verifier, Store: billingdb.New(d.Control(), d.Names),
+	return &billing.Service{Provider: core.As[billing.Provider](d.Billing.Provider), Verifier: core.As[billing.Verifier](d.Billing.Verifier), Store: billingdb.New(d.Control(), d.Names),
 		Tenants: tenantdb.New(d.Control(), d.Names), Lifecycle: svc, Mail: d.Mail, WebBaseURL: d.WebBaseURL,
 		Grace: d.Billing.Grace, Now: d.Now,
 		Here: func(ctx context.Context, tenantID string) (bool, error) { return core.HousedHere(ctx, d, tenantID) },
@@ -107,7 +107,7 @@ func NewBilling(d core.Deps) *billing.Service {
 }
 
 func billingDeps(d core.Deps) billingapi.Deps {
-	svc := d.BillingService
+	svc := Service(d)
 	if svc == nil {
 		svc = NewBilling(d)
 	}
@@ -117,6 +117,10 @@ func billingDeps(d core.Deps) billingapi.Deps {
 	return billingapi.Deps{Service: svc, Checkouts: ratelimit.Window{DB: d.Control(), Table: d.Names.Control(), Scope: "checkout",
 		Max: billingapi.DefaultCheckoutsPerHour, Window: time.Hour, Now: d.Now}, Cursors: d.Cursors}
 }
+
+// Service is d's shared billing service (core.Deps.BillingService), nil
+// when d has none.
+func Service(d core.Deps) *billing.Service { return core.As[*billing.Service](d.BillingService) }
 
 // Operations are the billing and usage operations.
 func Operations(d core.Deps) httpapi.Operations {

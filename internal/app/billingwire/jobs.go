@@ -48,7 +48,7 @@ type JobResult struct {
 // RunJob runs a scheduled job on d.
 func RunJob(ctx context.Context, d core.Deps, job string) (JobResult, error) {
 	res := JobResult{Job: job, Suspended: []string{}}
-	svc := d.BillingService
+	svc := Service(d)
 	if svc == nil {
 		svc = NewBilling(d)
 	}

@@ -18,16 +18,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/issuetracker/issuetracker/internal/attachment"
-	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/cognito/identity"
-	"github.com/issuetracker/issuetracker/internal/health"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/mail"
-	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/usage"
-	"github.com/issuetracker/issuetracker/internal/webhook"
 )
 
 // Deps are the clients and settings built once per cold start.
@@ -54,13 +50,17 @@ type Deps struct {
 	// the environment (envvars.ReadsDirectory).
 	Cell          string
 	CellDirectory *cells.Directory
-	// CellPlacement places registrations among the cells (with CellDirectory).
-	CellPlacement *cells.Placer
+	// CellPlacement places registrations among the cells (with
+	// CellDirectory): a *cells.Placer (tenantwire reads it), untyped so
+	// that functions that never place a tenant do not link the capacity
+	// model's types (issue 19: see "Untyped slots" below).
+	CellPlacement any
 	// TenantPoolID is the shared user pool of pooled tenants (ITR_TENANT_POOL_ID).
 	TenantPoolID string
 	// Lifecycle is the tenant lifecycle (registration, onboarding, Root's
-	// actions); nil builds a pooled-only one with in-request onboarding.
-	Lifecycle *onboarding.Service
+	// actions), an *onboarding.Service (tenantwire.Lifecycle reads it); nil
+	// builds a pooled-only one with in-request onboarding.
+	Lifecycle any
 	// RegistrationsPerHour per client address; DefaultRegistrationsPerHour if zero.
 	RegistrationsPerHour int
 	// LookupsPerMinute (slug availability, workspace lookup) per client
@@ -98,12 +98,14 @@ type Deps struct {
 	// billing is off, paid tiers wait for Root's approval and the billing
 	// routes answer billing_unavailable.
 	Billing *BillingConfig
-	// BillingService overrides the service NewBilling would build (the
-	// local platform shares one with its jobs).
-	BillingService *billing.Service
-	// Health is Root's platform health: the deployment's CloudWatch alarms
-	// in AWS; nil: the local metrics log's summary (ITR_METRICS_LOG).
-	Health health.Source
+	// BillingService, a *billing.Service, overrides the service NewBilling
+	// would build (the local platform shares one with its jobs;
+	// billingwire.Service reads it).
+	BillingService any
+	// Health is Root's platform health, a health.Source (tenantwire reads
+	// it): the deployment's CloudWatch alarms in AWS; nil: the local
+	// metrics log's summary (ITR_METRICS_LOG).
+	Health any
 	// Webhooks is the webhook queue and SSRF guard; nil: endpoints can be
 	// registered (with the default guard), redelivery answers
 	// webhooks_unavailable.
@@ -116,8 +118,10 @@ type Deps struct {
 // call Stripe (registration, tenants, onboarding) get that one
 // (BillingOnFromEnv), so they do not link the Stripe client.
 type BillingConfig struct {
-	Provider billing.Provider
-	Verifier billing.Verifier
+	// Provider is a billing.Provider, Verifier a billing.Verifier
+	// (billingwire reads them; nil in a config that only says billing is on).
+	Provider any
+	Verifier any
 	// Grace after a failed payment; billing.DefaultGrace if zero.
 	Grace time.Duration
 }
@@ -125,8 +129,28 @@ type BillingConfig struct {
 // WebhookConfig is how a deployment sends webhooks: the queue of delivery
 // attempts (SQS in AWS, a webhook.MemQueue locally) and the SSRF guard.
 type WebhookConfig struct {
-	Queue webhook.Queue
-	Guard webhook.Guard
+	// Queue is a webhook.Queue, Guard a webhook.Guard (notifywire reads them).
+	Queue any
+	Guard any
+}
+
+// Untyped slots: Deps is every function's, so each field's type is linked
+// into every function (its type descriptor, and through it every type it
+// reaches). The lifecycle, billing, health, webhooks and placement are a
+// few functions' own: their fields hold any, set by those functions'
+// Setup steps (or the in-process platform) and read with As by their
+// wiring packages' typed accessors, so that core imports none of their
+// packages (the issues function linked onboarding, billing, health,
+// webhook and the capacity model's types through them).
+
+// As is v as a T: the zero T when v is nil. v holding another type is a
+// wiring bug, and panics.
+func As[T any](v any) T {
+	if v == nil {
+		var zero T
+		return zero
+	}
+	return v.(T)
 }
 
 // Control is the control-plane client (ControlDB, or DB when unset).

@@ -15,7 +15,6 @@ import (
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/awsx/assumerole"
 	"github.com/issuetracker/issuetracker/internal/awsx/awsjson"
-	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/cells"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/list"
@@ -68,11 +67,10 @@ func BaseFromEnv(ctx context.Context) (Deps, Env, error) {
 	if err != nil {
 		return Deps{}, Env{}, err
 	}
-	cell, cellDir, placement := cellsFromEnv(base, cfg.Region)
+	cell, cellDir := cellsFromEnv(base)
 	return Deps{
 		Cell:           cell,
 		CellDirectory:  cellDir,
-		CellPlacement:  placement,
 		DB:             tenantcreds.Scoped(base, creds),
 		ControlDB:      PlatformControl(Env{AWS: cfg, Endpoints: e}, base),
 		Names:          names,
@@ -145,7 +143,7 @@ func WithMail(ctx context.Context, e Env, d *Deps) error {
 // first payment (billing.Admission). A Setup step of the functions that
 // admit registrations but never call Stripe.
 func WithBillingOn(_ context.Context, _ Env, d *Deps) error {
-	if os.Getenv(billing.EnvProvider) == billing.ProviderStripe {
+	if os.Getenv(envvars.BillingProvider) == envvars.BillingStripe {
 		d.Billing = &BillingConfig{}
 	}
 	return nil
@@ -183,15 +181,14 @@ func MustHaveEnvironment(fn routes.Function) {
 }
 
 // cellsFromEnv reads the global tenant directory of a platform with cells
-// (envvars.ReadsDirectory): this cell's id, the directory, and a placer
-// that knows this cell only (cells.Placer.Unmodelled). Unset: one cell.
-func cellsFromEnv(db *dynamodb.Client, region string) (string, *cells.Directory, *cells.Placer) {
+// (envvars.ReadsDirectory): this cell's id and the directory. Unset: one
+// cell. The placer of registrations is tenantwire's (Placement), so that
+// the functions that only read the directory do not link the capacity
+// model's types.
+func cellsFromEnv(db *dynamodb.Client) (string, *cells.Directory) {
 	table, cell := os.Getenv(envvars.DirectoryTable), os.Getenv(envvars.CellID)
 	if table == "" || cell == "" {
-		return "", nil, nil
+		return "", nil
 	}
-	dir := &cells.Directory{DB: db, Table: table}
-	here := cells.Cell{ID: cell, Region: region, APIURL: os.Getenv(envvars.CellAPIURL),
-		UserPoolID: os.Getenv(envvars.TenantPoolID), ClientID: strings.Split(os.Getenv(envvars.TenantClientIDs), ",")[0]}
-	return cell, dir, &cells.Placer{Directory: *dir, Cells: []cells.Cell{here}, Unmodelled: true}
+	return cell, &cells.Directory{DB: db, Table: table}
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/idempotency"
 	"github.com/issuetracker/issuetracker/internal/keylog"
-	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
@@ -30,7 +29,7 @@ func Function(fn routes.Function, all httpapi.Operations, d Deps) (http.Handler,
 	idem := idempotency.Store{DB: d.DB, Control: d.Control(), ControlTable: d.Names.Control(), Now: d.Now}
 	var homes homeReader
 	if d.Control() != nil {
-		homes = &cachedHomes{reg: tenantdb.New(d.Control(), d.Names), ttl: onboarding.HomeCacheTTL, now: time.Now}
+		homes = &cachedHomes{reg: tenantdb.New(d.Control(), d.Names), ttl: tenant.HomeCacheTTL, now: time.Now}
 	}
 	var logDB keylog.Putter // a nil *dynamodb.Client is not a nil Putter
 	if d.DB != nil {
@@ -135,7 +134,7 @@ func guard(rt routes.Route, op httpapi.HandlerFunc, idem idempotency.Store, home
 				return err
 			}
 			if t.WritesFrozen && !safeMethod(rt.Method) {
-				w.Header().Set("Retry-After", strconv.Itoa(onboarding.RetryAfterFreeze))
+				w.Header().Set("Retry-After", strconv.Itoa(tenant.RetryAfterFreeze))
 				return errs.Unavailable("tenant_migrating",
 					"your workspace is moving to its new home: writes resume in a few seconds, reads work meanwhile", nil)
 			}
@@ -182,7 +181,7 @@ func takes(ps []string) string {
 // cachedHomes keeps each tenant's record for ttl in this process, so the
 // guard reads the registry about once a second per tenant and execution
 // environment, not on every request. The migration's freeze waits
-// onboarding.HomeCacheTTL longer for that (its states go unfrozen-old ->
+// tenant.HomeCacheTTL longer for that (its states go unfrozen-old ->
 // frozen-old -> unfrozen-new, so a cached record at most ttl old admits no
 // write after the drain, and one that is stale after the switch refuses
 // writes). Errors are not kept.

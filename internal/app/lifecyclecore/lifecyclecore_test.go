@@ -12,6 +12,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app/lifecyclecore"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/envvars"
+	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/onboarding/runbus"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 )
@@ -48,28 +49,28 @@ func TestAFunctionWithoutUserPoolsRunsNoStepsItself(t *testing.T) {
 	t.Setenv(envvars.EventBus, "issuetracker-bus")
 	var d core.Deps
 	require.NoError(t, lifecyclecore.WithRunsElsewhere(ctx, env, &d))
-	assert.IsType(t, runbus.Driver{}, d.Lifecycle.Driver, "runs on the bus")
+	assert.IsType(t, runbus.Driver{}, core.As[*onboarding.Service](d.Lifecycle).Driver, "runs on the bus")
 
 	t.Setenv(envvars.EventBus, "")
 	d = core.Deps{}
 	require.NoError(t, lifecyclecore.WithRunsElsewhere(ctx, env, &d))
-	assert.ErrorIs(t, d.Lifecycle.Driver.Start(ctx, "acme"), lifecyclecore.ErrNoRunner, "no bus: the runs would be inline")
+	assert.ErrorIs(t, core.As[*onboarding.Service](d.Lifecycle).Driver.Start(ctx, "acme"), lifecyclecore.ErrNoRunner, "no bus: the runs would be inline")
 
 	env.Endpoints.DynamoDB = "http://127.0.0.1:1" // the local cloud
 	d = core.Deps{}
 	require.NoError(t, lifecyclecore.WithRunsElsewhere(ctx, env, &d))
-	assert.ErrorIs(t, d.Lifecycle.Driver.Start(ctx, "acme"), lifecyclecore.ErrNoRunner, "locally without the bus: async in this process")
+	assert.ErrorIs(t, core.As[*onboarding.Service](d.Lifecycle).Driver.Start(ctx, "acme"), lifecyclecore.ErrNoRunner, "locally without the bus: async in this process")
 
 	t.Setenv(envvars.EventBus, "issuetracker-bus")
 	t.Setenv(envvars.EventsEndpoint, "http://127.0.0.1:1/_local/events")
 	d = core.Deps{}
 	require.NoError(t, lifecyclecore.WithRunsElsewhere(ctx, env, &d))
-	assert.IsType(t, runbus.Driver{}, d.Lifecycle.Driver, "the local bus")
+	assert.IsType(t, runbus.Driver{}, core.As[*onboarding.Service](d.Lifecycle).Driver, "the local bus")
 
 	t.Run("a function with user pools runs them itself, as before", func(t *testing.T) {
 		t.Setenv(envvars.EventBus, "")
 		d := core.Deps{Cognito: cognito.Pools{}}
 		require.NoError(t, lifecyclecore.WithRunsElsewhere(ctx, core.Env{AWS: aws.Config{Region: "eu-west-1"}}, &d))
-		assert.True(t, lifecyclecore.RunsHere(d.Lifecycle.Driver))
+		assert.True(t, lifecyclecore.RunsHere(core.As[*onboarding.Service](d.Lifecycle).Driver))
 	})
 }

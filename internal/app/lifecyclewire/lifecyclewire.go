@@ -16,6 +16,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/app/core"
 	"github.com/issuetracker/issuetracker/internal/app/filewire"
 	"github.com/issuetracker/issuetracker/internal/app/lifecyclecore"
+	"github.com/issuetracker/issuetracker/internal/app/tenantwire"
 	"github.com/issuetracker/issuetracker/internal/awsx/assumerole"
 	"github.com/issuetracker/issuetracker/internal/awsx/eventbus"
 
@@ -102,5 +103,6 @@ func ServeOnboardingEvents() {
 	core.UseLambdaLogging(routes.FnOnboarding, os.Stdout)
 	core.MustHaveEnvironment(routes.FnOnboarding)
 	d, _ := core.Init(routes.FnOnboarding, cognitowire.WithCognito, core.WithMail, core.WithBillingOn, filewire.WithAttachments, WithLifecycle)
-	lambda.Start(awsstacks.Handler{M: d.Lifecycle.Machine, Maintain: d.Lifecycle.Maintain}.Handle)
+	svc := tenantwire.Lifecycle(d)
+	lambda.Start(awsstacks.Handler{M: svc.Machine, Maintain: svc.Maintain}.Handle)
 }

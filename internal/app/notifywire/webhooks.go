@@ -44,7 +44,7 @@ func WebhookGuardFromEnv() webhook.Guard {
 func webhookService(d core.Deps) webhook.Service {
 	s := webhook.Service{Store: webhookdb.Store{DB: d.DB, Cursors: d.Cursors}, Now: d.Now}
 	if d.Webhooks != nil {
-		s.Queue, s.Guard = d.Webhooks.Queue, d.Webhooks.Guard
+		s.Queue, s.Guard = core.As[webhook.Queue](d.Webhooks.Queue), core.As[webhook.Guard](d.Webhooks.Guard)
 	}
 	return s
 }

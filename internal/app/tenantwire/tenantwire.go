@@ -129,7 +129,7 @@ func Deps(d core.Deps) tenantapi.Deps {
 	if d.DB == nil {
 		return tenantapi.Deps{}
 	}
-	svc := d.Lifecycle
+	svc := Lifecycle(d)
 	if svc == nil && d.TenantPoolID != "" {
 		svc = NewLifecycle(d, LifecycleOptions{})
 	}
@@ -152,9 +152,26 @@ func Deps(d core.Deps) tenantapi.Deps {
 		SignIn:        tenantapi.SignInConfig{SharedPoolID: d.TenantPoolID, SharedClientID: d.TenantClientID, Region: d.Region, Cell: d.Cell},
 		Suppressions:  suppressionList{s: maildb.Suppressions{DB: d.Control(), Table: d.Names.Control()}, codec: d.Cursors},
 		Cells:         cellDirectory(d),
-		Placement:     d.CellPlacement,
+		Placement:     Placement(d),
 	}
 }
+
+// Placement is d's placer of registrations among the cells
+// (core.Deps.CellPlacement), or, in a cell of a platform with cells
+// (d.CellDirectory), a placer that knows this cell only
+// (cells.Placer.Unmodelled); nil with one cell.
+func Placement(d core.Deps) *cells.Placer {
+	if p := core.As[*cells.Placer](d.CellPlacement); p != nil || d.CellDirectory == nil {
+		return p
+	}
+	here := cells.Cell{ID: d.Cell, Region: d.Region, APIURL: os.Getenv(envvars.CellAPIURL),
+		UserPoolID: d.TenantPoolID, ClientID: d.TenantClientID}
+	return &cells.Placer{Directory: *d.CellDirectory, Cells: []cells.Cell{here}, Unmodelled: true}
+}
+
+// Lifecycle is d's tenant lifecycle (core.Deps.Lifecycle), nil when d
+// has none.
+func Lifecycle(d core.Deps) *onboarding.Service { return core.As[*onboarding.Service](d.Lifecycle) }
 
 // cellDirectory is the global tenant directory when d has one (a cell of
 // a platform with cells), else nil.
@@ -169,8 +186,8 @@ func cellDirectory(d core.Deps) tenantapi.CellDirectory {
 // function's adminwire.WithHealth), or
 // the local metrics log's summary.
 func HealthSource(d core.Deps) health.Source {
-	if d.Health != nil {
-		return d.Health
+	if h := core.As[health.Source](d.Health); h != nil {
+		return h
 	}
 	return health.MetricsLog{Path: os.Getenv(envvars.MetricsLog), Now: d.Now, Flush: core.FlushMetrics}
 }

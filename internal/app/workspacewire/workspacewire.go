@@ -29,7 +29,7 @@ func Operations(d core.Deps) httpapi.Operations {
 	if d.DB == nil {
 		return tenantapi.WorkspaceOperations(tenantapi.Deps{})
 	}
-	svc := d.Lifecycle
+	svc := core.As[*onboarding.Service](d.Lifecycle)
 	if svc == nil && d.TenantPoolID != "" {
 		reg := tenantdb.New(d.Control(), d.Names)
 		reg.Cursors = d.Cursors

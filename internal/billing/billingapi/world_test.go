@@ -68,7 +68,7 @@ func newWorld(t *testing.T) *world {
 			Verifier: stripebilling.Verifier{Secret: stripebilling.Static(webhookSecret)}}}
 	d.Lifecycle = app.NewLifecycle(d, app.LifecycleOptions{})
 	d.BillingService = app.NewBilling(d)
-	return &world{tokens: map[string]string{}, deps: d, api: apitest.New(t, d), svc: d.BillingService, store: billingdb.New(db, names), reg: tenantdb.New(db, names),
+	return &world{tokens: map[string]string{}, deps: d, api: apitest.New(t, d), svc: app.BillingService(d), store: billingdb.New(db, names), reg: tenantdb.New(db, names),
 		clock: clk, domain: names.Prefix + ".test", stripe: base}
 }
 

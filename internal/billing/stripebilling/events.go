@@ -1,11 +1,10 @@
 package stripebilling
 
 import (
+	"encoding/hex"
 	"encoding/json"
+	"strconv"
 	"time"
-
-	"github.com/stripe/stripe-go/v82"
-	"github.com/stripe/stripe-go/v82/webhook"
 )
 
 // SignedEvent builds a Stripe event of type typ around object (the data
@@ -15,13 +14,12 @@ import (
 // deployed function does.
 func SignedEvent(secret, id, typ string, object map[string]any, at time.Time) (payload []byte, signature string) {
 	ev := map[string]any{
-		"id": id, "object": "event", "api_version": stripe.APIVersion, "created": at.Unix(), "type": typ,
+		"id": id, "object": "event", "api_version": APIVersion, "created": at.Unix(), "type": typ,
 		"livemode": false, "pending_webhooks": 1, "request": map[string]any{"id": nil, "idempotency_key": nil},
 		"data": map[string]any{"object": object},
 	}
 	payload, _ = json.Marshal(ev)
-	sp := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: at})
-	return payload, sp.Header
+	return payload, "t=" + strconv.FormatInt(at.Unix(), 10) + ",v1=" + hex.EncodeToString(computeSignature(at, payload, secret))
 }
 
 // CheckoutCompleted is the data object of a completed subscription checkout.

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/authorizer"
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/cells"
@@ -104,7 +105,7 @@ func TestUsersFollowTheirTenantBetweenPoolsWithTheirPasswords(t *testing.T) {
 	tr := &usermigration.Trigger{}
 	c, endpoint := triggerCognito(t, tr)
 	w := apitest.NewWorldWith(t, apitest.WorldOptions{Cognito: c, CognitoEndpoint: endpoint})
-	svc := w.Deps.Lifecycle
+	svc := app.Lifecycle(w.Deps)
 	svc.Migration = onboarding.MigrationOptions{Settle: 10 * time.Millisecond, Grace: time.Millisecond}
 	reg := tenantdb.New(w.Deps.DB, w.Deps.Names)
 	*tr = usermigration.Trigger{C: c, Tenants: reg, SharedPool: w.Pool, SharedClient: w.Client, IssuerBase: endpoint}

@@ -129,10 +129,11 @@ func newWorld(t testing.TB, tables func(testing.TB) (*dynamodb.Client, schema.Na
 	if o.Cognito != nil && o.CognitoEndpoint != "" {
 		platinum.Pools, platinum.IssuerBase = &pools, o.CognitoEndpoint
 	}
-	w.Deps.Lifecycle = app.NewLifecycle(w.Deps, app.LifecycleOptions{
+	lifecycle := app.NewLifecycle(w.Deps, app.LifecycleOptions{
 		Platinum:  platinum,
 		Migration: onboarding.MigrationOptions{Settle: 10 * time.Millisecond, Grace: time.Hour}})
-	w.Deps.Lifecycle.BeforeStep = func(_ context.Context, id string, p onboarding.Phase, s onboarding.Step) error {
+	w.Deps.Lifecycle = lifecycle
+	lifecycle.BeforeStep = func(_ context.Context, id string, p onboarding.Phase, s onboarding.Step) error {
 		if id == "umbrella" && s == onboarding.StepDrain {
 			return errors.New("injected: umbrella's migrations fail at the drain")
 		}
