@@ -121,7 +121,15 @@ func (s *Service) SetEnabled(ctx context.Context, p tenancy.Principal, userID st
 	if enabled {
 		status = UserActive
 	}
-	return s.change(ctx, p, userID, ifMatch, func(u *User) { u.Status = status },
+	now := s.now()
+	return s.change(ctx, p, userID, ifMatch, func(u *User) {
+		if !enabled && u.Status == UserActive {
+			// Disabling ends the sessions too: enabling the user again
+			// must not revive a token copied before (docs/people.md).
+			u.SessionsEndedAt = EndSessionsAt(now)
+		}
+		u.Status = status
+	},
 		func(pool string, u User) error { return s.Identity.SetEnabled(ctx, pool, u.TenantID, u.ID, enabled) })
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
@@ -249,10 +250,14 @@ func TestRevocation(t *testing.T) {
 		require.NoError(t, err)
 		assert.False(t, got.Enabled, "the Cognito user is disabled too (cognito-local does not refuse its sign-in; Cognito does)")
 	})
-	t.Run("enabling lets the token in again", func(t *testing.T) {
+	t.Run("enabling lets the user sign in again, not a token from before the disable", func(t *testing.T) {
 		require.Equal(t, 200, w.as("owner@acme.test").Do("POST", "/v1/users/"+u.ID+"/enable", nil).Status)
 		time.Sleep(2 * cacheTTL)
 		_, err := authorize()
+		require.Error(t, err, "a token copied before the disable stays dead")
+		assert.Contains(t, err.Error(), "session_ended")
+		tok = w.signInAfterTheEnd(u.ID, "leaver@acme.test")
+		_, err = authorize()
 		assert.NoError(t, err)
 	})
 	t.Run("a re-roled user's unexpired token carries the new role within the cache time", func(t *testing.T) {
@@ -386,4 +391,68 @@ func TestUserChangesHonourIfMatch(t *testing.T) {
 	res = owner.Do("POST", path+"/enable", nil, "If-Match", etag(v))
 	require.Equal(t, http.StatusPreconditionFailed, res.Status, "another change from the old version: %s", res.Body)
 	assert.Equal(t, v2+1, version(owner.Do("POST", path+"/enable", nil, "If-Match", etag(v2))))
+}
+
+// Sign-out ends the session's tokens at the authorizer, not only the
+// refresh token: an ID token copied before is refused within the cache
+// time (authorizer.RevocationDelay deployed), on every device of the user,
+// and a new sign-in works.
+func TestSignOutEndsTheSessionsTokens(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	u := w.users["user@acme.test"]
+	signIn := func() cognito.Tokens {
+		tok, err := cognitotest.SignIn(ctx, w.pools.C, w.client, "user@acme.test", password, "", nil)
+		require.NoError(t, err)
+		return tok
+	}
+	here, there := signIn(), signIn() // two devices
+	authorize := func(tok cognito.Tokens) error {
+		_, _, err := w.az.Authorize(ctx, "Bearer "+tok.IDToken)
+		return err
+	}
+	require.NoError(t, authorize(here))
+	require.NoError(t, authorize(there))
+	other := signInAs(t, w, "admin@acme.test")
+	require.NoError(t, authorize(other))
+
+	res := w.as("user@acme.test").Do("POST", "/v1/me/sign-out", nil)
+	require.Equal(t, http.StatusNoContent, res.Status, string(res.Body))
+	time.Sleep(2 * cacheTTL)
+	for _, tok := range []cognito.Tokens{here, there} {
+		err := authorize(tok)
+		require.Error(t, err, "the ID token outlives the sign-out")
+		assert.Contains(t, err.Error(), "session_ended")
+	}
+	assert.NoError(t, authorize(other), "another user's session goes on")
+
+	// A second sign-out is fine; the end never moves back.
+	got, err := w.dir.Get(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "acme"}, u.ID)
+	require.NoError(t, err)
+	require.NoError(t, w.dir.EndSessions(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "acme"}, u.ID, got.SessionsEndedAt.Add(-time.Hour)))
+	again, err := w.dir.Get(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "acme"}, u.ID)
+	require.NoError(t, err)
+	assert.True(t, again.SessionsEndedAt.Equal(got.SessionsEndedAt), "an earlier end changed nothing")
+	assert.Equal(t, got.Version, again.Version, "no If-Match-guarded change")
+
+	fresh := signIn() // the sign-out answered once its end had passed
+	assert.NoError(t, authorize(fresh), "a sign-in after the sign-out works")
+}
+
+func signInAs(t *testing.T, w *world, email string) cognito.Tokens {
+	tok, err := cognitotest.SignIn(context.Background(), w.pools.C, w.client, email, password, "", nil)
+	require.NoError(t, err)
+	return tok
+}
+
+// signInAfterTheEnd waits until the user's sessions_ended_at has passed
+// (tokens carry whole seconds: the end is the next whole second) and signs
+// the user in again.
+func (w *world) signInAfterTheEnd(userID, email string) cognito.Tokens {
+	w.t.Helper()
+	got, err := w.dir.Get(context.Background(), tenancy.Scope{Table: w.names.App(), TenantID: "acme"}, userID)
+	require.NoError(w.t, err)
+	require.False(w.t, got.SessionsEndedAt.IsZero(), "the sessions were ended")
+	time.Sleep(time.Until(got.SessionsEndedAt))
+	return signInAs(w.t, w, email)
 }
