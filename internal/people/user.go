@@ -48,9 +48,16 @@ type User struct {
 	// and disabling set it (EndSessionsAt), so a copied token dies with
 	// the session and a re-enabled user's old tokens stay dead.
 	SessionsEndedAt time.Time `json:"-"`
-	CreatedAt       time.Time `json:"created_at"`
-	UpdatedAt       time.Time `json:"updated_at"`
-	Version         int64     `json:"version"`
+	// Elsewhere marks the invitation of an address that is a user of
+	// another workspace in the shared pool: answered and listed like any
+	// invitation, so the inviting Super Admin learns nothing about that
+	// other account, but with no Cognito user of this workspace (the id is
+	// a generated one), so nobody ever signs in as it. Its role and status
+	// change in the directory only; removing it frees the seat.
+	Elsewhere bool      `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Version   int64     `json:"version"`
 }
 
 // Directory reads and writes users of one tenant's table.

@@ -95,7 +95,6 @@ func TestInviteUser(t *testing.T) {
 		{"an unknown field", "unknown_field", 400, map[string]any{"email": "x@acme.test", "role": "user", "tenant_id": "globex"}},
 		{"a duplicate invitation", "user_exists", 409, map[string]any{"email": "user@acme.test", "role": "user"}},
 		{"a duplicate in another case", "user_exists", 409, map[string]any{"email": "USER@acme.test", "role": "user"}},
-		{"an email of another tenant's user", "email_unavailable", 409, map[string]any{"email": "owner@globex.test", "role": "user"}},
 	} {
 		t.Run(c.name+" is a "+fmt.Sprint(c.status)+" "+c.code, func(t *testing.T) {
 			before, _, err := w.dir.Counters(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "acme"})
@@ -110,6 +109,63 @@ func TestInviteUser(t *testing.T) {
 			assert.Equal(t, before, after, "no seat taken")
 		})
 	}
+
+	t.Run("an address of another workspace's user is answered like any invitation, and that user is untouched", func(t *testing.T) {
+		// A Super Admin (a Basic sign-up is free) must not learn which
+		// addresses have accounts elsewhere: same status, same fields, a
+		// seat, listed; the invitee gets a notice, not a password.
+		fresh := w.invite("owner@acme.test", "fresh@acme.test", roles.User)
+		box := testenv.NewMailbox(t, "owner@globex.test")
+		before, _, err := w.dir.Counters(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "acme"})
+		require.NoError(t, err)
+		res := w.as("owner@acme.test").Do("POST", "/v1/users", map[string]any{"email": "owner@globex.test", "role": "user"})
+		require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
+		got, want := res.Map(t), w.as("owner@acme.test").Do("GET", "/v1/users/"+fresh.ID, nil).Map(t)
+		assert.ElementsMatch(t, keysOf(want), keysOf(got), "the answer has the fields of any invitation")
+		assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`, got["id"], "an id shaped like a Cognito sub")
+		assert.NotEqual(t, w.users["owner@globex.test"].ID, got["id"], "not the other workspace's user")
+		assert.Equal(t, "active", got["status"])
+		after, _, err := w.dir.Counters(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "acme"})
+		require.NoError(t, err)
+		assert.Equal(t, before+1, after, "a seat, as for any invitation")
+		id := got["id"].(string)
+		assert.Equal(t, 200, w.as("owner@acme.test").Do("GET", "/v1/users/"+id, nil).Status)
+
+		msg := box.Next("You're invited to")
+		assert.Contains(t, msg.Text, "account was created and nothing changed in yours")
+		assert.NotContains(t, msg.Text, "Temporary password")
+
+		again := w.as("owner@acme.test").Do("POST", "/v1/users", map[string]any{"email": "owner@globex.test", "role": "user"})
+		assert.Equal(t, http.StatusConflict, again.Status)
+		assert.Equal(t, "user_exists", again.Map(t)["code"], "a repeat is answered as for any invited address")
+
+		// the other workspace's user: same tenant, role, and still signs in
+		cu, err := w.pools.C.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(w.pool), Username: aws.String(w.users["owner@globex.test"].ID)})
+		require.NoError(t, err)
+		for _, a := range cu.UserAttributes {
+			switch *a.Name {
+			case "custom:tenant_id":
+				assert.Equal(t, "globex", *a.Value)
+			case "custom:role":
+				assert.Equal(t, "super_admin", *a.Value)
+			}
+		}
+		assert.True(t, cu.Enabled)
+		tok := signInAs(t, w, "owner@globex.test")
+		p, _, err := w.az.Authorize(ctx, "Bearer "+tok.IDToken)
+		require.NoError(t, err)
+		assert.Equal(t, "globex", p.TenantID)
+
+		// the invitation is managed like any: role, disable, remove (no Cognito user of acme)
+		res = w.as("owner@acme.test").Do("PUT", "/v1/users/"+id+"/role", map[string]any{"role": "admin"})
+		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+		res = w.as("owner@acme.test").Do("POST", "/v1/users/"+id+"/disable", nil)
+		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+		require.Equal(t, http.StatusNoContent, w.as("owner@acme.test").Do("DELETE", "/v1/users/"+id, nil).Status)
+		cu, err = w.pools.C.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(w.pool), Username: aws.String(w.users["owner@globex.test"].ID)})
+		require.NoError(t, err, "globex's user stays")
+		assert.True(t, cu.Enabled)
+	})
 
 	t.Run("an invitation that stopped after the Cognito user was created completes on retry", func(t *testing.T) {
 		// the first attempt reserved the email and created the Cognito user, then failed
@@ -455,4 +511,12 @@ func (w *world) signInAfterTheEnd(userID, email string) cognito.Tokens {
 	require.False(w.t, got.SessionsEndedAt.IsZero(), "the sessions were ended")
 	time.Sleep(time.Until(got.SessionsEndedAt))
 	return signInAs(w.t, w, email)
+}
+
+func keysOf(m map[string]any) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	return ks
 }

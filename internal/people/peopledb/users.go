@@ -60,9 +60,11 @@ type userItem struct {
 	MFAEnabledAt time.Time `dynamodbav:"mfa_enabled_at,omitempty"`
 	// SessionsEndedAt: people.User.SessionsEndedAt (sign-out, disable).
 	SessionsEndedAt time.Time `dynamodbav:"sessions_ended_at,omitempty"`
-	CreatedAt       time.Time `dynamodbav:"created_at"`
-	UpdatedAt       time.Time `dynamodbav:"updated_at"`
-	Version         int64     `dynamodbav:"version"`
+	// Elsewhere: people.User.Elsewhere (an invitation of another workspace's user).
+	Elsewhere bool      `dynamodbav:"elsewhere,omitempty"`
+	CreatedAt time.Time `dynamodbav:"created_at"`
+	UpdatedAt time.Time `dynamodbav:"updated_at"`
+	Version   int64     `dynamodbav:"version"`
 }
 
 func toUserItem(u people.User) userItem {
@@ -70,13 +72,13 @@ func toUserItem(u people.User) userItem {
 		GSI1PK: usersGSI(u.TenantID), GSI1SK: usersGSISK(u.Email, u.ID),
 		ID: u.ID, TenantID: u.TenantID, Username: u.Username, Email: u.Email, DisplayName: u.DisplayName,
 		Role: string(u.Role), Status: string(u.Status), MFAEnabledAt: u.MFAEnabledAt,
-		SessionsEndedAt: u.SessionsEndedAt, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, Version: u.Version}
+		SessionsEndedAt: u.SessionsEndedAt, Elsewhere: u.Elsewhere, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, Version: u.Version}
 }
 
 func (it userItem) user() people.User {
 	return people.User{ID: it.ID, TenantID: it.TenantID, Username: it.Username, Email: it.Email,
 		DisplayName: it.DisplayName, Role: roles.Role(it.Role), Status: people.UserStatus(it.Status), MFAEnabledAt: it.MFAEnabledAt,
-		SessionsEndedAt: it.SessionsEndedAt, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, Version: it.Version}
+		SessionsEndedAt: it.SessionsEndedAt, Elsewhere: it.Elsewhere, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, Version: it.Version}
 }
 
 type emailItem struct {
