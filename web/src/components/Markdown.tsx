@@ -36,7 +36,13 @@ const components: Components = {
     const label = `Image${alt ? `: ${alt}` : ''}${hostOf(href) ? ` (${hostOf(href)})` : ''}`;
     if (!href) return <span className="md-image">{label}</span>;
     return (
-      <a href={href} className="md-image" target="_blank" rel="noopener noreferrer nofollow" referrerPolicy="no-referrer">
+      <a
+        href={href}
+        className="md-image"
+        target="_blank"
+        rel="noopener noreferrer nofollow"
+        referrerPolicy="no-referrer"
+      >
         {label}
       </a>
     );
