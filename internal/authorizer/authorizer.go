@@ -159,6 +159,11 @@ func (a *Authorizer) Authorize(ctx context.Context, header string) (tenancy.Prin
 	if u.Status != people.UserActive {
 		return tenancy.Principal{}, "", errs.Forbidden("user_disabled", "this user is disabled")
 	}
+	if u.SessionEnded(signedIn(c)) {
+		// Signed out (or disabled) since this session signed in: the
+		// token's signature and expiry are fine, the session is not.
+		return tenancy.Principal{}, "", errs.Unauthorized(SessionEnded, "this session ended (signed out); sign in again")
+	}
 	if !u.Role.IsTenant() {
 		return tenancy.Principal{}, "", errs.Internal(fmt.Errorf("user %s has role %q", u.ID, u.Role))
 	}
@@ -168,6 +173,19 @@ func (a *Authorizer) Authorize(ctx context.Context, header string) (tenancy.Prin
 	}
 	return tenancy.Principal{TenantID: t.ID, UserID: u.ID, Username: c.Username, Email: c.Email,
 		Role: u.Role, Tier: t.Tier, Table: t.Table, MFA: mfa}, t.APIKey, nil
+}
+
+// SessionEnded is the 401 code of a token whose session ended: the user
+// signed out, or was disabled, after it signed in (people.User.SessionsEndedAt).
+const SessionEnded = "session_ended"
+
+// signedIn is when the token's session signed in: auth_time, which
+// Cognito keeps in the tokens a refresh mints, or iat without it.
+func signedIn(c *idtoken.Claims) time.Time {
+	if c.AuthTime.IsZero() {
+		return c.IssuedAt
+	}
+	return c.AuthTime
 }
 
 // SessionMoved is the 403 code of a token issued by the user pool its
@@ -252,10 +270,7 @@ func (a *Authorizer) mfa(ctx context.Context, t tenant.Tenant, u people.User, c 
 		// never challenged for the second factor the workspace requires.
 		return tenancy.MFAMissing, nil
 	}
-	signedIn := c.AuthTime
-	if signedIn.IsZero() {
-		signedIn = c.IssuedAt
-	}
+	signedIn := signedIn(c)
 	if u.MFAEnabledAt.IsZero() || signedIn.Before(u.MFAEnabledAt) {
 		return tenancy.MFAMissing, nil
 	}

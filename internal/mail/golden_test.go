@@ -36,8 +36,10 @@ func TestMessagesMatchTheirGoldens(t *testing.T) {
 	}
 	unsubscribe := "http://localhost:8080/v1/unsubscribe?t=eyJ0IjoiYWNtZSJ9.c2ln-_+/="
 	cases := map[string]interface{ Message() (mail.Message, error) }{
-		"verification":         mail.Verification{To: "ann@acme.test", Company: "Acme Corp", Code: "042137", ExpiresIn: 15 * time.Minute},
-		"verification_hostile": mail.Verification{To: "ann@acme.test", Company: hostile, Code: "<b>1</b>", ExpiresIn: 90 * time.Second},
+		"invitation_elsewhere":         mail.InvitationElsewhere{To: "ann@acme.test", Company: "Acme Corp"},
+		"invitation_elsewhere_hostile": mail.InvitationElsewhere{To: "ann@acme.test", Company: hostile},
+		"verification":                 mail.Verification{To: "ann@acme.test", Company: "Acme Corp", Code: "042137", ExpiresIn: 15 * time.Minute},
+		"verification_hostile":         mail.Verification{To: "ann@acme.test", Company: hostile, Code: "<b>1</b>", ExpiresIn: 90 * time.Second},
 		"invitation": mail.Invitation{To: "bob@acme.test", Company: "Acme Corp", Role: "super_admin",
 			TemporaryPassword: "Tmp-Passw0rd!xyz", SignInURL: mail.SignInURL("http://localhost:8080/", "acme")},
 		"invitation_hostile": mail.Invitation{To: "bob+x@acme.test", Company: hostile, Role: "<i>admin</i>_x",

@@ -59,6 +59,22 @@ func (in Invitation) Message() (Message, error) {
 	return Message{To: in.To, Subject: InvitationSubject(in.Company), Text: text, HTML: html}, nil
 }
 
+// InvitationElsewhere tells the invitee that their address already has an
+// account in another workspace (an address belongs to one workspace on the
+// shared pool): the inviting Super Admin gets the answer of any invitation
+// and learns nothing; the invitee learns what to do. Same subject as an
+// invitation.
+type InvitationElsewhere struct {
+	To      string
+	Company string
+}
+
+// Message renders the notice.
+func (in InvitationElsewhere) Message() (Message, error) {
+	text, html := invitationElsewhereParts(oneLine(in.Company), in.To)
+	return Message{To: in.To, Subject: InvitationSubject(in.Company), Text: text, HTML: html}, nil
+}
+
 // SignInURL is the web app's sign-in page of a workspace.
 func SignInURL(webBase, slug string) string {
 	return strings.TrimRight(webBase, "/") + "/w/" + slug + "/signin"

@@ -51,6 +51,28 @@ func verificationParts(company, code string, minutes int) (string, string) {
 	return t.String(), h.String()
 }
 
+func invitationElsewhereParts(company, email string) (string, string) {
+	var t, h part
+	t.w("Hello,\n\nSomeone at ", company, " invited this email address (", email, ") to their\n",
+		"workspace on IssueTracker. This address already has an IssueTracker account in\n",
+		"another workspace, and an address can belong to one workspace only, so no\n",
+		"account was created and nothing changed in yours.\n\n",
+		"To join ", company, ", ask whoever invited you to invite another address of yours.\n",
+		"If you did not expect this, ignore this message. ", company, " was not told that\n",
+		"this address has an account.\n\n-- IssueTracker\n")
+
+	h.w(htmlHead, "<p>Hello,</p>\n<p>Someone at <strong>")
+	h.h(company)
+	h.w("</strong> invited this email address (")
+	h.h(email)
+	h.w(") to their workspace on IssueTracker. This address already has an IssueTracker account in another workspace, and an address can belong to one workspace only, so no account was created and nothing changed in yours.</p>\n<p>To join <strong>")
+	h.h(company)
+	h.w("</strong>, ask whoever invited you to invite another address of yours. If you did not expect this, ignore this message. <strong>")
+	h.h(company)
+	h.w("</strong> was not told that this address has an account.</p>\n", htmlFoot)
+	return t.String(), h.String()
+}
+
 func invitationParts(company, email, role, password, signIn string, days int) (string, string) {
 	var t, h part
 	t.w("Hello,\n\nYou have been invited to the ", company, " workspace on IssueTracker as ", role, ".\n\n",

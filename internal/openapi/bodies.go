@@ -133,6 +133,7 @@ func metaBodies() map[string]Body {
 		"getHealth":  {Response: httpapi.Health{}},
 		"listTiers":  {Response: tiers.Catalog{}},
 		"getMe":      {Response: people.Me{}},
+		"signOut":    {Status: 204},
 		"getRootMe":  {Response: people.RootMe{}},
 		"getOpenAPI": {Response: map[string]any{}},
 	}

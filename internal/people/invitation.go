@@ -33,3 +33,24 @@ func SendInvitation(ctx context.Context, s mail.Sender, webBase string, t tenant
 	}
 	return nil
 }
+
+// SendInvitationElsewhere tells an invited address that is a user of
+// another workspace why no invitation came (mail.InvitationElsewhere); the
+// inviting Super Admin's answer is the same as for any invitation.
+func SendInvitationElsewhere(ctx context.Context, s mail.Sender, t tenant.Tenant, email string) error {
+	if s == nil {
+		return errs.E(errs.KindInternal, "mail_unavailable", "no mail sender is configured")
+	}
+	company := t.Branding.DisplayName
+	if company == "" {
+		company = t.Name
+	}
+	m, err := mail.InvitationElsewhere{To: email, Company: company}.Message()
+	if err != nil {
+		return fmt.Errorf("invitation of %s: %w", email, err)
+	}
+	if err := s.Send(ctx, m); err != nil {
+		return fmt.Errorf("invitation of %s: %w", email, err)
+	}
+	return nil
+}

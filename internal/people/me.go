@@ -2,6 +2,7 @@ package people
 
 import (
 	"context"
+	"time"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -64,4 +65,24 @@ func (s *Service) Me(ctx context.Context, p tenancy.Principal) (Me, error) {
 // RootMeOf describes a provider (root) caller from their token.
 func RootMeOf(p tenancy.Principal) RootMe {
 	return RootMe{User: MeUser{ID: p.UserID, Username: p.Username, Email: p.Email, Role: string(p.Role)}}
+}
+
+// SignOut ends every session of the caller signed in until now, on every
+// device (User.SessionsEndedAt): the authorizer refuses their tokens, ID
+// and access, within authorizer.RevocationDelay, however long before
+// their expiry. The web app calls it before revoking its refresh token.
+// It returns once the end has passed (under a second: tokens carry whole
+// seconds), so a sign-in that follows the answer is a new session.
+func (s *Service) SignOut(ctx context.Context, p tenancy.Principal) error {
+	now := s.now()
+	end := EndSessionsAt(now)
+	if err := s.Users.EndSessions(ctx, p.Scope(), p.UserID, end); err != nil {
+		return err
+	}
+	select {
+	case <-time.After(end.Sub(now)): // at most a second
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -34,6 +34,11 @@ type UserStore interface {
 	Delete(ctx context.Context, sc tenancy.Scope, u User) error
 	// SetMFAEnabled records when the user completed MFA set-up.
 	SetMFAEnabled(ctx context.Context, sc tenancy.Scope, userID string, at time.Time) error
+	// EndSessions records that the user's sessions signed in before at
+	// ended (User.SessionsEndedAt); a later end wins, an earlier one
+	// changes nothing. The version stays: it is no change an If-Match
+	// guards.
+	EndSessions(ctx context.Context, sc tenancy.Scope, userID string, at time.Time) error
 	// PutSettings replaces the tenant's people settings.
 	PutSettings(ctx context.Context, sc tenancy.Scope, st Settings) error
 }

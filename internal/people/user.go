@@ -42,9 +42,22 @@ type User struct {
 	// MFAEnabledAt is when the user completed MFA set-up through the API;
 	// sessions authenticated since then passed an MFA challenge.
 	MFAEnabledAt time.Time `json:"mfa_enabled_at,omitzero"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
-	Version      int64     `json:"version"`
+	// SessionsEndedAt ends every session the user signed in before it:
+	// the authorizer refuses a token whose sign-in time (auth_time, kept
+	// by refreshes; iat without it) is earlier (session_ended). Sign-out
+	// and disabling set it (EndSessionsAt), so a copied token dies with
+	// the session and a re-enabled user's old tokens stay dead.
+	SessionsEndedAt time.Time `json:"-"`
+	// Elsewhere marks the invitation of an address that is a user of
+	// another workspace in the shared pool: answered and listed like any
+	// invitation, so the inviting Super Admin learns nothing about that
+	// other account, but with no Cognito user of this workspace (the id is
+	// a generated one), so nobody ever signs in as it. Its role and status
+	// change in the directory only; removing it frees the seat.
+	Elsewhere bool      `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Version   int64     `json:"version"`
 }
 
 // Directory reads and writes users of one tenant's table.
@@ -124,4 +137,18 @@ func (in *Invitation) Validate() error {
 		return errs.Fields(fields...)
 	}
 	return nil
+}
+
+// EndSessionsAt is the SessionsEndedAt of an end at now: the next whole
+// second, since tokens carry their sign-in time in whole seconds (a
+// session signed in during the second of the end ends too; a sign-in in
+// that second is refused and signs in again).
+func EndSessionsAt(now time.Time) time.Time {
+	return now.Truncate(time.Second).Add(time.Second).UTC()
+}
+
+// SessionEnded reports whether a session signed in at signedIn ended
+// (u.SessionsEndedAt).
+func (u User) SessionEnded(signedIn time.Time) bool {
+	return !u.SessionsEndedAt.IsZero() && signedIn.Before(u.SessionsEndedAt)
 }

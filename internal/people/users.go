@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/google/uuid"
+
 	"github.com/issuetracker/issuetracker/internal/cognito/identity"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/list"
@@ -48,11 +50,17 @@ func (s *Service) Invite(ctx context.Context, p tenancy.Principal, in Invitation
 		return User{}, err
 	}
 	inv, err := s.Identity.Invite(ctx, pool, identity.UserSpec{Email: c.Email, TenantID: t.ID, Role: c.Role, Tier: string(t.Tier)})
-	if errors.Is(err, identity.ErrOtherTenant) {
-		if err := s.Users.Release(ctx, p.Scope(), c.Email); err != nil {
-			return User{}, err
+	elsewhere := errors.Is(err, identity.ErrOtherTenant)
+	if elsewhere {
+		// The address is a user of another workspace. Saying so would
+		// tell any Super Admin (a Basic sign-up is free) which addresses
+		// have accounts here: the invitation is answered and listed like
+		// any other, the invitee gets a notice instead of a password, and
+		// nothing is written to the other workspace's user.
+		inv, err = identity.Invited{Sub: uuid.NewString()}, nil
+		if err := SendInvitationElsewhere(ctx, s.Mail, t, c.Email); err != nil {
+			return User{}, err // the claim stays pending: a retry completes it
 		}
-		return User{}, errs.Conflict("email_unavailable", "this email address is already registered with IssueTracker for another workspace and cannot be invited")
 	}
 	if err != nil {
 		return User{}, err // the claim stays pending: retrying the invitation completes it
@@ -63,7 +71,8 @@ func (s *Service) Invite(ctx context.Context, p tenancy.Principal, in Invitation
 		}
 	}
 	return s.Users.Complete(ctx, p.Scope(), User{ID: inv.Sub, TenantID: t.ID, Username: c.Email, Email: c.Email,
-		DisplayName: c.DisplayName, Role: roles.Role(c.Role), Status: UserActive, CreatedAt: now, UpdatedAt: now, Version: 1})
+		DisplayName: c.DisplayName, Role: roles.Role(c.Role), Status: UserActive, CreatedAt: now, UpdatedAt: now, Version: 1,
+		Elsewhere: elsewhere})
 }
 
 // change applies edit to a user of the caller's tenant, directory first
@@ -93,6 +102,9 @@ func (s *Service) change(ctx context.Context, p tenancy.Principal, userID string
 			return User{}, err
 		}
 	}
+	if next.Elsewhere {
+		return next, nil // no Cognito user of this workspace to change
+	}
 	pool, err := s.callerPool(ctx, p)
 	if err != nil {
 		return User{}, err
@@ -121,7 +133,15 @@ func (s *Service) SetEnabled(ctx context.Context, p tenancy.Principal, userID st
 	if enabled {
 		status = UserActive
 	}
-	return s.change(ctx, p, userID, ifMatch, func(u *User) { u.Status = status },
+	now := s.now()
+	return s.change(ctx, p, userID, ifMatch, func(u *User) {
+		if !enabled && u.Status == UserActive {
+			// Disabling ends the sessions too: enabling the user again
+			// must not revive a token copied before (docs/people.md).
+			u.SessionsEndedAt = EndSessionsAt(now)
+		}
+		u.Status = status
+	},
 		func(pool string, u User) error { return s.Identity.SetEnabled(ctx, pool, u.TenantID, u.ID, enabled) })
 }
 
@@ -150,12 +170,14 @@ func (s *Service) Remove(ctx context.Context, p tenancy.Principal, userID string
 			return err
 		}
 	}
-	pool, err := s.callerPool(ctx, p)
-	if err != nil {
-		return err
-	}
-	if err := s.Identity.DeleteUser(ctx, pool, u.TenantID, u.ID); err != nil {
-		return err
+	if !u.Elsewhere { // an invitation of another workspace's user has no Cognito user here
+		pool, err := s.callerPool(ctx, p)
+		if err != nil {
+			return err
+		}
+		if err := s.Identity.DeleteUser(ctx, pool, u.TenantID, u.ID); err != nil {
+			return err
+		}
 	}
 	return s.Users.Delete(ctx, p.Scope(), u)
 }

@@ -93,6 +93,7 @@ var table = []Route{
 	{"GET", "/health", FnMeta, public(), "getHealth", "Liveness of the API"},
 	{"GET", "/v1/tiers", FnMeta, public(), "listTiers", "The tier catalog (pricing page)"},
 	{"GET", "/v1/me", FnUsers, tenant(roles.User), "getMe", "The caller: user, tenant, role, tier and limits"},
+	{"POST", "/v1/me/sign-out", FnUsers, tenant(roles.User), "signOut", "Sign out everywhere: every token of the caller's sessions so far is refused within 30 s"},
 	{"GET", "/v1/admin/me", FnTenants, root(), "getRootMe", "The calling provider (root) user"},
 	{"GET", "/v1/openapi.json", FnMeta, public(), "getOpenAPI", "This API as an OpenAPI 3.1 document"},
 	{"POST", "/v1/issues", FnIssues, tenant(roles.User), "createIssue", "Create an issue"},
@@ -274,7 +275,7 @@ var table = []Route{
 
 // withoutMFA are the operations a session that the workspace's MFA
 // requirement refuses may still call: to see and set up its MFA.
-var withoutMFA = []string{"getMe", "getMyMFA", "associateTOTP", "verifyTOTP"}
+var withoutMFA = []string{"getMe", "signOut", "getMyMFA", "associateTOTP", "verifyTOTP"}
 
 // AllowedWithoutMFA reports whether operation op is open to such a session.
 func AllowedWithoutMFA(op string) bool { return slices.Contains(withoutMFA, op) }

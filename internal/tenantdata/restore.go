@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -57,6 +58,12 @@ func ReadArchive(r io.Reader) (Archive, error) {
 		it, err := FromDynamoJSON(line.Item)
 		if err != nil {
 			return a, fmt.Errorf("read archive item %d: %w", len(a.Items)+1, err)
+		}
+		// Every item of a tenant's export is under its key prefix: an
+		// item outside it (a tampered or mixed-up archive) would overwrite
+		// another tenant's data in the pooled table. Nothing is written.
+		if pk, ok := it[schema.PK].(*types.AttributeValueMemberS); !ok || !strings.HasPrefix(pk.Value, schema.TenantKeyPrefix(a.Tenant.ID)) {
+			return a, fmt.Errorf("read archive item %d: its key is not under tenant %q's prefix %s", len(a.Items)+1, a.Tenant.ID, schema.TenantKeyPrefix(a.Tenant.ID))
 		}
 		a.Items = append(a.Items, it)
 	}

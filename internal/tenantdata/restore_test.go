@@ -88,6 +88,17 @@ func TestATenantRestoredFromItsExportHasTheSameItems(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, other, "only the exported tenant's items")
 
+	t.Run("an archive with an item of another tenant is refused", func(t *testing.T) {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		enc := json.NewEncoder(zw)
+		require.NoError(t, enc.Encode(map[string]any{"format": tenantdata.ExportFormat, "tenant": src, "items": 2}))
+		require.NoError(t, enc.Encode(map[string]any{"item": tenantdata.DynamoJSON(every(schema.TenantKeyPrefix("t1")+"ISSUE#9", "META"))}))
+		require.NoError(t, enc.Encode(map[string]any{"item": tenantdata.DynamoJSON(every(schema.TenantKeyPrefix("t2")+"USER#u1", "USER"))}))
+		require.NoError(t, zw.Close())
+		_, err := tenantdata.ReadArchive(&buf)
+		assert.ErrorContains(t, err, "not under tenant \"t1\"'s prefix")
+	})
 	t.Run("a truncated archive is refused", func(t *testing.T) {
 		zr, err := gzip.NewReader(bytes.NewReader(archive))
 		require.NoError(t, err)

@@ -10,16 +10,15 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/text"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 )
 
@@ -120,7 +119,7 @@ var CSVHeader = []string{"at", "action", "actor_kind", "actor_id", "actor_email"
 
 func writeCSV(w http.ResponseWriter, recs []audit.Record) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(CSVHeader); err != nil {
+	if err := cw.Write(text.SpreadsheetSafeRow(CSVHeader)); err != nil {
 		return err
 	}
 	for _, rec := range recs {
@@ -130,25 +129,10 @@ func writeCSV(w http.ResponseWriter, recs []audit.Record) error {
 		}
 		row := []string{rec.At.UTC().Format(time.RFC3339Nano), rec.Action, string(rec.Actor.Kind), rec.Actor.ID, rec.Actor.Email,
 			rec.Actor.SourceIP, strings.Join(detail, "; ")}
-		for i := range row {
-			row[i] = SafeCell(row[i])
-		}
-		if err := cw.Write(row); err != nil {
+		if err := cw.Write(text.SpreadsheetSafeRow(row)); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-var formulaStart = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[=+\-@\t\r]`) })
-var number = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^-?\d+(\.\d+)?$`) })
-
-// SafeCell keeps a spreadsheet from running a cell as a formula (a leading
-// =, +, -, @, tab or carriage return gets a quote), numbers aside.
-func SafeCell(s string) string {
-	if formulaStart().MatchString(s) && !number().MatchString(s) {
-		return "'" + s
-	}
-	return s
 }

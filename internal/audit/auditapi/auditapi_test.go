@@ -90,9 +90,3 @@ func TestAWorkspaceReadsAndExportsItsOwnAuditLog(t *testing.T) {
 		assert.Equal(t, http.StatusBadRequest, w.As("owner@acme.test").Do("GET", "/v1/audit/export?format=csv&tenant=globex", nil).Status)
 	})
 }
-
-func TestSafeCell(t *testing.T) {
-	for in, want := range map[string]string{"=1+1": "'=1+1", "@x": "'@x", "-5": "-5", "-x": "'-x", "plain": "plain", "": ""} {
-		assert.Equal(t, want, auditapi.SafeCell(in), in)
-	}
-}

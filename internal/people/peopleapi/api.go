@@ -42,7 +42,7 @@ func UsersOperations(d Deps) httpapi.Operations {
 		d.Now = time.Now
 	}
 	return d.withAudit(httpapi.Operations{
-		"getMe":     d.getMe,
+		"getMe": d.getMe, "signOut": d.signOut,
 		"listUsers": d.listUsers, "getUser": d.getUser, "inviteUser": d.inviteUser,
 		"changeUserRole": d.changeUserRole, "disableUser": d.disableUser, "enableUser": d.enableUser,
 		"removeUser": d.removeUser, "listUserTeams": d.listUserTeams,
@@ -73,6 +73,11 @@ func RootMeOperations() httpapi.Operations {
 
 func (d Deps) getMe(w http.ResponseWriter, r *http.Request) error {
 	return callFor(w, r, http.StatusOK, d.Service.Me)
+}
+
+// signOut ends the caller's sessions (people.Service.SignOut): 204.
+func (d Deps) signOut(w http.ResponseWriter, r *http.Request) error {
+	return doFor(w, r, d.Service.SignOut)
 }
 
 // getRootMe answers a provider (root) user with who they are.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/roles"
@@ -94,7 +95,6 @@ func TestInviteUser(t *testing.T) {
 		{"an unknown field", "unknown_field", 400, map[string]any{"email": "x@acme.test", "role": "user", "tenant_id": "globex"}},
 		{"a duplicate invitation", "user_exists", 409, map[string]any{"email": "user@acme.test", "role": "user"}},
 		{"a duplicate in another case", "user_exists", 409, map[string]any{"email": "USER@acme.test", "role": "user"}},
-		{"an email of another tenant's user", "email_unavailable", 409, map[string]any{"email": "owner@globex.test", "role": "user"}},
 	} {
 		t.Run(c.name+" is a "+fmt.Sprint(c.status)+" "+c.code, func(t *testing.T) {
 			before, _, err := w.dir.Counters(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "acme"})
@@ -109,6 +109,63 @@ func TestInviteUser(t *testing.T) {
 			assert.Equal(t, before, after, "no seat taken")
 		})
 	}
+
+	t.Run("an address of another workspace's user is answered like any invitation, and that user is untouched", func(t *testing.T) {
+		// A Super Admin (a Basic sign-up is free) must not learn which
+		// addresses have accounts elsewhere: same status, same fields, a
+		// seat, listed; the invitee gets a notice, not a password.
+		fresh := w.invite("owner@acme.test", "fresh@acme.test", roles.User)
+		box := testenv.NewMailbox(t, "owner@globex.test")
+		before, _, err := w.dir.Counters(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "acme"})
+		require.NoError(t, err)
+		res := w.as("owner@acme.test").Do("POST", "/v1/users", map[string]any{"email": "owner@globex.test", "role": "user"})
+		require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
+		got, want := res.Map(t), w.as("owner@acme.test").Do("GET", "/v1/users/"+fresh.ID, nil).Map(t)
+		assert.ElementsMatch(t, keysOf(want), keysOf(got), "the answer has the fields of any invitation")
+		assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`, got["id"], "an id shaped like a Cognito sub")
+		assert.NotEqual(t, w.users["owner@globex.test"].ID, got["id"], "not the other workspace's user")
+		assert.Equal(t, "active", got["status"])
+		after, _, err := w.dir.Counters(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "acme"})
+		require.NoError(t, err)
+		assert.Equal(t, before+1, after, "a seat, as for any invitation")
+		id := got["id"].(string)
+		assert.Equal(t, 200, w.as("owner@acme.test").Do("GET", "/v1/users/"+id, nil).Status)
+
+		msg := box.Next("You're invited to")
+		assert.Contains(t, msg.Text, "account was created and nothing changed in yours")
+		assert.NotContains(t, msg.Text, "Temporary password")
+
+		again := w.as("owner@acme.test").Do("POST", "/v1/users", map[string]any{"email": "owner@globex.test", "role": "user"})
+		assert.Equal(t, http.StatusConflict, again.Status)
+		assert.Equal(t, "user_exists", again.Map(t)["code"], "a repeat is answered as for any invited address")
+
+		// the other workspace's user: same tenant, role, and still signs in
+		cu, err := w.pools.C.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(w.pool), Username: aws.String(w.users["owner@globex.test"].ID)})
+		require.NoError(t, err)
+		for _, a := range cu.UserAttributes {
+			switch *a.Name {
+			case "custom:tenant_id":
+				assert.Equal(t, "globex", *a.Value)
+			case "custom:role":
+				assert.Equal(t, "super_admin", *a.Value)
+			}
+		}
+		assert.True(t, cu.Enabled)
+		tok := signInAs(t, w, "owner@globex.test")
+		p, _, err := w.az.Authorize(ctx, "Bearer "+tok.IDToken)
+		require.NoError(t, err)
+		assert.Equal(t, "globex", p.TenantID)
+
+		// the invitation is managed like any: role, disable, remove (no Cognito user of acme)
+		res = w.as("owner@acme.test").Do("PUT", "/v1/users/"+id+"/role", map[string]any{"role": "admin"})
+		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+		res = w.as("owner@acme.test").Do("POST", "/v1/users/"+id+"/disable", nil)
+		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+		require.Equal(t, http.StatusNoContent, w.as("owner@acme.test").Do("DELETE", "/v1/users/"+id, nil).Status)
+		cu, err = w.pools.C.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(w.pool), Username: aws.String(w.users["owner@globex.test"].ID)})
+		require.NoError(t, err, "globex's user stays")
+		assert.True(t, cu.Enabled)
+	})
 
 	t.Run("an invitation that stopped after the Cognito user was created completes on retry", func(t *testing.T) {
 		// the first attempt reserved the email and created the Cognito user, then failed
@@ -249,10 +306,14 @@ func TestRevocation(t *testing.T) {
 		require.NoError(t, err)
 		assert.False(t, got.Enabled, "the Cognito user is disabled too (cognito-local does not refuse its sign-in; Cognito does)")
 	})
-	t.Run("enabling lets the token in again", func(t *testing.T) {
+	t.Run("enabling lets the user sign in again, not a token from before the disable", func(t *testing.T) {
 		require.Equal(t, 200, w.as("owner@acme.test").Do("POST", "/v1/users/"+u.ID+"/enable", nil).Status)
 		time.Sleep(2 * cacheTTL)
 		_, err := authorize()
+		require.Error(t, err, "a token copied before the disable stays dead")
+		assert.Contains(t, err.Error(), "session_ended")
+		tok = w.signInAfterTheEnd(u.ID, "leaver@acme.test")
+		_, err = authorize()
 		assert.NoError(t, err)
 	})
 	t.Run("a re-roled user's unexpired token carries the new role within the cache time", func(t *testing.T) {
@@ -386,4 +447,76 @@ func TestUserChangesHonourIfMatch(t *testing.T) {
 	res = owner.Do("POST", path+"/enable", nil, "If-Match", etag(v))
 	require.Equal(t, http.StatusPreconditionFailed, res.Status, "another change from the old version: %s", res.Body)
 	assert.Equal(t, v2+1, version(owner.Do("POST", path+"/enable", nil, "If-Match", etag(v2))))
+}
+
+// Sign-out ends the session's tokens at the authorizer, not only the
+// refresh token: an ID token copied before is refused within the cache
+// time (authorizer.RevocationDelay deployed), on every device of the user,
+// and a new sign-in works.
+func TestSignOutEndsTheSessionsTokens(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	u := w.users["user@acme.test"]
+	signIn := func() cognito.Tokens {
+		tok, err := cognitotest.SignIn(ctx, w.pools.C, w.client, "user@acme.test", password, "", nil)
+		require.NoError(t, err)
+		return tok
+	}
+	here, there := signIn(), signIn() // two devices
+	authorize := func(tok cognito.Tokens) error {
+		_, _, err := w.az.Authorize(ctx, "Bearer "+tok.IDToken)
+		return err
+	}
+	require.NoError(t, authorize(here))
+	require.NoError(t, authorize(there))
+	other := signInAs(t, w, "admin@acme.test")
+	require.NoError(t, authorize(other))
+
+	res := w.as("user@acme.test").Do("POST", "/v1/me/sign-out", nil)
+	require.Equal(t, http.StatusNoContent, res.Status, string(res.Body))
+	time.Sleep(2 * cacheTTL)
+	for _, tok := range []cognito.Tokens{here, there} {
+		err := authorize(tok)
+		require.Error(t, err, "the ID token outlives the sign-out")
+		assert.Contains(t, err.Error(), "session_ended")
+	}
+	assert.NoError(t, authorize(other), "another user's session goes on")
+
+	// A second sign-out is fine; the end never moves back.
+	got, err := w.dir.Get(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "acme"}, u.ID)
+	require.NoError(t, err)
+	require.NoError(t, w.dir.EndSessions(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "acme"}, u.ID, got.SessionsEndedAt.Add(-time.Hour)))
+	again, err := w.dir.Get(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "acme"}, u.ID)
+	require.NoError(t, err)
+	assert.True(t, again.SessionsEndedAt.Equal(got.SessionsEndedAt), "an earlier end changed nothing")
+	assert.Equal(t, got.Version, again.Version, "no If-Match-guarded change")
+
+	fresh := signIn() // the sign-out answered once its end had passed
+	assert.NoError(t, authorize(fresh), "a sign-in after the sign-out works")
+}
+
+func signInAs(t *testing.T, w *world, email string) cognito.Tokens {
+	tok, err := cognitotest.SignIn(context.Background(), w.pools.C, w.client, email, password, "", nil)
+	require.NoError(t, err)
+	return tok
+}
+
+// signInAfterTheEnd waits until the user's sessions_ended_at has passed
+// (tokens carry whole seconds: the end is the next whole second) and signs
+// the user in again.
+func (w *world) signInAfterTheEnd(userID, email string) cognito.Tokens {
+	w.t.Helper()
+	got, err := w.dir.Get(context.Background(), tenancy.Scope{Table: w.names.App(), TenantID: "acme"}, userID)
+	require.NoError(w.t, err)
+	require.False(w.t, got.SessionsEndedAt.IsZero(), "the sessions were ended")
+	time.Sleep(time.Until(got.SessionsEndedAt))
+	return signInAs(w.t, w, email)
+}
+
+func keysOf(m map[string]any) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	return ks
 }

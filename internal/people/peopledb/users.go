@@ -58,9 +58,13 @@ type userItem struct {
 	Role         string    `dynamodbav:"role"`
 	Status       string    `dynamodbav:"status"`
 	MFAEnabledAt time.Time `dynamodbav:"mfa_enabled_at,omitempty"`
-	CreatedAt    time.Time `dynamodbav:"created_at"`
-	UpdatedAt    time.Time `dynamodbav:"updated_at"`
-	Version      int64     `dynamodbav:"version"`
+	// SessionsEndedAt: people.User.SessionsEndedAt (sign-out, disable).
+	SessionsEndedAt time.Time `dynamodbav:"sessions_ended_at,omitempty"`
+	// Elsewhere: people.User.Elsewhere (an invitation of another workspace's user).
+	Elsewhere bool      `dynamodbav:"elsewhere,omitempty"`
+	CreatedAt time.Time `dynamodbav:"created_at"`
+	UpdatedAt time.Time `dynamodbav:"updated_at"`
+	Version   int64     `dynamodbav:"version"`
 }
 
 func toUserItem(u people.User) userItem {
@@ -68,13 +72,13 @@ func toUserItem(u people.User) userItem {
 		GSI1PK: usersGSI(u.TenantID), GSI1SK: usersGSISK(u.Email, u.ID),
 		ID: u.ID, TenantID: u.TenantID, Username: u.Username, Email: u.Email, DisplayName: u.DisplayName,
 		Role: string(u.Role), Status: string(u.Status), MFAEnabledAt: u.MFAEnabledAt,
-		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, Version: u.Version}
+		SessionsEndedAt: u.SessionsEndedAt, Elsewhere: u.Elsewhere, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, Version: u.Version}
 }
 
 func (it userItem) user() people.User {
 	return people.User{ID: it.ID, TenantID: it.TenantID, Username: it.Username, Email: it.Email,
 		DisplayName: it.DisplayName, Role: roles.Role(it.Role), Status: people.UserStatus(it.Status), MFAEnabledAt: it.MFAEnabledAt,
-		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, Version: it.Version}
+		SessionsEndedAt: it.SessionsEndedAt, Elsewhere: it.Elsewhere, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, Version: it.Version}
 }
 
 type emailItem struct {
@@ -380,11 +384,14 @@ func (s UserDB) Change(ctx context.Context, sc tenancy.Scope, cur, next people.U
 		return people.User{}, err
 	}
 	next.Version = cur.Version + 1
-	upd, err := update(sc.Table, userPK(cur.TenantID, cur.ID), userSK,
-		expression.Set(expression.Name("role"), expression.Value(string(next.Role))).
-			Set(expression.Name("status"), expression.Value(string(next.Status))).
-			Set(expression.Name("updated_at"), expression.Value(next.UpdatedAt)).
-			Set(expression.Name("version"), expression.Value(next.Version)),
+	set := expression.Set(expression.Name("role"), expression.Value(string(next.Role))).
+		Set(expression.Name("status"), expression.Value(string(next.Status))).
+		Set(expression.Name("updated_at"), expression.Value(next.UpdatedAt)).
+		Set(expression.Name("version"), expression.Value(next.Version))
+	if next.SessionsEndedAt.After(cur.SessionsEndedAt) { // disabling ends the sessions in the same write
+		set = set.Set(expression.Name("sessions_ended_at"), expression.Value(next.SessionsEndedAt))
+	}
+	upd, err := update(sc.Table, userPK(cur.TenantID, cur.ID), userSK, set,
 		expression.Name("version").Equal(expression.Value(cur.Version)))
 	if err != nil {
 		return people.User{}, err
@@ -464,6 +471,30 @@ func (s UserDB) SetMFAEnabled(ctx context.Context, sc tenancy.Scope, userID stri
 	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
 		ConditionExpression: u.ConditionExpression, ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues})
 	return dynamo.Translate(err, "set MFA of user", errs.NotFound("user"))
+}
+
+// EndSessions implements people.UserStore: sessions_ended_at moves only
+// forward.
+func (s UserDB) EndSessions(ctx context.Context, sc tenancy.Scope, userID string, at time.Time) error {
+	at = at.UTC()
+	it, err := update(sc.Table, userPK(sc.TenantID, userID), userSK,
+		expression.Set(expression.Name("sessions_ended_at"), expression.Value(at)),
+		expression.AttributeExists(expression.Name(schema.PK)).And(
+			expression.Or(expression.AttributeNotExists(expression.Name("sessions_ended_at")),
+				expression.Name("sessions_ended_at").LessThan(expression.Value(at)))))
+	if err != nil {
+		return err
+	}
+	u := it.Update
+	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
+		ConditionExpression: u.ConditionExpression, ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues})
+	if dynamo.ConditionFailed(err) {
+		if _, gerr := s.Get(ctx, sc, userID); gerr != nil {
+			return gerr // user_not_found
+		}
+		return nil // a later end is recorded already
+	}
+	return dynamo.Translate(err, "end the sessions of user", errs.NotFound("user"))
 }
 
 // Settings implements SettingsReader.

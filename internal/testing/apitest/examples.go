@@ -188,6 +188,7 @@ func metaExamples() map[string]Example {
 	return map[string]Example{
 		"getHealth": {}, "listTiers": {}, "getOpenAPI": {},
 		"getMe":     {Caller: exampleOwner},
+		"signOut":   {Caller: "user@acme.test"},
 		"getRootMe": {Caller: "root"},
 	}
 }

@@ -5,13 +5,13 @@ package viewapi
 import (
 	"encoding/csv"
 	"net/http"
-	"strings"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
 
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/list"
+	"github.com/issuetracker/issuetracker/internal/text"
 	"github.com/issuetracker/issuetracker/internal/view"
 )
 
@@ -147,9 +147,9 @@ func (d Deps) exportView(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusOK)
 	cw := csv.NewWriter(w)
-	_ = cw.Write(ex.Columns)
+	_ = cw.Write(text.SpreadsheetSafeRow(ex.Columns))
 	for _, row := range ex.Rows {
-		_ = cw.Write(safeCells(row))
+		_ = cw.Write(text.SpreadsheetSafeRow(row))
 	}
 	cw.Flush()
 	return cw.Error()
@@ -161,18 +161,4 @@ type ExportJSON struct {
 	Columns    []string      `json:"columns"`
 	Items      []issue.Issue `json:"items"`
 	NextCursor string        `json:"next_cursor,omitempty"`
-}
-
-// safeCells defuses spreadsheet formulas: a cell starting with = + - @ is
-// prefixed with a quote (OWASP CSV injection), so an issue title cannot run
-// in the spreadsheet of whoever opens the export.
-func safeCells(row []string) []string {
-	out := make([]string, len(row))
-	for i, c := range row {
-		if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
-			c = "'" + c
-		}
-		out[i] = c
-	}
-	return out
 }

@@ -170,6 +170,8 @@ func TestSavedViews(t *testing.T) {
 	})
 	t.Run("a view exports as CSV with its columns and as JSON", func(t *testing.T) {
 		require.Equal(t, http.StatusCreated, ann.Do("POST", "/v1/issues", map[string]any{"title": "=HYPERLINK(\"x\")", "assignee_id": "ann", "labels": []string{"needs ux"}}).Status)
+		// a full-width equals sign is a formula to some spreadsheets too
+		require.Equal(t, http.StatusCreated, ann.Do("POST", "/v1/issues", map[string]any{"title": "\uff1dHYPERLINK(\"x\")", "assignee_id": "ann"}).Status)
 		ex := w.view(t, w.ann, map[string]any{"name": "Export", "filter": map[string]any{"assignee": "me"}, "sort": "created", "order": "asc",
 			"columns": []string{"title", "priority", "labels"}})
 		res := ann.Do("GET", "/v1/views/"+ex.ID+"/export?format=csv", nil)
@@ -178,13 +180,13 @@ func TestSavedViews(t *testing.T) {
 		rows, err := csv.NewReader(bytes.NewReader(res.Body)).ReadAll()
 		require.NoError(t, err)
 		assert.Equal(t, [][]string{{"title", "priority", "labels"}, {"mine urgent", "urgent", "Needs UX"}, {"mine low", "low", ""},
-			{"'=HYPERLINK(\"x\")", "none", "Needs UX"}}, rows, "formulas are defused")
+			{"'=HYPERLINK(\"x\")", "none", "Needs UX"}, {"'\uff1dHYPERLINK(\"x\")", "none", ""}}, rows, "formulas are defused")
 		js := get[struct {
 			Columns []string      `json:"columns"`
 			Items   []issue.Issue `json:"items"`
 		}](t, ann, "/v1/views/"+ex.ID+"/export?format=json")
 		assert.Equal(t, []string{"title", "priority", "labels"}, js.Columns)
-		assert.Len(t, js.Items, 3)
+		assert.Len(t, js.Items, 4)
 		_, field := problem(t, ann.Do("GET", "/v1/views/"+ex.ID+"/export?format=xlsx", nil), http.StatusBadRequest)
 		assert.Equal(t, "format", field)
 		problem(t, bob.Do("GET", "/v1/views/"+ex.ID+"/export", nil), http.StatusNotFound)

@@ -1,5 +1,6 @@
 import { claims, Cognito, type Tokens } from './cognito';
 import { cognitoEndpoint, config } from '../config';
+import { api } from '../api/client';
 import type { PasswordPolicy } from './password';
 
 /** A workspace as the public lookup tells it: where its people sign in. */
@@ -49,6 +50,8 @@ export class SessionStore {
   constructor(
     private readonly key: string,
     private readonly remember = true,
+    /** Ends the session's tokens at the API too (a copied ID token dies with it). */
+    private readonly endAtApi?: (idToken: string) => Promise<unknown>,
   ) {}
 
   private current: Session | undefined;
@@ -145,9 +148,15 @@ export class SessionStore {
     return undefined;
   }
 
+  /**
+   * Signs out: the API ends every token of the user's sessions so far (POST
+   * /v1/me/sign-out; the authorizer refuses them within 30 s), then Cognito
+   * revokes the refresh token. Either failing still ends the session here.
+   */
   async signOut(): Promise<void> {
     const s = this.current;
     this.end();
+    if (s && this.endAtApi) await this.endAtApi(s.idToken).catch(() => undefined);
     if (s?.refreshToken) await cognitoFor(s.workspace).revoke(s.refreshToken);
   }
 }
@@ -178,7 +187,9 @@ export function lastWorkspace(): string | undefined {
 }
 
 /** The tenant user's session (one workspace at a time). */
-export const sessions = new SessionStore('itr.session');
+export const sessions = new SessionStore('itr.session', true, (idToken) =>
+  api().POST('/v1/me/sign-out', { headers: { Authorization: `Bearer ${idToken}` } }),
+);
 
 /** Root's session in the provider console: the provider pool, kept apart from any workspace session. */
 export const providerSessions = new SessionStore('itr.provider', false);

@@ -37,4 +37,22 @@ describe('Markdown is sanitized', () => {
   it('ids cannot clobber the page', () => {
     expect(html('<h2 id="root">x</h2>')).not.toContain('id="root"');
   });
+
+  it.each([
+    ['![pixel](https://tracker.example/p.gif?u=1)', 'tracker.example'],
+    ['<img src="https://tracker.example/p.gif">', 'tracker.example'],
+    ['[![badge](https://tracker.example/b.svg)](https://example.com)', 'tracker.example'],
+    ['![ref][p]\n\n[p]: https://tracker.example/r.png', 'tracker.example'],
+  ])('%s loads no image', (md) => {
+    const { container } = render(<Markdown>{md}</Markdown>);
+    expect(container.querySelectorAll('img')).toHaveLength(0);
+  });
+
+  it('an image becomes a link naming its host, opened only on request', () => {
+    const { container } = render(<Markdown>{'![screenshot](https://cdn.example/s.png)'}</Markdown>);
+    const a = container.querySelector('a.md-image');
+    expect(a?.getAttribute('href')).toBe('https://cdn.example/s.png');
+    expect(a?.textContent).toBe('Image: screenshot (cdn.example)');
+    expect(a?.getAttribute('rel')).toBe('noopener noreferrer nofollow');
+  });
 });

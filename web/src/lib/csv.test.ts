@@ -27,4 +27,15 @@ describe('toCSV', () => {
     );
     expect(csv.split('\r\n')[1]).toBe('"Acme, ""Inc""","a\nb","\'=HYPERLINK(""x"")",-4');
   });
+
+  it.each([
+    [' =1+1', "' =1+1"],
+    ['\uff1d1+1', "'\uff1d1+1"],
+    ['\u3000\uff20x', "'\u3000\uff20x"],
+    ['\t=1', "'\t=1"],
+    ['a=b', 'a=b'],
+    ['-0.5', '-0.5'],
+  ])('defuses %j as the API does', (v, want) => {
+    expect(toCSV([{ v }], [{ key: 'v', label: 'V' }]).split('\r\n')[1]).toBe(want);
+  });
 });

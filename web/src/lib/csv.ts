@@ -7,8 +7,11 @@ export interface Column<T> {
 function cell(v: unknown): string {
   if (v === undefined || v === null) return '';
   const s = String(v);
-  // A leading =, +, - or @ would run as a formula in a spreadsheet.
-  const safe = /^[=+\-@\t\r]/.test(s) && !/^-?\d+(\.\d+)?$/.test(s) ? `'${s}` : s;
+  // A formula to a spreadsheet: =, +, - or @ (or their full-width forms)
+  // after any leading whitespace, or a leading tab or CR. The same rule as
+  // the API's CSV exports (internal/text.SpreadsheetSafe).
+  const formula = /^[\t\r]|^[\s\u00a0\u3000]*[=+\-@\uff1d\uff0b\uff0d\uff20]/.test(s);
+  const safe = formula && !/^-?\d+(\.\d+)?$/.test(s) ? `'${s}` : s;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
