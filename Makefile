@@ -47,11 +47,12 @@ vet: ## go vet
 WEB_STATIC_LOG := .local/web-static.log
 E2E_GATE := .local/e2e-gate
 # GO_TEST_P: how many builds and test binaries the first pass runs at once
-# (go test's -p), 2 as before. With 2, a third of the pass (under load)
-# had no test binary running: the slots were linking. 4 fills that time,
-# but at load average 32 two more tests failed on their own timings
-# (DynamoDB Local's retries, a clock window); not the default until an
-# idle run shows it green (docs/performance.md, "make test's time, fourth pass").
+# (go test's -p), 2 as before. With 2, under load, a quarter of the pass
+# had no test binary running (the slots were building and linking). 4
+# fills that time, but at load average 28 the tests took twice as long and
+# four packages failed on their timings (one at 2); not the default until
+# an idle run shows it green (docs/performance.md, "make test's time,
+# fourth pass").
 GO_TEST_P ?= 2
 # go test starts the test binaries in the order it is given them, two at a
 # time: in go list's order test/infra (104 s in the idle fresh clone) came
