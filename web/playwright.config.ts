@@ -6,6 +6,8 @@ import { DESKTOP, e2e } from './e2e/env';
 // state folder (wiped per run), then drives Debian's Chromium.
 export default defineConfig({
   testDir: 'e2e',
+  // E2E_START_WHEN: the specs wait for make test's race pass (e2e/gate.ts).
+  globalSetup: './e2e/gate.ts',
   outputDir: 'artifacts/test-results',
   timeout: 120_000,
   expect: { timeout: 15_000 },

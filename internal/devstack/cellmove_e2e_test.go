@@ -307,6 +307,12 @@ func cellsForMove(t *testing.T, tier tiers.Name, opts ...func(*devstack.Config))
 			c.Endpoints.Cognito, c.CognitoPort = cognitoEndpoint, 0
 			c.AuthorizerCacheTTL = time.Second
 			c.Migration = onboarding.MigrationOptions{Settle: 200 * time.Millisecond, Grace: 3 * time.Second}
+			// The move's billing check sends a failed payment and then
+			// expects the tenant active at cell-2: startPlatform's grace of
+			// 1 s (billing_test.go's suspension) ran out before the check at
+			// load average 20 and the tenant was suspended (payment_overdue).
+			// Suspension is not what this test proves: the grace outlasts it.
+			c.BillingGrace = time.Hour
 			// The writer and the checks of every acknowledged issue are a
 			// load, not a Standard tenant's traffic: on a quick machine they
 			// spend the tier's burst (50) and get 429 (seen in a fresh
