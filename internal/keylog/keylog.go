@@ -28,6 +28,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -89,8 +90,14 @@ func From(ctx context.Context) *Target {
 }
 
 // Middleware installs the log on a DynamoDB client's stack (an APIOptions
-// entry). It runs once per operation, before the SDK's retries.
+// entry). It runs once per operation, before the SDK's retries, and is
+// installed only on the writes keysOf reads (WriteOperations): the SDK
+// builds a call's stack anew on every call, so it cost every read its
+// insertion and a layer of the handler chain.
 func Middleware(st *middleware.Stack) error {
+	if !slices.Contains(WriteOperations, st.ID()) {
+		return nil
+	}
 	return st.Initialize.Add(middleware.InitializeMiddlewareFunc("MigrationKeyLog", handle), middleware.Before)
 }
 
@@ -129,6 +136,10 @@ func (t *Target) log(ctx context.Context, keys []map[string]types.AttributeValue
 	}
 	return nil
 }
+
+// WriteOperations are the DynamoDB operations whose keys keysOf lists: the
+// only ones Middleware is installed on.
+var WriteOperations = []string{"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
 
 // keysOf lists the keys a write operation may write in t's table and
 // tenant (nil for reads and for other tables).

@@ -46,6 +46,7 @@ import (
 	"errors"
 	"log/slog"
 	"maps"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -71,9 +72,19 @@ const (
 // (INFO) with its operation and attempts.
 var Recognised, Attempts atomic.Int64
 
+// Operations are the operations handle acts on (a conditional PutItem,
+// UpdateItem or DeleteItem): the only ones Middleware is installed on.
+var Operations = []string{"PutItem", "UpdateItem", "DeleteItem"}
+
 // Middleware installs the token on a DynamoDB client's stack (an
-// APIOptions entry).
+// APIOptions entry): on the conditional single-item writes it acts on
+// (Operations) only. The SDK builds a call's stack anew on every call, so
+// the two middlewares on every operation cost every read their insertion
+// and two layers of the handler chain.
 func Middleware(st *middleware.Stack) error {
+	if !slices.Contains(Operations, st.ID()) {
+		return nil
+	}
 	if err := st.Initialize.Add(middleware.InitializeMiddlewareFunc("OwnWriteToken", handle), middleware.After); err != nil {
 		return err
 	}
@@ -91,6 +102,7 @@ func countAttempt(ctx context.Context, in middleware.FinalizeInput, next middlew
 	return next.HandleFinalize(ctx, in)
 }
 
+// handle acts on the inputs of Operations (keep the two in step).
 func handle(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 	switch p := in.Parameters.(type) {
 	case *dynamodb.PutItemInput:

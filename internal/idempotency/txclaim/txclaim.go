@@ -137,8 +137,14 @@ func From(ctx context.Context) *Claim {
 }
 
 // Middleware installs the marker on a DynamoDB client's stack (an
-// APIOptions entry).
+// APIOptions entry): on TransactWriteItems only, the one operation it acts
+// on. The SDK builds a call's stack anew on every call, so a middleware on
+// every operation costs every read its insertion and a layer of the handler
+// chain (awsx.TestWriteMiddlewaresStayOffReads).
 func Middleware(st *middleware.Stack) error {
+	if st.ID() != "TransactWriteItems" {
+		return nil
+	}
 	return st.Initialize.Add(middleware.InitializeMiddlewareFunc("IdempotencyClaimMarker", handle), middleware.After)
 }
 
