@@ -95,6 +95,9 @@ func HTTPClient() *awshttp.BuildableClient {
 // a conditional PutItem or UpdateItem that the SDK retries after its first
 // attempt committed recognises its own write instead of failing its
 // condition.
+// Each of the three installs itself only on the write operations it acts
+// on: the SDK builds every call's middleware stack anew, and reads carried
+// them for nothing (TestWriteMiddlewaresStayOffReads).
 func DynamoDB(cfg aws.Config, e Endpoints) *dynamodb.Client {
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		if e.DynamoDB != "" {
