@@ -296,43 +296,60 @@ func (r Route) WriteClaimsKey() bool {
 // 400 unknown_parameter before its handler runs (internal/app/core), so a
 // typo (?stauts=open) is never the unfiltered list. The OpenAPI document
 // describes each of them (internal/openapi; its test keeps both equal).
-var queryParams = map[string][]string{
-	"listIssues":                 {"field.*", "assignee", "category", "created_after", "created_before", "cursor", "cycle", "due_after", "due_before", "label", "limit", "order", "overdue", "parent", "priority", "project", "sort", "status", "team", "type", "updated_after", "updated_before"},
-	"listIssueStatusHistory":     pageQuery,
-	"listIssueActivity":          pageQuery,
-	"searchIssues":               {"field.*", "assignee", "category", "created_after", "created_before", "cursor", "cycle", "due_after", "due_before", "label", "limit", "overdue", "parent", "priority", "project", "q", "status", "team", "type", "updated_after", "updated_before"},
-	"listViewIssues":             pageQuery,
-	"exportView":                 {"cursor", "format"},
-	"listCycles":                 {"cursor", "limit", "project", "team"},
-	"getVelocity":                {"cycles", "project", "team"},
-	"listCycleIssues":            pageQuery,
-	"listComments":               pageQuery,
-	"listAttachments":            pageQuery,
-	"listWatchers":               pageQuery,
-	"listNotifications":          {"cursor", "limit", "unread"},
-	"unsubscribeNotifications":   {"token"},
-	"listWebhookDeliveries":      pageQuery,
-	"checkSlugAvailability":      {"slug"},
-	"getRegistration":            {"token"},
-	"verifyRegistration":         {"token"},
-	"resendVerification":         {"token"},
-	"listTenants":                {"cursor", "limit", "q", "sort", "status"},
-	"listTenantAudit":            pageQuery,
-	"listSuppressions":           pageQuery,
-	"listUsers":                  pageQuery,
-	"listUserTeams":              pageQuery,
-	"listAudit":                  pageQuery,
-	"exportAudit":                {"cursor", "format"},
-	"rootListTenantUsers":        pageQuery,
-	"getRootUsage":               {"month"},
-	"listInvoices":               pageQuery,
-	"createRegistrationCheckout": {"token"},
-	"getIssueAnalytics":          {"assignee", "bucket", "from", "priority", "team", "to"},
-	"getWorkload":                {"group_by"},
-	"getTeamVelocity":            {"from", "to"},
-	"getUserPerformance":         {"bucket", "from", "to"},
-	"listTeams":                  pageQuery,
-	"listTeamMembers":            pageQuery,
+// A slice sorted by operation id, not a map: static data, where a map
+// literal this size is built by its package's initialisation in every
+// function (issue 19; TestQueryParamsAreSorted keeps the order).
+var queryParams = []opParams{
+	{"checkSlugAvailability", []string{"slug"}},
+	{"createRegistrationCheckout", []string{"token"}},
+	{"exportAudit", []string{"cursor", "format"}},
+	{"exportView", []string{"cursor", "format"}},
+	{"getIssueAnalytics", []string{"assignee", "bucket", "from", "priority", "team", "to"}},
+	{"getRegistration", []string{"token"}},
+	{"getRootUsage", []string{"month"}},
+	{"getTeamVelocity", []string{"from", "to"}},
+	{"getUserPerformance", []string{"bucket", "from", "to"}},
+	{"getVelocity", []string{"cycles", "project", "team"}},
+	{"getWorkload", []string{"group_by"}},
+	{"listAttachments", pageQuery},
+	{"listAudit", pageQuery},
+	{"listComments", pageQuery},
+	{"listCycleIssues", pageQuery},
+	{"listCycles", []string{"cursor", "limit", "project", "team"}},
+	{"listInvoices", pageQuery},
+	{"listIssueActivity", pageQuery},
+	{"listIssueStatusHistory", pageQuery},
+	{"listIssues", []string{"field.*", "assignee", "category", "created_after", "created_before", "cursor", "cycle", "due_after", "due_before", "label", "limit", "order", "overdue", "parent", "priority", "project", "sort", "status", "team", "type", "updated_after", "updated_before"}},
+	{"listNotifications", []string{"cursor", "limit", "unread"}},
+	{"listSuppressions", pageQuery},
+	{"listTeamMembers", pageQuery},
+	{"listTeams", pageQuery},
+	{"listTenantAudit", pageQuery},
+	{"listTenants", []string{"cursor", "limit", "q", "sort", "status"}},
+	{"listUserTeams", pageQuery},
+	{"listUsers", pageQuery},
+	{"listViewIssues", pageQuery},
+	{"listWatchers", pageQuery},
+	{"listWebhookDeliveries", pageQuery},
+	{"resendVerification", []string{"token"}},
+	{"rootListTenantUsers", pageQuery},
+	{"searchIssues", []string{"field.*", "assignee", "category", "created_after", "created_before", "cursor", "cycle", "due_after", "due_before", "label", "limit", "overdue", "parent", "priority", "project", "q", "status", "team", "type", "updated_after", "updated_before"}},
+	{"unsubscribeNotifications", []string{"token"}},
+	{"verifyRegistration", []string{"token"}},
+}
+
+type opParams struct {
+	op     string
+	params []string
+}
+
+// paramsOf are operation op's query parameters (queryParams).
+func paramsOf(op string) []string {
+	i, ok := slices.BinarySearchFunc(queryParams, op, func(p opParams, op string) int { return strings.Compare(p.op, op) })
+	if !ok {
+		return nil
+	}
+	return queryParams[i].params
 }
 
 // pageQuery are a list's parameters (internal/list).
@@ -340,11 +357,11 @@ var pageQuery = []string{"cursor", "limit"}
 
 // QueryParams are the query parameters the route takes (none: nil); a name
 // ending in ".*" is a family (field.* : field.<custom field id>).
-func (r Route) QueryParams() []string { return queryParams[r.OperationID] }
+func (r Route) QueryParams() []string { return paramsOf(r.OperationID) }
 
 // TakesQuery reports whether the route takes the query parameter name.
 func (r Route) TakesQuery(name string) bool {
-	for _, p := range queryParams[r.OperationID] {
+	for _, p := range paramsOf(r.OperationID) {
 		if p == name || (strings.HasSuffix(p, ".*") && strings.HasPrefix(name, p[:len(p)-1]) && len(name) > len(p)-1) {
 			return true
 		}

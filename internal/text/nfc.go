@@ -16,7 +16,10 @@ import (
 //
 // Why not x/text/unicode/norm: its tables (~72 KB) were linked into every
 // function that validates text, for the few names that are not already in
-// NFC (issue 19, docs/performance.md).
+// NFC (issue 19, docs/performance.md). The standard library links its own
+// copy (vendor/golang.org/x/text/unicode/norm, for net/http's IDNA), which
+// other packages cannot import. Our tables are string constants
+// (nfc_table.go): read-only data, searched in place.
 func NFC(s string) string {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
@@ -140,12 +143,14 @@ func composePair(a, b rune) (rune, bool) {
 		b > hangulTBase && b < hangulTBase+hangulTCount:
 		return a + (b - hangulTBase), true
 	}
-	i := sort.Search(len(nfcCompose), func(i int) bool {
-		c := nfcCompose[i]
-		return c.a > a || c.a == a && c.b >= b
+	const size = 9
+	n := len(nfcCompose) / size
+	i := sort.Search(n, func(i int) bool {
+		x, y := u24(nfcCompose, i*size), u24(nfcCompose, i*size+3)
+		return x > a || x == a && y >= b
 	})
-	if i < len(nfcCompose) && nfcCompose[i].a == a && nfcCompose[i].b == b {
-		return nfcCompose[i].r, true
+	if i < n && u24(nfcCompose, i*size) == a && u24(nfcCompose, i*size+3) == b {
+		return u24(nfcCompose, i*size+6), true
 	}
 	return 0, false
 }
@@ -153,10 +158,13 @@ func composePair(a, b rune) (rune, bool) {
 // decompose is r's full canonical decomposition, or "" when it has none
 // (Hangul syllables aside).
 func decompose(r rune) string {
-	i := sort.Search(len(nfcDecomp), func(i int) bool { return nfcDecomp[i].r >= r })
-	if i < len(nfcDecomp) && nfcDecomp[i].r == r {
-		d := nfcDecomp[i]
-		return nfcDecompData[d.off : d.off+uint16(d.n)]
+	const size = 6
+	n := len(nfcDecomp) / size
+	i := sort.Search(n, func(i int) bool { return u24(nfcDecomp, i*size) >= r })
+	if i < n && u24(nfcDecomp, i*size) == r {
+		d := nfcDecomp[i*size+3:]
+		off := int(d[0])<<8 | int(d[1])
+		return nfcDecompData[off : off+int(d[2])]
 	}
 	return ""
 }
@@ -166,9 +174,15 @@ func ccc(r rune) uint8 {
 	if r < 0x300 {
 		return 0
 	}
-	i := sort.Search(len(nfcCCC), func(i int) bool { return nfcCCC[i].hi >= r })
-	if i < len(nfcCCC) && nfcCCC[i].lo <= r {
-		return nfcCCC[i].ccc
+	const size = 7
+	n := len(nfcCCC) / size
+	i := sort.Search(n, func(i int) bool { return u24(nfcCCC, i*size+3) >= r })
+	if i < n && u24(nfcCCC, i*size) <= r {
+		return nfcCCC[i*size+6]
 	}
 	return 0
 }
+
+// u24 is the rune of the table record byte s[i:i+3] (big-endian): the
+// tables of nfc_table.go and fold_table.go are strings of such records.
+func u24(s string, i int) rune { return rune(s[i])<<16 | rune(s[i+1])<<8 | rune(s[i+2]) }
