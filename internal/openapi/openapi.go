@@ -158,7 +158,7 @@ type gen struct {
 func (g *gen) operation(rt routes.Route, b Body) map[string]any {
 	op := map[string]any{
 		"operationId": rt.OperationID,
-		"summary":     rt.Summary,
+		"summary":     routes.Summary(rt.OperationID),
 		"tags":        []any{string(rt.Function)},
 		"security":    Security(rt),
 		"x-access":    accessText(rt.Access),

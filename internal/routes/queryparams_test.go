@@ -24,3 +24,21 @@ func TestQueryParamsAreSorted(t *testing.T) {
 	assert.Nil(t, Route{OperationID: "getMe"}.QueryParams())
 	assert.Nil(t, Route{OperationID: "zzz"}.QueryParams())
 }
+
+// summaries has one entry per route, in the table's order, and nothing
+// else: a route added without its summary, or a summary of no route,
+// fails.
+func TestEveryRouteHasOneSummary(t *testing.T) {
+	ops := make([]string, len(table))
+	for i, r := range table {
+		ops[i] = r.OperationID
+	}
+	sums := make([]string, len(summaries))
+	for i, s := range summaries {
+		sums[i] = s.op
+		assert.NotEmpty(t, s.text, s.op)
+	}
+	assert.Equal(t, ops, sums)
+	assert.Equal(t, "Liveness of the API", Summary("getHealth"))
+	assert.Empty(t, Summary("zzz"))
+}
