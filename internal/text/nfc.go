@@ -2,6 +2,7 @@ package text
 
 import (
 	"sort"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -9,7 +10,7 @@ import (
 // team and company names, slugs) compare NFC strings. It is
 // golang.org/x/text/unicode/norm's NFC.String: canonical decomposition
 // (the generated nfcDecomp tables, Hangul by arithmetic), canonical
-// ordering by combining class, then canonical composition (nfcCompose),
+// ordering by combining class, then canonical composition (composition),
 // with x/text's Stream-Safe Text Format rule (a combining grapheme joiner
 // U+034F after 30 non-starters in a row). TestNFCIsXTextNorm compares
 // every rune and strings built to exercise reordering and composition.
@@ -143,16 +144,51 @@ func composePair(a, b rune) (rune, bool) {
 		b > hangulTBase && b < hangulTBase+hangulTCount:
 		return a + (b - hangulTBase), true
 	}
-	const size = 9
-	n := len(nfcCompose) / size
-	i := sort.Search(n, func(i int) bool {
-		x, y := u24(nfcCompose, i*size), u24(nfcCompose, i*size+3)
-		return x > a || x == a && y >= b
-	})
-	if i < n && u24(nfcCompose, i*size) == a && u24(nfcCompose, i*size+3) == b {
-		return u24(nfcCompose, i*size+6), true
+	r, ok := composition()[[2]rune{a, b}]
+	return r, ok
+}
+
+// composition are the primary composites (Hangul aside) by the pair they
+// compose from, derived at first use from the decompositions: every rune
+// whose decomposition has two runes or more, except nfcExcluded, composes
+// from the composite of its decomposition's runes but the last, and the
+// last. Not a table in the binary (8.5 KB of read-only data; issue 19); built
+// by the first string that is not ASCII, once per process (~1,000 pairs).
+var composition = sync.OnceValue(func() map[[2]rune]rune {
+	const size = 6
+	byDecomp := map[string]rune{}
+	var composites []rune
+	for i := 0; i < len(nfcDecomp); i += size {
+		r := u24(nfcDecomp, i)
+		d := decompose(r)
+		if utf8.RuneCountInString(d) < 2 || excluded(r) {
+			continue
+		}
+		byDecomp[d] = r
+		composites = append(composites, r)
 	}
-	return 0, false
+	pairs := make(map[[2]rune]rune, len(composites))
+	for _, r := range composites {
+		d := decompose(r)
+		last, n := utf8.DecodeLastRuneInString(d)
+		first, m := utf8.DecodeRuneInString(d)
+		if m != len(d)-n { // more than one rune before the last
+			var ok bool
+			if first, ok = byDecomp[d[:len(d)-n]]; !ok {
+				continue
+			}
+		}
+		pairs[[2]rune{first, last}] = r
+	}
+	return pairs
+})
+
+// excluded reports whether r is in nfcExcluded.
+func excluded(r rune) bool {
+	const size = 3
+	n := len(nfcExcluded) / size
+	i := sort.Search(n, func(i int) bool { return u24(nfcExcluded, i*size) >= r })
+	return i < n && u24(nfcExcluded, i*size) == r
 }
 
 // decompose is r's full canonical decomposition, or "" when it has none

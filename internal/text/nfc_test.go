@@ -5,7 +5,6 @@ import (
 	"go/format"
 	"math/rand"
 	"os"
-	"sort"
 	"strings"
 	"testing"
 	"unicode"
@@ -28,8 +27,7 @@ func writeNFCTable(t *testing.T) {
 		c      uint8
 	}
 	var ccs []ccRange
-	type pair struct{ a, b, r rune }
-	var pairs []pair
+	var excluded []rune
 	for r := rune(0x80); r <= unicode.MaxRune; r++ {
 		if !utf8.ValidRune(r) || (r >= hangulSBase && r < hangulSBase+hangulSCount) {
 			continue
@@ -48,12 +46,15 @@ func writeNFCTable(t *testing.T) {
 		decomp = append(decomp, fmt.Sprintf("\t\"%s\\x%02x\\x%02x\\x%02x\" + // %s\n", rec24(r), data.Len()>>8, data.Len()&0xff, len(d), string(r)))
 		data.WriteString(d)
 		rs := []rune(d)
-		if len(rs) < 2 || norm.NFC.String(string(r)) != string(r) {
-			continue // a singleton or excluded from composition
+		if len(rs) < 2 {
+			continue // a singleton
+		}
+		if norm.NFC.String(string(r)) != string(r) {
+			excluded = append(excluded, r)
+			continue
 		}
 		first := []rune(norm.NFC.String(string(rs[:len(rs)-1])))
 		require.Len(t, first, 1, "%U's decomposition without its last rune composes to one rune", r)
-		pairs = append(pairs, pair{first[0], rs[len(rs)-1], r})
 	}
 	require.Less(t, data.Len(), 1<<16)
 	b.WriteString("// The tables are string constants of fixed-size records (runes in three\n// bytes, big-endian: u24), static read-only data searched in place; as\n// arrays of structs they were 37.5 KB of writable data in every function\n// that links this package (issue 19).\n\n")
@@ -68,12 +69,9 @@ func writeNFCTable(t *testing.T) {
 		fmt.Fprintf(&b, "\t\"%s%s\\x%02x\" + // %#x..%#x\n", rec24(c.lo), rec24(c.hi), c.c, c.lo, c.hi)
 	}
 	b.WriteString("\t\"\"\n\n")
-	sort.Slice(pairs, func(i, j int) bool {
-		return pairs[i].a < pairs[j].a || pairs[i].a == pairs[j].a && pairs[i].b < pairs[j].b
-	})
-	b.WriteString("// nfcCompose are the primary composites (Hangul aside) by the pair they\n// compose from, in order of the pair, 9 bytes each: the pair, the composite.\nconst nfcCompose = \"\" +\n")
-	for _, p := range pairs {
-		fmt.Fprintf(&b, "\t\"%s%s%s\" + // %s\n", rec24(p.a), rec24(p.b), rec24(p.r), string(p.r))
+	b.WriteString("// nfcExcluded are the runes whose decomposition has two runes or more but\n// which NFC does not compose to (composition exclusions, non-starter\n// decompositions), 3 bytes each, in order: every other such rune is a\n// primary composite of the pair its decomposition ends with (composition,\n// derived at first use).\nconst nfcExcluded = \"\" +\n")
+	for _, r := range excluded {
+		fmt.Fprintf(&b, "\t\"%s\" + // %U\n", rec24(r), r)
 	}
 	b.WriteString("\t\"\"\n")
 	src, err := format.Source([]byte(b.String()))
@@ -112,8 +110,8 @@ func TestNFCIsXTextNorm(t *testing.T) {
 			pool = append(pool, r)
 		}
 	}
-	for i := 0; i < len(nfcCompose); i += 9 {
-		pool = append(pool, u24(nfcCompose, i), u24(nfcCompose, i+3))
+	for p := range composition() {
+		pool = append(pool, p[0], p[1])
 	}
 	pool = append(pool, 'a', 'e', 'A', ' ', 0x1100, 0x1112, 0x1161, 0x1175, 0x11A8, 0x11C2, 0xAC00, 0xAC01, 0xD7A3, cgj)
 	rng := rand.New(rand.NewSource(19))
