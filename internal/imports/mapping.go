@@ -5,12 +5,11 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/issuetracker/issuetracker/internal/text"
 	"io"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/issue"
@@ -53,7 +52,7 @@ var headerFields = []named[string]{
 }
 
 // jiraCustom is how Jira's CSV export names a custom field's column.
-var jiraCustom = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^custom field \((.+)\)$`) })
+var jiraCustom = text.Lazy(`^custom field \((.+)\)$`)
 
 // statusOf maps status names of Jira and Linear workflows (lower-cased).
 var statusOf = []named[issue.Status]{
@@ -151,10 +150,10 @@ func lookup[V ~string](table []named[V], name string) (V, bool) {
 // dateLayouts are the due-date forms of Jira and Linear exports.
 var dateLayouts = []string{issue.DateLayout, time.RFC3339, "2006-01-02 15:04", "02/Jan/06 3:04 PM", "02/Jan/06", "1/2/2006", "2006/01/02"}
 
-var spaces = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\s+`) })
+var spaces = text.Lazy(`\s+`)
 
 func norm(s string) string {
-	return strings.ToLower(spaces().ReplaceAllString(strings.TrimSpace(s), " "))
+	return strings.ToLower(spaces.Regexp().ReplaceAllString(strings.TrimSpace(s), " "))
 }
 
 // columns is the file's header mapped: the column indexes of each field
@@ -180,7 +179,7 @@ func mapHeader(h []string, defs []issue.FieldDef) (columns, error) {
 		f, ok := lookup(headerFields, norm(name))
 		if !ok {
 			k := norm(name)
-			if m := jiraCustom().FindStringSubmatch(k); m != nil {
+			if m := jiraCustom.Regexp().FindStringSubmatch(k); m != nil {
 				k = m[1]
 			}
 			f, ok = custom[k]
