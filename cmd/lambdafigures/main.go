@@ -248,14 +248,15 @@ const SizeBudget = 10_000_000
 
 // Ceilings are the linux/arm64 bytes some functions may not exceed, over
 // SizeBudget or under it: a ratchet. A function over the budget may not
-// grow at all (issues, still 92,706 bytes over), and one whose size was cut
+// grow at all (none is, since branch bin27), and one whose size was cut
 // under it keeps its new size as its ceiling, so that it cannot grow back
-// (billing lost stripe-go: 1.25 MB of headroom it is not meant to spend).
-// The others may grow to the budget. Lower an entry when a change makes
-// its function smaller (the check says so).
+// (billing lost stripe-go: 1.25 MB of headroom it is not meant to spend;
+// issues, the largest, has 38 KB left under the budget). The others may
+// grow to the budget. Lower an entry when a change makes its function
+// smaller (the check says so).
 var Ceilings = map[string]int64{
-	"issues":  10_092_706, // branch bin26: core no longer links the lifecycle, billing, health, webhooks
-	"billing": 9_765_026,  // branch bin26: Stripe without stripe-go (was 11,010,210)
+	"issues":  9_961_634, // branch bin27: static tables, one sort and one pattern implementation, no capacity model (was 10,092,706)
+	"billing": 9_765_026, // branch bin26: Stripe without stripe-go (was 11,010,210)
 }
 
 // CheckSizes compares the deployed sizes of the functions (by name) with

@@ -12,6 +12,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/access"
 	"github.com/issuetracker/issuetracker/internal/app"
 	"github.com/issuetracker/issuetracker/internal/cells"
+	"github.com/issuetracker/issuetracker/internal/cells/placement"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
@@ -52,7 +53,7 @@ func TestFunctionsStayWithinTheirDirectoryGrants(t *testing.T) {
 	queue := &runQueue{}
 	api := apitest.New(t, base).PerFunction(func(fn routes.Function, d app.Deps) app.Deps {
 		d.CellDirectory = directoryAs(fn)
-		d.CellPlacement = &cells.Placer{Directory: *d.CellDirectory, Cells: []cells.Cell{here}, Unmodelled: true}
+		d.CellPlacement = &placement.Placer{Directory: *d.CellDirectory, Cells: []cells.Cell{here}, Unmodelled: true}
 		if fn == routes.FnRegistration {
 			d.Lifecycle = app.NewLifecycle(d, app.LifecycleOptions{Driver: func(*onboarding.Machine) onboarding.Driver { return queue }})
 		}

@@ -156,6 +156,11 @@ var heavy = map[string][]string{
 	"github.com/issuetracker/issuetracker/internal/billing$":    {"billing", "meta", "onboarding", "registration", "tenants"},
 	"github.com/issuetracker/issuetracker/internal/health$":     {"billing", "meta", "onboarding", "registration", "tenants", "workspace"},
 	"github.com/issuetracker/issuetracker/internal/webhook$":    {"comments", "meta", "stream-activity", "webhook-delivery"},
+	// The capacity model (and the template reader under it) places new
+	// tenants among the cells: package cells/placement, not package cells,
+	// which every function's core reads the directory with (issue 19: 7 KB
+	// of read-only data in issues).
+	"github.com/issuetracker/issuetracker/internal/capacity$": {"billing", "meta", "onboarding", "registration", "tenants", "workspace"},
 	// The in-process composition root imports every wiring.
 	"github.com/issuetracker/issuetracker/internal/app$": {},
 }

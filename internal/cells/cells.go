@@ -23,7 +23,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/issuetracker/issuetracker/internal/capacity"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -500,70 +499,4 @@ func (d Directory) updateEntry(ctx context.Context, tenantID, cond, update strin
 		}},
 	}, counts...)})
 	return err
-}
-
-// Placer places new tenants in the cell with headroom.
-type Placer struct {
-	Directory Directory
-	Model     capacity.Model
-	Cells     []Cell
-	// Target is the utilisation no quota may pass after the placement.
-	// Default: capacity.DefaultTarget.
-	Target float64
-	// Unmodelled places every tenant in Cells[0] without the model: a
-	// cell that knows only itself (the functions in AWS, until the fleet's
-	// cells and the design are in the directory; docs/scale.md "Cells").
-	// Registration still claims the slug in the directory, so it stays
-	// unique across cells.
-	Unmodelled bool
-}
-
-// Cell is the cell of id.
-func (p Placer) Cell(id string) (Cell, bool) {
-	for _, c := range p.Cells {
-		if c.ID == id {
-			return c, true
-		}
-	}
-	return Cell{}, false
-}
-
-// Place chooses the cell for one more tenant of tier t from the
-// directory's counts (capacity.Model.Place: among the cells where it fits
-// under the target, the least used by its tightest quota).
-func (p Placer) Place(ctx context.Context, t tiers.Name) (Cell, error) {
-	if p.Unmodelled && len(p.Cells) > 0 {
-		return p.Cells[0], nil
-	}
-	counts, err := p.Directory.Counts(ctx)
-	if err != nil {
-		return Cell{}, err
-	}
-	fleet := make([]capacity.Cell, 0, len(p.Cells))
-	for _, c := range p.Cells {
-		fleet = append(fleet, capacity.Cell{ID: c.ID, Account: c.Account, Region: c.Region, Tenants: counts[c.ID], Applied: c.Applied})
-	}
-	target := p.Target
-	if target == 0 {
-		target = capacity.DefaultTarget
-	}
-	id, err := p.Model.Place(fleet, t, target)
-	if err != nil {
-		return Cell{}, errs.Unavailable("no_cell_capacity", "no cell has room for another tenant of this tier", err)
-	}
-	c, _ := p.Cell(id)
-	return c, nil
-}
-
-// Register places tenantID of tier t and writes its directory entry.
-func (p Placer) Register(ctx context.Context, tenantID string, t tiers.Name) (Entry, error) {
-	c, err := p.Place(ctx, t)
-	if err != nil {
-		return Entry{}, err
-	}
-	e := For(tenantID, t, c)
-	if err := p.Directory.Register(ctx, e); err != nil {
-		return Entry{}, err
-	}
-	return e, nil
 }

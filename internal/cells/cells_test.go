@@ -9,6 +9,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/capacity"
 	"github.com/issuetracker/issuetracker/internal/cells"
+	"github.com/issuetracker/issuetracker/internal/cells/placement"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -57,7 +58,7 @@ var (
 func TestRegistrationPlacesATenantInTheCellWithHeadroom(t *testing.T) {
 	ctx := context.Background()
 	dir := directory(t)
-	p := cells.Placer{Directory: dir, Model: model(t), Cells: []cells.Cell{one, two}}
+	p := placement.Placer{Directory: dir, Model: model(t), Cells: []cells.Cell{one, two}}
 
 	e, err := p.Register(ctx, "acme", tiers.Basic)
 	if err != nil {

@@ -15,12 +15,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/issuetracker/issuetracker/internal/text"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
-	"sync"
 )
 
 // StackType is the resource type of a nested stack.
@@ -95,16 +94,14 @@ func (s *Stack) loadNested(dir, assetsOf string) error {
 
 // nestedResourceID matches the logical id CDK gives a NestedStack's
 // resource: <scope path><id>NestedStack<id>NestedStackResource<hash>.
-var nestedResourceID = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`NestedStack([A-Za-z0-9]+?)NestedStackResource[0-9A-F]{8}$`)
-})
+var nestedResourceID = text.Lazy(`NestedStack([A-Za-z0-9]+?)NestedStackResource[0-9A-F]{8}$`)
 
 // ConstructID is the construct id of the nested stack whose resource has
 // logical id id in its parent (Observability for
 // ObservabilityNestedStackObservabilityNestedStackResourceCC056BCD), or id
 // itself for a nested stack CDK did not name.
 func ConstructID(id string) string {
-	if m := nestedResourceID().FindStringSubmatch(id); m != nil {
+	if m := nestedResourceID.Regexp().FindStringSubmatch(id); m != nil {
 		return m[1]
 	}
 	return id

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
@@ -225,7 +226,7 @@ func (s *Service) put(ctx context.Context, p tenancy.Principal, old *Cycle, c Cy
 			return errs.E(errs.KindUnprocessable, "cycle_limit_reached", "a project or team has at most %d cycles", MaxPerOwner)
 		}
 		ws = append(ws, Window{ID: c.ID, StartsOn: c.StartsOn, EndsOn: c.EndsOn})
-		slices.SortFunc(ws, func(a, b Window) int { return cmpStr(a.StartsOn, b.StartsOn) })
+		sort.Slice(ws, func(i, j int) bool { return cmpStr(ws[i].StartsOn, ws[j].StartsOn) < 0 }) // not slices.SortFunc: one generic sort per shape (issue 19)
 		err = s.Store.Put(ctx, p.Scope(), old, c, ws, v)
 		if e := errs.As(err); err == nil || e.Code != "cycle_guard_moved" || attempt == maxAttempts {
 			return err

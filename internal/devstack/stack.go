@@ -36,6 +36,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/billing/stripebilling"
 	"github.com/issuetracker/issuetracker/internal/capacity"
 	"github.com/issuetracker/issuetracker/internal/cells"
+	"github.com/issuetracker/issuetracker/internal/cells/placement"
 	"github.com/issuetracker/issuetracker/internal/changes"
 	"github.com/issuetracker/issuetracker/internal/changes/streampoller"
 	"github.com/issuetracker/issuetracker/internal/cognito"
@@ -241,7 +242,7 @@ type Stack struct {
 	// Placement places registrations among the cells (Config.Directory):
 	// it starts with this cell alone; whoever starts the other cells adds
 	// them (Placement.Cells) before the first registration.
-	Placement *cells.Placer
+	Placement *placement.Placer
 }
 
 // MeterFlushInterval is how often the local platform flushes usage.
@@ -388,7 +389,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		if err != nil {
 			return nil, err
 		}
-		s.Placement = &cells.Placer{Directory: *deps.CellDirectory, Model: model, Cells: []cells.Cell{s.Cell()}}
+		s.Placement = &placement.Placer{Directory: *deps.CellDirectory, Model: model, Cells: []cells.Cell{s.Cell()}}
 		deps.CellPlacement = s.Placement
 		// Moves out of this cell (LinkCells names the cells to move to).
 		s.moves = &onboarding.Cells{}

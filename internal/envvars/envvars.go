@@ -222,7 +222,8 @@ var CloudFrontDownloads = []string{AttachmentsCloudFrontBase, AttachmentsCloudFr
 // StoresFiles reports whether fn serves attachments as the tenant (and so
 // gets CloudFrontDownloads when the deployment has them).
 func StoresFiles(fn routes.Function) bool {
-	return slices.ContainsFunc(needs[fn], func(g []string) bool { return slices.Equal(g, storesFiles) })
+	groups, _ := needsOf(fn)
+	return slices.Contains(groups, storesFiles)
 }
 
 // The global tenant directory (internal/cells, docs/scale.md "Cells"). Set
@@ -307,24 +308,47 @@ var (
 // unsubscribe links of stream-activity's mails, the webhook queue.
 var OnConsumers = []string{TablePrefix, APIBaseURL, WebhookQueueURL}
 
-// What a function does decides what it needs.
-var (
-	answersBrowsers = []string{CORSOrigins}                           // an HTTP function behind the API
-	tables          = []string{TablePrefix}                           // reads or writes a table
-	tenantData      = []string{TenantAccessRoleARN, TenantSessionTag} // as the tenant (ABAC)
-	sharedPool      = []string{TenantPoolID}                          // pooled tenants' users
-	verifiesTokens  = []string{TenantClientIDs, ProviderPoolID, ProviderClientIDs}
-	startsRuns      = []string{EventBus}                                               // puts lifecycle run requests on the bus
-	managesKeys     = []string{UsagePlanParameterPrefix}                               // tenants' API keys on the tier plans
-	offboards       = []string{ExportBucket, ExportKMSKey, AttachmentsBucket}          // deletes the tenant's files too
-	storesFiles     = []string{AttachmentsBucket}                                      // attachments, as the tenant
-	lists           = []string{CursorKeySecretARN}                                     // signs list cursors (every route function: core.Boot needs it)
-	sendsMail       = []string{MailSender, MailFrom, MailConfigurationSet, WebBaseURL} // verification codes, invitations
-	findsWorkspaces = []string{TenantPoolID, TenantClientIDs}                          // the public workspace lookup names the shared pool's client
-	admitsBilling   = []string{BillingProvider}                                        // admits registrations: paid tiers wait for a payment
-	chargesStripe   = []string{StripeAPIKeySecretARN, StripeWebhookSecretARN}
-	queuesWebhooks  = []string{WebhookQueueURL} // redelivers webhook attempts
+// What a function does decides what it needs: a group of variables per
+// thing it does (groupVars).
+type group uint8
+
+const (
+	answersBrowsers group = iota // an HTTP function behind the API
+	tables                       // reads or writes a table
+	tenantData                   // as the tenant (ABAC)
+	sharedPool                   // pooled tenants' users
+	verifiesTokens
+	startsRuns      // puts lifecycle run requests on the bus
+	managesKeys     // tenants' API keys on the tier plans
+	offboards       // deletes the tenant's files too
+	storesFiles     // attachments, as the tenant
+	lists           // signs list cursors (every route function: core.Boot needs it)
+	sendsMail       // verification codes, invitations
+	findsWorkspaces // the public workspace lookup names the shared pool's client
+	admitsBilling   // admits registrations: paid tiers wait for a payment
+	chargesStripe
+	queuesWebhooks // redelivers webhook attempts
 )
+
+// groupVars are the variables of each group: an array of slice literals of
+// constants, static data (no code at initialisation; issue 19).
+var groupVars = [...][]string{
+	answersBrowsers: {CORSOrigins},
+	tables:          {TablePrefix},
+	tenantData:      {TenantAccessRoleARN, TenantSessionTag},
+	sharedPool:      {TenantPoolID},
+	verifiesTokens:  {TenantClientIDs, ProviderPoolID, ProviderClientIDs},
+	startsRuns:      {EventBus},
+	managesKeys:     {UsagePlanParameterPrefix},
+	offboards:       {ExportBucket, ExportKMSKey, AttachmentsBucket},
+	storesFiles:     {AttachmentsBucket},
+	lists:           {CursorKeySecretARN},
+	sendsMail:       {MailSender, MailFrom, MailConfigurationSet, WebBaseURL},
+	findsWorkspaces: {TenantPoolID, TenantClientIDs},
+	admitsBilling:   {BillingProvider},
+	chargesStripe:   {StripeAPIKeySecretARN, StripeWebhookSecretARN},
+	queuesWebhooks:  {WebhookQueueURL},
+}
 
 // needs is what each function needs in AWS, where lifecycle runs happen in
 // the onboarding function (the API functions request them on the bus): it
@@ -332,38 +356,56 @@ var (
 // and users mails invitations. The workspace function changes branding
 // through the tenant lifecycle, which is built with the shared pool. Every
 // route function signs list cursors (core.Boot refuses to start without
-// the key).
-var needs = map[routes.Function][][]string{
-	routes.FnMeta:         {answersBrowsers, lists},
-	routes.FnIssues:       {answersBrowsers, lists, tables, tenantData},
-	routes.FnComments:     {answersBrowsers, lists, tables, tenantData, queuesWebhooks},
-	routes.FnTeams:        {answersBrowsers, lists, tables, tenantData},
-	routes.FnUsers:        {answersBrowsers, lists, tables, tenantData, sharedPool, sendsMail},
-	routes.FnWorkspace:    {answersBrowsers, lists, tables, sharedPool},
-	routes.FnAnalytics:    {answersBrowsers, lists, tables, tenantData},
-	routes.FnAttachments:  {answersBrowsers, lists, tables, tenantData, storesFiles},
-	routes.FnRegistration: {answersBrowsers, lists, tables, startsRuns, sendsMail, findsWorkspaces, admitsBilling},
-	routes.FnTenants:      {answersBrowsers, lists, tables, tenantData, startsRuns, managesKeys, admitsBilling},
+// the key). A slice, not a map: static data, where a map literal this size
+// is built by the package's initialisation in every function (issue 19);
+// TestNeedsNamesEachFunctionOnce keeps one entry per function.
+var needs = []fnNeeds{
+	{routes.FnMeta, []group{answersBrowsers, lists}},
+	{routes.FnIssues, []group{answersBrowsers, lists, tables, tenantData}},
+	{routes.FnComments, []group{answersBrowsers, lists, tables, tenantData, queuesWebhooks}},
+	{routes.FnTeams, []group{answersBrowsers, lists, tables, tenantData}},
+	{routes.FnUsers, []group{answersBrowsers, lists, tables, tenantData, sharedPool, sendsMail}},
+	{routes.FnWorkspace, []group{answersBrowsers, lists, tables, sharedPool}},
+	{routes.FnAnalytics, []group{answersBrowsers, lists, tables, tenantData}},
+	{routes.FnAttachments, []group{answersBrowsers, lists, tables, tenantData, storesFiles}},
+	{routes.FnRegistration, []group{answersBrowsers, lists, tables, startsRuns, sendsMail, findsWorkspaces, admitsBilling}},
+	{routes.FnTenants, []group{answersBrowsers, lists, tables, tenantData, startsRuns, managesKeys, admitsBilling}},
 	// The shared pool's client: a tenant moving to another cell names it
 	// as its FormerPool (the target pool's trigger signs users in there).
-	routes.FnOnboarding: {tables, tenantData, sharedPool, findsWorkspaces, startsRuns, managesKeys, offboards, sendsMail, admitsBilling},
+	{routes.FnOnboarding, []group{tables, tenantData, sharedPool, findsWorkspaces, startsRuns, managesKeys, offboards, sendsMail, admitsBilling}},
 	// Stripe's checkout and webhook, the hourly and monthly jobs: a
 	// payment starts a held onboarding run (an event), a plan change moves
 	// the tenant's API key, notices and usage thresholds are mailed.
-	routes.FnBilling:    {answersBrowsers, lists, tables, tenantData, sharedPool, startsRuns, managesKeys, sendsMail, admitsBilling, chargesStripe},
-	routes.FnAuthorizer: {tables, tenantData, sharedPool, verifiesTokens},
+	{routes.FnBilling, []group{answersBrowsers, lists, tables, tenantData, sharedPool, startsRuns, managesKeys, sendsMail, admitsBilling, chargesStripe}},
+	{routes.FnAuthorizer, []group{tables, tenantData, sharedPool, verifiesTokens}},
 	// The pool it serves comes in each event.
-	routes.FnPreSignUp: {},
+	{routes.FnPreSignUp, []group{}},
 	// Reads the registry (a tenant by its pool's issuer, its FormerPool)
 	// and authenticates users in the shared pool with its client.
-	routes.FnUserMigration: {tables, findsWorkspaces},
+	{routes.FnUserMigration, []group{tables, findsWorkspaces}},
 	// The stream consumers, in the platform stack and in every Platinum
 	// tenant stack (OnConsumers adds what only the platform's use): the
 	// control table's prefix (the tenants' homes); stream-activity queues
 	// webhook attempts. A template that drops one stops the consumer's
 	// cold start instead of defaulting it.
-	routes.FnStreamAnalytics: {tables},
-	routes.FnStreamActivity:  {tables, queuesWebhooks},
+	{routes.FnStreamAnalytics, []group{tables}},
+	{routes.FnStreamActivity, []group{tables, queuesWebhooks}},
+}
+
+type fnNeeds struct {
+	fn     routes.Function
+	groups []group
+}
+
+// needsOf are fn's groups in needs; ok is false for a function it does
+// not name.
+func needsOf(fn routes.Function) (groups []group, ok bool) {
+	for _, n := range needs {
+		if n.fn == fn {
+			return n.groups, true
+		}
+	}
+	return nil, false
 }
 
 // ActsAsTenant reports whether fn reads or writes tenant data as the tenant
@@ -376,12 +418,12 @@ func ActsAsTenant(fn routes.Function) bool {
 // For returns the variables the platform must set for function fn, sorted.
 // ok is false for a function the contract does not know.
 func For(fn routes.Function) (names []string, ok bool) {
-	groups, ok := needs[fn]
+	groups, ok := needsOf(fn)
 	if !ok {
 		return nil, false
 	}
 	for _, g := range groups {
-		names = append(names, g...)
+		names = append(names, groupVars[g]...)
 	}
 	slices.Sort(names)
 	return slices.Compact(names), true

@@ -5,12 +5,11 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/issuetracker/issuetracker/internal/text"
 	"io"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/issue"
@@ -18,59 +17,143 @@ import (
 
 // headerFields maps export column names (lower-cased, spaces collapsed) of
 // Jira, Linear and this tracker to issue fields.
-var headerFields = map[string]string{
-	"summary": "title", "title": "title",
-	"description": "description",
-	"status":      "status", "state": "status",
-	"priority":       "priority",
-	"assignee email": "assignee", "assignee e-mail": "assignee", "assignee": "assignee", "assignee_email": "assignee",
-	"labels": "labels", "label": "labels", "tags": "labels",
-	"issue type": "type", "issuetype": "type", "type": "type",
-	"issue key": "key", "key": "key", "id": "key", "identifier": "key",
-	"due date": "due_date", "due_date": "due_date", "due": "due_date", "duedate": "due_date",
-	"estimate": "estimate", "story points": "estimate", "story point estimate": "estimate", "points": "estimate",
-	"sprint": "cycle", "cycle": "cycle", "cycle name": "cycle",
+var headerFields = []named[string]{
+	{"summary", "title"},
+	{"title", "title"},
+	{"description", "description"},
+	{"status", "status"},
+	{"state", "status"},
+	{"priority", "priority"},
+	{"assignee email", "assignee"},
+	{"assignee e-mail", "assignee"},
+	{"assignee", "assignee"},
+	{"assignee_email", "assignee"},
+	{"labels", "labels"},
+	{"label", "labels"},
+	{"tags", "labels"},
+	{"issue type", "type"},
+	{"issuetype", "type"},
+	{"type", "type"},
+	{"issue key", "key"},
+	{"key", "key"},
+	{"id", "key"},
+	{"identifier", "key"},
+	{"due date", "due_date"},
+	{"due_date", "due_date"},
+	{"due", "due_date"},
+	{"duedate", "due_date"},
+	{"estimate", "estimate"},
+	{"story points", "estimate"},
+	{"story point estimate", "estimate"},
+	{"points", "estimate"},
+	{"sprint", "cycle"},
+	{"cycle", "cycle"},
+	{"cycle name", "cycle"},
 }
 
 // jiraCustom is how Jira's CSV export names a custom field's column.
-var jiraCustom = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^custom field \((.+)\)$`) })
+var jiraCustom = text.Lazy(`^custom field \((.+)\)$`)
 
 // statusOf maps status names of Jira and Linear workflows (lower-cased).
-var statusOf = map[string]issue.Status{
-	"open": issue.Open, "to do": issue.Open, "todo": issue.Open, "backlog": issue.Open, "triage": issue.Open,
-	"new": issue.Open, "selected for development": issue.Open, "unstarted": issue.Open, "reopened": issue.Open,
-	"in progress": issue.InProgress, "in_progress": issue.InProgress, "in development": issue.InProgress,
-	"started": issue.InProgress, "doing": issue.InProgress,
-	"in review": issue.InReview, "in_review": issue.InReview, "review": issue.InReview, "code review": issue.InReview,
-	"in qa": issue.InReview, "qa": issue.InReview,
-	"done": issue.Closed, "closed": issue.Closed, "resolved": issue.Closed, "completed": issue.Closed,
-	"canceled": issue.Closed, "cancelled": issue.Closed, "won't do": issue.Closed, "duplicate": issue.Closed,
+var statusOf = []named[issue.Status]{
+	{"open", issue.Open},
+	{"to do", issue.Open},
+	{"todo", issue.Open},
+	{"backlog", issue.Open},
+	{"triage", issue.Open},
+	{"new", issue.Open},
+	{"selected for development", issue.Open},
+	{"unstarted", issue.Open},
+	{"reopened", issue.Open},
+	{"in progress", issue.InProgress},
+	{"in_progress", issue.InProgress},
+	{"in development", issue.InProgress},
+	{"started", issue.InProgress},
+	{"doing", issue.InProgress},
+	{"in review", issue.InReview},
+	{"in_review", issue.InReview},
+	{"review", issue.InReview},
+	{"code review", issue.InReview},
+	{"in qa", issue.InReview},
+	{"qa", issue.InReview},
+	{"done", issue.Closed},
+	{"closed", issue.Closed},
+	{"resolved", issue.Closed},
+	{"completed", issue.Closed},
+	{"canceled", issue.Closed},
+	{"cancelled", issue.Closed},
+	{"won't do", issue.Closed},
+	{"duplicate", issue.Closed},
 }
 
 // priorityOf maps priority names of Jira and Linear (Linear's CSV may hold
 // its numbers: 0 none, 1 urgent, 2 high, 3 medium, 4 low).
-var priorityOf = map[string]issue.Priority{
-	"": issue.PriorityNone, "none": issue.PriorityNone, "no priority": issue.PriorityNone, "0": issue.PriorityNone,
-	"highest": issue.PriorityUrgent, "blocker": issue.PriorityUrgent, "urgent": issue.PriorityUrgent, "1": issue.PriorityUrgent,
-	"high": issue.PriorityHigh, "critical": issue.PriorityHigh, "major": issue.PriorityHigh, "2": issue.PriorityHigh,
-	"medium": issue.PriorityMedium, "normal": issue.PriorityMedium, "3": issue.PriorityMedium,
-	"low": issue.PriorityLow, "lowest": issue.PriorityLow, "minor": issue.PriorityLow, "trivial": issue.PriorityLow, "4": issue.PriorityLow,
+var priorityOf = []named[issue.Priority]{
+	{"", issue.PriorityNone},
+	{"none", issue.PriorityNone},
+	{"no priority", issue.PriorityNone},
+	{"0", issue.PriorityNone},
+	{"highest", issue.PriorityUrgent},
+	{"blocker", issue.PriorityUrgent},
+	{"urgent", issue.PriorityUrgent},
+	{"1", issue.PriorityUrgent},
+	{"high", issue.PriorityHigh},
+	{"critical", issue.PriorityHigh},
+	{"major", issue.PriorityHigh},
+	{"2", issue.PriorityHigh},
+	{"medium", issue.PriorityMedium},
+	{"normal", issue.PriorityMedium},
+	{"3", issue.PriorityMedium},
+	{"low", issue.PriorityLow},
+	{"lowest", issue.PriorityLow},
+	{"minor", issue.PriorityLow},
+	{"trivial", issue.PriorityLow},
+	{"4", issue.PriorityLow},
 }
 
 // typeOf maps issue types of Jira and Linear.
-var typeOf = map[string]issue.Type{
-	"": issue.Task, "bug": issue.Bug, "defect": issue.Bug,
-	"feature": issue.Feature, "new feature": issue.Feature, "story": issue.Feature, "improvement": issue.Feature, "epic": issue.Feature,
-	"task": issue.Task, "sub-task": issue.Task, "subtask": issue.Task, "chore": issue.Task,
+var typeOf = []named[issue.Type]{
+	{"", issue.Task},
+	{"bug", issue.Bug},
+	{"defect", issue.Bug},
+	{"feature", issue.Feature},
+	{"new feature", issue.Feature},
+	{"story", issue.Feature},
+	{"improvement", issue.Feature},
+	{"epic", issue.Feature},
+	{"task", issue.Task},
+	{"sub-task", issue.Task},
+	{"subtask", issue.Task},
+	{"chore", issue.Task},
+}
+
+// named is a name of an export and what it maps to. The tables above are
+// slices of them, static data, not maps: a map literal is built by the
+// package's initialisation in every function that links imports (issue 19).
+type named[V ~string] struct {
+	name string
+	v    V
+}
+
+// lookup finds name in table (a linear scan: a few dozen names, read once
+// per column or row of an import).
+func lookup[V ~string](table []named[V], name string) (V, bool) {
+	for _, n := range table {
+		if n.name == name {
+			return n.v, true
+		}
+	}
+	var zero V
+	return zero, false
 }
 
 // dateLayouts are the due-date forms of Jira and Linear exports.
 var dateLayouts = []string{issue.DateLayout, time.RFC3339, "2006-01-02 15:04", "02/Jan/06 3:04 PM", "02/Jan/06", "1/2/2006", "2006/01/02"}
 
-var spaces = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\s+`) })
+var spaces = text.Lazy(`\s+`)
 
 func norm(s string) string {
-	return strings.ToLower(spaces().ReplaceAllString(strings.TrimSpace(s), " "))
+	return strings.ToLower(spaces.Regexp().ReplaceAllString(strings.TrimSpace(s), " "))
 }
 
 // columns is the file's header mapped: the column indexes of each field
@@ -93,10 +176,10 @@ func mapHeader(h []string, defs []issue.FieldDef) (columns, error) {
 	for n, name := range h {
 		name = strings.TrimPrefix(name, "\ufeff") // a spreadsheet's byte order mark
 		h[n] = name
-		f, ok := headerFields[norm(name)]
+		f, ok := lookup(headerFields, norm(name))
 		if !ok {
 			k := norm(name)
-			if m := jiraCustom().FindStringSubmatch(k); m != nil {
+			if m := jiraCustom.Regexp().FindStringSubmatch(k); m != nil {
 				k = m[1]
 			}
 			f, ok = custom[k]
@@ -175,18 +258,18 @@ func (c columns) read(row int, rec []string) draft {
 	d.in.Title = c.get(rec, "title")
 	d.in.Description = c.get(rec, "description")
 	if v := c.get(rec, "status"); v != "" {
-		s, ok := statusOf[norm(v)]
+		s, ok := lookup(statusOf, norm(v))
 		if !ok {
 			bad("status", fmt.Sprintf("unknown status %q", v))
 		}
 		d.status = s
 	}
-	p, ok := priorityOf[norm(c.get(rec, "priority"))]
+	p, ok := lookup(priorityOf, norm(c.get(rec, "priority")))
 	if !ok {
 		bad("priority", fmt.Sprintf("unknown priority %q", c.get(rec, "priority")))
 	}
 	d.in.Priority = p
-	t, ok := typeOf[norm(c.get(rec, "type"))]
+	t, ok := lookup(typeOf, norm(c.get(rec, "type")))
 	if !ok {
 		bad("type", fmt.Sprintf("unknown issue type %q", c.get(rec, "type")))
 	}

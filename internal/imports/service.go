@@ -8,7 +8,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -82,7 +81,7 @@ func (s *Service) now() time.Time {
 	return s.Now().UTC()
 }
 
-var hexRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{64}$`) })
+var hexRE = text.Lazy(`^[0-9a-f]{64}$`)
 
 func invalid(field, reason string) error {
 	return errs.E(errs.KindUnprocessable, "invalid_import", "%s: %s", field, reason).WithFields(errs.FieldError{Field: field, Reason: reason})
@@ -100,7 +99,7 @@ func (s *Service) Create(ctx context.Context, p tenancy.Principal, in NewJob) (J
 		return Job{}, false, err
 	}
 	switch {
-	case !hexRE().MatchString(in.SHA256):
+	case !hexRE.Regexp().MatchString(in.SHA256):
 		return Job{}, false, invalid("sha256", "must be the file's SHA-256 in lower-case hex")
 	case in.Size <= 0 || in.Size > MaxBytes:
 		return Job{}, false, invalid("size", fmt.Sprintf("must be 1 to %d bytes", MaxBytes))
@@ -144,7 +143,7 @@ func (s *Service) Create(ctx context.Context, p tenancy.Principal, in NewJob) (J
 
 // Get returns a job with the parts it still misses.
 func (s *Service) Get(ctx context.Context, p tenancy.Principal, id string) (Job, error) {
-	if !hexRE().MatchString(id) {
+	if !hexRE.Regexp().MatchString(id) {
 		return Job{}, errs.NotFound("import")
 	}
 	j, err := s.Store.Job(ctx, p.Scope(), id)

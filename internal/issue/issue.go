@@ -6,10 +6,8 @@ package issue
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -188,9 +186,9 @@ func validPriority(p Priority) bool {
 	return false
 }
 
-var idRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_.:@-]{1,64}$`) })
+var idRE = text.Lazy(`^[A-Za-z0-9_.:@-]{1,64}$`)
 
-func validID(s string) bool { return idRE().MatchString(s) }
+func validID(s string) bool { return idRE.Regexp().MatchString(s) }
 
 // ValidID reports whether s may be used as a user, team, label or issue id.
 func ValidID(s string) bool { return validID(s) }

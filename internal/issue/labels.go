@@ -3,9 +3,7 @@ package issue
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
@@ -19,7 +17,7 @@ type LabelInput struct {
 	Color *string `json:"color"`
 }
 
-var colorRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^#[0-9a-f]{6}$`) })
+var colorRE = text.Lazy(`^#[0-9a-f]{6}$`)
 
 func (in LabelInput) apply(l *Label) error {
 	if in.Name != nil {
@@ -35,7 +33,7 @@ func (in LabelInput) apply(l *Label) error {
 	}
 	if in.Color != nil {
 		c := strings.ToLower(*in.Color)
-		if !colorRE().MatchString(c) {
+		if !colorRE.Regexp().MatchString(c) {
 			return errs.Field("color", "must be a hex colour #rrggbb")
 		}
 		l.Color = c
@@ -106,7 +104,7 @@ func LabelNameKey(name string) string {
 }
 
 // labelIDRE is the shape of a label id (a ULID): any other reference is a name.
-var labelIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9A-HJKMNP-TV-Z]{26}$`) })
+var labelIDRE = text.Lazy(`^[0-9A-HJKMNP-TV-Z]{26}$`)
 
 // LabelIDs resolves label references, ids or names (any case, any Unicode
 // normal form), to ids in the order given, without repeats. Ids are kept
@@ -121,7 +119,7 @@ func (s *Service) LabelIDs(ctx context.Context, p tenancy.Principal, field strin
 	}
 	var names []string
 	for _, r := range refs {
-		if !labelIDRE().MatchString(r) {
+		if !labelIDRE.Regexp().MatchString(r) {
 			if len(r) > 4*MaxLabelName {
 				return nil, errs.Field(field, "a label name is at most 50 characters")
 			}
@@ -138,7 +136,7 @@ func (s *Service) LabelIDs(ctx context.Context, p tenancy.Principal, field strin
 	out := make([]string, 0, len(refs))
 	for _, r := range refs {
 		id := r
-		if !labelIDRE().MatchString(r) {
+		if !labelIDRE.Regexp().MatchString(r) {
 			var ok bool
 			if id, ok = byName[LabelNameKey(r)]; !ok {
 				return nil, errs.Field(field, fmt.Sprintf("no label named %q", r))

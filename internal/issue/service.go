@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sort"
 	"sync"
 	"time"
 
@@ -312,7 +313,7 @@ func (s *Service) checkRefs(ctx context.Context, p tenancy.Principal, old, cur I
 		return err
 	}
 	if len(bad) > 0 {
-		slices.SortFunc(bad, func(a, b errs.FieldError) int { return cmp.Compare(a.Field, b.Field) })
+		sort.Slice(bad, func(i, j int) bool { return bad[i].Field < bad[j].Field }) // not slices.SortFunc: one generic sort per shape (issue 19)
 		return errs.Fields(bad...)
 	}
 	return nil

@@ -1,10 +1,9 @@
 package issue
 
 import (
-	"regexp"
+	"github.com/issuetracker/issuetracker/internal/text"
 	"slices"
 	"strings"
-	"sync"
 	"unicode"
 )
 
@@ -99,9 +98,7 @@ func TermWords(ts []Term) []string {
 // A mention is "@" after a non-word character, then an email address
 // ("@ann@acme.com") or a name ("@ann", "@ann.smith"); trailing dots and
 // hyphens are punctuation.
-var mentionRE = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(?:^|[^\w@])@([A-Za-z0-9][A-Za-z0-9._%+-]{0,63}(?:@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+)?)`)
-})
+var mentionRE = text.Lazy(`(?:^|[^\w@])@([A-Za-z0-9][A-Za-z0-9._%+-]{0,63}(?:@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+)?)`)
 
 // MaxMentions is how many distinct handles of one text are resolved.
 const MaxMentions = 20
@@ -111,7 +108,7 @@ const MaxMentions = 20
 // "someone@company.com" for "@someone@company.com", "ann" for "@ann".
 func MentionHandles(body string) []string {
 	var out []string
-	for _, m := range mentionRE().FindAllStringSubmatch(body, -1) {
+	for _, m := range mentionRE.Regexp().FindAllStringSubmatch(body, -1) {
 		h := strings.TrimRight(m[1], ".-")
 		if h == "" || slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, h) }) {
 			continue

@@ -2,10 +2,8 @@ package issue
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -56,11 +54,11 @@ const (
 )
 
 // statusIDRE is the shape of a status id.
-var statusIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`) })
+var statusIDRE = text.Lazy(`^[a-z][a-z0-9_]{0,31}$`)
 
 // ValidStatusID reports whether s has the shape of a status id (whether a
 // workflow has it is Workflow.Has).
-func ValidStatusID(s Status) bool { return statusIDRE().MatchString(string(s)) }
+func ValidStatusID(s Status) bool { return statusIDRE.Regexp().MatchString(string(s)) }
 
 // Workflow is a project's statuses (in board order) and the transitions
 // between them. Version 0 is the default workflow, never stored.
@@ -240,7 +238,7 @@ func (w *Workflow) Validate() error {
 		if !slices.Contains(Categories, st.Category) {
 			tf.Add(at("category"), fmt.Sprintf("must be one of %v", Categories))
 		}
-		if !colorRE().MatchString(st.Color) {
+		if !colorRE.Regexp().MatchString(st.Color) {
 			tf.Add(at("color"), "must be a hex colour #rrggbb")
 		}
 		for k, to := range st.Next {

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	netmail "net/mail"
-	"regexp"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -542,7 +540,7 @@ func (s *Service) ChangeTier(ctx context.Context, tenantID, to string, by audit.
 }
 
 // Branding validation.
-var colorRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^#[0-9a-fA-F]{6}$`) })
+var colorRE = text.Lazy(`^#[0-9a-fA-F]{6}$`)
 
 // SetBranding replaces the tenant's branding; its tier must include it.
 func (s *Service) SetBranding(ctx context.Context, tenantID string, b tenant.Branding, by audit.Actor) (tenant.Tenant, error) {
@@ -560,7 +558,7 @@ func (s *Service) SetBranding(ctx context.Context, tenantID string, b tenant.Bra
 	if b.LogoURL != "" && (!strings.HasPrefix(b.LogoURL, "https://") || len(b.LogoURL) > 2048 || strings.ContainsAny(b.LogoURL, " \"'<>")) {
 		bad = append(bad, errs.FieldError{Field: "logo_url", Reason: "must be an https:// URL"})
 	}
-	if b.PrimaryColor != "" && !colorRE().MatchString(b.PrimaryColor) {
+	if b.PrimaryColor != "" && !colorRE.Regexp().MatchString(b.PrimaryColor) {
 		bad = append(bad, errs.FieldError{Field: "primary_color", Reason: "must be a hex color like #1a2b3c"})
 	}
 	if len(bad) > 0 {

@@ -6,13 +6,12 @@ package openapi
 
 import (
 	"encoding/json"
+	"github.com/issuetracker/issuetracker/internal/text"
 	"net/http"
 	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/analytics"
@@ -105,7 +104,7 @@ type Param struct {
 	Required          bool
 }
 
-var pathParam = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{([^}]+)\}`) })
+var pathParam = text.Lazy(`\{([^}]+)\}`)
 
 // Version of the document (info.version).
 const Version = "1"
@@ -158,13 +157,13 @@ type gen struct {
 func (g *gen) operation(rt routes.Route, b Body) map[string]any {
 	op := map[string]any{
 		"operationId": rt.OperationID,
-		"summary":     rt.Summary,
+		"summary":     routes.Summary(rt.OperationID),
 		"tags":        []any{string(rt.Function)},
 		"security":    Security(rt),
 		"x-access":    accessText(rt.Access),
 	}
 	var params []any
-	for _, m := range pathParam().FindAllStringSubmatch(rt.Path, -1) {
+	for _, m := range pathParam.Regexp().FindAllStringSubmatch(rt.Path, -1) {
 		params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
 	}
 	for _, q := range b.Query {

@@ -8,9 +8,7 @@ package project
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -65,13 +63,13 @@ func (p Project) Scale() issue.EstimateScale {
 }
 
 // keyRE: a letter, then 1-9 letters or digits (Jira's rule, upper case).
-var keyRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Z][A-Z0-9]{1,9}$`) })
+var keyRE = text.Lazy(`^[A-Z][A-Z0-9]{1,9}$`)
 
 // NormalizeKey upper-cases a key as clients may type it ("web" is WEB).
 func NormalizeKey(k string) string { return strings.ToUpper(strings.TrimSpace(k)) }
 
 // ValidKey reports whether k (normalised) may be a new project key.
-func ValidKey(k string) bool { return keyRE().MatchString(k) }
+func ValidKey(k string) bool { return keyRE.Regexp().MatchString(k) }
 
 // Validate checks the fields a client sets and cleans their text.
 func (p *Project) Validate() error {

@@ -67,7 +67,7 @@ func PermissionsMarkdown() string {
 			}
 			b.WriteString(" " + mark + " |")
 		}
-		fmt.Fprintf(&b, " %s | %s |\n", r.OperationID, r.Summary)
+		fmt.Fprintf(&b, " %s | %s |\n", r.OperationID, Summary(r.OperationID))
 	}
 	return b.String()
 }

@@ -6,9 +6,8 @@ package schema
 
 import (
 	"fmt"
-	"regexp"
+	"github.com/issuetracker/issuetracker/internal/text"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -235,12 +234,12 @@ const DefaultPrefix = "issuetracker"
 // deployed platform becomes cell-1 without replacing a table or a pool.
 const DefaultCell = "cell-1"
 
-var cellPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9-]{0,14}[a-z0-9]$`) })
+var cellPattern = text.Lazy(`^[a-z][a-z0-9-]{0,14}[a-z0-9]$`)
 
 // ValidateCell checks a cell id: lowercase letters, digits and inner
 // hyphens, 2-16 characters, starting with a letter ("cell-2", "eu1").
 func ValidateCell(cell string) error {
-	if !cellPattern().MatchString(cell) {
+	if !cellPattern.Regexp().MatchString(cell) {
 		return fmt.Errorf("cell id %q: want lowercase letters, digits and inner hyphens, 2-16 characters, starting with a letter", cell)
 	}
 	return nil

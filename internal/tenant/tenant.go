@@ -10,9 +10,8 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"regexp"
+	"github.com/issuetracker/issuetracker/internal/text"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
@@ -155,7 +154,7 @@ func (t Tenant) Admitted() bool {
 // Serves reports whether the tenant's users may use the API.
 func (t Tenant) Serves() bool { return t.Status == StatusActive }
 
-var slugRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9-]{1,30}[a-z0-9]$`) })
+var slugRE = text.Lazy(`^[a-z][a-z0-9-]{1,30}[a-z0-9]$`)
 
 // Reserved slugs would collide with product paths, hostnames or the provider.
 var reserved = []string{"admin", "api", "app", "www", "root", "www", "support", "help", "status",
@@ -169,7 +168,7 @@ func IsReserved(s string) bool { return slices.Contains(reserved, s) }
 // hyphens, starting with a letter, not reserved. DynamoDB Local rejects table
 // names under 3 characters, and the id is part of silo table names.
 func ValidateSlug(s string) error {
-	if !slugRE().MatchString(s) {
+	if !slugRE.Regexp().MatchString(s) {
 		return errs.Field("slug", "must be 3-32 lowercase letters, digits or hyphens, start with a letter and not end with a hyphen")
 	}
 	if IsReserved(s) {

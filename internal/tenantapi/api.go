@@ -19,6 +19,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/cells"
+	"github.com/issuetracker/issuetracker/internal/cells/placement"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/health"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
@@ -75,7 +76,7 @@ type Deps struct {
 	// cell's API (registration_in_other_cell); one placed here claims its
 	// slug in the directory first, so a slug is unique across cells.
 	// Nil: one cell.
-	Placement *cells.Placer
+	Placement *placement.Placer
 }
 
 // CellDirectory reads a tenant's cell (cells.Directory).

@@ -44,9 +44,13 @@ func Fold(s string) string {
 }
 
 func foldException(r rune) (string, bool) {
-	i := sort.Search(len(foldExceptions), func(i int) bool { return foldExceptions[i].r >= r })
-	if i < len(foldExceptions) && foldExceptions[i].r == r {
-		return foldExceptions[i].fold, true
+	const size = 6
+	n := len(foldExceptions) / size
+	i := sort.Search(n, func(i int) bool { return u24(foldExceptions, i*size) >= r })
+	if i < n && u24(foldExceptions, i*size) == r {
+		d := foldExceptions[i*size+3:]
+		off := int(d[0])<<8 | int(d[1])
+		return foldData[off : off+int(d[2])], true
 	}
 	return "", false
 }

@@ -2,6 +2,7 @@ package text
 
 import (
 	"sort"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -9,14 +10,17 @@ import (
 // team and company names, slugs) compare NFC strings. It is
 // golang.org/x/text/unicode/norm's NFC.String: canonical decomposition
 // (the generated nfcDecomp tables, Hangul by arithmetic), canonical
-// ordering by combining class, then canonical composition (nfcCompose),
+// ordering by combining class, then canonical composition (composition),
 // with x/text's Stream-Safe Text Format rule (a combining grapheme joiner
 // U+034F after 30 non-starters in a row). TestNFCIsXTextNorm compares
 // every rune and strings built to exercise reordering and composition.
 //
 // Why not x/text/unicode/norm: its tables (~72 KB) were linked into every
 // function that validates text, for the few names that are not already in
-// NFC (issue 19, docs/performance.md).
+// NFC (issue 19, docs/performance.md). The standard library links its own
+// copy (vendor/golang.org/x/text/unicode/norm, for net/http's IDNA), which
+// other packages cannot import. Our tables are string constants
+// (nfc_table.go): read-only data, searched in place.
 func NFC(s string) string {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
@@ -140,23 +144,63 @@ func composePair(a, b rune) (rune, bool) {
 		b > hangulTBase && b < hangulTBase+hangulTCount:
 		return a + (b - hangulTBase), true
 	}
-	i := sort.Search(len(nfcCompose), func(i int) bool {
-		c := nfcCompose[i]
-		return c.a > a || c.a == a && c.b >= b
-	})
-	if i < len(nfcCompose) && nfcCompose[i].a == a && nfcCompose[i].b == b {
-		return nfcCompose[i].r, true
+	r, ok := composition()[[2]rune{a, b}]
+	return r, ok
+}
+
+// composition are the primary composites (Hangul aside) by the pair they
+// compose from, derived at first use from the decompositions: every rune
+// whose decomposition has two runes or more, except nfcExcluded, composes
+// from the composite of its decomposition's runes but the last, and the
+// last. Not a table in the binary (8.5 KB of read-only data; issue 19); built
+// by the first string that is not ASCII, once per process (~1,000 pairs).
+var composition = sync.OnceValue(func() map[[2]rune]rune {
+	const size = 6
+	byDecomp := map[string]rune{}
+	var composites []rune
+	for i := 0; i < len(nfcDecomp); i += size {
+		r := u24(nfcDecomp, i)
+		d := decompose(r)
+		if utf8.RuneCountInString(d) < 2 || excluded(r) {
+			continue
+		}
+		byDecomp[d] = r
+		composites = append(composites, r)
 	}
-	return 0, false
+	pairs := make(map[[2]rune]rune, len(composites))
+	for _, r := range composites {
+		d := decompose(r)
+		last, n := utf8.DecodeLastRuneInString(d)
+		first, m := utf8.DecodeRuneInString(d)
+		if m != len(d)-n { // more than one rune before the last
+			var ok bool
+			if first, ok = byDecomp[d[:len(d)-n]]; !ok {
+				continue
+			}
+		}
+		pairs[[2]rune{first, last}] = r
+	}
+	return pairs
+})
+
+// excluded reports whether r is in nfcExcluded.
+func excluded(r rune) bool {
+	const size = 3
+	n := len(nfcExcluded) / size
+	i := sort.Search(n, func(i int) bool { return u24(nfcExcluded, i*size) >= r })
+	return i < n && u24(nfcExcluded, i*size) == r
 }
 
 // decompose is r's full canonical decomposition, or "" when it has none
 // (Hangul syllables aside).
 func decompose(r rune) string {
-	i := sort.Search(len(nfcDecomp), func(i int) bool { return nfcDecomp[i].r >= r })
-	if i < len(nfcDecomp) && nfcDecomp[i].r == r {
-		d := nfcDecomp[i]
-		return nfcDecompData[d.off : d.off+uint16(d.n)]
+	const size = 6
+	n := len(nfcDecomp) / size
+	i := sort.Search(n, func(i int) bool { return u24(nfcDecomp, i*size) >= r })
+	if i < n && u24(nfcDecomp, i*size) == r {
+		d := nfcDecomp[i*size+3:]
+		off := int(d[0])<<8 | int(d[1])
+		return nfcDecompData[off : off+int(d[2])]
 	}
 	return ""
 }
@@ -166,9 +210,15 @@ func ccc(r rune) uint8 {
 	if r < 0x300 {
 		return 0
 	}
-	i := sort.Search(len(nfcCCC), func(i int) bool { return nfcCCC[i].hi >= r })
-	if i < len(nfcCCC) && nfcCCC[i].lo <= r {
-		return nfcCCC[i].ccc
+	const size = 7
+	n := len(nfcCCC) / size
+	i := sort.Search(n, func(i int) bool { return u24(nfcCCC, i*size+3) >= r })
+	if i < n && u24(nfcCCC, i*size) <= r {
+		return nfcCCC[i*size+6]
 	}
 	return 0
 }
+
+// u24 is the rune of the table record byte s[i:i+3] (big-endian): the
+// tables of nfc_table.go and fold_table.go are strings of such records.
+func u24(s string, i int) rune { return rune(s[i])<<16 | rune(s[i+1])<<8 | rune(s[i+2]) }

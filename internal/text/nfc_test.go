@@ -5,7 +5,6 @@ import (
 	"go/format"
 	"math/rand"
 	"os"
-	"sort"
 	"strings"
 	"testing"
 	"unicode"
@@ -28,8 +27,7 @@ func writeNFCTable(t *testing.T) {
 		c      uint8
 	}
 	var ccs []ccRange
-	type pair struct{ a, b, r rune }
-	var pairs []pair
+	var excluded []rune
 	for r := rune(0x80); r <= unicode.MaxRune; r++ {
 		if !utf8.ValidRune(r) || (r >= hangulSBase && r < hangulSBase+hangulSCount) {
 			continue
@@ -45,43 +43,44 @@ func writeNFCTable(t *testing.T) {
 		if d == string(r) {
 			continue
 		}
-		decomp = append(decomp, fmt.Sprintf("\t{%#x, %d, %d}, // %s\n", r, data.Len(), len(d), string(r)))
+		decomp = append(decomp, fmt.Sprintf("\t\"%s\\x%02x\\x%02x\\x%02x\" + // %s\n", rec24(r), data.Len()>>8, data.Len()&0xff, len(d), string(r)))
 		data.WriteString(d)
 		rs := []rune(d)
-		if len(rs) < 2 || norm.NFC.String(string(r)) != string(r) {
-			continue // a singleton or excluded from composition
+		if len(rs) < 2 {
+			continue // a singleton
+		}
+		if norm.NFC.String(string(r)) != string(r) {
+			excluded = append(excluded, r)
+			continue
 		}
 		first := []rune(norm.NFC.String(string(rs[:len(rs)-1])))
 		require.Len(t, first, 1, "%U's decomposition without its last rune composes to one rune", r)
-		pairs = append(pairs, pair{first[0], rs[len(rs)-1], r})
 	}
 	require.Less(t, data.Len(), 1<<16)
-	b.WriteString("// nfcDecomp are the runes with a canonical decomposition (Hangul syllables\n// aside), in order: their full decomposition is nfcDecompData[off:off+n].\n")
-	b.WriteString("var nfcDecomp = [...]struct {\n\tr   rune\n\toff uint16\n\tn   uint8\n}{\n")
+	b.WriteString("// The tables are string constants of fixed-size records (runes in three\n// bytes, big-endian: u24), static read-only data searched in place; as\n// arrays of structs they were 37.5 KB of writable data in every function\n// that links this package (issue 19).\n\n")
+	b.WriteString("// nfcDecomp are the runes with a canonical decomposition (Hangul syllables\n// aside), in order, 6 bytes each: the rune, then off (2 bytes) and n (1):\n// its full decomposition is nfcDecompData[off:off+n].\nconst nfcDecomp = \"\" +\n")
 	for _, d := range decomp {
 		b.WriteString(d)
 	}
-	b.WriteString("}\n\n")
+	b.WriteString("\t\"\"\n\n")
 	fmt.Fprintf(&b, "const nfcDecompData = %+q\n\n", data.String())
-	b.WriteString("// nfcCCC are the runs of runes of one non-zero canonical combining class.\n")
-	b.WriteString("var nfcCCC = [...]struct {\n\tlo, hi rune\n\tccc    uint8\n}{\n")
+	b.WriteString("// nfcCCC are the runs of runes of one non-zero canonical combining class,\n// 7 bytes each: first and last rune, the class.\nconst nfcCCC = \"\" +\n")
 	for _, c := range ccs {
-		fmt.Fprintf(&b, "\t{%#x, %#x, %d},\n", c.lo, c.hi, c.c)
+		fmt.Fprintf(&b, "\t\"%s%s\\x%02x\" + // %#x..%#x\n", rec24(c.lo), rec24(c.hi), c.c, c.lo, c.hi)
 	}
-	b.WriteString("}\n\n")
-	sort.Slice(pairs, func(i, j int) bool {
-		return pairs[i].a < pairs[j].a || pairs[i].a == pairs[j].a && pairs[i].b < pairs[j].b
-	})
-	b.WriteString("// nfcCompose are the primary composites (Hangul aside) by the pair they\n// compose from, in order of the pair.\n")
-	b.WriteString("var nfcCompose = [...]struct{ a, b, r rune }{\n")
-	for _, p := range pairs {
-		fmt.Fprintf(&b, "\t{%#x, %#x, %#x}, // %s\n", p.a, p.b, p.r, string(p.r))
+	b.WriteString("\t\"\"\n\n")
+	b.WriteString("// nfcExcluded are the runes whose decomposition has two runes or more but\n// which NFC does not compose to (composition exclusions, non-starter\n// decompositions), 3 bytes each, in order: every other such rune is a\n// primary composite of the pair its decomposition ends with (composition,\n// derived at first use).\nconst nfcExcluded = \"\" +\n")
+	for _, r := range excluded {
+		fmt.Fprintf(&b, "\t\"%s\" + // %U\n", rec24(r), r)
 	}
-	b.WriteString("}\n")
+	b.WriteString("\t\"\"\n")
 	src, err := format.Source([]byte(b.String()))
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile("nfc_table.go", src, 0o644))
 }
+
+// rec24 is r as a table record's three bytes, escaped for a Go string.
+func rec24(r rune) string { return fmt.Sprintf("\\x%02x\\x%02x\\x%02x", r>>16, r>>8&0xff, r&0xff) }
 
 // NFC is x/text's norm.NFC.String for every rune, and for strings built
 // to reorder marks and compose (and not), Hangul, invalid UTF-8 and long
@@ -111,8 +110,8 @@ func TestNFCIsXTextNorm(t *testing.T) {
 			pool = append(pool, r)
 		}
 	}
-	for _, p := range nfcCompose {
-		pool = append(pool, p.a, p.b)
+	for p := range composition() {
+		pool = append(pool, p[0], p[1])
 	}
 	pool = append(pool, 'a', 'e', 'A', ' ', 0x1100, 0x1112, 0x1161, 0x1175, 0x11A8, 0x11C2, 0xAC00, 0xAC01, 0xD7A3, cgj)
 	rng := rand.New(rand.NewSource(19))

@@ -3,8 +3,7 @@ package webhook
 import (
 	"context"
 	"fmt"
-	"regexp"
-	"sync"
+	"github.com/issuetracker/issuetracker/internal/text"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -190,10 +189,10 @@ func (s Service) Deliveries(ctx context.Context, p tenancy.Principal, id string,
 // MaxAttempts a delivery's log holds; redelivery stops there.
 const MaxAttempts = 40
 
-var deliveryIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{13}_[A-Za-z0-9_]{1,80}$`) })
+var deliveryIDPattern = text.Lazy(`^[0-9]{13}_[A-Za-z0-9_]{1,80}$`)
 
 // ValidDeliveryID reports whether id has the form DeliveryID makes.
-func ValidDeliveryID(id string) bool { return deliveryIDPattern().MatchString(id) }
+func ValidDeliveryID(id string) bool { return deliveryIDPattern.Regexp().MatchString(id) }
 
 // DeliveryID is a delivery's id: the event's time (so the log sorts newest
 // first) and its message id.

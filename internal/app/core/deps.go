@@ -51,7 +51,7 @@ type Deps struct {
 	Cell          string
 	CellDirectory *cells.Directory
 	// CellPlacement places registrations among the cells (with
-	// CellDirectory): a *cells.Placer (tenantwire reads it), untyped so
+	// CellDirectory): a *placement.Placer (tenantwire reads it), untyped so
 	// that functions that never place a tenant do not link the capacity
 	// model's types (issue 19: see "Untyped slots" below).
 	CellPlacement any

@@ -24,6 +24,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/billing"
 	"github.com/issuetracker/issuetracker/internal/cells"
+	"github.com/issuetracker/issuetracker/internal/cells/placement"
 	"github.com/issuetracker/issuetracker/internal/envvars"
 	"github.com/issuetracker/issuetracker/internal/health"
 	"github.com/issuetracker/issuetracker/internal/list"
@@ -159,14 +160,14 @@ func Deps(d core.Deps) tenantapi.Deps {
 // Placement is d's placer of registrations among the cells
 // (core.Deps.CellPlacement), or, in a cell of a platform with cells
 // (d.CellDirectory), a placer that knows this cell only
-// (cells.Placer.Unmodelled); nil with one cell.
-func Placement(d core.Deps) *cells.Placer {
-	if p := core.As[*cells.Placer](d.CellPlacement); p != nil || d.CellDirectory == nil {
+// (placement.Placer.Unmodelled); nil with one cell.
+func Placement(d core.Deps) *placement.Placer {
+	if p := core.As[*placement.Placer](d.CellPlacement); p != nil || d.CellDirectory == nil {
 		return p
 	}
 	here := cells.Cell{ID: d.Cell, Region: d.Region, APIURL: os.Getenv(envvars.CellAPIURL),
 		UserPoolID: d.TenantPoolID, ClientID: d.TenantClientID}
-	return &cells.Placer{Directory: *d.CellDirectory, Cells: []cells.Cell{here}, Unmodelled: true}
+	return &placement.Placer{Directory: *d.CellDirectory, Cells: []cells.Cell{here}, Unmodelled: true}
 }
 
 // Lifecycle is d's tenant lifecycle (core.Deps.Lifecycle), nil when d

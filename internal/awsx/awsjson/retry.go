@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/url"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 )
 
 // Attempts is how many times Retry makes a call (the SDK's standard
@@ -33,6 +35,26 @@ func Retry(ctx context.Context, backoff func(attempt int) time.Duration, retryab
 		case <-time.After(wait):
 		}
 	}
+}
+
+// RetryAsSDK is Retry whose error is the SDK clients': when all Attempts
+// calls failed with what it retries, the last error in the SDK's
+// *retry.MaxAttemptsError (awsx.RetriesExhausted reads it); when the
+// context ended while waiting to retry, ctx.Err(); else f's last error.
+func RetryAsSDK(ctx context.Context, backoff func(attempt int) time.Duration, retryable func(error) bool, f func() error) error {
+	calls := 0
+	err := Retry(ctx, backoff, retryable, func() error { calls++; return f() })
+	switch {
+	case err == nil || !(ConnectionFailed(err) || retryable(err)):
+		return err
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		return err // the call itself ended with the context
+	case calls == Attempts:
+		return &retry.MaxAttemptsError{Attempt: calls, Err: err}
+	case ctx.Err() != nil:
+		return ctx.Err() // ended while waiting to retry
+	}
+	return err
 }
 
 // ConnectionFailed reports whether err is a failed connection (what

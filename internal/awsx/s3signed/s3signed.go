@@ -30,7 +30,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/smithy-go"
 
@@ -43,10 +42,6 @@ import (
 // keys is ~300 KB).
 const maxBody = 4 << 20
 
-// attempts is how many times a call is sent when S3 answers 5xx or the
-// connection fails, as the SDK's standard retryer does (3).
-const attempts = 3
-
 // Client sends the calls.
 type Client struct {
 	// Config gives the region, the credentials and the HTTP client.
@@ -58,7 +53,8 @@ type Client struct {
 	Endpoint string
 	// Now is the signing time; time.Now if nil.
 	Now func() time.Time
-	// Backoff is the pause before a retry; 100 ms x attempt if nil.
+	// Backoff is the pause before retry attempt (1, 2); 100 ms x attempt
+	// if nil (awsjson.Retry).
 	Backoff func(attempt int) time.Duration
 }
 
@@ -158,70 +154,57 @@ func (c Client) now() time.Time {
 	return time.Now()
 }
 
-// Do sends one signed call (retried on a 5xx or a network error) and
-// returns a 2xx answer, whose body the caller closes; any other answer is
-// an *Error (a HEAD's, which has no body: the status, "NotFound" for 404,
+// Do sends one signed call (retried on a 5xx or a network error, as the
+// SDK's standard retryer: awsjson.RetryAsSDK with Backoff) and returns a
+// 2xx answer, whose body the caller closes; any other answer is an *Error
+// (a HEAD's, which has no body: the status, "NotFound" for 404,
 // "Forbidden" for 403, as the SDK names them). After the last attempt the
 // error is a *retry.MaxAttemptsError, as the SDK's (awsx.RetriesExhausted).
 func (c Client) Do(ctx context.Context, method, rawURL string, header http.Header, body []byte) (*http.Response, error) {
 	sum := sha256.Sum256(body)
 	hash := hex.EncodeToString(sum[:])
-	var last error
-	for i := 1; i <= attempts; i++ {
-		if i > 1 {
-			if err := c.pause(ctx, i-1); err != nil {
-				return nil, err
-			}
-		}
+	var resp *http.Response
+	err := awsjson.RetryAsSDK(ctx, c.Backoff, retryable, func() error {
 		var r io.Reader
 		if body != nil {
 			r = bytes.NewReader(body)
 		}
 		req, err := http.NewRequestWithContext(ctx, method, rawURL, r)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for k, v := range header {
 			req.Header[http.CanonicalHeaderKey(k)] = v
 		}
 		req.Header.Set("X-Amz-Content-Sha256", hash)
 		// S3 signs the path as sent (escaped once: URL), not escaped again.
-		resp, err := awsjson.Do(ctx, c.Config, req, hash, "s3", c.Now, func(s *v4.SignerOptions) { s.DisableURIPathEscaping = true })
+		answer, err := awsjson.Do(ctx, c.Config, req, hash, "s3", c.Now, func(s *v4.SignerOptions) { s.DisableURIPathEscaping = true })
 		if err != nil {
-			var ne net.Error // no answer: connection refused, reset, timed out
-			if ctx.Err() != nil || !errors.As(err, &ne) {
-				return nil, err
-			}
-			last = err
-			continue
+			return err
 		}
-		if resp.StatusCode/100 == 2 {
-			return resp, nil
+		if answer.StatusCode/100 == 2 {
+			resp = answer
+			return nil
 		}
-		data, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-		resp.Body.Close()
-		e := errorOf(resp.StatusCode, data)
-		if resp.StatusCode/100 != 5 {
-			return nil, e
-		}
-		last = e
+		data, _ := io.ReadAll(io.LimitReader(answer.Body, maxBody))
+		answer.Body.Close()
+		return errorOf(answer.StatusCode, data)
+	})
+	if err != nil {
+		return nil, err
 	}
-	return nil, &retry.MaxAttemptsError{Attempt: attempts, Err: last}
+	return resp, nil
 }
 
-func (c Client) pause(ctx context.Context, attempt int) error {
-	d := time.Duration(attempt) * 100 * time.Millisecond
-	if c.Backoff != nil {
-		d = c.Backoff(attempt)
+// retryable are the failures Do sends again: S3's 5xx (SlowDown is a 503)
+// and a call that got no answer (connection refused, reset, timed out).
+func retryable(err error) bool {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Status/100 == 5
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	var ne net.Error
+	return errors.As(err, &ne)
 }
 
 // errorOf reads S3's <Error><Code>…</Code><Message>…</Message></Error>;

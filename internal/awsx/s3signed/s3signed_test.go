@@ -223,10 +223,12 @@ func TestA5xxIsRetriedAndThenRetriesAreExhausted(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
+	var waits []int
 	c := s3signed.Client{Config: aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("a", "b", "")},
-		Endpoint: srv.URL, Backoff: func(int) time.Duration { return 0 }}
-	require.NoError(t, c.Delete(context.Background(), "b", "k"))
+		Endpoint: srv.URL, Backoff: func(attempt int) time.Duration { waits = append(waits, attempt); return 0 }}
+	require.NoError(t, c.Delete(context.Background(), "b", "k"), "a 503 SlowDown and a 500, then the answer")
 	assert.Equal(t, 3, calls)
+	assert.Equal(t, []int{1, 2}, waits, "the client's backoff before each retry")
 
 	calls, status = 0, []int{500}
 	err := c.Delete(context.Background(), "b", "k")
@@ -242,4 +244,20 @@ func TestA5xxIsRetriedAndThenRetriesAreExhausted(t *testing.T) {
 	assert.Equal(t, 1, calls)
 	assert.False(t, awsx.RetriesExhausted(err))
 	assert.True(t, awsjson.IsCode(err, "Forbidden"), "%v", err)
+
+	// A call that gets no answer is sent again too.
+	down := s3signed.Client{Config: c.Config, Endpoint: "http://127.0.0.1:1", Backoff: c.Backoff}
+	waits = nil
+	err = down.Delete(context.Background(), "b", "k")
+	assert.True(t, awsx.RetriesExhausted(err), "%v", err)
+	assert.Equal(t, []int{1, 2}, waits)
+
+	// The caller giving up while the client waits to retry ends the call.
+	ctx, cancel := context.WithCancel(context.Background())
+	calls, status = 0, []int{503}
+	c.Backoff = func(int) time.Duration { cancel(); return time.Minute }
+	err = c.Delete(ctx, "b", "k")
+	assert.Equal(t, 1, calls)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.False(t, awsx.RetriesExhausted(err))
 }

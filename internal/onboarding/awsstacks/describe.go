@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go"
 
 	"github.com/issuetracker/issuetracker/internal/awsx/awsjson"
@@ -68,39 +67,22 @@ func (e *CFNError) ErrorFault() smithy.ErrorFault {
 	return smithy.FaultClient
 }
 
-// attempts is how many times DescribeStacks is sent on a throttled or 5xx
-// answer or a failed connection (the SDK's standard retryer's 3).
-const attempts = 3
-
 // DescribeStack is the stack named name (an id or a name), or nil when it
 // does not exist (CloudFormation's 400 ValidationError "… does not
-// exist").
+// exist"). A throttled or 5xx answer and a failed connection are sent again
+// (awsjson.RetryAsSDK: three attempts, Backoff between; then the SDK's
+// *retry.MaxAttemptsError), as the SDK's client did.
 func (c CFN) DescribeStack(ctx context.Context, name string) (*Stack, error) {
 	body := url.Values{"Action": {"DescribeStacks"}, "StackName": {name}, "Version": {"2010-05-15"}}.Encode()
-	var last error
-	for attempt := 1; attempt <= attempts; attempt++ {
-		if attempt > 1 {
-			wait := time.Duration(attempt-1) * 100 * time.Millisecond
-			if c.Backoff != nil {
-				wait = c.Backoff(attempt - 1)
-			}
-			select {
-			case <-ctx.Done():
-				return nil, last
-			case <-time.After(wait):
-			}
-		}
+	var stack *Stack
+	err := awsjson.RetryAsSDK(ctx, c.Backoff, retryableCFN, func() error {
 		data, status, err := c.post(ctx, body)
 		if err != nil {
-			var ne net.Error
-			if ctx.Err() != nil || !errors.As(err, &ne) {
-				return nil, err
-			}
-			last = err
-			continue
+			return err
 		}
 		if status == http.StatusOK {
-			return parseStack(string(data))
+			stack, err = parseStack(string(data))
+			return err
 		}
 		doc := string(data)
 		e := &CFNError{Status: status, Code: xmltext.Text(doc, "Code"), Message: xmltext.Text(doc, "Message")}
@@ -108,14 +90,25 @@ func (c CFN) DescribeStack(ctx context.Context, name string) (*Stack, error) {
 			e.Code = http.StatusText(status)
 		}
 		if e.Code == "ValidationError" && strings.Contains(e.Message, "does not exist") {
-			return nil, nil
+			return nil // stack stays nil
 		}
-		if status < 500 && e.Code != "Throttling" {
-			return nil, e
-		}
-		last = e
+		return e
+	})
+	if err != nil {
+		return nil, err
 	}
-	return nil, &retry.MaxAttemptsError{Attempt: attempts, Err: last}
+	return stack, nil
+}
+
+// retryableCFN are the failures DescribeStack sends again: throttling, a
+// 5xx, a call that got no answer.
+func retryableCFN(err error) bool {
+	var e *CFNError
+	if errors.As(err, &e) {
+		return e.Status >= 500 || e.Code == "Throttling"
+	}
+	var ne net.Error
+	return errors.As(err, &ne)
 }
 
 func (c CFN) post(ctx context.Context, body string) ([]byte, int, error) {
