@@ -2,6 +2,7 @@ package people
 
 import (
 	"context"
+	"time"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -70,12 +71,18 @@ func RootMeOf(p tenancy.Principal) RootMe {
 // device (User.SessionsEndedAt): the authorizer refuses their tokens, ID
 // and access, within authorizer.RevocationDelay, however long before
 // their expiry. The web app calls it before revoking its refresh token.
-// Tokens carry their sign-in time in whole seconds, so the end is the next
-// whole second (EndSessionsAt): a session signed in during the second of
-// the sign-out ends too, whichever side of it, and a sign-in from the end
-// on is a new session. It answers at once: it used to wait for the end (up
-// to a second on the request path, billed); a client that signs in again
-// within that second gets session_ended and signs in again.
+// It returns once the end has passed (under a second: tokens carry whole
+// seconds), so a sign-in that follows the answer is a new session.
 func (s *Service) SignOut(ctx context.Context, p tenancy.Principal) error {
-	return s.Users.EndSessions(ctx, p.Scope(), p.UserID, EndSessionsAt(s.now()))
+	now := s.now()
+	end := EndSessionsAt(now)
+	if err := s.Users.EndSessions(ctx, p.Scope(), p.UserID, end); err != nil {
+		return err
+	}
+	select {
+	case <-time.After(end.Sub(now)): // at most a second
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
