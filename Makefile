@@ -35,11 +35,12 @@ vet: ## go vet
 # (each line prefixed "web | ") when they fail.
 # Every Go test runs once: the race set (RACE_PKGS) only under -race, the
 # other packages without it (GO_TEST_PKGS), so no package is built, linked
-# and run twice. The race set's packages and tests are compiled with -race
-# (go list -export: compiled into Go's build cache, nothing linked or run)
-# beside the first pass, at the lowest priority (nice 19), in the CPU its
-# tests leave idle waiting on the services: the race pass then only links
-# (docs/performance.md, "make test's time, fifth pass").
+# and run twice. Once web-static is done, the race set's packages and tests
+# are compiled with -race (go list -export: into Go's build cache, nothing
+# linked or run) beside the rest of the first pass, in the CPU its tests
+# leave idle waiting on the services: the race pass then only links
+# (docs/performance.md, "make test's time, fifth pass"). web-static's
+# status is still its own; a compile error shows in the race pass.
 # The Playwright suite (it needs web/dist, bin/issuetracker and its own
 # platform on the E2E_* ports) starts beside the race pass, but only its
 # platform does: its specs wait for E2E_GATE (e2e/gate.ts), written when
@@ -70,15 +71,15 @@ GO_TEST_PKGS = $$(go list $(GO_TEST_FIRST); go list ./... | grep -vxF "$$(go lis
 test: tools vet openapi-lint ## Go tests (they start DynamoDB Local, cognito-local, versitygw, mailpit and stripe-mock) with the web app's static checks and Vitest beside them, the race pass with the Playwright platform's start beside it, then the Playwright specs
 	@scripts/build-cache.sh restore || echo "build cache: not restored (the tests build the functions)"
 	@mkdir -p $(dir $(WEB_STATIC_LOG)); \
-	$(MAKE) --no-print-directory web-static >$(WEB_STATIC_LOG) 2>&1 & web=$$!; \
+	( $(MAKE) --no-print-directory web-static >$(WEB_STATIC_LOG) 2>&1; s=$$?; \
+	  go list -e -export -race -test $(RACE_PKGS) >/dev/null 2>&1; exit $$s ) & web=$$!; \
 	echo "web-static (build, tsc, ESLint, Prettier, Vitest, client drift): beside the Go tests, log $(WEB_STATIC_LOG)"; \
-	nice -n 19 go list -e -export -race -test $(RACE_PKGS) >/dev/null 2>&1 & racebuild=$$!; \
 	status=0; go test -vet=off -count=1 -p $(GO_TEST_P) -timeout 12m $(GO_TEST_PKGS) || status=$$?; \
 	if wait $$web; then echo "web-static: ok ($$(sed 's/\x1b\[[0-9;]*m//g' $(WEB_STATIC_LOG) | grep -E '^ +Tests +[0-9]' | tr -s ' ' | sed 's/^ //'))"; \
 	else status=1; echo "web-static FAILED; its log ($(WEB_STATIC_LOG)):"; sed 's/^/web | /' $(WEB_STATIC_LOG); fi; \
 	e2e=; if [ $$status = 0 ]; then rm -f $(E2E_GATE); \
 	  E2E_START_WHEN=$(CURDIR)/$(E2E_GATE) $(MAKE) --no-print-directory web-e2e & e2e=$$!; fi; \
-	wait $$racebuild; go test -vet=off -race -count=1 -timeout 6m $(RACE_PKGS) || status=$$?; \
+	go test -vet=off -race -count=1 -timeout 6m $(RACE_PKGS) || status=$$?; \
 	scripts/stop-test-services.sh; scripts/build-cache.sh save; \
 	if [ -n "$$e2e" ]; then \
 	  if [ $$status = 0 ]; then echo go; else echo "the race pass failed"; fi >$(E2E_GATE).new; mv $(E2E_GATE).new $(E2E_GATE); \
