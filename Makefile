@@ -35,7 +35,12 @@ vet: ## go vet
 # (each line prefixed "web | ") when they fail.
 # Every Go test runs once: the race set (RACE_PKGS) only under -race, the
 # other packages without it (GO_TEST_PKGS), so no package is built, linked
-# and run twice.
+# and run twice. Once web-static is done, the race set's packages and tests
+# are compiled with -race (go list -export: into Go's build cache, nothing
+# linked or run) beside the rest of the first pass, in the CPU its tests
+# leave idle waiting on the services: the race pass then only links
+# (docs/performance.md, "make test's time, fifth pass"). web-static's
+# status is still its own; a compile error shows in the race pass.
 # The Playwright suite (it needs web/dist, bin/issuetracker and its own
 # platform on the E2E_* ports) starts beside the race pass, but only its
 # platform does: its specs wait for E2E_GATE (e2e/gate.ts), written when
@@ -57,15 +62,17 @@ GO_TEST_P ?= 2
 # go test starts the test binaries in the order it is given them, two at a
 # time: in go list's order test/infra (104 s in the idle fresh clone) came
 # last, and ran alone once the other lane had run dry; the longest packages
-# (GO_TEST_FIRST, by that run's times: devstack 158 s, issueapi 109,
-# test/infra 104, app 53) start first, and the short ones fill the lanes
-# after them (docs/performance.md, "make test's time, fourth pass").
-GO_TEST_FIRST := ./internal/devstack/ ./test/infra/ ./internal/issue/issueapi/ ./internal/app/
+# (GO_TEST_FIRST, by the last idle fresh clone's times: app 153 s, devstack
+# 138, analyticsapi 116, test/infra 94, issueapi 45) start first, and the
+# short ones fill the lanes after them (docs/performance.md, "make test's
+# time, fourth pass" and "fifth pass").
+GO_TEST_FIRST := ./internal/app/ ./internal/devstack/ ./internal/analytics/analyticsapi/ ./test/infra/ ./internal/issue/issueapi/
 GO_TEST_PKGS = $$(go list $(GO_TEST_FIRST); go list ./... | grep -vxF "$$(go list $(RACE_PKGS) $(GO_TEST_FIRST))")
 test: tools vet openapi-lint ## Go tests (they start DynamoDB Local, cognito-local, versitygw, mailpit and stripe-mock) with the web app's static checks and Vitest beside them, the race pass with the Playwright platform's start beside it, then the Playwright specs
 	@scripts/build-cache.sh restore || echo "build cache: not restored (the tests build the functions)"
 	@mkdir -p $(dir $(WEB_STATIC_LOG)); \
-	$(MAKE) --no-print-directory web-static >$(WEB_STATIC_LOG) 2>&1 & web=$$!; \
+	( $(MAKE) --no-print-directory web-static >$(WEB_STATIC_LOG) 2>&1; s=$$?; \
+	  go list -e -export -race -test $(RACE_PKGS) >/dev/null 2>&1; exit $$s ) & web=$$!; \
 	echo "web-static (build, tsc, ESLint, Prettier, Vitest, client drift): beside the Go tests, log $(WEB_STATIC_LOG)"; \
 	status=0; go test -vet=off -count=1 -p $(GO_TEST_P) -timeout 12m $(GO_TEST_PKGS) || status=$$?; \
 	if wait $$web; then echo "web-static: ok ($$(sed 's/\x1b\[[0-9;]*m//g' $(WEB_STATIC_LOG) | grep -E '^ +Tests +[0-9]' | tr -s ' ' | sed 's/^ //'))"; \
@@ -96,9 +103,11 @@ template-test: tools ## the template mode's Go tests, each platform synthesizing
 # plans, authorizer cache) under the short load, the authorizer's caches,
 # the fault-injection proxy, idempotency leases, the onboarding machine's
 # leases and resumption, and the local cloud (Lambda processes and their
-# Runtime API, the service processes).
-RACE_PKGS := ./internal/gateway/ ./internal/authorizer/ ./internal/chaos/ ./internal/loadtest/ ./internal/idempotency/... \
-	./internal/onboarding/ ./internal/lambdaproc/ ./internal/localcloud/
+# Runtime API, the service processes). Longest first, as GO_TEST_FIRST (the
+# last idle fresh clone: onboarding 39 s, idempotency 26, loadtest 25,
+# lambdaproc 18, localcloud 11, the rest 6 or less).
+RACE_PKGS := ./internal/onboarding/ ./internal/idempotency/... ./internal/loadtest/ ./internal/lambdaproc/ \
+	./internal/localcloud/ ./internal/gateway/ ./internal/authorizer/ ./internal/chaos/
 
 -include mk/*.mk
 

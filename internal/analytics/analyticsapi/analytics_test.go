@@ -67,6 +67,7 @@ func prevDay(d string) string {
 }
 
 func TestFiguresMatchTheIssuesInTheTenantsTimeZoneAcrossAMonthEdge(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	// Kolkata is UTC+5:30: its days start at 18:30 UTC, so a UTC-day
 	// rollup would put about a quarter of the events on the wrong day.
@@ -219,6 +220,7 @@ func indexOf(items []analytics.WorkloadItem, key string) int {
 // record twice, into the rollups of a second table, and every figure must
 // match.
 func TestRedeliveredAndOutOfOrderRecordsDoNotCountTwice(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	rec := &recorder{}
 	live := w.poller.Consumer
@@ -286,6 +288,7 @@ func TestRedeliveredAndOutOfOrderRecordsDoNotCountTwice(t *testing.T) {
 }
 
 func TestBadInputIsRefusedWithAProblem(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	for _, c := range []struct {
 		name, path string
@@ -333,6 +336,7 @@ func TestBadInputIsRefusedWithAProblem(t *testing.T) {
 // pages, resumably; running it again, or letting the stream deliver the
 // same changes afterwards, counts nothing twice.
 func TestBackfillRebuildsFromTheItemsAndAgreesWithTheStream(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	m := &model{}
 	w.scenario(t, m, 9, 30, time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), 8)

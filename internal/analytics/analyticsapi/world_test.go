@@ -32,6 +32,9 @@ import (
 // world is two tenants on fresh tables, the API with a settable clock, and
 // the analytics consumer fed by the local stream poller: acme (ann and bob:
 // users, ada: admin, owen: super admin, team "core") and globex (gus).
+// Each test has its own world (tables, poller, checkpoints, clock), so the
+// tests run in parallel (t.Parallel): most of each one's time is waiting on
+// DynamoDB Local's streams.
 type world struct {
 	api                 *apitest.API
 	ann, bob, ada, owen tenancy.Principal

@@ -21,6 +21,7 @@ func bulk(t *testing.T, res interface {
 }
 
 func TestBulkEdit(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ann := w.api.As(w.ann)
 	ux := w.label(t, "Needs UX")

@@ -21,6 +21,7 @@ import (
 // A GET of an issue that never had a sub-issue is one read; the roll-up
 // Query runs only for an issue that had one (the has-children flag).
 func TestALeafIsOneReadAndAParentAddsItsRollUp(t *testing.T) {
+	t.Parallel()
 	api, m, u := meteredWorld(t)
 	ann := api.As(u["ann"])
 	create := func(body string) issue.Issue {
@@ -66,6 +67,7 @@ func TestALeafIsOneReadAndAParentAddsItsRollUp(t *testing.T) {
 // before its first sub-issue was linked must not clear the flag (it is
 // repeated with it), and a stale version is still a 412.
 func TestAFirstSubIssueSurvivesAConcurrentEditOfItsParent(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	store := issuedb.Store{DB: w.dir.DB}
@@ -98,6 +100,7 @@ func TestAFirstSubIssueSurvivesAConcurrentEditOfItsParent(t *testing.T) {
 // read with its roll-up as before, and a parent deleted between the check
 // and the write of a sub-issue is the same 400 as an unknown one.
 func TestIssuesWithoutTheFlagAndVanishedParents(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	parent := w.create(t, w.ann, map[string]any{"title": "Old epic"})
@@ -135,6 +138,7 @@ func TestIssuesWithoutTheFlagAndVanishedParents(t *testing.T) {
 // project given by key), in the default project and in one with its own workflow, whose first status it
 // starts in; an archived project is still refused.
 func TestCreatingAnIssueCostsThreeRoundTrips(t *testing.T) {
+	t.Parallel()
 	api, m, u := meteredWorld(t)
 	ann, ada := api.As(u["ann"]), api.As(u["ada"])
 	res := ada.Do("POST", "/v1/projects", `{"key":"SHIP","name":"Shipping"}`)

@@ -15,6 +15,7 @@ import (
 )
 
 func TestComments(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ann, bob, ada := w.api.As(w.ann), w.api.As(w.bob), w.api.As(w.ada)
 	i := w.create(t, w.ann, map[string]any{"title": "discuss"})

@@ -111,6 +111,7 @@ func (w *world) get(t *testing.T, id string) issue.Issue {
 }
 
 func TestDeletingAnIssueLeavesNothingBehind(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	bug := w.label(t, "bug")
 	doomed := busyIssue(t, w, bug.ID, "Quokka migration crashes")
@@ -161,6 +162,7 @@ func TestDeletingAnIssueLeavesNothingBehind(t *testing.T) {
 // A purge cut short by its budget (or a crash) keeps a marker; the next
 // delete in the tenant, or PurgePending, finishes it.
 func TestAnInterruptedPurgeIsFinishedLater(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	bug := w.label(t, "bug")
 	ctx := context.Background()

@@ -12,6 +12,7 @@ import (
 )
 
 func TestIdempotencyKey(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ann := w.api.As(w.ann)
 	body := `{"title":"once"}`
@@ -79,6 +80,7 @@ func TestIdempotencyKey(t *testing.T) {
 // TestTenantIsolation: every issue, comment, label and search route answers
 // another tenant's objects exactly as missing ones.
 func TestTenantIsolation(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	i := w.create(t, w.ann, map[string]any{"title": "secret plan"})
 	res := w.api.As(w.ann).Do("POST", "/v1/issues/"+i.ID+"/comments", `{"body":"secret"}`)

@@ -77,6 +77,7 @@ func pageAll(t *testing.T, c apitest.Caller, target string) []string {
 }
 
 func TestIndexedFilters(t *testing.T) {
+	t.Parallel()
 	api, m, u := meteredWorld(t)
 	ann := api.As(u["ann"])
 	type made struct {
@@ -223,6 +224,7 @@ func TestIndexedFilters(t *testing.T) {
 // TestIndexedFilterCostDoesNotGrowWithTheTenant compares the filter indexes
 // with the sort-index path on a tenant where the filter is selective.
 func TestIndexedFilterCostDoesNotGrowWithTheTenant(t *testing.T) {
+	t.Parallel()
 	api, m, u := meteredWorld(t)
 	ann := api.As(u["ann"])
 	for k := range 520 {

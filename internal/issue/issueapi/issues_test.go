@@ -12,6 +12,7 @@ import (
 )
 
 func TestIssueLifecycle(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ann := w.api.As(w.ann)
 	i := w.create(t, w.ann, map[string]any{"title": "Login fails", "description": "On **Safari**", "type": "bug",
@@ -91,6 +92,7 @@ func TestIssueLifecycle(t *testing.T) {
 }
 
 func TestBadInputIsA4xxNamingTheFieldAndWritesNothing(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ann := w.api.As(w.ann)
 	ok := w.create(t, w.ann, map[string]any{"title": "existing"})
@@ -157,6 +159,7 @@ func TestBadInputIsA4xxNamingTheFieldAndWritesNothing(t *testing.T) {
 }
 
 func TestWorkflow(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ann := w.api.As(w.ann)
 	i := w.create(t, w.ann, map[string]any{"title": "flow"})
@@ -219,6 +222,7 @@ func TestWorkflow(t *testing.T) {
 }
 
 func TestConcurrency(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ann := w.api.As(w.ann)
 	t.Run("20 parallel creates get 20 distinct keys", func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 // Labels are addressed by name as well as by id: on create, on update and
 // in list filters; names are unique per tenant after NFC and case folding.
 func TestLabelsByName(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ann, ada := w.api.As(w.ann), w.api.As(w.ada)
 	strasse := w.label(t, "Straße")
@@ -67,6 +68,7 @@ func TestLabelsByName(t *testing.T) {
 }
 
 func TestLabelNameKey(t *testing.T) {
+	t.Parallel()
 	assert.Equal(t, issue.LabelNameKey("STRASSE"), issue.LabelNameKey("Straße"))
 	assert.Equal(t, issue.LabelNameKey("Cafe\u0301"), issue.LabelNameKey("CAFÉ"))
 	assert.NotEqual(t, issue.LabelNameKey("bug"), issue.LabelNameKey("bugs"))

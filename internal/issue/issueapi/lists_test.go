@@ -14,6 +14,7 @@ import (
 )
 
 func TestListIssues(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ann := w.api.As(w.ann)
 	bug := w.label(t, "bug-label")
@@ -129,6 +130,7 @@ func cmpStr(a, b string) int {
 }
 
 func TestLabels(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ada, ann := w.api.As(w.ada), w.api.As(w.ann)
 	l := w.label(t, "Backend")

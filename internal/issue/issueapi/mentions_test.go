@@ -18,6 +18,7 @@ import (
 // in issue descriptions and comments; the text stays as written and
 // unknown, ambiguous or other tenants' handles stay text.
 func TestMentionsResolveToUsersAtWriteTime(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	for _, u := range []people.User{

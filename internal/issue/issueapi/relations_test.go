@@ -11,6 +11,7 @@ import (
 )
 
 func TestSubIssues(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ann := w.api.As(w.ann)
 	parent := w.create(t, w.ann, map[string]any{"title": "Epic"})
@@ -77,6 +78,7 @@ func links(t *testing.T, w *world, ref string) map[string]string {
 }
 
 func TestRelations(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ann := w.api.As(w.ann)
 	a := w.create(t, w.ann, map[string]any{"title": "A"})
@@ -129,6 +131,7 @@ func TestRelations(t *testing.T) {
 }
 
 func TestCloseAsDuplicate(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ann := w.api.As(w.ann)
 	orig := w.create(t, w.ann, map[string]any{"title": "Login fails"})

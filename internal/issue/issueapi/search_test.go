@@ -12,6 +12,7 @@ import (
 )
 
 func TestSearch(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ann := w.api.As(w.ann)
 	login := w.create(t, w.ann, map[string]any{"title": "Login fails with SSO", "description": "The authentication callback times out", "type": "bug"})
@@ -75,6 +76,7 @@ func TestSearch(t *testing.T) {
 // former) or an id, parent= an issue's key or id, and a search for an
 // issue's key finds that issue, sub-issue or not.
 func TestSearchByProjectKeyAndSubIssues(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ann, ada := w.api.As(w.ann), w.api.As(w.ada)
 	res := ada.Do("POST", "/v1/projects", map[string]any{"key": "WEB", "name": "Web"})
