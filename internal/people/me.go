@@ -57,7 +57,7 @@ func (s *Service) Me(ctx context.Context, p tenancy.Principal) (Me, error) {
 	}
 	return Me{
 		User:   MeUser{ID: u.ID, Username: u.Username, Email: u.Email, DisplayName: u.DisplayName, Role: string(p.Role)},
-		Tenant: MeTenant{ID: t.ID, Name: t.Name, Tier: t.Tier, Status: t.Status, Branding: t.Branding},
+		Tenant: MeTenant{ID: t.ID, Name: t.Name, Tier: t.Tier, Status: t.Status, Branding: t.Branding.Shown()},
 		Limits: tiers.MustGet(t.Tier),
 	}, nil
 }
