@@ -86,3 +86,23 @@ func (s *Service) SignOut(ctx context.Context, p tenancy.Principal) error {
 		return ctx.Err()
 	}
 }
+
+// SignOutRoot ends every session of a provider (root) user signed in until
+// now, as SignOut does a tenant user's: the authorizer refuses their
+// tokens within authorizer.RevocationDelay (tenant.RootSessions). The web
+// console calls it before revoking its refresh token.
+func SignOutRoot(ctx context.Context, rs tenant.RootSessions, p tenancy.Principal, now time.Time) error {
+	if rs == nil {
+		return errs.E(errs.KindInternal, "root_sessions_unavailable", "root sign-out is not configured")
+	}
+	end := EndSessionsAt(now)
+	if err := rs.EndRootSessions(ctx, p.UserID, end); err != nil {
+		return err
+	}
+	select {
+	case <-time.After(end.Sub(now)): // at most a second
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -95,6 +95,7 @@ var table = []Route{
 	{"GET", "/v1/me", FnUsers, tenant(roles.User), "getMe", "The caller: user, tenant, role, tier and limits"},
 	{"POST", "/v1/me/sign-out", FnUsers, tenant(roles.User), "signOut", "Sign out everywhere: every token of the caller's sessions so far is refused within 30 s"},
 	{"GET", "/v1/admin/me", FnTenants, root(), "getRootMe", "The calling provider (root) user"},
+	{"POST", "/v1/admin/me/sign-out", FnTenants, root(), "signOutRoot", "Sign out everywhere (Root): every token of the caller's sessions so far is refused within 30 s"},
 	{"GET", "/v1/openapi.json", FnMeta, public(), "getOpenAPI", "This API as an OpenAPI 3.1 document"},
 	{"POST", "/v1/issues", FnIssues, tenant(roles.User), "createIssue", "Create an issue"},
 	{"GET", "/v1/issues", FnIssues, tenant(roles.User), "listIssues", "List issues with filters, sort and cursor"},

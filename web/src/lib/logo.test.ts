@@ -10,7 +10,9 @@ describe('logo', () => {
   });
   it('refuses SVG and big files before uploading', () => {
     expect(logoFileProblem(new File(['<svg/>'], 'l.svg', { type: 'image/svg+xml' }))).toMatch(/not SVG/);
-    expect(logoFileProblem(new File([new Uint8Array(17 << 10)], 'l.png', { type: 'image/png' }))).toMatch(/at most 16 KB/);
+    expect(logoFileProblem(new File([new Uint8Array(17 << 10)], 'l.png', { type: 'image/png' }))).toMatch(
+      /at most 16 KB/,
+    );
     expect(logoFileProblem(new File([new Uint8Array(100)], 'l.png', { type: 'image/png' }))).toBe('');
   });
 });

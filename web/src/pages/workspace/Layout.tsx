@@ -239,7 +239,11 @@ function Shell({ slug }: { slug: string }) {
           aria-label="Sidebar"
         >
           <div className="flex items-center gap-2">
-            {logo ? <img src={logo} alt="" className="size-6 rounded" data-testid="workspace-logo" /> : <Logo />}
+            {logo ? (
+              <img src={logo} alt="" className="size-6 rounded" data-testid="workspace-logo" />
+            ) : (
+              <Logo />
+            )}
             <span className="flex-1 truncate text-sm font-semibold" data-testid="workspace-name">
               {name}
             </span>
