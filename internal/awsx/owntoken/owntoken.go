@@ -11,11 +11,12 @@
 // counter is applied twice.
 //
 // A middleware on every DynamoDB client built by package awsx gives each
-// PutItem and UpdateItem call that has a ConditionExpression, and each
-// UpdateItem that accumulates (ADD, arithmetic, list_append: a usage
-// counter) with or without one, a token of its own, the same for all the
-// SDK's attempts of that call (the Initialize step runs once per call, the
-// retries below it):
+// PutItem and UpdateItem call that has a ConditionExpression a token of its
+// own, the same for all the SDK's attempts of that call (the Initialize
+// step runs once per call, the retries below it). An update without a
+// condition of its own that must not apply twice (a counter's ADD) opts in
+// with one that always holds (usagedb's "attribute_not_exists(pk) OR
+// attribute_exists(pk)"); the token's bytes are then part of the item:
 //
 //   - the item written carries the token (attribute Attr);
 //   - the condition becomes (condition) AND (attribute_not_exists(Attr) OR
@@ -114,7 +115,7 @@ func handle(ctx context.Context, in middleware.InitializeInput, next middleware.
 		in.Parameters = &cp
 		return call(ctx, in, next, "PutItem", tok, p.ReturnValues == types.ReturnValueAllOld, func(map[string]types.AttributeValue) any { return &dynamodb.PutItemOutput{} })
 	case *dynamodb.UpdateItemInput:
-		if p.UpdateExpression == nil || (p.ConditionExpression == nil && !accumulates(*p.UpdateExpression)) {
+		if p.ConditionExpression == nil || p.UpdateExpression == nil {
 			break
 		}
 		tok := rand.Text()
@@ -245,25 +246,6 @@ func guard(cond *string, names map[string]string, values map[string]types.Attrib
 		c = "(" + *cond + ") AND (" + c + ")"
 	}
 	return &c, names, values
-}
-
-// accumulates reports whether an update expression changes an attribute
-// by its current value (ADD, arithmetic, list_append), so that applying it
-// twice differs from applying it once: a retry of such an update after its
-// first attempt committed counts twice. It gets the token even without a
-// condition of its own (the condition is then the token's alone, which
-// only the call's own committed attempt can fail). Placeholders and
-// attribute names hold no '+' or '-'.
-func accumulates(expr string) bool {
-	if strings.ContainsAny(expr, "+-") || strings.Contains(strings.ToLower(expr), "list_append") {
-		return true
-	}
-	for f := range strings.FieldsSeq(expr) {
-		if strings.EqualFold(f, "ADD") {
-			return true
-		}
-	}
-	return false
 }
 
 // withSet adds "Attr = token" to an update expression's SET clause, or a
