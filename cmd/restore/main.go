@@ -29,6 +29,11 @@ func main() {
 func run() error {
 	path := flag.String("archive", "", "the export archive (a file)")
 	table := flag.String("table", "", "the table to write into (default: the archive's tenant's table)")
+	var lim tenantdata.Limits
+	flag.Int64Var(&lim.Compressed, "max-compressed", tenantdata.DefaultLimits.Compressed, "refuse an archive of more bytes")
+	flag.Int64Var(&lim.Uncompressed, "max-uncompressed", tenantdata.DefaultLimits.Uncompressed, "refuse an archive that inflates to more bytes")
+	flag.IntVar(&lim.Items, "max-items", tenantdata.DefaultLimits.Items, "refuse an archive of more items")
+	flag.IntVar(&lim.Line, "max-line", tenantdata.DefaultLimits.Line, "refuse an archive with a longer line (one item)")
 	flag.Parse()
 	if *path == "" {
 		return fmt.Errorf("-archive is required")
@@ -38,7 +43,7 @@ func run() error {
 		return err
 	}
 	defer f.Close()
-	a, err := tenantdata.ReadArchive(f)
+	a, err := tenantdata.ReadArchiveLimited(f, lim)
 	if err != nil {
 		return err
 	}

@@ -124,7 +124,7 @@ func (w *WebApp) addEdgePolicies() {
 		SecurityHeadersBehavior: &awscloudfront.ResponseSecurityHeadersBehavior{
 			// connect-src is completed by Publish with the API and Cognito.
 			ContentSecurityPolicy: &awscloudfront.ResponseHeadersContentSecurityPolicy{
-				ContentSecurityPolicy: jsii.String(web.CSP()), Override: jsii.Bool(true)},
+				ContentSecurityPolicy: jsii.String(web.CSP(web.Sources{})), Override: jsii.Bool(true)},
 			StrictTransportSecurity: &awscloudfront.ResponseHeadersStrictTransportSecurity{
 				AccessControlMaxAge: awscdk.Duration_Days(jsii.Number(730)), IncludeSubdomains: jsii.Bool(true),
 				Preload: jsii.Bool(true), Override: jsii.Bool(true)},
@@ -209,6 +209,9 @@ type PublishProps struct {
 	// Connect are the origins the app may call besides itself: the API's and
 	// Cognito's (the CSP's connect-src).
 	Connect []string
+	// Images are the attachment download origins (the CSP's img-src
+	// besides the app and data:).
+	Images []string
 }
 
 // Publish completes the CSP and uploads the built app with its config.json.
@@ -218,7 +221,7 @@ func (w *WebApp) Publish(p PublishProps) {
 	}
 	cfn := w.Headers.Node().DefaultChild().(awscdk.CfnResource)
 	cfn.AddPropertyOverride(jsii.String("ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy"),
-		jsii.String(web.CSP(p.Connect...)))
+		jsii.String(web.CSP(web.Sources{Connect: p.Connect, Images: p.Images})))
 
 	dir := w.props.AssetsDir
 	if _, err := os.Stat(filepath.Join(dir, "index.html")); err != nil {

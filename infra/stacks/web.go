@@ -64,12 +64,25 @@ func (p *Platform) publishWeb() {
 		// The other cells' APIs: a registration placed in another cell
 		// continues there (registration_in_other_cell; web/src/lib/signup.ts).
 		Connect: append([]string{apiOrigin, web.CognitoOrigin(*st.Region())}, p.Config.peerAPIOrigins()...),
+		Images:  p.attachmentImageOrigins(),
 	})
 	out := func(id string, v *string) { awscdk.NewCfnOutput(st, &id, &awscdk.CfnOutputProps{Value: v}) }
 	out("WebUrl", &p.Config.WebOrigin)
 	out("WebDistributionId", p.Web.Distribution.DistributionId())
 	out("WebBucketName", p.Web.Bucket.BucketName())
 	p.suppressWeb()
+}
+
+// attachmentImageOrigins are the origins attachment previews load from (the
+// CSP's img-src): with a download key, the download distributions (the
+// platform's and each Platinum stack's own, deployed later: any
+// *.cloudfront.net); without one, presigned GETs of the pooled and the
+// Platinum buckets (virtual-hosted, this region). No https: wildcard.
+func (p *Platform) attachmentImageOrigins() []string {
+	if p.Downloads != nil {
+		return []string{"https://*.cloudfront.net"}
+	}
+	return []string{"https://*.s3." + *p.Stack.Region() + "." + *p.Stack.UrlSuffix()}
 }
 
 func (p *Platform) suppressWeb() {

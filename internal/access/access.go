@@ -69,6 +69,8 @@ var (
 	// statusDeletions are the heartbeats of running status deletions
 	// (internal/project, projectdb.Heartbeats).
 	statusDeletions = schema.ControlStatusDeletionJobs
+	// rootSessions are when Root's sessions ended (tenant.RootSessions).
+	rootSessions = schema.ControlRootSessions + "*"
 )
 
 // mails is what a function that sends mail reads first: whether the
@@ -103,7 +105,8 @@ var verificationAttempt = []string{"attempts", "salt"}
 // put a run request on the bus).
 var control = map[routes.Function][]Grant{
 	// Confirms the caller's tenant, and finds a Platinum tenant by its pool's issuer.
-	routes.FnAuthorizer: {{Actions: []string{"GetItem"}, Keys: []string{tenants, issuers}}},
+	// Reads when a root user's sessions ended (signed out everywhere).
+	routes.FnAuthorizer: {{Actions: []string{"GetItem"}, Keys: []string{tenants, issuers, rootSessions}}},
 	// Reads the caller's tenant (tier limits, its pool); audits the Super
 	// Admin's changes; reads the caller's audit log (the workspace's audit page).
 	routes.FnUsers: with(
@@ -163,6 +166,8 @@ var control = map[routes.Function][]Grant{
 		// The tenants table: a page of rows, then their tenants and usage.
 		{Actions: []string{"Query"}, Keys: []string{rowsIdx}, Index: schema.GSI2},
 		{Actions: []string{"BatchGetItem"}, Keys: []string{usageOf, tenants}},
+		// Root signs out everywhere.
+		{Actions: []string{"UpdateItem"}, Keys: []string{rootSessions}},
 	},
 	// Billing: the workspace's plan and usage, Stripe's checkout and
 	// webhook (each event claimed once, its customer mapped to its tenant),

@@ -48,6 +48,7 @@ type Authorizer struct {
 	cell       string
 	cells      CellDirectory
 	homes      *cache[cells.Entry]
+	rootEnds   *cache[time.Time]
 }
 
 // CellDirectory is the global tenant directory (cells.Directory).
@@ -94,6 +95,7 @@ func New(cfg Config, reg tenant.Registry, dir people.Directory) *Authorizer {
 		cell:       cfg.Cell,
 		cells:      cfg.Cells,
 		homes:      newCache[cells.Entry](ttl),
+		rootEnds:   newCache[time.Time](ttl),
 	}
 	resolver := pools{static: idtoken.StaticPools{cfg.TenantPool, cfg.ProviderPool}, reg: reg, cache: newCache[tenant.Tenant](ttl)}
 	a.verifier = idtoken.NewVerifier(resolver, cfg.Options)
@@ -113,6 +115,9 @@ func (a *Authorizer) Authorize(ctx context.Context, header string) (tenancy.Prin
 		return tenancy.Principal{}, "", err
 	}
 	if c.Pool.Kind == idtoken.PoolProvider {
+		if err := a.rootSessionLive(ctx, c); err != nil {
+			return tenancy.Principal{}, "", err
+		}
 		return tenancy.Principal{UserID: c.Subject, Username: c.Username, Email: c.Email, Role: roles.Root}, "", nil
 	}
 	if err := a.inThisCell(ctx, c.TenantID); err != nil {
@@ -173,6 +178,25 @@ func (a *Authorizer) Authorize(ctx context.Context, header string) (tenancy.Prin
 	}
 	return tenancy.Principal{TenantID: t.ID, UserID: u.ID, Username: c.Username, Email: c.Email,
 		Role: u.Role, Tier: t.Tier, Table: t.Table, MFA: mfa}, t.APIKey, nil
+}
+
+// rootSessionLive refuses a root token of a session that ended (Root
+// signed out everywhere since it signed in: tenant.RootSessions), cached
+// like the users, so it takes effect within RevocationDelay as a tenant
+// user's sign-out does.
+func (a *Authorizer) rootSessionLive(ctx context.Context, c *idtoken.Claims) error {
+	rs, ok := a.tenantsReg.(tenant.RootSessions)
+	if !ok {
+		return nil
+	}
+	ended, err := a.rootEnds.get(c.Subject, func() (time.Time, error) { return rs.RootSessionsEnded(ctx, c.Subject) })
+	if err != nil {
+		return errs.Internal(fmt.Errorf("authorize: %w", err))
+	}
+	if (people.User{SessionsEndedAt: ended}).SessionEnded(signedIn(c)) {
+		return errs.Unauthorized(SessionEnded, "this session ended (signed out); sign in again")
+	}
+	return nil
 }
 
 // SessionEnded is the 401 code of a token whose session ended: the user

@@ -38,6 +38,7 @@ type world struct {
 	reg    *tenantdb.Store
 	table  string
 	tokens map[string]string // email → id token
+	login  func(email string) string
 }
 
 func newWorld(t *testing.T) *world {
@@ -92,6 +93,15 @@ func newWorld(t *testing.T) *world {
 	user(providerPool, providerClient, "root@provider.test", "", roles.Root, false)
 	user(foreignPool, foreignClient, "eve@acme.test", "acme", roles.SuperAdmin, false)
 
+	w.login = func(email string) string {
+		client := tenantClient
+		if strings.HasSuffix(email, "@provider.test") {
+			client = providerClient
+		}
+		tok, err := cognitotest.PasswordLogin(ctx, p.C, client, email, password)
+		require.NoError(t, err)
+		return tok.IDToken
+	}
 	w.cfg = authorizer.Config{
 		TenantPool:   authorizer.PoolFor(e.Cognito, tenantPool, idtoken.PoolTenant, tenantClient),
 		ProviderPool: authorizer.PoolFor(e.Cognito, providerPool, idtoken.PoolProvider, providerClient),
@@ -353,4 +363,28 @@ func TestATenantTheDirectoryPlacesInAnotherCellIsRefusedWithThatCellsAPI(t *test
 		_, _, err := a.Authorize(ctx, ann)
 		require.NoError(t, err, "within the cache time the old answer holds (RevocationDelay)")
 	})
+}
+
+// Root signs out everywhere as a tenant user does: every root token of a
+// session signed in before is refused (session_ended), however long before
+// its expiry, and a new sign-in works. Before, a provider token was
+// accepted on its signature alone until its hour was up.
+func TestRootsSignOutEndsRootsSessions(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	here, there := w.tokens["root@provider.test"], w.login("root@provider.test")
+	p, _, err := w.a.Authorize(ctx, "Bearer "+here)
+	require.NoError(t, err)
+	require.Equal(t, roles.Root, p.Role)
+
+	require.NoError(t, people.SignOutRoot(ctx, w.reg, p, time.Now()))
+	for _, tok := range []string{here, there} {
+		_, _, err = w.a.Authorize(ctx, "Bearer "+tok)
+		require.Error(t, err, "a root token outlives the sign-out")
+		assert.Equal(t, authorizer.SessionEnded, errs.As(err).Code)
+	}
+	// An earlier end changes nothing; a new sign-in is a new session.
+	require.NoError(t, w.reg.EndRootSessions(ctx, p.UserID, time.Now().Add(-time.Hour)))
+	_, _, err = w.a.Authorize(ctx, "Bearer "+w.login("root@provider.test"))
+	assert.NoError(t, err)
 }

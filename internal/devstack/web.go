@@ -51,7 +51,7 @@ func (h Web) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.Peers != nil {
 		connect = append(connect, h.Peers()...)
 	}
-	hd.Set("Content-Security-Policy", webapp.CSP(connect...))
+	hd.Set("Content-Security-Policy", webapp.CSP(webapp.Sources{Connect: connect}))
 	if p == "/config.json" {
 		hd.Set("Content-Type", "application/json")
 		hd.Set("Cache-Control", "no-store")

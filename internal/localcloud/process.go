@@ -6,6 +6,7 @@ package localcloud
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -176,6 +177,9 @@ func DynamoDBLocal(ctx context.Context, o Options) (*Process, error) {
 	return start(ctx, "DynamoDB Local", endpoint, cmd, o, httpReady(endpoint))
 }
 
+//go:embed cognito-authtime.cjs
+var cognitoAuthTime []byte
+
 // CognitoLocal starts cognito-local from Root/node_modules. Its state lives
 // in DataDir/.cognito (cognito-local keeps it relative to its working dir).
 func CognitoLocal(ctx context.Context, o Options) (*Process, error) {
@@ -199,9 +203,16 @@ func CognitoLocal(ctx context.Context, o Options) (*Process, error) {
 	if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(node, script)
+	// Refreshed tokens keep the session's auth_time, as Cognito's do
+	// (cognito-authtime.cjs): sign-out everywhere ends refreshed sessions.
+	preload := filepath.Join(o.DataDir, "cognito-authtime.cjs")
+	if err := os.WriteFile(preload, cognitoAuthTime, 0o644); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(node, "--require", preload, script)
 	cmd.Dir = o.DataDir
-	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(o.Port), "HOST=localhost")
+	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(o.Port), "HOST=localhost",
+		"ITR_COGNITO_LOCAL_ROOT="+filepath.Join(o.Root, "node_modules", "cognito-local"))
 	endpoint := fmt.Sprintf("http://localhost:%d", o.Port)
 	return start(ctx, "cognito-local", endpoint, cmd, o, httpReady(endpoint))
 }

@@ -555,8 +555,10 @@ func (s *Service) SetBranding(ctx context.Context, tenantID string, b tenant.Bra
 	if n := utf8.RuneCountInString(b.DisplayName); n > 80 {
 		bad = append(bad, errs.FieldError{Field: "display_name", Reason: "must be at most 80 characters"})
 	}
-	if b.LogoURL != "" && (!strings.HasPrefix(b.LogoURL, "https://") || len(b.LogoURL) > 2048 || strings.ContainsAny(b.LogoURL, " \"'<>")) {
-		bad = append(bad, errs.FieldError{Field: "logo_url", Reason: "must be an https:// URL"})
+	if b.LogoURL != "" {
+		if why := tenant.CheckLogo(b.LogoURL); why != "" {
+			bad = append(bad, errs.FieldError{Field: "logo_url", Reason: why})
+		}
 	}
 	if b.PrimaryColor != "" && !colorRE.Regexp().MatchString(b.PrimaryColor) {
 		bad = append(bad, errs.FieldError{Field: "primary_color", Reason: "must be a hex color like #1a2b3c"})
@@ -581,7 +583,7 @@ func (s *Service) SetBranding(ctx context.Context, tenantID string, b tenant.Bra
 		return t, err
 	}
 	s.auditAs(ctx, tenantID, by, "tenant.branding_changed", map[string]string{
-		"display_name": b.DisplayName, "logo_url": b.LogoURL, "primary_color": b.PrimaryColor, "status_before": string(t.Status)})
+		"display_name": b.DisplayName, "logo_url": tenant.LogoDigest(b.LogoURL), "primary_color": b.PrimaryColor, "status_before": string(t.Status)})
 	return t, nil
 }
 

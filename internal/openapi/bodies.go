@@ -130,12 +130,13 @@ func Bodies() map[string]Body {
 // metaBodies are the platform's own operations (health, tiers, /v1/me, the document).
 func metaBodies() map[string]Body {
 	return map[string]Body{
-		"getHealth":  {Response: httpapi.Health{}},
-		"listTiers":  {Response: tiers.Catalog{}},
-		"getMe":      {Response: people.Me{}},
-		"signOut":    {Status: 204},
-		"getRootMe":  {Response: people.RootMe{}},
-		"getOpenAPI": {Response: map[string]any{}},
+		"getHealth":   {Response: httpapi.Health{}},
+		"listTiers":   {Response: tiers.Catalog{}},
+		"getMe":       {Response: people.Me{}},
+		"signOut":     {Status: 204},
+		"getRootMe":   {Response: people.RootMe{}},
+		"signOutRoot": {Status: 204},
+		"getOpenAPI":  {Response: map[string]any{}},
 	}
 }
 

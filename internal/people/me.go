@@ -57,7 +57,7 @@ func (s *Service) Me(ctx context.Context, p tenancy.Principal) (Me, error) {
 	}
 	return Me{
 		User:   MeUser{ID: u.ID, Username: u.Username, Email: u.Email, DisplayName: u.DisplayName, Role: string(p.Role)},
-		Tenant: MeTenant{ID: t.ID, Name: t.Name, Tier: t.Tier, Status: t.Status, Branding: t.Branding},
+		Tenant: MeTenant{ID: t.ID, Name: t.Name, Tier: t.Tier, Status: t.Status, Branding: t.Branding.Shown()},
 		Limits: tiers.MustGet(t.Tier),
 	}, nil
 }
@@ -77,6 +77,26 @@ func (s *Service) SignOut(ctx context.Context, p tenancy.Principal) error {
 	now := s.now()
 	end := EndSessionsAt(now)
 	if err := s.Users.EndSessions(ctx, p.Scope(), p.UserID, end); err != nil {
+		return err
+	}
+	select {
+	case <-time.After(end.Sub(now)): // at most a second
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// SignOutRoot ends every session of a provider (root) user signed in until
+// now, as SignOut does a tenant user's: the authorizer refuses their
+// tokens within authorizer.RevocationDelay (tenant.RootSessions). The web
+// console calls it before revoking its refresh token.
+func SignOutRoot(ctx context.Context, rs tenant.RootSessions, p tenancy.Principal, now time.Time) error {
+	if rs == nil {
+		return errs.E(errs.KindInternal, "root_sessions_unavailable", "root sign-out is not configured")
+	}
+	end := EndSessionsAt(now)
+	if err := rs.EndRootSessions(ctx, p.UserID, end); err != nil {
 		return err
 	}
 	select {

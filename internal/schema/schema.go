@@ -215,6 +215,10 @@ const (
 	// The periodic job of the issues function (trackerwire.Maintain)
 	// resumes, as the tenant, the jobs whose heartbeat went stale.
 	ControlStatusDeletionJobs = "JOBS#STATUSDEL"
+	// ControlRootSessions is when a provider (root) user's sessions ended
+	// (signed out everywhere): "ROOTSESSIONS#<sub>", sk "SESSIONS"; the
+	// authorizer refuses a root token of a session signed in before it.
+	ControlRootSessions = "ROOTSESSIONS#"
 )
 
 // BrandingAttributes are the only attributes of a tenant record that a

@@ -211,6 +211,18 @@ type Registry interface {
 	ListByStatus(ctx context.Context, status Status, req list.Request) (list.Page[Tenant], error)
 }
 
+// RootSessions keeps when each provider (root) user's sessions ended: Root
+// signs out everywhere as a tenant user does (people.User.SessionsEndedAt),
+// and the authorizer refuses a root token of a session signed in before
+// that, however long before its expiry (the registry implements it).
+type RootSessions interface {
+	// EndRootSessions records that the root user's sessions signed in
+	// before at ended (it only moves forward).
+	EndRootSessions(ctx context.Context, sub string, at time.Time) error
+	// RootSessionsEnded is when they ended (zero: never).
+	RootSessionsEnded(ctx context.Context, sub string) (time.Time, error)
+}
+
 // Scope is where the tenant's data lives (its table) and the id its keys
 // start with.
 func (t Tenant) Scope() tenancy.Scope { return tenancy.Scope{Table: t.Table, TenantID: t.ID} }

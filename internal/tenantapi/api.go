@@ -836,7 +836,7 @@ func (d Deps) putBranding(s *onboarding.Service, w http.ResponseWriter, r *http.
 		return err
 	}
 	var b tenant.Branding
-	if err := httpapi.DecodeJSON(r, &b, 8<<10); err != nil {
+	if err := httpapi.DecodeJSON(r, &b, 8<<10+tenant.MaxLogoBytes*4/3); err != nil { // the logo is a data: URL
 		return err
 	}
 	t, err := s.SetBranding(r.Context(), p.TenantID, b, actor(r))
@@ -854,7 +854,7 @@ type Branding struct {
 }
 
 func brandingView(t tenant.Tenant) Branding {
-	b := Branding{Branding: t.Branding}
+	b := Branding{Branding: t.Branding.Shown()}
 	if tr, ok := tiers.Get(t.Tier); ok {
 		b.Customizable = tr.Has(tiers.FeatureBranding)
 	}

@@ -243,7 +243,7 @@ func TestBranding(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Run("the Super Admin sets display name, logo and color, and the workspace reads them", func(t *testing.T) {
-				b := map[string]string{"display_name": c.display, "logo_url": "https://cdn.brandy.test/logo.svg", "primary_color": "#112233"}
+				b := map[string]string{"display_name": c.display, "logo_url": testLogo, "primary_color": "#112233"}
 				res := c.api.As(owner).Do("PUT", "/v1/branding", b)
 				require.Equal(t, http.StatusOK, res.Status, string(res.Body))
 				got := c.api.As(user).Do("GET", "/v1/branding", nil).Map(t)
@@ -251,7 +251,7 @@ func TestBranding(t *testing.T) {
 				assert.Equal(t, "#112233", got["primary_color"])
 				assert.Equal(t, true, got["customizable"])
 				me := w.api.As(user).Do("GET", "/v1/me", nil).Map(t)
-				assert.Equal(t, "https://cdn.brandy.test/logo.svg", me["tenant"].(map[string]any)["branding"].(map[string]any)["logo_url"])
+				assert.Equal(t, testLogo, me["tenant"].(map[string]any)["branding"].(map[string]any)["logo_url"])
 				assert.Equal(t, c.display, me["tenant"].(map[string]any)["branding"].(map[string]any)["display_name"])
 			})
 			for _, tc := range []struct {
@@ -264,7 +264,9 @@ func TestBranding(t *testing.T) {
 				{"a User", user, map[string]string{"display_name": "x"}, 403, "role_forbidden"},
 				{"a tier without branding", basicOwner, map[string]string{"display_name": "x"}, 403, "feature_not_in_tier"},
 				{"a bad color", owner, map[string]string{"primary_color": "red"}, 400, "validation_failed"},
-				{"a non-https logo", owner, map[string]string{"logo_url": "javascript:alert(1)"}, 400, "validation_failed"},
+				{"a javascript logo", owner, map[string]string{"logo_url": "javascript:alert(1)"}, 400, "validation_failed"},
+				{"a logo on another site", owner, map[string]string{"logo_url": "https://cdn.brandy.test/logo.png"}, 400, "validation_failed"},
+				{"an SVG logo", owner, map[string]string{"logo_url": "data:image/svg+xml;base64,PHN2Zy8+"}, 400, "validation_failed"},
 			} {
 				t.Run(tc.name+" cannot change the branding", func(t *testing.T) {
 					res := c.api.As(tc.as).Do("PUT", "/v1/branding", tc.body)
@@ -286,6 +288,9 @@ func TestBranding(t *testing.T) {
 		})
 	}
 }
+
+// testLogo is a 1×1 PNG as the web app uploads it.
+const testLogo = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 
 func TestOffboardingLeavesNothingOfThePooledTenant(t *testing.T) {
 	t.Parallel()

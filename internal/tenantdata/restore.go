@@ -2,12 +2,15 @@ package tenantdata
 
 import (
 	"bufio"
+	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -31,28 +34,152 @@ type Archive struct {
 // ExportFormat names the archive layout Export writes.
 const ExportFormat = "issuetracker-export/1"
 
-// ReadArchive parses what Export wrote (gzip of JSON lines) and checks the
-// item count against the header, so a truncated archive is refused.
-func ReadArchive(r io.Reader) (Archive, error) {
-	zr, err := gzip.NewReader(r)
-	if err != nil {
-		return Archive{}, fmt.Errorf("read archive: %w", err)
+// Limits bound what ReadArchive reads, so a hostile or broken archive (a
+// gzip bomb, one endless JSON line, millions of tiny items) is refused with
+// a clear error before it exhausts memory, and before anything is written.
+// The zero value of a field is its default (DefaultLimits).
+type Limits struct {
+	Compressed   int64 // bytes of the gzip stream
+	Uncompressed int64 // bytes of JSON lines it inflates to
+	Items        int   // items (the header's count is checked first)
+	Line         int   // bytes of one JSON line (one item)
+}
+
+// DefaultLimits fit the largest export the platform writes with room to
+// spare: Export holds a tenant's items in one gzip in memory; a DynamoDB
+// item is at most 400 KB, whose DynamoDB JSON is at most 6 times that
+// (every byte escaped as \u00XX) plus its attribute names.
+var DefaultLimits = Limits{Compressed: 1 << 30, Uncompressed: 4 << 30, Items: 5_000_000, Line: 3 << 20}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
+	if l.Compressed > 0 {
+		d.Compressed = l.Compressed
 	}
-	dec := json.NewDecoder(bufio.NewReader(zr))
+	if l.Uncompressed > 0 {
+		d.Uncompressed = l.Uncompressed
+	}
+	if l.Items > 0 {
+		d.Items = l.Items
+	}
+	if l.Line > 0 {
+		d.Line = l.Line
+	}
+	return d
+}
+
+// TooLargeError is ReadArchive's answer to an archive over one of its
+// Limits: which limit, and its value.
+type TooLargeError struct {
+	What  string // "compressed bytes", "uncompressed bytes", "items", "bytes of one line"
+	Limit int64
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("read archive: more than %d %s (the limit; raise it only for an archive you trust)", e.Limit, e.What)
+}
+
+// capped reads at most n bytes of r and fails with a TooLargeError past them
+// (io.LimitReader would end quietly: a truncated read, not a refusal).
+type capped struct {
+	r    io.Reader
+	n    int64
+	what string
+	lim  int64
+	err  error // sticky: readers above may hide it (a Scanner hands out the partial last line)
+}
+
+func (c *capped) Read(p []byte) (int, error) {
+	if c.n <= 0 {
+		// One byte more tells a stream of exactly the limit from a longer one.
+		var one [1]byte
+		if k, _ := c.r.Read(one[:]); k > 0 {
+			c.err = &TooLargeError{What: c.what, Limit: c.lim}
+			return 0, c.err
+		}
+		return c.r.Read(p)
+	}
+	if int64(len(p)) > c.n {
+		p = p[:c.n]
+	}
+	k, err := c.r.Read(p)
+	c.n -= int64(k)
+	return k, err
+}
+
+func capReader(r io.Reader, n int64, what string) *capped {
+	return &capped{r: r, n: n, what: what, lim: n}
+}
+
+// ReadArchive parses what Export wrote (gzip of JSON lines) and checks the
+// item count against the header, so a truncated archive is refused. It
+// reads within DefaultLimits (ReadArchiveLimited for others).
+func ReadArchive(r io.Reader) (Archive, error) { return ReadArchiveLimited(r, Limits{}) }
+
+// ReadArchiveLimited is ReadArchive within lim: an archive over one of them
+// is refused with a *TooLargeError.
+func ReadArchiveLimited(r io.Reader, lim Limits) (Archive, error) {
+	lim = lim.withDefaults()
+	in := capReader(r, lim.Compressed, "compressed bytes")
+	zr, err := gzip.NewReader(in)
+	if err != nil {
+		return Archive{}, fmt.Errorf("read archive: %w", cmp.Or(in.err, err))
+	}
+	out := capReader(zr, lim.Uncompressed, "uncompressed bytes")
+	sc := bufio.NewScanner(out)
+	sc.Buffer(make([]byte, 0, 64<<10), lim.Line)
+	next := func() ([]byte, error) {
+		for sc.Scan() {
+			if err := cmp.Or(in.err, out.err); err != nil {
+				return nil, err
+			}
+			if b := bytes.TrimSpace(sc.Bytes()); len(b) > 0 {
+				return b, nil
+			}
+		}
+		if err := cmp.Or(in.err, out.err); err != nil {
+			return nil, err
+		}
+		if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+			return nil, &TooLargeError{What: "bytes of one line", Limit: int64(lim.Line)}
+		} else if err != nil {
+			return nil, err
+		}
+		return nil, io.EOF
+	}
 	var a Archive
-	if err := dec.Decode(&a); err != nil {
+	head, err := next()
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil {
+		return a, fmt.Errorf("read archive header: %w", err)
+	}
+	if err := json.Unmarshal(head, &a); err != nil {
 		return a, fmt.Errorf("read archive header: %w", err)
 	}
 	if a.Format != ExportFormat {
 		return a, fmt.Errorf("read archive: format %q, want %q", a.Format, ExportFormat)
 	}
+	if a.Count < 0 || a.Count > lim.Items {
+		return a, &TooLargeError{What: "items", Limit: int64(lim.Items)}
+	}
 	for {
+		b, err := next()
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			return a, fmt.Errorf("read archive item %d: %w", len(a.Items)+1, err)
+		}
+		if len(a.Items) >= a.Count {
+			// More items than the header says: refused at the first one
+			// over, not after reading the rest into memory.
+			return a, fmt.Errorf("read archive: more items than the header's %d", a.Count)
+		}
 		var line struct {
 			Item map[string]json.RawMessage `json:"item"`
 		}
-		if err := dec.Decode(&line); err == io.EOF {
-			break
-		} else if err != nil {
+		if err := json.Unmarshal(b, &line); err != nil {
 			return a, fmt.Errorf("read archive item %d: %w", len(a.Items)+1, err)
 		}
 		it, err := FromDynamoJSON(line.Item)

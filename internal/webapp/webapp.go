@@ -48,20 +48,37 @@ func CognitoOrigin(region string) string {
 	return "https://cognito-idp." + region + ".amazonaws.com"
 }
 
+// Sources are the origins the web app may reach besides its own.
+type Sources struct {
+	// Connect: the API's, Cognito's, the other cells' APIs (connect-src).
+	Connect []string
+	// Images: where attachment previews load from (img-src): the
+	// deployment's attachment download origins. Nothing else: the tenant's
+	// logo is a data: URL the API holds (tenant.Branding), and Markdown
+	// images are rendered as links, so no https: source is needed.
+	Images []string
+}
+
 // CSP is the web app's Content-Security-Policy: scripts only from the app's
 // own origin (no inline script, no eval), connections only to the app, the
 // API and Cognito. Styles allow 'unsafe-inline' because the dialog primitives
 // inject a scroll-lock <style> element; no script can be injected that way.
-// Images may come from https (a tenant's logo URL, an attachment's
-// presigned S3 URL) and data: (the TOTP QR code is an inline SVG, the favicon
-// a data URL), and from a connect source that is plain http (the local
-// cloud's S3, whose presigned URLs the attachment previews load: without it
-// make dev's browser blocks every preview; in AWS every source is https, so
-// the policy is unchanged there).
-func CSP(connect ...string) string {
+// Images come from the app, data: (the tenant's uploaded logo, the TOTP QR
+// code is an inline SVG, the favicon a data URL) and the attachment download
+// origins named in Images (no https: wildcard: an image from anywhere is a
+// tracking pixel or an exfiltration channel), and from a connect source that
+// is plain http (the local cloud's S3, whose presigned URLs the attachment
+// previews load: without it make dev's browser blocks every preview; in AWS
+// every source is https and none is added).
+func CSP(s Sources) string {
 	src := []string{"'self'"}
-	img := []string{"'self'", "data:", "https:"}
-	for _, c := range connect {
+	img := []string{"'self'", "data:"}
+	for _, c := range s.Images {
+		if c = strings.TrimRight(c, "/"); c != "" && !slices.Contains(img, c) {
+			img = append(img, c)
+		}
+	}
+	for _, c := range s.Connect {
 		if c = strings.TrimRight(c, "/"); c != "" && !slices.Contains(src, c) {
 			src = append(src, c)
 			if o := Origin(c); strings.HasPrefix(o, "http://") && !slices.Contains(img, o) {

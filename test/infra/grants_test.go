@@ -198,6 +198,8 @@ var allowed = map[string][]string{
 		// The tenants table: a page of rows, then their tenants and usage.
 		"<ControlTable>/index/gsi2 " + leading("TENANTROWS#*") + ": dynamodb:Query",
 		"<ControlTable> " + leading("USAGE#*", "TENANT#*") + ": dynamodb:BatchGetItem",
+		// Root signs out everywhere (when Root's sessions ended).
+		"<ControlTable> " + leading("ROOTSESSIONS#*") + ": dynamodb:UpdateItem",
 		// Root's mail suppression list: a page of it, and lifting one.
 		"<ControlTable> " + leading("SUPPRESSED#*") + ": dynamodb:DeleteItem",
 		"<ControlTable>/index/gsi1 " + leading("SUPPRESSIONS") + ": dynamodb:Query",
@@ -236,7 +238,7 @@ var allowed = map[string][]string{
 		"<ExportsKey>: kms:GenerateDataKey",
 	}, plans()...), planIDs()...),
 	"authorizer": {xray, logsOf("authorizer"), asTenant,
-		"<ControlTable> " + leading("TENANT#*", "ISSUER#*") + ": dynamodb:GetItem",
+		"<ControlTable> " + leading("TENANT#*", "ISSUER#*", "ROOTSESSIONS#*") + ": dynamodb:GetItem", // and Root's sign-out
 		"<TenantPoolUserPool>: cognito-idp:AdminGetUser",
 		dedicated + "cognito-idp:AdminGetUser",
 	},

@@ -224,7 +224,7 @@ func TestAWebAppOnACustomDomain(t *testing.T) {
 	})
 	check(t, "the CSP names the API and Cognito, nothing else", func() {
 		tmpl.HasResourceProperties(jsii.String("AWS::CloudFront::ResponseHeadersPolicy"), map[string]any{"ResponseHeadersPolicyConfig": map[string]any{
-			"SecurityHeadersConfig": map[string]any{"ContentSecurityPolicy": map[string]any{"ContentSecurityPolicy": web.CSP("https://api.example.com", "https://cognito-idp.us-east-1.amazonaws.com"), "Override": true}},
+			"SecurityHeadersConfig": map[string]any{"ContentSecurityPolicy": map[string]any{"ContentSecurityPolicy": web.CSP(web.Sources{Connect: []string{"https://api.example.com", "https://cognito-idp.us-east-1.amazonaws.com"}}), "Override": true}},
 		}})
 	})
 }

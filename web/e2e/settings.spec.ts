@@ -140,6 +140,10 @@ test('a User sees no settings', async ({ page }) => {
   expect((await apiCall('GET', '/v1/audit', await cognitoToken('user@acme.test'))).status).toBe(403);
 });
 
+// A 1×1 PNG.
+const PNG_1PX =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+
 test('branding changes show in the workspace', async ({ page }) => {
   const token = await cognitoToken('owner@acme.test');
   const before = (await apiCall('GET', '/v1/branding', token)).body;
@@ -150,20 +154,54 @@ test('branding changes show in the workspace', async ({ page }) => {
     await expect(page.getByTestId('preview-name')).toHaveText('Acme Rockets');
     await page.getByLabel('Accent colour', { exact: true }).fill('#0f7b6c');
     await expect(page.getByTestId('brand-preview')).toHaveAttribute('style', /--brand: #0f7b6c/);
+    // The logo is uploaded (the CSP loads no image from other sites): an
+    // SVG is refused in the form, a PNG shows in the preview.
+    const logoInput = page.getByLabel('Logo', { exact: true });
+    await logoInput.setInputFiles({
+      name: 'logo.svg',
+      mimeType: 'image/svg+xml',
+      buffer: Buffer.from('<svg/>'),
+    });
+    await expect(page.getByText(/not SVG/)).toBeVisible();
+    await logoInput.setInputFiles({
+      name: 'logo.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from(PNG_1PX, 'base64'),
+    });
+    await expect(page.getByTestId('preview-logo')).toHaveAttribute('src', `data:image/png;base64,${PNG_1PX}`);
     await page.getByRole('button', { name: 'Save branding' }).click();
     await expect(page.getByText('Saved.')).toBeVisible();
     await expect(page.getByTestId('workspace-name')).toHaveText('Acme Rockets');
     // Everyone sees it: another member's workspace after sign-in.
     const other = await (await page.context().browser()!.newContext()).newPage();
+    const blocked: string[] = [];
+    other.on('console', (m) => m.text().includes('Content Security Policy') && blocked.push(m.text()));
+    const doc = other.waitForResponse(
+      (r) => r.url().includes('/w/acme/signin') && r.request().resourceType() === 'document',
+    );
     await signIn(other, 'acme', 'user@acme.test');
+    // The policy loads images from the product only: no https: source.
+    const img = / img-src ([^;]*)/.exec((await doc).headers()['content-security-policy'] ?? '')?.[1] ?? '';
+    expect(img.split(' ')).toContain('data:');
+    expect(img.split(' ')).not.toContain('https:');
     await expect(other.getByTestId('workspace-name')).toHaveText('Acme Rockets');
+    const shown = other.getByTestId('workspace-logo');
+    await expect(shown).toHaveAttribute('src', `data:image/png;base64,${PNG_1PX}`);
+    await expect.poll(() => shown.evaluate((e: HTMLImageElement) => e.complete && e.naturalWidth)).toBe(1);
+    expect(blocked, 'no image blocked by the CSP').toEqual([]);
     const shell = other.locator('[style*="--brand"]').first();
     await expect(shell).toHaveAttribute('style', /--brand: #0f7b6c/);
+    // A logo on another site is refused by the API.
+    const remote = await apiCall('PUT', '/v1/branding', token, {
+      display_name: 'Acme Rockets',
+      logo_url: 'https://cdn.example.com/l.png',
+    });
+    expect(remote.status).toBe(400);
   } finally {
     await apiCall('PUT', '/v1/branding', token, {
       display_name: before.display_name ?? 'Acme Corp',
       primary_color: before.primary_color ?? '',
-      logo_url: before.logo_url ?? '',
+      logo_url: before.logo_url || undefined,
     });
   }
 });

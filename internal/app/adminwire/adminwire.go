@@ -18,6 +18,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/people/peopleapi"
 	"github.com/issuetracker/issuetracker/internal/routes"
+	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 )
 
 // WithHealth adds Root's platform health: the deployment's CloudWatch
@@ -40,6 +41,6 @@ var Tenants = core.Wiring{Fn: routes.FnTenants,
 	Setup: []core.Setup{cognitowire.WithCognito, core.WithBillingOn, WithHealth, lifecyclecore.WithRunsElsewhere},
 	Operations: func(d core.Deps) httpapi.Operations {
 		all := tenantwire.TenantsOperations(d)
-		maps.Copy(all, peopleapi.RootMeOperations())
+		maps.Copy(all, peopleapi.RootMeOperations(tenantdb.New(d.Control(), d.Names)))
 		return all
 	}}

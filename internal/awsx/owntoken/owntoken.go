@@ -13,7 +13,10 @@
 // A middleware on every DynamoDB client built by package awsx gives each
 // PutItem and UpdateItem call that has a ConditionExpression a token of its
 // own, the same for all the SDK's attempts of that call (the Initialize
-// step runs once per call, the retries below it):
+// step runs once per call, the retries below it). An update without a
+// condition of its own that must not apply twice (a counter's ADD) opts in
+// with one that always holds (usagedb's "attribute_not_exists(pk) OR
+// attribute_exists(pk)"); the token's bytes are then part of the item:
 //
 //   - the item written carries the token (attribute Attr);
 //   - the condition becomes (condition) AND (attribute_not_exists(Attr) OR
@@ -28,11 +31,17 @@
 // call's write committed. TransactWriteItems needs none of this: the SDK
 // gives each call a ClientRequestToken, and DynamoDB (and DynamoDB Local)
 // answers a retry with the same token as the first commit for 10 minutes.
-// Calls that ask for the old item (ReturnValues ALL_OLD or UPDATED_OLD) are
-// left as they are: the old item is gone once the first attempt committed.
-// A conditional DeleteItem leaves nothing to carry a token: a retried one
-// whose condition fails on an item that is gone is taken as its own success
-// (deleteCall).
+// Calls that ask for the old item (ReturnValues ALL_OLD or UPDATED_OLD) get
+// the token too: their retry after their own commit succeeds instead of
+// answering a conflict, but the old item is gone by then, so the output
+// carries no Attributes and its ResultMetadata says so (OldLost). A caller
+// that needs the old values keeps what it needs in the item itself (usagedb
+// keeps the previous day beside the last: ALL_NEW answers it) or answers
+// without them. A conditional DeleteItem leaves nothing to carry a token: a
+// retried one whose condition fails on an item that is gone is taken as its
+// own success (deleteCall); an unconditional DeleteItem asked for ALL_OLD
+// whose retry found nothing is marked OldLost as well (its first attempt
+// may have deleted the item).
 //
 // The token is bookkeeping, not data: the domain stores unmarshal items into
 // their types and never read it; whatever copies items raw (the export)
@@ -106,7 +115,7 @@ func countAttempt(ctx context.Context, in middleware.FinalizeInput, next middlew
 func handle(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 	switch p := in.Parameters.(type) {
 	case *dynamodb.PutItemInput:
-		if p.ConditionExpression == nil || p.ReturnValues == types.ReturnValueAllOld {
+		if p.ConditionExpression == nil {
 			break
 		}
 		tok := rand.Text()
@@ -116,9 +125,9 @@ func handle(ctx context.Context, in middleware.InitializeInput, next middleware.
 		cp.ConditionExpression, cp.ExpressionAttributeNames, cp.ExpressionAttributeValues = guard(p.ConditionExpression, p.ExpressionAttributeNames, p.ExpressionAttributeValues, tok)
 		cp.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
 		in.Parameters = &cp
-		return call(ctx, in, next, "PutItem", tok, func(map[string]types.AttributeValue) any { return &dynamodb.PutItemOutput{} })
+		return call(ctx, in, next, "PutItem", tok, p.ReturnValues == types.ReturnValueAllOld, func(map[string]types.AttributeValue) any { return &dynamodb.PutItemOutput{} })
 	case *dynamodb.UpdateItemInput:
-		if p.ConditionExpression == nil || p.UpdateExpression == nil || p.ReturnValues == types.ReturnValueAllOld || p.ReturnValues == types.ReturnValueUpdatedOld {
+		if p.ConditionExpression == nil || p.UpdateExpression == nil {
 			break
 		}
 		tok := rand.Text()
@@ -127,7 +136,8 @@ func handle(ctx context.Context, in middleware.InitializeInput, next middleware.
 		cp.UpdateExpression = aws.String(withSet(*p.UpdateExpression))
 		cp.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
 		in.Parameters = &cp
-		return call(ctx, in, next, "UpdateItem", tok, func(item map[string]types.AttributeValue) any {
+		old := p.ReturnValues == types.ReturnValueAllOld || p.ReturnValues == types.ReturnValueUpdatedOld
+		return call(ctx, in, next, "UpdateItem", tok, old, func(item map[string]types.AttributeValue) any {
 			out := &dynamodb.UpdateItemOutput{}
 			if p.ReturnValues == types.ReturnValueAllNew || p.ReturnValues == types.ReturnValueUpdatedNew {
 				out.Attributes = Strip(item)
@@ -135,13 +145,16 @@ func handle(ctx context.Context, in middleware.InitializeInput, next middleware.
 			return out
 		})
 	case *dynamodb.DeleteItemInput:
-		if p.ConditionExpression == nil || p.ReturnValues == types.ReturnValueAllOld {
+		if p.ConditionExpression == nil {
+			if p.ReturnValues == types.ReturnValueAllOld {
+				return unconditionalDelete(ctx, in, next)
+			}
 			break
 		}
 		cp := *p
 		cp.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
 		in.Parameters = &cp
-		return deleteCall(ctx, in, next)
+		return deleteCall(ctx, in, next, p.ReturnValues == types.ReturnValueAllOld)
 	}
 	attempts := new(int)
 	out, md, err := next.HandleInitialize(context.WithValue(ctx, attemptsKey{}, attempts), in)
@@ -156,7 +169,7 @@ func handle(ctx context.Context, in middleware.InitializeInput, next middleware.
 // another call did meanwhile, and a DELETE is idempotent). A failed
 // condition on an item that is there (a version that moved on) stays a
 // conflict, and so does a first attempt's.
-func deleteCall(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+func deleteCall(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler, old bool) (middleware.InitializeOutput, middleware.Metadata, error) {
 	attempts := new(int)
 	out, md, err := next.HandleInitialize(context.WithValue(ctx, attemptsKey{}, attempts), in)
 	var ccf *types.ConditionalCheckFailedException
@@ -166,7 +179,34 @@ func deleteCall(ctx context.Context, in middleware.InitializeInput, next middlew
 	}
 	Recognised.Add(1)
 	slog.InfoContext(ctx, "dynamodb: a retried delete found its item gone", "op", "DeleteItem", "attempts", *attempts)
+	if old {
+		md.Set(oldLostKey{}, true)
+	}
 	return middleware.InitializeOutput{Result: &dynamodb.DeleteItemOutput{}}, md, nil
+}
+
+// unconditionalDelete runs a DeleteItem without a condition that asks for
+// the old item: a retry after its first attempt deleted the item answers
+// no Attributes, as if there had been none; the output says OldLost then.
+func unconditionalDelete(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+	attempts := new(int)
+	out, md, err := next.HandleInitialize(context.WithValue(ctx, attemptsKey{}, attempts), in)
+	logRetried(ctx, "DeleteItem", *attempts, err)
+	if o, ok := out.Result.(*dynamodb.DeleteItemOutput); ok && err == nil && *attempts > 1 && len(o.Attributes) == 0 {
+		md.Set(oldLostKey{}, true)
+	}
+	return out, md, err
+}
+
+type oldLostKey struct{}
+
+// OldLost reports whether a call that asked for the old item (ReturnValues
+// ALL_OLD or UPDATED_OLD) succeeded through a retry after its own first
+// attempt had committed: the old values are unknown (the output has none),
+// though the write is done. md is the output's ResultMetadata.
+func OldLost(md middleware.Metadata) bool {
+	v, _ := md.Get(oldLostKey{}).(bool)
+	return v
 }
 
 // logRetried logs a call that succeeded after more than one attempt of the
@@ -181,7 +221,7 @@ func logRetried(ctx context.Context, op string, attempts int, err error) {
 
 // call runs the call and turns a failed condition that found the call's own
 // token into success.
-func call(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler, op, tok string, success func(map[string]types.AttributeValue) any) (middleware.InitializeOutput, middleware.Metadata, error) {
+func call(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler, op, tok string, old bool, success func(map[string]types.AttributeValue) any) (middleware.InitializeOutput, middleware.Metadata, error) {
 	attempts := new(int)
 	out, md, err := next.HandleInitialize(context.WithValue(ctx, attemptsKey{}, attempts), in)
 	var ccf *types.ConditionalCheckFailedException
@@ -191,6 +231,9 @@ func call(ctx context.Context, in middleware.InitializeInput, next middleware.In
 	}
 	Recognised.Add(1)
 	slog.InfoContext(ctx, "dynamodb: a retried write found its own earlier success", "op", op, "attempts", *attempts)
+	if old {
+		md.Set(oldLostKey{}, true)
+	}
 	return middleware.InitializeOutput{Result: success(ccf.Item)}, md, nil
 }
 
@@ -210,7 +253,10 @@ func guard(cond *string, names map[string]string, values map[string]types.Attrib
 	}
 	names[namePH] = Attr
 	values[valuePH] = &types.AttributeValueMemberS{Value: tok}
-	c := "(" + *cond + ") AND (attribute_not_exists(" + namePH + ") OR " + namePH + " <> " + valuePH + ")"
+	c := "attribute_not_exists(" + namePH + ") OR " + namePH + " <> " + valuePH
+	if cond != nil {
+		c = "(" + *cond + ") AND (" + c + ")"
+	}
 	return &c, names, values
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/issuetracker/issuetracker/internal/awsx/owntoken"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/list"
@@ -100,6 +101,11 @@ func (s Suppressions) Lift(ctx context.Context, address string) (mail.Suppressio
 	}
 	if err != nil {
 		return mail.Suppression{}, fmt.Errorf("delete mail suppression: %w", err)
+	}
+	if owntoken.OldLost(out.ResultMetadata) {
+		// A retry after this call's own delete: lifted, what it was
+		// suppressed for is gone with the item.
+		return mail.Suppression{Address: address}, nil
 	}
 	var it item
 	if err := attributevalue.UnmarshalMap(out.Attributes, &it); err != nil {

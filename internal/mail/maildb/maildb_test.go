@@ -69,3 +69,25 @@ func TestAMalformedSESEventIsAnErrorAndSuppressesNothing(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, ok)
 }
+
+// Lifting a suppression whose answer is lost (the delete committed, the SDK
+// retries it) is a lift, not a 404: the retry finds its own delete.
+func TestALiftWhoseAnswerWasLostIsALift(t *testing.T) {
+	db, names := testenv.Tables(t)
+	lossy, lost := testenv.WithLostAnswers(db, "DeleteItem")
+	ctx := context.Background()
+	addr := fmt.Sprint("lift-", time.Now().UnixNano(), "@suppress.test")
+	direct := maildb.Suppressions{DB: db, Table: names.Control()}
+	require.NoError(t, direct.Suppress(ctx, mail.Suppression{Address: addr, Reason: "bounce", At: time.Now()}))
+
+	sup, err := maildb.Suppressions{DB: lossy, Table: names.Control()}.Lift(ctx, addr)
+	require.NoError(t, err, "the lift happened")
+	assert.Equal(t, addr, sup.Address)
+	assert.Equal(t, 1, lost.Dropped)
+	still, err := direct.Suppressed(ctx, addr)
+	require.NoError(t, err)
+	assert.False(t, still)
+	// Lifting it again is a real not-found.
+	_, err = direct.Lift(ctx, addr)
+	assert.Error(t, err)
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/tenant"
 )
 
 // Deps of the people operations.
@@ -30,7 +31,8 @@ type Deps struct {
 func Operations(d Deps) httpapi.Operations {
 	all := UsersOperations(d)
 	maps.Copy(all, TeamsOperations(d))
-	maps.Copy(all, RootMeOperations())
+	rs, _ := d.Service.Tenants.(tenant.RootSessions)
+	maps.Copy(all, RootMeOperations(rs))
 	return all
 }
 
@@ -66,9 +68,20 @@ func TeamsOperations(d Deps) httpapi.Operations {
 	})
 }
 
-// RootMeOperations is the tenants function's getRootMe.
-func RootMeOperations() httpapi.Operations {
-	return httpapi.Operations{"getRootMe": getRootMe}
+// RootMeOperations are the tenants function's getRootMe and signOutRoot
+// (rs: the registry, which keeps when Root's sessions ended).
+func RootMeOperations(rs tenant.RootSessions) httpapi.Operations {
+	return httpapi.Operations{"getRootMe": getRootMe, "signOutRoot": func(w http.ResponseWriter, r *http.Request) error {
+		p, err := httpapi.CallerPrincipal(r)
+		if err != nil {
+			return err
+		}
+		if err := people.SignOutRoot(r.Context(), rs, p, time.Now()); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}}
 }
 
 func (d Deps) getMe(w http.ResponseWriter, r *http.Request) error {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/issuetracker/issuetracker/internal/cognito"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/people"
@@ -481,6 +482,15 @@ func TestSignOutEndsTheSessionsTokens(t *testing.T) {
 		assert.Contains(t, err.Error(), "session_ended")
 	}
 	assert.NoError(t, authorize(other), "another user's session goes on")
+	// The other device refreshes its tokens: they keep its sign-in time
+	// (auth_time; Cognito's do, and cognito-local's through the local
+	// cloud's preload), so the session stays ended.
+	refreshed, err := w.pools.C.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(w.client),
+		AuthFlow: ciptypes.AuthFlowTypeRefreshTokenAuth, AuthParameters: map[string]string{"REFRESH_TOKEN": there.RefreshToken}})
+	require.NoError(t, err)
+	err = authorize(cognito.Tokens{IDToken: aws.ToString(refreshed.AuthenticationResult.IdToken)})
+	require.Error(t, err, "a refresh after the sign-out is not a new session")
+	assert.Contains(t, err.Error(), "session_ended")
 
 	// A second sign-out is fine; the end never moves back.
 	got, err := w.dir.Get(ctx, tenancy.Scope{Table: w.names.App(), TenantID: "acme"}, u.ID)

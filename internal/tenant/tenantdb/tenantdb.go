@@ -298,3 +298,45 @@ func (s *Store) list(ctx context.Context, status tenant.Status, req list.Request
 	}
 	return list.NewPage(ts, next), nil
 }
+
+var _ tenant.RootSessions = (*Store)(nil)
+
+const rootSessionsSK = "SESSIONS"
+
+// EndRootSessions implements tenant.RootSessions: one update that moves
+// sessions_ended_at forward only.
+func (s *Store) EndRootSessions(ctx context.Context, sub string, at time.Time) error {
+	v := at.UTC().Format(time.RFC3339)
+	ex, err := expression.NewBuilder().WithUpdate(expression.Set(expression.Name("sessions_ended_at"), expression.Value(v))).
+		WithCondition(expression.AttributeNotExists(expression.Name("sessions_ended_at")).
+			Or(expression.Name("sessions_ended_at").LessThan(expression.Value(v)))).Build()
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table),
+		Key:              dynamo.Key(schema.ControlRootSessions+sub, rootSessionsSK),
+		UpdateExpression: ex.Update(), ConditionExpression: ex.Condition(),
+		ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values()})
+	if dynamo.ConditionFailed(err) {
+		return nil // a later end is recorded already
+	}
+	if err != nil {
+		return fmt.Errorf("end root sessions: %w", err)
+	}
+	return nil
+}
+
+// RootSessionsEnded implements tenant.RootSessions (a strongly consistent
+// read: the authorizer caches it).
+func (s *Store) RootSessionsEnded(ctx context.Context, sub string) (time.Time, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table),
+		Key: dynamo.Key(schema.ControlRootSessions+sub, rootSessionsSK), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read root sessions: %w", err)
+	}
+	v, ok := out.Item["sessions_ended_at"].(*types.AttributeValueMemberS)
+	if !ok {
+		return time.Time{}, nil
+	}
+	return time.Parse(time.RFC3339, v.Value)
+}

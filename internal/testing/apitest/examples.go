@@ -187,9 +187,10 @@ func (w *World) billingFixtures(f *exampleFixtures) {
 func metaExamples() map[string]Example {
 	return map[string]Example{
 		"getHealth": {}, "listTiers": {}, "getOpenAPI": {},
-		"getMe":     {Caller: exampleOwner},
-		"signOut":   {Caller: "user@acme.test"},
-		"getRootMe": {Caller: "root"},
+		"getMe":       {Caller: exampleOwner},
+		"signOut":     {Caller: "user@acme.test"},
+		"getRootMe":   {Caller: "root"},
+		"signOutRoot": {Caller: "root"},
 	}
 }
 

@@ -54,13 +54,18 @@ var _ usage.Store = Store{}
 // New returns the store on the control table of names.
 func New(db *dynamodb.Client, names schema.Names) Store { return Store{DB: db, Table: names.Control()} }
 
+// update applies upd to one usage item. Its condition always holds: it is
+// there so the write carries a token (internal/awsx/owntoken), and a retry
+// after a lost answer finds its own commit instead of adding the calls,
+// users and bytes a second time (billing reads these counters).
 func (s Store) update(ctx context.Context, k map[string]types.AttributeValue, upd expression.UpdateBuilder, rv types.ReturnValue) (map[string]types.AttributeValue, error) {
-	ex, err := expression.NewBuilder().WithUpdate(upd).Build()
+	always := expression.AttributeNotExists(expression.Name(schema.PK)).Or(expression.AttributeExists(expression.Name(schema.PK)))
+	ex, err := expression.NewBuilder().WithUpdate(upd).WithCondition(always).Build()
 	if err != nil {
 		return nil, err
 	}
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: k,
-		UpdateExpression: ex.Update(), ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values(),
+		UpdateExpression: ex.Update(), ConditionExpression: ex.Condition(), ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values(),
 		ReturnValues: rv})
 	if err != nil {
 		return nil, err
@@ -130,17 +135,24 @@ func number(v types.AttributeValue) int64 {
 }
 
 // MarkActive implements usage.Store with one conditional update: only the
-// first writer of the day records it.
+// first writer of the day records it. The update keeps the day it replaces
+// (prev_day) and answers the new values (UPDATED_NEW), not the old item
+// (ALL_OLD): a retry after the first attempt committed finds its own write
+// (owntoken), and the old item is gone by then, while prev_day still says
+// which day came before, so the user's first day of a week or month is
+// counted once, whatever the network lost.
 func (s Store) MarkActive(ctx context.Context, tenantID, userID string, day time.Time) (time.Time, bool, error) {
 	today := usage.DayKey(day)
 	cond := expression.AttributeNotExists(expression.Name("last_day")).Or(expression.Name("last_day").LessThan(expression.Value(today)))
-	ex, err := expression.NewBuilder().WithUpdate(expression.Set(expression.Name("last_day"), expression.Value(today))).WithCondition(cond).Build()
+	upd := expression.Set(expression.Name("last_day"), expression.Value(today)).
+		Set(expression.Name("prev_day"), expression.IfNotExists(expression.Name("last_day"), expression.Value("")))
+	ex, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
 	if err != nil {
 		return time.Time{}, false, err
 	}
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: dynamo.Key(tenantPK(tenantID), activeSK(userID)),
 		UpdateExpression: ex.Update(), ConditionExpression: ex.Condition(), ExpressionAttributeNames: ex.Names(),
-		ExpressionAttributeValues: ex.Values(), ReturnValues: types.ReturnValueAllOld})
+		ExpressionAttributeValues: ex.Values(), ReturnValues: types.ReturnValueUpdatedNew})
 	if dynamo.ConditionFailed(err) {
 		return time.Time{}, false, nil
 	}
@@ -148,7 +160,7 @@ func (s Store) MarkActive(ctx context.Context, tenantID, userID string, day time
 		return time.Time{}, false, fmt.Errorf("mark active user of %s: %w", tenantID, err)
 	}
 	var prev time.Time
-	if v, ok := out.Attributes["last_day"].(*types.AttributeValueMemberS); ok {
+	if v, ok := out.Attributes["prev_day"].(*types.AttributeValueMemberS); ok && v.Value != "" {
 		prev, _ = time.Parse(time.DateOnly, v.Value)
 	}
 	return prev, true, nil

@@ -188,3 +188,40 @@ func TestThresholdMailsGoOutOncePerThresholdAndMonth(t *testing.T) {
 	calls(b, 5)
 	box.None()
 }
+
+// A user's first activity of the day is recorded once, and with the day
+// before it, even when the write's answer is lost and the SDK retries it
+// (testenv.WithLostAnswers: the first attempt commits, its answer does not
+// arrive): the retry meets its own write, which is not another writer's.
+// Before, the retry's failed condition read as "someone recorded the day
+// first": the user's day, week and month went uncounted.
+func TestAnActiveUserMarkedThroughALostAnswerIsCountedOnce(t *testing.T) {
+	db, names := testenv.Tables(t)
+	lossy, lost := testenv.WithLostAnswers(db, "UpdateItem")
+	store, direct := usagedb.New(lossy, names), usagedb.New(db, names)
+	ctx := context.Background()
+	tenant := fmt.Sprint("lost-", time.Now().UnixNano())
+
+	prev, recorded, err := store.MarkActive(ctx, tenant, "ann", day(2026, time.May, 4))
+	require.NoError(t, err)
+	assert.True(t, recorded, "the first mark of the day is recorded")
+	assert.True(t, prev.IsZero(), "no day before")
+
+	prev, recorded, err = store.MarkActive(ctx, tenant, "ann", day(2026, time.May, 11))
+	require.NoError(t, err)
+	assert.True(t, recorded)
+	assert.Equal(t, "2026-05-04", prev.Format(time.DateOnly), "the day before, though the old item was gone when the retry answered")
+	assert.Equal(t, 2, lost.Dropped, "both marks lost their first answer")
+
+	_, recorded, err = direct.MarkActive(ctx, tenant, "ann", day(2026, time.May, 11))
+	require.NoError(t, err)
+	assert.False(t, recorded, "the same day again is not recorded")
+
+	// Through the meter: the user counts once for the day, week and month.
+	m := &usage.Meter{Store: store, Now: func() time.Time { return day(2026, time.June, 2) }}
+	m.Call(tenant, tiers.Standard, "bob")
+	require.NoError(t, m.Flush(ctx))
+	snap, err := direct.Snapshot(ctx, tenant, "2026-06", usage.WeekKey(day(2026, time.June, 2)))
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), snap.Month.MonthlyActive, "bob's first day of June")
+}

@@ -191,8 +191,13 @@ export const sessions = new SessionStore('itr.session', true, (idToken) =>
   api().POST('/v1/me/sign-out', { headers: { Authorization: `Bearer ${idToken}` } }),
 );
 
-/** Root's session in the provider console: the provider pool, kept apart from any workspace session. */
-export const providerSessions = new SessionStore('itr.provider', false);
+/**
+ * Root's session in the provider console: the provider pool, kept apart from any workspace session.
+ * Signing out ends Root's sessions everywhere too (POST /v1/admin/me/sign-out), as a tenant user's.
+ */
+export const providerSessions = new SessionStore('itr.provider', false, (idToken) =>
+  api().POST('/v1/admin/me/sign-out', { headers: { Authorization: `Bearer ${idToken}` } }),
+);
 
 /** The provider pool as a sign-in target (the console's "workspace"). */
 export function providerWorkspace(): Workspace {

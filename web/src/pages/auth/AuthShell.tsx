@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { Logo } from '../../components/Logo';
+import { isLogo } from '../../lib/logo';
 
 export function AuthShell({
   title,
@@ -20,7 +21,7 @@ export function AuthShell({
         className="mb-8 flex items-center gap-2 text-sm font-semibold"
         aria-label="IssueTracker home"
       >
-        {logoUrl ? <img src={logoUrl} alt="" className="size-6 rounded" /> : <Logo />} IssueTracker
+        {isLogo(logoUrl) ? <img src={logoUrl} alt="" className="size-6 rounded" /> : <Logo />} IssueTracker
       </Link>
       <main className="w-full max-w-sm rounded-xl border border-line bg-white p-6 shadow-sm">
         <h1 className="text-base font-semibold">{title}</h1>

@@ -7,6 +7,7 @@ import { Logo } from '../../components/Logo';
 import { Card, PageHeader } from '../../components/page';
 import { Banner, Button, ErrorState, Field, Input, Skeleton } from '../../components/ui';
 import { brandVars, contrast, readableOnWhite } from '../../lib/color';
+import { isLogo, logoFileProblem, LOGO_TYPES, readLogo } from '../../lib/logo';
 import { useWorkspaceCtx } from '../workspace/context';
 import { keys, useBranding } from '../workspace/data';
 
@@ -37,14 +38,14 @@ function Form({ initial }: { initial: Branding }) {
   const { slug, me } = useWorkspaceCtx();
   const qc = useQueryClient();
   const [name, setName] = useState(initial.display_name ?? '');
-  const [logo, setLogo] = useState(initial.logo_url ?? '');
+  const [logo, setLogo] = useState(isLogo(initial.logo_url) ? initial.logo_url : '');
   const [color, setColor] = useState(initial.primary_color || '#5e6ad2');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const save = useMutation({
     mutationFn: () =>
       unwrap(
         api().PUT('/v1/branding', {
-          body: { display_name: name.trim(), logo_url: logo.trim() || undefined, primary_color: color },
+          body: { display_name: name.trim(), logo_url: logo || undefined, primary_color: color },
         }),
       ),
     onSuccess: async (data) => {
@@ -57,7 +58,6 @@ function Form({ initial }: { initial: Branding }) {
     e.preventDefault();
     const fe: Record<string, string> = {};
     if (!name.trim()) fe.display_name = 'Give the workspace a name.';
-    if (logo.trim() && !/^https:\/\/\S+$/.test(logo.trim())) fe.logo_url = 'An https:// address of an image.';
     if (!/^#[0-9a-fA-F]{6}$/.test(color)) fe.primary_color = 'A colour like #4f5bd5.';
     setErrors(fe);
     if (!Object.keys(fe).length) save.mutate();
@@ -84,15 +84,37 @@ function Form({ initial }: { initial: Branding }) {
           <Field label="Workspace name" error={errors.display_name}>
             {(p) => <Input {...p} value={name} onChange={(e) => setName(e.target.value)} maxLength={80} />}
           </Field>
-          <Field label="Logo URL" hint="An https:// address of a square image." error={errors.logo_url}>
+          <Field
+            label="Logo"
+            hint="A square PNG, JPEG, GIF or WebP image of at most 16 KB, kept with the branding."
+            error={errors.logo_url}
+          >
             {(p) => (
-              <Input
-                {...p}
-                type="url"
-                value={logo}
-                onChange={(e) => setLogo(e.target.value)}
-                placeholder="https://"
-              />
+              <div className="flex items-center gap-2">
+                <input
+                  {...p}
+                  type="file"
+                  accept={LOGO_TYPES.join(',')}
+                  className="text-sm"
+                  onChange={async (e) => {
+                    const f = e.target.files?.[0];
+                    e.target.value = '';
+                    if (!f) return;
+                    const problem = logoFileProblem(f);
+                    if (problem) {
+                      setErrors((x) => ({ ...x, logo_url: problem }));
+                      return;
+                    }
+                    setErrors(({ logo_url: _, ...x }) => x);
+                    setLogo(await readLogo(f));
+                  }}
+                />
+                {logo && (
+                  <Button type="button" onClick={() => setLogo('')}>
+                    Remove logo
+                  </Button>
+                )}
+              </div>
             )}
           </Field>
           <Field
@@ -135,8 +157,8 @@ function Form({ initial }: { initial: Branding }) {
         >
           <div className="w-44 space-y-3 bg-panel p-3 text-sm">
             <div className="flex items-center gap-2">
-              {logo && /^https:\/\//.test(logo) ? (
-                <img src={logo} alt="" className="size-5 rounded" />
+              {isLogo(logo) ? (
+                <img src={logo} alt="" className="size-5 rounded" data-testid="preview-logo" />
               ) : (
                 <Logo />
               )}

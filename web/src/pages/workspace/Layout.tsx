@@ -23,6 +23,7 @@ import { isApiError } from '../../api/problem';
 import { onAuthFailure } from '../../auth/guard';
 import { sessions, type Session } from '../../auth/session';
 import { Logo } from '../../components/Logo';
+import { isLogo } from '../../lib/logo';
 import { Button, cx, ErrorState, Kbd, Spinner } from '../../components/ui';
 import { brandVars } from '../../lib/color';
 import { visiblePages } from '../../lib/permissions';
@@ -168,7 +169,7 @@ function Shell({ slug }: { slug: string }) {
     qc.removeQueries({ queryKey: keys.all(slug) });
     navigate(`/w/${slug}/signin`, { replace: true });
   };
-  const logo = b?.logo_url;
+  const logo = isLogo(b?.logo_url) ? b?.logo_url : undefined;
   const settings = visiblePages(me.data.user.role)[0]?.path;
 
   const nav = (
@@ -238,7 +239,11 @@ function Shell({ slug }: { slug: string }) {
           aria-label="Sidebar"
         >
           <div className="flex items-center gap-2">
-            {logo ? <img src={logo} alt="" className="size-6 rounded" /> : <Logo />}
+            {logo ? (
+              <img src={logo} alt="" className="size-6 rounded" data-testid="workspace-logo" />
+            ) : (
+              <Logo />
+            )}
             <span className="flex-1 truncate text-sm font-semibold" data-testid="workspace-name">
               {name}
             </span>
