@@ -87,6 +87,10 @@ const (
 	DynamoDBEndpoint = "ITR_DYNAMODB_ENDPOINT"
 	CognitoEndpoint  = "ITR_COGNITO_ENDPOINT"
 	S3Endpoint       = "ITR_S3_ENDPOINT"
+	// CognitoLocalRoot is where cognito-local is installed, for the preload
+	// that keeps a refreshed session's auth_time (localcloud's
+	// cognito-authtime.cjs reads it; set only on cognito-local's process).
+	CognitoLocalRoot = "ITR_COGNITO_LOCAL_ROOT"
 	// SQSEndpoint points the SDK's SQS client at the local cloud's queues
 	// (the template mode's function processes send webhook attempts there).
 	SQSEndpoint = "ITR_SQS_ENDPOINT"

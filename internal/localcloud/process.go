@@ -19,6 +19,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/issuetracker/issuetracker/internal/envvars"
 )
 
 // Process is a started service.
@@ -212,7 +214,7 @@ func CognitoLocal(ctx context.Context, o Options) (*Process, error) {
 	cmd := exec.Command(node, "--require", preload, script)
 	cmd.Dir = o.DataDir
 	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(o.Port), "HOST=localhost",
-		"ITR_COGNITO_LOCAL_ROOT="+filepath.Join(o.Root, "node_modules", "cognito-local"))
+		envvars.CognitoLocalRoot+"="+filepath.Join(o.Root, "node_modules", "cognito-local"))
 	endpoint := fmt.Sprintf("http://localhost:%d", o.Port)
 	return start(ctx, "cognito-local", endpoint, cmd, o, httpReady(endpoint))
 }
