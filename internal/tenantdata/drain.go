@@ -221,16 +221,29 @@ func (s Store) Drain(ctx context.Context, tenantID string, from, to onboarding.H
 // the difference and moves the memo on (O(changes), whatever the tenant's
 // size); otherwise it is a whole Sync of both homes.
 func (s Store) CatchUp(ctx context.Context, tenantID string, from, to onboarding.Home, log onboarding.KeyLog) (onboarding.Round, error) {
+	r, ok, err := s.CatchUpLogged(ctx, tenantID, from, to, log)
+	if ok || err != nil {
+		return r, err
+	}
+	n, _, err := s.Sync(ctx, tenantID, from, to)
+	return onboarding.Round{Writes: n, By: onboarding.DrainReadBoth}, err
+}
+
+var _ onboarding.LoggedRounder = Store{}
+
+// CatchUpLogged implements onboarding.LoggedRounder: CatchUp's round from
+// the key log, or nothing (ok false) where CatchUp would read both homes
+// whole (no memo, or a log that does not cover its read).
+func (s Store) CatchUpLogged(ctx context.Context, tenantID string, from, to onboarding.Home, log onboarding.KeyLog) (onboarding.Round, bool, error) {
 	known, ok := s.Memo.peek(tenantID, to.Table)
 	if !ok || !log.Covers(known.read) {
-		n, _, err := s.Sync(ctx, tenantID, from, to)
-		return onboarding.Round{Writes: n, By: onboarding.DrainReadBoth}, err
+		return onboarding.Round{}, false, nil
 	}
 	began := time.Now()
 	s.Memo.forget(tenantID, to.Table) // until the writes are done
 	r, err := s.applyLogged(ctx, tenantID, from, to, known, known.read.Add(-log.Slack))
 	if err != nil {
-		return onboarding.Round{}, err
+		return onboarding.Round{}, true, err
 	}
 	// The memo moves on in place (it is no longer in the SyncMemo): the
 	// new home now holds the logged keys as read.
@@ -242,7 +255,7 @@ func (s Store) CatchUp(ctx context.Context, tenantID string, from, to onboarding
 		}
 	}
 	s.Memo.remember(tenantID, to.Table, memo{items: known.items, read: began, digest: sum})
-	return onboarding.Round{Writes: len(r.reqs), Keys: len(r.logged), By: onboarding.DrainKeyLog}, nil
+	return onboarding.Round{Writes: len(r.reqs), Keys: len(r.logged), By: onboarding.DrainKeyLog}, true, nil
 }
 
 // logged is what a round driven by the key log read and wrote.
