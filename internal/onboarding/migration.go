@@ -110,7 +110,11 @@ type Drainer interface {
 // LoggedRounder is a Drainer that can run a catch-up round only when it
 // would read the key log alone (O(changes)): the freeze runs one while it
 // waits for the stream consumers, and never a whole read of a home (ok
-// false: nothing done, the drain does it all).
+// false: nothing done, the drain does it all). Such a round copies what
+// differs but leaves the point from which the next round and the drain
+// read the log where catch_up's last round put it: a write in flight when
+// it reads (admitted before the freeze, landing late under load) stays
+// the drain's (tenantdata.Store.CatchUpLogged).
 type LoggedRounder interface {
 	CatchUpLogged(ctx context.Context, tenantID string, from, to Home, log KeyLog) (r Round, ok bool, err error)
 }
@@ -1126,16 +1130,20 @@ func (m *Machine) freezeOnce(ctx context.Context, t tenant.Tenant, mg *Migration
 		early <- waved{b, err}
 	}()
 	// The freeze's rounds (since mig8): catch-up rounds from the key log
-	// inside the freeze, each beside a wait, so the drain after them reads
-	// only the keys logged since the last one began, less the slack, and
-	// writes only what changed since. The first runs during the settle
-	// (the writes since catch_up's last round began: under load that round
-	// may have begun 10 s before the freeze); the second once the settle is
-	// over, every write admitted before the freeze landed, beside the
-	// second wave (the last seconds before the freeze and the consumers'
-	// writes). Before, the drain read and wrote everything logged since
-	// catch_up's last round began less the slack, after the consumers'
-	// wait (1.45 s of a 4.94 s freeze at 1,000 issues, docs/performance.md).
+	// inside the freeze, each beside a wait, so the drain after them
+	// writes only what changed since the last one read it. The first runs
+	// during the settle (the writes since catch_up's last round began:
+	// under load that round may have begun 10 s before the freeze); the
+	// second once the settle is over, beside the second wave (the last
+	// seconds before the freeze and the consumers' writes). Before, the
+	// drain wrote everything logged since catch_up's last round began,
+	// after the consumers' wait (1.45 s of a 4.94 s freeze at 1,000
+	// issues, docs/performance.md). They do not shorten what the drain
+	// reads (since mig9): every key logged since catch_up's last round
+	// began, less the slack, as before the rounds. mig8's drain read only
+	// the keys logged since the second round began, so a write that landed
+	// after that round read it, later than the slack after its key was
+	// logged (a loaded machine), was in no round and lost.
 	mg.FreezeRounds, mg.FreezeRoundsMS = nil, nil
 	rounded := make(chan error, 1)
 	go func() { rounded <- m.freezeRound(ctx, t, mg, log) }()

@@ -221,7 +221,7 @@ func (s Store) Drain(ctx context.Context, tenantID string, from, to onboarding.H
 // the difference and moves the memo on (O(changes), whatever the tenant's
 // size); otherwise it is a whole Sync of both homes.
 func (s Store) CatchUp(ctx context.Context, tenantID string, from, to onboarding.Home, log onboarding.KeyLog) (onboarding.Round, error) {
-	r, ok, err := s.CatchUpLogged(ctx, tenantID, from, to, log)
+	r, ok, err := s.roundLogged(ctx, tenantID, from, to, log, true)
 	if ok || err != nil {
 		return r, err
 	}
@@ -231,10 +231,27 @@ func (s Store) CatchUp(ctx context.Context, tenantID string, from, to onboarding
 
 var _ onboarding.LoggedRounder = Store{}
 
-// CatchUpLogged implements onboarding.LoggedRounder: CatchUp's round from
-// the key log, or nothing (ok false) where CatchUp would read both homes
-// whole (no memo, or a log that does not cover its read).
+// CatchUpLogged implements onboarding.LoggedRounder: the freeze's round.
+// Like CatchUp's from the key log it copies what differs among the keys
+// logged since the last catch-up round began (less the slack), or does
+// nothing (ok false) where CatchUp would read both homes whole (no memo,
+// or a log that does not cover its read). Unlike CatchUp's it does not
+// move that point on: the next round and the drain read every key logged
+// since it again, and copy only what changed since this round read it.
+// A write in flight when the round reads (admitted before the freeze,
+// landing later than the slack under load) is so still the drain's; until
+// mig9 the round moved the point to its own start, the drain read only
+// the keys logged since the freeze's second round began, and such a write
+// was lost (verify agreed: both digests come from the memo).
 func (s Store) CatchUpLogged(ctx context.Context, tenantID string, from, to onboarding.Home, log onboarding.KeyLog) (onboarding.Round, bool, error) {
+	return s.roundLogged(ctx, tenantID, from, to, log, false)
+}
+
+// roundLogged is a catch-up round from the key log (ok false: no memo, or
+// a log that does not cover its read; nothing done). advance moves the
+// memo's read to this round's start (CatchUp), else it stays (the freeze's
+// rounds).
+func (s Store) roundLogged(ctx context.Context, tenantID string, from, to onboarding.Home, log onboarding.KeyLog, advance bool) (onboarding.Round, bool, error) {
 	known, ok := s.Memo.peek(tenantID, to.Table)
 	if !ok || !log.Covers(known.read) {
 		return onboarding.Round{}, false, nil
@@ -254,7 +271,11 @@ func (s Store) CatchUpLogged(ctx context.Context, tenantID string, from, to onbo
 			known.items[id] = k
 		}
 	}
-	s.Memo.remember(tenantID, to.Table, memo{items: known.items, read: began, digest: sum})
+	read := known.read
+	if advance {
+		read = began
+	}
+	s.Memo.remember(tenantID, to.Table, memo{items: known.items, read: read, digest: sum})
 	return onboarding.Round{Writes: len(r.reqs), Keys: len(r.logged), By: onboarding.DrainKeyLog}, true, nil
 }
 
