@@ -13,6 +13,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/cognito/identity"
 	"github.com/issuetracker/issuetracker/internal/errs"
+	"github.com/issuetracker/issuetracker/internal/keylog"
 	"github.com/issuetracker/issuetracker/internal/people"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/tenant"
@@ -162,9 +163,10 @@ type Drained struct {
 type MigrationOptions struct {
 	// Grace is how long the old home is kept after the switch (default 24 h).
 	Grace time.Duration
-	// Settle is how long the freeze waits for writes that passed the guard
-	// before it to finish (default 2 s: the API's write timeout locally;
-	// set it to the functions' timeout in AWS).
+	// Settle is how long the freeze waits, after the guards' cache time,
+	// for writes that passed the guard before it to finish: keylog.Bound
+	// (2 s), past which a write logged under the guard has landed or failed,
+	// when zero or shorter; a longer one is kept (make web-e2e's 12 s).
 	Settle time.Duration
 	// CatchUpRounds and CatchUpBelow bound catch-up: rounds stop when one
 	// writes fewer than CatchUpBelow items (defaults 5 and 100).
@@ -1017,14 +1019,30 @@ func (m *Machine) startKeyLog(ctx context.Context, t tenant.Tenant) (tenant.Tena
 // predates the log: the settle time and the cache's TTL, plus a second
 // for the clocks of other processes).
 func (m *Machine) keyLog(t tenant.Tenant) KeyLog {
-	return KeyLog{Since: t.KeyLogSince, Slack: m.settle() + HomeCacheTTL + time.Second}
+	return KeyLog{Since: t.KeyLogSince, Slack: KeyLogSlack(m.Migration.Settle)}
 }
 
-func (m *Machine) settle() time.Duration {
-	if m.Migration.Settle > 0 {
-		return m.Migration.Settle
-	}
-	return 2 * time.Second
+// KeyLogSlack is the key log's slack for a migration whose Settle option
+// is settle: how long after the time its key was logged a write may land
+// (keylog.Bound, through the settle, which is never shorter), plus the
+// guard's cache time (a request admitted on a cached home that predates
+// the log) and a second for the clocks of the processes that log (the
+// API's) and read the log (the lifecycle's).
+func KeyLogSlack(settle time.Duration) time.Duration {
+	return settleTime(settle) + HomeCacheTTL + time.Second
+}
+
+func (m *Machine) settle() time.Duration { return settleTime(m.Migration.Settle) }
+
+// settleTime is the freeze's wait, after the guards' cache time, for the
+// writes admitted before it: at least keylog.Bound, past which a logged
+// write has landed or failed (the key log's middleware gives it that
+// deadline, and the guard admits each write anew: keylog.Target.Admit).
+// A longer Settle (make web-e2e's, so the browser meets the freeze) is
+// kept; a shorter one (tests) is not, since it would let the drain read
+// before a write admitted just before the freeze lands.
+func settleTime(settle time.Duration) time.Duration {
+	return max(settle, keylog.Bound)
 }
 
 // freeze stops the tenant's writes, then waits for writes that passed the
