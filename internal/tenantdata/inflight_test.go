@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/keylog"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -39,27 +38,8 @@ func TestAWriteHeldLongerThanTheSlackAfterItsKeyWasLoggedIsNotLost(t *testing.T)
 	t.Parallel()
 	db, names := testenv.Tables(t)
 	ctx := context.Background()
-	silo := func(cell, tenantID string) onboarding.Home {
-		h := onboarding.Home{Table: fmt.Sprintf("%s-%s-tenant-%s", names.App(), cell, tenantID), Silo: true, Files: cell + "-" + tenantID + "-files"}
-		require.NoError(t, dynamo.EnsureTable(ctx, db, schema.App, h.Table))
-		return h
-	}
-	pooled := func(cell string) onboarding.Home {
-		h := onboarding.Home{Table: names.App() + "-" + cell, Files: cell + "-attachments"}
-		require.NoError(t, dynamo.EnsureTable(ctx, db, schema.App, h.Table))
-		return h
-	}
 	slack := onboarding.KeyLogSlack(0)
-	for _, c := range []struct {
-		name, tenant string
-		from, to     func(tenantID string) onboarding.Home
-		cellMove     bool
-	}{
-		{"pooled to Platinum", "up", func(string) onboarding.Home { return pooled("c1") }, func(id string) onboarding.Home { return silo("c1", id) }, false},
-		{"Platinum to pooled", "down", func(id string) onboarding.Home { return silo("c1", id) }, func(string) onboarding.Home { return pooled("c1") }, false},
-		{"pooled cell move", "cellp", func(string) onboarding.Home { return pooled("c1") }, func(string) onboarding.Home { return pooled("c2") }, true},
-		{"Platinum cell move", "cells", func(id string) onboarding.Home { return silo("c1", id) }, func(id string) onboarding.Home { return silo("c2", id) }, true},
-	} {
+	for _, c := range fourMoves(t, db, names) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			from, to := c.from(c.tenant), c.to(c.tenant)
