@@ -370,7 +370,11 @@ func writeUntilMoved(p *platform, tok string, mu *sync.Mutex, acked *[]string) <
 				*acked = append(*acked, body["id"].(string))
 				mu.Unlock()
 				i++
-			case status == 503 && body["code"] == "tenant_migrating":
+			case status == 503:
+				// Not acknowledged, tried again as a client does: the
+				// freeze (tenant_migrating), or a write that outlasted
+				// keylog.Bound on a loaded machine while the tenant
+				// migrates (service_unavailable).
 				time.Sleep(100 * time.Millisecond)
 			default:
 				stopped <- moveStop{status, body}
