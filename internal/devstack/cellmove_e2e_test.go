@@ -452,6 +452,11 @@ func writeUntilMoved(p *platform, tok string, mu *sync.Mutex, acked *[]string) <
 				i++
 			case status == 503 && body["code"] == "tenant_migrating":
 				time.Sleep(100 * time.Millisecond)
+			case status == 504 || status == 503:
+				// Not acknowledged (the gateway's 29 s integration timeout, an
+				// overloaded dependency: a request under load); tried again.
+				// It may have landed: only acknowledged writes are checked.
+				time.Sleep(time.Second)
 			default:
 				stopped <- moveStop{status, body}
 				return
