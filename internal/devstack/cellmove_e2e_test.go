@@ -424,11 +424,24 @@ type moveStop struct {
 // catch-up waiting its turn in DynamoDB Local (docs/performance.md,
 // "Cell moves under another process's load"). It stops when the move
 // fails or shows no progress for moveStall.
+//
+// The writer ends with the test (before the platforms stop): a test that
+// fails before the move ends must not leave it calling a stopped platform,
+// which failed a finished test and panicked the package's binary.
 func writeUntilMoved(p *platform, tok string, mu *sync.Mutex, acked *[]string) <-chan moveStop {
 	stopped := make(chan moveStop, 1)
+	quit, done := make(chan struct{}), make(chan struct{})
+	p.t.Cleanup(func() { close(quit); <-done })
 	go func() {
+		defer close(done)
 		mark, since, checked := "", time.Now(), time.Time{}
 		for i := 0; ; {
+			select {
+			case <-quit:
+				stopped <- moveStop{0, map[string]any{"code": "the test ended"}}
+				return
+			default:
+			}
 			if time.Since(checked) > 10*time.Second {
 				checked = time.Now()
 				now, failed := moveProgress(p)
