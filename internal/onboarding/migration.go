@@ -898,6 +898,15 @@ func (m *Machine) catchUp(ctx context.Context, t tenant.Tenant, st *State) (tena
 		if err == nil {
 			mg.CatchUp = append(mg.CatchUp, n)
 			mg.CatchUpMS = append(mg.CatchUpMS, time.Since(began).Milliseconds())
+			// Each round audited: the step records its rounds only when it
+			// ends, and under load it lasts minutes (a round's writes, the
+			// waves' barriers); Root and the move tests see it progress.
+			detail := map[string]string{"round": fmt.Sprint(len(mg.CatchUp)), "writes": fmt.Sprint(n),
+				"ms": fmt.Sprint(mg.CatchUpMS[len(mg.CatchUpMS)-1])}
+			if drainer {
+				detail["by"] = by[len(by)-1]
+			}
+			m.audit(ctx, t.ID, "migration.catch_up_round", detail)
 		}
 		return n, err
 	}
