@@ -469,7 +469,7 @@ func writeUntilMoved(p *platform, tok string, mu *sync.Mutex, acked *[]string) <
 				// keylog.Bound on a loaded machine while the tenant
 				// migrates (service_unavailable).
 				time.Sleep(100 * time.Millisecond)
-			case status == 504 || status == 503:
+			case status == 504:
 				// Not acknowledged (the gateway's 29 s integration timeout, an
 				// overloaded dependency: a request under load); tried again.
 				// It may have landed: only acknowledged writes are checked.
