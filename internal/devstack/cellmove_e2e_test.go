@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -29,6 +31,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/gateway"
+	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/roles"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -94,13 +97,9 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	status, started := one.call("POST", "/v1/admin/tenants/umbrella/migration", root, map[string]string{"cell": "cell-2"})
 	require.Equal(t, 202, status, "%v", started)
 	assert.Contains(t, jsonString(started), `"target_cell":"cell-2"`)
+	defer watchMove(t, one)()
 
-	var end moveStop
-	select {
-	case end = <-stopped:
-	case <-time.After(writeDeadline + 10*time.Second):
-		t.Fatal("the writer never stopped")
-	}
+	end := <-stopped // the writer stops (moveStall bounds a move stuck)
 	if end.status != 403 {
 		logMove(t, one)
 	}
@@ -347,6 +346,68 @@ func logMove(t *testing.T, p *platform) {
 	}
 }
 
+// watchMove logs, every 30 s until the returned stop is called, where p's
+// move of umbrella stands: the steps done and the audit records since the
+// last look; and, when a look finds no progress since the one before
+// (moveProgress), the stacks of the migration's goroutines (what it waits
+// on: how this test's failures under load were found).
+func watchMove(t *testing.T, p *platform) (stop func()) {
+	t.Helper()
+	quit, done := make(chan struct{}), make(chan struct{})
+	ctx := context.Background()
+	start, seen, last := time.Now(), time.Time{}, ""
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-quit:
+				return
+			case <-time.After(30 * time.Second):
+			}
+			st, err := p.s.Lifecycle.States.Get(ctx, "umbrella")
+			if err != nil {
+				continue
+			}
+			steps := []string{}
+			for _, d := range st.Done {
+				steps = append(steps, fmt.Sprintf("%s %s", d.Step, d.Duration.Round(time.Millisecond)))
+			}
+			var events []string
+			if page, err := p.s.Lifecycle.Audit.List(ctx, "umbrella", list.Request{Limit: 50}); err == nil {
+				newest := seen
+				for _, r := range page.Items {
+					if r.At.After(seen) {
+						events = append([]string{fmt.Sprintf("%s %s %v", r.At.Format("15:04:05.000"), r.Action, r.Detail)}, events...)
+						newest = maxTime(newest, r.At)
+					}
+				}
+				seen = newest
+			}
+			load, _ := os.ReadFile("/proc/loadavg")
+			t.Logf("watch +%s load %s: done %v; events %v", time.Since(start).Round(time.Second), strings.TrimSpace(string(load)), steps, events)
+			mark, _ := moveProgress(p)
+			if mark == last && st.FinishedAt.IsZero() {
+				buf := make([]byte, 4<<20)
+				buf = buf[:runtime.Stack(buf, true)]
+				for _, g := range strings.Split(string(buf), "\n\n") {
+					if strings.Contains(g, "onboarding.(*Machine)") {
+						t.Logf("watch: no progress in 30 s; a migration goroutine (of any test of this process):\n%s", g)
+					}
+				}
+			}
+			last = mark
+		}
+	}()
+	return func() { close(quit); <-done }
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
 // moveStop is how the writer of writeUntilMoved stopped: the first answer
 // that was neither a 201 nor a frozen write's 503.
 type moveStop struct {
@@ -355,14 +416,46 @@ type moveStop struct {
 }
 
 // writeUntilMoved creates issues at p as tok until p sends the tenant
-// elsewhere (or writeDeadline passes: a Platinum move deploys a stack,
-// slow on a loaded machine), appending each acknowledged one (201) to
-// acked; a frozen write (503 tenant_migrating) is retried.
+// elsewhere, appending each acknowledged one (201) to acked; a frozen
+// write (503 tenant_migrating) is retried. It writes as long as the move
+// makes progress (moveProgress), not for a fixed time: under load (another
+// test process's migrations on the same DynamoDB Local) a correct move took
+// more than the 4 minutes the writer once had, every write of its
+// catch-up waiting its turn in DynamoDB Local (docs/performance.md,
+// "Cell moves under another process's load"). It stops when the move
+// fails or shows no progress for moveStall.
+//
+// The writer ends with the test (before the platforms stop): a test that
+// fails before the move ends must not leave it calling a stopped platform,
+// which failed a finished test and panicked the package's binary.
 func writeUntilMoved(p *platform, tok string, mu *sync.Mutex, acked *[]string) <-chan moveStop {
 	stopped := make(chan moveStop, 1)
+	quit, done := make(chan struct{}), make(chan struct{})
+	p.t.Cleanup(func() { close(quit); <-done })
 	go func() {
-		deadline := time.Now().Add(writeDeadline)
-		for i := 0; time.Now().Before(deadline); {
+		defer close(done)
+		mark, since, checked := "", time.Now(), time.Time{}
+		for i := 0; ; {
+			select {
+			case <-quit:
+				stopped <- moveStop{0, map[string]any{"code": "the test ended"}}
+				return
+			default:
+			}
+			if time.Since(checked) > 10*time.Second {
+				checked = time.Now()
+				now, failed := moveProgress(p)
+				if failed != "" {
+					stopped <- moveStop{0, map[string]any{"code": "the move failed", "detail": failed}}
+					return
+				}
+				if now != mark {
+					mark, since = now, time.Now()
+				} else if time.Since(since) > moveStall {
+					stopped <- moveStop{0, map[string]any{"code": "the move made no progress", "detail": fmt.Sprintf("for %s since %s", moveStall, mark)}}
+					return
+				}
+			}
 			status, body := p.call("POST", "/v1/issues", tok, map[string]string{"title": fmt.Sprintf("during the move %d", i), "type": "task"})
 			switch {
 			case status == 201:
@@ -370,16 +463,70 @@ func writeUntilMoved(p *platform, tok string, mu *sync.Mutex, acked *[]string) <
 				*acked = append(*acked, body["id"].(string))
 				mu.Unlock()
 				i++
-			case status == 503 && body["code"] == "tenant_migrating":
+			case status == 503:
+				// Not acknowledged, tried again as a client does: the
+				// freeze (tenant_migrating), or a write that outlasted
+				// keylog.Bound on a loaded machine while the tenant
+				// migrates (service_unavailable).
 				time.Sleep(100 * time.Millisecond)
+			case status == 504:
+				// Not acknowledged (the gateway's 29 s integration timeout, an
+				// overloaded dependency: a request under load); tried again.
+				// It may have landed: only acknowledged writes are checked.
+				time.Sleep(time.Second)
 			default:
 				stopped <- moveStop{status, body}
 				return
 			}
 		}
-		stopped <- moveStop{0, map[string]any{"code": "writer timed out"}}
 	}()
 	return stopped
+}
+
+// awaitMove waits until cond holds, as long as p's move of umbrella makes
+// progress (moveProgress): a run that fails, or shows no progress for
+// moveStall, fails the test with where it stood.
+func awaitMove(t *testing.T, p *platform, what string, cond func() bool) {
+	t.Helper()
+	mark, since := "", time.Now()
+	for !cond() {
+		now, failed := moveProgress(p)
+		if failed != "" || time.Since(since) > moveStall {
+			logMove(t, p)
+			t.Fatalf("%s: the move failed (%s) or made no progress for %s since %s", what, failed, moveStall, mark)
+		}
+		if now != mark {
+			mark, since = now, time.Now()
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// moveStall is how long a move test's writer waits for a move that shows
+// no progress: no step done and no audit record of the tenant (each
+// catch-up round, wave and step retry has one). The longest silence seen
+// under load: a wave of 90 barriers, 88 s (every attempt of its batch
+// writes timed out at 10 s and was sent again).
+const moveStall = 5 * time.Minute
+
+// moveProgress is where p's move of umbrella stands, as a mark that
+// changes whenever it progresses (the steps done, the newest audit record
+// of the tenant), and why it failed (empty while it has not).
+func moveProgress(p *platform) (mark, failed string) {
+	ctx := context.Background()
+	st, err := p.s.Lifecycle.States.Get(ctx, "umbrella")
+	if err != nil {
+		return "", ""
+	}
+	if st.FailedStep != "" {
+		return "", fmt.Sprintf("%s: %s", st.FailedStep, st.Error)
+	}
+	mark = fmt.Sprintf("%d steps done", len(st.Done))
+	if page, err := p.s.Lifecycle.Audit.List(ctx, "umbrella", list.Request{Limit: 1}); err == nil && len(page.Items) > 0 {
+		r := page.Items[0]
+		mark += fmt.Sprintf(", %s at %s", r.Action, r.At.Format("15:04:05.000"))
+	}
+	return mark, ""
 }
 
 // createIssues creates n issues at p as tok before a move and returns their ids.
@@ -393,9 +540,6 @@ func createIssues(t *testing.T, p *platform, tok string, n int) []string {
 	}
 	return ids
 }
-
-// writeDeadline bounds a move test's writer.
-const writeDeadline = 4 * time.Minute
 
 // switched waits until p's move of umbrella has recorded its switch (the
 // directory switch is inside the step, which then records itself) and

@@ -44,7 +44,7 @@ func TestEachLocalCellDeploysATenantStackUnderItsOwnNames(t *testing.T) {
 		_, err = testenv.DynamoDB(t).DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(out["TableName"])})
 		assert.NoError(t, err, "%s's table %s exists", p.pl.Cell, out["TableName"])
 	}
-	assert.Equal(t, schema.Names{}.Silo(id), tables["cell-1"], "cell-1 keeps the names of a platform from before cells")
+	assert.Equal(t, schema.Names{Prefix: one.pl.Prefix}.Silo(id), tables["cell-1"], "cell-1 keeps the names of a platform from before cells, under the test's prefix")
 	assert.Equal(t, schema.Names{Prefix: two.pl.Prefix}.Silo(id), tables["cell-2"], "cell-2's stack carries its prefix")
 	assert.NotEqual(t, tables["cell-1"], tables["cell-2"])
 }

@@ -118,7 +118,7 @@ func platinumRegistration(t *testing.T, w *platform, exports bool,
 
 	tn, err := tenantdb.New(db, schema.Names{Prefix: prefix}).Get(ctx, id)
 	require.NoError(t, err)
-	assert.Equal(t, schema.Names{}.Silo(id), tn.Table, "the tenant's data lives in its own table")
+	assert.Equal(t, schema.Names{Prefix: prefix}.Silo(id), tn.Table, "the tenant's data lives in its own table, under the platform's prefix")
 	assert.NotEqual(t, pl.TenantPoolID, tn.UserPoolID, "and its people in their own pool")
 	require.NotEmpty(t, tn.ClientIDs)
 

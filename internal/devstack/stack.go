@@ -672,14 +672,16 @@ func (s *Stack) lifecycle(ctx context.Context, cfg Config, deps app.Deps, awsCfg
 		Dir:      stacksDir,
 		Log:      func(f string, a ...any) { fmt.Fprintf(logOr(cfg.Log), f+"\n", a...) },
 	}
-	if cfg.Cell != schema.DefaultCell {
-		// The synth worker synthesizes with the app's default context (the
-		// first cell's names): a cell other than the first renames the
-		// stack's tables and pools with its own prefix, else its stack of
-		// a tenant moved in would be the first cell's stack of that tenant
-		// (the same table: "the new home is the old one").
-		s.stacks.Deployer.Rename = localdeploy.PrefixRename(cfg.Prefix)
-	}
+	// The synth worker synthesizes with the app's default context (the
+	// first cell's names, prefix schema.DefaultPrefix): the stack's tables
+	// and pools take this platform's prefix, as the platform's own do
+	// (seed.go). A cell other than the first so never deploys the first
+	// cell's stack of a tenant moved in (the same table: "the new home is
+	// the old one"), and two test platforms with their own prefixes never
+	// share a tenant's table or pool (cell-1's was issuetracker-tenant-<id>
+	// in every test process on one DynamoDB Local and cognito-local).
+	// Identity for make dev's first cell (its prefix is the default).
+	s.stacks.Deployer.Rename = localdeploy.PrefixRename(cfg.Prefix)
 	if cfg.Mode == FromTemplate {
 		// A tenant stack's own functions and stream mappings run once it is
 		// applied, and stop before it is destroyed (tenantstacks.go).

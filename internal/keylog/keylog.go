@@ -27,6 +27,7 @@ package keylog
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -69,12 +70,59 @@ type Putter interface {
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 }
 
+// Bound is how long a logged write may be in flight: from the time its
+// key log item names to the end of its last attempt, retries and the
+// SDK's backoffs included (the middleware gives the operation a context
+// deadline of that time plus Bound; past it the SDK sends nothing more and
+// the caller gets context.DeadlineExceeded, a 503 from the API). It is the
+// one source of the migration's timing: the settle (a write admitted
+// before the freeze has landed or failed Bound after the guard's last
+// unfrozen read) and the slack of the catch-up rounds, the waves and the
+// drain (a write logged at t has landed or failed by t + Bound) derive
+// from it (onboarding.KeyLogSlack; docs/migration.md "A write in flight").
+// Before, nothing bounded it: an attempt may last awsx.AttemptTimeout
+// (10 s) and the SDK retries, so a write logged before the last catch-up
+// round's window could land after that round read its key, and the drain
+// missed it.
+const Bound = 2 * time.Second
+
 // Target says whose writes to log, where, and with what.
 type Target struct {
 	Tenant string
 	Table  string
 	DB     Putter
 	Now    func() time.Time // time.Now when nil
+	// Admit, when set, is asked before each write is logged whether the
+	// tenant may still write into Table (the API's guard: its cached read
+	// of the tenant's record, not frozen, still in Table). An error fails
+	// the write unsent. A request admitted before a freeze may make its
+	// writes later; each must be admitted anew, so that every write logged
+	// under a guard began before the freeze plus the guard's cache time.
+	Admit func(context.Context) error
+}
+
+// Readmit returns a Target.Admit for a writer that read the tenant's home
+// when it began (the API's guard, the scheduled jobs, the webhook
+// worker): before each write it reads the home again with read (a cache
+// of at most maxAge, or the registry) and refuses the write with refused
+// when the tenant's writes are frozen, its home is another table than
+// table (switched), or the read itself took maxAge or longer. So a write
+// is logged less than maxAge after a read of an unfrozen home began,
+// hence less than maxAge after the freeze, and has landed or failed
+// Bound later: the freeze's settle (its cache time plus Bound) waits for
+// exactly that.
+func Readmit(table string, maxAge time.Duration, refused error, read func(context.Context) (table string, frozen bool, err error)) func(context.Context) error {
+	return func(ctx context.Context) error {
+		began := time.Now()
+		home, frozen, err := read(ctx)
+		switch {
+		case err != nil:
+			return err
+		case frozen || home != table || time.Since(began) >= maxAge:
+			return refused
+		}
+		return nil
+	}
 }
 
 type ctxKey struct{}
@@ -106,21 +154,35 @@ func handle(ctx context.Context, in middleware.InitializeInput, next middleware.
 	if t == nil || ctx.Value(skipKey{}) != nil {
 		return next.HandleInitialize(ctx, in)
 	}
-	if keys := t.keysOf(in.Parameters); len(keys) > 0 {
-		if err := t.log(ctx, keys); err != nil {
+	keys := t.keysOf(in.Parameters)
+	if len(keys) == 0 {
+		return next.HandleInitialize(ctx, in)
+	}
+	if t.Admit != nil {
+		if err := t.Admit(ctx); err != nil {
 			return middleware.InitializeOutput{}, middleware.Metadata{}, err
 		}
 	}
-	return next.HandleInitialize(ctx, in)
-}
-
-// log puts one log item naming keys.
-func (t *Target) log(ctx context.Context, keys []map[string]types.AttributeValue) error {
 	now := time.Now
 	if t.Now != nil {
 		now = t.Now
 	}
 	at := now()
+	// The log item and every attempt of the write end by at + Bound.
+	ctx, cancel := context.WithDeadline(ctx, at.Add(Bound))
+	defer cancel()
+	if err := t.log(ctx, keys, at); err != nil {
+		return middleware.InitializeOutput{}, middleware.Metadata{}, err
+	}
+	out, md, err := next.HandleInitialize(ctx, in)
+	if err != nil && ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
+		err = fmt.Errorf("a write of %s outlasted the key log's bound (%s) while it migrates: %w", t.Tenant, Bound, err)
+	}
+	return out, md, err
+}
+
+// log puts one log item naming keys, at at.
+func (t *Target) log(ctx context.Context, keys []map[string]types.AttributeValue, at time.Time) error {
 	list := make([]types.AttributeValue, len(keys))
 	for i, k := range keys {
 		list[i] = &types.AttributeValueMemberM{Value: k}

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -88,4 +89,53 @@ type failing struct{}
 
 func (failing) PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
 	return nil, errors.New("log unavailable")
+}
+
+// A logged write is bounded (keylog.Bound from the time its key was
+// logged, over every attempt): one held longer fails with
+// context.DeadlineExceeded and is never sent, though its key is logged.
+// And a Target's Admit is asked before each write: a refusal fails the
+// write unsent and unlogged (the guard's check made again, so a request
+// admitted before a freeze cannot begin a write long after it).
+func TestALoggedWriteIsBoundedAndAdmittedAnew(t *testing.T) {
+	db, names := testenv.Tables(t)
+	table := names.App()
+	p := schema.TenantKeyPrefix("kl3")
+	base := tenancy.WithTenant(context.Background(), "kl3")
+	since := time.Now()
+	refuse := errors.New("frozen")
+	var admit error
+	ctx := keylog.With(base, &keylog.Target{Tenant: "kl3", Table: table, DB: db, Admit: func(context.Context) error { return admit }})
+
+	// Held after the key log, before sending, longer than the bound.
+	began := time.Now()
+	_, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: key(p+"ISSUE#1", "META")}, func(o *dynamodb.Options) {
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("Hold", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+				select {
+				case <-time.After(keylog.Bound + 2*time.Second):
+				case <-ctx.Done():
+					return middleware.FinalizeOutput{}, middleware.Metadata{}, ctx.Err()
+				}
+				return next.HandleFinalize(ctx, in)
+			}), middleware.After)
+		})
+	})
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(began), keylog.Bound+time.Second, "given up at the bound")
+	got, err := db.GetItem(base, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key(p+"ISSUE#1", "META"), ConsistentRead: aws.Bool(true)})
+	require.NoError(t, err)
+	assert.Empty(t, got.Item, "never sent")
+
+	admit = refuse
+	_, err = db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: key(p+"ISSUE#2", "META")})
+	require.ErrorIs(t, err, refuse)
+	got, err = db.GetItem(base, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key(p+"ISSUE#2", "META"), ConsistentRead: aws.Bool(true)})
+	require.NoError(t, err)
+	assert.Empty(t, got.Item, "refused unsent")
+
+	keys, err := keylog.Keys(base, db, table, "kl3", since)
+	require.NoError(t, err)
+	assert.Contains(t, keys, keylog.ID(key(p+"ISSUE#1", "META")), "the bounded write's key is logged")
+	assert.NotContains(t, keys, keylog.ID(key(p+"ISSUE#2", "META")), "a refused write logs nothing")
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/issuetracker/issuetracker/internal/cognito"
+	"github.com/issuetracker/issuetracker/internal/schema"
 )
 
 // Resource types the local cloud emulates.
@@ -64,13 +65,15 @@ func (d Deployer) name(n string) string {
 	return d.Rename(n)
 }
 
-// PrefixRename replaces the deployed name prefix "issuetracker-" by prefix+"-".
+// PrefixRename replaces the deployed name prefix (schema.DefaultPrefix,
+// the CDK app's default context) by prefix.
 func PrefixRename(prefix string) func(string) string {
+	from := schema.DefaultPrefix + "-"
 	return func(n string) string {
-		if prefix == "" || !strings.HasPrefix(n, "issuetracker-") {
+		if prefix == "" || !strings.HasPrefix(n, from) {
 			return n
 		}
-		return prefix + "-" + strings.TrimPrefix(n, "issuetracker-")
+		return prefix + "-" + strings.TrimPrefix(n, from)
 	}
 }
 

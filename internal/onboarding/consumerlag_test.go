@@ -202,6 +202,62 @@ func (f *flakyCatchUp) CatchUp(ctx context.Context, tenantID string, from, to on
 	return f.Store.CatchUp(ctx, tenantID, from, to, log)
 }
 
+// flakyRetire fails the first fails deletions of a home with err.
+type flakyRetire struct {
+	tenantdata.Store
+	mu    sync.Mutex
+	fails int
+	err   error
+	calls int
+}
+
+func (f *flakyRetire) Drop(ctx context.Context, tenantID string, h onboarding.Home) (int, error) {
+	f.mu.Lock()
+	f.calls++
+	fail := f.calls <= f.fails
+	f.mu.Unlock()
+	if fail {
+		return 0, f.err
+	}
+	return f.Store.Drop(ctx, tenantID, h)
+}
+
+// The retirement of the old home, failed by an overloaded dependency after
+// the switch, is tried again by the run the same way (the move had
+// finished everything else; the run was left failed in retire_old_home).
+func TestAMovesRetirementFailedByAnOverloadedDependencyIsTriedAgain(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		err    error
+		failed onboarding.Step
+		calls  int
+	}{
+		{"overloaded twice: tried again, finished", errOverloaded, "", 3},
+		{"another error: failed at once", errors.New("injected: a refusal"), onboarding.StepRetire, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := twoCellWorld(t)
+			f := &flakyRetire{Store: w.store, fails: 2, err: c.err}
+			w.svc.Move = f
+			w.svc.Transient = func(err error) bool { return errors.Is(err, errOverloaded) }
+			w.svc.Migration.StepRetries, w.svc.Migration.StepBackoff = 3, 10*time.Millisecond
+			st := moveToCell2(t, w)
+			if st.FailedStep == "" && st.FinishedAt.IsZero() { // the grace period: the maintenance retires
+				_, err := w.svc.RetireExpired(context.Background())
+				require.NoError(t, err)
+				st, err = w.svc.States.Get(context.Background(), "acme")
+				require.NoError(t, err)
+			}
+			assert.Equal(t, c.failed, st.FailedStep, "%s", st.Error)
+			assert.Equal(t, c.calls, f.calls, "deletions of the old home tried")
+			if c.failed == "" {
+				assert.False(t, st.FinishedAt.IsZero())
+				assert.Zero(t, w.items(t, w.from), "nothing left in the old home")
+			}
+		})
+	}
+}
+
 var errOverloaded = errors.New("injected: the table's service gave up after its retries")
 
 // A copy or catch-up failed by an overloaded dependency (Machine.Transient:

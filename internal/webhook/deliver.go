@@ -13,6 +13,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/keylog"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/tenant"
 )
 
 // Producer turns events into deliveries: one per enabled endpoint of the
@@ -105,6 +106,10 @@ type TenantHome struct {
 	LogSince time.Time
 }
 
+// errFrozenMeanwhile fails a write begun after a freeze or a switch: the
+// task is delivered again (at least once).
+var errFrozenMeanwhile = errs.Unavailable("tenant_migrating", "the tenant's writes froze or its home moved during the attempt", nil)
+
 // HomeFunc reads a tenant's home.
 type HomeFunc func(ctx context.Context, tenantID string) (TenantHome, error)
 
@@ -147,7 +152,14 @@ func (d Deliverer) Handle(ctx context.Context, t Task) error {
 		}
 		sc.Table = h.Table
 		if !h.LogSince.IsZero() && d.KeyLog != nil {
-			ctx = keylog.With(ctx, &keylog.Target{Tenant: t.TenantID, Table: h.Table, DB: d.KeyLog})
+			// Each write admitted anew: the attempt may last long, and a
+			// freeze or switch may begin between the home's reads and a
+			// write (keylog.Readmit).
+			ctx = keylog.With(ctx, &keylog.Target{Tenant: t.TenantID, Table: h.Table, DB: d.KeyLog,
+				Admit: keylog.Readmit(h.Table, tenant.HomeCacheTTL, errFrozenMeanwhile, func(ctx context.Context) (string, bool, error) {
+					h, err := d.Home(ctx, t.TenantID)
+					return h.Table, h.Frozen, err
+				})})
 		}
 	}
 	e, del, found, err := d.load(ctx, sc, t)

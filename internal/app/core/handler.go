@@ -142,7 +142,7 @@ func guard(rt routes.Route, op httpapi.HandlerFunc, idem idempotency.Store, home
 		}
 		ctx := tenancy.WithPrincipal(r.Context(), p) // decoded once per request
 		if !t.KeyLogSince.IsZero() && log != nil && t.Table != "" {
-			ctx = keylog.With(ctx, &keylog.Target{Tenant: p.TenantID, Table: t.Table, DB: log})
+			ctx = keylog.With(ctx, &keylog.Target{Tenant: p.TenantID, Table: t.Table, DB: log, Admit: admitAgain(homes, p.TenantID, t.Table)})
 		}
 		if p.TenantID != "" {
 			// From here on, tenant data is read and written as this tenant only.
@@ -150,6 +150,22 @@ func guard(rt routes.Route, op httpapi.HandlerFunc, idem idempotency.Store, home
 		}
 		return op(w, r.WithContext(ctx))
 	})
+}
+
+// admitAgain is the guard's check made again before each write a request
+// or a job logs (keylog.Readmit), through homes (the guard's cache, or the
+// registry): a request admitted just before a freeze may write later (a
+// slow handler, one write after another), and each write must begin
+// within the cache time of the freeze, so that it has landed or failed
+// (keylog.Bound) when the freeze's settle ends; nor may it write into a
+// home the tenant has left (the switch).
+func admitAgain(homes homeReader, tenantID, table string) func(context.Context) error {
+	return keylog.Readmit(table, tenant.HomeCacheTTL, errs.Unavailable("tenant_migrating",
+		"your workspace is moving to its new home: writes resume in a few seconds, reads work meanwhile", nil),
+		func(ctx context.Context) (string, bool, error) {
+			t, err := homes.Get(ctx, tenantID)
+			return t.Table, t.WritesFrozen, err
+		})
 }
 
 // onlyDeclaredQuery refuses a query parameter the route does not declare

@@ -40,7 +40,8 @@ func EachActiveTenant(ctx context.Context, d Deps, job func(ctx context.Context,
 			jctx := tenancy.WithTenant(ctx, t.ID)
 			if !t.KeyLogSince.IsZero() && d.DB != nil {
 				// A tier migration copies the tenant: its writes log their keys (internal/keylog).
-				jctx = keylog.With(jctx, &keylog.Target{Tenant: t.ID, Table: t.Table, DB: d.DB})
+				// Each write admitted anew (a job may run past a freeze).
+				jctx = keylog.With(jctx, &keylog.Target{Tenant: t.ID, Table: t.Table, DB: d.DB, Admit: admitAgain(reg, t.ID, t.Table)})
 			}
 			n, err := job(jctx, tenancy.Scope{Table: t.Table, TenantID: t.ID}, t)
 			total += n

@@ -2590,6 +2590,8 @@ export interface components {
             freeze_backoffs?: number;
             freeze_barriers?: number;
             freeze_ms?: number;
+            freeze_rounds?: number[];
+            freeze_rounds_ms?: number[];
             from: components["schemas"]["Home"];
             from_cell?: string;
             from_pool?: string;
