@@ -104,12 +104,23 @@ test('an Admin configures a workflow and a custom field, and uses them on the bo
   // The issue page: its custom status by name, the field and an estimate set and kept.
   await page.goto(`/w/acme/issues/${issueKey}`);
   await expect(page.getByRole('button', { name: 'Status: Ready for QA' })).toBeVisible();
+  // Each choice is saved by a PATCH; the page shows it at once, so the
+  // test waits for the save's answer before reloading (a reload cancels a
+  // save in flight, as it would for a user).
+  const issueSaved = () =>
+    page.waitForResponse(
+      (r) => r.request().method() === 'PATCH' && r.url().includes('/v1/issues/') && r.status() === 200,
+    );
   await page.getByRole('button', { name: 'Platform: None' }).click();
+  const platformSaved = issueSaved();
   await page.getByRole('menuitemradio', { name: 'iOS' }).click();
   await expect(page.getByRole('button', { name: 'Platform: iOS' })).toBeVisible();
+  await platformSaved;
   await page.getByRole('button', { name: 'Estimate: No estimate' }).click();
+  const estimateSaved = issueSaved();
   await page.getByRole('menuitemradio', { name: '3 points', exact: true }).click();
   await expect(page.getByRole('button', { name: 'Estimate: 3 points' })).toBeVisible();
+  await estimateSaved;
   await page.reload();
   await expect(page.getByRole('button', { name: 'Platform: iOS' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Estimate: 3 points' })).toBeVisible();
