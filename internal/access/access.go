@@ -155,7 +155,8 @@ var control = map[routes.Function][]Grant{
 	// lists and lifts mail suppressions (audited); keeps Root's
 	// Idempotency-Key records.
 	routes.FnTenants: {
-		{Actions: []string{"DeleteItem"}, Keys: []string{suppressed}},
+		// A lift reads the entry before deleting it (maildb.Lift).
+		{Actions: []string{"GetItem", "DeleteItem"}, Keys: []string{suppressed}},
 		{Actions: []string{"Query"}, Keys: []string{suppressionIdx}, Index: schema.GSI1},
 		{Actions: []string{"GetItem"}, Keys: []string{tenants, settings}},
 		{Actions: []string{"PutItem"}, Keys: []string{tenants, issuers, audit, rootIdem, settings}},

@@ -13,10 +13,10 @@
 // A middleware on every DynamoDB client built by package awsx gives each
 // PutItem and UpdateItem call that has a ConditionExpression a token of its
 // own, the same for all the SDK's attempts of that call (the Initialize
-// step runs once per call, the retries below it). An update without a
-// condition of its own that must not apply twice (a counter's ADD) opts in
-// with one that always holds (usagedb's "attribute_not_exists(pk) OR
-// attribute_exists(pk)"); the token's bytes are then part of the item:
+// step runs once per call, the retries below it), and so each UpdateItem
+// whose expression accumulates (Accumulates: an ADD, arithmetic,
+// list_append), condition or not: a counter's retry after a lost answer
+// must not count twice. The token's bytes (Size) are then part of the item:
 //
 //   - the item written carries the token (attribute Attr);
 //   - the condition becomes (condition) AND (attribute_not_exists(Attr) OR
@@ -127,7 +127,7 @@ func handle(ctx context.Context, in middleware.InitializeInput, next middleware.
 		in.Parameters = &cp
 		return call(ctx, in, next, "PutItem", tok, p.ReturnValues == types.ReturnValueAllOld, func(map[string]types.AttributeValue) any { return &dynamodb.PutItemOutput{} })
 	case *dynamodb.UpdateItemInput:
-		if p.ConditionExpression == nil || p.UpdateExpression == nil {
+		if p.UpdateExpression == nil || (p.ConditionExpression == nil && !Accumulates(*p.UpdateExpression)) {
 			break
 		}
 		tok := rand.Text()
@@ -209,6 +209,27 @@ func OldLost(md middleware.Metadata) bool {
 	return v
 }
 
+// OldItem is the item a call that asked for it (ReturnValues ALL_OLD)
+// replaced or deleted: the answer's attrs, or, when the answer that carried
+// them was lost and the SDK's retry found the call's own commit (OldLost),
+// known: the item as the caller read or wrote it before the call. Every
+// caller that needs the old item decides the same way: it knows the item
+// before the call (a consistent read, or the write that made it), and the
+// answer says whether this call was the one that replaced it (an empty
+// answer that is not OldLost: another call had, and known is not used).
+// An estimate would be off (the purge's marker estimated with the time of
+// the purge, not of the delete: up to 10 bytes per marker), and an answer
+// without the old values (the mail suppression's lift) would tell less
+// than the call did. attrs and known are returned as they are: known may
+// carry a token of its own (Strip it for the caller's data, keep it for a
+// size).
+func OldItem(attrs map[string]types.AttributeValue, md middleware.Metadata, known map[string]types.AttributeValue) map[string]types.AttributeValue {
+	if OldLost(md) {
+		return known
+	}
+	return attrs
+}
+
 // logRetried logs a call that succeeded after more than one attempt of the
 // SDK's (the earlier attempts may have committed: the chaos suite's record,
 // in services.log, of which writes were retried). A call that failed is the
@@ -236,6 +257,41 @@ func call(ctx context.Context, in middleware.InitializeInput, next middleware.In
 	}
 	return middleware.InitializeOutput{Result: success(ccf.Item)}, md, nil
 }
+
+// Accumulates reports whether an update expression is not idempotent:
+// applied twice, it leaves another item than applied once. That is an ADD
+// clause (a counter, or elements added to a set), arithmetic (SET n = n +
+// :one, if_not_exists(n, :zero) + :one) or list_append. An UpdateItem whose
+// expression accumulates carries the token even without a condition of its
+// own (its condition is then the token's alone, which holds for every call
+// but a retry of itself): a retry after a lost answer does not count twice.
+// SET to values, REMOVE and DELETE (elements from a set) are idempotent and
+// get no token without a condition: their retry writes the same item.
+//
+// ADD and SET are reserved words, never bare attribute names, and names and
+// values in placeholders (#n, :v) are letters, digits and underscores, so
+// the keyword and the operators are found by a scan of the text.
+func Accumulates(expr string) bool {
+	if strings.ContainsAny(expr, "+-") || strings.Contains(expr, "list_append(") {
+		return true
+	}
+	word := func(c byte) bool {
+		return c == '_' || c == '#' || c == ':' || c == '.' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+	}
+	for i := 0; i+3 <= len(expr); i++ {
+		if strings.EqualFold(expr[i:i+3], "ADD") && (i == 0 || !word(expr[i-1])) && (i+3 == len(expr) || !word(expr[i+3])) {
+			return true
+		}
+	}
+	return false
+}
+
+// Size is what the token adds to an item's stored size (dynamo.ItemSize):
+// the attribute's name and a token of rand.Text's 26 characters. A store
+// that meters its items' bytes (internal/usage) adds it for an item that a
+// conditional PutItem or UpdateItem, or an accumulating UpdateItem, wrote:
+// such an item keeps the token of its last such write.
+const Size = int64(len(Attr) + 26)
 
 // Ours reports whether item carries tok.
 func Ours(item map[string]types.AttributeValue, tok string) bool {

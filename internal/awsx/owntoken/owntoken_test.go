@@ -3,6 +3,7 @@ package owntoken_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/issuetracker/issuetracker/internal/access"
 	"github.com/issuetracker/issuetracker/internal/awsx/owntoken"
+	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 )
@@ -160,6 +162,61 @@ func TestARetriedConditionalWriteRecognisesItsOwnSuccess(t *testing.T) {
 		assert.Equal(t, n("2"), got.Item["tally"])
 	})
 
+	ones := &types.AttributeValueMemberL{Value: []types.AttributeValue{n("1")}}
+	counters := []struct {
+		name, update string
+		values       map[string]types.AttributeValue
+	}{
+		{"ADD", "ADD hits :one", map[string]types.AttributeValue{":one": n("1")}},
+		{"arithmetic", "SET hits = if_not_exists(hits, :zero) + :one", map[string]types.AttributeValue{":one": n("1"), ":zero": n("0")}},
+		{"list_append", "SET hits = list_append(if_not_exists(hits, :empty), :ones)",
+			map[string]types.AttributeValue{":empty": &types.AttributeValueMemberL{}, ":ones": ones}},
+	}
+	hits := func(t *testing.T, pk string) types.AttributeValue {
+		got, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key(pk), ConsistentRead: aws.Bool(true)})
+		require.NoError(t, err)
+		if l, ok := got.Item["hits"].(*types.AttributeValueMemberL); ok {
+			return n(fmt.Sprint(len(l.Value)))
+		}
+		return got.Item["hits"]
+	}
+	for _, c := range counters {
+		update := func(t *testing.T, db *dynamodb.Client, pk string) {
+			_, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: key(pk),
+				UpdateExpression: aws.String(c.update), ExpressionAttributeValues: c.values})
+			require.NoError(t, err)
+		}
+		t.Run("the scenario: without the token, a counter with no condition ("+c.name+") counts a lost answer twice", func(t *testing.T) {
+			old, _ := testenv.WithLostAnswers(withoutToken(db), "UpdateItem")
+			update(t, old, "OLDCOUNT"+c.name)
+			assert.Equal(t, n("2"), hits(t, "OLDCOUNT"+c.name))
+		})
+		t.Run("a counter with no condition ("+c.name+") counts a lost answer once", func(t *testing.T) {
+			before := owntoken.Recognised.Load()
+			update(t, lossy, "COUNT"+c.name)
+			update(t, lossy, "COUNT"+c.name)
+			assert.Equal(t, n("2"), hits(t, "COUNT"+c.name), "two calls, two: not four")
+			assert.Equal(t, int64(2), owntoken.Recognised.Load()-before)
+		})
+	}
+
+	t.Run("the token adds Size bytes to an item", func(t *testing.T) {
+		require.NoError(t, create(ctx, lossy, table, "SIZE"))
+		got, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key("SIZE"), ConsistentRead: aws.Bool(true)})
+		require.NoError(t, err)
+		require.Contains(t, got.Item, owntoken.Attr)
+		assert.Equal(t, owntoken.Size, dynamo.ItemSize(got.Item)-dynamo.ItemSize(owntoken.Strip(got.Item)))
+	})
+
+	t.Run("an update that only sets values gets no token without a condition", func(t *testing.T) {
+		_, err := lossy.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: key("PLAIN"),
+			UpdateExpression: aws.String("SET v = :one REMOVE w"), ExpressionAttributeValues: map[string]types.AttributeValue{":one": n("1")}})
+		require.NoError(t, err, "its retry writes the same item")
+		got, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key("PLAIN"), ConsistentRead: aws.Bool(true)})
+		require.NoError(t, err)
+		assert.NotContains(t, got.Item, owntoken.Attr)
+	})
+
 	t.Run("a write asking for the old item succeeds, saying the old item is lost", func(t *testing.T) {
 		require.NoError(t, create(ctx, db, table, "H"))
 		out, err := lossy.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: key("H"),
@@ -176,6 +233,8 @@ func TestARetriedConditionalWriteRecognisesItsOwnSuccess(t *testing.T) {
 			ConditionExpression: aws.String("attribute_exists(pk)"), ReturnValues: types.ReturnValueAllOld})
 		require.NoError(t, err)
 		assert.True(t, owntoken.OldLost(dout.ResultMetadata))
+		known := key("I")
+		assert.Equal(t, known, owntoken.OldItem(dout.Attributes, dout.ResultMetadata, known), "the item the caller knew before the call")
 		dout, err = lossy.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: key("H"), ReturnValues: types.ReturnValueAllOld})
 		require.NoError(t, err)
 		assert.True(t, owntoken.OldLost(dout.ResultMetadata), "an unconditional delete's retry answers no item: not 'there was none'")
@@ -185,8 +244,30 @@ func TestARetriedConditionalWriteRecognisesItsOwnSuccess(t *testing.T) {
 		require.NoError(t, err)
 		assert.False(t, owntoken.OldLost(dout.ResultMetadata))
 		assert.Equal(t, n("1"), dout.Attributes["v"])
+		assert.Equal(t, dout.Attributes, owntoken.OldItem(dout.Attributes, dout.ResultMetadata, known), "the answer's, when it came")
 	})
-	assert.Equal(t, 11, lost.Dropped, "every successful call above lost its first answer")
+	assert.Equal(t, 19, lost.Dropped, "every successful call above lost its first answer")
+}
+
+// An update expression accumulates when applying it twice leaves another
+// item than applying it once.
+func TestAccumulates(t *testing.T) {
+	for expr, want := range map[string]bool{
+		"ADD hits :one":                             true,
+		"SET a = :a ADD #n :k":                      true,
+		"add #n :k":                                 true,
+		"SET #0 = :0\nADD #1 :1":                    true,
+		"SET n = n + :one":                          true,
+		"SET n = if_not_exists(n, :zero) - :one":    true,
+		"SET l = list_append(l, :more)":             true,
+		"SET a = :a, address = :b, padded = :c":     false,
+		"SET #add = :v, added_at = :at REMOVE addr": false,
+		"REMOVE a DELETE tags :gone":                false,
+		"SET gsi7sk = gsi1sk, project_id = :p":      false,
+		"SET #0 = :0, #1 = if_not_exists(#1, :1)":   false,
+	} {
+		assert.Equal(t, want, owntoken.Accumulates(expr), expr)
+	}
 }
 
 // The grants limited to some attributes allow the token (IAM's

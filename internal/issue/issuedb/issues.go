@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/awsx/owntoken"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
@@ -47,6 +48,9 @@ func (s Store) NextNumber(ctx context.Context, sc tenancy.Scope, projectID strin
 
 // ReserveNumbers allocates n numbers of the project at once (one
 // UpdateItem ADD n) and returns the last: the numbers are last-n+1..last.
+// The ADD carries a write token (owntoken.Accumulates): the SDK's retry
+// after a lost answer answers the first attempt's numbers instead of
+// reserving n more (a gap of n, and an import's block of numbers twice).
 func (s Store) ReserveNumbers(ctx context.Context, sc tenancy.Scope, projectID string, n int) (int64, error) {
 	if n < 1 {
 		return 0, fmt.Errorf("allocate issue numbers: %d", n)
@@ -74,14 +78,16 @@ func (s Store) ReserveNumbers(ctx context.Context, sc tenancy.Scope, projectID s
 	return num, nil
 }
 
-// counterSize is the stored size of a project's issue counter at n (0: absent).
+// counterSize is the stored size of a project's issue counter at n (0:
+// absent), with the write token its ADD carries (owntoken.Size: every write
+// of the counter is that ADD, so the item always holds one).
 func counterSize(tenant, project string, n int64) int64 {
 	if n <= 0 {
 		return 0
 	}
 	m := dynamo.Key(counterPK(tenant), counterSK(project))
 	m["n"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
-	return dynamo.ItemSize(m)
+	return dynamo.ItemSize(m) + owntoken.Size
 }
 
 // Create writes a new issue with its key alias, first status-history and
@@ -200,12 +206,17 @@ func (s Store) Delete(ctx context.Context, sc tenancy.Scope, i issue.Issue, at t
 		t.del(dynamo.Key(termPK(i.TenantID, w), termSK(w, i.ID, "I")))
 		t.gone(postingItem{PK: termPK(i.TenantID, w), SK: termSK(w, i.ID, "I"), IssueID: i.ID, Weight: wt})
 	}
-	t.put(purgeItem{PK: purgePK(i.TenantID), SK: purgeSK(i.ID), IssueID: i.ID, DeletedAt: at}, nil, nil)
+	marker := purgeItem{PK: purgePK(i.TenantID), SK: purgeSK(i.ID), IssueID: i.ID, DeletedAt: at}
+	t.put(marker, nil, nil)
 	cycleDelta(t, i, issue.Issue{}, at)
 	if err := t.run(ctx, s.DB, "delete issue"); err != nil {
 		return err
 	}
-	if _, err := s.PurgePending(ctx, sc, i.ID); err != nil {
+	written, err := attributevalue.MarshalMap(marker) // as t.put wrote and metered it
+	if err != nil {
+		return errs.Internal(err)
+	}
+	if _, err := s.purgePending(ctx, sc, i.ID, written); err != nil {
 		// The issue is gone as promised; its marker keeps the rest for later.
 		slog.WarnContext(ctx, "purge deleted issue", "issue_id", i.ID, "err", err)
 	}

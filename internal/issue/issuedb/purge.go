@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/issuetracker/issuetracker/internal/awsx/owntoken"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
+	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
 	"github.com/issuetracker/issuetracker/internal/usage"
 	"golang.org/x/sync/errgroup"
@@ -56,22 +57,41 @@ func (s Store) purgeBudget() int {
 // the store's budget. done reports that no marker is left. Only Queries of
 // the marker partition and of each issue's own partition; no Scan.
 func (s Store) PurgePending(ctx context.Context, sc tenancy.Scope, first string) (done bool, err error) {
+	var marker map[string]av
+	if first != "" {
+		out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table),
+			Key: dynamo.Key(purgePK(sc.TenantID), purgeSK(first)), ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			return false, fmt.Errorf("read purge marker: %w", err)
+		}
+		marker = out.Item
+	}
+	return s.purgePending(ctx, sc, first, marker)
+}
+
+// purgePending is PurgePending with the first issue's marker as its delete
+// wrote it (nil: first is "", or its marker is gone).
+func (s Store) purgePending(ctx context.Context, sc tenancy.Scope, first string, marker map[string]av) (done bool, err error) {
 	budget := s.purgeBudget()
 	if first != "" {
-		if fin, err := s.purgeIssue(ctx, sc, first, &budget); err != nil || !fin {
+		if fin, err := s.purgeIssue(ctx, sc, first, marker, &budget); err != nil || !fin {
 			return false, err
 		}
 	}
 	for budget > 0 {
-		var marks []purgeItem
-		if err := s.markers(ctx, sc, &marks); err != nil {
+		marks, err := s.markers(ctx, sc)
+		if err != nil {
 			return false, fmt.Errorf("list purge markers: %w", err)
 		}
 		if len(marks) == 0 {
 			return true, nil
 		}
 		for _, m := range marks {
-			if fin, err := s.purgeIssue(ctx, sc, m.IssueID, &budget); err != nil || !fin {
+			id, _ := m["issue_id"].(*types.AttributeValueMemberS)
+			if id == nil {
+				return false, fmt.Errorf("purge marker without an issue: %v", m[schema.SK])
+			}
+			if fin, err := s.purgeIssue(ctx, sc, id.Value, m, &budget); err != nil || !fin {
 				return false, err
 			}
 		}
@@ -82,7 +102,13 @@ func (s Store) PurgePending(ctx context.Context, sc tenancy.Scope, first string)
 // purgeIssue deletes an issue's partition page by page, each comment's
 // postings before the comment (which names them), and the marker last. It restarts from the top of the partition each step, so a
 // retry after a failure resumes where the last one stopped.
-func (s Store) purgeIssue(ctx context.Context, sc tenancy.Scope, id string, budget *int) (finished bool, err error) {
+//
+// marker is the issue's purge marker as stored (read by the marker Query, or
+// as the delete wrote it): the marker's delete asks for the old item, so
+// only the purge that deleted it counts its bytes, and when that delete's
+// answer was lost (its retry found it gone: owntoken.OldLost), marker is
+// what it freed (owntoken.OldItem).
+func (s Store) purgeIssue(ctx context.Context, sc tenancy.Scope, id string, marker map[string]av, budget *int) (finished bool, err error) {
 	pk := issuePK(sc.TenantID, id)
 	for *budget > 0 {
 		var items []partitionItem
@@ -118,14 +144,7 @@ func (s Store) purgeIssue(ctx context.Context, sc tenancy.Scope, id string, budg
 			if err != nil {
 				return false, fmt.Errorf("purge issue %s marker: %w", id, err)
 			}
-			freedMarker := dynamo.ItemSize(out.Attributes)
-			if owntoken.OldLost(out.ResultMetadata) {
-				// A retry after this call's own delete answers no item: the
-				// marker's size as written (its deleted_at to the second
-				// or finer: a few bytes' difference at most), not 0.
-				m, _ := attributevalue.MarshalMap(purgeItem{PK: purgePK(sc.TenantID), SK: purgeSK(id), IssueID: id, DeletedAt: time.Now().UTC()})
-				freedMarker = dynamo.ItemSize(m)
-			}
+			freedMarker := dynamo.ItemSize(owntoken.OldItem(out.Attributes, out.ResultMetadata, marker))
 			usage.AddItemBytes(ctx, -freedMarker)
 			return true, nil
 		}
@@ -133,18 +152,19 @@ func (s Store) purgeIssue(ctx context.Context, sc tenancy.Scope, id string, budg
 	return false, nil
 }
 
-// markers reads the tenant's oldest pending purge markers.
-func (s Store) markers(ctx context.Context, sc tenancy.Scope, dst *[]purgeItem) error {
+// markers reads the tenant's oldest pending purge markers (whole items:
+// their sizes leave the tenant's storage counter with them).
+func (s Store) markers(ctx context.Context, sc tenancy.Scope) ([]map[string]av, error) {
 	e, err := expression.NewBuilder().WithKeyCondition(expression.Key("pk").Equal(expression.Value(purgePK(sc.TenantID)))).Build()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(sc.Table), KeyConditionExpression: e.KeyCondition(),
 		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(), Limit: aws.Int32(10), ConsistentRead: aws.Bool(true)})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return attributevalue.UnmarshalListOfMaps(res.Items, dst)
+	return res.Items, nil
 }
 
 // queryPage reads the first page of an issue partition (whole items: a

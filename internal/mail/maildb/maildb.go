@@ -92,23 +92,30 @@ func (s Suppressions) List(ctx context.Context, codec list.Codec, req list.Reque
 }
 
 // Lift takes an address off the list and returns what it was suppressed
-// for; not_found (mail_suppression) when it is not on it.
+// for; not_found (mail_suppression) when it is not on it. The entry is read
+// first (consistently): when the delete's answer is lost and its retry
+// finds its own delete, the old item is gone with the answer, and the entry
+// read is what was lifted (owntoken.OldItem).
 func (s Suppressions) Lift(ctx context.Context, address string) (mail.Suppression, error) {
-	out, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: dynamo.Key(key(address), suppressedSK),
+	k := dynamo.Key(key(address), suppressedSK)
+	before, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: k, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return mail.Suppression{}, fmt.Errorf("read mail suppression: %w", err)
+	}
+	if len(before.Item) == 0 {
+		return mail.Suppression{}, errs.NotFound("mail_suppression")
+	}
+	out, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: k,
 		ConditionExpression: aws.String("attribute_exists(pk)"), ReturnValues: types.ReturnValueAllOld})
 	if dynamo.ConditionFailed(err) {
-		return mail.Suppression{}, errs.NotFound("mail_suppression")
+		return mail.Suppression{}, errs.NotFound("mail_suppression") // lifted meanwhile
 	}
 	if err != nil {
 		return mail.Suppression{}, fmt.Errorf("delete mail suppression: %w", err)
 	}
-	if owntoken.OldLost(out.ResultMetadata) {
-		// A retry after this call's own delete: lifted, what it was
-		// suppressed for is gone with the item.
-		return mail.Suppression{Address: address}, nil
-	}
+	old := owntoken.OldItem(out.Attributes, out.ResultMetadata, before.Item)
 	var it item
-	if err := attributevalue.UnmarshalMap(out.Attributes, &it); err != nil {
+	if err := attributevalue.UnmarshalMap(old, &it); err != nil {
 		return mail.Suppression{}, err
 	}
 	at, _ := time.Parse(time.RFC3339, it.At)

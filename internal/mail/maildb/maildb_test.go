@@ -71,7 +71,8 @@ func TestAMalformedSESEventIsAnErrorAndSuppressesNothing(t *testing.T) {
 }
 
 // Lifting a suppression whose answer is lost (the delete committed, the SDK
-// retries it) is a lift, not a 404: the retry finds its own delete.
+// retries it) is a lift, not a 404: the retry finds its own delete, and the
+// answer still says what the address was suppressed for.
 func TestALiftWhoseAnswerWasLostIsALift(t *testing.T) {
 	db, names := testenv.Tables(t)
 	lossy, lost := testenv.WithLostAnswers(db, "DeleteItem")
@@ -83,6 +84,7 @@ func TestALiftWhoseAnswerWasLostIsALift(t *testing.T) {
 	sup, err := maildb.Suppressions{DB: lossy, Table: names.Control()}.Lift(ctx, addr)
 	require.NoError(t, err, "the lift happened")
 	assert.Equal(t, addr, sup.Address)
+	assert.Equal(t, "bounce", sup.Reason, "what it was suppressed for: the entry read before the delete (owntoken.OldItem)")
 	assert.Equal(t, 1, lost.Dropped)
 	still, err := direct.Suppressed(ctx, addr)
 	require.NoError(t, err)

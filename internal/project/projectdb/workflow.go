@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/awsx/owntoken"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/issue"
@@ -198,7 +199,9 @@ func (s Store) PutDeletion(ctx context.Context, sc tenancy.Scope, d project.Dele
 	return dynamo.Translate(err, "put status deletion", errs.Conflict("status_deletion_busy", "another call is running this deletion; try again"))
 }
 
-// put writes item if cond holds; a new item adds its size to the tenant's storage.
+// put writes item if cond holds; a new item adds its size to the tenant's
+// storage, with the write token a conditional PutItem leaves in it
+// (owntoken.Size).
 func (s Store) put(ctx context.Context, sc tenancy.Scope, item any, cond expression.ConditionBuilder, isNew bool) error {
 	m, err := attributevalue.MarshalMap(item)
 	if err != nil {
@@ -213,7 +216,7 @@ func (s Store) put(ctx context.Context, sc tenancy.Scope, item any, cond express
 		return err
 	}
 	if isNew {
-		usage.AddItemBytes(ctx, dynamo.ItemSize(m))
+		usage.AddItemBytes(ctx, dynamo.ItemSize(m)+owntoken.Size)
 	}
 	return nil
 }

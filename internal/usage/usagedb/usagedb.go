@@ -54,18 +54,18 @@ var _ usage.Store = Store{}
 // New returns the store on the control table of names.
 func New(db *dynamodb.Client, names schema.Names) Store { return Store{DB: db, Table: names.Control()} }
 
-// update applies upd to one usage item. Its condition always holds: it is
-// there so the write carries a token (internal/awsx/owntoken), and a retry
-// after a lost answer finds its own commit instead of adding the calls,
-// users and bytes a second time (billing reads these counters).
+// update applies upd (ADDs: the counters) to one usage item. The write
+// carries a token (internal/awsx/owntoken: an accumulating update always
+// does), so a retry after a lost answer finds its own commit instead of
+// adding the calls, users and bytes a second time (billing reads these
+// counters).
 func (s Store) update(ctx context.Context, k map[string]types.AttributeValue, upd expression.UpdateBuilder, rv types.ReturnValue) (map[string]types.AttributeValue, error) {
-	always := expression.AttributeNotExists(expression.Name(schema.PK)).Or(expression.AttributeExists(expression.Name(schema.PK)))
-	ex, err := expression.NewBuilder().WithUpdate(upd).WithCondition(always).Build()
+	ex, err := expression.NewBuilder().WithUpdate(upd).Build()
 	if err != nil {
 		return nil, err
 	}
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: k,
-		UpdateExpression: ex.Update(), ConditionExpression: ex.Condition(), ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values(),
+		UpdateExpression: ex.Update(), ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values(),
 		ReturnValues: rv})
 	if err != nil {
 		return nil, err
