@@ -50,8 +50,13 @@ func (p *Platform) grant() {
 		}
 		if fn == routes.FnAuthorizer {
 			// Whether a user's sign-ins are challenged for MFA, for
-			// tenants that require it.
+			// tenants that require it; whether a root user is still
+			// enabled in the provider pool.
 			p.grantUserAdmin(f, "cognito-idp:AdminGetUser")
+			f.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions:   jsii.Strings("cognito-idp:AdminGetUser"),
+				Resources: &[]*string{p.ProviderPool.UserPool.UserPoolArn()},
+			}))
 		}
 		if slices.Contains(vars, envvars.EventBus) {
 			p.grantEvents(f, fn)

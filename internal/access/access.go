@@ -100,13 +100,21 @@ func with(own ...Grant) []Grant { return append(slices.Clone(metered), own...) }
 // (onboardingdb.Verifications.CountAttempt).
 var verificationAttempt = []string{"attempts", "salt"}
 
+// rootSessionsEnd is what ending a root user's sessions writes
+// (tenant.RootSessions).
+var rootSessionsEnd = []string{"sessions_ended_at"}
+
 // control is what each function does on the control table in AWS, where
 // lifecycle runs happen in the onboarding function only (the API functions
 // put a run request on the bus).
 var control = map[routes.Function][]Grant{
 	// Confirms the caller's tenant, and finds a Platinum tenant by its pool's issuer.
-	// Reads when a root user's sessions ended (signed out everywhere).
-	routes.FnAuthorizer: {{Actions: []string{"GetItem"}, Keys: []string{tenants, issuers, rootSessions}}},
+	// Reads when a root user's sessions ended (signed out everywhere), and
+	// ends those of a root user the provider pool disabled.
+	routes.FnAuthorizer: {
+		{Actions: []string{"GetItem"}, Keys: []string{tenants, issuers, rootSessions}},
+		{Actions: []string{"UpdateItem"}, Keys: []string{rootSessions}, Attributes: rootSessionsEnd},
+	},
 	// Reads the caller's tenant (tier limits, its pool); audits the Super
 	// Admin's changes; reads the caller's audit log (the workspace's audit page).
 	routes.FnUsers: with(

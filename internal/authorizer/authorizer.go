@@ -49,6 +49,9 @@ type Authorizer struct {
 	cells      CellDirectory
 	homes      *cache[cells.Entry]
 	rootEnds   *cache[time.Time]
+	rootOn     *cache[bool]
+	enabled    func(ctx context.Context, poolID, username string) (bool, error)
+	rootPool   string
 }
 
 // CellDirectory is the global tenant directory (cells.Directory).
@@ -67,6 +70,12 @@ type Config struct {
 	// the directory only knows the user set MFA up through the API, not that
 	// they did not switch it off since. Nil skips that check.
 	MFAEnabled func(ctx context.Context, poolID, username string) (bool, error)
+	// UserEnabled asks the provider pool whether a root user may still
+	// sign in (cognito.Pools.UserEnabled): a root user disabled (or
+	// removed) there, by Cognito's console or CLI, is refused at once
+	// (RevocationDelay) though their token's signature and hour are fine.
+	// Nil skips that check.
+	UserEnabled func(ctx context.Context, poolID, username string) (bool, error)
 	// Cell is this platform's cell and Cells the global tenant directory
 	// (internal/cells), when the platform has cells: a token of a tenant
 	// the directory places in another cell is refused with that cell's
@@ -96,6 +105,9 @@ func New(cfg Config, reg tenant.Registry, dir people.Directory) *Authorizer {
 		cells:      cfg.Cells,
 		homes:      newCache[cells.Entry](ttl),
 		rootEnds:   newCache[time.Time](ttl),
+		rootOn:     newCache[bool](ttl),
+		enabled:    cfg.UserEnabled,
+		rootPool:   cfg.ProviderPool.ID,
 	}
 	resolver := pools{static: idtoken.StaticPools{cfg.TenantPool, cfg.ProviderPool}, reg: reg, cache: newCache[tenant.Tenant](ttl)}
 	a.verifier = idtoken.NewVerifier(resolver, cfg.Options)
@@ -162,7 +174,7 @@ func (a *Authorizer) Authorize(ctx context.Context, header string) (tenancy.Prin
 		return tenancy.Principal{}, "", errs.Internal(fmt.Errorf("authorize: %w", err))
 	}
 	if u.Status != people.UserActive {
-		return tenancy.Principal{}, "", errs.Forbidden("user_disabled", "this user is disabled")
+		return tenancy.Principal{}, "", errs.Forbidden(UserDisabled, "this user is disabled")
 	}
 	if u.SessionEnded(signedIn(c)) {
 		// Signed out (or disabled) since this session signed in: the
@@ -180,13 +192,23 @@ func (a *Authorizer) Authorize(ctx context.Context, header string) (tenancy.Prin
 		Role: u.Role, Tier: t.Tier, Table: t.Table, MFA: mfa}, t.APIKey, nil
 }
 
-// rootSessionLive refuses a root token of a session that ended (Root
-// signed out everywhere since it signed in: tenant.RootSessions), cached
-// like the users, so it takes effect within RevocationDelay as a tenant
-// user's sign-out does.
+// rootSessionLive refuses a root token of a user the provider pool has
+// disabled or removed (UserDisabled), or of a session that ended (Root
+// signed out everywhere since it signed in: tenant.RootSessions), each
+// cached like the users, so either takes effect within RevocationDelay as a
+// tenant user's disable or sign-out does.
 func (a *Authorizer) rootSessionLive(ctx context.Context, c *idtoken.Claims) error {
-	rs, ok := a.tenantsReg.(tenant.RootSessions)
-	if !ok {
+	rs, _ := a.tenantsReg.(tenant.RootSessions)
+	if a.enabled != nil {
+		on, err := a.rootOn.get(c.Subject, func() (bool, error) { return a.rootEnabled(ctx, rs, c) })
+		if err != nil {
+			return errs.Internal(fmt.Errorf("authorize: %w", err))
+		}
+		if !on {
+			return errs.Unauthorized(UserDisabled, "this user is disabled")
+		}
+	}
+	if rs == nil {
 		return nil
 	}
 	ended, err := a.rootEnds.get(c.Subject, func() (time.Time, error) { return rs.RootSessionsEnded(ctx, c.Subject) })
@@ -198,6 +220,32 @@ func (a *Authorizer) rootSessionLive(ctx context.Context, c *idtoken.Claims) err
 	}
 	return nil
 }
+
+// rootEnabled asks the provider pool whether the token's root user may
+// sign in. One that may not has their sessions ended as well (recorded as
+// Root's sign-out records it), as a tenant user's disable ends theirs in the
+// same write: enabled again, they sign in anew, and no token from before
+// the disable comes back to life.
+func (a *Authorizer) rootEnabled(ctx context.Context, rs tenant.RootSessions, c *idtoken.Claims) (bool, error) {
+	username := c.Username
+	if username == "" {
+		username = c.Subject
+	}
+	on, err := a.enabled(ctx, a.rootPool, username)
+	if err != nil || on || rs == nil {
+		return on, err
+	}
+	if err := rs.EndRootSessions(ctx, c.Subject, people.EndSessionsAt(time.Now())); err != nil {
+		return false, fmt.Errorf("end the sessions of disabled root user %s: %w", c.Subject, err)
+	}
+	return false, nil
+}
+
+// UserDisabled is the code of a token whose user is disabled: a tenant
+// user's 403 (the directory's status), a root user's 401 (the provider
+// pool's: the console sends a 401 to sign-in, where Cognito answers that
+// the user is disabled).
+const UserDisabled = "user_disabled"
 
 // SessionEnded is the 401 code of a token whose session ended: the user
 // signed out, or was disabled, after it signed in (people.User.SessionsEndedAt).

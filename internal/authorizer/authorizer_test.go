@@ -39,6 +39,9 @@ type world struct {
 	table  string
 	tokens map[string]string // email → id token
 	login  func(email string) string
+	// setRootEnabled enables or disables root@provider.test in the
+	// provider pool, as Cognito's console or CLI does.
+	setRootEnabled func(on bool)
 }
 
 func newWorld(t *testing.T) *world {
@@ -102,10 +105,14 @@ func newWorld(t *testing.T) *world {
 		require.NoError(t, err)
 		return tok.IDToken
 	}
+	w.setRootEnabled = func(on bool) {
+		require.NoError(t, p.SetEnabled(ctx, providerPool, "", "root@provider.test", on))
+	}
 	w.cfg = authorizer.Config{
 		TenantPool:   authorizer.PoolFor(e.Cognito, tenantPool, idtoken.PoolTenant, tenantClient),
 		ProviderPool: authorizer.PoolFor(e.Cognito, providerPool, idtoken.PoolProvider, providerClient),
 		CacheTTL:     time.Nanosecond, // see every registry change at once
+		UserEnabled:  p.UserEnabled,
 	}
 	w.a = authorizer.New(w.cfg, w.reg, w.dir)
 	return w
@@ -385,6 +392,40 @@ func TestRootsSignOutEndsRootsSessions(t *testing.T) {
 	}
 	// An earlier end changes nothing; a new sign-in is a new session.
 	require.NoError(t, w.reg.EndRootSessions(ctx, p.UserID, time.Now().Add(-time.Hour)))
+	_, _, err = w.a.Authorize(ctx, "Bearer "+w.login("root@provider.test"))
+	assert.NoError(t, err)
+}
+
+// A root user disabled in the provider pool (Cognito's console or CLI) is
+// refused at once, however long before its expiry their token was issued,
+// as a disabled tenant user is (401 user_disabled: the console sends a 401
+// to sign-in, where Cognito says the user is disabled). Enabled again,
+// their tokens from before the disable stay ended, and a new sign-in works.
+// Before, a provider token was accepted on its signature alone until its
+// hour was up.
+func TestADisabledRootUsersTokensEnd(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	tok := w.tokens["root@provider.test"]
+	p, _, err := w.a.Authorize(ctx, "Bearer "+tok)
+	require.NoError(t, err)
+	require.Equal(t, roles.Root, p.Role)
+
+	w.setRootEnabled(false)
+	_, _, err = w.a.Authorize(ctx, "Bearer "+tok)
+	require.Error(t, err, "a disabled root user's token outlives the disable")
+	assert.Equal(t, errs.KindUnauthorized, errs.As(err).Kind)
+	assert.Equal(t, authorizer.UserDisabled, errs.As(err).Code)
+
+	w.setRootEnabled(true)
+	_, _, err = w.a.Authorize(ctx, "Bearer "+tok)
+	require.Error(t, err, "enabling the user again revives a token from before the disable")
+	assert.Equal(t, authorizer.SessionEnded, errs.As(err).Code)
+
+	// A sign-in after the recorded end (the next whole second) is a new session.
+	ended, err := w.reg.RootSessionsEnded(ctx, p.UserID)
+	require.NoError(t, err)
+	time.Sleep(time.Until(ended))
 	_, _, err = w.a.Authorize(ctx, "Bearer "+w.login("root@provider.test"))
 	assert.NoError(t, err)
 }

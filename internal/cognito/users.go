@@ -58,6 +58,11 @@ func (p Pools) MFA(ctx context.Context, poolID, username string) (MFAState, erro
 	return p.Users().MFA(ctx, poolID, username)
 }
 
+// UserEnabled: signed.Pools.UserEnabled.
+func (p Pools) UserEnabled(ctx context.Context, poolID, username string) (bool, error) {
+	return p.Users().UserEnabled(ctx, poolID, username)
+}
+
 // MFAEnabled: signed.Pools.MFAEnabled.
 func (p Pools) MFAEnabled(ctx context.Context, poolID, username string) (bool, error) {
 	return p.Users().MFAEnabled(ctx, poolID, username)

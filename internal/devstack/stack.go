@@ -778,6 +778,7 @@ func (s *Stack) authorizer(e awsx.Endpoints, cog *cognitoidentityprovider.Client
 		TenantPool:   authorizer.PoolFor(e.Cognito, s.Platform.TenantPoolID, idtoken.PoolTenant, s.Platform.TenantClientID),
 		ProviderPool: authorizer.PoolFor(e.Cognito, s.Platform.ProviderPoolID, idtoken.PoolProvider, s.Platform.ProviderClientID),
 		MFAEnabled:   cognito.Pools{C: cog}.MFAEnabled,
+		UserEnabled:  cognito.Pools{C: cog}.UserEnabled,
 	}
 	if deps.CellDirectory != nil {
 		cfg.Cell, cfg.Cells = deps.Cell, deps.CellDirectory

@@ -29,7 +29,7 @@ func ServeAuthorizer() {
 	if err != nil {
 		log.Fatalf("authorizer: %v", err)
 	}
-	cfg.MFAEnabled = deps.Cognito.MFAEnabled
+	cfg.MFAEnabled, cfg.UserEnabled = deps.Cognito.MFAEnabled, deps.Cognito.UserEnabled
 	if deps.CellDirectory != nil {
 		cfg.Cell, cfg.Cells = deps.Cell, deps.CellDirectory
 	}

@@ -73,6 +73,9 @@ type Pools interface {
 	TenantOf(ctx context.Context, poolID, username string) (tenantID string, found bool, err error)
 	MFA(ctx context.Context, poolID, username string) (MFAState, error)
 	MFAEnabled(ctx context.Context, poolID, username string) (bool, error)
+	// UserEnabled is whether the user may sign in (false: disabled, or
+	// gone): the authorizer's check of a provider (root) user.
+	UserEnabled(ctx context.Context, poolID, username string) (bool, error)
 	AssociateTOTP(ctx context.Context, accessToken string) (string, error)
 	VerifyTOTP(ctx context.Context, accessToken, code, device string) error
 }

@@ -55,6 +55,7 @@ type Attribute struct {
 type userOut struct {
 	UserAttributes      []Attribute
 	UserStatus          string
+	Enabled             bool
 	UserMFASettingList  []string
 	PreferredMfaSetting string
 }
@@ -314,6 +315,19 @@ func (p Pools) MFA(ctx context.Context, poolID, username string) (identity.MFASt
 		return identity.MFAState{}, fmt.Errorf("get user %s: %w", username, err)
 	}
 	return identity.MFAState{Methods: got.UserMFASettingList, Preferred: got.PreferredMfaSetting}, nil
+}
+
+// UserEnabled reports whether the user may sign in (AdminGetUser's
+// Enabled): false for a disabled user and for one the pool no longer holds.
+func (p Pools) UserEnabled(ctx context.Context, poolID, username string) (bool, error) {
+	got, err := p.get(ctx, poolID, username)
+	if awsjson.IsCode(err, "UserNotFoundException") {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("get user %s: %w", username, err)
+	}
+	return got.Enabled, nil
 }
 
 // MFAEnabled reports whether Cognito currently challenges the user's
