@@ -35,9 +35,10 @@
 // the token too: their retry after their own commit succeeds instead of
 // answering a conflict, but the old item is gone by then, so the output
 // carries no Attributes and its ResultMetadata says so (OldLost). A caller
-// that needs the old values keeps what it needs in the item itself (usagedb
-// keeps the previous day beside the last: ALL_NEW answers it) or answers
-// without them. A conditional DeleteItem leaves nothing to carry a token: a
+// that needs the old values knows the item before the call and falls back
+// to it (OldItem: the purge's marker, a mail suppression), or keeps what it
+// needs in the item itself (usagedb keeps the previous day beside the last:
+// UPDATED_NEW answers it). A conditional DeleteItem leaves nothing to carry a token: a
 // retried one whose condition fails on an item that is gone is taken as its
 // own success (deleteCall); an unconditional DeleteItem asked for ALL_OLD
 // whose retry found nothing is marked OldLost as well (its first attempt
