@@ -201,7 +201,8 @@ var allowed = map[string][]string{
 		// Root signs out everywhere (when Root's sessions ended).
 		"<ControlTable> " + leading("ROOTSESSIONS#*") + ": dynamodb:UpdateItem",
 		// Root's mail suppression list: a page of it, and lifting one.
-		"<ControlTable> " + leading("SUPPRESSED#*") + ": dynamodb:DeleteItem",
+		// A lift reads the entry, then deletes it (maildb.Lift).
+		"<ControlTable> " + leading("SUPPRESSED#*") + ": dynamodb:DeleteItem dynamodb:GetItem",
 		"<ControlTable>/index/gsi1 " + leading("SUPPRESSIONS") + ": dynamodb:Query",
 	}, plans()...), planIDs()...),
 	// Stripe's secrets are the billing function's alone; it changes plans
@@ -239,6 +240,10 @@ var allowed = map[string][]string{
 	}, plans()...), planIDs()...),
 	"authorizer": {xray, logsOf("authorizer"), asTenant,
 		"<ControlTable> " + leading("TENANT#*", "ISSUER#*", "ROOTSESSIONS#*") + ": dynamodb:GetItem", // and Root's sign-out
+		// Ends the sessions of a root user the provider pool disabled, and
+		// asks that pool whether a root user is enabled.
+		`<ControlTable> {"ForAllValues:StringEquals":{"dynamodb:Attributes":["pk","sk","sessions_ended_at","wtok"]},"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["ROOTSESSIONS#*"]},"Null":{"dynamodb:LeadingKeys":"false"},"StringEqualsIfExists":{"dynamodb:ReturnValues":["NONE","UPDATED_OLD","UPDATED_NEW"]}}: dynamodb:UpdateItem`,
+		"<ProviderPoolUserPool>: cognito-idp:AdminGetUser",
 		"<TenantPoolUserPool>: cognito-idp:AdminGetUser",
 		dedicated + "cognito-idp:AdminGetUser",
 	},
