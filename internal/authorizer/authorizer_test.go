@@ -42,6 +42,8 @@ type world struct {
 	// setRootEnabled enables or disables root@provider.test in the
 	// provider pool, as Cognito's console or CLI does.
 	setRootEnabled func(on bool)
+	// signIn signs in to the provider pool as Cognito's sign-in does.
+	signIn func(email string) error
 }
 
 func newWorld(t *testing.T) *world {
@@ -104,6 +106,10 @@ func newWorld(t *testing.T) *world {
 		tok, err := cognitotest.PasswordLogin(ctx, p.C, client, email, password)
 		require.NoError(t, err)
 		return tok.IDToken
+	}
+	w.signIn = func(email string) error {
+		_, err := cognitotest.PasswordLogin(ctx, p.C, providerClient, email, password)
+		return err
 	}
 	w.setRootEnabled = func(on bool) {
 		require.NoError(t, p.SetEnabled(ctx, providerPool, "", "root@provider.test", on))
@@ -416,6 +422,13 @@ func TestADisabledRootUsersTokensEnd(t *testing.T) {
 	require.Error(t, err, "a disabled root user's token outlives the disable")
 	assert.Equal(t, errs.KindUnauthorized, errs.As(err).Kind)
 	assert.Equal(t, authorizer.UserDisabled, errs.As(err).Code)
+	// The console sends a 401 to its sign-in, where Cognito refuses the
+	// user (cognito-local too, with its preload): the web app shows
+	// "This account is disabled." for that message (cognitoMessage).
+	err = w.signIn("root@provider.test")
+	require.Error(t, err, "a disabled user signs in")
+	assert.Contains(t, err.Error(), "NotAuthorizedException")
+	assert.Contains(t, err.Error(), "User is disabled.")
 
 	w.setRootEnabled(true)
 	_, _, err = w.a.Authorize(ctx, "Bearer "+tok)
