@@ -2,6 +2,7 @@ package issuedb
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/issuetracker/issuetracker/internal/awsx/owntoken"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
@@ -109,4 +111,32 @@ func TestAPurgedMarkerWhoseAnswerWasLostFreesItsBytes(t *testing.T) {
 	assert.Equal(t, 2, lost.Dropped, "both markers' deletes lost their answers")
 	assert.Zero(t, w.stored(t))
 	assert.Zero(t, w.metered(t), "each marker's bytes as written, once")
+}
+
+// BenchmarkNextNumber is the issue counter's ADD with its write token (the
+// client awsx.DynamoDB builds) and without it (the middleware taken off),
+// on DynamoDB Local: what the token costs every issue's creation.
+func BenchmarkNextNumber(b *testing.B) {
+	db, names := testenv.Tables(b)
+	bare := db.Options()
+	bare.APIOptions = nil
+	for _, f := range db.Options().APIOptions {
+		if reflect.ValueOf(f).Pointer() != reflect.ValueOf(owntoken.Middleware).Pointer() {
+			bare.APIOptions = append(bare.APIOptions, f)
+		}
+	}
+	sc := tenancy.Scope{Table: names.App(), TenantID: "acme"}
+	for _, c := range []struct {
+		name string
+		db   *dynamodb.Client
+	}{{"token", db}, {"bare", dynamodb.New(bare)}} {
+		b.Run(c.name, func(b *testing.B) {
+			s := Store{DB: c.db}
+			for b.Loop() {
+				if _, err := s.NextNumber(context.Background(), sc, c.name); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
