@@ -96,7 +96,8 @@ func PartitionKeys(keys map[string]map[string]types.AttributeValue) []string {
 // BarrierWriters batches at once. Thousands of keys cost thousands of
 // stream records per consumer, handled in their batches (one
 // acknowledgement item per batch and wave), not thousands of round trips.
-func PutBarriers(ctx context.Context, db BatchWriter, table, tenantID string, pks []string, at time.Time) (Wave, error) {
+// opts go to each BatchWriteItem (awsx.Bulk).
+func PutBarriers(ctx context.Context, db BatchWriter, table, tenantID string, pks []string, at time.Time, opts ...func(*dynamodb.Options)) (Wave, error) {
 	w := Wave{ID: sortKey(at), At: at, PKs: pks}
 	prefix := schema.TenantKeyPrefix(tenantID)
 	for _, pk := range pks {
@@ -122,7 +123,7 @@ func PutBarriers(ctx context.Context, db BatchWriter, table, tenantID string, pk
 			for _, reqs := range [][]types.WriteRequest{puts, dels} {
 				pending := map[string][]types.WriteRequest{table: reqs}
 				for len(pending) > 0 {
-					out, err := db.BatchWriteItem(gctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+					out, err := db.BatchWriteItem(gctx, &dynamodb.BatchWriteItemInput{RequestItems: pending}, opts...)
 					if err != nil {
 						return fmt.Errorf("put the freeze barriers of %s in %s: %w", tenantID, table, err)
 					}

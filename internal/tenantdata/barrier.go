@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/keylog"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
@@ -52,7 +53,7 @@ func (s Store) AwaitConsumers(ctx context.Context, tenantID string, from onboard
 // awaitWave puts a wave of barriers into pks in table and waits until each
 // of consumers has acknowledged every one of them, at most timeout.
 func (s Store) awaitWave(ctx context.Context, tenantID, table string, pks []string, consumers []string, timeout time.Duration) (onboarding.Barriers, error) {
-	w, err := keylog.PutBarriers(ctx, s.DB, table, tenantID, pks, time.Now())
+	w, err := keylog.PutBarriers(ctx, s.DB, table, tenantID, pks, time.Now(), awsx.Bulk)
 	if err != nil {
 		return onboarding.Barriers{}, err
 	}
