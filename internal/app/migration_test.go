@@ -255,6 +255,14 @@ func TestMigrationPooledToPlatinumAndBackWhileWriting(t *testing.T) {
 		assert.Equal(t, mg.Source, mg.Target, "verified family by family")
 		t.Logf("to %s: copied %d, catch-up %v, drained %d, freeze %d ms, %d writes during it, %d met the freeze, %d issues",
 			step.tier, mg.Copied, mg.CatchUp, mg.Drained, mg.FreezeMS, during, frozenDuring, len(wr.titles))
+		var parts []string
+		for _, d := range st.Done {
+			switch d.Step {
+			case onboarding.StepFreeze, onboarding.StepDrain, onboarding.StepVerify, onboarding.StepSwitch:
+				parts = append(parts, fmt.Sprintf("%s %d ms", d.Step, d.Duration.Milliseconds()))
+			}
+		}
+		t.Logf("to %s: the freeze's parts %v, its rounds %v in %v ms, backed off %d", step.tier, parts, mg.FreezeRounds, mg.FreezeRoundsMS, mg.FreezeBackoffs)
 		wr.check(t)
 		assert.Zero(t, tenantItems(t, w.Deps.DB, step.from, "globex"), "nothing of globex left in %s", step.from)
 	}
