@@ -196,21 +196,10 @@ func TestTheConsumersAreWaitedForInEveryShardTheTenantChanged(t *testing.T) {
 // consumer that never answers fails the wait naming how much is missing.
 func TestAWaveOfBarriersOverManyPartitionKeys(t *testing.T) {
 	t.Parallel()
-	db, names := testenv.StreamTables(t)
-	base := tenancy.WithTenant(context.Background(), "t6")
+	const n = 300
+	db, names, base, logged, since := withLoggedIssues(t, "t6", n)
 	from := onboarding.Home{Table: names.App()}
 	p := schema.TenantKeyPrefix("t6")
-	since := time.Now().Add(-time.Second)
-	logged := keylog.With(base, &keylog.Target{Tenant: "t6", Table: from.Table, DB: db})
-	const n = 300
-	var reqs []types.WriteRequest
-	for i := range n {
-		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: every(fmt.Sprintf("%sISSUE#%04d", p, i), "ISSUE")}})
-	}
-	for start := 0; start < n; start += 25 {
-		_, err := db.BatchWriteItem(logged, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{from.Table: reqs[start : start+25]}})
-		require.NoError(t, err)
-	}
 	home := func(context.Context, string) (changes.Home, error) { return changes.Home{Table: from.Table}, nil }
 	inner := changes.ConsumerFunc(func(context.Context, []changes.Change) error { return nil })
 	stream := newShardedStream(t, db, names, changes.HomeOnly("fake", home, db, inner), func(string) bool { return false })
@@ -242,6 +231,33 @@ func TestAWaveOfBarriersOverManyPartitionKeys(t *testing.T) {
 	assert.ErrorContains(t, err, "absent")
 }
 
+// withLoggedIssues writes n issues of tenantID into the app table of new
+// stream tables, their keys logged (a key log target), 25 a batch; it
+// returns the tables, a context of the tenant, one with the log target,
+// and a time before the writes.
+func withLoggedIssues(t *testing.T, tenantID string, n int) (*dynamodb.Client, schema.Names, context.Context, context.Context, time.Time) {
+	t.Helper()
+	db, names := testenv.StreamTables(t)
+	base := tenancy.WithTenant(context.Background(), tenantID)
+	since := time.Now().Add(-time.Second)
+	logged := keylog.With(base, &keylog.Target{Tenant: tenantID, Table: names.App(), DB: db})
+	p := schema.TenantKeyPrefix(tenantID)
+	var reqs []types.WriteRequest
+	for i := range n {
+		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: every(fmt.Sprintf("%sISSUE#%04d", p, i), "ISSUE")}})
+	}
+	for start := 0; start < n; start += 25 {
+		var err error
+		for range 5 { // a logged write past keylog.Bound (a loaded DynamoDB Local) fails: again, as a client would
+			if _, err = db.BatchWriteItem(logged, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{names.App(): reqs[start:min(start+25, n)]}}); err == nil {
+				break
+			}
+		}
+		require.NoError(t, err)
+	}
+	return db, names, base, logged, since
+}
+
 func barrierItems(t *testing.T, db *dynamodb.Client, ctx context.Context, table string) []map[string]types.AttributeValue {
 	t.Helper()
 	out, err := db.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true),
@@ -263,16 +279,8 @@ func barrierItems(t *testing.T, db *dynamodb.Client, ctx context.Context, table 
 // instead of waiting for the batch writes' answers.
 func TestAWaveWhoseBarriersAreNotPutInTimeFailsAsLaggingConsumers(t *testing.T) {
 	t.Parallel()
-	db, names := testenv.StreamTables(t)
-	base := tenancy.WithTenant(context.Background(), "t7")
+	db, names, base, _, since := withLoggedIssues(t, "t7", 3)
 	from := onboarding.Home{Table: names.App()}
-	p := schema.TenantKeyPrefix("t7")
-	since := time.Now().Add(-time.Second)
-	logged := keylog.With(base, &keylog.Target{Tenant: "t7", Table: from.Table, DB: db})
-	for i := range 3 {
-		_, err := db.PutItem(logged, &dynamodb.PutItemInput{TableName: aws.String(from.Table), Item: every(fmt.Sprintf("%sISSUE#%04d", p, i), "ISSUE")})
-		require.NoError(t, err)
-	}
 	// Every batch write is answered only once released (or given up by its caller).
 	released := make(chan struct{})
 	var once sync.Once
