@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -75,13 +76,16 @@ const MaxIdleConnsPerHost = 256
 // HTTPClient is the SDK's HTTP client: DialTimeout to connect, AttemptTimeout
 // for the answer's headers once the request is sent, and up to
 // MaxIdleConnsPerHost connections kept for reuse.
-func HTTPClient() *awshttp.BuildableClient {
+func HTTPClient() *awshttp.BuildableClient { return httpClient(AttemptTimeout) }
+
+// httpClient is HTTPClient waiting attempt for an answer's headers.
+func httpClient(attempt time.Duration) *awshttp.BuildableClient {
 	return awshttp.NewBuildableClient().
 		WithDialerOptions(func(d *net.Dialer) { d.Timeout = DialTimeout }).
 		WithTransportOptions(func(t *http.Transport) {
 			// The wait for the answer, not the whole exchange: a large export
 			// upload to S3 may take longer than this and must not be cut.
-			t.ResponseHeaderTimeout = AttemptTimeout
+			t.ResponseHeaderTimeout = attempt
 			t.MaxIdleConnsPerHost = MaxIdleConnsPerHost
 			t.MaxIdleConns = max(t.MaxIdleConns, MaxIdleConnsPerHost)
 		})
@@ -189,3 +193,24 @@ func TransactionConflict(err error) aws.Ternary {
 	}
 	return aws.BoolTernary(conflict)
 }
+
+// BulkAttemptTimeout bounds an attempt of a bulk call (Bulk): a
+// BatchWriteItem or BatchGetItem of up to 25 or 100 items, which a
+// DynamoDB Local queueing other processes' batch writes answers only after
+// every one before it (25-item batches took 10-25 s at load 25-32 while
+// 21 batch writes waited in it, docs/performance.md "Cell moves under
+// another process's load").
+const BulkAttemptTimeout = 2 * time.Minute
+
+var bulkHTTP = sync.OnceValue(func() aws.HTTPClient { return wholeBodies{next: httpClient(BulkAttemptTimeout)} })
+
+// Bulk is a per-call option of DynamoDB's batch calls in long-running
+// jobs (a migration's copy, rounds, barriers, drain and retirement): each
+// attempt waits BulkAttemptTimeout for its answer instead of
+// AttemptTimeout. An attempt that times out is still executed by the
+// service, and the SDK sends it again: with the 10 s of AttemptTimeout,
+// every attempt of a batch that DynamoDB Local answered in 11-25 s timed
+// out, was executed anyway and sent again, six times, each resend another
+// batch in its queue, and the move's catch_up failed its four retries
+// (exceeded maximum number of attempts) while its writes had landed.
+func Bulk(o *dynamodb.Options) { o.HTTPClient = bulkHTTP() }

@@ -111,16 +111,7 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	t.Logf("acknowledged writes: %d (%d during the move); freeze %d ms; copied %d, catch-up %v, drained %d; consumers' waves before the freeze %v ms, freezes backed off %d",
 		len(written), len(written)-5, st.Migration.FreezeMS, st.Migration.Copied, st.Migration.CatchUp, st.Migration.Drained,
 		st.Migration.BarriersMS, st.Migration.FreezeBackoffs)
-	// Where the freeze went: its steps (freeze_writes: the settle and the
-	// consumers' second wave; drain; verify; switch) and the wave's wait.
-	parts := []string{}
-	for _, d := range st.Done {
-		switch d.Step {
-		case onboarding.StepFreeze, onboarding.StepDrain, onboarding.StepVerify, onboarding.StepSwitch:
-			parts = append(parts, fmt.Sprintf("%s %d ms", d.Step, d.Duration.Milliseconds()))
-		}
-	}
-	t.Logf("the freeze's parts: %v; of freeze_writes, waiting for the consumers after the settle %d ms", parts, st.Migration.ConsumersMS)
+	logFreeze(t, st)
 	require.Greater(t, len(written), 5, "the writer wrote during the move")
 
 	// cell-2: the owner signs in to cell-2's pool with the same password
@@ -278,6 +269,24 @@ func errCode(err error) string {
 		return ""
 	}
 	return errs.As(err).Code
+}
+
+// logFreeze logs where a move's freeze went: its steps (freeze_writes:
+// the settle, the consumers' two waves and the freeze's rounds; drain;
+// verify; switch), the waves' keys and the wait for the consumers after
+// the settle, the freeze's back-offs and the catch-up rounds before it.
+func logFreeze(t *testing.T, st onboarding.State) {
+	t.Helper()
+	parts := []string{}
+	for _, d := range st.Done {
+		switch d.Step {
+		case onboarding.StepFreeze, onboarding.StepDrain, onboarding.StepVerify, onboarding.StepSwitch:
+			parts = append(parts, fmt.Sprintf("%s %d ms", d.Step, d.Duration.Milliseconds()))
+		}
+	}
+	mg := st.Migration
+	t.Logf("the freeze's parts: %v; of freeze_writes, waiting for the consumers after the settle %d ms; waves' keys while settling %d, after %d; freeze rounds %v in %v ms; backed off %d; catch-up rounds %v in %v ms, waves before the freeze %v keys in %v ms",
+		parts, mg.ConsumersMS, mg.SettleBarriers, mg.FreezeBarriers, mg.FreezeRounds, mg.FreezeRoundsMS, mg.FreezeBackoffs, mg.CatchUp, mg.CatchUpMS, mg.Barriers, mg.BarriersMS)
 }
 
 // tierLimitsForLoad are usage plans that never throttle a test's load

@@ -84,6 +84,7 @@ func TestAPlatinumTenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	st, written := switched(t, one, &mu, acked)
 	t.Logf("acknowledged writes: %d (%d during the move); freeze %d ms; copied %d, drained %d, files %d",
 		len(written), len(written)-3, st.Migration.FreezeMS, st.Migration.Copied, st.Migration.Drained, st.Migration.FilesCopied)
+	logFreeze(t, st)
 	require.Greater(t, len(written), 3, "the writer wrote during the move")
 
 	// cell-2: its own stack's table, and the pool of its stack.

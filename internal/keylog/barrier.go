@@ -92,11 +92,25 @@ func PartitionKeys(keys map[string]map[string]types.AttributeValue) []string {
 
 // PutBarriers puts a wave of barriers for tenantID in table, one into each
 // of pks (the tenant's partition keys; others are refused), and deletes
-// each right after: 25 puts a batch, then the same 25 deleted,
-// BarrierWriters batches at once. Thousands of keys cost thousands of
-// stream records per consumer, handled in their batches (one
-// acknowledgement item per batch and wave), not thousands of round trips.
-func PutBarriers(ctx context.Context, db BatchWriter, table, tenantID string, pks []string, at time.Time) (Wave, error) {
+// each right after (PlaceBarriers, then ClearBarriers). Thousands of keys
+// cost thousands of stream records per consumer, handled in their batches
+// (one acknowledgement item per batch and wave), not thousands of round
+// trips. opts go to each BatchWriteItem (awsx.Bulk).
+func PutBarriers(ctx context.Context, db BatchWriter, table, tenantID string, pks []string, at time.Time, opts ...func(*dynamodb.Options)) (Wave, error) {
+	w, err := PlaceBarriers(ctx, db, table, tenantID, pks, at, opts...)
+	if err != nil {
+		return w, err
+	}
+	return w, ClearBarriers(ctx, db, table, tenantID, w, opts...)
+}
+
+// PlaceBarriers puts a wave of barriers for tenantID in table, one into
+// each of pks (the tenant's partition keys; others are refused): 25 puts a
+// batch, BarrierWriters batches at once. The wave is in the stream once
+// this returns; its items stay until ClearBarriers (or expire with the
+// log). On an error the wave is returned too, for ClearBarriers: some of
+// its barriers may have been put.
+func PlaceBarriers(ctx context.Context, db BatchWriter, table, tenantID string, pks []string, at time.Time, opts ...func(*dynamodb.Options)) (Wave, error) {
 	w := Wave{ID: sortKey(at), At: at, PKs: pks}
 	prefix := schema.TenantKeyPrefix(tenantID)
 	for _, pk := range pks {
@@ -105,34 +119,45 @@ func PutBarriers(ctx context.Context, db BatchWriter, table, tenantID string, pk
 		}
 	}
 	expires := &types.AttributeValueMemberN{Value: strconv.FormatInt(at.Add(Expiry).Unix(), 10)}
+	return w, writeBarriers(ctx, db, table, tenantID, w, func(key map[string]types.AttributeValue) types.WriteRequest {
+		return types.WriteRequest{PutRequest: &types.PutRequest{Item: map[string]types.AttributeValue{
+			schema.PK: key[schema.PK], schema.SK: key[schema.SK], schema.ExpiresAt: expires}}}
+	}, opts...)
+}
+
+// ClearBarriers deletes the barriers of w (PlaceBarriers): their INSERTs
+// are in the stream, which is all a wave needs, so the items need not stay.
+func ClearBarriers(ctx context.Context, db BatchWriter, table, tenantID string, w Wave, opts ...func(*dynamodb.Options)) error {
+	return writeBarriers(ctx, db, table, tenantID, w, func(key map[string]types.AttributeValue) types.WriteRequest {
+		return types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key}}
+	}, opts...)
+}
+
+// writeBarriers writes req of each barrier key of w, 25 a batch,
+// BarrierWriters batches at once.
+func writeBarriers(ctx context.Context, db BatchWriter, table, tenantID string, w Wave, req func(key map[string]types.AttributeValue) types.WriteRequest, opts ...func(*dynamodb.Options)) error {
 	sk := &types.AttributeValueMemberS{Value: BarrierPrefix + w.ID}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(BarrierWriters)
-	for start := 0; start < len(pks); start += 25 {
-		chunk := pks[start:min(start+25, len(pks))]
+	for start := 0; start < len(w.PKs); start += 25 {
+		chunk := w.PKs[start:min(start+25, len(w.PKs))]
 		g.Go(func() error {
-			puts := make([]types.WriteRequest, 0, len(chunk))
-			dels := make([]types.WriteRequest, 0, len(chunk))
+			reqs := make([]types.WriteRequest, 0, len(chunk))
 			for _, pk := range chunk {
-				key := map[string]types.AttributeValue{schema.PK: &types.AttributeValueMemberS{Value: pk}, schema.SK: sk}
-				puts = append(puts, types.WriteRequest{PutRequest: &types.PutRequest{Item: map[string]types.AttributeValue{
-					schema.PK: key[schema.PK], schema.SK: sk, schema.ExpiresAt: expires}}})
-				dels = append(dels, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key}})
+				reqs = append(reqs, req(map[string]types.AttributeValue{schema.PK: &types.AttributeValueMemberS{Value: pk}, schema.SK: sk}))
 			}
-			for _, reqs := range [][]types.WriteRequest{puts, dels} {
-				pending := map[string][]types.WriteRequest{table: reqs}
-				for len(pending) > 0 {
-					out, err := db.BatchWriteItem(gctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
-					if err != nil {
-						return fmt.Errorf("put the freeze barriers of %s in %s: %w", tenantID, table, err)
-					}
-					pending = out.UnprocessedItems
+			pending := map[string][]types.WriteRequest{table: reqs}
+			for len(pending) > 0 {
+				out, err := db.BatchWriteItem(gctx, &dynamodb.BatchWriteItemInput{RequestItems: pending}, opts...)
+				if err != nil {
+					return fmt.Errorf("write the freeze barriers of %s in %s: %w", tenantID, table, err)
 				}
+				pending = out.UnprocessedItems
 			}
 			return nil
 		})
 	}
-	return w, g.Wait()
+	return g.Wait()
 }
 
 // Barrier reports whether a stream record's keys are a barrier, and

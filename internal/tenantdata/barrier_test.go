@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -195,21 +196,10 @@ func TestTheConsumersAreWaitedForInEveryShardTheTenantChanged(t *testing.T) {
 // consumer that never answers fails the wait naming how much is missing.
 func TestAWaveOfBarriersOverManyPartitionKeys(t *testing.T) {
 	t.Parallel()
-	db, names := testenv.StreamTables(t)
-	base := tenancy.WithTenant(context.Background(), "t6")
+	const n = 300
+	db, names, base, logged, since := withLoggedIssues(t, "t6", n)
 	from := onboarding.Home{Table: names.App()}
 	p := schema.TenantKeyPrefix("t6")
-	since := time.Now().Add(-time.Second)
-	logged := keylog.With(base, &keylog.Target{Tenant: "t6", Table: from.Table, DB: db})
-	const n = 300
-	var reqs []types.WriteRequest
-	for i := range n {
-		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: every(fmt.Sprintf("%sISSUE#%04d", p, i), "ISSUE")}})
-	}
-	for start := 0; start < n; start += 25 {
-		_, err := db.BatchWriteItem(logged, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{from.Table: reqs[start : start+25]}})
-		require.NoError(t, err)
-	}
 	home := func(context.Context, string) (changes.Home, error) { return changes.Home{Table: from.Table}, nil }
 	inner := changes.ConsumerFunc(func(context.Context, []changes.Change) error { return nil })
 	stream := newShardedStream(t, db, names, changes.HomeOnly("fake", home, db, inner), func(string) bool { return false })
@@ -230,10 +220,42 @@ func TestAWaveOfBarriersOverManyPartitionKeys(t *testing.T) {
 	assert.Less(t, acks, n/10, "acknowledged per batch of the stream (100 records), not per key")
 	assert.Empty(t, barrierItems(t, db, base, from.Table))
 
-	// A consumer that does not run: the wait fails, saying so.
-	_, err = s.AwaitConsumers(base, "t6", from, since, []string{"fake", "absent"}, time.Second)
+	// A consumer that does not run: the wait fails, saying so (a wave of
+	// one key: the bound covers putting the barriers too, and a loaded
+	// DynamoDB Local takes seconds for 300).
+	one := time.Now()
+	_, err = db.PutItem(logged, &dynamodb.PutItemInput{TableName: aws.String(from.Table), Item: every(p+"ISSUE#one", "ISSUE")})
+	require.NoError(t, err)
+	_, err = s.AwaitConsumers(base, "t6", from, one, []string{"fake", "absent"}, 5*time.Second)
 	assert.True(t, errs.Is(err, errs.KindUnavailable), "%v", err)
 	assert.ErrorContains(t, err, "absent")
+}
+
+// withLoggedIssues writes n issues of tenantID into the app table of new
+// stream tables, their keys logged (a key log target), 25 a batch; it
+// returns the tables, a context of the tenant, one with the log target,
+// and a time before the writes.
+func withLoggedIssues(t *testing.T, tenantID string, n int) (*dynamodb.Client, schema.Names, context.Context, context.Context, time.Time) {
+	t.Helper()
+	db, names := testenv.StreamTables(t)
+	base := tenancy.WithTenant(context.Background(), tenantID)
+	since := time.Now().Add(-time.Second)
+	logged := keylog.With(base, &keylog.Target{Tenant: tenantID, Table: names.App(), DB: db})
+	p := schema.TenantKeyPrefix(tenantID)
+	var reqs []types.WriteRequest
+	for i := range n {
+		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: every(fmt.Sprintf("%sISSUE#%04d", p, i), "ISSUE")}})
+	}
+	for start := 0; start < n; start += 25 {
+		var err error
+		for range 5 { // a logged write past keylog.Bound (a loaded DynamoDB Local) fails: again, as a client would
+			if _, err = db.BatchWriteItem(logged, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{names.App(): reqs[start:min(start+25, n)]}}); err == nil {
+				break
+			}
+		}
+		require.NoError(t, err)
+	}
+	return db, names, base, logged, since
 }
 
 func barrierItems(t *testing.T, db *dynamodb.Client, ctx context.Context, table string) []map[string]types.AttributeValue {
@@ -243,4 +265,61 @@ func barrierItems(t *testing.T, db *dynamodb.Client, ctx context.Context, table 
 		ExpressionAttributeValues: map[string]types.AttributeValue{":b": &types.AttributeValueMemberS{Value: keylog.BarrierPrefix}}})
 	require.NoError(t, err)
 	return out.Items
+}
+
+// A freeze's wave is bounded as a whole, the put of its barriers included:
+// under another process's load DynamoDB Local answered the barriers' batch
+// writes in 10-25 s, and with awsx.Bulk (an answer waited for up to 2 min)
+// waves of 13-80 keys took 45-86 s of a freeze bounded only while it
+// polled the acknowledgements. A wave whose barriers are not put within
+// its timeout now fails as lagging consumers do (the freeze backs off:
+// lifted, waited for with the tenant writing, tried again; the last
+// attempt fails the step with the tenant thawed in its old home,
+// TestAMoveWaitsForLaggingConsumersInsteadOfFailing in internal/onboarding),
+// instead of waiting for the batch writes' answers.
+func TestAWaveWhoseBarriersAreNotPutInTimeFailsAsLaggingConsumers(t *testing.T) {
+	t.Parallel()
+	db, names, base, _, since := withLoggedIssues(t, "t7", 3)
+	from := onboarding.Home{Table: names.App()}
+	// Every batch write is answered only once released (or given up by its caller).
+	released := make(chan struct{})
+	var once sync.Once
+	release := func() { once.Do(func() { close(released) }) }
+	t.Cleanup(release)
+	opts := db.Options()
+	opts.APIOptions = append(slices.Clip(opts.APIOptions), func(st *middleware.Stack) error {
+		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("held-batch-writes", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			if _, ok := in.Parameters.(*dynamodb.BatchWriteItemInput); ok {
+				select {
+				case <-ctx.Done():
+					return middleware.InitializeOutput{}, middleware.Metadata{}, ctx.Err()
+				case <-released:
+				}
+			}
+			return next.HandleInitialize(ctx, in)
+		}), middleware.Before)
+	})
+	s := tenantdata.Store{DB: dynamodb.New(opts)}
+
+	type result struct {
+		b   onboarding.Barriers
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		b, err := s.AwaitConsumers(base, "t7", from, since, []string{"fake"}, time.Second)
+		done <- result{b, err}
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(30 * time.Second): // a second's bound, at any load
+		release()
+		r = <-done
+		t.Fatalf("the wave waited for its barriers' batch writes past its bound of 1 s (then: %+v, %v)", r.b, r.err)
+	}
+	require.Error(t, r.err)
+	assert.Equal(t, onboarding.CodeConsumersLagging, errs.As(r.err).Code, "%v", r.err)
+	assert.True(t, errs.Is(r.err, errs.KindUnavailable), "%v", r.err)
+	assert.ErrorContains(t, r.err, "put the barriers into 3 partition keys")
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/keylog"
 	"github.com/issuetracker/issuetracker/internal/onboarding"
 	"github.com/issuetracker/issuetracker/internal/schema"
@@ -396,7 +397,7 @@ func (s Store) batches(ctx context.Context, tenantID, table string, reqs []types
 func (s Store) batch(ctx context.Context, tenantID, table string, reqs []types.WriteRequest) error {
 	pending := map[string][]types.WriteRequest{table: reqs}
 	for pause := 20 * time.Millisecond; ; pause = min(2*pause, time.Second) {
-		out, err := s.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+		out, err := s.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending}, awsx.Bulk)
 		if err != nil {
 			return fmt.Errorf("write items of %s into %s: %w", tenantID, table, err)
 		}

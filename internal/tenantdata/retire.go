@@ -92,7 +92,7 @@ func (s Store) Retire(ctx context.Context, tenantID string, h onboarding.Home, c
 	var b onboarding.Barriers
 	if pks := append(slices.Collect(maps.Keys(recorded)), fresh...); len(pks) > 0 && len(consumers) > 0 {
 		slices.Sort(pks)
-		if b, err = s.awaitWave(ctx, tenantID, h.Table, pks, consumers, timeout); err != nil {
+		if b, err = s.awaitWave(ctx, tenantID, h.Table, pks, consumers, time.Now().Add(timeout), timeout); err != nil {
 			return 0, onboarding.Barriers{}, err
 		}
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/issuetracker/issuetracker/internal/analytics/analyticsdb"
+	"github.com/issuetracker/issuetracker/internal/awsx"
 	"github.com/issuetracker/issuetracker/internal/awsx/owntoken"
 	"github.com/issuetracker/issuetracker/internal/keylog"
 	"github.com/issuetracker/issuetracker/internal/list"
@@ -137,7 +138,7 @@ func (s Store) Delete(ctx context.Context, t tenant.Tenant) (int, error) {
 		}
 		pending := map[string][]types.WriteRequest{t.Table: reqs}
 		for len(pending) > 0 {
-			out, err := s.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+			out, err := s.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending}, awsx.Bulk)
 			if err != nil {
 				return 0, fmt.Errorf("delete items of %s: %w", t.ID, err)
 			}
