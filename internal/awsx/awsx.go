@@ -202,7 +202,19 @@ func TransactionConflict(err error) aws.Ternary {
 // another process's load").
 const BulkAttemptTimeout = 2 * time.Minute
 
-var bulkHTTP = sync.OnceValue(func() aws.HTTPClient { return wholeBodies{next: httpClient(BulkAttemptTimeout)} })
+// The bulk client is built on first use, not at package init: a package
+// variable initialised by sync.OnceValue is linked into every function,
+// and the issues function (which makes no bulk call) crossed its 10 MB
+// size budget by it (cmd/lambdafigures -sizes).
+var (
+	bulkOnce   sync.Once
+	bulkClient aws.HTTPClient
+)
+
+func bulkHTTP() aws.HTTPClient {
+	bulkOnce.Do(func() { bulkClient = wholeBodies{next: httpClient(BulkAttemptTimeout)} })
+	return bulkClient
+}
 
 // Bulk is a per-call option of DynamoDB's batch calls in long-running
 // jobs (a migration's copy, rounds, barriers, drain and retirement): each
