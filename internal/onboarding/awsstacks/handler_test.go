@@ -74,6 +74,7 @@ func register(t *testing.T, svc *onboarding.Service) {
 }
 
 func TestAPlatinumOnboardingWaitsForItsStackAndResumesOnItsEvents(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, f, outputs := platinumWorld(t)
 	h := awsstacks.Handler{M: svc.Machine}
@@ -125,6 +126,7 @@ func TestAPlatinumOnboardingWaitsForItsStackAndResumesOnItsEvents(t *testing.T) 
 }
 
 func TestAFailedStackFailsTheOnboardingWithItsReasonAndARetryRequestsItAgain(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, f, _ := platinumWorld(t)
 	h := awsstacks.Handler{M: svc.Machine}
@@ -165,6 +167,7 @@ func TestAFailedStackFailsTheOnboardingWithItsReasonAndARetryRequestsItAgain(t *
 // The platform's schedule sends this event (infra/stacks lifecycle.go): it
 // runs the lifecycle's periodic job, and its failure is the invocation's.
 func TestTheMaintenanceEventRunsTheLifecycleMaintenance(t *testing.T) {
+	t.Parallel()
 	var ev awsstacks.Event
 	require.NoError(t, json.Unmarshal([]byte(`{"source":"`+stackevents.SourceLifecycle+`","detail-type":"`+stackevents.DetailTypeMaintenanceDue+`","detail":{}}`), &ev))
 	calls := 0
@@ -183,6 +186,7 @@ func TestTheMaintenanceEventRunsTheLifecycleMaintenance(t *testing.T) {
 // records them; a tenant already recorded costs no stack read, and a stack
 // not deployed or without a distribution leaves the record as it is.
 func TestMaintenanceBackfillsTheDownloadDistributionOfOldPlatinumTenants(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, f, outputs := platinumWorld(t)
 	register(t, svc)
@@ -283,6 +287,7 @@ func pooledInitech(t *testing.T) (*onboarding.Service, *fakeAWS, map[string]stri
 // onboarding's place (before, the outcome was ignored as one for a run not
 // waiting on it, and the migration waited for good).
 func TestADeployOutcomeResumesATierMigrationWaitingForItsTenantStack(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, f, outputs, silo, _ := pooledInitech(t)
 	h := awsstacks.Handler{M: svc.Machine}
@@ -311,6 +316,7 @@ func TestADeployOutcomeResumesATierMigrationWaitingForItsTenantStack(t *testing.
 // It is no error (a redelivery cannot change it, and an error would end in
 // the dead-letter queue, whose alarm pages), and nothing is written.
 func TestAnOutcomeForATenantWithoutARunHereIsIgnored(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, _, _ := platinumWorld(t)
 	h := awsstacks.Handler{M: svc.Machine}
@@ -342,6 +348,7 @@ func (b *busRecorder) Put(_ context.Context, e eventbus.Entry) (string, error) {
 // the tenants function destroyed the stack itself and failed with
 // ErrRunsElsewhere.
 func TestARollbackOfAnUpgradeIsARunOfTheOnboardingFunction(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, f, outputs, siloNames, pooled := pooledInitech(t)
 	h := awsstacks.Handler{M: svc.Machine}
