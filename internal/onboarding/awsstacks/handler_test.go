@@ -21,6 +21,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/stackevents"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
+	"github.com/issuetracker/issuetracker/internal/testing/eventually"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -297,7 +298,7 @@ func TestADeployOutcomeResumesATierMigrationWaitingForItsTenantStack(t *testing.
 	require.Eventually(t, func() bool {
 		st, err = svc.States.Get(ctx, "initech")
 		return err == nil && st.Waiting == onboarding.StepProvisionTarget
-	}, 30*time.Second, 50*time.Millisecond, "the migration waits for the stack")
+	}, eventually.Deadline, 50*time.Millisecond, "the migration waits for the stack")
 	require.Len(t, f.puts, 1, "the deploy requested")
 
 	f.set("CREATE_COMPLETE", outputs)
@@ -305,7 +306,7 @@ func TestADeployOutcomeResumesATierMigrationWaitingForItsTenantStack(t *testing.
 	require.Eventually(t, func() bool {
 		st, err = svc.States.Get(ctx, "initech")
 		return err == nil && st.IsDone(onboarding.StepProvisionTarget)
-	}, 30*time.Second, 50*time.Millisecond, "provision_target done after the outcome: %+v", st)
+	}, eventually.Deadline, 50*time.Millisecond, "provision_target done after the outcome: %+v", st)
 	assert.NotEqual(t, onboarding.StepProvisionTarget, st.Waiting)
 	assert.Equal(t, silo.App(), st.Migration.To.Table, "the new home is the stack's table")
 	assert.Len(t, f.puts, 1, "no second deploy request")
@@ -366,7 +367,7 @@ func TestARollbackOfAnUpgradeIsARunOfTheOnboardingFunction(t *testing.T) {
 	require.Eventually(t, func() bool {
 		st, err = svc.States.Get(ctx, "initech")
 		return err == nil && st.FailedStep == onboarding.StepCatchUp
-	}, 30*time.Second, 50*time.Millisecond, "the migration fails after its copy")
+	}, eventually.Deadline, 50*time.Millisecond, "the migration fails after its copy")
 	require.Equal(t, siloNames.App(), st.Migration.To.Table)
 	tn, err := svc.Tenants.Get(ctx, "initech")
 	require.NoError(t, err)
