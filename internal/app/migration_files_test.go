@@ -32,7 +32,8 @@ func TestATierMigrationMovesTheTenantsFilesBothWays(t *testing.T) {
 	t.Parallel()
 	w := apitest.NewWorld(t)
 	svc := app.Lifecycle(w.Deps)
-	svc.Migration = onboarding.MigrationOptions{Settle: 50 * time.Millisecond, Grace: time.Millisecond}
+	// Every write is answered before or after a run: none in flight.
+	svc.Migration = onboarding.MigrationOptions{Settle: 50 * time.Millisecond, Grace: time.Millisecond, NoWriteInFlight: true}
 	ctx := context.Background()
 	owner := w.As("owner@globex.test")
 	res := owner.Do("POST", "/v1/issues", map[string]any{"title": "with a file"})

@@ -31,6 +31,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/tenant/tenantdb"
 	"github.com/issuetracker/issuetracker/internal/testing/apitest"
+	"github.com/issuetracker/issuetracker/internal/testing/eventually"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -201,15 +202,29 @@ func tenantItems(t *testing.T, db *dynamodb.Client, table, tenantID string) int 
 	return int(out.Count)
 }
 
-// globex moves from the pooled table to a table of its own and back while
-// its Super Admin keeps writing: each time every acknowledged write is
-// there once, the writes that met the freeze were answered 503 and tried
-// again, and nothing of globex is left in the old home.
-func TestMigrationPooledToPlatinumAndBackWhileWriting(t *testing.T) {
+// globex moves from the pooled table to a table of its own while its Super
+// Admin keeps writing: every acknowledged write is there once, the writes
+// that met the freeze were answered 503 and tried again, and nothing of
+// globex is left in the old home. TestMigrationPlatinumToPooledWhileWriting
+// is the way back: one test did both until branch ctime6, 150-220 s at
+// load average 12-19, the package's longest by far (docs/testing.md).
+func TestMigrationPooledToPlatinumWhileWriting(t *testing.T) {
 	t.Parallel()
+	migrateWhileWriting(t, "platinum")
+}
+
+// The same the other way: globex, moved to Platinum first (no write during
+// that run), back to a pooled tier while its Super Admin keeps writing.
+func TestMigrationPlatinumToPooledWhileWriting(t *testing.T) {
+	t.Parallel()
+	migrateWhileWriting(t, "basic")
+}
+
+// migrateWhileWriting moves globex to tier (from the pooled table to
+// Platinum, or from Platinum back) while a writer writes, and checks it.
+func migrateWhileWriting(t *testing.T, tier string) {
 	w := apitest.NewWorld(t)
 	svc := app.Lifecycle(w.Deps)
-	svc.Migration = onboarding.MigrationOptions{Settle: 50 * time.Millisecond, Grace: time.Millisecond}
 	reg := tenantdb.New(w.Deps.DB, w.Deps.Names)
 	ctx := context.Background()
 	wr := newWriter(w.As("owner@globex.test"))
@@ -222,52 +237,67 @@ func TestMigrationPooledToPlatinumAndBackWhileWriting(t *testing.T) {
 	}
 	pooled := w.Deps.Names.App()
 	own := apitest.TablePlatinum{Names: w.Deps.Names}.Table("globex")
-
-	for _, step := range []struct{ tier, from, to string }{{"platinum", pooled, own}, {"basic", own, pooled}} {
-		wctx, stop := context.WithCancel(ctx)
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() { defer wg.Done(); wr.run(wctx) }()
-		time.Sleep(3 * writerEvery)
-		wr.mu.Lock()
-		before, frozen := wr.writes, wr.frozen
-		wr.mu.Unlock()
-		res := w.Root().Do("POST", "/v1/admin/tenants/globex/migration", map[string]any{"tier": step.tier})
+	from, to := pooled, own
+	if tier == "basic" {
+		// Platinum first, with no write during that run (not what this
+		// test checks): the writes before it move with it.
+		svc.Migration = onboarding.MigrationOptions{Settle: 10 * time.Millisecond, Grace: time.Millisecond, NoWriteInFlight: true}
+		res := w.Root().Do("POST", "/v1/admin/tenants/globex/migration", map[string]any{"tier": "platinum"})
 		require.Equal(t, 202, res.Status, string(res.Body))
-		wr.mu.Lock()
-		during, frozenDuring := wr.writes-before, wr.frozen-frozen
-		wr.mu.Unlock()
-		time.Sleep(3 * writerEvery)
-		stop()
-		wg.Wait()
-		assert.Positive(t, during, "the writer wrote during the migration to %s", step.tier)
-		assert.Positive(t, frozenDuring, "writes met the freeze of the migration to %s and were retried", step.tier)
-
 		st, err := svc.States.Get(ctx, "globex")
 		require.NoError(t, err)
 		require.Empty(t, st.Error)
-		require.False(t, st.FinishedAt.IsZero(), "the run finished: %+v", st)
-		tn, err := reg.Get(ctx, "globex")
-		require.NoError(t, err)
-		assert.Equal(t, step.to, tn.Table)
-		assert.EqualValues(t, step.tier, tn.Tier)
-		assert.False(t, tn.WritesFrozen)
-		mg := st.Migration
-		assert.Equal(t, mg.Source, mg.Target, "verified family by family")
-		t.Logf("to %s: copied %d, catch-up %v, drained %d, freeze %d ms, %d writes during it, %d met the freeze, %d issues",
-			step.tier, mg.Copied, mg.CatchUp, mg.Drained, mg.FreezeMS, during, frozenDuring, len(wr.titles))
-		var parts []string
-		for _, d := range st.Done {
-			switch d.Step {
-			case onboarding.StepFreeze, onboarding.StepDrain, onboarding.StepVerify, onboarding.StepSwitch:
-				parts = append(parts, fmt.Sprintf("%s %d ms", d.Step, d.Duration.Milliseconds()))
-			}
-		}
-		t.Logf("to %s: the freeze's parts %v, its rounds %v in %v ms, backed off %d", step.tier, parts, mg.FreezeRounds, mg.FreezeRoundsMS, mg.FreezeBackoffs)
-		wr.check(t)
-		assert.Zero(t, tenantItems(t, w.Deps.DB, step.from, "globex"), "nothing of globex left in %s", step.from)
+		require.False(t, st.FinishedAt.IsZero(), "on Platinum: %+v", st)
+		from, to = own, pooled
 	}
-	assert.Positive(t, wr.frozen, "some writes met the freeze and were retried")
+	// The writer writes throughout the run, so the settle keeps
+	// keylog.Bound. One catch-up round (twice: before and after the
+	// consumers' checks) instead of up to 5 until one is small: under load
+	// each round took longer and the writer filled the next, six rounds at
+	// load average 12. What the rounds leave, the freeze's rounds and the
+	// drain copy, which this test checks (every acknowledged write there
+	// once).
+	svc.Migration = onboarding.MigrationOptions{Settle: 50 * time.Millisecond, Grace: time.Millisecond, CatchUpRounds: 1}
+
+	wctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); wr.run(wctx) }()
+	time.Sleep(3 * writerEvery)
+	wr.mu.Lock()
+	before, frozen := wr.writes, wr.frozen
+	wr.mu.Unlock()
+	res := w.Root().Do("POST", "/v1/admin/tenants/globex/migration", map[string]any{"tier": tier})
+	require.Equal(t, 202, res.Status, string(res.Body))
+	wr.mu.Lock()
+	during, frozenDuring := wr.writes-before, wr.frozen-frozen
+	wr.mu.Unlock()
+	time.Sleep(3 * writerEvery)
+	stop()
+	wg.Wait()
+	assert.Positive(t, during, "the writer wrote during the migration to %s", tier)
+	assert.Positive(t, frozenDuring, "writes met the freeze of the migration to %s and were retried", tier)
+
+	st, err := svc.States.Get(ctx, "globex")
+	require.NoError(t, err)
+	require.Empty(t, st.Error)
+	require.False(t, st.FinishedAt.IsZero(), "the run finished: %+v", st)
+	tn, err := reg.Get(ctx, "globex")
+	require.NoError(t, err)
+	assert.Equal(t, to, tn.Table)
+	assert.EqualValues(t, tier, tn.Tier)
+	assert.False(t, tn.WritesFrozen)
+	mg := st.Migration
+	assert.Equal(t, mg.Source, mg.Target, "verified family by family")
+	var took []string
+	for _, d := range st.Done {
+		took = append(took, fmt.Sprintf("%s %s", d.Step, d.Duration.Round(time.Millisecond)))
+	}
+	t.Logf("to %s: copied %d, catch-up %v, drained %d, freeze %d ms, %d writes during it, %d met the freeze, %d issues; steps %v",
+		tier, mg.Copied, mg.CatchUp, mg.Drained, mg.FreezeMS, during, frozenDuring, len(wr.titles), took)
+	t.Logf("to %s: the freeze's rounds %v in %v ms, backed off %d", tier, mg.FreezeRounds, mg.FreezeRoundsMS, mg.FreezeBackoffs)
+	wr.check(t)
+	assert.Zero(t, tenantItems(t, w.Deps.DB, from, "globex"), "nothing of globex left in %s", from)
 }
 
 // writerEvery paces the writer of the migration tests: 10 writes a second.
@@ -285,7 +315,9 @@ func TestMigrationFailsAtEachStepRetriesAndRollsBack(t *testing.T) {
 	t.Parallel()
 	w := apitest.NewWorld(t)
 	svc := app.Lifecycle(w.Deps)
-	svc.Migration = onboarding.MigrationOptions{Settle: 10 * time.Millisecond, Grace: time.Millisecond}
+	// The writes are made between the runs, each answered before the next
+	// request: none in flight across a freeze.
+	svc.Migration = onboarding.MigrationOptions{Settle: 10 * time.Millisecond, Grace: time.Millisecond, NoWriteInFlight: true}
 	var failAt onboarding.Step
 	svc.BeforeStep = func(_ context.Context, id string, _ onboarding.Phase, s onboarding.Step) error {
 		if id == "globex" && s == failAt {
@@ -422,7 +454,9 @@ func TestMigrationDrainsTheWritesMadeAfterTheLastCatchUp(t *testing.T) {
 	t.Parallel()
 	w := apitest.NewWorld(t)
 	svc := app.Lifecycle(w.Deps)
-	svc.Migration = onboarding.MigrationOptions{Settle: 50 * time.Millisecond, Grace: time.Millisecond}
+	// The late writes are made, and answered, before the freeze begins
+	// (BeforeStep of the freeze, below): none is in flight across it.
+	svc.Migration = onboarding.MigrationOptions{Settle: 50 * time.Millisecond, Grace: time.Millisecond, NoWriteInFlight: true}
 	owner := w.As("owner@globex.test")
 	wr := newWriter(owner)
 	for range 20 {
@@ -507,7 +541,9 @@ func TestMigrationCarriesTheStreamConsumersWritesMadeDuringTheCopy(t *testing.T)
 	t.Parallel()
 	w := apitest.NewWorld(t)
 	svc := app.Lifecycle(w.Deps)
-	svc.Migration = onboarding.MigrationOptions{Settle: 50 * time.Millisecond, Grace: time.Millisecond}
+	// The consumer's write is made, and answered, between the copy and
+	// catch_up (BeforeStep, below): none is in flight across the freeze.
+	svc.Migration = onboarding.MigrationOptions{Settle: 50 * time.Millisecond, Grace: time.Millisecond, NoWriteInFlight: true}
 	owner := w.As("owner@globex.test")
 	ctx := context.Background()
 	db := w.Deps.DB
@@ -554,8 +590,19 @@ func TestMigrationCarriesTheStreamConsumersWritesMadeDuringTheCopy(t *testing.T)
 			}
 			ch := changes.Change{Table: tn.Table, TenantID: "globex", Entity: "issue", Op: changes.Insert, PK: key["pk"].(*types.AttributeValueMemberS).Value,
 				SK: "ISSUE", New: got.Item, At: time.Now(), EventID: "during-the-copy-" + tier, Seq: "1"}
-			if err := consumer.Handle(hctx, []changes.Change{ch}); err != nil {
-				return err
+			// Tried again as the stream's poller and function retry a batch:
+			// under load a write may outlast keylog.Bound while the tenant
+			// migrates and fail (the lead's binary failed this test so at
+			// load average 8-10). A retried batch writes the same keys, which
+			// are what this test follows.
+			for tried := time.Now(); ; time.Sleep(200 * time.Millisecond) {
+				err := consumer.Handle(hctx, []changes.Change{ch})
+				if err == nil {
+					break
+				}
+				if time.Since(tried) > eventually.Deadline {
+					return err
+				}
 			}
 			written = map[string]bool{}
 			for k := range analyticsKeys(tn.Table) {
@@ -651,7 +698,16 @@ func TestTheFreezeWaitsForTheStreamConsumersBeforeTheDrain(t *testing.T) {
 		mu.Unlock()
 		if late != "" && slices.ContainsFunc(batch, func(c changes.Change) bool { return c.PK == late }) {
 			now := map[string]bool{}
-			for k := range analyticsKeys(oldHome) {
+			for k, it := range analyticsKeys(oldHome) {
+				// Not the freeze's barriers: the migration puts them into the
+				// analytics partitions the consumer changed, and they stay
+				// behind by design. Under load the second wave was put
+				// before this look and its barriers were taken for the
+				// consumer's items (the test failed at load average 15-19,
+				// head and this branch alike).
+				if sk, ok := it[schema.SK].(*types.AttributeValueMemberS); ok && keylog.IsBarrier(sk.Value) {
+					continue
+				}
 				if _, ok := before[k]; !ok {
 					now[k] = true
 				}
@@ -807,7 +863,8 @@ func TestAMigrationWaitingForAnOutcomeNeverHeardIsResumed(t *testing.T) {
 	t.Parallel()
 	w := apitest.NewWorld(t)
 	svc := app.Lifecycle(w.Deps)
-	svc.Migration = onboarding.MigrationOptions{Settle: 10 * time.Millisecond, Grace: 24 * time.Hour}
+	// One write before the run, none during it.
+	svc.Migration = onboarding.MigrationOptions{Settle: 10 * time.Millisecond, Grace: 24 * time.Hour, NoWriteInFlight: true}
 	// The lease passes on the lifecycle's clock (real time plus what the
 	// test skips), so a slow machine never makes a moment look like a lease.
 	var skipped atomic.Int64

@@ -82,6 +82,7 @@ func usage(t *testing.T, c apitest.Caller) attachment.Usage {
 }
 
 func TestAttachments(t *testing.T) {
+	t.Parallel()
 	w := apitest.NewWorld(t)
 	owner, user, admin := w.As("owner@acme.test"), w.As("user@acme.test"), w.As("admin@acme.test")
 	issueID := newIssue(t, owner, "Crash on save")
@@ -240,6 +241,7 @@ func TestAttachments(t *testing.T) {
 // The quota counts reservations: uploads that never complete hold their
 // room until the sweep gives it back.
 func TestStorageQuota(t *testing.T) {
+	t.Parallel()
 	w := apitest.NewWorld(t)
 	globex := w.As("owner@globex.test") // Basic: 1 GiB, 10 MiB per file
 	basic := tiers.MustGet(tiers.Basic)
@@ -277,6 +279,7 @@ func TestStorageQuota(t *testing.T) {
 // disposition, object or signature was changed, and an upload URL used
 // after its life. Nothing is written by a refused PUT.
 func TestTheLocalS3RefusesAlteredAndExpiredPresignedURLs(t *testing.T) {
+	t.Parallel()
 	w := apitest.NewWorld(t)
 	owner := w.As("owner@acme.test")
 	issueID := newIssue(t, owner, "signed URLs")

@@ -36,6 +36,7 @@ func (d *deltas) attachmentBytes() (n int64) {
 // write: a confirm adds the file's size, a delete takes it back once, and
 // a pending upload's release or a second delete changes nothing.
 func TestTheUsageMeterFollowsTheAttachmentCounter(t *testing.T) {
+	t.Parallel()
 	w := apitest.NewWorld(t)
 	owner := w.As("owner@acme.test")
 	issueID := newIssue(t, owner, "metered files")

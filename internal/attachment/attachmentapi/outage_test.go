@@ -21,6 +21,7 @@ import (
 // still pending, the attachment that could not be deleted is still there,
 // and both complete once S3 is back (issue 15's S3 outage).
 func TestTheLocalS3DownFailsOnlyFileRequestsWith503(t *testing.T) {
+	t.Parallel()
 	w := apitest.NewWorld(t)
 	cfg, e := testenv.AWS(t)
 	upstream := strings.TrimPrefix(e.S3, "http://")

@@ -30,6 +30,7 @@ import (
 // giving their bytes back; the request path does nothing more. Another
 // issue's and another tenant's files stay.
 func TestDeletingAnIssueDeletesItsFiles(t *testing.T) {
+	t.Parallel()
 	w := apitest.NewStreamWorld(t)
 	ctx := context.Background()
 	owner, globex := w.As("owner@acme.test"), w.As("owner@globex.test")
@@ -104,6 +105,7 @@ func TestDeletingAnIssueDeletesItsFiles(t *testing.T) {
 // meter, and the stream consumer that purges the issue takes them off with
 // its own, exactly once, however often the stream delivers the removal.
 func TestPurgingADeletedIssuesFilesGivesTheirBytesBackToTheMeter(t *testing.T) {
+	t.Parallel()
 	w := apitest.NewStreamWorld(t)
 	ctx := context.Background()
 	figures := usagedb.New(w.Deps.DB, w.Deps.Names)
@@ -174,6 +176,7 @@ func attachToComment(t *testing.T, c apitest.Caller, issueID, commentID, filenam
 // comment's (even one edited meanwhile) and pending uploads of another
 // comment stay.
 func TestDeletingACommentDeletesItsFiles(t *testing.T) {
+	t.Parallel()
 	w := apitest.NewStreamWorld(t)
 	ctx := context.Background()
 	figures := usagedb.New(w.Deps.DB, w.Deps.Names)
@@ -285,6 +288,7 @@ func TestDeletingACommentDeletesItsFiles(t *testing.T) {
 // live (as the reservation does), so it cannot land after the comment's
 // purge read it as pending and deleted its object. Nothing is counted.
 func TestAnUploadToADeletedCommentIsNotConfirmed(t *testing.T) {
+	t.Parallel()
 	w := apitest.NewWorld(t)
 	owner := w.As("owner@acme.test")
 	issueID := newIssue(t, owner, "late upload")

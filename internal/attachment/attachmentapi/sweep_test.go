@@ -22,6 +22,7 @@ import (
 // never confirmed is deleted. Confirmed files and uploads still in time
 // stay; a second run releases nothing.
 func TestTheUploadSweepReleasesEveryTenantsUploadsNeverConfirmed(t *testing.T) {
+	t.Parallel()
 	w := apitest.NewWorld(t)
 	ctx := context.Background()
 	owner, globex := w.As("owner@acme.test"), w.As("owner@globex.test")

@@ -27,6 +27,7 @@ import (
 // active when the signed checkout.session.completed arrives; a replay of
 // that event changes nothing.
 func TestCheckoutTakesAPaidRegistrationFromPendingPaymentToActive(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	res := w.signUp(t, "initech", "premium")
@@ -110,6 +111,7 @@ func TestCheckoutTakesAPaidRegistrationFromPendingPaymentToActive(t *testing.T) 
 // the tolerance window: anything else is a 400 naming Stripe-Signature,
 // and changes nothing (a good delivery of the same event still works).
 func TestWebhookSignatures(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	w.signUp(t, "hooli", "standard")
@@ -158,6 +160,7 @@ func TestWebhookSignatures(t *testing.T) {
 // it in again. A suspension Root made for another reason is not lifted by
 // a payment.
 func TestGracePeriodSuspensionAndReactivation(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	a := w.paidTenant(t, "pied", "standard")
@@ -223,6 +226,7 @@ func TestGracePeriodSuspensionAndReactivation(t *testing.T) {
 // prorate on Stripe (stripe-mock validates the calls) and move the tier;
 // Basic cancels the subscription; from Basic a checkout is needed.
 func TestPlanChanges(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	w.paidTenant(t, "umbrella", "standard")
@@ -306,6 +310,7 @@ func TestPlanChanges(t *testing.T) {
 // Root's MRR and churn per tier, against figures worked out by hand here
 // for a set of accounts (not by the code under test).
 func TestRootSeesMRRAndChurnPerTier(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	now := w.clock.Now()
@@ -359,6 +364,7 @@ func TestRootSeesMRRAndChurnPerTier(t *testing.T) {
 // The public checkout of a registration is limited per registration (each
 // one is a Stripe call): 429 with Retry-After past the limit.
 func TestRegistrationCheckoutsAreRateLimited(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.signUp(t, "spammy", "standard")
 	for i := range 10 {
@@ -375,6 +381,7 @@ func TestRegistrationCheckoutsAreRateLimited(t *testing.T) {
 // (or with a wrong one) is the 404 of an unknown registration and counts
 // nothing, so a stranger cannot spend a company's checkouts before it pays.
 func TestAStrangerCannotSpendARegistrantsCheckouts(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.signUp(t, "victim", "standard")
 	for _, q := range []string{"", "?token=", "?token=forged-token-of-the-right-length-0000000000"} {

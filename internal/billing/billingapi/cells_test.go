@@ -28,6 +28,7 @@ import (
 // no longer its data. Neither its seats are counted from the old home nor
 // its overdue account suspended here; placed back in this cell, both are.
 func TestTheHourlyJobSkipsATenantHousedInAnotherCell(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	a := w.paidTenant(t, "pied", "standard")
@@ -69,6 +70,7 @@ func TestTheHourlyJobSkipsATenantHousedInAnotherCell(t *testing.T) {
 // it left nothing of it, and then a new event there is an unknown
 // customer's.
 func TestABillingAccountMovedToAnotherCellIsActedOnThereOnly(t *testing.T) {
+	t.Parallel()
 	one, two := newWorld(t), newWorld(t)
 	ctx := context.Background()
 	a := one.paidTenant(t, "pied", "standard")

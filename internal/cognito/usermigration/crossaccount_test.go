@@ -87,6 +87,7 @@ func stubbed(t *testing.T) (*stsAndCognito, aws.Config, assumerole.Client) {
 // shared pool (platform account) with the credentials of the platform role
 // it assumes (envvars.PlatformRoleARN), once, cached.
 func TestTheTriggerInATenantsOwnAccountReadsTheSharedPoolThroughThePlatformRole(t *testing.T) {
+	t.Parallel()
 	f, cfg, st := stubbed(t)
 	const role = "arn:aws:iam::111111111111:role/it-user-migration"
 	platform := usermigration.CrossAccount(cfg, st, role, "issuetracker-user-migration")
@@ -110,6 +111,7 @@ func TestTheTriggerInATenantsOwnAccountReadsTheSharedPoolThroughThePlatformRole(
 // stack gives the platform (envvars.TenantPoolRoles); other pools with
 // its own credentials.
 func TestThePlatformTriggerReadsATenantAccountsPoolThroughItsRole(t *testing.T) {
+	t.Parallel()
 	f, cfg, st := stubbed(t)
 	const role = "arn:aws:iam::222222222222:role/it-user-migration-source"
 	_, tr := world()

@@ -101,12 +101,14 @@ func code(err error) string {
 // downgrades and its user moves into the shared pool on first sign-in,
 // naming the workspace; a wrong workspace gets nothing.
 func TestUsersFollowTheirTenantBetweenPoolsWithTheirPasswords(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tr := &usermigration.Trigger{}
 	c, endpoint := triggerCognito(t, tr)
 	w := apitest.NewWorldWith(t, apitest.WorldOptions{Cognito: c, CognitoEndpoint: endpoint})
 	svc := app.Lifecycle(w.Deps)
-	svc.Migration = onboarding.MigrationOptions{Settle: 10 * time.Millisecond, Grace: time.Millisecond}
+	// Sign-ins between the runs, no write during one: none in flight.
+	svc.Migration = onboarding.MigrationOptions{Settle: 10 * time.Millisecond, Grace: time.Millisecond, NoWriteInFlight: true}
 	reg := tenantdb.New(w.Deps.DB, w.Deps.Names)
 	*tr = usermigration.Trigger{C: c, Tenants: reg, SharedPool: w.Pool, SharedClient: w.Client, IssuerBase: endpoint}
 	dir := peopledb.UserDB{DB: w.Deps.DB}

@@ -104,6 +104,7 @@ func event(pool, source, username, password string, meta map[string]string) user
 }
 
 func TestAUserOfTheTenantMovesIntoItsOwnPoolWithTheirAttributes(t *testing.T) {
+	t.Parallel()
 	c, tr := world()
 	out, err := tr.Handle(context.Background(), event("pool-acme", usermigration.SourceAuthentication, "ann@acme.test", "Old-Password-1", nil))
 	require.NoError(t, err)
@@ -123,6 +124,7 @@ func TestAUserOfTheTenantMovesIntoItsOwnPoolWithTheirAttributes(t *testing.T) {
 }
 
 func TestRefusalsLookLikeAnUnknownUser(t *testing.T) {
+	t.Parallel()
 	for name, ev := range map[string]usermigration.Event{
 		"unknown user":                          event("pool-acme", usermigration.SourceAuthentication, "nobody@acme.test", "Old-Password-1", nil),
 		"wrong password":                        event("pool-acme", usermigration.SourceAuthentication, "ann@acme.test", "Wrong-Password-1", nil),
@@ -146,6 +148,7 @@ func TestRefusalsLookLikeAnUnknownUser(t *testing.T) {
 }
 
 func TestAUserMovesBackIntoTheSharedPoolFromTheirTenantsOldPool(t *testing.T) {
+	t.Parallel()
 	c, tr := world()
 	out, err := tr.Handle(context.Background(), event("shared", usermigration.SourceAuthentication, "ida@initech.test", "Initech-Pass-1", map[string]string{"tenant_id": "initech"}))
 	require.NoError(t, err)
@@ -155,6 +158,7 @@ func TestAUserMovesBackIntoTheSharedPoolFromTheirTenantsOldPool(t *testing.T) {
 }
 
 func TestForgotPasswordLooksTheUserUpWithoutAPassword(t *testing.T) {
+	t.Parallel()
 	c, tr := world()
 	ev := event("pool-acme", usermigration.SourceForgotPassword, "ann@acme.test", "", nil)
 	out, err := tr.Handle(context.Background(), ev)
@@ -171,6 +175,7 @@ func TestForgotPasswordLooksTheUserUpWithoutAPassword(t *testing.T) {
 // A Platinum tenant moved between cells: its stack in the new cell
 // (pool-hooli-2) takes its users from its stack in the old one.
 func TestATenantPoolTakesItsUsersFromTheTenantPoolOfItsFormerCell(t *testing.T) {
+	t.Parallel()
 	c, tr := world()
 	c.users["pool-hooli-1/hal@hooli.test"] = user{password: "Hooli-Pass-1", attrs: map[string]string{"email": "hal@hooli.test", "custom:tenant_id": "hooli", "custom:role": "user"}}
 	tr.Tenants.(fakeTenants)["hooli"] = tenant.Tenant{ID: "hooli", Tier: tiers.Platinum, Status: tenant.StatusActive, UserPoolID: "pool-hooli-2",
@@ -184,6 +189,7 @@ func TestATenantPoolTakesItsUsersFromTheTenantPoolOfItsFormerCell(t *testing.T) 
 // One cognito-local serves two cells' pools with one trigger
 // configuration: Cells hands each event to the trigger of the pool's cell.
 func TestCellsHandEachPoolsEventToItsOwnCellsTrigger(t *testing.T) {
+	t.Parallel()
 	c, one := world()
 	c.users["shared-2/gus@globex.test"] = user{password: "Globex-Pass-1", attrs: map[string]string{"email": "gus@globex.test", "custom:tenant_id": "globex", "custom:role": "super_admin"}}
 	// globex moved from cell-2's shared pool into cell-1's... and umbrella

@@ -79,6 +79,7 @@ func newFake(t *testing.T) (*fakeAWS, awsstacks.Stacks) {
 }
 
 func TestDeployThroughThePipeline(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	outputs := map[string]string{"TableName": "issuetracker-tenant-acme", "UserPoolId": "us-east-1_abc", "UserPoolClientId": "client"}
 	tests := []struct {
@@ -119,6 +120,7 @@ func TestDeployThroughThePipeline(t *testing.T) {
 }
 
 func TestDestroyThroughThePipeline(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tests := []struct {
 		name        string

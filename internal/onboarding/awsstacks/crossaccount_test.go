@@ -57,6 +57,7 @@ func (f *stsAndCFN) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestATenantInItsOwnAccountIsFollowedWithTheAssumedRole(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := &stsAndCFN{signedBy: map[string]string{}}
 	srv := httptest.NewServer(f)
@@ -89,6 +90,7 @@ func TestATenantInItsOwnAccountIsFollowedWithTheAssumedRole(t *testing.T) {
 }
 
 func TestAccountRolesAreValidated(t *testing.T) {
+	t.Parallel()
 	for _, bad := range []string{"initech", "initech=210987654321", "=arn:aws:iam::1:role/x"} {
 		_, err := awsstacks.ParseAccountRoles(bad)
 		assert.Error(t, err, bad)

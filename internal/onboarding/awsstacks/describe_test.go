@@ -114,6 +114,7 @@ func (f *signedFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // ValidationError for the client. It failed on a wrong signing name and
 // on reading a parameter's member as an output.
 func TestDescribeStacksIsTheSDKClientsCall(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := &signedFake{}
 	srv := httptest.NewServer(f)
@@ -163,6 +164,7 @@ func TestDescribeStacksIsTheSDKClientsCall(t *testing.T) {
 // most, then the error says retries are exhausted (awsx.RetriesExhausted:
 // a migration's step is tried again later).
 func TestDescribeStacksRetriesThrottlingAndServerErrors(t *testing.T) {
+	t.Parallel()
 	calls := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls++

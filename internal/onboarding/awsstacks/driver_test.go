@@ -23,6 +23,7 @@ import (
 // In AWS the API only asks for a lifecycle run (an event on the bus); the
 // onboarding function runs it. Nothing of the run happens in the request.
 func TestARegistrationIsRunByTheOnboardingFunctionNotTheRequest(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, names := testenv.Tables(t)
 	cog := testenv.Cognito(t)

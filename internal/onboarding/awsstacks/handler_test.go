@@ -21,6 +21,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/stackevents"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/testing/cognitotest"
+	"github.com/issuetracker/issuetracker/internal/testing/eventually"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -74,6 +75,7 @@ func register(t *testing.T, svc *onboarding.Service) {
 }
 
 func TestAPlatinumOnboardingWaitsForItsStackAndResumesOnItsEvents(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, f, outputs := platinumWorld(t)
 	h := awsstacks.Handler{M: svc.Machine}
@@ -125,6 +127,7 @@ func TestAPlatinumOnboardingWaitsForItsStackAndResumesOnItsEvents(t *testing.T) 
 }
 
 func TestAFailedStackFailsTheOnboardingWithItsReasonAndARetryRequestsItAgain(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, f, _ := platinumWorld(t)
 	h := awsstacks.Handler{M: svc.Machine}
@@ -165,6 +168,7 @@ func TestAFailedStackFailsTheOnboardingWithItsReasonAndARetryRequestsItAgain(t *
 // The platform's schedule sends this event (infra/stacks lifecycle.go): it
 // runs the lifecycle's periodic job, and its failure is the invocation's.
 func TestTheMaintenanceEventRunsTheLifecycleMaintenance(t *testing.T) {
+	t.Parallel()
 	var ev awsstacks.Event
 	require.NoError(t, json.Unmarshal([]byte(`{"source":"`+stackevents.SourceLifecycle+`","detail-type":"`+stackevents.DetailTypeMaintenanceDue+`","detail":{}}`), &ev))
 	calls := 0
@@ -183,6 +187,7 @@ func TestTheMaintenanceEventRunsTheLifecycleMaintenance(t *testing.T) {
 // records them; a tenant already recorded costs no stack read, and a stack
 // not deployed or without a distribution leaves the record as it is.
 func TestMaintenanceBackfillsTheDownloadDistributionOfOldPlatinumTenants(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, f, outputs := platinumWorld(t)
 	register(t, svc)
@@ -283,6 +288,7 @@ func pooledInitech(t *testing.T) (*onboarding.Service, *fakeAWS, map[string]stri
 // onboarding's place (before, the outcome was ignored as one for a run not
 // waiting on it, and the migration waited for good).
 func TestADeployOutcomeResumesATierMigrationWaitingForItsTenantStack(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, f, outputs, silo, _ := pooledInitech(t)
 	h := awsstacks.Handler{M: svc.Machine}
@@ -292,7 +298,7 @@ func TestADeployOutcomeResumesATierMigrationWaitingForItsTenantStack(t *testing.
 	require.Eventually(t, func() bool {
 		st, err = svc.States.Get(ctx, "initech")
 		return err == nil && st.Waiting == onboarding.StepProvisionTarget
-	}, 30*time.Second, 50*time.Millisecond, "the migration waits for the stack")
+	}, eventually.Deadline, 50*time.Millisecond, "the migration waits for the stack")
 	require.Len(t, f.puts, 1, "the deploy requested")
 
 	f.set("CREATE_COMPLETE", outputs)
@@ -300,7 +306,7 @@ func TestADeployOutcomeResumesATierMigrationWaitingForItsTenantStack(t *testing.
 	require.Eventually(t, func() bool {
 		st, err = svc.States.Get(ctx, "initech")
 		return err == nil && st.IsDone(onboarding.StepProvisionTarget)
-	}, 30*time.Second, 50*time.Millisecond, "provision_target done after the outcome: %+v", st)
+	}, eventually.Deadline, 50*time.Millisecond, "provision_target done after the outcome: %+v", st)
 	assert.NotEqual(t, onboarding.StepProvisionTarget, st.Waiting)
 	assert.Equal(t, silo.App(), st.Migration.To.Table, "the new home is the stack's table")
 	assert.Len(t, f.puts, 1, "no second deploy request")
@@ -311,6 +317,7 @@ func TestADeployOutcomeResumesATierMigrationWaitingForItsTenantStack(t *testing.
 // It is no error (a redelivery cannot change it, and an error would end in
 // the dead-letter queue, whose alarm pages), and nothing is written.
 func TestAnOutcomeForATenantWithoutARunHereIsIgnored(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, _, _ := platinumWorld(t)
 	h := awsstacks.Handler{M: svc.Machine}
@@ -342,6 +349,7 @@ func (b *busRecorder) Put(_ context.Context, e eventbus.Entry) (string, error) {
 // the tenants function destroyed the stack itself and failed with
 // ErrRunsElsewhere.
 func TestARollbackOfAnUpgradeIsARunOfTheOnboardingFunction(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	svc, f, outputs, siloNames, pooled := pooledInitech(t)
 	h := awsstacks.Handler{M: svc.Machine}
@@ -359,7 +367,7 @@ func TestARollbackOfAnUpgradeIsARunOfTheOnboardingFunction(t *testing.T) {
 	require.Eventually(t, func() bool {
 		st, err = svc.States.Get(ctx, "initech")
 		return err == nil && st.FailedStep == onboarding.StepCatchUp
-	}, 30*time.Second, 50*time.Millisecond, "the migration fails after its copy")
+	}, eventually.Deadline, 50*time.Millisecond, "the migration fails after its copy")
 	require.Equal(t, siloNames.App(), st.Migration.To.Table)
 	tn, err := svc.Tenants.Get(ctx, "initech")
 	require.NoError(t, err)

@@ -21,6 +21,7 @@ import (
 )
 
 func TestGetMe(t *testing.T) {
+	t.Parallel()
 	db, names := testenv.Tables(t)
 	ctx := context.Background()
 	now := time.Now().UTC()
@@ -64,6 +65,7 @@ func TestGetMe(t *testing.T) {
 // principal carries the token's cognito:username, which is the sub in pools
 // that sign in by email; both answers come from the directory record.
 func TestMeAndTheUserListShowOneIdentity(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	u := w.users["user@acme.test"]
 	p := tenancy.Principal{TenantID: "acme", UserID: u.ID, Username: u.ID /* what Cognito puts in cognito:username */, Email: u.Email,

@@ -11,6 +11,7 @@ import (
 )
 
 func TestTheSuperAdminsChangesAreAudited(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	u := w.invite("owner@acme.test", "audited@acme.test", roles.User)
 	owner := w.as("owner@acme.test")

@@ -20,6 +20,7 @@ import (
 )
 
 func TestMFARequirement(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	signIn := func(code func() string) (cognito.Tokens, tenancy.Principal) {

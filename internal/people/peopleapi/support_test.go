@@ -14,6 +14,7 @@ import (
 )
 
 func TestRootSupport(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	root := w.api.As(tenancy.Principal{UserID: "root-1", Username: "root@provider.test", Role: roles.Root})
 	t.Run("Root lists and reads any tenant's users", func(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 )
 
 func TestTeams(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	admin, user := w.as("admin@acme.test"), w.as("user@acme.test")
 	var team people.Team
@@ -102,6 +103,7 @@ var pathParam = regexp.MustCompile(`\{([^}]+)\}`)
 // table: an Admin or a Super Admin of globex gets 404 for acme's objects,
 // exactly as for objects that do not exist, and nothing changes.
 func TestCrossTenantObjectsAreNotFound(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	res := w.as("admin@acme.test").Do("POST", "/v1/teams", map[string]any{"name": "Acme team"})
 	require.Equal(t, 201, res.Status)
@@ -142,6 +144,7 @@ func TestCrossTenantObjectsAreNotFound(t *testing.T) {
 // A team's PATCH and DELETE honour If-Match (its version): a stale one is
 // a 412 version_mismatch and changes nothing.
 func TestTeamWritesHonourIfMatch(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	admin := w.as("admin@acme.test")
 	var team people.Team

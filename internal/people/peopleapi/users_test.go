@@ -25,6 +25,7 @@ import (
 )
 
 func TestInviteUser(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 
@@ -182,6 +183,7 @@ func TestInviteUser(t *testing.T) {
 }
 
 func TestUserLimit(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	limit := tiers.MustGet(tiers.Basic).MaxUsers
@@ -223,6 +225,7 @@ func TestUserLimit(t *testing.T) {
 }
 
 func TestRolesAndLastSuperAdmin(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	owner, user := w.users["owner@acme.test"], w.users["user@acme.test"]
 	role := func(by, id, r string) (int, string) {
@@ -279,6 +282,7 @@ func TestRolesAndLastSuperAdmin(t *testing.T) {
 }
 
 func TestRevocation(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	u := w.invite("owner@acme.test", "leaver@acme.test", roles.User)
@@ -361,6 +365,7 @@ func TestRevocation(t *testing.T) {
 // removal interrupted after its first step (the user marked removing, one
 // version later) completes on a retry with the same If-Match.
 func TestRemoveUserHonoursIfMatch(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	sc := tenancy.Scope{Table: w.names.App(), TenantID: "acme"}
@@ -416,6 +421,7 @@ func TestRemoveUserHonoursIfMatch(t *testing.T) {
 // nothing, except for the retry of the same change (its Cognito step
 // failed after the directory moved one version on), which completes it.
 func TestUserChangesHonourIfMatch(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	owner := w.as("owner@acme.test")
 	etag := func(v int64) string { return fmt.Sprintf("%q", fmt.Sprint(v)) }
@@ -455,6 +461,7 @@ func TestUserChangesHonourIfMatch(t *testing.T) {
 // time (authorizer.RevocationDelay deployed), on every device of the user,
 // and a new sign-in works.
 func TestSignOutEndsTheSessionsTokens(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	u := w.users["user@acme.test"]

@@ -123,6 +123,7 @@ func requests(t *testing.T, c apitest.Caller) {
 // requests cost the same operations with and without a meter, and the
 // meter's flush costs a handful of writes for all of them.
 func TestMeteringAddsNoRoundTripToARequest(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	plain := w.api(t, nil).As(w.user)
 	meter := &usage.Meter{Store: w.store}
@@ -154,6 +155,7 @@ func TestMeteringAddsNoRoundTripToARequest(t *testing.T) {
 // reading them back (creates, edits, a project, label changes, comments,
 // deletes and the purge of a deleted issue's comments).
 func TestItemBytesMatchWhatTheTableHolds(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	tableBytes := func() int64 {
@@ -215,6 +217,7 @@ func pkOf(it map[string]types.AttributeValue) string {
 // warnings at 80% and 100%; Root sees every tenant and totals per tier,
 // summed here independently from what was recorded.
 func TestUsageAgainstTheTiersLimits(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	now := time.Now().UTC()
