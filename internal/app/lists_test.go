@@ -32,8 +32,8 @@ func target(c apitest.Content, rt routes.Route, q url.Values) string {
 
 // Every list of the route table, found by asking every GET route for a
 // page with a forged cursor: each one answers 400 invalid_cursor to a
-// forged, truncated, oversized, foreign (another list, another tenant) or
-// extended cursor, and pages with the cursors it wrote.
+// forged, truncated, oversized, empty, foreign (another list, another
+// tenant) or extended cursor, and pages with the cursors it wrote.
 func TestEveryListRefusesForeignAndForgedCursors(t *testing.T) {
 	t.Parallel()
 	w := apitest.NewWorld(t)
@@ -88,6 +88,7 @@ func TestEveryListRefusesForeignAndForgedCursors(t *testing.T) {
 				"flipped":                         strings.ToUpper(next[:4]) + next[4:],
 				"oversized":                       strings.Repeat("A", 5000),
 				"unsigned":                        body,
+				"empty (the last page's absent next_cursor)": "",
 			}
 			for other, oc := range cursors {
 				if other != rt.OperationID {
@@ -108,7 +109,7 @@ func TestEveryListRefusesForeignAndForgedCursors(t *testing.T) {
 					assert.Equal(t, "invalid_cursor", res.Map(t)["code"])
 				}
 			}
-			for _, limit := range []string{"0", "101", "ten", "-1"} {
+			for _, limit := range []string{"0", "101", "ten", "-1", "", "1.5", "+5", "05"} {
 				res := caller.Do("GET", target(c, rt, url.Values{"limit": {limit}}), nil)
 				assert.Equal(t, http.StatusBadRequest, res.Status, "limit=%s: %s", limit, res.Body)
 			}

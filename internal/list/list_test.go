@@ -60,6 +60,19 @@ func TestParams(t *testing.T) {
 	r, err := list.Params(url.Values{"limit": {"5"}, "cursor": {"c"}, "q": {"x"}})
 	require.NoError(t, err)
 	assert.Equal(t, list.Request{Limit: 5, Cursor: "c"}, r)
+
+	// An empty cursor or limit is a 400, never the first page or the
+	// default: a client paging on with the last page's missing next_cursor
+	// would read the first page forever.
+	_, err = list.Params(url.Values{"cursor": {""}})
+	assertInvalidCursor(t, err)
+	_, err = list.Params(url.Values{"limit": {""}})
+	assert.Equal(t, "invalid_limit", errs.As(err).Code)
+	_, err = list.Cursor(url.Values{"cursor": {"a", "b"}})
+	assert.Equal(t, "repeated_parameter", errs.As(err).Code)
+	c, err := list.Cursor(url.Values{"format": {"csv"}})
+	require.NoError(t, err)
+	assert.Empty(t, c, "no cursor: the first page")
 }
 
 func TestCursorsAreTamperEvident(t *testing.T) {
