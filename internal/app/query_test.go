@@ -104,9 +104,14 @@ func TestEveryRouteTakesOnlyItsDeclaredQueryParameters(t *testing.T) {
 	}
 	// A declared parameter sent empty (?label=) is refused too, naming it:
 	// read as no filter, it would answer the unfiltered list. (cursor and
-	// limit are the list toolkit's: invalid_cursor, invalid_limit.)
+	// limit are the list toolkit's: invalid_cursor, invalid_limit; a
+	// public route's token or slug its handler's: an empty token is a
+	// wrong one.)
 	empty := 0
 	for _, rt := range routes.All() {
+		if rt.Access.Kind == routes.Public {
+			continue
+		}
 		ex := examples[rt.OperationID]
 		path := target(rt, ex)
 		for _, k := range rt.QueryParams() {

@@ -186,8 +186,10 @@ func onlyDeclaredQuery(rt routes.Route, op httpapi.HandlerFunc) httpapi.HandlerF
 				// An empty value (?label=, a filter whose value a client
 				// forgot) would read as no filter: the unfiltered list.
 				// cursor and limit are the list toolkit's (list.Params:
-				// invalid_cursor, invalid_limit).
-				if k != "cursor" && k != "limit" && slices.Contains(vs, "") {
+				// invalid_cursor, invalid_limit); a public route's
+				// parameters are its handler's to judge (an empty ?token=
+				// is a wrong token: 404, as for an unknown slug).
+				if k != "cursor" && k != "limit" && rt.Access.Kind != routes.Public && slices.Contains(vs, "") {
 					return errs.Invalid("empty_parameter", fmt.Sprintf("query parameter %q is empty: leave it out, or give it a value", k),
 						errs.FieldError{Field: k, Reason: "is empty"})
 				}
