@@ -168,16 +168,17 @@ func IfMatch(r *http.Request) (int64, error) {
 	if !present || h == "*" {
 		return 0, nil
 	}
-	if strings.HasPrefix(h, "W/") {
+	tag, weak := strings.CutPrefix(h, "W/")
+	inner := strings.TrimSuffix(strings.TrimPrefix(tag, `"`), `"`)
+	v, err := strconv.ParseInt(inner, 10, 64)
+	if err != nil || v <= 0 || strconv.FormatInt(v, 10) != inner || len(tag) < 3 || tag[0] != '"' || tag[len(tag)-1] != '"' {
+		return 0, errs.Invalid("invalid_if_match", `If-Match must be an ETag of this API, such as "3"`,
+			errs.FieldError{Field: "If-Match", Reason: "malformed"})
+	}
+	if weak {
 		return 0, errs.E(errs.KindPreconditionFailed, "weak_etag",
 			`If-Match compares ETags strongly: a weak one (%s) never matches; send the ETag as this API gave it, such as "3"`, h).
 			WithFields(errs.FieldError{Field: "If-Match", Reason: "weak ETag"})
-	}
-	inner := strings.TrimSuffix(strings.TrimPrefix(h, `"`), `"`)
-	v, err := strconv.ParseInt(inner, 10, 64)
-	if err != nil || v <= 0 || strconv.FormatInt(v, 10) != inner || len(h) < 3 || h[0] != '"' || h[len(h)-1] != '"' {
-		return 0, errs.Invalid("invalid_if_match", `If-Match must be an ETag of this API, such as "3"`,
-			errs.FieldError{Field: "If-Match", Reason: "malformed"})
 	}
 	return v, nil
 }

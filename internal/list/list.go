@@ -100,11 +100,10 @@ func Params(q url.Values) (Request, error) {
 	return Request{Limit: n, Cursor: c}, nil
 }
 
-// Cursor reads the `cursor` query parameter: absent, the first page. A
-// cursor given twice, empty or longer than any this API returns is a 400
-// invalid_cursor, never the first page: a client that pages on with an
-// empty next_cursor (there is none on the last page) would otherwise read
-// the first page again, and again.
+// Cursor reads the `cursor` query parameter: absent or empty, the first
+// page (clients page with "?cursor=" + next, next empty at first). A cursor
+// given twice or longer than any this API returns is a 400, never the
+// first page; every other one is checked by Decode.
 func Cursor(q url.Values) (string, error) {
 	vs, ok := q["cursor"]
 	switch {
@@ -113,8 +112,6 @@ func Cursor(q url.Values) (string, error) {
 	case len(vs) > 1:
 		return "", errs.Invalid("repeated_parameter", `query parameter "cursor" is repeated`,
 			errs.FieldError{Field: "cursor", Reason: "repeated"})
-	case vs[0] == "":
-		return "", invalidCursor("is empty: leave it out for the first page; the last page has no next_cursor")
 	case len(vs[0]) > MaxCursorLen:
 		return "", invalidCursor("is longer than the cursors this API returns")
 	}

@@ -61,11 +61,11 @@ func TestParams(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, list.Request{Limit: 5, Cursor: "c"}, r)
 
-	// An empty cursor or limit is a 400, never the first page or the
-	// default: a client paging on with the last page's missing next_cursor
-	// would read the first page forever.
-	_, err = list.Params(url.Values{"cursor": {""}})
-	assertInvalidCursor(t, err)
+	// An empty cursor is the first page ("?cursor=" + next, next empty at
+	// first); an empty limit is a 400, not the default.
+	r, err = list.Params(url.Values{"cursor": {""}})
+	require.NoError(t, err)
+	assert.Equal(t, list.Request{Limit: list.DefaultLimit}, r)
 	_, err = list.Params(url.Values{"limit": {""}})
 	assert.Equal(t, "invalid_limit", errs.As(err).Code)
 	_, err = list.Cursor(url.Values{"cursor": {"a", "b"}})
