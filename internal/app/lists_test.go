@@ -108,7 +108,7 @@ func TestEveryListRefusesForeignAndForgedCursors(t *testing.T) {
 					assert.Equal(t, "invalid_cursor", res.Map(t)["code"])
 				}
 			}
-			for _, limit := range []string{"0", "101", "ten", "-1"} {
+			for _, limit := range []string{"0", "101", "ten", "-1", "", "1.5", "+5", "05"} {
 				res := caller.Do("GET", target(c, rt, url.Values{"limit": {limit}}), nil)
 				assert.Equal(t, http.StatusBadRequest, res.Status, "limit=%s: %s", limit, res.Body)
 			}

@@ -432,11 +432,22 @@ func TestMigrationRefusals(t *testing.T) {
 	}{
 		{"a cell this platform cannot reach", map[string]any{"cell": "cell-2"}, "unknown_cell", 422},
 		{"a tier and a cell at once", map[string]any{"cell": "cell-2", "tier": "platinum"}, "migration_ambiguous", 400},
+		{"neither a tier nor a cell", map[string]any{}, "validation_failed", 400},
+		{"an unknown tier", map[string]any{"tier": "gold"}, "unknown_tier", 422},
 	} {
 		t.Run(tc.name+" is refused", func(t *testing.T) {
 			res := w.Root().Do("POST", "/v1/admin/tenants/globex/migration", tc.body)
 			assert.Equal(t, tc.status, res.Status, string(res.Body))
 			assert.Equal(t, tc.code, res.Map(t)["code"])
+			// The problem names the field to change.
+			errs, _ := res.Map(t)["errors"].([]any)
+			if assert.Len(t, errs, 1, "%s", res.Body) {
+				want := "tier"
+				if _, ok := tc.body["cell"]; ok {
+					want = "cell"
+				}
+				assert.Equal(t, want, errs[0].(map[string]any)["field"])
+			}
 			st, err := app.Lifecycle(w.Deps).States.Get(ctx, "globex")
 			if err == nil {
 				assert.NotEqual(t, onboarding.PhaseMigration, st.Phase, "nothing started")

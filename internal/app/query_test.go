@@ -102,6 +102,37 @@ func TestEveryRouteTakesOnlyItsDeclaredQueryParameters(t *testing.T) {
 			}
 		})
 	}
+	// A declared parameter sent empty (?label=) is refused too, naming it:
+	// read as no filter, it would answer the unfiltered list. (cursor and
+	// limit are the list toolkit's: invalid_cursor, invalid_limit; a
+	// public route's token or slug its handler's: an empty token is a
+	// wrong one.)
+	empty := 0
+	for _, rt := range routes.All() {
+		if rt.Access.Kind == routes.Public {
+			continue
+		}
+		ex := examples[rt.OperationID]
+		path := target(rt, ex)
+		for _, k := range rt.QueryParams() {
+			if k == "cursor" || k == "limit" {
+				continue
+			}
+			k = strings.Replace(k, ".*", ".01JAAAAAAAAAAAAAAAAAAAAAAA", 1)
+			empty++
+			res := w.Call(ex, rt.Method, with(path, k, ""), ex.Body)
+			require.Equal(t, http.StatusBadRequest, res.Status, "%s %s with %s empty: %s", rt.Method, path, k, res.Body)
+			p := res.Map(t)
+			assert.Equal(t, "empty_parameter", p["code"], "%s: %s", k, res.Body)
+			errs, _ := p["errors"].([]any)
+			require.Len(t, errs, 1, "%s", res.Body)
+			assert.Equal(t, k, errs[0].(map[string]any)["field"])
+		}
+	}
+	after = snapshot(ctx, t, w.Deps.Control(), w.Deps.Names.App(), w.Deps.Names.Control())
+	assert.Equal(t, before, after, "a request refused for an empty parameter changed the tables")
+	assert.Greater(t, empty, 60, "declared parameters sent empty")
+
 	assert.Greater(t, refused, 5*150, "routes refusing unknown parameters")
 	assert.Greater(t, taken, 80, "declared parameters taken")
 	t.Logf("%d unknown parameters refused over %d routes, %d declared ones taken", refused, len(routes.All()), taken)

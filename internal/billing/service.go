@@ -210,7 +210,7 @@ func (s *Service) ChangePlan(ctx context.Context, tenantID, to string, by audit.
 	}
 	if tiers.MustGet(tier).Isolation != tiers.Pooled || tiers.MustGet(t.Tier).Isolation != tiers.Pooled {
 		return Account{}, errs.E(errs.KindUnprocessable, "tier_change_needs_migration",
-			"moving between %s and the pooled tiers needs a data migration, which is not available yet", tiers.Platinum)
+			"moving between %s and the pooled tiers moves your data to another home (an online migration the provider runs): contact the provider", tiers.Platinum)
 	}
 	a, err := s.Account(ctx, t)
 	if err != nil {

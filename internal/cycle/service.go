@@ -246,34 +246,40 @@ func cmpStr(a, b string) int {
 
 // owner checks that exactly one of a project (id or key) and a team is
 // named and that it is the tenant's; another tenant's is "no such".
+//
+// input: the owner comes from a request body (project_id, team_id), else
+// from the query (?project=, ?team=): an error names the field or the
+// query parameter the caller sent.
 func (s *Service) owner(ctx context.Context, p tenancy.Principal, projectRef, teamID string, input bool) (Owner, error) {
-	field := func(f, reason string) error {
-		if input {
-			return errs.Field(f, reason)
+	project, team := "project_id", "team_id"
+	field := func(f, reason string) error { return errs.Field(f, reason) }
+	if !input {
+		project, team = "project", "team"
+		field = func(f, reason string) error {
+			return errs.Invalid("invalid_parameter", f+": "+reason, errs.FieldError{Field: f, Reason: reason})
 		}
-		return errs.Invalid("invalid_parameter", f+": "+reason, errs.FieldError{Field: f, Reason: reason})
 	}
 	switch {
 	case projectRef != "" && teamID != "":
-		return Owner{}, field("team_id", "a cycle belongs to a project or a team, not both")
+		return Owner{}, field(team, "a cycle belongs to a project or a team, not both")
 	case projectRef == "" && teamID == "":
-		return Owner{}, field("project_id", "name the project (project_id) or the team (team_id)")
+		return Owner{}, field(project, "name the project ("+project+") or the team ("+team+")")
 	case projectRef != "":
 		if !issue.ValidID(projectRef) {
-			return Owner{}, field("project_id", "is not a valid project id or key")
+			return Owner{}, field(project, "is not a valid project id or key")
 		}
 		pr, err := s.Projects.Project(ctx, p, projectRef)
 		if errs.Is(err, errs.KindNotFound) {
-			return Owner{}, field("project_id", "no such project in this workspace")
+			return Owner{}, field(project, "no such project in this workspace")
 		}
 		return Owner{ProjectID: pr.ID}, err
 	}
 	if !issue.ValidID(teamID) {
-		return Owner{}, field("team_id", "is not a valid team id")
+		return Owner{}, field(team, "is not a valid team id")
 	}
 	ok, err := s.Directory.TeamExists(ctx, p.Scope(), teamID)
 	if err == nil && !ok {
-		return Owner{}, field("team_id", "no such team in this workspace")
+		return Owner{}, field(team, "no such team in this workspace")
 	}
 	return Owner{TeamID: teamID}, err
 }

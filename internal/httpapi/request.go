@@ -155,20 +155,30 @@ func withArticle(s string) string {
 func ETag(v int64) string { return `"` + strconv.FormatInt(v, 10) + `"` }
 
 // IfMatch reads a write's If-Match header: 0 when it is absent or "*",
-// else the version its ETag names ("3", or weak W/"3"). Anything else is a
-// 400 invalid_if_match naming the header. Every route that changes or
-// deletes a versioned resource reads it with this one function and answers
-// 412 version_mismatch when the version moved on.
+// else the version its ETag names ("3"). A weak ETag (W/"3") is a 412
+// weak_etag: If-Match compares strongly (RFC 9110, 13.1.1), so a weak one
+// never matches and the write must not happen. Anything else (an empty
+// value, a list, a version that is no positive integer) is a 400
+// invalid_if_match naming the header. Every route that changes or deletes
+// a versioned resource reads it with this one function and answers 412
+// version_mismatch when the version moved on.
 func IfMatch(r *http.Request) (int64, error) {
+	_, present := r.Header["If-Match"]
 	h := strings.TrimSpace(r.Header.Get("If-Match"))
-	if h == "" || h == "*" {
+	if !present || h == "*" {
 		return 0, nil
 	}
-	h = strings.TrimPrefix(h, "W/")
-	v, err := strconv.ParseInt(strings.Trim(h, `"`), 10, 64)
-	if err != nil || v <= 0 || !strings.HasPrefix(h, `"`) || !strings.HasSuffix(h, `"`) {
+	tag, weak := strings.CutPrefix(h, "W/")
+	inner := strings.TrimSuffix(strings.TrimPrefix(tag, `"`), `"`)
+	v, err := strconv.ParseInt(inner, 10, 64)
+	if err != nil || v <= 0 || strconv.FormatInt(v, 10) != inner || len(tag) < 3 || tag[0] != '"' || tag[len(tag)-1] != '"' {
 		return 0, errs.Invalid("invalid_if_match", `If-Match must be an ETag of this API, such as "3"`,
 			errs.FieldError{Field: "If-Match", Reason: "malformed"})
+	}
+	if weak {
+		return 0, errs.E(errs.KindPreconditionFailed, "weak_etag",
+			`If-Match compares ETags strongly: a weak one (%s) never matches; send the ETag as this API gave it, such as "3"`, h).
+			WithFields(errs.FieldError{Field: "If-Match", Reason: "weak ETag"})
 	}
 	return v, nil
 }

@@ -85,15 +85,37 @@ func Params(q url.Values) (Request, error) {
 				errs.FieldError{Field: k, Reason: "repeated"})
 		}
 	}
+	if q.Has("limit") && q.Get("limit") == "" {
+		return Request{}, errs.Invalid("invalid_limit", "limit is empty: leave it out for the default ("+strconv.Itoa(DefaultLimit)+"), or send 1 to "+strconv.Itoa(MaxLimit),
+			errs.FieldError{Field: "limit", Reason: "must be an integer from 1 to " + strconv.Itoa(MaxLimit)})
+	}
 	n, err := Limit(q.Get("limit"))
 	if err != nil {
 		return Request{}, err
 	}
-	c := q.Get("cursor")
-	if len(c) > MaxCursorLen {
-		return Request{}, invalidCursor("is longer than the cursors this API returns")
+	c, err := Cursor(q)
+	if err != nil {
+		return Request{}, err
 	}
 	return Request{Limit: n, Cursor: c}, nil
+}
+
+// Cursor reads the `cursor` query parameter: absent or empty, the first
+// page (clients page with "?cursor=" + next, next empty at first). A cursor
+// given twice or longer than any this API returns is a 400, never the
+// first page; every other one is checked by Decode.
+func Cursor(q url.Values) (string, error) {
+	vs, ok := q["cursor"]
+	switch {
+	case !ok:
+		return "", nil
+	case len(vs) > 1:
+		return "", errs.Invalid("repeated_parameter", `query parameter "cursor" is repeated`,
+			errs.FieldError{Field: "cursor", Reason: "repeated"})
+	case len(vs[0]) > MaxCursorLen:
+		return "", invalidCursor("is longer than the cursors this API returns")
+	}
+	return vs[0], nil
 }
 
 // MaxCursorLen bounds a cursor; positions larger than this are not encoded.

@@ -60,6 +60,19 @@ func TestParams(t *testing.T) {
 	r, err := list.Params(url.Values{"limit": {"5"}, "cursor": {"c"}, "q": {"x"}})
 	require.NoError(t, err)
 	assert.Equal(t, list.Request{Limit: 5, Cursor: "c"}, r)
+
+	// An empty cursor is the first page ("?cursor=" + next, next empty at
+	// first); an empty limit is a 400, not the default.
+	r, err = list.Params(url.Values{"cursor": {""}})
+	require.NoError(t, err)
+	assert.Equal(t, list.Request{Limit: list.DefaultLimit}, r)
+	_, err = list.Params(url.Values{"limit": {""}})
+	assert.Equal(t, "invalid_limit", errs.As(err).Code)
+	_, err = list.Cursor(url.Values{"cursor": {"a", "b"}})
+	assert.Equal(t, "repeated_parameter", errs.As(err).Code)
+	c, err := list.Cursor(url.Values{"format": {"csv"}})
+	require.NoError(t, err)
+	assert.Empty(t, c, "no cursor: the first page")
 }
 
 func TestCursorsAreTamperEvident(t *testing.T) {

@@ -200,7 +200,8 @@ func (m *Machine) destination(mg *MigrationRecord) (destination, error) {
 	}
 	c, ok := m.Cells.Get(mg.TargetCell)
 	if !ok || m.CellDirectory == nil {
-		return destination{}, errs.E(errs.KindUnprocessable, "unknown_cell", "this cell cannot reach %s", mg.TargetCell)
+		return destination{}, errs.E(errs.KindUnprocessable, "unknown_cell", "this cell cannot reach %s", mg.TargetCell).
+			WithFields(errs.FieldError{Field: "cell", Reason: "not a cell this one can reach"})
 	}
 	return destination{cell: c.ID, tenants: c.Tenants, keys: c.Keys, pooled: c.Pooled, platinum: c.Platinum, files: c.Files, siloFiles: c.SiloFiles, control: c.Control,
 		entry: CellEntry{Cell: c.ID, APIURL: c.APIURL, Region: c.Region, UserPoolID: c.UserPoolID, ClientID: c.ClientID}}, nil

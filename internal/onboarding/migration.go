@@ -397,7 +397,8 @@ func (m *Machine) home(t tenant.Tenant) Home {
 func (s *Service) Migrate(ctx context.Context, tenantID, to string, by audit.Actor) (State, error) {
 	name, err := tiers.Parse(to)
 	if err != nil {
-		return State{}, errs.E(errs.KindUnprocessable, "unknown_tier", "%s", err.Error())
+		return State{}, errs.E(errs.KindUnprocessable, "unknown_tier", "%s", err.Error()).
+			WithFields(errs.FieldError{Field: "tier", Reason: err.Error()})
 	}
 	t, err := s.Tenants.Get(ctx, tenantID)
 	if err != nil {

@@ -33,12 +33,9 @@ type Body struct {
 	// OptionalRequest: the request body may be left out.
 	OptionalRequest bool
 	// Errors are error statuses of this operation beyond those every
-	// operation of its kind can answer (ErrorStatuses).
+	// operation of its kind can answer (ErrorStatuses). Which operations
+	// take If-Match is the route table's word (routes.Route.IfMatch).
 	Errors []int
-	// IfMatch names the resource whose ETag the operation's If-Match
-	// header takes ("the issue"): a stale one is a 412 version_mismatch.
-	// Empty: the operation reads no If-Match.
-	IfMatch string
 }
 
 // Servers the document names: the deployed stage (API Gateway REST API,
@@ -177,9 +174,9 @@ func (g *gen) operation(rt routes.Route, b Body) map[string]any {
 		params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header",
 			"description": "a retry with the same key and body replays the first response", "schema": map[string]any{"type": "string", "maxLength": 255}})
 	}
-	if b.IfMatch != "" {
+	if what := rt.IfMatch(); what != "" {
 		params = append(params, map[string]any{"name": "If-Match", "in": "header",
-			"description": b.IfMatch + "'s ETag (from its ETag header or version); a stale one is a 412 version_mismatch", "schema": map[string]any{"type": "string"}})
+			"description": what + "'s ETag (from its ETag header or version); a stale one is a 412 version_mismatch", "schema": map[string]any{"type": "string"}})
 	}
 	if len(params) > 0 {
 		op["parameters"] = params

@@ -42,3 +42,20 @@ func TestEveryRouteHasOneSummary(t *testing.T) {
 	assert.Equal(t, "Liveness of the API", Summary("getHealth"))
 	assert.Empty(t, Summary("zzz"))
 }
+
+// ifMatch is sorted, names each operation once, and only operations of
+// the table that change or delete something.
+func TestIfMatchIsSorted(t *testing.T) {
+	assert.True(t, slices.IsSortedFunc(ifMatch, func(a, b opText) int { return strings.Compare(a.op, b.op) }), "ifMatch is not sorted by operation id")
+	for i, p := range ifMatch {
+		if i > 0 {
+			assert.NotEqual(t, ifMatch[i-1].op, p.op, "two entries for %s", p.op)
+		}
+		r, ok := ByOperation(p.op)
+		if assert.True(t, ok, "%s is no route's operation", p.op) {
+			assert.NotEqual(t, "GET", r.Method, p.op)
+			assert.Equal(t, p.text, r.IfMatch(), p.op)
+		}
+	}
+	assert.Empty(t, Route{OperationID: "updateView"}.IfMatch())
+}

@@ -467,6 +467,42 @@ func (r Route) WriteClaimsKey() bool {
 	return r.Method == "POST" && slices.Contains(writeClaimsKey, r.OperationID)
 }
 
+// ifMatch names, for each operation that reads If-Match (httpapi.IfMatch:
+// a stale ETag is a 412 version_mismatch), the resource whose ETag it
+// takes. Any other route refuses If-Match, and every write refuses
+// If-None-Match and If-Unmodified-Since, with a 400 before its handler
+// runs (internal/app/core): a condition the route would not evaluate must
+// not turn into an unconditional write. The OpenAPI document describes
+// the header from this list. Sorted by operation id (TestIfMatchIsSorted).
+var ifMatch = []opText{
+	{"changeUserRole", "the user"},
+	{"deleteCycle", "the cycle"},
+	{"deleteField", "the field"},
+	{"deleteIssue", "the issue"},
+	{"deleteTeam", "the team"},
+	{"disableUser", "the user"},
+	{"enableUser", "the user"},
+	{"moveIssue", "the issue"},
+	{"removeUser", "the user"},
+	{"transitionIssue", "the issue"},
+	{"updateCycle", "the cycle"},
+	{"updateField", "the field"},
+	{"updateIssue", "the issue"},
+	{"updateProject", "the project"},
+	{"updateProjectWorkflow", "the workflow"},
+	{"updateTeam", "the team"},
+}
+
+// IfMatch names the resource whose ETag the route's If-Match takes ("the
+// issue"); empty: the route takes no If-Match.
+func (r Route) IfMatch() string {
+	i, ok := slices.BinarySearchFunc(ifMatch, r.OperationID, func(p opText, op string) int { return strings.Compare(p.op, op) })
+	if !ok {
+		return ""
+	}
+	return ifMatch[i].text
+}
+
 // queryParams are the query parameters each operation takes; any other is a
 // 400 unknown_parameter before its handler runs (internal/app/core), so a
 // typo (?stauts=open) is never the unfiltered list. The OpenAPI document

@@ -767,7 +767,10 @@ func (d Deps) migrate(s *onboarding.Service, w http.ResponseWriter, r *http.Requ
 	)
 	switch {
 	case in.Cell != "" && in.Tier != "":
-		return errs.Invalid("migration_ambiguous", "name a tier or a cell, not both")
+		return errs.Invalid("migration_ambiguous", "name a tier or a cell, not both",
+			errs.FieldError{Field: "cell", Reason: "a tier or a cell, not both"})
+	case in.Cell == "" && in.Tier == "":
+		return errs.Field("tier", "is required: the tier to migrate to (or cell: the cell to move to)")
 	case in.Cell != "":
 		st, err = s.MoveCell(r.Context(), r.PathValue("tenantId"), in.Cell, actor(r))
 	default:

@@ -201,7 +201,9 @@ func (s *Service) fill(ctx context.Context, p tenancy.Principal, v *View, in Inp
 			return unprocessable(errs.Field("filter."+k, fmt.Sprintf("is not a filter of the issue list (one of %v)", []string(s.Params))))
 		}
 		if val = strings.TrimSpace(val); val == "" {
-			continue
+			// As on the list (?label=: 400 empty_parameter): read as no
+			// filter, it would save a view of every issue.
+			return unprocessable(errs.Field("filter."+k, "is empty: leave it out, or give it a value"))
 		}
 		if len(val) > MaxFilterValue {
 			return unprocessable(errs.Field("filter."+k, fmt.Sprintf("at most %d characters", MaxFilterValue)))
@@ -214,6 +216,14 @@ func (s *Service) fill(ctx context.Context, p tenancy.Principal, v *View, in Inp
 		return unprocessable(prefixFields(err))
 	}
 	if err := s.Tracker.CheckFieldRefs(ctx, p, q); err != nil {
+		return unprocessable(prefixFields(err))
+	}
+	// The list resolves what the parser only reads (a project key, a label
+	// name): a view naming a project of no one in this workspace (another
+	// tenant's key) is refused now, as the list would refuse it, not saved
+	// to fail on every read. One page of one issue, as the caller.
+	q.Limit = 1
+	if _, err := s.Tracker.List(ctx, p, q); err != nil {
 		return unprocessable(prefixFields(err))
 	}
 	if l := v.Filter["label"]; l != "" {

@@ -40,6 +40,12 @@ test('an Admin creates a project, sees the key refused inline, renames its key a
   await page.getByRole('button', { name: 'New project' }).click();
   const dialog = page.getByRole('dialog', { name: 'New project' });
   await dialog.getByLabel('Name').fill('Web app');
+  // The name suggests a key until one is typed (a new user was left to invent one, and an empty
+  // key was refused as malformed).
+  await expect(dialog.getByLabel('Key')).toHaveValue('WA');
+  await dialog.getByLabel('Key').fill('');
+  await dialog.getByRole('button', { name: 'Create project' }).click();
+  await expect(dialog.getByRole('alert')).toContainText('Give the project a key');
   await dialog.getByLabel('Key').fill(taken);
   await dialog.getByRole('button', { name: 'Create project' }).click();
   await expect(dialog.getByRole('alert')).toHaveText('is taken');
@@ -49,7 +55,7 @@ test('an Admin creates a project, sees the key refused inline, renames its key a
   await dialog.getByRole('button', { name: 'Create project' }).click();
   await expect(dialog.getByRole('alert')).toContainText('starting with a letter');
 
-  const key = `W${uniq()}`;
+  const key = `W${uniq()}LONG`; // 10 characters, the most a key has
   await dialog.getByLabel('Key').fill(key);
   await dialog.getByLabel('Lead').selectOption({ index: 1 });
   await dialog.getByRole('button', { name: 'Create project' }).click();
@@ -83,6 +89,12 @@ test('an Admin creates a project, sees the key refused inline, renames its key a
   await expect(page.getByTestId('project-switcher')).toHaveText('Web app');
   await expect(page.getByTestId('issue-row')).toHaveCount(1);
   await expect(page.getByTestId('issue-row')).toContainText('First issue of the web project');
+  // One issue is "1 issue"; a long key (up to 10 characters and the number) keeps to one line.
+  await expect(page.getByText('1 issue', { exact: true })).toBeVisible();
+  const keyCell = page.getByTestId('issue-row').getByText(/^[A-Z0-9]+-1$/);
+  expect(
+    await keyCell.evaluate((e: HTMLElement) => e.offsetHeight <= 20 && e.scrollWidth <= e.clientWidth),
+  ).toBe(true);
   await page.getByRole('button', { name: /^Project:/ }).click();
   await page.getByRole('menuitemradio', { name: 'All projects' }).click();
   await expect(page).not.toHaveURL(/project=/);

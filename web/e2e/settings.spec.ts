@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Locator } from '@playwright/test';
 import { DEMO_PASSWORD } from './env';
 import { apiCall, cognitoToken, firstSignIn, registerCompany, signIn } from './helpers';
 
@@ -154,6 +154,12 @@ test('branding changes show in the workspace', async ({ page }) => {
     await expect(page.getByTestId('preview-name')).toHaveText('Acme Rockets');
     await page.getByLabel('Accent colour', { exact: true }).fill('#0f7b6c');
     await expect(page.getByTestId('brand-preview')).toHaveAttribute('style', /--brand: #0f7b6c/);
+    // The colour paints, not only the style attribute: with --color-brand in a plain @theme (resolved
+    // once on :root, where --brand is unset) every workspace and preview stayed indigo.
+    const paint = (l: Locator) => l.evaluate((e) => getComputedStyle(e).backgroundColor);
+    await expect
+      .poll(() => paint(page.getByTestId('brand-preview').getByText('New issue')))
+      .toBe('rgb(15, 123, 108)');
     // The logo is uploaded (the CSP loads no image from other sites): an
     // SVG is refused in the form, a PNG shows in the preview.
     const logoInput = page.getByLabel('Logo', { exact: true });
@@ -191,6 +197,7 @@ test('branding changes show in the workspace', async ({ page }) => {
     expect(blocked, 'no image blocked by the CSP').toEqual([]);
     const shell = other.locator('[style*="--brand"]').first();
     await expect(shell).toHaveAttribute('style', /--brand: #0f7b6c/);
+    await expect.poll(() => paint(other.locator('.bg-brand').first())).toBe('rgb(15, 123, 108)');
     // A logo on another site is refused by the API.
     const remote = await apiCall('PUT', '/v1/branding', token, {
       display_name: 'Acme Rockets',

@@ -19,7 +19,11 @@ test('signing out in one browser ends the session in another', async ({ browser 
 
   await laptop.getByRole('button', { name: /account menu/ }).click();
   await laptop.getByRole('menuitem', { name: 'Sign out' }).click();
-  await expect(laptop).toHaveURL(new RegExp(`/w/${co.slug}/signin$`));
+  await expect(laptop).toHaveURL(new RegExp(`/w/${co.slug}/signin\\?signedout=1$`));
+  // The sign-in page says what happened, and that it reaches the other browsers.
+  await expect(laptop.getByRole('status').filter({ hasText: 'You signed out.' })).toContainText(
+    'other browsers and devices end within 30 seconds',
+  );
 
   // The other browser still holds unexpired tokens; the API refuses them
   // once the revocation delay has passed, and the app asks to sign in.
@@ -33,6 +37,9 @@ test('signing out in one browser ends the session in another', async ({ browser 
       { timeout: 60_000, intervals: [2_000, 5_000] },
     )
     .toBe(`/w/${co.slug}/signin`);
+  // The other browser says its session ended, not that it signed out.
+  await expect(phone.getByText('Your session has ended.')).toBeVisible();
+  await expect(phone.getByText('You signed out.')).toBeHidden();
   // Signing in again there works: a new session.
   await signIn(phone, co.slug, co.email, password);
   await expect(phone.getByTestId('me-email')).toHaveText(co.email);

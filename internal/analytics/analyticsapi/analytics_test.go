@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -303,10 +304,13 @@ func TestBadInputIsRefusedWithAProblem(t *testing.T) {
 		{"two filters at once", "/v1/analytics/issues?team=core&priority=high", "ada", 400, "one_filter"},
 		{"an unknown group_by", "/v1/analytics/workload?group_by=label", "ada", 400, "validation_failed"},
 		{"no group_by", "/v1/analytics/workload", "ada", 400, "validation_failed"},
-		{"another tenant's team", "/v1/analytics/issues?team=ops", "ada", 404, "team_not_found"},
+		// A filter naming nothing is a 400 naming the parameter (the route
+		// exists); a path id naming nothing is a 404.
+		{"another tenant's team", "/v1/analytics/issues?team=ops", "ada", 400, "invalid_parameter"},
+		{"a team that does not exist", "/v1/analytics/issues?team=nope", "ada", 400, "invalid_parameter"},
 		{"another tenant's team's velocity", "/v1/analytics/teams/ops/velocity", "ada", 404, "team_not_found"},
 		{"another tenant's user", "/v1/analytics/users/gus", "ada", 404, "user_not_found"},
-		{"another tenant's user as an assignee filter", "/v1/analytics/issues?assignee=gus", "ada", 404, "user_not_found"},
+		{"another tenant's user as an assignee filter", "/v1/analytics/issues?assignee=gus", "ada", 400, "invalid_parameter"},
 		{"a user asking for someone else's figures", "/v1/analytics/users/bob", "ann", 403, "figures_of_others"},
 		{"a user asking for workload by assignee", "/v1/analytics/workload?group_by=assignee", "ann", 403, "figures_of_others"},
 		{"a user filtering by someone else", "/v1/analytics/issues?assignee=bob", "ann", 403, "figures_of_others"},
@@ -317,6 +321,14 @@ func TestBadInputIsRefusedWithAProblem(t *testing.T) {
 			require.Equal(t, c.status, res.Status, string(res.Body))
 			assert.Equal(t, "application/problem+json", res.Header.Get("Content-Type"))
 			assert.Equal(t, c.code, res.Map(t)["code"], string(res.Body))
+			if c.status == http.StatusBadRequest {
+				errs, _ := res.Map(t)["errors"].([]any)
+				require.NotEmpty(t, errs, "a 400 names the parameter: %s", res.Body)
+				u, _ := url.Parse(c.path)
+				if f := errs[0].(map[string]any)["field"].(string); u.RawQuery != "" {
+					assert.True(t, u.Query().Has(f), "%s names %s, not a parameter it sent", c.path, f)
+				}
+			}
 		})
 	}
 	t.Run("a bad time zone, or a User changing it", func(t *testing.T) {

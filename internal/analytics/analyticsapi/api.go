@@ -87,6 +87,17 @@ func (d Deps) teamID(ctx context.Context, p tenancy.Principal, ref string) (stri
 	return ref, nil
 }
 
+// asParameter turns a not-found of a filter's value into a 400 naming the
+// query parameter: the route exists, its filter names nothing (another
+// tenant's id reads the same as a missing one). A path id not found stays
+// a 404.
+func asParameter(err error, param, reason string) error {
+	if errs.Is(err, errs.KindNotFound) {
+		return errs.Invalid("invalid_parameter", param+": "+reason, errs.FieldError{Field: param, Reason: reason})
+	}
+	return err
+}
+
 // scope reads the one optional filter of an issue report.
 func (d Deps) scope(ctx context.Context, p tenancy.Principal, q url.Values) (string, error) {
 	var set []string
@@ -106,13 +117,13 @@ func (d Deps) scope(ctx context.Context, p tenancy.Principal, q url.Values) (str
 	switch set[0] {
 	case "team":
 		id, err := d.teamID(ctx, p, v)
-		return analytics.TeamScope(id), err
+		return analytics.TeamScope(id), asParameter(err, "team", "no such team in this workspace")
 	case "assignee":
 		if v == "none" {
 			return analytics.ScopeUnowned, nil
 		}
 		id, err := d.userID(ctx, p, v)
-		return analytics.UserScope(id), err
+		return analytics.UserScope(id), asParameter(err, "assignee", "no such user in this workspace (a user id, me or none)")
 	}
 	pr := issue.Priority(v)
 	if !slices.Contains(issue.Priorities, pr) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -109,6 +110,7 @@ func guard(rt routes.Route, op httpapi.HandlerFunc, idem idempotency.Store, home
 		op = idem.Wrap(op)
 	}
 	op = onlyDeclaredQuery(rt, op)
+	op = onlyEvaluatedConditions(rt, op)
 	if rt.Access.Kind == routes.Public {
 		return op
 	}
@@ -176,10 +178,52 @@ func onlyDeclaredQuery(rt routes.Route, op httpapi.HandlerFunc) httpapi.HandlerF
 	declared := rt.QueryParams()
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if r.URL.RawQuery != "" {
-			for k := range r.URL.Query() {
+			for k, vs := range r.URL.Query() {
 				if !rt.TakesQuery(k) {
 					return errs.Invalid("unknown_parameter", fmt.Sprintf("unknown query parameter %q: %s %s takes %s",
 						k, rt.Method, rt.Path, takes(declared)), errs.FieldError{Field: k, Reason: "unknown query parameter"})
+				}
+				// An empty value (?label=, a filter whose value a client
+				// forgot) would read as no filter: the unfiltered list.
+				// cursor and limit are the list toolkit's (list.Params:
+				// invalid_cursor, invalid_limit); a public route's
+				// parameters are its handler's to judge (an empty ?token=
+				// is a wrong token: 404, as for an unknown slug).
+				if k != "cursor" && k != "limit" && rt.Access.Kind != routes.Public && slices.Contains(vs, "") {
+					return errs.Invalid("empty_parameter", fmt.Sprintf("query parameter %q is empty: leave it out, or give it a value", k),
+						errs.FieldError{Field: k, Reason: "is empty"})
+				}
+			}
+		}
+		return op(w, r)
+	}
+}
+
+// onlyEvaluatedConditions refuses a precondition the route would not
+// evaluate, with a 400 naming the header, before the idempotency claim and
+// the handler: If-Match on a route that takes none (routes.Route.IfMatch),
+// and If-None-Match or If-Unmodified-Since on a write. Ignored, each would
+// turn a conditional write the client asked for into an unconditional one
+// (a lost update). On a route that takes If-Match, its value must be one
+// httpapi.IfMatch reads.
+func onlyEvaluatedConditions(rt routes.Route, op httpapi.HandlerFunc) httpapi.HandlerFunc {
+	what := rt.IfMatch()
+	write := !safeMethod(rt.Method)
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if _, ok := r.Header["If-Match"]; ok {
+			if what == "" {
+				return errs.Invalid("if_match_not_supported", fmt.Sprintf("%s %s takes no If-Match: it is not a conditional request here (the routes that take one say so in the OpenAPI document)", rt.Method, rt.Path),
+					errs.FieldError{Field: "If-Match", Reason: "not supported by this route"})
+			}
+			if _, err := httpapi.IfMatch(r); err != nil {
+				return err
+			}
+		}
+		if write {
+			for _, h := range []string{"If-None-Match", "If-Unmodified-Since"} {
+				if _, ok := r.Header[h]; ok {
+					return errs.Invalid("precondition_not_supported", fmt.Sprintf("%s %s does not evaluate %s; writes that take a condition take If-Match", rt.Method, rt.Path, h),
+						errs.FieldError{Field: h, Reason: "not supported by this route"})
 				}
 			}
 		}

@@ -92,7 +92,11 @@ func (d Deps) export(w http.ResponseWriter, r *http.Request) error {
 	if format != "csv" && format != "json" {
 		return errs.Field("format", "must be csv or json")
 	}
-	pg, err := l.List(r.Context(), p.TenantID, list.Request{Limit: ExportPage, Cursor: q.Get("cursor")})
+	cursor, err := list.Cursor(q)
+	if err != nil {
+		return err
+	}
+	pg, err := l.List(r.Context(), p.TenantID, list.Request{Limit: ExportPage, Cursor: cursor})
 	if err != nil {
 		return err
 	}

@@ -263,6 +263,12 @@ func TestPlanChanges(t *testing.T) {
 			if tc.field != "" {
 				assert.Equal(t, tc.field, m["errors"].([]any)[0].(map[string]any)["field"])
 			}
+			if tc.code == "tier_change_needs_migration" {
+				// Migrations exist (Root runs them: docs/migration.md); the
+				// answer says who to ask, not that there is no way.
+				assert.Contains(t, m["detail"], "contact the provider")
+				assert.NotContains(t, m["detail"], "not available")
+			}
 			again, _ := w.store.Get(ctx, "umbrella")
 			assert.Equal(t, a.Version, again.Version)
 		})

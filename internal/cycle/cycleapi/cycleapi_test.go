@@ -215,9 +215,14 @@ func TestCycleBadInput(t *testing.T) {
 	// Users plan issues in cycles but do not create them.
 	code, _ := problem(t, w.api.As(w.ann).Do("POST", "/v1/cycles", sprint("x", "2026-03-01", "2026-03-02")), http.StatusForbidden)
 	assert.Equal(t, "role_forbidden", code)
-	for _, target := range []string{"/v1/cycles", "/v1/cycles?project=default&team=x", "/v1/cycles/velocity?project=default&cycles=13",
-		"/v1/cycles/velocity?project=default&cycles=two", "/v1/cycles/velocity?project=default&sort=x"} {
-		problem(t, w.api.As(w.ann).Do("GET", target, nil), http.StatusBadRequest)
+	// A query's 400 names the query parameter the caller sent (or should
+	// send), never the create body's field (project_id, team_id).
+	for target, want := range map[string]string{"/v1/cycles": "project", "/v1/cycles?project=default&team=x": "team",
+		"/v1/cycles/velocity?project=default&cycles=13": "cycles", "/v1/cycles/velocity?project=default&cycles=two": "cycles",
+		"/v1/cycles/velocity?project=default&sort=x": "sort", "/v1/cycles?project=NOPE": "project", "/v1/cycles?team=no-such-team": "team",
+		"/v1/cycles/velocity?project=NOPE": "project", "/v1/cycles/velocity?team=no-such-team": "team"} {
+		_, field := problem(t, w.api.As(w.ann).Do("GET", target, nil), http.StatusBadRequest)
+		assert.Equal(t, want, field, target)
 	}
 }
 

@@ -133,7 +133,11 @@ func (d Deps) exportView(w http.ResponseWriter, r *http.Request) error {
 	if format != "csv" && format != "json" && format != "" {
 		return errs.Field("format", "must be csv or json")
 	}
-	ex, err := d.Service.Export(r.Context(), p, r.PathValue("viewId"), q.Get("cursor"))
+	cursor, err := list.Cursor(q)
+	if err != nil {
+		return err
+	}
+	ex, err := d.Service.Export(r.Context(), p, r.PathValue("viewId"), cursor)
 	if err != nil {
 		return err
 	}

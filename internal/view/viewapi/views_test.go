@@ -153,6 +153,12 @@ func TestSavedViews(t *testing.T) {
 			{map[string]any{"name": "x", "filter": map[string]any{"status": "Not A Status!"}}, "filter.status"},
 			{map[string]any{"name": "x", "filter": map[string]any{"due_before": "tomorrow"}}, "filter.due_before"},
 			{map[string]any{"name": "x", "filter": map[string]any{"label": "no such label"}}, "filter.label"},
+			// what the list resolves, not only parses: a project no one
+			// has in this workspace (another tenant's key reads the same)
+			{map[string]any{"name": "x", "filter": map[string]any{"project": "NOPE"}}, "filter.project"},
+			// an empty value would save a view of every issue
+			{map[string]any{"name": "x", "filter": map[string]any{"label": ""}}, "filter.label"},
+			{map[string]any{"name": "x", "filter": map[string]any{"assignee": "me", "priority": " "}}, "filter.priority"},
 			{map[string]any{"name": "x", "sort": "title"}, "sort"},
 			{map[string]any{"name": "x", "group_by": "colour"}, "group_by"},
 			{map[string]any{"name": "x", "columns": []string{"key", "secret"}}, "columns"},

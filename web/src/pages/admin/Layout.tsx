@@ -81,7 +81,7 @@ function Shell({ email }: { email: string }) {
   const signOut = async () => {
     await providerSessions.signOut();
     qc.removeQueries({ queryKey: adminKeys.all });
-    navigate('/admin/signin', { replace: true });
+    navigate('/admin/signin?signedout=1', { replace: true });
   };
   const waiting = pending.data?.items.length ?? 0;
 

@@ -64,6 +64,7 @@ export function SignInForm({
   const next = safeNext(params.get('next'), home);
   const expired = params.get('expired') === '1';
   const moved = params.get('moved') === '1';
+  const signedOut = params.get('signedout') === '1';
   const [step, setStep] = useState<Step>({ kind: 'password' });
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -211,6 +212,13 @@ export function SignInForm({
         <div className="mb-4">
           <Banner tone="warn">
             Your workspace moved to a new sign-in. Sign in again with the same email and password.
+          </Banner>
+        </div>
+      )}
+      {signedOut && !expired && !moved && step.kind === 'password' && (
+        <div className="mb-4">
+          <Banner>
+            You signed out. Your sessions in other browsers and devices end within 30 seconds too.
           </Banner>
         </div>
       )}

@@ -5,7 +5,7 @@ import { api, unwrap } from '../../api/client';
 import { errorMessage, isApiError } from '../../api/problem';
 import { Logo } from '../../components/Logo';
 import { Card, PageHeader } from '../../components/page';
-import { Banner, Button, ErrorState, Field, Input, Skeleton } from '../../components/ui';
+import { Banner, Button, ErrorState, Field, fileInputClass, Input, Skeleton } from '../../components/ui';
 import { brandVars, contrast, readableOnWhite } from '../../lib/color';
 import { isLogo, logoFileProblem, LOGO_TYPES, readLogo } from '../../lib/logo';
 import { useWorkspaceCtx } from '../workspace/context';
@@ -95,7 +95,7 @@ function Form({ initial }: { initial: Branding }) {
                   {...p}
                   type="file"
                   accept={LOGO_TYPES.join(',')}
-                  className="text-sm"
+                  className={fileInputClass}
                   onChange={async (e) => {
                     const f = e.target.files?.[0];
                     e.target.value = '';

@@ -7,7 +7,7 @@ import { errorMessage } from '../../api/problem';
 import { TableHead } from '../../components/CatalogPage';
 import { Card, PageHeader, rowClass, tableClass } from '../../components/page';
 import { ProjectPicker } from '../../components/ProjectPicker';
-import { Banner, Button } from '../../components/ui';
+import { Banner, Button, fileInputClass } from '../../components/ui';
 import { declare } from '../../lib/imports';
 import { useWorkspaceCtx } from '../workspace/context';
 import { keys, useDirectory } from '../workspace/data';
@@ -136,7 +136,7 @@ export default function Import() {
                   setFile(e.target.files?.[0] ?? null);
                   setStep({ s: 'idle' });
                 }}
-                className="text-sm"
+                className={fileInputClass}
               />
             </label>
             <Button

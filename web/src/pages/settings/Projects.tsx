@@ -9,11 +9,9 @@ import { CatalogPage, TableHead } from '../../components/CatalogPage';
 import { Badge, rowClass, tableClass } from '../../components/page';
 import { Banner, Button, Field, Input, inputClass } from '../../components/ui';
 import { can } from '../../lib/permissions';
+import { KEY_RE, suggestKey } from '../../lib/projectKey';
 import { useWorkspaceCtx } from '../workspace/context';
 import { keys, useDirectory, useProjects, type Directory, type Project } from '../workspace/data';
-
-/** A project key as the API takes it: 2-10 letters or digits, starting with a letter. */
-export const KEY_RE = /^[A-Z][A-Z0-9]{1,9}$/;
 
 /** The estimate scales of internal/issue/planning.go (the first is the default). */
 const ESTIMATE_SCALES = [
@@ -118,7 +116,9 @@ function ProjectDialog({
   const { slug } = useWorkspaceCtx();
   const qc = useQueryClient();
   const [name, setName] = useState(project?.name ?? '');
-  const [key, setKey] = useState(project?.key ?? '');
+  const [typedKey, setKey] = useState(project?.key);
+  // A new project's key follows its name until the person types one (Website: WEB).
+  const key = typedKey ?? suggestKey(name);
   const [description, setDescription] = useState(project?.description ?? '');
   const [lead, setLead] = useState(project?.lead_id ?? '');
   const [assignee, setAssignee] = useState(project?.default_assignee_id ?? '');
@@ -169,7 +169,8 @@ function ProjectDialog({
     e.preventDefault();
     const errs: Record<string, string> = {};
     if (!name.trim()) errs.name = 'Give the project a name.';
-    if (!KEY_RE.test(key)) errs.key = '2–10 letters or digits, starting with a letter (WEB, API2).';
+    if (!key) errs.key = 'Give the project a key: the prefix of its issue keys (WEB for WEB-12).';
+    else if (!KEY_RE.test(key)) errs.key = '2–10 letters or digits, starting with a letter (WEB, API2).';
     setErrors(errs);
     if (!Object.keys(errs).length) save.mutate();
   };

@@ -43,7 +43,7 @@ function MFA() {
           <label className="flex items-start gap-2">
             <input
               type="checkbox"
-              className="mt-0.5 size-4 accent-(--color-brand)"
+              className="mt-0.5 size-4 accent-brand"
               checked={s.data.mfa_required}
               disabled={!s.data.mfa_enforcement_available || put.isPending}
               onChange={(e) => put.mutate(e.target.checked)}

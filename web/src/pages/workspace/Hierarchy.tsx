@@ -123,7 +123,9 @@ export function SubIssues({ slug, issue }: { slug: string; issue: Issue }) {
               className="flex items-center gap-2 px-3 py-1.5 text-sm hover:bg-panel"
             >
               <StatusIcon status={c.status} />
-              <span className="w-16 shrink-0 font-mono text-xs text-muted">{c.key}</span>
+              <span className="min-w-16 shrink-0 font-mono text-xs whitespace-nowrap text-muted">
+                {c.key}
+              </span>
               <span className="truncate">{c.title}</span>
             </Link>
           </li>

@@ -588,6 +588,9 @@ function Rows({
     return { rows, order, rowOf };
   }, [issues, group, dir, wfOf, statusOrder]);
   const ids = useMemo(() => order.map((i) => i.id), [order]);
+  // The key column fits the longest key loaded (a project key has up to 10 characters: WALKMX5TTP-1
+  // wrapped in a fixed w-16), the same width on every row so the titles line up.
+  const keyWidth = useMemo(() => `${Math.max(8, ...order.map((i) => i.key.length))}ch`, [order]);
   const v = useVirtualizer({
     count: rows.length,
     getScrollElement: () => parent.current,
@@ -638,7 +641,7 @@ function Rows({
         />
         <span>
           {ids.length}
-          {hasMore ? '+' : ''} issues
+          {hasMore ? '+' : ''} {ids.length === 1 && !hasMore ? 'issue' : 'issues'}
         </span>
       </div>
       <div ref={parent} className="min-h-0 flex-1 overflow-y-auto" data-testid="issue-list">
@@ -696,7 +699,14 @@ function Rows({
                   data-testid="issue-row"
                 >
                   {show('priority') && <PriorityIcon priority={i.priority} />}
-                  {show('key') && <span className="w-16 shrink-0 font-mono text-xs text-muted">{i.key}</span>}
+                  {show('key') && (
+                    <span
+                      className="shrink-0 font-mono text-xs whitespace-nowrap text-muted"
+                      style={{ width: keyWidth }}
+                    >
+                      {i.key}
+                    </span>
+                  )}
                   {show('status') && <StatusIcon {...issueStatusProps(wfOf, i)} />}
                   {show('type') && <TypeIcon type={i.type} />}
                   <span className="min-w-0 flex-1 truncate">{i.title}</span>

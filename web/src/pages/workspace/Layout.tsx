@@ -167,7 +167,7 @@ function Shell({ slug }: { slug: string }) {
   const signOut = async () => {
     await sessions.signOut();
     qc.removeQueries({ queryKey: keys.all(slug) });
-    navigate(`/w/${slug}/signin`, { replace: true });
+    navigate(`/w/${slug}/signin?signedout=1`, { replace: true });
   };
   const logo = isLogo(b?.logo_url) ? b?.logo_url : undefined;
   const settings = visiblePages(me.data.user.role)[0]?.path;
