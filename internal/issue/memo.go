@@ -21,7 +21,7 @@ import (
 func (s *Service) Memoized() *Service {
 	c := *s
 	m := &memo{}
-	c.Store = memoStore{s.Store, m}
+	c.Store = &memoStore{s.Store, m}
 	if s.Directory != nil {
 		c.Directory = memoDirectory{s.Directory, m}
 	}
@@ -106,7 +106,7 @@ type memoStore struct {
 
 // MissingLabels remembers a set of labels found complete (the transaction
 // that applies them checks them again).
-func (x memoStore) MissingLabels(ctx context.Context, sc tenancy.Scope, ids []string) ([]string, error) {
+func (x *memoStore) MissingLabels(ctx context.Context, sc tenancy.Scope, ids []string) ([]string, error) {
 	key := "labels\x00" + strings.Join(ids, ",")
 	if _, ok := x.m.m.Load(memoKey(sc, key)); ok {
 		return nil, nil
