@@ -72,12 +72,12 @@ func issueService(d core.Deps) *issue.Service { return IssueService(d.DB, d.Curs
 // IssueService is the issue domain with its projects on db.
 func IssueService(db *dynamodb.Client, cursors list.Codec, now func() time.Time) *issue.Service {
 	ps := &project.Service{Store: &projectdb.Store{DB: db}, Users: &issuedb.Directory{DB: db}, Now: now}
-	projects := project.Issues{Service: ps}
+	projects := &project.Issues{Service: ps}
 	is := &issue.Service{Store: &issuedb.Store{DB: db, Cursors: cursors}, Directory: &issuedb.Directory{DB: db},
 		Projects: projects, Workflows: projects,
-		Cycles: cycle.Issues{Service: &cycle.Service{Store: &cycledb.Store{DB: db, Cursors: cursors}, Scope: &issuedb.Store{DB: db, Cursors: cursors},
+		Cycles: &cycle.Issues{Service: &cycle.Service{Store: &cycledb.Store{DB: db, Cursors: cursors}, Scope: &issuedb.Store{DB: db, Cursors: cursors},
 			Projects: projects, Directory: &issuedb.Directory{DB: db}, Now: now}},
-		FieldDefs: customfield.Issues{Service: &customfield.Service{Store: &customfielddb.Store{DB: db}, Projects: projects, Now: now}},
+		FieldDefs: &customfield.Issues{Service: &customfield.Service{Store: &customfielddb.Store{DB: db}, Projects: projects, Now: now}},
 		Cursors:   cursors, Now: now}
 	ps.Tracker = is // status deletions find and remap issues
 	return is
@@ -85,19 +85,19 @@ func IssueService(db *dynamodb.Client, cursors list.Codec, now func() time.Time)
 
 // newFieldService is the projects' custom fields on db.
 func newFieldService(db *dynamodb.Client, cursors list.Codec, now func() time.Time) *customfield.Service {
-	return IssueService(db, cursors, now).FieldDefs.(customfield.Issues).Service
+	return IssueService(db, cursors, now).FieldDefs.(*customfield.Issues).Service
 }
 
 // newCycleService is the cycle domain on db, with the issues' scope records.
 func newCycleService(db *dynamodb.Client, cursors list.Codec, now func() time.Time) *cycle.Service {
-	return IssueService(db, cursors, now).Cycles.(cycle.Issues).Service
+	return IssueService(db, cursors, now).Cycles.(*cycle.Issues).Service
 }
 
 // ProjectService is the project domain on d's tables, with the issues its
 // workflow edits check and remap, and the status-deletion heartbeats in
 // the control table (with the function's own credentials).
 func ProjectService(d core.Deps) *project.Service {
-	ps := IssueService(d.DB, d.Cursors, d.Now).Projects.(project.Issues).Service
+	ps := IssueService(d.DB, d.Cursors, d.Now).Projects.(*project.Issues).Service
 	ps.Beats = Heartbeats(d)
 	return ps
 }

@@ -57,7 +57,7 @@ func contains(ss []string, s string) bool {
 
 func services(db *dynamodb.Client) *issue.Service {
 	ps := &project.Service{Store: &projectdb.Store{DB: db}, Users: &issuedb.Directory{DB: db}}
-	return &issue.Service{Store: &issuedb.Store{DB: db}, Directory: &issuedb.Directory{DB: db}, Projects: project.Issues{Service: ps}}
+	return &issue.Service{Store: &issuedb.Store{DB: db}, Directory: &issuedb.Directory{DB: db}, Projects: &project.Issues{Service: ps}}
 }
 
 func TestMigrationOfDataWrittenBeforeProjects(t *testing.T) {
