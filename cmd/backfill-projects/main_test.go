@@ -52,8 +52,8 @@ func TestBackfillMigratesEveryTenantOfTheRegistry(t *testing.T) {
 		_, err = db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(names.App()), Item: m})
 		require.NoError(t, err)
 	}
-	ps := &project.Service{Store: projectdb.Store{DB: db}, Users: issuedb.Directory{DB: db}}
-	svc := &issue.Service{Store: issuedb.Store{DB: db}, Directory: issuedb.Directory{DB: db}, Projects: project.Issues{Service: ps}}
+	ps := &project.Service{Store: &projectdb.Store{DB: db}, Users: &issuedb.Directory{DB: db}}
+	svc := &issue.Service{Store: &issuedb.Store{DB: db}, Directory: &issuedb.Directory{DB: db}, Projects: &project.Issues{Service: ps}}
 	inDefault := func(tenantID string) int {
 		p := tenancy.Principal{TenantID: tenantID, UserID: "ann", Role: roles.Admin, Tier: tiers.Standard, Table: names.App()}
 		pg, err := svc.List(ctx, p, issue.ListQuery{Sort: issue.SortUpdated, Limit: 50, Filter: issue.Filter{Projects: []string{project.DefaultID}}})

@@ -237,9 +237,9 @@ func validate(f *Field) error {
 // Issues is the Service as the issue domain sees it (issue.FieldDefs).
 type Issues struct{ Service *Service }
 
-var _ issue.FieldDefs = Issues{}
+var _ issue.FieldDefs = &Issues{}
 
 // ProjectFields implements issue.FieldDefs: one Query.
-func (i Issues) ProjectFields(ctx context.Context, p tenancy.Principal, projectID string) ([]issue.FieldDef, error) {
+func (i *Issues) ProjectFields(ctx context.Context, p tenancy.Principal, projectID string) ([]issue.FieldDef, error) {
 	return i.Service.Store.List(ctx, p.Scope(), projectID)
 }

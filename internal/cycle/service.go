@@ -374,17 +374,17 @@ func (s *Service) Velocity(ctx context.Context, p tenancy.Principal, o Owner, n 
 // Issues is the Service as the issue domain sees it (issue.Cycles).
 type Issues struct{ Service *Service }
 
-var _ issue.Cycles = Issues{}
+var _ issue.Cycles = &Issues{}
 
 // Cycle implements issue.Cycles.
-func (i Issues) Cycle(ctx context.Context, p tenancy.Principal, id string) (issue.CycleRef, error) {
+func (i *Issues) Cycle(ctx context.Context, p tenancy.Principal, id string) (issue.CycleRef, error) {
 	c, err := i.Service.Store.Get(ctx, p.Scope(), id)
 	return c.Ref(), err
 }
 
 // ProjectCycles implements issue.Cycles: the project's cycles, a page at
 // a time (a project has at most MaxPerOwner).
-func (i Issues) ProjectCycles(ctx context.Context, p tenancy.Principal, projectID string) ([]issue.CycleRef, error) {
+func (i *Issues) ProjectCycles(ctx context.Context, p tenancy.Principal, projectID string) ([]issue.CycleRef, error) {
 	var out []issue.CycleRef
 	req := list.Request{Limit: 100}
 	for {

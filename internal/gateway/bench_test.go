@@ -91,7 +91,7 @@ func BenchmarkGetIssueCPU(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	store := issuedb.Store{DB: db, Cursors: list.Codec{Keys: keys}}
+	store := &issuedb.Store{DB: db, Cursors: list.Codec{Keys: keys}}
 	sc := tenancy.Scope{Table: names.App(), TenantID: "tiny"}
 	measure := func(b *testing.B, op func() error) {
 		for range 50 { // connections, caches

@@ -59,11 +59,11 @@ func BenchmarkImport10k(b *testing.B) {
 		})
 		db := awsx.DynamoDB(cfg, e)
 		is := *f.issues
-		is.Store = issuedb.Store{DB: db}
+		is.Store = &issuedb.Store{DB: db}
 		if n, err := strconv.Atoi(os.Getenv("ITR_IMPORT_SIDE_PARALLEL")); err == nil && n > 0 {
-			is.Store = issuedb.Store{DB: db, SideParallel: n}
+			is.Store = &issuedb.Store{DB: db, SideParallel: n}
 		}
-		f.svc.Issues, f.svc.Store = &is, importsdb.Store{DB: db}
+		f.svc.Issues, f.svc.Store = &is, &importsdb.Store{DB: db}
 		csv, valid := jiraCSV(rows)
 		job := f.upload(b, f.ada, csv, 48<<10)
 		start := time.Now()

@@ -54,7 +54,7 @@ func crashingImports(t *testing.T, f fixture, armed *atomic.Bool, sidePuts *atom
 			}), middleware.After)
 	})
 	is := *f.issues
-	is.Store = issuedb.Store{DB: awsx.DynamoDB(cfg, e)}
+	is.Store = &issuedb.Store{DB: awsx.DynamoDB(cfg, e)}
 	svc := *f.svc
 	svc.Issues = &is
 	return &svc

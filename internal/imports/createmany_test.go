@@ -37,7 +37,7 @@ func TestCreateManyPacksIssuesIntoFewTransactions(t *testing.T) {
 			}), middleware.After)
 	})
 	is := *f.issues
-	is.Store = issuedb.Store{DB: awsx.DynamoDB(cfg, e)}
+	is.Store = &issuedb.Store{DB: awsx.DynamoDB(cfg, e)}
 	first, err := is.ReserveNumbers(ctx, f.ada, "default", 31)
 	require.NoError(t, err)
 	taken, err := f.issues.Create(ctx, f.ada, issue.CreateIssue{Title: "Already here", ImportID: "01JAAAAAAAAAAAAAAAAAAAAAAA", ImportNumber: first + 30})

@@ -51,14 +51,14 @@ func setup(t testing.TB) fixture {
 		return tenancy.Principal{TenantID: tenant, UserID: id, Username: id, Role: r, Table: names.App()}
 	}
 	// The issue domain as internal/app wires it: projects, workflows, cycles, fields.
-	ps := &project.Service{Store: projectdb.Store{DB: db}, Users: issuedb.Directory{DB: db}}
-	projects := project.Issues{Service: ps}
-	cs := &cycle.Service{Store: cycledb.Store{DB: db}, Scope: issuedb.Store{DB: db}, Projects: projects, Directory: issuedb.Directory{DB: db}}
-	fs := &customfield.Service{Store: customfielddb.Store{DB: db}, Projects: projects}
-	is := &issue.Service{Store: issuedb.Store{DB: db}, Directory: issuedb.Directory{DB: db}, Projects: projects, Workflows: projects,
-		Cycles: cycle.Issues{Service: cs}, FieldDefs: customfield.Issues{Service: fs}}
+	ps := &project.Service{Store: &projectdb.Store{DB: db}, Users: &issuedb.Directory{DB: db}}
+	projects := &project.Issues{Service: ps}
+	cs := &cycle.Service{Store: &cycledb.Store{DB: db}, Scope: &issuedb.Store{DB: db}, Projects: projects, Directory: &issuedb.Directory{DB: db}}
+	fs := &customfield.Service{Store: &customfielddb.Store{DB: db}, Projects: projects}
+	is := &issue.Service{Store: &issuedb.Store{DB: db}, Directory: &issuedb.Directory{DB: db}, Projects: projects, Workflows: projects,
+		Cycles: &cycle.Issues{Service: cs}, FieldDefs: &customfield.Issues{Service: fs}}
 	ps.Tracker = is
-	f := fixture{svc: &imports.Service{Store: importsdb.Store{DB: db}, Issues: is, Budget: 10 * time.Minute}, issues: is,
+	f := fixture{svc: &imports.Service{Store: &importsdb.Store{DB: db}, Issues: is, Budget: 10 * time.Minute}, issues: is,
 		projects: ps, cycles: cs, fields: fs,
 		ada: user("acme", "ada", roles.Admin), gus: user("globex", "gus", roles.Admin)}
 	user("acme", "bob", roles.User)

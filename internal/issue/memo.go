@@ -21,21 +21,21 @@ import (
 func (s *Service) Memoized() *Service {
 	c := *s
 	m := &memo{}
-	c.Store = memoStore{s.Store, m}
+	c.Store = &memoStore{s.Store, m}
 	if s.Directory != nil {
-		c.Directory = memoDirectory{s.Directory, m}
+		c.Directory = &memoDirectory{s.Directory, m}
 	}
 	if s.Projects != nil {
-		c.Projects = memoProjects{s.Projects, m}
+		c.Projects = &memoProjects{s.Projects, m}
 	}
 	if s.Workflows != nil {
-		c.Workflows = memoWorkflows{s.Workflows, m}
+		c.Workflows = &memoWorkflows{s.Workflows, m}
 	}
 	if s.Cycles != nil {
-		c.Cycles = memoCycles{s.Cycles, m}
+		c.Cycles = &memoCycles{s.Cycles, m}
 	}
 	if s.FieldDefs != nil {
-		c.FieldDefs = memoFields{s.FieldDefs, m}
+		c.FieldDefs = &memoFields{s.FieldDefs, m}
 	}
 	return &c
 }
@@ -64,11 +64,11 @@ type memoProjects struct {
 	m *memo
 }
 
-func (x memoProjects) Project(ctx context.Context, p tenancy.Principal, ref string) (ProjectRef, error) {
+func (x *memoProjects) Project(ctx context.Context, p tenancy.Principal, ref string) (ProjectRef, error) {
 	return remember(x.m, p, "project\x00"+ref, func() (ProjectRef, error) { return x.Projects.Project(ctx, p, ref) })
 }
 
-func (x memoProjects) ProjectID(ctx context.Context, p tenancy.Principal, key string) (string, error) {
+func (x *memoProjects) ProjectID(ctx context.Context, p tenancy.Principal, key string) (string, error) {
 	return remember(x.m, p, "key\x00"+key, func() (string, error) { return x.Projects.ProjectID(ctx, p, key) })
 }
 
@@ -77,7 +77,7 @@ type memoWorkflows struct {
 	m *memo
 }
 
-func (x memoWorkflows) Workflow(ctx context.Context, p tenancy.Principal, projectID string) (Workflow, error) {
+func (x *memoWorkflows) Workflow(ctx context.Context, p tenancy.Principal, projectID string) (Workflow, error) {
 	return remember(x.m, p, "workflow\x00"+projectID, func() (Workflow, error) { return x.Workflows.Workflow(ctx, p, projectID) })
 }
 
@@ -86,7 +86,7 @@ type memoCycles struct {
 	m *memo
 }
 
-func (x memoCycles) Cycle(ctx context.Context, p tenancy.Principal, id string) (CycleRef, error) {
+func (x *memoCycles) Cycle(ctx context.Context, p tenancy.Principal, id string) (CycleRef, error) {
 	return remember(x.m, p, "cycle\x00"+id, func() (CycleRef, error) { return x.Cycles.Cycle(ctx, p, id) })
 }
 
@@ -95,7 +95,7 @@ type memoFields struct {
 	m *memo
 }
 
-func (x memoFields) ProjectFields(ctx context.Context, p tenancy.Principal, projectID string) ([]FieldDef, error) {
+func (x *memoFields) ProjectFields(ctx context.Context, p tenancy.Principal, projectID string) ([]FieldDef, error) {
 	return remember(x.m, p, "fields\x00"+projectID, func() ([]FieldDef, error) { return x.FieldDefs.ProjectFields(ctx, p, projectID) })
 }
 
@@ -106,7 +106,7 @@ type memoStore struct {
 
 // MissingLabels remembers a set of labels found complete (the transaction
 // that applies them checks them again).
-func (x memoStore) MissingLabels(ctx context.Context, sc tenancy.Scope, ids []string) ([]string, error) {
+func (x *memoStore) MissingLabels(ctx context.Context, sc tenancy.Scope, ids []string) ([]string, error) {
 	key := "labels\x00" + strings.Join(ids, ",")
 	if _, ok := x.m.m.Load(memoKey(sc, key)); ok {
 		return nil, nil
@@ -124,7 +124,7 @@ type memoDirectory struct {
 }
 
 // UserExists remembers the users found.
-func (x memoDirectory) UserExists(ctx context.Context, sc tenancy.Scope, userID string) (bool, error) {
+func (x *memoDirectory) UserExists(ctx context.Context, sc tenancy.Scope, userID string) (bool, error) {
 	key := "user\x00" + userID
 	if _, ok := x.m.m.Load(memoKey(sc, key)); ok {
 		return true, nil

@@ -232,16 +232,16 @@ func (s *Service) apply(ctx context.Context, p tenancy.Principal, pr *Project, i
 // Issues is the Service as the issue domain sees it (issue.Projects).
 type Issues struct{ Service *Service }
 
-var _ issue.Projects = Issues{}
+var _ issue.Projects = &Issues{}
 
 // Project implements issue.Projects.
-func (i Issues) Project(ctx context.Context, p tenancy.Principal, ref string) (issue.ProjectRef, error) {
+func (i *Issues) Project(ctx context.Context, p tenancy.Principal, ref string) (issue.ProjectRef, error) {
 	pr, err := i.Service.Get(ctx, p, ref)
 	return pr.Ref(), err
 }
 
 // ProjectID implements issue.Projects: one read of the key, no project read.
-func (i Issues) ProjectID(ctx context.Context, p tenancy.Principal, key string) (string, error) {
+func (i *Issues) ProjectID(ctx context.Context, p tenancy.Principal, key string) (string, error) {
 	id, err := i.Service.Store.IDByKey(ctx, p.Scope(), NormalizeKey(key))
 	if errs.Is(err, errs.KindNotFound) && NormalizeKey(key) == issue.KeyPrefix(p.TenantID) {
 		return DefaultID, nil

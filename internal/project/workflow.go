@@ -364,14 +364,14 @@ func (s *Service) DeletionOf(ctx context.Context, p tenancy.Principal, ref strin
 }
 
 // Workflow implements issue.Workflows: one read of the stored workflow.
-func (i Issues) Workflow(ctx context.Context, p tenancy.Principal, projectID string) (issue.Workflow, error) {
+func (i *Issues) Workflow(ctx context.Context, p tenancy.Principal, projectID string) (issue.Workflow, error) {
 	return i.Service.workflowOf(ctx, p, projectID)
 }
 
 // ProjectWithWorkflow implements issue's project-and-workflow read (a new
 // issue needs both): a key is resolved first (one read), then the project
 // and its workflow come in one BatchGetItem instead of two GetItems.
-func (i Issues) ProjectWithWorkflow(ctx context.Context, p tenancy.Principal, ref string) (issue.ProjectRef, issue.Workflow, error) {
+func (i *Issues) ProjectWithWorkflow(ctx context.Context, p tenancy.Principal, ref string) (issue.ProjectRef, issue.Workflow, error) {
 	s := i.Service
 	id := ref
 	if isKey(ref) {
@@ -405,7 +405,7 @@ func (i Issues) ProjectWithWorkflow(ctx context.Context, p tenancy.Principal, re
 
 // CustomStatuses implements issue.Workflows: the statuses of every stored
 // workflow of the tenant (one Query).
-func (i Issues) CustomStatuses(ctx context.Context, p tenancy.Principal) ([]issue.WorkflowStatus, error) {
+func (i *Issues) CustomStatuses(ctx context.Context, p tenancy.Principal) ([]issue.WorkflowStatus, error) {
 	ws, err := i.Service.Store.Workflows(ctx, p.Scope())
 	if err != nil {
 		return nil, err
@@ -417,4 +417,4 @@ func (i Issues) CustomStatuses(ctx context.Context, p tenancy.Principal) ([]issu
 	return out, nil
 }
 
-var _ issue.Workflows = Issues{}
+var _ issue.Workflows = &Issues{}

@@ -89,5 +89,5 @@ func Operations(d core.Deps) httpapi.Operations {
 		now = time.Now
 	}
 	return analyticsapi.Operations(analyticsapi.Deps{Service: &analytics.Service{Store: analyticsdb.Store{DB: d.DB}, Now: now},
-		Directory: issuedb.Directory{DB: d.DB}, Now: now})
+		Directory: &issuedb.Directory{DB: d.DB}, Now: now})
 }

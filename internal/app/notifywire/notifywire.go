@@ -63,7 +63,7 @@ func WithWebhooks(_ context.Context, e core.Env, d *core.Deps) error {
 func notifyDeps(d core.Deps) notifyapi.Deps {
 	return notifyapi.Deps{
 		Store:  notifydb.Store{DB: d.DB, Cursors: d.Cursors},
-		Issues: issuedb.Store{DB: d.DB, Cursors: d.Cursors},
+		Issues: &issuedb.Store{DB: d.DB, Cursors: d.Cursors},
 		Tokens: notify.Tokens{Key: d.Cursors.Keys.Key},
 		TenantTable: func(ctx context.Context, id string) (string, error) {
 			if d.Control() == nil {
@@ -111,7 +111,7 @@ func (t teams) MemberIDs(ctx context.Context, sc tenancy.Scope, teamID string) (
 // metered): a stream has at most two readers.
 func ActivityConsumer(db *dynamodb.Client, window time.Duration, hooks webhook.Queue, files attachmentdb.Purger, meter *usage.Meter) changes.Consumer {
 	st := notifydb.Store{DB: db}
-	issues := batchIssues{db: issuedb.Store{DB: db}}
+	issues := batchIssues{db: &issuedb.Store{DB: db}}
 	notes := notifydb.Consumer{Store: st, Fanout: notify.Fanout{Store: st, Issues: issues, Window: window,
 		Teams: teams{db: peopledb.TeamDB{UserDB: peopledb.UserDB{DB: db}}}}}
 	parts := []changes.Consumer{notes}

@@ -54,7 +54,7 @@ func webhookDeps(d core.Deps) webhookapi.Deps { return webhookapi.Deps{Service: 
 // WebhookProducer is the webhook half of the activity consumer: events of
 // the change stream become queued deliveries (nil queue: no webhooks).
 func WebhookProducer(db *dynamodb.Client, q webhook.Queue) changes.Consumer {
-	return webhookProducer(db, q, issuedb.Store{DB: db})
+	return webhookProducer(db, q, &issuedb.Store{DB: db})
 }
 
 func webhookProducer(db *dynamodb.Client, q webhook.Queue, issues webhookdb.Issues) changes.Consumer {

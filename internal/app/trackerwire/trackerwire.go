@@ -44,7 +44,7 @@ func Operations(d core.Deps) httpapi.Operations {
 	for _, ops := range []httpapi.Operations{
 		IssueOperations(d),
 		viewapi.Operations(viewapi.Deps{Service: viewService(d)}),
-		importsapi.Operations(importsapi.Deps{Service: &imports.Service{Store: importsdb.Store{DB: d.DB}, Issues: issueService(d), Now: d.Now}}),
+		importsapi.Operations(importsapi.Deps{Service: &imports.Service{Store: &importsdb.Store{DB: d.DB}, Issues: issueService(d), Now: d.Now}}),
 		projectapi.Operations(projectapi.Deps{Service: ProjectService(d)}),
 		customfieldapi.Operations(customfieldapi.Deps{Service: newFieldService(d.DB, d.Cursors, d.Now)}),
 		cycleapi.Operations(cycleapi.Deps{Service: newCycleService(d.DB, d.Cursors, d.Now), Issues: issueService(d)}),
@@ -71,13 +71,13 @@ func issueService(d core.Deps) *issue.Service { return IssueService(d.DB, d.Curs
 
 // IssueService is the issue domain with its projects on db.
 func IssueService(db *dynamodb.Client, cursors list.Codec, now func() time.Time) *issue.Service {
-	ps := &project.Service{Store: projectdb.Store{DB: db}, Users: issuedb.Directory{DB: db}, Now: now}
-	projects := project.Issues{Service: ps}
-	is := &issue.Service{Store: issuedb.Store{DB: db, Cursors: cursors}, Directory: issuedb.Directory{DB: db},
+	ps := &project.Service{Store: &projectdb.Store{DB: db}, Users: &issuedb.Directory{DB: db}, Now: now}
+	projects := &project.Issues{Service: ps}
+	is := &issue.Service{Store: &issuedb.Store{DB: db, Cursors: cursors}, Directory: &issuedb.Directory{DB: db},
 		Projects: projects, Workflows: projects,
-		Cycles: cycle.Issues{Service: &cycle.Service{Store: cycledb.Store{DB: db, Cursors: cursors}, Scope: issuedb.Store{DB: db, Cursors: cursors},
-			Projects: projects, Directory: issuedb.Directory{DB: db}, Now: now}},
-		FieldDefs: customfield.Issues{Service: &customfield.Service{Store: customfielddb.Store{DB: db}, Projects: projects, Now: now}},
+		Cycles: &cycle.Issues{Service: &cycle.Service{Store: &cycledb.Store{DB: db, Cursors: cursors}, Scope: &issuedb.Store{DB: db, Cursors: cursors},
+			Projects: projects, Directory: &issuedb.Directory{DB: db}, Now: now}},
+		FieldDefs: &customfield.Issues{Service: &customfield.Service{Store: &customfielddb.Store{DB: db}, Projects: projects, Now: now}},
 		Cursors:   cursors, Now: now}
 	ps.Tracker = is // status deletions find and remap issues
 	return is
@@ -85,19 +85,19 @@ func IssueService(db *dynamodb.Client, cursors list.Codec, now func() time.Time)
 
 // newFieldService is the projects' custom fields on db.
 func newFieldService(db *dynamodb.Client, cursors list.Codec, now func() time.Time) *customfield.Service {
-	return IssueService(db, cursors, now).FieldDefs.(customfield.Issues).Service
+	return IssueService(db, cursors, now).FieldDefs.(*customfield.Issues).Service
 }
 
 // newCycleService is the cycle domain on db, with the issues' scope records.
 func newCycleService(db *dynamodb.Client, cursors list.Codec, now func() time.Time) *cycle.Service {
-	return IssueService(db, cursors, now).Cycles.(cycle.Issues).Service
+	return IssueService(db, cursors, now).Cycles.(*cycle.Issues).Service
 }
 
 // ProjectService is the project domain on d's tables, with the issues its
 // workflow edits check and remap, and the status-deletion heartbeats in
 // the control table (with the function's own credentials).
 func ProjectService(d core.Deps) *project.Service {
-	ps := IssueService(d.DB, d.Cursors, d.Now).Projects.(project.Issues).Service
+	ps := IssueService(d.DB, d.Cursors, d.Now).Projects.(*project.Issues).Service
 	ps.Beats = Heartbeats(d)
 	return ps
 }
@@ -109,6 +109,6 @@ func Heartbeats(d core.Deps) projectdb.Heartbeats {
 
 // viewService is the saved views on d's tables, over the issue list.
 func viewService(d core.Deps) *view.Service {
-	return &view.Service{Store: viewdb.Store{DB: d.DB}, Tracker: issueService(d), Parse: issueapi.ParseListQuery,
+	return &view.Service{Store: &viewdb.Store{DB: d.DB}, Tracker: issueService(d), Parse: issueapi.ParseListQuery,
 		Params: issueapi.FilterParams(), Now: d.Now}
 }

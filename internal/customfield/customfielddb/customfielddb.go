@@ -67,11 +67,11 @@ func (it fieldItem) field() issue.FieldDef {
 // Store implements customfield.Store on DynamoDB.
 type Store struct{ DB *dynamodb.Client }
 
-var _ customfield.Store = Store{}
+var _ customfield.Store = &Store{}
 
 // List implements customfield.Store: one consistent Query of the project's
 // fields (begins_with FIELD#), oldest first.
-func (s Store) List(ctx context.Context, sc tenancy.Scope, projectID string) ([]issue.FieldDef, error) {
+func (s *Store) List(ctx context.Context, sc tenancy.Scope, projectID string) ([]issue.FieldDef, error) {
 	kc := expression.Key("pk").Equal(expression.Value(fieldsPK(sc.TenantID, projectID))).And(expression.Key("sk").BeginsWith(preField))
 	e, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 	if err != nil {
@@ -112,7 +112,7 @@ func nameTaken(name string) error {
 }
 
 // Create implements customfield.Store: the field and its name claim.
-func (s Store) Create(ctx context.Context, sc tenancy.Scope, f issue.FieldDef) error {
+func (s *Store) Create(ctx context.Context, sc tenancy.Scope, f issue.FieldDef) error {
 	absent := expression.AttributeNotExists(expression.Name("pk"))
 	a, na, err := put(sc.Table, toItem(sc.TenantID, f), absent)
 	if err != nil {
@@ -134,7 +134,7 @@ func (s Store) Create(ctx context.Context, sc tenancy.Scope, f issue.FieldDef) e
 }
 
 // Update implements customfield.Store.
-func (s Store) Update(ctx context.Context, sc tenancy.Scope, old, f issue.FieldDef) error {
+func (s *Store) Update(ctx context.Context, sc tenancy.Scope, old, f issue.FieldDef) error {
 	a, _, err := put(sc.Table, toItem(sc.TenantID, f), expression.Name("version").Equal(expression.Value(old.Version)))
 	if err != nil {
 		return err
@@ -164,7 +164,7 @@ func (s Store) Update(ctx context.Context, sc tenancy.Scope, old, f issue.FieldD
 
 // Delete implements customfield.Store: the field (if still at f's version)
 // and its name claim, in one transaction.
-func (s Store) Delete(ctx context.Context, sc tenancy.Scope, f issue.FieldDef) error {
+func (s *Store) Delete(ctx context.Context, sc tenancy.Scope, f issue.FieldDef) error {
 	e, err := expression.NewBuilder().WithCondition(expression.Name("version").Equal(expression.Value(f.Version))).Build()
 	if err != nil {
 		return err

@@ -468,7 +468,7 @@ func TestDeletingACycle(t *testing.T) {
 
 	// A cycle being deleted takes no issue: the issue's transaction checks the mark.
 	d := w.cycle(t, sprint("Sprint 2", "2026-01-19", "2026-02-01"))
-	require.NoError(t, cycledb.Store{DB: w.db}.MarkDeleting(context.Background(), w.ann.Scope(), d, true))
+	require.NoError(t, (&cycledb.Store{DB: w.db}).MarkDeleting(context.Background(), w.ann.Scope(), d, true))
 	code, field = problem(t, w.patch(t, a.ID, map[string]any{"cycle_id": d.ID}), http.StatusUnprocessableEntity)
 	assert.Equal(t, []string{"invalid_cycle", "cycle_id"}, []string{code, field})
 	assert.Empty(t, decode[issue.Issue](t, w.api.As(w.ann).Do("GET", "/v1/issues/"+a.ID, nil), http.StatusOK).CycleID, "nothing changed")

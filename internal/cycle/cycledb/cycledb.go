@@ -88,10 +88,10 @@ type Store struct {
 	Cursors list.Codec
 }
 
-var _ cycle.Store = Store{}
+var _ cycle.Store = &Store{}
 
 // Guard implements cycle.Store: one consistent GetItem.
-func (s Store) Guard(ctx context.Context, sc tenancy.Scope, owner string) ([]cycle.Window, int64, error) {
+func (s *Store) Guard(ctx context.Context, sc tenancy.Scope, owner string) ([]cycle.Window, int64, error) {
 	var g guardItem
 	err := dynamo.GetItem(ctx, s.DB, sc.Table, guardKey(sc.TenantID, owner), &g, "cycle guard", errNoGuard)
 	if errors.Is(err, errNoGuard) {
@@ -113,7 +113,7 @@ var errNoGuard = errors.New("no guard")
 
 // Put implements cycle.Store: one transaction of the cycle (new, or over
 // old's version) and the owner's guard (at version).
-func (s Store) Put(ctx context.Context, sc tenancy.Scope, old *cycle.Cycle, c cycle.Cycle, ws []cycle.Window, version int64) error {
+func (s *Store) Put(ctx context.Context, sc tenancy.Scope, old *cycle.Cycle, c cycle.Cycle, ws []cycle.Window, version int64) error {
 	item, err := attributevalue.MarshalMap(toItem(sc.TenantID, c))
 	if err != nil {
 		return err
@@ -168,7 +168,7 @@ func (s Store) Put(ctx context.Context, sc tenancy.Scope, old *cycle.Cycle, c cy
 
 // MarkDeleting implements cycle.Store: one UpdateItem of the cycle,
 // conditioned on its version.
-func (s Store) MarkDeleting(ctx context.Context, sc tenancy.Scope, c cycle.Cycle, on bool) error {
+func (s *Store) MarkDeleting(ctx context.Context, sc tenancy.Scope, c cycle.Cycle, on bool) error {
 	u := expression.Remove(expression.Name("deleting"))
 	if on {
 		u = expression.Set(expression.Name("deleting"), expression.Value(true))
@@ -192,7 +192,7 @@ func (s Store) MarkDeleting(ctx context.Context, sc tenancy.Scope, c cycle.Cycle
 
 // Delete implements cycle.Store: one transaction deleting the cycle (if
 // still marked at its version) and writing the owner's guard (at version).
-func (s Store) Delete(ctx context.Context, sc tenancy.Scope, c cycle.Cycle, ws []cycle.Window, version int64) error {
+func (s *Store) Delete(ctx context.Context, sc tenancy.Scope, c cycle.Cycle, ws []cycle.Window, version int64) error {
 	ss := make([]string, len(ws))
 	for i, w := range ws {
 		ss[i] = windowOf(w)
@@ -234,7 +234,7 @@ func (s Store) Delete(ctx context.Context, sc tenancy.Scope, c cycle.Cycle, ws [
 }
 
 // Get implements cycle.Store.
-func (s Store) Get(ctx context.Context, sc tenancy.Scope, id string) (cycle.Cycle, error) {
+func (s *Store) Get(ctx context.Context, sc tenancy.Scope, id string) (cycle.Cycle, error) {
 	if !issue.ValidID(id) {
 		return cycle.Cycle{}, errs.NotFound("cycle")
 	}
@@ -246,7 +246,7 @@ func (s Store) Get(ctx context.Context, sc tenancy.Scope, id string) (cycle.Cycl
 }
 
 // List implements cycle.Store: one Query of gsi1 per page, latest start first.
-func (s Store) List(ctx context.Context, sc tenancy.Scope, owner string, req list.Request) (list.Page[cycle.Cycle], error) {
+func (s *Store) List(ctx context.Context, sc tenancy.Scope, owner string, req list.Request) (list.Page[cycle.Cycle], error) {
 	kc := expression.Key(schema.GSI1PK).Equal(expression.Value(ownerPK(sc.TenantID, owner)))
 	e, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 	if err != nil {

@@ -104,7 +104,7 @@ type Store struct {
 	DB *dynamodb.Client
 }
 
-func (s Store) put(ctx context.Context, table string, item any, cond expression.ConditionBuilder, op string, onFail error) error {
+func (s *Store) put(ctx context.Context, table string, item any, cond expression.ConditionBuilder, op string, onFail error) error {
 	m, err := attributevalue.MarshalMap(item)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
@@ -119,13 +119,13 @@ func (s Store) put(ctx context.Context, table string, item any, cond expression.
 }
 
 // CreateJob writes a new job (conflict import_exists if the file was declared before).
-func (s Store) CreateJob(ctx context.Context, sc tenancy.Scope, j imports.Job) error {
+func (s *Store) CreateJob(ctx context.Context, sc tenancy.Scope, j imports.Job) error {
 	return s.put(ctx, sc.Table, toItem(sc.TenantID, j), expression.AttributeNotExists(expression.Name("pk")), "create import",
 		errs.Conflict("import_exists", "this file was declared before"))
 }
 
 // Job reads a job.
-func (s Store) Job(ctx context.Context, sc tenancy.Scope, id string) (imports.Job, error) {
+func (s *Store) Job(ctx context.Context, sc tenancy.Scope, id string) (imports.Job, error) {
 	var it jobItem
 	if err := dynamo.GetItem(ctx, s.DB, sc.Table, dynamo.Key(jobPK(sc.TenantID, id), skJob), &it, "import", errs.NotFound("import")); err != nil {
 		return imports.Job{}, err
@@ -134,7 +134,7 @@ func (s Store) Job(ctx context.Context, sc tenancy.Scope, id string) (imports.Jo
 }
 
 // SaveJob writes j if the stored progress is still prev.
-func (s Store) SaveJob(ctx context.Context, sc tenancy.Scope, j imports.Job, prev int) error {
+func (s *Store) SaveJob(ctx context.Context, sc tenancy.Scope, j imports.Job, prev int) error {
 	return s.put(ctx, sc.Table, toItem(sc.TenantID, j), expression.Name("rows_done").Equal(expression.Value(prev)), "save import",
 		errs.E(errs.KindPreconditionFailed, "import_busy", "another run of this import moved it on; read it again"))
 }
@@ -142,7 +142,7 @@ func (s Store) SaveJob(ctx context.Context, sc tenancy.Scope, j imports.Job, pre
 // SaveNumbering writes j if the stored progress is still j.RowsDone and
 // the stored numbering's revision is still prevRev: of two runs reserving
 // numbers for one batch, one saves and the other reads its numbering.
-func (s Store) SaveNumbering(ctx context.Context, sc tenancy.Scope, j imports.Job, prevRev int) error {
+func (s *Store) SaveNumbering(ctx context.Context, sc tenancy.Scope, j imports.Job, prevRev int) error {
 	rev := expression.AttributeNotExists(expression.Name("num_rev"))
 	if prevRev > 0 {
 		rev = expression.Name("num_rev").Equal(expression.Value(prevRev))
@@ -152,7 +152,7 @@ func (s Store) SaveNumbering(ctx context.Context, sc tenancy.Scope, j imports.Jo
 }
 
 // PutPart writes part n.
-func (s Store) PutPart(ctx context.Context, sc tenancy.Scope, id string, n int, data string) error {
+func (s *Store) PutPart(ctx context.Context, sc tenancy.Scope, id string, n int, data string) error {
 	m, err := attributevalue.MarshalMap(partItem{PK: jobPK(sc.TenantID, id), SK: partSK(n), Entity: "import_part", Data: data,
 		ExpiresAt: time.Now().Add(keep).Unix()})
 	if err != nil {
@@ -165,7 +165,7 @@ func (s Store) PutPart(ctx context.Context, sc tenancy.Scope, id string, n int, 
 }
 
 // parts pages through the job's parts (projection: attributes to read).
-func (s Store) parts(ctx context.Context, sc tenancy.Scope, id string, projection string, each func(partItem)) error {
+func (s *Store) parts(ctx context.Context, sc tenancy.Scope, id string, projection string, each func(partItem)) error {
 	kc := expression.Key("pk").Equal(expression.Value(jobPK(sc.TenantID, id))).And(expression.Key("sk").BeginsWith(prePart))
 	b := expression.NewBuilder().WithKeyCondition(kc)
 	if projection != "" {
@@ -198,7 +198,7 @@ func (s Store) parts(ctx context.Context, sc tenancy.Scope, id string, projectio
 }
 
 // PartNumbers lists the parts received.
-func (s Store) PartNumbers(ctx context.Context, sc tenancy.Scope, id string) ([]int, error) {
+func (s *Store) PartNumbers(ctx context.Context, sc tenancy.Scope, id string) ([]int, error) {
 	out := []int{}
 	err := s.parts(ctx, sc, id, "sk", func(it partItem) {
 		if n, err := strconv.Atoi(strings.TrimPrefix(it.SK, prePart)); err == nil {
@@ -209,7 +209,7 @@ func (s Store) PartNumbers(ctx context.Context, sc tenancy.Scope, id string) ([]
 }
 
 // File concatenates the parts in order.
-func (s Store) File(ctx context.Context, sc tenancy.Scope, id string) ([]byte, error) {
+func (s *Store) File(ctx context.Context, sc tenancy.Scope, id string) ([]byte, error) {
 	var b strings.Builder
 	err := s.parts(ctx, sc, id, "", func(it partItem) { b.WriteString(it.Data) })
 	return []byte(b.String()), err

@@ -53,7 +53,7 @@ func benchLists(b *testing.B, size int) {
 	// Seeded straight through the store (one transaction per issue, in
 	// parallel): size issues in WEB, size sub-issues of the epic in the
 	// default project.
-	st := issuedb.Store{DB: db}
+	st := &issuedb.Store{DB: db}
 	g, ctx := errgroup.WithContext(context.Background())
 	g.SetLimit(4) // DynamoDB Local times out transactions waiting for its lock beyond a few
 	now := time.Now().UTC()

@@ -70,7 +70,7 @@ func TestAFirstSubIssueSurvivesAConcurrentEditOfItsParent(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
-	store := issuedb.Store{DB: w.dir.DB}
+	store := &issuedb.Store{DB: w.dir.DB}
 	sc := w.ann.Scope()
 	parent := w.create(t, w.ann, map[string]any{"title": "Epic"})
 	read, err := store.Get(ctx, sc, parent.ID)
@@ -124,12 +124,12 @@ func TestIssuesWithoutTheFlagAndVanishedParents(t *testing.T) {
 	orphan := issue.Issue{ID: ulid.Make().String(), TenantID: "acme", ProjectID: issue.DefaultProjectID, Number: 999,
 		Key: "ACME-999", Title: "Orphan", ParentID: ulid.Make().String(), Status: "open", Category: issue.Unstarted,
 		Type: "task", Priority: "medium", ReporterID: "ann", CreatedAt: time.Now(), UpdatedAt: time.Now(), Version: 1}
-	err = issuedb.Store{DB: w.dir.DB}.Create(ctx, w.ann.Scope(), orphan,
+	err = (&issuedb.Store{DB: w.dir.DB}).Create(ctx, w.ann.Scope(), orphan,
 		issue.StatusChange{ID: ulid.Make().String(), IssueID: orphan.ID, To: "open", At: orphan.CreatedAt},
 		issue.Activity{ID: ulid.Make().String(), IssueID: orphan.ID, ActorID: "ann", At: orphan.CreatedAt, Action: "created"})
 	require.Error(t, err)
 	assert.True(t, errs.Is(err, errs.KindInvalid), "%v", err)
-	_, err = issuedb.Store{DB: w.dir.DB}.Get(ctx, w.ann.Scope(), orphan.ID)
+	_, err = (&issuedb.Store{DB: w.dir.DB}).Get(ctx, w.ann.Scope(), orphan.ID)
 	assert.True(t, errs.Is(err, errs.KindNotFound), "nothing was written")
 }
 

@@ -149,7 +149,7 @@ func TestDeletingAnIssueLeavesNothingBehind(t *testing.T) {
 		assert.Len(t, list[issue.Comment](t, w.api.As(w.ann), "/v1/issues/"+other.ID+"/comments").Items, 2)
 	})
 	t.Run("no comment can land on the deleted issue", func(t *testing.T) {
-		err := issuedb.Store{DB: w.dir.DB}.AddComment(context.Background(), tenancy.Scope{Table: w.table, TenantID: "acme"},
+		err := (&issuedb.Store{DB: w.dir.DB}).AddComment(context.Background(), tenancy.Scope{Table: w.table, TenantID: "acme"},
 			issue.Comment{ID: "01JLATECOMMENT0000000000000", IssueID: doomed.ID, AuthorID: "ann", Body: "late"})
 		assert.Equal(t, errs.KindNotFound, errs.As(err).Kind, "%v", err)
 		assert.Zero(t, footprint(t, w, doomed, bug.ID)["whole partition"])
@@ -167,7 +167,7 @@ func TestAnInterruptedPurgeIsFinishedLater(t *testing.T) {
 	bug := w.label(t, "bug")
 	ctx := context.Background()
 	doomed := busyIssue(t, w, bug.ID, "Quokka migration crashes")
-	short := issuedb.Store{DB: w.dir.DB, PurgeBudget: 1}
+	short := &issuedb.Store{DB: w.dir.DB, PurgeBudget: 1}
 	require.NoError(t, short.Delete(ctx, tenancy.Scope{Table: w.table, TenantID: "acme"}, doomed, time.Now()))
 
 	left := footprint(t, w, doomed, bug.ID)
@@ -194,7 +194,7 @@ func TestAnInterruptedPurgeIsFinishedLater(t *testing.T) {
 			for family, n := range footprint(t, w, doomed, bug.ID) {
 				assert.Zero(t, n, family)
 			}
-			done, err := issuedb.Store{DB: w.dir.DB}.PurgePending(ctx, tenancy.Scope{Table: w.table, TenantID: "acme"}, "")
+			done, err := (&issuedb.Store{DB: w.dir.DB}).PurgePending(ctx, tenancy.Scope{Table: w.table, TenantID: "acme"}, "")
 			require.NoError(t, err)
 			assert.True(t, done, "no marker left")
 		})

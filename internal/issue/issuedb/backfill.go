@@ -22,7 +22,7 @@ import (
 // earlier run, is left alone: idempotent). The version is not bumped: the
 // issue did not change, only where the index finds it. after is where the
 // previous page stopped ("" to start); next is "" when done.
-func (s Store) BackfillPage(ctx context.Context, sc tenancy.Scope, after string, limit int32) (next string, moved int, err error) {
+func (s *Store) BackfillPage(ctx context.Context, sc tenancy.Scope, after string, limit int32) (next string, moved int, err error) {
 	kc := expression.Key("gsi2pk").Equal(expression.Value(issuesGSI(sc.TenantID)))
 	e, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 	if err != nil {
@@ -66,7 +66,7 @@ func (s Store) BackfillPage(ctx context.Context, sc tenancy.Scope, after string,
 
 // moveToDefault gives one issue written before projects the default
 // project: project_id and its gsi7 entry (sorted like gsi1, so copied from it).
-func (s Store) moveToDefault(ctx context.Context, sc tenancy.Scope, key map[string]av) error {
+func (s *Store) moveToDefault(ctx context.Context, sc tenancy.Scope, key map[string]av) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(sc.Table), Key: key,
 		UpdateExpression:    aws.String("SET project_id = :p, gsi7pk = :g, gsi7sk = gsi1sk"),
 		ConditionExpression: aws.String("attribute_exists(pk) AND attribute_not_exists(project_id)"),

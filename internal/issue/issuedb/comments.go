@@ -50,7 +50,7 @@ func (it commentItem) comment() issue.Comment {
 // AddComment writes a comment and its search postings. A reply's parent
 // must be a comment of the same issue (400 naming parent_id otherwise). The
 // issue must still exist, so no comment lands after a delete's purge.
-func (s Store) AddComment(ctx context.Context, sc tenancy.Scope, c issue.Comment) error {
+func (s *Store) AddComment(ctx context.Context, sc tenancy.Scope, c issue.Comment) error {
 	t := &tx{table: sc.Table}
 	it := toCommentItem(sc.TenantID, c)
 	t.put(it, notExists(), func(map[string]av) error { return errs.Conflict("comment_exists", "comment id already used") })
@@ -65,7 +65,7 @@ func (s Store) AddComment(ctx context.Context, sc tenancy.Scope, c issue.Comment
 }
 
 // Comment returns a comment of an issue or comment_not_found.
-func (s Store) Comment(ctx context.Context, sc tenancy.Scope, issueID, id string) (issue.Comment, error) {
+func (s *Store) Comment(ctx context.Context, sc tenancy.Scope, issueID, id string) (issue.Comment, error) {
 	if !issue.ValidID(id) {
 		return issue.Comment{}, errs.NotFound("comment")
 	}
@@ -78,7 +78,7 @@ func (s Store) Comment(ctx context.Context, sc tenancy.Scope, issueID, id string
 
 // ReplaceComment writes an edit or a tombstone of old, if old is still what
 // is stored (412 comment_changed otherwise), and re-indexes its words.
-func (s Store) ReplaceComment(ctx context.Context, sc tenancy.Scope, old, c issue.Comment) error {
+func (s *Store) ReplaceComment(ctx context.Context, sc tenancy.Scope, old, c issue.Comment) error {
 	t := &tx{table: sc.Table}
 	cond := expression.Name("updated_at").Equal(expression.Value(old.UpdatedAt))
 	it := toCommentItem(sc.TenantID, c)
@@ -94,6 +94,6 @@ func (s Store) ReplaceComment(ctx context.Context, sc tenancy.Scope, old, c issu
 }
 
 // Comments returns a page of an issue's comments, oldest first.
-func (s Store) Comments(ctx context.Context, sc tenancy.Scope, issueID string, req list.Request) (list.Page[issue.Comment], error) {
+func (s *Store) Comments(ctx context.Context, sc tenancy.Scope, issueID string, req list.Request) (list.Page[issue.Comment], error) {
 	return children(ctx, s, sc, issueID, preComment, req, commentItem.comment)
 }

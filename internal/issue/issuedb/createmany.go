@@ -45,7 +45,7 @@ import (
 // A crash between 1 and 2 leaves only side items no reader shows; the
 // resumed import writes the same items again (same keys) and then the
 // issue. Readers never see part of an issue. See docs/performance.md.
-func (s Store) CreateMany(ctx context.Context, sc tenancy.Scope, records []issue.NewRecord) []error {
+func (s *Store) CreateMany(ctx context.Context, sc tenancy.Scope, records []issue.NewRecord) []error {
 	out := make([]error, len(records))
 	cores := make([]*tx, len(records))
 	sides := make([][]map[string]av, len(records))
@@ -158,7 +158,7 @@ func createSplit(sc tenancy.Scope, i issue.Issue, h issue.StatusChange, a issue.
 // batchPut writes items with BatchWriteItem (dynamo.BatchPut: 25 a call,
 // unprocessed items retried with a growing backoff), in SideParallel runs
 // of whole calls at once.
-func (s Store) batchPut(ctx context.Context, sc tenancy.Scope, items []map[string]av) error {
+func (s *Store) batchPut(ctx context.Context, sc tenancy.Scope, items []map[string]av) error {
 	runs := cmp.Or(s.SideParallel, sideParallel)
 	per := max(1, ((len(items)+runs-1)/runs+24)/25) * 25
 	g, ctx := errgroup.WithContext(ctx)

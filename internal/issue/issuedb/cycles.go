@@ -157,7 +157,7 @@ const MaxCycleScope = 10000
 // CycleScope returns the scope records of a cycle (every issue ever
 // planned in it), reading at most MaxCycleScope; truncated when there are
 // more. One Query per 1 MB page (about 6,000 records).
-func (s Store) CycleScope(ctx context.Context, sc tenancy.Scope, cycleID string) ([]issue.CycleMember, bool, error) {
+func (s *Store) CycleScope(ctx context.Context, sc tenancy.Scope, cycleID string) ([]issue.CycleMember, bool, error) {
 	kc := expression.Key("pk").Equal(expression.Value(cycleScopePK(sc.TenantID, cycleID)))
 	e, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 	if err != nil {
@@ -190,7 +190,7 @@ func (s Store) CycleScope(ctx context.Context, sc tenancy.Scope, cycleID string)
 // CyclePlanned implements cycle.Scope: whether a scope record of the cycle
 // has no removed_at (an issue is in the cycle now). Consistent Queries of
 // the records' partition, paged until one is found.
-func (s Store) CyclePlanned(ctx context.Context, sc tenancy.Scope, cycleID string) (bool, error) {
+func (s *Store) CyclePlanned(ctx context.Context, sc tenancy.Scope, cycleID string) (bool, error) {
 	e, err := expression.NewBuilder().WithKeyCondition(expression.Key("pk").Equal(expression.Value(cycleScopePK(sc.TenantID, cycleID)))).
 		WithFilter(expression.AttributeNotExists(expression.Name("removed_at"))).
 		WithProjection(expression.NamesList(expression.Name("pk"))).Build()
@@ -215,7 +215,7 @@ func (s Store) CyclePlanned(ctx context.Context, sc tenancy.Scope, cycleID strin
 // DropCycleScope implements cycle.Scope: Query the cycle's scope records
 // page by page and delete them with BatchWriteItem (their bytes leave the
 // storage counter).
-func (s Store) DropCycleScope(ctx context.Context, sc tenancy.Scope, cycleID string) error {
+func (s *Store) DropCycleScope(ctx context.Context, sc tenancy.Scope, cycleID string) error {
 	e, err := expression.NewBuilder().WithKeyCondition(expression.Key("pk").Equal(expression.Value(cycleScopePK(sc.TenantID, cycleID)))).Build()
 	if err != nil {
 		return err

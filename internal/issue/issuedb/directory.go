@@ -21,10 +21,10 @@ import (
 // TEAM), which the people engineer writes with exactly that shape.
 type Directory struct{ DB *dynamodb.Client }
 
-var _ issue.Directory = Directory{}
+var _ issue.Directory = &Directory{}
 
 // UserExists implements issue.Directory.
-func (d Directory) UserExists(ctx context.Context, sc tenancy.Scope, userID string) (bool, error) {
+func (d *Directory) UserExists(ctx context.Context, sc tenancy.Scope, userID string) (bool, error) {
 	if !issue.ValidID(userID) {
 		return false, nil
 	}
@@ -36,7 +36,7 @@ func (d Directory) UserExists(ctx context.Context, sc tenancy.Scope, userID stri
 }
 
 // TeamExists implements issue.Directory.
-func (d Directory) TeamExists(ctx context.Context, sc tenancy.Scope, teamID string) (bool, error) {
+func (d *Directory) TeamExists(ctx context.Context, sc tenancy.Scope, teamID string) (bool, error) {
 	if !issue.ValidID(teamID) {
 		return false, nil
 	}
@@ -50,7 +50,7 @@ func (d Directory) TeamExists(ctx context.Context, sc tenancy.Scope, teamID stri
 
 // UserTeams implements issue.Directory: one Query of the user's memberships
 // (gsi1 T#t#USERTEAMS#<user>, peopledb.TeamDB).
-func (d Directory) UserTeams(ctx context.Context, sc tenancy.Scope, userID string) ([]string, error) {
+func (d *Directory) UserTeams(ctx context.Context, sc tenancy.Scope, userID string) ([]string, error) {
 	p, err := peopledb.TeamDB{UserDB: peopledb.UserDB{DB: d.DB}}.UserTeams(ctx, sc, userID, list.Request{Limit: list.MaxLimit})
 	if err != nil {
 		return nil, err
@@ -63,7 +63,7 @@ func (d Directory) UserTeams(ctx context.Context, sc tenancy.Scope, userID strin
 }
 
 // ResolveMentions implements issue.Directory.
-func (d Directory) ResolveMentions(ctx context.Context, sc tenancy.Scope, handles []string) ([]issue.Mention, error) {
+func (d *Directory) ResolveMentions(ctx context.Context, sc tenancy.Scope, handles []string) ([]issue.Mention, error) {
 	found := make([]issue.Mention, len(handles))
 	g, gctx := errgroup.WithContext(ctx)
 	for i, h := range handles {

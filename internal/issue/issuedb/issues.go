@@ -42,7 +42,7 @@ type Store struct {
 // on the project's counter item: unique under any concurrency, never reused
 // (a failed create leaves a gap). See docs/data-model.md for why not a
 // transaction.
-func (s Store) NextNumber(ctx context.Context, sc tenancy.Scope, projectID string) (int64, error) {
+func (s *Store) NextNumber(ctx context.Context, sc tenancy.Scope, projectID string) (int64, error) {
 	return s.ReserveNumbers(ctx, sc, projectID, 1)
 }
 
@@ -51,7 +51,7 @@ func (s Store) NextNumber(ctx context.Context, sc tenancy.Scope, projectID strin
 // The ADD carries a write token (owntoken.Accumulates): the SDK's retry
 // after a lost answer answers the first attempt's numbers instead of
 // reserving n more (a gap of n, and an import's block of numbers twice).
-func (s Store) ReserveNumbers(ctx context.Context, sc tenancy.Scope, projectID string, n int) (int64, error) {
+func (s *Store) ReserveNumbers(ctx context.Context, sc tenancy.Scope, projectID string, n int) (int64, error) {
 	if n < 1 {
 		return 0, fmt.Errorf("allocate issue numbers: %d", n)
 	}
@@ -93,7 +93,7 @@ func counterSize(tenant, project string, n int64) int64 {
 // Create writes a new issue with its key alias, first status-history and
 // activity entries, label uses and search postings in one transaction. A
 // label that vanished meanwhile is a 400 naming labels.
-func (s Store) Create(ctx context.Context, sc tenancy.Scope, i issue.Issue, h issue.StatusChange, a issue.Activity) error {
+func (s *Store) Create(ctx context.Context, sc tenancy.Scope, i issue.Issue, h issue.StatusChange, a issue.Activity) error {
 	return createTx(sc, i, h, a).run(ctx, s.DB, "create issue")
 }
 
@@ -119,7 +119,7 @@ func createTx(sc tenancy.Scope, i issue.Issue, h issue.StatusChange, a issue.Act
 
 // Get returns the issue or issue_not_found (also for another tenant's id:
 // the key is built from the caller's tenant, so it simply is not there).
-func (s Store) Get(ctx context.Context, sc tenancy.Scope, id string) (issue.Issue, error) {
+func (s *Store) Get(ctx context.Context, sc tenancy.Scope, id string) (issue.Issue, error) {
 	if !issue.ValidID(id) {
 		return issue.Issue{}, errs.NotFound("issue")
 	}
@@ -131,7 +131,7 @@ func (s Store) Get(ctx context.Context, sc tenancy.Scope, id string) (issue.Issu
 }
 
 // IDByNumber resolves a project's issue number to the issue id.
-func (s Store) IDByNumber(ctx context.Context, sc tenancy.Scope, projectID string, n int64) (string, error) {
+func (s *Store) IDByNumber(ctx context.Context, sc tenancy.Scope, projectID string, n int64) (string, error) {
 	var k keyItem
 	if err := dynamo.GetItem(ctx, s.DB, sc.Table, dynamo.Key(issueKeyPK(sc.TenantID, projectID, n), skKey), &k, "issue key", errs.NotFound("issue")); err != nil {
 		return "", err
@@ -160,13 +160,13 @@ func staleOrGone(old map[string]av) error {
 // version is still old.Version, appending the activity entry and, for a
 // transition, the status-history entry. Label uses and search postings
 // change by their delta.
-func (s Store) Update(ctx context.Context, sc tenancy.Scope, old, i issue.Issue, a issue.Activity, h *issue.StatusChange, r *issue.Relation) error {
+func (s *Store) Update(ctx context.Context, sc tenancy.Scope, old, i issue.Issue, a issue.Activity, h *issue.StatusChange, r *issue.Relation) error {
 	return withFlagRetry(ctx, old, i, func(ctx context.Context, old, i issue.Issue) error {
 		return s.update(ctx, sc, old, i, a, h, r)
 	})
 }
 
-func (s Store) update(ctx context.Context, sc tenancy.Scope, old, i issue.Issue, a issue.Activity, h *issue.StatusChange, r *issue.Relation) error {
+func (s *Store) update(ctx context.Context, sc tenancy.Scope, old, i issue.Issue, a issue.Activity, h *issue.StatusChange, r *issue.Relation) error {
 	t := &tx{table: sc.Table}
 	it := toIssueItem(i)
 	t.put(it, unchanged(old), staleGoneOrFlagged(old))
@@ -192,7 +192,7 @@ func (s Store) update(ctx context.Context, sc tenancy.Scope, old, i issue.Issue,
 // under the issue (comments and their postings, status history, activity)
 // within the request's budget; the marker keeps whatever is left for the
 // next delete in the tenant or PurgePending (see purge.go).
-func (s Store) Delete(ctx context.Context, sc tenancy.Scope, i issue.Issue, at time.Time) error {
+func (s *Store) Delete(ctx context.Context, sc tenancy.Scope, i issue.Issue, at time.Time) error {
 	t := &tx{table: sc.Table}
 	t.delIf(dynamo.Key(issuePK(i.TenantID, i.ID), skIssue), versionIs(i.Version), staleOrGone)
 	t.gone(toIssueItem(i))
@@ -266,7 +266,7 @@ func termDelta(t *tx, tenant, issueID, src string, old, cur map[string]int) {
 
 // GetMany reads issues by id with BatchGetItem (parallel batches of 100);
 // absent ids are skipped.
-func (s Store) GetMany(ctx context.Context, sc tenancy.Scope, ids []string) (map[string]issue.Issue, error) {
+func (s *Store) GetMany(ctx context.Context, sc tenancy.Scope, ids []string) (map[string]issue.Issue, error) {
 	out := make(map[string]issue.Issue, len(ids))
 	var mu sync.Mutex
 	g, ctx := errgroup.WithContext(ctx)

@@ -51,7 +51,7 @@ func nameTaken(name string) failFunc {
 }
 
 // CreateLabel adds a label; its name (case-insensitive) must be free.
-func (s Store) CreateLabel(ctx context.Context, sc tenancy.Scope, l issue.Label) error {
+func (s *Store) CreateLabel(ctx context.Context, sc tenancy.Scope, l issue.Label) error {
 	t := &tx{table: sc.Table}
 	t.put(labelItem{PK: labelsPK(sc.TenantID), SK: labelSK(l.ID), Entity: "label", ID: l.ID, Name: l.Name, Color: l.Color,
 		CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt}, notExists(), func(map[string]av) error {
@@ -62,7 +62,7 @@ func (s Store) CreateLabel(ctx context.Context, sc tenancy.Scope, l issue.Label)
 }
 
 // Label returns a label or label_not_found.
-func (s Store) Label(ctx context.Context, sc tenancy.Scope, id string) (issue.Label, error) {
+func (s *Store) Label(ctx context.Context, sc tenancy.Scope, id string) (issue.Label, error) {
 	if !issue.ValidID(id) {
 		return issue.Label{}, errs.NotFound("label")
 	}
@@ -79,7 +79,7 @@ func (it labelItem) label() issue.Label {
 
 // UpdateLabel renames and/or recolors old into l, moving the name guard on a
 // rename. A concurrent change of the same label is a 412.
-func (s Store) UpdateLabel(ctx context.Context, sc tenancy.Scope, old, l issue.Label) error {
+func (s *Store) UpdateLabel(ctx context.Context, sc tenancy.Scope, old, l issue.Label) error {
 	t := &tx{table: sc.Table}
 	c := expression.Name("updated_at").Equal(expression.Value(old.UpdatedAt))
 	t.put(labelItem{PK: labelsPK(sc.TenantID), SK: labelSK(l.ID), Entity: "label", ID: l.ID, Name: l.Name, Color: l.Color,
@@ -106,7 +106,7 @@ func (s Store) UpdateLabel(ctx context.Context, sc tenancy.Scope, old, l issue.L
 // that stopped before making the issue) or no longer carries the label
 // does not count. Usually the first page's first issue answers: one Query
 // and one BatchGetItem.
-func (s Store) DeleteLabel(ctx context.Context, sc tenancy.Scope, l issue.Label) error {
+func (s *Store) DeleteLabel(ctx context.Context, sc tenancy.Scope, l issue.Label) error {
 	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: aws.String(sc.Table),
 		KeyConditionExpression:    aws.String("pk = :pk"),
 		ExpressionAttributeValues: map[string]av{":pk": str(labelUsePK(sc.TenantID, l.ID))}, Limit: aws.Int32(25)})
@@ -154,7 +154,7 @@ func delLegacyGuard(t *tx, tenant, name, keep string) {
 
 // LabelIDsByName maps name keys to label ids by their guards (BatchGetItem,
 // 100 keys a call); unknown names are left out.
-func (s Store) LabelIDsByName(ctx context.Context, sc tenancy.Scope, keys []string) (map[string]string, error) {
+func (s *Store) LabelIDsByName(ctx context.Context, sc tenancy.Scope, keys []string) (map[string]string, error) {
 	out := map[string]string{}
 	for len(keys) > 0 {
 		n := min(len(keys), 100)
@@ -183,7 +183,7 @@ func (s Store) LabelIDsByName(ctx context.Context, sc tenancy.Scope, keys []stri
 }
 
 // Labels lists the tenant's catalog by id (creation order).
-func (s Store) Labels(ctx context.Context, sc tenancy.Scope) ([]issue.Label, error) {
+func (s *Store) Labels(ctx context.Context, sc tenancy.Scope) ([]issue.Label, error) {
 	kc := expression.Key("pk").Equal(expression.Value(labelsPK(sc.TenantID))).And(expression.Key("sk").BeginsWith(preLabel))
 	e, _ := expression.NewBuilder().WithKeyCondition(kc).Build()
 	res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(sc.Table), KeyConditionExpression: e.KeyCondition(),
@@ -203,7 +203,7 @@ func (s Store) Labels(ctx context.Context, sc tenancy.Scope) ([]issue.Label, err
 }
 
 // CountLabels says how many labels the catalog holds, to enforce MaxCatalog.
-func (s Store) CountLabels(ctx context.Context, sc tenancy.Scope) (int, error) {
+func (s *Store) CountLabels(ctx context.Context, sc tenancy.Scope) (int, error) {
 	res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(sc.Table),
 		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :p)"),
 		ExpressionAttributeValues: map[string]av{":pk": str(labelsPK(sc.TenantID)), ":p": str(preLabel)},
@@ -216,7 +216,7 @@ func (s Store) CountLabels(ctx context.Context, sc tenancy.Scope) (int, error) {
 
 // MissingLabels returns the ids among ids that are not in the catalog (one
 // BatchGetItem; at most issue.MaxLabels ids).
-func (s Store) MissingLabels(ctx context.Context, sc tenancy.Scope, ids []string) ([]string, error) {
+func (s *Store) MissingLabels(ctx context.Context, sc tenancy.Scope, ids []string) ([]string, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}

@@ -57,7 +57,7 @@ func listScope(tenant string, q issue.ListQuery) string {
 // plan (plan.go) picks the index; its partitions are merged in sort-key
 // order, which is the same for every index of one sort order, so a cursor
 // is a position in that order whichever plan wrote it.
-func (s Store) List(ctx context.Context, sc tenancy.Scope, q issue.ListQuery) ([]issue.Issue, string, error) {
+func (s *Store) List(ctx context.Context, sc tenancy.Scope, q issue.ListQuery) ([]issue.Issue, string, error) {
 	if _, ok := sortIndex[q.Sort]; !ok {
 		return nil, "", errs.Field("sort", "must be one of updated, created, priority, due")
 	}
@@ -235,14 +235,14 @@ func (m *merge) exhausted() bool {
 
 // cursorAt points after it. A page that ends exactly at the end of the
 // list still gets a cursor; the next page is then empty without one.
-func (s Store) cursorAt(ctx context.Context, tenant string, q issue.ListQuery, it issueItem) (string, error) {
+func (s *Store) cursorAt(ctx context.Context, tenant string, q issue.ListQuery, it issueItem) (string, error) {
 	return s.Cursors.Encode(ctx, listScope(tenant, q), listCursor{SK: sortKeyOf(q.Sort)(it), ID: it.ID})
 }
 
 // queryChildren reads one page of the items of an issue's partition whose sk
 // starts with prefix, oldest first, into dst (a pointer to a slice). The
 // cursor is bound to that issue and that kind of child.
-func (s Store) queryChildren(ctx context.Context, table, pk, prefix string, req list.Request, dst any) (string, error) {
+func (s *Store) queryChildren(ctx context.Context, table, pk, prefix string, req list.Request, dst any) (string, error) {
 	kc := expression.Key("pk").Equal(expression.Value(pk)).And(expression.Key("sk").BeginsWith(prefix))
 	e, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 	if err != nil {
@@ -255,7 +255,7 @@ func (s Store) queryChildren(ctx context.Context, table, pk, prefix string, req 
 }
 
 // children reads a page of an issue's children and converts them.
-func children[I, T any](ctx context.Context, s Store, sc tenancy.Scope, issueID, prefix string, req list.Request, conv func(I) T) (list.Page[T], error) {
+func children[I, T any](ctx context.Context, s *Store, sc tenancy.Scope, issueID, prefix string, req list.Request, conv func(I) T) (list.Page[T], error) {
 	var items []I
 	next, err := s.queryChildren(ctx, sc.Table, issuePK(sc.TenantID, issueID), prefix, req, &items)
 	if err != nil {
@@ -269,11 +269,11 @@ func children[I, T any](ctx context.Context, s Store, sc tenancy.Scope, issueID,
 }
 
 // Activity returns a page of the issue's activity, oldest first.
-func (s Store) Activity(ctx context.Context, sc tenancy.Scope, issueID string, req list.Request) (list.Page[issue.Activity], error) {
+func (s *Store) Activity(ctx context.Context, sc tenancy.Scope, issueID string, req list.Request) (list.Page[issue.Activity], error) {
 	return children(ctx, s, sc, issueID, preAct, req, activityItem.activity)
 }
 
 // History returns a page of the issue's status history, oldest first.
-func (s Store) History(ctx context.Context, sc tenancy.Scope, issueID string, req list.Request) (list.Page[issue.StatusChange], error) {
+func (s *Store) History(ctx context.Context, sc tenancy.Scope, issueID string, req list.Request) (list.Page[issue.StatusChange], error) {
 	return children(ctx, s, sc, issueID, preHist, req, historyItem.change)
 }

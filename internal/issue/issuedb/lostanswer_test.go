@@ -105,7 +105,7 @@ func TestAPurgedMarkerWhoseAnswerWasLostFreesItsBytes(t *testing.T) {
 	put("01LATER")
 	require.Equal(t, w.stored(t), w.metered(t))
 	lossy, lost := testenv.WithLostAnswers(w.db, "DeleteItem")
-	done, err := Store{DB: lossy}.PurgePending(w.ctx, w.sc, "01FIRST")
+	done, err := (&Store{DB: lossy}).PurgePending(w.ctx, w.sc, "01FIRST")
 	require.NoError(t, err)
 	assert.True(t, done)
 	assert.Equal(t, 2, lost.Dropped, "both markers' deletes lost their answers")

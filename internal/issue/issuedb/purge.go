@@ -45,7 +45,7 @@ type partitionItem struct {
 	Size  int64    `dynamodbav:"-"`
 }
 
-func (s Store) purgeBudget() int {
+func (s *Store) purgeBudget() int {
 	if s.PurgeBudget > 0 {
 		return s.PurgeBudget
 	}
@@ -56,7 +56,7 @@ func (s Store) purgeBudget() int {
 // the issue first (if not empty), then the oldest pending markers, within
 // the store's budget. done reports that no marker is left. Only Queries of
 // the marker partition and of each issue's own partition; no Scan.
-func (s Store) PurgePending(ctx context.Context, sc tenancy.Scope, first string) (done bool, err error) {
+func (s *Store) PurgePending(ctx context.Context, sc tenancy.Scope, first string) (done bool, err error) {
 	var marker map[string]av
 	if first != "" {
 		out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table),
@@ -71,7 +71,7 @@ func (s Store) PurgePending(ctx context.Context, sc tenancy.Scope, first string)
 
 // purgePending is PurgePending with the first issue's marker as its delete
 // wrote it (nil: first is "", or its marker is gone).
-func (s Store) purgePending(ctx context.Context, sc tenancy.Scope, first string, marker map[string]av) (done bool, err error) {
+func (s *Store) purgePending(ctx context.Context, sc tenancy.Scope, first string, marker map[string]av) (done bool, err error) {
 	budget := s.purgeBudget()
 	if first != "" {
 		if fin, err := s.purgeIssue(ctx, sc, first, marker, &budget); err != nil || !fin {
@@ -108,7 +108,7 @@ func (s Store) purgePending(ctx context.Context, sc tenancy.Scope, first string,
 // only the purge that deleted it counts its bytes, and when that delete's
 // answer was lost (its retry found it gone: owntoken.OldLost), marker is
 // what it freed (owntoken.OldItem).
-func (s Store) purgeIssue(ctx context.Context, sc tenancy.Scope, id string, marker map[string]av, budget *int) (finished bool, err error) {
+func (s *Store) purgeIssue(ctx context.Context, sc tenancy.Scope, id string, marker map[string]av, budget *int) (finished bool, err error) {
 	pk := issuePK(sc.TenantID, id)
 	for *budget > 0 {
 		var items []partitionItem
@@ -154,7 +154,7 @@ func (s Store) purgeIssue(ctx context.Context, sc tenancy.Scope, id string, mark
 
 // markers reads the tenant's oldest pending purge markers (whole items:
 // their sizes leave the tenant's storage counter with them).
-func (s Store) markers(ctx context.Context, sc tenancy.Scope) ([]map[string]av, error) {
+func (s *Store) markers(ctx context.Context, sc tenancy.Scope) ([]map[string]av, error) {
 	e, err := expression.NewBuilder().WithKeyCondition(expression.Key("pk").Equal(expression.Value(purgePK(sc.TenantID)))).Build()
 	if err != nil {
 		return nil, err
@@ -170,7 +170,7 @@ func (s Store) markers(ctx context.Context, sc tenancy.Scope) ([]map[string]av, 
 // queryPage reads the first page of an issue partition (whole items: a
 // projection would cost the same read capacity, and their sizes leave the
 // tenant's storage counter) and reports whether more items follow.
-func (s Store) queryPage(ctx context.Context, table, pk string, limit int32, dst *[]partitionItem) (more bool, err error) {
+func (s *Store) queryPage(ctx context.Context, table, pk string, limit int32, dst *[]partitionItem) (more bool, err error) {
 	kc := expression.Key("pk").Equal(expression.Value(pk))
 	e, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 	if err != nil {
@@ -193,7 +193,7 @@ func (s Store) queryPage(ctx context.Context, table, pk string, limit int32, dst
 
 // batchDelete deletes keys with BatchWriteItem (25 a call, 4 calls at a
 // time), retrying unprocessed items with a short backoff.
-func (s Store) batchDelete(ctx context.Context, sc tenancy.Scope, keys []map[string]av) error {
+func (s *Store) batchDelete(ctx context.Context, sc tenancy.Scope, keys []map[string]av) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(4)
 	for chunk := range slices.Chunk(keys, 25) {

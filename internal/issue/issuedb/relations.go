@@ -67,14 +67,14 @@ func relate(t *tx, tenant string, r issue.Relation, checkFrom bool) {
 
 // AddRelation implements issue.RelationStore: one transaction (the
 // relation if absent, both issues still there).
-func (s Store) AddRelation(ctx context.Context, sc tenancy.Scope, r issue.Relation) error {
+func (s *Store) AddRelation(ctx context.Context, sc tenancy.Scope, r issue.Relation) error {
 	t := &tx{table: sc.Table}
 	relate(t, sc.TenantID, r, true)
 	return t.run(ctx, s.DB, "add relation")
 }
 
 // RemoveRelation implements issue.RelationStore.
-func (s Store) RemoveRelation(ctx context.Context, sc tenancy.Scope, r issue.Relation) error {
+func (s *Store) RemoveRelation(ctx context.Context, sc tenancy.Scope, r issue.Relation) error {
 	t := &tx{table: sc.Table}
 	t.delIf(dynamo.Key(issuePK(sc.TenantID, r.From), relSK(r.Type, r.To)), exists(),
 		func(map[string]av) error { return errs.NotFound("relation") })
@@ -85,7 +85,7 @@ func (s Store) RemoveRelation(ctx context.Context, sc tenancy.Scope, r issue.Rel
 // Relations implements issue.RelationStore: the issue's own relations
 // (Query of its partition, begins_with REL#) and those naming it (Query of
 // gsi1), in parallel.
-func (s Store) Relations(ctx context.Context, sc tenancy.Scope, issueID string) ([]issue.Relation, error) {
+func (s *Store) Relations(ctx context.Context, sc tenancy.Scope, issueID string) ([]issue.Relation, error) {
 	var own, in []relationItem
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
@@ -105,7 +105,7 @@ func (s Store) Relations(ctx context.Context, sc tenancy.Scope, issueID string) 
 	return out, nil
 }
 
-func (s Store) queryRelations(ctx context.Context, sc tenancy.Scope, index string, kc expression.KeyConditionBuilder, out *[]relationItem) error {
+func (s *Store) queryRelations(ctx context.Context, sc tenancy.Scope, index string, kc expression.KeyConditionBuilder, out *[]relationItem) error {
 	e, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 	if err != nil {
 		return err
@@ -124,7 +124,7 @@ func (s Store) queryRelations(ctx context.Context, sc tenancy.Scope, index strin
 
 // Targets implements issue.RelationStore: one Query of the From issue's
 // partition, begins_with REL#<type>#, keys only.
-func (s Store) Targets(ctx context.Context, sc tenancy.Scope, from string, typ issue.RelationType) ([]string, error) {
+func (s *Store) Targets(ctx context.Context, sc tenancy.Scope, from string, typ issue.RelationType) ([]string, error) {
 	prefix := relSK(typ, "")
 	res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(sc.Table),
 		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :p)"),
@@ -147,7 +147,7 @@ func (s Store) Targets(ctx context.Context, sc tenancy.Scope, from string, typ i
 
 // ChildCategories implements issue.Store: Query gsi8 (the parent's
 // sub-issues), category only, up to max.
-func (s Store) ChildCategories(ctx context.Context, sc tenancy.Scope, parent string, max int) (map[issue.Category]int, bool, error) {
+func (s *Store) ChildCategories(ctx context.Context, sc tenancy.Scope, parent string, max int) (map[issue.Category]int, bool, error) {
 	in := &dynamodb.QueryInput{TableName: aws.String(sc.Table), IndexName: aws.String("gsi8"),
 		KeyConditionExpression:    aws.String("gsi8pk = :pk"),
 		ExpressionAttributeValues: map[string]av{":pk": str(childrenGSI(sc.TenantID, parent))},

@@ -19,7 +19,7 @@ const MaxPostings = 2000
 // WordHits maps issue id to the score of one search word: the weights of its
 // postings, doubled where the indexed word is the search word itself rather
 // than a longer word it prefixes. truncated reports MaxPostings was reached.
-func (s Store) WordHits(ctx context.Context, sc tenancy.Scope, word string) (hits map[string]int, truncated bool, err error) {
+func (s *Store) WordHits(ctx context.Context, sc tenancy.Scope, word string) (hits map[string]int, truncated bool, err error) {
 	kc := expression.Key("pk").Equal(expression.Value(termPK(sc.TenantID, word))).And(expression.Key("sk").BeginsWith(word))
 	e, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 	if err != nil {

@@ -55,7 +55,7 @@ func DecodeComment(m changes.Item) (issue.Comment, error) {
 // IssuePage returns up to limit issue items of the tenant in creation
 // order after cursor (gsi2), and the cursor of the next page ("" at the
 // end). Rebuilds (analytics backfill) read the tenant's issues with it.
-func (s Store) IssuePage(ctx context.Context, sc tenancy.Scope, cursor string, limit int) ([]changes.Item, string, error) {
+func (s *Store) IssuePage(ctx context.Context, sc tenancy.Scope, cursor string, limit int) ([]changes.Item, string, error) {
 	kc := expression.Key("gsi2pk").Equal(expression.Value(issuesGSI(sc.TenantID)))
 	if cursor != "" {
 		kc = kc.And(expression.Key("gsi2sk").GreaterThan(expression.Value(cursor)))
@@ -82,7 +82,7 @@ func (s Store) IssuePage(ctx context.Context, sc tenancy.Scope, cursor string, l
 }
 
 // IssueChildren returns the status-history and comment items of an issue.
-func (s Store) IssueChildren(ctx context.Context, sc tenancy.Scope, issueID string) ([]changes.Item, error) {
+func (s *Store) IssueChildren(ctx context.Context, sc tenancy.Scope, issueID string) ([]changes.Item, error) {
 	var all []changes.Item
 	for _, prefix := range []string{preComment, preHist} {
 		kc := expression.Key("pk").Equal(expression.Value(issuePK(sc.TenantID, issueID))).And(expression.Key("sk").BeginsWith(prefix))
@@ -123,7 +123,7 @@ func DecodeActivity(m changes.Item) (issue.Activity, error) {
 // ActivityAfter returns up to limit activity entries of an issue written
 // after the entry afterID, oldest first (one Query, no cursor: the
 // activity consumer rebuilds a creation from the changes that followed it).
-func (s Store) ActivityAfter(ctx context.Context, sc tenancy.Scope, issueID, afterID string, limit int) ([]issue.Activity, error) {
+func (s *Store) ActivityAfter(ctx context.Context, sc tenancy.Scope, issueID, afterID string, limit int) ([]issue.Activity, error) {
 	kc := expression.Key("pk").Equal(expression.Value(issuePK(sc.TenantID, issueID))).
 		And(expression.Key("sk").Between(expression.Value(preAct+afterID+"\x00"), expression.Value(preAct+"\U0010FFFF")))
 	e, err := expression.NewBuilder().WithKeyCondition(kc).Build()

@@ -24,7 +24,7 @@ const inStatusPage = 100
 // with a filter on the project, from after (a gsi6 sort key) on, until max
 // ids or the end. A lagging index entry may name an issue that has left
 // the status: callers re-read the issue.
-func (s Store) InStatus(ctx context.Context, sc tenancy.Scope, projectID string, st issue.Status, after string, max int) ([]string, string, error) {
+func (s *Store) InStatus(ctx context.Context, sc tenancy.Scope, projectID string, st issue.Status, after string, max int) ([]string, string, error) {
 	if !issue.ValidStatusID(st) {
 		return nil, "", nil
 	}
@@ -88,13 +88,13 @@ func (s Store) InStatus(ctx context.Context, sc tenancy.Scope, projectID string,
 // and cycle scope records by their delta), with the new key alias in the
 // same transaction. The old alias stays: the old key keeps finding
 // the issue, as a renamed project's keys do.
-func (s Store) Move(ctx context.Context, sc tenancy.Scope, old, i issue.Issue, a issue.Activity, h *issue.StatusChange) error {
+func (s *Store) Move(ctx context.Context, sc tenancy.Scope, old, i issue.Issue, a issue.Activity, h *issue.StatusChange) error {
 	return withFlagRetry(ctx, old, i, func(ctx context.Context, old, i issue.Issue) error {
 		return s.move(ctx, sc, old, i, a, h)
 	})
 }
 
-func (s Store) move(ctx context.Context, sc tenancy.Scope, old, i issue.Issue, a issue.Activity, h *issue.StatusChange) error {
+func (s *Store) move(ctx context.Context, sc tenancy.Scope, old, i issue.Issue, a issue.Activity, h *issue.StatusChange) error {
 	t := &tx{table: sc.Table}
 	it := toIssueItem(i)
 	t.put(it, unchanged(old), staleGoneOrFlagged(old))

@@ -56,8 +56,8 @@ func contains(ss []string, s string) bool {
 }
 
 func services(db *dynamodb.Client) *issue.Service {
-	ps := &project.Service{Store: projectdb.Store{DB: db}, Users: issuedb.Directory{DB: db}}
-	return &issue.Service{Store: issuedb.Store{DB: db}, Directory: issuedb.Directory{DB: db}, Projects: project.Issues{Service: ps}}
+	ps := &project.Service{Store: &projectdb.Store{DB: db}, Users: &issuedb.Directory{DB: db}}
+	return &issue.Service{Store: &issuedb.Store{DB: db}, Directory: &issuedb.Directory{DB: db}, Projects: &project.Issues{Service: ps}}
 }
 
 func TestMigrationOfDataWrittenBeforeProjects(t *testing.T) {
@@ -122,7 +122,7 @@ func migrate(t *testing.T, db *dynamodb.Client, table string, withGlobex bool) {
 	i, err := svc.Create(ctx, acme, issue.CreateIssue{Title: "After the migration"})
 	require.NoError(t, err)
 	assert.Equal(t, "ACME-7", i.Key, "6 was the deleted issue's: never reused")
-	ps := &project.Service{Store: projectdb.Store{DB: db}, Users: issuedb.Directory{DB: db}}
+	ps := &project.Service{Store: &projectdb.Store{DB: db}, Users: &issuedb.Directory{DB: db}}
 	d, err := ps.Get(ctx, acme, "ACME")
 	require.NoError(t, err)
 	assert.Equal(t, project.DefaultID, d.ID)

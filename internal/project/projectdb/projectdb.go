@@ -89,7 +89,7 @@ func (it projectItem) project() project.Project {
 // Store implements project.Store on DynamoDB.
 type Store struct{ DB *dynamodb.Client }
 
-var _ project.Store = Store{}
+var _ project.Store = &Store{}
 
 // txn is one TransactWriteItems with what each item's failed condition means.
 type txn struct {
@@ -155,7 +155,7 @@ func keyTaken(key string) error {
 // meanwhile by nothing else is impossible (projects are created after their
 // tenant's default), so a failed condition means a concurrent call wrote
 // them: nothing to do.
-func (s Store) EnsureDefault(ctx context.Context, sc tenancy.Scope, p project.Project) error {
+func (s *Store) EnsureDefault(ctx context.Context, sc tenancy.Scope, p project.Project) error {
 	t := &txn{sc: sc}
 	t.put(toItem(sc.TenantID, p), notExists(), errAlready)
 	t.put(keyItem{PK: projectsPK(sc.TenantID), SK: keySK(p.Key), Entity: "project_key", ProjectID: p.ID}, notExists(), errAlready)
@@ -207,7 +207,7 @@ func countUpdate(sc tenancy.Scope, cur int) types.TransactWriteItem {
 }
 
 // count reads the tenant's number of projects (0 before its default).
-func (s Store) count(ctx context.Context, sc tenancy.Scope) (int, error) {
+func (s *Store) count(ctx context.Context, sc tenancy.Scope) (int, error) {
 	var it countItem
 	err := dynamo.GetItem(ctx, s.DB, sc.Table, dynamo.Key(projectsPK(sc.TenantID), skCount), &it, "project count", errs.NotFound("project count"))
 	if errs.Is(err, errs.KindNotFound) {
@@ -225,7 +225,7 @@ var errCountMoved = errors.New("project count moved")
 // count is read first (one GetItem: creating a project is rare) and the
 // transaction holds only while it is unchanged, retried if another create
 // got in between.
-func (s Store) Create(ctx context.Context, sc tenancy.Scope, p project.Project, max int) error {
+func (s *Store) Create(ctx context.Context, sc tenancy.Scope, p project.Project, max int) error {
 	for attempt := 0; ; attempt++ {
 		n, err := s.count(ctx, sc)
 		if err != nil {
@@ -252,7 +252,7 @@ func (s Store) Create(ctx context.Context, sc tenancy.Scope, p project.Project, 
 }
 
 // Get implements project.Store.
-func (s Store) Get(ctx context.Context, sc tenancy.Scope, id string) (project.Project, error) {
+func (s *Store) Get(ctx context.Context, sc tenancy.Scope, id string) (project.Project, error) {
 	if !issue.ValidID(id) {
 		return project.Project{}, errs.NotFound("project")
 	}
@@ -264,7 +264,7 @@ func (s Store) Get(ctx context.Context, sc tenancy.Scope, id string) (project.Pr
 }
 
 // IDByKey implements project.Store: one GetItem of the key's claim.
-func (s Store) IDByKey(ctx context.Context, sc tenancy.Scope, key string) (string, error) {
+func (s *Store) IDByKey(ctx context.Context, sc tenancy.Scope, key string) (string, error) {
 	var it keyItem
 	if err := dynamo.GetItem(ctx, s.DB, sc.Table, dynamo.Key(projectsPK(sc.TenantID), keySK(key)), &it, "project key", errs.NotFound("project")); err != nil {
 		return "", err
@@ -274,7 +274,7 @@ func (s Store) IDByKey(ctx context.Context, sc tenancy.Scope, key string) (strin
 
 // List implements project.Store: one Query of the projects partition
 // (begins_with PROJECT#), paged only past 1 MB (about 2,000 projects).
-func (s Store) List(ctx context.Context, sc tenancy.Scope) ([]project.Project, error) {
+func (s *Store) List(ctx context.Context, sc tenancy.Scope) ([]project.Project, error) {
 	kc := expression.Key("pk").Equal(expression.Value(projectsPK(sc.TenantID))).And(expression.Key("sk").BeginsWith(preProject))
 	e, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 	if err != nil {
@@ -303,7 +303,7 @@ func (s Store) List(ctx context.Context, sc tenancy.Scope) ([]project.Project, e
 // Update implements project.Store: the project if its version is still
 // old's, and on a key change the new key's claim (the old claim stays, an
 // alias).
-func (s Store) Update(ctx context.Context, sc tenancy.Scope, old, p project.Project) error {
+func (s *Store) Update(ctx context.Context, sc tenancy.Scope, old, p project.Project) error {
 	t := &txn{sc: sc}
 	c := expression.Name("version").Equal(expression.Value(old.Version))
 	t.put(toItem(sc.TenantID, p), &c, errs.E(errs.KindPreconditionFailed, "version_mismatch", "the project changed meanwhile; read it again"))

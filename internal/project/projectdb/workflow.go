@@ -95,7 +95,7 @@ type deletionItem struct {
 }
 
 // Workflow implements project.Store: one GetItem.
-func (s Store) Workflow(ctx context.Context, sc tenancy.Scope, projectID string) (issue.Workflow, error) {
+func (s *Store) Workflow(ctx context.Context, sc tenancy.Scope, projectID string) (issue.Workflow, error) {
 	var it workflowItem
 	if err := dynamo.GetItem(ctx, s.DB, sc.Table, dynamo.Key(projectsPK(sc.TenantID), workflowSK(projectID)), &it, "workflow", errs.NotFound("workflow")); err != nil {
 		return issue.Workflow{}, err
@@ -106,7 +106,7 @@ func (s Store) Workflow(ctx context.Context, sc tenancy.Scope, projectID string)
 // ProjectAndWorkflow implements project.Store: one BatchGetItem of the
 // project's item and its workflow's (both in the tenant's PROJECTS
 // partition), strongly consistent like the single reads.
-func (s Store) ProjectAndWorkflow(ctx context.Context, sc tenancy.Scope, projectID string) (project.Project, *issue.Workflow, error) {
+func (s *Store) ProjectAndWorkflow(ctx context.Context, sc tenancy.Scope, projectID string) (project.Project, *issue.Workflow, error) {
 	if !issue.ValidID(projectID) {
 		return project.Project{}, nil, errs.NotFound("project")
 	}
@@ -142,7 +142,7 @@ func (s Store) ProjectAndWorkflow(ctx context.Context, sc tenancy.Scope, project
 }
 
 // Workflows implements project.Store: one Query (begins_with WORKFLOW#).
-func (s Store) Workflows(ctx context.Context, sc tenancy.Scope) ([]issue.Workflow, error) {
+func (s *Store) Workflows(ctx context.Context, sc tenancy.Scope) ([]issue.Workflow, error) {
 	kc := expression.Key("pk").Equal(expression.Value(projectsPK(sc.TenantID))).And(expression.Key("sk").BeginsWith(preWorkflow))
 	e, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 	if err != nil {
@@ -169,7 +169,7 @@ func (s Store) Workflows(ctx context.Context, sc tenancy.Scope) ([]issue.Workflo
 }
 
 // PutWorkflow implements project.Store: PutItem conditioned on the version.
-func (s Store) PutWorkflow(ctx context.Context, sc tenancy.Scope, w issue.Workflow, old int64) error {
+func (s *Store) PutWorkflow(ctx context.Context, sc tenancy.Scope, w issue.Workflow, old int64) error {
 	it := toWorkflowItem(sc.TenantID, w)
 	cond := expression.AttributeNotExists(expression.Name("pk"))
 	if old != 0 {
@@ -180,7 +180,7 @@ func (s Store) PutWorkflow(ctx context.Context, sc tenancy.Scope, w issue.Workfl
 }
 
 // Deletion implements project.Store: one GetItem.
-func (s Store) Deletion(ctx context.Context, sc tenancy.Scope, projectID string, st issue.Status) (project.Deletion, error) {
+func (s *Store) Deletion(ctx context.Context, sc tenancy.Scope, projectID string, st issue.Status) (project.Deletion, error) {
 	var it deletionItem
 	if err := dynamo.GetItem(ctx, s.DB, sc.Table, dynamo.Key(projectsPK(sc.TenantID), deletionSK(projectID, st)), &it, "status deletion", errs.NotFound("status deletion")); err != nil {
 		return project.Deletion{}, err
@@ -190,7 +190,7 @@ func (s Store) Deletion(ctx context.Context, sc tenancy.Scope, projectID string,
 }
 
 // PutDeletion implements project.Store: PutItem conditioned on the revision.
-func (s Store) PutDeletion(ctx context.Context, sc tenancy.Scope, d project.Deletion) error {
+func (s *Store) PutDeletion(ctx context.Context, sc tenancy.Scope, d project.Deletion) error {
 	it := deletionItem{PK: projectsPK(sc.TenantID), SK: deletionSK(d.ProjectID, d.Status), Entity: "status_deletion", ProjectID: d.ProjectID,
 		Status: d.Status, MoveTo: d.MoveTo, State: d.State, Moved: d.Moved, After: d.After, PassMoved: d.PassMoved,
 		StartedAt: d.StartedAt, FinishedAt: d.FinishedAt, Rev: d.Rev, StartedBy: d.StartedBy}
@@ -202,7 +202,7 @@ func (s Store) PutDeletion(ctx context.Context, sc tenancy.Scope, d project.Dele
 // put writes item if cond holds; a new item adds its size to the tenant's
 // storage, with the write token a conditional PutItem leaves in it
 // (owntoken.Size).
-func (s Store) put(ctx context.Context, sc tenancy.Scope, item any, cond expression.ConditionBuilder, isNew bool) error {
+func (s *Store) put(ctx context.Context, sc tenancy.Scope, item any, cond expression.ConditionBuilder, isNew bool) error {
 	m, err := attributevalue.MarshalMap(item)
 	if err != nil {
 		return err

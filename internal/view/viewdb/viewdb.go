@@ -84,7 +84,7 @@ type Store struct {
 
 // Put writes a new view (old nil) or v over old, conditioned on old's
 // updated_at; a visibility change deletes old's item in the same transaction.
-func (s Store) Put(ctx context.Context, sc tenancy.Scope, old *view.View, v view.View) error {
+func (s *Store) Put(ctx context.Context, sc tenancy.Scope, old *view.View, v view.View) error {
 	it, err := attributevalue.MarshalMap(toItem(sc.TenantID, v))
 	if err != nil {
 		return fmt.Errorf("encode view: %w", err)
@@ -116,7 +116,7 @@ func changed(old *view.View) error {
 
 // move deletes old's item (unchanged since read) and puts the new one in
 // the other partition.
-func (s Store) move(ctx context.Context, sc tenancy.Scope, old view.View, it map[string]av) error {
+func (s *Store) move(ctx context.Context, sc tenancy.Scope, old view.View, it map[string]av) error {
 	c, err := expression.NewBuilder().WithCondition(expression.Name("updated_at").Equal(expression.Value(old.UpdatedAt))).Build()
 	if err != nil {
 		return err
@@ -142,7 +142,7 @@ func (s Store) move(ctx context.Context, sc tenancy.Scope, old view.View, it map
 
 // Get reads the view under the caller's private partition and the shared
 // one (one BatchGetItem).
-func (s Store) Get(ctx context.Context, sc tenancy.Scope, userID, id string) (view.View, error) {
+func (s *Store) Get(ctx context.Context, sc tenancy.Scope, userID, id string) (view.View, error) {
 	keys := []map[string]av{dynamo.Key(privatePK(sc.TenantID, userID), viewSK(id)), dynamo.Key(sharedPK(sc.TenantID), viewSK(id))}
 	var found []map[string]av
 	for len(keys) > 0 {
@@ -165,7 +165,7 @@ func (s Store) Get(ctx context.Context, sc tenancy.Scope, userID, id string) (vi
 
 // Visible lists the user's private views and the shared ones (two Queries
 // in parallel, one page each: the caps keep them within a page).
-func (s Store) Visible(ctx context.Context, sc tenancy.Scope, userID string) ([]view.View, error) {
+func (s *Store) Visible(ctx context.Context, sc tenancy.Scope, userID string) ([]view.View, error) {
 	pks := []string{privatePK(sc.TenantID, userID), sharedPK(sc.TenantID)}
 	got := make([][]item, len(pks))
 	g, ctx := errgroup.WithContext(ctx)
@@ -205,7 +205,7 @@ func (s Store) Visible(ctx context.Context, sc tenancy.Scope, userID string) ([]
 }
 
 // Delete removes the view.
-func (s Store) Delete(ctx context.Context, sc tenancy.Scope, v view.View) error {
+func (s *Store) Delete(ctx context.Context, sc tenancy.Scope, v view.View) error {
 	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(pkOf(sc.TenantID, v), viewSK(v.ID))})
 	if err != nil {
 		return fmt.Errorf("delete view: %w", err)

@@ -24,12 +24,12 @@ func TestACreateWhoseAnswerWasLostIsNotAConflict(t *testing.T) {
 	now := time.Now().UTC()
 	v := view.View{ID: "v1", Name: "Mine", OwnerID: "u1", Visibility: view.Private, Filter: map[string]string{},
 		Sort: "updated", Columns: []string{}, CreatedAt: now, UpdatedAt: now}
-	require.NoError(t, viewdb.Store{DB: lossy}.Put(ctx, sc, nil, v))
+	require.NoError(t, (&viewdb.Store{DB: lossy}).Put(ctx, sc, nil, v))
 	require.Equal(t, 1, lost.Dropped, "the first attempt's answer was lost")
-	got, err := viewdb.Store{DB: db}.Get(ctx, sc, "u1", "v1")
+	got, err := (&viewdb.Store{DB: db}).Get(ctx, sc, "u1", "v1")
 	require.NoError(t, err)
 	require.Equal(t, "Mine", got.Name)
 	// Another create of the same id is still a conflict.
-	err = viewdb.Store{DB: lossy}.Put(ctx, sc, nil, v)
+	err = (&viewdb.Store{DB: lossy}).Put(ctx, sc, nil, v)
 	require.True(t, errs.Is(err, errs.KindConflict), "%v", err)
 }
