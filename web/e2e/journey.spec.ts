@@ -123,10 +123,11 @@ test('a new company signs up and runs its first issue end to end', async ({ page
   await expect(page.getByTestId('issue-row')).toHaveCount(1);
   await expect(page.getByTestId('issue-row')).toContainText(key);
 
-  // Sign out: the workspace asks to sign in again.
+  // Sign out: the workspace asks to sign in again and says why.
   await page.getByRole('button', { name: /account menu/ }).click();
   await page.getByRole('menuitem', { name: 'Sign out' }).click();
-  await expect(page).toHaveURL(new RegExp(`/w/${slug}/signin$`));
+  await expect(page).toHaveURL(new RegExp(`/w/${slug}/signin\\?signedout=1$`));
+  await expect(page.getByRole('status').filter({ hasText: 'You signed out.' })).toBeVisible();
   await page.goto(`/w/${slug}/board`);
   await expect(page).toHaveURL(new RegExp(`/w/${slug}/signin\\?next=%2Fw%2F${slug}%2Fboard`));
 });
