@@ -45,10 +45,7 @@ func TestEveryRouteRefusesPreconditionsItDoesNotEvaluate(t *testing.T) {
 	for _, rt := range routes.All() {
 		ex, ok := examples[rt.OperationID]
 		require.True(t, ok, "%s has no example", rt.OperationID)
-		path := ex.Path
-		if path == "" {
-			path = c.Path(rt.Path)
-		}
+		path := ex.Target(c, rt.Path)
 		t.Run(rt.OperationID, func(t *testing.T) {
 			if rt.IfMatch() == "" {
 				for _, v := range []string{`"1"`, `*`, `W/"1"`} {

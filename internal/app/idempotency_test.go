@@ -28,10 +28,7 @@ func TestEveryPOSTHonoursIdempotencyKey(t *testing.T) {
 		t.Run(rt.OperationID, func(t *testing.T) {
 			ex, ok := examples[rt.OperationID]
 			require.True(t, ok, "no example request for %s: add one to apitest.Examples", rt.OperationID)
-			path := ex.Path
-			if path == "" {
-				path = c.Path(rt.Path)
-			}
+			path := ex.Target(c, rt.Path)
 			key := "idem-" + rt.OperationID
 			// The body is encoded once: a retry sends the same bytes, and
 			// some examples make their values when encoded (verifyTOTP's

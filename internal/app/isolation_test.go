@@ -40,10 +40,7 @@ func TestAnotherTenantsObjectsAnswerAsMissingOnes(t *testing.T) {
 		if !ok || rt.Access.Kind != routes.Tenant {
 			continue
 		}
-		p := ex.Path
-		if p == "" {
-			p = c.Path(rt.Path)
-		}
+		p := ex.Target(c, rt.Path)
 		for name, v := range pathParams(rt.Path, strings.SplitN(p, "?", 2)[0]) {
 			if name != "tenantId" && v != "me" {
 				ids[v] = true
@@ -93,10 +90,7 @@ func TestAnotherTenantsObjectsAnswerAsMissingOnes(t *testing.T) {
 		}
 		ex, ok := examples[rt.OperationID]
 		require.True(t, ok, "no example for %s", rt.OperationID)
-		path := ex.Path
-		if path == "" {
-			path = c.Path(rt.Path)
-		}
+		path := ex.Target(c, rt.Path)
 		var body []byte
 		if ex.Body != nil {
 			raw, err := json.Marshal(ex.Body)

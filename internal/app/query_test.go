@@ -30,12 +30,6 @@ func TestEveryRouteTakesOnlyItsDeclaredQueryParameters(t *testing.T) {
 	ctx := context.Background()
 	before := snapshot(ctx, t, w.Deps.Control(), w.Deps.Names.App(), w.Deps.Names.Control())
 
-	target := func(rt routes.Route, ex apitest.Example) string {
-		if ex.Path != "" {
-			return ex.Path
-		}
-		return c.Path(rt.Path)
-	}
 	with := func(path, k, v string) string {
 		p, q, _ := strings.Cut(path, "?")
 		vs, err := url.ParseQuery(q)
@@ -48,7 +42,7 @@ func TestEveryRouteTakesOnlyItsDeclaredQueryParameters(t *testing.T) {
 	for _, rt := range routes.All() {
 		ex, ok := examples[rt.OperationID]
 		require.True(t, ok, "%s has no example", rt.OperationID)
-		path := target(rt, ex)
+		path := ex.Target(c, rt.Path)
 		t.Run("unknown/"+rt.OperationID, func(t *testing.T) {
 			for _, typo := range []string{"stauts", "limit_", "Limit", "token2", "field"} {
 				refused++
@@ -83,7 +77,7 @@ func TestEveryRouteTakesOnlyItsDeclaredQueryParameters(t *testing.T) {
 			continue
 		}
 		ex := examples[rt.OperationID]
-		path := target(rt, ex)
+		path := ex.Target(c, rt.Path)
 		t.Run("declared/"+rt.OperationID, func(t *testing.T) {
 			for _, k := range rt.QueryParams() {
 				if strings.HasSuffix(k, ".*") {
@@ -113,7 +107,7 @@ func TestEveryRouteTakesOnlyItsDeclaredQueryParameters(t *testing.T) {
 			continue
 		}
 		ex := examples[rt.OperationID]
-		path := target(rt, ex)
+		path := ex.Target(c, rt.Path)
 		for _, k := range rt.QueryParams() {
 			if k == "cursor" || k == "limit" {
 				continue

@@ -45,6 +45,15 @@ type Example struct {
 	Headers []string
 }
 
+// Target is the example's target: its Path, or route (a route table
+// path) with c's seeded ids.
+func (e Example) Target(c Content, route string) string {
+	if e.Path != "" {
+		return e.Path
+	}
+	return c.Path(route)
+}
+
 // Call sends the example (with extra headers) to the world.
 func (w *World) Call(ex Example, method, path string, body any, headers ...string) *Response {
 	headers = append(append([]string(nil), ex.Headers...), headers...)
