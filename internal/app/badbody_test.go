@@ -182,3 +182,53 @@ func snapshot(ctx context.Context, t *testing.T, db *dynamodb.Client, tables ...
 	sort.Strings(out)
 	return out
 }
+
+// Every route that reads no body (routes.Route.TakesBody: every GET, and
+// the writes of the route table's withoutBody), called as its example with
+// a body anyway, answers a 400 problem+json body_not_allowed naming the
+// body, before its handler runs, whatever the body's media type: nothing
+// is written. Ignored, a client's {"reason": ...} on a DELETE or {"role":
+// "admin"} on an enable vanished without a word (each handler answered as
+// if none had been sent).
+func TestEveryRouteWithoutABodyRefusesOne(t *testing.T) {
+	t.Parallel()
+	w := apitest.NewWorld(t)
+	c := w.SeedContent()
+	examples := w.Examples(c)
+	ctx := context.Background()
+	before := snapshot(ctx, t, w.Deps.Control(), w.Deps.Names.App(), w.Deps.Names.Control())
+
+	refused, writes := 0, 0
+	for _, rt := range routes.All() {
+		if rt.TakesBody() {
+			continue
+		}
+		ex, ok := examples[rt.OperationID]
+		require.True(t, ok, "%s has no example", rt.OperationID)
+		path := ex.Target(c, rt.Path)
+		if rt.Method != http.MethodGet {
+			writes++
+		}
+		t.Run(rt.OperationID, func(t *testing.T) {
+			for _, b := range []struct{ body, contentType string }{
+				{`{"reason":"spam"}`, "application/json"},
+				{`{}`, "application/json"},
+				{"x", "text/plain"},
+			} {
+				refused++
+				res := w.Call(ex, rt.Method, path, b.body, "Content-Type", b.contentType)
+				require.Equal(t, http.StatusBadRequest, res.Status, "%s %s with %s: %s", rt.Method, path, b.body, res.Body)
+				assert.Equal(t, "application/problem+json", res.Header.Get("Content-Type"))
+				p := res.Map(t)
+				assert.Equal(t, "body_not_allowed", p["code"], "%s", res.Body)
+				errs, _ := p["errors"].([]any)
+				require.Len(t, errs, 1, "%s", res.Body)
+				assert.Equal(t, "body", errs[0].(map[string]any)["field"])
+			}
+		})
+	}
+	assert.Greater(t, writes, 30, "writes without a body")
+	t.Logf("%d refused bodies", refused)
+	after := snapshot(ctx, t, w.Deps.Control(), w.Deps.Names.App(), w.Deps.Names.Control())
+	assert.Equal(t, before, after, "a refused body changed the tables")
+}

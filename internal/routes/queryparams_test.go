@@ -59,3 +59,19 @@ func TestIfMatchIsSorted(t *testing.T) {
 	}
 	assert.Empty(t, Route{OperationID: "updateView"}.IfMatch())
 }
+
+func TestWithoutBodyIsSorted(t *testing.T) {
+	assert.True(t, slices.IsSorted(withoutBody), "withoutBody is not sorted")
+	for i, op := range withoutBody {
+		if i > 0 {
+			assert.NotEqual(t, withoutBody[i-1], op, "two entries for %s", op)
+		}
+		r, ok := ByOperation(op)
+		if assert.True(t, ok, "%s is no route's operation", op) {
+			assert.NotEqual(t, "GET", r.Method, op)
+			assert.False(t, r.TakesBody(), op)
+		}
+	}
+	assert.False(t, Route{Method: "GET", OperationID: "listIssues"}.TakesBody())
+	assert.True(t, Route{Method: "POST", OperationID: "createIssue"}.TakesBody())
+}

@@ -503,6 +503,63 @@ func (r Route) IfMatch() string {
 	return ifMatch[i].text
 }
 
+// withoutBody are the writes that take no request body (the reads take
+// none either: Route.TakesBody). A body sent to one anyway is a 400
+// body_not_allowed before its handler runs (internal/app/core), as an
+// unknown query parameter is: a client that sends {"reason": ...} to a
+// DELETE or {"role": "admin"} to an enable would otherwise see its words
+// silently dropped. The one-click unsubscribe is not here: RFC 8058's
+// mail clients POST "List-Unsubscribe=One-Click" to it. The OpenAPI
+// document describes a request body exactly for the others
+// (internal/openapi's test keeps both in step). Sorted (TestWithoutBodyIsSorted).
+var withoutBody = []string{
+	"addTeamMember",
+	"approveTenant",
+	"confirmAttachment",
+	"createRegistrationCheckout",
+	"deleteAttachment",
+	"deleteComment",
+	"deleteCycle",
+	"deleteField",
+	"deleteIssue",
+	"deleteLabel",
+	"deleteRelation",
+	"deleteSuppression",
+	"deleteTeam",
+	"deleteView",
+	"deleteWebhook",
+	"disableUser",
+	"enableUser",
+	"markAllNotificationsRead",
+	"markNotificationRead",
+	"previewImport",
+	"reactivateTenant",
+	"redeliverWebhookDelivery",
+	"removeTeamMember",
+	"removeUser",
+	"resendVerification",
+	"retryTenantLifecycle",
+	"revokeSupportAccess",
+	"rollbackMigration",
+	"rotateWebhookSecret",
+	"runImport",
+	"signOut",
+	"signOutRoot",
+	"unwatchIssue",
+	"watchIssue",
+}
+
+// TakesBody reports whether the route reads a request body: no GET, HEAD
+// or OPTIONS does, nor a write of withoutBody.
+func (r Route) TakesBody() bool {
+	switch r.Method {
+	case "GET", "HEAD", "OPTIONS":
+		return false
+	}
+	_, found := slices.BinarySearch(withoutBody, r.OperationID)
+	return !found
+}
+
 // queryParams are the query parameters each operation takes; any other is a
 // 400 unknown_parameter before its handler runs (internal/app/core), so a
 // typo (?stauts=open) is never the unfiltered list. The OpenAPI document

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -111,6 +112,7 @@ func guard(rt routes.Route, op httpapi.HandlerFunc, idem idempotency.Store, home
 	}
 	op = onlyDeclaredQuery(rt, op)
 	op = onlyEvaluatedConditions(rt, op)
+	op = onlyTakenBody(rt, op)
 	if rt.Access.Kind == routes.Public {
 		return op
 	}
@@ -193,6 +195,27 @@ func onlyDeclaredQuery(rt routes.Route, op httpapi.HandlerFunc) httpapi.HandlerF
 					return errs.Invalid("empty_parameter", fmt.Sprintf("query parameter %q is empty: leave it out, or give it a value", k),
 						errs.FieldError{Field: k, Reason: "is empty"})
 				}
+			}
+		}
+		return op(w, r)
+	}
+}
+
+// onlyTakenBody refuses a request body on a route that reads none
+// (routes.Route.TakesBody) with a 400 body_not_allowed, before the
+// idempotency claim and the handler: ignored, a client's {"reason": ...}
+// on a DELETE or {"role": ...} on an enable would vanish without a word.
+// An empty body is no body.
+func onlyTakenBody(rt routes.Route, op httpapi.HandlerFunc) httpapi.HandlerFunc {
+	if rt.TakesBody() {
+		return op
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if r.Body != nil && r.Body != http.NoBody {
+			var one [1]byte
+			if n, _ := io.ReadFull(r.Body, one[:]); n > 0 {
+				return errs.Invalid("body_not_allowed", fmt.Sprintf("%s %s takes no request body; send none", rt.Method, rt.Path),
+					errs.FieldError{Field: "body", Reason: "not allowed on this route"})
 			}
 		}
 		return op(w, r)
