@@ -2,6 +2,7 @@ package usage
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"log/slog"
 	"sync"
@@ -27,6 +28,10 @@ type Meter struct {
 
 	mu      sync.Mutex
 	pending map[pendingKey]*Delta
+	// retry are the deltas whose write failed, each kept as it was sent
+	// (with its ID), never merged with newer counts: the failed write may
+	// have landed, and Store.Add applies a delta once per ID.
+	retry []*Delta
 	// seen is today's users already queued for the active marker, by
 	// tenant and user; marks are the ones to write at the next flush.
 	seenDay string
@@ -116,13 +121,16 @@ func (m *Meter) AttachmentBytes(tenant string, delta int64) {
 func (m *Meter) Pending() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return len(m.pending) > 0 || len(m.marks) > 0
+	return len(m.pending) > 0 || len(m.retry) > 0 || len(m.marks) > 0
 }
 
 // Flush writes what was aggregated: first the active-user markers (each
 // one conditional write; only recorded ones count), then one atomic ADD
-// per tenant and month. What fails to be written stays pending for the
-// next flush. Flushes do not overlap.
+// per tenant and month, each delta with an ID of its own. A delta whose
+// write fails is sent again, as it was and with its ID, at the next flush
+// (the write may have landed though its answer was lost: Store.Add
+// applies an ID once), never merged into newer counts. Flushes do not
+// overlap.
 func (m *Meter) Flush(ctx context.Context) error {
 	if m == nil {
 		return nil
@@ -158,16 +166,22 @@ func (m *Meter) Flush(ctx context.Context) error {
 		m.mu.Unlock()
 	}
 	m.mu.Lock()
-	batch := m.pending
+	batch := m.retry
+	m.retry = nil
+	for _, d := range m.pending {
+		if !d.Empty() {
+			d.ID = rand.Text()
+			batch = append(batch, d)
+		}
+	}
 	m.pending = nil
 	m.mu.Unlock()
 	for _, d := range batch {
-		if d.Empty() {
-			continue
-		}
 		tot, err := m.Store.Add(ctx, *d)
 		if err != nil {
-			m.requeue(d)
+			m.mu.Lock()
+			m.retry = append(m.retry, d)
+			m.mu.Unlock()
 			errs = append(errs, err)
 			continue
 		}
@@ -176,36 +190,6 @@ func (m *Meter) Flush(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// requeue merges a delta that could not be written back into pending.
-func (m *Meter) requeue(d *Delta) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.pending == nil {
-		m.pending = map[pendingKey]*Delta{}
-	}
-	k := pendingKey{d.TenantID, d.Month}
-	cur := m.pending[k]
-	if cur == nil {
-		m.pending[k] = d
-		return
-	}
-	for day, n := range d.Calls {
-		cur.Calls[day] += n
-	}
-	for day, n := range d.Active {
-		cur.Active[day] += n
-	}
-	for w, n := range d.NewWeekly {
-		cur.NewWeekly[w] += n
-	}
-	cur.NewMonthly += d.NewMonthly
-	cur.ItemBytes += d.ItemBytes
-	cur.AttachmentBytes += d.AttachmentBytes
-	if cur.Tier == "" {
-		cur.Tier = d.Tier
-	}
 }
 
 // Run flushes every interval until ctx ends, then once more (with its own

@@ -43,6 +43,10 @@ func ParseMonth(s string) (time.Time, error) {
 
 // Delta is what one flush adds to one tenant's month.
 type Delta struct {
+	// ID names the delta (the meter's, random): Store.Add applies a delta
+	// once per ID, so the meter's retry of a delta whose write landed but
+	// whose answer was lost adds nothing twice.
+	ID       string
 	TenantID string
 	Tier     tiers.Name
 	Month    string
@@ -114,6 +118,8 @@ func (s Storage) Total() int64 { return s.ItemBytes + s.AttachmentBytes }
 // Store keeps the counters (usagedb on the control table).
 type Store interface {
 	// Add applies d with atomic ADDs and returns the tenant's totals after it.
+	// A delta is applied once per ID: Add again with an ID whose write (or
+	// part of it: an item) landed before adds nothing there again.
 	Add(ctx context.Context, d Delta) (Totals, error)
 	// MarkActive records that user was active on day (UTC midnight) if no
 	// process did yet: recorded is false when it was recorded already;

@@ -27,6 +27,22 @@ type LostAnswers struct {
 	// ids (the same on every attempt of one call) of the calls dropped once.
 	Dropped int
 	seen    map[string]bool
+	// whole is how many more calls lose every attempt's answer
+	// (WithLostCalls); wholeCalls are those calls.
+	whole      int
+	wholeCalls map[string]bool
+}
+
+// WithLostCalls returns a copy of db whose first n calls of ops lose the
+// answer of every attempt: each attempt reaches the database (the first
+// commits; the SDK's retries of a write find its own commit, owntoken),
+// and the call fails all the same, as when the network drops every answer
+// until the SDK gives up or the caller's deadline comes. Later calls answer.
+func WithLostCalls(db *dynamodb.Client, n int, ops ...string) (*dynamodb.Client, *LostAnswers) {
+	c, l := WithLostAnswers(db, ops...)
+	l.whole, l.wholeCalls = n, map[string]bool{}
+	l.seen = nil
+	return c, l
 }
 
 // WithLostAnswers returns a copy of db whose first attempt of every call of
@@ -51,10 +67,21 @@ func (l *LostAnswers) Do(r *http.Request) (*http.Response, error) {
 	_, op, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
 	call := r.Header.Get("Amz-Sdk-Invocation-Id")
 	l.mu.Lock()
-	// Only a committed attempt has an answer to lose.
-	drop := l.ops[op] && !l.seen[call] && res.StatusCode == http.StatusOK
+	var drop bool
+	if l.wholeCalls != nil {
+		if l.ops[op] && !l.wholeCalls[call] && l.whole > 0 {
+			l.wholeCalls[call] = true
+			l.whole--
+		}
+		drop = l.wholeCalls[call]
+	} else {
+		// Only a committed attempt has an answer to lose.
+		drop = l.ops[op] && !l.seen[call] && res.StatusCode == http.StatusOK
+		if drop {
+			l.seen[call] = true
+		}
+	}
 	if drop {
-		l.seen[call] = true
 		l.Dropped++
 	}
 	l.mu.Unlock()

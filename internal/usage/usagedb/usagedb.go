@@ -15,8 +15,14 @@ package usagedb
 
 import (
 	"context"
+	"crypto/rand"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,6 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/awsx/owntoken"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -47,18 +54,30 @@ type Store struct {
 	DB    *dynamodb.Client
 	Table string // the control table
 	Now   func() time.Time
+	// marks are the delta markers to remove at the next write of each item
+	// (nil: none are removed; New sets it).
+	marks *sweep
 }
 
 var _ usage.Store = Store{}
 
 // New returns the store on the control table of names.
-func New(db *dynamodb.Client, names schema.Names) Store { return Store{DB: db, Table: names.Control()} }
+func New(db *dynamodb.Client, names schema.Names) Store {
+	return Store{DB: db, Table: names.Control(), marks: &sweep{next: map[string][]string{}}}
+}
+
+func (s Store) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
 
 // update applies upd (ADDs: the counters) to one usage item. The write
 // carries a token (internal/awsx/owntoken: an accumulating update always
-// does), so a retry after a lost answer finds its own commit instead of
-// adding the calls, users and bytes a second time (billing reads these
-// counters).
+// does), so the SDK's retry after a lost answer finds its own commit
+// instead of adding the calls, users and bytes a second time (billing
+// reads these counters).
 func (s Store) update(ctx context.Context, k map[string]types.AttributeValue, upd expression.UpdateBuilder, rv types.ReturnValue) (map[string]types.AttributeValue, error) {
 	ex, err := expression.NewBuilder().WithUpdate(upd).Build()
 	if err != nil {
@@ -73,9 +92,122 @@ func (s Store) update(ctx context.Context, k map[string]types.AttributeValue, up
 	return out.Attributes, nil
 }
 
-// Add implements usage.Store: one UpdateItem per item the delta touches.
+// Delta markers. The SDK's retries end with the call: when every attempt
+// lost its answer (or the flush's deadline came), the call fails though a
+// write may have landed, and the meter tries the delta again at its next
+// flush, as a new call with a new owntoken. So each counter write of a
+// delta also sets a marker attribute named after the delta's ID (f_<id>,
+// the Unix second it was written), conditioned on its absence: a retry of
+// a delta finds the marker of an item it already changed, fails its
+// condition and takes the item as stored (ALL_OLD on the failed
+// condition) as its answer, and adds nothing there again, while an item
+// it did not reach yet (the storage item after the month's) is written.
+// An item keeps one marker per process that wrote it lately: a delta
+// written whole marks its markers for removal at the next write of each
+// item (sweep), and a write also removes the markers of others older than
+// MarkerTTL (a process that ended before writing the item again). A delta
+// retried for longer than MarkerTTL may meet its marker removed and count
+// twice: the meter retries at every flush (a minute).
+const MarkerTTL = time.Hour
+
+const markerPrefix = "f_"
+
+func markerAttr(id string) string { return markerPrefix + id }
+
+// sweep keeps, per item, the markers a process removes at its next write of
+// the item.
+type sweep struct {
+	mu   sync.Mutex
+	next map[string][]string
+}
+
+func itemKey(k map[string]types.AttributeValue) string {
+	return k[schema.PK].(*types.AttributeValueMemberS).Value + "\x00" + k[schema.SK].(*types.AttributeValueMemberS).Value
+}
+
+// take returns the markers to remove at this write of item k.
+func (w *sweep) take(k string) []string {
+	if w == nil {
+		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := w.next[k]
+	delete(w.next, k)
+	return out
+}
+
+// give puts markers back for the next write of item k (a write that failed
+// removed nothing).
+func (w *sweep) give(k string, names ...string) {
+	if w == nil || len(names) == 0 {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, n := range names {
+		if !slices.Contains(w.next[k], n) {
+			w.next[k] = append(w.next[k], n)
+		}
+	}
+}
+
+// stale are item's markers older than MarkerTTL at now, but own.
+func stale(item map[string]types.AttributeValue, own string, now time.Time) []string {
+	var out []string
+	for name, v := range item {
+		if strings.HasPrefix(name, markerPrefix) && name != own && number(v) < now.Add(-MarkerTTL).Unix() {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// addOnce applies upd to item k once per delta id (the markers above) and
+// answers the item after it (ALL_NEW; the item as stored when an earlier
+// attempt of the delta had written it). written holds the item's key for
+// the caller to sweep its marker once the whole delta is written.
+func (s Store) addOnce(ctx context.Context, k map[string]types.AttributeValue, upd expression.UpdateBuilder, id string, written *[]string) (map[string]types.AttributeValue, error) {
+	key, mark, now := itemKey(k), markerAttr(id), s.now()
+	removed := s.marks.take(key)
+	upd = upd.Set(expression.Name(mark), expression.Value(now.Unix()))
+	for _, n := range removed {
+		upd = upd.Remove(expression.Name(n))
+	}
+	ex, err := expression.NewBuilder().WithUpdate(upd).WithCondition(expression.AttributeNotExists(expression.Name(mark))).Build()
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: k,
+		UpdateExpression: ex.Update(), ConditionExpression: ex.Condition(), ExpressionAttributeNames: ex.Names(),
+		ExpressionAttributeValues: ex.Values(), ReturnValues: types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld})
+	var item map[string]types.AttributeValue
+	var ccf *types.ConditionalCheckFailedException
+	switch {
+	case err == nil:
+		item = out.Attributes
+	case errors.As(err, &ccf) && ccf.Item[mark] != nil:
+		item = owntoken.Strip(ccf.Item) // this delta's earlier attempt wrote it
+		s.marks.give(key, removed...)
+	default:
+		s.marks.give(key, removed...)
+		return nil, err
+	}
+	s.marks.give(key, stale(item, mark, now)...)
+	*written = append(*written, key)
+	return item, nil
+}
+
+// Add implements usage.Store: one UpdateItem per item the delta touches,
+// each once per delta ID (addOnce).
 func (s Store) Add(ctx context.Context, d usage.Delta) (usage.Totals, error) {
 	tot := usage.Totals{TenantID: d.TenantID, Tier: d.Tier, Month: d.Month}
+	if d.ID == "" {
+		d.ID = rand.Text()
+	}
+	var written []string
 	if len(d.Calls) > 0 || len(d.Active) > 0 || d.NewMonthly > 0 {
 		upd := expression.Set(expression.Name("tenant_id"), expression.Value(d.TenantID)).
 			Set(expression.Name("month"), expression.Value(d.Month)).
@@ -92,27 +224,32 @@ func (s Store) Add(ctx context.Context, d usage.Delta) (usage.Totals, error) {
 		for day, n := range d.Active {
 			upd = upd.Add(expression.Name(dayAttr("a", day)), expression.Value(n))
 		}
-		attrs, err := s.update(ctx, dynamo.Key(tenantPK(d.TenantID), monthSK(d.Month)), upd, types.ReturnValueUpdatedNew)
+		attrs, err := s.addOnce(ctx, dynamo.Key(tenantPK(d.TenantID), monthSK(d.Month)), upd, d.ID, &written)
 		if err != nil {
 			return tot, fmt.Errorf("add usage of %s: %w", d.TenantID, err)
 		}
 		tot.Calls, tot.HasCalls = number(attrs["calls"]), true
 	}
-	for week, n := range d.NewWeekly {
-		if _, err := s.update(ctx, dynamo.Key(tenantPK(d.TenantID), weekSK(week)),
-			expression.Add(expression.Name("wau"), expression.Value(n)), types.ReturnValueNone); err != nil {
+	for _, week := range slices.Sorted(maps.Keys(d.NewWeekly)) {
+		if _, err := s.addOnce(ctx, dynamo.Key(tenantPK(d.TenantID), weekSK(week)),
+			expression.Add(expression.Name("wau"), expression.Value(d.NewWeekly[week])), d.ID, &written); err != nil {
 			return tot, fmt.Errorf("add weekly actives of %s: %w", d.TenantID, err)
 		}
 	}
 	if d.ItemBytes != 0 || d.AttachmentBytes != 0 {
 		upd := expression.Add(expression.Name("item_bytes"), expression.Value(d.ItemBytes)).
 			Add(expression.Name("attachment_bytes"), expression.Value(d.AttachmentBytes))
-		attrs, err := s.update(ctx, dynamo.Key(tenantPK(d.TenantID), storageSK), upd, types.ReturnValueAllNew)
+		attrs, err := s.addOnce(ctx, dynamo.Key(tenantPK(d.TenantID), storageSK), upd, d.ID, &written)
 		if err != nil {
 			return tot, fmt.Errorf("add storage of %s: %w", d.TenantID, err)
 		}
 		tot.Storage = usage.Storage{ItemBytes: number(attrs["item_bytes"]), AttachmentBytes: number(attrs["attachment_bytes"])}
 		tot.HasStorage = true
+	}
+	// The delta is written whole: no retry of it will look for its
+	// markers, which the next write of each item removes.
+	for _, key := range written {
+		s.marks.give(key, markerAttr(d.ID))
 	}
 	return tot, nil
 }

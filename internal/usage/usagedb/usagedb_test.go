@@ -3,11 +3,15 @@ package usagedb_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/issuetracker/issuetracker/internal/testing/testenv"
 	"github.com/issuetracker/issuetracker/internal/tiers"
 	"github.com/issuetracker/issuetracker/internal/usage"
@@ -224,4 +228,65 @@ func TestAnActiveUserMarkedThroughALostAnswerIsCountedOnce(t *testing.T) {
 	snap, err := direct.Snapshot(ctx, tenant, "2026-06", usage.WeekKey(day(2026, time.June, 2)))
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), snap.Month.MonthlyActive, "bob's first day of June")
+}
+
+// A flush whose write landed but lost every answer (the SDK's retries lost
+// theirs too: testenv.WithLostCalls) fails, and the meter sends the delta
+// again at its next flush: its calls and bytes count once, and the calls
+// made meanwhile count too. Lost twice, the delta is sent a third time;
+// lost on the month's item, its storage (not reached) is written by the
+// retry and the month not again. Before, the failed delta was merged back
+// into the pending counts and written again: the calls and bytes of the
+// lost flush counted twice (8 calls for 5; 11 when lost twice).
+func TestAFlushWhoseAnswersWereLostCountsOnce(t *testing.T) {
+	db, names := testenv.Tables(t)
+	ctx := context.Background()
+	direct := usagedb.New(db, names)
+	now := day(2026, time.June, 2)
+	for _, lost := range []int{1, 2} {
+		t.Run(fmt.Sprintf("lost %d times", lost), func(t *testing.T) {
+			lossy, calls := testenv.WithLostCalls(db, lost, "UpdateItem")
+			m := &usage.Meter{Store: usagedb.New(lossy, names), Now: func() time.Time { return now }}
+			tenant := fmt.Sprint("lostflush-", lost, "-", time.Now().UnixNano())
+			for range 3 {
+				m.Call(tenant, tiers.Standard, "")
+			}
+			m.ItemBytes(tenant, 100)
+			for i := range lost {
+				require.Error(t, m.Flush(ctx), "flush %d lost its answers", i+1)
+				assert.True(t, m.Pending(), "the delta waits for the next flush")
+			}
+			m.Call(tenant, tiers.Standard, "")
+			m.Call(tenant, tiers.Standard, "")
+			require.NoError(t, m.Flush(ctx))
+			assert.False(t, m.Pending())
+			assert.GreaterOrEqual(t, calls.Dropped, lost, "answers dropped")
+
+			snap, err := direct.Snapshot(ctx, tenant, "2026-06", usage.WeekKey(now))
+			require.NoError(t, err)
+			assert.Equal(t, int64(5), snap.Month.Calls, "3 calls in the lost flush, 2 after")
+			assert.Equal(t, int64(5), snap.Month.DailyCalls[1])
+			assert.Equal(t, int64(100), snap.Storage.ItemBytes, "the lost flush's bytes, once")
+
+			// The next flushes sweep the markers of the written deltas.
+			m.Call(tenant, tiers.Standard, "")
+			m.ItemBytes(tenant, 1)
+			require.NoError(t, m.Flush(ctx))
+			m.Call(tenant, tiers.Standard, "")
+			m.ItemBytes(tenant, 1)
+			require.NoError(t, m.Flush(ctx))
+			for _, sk := range []string{"MONTH#2026-06", "STORAGE"} {
+				out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(names.Control()),
+					Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "USAGE#" + tenant}, "sk": &types.AttributeValueMemberS{Value: sk}}})
+				require.NoError(t, err)
+				n := 0
+				for a := range out.Item {
+					if strings.HasPrefix(a, "f_") {
+						n++
+					}
+				}
+				assert.Equal(t, 1, n, "%s keeps the marker of its last delta only", sk)
+			}
+		})
+	}
 }
