@@ -153,7 +153,7 @@ func TestMeteringAddsNoRoundTripToARequest(t *testing.T) {
 // The item bytes counter, kept at write time, equals the size of the items
 // the tenant's requests left in the table, measured independently by
 // reading them back (creates, edits, a project, label changes, comments,
-// deletes and the purge of a deleted issue's comments).
+// deletes, the purge of a deleted issue's comments, and saved views).
 func TestItemBytesMatchWhatTheTableHolds(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
@@ -196,6 +196,19 @@ func TestItemBytesMatchWhatTheTableHolds(t *testing.T) {
 	res = owner.Do("PATCH", "/v1/labels/"+label, `{"name":"defect"}`)
 	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
 	res = owner.Do("DELETE", "/v1/issues/"+gone, nil)
+	require.Equal(t, http.StatusNoContent, res.Status, string(res.Body))
+	// saved views: created, edited, shared (moved to the shared partition), one deleted
+	var views []string
+	for _, body := range []string{`{"name":"Mine","filter":{"assignee":"me"},"sort":"priority"}`, `{"name":"Team","visibility":"shared"}`, `{"name":"Gone"}`} {
+		res = ann.Do("POST", "/v1/views", body)
+		require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
+		views = append(views, res.Map(t)["id"].(string))
+	}
+	res = ann.Do("PATCH", "/v1/views/"+views[0], `{"name":"Mine, longer name","columns":["key","title","status"]}`)
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	res = ann.Do("PATCH", "/v1/views/"+views[0], `{"visibility":"shared"}`)
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	res = ann.Do("DELETE", "/v1/views/"+views[2], nil)
 	require.Equal(t, http.StatusNoContent, res.Status, string(res.Body))
 	require.NoError(t, meter.Flush(ctx))
 

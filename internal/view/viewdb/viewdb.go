@@ -12,6 +12,7 @@ package viewdb
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"time"
 
@@ -20,10 +21,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/issuetracker/issuetracker/internal/awsx/owntoken"
 	"github.com/issuetracker/issuetracker/internal/dynamo"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/schema"
 	"github.com/issuetracker/issuetracker/internal/tenancy"
+	"github.com/issuetracker/issuetracker/internal/usage"
 	"github.com/issuetracker/issuetracker/internal/view"
 	"golang.org/x/sync/errgroup"
 )
@@ -102,9 +105,35 @@ func (s *Store) Put(ctx context.Context, sc tenancy.Scope, old *view.View, v vie
 	if err != nil {
 		return err
 	}
-	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(sc.Table), Item: it,
-		ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()})
-	return dynamo.Translate(err, "put view", changed(old))
+	in := &dynamodb.PutItemInput{TableName: aws.String(sc.Table), Item: it,
+		ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}
+	if old != nil {
+		in.ReturnValues = types.ReturnValueAllOld
+	}
+	out, err := s.DB.PutItem(ctx, in)
+	if err != nil {
+		return dynamo.Translate(err, "put view", changed(old))
+	}
+	// The storage meter: the item as written carries the write's token
+	// (owntoken: a conditional PutItem), and replaced the old one.
+	grown := dynamo.ItemSize(it) + owntoken.Size
+	if old != nil {
+		grown -= dynamo.ItemSize(owntoken.OldItem(out.Attributes, out.ResultMetadata, stored(sc.TenantID, *old)))
+	}
+	usage.AddItemBytes(ctx, grown)
+	return nil
+}
+
+// stored is v's item as this store writes it: with a write token (every
+// write of a view leaves one: move puts one of its own), for the storage
+// meter when the answer that carried the old item was lost.
+func stored(tenant string, v view.View) map[string]av {
+	it, err := attributevalue.MarshalMap(toItem(tenant, v))
+	if err != nil {
+		return nil
+	}
+	it[owntoken.Attr] = &types.AttributeValueMemberS{Value: rand.Text()}
+	return it
 }
 
 func changed(old *view.View) error {
@@ -117,6 +146,10 @@ func changed(old *view.View) error {
 // move deletes old's item (unchanged since read) and puts the new one in
 // the other partition.
 func (s *Store) move(ctx context.Context, sc tenancy.Scope, old view.View, it map[string]av) error {
+	// A token of its own, as every other write of a view leaves one
+	// (a conditional PutItem's): a view's stored size is one figure, which
+	// the storage meter counts.
+	it[owntoken.Attr] = &types.AttributeValueMemberS{Value: rand.Text()}
 	c, err := expression.NewBuilder().WithCondition(expression.Name("updated_at").Equal(expression.Value(old.UpdatedAt))).Build()
 	if err != nil {
 		return err
@@ -137,6 +170,7 @@ func (s *Store) move(ctx context.Context, sc tenancy.Scope, old view.View, it ma
 	if err != nil {
 		return fmt.Errorf("move view: %w", err)
 	}
+	usage.AddItemBytes(ctx, dynamo.ItemSize(it)-dynamo.ItemSize(stored(sc.TenantID, old)))
 	return nil
 }
 
@@ -204,11 +238,16 @@ func (s *Store) Visible(ctx context.Context, sc tenancy.Scope, userID string) ([
 	return out, nil
 }
 
-// Delete removes the view.
+// Delete removes the view (the storage meter: the item it removed, none
+// when a concurrent delete got there first).
 func (s *Store) Delete(ctx context.Context, sc tenancy.Scope, v view.View) error {
-	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(pkOf(sc.TenantID, v), viewSK(v.ID))})
+	out, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(sc.Table), Key: dynamo.Key(pkOf(sc.TenantID, v), viewSK(v.ID)),
+		ReturnValues: types.ReturnValueAllOld})
 	if err != nil {
 		return fmt.Errorf("delete view: %w", err)
+	}
+	if gone := owntoken.OldItem(out.Attributes, out.ResultMetadata, stored(sc.TenantID, v)); len(gone) > 0 {
+		usage.AddItemBytes(ctx, -dynamo.ItemSize(gone))
 	}
 	return nil
 }
