@@ -49,8 +49,99 @@ func (s *Service) resolve(ctx context.Context, p tenancy.Principal, f Filter) (F
 	return f, nil
 }
 
+// MaxFilterRefs bounds the ids one filter parameter names (each is read).
+const MaxFilterRefs = 20
+
+// checkFilterRefs answers a filter that names something the workspace does not
+// hold (a team, cycle, assignee, project or label id: unknown, deleted,
+// or another tenant's, alike) with a 400 naming the parameter, as a label
+// name or a project key it cannot resolve: never the empty list, which
+// reads as "nothing matches" when the filter matches nothing at all
+// (README, "Query parameters"; the analytics filters answer the same).
+// Only an empty answer pays for it (List and Search call it then): a
+// filter that selected an issue named something the issue carries. One
+// read per id, in parallel; the shorthands (me, none, mine) need none.
+func (s *Service) checkFilterRefs(ctx context.Context, p tenancy.Principal, f Filter) error {
+	type ref struct{ param, id string }
+	var refs []ref
+	add := func(param string, ids []string, skip ...string) error {
+		n := 0
+		for _, id := range Dedup(ids) {
+			if slices.Contains(skip, id) {
+				continue
+			}
+			if n++; n > MaxFilterRefs {
+				return errs.Field(param, fmt.Sprintf("at most %d ids", MaxFilterRefs))
+			}
+			refs = append(refs, ref{param, id})
+		}
+		return nil
+	}
+	for _, err := range []error{
+		add("team", f.Teams, MyTeams, NoTeam), add("assignee", f.Assignees, NoAssignee, p.UserID),
+		add("cycle", f.Cycles), add("project", f.Projects), add("label", f.Labels),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	found := make([]bool, len(refs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for i, r := range refs {
+		g.Go(func() error {
+			ok, err := s.refExists(gctx, p, r.param, r.id)
+			found[i] = ok
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for i, r := range refs {
+		if !found[i] {
+			noun := r.param
+			if noun == "assignee" {
+				noun = "user"
+			}
+			return errs.Field(r.param, fmt.Sprintf("no %s %s in this workspace", noun, r.id))
+		}
+	}
+	return nil
+}
+
+// refExists reports whether the workspace holds the id a filter parameter names.
+func (s *Service) refExists(ctx context.Context, p tenancy.Principal, param, id string) (bool, error) {
+	var err error
+	switch param {
+	case "team":
+		return s.Directory.TeamExists(ctx, p.Scope(), id)
+	case "assignee":
+		return s.Directory.UserExists(ctx, p.Scope(), id)
+	case "cycle":
+		if s.Cycles == nil {
+			return false, nil
+		}
+		_, err = s.Cycles.Cycle(ctx, p, id)
+	case "project":
+		if s.Projects == nil {
+			return id == DefaultProjectID, nil
+		}
+		_, err = s.Projects.Project(ctx, p, id)
+	case "label":
+		_, err = s.Store.Label(ctx, p.Scope(), id)
+	}
+	if errs.Is(err, errs.KindNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // resolveProjects turns project keys of a filter into ids (one read each);
-// ids are kept as they are (an unknown id selects nothing).
+// ids are kept as they are (checkFilterRefs reads them).
 func (s *Service) resolveProjects(ctx context.Context, p tenancy.Principal, refs []string) ([]string, error) {
 	out := make([]string, 0, len(refs))
 	for _, r := range refs {
@@ -111,14 +202,24 @@ func (s *Service) List(ctx context.Context, p tenancy.Principal, q ListQuery) (l
 			return list.Page[Issue]{}, err
 		}
 	}
+	var page list.Page[Issue]
 	if q.Sort.Field() {
-		return s.listByField(ctx, p, q)
+		page, err = s.listByField(ctx, p, q)
+	} else {
+		var items []Issue
+		var next string
+		items, next, err = s.Store.List(ctx, p.Scope(), q)
+		page = list.NewPage(items, next)
 	}
-	items, next, err := s.Store.List(ctx, p.Scope(), q)
 	if err != nil {
 		return list.Page[Issue]{}, err
 	}
-	return list.NewPage(items, next), nil
+	if len(page.Items) == 0 {
+		if err := s.checkFilterRefs(ctx, p, q.Filter); err != nil {
+			return list.Page[Issue]{}, err
+		}
+	}
+	return page, nil
 }
 
 // SearchQuery is one page of a search.
@@ -180,6 +281,11 @@ func (s *Service) Search(ctx context.Context, p tenancy.Principal, q SearchQuery
 		return list.Page[Hit]{}, err
 	} else if ok {
 		hits = append([]Hit{k}, slices.DeleteFunc(hits, func(h Hit) bool { return h.Issue.ID == k.Issue.ID })...)
+	}
+	if len(hits) == 0 {
+		if err := s.checkFilterRefs(ctx, p, f); err != nil {
+			return list.Page[Hit]{}, err
+		}
 	}
 	offset = min(offset, len(hits))
 	end := min(offset+q.Limit, len(hits))
