@@ -120,7 +120,7 @@ func TenantsOperations(d Deps) httpapi.Operations {
 		"offboardTenant":       d.with(d.offboard),
 		"migrateTenant":        d.with(d.migrate),
 		"rollbackMigration":    d.with(d.rollbackMigration),
-		"listTenantAudit":      d.listAudit,
+		"listTenantAudit":      d.with(d.listAudit),
 		"getSystemSettings":    d.getSettings,
 		"putSystemSettings":    d.putSettings,
 		"getPlatformHealth":    d.getHealth,
@@ -806,7 +806,10 @@ func (d Deps) offboard(s *onboarding.Service, w http.ResponseWriter, r *http.Req
 	return httpapi.WriteJSON(w, http.StatusAccepted, lifecycleView(st))
 }
 
-func (d Deps) listAudit(w http.ResponseWriter, r *http.Request) error {
+// listAudit pages through a tenant's audit: a tenant the registry does not
+// hold (offboarded ones it keeps) is a 404, as for getTenant, not an empty
+// log (any slug, well-formed or not, answered an empty 200).
+func (d Deps) listAudit(s *onboarding.Service, w http.ResponseWriter, r *http.Request) error {
 	if d.Audit == nil {
 		return errs.E(errs.KindInternal, "lifecycle_unavailable", "the audit log is not configured")
 	}
@@ -814,7 +817,11 @@ func (d Deps) listAudit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	pg, err := d.Audit.List(r.Context(), r.PathValue("tenantId"), req)
+	t, err := s.Tenants.Get(r.Context(), r.PathValue("tenantId"))
+	if err != nil {
+		return err
+	}
+	pg, err := d.Audit.List(r.Context(), t.ID, req)
 	if err != nil {
 		return err
 	}
