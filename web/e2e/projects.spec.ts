@@ -30,6 +30,9 @@ test('an Admin creates a project, sees the key refused inline, renames its key a
   const token = await cognitoToken('admin@acme.test', DEMO_PASSWORD);
   const taken = `T${uniq()}`;
   await newProject(token, 'Taken key', taken);
+  // An issue of another project, for "All projects" below to show beside this project's (the
+  // spec ran alone on a fresh seed with none: it counted on other specs' issues).
+  await newIssue(token, 'An issue of the default project', 'default');
   await signIn(page, 'acme', 'admin@acme.test');
   await openSettings(page, 'Projects');
   await expect(page.getByRole('table', { name: 'Projects' })).toBeVisible();
