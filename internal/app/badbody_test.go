@@ -35,12 +35,9 @@ var goType = regexp.MustCompile(`\[\]|map\[|\*\w|\b[a-z]\w*\.[A-Z]\w*|\bu?int(8|
 // never a 5xx, and none of them changes a single item of the tables.
 func TestEveryBodyRefusesBadBodiesAndChangesNothing(t *testing.T) {
 	t.Parallel()
-	w := apitest.NewWorld(t)
-	c := w.SeedContent()
-	examples := w.Examples(c)
+	w, c, examples := seededWorld(t)
 	bodies := openapi.Bodies()
-	ctx := context.Background()
-	before := snapshot(ctx, t, w.Deps.Control(), w.Deps.Names.App(), w.Deps.Names.Control())
+	before := tables(t, w)
 
 	tried, sent := 0, 0
 	for _, rt := range routes.All() {
@@ -138,7 +135,7 @@ func TestEveryBodyRefusesBadBodiesAndChangesNothing(t *testing.T) {
 	assert.Greater(t, tried, 40, "operations with a request body")
 	t.Logf("%d operations, %d spoiled bodies", tried, sent)
 
-	after := snapshot(ctx, t, w.Deps.Control(), w.Deps.Names.App(), w.Deps.Names.Control())
+	after := tables(t, w)
 	assert.Equal(t, before, after, "a refused body changed the tables")
 }
 
@@ -157,6 +154,22 @@ func otherJSONType(v any) any {
 		return []any{"a"}
 	}
 	return map[string]any{"a": 1} // null
+}
+
+// seededWorld is the table-driven tests' world: acme's content seeded
+// (apitest.World.SeedContent) and every route's example.
+func seededWorld(t *testing.T) (*apitest.World, apitest.Content, map[string]apitest.Example) {
+	t.Helper()
+	w := apitest.NewWorld(t)
+	c := w.SeedContent()
+	return w, c, w.Examples(c)
+}
+
+// tables is every item of w's tables (snapshot): a test compares them
+// before and after calls that must write nothing.
+func tables(t *testing.T, w *apitest.World) []string {
+	t.Helper()
+	return snapshot(context.Background(), t, w.Deps.Control(), w.Deps.Names.App(), w.Deps.Names.Control())
 }
 
 // snapshot is every item of the tables, each as its JSON, sorted (but the
@@ -192,11 +205,8 @@ func snapshot(ctx context.Context, t *testing.T, db *dynamodb.Client, tables ...
 // if none had been sent).
 func TestEveryRouteWithoutABodyRefusesOne(t *testing.T) {
 	t.Parallel()
-	w := apitest.NewWorld(t)
-	c := w.SeedContent()
-	examples := w.Examples(c)
-	ctx := context.Background()
-	before := snapshot(ctx, t, w.Deps.Control(), w.Deps.Names.App(), w.Deps.Names.Control())
+	w, c, examples := seededWorld(t)
+	before := tables(t, w)
 
 	refused, writes := 0, 0
 	for _, rt := range routes.All() {
@@ -229,6 +239,6 @@ func TestEveryRouteWithoutABodyRefusesOne(t *testing.T) {
 	}
 	assert.Greater(t, writes, 30, "writes without a body")
 	t.Logf("%d refused bodies", refused)
-	after := snapshot(ctx, t, w.Deps.Control(), w.Deps.Names.App(), w.Deps.Names.Control())
+	after := tables(t, w)
 	assert.Equal(t, before, after, "a refused body changed the tables")
 }

@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"net/http"
 	"testing"
 
@@ -24,11 +23,8 @@ import (
 // a malformed one a 400 invalid_if_match. Nothing is written.
 func TestEveryRouteRefusesPreconditionsItDoesNotEvaluate(t *testing.T) {
 	t.Parallel()
-	w := apitest.NewWorld(t)
-	c := w.SeedContent()
-	examples := w.Examples(c)
-	ctx := context.Background()
-	before := snapshot(ctx, t, w.Deps.Control(), w.Deps.Names.App(), w.Deps.Names.Control())
+	w, c, examples := seededWorld(t)
+	before := tables(t, w)
 
 	problem := func(t *testing.T, res *apitest.Response, status int, code, field string) {
 		t.Helper()
@@ -67,7 +63,7 @@ func TestEveryRouteRefusesPreconditionsItDoesNotEvaluate(t *testing.T) {
 			}
 		})
 	}
-	after := snapshot(ctx, t, w.Deps.Control(), w.Deps.Names.App(), w.Deps.Names.Control())
+	after := tables(t, w)
 	assert.Equal(t, before, after, "a request refused for its precondition changed the tables")
 	assert.Greater(t, refused, 3*150, "preconditions refused")
 	assert.Equal(t, 16, conditional, "routes that take If-Match")

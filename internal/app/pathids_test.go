@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"net/url"
 	"regexp"
 	"strings"
@@ -25,11 +24,8 @@ var pathParam = regexp.MustCompile(`\{(\w+)\}`)
 // for any slug (getTenant answers 404).
 func TestEveryPathParameterRefusesIdsThatCannotBe(t *testing.T) {
 	t.Parallel()
-	w := apitest.NewWorld(t)
-	c := w.SeedContent()
-	examples := w.Examples(c)
-	ctx := context.Background()
-	before := snapshot(ctx, t, w.Deps.Control(), w.Deps.Names.App(), w.Deps.Names.Control())
+	w, c, examples := seededWorld(t)
+	before := tables(t, w)
 
 	bad := []string{ulid.Make().String(), "nosuchtenant", strings.Repeat("A", 300), "é文字", "a b", `a"b`, "'; DROP", "-1", "99999999999999999999999", "T#acme#ISSUE", "x*"}
 	tried := 0
@@ -64,6 +60,6 @@ func TestEveryPathParameterRefusesIdsThatCannotBe(t *testing.T) {
 		}
 	}
 	t.Logf("%d bad path ids", tried)
-	after := snapshot(ctx, t, w.Deps.Control(), w.Deps.Names.App(), w.Deps.Names.Control())
+	after := tables(t, w)
 	assert.Equal(t, before, after, "a refused path id changed the tables")
 }

@@ -1,14 +1,12 @@
 package app_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/issuetracker/issuetracker/internal/routes"
-	"github.com/issuetracker/issuetracker/internal/testing/apitest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -24,11 +22,8 @@ import (
 // its value, the answer is no unknown_parameter.
 func TestEveryRouteTakesOnlyItsDeclaredQueryParameters(t *testing.T) {
 	t.Parallel()
-	w := apitest.NewWorld(t)
-	c := w.SeedContent()
-	examples := w.Examples(c)
-	ctx := context.Background()
-	before := snapshot(ctx, t, w.Deps.Control(), w.Deps.Names.App(), w.Deps.Names.Control())
+	w, c, examples := seededWorld(t)
+	before := tables(t, w)
 
 	with := func(path, k, v string) string {
 		p, q, _ := strings.Cut(path, "?")
@@ -63,7 +58,7 @@ func TestEveryRouteTakesOnlyItsDeclaredQueryParameters(t *testing.T) {
 			}
 		})
 	}
-	after := snapshot(ctx, t, w.Deps.Control(), w.Deps.Names.App(), w.Deps.Names.Control())
+	after := tables(t, w)
 	assert.Equal(t, before, after, "a request refused for an unknown parameter changed the tables")
 
 	// Values that the handlers take, where "x" would not do; a value they
@@ -123,7 +118,7 @@ func TestEveryRouteTakesOnlyItsDeclaredQueryParameters(t *testing.T) {
 			assert.Equal(t, k, errs[0].(map[string]any)["field"])
 		}
 	}
-	after = snapshot(ctx, t, w.Deps.Control(), w.Deps.Names.App(), w.Deps.Names.Control())
+	after = tables(t, w)
 	assert.Equal(t, before, after, "a request refused for an empty parameter changed the tables")
 	assert.Greater(t, empty, 60, "declared parameters sent empty")
 

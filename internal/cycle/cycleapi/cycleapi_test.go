@@ -246,10 +246,12 @@ func TestAnotherTenantsCycleIsNotFound(t *testing.T) {
 		code, field := problem(t, w.api.As(w.gus).Do("PATCH", "/v1/issues/"+g.ID, map[string]any{"cycle_id": id}), http.StatusUnprocessableEntity)
 		assert.Equal(t, []string{"invalid_cycle", "cycle_id"}, []string{code, field})
 	}
-	// Nor list it by filter: globex's partition of that cycle is empty.
-	pg := decode[list.Page[issue.Issue]](t, w.api.As(w.gus).Do("GET", "/v1/issues?cycle="+c.ID, nil), http.StatusOK)
-	assert.Empty(t, pg.Items)
-	pg = decode[list.Page[issue.Issue]](t, w.api.As(w.ann).Do("GET", "/v1/issues?cycle="+c.ID, nil), http.StatusOK)
+	// Nor list it by filter: no such cycle in globex, like a missing one (400 naming the filter).
+	for _, id := range []string{c.ID, missing} {
+		code, field := problem(t, w.api.As(w.gus).Do("GET", "/v1/issues?cycle="+id, nil), http.StatusBadRequest)
+		assert.Equal(t, []string{"validation_failed", "cycle"}, []string{code, field})
+	}
+	pg := decode[list.Page[issue.Issue]](t, w.api.As(w.ann).Do("GET", "/v1/issues?cycle="+c.ID, nil), http.StatusOK)
 	require.Len(t, pg.Items, 1)
 	assert.Equal(t, i.ID, pg.Items[0].ID)
 }

@@ -436,8 +436,11 @@ func TestUserChangesHonourIfMatch(t *testing.T) {
 	}
 	v := version(owner.Do("PUT", path+"/role", map[string]any{"role": "admin"}, "If-Match", etag(u.Version)))
 	require.Equal(t, u.Version+1, v)
-	for _, c := range []struct{ method, path string }{{"PUT", path + "/role"}, {"POST", path + "/disable"}} {
-		res := owner.Do(c.method, c.path, map[string]any{"role": "user"}, "If-Match", etag(u.Version))
+	for _, c := range []struct {
+		method, path string
+		body         any
+	}{{"PUT", path + "/role", map[string]any{"role": "user"}}, {"POST", path + "/disable", nil}} {
+		res := owner.Do(c.method, c.path, c.body, "If-Match", etag(u.Version))
 		require.Equal(t, http.StatusPreconditionFailed, res.Status, "%s %s: %s", c.method, c.path, res.Body)
 		assert.Equal(t, "version_mismatch", res.Map(t)["code"])
 	}

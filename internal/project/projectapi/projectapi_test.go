@@ -251,8 +251,8 @@ func TestAnotherTenantsProjectIsNotFound(t *testing.T) {
 	assert.Equal(t, "issue_not_found", code)
 	code, field := problem(t, w.api.As(w.gus).Do("POST", "/v1/issues", map[string]any{"title": "x", "project_id": web.ID}), http.StatusBadRequest)
 	assert.Equal(t, []string{"validation_failed", "project_id"}, []string{code, field})
-	pg := decode[struct{ Items []issue.Issue }](t, w.api.As(w.gus).Do("GET", "/v1/issues?project="+web.ID, nil), http.StatusOK)
-	assert.Empty(t, pg.Items)
+	code, field = problem(t, w.api.As(w.gus).Do("GET", "/v1/issues?project="+web.ID, nil), http.StatusBadRequest)
+	assert.Equal(t, []string{"validation_failed", "project"}, []string{code, field}, "no such project in globex, as for a missing one")
 }
 
 func TestDefaultAssignee(t *testing.T) {
