@@ -3,15 +3,16 @@
 package cycleapi
 
 import (
+	"cmp"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/issuetracker/issuetracker/internal/cycle"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/list"
-	"golang.org/x/sync/errgroup"
 )
 
 // Deps of the cycle operations.
@@ -140,19 +141,19 @@ func (d Deps) issues(w http.ResponseWriter, r *http.Request) error {
 	if !issue.ValidID(id) {
 		return errs.NotFound("cycle")
 	}
+	// The cycle and its issues at once; a cycle not found is the answer
+	// (404), whatever the list said of its filter (an unknown cycle is a
+	// 400 there: issue.Service.List).
 	var pg list.Page[issue.Issue]
-	g, ctx := errgroup.WithContext(r.Context())
-	g.Go(func() error {
-		_, err := d.Service.Get(ctx, p, id)
-		return err
-	})
-	g.Go(func() error {
-		var e error
-		pg, e = d.Issues.List(ctx, p, issue.ListQuery{Sort: issue.SortUpdated, Desc: true,
+	var getErr, listErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { _, getErr = d.Service.Get(r.Context(), p, id) })
+	wg.Go(func() {
+		pg, listErr = d.Issues.List(r.Context(), p, issue.ListQuery{Sort: issue.SortUpdated, Desc: true,
 			Filter: issue.Filter{Cycles: []string{id}}, Limit: req.Limit, Cursor: req.Cursor})
-		return e
 	})
-	if err := g.Wait(); err != nil {
+	wg.Wait()
+	if err := cmp.Or(getErr, listErr); err != nil {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, pg)
