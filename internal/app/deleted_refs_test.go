@@ -18,26 +18,20 @@ func TestWritesNamingDeletedObjectsAreRefused(t *testing.T) {
 	w := apitest.NewWorld(t)
 	c := w.SeedContent()
 	acme := w.As("owner@acme.test")
-	created := func(path string, body any) string {
-		t.Helper()
-		res := acme.Do("POST", path, body)
-		require.Equal(t, http.StatusCreated, res.Status, "%s: %s", path, res.Body)
-		return res.Map(t)["id"].(string)
-	}
 	gone := func(path string, headers ...string) {
 		t.Helper()
 		res := acme.Do("DELETE", path, nil, headers...)
 		require.Equal(t, http.StatusNoContent, res.Status, "DELETE %s: %s", path, res.Body)
 	}
-	issue := created("/v1/issues", map[string]any{"title": "to be deleted"})
+	issue := created(t, acme, "/v1/issues", map[string]any{"title": "to be deleted"})
 	gone("/v1/issues/"+issue, "If-Match", `"1"`)
-	label := created("/v1/labels", map[string]any{"name": "short-lived", "color": "#aabbcc"})
+	label := created(t, acme, "/v1/labels", map[string]any{"name": "short-lived", "color": "#aabbcc"})
 	gone("/v1/labels/" + label)
-	team := created("/v1/teams", map[string]any{"name": "Short-lived team"})
+	team := created(t, acme, "/v1/teams", map[string]any{"name": "Short-lived team"})
 	gone("/v1/teams/" + team)
-	cyc := created("/v1/cycles", map[string]any{"name": "Short sprint", "project_id": "default", "starts_on": "2099-08-01", "ends_on": "2099-08-14"})
+	cyc := created(t, acme, "/v1/cycles", map[string]any{"name": "Short sprint", "project_id": "default", "starts_on": "2099-08-01", "ends_on": "2099-08-14"})
 	gone("/v1/cycles/" + cyc)
-	view := created("/v1/views", map[string]any{"name": "Short view"})
+	view := created(t, acme, "/v1/views", map[string]any{"name": "Short view"})
 	gone("/v1/views/" + view)
 	before := tables(t, w)
 

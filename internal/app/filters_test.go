@@ -24,20 +24,14 @@ func TestListFiltersNamingNothingAreRefused(t *testing.T) {
 	w := apitest.NewWorld(t)
 	c := w.SeedContent()
 	acme, globex := w.As("owner@acme.test"), w.As("owner@globex.test")
-	created := func(caller apitest.Caller, path string, body any) string {
-		t.Helper()
-		res := caller.Do("POST", path, body)
-		require.Equal(t, http.StatusCreated, res.Status, "%s: %s", path, res.Body)
-		return res.Map(t)["id"].(string)
-	}
 	others := map[string]string{
-		"team":     created(globex, "/v1/teams", map[string]any{"name": "Globex team"}),
-		"label":    created(globex, "/v1/labels", map[string]any{"name": "globex-only", "color": "#aabbcc"}),
-		"project":  created(globex, "/v1/projects", map[string]any{"key": "GLOB", "name": "Globex project"}),
-		"cycle":    created(globex, "/v1/cycles", map[string]any{"name": "Globex sprint", "project_id": "default", "starts_on": "2099-07-01", "ends_on": "2099-07-14"}),
+		"team":     created(t, globex, "/v1/teams", map[string]any{"name": "Globex team"}),
+		"label":    created(t, globex, "/v1/labels", map[string]any{"name": "globex-only", "color": "#aabbcc"}),
+		"project":  created(t, globex, "/v1/projects", map[string]any{"key": "GLOB", "name": "Globex project"}),
+		"cycle":    created(t, globex, "/v1/cycles", map[string]any{"name": "Globex sprint", "project_id": "default", "starts_on": "2099-07-01", "ends_on": "2099-07-14"}),
 		"assignee": w.Principal("owner@globex.test").UserID,
 	}
-	deletedTeam := created(acme, "/v1/teams", map[string]any{"name": "Short-lived"})
+	deletedTeam := created(t, acme, "/v1/teams", map[string]any{"name": "Short-lived"})
 	res := acme.Do("DELETE", "/v1/teams/"+deletedTeam, nil)
 	require.Equal(t, http.StatusNoContent, res.Status, "%s", res.Body)
 	unknown := ulid.Make().String()
@@ -74,4 +68,13 @@ func TestListFiltersNamingNothingAreRefused(t *testing.T) {
 			assert.Equal(t, http.StatusOK, res.Status, "%s %s=%s: %s", route, param, id, res.Body)
 		}
 	}
+}
+
+// created POSTs body to path as caller and answers the new object's id
+// (201 required).
+func created(t *testing.T, caller apitest.Caller, path string, body any) string {
+	t.Helper()
+	res := caller.Do("POST", path, body)
+	require.Equal(t, http.StatusCreated, res.Status, "%s: %s", path, res.Body)
+	return res.Map(t)["id"].(string)
 }
