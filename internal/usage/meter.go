@@ -46,6 +46,7 @@ type mark struct {
 	tenant, user string
 	tier         tiers.Name
 	day          time.Time
+	id           string // Store.MarkActive's: kept when the mark is sent again
 }
 
 func (m *Meter) now() time.Time {
@@ -90,7 +91,7 @@ func (m *Meter) Call(tenant string, tier tiers.Name, user string) {
 	}
 	if k := tenant + "/" + user; !m.seen[k] {
 		m.seen[k] = true
-		m.marks = append(m.marks, mark{tenant: tenant, user: user, tier: tier,
+		m.marks = append(m.marks, mark{tenant: tenant, user: user, tier: tier, id: rand.Text(),
 			day: time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)})
 	}
 }
@@ -143,7 +144,7 @@ func (m *Meter) Flush(ctx context.Context) error {
 	m.mu.Unlock()
 	var errs []error
 	for i, mk := range marks {
-		prev, recorded, err := m.Store.MarkActive(ctx, mk.tenant, mk.user, mk.day)
+		prev, recorded, err := m.Store.MarkActive(ctx, mk.tenant, mk.user, mk.day, mk.id)
 		if err != nil {
 			m.mu.Lock()
 			m.marks = append(m.marks, marks[i:]...)

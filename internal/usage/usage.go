@@ -124,7 +124,10 @@ type Store interface {
 	// MarkActive records that user was active on day (UTC midnight) if no
 	// process did yet: recorded is false when it was recorded already;
 	// prev is the user's previous active day (zero if never).
-	MarkActive(ctx context.Context, tenantID, userID string, day time.Time) (prev time.Time, recorded bool, err error)
+	// id names the mark (the meter's, random): a mark sent again with its id
+	// after its write landed though its answer was lost is recorded still,
+	// with the prev it recorded.
+	MarkActive(ctx context.Context, tenantID, userID string, day time.Time, id string) (prev time.Time, recorded bool, err error)
 	// Snapshot reads a tenant's month, ISO week and storage counters in one
 	// round trip (zero counters when none).
 	Snapshot(ctx context.Context, tenantID, month, week string) (Snapshot, error)

@@ -278,29 +278,53 @@ func number(v types.AttributeValue) int64 {
 // (owntoken), and the old item is gone by then, while prev_day still says
 // which day came before, so the user's first day of a week or month is
 // counted once, whatever the network lost.
-func (s Store) MarkActive(ctx context.Context, tenantID, userID string, day time.Time) (time.Time, bool, error) {
+func (s Store) MarkActive(ctx context.Context, tenantID, userID string, day time.Time, id string) (time.Time, bool, error) {
 	today := usage.DayKey(day)
 	cond := expression.AttributeNotExists(expression.Name("last_day")).Or(expression.Name("last_day").LessThan(expression.Value(today)))
 	upd := expression.Set(expression.Name("last_day"), expression.Value(today)).
 		Set(expression.Name("prev_day"), expression.IfNotExists(expression.Name("last_day"), expression.Value("")))
+	if id != "" {
+		upd = upd.Set(expression.Name(markAttr), expression.Value(id))
+	}
 	ex, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
 	if err != nil {
 		return time.Time{}, false, err
 	}
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: dynamo.Key(tenantPK(tenantID), activeSK(userID)),
 		UpdateExpression: ex.Update(), ConditionExpression: ex.Condition(), ExpressionAttributeNames: ex.Names(),
-		ExpressionAttributeValues: ex.Values(), ReturnValues: types.ReturnValueUpdatedNew})
-	if dynamo.ConditionFailed(err) {
+		ExpressionAttributeValues: ex.Values(), ReturnValues: types.ReturnValueUpdatedNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld})
+	var attrs map[string]types.AttributeValue
+	var ccf *types.ConditionalCheckFailedException
+	switch {
+	case err == nil:
+		attrs = out.Attributes
+	case errors.As(err, &ccf) && id != "" && stringAttr(ccf.Item[markAttr]) == id && stringAttr(ccf.Item["last_day"]) == today:
+		// The meter's earlier flush recorded this mark, and lost the answer:
+		// no other process could record the day after it.
+		attrs = ccf.Item
+	case dynamo.ConditionFailed(err):
 		return time.Time{}, false, nil
-	}
-	if err != nil {
+	default:
 		return time.Time{}, false, fmt.Errorf("mark active user of %s: %w", tenantID, err)
 	}
 	var prev time.Time
-	if v, ok := out.Attributes["prev_day"].(*types.AttributeValueMemberS); ok && v.Value != "" {
-		prev, _ = time.Parse(time.DateOnly, v.Value)
+	if v := stringAttr(attrs["prev_day"]); v != "" {
+		prev, _ = time.Parse(time.DateOnly, v)
 	}
 	return prev, true, nil
+}
+
+// markAttr is the id of the mark that recorded an active-user item's
+// last_day (MarkActive): a retry of that mark finds its own write.
+const markAttr = "mark"
+
+func stringAttr(v types.AttributeValue) string {
+	s, _ := v.(*types.AttributeValueMemberS)
+	if s == nil {
+		return ""
+	}
+	return s.Value
 }
 
 // monthItem is the stored month; day attributes are read from the raw map.

@@ -206,18 +206,18 @@ func TestAnActiveUserMarkedThroughALostAnswerIsCountedOnce(t *testing.T) {
 	ctx := context.Background()
 	tenant := fmt.Sprint("lost-", time.Now().UnixNano())
 
-	prev, recorded, err := store.MarkActive(ctx, tenant, "ann", day(2026, time.May, 4))
+	prev, recorded, err := store.MarkActive(ctx, tenant, "ann", day(2026, time.May, 4), "m1")
 	require.NoError(t, err)
 	assert.True(t, recorded, "the first mark of the day is recorded")
 	assert.True(t, prev.IsZero(), "no day before")
 
-	prev, recorded, err = store.MarkActive(ctx, tenant, "ann", day(2026, time.May, 11))
+	prev, recorded, err = store.MarkActive(ctx, tenant, "ann", day(2026, time.May, 11), "m2")
 	require.NoError(t, err)
 	assert.True(t, recorded)
 	assert.Equal(t, "2026-05-04", prev.Format(time.DateOnly), "the day before, though the old item was gone when the retry answered")
 	assert.Equal(t, 2, lost.Dropped, "both marks lost their first answer")
 
-	_, recorded, err = direct.MarkActive(ctx, tenant, "ann", day(2026, time.May, 11))
+	_, recorded, err = direct.MarkActive(ctx, tenant, "ann", day(2026, time.May, 11), "m3")
 	require.NoError(t, err)
 	assert.False(t, recorded, "the same day again is not recorded")
 
@@ -289,4 +289,31 @@ func TestAFlushWhoseAnswersWereLostCountsOnce(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A user's first call of the day whose active mark landed but lost every
+// answer (testenv.WithLostCalls: the first UpdateItem of the flush is the
+// mark) is counted at the next flush, once: the mark is sent again with
+// its id and finds its own write (the item's mark). Before, the retry's
+// condition failed (the day was recorded: by itself) and read as another
+// process's record: the user was not active that day, week or month.
+func TestAnActiveMarkWhoseAnswersWereLostCountsOnce(t *testing.T) {
+	db, names := testenv.Tables(t)
+	ctx := context.Background()
+	now := day(2026, time.June, 2)
+	lossy, calls := testenv.WithLostCalls(db, 1, "UpdateItem")
+	m := &usage.Meter{Store: usagedb.New(lossy, names), Now: func() time.Time { return now }}
+	tenant := fmt.Sprint("lostmark-", time.Now().UnixNano())
+	m.Call(tenant, tiers.Standard, "ann")
+	require.Error(t, m.Flush(ctx), "the mark lost its answers")
+	require.NoError(t, m.Flush(ctx))
+	assert.False(t, m.Pending())
+	assert.Positive(t, calls.Dropped, "answers dropped")
+
+	snap, err := usagedb.New(db, names).Snapshot(ctx, tenant, "2026-06", usage.WeekKey(now))
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), snap.Month.DailyActive[1], "ann active on June 2")
+	assert.Equal(t, int64(1), snap.Month.MonthlyActive, "ann's first day of June")
+	assert.Equal(t, int64(1), snap.Weekly, "ann's first day of the week")
+	assert.Equal(t, int64(1), snap.Month.Calls)
 }
