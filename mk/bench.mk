@@ -33,13 +33,16 @@ bench: tools ## benchmarks: round trips and time per endpoint, analytics dashboa
 # configuration, scripts/load.sh). GATEWAY_ROUNDS, GATEWAY_DURATION.
 # Each concurrency runs twice: with every process sharing the CPUs, and
 # with DynamoDB Local alone on CPU 0 (LOAD_SPLIT_CPUS=1), as in AWS where
-# the functions' CPUs are not DynamoDB's.
+# the functions' CPUs are not DynamoDB's. Each prints the load average
+# before and after it; LOAD_BIN=<binary> benches that build of the
+# platform instead of this tree's (scripts/load.sh).
 .PHONY: gateway-bench
 gateway-bench: load-tools ## gateway vs raw GetItem throughput at 8 and 32 clients, shared and split CPUs (median ratio of alternating rounds)
 	@status=0; for split in 0 1; do for w in 8 32; do \
-	  echo "== $$w clients, CPUs $$( [ $$split = 1 ] && echo 'split (DynamoDB Local alone on CPU 0)' || echo shared)"; \
+	  echo "== $$w clients, CPUs $$( [ $$split = 1 ] && echo 'split (DynamoDB Local alone on CPU 0)' || echo shared) ($$(date -u +%T), load average $$(cut -d' ' -f1-3 /proc/loadavg))"; \
 	  LOAD_SPLIT_CPUS=$$split scripts/load.sh -mix read=1 -workers $$w -rounds $(or $(GATEWAY_ROUNDS),5) -duration $(or $(GATEWAY_DURATION),8s) \
-	    | grep -E '^(CPUs split|platform:|raw DynamoDB:| +read| +CPU ms|round|platform throughput|ledger)' || status=$$?; \
+	    | grep -E '^(CPUs split|platform:|raw DynamoDB:| +read| +CPU ms| +context switches|round|platform throughput|ledger)' || status=$$?; \
+	  echo "   ($$(date -u +%T), load average $$(cut -d' ' -f1-3 /proc/loadavg))"; \
 	done; done; exit $$status
 
 # `make migration-bench`: a tier migration of 1,000 and 10,000 issues to

@@ -6,6 +6,8 @@
 # platform, its other services, the load tool) on the other CPUs, as in AWS
 # where the functions never share DynamoDB's machines; both sides of the
 # comparison run against the same pinned DynamoDB Local.
+# LOAD_BIN=<binary> runs that build of the platform instead of building
+# this tree's (two builds compared side by side: docs/performance.md).
 # Ports follow the make dev variables; their defaults here differ from
 # make dev's so both run side by side.
 set -euo pipefail
@@ -24,9 +26,10 @@ export ITR_LOCAL_TIER_LIMITS=${ITR_LOCAL_TIER_LIMITS:-*=100000:100000:1000000000
 case " $* " in *" -soak "*) export GOGC=${GOGC:-100} ;; esac
 rm -rf "$state"
 mkdir -p "$state" bin
-go build -o bin/issuetracker ./cmd/issuetracker
+platform=${LOAD_BIN:-bin/issuetracker}
+[ -n "${LOAD_BIN:-}" ] || go build -o bin/issuetracker ./cmd/issuetracker
 go build -o bin/load ./cmd/load
-bin/issuetracker dev -web "" >"$state/dev.log" 2>&1 &
+"$platform" dev -web "" >"$state/dev.log" 2>&1 &
 pid=$!
 trap 'kill -INT $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 240); do
@@ -34,7 +37,7 @@ for _ in $(seq 1 240); do
 	kill -0 $pid 2>/dev/null || { cat "$state/dev.log"; exit 1; }
 	sleep 0.5
 done
-echo "platform up (pid $pid, log $state/dev.log; tier limits $ITR_LOCAL_TIER_LIMITS)"
+echo "platform up ($platform, pid $pid, log $state/dev.log; tier limits $ITR_LOCAL_TIER_LIMITS)"
 run=()
 # Each phase reports the CPU per answer of the platform process, DynamoDB
 # Local and the load tool (/proc/<pid>/stat): less sensitive to other work on

@@ -78,9 +78,51 @@ func procCPU(pid int) (time.Duration, error) {
 	return time.Duration(utime+stime) * clockTick, nil
 }
 
-// Reading is the CPU time of each metered process at one moment (a
-// process that cannot be read is left out).
-type Reading map[string]time.Duration
+// procSwitches is the context switches of pid's threads so far, summed
+// over /proc/<pid>/task/*/status: voluntary (a thread waited: for a
+// socket, a lock, work) and involuntary (preempted while it could run). A
+// thread that ended during a phase takes its count with it.
+func procSwitches(pid int) (Switches, error) {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return Switches{}, err
+	}
+	var sw Switches
+	for _, t := range tasks {
+		b, err := os.ReadFile(dir + "/" + t.Name() + "/status")
+		if err != nil {
+			continue // the thread ended meanwhile
+		}
+		for line := range strings.Lines(string(b)) {
+			k, v, _ := strings.Cut(line, ":")
+			n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			switch k {
+			case "voluntary_ctxt_switches":
+				sw.Voluntary += n
+			case "nonvoluntary_ctxt_switches":
+				sw.Involuntary += n
+			}
+		}
+	}
+	return sw, nil
+}
+
+// Switches are a process's context switches: voluntary (a thread waited
+// and was woken again: a request handed between threads, an idle server
+// thread woken for the next request) and involuntary (a thread preempted
+// while it could run: CPUs shared with other work).
+type Switches struct{ Voluntary, Involuntary int64 }
+
+// Reading is the CPU time and context switches of each metered process at
+// one moment (a process that cannot be read is left out).
+type Reading map[string]Sample
+
+// Sample is one process's Reading.
+type Sample struct {
+	CPU      time.Duration
+	Switches Switches
+}
 
 // Read takes a Reading.
 func (c *CPU) Read() Reading {
@@ -89,41 +131,49 @@ func (c *CPU) Read() Reading {
 	}
 	r := Reading{}
 	for _, p := range c.Procs {
-		if d, err := procCPU(p.PID); err == nil {
-			r[p.Name] = d
+		d, err := procCPU(p.PID)
+		if err != nil {
+			continue
 		}
+		sw, _ := procSwitches(p.PID)
+		r[p.Name] = Sample{CPU: d, Switches: sw}
 	}
 	return r
 }
 
 // CPUUse is what each process spent during a phase.
 type CPUUse struct {
-	Procs []Proc
-	Spent map[string]time.Duration
+	Procs    []Proc
+	Spent    map[string]time.Duration
+	Switched map[string]Switches
 }
 
-// Since is the CPU spent from before to now.
+// Since is the CPU spent and the context switches from before to now.
 func (c *CPU) Since(before Reading) CPUUse {
-	u := CPUUse{Spent: map[string]time.Duration{}}
+	u := CPUUse{Spent: map[string]time.Duration{}, Switched: map[string]Switches{}}
 	if c == nil {
 		return u
 	}
 	u.Procs = c.Procs
 	now := c.Read()
-	for name, d := range now {
+	for name, s := range now {
 		if b, ok := before[name]; ok {
-			u.Spent[name] = d - b
+			u.Spent[name] = s.CPU - b.CPU
+			u.Switched[name] = Switches{s.Switches.Voluntary - b.Switches.Voluntary, s.Switches.Involuntary - b.Switches.Involuntary}
 		}
 	}
 	return u
 }
 
-// PerAnswer prints each process's CPU per answer of a phase (ms).
+// PerAnswer prints each process's CPU per answer of a phase (ms), and its
+// context switches per answer (voluntary/involuntary): a server whose
+// threads wait and are woken for each request spends more CPU per answer
+// than one kept busy, and a process preempted more shares its CPUs more.
 func (u CPUUse) PerAnswer(w io.Writer, answers int) {
 	if len(u.Spent) == 0 || answers == 0 {
 		return
 	}
-	var parts []string
+	var parts, sws []string
 	var total time.Duration
 	for _, p := range u.Procs {
 		d, ok := u.Spent[p.Name]
@@ -132,6 +182,9 @@ func (u CPUUse) PerAnswer(w io.Writer, answers int) {
 		}
 		total += d
 		parts = append(parts, fmt.Sprintf("%s %.3f", p.Name, float64(d.Microseconds())/1000/float64(answers)))
+		sw := u.Switched[p.Name]
+		sws = append(sws, fmt.Sprintf("%s %.2f/%.2f", p.Name, float64(sw.Voluntary)/float64(answers), float64(sw.Involuntary)/float64(answers)))
 	}
 	fmt.Fprintf(w, "  CPU ms per answer: %s; all %.3f\n", strings.Join(parts, ", "), float64(total.Microseconds())/1000/float64(answers))
+	fmt.Fprintf(w, "  context switches per answer (voluntary/involuntary): %s\n", strings.Join(sws, ", "))
 }

@@ -2,6 +2,8 @@ package loadtest
 
 import (
 	"os"
+	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -35,4 +37,27 @@ func TestCPUReadsAProcesssCPUTimeFromProc(t *testing.T) {
 	spent := rusage() - start
 	use := c.Since(before)
 	assert.InDelta(t, spent.Seconds(), use.Spent["self"].Seconds(), 0.05, "/proc says what getrusage says, to its 10 ms ticks")
+}
+
+// Context switches are read from the process's threads: a thread of its
+// own that waits 50 times (a sleep on a locked OS thread) adds at least 50
+// voluntary switches, and the phase's line says so per answer.
+func TestCPUCountsContextSwitches(t *testing.T) {
+	c := &CPU{Procs: []Proc{{"self", os.Getpid()}}}
+	before := c.Read()
+	done := make(chan struct{})
+	go func() {
+		runtime.LockOSThread() // its own thread, not main's
+		defer runtime.UnlockOSThread()
+		for range 50 {
+			time.Sleep(time.Millisecond)
+		}
+		close(done)
+	}()
+	<-done
+	use := c.Since(before)
+	assert.GreaterOrEqual(t, use.Switched["self"].Voluntary, int64(50))
+	var out strings.Builder
+	use.PerAnswer(&out, 10)
+	assert.Regexp(t, `context switches per answer \(voluntary/involuntary\): self [0-9.]+/[0-9.]+\n`, out.String())
 }
