@@ -32,7 +32,13 @@ func TestAPlatinumTenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	}
 	t.Parallel()
 	const email = "owner@umbrella.test"
-	one, two := cellsForMove(t, tiers.Standard, sharedSynth)
+	// The owner's first sign-in at cell-2 moves them from cell-1's pool,
+	// which goes with the old stack when the grace period ends: the
+	// sign-in below must come before that. cellsForMove's 3 s ran out
+	// before it in a make test whose DynamoDB Local was quick (the retire
+	// then took seconds, not minutes): "User Pool ... not found". A
+	// minute, of which the test waits the rest before its last checks.
+	one, two := cellsForMove(t, tiers.Standard, sharedSynth, func(c *devstack.Config) { c.Migration.Grace = time.Minute })
 	ctx := context.Background()
 	root := one.login(one.pl.ProviderClientID, devstack.Demo.Root.Email)
 	done := func(p *platform) bool {

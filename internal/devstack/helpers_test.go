@@ -46,8 +46,10 @@ func sharedSynth(c *devstack.Config) {
 	c.Synth = synthWorker.Synth
 }
 
+// TestMain runs the platform tests on a DynamoDB Local of their own
+// (testenv.RunWithOwnDynamoDB).
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := testenv.RunWithOwnDynamoDB(m)
 	_ = synthWorker.Close()
 	os.Exit(code)
 }

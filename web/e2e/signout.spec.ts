@@ -8,7 +8,6 @@ import { firstSignIn, registerCompany, signIn } from './helpers';
 // A company of its own: signing out everywhere would end the shared demo
 // logins of the specs running beside this one.
 test('signing out in one browser ends the session in another', async ({ browser }) => {
-  test.setTimeout(120_000);
   const co = await registerCompany('basic', 'signout');
   const password = 'Own-Passw0rd!x';
   const laptop = await (await browser.newContext()).newPage();

@@ -96,6 +96,9 @@ func ensure() (awsx.Endpoints, error) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
+	if e.DynamoDB == "" && ownDynamoDB.wanted {
+		e.DynamoDB = startOwnDynamoDB(ctx, dir, root)
+	}
 	if e.DynamoDB == "" {
 		e.DynamoDB = fmt.Sprintf("http://127.0.0.1:%d", DynamoDBPort)
 		if err := startOrReuse(dir, "dynamodb", DynamoDBPort, "ITR_TEST_DYNAMODB_PORT", dynamoDBAnswers(e.DynamoDB), func(o localcloud.Options) (*localcloud.Process, error) {
@@ -334,4 +337,56 @@ func PrivateDynamoDB(t testing.TB) *dynamodb.Client {
 		t.Fatal(err)
 	}
 	return awsx.DynamoDB(cfg, e)
+}
+
+// ownDynamoDB is the DynamoDB Local of a test binary whose TestMain runs
+// RunWithOwnDynamoDB.
+var ownDynamoDB struct {
+	wanted bool
+	p      *localcloud.Process
+}
+
+// RunWithOwnDynamoDB runs a package's tests (its TestMain calls it in place
+// of m.Run) with a DynamoDB Local of the test binary's own instead of the
+// run's shared one: started on free ports when a test first asks for the
+// services, in memory, and stopped when the tests end (and killed with the
+// binary if it dies). cognito-local, the local S3, mailpit and stripe-mock
+// are still the shared ones.
+//
+// For the heaviest packages (internal/app, internal/devstack): one DynamoDB
+// Local shared by the whole first pass slows as it fills and ages (the same
+// tests of internal/app took 110 s on a fresh one and 459 s on an
+// hour-old one), and it serves every package at once; a package of its own
+// meets a fresh one and leaves the shared one to the rest
+// (docs/performance.md, "make test's time, seventh pass").
+//
+// ITR_TEST_SHARED_DYNAMODB=1 (or ITR_TEST_DYNAMODB_ENDPOINT) keeps such a
+// package on the shared one. When the JVM does not start (a machine far
+// beyond its cores), the tests use the shared one: slower, the same
+// assertions.
+func RunWithOwnDynamoDB(m *testing.M) int {
+	ownDynamoDB.wanted = os.Getenv("ITR_TEST_SHARED_DYNAMODB") != "1"
+	code := m.Run()
+	ownDynamoDB.p.Stop()
+	return code
+}
+
+// startOwnDynamoDB starts the binary's own DynamoDB Local and returns its
+// endpoint, or "" (the shared one) when it did not start. Its log is
+// .local/test-services/dynamodb-own-<test binary>.log (app.test, ...).
+func startOwnDynamoDB(ctx context.Context, dir, root string) string {
+	logf, err := os.Create(filepath.Join(dir, "dynamodb-own-"+filepath.Base(os.Args[0])+".log"))
+	if err != nil {
+		return ""
+	}
+	defer logf.Close()
+	p, _, err := localcloud.OnFreePorts(1, func(port int) (*localcloud.Process, error) {
+		return localcloud.DynamoDBLocal(ctx, localcloud.Options{Root: root, Port: port, Log: logf, DieWithParent: true})
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "testenv: own DynamoDB Local: %v; using the shared one\n", err)
+		return ""
+	}
+	ownDynamoDB.p = p
+	return p.Endpoint
 }
