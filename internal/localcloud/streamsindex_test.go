@@ -63,7 +63,7 @@ func TestDynamoDBLocalKeepsTheIndexOnItsStreamRecords(t *testing.T) {
 			streamWorks(t, p.Endpoint)
 			db, err := os.ReadFile(filepath.Join(dir, localcloud.DynamoDBLocalFile))
 			require.NoError(t, err)
-			require.True(t, strings.Contains(string(db), "CREATE INDEX itr_us_stream ON us(StreamID, SequenceNumber)"), "the index on the stream records is in the database")
+			require.True(t, strings.Contains(string(db), "CREATE INDEX itr_us_stream ON us(StreamID)"), "the index on the stream records is in the database")
 			require.Equal(t, []byte{1, 1}, db[18:20], "the file is in SQLite's default journal mode, not write-ahead-log (header: read and write versions 1)")
 			p.Stop()
 			if o.DataDir == "" {
