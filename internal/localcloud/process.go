@@ -206,7 +206,7 @@ func DynamoDBLocal(ctx context.Context, o Options) (*Process, error) {
 	return p, nil
 }
 
-// DynamoDB Local (2.4) keeps every table's stream records in one SQLite
+// DynamoDB Local (its database version v2.4.0) keeps every table's stream records in one SQLite
 // table, us (StreamID, ShardID, SequenceNumber INTEGER PRIMARY KEY, ...),
 // with no index but the sequence number, and on every item it writes into
 // a table with a stream it reads the stream's description, which asks
@@ -227,7 +227,7 @@ func DynamoDBLocal(ctx context.Context, o Options) (*Process, error) {
 // this index, 2.8 ms with none). DynamoDB Local creates its tables with CREATE TABLE IF NOT
 // EXISTS, so a database file that already holds us (with its index) is
 // used as it is, but only whole: a new file starts as
-// dynamodb-local-streams.db, the empty database DynamoDB Local 2.4 made
+// dynamodb-local-streams.db, the empty database this DynamoDB Local made
 // for itself (its six tables and its version, v2.4.0: a 2.x DynamoDB Local
 // takes it, another major version refuses it, as it refuses its own old
 // files) with the index added:
