@@ -84,6 +84,17 @@ copy-bench: tools ## a tier migration's copy alone: items/s at 1,000 and 3,000 i
 	  scripts/stop-test-services.sh; \
 	done; exit $$status
 
+# `make ddblocal-bench`: DynamoDB Local's write rate by what it holds and
+# how it runs (internal/localcloud/ddblocal_bench_test.go): each scenario of
+# DDBLOCAL_SCENARIOS on a DynamoDB Local started for it on a free port
+# (ITR_DDBLOCAL_ITEMS items written, ITR_DDBLOCAL_PREFILL items already
+# in another table; docs/performance.md "DynamoDB Local's stream records").
+DDBLOCAL_SCENARIOS ?= write+inmemory,write,prefill+write+inmemory,prefill+write,copy,copy+tiered
+.PHONY: ddblocal-bench
+ddblocal-bench: tools ## DynamoDB Local's write rate with and without streams, the stream-record index, a table of 50,000 items, JVM flags
+	@ITR_DDBLOCAL_SCENARIOS=$(DDBLOCAL_SCENARIOS) go test -run '^TestDynamoDBLocalWriteFigures$$' -count 1 -v -timeout 120m ./internal/localcloud/ \
+	  | grep -E 'ddblocal-bench|^(--- |ok|FAIL)'
+
 # `make walkthrough`: issue 12's "done when" through the HTTP API with the
 # issue's 200-row import (internal/project/projectapi/walkthrough_test.go;
 # make test runs the same walkthrough with 60 rows).

@@ -69,6 +69,13 @@ type Options struct {
 	// cannot start. The tests' shared services leave it unset: they outlive
 	// the test binary that started them (scripts/stop-test-services.sh).
 	DieWithParent bool
+	// JVMFlags replace DynamoDBLocalJVMFlags for DynamoDB Local (nil: those;
+	// make ddblocal-bench compares them).
+	JVMFlags []string
+	// InMemory runs DynamoDB Local as it runs by itself without DataDir:
+	// -inMemory, without the index of streamsIndex (make ddblocal-bench's
+	// "before").
+	InMemory bool
 }
 
 // PortFree reports whether nothing listens on 127.0.0.1:port: whether the
@@ -147,9 +154,14 @@ func httpReady(url string) func(context.Context) error {
 // heap, no GC threads). Measured side by side (docs/performance.md, "make
 // dev ready"): the first answer in 5.9-6.9 s instead of 15.6-18.1 s at load
 // average 20-22, and put+get no slower in steady state.
-var DynamoDBLocalJVMFlags = []string{"-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"}
+var DynamoDBLocalJVMFlags = []string{"-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xms64m", "-Xmx512m"}
 
 // DynamoDBLocal starts the official DynamoDB Local from Root/.local/dynamodb-local.
+// Its data lives in one SQLite file (-sharedDb) in DataDir, or, without
+// one, in a throwaway folder on the machine's memory file system (Linux's
+// /dev/shm; removed by Stop, or by the next start on the same port) and
+// in SQLite's memory (-inMemory) where there is none. Either file gets
+// the index of streamsIndex first.
 func DynamoDBLocal(ctx context.Context, o Options) (*Process, error) {
 	dir := filepath.Join(o.Root, ".local", "dynamodb-local")
 	jar := filepath.Join(dir, "DynamoDBLocal.jar")
@@ -163,20 +175,117 @@ func DynamoDBLocal(ctx context.Context, o Options) (*Process, error) {
 	if err := checkPort("DynamoDB Local", o.Port); err != nil {
 		return nil, err
 	}
-	args := append(slices.Clone(DynamoDBLocalJVMFlags), "-Djava.library.path="+filepath.Join(dir, "DynamoDBLocal_lib"), "-Xms64m", "-Xmx512m",
+	flags := DynamoDBLocalJVMFlags
+	if o.JVMFlags != nil {
+		flags = o.JVMFlags
+	}
+	args := append(slices.Clone(flags), "-Djava.library.path="+filepath.Join(dir, "DynamoDBLocal_lib"),
 		"-jar", jar, "-port", strconv.Itoa(o.Port), "-sharedDb")
-	if o.DataDir == "" {
+	data, cleanup := o.DataDir, func() {}
+	if data == "" && !o.InMemory {
+		data, cleanup = memoryDir(o.Port)
+	}
+	if data == "" {
 		args = append(args, "-inMemory")
 	} else {
-		if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
+		if err := streamsIndex(data); err != nil {
+			cleanup()
 			return nil, err
 		}
-		args = append(args, "-dbPath", o.DataDir)
+		args = append(args, "-dbPath", data)
 	}
 	cmd := exec.Command(java, args...)
 	cmd.Dir = dir
 	endpoint := fmt.Sprintf("http://127.0.0.1:%d", o.Port)
-	return start(ctx, "DynamoDB Local", endpoint, cmd, o, httpReady(endpoint))
+	p, err := start(ctx, "DynamoDB Local", endpoint, cmd, o, httpReady(endpoint))
+	if err != nil {
+		cleanup()
+		return nil, err
+	}
+	p.onStop = cleanup
+	return p, nil
+}
+
+// DynamoDB Local (its database version v2.4.0) keeps every table's stream records in one SQLite
+// table, us (StreamID, ShardID, SequenceNumber INTEGER PRIMARY KEY, ...),
+// with no index but the sequence number, and on every item it writes into
+// a table with a stream it reads the stream's description, which asks
+// SELECT MIN(SequenceNumber) FROM us WHERE StreamID=?: SQLite walks us in
+// sequence order until the stream's first record. A write into the first
+// stream of the database costs nothing more; a write into a stream created
+// after 50,000 records of others' reads them all (93 ms in SQLite, so about
+// 10 items/s: a tier migration's copy into a new Platinum table after the
+// pooled table's seed; docs/performance.md, make ddblocal-bench). The
+// index below, on StreamID (and so on StreamID and the rowid, which every
+// SQLite index ends with, here the sequence number), answers it from the
+// index whatever the records before, and GetRecords' query (StreamID = ?
+// AND ShardID = ? AND SequenceNumber >= ? ... ORDER BY SequenceNumber)
+// as a range of it. Not ON us(StreamID, SequenceNumber): naming the rowid
+// column made DynamoDB Local's SQLite (3.8.7) use that index for
+// StreamID = ? alone in GetRecords, reading the stream from its start on
+// every call (727 ms for a page at the end of 50,000 records; 1.5 ms with
+// this index, 2.8 ms with none). DynamoDB Local creates its tables with CREATE TABLE IF NOT
+// EXISTS, so a database file that already holds us (with its index) is
+// used as it is, but only whole: a new file starts as
+// dynamodb-local-streams.db, the empty database this DynamoDB Local made
+// for itself (its six tables and its version, v2.4.0: a 2.x DynamoDB Local
+// takes it, another major version refuses it, as it refuses its own old
+// files) with the index added:
+//
+//	java -Djava.library.path=DynamoDBLocal_lib -jar DynamoDBLocal.jar -sharedDb -dbPath DIR  # then stop it
+//	sqlite3 DIR/shared-local-instance.db "CREATE INDEX IF NOT EXISTS itr_us_stream ON us(StreamID); VACUUM;"
+//
+// The file stays in SQLite's default journal mode: in write-ahead-log mode
+// (which a file keeps) DynamoDB Local never checkpointed, and the log grew
+// to 1.4 GB in 3 minutes of the migration bench's seed while the database
+// stayed empty (docs/performance.md). An existing file (make dev's, from
+// before) gets the index from the sqlite3 command when it is installed
+// (else it stays as it was).
+//
+//go:embed dynamodb-local-streams.db
+var dynamoDBLocalStreams []byte
+
+// DynamoDBLocalFile is DynamoDB Local's database file with -sharedDb.
+const DynamoDBLocalFile = "shared-local-instance.db"
+
+// StreamsIndexSQL gives an existing database the index of streamsIndex.
+const StreamsIndexSQL = "CREATE INDEX IF NOT EXISTS itr_us_stream ON us(StreamID);"
+
+// streamsIndex gives DynamoDB Local's database in dir the index on its
+// stream records (above).
+func streamsIndex(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	db := filepath.Join(dir, DynamoDBLocalFile)
+	if _, err := os.Stat(db); errors.Is(err, os.ErrNotExist) {
+		return os.WriteFile(db, dynamoDBLocalStreams, 0o644)
+	}
+	if sqlite, err := exec.LookPath("sqlite3"); err == nil {
+		_ = exec.Command(sqlite, db, StreamsIndexSQL).Run() // no us yet: DynamoDB Local makes it (without the index)
+	}
+	return nil
+}
+
+// memoryDir is a fresh folder for a throwaway DynamoDB Local database on
+// port in the machine's memory file system, and its removal; "" where
+// there is none (then -inMemory). A folder of the same port left by a
+// DynamoDB Local that was not stopped through Stop (the tests' shared one,
+// killed by scripts/stop-test-services.sh) is removed first: the port is
+// free, so nothing uses it.
+func memoryDir(port int) (string, func()) {
+	const shm = "/dev/shm"
+	if fi, err := os.Stat(shm); err != nil || !fi.IsDir() {
+		return "", func() {}
+	}
+	dir := filepath.Join(shm, fmt.Sprintf("issuetracker-dynamodb-%d-%d", os.Getuid(), port))
+	if err := os.RemoveAll(dir); err != nil {
+		return "", func() {}
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", func() {}
+	}
+	return dir, func() { _ = os.RemoveAll(dir) }
 }
 
 //go:embed cognito-authtime.cjs

@@ -90,6 +90,10 @@ type Poller struct {
 
 	mu     sync.Mutex
 	shards map[string]*shardState // by stream ARN + shard id
+	// streams is each table's enabled stream, as discover last found it.
+	streams map[string]string
+	// described counts DescribeTable calls (tests).
+	described int
 	// polling serializes reads: Run's loop and a Drain may run together.
 	polling sync.Mutex
 }
@@ -164,6 +168,9 @@ func (p *Poller) defaults() {
 	if p.shards == nil {
 		p.shards = map[string]*shardState{}
 	}
+	if p.streams == nil {
+		p.streams = map[string]string{}
+	}
 	p.mu.Unlock()
 }
 
@@ -227,16 +234,12 @@ func (p *Poller) discover(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+tables:
 	for _, t := range tables {
-		out, err := p.DB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(t)})
+		arn, err := p.streamOf(ctx, t)
 		if err != nil {
-			var nf interface{ ErrorCode() string }
-			if errors.As(err, &nf) && nf.ErrorCode() == "ResourceNotFoundException" {
-				continue // deleted meanwhile (offboarding)
-			}
-			return fmt.Errorf("describe table %s: %w", t, err)
+			return err
 		}
-		arn := aws.ToString(out.Table.LatestStreamArn)
 		if arn == "" {
 			continue
 		}
@@ -244,7 +247,14 @@ func (p *Poller) discover(ctx context.Context) error {
 		for {
 			d, err := p.Streams.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(arn), ExclusiveStartShardId: start})
 			if err != nil {
+				p.forgetStream(t) // the table again next time: deleted, or its stream replaced
+				if notFound(err) {
+					continue tables
+				}
 				return fmt.Errorf("describe stream of %s: %w", t, err)
+			}
+			if st := d.StreamDescription.StreamStatus; st != streamtypes.StreamStatusEnabled && st != streamtypes.StreamStatusEnabling {
+				p.forgetStream(t) // its shards are still read; the table may have a new stream
 			}
 			for _, sh := range d.StreamDescription.Shards {
 				if err := p.addShard(ctx, t, arn, sh); err != nil {
@@ -257,6 +267,53 @@ func (p *Poller) discover(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// streamOf is table's latest stream ARN ("" when it has none or is gone),
+// from DescribeTable the first time and whenever the stream last seen was
+// not enabled, else remembered: DescribeTable is not free on DynamoDB Local
+// (it counts the items and bytes of the table and of each of its indexes,
+// whole scans on its one SQLite worker: 2-4.5 s for a table of 50,000
+// items with nine GSIs at load 16, every Discover for each table and
+// consumer, so the worker was busy with them more than with the writes;
+// docs/performance.md). A stream's ARN changes only when the table is
+// deleted or its stream turned off and on, and then the old stream is
+// disabled, which DescribeStream says.
+func (p *Poller) streamOf(ctx context.Context, table string) (string, error) {
+	p.mu.Lock()
+	arn, ok := p.streams[table]
+	p.mu.Unlock()
+	if ok {
+		return arn, nil
+	}
+	out, err := p.DB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	p.mu.Lock()
+	p.described++
+	p.mu.Unlock()
+	if err != nil {
+		if notFound(err) {
+			return "", nil // deleted meanwhile (offboarding)
+		}
+		return "", fmt.Errorf("describe table %s: %w", table, err)
+	}
+	arn = aws.ToString(out.Table.LatestStreamArn)
+	if arn != "" && out.Table.StreamSpecification != nil && aws.ToBool(out.Table.StreamSpecification.StreamEnabled) {
+		p.mu.Lock()
+		p.streams[table] = arn
+		p.mu.Unlock()
+	}
+	return arn, nil
+}
+
+func notFound(err error) bool {
+	var nf interface{ ErrorCode() string }
+	return errors.As(err, &nf) && nf.ErrorCode() == "ResourceNotFoundException"
+}
+
+func (p *Poller) forgetStream(table string) {
+	p.mu.Lock()
+	delete(p.streams, table)
+	p.mu.Unlock()
 }
 
 func (p *Poller) addShard(ctx context.Context, table, stream string, sh streamtypes.Shard) error {

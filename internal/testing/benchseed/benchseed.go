@@ -41,8 +41,6 @@ func Issues(t testing.TB, db *dynamodb.Client, table, tenantID string, n int) {
 func IssuesMarked(t testing.TB, db *dynamodb.Client, table, tenantID string, n int, nonce string) {
 	t.Helper()
 	ctx := tenancy.WithTenant(context.Background(), tenantID)
-	p := schema.TenantKeyPrefix(tenantID)
-	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 	var reqs []types.WriteRequest
 	flush := func() {
 		for start := 0; start < len(reqs); start += 25 {
@@ -62,21 +60,34 @@ func IssuesMarked(t testing.TB, db *dynamodb.Client, table, tenantID string, n i
 		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: it}})
 	}
 	for i := range n {
-		iss := fmt.Sprintf("01BENCH%019d", i)
-		now := time.Now().UTC().Format(time.RFC3339Nano)
-		put(map[string]types.AttributeValue{"pk": s(p + "ISSUE#" + iss), "sk": s("ISSUE"), "entity": s("issue"), "id": s(iss),
-			"title": s(fmt.Sprintf("Issue %d: the login page loads slowly on mobile", i)), "description": s(strings.Repeat("Steps to reproduce. ", 10)),
-			"status": s("todo"), "priority": s("medium"), "created_at": s(now), "updated_at": s(now), "version": &types.AttributeValueMemberN{Value: "1"},
-			"gsi1pk": s(p + "ISSUES"), "gsi1sk": s(now + "#" + iss)})
-		put(map[string]types.AttributeValue{"pk": s(p + "ISSUEKEY#" + strconv.Itoa(1_000_001+i)), "sk": s("KEY"), "issue_id": s(iss)}) // clear of the keys the API hands out
-		put(map[string]types.AttributeValue{"pk": s(p + "ISSUE#" + iss), "sk": s("HIST#" + now), "entity": s("status_change"), "to": s("todo"), "at": s(now)})
-		put(map[string]types.AttributeValue{"pk": s(p + "ISSUE#" + iss), "sk": s("ACT#" + now), "entity": s("activity"), "action": s("created"), "at": s(now)})
-		put(map[string]types.AttributeValue{"pk": s(p + "W#lo"), "sk": s("login#" + iss + "#I"), "issue_id": s(iss), "w": &types.AttributeValueMemberN{Value: "3"}})
+		for _, it := range IssueItems(tenantID, i) {
+			put(it)
+		}
 		if len(reqs) >= 500 {
 			flush()
 		}
 	}
 	flush()
+}
+
+// IssueItems is issue i of tenantID as ItemsPerIssue items of its real
+// shapes (issue, key alias, status change, activity entry, search
+// posting), unmarked: what Issues writes per issue (and cmd/ddblocal-bench).
+func IssueItems(tenantID string, i int) []map[string]types.AttributeValue {
+	p := schema.TenantKeyPrefix(tenantID)
+	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+	iss := fmt.Sprintf("01BENCH%019d", i)
+	now := time.Now().UTC().Format(time.RFC3339Nano)
+	return []map[string]types.AttributeValue{
+		{"pk": s(p + "ISSUE#" + iss), "sk": s("ISSUE"), "entity": s("issue"), "id": s(iss),
+			"title": s(fmt.Sprintf("Issue %d: the login page loads slowly on mobile", i)), "description": s(strings.Repeat("Steps to reproduce. ", 10)),
+			"status": s("todo"), "priority": s("medium"), "created_at": s(now), "updated_at": s(now), "version": &types.AttributeValueMemberN{Value: "1"},
+			"gsi1pk": s(p + "ISSUES"), "gsi1sk": s(now + "#" + iss)},
+		{"pk": s(p + "ISSUEKEY#" + strconv.Itoa(1_000_001+i)), "sk": s("KEY"), "issue_id": s(iss)}, // clear of the keys the API hands out
+		{"pk": s(p + "ISSUE#" + iss), "sk": s("HIST#" + now), "entity": s("status_change"), "to": s("todo"), "at": s(now)},
+		{"pk": s(p + "ISSUE#" + iss), "sk": s("ACT#" + now), "entity": s("activity"), "action": s("created"), "at": s(now)},
+		{"pk": s(p + "W#lo"), "sk": s("login#" + iss + "#I"), "issue_id": s(iss), "w": &types.AttributeValueMemberN{Value: "3"}},
+	}
 }
 
 // LoadAverage is the machine's load average (1, 5, 15 minutes).
