@@ -1,7 +1,7 @@
 import { QueryCache, QueryClient, QueryClientProvider, MutationCache } from '@tanstack/react-query';
 import { RouterProvider } from 'react-router';
 import { setBaseSource, setTokenSource } from './api/client';
-import { isApiError } from './api/problem';
+import { readRetryDelay, retryRead } from './api/problem';
 import { providerSessions, sessions } from './auth/session';
 import { authFailureOf, notifyAuthFailure } from './auth/guard';
 import { router } from './routes';
@@ -25,7 +25,8 @@ const queryClient = new QueryClient({
     queries: {
       staleTime: 15_000,
       refetchOnWindowFocus: true,
-      retry: (n, e) => n < 2 && !(isApiError(e) && e.status >= 400 && e.status < 500),
+      retry: retryRead,
+      retryDelay: readRetryDelay,
     },
   },
 });

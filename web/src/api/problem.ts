@@ -60,3 +60,21 @@ export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;
   return 'Something went wrong.';
 }
+
+/**
+ * Whether a failed read is tried again (the query client's `retry`). A
+ * 429 or a 503 that names its Retry-After is the server asking for a later
+ * try, so a read waits and tries up to three times before the page shows
+ * the error; any other 4xx is final; a network error or another 5xx is
+ * tried twice.
+ */
+export function retryRead(failures: number, e: unknown): boolean {
+  if (isApiError(e) && (e.status === 429 || (e.status === 503 && e.retryAfter))) return failures < 3;
+  return failures < 2 && !(isApiError(e) && e.status >= 400 && e.status < 500);
+}
+
+/** The wait before a read is tried again: the server's Retry-After (at most 10 s), else 1, 2, 4 s ... */
+export function readRetryDelay(failures: number, e: unknown): number {
+  if (isApiError(e) && e.retryAfter) return Math.min(e.retryAfter, 10) * 1000;
+  return Math.min(1000 * 2 ** failures, 30_000);
+}
