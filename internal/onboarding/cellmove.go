@@ -1,6 +1,7 @@
 package onboarding
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -359,11 +360,16 @@ func (m *Machine) switchCell(ctx context.Context, t tenant.Tenant, st *State, mg
 }
 
 // retireCell deletes what a move left here after its grace period: the
-// tenant's items (or its stack) and its API key on this cell's usage plan.
-// The record stays, tombstoned (the id is never reused), and so do the
-// users in this cell's shared pool: the target pool's trigger moves each
-// one on first sign-in from there (see docs/scale.md).
+// tenant's accounts in this cell's pools once its unmoved users are
+// invited into the target cell's (moveUnmoved), its items (or its stack)
+// and its API key on this cell's usage plan. The record stays, tombstoned
+// (the id is never reused).
 func (m *Machine) retireCell(ctx context.Context, t tenant.Tenant, mg *MigrationRecord) (tenant.Tenant, error) {
+	// The users first: the invitations read the target's directory and the
+	// deletions this home's, which goes below.
+	if err := m.moveUnmoved(ctx, t, mg); err != nil {
+		return t, err
+	}
 	if mg.From.Silo {
 		old := t
 		old.Tier = mg.FromTier
@@ -402,6 +408,57 @@ func (m *Machine) retireCell(ctx context.Context, t tenant.Tenant, mg *Migration
 		m.audit(ctx, t.ID, "migration.old_billing_deleted", map[string]string{"to_cell": mg.TargetCell})
 	}
 	return t, nil
+}
+
+// moveUnmoved ends a move's users' stay in this cell. During the grace
+// period each one moves on first sign-in through the target pool's
+// user-migration trigger, with their password, from this cell's pool (the
+// target record's FormerPool). When it ends:
+//   - every active user of the tenant's directory (the target cell's: the
+//     people added, removed or disabled there since count) who is not in
+//     the target pool yet is invited there (inviteUnmoved, as a
+//     downgrade's stragglers are): a Platinum tenant's old pool goes with
+//     its stack below, and the trigger cannot move anyone from a pool that
+//     is gone; a pooled tenant's would stay, but the target record's
+//     FormerPool names it only until the tenant's next migration there
+//     (a tier change in the target cell names the pool it leaves), and
+//     then nothing could move them;
+//   - then every account of the tenant (its directory here) in this
+//     cell's shared pool is deleted: the accounts the moved users left
+//     behind (stale: a later move back would sign them in with them, as a
+//     downgrade would, and each blocks its email for this cell's other
+//     tenants) and those of the users just invited. A Platinum tenant's
+//     users who never signed in since its upgrade are still there too.
+//
+// A target record that is not active or suspended (offboarded there, or
+// moved on) gets no invitations; the accounts here go all the same.
+func (m *Machine) moveUnmoved(ctx context.Context, t tenant.Tenant, mg *MigrationRecord) error {
+	if m.Users == nil || m.Data == nil {
+		return nil
+	}
+	dest, err := m.destination(mg)
+	if err != nil {
+		return err
+	}
+	rec, err := dest.tenants.Get(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	if rec.Status == tenant.StatusActive || rec.Status == tenant.StatusSuspended {
+		if err := m.inviteUnmoved(ctx, rec); err != nil {
+			return err
+		}
+	}
+	shared := cmp.Or(m.CellPool.ID, m.SharedPoolID)
+	if !mg.From.Silo && mg.FromPool != "" && mg.FromPool != shared {
+		if err := m.deleteAccounts(ctx, t, mg.FromPool, nil); err != nil {
+			return err
+		}
+	}
+	if shared == "" || shared == rec.UserPoolID {
+		return nil
+	}
+	return m.deleteAccounts(ctx, t, shared, nil)
 }
 
 // moveBilling moves the tenant's billing account to the target cell

@@ -748,33 +748,48 @@ func (m *Machine) pruneStale(ctx context.Context, t tenant.Tenant, stalePool, cu
 	if m.Users == nil || m.Data == nil || stalePool == "" || currentPool == "" || stalePool == currentPool {
 		return nil
 	}
+	return m.deleteAccounts(ctx, t, stalePool, func(name string) (bool, error) {
+		cur, inCurrent, err := m.Users.TenantOf(ctx, currentPool, name)
+		// Never moved (not in currentPool): the stale pool's account is
+		// their current one.
+		return inCurrent && cur == t.ID, err
+	})
+}
+
+// deleteAccounts deletes from pool the accounts of tenant t's users (the
+// names of its directory in t's home) that are t's there and, with moved
+// set, that moved says have another, current account. Audited
+// migration.stale_users_deleted.
+func (m *Machine) deleteAccounts(ctx context.Context, t tenant.Tenant, pool string, moved func(name string) (bool, error)) error {
 	names, err := m.Data.UserNames(ctx, t)
 	if err != nil {
 		return err
 	}
 	deleted := 0
 	for _, name := range names {
-		cur, inCurrent, err := m.Users.TenantOf(ctx, currentPool, name)
+		if moved != nil {
+			ok, err := moved(name)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+		}
+		old, inPool, err := m.Users.TenantOf(ctx, pool, name)
 		if err != nil {
 			return err
 		}
-		if !inCurrent || cur != t.ID {
-			continue // never moved: the stale pool's account is their current one
-		}
-		old, inStale, err := m.Users.TenantOf(ctx, stalePool, name)
-		if err != nil {
-			return err
-		}
-		if !inStale || old != t.ID {
+		if !inPool || old != t.ID {
 			continue
 		}
-		if err := m.Users.DeleteUser(ctx, stalePool, t.ID, name); err != nil {
+		if err := m.Users.DeleteUser(ctx, pool, t.ID, name); err != nil {
 			return err
 		}
 		deleted++
 	}
 	if deleted > 0 {
-		m.audit(ctx, t.ID, "migration.stale_users_deleted", map[string]string{"pool": stalePool, "users": fmt.Sprint(deleted)})
+		m.audit(ctx, t.ID, "migration.stale_users_deleted", map[string]string{"pool": pool, "users": fmt.Sprint(deleted)})
 	}
 	return nil
 }
@@ -1493,20 +1508,31 @@ func (m *Machine) dropHome(ctx context.Context, tenantID string, h Home) (int, e
 }
 
 // inviteStragglers, when a downgrade's grace period ends, invites into the
-// tenant's pool (the shared one now) every active user of its directory
-// who is not there: someone who did not sign in during the grace period,
-// so the user-migration trigger never moved them. Their password cannot
-// move (Cognito never reveals one, and the pool that checks it is about to
-// be destroyed), so they get the platform's invitation mail with a
-// temporary password and choose a new one on their first sign-in, as a
-// new member would; their directory record, id and everything naming them
-// stay (the authorizer finds a moved user by email). Disabled or leaving
-// users are not invited; a user of another tenant in the shared pool
-// under the same email is left alone and audited.
+// tenant's pool (the shared one now) the users the user-migration trigger
+// never moved (inviteUnmoved).
 func (m *Machine) inviteStragglers(ctx context.Context, t tenant.Tenant, mg *MigrationRecord) error {
-	finder, ok := m.Directory.(people.EmailFinder)
-	if m.Users == nil || m.Data == nil || !ok || t.Issuer != "" || t.UserPoolID == "" || t.UserPoolID == mg.FromPool {
+	if t.Issuer != "" || t.UserPoolID == "" || t.UserPoolID == mg.FromPool {
 		return nil // not a move into the shared pool
+	}
+	return m.inviteUnmoved(ctx, t)
+}
+
+// inviteUnmoved invites into t's pool every active user of t's directory
+// (in t's home) who is not there: someone who did not sign in during a
+// grace period, so the user-migration trigger never moved them, before
+// the pool that holds their account is destroyed (a downgrade's or a
+// Platinum tenant's move's old stack) or emptied (a move's old cell).
+// Their password cannot move (Cognito never reveals one), so they get the
+// platform's invitation mail with a temporary password and choose a new
+// one on their first sign-in, as a new member would; their directory
+// record, id and everything naming them stay (the authorizer finds a
+// moved user by email). Disabled or leaving users are not invited; a user
+// of another tenant in the pool under the same email is left alone and
+// audited.
+func (m *Machine) inviteUnmoved(ctx context.Context, t tenant.Tenant) error {
+	finder, ok := m.Directory.(people.EmailFinder)
+	if m.Users == nil || m.Data == nil || !ok || t.UserPoolID == "" {
+		return nil
 	}
 	names, err := m.Data.UserNames(ctx, t)
 	if err != nil {
@@ -1514,10 +1540,17 @@ func (m *Machine) inviteStragglers(ctx context.Context, t tenant.Tenant, mg *Mig
 	}
 	invited, clashes := 0, 0
 	for _, name := range names {
-		if _, found, err := m.Users.TenantOf(ctx, t.UserPoolID, name); err != nil || found {
-			if err != nil {
-				return err
-			}
+		owner, found, err := m.Users.TenantOf(ctx, t.UserPoolID, name)
+		if err != nil {
+			return err
+		}
+		if found && owner != t.ID {
+			// Another tenant's user under that address: counted (before,
+			// only a clash Invite met was; TenantOf found this one first).
+			clashes++
+			continue
+		}
+		if found {
 			continue // moved (or invited by a previous attempt)
 		}
 		u, err := finder.ByEmail(tenancy.WithTenant(ctx, t.ID), t.Scope(), name)
