@@ -208,6 +208,7 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	// copy: a background job that waits for the stream consumers to pass
 	// its deletes, at most RetireWait (on a machine at load average 27
 	// they lagged a minute, and 30 s here was too short).
+	endGrace(t, one, "umbrella")
 	require.Eventually(t, func() bool {
 		st, err := one.s.Lifecycle.States.Get(ctx, "umbrella")
 		return err == nil && !st.FinishedAt.IsZero()
@@ -226,6 +227,51 @@ func TestATenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEmpty(t, now)
 	assert.True(t, strings.HasPrefix(two.pl.Prefix, one.pl.Prefix), "cell-2 is named after the base prefix")
+	// The users: the one who never signed in at cell-2 is invited into
+	// its pool (before, only cell-1's pool knew them, and cell-2's record
+	// names it only until the tenant's next migration there); cell-1's
+	// pool keeps no account of umbrella (the owner's was stale).
+	invitedInto(t, two, two.pl.TenantPoolID, straggler)
+	notIn(t, one, one.pl.TenantPoolID, email, straggler)
+}
+
+// endGrace ends the grace period of p's migration of tenantID, once it
+// waits in retire_old_home (however long the run takes to get there, as
+// awaitMove): the maintenance then retires the old home.
+func endGrace(t *testing.T, p *platform, tenantID string) {
+	t.Helper()
+	ctx := context.Background()
+	awaitMove(t, p, tenantID+"'s migration waits for its grace period", func() bool {
+		st, err := p.s.Lifecycle.States.Get(ctx, tenantID)
+		if err != nil || st.Migration == nil || st.Waiting != onboarding.StepRetire {
+			return false
+		}
+		st.Migration.RetireAfter = time.Now()
+		_, err = p.s.Lifecycle.States.Put(ctx, st)
+		return err == nil
+	})
+}
+
+// invitedInto checks that email is invited into pool as umbrella's
+// (a temporary password, a new one at first sign-in).
+func invitedInto(t *testing.T, p *platform, pool, email string) {
+	t.Helper()
+	u, err := p.pools.C.AdminGetUser(context.Background(), &cip.AdminGetUserInput{UserPoolId: aws.String(pool), Username: aws.String(email)})
+	require.NoError(t, err, "%s is invited into %s", email, pool)
+	assert.Equal(t, types.UserStatusTypeForceChangePassword, u.UserStatus, "%s: invited", email)
+	tenant, found, err := p.pools.TenantOf(context.Background(), pool, email)
+	require.NoError(t, err)
+	assert.True(t, found && tenant == "umbrella", "%s is umbrella's (%s)", email, tenant)
+}
+
+// notIn checks that pool holds no account of the emails.
+func notIn(t *testing.T, p *platform, pool string, emails ...string) {
+	t.Helper()
+	for _, e := range emails {
+		_, found, err := p.pools.TenantOf(context.Background(), pool, e)
+		require.NoError(t, err)
+		assert.False(t, found, "%s keeps no account of %s", pool, e)
+	}
 }
 
 // uploadFile attaches body to an issue through p's API (request, PUT,
@@ -297,24 +343,36 @@ func tierLimitsForLoad(t *testing.T) gateway.TierLimits {
 	return l
 }
 
+// straggler is umbrella's user who never signs in during a move.
+const straggler = "user@umbrella.test"
+
 // cellsForMove starts cell-1, holding umbrella (tier, its owner
-// owner@umbrella.test), and cell-2, holding initech, linked for moves on
-// one directory and one cognito-local of the test (started by cell-1 with
-// its triggers on cell-1's gateway: the shared test cognito-local calls no
-// trigger); a grace period of 3 s, the authorizer's cache 1 s.
+// owner@umbrella.test and straggler), and cell-2, holding initech, linked
+// for moves on one directory and one cognito-local of the test (started by
+// cell-1 with its triggers on cell-1's gateway: the shared test
+// cognito-local calls no trigger); a grace period the test ends
+// (endGrace), the authorizer's cache 1 s.
 func cellsForMove(t *testing.T, tier tiers.Name, opts ...func(*devstack.Config)) (one, two *platform) {
 	base := testenv.UniquePrefix(t)
 	dir := schema.Names{Prefix: base}.Directory()
 	t.Cleanup(func() { _ = dynamo.DeleteTable(context.Background(), testenv.DynamoDB(t), dir) })
+	// user@umbrella.test never signs in after a move: when its grace
+	// period ends it is invited into the new cell's pool.
 	umbrella := devstack.DemoTenant{ID: "umbrella", Name: "Umbrella", Tier: tier, Users: []devstack.DemoUser{
-		{Email: "owner@umbrella.test", Role: roles.SuperAdmin, TenantID: "umbrella"}}}
+		{Email: "owner@umbrella.test", Role: roles.SuperAdmin, TenantID: "umbrella"},
+		{Email: straggler, Role: roles.User, TenantID: "umbrella"}}}
 	cell := func(id, cognitoEndpoint string, tenants ...devstack.DemoTenant) *platform {
 		p := startPlatform(t, append([]func(*devstack.Config){func(c *devstack.Config) {
 			c.Prefix, c.Cell, c.Directory, c.Tenants = base, id, dir, tenants
 			// cell-1 starts a cognito-local of its own on a free port; cell-2 uses it.
 			c.Endpoints.Cognito, c.CognitoPort = cognitoEndpoint, 0
 			c.AuthorizerCacheTTL = time.Second
-			c.Migration = onboarding.MigrationOptions{Settle: 200 * time.Millisecond, Grace: 3 * time.Second}
+			// A grace period the test ends itself (endGrace) once its checks
+			// of the new home are done: the owner's first sign-in at cell-2
+			// must come before it, or they are invited there instead (the
+			// users who never signed in are); a 3 s grace ran out before
+			// it under load.
+			c.Migration = onboarding.MigrationOptions{Settle: 200 * time.Millisecond, Grace: time.Hour}
 			// The move's billing check sends a failed payment and then
 			// expects the tenant active at cell-2: startPlatform's grace of
 			// 1 s (billing_test.go's suspension) ran out before the check at

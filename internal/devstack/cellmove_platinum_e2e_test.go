@@ -34,11 +34,10 @@ func TestAPlatinumTenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	const email = "owner@umbrella.test"
 	// The owner's first sign-in at cell-2 moves them from cell-1's pool,
 	// which goes with the old stack when the grace period ends: the
-	// sign-in below must come before that. cellsForMove's 3 s ran out
-	// before it in a make test whose DynamoDB Local was quick (the retire
-	// then took seconds, not minutes): "User Pool ... not found". A
-	// minute, of which the test waits the rest before its last checks.
-	one, two := cellsForMove(t, tiers.Standard, sharedSynth, func(c *devstack.Config) { c.Migration.Grace = time.Minute })
+	// sign-in below must come before that (cellsForMove's grace, which the
+	// test ends itself; a 3 s one ran out before it in a make test whose
+	// DynamoDB Local was quick: "User Pool ... not found").
+	one, two := cellsForMove(t, tiers.Standard, sharedSynth)
 	ctx := context.Background()
 	root := one.login(one.pl.ProviderClientID, devstack.Demo.Root.Email)
 	done := func(p *platform) bool {
@@ -56,6 +55,7 @@ func TestAPlatinumTenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	// umbrella becomes Platinum in cell-1 (a tier migration: its stack there).
 	status, started := one.call("POST", "/v1/admin/tenants/umbrella/migration", root, map[string]string{"tier": "platinum"})
 	require.Equal(t, 202, status, "%v", started)
+	endGrace(t, one, "umbrella")
 	awaitMove(t, one, "umbrella Platinum in cell-1", func() bool { return done(one) })
 	before, err := one.s.Lifecycle.Tenants.Get(ctx, "umbrella")
 	require.NoError(t, err)
@@ -128,6 +128,7 @@ func TestAPlatinumTenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	assert.Equal(t, 201, status, "writes work at cell-2: %v", iss)
 
 	// cell-1, after the grace period: nothing of umbrella left.
+	endGrace(t, one, "umbrella")
 	awaitMove(t, one, "the old stack retired", func() bool { return done(one) })
 	assert.Empty(t, mustFiles(t, oldBucket), "no file left in cell-1")
 	store := tenantdata.Store{DB: testenv.DynamoDB(t), Platform: testenv.DynamoDB(t)}
@@ -137,6 +138,13 @@ func TestAPlatinumTenantMovesToAnotherCellWhileItWrites(t *testing.T) {
 	}
 	status, refused := one.call("GET", "/v1/issues", owner, nil)
 	assert.Contains(t, []int{401, 403}, status, "%v", refused)
+	// The user who never signed in (not since the upgrade either: still in
+	// cell-1's shared pool) is invited into the pool of cell-2's stack
+	// before cell-1's stack goes (before, nothing brought them there and
+	// nothing could once the old pool was gone); cell-1's shared pool
+	// keeps no account of umbrella.
+	invitedInto(t, two, moved.UserPoolID, straggler)
+	notIn(t, one, one.pl.TenantPoolID, email, straggler)
 }
 
 // mustFiles is filesOf umbrella's objects in bucket; a bucket that does not
