@@ -150,6 +150,26 @@ func (p *Platform) wireMoves() {
 		Sid: jsii.String("OtherCellsOwnFilesBucket"), Actions: jsii.Strings(append([]string{"s3:ListBucket"}, tenantaccess.ObjectActions...)...),
 		Resources: jsii.Strings(siloBuckets...),
 	}))
+	// A move's retirement invites the tenant's users who never signed in
+	// at the target cell into its pool (onboarding.Machine.moveUnmoved, the
+	// downgrade's invitation): whose user the address is there
+	// (AdminGetUser), then the user with a temporary password
+	// (AdminCreateUser; AdminSetUserPassword for one invited by a previous
+	// attempt). Only the other cells' shared and tenant stacks' pools, by
+	// their tags; their users' other administration stays their cell's.
+	for _, g := range []struct{ sid, poolTag string }{
+		{"MoveInvitesUnmovedUsersIntoOtherCellsSharedPools", SharedTenantPoolTag},
+		{"MoveInvitesUnmovedUsersIntoOtherCellsTenantPools", TenantPoolTag},
+	} {
+		onb.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String(g.sid),
+			Actions:   jsii.Strings("cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminSetUserPassword"),
+			Resources: &[]*string{st.FormatArn(&awscdk.ArnComponents{Service: jsii.String("cognito-idp"), Resource: jsii.String("userpool"), ResourceName: jsii.String("*")})},
+			Conditions: &map[string]any{"StringEquals": map[string]any{
+				"aws:ResourceTag/" + g.poolTag: "true", "aws:ResourceTag/" + CellTag: cellIDs,
+			}},
+		}))
+	}
 	// A moved tenant's users sign in once at their former cell's pool,
 	// through this cell's trigger: a pooled tenant's at that cell's shared
 	// pool, a Platinum tenant's (docs/scale.md, piece 5) at its stack's pool

@@ -175,6 +175,20 @@ func TestACellMayMoveTenantsToTheOtherCellsOfItsAccountWithLeastPrivilege(t *tes
 		}
 	})
 
+	t.Run("a move's retirement invites the unmoved users into the other cells' pools only", func(t *testing.T) {
+		want := []string{
+			`arn:aws:cognito-idp:us-east-1:123456789012:userpool/* {"StringEquals":{"aws:ResourceTag/issuetracker:cell":["cell-1"],"aws:ResourceTag/issuetracker:shared-tenant-pool":"true"}}: cognito-idp:AdminCreateUser cognito-idp:AdminGetUser cognito-idp:AdminSetUserPassword`,
+			`arn:aws:cognito-idp:us-east-1:123456789012:userpool/* {"StringEquals":{"aws:ResourceTag/issuetracker:cell":["cell-1"],"aws:ResourceTag/issuetracker:tenant-pool":"true"}}: cognito-idp:AdminCreateUser cognito-idp:AdminGetUser cognito-idp:AdminSetUserPassword`,
+		}
+		got := statementLines(t, two, role(synth.cell2, stacks.OnboardingFunction), `"cell-1"`)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("cell-2 onboarding on cell-1's pools (-want +got):\n%s", diff)
+		}
+		if got := statementLines(t, one, role(synth.platform, stacks.OnboardingFunction), "shared-tenant-pool"); len(got) > 0 {
+			t.Errorf("cell-1 onboarding reaches another cell's pools: %v", got)
+		}
+	})
+
 	t.Run("each cell publishes its API and shared pool for the others", func(t *testing.T) {
 		p := props(resources(t, two, "AWS::SSM::Parameter")[logicalID(synth.cell2.CellDescription.Node().DefaultChild())])
 		if p["Name"] != cells.DescriptionParameter("issuetracker-cell-2") {
