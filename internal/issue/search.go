@@ -194,6 +194,9 @@ func (s *Service) List(ctx context.Context, p tenancy.Principal, q ListQuery) (l
 	}
 	var page list.Page[Issue]
 	if q.Sort.Field() {
+		if err := s.checkFieldRefs(ctx, p, q); err != nil {
+			return list.Page[Issue]{}, err
+		}
 		page, err = s.listByField(ctx, p, q)
 	} else {
 		var items []Issue
@@ -208,8 +211,39 @@ func (s *Service) List(ctx context.Context, p tenancy.Principal, q ListQuery) (l
 		if err := s.checkFilterRefs(ctx, p, q.Filter); err != nil {
 			return list.Page[Issue]{}, err
 		}
+		if !q.Sort.Field() {
+			if err := s.checkFieldRefs(ctx, p, q); err != nil {
+				return list.Page[Issue]{}, err
+			}
+		}
 	}
 	return page, nil
+}
+
+// checkFieldRefs is CheckFieldRefs for the issue list and the search, which
+// take custom fields without a project filter: the fields a query filters
+// or sorts on (field.<id>) must be fields of the projects it filters on,
+// or of any of the workspace's projects (one Query of fields per project).
+// A field naming nothing (a typo, a deleted field, another tenant's) is a
+// 400 naming the parameter, as for the other filters (checkFilterRefs): it
+// answered the empty list, or the list unsorted, until audit11. Run only
+// when the answer is empty or the list sorts by a field (which reads up to
+// MaxFieldSort issues anyway).
+func (s *Service) checkFieldRefs(ctx context.Context, p tenancy.Principal, q ListQuery) error {
+	if len(q.Filter.Fields) == 0 && !q.Sort.Field() {
+		return nil
+	}
+	if len(q.Filter.Projects) == 0 {
+		q.Filter.Projects = []string{DefaultProjectID}
+		if s.Projects != nil {
+			ids, err := s.Projects.ProjectIDs(ctx, p)
+			if err != nil {
+				return err
+			}
+			q.Filter.Projects = ids
+		}
+	}
+	return s.CheckFieldRefs(ctx, p, q)
 }
 
 // SearchQuery is one page of a search.
@@ -274,6 +308,9 @@ func (s *Service) Search(ctx context.Context, p tenancy.Principal, q SearchQuery
 	}
 	if len(hits) == 0 {
 		if err := s.checkFilterRefs(ctx, p, f); err != nil {
+			return list.Page[Hit]{}, err
+		}
+		if err := s.checkFieldRefs(ctx, p, ListQuery{Filter: f}); err != nil {
 			return list.Page[Hit]{}, err
 		}
 	}
