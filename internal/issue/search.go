@@ -61,6 +61,25 @@ func (s *Service) resolve(ctx context.Context, p tenancy.Principal, f Filter) (F
 // filter already costs a Query per value); the shorthands (me, none, mine)
 // need none.
 func (s *Service) checkFilterRefs(ctx context.Context, p tenancy.Principal, f Filter) error {
+	// A status no workflow of the workspace has (?status=bogus) is a
+	// typo, not a status nothing is in: a 400, as checkBulkStatus refuses
+	// it (one Query, for statuses beyond the default workflow's); it
+	// answered the empty list until audit11.
+	var custom []WorkflowStatus
+	for _, st := range f.Statuses {
+		if defaultWorkflow.Has(st) {
+			continue
+		}
+		if custom == nil && s.Workflows != nil {
+			var err error
+			if custom, err = s.Workflows.CustomStatuses(ctx, p); err != nil {
+				return err
+			}
+		}
+		if !slices.ContainsFunc(custom, func(c WorkflowStatus) bool { return c.Status == st }) {
+			return errs.Field("status", fmt.Sprintf("%q is a status of no project's workflow", st))
+		}
+	}
 	type ref struct{ param, id string }
 	var refs []ref
 	add := func(param string, ids []string, skip ...string) {
