@@ -63,21 +63,13 @@ func (s *Service) resolve(ctx context.Context, p tenancy.Principal, f Filter) (F
 func (s *Service) checkFilterRefs(ctx context.Context, p tenancy.Principal, f Filter) error {
 	// A status no workflow of the workspace has (?status=bogus) is a
 	// typo, not a status nothing is in: a 400, as checkBulkStatus refuses
-	// it (one Query, for statuses beyond the default workflow's); it
-	// answered the empty list until audit11.
-	var custom []WorkflowStatus
+	// it (a Query per status beyond the default workflow's); it answered
+	// the empty list until audit11.
 	for _, st := range f.Statuses {
-		if defaultWorkflow.Has(st) {
-			continue
-		}
-		if custom == nil && s.Workflows != nil {
-			var err error
-			if custom, err = s.Workflows.CustomStatuses(ctx, p); err != nil {
-				return err
-			}
-		}
-		if !slices.ContainsFunc(custom, func(c WorkflowStatus) bool { return c.Status == st }) {
+		if err := s.checkBulkStatus(ctx, p, st); errs.Is(err, errs.KindUnprocessable) {
 			return errs.Field("status", fmt.Sprintf("%q is a status of no project's workflow", st))
+		} else if err != nil {
+			return err
 		}
 	}
 	type ref struct{ param, id string }
