@@ -59,6 +59,9 @@ func TestEveryBodyRefusesBadBodiesAndChangesNothing(t *testing.T) {
 		cases := []spoiled{
 			{"as text/plain", "text/plain", string(good), http.StatusUnsupportedMediaType, "unsupported_media_type"},
 			{"as a form", "application/x-www-form-urlencoded", "a=1", http.StatusUnsupportedMediaType, "unsupported_media_type"},
+			{"as JSONP", "application/jsonp", string(good), http.StatusUnsupportedMediaType, "unsupported_media_type"},
+			{"as JSON text sequences", "application/json-seq", string(good), http.StatusUnsupportedMediaType, "unsupported_media_type"},
+			{"as JSON in Latin-1", "application/json; charset=iso-8859-1", string(good), http.StatusUnsupportedMediaType, "unsupported_media_type"},
 			{"as a JSON array", "application/json", "[" + string(good) + "]", http.StatusBadRequest, "malformed_json"},
 			{"as a JSON string", "application/json", `"x"`, http.StatusBadRequest, "malformed_json"},
 			{"truncated", "application/json", string(good[:len(good)-1]), http.StatusBadRequest, "malformed_json"},

@@ -18,7 +18,7 @@ import (
 // matches" (README, "Query parameters"). An id the workspace holds that
 // selects no issue answers the empty list. Before, ?team=, ?cycle=,
 // ?assignee=, and the ids of ?project= and ?label= answered an empty 200
-// for any well-formed id.
+// for any well-formed id; ?status= for any status until audit11.
 func TestListFiltersNamingNothingAreRefused(t *testing.T) {
 	t.Parallel()
 	w := apitest.NewWorld(t)
@@ -41,7 +41,9 @@ func TestListFiltersNamingNothingAreRefused(t *testing.T) {
 	for param, id := range others {
 		probes = append(probes, probe{"another tenant's " + param, param, id}, probe{"an unknown " + param, param, unknown})
 	}
-	probes = append(probes, probe{"a deleted team", "team", deletedTeam})
+	probes = append(probes, probe{"a deleted team", "team", deletedTeam},
+		// a status of no workflow of the workspace (since audit11)
+		probe{"an unknown status", "status", "nosuchstatus"})
 	for _, route := range []string{"/v1/issues", "/v1/search"} {
 		for _, p := range probes {
 			t.Run(route+"/"+p.name, func(t *testing.T) {
@@ -59,7 +61,7 @@ func TestListFiltersNamingNothingAreRefused(t *testing.T) {
 		}
 		// acme's own: a team of no issue, the seeded cycle and label, the caller
 		for param, id := range map[string]string{"team": c["teamId"], "cycle": c["cycleId"], "label": c["labelId"], "project": "default",
-			"assignee": w.Principal("user@acme.test").UserID} {
+			"assignee": w.Principal("user@acme.test").UserID, "status": "in_review"} {
 			q := url.Values{param: {id}}
 			if route == "/v1/search" {
 				q.Set("q", "zebra")

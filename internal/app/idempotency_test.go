@@ -39,6 +39,12 @@ func TestEveryPOSTHonoursIdempotencyKey(t *testing.T) {
 				require.NoError(t, err)
 				body = b
 			}
+			// An empty key is a malformed key, refused before anything
+			// runs; it ran unprotected until audit11 (a retry wrote twice).
+			empty := w.Call(ex, "POST", path, body, "Idempotency-Key", "")
+			assert.Equal(t, http.StatusBadRequest, empty.Status, string(empty.Body))
+			assert.Equal(t, "invalid_idempotency_key", empty.Map(t)["code"], string(empty.Body))
+
 			first := w.Call(ex, "POST", path, body, "Idempotency-Key", key)
 			require.Less(t, first.Status, 500, string(first.Body))
 

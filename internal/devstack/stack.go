@@ -810,30 +810,28 @@ func (s *Stack) serveWith(cfg Config, e awsx.Endpoints, gcfg gateway.Config) {
 	if s.Functions != nil {
 		// The Lambda Invoke API on the gateway's address (the SDK's Lambda
 		// endpoint is the gateway URL): what calls Lambda runs the processes.
-		mux := http.NewServeMux()
-		// cognito-local's triggers go to the functions their pools declare.
-		mux.Handle("/2015-03-31/functions/", s.triggers.invokeAPI(s.Functions))
-		// The local SQS of the function processes (SendMessage).
 		sqs := localcloud.SQSWith(s.queues, s.FailureQueue)
-		mux.Handle(SQSPath, sqs)
-		mux.Handle(SQSPath+"/", sqs)
-		// Redrive of the stream mappings' on-failure queues.
-		mux.Handle(RedrivePath+"/", s.redriveHandler())
-		// The local EventBridge of the function processes (PutEvents),
-		// routed by the template's event rules.
-		mux.Handle(EventsPath, localcloud.EventBridge(s.events.put))
-		// Lifecycle runs and Platinum stacks for the lifecycle processes
-		// (localstacks): the in-process lifecycle stands in for the
-		// onboarding function and the provisioning pipeline.
-		mux.Handle(LifecyclePath+"/", http.StripPrefix(LifecyclePath, localstacks.Handler(s.stacks, s.Lifecycle.Driver)))
-		mux.Handle("/", handler)
-		handler = mux
+		handler = withLocalAPIs(handler, map[string]http.Handler{
+			// cognito-local's triggers go to the functions their pools declare.
+			"/2015-03-31/functions/": s.triggers.invokeAPI(s.Functions),
+			// The local SQS of the function processes (SendMessage).
+			SQSPath:       sqs,
+			SQSPath + "/": sqs,
+			// Redrive of the stream mappings' on-failure queues.
+			RedrivePath + "/": s.redriveHandler(),
+			// The local EventBridge of the function processes (PutEvents),
+			// routed by the template's event rules.
+			EventsPath: localcloud.EventBridge(s.events.put),
+			// Lifecycle runs and Platinum stacks for the lifecycle processes
+			// (localstacks): the in-process lifecycle stands in for the
+			// onboarding function and the provisioning pipeline.
+			LifecyclePath + "/": http.StripPrefix(LifecyclePath, localstacks.Handler(s.stacks, s.Lifecycle.Driver)),
+		})
 	} else if s.userMigration != nil {
 		// In process: the Invoke API serves the user-migration trigger only.
-		mux := http.NewServeMux()
-		mux.Handle("/2015-03-31/functions/", localcloud.InvokeAPI(map[string]localcloud.Handler{userMigrationName(cfg): s.userMigrations.Local}))
-		mux.Handle("/", handler)
-		handler = mux
+		handler = withLocalAPIs(handler, map[string]http.Handler{
+			"/2015-03-31/functions/": localcloud.InvokeAPI(map[string]localcloud.Handler{userMigrationName(cfg): s.userMigrations.Local}),
+		})
 	}
 	s.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -841,6 +839,29 @@ func (s *Stack) serveWith(cfg Config, e awsx.Endpoints, gcfg gateway.Config) {
 			fmt.Fprintln(os.Stderr, "gateway:", err)
 		}
 	}()
+}
+
+// withLocalAPIs serves the local cloud's own APIs (local: http.ServeMux
+// patterns, each a path or a prefix ending in '/') and hands every other
+// request to api as it came. An http.ServeMux must not stand in front of
+// the API: it cleans paths before matching and answered /v1/issues/../users,
+// /v1//issues or /v1/issues/./x with its own 307 text/html redirect (to the
+// cleaned path, which a client then followed) instead of the gateway's 400
+// malformed_path problem (httpapi.CheckEdge), in both modes of make dev.
+func withLocalAPIs(api http.Handler, local map[string]http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	for pattern, h := range local {
+		mux.Handle(pattern, h)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for pattern := range local {
+			if r.URL.Path == pattern || strings.HasSuffix(pattern, "/") && strings.HasPrefix(r.URL.Path, pattern) {
+				mux.ServeHTTP(w, r)
+				return
+			}
+		}
+		api.ServeHTTP(w, r)
+	})
 }
 
 // userMigrationName is the trigger's function name, as in AWS

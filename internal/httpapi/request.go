@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -62,9 +63,8 @@ func DecodeJSON(r *http.Request, v any, maxBytes int64) error {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxBody
 	}
-	ct := r.Header.Get("Content-Type")
-	if ct != "" && !strings.HasPrefix(ct, "application/json") && !strings.HasPrefix(ct, "application/merge-patch+json") {
-		return errs.E(errs.KindUnsupportedMedia, "unsupported_media_type", "Content-Type must be application/json, got %q", ct).
+	if ct := r.Header.Get("Content-Type"); ct != "" && !jsonMediaType(ct) {
+		return errs.E(errs.KindUnsupportedMedia, "unsupported_media_type", "Content-Type must be application/json (charset utf-8, if any), got %q", ct).
 			WithFields(errs.FieldError{Field: "Content-Type", Reason: "must be application/json"})
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBytes+1))
@@ -86,6 +86,21 @@ func DecodeJSON(r *http.Request, v any, maxBytes int64) error {
 		return errs.Invalid("malformed_json", "the request body has data after the JSON value")
 	}
 	return nil
+}
+
+// jsonMediaType reports whether ct is JSON as this API reads it:
+// application/json or application/merge-patch+json, in any case (media
+// types are case-insensitive: Application/JSON is JSON), with no charset
+// or utf-8. A prefix match let application/jsonp, application/json-seq
+// and application/json; charset=latin1 (a body then read as UTF-8) through,
+// and refused Application/JSON with a 415.
+func jsonMediaType(ct string) bool {
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" && mt != "application/merge-patch+json" {
+		return false
+	}
+	cs, ok := params["charset"]
+	return !ok || strings.EqualFold(cs, "utf-8")
 }
 
 func decodeError(err error) error {

@@ -28,6 +28,22 @@ type body struct {
 	} `json:"branding"`
 }
 
+// JSON is JSON whatever the case of its media type and with a utf-8
+// charset (RFC 9110: type, subtype and the charset's value are
+// case-insensitive); Application/JSON was a 415 until audit11.
+func TestDecodeJSONTakesJSONInAnyCase(t *testing.T) {
+	for _, ct := range []string{"", "application/json", "Application/JSON", "APPLICATION/JSON; CHARSET=UTF-8",
+		"application/json;charset=utf-8", "application/json ; charset=\"UTF-8\"", "application/merge-patch+json", "Application/Merge-Patch+JSON; charset=utf-8"} {
+		var b body
+		r := httptest.NewRequest("PATCH", "/v1/issues/x", strings.NewReader(`{"title":"x"}`))
+		if ct != "" {
+			r.Header.Set("Content-Type", ct)
+		}
+		require.NoError(t, httpapi.DecodeJSON(r, &b, 0), ct)
+		assert.Equal(t, "x", b.Title, ct)
+	}
+}
+
 func decode(raw string) (body, error) {
 	var b body
 	r := httptest.NewRequest("POST", "/v1/issues", strings.NewReader(raw))
@@ -49,6 +65,11 @@ func TestDecodeJSONAnswersWhatIsWrongInJSONsWords(t *testing.T) {
 	}{
 		{"text/plain", "text/plain", `{"title":"x"}`, 415, "unsupported_media_type", "Content-Type", "must be application/json"},
 		{"a form", "application/x-www-form-urlencoded", `title=x`, 415, "unsupported_media_type", "Content-Type", "must be application/json"},
+		{"JSONP (once let through as a prefix of application/json)", "application/jsonp", `{"title":"x"}`, 415, "unsupported_media_type", "Content-Type", "must be application/json"},
+		{"JSON text sequences", "application/json-seq", `{"title":"x"}`, 415, "unsupported_media_type", "Content-Type", "must be application/json"},
+		{"JSON in Latin-1", "application/json; charset=latin1", `{"title":"x"}`, 415, "unsupported_media_type", "Content-Type", "must be application/json"},
+		{"merge patch in UTF-16", "application/merge-patch+json;charset=utf-16", `{"title":"x"}`, 415, "unsupported_media_type", "Content-Type", "must be application/json"},
+		{"a media type that does not parse", "application/json; charset", `{"title":"x"}`, 415, "unsupported_media_type", "Content-Type", "must be application/json"},
 		{"a body over the limit", "application/json", `{"title":"` + strings.Repeat("a", httpapi.DefaultMaxBody) + `"}`, 413, "body_too_large", "", ""},
 		{"an array body", "application/json", `[]`, 400, "malformed_json", "", ""},
 		{"a string body", "application/json", `"title"`, 400, "malformed_json", "", ""},

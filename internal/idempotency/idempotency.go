@@ -112,10 +112,13 @@ func (s Store) WrapOneTransaction(h httpapi.HandlerFunc) httpapi.HandlerFunc { r
 func (s Store) wrap(h httpapi.HandlerFunc, inWrite bool) httpapi.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		k := r.Header.Get(Header)
-		if k == "" {
+		if _, sent := r.Header[Header]; !sent {
 			return h(w, r)
 		}
-		if len(k) > MaxKeyLen || !printable(k) {
+		// An empty key is a malformed key, not no key: the client asked
+		// for a retry-safe request and would get an unprotected one (a
+		// retry writing twice); it was run unprotected until audit11.
+		if k == "" || len(k) > MaxKeyLen || !printable(k) {
 			return errs.Invalid("invalid_idempotency_key", fmt.Sprintf("%s must be 1 to %d printable ASCII characters", Header, MaxKeyLen),
 				errs.FieldError{Field: Header, Reason: "malformed"})
 		}

@@ -286,6 +286,9 @@ type Projects interface {
 	Project(ctx context.Context, p tenancy.Principal, ref string) (ProjectRef, error)
 	// ProjectID resolves a key (upper case) to the project's id: one read.
 	ProjectID(ctx context.Context, p tenancy.Principal, key string) (string, error)
+	// ProjectIDs lists the workspace's project ids (one Query): where a
+	// custom field named without a project filter may be.
+	ProjectIDs(ctx context.Context, p tenancy.Principal) ([]string, error)
 }
 
 // Directory answers whether users and teams exist in a tenant. Teams are

@@ -61,6 +61,17 @@ func (s *Service) resolve(ctx context.Context, p tenancy.Principal, f Filter) (F
 // filter already costs a Query per value); the shorthands (me, none, mine)
 // need none.
 func (s *Service) checkFilterRefs(ctx context.Context, p tenancy.Principal, f Filter) error {
+	// A status no workflow of the workspace has (?status=bogus) is a
+	// typo, not a status nothing is in: a 400, as checkBulkStatus refuses
+	// it (a Query per status beyond the default workflow's); it answered
+	// the empty list until audit11.
+	for _, st := range f.Statuses {
+		if err := s.checkBulkStatus(ctx, p, st); errs.Is(err, errs.KindUnprocessable) {
+			return errs.Field("status", fmt.Sprintf("%q is a status of no project's workflow", st))
+		} else if err != nil {
+			return err
+		}
+	}
 	type ref struct{ param, id string }
 	var refs []ref
 	add := func(param string, ids []string, skip ...string) {
@@ -194,6 +205,9 @@ func (s *Service) List(ctx context.Context, p tenancy.Principal, q ListQuery) (l
 	}
 	var page list.Page[Issue]
 	if q.Sort.Field() {
+		if err := s.checkFieldRefs(ctx, p, q); err != nil {
+			return list.Page[Issue]{}, err
+		}
 		page, err = s.listByField(ctx, p, q)
 	} else {
 		var items []Issue
@@ -208,8 +222,39 @@ func (s *Service) List(ctx context.Context, p tenancy.Principal, q ListQuery) (l
 		if err := s.checkFilterRefs(ctx, p, q.Filter); err != nil {
 			return list.Page[Issue]{}, err
 		}
+		if !q.Sort.Field() {
+			if err := s.checkFieldRefs(ctx, p, q); err != nil {
+				return list.Page[Issue]{}, err
+			}
+		}
 	}
 	return page, nil
+}
+
+// checkFieldRefs is CheckFieldRefs for the issue list and the search, which
+// take custom fields without a project filter: the fields a query filters
+// or sorts on (field.<id>) must be fields of the projects it filters on,
+// or of any of the workspace's projects (one Query of fields per project).
+// A field naming nothing (a typo, a deleted field, another tenant's) is a
+// 400 naming the parameter, as for the other filters (checkFilterRefs): it
+// answered the empty list, or the list unsorted, until audit11. Run only
+// when the answer is empty or the list sorts by a field (which reads up to
+// MaxFieldSort issues anyway).
+func (s *Service) checkFieldRefs(ctx context.Context, p tenancy.Principal, q ListQuery) error {
+	if len(q.Filter.Fields) == 0 && !q.Sort.Field() {
+		return nil
+	}
+	if len(q.Filter.Projects) == 0 {
+		q.Filter.Projects = []string{DefaultProjectID}
+		if s.Projects != nil {
+			ids, err := s.Projects.ProjectIDs(ctx, p)
+			if err != nil {
+				return err
+			}
+			q.Filter.Projects = ids
+		}
+	}
+	return s.CheckFieldRefs(ctx, p, q)
 }
 
 // SearchQuery is one page of a search.
@@ -274,6 +319,9 @@ func (s *Service) Search(ctx context.Context, p tenancy.Principal, q SearchQuery
 	}
 	if len(hits) == 0 {
 		if err := s.checkFilterRefs(ctx, p, f); err != nil {
+			return list.Page[Hit]{}, err
+		}
+		if err := s.checkFieldRefs(ctx, p, ListQuery{Filter: f}); err != nil {
 			return list.Page[Hit]{}, err
 		}
 	}

@@ -233,6 +233,15 @@ func TestOnboardingResumesAfterAFailureAtEachStep(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a retry of a tenant that never ran a lifecycle (the seed's) is a conflict, of no tenant a 404", func(t *testing.T) {
+		now := time.Now().UTC()
+		require.NoError(t, f.reg.Create(ctx, tenant.Tenant{ID: "seeded-norun", Name: "Seeded", Tier: tiers.Basic,
+			Status: tenant.StatusActive, Table: f.table, CreatedAt: now, UpdatedAt: now}))
+		_, err := f.svc.Retry(ctx, "seeded-norun", root)
+		assert.Equal(t, "lifecycle_not_failed", errs.As(err).Code, "%v", err)
+		_, err = f.svc.Retry(ctx, "no-such-tenant", root)
+		assert.Equal(t, "tenant_not_found", errs.As(err).Code, "%v", err)
+	})
 	t.Run("a retry of a finished onboarding is a conflict", func(t *testing.T) {
 		_, err := f.svc.Retry(ctx, "resume-place", root)
 		assert.Equal(t, "lifecycle_not_failed", errs.As(err).Code)

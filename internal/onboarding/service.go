@@ -402,7 +402,15 @@ func (s *Service) Admit(ctx context.Context, tenantID string, by audit.Actor) (t
 func (s *Service) Retry(ctx context.Context, tenantID string, by audit.Actor) (State, error) {
 	st, err := s.States.Get(ctx, tenantID)
 	if errs.Is(err, errs.KindNotFound) {
-		return st, errs.NotFound("tenant")
+		// No run ever (a tenant the seed made, as Offboard says): nothing
+		// to retry, but the tenant is there. It answered 404
+		// tenant_not_found until audit11 (globex of make dev), while
+		// getTenant found it.
+		t, terr := s.Tenants.Get(ctx, tenantID)
+		if terr != nil {
+			return st, terr
+		}
+		return st, errs.Conflict("lifecycle_not_failed", fmt.Sprintf("%s has no onboarding or offboarding to retry (it is %s)", tenantID, t.Status))
 	}
 	if err != nil {
 		return st, err

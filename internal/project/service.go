@@ -240,6 +240,17 @@ func (i *Issues) Project(ctx context.Context, p tenancy.Principal, ref string) (
 	return pr.Ref(), err
 }
 
+// ProjectIDs implements issue.Projects: the default project's and every
+// other's (one Query).
+func (i *Issues) ProjectIDs(ctx context.Context, p tenancy.Principal) ([]string, error) {
+	ps, err := i.Service.List(ctx, p)
+	ids := make([]string, len(ps))
+	for n, pr := range ps {
+		ids[n] = pr.ID
+	}
+	return ids, err
+}
+
 // ProjectID implements issue.Projects: one read of the key, no project read.
 func (i *Issues) ProjectID(ctx context.Context, p tenancy.Principal, key string) (string, error) {
 	id, err := i.Service.Store.IDByKey(ctx, p.Scope(), NormalizeKey(key))

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/app"
+	"github.com/issuetracker/issuetracker/internal/customfield"
 	"github.com/issuetracker/issuetracker/internal/issue"
 	"github.com/issuetracker/issuetracker/internal/list"
 	"github.com/issuetracker/issuetracker/internal/people"
@@ -210,6 +211,26 @@ func TestCustomFieldFiltersAndSorts(t *testing.T) {
 	for _, bad := range []string{"/v1/issues?field.=x", "/v1/issues?field.bad%20id=x", "/v1/issues?sort=field.", "/v1/issues?fields=x"} {
 		problem(t, w.api.As(w.ann).Do("GET", bad, nil), http.StatusBadRequest)
 	}
+	// A field that is none of the workspace's (a typo, another tenant's)
+	// is a 400 naming the parameter, as a team or label filter naming
+	// nothing is, with or without a project filter: never the empty list,
+	// nor the list unsorted (both until audit11). Another tenant's field
+	// answers as one that never existed.
+	theirs := decode[customfield.Field](t, w.api.As(w.gus).Do("POST", "/v1/projects/default/fields", map[string]any{"name": "Theirs", "type": "number"}), http.StatusCreated)
+	for _, id := range []string{"01NOSUCHFIELD0000000000000", theirs.ID} {
+		for target, param := range map[string]string{
+			"/v1/issues?field." + id + "=1":                    "field." + id,
+			"/v1/issues?field." + id + "=1&project=default":    "field." + id,
+			"/v1/issues?sort=field." + id:                      "sort",
+			"/v1/issues?sort=field." + id + "&project=default": "sort",
+			"/v1/search?q=bb&field." + id + "=1":               "field." + id,
+		} {
+			code, field := problem(t, w.api.As(w.ann).Do("GET", target, nil), http.StatusBadRequest)
+			assert.Equal(t, []string{"validation_failed", param}, []string{code, field}, target)
+		}
+	}
+	// A field of the workspace that matches nothing is still the empty list.
+	assert.Empty(t, titles("/v1/issues?field."+ids["select"]+"=S3"))
 }
 
 // Deleting a field: Admins only, another tenant's or project's field is a

@@ -66,8 +66,9 @@ func (d Deps) putImportPart(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// One spelling per part: 00 or +0 was part 0 too (written) until audit11.
 	n, err := strconv.Atoi(r.PathValue("part"))
-	if err != nil {
+	if err != nil || strconv.Itoa(n) != r.PathValue("part") {
 		return errs.Field("part", "must be a part number")
 	}
 	var in imports.Part

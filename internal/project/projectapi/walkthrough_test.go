@@ -86,6 +86,12 @@ func TestIssue12DoneWhen(t *testing.T) {
 	sum := sha256.Sum256([]byte(file))
 	job := decode[imports.Job](t, ada.Do("POST", "/v1/imports", map[string]any{"filename": "jira.csv", "size": len(file),
 		"sha256": hex.EncodeToString(sum[:]), "parts": 1}), http.StatusCreated)
+	// One spelling per part: 00 and +0 wrote part 0 too until audit11.
+	for _, part := range []string{"00", "+0", "-0"} {
+		res := ada.Do("PUT", "/v1/imports/"+job.ID+"/parts/"+part, map[string]any{"data": "x"})
+		require.Equal(t, http.StatusBadRequest, res.Status, "part %s: %s", part, res.Body)
+	}
+	require.Equal(t, []int{0}, decode[imports.Job](t, ada.Do("GET", "/v1/imports/"+job.ID, nil), http.StatusOK).Missing, "nothing written")
 	require.Equal(t, http.StatusNoContent, ada.Do("PUT", "/v1/imports/"+job.ID+"/parts/0", map[string]any{"data": file}).Status)
 	pv := decode[imports.Preview](t, ada.Do("POST", "/v1/imports/"+job.ID+"/preview", nil), http.StatusOK)
 	assert.Equal(t, []int{good + 3, good, 3}, []int{pv.Rows, pv.Valid, pv.Invalid})

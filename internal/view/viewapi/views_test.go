@@ -151,6 +151,8 @@ func TestSavedViews(t *testing.T) {
 		}{
 			{map[string]any{"name": "x", "filter": map[string]any{"colour": "red"}}, "filter.colour"},
 			{map[string]any{"name": "x", "filter": map[string]any{"status": "Not A Status!"}}, "filter.status"},
+			// well-formed, but no project's workflow has it (saved until audit11)
+			{map[string]any{"name": "x", "filter": map[string]any{"status": "nosuchstatus"}}, "filter.status"},
 			{map[string]any{"name": "x", "filter": map[string]any{"due_before": "tomorrow"}}, "filter.due_before"},
 			{map[string]any{"name": "x", "filter": map[string]any{"label": "no such label"}}, "filter.label"},
 			// what the list resolves, not only parses: a project no one
