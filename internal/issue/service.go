@@ -36,6 +36,8 @@ type Service struct {
 	// Cursors signs search cursors (the zero value: a key of this process).
 	Cursors list.Codec
 	Now     func() time.Time
+	// memo is a Memoized copy's (memo.go); nil in the service as wired.
+	memo *memo
 }
 
 func (s *Service) now() time.Time {
@@ -302,7 +304,7 @@ func (s *Service) checkRefs(ctx context.Context, p tenancy.Principal, old, cur I
 	}
 	if added := addedLabels(old.Labels, cur.Labels); len(added) > 0 {
 		g.Go(func() error {
-			missing, err := s.Store.MissingLabels(ctx, p.Scope(), added)
+			missing, err := s.missingLabels(ctx, p.Scope(), added)
 			if err == nil && len(missing) > 0 {
 				fail("labels", fmt.Sprintf("no such label: %v", missing))
 			}
