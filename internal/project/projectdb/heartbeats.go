@@ -27,6 +27,7 @@ type Heartbeats struct {
 // heartbeatItem is a heartbeat as stored; at is in Unix milliseconds (0:
 // handed back, stale at once).
 type heartbeatItem struct {
+	_         dynamo.NotComparable
 	PK        string       `dynamodbav:"pk"`
 	SK        string       `dynamodbav:"sk"`
 	TenantID  string       `dynamodbav:"tenant_id"`
