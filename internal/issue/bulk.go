@@ -252,7 +252,7 @@ func checkBulkRefs(refs []BulkRef) error {
 
 // checkBulkAssignee checks that the assignee is a user of the workspace.
 func (s *Service) checkBulkAssignee(ctx context.Context, p tenancy.Principal, userID string) error {
-	ok, err := s.Directory.UserExists(ctx, p.Scope(), userID)
+	ok, err := s.userExists(ctx, p.Scope(), userID)
 	if err != nil {
 		return err
 	}

@@ -25,15 +25,15 @@ func TestMemoizedRemembersWhatExistsPerTenant(t *testing.T) {
 	d := &countingDirectory{}
 	s := (&Service{Directory: d}).Memoized()
 	acme, globex := tenancy.Scope{TenantID: "acme", Table: "t"}, tenancy.Scope{TenantID: "globex", Table: "t"}
-	ok, _ := s.Directory.UserExists(context.Background(), acme, "bob")
+	ok, _ := s.userExists(context.Background(), acme, "bob")
 	assert.False(t, ok)
 	d.exists = true
 	for range 3 {
-		ok, _ = s.Directory.UserExists(context.Background(), acme, "bob")
+		ok, _ = s.userExists(context.Background(), acme, "bob")
 		assert.True(t, ok)
 	}
 	assert.Equal(t, 2, d.calls, "a miss is asked again, a hit is remembered")
-	_, _ = s.Directory.UserExists(context.Background(), globex, "bob")
+	_, _ = s.userExists(context.Background(), globex, "bob")
 	assert.Equal(t, 3, d.calls, "another tenant's bob is another question")
 }
 
