@@ -19,6 +19,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"debug/elf"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
@@ -87,7 +88,7 @@ func run(n, warmN int, sizesOnly bool) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\n| function | linux/arm64 bytes (deployed) | %s/%s MB (run here) |\n|---|---:|---:|\n", runtime.GOOS, runtime.GOARCH)
+	fmt.Printf("\n| function | linux/arm64 bytes (deployed) | room before its next 64 KiB step (segment) | %s/%s MB (run here) |\n|---|---:|---:|---:|\n", runtime.GOOS, runtime.GOARCH)
 	over := 0
 	for _, p := range pkgs {
 		size, here := fileSize(deployed[p]), fileSize(bins[p])
@@ -95,7 +96,11 @@ func run(n, warmN int, sizesOnly bool) error {
 		if p != minimal && size > SizeBudget {
 			mark, over = " (over)", over+1
 		}
-		fmt.Printf("| %s | %d%s | %.1f |\n", filepath.Base(p), size, mark, float64(here)/1e6)
+		room, seg, err := stepRoom(deployed[p])
+		if err != nil {
+			return err
+		}
+		fmt.Printf("| %s | %d%s | %d (%s) | %.1f |\n", filepath.Base(p), size, mark, room, seg, float64(here)/1e6)
 	}
 	fmt.Printf("\nbudget %d bytes (issue 19: 10 MB): %d of %d functions over\n\n", SizeBudget, over, len(pkgs)-1)
 	sizes := map[string]int64{}
@@ -314,6 +319,55 @@ func buildDeployed(root, dir string, pkgs []string, ldflags ...string) (map[stri
 		bins[p] = filepath.Join(dir, filepath.Base(p))
 	}
 	return bins, nil
+}
+
+// Step is the alignment of the deployed binaries' segments: each loadable
+// segment starts at the previous one's end rounded up to it, and the file
+// ends at the last one's end rounded up (then the section names), so a
+// binary grows or shrinks by whole steps.
+const Step = 64 << 10
+
+// stepRoom is how many bytes the ELF binary at path can grow before its
+// file grows by a Step: the least room, over its loadable segments, between
+// a segment's end and the next multiple of Step, and that segment's
+// permissions (R E: code, R: read-only data, RW: data). Anything added to a
+// segment with less room than its size moves every later segment, and the
+// file's end, one step up (docs/performance.md, "Room under the 64 KiB
+// step").
+func stepRoom(path string) (int64, string, error) {
+	f, err := elf.Open(path)
+	if err != nil {
+		return 0, "", err
+	}
+	defer f.Close()
+	room, seg := int64(-1), ""
+	for _, p := range f.Progs {
+		if p.Type != elf.PT_LOAD {
+			continue
+		}
+		if r := roomToStep(p.Off + p.Filesz); room < 0 || r < room {
+			room, seg = r, segmentName(p.Flags)
+		}
+	}
+	if room < 0 {
+		return 0, "", fmt.Errorf("%s: no loadable segment", path)
+	}
+	return room, seg, nil
+}
+
+// roomToStep is the distance from end to the next multiple of Step.
+func roomToStep(end uint64) int64 {
+	return int64((end+Step-1)/Step*Step - end)
+}
+
+func segmentName(f elf.ProgFlag) string {
+	switch {
+	case f&elf.PF_X != 0:
+		return "text"
+	case f&elf.PF_W != 0:
+		return "data"
+	}
+	return "read-only"
 }
 
 func fileSize(path string) int64 {

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"debug/elf"
 	"fmt"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // The size check fails a function without a ceiling that grows over the
@@ -33,4 +36,45 @@ func TestCheckSizesIsARatchet(t *testing.T) {
 	assert.Contains(t, notes, fmt.Sprintf("issues is %d bytes, under its ceiling %d: lower its entry in cmd/lambdafigures.Ceilings", Ceilings["issues"]-1, Ceilings["issues"]))
 	assert.Contains(t, notes, fmt.Sprintf("billing is %d bytes, under its ceiling %d: lower its entry in cmd/lambdafigures.Ceilings",
 		Ceilings["billing"]-65536, Ceilings["billing"]))
+}
+
+// The room before the next step: the lead's issues function's read-only
+// segment ended at 0x90f860 (readelf -lW), 1,952 bytes under 0x910000.
+// On a deployed build (linux/arm64, the minimal function), each segment
+// starts at the previous one's end rounded up to the step, and the file
+// ends at the last one's rounded up, then the section-name table: a
+// segment that grows past its room moves the file's end a step.
+func TestStepRoomIsTheDistanceToTheNextStep(t *testing.T) {
+	assert.Equal(t, int64(1952), roomToStep(0x430000+0x4df860))
+	assert.Equal(t, int64(0), roomToStep(0x910000))
+	assert.Equal(t, int64(Step-1), roomToStep(0x910001))
+
+	root, err := filepath.Abs("../..")
+	require.NoError(t, err)
+	bins, err := buildDeployed(root, t.TempDir(), []string{minimal})
+	require.NoError(t, err)
+	f, err := elf.Open(bins[minimal])
+	require.NoError(t, err)
+	defer f.Close()
+	var loads []*elf.Prog
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD {
+			loads = append(loads, p)
+		}
+	}
+	require.Len(t, loads, 3, "text, read-only data, data")
+	least := int64(Step)
+	for i, p := range loads {
+		end := p.Off + p.Filesz
+		least = min(least, roomToStep(end))
+		next := uint64(fileSize(bins[minimal])) - f.Section(".shstrtab").Size
+		if i+1 < len(loads) {
+			next = loads[i+1].Off
+		}
+		assert.Equal(t, end+uint64(roomToStep(end)), next, "segment %d", i)
+	}
+	room, seg, err := stepRoom(bins[minimal])
+	require.NoError(t, err)
+	assert.Equal(t, least, room)
+	assert.Contains(t, []string{"text", "read-only", "data"}, seg)
 }

@@ -83,6 +83,7 @@ func For(tenantID string, t tiers.Name, c Cell) Entry {
 }
 
 type entryItem struct {
+	_  dynamo.NotComparable
 	PK string `dynamodbav:"pk"`
 	SK string `dynamodbav:"sk"`
 	Entry

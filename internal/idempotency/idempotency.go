@@ -97,7 +97,7 @@ var replayed = []string{"Content-Type", "ETag", "Location"}
 // awsx), so a request whose lease was taken over cannot commit its write,
 // and a retry that finds the write committed never runs the handler again
 // even when the first request died before storing its response.
-func (s Store) Wrap(h httpapi.HandlerFunc) httpapi.HandlerFunc { return s.wrap(h, false) }
+func (s Store) Wrap(h httpapi.HandlerFunc) httpapi.HandlerFunc { return (&keyed{s, h, false}).serve }
 
 // WrapOneTransaction is Wrap for a handler whose write is one
 // TransactWriteItems (routes.Route.WriteClaimsKey): no claim before the
@@ -107,90 +107,101 @@ func (s Store) Wrap(h httpapi.HandlerFunc) httpapi.HandlerFunc { return s.wrap(h
 // answered from the record (replay, 409 or 422): the handler's reads before
 // its write are repeated, and a create's number counter moves (a gap in
 // issue keys), but nothing is written twice.
-func (s Store) WrapOneTransaction(h httpapi.HandlerFunc) httpapi.HandlerFunc { return s.wrap(h, true) }
+func (s Store) WrapOneTransaction(h httpapi.HandlerFunc) httpapi.HandlerFunc {
+	return (&keyed{s, h, true}).serve
+}
 
-func (s Store) wrap(h httpapi.HandlerFunc, inWrite bool) httpapi.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		k := r.Header.Get(Header)
-		if _, sent := r.Header[Header]; !sent {
-			return h(w, r)
-		}
-		// An empty key is a malformed key, not no key: the client asked
-		// for a retry-safe request and would get an unprotected one (a
-		// retry writing twice); it was run unprotected until audit11.
-		if k == "" || len(k) > MaxKeyLen || !printable(k) {
-			return errs.Invalid("invalid_idempotency_key", fmt.Sprintf("%s must be 1 to %d printable ASCII characters", Header, MaxKeyLen),
-				errs.FieldError{Field: Header, Reason: "malformed"})
-		}
-		db, table, pk, ok := s.scope(r, k)
-		if !ok {
-			return h(w, r)
-		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, httpapi.DefaultMaxBody+1))
-		if err != nil {
-			return errs.Invalid("unreadable_body", "the request body could not be read")
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		sum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "\n" + string(body)))
-		fp := hex.EncodeToString(sum[:])
-		c := &txclaim.Claim{Table: table, Key: dynamo.Key(pk, recordSK), Token: newToken()}
-		if inWrite {
-			now := s.now()
-			c.Now = now.Unix()
-			c.Put, err = attributevalue.MarshalMap(record{PK: pk, SK: recordSK, State: stateCommitted, Token: c.Token, Fingerprint: fp,
-				LeaseUntil: now.Add(s.lease()).Unix(), ExpiresAt: now.Add(s.ttl()).Unix()})
-			if err != nil {
-				return err
-			}
-		} else {
-			prev, err := s.claim(r, db, table, pk, fp, c.Token)
-			if err != nil {
-				return err
-			}
-			if prev != nil {
-				return s.answerExisting(w, *prev, fp)
-			}
-		}
-		rec := &recorder{header: http.Header{}, status: http.StatusOK}
-		herr := h(rec, txclaimed(r, c))
-		var taken *txclaim.TakenError
-		switch {
-		case errors.As(herr, &taken):
-			var prev record
-			if err := attributevalue.UnmarshalMap(taken.Item, &prev); err != nil {
-				return fmt.Errorf("decode idempotency record: %w", err)
-			}
-			return s.answerExisting(w, prev, fp)
-		case errors.Is(herr, txclaim.ErrLost):
-			// Another request holds the key now and our write did not commit:
-			// leave the record to it.
-			return s.inProgress(w, s.lease())
-		case herr != nil:
-			httpapi.WriteError(rec, r, herr)
-		}
-		switch {
-		case rec.status >= 500 && !inWrite:
-			// Let a retry run again, unless the write committed (then a retry
-			// must not repeat it) or the key is no longer ours.
-			s.release(r, db, table, pk, c.Token)
-		case rec.status >= 500:
-			// Nothing to release: the record exists only if the write
-			// committed, and then a retry must not repeat it.
-		case answered(c, rec):
-			// The write's transaction stored this very answer with it.
-		case inWrite && !c.Committed():
-			// No transaction ran (a 4xx before the write): store the answer
-			// if the key is still free.
-			if err := s.store(r, db, table, pk, fp, c.Token, rec, "attribute_not_exists(pk)"); err != nil {
-				return err
-			}
-		default:
-			if err := s.store(r, db, table, pk, fp, c.Token, rec, "#t = :token"); err != nil {
-				return err
-			}
-		}
-		return rec.flush(w)
+// keyed is h made idempotent by Wrap or WrapOneTransaction (inWrite). Its
+// serve method is compiled once; a closure returned by Wrap was compiled
+// again into each caller that inlined Wrap (2.5 KB each in every function:
+// docs/performance.md, "Room under the 64 KiB step").
+type keyed struct {
+	s       Store
+	h       httpapi.HandlerFunc
+	inWrite bool
+}
+
+func (x *keyed) serve(w http.ResponseWriter, r *http.Request) error {
+	s, h, inWrite := x.s, x.h, x.inWrite
+	k := r.Header.Get(Header)
+	if _, sent := r.Header[Header]; !sent {
+		return h(w, r)
 	}
+	// An empty key is a malformed key, not no key: the client asked for a
+	// retry-safe request and would get an unprotected one (a retry writing
+	// twice); it was run unprotected until audit11.
+	if k == "" || len(k) > MaxKeyLen || !printable(k) {
+		return errs.Invalid("invalid_idempotency_key", fmt.Sprintf("%s must be 1 to %d printable ASCII characters", Header, MaxKeyLen),
+			errs.FieldError{Field: Header, Reason: "malformed"})
+	}
+	db, table, pk, ok := s.scope(r, k)
+	if !ok {
+		return h(w, r)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, httpapi.DefaultMaxBody+1))
+	if err != nil {
+		return errs.Invalid("unreadable_body", "the request body could not be read")
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	sum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "\n" + string(body)))
+	fp := hex.EncodeToString(sum[:])
+	c := &txclaim.Claim{Table: table, Key: dynamo.Key(pk, recordSK), Token: newToken()}
+	if inWrite {
+		now := s.now()
+		c.Now = now.Unix()
+		c.Put, err = attributevalue.MarshalMap(record{PK: pk, SK: recordSK, State: stateCommitted, Token: c.Token, Fingerprint: fp,
+			LeaseUntil: now.Add(s.lease()).Unix(), ExpiresAt: now.Add(s.ttl()).Unix()})
+		if err != nil {
+			return err
+		}
+	} else {
+		prev, err := s.claim(r, db, table, pk, fp, c.Token)
+		if err != nil {
+			return err
+		}
+		if prev != nil {
+			return s.answerExisting(w, *prev, fp)
+		}
+	}
+	rec := &recorder{header: http.Header{}, status: http.StatusOK}
+	herr := h(rec, txclaimed(r, c))
+	var taken *txclaim.TakenError
+	switch {
+	case errors.As(herr, &taken):
+		var prev record
+		if err := attributevalue.UnmarshalMap(taken.Item, &prev); err != nil {
+			return fmt.Errorf("decode idempotency record: %w", err)
+		}
+		return s.answerExisting(w, prev, fp)
+	case errors.Is(herr, txclaim.ErrLost):
+		// Another request holds the key now and our write did not commit:
+		// leave the record to it.
+		return s.inProgress(w, s.lease())
+	case herr != nil:
+		httpapi.WriteError(rec, r, herr)
+	}
+	switch {
+	case rec.status >= 500 && !inWrite:
+		// Let a retry run again, unless the write committed (then a retry
+		// must not repeat it) or the key is no longer ours.
+		s.release(r, db, table, pk, c.Token)
+	case rec.status >= 500:
+		// Nothing to release: the record exists only if the write
+		// committed, and then a retry must not repeat it.
+	case answered(c, rec):
+		// The write's transaction stored this very answer with it.
+	case inWrite && !c.Committed():
+		// No transaction ran (a 4xx before the write): store the answer
+		// if the key is still free.
+		if err := s.store(r, db, table, pk, fp, c.Token, rec, "attribute_not_exists(pk)"); err != nil {
+			return err
+		}
+	default:
+		if err := s.store(r, db, table, pk, fp, c.Token, rec, "#t = :token"); err != nil {
+			return err
+		}
+	}
+	return rec.flush(w)
 }
 
 // AnswerWith is for a handler whose answer renders the value its write

@@ -252,7 +252,7 @@ func checkBulkRefs(refs []BulkRef) error {
 
 // checkBulkAssignee checks that the assignee is a user of the workspace.
 func (s *Service) checkBulkAssignee(ctx context.Context, p tenancy.Principal, userID string) error {
-	ok, err := s.Directory.UserExists(ctx, p.Scope(), userID)
+	ok, err := s.userExists(ctx, p.Scope(), userID)
 	if err != nil {
 		return err
 	}
@@ -278,7 +278,7 @@ func (s *Service) bulkLabels(ctx context.Context, p tenancy.Principal, lc LabelC
 		}
 		*f.refs = ids
 	}
-	if missing, err := s.Store.MissingLabels(ctx, p.Scope(), lc.Add); err != nil {
+	if missing, err := s.missingLabels(ctx, p.Scope(), lc.Add); err != nil {
 		return lc, err
 	} else if len(missing) > 0 {
 		return lc, badBulk("changes.labels.add", fmt.Sprintf("no such label: %v", missing))

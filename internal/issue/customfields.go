@@ -146,7 +146,7 @@ func (s *Service) checkFields(ctx context.Context, p tenancy.Principal, old Issu
 	var defs []FieldDef
 	if s.FieldDefs != nil {
 		var err error
-		if defs, err = s.FieldDefs.ProjectFields(ctx, p, cmpOr(cur.ProjectID, DefaultProjectID)); err != nil {
+		if defs, err = s.projectFields(ctx, p, cmpOr(cur.ProjectID, DefaultProjectID)); err != nil {
 			return err
 		}
 	}
@@ -174,7 +174,7 @@ func (s *Service) checkFields(ctx context.Context, p tenancy.Principal, old Issu
 			return unprocessable("invalid_field_value", "fields."+k, reason)
 		}
 		if d.Type == FieldUser {
-			if ok, err := s.Directory.UserExists(ctx, p.Scope(), v.(string)); err != nil {
+			if ok, err := s.userExists(ctx, p.Scope(), v.(string)); err != nil {
 				return err
 			} else if !ok {
 				return unprocessable("invalid_field_value", "fields."+k, "no such user in this workspace")
@@ -314,7 +314,7 @@ func (s *Service) CheckFieldRefs(ctx context.Context, p tenancy.Principal, q Lis
 		if s.FieldDefs == nil {
 			break
 		}
-		defs, err := s.FieldDefs.ProjectFields(ctx, p, pid)
+		defs, err := s.projectFields(ctx, p, pid)
 		if err != nil {
 			return err
 		}

@@ -94,7 +94,7 @@ func (s *Service) ImportTarget(ctx context.Context, p tenancy.Principal, ref str
 		t.Project.EstimateScale = ScaleFibonacci
 	}
 	if s.FieldDefs != nil {
-		if t.Fields, err = s.FieldDefs.ProjectFields(ctx, p, pr.ID); err != nil {
+		if t.Fields, err = s.projectFields(ctx, p, pr.ID); err != nil {
 			return ImportTarget{}, err
 		}
 	}

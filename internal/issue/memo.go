@@ -18,25 +18,15 @@ import (
 // (an issue joining a cycle checks in its transaction that the cycle
 // exists and is not being deleted; a status being retired is swept again
 // by its deletion's next pass). Errors are not remembered.
+//
+// The service reads through the methods below, which consult the copy's
+// memo; its Store, Directory, Projects, Workflows, Cycles and FieldDefs
+// are not wrapped: a wrapper embedding an interface links each of the
+// interface's methods twice in every function that links the issue domain
+// (docs/performance.md, "Room under the 64 KiB step").
 func (s *Service) Memoized() *Service {
 	c := *s
-	m := &memo{}
-	c.Store = &memoStore{s.Store, m}
-	if s.Directory != nil {
-		c.Directory = &memoDirectory{s.Directory, m}
-	}
-	if s.Projects != nil {
-		c.Projects = &memoProjects{s.Projects, m}
-	}
-	if s.Workflows != nil {
-		c.Workflows = &memoWorkflows{s.Workflows, m}
-	}
-	if s.Cycles != nil {
-		c.Cycles = &memoCycles{s.Cycles, m}
-	}
-	if s.FieldDefs != nil {
-		c.FieldDefs = &memoFields{s.FieldDefs, m}
-	}
+	c.memo = &memo{}
 	return &c
 }
 
@@ -59,79 +49,77 @@ func remember[T any](m *memo, p tenancy.Principal, key string, read func() (T, e
 	return v, err
 }
 
-type memoProjects struct {
-	Projects
-	m *memo
-}
-
-func (x *memoProjects) Project(ctx context.Context, p tenancy.Principal, ref string) (ProjectRef, error) {
-	return remember(x.m, p, "project\x00"+ref, func() (ProjectRef, error) { return x.Projects.Project(ctx, p, ref) })
-}
-
-func (x *memoProjects) ProjectID(ctx context.Context, p tenancy.Principal, key string) (string, error) {
-	return remember(x.m, p, "key\x00"+key, func() (string, error) { return x.Projects.ProjectID(ctx, p, key) })
-}
-
-type memoWorkflows struct {
-	Workflows
-	m *memo
-}
-
-func (x *memoWorkflows) Workflow(ctx context.Context, p tenancy.Principal, projectID string) (Workflow, error) {
-	return remember(x.m, p, "workflow\x00"+projectID, func() (Workflow, error) { return x.Workflows.Workflow(ctx, p, projectID) })
-}
-
-type memoCycles struct {
-	Cycles
-	m *memo
-}
-
-func (x *memoCycles) Cycle(ctx context.Context, p tenancy.Principal, id string) (CycleRef, error) {
-	return remember(x.m, p, "cycle\x00"+id, func() (CycleRef, error) { return x.Cycles.Cycle(ctx, p, id) })
-}
-
-type memoFields struct {
-	FieldDefs
-	m *memo
-}
-
-func (x *memoFields) ProjectFields(ctx context.Context, p tenancy.Principal, projectID string) ([]FieldDef, error) {
-	return remember(x.m, p, "fields\x00"+projectID, func() ([]FieldDef, error) { return x.FieldDefs.ProjectFields(ctx, p, projectID) })
-}
-
-type memoStore struct {
-	Store
-	m *memo
-}
-
-// MissingLabels remembers a set of labels found complete (the transaction
-// that applies them checks them again).
-func (x *memoStore) MissingLabels(ctx context.Context, sc tenancy.Scope, ids []string) ([]string, error) {
-	key := "labels\x00" + strings.Join(ids, ",")
-	if _, ok := x.m.m.Load(memoKey(sc, key)); ok {
-		return nil, nil
+// readProject is Projects.Project, remembered in a memoized copy.
+func (s *Service) readProject(ctx context.Context, p tenancy.Principal, ref string) (ProjectRef, error) {
+	if s.memo == nil {
+		return s.Projects.Project(ctx, p, ref)
 	}
-	missing, err := x.Store.MissingLabels(ctx, sc, ids)
-	if err == nil && len(missing) == 0 {
-		x.m.m.Store(memoKey(sc, key), true)
+	return remember(s.memo, p, "project\x00"+ref, func() (ProjectRef, error) { return s.Projects.Project(ctx, p, ref) })
+}
+
+// readProjectID is Projects.ProjectID, remembered in a memoized copy.
+func (s *Service) readProjectID(ctx context.Context, p tenancy.Principal, key string) (string, error) {
+	if s.memo == nil {
+		return s.Projects.ProjectID(ctx, p, key)
 	}
-	return missing, err
+	return remember(s.memo, p, "key\x00"+key, func() (string, error) { return s.Projects.ProjectID(ctx, p, key) })
 }
 
-type memoDirectory struct {
-	Directory
-	m *memo
+// readWorkflow is Workflows.Workflow, remembered in a memoized copy.
+func (s *Service) readWorkflow(ctx context.Context, p tenancy.Principal, projectID string) (Workflow, error) {
+	if s.memo == nil {
+		return s.Workflows.Workflow(ctx, p, projectID)
+	}
+	return remember(s.memo, p, "workflow\x00"+projectID, func() (Workflow, error) { return s.Workflows.Workflow(ctx, p, projectID) })
 }
 
-// UserExists remembers the users found.
-func (x *memoDirectory) UserExists(ctx context.Context, sc tenancy.Scope, userID string) (bool, error) {
-	key := "user\x00" + userID
-	if _, ok := x.m.m.Load(memoKey(sc, key)); ok {
+// readCycle is Cycles.Cycle, remembered in a memoized copy.
+func (s *Service) readCycle(ctx context.Context, p tenancy.Principal, id string) (CycleRef, error) {
+	if s.memo == nil {
+		return s.Cycles.Cycle(ctx, p, id)
+	}
+	return remember(s.memo, p, "cycle\x00"+id, func() (CycleRef, error) { return s.Cycles.Cycle(ctx, p, id) })
+}
+
+// projectFields is FieldDefs.ProjectFields, remembered in a memoized copy.
+func (s *Service) projectFields(ctx context.Context, p tenancy.Principal, projectID string) ([]FieldDef, error) {
+	if s.memo == nil {
+		return s.FieldDefs.ProjectFields(ctx, p, projectID)
+	}
+	return remember(s.memo, p, "fields\x00"+projectID, func() ([]FieldDef, error) { return s.FieldDefs.ProjectFields(ctx, p, projectID) })
+}
+
+// userExists is Directory.UserExists; a memoized copy remembers the users
+// found.
+func (s *Service) userExists(ctx context.Context, sc tenancy.Scope, userID string) (bool, error) {
+	if s.memo == nil {
+		return s.Directory.UserExists(ctx, sc, userID)
+	}
+	key := memoKey(sc, "user\x00"+userID)
+	if _, ok := s.memo.m.Load(key); ok {
 		return true, nil
 	}
-	ok, err := x.Directory.UserExists(ctx, sc, userID)
+	ok, err := s.Directory.UserExists(ctx, sc, userID)
 	if err == nil && ok {
-		x.m.m.Store(memoKey(sc, key), true)
+		s.memo.m.Store(key, true)
 	}
 	return ok, err
+}
+
+// missingLabels is Store.MissingLabels; a memoized copy remembers a set of
+// labels found complete (the transaction that applies them checks them
+// again).
+func (s *Service) missingLabels(ctx context.Context, sc tenancy.Scope, ids []string) ([]string, error) {
+	if s.memo == nil {
+		return s.Store.MissingLabels(ctx, sc, ids)
+	}
+	key := memoKey(sc, "labels\x00"+strings.Join(ids, ","))
+	if _, ok := s.memo.m.Load(key); ok {
+		return nil, nil
+	}
+	missing, err := s.Store.MissingLabels(ctx, sc, ids)
+	if err == nil && len(missing) == 0 {
+		s.memo.m.Store(key, true)
+	}
+	return missing, err
 }

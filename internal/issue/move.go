@@ -131,7 +131,7 @@ func (s *Service) leaveProject(ctx context.Context, p tenancy.Principal, pr Proj
 	if i.CycleID != "" {
 		keep := false
 		if s.Cycles != nil {
-			c, err := s.Cycles.Cycle(ctx, p, i.CycleID)
+			c, err := s.readCycle(ctx, p, i.CycleID)
 			if err != nil && !errs.Is(err, errs.KindNotFound) {
 				return nil, err
 			}
@@ -150,7 +150,7 @@ func (s *Service) leaveProject(ctx context.Context, p tenancy.Principal, pr Proj
 		var defs []FieldDef
 		if s.FieldDefs != nil {
 			var err error
-			if defs, err = s.FieldDefs.ProjectFields(ctx, p, pr.ID); err != nil {
+			if defs, err = s.projectFields(ctx, p, pr.ID); err != nil {
 				return nil, err
 			}
 		}

@@ -150,7 +150,7 @@ func (s *Service) checkPlanning(ctx context.Context, p tenancy.Principal, old Is
 		}
 		scale := ScaleFibonacci
 		if s.Projects != nil {
-			pr, err := s.Projects.Project(ctx, p, cmpOr(cur.ProjectID, DefaultProjectID))
+			pr, err := s.readProject(ctx, p, cmpOr(cur.ProjectID, DefaultProjectID))
 			if err != nil {
 				return err
 			}
@@ -179,7 +179,7 @@ func (s *Service) openCycle(ctx context.Context, p tenancy.Principal, field, id 
 	if !ValidID(id) || s.Cycles == nil {
 		return CycleRef{}, unprocessable("invalid_cycle", field, "no such cycle in this workspace")
 	}
-	c, err := s.Cycles.Cycle(ctx, p, id)
+	c, err := s.readCycle(ctx, p, id)
 	if errs.Is(err, errs.KindNotFound) {
 		return CycleRef{}, unprocessable("invalid_cycle", field, "no such cycle in this workspace")
 	}

@@ -121,17 +121,17 @@ func (s *Service) refExists(ctx context.Context, p tenancy.Principal, param, id 
 	case "team":
 		return s.Directory.TeamExists(ctx, p.Scope(), id)
 	case "assignee":
-		return s.Directory.UserExists(ctx, p.Scope(), id)
+		return s.userExists(ctx, p.Scope(), id)
 	case "cycle":
 		if s.Cycles == nil {
 			return false, nil
 		}
-		_, err = s.Cycles.Cycle(ctx, p, id)
+		_, err = s.readCycle(ctx, p, id)
 	case "project":
 		if s.Projects == nil {
 			return id == DefaultProjectID, nil
 		}
-		_, err = s.Projects.Project(ctx, p, id)
+		_, err = s.readProject(ctx, p, id)
 	case "label":
 		_, err = s.Store.Label(ctx, p.Scope(), id)
 	}

@@ -36,6 +36,8 @@ type Service struct {
 	// Cursors signs search cursors (the zero value: a key of this process).
 	Cursors list.Codec
 	Now     func() time.Time
+	// memo is a Memoized copy's (memo.go); nil in the service as wired.
+	memo *memo
 }
 
 func (s *Service) now() time.Time {
@@ -80,7 +82,7 @@ func (s *Service) projectID(ctx context.Context, p tenancy.Principal, key string
 		}
 		return "", errs.NotFound("project")
 	}
-	return s.Projects.ProjectID(ctx, p, key)
+	return s.readProjectID(ctx, p, key)
 }
 
 // project finds a project by id or key for a new issue: a 400 naming
@@ -89,7 +91,7 @@ func (s *Service) project(ctx context.Context, p tenancy.Principal, ref string) 
 	pr := defaultProject(p.TenantID)
 	var err error
 	if s.Projects != nil {
-		pr, err = s.Projects.Project(ctx, p, ref)
+		pr, err = s.readProject(ctx, p, ref)
 	} else if ref != DefaultProjectID && ref != pr.Key {
 		err = errs.NotFound("project")
 	}
@@ -125,7 +127,7 @@ type projectWithWorkflow interface {
 // Projects can (a create needs both).
 func (s *Service) projectAndWorkflow(ctx context.Context, p tenancy.Principal, ref string) (ProjectRef, Workflow, error) {
 	pw, ok := s.Projects.(projectWithWorkflow)
-	if !ok || s.Workflows == nil {
+	if !ok || s.Workflows == nil || s.memo != nil { // a memoized copy reads each once
 		pr, err := s.project(ctx, p, ref)
 		if err != nil {
 			return ProjectRef{}, Workflow{}, err
@@ -222,7 +224,7 @@ func (s *Service) prepareNew(ctx context.Context, p tenancy.Principal, in Create
 		return NewRecord{}, err
 	}
 	if in.AssigneeID == "" && in.TeamID == "" && pr.DefaultAssigneeID != "" {
-		if ok, err := s.Directory.UserExists(ctx, p.Scope(), pr.DefaultAssigneeID); err != nil {
+		if ok, err := s.userExists(ctx, p.Scope(), pr.DefaultAssigneeID); err != nil {
 			return NewRecord{}, err
 		} else if ok { // a default assignee who left is skipped
 			in.AssigneeID = pr.DefaultAssigneeID
@@ -284,7 +286,7 @@ func (s *Service) checkRefs(ctx context.Context, p tenancy.Principal, old, cur I
 	}
 	if cur.AssigneeID != "" && cur.AssigneeID != old.AssigneeID {
 		g.Go(func() error {
-			ok, err := s.Directory.UserExists(ctx, p.Scope(), cur.AssigneeID)
+			ok, err := s.userExists(ctx, p.Scope(), cur.AssigneeID)
 			if err == nil && !ok {
 				fail("assignee_id", "no such user in this workspace")
 			}
@@ -302,7 +304,7 @@ func (s *Service) checkRefs(ctx context.Context, p tenancy.Principal, old, cur I
 	}
 	if added := addedLabels(old.Labels, cur.Labels); len(added) > 0 {
 		g.Go(func() error {
-			missing, err := s.Store.MissingLabels(ctx, p.Scope(), added)
+			missing, err := s.missingLabels(ctx, p.Scope(), added)
 			if err == nil && len(missing) > 0 {
 				fail("labels", fmt.Sprintf("no such label: %v", missing))
 			}

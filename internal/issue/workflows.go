@@ -41,7 +41,7 @@ func (s *Service) workflow(ctx context.Context, p tenancy.Principal, projectID s
 	if s.Workflows == nil {
 		return DefaultWorkflow(), nil
 	}
-	return s.Workflows.Workflow(ctx, p, cmp.Or(projectID, DefaultProjectID))
+	return s.readWorkflow(ctx, p, cmp.Or(projectID, DefaultProjectID))
 }
 
 // withField renames the field of a 422 (the workflow names "to") for

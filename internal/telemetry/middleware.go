@@ -190,7 +190,7 @@ func LabelsFrom(ctx context.Context) (Labels, bool) {
 type ContextHandler struct{ slog.Handler }
 
 // Handle adds the labels, then hands the record on.
-func (h ContextHandler) Handle(ctx context.Context, r slog.Record) error {
+func (h *ContextHandler) Handle(ctx context.Context, r slog.Record) error {
 	if l, ok := LabelsFrom(ctx); ok {
 		for _, a := range []slog.Attr{slog.String("request_id", l.RequestID), slog.String("tenant_id", l.TenantID), slog.String("route", l.Route)} {
 			if a.Value.String() != "" {
@@ -202,17 +202,17 @@ func (h ContextHandler) Handle(ctx context.Context, r slog.Record) error {
 }
 
 // WithAttrs keeps the wrapper.
-func (h ContextHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return ContextHandler{h.Handler.WithAttrs(as)}
+func (h *ContextHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return &ContextHandler{h.Handler.WithAttrs(as)}
 }
 
 // WithGroup keeps the wrapper.
-func (h ContextHandler) WithGroup(name string) slog.Handler {
-	return ContextHandler{h.Handler.WithGroup(name)}
+func (h *ContextHandler) WithGroup(name string) slog.Handler {
+	return &ContextHandler{h.Handler.WithGroup(name)}
 }
 
 // NewJSONLogger is the functions' logger in Lambda: JSON lines on w with
 // the function name and the request labels.
 func NewJSONLogger(w io.Writer, function string) *slog.Logger {
-	return slog.New(ContextHandler{slog.NewJSONHandler(w, nil)}).With("function", function)
+	return slog.New(&ContextHandler{slog.NewJSONHandler(w, nil)}).With("function", function)
 }

@@ -205,7 +205,7 @@ func Directory(d core.Deps) *tenantdb.Store {
 // directory's seat count.
 type tenantUsage struct {
 	data  tenantdata.Store
-	store usagedb.Store
+	store *usagedb.Store
 	now   func() time.Time
 }
 

@@ -103,8 +103,8 @@ func ProjectService(d core.Deps) *project.Service {
 }
 
 // Heartbeats are the status-deletion jobs' heartbeats on d's control table.
-func Heartbeats(d core.Deps) projectdb.Heartbeats {
-	return projectdb.Heartbeats{DB: d.Control(), Table: d.Names.Control()}
+func Heartbeats(d core.Deps) *projectdb.Heartbeats {
+	return &projectdb.Heartbeats{DB: d.Control(), Table: d.Names.Control()}
 }
 
 // viewService is the saved views on d's tables, over the issue list.

@@ -207,12 +207,12 @@ type Provider struct {
 }
 
 // Retrieve implements aws.CredentialsProvider.
-func (p Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
+func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	return p.Client.AssumeRole(ctx, p.In)
 }
 
-// NewCache is Provider{c, in} behind an aws.CredentialsCache (sessions
+// NewCache is &Provider{c, in} behind an aws.CredentialsCache (sessions
 // reused until they near their end; optFns set e.g. the expiry window).
 func NewCache(c Client, in Input, optFns ...func(*aws.CredentialsCacheOptions)) *aws.CredentialsCache {
-	return aws.NewCredentialsCache(Provider{Client: c, In: in}, optFns...)
+	return aws.NewCredentialsCache(&Provider{Client: c, In: in}, optFns...)
 }

@@ -48,6 +48,7 @@ type fieldItem struct {
 }
 
 type nameItem struct {
+	_       dynamo.NotComparable
 	PK      string `dynamodbav:"pk"`
 	SK      string `dynamodbav:"sk"`
 	Entity  string `dynamodbav:"entity"`

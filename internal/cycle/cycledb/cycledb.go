@@ -45,6 +45,7 @@ const (
 
 // cycleItem is a cycle as stored.
 type cycleItem struct {
+	_         dynamo.NotComparable
 	PK        string    `dynamodbav:"pk"`
 	SK        string    `dynamodbav:"sk"`
 	GSI1PK    string    `dynamodbav:"gsi1pk"` // the owner's cycles

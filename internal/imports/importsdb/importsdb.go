@@ -71,6 +71,7 @@ type jobItem struct {
 }
 
 type partItem struct {
+	_         dynamo.NotComparable
 	PK        string `dynamodbav:"pk"`
 	SK        string `dynamodbav:"sk"`
 	Entity    string `dynamodbav:"entity"`

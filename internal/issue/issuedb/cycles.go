@@ -113,27 +113,44 @@ func ptrEq[T comparable](a, b *T) bool {
 // removed_at when removed is not nil, and a new estimate entry at
 // estimated when it is not nil.
 func scopeUpdate(i issue.Issue, removed, estimated *time.Time) expression.UpdateBuilder {
-	u := expression.Set(expression.Name("category"), expression.Value(string(i.Category))).
-		Set(expression.Name("issue_id"), expression.Value(i.ID)).Set(expression.Name("entity"), expression.Value("cycle_scope"))
+	set := []setValue{{"category", expression.Value(string(i.Category))}, {"issue_id", expression.Value(i.ID)},
+		{"entity", expression.Value("cycle_scope")}}
+	var remove []string
 	if i.Estimate != nil {
-		u = u.Set(expression.Name("points"), expression.Value(*i.Estimate))
+		set = append(set, setValue{"points", expression.Value(*i.Estimate)})
 	} else {
-		u = u.Remove(expression.Name("points"))
+		remove = append(remove, "points")
 	}
 	if c := completedAt(i); c != nil {
-		u = u.Set(expression.Name("completed_at"), expression.Value(c.UTC().Format(time.RFC3339Nano)))
+		set = append(set, setValue{"completed_at", expression.Value(c.UTC().Format(time.RFC3339Nano))})
 	} else {
-		u = u.Remove(expression.Name("completed_at"))
+		remove = append(remove, "completed_at")
 	}
 	if estimated != nil {
-		u = u.Set(expression.Name("estimates"), expression.ListAppend(
+		set = append(set, setValue{"estimates", expression.ListAppend(
 			expression.IfNotExists(expression.Name("estimates"), expression.Value([]string{})),
-			expression.Value([]string{estimateEntry(*estimated, i.Estimate)})))
+			expression.Value([]string{estimateEntry(*estimated, i.Estimate)}))})
 	}
 	if removed != nil {
-		u = u.Set(expression.Name("removed_at"), expression.Value(removed.Format(time.RFC3339Nano)))
+		set = append(set, setValue{"removed_at", expression.Value(removed.Format(time.RFC3339Nano))})
+	}
+	var u expression.UpdateBuilder
+	for _, v := range set {
+		u = u.Set(expression.Name(v.name), v.value)
+	}
+	for _, name := range remove {
+		u = u.Remove(expression.Name(name))
 	}
 	return u
+}
+
+// setValue is an attribute an update sets. scopeUpdate collects them and
+// calls Set in one loop: each Set call is inlined (a map update and an
+// append, ~450 bytes of code; docs/performance.md, "Room under the 64 KiB
+// step").
+type setValue struct {
+	name  string
+	value expression.OperandBuilder
 }
 
 // update adds an UpdateItem of an item that exists (an issue's scope

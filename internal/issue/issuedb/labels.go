@@ -23,6 +23,7 @@ import (
 // unique per tenant. Guards written before case folding hold the lower-cased
 // name; a rename or delete removes that form too.
 type labelItem struct {
+	_         dynamo.NotComparable
 	PK        string    `dynamodbav:"pk"`
 	SK        string    `dynamodbav:"sk"`
 	Entity    string    `dynamodbav:"entity"`
@@ -34,6 +35,7 @@ type labelItem struct {
 }
 
 type nameGuard struct {
+	_       dynamo.NotComparable
 	PK      string `dynamodbav:"pk"`
 	SK      string `dynamodbav:"sk"`
 	LabelID string `dynamodbav:"label_id"`

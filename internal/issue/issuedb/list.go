@@ -41,6 +41,7 @@ const (
 // The tenant is never in it: keys are rebuilt from the caller, and the
 // cursor's scope (listScope) binds it to the tenant, ordering and filter.
 type listCursor struct {
+	_  dynamo.NotComparable
 	SK string `json:"k"`
 	ID string `json:"i"`
 }

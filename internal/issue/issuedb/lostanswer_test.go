@@ -30,7 +30,7 @@ type lostWorld struct {
 	sc    tenancy.Scope
 	ctx   context.Context
 	meter *usage.Meter
-	store usagedb.Store
+	store *usagedb.Store
 }
 
 func newLostWorld(t *testing.T) lostWorld {

@@ -32,6 +32,7 @@ const purgePage = 50
 // still to be removed: written in the delete's transaction, deleted with the
 // last of the issue's items, so a crash or an exhausted budget loses nothing.
 type purgeItem struct {
+	_         dynamo.NotComparable
 	PK        string    `dynamodbav:"pk"`
 	SK        string    `dynamodbav:"sk"`
 	IssueID   string    `dynamodbav:"issue_id"`

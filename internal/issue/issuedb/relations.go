@@ -23,6 +23,7 @@ import (
 // each side lists it with one Query, and deleting From purges it with the
 // rest of From's partition.
 type relationItem struct {
+	_         dynamo.NotComparable
 	PK        string    `dynamodbav:"pk"`
 	SK        string    `dynamodbav:"sk"`
 	GSI1PK    string    `dynamodbav:"gsi1pk"`

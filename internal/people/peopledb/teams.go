@@ -57,6 +57,7 @@ func (it teamItem) team() people.Team {
 }
 
 type memberItem struct {
+	_        dynamo.NotComparable
 	PK       string    `dynamodbav:"pk"`
 	SK       string    `dynamodbav:"sk"`
 	GSI1PK   string    `dynamodbav:"gsi1pk"`

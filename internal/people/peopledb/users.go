@@ -46,6 +46,7 @@ const (
 )
 
 type userItem struct {
+	_            dynamo.NotComparable
 	PK           string    `dynamodbav:"pk"`
 	SK           string    `dynamodbav:"sk"`
 	GSI1PK       string    `dynamodbav:"gsi1pk"`

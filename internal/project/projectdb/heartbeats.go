@@ -27,6 +27,7 @@ type Heartbeats struct {
 // heartbeatItem is a heartbeat as stored; at is in Unix milliseconds (0:
 // handed back, stale at once).
 type heartbeatItem struct {
+	_         dynamo.NotComparable
 	PK        string       `dynamodbav:"pk"`
 	SK        string       `dynamodbav:"sk"`
 	TenantID  string       `dynamodbav:"tenant_id"`
@@ -55,7 +56,7 @@ func millis(t time.Time) int64 {
 }
 
 // Beat implements project.Heartbeats: one PutItem.
-func (b Heartbeats) Beat(ctx context.Context, h project.Heartbeat) error {
+func (b *Heartbeats) Beat(ctx context.Context, h project.Heartbeat) error {
 	it := heartbeatItem{PK: schema.ControlStatusDeletionJobs, SK: heartbeatSK(h), TenantID: h.TenantID, ProjectID: h.ProjectID,
 		Status: h.Status, By: h.By, StartedAt: h.StartedAt, At: millis(h.At), Moved: h.Moved, Runner: h.Runner}
 	m, err := attributevalue.MarshalMap(it)
@@ -68,7 +69,7 @@ func (b Heartbeats) Beat(ctx context.Context, h project.Heartbeat) error {
 
 // Stale implements project.Heartbeats: one Query of the partition (the
 // time is filtered, the partition is small).
-func (b Heartbeats) Stale(ctx context.Context, before time.Time) ([]project.Heartbeat, error) {
+func (b *Heartbeats) Stale(ctx context.Context, before time.Time) ([]project.Heartbeat, error) {
 	e, err := expression.NewBuilder().
 		WithKeyCondition(expression.Key(schema.PK).Equal(expression.Value(schema.ControlStatusDeletionJobs))).
 		WithFilter(expression.Name("at").LessThan(expression.Value(before.UnixMilli()))).Build()
@@ -101,7 +102,7 @@ func (b Heartbeats) Stale(ctx context.Context, before time.Time) ([]project.Hear
 
 // update runs a conditional UpdateItem of the heartbeat's time and runner;
 // false when cond does not hold.
-func (b Heartbeats) update(ctx context.Context, h project.Heartbeat, at int64, runner string, cond expression.ConditionBuilder) (bool, error) {
+func (b *Heartbeats) update(ctx context.Context, h project.Heartbeat, at int64, runner string, cond expression.ConditionBuilder) (bool, error) {
 	e, err := expression.NewBuilder().
 		WithUpdate(expression.Set(expression.Name("at"), expression.Value(at)).Set(expression.Name("runner"), expression.Value(runner))).
 		WithCondition(cond).Build()
@@ -119,19 +120,19 @@ func (b Heartbeats) update(ctx context.Context, h project.Heartbeat, at int64, r
 
 // Claim implements project.Heartbeats: an UpdateItem conditioned on the
 // time read (two runners, or a caller's progress, cannot both pass it).
-func (b Heartbeats) Claim(ctx context.Context, h project.Heartbeat, runner string, now time.Time) (bool, error) {
+func (b *Heartbeats) Claim(ctx context.Context, h project.Heartbeat, runner string, now time.Time) (bool, error) {
 	return b.update(ctx, h, now.UnixMilli(), runner, expression.Name("at").Equal(expression.Value(millis(h.At))))
 }
 
 // Release implements project.Heartbeats: an UpdateItem conditioned on the runner.
-func (b Heartbeats) Release(ctx context.Context, h project.Heartbeat, runner string) error {
+func (b *Heartbeats) Release(ctx context.Context, h project.Heartbeat, runner string) error {
 	_, err := b.update(ctx, h, 0, runner, expression.Name("runner").Equal(expression.Value(runner)))
 	return err
 }
 
 // Remove implements project.Heartbeats: a DeleteItem (a heartbeat of a
 // later job of the same status, started meanwhile, stays).
-func (b Heartbeats) Remove(ctx context.Context, h project.Heartbeat) error {
+func (b *Heartbeats) Remove(ctx context.Context, h project.Heartbeat) error {
 	in := &dynamodb.DeleteItemInput{TableName: aws.String(b.Table), Key: heartbeatKey(h)}
 	if !h.StartedAt.IsZero() {
 		ts, err := attributevalue.Marshal(h.StartedAt)
@@ -152,4 +153,4 @@ func (b Heartbeats) Remove(ctx context.Context, h project.Heartbeat) error {
 	return dynamo.Translate(err, "delete status deletion heartbeat", nil)
 }
 
-var _ project.Heartbeats = Heartbeats{}
+var _ project.Heartbeats = (*Heartbeats)(nil)

@@ -60,6 +60,7 @@ type projectItem struct {
 // sk KEY#<KEY>. It is never deleted, so a former key keeps resolving and
 // no other project can take it.
 type keyItem struct {
+	_         dynamo.NotComparable
 	PK        string `dynamodbav:"pk"`
 	SK        string `dynamodbav:"sk"`
 	Entity    string `dynamodbav:"entity"`
@@ -173,6 +174,7 @@ var errAlready = errors.New("already written")
 
 // countItem is the tenant's number of projects: pk T#t#PROJECTS, sk COUNT.
 type countItem struct {
+	_  dynamo.NotComparable
 	PK string `dynamodbav:"pk"`
 	SK string `dynamodbav:"sk"`
 	N  int    `dynamodbav:"n"`

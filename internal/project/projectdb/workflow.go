@@ -78,6 +78,7 @@ func (it workflowItem) workflow() issue.Workflow {
 
 // deletionItem is a status-deletion job.
 type deletionItem struct {
+	_          dynamo.NotComparable
 	PK         string       `dynamodbav:"pk"`
 	SK         string       `dynamodbav:"sk"`
 	Entity     string       `dynamodbav:"entity"`

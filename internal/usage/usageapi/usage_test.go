@@ -49,7 +49,7 @@ type world struct {
 	db      *dynamodb.Client
 	names   schema.Names
 	ops     *opCounter
-	store   usagedb.Store
+	store   *usagedb.Store
 	owner   tenancy.Principal
 	user    tenancy.Principal
 	root    tenancy.Principal

@@ -139,7 +139,7 @@ func TestMetersCountEveryCallOnceAndEveryUserOncePerDayUnderConcurrency(t *testi
 func TestAFailedFlushKeepsItsCounts(t *testing.T) {
 	db, names := testenv.Tables(t)
 	store := usagedb.New(db, names)
-	broken := usagedb.Store{DB: db, Table: "no-such-table"}
+	broken := &usagedb.Store{DB: db, Table: "no-such-table"}
 	m := &usage.Meter{Store: broken}
 	for range 7 {
 		m.Call("acme", tiers.Standard, "ann")
