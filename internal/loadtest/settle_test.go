@@ -1,0 +1,45 @@
+package loadtest
+
+import (
+	"context"
+	"io"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// fakeCPU is a process that uses busy of a CPU for its first n readings'
+// intervals, then nothing; each reading is one interval of every later.
+func fakeCPU(busy float64, n int, every time.Duration) func() Reading {
+	var reads atomic.Int32
+	var spent time.Duration
+	return func() Reading {
+		if int(reads.Add(1)) <= n+1 && reads.Load() > 1 {
+			spent += time.Duration(busy * float64(every))
+		}
+		return Reading{"dynamodb": {CPU: spent}}
+	}
+}
+
+func TestSettleWaitsForTheProcessesToGoQuiet(t *testing.T) {
+	every := 20 * time.Millisecond
+	var out strings.Builder
+	took, ok := settle(context.Background(), &out, fakeCPU(5, 3, every), 0.1, every, 5*time.Second)
+	assert.True(t, ok)
+	// three busy intervals, then two quiet ones in a row
+	assert.GreaterOrEqual(t, took, 5*every)
+	assert.Less(t, took, 2*time.Second)
+	assert.Equal(t, 5, strings.Count(out.String(), "settling"), out.String())
+	assert.Contains(t, out.String(), "dynamodb 0.")
+
+	took, ok = settle(context.Background(), io.Discard, fakeCPU(5, 1<<30, every), 0.1, every, 10*every)
+	assert.False(t, ok, "a process that never goes quiet: the wait ends at its limit")
+	assert.GreaterOrEqual(t, took, 10*every)
+
+	took, ok = settle(context.Background(), io.Discard, func() Reading { return Reading{} }, 0.1, every, time.Second)
+	assert.False(t, ok)
+	assert.Zero(t, took, "nothing metered: no wait")
+}
