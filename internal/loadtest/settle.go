@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -16,23 +17,97 @@ import (
 // started platform keeps working for seconds after the preload with no
 // request in flight: the stream consumers read the preload's records and
 // write what they derive (analytics, webhooks, notifications), and DynamoDB
-// Local's JIT compiles in threads of its own. A round that starts while
-// that runs measures it, not the request path. The CPU the processes used
-// per second, as seen each interval, is written to w; Settle reports how
-// long it waited and whether the processes went quiet.
+// Local's JIT compiles in threads of its own, and the in-process platform
+// warms the Platinum tenant templates (a CDK build and synth in child
+// processes: node, go) in its first minute. A round that starts while that
+// runs measures it, not the request path. Each metered process counts with
+// its descendants that are not metered themselves (the platform with its
+// synth worker and its services but DynamoDB Local, metered on its own),
+// and with its children that ended. The CPU used per second, as seen each
+// interval, is written to w; Settle reports how long it waited and whether
+// the processes went quiet.
 func (c *CPU) Settle(ctx context.Context, w io.Writer, quiet float64, every, limit time.Duration) (time.Duration, bool) {
-	return settle(ctx, w, c.readOthers, quiet, every, limit)
+	return settle(ctx, w, c.readTrees, quiet, every, limit)
 }
 
-// readOthers is a Reading of every metered process but this one.
-func (c *CPU) readOthers() Reading {
-	r := c.Read()
+// readTrees is the CPU of every metered process but this one, each with
+// its descendants that are not metered and its children that ended.
+func (c *CPU) readTrees() Reading {
+	metered := map[int]string{}
 	for _, p := range c.Procs {
-		if p.PID == os.Getpid() {
-			delete(r, p.Name)
+		if p.PID != os.Getpid() {
+			metered[p.PID] = p.Name
+		}
+	}
+	if len(metered) == 0 {
+		return nil
+	}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	parent := map[int]int{}
+	spent := map[int]time.Duration{}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		ppid, d, err := procTreeStat(pid)
+		if err != nil {
+			continue
+		}
+		parent[pid], spent[pid] = ppid, d
+	}
+	r := Reading{}
+	for pid, d := range spent {
+		p := pid
+		for range 64 {
+			if name, ok := metered[p]; ok {
+				s := r[name]
+				s.CPU += d
+				r[name] = s
+				break
+			}
+			pp, ok := parent[p]
+			if !ok || pp <= 1 {
+				break
+			}
+			p = pp
 		}
 	}
 	return r
+}
+
+// procTreeStat is pid's parent and its user + system time with that of its
+// children that ended (fields 14-17 of /proc/<pid>/stat).
+func procTreeStat(pid int) (int, time.Duration, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, 0, err
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, 0, fmt.Errorf("/proc/%d/stat: no command", pid)
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 15 {
+		return 0, 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
+	}
+	ppid, err := strconv.Atoi(f[1]) // field 4
+	if err != nil {
+		return 0, 0, err
+	}
+	var ticks int64
+	for _, x := range f[11:15] { // utime, stime, cutime, cstime
+		n, err := strconv.ParseInt(x, 10, 64)
+		if err != nil {
+			return 0, 0, err
+		}
+		ticks += n
+	}
+	return ppid, time.Duration(ticks) * clockTick, nil
 }
 
 func settle(ctx context.Context, w io.Writer, read func() Reading, quiet float64, every, limit time.Duration) (time.Duration, bool) {

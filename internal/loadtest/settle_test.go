@@ -3,12 +3,16 @@ package loadtest
 import (
 	"context"
 	"io"
+	"os"
+	"os/exec"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // fakeCPU is a process that uses busy of a CPU for its first n readings'
@@ -42,4 +46,25 @@ func TestSettleWaitsForTheProcessesToGoQuiet(t *testing.T) {
 	took, ok = settle(context.Background(), io.Discard, func() Reading { return Reading{} }, 0.1, every, time.Second)
 	assert.False(t, ok)
 	assert.Zero(t, took, "nothing metered: no wait")
+}
+
+// A metered process counts with its children: a child that spins (as the
+// platform's synth worker does) is its parent's CPU, so keeps it from
+// settling.
+func TestSettleCountsAProcesssChildren(t *testing.T) {
+	cmd := exec.Command("sh", "-c", "sh -c 'while :; do :; done' & wait")
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	c := &CPU{Procs: []Proc{{"parent", cmd.Process.Pid}, {"self", os.Getpid()}}}
+	r := c.readTrees()
+	assert.NotContains(t, r, "self", "the load tool is not waited for")
+	require.Contains(t, r, "parent")
+	deadline := time.Now().Add(30 * time.Second) // however loaded the machine
+	for c.readTrees()["parent"].CPU < 100*time.Millisecond && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	assert.GreaterOrEqual(t, c.readTrees()["parent"].CPU, 100*time.Millisecond, "the spinning child's CPU is the parent's")
+	own, err := procCPU(cmd.Process.Pid)
+	require.NoError(t, err)
+	assert.Less(t, own, 50*time.Millisecond, "the parent itself only waits")
 }
