@@ -297,6 +297,11 @@ func TestGetItemDirectAnswersAsGetItem(t *testing.T) {
 		require.NoError(t, directErr)
 		assert.Equal(t, want, direct)
 		assert.Equal(t, sdk, direct)
+		// The direct decoder did the decoding, not the SDK's deserializer
+		// behind it (about 140 allocations fewer per call).
+		sdkAllocs := testing.AllocsPerRun(20, func() { var v everyKind; _ = dynamo.GetItem(ctx, db, "app", key, &v, "issue", errGone) })
+		directAllocs := testing.AllocsPerRun(20, func() { var v everyKind; _ = dynamo.GetItemDirect(ctx, db, "app", key, &v, "issue", errGone) })
+		assert.Less(t, directAllocs, sdkAllocs-80, "allocations per call: direct %.0f, SDK %.0f", directAllocs, sdkAllocs)
 	})
 	t.Run("no item", func(t *testing.T) {
 		db, _ := ddbStub(t, answer(200, "", `{}`))
