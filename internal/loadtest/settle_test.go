@@ -53,8 +53,9 @@ func TestSettleWaitsForTheProcessesToGoQuiet(t *testing.T) {
 // settling.
 func TestSettleCountsAProcesssChildren(t *testing.T) {
 	cmd := exec.Command("sh", "-c", "sh -c 'while :; do :; done' & wait")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // its own group: the spinning child goes with it
 	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); _ = cmd.Wait() })
 	c := &CPU{Procs: []Proc{{"parent", cmd.Process.Pid}, {"self", os.Getpid()}}}
 	r := c.readTrees()
 	assert.NotContains(t, r, "self", "the load tool is not waited for")
