@@ -41,7 +41,7 @@ gateway-bench: load-tools ## gateway vs raw GetItem throughput at 8 and 32 clien
 	@status=0; for split in 0 1; do for w in 8 32; do \
 	  echo "== $$w clients, CPUs $$( [ $$split = 1 ] && echo 'split (DynamoDB Local alone on CPU 0)' || echo shared) ($$(date -u +%T), load average $$(cut -d' ' -f1-3 /proc/loadavg))"; \
 	  LOAD_SPLIT_CPUS=$$split scripts/load.sh -mix read=1 -workers $$w -rounds $(or $(GATEWAY_ROUNDS),5) -duration $(or $(GATEWAY_DURATION),8s) \
-	    | grep -E '^(CPUs split|platform:|raw DynamoDB:| +read| +CPU ms| +context switches|round|platform throughput|ledger)' || status=$$?; \
+	    | grep -E '^(CPUs split|settled|not settled|platform:|raw DynamoDB:| +read| +CPU ms| +context switches|round|platform throughput|ledger)' || status=$$?; \
 	  echo "   ($$(date -u +%T), load average $$(cut -d' ' -f1-3 /proc/loadavg))"; \
 	done; done; exit $$status
 

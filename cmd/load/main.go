@@ -36,6 +36,8 @@ func run() error {
 	preload := flag.Int("preload", 30, "issues created per tenant before the run")
 	raw := flag.Bool("raw", true, "run the raw DynamoDB phase and print the ratio")
 	warmup := flag.Duration("warmup", 3*time.Second, "unreported platform and raw phases before the rounds (caches, connections, DynamoDB Local's JIT)")
+	settleFor := flag.Duration("settle", 60*time.Second, "before the warm-up and again before the rounds, wait up to this long for the metered processes (-cpu, the load tool aside) to go quiet: each under -quiet of a CPU for two seconds running (the stream consumers' work on the preload, DynamoDB Local's JIT); 0: no wait")
+	quiet := flag.Float64("quiet", 0.1, "the share of one CPU under which -settle counts a process quiet")
 	soak := flag.Bool("soak", false, "sample the platform's memory and goroutines (-debug) and apply the growth rule")
 	debugURL := flag.String("debug", "", "the platform's /debug/vars URL ("+envvars.DebugAddr+" of `issuetracker dev`)")
 	every := flag.Duration("sample", 15*time.Second, "sampling interval of -soak")
@@ -68,6 +70,18 @@ func run() error {
 		failures = append(failures, soakRun(ctx, l, *debugURL, *every, *duration)...)
 	} else {
 		var ratios []float64
+		settle := func(after string) {
+			if *settleFor <= 0 || ctx.Err() != nil {
+				return
+			}
+			took, ok := cpu.Settle(ctx, os.Stdout, *quiet, time.Second, *settleFor)
+			if ok {
+				fmt.Printf("settled %.0fs after the %s (every metered process under %.2f of a CPU)\n\n", took.Seconds(), after, *quiet)
+			} else if took > 0 {
+				fmt.Printf("not settled %.0fs after the %s; going on\n\n", took.Seconds(), after)
+			}
+		}
+		settle("preload")
 		if *warmup > 0 && ctx.Err() == nil {
 			l.Platform(ctx, *warmup)
 			if *raw {
@@ -76,6 +90,7 @@ func run() error {
 				}
 			}
 			fmt.Printf("warm-up: %s of each side, not counted\n\n", *warmup)
+			settle("warm-up")
 		}
 		// Rounds alternate which side goes first (platform, raw | raw,
 		// platform | ...), so a drift in the machine's speed over the run

@@ -42,7 +42,7 @@ func (l *Load) Raw(ctx context.Context, d time.Duration) (*Stats, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := rawRunner{s: issuedb.Store{DB: awsx.DynamoDB(awsCfg, e), Cursors: list.Codec{Keys: keys}},
+	r := rawRunner{s: issuedb.Store{DB: awsx.DynamoDB(awsCfg, e), Cursors: list.Codec{Keys: keys}, SDKDecode: true},
 		table: schema.Names{Prefix: pl.Prefix}.App(), mix: l.cfg.Mix}
 	st := newStats(RawName, l.cfg.Workers)
 	ctx, cancel := context.WithTimeout(ctx, d)

@@ -36,6 +36,11 @@ type Store struct {
 	// SideParallel is how many BatchWriteItem calls of an import's side
 	// items run at once (sideParallel if zero).
 	SideParallel int
+	// SDKDecode decodes Get's answer through the SDK's deserializer and
+	// attributevalue, as a plain SDK client does (the load tool's raw
+	// phase, the baseline the platform is measured against); otherwise the
+	// answer is decoded straight into the item (dynamo.GetItemDirect).
+	SDKDecode bool
 }
 
 // NextNumber allocates the project's next issue number with an atomic ADD
@@ -124,7 +129,11 @@ func (s *Store) Get(ctx context.Context, sc tenancy.Scope, id string) (issue.Iss
 		return issue.Issue{}, errs.NotFound("issue")
 	}
 	var it issueItem
-	if err := dynamo.GetItem(ctx, s.DB, sc.Table, dynamo.Key(issuePK(sc.TenantID, id), skIssue), &it, "issue", errs.NotFound("issue")); err != nil {
+	get := dynamo.GetItemDirect
+	if s.SDKDecode {
+		get = dynamo.GetItem
+	}
+	if err := get(ctx, s.DB, sc.Table, dynamo.Key(issuePK(sc.TenantID, id), skIssue), &it, "issue", errs.NotFound("issue")); err != nil {
 		return issue.Issue{}, err
 	}
 	return it.issue(), nil
