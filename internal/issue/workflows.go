@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/errs"
@@ -127,19 +128,31 @@ func (i *Issue) startIn(w Workflow, s Status, now time.Time) error {
 // no workflow of the tenant has (the default one's, or a stored one's:
 // one Query); a status some issues' workflows lack is their own 422.
 func (s *Service) checkBulkStatus(ctx context.Context, p tenancy.Principal, st Status) error {
-	if defaultWorkflow.Has(st) {
-		return nil
-	}
-	if s.Workflows != nil {
-		custom, err := s.Workflows.CustomStatuses(ctx, p)
-		if err != nil {
-			return err
-		}
-		for _, c := range custom {
-			if c.Status == st {
-				return nil
-			}
-		}
+	unknown, err := s.unknownStatuses(ctx, p, []Status{st})
+	if err != nil || len(unknown) == 0 {
+		return err
 	}
 	return badBulk("changes.status", fmt.Sprintf("%q is a status of no project's workflow", st))
+}
+
+// unknownStatuses are those of sts that no workflow of the tenant has:
+// the default one's need no read, the others one read of the tenant's
+// custom statuses (one Query) for all of them.
+func (s *Service) unknownStatuses(ctx context.Context, p tenancy.Principal, sts []Status) ([]Status, error) {
+	var unknown []Status
+	for _, st := range sts {
+		if !defaultWorkflow.Has(st) {
+			unknown = append(unknown, st)
+		}
+	}
+	if len(unknown) == 0 || s.Workflows == nil {
+		return unknown, nil
+	}
+	custom, err := s.Workflows.CustomStatuses(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(unknown, func(st Status) bool {
+		return slices.ContainsFunc(custom, func(c WorkflowStatus) bool { return c.Status == st })
+	}), nil
 }
