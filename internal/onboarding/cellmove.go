@@ -364,10 +364,11 @@ func (m *Machine) switchCell(ctx context.Context, t tenant.Tenant, st *State, mg
 // invited into the target cell's (moveUnmoved), its items (or its stack)
 // and its API key on this cell's usage plan. The record stays, tombstoned
 // (the id is never reused).
-func (m *Machine) retireCell(ctx context.Context, t tenant.Tenant, mg *MigrationRecord) (tenant.Tenant, error) {
+func (m *Machine) retireCell(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
+	mg := st.Migration
 	// The users first: the invitations read the target's directory and the
 	// deletions this home's, which goes below.
-	if err := m.moveUnmoved(ctx, t, mg); err != nil {
+	if err := m.moveUnmoved(ctx, t, st); err != nil {
 		return t, err
 	}
 	if mg.From.Silo {
@@ -432,10 +433,11 @@ func (m *Machine) retireCell(ctx context.Context, t tenant.Tenant, mg *Migration
 //
 // A target record that is not active or suspended (offboarded there, or
 // moved on) gets no invitations; the accounts here go all the same.
-func (m *Machine) moveUnmoved(ctx context.Context, t tenant.Tenant, mg *MigrationRecord) error {
+func (m *Machine) moveUnmoved(ctx context.Context, t tenant.Tenant, st *State) error {
 	if m.Users == nil || m.Data == nil {
 		return nil
 	}
+	mg := st.Migration
 	dest, err := m.destination(mg)
 	if err != nil {
 		return err
@@ -445,7 +447,7 @@ func (m *Machine) moveUnmoved(ctx context.Context, t tenant.Tenant, mg *Migratio
 		return err
 	}
 	if rec.Status == tenant.StatusActive || rec.Status == tenant.StatusSuspended {
-		if err := m.inviteUnmoved(ctx, rec); err != nil {
+		if err := m.inviteUnmoved(ctx, rec, st, nil); err != nil {
 			return err
 		}
 	}

@@ -272,3 +272,74 @@ func TestAPlatinumMovesUnmovedUsersAreInvitedIntoItsNewStacksPool(t *testing.T) 
 	assert.False(t, found, "cell-1's shared pool keeps no account of initech")
 	assert.Equal(t, map[string]string{"pool": newPool, "invited": "2", "other_tenant": "0"}, w.audited(t, "initech", "migration.users_invited"))
 }
+
+// failMailTo fails the next failures mails to one address (the invitation
+// whose account is created, its mail lost), then lets every mail through.
+type failMailTo struct {
+	mail.Sender
+	to       string
+	failures int
+	sent     map[string]int // mails that went out, by recipient
+}
+
+func (s *failMailTo) Send(ctx context.Context, m mail.Message) error {
+	if m.To == s.to && s.failures > 0 {
+		s.failures--
+		return errInjected
+	}
+	if err := s.Sender.Send(ctx, m); err != nil {
+		return err
+	}
+	s.sent[m.To]++
+	return nil
+}
+
+// An invitation whose account was created but whose mail was lost is sent
+// again when the step is retried, exactly once, with a temporary password
+// that signs the user in; a user whose invitation went out on the failed
+// attempt gets no second one (a new temporary password would void the
+// first). Before, the retry found victor's account, took him for moved
+// or invited, and he never got an invitation at all.
+func TestARetiredMovesLostInvitationIsResentOnRetry(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := twoCellWorld(t)
+	u := w.withPools(t)
+	client, err := cognitotest.EnsureClient(ctx, u.pools.C, u.two, "web")
+	require.NoError(t, err)
+	ursula := u.person(t, "acme", w.from, "ursula", roles.Admin, people.UserActive, u.one)
+	victor := u.person(t, "acme", w.from, "victor", roles.User, people.UserActive, u.one)
+	lossy := &failMailTo{Sender: w.svc.Machine.Mail, to: victor, failures: 1, sent: map[string]int{}}
+	w.svc.Machine.Mail = lossy
+	ursulaBox, victorBox := testenv.NewMailbox(t, ursula), testenv.NewMailbox(t, victor)
+
+	_, err = w.svc.MoveCell(ctx, "acme", "cell-2", root)
+	require.NoError(t, err)
+	w.svc.Now = func() time.Time { return time.Now().Add(2 * time.Hour) } // the grace period is over
+	started, err := w.svc.RetireExpired(ctx)
+	require.NoError(t, err)
+	require.Contains(t, started, "acme")
+	st, err := w.svc.States.Get(ctx, "acme")
+	require.NoError(t, err)
+	require.Equal(t, onboarding.StepRetire, st.FailedStep, "victor's mail failed: %+v", st)
+	status, _, _, found := u.in(t, u.two, victor)
+	require.True(t, found, "victor's account was created before his mail failed")
+	require.Equal(t, cipt.UserStatusTypeForceChangePassword, status)
+	assert.NotEmpty(t, ursulaBox.Next(mail.InvitationSubject("Acme")).TemporaryPassword(), "ursula's invitation went out")
+
+	st, err = w.svc.Retry(ctx, "acme", root)
+	w.svc.Now = nil
+	require.NoError(t, err)
+	require.Empty(t, st.FailedStep, "%s", st.Error)
+	require.False(t, st.FinishedAt.IsZero(), "retired: %+v", st)
+	msg := victorBox.Next(mail.InvitationSubject("Acme"))
+	pw := msg.TemporaryPassword()
+	require.NotEmpty(t, pw, "victor's invitation is sent on the retry")
+	_, err = u.pools.Authenticate(ctx, client, victor, pw, cognito.Answers{NewPassword: func() (string, error) { return movePassword, nil }})
+	require.NoError(t, err, "the mailed temporary password is the account's")
+	assert.Equal(t, map[string]int{ursula: 1, victor: 1}, lossy.sent, "one invitation each: victor's once, ursula's not again")
+	ursulaBox.None()
+	victorBox.None()
+	assert.Equal(t, map[string]string{"pool": u.two, "invited": "1", "resent": "1", "other_tenant": "0"}, w.audited(t, "acme", "migration.users_invited"),
+		"the retry's audit: victor's invitation sent again")
+}

@@ -369,6 +369,13 @@ type MigrationRecord struct {
 	// RetireAfter is when the old home may be deleted.
 	RetireAfter time.Time `json:"retire_after,omitzero"`
 	RolledBack  bool      `json:"rolled_back,omitempty"`
+	// Unmailed are the users (emails) the retirement is inviting whose
+	// invitation mail has not gone out: recorded before their accounts are
+	// created, each removed once its mail is sent, so a retry after a lost
+	// mail (or a run that died between the two) sends it again, with a new
+	// temporary password, instead of taking the account for a user who
+	// moved (inviteUnmoved).
+	Unmailed []string `json:"unmailed,omitempty"`
 	// RollbackRequested: Root asked to roll the run back; its run (the
 	// onboarding function's in AWS, as the forward steps) does StepRollback
 	// only.
@@ -1448,7 +1455,7 @@ func (m *Machine) retire(ctx context.Context, t tenant.Tenant, st *State) (tenan
 		return t, ErrWaiting
 	}
 	if mg.TargetCell != "" {
-		return m.retireCell(ctx, t, mg)
+		return m.retireCell(ctx, t, st)
 	}
 	if t.Table == mg.From.Table {
 		return t, errorf("retire of %s: the old home %s is its home again", t.ID, mg.From.Table)
@@ -1456,7 +1463,7 @@ func (m *Machine) retire(ctx context.Context, t tenant.Tenant, st *State) (tenan
 	if mg.From.Silo {
 		// A downgrade: the tenant's own pool goes with its stack, so its
 		// users who never signed in since are invited into the shared one.
-		if err := m.inviteStragglers(ctx, t, mg); err != nil {
+		if err := m.inviteStragglers(ctx, t, st); err != nil {
 			return t, err
 		}
 		old := t
@@ -1510,11 +1517,11 @@ func (m *Machine) dropHome(ctx context.Context, tenantID string, h Home) (int, e
 // inviteStragglers, when a downgrade's grace period ends, invites into the
 // tenant's pool (the shared one now) the users the user-migration trigger
 // never moved (inviteUnmoved).
-func (m *Machine) inviteStragglers(ctx context.Context, t tenant.Tenant, mg *MigrationRecord) error {
-	if t.Issuer != "" || t.UserPoolID == "" || t.UserPoolID == mg.FromPool {
+func (m *Machine) inviteStragglers(ctx context.Context, t tenant.Tenant, st *State) error {
+	if t.Issuer != "" || t.UserPoolID == "" || t.UserPoolID == st.Migration.FromPool {
 		return nil // not a move into the shared pool
 	}
-	return m.inviteUnmoved(ctx, t)
+	return m.inviteUnmoved(ctx, t, st, nil)
 }
 
 // inviteUnmoved invites into t's pool every active user of t's directory
@@ -1528,17 +1535,34 @@ func (m *Machine) inviteStragglers(ctx context.Context, t tenant.Tenant, mg *Mig
 // record, id and everything naming them stay (the authorizer finds a
 // moved user by email). Disabled or leaving users are not invited; a user
 // of another tenant in the pool under the same email is left alone and
-// audited.
-func (m *Machine) inviteUnmoved(ctx context.Context, t tenant.Tenant) error {
+// audited. movable, when set, skips the users it says the trigger can
+// still move (inviteUnreachable).
+//
+// The users about to be invited are recorded first (the run's Unmailed,
+// saved before any account is created) and each is removed once their
+// mail has gone out: a user whose account is there but whose mail was
+// lost (the step failed, or the run died, after Cognito created it) is in
+// t's pool like a user who moved, and only that record tells them apart.
+// A retry invites them again (Invite sets a new temporary password on an
+// account never signed in), exactly once, and the audit counts them as
+// resent; a user whose mail went out is not mailed again.
+func (m *Machine) inviteUnmoved(ctx context.Context, t tenant.Tenant, st *State, movable func(ctx context.Context, name string) (bool, error)) error {
 	finder, ok := m.Directory.(people.EmailFinder)
-	if m.Users == nil || m.Data == nil || !ok || t.UserPoolID == "" {
+	if m.Users == nil || m.Data == nil || !ok || t.UserPoolID == "" || st.Migration == nil {
 		return nil
 	}
+	mg := st.Migration
 	names, err := m.Data.UserNames(ctx, t)
 	if err != nil {
 		return err
 	}
-	invited, clashes := 0, 0
+	type invitee struct {
+		name string
+		role string
+		lost bool // the account exists: a previous attempt's mail was lost
+	}
+	var todo []invitee
+	clashes := 0
 	for _, name := range names {
 		owner, found, err := m.Users.TenantOf(ctx, t.UserPoolID, name)
 		if err != nil {
@@ -1550,8 +1574,16 @@ func (m *Machine) inviteUnmoved(ctx context.Context, t tenant.Tenant) error {
 			clashes++
 			continue
 		}
-		if found {
-			continue // moved (or invited by a previous attempt)
+		lost := found && slices.Contains(mg.Unmailed, name)
+		if found && !lost {
+			continue // moved (or invited, and mailed, by a previous attempt)
+		}
+		if !found && movable != nil {
+			if ok, err := movable(ctx, name); err != nil {
+				return err
+			} else if ok {
+				continue
+			}
 		}
 		u, err := finder.ByEmail(tenancy.WithTenant(ctx, t.ID), t.Scope(), name)
 		if errs.Is(err, errs.KindNotFound) {
@@ -1563,23 +1595,48 @@ func (m *Machine) inviteUnmoved(ctx context.Context, t tenant.Tenant) error {
 		if u.Status != people.UserActive {
 			continue
 		}
-		inv, err := m.Users.Invite(ctx, t.UserPoolID, identity.UserSpec{Email: name, TenantID: t.ID, Role: string(u.Role), Tier: string(t.Tier)})
+		todo = append(todo, invitee{name, string(u.Role), lost})
+	}
+	pending := make([]string, 0, len(todo))
+	for _, in := range todo {
+		pending = append(pending, in.name)
+	}
+	if !slices.Equal(pending, mg.Unmailed) {
+		mg.Unmailed = pending
+		saved, err := m.States.Put(ctx, *st)
+		if err != nil {
+			return fmt.Errorf("record the invitations of %s: %w", t.ID, err)
+		}
+		*st = saved
+	}
+	invited, resent := 0, 0
+	for _, in := range todo {
+		inv, err := m.Users.Invite(ctx, t.UserPoolID, identity.UserSpec{Email: in.name, TenantID: t.ID, Role: in.role, Tier: string(t.Tier)})
 		if errors.Is(err, identity.ErrOtherTenant) {
 			clashes++
+			mg.Unmailed = slices.DeleteFunc(mg.Unmailed, func(n string) bool { return n == in.name })
 			continue
 		}
 		if err != nil {
 			return err
 		}
 		if inv.TemporaryPassword != "" {
-			if err := people.SendInvitation(ctx, m.Mail, m.WebBaseURL, t, name, string(u.Role), inv.TemporaryPassword); err != nil {
+			if err := people.SendInvitation(ctx, m.Mail, m.WebBaseURL, t, in.name, in.role, inv.TemporaryPassword); err != nil {
 				return err
 			}
-		}
-		invited++
+			invited++
+			if in.lost {
+				resent++
+			}
+		} // else: signed in since (no invitation needed)
+		mg.Unmailed = slices.DeleteFunc(mg.Unmailed, func(n string) bool { return n == in.name })
 	}
 	if invited > 0 || clashes > 0 {
-		m.audit(ctx, t.ID, "migration.users_invited", map[string]string{"pool": t.UserPoolID, "invited": fmt.Sprint(invited), "other_tenant": fmt.Sprint(clashes)})
+		detail := map[string]string{"pool": t.UserPoolID, "invited": fmt.Sprint(invited), "other_tenant": fmt.Sprint(clashes)}
+		if resent > 0 {
+			detail["resent"] = fmt.Sprint(resent)
+		}
+		m.audit(ctx, t.ID, "migration.users_invited", detail)
 	}
 	return nil
 }
