@@ -463,6 +463,40 @@ func (m *Machine) moveUnmoved(ctx context.Context, t tenant.Tenant, st *State) e
 	return m.deleteAccounts(ctx, t, shared, nil)
 }
 
+// inviteUnreachable invites, right after a Platinum tenant's move
+// switched, the users the target pool's user-migration trigger cannot
+// move: it authenticates users in the pool the target record names as
+// its FormerPool, the old stack's, only, and a user who never signed in
+// since the tenant's upgrade is still in this cell's shared pool (the old
+// stack's trigger would have moved them from there). Before, they could
+// not sign in until the move's grace period ended and moveUnmoved invited
+// them. Every active user of the target's directory in neither the
+// target pool nor the old stack's gets the invitation (inviteUnmoved, as
+// at the end of the grace period); the others move on first sign-in with
+// their password. A pooled tenant's move needs none of it: the target's
+// FormerPool is this cell's shared pool, which holds them all.
+func (m *Machine) inviteUnreachable(ctx context.Context, t tenant.Tenant, st *State) error {
+	if m.Users == nil || m.Data == nil {
+		return nil
+	}
+	dest, err := m.destination(st.Migration)
+	if err != nil {
+		return err
+	}
+	rec, err := dest.tenants.Get(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	if rec.FormerPool == nil || rec.FormerPool.ID == "" || (rec.Status != tenant.StatusActive && rec.Status != tenant.StatusSuspended) {
+		return nil
+	}
+	from := rec.FormerPool.ID
+	return m.inviteUnmoved(ctx, rec, st, func(ctx context.Context, name string) (bool, error) {
+		owner, found, err := m.Users.TenantOf(ctx, from, name)
+		return found && owner == rec.ID, err
+	})
+}
+
 // moveBilling moves the tenant's billing account to the target cell
 // (Machine.Billing); a tenant without one moves without.
 func (m *Machine) moveBilling(ctx context.Context, tenantID string, mg *MigrationRecord, dest destination) error {

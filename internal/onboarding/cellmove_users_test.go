@@ -208,12 +208,15 @@ func TestAPooledMovesUnmovedUsersAreInvitedAndItsOldCellKeepsNoAccount(t *testin
 
 // A Platinum tenant's move: its old stack, and with it its pool, is
 // destroyed when the grace period ends. The users who never signed in at
-// cell-2 (ivan, in the old stack's pool; una, who never signed in since
-// the tenant's upgrade and is still in cell-1's shared pool) are invited
-// into the pool of the tenant's stack in cell-2 first; before the fix
-// nothing did, and once the old pool was gone they could not sign in at
-// all. ida, who moved, is left as she is; cell-1's shared pool keeps no
-// account of the tenant.
+// cell-2 (ivan, in the old stack's pool) are invited into the pool of the
+// tenant's stack in cell-2 first; before the fix nothing did, and once the
+// old pool was gone they could not sign in at all. una, who never signed
+// in since the tenant's upgrade and is still in cell-1's shared pool, is
+// out of the reach of cell-2's trigger (it reads the old stack's pool):
+// she is invited at the switch and signs in at cell-2 during the grace
+// period (before left9 she was invited only when it ended, and could not
+// sign in until then). ida, who moved, is left as she is; cell-1's shared
+// pool keeps no account of the tenant.
 func TestAPlatinumMovesUnmovedUsersAreInvitedIntoItsNewStacksPool(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -242,7 +245,7 @@ func TestAPlatinumMovesUnmovedUsersAreInvitedIntoItsNewStacksPool(t *testing.T) 
 	ida := u.person(t, "initech", src.App(), "ida", roles.Admin, people.UserActive, oldPool)
 	ivan := u.person(t, "initech", src.App(), "ivan", roles.User, people.UserActive, oldPool)
 	una := u.person(t, "initech", src.App(), "una", roles.User, people.UserActive, u.one)
-	box := testenv.NewMailbox(t, ivan)
+	box, unaBox := testenv.NewMailbox(t, ivan), testenv.NewMailbox(t, una)
 
 	_, err = w.svc.MoveCell(ctx, "initech", "cell-2", root)
 	require.NoError(t, err)
@@ -253,24 +256,41 @@ func TestAPlatinumMovesUnmovedUsersAreInvitedIntoItsNewStacksPool(t *testing.T) 
 	require.NoError(t, err)
 	require.Equal(t, newPool, moved.UserPoolID)
 	u.account(t, newPool, "initech", ida, roles.Admin) // ida signs in at cell-2: the trigger moves her
+	// una, at the switch: invited into the new stack's pool, she signs in
+	// there with the mailed password, the grace period not over.
+	status, tenantID, role, found := u.in(t, newPool, una)
+	require.True(t, found, "una, whom cell-2's trigger cannot reach, is invited at the switch")
+	assert.Equal(t, cipt.UserStatusTypeForceChangePassword, status)
+	assert.Equal(t, "initech", tenantID)
+	assert.Equal(t, string(roles.User), role)
+	client, err := cognitotest.EnsureClient(ctx, u.pools.C, newPool, "web")
+	require.NoError(t, err)
+	pw := unaBox.Next(mail.InvitationSubject("Initech")).TemporaryPassword()
+	require.NotEmpty(t, pw)
+	_, err = u.pools.Authenticate(ctx, client, una, pw, cognito.Answers{NewPassword: func() (string, error) { return movePassword, nil }})
+	require.NoError(t, err, "una signs in at cell-2 before the grace period ends")
+	_, _, _, found = u.in(t, newPool, ivan)
+	assert.False(t, found, "ivan, whom the trigger moves from the old stack's pool, is not invited during the grace period")
+	assert.Equal(t, map[string]string{"pool": newPool, "invited": "1", "other_tenant": "0"}, w.audited(t, "initech", "migration.users_invited"))
+	st, err = w.svc.States.Get(ctx, "initech")
+	require.NoError(t, err)
+	require.Equal(t, onboarding.StepRetire, st.Waiting, "still in its grace period")
 
 	w.retireNow(t, "initech")
-	for _, c := range []struct {
-		email string
-		role  roles.Role
-	}{{ivan, roles.User}, {una, roles.User}} {
-		status, tenantID, role, found := u.in(t, newPool, c.email)
-		require.True(t, found, "%s, who never signed in at cell-2, is invited into its stack's pool", c.email)
-		assert.Equal(t, cipt.UserStatusTypeForceChangePassword, status, c.email)
-		assert.Equal(t, "initech", tenantID)
-		assert.Equal(t, string(c.role), role)
-	}
+	status, tenantID, role, found = u.in(t, newPool, ivan)
+	require.True(t, found, "ivan, who never signed in at cell-2, is invited into its stack's pool")
+	assert.Equal(t, cipt.UserStatusTypeForceChangePassword, status)
+	assert.Equal(t, "initech", tenantID)
+	assert.Equal(t, string(roles.User), role)
 	assert.NotEmpty(t, box.Next(mail.InvitationSubject("Initech")).TemporaryPassword())
-	status, _, _, _ := u.in(t, newPool, ida)
+	status, _, _, _ = u.in(t, newPool, ida)
 	assert.Equal(t, cipt.UserStatusTypeConfirmed, status, "ida moved with her password and is not invited")
-	_, _, _, found := u.in(t, u.one, una)
+	status, _, _, _ = u.in(t, newPool, una)
+	assert.Equal(t, cipt.UserStatusTypeConfirmed, status, "una signed in and is not invited again")
+	unaBox.None()
+	_, _, _, found = u.in(t, u.one, una)
 	assert.False(t, found, "cell-1's shared pool keeps no account of initech")
-	assert.Equal(t, map[string]string{"pool": newPool, "invited": "2", "other_tenant": "0"}, w.audited(t, "initech", "migration.users_invited"))
+	assert.Equal(t, map[string]string{"pool": newPool, "invited": "1", "other_tenant": "0"}, w.audited(t, "initech", "migration.users_invited"))
 }
 
 // failMailTo fails the next failures mails to one address (the invitation

@@ -376,6 +376,10 @@ type MigrationRecord struct {
 	// temporary password, instead of taking the account for a user who
 	// moved (inviteUnmoved).
 	Unmailed []string `json:"unmailed,omitempty"`
+	// UnreachableInvited: a Platinum tenant's move invited, right after
+	// its switch, the users the target pool's trigger cannot move
+	// (inviteUnreachable).
+	UnreachableInvited bool `json:"unreachable_invited,omitempty"`
 	// RollbackRequested: Root asked to roll the run back; its run (the
 	// onboarding function's in AWS, as the forward steps) does StepRollback
 	// only.
@@ -1450,6 +1454,14 @@ func (m *Machine) retire(ctx context.Context, t tenant.Tenant, st *State) (tenan
 	mg, err := m.migration(st)
 	if err != nil {
 		return t, err
+	}
+	if mg.TargetCell != "" && mg.From.Silo && !mg.UnreachableInvited {
+		// Right after the switch: the users cell-2's trigger cannot move
+		// are invited now, not when the grace period ends.
+		if err := m.inviteUnreachable(ctx, t, st); err != nil {
+			return t, err
+		}
+		mg.UnreachableInvited = true
 	}
 	if m.now().Before(mg.RetireAfter) {
 		return t, ErrWaiting
