@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -30,6 +32,7 @@ import (
 var (
 	synthWorker = &localdeploy.SynthWorker{}
 	synthRoot   sync.Once
+	synthDir    string
 )
 
 // sharedSynth has a platform synthesize its Platinum tenant stacks with
@@ -43,14 +46,57 @@ func sharedSynth(c *devstack.Config) {
 		return
 	}
 	synthRoot.Do(func() { synthWorker.Root = c.Root })
-	c.Synth = synthWorker.Synth
+	c.Synth = synthVia(synthWorker.Synth)
+}
+
+// synthVia is the Synth the tests share: synth (the worker's) asked to
+// write each template in a directory of its own under synthDir/stacks,
+// then the template copied into outDir, where the platform's deployer
+// reads it. The worker keeps its sentinel synthesis beside its first
+// request's directory (infra/stacks.ServeTenantSynths), so it is
+// synthDir/stacks/.sentinel whichever test asks first (and after a
+// worker restarted on a failure), kept until TestMain removes synthDir;
+// before, it was under the first requesting test's t.TempDir(), gone
+// when that test ended.
+func synthVia(synth localdeploy.SynthFunc) localdeploy.SynthFunc {
+	return func(outDir, tenantID string) (string, error) {
+		stacks := filepath.Join(synthDir, "stacks")
+		if err := os.MkdirAll(stacks, 0o755); err != nil {
+			return "", err
+		}
+		dir, err := os.MkdirTemp(stacks, tenantID+"-")
+		if err != nil {
+			return "", err
+		}
+		defer os.RemoveAll(dir)
+		path, err := synth(dir, tenantID)
+		if err != nil {
+			return "", err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "", err
+		}
+		if err := os.MkdirAll(outDir, 0o755); err != nil {
+			return "", err
+		}
+		out := filepath.Join(outDir, filepath.Base(path))
+		return out, os.WriteFile(out, b, 0o644)
+	}
 }
 
 // TestMain runs the platform tests on a DynamoDB Local of their own
-// (testenv.RunWithOwnDynamoDB).
+// (testenv.RunWithOwnDynamoDB), with a directory for the shared synth
+// worker (synthDir) that lives as long as the package's tests.
 func TestMain(m *testing.M) {
+	var err error
+	if synthDir, err = os.MkdirTemp("", "devstack-synth-"); err != nil {
+		fmt.Fprintln(os.Stderr, "the shared synth worker's directory:", err)
+		os.Exit(1)
+	}
 	code := testenv.RunWithOwnDynamoDB(m)
 	_ = synthWorker.Close()
+	_ = os.RemoveAll(synthDir)
 	os.Exit(code)
 }
 
