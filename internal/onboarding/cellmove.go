@@ -364,11 +364,10 @@ func (m *Machine) switchCell(ctx context.Context, t tenant.Tenant, st *State, mg
 // invited into the target cell's (moveUnmoved), its items (or its stack)
 // and its API key on this cell's usage plan. The record stays, tombstoned
 // (the id is never reused).
-func (m *Machine) retireCell(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
-	mg := st.Migration
+func (m *Machine) retireCell(ctx context.Context, t tenant.Tenant, mg *MigrationRecord) (tenant.Tenant, error) {
 	// The users first: the invitations read the target's directory and the
 	// deletions this home's, which goes below.
-	if err := m.moveUnmoved(ctx, t, st); err != nil {
+	if err := m.moveUnmoved(ctx, t, mg, false); err != nil {
 		return t, err
 	}
 	if mg.From.Silo {
@@ -433,11 +432,19 @@ func (m *Machine) retireCell(ctx context.Context, t tenant.Tenant, st *State) (t
 //
 // A target record that is not active or suspended (offboarded there, or
 // moved on) gets no invitations; the accounts here go all the same.
-func (m *Machine) moveUnmoved(ctx context.Context, t tenant.Tenant, st *State) error {
+//
+// atSwitch: right after a Platinum tenant's move switched, only the users
+// the target pool's trigger cannot move are invited, and nothing is
+// deleted. The trigger authenticates users in the old stack's pool (the
+// target record's FormerPool) only, and a user who never signed in since
+// the tenant's upgrade is still in this cell's shared pool; before, they
+// could not sign in until the grace period ended. A pooled tenant's move
+// needs none of it: its FormerPool, this cell's shared pool, holds them
+// all.
+func (m *Machine) moveUnmoved(ctx context.Context, t tenant.Tenant, mg *MigrationRecord, atSwitch bool) error {
 	if m.Users == nil || m.Data == nil {
 		return nil
 	}
-	mg := st.Migration
 	dest, err := m.destination(mg)
 	if err != nil {
 		return err
@@ -446,8 +453,16 @@ func (m *Machine) moveUnmoved(ctx context.Context, t tenant.Tenant, st *State) e
 	if err != nil {
 		return err
 	}
-	if rec.Status == tenant.StatusActive || rec.Status == tenant.StatusSuspended {
-		if err := m.inviteUnmoved(ctx, rec, st, nil); err != nil {
+	from := "" // at the end of the grace period, every user the target pool lacks
+	if atSwitch {
+		if rec.FormerPool == nil {
+			return nil
+		}
+		from = rec.FormerPool.ID
+	}
+	// (At the switch the target record is active: the switch made it so.)
+	if atSwitch || rec.Status == tenant.StatusActive || rec.Status == tenant.StatusSuspended {
+		if err := m.inviteUnmoved(ctx, rec, mg, from); err != nil || atSwitch {
 			return err
 		}
 	}
@@ -461,40 +476,6 @@ func (m *Machine) moveUnmoved(ctx context.Context, t tenant.Tenant, st *State) e
 		return nil
 	}
 	return m.deleteAccounts(ctx, t, shared, nil)
-}
-
-// inviteUnreachable invites, right after a Platinum tenant's move
-// switched, the users the target pool's user-migration trigger cannot
-// move: it authenticates users in the pool the target record names as
-// its FormerPool, the old stack's, only, and a user who never signed in
-// since the tenant's upgrade is still in this cell's shared pool (the old
-// stack's trigger would have moved them from there). Before, they could
-// not sign in until the move's grace period ended and moveUnmoved invited
-// them. Every active user of the target's directory in neither the
-// target pool nor the old stack's gets the invitation (inviteUnmoved, as
-// at the end of the grace period); the others move on first sign-in with
-// their password. A pooled tenant's move needs none of it: the target's
-// FormerPool is this cell's shared pool, which holds them all.
-func (m *Machine) inviteUnreachable(ctx context.Context, t tenant.Tenant, st *State) error {
-	if m.Users == nil || m.Data == nil {
-		return nil
-	}
-	dest, err := m.destination(st.Migration)
-	if err != nil {
-		return err
-	}
-	rec, err := dest.tenants.Get(ctx, t.ID)
-	if err != nil {
-		return err
-	}
-	if rec.FormerPool == nil || rec.FormerPool.ID == "" || (rec.Status != tenant.StatusActive && rec.Status != tenant.StatusSuspended) {
-		return nil
-	}
-	from := rec.FormerPool.ID
-	return m.inviteUnmoved(ctx, rec, st, func(ctx context.Context, name string) (bool, error) {
-		owner, found, err := m.Users.TenantOf(ctx, from, name)
-		return found && owner == rec.ID, err
-	})
 }
 
 // moveBilling moves the tenant's billing account to the target cell

@@ -345,6 +345,7 @@ func TestARetiredMovesLostInvitationIsResentOnRetry(t *testing.T) {
 	status, _, _, found := u.in(t, u.two, victor)
 	require.True(t, found, "victor's account was created before his mail failed")
 	require.Equal(t, cipt.UserStatusTypeForceChangePassword, status)
+	assert.Equal(t, []string{victor}, st.Migration.Unmailed, "recorded with the failed step")
 	assert.NotEmpty(t, ursulaBox.Next(mail.InvitationSubject("Acme")).TemporaryPassword(), "ursula's invitation went out")
 
 	st, err = w.svc.Retry(ctx, "acme", root)
@@ -360,6 +361,9 @@ func TestARetiredMovesLostInvitationIsResentOnRetry(t *testing.T) {
 	assert.Equal(t, map[string]int{ursula: 1, victor: 1}, lossy.sent, "one invitation each: victor's once, ursula's not again")
 	ursulaBox.None()
 	victorBox.None()
-	assert.Equal(t, map[string]string{"pool": u.two, "invited": "1", "resent": "1", "other_tenant": "0"}, w.audited(t, "acme", "migration.users_invited"),
-		"the retry's audit: victor's invitation sent again")
+	assert.Equal(t, map[string]string{"pool": u.two, "invited": "1", "other_tenant": "0"}, w.audited(t, "acme", "migration.users_invited"),
+		"the retry's audit: victor's invitation")
+	st, err = w.svc.States.Get(ctx, "acme")
+	require.NoError(t, err)
+	assert.Empty(t, st.Migration.Unmailed, "nothing left to mail")
 }
