@@ -190,8 +190,8 @@ func Problem(ev events.APIGatewayProxyRequest, err error) events.APIGatewayProxy
 	b, _ := json.Marshal(p)
 	h := edge.SecurityHeaders()
 	h["Content-Type"] = httpapi.ProblemContentType
-	if p.Status == http.StatusServiceUnavailable {
-		h["Retry-After"] = httpapi.RetryAfterUnavailable
+	if ra := httpapi.RetryAfter(p.Status); ra != "" {
+		h["Retry-After"] = ra
 	}
 	return events.APIGatewayProxyResponse{StatusCode: p.Status, Body: string(b) + "\n", Headers: h}
 }
