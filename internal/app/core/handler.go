@@ -186,6 +186,13 @@ func onlyDeclaredQuery(rt routes.Route, op httpapi.HandlerFunc) httpapi.HandlerF
 					return errs.Invalid("unknown_parameter", fmt.Sprintf("unknown query parameter %q: %s %s takes %s",
 						k, rt.Method, rt.Path, takes(declared)), errs.FieldError{Field: k, Reason: "unknown query parameter"})
 				}
+				// No parameter of the API takes two values: a handler would
+				// read one of them (the lists refused a repeat, the
+				// analytics and exports took the first, until audit12).
+				if len(vs) > 1 {
+					return errs.Invalid("repeated_parameter", fmt.Sprintf("query parameter %q is repeated: send it once", k),
+						errs.FieldError{Field: k, Reason: "repeated"})
+				}
 				// An empty value (?label=, a filter whose value a client
 				// forgot) would read as no filter: the unfiltered list.
 				// cursor and limit are the list toolkit's (list.Params:
