@@ -267,7 +267,7 @@ func (a *API) addGatewayResponses() {
 		"Access-Control-Expose-Headers": jsii.String("'" + edge.List(edge.CORSExposeHeaders) + "'"),
 		"Vary":                          jsii.String("'Origin'"),
 	}
-	for k, v := range edge.StaticSecurityHeaders() {
+	for k, v := range edge.SecurityHeaders() {
 		headers[k] = jsii.String("'" + v + "'")
 	}
 	// Every answer API Gateway makes itself is problem+json, as the

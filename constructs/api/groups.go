@@ -193,7 +193,7 @@ func (a *API) fingerprint() string {
 			"origins": p.CORSOrigins, "methods": edge.CORSAllowMethods, "headers": edge.CORSAllowHeaders,
 			"maxAge": edge.CORSMaxAge.Seconds(),
 		},
-		"gatewayResponses": map[string]any{"expose": edge.CORSExposeHeaders, "security": edge.StaticSecurityHeaders()},
+		"gatewayResponses": map[string]any{"expose": edge.CORSExposeHeaders, "security": edge.SecurityHeaders()},
 		"integration":      "AWS_PROXY POST",
 		"version":          deploymentVersion,
 		"stacks":           planRoutes(p.Routes, p.RouteStacks).stackOf,

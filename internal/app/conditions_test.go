@@ -37,7 +37,7 @@ func TestEveryRouteRefusesPreconditionsItDoesNotEvaluate(t *testing.T) {
 		assert.Equal(t, field, errs[0].(map[string]any)["field"])
 	}
 
-	refused, conditional := 0, 0
+	refused, conditional, keyRefused := 0, 0, 0
 	for _, rt := range routes.All() {
 		ex, ok := examples[rt.OperationID]
 		require.True(t, ok, "%s has no example", rt.OperationID)
@@ -61,11 +61,20 @@ func TestEveryRouteRefusesPreconditionsItDoesNotEvaluate(t *testing.T) {
 					problem(t, w.Call(ex, rt.Method, path, ex.Body, h, `*`), http.StatusBadRequest, "precondition_not_supported", h)
 				}
 			}
+			// Only POSTs replay an answer: on a PUT, PATCH or DELETE the
+			// key was ignored until audit12.
+			if rt.Method == http.MethodPut || rt.Method == http.MethodPatch || rt.Method == http.MethodDelete {
+				refused++
+				keyRefused++
+				problem(t, w.Call(ex, rt.Method, path, ex.Body, "Idempotency-Key", "retry-1"), http.StatusBadRequest, "idempotency_key_not_supported", "Idempotency-Key")
+			}
 		})
 	}
 	after := tables(t, w)
 	assert.Equal(t, before, after, "a request refused for its precondition changed the tables")
 	assert.Greater(t, refused, 3*150, "preconditions refused")
 	assert.Equal(t, 16, conditional, "routes that take If-Match")
+	assert.NotZero(t, keyRefused, "PUT, PATCH and DELETE routes refusing Idempotency-Key")
+	t.Logf("%d PUT, PATCH and DELETE routes refuse Idempotency-Key", keyRefused)
 	t.Logf("%d preconditions refused over %d routes; %d routes take If-Match", refused, len(routes.All()), conditional)
 }

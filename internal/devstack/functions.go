@@ -386,8 +386,8 @@ func writeGatewayAnswer(api *localdeploy.API, w http.ResponseWriter, r *http.Req
 		slog.ErrorContext(r.Context(), "request failed", "err", err, "path", r.URL.Path)
 	}
 	w.Header().Set("Content-Type", a.ContentType)
-	if a.Status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
-		w.Header().Set("Retry-After", httpapi.RetryAfterUnavailable)
+	if ra := httpapi.RetryAfter(a.Status); ra != "" && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", ra)
 	}
 	w.WriteHeader(a.Status)
 	_, _ = w.Write(a.Body)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/issuetracker/issuetracker/internal/edge"
 	"github.com/issuetracker/issuetracker/internal/gateway"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/lambdaproc"
@@ -113,9 +114,17 @@ func TestTheTemplateModesOwnAnswersComeFromTheTemplate(t *testing.T) {
 	assert.Equal(t, httpapi.ProblemContentType, res.Header.Get("Content-Type"))
 	assert.Equal(t, httpapi.Unauthenticated.Code, body["code"])
 	assert.Equal(t, res.Header.Get(httpapi.RequestIDHeader), body["request_id"])
+	securityHeaders := func(res *http.Response) {
+		t.Helper()
+		for k, v := range edge.SecurityHeaders() { // the CSP was missing until audit12
+			assert.Equal(t, v, res.Header.Get(k), "%s on make dev's %d", k, res.StatusCode)
+		}
+	}
+	securityHeaders(res)
 	res, body = get("GET", "/v1/nothing")
 	assert.Equal(t, 404, res.StatusCode)
 	assert.Equal(t, httpapi.NoRoute.Code, body["code"])
+	securityHeaders(res)
 	res, body = get("DELETE", "/health")
 	assert.Equal(t, 404, res.StatusCode, "API Gateway has no 405: a method a path lacks is a missing route")
 	assert.Equal(t, httpapi.NoRoute.Code, body["code"])

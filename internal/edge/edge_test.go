@@ -1,11 +1,17 @@
 package edge_test
 
 import (
+	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/issuetracker/issuetracker/internal/edge"
 )
@@ -47,13 +53,23 @@ func TestSecurityHeaders(t *testing.T) {
 	all["X-Frame-Options"] = "changed"
 	assert.Equal(t, "DENY", edge.SecurityHeaders()["X-Frame-Options"], "callers get a copy")
 
-	static := edge.StaticSecurityHeaders()
+	// One set of headers for every answer: API Gateway's gateway responses
+	// write static values in single quotes, so none may hold one (the CSP
+	// said 'none' and was left off every answer API Gateway and the local
+	// gateway made themselves until audit12).
 	for k, v := range edge.SecurityHeaders() {
-		if strings.Contains(v, "'") {
-			assert.NotContains(t, static, k, "API Gateway cannot express %s", k)
-		} else {
-			assert.Equal(t, v, static[k], k)
-		}
+		assert.NotContains(t, v, "'", "API Gateway cannot express %s", k)
+	}
+	// Empty source lists are 'none' (CSP 3, §6.7.2.5): every fetch and
+	// every framing refused.
+	csp := map[string]string{}
+	for _, d := range strings.Split(all["Content-Security-Policy"], ";") {
+		name, value, _ := strings.Cut(strings.TrimSpace(d), " ")
+		csp[name] = value
+	}
+	for _, d := range []string{"default-src", "frame-ancestors"} {
+		v, ok := csp[d]
+		assert.True(t, ok && (v == "" || v == "'none'"), "%s must allow nothing, is %q", d, v)
 	}
 }
 
@@ -72,4 +88,41 @@ func TestSecurityHeadersAreSharedSafely(t *testing.T) {
 	assert.Equal(t, []string{"no-store"}, other.Values("Cache-Control"), "an Add to one answer's header reached another's")
 	allocs := testing.AllocsPerRun(100, func() { edge.SetSecurityHeaders(other) })
 	assert.Zero(t, allocs)
+}
+
+// A browser on the web's origin (another origin than the API's in AWS)
+// reads only the answer headers CORS exposes, besides the Fetch standard's
+// safelist: every header the web app reads must be in CORSExposeHeaders
+// (the exports' Link and Next-Cursor were not until audit12: paging an
+// export read nothing cross-origin), and so must the API's own headers a
+// client acts on.
+func TestEveryHeaderTheWebAppReadsIsExposed(t *testing.T) {
+	safelisted := []string{"Cache-Control", "Content-Language", "Content-Length", "Content-Type", "Expires", "Last-Modified", "Pragma"}
+	read := regexp.MustCompile(`headers\.get\('([A-Za-z-]+)'\)`)
+	seen := 0
+	err := filepath.WalkDir(filepath.Join("..", "..", "web", "src"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.Contains(path, ".test.") || !(strings.HasSuffix(path, ".ts") || strings.HasSuffix(path, ".tsx")) {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range read.FindAllStringSubmatch(string(b), -1) {
+			h := http.CanonicalHeaderKey(m[1])
+			if h == "If-Match" || h == "Idempotency-Key" { // request headers the client reads back
+				continue
+			}
+			seen++
+			if !slices.Contains(safelisted, h) {
+				assert.Contains(t, edge.CORSExposeHeaders, h, "%s reads %s", path, h)
+			}
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	assert.NotZero(t, seen, "the web app reads no answer header: the pattern is stale")
+	for _, h := range []string{"ETag", "Location", "Retry-After", "RateLimit", "RateLimit-Policy", "X-Request-Id", "Idempotent-Replayed", "Allow", "Link", "Next-Cursor", "Content-Disposition"} {
+		assert.Contains(t, edge.CORSExposeHeaders, h)
+	}
 }

@@ -143,6 +143,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// A malformed request (path, query, headers, two Authorization headers)
 	// is a 400 before routing, authorization or any function runs.
 	if err := httpapi.CheckEdge(httpapi.EdgeOf(r)); err != nil {
+		g.ownHeaders(w.Header(), r, http.StatusBadRequest)
 		httpapi.WriteError(w, r, err)
 		return
 	}
@@ -183,7 +184,7 @@ func (g *Gateway) ownHeaders(h http.Header, r *http.Request, status int) {
 		}
 		return
 	}
-	for k, v := range edge.StaticSecurityHeaders() {
+	for k, v := range edge.SecurityHeaders() {
 		h.Set(k, v)
 	}
 	edge.SetCORS(h, r.Header.Get("Origin"), g.cfg.AllowedOrigins)

@@ -35,3 +35,25 @@ func TestIfMatch(t *testing.T) {
 	assert.Zero(t, v)
 	assert.NoError(t, err, "no If-Match: an unconditional write")
 }
+
+// Every 429 and 503 says when to come back, whoever made it: a producer's
+// own Retry-After stands, and one that set none gets the default (a 429
+// without one was possible until audit12: each limiter set its own).
+func TestEvery429And503CarriesRetryAfter(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{errs.E(errs.KindRateLimited, "rate_limited", "slow down"), httpapi.RetryAfterThrottled},
+		{errs.Unavailable("service_unavailable", "later", nil), httpapi.RetryAfterUnavailable},
+		{errs.Invalid("bad", "bad"), ""},
+	} {
+		w := httptest.NewRecorder()
+		httpapi.WriteError(w, httptest.NewRequest("GET", "/v1/x", nil), c.err)
+		assert.Equal(t, c.want, w.Header().Get("Retry-After"), "%d", w.Code)
+	}
+	w := httptest.NewRecorder()
+	w.Header().Set("Retry-After", "7")
+	httpapi.WriteError(w, httptest.NewRequest("GET", "/v1/x", nil), errs.E(errs.KindRateLimited, "rate_limited", "slow down"))
+	assert.Equal(t, "7", w.Header().Get("Retry-After"), "the limiter's own wait stands")
+}

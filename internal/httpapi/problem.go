@@ -109,11 +109,12 @@ func statusText(status int) string {
 	return http.StatusText(status)
 }
 
-// WriteProblem writes a ready problem body. A 503 says when to come back.
+// WriteProblem writes a ready problem body. A 429 or 503 says when to come
+// back (RetryAfter), when its producer did not.
 func WriteProblem(w http.ResponseWriter, p Problem) {
 	w.Header().Set("Content-Type", ProblemContentType)
-	if p.Status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
-		w.Header().Set("Retry-After", RetryAfterUnavailable)
+	if ra := RetryAfter(p.Status); ra != "" && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", ra)
 	}
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)

@@ -14,6 +14,23 @@ import (
 // for a restarted dependency, short enough that a client's retry is prompt.
 const RetryAfterUnavailable = "2"
 
+// RetryAfterThrottled is the Retry-After (seconds) of a 429 whose producer
+// set none: a limiter's own wait, when it knows one, is more exact.
+const RetryAfterThrottled = "1"
+
+// RetryAfter is the Retry-After every answer of status must carry when its
+// producer set none (every 429 and 503 of the platform says when to come
+// back); empty for any other status.
+func RetryAfter(status int) string {
+	switch status {
+	case 503:
+		return RetryAfterUnavailable
+	case 429:
+		return RetryAfterThrottled
+	}
+	return ""
+}
+
 // Classify returns the classified error of err. An unclassified (internal)
 // error caused by a dependency that cannot answer now (connection refused or
 // reset, a timeout, throttling, a server fault of an AWS service) becomes a

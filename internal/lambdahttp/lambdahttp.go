@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+	"github.com/issuetracker/issuetracker/internal/edge"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/routes"
@@ -180,13 +181,17 @@ func EdgeOf(ev events.APIGatewayProxyRequest) httpapi.EdgeRequest {
 	return httpapi.EdgeRequest{Method: ev.HTTPMethod, EscapedPath: ev.Path, Query: q, Header: hdr}
 }
 
-// Problem is the proxy response of a problem+json error.
+// Problem is the proxy response of a problem+json error, with the security
+// headers every answer of the API carries (internal/edge): the adapter
+// answers a malformed event or a panic before or without the function's
+// own headers.
 func Problem(ev events.APIGatewayProxyRequest, err error) events.APIGatewayProxyResponse {
 	p := httpapi.ProblemOf(err, ev.Path, ev.RequestContext.RequestID)
 	b, _ := json.Marshal(p)
-	h := map[string]string{"Content-Type": httpapi.ProblemContentType}
-	if p.Status == http.StatusServiceUnavailable {
-		h["Retry-After"] = httpapi.RetryAfterUnavailable
+	h := edge.SecurityHeaders()
+	h["Content-Type"] = httpapi.ProblemContentType
+	if ra := httpapi.RetryAfter(p.Status); ra != "" {
+		h["Retry-After"] = ra
 	}
 	return events.APIGatewayProxyResponse{StatusCode: p.Status, Body: string(b) + "\n", Headers: h}
 }

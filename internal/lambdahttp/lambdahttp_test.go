@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/issuetracker/issuetracker/internal/edge"
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -101,6 +102,9 @@ func TestAdapterRefusesMalformedEvents(t *testing.T) {
 			assert.Equal(t, c.code, p["code"])
 			assert.Equal(t, "req-1", p["request_id"])
 			assert.Zero(t, h.calls.Load(), "the handler must not run")
+			for k, v := range edge.SecurityHeaders() { // as on every answer (none until audit12)
+				assert.Equal(t, v, res.Headers[k], k)
+			}
 		})
 	}
 }

@@ -126,7 +126,7 @@ func Build(rts []routes.Route, bodies map[string]Body, version string) Doc {
 		"openapi": "3.1.0",
 		"servers": Servers(),
 		"info": map[string]any{"title": "IssueTracker API", "version": version,
-			"description": "Multi-tenant issue tracking. Errors are RFC 9457 problem+json; lists use opaque cursors; POSTs accept Idempotency-Key; issue writes take If-Match."},
+			"description": "Multi-tenant issue tracking. Errors are RFC 9457 problem+json; lists use opaque cursors; POSTs accept Idempotency-Key (a retry with the same key and body replays the first answer, marked Idempotent-Replayed: true), and PUT, PATCH and DELETE refuse it (400 idempotency_key_not_supported: they are idempotent by themselves, or conditional with If-Match); issue writes take If-Match."},
 		"paths": paths,
 		"components": map[string]any{
 			"schemas": g.schemas,

@@ -55,8 +55,10 @@ type TeamStore interface {
 	DeleteTeam(ctx context.Context, sc tenancy.Scope, id string, version int64) error
 	// Teams lists the tenant's teams in name order.
 	Teams(ctx context.Context, sc tenancy.Scope, req list.Request) (list.Page[Team], error)
-	// AddMember adds a user of the tenant to a team (idempotent).
-	AddMember(ctx context.Context, sc tenancy.Scope, m Member) error
+	// AddMember adds a user of the tenant to a team and returns the
+	// membership as stored: adding one again changes nothing and returns
+	// it as it was.
+	AddMember(ctx context.Context, sc tenancy.Scope, m Member) (Member, error)
 	// RemoveMember removes a membership (member_not_found if absent).
 	RemoveMember(ctx context.Context, sc tenancy.Scope, teamID, userID string) error
 	// Members lists a team's members in user id order.

@@ -134,11 +134,7 @@ func (s *Service) Members(ctx context.Context, p tenancy.Principal, teamID strin
 // AddMember adds a user of the caller's tenant to one of its teams
 // (idempotent); the caller is recorded as who added them.
 func (s *Service) AddMember(ctx context.Context, p tenancy.Principal, teamID, userID string) (Member, error) {
-	m := Member{TeamID: teamID, UserID: userID, AddedAt: s.now(), AddedBy: p.UserID}
-	if err := s.Teams.AddMember(ctx, p.Scope(), m); err != nil {
-		return Member{}, err
-	}
-	return m, nil
+	return s.Teams.AddMember(ctx, p.Scope(), Member{TeamID: teamID, UserID: userID, AddedAt: s.now(), AddedBy: p.UserID})
 }
 
 // RemoveMember removes a membership (member_not_found if absent).

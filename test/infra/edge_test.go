@@ -71,14 +71,14 @@ func TestCORSPreflightsAreTheEdges(t *testing.T) {
 
 // API Gateway's own answers (401 from the authorizer, 429 from a usage
 // plan, WAF blocks...) must carry CORS, or a browser cannot read them, and
-// the security headers API Gateway can express.
+// the same security headers as the functions' answers.
 func TestGatewayResponsesCarryTheEdgeHeaders(t *testing.T) {
 	want := map[string]any{
 		"gatewayresponse.header.Access-Control-Allow-Origin":   quoted(webOrigin),
 		"gatewayresponse.header.Access-Control-Expose-Headers": quoted(edge.List(edge.CORSExposeHeaders)),
 		"gatewayresponse.header.Vary":                          quoted("Origin"),
 	}
-	for k, v := range edge.StaticSecurityHeaders() {
+	for k, v := range edge.SecurityHeaders() {
 		want["gatewayresponse.header."+k] = quoted(v)
 	}
 	var types []string

@@ -112,6 +112,7 @@ func guard(rt routes.Route, op httpapi.HandlerFunc, idem idempotency.Store, home
 	}
 	op = onlyDeclaredQuery(rt, op)
 	op = onlyEvaluatedConditions(rt, op)
+	op = onlyHonouredIdempotencyKey(rt, op)
 	op = onlyTakenBody(rt, op)
 	if rt.Access.Kind == routes.Public {
 		return op
@@ -185,6 +186,13 @@ func onlyDeclaredQuery(rt routes.Route, op httpapi.HandlerFunc) httpapi.HandlerF
 					return errs.Invalid("unknown_parameter", fmt.Sprintf("unknown query parameter %q: %s %s takes %s",
 						k, rt.Method, rt.Path, takes(declared)), errs.FieldError{Field: k, Reason: "unknown query parameter"})
 				}
+				// No parameter of the API takes two values: a handler would
+				// read one of them (the lists refused a repeat, the
+				// analytics and exports took the first, until audit12).
+				if len(vs) > 1 {
+					return errs.Invalid("repeated_parameter", fmt.Sprintf("query parameter %q is repeated: send it once", k),
+						errs.FieldError{Field: k, Reason: "repeated"})
+				}
 				// An empty value (?label=, a filter whose value a client
 				// forgot) would read as no filter: the unfiltered list.
 				// cursor and limit are the list toolkit's (list.Params:
@@ -252,6 +260,35 @@ func onlyEvaluatedConditions(rt routes.Route, op httpapi.HandlerFunc) httpapi.Ha
 		}
 		return op(w, r)
 	}
+}
+
+// onlyHonouredIdempotencyKey refuses an Idempotency-Key on a PUT, PATCH or
+// DELETE with a 400 idempotency_key_not_supported naming the header, before
+// the handler: only POSTs store and replay their answer (DESIGN.md, "POSTs
+// accept Idempotency-Key"). The others are idempotent by themselves (a PUT
+// or a merge patch sets the same values again, a DELETE's retry finds the
+// thing gone) or conditional (If-Match: a retry after a lost answer is a
+// 412 naming the new version). Ignored, the key let a client believe a
+// retry would replay the first answer (until audit12).
+func onlyHonouredIdempotencyKey(rt routes.Route, op httpapi.HandlerFunc) httpapi.HandlerFunc {
+	if rt.Method == http.MethodPost || safeMethod(rt.Method) {
+		return op
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if _, ok := r.Header[idempotency.Header]; ok {
+			return errs.Invalid("idempotency_key_not_supported", fmt.Sprintf("%s %s takes no Idempotency-Key: only POSTs replay their answer; a %s is safe to repeat as it is%s",
+				rt.Method, rt.Path, rt.Method, ifMatchHint(rt)), errs.FieldError{Field: idempotency.Header, Reason: "not supported by this route"})
+		}
+		return op(w, r)
+	}
+}
+
+// ifMatchHint tells a client of a conditional route how a retry stays safe.
+func ifMatchHint(rt routes.Route) string {
+	if rt.IfMatch() == "" {
+		return ""
+	}
+	return " (with If-Match, a retry after a lost answer is a 412 naming the new version)"
 }
 
 func takes(ps []string) string {

@@ -47,8 +47,9 @@ func meteredWorld(t *testing.T) (*apitest.API, *meter, map[string]tenancy.Princi
 		_, err := teams.Put(ctx, acme, people.Team{ID: team, TenantID: "acme", Name: team})
 		require.NoError(t, err)
 	}
-	require.NoError(t, teams.AddMember(ctx, acme,
-		people.Member{TeamID: "core", UserID: "ann", AddedAt: time.Now()}))
+	_, err := teams.AddMember(ctx, acme,
+		people.Member{TeamID: "core", UserID: "ann", AddedAt: time.Now()})
+	require.NoError(t, err)
 	// The control table (the route guard's read of the tenant's home, at
 	// most once a second per process) has its own, unmetered client: the
 	// meter counts what a list costs in the tenant's data.

@@ -72,7 +72,8 @@ func newWorld(t *testing.T) *world {
 	teams, acme := peopledb.TeamDB{UserDB: peopledb.UserDB{DB: db}}, tenancy.Scope{Table: names.App(), TenantID: "acme"}
 	_, err = teams.Put(ctx, acme, people.Team{ID: "core", TenantID: "acme", Name: "Core", CreatedAt: time.Now(), UpdatedAt: time.Now()})
 	require.NoError(t, err)
-	require.NoError(t, teams.AddMember(ctx, acme, people.Member{TeamID: "core", UserID: "dave", AddedAt: time.Now()}))
+	_, err = teams.AddMember(ctx, acme, people.Member{TeamID: "core", UserID: "dave", AddedAt: time.Now()})
+	require.NoError(t, err)
 	w.deps = app.Deps{DB: db, Names: names, Now: time.Now, Mail: testenv.MailSender(t), WebBaseURL: "http://web.test",
 		APIBaseURL: "http://api.test", Cursors: list.Codec{Keys: keys}}
 	w.api = apitest.New(t, w.deps)

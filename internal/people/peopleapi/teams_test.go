@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -46,6 +47,27 @@ func TestTeams(t *testing.T) {
 		m := item("T#acme#TEAM#"+team.ID, "MEMBER#"+w.users["user@acme.test"].ID)
 		assert.Equal(t, "T#acme#USERTEAMS#"+w.users["user@acme.test"].ID, m["gsi1pk"].(*types.AttributeValueMemberS).Value)
 		assert.Equal(t, team.ID, m["gsi1sk"].(*types.AttributeValueMemberS).Value)
+	})
+	t.Run("adding a member again answers the membership as it was and changes nothing", func(t *testing.T) {
+		// A PUT of the same thing is idempotent: until audit12 a repeat
+		// rewrote added_at (and added_by).
+		path := "/v1/teams/" + team.ID + "/members/" + w.users["user@acme.test"].ID
+		key := map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "T#acme#TEAM#" + team.ID},
+			"sk": &types.AttributeValueMemberS{Value: "MEMBER#" + w.users["user@acme.test"].ID}}
+		stored := func() map[string]types.AttributeValue {
+			out, err := w.db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(w.names.App()), Key: key, ConsistentRead: aws.Bool(true)})
+			require.NoError(t, err)
+			return out.Item
+		}
+		before := stored()
+		first := admin.Do("GET", "/v1/teams/"+team.ID+"/members", nil).Map(t)["items"].([]any)[0]
+		time.Sleep(5 * time.Millisecond) // a rewrite would show a later added_at
+		for range 2 {
+			res := admin.Do("PUT", path, nil)
+			require.Equal(t, 200, res.Status, string(res.Body))
+			assert.Equal(t, first, res.Map(t), "the answer is the membership as first added")
+		}
+		assert.Equal(t, before, stored(), "a repeated PUT changed the membership")
 	})
 	t.Run("members see the team, its members and their own teams", func(t *testing.T) {
 		assert.Equal(t, "Platform", user.Do("GET", "/v1/teams/"+team.ID, nil).Map(t)["name"])

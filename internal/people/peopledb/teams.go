@@ -5,11 +5,13 @@ package peopledb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -156,15 +158,21 @@ func (s TeamDB) Teams(ctx context.Context, sc tenancy.Scope, req list.Request) (
 		scope: list.Scope("teams", sc.TenantID), req: req, what: "list teams"}, teamItem.team)
 }
 
-// AddMember adds a user of the tenant to a team (idempotent). The user and
-// the team are checked in the same transaction: not_found for either.
-func (s TeamDB) AddMember(ctx context.Context, sc tenancy.Scope, m people.Member) error {
+// AddMember adds a user of the tenant to a team and returns the membership
+// as stored. The user and the team are checked in the same transaction:
+// not_found for either. Adding a member again changes nothing and returns
+// the membership as it was (its added_at and added_by): the put is
+// conditional on the membership's absence (a repeated PUT rewrote them
+// until audit12).
+func (s TeamDB) AddMember(ctx context.Context, sc tenancy.Scope, m people.Member) (people.Member, error) {
+	absent := expression.AttributeNotExists(expression.Name(schema.PK))
 	put, err := putItem(sc.Table, memberItem{PK: teamPK(sc.TenantID, m.TeamID), SK: memberSK(m.UserID),
 		GSI1PK: userTeamsGSI(sc.TenantID, m.UserID), GSI1SK: m.TeamID, TenantID: sc.TenantID,
-		TeamID: m.TeamID, UserID: m.UserID, AddedAt: m.AddedAt, AddedBy: m.AddedBy}, nil)
+		TeamID: m.TeamID, UserID: m.UserID, AddedAt: m.AddedAt, AddedBy: m.AddedBy}, &absent)
 	if err != nil {
-		return err
+		return people.Member{}, err
 	}
+	put.Put.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
 	check := func(pk, sk string, cond expression.ConditionBuilder) (types.TransactWriteItem, error) {
 		ex, err := expression.NewBuilder().WithCondition(cond).Build()
 		if err != nil {
@@ -175,24 +183,51 @@ func (s TeamDB) AddMember(ctx context.Context, sc tenancy.Scope, m people.Member
 	}
 	team, err := check(teamPK(sc.TenantID, m.TeamID), teamSK, expression.AttributeExists(expression.Name(schema.PK)))
 	if err != nil {
-		return err
+		return people.Member{}, err
 	}
 	user, err := check(userPK(sc.TenantID, m.UserID), userSK, expression.AttributeExists(expression.Name(schema.PK)).
 		And(expression.Name("status").NotEqual(expression.Value(string(people.UserRemoving)))))
 	if err != nil {
-		return err
+		return people.Member{}, err
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{team, user, put}})
 	reasons, failed := dynamo.CancelledItems(err)
 	switch {
 	case err == nil:
-		return nil
+		return m, nil
 	case failed && reasons[0]:
-		return errs.NotFound("team")
+		return people.Member{}, errs.NotFound("team")
 	case failed && reasons[1]:
-		return errs.E(errs.KindNotFound, "user_not_found", "no user %s in this workspace: only users of your workspace can join its teams", m.UserID)
+		return people.Member{}, errs.E(errs.KindNotFound, "user_not_found", "no user %s in this workspace: only users of your workspace can join its teams", m.UserID)
+	case failed && reasons[2]:
+		return s.existingMember(ctx, sc, m, err)
 	}
-	return fmt.Errorf("add member: %w", err)
+	return people.Member{}, fmt.Errorf("add member: %w", err)
+}
+
+// existingMember is the membership a conditional put found already there:
+// the old item the cancellation carries, or (when it carries none) read.
+func (s TeamDB) existingMember(ctx context.Context, sc tenancy.Scope, m people.Member, err error) (people.Member, error) {
+	var it memberItem
+	var tc *types.TransactionCanceledException
+	if errors.As(err, &tc) && len(tc.CancellationReasons) > 2 && len(tc.CancellationReasons[2].Item) > 0 {
+		if err := attributevalue.UnmarshalMap(tc.CancellationReasons[2].Item, &it); err != nil {
+			return people.Member{}, fmt.Errorf("add member: %w", err)
+		}
+		return it.member(), nil
+	}
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sc.Table),
+		Key: dynamo.Key(teamPK(sc.TenantID, m.TeamID), memberSK(m.UserID)), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return people.Member{}, fmt.Errorf("add member: %w", err)
+	}
+	if len(out.Item) == 0 { // removed in between: the caller may retry
+		return people.Member{}, errs.Conflict("member_changed", "the membership changed while it was added: try again")
+	}
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return people.Member{}, fmt.Errorf("add member: %w", err)
+	}
+	return it.member(), nil
 }
 
 // RemoveMember removes a membership; not_found (member_not_found) if absent.
