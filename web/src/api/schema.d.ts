@@ -2619,6 +2619,7 @@ export interface components {
             target_issuer?: string;
             target_pool?: string;
             to: components["schemas"]["Home"];
+            unmailed?: string[];
         };
         MigrationRequest: {
             cell?: string;
