@@ -200,9 +200,11 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, g.cfg.MaxBody+1))
-	if err != nil {
-		return errs.Invalid("unreadable_body", "the request body could not be read")
+	var body []byte // a request without a body (net/http's NoBody) reads nothing: no buffer for it
+	if r.Body != nil && r.Body != http.NoBody {
+		if body, err = io.ReadAll(io.LimitReader(r.Body, g.cfg.MaxBody+1)); err != nil {
+			return errs.Invalid("unreadable_body", "the request body could not be read")
+		}
 	}
 	if int64(len(body)) > g.cfg.MaxBody {
 		return errs.TooLarge("body_too_large", "the request body is larger than the API accepts")
