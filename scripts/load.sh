@@ -7,7 +7,8 @@
 # where the functions never share DynamoDB's machines; both sides of the
 # comparison run against the same pinned DynamoDB Local.
 # LOAD_BIN=<binary> runs that build of the platform instead of building
-# this tree's (two builds compared side by side: docs/performance.md).
+# this tree's (two builds compared side by side: docs/performance.md);
+# LOAD_TOOL=<binary> likewise runs that build of cmd/load.
 # Ports follow the make dev variables; their defaults here differ from
 # make dev's so both run side by side.
 set -euo pipefail
@@ -28,7 +29,8 @@ rm -rf "$state"
 mkdir -p "$state" bin
 platform=${LOAD_BIN:-bin/issuetracker}
 [ -n "${LOAD_BIN:-}" ] || go build -o bin/issuetracker ./cmd/issuetracker
-go build -o bin/load ./cmd/load
+loadtool=${LOAD_TOOL:-bin/load}
+[ -n "${LOAD_TOOL:-}" ] || go build -o bin/load ./cmd/load
 "$platform" dev -web "" >"$state/dev.log" 2>&1 &
 pid=$!
 trap 'kill -INT $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
@@ -55,4 +57,4 @@ if [ "${LOAD_SPLIT_CPUS:-}" = 1 ]; then
 	run=(taskset -c "1-$((n - 1))")
 	echo "CPUs split: DynamoDB Local (pid $ddb) on CPU 0; platform, its services and the load tool on 1-$((n - 1))"
 fi
-"${run[@]}" bin/load -platform "$state/platform.json" -debug "http://$ITR_DEBUG_ADDR/debug/vars" -cpu "$cpu" "$@"
+"${run[@]}" "$loadtool" -platform "$state/platform.json" -debug "http://$ITR_DEBUG_ADDR/debug/vars" -cpu "$cpu" "$@"

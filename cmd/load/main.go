@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -42,6 +43,7 @@ func run() error {
 	debugURL := flag.String("debug", "", "the platform's /debug/vars URL ("+envvars.DebugAddr+" of `issuetracker dev`)")
 	every := flag.Duration("sample", 15*time.Second, "sampling interval of -soak")
 	cpuFlag := flag.String("cpu", "", "processes whose CPU per answer each phase reports, name=pid,... (\"self\": this process; scripts/load.sh names the platform, DynamoDB Local and the load tool)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the load tool over the rounds (after the warm-up) to this file: with -raw=false, the gateway phase's HTTP client and bookkeeping alone")
 	mixFlag := flag.String("mix", "", "operation weights, e.g. read=1 (default read=40,list=15,search=10,create=15,update=12,comment=8)")
 	flag.Parse()
 	mix, err := loadtest.ParseMix(*mixFlag)
@@ -106,6 +108,17 @@ func run() error {
 			use.PerAnswer(os.Stdout, rs.Total())
 			return rs, nil
 		}
+		if *cpuProfile != "" {
+			f, err := os.Create(*cpuProfile)
+			if err != nil {
+				return err
+			}
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return err
+			}
+			defer f.Close()
+			defer pprof.StopCPUProfile() // a round that failed
+		}
 		for r := 1; r <= max(*rounds, 1) && ctx.Err() == nil; r++ {
 			var st, rs *loadtest.Stats
 			if *raw && r%2 == 0 {
@@ -132,6 +145,7 @@ func run() error {
 			ratios = append(ratios, st.Throughput()/rs.Throughput())
 			fmt.Printf("round %d: platform/raw throughput %.2f\n\n", r, ratios[len(ratios)-1])
 		}
+		pprof.StopCPUProfile() // the rounds only (a no-op without -cpuprofile)
 		if len(ratios) > 0 {
 			slices.Sort(ratios)
 			fmt.Printf("platform throughput / raw DynamoDB throughput at %d workers: %.2f (median of %d rounds)\n", *workers, ratios[len(ratios)/2], len(ratios))

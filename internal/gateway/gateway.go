@@ -10,7 +10,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"io"
 	"log/slog"
@@ -202,29 +201,37 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, g.cfg.MaxBody+1))
-	if err != nil {
-		return errs.Invalid("unreadable_body", "the request body could not be read")
+	var body []byte // a request without a body (net/http's NoBody) reads nothing: no buffer for it
+	if r.Body != nil && r.Body != http.NoBody {
+		if body, err = io.ReadAll(io.LimitReader(r.Body, g.cfg.MaxBody+1)); err != nil {
+			return errs.Invalid("unreadable_body", "the request body could not be read")
+		}
 	}
 	if int64(len(body)) > g.cfg.MaxBody {
 		return errs.TooLarge("body_too_large", "the request body is larger than the API accepts")
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), g.cfg.Timeout)
 	defer cancel()
-	var res events.APIGatewayProxyResponse
 	if ad := g.inProcess(rt.Function); ad != nil {
 		// The handler in this process: it gets the request the adapter
-		// would build of the event, without the event (lambdahttp.InvokeRequest).
-		res = ad.InvokeRequest(ctx, rt, authz, r, body, clientIP(r))
-	} else {
-		invoke := g.invoker(rt.Function)
-		if invoke == nil {
-			return errs.Internal(errorf("function %s is not running", rt.Function))
+		// would build of the event, without the event, and its answer is
+		// written as the adapter recorded it (lambdahttp.AnswerRequest).
+		ans := ad.AnswerRequest(ctx, rt, authz, r, body, clientIP(r))
+		if ctx.Err() == context.DeadlineExceeded {
+			return errs.E(errs.KindTimeout, httpapi.IntegrationTimeout.Code, "the request took longer than %s", g.cfg.Timeout)
 		}
-		ev := lambdahttp.Event(rt, params, authz, r.Method, r.URL, body, r.Header)
-		ev.RequestContext.Identity.SourceIP = clientIP(r)
-		res, err = invoke(ctx, ev)
+		if err := ans.Write(w); err != nil {
+			slog.Error("function returned bad base64", "function", rt.Function, "err", err)
+		}
+		return nil
 	}
+	invoke := g.invoker(rt.Function)
+	if invoke == nil {
+		return errs.Internal(errorf("function %s is not running", rt.Function))
+	}
+	ev := lambdahttp.Event(rt, params, authz, r.Method, r.URL, body, r.Header)
+	ev.RequestContext.Identity.SourceIP = clientIP(r)
+	res, err := invoke(ctx, ev)
 	if ctx.Err() == context.DeadlineExceeded {
 		return errs.E(errs.KindTimeout, httpapi.IntegrationTimeout.Code, "the request took longer than %s", g.cfg.Timeout)
 	}
@@ -235,7 +242,9 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return errs.Internal(err)
 	}
-	writeResponse(w, rt.Function, res)
+	if err := lambdahttp.WriteProxyResponse(w, res); err != nil {
+		slog.Error("function returned bad base64", "function", rt.Function, "err", err)
+	}
 	return nil
 }
 
@@ -350,28 +359,6 @@ func (g *Gateway) inProcess(fn routes.Function) *lambdahttp.Adapter {
 		return nil
 	}
 	return g.adapters[fn]
-}
-
-// writeResponse writes the function's proxy response: its headers, status
-// and body (decoded when base64; bad base64 is logged and an empty body
-// written).
-func writeResponse(w http.ResponseWriter, fn routes.Function, res events.APIGatewayProxyResponse) {
-	for k, v := range res.Headers {
-		w.Header().Set(k, v)
-	}
-	for k, vs := range res.MultiValueHeaders {
-		w.Header()[http.CanonicalHeaderKey(k)] = vs
-	}
-	w.WriteHeader(res.StatusCode)
-	if res.IsBase64Encoded {
-		b, err := base64.StdEncoding.DecodeString(res.Body)
-		if err != nil {
-			slog.Error("function returned bad base64", "function", fn, "err", err)
-		}
-		_, _ = w.Write(b)
-	} else {
-		_, _ = io.WriteString(w, res.Body)
-	}
 }
 
 // authorize runs the authorizer behind a result cache keyed by the

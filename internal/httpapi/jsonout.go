@@ -127,15 +127,9 @@ func hasNil(v reflect.Value, depth int) bool {
 	case reflect.Pointer, reflect.Interface:
 		return !v.IsNil() && hasNil(v.Elem(), depth+1)
 	case reflect.Struct:
-		t := v.Type()
-		for i := range v.NumField() {
-			f := t.Field(i)
-			if !f.IsExported() {
-				continue
-			}
-			fv := v.Field(i)
-			if tag := f.Tag.Get("json"); tag == "-" ||
-				(fv.Kind() == reflect.Slice || fv.Kind() == reflect.Map) && fv.Len() == 0 && omitEmpty(tag) {
+		for _, f := range fieldsOf(v.Type()) {
+			fv := v.Field(f.index)
+			if f.omitEmpty && (fv.Kind() == reflect.Slice || fv.Kind() == reflect.Map) && fv.Len() == 0 {
 				continue
 			}
 			if hasNil(fv, depth+1) {
@@ -177,6 +171,34 @@ func hasNil(v reflect.Value, depth int) bool {
 		}
 	}
 	return false
+}
+
+// nilField is a struct field hasNil looks into: exported, encoded (not
+// json:"-") and of a type that can hold a nil slice or map.
+type nilField struct {
+	index     int
+	omitEmpty bool
+}
+
+// nilFields caches fieldsOf per struct type: an answer's struct used to
+// have every field's tag parsed on every answer (docs/performance.md,
+// eighth pass).
+var nilFields sync.Map // reflect.Type -> []nilField
+
+// fieldsOf are the fields of struct type t that hasNil looks into, in order.
+func fieldsOf(t reflect.Type) []nilField {
+	if fs, ok := nilFields.Load(t); ok {
+		return fs.([]nilField)
+	}
+	var fs []nilField
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if tag := f.Tag.Get("json"); f.IsExported() && tag != "-" && mayHoldNil(f.Type, 0) {
+			fs = append(fs, nilField{index: i, omitEmpty: omitEmpty(tag)})
+		}
+	}
+	nilFields.Store(t, fs)
+	return fs
 }
 
 // omitEmpty reports whether a json tag has the omitempty option.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -152,6 +154,10 @@ func TestInvokeRequestIsInvoke(t *testing.T) {
 				assert.True(t, direct.HasGateway, "the request context reaches the handler")
 				assert.Equal(t, "192.0.2.7", direct.Gateway.Identity.SourceIP)
 				assert.Equal(t, "t1", direct.Gateway.Authorizer["tenantId"])
+				served, written := serveBoth(t, answer, rq.method, rq.target, rq.hdr, rq.body)
+				assert.Equal(t, written.Code, served.Code, "AnswerRequest's status")
+				assert.Equal(t, written.Header(), served.Header(), "AnswerRequest's headers")
+				assert.Equal(t, written.Body.Bytes(), served.Body.Bytes(), "AnswerRequest's body")
 			})
 		}
 	}
@@ -187,4 +193,43 @@ func FuzzInvokeRequestIsInvoke(f *testing.F) {
 			t.Fatalf("%q %q %q=%q", path, rawQuery, hk, hv)
 		}
 	})
+}
+
+// A net/http server's request (canonical header names) hands its header
+// map to the handler's request as it is, not a copy; names that differ
+// from their canonical form still get a merged copy (TestInvokeRequestIsInvoke).
+func TestInvokeRequestHandsOverACanonicalHeaderMap(t *testing.T) {
+	var got http.Header
+	ad := lambdahttp.New(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	u, err := url.ParseRequestURI("/v1/issues/x")
+	require.NoError(t, err)
+	rt := routes.Route{Method: http.MethodGet, Path: "/v1/issues/{issueId}"}
+	hdr := http.Header{"Authorization": {"Bearer t"}, "X-Request-Id": {"req-1"}}
+	res := ad.InvokeRequest(context.Background(), rt, nil, &http.Request{Method: http.MethodGet, URL: u, Header: hdr}, nil, "192.0.2.7")
+	assert.Equal(t, http.StatusNoContent, res.StatusCode)
+	assert.Equal(t, reflect.ValueOf(hdr).UnsafePointer(), reflect.ValueOf(got).UnsafePointer(), "the same map")
+
+	lower := http.Header{"x-lower": {"a"}, "Authorization": {"Bearer t"}}
+	_ = ad.InvokeRequest(context.Background(), rt, nil, &http.Request{Method: http.MethodGet, URL: u, Header: lower}, nil, "192.0.2.7")
+	assert.NotEqual(t, reflect.ValueOf(lower).UnsafePointer(), reflect.ValueOf(got).UnsafePointer())
+	assert.Equal(t, http.Header{"X-Lower": {"a"}, "Authorization": {"Bearer t"}}, got)
+}
+
+// serveBoth answers one request with AnswerRequest, and with
+// WriteProxyResponse of InvokeRequest's answer (what the gateway wrote
+// before AnswerRequest), each into a recorder.
+func serveBoth(t *testing.T, answer func(w http.ResponseWriter, r *http.Request), method, target string, hdr http.Header, body []byte) (served, written *httptest.ResponseRecorder) {
+	t.Helper()
+	ad := lambdahttp.New(http.HandlerFunc(answer))
+	u, err := url.ParseRequestURI(target)
+	require.NoError(t, err)
+	rt := routes.Route{Method: strings.ToUpper(method), Path: "/v1/issues/{issueId}"}
+	authz := map[string]any{"tenantId": "t1", "userId": "u1", "role": "user"}
+	served, written = httptest.NewRecorder(), httptest.NewRecorder()
+	require.NoError(t, ad.AnswerRequest(context.Background(), rt, authz, &http.Request{Method: method, URL: u, Header: hdr.Clone()}, body, "192.0.2.7").Write(served))
+	require.NoError(t, lambdahttp.WriteProxyResponse(written, ad.InvokeRequest(context.Background(), rt, authz, &http.Request{Method: method, URL: u, Header: hdr.Clone()}, body, "192.0.2.7")))
+	return served, written
 }

@@ -100,7 +100,10 @@ func (r rawRunner) do(ctx context.Context, op Op, ts *tenantState, rnd *rand.Ran
 	now := time.Now().UTC()
 	switch op {
 	case OpRead:
-		_, err := r.s.Get(ctx, sc, k.id)
+		i, err := r.s.Get(ctx, sc, k.id)
+		if err == nil && r.mix[OpUpdate] > 0 {
+			seen(k, i.Version) // as the platform phase learns it from the answer
+		}
 		return err
 	case OpList:
 		_, _, err := r.s.List(ctx, sc, issue.ListQuery{Sort: issue.SortUpdated, Desc: true, Limit: 25})

@@ -116,27 +116,65 @@ func (s *tenantState) get(id string) *known {
 // tag rides in the target URL's fragment, which the HTTP client never sends
 // but vegeta hands back in Result.URL: it tells the result's operation and
 // tenant, and for a create its idempotency key.
+// It is url.Values{"op", "t", "x"}.Encode(), written out: the load tool
+// tags and untags every request, and the map and its sort were a few
+// percent of its CPU per answer (docs/performance.md, eighth pass).
 func tag(op Op, tenant, extra string) string {
-	return "#" + url.Values{"op": {string(op)}, "t": {tenant}, "x": {extra}}.Encode()
+	return "#op=" + url.QueryEscape(string(op)) + "&t=" + url.QueryEscape(tenant) + "&x=" + url.QueryEscape(extra)
 }
 
 func untag(u string) (op Op, tenant, extra string) {
 	_, frag, _ := strings.Cut(u, "#")
-	v, _ := url.ParseQuery(frag)
-	return Op(v.Get("op")), v.Get("t"), v.Get("x")
+	for frag != "" {
+		var kv string
+		kv, frag, _ = strings.Cut(frag, "&")
+		k, v, _ := strings.Cut(kv, "=")
+		if uv, err := url.QueryUnescape(v); err == nil {
+			v = uv
+		}
+		switch k {
+		case "op":
+			op = Op(v)
+		case "t":
+			tenant = v
+		case "x":
+			extra = v
+		}
+	}
+	return op, tenant, extra
 }
+
+// sharedRand draws from math/rand/v2's global source, which is safe for
+// concurrent use (a Rand holds nothing but its source): one for every
+// targeter call instead of a new generator per request.
+var sharedRand = rand.New(globalSource{})
+
+type globalSource struct{}
+
+func (globalSource) Uint64() uint64 { return rand.Uint64() }
 
 // targeter builds the next request of one tenant's simulated users. It is
 // called by vegeta's workers concurrently.
 func (w *workload) targeter(ts *tenantState) vegeta.Targeter {
+	// One Authorization header per user, built once: vegeta copies a
+	// target's headers into its request, and the writes below clone it
+	// before adding theirs.
+	auth := make([]http.Header, len(ts.tokens))
+	for i, tok := range ts.tokens {
+		auth[i] = http.Header{"Authorization": {"Bearer " + tok}}
+	}
 	return func(t *vegeta.Target) error {
-		r := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+		r := sharedRand
 		op := w.mix.pick(r)
 		k := ts.random(r)
 		if k == nil && op != OpList && op != OpSearch {
 			op = OpCreate
 		}
-		t.Header = http.Header{"Authorization": {"Bearer " + ts.tokens[r.IntN(len(ts.tokens))]}}
+		t.Header = auth[r.IntN(len(auth))]
+		switch op {
+		case OpCreate, OpUpdate, OpComment:
+			t.Header = t.Header.Clone()
+		}
 		t.Body = nil
 		base := w.base
 		switch op {
