@@ -26,7 +26,16 @@ export default defineConfig({
     // The desktop screenshots' size (e2e/helpers.ts), so taking them costs
     // no resize and relayout there and back.
     viewport: DESKTOP,
-    trace: 'retain-on-failure',
+    // A failing test keeps its trace: every action with the DOM before and
+    // after it, the network and the console (and the failure's screenshot,
+    // below). Not the trace's screencast: Chromium encodes a frame of every
+    // repaint for it, for every test, and the suite is Chromium-bound.
+    // settings.spec.ts against one platform, alternating (load average
+    // 19-23, 2026-12-02, branch ctime8): 132.5 s of CPU in Playwright and
+    // Chromium with the screencast, 80.1 s without it, 83.8 s with no trace
+    // at all; workflows and cycles 134.1 s against 109.7 s (docs/testing.md,
+    // "The browser suite's time").
+    trace: { mode: 'retain-on-failure', screenshots: false },
     screenshot: 'only-on-failure',
     launchOptions: {
       executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
