@@ -264,9 +264,11 @@ var Ceilings = map[string]int64{
 	"billing": 9_765_026, // branch bin26: Stripe without stripe-go (was 11,010,210)
 	// Branch bin29 cut both a step (9,765,026 -> 9,699,490); they had no
 	// entry, and registration grew back a step in the merges after it,
-	// unnoticed (lead 6d2eb0a: 9,765,026). Their sizes at left9.
+	// unnoticed (lead 6d2eb0a: 9,765,026). Their sizes at left9; tenants,
+	// 28 bytes under its step there, took it again in the merge of audit12
+	// and gw8 (shared security headers, the gateway's answer path): 9,765,026.
 	"registration": 9_765_026,
-	"tenants":      9_699_490,
+	"tenants":      9_765_026,
 }
 
 // CheckSizes compares the deployed sizes of the functions (by name) with
