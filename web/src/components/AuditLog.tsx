@@ -2,7 +2,7 @@
 // page both list records with it.
 import type { components } from '../api/schema';
 import { rowClass, tableClass, theadClass } from './page';
-import { Button } from './ui';
+import { Button, scrollable } from './ui';
 
 export type AuditRecord = components['schemas']['Record'];
 
@@ -20,7 +20,7 @@ export function AuditTable({
   onMore: () => void;
 }) {
   return (
-    <div className="-m-4 overflow-x-auto">
+    <div {...scrollable('Audit log records')} className="-m-4 overflow-x-auto">
       <table className={tableClass} aria-label="Audit log">
         <thead className={theadClass}>
           <tr>

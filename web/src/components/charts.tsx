@@ -19,6 +19,7 @@ import {
 } from 'recharts';
 import { toCSV, type Column } from '../lib/csv';
 import { Card } from './page';
+import { scrollable } from './ui';
 
 export const PALETTE = ['#4f5bd5', '#0f7b6c', '#c2410c', '#7c3aed', '#be185d', '#475569'];
 
@@ -191,7 +192,7 @@ function DataTable<T extends Row>({
   return (
     <details className="mt-2 text-xs">
       <summary className="cursor-pointer text-muted hover:text-ink">Data</summary>
-      <div className="mt-2 max-h-64 overflow-auto">
+      <div {...scrollable()} className="mt-2 max-h-64 overflow-auto">
         <table className="w-full text-left" aria-label={`${title} data`} data-testid={`${id}-data`}>
           <thead className="text-muted">
             <tr>

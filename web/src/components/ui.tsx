@@ -201,3 +201,10 @@ export function Avatar({ name, size = 'sm' }: { name: string; size?: 'sm' | 'md'
     </span>
   );
 }
+
+/** Props for an element that scrolls: a keyboard user reaches it with Tab and scrolls it with the arrow keys
+ * even when it holds nothing focusable (WCAG 2.1.1; axe's scrollable-region-focusable). A label makes it a
+ * named region; leave it out where the element wraps a landmark of its own (a page's main). */
+export function scrollable(label?: string) {
+  return label ? ({ tabIndex: 0, role: 'region', 'aria-label': label } as const) : ({ tabIndex: 0 } as const);
+}

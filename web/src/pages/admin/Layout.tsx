@@ -5,7 +5,7 @@ import { NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { onAuthFailure } from '../../auth/guard';
 import { providerSessions, type Session } from '../../auth/session';
 import { Logo } from '../../components/Logo';
-import { Button, cx, ErrorState, Spinner } from '../../components/ui';
+import { Button, cx, ErrorState, scrollable, Spinner } from '../../components/ui';
 import { adminKeys, useRootMe, useTenantPage } from './data';
 
 /** The provider console: Root's session (the provider pool) or sign-in and back, then the shell. */
@@ -165,7 +165,7 @@ function Shell({ email }: { email: string }) {
           aria-hidden
         />
       )}
-      <div id="content" className="flex min-h-0 min-w-0 flex-1 flex-col overflow-y-auto">
+      <div id="content" {...scrollable()} className="flex min-h-0 min-w-0 flex-1 flex-col overflow-y-auto">
         <Outlet />
       </div>
     </div>

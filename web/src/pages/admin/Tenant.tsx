@@ -8,7 +8,17 @@ import { errorMessage, isApiError } from '../../api/problem';
 import { AuditTable } from '../../components/AuditLog';
 import { Modal } from '../../components/Modal';
 import { Badge, Card, Gauge, PageHeader, rowClass, StatusBadge, tableClass } from '../../components/page';
-import { Banner, Button, ErrorState, Field, Input, inputClass, Skeleton, Spinner } from '../../components/ui';
+import {
+  Banner,
+  Button,
+  ErrorState,
+  Field,
+  Input,
+  inputClass,
+  scrollable,
+  Skeleton,
+  Spinner,
+} from '../../components/ui';
 import { NotFoundPage } from '../NotFound';
 import {
   adminKeys,
@@ -475,7 +485,7 @@ function Users({ id }: { id: string }) {
       ) : users.data.items.length === 0 ? (
         <p className="text-sm text-muted">No users.</p>
       ) : (
-        <div className="-m-4 max-h-72 overflow-y-auto">
+        <div {...scrollable()} className="-m-4 max-h-72 overflow-y-auto">
           <table className={tableClass} aria-label="Users of the tenant">
             <TableHead cell="px-4 py-2" columns={['Email', 'Role', 'Status']} />
             <tbody>

@@ -1,6 +1,6 @@
 import { ShieldX } from 'lucide-react';
 import { NavLink, Outlet, useLocation } from 'react-router';
-import { cx, EmptyState } from '../../components/ui';
+import { cx, EmptyState, scrollable } from '../../components/ui';
 import { canSee, SETTINGS_PAGES, visiblePages, type SettingsPage } from '../../lib/permissions';
 import { useWorkspaceCtx } from '../workspace/context';
 
@@ -39,7 +39,7 @@ export default function SettingsLayout() {
           ))}
         </nav>
       )}
-      <div className="min-h-0 min-w-0 flex-1 overflow-y-auto">
+      <div {...scrollable()} className="min-h-0 min-w-0 flex-1 overflow-y-auto">
         {allowed && pages.length > 0 ? (
           <Outlet />
         ) : (
