@@ -170,9 +170,9 @@ func (g *gen) operation(rt routes.Route, b Body) map[string]any {
 		}
 		params = append(params, p)
 	}
-	if rt.Method == "POST" && rt.Access.Kind != routes.Public {
+	if rt.Method == "POST" { // every POST takes it (core.guard), a public one's key scoped to the caller's address
 		params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header",
-			"description": "a retry with the same key and body replays the first response", "schema": map[string]any{"type": "string", "maxLength": 255}})
+			"description": idempotencyKeyText(rt), "schema": map[string]any{"type": "string", "maxLength": 255}})
 	}
 	if what := rt.IfMatch(); what != "" {
 		params = append(params, map[string]any{"name": "If-Match", "in": "header",
@@ -362,4 +362,14 @@ var problemSchema = map[string]any{
 			"properties": map[string]any{"field": map[string]any{"type": "string"}, "reason": map[string]any{"type": "string"}}}},
 	},
 	"required": []any{"type", "title", "status", "code"},
+}
+
+// idempotencyKeyText describes a POST's Idempotency-Key: whose keys it
+// shares (internal/idempotency, Store.scope).
+func idempotencyKeyText(rt routes.Route) string {
+	const replay = "a retry with the same key and body replays the first response"
+	if rt.Access.Kind == routes.Public {
+		return replay + " (keys of an unauthenticated caller are scoped to its source address)"
+	}
+	return replay
 }

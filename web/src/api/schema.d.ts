@@ -6706,7 +6706,10 @@ export interface operations {
     stripeWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description a retry with the same key and body replays the first response (keys of an unauthenticated caller are scoped to its source address) */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -12328,7 +12331,10 @@ export interface operations {
                 /** @description the signed token of the mail's unsubscribe link */
                 token?: string;
             };
-            header?: never;
+            header?: {
+                /** @description a retry with the same key and body replays the first response (keys of an unauthenticated caller are scoped to its source address) */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -13826,7 +13832,10 @@ export interface operations {
     register: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description a retry with the same key and body replays the first response (keys of an unauthenticated caller are scoped to its source address) */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -14045,7 +14054,10 @@ export interface operations {
                 /** @description the registration's status_token (the answer to the sign-up); 404 without it */
                 token: string;
             };
-            header?: never;
+            header?: {
+                /** @description a retry with the same key and body replays the first response (keys of an unauthenticated caller are scoped to its source address) */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 tenantId: string;
             };
@@ -14124,7 +14136,10 @@ export interface operations {
                 /** @description the registration's status_token (the answer to the sign-up); 404 without it */
                 token: string;
             };
-            header?: never;
+            header?: {
+                /** @description a retry with the same key and body replays the first response (keys of an unauthenticated caller are scoped to its source address) */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 tenantId: string;
             };
@@ -14203,7 +14218,10 @@ export interface operations {
                 /** @description the registration's status_token (the answer to the sign-up); 404 without it */
                 token: string;
             };
-            header?: never;
+            header?: {
+                /** @description a retry with the same key and body replays the first response (keys of an unauthenticated caller are scoped to its source address) */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 tenantId: string;
             };
