@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	netmail "net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -12,6 +11,7 @@ import (
 	"github.com/issuetracker/issuetracker/internal/audit"
 	"github.com/issuetracker/issuetracker/internal/errs"
 	"github.com/issuetracker/issuetracker/internal/mail"
+	"github.com/issuetracker/issuetracker/internal/mail/address"
 	"github.com/issuetracker/issuetracker/internal/tenant"
 	"github.com/issuetracker/issuetracker/internal/text"
 	"github.com/issuetracker/issuetracker/internal/tiers"
@@ -74,8 +74,8 @@ func (r *Registration) Validate() error {
 	if err := tenant.ValidateSlug(r.Slug); err != nil {
 		bad = append(bad, errs.As(err).Fields...)
 	}
-	if a, err := netmail.ParseAddress(r.AdminEmail); err != nil || a.Address != r.AdminEmail || len(r.AdminEmail) > 254 {
-		bad = append(bad, errs.FieldError{Field: "admin_email", Reason: "must be a plain email address"})
+	if why := address.Check(r.AdminEmail); why != "" {
+		bad = append(bad, errs.FieldError{Field: "admin_email", Reason: why})
 	}
 	if _, err := tiers.Parse(r.Tier); err != nil {
 		bad = append(bad, errs.FieldError{Field: "tier", Reason: err.Error()})

@@ -8,7 +8,7 @@ package people
 
 import (
 	"context"
-	"net/mail"
+	"github.com/issuetracker/issuetracker/internal/mail/address"
 	"strings"
 	"time"
 
@@ -122,9 +122,8 @@ func (in *Invitation) Validate() error {
 	}
 	var fields []errs.FieldError
 	in.Email = strings.TrimSpace(in.Email)
-	if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || a.Name != "" ||
-		!strings.Contains(in.Email[strings.LastIndex(in.Email, "@")+1:], ".") || len(in.Email) > 254 {
-		fields = append(fields, errs.FieldError{Field: "email", Reason: "must be a plain email address such as ann@example.com"})
+	if why := address.Check(in.Email); why != "" {
+		fields = append(fields, errs.FieldError{Field: "email", Reason: why})
 	}
 	if _, err := roles.ParseTenant(in.Role); err != nil {
 		fields = append(fields, errs.FieldError{Field: "role", Reason: err.Error()})

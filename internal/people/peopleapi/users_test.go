@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -92,6 +93,9 @@ func TestInviteUser(t *testing.T) {
 	}{
 		{"an invalid email", "validation_failed", 400, map[string]any{"email": "not-an-email", "role": "user"}},
 		{"an email with a display name", "validation_failed", 400, map[string]any{"email": "Ann <ann@acme.test>", "role": "user"}},
+		{"an email with a non-ASCII local part", "validation_failed", 400, map[string]any{"email": "jörg@acme.test", "role": "user"}},
+		{"an email with a non-ASCII domain", "validation_failed", 400, map[string]any{"email": "ann@bücher.test", "role": "user"}},
+		{"an email with a 65-character local part", "validation_failed", 400, map[string]any{"email": strings.Repeat("a", 65) + "@acme.test", "role": "user"}},
 		{"an unknown role", "validation_failed", 400, map[string]any{"email": "x@acme.test", "role": "owner"}},
 		{"the root role", "validation_failed", 400, map[string]any{"email": "x@acme.test", "role": "root"}},
 		{"an unknown field", "unknown_field", 400, map[string]any{"email": "x@acme.test", "role": "user", "tenant_id": "globex"}},
