@@ -51,6 +51,16 @@ func TestCORSPreflightsAreTheEdges(t *testing.T) {
 		"method.response.header.Access-Control-Max-Age":       quoted(strconv.Itoa(int(edge.CORSMaxAge.Seconds()))),
 		"method.response.header.Vary":                         quoted("Origin"),
 	}
+	// The preflight is an answer of the API like any other: the security
+	// headers every answer carries (none before edge14).
+	declared := map[string]any{}
+	for k := range want {
+		declared[k] = true
+	}
+	for k, v := range edge.SecurityHeaders() {
+		want["method.response.header."+k] = quoted(v)
+		declared["method.response.header."+k] = true
+	}
 	n := 0
 	for id, m := range resources(t, stacks.PlatformStackName, "AWS::ApiGateway::Method") {
 		p := props(m)
@@ -62,6 +72,10 @@ func TestCORSPreflightsAreTheEdges(t *testing.T) {
 		got := symbolic(asList(integ["IntegrationResponses"])[0].(map[string]any)["ResponseParameters"])
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("preflight %s (-edge +template):\n%s", id, diff)
+		}
+		// API Gateway sends only the headers the method response declares.
+		if diff := cmp.Diff(declared, asList(p["MethodResponses"])[0].(map[string]any)["ResponseParameters"]); diff != "" {
+			t.Errorf("preflight %s's method response (-edge +template):\n%s", id, diff)
 		}
 	}
 	if n == 0 {
