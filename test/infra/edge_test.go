@@ -225,3 +225,35 @@ func TestEachFunctionGetsTheEnvironmentTheRuntimeRequires(t *testing.T) {
 		})
 	}
 }
+
+// The deployed API's side of the local gateway's OPTIONS and HEAD answers
+// (internal/devstack's TestOPTIONSAndHEADAnswerAsTheDeployedAPI): the
+// resources with a preflight (an OPTIONS MOCK method) are exactly
+// routes.ResourcePaths(), which the in-process gateway answers OPTIONS on,
+// so OPTIONS elsewhere is API Gateway's missing route in every mode; and no
+// method is HEAD or ANY, so HEAD (and any method a resource lacks) is a
+// missing route too, never a function's answer.
+func TestTheDeployedAPIsPreflightsAreTheResources(t *testing.T) {
+	paths := resourcePaths(t)
+	var preflights []string
+	for id, m := range resources(t, stacks.PlatformStackName, "AWS::ApiGateway::Method") {
+		p := props(m)
+		switch p["HttpMethod"] {
+		case "OPTIONS":
+			if integ, _ := p["Integration"].(map[string]any); integ["Type"] != "MOCK" {
+				t.Errorf("OPTIONS %s is integrated with %v, not the MOCK preflight", id, integ["Type"])
+			}
+			path := paths[ref(p["ResourceId"])]
+			if path == "" {
+				path = "/"
+			}
+			preflights = append(preflights, path)
+		case "HEAD", "ANY":
+			t.Errorf("method %s is %v: the local gateway answers it as a missing route", id, p["HttpMethod"])
+		}
+	}
+	sort.Strings(preflights)
+	if diff := cmp.Diff(routes.ResourcePaths(), preflights); diff != "" {
+		t.Errorf("the API's preflights (-routes.ResourcePaths +template):\n%s", diff)
+	}
+}
