@@ -141,7 +141,7 @@ func New(cfg Config) *Gateway {
 	}
 	g.resources = routes.NewMatcher(preflights)
 	for fn, h := range cfg.Functions {
-		g.adapters[fn] = lambdahttp.New(h)
+		g.adapters[fn] = lambdahttp.New(h, cfg.AllowedOrigins)
 	}
 	return g
 }

@@ -141,7 +141,7 @@ func (a *API) adapter(fn routes.Function) (*lambdahttp.Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
-	ad := lambdahttp.New(h)
+	ad := lambdahttp.New(h, d.CORSOrigins)
 	a.fns[fn] = ad
 	return ad, nil
 }
