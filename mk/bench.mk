@@ -31,6 +31,13 @@ bench: tools ## benchmarks: round trips and time per endpoint, analytics dashboa
 # concurrent clients; prints p50/p95/p99 per round and the median ratio
 # (cmd/load with -mix read=1 on a fresh platform; tier limits raised by
 # configuration, scripts/load.sh). GATEWAY_ROUNDS, GATEWAY_DURATION.
+# Each round also runs the floor (cmd/load -floor: a bare net/http server
+# in a process of its own with the platform's GetItem, JSON and GOGC, the
+# least any HTTP gateway could cost) and the hop (-hop: the gateway path
+# answered before any DynamoDB call), and prints floor/raw, platform/floor
+# and hop/raw, by throughput and by the CPU every metered process spends
+# per answer, and each phase's connections to DynamoDB Local;
+# GATEWAY_FLOOR=0 leaves both out.
 # Each concurrency runs twice: with every process sharing the CPUs, and
 # with DynamoDB Local alone on CPU 0 (LOAD_SPLIT_CPUS=1), as in AWS where
 # the functions' CPUs are not DynamoDB's. Each prints the load average
@@ -38,11 +45,12 @@ bench: tools ## benchmarks: round trips and time per endpoint, analytics dashboa
 # platform instead of this tree's (scripts/load.sh). The status is
 # load.sh's (a 5xx, a lost write, a failed start), not grep's.
 .PHONY: gateway-bench
-gateway-bench: load-tools ## gateway vs raw GetItem throughput at 8 and 32 clients, shared and split CPUs (median ratio of alternating rounds)
-	@status=0; for split in 0 1; do for w in 8 32; do \
+gateway-bench: load-tools ## gateway vs raw GetItem throughput at 8 and 32 clients, shared and split CPUs, beside the floor of any HTTP gateway (median ratio of alternating rounds)
+	@status=0; floor=$$( [ "$(or $(GATEWAY_FLOOR),1)" = 0 ] || echo "-floor -hop" ); \
+	for split in 0 1; do for w in 8 32; do \
 	  echo "== $$w clients, CPUs $$( [ $$split = 1 ] && echo 'split (DynamoDB Local alone on CPU 0)' || echo shared) ($$(date -u +%T), load average $$(cut -d' ' -f1-3 /proc/loadavg))"; \
-	  LOAD_SPLIT_CPUS=$$split scripts/load.sh -mix read=1 -workers $$w -rounds $(or $(GATEWAY_ROUNDS),5) -duration $(or $(GATEWAY_DURATION),8s) \
-	    | grep -E '^(CPUs split|settled|not settled|platform:|raw DynamoDB:| +read| +CPU ms| +context switches|round|platform throughput|ledger|FAIL)'; \
+	  LOAD_SPLIT_CPUS=$$split scripts/load.sh -mix read=1 $$floor -workers $$w -rounds $(or $(GATEWAY_ROUNDS),5) -duration $(or $(GATEWAY_DURATION),8s) \
+	    | grep -E '^(CPUs split|settled|not settled|floor up|platform:|floor:|hop:|raw DynamoDB:| +read| +CPU ms| +context switches| +connections|round|platform throughput|medians|ledger|FAIL)'; \
 	  s=$${PIPESTATUS[0]}; [ $$s = 0 ] || status=$$s; \
 	  echo "   ($$(date -u +%T), load average $$(cut -d' ' -f1-3 /proc/loadavg))"; \
 	done; done; exit $$status
