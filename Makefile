@@ -3,6 +3,17 @@
 SHELL := /bin/bash
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
+# Every go command make runs builds with -trimpath (added to the user's own
+# GOFLAGS, once): Go's build cache keys a package built without it on its
+# folder, so a second checkout of the same sources (CI's fresh clone) built
+# every package of the module again; with it, the second checkout reuses
+# the first one's builds. Measured: go vet ./... in a fresh clone after
+# this worktree's, CPU before/after in docs/performance.md ("make test's
+# time, ninth pass"). No test may read a file by runtime.Caller's path (it
+# names the module path then): they read by the package folder's relative
+# path, go test's working directory (docs/testing.md).
+export GOFLAGS := $(strip $(filter-out -trimpath,$(shell go env GOFLAGS)) -trimpath)
+
 .PHONY: tools test unit vet dev dev-reset bench
 .DEFAULT_GOAL := help
 

@@ -31,17 +31,27 @@ bench: tools ## benchmarks: round trips and time per endpoint, analytics dashboa
 # concurrent clients; prints p50/p95/p99 per round and the median ratio
 # (cmd/load with -mix read=1 on a fresh platform; tier limits raised by
 # configuration, scripts/load.sh). GATEWAY_ROUNDS, GATEWAY_DURATION.
+# Each round also runs the floor (cmd/load -floor: a bare net/http server
+# in a process of its own with the platform's GetItem, JSON and GOGC, the
+# least any HTTP gateway could cost) and the hop (-hop: the gateway path
+# answered before any DynamoDB call), and prints floor/raw, platform/floor
+# and hop/raw, by throughput and by the CPU every metered process spends
+# per answer, and each phase's connections to DynamoDB Local;
+# GATEWAY_FLOOR=0 leaves both out.
 # Each concurrency runs twice: with every process sharing the CPUs, and
 # with DynamoDB Local alone on CPU 0 (LOAD_SPLIT_CPUS=1), as in AWS where
 # the functions' CPUs are not DynamoDB's. Each prints the load average
 # before and after it; LOAD_BIN=<binary> benches that build of the
-# platform instead of this tree's (scripts/load.sh).
+# platform instead of this tree's (scripts/load.sh). The status is
+# load.sh's (a 5xx, a lost write, a failed start), not grep's.
 .PHONY: gateway-bench
-gateway-bench: load-tools ## gateway vs raw GetItem throughput at 8 and 32 clients, shared and split CPUs (median ratio of alternating rounds)
-	@status=0; for split in 0 1; do for w in 8 32; do \
+gateway-bench: load-tools ## gateway vs raw GetItem throughput at 8 and 32 clients, shared and split CPUs, beside the floor of any HTTP gateway (median ratio of alternating rounds)
+	@status=0; floor=$$( [ "$(or $(GATEWAY_FLOOR),1)" = 0 ] || echo "-floor -hop" ); \
+	for split in 0 1; do for w in 8 32; do \
 	  echo "== $$w clients, CPUs $$( [ $$split = 1 ] && echo 'split (DynamoDB Local alone on CPU 0)' || echo shared) ($$(date -u +%T), load average $$(cut -d' ' -f1-3 /proc/loadavg))"; \
-	  LOAD_SPLIT_CPUS=$$split scripts/load.sh -mix read=1 -workers $$w -rounds $(or $(GATEWAY_ROUNDS),5) -duration $(or $(GATEWAY_DURATION),8s) \
-	    | grep -E '^(CPUs split|settled|not settled|platform:|raw DynamoDB:| +read| +CPU ms| +context switches|round|platform throughput|ledger)' || status=$$?; \
+	  LOAD_SPLIT_CPUS=$$split scripts/load.sh -mix read=1 $$floor -workers $$w -rounds $(or $(GATEWAY_ROUNDS),5) -duration $(or $(GATEWAY_DURATION),8s) \
+	    | grep -E '^(CPUs split|settled|not settled|floor up|platform:|floor:|hop:|raw DynamoDB:| +read| +CPU ms| +context switches| +connections|round|platform throughput|medians|ledger|FAIL)'; \
+	  s=$${PIPESTATUS[0]}; [ $$s = 0 ] || status=$$s; \
 	  echo "   ($$(date -u +%T), load average $$(cut -d' ' -f1-3 /proc/loadavg))"; \
 	done; done; exit $$status
 
@@ -80,7 +90,7 @@ migration-bench: tools ## tier migration time, per-step times and write-freeze w
 copy-bench: tools ## a tier migration's copy alone: items/s at 1,000 and 3,000 issues
 	@status=0; for n in $$(echo $${COPY_ISSUES:-1000,3000} | tr , ' '); do \
 	  ITR_COPY_ISSUES=$$n go test -run '^TestCopyFigures$$' -count 1 -v -timeout 60m ./internal/tenantdata/ \
-	    | grep -E 'copy-figures|^(--- |ok|FAIL)' || status=$$?; \
+	    | grep -E 'copy-figures|^(--- |ok|FAIL)'; s=$${PIPESTATUS[0]}; [ $$s = 0 ] || status=$$s; \
 	  scripts/stop-test-services.sh; \
 	done; exit $$status
 
@@ -92,7 +102,7 @@ copy-bench: tools ## a tier migration's copy alone: items/s at 1,000 and 3,000 i
 DDBLOCAL_SCENARIOS ?= write+inmemory,write,prefill+write+inmemory,prefill+write,copy,copy+tiered
 .PHONY: ddblocal-bench
 ddblocal-bench: tools ## DynamoDB Local's write rate with and without streams, the stream-record index, a table of 50,000 items, JVM flags
-	@ITR_DDBLOCAL_SCENARIOS=$(DDBLOCAL_SCENARIOS) go test -run '^TestDynamoDBLocalWriteFigures$$' -count 1 -v -timeout 120m ./internal/localcloud/ \
+	@set -o pipefail; ITR_DDBLOCAL_SCENARIOS=$(DDBLOCAL_SCENARIOS) go test -run '^TestDynamoDBLocalWriteFigures$$' -count 1 -v -timeout 120m ./internal/localcloud/ \
 	  | grep -E 'ddblocal-bench|^(--- |ok|FAIL)'
 
 # `make walkthrough`: issue 12's "done when" through the HTTP API with the
@@ -101,7 +111,7 @@ ddblocal-bench: tools ## DynamoDB Local's write rate with and without streams, t
 .PHONY: walkthrough
 walkthrough: tools ## issue 12's "done when" walkthrough with a 200-row CSV import
 	@status=0; ITR_WALKTHROUGH_ROWS=200 go test -run '^TestIssue12DoneWhen$$' -count 1 -v -timeout 20m ./internal/project/projectapi/ \
-	  | grep -E 'walkthrough|^(--- |ok|FAIL)' || status=$$?; \
+	  | grep -E 'walkthrough|^(--- |ok|FAIL)'; s=$${PIPESTATUS[0]}; [ $$s = 0 ] || status=$$s; \
 	scripts/stop-test-services.sh; exit $$status
 
 # `make onboarding-bench`: ONBOARDING_RUNS (5) Platinum companies approved
@@ -111,7 +121,7 @@ walkthrough: tools ## issue 12's "done when" walkthrough with a 200-row CSV impo
 .PHONY: onboarding-bench
 onboarding-bench: tools ## Platinum onboarding time (approval to active), median of 5 local runs
 	@status=0; ITR_PLATINUM_RUNS=$${ONBOARDING_RUNS:-5} go test -run '^TestPlatinumOnboardingFigures$$' -count 1 -v -timeout 20m ./internal/devstack/ \
-	  | grep -E '^(onboarding-figures|--- |ok|FAIL)' || status=$$?; \
+	  | grep -E '^(onboarding-figures|--- |ok|FAIL)'; s=$${PIPESTATUS[0]}; [ $$s = 0 ] || status=$$s; \
 	scripts/stop-test-services.sh; exit $$status
 # `make lambda-figures`: every function's binary size as deployed
 # (linux/arm64, gofunction's flags) against issue 19's 10 MB, and its Lambda

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -127,20 +126,10 @@ func envStr(k, def string) string {
 	return def
 }
 
-// DevGCPercent is the local platform's GOGC unless GOGC is set. The one
-// process serves every function's requests with a live heap of about
-// 10 MiB, so at the default (100) it collected several times a second
-// under load (7.5-8.6% of its CPU in a profile); at 400 it collects a
-// quarter as often for a heap of tens of MiB. Lambda functions keep the
-// default: one request at a time each.
-const DevGCPercent = 400
-
 // dev runs the local cloud (make dev) until interrupted or until one of its
 // services stops.
 func dev(args []string) error {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(DevGCPercent)
-	}
+	devstack.UseDevGC() // GOGC 400 unless set (devstack.DevGCPercent)
 	fs := flag.NewFlagSet("dev", flag.ExitOnError)
 	addr := fs.String("addr", envStr("GATEWAY_ADDR", "localhost:8080"), "address of the API gateway")
 	web := fs.String("web", envStr(envvars.WebDir, "web/dist"), "the built web app served at / (relative to the repository root)")

@@ -222,7 +222,7 @@ func warmOverhead(p *lambdaproc.Platform, specs []lambdaproc.Spec, n int) error 
 	if err != nil {
 		return err
 	}
-	ad := lambdahttp.New(h)
+	ad := lambdahttp.New(h, nil)
 	began = time.Now()
 	for range n {
 		res, err := ad.Invoke(ctx, ev)

@@ -3,8 +3,11 @@
 // the mixed workload through the gateway and the same operations raw against
 // DynamoDB Local, prints throughput, latency percentiles, errors by status
 // and code, 429s per tier and the platform/raw ratio, and reads back every
-// acknowledged write. It exits 1 on a 5xx, a lost write or (with -soak)
-// runtime figures that grow without bound.
+// acknowledged write. With -floor it also runs the reads against the floor
+// (loadtest.Floor, this binary again with -serve-floor: the least any HTTP
+// gateway could cost) and with -hop the gateway path without DynamoDB.
+// It exits 1 on a 5xx, a lost write or (with -soak) runtime figures that
+// grow without bound.
 package main
 
 import (
@@ -15,6 +18,7 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/issuetracker/issuetracker/internal/devstack"
@@ -33,7 +37,7 @@ func run() error {
 	platform := flag.String("platform", ".local/load/platform.json", "platform description written by `issuetracker dev`")
 	workers := flag.Int("workers", 16, "concurrent clients (and raw workers), shared out among the tenants")
 	duration := flag.Duration("duration", 20*time.Second, "length of each platform and raw phase")
-	rounds := flag.Int("rounds", 1, "alternating platform/raw rounds; the ratio is their median")
+	rounds := flag.Int("rounds", 1, "rounds of the phases (platform, raw, and with -floor and -hop those), each round starting one phase later; each ratio is the median of the rounds")
 	preload := flag.Int("preload", 30, "issues created per tenant before the run")
 	raw := flag.Bool("raw", true, "run the raw DynamoDB phase and print the ratio")
 	warmup := flag.Duration("warmup", 3*time.Second, "unreported platform and raw phases before the rounds (caches, connections, DynamoDB Local's JIT)")
@@ -45,10 +49,23 @@ func run() error {
 	cpuFlag := flag.String("cpu", "", "processes whose CPU per answer each phase reports, name=pid,... (\"self\": this process; scripts/load.sh names the platform, DynamoDB Local and the load tool)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the load tool over the rounds (after the warm-up) to this file: with -raw=false, the gateway phase's HTTP client and bookkeeping alone")
 	mixFlag := flag.String("mix", "", "operation weights, e.g. read=1 (default read=40,list=15,search=10,create=15,update=12,comment=8)")
+	floorFlag := flag.Bool("floor", false, "with -mix read=1: each round also runs the reads against the floor (loadtest.Floor: a bare net/http server in a process of its own answering GET /v1/issues/{id} with the platform's GetItem and JSON, at the platform's GOGC) and prints floor/raw and platform/floor")
+	hopFlag := flag.Bool("hop", false, "each round also runs GET /v1/issues/~hop through the gateway (the whole path, answered 404 before any DynamoDB call) and prints hop/raw")
+	serveFloor := flag.Bool("serve-floor", false, "be the floor's process (started by -floor): read the callers from stdin, serve until stdin ends")
 	flag.Parse()
+	if *serveFloor {
+		pl, err := devstack.ReadPlatform(*platform)
+		if err != nil {
+			return err
+		}
+		return loadtest.ServeFloor(context.Background(), pl, os.Stdin, os.Stdout)
+	}
 	mix, err := loadtest.ParseMix(*mixFlag)
 	if err != nil {
 		return err
+	}
+	if *floorFlag && (len(mix) != 1 || mix[loadtest.OpRead] == 0) {
+		return fmt.Errorf("-floor answers reads only: it needs -mix read=1")
 	}
 	procs, err := loadtest.ParseProcs(*cpuFlag)
 	if err != nil {
@@ -71,7 +88,6 @@ func run() error {
 	if *soak {
 		failures = append(failures, soakRun(ctx, l, *debugURL, *every, *duration)...)
 	} else {
-		var ratios []float64
 		settle := func(after string) {
 			if *settleFor <= 0 || ctx.Err() != nil {
 				return
@@ -83,30 +99,51 @@ func run() error {
 				fmt.Printf("not settled %.0fs after the %s; going on\n\n", took.Seconds(), after)
 			}
 		}
+		var floor *loadtest.FloorProc
+		if *floorFlag {
+			exe, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			if floor, err = loadtest.StartFloor(ctx, exe, []string{"-platform", *platform}, l.FloorTenants()); err != nil {
+				return err
+			}
+			defer floor.Close()
+			cpu.Procs = append(cpu.Procs, loadtest.Proc{Name: loadtest.FloorName, PID: floor.PID})
+			fmt.Printf("floor up: %s (pid %d, GOGC %d; pprof at %s)\n\n", floor.URL, floor.PID, floor.GOGC, floor.DebugURL)
+		}
+		ddbPort, err := loadtest.EndpointPort(pl.DynamoDBEndpoint)
+		if err != nil {
+			return fmt.Errorf("DynamoDB endpoint %q: %w", pl.DynamoDBEndpoint, err)
+		}
+		// The phases of a round, in the order of the first; each round
+		// starts one later (floor, platform, raw, hop | platform, raw,
+		// hop, floor | ...), so a drift in the machine's speed over the run
+		// (DynamoDB Local's JIT, other processes) favours no side.
+		type phase struct {
+			name string
+			run  func(d time.Duration) (*loadtest.Stats, error)
+		}
+		var phases []phase
+		if floor != nil {
+			phases = append(phases, phase{loadtest.FloorName, func(d time.Duration) (*loadtest.Stats, error) { return l.Floor(ctx, d, floor.URL), nil }})
+		}
+		phases = append(phases, phase{"platform", func(d time.Duration) (*loadtest.Stats, error) { return l.Platform(ctx, d), nil }})
+		if *raw {
+			phases = append(phases, phase{loadtest.RawName, func(d time.Duration) (*loadtest.Stats, error) { return l.Raw(ctx, d) }})
+		}
+		if *hopFlag {
+			phases = append(phases, phase{loadtest.HopName, func(d time.Duration) (*loadtest.Stats, error) { return l.Hop(ctx, d), nil }})
+		}
 		settle("preload")
 		if *warmup > 0 && ctx.Err() == nil {
-			l.Platform(ctx, *warmup)
-			if *raw {
-				if _, err := l.Raw(ctx, *warmup); err != nil {
+			for _, p := range phases {
+				if _, err := p.run(*warmup); err != nil {
 					return err
 				}
 			}
-			fmt.Printf("warm-up: %s of each side, not counted\n\n", *warmup)
+			fmt.Printf("warm-up: %s of each phase, not counted\n\n", *warmup)
 			settle("warm-up")
-		}
-		// Rounds alternate which side goes first (platform, raw | raw,
-		// platform | ...), so a drift in the machine's speed over the run
-		// (DynamoDB Local's JIT, other processes) favours neither side.
-		rawPhase := func() (*loadtest.Stats, error) {
-			before := cpu.Read()
-			rs, err := l.Raw(ctx, 0)
-			if err != nil {
-				return nil, err
-			}
-			use := cpu.Since(before)
-			rs.Print(os.Stdout)
-			use.PerAnswer(os.Stdout, rs.Total())
-			return rs, nil
 		}
 		if *cpuProfile != "" {
 			f, err := os.Create(*cpuProfile)
@@ -119,36 +156,73 @@ func run() error {
 			defer f.Close()
 			defer pprof.StopCPUProfile() // a round that failed
 		}
+		ratios := map[string][]float64{}
 		for r := 1; r <= max(*rounds, 1) && ctx.Err() == nil; r++ {
-			var st, rs *loadtest.Stats
-			if *raw && r%2 == 0 {
-				if rs, err = rawPhase(); err != nil {
+			// Throughput and the CPU of every metered process per answer,
+			// by phase.
+			tput, cpuPer := map[string]float64{}, map[string]float64{}
+			for k := range phases {
+				p := phases[(r-1+k)%len(phases)]
+				before, c0 := cpu.Read(), readConns(ddbPort)
+				st, err := p.run(0)
+				if err != nil {
 					return err
 				}
-			}
-			before := cpu.Read()
-			st = l.Platform(ctx, 0)
-			use := cpu.Since(before)
-			st.Print(os.Stdout)
-			use.PerAnswer(os.Stdout, st.Total())
-			if st.ServerErrors() > 0 {
-				failures = append(failures, fmt.Sprintf("round %d: %d answers were 5xx", r, st.ServerErrors()))
-			}
-			if !*raw {
-				continue
-			}
-			if rs == nil {
-				if rs, err = rawPhase(); err != nil {
-					return err
+				use, c1 := cpu.Since(before), readConns(ddbPort)
+				st.Print(os.Stdout)
+				use.PerAnswer(os.Stdout, st.Total())
+				if c0 != nil && c1 != nil {
+					c1.Print(os.Stdout, *c0)
+				}
+				fmt.Println()
+				if st.ServerErrors() > 0 {
+					failures = append(failures, fmt.Sprintf("round %d: %d %s answers were 5xx", r, st.ServerErrors(), p.name))
+				}
+				tput[p.name] = st.Throughput()
+				if n := st.Total(); n > 0 && use.Total() > 0 {
+					cpuPer[p.name] = use.Total().Seconds() / float64(n)
 				}
 			}
-			ratios = append(ratios, st.Throughput()/rs.Throughput())
-			fmt.Printf("round %d: platform/raw throughput %.2f\n\n", r, ratios[len(ratios)-1])
+			line := fmt.Sprintf("round %d:", r)
+			add := func(label, a, b string) {
+				if tput[a] > 0 && tput[b] > 0 {
+					ratios[label] = append(ratios[label], tput[a]/tput[b])
+					line += fmt.Sprintf(" %s throughput %.2f;", label, tput[a]/tput[b])
+				}
+			}
+			addCPU := func(label, a, b string) {
+				// By CPU: on CPUs every process shares, throughput
+				// follows the inverse of the CPU all of them spend per
+				// answer, which other work on the machine moves less.
+				if cpuPer[a] > 0 && cpuPer[b] > 0 {
+					ratios[label+" by CPU"] = append(ratios[label+" by CPU"], cpuPer[b]/cpuPer[a])
+					line += fmt.Sprintf(" %s by CPU %.2f;", label, cpuPer[b]/cpuPer[a])
+				}
+			}
+			add("platform/raw", "platform", loadtest.RawName)
+			add("floor/raw", loadtest.FloorName, loadtest.RawName)
+			add("platform/floor", "platform", loadtest.FloorName)
+			add("hop/raw", loadtest.HopName, loadtest.RawName)
+			addCPU("platform/raw", "platform", loadtest.RawName)
+			addCPU("floor/raw", loadtest.FloorName, loadtest.RawName)
+			addCPU("platform/floor", "platform", loadtest.FloorName)
+			addCPU("hop/raw", loadtest.HopName, loadtest.RawName)
+			if line != fmt.Sprintf("round %d:", r) {
+				fmt.Println(strings.TrimSuffix(line, ";") + "\n")
+			}
 		}
 		pprof.StopCPUProfile() // the rounds only (a no-op without -cpuprofile)
-		if len(ratios) > 0 {
-			slices.Sort(ratios)
-			fmt.Printf("platform throughput / raw DynamoDB throughput at %d workers: %.2f (median of %d rounds)\n", *workers, ratios[len(ratios)/2], len(ratios))
+		if rs := ratios["platform/raw"]; len(rs) > 0 {
+			fmt.Printf("platform throughput / raw DynamoDB throughput at %d workers: %.2f (median of %d rounds)\n", *workers, median(rs), len(rs))
+		}
+		var meds []string
+		for _, label := range []string{"floor/raw", "platform/floor", "hop/raw", "platform/raw by CPU", "floor/raw by CPU", "platform/floor by CPU", "hop/raw by CPU"} {
+			if rs := ratios[label]; len(rs) > 0 {
+				meds = append(meds, fmt.Sprintf("%s %.2f", label, median(rs)))
+			}
+		}
+		if len(meds) > 0 {
+			fmt.Printf("medians at %d workers: %s\n", *workers, strings.Join(meds, ", "))
 		}
 	}
 	c, u, m := l.Ledger.Counts()
@@ -208,6 +282,22 @@ func soakRun(ctx context.Context, l *loadtest.Load, url string, every, d time.Du
 			loadtest.GrowthFactor, loadtest.GoroutineSlack, loadtest.HeapSlack>>20, loadtest.IdleSlack)
 	}
 	return append(bad, growth...)
+}
+
+// readConns reads the connections to DynamoDB Local's port (nil when
+// /proc/net/tcp cannot be read).
+func readConns(port int) *loadtest.Conns {
+	c, err := loadtest.ReadConns(port)
+	if err != nil {
+		return nil
+	}
+	return &c
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
 
 func tenantsOf() []string {

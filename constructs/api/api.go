@@ -146,6 +146,7 @@ func New(scope constructs.Construct, id string, props *Props) *API {
 		ResultsCacheTtl: p.AuthorizerCacheTTL,
 	})
 	a.addMethods(id)
+	a.securePreflights()
 	a.addStage()
 	a.addUsagePlans()
 	return a
@@ -213,6 +214,26 @@ func (a *API) cors() *awsapigateway.CorsOptions {
 		AllowMethods: jsii.Strings(edge.CORSAllowMethods...),
 		AllowHeaders: jsii.Strings(edge.CORSAllowHeaders...),
 		MaxAge:       awscdk.Duration_Seconds(jsii.Number(edge.CORSMaxAge.Seconds())),
+	}
+}
+
+// securePreflights puts the edge's security headers on every CORS preflight
+// (the OPTIONS methods CDK's CorsOptions make, a MOCK integration on each
+// resource), which CorsOptions cannot: the preflight is an answer of the API
+// like any other (TestCORSPreflightsAreTheEdges). Each header is a static
+// value of the integration response, declared in the method response.
+func (a *API) securePreflights() {
+	for _, c := range *a.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		m, ok := c.(awsapigateway.CfnMethod)
+		if !ok || m.HttpMethod() == nil || *m.HttpMethod() != "OPTIONS" {
+			continue
+		}
+		for _, k := range sortedKeys(edge.SecurityHeaders()) {
+			v := edge.SecurityHeaders()[k]
+			param := `method\.response\.header\.` + k
+			m.AddPropertyOverride(jsii.String("Integration.IntegrationResponses.0.ResponseParameters."+param), jsii.String("'"+v+"'"))
+			m.AddPropertyOverride(jsii.String("MethodResponses.0.ResponseParameters."+param), jsii.Bool(true))
+		}
 	}
 }
 

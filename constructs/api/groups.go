@@ -161,7 +161,7 @@ func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys
 // this package's code alters what every method or resource renders (an
 // option of addMethod, the integration, the preflight) without a change to
 // the data hashed below, so the stage gets a new deployment.
-const deploymentVersion = 1
+const deploymentVersion = 2 // 2: the preflights carry the security headers
 
 // fingerprint hashes everything an API Gateway deployment snapshots: every
 // route (method, path, function, access), the authorizer, the CORS

@@ -42,7 +42,7 @@ func TestEveryFunctionSendsTheEdgeHeaders(t *testing.T) {
 			require.NoError(t, err)
 			rt := routes.ForFunction(fn)[0]
 			ev := lambdahttp.Event(rt, nil, nil, "GET", &url.URL{Path: "/no/such/route"}, nil, http.Header{"Origin": {origin}})
-			res, err := lambdahttp.New(h).Invoke(context.Background(), ev)
+			res, err := lambdahttp.New(h, nil).Invoke(context.Background(), ev)
 			require.NoError(t, err)
 			got := http.Header{}
 			for k, vs := range res.MultiValueHeaders {
@@ -62,7 +62,7 @@ func TestEveryFunctionSendsTheEdgeHeaders(t *testing.T) {
 	t.Run("an origin that is not allowed gets no CORS grant", func(t *testing.T) {
 		h := app.MustFunction(routes.FnMeta, d)
 		ev := lambdahttp.Event(routes.ForFunction(routes.FnMeta)[0], nil, nil, "GET", &url.URL{Path: "/health"}, nil, http.Header{"Origin": {"https://evil.example"}})
-		res, err := lambdahttp.New(h).Invoke(context.Background(), ev)
+		res, err := lambdahttp.New(h, nil).Invoke(context.Background(), ev)
 		require.NoError(t, err)
 		assert.Empty(t, res.MultiValueHeaders["Access-Control-Allow-Origin"])
 		assert.Empty(t, res.Headers["Access-Control-Allow-Origin"])

@@ -304,7 +304,10 @@ func templateGateway(api *localdeploy.API, p *lambdaproc.Platform, extraOrigins 
 		return gateway.Config{}, err
 	}
 	cfg := gateway.Config{Router: router.Match, Invokers: map[routes.Function]gateway.InvokeFunc{},
-		AuthorizerCacheTTL: api.Authorizer.ResultTTL}
+		AuthorizerCacheTTL: api.Authorizer.ResultTTL,
+		// OPTIONS answers on the template's resources only (not nil: a
+		// template without preflights has none).
+		ResourcePaths: append([]string{}, api.Preflights...)}
 	if cfg.AuthorizerCacheTTL == 0 {
 		cfg.AuthorizerCacheTTL = -1 // TTL 0 turns API Gateway's cache off
 	}
@@ -337,13 +340,14 @@ func templateGateway(api *localdeploy.API, p *lambdaproc.Platform, extraOrigins 
 		origins := append([]string{c.AllowOrigin}, extraOrigins...)
 		cfg.AllowedOrigins = origins
 		cfg.Preflight = func(h http.Header, origin string) {
+			// The OPTIONS method's static headers (the security headers
+			// among them), as API Gateway's MOCK integration answers.
+			for k, v := range c.Headers {
+				h.Set(k, v)
+			}
+			h.Del("Access-Control-Allow-Origin")
 			if allowed(origin, origins) {
 				h.Set("Access-Control-Allow-Origin", origin)
-			}
-			h.Set("Access-Control-Allow-Headers", c.AllowHeaders)
-			h.Set("Access-Control-Allow-Methods", c.AllowMethods)
-			if c.MaxAge != "" {
-				h.Set("Access-Control-Max-Age", c.MaxAge)
 			}
 			h.Set("Vary", "Origin")
 		}

@@ -83,6 +83,9 @@ func TestTheGatewaysUsagePlansAreTheTemplates(t *testing.T) {
 	pre := http.Header{}
 	cfg.Preflight(pre, "http://localhost:1234")
 	assert.Equal(t, "http://localhost:1234", pre.Get("Access-Control-Allow-Origin"))
+	for k, v := range edge.SecurityHeaders() { // the template's preflight carries them since edge14
+		assert.Equal(t, v, pre.Get(k), "%s on the template's preflight", k)
+	}
 	pre = http.Header{}
 	cfg.Preflight(pre, "https://evil.example")
 	assert.Empty(t, pre.Get("Access-Control-Allow-Origin"))

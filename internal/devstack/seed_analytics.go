@@ -185,7 +185,7 @@ func (c *caller) do(ctx context.Context, p tenancy.Principal, method, path strin
 			c.mu.Unlock()
 			return err
 		}
-		ad = lambdahttp.New(h)
+		ad = lambdahttp.New(h, c.deps.CORSOrigins)
 		c.fns[rt.Function] = ad
 	}
 	c.mu.Unlock()

@@ -79,6 +79,11 @@ type Config struct {
 	// Preflight, when set, writes the CORS preflight answer's headers (the
 	// template's OPTIONS methods) instead of internal/edge's.
 	Preflight func(h http.Header, origin string)
+	// ResourcePaths are the API's resources (path templates), each with a
+	// CORS preflight: OPTIONS on one of them is a 204, on any other path a
+	// 404, as the deployed API's MOCK methods answer. Nil:
+	// routes.ResourcePaths(); the template mode's are the template's.
+	ResourcePaths []string
 }
 
 // InvokeFunc invokes a function with an API Gateway proxy event.
@@ -94,6 +99,8 @@ type Gateway struct {
 	usage    *UsagePlans
 	mu       sync.Mutex
 	cache    map[string]cached
+	// resources match the paths that have a preflight (ResourcePaths).
+	resources *routes.Matcher
 	// flight makes one authorizer call per token at a time: the requests
 	// that find a token's result missing or expired together wait for it.
 	flight singleflight.Group
@@ -124,8 +131,17 @@ func New(cfg Config) *Gateway {
 		cfg.Timeout = DefaultTimeout
 	}
 	g := &Gateway{cfg: cfg, adapters: map[routes.Function]*lambdahttp.Adapter{}, usage: NewUsagePlans(), cache: map[string]cached{}}
+	paths := cfg.ResourcePaths
+	if paths == nil {
+		paths = routes.ResourcePaths()
+	}
+	preflights := make([]routes.Route, len(paths))
+	for i, p := range paths {
+		preflights[i] = routes.Route{Method: http.MethodOptions, Path: p}
+	}
+	g.resources = routes.NewMatcher(preflights)
 	for fn, h := range cfg.Functions {
-		g.adapters[fn] = lambdahttp.New(h)
+		g.adapters[fn] = lambdahttp.New(h, cfg.AllowedOrigins)
 	}
 	return g
 }
@@ -146,11 +162,15 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
-		// CORS preflight, answered by the gateway like the deployed API's.
+	if r.Method == http.MethodOptions && g.isResource(r.URL.Path) {
+		// CORS preflight, answered by the gateway like the deployed API's
+		// MOCK method: on every resource, whatever the request's headers,
+		// with the security headers every answer carries. OPTIONS on a path
+		// that is no resource is API Gateway's missing route (below).
 		if g.cfg.Preflight != nil {
 			g.cfg.Preflight(w.Header(), r.Header.Get("Origin"))
 		} else {
+			edge.SetSecurityHeaders(w.Header())
 			edge.SetPreflight(w.Header(), r.Header.Get("Origin"), g.cfg.AllowedOrigins)
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -162,12 +182,6 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if g.cfg.WriteOwn != nil {
 			g.cfg.WriteOwn(w, r, err)
 			return
-		}
-		if kind == errs.KindMethodNotAllowed {
-			// RFC 9110: a 405 names the methods the path takes. (The
-			// template mode's WriteOwn answers API Gateway's missing
-			// route instead, as the deployed API does.)
-			w.Header().Set("Allow", strings.Join(g.allow(r.URL.Path), ", "))
 		}
 		httpapi.WriteError(w, r, err)
 	}
@@ -249,37 +263,29 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) error {
 }
 
 // route matches the request to a route (the route table unless the config
-// has its own Router): a path with no route for the method is a 405, no
-// route at all a 404.
+// has its own Router). No route for the method is API Gateway's missing
+// route, a 404, whether or not the path has other methods: a REST API
+// answers a method a resource lacks (HEAD among them: it has none) as it
+// answers a path it lacks (MISSING_AUTHENTICATION_TOKEN), and so does
+// every mode of the local gateway (it answered a 405 in process until
+// edge14).
 func (g *Gateway) route(r *http.Request) (routes.Route, map[string]string, error) {
 	match := routes.Match
 	if g.cfg.Router != nil {
 		match = g.cfg.Router
 	}
-	rt, params, ok, pathMatched := match(r.Method, r.URL.Path)
+	rt, params, ok, _ := match(r.Method, r.URL.Path)
 	if !ok {
-		if pathMatched {
-			return rt, params, errs.E(errs.KindMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s: it takes %s",
-				r.Method, r.URL.Path, strings.Join(g.allow(r.URL.Path), ", "))
-		}
 		return rt, params, httpapi.NoRoute.Err()
 	}
 	return rt, params, nil
 }
 
-// allow are the methods the routes of path take (a 405's Allow header).
-func (g *Gateway) allow(path string) []string {
-	match := routes.Match
-	if g.cfg.Router != nil {
-		match = g.cfg.Router
-	}
-	var out []string
-	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
-		if _, _, ok, _ := match(m, path); ok {
-			out = append(out, m)
-		}
-	}
-	return out
+// isResource reports whether path is one of the API's resources (it has a
+// CORS preflight).
+func (g *Gateway) isResource(path string) bool {
+	_, _, ok, _ := g.resources.Match(http.MethodOptions, path)
+	return ok
 }
 
 // admit runs the authorizer for a route that is not public and charges the

@@ -179,6 +179,9 @@ func checkHeaders(h map[string][]string) error {
 		return edgeErr("request_header_too_large", "header", fmt.Sprintf("more than %d headers or %d bytes", MaxHeaders, MaxHeaderBytes))
 	}
 	for i, s := range SingletonHeaders {
+		if singletons[i] > 1 && s == "If-Match" {
+			return IfMatchList() // RFC 9110: two lines are one list
+		}
 		if singletons[i] > 1 {
 			return errs.Invalid("duplicate_header", fmt.Sprintf("the request has %d %s headers; send exactly one", singletons[i], s),
 				errs.FieldError{Field: s, Reason: "repeated"})

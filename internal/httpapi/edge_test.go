@@ -19,12 +19,23 @@ func TestEdgeHeaderChecks(t *testing.T) {
 	}
 	for _, h := range []map[string][]string{
 		{"authorization": {"Bearer a"}, "Authorization": {"Bearer a"}},
-		{"If-Match": {`"1"`, `"2"`}},
 		{"x-request-id": {"a"}, "X-REQUEST-ID": {"b"}},
 	} {
 		err := httpapi.CheckEdge(edgeOf(h))
 		if assert.Error(t, err, "%v", h) {
 			assert.Equal(t, "duplicate_header", errs.As(err).Code, "%v", h)
+		}
+	}
+	// If-Match twice is one list of ETags (RFC 9110, 5.3): the answer of
+	// a list in one line, not a duplicate_header.
+	for _, h := range []map[string][]string{
+		{"If-Match": {`"1"`, `"2"`}},
+		{"if-match": {`"1"`}, "If-Match": {`*`}},
+	} {
+		err := httpapi.CheckEdge(edgeOf(h))
+		if assert.Error(t, err, "%v", h) {
+			assert.Equal(t, "if_match_list_not_supported", errs.As(err).Code, "%v", h)
+			assert.Equal(t, "If-Match", errs.As(err).Fields[0].Field, "%v", h)
 		}
 	}
 	ordinary := http.Header{"Authorization": {"Bearer x"}, "Accept": {"application/json"}, "User-Agent": {"load"},

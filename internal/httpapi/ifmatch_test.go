@@ -18,7 +18,10 @@ func TestIfMatch(t *testing.T) {
 	}{
 		`"3"`: {v: 3}, ` "3" `: {v: 3}, `*`: {}, `W/"3"`: {code: "weak_etag"},
 		`3`: {code: "invalid_if_match"}, `""`: {code: "invalid_if_match"}, `"0"`: {code: "invalid_if_match"},
-		`"+3"`: {code: "invalid_if_match"}, `"03"`: {code: "invalid_if_match"}, `"1", "2"`: {code: "invalid_if_match"},
+		`"+3"`: {code: "invalid_if_match"}, `"03"`: {code: "invalid_if_match"},
+		`"1", "2"`: {code: "if_match_list_not_supported"}, `*, "2"`: {code: "if_match_list_not_supported"},
+		`"1",*`: {code: "if_match_list_not_supported"}, `"1",`: {code: "if_match_list_not_supported"},
+		`W/"1", "1"`: {code: "if_match_list_not_supported"}, `"a,b"`: {code: "invalid_if_match"},
 		`W/"x"`: {code: "invalid_if_match"}, ``: {code: "invalid_if_match"}, `""3""`: {code: "invalid_if_match"},
 	} {
 		r := httptest.NewRequest("PATCH", "/v1/issues/x", nil)
@@ -31,6 +34,10 @@ func TestIfMatch(t *testing.T) {
 			assert.Equal(t, want.code, errs.As(err).Code, h)
 		}
 	}
+	r := httptest.NewRequest("PATCH", "/v1/issues/x", nil)
+	r.Header["If-Match"] = []string{`"3"`, `"4"`}
+	_, err := httpapi.IfMatch(r)
+	assert.Equal(t, "if_match_list_not_supported", errs.As(err).Code, "the header twice is one list (RFC 9110, 5.3)")
 	v, err := httpapi.IfMatch(httptest.NewRequest("PATCH", "/v1/issues/x", nil))
 	assert.Zero(t, v)
 	assert.NoError(t, err, "no If-Match: an unconditional write")

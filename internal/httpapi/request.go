@@ -170,15 +170,21 @@ func withArticle(s string) string {
 func ETag(v int64) string { return `"` + strconv.FormatInt(v, 10) + `"` }
 
 // IfMatch reads a write's If-Match header: 0 when it is absent or "*",
-// else the version its ETag names ("3"). A weak ETag (W/"3") is a 412
-// weak_etag: If-Match compares strongly (RFC 9110, 13.1.1), so a weak one
-// never matches and the write must not happen. Anything else (an empty
-// value, a list, a version that is no positive integer) is a 400
-// invalid_if_match naming the header. Every route that changes or deletes
-// a versioned resource reads it with this one function and answers 412
-// version_mismatch when the version moved on.
+// else the version its ETag names ("3"). A list of ETags (`"3", "4"`, `*,
+// "3"`, or the header twice, which RFC 9110 reads as one list) is a 400
+// if_match_list_not_supported: a write here is conditional on the one
+// version the client read. A weak ETag (W/"3") is a 412 weak_etag:
+// If-Match compares strongly (RFC 9110, 13.1.1), so a weak one never
+// matches and the write must not happen. Anything else (an empty value, a
+// version that is no positive integer) is a 400 invalid_if_match naming
+// the header. Every route that changes or deletes a versioned resource
+// reads it with this one function and answers 412 version_mismatch when
+// the version moved on.
 func IfMatch(r *http.Request) (int64, error) {
-	_, present := r.Header["If-Match"]
+	vs, present := r.Header["If-Match"]
+	if len(vs) > 1 || present && isETagList(vs[0]) {
+		return 0, IfMatchList()
+	}
 	h := strings.TrimSpace(r.Header.Get("If-Match"))
 	if !present || h == "*" {
 		return 0, nil
@@ -196,4 +202,33 @@ func IfMatch(r *http.Request) (int64, error) {
 			WithFields(errs.FieldError{Field: "If-Match", Reason: "weak ETag"})
 	}
 	return v, nil
+}
+
+// IfMatchList is the answer to an If-Match that lists several ETags (or
+// the header sent twice): a 400 if_match_list_not_supported naming the
+// header, on every route that takes If-Match, the edge's check of a
+// repeated header included.
+func IfMatchList() error {
+	return errs.Invalid("if_match_list_not_supported",
+		`If-Match takes one ETag of this API, such as "3", or *: not a list; a write is conditional on the one version you read`,
+		errs.FieldError{Field: "If-Match", Reason: "a list of ETags is not supported"})
+}
+
+// isETagList reports whether an If-Match value is a list: a comma outside
+// a quoted ETag (RFC 9110's #entity-tag), such as `"3", "4"` or `*, "3"`.
+// Empty list elements count too (`"3",`): a client that sends one meant
+// something this API would not evaluate.
+func isETagList(v string) bool {
+	quoted := false
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '"':
+			quoted = !quoted
+		case ',':
+			if !quoted {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -72,7 +72,7 @@ func both(t *testing.T, answer func(w http.ResponseWriter, r *http.Request), met
 	require.NoError(t, err)
 	rt := routes.Route{Method: strings.ToUpper(method), Path: "/v1/issues/{issueId}"}
 	authz := map[string]any{"tenantId": "t1", "userId": "u1", "role": "user"}
-	ad := lambdahttp.New(h)
+	ad := lambdahttp.New(h, nil)
 	ev := lambdahttp.Event(rt, map[string]string{"issueId": "x"}, authz, method, u, body, hdr)
 	ev.RequestContext.Identity.SourceIP = "192.0.2.7"
 	resEvent, err = ad.Invoke(context.Background(), ev)
@@ -203,7 +203,7 @@ func TestInvokeRequestHandsOverACanonicalHeaderMap(t *testing.T) {
 	ad := lambdahttp.New(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got = r.Header
 		w.WriteHeader(http.StatusNoContent)
-	}))
+	}), nil)
 	u, err := url.ParseRequestURI("/v1/issues/x")
 	require.NoError(t, err)
 	rt := routes.Route{Method: http.MethodGet, Path: "/v1/issues/{issueId}"}
@@ -223,7 +223,7 @@ func TestInvokeRequestHandsOverACanonicalHeaderMap(t *testing.T) {
 // before AnswerRequest), each into a recorder.
 func serveBoth(t *testing.T, answer func(w http.ResponseWriter, r *http.Request), method, target string, hdr http.Header, body []byte) (served, written *httptest.ResponseRecorder) {
 	t.Helper()
-	ad := lambdahttp.New(http.HandlerFunc(answer))
+	ad := lambdahttp.New(http.HandlerFunc(answer), nil)
 	u, err := url.ParseRequestURI(target)
 	require.NoError(t, err)
 	rt := routes.Route{Method: strings.ToUpper(method), Path: "/v1/issues/{issueId}"}

@@ -33,10 +33,17 @@ import (
 type Adapter struct {
 	a *httpadapter.HandlerAdapter
 	h http.Handler
+	// origins may read the adapter's own answers from a browser (the
+	// function's CORS origins, as the handler's answers).
+	origins []string
 }
 
-// New wraps h.
-func New(h http.Handler) *Adapter { return &Adapter{a: httpadapter.New(h), h: h} }
+// New wraps h. allowedOrigins are the browser origins CORS lets read the
+// answers the adapter makes itself (a malformed event, a panic), as the
+// handler's own answers carry them (edge.SetCORS); "*" allows any.
+func New(h http.Handler, allowedOrigins []string) *Adapter {
+	return &Adapter{a: httpadapter.New(h), h: h, origins: allowedOrigins}
+}
 
 // Invoke runs one event through the handler. A malformed event (bad path,
 // query or headers, two Authorization headers, a body that is not base64)
@@ -47,25 +54,55 @@ func New(h http.Handler) *Adapter { return &Adapter{a: httpadapter.New(h), h: h}
 // id, and the panic is logged with its stack: one bad request must not take
 // the process (the local gateway, a warm Lambda) down with it.
 func (a *Adapter) Invoke(ctx context.Context, ev events.APIGatewayProxyRequest) (res events.APIGatewayProxyResponse, err error) {
-	defer recoverHandler(ctx, &ev, &res, &err)
+	origin := originOf(ev)
+	defer a.recoverHandler(ctx, &ev, origin, &res, &err)
 	if err := httpapi.CheckEdge(EdgeOf(ev)); err != nil {
-		return Problem(ev, err), nil
+		return a.problem(ev, origin, err), nil
 	}
 	res, err = a.a.ProxyWithContext(ctx, ev)
 	if err != nil {
 		slog.WarnContext(ctx, "refused an event the adapter cannot read", "err", err, "request_id", ev.RequestContext.RequestID)
-		return Problem(ev, errs.Invalid("malformed_request", "the request could not be read")), nil
+		return a.problem(ev, origin, errs.Invalid("malformed_request", "the request could not be read")), nil
 	}
 	return res, nil
 }
 
 // recoverHandler answers a handler's panic with a 500 problem and logs it.
-func recoverHandler(ctx context.Context, ev *events.APIGatewayProxyRequest, res *events.APIGatewayProxyResponse, err *error) {
+func (a *Adapter) recoverHandler(ctx context.Context, ev *events.APIGatewayProxyRequest, origin string, res *events.APIGatewayProxyResponse, err *error) {
 	if p := recover(); p != nil {
 		slog.ErrorContext(ctx, "handler panicked", "panic", fmt.Sprint(p), "path", ev.Path,
 			"request_id", ev.RequestContext.RequestID, "stack", string(debug.Stack()))
-		*res, *err = Problem(*ev, errs.Internal(fmt.Errorf("panic: %v", p))), nil
+		*res, *err = a.problem(*ev, origin, errs.Internal(fmt.Errorf("panic: %v", p))), nil
 	}
+}
+
+// problem is an answer the adapter makes itself: Problem, with the CORS a
+// handler's answer to a request from origin carries. API Gateway passes a
+// proxy answer through as it is, so without them a browser on the web
+// origin could not read the 400 or the 500 (none before edge14).
+func (a *Adapter) problem(ev events.APIGatewayProxyRequest, origin string, err error) events.APIGatewayProxyResponse {
+	res := Problem(ev, err)
+	h := http.Header{}
+	edge.SetCORS(h, origin, a.origins)
+	for k := range h {
+		res.Headers[k] = h.Get(k)
+	}
+	return res
+}
+
+// originOf is the event's Origin header, whatever its case.
+func originOf(ev events.APIGatewayProxyRequest) string {
+	for k, vs := range ev.MultiValueHeaders {
+		if strings.EqualFold(k, "Origin") && len(vs) > 0 {
+			return vs[0]
+		}
+	}
+	for k, v := range ev.Headers {
+		if strings.EqualFold(k, "Origin") {
+			return v
+		}
+	}
+	return ""
 }
 
 // InvokeRequest answers what Invoke answers for the event Event(rt, params,
@@ -124,19 +161,20 @@ func (ans Answer) Write(w http.ResponseWriter) error {
 // its recorded answer, or (rec nil) the problem that answers it instead.
 func (a *Adapter) invokeRequest(ctx context.Context, rt routes.Route, authorizer map[string]any, r *http.Request, body []byte, sourceIP string) (rec *recorder, res events.APIGatewayProxyResponse) {
 	rc := RequestContext(rt, authorizer, r.Method, r.URL.EscapedPath(), r.Header, sourceIP)
+	origin := r.Header.Get("Origin")
 	req, err := Request(ctx, rc, r.URL, body, r.Header)
 	if err != nil { // what the adapter's conversion of such an event fails on
-		return nil, Problem(events.APIGatewayProxyRequest{Path: rc.Path, RequestContext: *rc}, errs.Invalid("malformed_request", "the request could not be read"))
+		return nil, a.problem(events.APIGatewayProxyRequest{Path: rc.Path, RequestContext: *rc}, origin, errs.Invalid("malformed_request", "the request could not be read"))
 	}
 	ev := events.APIGatewayProxyRequest{Path: rc.Path, RequestContext: *rc} // for a panic's answer and log
 	var nilErr error
-	defer recoverHandler(ctx, &ev, &res, &nilErr) // a panic: rec stays nil, res is the 500
+	defer a.recoverHandler(ctx, &ev, origin, &res, &nilErr) // a panic: rec stays nil, res is the 500
 	w := &recorder{headers: make(http.Header), status: noStatus}
 	a.h.ServeHTTP(w, req)
 	if w.status == noStatus { // the handler answered nothing: as Invoke answers it
 		w.notifyClosed()
 		slog.WarnContext(ctx, "refused an event the adapter cannot read", "err", errNoStatus, "request_id", rc.RequestID)
-		return nil, Problem(ev, errs.Invalid("malformed_request", "the request could not be read"))
+		return nil, a.problem(ev, origin, errs.Invalid("malformed_request", "the request could not be read"))
 	}
 	return w, res
 }
@@ -324,8 +362,11 @@ func Problem(ev events.APIGatewayProxyRequest, err error) events.APIGatewayProxy
 	return events.APIGatewayProxyResponse{StatusCode: p.Status, Body: string(b) + "\n", Headers: h}
 }
 
-// Start serves h as the Lambda function of this process.
-func Start(h http.Handler, opts ...lambda.Option) { lambda.StartWithOptions(New(h).Invoke, opts...) }
+// Start serves h as the Lambda function of this process; allowedOrigins
+// are New's.
+func Start(h http.Handler, allowedOrigins []string, opts ...lambda.Option) {
+	lambda.StartWithOptions(New(h, allowedOrigins).Invoke, opts...)
+}
 
 // Event builds the API Gateway REST (v1) proxy event for a request, as API
 // Gateway does: resource, the path still percent-encoded, path parameters,

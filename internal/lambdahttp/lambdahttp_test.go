@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/issuetracker/issuetracker/internal/edge"
 	"github.com/issuetracker/issuetracker/internal/lambdahttp"
+	"github.com/issuetracker/issuetracker/internal/routes"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -93,7 +96,7 @@ func TestAdapterRefusesMalformedEvents(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			h := &handler{}
-			res, err := lambdahttp.New(h).Invoke(context.Background(), c.ev)
+			res, err := lambdahttp.New(h, nil).Invoke(context.Background(), c.ev)
 			require.NoError(t, err, "a malformed event must not fail the function (API Gateway would answer 502)")
 			assert.Equal(t, 400, res.StatusCode, res.Body)
 			assert.Equal(t, "application/problem+json", res.Headers["Content-Type"])
@@ -111,7 +114,7 @@ func TestAdapterRefusesMalformedEvents(t *testing.T) {
 
 func TestAdapterServesWellFormedEvents(t *testing.T) {
 	h := &handler{}
-	res, err := lambdahttp.New(h).Invoke(context.Background(), event("/v1/issues/caf%C3%A9", query("q", "naïve words")))
+	res, err := lambdahttp.New(h, nil).Invoke(context.Background(), event("/v1/issues/caf%C3%A9", query("q", "naïve words")))
 	require.NoError(t, err)
 	assert.Equal(t, 200, res.StatusCode)
 	r := h.last.Load()
@@ -133,7 +136,7 @@ func FuzzAdapterEvent(f *testing.F) {
 	f.Fuzz(func(t *testing.T, path, q, hv string) {
 		h := &handler{}
 		ev := event(path, query("q", q), header("X-Fuzz", hv), header("Authorization", "Bearer "+hv))
-		res, err := lambdahttp.New(h).Invoke(context.Background(), ev)
+		res, err := lambdahttp.New(h, nil).Invoke(context.Background(), ev)
 		if err != nil {
 			t.Fatalf("Invoke(%q, %q, %q) failed the function: %v", path, q, hv, err)
 		}
@@ -157,3 +160,65 @@ func FuzzAdapterEvent(f *testing.F) {
 		}
 	})
 }
+
+// The answers the adapter makes itself, before or instead of the handler's
+// (a malformed event, a method that is no token, a handler's panic, a
+// handler that answers nothing), carry the CORS a handler's answer carries:
+// API Gateway passes a proxy answer through, so a browser on the web origin
+// could not read them otherwise (none did before edge14). Both ways in:
+// the event (Invoke: AWS and the template mode) and the in-process
+// gateway's request (AnswerRequest).
+func TestTheAdaptersOwnAnswersCarryCORS(t *testing.T) {
+	const web = "https://app.example.com"
+	origins := []string{web}
+	panics := http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") })
+	silent := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	withOrigin := func(o string) func(*events.APIGatewayProxyRequest) { return header("Origin", o) }
+	for _, c := range []struct {
+		name   string
+		h      http.Handler
+		ev     events.APIGatewayProxyRequest
+		status int
+	}{
+		{"a malformed path", &handler{}, event("/v1/issues/%00", withOrigin(web)), 400},
+		{"a body that is not base64", &handler{}, event("/v1/issues", withOrigin(web), func(ev *events.APIGatewayProxyRequest) {
+			ev.HTTPMethod, ev.Body, ev.IsBase64Encoded = "POST", "!!!not base64", true
+		}), 400},
+		{"a handler's panic", panics, event("/v1/issues/x", withOrigin(web)), 500},
+		{"the origin in a lower-case header", panics, event("/v1/issues/x", header("origin", web)), 500},
+	} {
+		t.Run(c.name+" (Invoke)", func(t *testing.T) {
+			res, err := lambdahttp.New(c.h, origins).Invoke(context.Background(), c.ev)
+			require.NoError(t, err)
+			require.Equal(t, c.status, res.StatusCode, res.Body)
+			assert.Equal(t, web, res.Headers["Access-Control-Allow-Origin"])
+			assert.Equal(t, edge.List(edge.CORSExposeHeaders), res.Headers["Access-Control-Expose-Headers"])
+			assert.Equal(t, "Origin", res.Headers["Vary"])
+			for k, v := range edge.SecurityHeaders() {
+				assert.Equal(t, v, res.Headers[k], k)
+			}
+		})
+	}
+	t.Run("another origin gets no CORS (Invoke)", func(t *testing.T) {
+		res, err := lambdahttp.New(panics, origins).Invoke(context.Background(), event("/v1/issues/x", withOrigin("https://evil.example")))
+		require.NoError(t, err)
+		assert.Equal(t, 500, res.StatusCode)
+		assert.Empty(t, res.Headers["Access-Control-Allow-Origin"])
+		assert.Equal(t, "Origin", res.Headers["Vary"])
+	})
+	for name, h := range map[string]http.Handler{"a handler's panic": panics, "a handler that answers nothing": silent} {
+		t.Run(name+" (AnswerRequest)", func(t *testing.T) {
+			u, err := url.ParseRequestURI("/v1/issues/x")
+			require.NoError(t, err)
+			r := &http.Request{Method: http.MethodGet, URL: u, Header: http.Header{"Origin": {web}, "X-Request-Id": {"req-1"}}}
+			rt := routes.Route{Method: http.MethodGet, Path: "/v1/issues/{issueId}"}
+			w := httptest.NewRecorder()
+			require.NoError(t, lambdahttp.New(h, origins).AnswerRequest(context.Background(), rt, nil, r, nil, "203.0.113.9").Write(w))
+			assert.GreaterOrEqual(t, w.Code, 400)
+			assert.Equal(t, web, w.Header().Get("Access-Control-Allow-Origin"))
+			assert.Equal(t, problemJSON, w.Header().Get("Content-Type"))
+		})
+	}
+}
+
+const problemJSON = "application/problem+json"

@@ -78,22 +78,27 @@ func procCPU(pid int) (time.Duration, error) {
 	return time.Duration(utime+stime) * clockTick, nil
 }
 
-// procSwitches is the context switches of pid's threads so far, summed
-// over /proc/<pid>/task/*/status: voluntary (a thread waited: for a
-// socket, a lock, work) and involuntary (preempted while it could run). A
-// thread that ended during a phase takes its count with it.
-func procSwitches(pid int) (Switches, error) {
+// procSwitches is the context switches of each of pid's threads so far
+// (thread id -> switches), from /proc/<pid>/task/*/status: voluntary (a
+// thread waited: for a socket, a lock, work) and involuntary (preempted
+// while it could run).
+func procSwitches(pid int) (map[int]Switches, error) {
 	dir := "/proc/" + strconv.Itoa(pid) + "/task"
 	tasks, err := os.ReadDir(dir)
 	if err != nil {
-		return Switches{}, err
+		return nil, err
 	}
-	var sw Switches
+	out := make(map[int]Switches, len(tasks))
 	for _, t := range tasks {
+		tid, err := strconv.Atoi(t.Name())
+		if err != nil {
+			continue
+		}
 		b, err := os.ReadFile(dir + "/" + t.Name() + "/status")
 		if err != nil {
 			continue // the thread ended meanwhile
 		}
+		var sw Switches
 		for line := range strings.Lines(string(b)) {
 			k, v, _ := strings.Cut(line, ":")
 			n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
@@ -104,8 +109,31 @@ func procSwitches(pid int) (Switches, error) {
 				sw.Involuntary += n
 			}
 		}
+		out[tid] = sw
 	}
-	return sw, nil
+	return out, nil
+}
+
+// switchesSince is the context switches of a process's threads from
+// before to now, thread by thread. Summing the threads of each reading and
+// subtracting went negative: a thread that ended between the two took its
+// count out of the second sum (the Go runtime and the JVM end idle
+// threads), and a thread id reused by a new thread counts from zero again.
+// Here a thread of both readings adds what it switched since, a thread
+// only in now (new, or its id reused: its count went down) all of its
+// count, and a thread that ended adds nothing (what it switched between
+// the readings is lost with it): never less than zero.
+func switchesSince(before, now map[int]Switches) Switches {
+	var d Switches
+	for tid, n := range now {
+		b, ok := before[tid]
+		if !ok || n.Voluntary < b.Voluntary || n.Involuntary < b.Involuntary {
+			b = Switches{}
+		}
+		d.Voluntary += n.Voluntary - b.Voluntary
+		d.Involuntary += n.Involuntary - b.Involuntary
+	}
+	return d
 }
 
 // Switches are a process's context switches: voluntary (a thread waited
@@ -120,8 +148,9 @@ type Reading map[string]Sample
 
 // Sample is one process's Reading.
 type Sample struct {
-	CPU      time.Duration
-	Switches Switches
+	CPU time.Duration
+	// Threads are the context switches of each thread (by id).
+	Threads map[int]Switches
 }
 
 // Read takes a Reading.
@@ -136,7 +165,7 @@ func (c *CPU) Read() Reading {
 			continue
 		}
 		sw, _ := procSwitches(p.PID)
-		r[p.Name] = Sample{CPU: d, Switches: sw}
+		r[p.Name] = Sample{CPU: d, Threads: sw}
 	}
 	return r
 }
@@ -159,10 +188,19 @@ func (c *CPU) Since(before Reading) CPUUse {
 	for name, s := range now {
 		if b, ok := before[name]; ok {
 			u.Spent[name] = s.CPU - b.CPU
-			u.Switched[name] = Switches{s.Switches.Voluntary - b.Switches.Voluntary, s.Switches.Involuntary - b.Switches.Involuntary}
+			u.Switched[name] = switchesSince(b.Threads, s.Threads)
 		}
 	}
 	return u
+}
+
+// Total is the CPU every metered process spent.
+func (u CPUUse) Total() time.Duration {
+	var t time.Duration
+	for _, d := range u.Spent {
+		t += d
+	}
+	return t
 }
 
 // PerAnswer prints each process's CPU per answer of a phase (ms), and its

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/issuetracker/issuetracker/internal/testing/eventually"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -60,4 +61,60 @@ func TestCPUCountsContextSwitches(t *testing.T) {
 	var out strings.Builder
 	use.PerAnswer(&out, 10)
 	assert.Regexp(t, `context switches per answer \(voluntary/involuntary\): self [0-9.]+/[0-9.]+\n`, out.String())
+}
+
+// A thread that ends between two readings took its switches with it: the
+// sums of each reading's threads then went down (a negative count per
+// answer in the phase's line). Thread by thread, a thread of both
+// readings adds what it switched since, a new thread (or a reused id whose
+// count went down) all of its count, an ended one nothing.
+func TestContextSwitchesNeverGoNegative(t *testing.T) {
+	before := map[int]Switches{1: {10, 2}, 2: {500, 40}, 3: {70, 9}}
+	now := map[int]Switches{1: {15, 3}, 3: {4, 1}, 4: {6, 0}} // 2 ended; 3 is a new thread with a reused id; 4 is new
+	assert.Equal(t, Switches{5 + 4 + 6, 1 + 1 + 0}, switchesSince(before, now))
+
+	// The same with a real thread: it waits 200 times, is read, then ends
+	// (a goroutine that returns with its OS thread locked ends the thread;
+	// but the main thread is kept, so a goroutine that lands there holds it
+	// and another one is started).
+	c := &CPU{Procs: []Proc{{"self", os.Getpid()}}}
+	hold := make(chan struct{})
+	defer close(hold)
+	waited, end, ended := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	var tid int
+	for tid == 0 {
+		got := make(chan int)
+		go func() {
+			runtime.LockOSThread() // never unlocked but on the main thread: the thread ends with the goroutine
+			id := syscall.Gettid()
+			if id == os.Getpid() {
+				got <- 0
+				<-hold
+				runtime.UnlockOSThread()
+				return
+			}
+			got <- id
+			defer close(ended)
+			for range 200 {
+				time.Sleep(time.Millisecond)
+			}
+			close(waited)
+			<-end
+		}()
+		tid = <-got
+	}
+	<-waited
+	r0 := c.Read()
+	require.GreaterOrEqual(t, r0["self"].Threads[tid].Voluntary, int64(200))
+	close(end)
+	<-ended
+	var left Switches
+	require.Eventually(t, func() bool { // the runtime ends the thread soon after
+		r := c.Read()
+		left = c.Since(r0).Switched["self"]
+		_, alive := r["self"].Threads[tid]
+		return !alive
+	}, eventually.Deadline, 10*time.Millisecond)
+	assert.GreaterOrEqual(t, left.Voluntary, int64(0))
+	assert.GreaterOrEqual(t, left.Involuntary, int64(0))
 }

@@ -203,7 +203,8 @@ func (l *Load) createWithRetries(ctx context.Context, t vegeta.Target) (int, jso
 // workload (issue ids, versions).
 func (l *Load) record(op Op, ts *tenantState, status int, body []byte, u string, at time.Time, requestID string) {
 	if op == OpRead && status == http.StatusNotFound {
-		l.Ledger.readNotFound(ts.spec.ID, strings.TrimPrefix(strings.SplitN(u, "#", 2)[0], l.cfg.Platform.GatewayURL+"/v1/issues/"))
+		_, id, _ := strings.Cut(strings.SplitN(u, "#", 2)[0], "/v1/issues/") // the gateway's or the floor's
+		l.Ledger.readNotFound(ts.spec.ID, id)
 	}
 	if status < 200 || status > 299 {
 		return
@@ -257,11 +258,43 @@ func (l *Load) Verify(ctx context.Context) (Verification, error) {
 // configured Duration when zero) with the configured workers, shared out
 // among the tenants (at least one each). It stops early when ctx ends.
 func (l *Load) Platform(ctx context.Context, d time.Duration) *Stats {
+	return l.attack(ctx, d, "platform", l.cfg.Platform.GatewayURL, false)
+}
+
+// FloorName is the name of the floor's phase.
+const FloorName = "floor"
+
+// Floor runs the reads of the workload (GET /v1/issues/{id}: the only
+// route the floor answers) against the floor at url, as Platform runs
+// them through the gateway: the same workers, users and issues.
+func (l *Load) Floor(ctx context.Context, d time.Duration, url string) *Stats {
+	return l.attack(ctx, d, FloorName, url, false)
+}
+
+// HopName is the name of the hop's phase.
+const HopName = "hop"
+
+// HopIssue is the issue id of the hop's requests: one the issue store
+// refuses as malformed before any DynamoDB call (issue.ValidID), so GET
+// /v1/issues/~hop takes the whole gateway path (usage plan, cached
+// authorizer result, route guard, the function's middleware and handler)
+// and answers 404 issue_not_found without the database.
+const HopIssue = "~hop"
+
+// Hop runs GET /v1/issues/~hop through the gateway with the workload's
+// workers and users: what the HTTP hop and the gateway cost with no
+// DynamoDB call. Its answers are 404s; nothing is recorded.
+func (l *Load) Hop(ctx context.Context, d time.Duration) *Stats {
+	return l.attack(ctx, d, HopName, l.cfg.Platform.GatewayURL, true)
+}
+
+// attack runs the workload (or, with hop, the hop's reads) against base.
+func (l *Load) attack(ctx context.Context, d time.Duration, name, base string, hop bool) *Stats {
 	if d == 0 {
 		d = l.cfg.Duration
 	}
-	st := newStats("platform", l.cfg.Workers)
-	w := workload{base: l.cfg.Platform.GatewayURL, mix: l.cfg.Mix}
+	st := newStats(name, l.cfg.Workers)
+	w := workload{base: base, mix: l.cfg.Mix}
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i, ts := range l.states {
@@ -271,10 +304,14 @@ func (l *Load) Platform(ctx context.Context, d time.Duration) *Stats {
 		}
 		n = max(n, 1)
 		a := vegeta.NewAttacker(vegeta.Client(l.client), vegeta.Workers(uint64(n)), vegeta.MaxWorkers(uint64(n)))
+		next := w.targeter(ts)
+		if hop {
+			next = w.hopTargeter(ts)
+		}
 		// No attack name: vegeta sends a named attack's name as a request
 		// header (X-Vegeta-Attack) that the raw phase has no counterpart
 		// of; each attacker is one tenant's, so its results know their tier.
-		res := a.Attack(w.targeter(ts), vegeta.ConstantPacer{Freq: 0, Per: time.Second}, d, "")
+		res := a.Attack(next, vegeta.ConstantPacer{Freq: 0, Per: time.Second}, d, "")
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -283,7 +320,9 @@ func (l *Load) Platform(ctx context.Context, d time.Duration) *Stats {
 			for r := range res {
 				op, _, _ := untag(r.URL)
 				st.add(op, string(ts.spec.Tier), int(r.Code), r.Latency, r.Body, r.Error)
-				l.record(op, ts, int(r.Code), r.Body, r.URL, r.End(), r.Headers.Get("X-Request-Id"))
+				if !hop {
+					l.record(op, ts, int(r.Code), r.Body, r.URL, r.End(), r.Headers.Get("X-Request-Id"))
+				}
 			}
 		}()
 	}

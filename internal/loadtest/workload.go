@@ -213,6 +213,20 @@ func (w *workload) targeter(ts *tenantState) vegeta.Targeter {
 	}
 }
 
+// hopTargeter sends GET /v1/issues/~hop (HopIssue) as one of ts's users.
+func (w *workload) hopTargeter(ts *tenantState) vegeta.Targeter {
+	auth := make([]http.Header, len(ts.tokens))
+	for i, tok := range ts.tokens {
+		auth[i] = http.Header{"Authorization": {"Bearer " + tok}}
+	}
+	u := w.base + "/v1/issues/" + HopIssue + tag(OpRead, ts.spec.ID, "")
+	return func(t *vegeta.Target) error {
+		t.Method, t.URL, t.Body = "GET", u, nil
+		t.Header = auth[sharedRand.IntN(len(auth))]
+		return nil
+	}
+}
+
 var priorities = []string{"none", "low", "medium", "high", "urgent"}
 
 func mustJSON(v any) []byte {

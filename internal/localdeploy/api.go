@@ -23,6 +23,9 @@ type API struct {
 	Plans map[string]UsagePlan
 	// CORS is the answer of the OPTIONS methods (MOCK integrations).
 	CORS *CORS
+	// Preflights are the paths of the resources with an OPTIONS MOCK
+	// method (their CORS preflight), sorted.
+	Preflights []string
 	// GatewayResponses maps a response type (DEFAULT_4XX, DEFAULT_5XX,
 	// UNAUTHORIZED...) to the headers API Gateway adds to it.
 	GatewayResponses map[string]map[string]string
@@ -75,6 +78,9 @@ type UsagePlan struct {
 // CORS is the preflight answer.
 type CORS struct {
 	AllowOrigin, AllowHeaders, AllowMethods, MaxAge string
+	// Headers are every static header of the answer, the ones above and
+	// the rest (the security headers), by name.
+	Headers map[string]string
 }
 
 // API reads the template's REST API (one per template) with l resolving
@@ -154,6 +160,9 @@ func (t *Template) apiMethods(l Locals, api *API, paths map[string]string, autho
 			return err
 		}
 		if mock {
+			if m.Method == "OPTIONS" {
+				api.Preflights = append(api.Preflights, m.Path)
+			}
 			continue
 		}
 		if err := authorize(api, authorizers, &m, p); err != nil {
@@ -161,6 +170,7 @@ func (t *Template) apiMethods(l Locals, api *API, paths map[string]string, autho
 		}
 		api.Methods = append(api.Methods, m)
 	}
+	sort.Strings(api.Preflights)
 	sort.Slice(api.Methods, func(i, j int) bool {
 		a, b := api.Methods[i], api.Methods[j]
 		return a.Path < b.Path || a.Path == b.Path && a.Method < b.Method
@@ -372,7 +382,18 @@ func (t *Template) cors(l Locals, integ map[string]any) (*CORS, error) {
 		s, err := l.Resolve(t, v)
 		return strings.Trim(s, "'"), err
 	}
-	c := &CORS{}
+	c := &CORS{Headers: map[string]string{}}
+	for k, v := range params {
+		name, ok := strings.CutPrefix(k, "method.response.header.")
+		if !ok {
+			continue
+		}
+		s, err := l.Resolve(t, v)
+		if err != nil {
+			return nil, fmt.Errorf("CORS %s: %w", name, err)
+		}
+		c.Headers[name] = strings.Trim(s, "'")
+	}
 	var err error
 	for _, f := range []struct {
 		h string

@@ -72,7 +72,10 @@ type cellWorld struct {
 }
 
 // twoCellWorld: acme, Standard, active in cell-1 with 12 items; cell-2
-// reachable on the same DynamoDB.
+// reachable on the same DynamoDB. Nothing writes the tenant while its move
+// runs (the tests write before it or after its switch), so its freeze
+// waits NoWriteInFlight's settle (a millisecond), not keylog.Bound's 2 s
+// and the key log's slack after it, in every run.
 func twoCellWorld(t *testing.T) *cellWorld {
 	ctx := context.Background()
 	db, one := testenv.Tables(t)
@@ -82,7 +85,7 @@ func twoCellWorld(t *testing.T) *cellWorld {
 	w.bill = [2]billingdb.Store{billingdb.New(db, one), billingdb.New(db, two)}
 	m := &onboarding.Machine{Tenants: w.here, States: onboardingdb.New(db, one), Audit: auditdb.New(db, one), Billing: billingdb.Mover{DB: db, Table: one.Control()},
 		Pooled: onboarding.Pooled{Table: one.App(), UserPoolID: "pool-1"}, Keys: apikeys.Local{}, Move: w.store,
-		Migration: onboarding.MigrationOptions{Settle: time.Millisecond, Grace: time.Millisecond},
+		Migration: onboarding.MigrationOptions{Settle: time.Millisecond, Grace: time.Millisecond, NoWriteInFlight: true},
 		Cell:      "cell-1", Cells: &onboarding.Cells{}, CellDirectory: w.dir,
 		CellPool: tenant.FormerPool{ID: "pool-1", Issuer: "https://idp.test/pool-1", ClientIDs: []string{"client-1"}}}
 	m.Cells.Add(onboarding.Cell{ID: "cell-2", Tenants: w.there, Pooled: onboarding.Pooled{Table: two.App(), UserPoolID: "pool-2"},

@@ -97,8 +97,10 @@ func lagging(t *testing.T, lag func(frozen bool, n int) time.Duration) (*cellWor
 // stream_consumers_lagging in TestATenantMovesToAnotherCellWhileItWrites
 // under load).
 func TestAMoveWaitsForLaggingConsumersInsteadOfFailing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t.Run("before the freeze the move waits as long as the consumers take", func(t *testing.T) {
+		t.Parallel()
 		w, l := lagging(t, func(frozen bool, _ int) time.Duration {
 			if frozen {
 				return 0
@@ -123,6 +125,7 @@ func TestAMoveWaitsForLaggingConsumersInsteadOfFailing(t *testing.T) {
 		assert.Equal(t, 12, w.items(t, w.to))
 	})
 	t.Run("consumers lagging in the freeze lift it, are waited for unfrozen, and the freeze is tried again", func(t *testing.T) {
+		t.Parallel()
 		frozenWaves := 0
 		w, l := lagging(t, func(frozen bool, _ int) time.Duration {
 			if !frozen {
@@ -157,6 +160,7 @@ func TestAMoveWaitsForLaggingConsumersInsteadOfFailing(t *testing.T) {
 		assert.Equal(t, 12, w.items(t, w.to))
 	})
 	t.Run("consumers lagging in every freeze fail the step, the tenant unfrozen in its old home", func(t *testing.T) {
+		t.Parallel()
 		w, l := lagging(t, func(frozen bool, _ int) time.Duration {
 			if frozen {
 				return time.Hour
@@ -226,6 +230,7 @@ func (f *flakyRetire) Drop(ctx context.Context, tenantID string, h onboarding.Ho
 // the switch, is tried again by the run the same way (the move had
 // finished everything else; the run was left failed in retire_old_home).
 func TestAMovesRetirementFailedByAnOverloadedDependencyIsTriedAgain(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name   string
 		err    error
@@ -236,6 +241,7 @@ func TestAMovesRetirementFailedByAnOverloadedDependencyIsTriedAgain(t *testing.T
 		{"another error: failed at once", errors.New("injected: a refusal"), onboarding.StepRetire, 1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			w := twoCellWorld(t)
 			f := &flakyRetire{Store: w.store, fails: 2, err: c.err}
 			w.svc.Move = f
@@ -266,6 +272,7 @@ var errOverloaded = errors.New("injected: the table's service gave up after its 
 // by the run after a pause, so the move slows down instead of stopping
 // for Root's retry; any other error fails the step at once, as before.
 func TestAMovesCatchUpFailedByAnOverloadedDependencyIsTriedAgain(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, c := range []struct {
 		name   string
@@ -279,6 +286,7 @@ func TestAMovesCatchUpFailedByAnOverloadedDependencyIsTriedAgain(t *testing.T) {
 		{"another error: failed at once", errors.New("injected: a refusal"), 1, onboarding.StepCatchUp, 1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			w := twoCellWorld(t)
 			f := &flakyCatchUp{Store: w.store, fails: c.fails, err: c.err}
 			w.svc.Move = f

@@ -176,7 +176,7 @@ func (g *gen) operation(rt routes.Route, b Body) map[string]any {
 	}
 	if what := rt.IfMatch(); what != "" {
 		params = append(params, map[string]any{"name": "If-Match", "in": "header",
-			"description": what + "'s ETag (from its ETag header or version); a stale one is a 412 version_mismatch", "schema": map[string]any{"type": "string"}})
+			"description": what + "'s ETag (from its ETag header or version), one and not a list (a list is a 400 if_match_list_not_supported); a stale one is a 412 version_mismatch", "schema": map[string]any{"type": "string"}})
 	}
 	if len(params) > 0 {
 		op["parameters"] = params

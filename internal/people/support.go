@@ -22,6 +22,9 @@ type SupportAccessView struct {
 	Granted   bool      `json:"granted"`
 	Until     time.Time `json:"until,omitzero"`
 	GrantedBy string    `json:"granted_by,omitempty"`
+	// Renewed is the expiry of the active grant a grant replaced (zero:
+	// none was active). Not on the wire: the audit record says it.
+	Renewed time.Time `json:"-"`
 }
 
 func view(st Settings, now time.Time) SupportAccessView {
@@ -41,7 +44,11 @@ func (s *Service) SupportAccess(ctx context.Context, p tenancy.Principal) (Suppo
 }
 
 // GrantSupportAccess grants the provider's support access for 1 to
-// MaxSupportHours hours; RevokeSupportAccess ends it at once.
+// MaxSupportHours hours; RevokeSupportAccess ends it at once. Granting
+// while a grant is active renews it: the new grant replaces the old one,
+// its expiry hours from now (later or earlier than the old one's: a
+// renewal never adds up past MaxSupportHours from now) and its granter
+// the caller; the view's Renewed is the old expiry.
 func (s *Service) GrantSupportAccess(ctx context.Context, p tenancy.Principal, hours int) (SupportAccessView, error) {
 	if hours < 1 || hours > MaxSupportHours {
 		return SupportAccessView{}, errs.Field("hours", "must be from 1 to 72")
@@ -60,6 +67,7 @@ func (s *Service) setSupport(ctx context.Context, p tenancy.Principal, dur time.
 		return SupportAccessView{}, err
 	}
 	now := s.now()
+	old := view(st, now)
 	st.SupportAccessUntil, st.SupportGrantedBy = time.Time{}, ""
 	if dur > 0 {
 		st.SupportAccessUntil, st.SupportGrantedBy = now.Add(dur), p.UserID
@@ -67,7 +75,11 @@ func (s *Service) setSupport(ctx context.Context, p tenancy.Principal, dur time.
 	if err := s.Users.PutSettings(ctx, p.Scope(), st); err != nil {
 		return SupportAccessView{}, err
 	}
-	return view(st, now), nil
+	v := view(st, now)
+	if dur > 0 && old.Granted {
+		v.Renewed = old.Until
+	}
+	return v, nil
 }
 
 // SupportAccessGranted reports whether the provider may read the tenant's

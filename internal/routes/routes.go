@@ -4,6 +4,7 @@
 package routes
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -672,6 +673,25 @@ func ForFunction(fn Function) []Route {
 		}
 	}
 	return out
+}
+
+// ResourcePaths are the API's resources: the root and every prefix of every
+// route's path ("/v1", "/v1/issues", "/v1/issues/{issueId}", ...), sorted.
+// API Gateway makes one resource per path segment, and the API
+// (constructs/api) gives each a CORS preflight (OPTIONS); the local gateway
+// answers OPTIONS on exactly these.
+func ResourcePaths() []string { return ResourcePathsOf(table) }
+
+// ResourcePathsOf are the resources of the routes rs (ResourcePaths).
+func ResourcePathsOf(rs []Route) []string {
+	seen := map[string]bool{"/": true}
+	for _, r := range rs {
+		segs := split(r.Path)
+		for i := range segs {
+			seen["/"+strings.Join(segs[:i+1], "/")] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // Match finds the route of the table for a request. pathMatched reports

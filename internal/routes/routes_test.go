@@ -108,3 +108,14 @@ func TestMatchAllocatesOnlyForTheRequest(t *testing.T) {
 		t.Fatalf("Match allocated %.0f times; want at most 3 (the path's segments, the parameters map and its entries; 12 when every route's path was split per call)", allocs)
 	}
 }
+
+func TestResourcePathsAreEveryPrefixOfEveryRoute(t *testing.T) {
+	got := routes.ResourcePathsOf([]routes.Route{
+		{Method: "GET", Path: "/health"},
+		{Method: "DELETE", Path: "/v1/issues/{issueId}/relations/{relationId}"},
+		{Method: "POST", Path: "/v1/issues"},
+	})
+	assert.Equal(t, []string{"/", "/health", "/v1", "/v1/issues", "/v1/issues/{issueId}", "/v1/issues/{issueId}/relations",
+		"/v1/issues/{issueId}/relations/{relationId}"}, got)
+	assert.Contains(t, routes.ResourcePaths(), "/v1/admin", "a resource without methods of its own")
+}

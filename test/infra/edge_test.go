@@ -51,6 +51,16 @@ func TestCORSPreflightsAreTheEdges(t *testing.T) {
 		"method.response.header.Access-Control-Max-Age":       quoted(strconv.Itoa(int(edge.CORSMaxAge.Seconds()))),
 		"method.response.header.Vary":                         quoted("Origin"),
 	}
+	// The preflight is an answer of the API like any other: the security
+	// headers every answer carries (none before edge14).
+	declared := map[string]any{}
+	for k := range want {
+		declared[k] = true
+	}
+	for k, v := range edge.SecurityHeaders() {
+		want["method.response.header."+k] = quoted(v)
+		declared["method.response.header."+k] = true
+	}
 	n := 0
 	for id, m := range resources(t, stacks.PlatformStackName, "AWS::ApiGateway::Method") {
 		p := props(m)
@@ -62,6 +72,10 @@ func TestCORSPreflightsAreTheEdges(t *testing.T) {
 		got := symbolic(asList(integ["IntegrationResponses"])[0].(map[string]any)["ResponseParameters"])
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("preflight %s (-edge +template):\n%s", id, diff)
+		}
+		// API Gateway sends only the headers the method response declares.
+		if diff := cmp.Diff(declared, asList(p["MethodResponses"])[0].(map[string]any)["ResponseParameters"]); diff != "" {
+			t.Errorf("preflight %s's method response (-edge +template):\n%s", id, diff)
 		}
 	}
 	if n == 0 {
@@ -209,5 +223,37 @@ func TestEachFunctionGetsTheEnvironmentTheRuntimeRequires(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The deployed API's side of the local gateway's OPTIONS and HEAD answers
+// (internal/devstack's TestOPTIONSAndHEADAnswerAsTheDeployedAPI): the
+// resources with a preflight (an OPTIONS MOCK method) are exactly
+// routes.ResourcePaths(), which the in-process gateway answers OPTIONS on,
+// so OPTIONS elsewhere is API Gateway's missing route in every mode; and no
+// method is HEAD or ANY, so HEAD (and any method a resource lacks) is a
+// missing route too, never a function's answer.
+func TestTheDeployedAPIsPreflightsAreTheResources(t *testing.T) {
+	paths := resourcePaths(t)
+	var preflights []string
+	for id, m := range resources(t, stacks.PlatformStackName, "AWS::ApiGateway::Method") {
+		p := props(m)
+		switch p["HttpMethod"] {
+		case "OPTIONS":
+			if integ, _ := p["Integration"].(map[string]any); integ["Type"] != "MOCK" {
+				t.Errorf("OPTIONS %s is integrated with %v, not the MOCK preflight", id, integ["Type"])
+			}
+			path := paths[ref(p["ResourceId"])]
+			if path == "" {
+				path = "/"
+			}
+			preflights = append(preflights, path)
+		case "HEAD", "ANY":
+			t.Errorf("method %s is %v: the local gateway answers it as a missing route", id, p["HttpMethod"])
+		}
+	}
+	sort.Strings(preflights)
+	if diff := cmp.Diff(routes.ResourcePaths(), preflights); diff != "" {
+		t.Errorf("the API's preflights (-routes.ResourcePaths +template):\n%s", diff)
 	}
 }

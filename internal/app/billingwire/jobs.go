@@ -203,7 +203,7 @@ func UsageSweep(ctx context.Context, d core.Deps) (int, error) {
 // schedule's {"job": ...} events run the jobs.
 func ServeBilling() {
 	deps, h := core.Boot(Billing)
-	api := lambdahttp.New(h)
+	api := lambdahttp.New(h, deps.CORSOrigins)
 	handler := func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var in JobInput
 		if err := json.Unmarshal(raw, &in); err == nil && in.Job != "" {

@@ -83,7 +83,7 @@ func Init(fn routes.Function, setup ...Setup) (Deps, Env) {
 // invocation goes through the route table.
 func Serve(w Wiring) {
 	d, h := Boot(w)
-	lambdahttp.Start(h, FlushOnSIGTERM(d))
+	lambdahttp.Start(h, d.CORSOrigins, FlushOnSIGTERM(d))
 }
 
 // FlushOnSIGTERM flushes d's meter when Lambda shuts the environment down.

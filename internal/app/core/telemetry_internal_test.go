@@ -51,7 +51,7 @@ func TestMetricsAreLabelledFromTheVerifiedCaller(t *testing.T) {
 			u := &url.URL{Path: "/v1/issues/01HXYZ"}
 			hdr := http.Header{"X-Request-Id": {"req-42"}}
 			ev := lambdahttp.Event(routes.Route{Method: tc.method, Path: tc.path}, nil, authz, tc.method, u, nil, hdr)
-			res, err := lambdahttp.New(h).Invoke(context.Background(), ev)
+			res, err := lambdahttp.New(h, nil).Invoke(context.Background(), ev)
 			require.NoError(t, err)
 			require.Equal(t, tc.status, res.StatusCode)
 			var m map[string]any

@@ -154,7 +154,7 @@ func WithAttachments(_ context.Context, e core.Env, d *core.Deps) error {
 // through the route table, and {"job": "sweep-uploads"} from its schedule.
 func ServeAttachments() {
 	deps, h := core.Boot(Attachments)
-	api := lambdahttp.New(h)
+	api := lambdahttp.New(h, deps.CORSOrigins)
 	lambda.StartWithOptions(func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var job struct {
 			Job string `json:"job"`

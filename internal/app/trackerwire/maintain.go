@@ -106,7 +106,7 @@ func resume(ctx context.Context, d core.Deps, reg *tenantdb.Store, beats project
 // the route table, and {"job": "maintain-tracker"} from its schedule.
 func ServeIssues() {
 	deps, h := core.Boot(Issues)
-	api := lambdahttp.New(h)
+	api := lambdahttp.New(h, deps.CORSOrigins)
 	lambda.StartWithOptions(func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var job struct {
 			Job string `json:"job"`

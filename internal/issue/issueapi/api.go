@@ -69,7 +69,10 @@ var etag = httpapi.ETag
 // ifMatch is httpapi.IfMatch.
 var ifMatch = httpapi.IfMatch
 
-func writeIssue(w http.ResponseWriter, status int, i issue.Issue) error {
+// WriteIssue writes an issue answer: its version as the ETag, its
+// Location when created, the issue as JSON (httpapi.WriteJSON). The load
+// tool's floor (loadtest.Floor) answers its reads with it too.
+func WriteIssue(w http.ResponseWriter, status int, i issue.Issue) error {
 	w.Header().Set("ETag", etag(i.Version))
 	if status == http.StatusCreated {
 		w.Header().Set("Location", "/v1/issues/"+i.ID)

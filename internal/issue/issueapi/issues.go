@@ -31,12 +31,12 @@ func (d Deps) createIssue(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.DecodeJSON(r, &in, maxIssueBody); err != nil {
 		return err
 	}
-	idempotency.AnswerWith(r, func(w http.ResponseWriter, i issue.Issue) error { return writeIssue(w, http.StatusCreated, i) })
+	idempotency.AnswerWith(r, func(w http.ResponseWriter, i issue.Issue) error { return WriteIssue(w, http.StatusCreated, i) })
 	i, err := d.Service.Create(r.Context(), p, in)
 	if err != nil {
 		return err
 	}
-	return writeIssue(w, http.StatusCreated, i)
+	return WriteIssue(w, http.StatusCreated, i)
 }
 
 func (d Deps) getIssue(w http.ResponseWriter, r *http.Request) error {
@@ -48,7 +48,7 @@ func (d Deps) getIssue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeIssue(w, http.StatusOK, i)
+	return WriteIssue(w, http.StatusOK, i)
 }
 
 // write runs a versioned write of the issue in the path: the caller and
@@ -66,7 +66,7 @@ func (d Deps) write(w http.ResponseWriter, r *http.Request, change func(ctx cont
 	if err != nil {
 		return err
 	}
-	return writeIssue(w, http.StatusOK, i)
+	return WriteIssue(w, http.StatusOK, i)
 }
 
 func (d Deps) updateIssue(w http.ResponseWriter, r *http.Request) error {

@@ -1,6 +1,7 @@
 package peopleapi
 
 import (
+	"context"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -37,6 +38,8 @@ func (d Deps) withAudit(ops httpapi.Operations) httpapi.Operations {
 func (d Deps) audited(action string, h httpapi.HandlerFunc) httpapi.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		extra := map[string]string{}
+		r = r.WithContext(context.WithValue(r.Context(), auditDetailKey{}, extra))
 		if err := h(rec, r); err != nil {
 			return err
 		}
@@ -51,6 +54,7 @@ func (d Deps) audited(action string, h httpapi.HandlerFunc) httpapi.HandlerFunc 
 		if id := r.PathValue("userId"); id != "" {
 			detail["user_id"] = id
 		}
+		maps.Copy(detail, extra)
 		if err := d.Audit.Append(r.Context(), audit.Record{TenantID: p.TenantID, At: d.Now().UTC(),
 			Actor:  audit.Actor{Kind: audit.ActorTenant, ID: p.UserID, Email: p.Email},
 			Action: "people." + action, Detail: detail}); err != nil {
@@ -68,4 +72,15 @@ type statusRecorder struct {
 func (s *statusRecorder) WriteHeader(code int) {
 	s.status = code
 	s.ResponseWriter.WriteHeader(code)
+}
+
+type auditDetailKey struct{}
+
+// addAuditDetail adds k=v to the audit record of the request of ctx, when
+// its operation is audited (the support-access grant's expiry, and the
+// one a renewal replaced).
+func addAuditDetail(ctx context.Context, k, v string) {
+	if m, ok := ctx.Value(auditDetailKey{}).(map[string]string); ok {
+		m[k] = v
+	}
 }

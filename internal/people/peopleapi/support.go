@@ -3,6 +3,7 @@ package peopleapi
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/issuetracker/issuetracker/internal/httpapi"
 	"github.com/issuetracker/issuetracker/internal/list"
@@ -23,7 +24,14 @@ func (d Deps) getSupportAccess(w http.ResponseWriter, r *http.Request) error {
 // deleteSupportAccess ends it at once.
 func (d Deps) putSupportAccess(w http.ResponseWriter, r *http.Request) error {
 	return decodeFor(w, r, http.StatusOK, func(ctx context.Context, p tenancy.Principal, in supportGrant) (people.SupportAccessView, error) {
-		return d.Service.GrantSupportAccess(ctx, p, in.Hours)
+		v, err := d.Service.GrantSupportAccess(ctx, p, in.Hours)
+		if err == nil {
+			addAuditDetail(ctx, "until", v.Until.UTC().Format(time.RFC3339))
+			if !v.Renewed.IsZero() {
+				addAuditDetail(ctx, "renewed_until", v.Renewed.UTC().Format(time.RFC3339))
+			}
+		}
+		return v, err
 	})
 }
 

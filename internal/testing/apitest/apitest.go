@@ -141,7 +141,7 @@ func (a *API) adapter(fn routes.Function) (*lambdahttp.Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
-	ad := lambdahttp.New(h)
+	ad := lambdahttp.New(h, d.CORSOrigins)
 	a.fns[fn] = ad
 	return ad, nil
 }
@@ -167,8 +167,14 @@ func (a *API) invoke(p *tenancy.Principal, method, target string, body any, head
 	if raw != nil {
 		hdr.Set("Content-Type", "application/json")
 	}
+	given := map[string]bool{} // a name given twice is sent twice (If-Match twice); once, it replaces a default
 	for i := 0; i+1 < len(headers); i += 2 {
-		hdr.Set(headers[i], headers[i+1])
+		if k := http.CanonicalHeaderKey(headers[i]); given[k] {
+			hdr.Add(k, headers[i+1])
+		} else {
+			given[k] = true
+			hdr.Set(k, headers[i+1])
+		}
 	}
 	if hdr.Get("X-Request-Id") == "" {
 		hdr.Set("X-Request-Id", "test-"+strings.ReplaceAll(u.Path, "/", "-"))

@@ -7344,7 +7344,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description the cycle's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                /** @description the cycle's ETag (from its ETag header or version), one and not a list (a list is a 400 if_match_list_not_supported); a stale one is a 412 version_mismatch */
                 "If-Match"?: string;
             };
             path: {
@@ -7448,7 +7448,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description the cycle's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                /** @description the cycle's ETag (from its ETag header or version), one and not a list (a list is a 400 if_match_list_not_supported); a stale one is a 412 version_mismatch */
                 "If-Match"?: string;
             };
             path: {
@@ -8734,7 +8734,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description the ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                /** @description the ETag (from its ETag header or version), one and not a list (a list is a 400 if_match_list_not_supported); a stale one is a 412 version_mismatch */
                 "If-Match"?: string;
             };
             path: {
@@ -8838,7 +8838,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description the ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                /** @description the ETag (from its ETag header or version), one and not a list (a list is a 400 if_match_list_not_supported); a stale one is a 412 version_mismatch */
                 "If-Match"?: string;
             };
             path: {
@@ -10166,7 +10166,7 @@ export interface operations {
             header?: {
                 /** @description a retry with the same key and body replays the first response */
                 "Idempotency-Key"?: string;
-                /** @description the ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                /** @description the ETag (from its ETag header or version), one and not a list (a list is a 400 if_match_list_not_supported); a stale one is a 412 version_mismatch */
                 "If-Match"?: string;
             };
             path: {
@@ -10611,7 +10611,7 @@ export interface operations {
             header?: {
                 /** @description a retry with the same key and body replays the first response */
                 "Idempotency-Key"?: string;
-                /** @description the ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                /** @description the ETag (from its ETag header or version), one and not a list (a list is a 400 if_match_list_not_supported); a stale one is a 412 version_mismatch */
                 "If-Match"?: string;
             };
             path: {
@@ -12831,7 +12831,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description the project's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                /** @description the project's ETag (from its ETag header or version), one and not a list (a list is a 400 if_match_list_not_supported); a stale one is a 412 version_mismatch */
                 "If-Match"?: string;
             };
             path: {
@@ -13172,7 +13172,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description the field's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                /** @description the field's ETag (from its ETag header or version), one and not a list (a list is a 400 if_match_list_not_supported); a stale one is a 412 version_mismatch */
                 "If-Match"?: string;
             };
             path: {
@@ -13277,7 +13277,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description the field's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                /** @description the field's ETag (from its ETag header or version), one and not a list (a list is a 400 if_match_list_not_supported); a stale one is a 412 version_mismatch */
                 "If-Match"?: string;
             };
             path: {
@@ -13491,7 +13491,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description the workflow's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                /** @description the workflow's ETag (from its ETag header or version), one and not a list (a list is a 400 if_match_list_not_supported); a stale one is a 412 version_mismatch */
                 "If-Match"?: string;
             };
             path: {
@@ -15233,7 +15233,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description the team's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                /** @description the team's ETag (from its ETag header or version), one and not a list (a list is a 400 if_match_list_not_supported); a stale one is a 412 version_mismatch */
                 "If-Match"?: string;
             };
             path: {
@@ -15337,7 +15337,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description the team's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                /** @description the team's ETag (from its ETag header or version), one and not a list (a list is a 400 if_match_list_not_supported); a stale one is a 412 version_mismatch */
                 "If-Match"?: string;
             };
             path: {
@@ -16145,7 +16145,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description the user's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                /** @description the user's ETag (from its ETag header or version), one and not a list (a list is a 400 if_match_list_not_supported); a stale one is a 412 version_mismatch */
                 "If-Match"?: string;
             };
             path: {
@@ -16251,7 +16251,7 @@ export interface operations {
             header?: {
                 /** @description a retry with the same key and body replays the first response */
                 "Idempotency-Key"?: string;
-                /** @description the user's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                /** @description the user's ETag (from its ETag header or version), one and not a list (a list is a 400 if_match_list_not_supported); a stale one is a 412 version_mismatch */
                 "If-Match"?: string;
             };
             path: {
@@ -16368,7 +16368,7 @@ export interface operations {
             header?: {
                 /** @description a retry with the same key and body replays the first response */
                 "Idempotency-Key"?: string;
-                /** @description the user's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                /** @description the user's ETag (from its ETag header or version), one and not a list (a list is a 400 if_match_list_not_supported); a stale one is a 412 version_mismatch */
                 "If-Match"?: string;
             };
             path: {
@@ -16483,7 +16483,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description the user's ETag (from its ETag header or version); a stale one is a 412 version_mismatch */
+                /** @description the user's ETag (from its ETag header or version), one and not a list (a list is a 400 if_match_list_not_supported); a stale one is a 412 version_mismatch */
                 "If-Match"?: string;
             };
             path: {
