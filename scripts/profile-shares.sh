@@ -14,7 +14,7 @@ function flush() {
 	if (s ~ /aws-sdk-go-v2|smithy-go|persistConn|internal\/keylog|owntoken|txclaim/) c = "the SDK call and its connection"
 	else if (s ~ /gcBgMarkWorker|bgsweep|bgscavenge/) c = "GC"
 	else if (s ~ /Gateway\)\.ServeHTTP/) c = "the gateway and the function outside the SDK call"
-	else if (s ~ /Floor\)\.ServeHTTP/) c = "the floor's handler outside the SDK call"
+	else if (s ~ /Floor\)\.ServeHTTP/) c = "the floor handler outside the SDK call"
 	else if (s ~ /conn\)\.serve|backgroundRead/) c = "net/http serving the client"
 	else if (s ~ /runtime\.mcall|findRunnable|runtime\.schedule/) c = "the scheduler"
 	else c = "other"
