@@ -1442,6 +1442,30 @@ func switchPool(t *tenant.Tenant, mg *MigrationRecord) {
 	t.UserPoolID, t.Issuer, t.ClientIDs = mg.TargetPool, mg.TargetIssuer, mg.TargetClients
 }
 
+// outliveCachedHomes waits, when the grace period was shorter, until no
+// route guard can still hold the old home: one may keep a tenant's home
+// for HomeCacheTTL after the switch, and a request that read it there may
+// still be on its way to the table (the same second of slack the freeze
+// keeps). Deleting the old home earlier answered such a read with a 500
+// (its table gone) or a 404 (its items gone): the grace period is 24 h by
+// default, but the tests' is a millisecond. The wait is bounded by
+// HomeCacheTTL plus the slack whatever the clock says.
+func (m *Machine) outliveCachedHomes(ctx context.Context, mg *MigrationRecord) error {
+	const most = HomeCacheTTL + time.Second
+	wait := min(mg.SwitchAt.Add(most).Sub(m.now()), most)
+	if wait <= 0 {
+		return nil
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // retire deletes the old home once the grace period is over (ErrWaiting
 // until then: RetireExpired starts the run again).
 func (m *Machine) retire(ctx context.Context, t tenant.Tenant, st *State) (tenant.Tenant, error) {
@@ -1460,6 +1484,9 @@ func (m *Machine) retire(ctx context.Context, t tenant.Tenant, st *State) (tenan
 			}
 		}
 		return t, ErrWaiting
+	}
+	if err := m.outliveCachedHomes(ctx, mg); err != nil {
+		return t, err
 	}
 	if mg.TargetCell != "" {
 		return m.retireCell(ctx, t, mg)
