@@ -50,7 +50,7 @@ func edgeModes(t *testing.T) map[string]*httptest.Server {
 }
 
 // OPTIONS and HEAD answer in every local mode as the deployed REST API
-// answers them (the template's side: test/infra's
+// answers them, CORS included (the template's side: test/infra's
 // TestTheDeployedAPIsPreflightsAreTheResources): every resource has a MOCK
 // OPTIONS method, which answers 204 whatever the request's headers; a path
 // that is no resource has none, so OPTIONS there is API Gateway's missing
@@ -82,6 +82,11 @@ func TestOPTIONSAndHEADAnswerAsTheDeployedAPI(t *testing.T) {
 		{"a method a public resource lacks", "DELETE", "/health", []string{"Origin", edgeOrigin}, 404},
 		{"a method a resource lacks", "PUT", "/v1/issues/bulk", []string{"Origin", edgeOrigin}, 404},
 		{"GET on a resource without methods", "GET", "/v1/admin", []string{"Origin", edgeOrigin}, 404},
+		// Another origin gets API Gateway's static Access-Control-Allow-Origin
+		// (the web's), never its own (nothing until edge14).
+		{"a preflight from another origin", "OPTIONS", "/v1/issues", []string{"Origin", "https://evil.example", "Access-Control-Request-Method", "POST"}, 204},
+		{"a missing route asked from another origin", "GET", "/v1/nothing", []string{"Origin", "https://evil.example"}, 404},
+		{"a missing route asked without an origin", "GET", "/v1/nothing", nil, 404},
 	}
 	for mode, srv := range edgeModes(t) {
 		for _, c := range cases {

@@ -342,10 +342,11 @@ func templateGateway(api *localdeploy.API, p *lambdaproc.Platform, extraOrigins 
 		cfg.Preflight = func(h http.Header, origin string) {
 			// The OPTIONS method's static headers (the security headers
 			// among them), as API Gateway's MOCK integration answers.
+			// Another origin gets the static Access-Control-Allow-Origin
+			// (the web's), as from API Gateway.
 			for k, v := range c.Headers {
 				h.Set(k, v)
 			}
-			h.Del("Access-Control-Allow-Origin")
 			if allowed(origin, origins) {
 				h.Set("Access-Control-Allow-Origin", origin)
 			}

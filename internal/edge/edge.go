@@ -127,12 +127,45 @@ func SetCORS(h http.Header, origin string, allowed []string) {
 	h.Set("Access-Control-Expose-Headers", List(CORSExposeHeaders))
 }
 
-// SetPreflight puts the headers of a preflight (OPTIONS) answer.
-func SetPreflight(h http.Header, origin string, allowed []string) {
+// GatewayOrigin is the Access-Control-Allow-Origin of an answer the API's
+// gateway makes itself (a preflight, a 401, a missing route...), as API
+// Gateway sends it (constructs/api): a static value, the first allowed
+// origin, which CDK's preflight replaces with the request's origin when it
+// is another allowed one. A browser on any other origin sees a value that
+// is not its own and refuses the answer; the request's origin is never
+// echoed unless allowed. Empty when nothing is allowed.
+func GatewayOrigin(origin string, allowed []string) string {
+	if OriginAllowed(origin, allowed) {
+		return origin
+	}
+	if len(allowed) == 0 {
+		return ""
+	}
+	return allowed[0]
+}
+
+// SetGatewayCORS puts the CORS headers of an answer the gateway makes
+// itself (GatewayOrigin), as API Gateway's gateway responses carry them.
+func SetGatewayCORS(h http.Header, origin string, allowed []string) {
 	SetCORS(h, origin, allowed)
-	if !OriginAllowed(origin, allowed) {
+	if o := GatewayOrigin(origin, allowed); o != "" {
+		h.Set("Access-Control-Allow-Origin", o)
+		h.Set("Access-Control-Expose-Headers", List(CORSExposeHeaders))
+	}
+}
+
+// SetPreflight puts the headers of a preflight (OPTIONS) answer, as API
+// Gateway's MOCK method answers every OPTIONS on a resource: the same
+// headers whatever the origin, but for GatewayOrigin.
+func SetPreflight(h http.Header, origin string, allowed []string) {
+	if !slices.Contains(h.Values("Vary"), "Origin") {
+		h.Add("Vary", "Origin")
+	}
+	o := GatewayOrigin(origin, allowed)
+	if o == "" {
 		return
 	}
+	h.Set("Access-Control-Allow-Origin", o)
 	h.Set("Access-Control-Allow-Headers", List(CORSAllowHeaders))
 	h.Set("Access-Control-Allow-Methods", List(CORSAllowMethods))
 	h.Set("Access-Control-Max-Age", strconv.Itoa(int(CORSMaxAge.Seconds())))

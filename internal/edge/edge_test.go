@@ -28,11 +28,30 @@ func TestCORS(t *testing.T) {
 	t.Run("another origin, or none, is not granted, and caches still vary on it", func(t *testing.T) {
 		for _, o := range []string{"https://evil.example", ""} {
 			h := http.Header{}
-			edge.SetPreflight(h, o, allowed)
+			edge.SetCORS(h, o, allowed)
 			assert.Empty(t, h.Get("Access-Control-Allow-Origin"))
-			assert.Empty(t, h.Get("Access-Control-Allow-Methods"))
 			assert.Equal(t, []string{"Origin"}, h.Values("Vary"))
 		}
+	})
+	t.Run("the gateway's own answers name the web origin to another origin, as API Gateway's static header does", func(t *testing.T) {
+		two := append(allowed, "http://localhost:5173")
+		for _, c := range []struct{ origin, want string }{
+			{"https://evil.example", "https://app.example.com"}, {"", "https://app.example.com"},
+			{"http://localhost:5173", "http://localhost:5173"}, {"https://app.example.com", "https://app.example.com"},
+		} {
+			h := http.Header{}
+			edge.SetPreflight(h, c.origin, two) // before edge14: no Allow-Origin, no Allow-Methods for another origin
+			assert.Equal(t, c.want, h.Get("Access-Control-Allow-Origin"), c.origin)
+			assert.Equal(t, edge.List(edge.CORSAllowMethods), h.Get("Access-Control-Allow-Methods"), c.origin)
+			assert.Equal(t, []string{"Origin"}, h.Values("Vary"))
+			h = http.Header{}
+			edge.SetGatewayCORS(h, c.origin, two)
+			assert.Equal(t, c.want, h.Get("Access-Control-Allow-Origin"), c.origin)
+			assert.Equal(t, edge.List(edge.CORSExposeHeaders), h.Get("Access-Control-Expose-Headers"), c.origin)
+		}
+		h := http.Header{}
+		edge.SetPreflight(h, "https://evil.example", nil)
+		assert.Empty(t, h.Get("Access-Control-Allow-Origin"), "nothing allowed, nothing named")
 	})
 	t.Run("* allows any origin", func(t *testing.T) {
 		assert.True(t, edge.OriginAllowed("http://localhost:1234", []string{"*"}))

@@ -200,7 +200,7 @@ func (g *Gateway) ownHeaders(h http.Header, r *http.Request, status int) {
 	for k, v := range edge.SecurityHeaders() {
 		h.Set(k, v)
 	}
-	edge.SetCORS(h, r.Header.Get("Origin"), g.cfg.AllowedOrigins)
+	edge.SetGatewayCORS(h, r.Header.Get("Origin"), g.cfg.AllowedOrigins)
 }
 
 // serve answers one request: it matches the route, lets the caller in
