@@ -40,7 +40,7 @@ func TestGetDecodesAnIssueItemAsTheSDKDoes(t *testing.T) {
 		IssueType: "bug", Priority: "high", Status: "in_progress", Category: "started",
 		AssigneeID: "u1", TeamID: "t1", Labels: []string{"ui", "p1"},
 		Mentions: []mentionItem{{Handle: "ann", UserID: "u2"}, {Handle: "bo", UserID: "u3"}},
-		DueDate: "2026-12-31", ReporterID: "u9", CreatedAt: at, UpdatedAt: at.Add(time.Minute),
+		DueDate:  "2026-12-31", ReporterID: "u9", CreatedAt: at, UpdatedAt: at.Add(time.Minute),
 		StartedAt: ptrTo(at.Add(2 * time.Minute)), ResolvedAt: ptrTo(at.Add(3 * time.Minute)), ClosedAt: ptrTo(at.Add(4 * time.Minute)),
 		Version: 7, HasChildren: &yes, Terms: []string{"checkout:3", "safari:1"},
 	}
