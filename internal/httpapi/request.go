@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -81,7 +83,7 @@ func DecodeJSON(r *http.Request, v any, maxBytes int64) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return fieldsOwnCode(reflect.TypeOf(v), decodeError(err))
+		return fieldsOwnCode(reflect.TypeOf(v), body, err)
 	}
 	if dec.More() {
 		return errs.Invalid("malformed_json", "the request body has data after the JSON value")
@@ -104,13 +106,23 @@ const InvalidTag = "invalid"
 // request type t into that field's validation answer. It names the field
 // by its JSON path: encoding/json puts an embedded struct's Go name in it
 // ("Input.name"), which no client sent.
-func fieldsOwnCode(t reflect.Type, err error) error {
+//
+// A value of a map (custom field values by id) is named by its key too
+// (fields.<id>, as the field's own check names it): encoding/json names
+// only the map.
+func fieldsOwnCode(t reflect.Type, body []byte, err error) error {
+	err = decodeError(err)
 	e := errs.As(err)
 	if e == nil || e.Code != "validation_failed" || len(e.Fields) != 1 {
 		return err
 	}
 	f := e.Fields[0]
 	path, code := jsonPath(t, strings.Split(f.Field, "."))
+	if mapValue(t, path) {
+		if k := badNumberKey(body, path); k != "" {
+			path = append(path, k)
+		}
+	}
 	if name := strings.Join(path, "."); name != f.Field {
 		f.Field = name
 		e = errs.Field(f.Field, f.Reason)
@@ -149,6 +161,60 @@ func jsonPath(t reflect.Type, path []string) ([]string, string) {
 		t, path = f.Type, path[1:]
 	}
 	return out, ""
+}
+
+// mapValue reports whether the field at path (JSON names) of t is a map.
+func mapValue(t reflect.Type, path []string) bool {
+	for _, name := range path {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			return false
+		}
+		f, ok := jsonField(t, name)
+		if !ok {
+			return false
+		}
+		t = f.Type
+	}
+	if t.Kind() == reflect.Struct && strings.HasPrefix(t.Name(), "Opt[") { // a merge patch's Opt[T]
+		if v, ok := t.FieldByName("V"); ok {
+			t = v.Type
+		}
+	}
+	return t.Kind() == reflect.Map
+}
+
+// badNumberKey is the key of the map at path (JSON names) in body whose
+// value is a number out of float64's range (the one value of a
+// map[string]any encoding/json refuses), or "" when there is none. The
+// error's offset does not tell: a merge patch's Opt decodes its value
+// apart, its offsets from the value's start.
+func badNumberKey(body []byte, path []string) string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var doc any
+	if dec.Decode(&doc) != nil {
+		return ""
+	}
+	for _, name := range path {
+		m, ok := doc.(map[string]any)
+		if !ok {
+			return ""
+		}
+		doc = m[name]
+	}
+	m, _ := doc.(map[string]any)
+	keys := slices.Sorted(maps.Keys(m))
+	for _, k := range keys {
+		if n, ok := m[k].(json.Number); ok {
+			if _, err := strconv.ParseFloat(string(n), 64); err != nil {
+				return k
+			}
+		}
+	}
+	return ""
 }
 
 // jsonField finds the field of struct t that JSON name decodes into,

@@ -221,6 +221,7 @@ type tagged struct {
 	Refs     []struct {
 		Version int64 `json:"version" invalid:"invalid_ref"`
 	} `json:"refs"`
+	Values map[string]any `json:"values" invalid:"invalid_value"`
 	embedded
 }
 
@@ -242,6 +243,8 @@ func TestDecodeJSONAnswersATaggedFieldWithItsOwnCode(t *testing.T) {
 		`{"estimate":{}}`:                  {422, "invalid_estimate", "estimate", "must be an integer"},
 		`{"refs":[{"version":true}]}`:      {422, "invalid_ref", "refs.version", "must be an integer"},
 		`{"hours":"2"}`:                    {422, "invalid_hours", "hours", "must be an integer"},
+		`{"values":{"a":1,"b":1e400}}`:     {422, "invalid_value", "values.b", "must be a number"},
+		`{"values":{"a":[-1e400]}}`:        {422, "invalid_value", "values", "must be a number"},
 		`{"points":"3"}`:                   {400, "validation_failed", "points", "must be an integer"},
 		`{"refs":"x"}`:                     {400, "validation_failed", "refs", "must be an array"},
 	} {

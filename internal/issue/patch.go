@@ -41,7 +41,7 @@ type Patch struct {
 	Estimate    Opt[int]      `json:"estimate" invalid:"invalid_estimate"` // null: not estimated
 	CycleID     Opt[string]   `json:"cycle_id"`                            // null: out of its cycle
 	// Fields merges custom field values by id: null removes one.
-	Fields Opt[map[string]any] `json:"fields"`
+	Fields Opt[map[string]any] `json:"fields" invalid:"invalid_field_value"`
 }
 
 // Apply applies p to i and returns the changes. Nulls clear optional fields;

@@ -167,7 +167,7 @@ type CreateIssue struct {
 	Estimate *int   `json:"estimate,omitempty" invalid:"invalid_estimate"`
 	CycleID  string `json:"cycle_id,omitempty"`
 	// Fields are custom field values by field id (the project's fields).
-	Fields map[string]any `json:"fields,omitempty"`
+	Fields map[string]any `json:"fields,omitempty" invalid:"invalid_field_value"`
 }
 
 // Create files a new open issue reported by the caller: it is validated,
