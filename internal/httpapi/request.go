@@ -342,7 +342,7 @@ func ETag(v int64) string { return `"` + strconv.FormatInt(v, 10) + `"` }
 // the version moved on.
 func IfMatch(r *http.Request) (int64, error) {
 	vs, present := r.Header["If-Match"]
-	if len(vs) > 1 || present && isETagList(vs[0]) {
+	if len(vs) > 1 || len(vs) == 1 && isETagList(vs[0]) {
 		return 0, IfMatchList()
 	}
 	h := strings.TrimSpace(r.Header.Get("If-Match"))
