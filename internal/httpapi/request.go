@@ -7,11 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"mime"
 	"net/http"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -206,15 +204,15 @@ func badNumberKey(body []byte, path []string) string {
 		doc = m[name]
 	}
 	m, _ := doc.(map[string]any)
-	keys := slices.Sorted(maps.Keys(m))
-	for _, k := range keys {
-		if n, ok := m[k].(json.Number); ok {
+	bad := "" // the first in key order, when several are
+	for k, v := range m {
+		if n, ok := v.(json.Number); ok && (bad == "" || k < bad) {
 			if _, err := strconv.ParseFloat(string(n), 64); err != nil {
-				return k
+				bad = k
 			}
 		}
 	}
-	return ""
+	return bad
 }
 
 // jsonField finds the field of struct t that JSON name decodes into,
