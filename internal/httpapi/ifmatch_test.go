@@ -38,6 +38,9 @@ func TestIfMatch(t *testing.T) {
 	r.Header["If-Match"] = []string{`"3"`, `"4"`}
 	_, err := httpapi.IfMatch(r)
 	assert.Equal(t, "if_match_list_not_supported", errs.As(err).Code, "the header twice is one list (RFC 9110, 5.3)")
+	r.Header["If-Match"] = []string{}
+	_, err = httpapi.IfMatch(r)
+	assert.Equal(t, "invalid_if_match", errs.As(err).Code, "present without a value")
 	v, err := httpapi.IfMatch(httptest.NewRequest("PATCH", "/v1/issues/x", nil))
 	assert.Zero(t, v)
 	assert.NoError(t, err, "no If-Match: an unconditional write")

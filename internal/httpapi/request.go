@@ -57,8 +57,9 @@ const DefaultMaxBody = edge.MaxBodyBytes
 // the field (in JSON's words: "must be a string", never a Go type); a body
 // that is not a JSON object is a 400, one over maxBytes a 413
 // body_too_large, another Content-Type than JSON a 415
-// unsupported_media_type. It is the one JSON request decoder: every
-// handler decodes its body with it.
+// unsupported_media_type. A field tagged InvalidTag answers a value of the
+// wrong type or range with its own validation's code instead (a 422). It
+// is the one JSON request decoder: every handler decodes its body with it.
 func DecodeJSON(r *http.Request, v any, maxBytes int64) error {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxBody
@@ -80,12 +81,169 @@ func DecodeJSON(r *http.Request, v any, maxBytes int64) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return decodeError(err)
+		return fieldsOwnCode(reflect.TypeOf(v), body, err)
 	}
 	if dec.More() {
 		return errs.Invalid("malformed_json", "the request body has data after the JSON value")
 	}
 	return nil
+}
+
+// InvalidTag is the struct tag that gives a request field the problem
+// code of its own validation (`invalid:"invalid_estimate"`): a value of
+// the wrong JSON type, a fraction where an integer is wanted or a number
+// out of the Go type's range then answers as the handler's check answers
+// an out-of-range value of the right type (422 with that code, naming the
+// field), not a 400 validation_failed beside it. One field, one answer to
+// every bad value (TestEveryNumericFieldAnswersItsBadValuesAlike). A field
+// without the tag keeps the 400 validation_failed, its validation's answer
+// too (errs.Field).
+const InvalidTag = "invalid"
+
+// fieldsOwnCode turns a decode error on a field tagged InvalidTag in the
+// request type t into that field's validation answer. It names the field
+// by its JSON path: encoding/json puts an embedded struct's Go name in it
+// ("Input.name"), which no client sent.
+//
+// A value of a map (custom field values by id) is named by its key too
+// (fields.<id>, as the field's own check names it): encoding/json names
+// only the map.
+func fieldsOwnCode(t reflect.Type, body []byte, err error) error {
+	err = decodeError(err)
+	e := errs.As(err)
+	if e == nil || e.Code != "validation_failed" || len(e.Fields) != 1 {
+		return err
+	}
+	f := e.Fields[0]
+	path, code := jsonPath(t, strings.Split(f.Field, "."))
+	if mapValue(t, path) {
+		if k := badNumberKey(body, path); k != "" {
+			path = append(path, k)
+		}
+	}
+	if name := strings.Join(path, "."); name != f.Field {
+		f.Field = name
+		e = errs.Field(f.Field, f.Reason)
+	}
+	if code == "" {
+		return e
+	}
+	return errs.E(errs.KindUnprocessable, code, "%s: %s", f.Field, f.Reason).WithFields(f)
+}
+
+// jsonPath follows a field's path as encoding/json reports it ("issues.version"
+// for a field of an array's elements) through t: the path without the
+// embedded structs' Go names, and the field's InvalidTag ("" when it has
+// none, or the path leads nowhere).
+func jsonPath(t reflect.Type, path []string) ([]string, string) {
+	var out []string
+	for len(path) > 0 {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			return append(out, path...), ""
+		}
+		f, ok := jsonField(t, path[0])
+		if !ok {
+			return append(out, path...), ""
+		}
+		if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); f.Anonymous && tag == "" && f.Name == path[0] {
+			t, path = f.Type, path[1:] // an embedded struct: its fields are the outer one's
+			continue
+		}
+		out = append(out, path[0])
+		if len(path) == 1 {
+			return out, f.Tag.Get(InvalidTag)
+		}
+		t, path = f.Type, path[1:]
+	}
+	return out, ""
+}
+
+// mapValue reports whether the field at path (JSON names) of t is a map.
+func mapValue(t reflect.Type, path []string) bool {
+	for _, name := range path {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			return false
+		}
+		f, ok := jsonField(t, name)
+		if !ok {
+			return false
+		}
+		t = f.Type
+	}
+	if t.Kind() == reflect.Struct && strings.HasPrefix(t.Name(), "Opt[") { // a merge patch's Opt[T]
+		if v, ok := t.FieldByName("V"); ok {
+			t = v.Type
+		}
+	}
+	return t.Kind() == reflect.Map
+}
+
+// badNumberKey is the key of the map at path (JSON names) in body whose
+// value is a number out of float64's range (the one value of a
+// map[string]any encoding/json refuses), or "" when there is none. The
+// error's offset does not tell: a merge patch's Opt decodes its value
+// apart, its offsets from the value's start.
+func badNumberKey(body []byte, path []string) string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var doc any
+	if dec.Decode(&doc) != nil {
+		return ""
+	}
+	for _, name := range path {
+		m, ok := doc.(map[string]any)
+		if !ok {
+			return ""
+		}
+		doc = m[name]
+	}
+	m, _ := doc.(map[string]any)
+	bad := "" // the first in key order, when several are
+	for k, v := range m {
+		if n, ok := v.(json.Number); ok && (bad == "" || k < bad) {
+			if _, err := strconv.ParseFloat(string(n), 64); err != nil {
+				bad = k
+			}
+		}
+	}
+	return bad
+}
+
+// jsonField finds the field of struct t that JSON name decodes into,
+// through embedded structs, or the embedded struct of Go name name.
+func jsonField(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "-" {
+			continue
+		}
+		if f.Anonymous && tag == "" {
+			if f.Name == name {
+				return f, true
+			}
+			et := f.Type
+			if et.Kind() == reflect.Pointer {
+				et = et.Elem()
+			}
+			if et.Kind() == reflect.Struct {
+				if g, ok := jsonField(et, name); ok {
+					return g, true
+				}
+			}
+			continue
+		}
+		if tag == name || tag == "" && f.IsExported() && strings.EqualFold(f.Name, name) {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
 }
 
 // jsonMediaType reports whether ct is JSON as this API reads it:
@@ -182,7 +340,7 @@ func ETag(v int64) string { return `"` + strconv.FormatInt(v, 10) + `"` }
 // the version moved on.
 func IfMatch(r *http.Request) (int64, error) {
 	vs, present := r.Header["If-Match"]
-	if len(vs) > 1 || present && isETagList(vs[0]) {
+	if len(vs) > 1 || len(vs) == 1 && isETagList(vs[0]) {
 		return 0, IfMatchList()
 	}
 	h := strings.TrimSpace(r.Header.Get("If-Match"))

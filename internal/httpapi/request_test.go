@@ -211,3 +211,53 @@ func TestSharedHeaderValuesStayPerAnswer(t *testing.T) {
 	require.NoError(t, httpapi.WriteJSON(b, 200, map[string]int{}))
 	assert.Equal(t, []string{"application/json"}, b.Header().Values("Content-Type"))
 }
+
+// tagged gives two numbers their validation's own code (httpapi.InvalidTag):
+// at the top, and in an array's elements, behind a pointer, in an embedded
+// struct.
+type tagged struct {
+	Estimate *int `json:"estimate" invalid:"invalid_estimate"`
+	Points   int  `json:"points"`
+	Refs     []struct {
+		Version int64 `json:"version" invalid:"invalid_ref"`
+	} `json:"refs"`
+	Values map[string]any `json:"values" invalid:"invalid_value"`
+	embedded
+}
+
+type embedded struct {
+	Hours int `json:"hours,omitempty" invalid:"invalid_hours"`
+}
+
+// A decode error on a field with an invalid tag answers as the field's
+// validation does (422 with the tag's code, naming the field, the reason
+// in JSON's words); a field without one keeps the 400 validation_failed.
+func TestDecodeJSONAnswersATaggedFieldWithItsOwnCode(t *testing.T) {
+	for raw, want := range map[string]struct {
+		status              int
+		code, field, reason string
+	}{
+		`{"estimate":"3"}`:                 {422, "invalid_estimate", "estimate", "must be an integer"},
+		`{"estimate":1.5}`:                 {422, "invalid_estimate", "estimate", "must be a whole number in range"},
+		`{"estimate":9223372036854775808}`: {422, "invalid_estimate", "estimate", "must be a whole number in range"},
+		`{"estimate":{}}`:                  {422, "invalid_estimate", "estimate", "must be an integer"},
+		`{"refs":[{"version":true}]}`:      {422, "invalid_ref", "refs.version", "must be an integer"},
+		`{"hours":"2"}`:                    {422, "invalid_hours", "hours", "must be an integer"},
+		`{"values":{"a":1,"b":1e400}}`:     {422, "invalid_value", "values.b", "must be a number"},
+		`{"values":{"a":[-1e400]}}`:        {422, "invalid_value", "values", "must be a number"},
+		`{"points":"3"}`:                   {400, "validation_failed", "points", "must be an integer"},
+		`{"refs":"x"}`:                     {400, "validation_failed", "refs", "must be an array"},
+	} {
+		var b tagged
+		r := httptest.NewRequest("POST", "/v1/x", strings.NewReader(raw))
+		err := httpapi.DecodeJSON(r, &b, 0)
+		require.Error(t, err, raw)
+		p := httpapi.ProblemOf(err, "/v1/x", "req")
+		assert.Equal(t, want.status, p.Status, raw)
+		assert.Equal(t, want.code, p.Code, raw)
+		if assert.Len(t, p.Errors, 1, raw) {
+			assert.Equal(t, want.field, p.Errors[0].Field, raw)
+			assert.Equal(t, want.reason, p.Errors[0].Reason, raw)
+		}
+	}
+}

@@ -133,9 +133,9 @@ type NewJob struct {
 	// project if empty. Estimates, cycles and custom fields are checked
 	// against it.
 	ProjectID string `json:"project_id,omitempty"`
-	Size      int64  `json:"size"`   // bytes of the UTF-8 text
-	SHA256    string `json:"sha256"` // hex of the whole file's bytes
-	Parts     int    `json:"parts"`  // how many parts will be sent, numbered 0..parts-1
+	Size      int64  `json:"size" invalid:"invalid_import"`  // bytes of the UTF-8 text
+	SHA256    string `json:"sha256"`                         // hex of the whole file's bytes
+	Parts     int    `json:"parts" invalid:"invalid_import"` // how many parts will be sent, numbered 0..parts-1
 }
 
 // Part is one slice of the file's text, in order: concatenated, the parts

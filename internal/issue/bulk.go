@@ -23,7 +23,7 @@ const bulkParallel = 10
 // OpenAPI document shows the object form only).
 type BulkRef struct {
 	ID      string `json:"id"`
-	Version int64  `json:"version,omitempty"`
+	Version int64  `json:"version,omitempty" invalid:"invalid_bulk_edit"`
 }
 
 // UnmarshalJSON takes a plain id or key as well as the object.
@@ -239,7 +239,10 @@ func checkBulkShape(in BulkEdit) error {
 func checkBulkRefs(refs []BulkRef) error {
 	seen := map[string]bool{}
 	for n, r := range refs {
-		if r.ID == "" || len(r.ID) > MaxIDLen || r.Version < 0 {
+		if r.Version < 0 {
+			return badBulk(fmt.Sprintf("issues[%d].version", n), "must be a positive version (or left out: the latest)")
+		}
+		if r.ID == "" || len(r.ID) > MaxIDLen {
 			return badBulk(fmt.Sprintf("issues[%d]", n), "must be an issue id or key (and a positive version)")
 		}
 		if seen[r.ID] {

@@ -38,10 +38,10 @@ type Patch struct {
 	DueDate     Opt[string]   `json:"due_date"`
 	ParentID    Opt[string]   `json:"parent_id"` // id or key; null: no longer a sub-issue
 	Status      Opt[string]   `json:"status"`
-	Estimate    Opt[int]      `json:"estimate"` // null: not estimated
-	CycleID     Opt[string]   `json:"cycle_id"` // null: out of its cycle
+	Estimate    Opt[int]      `json:"estimate" invalid:"invalid_estimate"` // null: not estimated
+	CycleID     Opt[string]   `json:"cycle_id"`                            // null: out of its cycle
 	// Fields merges custom field values by id: null removes one.
-	Fields Opt[map[string]any] `json:"fields"`
+	Fields Opt[map[string]any] `json:"fields" invalid:"invalid_field_value"`
 }
 
 // Apply applies p to i and returns the changes. Nulls clear optional fields;

@@ -164,10 +164,10 @@ type CreateIssue struct {
 	// ParentID makes the issue a sub-issue of another (id or key).
 	ParentID string `json:"parent_id,omitempty"`
 	// Estimate (story points on the project's scale) and CycleID plan it.
-	Estimate *int   `json:"estimate,omitempty"`
+	Estimate *int   `json:"estimate,omitempty" invalid:"invalid_estimate"`
 	CycleID  string `json:"cycle_id,omitempty"`
 	// Fields are custom field values by field id (the project's fields).
-	Fields map[string]any `json:"fields,omitempty"`
+	Fields map[string]any `json:"fields,omitempty" invalid:"invalid_field_value"`
 }
 
 // Create files a new open issue reported by the caller: it is validated,
