@@ -96,10 +96,12 @@ func (s *Service) prepare(ctx context.Context, p tenancy.Principal, ref string, 
 	return write{old: old, cur: cur, activity: a, history: h, changed: true}, nil
 }
 
-// Stale is the answer to a write that names a version the issue is not at.
+// Stale is the answer to a write that names a version the issue is not at:
+// by If-Match, or by a bulk edit's issues[n].version (no If-Match there, so
+// the detail names neither).
 func Stale(want, have int64) error {
 	return errs.E(errs.KindPreconditionFailed, "version_mismatch",
-		"If-Match names version %d but the issue is at version %d", want, have)
+		"the write names version %d but the issue is at version %d", want, have)
 }
 
 // Update applies a merge patch to the issue ref (id or key); ifMatch is the

@@ -110,6 +110,8 @@ func TestBulkEdit(t *testing.T) {
 		r := bulk(t, res)
 		assert.Equal(t, http.StatusConflict, r.Results[0].Status)
 		assert.Equal(t, "version_mismatch", r.Results[0].Code)
+		assert.Contains(t, r.Results[0].Detail, "names version 1 ")
+		assert.NotContains(t, r.Results[0].Detail, "If-Match", "a bulk edit sends no If-Match")
 		assert.Equal(t, http.StatusOK, r.Results[1].Status)
 		assert.Equal(t, issue.PriorityLow, w.get(t, ids[3]).Priority)
 	})
