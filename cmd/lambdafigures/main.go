@@ -198,7 +198,7 @@ func warmOverhead(p *lambdaproc.Platform, specs []lambdaproc.Spec, n int) error 
 	if err != nil {
 		return err
 	}
-	rt, params, _, _ := routes.Match("GET", "/health")
+	rt, params, _ := routes.Match("GET", "/health")
 	u, _ := url.Parse("/health")
 	ev := lambdahttp.Event(rt, params, nil, "GET", u, nil, nil)
 	payload, _ := json.Marshal(ev)

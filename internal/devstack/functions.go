@@ -400,8 +400,8 @@ func writeGatewayAnswer(api *localdeploy.API, w http.ResponseWriter, r *http.Req
 
 // gatewayResponseType is the response type API Gateway answers an error of
 // the local gateway with: the shared answers by code (httpapi.GatewayAnswers);
-// the authorizer's Deny is ACCESS_DENIED; a method a path does not have is,
-// for API Gateway, a missing route; anything else its DEFAULT_4XX or 5XX.
+// the authorizer's Deny is ACCESS_DENIED; anything else its DEFAULT_4XX or
+// 5XX (a method a path does not have is the missing route's code already).
 func gatewayResponseType(e *errs.Error) string {
 	for _, g := range httpapi.GatewayAnswers {
 		if g.Code == e.Code {
@@ -411,8 +411,6 @@ func gatewayResponseType(e *errs.Error) string {
 	switch {
 	case e.Kind == errs.KindForbidden:
 		return "ACCESS_DENIED"
-	case e.Kind == errs.KindMethodNotAllowed:
-		return httpapi.NoRoute.ResponseType
 	case e.Code == "body_too_large":
 		return "REQUEST_TOO_LARGE"
 	case httpapi.Status(e.Kind) >= 500:

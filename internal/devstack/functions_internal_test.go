@@ -46,10 +46,9 @@ func TestTheTemplatesRoutesMatchAsTheRouteTables(t *testing.T) {
 		{"GET", "/v1/admin/tenants"}, {"GET", "/v1/nothing"}, {"DELETE", "/v1/issues"}, {"GET", "/v1/me"},
 		{"POST", "/v1/issues/bulk"}, {"GET", "/v1/issues/bulk"}, {"PATCH", "/v1/issues/bulk"},
 	} {
-		want, wantParams, wantOK, wantPath := routes.Match(c.method, c.path)
-		got, params, ok, pathMatched := r.Match(c.method, c.path)
+		want, wantParams, wantOK := routes.Match(c.method, c.path)
+		got, params, ok := r.Match(c.method, c.path)
 		assert.Equal(t, wantOK, ok, "%s %s", c.method, c.path)
-		assert.Equal(t, wantPath, pathMatched, "%s %s", c.method, c.path)
 		if ok {
 			assert.Equal(t, want.Path, got.Path)
 			assert.Equal(t, want.Function, got.Function)

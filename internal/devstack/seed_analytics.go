@@ -173,7 +173,7 @@ type caller struct {
 
 func (c *caller) do(ctx context.Context, p tenancy.Principal, method, path string, body, out any) error {
 	u, _ := url.Parse(path)
-	rt, params, ok, _ := routes.Match(method, u.Path)
+	rt, params, ok := routes.Match(method, u.Path)
 	if !ok {
 		return fmt.Errorf("no route %s %s", method, path)
 	}

@@ -17,7 +17,6 @@ const (
 	KindUnauthorized       Kind = "unauthorized"        // 401: no or bad credentials
 	KindForbidden          Kind = "forbidden"           // 403: authenticated, not allowed
 	KindNotFound           Kind = "not_found"           // 404: absent, or another tenant's
-	KindMethodNotAllowed   Kind = "method_not_allowed"  // 405: known path, other method
 	KindConflict           Kind = "conflict"            // 409: state conflict (duplicate)
 	KindPreconditionFailed Kind = "precondition_failed" // 412: stale If-Match
 	KindTooLarge           Kind = "too_large"           // 413: a request body over the limit

@@ -32,7 +32,7 @@ import (
 // failures are still not cached.
 func TestConcurrentRequestsOfATokenShareOneAuthorizerCall(t *testing.T) {
 	const concurrent = 16
-	rt, _, ok, _ := routes.Match(http.MethodGet, "/v1/me")
+	rt, _, ok := routes.Match(http.MethodGet, "/v1/me")
 	require.True(t, ok)
 	var calls atomic.Int32
 	var mu sync.Mutex
@@ -119,7 +119,7 @@ func TestConcurrentRequestsOfATokenShareOneAuthorizerCall(t *testing.T) {
 // result expires: a role changed meanwhile reaches the function with the
 // next authorizer call, never another token's context.
 func TestACachedResultHandsTheFunctionItsTokensContext(t *testing.T) {
-	rt, _, ok, _ := routes.Match(http.MethodGet, "/v1/me")
+	rt, _, ok := routes.Match(http.MethodGet, "/v1/me")
 	require.True(t, ok)
 	clk := &clock{}
 	clk.t.Store(time.Now().UnixNano())

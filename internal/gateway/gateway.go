@@ -61,7 +61,7 @@ type Config struct {
 
 	// Router matches a request to a route instead of the route table
 	// (routes.Match): the routes of the synthesized template's API.
-	Router func(method, path string) (rt routes.Route, params map[string]string, ok, pathMatched bool)
+	Router func(method, path string) (rt routes.Route, params map[string]string, ok bool)
 	// Invokers invoke a function with the proxy event instead of calling
 	// its handler in process (Functions): a Lambda process.
 	Invokers map[routes.Function]InvokeFunc
@@ -274,7 +274,7 @@ func (g *Gateway) route(r *http.Request) (routes.Route, map[string]string, error
 	if g.cfg.Router != nil {
 		match = g.cfg.Router
 	}
-	rt, params, ok, _ := match(r.Method, r.URL.Path)
+	rt, params, ok := match(r.Method, r.URL.Path)
 	if !ok {
 		return rt, params, httpapi.NoRoute.Err()
 	}
@@ -284,7 +284,7 @@ func (g *Gateway) route(r *http.Request) (routes.Route, map[string]string, error
 // isResource reports whether path is one of the API's resources (it has a
 // CORS preflight).
 func (g *Gateway) isResource(path string) bool {
-	_, _, ok, _ := g.resources.Match(http.MethodOptions, path)
+	_, _, ok := g.resources.Match(http.MethodOptions, path)
 	return ok
 }
 

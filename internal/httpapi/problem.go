@@ -24,7 +24,6 @@ var statusOf = map[errs.Kind]int{
 	errs.KindUnauthorized:       http.StatusUnauthorized,
 	errs.KindForbidden:          http.StatusForbidden,
 	errs.KindNotFound:           http.StatusNotFound,
-	errs.KindMethodNotAllowed:   http.StatusMethodNotAllowed,
 	errs.KindConflict:           http.StatusConflict,
 	errs.KindPreconditionFailed: http.StatusPreconditionFailed,
 	errs.KindTooLarge:           http.StatusRequestEntityTooLarge,

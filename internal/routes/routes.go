@@ -694,16 +694,16 @@ func ResourcePathsOf(rs []Route) []string {
 	return slices.Sorted(maps.Keys(seen))
 }
 
-// Match finds the route of the table for a request. pathMatched reports
-// whether some route has this path (so a wrong method is 405, not 404).
-// Path parameters are returned by name.
-func Match(method, path string) (r Route, params map[string]string, ok bool, pathMatched bool) {
+// Match finds the route of the table for a request; no route for the
+// method is a missing route (404) whether or not the path has others, as
+// API Gateway answers. Path parameters are returned by name.
+func Match(method, path string) (r Route, params map[string]string, ok bool) {
 	return tableMatcher().Match(method, path)
 }
 
 // A Matcher matches requests to routes with API Gateway's precedence: a
 // literal segment wins over a path parameter, so GET /v1/issues/bulk is the
-// resource /v1/issues/bulk (which has only POST: 405), not GET
+// resource /v1/issues/bulk (which has only POST: GET there is a missing route), not GET
 // /v1/issues/{id} with the id "bulk". The local gateway uses the table's;
 // the template-driven one builds its own from the template's methods.
 type Matcher struct {
@@ -721,7 +721,7 @@ func NewMatcher(rs []Route) *Matcher {
 }
 
 // Match finds the route for a request; see the package's Match.
-func (m *Matcher) Match(method, path string) (r Route, params map[string]string, ok bool, pathMatched bool) {
+func (m *Matcher) Match(method, path string) (r Route, params map[string]string, ok bool) {
 	segs := split(path)
 	best := -1
 	for i := range m.routes {
@@ -733,15 +733,15 @@ func (m *Matcher) Match(method, path string) (r Route, params map[string]string,
 		}
 	}
 	if best < 0 {
-		return Route{}, nil, false, false
+		return Route{}, nil, false
 	}
 	for i, rt := range m.routes {
 		if rt.Method == method && rt.Path == m.routes[best].Path {
 			p, _ := matchPath(m.segs[i], segs)
-			return rt, p, true, true
+			return rt, p, true
 		}
 	}
-	return Route{}, nil, false, true
+	return Route{}, nil, false
 }
 
 // sameShape reports whether segs fit the template (without collecting the
