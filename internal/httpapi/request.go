@@ -115,8 +115,8 @@ func fieldsOwnCode(t reflect.Type, body []byte, err error) error {
 		return err
 	}
 	f := e.Fields[0]
-	path, code := jsonPath(t, strings.Split(f.Field, "."))
-	if mapValue(t, path) {
+	path, code, ft := jsonPath(t, strings.Split(f.Field, "."))
+	if isMap(ft) {
 		if k := badNumberKey(body, path); k != "" {
 			path = append(path, k)
 		}
@@ -133,20 +133,20 @@ func fieldsOwnCode(t reflect.Type, body []byte, err error) error {
 
 // jsonPath follows a field's path as encoding/json reports it ("issues.version"
 // for a field of an array's elements) through t: the path without the
-// embedded structs' Go names, and the field's InvalidTag ("" when it has
-// none, or the path leads nowhere).
-func jsonPath(t reflect.Type, path []string) ([]string, string) {
+// embedded structs' Go names, the field's InvalidTag ("" when it has
+// none, or the path leads nowhere) and its type (nil then).
+func jsonPath(t reflect.Type, path []string) ([]string, string, reflect.Type) {
 	var out []string
 	for len(path) > 0 {
 		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
 			t = t.Elem()
 		}
 		if t.Kind() != reflect.Struct {
-			return append(out, path...), ""
+			return append(out, path...), "", nil
 		}
 		f, ok := jsonField(t, path[0])
 		if !ok {
-			return append(out, path...), ""
+			return append(out, path...), "", nil
 		}
 		if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); f.Anonymous && tag == "" && f.Name == path[0] {
 			t, path = f.Type, path[1:] // an embedded struct: its fields are the outer one's
@@ -154,27 +154,18 @@ func jsonPath(t reflect.Type, path []string) ([]string, string) {
 		}
 		out = append(out, path[0])
 		if len(path) == 1 {
-			return out, f.Tag.Get(InvalidTag)
+			return out, f.Tag.Get(InvalidTag), f.Type
 		}
 		t, path = f.Type, path[1:]
 	}
-	return out, ""
+	return out, "", nil
 }
 
-// mapValue reports whether the field at path (JSON names) of t is a map.
-func mapValue(t reflect.Type, path []string) bool {
-	for _, name := range path {
-		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
-			t = t.Elem()
-		}
-		if t.Kind() != reflect.Struct {
-			return false
-		}
-		f, ok := jsonField(t, name)
-		if !ok {
-			return false
-		}
-		t = f.Type
+// isMap reports whether a field's type t (jsonPath's) is a map, or a merge
+// patch's Opt of one.
+func isMap(t reflect.Type) bool {
+	if t == nil {
+		return false
 	}
 	if t.Kind() == reflect.Struct && strings.HasPrefix(t.Name(), "Opt[") { // a merge patch's Opt[T]
 		if v, ok := t.FieldByName("V"); ok {
